@@ -1,0 +1,394 @@
+/**
+ * AppHarness: the packaged app running in the real Apps-Engine 1.62.0 `AppManager`, in its Deno
+ * runtime (the runtime of Rocket.Chat 7.x and 8.x), with in-memory bridges (./bridges.ts).
+ *
+ * It drives the app the way Rocket.Chat does:
+ *   - slash commands through the engine's command manager (`command`),
+ *   - UIKit block actions, view submits and closes through its listener manager (`blockAction`, `viewSubmit`, `viewClosed`),
+ *   - REST calls through its API manager (`api`; `HarnessHttpServer` serves them over real HTTP),
+ *   - scheduler jobs on a clock the test advances (`scheduler.advance`),
+ *   - app settings through its settings manager (`setSetting`).
+ * What the app logs goes to `logs`; `appErrors()` lists its error entries, and `assertNoAppErrors()`
+ * fails a test on an app error it did not expect.
+ */
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
+import { AppLogStorage } from '@rocket.chat/apps-engine/server/storage/AppLogStorage';
+import { AppMetadataStorage } from '@rocket.chat/apps-engine/server/storage/AppMetadataStorage';
+import { AppSourceStorage } from '@rocket.chat/apps-engine/server/storage/AppSourceStorage';
+import { AppPermissionManager } from '@rocket.chat/apps-engine/server/managers/AppPermissionManager';
+import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppInterface';
+import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands/SlashCommandContext';
+import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
+
+import { HarnessBridges } from './bridges';
+import { HarnessScheduler } from './scheduler';
+import { HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export function packagedZipPath(): string {
+	const app = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'app.json'), 'utf8'));
+	return path.join(REPO_ROOT, 'dist', `${app.nameSlug}_${app.version}.zip`);
+}
+
+export interface LogEntry {
+	method?: string;
+	severity: string;
+	args: unknown[];
+	caller?: string;
+}
+
+export interface ApiRequest {
+	method: 'get' | 'post' | 'put' | 'delete' | 'patch';
+	path: string;
+	headers?: Record<string, string>;
+	query?: Record<string, string>;
+	content?: unknown;
+}
+
+export interface ApiResponse {
+	status: number;
+	headers?: Record<string, string>;
+	content?: Any;
+}
+
+class MemoryMetadataStorage extends AppMetadataStorage {
+	private readonly items = new Map<string, Any>();
+	constructor() {
+		super('harness');
+	}
+	async create(item: Any) {
+		item._id = item._id ?? randomUUID();
+		item.createdAt = new Date();
+		this.items.set(item.id, item);
+		return item;
+	}
+	async retrieveOne(id: string) {
+		return this.items.get(id) ?? null;
+	}
+	async retrieveAll() {
+		return new Map(this.items);
+	}
+	async retrieveAllPrivate() {
+		return new Map(this.items);
+	}
+	async remove(id: string) {
+		this.items.delete(id);
+		return { success: true };
+	}
+	async updatePartialAndReturnDocument(item: Any) {
+		const current = this.items.get(item.id) ?? {};
+		const next = { ...current, ...item };
+		this.items.set(item.id, next);
+		return next;
+	}
+	async updateStatus(id: string, status: Any) {
+		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
+		if (item) item.status = status;
+		return Boolean(item);
+	}
+	async updateSetting(id: string, setting: Any) {
+		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
+		if (item) item.settings[setting.id] = setting;
+		return Boolean(item);
+	}
+	async updateAppInfo(id: string, info: Any) {
+		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
+		if (item) item.info = info;
+		return Boolean(item);
+	}
+	async updateMarketplaceInfo(id: string, marketplaceInfo: Any) {
+		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
+		if (item) item.marketplaceInfo = marketplaceInfo;
+		return Boolean(item);
+	}
+}
+
+class MemorySourceStorage extends AppSourceStorage {
+	private readonly zips = new Map<string, Buffer>();
+	async store(item: Any, zip: Buffer) {
+		this.zips.set(item.id, zip);
+		return `memory:${item.id}`;
+	}
+	async fetch(item: Any) {
+		const zip = this.zips.get(item.id);
+		if (!zip) throw new Error(`no source stored for ${item.id}`);
+		return zip;
+	}
+	async update(item: Any, zip: Buffer) {
+		return this.store(item, zip);
+	}
+	async remove(item: Any) {
+		this.zips.delete(item.id);
+	}
+}
+
+class MemoryLogStorage extends AppLogStorage {
+	constructor(private readonly sink: (entry: Any) => void) {
+		super('harness');
+	}
+	async findPaginated() {
+		return { logs: [], total: 0 };
+	}
+	async storeEntries(entry: Any) {
+		this.sink(entry);
+		return entry;
+	}
+	async getEntriesFor() {
+		return [];
+	}
+	async removeEntriesFor() {
+		return undefined;
+	}
+}
+
+export interface HarnessOptions {
+	/** The zip built by `npm run package` (default: dist/<nameSlug>_<version>.zip). */
+	zipPath?: string;
+	/** Print the app's log entries as they arrive (the sandbox does; tests keep them quiet). */
+	echoLogs?: boolean;
+}
+
+export class AppHarness {
+	readonly world = new HarnessWorld();
+	readonly scheduler = new HarnessScheduler();
+	readonly bridges: HarnessBridges;
+	readonly manager: AppManager;
+	readonly logs: LogEntry[] = [];
+	readonly permissionErrors: string[] = [];
+	appId = '';
+	/** The admin who installed the app. */
+	readonly admin: HarnessUser;
+	private readonly tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wa-harness-'));
+	private consumedErrors = 0;
+
+	private constructor(private readonly options: HarnessOptions) {
+		this.admin = this.world.addUser({ username: 'admin', roles: ['admin', 'user'], authToken: 'admin-token' });
+		this.bridges = new HarnessBridges(this.world, this.scheduler);
+		this.manager = new AppManager({
+			metadataStorage: new MemoryMetadataStorage(),
+			logStorage: new MemoryLogStorage((entry) => this.collectLogs(entry)),
+			bridges: this.bridges,
+			sourceStorage: new MemorySourceStorage(),
+			tempFilePath: this.tempDir,
+		});
+	}
+
+	/** Installs and enables the packaged app. */
+	static async start(options: HarnessOptions = {}): Promise<AppHarness> {
+		// The engine skips its permission checks when NODE_ENV is "test" (jest's default); Rocket.Chat never does.
+		if (process.env.NODE_ENV === 'test') process.env.NODE_ENV = 'harness';
+		// The engine spawns `deno` from PATH; the project's own copy comes from the `deno` npm package.
+		const bin = path.join(REPO_ROOT, 'node_modules', '.bin');
+		if (!(process.env.PATH ?? '').split(path.delimiter).includes(bin)) process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
+		const harness = new AppHarness(options);
+		await harness.install(options.zipPath ?? packagedZipPath());
+		return harness;
+	}
+
+	private async install(zipPath: string): Promise<void> {
+		if (!fs.existsSync(zipPath)) throw new Error(`${zipPath} not found: run \`npm run package\` first`);
+		// The engine reports a permission denial with console.error and carries on; surface it instead.
+		(AppPermissionManager as Any).notifyAboutError = (err: Error) => {
+			this.permissionErrors.push(`${err.name}: ${err.message}`);
+		};
+		await this.manager.load();
+		const zip = fs.readFileSync(zipPath);
+		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any });
+		const app = result.getApp();
+		if (!app) {
+			throw new Error(`the engine refused the app: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError(), license: result.getLicenseValidationResult()?.getErrors?.() })}`);
+		}
+		this.appId = app.getID();
+		const status = await app.getStatus();
+		if (!String(status).includes('enabled')) {
+			throw new Error(`the app did not enable (status ${status}); app log:\n${this.formatLogs()}`);
+		}
+	}
+
+	/** The Deno subprocess that runs the app (proof that the Deno runtime, not Node, runs it). */
+	runtimeProcess(): { pid: number; spawnfile: string; spawnargs: string[] } {
+		const controller: Any = this.manager.getOneById(this.appId).getRuntimeController();
+		const child = controller.deno;
+		return { pid: child.pid, spawnfile: child.spawnfile, spawnargs: child.spawnargs };
+	}
+
+	private collectLogs(entry: Any): void {
+		for (const e of entry.entries ?? []) {
+			const log: LogEntry = { method: entry.method, severity: e.severity, args: e.args, caller: e.caller };
+			this.logs.push(log);
+			if (this.options.echoLogs) console.log(`[app ${log.severity}] ${entry.method ?? ''} ${log.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+		}
+	}
+
+	formatLogs(entries: LogEntry[] = this.logs): string {
+		return entries.map((l) => `  [${l.severity}] ${l.method ?? ''}: ${l.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`).join('\n');
+	}
+
+	/** Error entries of the app log (and permission denials) not yet consumed by `takeAppErrors`. */
+	appErrors(): string[] {
+		const errors = this.logs.filter((l) => l.severity === 'error').map((l) => this.formatLogs([l]).trim());
+		return [...errors.slice(this.consumedErrors), ...this.permissionErrors, ...this.scheduler.failures.map((f) => `job ${f.processorId}: ${String(f.error)}`)];
+	}
+
+	/** Returns and clears the app errors a test expected. */
+	takeAppErrors(): string[] {
+		const errors = this.appErrors();
+		this.consumedErrors = this.logs.filter((l) => l.severity === 'error').length;
+		this.permissionErrors.length = 0;
+		this.scheduler.failures.length = 0;
+		return errors;
+	}
+
+	/** Fails (throws) when the app logged an error the test did not take. */
+	assertNoAppErrors(): void {
+		const errors = this.appErrors();
+		if (errors.length) throw new Error(`unexpected app errors:\n${errors.join('\n')}`);
+	}
+
+	// ---- arranging the world -------------------------------------------------------------------------
+
+	addUser(spec: Parameters<HarnessWorld['addUser']>[0]): HarnessUser {
+		return this.world.addUser(spec);
+	}
+
+	addRoom(spec: Parameters<HarnessWorld['addRoom']>[0]): HarnessRoom {
+		return this.world.addRoom(spec);
+	}
+
+	// ---- settings -----------------------------------------------------------------------------------
+
+	async getSetting(id: string): Promise<unknown> {
+		const setting: Any = this.manager.getSettingsManager().getAppSetting(this.appId, id);
+		return setting.value ?? setting.packageValue;
+	}
+
+	/** Changes an app setting as an admin does in Administration > Apps (the app's onSettingUpdated runs). */
+	async setSetting(id: string, value: unknown): Promise<void> {
+		const settings = this.manager.getSettingsManager();
+		const setting: Any = settings.getAppSetting(this.appId, id);
+		await settings.updateAppSetting(this.appId, { ...setting, value, updatedAt: new Date() });
+	}
+
+	// ---- driving the app ----------------------------------------------------------------------------
+
+	/** Runs `/<command> <args...>` as `user` in `room`, as Rocket.Chat does (params frozen). */
+	async command(command: string, args: string[], ctx: { user: HarnessUser; room: HarnessRoom; threadId?: string }): Promise<{ triggerId: string }> {
+		const triggerId = randomUUID();
+		const context = new SlashCommandContext(
+			Object.freeze(this.appUser(ctx.user)) as Any,
+			Object.freeze(ctx.room) as Any,
+			Object.freeze([...args]) as string[],
+			ctx.threadId,
+			triggerId,
+		);
+		await this.manager.getCommandManager().executeCommand(command, context);
+		return { triggerId };
+	}
+
+	/** A block action (button, select) in a modal or message, as the Rocket.Chat client sends it. */
+	async blockAction(spec: { user: HarnessUser; actionId: string; blockId: string; value?: unknown; view?: Json; room?: HarnessRoom; message?: Json; triggerId?: string }): Promise<Any> {
+		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+			type: UIKitIncomingInteractionType.BLOCK,
+			appId: this.appId,
+			actionId: spec.actionId,
+			triggerId: spec.triggerId ?? randomUUID(),
+			user: this.appUser(spec.user),
+			room: spec.room,
+			message: spec.message,
+			container: spec.view ? { type: 'view', id: spec.view.id } : { type: 'message', id: spec.message?.id },
+			payload: { blockId: spec.blockId, value: spec.value, view: spec.view },
+		} as Any);
+	}
+
+	/** Submits a modal with the given state (`{ [blockId]: { [actionId]: value } }`), as the client does. */
+	async viewSubmit(spec: { user: HarnessUser; view: Json; state: Record<string, Record<string, unknown>>; room?: HarnessRoom; actionId?: string }): Promise<Any> {
+		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+			type: UIKitIncomingInteractionType.VIEW_SUBMIT,
+			appId: this.appId,
+			actionId: spec.actionId ?? 'submit',
+			triggerId: randomUUID(),
+			user: this.appUser(spec.user),
+			room: spec.room,
+			payload: { view: { ...spec.view, state: spec.state } },
+		} as Any);
+	}
+
+	async viewClosed(spec: { user: HarnessUser; view: Json }): Promise<Any> {
+		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+			type: UIKitIncomingInteractionType.VIEW_CLOSED,
+			appId: this.appId,
+			actionId: 'close',
+			user: this.appUser(spec.user),
+			payload: { view: spec.view, isCleared: false },
+		} as Any);
+	}
+
+	/**
+	 * Calls one of the app's REST endpoints through the engine's API manager. `auth` is what
+	 * Rocket.Chat's authentication middleware resolved for `authRequired` endpoints (see HarnessHttpServer).
+	 */
+	async api(request: ApiRequest, auth?: HarnessUser): Promise<ApiResponse> {
+		const endpoint = this.bridges.apis.find((a) => a.appId === this.appId && matchPath(a.path, request.path));
+		if (!endpoint) return { status: 404, content: { success: false, error: 'Not found' } };
+		const params = matchPath(endpoint.path, request.path) ?? {};
+		if (endpoint.authRequired && !auth) {
+			return { status: 401, content: { status: 'error', message: 'You must be logged in to do this.' } };
+		}
+		const result: Any = await this.manager.getApiManager().executeApi(this.appId, endpoint.path, {
+			method: request.method,
+			headers: lowerCaseKeys(request.headers ?? {}),
+			query: request.query ?? {},
+			params,
+			content: request.content,
+			user: auth ? this.appUser(auth) : undefined,
+		} as Any);
+		return { status: result.status, headers: result.headers, content: result.content };
+	}
+
+	/** The last UIKit surface the app showed to `user` (open or update of a modal), or undefined. */
+	lastView(user: HarnessUser): Json | undefined {
+		const shown = this.world.uiFor(user.id).filter((u) => u.view);
+		return shown.length ? (shown[shown.length - 1].view as Json) : undefined;
+	}
+
+	appUser(user: HarnessUser): Json {
+		const { authTokens: _tokens, ...rest } = user;
+		return rest as Json;
+	}
+
+	async stop(): Promise<void> {
+		try {
+			await this.manager.unload(false);
+		} finally {
+			fs.rmSync(this.tempDir, { recursive: true, force: true });
+		}
+	}
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+	return out;
+}
+
+/** Matches an endpoint path with `:param` segments against a request path; returns the params. */
+export function matchPath(pattern: string, actual: string): Record<string, string> | undefined {
+	const p = pattern.replace(/^\/+|\/+$/g, '').split('/');
+	const a = actual.replace(/^\/+|\/+$/g, '').split('/');
+	if (p.length !== a.length) return undefined;
+	const params: Record<string, string> = {};
+	for (let i = 0; i < p.length; i++) {
+		if (p[i].startsWith(':')) params[p[i].slice(1)] = decodeURIComponent(a[i]);
+		else if (p[i] !== a[i]) return undefined;
+	}
+	return params;
+}

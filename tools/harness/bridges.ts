@@ -1,0 +1,433 @@
+/**
+ * In-memory implementations of the 28 bridges of @rocket.chat/apps-engine 1.62.0, behaving like
+ * Rocket.Chat's for what this app uses. Unimplemented methods fail loudly (see loud.ts).
+ */
+import { generateKeyPairSync, randomUUID } from 'crypto';
+import * as http from 'http';
+import * as https from 'https';
+import { URL } from 'url';
+
+import { AppBridges } from '@rocket.chat/apps-engine/server/bridges/AppBridges';
+import { ApiBridge } from '@rocket.chat/apps-engine/server/bridges/ApiBridge';
+import { AppActivationBridge } from '@rocket.chat/apps-engine/server/bridges/AppActivationBridge';
+import { AppDetailChangesBridge } from '@rocket.chat/apps-engine/server/bridges/AppDetailChangesBridge';
+import { CloudWorkspaceBridge } from '@rocket.chat/apps-engine/server/bridges/CloudWorkspaceBridge';
+import { CommandBridge } from '@rocket.chat/apps-engine/server/bridges/CommandBridge';
+import { ContactBridge } from '@rocket.chat/apps-engine/server/bridges/ContactBridge';
+import { EmailBridge } from '@rocket.chat/apps-engine/server/bridges/EmailBridge';
+import { EnvironmentalVariableBridge } from '@rocket.chat/apps-engine/server/bridges/EnvironmentalVariableBridge';
+import { ExperimentalBridge } from '@rocket.chat/apps-engine/server/bridges/ExperimentalBridge';
+import { HttpBridge } from '@rocket.chat/apps-engine/server/bridges/HttpBridge';
+import { InternalBridge } from '@rocket.chat/apps-engine/server/bridges/InternalBridge';
+import { LivechatBridge } from '@rocket.chat/apps-engine/server/bridges/LivechatBridge';
+import { MessageBridge } from '@rocket.chat/apps-engine/server/bridges/MessageBridge';
+import { ModerationBridge } from '@rocket.chat/apps-engine/server/bridges/ModerationBridge';
+import { OAuthAppsBridge } from '@rocket.chat/apps-engine/server/bridges/OAuthAppsBridge';
+import { PersistenceBridge } from '@rocket.chat/apps-engine/server/bridges/PersistenceBridge';
+import { RoleBridge } from '@rocket.chat/apps-engine/server/bridges/RoleBridge';
+import { RoomBridge } from '@rocket.chat/apps-engine/server/bridges/RoomBridge';
+import { SchedulerBridge } from '@rocket.chat/apps-engine/server/bridges/SchedulerBridge';
+import { ServerSettingBridge } from '@rocket.chat/apps-engine/server/bridges/ServerSettingBridge';
+import { UiInteractionBridge } from '@rocket.chat/apps-engine/server/bridges/UiInteractionBridge';
+import { UploadBridge } from '@rocket.chat/apps-engine/server/bridges/UploadBridge';
+import { UserBridge } from '@rocket.chat/apps-engine/server/bridges/UserBridge';
+import { VideoConferenceBridge } from '@rocket.chat/apps-engine/server/bridges/VideoConferenceBridge';
+import { ThreadBridge } from '@rocket.chat/apps-engine/server/bridges/ThreadBridge';
+import { OutboundMessageBridge } from '@rocket.chat/apps-engine/server/bridges/OutboundMessagesBridge';
+
+import { loudBridge, loudObject } from './loud';
+import { HarnessScheduler } from './scheduler';
+import { HarnessUser, HarnessWorld, Json } from './world';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+export interface RegisteredApi {
+	appId: string;
+	path: string;
+	authRequired: boolean;
+	methods: string[];
+}
+
+export interface RegisteredCommand {
+	appId: string;
+	command: string;
+	enabled: boolean;
+	description?: string;
+	params?: string;
+}
+
+const ROLE_NAMES = ['admin', 'user', 'bot', 'app', 'livechat-agent', 'livechat-manager', 'livechat-monitor', 'owner', 'moderator', 'guest', 'anonymous'];
+
+/** Outbound HTTP from the app, performed for real (tests point it at loopback servers). */
+function performHttp(info: { method: string; url: string; request: Json }): Promise<Json> {
+	const request = (info.request ?? {}) as {
+		content?: string;
+		data?: unknown;
+		params?: Record<string, string>;
+		query?: string;
+		headers?: Record<string, string>;
+		timeout?: number;
+	};
+	const url = new URL(info.url);
+	if (request.params) {
+		for (const [key, value] of Object.entries(request.params)) url.searchParams.append(key, String(value));
+	}
+	if (request.query) url.search = url.search ? `${url.search}&${request.query}` : `?${request.query}`;
+	const headers: Record<string, string> = { ...(request.headers ?? {}) };
+	let body: string | undefined = request.content;
+	if (request.data !== undefined && body === undefined) {
+		body = JSON.stringify(request.data);
+		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+	}
+	if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+	const transport = url.protocol === 'https:' ? https : http;
+	return new Promise((resolve, reject) => {
+		const req = transport.request(url, { method: info.method.toUpperCase(), headers, timeout: request.timeout ?? 180000 }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () => {
+				const content = Buffer.concat(chunks).toString('utf8');
+				const responseHeaders: Record<string, string> = {};
+				for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+				let data: unknown;
+				if ((responseHeaders['content-type'] ?? '').includes('json')) {
+					try {
+						data = JSON.parse(content);
+					} catch {
+						data = undefined;
+					}
+				}
+				resolve({ url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders, content, data });
+			});
+		});
+		req.on('timeout', () => req.destroy(new Error(`timeout of ${request.timeout}ms exceeded`)));
+		req.on('error', reject);
+		if (body !== undefined) req.write(body);
+		req.end();
+	});
+}
+
+/** Persistence hands out copies, as a database does. */
+function clone<T>(value: T): T {
+	return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function matches(record: { associations: Array<{ model: string; id: string }> }, wanted: Array<{ model: string; id: string }>): boolean {
+	return wanted.every((w) => record.associations.some((a) => a.model === w.model && a.id === w.id));
+}
+
+export class HarnessBridges extends AppBridges {
+	readonly apis: RegisteredApi[] = [];
+	readonly commands = new Map<string, RegisteredCommand>();
+	readonly outboundProviders: Json[] = [];
+	private readonly keys = generateKeyPairSync('rsa', {
+		modulusLength: 2048,
+		publicKeyEncoding: { type: 'spki', format: 'pem' },
+		privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+	});
+	private readonly b: Record<string, unknown> = {};
+
+	constructor(
+		private readonly world: HarnessWorld,
+		readonly scheduler: HarnessScheduler,
+		private readonly onSettingChanged: (appId: string, setting: Json) => void = () => undefined,
+	) {
+		super();
+		this.build();
+	}
+
+	private toAppUser(user: HarnessUser | undefined): Json | undefined {
+		if (!user) return undefined;
+		const { authTokens: _tokens, ...rest } = user;
+		return rest as Json;
+	}
+
+	private build(): void {
+		const w = this.world;
+		const toAppUser = this.toAppUser.bind(this);
+
+		this.b.command = loudBridge('CommandBridge', CommandBridge as Any, {
+			doesCommandExist: async (command: string) => this.commands.has(command.toLowerCase()),
+			registerCommand: async (command: Any, appId: string) => {
+				this.commands.set(command.command.toLowerCase(), {
+					appId,
+					command: command.command,
+					enabled: true,
+					description: command.i18nDescription,
+					params: command.i18nParamsExample,
+				});
+			},
+			unregisterCommand: async (command: string) => void this.commands.delete(command.toLowerCase()),
+			enableCommand: async (command: string) => {
+				const c = this.commands.get(command.toLowerCase());
+				if (c) c.enabled = true;
+			},
+			disableCommand: async (command: string) => {
+				const c = this.commands.get(command.toLowerCase());
+				if (c) c.enabled = false;
+			},
+			modifyCommand: async (command: Any) => {
+				const c = this.commands.get(command.command.toLowerCase());
+				if (c) Object.assign(c, { description: command.i18nDescription, params: command.i18nParamsExample });
+			},
+		});
+
+		this.b.api = loudBridge('ApiBridge', ApiBridge as Any, {
+			registerApi: async ({ api, endpoint }: Any, appId: string) => {
+				const methods = ['get', 'post', 'put', 'delete', 'head', 'options', 'patch'].filter((m) => typeof endpoint[m] === 'function' || (endpoint._availableMethods ?? []).includes(m));
+				this.apis.push({ appId, path: endpoint.path, authRequired: Boolean(endpoint.authRequired ?? api.security === 'authRequired'), methods });
+			},
+			unregisterApis: async (appId: string) => {
+				for (let i = this.apis.length - 1; i >= 0; i--) if (this.apis[i].appId === appId) this.apis.splice(i, 1);
+			},
+		});
+
+		this.b.activation = loudBridge('AppActivationBridge', AppActivationBridge as Any, {
+			appAdded: async () => undefined,
+			appUpdated: async () => undefined,
+			appRemoved: async () => undefined,
+			appStatusChanged: async () => undefined,
+			actionsChanged: async () => undefined,
+		});
+
+		this.b.detailChanges = loudBridge('AppDetailChangesBridge', AppDetailChangesBridge as Any, {
+			onAppSettingsChange: (appId: string, setting: Json) => this.onSettingChanged(appId, setting),
+		});
+
+		this.b.env = loudBridge('EnvironmentalVariableBridge', EnvironmentalVariableBridge as Any, {
+			getValueByName: async (name: string) => w.env.get(name),
+			isReadable: async (name: string) => w.env.has(name),
+			isSet: async (name: string) => w.env.has(name),
+		});
+
+		this.b.http = loudBridge('HttpBridge', HttpBridge as Any, {
+			call: (info: Any) => performHttp(info),
+		});
+
+		this.b.listener = loudObject('ListenerBridge', {
+			messageEvent: async () => undefined,
+			roomEvent: async () => undefined,
+			uiKitInteractionEvent: async () => undefined,
+		});
+
+		this.b.message = loudBridge('MessageBridge', MessageBridge as Any, {
+			create: async (message: Json) => {
+				const id = `msg-${randomUUID()}`;
+				w.messages.push({ ...message, id, createdAt: new Date() });
+				const room = message.room as Json | undefined;
+				const stored = room && w.rooms.get(room.id as string);
+				if (stored) stored.messageCount += 1;
+				return id;
+			},
+			update: async (message: Json) => {
+				const index = w.messages.findIndex((m) => m.id === message.id);
+				if (index < 0) throw new Error(`MessageBridge.update: no message ${String(message.id)}`);
+				w.messages[index] = { ...w.messages[index], ...message, editedAt: new Date() };
+			},
+			getById: async (id: string) => w.messages.find((m) => m.id === id),
+			notifyUser: async (user: HarnessUser, message: Json) => void w.notifications.push({ user, message }),
+			notifyRoom: async (room: Json, message: Json) => {
+				const stored = w.rooms.get(room.id as string);
+				for (const userId of stored?.userIds ?? []) {
+					const user = w.users.get(userId);
+					if (user) w.notifications.push({ user, message });
+				}
+			},
+			typing: async () => undefined,
+		});
+
+		this.b.persistence = loudBridge('PersistenceBridge', PersistenceBridge as Any, {
+			purge: async (appId: string) => {
+				for (let i = w.persistence.length - 1; i >= 0; i--) if (w.persistence[i].appId === appId) w.persistence.splice(i, 1);
+			},
+			create: async (data: object, appId: string) => {
+				const id = randomUUID();
+				w.persistence.push({ id, appId, data: clone(data), associations: [] });
+				return id;
+			},
+			createWithAssociations: async (data: object, associations: Any[], appId: string) => {
+				const id = randomUUID();
+				w.persistence.push({ id, appId, data: clone(data), associations: associations.map((a) => ({ model: a.model, id: a.id })) });
+				return id;
+			},
+			readById: async (id: string, appId: string) => {
+				const record = w.persistence.find((r) => r.id === id && r.appId === appId);
+				return record ? clone(record.data) : undefined;
+			},
+			readByAssociations: async (associations: Any[], appId: string) =>
+				w.persistence.filter((r) => r.appId === appId && matches(r, associations)).map((r) => clone(r.data)),
+			remove: async (id: string, appId: string) => {
+				const index = w.persistence.findIndex((r) => r.id === id && r.appId === appId);
+				if (index < 0) return undefined;
+				return w.persistence.splice(index, 1)[0].data;
+			},
+			removeByAssociations: async (associations: Any[], appId: string) => {
+				const removed: object[] = [];
+				for (let i = w.persistence.length - 1; i >= 0; i--) {
+					const r = w.persistence[i];
+					if (r.appId === appId && matches(r, associations)) removed.unshift(w.persistence.splice(i, 1)[0].data);
+				}
+				return removed.length ? removed : undefined;
+			},
+			update: async (id: string, data: object, upsert: boolean, appId: string) => {
+				const record = w.persistence.find((r) => r.id === id && r.appId === appId);
+				if (record) record.data = clone(data);
+				else if (upsert) w.persistence.push({ id, appId, data: clone(data), associations: [] });
+				else throw new Error(`PersistenceBridge.update: no record ${id}`);
+				return id;
+			},
+			updateByAssociations: async (associations: Any[], data: object, upsert: boolean, appId: string) => {
+				// Like Rocket.Chat (a MongoDB update without `multi`): the first matching record, or a new one on upsert.
+				const record = w.persistence.find((r) => r.appId === appId && matches(r, associations));
+				if (record) {
+					record.data = clone(data);
+					return record.id;
+				}
+				if (!upsert) throw new Error('PersistenceBridge.updateByAssociations: no matching record');
+				const id = randomUUID();
+				w.persistence.push({ id, appId, data: clone(data), associations: associations.map((a) => ({ model: a.model, id: a.id })) });
+				return id;
+			},
+		});
+
+		this.b.room = loudBridge('RoomBridge', RoomBridge as Any, {
+			getById: async (id: string) => w.rooms.get(id),
+			getByName: async (name: string) => [...w.rooms.values()].find((r) => r.slugifiedName === name),
+			getCreatorById: async (id: string) => toAppUser(w.rooms.get(id)?.creator),
+			getMembers: async (id: string) => (w.rooms.get(id)?.userIds ?? []).map((uid) => toAppUser(w.users.get(uid))).filter(Boolean),
+			create: async (room: Any, members: string[]) => {
+				const creator = w.users.get(room.creator?.id) ?? w.findUserByUsername(room.creator?.username);
+				if (!creator) throw new Error('RoomBridge.create: unknown creator');
+				const users = members.map((u) => w.findUserByUsername(u)).filter((u): u is HarnessUser => Boolean(u));
+				return w.addRoom({ name: room.slugifiedName ?? room.displayName, type: room.type, creator, members: users, extra: { customFields: room.customFields } }).id;
+			},
+			update: async (room: Any) => {
+				const stored = w.rooms.get(room.id);
+				if (!stored) throw new Error(`RoomBridge.update: no room ${room.id}`);
+				Object.assign(stored, room, { updatedAt: new Date() });
+			},
+		});
+
+		this.b.internal = loudBridge('InternalBridge', InternalBridge as Any, {
+			getUsernamesOfRoomById: async (id: string) => w.rooms.get(id)?.usernames ?? [],
+			getUsernamesOfRoomByIdSync: (id: string) => w.rooms.get(id)?.usernames ?? [],
+			getWorkspacePublicKey: async () => ({ id: 'Cloud_Workspace_PublicKey', value: this.keys.publicKey }),
+		});
+
+		this.b.federation = loudObject('InternalFederationBridge', {
+			getPrivateKey: async () => this.keys.privateKey,
+			getPublicKey: async () => this.keys.publicKey,
+		});
+
+		this.b.serverSetting = loudBridge('ServerSettingBridge', ServerSettingBridge as Any, {
+			getOneById: async (id: string) => (w.serverSettings.has(id) ? { id, value: w.serverSettings.get(id), packageValue: w.serverSettings.get(id) } : undefined),
+			getAll: async () => [...w.serverSettings.entries()].map(([id, value]) => ({ id, value, packageValue: value })),
+			isReadableById: async (id: string) => w.serverSettings.has(id),
+		});
+
+		this.b.user = loudBridge('UserBridge', UserBridge as Any, {
+			getById: async (id: string) => toAppUser(w.users.get(id)),
+			getByUsername: async (username: string) => toAppUser(w.findUserByUsername(username)),
+			getAppUser: async (appId?: string) => toAppUser([...w.users.values()].find((u) => u.type === 'app' && (!appId || u.appId === appId))),
+			getActiveUserCount: async () => [...w.users.values()].filter((u) => u.active).length,
+			create: async (data: Any, appId: string) => {
+				const user = w.addUser({ username: data.username, name: data.name, roles: data.roles, type: data.type === 'app' ? 'app' : 'bot' });
+				user.appId = appId;
+				return user.id;
+			},
+			remove: async (user: Any) => w.users.delete(user.id),
+			deleteUsersCreatedByApp: async (appId: string) => {
+				for (const u of [...w.users.values()]) if (u.appId === appId) w.users.delete(u.id);
+				return true;
+			},
+			getUserRoomIds: async (userId: string) => [...w.rooms.values()].filter((r) => r.userIds.includes(userId)).map((r) => r.id),
+		});
+
+		this.b.role = loudBridge('RoleBridge', RoleBridge as Any, {
+			getOneByIdOrName: async (idOrName: string) =>
+				ROLE_NAMES.includes(idOrName) ? { id: idOrName, name: idOrName, protected: true, mandatory2fa: false, scope: 'Users' } : null,
+			getCustomRoles: async () => [],
+		});
+
+		this.b.ui = loudBridge('UiInteractionBridge', UiInteractionBridge as Any, {
+			notifyUser: async (user: HarnessUser, interaction: Json) => {
+				w.ui.push({ ...(interaction as Json), userId: user.id } as Any);
+			},
+		});
+
+		this.b.scheduler = loudBridge('SchedulerBridge', SchedulerBridge as Any, {
+			registerProcessors: async (processors: Any[], appId: string) => this.scheduler.registerProcessors(processors, appId),
+			scheduleOnce: async (job: Any, appId: string) => this.scheduler.scheduleOnce(job, appId),
+			scheduleRecurring: async (job: Any, appId: string) => this.scheduler.scheduleRecurring(job, appId),
+			cancelJob: async (jobId: string) => this.scheduler.cancelJob(jobId),
+			cancelAllJobs: async (appId: string) => this.scheduler.cancelAllJobs(appId),
+		});
+
+		this.b.livechat = loudBridge('LivechatBridge', LivechatBridge as Any, {
+			isOnline: (departmentId?: string) => this.agentsAvailable(departmentId),
+			isOnlineAsync: async (departmentId?: string) => this.agentsAvailable(departmentId),
+			findDepartmentByIdOrName: async (value: string) =>
+				w.departments.get(value) ?? [...w.departments.values()].find((d) => d.name === value),
+			findDepartmentsEnabledWithAgents: async () => [...w.departments.values()].filter((d) => d.enabled && (d.agentIds as string[]).length > 0),
+			findVisitorById: async (id: string) => w.visitors.get(id),
+			findVisitorByToken: async (token: string) => [...w.visitors.values()].find((v) => v.token === token),
+			findVisitorByPhoneNumber: async (phone: string) =>
+				[...w.visitors.values()].find((v) => ((v.phone as Array<{ phoneNumber: string }> | undefined) ?? []).some((p) => p.phoneNumber === phone)),
+		});
+
+		this.b.outbound = loudBridge('OutboundMessageBridge', OutboundMessageBridge as Any, {
+			registerPhoneProvider: async (info: Json, appId: string) => void this.outboundProviders.push({ ...info, appId, kind: 'phone' }),
+			unRegisterProvider: async (info: Json) => {
+				const index = this.outboundProviders.findIndex((p) => p.name === info.name);
+				if (index >= 0) this.outboundProviders.splice(index, 1);
+			},
+		});
+
+		this.b.upload = loudBridge('UploadBridge', UploadBridge as Any, {});
+		this.b.email = loudBridge('EmailBridge', EmailBridge as Any, {});
+		this.b.cloud = loudBridge('CloudWorkspaceBridge', CloudWorkspaceBridge as Any, {});
+		this.b.video = loudBridge('VideoConferenceBridge', VideoConferenceBridge as Any, {});
+		this.b.oauth = loudBridge('OAuthAppsBridge', OAuthAppsBridge as Any, {});
+		this.b.moderation = loudBridge('ModerationBridge', ModerationBridge as Any, {});
+		this.b.thread = loudBridge('ThreadBridge', ThreadBridge as Any, {});
+		this.b.contact = loudBridge('ContactBridge', ContactBridge as Any, {});
+		this.b.experimental = loudBridge('ExperimentalBridge', ExperimentalBridge as Any, {});
+	}
+
+	private agentsAvailable(departmentId?: string): boolean {
+		const agents = [...this.world.users.values()].filter((u) => u.roles.includes('livechat-agent') && u.livechatStatus === 'available');
+		if (!departmentId) return agents.length > 0;
+		const department = this.world.departments.get(departmentId);
+		return agents.some((a) => ((department?.agentIds as string[] | undefined) ?? []).includes(a.id));
+	}
+
+	getCommandBridge = (): Any => this.b.command;
+	getContactBridge = (): Any => this.b.contact;
+	getApiBridge = (): Any => this.b.api;
+	getAppDetailChangesBridge = (): Any => this.b.detailChanges;
+	getEnvironmentalVariableBridge = (): Any => this.b.env;
+	getHttpBridge = (): Any => this.b.http;
+	getListenerBridge = (): Any => this.b.listener;
+	getLivechatBridge = (): Any => this.b.livechat;
+	getMessageBridge = (): Any => this.b.message;
+	getPersistenceBridge = (): Any => this.b.persistence;
+	getAppActivationBridge = (): Any => this.b.activation;
+	getRoomBridge = (): Any => this.b.room;
+	getInternalBridge = (): Any => this.b.internal;
+	getInternalFederationBridge = (): Any => this.b.federation;
+	getServerSettingBridge = (): Any => this.b.serverSetting;
+	getUploadBridge = (): Any => this.b.upload;
+	getEmailBridge = (): Any => this.b.email;
+	getUserBridge = (): Any => this.b.user;
+	getUiInteractionBridge = (): Any => this.b.ui;
+	getSchedulerBridge = (): Any => this.b.scheduler;
+	getCloudWorkspaceBridge = (): Any => this.b.cloud;
+	getVideoConferenceBridge = (): Any => this.b.video;
+	getOAuthAppsBridge = (): Any => this.b.oauth;
+	getModerationBridge = (): Any => this.b.moderation;
+	getThreadBridge = (): Any => this.b.thread;
+	getRoleBridge = (): Any => this.b.role;
+	getOutboundMessageBridge = (): Any => this.b.outbound;
+	getExperimentalBridge = (): Any => this.b.experimental;
+}

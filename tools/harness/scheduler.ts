@@ -1,0 +1,124 @@
+/**
+ * The scheduler as Rocket.Chat runs it (Agenda underneath), on a clock that tests advance.
+ * Processors are the engine's wrapped processors (`AppSchedulerManager.wrapProcessor`), so running a
+ * job goes through the engine into the app's Deno process exactly as on a server.
+ */
+import { randomUUID } from 'crypto';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+interface Processor {
+	id: string;
+	processor: (jobContext: Record<string, unknown>) => Promise<void>;
+	startupSetting?: { type: 'onetime' | 'recurring'; when?: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> };
+}
+
+export interface ScheduledJob {
+	jobId: string;
+	appId: string;
+	processorId: string;
+	runAt: number;
+	intervalMs?: number;
+	data?: Record<string, unknown>;
+}
+
+const UNITS: Record<string, number> = {
+	ms: 1, millisecond: 1, milliseconds: 1,
+	s: 1000, sec: 1000, second: 1000, seconds: 1000,
+	m: 60000, min: 60000, minute: 60000, minutes: 60000,
+	h: 3600000, hour: 3600000, hours: 3600000,
+	d: 86400000, day: 86400000, days: 86400000,
+	w: 604800000, week: 604800000, weeks: 604800000,
+};
+
+/** Agenda's human-interval strings ("5 seconds", "1 minute") and plain milliseconds. Cron is refused loudly. */
+export function parseInterval(value: string | number): number {
+	if (typeof value === 'number') return value;
+	const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$/i.exec(value);
+	if (match && UNITS[match[2].toLowerCase()] !== undefined) return Number(match[1]) * UNITS[match[2].toLowerCase()];
+	if (/^\d+$/.test(value.trim())) return Number(value);
+	throw new Error(`harness scheduler: unsupported interval "${value}" (human-interval like "30 seconds" or milliseconds)`);
+}
+
+export class HarnessScheduler {
+	private now = Date.now();
+	private readonly processors = new Map<string, Processor & { appId: string }>();
+	readonly jobs: ScheduledJob[] = [];
+	/** Errors thrown by job runs: the engine logs them for the app; tests assert on them. */
+	readonly failures: Array<{ jobId: string; processorId: string; error: unknown }> = [];
+
+	currentTime(): number {
+		return this.now;
+	}
+
+	async registerProcessors(processors: Processor[], appId: string): Promise<string[]> {
+		const ids: string[] = [];
+		for (const p of processors) {
+			this.processors.set(p.id, { ...p, appId });
+			ids.push(p.id);
+			const startup = p.startupSetting;
+			if (startup?.type === 'recurring') {
+				await this.scheduleRecurring({ id: p.id, interval: startup.interval, skipImmediate: startup.skipImmediate, data: startup.data }, appId);
+			} else if (startup?.type === 'onetime') {
+				await this.scheduleOnce({ id: p.id, when: startup.when, data: startup.data }, appId);
+			}
+		}
+		return ids;
+	}
+
+	async scheduleOnce(job: { id: string; when?: string | Date; data?: Record<string, unknown> }, appId: string): Promise<string> {
+		const runAt = job.when instanceof Date ? job.when.getTime() : typeof job.when === 'string' && !Number.isNaN(Date.parse(job.when)) && /\d{4}-/.test(job.when) ? Date.parse(job.when) : this.now + parseInterval(job.when ?? 0);
+		return this.add({ appId, processorId: job.id, runAt, data: job.data });
+	}
+
+	async scheduleRecurring(job: { id: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> }, appId: string): Promise<string> {
+		const intervalMs = parseInterval(job.interval ?? 0);
+		return this.add({ appId, processorId: job.id, runAt: job.skipImmediate ? this.now + intervalMs : this.now, intervalMs, data: job.data });
+	}
+
+	private add(job: Omit<ScheduledJob, 'jobId'>): string {
+		const jobId = randomUUID();
+		this.jobs.push({ ...job, jobId });
+		return jobId;
+	}
+
+	async cancelJob(jobId: string): Promise<void> {
+		// Agenda cancels by name: the engine passes the processor id.
+		for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i].jobId === jobId || this.jobs[i].processorId === jobId) this.jobs.splice(i, 1);
+	}
+
+	async cancelAllJobs(appId: string): Promise<void> {
+		for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i].appId === appId) this.jobs.splice(i, 1);
+	}
+
+	/** Advances the clock by `ms`, running every job that falls due, in time order. Returns how many ran. */
+	async advance(ms: number): Promise<number> {
+		const until = this.now + ms;
+		let ran = 0;
+		for (;;) {
+			const due = this.jobs.filter((j) => j.runAt <= until).sort((a, b) => a.runAt - b.runAt)[0];
+			if (!due) break;
+			this.now = Math.max(this.now, due.runAt);
+			if (due.intervalMs) due.runAt = this.now + Math.max(due.intervalMs, 1);
+			else this.jobs.splice(this.jobs.indexOf(due), 1);
+			await this.run(due);
+			ran++;
+		}
+		this.now = until;
+		return ran;
+	}
+
+	/** Runs the jobs due now. */
+	runDue(): Promise<number> {
+		return this.advance(0);
+	}
+
+	private async run(job: ScheduledJob): Promise<void> {
+		const processor = this.processors.get(job.processorId);
+		if (!processor) throw new Error(`harness scheduler: job ${job.jobId} names unknown processor ${job.processorId}`);
+		try {
+			await processor.processor({ ...(job.data ?? {}), jobId: job.jobId });
+		} catch (error) {
+			this.failures.push({ jobId: job.jobId, processorId: job.processorId, error });
+		}
+	}
+}

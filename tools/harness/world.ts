@@ -1,0 +1,170 @@
+/**
+ * The in-memory Rocket.Chat that the harness bridges read and write: users, rooms, messages,
+ * livechat visitors and departments, app persistence, and what the app showed to users (UIKit
+ * surfaces, ephemeral notices). Tests arrange it before driving the app and inspect it afterwards.
+ */
+import { randomUUID } from 'crypto';
+
+export type Json = Record<string, unknown>;
+
+export interface HarnessUser {
+	id: string;
+	username: string;
+	name: string;
+	roles: string[];
+	type: 'user' | 'app' | 'bot';
+	emails: Array<{ address: string; verified: boolean }>;
+	isEnabled: boolean;
+	active: boolean;
+	status: string;
+	statusConnection: string;
+	utcOffset: number;
+	createdAt: Date;
+	updatedAt: Date;
+	lastLoginAt: Date;
+	appId?: string;
+	/** Rocket.Chat REST credentials (X-User-Id / X-Auth-Token), personal access tokens included. */
+	authTokens: string[];
+	/** Livechat agent availability (omnichannel). */
+	livechatStatus?: 'available' | 'not-available';
+	language?: string;
+}
+
+export interface HarnessRoom extends Json {
+	id: string;
+	type: string;
+	slugifiedName: string;
+	displayName?: string;
+	creator: HarnessUser;
+	userIds: string[];
+	usernames: string[];
+	isDefault: boolean;
+	isReadOnly: boolean;
+	displaySystemMessages: boolean;
+	messageCount: number;
+	createdAt: Date;
+	updatedAt: Date;
+	lastModifiedAt: Date;
+	customFields?: Json;
+}
+
+export interface PersistenceRecord {
+	id: string;
+	appId: string;
+	data: object;
+	associations: Array<{ model: string; id: string }>;
+}
+
+export interface UiRecord {
+	type: string;
+	userId: string;
+	view?: Json;
+	errors?: Json;
+	triggerId?: string;
+	viewId?: string;
+	[key: string]: unknown;
+}
+
+export class HarnessWorld {
+	readonly users = new Map<string, HarnessUser>();
+	readonly rooms = new Map<string, HarnessRoom>();
+	readonly messages: Json[] = [];
+	/** Messages only one user sees (`notifier.notifyUser`, Rocket.Chat's ephemeral messages). */
+	readonly notifications: Array<{ user: HarnessUser; message: Json }> = [];
+	readonly persistence: PersistenceRecord[] = [];
+	readonly ui: UiRecord[] = [];
+	readonly visitors = new Map<string, Json>();
+	readonly departments = new Map<string, Json>();
+	readonly serverSettings = new Map<string, unknown>([
+		['Site_Url', 'http://127.0.0.1:3000'],
+		['Language', 'en'],
+	]);
+	readonly env = new Map<string, string>();
+
+	addUser(spec: { username: string; roles?: string[]; name?: string; authToken?: string; language?: string; type?: HarnessUser['type'] }): HarnessUser {
+		const now = new Date();
+		const user: HarnessUser = {
+			id: `user-${spec.username}`,
+			username: spec.username,
+			name: spec.name ?? spec.username,
+			roles: spec.roles ?? ['user'],
+			type: spec.type ?? 'user',
+			emails: [{ address: `${spec.username}@example.test`, verified: true }],
+			isEnabled: true,
+			active: true,
+			status: 'online',
+			statusConnection: 'online',
+			utcOffset: 0,
+			createdAt: now,
+			updatedAt: now,
+			lastLoginAt: now,
+			authTokens: spec.authToken ? [spec.authToken] : [],
+			language: spec.language,
+		};
+		this.users.set(user.id, user);
+		return user;
+	}
+
+	findUserByUsername(username: string): HarnessUser | undefined {
+		return [...this.users.values()].find((u) => u.username === username);
+	}
+
+	/** Rocket.Chat's REST authentication: the user whose id and token match, if any. */
+	authenticate(userId: string | undefined, token: string | undefined): HarnessUser | undefined {
+		if (!userId || !token) return undefined;
+		const user = this.users.get(userId);
+		return user && user.active && user.authTokens.includes(token) ? user : undefined;
+	}
+
+	addRoom(spec: { name: string; type?: string; creator: HarnessUser; members?: HarnessUser[]; extra?: Json }): HarnessRoom {
+		const now = new Date();
+		const members = spec.members ?? [spec.creator];
+		const room: HarnessRoom = {
+			id: `room-${randomUUID()}`,
+			type: spec.type ?? 'c',
+			slugifiedName: spec.name,
+			displayName: spec.name,
+			creator: spec.creator,
+			userIds: members.map((m) => m.id),
+			usernames: members.map((m) => m.username),
+			isDefault: false,
+			isReadOnly: false,
+			displaySystemMessages: true,
+			messageCount: 0,
+			createdAt: now,
+			updatedAt: now,
+			lastModifiedAt: now,
+			...(spec.extra ?? {}),
+		};
+		this.rooms.set(room.id, room);
+		return room;
+	}
+
+	addDepartment(spec: { name: string; enabled?: boolean; agentIds?: string[] }): Json {
+		const id = `dept-${spec.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+		const department = {
+			id,
+			name: spec.name,
+			enabled: spec.enabled ?? true,
+			showOnRegistration: true,
+			showOnOfflineForm: true,
+			numberOfAgents: spec.agentIds?.length ?? 0,
+			agentIds: spec.agentIds ?? [],
+			updatedAt: new Date(),
+		};
+		this.departments.set(id, department);
+		return department;
+	}
+
+	messagesIn(roomId: string): Json[] {
+		return this.messages.filter((m) => (m.room as HarnessRoom | undefined)?.id === roomId);
+	}
+
+	notificationsFor(userId: string): Json[] {
+		return this.notifications.filter((n) => n.user.id === userId).map((n) => n.message);
+	}
+
+	uiFor(userId: string): UiRecord[] {
+		return this.ui.filter((u) => u.userId === userId);
+	}
+}
