@@ -1,14 +1,39 @@
-import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, ILogger } from '@rocket.chat/apps-engine/definition/accessors';
+import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
+import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
+import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
+import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
+import { SETTINGS } from './src/settings/settings';
+import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
+
+/** Wires the app's parts into the engine; every decision lives in src/. */
 export class WhatsAppApp extends App {
     constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
         super(info, logger, accessors);
     }
 
-    protected async extendConfiguration(configuration: IConfigurationExtend, environment: IEnvironmentRead): Promise<void> {
-        void configuration;
-        void environment;
+    protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
+        await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
+        await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
+        await configuration.api.provideApi({
+            visibility: ApiVisibility.PUBLIC,
+            security: ApiSecurity.UNSECURE,
+            endpoints: [new WebhookEndpoint(this)],
+        });
+    }
+
+    public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
+        const { view } = context.getInteractionData();
+        if (isNumberView(view.id)) return submitConnectForm(context, { read, http, persistence, modify, appId: this.getID() });
+        return context.getInteractionResponder().successResponse();
+    }
+
+    public async executeBlockActionHandler(context: UIKitBlockInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
+        const { actionId } = context.getInteractionData();
+        if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
+        return context.getInteractionResponder().successResponse();
     }
 }

@@ -1,0 +1,85 @@
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ISlashCommand, SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands';
+import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
+
+import { connectView, numbersView } from '../numbers/views';
+import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../lib/services';
+import { Translator } from '../i18n/translate';
+
+/** The words after `/whatsapp`; help is the fallback. */
+export enum Subcommand {
+	Help = 'help',
+	Connect = 'connect',
+	Numbers = 'numbers',
+}
+
+interface Invocation {
+	context: SlashCommandContext;
+	read: IRead;
+	modify: IModify;
+	http: IHttp;
+	persistence: IPersistence;
+	t: Translator;
+	appId: string;
+}
+
+type Handler = (inv: Invocation) => Promise<void>;
+
+const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers]);
+
+export class WhatsAppCommand implements ISlashCommand {
+	command = 'whatsapp';
+	i18nParamsExample = 'whatsapp_command_params';
+	i18nDescription = 'whatsapp_command_description';
+	providesPreview = false;
+
+	private readonly handlers: Record<Subcommand, Handler> = {
+		[Subcommand.Help]: (inv) => this.help(inv),
+		[Subcommand.Connect]: (inv) => this.connect(inv),
+		[Subcommand.Numbers]: (inv) => this.numbers(inv),
+	};
+
+	constructor(private readonly appId: string) {}
+
+	async executor(context: SlashCommandContext, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
+		const t = await userTranslator(read, context.getSender());
+		const inv: Invocation = { context, read, modify, http, persistence, t, appId: this.appId };
+		const word = (context.getArguments()[0] ?? '').toLowerCase();
+		const subcommand = (Object.values(Subcommand) as string[]).includes(word) ? (word as Subcommand) : undefined;
+		if (!subcommand) {
+			if (word) await this.say(inv, t('command_unknown', { word }));
+			return this.help(inv);
+		}
+		if (ADMIN_ONLY.has(subcommand) && !(await canManageNumbers(read, context.getSender()))) {
+			return this.say(inv, t('command_not_allowed', { command: `/whatsapp ${subcommand}` }));
+		}
+		return this.handlers[subcommand](inv);
+	}
+
+	private say(inv: Invocation, message: string): Promise<void> {
+		return notifyUser(inv.read, inv.modify, inv.context.getSender(), inv.context.getRoom(), message);
+	}
+
+	private help(inv: Invocation): Promise<void> {
+		const lines = Object.values(Subcommand).map((s) => `• \`/whatsapp ${s}\`: ${inv.t(`command_help_${s}`)}`);
+		return this.say(inv, [inv.t('command_help_title'), ...lines].join('\n'));
+	}
+
+	private async connect(inv: Invocation): Promise<void> {
+		await inv.modify.getUiController().openSurfaceView(
+			{ ...connectView(inv.t), type: UIKitSurfaceType.MODAL } as never,
+			{ triggerId: inv.context.getTriggerId() as string },
+			inv.context.getSender(),
+		);
+	}
+
+	private async numbers(inv: Invocation): Promise<void> {
+		const numbers = await (await numberService(inv.read, inv.http)).list();
+		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
+		await inv.modify.getUiController().openSurfaceView(
+			{ ...numbersView(inv.t, numbers, webhook), type: UIKitSurfaceType.MODAL } as never,
+			{ triggerId: inv.context.getTriggerId() as string },
+			inv.context.getSender(),
+		);
+	}
+}

@@ -1,0 +1,90 @@
+/**
+ * A WhatsApp Business number connected to the workspace, and the rules for the connect form.
+ * Plain TypeScript: no Apps-Engine imports.
+ */
+
+export interface ConnectedNumber {
+	/** Meta's phone-number ID: the number's identity in every Cloud API call. */
+	phoneNumberId: string;
+	/** The WhatsApp Business Account (WABA) that owns the number and its templates. */
+	wabaId: string;
+	/** As Meta displays it, e.g. "+1 555-013-3700". */
+	displayPhoneNumber: string;
+	verifiedName: string;
+	accessToken: string;
+	appSecret: string;
+	departmentId?: string;
+	welcomeMessage?: string;
+	conversationFinishedMessage?: string;
+	offlineMessage?: string;
+	connectedAt: string;
+	connectedBy: string;
+}
+
+/** What an admin types in the connect / edit form. Empty secrets on edit keep the stored ones. */
+export interface ConnectForm {
+	phoneNumberId: string;
+	wabaId: string;
+	accessToken: string;
+	appSecret: string;
+	departmentId?: string;
+	welcomeMessage?: string;
+	conversationFinishedMessage?: string;
+	offlineMessage?: string;
+}
+
+export type ConnectField = keyof ConnectForm;
+
+/** Field -> i18n key of the error shown under that field. */
+export type FieldErrors = Partial<Record<ConnectField, string>>;
+
+const GRAPH_ID = /^\d{5,20}$/;
+const MAX_MESSAGE_LENGTH = 4096;
+
+function trimmed(value: string | undefined): string {
+	return (value ?? '').trim();
+}
+
+/** Normalizes the raw form (trims, drops empty optional fields). */
+export function normalizeForm(raw: Partial<Record<ConnectField, unknown>>): ConnectForm {
+	const text = (key: ConnectField): string => (typeof raw[key] === 'string' ? trimmed(raw[key] as string) : '');
+	const optional = (key: ConnectField): string | undefined => text(key) || undefined;
+	return {
+		phoneNumberId: text('phoneNumberId'),
+		wabaId: text('wabaId'),
+		accessToken: text('accessToken'),
+		appSecret: text('appSecret'),
+		departmentId: optional('departmentId'),
+		welcomeMessage: optional('welcomeMessage'),
+		conversationFinishedMessage: optional('conversationFinishedMessage'),
+		offlineMessage: optional('offlineMessage'),
+	};
+}
+
+/**
+ * Checks the form before any call to Meta. On edit (`existing` given) empty secrets mean "keep".
+ * Returns the errors per field; an empty object means the form is fine.
+ */
+export function validateForm(form: ConnectForm, existing?: ConnectedNumber): FieldErrors {
+	const errors: FieldErrors = {};
+	if (!GRAPH_ID.test(form.phoneNumberId)) errors.phoneNumberId = 'error_phone_number_id_format';
+	if (!GRAPH_ID.test(form.wabaId)) errors.wabaId = 'error_waba_id_format';
+	if (!form.accessToken && !existing) errors.accessToken = 'error_access_token_required';
+	else if (form.accessToken && /\s/.test(form.accessToken)) errors.accessToken = 'error_access_token_whitespace';
+	if (!form.appSecret && !existing) errors.appSecret = 'error_app_secret_required';
+	else if (form.appSecret && !/^[0-9a-f]{32}$/i.test(form.appSecret)) errors.appSecret = 'error_app_secret_format';
+	for (const key of ['welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'] as const) {
+		if ((form[key] ?? '').length > MAX_MESSAGE_LENGTH) errors[key] = 'error_message_too_long';
+	}
+	return errors;
+}
+
+/** Shows a secret as its last four characters only, e.g. "••••f00d". */
+export function maskSecret(secret: string): string {
+	return secret.length <= 4 ? '••••' : `••••${secret.slice(-4)}`;
+}
+
+/** Digits of the display number ("+1 555-013-3700" -> "15550133700"). */
+export function displayDigits(display: string): string {
+	return display.replace(/\D/g, '');
+}

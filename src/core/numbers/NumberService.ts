@@ -1,0 +1,106 @@
+/**
+ * Connecting, editing and disconnecting WhatsApp numbers. Credentials are checked against the
+ * Graph API before anything is saved; what is wrong is reported per form field.
+ */
+import { GraphApiError } from '../errors';
+import { ConnectedNumber, ConnectForm, FieldErrors, validateForm } from './ConnectedNumber';
+
+export interface NumberRepository {
+	list(): Promise<ConnectedNumber[]>;
+	get(phoneNumberId: string): Promise<ConnectedNumber | undefined>;
+	save(number: ConnectedNumber): Promise<void>;
+	remove(phoneNumberId: string): Promise<boolean>;
+}
+
+/** The two Graph calls the credential check needs (GraphClient provides them). */
+export interface NumberGraph {
+	getPhoneNumber(phoneNumberId: string): Promise<{ id: string; display_phone_number?: string; verified_name?: string }>;
+	listPhoneNumbers(wabaId: string): Promise<Array<{ id: string }>>;
+}
+
+export type ConnectResult = { ok: true; number: ConnectedNumber; created: boolean } | { ok: false; errors: FieldErrors };
+
+export class NumberService {
+	constructor(
+		private readonly repository: NumberRepository,
+		private readonly graphFor: (accessToken: string) => NumberGraph,
+		private readonly now: () => Date = () => new Date(),
+	) {}
+
+	list(): Promise<ConnectedNumber[]> {
+		return this.repository.list();
+	}
+
+	get(phoneNumberId: string): Promise<ConnectedNumber | undefined> {
+		return this.repository.get(phoneNumberId);
+	}
+
+	/**
+	 * Saves a new number, or the edit of `editing` (whose empty secrets are kept). Meta is asked
+	 * whether the token sees the number and whether the number belongs to the WABA.
+	 */
+	async connect(form: ConnectForm, by: string, editing?: string): Promise<ConnectResult> {
+		const existing = editing ? await this.repository.get(editing) : undefined;
+		if (editing && !existing) return { ok: false, errors: { phoneNumberId: 'error_number_not_connected' } };
+		const errors = validateForm(form, existing);
+		if (Object.keys(errors).length) return { ok: false, errors };
+		if (!existing && (await this.repository.get(form.phoneNumberId))) {
+			return { ok: false, errors: { phoneNumberId: 'error_number_already_connected' } };
+		}
+		const accessToken = form.accessToken || (existing as ConnectedNumber).accessToken;
+		const appSecret = form.appSecret || (existing as ConnectedNumber).appSecret;
+
+		const checked = await this.checkCredentials(form, accessToken);
+		if (!checked.ok) return checked;
+
+		const number: ConnectedNumber = {
+			phoneNumberId: form.phoneNumberId,
+			wabaId: form.wabaId,
+			displayPhoneNumber: checked.display,
+			verifiedName: checked.verifiedName,
+			accessToken,
+			appSecret,
+			departmentId: form.departmentId,
+			welcomeMessage: form.welcomeMessage,
+			conversationFinishedMessage: form.conversationFinishedMessage,
+			offlineMessage: form.offlineMessage,
+			connectedAt: existing?.connectedAt ?? this.now().toISOString(),
+			connectedBy: existing?.connectedBy ?? by,
+		};
+		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
+		await this.repository.save(number);
+		return { ok: true, number, created: !existing };
+	}
+
+	disconnect(phoneNumberId: string): Promise<boolean> {
+		return this.repository.remove(phoneNumberId);
+	}
+
+	private async checkCredentials(form: ConnectForm, accessToken: string): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
+		const graph = this.graphFor(accessToken);
+		let phone: Awaited<ReturnType<NumberGraph['getPhoneNumber']>>;
+		try {
+			phone = await graph.getPhoneNumber(form.phoneNumberId);
+		} catch (error) {
+			return { ok: false, errors: credentialErrors(error, 'phoneNumberId') };
+		}
+		try {
+			const owned = await graph.listPhoneNumbers(form.wabaId);
+			if (!owned.some((p) => p.id === form.phoneNumberId)) return { ok: false, errors: { wabaId: 'error_number_not_in_waba' } };
+		} catch (error) {
+			return { ok: false, errors: credentialErrors(error, 'wabaId') };
+		}
+		return { ok: true, display: phone.display_phone_number ?? form.phoneNumberId, verifiedName: phone.verified_name ?? '' };
+	}
+}
+
+/** Maps a failed credential check to the field the admin must fix. */
+export function credentialErrors(error: unknown, field: 'phoneNumberId' | 'wabaId'): FieldErrors {
+	if (error instanceof GraphApiError) {
+		if (error.graphCode === 190 || error.graphCode === 102) return { accessToken: 'error_access_token_rejected' };
+		if (error.graphCode === 10 || error.graphCode === 200 || error.graphCode === 3) return { accessToken: 'error_access_token_permissions' };
+		if (error.graphCode === 100 || error.graphCode === 803) return { [field]: field === 'wabaId' ? 'error_waba_id_unknown' : 'error_phone_number_id_unknown' };
+		return { [field]: 'error_graph_unavailable' };
+	}
+	return { [field]: 'error_graph_unreachable' };
+}

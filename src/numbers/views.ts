@@ -1,0 +1,79 @@
+/** The connect / edit form and the list of connected numbers, as pure functions returning views. */
+import { ConnectedNumber, maskSecret } from '../core/numbers/ConnectedNumber';
+import { Translator } from '../i18n/translate';
+import { actions, Block, button, context, divider, input, section, text } from '../lib/blocks';
+import { CONNECT_FIELDS, CONNECT_VIEW, EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction } from './ids';
+
+type Field = (typeof CONNECT_FIELDS)[number];
+
+const OPTIONAL: Field[] = ['departmentId', 'welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'];
+const MULTILINE: Field[] = ['welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'];
+const SECRET: Field[] = ['accessToken', 'appSecret'];
+
+export interface WebhookInfo {
+	callbackUrl: string;
+	verifyToken: string;
+}
+
+export function connectView(t: Translator, editing?: ConnectedNumber): Record<string, unknown> {
+	const blocks: Block[] = CONNECT_FIELDS.map((field) =>
+		input({
+			blockId: field,
+			actionId: field,
+			label: t(`connect_field_${field}`),
+			placeholder: editing && SECRET.includes(field) ? t('connect_secret_keep', { masked: maskSecret(editing[field] as string) }) : t(`connect_field_${field}_placeholder`),
+			// Secrets are never sent back to the client, not even to the admin who typed them.
+			initialValue: editing && !SECRET.includes(field) ? ((editing[field] as string | undefined) ?? '') : undefined,
+			optional: OPTIONAL.includes(field) || Boolean(editing && SECRET.includes(field)),
+			multiline: MULTILINE.includes(field),
+		}),
+	);
+	return {
+		id: editing ? `${EDIT_VIEW_PREFIX}${editing.phoneNumberId}` : CONNECT_VIEW,
+		type: 'modal',
+		title: text(editing ? t('connect_title_edit') : t('connect_title')),
+		blocks: [section(t('connect_intro')), ...blocks],
+		submit: { type: 'button', actionId: 'submit', text: text(t(editing ? 'connect_submit_edit' : 'connect_submit')), style: 'primary' },
+		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
+	};
+}
+
+export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: WebhookInfo, notice?: string): Record<string, unknown> {
+	const blocks: Block[] = notice ? [section(notice), divider()] : [];
+	if (!numbers.length) blocks.push(section(t('numbers_empty')));
+	for (const n of numbers) {
+		blocks.push(
+			section(
+				t('numbers_entry', {
+					name: n.verifiedName || n.displayPhoneNumber,
+					display: n.displayPhoneNumber,
+					phoneNumberId: n.phoneNumberId,
+					wabaId: n.wabaId,
+					token: maskSecret(n.accessToken),
+					secret: maskSecret(n.appSecret),
+					department: n.departmentId ?? t('numbers_no_department'),
+				}),
+			),
+			actions(`number:${n.phoneNumberId}`, [
+				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
+				button({
+					actionId: NumberAction.Disconnect,
+					label: t('numbers_disconnect'),
+					value: n.phoneNumberId,
+					style: 'danger',
+					confirm: { title: t('numbers_disconnect_confirm_title'), text: t('numbers_disconnect_confirm_text', { display: n.displayPhoneNumber }), confirm: t('numbers_disconnect'), deny: t('cancel') },
+				}),
+			]),
+			divider(),
+		);
+	}
+	blocks.push(actions('numbers-footer', [button({ actionId: NumberAction.Connect, label: t('numbers_connect_another'), style: 'primary' })]));
+	blocks.push(context(t('webhook_info', { url: webhook.callbackUrl, token: webhook.verifyToken })));
+	return {
+		id: NUMBERS_VIEW,
+		type: 'modal',
+		title: text(t('numbers_title')),
+		blocks,
+		close: { type: 'button', actionId: 'close', text: text(t('close')) },
+	};
+}

@@ -1,0 +1,45 @@
+import { ISetting, SettingType } from '@rocket.chat/apps-engine/definition/settings';
+
+/** Setting ids; each doubles as the i18n key of its label, with a `_description` twin. */
+export enum SettingId {
+	StatusEndpointUrl = 'status_endpoint_url',
+	StatusFilter = 'status_filter',
+	GraphApiVersion = 'graph_api_version',
+	GraphApiBaseUrl = 'graph_api_base_url',
+	ManagerRoles = 'manager_roles',
+}
+
+export enum StatusFilter {
+	All = 'all',
+	Regular = 'regular',
+	Template = 'template',
+}
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com';
+export const DEFAULT_GRAPH_VERSION = 'v23.0';
+
+function setting(id: SettingId, type: SettingType, packageValue: unknown, extra: Partial<ISetting> = {}): ISetting {
+	return { id, type, packageValue, required: false, public: false, i18nLabel: id, i18nDescription: `${id}_description`, ...extra };
+}
+
+export const SETTINGS: ISetting[] = [
+	setting(SettingId.StatusEndpointUrl, SettingType.STRING, ''),
+	setting(SettingId.StatusFilter, SettingType.SELECT, StatusFilter.All, {
+		values: [
+			{ key: StatusFilter.All, i18nLabel: 'status_filter_all' },
+			{ key: StatusFilter.Regular, i18nLabel: 'status_filter_regular' },
+			{ key: StatusFilter.Template, i18nLabel: 'status_filter_template' },
+		],
+	}),
+	setting(SettingId.GraphApiVersion, SettingType.STRING, DEFAULT_GRAPH_VERSION, { required: true }),
+	setting(SettingId.GraphApiBaseUrl, SettingType.STRING, DEFAULT_GRAPH_BASE_URL, { required: true }),
+	setting(SettingId.ManagerRoles, SettingType.STRING, 'admin', { required: true }),
+];
+
+/** "admin, livechat-manager" -> ["admin", "livechat-manager"]. */
+export function parseRoles(value: unknown): string[] {
+	return String(value ?? '')
+		.split(',')
+		.map((r) => r.trim())
+		.filter(Boolean);
+}
