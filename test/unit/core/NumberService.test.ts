@@ -1,0 +1,98 @@
+import { GraphApiError } from '../../../src/core/errors';
+import { ConnectedNumber, maskSecret, normalizeForm, validateForm } from '../../../src/core/numbers/ConnectedNumber';
+import { NumberGraph, NumberRepository, NumberService } from '../../../src/core/numbers/NumberService';
+
+const SECRET = '0123456789abcdef0123456789abcdef';
+
+class MemoryRepo implements NumberRepository {
+	readonly items = new Map<string, ConnectedNumber>();
+	async list() {
+		return [...this.items.values()];
+	}
+	async get(id: string) {
+		return this.items.get(id);
+	}
+	async save(n: ConnectedNumber) {
+		this.items.set(n.phoneNumberId, n);
+	}
+	async remove(id: string) {
+		return this.items.delete(id);
+	}
+}
+
+const form = (over: Partial<Record<string, string>> = {}) =>
+	normalizeForm({ phoneNumberId: '106540352242922', wabaId: '102290129340398', accessToken: 'EAAgood', appSecret: SECRET, ...over });
+
+function graph(overrides: Partial<NumberGraph> = {}): NumberGraph {
+	return {
+		getPhoneNumber: async (id) => ({ id, display_phone_number: '+1 555-078-3881', verified_name: 'Acme' }),
+		listPhoneNumbers: async () => [{ id: '106540352242922' }],
+		...overrides,
+	};
+}
+
+describe('connect form rules', () => {
+	it('reports each wrong field', () => {
+		expect(validateForm(form({ phoneNumberId: '+1 555', wabaId: 'abc', accessToken: 'EA AB', appSecret: 'short' }))).toEqual({
+			phoneNumberId: 'error_phone_number_id_format',
+			wabaId: 'error_waba_id_format',
+			accessToken: 'error_access_token_whitespace',
+			appSecret: 'error_app_secret_format',
+		});
+		expect(validateForm(form({ accessToken: '', appSecret: '' }))).toEqual({ accessToken: 'error_access_token_required', appSecret: 'error_app_secret_required' });
+		expect(validateForm(form())).toEqual({});
+	});
+
+	it('masks secrets to their last four characters', () => {
+		expect(maskSecret(SECRET)).toBe('••••cdef');
+		expect(maskSecret('abc')).toBe('••••');
+	});
+});
+
+describe('NumberService.connect', () => {
+	it('saves a number Meta confirms, with its display number and name', async () => {
+		const repo = new MemoryRepo();
+		const service = new NumberService(repo, () => graph(), () => new Date('2026-01-01T00:00:00Z'));
+		const result = await service.connect(form({ departmentId: 'dept-1' }), 'admin');
+		expect(result).toMatchObject({ ok: true, created: true, number: { displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', departmentId: 'dept-1', connectedAt: '2026-01-01T00:00:00.000Z', connectedBy: 'admin' } });
+		expect(repo.items.size).toBe(1);
+	});
+
+	it.each([
+		[new GraphApiError(401, { code: 190 }), { accessToken: 'error_access_token_rejected' }],
+		[new GraphApiError(403, { code: 200 }), { accessToken: 'error_access_token_permissions' }],
+		[new GraphApiError(400, { code: 100 }), { phoneNumberId: 'error_phone_number_id_unknown' }],
+		[new Error('ECONNREFUSED'), { phoneNumberId: 'error_graph_unreachable' }],
+	])('explains a failed check (%p) on the right field and saves nothing', async (error, errors) => {
+		const repo = new MemoryRepo();
+		const service = new NumberService(repo, () => graph({ getPhoneNumber: async () => Promise.reject(error) }));
+		expect(await service.connect(form(), 'admin')).toEqual({ ok: false, errors });
+		expect(repo.items.size).toBe(0);
+	});
+
+	it('refuses a number that is not in the WABA, and an unknown WABA', async () => {
+		const notOwned = new NumberService(new MemoryRepo(), () => graph({ listPhoneNumbers: async () => [{ id: '999999' }] }));
+		expect(await notOwned.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_number_not_in_waba' } });
+		const unknown = new NumberService(new MemoryRepo(), () => graph({ listPhoneNumbers: async () => Promise.reject(new GraphApiError(400, { code: 100 })) }));
+		expect(await unknown.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_waba_id_unknown' } });
+	});
+
+	it('does not call Meta when the form is invalid, and refuses a duplicate', async () => {
+		const calls: string[] = [];
+		const service = new NumberService(new MemoryRepo(), () => graph({ getPhoneNumber: async (id) => (calls.push(id), { id }) }));
+		expect((await service.connect(form({ appSecret: 'nope' }), 'admin')).ok).toBe(false);
+		expect(calls).toEqual([]);
+		expect((await service.connect(form(), 'admin')).ok).toBe(true);
+		expect(await service.connect(form(), 'admin')).toEqual({ ok: false, errors: { phoneNumberId: 'error_number_already_connected' } });
+	});
+
+	it('keeps stored secrets when an edit leaves them empty', async () => {
+		const repo = new MemoryRepo();
+		const tokens: string[] = [];
+		const service = new NumberService(repo, (token) => (tokens.push(token), graph()));
+		await service.connect(form(), 'admin');
+		const edited = await service.connect(form({ accessToken: '', appSecret: '', welcomeMessage: 'Hi!' }), 'other', '106540352242922');
+		expect(edited).toMatchObject({ ok: true, created: false, number: { accessToken: 'EAAgood', appSecret: SECRET, welcomeMessage: 'Hi!', connectedBy: 'admin' } });
+		expect(tokens).toEqual(['EAAgood', 'EAAgood']);
+	});
+});

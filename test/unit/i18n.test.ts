@@ -1,0 +1,44 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { translate } from '../../src/i18n/translate';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const dir = path.join(ROOT, 'i18n');
+const languages = ['en', 'pt-BR', 'es'];
+const load = (lang: string): Record<string, string> => JSON.parse(fs.readFileSync(path.join(dir, `${lang}.json`), 'utf8'));
+const placeholders = (s: string) => (s.match(/__[A-Za-z0-9_]+?__/g) ?? []).sort();
+
+describe('i18n', () => {
+	it.each(languages.slice(1))('%s has exactly the English keys, with the same placeholders', (lang) => {
+		const en = load('en');
+		const other = load(lang);
+		expect(Object.keys(other).sort()).toEqual(Object.keys(en).sort());
+		for (const key of Object.keys(en)) {
+			expect([key, placeholders(other[key])]).toEqual([key, placeholders(en[key])]);
+			expect(other[key].trim()).not.toBe('');
+		}
+	});
+
+	it('covers every i18n key the app code names', () => {
+		const en = load('en');
+		const files = execFileSync('find', [path.join(ROOT, 'src'), path.join(ROOT, 'WhatsAppApp.ts'), '-name', '*.ts', '-not', '-name', 'catalog.ts']).toString().trim().split('\n');
+		const source = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+		const patterns = [/\bt\('([a-zA-Z_]+)'/g, /'(error_[a-z_]+)'/g, /i18n[A-Za-z]+ = '([a-z_]+)'/g, /i18nLabel: '([a-z_]+)'/g];
+		const keys = patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1]));
+		expect(keys.length).toBeGreaterThan(10);
+		expect(keys.filter((k) => !(k in en))).toEqual([]);
+	});
+
+	it('src/i18n/catalog.ts is generated from the current i18n files', () => {
+		expect(() => execFileSync(process.execPath, [path.join(ROOT, 'tools', 'i18n-catalog.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
+	});
+
+	it('translates with placeholders and falls back to English for an unknown language', () => {
+		expect(translate('pt-BR', 'command_unknown', { word: 'xyz' })).toContain('xyz');
+		expect(translate('pt-BR', 'command_unknown', { word: 'xyz' })).not.toBe(translate('en', 'command_unknown', { word: 'xyz' }));
+		expect(translate('de', 'close')).toBe('Close');
+		expect(translate('es-MX', 'close')).toBe(load('es').close);
+	});
+});
