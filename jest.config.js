@@ -9,4 +9,6 @@ module.exports = {
 	// End-to-end suites start a Deno process each; two workers fit this project's 2-core machines.
 	maxWorkers: 2,
 	testTimeout: 60000,
+	// A failed set-up must not leave CI waiting on a Deno subprocess or a loopback server.
+	forceExit: true,
 };

@@ -7,7 +7,7 @@ export class AppsEngineHttpPort implements HttpPort {
 	constructor(private readonly http: IHttp) {}
 
 	async send(req: HttpRequest): Promise<HttpResponse> {
-		const options = { headers: req.headers, content: req.body, timeout: req.timeoutMs };
+		const options = { headers: req.headers, timeout: req.timeoutMs, ...(req.body !== undefined ? { content: req.body } : {}) };
 		const call = req.method === 'GET' ? this.http.get(req.url, options) : req.method === 'POST' ? this.http.post(req.url, options) : this.http.del(req.url, options);
 		const response = await call;
 		return { status: response.statusCode, body: response.content ?? '' };

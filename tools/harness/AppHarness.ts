@@ -369,6 +369,8 @@ export class AppHarness {
 		try {
 			await this.manager.unload(false);
 		} finally {
+			// The engine allows one AppManager per process (Rocket.Chat has one); the next harness makes a new one.
+			(AppManager as Any).Instance = undefined;
 			fs.rmSync(this.tempDir, { recursive: true, force: true });
 		}
 	}

@@ -75,15 +75,16 @@ function performHttp(info: { method: string; url: string; request: Json }): Prom
 	}
 	if (request.query) url.search = url.search ? `${url.search}&${request.query}` : `?${request.query}`;
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
-	let body: string | undefined = request.content;
-	if (request.data !== undefined && body === undefined) {
+	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null.
+	let body: string | undefined = request.content ?? undefined;
+	if (request.data !== undefined && request.data !== null && body === undefined) {
 		body = JSON.stringify(request.data);
 		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
 	}
 	if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
 	const transport = url.protocol === 'https:' ? https : http;
 	return new Promise((resolve, reject) => {
-		const req = transport.request(url, { method: info.method.toUpperCase(), headers, timeout: request.timeout ?? 180000 }, (res) => {
+		const req = transport.request(url, { method: info.method.toUpperCase(), headers, timeout: request.timeout || 180000 }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
 			res.on('end', () => {

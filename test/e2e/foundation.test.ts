@@ -1,0 +1,206 @@
+/**
+ * The foundation through the real engine: the rc-apps zip in Apps-Engine 1.62.0's Deno runtime,
+ * `/whatsapp help|connect|numbers`, credentials checked against the simulated Cloud API, the
+ * webhook handshake and signature check over real HTTP.
+ */
+import * as fs from 'fs';
+import * as http from 'http';
+
+import AdmZip from 'adm-zip';
+
+import { packagedZipPath } from '../../tools/harness/AppHarness';
+import { postRaw } from '../../tools/sim/CloudApiSimulator';
+import { AppUnderTest, connectState, NUMBER, startApp } from '../support/appUnderTest';
+
+function get(url: string): Promise<{ status: number; body: string }> {
+	return new Promise((resolve, reject) => {
+		http.get(url, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+		}).on('error', reject);
+	});
+}
+
+describe('the packaged app', () => {
+	it('holds the app only, declares ^1.47.0 and exactly the permissions it uses', () => {
+		const zip = new AdmZip(packagedZipPath());
+		const names = zip.getEntries().map((e) => e.entryName);
+		expect(names).toContain('WhatsAppApp.js');
+		expect(names).toContain('i18n/en.json');
+		expect(names).toContain('i18n/pt-BR.json');
+		expect(names).toContain('i18n/es.json');
+		expect(names).toContain('icon.png');
+		expect(names.filter((n) => /\.ts$|^test\/|^tools\/|node_modules|^build\//.test(n))).toEqual([]);
+		const manifest = JSON.parse(zip.readAsText('app.json'));
+		expect(manifest.requiredApiVersion).toBe('^1.47.0');
+		expect(manifest.permissions.map((p: { name: string }) => p.name).sort()).toEqual(
+			['api', 'livechat-department.read', 'message.write', 'networking', 'persistence', 'room.read', 'server-setting.read', 'slashcommand', 'ui.interact', 'user.read'].sort(),
+		);
+	});
+});
+
+describe('foundation through the real engine', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+	});
+	afterEach(async () => {
+		if (!app) return;
+		try {
+			app.harness.assertNoAppErrors();
+			expect(app.sim.violations).toEqual([]);
+		} finally {
+			await app.stop();
+		}
+	});
+
+	const room = () => app.harness.addRoom({ name: 'general', creator: app.harness.admin });
+	const lastNotice = (userId: string) => {
+		const notices = app.harness.world.notificationsFor(userId);
+		return String(notices[notices.length - 1]?.text ?? '');
+	};
+
+	it('runs in the Deno runtime, not in Node', () => {
+		const runtime = app.harness.runtimeProcess();
+		expect(runtime.spawnfile).toBe('deno');
+		expect(runtime.spawnargs).toEqual(expect.arrayContaining(['run', '--cached-only', '--subprocess', app.harness.appId]));
+		expect(fs.readFileSync(`/proc/${runtime.pid}/cmdline`, 'utf8')).toContain('deno');
+		expect(runtime.pid).not.toBe(process.pid);
+	});
+
+	it('/whatsapp help lists every subcommand; an unknown one gets a notice and help', async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['help'], { user: admin, room: room() });
+		const help = lastNotice(admin.id);
+		for (const sub of ['help', 'connect', 'numbers']) expect(help).toContain(`/whatsapp ${sub}`);
+
+		await app.harness.command('whatsapp', ['frobnicate'], { user: admin, room: room() });
+		const notices = app.harness.world.notificationsFor(admin.id).map((n) => String(n.text));
+		expect(notices[notices.length - 2]).toBe('`/whatsapp frobnicate` is not a command.');
+		expect(notices[notices.length - 1]).toBe(help);
+
+		await app.harness.command('whatsapp', [], { user: admin, room: room() });
+		expect(lastNotice(admin.id)).toBe(help);
+	});
+
+	it('refuses connect and numbers to a user without a manager role', async () => {
+		const agent = app.harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'] });
+		await app.harness.command('whatsapp', ['connect'], { user: agent, room: room() });
+		expect(lastNotice(agent.id)).toContain('not allowed');
+		await app.harness.command('whatsapp', ['numbers'], { user: agent, room: room() });
+		expect(app.harness.world.uiFor(agent.id)).toEqual([]);
+	});
+
+	it('connect: invalid fields get field errors and nothing reaches Meta', async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		const view = app.harness.lastView(admin)!;
+		expect(view.id).toBe('whatsapp-connect');
+		const actionIds = (view.blocks as Array<{ element?: { actionId: string } }>).filter((b) => b.element).map((b) => b.element!.actionId);
+		expect(actionIds).toEqual(['phoneNumberId', 'wabaId', 'accessToken', 'appSecret', 'departmentId', 'welcomeMessage', 'conversationFinishedMessage', 'offlineMessage']);
+
+		const response = await app.harness.viewSubmit({ user: admin, view, state: connectState({ phoneNumberId: '+1 555 078', wabaId: NUMBER.wabaId, accessToken: '', appSecret: 'nothex' }) });
+		expect(response).toMatchObject({
+			success: false,
+			type: 'errors',
+			viewId: 'whatsapp-connect',
+			errors: {
+				phoneNumberId: expect.stringContaining('phone number ID'),
+				accessToken: 'The access token is required.',
+				appSecret: expect.stringContaining('32 hexadecimal'),
+			},
+		});
+		expect(app.sim.requests).toEqual([]);
+	});
+
+	it('connect: a token Meta rejects is reported on the token field; the exact request is the one Meta documents', async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		const response = await app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: 'EAAWRONG', appSecret: NUMBER.appSecret }),
+		});
+		expect(response.errors).toEqual({ accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.' });
+		expect(app.sim.requests.map((r) => [r.method, r.path, r.query, r.headers.authorization, r.status])).toEqual([
+			['GET', `/v23.0/${NUMBER.phoneNumberId}`, { fields: 'id,display_phone_number,verified_name,quality_rating' }, 'Bearer EAAWRONG', 401],
+		]);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes('EAAWRONG'))).toEqual([]);
+	});
+
+	it('connect, list, edit and disconnect a number; secrets are never shown back', async () => {
+		const admin = app.harness.admin;
+		const dept = app.harness.world.addDepartment({ name: 'Sales' });
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		const ok = await app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({ phoneNumberId: ` ${NUMBER.phoneNumberId} `, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, departmentId: 'Sales', welcomeMessage: 'Hello!' }),
+		});
+		expect(ok).toMatchObject({ success: true, type: 'modal.update' });
+		const listed = JSON.stringify(ok.view);
+		expect(listed).toContain('Connected +1 555-078-3881 (Acme Support).');
+		expect(listed).toContain(`/api/apps/public/${app.harness.appId}/webhook`);
+		expect(listed).toContain('••••cdef');
+		expect(listed).not.toContain(NUMBER.accessToken);
+		expect(listed).not.toContain(NUMBER.appSecret);
+		expect(app.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`GET /v23.0/${NUMBER.phoneNumberId} 200`, `GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`]);
+		expect(app.sim.requests.every((r) => r.headers.authorization === `Bearer ${NUMBER.accessToken}`)).toBe(true);
+		const stored = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
+		expect(stored).toMatchObject({ wabaId: NUMBER.wabaId, departmentId: dept.id, welcomeMessage: 'Hello!', verifiedName: 'Acme Support' });
+
+		// Edit: the form comes back with the values but without the secrets; empty secrets keep them.
+		const edit = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: ok.view });
+		expect(edit.view.id).toBe(`whatsapp-edit:${NUMBER.phoneNumberId}`);
+		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.accessToken);
+		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.appSecret);
+		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '', welcomeMessage: 'Hi again' }) });
+		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
+		const after = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
+		expect(after).toMatchObject({ accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, welcomeMessage: 'Hi again' });
+
+		// The app log never carries a secret.
+		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.accessToken);
+		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);
+
+		const gone = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: saved.view });
+		expect(JSON.stringify(gone.view)).toContain('No WhatsApp number is connected yet.');
+		expect(app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId)).toBe(false);
+	});
+
+	it('connect: an unknown department is a field error', async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		const response = await app.harness.viewSubmit({ user: admin, view: app.harness.lastView(admin)!, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, departmentId: 'Nope' }) });
+		expect(response.errors).toEqual({ departmentId: 'No omnichannel department is named or has the ID "Nope".' });
+	});
+
+	it("answers Meta's verification handshake over HTTP with the token shown to the admin, and 403 otherwise", async () => {
+		await app.harness.command('whatsapp', ['numbers'], { user: app.harness.admin, room: room() });
+		const shown = JSON.stringify(app.harness.lastView(app.harness.admin));
+		const token = /verify token `([0-9a-f]+)`/.exec(shown)![1];
+		const url = app.http.endpointUrl('webhook');
+		expect(await get(`${url}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`)).toEqual({ status: 200, body: '1158201444' });
+		expect((await get(`${url}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`)).status).toBe(403);
+		expect((await get(`${url}?hub.mode=unsubscribe&hub.verify_token=${token}&hub.challenge=1`)).status).toBe(403);
+		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toEqual([
+			'webhook verification refused: hub.verify_token does not match the one shown in /whatsapp numbers',
+			'webhook verification refused: hub.mode is not "subscribe"',
+		]);
+	});
+
+	it('accepts a webhook Meta signed (non-ASCII, emoji, URLs) and refuses forged or unsigned ones', async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		await app.harness.viewSubmit({ user: admin, view: app.harness.lastView(admin)!, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret }) });
+		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: 'wamid.ABC', status: 'delivered', recipient: '5511987654321' }]);
+		payload.entry[0].changes[0].value.note = 'Olá café 😀 https://example.com/a?b=c';
+		expect(await app.sim.deliverRaw(payload, NUMBER.appSecret)).toEqual({ status: 200, body: '{"success":true}' });
+		expect((await app.sim.deliverRaw(payload, 'ffffffffffffffffffffffffffffffff')).status).toBe(403);
+		expect((await postRaw(app.http.endpointUrl('webhook'), JSON.stringify(payload), { 'Content-Type': 'application/json' })).status).toBe(401);
+		const warnings = app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]));
+		expect(warnings).toEqual([expect.stringContaining('matches no connected number'), expect.stringContaining('no X-Hub-Signature-256 header')]);
+		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);
+	});
+});
