@@ -11,6 +11,8 @@ import { AppHarness } from './AppHarness';
 export class HarnessHttpServer {
 	private server?: http.Server;
 	baseUrl = '';
+	/** Routes served before the app's (the sandbox's control API); returns true when it answered. */
+	extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
 
 	constructor(private readonly harness: AppHarness) {}
 
@@ -38,6 +40,7 @@ export class HarnessHttpServer {
 		};
 		try {
 			const url = new URL(req.url ?? '/', this.baseUrl);
+			if (this.extraRoutes && (await this.extraRoutes(req, res, url))) return;
 			const prefix = `/api/apps/public/${this.harness.appId}/`;
 			if (!url.pathname.startsWith(prefix)) return send(404, { success: false, error: 'Not found' });
 			const chunks: Buffer[] = [];

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'crypto';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 interface Processor {
 	id: string;
 	processor: (jobContext: Record<string, unknown>) => Promise<void>;

@@ -215,6 +215,39 @@ export class CloudApiSimulator {
 		return postRaw(this.webhookTarget.url, raw, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature });
 	}
 
+	/** An inbound text message from a WhatsApp user, shaped like Meta's (shared/contracts/meta-docs/webhook-incoming-text.json). */
+	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): Any {
+		const number = this.numbers.get(phoneNumberId);
+		if (!number) throw new Error(`unknown number ${phoneNumberId}`);
+		return {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: number.wabaId,
+					changes: [
+						{
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: { display_phone_number: number.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: number.phoneNumberId },
+								contacts: [{ profile: { name: message.name }, wa_id: message.from }],
+								messages: [
+									{
+										from: message.from,
+										id: message.wamid ?? `wamid.${randomBytes(16).toString('hex')}`,
+										timestamp: message.timestamp ?? String(Math.floor(Date.now() / 1000)),
+										text: { body: message.text },
+										type: 'text',
+									},
+								],
+							},
+							field: 'messages',
+						},
+					],
+				},
+			],
+		};
+	}
+
 	/** A status webhook for messages sent from one number, batched in one change as Meta batches them. */
 	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): Any {
 		const number = this.numbers.get(phoneNumberId);

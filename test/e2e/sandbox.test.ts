@@ -1,0 +1,42 @@
+/** `npm start`'s sandbox serves the webhook handshake and `/whatsapp help` through the real engine. */
+import * as http from 'http';
+
+import { startSandbox } from '../../tools/sandbox/start';
+
+function request(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
+	return new Promise((resolve, reject) => {
+		const data = body === undefined ? undefined : JSON.stringify(body);
+		const req = http.request(url, { method, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+		});
+		req.on('error', reject);
+		req.end(data);
+	});
+}
+
+describe('the sandbox', () => {
+	it('starts with a connected number, answers the handshake and runs /whatsapp help', async () => {
+		const sandbox = await startSandbox({ app: 0, sim: 0, sink: 0 });
+		try {
+			const token = await sandbox.control.verifyToken();
+			expect(token).toMatch(/^[0-9a-f]{48}$/);
+			const webhook = sandbox.server.endpointUrl('webhook');
+			expect(await request('GET', `${webhook}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=777`)).toEqual({ status: 200, body: '777' });
+
+			const help = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/command`, { command: '/whatsapp help' })).body);
+			expect(help.notices[0]).toContain('/whatsapp connect');
+			expect(help.appErrors).toEqual([]);
+
+			// The number was connected through the real modal, with requests valid against Meta's spec.
+			expect(sandbox.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /v23.0/106540352242922 200', 'GET /v23.0/102290129340398/phone_numbers 200']);
+			expect(sandbox.sim.violations).toEqual([]);
+
+			const inbound = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/inbound`, { text: 'Olá 😀' })).body);
+			expect(inbound.webhook.status).toBe(200);
+		} finally {
+			await sandbox.stop();
+		}
+	});
+});

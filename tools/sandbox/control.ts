@@ -1,0 +1,138 @@
+/**
+ * The sandbox's control API (POST JSON, answers JSON), for playing every side from a terminal:
+ *   POST /sandbox/command  { command: "/whatsapp help", user?: "admin" | "agent", room?: "general" }
+ *   POST /sandbox/submit   { user?, values: { field: value } }          submits the user's open modal
+ *   POST /sandbox/action   { user?, actionId, value?, blockId? }         presses a button of the open modal
+ *   POST /sandbox/settings { id, value }                                 changes an app setting
+ *   GET  /sandbox/graph                                                  what the simulated Cloud API received
+ *   POST /sandbox/inbound  { from, name?, text }                         a WhatsApp user writes to the number
+ * Each answer carries what the app showed the user (notices and the open modal).
+ */
+import * as http from 'http';
+import { URL } from 'url';
+
+import { AppHarness } from '../harness/AppHarness';
+import { HarnessRoom, HarnessUser, Json } from '../harness/world';
+import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
+
+export class SandboxControl {
+	private readonly agent: HarnessUser;
+	private readonly general: HarnessRoom;
+	private openView = new Map<string, Json>();
+
+	constructor(
+		private readonly harness: AppHarness,
+		private readonly sim: CloudApiSimulator,
+		private readonly number: SimNumber,
+	) {
+		this.agent = harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'], authToken: 'agent-token' });
+		this.general = harness.addRoom({ name: 'general', creator: harness.admin, members: [harness.admin, this.agent] });
+	}
+
+	/** Connects the sandbox number through the real `/whatsapp connect` modal. */
+	async connectSandboxNumber(): Promise<void> {
+		await this.command({ command: '/whatsapp connect' });
+		const values: Record<string, string> = {
+			phoneNumberId: this.number.phoneNumberId,
+			wabaId: this.number.wabaId,
+			accessToken: this.number.accessToken,
+			appSecret: this.number.appSecret,
+		};
+		const result = await this.submit({ values });
+		const response = result.response as Json | undefined;
+		if (!response?.success) throw new Error(`connecting the sandbox number failed: ${JSON.stringify(response?.errors)}`);
+	}
+
+	async verifyToken(): Promise<string> {
+		const record = this.harness.world.persistence.find((r) => typeof (r.data as Json).token === 'string');
+		return String((record?.data as Json | undefined)?.token ?? '');
+	}
+
+	private user(name: unknown): HarnessUser {
+		return name === 'agent' ? this.agent : this.harness.admin;
+	}
+
+	private shown(user: HarnessUser, since: number): Json {
+		return {
+			notices: this.harness.world.notificationsFor(user.id).slice(since).map((n) => n.text),
+			view: this.openView.get(user.id) ?? null,
+			appErrors: this.harness.takeAppErrors(),
+		};
+	}
+
+	private remember(user: HarnessUser, response: Json | undefined): void {
+		const latest = this.harness.lastView(user);
+		if (response?.type === 'modal.update' && response.view) this.openView.set(user.id, response.view as Json);
+		else if (response?.success === true && response.type !== 'errors') this.openView.delete(user.id);
+		else if (!response && latest) this.openView.set(user.id, latest);
+	}
+
+	async command(body: Json): Promise<Json> {
+		const user = this.user(body.user);
+		const words = String(body.command ?? '').trim().replace(/^\//, '').split(/\s+/);
+		const before = this.harness.world.notificationsFor(user.id).length;
+		const uiBefore = this.harness.world.uiFor(user.id).length;
+		await this.harness.command(words[0], words.slice(1), { user, room: this.general });
+		if (this.harness.world.uiFor(user.id).length > uiBefore) this.remember(user, undefined);
+		return this.shown(user, before);
+	}
+
+	async submit(body: Json): Promise<Json> {
+		const user = this.user(body.user);
+		const view = this.openView.get(user.id);
+		if (!view) return { error: 'no modal is open for this user: run a command that opens one first' };
+		const state: Record<string, Record<string, unknown>> = {};
+		for (const [field, value] of Object.entries((body.values as Json) ?? {})) state[field] = { [field]: value };
+		const before = this.harness.world.notificationsFor(user.id).length;
+		const response = await this.harness.viewSubmit({ user, view, state });
+		this.remember(user, response);
+		return { response, ...this.shown(user, before) };
+	}
+
+	async action(body: Json): Promise<Json> {
+		const user = this.user(body.user);
+		const view = this.openView.get(user.id);
+		const before = this.harness.world.notificationsFor(user.id).length;
+		const response = await this.harness.blockAction({ user, actionId: String(body.actionId), blockId: String(body.blockId ?? ''), value: body.value, view });
+		this.remember(user, response);
+		return { response, ...this.shown(user, before) };
+	}
+
+	async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+		if (!url.pathname.startsWith('/sandbox/')) return false;
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		let body: Json = {};
+		try {
+			body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+		} catch {
+			return this.reply(res, 400, { error: 'the body must be JSON' });
+		}
+		const route = `${req.method} ${url.pathname}`;
+		switch (route) {
+			case 'POST /sandbox/command':
+				return this.reply(res, 200, await this.command(body));
+			case 'POST /sandbox/submit':
+				return this.reply(res, 200, await this.submit(body));
+			case 'POST /sandbox/action':
+				return this.reply(res, 200, await this.action(body));
+			case 'POST /sandbox/settings':
+				await this.harness.setSetting(String(body.id), body.value);
+				return this.reply(res, 200, { id: body.id, value: await this.harness.getSetting(String(body.id)) });
+			case 'GET /sandbox/graph':
+				return this.reply(res, 200, this.sim.requests);
+			case 'POST /sandbox/inbound': {
+				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from: String(body.from ?? '5511987654321'), name: String(body.name ?? 'WhatsApp user'), text: String(body.text ?? '') }), this.number.appSecret);
+				return this.reply(res, 200, { webhook: result });
+			}
+			default:
+				return this.reply(res, 404, { error: `unknown sandbox route ${route}` });
+		}
+	}
+
+	private reply(res: http.ServerResponse, status: number, body: unknown): true {
+		res.writeHead(status, { 'Content-Type': 'application/json' });
+		res.end(JSON.stringify(body, null, 2));
+		return true;
+	}
+}

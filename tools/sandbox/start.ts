@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the sandbox. The packaged app in the real engine (Deno runtime), its endpoints over
+ * HTTP in Rocket.Chat's URL shape, the simulated Cloud API with one connected number, and a status
+ * sink that prints what the app POSTs to the Message Status Endpoint URL. A control API under
+ * /sandbox lets a person act as an agent, as a WhatsApp user and as an admin (see README).
+ */
+import * as http from 'http';
+
+import { AppHarness } from '../harness/AppHarness';
+import { HarnessHttpServer } from '../harness/HarnessHttpServer';
+import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
+import { validateRequest } from '../../test/support/metaSpec';
+import { SandboxControl } from './control';
+
+const APP_PORT = Number(process.env.SANDBOX_PORT ?? 3000);
+const SIM_PORT = Number(process.env.SANDBOX_SIM_PORT ?? APP_PORT + 1);
+const SINK_PORT = Number(process.env.SANDBOX_SINK_PORT ?? APP_PORT + 2);
+
+export const SANDBOX_NUMBER: SimNumber = {
+	phoneNumberId: '106540352242922',
+	wabaId: '102290129340398',
+	displayPhoneNumber: '+1 555-078-3881',
+	verifiedName: 'Sandbox Support',
+	accessToken: 'EAASANDBOXTOKEN000000000000',
+	appSecret: '5a4d8b5e1c2f3a4b5c6d7e8f9a0b1c2d',
+};
+
+function startSink(port: number): Promise<http.Server> {
+	const server = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			console.log(`[status sink] ${req.method} ${req.url} ${Buffer.concat(chunks).toString('utf8')}`);
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.end('{"ok":true}');
+		});
+	});
+	return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink: SINK_PORT }) {
+	const started = Date.now();
+	const sim = new CloudApiSimulator({ validate: validateRequest, port: ports.sim });
+	const { baseUrl: simUrl } = await sim.start();
+	sim.addNumber(SANDBOX_NUMBER);
+	const sink = await startSink(ports.sink);
+	const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/status`;
+	const harness = await AppHarness.start({ echoLogs: process.env.SANDBOX_DEBUG === '1' });
+	const server = new HarnessHttpServer(harness);
+	const control = new SandboxControl(harness, sim, SANDBOX_NUMBER);
+	server.extraRoutes = (req, res, url) => control.handle(req, res, url);
+	const appUrl = await server.start(ports.app);
+	harness.world.serverSettings.set('Site_Url', appUrl);
+	await harness.setSetting('graph_api_base_url', simUrl);
+	await harness.setSetting('status_endpoint_url', sinkUrl);
+	sim.webhookTarget = { url: server.endpointUrl('webhook') };
+	await control.connectSandboxNumber();
+	const stop = async () => {
+		await server.stop();
+		await harness.stop();
+		await sim.stop();
+		await new Promise((r) => sink.close(r));
+	};
+	return { harness, sim, server, control, appUrl, simUrl, sinkUrl, startupMs: Date.now() - started, stop };
+}
+
+async function main(): Promise<void> {
+	const sandbox = await startSandbox();
+	const { harness, appUrl, simUrl, sinkUrl, control } = sandbox;
+	const webhook = `${appUrl}/api/apps/public/${harness.appId}/webhook`;
+	console.log(`
+WhatsApp Business app sandbox: the packaged app in Apps-Engine 1.62.0's Deno runtime (started in ${sandbox.startupMs} ms)
+
+  App endpoints      ${appUrl}/api/apps/public/${harness.appId}/<path>
+  Webhook (Meta)     ${webhook}
+  Verify token       ${await control.verifyToken()}
+  Simulated Cloud API ${simUrl}   (number ${SANDBOX_NUMBER.displayPhoneNumber}, phone number ID ${SANDBOX_NUMBER.phoneNumberId}, WABA ${SANDBOX_NUMBER.wabaId})
+  Status sink        ${sinkUrl}   (payloads are printed below)
+  Rocket.Chat users  admin  X-User-Id: ${harness.admin.id}  X-Auth-Token: admin-token
+                     agent  X-User-Id: user-agent  X-Auth-Token: agent-token
+
+Try:
+  curl '${webhook}?hub.mode=subscribe&hub.verify_token=${await control.verifyToken()}&hub.challenge=42'
+  curl -s -X POST ${appUrl}/sandbox/command -H 'Content-Type: application/json' -d '{"command":"/whatsapp help"}'
+  npm run sandbox -- /whatsapp numbers
+
+Ctrl-C stops.
+`);
+	const shutdown = async () => {
+		console.log('stopping the sandbox...');
+		await sandbox.stop();
+		process.exit(0);
+	};
+	process.once('SIGINT', () => void shutdown());
+	process.once('SIGTERM', () => void shutdown());
+}
+
+if (require.main === module) {
+	main().catch((error) => {
+		console.error('the sandbox could not start:', error instanceof Error ? error.message : error);
+		process.exit(1);
+	});
+}
