@@ -91,23 +91,20 @@ class MemoryMetadataStorage extends AppMetadataStorage {
 		return next;
 	}
 	async updateStatus(id: string, status: Any) {
-		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
-		if (item) item.status = status;
-		return Boolean(item);
+		return this.patch(id, (item) => (item.status = status));
 	}
 	async updateSetting(id: string, setting: Any) {
-		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
-		if (item) item.settings[setting.id] = setting;
-		return Boolean(item);
+		return this.patch(id, (item) => (item.settings[setting.id] = setting));
 	}
 	async updateAppInfo(id: string, info: Any) {
-		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
-		if (item) item.info = info;
-		return Boolean(item);
+		return this.patch(id, (item) => (item.info = info));
 	}
 	async updateMarketplaceInfo(id: string, marketplaceInfo: Any) {
+		return this.patch(id, (item) => (item.marketplaceInfo = marketplaceInfo));
+	}
+	private patch(id: string, change: (item: Any) => void): boolean {
 		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
-		if (item) item.marketplaceInfo = marketplaceInfo;
+		if (item) change(item);
 		return Boolean(item);
 	}
 }

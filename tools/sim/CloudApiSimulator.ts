@@ -217,64 +217,41 @@ export class CloudApiSimulator {
 
 	/** An inbound text message from a WhatsApp user, shaped like Meta's (shared/contracts/meta-docs/webhook-incoming-text.json). */
 	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): Any {
-		const number = this.numbers.get(phoneNumberId);
-		if (!number) throw new Error(`unknown number ${phoneNumberId}`);
-		return {
-			object: 'whatsapp_business_account',
-			entry: [
+		return this.envelope(phoneNumberId, {
+			contacts: [{ profile: { name: message.name }, wa_id: message.from }],
+			messages: [
 				{
-					id: number.wabaId,
-					changes: [
-						{
-							value: {
-								messaging_product: 'whatsapp',
-								metadata: { display_phone_number: number.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: number.phoneNumberId },
-								contacts: [{ profile: { name: message.name }, wa_id: message.from }],
-								messages: [
-									{
-										from: message.from,
-										id: message.wamid ?? `wamid.${randomBytes(16).toString('hex')}`,
-										timestamp: message.timestamp ?? String(Math.floor(Date.now() / 1000)),
-										text: { body: message.text },
-										type: 'text',
-									},
-								],
-							},
-							field: 'messages',
-						},
-					],
+					from: message.from,
+					id: message.wamid ?? `wamid.${randomBytes(16).toString('hex')}`,
+					timestamp: message.timestamp ?? String(Math.floor(Date.now() / 1000)),
+					text: { body: message.text },
+					type: 'text',
 				},
 			],
-		};
+		});
 	}
 
 	/** A status webhook for messages sent from one number, batched in one change as Meta batches them. */
 	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): Any {
+		return this.envelope(phoneNumberId, {
+			statuses: statuses.map((s) => ({
+				id: s.wamid,
+				status: s.status,
+				timestamp: s.timestamp ?? String(Math.floor(Date.now() / 1000)),
+				recipient_id: s.recipient,
+				...(s.errors ? { errors: s.errors } : {}),
+			})),
+		});
+	}
+
+	/** Meta's webhook envelope around one `messages` change of one number. */
+	private envelope(phoneNumberId: string, value: Record<string, unknown>): Any {
 		const number = this.numbers.get(phoneNumberId);
 		if (!number) throw new Error(`unknown number ${phoneNumberId}`);
+		const metadata = { display_phone_number: number.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: number.phoneNumberId };
 		return {
 			object: 'whatsapp_business_account',
-			entry: [
-				{
-					id: number.wabaId,
-					changes: [
-						{
-							value: {
-								messaging_product: 'whatsapp',
-								metadata: { display_phone_number: number.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: number.phoneNumberId },
-								statuses: statuses.map((s) => ({
-									id: s.wamid,
-									status: s.status,
-									timestamp: s.timestamp ?? String(Math.floor(Date.now() / 1000)),
-									recipient_id: s.recipient,
-									...(s.errors ? { errors: s.errors } : {}),
-								})),
-							},
-							field: 'messages',
-						},
-					],
-				},
-			],
+			entry: [{ id: number.wabaId, changes: [{ value: { messaging_product: 'whatsapp', metadata, ...value }, field: 'messages' }] }],
 		};
 	}
 }
