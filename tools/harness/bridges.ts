@@ -365,17 +365,7 @@ export class HarnessBridges extends AppBridges {
 			cancelAllJobs: async (appId: string) => this.scheduler.cancelAllJobs(appId),
 		});
 
-		this.b.livechat = loudBridge('LivechatBridge', LivechatBridge as Any, {
-			isOnline: (departmentId?: string) => this.agentsAvailable(departmentId),
-			isOnlineAsync: async (departmentId?: string) => this.agentsAvailable(departmentId),
-			findDepartmentByIdOrName: async (value: string) =>
-				w.departments.get(value) ?? [...w.departments.values()].find((d) => d.name === value),
-			findDepartmentsEnabledWithAgents: async () => [...w.departments.values()].filter((d) => d.enabled && (d.agentIds as string[]).length > 0),
-			findVisitorById: async (id: string) => w.visitors.get(id),
-			findVisitorByToken: async (token: string) => [...w.visitors.values()].find((v) => v.token === token),
-			findVisitorByPhoneNumber: async (phone: string) =>
-				[...w.visitors.values()].find((v) => ((v.phone as Array<{ phoneNumber: string }> | undefined) ?? []).some((p) => p.phoneNumber === phone)),
-		});
+		this.b.livechat = loudBridge('LivechatBridge', LivechatBridge as Any, this.livechat());
 
 		this.b.outbound = loudBridge('OutboundMessageBridge', OutboundMessageBridge as Any, {
 			registerPhoneProvider: async (info: Json, appId: string) => void this.outboundProviders.push({ ...info, appId, kind: 'phone' }),
@@ -394,6 +384,97 @@ export class HarnessBridges extends AppBridges {
 		this.b.thread = loudBridge('ThreadBridge', ThreadBridge as Any, {});
 		this.b.contact = loudBridge('ContactBridge', ContactBridge as Any, {});
 		this.b.experimental = loudBridge('ExperimentalBridge', ExperimentalBridge as Any, {});
+	}
+
+	/**
+	 * Omnichannel as Rocket.Chat runs it for apps: visitors (one per token), livechat rooms (type 'l')
+	 * with `source`, `servedBy`, `department`, open/closed, transfers, and livechat messages. Routing
+	 * picks an available agent of the department when the app names none (Rocket.Chat's auto selection).
+	 */
+	private livechat(): Record<string, (...args: Any[]) => unknown> {
+		const w = this.world;
+		const visitors = () => [...w.visitors.values()];
+		const livechatRooms = () => [...w.rooms.values()].filter((r) => r.type === 'l');
+		const phoneOf = (v: Json) => ((v.phone as Array<{ phoneNumber: string }> | undefined) ?? []).map((p) => p.phoneNumber);
+		const saveVisitor = (visitor: Json): Json => {
+			const existing = visitors().find((v) => v.token === visitor.token);
+			const id = (existing?.id as string | undefined) ?? `visitor-${randomUUID()}`;
+			const stored = { ...(existing ?? {}), ...visitor, id, updatedAt: new Date() };
+			w.visitors.set(id, stored);
+			return stored;
+		};
+		const pickAgent = (departmentId?: string): HarnessUser | undefined => {
+			const department = departmentId ? w.departments.get(departmentId) : undefined;
+			return [...w.users.values()].find(
+				(u) => u.roles.includes('livechat-agent') && u.livechatStatus === 'available' && (!department || ((department.agentIds as string[]) ?? []).includes(u.id)),
+			);
+		};
+		return {
+			isOnline: (departmentId?: string) => this.agentsAvailable(departmentId),
+			isOnlineAsync: async (departmentId?: string) => this.agentsAvailable(departmentId),
+			findDepartmentByIdOrName: async (value: string) => w.departments.get(value) ?? [...w.departments.values()].find((d) => d.name === value),
+			findDepartmentsEnabledWithAgents: async () => [...w.departments.values()].filter((d) => d.enabled && (d.agentIds as string[]).length > 0),
+			createVisitor: async (visitor: Json) => saveVisitor(visitor).id,
+			createAndReturnVisitor: async (visitor: Json) => saveVisitor(visitor),
+			findVisitors: async (query: Json) => visitors().filter((v) => Object.entries(query ?? {}).every(([k, value]) => v[k] === value)),
+			findVisitorById: async (id: string) => w.visitors.get(id),
+			findVisitorByToken: async (token: string) => visitors().find((v) => v.token === token),
+			findVisitorByEmail: async (email: string) => visitors().find((v) => ((v.visitorEmails as Array<{ address: string }> | undefined) ?? []).some((e) => e.address === email)),
+			findVisitorByPhoneNumber: async (phone: string) => visitors().find((v) => phoneOf(v).includes(phone)),
+			createRoom: async (visitor: Json, agent: Json | undefined, appId: string, extra?: Json) => {
+				const stored = visitors().find((v) => v.token === visitor.token) ?? saveVisitor(visitor);
+				const departmentId = stored.department as string | undefined;
+				const servedBy = agent ? w.users.get(agent.id as string) : pickAgent(departmentId);
+				const creator = w.users.get(`user-${stored.username}`) ?? this.world.findUserByUsername('admin');
+				const room = w.addRoom({
+					name: String(stored.name ?? stored.username),
+					type: 'l',
+					creator: creator as HarnessUser,
+					members: servedBy ? [servedBy] : [],
+					extra: {
+						visitor: stored,
+						department: departmentId ? w.departments.get(departmentId) : undefined,
+						servedBy: servedBy ? this.toAppUser(servedBy) : undefined,
+						isOpen: true,
+						isWaitingResponse: true,
+						closer: undefined,
+						source: (extra?.source as Json | undefined) ?? { type: 'app', id: appId },
+						customFields: extra?.customFields,
+					},
+				});
+				return room;
+			},
+			closeRoom: async (room: Json, comment: string, closer: Json | undefined) => {
+				const stored = w.rooms.get(room.id as string);
+				if (!stored || stored.type !== 'l' || !stored.isOpen) return false;
+				Object.assign(stored, { isOpen: false, closedAt: new Date(), closer: closer ? 'user' : 'visitor', closedBy: closer, closingComment: comment });
+				return true;
+			},
+			findRooms: async (visitor: Json, departmentId: string | null) =>
+				livechatRooms().filter((r) => (r.visitor as Json).token === visitor.token && (!departmentId || (r.department as Json | undefined)?.id === departmentId)),
+			findOpenRoomsByAgentId: async (agentId: string) => livechatRooms().filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId),
+			countOpenRoomsByAgentId: async (agentId: string) => livechatRooms().filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId).length,
+			transferVisitor: async (visitor: Json, transfer: Json) => {
+				const room = w.rooms.get((transfer.currentRoom as Json).id as string);
+				if (!room || !room.isOpen) return false;
+				const target = transfer.targetAgent ? w.users.get((transfer.targetAgent as Json).id as string) : pickAgent(transfer.targetDepartment as string | undefined);
+				if (transfer.targetDepartment) room.department = w.departments.get(transfer.targetDepartment as string);
+				room.servedBy = target ? this.toAppUser(target) : undefined;
+				room.transfers = [...((room.transfers as Json[] | undefined) ?? []), { at: new Date(), to: target?.username, department: transfer.targetDepartment }];
+				void visitor;
+				return true;
+			},
+			createMessage: async (message: Json) => (this.b.message as Any).create(message),
+			getMessageById: async (id: string) => w.messages.find((m) => m.id === id),
+			updateMessage: async (message: Json) => (this.b.message as Any).update(message),
+			_fetchLivechatRoomMessages: async (_appId: string, roomId: string) => w.messagesIn(roomId),
+			setCustomFields: async ({ token, key, value }: Json) => {
+				const visitor = visitors().find((v) => v.token === token);
+				if (!visitor) return 0;
+				visitor.livechatData = { ...((visitor.livechatData as Json | undefined) ?? {}), [key as string]: value };
+				return 1;
+			},
+		};
 	}
 
 	private agentsAvailable(departmentId?: string): boolean {
