@@ -1,0 +1,101 @@
+/**
+ * The body of `POST /api/apps/public/{appId}/templateMessage`, Rocket.Chat's published contract
+ * (shared/contracts/rocketchat) plus this app's extensions: `clientReference`, `idempotencyKey`,
+ * `dryRun`. Parsing never throws: a bad body yields the i18n key of an error naming the field.
+ */
+
+export const MAX_RECIPIENTS = 250;
+const MAX_TEXT = 512;
+const MAX_COMPONENTS = 20;
+
+export interface TemplateRef {
+	name: string;
+	language: { code: string; policy?: string };
+	components?: Array<Record<string, unknown>>;
+	namespace?: string;
+}
+
+export interface TemplateMessageRequest {
+	phoneNumbers: string[];
+	connectedWhatsAppNo: string;
+	template: TemplateRef;
+	targetAgent?: string;
+	targetDepartment?: string;
+	clientReference?: string;
+	idempotencyKey?: string;
+	dryRun: boolean;
+}
+
+export type ParseResult = { ok: true; request: TemplateMessageRequest } | { ok: false; key: string; params?: Record<string, string | number> };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const fail = (key: string, params?: Record<string, string | number>): ParseResult => ({ ok: false, key, params });
+
+function optionalText(body: Record<string, unknown>, field: string): string | undefined | false {
+	const value = body[field];
+	if (value === undefined || value === null) return undefined;
+	if (typeof value !== 'string' || !value.trim() || value.length > MAX_TEXT) return false;
+	return value.trim();
+}
+
+export function parseTemplateMessageRequest(body: unknown): ParseResult {
+	if (!isObject(body)) return fail('api_error_body_not_object');
+	if (body.connectedWhatsAppNo === undefined || body.connectedWhatsAppNo === null || body.connectedWhatsAppNo === '') return fail('api_error_missing_connected_number');
+	if (typeof body.connectedWhatsAppNo !== 'string' || body.connectedWhatsAppNo.length > 64) return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: 'string' });
+
+	const phones = body.phoneNumbers;
+	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
+	if (phones.length === 0) return fail('api_error_no_phone_numbers');
+	if (phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
+	if (phones.some((p) => typeof p !== 'string' || p.length > 64)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
+
+	const template = body.template;
+	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: 'object' });
+	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT) return fail('api_error_field_type', { field: 'template.name', type: 'non-empty string' });
+	const language = template.language;
+	if (!isObject(language) || typeof language.code !== 'string' || !language.code.trim() || language.code.length > 16) {
+		return fail('api_error_field_type', { field: 'template.language.code', type: 'language code such as en_US' });
+	}
+	if (language.policy !== undefined && language.policy !== 'deterministic') return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });
+	if (template.components !== undefined && (!Array.isArray(template.components) || template.components.length > MAX_COMPONENTS || !template.components.every(isObject))) {
+		return fail('api_error_field_type', { field: 'template.components', type: 'array of objects' });
+	}
+	if (template.namespace !== undefined && typeof template.namespace !== 'string') return fail('api_error_field_type', { field: 'template.namespace', type: 'string' });
+
+	const texts: Record<string, string | undefined> = {};
+	for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey']) {
+		const value = optionalText(body, field);
+		if (value === false) return fail('api_error_field_type', { field, type: `non-empty string of at most ${MAX_TEXT} characters` });
+		texts[field] = value;
+	}
+	if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return fail('api_error_field_type', { field: 'dryRun', type: 'boolean' });
+
+	return {
+		ok: true,
+		request: {
+			phoneNumbers: phones as string[],
+			connectedWhatsAppNo: body.connectedWhatsAppNo.trim(),
+			template: {
+				name: template.name.trim(),
+				language: { code: language.code.trim(), ...(language.policy ? { policy: language.policy as string } : {}) },
+				...(template.components ? { components: template.components as Array<Record<string, unknown>> } : {}),
+				...(template.namespace ? { namespace: template.namespace as string } : {}),
+			},
+			targetAgent: texts.targetAgent,
+			targetDepartment: texts.targetDepartment,
+			clientReference: texts.clientReference,
+			idempotencyKey: texts.idempotencyKey,
+			dryRun: body.dryRun === true,
+		},
+	};
+}
+
+/** A stable fingerprint of a request for idempotent replays (same key + same body = same request). */
+export function requestFingerprint(request: TemplateMessageRequest): string {
+	const canonical = (value: unknown): unknown => {
+		if (Array.isArray(value)) return value.map(canonical);
+		if (isObject(value)) return Object.keys(value).sort().reduce((out, k) => ({ ...out, [k]: canonical(value[k]) }), {} as Record<string, unknown>);
+		return value;
+	};
+	return JSON.stringify(canonical({ ...request, idempotencyKey: undefined }));
+}
