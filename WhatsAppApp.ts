@@ -4,6 +4,7 @@ import { App } from '@rocket.chat/apps-engine/definition/App';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
+import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
@@ -21,7 +22,7 @@ export class WhatsAppApp extends App {
         await configuration.api.provideApi({
             visibility: ApiVisibility.PUBLIC,
             security: ApiSecurity.UNSECURE,
-            endpoints: [new WebhookEndpoint(this)],
+            endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this)],
         });
     }
 

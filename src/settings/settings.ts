@@ -7,6 +7,8 @@ export enum SettingId {
 	GraphApiVersion = 'graph_api_version',
 	GraphApiBaseUrl = 'graph_api_base_url',
 	ManagerRoles = 'manager_roles',
+	TemplateMessageRoles = 'template_message_roles',
+	SendRatePerSecond = 'send_rate_per_second',
 }
 
 export enum StatusFilter {
@@ -34,6 +36,8 @@ export const SETTINGS: ISetting[] = [
 	setting(SettingId.GraphApiVersion, SettingType.STRING, DEFAULT_GRAPH_VERSION, { required: true }),
 	setting(SettingId.GraphApiBaseUrl, SettingType.STRING, DEFAULT_GRAPH_BASE_URL, { required: true }),
 	setting(SettingId.ManagerRoles, SettingType.STRING, 'admin', { required: true }),
+	setting(SettingId.TemplateMessageRoles, SettingType.STRING, 'admin, livechat-manager', { required: true }),
+	setting(SettingId.SendRatePerSecond, SettingType.NUMBER, 80, { required: true }),
 ];
 
 /** "admin, livechat-manager" -> ["admin", "livechat-manager"]. */

@@ -3,6 +3,8 @@
  * validating every request against Meta's spec, the app's endpoints over real HTTP, and the app's
  * Graph base URL pointed at the simulator.
  */
+import * as http from 'http';
+
 import { AppHarness } from '../../tools/harness/AppHarness';
 import { HarnessHttpServer } from '../../tools/harness/HarnessHttpServer';
 import { CloudApiSimulator, SimNumber } from '../../tools/sim/CloudApiSimulator';
@@ -57,3 +59,42 @@ export function connectState(values: Record<string, string>): Record<string, Rec
 	for (const [field, value] of Object.entries(values)) state[field] = { [field]: value };
 	return state;
 }
+
+/** Connects NUMBER through the real `/whatsapp connect` modal, as an admin does. */
+export async function connectNumber(app: AppUnderTest): Promise<void> {
+	const { harness } = app;
+	const room = harness.addRoom({ name: `setup-${Date.now()}`, creator: harness.admin });
+	await harness.command('whatsapp', ['connect'], { user: harness.admin, room });
+	const response = await harness.viewSubmit({
+		user: harness.admin,
+		view: harness.lastView(harness.admin)!,
+		state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret }),
+	});
+	if (!response?.success) throw new Error(`connecting the test number failed: ${JSON.stringify(response?.errors)}`);
+	app.sim.requests.length = 0;
+}
+
+/** An HTTP request to the app's endpoint over the harness HTTP server. */
+export function callApi(app: AppUnderTest, path: string, options: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+	const data = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+	return new Promise((resolve, reject) => {
+		const req = http.request(app.http.endpointUrl(path), { method: options.method ?? 'POST', headers: { 'Content-Type': 'application/json', ...(options.headers ?? {}) } }, (res) => {
+			const chunks: Buffer[] = [];
+			res.on('data', (c: Buffer) => chunks.push(c));
+			res.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				let body: unknown = text;
+				try {
+					body = JSON.parse(text);
+				} catch {
+					// plain text answer
+				}
+				resolve({ status: res.statusCode ?? 0, body });
+			});
+		});
+		req.on('error', reject);
+		req.end(data);
+	});
+}
+
+export const ADMIN_AUTH = { 'X-User-Id': 'user-admin', 'X-Auth-Token': 'admin-token' };

@@ -1,0 +1,123 @@
+/** POST /api/apps/public/{appId}/templateMessage over real HTTP through the engine. */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { CONTRACTS_DIR } from '../support/metaSpec';
+
+const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
+const published = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.responses.developer-docs.json'), 'utf8'));
+
+function body(over: Record<string, unknown> = {}) {
+	return { ...JSON.parse(JSON.stringify(examples['WhatsApp Cloud'])), connectedWhatsAppNo: NUMBER.phoneNumberId, ...over };
+}
+
+describe('templateMessage endpoint', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(async () => {
+		if (!app) return;
+		try {
+			app.harness.assertNoAppErrors();
+			expect(app.sim.violations).toEqual([]);
+		} finally {
+			await app.stop();
+		}
+	});
+
+	const sends = () => app.sim.requestsTo('/messages');
+
+	it("sends the published example and answers Rocket.Chat's shape plus per-recipient results", async () => {
+		const res = await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
+		expect(res.status).toBe(200);
+		expect(res.body).toEqual({ success: true, results: [{ phoneNumber: '2368106035555', msId: expect.stringMatching(/^wamid\./) }] });
+		expect(sends().map((r) => [r.method, r.path, r.headers.authorization, r.body])).toEqual([
+			[
+				'POST',
+				`/v23.0/${NUMBER.phoneNumberId}/messages`,
+				`Bearer ${NUMBER.accessToken}`,
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '2368106035555', type: 'template', template: examples['WhatsApp Cloud'].template },
+			],
+		]);
+		expect(app.sim.sentMessages[0].wamid).toBe(res.body.results[0].msId);
+	});
+
+	it('accepts the display number with or without + as connectedWhatsAppNo', async () => {
+		for (const display of ['+1 555-078-3881', '15550783881']) {
+			const res = await callApi(app, 'templateMessage', { body: body({ connectedWhatsAppNo: display }), headers: ADMIN_AUTH });
+			expect(res.status).toBe(200);
+		}
+		expect(sends()).toHaveLength(2);
+	});
+
+	it('answers 401 without Rocket.Chat auth and 403 without a permitted role, sending nothing', async () => {
+		expect(await callApi(app, 'templateMessage', { body: body() })).toEqual({ status: 401, body: { status: 'error', message: 'You must be logged in to do this.' } });
+		app.harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'], authToken: 'agent-token' });
+		expect(await callApi(app, 'templateMessage', { body: body(), headers: { 'X-User-Id': 'user-agent', 'X-Auth-Token': 'agent-token' } })).toEqual({
+			status: 403,
+			body: { success: false, error: 'User does not have the permissions required for this action [error-unauthorized]' },
+		});
+		expect(sends()).toEqual([]);
+	});
+
+	it.each([
+		['a missing connectedWhatsAppNo', { connectedWhatsAppNo: undefined }, published['400'][3].error],
+		['251 numbers', { phoneNumbers: Array.from({ length: 251 }, (_, i) => `1555000${String(i).padStart(4, '0')}`) }, published['400'][0].error],
+		['an unknown agent', { targetAgent: 'abc98' }, published['400'][1].error],
+		['an unknown department', { targetDepartment: 'SalesDepartment' }, published['400'][2].error],
+		['a number not connected', { connectedWhatsAppNo: '565412001234' }, expect.stringMatching(/^Error! Connected WhatsApp Number \(connectedWhatsAppNo\) i\.e\. 565412001234 has not been registered yet on Rocket\.Chat\./)],
+		['a template without name', { template: { language: { code: 'en' } } }, 'Invalid field "template.name": expected non-empty string.'],
+	])('answers 400 for %s with the published message, sending nothing', async (_what, over, error) => {
+		const res = await callApi(app, 'templateMessage', { body: body(over), headers: ADMIN_AUTH });
+		expect(res).toEqual({ status: 400, body: { success: false, error } });
+		expect(sends()).toEqual([]);
+	});
+
+	it('reports invalid numbers in invalidContacts without asking Meta, and sends duplicates once', async () => {
+		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: ['+55 11 98765-4321', 'not-a-number', '5511987654321', '123'] }), headers: ADMIN_AUTH });
+		expect(res.body).toEqual({ success: true, invalidContacts: ['not-a-number', '123'], results: [{ phoneNumber: '5511987654321', msId: expect.any(String) }] });
+		expect(sends().map((r) => (r.body as { to: string }).to)).toEqual(['5511987654321']);
+	});
+
+	it("reports Meta's error per recipient", async () => {
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 131026, match: (b) => b.to === '15550000002' });
+		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: ['15550000001', '15550000002'] }), headers: ADMIN_AUTH });
+		expect(res.body.results).toEqual([
+			{ phoneNumber: '15550000001', msId: expect.any(String) },
+			{ phoneNumber: '15550000002', error: { code: 131026, message: 'WhatsApp refused this message (error 131026).' } },
+		]);
+	});
+
+	it('rides out a 130429 storm: every recipient is sent exactly once', async () => {
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 130429, count: 2 });
+		const numbers = ['15550000001', '15550000002', '15550000003'];
+		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: numbers }), headers: ADMIN_AUTH });
+		expect(res.body.results.map((r: { msId?: string }) => Boolean(r.msId))).toEqual([true, true, true]);
+		expect(app.sim.sentMessages.map((m) => m.body.to).sort()).toEqual(numbers);
+	});
+
+	it('replays an idempotent request without sending again, and refuses the key with another body', async () => {
+		const first = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42' }), headers: ADMIN_AUTH });
+		const again = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42' }), headers: ADMIN_AUTH });
+		expect(again).toEqual({ status: 200, body: { ...first.body, replayed: true } });
+		expect(sends()).toHaveLength(1);
+		const other = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42', phoneNumbers: ['15550000009'] }), headers: ADMIN_AUTH });
+		expect(other.status).toBe(409);
+		expect(sends()).toHaveLength(1);
+	});
+
+	it('validates without sending on dryRun', async () => {
+		const res = await callApi(app, 'templateMessage', { body: body({ dryRun: true, phoneNumbers: ['15550000001', 'x'] }), headers: ADMIN_AUTH });
+		expect(res.body).toEqual({ success: true, dryRun: true, invalidContacts: ['x'], results: [{ phoneNumber: '15550000001' }] });
+		expect(sends()).toEqual([]);
+	});
+
+	it('answers malformed JSON with 400 before the app', async () => {
+		const res = await callApi(app, 'templateMessage', { raw: '{"phoneNumbers": [', headers: ADMIN_AUTH });
+		expect(res.status).toBe(400);
+		expect(sends()).toEqual([]);
+	});
+});
