@@ -6,6 +6,7 @@
  * `violations`.
  */
 import { randomBytes } from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
 import { URL } from 'url';
 
@@ -62,10 +63,13 @@ export class CloudApiSimulator {
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
 	readonly sentMessages: Array<{ phoneNumberId: string; wamid: string; body: Any }> = [];
 	webhookTarget?: { url: string };
+	/** How many sends the throughput cap answered with 130429. */
+	throttled = 0;
 	private server?: http.Server;
 	private baseUrl = '';
 	private latencyMs = 0;
 	private readonly injected = new Map<string, InjectedError[]>();
+	private readonly caps = new Map<string, { perSecond: number; accepted: number[] }>();
 
 	constructor(private readonly options: { validate?: Validator; port?: number } = {}) {}
 
@@ -94,6 +98,22 @@ export class CloudApiSimulator {
 
 	setLatency(ms: number): void {
 		this.latencyMs = ms;
+	}
+
+	/** Meta's throughput limit for one number: sends above `perSecond` in any one-second window get error 130429. */
+	setThroughputCap(phoneNumberId: string, perSecond: number): void {
+		this.caps.set(phoneNumberId, { perSecond, accepted: [] });
+	}
+
+	/** Loads Meta's documented template list responses (shared/contracts) as the WABA's templates. */
+	loadTemplateFixtures(wabaId: string, contractsDir: string): void {
+		const files = ['meta-docs/templates-list-default-fields.response.json', 'meta-docs/templates-list-graph-reference-v16.response.json', 'meta-openapi/message-templates-list-response.example.json'];
+		const all: Any[] = [];
+		for (const file of files) {
+			const data = JSON.parse(fs.readFileSync(`${contractsDir}/${file}`, 'utf8'));
+			for (const t of data.data ?? []) if (!all.some((x) => x.name === t.name && x.language === t.language)) all.push(t);
+		}
+		this.setTemplates(wabaId, all);
 	}
 
 	/** The next `count` (default 1) sends from `phoneNumberId` (matching `match`, if given) fail with Meta's error `code`. */
@@ -158,12 +178,12 @@ export class CloudApiSimulator {
 		if (r.method === 'GET' && edge === 'phone_numbers' && !number) {
 			return { status: 200, payload: { data: wabaNumbers.map((n) => pick({ id: n.phoneNumberId, display_phone_number: n.displayPhoneNumber, verified_name: n.verifiedName, quality_rating: 'GREEN' }, r.query.fields)) } };
 		}
-		if (r.method === 'GET' && edge === 'message_templates' && !number) return this.listTemplates(id, r.query);
+		if (r.method === 'GET' && edge === 'message_templates' && !number) return this.listTemplates(version, id, r.query);
 		if (r.method === 'POST' && edge === 'messages' && number) return this.send(number, r.body as Any);
 		return this.error(100, `Unsupported ${r.method.toLowerCase()} request.`, 'GraphMethodException', 33);
 	}
 
-	private listTemplates(wabaId: string, query: Record<string, string>): { status: number; payload: unknown } {
+	private listTemplates(version: string, wabaId: string, query: Record<string, string>): { status: number; payload: unknown } {
 		let list = this.templates.get(wabaId) ?? [];
 		if (query.status) list = list.filter((t) => String(t.status).toUpperCase() === query.status.toUpperCase());
 		if (query.name) list = list.filter((t) => String(t.name).includes(query.name));
@@ -174,7 +194,7 @@ export class CloudApiSimulator {
 		const cursor = (n: number) => Buffer.from(String(n)).toString('base64');
 		const paging: Any = { cursors: { before: cursor(start), after: cursor(start + data.length) } };
 		if (start + limit < list.length) {
-			const next = new URL(`/${'v23.0'}/${wabaId}/message_templates`, this.baseUrl);
+			const next = new URL(`/${version}/${wabaId}/message_templates`, this.baseUrl);
 			for (const [k, v] of Object.entries(query)) if (k !== 'after') next.searchParams.set(k, v);
 			next.searchParams.set('after', paging.cursors.after);
 			paging.next = next.toString();
@@ -183,6 +203,16 @@ export class CloudApiSimulator {
 	}
 
 	private send(number: SimNumber, body: Any): { status: number; payload: unknown } {
+		const cap = this.caps.get(number.phoneNumberId);
+		if (cap) {
+			const now = Date.now();
+			cap.accepted = cap.accepted.filter((t) => now - t < 1000);
+			if (cap.accepted.length >= cap.perSecond) {
+				this.throttled++;
+				return this.error(130429);
+			}
+			cap.accepted.push(now);
+		}
 		const queue = this.injected.get(number.phoneNumberId) ?? [];
 		const injected = queue.find((e) => e.count > 0 && (!e.match || e.match(body)));
 		if (injected) {
