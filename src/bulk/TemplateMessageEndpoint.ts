@@ -21,7 +21,8 @@ import { IdempotencyStore } from './IdempotencyStore';
 
 /** The engine gives an app call 30 s; the sends of one request must end well before. */
 const REQUEST_BUDGET_MS = 20000;
-const MAX_CONCURRENCY = 16;
+/** In-flight sends: enough to keep the rate with Graph latencies up to 250 ms, never more than a request's recipients. */
+const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
 
 export interface RecipientResult {
 	phoneNumber: string;
@@ -93,7 +94,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body.template }),
 			metaCode: (error) => (error instanceof GraphApiError ? error.graphCode : undefined),
 			ratePerSecond: rate,
-			concurrency: MAX_CONCURRENCY,
+			concurrency: concurrencyFor(rate),
 			budgetMs: REQUEST_BUDGET_MS,
 		});
 		const results: RecipientResult[] = [];

@@ -32,6 +32,8 @@ export interface RecordedRequest {
 	headers: Record<string, string>;
 	body?: unknown;
 	operation?: string;
+	/** When the request arrived (ms since epoch). */
+	at?: number;
 	status?: number;
 	response?: unknown;
 }
@@ -143,7 +145,7 @@ export class CloudApiSimulator {
 				body = raw;
 			}
 		}
-		const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams.entries()), headers, body };
+		const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams.entries()), headers, body };
 		this.requests.push(record);
 		if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
 		const { status, payload } = this.route(record);

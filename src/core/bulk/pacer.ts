@@ -9,7 +9,11 @@
  * - Any other Meta error is final for that recipient (131047, 131026, 132xxx, 100, 190...).
  * - A network error or timeout is final too: Meta may have accepted the message, and sending it
  *   again could deliver it twice.
+ * Sends start 2% under the configured rate: requests reach Meta with network jitter, and a burst
+ * one message over the limit in any one-second window costs a 130429 and a pause.
  */
+
+export const RATE_MARGIN = 0.98;
 
 export type Outcome<R> = { ok: true; value: R; attempts: number } | { ok: false; error: unknown; attempts: number };
 
@@ -42,7 +46,7 @@ export async function sendPaced<T, R>(options: PacerOptions<T, R>): Promise<Pace
 	const now = options.now ?? (() => Date.now());
 	const sleep = options.sleep ?? realSleep;
 	const start = now();
-	const interval = 1000 / Math.max(options.ratePerSecond, 0.001);
+	const interval = 1000 / Math.max(options.ratePerSecond * RATE_MARGIN, 0.001);
 	const outcomes: Array<Outcome<R>> = new Array(options.items.length);
 	let nextSlot = start;
 	let pausedUntil = 0;
