@@ -7,6 +7,10 @@
 export const MAX_RECIPIENTS = 250;
 const MAX_TEXT = 512;
 const MAX_COMPONENTS = 20;
+/** Meta's template names: lower-case letters, digits and underscores. */
+const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+/** Meta's template language codes: "en", "en_US", "pt_BR", "zh_HK"... */
+const LANGUAGE_CODE = /^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$/;
 
 export interface TemplateRef {
 	name: string;
@@ -52,8 +56,9 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	const template = body.template;
 	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: 'object' });
 	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT) return fail('api_error_field_type', { field: 'template.name', type: 'non-empty string' });
+	if (!TEMPLATE_NAME.test(template.name.trim())) return fail('api_error_field_type', { field: 'template.name', type: 'a template name (lower-case letters, digits and underscores)' });
 	const language = template.language;
-	if (!isObject(language) || typeof language.code !== 'string' || !language.code.trim() || language.code.length > 16) {
+	if (!isObject(language) || typeof language.code !== 'string' || !LANGUAGE_CODE.test(language.code.trim())) {
 		return fail('api_error_field_type', { field: 'template.language.code', type: 'language code such as en_US' });
 	}
 	if (language.policy !== undefined && language.policy !== 'deterministic') return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });

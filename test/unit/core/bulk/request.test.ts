@@ -37,6 +37,8 @@ describe('parseTemplateMessageRequest', () => {
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: [] }, 'api_error_field_type', 'template'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: '' } }, 'api_error_field_type', 'template.name'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: 'en' } }, 'api_error_field_type', 'template.language.code'],
+		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: '\u0000' } } }, 'api_error_field_type', 'template.language.code'],
+		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'Hello World', language: { code: 'en' } } }, 'api_error_field_type', 'template.name'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en', policy: 'fallback' } } }, 'api_error_field_type', 'template.language.policy'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' }, components: {} } }, 'api_error_field_type', 'template.components'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, targetAgent: 7 }, 'api_error_field_type', 'targetAgent'],
