@@ -8,6 +8,7 @@ import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
+import { statusProcessors } from './src/status/jobs';
 import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
@@ -19,6 +20,7 @@ export class WhatsAppApp extends App {
     protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
         await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
         await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
+        await configuration.scheduler.registerProcessors(statusProcessors());
         await configuration.api.provideApi({
             visibility: ApiVisibility.PUBLIC,
             security: ApiSecurity.UNSECURE,

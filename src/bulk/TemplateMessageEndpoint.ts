@@ -14,7 +14,7 @@ import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber'
 import { normalizePhoneNumber } from '../core/phone';
 import { Translator, translator } from '../i18n/translate';
 import { graphFactory, setting } from '../lib/services';
-import { MessageStore } from '../messages/MessageStore';
+import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/StatusPipeline';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';
 import { IdempotencyStore } from './IdempotencyStore';
@@ -36,10 +36,10 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 	public path = 'templateMessage';
 	public authRequired = true;
 
-	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
 		const t = translator(request.headers['accept-language']?.split(',')[0]);
 		try {
-			const answer = await this.handle(request, read, http, persistence, t);
+			const answer = await this.handle(request, { read, http, persistence, modify }, t);
 			return { status: answer.status, content: answer.content };
 		} catch (error) {
 			this.app.getLogger().error(`templateMessage failed: ${error instanceof Error ? error.name : 'error'}`);
@@ -47,7 +47,8 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		}
 	}
 
-	private async handle(request: IApiRequest, read: IRead, http: IHttp, persistence: IPersistence, t: Translator): Promise<Answer> {
+	private async handle(request: IApiRequest, acc: Accessors, t: Translator): Promise<Answer> {
+		const { read, persistence } = acc;
 		const bad = (key: string, params?: Record<string, string | number>): Answer => ({ status: 400, content: { success: false, error: t(key, params) } });
 
 		const user = request.user;
@@ -79,16 +80,15 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			return { status: 200, content: { success: true, dryRun: true, ...(invalidContacts.length ? { invalidContacts } : {}), results: recipients.map((phoneNumber) => ({ phoneNumber })) } };
 		}
 
-		const results = await this.send(body, number, recipients, read, http, persistence, t);
+		const results = await this.send(body, number, recipients, acc, t);
 		const content = { success: true, ...(invalidContacts.length ? { invalidContacts } : {}), results };
 		if (body.idempotencyKey) await idempotency.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: Date.now() });
 		return { status: 200, content };
 	}
 
-	private async send(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], read: IRead, http: IHttp, persistence: IPersistence, t: Translator): Promise<RecipientResult[]> {
-		const graph = (await graphFactory(read, http))(number.accessToken);
-		const rate = Number(await setting(read, SettingId.SendRatePerSecond)) || 80;
-		const messages = new MessageStore(read.getPersistenceReader(), persistence);
+	private async send(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator): Promise<RecipientResult[]> {
+		const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+		const rate = Number(await setting(acc.read, SettingId.SendRatePerSecond)) || 80;
 		const report = await sendPaced({
 			items: recipients,
 			send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body.template }),
@@ -102,7 +102,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
 			const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
-			await messages.record({
+			await recordSend(acc, {
 				wamid,
 				phoneNumberId: number.phoneNumberId,
 				connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
@@ -115,10 +115,12 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 				targetAgent: body.targetAgent,
 				targetDepartment: body.targetDepartment,
 				sentAt: new Date().toISOString(),
-			});
+			}, outcome.ok ? undefined : outcome.error);
 			if (outcome.ok) results.push({ phoneNumber: to, msId: wamid });
 			else results.push({ phoneNumber: to, error: explain(outcome.error, t) });
 		}
+		// The first statuses (queued / failed) go out with the next delivery round, now.
+		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 		return results;
 	}
 }

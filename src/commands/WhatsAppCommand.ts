@@ -5,12 +5,14 @@ import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 import { connectView, numbersView } from '../numbers/views';
 import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../lib/services';
 import { Translator } from '../i18n/translate';
+import { outboxSummary, redeliverFailed } from '../status/StatusPipeline';
 
 /** The words after `/whatsapp`; help is the fallback. */
 export enum Subcommand {
 	Help = 'help',
 	Connect = 'connect',
 	Numbers = 'numbers',
+	Deliveries = 'deliveries',
 }
 
 interface Invocation {
@@ -25,7 +27,7 @@ interface Invocation {
 
 type Handler = (inv: Invocation) => Promise<void>;
 
-const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers]);
+const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers, Subcommand.Deliveries]);
 
 export class WhatsAppCommand implements ISlashCommand {
 	command = 'whatsapp';
@@ -37,6 +39,7 @@ export class WhatsAppCommand implements ISlashCommand {
 		[Subcommand.Help]: (inv) => this.help(inv),
 		[Subcommand.Connect]: (inv) => this.connect(inv),
 		[Subcommand.Numbers]: (inv) => this.numbers(inv),
+		[Subcommand.Deliveries]: (inv) => this.deliveries(inv),
 	};
 
 	constructor(private readonly appId: string) {}
@@ -71,6 +74,21 @@ export class WhatsAppCommand implements ISlashCommand {
 			{ triggerId: inv.context.getTriggerId() as string },
 			inv.context.getSender(),
 		);
+	}
+
+	/** `/whatsapp deliveries [retry]`: the status events waiting or failed, and their redelivery. */
+	private async deliveries(inv: Invocation): Promise<void> {
+		if ((inv.context.getArguments()[1] ?? '').toLowerCase() === 'retry') {
+			const count = await redeliverFailed(inv.read, inv.persistence);
+			return this.say(inv, inv.t('deliveries_requeued', { count }));
+		}
+		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
+		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
+		for (const item of failed.slice(-10)) {
+			lines.push(inv.t('deliveries_failed_entry', { id: item.id, status: item.payload.MessageStatus, mobileNo: item.payload.mobileNo, attempts: item.attempts, error: item.lastError ?? '' }));
+		}
+		if (failed.length) lines.push(inv.t('deliveries_retry_hint'));
+		return this.say(inv, lines.join('\n'));
 	}
 
 	private async numbers(inv: Invocation): Promise<void> {

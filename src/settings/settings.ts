@@ -9,6 +9,9 @@ export enum SettingId {
 	ManagerRoles = 'manager_roles',
 	TemplateMessageRoles = 'template_message_roles',
 	SendRatePerSecond = 'send_rate_per_second',
+	StatusSigningSecret = 'status_signing_secret',
+	StatusRetryHours = 'status_retry_hours',
+	MessageRetentionDays = 'message_retention_days',
 }
 
 export enum StatusFilter {
@@ -26,6 +29,9 @@ function setting(id: SettingId, type: SettingType, packageValue: unknown, extra:
 
 export const SETTINGS: ISetting[] = [
 	setting(SettingId.StatusEndpointUrl, SettingType.STRING, ''),
+	setting(SettingId.StatusSigningSecret, SettingType.PASSWORD, ''),
+	setting(SettingId.StatusRetryHours, SettingType.NUMBER, 72, { required: true }),
+	setting(SettingId.MessageRetentionDays, SettingType.NUMBER, 30, { required: true }),
 	setting(SettingId.StatusFilter, SettingType.SELECT, StatusFilter.All, {
 		values: [
 			{ key: StatusFilter.All, i18nLabel: 'status_filter_all' },

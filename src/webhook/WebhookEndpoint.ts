@@ -9,6 +9,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 import { serializeLikeMeta } from '../core/webhook/metaJson';
 import { verifySignature } from '../core/webhook/signature';
 import { NumberStore } from '../numbers/NumberStore';
+import { acceptWebhook } from '../status/StatusPipeline';
 import { readVerifyToken, WEBHOOK_PATH } from './verifyToken';
 
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
@@ -36,7 +37,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 		return { status: 403, headers: TEXT, content: 'Forbidden' };
 	}
 
-	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, _http: IHttp, _persistence: IPersistence): Promise<IApiResponse> {
+	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
 		const numbers = await new NumberStore(read.getPersistenceReader()).list();
 		const secrets = numbers.map((n) => n.appSecret);
 		const raw = serializeLikeMeta(request.content ?? {});
@@ -46,7 +47,8 @@ export class WebhookEndpoint extends ApiEndpoint {
 			const status = check.reason === 'missing-header' || check.reason === 'malformed-header' ? 401 : 403;
 			return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
 		}
-		// Verified. Events are acknowledged at once, as Meta requires.
+		// Verified: stored for the processing job and acknowledged at once, as Meta requires.
+		await acceptWebhook({ persistence, modify }, request.content);
 		return { status: 200, content: { success: true } };
 	}
 }

@@ -80,8 +80,8 @@ describe('scheduler', () => {
 		const ran: string[] = [];
 		await scheduler.registerProcessors(
 			[
-				{ id: 'tick', processor: async () => void ran.push(`tick@${scheduler.currentTime() - start}`) },
-				{ id: 'once', processor: async (ctx) => void ran.push(`once:${String(ctx.n)}@${scheduler.currentTime() - start}`) },
+				{ id: 'tick', processor: async () => void ran.push(`tick@${Math.round((scheduler.currentTime() - start) / 1000)}s`) },
+				{ id: 'once', processor: async (ctx) => void ran.push(`once:${String(ctx.n)}@${Math.round((scheduler.currentTime() - start) / 1000)}s`) },
 				{ id: 'boom', processor: async () => Promise.reject(new Error('job failed')) },
 			],
 			APP,
@@ -91,7 +91,7 @@ describe('scheduler', () => {
 		await scheduler.scheduleOnce({ id: 'once', when: '15 seconds', data: { n: 7 } }, APP);
 		await scheduler.scheduleOnce({ id: 'boom', when: '1 second' }, APP);
 		expect(await scheduler.advance(25000)).toBe(4);
-		expect(ran).toEqual(['tick@10000', 'once:7@15000', 'tick@20000']);
+		expect(ran).toEqual(['tick@10s', 'once:7@15s', 'tick@20s']);
 		expect(scheduler.failures.map((f) => f.processorId)).toEqual(['boom']);
 		await scheduler.cancelJob('tick');
 		expect(await scheduler.advance(60000)).toBe(0);

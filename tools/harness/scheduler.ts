@@ -39,14 +39,24 @@ export function parseInterval(value: string | number): number {
 }
 
 export class HarnessScheduler {
-	private now = Date.now();
+	/** How far the harness clock runs ahead of the real one: real time passes, and tests jump ahead. */
+	private offset = 0;
 	private readonly processors = new Map<string, Processor & { appId: string }>();
 	readonly jobs: ScheduledJob[] = [];
 	/** Errors thrown by job runs: the engine logs them for the app; tests assert on them. */
 	readonly failures: Array<{ jobId: string; processorId: string; error: unknown }> = [];
 
 	currentTime(): number {
-		return this.now;
+		return Date.now() + this.offset;
+	}
+
+	private get now(): number {
+		return this.currentTime();
+	}
+
+	/** Moves the clock forward to `time` (never back). */
+	private moveTo(time: number): void {
+		this.offset = Math.max(this.offset, time - Date.now());
 	}
 
 	async registerProcessors(processors: Processor[], appId: string): Promise<string[]> {
@@ -96,17 +106,17 @@ export class HarnessScheduler {
 		for (;;) {
 			const due = this.jobs.filter((j) => j.runAt <= until).sort((a, b) => a.runAt - b.runAt)[0];
 			if (!due) break;
-			this.now = Math.max(this.now, due.runAt);
+			this.moveTo(due.runAt);
 			if (due.intervalMs) due.runAt = this.now + Math.max(due.intervalMs, 1);
 			else this.jobs.splice(this.jobs.indexOf(due), 1);
 			await this.run(due);
 			ran++;
 		}
-		this.now = until;
+		this.moveTo(until);
 		return ran;
 	}
 
-	/** Runs the jobs due now. */
+	/** Runs the jobs due now (including jobs scheduled for now while they run). */
 	runDue(): Promise<number> {
 		return this.advance(0);
 	}

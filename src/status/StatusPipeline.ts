@@ -1,0 +1,177 @@
+/**
+ * The message status pipeline, app side. Meta's verified webhooks are stored as they arrive and
+ * processed by a scheduler job; each status of a message the app sent becomes an event in the
+ * outbox, delivered to the Message Status Endpoint URL by the same job and retried by a recurring one.
+ */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+import { GraphApiError } from '../core/errors';
+import { deliverDue } from '../core/status/outbox';
+import { decide } from '../core/status/ordering';
+import { buildStatusPayload, ForwardedStatus, forwardedStatus, passesFilter } from '../core/status/payload';
+import { MetaError, StatusEvent, walkWebhook } from '../core/status/webhook';
+import { setting } from '../lib/services';
+import { MessageStore, SentMessage } from '../messages/MessageStore';
+import { SettingId } from '../settings/settings';
+import { OutboxStore, StatusItem } from './OutboxStore';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
+export const DELIVER_STATUSES_JOB = 'deliver-statuses';
+export const DELIVERY_INTERVAL_MS = 30000;
+const DELIVERY_TIMEOUT_MS = 10000;
+const DELIVERIES_PER_RUN = 500;
+
+const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'webhook-inbox');
+
+interface InboxEntry {
+	id: string;
+	payload: unknown;
+	receivedAt: number;
+}
+
+export interface Accessors {
+	read: IRead;
+	persistence: IPersistence;
+	http: IHttp;
+	modify: IModify;
+}
+
+/** Stores a verified webhook for the processing job and schedules it; the endpoint then answers 200. */
+export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown): Promise<void> {
+	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), payload, receivedAt: Date.now() };
+	await acc.persistence.createWithAssociations(entry, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
+	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+}
+
+/** The processing job: every stored webhook, oldest first, then a delivery round. */
+export async function processWebhooks(acc: Accessors): Promise<void> {
+	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[]).sort((a, b) => a.receivedAt - b.receivedAt);
+	for (const entry of entries) {
+		const { events } = walkWebhook(entry.payload);
+		for (const event of events) {
+			if (event.kind === 'status') await handleStatus(acc, event);
+			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(acc, event.raw, event.timestamp);
+		}
+		await acc.persistence.removeByAssociations([INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
+	}
+	await deliverStatuses(acc, false);
+}
+
+async function handleStatus(acc: Accessors, event: StatusEvent): Promise<void> {
+	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const record = await store.findByWamid(event.wamid);
+	const status = forwardedStatus(event.status);
+	if (!record || !status) return;
+	const error = event.errors?.[0];
+	await forward(acc, store, record, status, event.timestamp, error, event.pricingCategory);
+}
+
+async function handleRevoke(acc: Accessors, raw: Record<string, unknown>, timestamp: string): Promise<void> {
+	const original = (raw.revoke as { original_message_id?: string } | undefined)?.original_message_id;
+	if (!original) return;
+	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const record = await store.findByWamid(original);
+	if (record) await forward(acc, store, record, 'deleted', timestamp);
+}
+
+/** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
+async function forward(acc: Accessors, store: MessageStore, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<void> {
+	const seen = (record.statuses ?? []) as ForwardedStatus[];
+	if (decide(seen, status) !== 'forward') return;
+	record.statuses = [...seen, status];
+	if (record.wamid) await store.update(record);
+	await enqueue(acc, record, status, timestamp, error, pricingCategory, record.statuses.length);
+}
+
+async function enqueue(acc: Accessors, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
+	const url = await setting<string>(acc.read, SettingId.StatusEndpointUrl);
+	if (!url || !passesFilter(String(await setting(acc.read, SettingId.StatusFilter)), record.type)) return;
+	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	const now = await outbox.clock();
+	const messageKey = record.wamid ?? (record.sendId as string);
+	const item: StatusItem = {
+		id: `${messageKey}:${status}`,
+		messageKey,
+		seq,
+		payload: buildStatusPayload(record, status, { timestamp, eventId: `${messageKey}:${status}`, error, pricingCategory }),
+		state: 'pending',
+		attempts: 0,
+		createdAt: now,
+		nextAttemptAt: now,
+	};
+	await outbox.add(item);
+}
+
+/**
+ * Records a send and queues its first status: `queued` when Meta accepted it, `failed` with Meta's
+ * error when Meta refused it (then `msId` is absent).
+ */
+export async function recordSend(acc: Accessors, message: SentMessage, error?: unknown): Promise<void> {
+	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const timestamp = String(Math.floor(Date.parse(message.sentAt) / 1000));
+	if (message.wamid) {
+		message.statuses = ['queued'];
+		await store.record(message);
+		await enqueue(acc, message, 'queued', timestamp, undefined, undefined, 1);
+		return;
+	}
+	message.sendId = crypto.randomBytes(12).toString('hex');
+	message.statuses = ['failed'];
+	await store.record(message);
+	await enqueue(acc, message, 'failed', timestamp, errorDetails(error), undefined, 1);
+}
+
+/** Meta's error object as the status payload carries it, or a string for a network failure. */
+export function errorDetails(error: unknown): MetaError | string {
+	if (error instanceof GraphApiError) {
+		const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
+		if (error.errorData !== undefined) details.error_data = error.errorData;
+		return details;
+	}
+	return 'The WhatsApp Cloud API could not be reached';
+}
+
+/**
+ * A delivery round: due events in order per message. The recurring job advances the delivery clock
+ * by its interval first (`tick`); the processing job delivers at the current clock.
+ */
+export async function deliverStatuses(acc: Accessors, tick: boolean): Promise<void> {
+	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	let now = await outbox.clock();
+	if (tick) {
+		now += DELIVERY_INTERVAL_MS;
+		await outbox.setClock(now);
+	}
+	const url = await setting<string>(acc.read, SettingId.StatusEndpointUrl);
+	if (!url) return;
+	const items = await outbox.pending();
+	if (!items.length) return;
+	const secret = await setting<string>(acc.read, SettingId.StatusSigningSecret);
+	const hours = Number(await setting(acc.read, SettingId.StatusRetryHours)) || 72;
+	const changed = await deliverDue({
+		items,
+		now,
+		maxAgeMs: hours * 3600000,
+		signingSecret: secret || undefined,
+		unixSeconds: Math.floor(Date.now() / 1000),
+		limit: DELIVERIES_PER_RUN,
+		post: async (body, headers) => {
+			const response = await acc.http.post(url, { headers, content: body, timeout: DELIVERY_TIMEOUT_MS });
+			return { status: response.statusCode };
+		},
+	});
+	for (const item of changed) await outbox.save(item);
+}
+
+export async function outboxSummary(read: IRead, persistence: IPersistence): Promise<{ pending: StatusItem[]; failed: StatusItem[] }> {
+	const outbox = new OutboxStore(read.getPersistenceReader(), persistence);
+	return { pending: await outbox.pending(), failed: await outbox.failed() };
+}
+
+export async function redeliverFailed(read: IRead, persistence: IPersistence): Promise<number> {
+	const outbox = new OutboxStore(read.getPersistenceReader(), persistence);
+	return outbox.requeueFailed(await outbox.clock());
+}

@@ -1,0 +1,41 @@
+/** The scheduler jobs of the status pipeline and of message retention. */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
+
+import { setting } from '../lib/services';
+import { MessageStore } from '../messages/MessageStore';
+import { SettingId } from '../settings/settings';
+import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks, PROCESS_WEBHOOKS_JOB } from './StatusPipeline';
+
+export const EXPIRE_MESSAGES_JOB = 'expire-messages';
+const DAY_MS = 86400000;
+/** Days before the retention limit that each run looks at, so missed runs are caught up. */
+const CATCH_UP_DAYS = 7;
+
+/** Removes message records older than the retention setting (whole days). Returns how many. */
+export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
+	const days = Number(await setting(read, SettingId.MessageRetentionDays)) || 30;
+	const store = new MessageStore(read.getPersistenceReader(), persistence);
+	let removed = 0;
+	for (let d = days + 1; d <= days + CATCH_UP_DAYS; d++) removed += await store.removeDay(new Date(now - d * DAY_MS).toISOString().slice(0, 10));
+	return removed;
+}
+
+export function statusProcessors(): IProcessor[] {
+	return [
+		{
+			id: PROCESS_WEBHOOKS_JOB,
+			processor: (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => processWebhooks({ read, modify, http, persistence }),
+		},
+		{
+			id: DELIVER_STATUSES_JOB,
+			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
+			processor: (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => deliverStatuses({ read, modify, http, persistence }, true),
+		},
+		{
+			id: EXPIRE_MESSAGES_JOB,
+			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: true },
+			processor: async (_job, read: IRead, _modify: IModify, _http: IHttp, persistence: IPersistence) => void (await expireMessages(read, persistence)),
+		},
+	];
+}

@@ -1,0 +1,181 @@
+/**
+ * The message status pipeline through the engine: sends are recorded, Meta's signed status
+ * webhooks are verified, stored and processed by a scheduler job, and each status reaches the
+ * Message Status Endpoint URL once, in order, in the seed's payload, through a persisted outbox.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { CONTRACTS_DIR } from '../support/metaSpec';
+import { StatusSink } from '../support/statusSink';
+
+const CONTRACT_FIELDS = Object.keys(JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields);
+const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
+
+describe('message status pipeline', () => {
+	let app: AppUnderTest;
+	let sink: StatusSink;
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+	});
+	afterEach(async () => {
+		if (!app) return;
+		try {
+			app.harness.assertNoAppErrors();
+			expect(app.sim.violations).toEqual([]);
+		} finally {
+			await sink.stop();
+			await app.stop();
+		}
+	});
+
+	async function send(phoneNumbers: string[], extra: Record<string, unknown> = {}): Promise<Array<{ phoneNumber: string; msId?: string }>> {
+		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE, ...extra }, headers: ADMIN_AUTH });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		return res.body.results;
+	}
+
+	async function meta(statuses: Array<{ wamid: string; status: string; recipient: string; errors?: unknown[]; timestamp?: string }>) {
+		const res = await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, statuses), NUMBER.appSecret);
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+	}
+
+	it('reports queued on send, then sent, delivered, read in order, in exactly the seed payload', async () => {
+		const [result] = await send(['5511987654321'], { clientReference: 'order-42' });
+		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321', timestamp: '1750030073' }]);
+		await meta([
+			{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321', timestamp: '1750030080' },
+			{ wamid: result.msId!, status: 'read', recipient: '5511987654321', timestamp: '1750030090' },
+		]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:sent`, `${result.msId}:delivered`, `${result.msId}:read`]);
+		const read = sink.deliveries[3].body;
+		expect(read).toEqual({
+			msId: result.msId,
+			message: 'order_update: 42',
+			mobileNo: '5511987654321',
+			connectedWhatsAppNo: '15550783881',
+			MessageStatus: 'read',
+			type: 'Template-Message',
+			timestamp: '1750030090',
+			eventId: `${result.msId}:read`,
+			clientReference: 'order-42',
+			templateName: 'order_update',
+			templateLanguage: 'en_US',
+		});
+		for (const field of CONTRACT_FIELDS.filter((f) => f !== 'ErrorDetails')) expect(read).toHaveProperty(field);
+		expect(sink.deliveries[0].headers['content-type']).toBe('application/json');
+	});
+
+	it('reports a synchronous failure as failed without msId, with Meta\'s error', async () => {
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 131026 });
+		await send(['5511987654321']);
+		expect(sink.deliveries).toHaveLength(1);
+		expect(sink.deliveries[0].body).toMatchObject({ MessageStatus: 'failed', mobileNo: '5511987654321', ErrorDetails: { code: 131026, message: '(#131026) Message undeliverable', error_data: { messaging_product: 'whatsapp', details: 'Message undeliverable' } } });
+		expect(sink.deliveries[0].body).not.toHaveProperty('msId');
+	});
+
+	it("reports an asynchronous failure with Meta's errors[] as ErrorDetails", async () => {
+		const [result] = await send(['16505551234']);
+		const failed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'webhook-status-failed-131049.json'), 'utf8')).entry[0].changes[0].value.statuses[0];
+		await meta([{ wamid: result.msId!, status: 'failed', recipient: '16505551234', errors: failed.errors, timestamp: failed.timestamp }]);
+		expect(sink.deliveries[1].body).toMatchObject({ msId: result.msId, MessageStatus: 'failed', timestamp: failed.timestamp, ErrorDetails: failed.errors[0] });
+	});
+
+	it('forwards read without delivered, drops a late delivered and duplicate deliveries', async () => {
+		const [result] = await send(['5511987654321']);
+		const read = { wamid: result.msId!, status: 'read', recipient: '5511987654321' };
+		await meta([read]);
+		await meta([read, { wamid: result.msId!, status: 'delivered', recipient: '5511987654321' }]);
+		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321' }]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:read`]);
+	});
+
+	it('handles a batch mixing numbers, statuses and unknown messages', async () => {
+		const results = await send(['5511900000001', '5511900000002', '5511900000003']);
+		await meta([
+			{ wamid: results[0].msId!, status: 'sent', recipient: '5511900000001' },
+			{ wamid: 'wamid.NOT-OURS', status: 'delivered', recipient: '5511999999999' },
+			{ wamid: results[1].msId!, status: 'sent', recipient: '5511900000002' },
+			{ wamid: results[0].msId!, status: 'delivered', recipient: '5511900000001' },
+			{ wamid: results[2].msId!, status: 'read', recipient: '5511900000003' },
+		]);
+		const byMessage = (msId: string) => sink.deliveries.filter((d) => d.body.msId === msId).map((d) => d.body.MessageStatus);
+		expect(byMessage(results[0].msId!)).toEqual(['queued', 'sent', 'delivered']);
+		expect(byMessage(results[1].msId!)).toEqual(['queued', 'sent']);
+		expect(byMessage(results[2].msId!)).toEqual(['queued', 'read']);
+		expect(sink.deliveries).toHaveLength(7);
+	});
+
+	it('processes nothing from a forged webhook', async () => {
+		const [result] = await send(['5511987654321']);
+		const forged = await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]), 'f'.repeat(32));
+		expect(forged.status).toBe(403);
+		await app.harness.scheduler.advance(60000);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('webhook-inbox'))).toEqual([]);
+	});
+
+	it('forwards per the filter setting, and nothing without a URL', async () => {
+		await app.harness.setSetting('status_filter', 'regular');
+		await send(['5511987654321']);
+		expect(sink.deliveries).toEqual([]);
+		await app.harness.setSetting('status_filter', 'template');
+		await app.harness.setSetting('status_endpoint_url', '');
+		await send(['5511987654322']);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('outbox:pending'))).toEqual([]);
+		expect(sink.attempts).toBe(0);
+	});
+
+	it('signs deliveries when a signing secret is set', async () => {
+		await app.harness.setSetting('status_signing_secret', 's3cret');
+		await send(['5511987654321']);
+		const { raw, headers } = sink.deliveries[0];
+		const timestamp = String(headers['x-signature-timestamp']);
+		expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+		expect(headers['x-signature-256']).toBe(`sha256=${crypto.createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`);
+	});
+
+	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {
+		sink.failWith = 500;
+		const results = await send(['5511900000001', '5511900000002']);
+		const steps = ['sent', 'delivered', 'read'];
+		for (let minute = 0; minute < 30; minute++) {
+			if (minute % 10 === 0) {
+				const step = steps[minute / 10];
+				await meta(results.map((r) => ({ wamid: r.msId!, status: step, recipient: r.phoneNumber })));
+			}
+			await app.harness.scheduler.advance(60000);
+		}
+		expect(sink.deliveries).toEqual([]);
+		expect(sink.attempts).toBeGreaterThan(2);
+		sink.failWith = undefined;
+		await app.harness.scheduler.advance(2 * 3600000);
+		for (const r of results) {
+			expect(sink.deliveries.filter((d) => d.body.msId === r.msId).map((d) => d.body.MessageStatus)).toEqual(['queued', 'sent', 'delivered', 'read']);
+		}
+		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
+	});
+
+	it('keeps what failed after the retry window for an admin to see and redeliver', async () => {
+		await app.harness.setSetting('status_retry_hours', 2);
+		sink.failWith = 503;
+		await send(['5511987654321']);
+		await app.harness.scheduler.advance(3 * 3600000);
+		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
+		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
+		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
+		expect(notices[notices.length - 1]).toMatch(/^Status deliveries: 0 pending, 1 failed\.\n• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error HTTP 503/);
+		sink.failWith = undefined;
+		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });
+		await app.harness.scheduler.advance(30000);
+		expect(sink.statuses()).toEqual([expect.stringMatching(/:queued$/)]);
+	});
+});
