@@ -14,7 +14,7 @@ import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber'
 import { normalizePhoneNumber } from '../core/phone';
 import { Translator, translator } from '../i18n/translate';
 import { graphFactory, setting } from '../lib/services';
-import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/StatusPipeline';
+import { Accessors, PROCESS_WEBHOOKS_JOB, queueContext, recordSend } from '../status/StatusPipeline';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';
 import { IdempotencyStore } from './IdempotencyStore';
@@ -98,6 +98,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			budgetMs: REQUEST_BUDGET_MS,
 		});
 		const results: RecipientResult[] = [];
+		const queue = await queueContext(acc);
 		for (let i = 0; i < recipients.length; i++) {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
@@ -115,7 +116,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 				targetAgent: body.targetAgent,
 				targetDepartment: body.targetDepartment,
 				sentAt: new Date().toISOString(),
-			}, outcome.ok ? undefined : outcome.error);
+			}, outcome.ok ? undefined : outcome.error, queue);
 			if (outcome.ok) results.push({ phoneNumber: to, msId: wamid });
 			else results.push({ phoneNumber: to, error: explain(outcome.error, t) });
 		}

@@ -22,7 +22,7 @@ export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
 export const DELIVER_STATUSES_JOB = 'deliver-statuses';
 export const DELIVERY_INTERVAL_MS = 30000;
 const DELIVERY_TIMEOUT_MS = 10000;
-const DELIVERIES_PER_RUN = 500;
+const DELIVERIES_PER_RUN = 2000;
 
 const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'webhook-inbox');
 
@@ -39,6 +39,26 @@ export interface Accessors {
 	modify: IModify;
 }
 
+/** What one run needs to queue events, read once per run rather than once per event. */
+interface QueueContext {
+	url: string;
+	filter: string;
+	now: number;
+	outbox: OutboxStore;
+	messages: MessageStore;
+}
+
+async function queueContext(acc: Accessors): Promise<QueueContext> {
+	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	return {
+		url: (await setting<string>(acc.read, SettingId.StatusEndpointUrl)) || '',
+		filter: String(await setting(acc.read, SettingId.StatusFilter)),
+		now: await outbox.clock(),
+		outbox,
+		messages: new MessageStore(acc.read.getPersistenceReader(), acc.persistence),
+	};
+}
+
 /** Stores a verified webhook for the processing job and schedules it; the endpoint then answers 200. */
 export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown): Promise<void> {
 	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), payload, receivedAt: Date.now() };
@@ -49,48 +69,43 @@ export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify
 /** The processing job: every stored webhook, oldest first, then a delivery round. */
 export async function processWebhooks(acc: Accessors): Promise<void> {
 	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[]).sort((a, b) => a.receivedAt - b.receivedAt);
+	const ctx = await queueContext(acc);
 	for (const entry of entries) {
 		const { events } = walkWebhook(entry.payload);
 		for (const event of events) {
-			if (event.kind === 'status') await handleStatus(acc, event);
-			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(acc, event.raw, event.timestamp);
+			if (event.kind === 'status') await handleStatus(ctx, event);
+			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
 		}
 		await acc.persistence.removeByAssociations([INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
 	}
 	await deliverStatuses(acc, false);
 }
 
-async function handleStatus(acc: Accessors, event: StatusEvent): Promise<void> {
-	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
-	const record = await store.findByWamid(event.wamid);
+async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void> {
 	const status = forwardedStatus(event.status);
+	const record = status ? await ctx.messages.findByWamid(event.wamid) : undefined;
 	if (!record || !status) return;
-	const error = event.errors?.[0];
-	await forward(acc, store, record, status, event.timestamp, error, event.pricingCategory);
+	await forward(ctx, record, status, event.timestamp, event.errors?.[0], event.pricingCategory);
 }
 
-async function handleRevoke(acc: Accessors, raw: Record<string, unknown>, timestamp: string): Promise<void> {
+async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, timestamp: string): Promise<void> {
 	const original = (raw.revoke as { original_message_id?: string } | undefined)?.original_message_id;
-	if (!original) return;
-	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
-	const record = await store.findByWamid(original);
-	if (record) await forward(acc, store, record, 'deleted', timestamp);
+	const record = original ? await ctx.messages.findByWamid(original) : undefined;
+	if (record) await forward(ctx, record, 'deleted', timestamp);
 }
 
 /** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
-async function forward(acc: Accessors, store: MessageStore, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<void> {
+async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<void> {
 	const seen = (record.statuses ?? []) as ForwardedStatus[];
 	if (decide(seen, status) !== 'forward') return;
 	record.statuses = [...seen, status];
-	if (record.wamid) await store.update(record);
-	await enqueue(acc, record, status, timestamp, error, pricingCategory, record.statuses.length);
+	if (record.wamid) await ctx.messages.update(record);
+	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
 }
 
-async function enqueue(acc: Accessors, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
-	const url = await setting<string>(acc.read, SettingId.StatusEndpointUrl);
-	if (!url || !passesFilter(String(await setting(acc.read, SettingId.StatusFilter)), record.type)) return;
-	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
-	const now = await outbox.clock();
+async function enqueue(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
+	if (!ctx.url || !passesFilter(ctx.filter, record.type)) return;
+	const now = ctx.now;
 	const messageKey = record.wamid ?? (record.sendId as string);
 	const item: StatusItem = {
 		id: `${messageKey}:${status}`,
@@ -102,27 +117,30 @@ async function enqueue(acc: Accessors, record: SentMessage, status: ForwardedSta
 		createdAt: now,
 		nextAttemptAt: now,
 	};
-	await outbox.add(item);
+	await ctx.outbox.add(item);
 }
 
 /**
  * Records a send and queues its first status: `queued` when Meta accepted it, `failed` with Meta's
  * error when Meta refused it (then `msId` is absent).
  */
-export async function recordSend(acc: Accessors, message: SentMessage, error?: unknown): Promise<void> {
-	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+export async function recordSend(acc: Accessors, message: SentMessage, error?: unknown, context?: QueueContext): Promise<void> {
+	const ctx = context ?? (await queueContext(acc));
 	const timestamp = String(Math.floor(Date.parse(message.sentAt) / 1000));
 	if (message.wamid) {
 		message.statuses = ['queued'];
-		await store.record(message);
-		await enqueue(acc, message, 'queued', timestamp, undefined, undefined, 1);
+		await ctx.messages.record(message);
+		await enqueue(ctx, message, 'queued', timestamp, undefined, undefined, 1);
 		return;
 	}
 	message.sendId = crypto.randomBytes(12).toString('hex');
 	message.statuses = ['failed'];
-	await store.record(message);
-	await enqueue(acc, message, 'failed', timestamp, errorDetails(error), undefined, 1);
+	await ctx.messages.record(message);
+	await enqueue(ctx, message, 'failed', timestamp, errorDetails(error), undefined, 1);
 }
+
+/** For a caller recording many sends at once (one read of the settings and the clock). */
+export { queueContext };
 
 /** Meta's error object as the status payload carries it, or a string for a network failure. */
 export function errorDetails(error: unknown): MetaError | string {
