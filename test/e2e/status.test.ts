@@ -178,4 +178,26 @@ describe('message status pipeline', () => {
 		await app.harness.scheduler.advance(30000);
 		expect(sink.statuses()).toEqual([expect.stringMatching(/:queued$/)]);
 	});
+
+	it('loses and duplicates nothing across a disable and enable of the app', async () => {
+		sink.failWith = 500;
+		const [result] = await send(['5511987654321']);
+		await meta([{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321' }]);
+		await app.harness.manager.disable(app.harness.appId);
+		await app.harness.manager.enable(app.harness.appId);
+		sink.failWith = undefined;
+		await app.harness.scheduler.advance(3600000);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:delivered`]);
+	});
+
+	it('forgets message records after the retention period', async () => {
+		const [result] = await send(['5511987654321']);
+		const record = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `wamid:${result.msId}`))!;
+		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
+		record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		await app.harness.scheduler.advance(86400000 + 1000);
+		expect(app.harness.world.persistence.includes(record)).toBe(false);
+		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+	});
 });
