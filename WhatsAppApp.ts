@@ -9,6 +9,7 @@ import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
 import { statusProcessors } from './src/status/jobs';
+import { isSendView, onSendAction, onSendSubmit } from './src/templates/SendTemplateFlow';
 import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
@@ -31,12 +32,14 @@ export class WhatsAppApp extends App {
     public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
         const { view } = context.getInteractionData();
         if (isNumberView(view.id)) return submitConnectForm(context, { read, http, persistence, modify, appId: this.getID() });
+        if (isSendView(view.id)) return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
         return context.getInteractionResponder().successResponse();
     }
 
     public async executeBlockActionHandler(context: UIKitBlockInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
-        const { actionId } = context.getInteractionData();
+        const { actionId, container } = context.getInteractionData();
         if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
+        if (container && isSendView(container.id)) return onSendAction(context, { read, http, persistence, modify, appId: this.getID() });
         return context.getInteractionResponder().successResponse();
     }
 }

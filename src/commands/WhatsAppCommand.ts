@@ -6,10 +6,14 @@ import { connectView, numbersView } from '../numbers/views';
 import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../lib/services';
 import { Translator } from '../i18n/translate';
 import { outboxSummary, redeliverFailed } from '../status/StatusPipeline';
+import { canSendTemplates, openSendTemplate } from '../templates/SendTemplateFlow';
+import { describeTemplates } from '../templates/viewTemplates';
 
 /** The words after `/whatsapp`; help is the fallback. */
 export enum Subcommand {
 	Help = 'help',
+	SendTemplate = 'send-template',
+	ViewTemplates = 'view-templates',
 	Connect = 'connect',
 	Numbers = 'numbers',
 	Deliveries = 'deliveries',
@@ -28,6 +32,7 @@ interface Invocation {
 type Handler = (inv: Invocation) => Promise<void>;
 
 const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers, Subcommand.Deliveries]);
+const AGENT_ONLY = new Set<Subcommand>([Subcommand.SendTemplate, Subcommand.ViewTemplates]);
 
 export class WhatsAppCommand implements ISlashCommand {
 	command = 'whatsapp';
@@ -37,6 +42,8 @@ export class WhatsAppCommand implements ISlashCommand {
 
 	private readonly handlers: Record<Subcommand, Handler> = {
 		[Subcommand.Help]: (inv) => this.help(inv),
+		[Subcommand.SendTemplate]: (inv) => this.sendTemplate(inv),
+		[Subcommand.ViewTemplates]: async (inv) => this.say(inv, await describeTemplates({ ...this.accessors(inv), appId: inv.appId }, inv.t)),
 		[Subcommand.Connect]: (inv) => this.connect(inv),
 		[Subcommand.Numbers]: (inv) => this.numbers(inv),
 		[Subcommand.Deliveries]: (inv) => this.deliveries(inv),
@@ -56,7 +63,19 @@ export class WhatsAppCommand implements ISlashCommand {
 		if (ADMIN_ONLY.has(subcommand) && !(await canManageNumbers(read, context.getSender()))) {
 			return this.say(inv, t('command_not_allowed', { command: `/whatsapp ${subcommand}` }));
 		}
+		if (AGENT_ONLY.has(subcommand) && !(await canSendTemplates(read, context.getSender()))) {
+			return this.say(inv, t('command_not_allowed', { command: `/whatsapp ${subcommand}` }));
+		}
 		return this.handlers[subcommand](inv);
+	}
+
+	private accessors(inv: Invocation) {
+		return { read: inv.read, modify: inv.modify, http: inv.http, persistence: inv.persistence };
+	}
+
+	private async sendTemplate(inv: Invocation): Promise<void> {
+		const notice = await openSendTemplate({ ...this.accessors(inv), appId: inv.appId }, inv.context.getSender(), inv.context.getRoom(), inv.context.getTriggerId() as string, inv.t);
+		if (notice) await this.say(inv, notice);
 	}
 
 	private say(inv: Invocation, message: string): Promise<void> {

@@ -12,6 +12,9 @@ export enum SettingId {
 	StatusSigningSecret = 'status_signing_secret',
 	StatusRetryHours = 'status_retry_hours',
 	MessageRetentionDays = 'message_retention_days',
+	AgentRoles = 'agent_roles',
+	TemplateRefreshMinutes = 'template_refresh_minutes',
+	TemplateSentBy = 'template_sent_by',
 }
 
 export enum StatusFilter {
@@ -42,6 +45,14 @@ export const SETTINGS: ISetting[] = [
 	setting(SettingId.GraphApiVersion, SettingType.STRING, DEFAULT_GRAPH_VERSION, { required: true }),
 	setting(SettingId.GraphApiBaseUrl, SettingType.STRING, DEFAULT_GRAPH_BASE_URL, { required: true }),
 	setting(SettingId.ManagerRoles, SettingType.STRING, 'admin', { required: true }),
+	setting(SettingId.AgentRoles, SettingType.STRING, 'admin, livechat-manager, livechat-agent', { required: true }),
+	setting(SettingId.TemplateRefreshMinutes, SettingType.NUMBER, 5, { required: true }),
+	setting(SettingId.TemplateSentBy, SettingType.SELECT, 'agent', {
+		values: [
+			{ key: 'agent', i18nLabel: 'template_sent_by_agent' },
+			{ key: 'bot', i18nLabel: 'template_sent_by_bot' },
+		],
+	}),
 	setting(SettingId.TemplateMessageRoles, SettingType.STRING, 'admin, livechat-manager', { required: true }),
 	setting(SettingId.SendRatePerSecond, SettingType.NUMBER, 80, { required: true }),
 ];

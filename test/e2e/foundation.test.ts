@@ -35,7 +35,7 @@ describe('the packaged app', () => {
 		const manifest = JSON.parse(zip.readAsText('app.json'));
 		expect(manifest.requiredApiVersion).toBe('^1.47.0');
 		expect(manifest.permissions.map((p: { name: string }) => p.name).sort()).toEqual(
-			['api', 'livechat-department.read', 'message.write', 'networking', 'persistence', 'room.read', 'scheduler', 'server-setting.read', 'slashcommand', 'ui.interact', 'user.read'].sort(),
+			['api', 'livechat-department.read', 'livechat-room.read', 'livechat-room.write', 'livechat-visitor.read', 'livechat-visitor.write', 'message.write', 'networking', 'persistence', 'room.read', 'scheduler', 'server-setting.read', 'slashcommand', 'ui.interact', 'user.read'].sort(),
 		);
 	});
 });
@@ -73,7 +73,7 @@ describe('foundation through the real engine', () => {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['help'], { user: admin, room: room() });
 		const help = lastNotice(admin.id);
-		for (const sub of ['help', 'connect', 'numbers']) expect(help).toContain(`/whatsapp ${sub}`);
+		for (const sub of ['help', 'send-template', 'view-templates', 'connect', 'numbers', 'deliveries']) expect(help).toContain(`/whatsapp ${sub}`);
 
 		await app.harness.command('whatsapp', ['frobnicate'], { user: admin, room: room() });
 		const notices = app.harness.world.notificationsFor(admin.id).map((n) => String(n.text));

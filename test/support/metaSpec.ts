@@ -1,7 +1,7 @@
 /**
- * Meta's official OpenAPI spec of the Cloud API (shared/contracts/meta-openapi), loaded once and
- * compiled with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1). Requests the app sends to the
- * simulated Cloud API, and payloads the template model builds, are validated against it.
+ * Meta's official OpenAPI spec of the Cloud API (shared/contracts/meta-openapi), loaded once per
+ * process and compiled with Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1). Requests the app
+ * sends to the simulated Cloud API, and payloads the template model builds, are validated against it.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,6 +10,7 @@ import Ajv2020, { ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import * as YAML from 'yaml';
 
+/** shared/ is a sibling of the repository folder (/work/main and /work/shared). */
 export const CONTRACTS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts');
 const SPEC_PATH = path.join(CONTRACTS_DIR, 'meta-openapi', 'business-messaging-api_v23.0.yaml');
 const SPEC_ID = 'meta-business-messaging';
@@ -17,24 +18,113 @@ const SPEC_ID = 'meta-business-messaging';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
+export interface ValidationResult {
+	ok: boolean;
+	/** `METHOD /template` of the spec operation the request was matched to. */
+	operation?: string;
+	errors: string[];
+}
+
+export interface SpecRequest {
+	method: string;
+	path: string;
+	query?: Record<string, string>;
+	headers?: Record<string, string | undefined>;
+	body?: unknown;
+	/**
+	 * The spec's path template, when the caller knows it: `/{Version}/{id}` alone is ambiguous (a
+	 * phone number, a WABA, a template, a media id...). The simulator passes it.
+	 */
+	template?: string;
+}
+
 let loaded: { doc: Any; ajv: Ajv2020 } | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 /**
- * Corrections of the spec's known defects (shared/contracts/README.md), applied in memory only.
+ * Corrections of the spec's known defects (shared/contracts/README.md and Meta's own examples that
+ * the spec rejects), applied to the in-memory copy only. The file under shared/ is never touched.
  */
 function patchKnownDefects(doc: Any): void {
 	const schemas = doc.components.schemas;
-	// LanguageObject marks `policy` required, but Meta's documented send examples omit it.
-	if (Array.isArray(schemas.LanguageObject?.required)) schemas.LanguageObject.required = schemas.LanguageObject.required.filter((r: string) => r !== 'policy');
-	// TemplateComponent.index has the nonsense pattern `^[2-6, 11-14]$`; Meta sends button indexes "0".."9".
-	const index = schemas.TemplateComponent?.properties?.index;
-	if (index?.pattern) delete index.pattern;
-	// Statuses.status lacks `played` (voice messages), which Meta does send.
+
+	// LanguageObject marks `policy` required, but every send example in Meta's docs omits it.
+	schemas.LanguageObject.required = (schemas.LanguageObject.required ?? []).filter((r: string) => r !== 'policy');
+
+	// `recipient_type` is optional on Meta's side (default "individual"): the spec's own
+	// "Send Flow Template Message" and "Send Sample Issue Resolution Template" examples omit it.
+	schemas.BaseMessageProperties.required = (schemas.BaseMessageProperties.required ?? []).filter((r: string) => r !== 'recipient_type');
+
+	const component = schemas.TemplateComponent.properties;
+	// TemplateComponent.index has the nonsense pattern `^[2-6, 11-14]$` and type string, while the
+	// description says "Position index of the button (0-9)" and Meta's examples send both "0" and 0.
+	component.index = {
+		description: component.index?.description,
+		anyOf: [
+			{ type: 'string', pattern: '^[0-9]$' },
+			{ type: 'integer', minimum: 0, maximum: 9 },
+		],
+	};
+	// Component and button types used by Meta's documented sends but missing from the enums:
+	// `limited_time_offer` components (limited-time-offer templates page), `copy_code` buttons (same
+	// page), `flow` buttons ("Send Flow Template Message"), and `CATALOG` as spelled by the spec's
+	// own "Send Catalog Template Message" example.
+	component.type.enum = [...component.type.enum, 'limited_time_offer'];
+	component.sub_type.enum = [...component.sub_type.enum, 'copy_code', 'flow', 'CATALOG'];
+
+	// The branch copies of the same fields in ButtonComponent carry the same defects.
+	const button = schemas.ButtonComponent.allOf[1].properties;
+	button.index = component.index;
+	button.sub_type.enum = component.sub_type.enum;
+	// Parameter types of Meta's documented sends missing from the enums: `location` headers
+	// (/templates/components "Send example"), `coupon_code` (copy-code buttons) and `action`
+	// (catalog and flow buttons), `limited_time_offer` (LTO component).
+	schemas.ParameterObject.properties.type.enum = [...schemas.ParameterObject.properties.type.enum, 'location', 'limited_time_offer'];
+	schemas.ButtonParameterObject.properties.type.enum = [...schemas.ButtonParameterObject.properties.type.enum, 'coupon_code', 'action'];
+	enforceDiscriminators(doc, ['TemplateComponent', 'ParameterObject', 'ButtonParameterObject']);
+
+	// Statuses.status lacks `played` (voice messages), which Meta sends (pywa/message_status.json).
 	const status = schemas.Statuses?.properties?.status;
-	if (Array.isArray(status?.enum) && !status.enum.includes('played')) status.enum.push('played');
+	if (Array.isArray(status?.enum) && !status.enum.includes('played')) status.enum = [...status.enum, 'played'];
 }
 
+/**
+ * Ajv ignores OpenAPI discriminator mappings, so a template component or parameter would only be
+ * checked against its base schema (a boolean `text` would pass). For each named base schema this adds
+ * `<Base>Dispatch` (the base plus "if type is X then the mapped branch") and points the places that
+ * hold such objects at it; the branches keep referring to the plain base, so nothing recurses.
+ */
+function enforceDiscriminators(doc: Any, bases: string[]): void {
+	const schemas = doc.components.schemas;
+	const branches = new Set<string>();
+	for (const base of bases) {
+		const { propertyName, mapping } = schemas[base].discriminator;
+		for (const target of Object.values<string>(mapping)) branches.add(target.split('/').pop() as string);
+		schemas[`${base}Dispatch`] = {
+			allOf: [
+				{ $ref: `#/components/schemas/${base}` },
+				...Object.entries<string>(mapping).map(([tag, target]) => ({ if: { properties: { [propertyName]: { const: tag } }, required: [propertyName] }, then: { $ref: target } })),
+			],
+		};
+	}
+	const retarget = (node: Any): void => {
+		if (!node || typeof node !== 'object') return;
+		if (typeof node.$ref === 'string') {
+			const name = node.$ref.split('/').pop();
+			if (bases.includes(name)) node.$ref = `#/components/schemas/${name}Dispatch`;
+		}
+		for (const value of Object.values(node)) retarget(value);
+	};
+	for (const [name, schema] of Object.entries<Any>(schemas)) {
+		if (branches.has(name)) {
+			// Only the branch's own properties are retargeted; its `allOf[0]` stays the plain base.
+			for (const part of schema.allOf ?? []) if (!part.$ref) retarget(part);
+		} else if (!name.endsWith('Dispatch')) retarget(schema);
+	}
+	retarget(doc.paths);
+}
+
+/** The parsed, patched spec and its Ajv instance; parsed and compiled once per process. */
 export function loadSpec(): { doc: Any; ajv: Ajv2020 } {
 	if (loaded) return loaded;
 	const doc = YAML.parse(fs.readFileSync(SPEC_PATH, 'utf8'));
@@ -46,46 +136,44 @@ export function loadSpec(): { doc: Any; ajv: Ajv2020 } {
 	return loaded;
 }
 
-function validatorFor(key: string, schema: Any): ValidateFunction {
-	let fn = compiled.get(key);
-	if (!fn) {
-		const { ajv } = loadSpec();
-		fn = ajv.compile(rebase(schema));
-		compiled.set(key, fn);
-	}
-	return fn;
-}
-
 /** Local `#/components/...` refs of an operation schema point into the registered spec document. */
 function rebase(schema: Any): Any {
 	return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\/components\//g, `"$ref":"${SPEC_ID}#/components/`));
 }
 
-function formatErrors(fn: ValidateFunction, where: string): string[] {
-	return (fn.errors ?? []).map((e) => `${where}${e.instancePath || ''} ${e.message ?? ''}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`.trim());
+function validatorFor(key: string, schema: Any): ValidateFunction {
+	let fn = compiled.get(key);
+	if (!fn) {
+		fn = loadSpec().ajv.compile(rebase(schema));
+		compiled.set(key, fn);
+	}
+	return fn;
 }
 
-export function validateSchema(schemaName: string, value: unknown): { ok: boolean; errors: string[] } {
+function formatErrors(fn: ValidateFunction, where: string): string[] {
+	return (fn.errors ?? []).map((e) => `${where}${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`.trim());
+}
+
+/** Validates `value` against `components.schemas.<schemaName>` (e.g. 'WebhookPayload', 'TemplateObject'). */
+export function validateSchema(schemaName: string, value: unknown): ValidationResult {
+	if (!loadSpec().doc.components.schemas[schemaName]) return { ok: false, errors: [`no schema ${schemaName} in Meta's spec`] };
 	const fn = validatorFor(`schema:${schemaName}`, { $ref: `#/components/schemas/${schemaName}` });
 	const ok = fn(value) as boolean;
 	return { ok, errors: ok ? [] : formatErrors(fn, schemaName) };
 }
 
-export interface SpecRequest {
-	method: string;
-	path: string;
-	query?: Record<string, string>;
-	headers?: Record<string, string | undefined>;
-	body?: unknown;
-	/** The spec's path template, where the concrete path alone is ambiguous (`/{Version}/{id}` is a number, a WABA, a template...). */
-	template?: string;
+interface Candidate {
+	template: string;
+	op: Any;
+	params: Record<string, string>;
+	literals: number;
 }
 
-/** The operation of the spec that serves `method path`: literal segments must match, and win over templates. */
-function findOperation(method: string, requestPath: string, only?: string): { template: string; op: Any; params: Record<string, string> } | undefined {
+/** Operations of the spec whose template fits `method path`, most literal segments first. */
+function candidates(method: string, requestPath: string, only?: string): Candidate[] {
 	const { doc } = loadSpec();
 	const segments = requestPath.replace(/^\/+|\/+$/g, '').split('/');
-	let best: { template: string; op: Any; params: Record<string, string>; literals: number } | undefined;
+	const found: Candidate[] = [];
 	for (const [template, item] of Object.entries<Any>(doc.paths)) {
 		const op = item[method.toLowerCase()];
 		if (!op || (only && template !== only)) continue;
@@ -93,64 +181,91 @@ function findOperation(method: string, requestPath: string, only?: string): { te
 		if (parts.length !== segments.length) continue;
 		const params: Record<string, string> = {};
 		let literals = 0;
-		let ok = true;
-		for (let i = 0; i < parts.length && ok; i++) {
-			const m = /^\{(.+)\}$/.exec(parts[i]);
-			if (m) params[m[1]] = decodeURIComponent(segments[i]);
-			else if (parts[i] === segments[i]) literals++;
-			else ok = false;
-		}
-		if (ok && (!best || literals > best.literals)) best = { template, op, params, literals };
+		const fits = parts.every((part, i) => {
+			const name = /^\{(.+)\}$/.exec(part)?.[1];
+			if (name) params[name] = decodeURIComponent(segments[i]);
+			else if (part === segments[i]) literals++;
+			else return false;
+			return true;
+		});
+		if (fits) found.push({ template, op, params, literals });
 	}
-	return best;
+	return found.sort((a, b) => b.literals - a.literals);
 }
 
-function resolveParameter(p: Any): Any {
-	if (!p.$ref) return p;
-	const name = p.$ref.split('/').pop();
-	return loadSpec().doc.components.parameters[name];
+function resolve(section: 'parameters' | 'schemas', item: Any): Any {
+	return item?.$ref ? loadSpec().doc.components[section][String(item.$ref).split('/').pop() as string] : item;
 }
 
 /**
- * For a `oneOf` with an OpenAPI discriminator (Message is keyed on `type`), the branch the body
- * names, so errors speak of that branch only (Ajv supports no discriminator `mapping`).
+ * For a `oneOf` with an OpenAPI discriminator (the send body is keyed on `type`), the branch the
+ * body names, so errors speak of that branch only (Ajv does not support discriminator `mapping`).
  */
 function discriminatedBranch(schema: Any, body: unknown): string | undefined {
-	let resolved = schema;
-	if (schema.$ref) resolved = loadSpec().doc.components.schemas[String(schema.$ref).split('/').pop() as string];
+	const resolved = resolve('schemas', schema);
 	const key = resolved?.discriminator?.propertyName;
 	const tag = key && body && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined;
 	return typeof tag === 'string' ? resolved.discriminator.mapping?.[tag] : undefined;
 }
 
-export function validateRequest(req: SpecRequest): { ok: boolean; operation?: string; errors: string[] } {
-	const found = findOperation(req.method, req.path, req.template);
-	if (!found) return { ok: false, errors: [`no operation ${req.method.toUpperCase()} ${req.path} in Meta's spec`] };
-	const operation = `${req.method.toUpperCase()} ${found.template}`;
+/** Query and path values arrive as strings; integer/number parameters are checked as numbers. */
+function typed(value: string, schema: Any): unknown {
+	const numeric = schema.type === 'integer' || schema.type === 'number';
+	return numeric && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+}
+
+function checkParameters(found: Candidate, operation: string, req: SpecRequest): string[] {
 	const errors: string[] = [];
 	const headers: Record<string, string | undefined> = {};
 	for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
 	for (const raw of found.op.parameters ?? []) {
-		const p = resolveParameter(raw);
-		const value = p.in === 'path' ? found.params[p.name] : p.in === 'query' ? req.query?.[p.name] : p.in === 'header' ? headers[p.name.toLowerCase()] : undefined;
+		const p = resolve('parameters', raw);
+		let value: string | undefined;
+		if (p.in === 'path') value = found.params[p.name];
+		else if (p.in === 'query') value = req.query?.[p.name];
+		else if (p.in === 'header') value = headers[p.name.toLowerCase()];
 		if (value === undefined) {
 			if (p.required) errors.push(`missing ${p.in} parameter ${p.name}`);
 			continue;
 		}
-		if (p.schema && (p.schema.type === 'string' || p.schema.pattern)) {
-			const fn = validatorFor(`param:${operation}:${p.in}:${p.name}`, p.schema);
-			if (!fn(value)) errors.push(...formatErrors(fn, `${p.in} ${p.name}`));
-		}
+		if (!p.schema) continue;
+		// The spec's User-Agent pattern describes Meta's own generated SDK; Graph accepts any client.
+		if (p.in === 'header' && p.name.toLowerCase() === 'user-agent') continue;
+		// `Content-Type: application/json; charset=utf-8` is application/json: compare the media type only.
+		if (p.in === 'header' && p.name.toLowerCase() === 'content-type') value = value.split(';')[0].trim().toLowerCase();
+		const fn = validatorFor(`param:${operation}:${p.in}:${p.name}`, p.schema);
+		if (!fn(typed(value, p.schema))) errors.push(...formatErrors(fn, `${p.in} parameter ${p.name}`));
 	}
-	const bodySchema = found.op.requestBody?.content?.['application/json']?.schema;
-	if (bodySchema) {
-		if (req.body === undefined) {
-			if (found.op.requestBody.required !== false) errors.push('missing JSON body');
-		} else {
-			const branch = discriminatedBranch(bodySchema, req.body);
-			const fn = validatorFor(`body:${operation}:${branch ?? ''}`, branch ? { $ref: branch } : bodySchema);
-			if (!fn(req.body)) errors.push(...formatErrors(fn, 'body'));
-		}
+	return errors;
+}
+
+function checkBody(found: Candidate, operation: string, body: unknown): string[] {
+	const requestBody = found.op.requestBody;
+	const schema = requestBody?.content?.['application/json']?.schema;
+	if (!schema) return [];
+	if (body === undefined) return requestBody.required ? ['missing JSON body'] : [];
+	const branch = discriminatedBranch(schema, body);
+	const fn = validatorFor(`body:${operation}:${branch ?? ''}`, branch ? { $ref: branch } : schema);
+	return fn(body) ? [] : formatErrors(fn, 'body');
+}
+
+/**
+ * Validates a request against the spec operation it addresses: required path/query/header
+ * parameters and their schemas, and the JSON body against the operation's requestBody schema.
+ * Literal segments win over templates; among equally specific templates (`/{Version}/{X}` is a
+ * phone number, a WABA, a template...) the first that accepts the request is taken, unless
+ * `req.template` names the operation.
+ */
+export function validateRequest(req: SpecRequest): ValidationResult {
+	const method = req.method.toUpperCase();
+	const found = candidates(method, req.path, req.template);
+	if (!found.length) return { ok: false, errors: [`no operation ${method} ${req.path} in Meta's spec`] };
+	let first: ValidationResult | undefined;
+	for (const candidate of found.filter((c) => c.literals === found[0].literals)) {
+		const operation = `${method} ${candidate.template}`;
+		const errors = [...checkParameters(candidate, operation, req), ...checkBody(candidate, operation, req.body)];
+		if (!errors.length) return { ok: true, operation, errors };
+		first ??= { ok: false, operation, errors };
 	}
-	return { ok: errors.length === 0, operation, errors };
+	return first as ValidationResult;
 }

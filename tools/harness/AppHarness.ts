@@ -232,14 +232,14 @@ export class AppHarness {
 
 	/** Error entries of the app log (and permission denials) not yet consumed by `takeAppErrors`. */
 	appErrors(): string[] {
-		const errors = this.logs.filter((l) => l.severity === 'error').map((l) => this.formatLogs([l]).trim());
+		const errors = this.logs.filter(isError).map((l) => this.formatLogs([l]).trim());
 		return [...errors.slice(this.consumedErrors), ...this.permissionErrors, ...this.scheduler.failures.map((f) => `job ${f.processorId}: ${String(f.error)}`)];
 	}
 
 	/** Returns and clears the app errors a test expected. */
 	takeAppErrors(): string[] {
 		const errors = this.appErrors();
-		this.consumedErrors = this.logs.filter((l) => l.severity === 'error').length;
+		this.consumedErrors = this.logs.filter(isError).length;
 		this.permissionErrors.length = 0;
 		this.scheduler.failures.length = 0;
 		return errors;
@@ -282,7 +282,7 @@ export class AppHarness {
 		const triggerId = randomUUID();
 		const context = new SlashCommandContext(
 			Object.freeze(this.appUser(ctx.user)) as Any,
-			Object.freeze(ctx.room) as Any,
+			Object.freeze({ ...ctx.room }) as Any,
 			Object.freeze([...args]) as string[],
 			ctx.threadId,
 			triggerId,
@@ -371,6 +371,13 @@ export class AppHarness {
 			fs.rmSync(this.tempDir, { recursive: true, force: true });
 		}
 	}
+}
+
+/** An error the app logged, or an app method the engine reports as failed (a throw inside a handler). */
+function isError(entry: LogEntry): boolean {
+	if (entry.severity === 'error') return true;
+	const first = entry.args[0] as { msg?: unknown } | undefined;
+	return typeof first?.msg === 'string' && first.msg.includes('was unsuccessful');
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

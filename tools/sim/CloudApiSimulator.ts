@@ -1,17 +1,19 @@
 /**
  * A simulated WhatsApp Cloud API (Graph API) on loopback, speaking Meta's formats: the endpoints the
  * app calls, Meta's error envelopes, and Meta's side of webhooks (signed deliveries). Every request
- * is checked by an injected validator (tests and the sandbox pass the OpenAPI validator of
- * test/support/metaSpec.ts); an invalid request is answered with Meta's error 100 and recorded in
- * `violations`.
+ * is checked by an injected validator (tests and the sandbox pass `validateRequest` of
+ * test/support/metaSpec.ts); in strict mode an invalid request is answered with Meta's error 100.
+ * Every invalid request is recorded in `violations`. See tools/sim/README.md.
  */
-import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import { URL } from 'url';
 
 import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
+import { accessTokenError, CONTRACTS_DIR, fbtraceId, invalidParameter, metaError, serverError, SimResponse, statusError, unsupportedRequest } from './metaErrors';
+import { inboundMessagePayload, nowSeconds, StatusName, StatusObject, statusesPayload, wamidFor, WebhookNumber, WebhookPayload } from './webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -19,109 +21,184 @@ type Any = any;
 export interface SimNumber {
 	phoneNumberId: string;
 	wabaId: string;
+	/** As Meta shows it, e.g. '+1 555-078-3881'. */
 	displayPhoneNumber: string;
 	verifiedName: string;
 	accessToken: string;
 	appSecret: string;
+	qualityRating?: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 }
 
-export interface RecordedRequest {
+export interface ValidationResult {
+	ok: boolean;
+	errors: string[];
+	operation?: string;
+}
+
+export interface ValidatedRequest {
 	method: string;
 	path: string;
 	query: Record<string, string>;
 	headers: Record<string, string>;
 	body?: unknown;
+	/** The spec path template the simulator resolved the id to, e.g. '/{Version}/{WABA-ID}/message_templates'. */
+	template?: string;
+}
+
+export type Validator = (req: ValidatedRequest) => ValidationResult;
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	/** Lower-case header names. */
+	headers: Record<string, string>;
+	/** Parsed JSON body (the raw text when it is not JSON). */
+	body?: unknown;
 	operation?: string;
+	/** Result of the validator; absent when the request was refused before (token, unknown id). */
+	validation?: ValidationResult;
 	/** When the request arrived (ms since epoch). */
-	at?: number;
+	at: number;
 	status?: number;
 	response?: unknown;
 }
 
-export type Validator = (req: { method: string; path: string; query: Record<string, string>; headers: Record<string, string>; body?: unknown; template?: string }) => { ok: boolean; errors: string[]; operation?: string };
-
-interface InjectedError {
-	code: number;
-	count: number;
-	match?: (body: Any) => boolean;
+export interface SentMessage {
+	phoneNumberId: string;
+	wamid: string;
+	/** `contacts[0].wa_id` of the answer. */
+	waId: string;
+	body: Any;
+	at: number;
 }
 
-/** Meta's error envelopes for the codes the simulator can inject (titles from Meta's error-code table). */
-const ERRORS: Record<number, { status: number; type: string; message: string; title?: string }> = {
-	100: { status: 400, type: 'OAuthException', message: '(#100) Invalid parameter' },
-	190: { status: 401, type: 'OAuthException', message: 'Error validating access token: Session has expired.' },
-	130429: { status: 400, type: 'OAuthException', message: '(#130429) Rate limit hit', title: 'Rate limit hit' },
-	131026: { status: 400, type: 'OAuthException', message: '(#131026) Message undeliverable', title: 'Message undeliverable' },
-	131047: { status: 400, type: 'OAuthException', message: '(#131047) Re-engagement message', title: 'Re-engagement message' },
-	131056: { status: 400, type: 'OAuthException', message: '(#131056) (Business Account, Consumer Account) pair rate limit hit', title: '(Business Account, Consumer Account) pair rate limit hit' },
-	132000: { status: 400, type: 'OAuthException', message: '(#132000) Number of parameters does not match the expected number of params', title: 'Number of parameters does not match the expected number of params' },
-	132001: { status: 404, type: 'OAuthException', message: '(#132001) Template name does not exist in the translation', title: 'Template name does not exist in the translation' },
-};
+export interface InjectedError {
+	/** A WhatsApp/Graph error code (131047, 132000, 132001, 131056, 131026, 190, 100, 130429...) or an HTTP status 500-599. */
+	code: number;
+	/** How many sends fail (default 1). */
+	count?: number;
+	/** Only sends whose body matches fail. */
+	match?: (body: Any) => boolean;
+	/** For an HTTP 5xx: an HTML page (default, as a failing proxy answers) or Graph's JSON error. */
+	body?: 'html' | 'json';
+}
+
+export interface StatusUpdate {
+	wamid: string;
+	status: StatusName;
+	/** Seconds (string or number); now by default. */
+	timestamp?: string | number;
+	/** Error codes (expanded from Meta's table) or error objects; a `failed` status defaults to [131026]. */
+	errors?: Array<number | Record<string, unknown>>;
+	/** Needed only for a wamid the simulator did not issue. */
+	recipientId?: string;
+	phoneNumberId?: string;
+	conversation?: unknown;
+	pricing?: unknown;
+}
+
+export interface WebhookResponse {
+	status: number;
+	body: string;
+}
+
+export interface SimulatorOptions {
+	/** Request validator, e.g. `validateRequest` from test/support/metaSpec.ts. */
+	validate?: Validator;
+	/** Answer invalid requests with Meta's error 100 (default true); false only records them. */
+	strict?: boolean;
+	/** Port on 127.0.0.1; 0 (any free port) by default. */
+	port?: number;
+}
+
+/** Meta's page size when `limit` is absent. */
+const DEFAULT_LIMIT = 25;
+/** The largest `limit` the spec documents for a WABA edge (`phone_numbers.limit.maximum`). */
+const MAX_LIMIT = 100;
+
+/** Fields of a phone number node the simulator knows; the first four are Graph's default answer. */
+const PHONE_FIELDS = ['id', 'display_phone_number', 'verified_name', 'quality_rating', 'code_verification_status', 'name_status', 'platform_type', 'throughput'];
+const PHONE_DEFAULT_FIELDS = PHONE_FIELDS.slice(0, 4);
 
 export class CloudApiSimulator {
 	readonly numbers = new Map<string, SimNumber>();
 	readonly templates = new Map<string, Any[]>();
 	readonly requests: RecordedRequest[] = [];
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
-	readonly sentMessages: Array<{ phoneNumberId: string; wamid: string; body: Any }> = [];
-	webhookTarget?: { url: string };
+	readonly sentMessages: SentMessage[] = [];
+	/** The app's webhook. `appSecret` signs deliveries; without it the addressed number's secret is used. */
+	webhookTarget?: { url: string; appSecret?: string };
 	/** How many sends the throughput cap answered with 130429. */
 	throttled = 0;
 	private server?: http.Server;
 	private baseUrl = '';
 	private latencyMs = 0;
-	private readonly injected = new Map<string, InjectedError[]>();
+	private readonly injected = new Map<string, Array<InjectedError & { count: number }>>();
 	private readonly caps = new Map<string, { perSecond: number; accepted: number[] }>();
 
-	constructor(private readonly options: { validate?: Validator; port?: number } = {}) {}
+	constructor(private readonly options: SimulatorOptions = {}) {}
 
 	async start(): Promise<{ baseUrl: string }> {
-		this.server = http.createServer((req, res) => void this.handle(req, res));
-		await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
-		const address = this.server.address() as { port: number };
-		this.baseUrl = `http://127.0.0.1:${address.port}`;
+		const server = http.createServer((req, res) => void this.handle(req, res));
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(this.options.port ?? 0, '127.0.0.1', resolve);
+		});
+		this.server = server;
+		this.baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 		return { baseUrl: this.baseUrl };
 	}
 
 	async stop(): Promise<void> {
-		if (!this.server) return;
-		await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+		const server = this.server;
+		if (!server) return;
 		this.server = undefined;
+		await new Promise<void>((resolve) => server.close(() => resolve()));
 	}
+
+	// ---- configuration ---------------------------------------------------------------------------
 
 	addNumber(number: SimNumber): void {
 		this.numbers.set(number.phoneNumberId, number);
 		if (!this.templates.has(number.wabaId)) this.templates.set(number.wabaId, []);
 	}
 
+	/** Templates as Meta returns them (name, language, status, category, id, components, parameter_format). */
 	setTemplates(wabaId: string, templates: Any[]): void {
 		this.templates.set(wabaId, templates);
 	}
 
-	setLatency(ms: number): void {
-		this.latencyMs = ms;
-	}
-
-	/** Meta's throughput limit for one number: sends above `perSecond` in any one-second window get error 130429. */
-	setThroughputCap(phoneNumberId: string, perSecond: number): void {
-		this.caps.set(phoneNumberId, { perSecond, accepted: [] });
-	}
-
-	/** Loads Meta's documented template list responses (shared/contracts) as the WABA's templates. */
-	loadTemplateFixtures(wabaId: string, contractsDir: string): void {
-		const files = ['meta-docs/templates-list-default-fields.response.json', 'meta-docs/templates-list-graph-reference-v16.response.json', 'meta-openapi/message-templates-list-response.example.json'];
+	/** Loads the template lists of Meta's docs and spec (shared/contracts) as the WABA's templates. */
+	loadTemplateFixtures(wabaId: string, contractsDir: string = CONTRACTS_DIR): void {
+		const files = [
+			'meta-docs/templates-list-default-fields.response.json',
+			'meta-docs/templates-list-graph-reference-v16.response.json',
+			'meta-openapi/message-templates-list-response.example.json',
+		];
 		const all: Any[] = [];
 		for (const file of files) {
-			const data = JSON.parse(fs.readFileSync(`${contractsDir}/${file}`, 'utf8'));
+			const data = JSON.parse(fs.readFileSync(path.join(contractsDir, file), 'utf8'));
 			for (const t of data.data ?? []) if (!all.some((x) => x.name === t.name && x.language === t.language)) all.push(t);
 		}
 		this.setTemplates(wabaId, all);
 	}
 
-	/** The next `count` (default 1) sends from `phoneNumberId` (matching `match`, if given) fail with Meta's error `code`. */
-	injectError(phoneNumberId: string, error: { code: number; count?: number; match?: (body: Any) => boolean }): void {
+	/** Delay before every answer. */
+	setLatency(ms: number): void {
+		this.latencyMs = ms;
+	}
+
+	/** Meta's throughput limit of one number: sends above `messagesPerSecond` in any one-second window get error 130429. */
+	setThroughputCap(phoneNumberId: string, messagesPerSecond: number): void {
+		this.caps.set(phoneNumberId, { perSecond: messagesPerSecond, accepted: [] });
+	}
+
+	/** The next `count` (default 1) sends from `phoneNumberId` (matching `match`, if given) fail with `code`. */
+	injectError(phoneNumberId: string, error: InjectedError): void {
+		if (error.code < 500 || error.code > 599) metaError(error.code); // throws now for a code Meta's table lacks
 		const list = this.injected.get(phoneNumberId) ?? [];
-		list.push({ code: error.code, count: error.count ?? 1, match: error.match });
+		list.push({ ...error, count: error.count ?? 1 });
 		this.injected.set(phoneNumberId, list);
 	}
 
@@ -129,6 +206,8 @@ export class CloudApiSimulator {
 	requestsTo(suffix: string): RecordedRequest[] {
 		return this.requests.filter((r) => r.path.endsWith(suffix));
 	}
+
+	// ---- HTTP ------------------------------------------------------------------------------------
 
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const chunks: Buffer[] = [];
@@ -147,154 +226,261 @@ export class CloudApiSimulator {
 		}
 		const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams.entries()), headers, body };
 		this.requests.push(record);
+		let answer: SimResponse;
+		try {
+			answer = this.route(record);
+		} catch (error) {
+			answer = serverError(500, 'json');
+			console.error('CloudApiSimulator:', error);
+		}
 		if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-		const { status, payload } = this.route(record);
-		record.status = status;
-		record.response = payload;
-		res.writeHead(status, { 'Content-Type': 'application/json' });
-		res.end(JSON.stringify(payload));
+		record.status = answer.status;
+		record.response = answer.payload;
+		const html = typeof answer.payload === 'string';
+		res.writeHead(answer.status, { 'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=UTF-8', 'x-fb-trace-id': fbtraceId() });
+		res.end(html ? (answer.payload as string) : JSON.stringify(answer.payload));
 	}
 
-	private route(r: RecordedRequest): { status: number; payload: unknown } {
-		const [version, id, edge, ...rest] = r.path.replace(/^\/+/, '').split('/');
-		if (!/^v\d+\.\d+$/.test(version ?? '') || !id || rest.length) return this.error(100, 'Unknown path components');
-		const number = this.numbers.get(id);
-		const wabaNumbers = [...this.numbers.values()].filter((n) => n.wabaId === id);
-		const template = number ? (edge ? `/{Version}/{Phone-Number-ID}/${edge}` : '/{Version}/{Phone-Number-ID}') : wabaNumbers.length ? (edge ? `/{Version}/{WABA-ID}/${edge}` : '/{Version}/{WABA-ID}') : undefined;
-		if (!template) return this.error(100, `Unsupported ${r.method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`, 'GraphMethodException', 33);
+	private route(r: RecordedRequest): SimResponse {
+		const [version, id, edge, ...rest] = r.path.replace(/^\/+|\/+$/g, '').split('/');
+		if (!/^v\d+\.\d+$/.test(version ?? '') || !id || rest.length) {
+			return { status: 400, payload: { error: { message: `Unknown path components: ${r.path}`, type: 'OAuthException', code: 2500, fbtrace_id: fbtraceId() } } };
+		}
+		const token = /^Bearer\s+(\S+)$/i.exec(r.headers.authorization ?? '')?.[1];
+		if (!token) return accessTokenError('missing');
+		const all = [...this.numbers.values()];
+		if (!all.some((n) => n.accessToken === token)) return accessTokenError('invalid');
 
-		const token = /^Bearer\s+(.+)$/.exec(r.headers.authorization ?? '')?.[1];
+		const number = this.numbers.get(id);
+		const wabaNumbers = all.filter((n) => n.wabaId === id);
 		const owners = number ? [number] : wabaNumbers;
-		if (!token || !owners.some((n) => n.accessToken === token)) return this.error(190);
+		if (!owners.length) return unsupportedRequest(r.method, id);
+		if (!owners.some((n) => n.accessToken === token)) return accessTokenError('invalid');
 
 		if (this.options.validate) {
+			const template = `/{Version}/${number ? '{Phone-Number-ID}' : '{WABA-ID}'}${edge ? `/${edge}` : ''}`;
 			const check = this.options.validate({ method: r.method, path: r.path, query: r.query, headers: r.headers, body: r.body, template });
+			r.validation = check;
 			r.operation = check.operation;
 			if (!check.ok) {
 				this.violations.push({ request: r, errors: check.errors });
-				return this.error(100, `(#100) Invalid parameter: ${check.errors.join('; ')}`);
+				if (this.options.strict !== false) return invalidParameter(check.errors.join('; '));
 			}
 		}
 
-		if (r.method === 'GET' && number && !edge) return { status: 200, payload: pick({ id: number.phoneNumberId, display_phone_number: number.displayPhoneNumber, verified_name: number.verifiedName, quality_rating: 'GREEN' }, r.query.fields) };
-		if (r.method === 'GET' && edge === 'phone_numbers' && !number) {
-			return { status: 200, payload: { data: wabaNumbers.map((n) => pick({ id: n.phoneNumberId, display_phone_number: n.displayPhoneNumber, verified_name: n.verifiedName, quality_rating: 'GREEN' }, r.query.fields)) } };
-		}
-		if (r.method === 'GET' && edge === 'message_templates' && !number) return this.listTemplates(version, id, r.query);
-		if (r.method === 'POST' && edge === 'messages' && number) return this.send(number, r.body as Any);
-		return this.error(100, `Unsupported ${r.method.toLowerCase()} request.`, 'GraphMethodException', 33);
+		if (r.method === 'GET' && number && !edge) return this.phoneNumber(number, r.query.fields);
+		if (r.method === 'POST' && number && edge === 'messages') return this.send(number, r.body as Any);
+		if (r.method === 'GET' && !number && edge === 'phone_numbers') return this.phoneNumbers(version, id, wabaNumbers, r.query);
+		if (r.method === 'GET' && !number && edge === 'message_templates') return this.listTemplates(version, id, r.query);
+		return unsupportedRequest(r.method, id);
 	}
 
-	private listTemplates(version: string, wabaId: string, query: Record<string, string>): { status: number; payload: unknown } {
+	private phoneNumberNode(number: SimNumber): Record<string, unknown> {
+		return {
+			id: number.phoneNumberId,
+			display_phone_number: number.displayPhoneNumber,
+			verified_name: number.verifiedName,
+			quality_rating: number.qualityRating ?? 'GREEN',
+			code_verification_status: 'VERIFIED',
+			name_status: 'APPROVED',
+			platform_type: 'CLOUD_API',
+			throughput: { level: 'STANDARD' },
+		};
+	}
+
+	/** Graph's field selection on a phone number: requested fields in order, then `id`; unknown fields are error 100. */
+	private selectPhoneFields(number: SimNumber, fields: string | undefined): SimResponse {
+		const wanted = fields ? splitFields(fields) : PHONE_DEFAULT_FIELDS;
+		const unknown = wanted.find((f) => !PHONE_FIELDS.includes(f));
+		if (unknown) {
+			return { status: 400, payload: { error: { message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+		}
+		return { status: 200, payload: select(this.phoneNumberNode(number), wanted) };
+	}
+
+	private phoneNumber(number: SimNumber, fields: string | undefined): SimResponse {
+		return this.selectPhoneFields(number, fields);
+	}
+
+	private phoneNumbers(version: string, wabaId: string, numbers: SimNumber[], query: Record<string, string>): SimResponse {
+		const nodes: unknown[] = [];
+		for (const n of numbers) {
+			const one = this.selectPhoneFields(n, query.fields);
+			if (one.status !== 200) return one;
+			nodes.push(one.payload);
+		}
+		return { status: 200, payload: this.page(nodes, query, `/${version}/${wabaId}/phone_numbers`) };
+	}
+
+	private listTemplates(version: string, wabaId: string, query: Record<string, string>): SimResponse {
 		let list = this.templates.get(wabaId) ?? [];
-		if (query.status) list = list.filter((t) => String(t.status).toUpperCase() === query.status.toUpperCase());
+		if (query.status) {
+			const statuses = query.status.toUpperCase().split(',');
+			list = list.filter((t) => statuses.includes(String(t.status).toUpperCase()));
+		}
+		if (query.category) list = list.filter((t) => String(t.category).toUpperCase() === query.category.toUpperCase());
 		if (query.name) list = list.filter((t) => String(t.name).includes(query.name));
 		if (query.language) list = list.filter((t) => t.language === query.language);
-		const limit = Math.min(Number(query.limit) || 25, 1000);
-		const start = query.after ? Number(Buffer.from(query.after, 'base64').toString('utf8')) || 0 : 0;
-		const data = list.slice(start, start + limit).map((t) => pick(t, query.fields));
-		const cursor = (n: number) => Buffer.from(String(n)).toString('base64');
-		const paging: Any = { cursors: { before: cursor(start), after: cursor(start + data.length) } };
-		if (start + limit < list.length) {
-			const next = new URL(`/${version}/${wabaId}/message_templates`, this.baseUrl);
-			for (const [k, v] of Object.entries(query)) if (k !== 'after') next.searchParams.set(k, v);
-			next.searchParams.set('after', paging.cursors.after);
-			paging.next = next.toString();
-		}
-		return { status: 200, payload: { data, paging } };
+		const fields = query.fields ? splitFields(query.fields) : undefined;
+		const items = list.map((t) => (fields ? select(t, fields) : t));
+		return { status: 200, payload: this.page(items, query, `/${version}/${wabaId}/message_templates`) };
 	}
 
-	private send(number: SimNumber, body: Any): { status: number; payload: unknown } {
+	/**
+	 * Graph cursor pagination: `paging.cursors.before/after` name the first and last item of the page;
+	 * `next`/`previous` are absolute URLs on this simulator, present only when there is such a page.
+	 */
+	private page(items: unknown[], query: Record<string, string>, edgePath: string): { data: unknown[]; paging?: Any } {
+		const limit = Math.min(Number(query.limit) > 0 ? Math.floor(Number(query.limit)) : DEFAULT_LIMIT, MAX_LIMIT);
+		let start = 0;
+		if (query.after) start = decodeCursor(query.after) + 1;
+		else if (query.before) start = Math.max(0, decodeCursor(query.before) - limit);
+		const end = query.before && !query.after ? Math.min(decodeCursor(query.before), start + limit) : start + limit;
+		const data = items.slice(start, end);
+		if (!data.length) return { data };
+		const cursors = { before: encodeCursor(start), after: encodeCursor(start + data.length - 1) };
+		const link = (key: 'after' | 'before', cursor: string): string => {
+			const url = new URL(edgePath, this.baseUrl);
+			for (const [k, v] of Object.entries(query)) if (k !== 'after' && k !== 'before') url.searchParams.set(k, v);
+			url.searchParams.set('limit', String(limit));
+			url.searchParams.set(key, cursor);
+			return url.toString();
+		};
+		const paging: Any = { cursors };
+		if (start + data.length < items.length) paging.next = link('after', cursors.after);
+		if (start > 0) paging.previous = link('before', cursors.before);
+		return { data, paging };
+	}
+
+	private send(number: SimNumber, body: Any): SimResponse {
 		const cap = this.caps.get(number.phoneNumberId);
 		if (cap) {
 			const now = Date.now();
 			cap.accepted = cap.accepted.filter((t) => now - t < 1000);
 			if (cap.accepted.length >= cap.perSecond) {
 				this.throttled++;
-				return this.error(130429);
+				return metaError(130429);
 			}
 			cap.accepted.push(now);
 		}
-		const queue = this.injected.get(number.phoneNumberId) ?? [];
-		const injected = queue.find((e) => e.count > 0 && (!e.match || e.match(body)));
+		const injected = (this.injected.get(number.phoneNumberId) ?? []).find((e) => e.count > 0 && (!e.match || e.match(body)));
 		if (injected) {
 			injected.count--;
-			return this.error(injected.code);
+			return injected.code >= 500 && injected.code <= 599 ? serverError(injected.code, injected.body ?? 'html') : metaError(injected.code);
 		}
-		const wamid = `wamid.${Buffer.from(`${number.phoneNumberId}_${randomBytes(12).toString('hex')}`).toString('base64')}`;
-		this.sentMessages.push({ phoneNumberId: number.phoneNumberId, wamid, body });
 		const to = String(body?.to ?? '');
-		const payload: Any = { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to.replace(/\D/g, '') }], messages: [{ id: wamid }] };
-		if (body?.type === 'template') payload.messages[0].message_status = 'accepted';
-		return { status: 200, payload };
+		const waId = to.replace(/\D/g, '');
+		const wamid = wamidFor(waId);
+		this.sentMessages.push({ phoneNumberId: number.phoneNumberId, wamid, waId, body, at: Date.now() });
+		const message: Any = { id: wamid };
+		// MessageResponsePayload.messages[].message_status (schema example: 'accepted'); Meta includes
+		// it for template sends only (pacing: 'accepted' | 'held_for_quality_assessment' | 'paused').
+		if (body?.type === 'template') message.message_status = 'accepted';
+		return { status: 200, payload: { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: waId }], messages: [message] } };
 	}
 
-	private error(code: number, message?: string, type?: string, httpStatusOverride?: number): { status: number; payload: unknown } {
-		const known = ERRORS[code] ?? ERRORS[100];
-		const error: Any = { message: message ?? known.message, type: type ?? known.type, code: httpStatusOverride === 33 ? 100 : code, fbtrace_id: `A${randomBytes(10).toString('hex')}` };
-		if (httpStatusOverride === 33) error.error_subcode = 33;
-		if (known.title) error.error_data = { messaging_product: 'whatsapp', details: known.title };
-		return { status: known.status, payload: { error } };
-	}
+	// ---- Meta's side of webhooks -----------------------------------------------------------------
 
-	// ---- Meta's side of webhooks ----------------------------------------------------------------
-
-	/** POSTs `payload` to the app's webhook as Meta does: Meta's serialization, signed with the number's app secret. */
-	async deliverRaw(payload: unknown, appSecret: string, options: { signature?: string } = {}): Promise<{ status: number; body: string }> {
+	/**
+	 * POSTs `payload` to `webhookTarget` as Meta does: Meta's serialization, `X-Hub-Signature-256`
+	 * over those exact bytes with `appSecret` (default: webhookTarget.appSecret, else the app secret of
+	 * the first number the payload names). `options.signature` replaces the header (forgery tests).
+	 */
+	async deliverRaw(payload: unknown, appSecret?: string, options: { signature?: string } = {}): Promise<WebhookResponse> {
 		if (!this.webhookTarget) throw new Error('CloudApiSimulator: set webhookTarget first');
+		const secret = appSecret ?? this.webhookTarget.appSecret ?? this.secretOf(payload);
 		const raw = serializeLikeMeta(payload);
-		const signature = options.signature ?? signPayload(raw, appSecret);
+		const signature = options.signature ?? signPayload(raw, secret);
 		return postRaw(this.webhookTarget.url, raw, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature });
 	}
 
-	/** An inbound text message from a WhatsApp user, shaped like Meta's (shared/contracts/meta-docs/webhook-incoming-text.json). */
-	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): Any {
-		return this.envelope(phoneNumberId, {
-			contacts: [{ profile: { name: message.name }, wa_id: message.from }],
-			messages: [
-				{
-					from: message.from,
-					id: message.wamid ?? `wamid.${randomBytes(16).toString('hex')}`,
-					timestamp: message.timestamp ?? String(Math.floor(Date.now() / 1000)),
-					text: { body: message.text },
-					type: 'text',
-				},
-			],
-		});
+	/**
+	 * Status webhooks for sent messages. `batch: true` sends one POST (statuses of one number in one
+	 * change, one change per number, one entry per WABA); otherwise one POST per status, in order.
+	 */
+	async deliverStatuses(list: StatusUpdate[], options: { batch?: boolean } = {}): Promise<WebhookResponse[]> {
+		const items = list.map((s) => this.statusItem(s));
+		const payloads = options.batch ? [statusesPayload(items)] : items.map((item) => statusesPayload([item]));
+		const results: WebhookResponse[] = [];
+		for (const payload of payloads) results.push(await this.deliverRaw(payload));
+		return results;
 	}
 
-	/** A status webhook for messages sent from one number, batched in one change as Meta batches them. */
-	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): Any {
-		return this.envelope(phoneNumberId, {
-			statuses: statuses.map((s) => ({
-				id: s.wamid,
-				status: s.status,
-				timestamp: s.timestamp ?? String(Math.floor(Date.now() / 1000)),
-				recipient_id: s.recipient,
-				...(s.errors ? { errors: s.errors } : {}),
-			})),
-		});
+	/** An inbound message from a WhatsApp user: `message` is a Meta message object (`{ type: 'text', text: { body } }`) or a text. */
+	async deliverInboundMessage(input: { phoneNumberId: string; from: string; name: string; message: string | Record<string, unknown> }): Promise<WebhookResponse> {
+		const message = typeof input.message === 'string' ? { type: 'text', text: { body: input.message } } : input.message;
+		return this.deliverRaw(inboundMessagePayload(this.webhookNumber(input.phoneNumberId), input.from, input.name, message));
 	}
 
-	/** Meta's webhook envelope around one `messages` change of one number. */
-	private envelope(phoneNumberId: string, value: Record<string, unknown>): Any {
+	/** The payload of an inbound text message (shape of meta-docs/webhook-incoming-text.json). */
+	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): WebhookPayload {
+		const body: Record<string, unknown> = { type: 'text', text: { body: message.text } };
+		if (message.wamid) body.id = message.wamid;
+		if (message.timestamp) body.timestamp = message.timestamp;
+		return inboundMessagePayload(this.webhookNumber(phoneNumberId), message.from, message.name, body);
+	}
+
+	/** The payload of statuses of one number, batched in one change. */
+	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): WebhookPayload {
+		return statusesPayload(
+			statuses.map((s) => this.statusItem({ wamid: s.wamid, status: s.status as StatusName, recipientId: s.recipient, phoneNumberId, timestamp: s.timestamp, errors: s.errors as StatusUpdate['errors'] })),
+		);
+	}
+
+	private statusItem(s: StatusUpdate): { number: WebhookNumber; status: StatusObject } {
+		const sent = this.sentMessages.find((m) => m.wamid === s.wamid);
+		const phoneNumberId = s.phoneNumberId ?? sent?.phoneNumberId ?? (this.numbers.size === 1 ? [...this.numbers.keys()][0] : undefined);
+		const recipientId = s.recipientId ?? sent?.waId;
+		if (!phoneNumberId || !recipientId) throw new Error(`CloudApiSimulator: ${s.wamid} was not sent by the simulator; give phoneNumberId and recipientId`);
+		const status: StatusObject = { id: s.wamid, status: s.status, timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp), recipient_id: recipientId };
+		if (s.conversation) status.conversation = s.conversation;
+		if (s.pricing) status.pricing = s.pricing;
+		const errors = s.errors ?? (s.status === 'failed' ? [131026] : undefined);
+		if (errors) status.errors = errors.map((e) => (typeof e === 'number' ? statusError(e) : e));
+		return { number: this.webhookNumber(phoneNumberId), status };
+	}
+
+	private webhookNumber(phoneNumberId: string): WebhookNumber {
 		const number = this.numbers.get(phoneNumberId);
-		if (!number) throw new Error(`unknown number ${phoneNumberId}`);
-		const metadata = { display_phone_number: number.displayPhoneNumber.replace(/\D/g, ''), phone_number_id: number.phoneNumberId };
-		return {
-			object: 'whatsapp_business_account',
-			entry: [{ id: number.wabaId, changes: [{ value: { messaging_product: 'whatsapp', metadata, ...value }, field: 'messages' }] }],
-		};
+		if (!number) throw new Error(`CloudApiSimulator: unknown number ${phoneNumberId}`);
+		return number;
+	}
+
+	private secretOf(payload: unknown): string {
+		const id = (payload as Any)?.entry?.[0]?.changes?.[0]?.value?.metadata?.phone_number_id;
+		const number = this.numbers.get(String(id));
+		if (!number) throw new Error('CloudApiSimulator: no app secret (set webhookTarget.appSecret or pass one)');
+		return number.appSecret;
 	}
 }
 
-function pick(object: Any, fields?: string): Any {
-	if (!fields) return object;
-	const wanted = fields.split(',').map((f) => f.trim());
-	return Object.fromEntries(Object.entries(object).filter(([k]) => wanted.includes(k) || k === 'id'));
+function splitFields(fields: string): string[] {
+	return fields
+		.split(',')
+		.map((f) => f.trim())
+		.filter(Boolean);
 }
 
-export function postRaw(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+/** Graph field selection: the requested fields present on the object, in request order, and always `id`. */
+function select(object: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+	const out: Record<string, unknown> = {};
+	for (const f of fields) if (object[f] !== undefined) out[f] = object[f];
+	if (object.id !== undefined) out.id = object.id;
+	return out;
+}
+
+/** Opaque cursors, like Graph's base64 ones. */
+function encodeCursor(index: number): string {
+	return Buffer.from(`sim-cursor:${index}`).toString('base64');
+}
+
+function decodeCursor(cursor: string): number {
+	const match = /^sim-cursor:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+	return match ? Number(match[1]) : 0;
+}
+
+/** POSTs `body` as is (no re-serialization) and returns the receiver's status and body. */
+export function postRaw(url: string, body: string, headers: Record<string, string>): Promise<WebhookResponse> {
 	return new Promise((resolve, reject) => {
 		const req = http.request(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
 			const chunks: Buffer[] = [];

@@ -1,0 +1,209 @@
+/**
+ * `/whatsapp send-template`: the modal, its live updates and its submit. The modal's state between
+ * interactions is a draft in persistence (block actions carry only the changed value).
+ */
+import { ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
+import { IUIKitResponse, UIKitBlockInteractionContext, UIKitSurfaceType, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
+import { IUser } from '@rocket.chat/apps-engine/definition/users';
+
+import { GraphApiError } from '../core/errors';
+import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
+import { normalizePhoneNumber } from '../core/phone';
+import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
+import { MetaTemplate, renderPreview, renderText, templateMessage, validateValues } from '../core/templates/model';
+import { Translator } from '../i18n/translate';
+import { stateValue } from '../lib/blocks';
+import { graphFactory, setting, userTranslator } from '../lib/services';
+import { NumberStore } from '../numbers/NumberStore';
+import { parseRoles, SettingId } from '../settings/settings';
+import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/StatusPipeline';
+import { contactOf, contactRoom } from './contact';
+import { PARAM_PREFIX, paramAction, SEND_VIEW_PREFIX, SendAction } from './ids';
+import { PersistedTemplateCache } from './TemplateCacheStore';
+import { Draft, sendTemplateView } from './views';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+export interface FlowAccessors extends Accessors {
+	appId: string;
+	logger?: ILogger;
+}
+
+const draftRecord = (viewId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send-draft:${viewId}`);
+
+export async function canSendTemplates(read: IRead, user: IUser): Promise<boolean> {
+	const allowed = parseRoles(await setting(read, SettingId.AgentRoles));
+	return (user.roles ?? []).some((r) => allowed.includes(r));
+}
+
+export async function templateCatalog(acc: Pick<Accessors, 'read' | 'http'> & { persistence?: IPersistence }, number: ConnectedNumber): Promise<TemplateCatalog> {
+	const minutes = Number(await setting(acc.read, SettingId.TemplateRefreshMinutes)) || 5;
+	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+	return new TemplateCatalog(new PersistedTemplateCache(acc.read.getPersistenceReader(), acc.persistence), (waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }), minutes * 60000);
+}
+
+/** "pt-BR", "pt_BR", "pt" -> the best of the template's languages. */
+export function pickLanguage(languages: string[], preferred: Array<string | undefined>): string | undefined {
+	const norm = (l: string) => l.replace('-', '_').toLowerCase();
+	for (const p of preferred.filter((x): x is string => Boolean(x))) {
+		const exact = languages.find((l) => norm(l) === norm(p));
+		if (exact) return exact;
+		const base = languages.find((l) => norm(l).split('_')[0] === norm(p).split('_')[0]);
+		if (base) return base;
+	}
+	return languages[0];
+}
+
+export async function openSendTemplate(acc: FlowAccessors, user: IUser, room: IRoom, triggerId: string, t: Translator): Promise<string | undefined> {
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	if (!numbers.length) return t('send_no_numbers');
+	const contact = contactOf(room);
+	const number = numbers.find((n) => n.phoneNumberId === contact?.phoneNumberId) ?? numbers[0];
+	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
+	const draft: Draft = {
+		viewId: `${SEND_VIEW_PREFIX}${crypto.randomBytes(8).toString('hex')}`,
+		roomId: contact ? room.id : undefined,
+		askRecipient: !contact,
+		phoneNumberId: number.phoneNumberId,
+		values: {},
+		preferredLanguage: contact?.visitorLanguage ?? (typeof workspace === 'string' ? workspace : undefined),
+	};
+	const view = await buildView(acc, draft, numbers, t, false);
+	await saveDraft(acc, draft);
+	await acc.modify.getUiController().openSurfaceView({ ...view, type: UIKitSurfaceType.MODAL } as never, { triggerId }, user);
+	return undefined;
+}
+
+async function buildView(acc: FlowAccessors, draft: Draft, numbers: ConnectedNumber[], t: Translator, refresh: boolean): Promise<Record<string, unknown>> {
+	const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId) ?? numbers[0];
+	const catalog = await templateCatalog(acc, number);
+	const groups = await catalog.groups(number.wabaId, { refresh });
+	const group = groups.find((g) => g.name === draft.templateName);
+	if (group && (!draft.language || !group.languages.some((l) => l.language === draft.language))) {
+		draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
+	}
+	const template = group?.languages.find((l) => l.language === draft.language);
+	return sendTemplateView(t, draft, numbers, groups, template);
+}
+
+async function loadDraft(read: IRead, viewId: string): Promise<Draft | undefined> {
+	const [draft] = (await read.getPersistenceReader().readByAssociation(draftRecord(viewId))) as Draft[];
+	return draft;
+}
+
+async function saveDraft(acc: Pick<Accessors, 'persistence'>, draft: Draft): Promise<void> {
+	await acc.persistence.updateByAssociation(draftRecord(draft.viewId), draft, true);
+}
+
+export const isSendView = (viewId: string) => viewId.startsWith(SEND_VIEW_PREFIX);
+
+/** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
+export async function onSendAction(context: UIKitBlockInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
+	const { actionId, value, user, container } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const draft = await loadDraft(acc.read, container.id);
+	if (!draft) return responder.errorResponse();
+	const t = await userTranslator(acc.read, user);
+	if (actionId === SendAction.Number && value) draft.phoneNumberId = value;
+	else if (actionId === SendAction.Template) draft.templateName = value;
+	else if (actionId === SendAction.Language) draft.language = value;
+	else if (actionId === SendAction.Recipient) draft.recipient = value;
+	else if (actionId === SendAction.Department) draft.department = value;
+	else if (actionId.startsWith(PARAM_PREFIX)) draft.values[actionId.slice(PARAM_PREFIX.length)] = value ?? '';
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	// Building the view settles the language (the contact's, else the first), so the draft is saved after it.
+	const view = await buildView(acc, draft, numbers, t, actionId === SendAction.Refresh);
+	await saveDraft(acc, draft);
+	return responder.updateModalViewResponse(view as never);
+}
+
+export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
+	const { view, user } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const t = await userTranslator(acc.read, user);
+	const fail = (errors: Record<string, string>) => responder.viewErrorResponse({ viewId: view.id, errors });
+	const draft = await loadDraft(acc.read, view.id);
+	if (!draft) return fail({ [SendAction.Template]: t('send_expired') });
+	if (!(await canSendTemplates(acc.read, user))) return fail({ [SendAction.Template]: t('command_not_allowed', { command: '/whatsapp send-template' }) });
+
+	// What the client submits wins over the draft (the last keystrokes may not have been dispatched).
+	const state = view.state as Record<string, Record<string, unknown>> | undefined;
+	for (const blockId of Object.keys(state ?? {})) {
+		if (blockId.startsWith(PARAM_PREFIX)) draft.values[blockId.slice(PARAM_PREFIX.length)] = stateValue(state, blockId, blockId);
+	}
+	for (const [action, key] of [[SendAction.Template, 'templateName'], [SendAction.Language, 'language'], [SendAction.Number, 'phoneNumberId'], [SendAction.Recipient, 'recipient'], [SendAction.Department, 'department']] as const) {
+		const v = stateValue(state, action, action);
+		if (v) draft[key] = v;
+	}
+
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
+	if (!number) return fail({ [SendAction.Template]: t('send_no_numbers') });
+	const catalog = await templateCatalog(acc, number);
+	const template = draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
+	const errors: Record<string, string> = {};
+	if (!template) errors[SendAction.Template] = t('send_error_template');
+	let to = '';
+	let room: IRoom | undefined = draft.roomId ? await acc.read.getRoomReader().getById(draft.roomId) : undefined;
+	if (draft.askRecipient) {
+		to = normalizePhoneNumber(draft.recipient ?? '') ?? '';
+		if (!to) errors[SendAction.Recipient] = t('send_error_recipient');
+	} else {
+		to = contactOf(room)?.waId ?? '';
+	}
+	let departmentId: string | undefined = number.departmentId;
+	if (draft.askRecipient && draft.department) {
+		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(draft.department).catch(() => undefined);
+		if (!department) errors[SendAction.Department] = t('error_department_unknown', { department: draft.department });
+		departmentId = department?.id;
+	}
+	if (template) {
+		for (const [inputId, error] of Object.entries(validateValues(template, draft.values))) errors[paramAction(inputId)] = t(error.key, error.params);
+	}
+	if (Object.keys(errors).length || !template) return fail(errors);
+
+	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+	const rendered = renderText(renderPreview(template, draft.values));
+	const sentBase = {
+		phoneNumberId: number.phoneNumberId,
+		connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
+		mobileNo: to,
+		message: rendered,
+		type: 'Template-Message' as const,
+		templateName: template.name,
+		templateLanguage: template.language,
+		agent: user.username,
+	};
+	let wamid: string | undefined;
+	try {
+		wamid = (await graph.sendMessage(number.phoneNumberId, templateMessage(to, template, draft.values))).messages?.[0]?.id;
+	} catch (error) {
+		await recordSend(acc, { ...sentBase, roomId: room?.id, sentAt: new Date().toISOString() }, error);
+		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+		if (error instanceof GraphApiError) {
+			await catalog.onSendError(number.wabaId, template.name, template.language, error.graphCode);
+			return fail({ [SendAction.Template]: t(explainSendError(error.graphCode).key, { code: error.graphCode }) });
+		}
+		return fail({ [SendAction.Template]: t('error_graph_unreachable') });
+	}
+	// Sent: from here on a failure must not make the agent send it again.
+	if (!room) room = await contactRoom(acc.read, acc.modify, { phoneNumberId: number.phoneNumberId, waId: to, agent: user, departmentId, appId: acc.appId });
+	await recordSend(acc, { ...sentBase, wamid, roomId: room.id, sentAt: new Date().toISOString() });
+	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+	await postInRoom(acc, room, user, rendered, wamid);
+	await acc.persistence.removeByAssociation(draftRecord(view.id));
+	return responder.successResponse();
+}
+
+/** The room keeps the history: the rendered template, from the agent or the app's bot (setting). */
+async function postInRoom(acc: FlowAccessors, room: IRoom, agent: IUser, text: string, wamid?: string): Promise<void> {
+	const asBot = (await setting(acc.read, SettingId.TemplateSentBy)) === 'bot';
+	const sender = asBot ? await acc.read.getUserReader().getAppUser() : agent;
+	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
+	if (sender) builder.setSender(sender);
+	// Marks the message as already sent to WhatsApp, so it is not relayed a second time.
+	builder.addCustomField('whatsapp', { wamid, template: true });
+	await acc.modify.getCreator().finish(builder);
+}

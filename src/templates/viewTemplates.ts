@@ -1,0 +1,20 @@
+import { inputsFor } from '../core/templates/model';
+import { Translator } from '../i18n/translate';
+import { NumberStore } from '../numbers/NumberStore';
+import { FlowAccessors, templateCatalog } from './SendTemplateFlow';
+
+/** `/whatsapp view-templates`: each connected number's approved templates, languages, category, parameter count. */
+export async function describeTemplates(acc: FlowAccessors, t: Translator): Promise<string> {
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	if (!numbers.length) return t('send_no_numbers');
+	const lines: string[] = [];
+	for (const number of numbers) {
+		lines.push(t('view_templates_number', { name: number.verifiedName, display: number.displayPhoneNumber }));
+		const groups = await (await templateCatalog(acc, number)).groups(number.wabaId, { refresh: true });
+		if (!groups.length) lines.push(t('view_templates_none'));
+		for (const g of groups) {
+			lines.push(t('view_templates_entry', { name: g.name, category: g.category ?? '-', languages: g.languages.map((l) => l.language).join(', '), params: inputsFor(g.languages[0]).filter((i) => i.required).length }));
+		}
+	}
+	return lines.join('\n');
+}

@@ -1,0 +1,216 @@
+/**
+ * `/whatsapp send-template` and `/whatsapp view-templates` through the engine: the modal flow
+ * (open, pick template and language, fill, live preview, submit) against the simulated Cloud API.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
+import { AppUnderTest, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { CONTRACTS_DIR } from '../support/metaSpec';
+import { StatusSink } from '../support/statusSink';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const listed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8')).data;
+const T = (name: string, language: string, components: any[], extra: Record<string, unknown> = {}) => ({ id: `${name}-${language}`, name, language, status: 'APPROVED', category: 'UTILITY', components, ...extra });
+
+const TEMPLATES = [
+	...listed, // reservation_confirmation (image header, named body), coupon_expiration_reminder_number_vars (text header, positional body)
+	T('invoice', 'en_US', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Your invoice {{1}} is attached.' }]),
+	T('invoice', 'pt_BR', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Segue sua fatura {{1}}.' }]),
+	T('pickup', 'en_US', [{ type: 'HEADER', format: 'LOCATION' }, { type: 'BODY', text: 'Order {{1}} is ready.' }]),
+	T('offer', 'en_US', [{ type: 'BODY', text: 'Hi {{1}}!' }, { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: ['SAVE10'] }, { type: 'URL', text: 'Book', url: 'https://example.com/o/{{1}}', example: ['https://example.com/o/abc'] }] }], { category: 'MARKETING' }),
+	T('verification_code', 'en_US', [{ type: 'BODY', text: '{{1}} is your verification code.' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] }], { category: 'AUTHENTICATION' }),
+	T('paused_one', 'en_US', [{ type: 'BODY', text: 'x' }], { status: 'PAUSED' }),
+];
+
+const EXAMPLE_VALUES: Record<string, Record<string, string>> = {
+	reservation_confirmation: { 'header.link': 'https://example.com/r.jpg', 'body.number_of_guests': '4', 'body.day': 'Saturday', 'body.date': 'August 30th', 'body.time': '7:30 pm' },
+	coupon_expiration_reminder_number_vars: { 'header.1': 'Pablo', 'body.1': 'SUMMER20', 'body.2': '10' },
+	invoice: { 'header.link': 'https://example.com/i.pdf', 'header.filename': 'invoice.pdf', 'body.1': 'INV-7' },
+	pickup: { 'header.latitude': '37.44', 'header.longitude': '-122.16', 'header.name': 'Philz Coffee', 'header.address': '101 Forest Ave', 'body.1': 'A-1' },
+	offer: { 'body.1': 'Ana', 'button.0.coupon': 'SAVE10', 'button.1.url': 'abc' },
+	verification_code: { 'body.1': '482913' },
+};
+
+describe('/whatsapp send-template', () => {
+	let app: AppUnderTest;
+	let agent: HarnessUser;
+	let contactRoom: HarnessRoom;
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, TEMPLATES);
+		agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		agent.livechatStatus = 'available';
+		const visitor = { id: 'visitor-1', token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, username: 'whatsapp-5511987654321', name: 'Carla', livechatData: { language: 'pt-BR' } };
+		app.harness.world.visitors.set(visitor.id, visitor);
+		contactRoom = app.harness.addRoom({ name: 'Carla', type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
+	});
+	afterEach(async () => {
+		if (!app) return;
+		try {
+			app.harness.assertNoAppErrors();
+			expect(app.sim.violations).toEqual([]);
+		} finally {
+			await app.stop();
+		}
+	});
+
+	const sends = () => app.sim.requestsTo('/messages');
+	const ids = (view: any) => (view.blocks as any[]).map((b) => b.blockId).filter((id: string) => id && !/^[0-9a-f-]{36}$/.test(id));
+	const previewText = (view: any) => String((view.blocks as any[]).filter((b) => b.type === 'section').pop()?.text?.text ?? '');
+
+	async function open(room: HarnessRoom = contactRoom) {
+		await app.harness.command('whatsapp', ['send-template'], { user: agent, room });
+		return app.harness.lastView(agent)!;
+	}
+	async function act(view: any, actionId: string, value: string) {
+		const res = await app.harness.blockAction({ user: agent, actionId, blockId: actionId, value, view });
+		expect(res).toMatchObject({ success: true, type: 'modal.update' });
+		return res.view;
+	}
+	async function fill(view: any, values: Record<string, string>) {
+		for (const [id, value] of Object.entries(values)) view = await act(view, `param:${id}`, value);
+		return view;
+	}
+	const submit = (view: any, state: Record<string, Record<string, unknown>> = {}) => app.harness.viewSubmit({ user: agent, view, state });
+
+	it('opens in a contact room with the templates, builds the inputs of the chosen template and previews live', async () => {
+		let view = await open();
+		expect(view.id).toMatch(/^whatsapp-send-template:/);
+		expect(ids(view)).toEqual(['send-template', 'send-tools']);
+		const options = (view.blocks as any[])[0].element.options.map((o: any) => o.value);
+		expect(options).toEqual(['coupon_expiration_reminder_number_vars', 'invoice', 'offer', 'pickup', 'reservation_confirmation', 'verification_code']);
+
+		view = await act(view, 'send-template', 'coupon_expiration_reminder_number_vars');
+		expect(ids(view)).toEqual(['send-template', 'send-language', 'send-tools', 'param:header.1', 'param:body.1', 'param:body.2', 'param:button.1.payload']);
+		const header = (view.blocks as any[]).find((b) => b.blockId === 'param:header.1');
+		expect(header.element.placeholder.text).toBe('Pablo');
+		view = await act(view, 'param:body.1', 'SUMMER20');
+		expect(previewText(view)).toContain('your exclusive coupon code, SUMMER20, *expires in only {{2}} days!*');
+		expect(previewText(view)).toContain('[See deals] [Unsubscribe]');
+		expect(sends()).toEqual([]);
+	});
+
+	it('refuses to send with an empty or invalid parameter: field errors on exactly those inputs, nothing sent', async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'coupon_expiration_reminder_number_vars');
+		view = await fill(view, { 'header.1': 'Pablo', 'body.1': 'two\nlines' });
+		const res = await submit(view);
+		expect(res).toMatchObject({ success: false, type: 'errors' });
+		expect(res.errors).toEqual({
+			'param:body.1': 'WhatsApp refuses line breaks, tabs and more than four spaces in a row in a parameter.',
+			'param:body.2': 'Fill in this parameter: WhatsApp refuses a template with an empty parameter.',
+		});
+		expect(sends()).toEqual([]);
+	});
+
+	it('sends, records and shows the template in the room; its status follows', async () => {
+		const sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+		try {
+			let view = await open();
+			view = await act(view, 'send-template', 'coupon_expiration_reminder_number_vars');
+			view = await fill(view, { 'header.1': 'Pablo', 'body.1': 'SUMMER20' });
+			const res = await submit(view, { 'param:body.2': { 'param:body.2': '10' } });
+			expect(res).toMatchObject({ success: true });
+			expect(sends().map((r) => r.body)).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'template',
+					template: {
+						name: 'coupon_expiration_reminder_number_vars',
+						language: { code: 'en' },
+						components: [
+							{ type: 'header', parameters: [{ type: 'text', text: 'Pablo' }] },
+							{ type: 'body', parameters: [{ type: 'text', text: 'SUMMER20' }, { type: 'text', text: '10' }] },
+						],
+					},
+				},
+			]);
+			const posted = app.harness.world.messagesIn(contactRoom.id);
+			expect(posted).toHaveLength(1);
+			expect(posted[0]).toMatchObject({ sender: { username: 'ana' }, customFields: { whatsapp: { template: true, wamid: app.sim.sentMessages[0].wamid } } });
+			expect(String(posted[0].text)).toMatch(/^\*Act fast, Pablo!\*\nJust a quick reminder.*SUMMER20.*10 days!/s);
+			await app.harness.scheduler.runDue();
+			expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.type, d.body.roomId, d.body.templateName])).toEqual([['queued', 'Template-Message', contactRoom.id, 'coupon_expiration_reminder_number_vars']]);
+		} finally {
+			await sink.stop();
+		}
+	});
+
+	it.each(Object.keys(EXAMPLE_VALUES))('sends %s with every parameter it needs, valid against Meta\'s spec', async (name) => {
+		let view = await open();
+		view = await act(view, 'send-template', name);
+		const expected = Object.keys(EXAMPLE_VALUES[name]).map((id) => `param:${id}`);
+		expect(ids(view).filter((id: string) => id.startsWith('param:') && !id.endsWith('.payload'))).toEqual(expected);
+		view = await fill(view, EXAMPLE_VALUES[name]);
+		const res = await submit(view);
+		expect([res.success, res.errors]).toEqual([true, undefined]);
+		expect(sends()).toHaveLength(1);
+		expect((sends()[0].body as any).template.name).toBe(name);
+	});
+
+	it("defaults to the contact's language and keeps the values that still apply on a language switch", async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'invoice');
+		const language = (view.blocks as any[]).find((b) => b.blockId === 'send-language');
+		expect(language.element.initialValue).toBe('pt_BR');
+		view = await fill(view, { 'body.1': 'INV-7' });
+		view = await act(view, 'send-language', 'en_US');
+		expect((view.blocks as any[]).find((b) => b.blockId === 'param:body.1').element.initialValue).toBe('INV-7');
+		expect(previewText(view)).toContain('Your invoice INV-7 is attached.');
+	});
+
+	it('explains a Cloud API error in the modal and forgets a template Meta says is gone', async () => {
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 132001 });
+		let view = await open();
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		const res = await submit(view);
+		expect(res.errors).toEqual({ 'send-template': 'This template does not exist in this language (any more). Refresh the template list.' });
+		expect(app.harness.world.messagesIn(contactRoom.id)).toEqual([]);
+		const reopened = await open();
+		expect((reopened.blocks as any[])[0].element.options.map((o: any) => o.value)).not.toContain('verification_code');
+	});
+
+	it('outside a contact room asks for the recipient, validates it, and sends into a new omnichannel room', async () => {
+		const general = app.harness.addRoom({ name: 'general', creator: agent });
+		let view = await open(general);
+		expect(ids(view)).toEqual(['send-recipient', 'send-department', 'send-template', 'send-tools']);
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		const bad = await submit(view, { 'send-recipient': { 'send-recipient': '12' } });
+		expect(bad.errors).toEqual({ 'send-recipient': 'Enter a phone number with its country code, e.g. +55 11 98765-4321.' });
+		const ok = await submit(view, { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' } });
+		expect(ok).toMatchObject({ success: true });
+		expect((sends()[0].body as any).to).toBe('5521999990000');
+		const room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`)!;
+		expect(room).toMatchObject({ isOpen: true, servedBy: { username: 'ana' }, source: { type: 'app', id: app.harness.appId } });
+		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
+	});
+
+	it('lists more than 250 templates across pages', async () => {
+		app.sim.setTemplates(NUMBER.wabaId, Array.from({ length: 300 }, (_, i) => T(`bulk_${String(i).padStart(3, '0')}`, 'en_US', [{ type: 'BODY', text: 'Hi {{1}}' }])));
+		const view = await open();
+		expect((view.blocks as any[])[0].element.options).toHaveLength(300);
+		expect(app.sim.requestsTo('/message_templates').map((r) => r.query.after ?? 'first')).toHaveLength(2);
+	});
+
+	it('/whatsapp view-templates lists approved templates with languages, category and parameter count; agents only', async () => {
+		await app.harness.command('whatsapp', ['view-templates'], { user: agent, room: contactRoom });
+		const text = String(app.harness.world.notificationsFor(agent.id).pop()?.text);
+		expect(text).toContain('*Acme Support* +1 555-078-3881');
+		expect(text).toContain('• `invoice` (UTILITY): en_US, pt_BR · 3 parameters');
+		expect(text).toContain('• `coupon_expiration_reminder_number_vars` (MARKETING): en · 3 parameters');
+		expect(text).not.toContain('paused_one');
+		const guest = app.harness.addUser({ username: 'guest', roles: ['user'] });
+		await app.harness.command('whatsapp', ['send-template'], { user: guest, room: contactRoom });
+		expect(String(app.harness.world.notificationsFor(guest.id).pop()?.text)).toContain('not allowed');
+		expect(app.harness.world.uiFor(guest.id)).toEqual([]);
+	});
+});

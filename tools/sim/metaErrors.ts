@@ -1,0 +1,113 @@
+/**
+ * Meta's Graph error envelopes, as the Cloud API answers them:
+ * `{ error: { message, type, code, error_data: { messaging_product, details }, error_subcode?, fbtrace_id } }`
+ * (shared/contracts/meta-docs/graph-error.syntax.json). Titles and meanings come from the error-code
+ * table in shared/contracts/derived; the documented 130429 example is used verbatim.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+export const CONTRACTS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts');
+
+export interface SimResponse {
+	status: number;
+	/** A JSON value, or a string sent as text/html. */
+	payload: unknown;
+}
+
+interface TableRow {
+	code: number | string;
+	title: string;
+	meaning: string;
+	http_status_per_meta_table: number | null;
+}
+
+let table: Map<number, TableRow> | undefined;
+function row(code: number): TableRow | undefined {
+	if (!table) {
+		const rows: TableRow[] = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'derived', 'error-codes.table.json'), 'utf8')).codes;
+		table = new Map(rows.filter((r) => typeof r.code === 'number').map((r) => [r.code as number, r]));
+	}
+	return table.get(code);
+}
+
+/** Meta's trace ids look like `Az8or2yhqkZfEZ-_4Qn_Bam`: 23 base64url characters. */
+export function fbtraceId(): string {
+	return `A${randomBytes(17).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').slice(0, 22)}`;
+}
+
+/**
+ * The envelope of a WhatsApp error `code` (130429, 131047, 132001, 190, 100...), HTTP status from
+ * Meta's table (400 where the table has none). `details` overrides the table's meaning.
+ */
+export function metaError(code: number, details?: string): SimResponse {
+	if (code === 130429) {
+		// Verbatim from Meta's error-codes page (meta-docs/graph-error-130429.error-codes-page.json).
+		const documented = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'graph-error-130429.error-codes-page.json'), 'utf8'));
+		return { status: 400, payload: { error: { ...documented.error, fbtrace_id: fbtraceId() } } };
+	}
+	if (code === 190) return accessTokenError('expired');
+	const known = row(code);
+	if (!known) throw new Error(`CloudApiSimulator: error code ${code} is not in Meta's error-code table`);
+	// Where the table quotes Meta's wording (132001: 'Template name does not exist in the translation'), use it.
+	const title = /message: '([^']+)'/.exec(known.meaning)?.[1] ?? known.title;
+	const error: Any = {
+		message: `(#${code}) ${title}`,
+		type: 'OAuthException',
+		code,
+		error_data: { messaging_product: 'whatsapp', details: details ?? known.meaning },
+		fbtrace_id: fbtraceId(),
+	};
+	return { status: known.http_status_per_meta_table ?? 400, payload: { error } };
+}
+
+/**
+ * Meta's access-token errors: a token that is not the one of the addressed number/WABA ('invalid',
+ * components.responses.Unauthorized.InvalidAccessToken), an expired session ('expired', subcode 463
+ * per Meta's table) and no token at all ('missing', code 104 in Meta's spec).
+ */
+export function accessTokenError(kind: 'invalid' | 'expired' | 'missing'): SimResponse {
+	const error: Any =
+		kind === 'missing'
+			? { message: 'An access token is required to request this resource.', type: 'OAuthException', code: 104 }
+			: kind === 'invalid'
+				? { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190 }
+				: { message: 'Error validating access token: Session has expired.', type: 'OAuthException', code: 190, error_subcode: 463 };
+	return { status: 401, payload: { error: { ...error, fbtrace_id: fbtraceId() } } };
+}
+
+/**
+ * An error inside a `failed` status of a webhook, shaped as in
+ * meta-docs/webhook-status-failed-131049.json (title and message alike, details, href).
+ */
+export function statusError(code: number): { code: number; title: string; message: string; error_data: { details: string }; href: string } {
+	const known = row(code);
+	if (!known) throw new Error(`CloudApiSimulator: error code ${code} is not in Meta's error-code table`);
+	return { code, title: known.title, message: known.title, error_data: { details: known.meaning }, href: '/documentation/business-messaging/whatsapp/support/error-codes' };
+}
+
+/** Graph's answer for an id that does not exist or does not have the requested edge. */
+export function unsupportedRequest(method: string, id: string): SimResponse {
+	const message = `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`;
+	return { status: 400, payload: { error: { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtraceId() } } };
+}
+
+/** A request the spec does not accept: Meta's generic 100 "Invalid parameter". */
+export function invalidParameter(details: string): SimResponse {
+	return { status: 400, payload: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { messaging_product: 'whatsapp', details }, fbtrace_id: fbtraceId() } } };
+}
+
+/**
+ * A server-side failure. JSON: Graph's transient error (spec example for 500: code 2,
+ * GraphMethodException, is_transient). HTML: what a failing edge proxy answers instead of JSON.
+ */
+export function serverError(status: number, body: 'json' | 'html'): SimResponse {
+	if (body === 'html') {
+		return { status, payload: `<!DOCTYPE html>\n<html lang="en"><head><title>Error</title></head><body><h1>Sorry, something went wrong.</h1><p>We're working on getting this fixed as soon as we can.</p></body></html>\n` };
+	}
+	return { status, payload: { error: { message: 'An unexpected error occurred. Please retry your request', type: 'GraphMethodException', code: 2, is_transient: true, fbtrace_id: fbtraceId() } } };
+}
