@@ -163,7 +163,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_error_recipient": "Enter a phone number with its country code, e.g. +55 11 98765-4321.",
 		"view_templates_number": "*__name__* __display__",
 		"view_templates_none": "  No approved template.",
-		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parameters"
+		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parameters",
+		"status_failed_notice": "⚠️ WhatsApp did not deliver the message to __recipient__ (\"__message__\"): __reason__"
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -328,7 +329,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_error_recipient": "Introduzca un teléfono con su código de país, p. ej. +55 11 98765-4321.",
 		"view_templates_number": "*__name__* __display__",
 		"view_templates_none": "  Ninguna plantilla aprobada.",
-		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parámetros"
+		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parámetros",
+		"status_failed_notice": "⚠️ WhatsApp no entregó el mensaje a __recipient__ (\"__message__\"): __reason__"
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -493,6 +495,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_error_recipient": "Informe um telefone com o código do país, ex.: +55 11 98765-4321.",
 		"view_templates_number": "*__name__* __display__",
 		"view_templates_none": "  Nenhum template aprovado.",
-		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parâmetros"
+		"view_templates_entry": "• `__name__` (__category__): __languages__ · __params__ parâmetros",
+		"status_failed_notice": "⚠️ O WhatsApp não entregou a mensagem para __recipient__ (\"__message__\"): __reason__"
 	}
 };

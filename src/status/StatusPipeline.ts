@@ -11,7 +11,11 @@ import { deliverDue } from '../core/status/outbox';
 import { decide } from '../core/status/ordering';
 import { buildStatusPayload, ForwardedStatus, forwardedStatus, passesFilter } from '../core/status/payload';
 import { MetaError, StatusEvent, walkWebhook } from '../core/status/webhook';
+import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
+import { translator } from '../i18n/translate';
 import { setting } from '../lib/services';
+import { NumberStore } from '../numbers/NumberStore';
+import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
 import { MessageStore, SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
 import { OutboxStore, StatusItem } from './OutboxStore';
@@ -41,6 +45,7 @@ export interface Accessors {
 
 /** What one run needs to queue events, read once per run rather than once per event. */
 interface QueueContext {
+	acc?: Accessors;
 	url: string;
 	filter: string;
 	now: number;
@@ -51,6 +56,7 @@ interface QueueContext {
 async function queueContext(acc: Accessors): Promise<QueueContext> {
 	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	return {
+		acc,
 		url: (await setting<string>(acc.read, SettingId.StatusEndpointUrl)) || '',
 		filter: String(await setting(acc.read, SettingId.StatusFilter)),
 		now: await outbox.clock(),
@@ -75,6 +81,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		for (const event of events) {
 			if (event.kind === 'status') await handleStatus(ctx, event);
 			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
+			else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
 		}
 		await acc.persistence.removeByAssociations([INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
 	}
@@ -85,7 +92,30 @@ async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void
 	const status = forwardedStatus(event.status);
 	const record = status ? await ctx.messages.findByWamid(event.wamid) : undefined;
 	if (!record || !status) return;
-	await forward(ctx, record, status, event.timestamp, event.errors?.[0], event.pricingCategory);
+	const forwarded = await forward(ctx, record, status, event.timestamp, event.errors?.[0], event.pricingCategory);
+	if (forwarded && status === 'failed' && record.roomId && ctx.acc) await noticeFailure(ctx.acc, record, event.errors?.[0]?.code);
+}
+
+/** A message sent from a room failed later: the agents of the room are told why, in their language. */
+async function noticeFailure(acc: Accessors, record: SentMessage, code: number | undefined): Promise<void> {
+	const room = await acc.read.getRoomReader().getById(record.roomId as string);
+	if (!room) return;
+	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
+	const t = translator(typeof workspace === 'string' ? workspace : undefined);
+	const reason = t(explainSendError(code ?? 0).key, { code: code ?? 0 });
+	const text = t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason });
+	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
+	const appUser = await acc.read.getUserReader().getAppUser();
+	if (appUser) builder.setSender(appUser);
+	await acc.modify.getNotifier().notifyRoom(room, builder.getMessage());
+}
+
+/** Meta paused, disabled or deleted a template (or approved one): the template cache follows at once. */
+async function templateStatusChanged(acc: Accessors, wabaId: string, event: string, name?: string, language?: string): Promise<void> {
+	const numbers = (await new NumberStore(acc.read.getPersistenceReader()).list()).filter((n) => n.wabaId === wabaId);
+	if (!numbers.length) return;
+	const catalog = new TemplateCatalog(new PersistedTemplateCache(acc.read.getPersistenceReader(), acc.persistence), async () => [], 0);
+	await catalog.applyStatusUpdate(wabaId, event, name, language);
 }
 
 async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, timestamp: string): Promise<void> {
@@ -95,12 +125,13 @@ async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, tim
 }
 
 /** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
-async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<void> {
+async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
 	const seen = (record.statuses ?? []) as ForwardedStatus[];
-	if (decide(seen, status) !== 'forward') return;
+	if (decide(seen, status) !== 'forward') return false;
 	record.statuses = [...seen, status];
 	if (record.wamid) await ctx.messages.update(record);
 	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
+	return true;
 }
 
 async function enqueue(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {

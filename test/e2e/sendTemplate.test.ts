@@ -198,7 +198,8 @@ describe('/whatsapp send-template', () => {
 		app.sim.setTemplates(NUMBER.wabaId, Array.from({ length: 300 }, (_, i) => T(`bulk_${String(i).padStart(3, '0')}`, 'en_US', [{ type: 'BODY', text: 'Hi {{1}}' }])));
 		const view = await open();
 		expect((view.blocks as any[])[0].element.options).toHaveLength(300);
-		expect(app.sim.requestsTo('/message_templates').map((r) => r.query.after ?? 'first')).toHaveLength(2);
+		// The simulator serves at most 100 a page (the spec's maximum): every page is followed.
+		expect(app.sim.requestsTo('/message_templates')).toHaveLength(3);
 	});
 
 	it('/whatsapp view-templates lists approved templates with languages, category and parameter count; agents only', async () => {
@@ -212,5 +213,29 @@ describe('/whatsapp send-template', () => {
 		await app.harness.command('whatsapp', ['send-template'], { user: guest, room: contactRoom });
 		expect(String(app.harness.world.notificationsFor(guest.id).pop()?.text)).toContain('not allowed');
 		expect(app.harness.world.uiFor(guest.id)).toEqual([]);
+	});
+
+	it('tells the agents in the room when WhatsApp later reports the template failed', async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		expect(await submit(view)).toMatchObject({ success: true });
+		const wamid = app.sim.sentMessages[0].wamid;
+		const errors = [{ code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'Message Undeliverable.' } }];
+		expect((await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid, status: 'failed', recipient: '5511987654321', errors }]), NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		const notice = String(app.harness.world.notificationsFor(agent.id).pop()?.text);
+		expect(notice).toBe('⚠️ WhatsApp did not deliver the message to 5511987654321 ("482913 is your verification code.\n[Copy code]"): WhatsApp could not deliver the message: the number may not be on WhatsApp, or may have to accept new terms.');
+	});
+
+	it("drops a template from the list as soon as Meta's webhook says it is paused", async () => {
+		await open();
+		const update = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'pywa', 'template_status_update.json'), 'utf8')).approved;
+		update.entry[0].id = NUMBER.wabaId;
+		Object.assign(update.entry[0].changes[0].value, { event: 'PAUSED', message_template_name: 'offer', message_template_language: 'en_US' });
+		expect((await app.sim.deliverRaw(update, NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		const view = await open();
+		expect((view.blocks as any[])[0].element.options.map((o: any) => o.value)).not.toContain('offer');
 	});
 });

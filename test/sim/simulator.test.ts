@@ -1,120 +1,439 @@
 /** The simulated Cloud API speaks Meta's formats over real HTTP and enforces Meta's spec. */
+import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 
 import { signPayload, verifySignature } from '../../src/core/webhook/signature';
 import { CloudApiSimulator, SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { CONTRACTS_DIR, validateRequest } from '../support/metaSpec';
+import { CONTRACTS_DIR, validateRequest, validateSchema } from '../support/metaSpec';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+const read = (file: string): Any => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
+const TABLE: Array<{ code: number; title: string; meaning: string; http_status_per_meta_table: number | null }> = read('derived/error-codes.table.json').codes;
+const row = (code: number) => TABLE.find((r) => r.code === code)!;
 
 const NUMBER: SimNumber = { phoneNumberId: '106540352242922', wabaId: '102290129340398', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 'EAAGOOD', appSecret: '0123456789abcdef0123456789abcdef' };
+const SAME_WABA: SimNumber = { ...NUMBER, phoneNumberId: '106540352242923', displayPhoneNumber: '+1 555-078-3882', verifiedName: 'Acme Sales' };
+const OTHER: SimNumber = { phoneNumberId: '207650000000001', wabaId: '207650000000999', displayPhoneNumber: '+55 11 3000-0000', verifiedName: 'Loja', accessToken: 'EAAOTHER', appSecret: 'ffffffffffffffffffffffffffffffff' };
 
-function call(url: string, options: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+interface Reply {
+	status: number;
+	contentType: string;
+	text: string;
+	body: Any;
+}
+
+function call(url: string, options: { method?: string; token?: string | null; body?: unknown; contentType?: string } = {}): Promise<Reply> {
 	return new Promise((resolve, reject) => {
 		const data = options.body === undefined ? undefined : JSON.stringify(options.body);
-		const headers: Record<string, string> = { Authorization: `Bearer ${options.token ?? NUMBER.accessToken}` };
-		if (data) headers['Content-Type'] = 'application/json';
+		const headers: Record<string, string> = {};
+		if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? NUMBER.accessToken}`;
+		if (data) headers['Content-Type'] = options.contentType ?? 'application/json';
 		const req = http.request(url, { method: options.method ?? 'GET', headers }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+			res.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				const contentType = String(res.headers['content-type']);
+				resolve({ status: res.statusCode ?? 0, contentType, text, body: contentType.startsWith('application/json') ? JSON.parse(text) : undefined });
+			});
 		});
 		req.on('error', reject);
 		req.end(data);
 	});
 }
 
-const template = (i: number, status = 'APPROVED') => ({ id: String(1000 + i), name: `t_${String(i).padStart(3, '0')}`, language: i % 2 ? 'en_US' : 'pt_BR', status, category: 'UTILITY', components: [{ type: 'BODY', text: 'Hi {{1}}' }] });
+/** A webhook receiver on loopback that keeps the exact bytes and headers it was sent. */
+async function receiver(answer: { status: number; body: string } = { status: 200, body: '{"success":true}' }) {
+	const received: Array<{ raw: Buffer; signature: string; contentType: string }> = [];
+	const server = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			received.push({ raw: Buffer.concat(chunks), signature: String(req.headers['x-hub-signature-256']), contentType: String(req.headers['content-type']) });
+			res.writeHead(answer.status, { 'Content-Type': 'application/json' });
+			res.end(answer.body);
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook`, received, close: () => new Promise((r) => server.close(r)) };
+}
+
+const template = (i: number, status = 'APPROVED') => ({ id: String(1000 + i), name: `t_${String(i).padStart(3, '0')}`, language: i % 2 ? 'en_US' : 'pt_BR', status, category: 'UTILITY', parameter_format: 'POSITIONAL', components: [{ type: 'BODY', text: 'Hi {{1}}' }] });
 const send = (to = '5511987654321') => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } });
+const FBTRACE = expect.stringMatching(/^A[A-Za-z0-9_-]{22}$/);
 
 describe('CloudApiSimulator', () => {
 	let sim: CloudApiSimulator;
 	let base: string;
+	let messagesUrl: string;
 	beforeEach(async () => {
 		sim = new CloudApiSimulator({ validate: validateRequest });
 		base = (await sim.start()).baseUrl;
+		messagesUrl = `${base}/v23.0/${NUMBER.phoneNumberId}/messages`;
 		sim.addNumber(NUMBER);
 	});
 	afterEach(() => sim.stop());
 
-	it('pages templates with cursors and paging.next, and filters by status, name and fields', async () => {
-		sim.setTemplates(NUMBER.wabaId, [...Array.from({ length: 60 }, (_, i) => template(i)), template(60, 'PAUSED')]);
-		const names: string[] = [];
-		let url: string | undefined = `${base}/v23.0/${NUMBER.wabaId}/message_templates?limit=25&status=APPROVED`;
-		let pages = 0;
-		while (url) {
-			const res = await call(url);
-			expect(res.status).toBe(200);
-			names.push(...res.body.data.map((t: { name: string }) => t.name));
-			expect(res.body.paging.cursors).toEqual({ before: expect.any(String), after: expect.any(String) });
-			url = res.body.paging.next;
-			pages++;
-		}
-		expect(pages).toBe(3);
-		expect(names).toEqual(Array.from({ length: 60 }, (_, i) => `t_${String(i).padStart(3, '0')}`));
-		const filtered = await call(`${base}/v23.0/${NUMBER.wabaId}/message_templates?name=t_05&fields=name,status`);
-		expect(filtered.body.data).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: String(1050 + i), name: `t_05${i}`, status: 'APPROVED' })));
-		expect(filtered.body.paging.next).toBeUndefined();
+	describe('message templates', () => {
+		const list = (query: string) => call(`${base}/v23.0/${NUMBER.wabaId}/message_templates${query}`);
+
+		it('pages through every template with paging.next on its own base URL, next only while there is a next page', async () => {
+			sim.setTemplates(NUMBER.wabaId, [...Array.from({ length: 60 }, (_, i) => template(i)), template(60, 'PAUSED')]);
+			const names: string[] = [];
+			const nexts: Array<string | undefined> = [];
+			let url: string | undefined = `${base}/v23.0/${NUMBER.wabaId}/message_templates?status=APPROVED`;
+			while (url) {
+				const res = await call(url);
+				expect(res.status).toBe(200);
+				expect(res.body.paging.cursors).toEqual({ before: expect.any(String), after: expect.any(String) });
+				names.push(...res.body.data.map((t: { name: string }) => t.name));
+				url = res.body.paging.next;
+				nexts.push(url);
+			}
+			expect(nexts).toEqual([expect.stringMatching(new RegExp(`^${base}/v23.0/${NUMBER.wabaId}/message_templates\\?`)), expect.any(String), undefined]);
+			expect(names).toEqual(Array.from({ length: 60 }, (_, i) => `t_${String(i).padStart(3, '0')}`));
+			// The next link keeps the filters and the page size.
+			expect(new URL(nexts[0]!).searchParams.get('status')).toBe('APPROVED');
+			expect(new URL(nexts[0]!).searchParams.get('limit')).toBe('25');
+			// And `previous` leads back to the first page.
+			const second = await call(nexts[0]!);
+			const back = await call(second.body.paging.previous);
+			expect(back.body.data.map((t: { name: string }) => t.name)).toEqual(names.slice(0, 25));
+			expect(back.body.paging.previous).toBeUndefined();
+		});
+
+		it('applies limit, capped at the documented maximum of 100', async () => {
+			sim.setTemplates(NUMBER.wabaId, Array.from({ length: 150 }, (_, i) => template(i)));
+			expect((await list('?limit=7')).body.data).toHaveLength(7);
+			expect((await list('?limit=500')).body.data).toHaveLength(100);
+			expect((await list('')).body.data).toHaveLength(25);
+		});
+
+		it('filters by status, name, language and fields', async () => {
+			sim.setTemplates(NUMBER.wabaId, [...Array.from({ length: 60 }, (_, i) => template(i)), template(60, 'PAUSED')]);
+			const byName = await list('?name=t_05&fields=name,status');
+			expect(byName.body.data).toEqual(Array.from({ length: 10 }, (_, i) => ({ name: `t_05${i}`, status: 'APPROVED', id: String(1050 + i) })));
+			expect(byName.body.paging.next).toBeUndefined();
+			expect((await list('?status=paused')).body.data.map((t: Any) => t.name)).toEqual(['t_060']);
+			const english = (await list('?language=en_US&limit=100')).body.data;
+			expect(english).toHaveLength(30);
+			expect(english.every((t: Any) => t.language === 'en_US')).toBe(true);
+			expect((await list('?name=nope')).body).toEqual({ data: [] });
+		});
+
+		it("serves Meta's documented template lists as fixtures, valid TemplateObjects in Meta's shape", async () => {
+			sim.loadTemplateFixtures(NUMBER.wabaId);
+			const res = await list('');
+			expect(res.body.data.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['hello_world', 'reservation_confirmation', 'order_delivery_update']));
+			expect(res.body.data[0]).toEqual(read('meta-docs/templates-list-default-fields.response.json').data[0]);
+		});
 	});
 
-	it("loads Meta's documented template lists as fixtures", async () => {
-		sim.loadTemplateFixtures(NUMBER.wabaId, CONTRACTS_DIR);
-		const res = await call(`${base}/v23.0/${NUMBER.wabaId}/message_templates`);
-		expect(res.body.data.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['hello_world', 'reservation_confirmation', 'order_delivery_update']));
+	describe('phone numbers', () => {
+		it("answers Graph's default fields, requested fields, and 100 for a field that does not exist", async () => {
+			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}`)).body).toEqual({ id: NUMBER.phoneNumberId, display_phone_number: '+1 555-078-3881', verified_name: 'Acme', quality_rating: 'GREEN' });
+			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}?fields=verified_name,code_verification_status`)).body).toEqual({ verified_name: 'Acme', code_verification_status: 'VERIFIED', id: NUMBER.phoneNumberId });
+			const bad = await call(`${base}/v23.0/${NUMBER.phoneNumberId}?fields=colour`);
+			expect(bad.status).toBe(400);
+			expect(bad.body.error).toEqual({ message: '(#100) Tried accessing nonexisting field (colour) on node type (WhatsAppBusinessPhoneNumber)', type: 'OAuthException', code: 100, fbtrace_id: FBTRACE });
+		});
+
+		it('lists the numbers of a WABA only', async () => {
+			sim.addNumber(SAME_WABA);
+			sim.addNumber(OTHER);
+			const res = await call(`${base}/v23.0/${NUMBER.wabaId}/phone_numbers?fields=id,display_phone_number`);
+			expect(res.body.data).toEqual([
+				{ id: NUMBER.phoneNumberId, display_phone_number: NUMBER.displayPhoneNumber },
+				{ id: SAME_WABA.phoneNumberId, display_phone_number: SAME_WABA.displayPhoneNumber },
+			]);
+			expect(res.body.paging.next).toBeUndefined();
+		});
 	});
 
-	it('accepts a valid send with a wamid and refuses an invalid one with error 100, recording the violation', async () => {
-		const ok = await call(`${base}/v23.0/${NUMBER.phoneNumberId}/messages`, { method: 'POST', body: send() });
-		expect(ok).toEqual({ status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: '5511987654321', wa_id: '5511987654321' }], messages: [{ id: expect.stringMatching(/^wamid\./), message_status: 'accepted' }] } });
-		const bad = await call(`${base}/v23.0/${NUMBER.phoneNumberId}/messages`, { method: 'POST', body: { ...send(), template: { language: { code: 'en' } } } });
-		expect(bad.status).toBe(400);
-		expect(bad.body.error).toMatchObject({ code: 100, type: 'OAuthException' });
-		expect(sim.violations).toHaveLength(1);
-		expect(sim.violations[0].errors).toEqual(expect.arrayContaining([expect.stringContaining("must have required property 'name'")]));
-		expect(sim.sentMessages).toHaveLength(1);
-	});
+	describe('access tokens and ids', () => {
+		it("answers a wrong token with Meta's 401 OAuthException 190", async () => {
+			const res = await call(`${base}/v23.0/${NUMBER.phoneNumberId}`, { token: 'EAABAD' });
+			expect(res.status).toBe(401);
+			expect(res.body).toEqual({ error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190, fbtrace_id: FBTRACE } });
+		});
 
-	it('answers a wrong token with 190 and an unknown id with 100/33', async () => {
-		expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}`, { token: 'EAABAD' })).body.error).toMatchObject({ code: 190, type: 'OAuthException' });
-		expect((await call(`${base}/v23.0/999999`)).body.error).toMatchObject({ code: 100, error_subcode: 33 });
-	});
+		it("answers the token of another number's WABA with 190, and no token with 104", async () => {
+			sim.addNumber(OTHER);
+			expect((await call(`${base}/v23.0/${NUMBER.wabaId}/message_templates`, { token: OTHER.accessToken })).body.error.code).toBe(190);
+			const none = await call(`${base}/v23.0/${NUMBER.phoneNumberId}`, { token: null });
+			expect(none.status).toBe(401);
+			expect(none.body.error).toMatchObject({ code: 104, type: 'OAuthException' });
+			expect(sim.requests.map((r) => r.status)).toEqual([401, 401]);
+		});
 
-	it('answers injected errors in Meta\'s envelope, then recovers', async () => {
-		sim.injectError(NUMBER.phoneNumberId, { code: 131047 });
-		const failed = await call(`${base}/v23.0/${NUMBER.phoneNumberId}/messages`, { method: 'POST', body: send() });
-		expect(failed.status).toBe(400);
-		expect(failed.body.error).toMatchObject({ code: 131047, error_data: { messaging_product: 'whatsapp', details: 'Re-engagement message' } });
-		expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}/messages`, { method: 'POST', body: send() })).status).toBe(200);
-	});
-
-	it('answers 130429 above the throughput cap', async () => {
-		sim.setThroughputCap(NUMBER.phoneNumberId, 3);
-		const statuses = [];
-		for (let i = 0; i < 5; i++) statuses.push((await call(`${base}/v23.0/${NUMBER.phoneNumberId}/messages`, { method: 'POST', body: send(`551198765432${i}`) })).status);
-		expect(statuses).toEqual([200, 200, 200, 400, 400]);
-		expect(sim.throttled).toBe(2);
-	});
-
-	it("delivers Meta-signed webhooks whose signature verifies over the bytes received", async () => {
-		const received: Array<{ raw: string; signature: string }> = [];
-		const receiver = http.createServer((req, res) => {
-			const chunks: Buffer[] = [];
-			req.on('data', (c: Buffer) => chunks.push(c));
-			req.on('end', () => {
-				received.push({ raw: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-hub-signature-256']) });
-				res.end('ok');
+		it('answers an unknown id with GraphMethodException 100/33', async () => {
+			const res = await call(`${base}/v23.0/999999`);
+			expect(res.status).toBe(400);
+			expect(res.body.error).toEqual({
+				message: "Unsupported get request. Object with ID '999999' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+				type: 'GraphMethodException',
+				code: 100,
+				error_subcode: 33,
+				fbtrace_id: FBTRACE,
 			});
 		});
-		await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-		sim.webhookTarget = { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/webhook` };
-		try {
-			await sim.deliverRaw(sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'José', text: 'café 😀 https://x.y/z' }), NUMBER.appSecret);
-			await sim.deliverRaw(sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: 'wamid.A', status: 'sent', recipient: '5511' }, { wamid: 'wamid.B', status: 'read', recipient: '5512' }]), NUMBER.appSecret);
-		} finally {
-			await new Promise((r) => receiver.close(r));
+	});
+
+	describe('sends', () => {
+		it('accepts a valid send with a unique wamid and records it', async () => {
+			const first = await call(messagesUrl, { method: 'POST', body: send('+55 11 98765-4321') });
+			const second = await call(messagesUrl, { method: 'POST', body: send() });
+			expect(first.status).toBe(200);
+			expect(first.body).toEqual({ messaging_product: 'whatsapp', contacts: [{ input: '+55 11 98765-4321', wa_id: '5511987654321' }], messages: [{ id: expect.stringMatching(/^wamid\.[A-Za-z0-9+/=]+$/), message_status: 'accepted' }] });
+			expect(first.body.messages[0].id).not.toBe(second.body.messages[0].id);
+			expect(sim.sentMessages.map((m) => m.wamid)).toEqual([first.body.messages[0].id, second.body.messages[0].id]);
+			expect(sim.requests[0]).toMatchObject({ method: 'POST', path: `/v23.0/${NUMBER.phoneNumberId}/messages`, body: send('+55 11 98765-4321'), validation: { ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages' }, status: 200, response: first.body });
+			expect(sim.violations).toEqual([]);
+		});
+
+		it.each([
+			['a template without name', { ...send(), template: { language: { code: 'en_US' } } }, "must have required property 'name'"],
+			['no `to`', (({ to: _to, ...rest }) => rest)(send()), "must have required property 'to'"],
+			['a boolean text parameter', { ...send(), template: { name: 'x', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: true }] }] } }, 'text must be string'],
+		])('refuses %s with error 100 in strict mode and records the violation', async (_label, body, expected) => {
+			const res = await call(messagesUrl, { method: 'POST', body });
+			expect(res.status).toBe(400);
+			expect(res.body.error).toMatchObject({ message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { messaging_product: 'whatsapp', details: expect.stringContaining(expected) } });
+			expect(sim.violations).toHaveLength(1);
+			expect(sim.violations[0].errors).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+			expect(sim.sentMessages).toEqual([]);
+		});
+
+		it('only records an invalid request when not strict', async () => {
+			const lax = new CloudApiSimulator({ validate: validateRequest, strict: false });
+			const url = `${(await lax.start()).baseUrl}/v23.0/${NUMBER.phoneNumberId}/messages`;
+			lax.addNumber(NUMBER);
+			try {
+				expect((await call(url, { method: 'POST', body: { ...send(), template: { language: { code: 'en_US' } } } })).status).toBe(200);
+				expect(lax.violations).toHaveLength(1);
+			} finally {
+				await lax.stop();
+			}
+		});
+	});
+
+	describe('injected errors', () => {
+		it.each([131047, 132000, 132001, 131056, 131026, 100])("answers %i in Meta's envelope with the table's title and HTTP status", async (code) => {
+			sim.injectError(NUMBER.phoneNumberId, { code });
+			const res = await call(messagesUrl, { method: 'POST', body: send() });
+			const expectedTitle = code === 132001 ? 'Template name does not exist in the translation' : row(code).title;
+			expect(res.status).toBe(row(code).http_status_per_meta_table ?? 400);
+			expect(res.body).toEqual({ error: { message: `(#${code}) ${expectedTitle}`, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: row(code).meaning }, fbtrace_id: FBTRACE } });
+			expect(sim.sentMessages).toEqual([]);
+			expect((await call(messagesUrl, { method: 'POST', body: send() })).status).toBe(200);
+		});
+
+		it('answers an injected 190 as an expired session (subcode 463) and 130429 as documented on the error-codes page', async () => {
+			sim.injectError(NUMBER.phoneNumberId, { code: 190 });
+			sim.injectError(NUMBER.phoneNumberId, { code: 130429 });
+			const expired = await call(messagesUrl, { method: 'POST', body: send() });
+			expect(expired.status).toBe(401);
+			expect(expired.body.error).toEqual({ message: 'Error validating access token: Session has expired.', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: FBTRACE });
+			const limited = await call(messagesUrl, { method: 'POST', body: send() });
+			expect(limited.status).toBe(400);
+			expect(limited.body).toEqual({ error: { ...read('meta-docs/graph-error-130429.error-codes-page.json').error, fbtrace_id: FBTRACE } });
+		});
+
+		it('honours count and match', async () => {
+			sim.injectError(NUMBER.phoneNumberId, { code: 131026, count: 2, match: (b) => b.to === '15550000002' });
+			const statuses = [];
+			for (const to of ['15550000001', '15550000002', '15550000002', '15550000002']) statuses.push((await call(messagesUrl, { method: 'POST', body: send(to) })).status);
+			expect(statuses).toEqual([200, 400, 400, 200]);
+		});
+
+		it('answers an injected 5xx with an HTML page or a JSON transient error', async () => {
+			sim.injectError(NUMBER.phoneNumberId, { code: 502 });
+			sim.injectError(NUMBER.phoneNumberId, { code: 503, body: 'json' });
+			const html = await call(messagesUrl, { method: 'POST', body: send() });
+			expect(html).toMatchObject({ status: 502, contentType: 'text/html; charset=utf-8', text: expect.stringContaining('<html') });
+			const json = await call(messagesUrl, { method: 'POST', body: send() });
+			expect(json.status).toBe(503);
+			expect(json.body.error).toEqual({ message: 'An unexpected error occurred. Please retry your request', type: 'GraphMethodException', code: 2, is_transient: true, fbtrace_id: FBTRACE });
+		});
+
+		it('refuses to inject a code that is not in Meta\'s table', () => {
+			expect(() => sim.injectError(NUMBER.phoneNumberId, { code: 424242 })).toThrow(/424242/);
+		});
+	});
+
+	it('answers 130429 above the throughput cap, and accepts again in the next second', async () => {
+		sim.setThroughputCap(NUMBER.phoneNumberId, 3);
+		const replies: Reply[] = [];
+		for (let i = 0; i < 5; i++) replies.push(await call(messagesUrl, { method: 'POST', body: send(`551198765432${i}`) }));
+		expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 400, 400]);
+		expect(replies[3].body.error).toMatchObject({ code: 130429, message: '(#130429) Rate limit hit', error_data: { details: 'Cloud API message throughput has been reached.' } });
+		expect(sim.throttled).toBe(2);
+		expect(sim.sentMessages).toHaveLength(3);
+		await new Promise((r) => setTimeout(r, 1050));
+		expect((await call(messagesUrl, { method: 'POST', body: send() })).status).toBe(200);
+	});
+
+	describe('webhooks', () => {
+		let hook: Awaited<ReturnType<typeof receiver>>;
+		const SECRET = 'test_app_secret';
+		beforeEach(async () => {
+			hook = await receiver();
+			sim.webhookTarget = { url: hook.url, appSecret: SECRET };
+		});
+		afterEach(() => hook.close());
+
+		async function sentTo(number: SimNumber, to: string): Promise<string> {
+			const res = await call(`${base}/v23.0/${number.phoneNumberId}/messages`, { method: 'POST', token: number.accessToken, body: send(to) });
+			return res.body.messages[0].id;
 		}
-		expect(received).toHaveLength(2);
-		expect(received[0].raw).toContain('caf\\u00e9 \\ud83d\\ude00 https:\\/\\/x.y\\/z');
-		for (const r of received) expect(verifySignature(r.raw, r.signature, [NUMBER.appSecret]).ok).toBe(true);
-		expect(received[1].signature).toBe(signPayload(received[1].raw, NUMBER.appSecret));
-		expect(JSON.parse(received[1].raw).entry[0].changes[0].value.statuses.map((s: { status: string }) => s.status)).toEqual(['sent', 'read']);
+
+		it('batches statuses as Meta does: one change per number, one entry per WABA, signed over the bytes sent', async () => {
+			sim.addNumber(SAME_WABA);
+			sim.addNumber(OTHER);
+			const a = await sentTo(NUMBER, '5511900000001');
+			const b = await sentTo(NUMBER, '5511900000002');
+			const c = await sentTo(SAME_WABA, '5511900000003');
+			const d = await sentTo(OTHER, '5511900000004');
+			const results = await sim.deliverStatuses(
+				[
+					{ wamid: a, status: 'sent', timestamp: 1750030073 },
+					{ wamid: d, status: 'delivered', timestamp: '1750030074' },
+					{ wamid: b, status: 'read', timestamp: '1750030075' },
+					{ wamid: c, status: 'played', timestamp: '1750030076' },
+				],
+				{ batch: true },
+			);
+			expect(results).toEqual([{ status: 200, body: '{"success":true}' }]);
+			expect(hook.received).toHaveLength(1);
+			const { raw, signature } = hook.received[0];
+			expect(signature).toBe(signPayload(raw, SECRET));
+			expect(verifySignature(raw, signature, [SECRET])).toEqual({ ok: true, secretIndex: 0 });
+			const payload = JSON.parse(raw.toString('utf8'));
+			expect(validateSchema('WebhookPayload', payload)).toEqual({ ok: true, errors: [] });
+			const status = (id: string, s: string, ts: string, recipient: string) => ({ id, status: s, timestamp: ts, recipient_id: recipient });
+			expect(payload).toEqual({
+				object: 'whatsapp_business_account',
+				entry: [
+					{
+						id: NUMBER.wabaId,
+						changes: [
+							{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: NUMBER.phoneNumberId }, statuses: [status(a, 'sent', '1750030073', '5511900000001'), status(b, 'read', '1750030075', '5511900000002')] }, field: 'messages' },
+							{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783882', phone_number_id: SAME_WABA.phoneNumberId }, statuses: [status(c, 'played', '1750030076', '5511900000003')] }, field: 'messages' },
+						],
+					},
+					{ id: OTHER.wabaId, changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '551130000000', phone_number_id: OTHER.phoneNumberId }, statuses: [status(d, 'delivered', '1750030074', '5511900000004')] }, field: 'messages' }] },
+				],
+			});
+		});
+
+		it("sends one POST per status by default, a failed one with Meta's error objects, and returns the receiver's answers", async () => {
+			const a = await sentTo(NUMBER, '5511900000001');
+			const results = await sim.deliverStatuses([
+				{ wamid: a, status: 'sent' },
+				{ wamid: a, status: 'failed', errors: [131049] },
+			]);
+			expect(results).toHaveLength(2);
+			expect(hook.received).toHaveLength(2);
+			const statuses = hook.received.map((r) => JSON.parse(r.raw.toString('utf8')).entry[0].changes[0].value.statuses);
+			expect(statuses[0]).toEqual([{ id: a, status: 'sent', timestamp: expect.stringMatching(/^\d{10}$/), recipient_id: '5511900000001' }]);
+			const documented = read('meta-docs/webhook-status-failed-131049.json').entry[0].changes[0].value.statuses[0].errors[0];
+			expect(Object.keys(statuses[1][0].errors[0])).toEqual(Object.keys(documented));
+			expect(statuses[1][0].errors[0]).toMatchObject({ code: 131049, title: row(131049).title, message: row(131049).title, error_data: { details: row(131049).meaning } });
+		});
+
+		it('refuses to build a status for a wamid it never issued without number and recipient', async () => {
+			await expect(sim.deliverStatuses([{ wamid: 'wamid.UNKNOWN', status: 'read' }])).rejects.toThrow(/wamid.UNKNOWN/);
+			expect(hook.received).toEqual([]);
+		});
+
+		it("delivers an inbound message serialized as Meta does (escaped non-ASCII and '/'), signed over those bytes", async () => {
+			const res = await sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'José', message: 'café 😀 https://x.y/z' });
+			expect(res).toEqual({ status: 200, body: '{"success":true}' });
+			const { raw, signature } = hook.received[0];
+			expect(raw.toString('utf8')).toContain('"text":{"body":"caf\\u00e9 \\ud83d\\ude00 https:\\/\\/x.y\\/z"}');
+			expect(verifySignature(raw, signature, [SECRET]).ok).toBe(true);
+			// The same object re-serialized the JavaScript way is other bytes: the signature would not verify.
+			expect(verifySignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), signature, [SECRET]).ok).toBe(false);
+			const value = JSON.parse(raw.toString('utf8')).entry[0].changes[0].value;
+			expect(value.contacts).toEqual([{ profile: { name: 'José' }, wa_id: '5511987654321' }]);
+			expect(value.messages).toEqual([{ from: '5511987654321', id: expect.stringMatching(/^wamid\./), timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body: 'café 😀 https://x.y/z' } }]);
+			// Not checked against the spec's WebhookPayload: its inbound `messages` branch reuses the send
+			// schemas (requires `to`, forbids `from`) and rejects Meta's own meta-docs/webhook-incoming-text.json.
+			expect(value).toEqual({ ...read('meta-docs/webhook-incoming-text.json').entry[0].changes[0].value, metadata: value.metadata, contacts: value.contacts, messages: value.messages });
+		});
+
+		it("delivers a raw payload with the number's secret when the target has none, or a forged signature", async () => {
+			sim.webhookTarget = { url: hook.url };
+			const payload = read('meta-docs/webhook-status-sent-marketing.json');
+			await sim.deliverRaw(payload);
+			await sim.deliverRaw(payload, undefined, { signature: 'sha256=00' });
+			expect(hook.received[0].signature).toBe(signPayload(hook.received[0].raw, NUMBER.appSecret));
+			expect(hook.received[1].signature).toBe('sha256=00');
+			expect(hook.received[0].contentType).toBe('application/json');
+		});
+	});
+});
+
+describe('metaSpec validator', () => {
+	const HEADERS = { authorization: 'Bearer EAAGOOD', 'content-type': 'application/json' };
+	const validateSend = (body: unknown) => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/messages', headers: HEADERS, body });
+	const examples: Record<string, Any> = read('meta-openapi/send-template-request.examples.json');
+	// Documented defects of two spec examples, not of the schema: "Send Sample Issue Resolution
+	// Template" puts booleans in `text` (contracts README), and the media examples use the
+	// placeholder `http(s)://the-image-url`, which is no URL. Both are repaired before validating.
+	const repaired = (body: Any): Any =>
+		JSON.parse(
+			JSON.stringify(body)
+				.replace(/"text":(true|false)/g, '"text":"$1"')
+				.replace(/http\(s\):\/\/the-image-url/g, 'https://example.com/image.jpg'),
+		);
+
+	it.each(Object.keys(examples))('accepts the spec example "%s"', (name) => {
+		expect(validateSend(repaired(examples[name]))).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages', errors: [] });
+	});
+
+	it('rejects the defective examples as they stand, for their documented defects only', () => {
+		const resolution = validateSend(examples['Send Sample Issue Resolution Template']).errors;
+		expect(resolution.length).toBeGreaterThan(0);
+		expect(resolution.filter((e) => !/components\/[12]( |\/parameters\/0( |\/text ))/.test(e))).toEqual([]);
+		const media = validateSend(examples['Send Message Template Media']).errors;
+		expect(media.length).toBeGreaterThan(0);
+		expect(media.filter((e) => !/components\/0( |\/parameters\/0( |\/image))/.test(e))).toEqual([]);
+	});
+
+	const docs = fs.readdirSync(path.join(CONTRACTS_DIR, 'meta-docs')).filter((f) => /^send-template-.*\.request\.json$/.test(f));
+	it.each(docs)('accepts the Meta docs send %s', (file) => {
+		expect(validateSend(read(`meta-docs/${file}`)).errors).toEqual([]);
+	});
+
+	it("accepts the docs' location header component in a send", () => {
+		const body = { ...send(), template: { name: 'store_location', language: { code: 'en_US' }, components: [read('meta-docs/send-template-location-header.component.json')] } };
+		expect(validateSend(body).errors).toEqual([]);
+	});
+
+	it('rejects a send without Authorization, with a wrong content type, or to an operation Meta does not have', () => {
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { 'content-type': 'application/json' }, body: send() }).errors).toEqual(['missing header parameter Authorization']);
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'text/plain' }, body: send() }).ok).toBe(false);
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: send() }).ok).toBe(true);
+		expect(validateRequest({ method: 'PUT', path: '/v23.0/1/messages', headers: HEADERS }).ok).toBe(false);
+	});
+
+	it('prefers literal segments and checks typed query parameters', () => {
+		const get = (p: string, query?: Record<string, string>) => validateRequest({ method: 'GET', path: p, query, headers: HEADERS });
+		expect(get('/v23.0/102290129340398/message_templates').operation).toBe('GET /{Version}/{WABA-ID}/message_templates');
+		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '100' }).ok).toBe(true);
+		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([expect.stringContaining('limit must be <= 100')]);
+		expect(validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' }).operation).toBe('GET /{Version}/{Phone-Number-ID}');
+	});
+
+	it("validates webhook payloads, with the spec's missing `played` status patched in", () => {
+		expect(validateSchema('WebhookPayload', read('pywa/message_status.json').played).ok).toBe(true);
+		const bogus = JSON.parse(JSON.stringify(read('pywa/message_status.json').played));
+		bogus.entry[0].changes[0].value.statuses[0].status = 'teleported';
+		expect(validateSchema('WebhookPayload', bogus).ok).toBe(false);
+		expect(validateSchema('NoSuchSchema', {}).ok).toBe(false);
 	});
 });

@@ -268,7 +268,7 @@ export class CloudApiSimulator {
 			}
 		}
 
-		if (r.method === 'GET' && number && !edge) return this.phoneNumber(number, r.query.fields);
+		if (r.method === 'GET' && number && !edge) return this.selectPhoneFields(number, r.query.fields);
 		if (r.method === 'POST' && number && edge === 'messages') return this.send(number, r.body as Any);
 		if (r.method === 'GET' && !number && edge === 'phone_numbers') return this.phoneNumbers(version, id, wabaNumbers, r.query);
 		if (r.method === 'GET' && !number && edge === 'message_templates') return this.listTemplates(version, id, r.query);
@@ -296,10 +296,6 @@ export class CloudApiSimulator {
 			return { status: 400, payload: { error: { message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
 		}
 		return { status: 200, payload: select(this.phoneNumberNode(number), wanted) };
-	}
-
-	private phoneNumber(number: SimNumber, fields: string | undefined): SimResponse {
-		return this.selectPhoneFields(number, fields);
 	}
 
 	private phoneNumbers(version: string, wabaId: string, numbers: SimNumber[], query: Record<string, string>): SimResponse {
