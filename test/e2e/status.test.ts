@@ -78,7 +78,8 @@ describe('message status pipeline', () => {
 		app.sim.injectError(NUMBER.phoneNumberId, { code: 131026 });
 		await send(['5511987654321']);
 		expect(sink.deliveries).toHaveLength(1);
-		expect(sink.deliveries[0].body).toMatchObject({ MessageStatus: 'failed', mobileNo: '5511987654321', ErrorDetails: { code: 131026, message: '(#131026) Message undeliverable', error_data: { messaging_product: 'whatsapp', details: 'Message undeliverable' } } });
+		const metaError = (app.sim.requestsTo('/messages')[0].response as { error: { code: number; message: string; error_data: unknown } }).error;
+		expect(sink.deliveries[0].body).toMatchObject({ MessageStatus: 'failed', mobileNo: '5511987654321', ErrorDetails: { code: 131026, message: metaError.message, error_data: metaError.error_data } });
 		expect(sink.deliveries[0].body).not.toHaveProperty('msId');
 	});
 
