@@ -1,0 +1,97 @@
+/**
+ * Meta's message template as the Graph API lists it (GET /{WABA-ID}/message_templates), and the
+ * few readers of it the rest of the template model shares. Component and button types are
+ * upper case in Meta's listings (HEADER, BODY, FOOTER, BUTTONS; URL, QUICK_REPLY, COPY_CODE...).
+ */
+
+export interface NamedExample {
+	param_name: string;
+	example: string;
+}
+
+export interface MetaButton {
+	type: string;
+	text?: string;
+	/** URL buttons: the link, with `{{1}}` where the suffix given at send time goes. */
+	url?: string;
+	/** URL buttons: full example links; COPY_CODE buttons: the example code (Meta lists it as a string or an array). */
+	example?: string[] | string;
+	otp_type?: string;
+	phone_number?: string;
+	flow_id?: string;
+}
+
+export interface MetaComponent {
+	type: string;
+	/** HEADER: TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION. */
+	format?: string;
+	text?: string;
+	buttons?: MetaButton[];
+	example?: {
+		header_text?: string[];
+		header_text_named_params?: NamedExample[];
+		header_handle?: string[];
+		body_text?: string[][];
+		body_text_named_params?: NamedExample[];
+	};
+	/** LIMITED_TIME_OFFER components. */
+	limited_time_offer?: { text?: string; has_expiration?: boolean };
+}
+
+export interface MetaTemplate {
+	id?: string;
+	name: string;
+	language: string;
+	status: string;
+	category?: string;
+	/** POSITIONAL (`{{1}}`, Meta's default) or NAMED (`{{first_name}}`). */
+	parameter_format?: string;
+	components: MetaComponent[];
+}
+
+/** One template name with its approved language variants. */
+export interface TemplateGroup {
+	name: string;
+	category?: string;
+	languages: MetaTemplate[];
+}
+
+/** An error of one input, as an i18n key and its parameters. */
+export interface FieldError {
+	key: string;
+	params?: Record<string, string | number>;
+}
+
+/** Values typed for inputs, by input id (`body.1`, `header.link`...). */
+export type Values = Record<string, string | undefined>;
+
+const PLACEHOLDER_SOURCE = '\\{\\{\\s*([A-Za-z0-9_]+)\\s*\\}\\}';
+
+/** A fresh global regexp of `{{1}}` / `{{first_name}}` placeholders (capture 1 is the name). */
+export const placeholderPattern = (): RegExp => new RegExp(PLACEHOLDER_SOURCE, 'g');
+
+export const isPositional = (param: string): boolean => /^\d+$/.test(param);
+
+/**
+ * The distinct placeholders of a text in the order Meta binds parameters to them: numeric order
+ * for positional ones (the first parameter fills `{{1}}` wherever it is), order of first
+ * appearance for named ones (bound by `parameter_name`, so the order is only cosmetic).
+ */
+export function placeholders(text: string | undefined): string[] {
+	const found: string[] = [];
+	for (const match of (text ?? '').matchAll(placeholderPattern())) if (!found.includes(match[1])) found.push(match[1]);
+	return found.every(isPositional) ? found.sort((a, b) => Number(a) - Number(b)) : found;
+}
+
+export function componentOf(template: MetaTemplate, type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | 'LIMITED_TIME_OFFER'): MetaComponent | undefined {
+	return template.components.find((c) => c.type.toUpperCase() === type);
+}
+
+export const headerFormat = (template: MetaTemplate): string => (componentOf(template, 'HEADER')?.format ?? '').toUpperCase();
+
+export const buttonsOf = (template: MetaTemplate): MetaButton[] => componentOf(template, 'BUTTONS')?.buttons ?? [];
+
+export const isAuthentication = (template: MetaTemplate): boolean => (template.category ?? '').toUpperCase() === 'AUTHENTICATION';
+
+/** The trimmed value of an input ('' when absent). */
+export const valueOf = (values: Values, id: string): string => (values[id] ?? '').trim();
