@@ -10,7 +10,7 @@ import { GraphApiError } from '../core/errors';
 import { deliverDue } from '../core/status/outbox';
 import { decide } from '../core/status/ordering';
 import { buildStatusPayload, ForwardedStatus, forwardedStatus, passesFilter } from '../core/status/payload';
-import { MetaError, StatusEvent, walkWebhook } from '../core/status/webhook';
+import { MetaError, StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { translator } from '../i18n/translate';
 import { setting } from '../lib/services';
@@ -32,7 +32,8 @@ const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, '
 
 interface InboxEntry {
 	id: string;
-	payload: unknown;
+	/** The webhook's events, normalized when it arrived. */
+	events: WebhookEvent[];
 	receivedAt: number;
 }
 
@@ -65,11 +66,17 @@ async function queueContext(acc: Accessors): Promise<QueueContext> {
 	};
 }
 
-/** Stores a verified webhook for the processing job and schedules it; the endpoint then answers 200. */
-export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown): Promise<void> {
-	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), payload, receivedAt: Date.now() };
+/**
+ * Normalizes a verified webhook into events, stores them in one record for the processing job and
+ * schedules it; the endpoint then answers 200. Returns how many events were queued.
+ */
+export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown): Promise<number> {
+	const events = walkWebhook(payload).events.filter((e) => e.kind !== 'value-error' && (e.kind !== 'message' || e.type === 'revoke'));
+	if (!events.length) return 0;
+	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), events, receivedAt: Date.now() };
 	await acc.persistence.createWithAssociations(entry, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
 	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+	return events.length;
 }
 
 /** The processing job: every stored webhook, oldest first, then a delivery round. */
@@ -77,8 +84,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[]).sort((a, b) => a.receivedAt - b.receivedAt);
 	const ctx = await queueContext(acc);
 	for (const entry of entries) {
-		const { events } = walkWebhook(entry.payload);
-		for (const event of events) {
+		for (const event of entry.events ?? []) {
 			if (event.kind === 'status') await handleStatus(ctx, event);
 			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
 			else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);

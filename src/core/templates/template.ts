@@ -65,6 +65,16 @@ export interface FieldError {
 /** Values typed for inputs, by input id (`body.1`, `header.link`...). */
 export type Values = Record<string, string | undefined>;
 
+/** Typed parameters a caller may give instead of text for body inputs (REST use), in Meta's shape. */
+export type ExtraParameter =
+	| { type: 'currency'; currency: { fallback_value: string; code: string; amount_1000: number } }
+	| { type: 'date_time'; date_time: { fallback_value: string } & Record<string, unknown> };
+
+export interface BindOptions {
+	/** By input id (`body.2`): a currency or date_time parameter sent in place of the text value. */
+	extraParameters?: Record<string, ExtraParameter>;
+}
+
 const PLACEHOLDER_SOURCE = '\\{\\{\\s*([A-Za-z0-9_]+)\\s*\\}\\}';
 
 /** A fresh global regexp of `{{1}}` / `{{first_name}}` placeholders (capture 1 is the name). */

@@ -1,0 +1,101 @@
+/**
+ * The `template.components` of a Cloud API send, from the values of the inputs, in the shapes of
+ * Meta's documented sends (shared/contracts/meta-docs/send-template-*.json): positional text
+ * parameters in placeholder order, named ones with `parameter_name`, media headers by `link`,
+ * location headers, the limited-time-offer expiration, and button components with `sub_type` and
+ * `index` (a string, as the spec types it and as Meta's authentication and flow examples send it).
+ */
+import { TemplateValuesError } from './errors';
+import { inputsFor, TemplateInput } from './inputs';
+import { validateValues } from './rules';
+import { BindOptions, headerFormat, MetaTemplate, valueOf, Values } from './template';
+
+export type SendParameter = Record<string, unknown> & { type: string };
+
+export interface SendComponent {
+	type: 'header' | 'body' | 'button' | 'limited_time_offer';
+	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow';
+	index?: string;
+	parameters: SendParameter[];
+}
+
+export interface TemplateMessage {
+	messaging_product: 'whatsapp';
+	recipient_type: 'individual';
+	to: string;
+	type: 'template';
+	template: { name: string; language: { code: string }; components?: SendComponent[] };
+}
+
+const SUB_TYPES: Partial<Record<TemplateInput['kind'], { subType: NonNullable<SendComponent['sub_type']>; parameter: (value: string) => SendParameter }>> = {
+	button_url: { subType: 'url', parameter: (text) => ({ type: 'text', text }) },
+	button_otp: { subType: 'url', parameter: (text) => ({ type: 'text', text }) },
+	button_copy_code: { subType: 'copy_code', parameter: (coupon_code) => ({ type: 'coupon_code', coupon_code }) },
+	button_quick_reply: { subType: 'quick_reply', parameter: (payload) => ({ type: 'payload', payload }) },
+	button_flow_token: { subType: 'flow', parameter: (flow_token) => ({ type: 'action', action: { flow_token } }) },
+};
+
+/**
+ * The components Meta expects for `values` (by input id). Values are sent trimmed; optional inputs
+ * left empty are left out. Values Meta would refuse throw a `TemplateValuesError` with an error
+ * per input id (the same as `validateValues`).
+ */
+export function bindComponents(template: MetaTemplate, values: Values, options: BindOptions = {}): SendComponent[] {
+	const errors = validateValues(template, values, options);
+	if (Object.keys(errors).length) throw new TemplateValuesError(errors);
+
+	const inputs = inputsFor(template);
+	const value = (id: string) => valueOf(values, id);
+	const textParameter = (input: TemplateInput): SendParameter => ({
+		...(options.extraParameters?.[input.id] ?? { type: 'text', text: value(input.id) }),
+		...(input.paramName ? { parameter_name: input.paramName } : {}),
+	});
+	const components: SendComponent[] = [];
+
+	const format = headerFormat(template);
+	const header = inputs.filter((i) => i.component === 'header');
+	if (format === 'TEXT' && header.length) {
+		components.push({ type: 'header', parameters: header.map(textParameter) });
+	} else if (format === 'IMAGE' || format === 'VIDEO' || format === 'DOCUMENT') {
+		const media: Record<string, string> = { link: value('header.link') };
+		if (format === 'DOCUMENT' && value('header.filename')) media.filename = value('header.filename');
+		const type = format.toLowerCase();
+		components.push({ type: 'header', parameters: [{ type, [type]: media }] });
+	} else if (format === 'LOCATION') {
+		const location = { latitude: value('header.latitude'), longitude: value('header.longitude'), name: value('header.name'), address: value('header.address') };
+		components.push({ type: 'header', parameters: [{ type: 'location', location }] });
+	}
+
+	const body = inputs.filter((i) => i.component === 'body');
+	if (body.length) components.push({ type: 'body', parameters: body.map(textParameter) });
+
+	if (inputs.some((i) => i.kind === 'offer_expiration')) {
+		const expiration_time_ms = Number(value('offer.expiration'));
+		components.push({ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms } }] });
+	}
+
+	// The one-time code of an authentication template goes in the body and in its OTP button.
+	const buttons = inputs.filter((i) => (i.component === 'button' || i.kind === 'button_otp') && value(i.id));
+	for (const input of buttons.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
+		const shape = SUB_TYPES[input.kind];
+		if (shape) components.push({ type: 'button', sub_type: shape.subType, index: String(input.index ?? 0), parameters: [shape.parameter(value(input.id))] });
+	}
+	return components;
+}
+
+/** The Cloud API body of a template send (POST /{Phone-Number-ID}/messages). */
+export function buildTemplateMessage(message: { to: string; name: string; language: string; components?: SendComponent[] }): TemplateMessage {
+	const { to, name, language, components } = message;
+	return {
+		messaging_product: 'whatsapp',
+		recipient_type: 'individual',
+		to,
+		type: 'template',
+		template: { name, language: { code: language }, ...(components?.length ? { components } : {}) },
+	};
+}
+
+/** `buildTemplateMessage` for a template and the values of its inputs (throws `TemplateValuesError`). */
+export function templateMessage(to: string, template: MetaTemplate, values: Values, options: BindOptions = {}): TemplateMessage {
+	return buildTemplateMessage({ to, name: template.name, language: template.language, components: bindComponents(template, values, options) });
+}

@@ -1,0 +1,62 @@
+/**
+ * Errors of the template model, and the Cloud API error codes of a failed template send explained
+ * for people (i18n keys) with what the app should do next. Codes and retry classification follow
+ * Meta's error table (shared/contracts/derived/error-codes.table.json).
+ */
+import { AppError } from '../errors';
+import { FieldError } from './template';
+
+/** The template (or the language asked for) is not among the approved ones. */
+export class TemplateError extends AppError {
+	constructor(code: 'template_language_missing' | 'template_not_found', params: Record<string, string>) {
+		super({ code, message: `${code}: ${Object.values(params).join(' ')}`, status: 404, i18nKey: 'graph_error_132001', params });
+	}
+}
+
+/** Values that Meta would refuse; `fields` has an error per input id. */
+export class TemplateValuesError extends AppError {
+	readonly fields: Record<string, FieldError>;
+
+	constructor(fields: Record<string, FieldError>) {
+		super({ code: 'template_values_invalid', message: `invalid template values: ${Object.keys(fields).join(', ')}`, status: 400, i18nKey: 'template_error_values' });
+		this.fields = fields;
+	}
+}
+
+export interface SendErrorExplanation {
+	/** i18n key; every key takes a `code` parameter. */
+	key: string;
+	/** Sending the same message again later may succeed (rate limits, temporary outages). */
+	retryable: boolean;
+	/** The template (in that language) cannot be sent any more: drop it from the catalog. */
+	removesTemplate: boolean;
+}
+
+const explain = (key: string, retryable = false, removesTemplate = false): SendErrorExplanation => ({ key, retryable, removesTemplate });
+
+const EXPLANATIONS: Record<number, SendErrorExplanation> = {
+	// Outside the 24-hour customer service window only a template can be sent.
+	131047: explain('graph_error_131047'),
+	132000: explain('graph_error_132000'),
+	// "Template name does not exist in the translation": gone, or not approved, in that language.
+	132001: explain('graph_error_132001', false, true),
+	132015: explain('graph_error_132015', false, true),
+	132016: explain('graph_error_132016', false, true),
+	131026: explain('graph_error_131026'),
+	130429: explain('graph_error_130429', true),
+	131056: explain('graph_error_131056', true),
+	// Expired or invalidated token: an admin must reconnect the number. (Not code 0, AuthException:
+	// callers pass 0 for "no code known".)
+	190: explain('graph_error_190'),
+	// Temporary on Meta's side: API Service, API Too Many Calls, WABA rate limit, unknown, unavailable.
+	2: explain('graph_error_temporary', true),
+	4: explain('graph_error_temporary', true),
+	80007: explain('graph_error_temporary', true),
+	131000: explain('graph_error_temporary', true),
+	131016: explain('graph_error_temporary', true),
+};
+
+/** What a Cloud API error code means for the person sending, and for the app. */
+export function explainSendError(code: number): SendErrorExplanation {
+	return { ...(EXPLANATIONS[code] ?? explain('graph_error_other')) };
+}

@@ -1,0 +1,142 @@
+/**
+ * What an agent must fill to send a template: one input per parameter Meta expects. Input ids are
+ * stable (`header.1`, `header.link`, `body.1`, `body.first_name`, `button.0.url`...), so a value
+ * typed for `body.1` is kept when the agent switches to another template or language that also
+ * has `body.1`.
+ */
+import { TemplateError } from './errors';
+import { buttonsOf, componentOf, headerFormat, isAuthentication, isPositional, MetaButton, MetaTemplate, NamedExample, placeholders, TemplateGroup } from './template';
+
+export type InputKind =
+	| 'header_text'
+	| 'header_media_link'
+	| 'header_document_filename'
+	| 'header_location_latitude'
+	| 'header_location_longitude'
+	| 'header_location_name'
+	| 'header_location_address'
+	| 'body'
+	| 'button_url'
+	| 'button_copy_code'
+	| 'button_quick_reply'
+	| 'button_flow_token'
+	| 'button_otp'
+	| 'offer_expiration';
+
+export interface TemplateInput {
+	id: string;
+	kind: InputKind;
+	component: 'header' | 'body' | 'button' | 'limited_time_offer';
+	/** Index of the button in the template's BUTTONS component (Meta's `index` at send time). */
+	index?: number;
+	/** Named parameters: `{{first_name}}` -> 'first_name'. */
+	paramName?: string;
+	/** Positional parameters: `{{2}}` -> 2. */
+	position?: number;
+	/** i18n key of the label, with its parameters. */
+	labelKey: string;
+	labelParams: Record<string, string | number>;
+	/** Meta's example value from the template definition, when it has one. */
+	example?: string;
+	/** False for what Meta lets a send leave out (quick-reply payload, flow token, document file name). */
+	required: boolean;
+}
+
+const MEDIA_FORMATS = ['IMAGE', 'VIDEO', 'DOCUMENT'];
+const LOCATION_PARTS = ['latitude', 'longitude', 'name', 'address'] as const;
+
+function parameterInput(component: 'header' | 'body', param: string, example: string | undefined): Pick<TemplateInput, 'id' | 'component' | 'paramName' | 'position' | 'example'> {
+	return { id: `${component}.${param}`, component, ...(isPositional(param) ? { position: Number(param) } : { paramName: param }), ...(example !== undefined ? { example } : {}) };
+}
+
+const namedExample = (list: NamedExample[] | undefined, name: string) => list?.find((p) => p.param_name === name)?.example;
+
+const firstExample = (button: MetaButton): string | undefined => (Array.isArray(button.example) ? button.example[0] : button.example);
+
+/** The example of a URL button's suffix: Meta gives the full example link, the agent types what replaces `{{1}}`. */
+function urlSuffixExample(button: MetaButton): string | undefined {
+	const full = firstExample(button);
+	const prefix = (button.url ?? '').split(/\{\{/)[0];
+	return full !== undefined && prefix && full.startsWith(prefix) ? full.slice(prefix.length) : full;
+}
+
+function headerInputs(template: MetaTemplate): TemplateInput[] {
+	const header = componentOf(template, 'HEADER');
+	const format = headerFormat(template);
+	if (!header) return [];
+	if (format === 'TEXT') {
+		return placeholders(header.text).map((p) => ({
+			...parameterInput('header', p, isPositional(p) ? header.example?.header_text?.[Number(p) - 1] : namedExample(header.example?.header_text_named_params, p)),
+			kind: 'header_text',
+			labelKey: 'template_input_header_text',
+			labelParams: { name: p },
+			required: true,
+		}));
+	}
+	if (MEDIA_FORMATS.includes(format)) {
+		const inputs: TemplateInput[] = [{ id: 'header.link', kind: 'header_media_link', component: 'header', labelKey: `template_input_header_${format.toLowerCase()}`, labelParams: {}, example: 'https://', required: true }];
+		// Meta shows a document without a file name as "Untitled": useful, not required.
+		if (format === 'DOCUMENT') inputs.push({ id: 'header.filename', kind: 'header_document_filename', component: 'header', labelKey: 'template_input_header_filename', labelParams: {}, example: 'document.pdf', required: false });
+		return inputs;
+	}
+	if (format === 'LOCATION') {
+		return LOCATION_PARTS.map((part) => ({ id: `header.${part}`, kind: `header_location_${part}` as const, component: 'header' as const, labelKey: `template_input_location_${part}`, labelParams: {}, required: true }));
+	}
+	return [];
+}
+
+function bodyInputs(template: MetaTemplate): TemplateInput[] {
+	const body = componentOf(template, 'BODY');
+	const otpButton = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'OTP');
+	return placeholders(body?.text).map((p, i) => {
+		const base = parameterInput('body', p, isPositional(p) ? body?.example?.body_text?.[0]?.[Number(p) - 1] : namedExample(body?.example?.body_text_named_params, p));
+		// Authentication templates: the body's one parameter is the code, which the OTP button repeats.
+		if (isAuthentication(template) && otpButton >= 0 && i === 0) return { ...base, kind: 'button_otp', index: otpButton, labelKey: 'template_input_otp', labelParams: {}, required: true };
+		return { ...base, kind: 'body', labelKey: 'template_input_body', labelParams: { name: p }, required: true };
+	});
+}
+
+function buttonInputs(template: MetaTemplate): TemplateInput[] {
+	const inputs: TemplateInput[] = [];
+	buttonsOf(template).forEach((button, index) => {
+		const type = button.type.toUpperCase();
+		const label = { index: index + 1, text: button.text ?? '' };
+		const base = { component: 'button' as const, index };
+		if (type === 'URL' && placeholders(button.url).length) {
+			inputs.push({ ...base, id: `button.${index}.url`, kind: 'button_url', labelKey: 'template_input_button_url', labelParams: { ...label, url: button.url ?? '' }, example: urlSuffixExample(button), required: true });
+		} else if (type === 'COPY_CODE') {
+			inputs.push({ ...base, id: `button.${index}.coupon`, kind: 'button_copy_code', labelKey: 'template_input_button_coupon', labelParams: label, example: firstExample(button), required: true });
+		} else if (type === 'QUICK_REPLY') {
+			// Optional: without a button component WhatsApp reports the button's text as the payload.
+			inputs.push({ ...base, id: `button.${index}.payload`, kind: 'button_quick_reply', labelKey: 'template_input_button_payload', labelParams: label, example: button.text, required: false });
+		} else if (type === 'FLOW') {
+			// Optional: Meta uses the token "unused" when none is sent.
+			inputs.push({ ...base, id: `button.${index}.flow_token`, kind: 'button_flow_token', labelKey: 'template_input_button_flow', labelParams: label, required: false });
+		}
+	});
+	return inputs;
+}
+
+function offerInputs(template: MetaTemplate): TemplateInput[] {
+	if (!componentOf(template, 'LIMITED_TIME_OFFER')?.limited_time_offer?.has_expiration) return [];
+	return [{ id: 'offer.expiration', kind: 'offer_expiration', component: 'limited_time_offer', labelKey: 'template_input_offer_expiration', labelParams: {}, required: true }];
+}
+
+/**
+ * The inputs of a template, header first, then body, offer expiration and buttons (the order of the
+ * message). Given a group of language variants, the inputs of one language; a language the group
+ * does not have is a `TemplateError`.
+ */
+export function inputsFor(template: MetaTemplate): TemplateInput[];
+export function inputsFor(group: TemplateGroup, language: string): TemplateInput[];
+export function inputsFor(source: MetaTemplate | TemplateGroup, language?: string): TemplateInput[] {
+	const template = 'languages' in source ? languageOf(source, language ?? '') : source;
+	return [...headerInputs(template), ...bodyInputs(template), ...offerInputs(template), ...buttonInputs(template)];
+}
+
+/** The variant of a group in `language`, or a `TemplateError`. */
+export function languageOf(group: TemplateGroup, language: string): MetaTemplate {
+	const template = group.languages.find((t) => t.language === language);
+	if (!template) throw new TemplateError('template_language_missing', { name: group.name, language });
+	return template;
+}

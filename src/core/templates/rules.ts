@@ -1,0 +1,91 @@
+/**
+ * Meta's rules for the values of a template send, checked before sending so that the agent sees
+ * an error on the input at fault instead of a Graph error on the whole message. Sources: Cloud API
+ * messages reference (text parameter: header 60 characters; body 1024 characters when the message
+ * has other components, 32768 when the body is all there is; coupon and one-time codes at most 15
+ * characters; URL buttons at most 2000 characters) and error 132018 ("Param text cannot have
+ * new-line/tab characters or more than 4 consecutive spaces").
+ */
+import { inputsFor, InputKind, TemplateInput } from './inputs';
+import { BindOptions, buttonsOf, ExtraParameter, FieldError, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
+
+export const LIMITS = { headerText: 60, bodyText: 1024, bodyTextAlone: 32768, couponCode: 15, otpCode: 15, url: 2000 };
+
+/** Absolute http(s) link with a dotted host; no whitespace anywhere. */
+const HTTP_URL = /^https?:\/\/[^\s/?#:@.]+(\.[^\s/?#:@.]+)+(:\d{1,5})?([/?#]\S*)?$/i;
+const DECIMAL = /^[-+]?\d+(\.\d+)?$/;
+/** What Meta refuses inside a text parameter. */
+const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
+const TEXT_KINDS: InputKind[] = ['header_text', 'body', 'button_otp', 'button_url', 'button_copy_code'];
+
+export const isHttpUrl = (value: string): boolean => HTTP_URL.test(value);
+
+/** The link a URL button opens with `suffix` in place of its `{{1}}`. */
+export function buttonUrl(template: MetaTemplate, index: number, suffix: string): string {
+	return (buttonsOf(template)[index]?.url ?? '').replace(placeholderPattern(), () => suffix);
+}
+
+function maxLength(template: MetaTemplate, input: TemplateInput): number | undefined {
+	switch (input.kind) {
+		case 'header_text':
+			return LIMITS.headerText;
+		case 'body':
+			return template.components.length > 1 ? LIMITS.bodyText : LIMITS.bodyTextAlone;
+		case 'button_copy_code':
+			return LIMITS.couponCode;
+		case 'button_otp':
+			return LIMITS.otpCode;
+		default:
+			return undefined;
+	}
+}
+
+function inRange(value: string, limit: number): boolean {
+	return DECIMAL.test(value) && Math.abs(Number(value)) <= limit;
+}
+
+function checkExtra(input: TemplateInput, extra: ExtraParameter): FieldError | undefined {
+	const ok =
+		input.kind === 'body' &&
+		((extra.type === 'currency' && typeof extra.currency?.fallback_value === 'string' && typeof extra.currency.code === 'string' && Number.isInteger(extra.currency.amount_1000)) ||
+			(extra.type === 'date_time' && typeof extra.date_time?.fallback_value === 'string'));
+	return ok ? undefined : { key: 'template_error_parameter_type' };
+}
+
+function checkValue(template: MetaTemplate, input: TemplateInput, value: string): FieldError | undefined {
+	if (TEXT_KINDS.includes(input.kind) && FORBIDDEN_WHITESPACE.test(value)) return { key: 'template_error_whitespace' };
+	const max = maxLength(template, input);
+	if (max !== undefined && value.length > max) return { key: 'template_error_too_long', params: { max } };
+	switch (input.kind) {
+		case 'header_media_link':
+			return isHttpUrl(value) ? undefined : { key: 'template_error_link' };
+		case 'header_location_latitude':
+			return inRange(value, 90) ? undefined : { key: 'template_error_latitude' };
+		case 'header_location_longitude':
+			return inRange(value, 180) ? undefined : { key: 'template_error_longitude' };
+		case 'offer_expiration':
+			return /^\d{1,15}$/.test(value) ? undefined : { key: 'template_error_expiration' };
+		case 'button_url': {
+			const url = buttonUrl(template, input.index ?? 0, value);
+			if (url.length > LIMITS.url) return { key: 'template_error_too_long', params: { max: LIMITS.url } };
+			return isHttpUrl(url) ? undefined : { key: 'template_error_url', params: { url } };
+		}
+		default:
+			return undefined;
+	}
+}
+
+/**
+ * Meta's rules for the values, as an error per input id; `{}` means the values can be sent.
+ * Values are checked trimmed (as they are sent). Values of ids the template does not have are ignored.
+ */
+export function validateValues(template: MetaTemplate, values: Values, options: BindOptions = {}): Record<string, FieldError> {
+	const errors: Record<string, FieldError> = {};
+	for (const input of inputsFor(template)) {
+		const extra = options.extraParameters?.[input.id];
+		const value = valueOf(values, input.id);
+		const error = extra ? checkExtra(input, extra) : value ? checkValue(template, input, value) : input.required ? { key: 'template_error_required' } : undefined;
+		if (error) errors[input.id] = error;
+	}
+	return errors;
+}
