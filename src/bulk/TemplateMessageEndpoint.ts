@@ -14,7 +14,11 @@ import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber'
 import { normalizePhoneNumber } from '../core/phone';
 import { Translator, translator } from '../i18n/translate';
 import { graphFactory, setting } from '../lib/services';
+import { TemplateCatalog } from '../core/templates/catalog';
+import { checkComponents, valuesFromComponents } from '../core/templates/components';
+import { MetaTemplate, renderPreview, renderText } from '../core/templates/model';
 import { Accessors, PROCESS_WEBHOOKS_JOB, queueContext, recordSend } from '../status/StatusPipeline';
+import { templateCatalog } from '../templates/SendTemplateFlow';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';
 import { IdempotencyStore } from './IdempotencyStore';
@@ -75,18 +79,35 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			return bad('api_error_department_not_found', { department: body.targetDepartment });
 		}
 
+		const catalog = await templateCatalog(acc, number);
+		let template: MetaTemplate | undefined;
+		let listed = true;
+		try {
+			template = await catalog.find(number.wabaId, body.template.name, body.template.language.code);
+		} catch {
+			listed = false;
+		}
+		// Meta's template list out of reach: a dry run cannot vouch for the template; a send lets Meta check it.
+		if (!listed && body.dryRun) return { status: 502, content: { success: false, error: t('api_error_templates_unavailable') } };
+		if (listed && !template) return bad('api_error_template_not_approved', { name: body.template.name, language: body.template.language.code });
+		if (template) {
+			const [problem] = checkComponents(template, body.template.components);
+			if (problem) return bad(problem.key, problem.params);
+		}
+
 		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
 		if (body.dryRun) {
 			return { status: 200, content: { success: true, dryRun: true, ...(invalidContacts.length ? { invalidContacts } : {}), results: recipients.map((phoneNumber) => ({ phoneNumber })) } };
 		}
 
-		const results = await this.send(body, number, recipients, acc, t);
+		const results = await this.send(body, number, recipients, acc, t, template ? { template, catalog } : undefined);
 		const content = { success: true, ...(invalidContacts.length ? { invalidContacts } : {}), results };
 		if (body.idempotencyKey) await idempotency.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: Date.now() });
 		return { status: 200, content };
 	}
 
-	private async send(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator): Promise<RecipientResult[]> {
+	private async send(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator, known?: { template: MetaTemplate; catalog: TemplateCatalog }): Promise<RecipientResult[]> {
+		const template = known?.template;
 		const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
 		const rate = Number(await setting(acc.read, SettingId.SendRatePerSecond)) || 80;
 		const report = await sendPaced({
@@ -108,7 +129,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 				phoneNumberId: number.phoneNumberId,
 				connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
 				mobileNo: to,
-				message: renderTemplateText(body),
+				message: template ? renderText(renderPreview(template, valuesFromComponents(template, body.template.components))) : renderTemplateText(body),
 				type: 'Template-Message',
 				templateName: body.template.name,
 				templateLanguage: body.template.language.code,
@@ -117,6 +138,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 				targetDepartment: body.targetDepartment,
 				sentAt: new Date().toISOString(),
 			}, outcome.ok ? undefined : outcome.error, queue);
+			if (!outcome.ok && known && outcome.error instanceof GraphApiError) await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, outcome.error.graphCode);
 			if (outcome.ok) results.push({ phoneNumber: to, msId: wamid });
 			else results.push({ phoneNumber: to, error: explain(outcome.error, t) });
 		}

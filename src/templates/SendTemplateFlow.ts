@@ -165,7 +165,7 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	if (Object.keys(errors).length || !template) return fail(errors);
 
 	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-	const rendered = renderText(renderPreview(template, draft.values));
+	const rendered = renderText(renderPreview(template, draft.values), t);
 	const sentBase = {
 		phoneNumberId: number.phoneNumberId,
 		connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),

@@ -74,7 +74,7 @@ export function sendTemplateView(t: Translator, draft: Draft, numbers: Connected
 		for (const input of inputsFor(template)) {
 			blocks.push(textInput(paramAction(input.id), t(input.labelKey, input.labelParams), draft.values[input.id], input.example, !input.required));
 		}
-		blocks.push(divider(), context(t('send_preview_title')), section(renderText(renderPreview(template, draft.values)) || ' '));
+		blocks.push(divider(), context(t('send_preview_title')), section(renderText(renderPreview(template, draft.values), t) || ' '));
 	}
 	return {
 		id: draft.viewId,

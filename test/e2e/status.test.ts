@@ -21,6 +21,7 @@ describe('message status pipeline', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] }]);
 		sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 	});
@@ -59,7 +60,7 @@ describe('message status pipeline', () => {
 		const read = sink.deliveries[3].body;
 		expect(read).toEqual({
 			msId: result.msId,
-			message: 'order_update: 42',
+			message: 'Order 42 is on its way.',
 			mobileNo: '5511987654321',
 			connectedWhatsAppNo: '15550783881',
 			MessageStatus: 'read',

@@ -8,6 +8,9 @@ import { CONTRACTS_DIR } from '../support/metaSpec';
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
 const published = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.responses.developer-docs.json'), 'utf8'));
 
+/** The approved template behind Rocket.Chat's published example ("ship", one body parameter). */
+const SHIP = { id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }] };
+
 function body(over: Record<string, unknown> = {}) {
 	return { ...JSON.parse(JSON.stringify(examples['WhatsApp Cloud'])), connectedWhatsAppNo: NUMBER.phoneNumberId, ...over };
 }
@@ -17,6 +20,7 @@ describe('templateMessage endpoint', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, { ...SHIP, id: '2', language: 'pt_BR' }]);
 	});
 	afterEach(async () => {
 		if (!app) return;
@@ -107,6 +111,20 @@ describe('templateMessage endpoint', () => {
 		const other = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42', phoneNumbers: ['15550000009'] }), headers: ADMIN_AUTH });
 		expect(other.status).toBe(409);
 		expect(sends()).toHaveLength(1);
+	});
+
+	it('refuses a template that is not approved in that language, or the wrong parameters, naming them', async () => {
+		const notApproved = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'es' } } }), headers: ADMIN_AUTH });
+		expect(notApproved).toEqual({ status: 400, body: { success: false, error: 'Template "ship" is not an approved template of this number in language "es".' } });
+		const noParams = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' } } }), headers: ADMIN_AUTH });
+		expect(noParams).toEqual({ status: 400, body: { success: false, error: 'template.components: the body of this template takes 1 parameter(s); the request gives 0.' } });
+		expect(sends()).toEqual([]);
+	});
+
+	it('records the text the recipient reads for the status pipeline', async () => {
+		await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
+		const record = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.templateName === 'ship');
+		expect(record?.message).toBe('Your order ships in 20 days.');
 	});
 
 	it('validates without sending on dryRun', async () => {

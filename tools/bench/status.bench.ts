@@ -30,6 +30,7 @@ async function main(): Promise<void> {
 	const sink = new StatusSink();
 	try {
 		await connectNumber(app);
+		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 		await app.harness.setSetting('send_rate_per_second', 1000);
 

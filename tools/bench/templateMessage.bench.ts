@@ -14,6 +14,7 @@ async function measure(cap: number): Promise<void> {
 	const app = await startApp();
 	try {
 		await connectNumber(app);
+		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
 		app.sim.setLatency(200);
 		app.sim.setThroughputCap(NUMBER.phoneNumberId, cap);
 		await app.harness.setSetting('send_rate_per_second', cap);

@@ -58,7 +58,7 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 		components.push({ type: 'header', parameters: header.map(textParameter) });
 	} else if (format === 'IMAGE' || format === 'VIDEO' || format === 'DOCUMENT') {
 		const media: Record<string, string> = { link: value('header.link') };
-		if (format === 'DOCUMENT' && value('header.filename')) media.filename = value('header.filename');
+		if (format === 'DOCUMENT') media.filename = value('header.filename');
 		const type = format.toLowerCase();
 		components.push({ type: 'header', parameters: [{ type, [type]: media }] });
 	} else if (format === 'LOCATION') {

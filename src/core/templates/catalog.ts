@@ -1,19 +1,19 @@
 /**
- * A WABA's approved templates, grouped by name with their languages, cached with a refresh
- * interval. Templates Meta pauses, disables or deletes leave the cache at once (a
- * `message_template_status_update` webhook, or errors 132015 / 132016 / 132001 on a send).
+ * A WABA's approved templates, grouped by name with their language variants, cached per WABA
+ * with a refresh interval. Templates Meta pauses, disables or deletes leave the cache at once: a
+ * `message_template_status_update` webhook, or a send failing with 132001 / 132015 / 132016.
  */
-import { MetaTemplate } from './model';
+import { explainSendError } from './errors';
+import { MetaTemplate, TemplateGroup } from './template';
 
-export interface TemplateGroup {
-	name: string;
-	category?: string;
-	languages: MetaTemplate[];
-}
+export { explainSendError } from './errors';
+export type { TemplateGroup } from './template';
 
 export interface CachedTemplates {
 	fetchedAt: number;
 	templates: MetaTemplate[];
+	/** Set by a status update that may add a template: the next `list` fetches from Meta. */
+	stale?: boolean;
 }
 
 /** Where the cache lives (the app persists it, so every instance of a cluster shares it). */
@@ -22,10 +22,72 @@ export interface TemplateCacheStore {
 	set(wabaId: string, value: CachedTemplates): Promise<void>;
 }
 
-export const REMOVING_ERRORS = [132001, 132015, 132016];
-const REMOVING_EVENTS = ['PAUSED', 'DISABLED', 'DELETED', 'REJECTED', 'PENDING_DELETION', 'FLAGGED'];
+export class MemoryTemplateCache implements TemplateCacheStore {
+	private readonly entries = new Map<string, CachedTemplates>();
+
+	async get(wabaId: string): Promise<CachedTemplates | undefined> {
+		return this.entries.get(wabaId);
+	}
+
+	async set(wabaId: string, value: CachedTemplates): Promise<void> {
+		this.entries.set(wabaId, value);
+	}
+}
+
+/** A `message_template_status_update` change, normalized. */
+export interface TemplateStatusUpdate {
+	wabaId: string;
+	event: string;
+	name: string;
+	language?: string;
+	templateId?: string;
+	reason?: string;
+}
+
+/** Events after which the template can no longer be sent (Meta's template statuses). */
+export const UNSENDABLE_EVENTS = ['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED', 'ARCHIVED'];
+
+/** The template status updates of a webhook payload (`entry[].id` is the WABA). */
+export function parseTemplateStatusUpdates(payload: unknown): TemplateStatusUpdate[] {
+	const updates: TemplateStatusUpdate[] = [];
+	const entries = (payload as { entry?: unknown })?.entry;
+	for (const entry of Array.isArray(entries) ? entries : []) {
+		for (const change of Array.isArray(entry?.changes) ? entry.changes : []) {
+			const value = change?.value;
+			if (change?.field !== 'message_template_status_update' || typeof value?.message_template_name !== 'string' || typeof value.event !== 'string') continue;
+			updates.push({
+				wabaId: String(entry.id),
+				event: value.event,
+				name: value.message_template_name,
+				...(typeof value.message_template_language === 'string' ? { language: value.message_template_language } : {}),
+				...(value.message_template_id !== undefined ? { templateId: String(value.message_template_id) } : {}),
+				...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
+			});
+		}
+	}
+	return updates;
+}
+
+/** Approved templates grouped by name (sorted), with a case-insensitive name filter. */
+export function groupTemplates(templates: MetaTemplate[], search = ''): TemplateGroup[] {
+	const needle = search.trim().toLowerCase();
+	const byName = new Map<string, TemplateGroup>();
+	for (const t of templates) {
+		if (needle && !t.name.toLowerCase().includes(needle)) continue;
+		const group = byName.get(t.name) ?? { name: t.name, ...(t.category ? { category: t.category } : {}), languages: [] };
+		group.languages.push(t);
+		byName.set(t.name, group);
+	}
+	return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
 
 export class TemplateCatalog {
+	private readonly inFlight = new Map<string, Promise<MetaTemplate[]>>();
+
+	/**
+	 * @param fetchAll every template of a WABA, all pages (`GraphClient.listAllTemplates`)
+	 * @param refreshMs how long a fetched list is used before it is fetched again
+	 */
 	constructor(
 		private readonly store: TemplateCacheStore,
 		private readonly fetchAll: (wabaId: string) => Promise<MetaTemplate[]>,
@@ -33,32 +95,37 @@ export class TemplateCatalog {
 		private readonly now: () => number = () => Date.now(),
 	) {}
 
-	/** The approved templates of the WABA, from the cache unless it is older than the refresh interval (or `refresh`). */
+	/** The approved templates of the WABA: cached unless older than the refresh interval or `refresh` is asked. */
 	async list(wabaId: string, options: { refresh?: boolean } = {}): Promise<MetaTemplate[]> {
 		const cached = await this.store.get(wabaId);
-		if (cached && !options.refresh && this.now() - cached.fetchedAt < this.refreshMs) return cached.templates;
-		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
-		await this.store.set(wabaId, { fetchedAt: this.now(), templates });
-		return templates;
+		if (cached && !cached.stale && !options.refresh && this.now() - cached.fetchedAt < this.refreshMs) return cached.templates;
+		return this.refresh(wabaId);
+	}
+
+	/** Fetches the list from Meta now; concurrent calls for the same WABA share one fetch. */
+	refresh(wabaId: string): Promise<MetaTemplate[]> {
+		let pending = this.inFlight.get(wabaId);
+		if (!pending) {
+			pending = this.fetchApproved(wabaId).finally(() => this.inFlight.delete(wabaId));
+			this.inFlight.set(wabaId, pending);
+		}
+		return pending;
 	}
 
 	async groups(wabaId: string, options: { refresh?: boolean; search?: string } = {}): Promise<TemplateGroup[]> {
-		const search = (options.search ?? '').trim().toLowerCase();
-		const byName = new Map<string, TemplateGroup>();
-		for (const t of await this.list(wabaId, options)) {
-			if (search && !t.name.toLowerCase().includes(search)) continue;
-			const group = byName.get(t.name) ?? { name: t.name, category: t.category, languages: [] };
-			group.languages.push(t);
-			byName.set(t.name, group);
-		}
-		return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+		return groupTemplates(await this.list(wabaId, options), options.search);
+	}
+
+	/** Groups whose name contains `text`, ignoring case. */
+	search(wabaId: string, text: string): Promise<TemplateGroup[]> {
+		return this.groups(wabaId, { search: text });
 	}
 
 	async find(wabaId: string, name: string, language: string): Promise<MetaTemplate | undefined> {
 		return (await this.list(wabaId)).find((t) => t.name === name && t.language === language);
 	}
 
-	/** Drops a template (one language, or all) from the cache. */
+	/** Drops a template from the cache: one language, or every language when none is given. */
 	async remove(wabaId: string, name: string, language?: string): Promise<void> {
 		const cached = await this.store.get(wabaId);
 		if (!cached) return;
@@ -66,34 +133,32 @@ export class TemplateCatalog {
 		if (templates.length !== cached.templates.length) await this.store.set(wabaId, { ...cached, templates });
 	}
 
-	/** A `message_template_status_update` event: anything but approval removes the template. */
-	async applyStatusUpdate(wabaId: string, event: string, name?: string, language?: string): Promise<void> {
-		if (!name) return;
-		if (REMOVING_EVENTS.includes(event.toUpperCase())) await this.remove(wabaId, name, language);
-		else if (event.toUpperCase() === 'APPROVED') {
-			const cached = await this.store.get(wabaId);
-			if (cached) await this.store.set(wabaId, { ...cached, fetchedAt: 0 });
+	/**
+	 * A template status webhook: a template that can no longer be sent leaves the cache at once;
+	 * any other event (approved, reinstated, flagged...) makes the next `list` fetch from Meta.
+	 */
+	async applyStatusUpdate(update: TemplateStatusUpdate): Promise<void>;
+	/** @deprecated pass a `TemplateStatusUpdate` (see `parseTemplateStatusUpdates`). */
+	async applyStatusUpdate(wabaId: string, event: string, name?: string, language?: string): Promise<void>;
+	async applyStatusUpdate(first: TemplateStatusUpdate | string, event?: string, name?: string, language?: string): Promise<void> {
+		const update = typeof first === 'string' ? { wabaId: first, event: event ?? '', name: name ?? '', language } : first;
+		if (!update.name) return;
+		if (UNSENDABLE_EVENTS.includes(update.event.toUpperCase())) {
+			await this.remove(update.wabaId, update.name, update.language);
+			return;
 		}
+		const cached = await this.store.get(update.wabaId);
+		if (cached) await this.store.set(update.wabaId, { ...cached, stale: true });
 	}
 
-	/** A send failed: the errors that mean "this template is gone or unusable" remove it. */
+	/** A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled) remove it. */
 	async onSendError(wabaId: string, name: string, language: string, code: number): Promise<void> {
-		if (REMOVING_ERRORS.includes(code)) await this.remove(wabaId, name, code === 132001 ? language : undefined);
+		if (explainSendError(code).removesTemplate) await this.remove(wabaId, name, language);
 	}
-}
 
-/** Cloud API error codes explained for people, with the next step (i18n keys). */
-export function explainSendError(code: number): { key: string; retryable: boolean } {
-	const known: Record<number, { key: string; retryable: boolean }> = {
-		131047: { key: 'graph_error_131047', retryable: false },
-		132000: { key: 'graph_error_132000', retryable: false },
-		132001: { key: 'graph_error_132001', retryable: false },
-		132015: { key: 'graph_error_132015', retryable: false },
-		132016: { key: 'graph_error_132016', retryable: false },
-		131026: { key: 'graph_error_131026', retryable: false },
-		130429: { key: 'graph_error_130429', retryable: true },
-		131056: { key: 'graph_error_131056', retryable: true },
-		190: { key: 'graph_error_190', retryable: false },
-	};
-	return known[code] ?? { key: 'graph_error_other', retryable: false };
+	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {
+		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
+		await this.store.set(wabaId, { fetchedAt: this.now(), templates });
+		return templates;
+	}
 }

@@ -38,7 +38,7 @@ export interface TemplateInput {
 	labelParams: Record<string, string | number>;
 	/** Meta's example value from the template definition, when it has one. */
 	example?: string;
-	/** False for what Meta lets a send leave out (quick-reply payload, flow token, document file name). */
+	/** False for what Meta lets a send leave out (quick-reply payload, flow token). */
 	required: boolean;
 }
 
@@ -75,8 +75,8 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 	}
 	if (MEDIA_FORMATS.includes(format)) {
 		const inputs: TemplateInput[] = [{ id: 'header.link', kind: 'header_media_link', component: 'header', labelKey: `template_input_header_${format.toLowerCase()}`, labelParams: {}, example: 'https://', required: true }];
-		// Meta shows a document without a file name as "Untitled": useful, not required.
-		if (format === 'DOCUMENT') inputs.push({ id: 'header.filename', kind: 'header_document_filename', component: 'header', labelKey: 'template_input_header_filename', labelParams: {}, example: 'document.pdf', required: false });
+		// Meta makes the file name optional, but shows a document without one as "Untitled": the app asks for it.
+		if (format === 'DOCUMENT') inputs.push({ id: 'header.filename', kind: 'header_document_filename', component: 'header', labelKey: 'template_input_header_filename', labelParams: {}, example: 'document.pdf', required: true });
 		return inputs;
 	}
 	if (format === 'LOCATION') {
@@ -88,7 +88,7 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 function bodyInputs(template: MetaTemplate): TemplateInput[] {
 	const body = componentOf(template, 'BODY');
 	const otpButton = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'OTP');
-	return placeholders(body?.text).map((p, i) => {
+	return placeholders(body?.text).map((p, i): TemplateInput => {
 		const base = parameterInput('body', p, isPositional(p) ? body?.example?.body_text?.[0]?.[Number(p) - 1] : namedExample(body?.example?.body_text_named_params, p));
 		// Authentication templates: the body's one parameter is the code, which the OTP button repeats.
 		if (isAuthentication(template) && otpButton >= 0 && i === 0) return { ...base, kind: 'button_otp', index: otpButton, labelKey: 'template_input_otp', labelParams: {}, required: true };

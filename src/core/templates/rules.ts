@@ -2,8 +2,9 @@
  * Meta's rules for the values of a template send, checked before sending so that the agent sees
  * an error on the input at fault instead of a Graph error on the whole message. Sources: Cloud API
  * messages reference (text parameter: header 60 characters; body 1024 characters when the message
- * has other components, 32768 when the body is all there is; coupon and one-time codes at most 15
- * characters; URL buttons at most 2000 characters) and error 132018 ("Param text cannot have
+ * has other components, 32768 when the body is all there is, read here as "the template has
+ * nothing but a body"; coupon and one-time codes at most 15 characters; URL buttons at most 2000
+ * characters) and the details of Meta's template parameter error ("Param text cannot have
  * new-line/tab characters or more than 4 consecutive spaces").
  */
 import { inputsFor, InputKind, TemplateInput } from './inputs';

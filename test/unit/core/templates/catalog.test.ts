@@ -1,0 +1,137 @@
+import { MemoryTemplateCache, parseTemplateStatusUpdates, TemplateCatalog } from '../../../../src/core/templates/catalog';
+import { MetaTemplate } from '../../../../src/core/templates/template';
+import { coupon, readContract, reservation } from './fixtures';
+
+const REFRESH = 5 * 60000;
+const t = (name: string, language: string, status = 'APPROVED'): MetaTemplate => ({ name, language, status, category: 'UTILITY', components: [] });
+
+function setup(lists: Record<string, MetaTemplate[]>) {
+	let now = 1_000_000;
+	const fetches: string[] = [];
+	const store = new MemoryTemplateCache();
+	const catalog = new TemplateCatalog(store, async (waba) => (fetches.push(waba), lists[waba] ?? []), REFRESH, () => now);
+	return { catalog, store, fetches, advance: (ms: number) => (now += ms) };
+}
+const names = (templates: MetaTemplate[]) => templates.map((x) => `${x.name}/${x.language}`);
+
+describe('TemplateCatalog', () => {
+	it('keeps only approved templates (Meta\'s list with pending and rejected ones)', async () => {
+		const listed = readContract('meta-docs/templates-list-fields-limit5.response.json').data.map((x: MetaTemplate) => ({ ...x, language: 'en_US', components: [] }));
+		const s = setup({ w: listed });
+		expect((await s.catalog.list('w')).map((x) => x.name)).toEqual(['reservation_confirmation', 'coupon_expiration_reminder_number_vars', 'coupon_expiration_reminder_named_vars']);
+	});
+
+	it('groups the language variants of a name, sorted by name', async () => {
+		const s = setup({ w: [t('welcome', 'en_US'), coupon, t('welcome', 'pt_BR'), t('alert', 'es'), t('welcome', 'es', 'PAUSED')] });
+		expect((await s.catalog.groups('w')).map((g) => [g.name, g.category, g.languages.map((l) => l.language)])).toEqual([
+			['alert', 'UTILITY', ['es']],
+			['coupon_expiration_reminder_number_vars', 'MARKETING', ['en']],
+			['welcome', 'UTILITY', ['en_US', 'pt_BR']],
+		]);
+	});
+
+	it('searches names case-insensitively by substring', async () => {
+		const s = setup({ w: [coupon, reservation, t('welcome', 'en')] });
+		expect((await s.catalog.search('w', 'RESERV')).map((g) => g.name)).toEqual(['reservation_confirmation']);
+		expect((await s.catalog.groups('w', { search: ' reminder_NUMBER ' })).map((g) => g.name)).toEqual(['coupon_expiration_reminder_number_vars']);
+		expect(await s.catalog.search('w', 'nothing')).toEqual([]);
+	});
+
+	it('caches per WABA for the refresh interval; refresh fetches at once', async () => {
+		const s = setup({ a: [t('one', 'en')], b: [t('two', 'en')] });
+		await s.catalog.list('a');
+		await s.catalog.list('b');
+		s.advance(REFRESH - 1);
+		await s.catalog.list('a');
+		expect(s.fetches).toEqual(['a', 'b']);
+		s.advance(1);
+		await s.catalog.list('a');
+		expect(s.fetches).toEqual(['a', 'b', 'a']);
+		expect(names(await s.catalog.refresh('b'))).toEqual(['two/en']);
+		await s.catalog.groups('b', { refresh: true });
+		expect(s.fetches).toEqual(['a', 'b', 'a', 'b', 'b']);
+	});
+
+	it('concurrent lists of one WABA share a single fetch', async () => {
+		const s = setup({ w: [t('one', 'en')] });
+		const [x, y] = await Promise.all([s.catalog.list('w'), s.catalog.list('w')]);
+		expect(x).toEqual(y);
+		expect(s.fetches).toEqual(['w']);
+	});
+
+	it('a failed fetch is reported and the next call tries again', async () => {
+		let fail = true;
+		const catalog = new TemplateCatalog(new MemoryTemplateCache(), async () => {
+			if (fail) throw new Error('graph down');
+			return [t('one', 'en')];
+		}, REFRESH, () => 0);
+		await expect(catalog.list('w')).rejects.toThrow('graph down');
+		fail = false;
+		expect(names(await catalog.list('w'))).toEqual(['one/en']);
+	});
+
+	it('remove drops one language, or all of them', async () => {
+		const s = setup({ w: [t('welcome', 'en_US'), t('welcome', 'pt_BR'), t('alert', 'es')] });
+		await s.catalog.list('w');
+		await s.catalog.remove('w', 'welcome', 'pt_BR');
+		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US', 'alert/es']);
+		await s.catalog.remove('w', 'welcome');
+		expect(names(await s.catalog.list('w'))).toEqual(['alert/es']);
+		expect(s.fetches).toHaveLength(1);
+	});
+
+	it.each([132001, 132015, 132016])('a send failing with %i removes that template in that language', async (code) => {
+		const s = setup({ w: [t('welcome', 'en_US'), t('welcome', 'pt_BR')] });
+		await s.catalog.list('w');
+		await s.catalog.onSendError('w', 'welcome', 'pt_BR', code);
+		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
+	});
+
+	it.each([131047, 131026, 130429, 132000])('a send failing with %i keeps the template', async (code) => {
+		const s = setup({ w: [t('welcome', 'en_US')] });
+		await s.catalog.list('w');
+		await s.catalog.onSendError('w', 'welcome', 'en_US', code);
+		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
+	});
+});
+
+describe('template status webhooks', () => {
+	const fixture = readContract('pywa/template_status_update.json');
+	const withEvent = (event: string) => {
+		const payload = JSON.parse(JSON.stringify(fixture.approved));
+		payload.entry[0].changes[0].value.event = event;
+		return payload;
+	};
+
+	it('parses message_template_status_update changes (WABA from entry.id)', () => {
+		expect(parseTemplateStatusUpdates(fixture.approved)).toEqual([{ wabaId: '102290129340398', event: 'APPROVED', name: 'order_confirmation', language: 'en_US', templateId: '1689556908129832', reason: 'NONE' }]);
+		expect(parseTemplateStatusUpdates(fixture.rejected)[0]).toMatchObject({ event: 'REJECTED', name: 'abandoned_cart', language: 'en', reason: 'INVALID_FORMAT' });
+		expect(parseTemplateStatusUpdates(readContract('meta-docs/webhook-status-sent-marketing.json'))).toEqual([]);
+		expect(parseTemplateStatusUpdates(undefined)).toEqual([]);
+	});
+
+	it.each(['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED'])('%s removes the template in that language at once', async (event) => {
+		const s = setup({ '102290129340398': [t('order_confirmation', 'en_US'), t('order_confirmation', 'es')] });
+		await s.catalog.list('102290129340398');
+		for (const update of parseTemplateStatusUpdates(withEvent(event))) await s.catalog.applyStatusUpdate(update);
+		expect(names(await s.catalog.list('102290129340398'))).toEqual(['order_confirmation/es']);
+		expect(s.fetches).toHaveLength(1);
+	});
+
+	it('APPROVED (or any other event) makes the next list fetch from Meta', async () => {
+		const lists: Record<string, MetaTemplate[]> = { '102290129340398': [t('welcome', 'en')] };
+		const s = setup(lists);
+		await s.catalog.list('102290129340398');
+		lists['102290129340398'] = [t('welcome', 'en'), t('order_confirmation', 'en_US')];
+		await s.catalog.applyStatusUpdate(parseTemplateStatusUpdates(fixture.approved)[0]);
+		expect(names(await s.catalog.list('102290129340398'))).toEqual(['welcome/en', 'order_confirmation/en_US']);
+		expect(s.fetches).toHaveLength(2);
+	});
+
+	it('still takes the older (wabaId, event, name, language) arguments', async () => {
+		const s = setup({ w: [t('promo', 'en'), t('promo', 'es')] });
+		await s.catalog.list('w');
+		await s.catalog.applyStatusUpdate('w', 'paused', 'promo', 'en');
+		expect(names(await s.catalog.list('w'))).toEqual(['promo/es']);
+	});
+});

@@ -1,0 +1,42 @@
+import { explainSendError } from '../../../../src/core/templates/errors';
+import { readContract } from './fixtures';
+
+const table = readContract('derived/error-codes.table.json').codes as Array<{ code: number; title: string; retryable: string }>;
+const row = (code: number) => table.find((r) => r.code === code);
+
+describe('explainSendError', () => {
+	it.each([
+		[131047, 'graph_error_131047', false, false],
+		[132000, 'graph_error_132000', false, false],
+		[132001, 'graph_error_132001', false, true],
+		[132015, 'graph_error_132015', false, true],
+		[132016, 'graph_error_132016', false, true],
+		[131026, 'graph_error_131026', false, false],
+		[130429, 'graph_error_130429', true, false],
+		[131056, 'graph_error_131056', true, false],
+		[190, 'graph_error_190', false, false],
+		[131000, 'graph_error_temporary', true, false],
+		[987654, 'graph_error_other', false, false],
+		[0, 'graph_error_other', false, false],
+	])('%i -> %s, retryable %s, removes the template %s', (code, key, retryable, removesTemplate) => {
+		expect(explainSendError(code)).toEqual({ key, retryable, removesTemplate });
+	});
+
+	it('agrees with Meta\'s error table on what each code is and whether to retry', () => {
+		expect(row(131047)?.title).toBe('Re-engagement message');
+		expect(row(132001)?.title).toBe('Template does not exist');
+		expect(row(132015)?.title).toBe('Template is Paused');
+		expect(row(132016)?.title).toBe('Template is Disabled');
+		expect(row(190)?.title).toBe('Access token has expired');
+		for (const code of [131047, 132000, 132001, 132015, 132016, 131026, 130429, 131056, 190, 2, 4, 80007, 131000, 131016]) {
+			const retryable = row(code)?.retryable;
+			expect([code, retryable === 'yes']).toEqual([code, explainSendError(code).retryable]);
+		}
+	});
+
+	it('returns a copy (callers may not change the table)', () => {
+		const first = explainSendError(130429);
+		first.retryable = false;
+		expect(explainSendError(130429).retryable).toBe(true);
+	});
+});
