@@ -6,6 +6,7 @@
  *   POST /sandbox/settings { id, value }                                 changes an app setting
  *   GET  /sandbox/graph                                                  what the simulated Cloud API received
  *   POST /sandbox/inbound  { from, name?, text }                         a WhatsApp user writes to the number
+ *   POST /sandbox/status   { status: "delivered", wamid? }               Meta reports a status (default: every sent message)
  * Each answer carries what the app showed the user (notices and the open modal).
  */
 import * as http from 'http';
@@ -124,6 +125,12 @@ export class SandboxControl {
 			case 'POST /sandbox/inbound': {
 				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from: String(body.from ?? '5511987654321'), name: String(body.name ?? 'WhatsApp user'), text: String(body.text ?? '') }), this.number.appSecret);
 				return this.reply(res, 200, { webhook: result });
+			}
+			case 'POST /sandbox/status': {
+				const status = String(body.status ?? 'delivered') as 'sent' | 'delivered' | 'read' | 'failed';
+				const wamids = body.wamid ? [String(body.wamid)] : this.sim.sentMessages.map((m) => m.wamid);
+				const webhooks = await this.sim.deliverStatuses(wamids.map((wamid) => ({ wamid, status })), { batch: true });
+				return this.reply(res, 200, { statuses: wamids.length, webhooks });
 			}
 			default:
 				return this.reply(res, 404, { error: `unknown sandbox route ${route}` });

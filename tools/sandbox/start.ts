@@ -43,6 +43,7 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 	const sim = new CloudApiSimulator({ validate: validateRequest, port: ports.sim });
 	const { baseUrl: simUrl } = await sim.start();
 	sim.addNumber(SANDBOX_NUMBER);
+	sim.loadTemplateFixtures(SANDBOX_NUMBER.wabaId);
 	const sink = await startSink(ports.sink);
 	const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/status`;
 	const harness = await AppHarness.start({ echoLogs: process.env.SANDBOX_DEBUG === '1' });
@@ -55,7 +56,15 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 	await harness.setSetting('status_endpoint_url', sinkUrl);
 	sim.webhookTarget = { url: server.endpointUrl('webhook') };
 	await control.connectSandboxNumber();
+	// Rocket.Chat runs scheduled jobs on its own; the sandbox runs the due ones every second.
+	let running = false;
+	const ticker = setInterval(() => {
+		if (running) return;
+		running = true;
+		harness.scheduler.runDue().finally(() => (running = false));
+	}, 1000);
 	const stop = async () => {
+		clearInterval(ticker);
 		await server.stop();
 		await harness.stop();
 		await sim.stop();
