@@ -67,6 +67,10 @@ describe('foundation through the real engine', () => {
 		expect(runtime.spawnargs).toEqual(expect.arrayContaining(['run', '--cached-only', '--subprocess', app.harness.appId]));
 		expect(fs.readFileSync(`/proc/${runtime.pid}/cmdline`, 'utf8')).toContain('deno');
 		expect(runtime.pid).not.toBe(process.pid);
+		// The engine enforces exactly what app.json declares (NODE_ENV is not "test" in the harness).
+		const declared = JSON.parse(new AdmZip(packagedZipPath()).readAsText('app.json')).permissions.map((p: { name: string }) => p.name).sort();
+		expect(app.harness.manager.getPermissionsById(app.harness.appId).map((p) => p.name).sort()).toEqual(declared);
+		expect(process.env.NODE_ENV).not.toBe('test');
 	});
 
 	it('/whatsapp help lists every subcommand; an unknown one gets a notice and help', async () => {

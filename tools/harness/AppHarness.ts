@@ -199,7 +199,10 @@ export class AppHarness {
 		};
 		await this.manager.load();
 		const zip = fs.readFileSync(zipPath);
-		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any });
+		// The admin grants exactly the permissions app.json declares, as in Rocket.Chat's install dialog.
+		// (Without `permissionsGranted` the engine would fall back to its broad default list.)
+		const declared = (await this.manager.getParser().unpackageApp(zip)).info.permissions;
+		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any, permissionsGranted: declared });
 		const app = result.getApp();
 		if (!app) {
 			throw new Error(`the engine refused the app: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError(), license: result.getLicenseValidationResult()?.getErrors?.() })}`);
