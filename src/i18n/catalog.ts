@@ -174,7 +174,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_image": "[image]",
 		"template_preview_video": "[video]",
 		"template_preview_document": "[document: __name__]",
-		"template_preview_location": "[location: __place__]"
+		"template_preview_location": "[location: __place__]",
+		"error_internal": "Something went wrong inside the app; the details are in the app's log."
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -350,7 +351,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_image": "[imagen]",
 		"template_preview_video": "[video]",
 		"template_preview_document": "[documento: __name__]",
-		"template_preview_location": "[ubicación: __place__]"
+		"template_preview_location": "[ubicación: __place__]",
+		"error_internal": "Algo salió mal dentro de la app; los detalles están en el registro de la app."
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -526,6 +528,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_image": "[imagem]",
 		"template_preview_video": "[vídeo]",
 		"template_preview_document": "[documento: __name__]",
-		"template_preview_location": "[local: __place__]"
+		"template_preview_location": "[local: __place__]",
+		"error_internal": "Algo deu errado dentro do app; os detalhes estão no log do app."
 	}
 };
