@@ -4,6 +4,7 @@ import { App } from '@rocket.chat/apps-engine/definition/App';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
+import { outboundProvider } from './src/bulk/OutboundProvider';
 import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
@@ -22,6 +23,9 @@ export class WhatsAppApp extends App {
         await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
         await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
         await configuration.scheduler.registerProcessors(statusProcessors());
+        // Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
+        const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;
+        if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
         await configuration.api.provideApi({
             visibility: ApiVisibility.PUBLIC,
             security: ApiSecurity.UNSECURE,

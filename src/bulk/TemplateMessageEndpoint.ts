@@ -100,55 +100,59 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 			return { status: 200, content: { success: true, dryRun: true, ...(invalidContacts.length ? { invalidContacts } : {}), results: recipients.map((phoneNumber) => ({ phoneNumber })) } };
 		}
 
-		const results = await this.send(body, number, recipients, acc, t, template ? { template, catalog } : undefined);
+		const results = await sendTemplateBatch(body, number, recipients, acc, t, template ? { template, catalog } : undefined);
 		const content = { success: true, ...(invalidContacts.length ? { invalidContacts } : {}), results };
 		if (body.idempotencyKey) await idempotency.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: Date.now() });
 		return { status: 200, content };
 	}
-
-	private async send(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator, known?: { template: MetaTemplate; catalog: TemplateCatalog }): Promise<RecipientResult[]> {
-		const template = known?.template;
-		const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-		const rate = Number(await setting(acc.read, SettingId.SendRatePerSecond)) || 80;
-		const report = await sendPaced({
-			items: recipients,
-			send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body.template }),
-			metaCode: (error) => (error instanceof GraphApiError ? error.graphCode : undefined),
-			ratePerSecond: rate,
-			concurrency: concurrencyFor(rate),
-			budgetMs: REQUEST_BUDGET_MS,
-		});
-		const results: RecipientResult[] = [];
-		const queue = await queueContext(acc);
-		for (let i = 0; i < recipients.length; i++) {
-			const outcome = report.outcomes[i];
-			const to = recipients[i];
-			const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
-			await recordSend(acc, {
-				wamid,
-				phoneNumberId: number.phoneNumberId,
-				connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
-				mobileNo: to,
-				message: template ? renderText(renderPreview(template, valuesFromComponents(template, body.template.components))) : renderTemplateText(body),
-				type: 'Template-Message',
-				templateName: body.template.name,
-				templateLanguage: body.template.language.code,
-				clientReference: body.clientReference,
-				targetAgent: body.targetAgent,
-				targetDepartment: body.targetDepartment,
-				sentAt: new Date().toISOString(),
-			}, outcome.ok ? undefined : outcome.error, queue);
-			if (!outcome.ok && known && outcome.error instanceof GraphApiError) await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, outcome.error.graphCode);
-			if (outcome.ok) results.push({ phoneNumber: to, msId: wamid });
-			else results.push({ phoneNumber: to, error: explain(outcome.error, t) });
-		}
-		// The first statuses (queued / failed) go out with the next delivery round, now.
-		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
-		return results;
-	}
 }
 
-async function findNumber(store: NumberStore, value: string): Promise<ConnectedNumber | undefined> {
+/**
+ * Sends one template to many recipients from one number, paced, recording each send for the status
+ * pipeline. Shared by the REST endpoint and the native outbound provider.
+ */
+export async function sendTemplateBatch(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator, known?: { template: MetaTemplate; catalog: TemplateCatalog }): Promise<RecipientResult[]> {
+	const template = known?.template;
+	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+	const rate = Number(await setting(acc.read, SettingId.SendRatePerSecond)) || 80;
+	const report = await sendPaced({
+		items: recipients,
+		send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body.template }),
+		metaCode: (error) => (error instanceof GraphApiError ? error.graphCode : undefined),
+		ratePerSecond: rate,
+		concurrency: concurrencyFor(rate),
+		budgetMs: REQUEST_BUDGET_MS,
+	});
+	const results: RecipientResult[] = [];
+	const queue = await queueContext(acc);
+	for (let i = 0; i < recipients.length; i++) {
+		const outcome = report.outcomes[i];
+		const to = recipients[i];
+		const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
+		await recordSend(acc, {
+			wamid,
+			phoneNumberId: number.phoneNumberId,
+			connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
+			mobileNo: to,
+			message: template ? renderText(renderPreview(template, valuesFromComponents(template, body.template.components))) : renderTemplateText(body),
+			type: 'Template-Message',
+			templateName: body.template.name,
+			templateLanguage: body.template.language.code,
+			clientReference: body.clientReference,
+			targetAgent: body.targetAgent,
+			targetDepartment: body.targetDepartment,
+			sentAt: new Date().toISOString(),
+		}, outcome.ok ? undefined : outcome.error, queue);
+		if (!outcome.ok && known && outcome.error instanceof GraphApiError) await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, outcome.error.graphCode);
+		if (outcome.ok) results.push({ phoneNumber: to, msId: wamid });
+		else results.push({ phoneNumber: to, error: explain(outcome.error, t) });
+	}
+	// The first statuses (queued / failed) go out with the next delivery round, now.
+	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+	return results;
+}
+
+export async function findNumber(store: NumberStore, value: string): Promise<ConnectedNumber | undefined> {
 	const digits = value.replace(/\D/g, '');
 	return (await store.list()).find((n) => n.phoneNumberId === value || (digits && displayDigits(n.displayPhoneNumber) === digits));
 }

@@ -138,4 +138,23 @@ describe('templateMessage endpoint', () => {
 		expect(res.status).toBe(400);
 		expect(sends()).toEqual([]);
 	});
+
+	it("registers as Rocket.Chat's native outbound phone provider: templates listed, sends through the same path", async () => {
+		expect(app.harness.bridges.outboundProviders).toEqual([expect.objectContaining({ name: 'WhatsApp Business', type: 'phone', appId: app.harness.appId })]);
+		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
+		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
+		expect(metadata).toMatchObject({ providerId: app.harness.appId, providerName: 'WhatsApp Business', providerType: 'phone', supportsTemplates: true });
+		expect(metadata.templates['+15550783881'].map((t: { name: string; language: string }) => `${t.name}/${t.language}`)).toEqual(['ship/en', 'ship/pt_BR']);
+		expect(metadata.templates['+15550783881'][0]).toMatchObject({ status: 'approved', phoneNumber: '+15550783881', wabaAccountId: NUMBER.wabaId, components: [{ type: 'body', text: 'Your order ships in {{1}} days.' }] });
+
+		await outbound.sendOutboundMessage(app.harness.appId, 'phone', {
+			to: '+55 11 98765-4321',
+			type: 'template',
+			templateProviderPhoneNumber: '+15550783881',
+			template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] },
+		} as never);
+		expect(sends().map((r) => r.body)).toEqual([
+			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'template', template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] } },
+		]);
+	});
 });
