@@ -1,4 +1,4 @@
-/** Errors of the status core. Programming and storage errors only: a webhook never makes the core throw. */
+/** Errors of the status core: programming and storage errors only (a webhook never makes the core throw). Shown to people as `error_internal`. */
 import { AppError } from '../errors';
 
 export type StatusErrorCode = 'outbox_unknown_item' | 'outbox_invalid_options';

@@ -1,26 +1,40 @@
 /**
  * The payload POSTed to the admin's Message Status Endpoint URL: exactly the fields of Rocket.Chat's
  * published contract (shared/contracts/rocketchat/message-status-endpoint.payload-contract.json),
- * plus documented additions that never replace them.
+ * with their names and casing, plus documented additions that never replace them.
+ *
+ *   msId                 wamid; absent when Meta refused the send synchronously (there is none)
+ *   message              the rendered text that was sent
+ *   mobileNo             the recipient
+ *   connectedWhatsAppNo  the sending number
+ *   MessageStatus        queued | sent | delivered | read | failed | deleted (a contact's revoke), and Meta's `played`
+ *   ErrorDetails         Meta's error object {code, title, message, error_data, href} or a string; absent when none
+ *   type                 Template-Message | Regular-Message
+ *   timestamp            string; Meta's unix seconds as Meta gave them (the send time for `queued`)
+ * Additions: eventId, clientReference, roomId, templateName, templateLanguage, pricingCategory.
  */
-import { MetaError } from './webhook';
+import { Status, fromMetaStatus } from './ordering';
+import { MetaError, toMetaError } from './webhook';
 
 export type MessageType = 'Template-Message' | 'Regular-Message';
+export type ErrorDetails = MetaError | string;
 
-/** Statuses as the contract names them; Meta's `played` is passed on, a contact's `revoke` is `deleted`. */
-export type ForwardedStatus = 'queued' | 'failed' | 'sent' | 'delivered' | 'read' | 'played' | 'deleted';
-
-export interface SentRecord {
+/** What the app keeps of a message it sent (and which the status payload is built from). */
+export interface SentMessageRecord {
 	wamid?: string;
+	/** The record's id when there is no wamid (a send Meta refused). */
+	sendId?: string;
 	phoneNumberId: string;
 	connectedWhatsAppNo: string;
 	mobileNo: string;
 	message: string;
 	type: MessageType;
+	roomId?: string;
+	clientReference?: string;
 	templateName?: string;
 	templateLanguage?: string;
-	clientReference?: string;
-	roomId?: string;
+	/** ISO 8601. */
+	sentAt: string;
 }
 
 export interface StatusPayload {
@@ -28,12 +42,11 @@ export interface StatusPayload {
 	message: string;
 	mobileNo: string;
 	connectedWhatsAppNo: string;
-	MessageStatus: ForwardedStatus;
-	ErrorDetails?: MetaError | string;
+	MessageStatus: Status;
+	ErrorDetails?: ErrorDetails;
 	type: MessageType;
 	timestamp: string;
-	/** Additions (documented in the README). */
-	eventId: string;
+	eventId?: string;
 	clientReference?: string;
 	roomId?: string;
 	templateName?: string;
@@ -41,51 +54,72 @@ export interface StatusPayload {
 	pricingCategory?: string;
 }
 
-export function buildStatusPayload(
-	record: SentRecord,
-	status: ForwardedStatus,
-	details: { timestamp: string; eventId: string; error?: MetaError | string; pricingCategory?: string },
-): StatusPayload {
-	// `msId` is left out (undefined) when Meta refused the send synchronously: there is no wamid.
-	const payload: StatusPayload = {
-		...(record.wamid ? { msId: record.wamid } : {}),
-		message: record.message,
-		mobileNo: record.mobileNo,
-		connectedWhatsAppNo: record.connectedWhatsAppNo,
-		MessageStatus: status,
-		type: record.type,
-		timestamp: details.timestamp,
-		eventId: details.eventId,
-	};
-	if (details.error !== undefined) payload.ErrorDetails = details.error;
+/** The contract's fields, in its order. */
+export const CONTRACT_FIELDS = ['msId', 'message', 'mobileNo', 'connectedWhatsAppNo', 'MessageStatus', 'ErrorDetails', 'type', 'timestamp'] as const;
+/** The documented additions. */
+export const ADDITIONAL_FIELDS = ['eventId', 'clientReference', 'roomId', 'templateName', 'templateLanguage', 'pricingCategory'] as const;
+
+export interface StatusExtra {
+	/** Meta's timestamp, verbatim; defaults to the record's `sentAt` in unix seconds (for `queued` and a refused send). */
+	timestamp?: string;
+	/** Defaults to `statusEventId(messageKey(record), status)`. */
+	eventId?: string;
+	/** Meta's error (the first of a status's `errors[]` is used), or a string for a failure without one. */
+	error?: ErrorDetails | MetaError[];
+	pricingCategory?: string;
+}
+
+/** The key that orders a message's events: its wamid, or its send id when Meta refused it. */
+export function messageKey(record: Pick<SentMessageRecord, 'wamid' | 'sendId'>): string | undefined {
+	return record.wamid || record.sendId || undefined;
+}
+
+/** A status event's id, the same for every redelivery of it: `<wamid or send id>:<status>`. */
+export function statusEventId(key: string, status: Status): string {
+	return `${key}:${status}`;
+}
+
+/** `sentAt` (ISO) as Meta writes timestamps: unix seconds in a string. */
+export function unixSecondsString(iso: string): string {
+	const ms = Date.parse(iso);
+	return Number.isFinite(ms) ? String(Math.floor(ms / 1000)) : iso;
+}
+
+export function buildStatusPayload(record: Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string }, status: Status, extra: StatusExtra = {}): StatusPayload {
+	// Keys in the contract's order; optional ones are left out (never set to undefined).
+	const payload = {} as StatusPayload;
+	if (record.wamid) payload.msId = record.wamid;
+	payload.message = record.message;
+	payload.mobileNo = record.mobileNo;
+	payload.connectedWhatsAppNo = record.connectedWhatsAppNo;
+	payload.MessageStatus = status;
+	const details = toErrorDetails(extra.error);
+	if (details !== undefined) payload.ErrorDetails = details;
+	payload.type = record.type;
+	payload.timestamp = extra.timestamp ?? (record.sentAt ? unixSecondsString(record.sentAt) : '');
+	const key = messageKey(record);
+	const eventId = extra.eventId ?? (key ? statusEventId(key, status) : undefined);
+	if (eventId) payload.eventId = eventId;
 	if (record.clientReference) payload.clientReference = record.clientReference;
 	if (record.roomId) payload.roomId = record.roomId;
 	if (record.templateName) payload.templateName = record.templateName;
 	if (record.templateLanguage) payload.templateLanguage = record.templateLanguage;
-	if (details.pricingCategory) payload.pricingCategory = details.pricingCategory;
+	if (extra.pricingCategory) payload.pricingCategory = extra.pricingCategory;
 	return payload;
 }
 
-/** Meta's status word -> the contract's. Unknown words are not forwarded. */
-export function forwardedStatus(metaStatus: string): ForwardedStatus | undefined {
-	switch (metaStatus) {
-		case 'sent':
-		case 'delivered':
-		case 'read':
-		case 'played':
-		case 'failed':
-			return metaStatus;
-		case 'deleted':
-		case 'revoke':
-			return 'deleted';
-		default:
-			return undefined;
-	}
+/** Meta's error object (documented fields only), a non-empty string as it is, else `undefined`. */
+export function toErrorDetails(error: ErrorDetails | MetaError[] | undefined): ErrorDetails | undefined {
+	if (typeof error === 'string') return error || undefined;
+	if (Array.isArray(error)) return error.length ? toMetaError(error[0] as Record<string, unknown>) : undefined;
+	if (error && typeof error === 'object') return toMetaError(error as Record<string, unknown>);
+	return undefined;
 }
 
-/** Setting "Filter Message Status": all, regular, template. */
-export function passesFilter(filter: string, type: MessageType): boolean {
-	if (filter === 'regular') return type === 'Regular-Message';
-	if (filter === 'template') return type === 'Template-Message';
-	return true;
-}
+/** @deprecated Use `fromMetaStatus` from ./ordering (kept while src/status/StatusPipeline.ts moves over). */
+export const forwardedStatus = fromMetaStatus;
+/** @deprecated Use `Status` from ./ordering. */
+export type ForwardedStatus = Status;
+/** @deprecated Use `SentMessageRecord`. */
+export type SentRecord = Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string };
+export { passesFilter } from './filter';

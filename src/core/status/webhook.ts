@@ -1,9 +1,19 @@
 /**
  * Meta's webhook payload, walked into typed events: every `entry[] x changes[]`, and in each
- * `value` its `statuses[]`, `messages[]` and `errors[]`. Tolerant by design: unknown fields are
- * ignored, unknown `field` kinds and malformed parts are counted and skipped, nothing throws.
+ * `value` of a `messages` change its `statuses[]`, `messages[]` and `errors[]`; a
+ * `message_template_status_update` change becomes a template event.
+ *
+ * Tolerant by design, and it never throws:
+ * - fields it does not know are not read (Meta adds fields; v24+ statuses have no `conversation`
+ *   or `pricing`, group statuses add `recipient_type`/`recipient_participant_id`);
+ * - changes of other `field` kinds (account_update, group_lifecycle_update, ...) are counted in
+ *   `ignored`;
+ * - malformed parts (a status without an id, a change without a value, ...) are left out and listed
+ *   in `skipped` with where they were and why.
+ * Values are kept as Meta wrote them: timestamps stay strings of unix seconds.
  */
 
+/** Meta's error object, in `statuses[].errors[]` and `value.errors[]` (only the documented fields are kept). */
 export interface MetaError {
 	code?: number;
 	title?: string;
@@ -17,10 +27,14 @@ export interface StatusEvent {
 	phoneNumberId: string;
 	displayPhoneNumber: string;
 	wamid: string;
+	/** Meta's word: sent, delivered, read, played, failed (or one Meta adds later). */
 	status: string;
 	timestamp: string;
+	/** The contact's WhatsApp id, or the group id when `recipientType` is `group`. */
 	recipientId: string;
 	recipientType?: string;
+	/** In a group, the participant this status is about. */
+	recipientParticipantId?: string;
 	errors?: MetaError[];
 	pricingCategory?: string;
 	conversationId?: string;
@@ -33,127 +47,182 @@ export interface InboundMessageEvent {
 	displayPhoneNumber: string;
 	wamid: string;
 	from: string;
+	/** text, image, button, ..., `revoke` (the contact deleted a message), `unsupported`. */
 	type: string;
 	timestamp: string;
 	contactName?: string;
+	/** For `revoke`: the wamid of the deleted message. */
+	originalMessageId?: string;
+	/** The message object as Meta sent it. */
 	raw: Record<string, unknown>;
 }
 
+/** `value.errors[]`: an error about the number or the app, not about one message. */
 export interface ValueErrorEvent {
 	kind: 'value-error';
 	phoneNumberId: string;
+	displayPhoneNumber: string;
 	error: MetaError;
 }
 
 export interface TemplateStatusEvent {
 	kind: 'template-status';
+	/** `entry[].id`: the WhatsApp Business Account. */
 	wabaId: string;
+	/** APPROVED, REJECTED, PAUSED, DISABLED, ... */
 	event: string;
 	templateId?: string;
 	templateName?: string;
 	language?: string;
 	reason?: string;
+	category?: string;
 }
 
 export type WebhookEvent = StatusEvent | InboundMessageEvent | ValueErrorEvent | TemplateStatusEvent;
 
+export interface SkippedPart {
+	/** Where, e.g. `entry[0].changes[1].value.statuses[3]`. */
+	at: string;
+	reason: string;
+}
+
 export interface WalkResult {
 	events: WebhookEvent[];
-	/** Parts skipped: unknown `field` kinds, or entries without what an event needs. */
+	/** Changes of a `field` kind this app does not handle. */
 	ignored: number;
+	/** Malformed parts, left out. */
+	skipped: SkippedPart[];
 }
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
 
 export function walkWebhook(payload: unknown): WalkResult {
-	const events: WebhookEvent[] = [];
-	let ignored = 0;
-	if (!isObj(payload)) return { events, ignored: 1 };
-	for (const entry of list(payload.entry)) {
-		if (!isObj(entry)) {
-			ignored++;
-			continue;
-		}
-		for (const change of list(entry.changes)) {
-			if (!isObj(change) || !isObj(change.value)) {
-				ignored++;
-				continue;
-			}
-			const value = change.value;
-			if (change.field === 'message_template_status_update') {
-				events.push({
-					kind: 'template-status',
-					wabaId: str(entry.id) ?? '',
-					event: str(value.event) ?? '',
-					templateId: str(value.message_template_id),
-					templateName: str(value.message_template_name),
-					language: str(value.message_template_language),
-					reason: str(value.reason),
-				});
-				continue;
-			}
-			if (change.field !== 'messages') {
-				ignored++;
-				continue;
-			}
-			const metadata = isObj(value.metadata) ? value.metadata : {};
-			const phoneNumberId = str(metadata.phone_number_id) ?? '';
-			const displayPhoneNumber = str(metadata.display_phone_number) ?? '';
-			for (const s of list(value.statuses)) {
-				const status = isObj(s) ? toStatus(s, phoneNumberId, displayPhoneNumber) : undefined;
-				if (status) events.push(status);
-				else ignored++;
-			}
-			const contacts = list(value.contacts).filter(isObj);
-			for (const m of list(value.messages)) {
-				if (!isObj(m) || !str(m.id) || !str(m.from)) {
-					ignored++;
-					continue;
-				}
-				const contact = contacts.find((c) => c.wa_id === m.from);
-				events.push({
-					kind: 'message',
-					phoneNumberId,
-					displayPhoneNumber,
-					wamid: str(m.id) as string,
-					from: str(m.from) as string,
-					type: str(m.type) ?? 'unknown',
-					timestamp: str(m.timestamp) ?? '',
-					contactName: isObj(contact?.profile) ? str((contact?.profile as Obj).name) : undefined,
-					raw: m,
-				});
-			}
-			for (const e of list(value.errors)) {
-				if (isObj(e)) events.push({ kind: 'value-error', phoneNumberId, error: e as MetaError });
-				else ignored++;
-			}
-		}
+	const result: WalkResult = { events: [], ignored: 0, skipped: [] };
+	const skip = (at: string, reason: string) => void result.skipped.push({ at, reason });
+	if (!isObj(payload)) {
+		skip('$', 'payload is not a JSON object');
+		return result;
 	}
-	return { events, ignored };
+	if (!Array.isArray(payload.entry)) {
+		skip('entry', 'no entry[] array');
+		return result;
+	}
+	payload.entry.forEach((entry, e) => {
+		if (!isObj(entry) || !Array.isArray(entry.changes)) {
+			skip(`entry[${e}]`, 'entry is not an object with a changes[] array');
+			return;
+		}
+		const wabaId = str(entry.id) ?? '';
+		entry.changes.forEach((change, c) => {
+			const at = `entry[${e}].changes[${c}]`;
+			if (!isObj(change) || !isObj(change.value)) {
+				skip(at, 'change is not an object with a value object');
+				return;
+			}
+			if (change.field === 'messages') walkMessagesValue(change.value, `${at}.value`, result, skip);
+			else if (change.field === 'message_template_status_update') {
+				const event = templateStatus(wabaId, change.value);
+				if (event) result.events.push(event);
+				else skip(`${at}.value`, 'template status update without an event');
+			} else result.ignored++;
+		});
+	});
+	return result;
+}
+
+function walkMessagesValue(value: Obj, at: string, result: WalkResult, skip: (at: string, reason: string) => void): void {
+	const metadata = isObj(value.metadata) ? value.metadata : {};
+	const phoneNumberId = str(metadata.phone_number_id) ?? '';
+	const displayPhoneNumber = str(metadata.display_phone_number) ?? '';
+	if (Array.isArray(value.statuses)) {
+		value.statuses.forEach((s, i) => {
+			const event = isObj(s) ? toStatus(s, phoneNumberId, displayPhoneNumber) : undefined;
+			if (event) result.events.push(event);
+			else skip(`${at}.statuses[${i}]`, 'status without a string id and status');
+		});
+	}
+	if (Array.isArray(value.messages)) {
+		const contacts = Array.isArray(value.contacts) ? value.contacts.filter(isObj) : [];
+		value.messages.forEach((m, i) => {
+			const event = isObj(m) ? toInbound(m, contacts, phoneNumberId, displayPhoneNumber) : undefined;
+			if (event) result.events.push(event);
+			else skip(`${at}.messages[${i}]`, 'message without a string id and from');
+		});
+	}
+	if (Array.isArray(value.errors)) {
+		value.errors.forEach((err, i) => {
+			if (isObj(err)) result.events.push({ kind: 'value-error', phoneNumberId, displayPhoneNumber, error: toMetaError(err) });
+			else skip(`${at}.errors[${i}]`, 'error is not an object');
+		});
+	}
 }
 
 function toStatus(s: Obj, phoneNumberId: string, displayPhoneNumber: string): StatusEvent | undefined {
 	const wamid = str(s.id);
 	const status = str(s.status);
 	if (!wamid || !status) return undefined;
-	const conversation = isObj(s.conversation) ? s.conversation : undefined;
-	const pricing = isObj(s.pricing) ? s.pricing : undefined;
-	const errors = list(s.errors).filter(isObj) as MetaError[];
-	return {
-		kind: 'status',
-		phoneNumberId,
-		displayPhoneNumber,
-		wamid,
-		status,
-		timestamp: str(s.timestamp) ?? '',
-		recipientId: str(s.recipient_id) ?? '',
-		...(str(s.recipient_type) ? { recipientType: str(s.recipient_type) } : {}),
-		...(errors.length ? { errors } : {}),
-		...(pricing && str(pricing.category) ? { pricingCategory: str(pricing.category) } : {}),
-		...(conversation && str(conversation.id) ? { conversationId: str(conversation.id) } : {}),
-		...(str(s.biz_opaque_callback_data) ? { bizOpaqueCallbackData: str(s.biz_opaque_callback_data) } : {}),
-	};
+	const event: StatusEvent = { kind: 'status', phoneNumberId, displayPhoneNumber, wamid, status, timestamp: str(s.timestamp) ?? '', recipientId: str(s.recipient_id) ?? '' };
+	const recipientType = str(s.recipient_type);
+	if (recipientType) event.recipientType = recipientType;
+	const participant = str(s.recipient_participant_id);
+	if (participant) event.recipientParticipantId = participant;
+	if (Array.isArray(s.errors)) {
+		const errors = s.errors.filter(isObj).map(toMetaError);
+		if (errors.length) event.errors = errors;
+	}
+	const category = isObj(s.pricing) ? str(s.pricing.category) : undefined;
+	if (category) event.pricingCategory = category;
+	const conversationId = isObj(s.conversation) ? str(s.conversation.id) : undefined;
+	if (conversationId) event.conversationId = conversationId;
+	const tracker = str(s.biz_opaque_callback_data);
+	if (tracker) event.bizOpaqueCallbackData = tracker;
+	return event;
+}
+
+function toInbound(m: Obj, contacts: Obj[], phoneNumberId: string, displayPhoneNumber: string): InboundMessageEvent | undefined {
+	const wamid = str(m.id);
+	const from = str(m.from);
+	if (!wamid || !from) return undefined;
+	const event: InboundMessageEvent = { kind: 'message', phoneNumberId, displayPhoneNumber, wamid, from, type: str(m.type) ?? 'unknown', timestamp: str(m.timestamp) ?? '', raw: m };
+	const contact = contacts.find((c) => str(c.wa_id) === from);
+	const name = contact && isObj(contact.profile) ? str(contact.profile.name) : undefined;
+	if (name) event.contactName = name;
+	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;
+	if (original) event.originalMessageId = original;
+	return event;
+}
+
+function templateStatus(wabaId: string, v: Obj): TemplateStatusEvent | undefined {
+	const event = str(v.event);
+	if (!event) return undefined;
+	const result: TemplateStatusEvent = { kind: 'template-status', wabaId, event };
+	const fields: Array<[keyof TemplateStatusEvent, string]> = [
+		['templateId', 'message_template_id'],
+		['templateName', 'message_template_name'],
+		['language', 'message_template_language'],
+		['reason', 'reason'],
+		['category', 'message_template_category'],
+	];
+	for (const [key, metaKey] of fields) {
+		const value = str(v[metaKey]);
+		if (value !== undefined) (result as unknown as Record<string, string>)[key] = value;
+	}
+	return result;
+}
+
+/** Keeps the documented fields of Meta's error object (`code`, `title`, `message`, `error_data`, `href`). */
+export function toMetaError(e: Obj): MetaError {
+	const error: MetaError = {};
+	if (typeof e.code === 'number') error.code = e.code;
+	else if (typeof e.code === 'string' && /^\d+$/.test(e.code)) error.code = Number(e.code);
+	const title = str(e.title);
+	if (title !== undefined) error.title = title;
+	const message = str(e.message);
+	if (message !== undefined) error.message = message;
+	if (e.error_data !== undefined) error.error_data = e.error_data;
+	const href = str(e.href);
+	if (href !== undefined) error.href = href;
+	return error;
 }

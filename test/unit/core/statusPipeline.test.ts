@@ -1,3 +1,4 @@
+/** The status core as the app uses it (payload, ordering, the outbox delivery round); the walker is covered in status/. */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -5,64 +6,9 @@ import * as path from 'path';
 import { backoffMs, deliverDue, OutboxItem, signDelivery } from '../../../src/core/status/outbox';
 import { decide } from '../../../src/core/status/ordering';
 import { buildStatusPayload, forwardedStatus, passesFilter, SentRecord } from '../../../src/core/status/payload';
-import { StatusEvent, walkWebhook } from '../../../src/core/status/webhook';
-import { CONTRACTS_DIR, validateSchema } from '../../support/metaSpec';
+import { CONTRACTS_DIR } from '../../support/metaSpec';
 
 const read = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
-
-describe('walkWebhook over the contract payloads', () => {
-	it.each([
-		['meta-docs/webhook-status-sent-marketing.json', { status: 1 }],
-		['meta-docs/webhook-status-v24-minimal.json', { status: 1 }],
-		['meta-docs/webhook-status-failed-131049.json', { status: 1 }],
-		['meta-docs/webhook-value-errors-130429.json', { 'value-error': 1 }],
-		['meta-docs/webhook-incoming-text.json', { message: 1 }],
-		['meta-docs/webhook-incoming-button-reply.json', { message: 1 }],
-		['third-party-captures/incoming-image-escaped.raw-body.json', { message: 1 }],
-	])('%s', (file, counts) => {
-		const { events } = walkWebhook(read(file));
-		const got: Record<string, number> = {};
-		for (const e of events) got[e.kind] = (got[e.kind] ?? 0) + 1;
-		expect(got).toEqual(counts);
-	});
-
-	it('walks every pywa status (sent, delivered, read, played, failed, tracker, group) and Meta spec examples without throwing', () => {
-		const pywa = read('pywa/message_status.json');
-		const statuses = Object.values(pywa).flatMap((p) => walkWebhook(p).events) as StatusEvent[];
-		expect(statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read', 'played', 'failed', 'sent', 'read']);
-		expect(statuses.find((s) => s.status === 'failed')?.errors?.[0]).toMatchObject({ code: 130472 });
-		expect(statuses.find((s) => s.bizOpaqueCallbackData)).toBeDefined();
-		expect(statuses.find((s) => s.recipientType === 'group')).toBeDefined();
-		const examples = read('meta-openapi/webhook-inbound.examples.json');
-		for (const example of Object.values(examples) as Array<{ value?: unknown }>) expect(() => walkWebhook(example.value ?? example)).not.toThrow();
-	});
-
-	it('tolerates a v24 status without conversation and pricing, and validates against Meta\'s schema', () => {
-		const payload = read('meta-docs/webhook-status-v24-minimal.json');
-		expect(validateSchema('WebhookPayload', payload).ok).toBe(true);
-		const [event] = walkWebhook(payload).events as StatusEvent[];
-		expect(event).toEqual({ kind: 'status', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881', wamid: expect.stringMatching(/^wamid\./), status: 'sent', timestamp: '1750030073', recipientId: '16505551234' });
-	});
-
-	it('counts batches per number and ignores unknown fields and kinds', () => {
-		const { events } = walkWebhook(read('derived/webhook-batched-mixed.json'));
-		expect(events.length).toBeGreaterThan(3);
-		const odd = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'account_update', value: {} }, { field: 'messages', value: { statuses: [{ nope: 1 }, 'x'] } }, 7] }, null] };
-		expect(walkWebhook(odd)).toEqual({ events: [], ignored: 5 });
-		expect(walkWebhook('junk')).toEqual({ events: [], ignored: 1 });
-	});
-
-	it('reads template status updates', () => {
-		const [event] = walkWebhook(read('pywa/template_status_update.json').approved).events;
-		expect(event).toMatchObject({ kind: 'template-status', wabaId: '102290129340398', event: 'APPROVED', templateName: 'order_confirmation', language: 'en_US' });
-	});
-
-	it('walks a 1,000-status batch', () => {
-		const statuses = Array.from({ length: 1000 }, (_, i) => ({ id: `wamid.${i}`, status: 'delivered', timestamp: '1750030073', recipient_id: '5511' }));
-		const payload = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '2', display_phone_number: '3' }, statuses } }] }] };
-		expect(walkWebhook(payload).events).toHaveLength(1000);
-	});
-});
 
 describe('status payload', () => {
 	const record: SentRecord = { wamid: 'wamid.A', phoneNumberId: '1', connectedWhatsAppNo: '15550783881', mobileNo: '5511', message: 'Hi', type: 'Template-Message' };

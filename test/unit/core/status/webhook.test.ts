@@ -1,0 +1,206 @@
+import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, ValueErrorEvent, walkWebhook, WebhookEvent } from '../../../../src/core/status/webhook';
+import { readContract } from './contracts';
+
+const kinds = (events: WebhookEvent[]) => {
+	const counts: Record<string, number> = {};
+	for (const e of events) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+	return counts;
+};
+const statuses = (events: WebhookEvent[]) => events.filter((e): e is StatusEvent => e.kind === 'status');
+
+describe('walkWebhook over every contract fixture', () => {
+	it.each([
+		['meta-docs/webhook-status-sent-marketing.json', { status: 1 }],
+		['meta-docs/webhook-status-v24-minimal.json', { status: 1 }],
+		['meta-docs/webhook-status-failed-131049.json', { status: 1 }],
+		['meta-docs/webhook-value-errors-130429.json', { 'value-error': 1 }],
+		['meta-docs/webhook-incoming-text.json', { message: 1 }],
+		['meta-docs/webhook-incoming-button-reply.json', { message: 1 }],
+		['third-party-captures/incoming-image-escaped.raw-body.json', { message: 1 }],
+		['derived/webhook-batched-mixed.json', { status: 6, message: 1, 'value-error': 1 }],
+	])('%s', (file, expected) => {
+		const result = walkWebhook(readContract(file));
+		expect(kinds(result.events)).toEqual(expected);
+		expect(result.skipped).toEqual([]);
+		expect(result.ignored).toBe(0);
+	});
+
+	it('pywa message_status: sent, delivered, read, played, failed, with_tracker, group', () => {
+		const fixtures = readContract<Record<string, unknown>>('pywa/message_status.json');
+		expect(Object.keys(fixtures)).toEqual(['sent', 'delivered', 'read', 'played', 'failed', 'with_tracker', 'group']);
+		for (const [name, payload] of Object.entries(fixtures)) {
+			const result = walkWebhook(payload);
+			expect({ name, kinds: kinds(result.events), skipped: result.skipped }).toEqual({ name, kinds: { status: 1 }, skipped: [] });
+		}
+		const walked = Object.values(fixtures).map((p) => statuses(walkWebhook(p).events)[0]);
+		expect(walked.map((s) => s.status)).toEqual(['sent', 'delivered', 'read', 'played', 'failed', 'sent', 'read']);
+	});
+
+	it('pywa template_status_update: approved and rejected', () => {
+		const fixtures = readContract<Record<string, unknown>>('pywa/template_status_update.json');
+		const events = Object.values(fixtures).map((p) => walkWebhook(p).events);
+		expect(events.map((e) => e.length)).toEqual([1, 1]);
+		expect(events[0][0]).toEqual<TemplateStatusEvent>({
+			kind: 'template-status',
+			wabaId: '102290129340398',
+			event: 'APPROVED',
+			templateId: '1689556908129832',
+			templateName: 'order_confirmation',
+			language: 'en_US',
+			reason: 'NONE',
+			category: 'UTILITY',
+		});
+		expect(events[1][0]).toMatchObject({ event: 'REJECTED', templateName: 'abandoned_cart', language: 'en', reason: 'INVALID_FORMAT' });
+	});
+
+	it("Meta's OpenAPI inbound examples: 13 messages, 3 group changes of other field kinds ignored", () => {
+		const examples = readContract<Record<string, unknown>>('meta-openapi/webhook-inbound.examples.json');
+		let messages = 0;
+		let ignored = 0;
+		for (const payload of Object.values(examples)) {
+			const result = walkWebhook(payload);
+			expect(result.skipped).toEqual([]);
+			messages += kinds(result.events).message ?? 0;
+			ignored += result.ignored;
+		}
+		expect(Object.keys(examples)).toHaveLength(16);
+		expect({ messages, ignored }).toEqual({ messages: 13, ignored: 3 });
+	});
+});
+
+describe('status events', () => {
+	it('v24 minimal status (no conversation, no pricing) has exactly the base fields', () => {
+		const [event] = walkWebhook(readContract('meta-docs/webhook-status-v24-minimal.json')).events;
+		expect(event).toEqual<StatusEvent>({
+			kind: 'status',
+			phoneNumberId: '106540352242922',
+			displayPhoneNumber: '15550783881',
+			wamid: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=',
+			status: 'sent',
+			timestamp: '1750030073',
+			recipientId: '16505551234',
+		});
+	});
+
+	it('pre-v24 status keeps pricing category and conversation id', () => {
+		const [event] = walkWebhook(readContract('meta-docs/webhook-status-sent-marketing.json')).events;
+		expect(event).toMatchObject({ pricingCategory: 'marketing', conversationId: '72b14d6bd5407799e66f64d1b338e567' });
+	});
+
+	it("failed status carries Meta's error object", () => {
+		const [event] = statuses(walkWebhook(readContract('meta-docs/webhook-status-failed-131049.json')).events);
+		expect(event.status).toBe('failed');
+		expect(event.errors).toEqual([
+			{
+				code: 131049,
+				title: 'This message was not delivered to maintain healthy ecosystem engagement.',
+				message: 'This message was not delivered to maintain healthy ecosystem engagement.',
+				error_data: { details: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.' },
+				href: '/documentation/business-messaging/whatsapp/support/error-codes',
+			},
+		]);
+	});
+
+	it('played, tracker and group recipient (pywa)', () => {
+		const fixtures = readContract<Record<string, unknown>>('pywa/message_status.json');
+		expect(statuses(walkWebhook(fixtures.played).events)[0]).toMatchObject({ status: 'played', wamid: 'wamid.xyzxyz', timestamp: '1689380458' });
+		expect(statuses(walkWebhook(fixtures.with_tracker).events)[0].bizOpaqueCallbackData).toBe('some data');
+		expect(statuses(walkWebhook(fixtures.group).events)[0]).toEqual<StatusEvent>({
+			kind: 'status',
+			phoneNumberId: '<BUSINESS_PHONE_NUMBER_ID>',
+			displayPhoneNumber: '<BUSINESS_DISPLAY_PHONE_NUMBER>',
+			wamid: '<WHATSAPP_MESSAGE_ID>',
+			status: 'read',
+			timestamp: '1698266945',
+			recipientId: 'fowefinoewcnw',
+			recipientType: 'group',
+			recipientParticipantId: '<GROUP_PARTICIPANT_USER_PHONE_NUMBER>',
+		});
+	});
+
+	it('batched-mixed: counts per number, in payload order', () => {
+		const { events } = walkWebhook(readContract('derived/webhook-batched-mixed.json'));
+		const perNumber: Record<string, Record<string, number>> = {};
+		for (const e of events) {
+			if (e.kind === 'template-status') continue;
+			const n = (perNumber[e.phoneNumberId] ??= {});
+			n[e.kind] = (n[e.kind] ?? 0) + 1;
+		}
+		expect(perNumber).toEqual({ '106540352242922': { status: 2, message: 1, 'value-error': 1 }, '1122334455667': { status: 4 } });
+		expect(statuses(events).map((s) => `${s.wamid.slice(0, 16)} ${s.status}`)).toEqual([
+			'wamid.HBgLMTY1MD sent',
+			'wamid.HBgLMTY1MD failed',
+			'wamid.xyzxyz delivered',
+			'wamid.xyzxyz read',
+			'wamid.xyzxyz played',
+			'wamid.DERIVED_13 failed',
+		]);
+		const valueError = events.find((e): e is ValueErrorEvent => e.kind === 'value-error');
+		expect(valueError?.error).toMatchObject({ code: 130429, title: 'Rate limit hit' });
+	});
+});
+
+describe('inbound messages', () => {
+	it("a contact's revoke is an inbound event naming the deleted message", () => {
+		const { revoke } = readContract<{ revoke: unknown }>('pywa/deleted_message.json');
+		const [event] = walkWebhook(revoke).events as InboundMessageEvent[];
+		expect(event).toMatchObject({ kind: 'message', type: 'revoke', wamid: '<WHATSAPP_MESSAGE_ID>', from: '<WHATSAPP_USER_PHONE_NUMBER>', timestamp: '1697043223', originalMessageId: '<ORIGINAL_WHATSAPP_MESSAGE_ID>' });
+	});
+
+	it('text message with the contact name and the raw object', () => {
+		const [event] = walkWebhook(readContract('meta-docs/webhook-incoming-text.json')).events as InboundMessageEvent[];
+		expect(event).toMatchObject({ phoneNumberId: '106540352242922', from: '16505551234', type: 'text', timestamp: '1749416383', contactName: 'Sheena Nelson' });
+		expect(event.raw).toMatchObject({ text: { body: 'Does it come in another color?' } });
+	});
+});
+
+describe('malformed and unknown parts', () => {
+	it('skips malformed parts with where and why, counts unknown field kinds, never throws', () => {
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: '1',
+					changes: [
+						{ field: 'account_update', value: { event: 'X' } },
+						{ field: 'messages', value: { metadata: { phone_number_id: '2' }, statuses: [{ nope: 1 }, 'x', { id: 'wamid.ok', status: 'sent', timestamp: '1', recipient_id: '5', brand_new_field: { a: 1 } }], messages: [{ id: 'wamid.in' }], errors: [3] } },
+						7,
+						{ field: 'message_template_status_update', value: {} },
+					],
+				},
+				null,
+				{ id: '3' },
+			],
+		};
+		const result = walkWebhook(payload);
+		expect(result.events).toEqual([{ kind: 'status', phoneNumberId: '2', displayPhoneNumber: '', wamid: 'wamid.ok', status: 'sent', timestamp: '1', recipientId: '5' }]);
+		expect(result.ignored).toBe(1);
+		expect(result.skipped.map((s) => s.at)).toEqual([
+			'entry[0].changes[1].value.statuses[0]',
+			'entry[0].changes[1].value.statuses[1]',
+			'entry[0].changes[1].value.messages[0]',
+			'entry[0].changes[1].value.errors[0]',
+			'entry[0].changes[2]',
+			'entry[0].changes[3].value',
+			'entry[1]',
+			'entry[2]',
+		]);
+		expect(result.skipped.every((s) => s.reason.length > 0)).toBe(true);
+	});
+
+	it.each([[undefined], [null], ['junk'], [42], [[]], [{}], [{ entry: 'no' }], [{ entry: [{ changes: [{ field: 'messages', value: { statuses: 'no' } }] }] }]])('%j does not throw', (payload) => {
+		expect(() => walkWebhook(payload)).not.toThrow();
+		expect(walkWebhook(payload).events).toEqual([]);
+	});
+
+	it('normalizes a 1,000-status webhook in well under 25 ms', () => {
+		const many = Array.from({ length: 1000 }, (_, i) => ({ id: `wamid.${i}`, status: 'delivered', timestamp: '1750030073', recipient_id: '16505551234', pricing: { category: 'utility' } }));
+		const payload = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '2', display_phone_number: '3' }, statuses: many } }] }] };
+		walkWebhook(payload);
+		const t0 = process.hrtime.bigint();
+		const { events } = walkWebhook(payload);
+		const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+		expect(events).toHaveLength(1000);
+		expect(ms).toBeLessThan(25);
+	});
+});
