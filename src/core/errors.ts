@@ -1,14 +1,22 @@
 /** Errors of the core: real Error subclasses with a code; never a token or secret in a message. */
 
+export interface AppErrorOptions {
+	code: string;
+	message: string;
+	/** The HTTP status an endpoint answers with for this error (default 500). */
+	status?: number;
+	/** i18n key of the explanation shown to people (default `error_<code>`). */
+	i18nKey?: string;
+	params?: Record<string, string | number>;
+}
+
 export class AppError extends Error {
 	readonly code: string;
-	/** The HTTP status an endpoint answers with for this error. */
 	readonly status: number;
-	/** i18n key of the explanation shown to people. */
 	readonly i18nKey: string;
 	readonly params?: Record<string, string | number>;
 
-	constructor(options: { code: string; message: string; status?: number; i18nKey?: string; params?: Record<string, string | number> }) {
+	constructor(options: AppErrorOptions) {
 		super(options.message);
 		this.name = new.target.name;
 		this.code = options.code;
@@ -18,28 +26,37 @@ export class AppError extends Error {
 	}
 }
 
-/** Meta's Graph error envelope: `{ error: { message, type, code, error_subcode, error_data, fbtrace_id } }`. */
+/** The `error` object of Meta's Graph error envelope `{ error: { message, type, code, error_subcode, ... } }`. */
 export interface GraphErrorBody {
 	message?: string;
 	type?: string;
-	code?: number;
+	code?: number | string;
 	error_subcode?: number;
 	error_user_title?: string;
 	error_user_msg?: string;
 	error_data?: unknown;
 	fbtrace_id?: string;
+	is_transient?: boolean;
 }
 
+/** Meta answered with a non-2xx status. `graphCode` is 0 when the body was not Meta's envelope (an HTML 502, say). */
 export class GraphApiError extends AppError {
 	readonly graphCode: number;
 	readonly subcode?: number;
 	readonly type?: string;
+	/** Meta's own `message`, e.g. "(#130429) Rate limit hit". */
+	readonly graphMessage?: string;
+	/** `error_user_title` / `error_user_msg`, when Meta sends them. */
+	readonly title?: string;
+	readonly userMessage?: string;
 	readonly errorData?: unknown;
 	readonly fbtraceId?: string;
+	readonly isTransient?: boolean;
 	readonly httpStatus: number;
 
 	constructor(httpStatus: number, body: GraphErrorBody) {
-		const graphCode = typeof body.code === 'number' ? body.code : 0;
+		const code = Number(body.code);
+		const graphCode = Number.isInteger(code) ? code : 0;
 		super({
 			code: 'graph_error',
 			message: `Graph API error ${graphCode || httpStatus}: ${body.message ?? 'no message'}`,
@@ -50,25 +67,40 @@ export class GraphApiError extends AppError {
 		this.graphCode = graphCode;
 		this.subcode = body.error_subcode;
 		this.type = body.type;
+		this.graphMessage = body.message;
+		this.title = body.error_user_title;
+		this.userMessage = body.error_user_msg;
 		this.errorData = body.error_data;
 		this.fbtraceId = body.fbtrace_id;
+		this.isTransient = body.is_transient;
 		this.httpStatus = httpStatus;
 	}
 
-	/** Parses a non-2xx Graph response; a body that is not Meta's envelope (an HTML 502, say) keeps the HTTP status. */
+	/** Builds the error from a non-2xx response body, Meta's envelope or anything else. */
 	static fromResponse(httpStatus: number, rawBody: string): GraphApiError {
+		let parsed: unknown;
 		try {
-			const parsed = JSON.parse(rawBody) as { error?: GraphErrorBody };
-			if (parsed && typeof parsed.error === 'object' && parsed.error) return new GraphApiError(httpStatus, parsed.error);
+			parsed = JSON.parse(rawBody);
 		} catch {
-			// not JSON
+			parsed = undefined;
 		}
+		const error = parsed && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
+		if (error && typeof error === 'object') return new GraphApiError(httpStatus, error as GraphErrorBody);
 		return new GraphApiError(httpStatus, { message: `HTTP ${httpStatus} without a Graph error body`, type: 'HttpError' });
 	}
 }
 
+/** No HTTP answer at all: connection failure or timeout. */
 export class NetworkError extends AppError {
-	constructor(reason: string) {
-		super({ code: 'network_error', message: `Graph API unreachable: ${reason}`, status: 502, i18nKey: 'error_graph_unreachable' });
+	readonly timedOut: boolean;
+
+	constructor(options: { detail: string; timedOut: boolean }) {
+		super({
+			code: options.timedOut ? 'network_timeout' : 'network_error',
+			message: `Graph API ${options.timedOut ? 'timed out' : 'unreachable'}: ${options.detail}`,
+			status: 502,
+			i18nKey: 'error_graph_unreachable',
+		});
+		this.timedOut = options.timedOut;
 	}
 }

@@ -2,7 +2,7 @@
  * WhatsApp Cloud API (Graph API) client over an injected HTTP port. Plain TypeScript: the app
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
-import { GraphApiError, NetworkError } from '../errors';
+import { AppError, GraphApiError, NetworkError } from '../errors';
 
 export interface HttpRequest {
 	method: 'GET' | 'POST' | 'DELETE';
@@ -29,10 +29,13 @@ export interface PhoneNumberInfo {
 	quality_rating?: string;
 }
 
-export interface TemplatePage<T = Record<string, unknown>> {
+/** One page of a Graph edge (`data[]` plus cursor paging). */
+export interface GraphPage<T> {
 	data: T[];
 	paging?: { cursors?: { before?: string; after?: string }; next?: string; previous?: string };
 }
+
+export type TemplatePage<T = Record<string, unknown>> = GraphPage<T>;
 
 export interface TemplateQuery {
 	fields?: string[];
@@ -57,7 +60,8 @@ export interface GraphClientOptions {
 	timeoutMs?: number;
 }
 
-const MAX_TEMPLATE_PAGES = 100;
+/** Far above any real WABA (250 templates or 100 numbers a page); reaching it means the paging is broken. */
+export const MAX_PAGES = 100;
 
 export class GraphClient {
 	private readonly http: HttpPort;
@@ -78,9 +82,11 @@ export class GraphClient {
 		return this.get<PhoneNumberInfo>(`/${enc(phoneNumberId)}`, { fields: 'id,display_phone_number,verified_name,quality_rating' });
 	}
 
-	async listPhoneNumbers(wabaId: string): Promise<PhoneNumberInfo[]> {
-		const page = await this.get<{ data?: PhoneNumberInfo[] }>(`/${enc(wabaId)}/phone_numbers`, { fields: 'id,display_phone_number,verified_name' });
-		return page.data ?? [];
+	/** Every phone number of a WABA, all pages. */
+	listPhoneNumbers(wabaId: string): Promise<PhoneNumberInfo[]> {
+		return this.collectPages((after) =>
+			this.get<GraphPage<PhoneNumberInfo>>(`/${enc(wabaId)}/phone_numbers`, { fields: 'id,display_phone_number,verified_name', limit: '100', ...(after ? { after } : {}) }),
+		);
 	}
 
 	listTemplatesPage<T = Record<string, unknown>>(wabaId: string, query: TemplateQuery = {}): Promise<TemplatePage<T>> {
@@ -94,24 +100,29 @@ export class GraphClient {
 		return this.get<TemplatePage<T>>(`/${enc(wabaId)}/message_templates`, params);
 	}
 
-	/** Every page of a WABA's templates, following `paging.next` (with a page cap against loops). */
-	async listAllTemplates<T = Record<string, unknown>>(wabaId: string, query: Omit<TemplateQuery, 'after'> = {}): Promise<T[]> {
-		const all: T[] = [];
-		const seen = new Set<string>();
-		let after: string | undefined;
-		for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
-			const result = await this.listTemplatesPage<T>(wabaId, { ...query, after });
-			all.push(...(result.data ?? []));
-			const next = result.paging?.next ? result.paging.cursors?.after : undefined;
-			if (!next || seen.has(next)) return all;
-			seen.add(next);
-			after = next;
-		}
-		return all;
+	/** Every template of a WABA, following `paging.next` page after page. */
+	listAllTemplates<T = Record<string, unknown>>(wabaId: string, query: Omit<TemplateQuery, 'after'> = {}): Promise<T[]> {
+		return this.collectPages((after) => this.listTemplatesPage<T>(wabaId, { ...query, after }));
 	}
 
 	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
 		return this.request<SendResult>('POST', `/${enc(phoneNumberId)}/messages`, undefined, JSON.stringify(payload));
+	}
+
+	/** Follows `paging.next` (its `after` cursor); fails rather than loop or return a silently truncated list. */
+	private async collectPages<T>(fetchPage: (after: string | undefined) => Promise<GraphPage<T>>): Promise<T[]> {
+		const all: T[] = [];
+		const seen = new Set<string>();
+		let after: string | undefined;
+		for (let page = 0; page < MAX_PAGES; page++) {
+			const result = await fetchPage(after);
+			all.push(...(result.data ?? []));
+			if (!result.paging?.next) return all;
+			after = result.paging.cursors?.after ?? afterParam(result.paging.next);
+			if (!after || seen.has(after)) throw pagingError('Graph API paging.next without a new cursor');
+			seen.add(after);
+		}
+		throw pagingError(`Graph API paging went past ${MAX_PAGES} pages`);
 	}
 
 	private get<T>(path: string, params?: Record<string, string>): Promise<T> {
@@ -126,21 +137,42 @@ export class GraphClient {
 		try {
 			response = await this.http.send({ method, url: `${this.baseUrl}/${this.version}${path}${query}`, headers, body, timeoutMs: this.timeoutMs });
 		} catch (error) {
-			throw new NetworkError(this.redact(error instanceof Error ? error.message : String(error)));
+			const detail = error instanceof Error ? error.message : String(error);
+			const code = (error as { code?: unknown } | null)?.code;
+			throw new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(`${detail} ${String(code ?? '')}`) });
 		}
-		if (response.status < 200 || response.status >= 300) throw GraphApiError.fromResponse(response.status, response.body);
+		// Meta may echo a malformed token back in an error message: it must not reach our errors.
+		const text = this.redact(response.body ?? '');
+		if (response.status < 200 || response.status >= 300) throw GraphApiError.fromResponse(response.status, text);
 		try {
-			return JSON.parse(response.body) as T;
+			return JSON.parse(text) as T;
 		} catch {
 			throw GraphApiError.fromResponse(response.status, '');
 		}
 	}
 
 	private redact(text: string): string {
-		return this.accessToken ? text.split(this.accessToken).join('[token]') : text;
+		return this.accessToken ? text.split(this.accessToken).join('[redacted]') : text;
 	}
 }
 
+/** "timeout", "timed out", ETIMEDOUT, ESOCKETTIMEDOUT, UND_ERR_CONNECT_TIMEOUT... */
+const TIMEOUT = /timed?\s?out/i;
+
+/** Query values keep commas readable (`fields=id,name`); everything else is percent-encoded. */
 function enc(value: string): string {
-	return encodeURIComponent(value);
+	return encodeURIComponent(value).replace(/%2C/g, ',');
+}
+
+function afterParam(nextUrl: string): string | undefined {
+	const match = /[?&]after=([^&#]+)/.exec(nextUrl);
+	try {
+		return match ? decodeURIComponent(match[1]) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function pagingError(message: string): AppError {
+	return new AppError({ code: 'graph_paging', message, status: 502, i18nKey: 'error_graph_unavailable' });
 }

@@ -1,0 +1,79 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { AppError, GraphApiError, NetworkError } from '../../../src/core/errors';
+import { CONTRACTS_DIR } from '../../support/metaSpec';
+
+const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
+
+describe('AppError', () => {
+	it('is a real Error with a code, an HTTP status and an i18n key', () => {
+		const error = new AppError({ code: 'number_unknown', message: 'no such number', status: 404, params: { id: '1' } });
+		expect(error).toBeInstanceOf(Error);
+		expect(error).toMatchObject({ name: 'AppError', code: 'number_unknown', message: 'no such number', status: 404, i18nKey: 'error_number_unknown', params: { id: '1' } });
+		expect(() => {
+			throw error;
+		}).toThrow('no such number');
+	});
+
+	it('defaults to HTTP 500', () => {
+		expect(new AppError({ code: 'x', message: 'm', i18nKey: 'error_internal' })).toMatchObject({ status: 500, i18nKey: 'error_internal' });
+	});
+});
+
+describe('GraphApiError.fromResponse', () => {
+	it("keeps every field of Meta's error envelope (error-codes page example)", () => {
+		const raw = fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs/graph-error-130429.error-codes-page.json'), 'utf8');
+		const error = GraphApiError.fromResponse(429, raw);
+		expect(error).toBeInstanceOf(AppError);
+		expect(error).toMatchObject({
+			name: 'GraphApiError',
+			code: 'graph_error',
+			graphCode: 130429,
+			subcode: 2494055,
+			type: 'OAuthException',
+			graphMessage: '(#130429) Rate limit hit',
+			errorData: { messaging_product: 'whatsapp', details: 'Cloud API message throughput has been reached.' },
+			fbtraceId: 'Az8or2yhqkZfEZ-_4Qn_Bam',
+			httpStatus: 429,
+			status: 502,
+			i18nKey: 'error_graph_unavailable',
+			params: { code: 130429 },
+		});
+		expect(error.message).toBe('Graph API error 130429: (#130429) Rate limit hit');
+	});
+
+	it('keeps the user title and message, and the transient flag', () => {
+		const envelope = readJson('meta-openapi/graph-error-responses.examples.json')['GET /{Version}/{Application-ID}/connected_client_businesses -> 403'];
+		expect(GraphApiError.fromResponse(403, JSON.stringify(envelope))).toMatchObject({
+			graphCode: 200,
+			subcode: 1349174,
+			title: 'Permission Denied',
+			userMessage: "Your app doesn't have permission to access this resource",
+			isTransient: undefined,
+		});
+		const transient = readJson('meta-openapi/graph-error-responses.examples.json')['GET /{Version}/{Application-ID}/connected_client_businesses -> 500'];
+		expect(GraphApiError.fromResponse(500, JSON.stringify(transient))).toMatchObject({ graphCode: 2, isTransient: true, httpStatus: 500 });
+	});
+
+	it.each([
+		['<html><body>502 Bad Gateway</body></html>', 502],
+		['', 503],
+		['{"data":[]}', 500],
+		['null', 500],
+	])('maps a body that is not an envelope (%p) to graphCode 0 with the HTTP status', (body, status) => {
+		expect(GraphApiError.fromResponse(status, body)).toMatchObject({ graphCode: 0, httpStatus: status, type: 'HttpError', message: `Graph API error ${status}: HTTP ${status} without a Graph error body` });
+	});
+
+	it('reads a numeric-string code and ignores a non-numeric one', () => {
+		expect(new GraphApiError(400, { code: '131047' })).toMatchObject({ graphCode: 131047 });
+		expect(new GraphApiError(400, { code: '<CODE (integer)>' })).toMatchObject({ graphCode: 0 });
+	});
+});
+
+describe('NetworkError', () => {
+	it('says whether the call timed out', () => {
+		expect(new NetworkError({ detail: 'ETIMEDOUT', timedOut: true })).toMatchObject({ name: 'NetworkError', code: 'network_timeout', timedOut: true, message: 'Graph API timed out: ETIMEDOUT', i18nKey: 'error_graph_unreachable', status: 502 });
+		expect(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false })).toMatchObject({ code: 'network_error', timedOut: false, message: 'Graph API unreachable: ECONNREFUSED' });
+	});
+});

@@ -1,0 +1,281 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { AppError, GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { GraphClient, HttpPort, HttpRequest, HttpResponse, MAX_PAGES } from '../../../../src/core/graph/GraphClient';
+import { CONTRACTS_DIR, validateRequest } from '../../../support/metaSpec';
+
+const TOKEN = 'EAAGm0PX4ZCpsBAtoken-secret-123';
+const PHONE_NUMBER_ID = '106540352242922';
+const WABA_ID = '102290129340398';
+const GET_HEADERS = { Authorization: `Bearer ${TOKEN}` };
+
+const fixtureText = (file: string): string => fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8');
+const fixture = (file: string) => JSON.parse(fixtureText(file));
+
+/** Answers each request with the next scripted response (an Error rejects, like a failed transport). */
+function fakePort(responses: Array<HttpResponse | Error>): HttpPort & { sent: HttpRequest[] } {
+	const sent: HttpRequest[] = [];
+	return {
+		sent,
+		async send(req) {
+			sent.push(req);
+			const next = responses.shift();
+			if (!next) throw new Error('test: no response scripted');
+			if (next instanceof Error) throw next;
+			return next;
+		},
+	};
+}
+
+const ok = (payload: unknown): HttpResponse => ({ status: 200, body: JSON.stringify(payload) });
+const client = (port: HttpPort) => new GraphClient({ http: port, accessToken: TOKEN });
+
+/** The request checked against Meta's OpenAPI spec (path, query and header parameters, JSON body). */
+function specErrors(req: HttpRequest, template?: string): string[] {
+	const url = new URL(req.url);
+	return validateRequest({
+		method: req.method,
+		path: url.pathname,
+		query: Object.fromEntries(url.searchParams),
+		headers: req.headers,
+		body: req.body === undefined ? undefined : JSON.parse(req.body),
+		template,
+	}).errors;
+}
+
+describe('GraphClient.sendMessage', () => {
+	it('POSTs the payload as JSON with the token and returns Meta’s answer', async () => {
+		const answer = fixture('meta-openapi/send-message-response.examples.json')['Example response'];
+		const payload = fixture('meta-docs/send-template-named-params.request.json');
+		const port = fakePort([ok(answer)]);
+		const graph = new GraphClient({ http: port, accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9/', version: 'v22.0', timeoutMs: 5000 });
+		await expect(graph.sendMessage(PHONE_NUMBER_ID, payload)).resolves.toEqual(answer);
+		expect(port.sent).toEqual([
+			{
+				method: 'POST',
+				url: `http://127.0.0.1:9/v22.0/${PHONE_NUMBER_ID}/messages`,
+				headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify(payload),
+				timeoutMs: 5000,
+			},
+		]);
+		expect(specErrors(port.sent[0])).toEqual([]);
+	});
+
+	it('uses graph.facebook.com, v23.0 and a 10 s timeout by default', async () => {
+		const port = fakePort([ok({ messaging_product: 'whatsapp', contacts: [{ input: '16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.X' }] })]);
+		const payload = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '16505551234', type: 'text', text: { body: 'café 😀 https://x/y' } };
+		await client(port).sendMessage(PHONE_NUMBER_ID, payload);
+		expect(port.sent).toEqual([
+			{
+				method: 'POST',
+				url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}/messages`,
+				headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+				body: '{"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234","type":"text","text":{"body":"café 😀 https://x/y"}}',
+				timeoutMs: 10000,
+			},
+		]);
+	});
+});
+
+describe('GraphClient.getPhoneNumber', () => {
+	it('GETs the number with its fields and returns it typed', async () => {
+		const port = fakePort([ok({ id: '106853218861309', display_phone_number: '+1 555-555-5555', verified_name: 'Jaspers Market', quality_rating: 'GREEN' })]);
+		const info = await client(port).getPhoneNumber(PHONE_NUMBER_ID);
+		expect(info).toEqual({ id: '106853218861309', display_phone_number: '+1 555-555-5555', verified_name: 'Jaspers Market', quality_rating: 'GREEN' });
+		expect(port.sent).toEqual([
+			{ method: 'GET', url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}?fields=id,display_phone_number,verified_name,quality_rating`, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 },
+		]);
+		expect(specErrors(port.sent[0], '/{Version}/{Phone-Number-ID}')).toEqual([]);
+	});
+
+	it('percent-encodes an id so it cannot change the path', async () => {
+		const port = fakePort([ok({ id: '1' })]);
+		await client(port).getPhoneNumber('1/messages?x=1');
+		expect(port.sent[0].url).toBe('https://graph.facebook.com/v23.0/1%2Fmessages%3Fx%3D1?fields=id,display_phone_number,verified_name,quality_rating');
+	});
+});
+
+describe('GraphClient.listPhoneNumbers', () => {
+	it('GETs the WABA phone numbers, following the paging', async () => {
+		const port = fakePort([
+			ok({ data: [{ id: '1906385232743451' }], paging: { cursors: { before: 'MA==', after: 'MQ==' }, next: `https://graph.facebook.com/v23.0/${WABA_ID}/phone_numbers?limit=100&after=MQ%3D%3D` } }),
+			ok({ data: [{ id: '1913623884432103' }], paging: { cursors: { before: 'Mg==', after: 'Mg==' } } }),
+		]);
+		await expect(client(port).listPhoneNumbers(WABA_ID)).resolves.toEqual([{ id: '1906385232743451' }, { id: '1913623884432103' }]);
+		const base = `https://graph.facebook.com/v23.0/${WABA_ID}/phone_numbers?fields=id,display_phone_number,verified_name&limit=100`;
+		expect(port.sent).toEqual([
+			{ method: 'GET', url: base, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 },
+			{ method: 'GET', url: `${base}&after=MQ%3D%3D`, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 },
+		]);
+		for (const req of port.sent) expect(specErrors(req)).toEqual([]);
+	});
+
+	it('returns an empty list for a WABA without numbers', async () => {
+		await expect(client(fakePort([ok({ data: [] })])).listPhoneNumbers(WABA_ID)).resolves.toEqual([]);
+	});
+});
+
+describe('GraphClient templates', () => {
+	it('GETs one page with every filter', async () => {
+		const page = fixture('meta-docs/templates-list-fields-limit5.response.json');
+		const port = fakePort([ok(page)]);
+		const result = await client(port).listTemplatesPage(WABA_ID, { fields: ['name', 'category', 'status'], limit: 5, status: 'APPROVED', name: 'order confirmation', language: 'en_US', after: 'QVFI=' });
+		expect(result).toEqual(page);
+		expect(port.sent).toEqual([
+			{
+				method: 'GET',
+				url: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?fields=name,category,status&limit=5&status=APPROVED&name=order%20confirmation&language=en_US&after=QVFI%3D`,
+				headers: GET_HEADERS,
+				body: undefined,
+				timeoutMs: 10000,
+			},
+		]);
+		expect(specErrors(port.sent[0])).toEqual([]);
+	});
+
+	it('GETs a page without a query string when no filter is given', async () => {
+		const port = fakePort([ok(fixture('meta-openapi/message-templates-list-response.example.json'))]);
+		await client(port).listTemplatesPage(WABA_ID);
+		expect(port.sent[0].url).toBe(`https://graph.facebook.com/v23.0/${WABA_ID}/message_templates`);
+	});
+
+	it('follows paging.next across 3 pages (cursor, then the next URL when cursors are missing)', async () => {
+		const [p1, p2, p3] = ['meta-docs/templates-list-fields-limit5.response.json', 'meta-docs/templates-list-status-approved.response.json', 'meta-openapi/message-templates-list-response.example.json'].map(fixture);
+		p1.paging = { cursors: { before: 'B1', after: 'A1' }, next: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&after=A1` };
+		p2.paging = { next: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&after=A%2F2&status=APPROVED` };
+		delete p3.paging.next;
+		const port = fakePort([ok(p1), ok(p2), ok(p3)]);
+		const all = await client(port).listAllTemplates<{ name: string }>(WABA_ID, { limit: 5, status: 'APPROVED' });
+		expect(all.map((t) => t.name)).toEqual([...p1.data, ...p2.data, ...p3.data].map((t: { name: string }) => t.name));
+		expect(all).toHaveLength(13);
+		const base = `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&status=APPROVED`;
+		expect(port.sent).toEqual([base, `${base}&after=A1`, `${base}&after=A%2F2`].map((url) => ({ method: 'GET', url, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 })));
+	});
+
+	it('stops at a page without paging.next even if it has cursors', async () => {
+		const only = fixture('meta-openapi/message-templates-list-response.example.json');
+		const port = fakePort([ok(only)]);
+		await expect(client(port).listAllTemplates(WABA_ID)).resolves.toEqual(only.data);
+		expect(port.sent).toHaveLength(1);
+	});
+
+	it('fails instead of looping when Meta repeats a cursor', async () => {
+		const page = { data: [{ name: 'a' }], paging: { cursors: { after: 'SAME' }, next: 'https://graph.facebook.com/next' } };
+		const port = fakePort([ok(page), ok(page), ok(page)]);
+		const promise = client(port).listAllTemplates(WABA_ID);
+		await expect(promise).rejects.toBeInstanceOf(AppError);
+		await expect(promise).rejects.toMatchObject({ code: 'graph_paging', i18nKey: 'error_graph_unavailable' });
+		expect(port.sent).toHaveLength(2);
+	});
+
+	it('fails when paging.next gives no cursor at all', async () => {
+		const port = fakePort([ok({ data: [], paging: { next: 'https://graph.facebook.com/next' } })]);
+		await expect(client(port).listAllTemplates(WABA_ID)).rejects.toMatchObject({ code: 'graph_paging' });
+	});
+
+	it(`fails after ${MAX_PAGES} pages rather than return a truncated list`, async () => {
+		const port = fakePort(Array.from({ length: MAX_PAGES + 5 }, (_, i) => ok({ data: [{ name: `t${i}` }], paging: { cursors: { after: `C${i}` }, next: 'https://graph.facebook.com/next' } })));
+		await expect(client(port).listAllTemplates(WABA_ID)).rejects.toThrow(`Graph API paging went past ${MAX_PAGES} pages`);
+		expect(port.sent).toHaveLength(MAX_PAGES);
+	});
+});
+
+/** HTTP status of an example in graph-error-responses.examples.json, from its key. */
+function statusOf(key: string): number {
+	const explicit = /-> (\d{3})$/.exec(key);
+	if (explicit) return Number(explicit[1]);
+	const byCategory: Record<string, number> = { BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, TooManyRequests: 429, InternalServerError: 500 };
+	return byCategory[key.split('.')[2]];
+}
+
+describe('GraphClient errors', () => {
+	const examples = Object.entries<{ error: Record<string, unknown> }>(fixture('meta-openapi/graph-error-responses.examples.json'));
+
+	it.each(examples)('maps %s to a GraphApiError with Meta’s fields', async (key, envelope) => {
+		const status = statusOf(key);
+		expect(status).toBeGreaterThanOrEqual(400);
+		const port = fakePort([{ status, body: JSON.stringify(envelope) }]);
+		const promise = client(port).sendMessage(PHONE_NUMBER_ID, { to: '1' });
+		await expect(promise).rejects.toBeInstanceOf(GraphApiError);
+		await expect(promise).rejects.toMatchObject({
+			httpStatus: status,
+			graphCode: envelope.error.code,
+			subcode: envelope.error.error_subcode,
+			type: envelope.error.type,
+			graphMessage: envelope.error.message,
+			fbtraceId: envelope.error.fbtrace_id,
+			message: `Graph API error ${envelope.error.code}: ${envelope.error.message}`,
+		});
+	});
+
+	it('maps the error-codes page envelope (130429, error_data)', async () => {
+		const port = fakePort([{ status: 400, body: fixtureText('meta-docs/graph-error-130429.error-codes-page.json') }]);
+		await expect(client(port).sendMessage(PHONE_NUMBER_ID, {})).rejects.toMatchObject({
+			graphCode: 130429,
+			subcode: 2494055,
+			errorData: { messaging_product: 'whatsapp', details: 'Cloud API message throughput has been reached.' },
+			fbtraceId: 'Az8or2yhqkZfEZ-_4Qn_Bam',
+		});
+	});
+
+	it.each([
+		[502, '<html><head><title>502 Bad Gateway</title></head></html>'],
+		[503, ''],
+		[500, 'upstream connect error'],
+	])('maps a non-JSON %i body to a GraphApiError with graphCode 0 and the HTTP status', async (status, body) => {
+		const promise = client(fakePort([{ status, body }])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toBeInstanceOf(GraphApiError);
+		await expect(promise).rejects.toMatchObject({ graphCode: 0, httpStatus: status, type: 'HttpError', i18nKey: 'error_graph_unavailable' });
+	});
+
+	it('refuses a 2xx answer that is not JSON', async () => {
+		await expect(client(fakePort([{ status: 200, body: '<html>' }])).getPhoneNumber(PHONE_NUMBER_ID)).rejects.toMatchObject({ graphCode: 0, httpStatus: 200 });
+	});
+
+	it('maps a transport timeout to a NetworkError that says so', async () => {
+		const promise = client(fakePort([Object.assign(new Error('Request timed out after 10000ms'), { code: 'ETIMEDOUT' })])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toBeInstanceOf(NetworkError);
+		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_unreachable' });
+	});
+
+	it('maps a connection failure to a NetworkError', async () => {
+		const promise = client(fakePort([new Error('connect ECONNREFUSED 157.240.0.35:443')])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toBeInstanceOf(NetworkError);
+		await expect(promise).rejects.toMatchObject({ timedOut: false, code: 'network_error', message: 'Graph API unreachable: connect ECONNREFUSED 157.240.0.35:443' });
+	});
+
+	describe('never shows the access token', () => {
+		/** Every string an error exposes: message, stack and each own property (JSON of the whole error). */
+		const exposed = (error: unknown): string => {
+			const e = error as Error;
+			return `${e.message}\n${e.stack}\n${JSON.stringify(e)}\n${String(e)}`;
+		};
+
+		it.each([
+			['a transport error that quotes the header', new Error(`socket hang up (Authorization: Bearer ${TOKEN})`)],
+			['a rejection with a bare string', `failed ${TOKEN}`],
+		])('in a NetworkError from %s', async (_name, failure) => {
+			const port: HttpPort = { send: () => Promise.reject(failure) };
+			const error = await client(port).getPhoneNumber(PHONE_NUMBER_ID).then(
+				() => undefined,
+				(e: unknown) => e,
+			);
+			expect(error).toBeInstanceOf(NetworkError);
+			expect(exposed(error)).toContain('[redacted]');
+			expect(exposed(error)).not.toContain(TOKEN);
+		});
+
+		it('in a GraphApiError whose body echoes the token', async () => {
+			const body = JSON.stringify({ error: { message: `Malformed access token ${TOKEN}`, type: 'OAuthException', code: 190, error_data: { token: TOKEN }, fbtrace_id: 'A1' } });
+			const error = await client(fakePort([{ status: 400, body }])).getPhoneNumber(PHONE_NUMBER_ID).then(
+				() => undefined,
+				(e: unknown) => e,
+			);
+			expect(error).toBeInstanceOf(GraphApiError);
+			expect(error).toMatchObject({ graphCode: 190, graphMessage: 'Malformed access token [redacted]', errorData: { token: '[redacted]' } });
+			expect(exposed(error)).not.toContain(TOKEN);
+		});
+	});
+});
