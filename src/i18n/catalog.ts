@@ -175,7 +175,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_video": "[video]",
 		"template_preview_document": "[document: __name__]",
 		"template_preview_location": "[location: __place__]",
-		"error_internal": "Something went wrong inside the app; the details are in the app's log."
+		"error_internal": "Something went wrong inside the app; the details are in the app's log.",
+		"send_templates_unavailable": "The templates of this number could not be fetched from Meta: __reason__"
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -352,7 +353,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_video": "[video]",
 		"template_preview_document": "[documento: __name__]",
 		"template_preview_location": "[ubicación: __place__]",
-		"error_internal": "Algo salió mal dentro de la app; los detalles están en el registro de la app."
+		"error_internal": "Algo salió mal dentro de la app; los detalles están en el registro de la app.",
+		"send_templates_unavailable": "No se pudieron obtener de Meta las plantillas de este número: __reason__"
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -529,6 +531,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_video": "[vídeo]",
 		"template_preview_document": "[documento: __name__]",
 		"template_preview_location": "[local: __place__]",
-		"error_internal": "Algo deu errado dentro do app; os detalhes estão no log do app."
+		"error_internal": "Algo deu errado dentro do app; os detalhes estão no log do app.",
+		"send_templates_unavailable": "Não foi possível buscar na Meta os templates deste número: __reason__"
 	}
 };

@@ -11,7 +11,7 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 import { GraphApiError } from '../core/errors';
 import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../core/phone';
-import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
+import { explainSendError, TemplateCatalog, TemplateGroup } from '../core/templates/catalog';
 import { MetaTemplate, renderPreview, renderText, templateMessage, validateValues } from '../core/templates/model';
 import { Translator } from '../i18n/translate';
 import { stateValue } from '../lib/blocks';
@@ -79,13 +79,26 @@ export async function openSendTemplate(acc: FlowAccessors, user: IUser, room: IR
 async function buildView(acc: FlowAccessors, draft: Draft, numbers: ConnectedNumber[], t: Translator, refresh: boolean): Promise<Record<string, unknown>> {
 	const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId) ?? numbers[0];
 	const catalog = await templateCatalog(acc, number);
-	const groups = await catalog.groups(number.wabaId, { refresh });
+	let groups: TemplateGroup[] = [];
+	let problem: string | undefined;
+	try {
+		groups = await catalog.groups(number.wabaId, { refresh });
+	} catch (error) {
+		// Meta could not list the templates (expired token, outage...): the agent is told why.
+		problem = explainListError(error, t);
+	}
 	const group = groups.find((g) => g.name === draft.templateName);
 	if (group && (!draft.language || !group.languages.some((l) => l.language === draft.language))) {
 		draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
 	}
 	const template = group?.languages.find((l) => l.language === draft.language);
-	return sendTemplateView(t, draft, numbers, groups, template);
+	return sendTemplateView(t, draft, numbers, groups, template, problem);
+}
+
+/** Why the template list could not be fetched, for people. */
+export function explainListError(error: unknown, t: Translator): string {
+	if (error instanceof GraphApiError) return t(explainSendError(error.graphCode).key, { code: error.graphCode });
+	return t('error_graph_unreachable');
 }
 
 async function loadDraft(read: IRead, viewId: string): Promise<Draft | undefined> {

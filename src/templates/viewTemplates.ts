@@ -1,7 +1,8 @@
 import { inputsFor } from '../core/templates/model';
 import { Translator } from '../i18n/translate';
 import { NumberStore } from '../numbers/NumberStore';
-import { FlowAccessors, templateCatalog } from './SendTemplateFlow';
+import { TemplateCatalog } from '../core/templates/catalog';
+import { explainListError, FlowAccessors, templateCatalog } from './SendTemplateFlow';
 
 /** `/whatsapp view-templates`: each connected number's approved templates, languages, category, parameter count. */
 export async function describeTemplates(acc: FlowAccessors, t: Translator): Promise<string> {
@@ -10,7 +11,13 @@ export async function describeTemplates(acc: FlowAccessors, t: Translator): Prom
 	const lines: string[] = [];
 	for (const number of numbers) {
 		lines.push(t('view_templates_number', { name: number.verifiedName, display: number.displayPhoneNumber }));
-		const groups = await (await templateCatalog(acc, number)).groups(number.wabaId, { refresh: true });
+		let groups: Awaited<ReturnType<TemplateCatalog['groups']>>;
+		try {
+			groups = await (await templateCatalog(acc, number)).groups(number.wabaId, { refresh: true });
+		} catch (error) {
+			lines.push(t('send_templates_unavailable', { reason: explainListError(error, t) }));
+			continue;
+		}
 		if (!groups.length) lines.push(t('view_templates_none'));
 		for (const g of groups) {
 			lines.push(t('view_templates_entry', { name: g.name, category: g.category ?? '-', languages: g.languages.map((l) => l.language).join(', '), params: inputsFor(g.languages[0]).filter((i) => i.required).length }));

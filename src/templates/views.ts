@@ -53,7 +53,7 @@ function textInput(blockId: string, label: string, initial: string | undefined, 
 	};
 }
 
-export function sendTemplateView(t: Translator, draft: Draft, numbers: ConnectedNumber[], groups: TemplateGroup[], template: MetaTemplate | undefined): Record<string, unknown> {
+export function sendTemplateView(t: Translator, draft: Draft, numbers: ConnectedNumber[], groups: TemplateGroup[], template: MetaTemplate | undefined, problem?: string): Record<string, unknown> {
 	const blocks: Block[] = [];
 	if (numbers.length > 1) {
 		blocks.push(select(SendAction.Number, t('send_field_number'), numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` })), draft.phoneNumberId, t('send_field_number')));
@@ -62,7 +62,9 @@ export function sendTemplateView(t: Translator, draft: Draft, numbers: Connected
 		blocks.push(textInput(SendAction.Recipient, t('send_field_recipient'), draft.recipient, '+5511987654321', false));
 		blocks.push(textInput(SendAction.Department, t('send_field_department'), draft.department, undefined, true));
 	}
-	if (!groups.length) {
+	if (problem) {
+		blocks.push(section(t('send_templates_unavailable', { reason: problem })));
+	} else if (!groups.length) {
 		blocks.push(section(t('send_no_templates')));
 	} else {
 		blocks.push(select(SendAction.Template, t('send_field_template'), groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` })), draft.templateName, t('send_field_template_placeholder')));

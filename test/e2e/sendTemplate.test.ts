@@ -238,4 +238,12 @@ describe('/whatsapp send-template', () => {
 		const view = await open();
 		expect((view.blocks as any[])[0].element.options.map((o: any) => o.value)).not.toContain('offer');
 	});
+
+	it("tells the agent why the templates cannot be listed when Meta refuses the number's token", async () => {
+		app.sim.numbers.get(NUMBER.phoneNumberId)!.accessToken = 'EAAROTATED';
+		const view = await open();
+		expect(JSON.stringify(view.blocks)).toContain("The templates of this number could not be fetched from Meta: Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers).");
+		await app.harness.command('whatsapp', ['view-templates'], { user: agent, room: contactRoom });
+		expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toContain('could not be fetched from Meta');
+	});
 });
