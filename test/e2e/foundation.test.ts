@@ -10,7 +10,7 @@ import AdmZip from 'adm-zip';
 
 import { packagedZipPath } from '../../tools/harness/AppHarness';
 import { postRaw } from '../../tools/sim/CloudApiSimulator';
-import { AppUnderTest, connectState, NUMBER, startApp } from '../support/appUnderTest';
+import { AppUnderTest, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 function get(url: string): Promise<{ status: number; body: string }> {
 	return new Promise((resolve, reject) => {
@@ -45,15 +45,7 @@ describe('foundation through the real engine', () => {
 	beforeEach(async () => {
 		app = await startApp();
 	});
-	afterEach(async () => {
-		if (!app) return;
-		try {
-			app.harness.assertNoAppErrors();
-			expect(app.sim.violations).toEqual([]);
-		} finally {
-			await app.stop();
-		}
-	});
+	afterEach(() => stopChecked(app));
 
 	const room = () => app.harness.addRoom({ name: 'general', creator: app.harness.admin });
 	const lastNotice = (userId: string) => {

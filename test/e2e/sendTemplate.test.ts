@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -48,15 +48,7 @@ describe('/whatsapp send-template', () => {
 		app.harness.world.visitors.set(visitor.id, visitor);
 		contactRoom = app.harness.addRoom({ name: 'Carla', type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
 	});
-	afterEach(async () => {
-		if (!app) return;
-		try {
-			app.harness.assertNoAppErrors();
-			expect(app.sim.violations).toEqual([]);
-		} finally {
-			await app.stop();
-		}
-	});
+	afterEach(() => stopChecked(app));
 
 	const sends = () => app.sim.requestsTo('/messages');
 	const ids = (view: any) => (view.blocks as any[]).map((b) => b.blockId).filter((id: string) => id && !/^[0-9a-f-]{36}$/.test(id));

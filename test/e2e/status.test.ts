@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -26,13 +26,10 @@ describe('message status pipeline', () => {
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 	});
 	afterEach(async () => {
-		if (!app) return;
 		try {
-			app.harness.assertNoAppErrors();
-			expect(app.sim.violations).toEqual([]);
-		} finally {
 			await sink.stop();
-			await app.stop();
+		} finally {
+			await stopChecked(app);
 		}
 	});
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
@@ -22,15 +22,7 @@ describe('templateMessage endpoint', () => {
 		await connectNumber(app);
 		app.sim.setTemplates(NUMBER.wabaId, [SHIP, { ...SHIP, id: '2', language: 'pt_BR' }]);
 	});
-	afterEach(async () => {
-		if (!app) return;
-		try {
-			app.harness.assertNoAppErrors();
-			expect(app.sim.violations).toEqual([]);
-		} finally {
-			await app.stop();
-		}
-	});
+	afterEach(() => stopChecked(app));
 
 	const sends = () => app.sim.requestsTo('/messages');
 

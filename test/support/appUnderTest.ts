@@ -53,6 +53,20 @@ export async function startApp(): Promise<AppUnderTest> {
 	};
 }
 
+/**
+ * The end of every end-to-end test: the app logged no unexpected error and every request the
+ * simulated Cloud API received was valid against Meta's spec; then everything stops.
+ */
+export async function stopChecked(app: AppUnderTest | undefined): Promise<void> {
+	if (!app) return;
+	try {
+		app.harness.assertNoAppErrors();
+		if (app.sim.violations.length) throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
+	} finally {
+		await app.stop();
+	}
+}
+
 /** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
 export function connectState(values: Record<string, string>): Record<string, Record<string, unknown>> {
 	const state: Record<string, Record<string, unknown>> = {};
