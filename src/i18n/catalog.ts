@@ -176,7 +176,21 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_document": "[document: __name__]",
 		"template_preview_location": "[location: __place__]",
 		"error_internal": "Something went wrong inside the app; the details are in the app's log.",
-		"send_templates_unavailable": "The templates of this number could not be fetched from Meta: __reason__"
+		"send_templates_unavailable": "The templates of this number could not be fetched from Meta: __reason__",
+		"inbound_image": "📷 Image",
+		"inbound_video": "🎬 Video",
+		"inbound_audio": "🎵 Audio",
+		"inbound_voice": "🎤 Voice message",
+		"inbound_document": "📄 Document __name__",
+		"inbound_sticker": "Sticker",
+		"inbound_location": "📍 Location: __name__ __address__ __map__",
+		"inbound_contact": "👤 Contact: __name__ · phones: __phones__ · emails: __emails__",
+		"inbound_button": "🔘 Replied \"__text__\" (payload: __payload__)",
+		"inbound_reaction": "Reacted __emoji__",
+		"inbound_reaction_removed": "Removed a reaction",
+		"inbound_order": "🛒 Order: __items__",
+		"inbound_system": "ℹ️ __text__",
+		"inbound_unsupported": "⚠️ The contact sent a message WhatsApp does not pass on (__type__): __details__"
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -354,7 +368,21 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_document": "[documento: __name__]",
 		"template_preview_location": "[ubicación: __place__]",
 		"error_internal": "Algo salió mal dentro de la app; los detalles están en el registro de la app.",
-		"send_templates_unavailable": "No se pudieron obtener de Meta las plantillas de este número: __reason__"
+		"send_templates_unavailable": "No se pudieron obtener de Meta las plantillas de este número: __reason__",
+		"inbound_image": "📷 Imagen",
+		"inbound_video": "🎬 Video",
+		"inbound_audio": "🎵 Audio",
+		"inbound_voice": "🎤 Mensaje de voz",
+		"inbound_document": "📄 Documento __name__",
+		"inbound_sticker": "Sticker",
+		"inbound_location": "📍 Ubicación: __name__ __address__ __map__",
+		"inbound_contact": "👤 Contacto: __name__ · teléfonos: __phones__ · correos: __emails__",
+		"inbound_button": "🔘 Respondió \"__text__\" (payload: __payload__)",
+		"inbound_reaction": "Reaccionó __emoji__",
+		"inbound_reaction_removed": "Quitó una reacción",
+		"inbound_order": "🛒 Pedido: __items__",
+		"inbound_system": "ℹ️ __text__",
+		"inbound_unsupported": "⚠️ El contacto envió un mensaje que WhatsApp no transmite (__type__): __details__"
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -532,6 +560,20 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"template_preview_document": "[documento: __name__]",
 		"template_preview_location": "[local: __place__]",
 		"error_internal": "Algo deu errado dentro do app; os detalhes estão no log do app.",
-		"send_templates_unavailable": "Não foi possível buscar na Meta os templates deste número: __reason__"
+		"send_templates_unavailable": "Não foi possível buscar na Meta os templates deste número: __reason__",
+		"inbound_image": "📷 Imagem",
+		"inbound_video": "🎬 Vídeo",
+		"inbound_audio": "🎵 Áudio",
+		"inbound_voice": "🎤 Mensagem de voz",
+		"inbound_document": "📄 Documento __name__",
+		"inbound_sticker": "Figurinha",
+		"inbound_location": "📍 Local: __name__ __address__ __map__",
+		"inbound_contact": "👤 Contato: __name__ · telefones: __phones__ · e-mails: __emails__",
+		"inbound_button": "🔘 Respondeu \"__text__\" (payload: __payload__)",
+		"inbound_reaction": "Reagiu __emoji__",
+		"inbound_reaction_removed": "Removeu uma reação",
+		"inbound_order": "🛒 Pedido: __items__",
+		"inbound_system": "ℹ️ __text__",
+		"inbound_unsupported": "⚠️ O contato enviou uma mensagem que o WhatsApp não repassa (__type__): __details__"
 	}
 };
