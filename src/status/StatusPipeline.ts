@@ -12,6 +12,7 @@ import { decide } from '../core/status/ordering';
 import { buildStatusPayload, ForwardedStatus, forwardedStatus, passesFilter } from '../core/status/payload';
 import { MetaError, StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
+import { handleInbound } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
 import { setting } from '../lib/services';
 import { NumberStore } from '../numbers/NumberStore';
@@ -32,6 +33,7 @@ const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, '
 
 interface InboxEntry {
 	id: string;
+	appId?: string;
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
 	receivedAt: number;
@@ -70,10 +72,10 @@ async function queueContext(acc: Accessors): Promise<QueueContext> {
  * Normalizes a verified webhook into events, stores them in one record for the processing job and
  * schedules it; the endpoint then answers 200. Returns how many events were queued.
  */
-export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown): Promise<number> {
-	const events = walkWebhook(payload).events.filter((e) => e.kind !== 'value-error' && (e.kind !== 'message' || e.type === 'revoke'));
+export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown, appId?: string): Promise<number> {
+	const events = walkWebhook(payload).events.filter((e) => e.kind !== 'value-error');
 	if (!events.length) return 0;
-	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), events, receivedAt: Date.now() };
+	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId, events, receivedAt: Date.now() };
 	await acc.persistence.createWithAssociations(entry, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
 	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 	return events.length;
@@ -87,6 +89,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		for (const event of entry.events ?? []) {
 			if (event.kind === 'status') await handleStatus(ctx, event);
 			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
+			else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '' }, event);
 			else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
 		}
 		await acc.persistence.removeByAssociations([INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);

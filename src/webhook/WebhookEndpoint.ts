@@ -48,7 +48,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 			return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
 		}
 		// Verified: stored for the processing job and acknowledged at once, as Meta requires.
-		await acceptWebhook({ persistence, modify }, request.content);
+		await acceptWebhook({ persistence, modify }, request.content, this.app.getID());
 		return { status: 200, content: { success: true } };
 	}
 }

@@ -1,0 +1,68 @@
+/**
+ * Inbound WhatsApp messages into omnichannel: one visitor per (connected number, WhatsApp id), the
+ * contact's open room or a new one routed to the number's department, the message as the visitor,
+ * de-duplicated by wamid (Meta retries), and the contact's 24-hour window opened.
+ */
+import { IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+import { describedText, describeInbound } from '../core/inbound/describe';
+import { formatE164 } from '../core/phone';
+import { InboundMessageEvent } from '../core/status/webhook';
+import { translator } from '../i18n/translate';
+import { NumberStore } from '../numbers/NumberStore';
+import { contactToken } from '../templates/contact';
+
+const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
+const seenRecord = (wamid: string) => misc(`inbound:${wamid}`);
+const windowRecord = (token: string) => misc(`window:${token}`);
+
+export const WINDOW_MS = 24 * 3600 * 1000;
+
+export interface InboundAccessors {
+	read: IRead;
+	modify: IModify;
+	persistence: IPersistence;
+	appId: string;
+}
+
+/** When the contact last wrote (ms), for the 24-hour customer-service window. */
+export async function lastInbound(read: IRead, token: string): Promise<number | undefined> {
+	const [record] = (await read.getPersistenceReader().readByAssociation(windowRecord(token))) as Array<{ at: number }>;
+	return record?.at;
+}
+
+export async function handleInbound(acc: InboundAccessors, event: InboundMessageEvent): Promise<void> {
+	if ((await acc.read.getPersistenceReader().readByAssociation(seenRecord(event.wamid))).length) return;
+	const number = await new NumberStore(acc.read.getPersistenceReader()).get(event.phoneNumberId);
+	if (!number) return;
+	await acc.persistence.createWithAssociation({ wamid: event.wamid, at: Date.now() }, seenRecord(event.wamid));
+
+	const token = contactToken(number.phoneNumberId, event.from);
+	let visitor: IVisitor | undefined = await acc.read.getLivechatReader().getLivechatVisitorByToken(token);
+	if (!visitor) {
+		visitor = await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({
+			token,
+			username: `whatsapp-${number.phoneNumberId}-${event.from}`,
+			name: event.contactName || formatE164(event.from),
+			phone: [{ phoneNumber: formatE164(event.from) }],
+			...(number.departmentId ? { department: number.departmentId } : {}),
+		});
+		if (!visitor) throw new Error('the visitor could not be created');
+	}
+	let room = (await acc.read.getLivechatReader().getLivechatRooms(visitor)).find((r) => r.isOpen);
+	if (!room) {
+		room = (await acc.modify
+			.getCreator()
+			.getLivechatCreator()
+			.createRoom(visitor, undefined as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
+	}
+	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
+	const t = translator(typeof workspace === 'string' ? workspace : undefined);
+	const text = describedText(describeInbound(event.raw), t);
+	const builder = acc.modify.getCreator().startLivechatMessage().setVisitor(visitor).setRoom(room).setText(text);
+	await acc.modify.getCreator().finish(builder);
+	const sentAt = Number(event.timestamp) * 1000;
+	await acc.persistence.updateByAssociation(windowRecord(token), { at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now() }, true);
+}

@@ -1,0 +1,57 @@
+/** Inbound WhatsApp messages through the engine: visitor, room, message, de-duplication, routing. */
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+describe('inbound messages', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(() => stopChecked(app));
+
+	async function inbound(message: string | Record<string, unknown>, from = '5511987654321', name = 'Carla') {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name, message });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+	}
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+
+	it('creates the visitor and a room from the number, with the message from the contact', async () => {
+		const sales = app.harness.world.addDepartment({ name: 'Sales' });
+		const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		agent.livechatStatus = 'available';
+		(sales.agentIds as string[]).push(agent.id);
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		(stored.data as any).departmentId = sales.id;
+
+		await inbound('Olá! Does it come in blue? 😀');
+		const [room] = livechatRooms();
+		expect(room).toMatchObject({ isOpen: true, source: { type: 'app', id: app.harness.appId, label: 'WhatsApp' }, servedBy: { username: 'ana' }, department: { id: sales.id } });
+		expect(room.visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, name: 'Carla', phone: [{ phoneNumber: '+5511987654321' }], department: sales.id });
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Olá! Does it come in blue? 😀']);
+	});
+
+	it('keeps one room per contact, drops duplicate deliveries, and starts a new room after a close', async () => {
+		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: 'first', wamid: 'wamid.FIRST' });
+		await app.sim.deliverRaw(payload);
+		await app.sim.deliverRaw(payload);
+		await app.harness.scheduler.runDue();
+		await inbound('second');
+		expect(livechatRooms()).toHaveLength(1);
+		const [room] = livechatRooms();
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['first', 'second']);
+		Object.assign(room, { isOpen: false });
+		await inbound('after close');
+		expect(livechatRooms()).toHaveLength(2);
+		expect(app.harness.world.messagesIn(livechatRooms()[1].id).map((m) => m.text)).toEqual(['after close']);
+		expect(app.harness.world.visitors.size).toBe(1);
+	});
+
+	it('represents a location and a button reply as text for the agent', async () => {
+		await inbound({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz Coffee', address: '101 Forest Ave' } });
+		await inbound({ type: 'button', button: { text: 'Unsubscribe', payload: 'STOP' } });
+		const [room] = livechatRooms();
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16', '🔘 Replied "Unsubscribe" (payload: STOP)']);
+	});
+});
