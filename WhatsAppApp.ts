@@ -1,6 +1,7 @@
 import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
+import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
@@ -9,12 +10,13 @@ import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
+import { relayAgentReply } from './src/outbound/AgentReplies';
 import { statusProcessors } from './src/status/jobs';
 import { isSendView, onSendAction, onSendSubmit } from './src/templates/SendTemplateFlow';
 import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
-export class WhatsAppApp extends App {
+export class WhatsAppApp extends App implements IPostMessageSent {
     constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
         super(info, logger, accessors);
     }
@@ -31,6 +33,10 @@ export class WhatsAppApp extends App {
             security: ApiSecurity.UNSECURE,
             endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this)],
         });
+    }
+
+    public async executePostMessageSent(message: IMessage, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<void> {
+        await relayAgentReply({ read, http, persistence, modify }, message);
     }
 
     public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {

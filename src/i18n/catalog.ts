@@ -190,7 +190,10 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_reaction_removed": "Removed a reaction",
 		"inbound_order": "🛒 Order: __items__",
 		"inbound_system": "ℹ️ __text__",
-		"inbound_unsupported": "⚠️ The contact sent a message WhatsApp does not pass on (__type__): __details__"
+		"inbound_unsupported": "⚠️ The contact sent a message WhatsApp does not pass on (__type__): __details__",
+		"reply_window_closed": "⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.",
+		"reply_failed": "⚠️ Not delivered to WhatsApp: __reason__",
+		"reply_number_gone": "⚠️ Not sent: the WhatsApp number of this conversation is no longer connected."
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -382,7 +385,10 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_reaction_removed": "Quitó una reacción",
 		"inbound_order": "🛒 Pedido: __items__",
 		"inbound_system": "ℹ️ __text__",
-		"inbound_unsupported": "⚠️ El contacto envió un mensaje que WhatsApp no transmite (__type__): __details__"
+		"inbound_unsupported": "⚠️ El contacto envió un mensaje que WhatsApp no transmite (__type__): __details__",
+		"reply_window_closed": "⚠️ No enviado: han pasado más de 24 horas desde el último mensaje del contacto, así que WhatsApp solo acepta una plantilla ahora. Use /whatsapp send-template.",
+		"reply_failed": "⚠️ No entregado a WhatsApp: __reason__",
+		"reply_number_gone": "⚠️ No enviado: el número de WhatsApp de esta conversación ya no está conectado."
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -574,6 +580,9 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_reaction_removed": "Removeu uma reação",
 		"inbound_order": "🛒 Pedido: __items__",
 		"inbound_system": "ℹ️ __text__",
-		"inbound_unsupported": "⚠️ O contato enviou uma mensagem que o WhatsApp não repassa (__type__): __details__"
+		"inbound_unsupported": "⚠️ O contato enviou uma mensagem que o WhatsApp não repassa (__type__): __details__",
+		"reply_window_closed": "⚠️ Não enviada: passaram-se mais de 24 horas desde a última mensagem do contato, então o WhatsApp só aceita um template agora. Use /whatsapp send-template.",
+		"reply_failed": "⚠️ Não entregue ao WhatsApp: __reason__",
+		"reply_number_gone": "⚠️ Não enviada: o número do WhatsApp desta conversa não está mais conectado."
 	}
 };

@@ -54,4 +54,50 @@ describe('inbound messages', () => {
 		const [room] = livechatRooms();
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16', '🔘 Replied "Unsubscribe" (payload: STOP)']);
 	});
+
+	describe('agent replies', () => {
+		async function conversation() {
+			const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+			agent.livechatStatus = 'available';
+			await inbound('Hi, is my order ready?');
+			return { agent, room: livechatRooms()[0] };
+		}
+
+		it('sends the agent\'s message to the contact in WhatsApp formatting, and reports its status', async () => {
+			const { agent, room } = await conversation();
+			await app.harness.userMessage({ user: agent, room, text: 'Yes! **Order 42** is ready: [track it](https://example.com/t/42)' });
+			expect(app.sim.requestsTo('/messages').map((r) => r.body)).toEqual([
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Yes! *Order 42* is ready: track it (https://example.com/t/42)', preview_url: true } },
+			]);
+			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
+			expect(record).toMatchObject({ wamid: app.sim.sentMessages[0].wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
+		});
+
+		it('does not relay the contact\'s own messages, the app\'s, or a template already sent', async () => {
+			const { agent, room } = await conversation();
+			await app.harness.userMessage({ user: agent, room, text: 'template text', customFields: { whatsapp: { template: true } } });
+			const bot = [...app.harness.world.users.values()].find((u) => u.type === 'app')!;
+			await app.harness.userMessage({ user: bot, room, text: 'from the bot' });
+			expect(app.sim.requestsTo('/messages')).toEqual([]);
+		});
+
+		it('once the 24-hour window is closed, sends nothing and tells the agent at once to use a template', async () => {
+			const { agent, room } = await conversation();
+			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
+			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
+			await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
+			expect(app.sim.requestsTo('/messages')).toEqual([]);
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.');
+			await inbound('I am back');
+			await app.harness.userMessage({ user: agent, room, text: 'Welcome back' });
+			expect(app.sim.requestsTo('/messages')).toHaveLength(1);
+		});
+
+		it("explains Meta's refusal to the agent", async () => {
+			const { agent, room } = await conversation();
+			app.sim.injectError(NUMBER.phoneNumberId, { code: 131047 });
+			await app.harness.userMessage({ user: agent, room, text: 'hello' });
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not delivered to WhatsApp: More than 24 hours have passed since the contact last wrote: only a template can be sent now (/whatsapp send-template).');
+		});
+	});
 });

@@ -83,6 +83,16 @@ function patchKnownDefects(doc: Any): void {
 	schemas.ButtonParameterObject.properties.type.enum = [...schemas.ButtonParameterObject.properties.type.enum, 'coupon_code', 'action'];
 	enforceDiscriminators(doc, ['TemplateComponent', 'ParameterObject', 'ButtonParameterObject']);
 
+	// The message schemas (TextMessage, ImageMessage...) are `allOf: [BaseMessageProperties, {additionalProperties: false, ...}]`:
+	// in JSON Schema the inner `additionalProperties` cannot see the base's properties, so Meta's own
+	// "Send Text Message" example fails. `unevaluatedProperties: false` on the whole is what was meant.
+	for (const schema of Object.values<Any>(schemas)) {
+		if (!Array.isArray(schema?.allOf) || !schema.allOf.some((part: Any) => part?.$ref)) continue;
+		const closed = schema.allOf.filter((part: Any) => part?.additionalProperties === false);
+		if (!closed.length) continue;
+		for (const part of closed) delete part.additionalProperties;
+		schema.unevaluatedProperties = false;
+	}
 	// Statuses.status lacks `played` (voice messages), which Meta sends (pywa/message_status.json).
 	const status = schemas.Statuses?.properties?.status;
 	if (Array.isArray(status?.enum) && !status.enum.includes('played')) status.enum = [...status.enum, 'played'];
