@@ -1,6 +1,7 @@
 import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
+import { ILivechatRoom, IPostLivechatRoomClosed } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
@@ -11,12 +12,13 @@ import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
 import { relayAgentReply } from './src/outbound/AgentReplies';
+import { onRoomClosed } from './src/outbound/AutoMessages';
 import { statusProcessors } from './src/status/jobs';
 import { isSendView, onSendAction, onSendSubmit } from './src/templates/SendTemplateFlow';
 import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
-export class WhatsAppApp extends App implements IPostMessageSent {
+export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed {
     constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
         super(info, logger, accessors);
     }
@@ -37,6 +39,10 @@ export class WhatsAppApp extends App implements IPostMessageSent {
 
     public async executePostMessageSent(message: IMessage, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<void> {
         await relayAgentReply({ read, http, persistence, modify }, message);
+    }
+
+    public async executePostLivechatRoomClosed(room: ILivechatRoom, read: IRead, http: IHttp, persistence: IPersistence, modify?: IModify): Promise<void> {
+        if (modify) await onRoomClosed({ read, http, persistence, modify }, room, this.getLogger());
     }
 
     public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {

@@ -17,7 +17,7 @@ import { graphFactory, setting } from '../lib/services';
 import { TemplateCatalog } from '../core/templates/catalog';
 import { checkComponents, valuesFromComponents } from '../core/templates/components';
 import { MetaTemplate, renderPreview, renderText } from '../core/templates/model';
-import { Accessors, PROCESS_WEBHOOKS_JOB, queueContext, recordSend } from '../status/StatusPipeline';
+import { Accessors, PROCESS_WEBHOOKS_JOB, queueContext, recordSend } from '../status/queue';
 import { templateCatalog } from '../templates/SendTemplateFlow';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';

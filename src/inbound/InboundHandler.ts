@@ -3,7 +3,7 @@
  * contact's open room or a new one routed to the number's department, the message as the visitor,
  * de-duplicated by wamid (Meta retries), and the contact's 24-hour window opened.
  */
-import { IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
@@ -12,25 +12,20 @@ import { formatE164 } from '../core/phone';
 import { InboundMessageEvent } from '../core/status/webhook';
 import { translator } from '../i18n/translate';
 import { NumberStore } from '../numbers/NumberStore';
+import { onNewConversation } from '../outbound/AutoMessages';
+import { recordInbound } from './window';
 import { contactToken } from '../templates/contact';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 const seenRecord = (wamid: string) => misc(`inbound:${wamid}`);
-const windowRecord = (token: string) => misc(`window:${token}`);
-
-export const WINDOW_MS = 24 * 3600 * 1000;
 
 export interface InboundAccessors {
 	read: IRead;
 	modify: IModify;
 	persistence: IPersistence;
+	http?: IHttp;
 	appId: string;
-}
-
-/** When the contact last wrote (ms), for the 24-hour customer-service window. */
-export async function lastInbound(read: IRead, token: string): Promise<number | undefined> {
-	const [record] = (await read.getPersistenceReader().readByAssociation(windowRecord(token))) as Array<{ at: number }>;
-	return record?.at;
+	logger?: ILogger;
 }
 
 export async function handleInbound(acc: InboundAccessors, event: InboundMessageEvent): Promise<void> {
@@ -52,6 +47,7 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 		if (!visitor) throw new Error('the visitor could not be created');
 	}
 	let room = (await acc.read.getLivechatReader().getLivechatRooms(visitor)).find((r) => r.isOpen);
+	const isNew = !room;
 	if (!room) {
 		room = (await acc.modify
 			.getCreator()
@@ -64,5 +60,6 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	const builder = acc.modify.getCreator().startLivechatMessage().setVisitor(visitor).setRoom(room).setText(text);
 	await acc.modify.getCreator().finish(builder);
 	const sentAt = Number(event.timestamp) * 1000;
-	await acc.persistence.updateByAssociation(windowRecord(token), { at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now() }, true);
+	await recordInbound(acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now());
+	if (isNew && acc.http) await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, event.from, room, acc.logger);
 }

@@ -3,27 +3,20 @@
  * open. Once it is closed the message is not sent to Meta and the agent is told at once that a
  * template is needed. Each send is recorded for the status pipeline (Regular-Message).
  */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage } from '@rocket.chat/apps-engine/definition/messages';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { GraphApiError } from '../core/errors';
-import { displayDigits } from '../core/numbers/ConnectedNumber';
 import { toWhatsAppText } from '../core/outbound/markdown';
 import { explainSendError } from '../core/templates/catalog';
-import { lastInbound, WINDOW_MS } from '../inbound/InboundHandler';
-import { graphFactory, notifyUser, userTranslator } from '../lib/services';
+import { lastInbound, WINDOW_MS } from '../inbound/window';
+import { notifyUser, userTranslator } from '../lib/services';
 import { NumberStore } from '../numbers/NumberStore';
-import { PROCESS_WEBHOOKS_JOB, recordSend } from '../status/StatusPipeline';
 import { contactOf, contactToken } from '../templates/contact';
+import { SendAccessors, sendText } from './sendText';
 
-export interface ReplyAccessors {
-	read: IRead;
-	http: IHttp;
-	persistence: IPersistence;
-	modify: IModify;
-}
+export type ReplyAccessors = SendAccessors;
 
 /** Whether a message is an agent's reply to relay (not the contact's, not the app's, not already sent). */
 function isAgentReply(message: IMessage, room: ILivechatRoom): boolean {
@@ -50,26 +43,10 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 		return notifyUser(acc.read, acc.modify, agent, room, t('reply_window_closed'));
 	}
 
-	const text = toWhatsAppText(message.text as string);
-	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-	const base = {
-		phoneNumberId: number.phoneNumberId,
-		connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
-		mobileNo: contact.waId,
-		message: text,
-		type: 'Regular-Message' as const,
-		roomId: room.id,
-		agent: agent.username,
-		sentAt: new Date().toISOString(),
-	};
 	try {
-		const result = await graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to: contact.waId, type: 'text', text: { body: text, preview_url: /https?:\/\//.test(text) } });
-		await recordSend(acc, { ...base, wamid: result.messages?.[0]?.id });
+		await sendText(acc, number, contact.waId, toWhatsAppText(message.text as string), { roomId: room.id, agent: agent.username });
 	} catch (error) {
-		await recordSend(acc, base, error);
 		const reason = error instanceof GraphApiError ? t(explainSendError(error.graphCode).key, { code: error.graphCode }) : t('error_graph_unreachable');
 		await notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason }));
-	} finally {
-		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 	}
 }

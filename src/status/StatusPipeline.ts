@@ -3,27 +3,26 @@
  * processed by a scheduler job; each status of a message the app sent becomes an event in the
  * outbox, delivered to the Message Status Endpoint URL by the same job and retried by a recurring one.
  */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { GraphApiError } from '../core/errors';
 import { deliverDue } from '../core/status/outbox';
-import { decide } from '../core/status/ordering';
-import { buildStatusPayload, ForwardedStatus, forwardedStatus, passesFilter } from '../core/status/payload';
-import { MetaError, StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
+import { forwardedStatus } from '../core/status/payload';
+import { StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { handleInbound } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
 import { setting } from '../lib/services';
 import { NumberStore } from '../numbers/NumberStore';
 import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
-import { MessageStore, SentMessage } from '../messages/MessageStore';
+import { SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
 import { OutboxStore, StatusItem } from './OutboxStore';
+import { Accessors, forward, PROCESS_WEBHOOKS_JOB, QueueContext, queueContext } from './queue';
+
 
 const crypto = require('crypto') as typeof import('crypto');
 
-export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
 export const DELIVER_STATUSES_JOB = 'deliver-statuses';
 export const DELIVERY_INTERVAL_MS = 30000;
 const DELIVERY_TIMEOUT_MS = 10000;
@@ -37,35 +36,6 @@ interface InboxEntry {
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
 	receivedAt: number;
-}
-
-export interface Accessors {
-	read: IRead;
-	persistence: IPersistence;
-	http: IHttp;
-	modify: IModify;
-}
-
-/** What one run needs to queue events, read once per run rather than once per event. */
-interface QueueContext {
-	acc?: Accessors;
-	url: string;
-	filter: string;
-	now: number;
-	outbox: OutboxStore;
-	messages: MessageStore;
-}
-
-async function queueContext(acc: Accessors): Promise<QueueContext> {
-	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
-	return {
-		acc,
-		url: (await setting<string>(acc.read, SettingId.StatusEndpointUrl)) || '',
-		filter: String(await setting(acc.read, SettingId.StatusFilter)),
-		now: await outbox.clock(),
-		outbox,
-		messages: new MessageStore(acc.read.getPersistenceReader(), acc.persistence),
-	};
 }
 
 /**
@@ -131,65 +101,6 @@ async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, tim
 	const original = (raw.revoke as { original_message_id?: string } | undefined)?.original_message_id;
 	const record = original ? await ctx.messages.findByWamid(original) : undefined;
 	if (record) await forward(ctx, record, 'deleted', timestamp);
-}
-
-/** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
-async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
-	const seen = (record.statuses ?? []) as ForwardedStatus[];
-	if (decide(seen, status) !== 'forward') return false;
-	record.statuses = [...seen, status];
-	if (record.wamid) await ctx.messages.update(record);
-	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
-	return true;
-}
-
-async function enqueue(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
-	if (!ctx.url || !passesFilter(ctx.filter, record.type)) return;
-	const now = ctx.now;
-	const messageKey = record.wamid ?? (record.sendId as string);
-	const item: StatusItem = {
-		id: `${messageKey}:${status}`,
-		messageKey,
-		seq,
-		payload: buildStatusPayload(record, status, { timestamp, eventId: `${messageKey}:${status}`, error, pricingCategory }),
-		state: 'pending',
-		attempts: 0,
-		createdAt: now,
-		nextAttemptAt: now,
-	};
-	await ctx.outbox.add(item);
-}
-
-/**
- * Records a send and queues its first status: `queued` when Meta accepted it, `failed` with Meta's
- * error when Meta refused it (then `msId` is absent).
- */
-export async function recordSend(acc: Accessors, message: SentMessage, error?: unknown, context?: QueueContext): Promise<void> {
-	const ctx = context ?? (await queueContext(acc));
-	const timestamp = String(Math.floor(Date.parse(message.sentAt) / 1000));
-	if (message.wamid) {
-		message.statuses = ['queued'];
-		await ctx.messages.record(message);
-		await enqueue(ctx, message, 'queued', timestamp, undefined, undefined, 1);
-		return;
-	}
-	message.sendId = crypto.randomBytes(12).toString('hex');
-	message.statuses = ['failed'];
-	await ctx.messages.record(message);
-	await enqueue(ctx, message, 'failed', timestamp, errorDetails(error), undefined, 1);
-}
-
-/** For a caller recording many sends at once (one read of the settings and the clock). */
-export { queueContext };
-
-/** Meta's error object as the status payload carries it, or a string for a network failure. */
-export function errorDetails(error: unknown): MetaError | string {
-	if (error instanceof GraphApiError) {
-		const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
-		if (error.errorData !== undefined) details.error_data = error.errorData;
-		return details;
-	}
-	return 'The WhatsApp Cloud API could not be reached';
 }
 
 /**

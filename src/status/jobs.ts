@@ -5,7 +5,8 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 import { setting } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
-import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks, PROCESS_WEBHOOKS_JOB } from './StatusPipeline';
+import { PROCESS_WEBHOOKS_JOB } from './queue';
+import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks } from './StatusPipeline';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 const DAY_MS = 86400000;

@@ -18,7 +18,7 @@ import { stateValue } from '../lib/blocks';
 import { graphFactory, setting, userTranslator } from '../lib/services';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';
-import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/StatusPipeline';
+import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
 import { contactOf, contactRoom } from './contact';
 import { PARAM_PREFIX, paramAction, SEND_VIEW_PREFIX, SendAction } from './ids';
 import { PersistedTemplateCache } from './TemplateCacheStore';

@@ -100,4 +100,18 @@ describe('inbound messages', () => {
 			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not delivered to WhatsApp: More than 24 hours have passed since the contact last wrote: only a template can be sent now (/whatsapp send-template).');
 		});
 	});
+
+	it("sends the number's welcome, offline and conversation-finished messages", async () => {
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.', conversationFinishedMessage: 'Thanks, bye!' });
+		await inbound('hello');
+		const texts = () => app.sim.requestsTo('/messages').map((r) => (r.body as any).text?.body);
+		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.']);
+		await inbound('anyone?');
+		expect(texts()).toHaveLength(2);
+		const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		await app.harness.closeLivechatRoom(livechatRooms()[0], agent);
+		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
+		expect(app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.type === 'Regular-Message').map((d) => d.message)).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
+	});
 });

@@ -305,6 +305,12 @@ export class AppHarness {
 		return message;
 	}
 
+	/** An agent closes a livechat room: Rocket.Chat closes it, then the engine runs IPostLivechatRoomClosed. */
+	async closeLivechatRoom(room: HarnessRoom, closer: HarnessUser): Promise<void> {
+		await (this.bridges.getLivechatBridge() as Any).closeRoom(room, 'closed', this.appUser(closer), this.appId);
+		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatRoomClosed, room as Any);
+	}
+
 	/** A block action (button, select) in a modal or message, as the Rocket.Chat client sends it. */
 	async blockAction(spec: { user: HarnessUser; actionId: string; blockId: string; value?: unknown; view?: Json; room?: HarnessRoom; message?: Json; triggerId?: string }): Promise<Any> {
 		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {

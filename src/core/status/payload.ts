@@ -122,4 +122,3 @@ export const forwardedStatus = fromMetaStatus;
 export type ForwardedStatus = Status;
 /** @deprecated Use `SentMessageRecord`. */
 export type SentRecord = Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string };
-export { passesFilter } from './filter';

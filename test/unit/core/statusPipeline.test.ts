@@ -5,7 +5,7 @@ import * as path from 'path';
 
 import { backoffMs, deliverDue, OutboxItem, signDelivery } from '../../../src/core/status/outbox';
 import { decide } from '../../../src/core/status/ordering';
-import { buildStatusPayload, forwardedStatus, passesFilter, SentRecord } from '../../../src/core/status/payload';
+import { buildStatusPayload, forwardedStatus, SentRecord } from '../../../src/core/status/payload';
 import { CONTRACTS_DIR } from '../../support/metaSpec';
 
 const read = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
@@ -25,9 +25,6 @@ describe('status payload', () => {
 		expect(['sent', 'delivered', 'read', 'played', 'failed', 'revoke', 'deleted', 'warning'].map(forwardedStatus)).toEqual(['sent', 'delivered', 'read', 'played', 'failed', 'deleted', 'deleted', undefined]);
 	});
 
-	it('filters by message type', () => {
-		expect([passesFilter('all', 'Template-Message'), passesFilter('regular', 'Template-Message'), passesFilter('template', 'Template-Message'), passesFilter('regular', 'Regular-Message')]).toEqual([true, false, true, true]);
-	});
 });
 
 describe('ordering', () => {

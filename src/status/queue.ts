@@ -1,0 +1,108 @@
+/**
+ * Recording sends and queueing status events for the Message Status Endpoint URL: what the senders
+ * (REST, modal, agent replies, automatic messages) and the processing job share. Kept apart from
+ * the webhook processing so that senders do not depend on it.
+ */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+
+import { GraphApiError } from '../core/errors';
+import { decide } from '../core/status/ordering';
+import { passesFilter } from '../core/status/filter';
+import { buildStatusPayload, ForwardedStatus } from '../core/status/payload';
+import { MetaError } from '../core/status/webhook';
+import { setting } from '../lib/services';
+import { MessageStore, SentMessage } from '../messages/MessageStore';
+import { SettingId } from '../settings/settings';
+import { OutboxStore, StatusItem } from './OutboxStore';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+/** The job that processes stored webhooks and delivers queued events (scheduled after every send). */
+export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
+
+export interface Accessors {
+	read: IRead;
+	persistence: IPersistence;
+	http: IHttp;
+	modify: IModify;
+}
+
+/** What one run needs to queue events, read once per run rather than once per event. */
+export interface QueueContext {
+	acc?: Accessors;
+	url: string;
+	filter: string;
+	now: number;
+	outbox: OutboxStore;
+	messages: MessageStore;
+}
+
+export async function queueContext(acc: Accessors): Promise<QueueContext> {
+	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	return {
+		acc,
+		url: (await setting<string>(acc.read, SettingId.StatusEndpointUrl)) || '',
+		filter: String(await setting(acc.read, SettingId.StatusFilter)),
+		now: await outbox.clock(),
+		outbox,
+		messages: new MessageStore(acc.read.getPersistenceReader(), acc.persistence),
+	};
+}
+
+/** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
+export async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
+	const seen = (record.statuses ?? []) as ForwardedStatus[];
+	if (decide(seen, status) !== 'forward') return false;
+	record.statuses = [...seen, status];
+	if (record.wamid) await ctx.messages.update(record);
+	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
+	return true;
+}
+
+async function enqueue(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
+	if (!ctx.url || !passesFilter(ctx.filter, record.type)) return;
+	const now = ctx.now;
+	const messageKey = record.wamid ?? (record.sendId as string);
+	const item: StatusItem = {
+		id: `${messageKey}:${status}`,
+		messageKey,
+		seq,
+		payload: buildStatusPayload(record, status, { timestamp, eventId: `${messageKey}:${status}`, error, pricingCategory }),
+		state: 'pending',
+		attempts: 0,
+		createdAt: now,
+		nextAttemptAt: now,
+	};
+	await ctx.outbox.add(item);
+}
+
+/**
+ * Records a send and queues its first status: `queued` when Meta accepted it, `failed` with Meta's
+ * error when Meta refused it (then `msId` is absent).
+ */
+export async function recordSend(acc: Accessors, message: SentMessage, error?: unknown, context?: QueueContext): Promise<void> {
+	const ctx = context ?? (await queueContext(acc));
+	const timestamp = String(Math.floor(Date.parse(message.sentAt) / 1000));
+	if (message.wamid) {
+		message.statuses = ['queued'];
+		await ctx.messages.record(message);
+		await enqueue(ctx, message, 'queued', timestamp, undefined, undefined, 1);
+		return;
+	}
+	message.sendId = crypto.randomBytes(12).toString('hex');
+	message.statuses = ['failed'];
+	await ctx.messages.record(message);
+	await enqueue(ctx, message, 'failed', timestamp, errorDetails(error), undefined, 1);
+}
+
+
+/** Meta's error object as the status payload carries it, or a string for a network failure. */
+export function errorDetails(error: unknown): MetaError | string {
+	if (error instanceof GraphApiError) {
+		const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
+		if (error.errorData !== undefined) details.error_data = error.errorData;
+		return details;
+	}
+	return 'The WhatsApp Cloud API could not be reached';
+}
+
