@@ -7,6 +7,8 @@
  *   GET  /sandbox/graph                                                  what the simulated Cloud API received
  *   POST /sandbox/inbound  { from, name?, text }                         a WhatsApp user writes to the number
  *   POST /sandbox/status   { status: "delivered", wamid? }               Meta reports a status (default: every sent message)
+ *   POST /sandbox/reply    { text, from? }                               the agent answers in the contact's room
+ *   GET  /sandbox/rooms                                                  WhatsApp rooms and their messages
  * Each answer carries what the app showed the user (notices and the open modal).
  */
 import * as http from 'http';
@@ -27,6 +29,7 @@ export class SandboxControl {
 		private readonly number: SimNumber,
 	) {
 		this.agent = harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'], authToken: 'agent-token' });
+		this.agent.livechatStatus = 'available';
 		this.general = harness.addRoom({ name: 'general', creator: harness.admin, members: [harness.admin, this.agent] });
 	}
 
@@ -126,6 +129,22 @@ export class SandboxControl {
 				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from: String(body.from ?? '5511987654321'), name: String(body.name ?? 'WhatsApp user'), text: String(body.text ?? '') }), this.number.appSecret);
 				return this.reply(res, 200, { webhook: result });
 			}
+			case 'POST /sandbox/reply': {
+				const from = String(body.from ?? '5511987654321');
+				const room = [...this.harness.world.rooms.values()].reverse().find((r) => r.type === 'l' && r.isOpen && String((r.visitor as Json | undefined)?.token ?? '').endsWith(`:${from}`));
+				if (!room) return this.reply(res, 404, { error: `no open WhatsApp room with ${from}: send an inbound message first (POST /sandbox/inbound)` });
+				if (!room.userIds.includes(this.agent.id)) room.userIds.push(this.agent.id);
+				const before = this.harness.world.notificationsFor(this.agent.id).length;
+				const sendsBefore = this.sim.sentMessages.length;
+				await this.harness.userMessage({ user: this.agent, room, text: String(body.text ?? '') });
+				return this.reply(res, 200, { sentToWhatsApp: this.sim.sentMessages.slice(sendsBefore).map((m) => m.body), ...this.shown(this.agent, before) });
+			}
+			case 'GET /sandbox/rooms':
+				return this.reply(
+					res,
+					200,
+					[...this.harness.world.rooms.values()].filter((r) => r.type === 'l').map((r) => ({ id: r.id, open: r.isOpen, contact: (r.visitor as Json | undefined)?.name, token: (r.visitor as Json | undefined)?.token, servedBy: (r.servedBy as Json | undefined)?.username, messages: this.harness.world.messagesIn(r.id).map((m) => m.text) })),
+				);
 			case 'POST /sandbox/status': {
 				const status = String(body.status ?? 'delivered') as 'sent' | 'delivered' | 'read' | 'failed';
 				const wamids = body.wamid ? [String(body.wamid)] : this.sim.sentMessages.map((m) => m.wamid);
