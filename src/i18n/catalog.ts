@@ -193,7 +193,9 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_unsupported": "⚠️ The contact sent a message WhatsApp does not pass on (__type__): __details__",
 		"reply_window_closed": "⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.",
 		"reply_failed": "⚠️ Not delivered to WhatsApp: __reason__",
-		"reply_number_gone": "⚠️ Not sent: the WhatsApp number of this conversation is no longer connected."
+		"reply_number_gone": "⚠️ Not sent: the WhatsApp number of this conversation is no longer connected.",
+		"template_routing_hours": "Route replies to a template for (hours)",
+		"template_routing_hours_description": "When a contact answers a template sent by the templateMessage API with targetAgent or targetDepartment within this many hours, the new conversation goes to that agent (when online), else to that department."
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -388,7 +390,9 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_unsupported": "⚠️ El contacto envió un mensaje que WhatsApp no transmite (__type__): __details__",
 		"reply_window_closed": "⚠️ No enviado: han pasado más de 24 horas desde el último mensaje del contacto, así que WhatsApp solo acepta una plantilla ahora. Use /whatsapp send-template.",
 		"reply_failed": "⚠️ No entregado a WhatsApp: __reason__",
-		"reply_number_gone": "⚠️ No enviado: el número de WhatsApp de esta conversación ya no está conectado."
+		"reply_number_gone": "⚠️ No enviado: el número de WhatsApp de esta conversación ya no está conectado.",
+		"template_routing_hours": "Enrutar respuestas a una plantilla durante (horas)",
+		"template_routing_hours_description": "Cuando un contacto responde, dentro de estas horas, a una plantilla enviada por la API templateMessage con targetAgent o targetDepartment, la nueva conversación va a ese agente (si está conectado), si no a ese departamento."
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -583,6 +587,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_unsupported": "⚠️ O contato enviou uma mensagem que o WhatsApp não repassa (__type__): __details__",
 		"reply_window_closed": "⚠️ Não enviada: passaram-se mais de 24 horas desde a última mensagem do contato, então o WhatsApp só aceita um template agora. Use /whatsapp send-template.",
 		"reply_failed": "⚠️ Não entregue ao WhatsApp: __reason__",
-		"reply_number_gone": "⚠️ Não enviada: o número do WhatsApp desta conversa não está mais conectado."
+		"reply_number_gone": "⚠️ Não enviada: o número do WhatsApp desta conversa não está mais conectado.",
+		"template_routing_hours": "Encaminhar respostas a um template por (horas)",
+		"template_routing_hours_description": "Quando um contato responde, dentro destas horas, a um template enviado pela API templateMessage com targetAgent ou targetDepartment, a nova conversa vai para esse agente (se estiver online), senão para esse departamento."
 	}
 };

@@ -6,12 +6,16 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { describedText, describeInbound } from '../core/inbound/describe';
 import { formatE164 } from '../core/phone';
 import { InboundMessageEvent } from '../core/status/webhook';
 import { translator } from '../i18n/translate';
+import { setting } from '../lib/services';
+import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
+import { SettingId } from '../settings/settings';
 import { onNewConversation } from '../outbound/AutoMessages';
 import { recordInbound } from './window';
 import { contactToken } from '../templates/contact';
@@ -26,6 +30,25 @@ export interface InboundAccessors {
 	http?: IHttp;
 	appId: string;
 	logger?: ILogger;
+}
+
+/**
+ * A new conversation after a templateMessage sent with targetAgent / targetDepartment (within the
+ * routing setting's hours) goes to that agent when online, else to that department.
+ */
+async function routingFor(acc: InboundAccessors, phoneNumberId: string, waId: string): Promise<{ agent?: IUser; department?: string }> {
+	const send = await new MessageStore(acc.read.getPersistenceReader()).latestRouting(phoneNumberId, waId);
+	const hours = Number(await setting(acc.read, SettingId.TemplateRoutingHours)) || 72;
+	if (!send || Date.now() - Date.parse(send.sentAt) > hours * 3600000) return {};
+	if (send.targetAgent) {
+		const agent = await acc.read.getUserReader().getByUsername(send.targetAgent).catch(() => undefined);
+		if (agent && agent.isEnabled !== false && String(agent.status) !== 'offline') return { agent };
+	}
+	if (send.targetDepartment) {
+		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(send.targetDepartment).catch(() => undefined);
+		if (department) return { department: department.id };
+	}
+	return {};
 }
 
 export async function handleInbound(acc: InboundAccessors, event: InboundMessageEvent): Promise<void> {
@@ -49,10 +72,14 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	let room = (await acc.read.getLivechatReader().getLivechatRooms(visitor)).find((r) => r.isOpen);
 	const isNew = !room;
 	if (!room) {
+		const routing = await routingFor(acc, number.phoneNumberId, event.from);
+		if (routing.department && routing.department !== visitor.department) {
+			visitor = (await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({ ...visitor, department: routing.department })) ?? visitor;
+		}
 		room = (await acc.modify
 			.getCreator()
 			.getLivechatCreator()
-			.createRoom(visitor, undefined as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
+			.createRoom(visitor, routing.agent as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
 	}
 	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
 	const t = translator(typeof workspace === 'string' ? workspace : undefined);

@@ -25,6 +25,8 @@ export interface SentMessage {
 
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
+/** The sends to one contact of one number, newest last (for routing the contact's reply). */
+const toContact = (phoneNumberId: string, mobileNo: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
 /** Records are bucketed per day so that retention removes whole days. */
 export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
 
@@ -37,8 +39,14 @@ export class MessageStore {
 	async record(message: SentMessage): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
 		const day = dayBucket(message.sentAt.slice(0, 10));
-		const associations = message.wamid ? [ALL, day, byWamid(message.wamid)] : [ALL, day];
+		const associations = [ALL, day, toContact(message.phoneNumberId, message.mobileNo), ...(message.wamid ? [byWamid(message.wamid)] : [])];
 		await this.persistence.createWithAssociations(message, associations);
+	}
+
+	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
+	async latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined> {
+		const sends = (await this.read.readByAssociations([ALL, toContact(phoneNumberId, mobileNo)])) as SentMessage[];
+		return sends.filter((m) => m.targetAgent || m.targetDepartment).sort((a, b) => a.sentAt.localeCompare(b.sentAt)).pop();
 	}
 
 	async update(message: SentMessage): Promise<void> {

@@ -15,6 +15,7 @@ export enum SettingId {
 	AgentRoles = 'agent_roles',
 	TemplateRefreshMinutes = 'template_refresh_minutes',
 	TemplateSentBy = 'template_sent_by',
+	TemplateRoutingHours = 'template_routing_hours',
 }
 
 export enum StatusFilter {
@@ -53,6 +54,7 @@ export const SETTINGS: ISetting[] = [
 			{ key: 'bot', i18nLabel: 'template_sent_by_bot' },
 		],
 	}),
+	setting(SettingId.TemplateRoutingHours, SettingType.NUMBER, 72, { required: true }),
 	setting(SettingId.TemplateMessageRoles, SettingType.STRING, 'admin, livechat-manager', { required: true }),
 	setting(SettingId.SendRatePerSecond, SettingType.NUMBER, 80, { required: true }),
 ];

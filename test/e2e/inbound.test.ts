@@ -1,5 +1,5 @@
 /** Inbound WhatsApp messages through the engine: visitor, room, message, de-duplication, routing. */
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 describe('inbound messages', () => {
@@ -113,5 +113,46 @@ describe('inbound messages', () => {
 		await app.harness.closeLivechatRoom(livechatRooms()[0], agent);
 		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
 		expect(app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.type === 'Regular-Message').map((d) => d.message)).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
+	});
+
+	describe('replies to a templateMessage with targetAgent / targetDepartment', () => {
+		async function sendTemplate(target: Record<string, string>) {
+			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }] }]);
+			const res = await callApi(app, 'templateMessage', {
+				body: { phoneNumbers: ['5511987654321'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }] }, ...target },
+				headers: ADMIN_AUTH,
+			});
+			expect(res.status).toBe(200);
+		}
+
+		it('go to the target agent when online', async () => {
+			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			const ana = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+			ana.livechatStatus = 'available';
+			await sendTemplate({ targetAgent: 'bob' });
+			await inbound('yes please');
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });
+		});
+
+		it('go to the target department when the agent is offline', async () => {
+			const bob = app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			bob.status = 'offline';
+			const carl = app.harness.addUser({ username: 'carl', roles: ['user', 'livechat-agent'] });
+			carl.livechatStatus = 'available';
+			const support = app.harness.world.addDepartment({ name: 'Support', agentIds: [carl.id] });
+			await sendTemplate({ targetAgent: 'bob', targetDepartment: 'Support' });
+			await inbound('hello');
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+		});
+
+		it('do not apply after the routing window', async () => {
+			await app.harness.setSetting('template_routing_hours', 1);
+			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			await sendTemplate({ targetAgent: 'bob' });
+			const record = app.harness.world.persistence.find((r) => (r.data as any).targetAgent === 'bob')!;
+			(record.data as any).sentAt = new Date(Date.now() - 2 * 3600000).toISOString();
+			await inbound('late reply');
+			expect((livechatRooms()[0].servedBy as any)?.username).not.toBe('bob');
+		});
 	});
 });
