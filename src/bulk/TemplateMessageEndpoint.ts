@@ -56,7 +56,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		const bad = (key: string, params?: Record<string, string | number>): Answer => ({ status: 400, content: { success: false, error: t(key, params) } });
 
 		const user = request.user;
-		if (!user) return { status: 401, content: { status: 'error', message: 'You must be logged in to do this.' } };
+		if (!user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		const allowed = parseRoles(await setting(read, SettingId.TemplateMessageRoles));
 		if (!(user.roles ?? []).some((role) => allowed.includes(role))) return { status: 403, content: { success: false, error: t('api_error_forbidden') } };
 

@@ -195,7 +195,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"reply_failed": "⚠️ Not delivered to WhatsApp: __reason__",
 		"reply_number_gone": "⚠️ Not sent: the WhatsApp number of this conversation is no longer connected.",
 		"template_routing_hours": "Route replies to a template for (hours)",
-		"template_routing_hours_description": "When a contact answers a template sent by the templateMessage API with targetAgent or targetDepartment within this many hours, the new conversation goes to that agent (when online), else to that department."
+		"template_routing_hours_description": "When a contact answers a template sent by the templateMessage API with targetAgent or targetDepartment within this many hours, the new conversation goes to that agent (when online), else to that department.",
+		"api_error_unauthenticated": "You must be logged in to do this."
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -392,7 +393,8 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"reply_failed": "⚠️ No entregado a WhatsApp: __reason__",
 		"reply_number_gone": "⚠️ No enviado: el número de WhatsApp de esta conversación ya no está conectado.",
 		"template_routing_hours": "Enrutar respuestas a una plantilla durante (horas)",
-		"template_routing_hours_description": "Cuando un contacto responde, dentro de estas horas, a una plantilla enviada por la API templateMessage con targetAgent o targetDepartment, la nueva conversación va a ese agente (si está conectado), si no a ese departamento."
+		"template_routing_hours_description": "Cuando un contacto responde, dentro de estas horas, a una plantilla enviada por la API templateMessage con targetAgent o targetDepartment, la nueva conversación va a ese agente (si está conectado), si no a ese departamento.",
+		"api_error_unauthenticated": "Debe iniciar sesión para hacer esto."
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -589,6 +591,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"reply_failed": "⚠️ Não entregue ao WhatsApp: __reason__",
 		"reply_number_gone": "⚠️ Não enviada: o número do WhatsApp desta conversa não está mais conectado.",
 		"template_routing_hours": "Encaminhar respostas a um template por (horas)",
-		"template_routing_hours_description": "Quando um contato responde, dentro destas horas, a um template enviado pela API templateMessage com targetAgent ou targetDepartment, a nova conversa vai para esse agente (se estiver online), senão para esse departamento."
+		"template_routing_hours_description": "Quando um contato responde, dentro destas horas, a um template enviado pela API templateMessage com targetAgent ou targetDepartment, a nova conversa vai para esse agente (se estiver online), senão para esse departamento.",
+		"api_error_unauthenticated": "Você precisa estar logado para fazer isso."
 	}
 };

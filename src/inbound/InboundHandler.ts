@@ -55,7 +55,6 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	if ((await acc.read.getPersistenceReader().readByAssociation(seenRecord(event.wamid))).length) return;
 	const number = await new NumberStore(acc.read.getPersistenceReader()).get(event.phoneNumberId);
 	if (!number) return;
-	await acc.persistence.createWithAssociation({ wamid: event.wamid, at: Date.now() }, seenRecord(event.wamid));
 
 	const token = contactToken(number.phoneNumberId, event.from);
 	let visitor: IVisitor | undefined = await acc.read.getLivechatReader().getLivechatVisitorByToken(token);
@@ -86,6 +85,8 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	const text = describedText(describeInbound(event.raw), t);
 	const builder = acc.modify.getCreator().startLivechatMessage().setVisitor(visitor).setRoom(room).setText(text);
 	await acc.modify.getCreator().finish(builder);
+	// Marked as seen once it is in the room: a failure before this point is retried, not lost.
+	await acc.persistence.createWithAssociation({ wamid: event.wamid, at: Date.now() }, seenRecord(event.wamid));
 	const sentAt = Number(event.timestamp) * 1000;
 	await recordInbound(acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now());
 	if (isNew && acc.http) await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, event.from, room, acc.logger);

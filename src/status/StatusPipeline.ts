@@ -30,8 +30,11 @@ const DELIVERIES_PER_RUN = 2000;
 
 const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'webhook-inbox');
 
+const MAX_EVENT_ATTEMPTS = 5;
+
 interface InboxEntry {
 	id: string;
+	attempts?: number;
 	appId?: string;
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
@@ -55,16 +58,32 @@ export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify
 export async function processWebhooks(acc: Accessors): Promise<void> {
 	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[]).sort((a, b) => a.receivedAt - b.receivedAt);
 	const ctx = await queueContext(acc);
+	const problems: string[] = [];
 	for (const entry of entries) {
+		// One failing event neither blocks the others nor is lost at once: it is retried with the next
+		// runs, and only dropped (and logged) after MAX_EVENT_ATTEMPTS.
+		const failed: WebhookEvent[] = [];
 		for (const event of entry.events ?? []) {
-			if (event.kind === 'status') await handleStatus(ctx, event);
-			else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
-			else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '' }, event);
-			else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
+			try {
+				if (event.kind === 'status') await handleStatus(ctx, event);
+				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
+				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '' }, event);
+				else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
+			} catch (error) {
+				failed.push(event);
+				problems.push(`webhook event ${event.kind} not processed (attempt ${(entry.attempts ?? 0) + 1} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`);
+			}
 		}
-		await acc.persistence.removeByAssociations([INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
+		const record = [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)];
+		if (failed.length && (entry.attempts ?? 0) + 1 < MAX_EVENT_ATTEMPTS) {
+			await acc.persistence.updateByAssociations(record, { ...entry, events: failed, attempts: (entry.attempts ?? 0) + 1 }, false);
+		} else {
+			await acc.persistence.removeByAssociations(record);
+		}
 	}
 	await deliverStatuses(acc, false);
+	// The job fails visibly (the engine writes it to the app's log) after everything else was done.
+	if (problems.length) throw new Error(problems.join('; '));
 }
 
 async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void> {

@@ -31,7 +31,11 @@ export function statusProcessors(): IProcessor[] {
 		{
 			id: DELIVER_STATUSES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
-			processor: (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => deliverStatuses({ read, modify, http, persistence }, true),
+			processor: async (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => {
+				// Advance the delivery clock and deliver first; then retry stored webhooks whose processing failed.
+				await deliverStatuses({ read, modify, http, persistence }, true);
+				await processWebhooks({ read, modify, http, persistence });
+			},
 		},
 		{
 			id: EXPIRE_MESSAGES_JOB,

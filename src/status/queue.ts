@@ -10,6 +10,7 @@ import { decide } from '../core/status/ordering';
 import { passesFilter } from '../core/status/filter';
 import { buildStatusPayload, ForwardedStatus } from '../core/status/payload';
 import { MetaError } from '../core/status/webhook';
+import { translate } from '../i18n/translate';
 import { setting } from '../lib/services';
 import { MessageStore, SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
@@ -103,6 +104,6 @@ export function errorDetails(error: unknown): MetaError | string {
 		if (error.errorData !== undefined) details.error_data = error.errorData;
 		return details;
 	}
-	return 'The WhatsApp Cloud API could not be reached';
+	return translate(undefined, 'error_graph_unreachable');
 }
 

@@ -201,12 +201,16 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 		}
 		return fail({ [SendAction.Template]: t('error_graph_unreachable') });
 	}
-	// Sent: from here on a failure must not make the agent send it again.
-	if (!room) room = await contactRoom(acc.read, acc.modify, { phoneNumberId: number.phoneNumberId, waId: to, agent: user, departmentId, appId: acc.appId });
-	await recordSend(acc, { ...sentBase, wamid, roomId: room.id, sentAt: new Date().toISOString() });
-	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
-	await postInRoom(acc, room, user, rendered, wamid);
-	await acc.persistence.removeByAssociation(draftRecord(view.id));
+	// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway.
+	try {
+		if (!room) room = await contactRoom(acc.read, acc.modify, { phoneNumberId: number.phoneNumberId, waId: to, agent: user, departmentId, appId: acc.appId });
+		await recordSend(acc, { ...sentBase, wamid, roomId: room.id, sentAt: new Date().toISOString() });
+		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
+		await postInRoom(acc, room, user, rendered, wamid);
+		await acc.persistence.removeByAssociation(draftRecord(view.id));
+	} catch (error) {
+		acc.logger?.error(`template ${template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`);
+	}
 	return responder.successResponse();
 }
 

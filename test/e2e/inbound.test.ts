@@ -55,6 +55,21 @@ describe('inbound messages', () => {
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16', '🔘 Replied "Unsubscribe" (payload: STOP)']);
 	});
 
+	it('retries a message whose processing failed on the next run, and posts it once', async () => {
+		const livechat = app.harness.bridges.getLivechatBridge() as any;
+		const createRoom = livechat.createRoom;
+		livechat.createRoom = async () => {
+			livechat.createRoom = createRoom;
+			throw new Error('database briefly unavailable');
+		};
+		await inbound('are you there?');
+		expect(livechatRooms()).toEqual([]);
+		expect(app.harness.takeAppErrors()).toEqual(expect.arrayContaining([expect.stringContaining('webhook event message not processed (attempt 1 of 5): database briefly unavailable')]));
+		await app.harness.scheduler.advance(60000);
+		expect(livechatRooms()).toHaveLength(1);
+		expect(app.harness.world.messagesIn(livechatRooms()[0].id).map((m) => m.text)).toEqual(['are you there?']);
+	});
+
 	describe('agent replies', () => {
 		async function conversation() {
 			const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });

@@ -236,7 +236,7 @@ export class AppHarness {
 	/** Error entries of the app log (and permission denials) not yet consumed by `takeAppErrors`. */
 	appErrors(): string[] {
 		const errors = this.logs.filter(isError).map((l) => this.formatLogs([l]).trim());
-		return [...errors.slice(this.consumedErrors), ...this.permissionErrors, ...this.scheduler.failures.map((f) => `job ${f.processorId}: ${String(f.error)}`)];
+		return [...errors.slice(this.consumedErrors), ...this.permissionErrors, ...this.scheduler.failures.map((f) => `job ${f.processorId}: ${describeError(f.error)}`)];
 	}
 
 	/** Returns and clears the app errors a test expected. */
@@ -390,6 +390,16 @@ export class AppHarness {
 			(AppManager as Any).Instance = undefined;
 			fs.rmSync(this.tempDir, { recursive: true, force: true });
 		}
+	}
+}
+
+/** A rejection from the engine (a JSON-RPC error object from the Deno runtime, or an Error) as text. */
+function describeError(error: unknown): string {
+	if (error instanceof Error) return error.message;
+	try {
+		return JSON.stringify(error);
+	} catch {
+		return String(error);
 	}
 }
 
