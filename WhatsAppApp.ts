@@ -1,7 +1,7 @@
 import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
-import { ILivechatRoom, IPostLivechatRoomClosed } from '@rocket.chat/apps-engine/definition/livechat';
+import { ILivechatEventContext, ILivechatRoom, IPostLivechatAgentAssigned, IPostLivechatRoomClosed } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
@@ -9,6 +9,8 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 import { outboundProvider } from './src/bulk/OutboundProvider';
 import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
+import { onAgentAssigned } from './src/inbound/InboundHandler';
+import { windowProcessors } from './src/inbound/windowNotice';
 import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
 import { relayAgentReply } from './src/outbound/AgentReplies';
@@ -18,7 +20,7 @@ import { isSendView, onSendAction, onSendSubmit } from './src/templates/SendTemp
 import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
-export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed {
+export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed, IPostLivechatAgentAssigned {
     constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
         super(info, logger, accessors);
     }
@@ -26,7 +28,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
     protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
         await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
         await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
-        await configuration.scheduler.registerProcessors(statusProcessors());
+        await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors()]);
         // Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
         const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;
         if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
@@ -43,6 +45,10 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 
     public async executePostLivechatRoomClosed(room: ILivechatRoom, read: IRead, http: IHttp, persistence: IPersistence, modify?: IModify): Promise<void> {
         if (modify) await onRoomClosed({ read, http, persistence, modify }, room, this.getLogger());
+    }
+
+    public async executePostLivechatAgentAssigned(context: ILivechatEventContext, read: IRead, http: IHttp, _persistence: IPersistence): Promise<void> {
+        await onAgentAssigned({ read, http }, context.room, this.getLogger());
     }
 
     public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {

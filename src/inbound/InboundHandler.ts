@@ -12,13 +12,16 @@ import { describedText, describeInbound } from '../core/inbound/describe';
 import { formatE164 } from '../core/phone';
 import { InboundMessageEvent } from '../core/status/webhook';
 import { translator } from '../i18n/translate';
-import { setting } from '../lib/services';
+import { graphFactory, setting } from '../lib/services';
+import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
 import { onNewConversation } from '../outbound/AutoMessages';
-import { recordInbound } from './window';
-import { contactToken } from '../templates/contact';
+import { postInboundMedia } from './media';
+import { readWindow, recordInbound } from './window';
+import { ensureWindowNotice } from './windowNotice';
+import { contactOf, contactToken } from '../templates/contact';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 const seenRecord = (wamid: string) => misc(`inbound:${wamid}`);
@@ -51,19 +54,40 @@ async function routingFor(acc: InboundAccessors, phoneNumberId: string, waId: st
 	return {};
 }
 
+/** `[ ](link) ` before a text: Rocket.Chat shows the linked message as a quote (its own quote format). */
+async function quotePrefix(acc: InboundAccessors, replyTo: string | undefined, type: string, t: (key: string) => string): Promise<string> {
+	if (!replyTo) return '';
+	const link = await new MessageStore(acc.read.getPersistenceReader()).linkOfWamid(replyTo);
+	// Buttons and reactions say what they answer; a quoted message the app never saw is only mentioned.
+	if (!link) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
+	const siteUrl = String((await acc.read.getEnvironmentReader().getServerSettings().getValueById('Site_Url').catch(() => '')) ?? '').replace(/\/+$/, '');
+	return `[ ](${siteUrl}/live/${link.roomId}?msg=${link.rcMessageId}) `;
+}
+
+/** Blue ticks on the contact's phone, when the setting asks for it and an agent has the room. */
+export async function markRead(acc: { read: IRead; http: IHttp }, number: ConnectedNumber, wamid: string, logger?: ILogger): Promise<void> {
+	if (!(await setting(acc.read, SettingId.MarkRead))) return;
+	try {
+		await (await graphFactory(acc.read, acc.http))(number.accessToken).markRead(number.phoneNumberId, wamid);
+	} catch (error) {
+		logger?.warn(`read receipt for ${wamid} not sent: ${error instanceof Error ? error.message : String(error)}`);
+	}
+}
+
 export async function handleInbound(acc: InboundAccessors, event: InboundMessageEvent): Promise<void> {
 	if ((await acc.read.getPersistenceReader().readByAssociation(seenRecord(event.wamid))).length) return;
 	const number = await new NumberStore(acc.read.getPersistenceReader()).get(event.phoneNumberId);
 	if (!number) return;
 
-	const token = contactToken(number.phoneNumberId, event.from);
+	const waId = event.waId || event.from;
+	const token = contactToken(number.phoneNumberId, waId);
 	let visitor: IVisitor | undefined = await acc.read.getLivechatReader().getLivechatVisitorByToken(token);
 	if (!visitor) {
 		visitor = await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({
 			token,
-			username: `whatsapp-${number.phoneNumberId}-${event.from}`,
-			name: event.contactName || formatE164(event.from),
-			phone: [{ phoneNumber: formatE164(event.from) }],
+			username: `whatsapp-${number.phoneNumberId}-${waId}`,
+			name: event.contactName || formatE164(waId),
+			phone: [{ phoneNumber: formatE164(waId) }],
 			...(number.departmentId ? { department: number.departmentId } : {}),
 		});
 		if (!visitor) throw new Error('the visitor could not be created');
@@ -71,7 +95,7 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	let room = (await acc.read.getLivechatReader().getLivechatRooms(visitor)).find((r) => r.isOpen);
 	const isNew = !room;
 	if (!room) {
-		const routing = await routingFor(acc, number.phoneNumberId, event.from);
+		const routing = await routingFor(acc, number.phoneNumberId, waId);
 		if (routing.department && routing.department !== visitor.department) {
 			visitor = (await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({ ...visitor, department: routing.department })) ?? visitor;
 		}
@@ -82,12 +106,34 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	}
 	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
 	const t = translator(typeof workspace === 'string' ? workspace : undefined);
-	const text = describedText(describeInbound(event.raw), t);
-	const builder = acc.modify.getCreator().startLivechatMessage().setVisitor(visitor).setRoom(room).setText(text);
-	await acc.modify.getCreator().finish(builder);
+	const described = describeInbound(event.raw);
+	const quote = await quotePrefix(acc, described.replyTo, event.type, t);
+	let text = describedText(described, t);
+	if (described.media && acc.http) {
+		const outcome = await postInboundMedia({ read: acc.read, modify: acc.modify, http: acc.http, logger: acc.logger }, number, visitor, room, described.media, t);
+		// The file is in the room: only its caption (and the quote) remain to say.
+		text = outcome.posted ? (described.media.caption ?? '') : [text, outcome.notice].filter(Boolean).join('\n');
+	}
+	let rcMessageId: string | undefined;
+	if (text || quote) {
+		const builder = acc.modify.getCreator().startLivechatMessage().setVisitor(visitor).setRoom(room).setText(`${quote}${text}`);
+		rcMessageId = await acc.modify.getCreator().finish(builder);
+	}
 	// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 	await acc.persistence.createWithAssociation({ wamid: event.wamid, at: Date.now() }, seenRecord(event.wamid));
+	if (rcMessageId) await new MessageStore(acc.read.getPersistenceReader(), acc.persistence).link({ wamid: event.wamid, rcMessageId, roomId: room.id, at: new Date().toISOString() });
 	const sentAt = Number(event.timestamp) * 1000;
-	await recordInbound(acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now());
-	if (isNew && acc.http) await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, event.from, room, acc.logger);
+	const window = await recordInbound(acc.read, acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now(), event.wamid);
+	await ensureWindowNotice(acc, token, window);
+	if (acc.http && room.servedBy) await markRead({ read: acc.read, http: acc.http }, number, event.wamid, acc.logger);
+	if (isNew && acc.http) await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, waId, room, acc.logger);
+}
+
+/** An agent took the conversation: the contact's messages so far show as read, per the setting. */
+export async function onAgentAssigned(acc: { read: IRead; http: IHttp }, room: ILivechatRoom, logger?: ILogger): Promise<void> {
+	const contact = contactOf(room);
+	if (!contact) return;
+	const number = await new NumberStore(acc.read.getPersistenceReader()).get(contact.phoneNumberId);
+	const window = await readWindow(acc.read, contactToken(contact.phoneNumberId, contact.waId));
+	if (number && window?.wamid) await markRead(acc, number, window.wamid, logger);
 }

@@ -30,6 +30,18 @@ const toContact = (phoneNumberId: string, mobileNo: string) => new RocketChatAss
 /** Records are bucketed per day so that retention removes whole days. */
 export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
 
+/** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
+export interface MessageLink {
+	wamid: string;
+	rcMessageId: string;
+	roomId: string;
+	at: string;
+}
+
+const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'message-link');
+const linkByWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-wamid:${wamid}`);
+const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-rc:${id}`);
+
 export class MessageStore {
 	constructor(
 		private readonly read: IPersistenceRead,
@@ -58,7 +70,23 @@ export class MessageStore {
 	async removeDay(isoDay: string): Promise<number> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
 		const removed = await this.persistence.removeByAssociations([ALL, dayBucket(isoDay)]);
-		return removed ? removed.length : 0;
+		const links = await this.persistence.removeByAssociations([LINKS, dayBucket(isoDay)]);
+		return (removed ? removed.length : 0) + (links ? links.length : 0);
+	}
+
+	async link(link: MessageLink): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations(link, [LINKS, dayBucket(link.at.slice(0, 10)), linkByWamid(link.wamid), linkByRc(link.rcMessageId)]);
+	}
+
+	async linkOfWamid(wamid: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByWamid(wamid)])) as MessageLink[];
+		return found;
+	}
+
+	async linkOfMessage(rcMessageId: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByRc(rcMessageId)])) as MessageLink[];
+		return found;
 	}
 
 	async findByWamid(wamid: string): Promise<SentMessage | undefined> {

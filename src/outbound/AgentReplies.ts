@@ -1,31 +1,96 @@
 /**
  * An agent's message in a WhatsApp contact room goes to the contact, while the 24-hour window is
- * open. Once it is closed the message is not sent to Meta and the agent is told at once that a
- * template is needed. Each send is recorded for the status pipeline (Regular-Message).
+ * open: text (Rocket.Chat markdown as WhatsApp formatting), files (uploaded to the Graph media
+ * endpoint and sent as image, video, audio or document by type), quoted replies (WhatsApp's
+ * `context`), with the agent's name first when the setting asks for it. Once the window is closed
+ * nothing is sent to Meta and the agent is told at once that a template is needed. Each send is
+ * recorded for the status pipeline (Regular-Message).
  */
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
-import { IMessage } from '@rocket.chat/apps-engine/definition/messages';
+import { IMessage, IMessageFile } from '@rocket.chat/apps-engine/definition/messages';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { GraphApiError } from '../core/errors';
+import { AppError, GraphApiError } from '../core/errors';
+import { humanSize, outboundKind } from '../core/media/media';
+import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { toWhatsAppText } from '../core/outbound/markdown';
 import { explainSendError } from '../core/templates/catalog';
+import { Translator } from '../i18n/translate';
 import { lastInbound, WINDOW_MS } from '../inbound/window';
-import { notifyUser, userTranslator } from '../lib/services';
+import { graphFactory, notifyUser, setting, userTranslator } from '../lib/services';
+import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
+import { SettingId } from '../settings/settings';
 import { contactOf, contactToken } from '../templates/contact';
-import { SendAccessors, sendText } from './sendText';
+import { SendAccessors, sendFreeForm, SendMeta, sendText } from './sendText';
 
 export type ReplyAccessors = SendAccessors;
+
+type Attachment = { description?: string; message_link?: string };
+
+function filesOf(message: IMessage): IMessageFile[] {
+	if (message.files?.length) return message.files;
+	return message.file ? [message.file] : [];
+}
 
 /** Whether a message is an agent's reply to relay (not the contact's, not the app's, not already sent). */
 function isAgentReply(message: IMessage, room: ILivechatRoom): boolean {
 	const sender = message.sender as IUser | undefined;
-	if (!sender || !message.text?.trim()) return false;
+	if (!sender || (!message.text?.trim() && !filesOf(message).length)) return false;
 	if ((message.customFields as Record<string, unknown> | undefined)?.whatsapp) return false;
 	if ((message as IMessage & { visitor?: unknown; token?: string }).visitor || (message as { token?: string }).token) return false;
 	if (String(sender.type) === 'app' || String(sender.type) === 'bot') return false;
 	return sender.username !== room.visitor?.username;
+}
+
+/** A Rocket.Chat quote is `[ ](<permalink>?msg=<id>)` before the text (and an attachment with that link). */
+const QUOTE = /^\s*\[\s*\]\(([^)\s]+)\)\s*/;
+
+function quoted(message: IMessage): { text: string; quotedId?: string } {
+	let text = message.text ?? '';
+	let quotedId: string | undefined;
+	for (let match = QUOTE.exec(text); match; match = QUOTE.exec(text)) {
+		quotedId ??= /[?&]msg=([^&#]+)/.exec(match[1])?.[1];
+		text = text.slice(match[0].length);
+	}
+	if (!quotedId) {
+		const link = ((message.attachments ?? []) as Attachment[]).map((a) => a.message_link).find(Boolean);
+		quotedId = link ? /[?&]msg=([^&#]+)/.exec(link)?.[1] : undefined;
+	}
+	return { text, quotedId };
+}
+
+function reasonOf(error: unknown, t: Translator): string {
+	if (error instanceof GraphApiError) return t(explainSendError(error.graphCode).key, { code: error.graphCode });
+	if (error instanceof AppError) return t(error.i18nKey, error.params);
+	return t('error_graph_unreachable');
+}
+
+async function sendFile(acc: ReplyAccessors, number: ConnectedNumber, waId: string, file: IMessageFile, caption: string, meta: SendMeta): Promise<string | undefined> {
+	const upload = await acc.read.getUploadReader().getById(file._id);
+	const mimeType = upload?.type || file.type;
+	const size = Number(upload?.size ?? 0);
+	const kind = outboundKind(mimeType, size);
+	if ('refused' in kind) {
+		throw new AppError({
+			code: 'file_refused',
+			message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
+			status: 400,
+			i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
+			params: { name: file.name, type: mimeType || '?', size: humanSize(size), max: humanSize(kind.maxBytes ?? 0) },
+		});
+	}
+	const bytes = await acc.read.getUploadReader().getBufferById(file._id);
+	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+	const id = await graph.uploadMedia(number.phoneNumberId, { bytes: new Uint8Array(bytes), mimeType: kind.mimeType, filename: file.name });
+	// Audio and stickers carry no caption: it follows as a text.
+	const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
+	const media: Record<string, string> = { id };
+	if (withCaption && caption) media.caption = caption;
+	if (kind.kind === 'document') media.filename = file.name;
+	const wamid = await sendFreeForm(acc, number, waId, { type: kind.kind, [kind.kind]: media }, caption || `[${kind.kind}] ${file.name}`, meta);
+	if (!withCaption && caption) await sendText(acc, number, waId, caption, { ...meta, replyTo: undefined });
+	return wamid;
 }
 
 export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
@@ -43,10 +108,27 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 		return notifyUser(acc.read, acc.modify, agent, room, t('reply_window_closed'));
 	}
 
+	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const { text, quotedId } = quoted(message);
+	const replyTo = quotedId ? (await store.linkOfMessage(quotedId))?.wamid : undefined;
+	const prefix = (await setting(acc.read, SettingId.AgentNamePrefix)) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
+	const files = filesOf(message);
+	const attachmentCaption = ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '';
+	const body = toWhatsAppText(text.trim() || (files.length ? attachmentCaption : ''));
+	const meta: SendMeta = { roomId: room.id, agent: agent.username, replyTo };
+
 	try {
-		await sendText(acc, number, contact.waId, toWhatsAppText(message.text as string), { roomId: room.id, agent: agent.username });
+		let wamid: string | undefined;
+		if (files.length) {
+			for (const [i, file] of files.entries()) {
+				const sent = await sendFile(acc, number, contact.waId, file, i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '', meta);
+				wamid ??= sent;
+			}
+		} else {
+			wamid = await sendText(acc, number, contact.waId, `${prefix}${body}`, meta);
+		}
+		if (wamid && message.id) await store.link({ wamid, rcMessageId: message.id, roomId: room.id, at: new Date().toISOString() });
 	} catch (error) {
-		const reason = error instanceof GraphApiError ? t(explainSendError(error.graphCode).key, { code: error.graphCode }) : t('error_graph_unreachable');
-		await notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason }));
+		await notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: reasonOf(error, t) }));
 	}
 }

@@ -11,24 +11,39 @@ export interface SendAccessors {
 	modify: IModify;
 }
 
+export interface SendMeta {
+	roomId?: string;
+	agent?: string;
+	/** The wamid this message replies to (WhatsApp shows it quoted). */
+	replyTo?: string;
+}
+
 /**
- * A free-form text to a contact (inside the 24-hour window), recorded for the status pipeline as a
- * Regular-Message. Resolves with the wamid; rejects with Meta's error after recording the failure.
+ * A free-form message to a contact (inside the 24-hour window): `content` is the type and its object
+ * (`{ type: 'text', text: {...} }`, `{ type: 'image', image: { id } }`...). Recorded for the status
+ * pipeline as a Regular-Message with `summary` as its text. Resolves with the wamid; rejects with
+ * Meta's error after recording the failure.
  */
-export async function sendText(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string, meta: { roomId?: string; agent?: string }): Promise<string | undefined> {
+export async function sendFreeForm(acc: SendAccessors, number: ConnectedNumber, waId: string, content: { type: string } & Record<string, unknown>, summary: string, meta: SendMeta): Promise<string | undefined> {
 	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
 	const base = {
 		phoneNumberId: number.phoneNumberId,
 		connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
 		mobileNo: waId,
-		message: text,
+		message: summary,
 		type: 'Regular-Message' as const,
 		roomId: meta.roomId,
 		agent: meta.agent,
 		sentAt: new Date().toISOString(),
 	};
 	try {
-		const result = await graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to: waId, type: 'text', text: { body: text, preview_url: /https?:\/\//.test(text) } });
+		const result = await graph.sendMessage(number.phoneNumberId, {
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			to: waId,
+			...(meta.replyTo ? { context: { message_id: meta.replyTo } } : {}),
+			...content,
+		});
 		const wamid = result.messages?.[0]?.id;
 		await recordSend(acc, { ...base, wamid });
 		return wamid;
@@ -38,4 +53,9 @@ export async function sendText(acc: SendAccessors, number: ConnectedNumber, waId
 	} finally {
 		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 	}
+}
+
+/** A free-form text (links previewed when it has one). */
+export function sendText(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string, meta: SendMeta): Promise<string | undefined> {
+	return sendFreeForm(acc, number, waId, { type: 'text', text: { body: text, preview_url: /https?:\/\//.test(text) } }, text, meta);
 }

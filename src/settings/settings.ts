@@ -16,7 +16,15 @@ export enum SettingId {
 	TemplateRefreshMinutes = 'template_refresh_minutes',
 	TemplateSentBy = 'template_sent_by',
 	TemplateRoutingHours = 'template_routing_hours',
+	InboundMediaMaxMb = 'inbound_media_max_mb',
+	InboundMediaTypes = 'inbound_media_types',
+	AgentNamePrefix = 'agent_name_prefix',
+	MarkRead = 'mark_read',
+	WindowNoticeMinutes = 'window_notice_minutes',
 }
+
+/** Files a contact may send by default: what WhatsApp carries, minus nothing (a workspace narrows it). */
+export const DEFAULT_INBOUND_MEDIA_TYPES = 'image/*, video/*, audio/*, application/pdf, text/plain, application/msword, application/vnd.openxmlformats-officedocument.*, application/vnd.ms-excel, application/vnd.ms-powerpoint';
 
 export enum StatusFilter {
 	All = 'all',
@@ -55,6 +63,11 @@ export const SETTINGS: ISetting[] = [
 		],
 	}),
 	setting(SettingId.TemplateRoutingHours, SettingType.NUMBER, 72, { required: true }),
+	setting(SettingId.InboundMediaMaxMb, SettingType.NUMBER, 16, { required: true }),
+	setting(SettingId.InboundMediaTypes, SettingType.STRING, DEFAULT_INBOUND_MEDIA_TYPES),
+	setting(SettingId.AgentNamePrefix, SettingType.BOOLEAN, false),
+	setting(SettingId.MarkRead, SettingType.BOOLEAN, true),
+	setting(SettingId.WindowNoticeMinutes, SettingType.NUMBER, 60, { required: true }),
 	setting(SettingId.TemplateMessageRoles, SettingType.STRING, 'admin, livechat-manager', { required: true }),
 	setting(SettingId.SendRatePerSecond, SettingType.NUMBER, 80, { required: true }),
 ];

@@ -16,6 +16,7 @@ import { MetaTemplate, renderPreview, renderText, templateMessage, validateValue
 import { Translator } from '../i18n/translate';
 import { stateValue } from '../lib/blocks';
 import { graphFactory, setting, userTranslator } from '../lib/services';
+import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { parseRoles, SettingId } from '../settings/settings';
 import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
@@ -222,5 +223,7 @@ async function postInRoom(acc: FlowAccessors, room: IRoom, agent: IUser, text: s
 	if (sender) builder.setSender(sender);
 	// Marks the message as already sent to WhatsApp, so it is not relayed a second time.
 	builder.addCustomField('whatsapp', { wamid, template: true });
-	await acc.modify.getCreator().finish(builder);
+	const messageId = await acc.modify.getCreator().finish(builder);
+	// The contact may quote the template or tap its buttons: the room then shows which message it answers.
+	if (wamid && messageId) await new MessageStore(acc.read.getPersistenceReader(), acc.persistence).link({ wamid, rcMessageId: messageId, roomId: room.id, at: new Date().toISOString() });
 }

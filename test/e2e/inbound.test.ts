@@ -16,6 +16,9 @@ describe('inbound messages', () => {
 		await app.harness.scheduler.runDue();
 	}
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	/** Messages sent to WhatsApp (read receipts aside). */
+	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read');
+	const readReceipts = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status === 'read').map((r) => r.body);
 
 	it('creates the visitor and a room from the number, with the message from the contact', async () => {
 		const sales = app.harness.world.addDepartment({ name: 'Sales' });
@@ -30,6 +33,8 @@ describe('inbound messages', () => {
 		expect(room).toMatchObject({ isOpen: true, source: { type: 'app', id: app.harness.appId, label: 'WhatsApp' }, servedBy: { username: 'ana' }, department: { id: sales.id } });
 		expect(room.visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, name: 'Carla', phone: [{ phoneNumber: '+5511987654321' }], department: sales.id });
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Olá! Does it come in blue? 😀']);
+		// Ana has the room: the contact sees the message read.
+		expect(readReceipts()).toEqual([{ messaging_product: 'whatsapp', status: 'read', message_id: app.harness.world.persistence.map((r) => r.data as any).find((d) => d.wamid && d.rcMessageId)?.wamid }]);
 	});
 
 	it('keeps one room per contact, drops duplicate deliveries, and starts a new room after a close', async () => {
@@ -81,11 +86,11 @@ describe('inbound messages', () => {
 		it('sends the agent\'s message to the contact in WhatsApp formatting, and reports its status', async () => {
 			const { agent, room } = await conversation();
 			await app.harness.userMessage({ user: agent, room, text: 'Yes! **Order 42** is ready: [track it](https://example.com/t/42)' });
-			expect(app.sim.requestsTo('/messages').map((r) => r.body)).toEqual([
+			expect(sends().map((r) => r.body)).toEqual([
 				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Yes! *Order 42* is ready: track it (https://example.com/t/42)', preview_url: true } },
 			]);
 			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
-			expect(record).toMatchObject({ wamid: app.sim.sentMessages[0].wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
+			expect(record).toMatchObject({ wamid: app.sim.sentMessages.find((m) => m.body.type === 'text')!.wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
 		});
 
 		it('does not relay the contact\'s own messages, the app\'s, or a template already sent', async () => {
@@ -93,7 +98,7 @@ describe('inbound messages', () => {
 			await app.harness.userMessage({ user: agent, room, text: 'template text', customFields: { whatsapp: { template: true } } });
 			const bot = [...app.harness.world.users.values()].find((u) => u.type === 'app')!;
 			await app.harness.userMessage({ user: bot, room, text: 'from the bot' });
-			expect(app.sim.requestsTo('/messages')).toEqual([]);
+			expect(sends()).toEqual([]);
 		});
 
 		it('once the 24-hour window is closed, sends nothing and tells the agent at once to use a template', async () => {
@@ -101,11 +106,11 @@ describe('inbound messages', () => {
 			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
 			await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
-			expect(app.sim.requestsTo('/messages')).toEqual([]);
+			expect(sends()).toEqual([]);
 			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.');
 			await inbound('I am back');
 			await app.harness.userMessage({ user: agent, room, text: 'Welcome back' });
-			expect(app.sim.requestsTo('/messages')).toHaveLength(1);
+			expect(sends()).toHaveLength(1);
 		});
 
 		it("explains Meta's refusal to the agent", async () => {
@@ -120,7 +125,7 @@ describe('inbound messages', () => {
 		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
 		Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.', conversationFinishedMessage: 'Thanks, bye!' });
 		await inbound('hello');
-		const texts = () => app.sim.requestsTo('/messages').map((r) => (r.body as any).text?.body);
+		const texts = () => sends().map((r) => (r.body as any).text?.body);
 		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.']);
 		await inbound('anyone?');
 		expect(texts()).toHaveLength(2);

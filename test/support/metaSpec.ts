@@ -96,6 +96,22 @@ function patchKnownDefects(doc: Any): void {
 	// Statuses.status lacks `played` (voice messages), which Meta sends (pywa/message_status.json).
 	const status = schemas.Statuses?.properties?.status;
 	if (Array.isArray(status?.enum) && !status.enum.includes('played')) status.enum = [...status.enum, 'played'];
+
+	// A read receipt (`status: read` + `message_id`, optionally a typing indicator) goes to the same
+	// /messages operation, and the spec's own "Send typing indicator and read receipt" example shows
+	// it, but the Message oneOf has no branch for it: every branch requires `to` and `type`.
+	schemas.ReadReceipt = {
+		type: 'object',
+		required: ['messaging_product', 'status', 'message_id'],
+		properties: {
+			messaging_product: { type: 'string', enum: ['whatsapp'] },
+			status: { type: 'string', enum: ['read'] },
+			message_id: { type: 'string', minLength: 1 },
+			typing_indicator: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: ['text'] } }, additionalProperties: false },
+		},
+		additionalProperties: false,
+	};
+	if (Array.isArray(schemas.Message?.oneOf)) schemas.Message.oneOf.push({ $ref: '#/components/schemas/ReadReceipt' });
 }
 
 /**

@@ -3,18 +3,24 @@
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
 import { AppError, GraphApiError, NetworkError } from '../errors';
+import { multipartBody } from '../media/media';
 
 export interface HttpRequest {
 	method: 'GET' | 'POST' | 'DELETE';
 	url: string;
 	headers: Record<string, string>;
-	body?: string;
+	body?: string | Uint8Array;
 	timeoutMs: number;
+	/** Answer with the raw bytes (`bytes`) rather than text: media downloads. */
+	binary?: boolean;
 }
 
 export interface HttpResponse {
 	status: number;
 	body: string;
+	/** The raw body, for `binary` requests. */
+	bytes?: Uint8Array;
+	headers?: Record<string, string>;
 }
 
 /** Resolves with any HTTP answer; rejects only when no answer came (network failure, timeout). */
@@ -50,6 +56,16 @@ export interface SendResult {
 	messaging_product: 'whatsapp';
 	contacts?: Array<{ input: string; wa_id: string }>;
 	messages: Array<{ id: string; message_status?: string }>;
+}
+
+/** `GET /{Media-ID}`: where to download a media, for 5 minutes. */
+export interface MediaInfo {
+	id: string;
+	url: string;
+	mime_type?: string;
+	sha256?: string;
+	file_size?: string | number;
+	messaging_product?: string;
 }
 
 export interface GraphClientOptions {
@@ -109,6 +125,45 @@ export class GraphClient {
 		return this.request<SendResult>('POST', `/${enc(phoneNumberId)}/messages`, undefined, JSON.stringify(payload));
 	}
 
+	/** Marks a contact's message (and the earlier ones) as read: blue ticks on the contact's phone. */
+	async markRead(phoneNumberId: string, wamid: string): Promise<void> {
+		await this.request<unknown>('POST', `/${enc(phoneNumberId)}/messages`, undefined, JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: wamid }));
+	}
+
+	/** Where to download a media a contact sent; `phoneNumberId` makes Meta check that it belongs to that number. */
+	getMedia(mediaId: string, phoneNumberId?: string): Promise<MediaInfo> {
+		return this.get<MediaInfo>(`/${enc(mediaId)}`, phoneNumberId ? { phone_number_id: phoneNumberId } : undefined);
+	}
+
+	/**
+	 * The bytes of a media URL returned by `getMedia` (it needs the access token too). Fails on a
+	 * non-2xx answer, and when the body exceeds `maxBytes` (Meta sent more than announced).
+	 */
+	async downloadMedia(url: string, maxBytes?: number): Promise<Uint8Array> {
+		if (!/^https?:\/\//i.test(url)) throw new AppError({ code: 'media_url', message: 'Graph API returned no media URL', status: 502, i18nKey: 'error_graph_unavailable' });
+		let response: HttpResponse;
+		try {
+			response = await this.http.send({ method: 'GET', url, headers: { Authorization: `Bearer ${this.accessToken}` }, timeoutMs: this.timeoutMs, binary: true });
+		} catch (error) {
+			throw this.networkError(error);
+		}
+		if (response.status < 200 || response.status >= 300) throw GraphApiError.fromResponse(response.status, this.redact(response.body ?? ''));
+		const bytes = response.bytes ?? new TextEncoder().encode(response.body ?? '');
+		if (maxBytes !== undefined && bytes.length > maxBytes) {
+			throw new AppError({ code: 'media_too_large', message: `media of ${bytes.length} bytes exceeds ${maxBytes}`, status: 413, params: { size: bytes.length, max: maxBytes } });
+		}
+		return bytes;
+	}
+
+	/** Uploads a file to the number's media store (multipart/form-data); resolves with the media id to send. */
+	async uploadMedia(phoneNumberId: string, file: { bytes: Uint8Array; mimeType: string; filename: string }): Promise<string> {
+		const boundary = `----whatsapp-business-${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
+		const body = multipartBody(boundary, { messaging_product: 'whatsapp', type: file.mimeType }, { field: 'file', ...file });
+		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, undefined, body, `multipart/form-data; boundary=${boundary}`);
+		if (!result.id) throw GraphApiError.fromResponse(200, '');
+		return String(result.id);
+	}
+
 	/** Follows `paging.next` (its `after` cursor); fails rather than loop or return a silently truncated list. */
 	private async collectPages<T>(fetchPage: (after: string | undefined) => Promise<GraphPage<T>>): Promise<T[]> {
 		const all: T[] = [];
@@ -129,17 +184,15 @@ export class GraphClient {
 		return this.request<T>('GET', path, params);
 	}
 
-	private async request<T>(method: HttpRequest['method'], path: string, params?: Record<string, string>, body?: string): Promise<T> {
+	private async request<T>(method: HttpRequest['method'], path: string, params?: Record<string, string>, body?: string | Uint8Array, contentType = 'application/json'): Promise<T> {
 		const query = params && Object.keys(params).length ? `?${Object.entries(params).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '';
 		const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}` };
-		if (body !== undefined) headers['Content-Type'] = 'application/json';
+		if (body !== undefined) headers['Content-Type'] = contentType;
 		let response: HttpResponse;
 		try {
 			response = await this.http.send({ method, url: `${this.baseUrl}/${this.version}${path}${query}`, headers, body, timeoutMs: this.timeoutMs });
 		} catch (error) {
-			const detail = error instanceof Error ? error.message : String(error);
-			const code = (error as { code?: unknown } | null)?.code;
-			throw new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(`${detail} ${String(code ?? '')}`) });
+			throw this.networkError(error);
 		}
 		// Meta may echo a malformed token back in an error message: it must not reach our errors.
 		const text = this.redact(response.body ?? '');
@@ -149,6 +202,12 @@ export class GraphClient {
 		} catch {
 			throw GraphApiError.fromResponse(response.status, '');
 		}
+	}
+
+	private networkError(error: unknown): NetworkError {
+		const detail = error instanceof Error ? error.message : String(error);
+		const code = (error as { code?: unknown } | null)?.code;
+		return new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(`${detail} ${String(code ?? '')}`) });
 	}
 
 	private redact(text: string): string {

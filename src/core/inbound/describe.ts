@@ -28,9 +28,16 @@ const MEDIA = ['image', 'video', 'audio', 'document', 'sticker'];
 export function describeInbound(message: Obj): Described {
 	const type = str(message.type);
 	const context = obj(message.context);
-	const replyTo = str(context.id) || undefined;
+	const product = obj(context.referred_product);
+	// A product inquiry's context is the catalog message, not a message of the conversation.
+	const replyTo = (!str(product.product_retailer_id) && str(context.id)) || undefined;
 	const body = obj(message[type]);
 	const pieces: Piece[] = [];
+	const referral = obj(message.referral);
+	if (str(referral.source_url) || str(referral.headline)) {
+		pieces.push({ key: 'inbound_referral', params: { headline: str(referral.headline) || str(referral.body) || '-', url: str(referral.source_url) || '-' } });
+	}
+	if (str(product.product_retailer_id)) pieces.push({ key: 'inbound_product_inquiry', params: { product: str(product.product_retailer_id) } });
 	if (type === 'text') {
 		pieces.push({ text: str(body.body) });
 	} else if (MEDIA.includes(type)) {

@@ -47,6 +47,11 @@ export interface InboundMessageEvent {
 	displayPhoneNumber: string;
 	wamid: string;
 	from: string;
+	/**
+	 * The contact's WhatsApp id (`contacts[].wa_id`): the identity of the contact, whatever format
+	 * `from` takes. Equal to `from` when Meta sends no contact for it.
+	 */
+	waId: string;
 	/** text, image, button, ..., `revoke` (the contact deleted a message), `unsupported`. */
 	type: string;
 	timestamp: string;
@@ -185,8 +190,10 @@ function toInbound(m: Obj, contacts: Obj[], phoneNumberId: string, displayPhoneN
 	const wamid = str(m.id);
 	const from = str(m.from);
 	if (!wamid || !from) return undefined;
-	const event: InboundMessageEvent = { kind: 'message', phoneNumberId, displayPhoneNumber, wamid, from, type: str(m.type) ?? 'unknown', timestamp: str(m.timestamp) ?? '', raw: m };
-	const contact = contacts.find((c) => str(c.wa_id) === from);
+	const digits = from.replace(/\D/g, '');
+	const contact = contacts.find((c) => str(c.wa_id) === from) ?? contacts.find((c) => str(c.wa_id)?.replace(/\D/g, '') === digits) ?? (contacts.length === 1 ? contacts[0] : undefined);
+	const waId = (contact && str(contact.wa_id)?.replace(/\D/g, '')) || digits || from;
+	const event: InboundMessageEvent = { kind: 'message', phoneNumberId, displayPhoneNumber, wamid, from, waId, type: str(m.type) ?? 'unknown', timestamp: str(m.timestamp) ?? '', raw: m };
 	const name = contact && isObj(contact.profile) ? str(contact.profile.name) : undefined;
 	if (name) event.contactName = name;
 	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;

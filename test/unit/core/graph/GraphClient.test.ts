@@ -39,7 +39,7 @@ function specErrors(req: HttpRequest, template?: string): string[] {
 		path: url.pathname,
 		query: Object.fromEntries(url.searchParams),
 		headers: req.headers,
-		body: req.body === undefined ? undefined : JSON.parse(req.body),
+		body: req.body === undefined ? undefined : JSON.parse(req.body as string),
 		template,
 	}).errors;
 }
@@ -277,5 +277,62 @@ describe('GraphClient errors', () => {
 			expect(error).toMatchObject({ graphCode: 190, graphMessage: 'Malformed access token [redacted]', errorData: { token: '[redacted]' } });
 			expect(exposed(error)).not.toContain(TOKEN);
 		});
+	});
+});
+
+describe('GraphClient media', () => {
+	const MEDIA_ID = '1003383421387256';
+	const info = { messaging_product: 'whatsapp', url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387256', mime_type: 'image/jpeg', sha256: 'abc', file_size: '303833', id: MEDIA_ID };
+
+	it('asks Meta where a media is, scoped to the number', async () => {
+		const port = fakePort([ok(info)]);
+		await expect(client(port).getMedia(MEDIA_ID, PHONE_NUMBER_ID)).resolves.toEqual(info);
+		expect(port.sent[0]).toMatchObject({ method: 'GET', url: `https://graph.facebook.com/v23.0/${MEDIA_ID}?phone_number_id=${PHONE_NUMBER_ID}`, headers: GET_HEADERS });
+		expect(specErrors(port.sent[0], '/{Version}/{Media-ID}')).toEqual([]);
+	});
+
+	it('downloads the bytes with the token, as binary', async () => {
+		const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0x00, 0x80]);
+		const port = fakePort([{ status: 200, body: '', bytes }]);
+		await expect(client(port).downloadMedia(info.url, 10)).resolves.toEqual(bytes);
+		expect(port.sent[0]).toEqual({ method: 'GET', url: info.url, headers: GET_HEADERS, timeoutMs: 10000, binary: true });
+	});
+
+	it('refuses a download over the limit, and a URL that is not http(s)', async () => {
+		const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(11) }]);
+		await expect(client(port).downloadMedia(info.url, 10)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 11, max: 10 } });
+		await expect(client(fakePort([])).downloadMedia('file:///etc/passwd')).rejects.toBeInstanceOf(AppError);
+	});
+
+	it('turns a refused download into Meta’s error, without the token', async () => {
+		const body = JSON.stringify({ error: { message: `bad ${TOKEN}`, type: 'OAuthException', code: 190, fbtrace_id: 'A' } });
+		const error = await client(fakePort([{ status: 401, body }])).downloadMedia(info.url).catch((e: unknown) => e);
+		expect(error).toMatchObject({ graphCode: 190, graphMessage: 'bad [redacted]' });
+	});
+
+	it('uploads a file as multipart/form-data and returns the media id', async () => {
+		const port = fakePort([ok({ id: '4490709327384033' })]);
+		const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]);
+		await expect(client(port).uploadMedia(PHONE_NUMBER_ID, { bytes, mimeType: 'application/pdf', filename: 'invoice "May".pdf' })).resolves.toBe('4490709327384033');
+		const req = port.sent[0];
+		expect(req).toMatchObject({ method: 'POST', url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}/media` });
+		const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(req.headers['Content-Type'])?.[1] as string;
+		expect(boundary).toBeTruthy();
+		const body = Buffer.from(req.body as Uint8Array);
+		const text = body.toString('latin1');
+		expect(text).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n`);
+		expect(text).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\napplication/pdf\r\n`);
+		expect(text).toContain(`Content-Disposition: form-data; name="file"; filename="invoice _May_.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+		// The file's bytes, exactly, then the closing boundary.
+		const start = body.indexOf('Content-Type: application/pdf\r\n\r\n') + 'Content-Type: application/pdf\r\n\r\n'.length;
+		expect([...body.subarray(start, start + bytes.length)]).toEqual([...bytes]);
+		expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true);
+	});
+
+	it('marks a message read with the body Meta documents', async () => {
+		const port = fakePort([ok({ success: true })]);
+		await client(port).markRead(PHONE_NUMBER_ID, 'wamid.X');
+		expect(JSON.parse(port.sent[0].body as string)).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' });
+		expect(specErrors(port.sent[0])).toEqual([]);
 	});
 });

@@ -1,0 +1,73 @@
+/**
+ * A contact's image, video, audio, voice note, document or sticker: fetched through the Graph media
+ * endpoint with the number's token and posted in the room as the contact's file, within the
+ * workspace's max-size and accepted-types settings. A refused or failed file is never silent: the
+ * room gets the description and why the file is not there.
+ */
+import { IHttp, ILogger, IModify, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
+
+import { AppError, GraphApiError } from '../core/errors';
+import { Described } from '../core/inbound/describe';
+import { humanSize, inboundFileName, judgeInbound, parseAcceptedTypes } from '../core/media/media';
+import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
+import { Translator } from '../i18n/translate';
+import { graphFactory, setting } from '../lib/services';
+import { SettingId } from '../settings/settings';
+
+const { Buffer: NodeBuffer } = require('buffer') as typeof import('buffer');
+
+const MB = 1024 * 1024;
+
+export interface MediaAccessors {
+	read: IRead;
+	modify: IModify;
+	http: IHttp;
+	logger?: ILogger;
+}
+
+export interface MediaOutcome {
+	/** The file is in the room. */
+	posted: boolean;
+	/** Why not, as a line for the room. */
+	notice?: string;
+}
+
+async function limits(read: IRead): Promise<{ maxBytes: number; accepted: string[] }> {
+	const mb = Number(await setting(read, SettingId.InboundMediaMaxMb));
+	return { maxBytes: (Number.isFinite(mb) && mb > 0 ? mb : 16) * MB, accepted: parseAcceptedTypes(await setting(read, SettingId.InboundMediaTypes)) };
+}
+
+export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNumber, visitor: IVisitor, room: ILivechatRoom, media: NonNullable<Described['media']>, t: Translator): Promise<MediaOutcome> {
+	const limit = await limits(acc.read);
+	const refusal = (verdict: ReturnType<typeof judgeInbound>): MediaOutcome | undefined => {
+		if (verdict.ok) return undefined;
+		return verdict.reason === 'type'
+			? { posted: false, notice: t('inbound_media_refused_type', { type: verdict.mimeType }) }
+			: { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(verdict.size), max: humanSize(verdict.maxBytes) }) };
+	};
+	const early = refusal(judgeInbound({ mimeType: media.mimeType }, limit));
+	if (early) return early;
+	try {
+		const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
+		const info = await graph.getMedia(media.id, number.phoneNumberId);
+		const mimeType = info.mime_type || media.mimeType;
+		const size = info.file_size === undefined ? undefined : Number(info.file_size);
+		const refused = refusal(judgeInbound({ mimeType, size }, limit));
+		if (refused) return refused;
+		const bytes = await graph.downloadMedia(info.url, limit.maxBytes);
+		await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes), {
+			filename: inboundFileName({ ...media, mimeType }),
+			room,
+			visitorToken: visitor.token,
+		});
+		return { posted: true };
+	} catch (error) {
+		if (error instanceof AppError && error.code === 'media_too_large') {
+			return { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(Number(error.params?.size)), max: humanSize(limit.maxBytes) }) };
+		}
+		const reason = error instanceof GraphApiError ? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus }) : error instanceof AppError ? t(error.i18nKey, error.params) : t('error_graph_unreachable');
+		acc.logger?.error(`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`);
+		return { posted: false, notice: t('inbound_media_failed', { reason }) };
+	}
+}

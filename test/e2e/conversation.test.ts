@@ -1,0 +1,206 @@
+/**
+ * Conversations through the engine: Meta's documented inbound messages as the agent reads them,
+ * the contact's identity, quoted replies both ways, the agent's name, read receipts and the notices
+ * of the 24-hour window.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { CONTRACTS_DIR } from '../support/metaSpec';
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const HOUR = 3600 * 1000;
+const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-openapi/webhook-inbound.examples.json'), 'utf8'));
+
+describe('conversations', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(() => stopChecked(app));
+
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
+	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+	const readReceipts = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status === 'read').map((r) => (r.body as any).message_id);
+	const inboundWamids = () => app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.rcMessageId && d.wamid?.startsWith('wamid.')).map((d) => d.wamid);
+
+	async function inbound(message: string | Record<string, unknown>, from = '5511987654321') {
+		expect((await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name: 'Carla', message })).status).toBe(200);
+		await app.harness.scheduler.runDue();
+	}
+	function agent(username = 'ana', name = 'Ana Lima') {
+		const user = app.harness.addUser({ username, name, roles: ['user', 'livechat-agent'] });
+		user.livechatStatus = 'available';
+		return user;
+	}
+	/** A payload of Meta's docs, delivered now (Meta's examples share one wamid and carry old timestamps). */
+	async function deliverExample(name: string, index: number) {
+		const payload = JSON.parse(JSON.stringify(examples[name]));
+		for (const m of payload.entry[0].changes[0].value.messages) {
+			m.id = `${m.id}-${index}`;
+			m.timestamp = String(Math.floor(Date.now() / 1000));
+		}
+		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+	}
+
+	it('shows every message type of Meta’s documented inbound webhooks to the agent', async () => {
+		const names = [
+			'Text Message',
+			'Text Message with Context (Product Inquiry)',
+			'Text Message from Click to WhatsApp Ad',
+			'Reaction Message',
+			'Location Message',
+			'Contact Sharing Message',
+			'Unsupported Message',
+			'Button Message',
+			'Interactive List Reply Message',
+			'Interactive Button Reply Message',
+			'Order Message',
+			'System Message',
+		];
+		for (const [i, name] of names.entries()) await deliverExample(name, i);
+		expect(livechatRooms()).toHaveLength(1);
+		const [room] = livechatRooms();
+		expect(room.visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:16505551234`, name: 'Sheena Nelson', phone: [{ phoneNumber: '+16505551234' }] });
+		expect(texts(room.id)).toEqual([
+			'Does it come in another color?',
+			'🛍️ About product di9ozbzfi4\nIs this still available?',
+			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' + examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
+			'Reacted 👍',
+			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072',
+			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -',
+			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+			'🔘 Replied "Unsubscribe" (payload: Unsubscribe)',
+			'🔘 Replied "Priority Mail Express" (payload: priority_express)',
+			'🔘 Replied "Cancel" (payload: cancel-button)',
+			'🛒 Order: 2 × di9ozbzfi4, 1 × nqryix03ez',
+			'ℹ️ User Sheena Nelson changed from 16505551234 to 12195555358',
+		]);
+	});
+
+	it('knows the contact by WhatsApp id, whatever the format of `from`', async () => {
+		const payload = (from: string, text: string, wamid: string) => {
+			const p = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text, wamid });
+			(p as any).entry[0].changes[0].value.messages[0].from = from;
+			return p;
+		};
+		await app.sim.deliverRaw(payload('5511987654321', 'one', 'wamid.ONE'));
+		await app.sim.deliverRaw(payload('+55 11 98765-4321', 'two', 'wamid.TWO'));
+		// `from` alone (a change without `contacts`): its digits are the WhatsApp id.
+		const bare = payload('+55 (11) 98765-4321', 'three', 'wamid.THREE');
+		delete (bare.entry[0].changes[0].value as any).contacts;
+		await app.sim.deliverRaw(bare);
+		await app.harness.scheduler.runDue();
+		expect(app.harness.world.visitors.size).toBe(1);
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(livechatRooms()[0].id)).toEqual(['one', 'two', 'three']);
+	});
+
+	describe('quoted replies', () => {
+		it('links the contact’s quote of an agent’s message, and says so when the quoted message is unknown', async () => {
+			const ana = agent();
+			await inbound('Hi!');
+			const [room] = livechatRooms();
+			const reply = await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });
+			const wamid = app.sim.sentMessages.find((m) => m.body.type === 'text')!.wamid;
+			await inbound({ type: 'text', text: { body: 'This one?' }, context: { from: '15550783881', id: wamid } });
+			await inbound({ type: 'text', text: { body: 'And that?' }, context: { from: '15550783881', id: 'wamid.NEVERSEEN' } });
+			expect(texts(room.id).slice(-2)).toEqual([`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${reply.id}) This one?`, '↩️ In reply to an earlier message\nAnd that?']);
+		});
+
+		it('sends an agent’s quote of the contact’s message as a WhatsApp reply', async () => {
+			const ana = agent();
+			await inbound('Can I change the address?');
+			const [room] = livechatRooms();
+			const [quoted] = app.harness.world.messagesIn(room.id);
+			const [wamid] = inboundWamids();
+			await app.harness.userMessage({ user: ana, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id}) Yes, **until 5pm**` });
+			expect(sends()).toEqual([
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', context: { message_id: wamid }, type: 'text', text: { body: 'Yes, *until 5pm*', preview_url: false } },
+			]);
+		});
+	});
+
+	it('starts the agent’s messages with the agent’s name when the setting asks for it', async () => {
+		const ana = agent('ana', 'Ana *Lima*');
+		await inbound('Hi');
+		const [room] = livechatRooms();
+		await app.harness.userMessage({ user: ana, room, text: 'without' });
+		await app.harness.setSetting('agent_name_prefix', true);
+		await app.harness.userMessage({ user: ana, room, text: 'Hello' });
+		expect(sends().map((b) => b.text.body)).toEqual(['without', '*Ana Lima*:\nHello']);
+	});
+
+	describe('read receipts', () => {
+		it('mark the contact’s messages read when an agent has the room, per the setting', async () => {
+			agent();
+			await inbound('first');
+			await app.harness.setSetting('mark_read', false);
+			await inbound('second');
+			const [first, second] = inboundWamids();
+			expect(second).toBeDefined();
+			expect(readReceipts()).toEqual([first]);
+		});
+
+		it('wait for an agent when the conversation is queued', async () => {
+			await inbound('anyone?');
+			expect(livechatRooms()[0].servedBy).toBeUndefined();
+			expect(readReceipts()).toEqual([]);
+		});
+	});
+
+	describe('the 24-hour window in the room', () => {
+		/** Unrelated recurring jobs would run every 30 s of a 24-hour advance. */
+		async function onlyWindowJobs() {
+			// The engine names each job `<processor id>_<app id>`.
+			await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
+			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
+		}
+		const notices = (username: string) => app.harness.world.notifications.filter((n) => n.user.username === username).map((n) => n.message.text as string);
+
+		it('warns the agents before it closes and when it has closed', async () => {
+			agent();
+			await inbound('Hi');
+			await onlyWindowJobs();
+			await app.harness.scheduler.advance(22 * HOUR);
+			expect(notices('ana')).toEqual([]);
+			await app.harness.scheduler.advance(1.1 * HOUR);
+			expect(notices('ana')).toEqual([expect.stringMatching(/^⏳ The 24-hour window with this contact closes at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 60 minutes\)/)]);
+			await app.harness.scheduler.advance(HOUR);
+			expect(notices('ana')).toHaveLength(2);
+			expect(notices('ana')[1]).toMatch(/^⌛ The 24-hour window with this contact has closed/);
+		});
+
+		it('moves the warning when the contact writes again, and says nothing once the room is closed', async () => {
+			const ana = agent();
+			await inbound('Hi');
+			await onlyWindowJobs();
+			await app.harness.scheduler.advance(12 * HOUR);
+			// The app's clock is real time: the contact's new message is dated 12 hours after the first.
+			const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: 'still there?', wamid: 'wamid.LATER', timestamp: String(Math.floor((Date.now() + 12 * HOUR) / 1000)) });
+			await app.sim.deliverRaw(payload);
+			await app.harness.scheduler.runDue();
+			// 23.5 hours after the first message: that window would be closing, the new one is not.
+			await app.harness.scheduler.advance(11.5 * HOUR);
+			expect(notices('ana')).toEqual([]);
+			await app.harness.scheduler.advance(12 * HOUR);
+			expect(notices('ana')).toEqual([expect.stringMatching(/^⏳/)]);
+			await app.harness.closeLivechatRoom(livechatRooms()[0], ana);
+			await app.harness.scheduler.advance(2 * HOUR);
+			expect(notices('ana')).toHaveLength(1);
+		});
+
+		it('can be turned off', async () => {
+			agent();
+			await app.harness.setSetting('window_notice_minutes', 0);
+			await inbound('Hi');
+			await onlyWindowJobs();
+			await app.harness.scheduler.advance(25 * HOUR);
+			expect(notices('ana')).toEqual([]);
+		});
+	});
+});
