@@ -129,8 +129,10 @@ export async function sendTemplateBatch(body: TemplateMessageRequest, number: Co
 		const outcome = report.outcomes[i];
 		const to = recipients[i];
 		const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
+		const waId = outcome.ok ? outcome.value.contacts?.[0]?.wa_id : undefined;
 		await recordSend(acc, {
 			wamid,
+			...(waId && waId !== to ? { waId } : {}),
 			phoneNumberId: number.phoneNumberId,
 			connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
 			mobileNo: to,

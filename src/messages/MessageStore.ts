@@ -7,6 +7,8 @@ export interface SentMessage {
 	phoneNumberId: string;
 	connectedWhatsAppNo: string;
 	mobileNo: string;
+	/** The contact's WhatsApp id as Meta answered it (`contacts[].wa_id`), when it differs from mobileNo. */
+	waId?: string;
 	message: string;
 	type: 'Template-Message' | 'Regular-Message';
 	templateName?: string;
@@ -51,7 +53,10 @@ export class MessageStore {
 	async record(message: SentMessage): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
 		const day = dayBucket(message.sentAt.slice(0, 10));
-		const associations = [ALL, day, toContact(message.phoneNumberId, message.mobileNo), ...(message.wamid ? [byWamid(message.wamid)] : [])];
+		// The contact answers from its WhatsApp id, which may differ from the number the send named
+		// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
+		const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
+		const associations = [ALL, day, toContact(message.phoneNumberId, message.mobileNo), ...alias, ...(message.wamid ? [byWamid(message.wamid)] : [])];
 		await this.persistence.createWithAssociations(message, associations);
 	}
 

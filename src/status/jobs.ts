@@ -1,5 +1,5 @@
 /** The scheduler jobs of the status pipeline and of message retention. */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { setting } from '../lib/services';
@@ -22,19 +22,31 @@ export async function expireMessages(read: IRead, persistence: IPersistence, now
 	return removed;
 }
 
+/**
+ * The app log of a job run: the Deno runtime calls processors with `this` bound to the app, whose
+ * `getLogger()` is then the log of that run. Older runtimes give no `this`: no log.
+ */
+export function jobLogger(self: unknown): ILogger | undefined {
+	const app = self as { getLogger?: () => ILogger } | undefined;
+	return typeof app?.getLogger === 'function' ? app.getLogger() : undefined;
+}
+
 export function statusProcessors(): IProcessor[] {
 	return [
 		{
 			id: PROCESS_WEBHOOKS_JOB,
-			processor: (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => processWebhooks({ read, modify, http, persistence }),
+			// `function`, not an arrow: `this` is the app (see jobLogger).
+			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
+				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
+			},
 		},
 		{
 			id: DELIVER_STATUSES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
-			processor: async (_job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) => {
+			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
 				// Advance the delivery clock and deliver first; then retry stored webhooks whose processing failed.
 				await deliverStatuses({ read, modify, http, persistence }, true);
-				await processWebhooks({ read, modify, http, persistence });
+				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
 			},
 		},
 		{

@@ -3,7 +3,7 @@
  * (REST, modal, agent replies, automatic messages) and the processing job share. Kept apart from
  * the webhook processing so that senders do not depend on it.
  */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { GraphApiError } from '../core/errors';
 import { decide } from '../core/status/ordering';
@@ -26,6 +26,8 @@ export interface Accessors {
 	persistence: IPersistence;
 	http: IHttp;
 	modify: IModify;
+	/** The app log of this run (Administration > Apps > Logs), when the engine gives one. */
+	logger?: ILogger;
 }
 
 /** What one run needs to queue events, read once per run rather than once per event. */

@@ -24,7 +24,7 @@ describe('conversations', () => {
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
 	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
-	const readReceipts = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status === 'read').map((r) => (r.body as any).message_id);
+	const readReceipts = () => app.sim.readReceipts;
 	const inboundWamids = () => app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.rcMessageId && d.wamid?.startsWith('wamid.')).map((d) => d.wamid);
 
 	async function inbound(message: string | Record<string, unknown>, from = '5511987654321') {
@@ -106,7 +106,7 @@ describe('conversations', () => {
 			await inbound('Hi!');
 			const [room] = livechatRooms();
 			const reply = await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });
-			const wamid = app.sim.sentMessages.find((m) => m.body.type === 'text')!.wamid;
+			const wamid = app.sim.sentMessages[0].wamid;
 			await inbound({ type: 'text', text: { body: 'This one?' }, context: { from: '15550783881', id: wamid } });
 			await inbound({ type: 'text', text: { body: 'And that?' }, context: { from: '15550783881', id: 'wamid.NEVERSEEN' } });
 			expect(texts(room.id).slice(-2)).toEqual([`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${reply.id}) This one?`, '↩️ In reply to an earlier message\nAnd that?']);
@@ -146,10 +146,14 @@ describe('conversations', () => {
 			expect(readReceipts()).toEqual([first]);
 		});
 
-		it('wait for an agent when the conversation is queued', async () => {
+		it('wait for an agent when the conversation is queued, then mark the latest message read', async () => {
 			await inbound('anyone?');
-			expect(livechatRooms()[0].servedBy).toBeUndefined();
+			await inbound('hello?');
+			const [room] = livechatRooms();
+			expect(room.servedBy).toBeUndefined();
 			expect(readReceipts()).toEqual([]);
+			await app.harness.assignAgent(room, agent());
+			expect(readReceipts()).toEqual([inboundWamids()[1]]);
 		});
 	});
 

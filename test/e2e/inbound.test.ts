@@ -90,7 +90,7 @@ describe('inbound messages', () => {
 				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Yes! *Order 42* is ready: track it (https://example.com/t/42)', preview_url: true } },
 			]);
 			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
-			expect(record).toMatchObject({ wamid: app.sim.sentMessages.find((m) => m.body.type === 'text')!.wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
+			expect(record).toMatchObject({ wamid: app.sim.sentMessages[0].wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
 		});
 
 		it('does not relay the contact\'s own messages, the app\'s, or a template already sent', async () => {
@@ -152,6 +152,16 @@ describe('inbound messages', () => {
 			await sendTemplate({ targetAgent: 'bob' });
 			await inbound('yes please');
 			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });
+		});
+
+		it('find the send when Meta answers with a WhatsApp id other than the number sent to', async () => {
+			// Brazilian mobiles: the template goes to the 13-digit number, Meta's wa_id has 12 digits.
+			app.sim.waIds.set('5511987654321', '551187654321');
+			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			await sendTemplate({ targetAgent: 'bob' });
+			await inbound('sim', '551187654321');
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });
+			expect(livechatRooms()[0].visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:551187654321` });
 		});
 
 		it('go to the target department when the agent is offline', async () => {

@@ -1,5 +1,8 @@
-/** `npm start`'s sandbox serves the webhook handshake and `/whatsapp help` through the real engine. */
+/** `npm start`'s sandbox serves the webhook handshake, `/whatsapp help` and a conversation with files through the real engine. */
+import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
 
 import { startSandbox } from '../../tools/sandbox/start';
 
@@ -35,6 +38,21 @@ describe('the sandbox', () => {
 
 			const inbound = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/inbound`, { text: 'Olá 😀' })).body);
 			expect(inbound.webhook.status).toBe(200);
+
+			// Both sides with files: the contact sends a PDF, the agent answers with one.
+			const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')), 'terms.pdf');
+			fs.writeFileSync(pdf, Buffer.from('%PDF-1.4 terms'));
+			const withFile = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/inbound`, { file: pdf, type: 'application/pdf', caption: 'signed' })).body);
+			expect(withFile.webhook.status).toBe(200);
+			let rooms: Array<{ messages: string[] }> = [];
+			for (let i = 0; i < 50 && !rooms[0]?.messages.some((m) => m.startsWith('[file')); i++) {
+				await new Promise((r) => setTimeout(r, 100));
+				rooms = JSON.parse((await request('GET', `${sandbox.appUrl}/sandbox/rooms`)).body);
+			}
+			expect(rooms[0].messages).toEqual(['Olá 😀', '[file terms.pdf, application/pdf]', 'signed']);
+			const reply = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/reply`, { file: pdf, type: 'application/pdf', caption: 'countersigned' })).body);
+			expect(reply.sentToWhatsApp).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: sandbox.sim.uploadedMedia[0].id, caption: 'countersigned', filename: 'terms.pdf' } }]);
+			expect(sandbox.sim.violations).toEqual([]);
 		} finally {
 			await sandbox.stop();
 		}

@@ -18,9 +18,24 @@ function setup() {
 }
 
 describe('bridges', () => {
+	it('store uploads as Rocket.Chat does: the file message as the visitor, the bytes read back', async () => {
+		const { world, bridges, livechat } = setup();
+		const visitor = await livechat.createAndReturnVisitor({ token: 'tok-1', username: 'guest-1', name: 'Carla' }, APP);
+		const room = await livechat.createRoom(visitor, undefined, APP);
+		const uploads = bridges.getUploadBridge() as any;
+		const bytes = Buffer.from([0, 255, 128, 7]);
+		const upload = await uploads.createUpload({ name: 'photo.jpg', size: 4, rid: room.id, visitorToken: 'tok-1' }, new Uint8Array(bytes), APP);
+		expect(upload).toMatchObject({ name: 'photo.jpg', size: 4, type: 'image/jpeg', extension: 'jpg', complete: true });
+		const [message] = world.messagesIn(room.id);
+		expect(message).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, file: { _id: upload.id, name: 'photo.jpg', type: 'image/jpeg' }, attachments: [{ title: 'photo.jpg', image_type: 'image/jpeg' }] });
+		expect(await uploads.getById(upload.id, APP)).toMatchObject({ id: upload.id, room: { id: room.id } });
+		expect(await uploads.getBuffer(upload, APP)).toEqual(bytes);
+		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id, visitorToken: 'nobody' }, new Uint8Array(1), APP)).rejects.toThrow('no visitor nobody');
+	});
+
 	it('name the bridge and method they do not implement', async () => {
 		const { bridges } = setup();
-		expect(() => (bridges.getUploadBridge() as any).getById('u1', APP)).toThrow(new NotImplementedByHarness('UploadBridge', 'getById'));
+		expect(() => (bridges.getEmailBridge() as any).sendEmail({}, APP)).toThrow(new NotImplementedByHarness('EmailBridge', 'sendEmail'));
 		expect(() => (bridges.getLivechatBridge() as any).resolveVisitor({}, undefined, APP)).toThrow('LivechatBridge.resolveVisitor is not implemented by the test harness');
 	});
 

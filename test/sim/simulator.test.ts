@@ -436,4 +436,83 @@ describe('metaSpec validator', () => {
 		expect(validateSchema('WebhookPayload', bogus).ok).toBe(false);
 		expect(validateSchema('NoSuchSchema', {}).ok).toBe(false);
 	});
+
+	describe('media', () => {
+		// Node's own fetch, FormData and Blob (the compiler's lib here has no DOM types).
+		const { fetch, FormData, Blob } = globalThis as Any;
+		let sim: CloudApiSimulator;
+		let base: string;
+		let messagesUrl: string;
+		beforeEach(async () => {
+			sim = new CloudApiSimulator({ validate: validateRequest });
+			base = (await sim.start()).baseUrl;
+			messagesUrl = `${base}/v23.0/${NUMBER.phoneNumberId}/messages`;
+			sim.addNumber(NUMBER);
+		});
+		afterEach(() => sim.stop());
+		const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x80, 0xfe]);
+		/** A real multipart/form-data upload (Node's fetch builds the body). */
+		function upload(fields: Record<string, string>, file?: { bytes: Buffer; name: string; type: string }, token = NUMBER.accessToken): Promise<Any> {
+			const form = new FormData();
+			for (const [k, v] of Object.entries(fields)) form.append(k, v);
+			if (file) form.append('file', new Blob([file.bytes], { type: file.type }), file.name);
+			return fetch(`${base}/v23.0/${NUMBER.phoneNumberId}/media`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+		}
+
+		it('serves a contact’s media: where it is (owner’s token only), then its bytes', async () => {
+			sim.addNumber(OTHER);
+			const id = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
+			const info = await call(`${base}/v23.0/${id}?phone_number_id=${NUMBER.phoneNumberId}`);
+			expect(info.body).toEqual({ messaging_product: 'whatsapp', url: expect.stringMatching(new RegExp(`^${base}/whatsapp_business/attachments/\\?mid=${id}&ext=\\d+$`)), mime_type: 'image/jpeg', sha256: expect.any(String), file_size: '7', id });
+			expect((await call(`${base}/v23.0/${id}`, { token: OTHER.accessToken })).body.error.code).toBe(190);
+			expect((await call(`${base}/v23.0/${id}?phone_number_id=${OTHER.phoneNumberId}`)).body.error).toMatchObject({ code: 100, error_subcode: 33 });
+			const download = await fetch(info.body.url, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
+			expect(download.status).toBe(200);
+			expect(download.headers.get('content-type')).toBe('image/jpeg');
+			expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+			expect((await fetch(info.body.url)).status).toBe(401);
+			expect((await fetch(info.body.url, { headers: { Authorization: `Bearer ${OTHER.accessToken}` } })).status).toBe(401);
+			expect(sim.violations).toEqual([]);
+		});
+
+		it('answers an unknown media id with Meta’s nonexistent-object error', async () => {
+			const res = await call(`${base}/v23.0/424242424242`);
+			expect(res.status).toBe(400);
+			expect(res.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+		});
+
+		it('takes a multipart upload, validated against the spec, and keeps its bytes', async () => {
+			const res = await upload({ messaging_product: 'whatsapp', type: 'application/pdf' }, { bytes, name: 'a.pdf', type: 'application/pdf' });
+			expect(res.status).toBe(200);
+			const { id } = (await res.json()) as { id: string };
+			expect(sim.uploadedMedia).toEqual([expect.objectContaining({ id, phoneNumberId: NUMBER.phoneNumberId, mimeType: 'application/pdf', filename: 'a.pdf', bytes })]);
+			expect(sim.requestsTo('/media')[0]).toMatchObject({ body: { messaging_product: 'whatsapp', type: 'application/pdf', file: '<binary>' }, operation: 'POST /{Version}/{Phone-Number-ID}/media' });
+			// Sent by id: accepted; an id the number never uploaded nor received: error 131053.
+			const document = (mediaId: string) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: mediaId, filename: 'a.pdf' } });
+			expect((await call(messagesUrl, { method: 'POST', body: document(id) })).status).toBe(200);
+			const unknown = await call(messagesUrl, { method: 'POST', body: document('123') });
+			expect(unknown.body.error.code).toBe(131053);
+			expect(sim.violations).toEqual([]);
+		});
+
+		it('refuses an upload without type or file, and over Meta’s size limit for the type', async () => {
+			const noType = await upload({ messaging_product: 'whatsapp' }, { bytes, name: 'a.jpg', type: 'image/jpeg' });
+			expect(noType.status).toBe(400);
+			expect(((await noType.json()) as Any).error.code).toBe(100);
+			expect(sim.violations.map((v) => v.errors)).toEqual([[expect.stringContaining("must have required property 'type'")]]);
+			const noFile = await upload({ messaging_product: 'whatsapp', type: 'image/jpeg' });
+			expect(((await noFile.json()) as Any).error.code).toBe(100);
+			const big = await upload({ messaging_product: 'whatsapp', type: 'image/png' }, { bytes: Buffer.alloc(5 * 1024 * 1024 + 1), name: 'b.png', type: 'image/png' });
+			expect(((await big.json()) as Any).error.code).toBe(131053);
+			expect(sim.uploadedMedia).toEqual([]);
+		});
+
+		it('takes a read receipt without counting it as a sent message', async () => {
+			const res = await call(messagesUrl, { method: 'POST', body: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' } });
+			expect(res.body).toEqual({ success: true });
+			expect(sim.readReceipts).toEqual(['wamid.X']);
+			expect(sim.sentMessages).toEqual([]);
+			expect(sim.violations).toEqual([]);
+		});
+	});
 });

@@ -112,6 +112,14 @@ function patchKnownDefects(doc: Any): void {
 		additionalProperties: false,
 	};
 	if (Array.isArray(schemas.Message?.oneOf)) schemas.Message.oneOf.push({ $ref: '#/components/schemas/ReadReceipt' });
+
+	// The media upload's form lists `file` and `messaging_product` but requires nothing and omits
+	// `type`, which Meta's media reference requires with the other two (the file's MIME type).
+	const upload = doc.paths['/{Version}/{Phone-Number-ID}/media']?.post?.requestBody?.content?.['multipart/form-data']?.schema;
+	if (upload) {
+		upload.properties.type = { type: 'string', pattern: '^[a-z]+/[-+.\\w]+$' };
+		upload.required = ['file', 'messaging_product', 'type'];
+	}
 }
 
 /**
@@ -265,11 +273,13 @@ function checkParameters(found: Candidate, operation: string, req: SpecRequest):
 	return errors;
 }
 
-function checkBody(found: Candidate, operation: string, body: unknown): string[] {
+function checkBody(found: Candidate, operation: string, body: unknown, contentType: string): string[] {
 	const requestBody = found.op.requestBody;
-	const schema = requestBody?.content?.['application/json']?.schema;
-	if (!schema) return [];
-	if (body === undefined) return requestBody.required ? ['missing JSON body'] : [];
+	// A multipart body (a media upload) arrives as its parsed fields, the file part as a marker.
+	const mediaType = contentType.startsWith('multipart/form-data') ? 'multipart/form-data' : 'application/json';
+	const schema = requestBody?.content?.[mediaType]?.schema;
+	if (!schema) return mediaType === 'application/json' || !requestBody ? [] : [`the operation takes no ${mediaType} body`];
+	if (body === undefined) return requestBody.required ? [`missing ${mediaType} body`] : [];
 	const branch = discriminatedBranch(schema, body);
 	const fn = validatorFor(`body:${operation}:${branch ?? ''}`, branch ? { $ref: branch } : schema);
 	return fn(body) ? [] : formatErrors(fn, 'body');
@@ -289,7 +299,8 @@ export function validateRequest(req: SpecRequest): ValidationResult {
 	let first: ValidationResult | undefined;
 	for (const candidate of found.filter((c) => c.literals === found[0].literals)) {
 		const operation = `${method} ${candidate.template}`;
-		const errors = [...checkParameters(candidate, operation, req), ...checkBody(candidate, operation, req.body)];
+		const contentType = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+		const errors = [...checkParameters(candidate, operation, req), ...checkBody(candidate, operation, req.body, contentType.toLowerCase())];
 		if (!errors.length) return { ok: true, operation, errors };
 		first ??= { ok: false, operation, errors };
 	}

@@ -305,6 +305,25 @@ export class AppHarness {
 		return message;
 	}
 
+	/**
+	 * `user` uploads a file in `room`, as the Rocket.Chat client does: the file is stored, its message
+	 * (file, files, an attachment with the description as caption, empty text) posted, then the
+	 * engine runs the apps' IPostMessageSent handlers.
+	 */
+	async uploadFile(spec: { user: HarnessUser; room: HarnessRoom; name: string; type: string; bytes: Buffer; description?: string }): Promise<Json> {
+		const { message } = this.world.storeFile({ room: spec.room, name: spec.name, type: spec.type, buffer: spec.bytes, userId: spec.user.id, sender: this.appUser(spec.user), description: spec.description });
+		await (this.manager.getListenerManager() as Any).executePostMessageSent(message);
+		return message;
+	}
+
+	/** An agent takes a queued livechat room: Rocket.Chat serves it, then the engine runs IPostLivechatAgentAssigned. */
+	async assignAgent(room: HarnessRoom, agent: HarnessUser): Promise<void> {
+		room.servedBy = this.appUser(agent);
+		if (!room.userIds.includes(agent.id)) room.userIds.push(agent.id);
+		if (!room.usernames.includes(agent.username)) room.usernames.push(agent.username);
+		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatAgentAssigned, { room: room as Any, agent: this.appUser(agent) as Any });
+	}
+
 	/** An agent closes a livechat room: Rocket.Chat closes it, then the engine runs IPostLivechatRoomClosed. */
 	async closeLivechatRoom(room: HarnessRoom, closer: HarnessUser): Promise<void> {
 		await (this.bridges.getLivechatBridge() as Any).closeRoom(room, 'closed', this.appUser(closer), this.appId);

@@ -37,7 +37,7 @@ import { OutboundMessageBridge } from '@rocket.chat/apps-engine/server/bridges/O
 
 import { loudBridge, loudObject } from './loud';
 import { HarnessScheduler } from './scheduler';
-import { HarnessUser, HarnessWorld, Json } from './world';
+import { HarnessUpload, HarnessUser, HarnessWorld, Json } from './world';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -62,7 +62,8 @@ const ROLE_NAMES = ['admin', 'user', 'bot', 'app', 'livechat-agent', 'livechat-m
 /** Outbound HTTP from the app, performed for real (tests point it at loopback servers). */
 function performHttp(info: { method: string; url: string; request: Json }): Promise<Json> {
 	const request = (info.request ?? {}) as {
-		content?: string;
+		content?: string | Uint8Array;
+		encoding?: string | null;
 		data?: unknown;
 		params?: Record<string, string>;
 		query?: string;
@@ -76,7 +77,8 @@ function performHttp(info: { method: string; url: string; request: Json }): Prom
 	if (request.query) url.search = url.search ? `${url.search}&${request.query}` : `?${request.query}`;
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
 	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null.
-	let body: string | undefined = request.content ?? undefined;
+	// Bytes (a multipart upload) arrive as a Buffer (msgpack extension) or a Uint8Array: sent as they are.
+	let body: string | Buffer | undefined = request.content instanceof Uint8Array ? Buffer.from(request.content) : (request.content ?? undefined);
 	if (request.data !== undefined && request.data !== null && body === undefined) {
 		body = JSON.stringify(request.data);
 		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
@@ -88,9 +90,15 @@ function performHttp(info: { method: string; url: string; request: Json }): Prom
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
 			res.on('end', () => {
-				const content = Buffer.concat(chunks).toString('utf8');
+				const raw = Buffer.concat(chunks);
 				const responseHeaders: Record<string, string> = {};
 				for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+				// As Rocket.Chat's AppHttpBridge: `encoding: null` answers with the body's bytes, no `data`.
+				if (request.encoding === null) {
+					resolve({ url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders, content: raw });
+					return;
+				}
+				const content = raw.toString((request.encoding as BufferEncoding | undefined) ?? 'utf8');
 				let data: unknown;
 				if ((responseHeaders['content-type'] ?? '').includes('json')) {
 					try {
@@ -107,6 +115,18 @@ function performHttp(info: { method: string; url: string; request: Json }): Prom
 		if (body !== undefined) req.write(body);
 		req.end();
 	});
+}
+
+const TYPES_BY_EXTENSION: Record<string, string> = {
+	jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif',
+	mp4: 'video/mp4', '3gp': 'video/3gpp', mp3: 'audio/mpeg', ogg: 'audio/ogg', aac: 'audio/aac', amr: 'audio/amr', m4a: 'audio/mp4',
+	pdf: 'application/pdf', txt: 'text/plain', doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', zip: 'application/zip',
+};
+
+/** The MIME type Rocket.Chat gives a file by its extension. */
+function typeOfName(name: string): string {
+	return TYPES_BY_EXTENSION[(name.split('.').pop() ?? '').toLowerCase()] ?? 'application/octet-stream';
 }
 
 /** Persistence hands out copies, as a database does. */
@@ -136,6 +156,30 @@ export class HarnessBridges extends AppBridges {
 	) {
 		super();
 		this.build();
+	}
+
+	private toAppUpload(upload: HarnessUpload): Json {
+		const room = this.world.rooms.get(upload.rid);
+		const extension = upload.name.includes('.') ? upload.name.split('.').pop() : '';
+		return {
+			id: upload.id,
+			name: upload.name,
+			size: upload.size,
+			type: upload.type,
+			extension,
+			store: 'GridFS:Uploads',
+			complete: true,
+			uploading: false,
+			progress: 1,
+			etag: upload.id,
+			path: `/ufs/GridFS:Uploads/${upload.id}/${encodeURIComponent(upload.name)}`,
+			url: `/ufs/GridFS:Uploads/${upload.id}/${encodeURIComponent(upload.name)}`,
+			token: upload.id,
+			updatedAt: upload.uploadedAt,
+			uploadedAt: upload.uploadedAt,
+			room,
+			...(upload.userId ? { user: this.toAppUser(this.world.users.get(upload.userId)) } : {}),
+		};
 	}
 
 	private toAppUser(user: HarnessUser | undefined): Json | undefined {
@@ -375,7 +419,32 @@ export class HarnessBridges extends AppBridges {
 			},
 		});
 
-		this.b.upload = loudBridge('UploadBridge', UploadBridge as Any, {});
+		this.b.upload = loudBridge('UploadBridge', UploadBridge as Any, {
+			getById: async (id: string) => {
+				const upload = w.uploads.find((u) => u.id === id);
+				return upload ? this.toAppUpload(upload) : undefined;
+			},
+			getBuffer: async (upload: Json) => {
+				const stored = w.uploads.find((u) => u.id === upload.id);
+				if (!stored) throw new Error(`UploadBridge.getBuffer: no upload ${String(upload.id)}`);
+				return stored.buffer;
+			},
+			// As Rocket.Chat: the type comes from the file name (the engine's details carry none), the
+			// file message is posted as the visitor (visitorToken) or the user.
+			createUpload: async (details: Json, buffer: Uint8Array) => {
+				const room = w.rooms.get(details.rid as string);
+				if (!room) throw new Error(`UploadBridge.createUpload: no room ${String(details.rid)}`);
+				const visitorToken = (details.visitorToken as string | undefined) ?? undefined;
+				const visitor = visitorToken ? [...w.visitors.values()].find((v) => v.token === visitorToken) : undefined;
+				if (visitorToken && !visitor) throw new Error(`UploadBridge.createUpload: no visitor ${visitorToken}`);
+				const user = details.userId ? w.users.get(details.userId as string) : undefined;
+				const sender = visitor ? { id: visitor.id, username: visitor.username, name: visitor.name } : toAppUser(user);
+				const name = String(details.name);
+				const type = (details.type as string | undefined) || typeOfName(name);
+				const { upload } = w.storeFile({ room, name, type, buffer: Buffer.from(buffer), userId: user?.id, visitorToken, sender });
+				return this.toAppUpload(upload);
+			},
+		});
 		this.b.email = loudBridge('EmailBridge', EmailBridge as Any, {});
 		this.b.cloud = loudBridge('CloudWorkspaceBridge', CloudWorkspaceBridge as Any, {});
 		this.b.video = loudBridge('VideoConferenceBridge', VideoConferenceBridge as Any, {});

@@ -65,6 +65,19 @@ export interface UiRecord {
 	[key: string]: unknown;
 }
 
+/** A file in Rocket.Chat's Uploads store: what UploadBridge reads and writes. */
+export interface HarnessUpload {
+	id: string;
+	name: string;
+	size: number;
+	type: string;
+	rid: string;
+	userId?: string;
+	visitorToken?: string;
+	buffer: Buffer;
+	uploadedAt: Date;
+}
+
 export class HarnessWorld {
 	readonly users = new Map<string, HarnessUser>();
 	readonly rooms = new Map<string, HarnessRoom>();
@@ -74,6 +87,7 @@ export class HarnessWorld {
 	readonly persistence: PersistenceRecord[] = [];
 	readonly ui: UiRecord[] = [];
 	readonly visitors = new Map<string, Json>();
+	readonly uploads: HarnessUpload[] = [];
 	readonly departments = new Map<string, Json>();
 	readonly serverSettings = new Map<string, unknown>([
 		['Site_Url', 'http://127.0.0.1:3000'],
@@ -154,6 +168,29 @@ export class HarnessWorld {
 		};
 		this.departments.set(id, department);
 		return department;
+	}
+
+	/**
+	 * Stores a file and posts its message in the room, as Rocket.Chat's FileUpload does: `file`,
+	 * `files` and an attachment with the link and the type's preview field; the description (a
+	 * caption) in the attachment. Returns the upload and the message (not yet announced to apps).
+	 */
+	storeFile(spec: { room: HarnessRoom; name: string; type: string; buffer: Buffer; userId?: string; visitorToken?: string; sender?: Json; description?: string }): { upload: HarnessUpload; message: Json } {
+		const upload: HarnessUpload = { id: `upload-${randomUUID()}`, name: spec.name, size: spec.buffer.length, type: spec.type, rid: spec.room.id, userId: spec.userId, visitorToken: spec.visitorToken, buffer: spec.buffer, uploadedAt: new Date() };
+		this.uploads.push(upload);
+		const link = `/file-upload/${upload.id}/${encodeURIComponent(spec.name)}`;
+		const group = spec.type.split('/')[0];
+		const attachment: Json = { title: spec.name, title_link: link, title_link_download: true, type: 'file', ...(spec.description ? { description: spec.description } : {}) };
+		if (group === 'image') Object.assign(attachment, { image_url: link, image_type: spec.type, image_size: upload.size });
+		if (group === 'audio') Object.assign(attachment, { audio_url: link, audio_type: spec.type, audio_size: upload.size });
+		if (group === 'video') Object.assign(attachment, { video_url: link, video_type: spec.type, video_size: upload.size });
+		const file = { _id: upload.id, name: spec.name, type: spec.type, size: upload.size };
+		const message: Json = { id: `msg-${randomUUID()}`, room: spec.room, text: '', file, files: [file], attachments: [attachment], createdAt: new Date() };
+		if (spec.sender) message.sender = spec.sender;
+		if (spec.visitorToken) message.token = spec.visitorToken;
+		this.messages.push(message);
+		spec.room.messageCount += 1;
+		return { upload, message };
 	}
 
 	messagesIn(roomId: string): Json[] {

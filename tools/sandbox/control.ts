@@ -6,12 +6,16 @@
  *   POST /sandbox/settings { id, value }                                 changes an app setting
  *   GET  /sandbox/graph                                                  what the simulated Cloud API received
  *   POST /sandbox/inbound  { from, name?, text }                         a WhatsApp user writes to the number
+ *                          { from, name?, file, type, caption? }         ... or sends a file (a path on this machine)
  *   POST /sandbox/status   { status: "delivered", wamid? }               Meta reports a status (default: every sent message)
  *   POST /sandbox/reply    { text, from? }                               the agent answers in the contact's room
+ *                          { file, type, caption?, from? }               ... or sends a file (a path on this machine)
  *   GET  /sandbox/rooms                                                  WhatsApp rooms and their messages
  * Each answer carries what the app showed the user (notices and the open modal).
  */
+import * as fs from 'fs';
 import * as http from 'http';
+import * as path from 'path';
 import { URL } from 'url';
 
 import { AppHarness } from '../harness/AppHarness';
@@ -126,7 +130,20 @@ export class SandboxControl {
 			case 'GET /sandbox/graph':
 				return this.reply(res, 200, this.sim.requests);
 			case 'POST /sandbox/inbound': {
-				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from: String(body.from ?? '5511987654321'), name: String(body.name ?? 'WhatsApp user'), text: String(body.text ?? '') }), this.number.appSecret);
+				const from = String(body.from ?? '5511987654321');
+				const name = String(body.name ?? 'WhatsApp user');
+				if (body.file) {
+					const file = this.readFile(body);
+					if ('error' in file) return this.reply(res, 400, file);
+					const id = this.sim.addMedia({ phoneNumberId: this.number.phoneNumberId, bytes: file.bytes, mimeType: file.type });
+					const kind = file.type.startsWith('image/') ? (file.type === 'image/webp' ? 'sticker' : 'image') : file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'document';
+					const media: Json = { id, mime_type: file.type, sha256: this.sim.media.get(id)?.sha256 };
+					if (body.caption && kind !== 'audio' && kind !== 'sticker') media.caption = String(body.caption);
+					if (kind === 'document') media.filename = file.name;
+					const result = await this.sim.deliverInboundMessage({ phoneNumberId: this.number.phoneNumberId, from, name, message: { type: kind, [kind]: media } });
+					return this.reply(res, 200, { webhook: result, mediaId: id });
+				}
+				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from, name, text: String(body.text ?? '') }), this.number.appSecret);
 				return this.reply(res, 200, { webhook: result });
 			}
 			case 'POST /sandbox/reply': {
@@ -136,14 +153,20 @@ export class SandboxControl {
 				if (!room.userIds.includes(this.agent.id)) room.userIds.push(this.agent.id);
 				const before = this.harness.world.notificationsFor(this.agent.id).length;
 				const sendsBefore = this.sim.sentMessages.length;
-				await this.harness.userMessage({ user: this.agent, room, text: String(body.text ?? '') });
+				if (body.file) {
+					const file = this.readFile(body);
+					if ('error' in file) return this.reply(res, 400, file);
+					await this.harness.uploadFile({ user: this.agent, room, name: file.name, type: file.type, bytes: file.bytes, description: body.caption ? String(body.caption) : undefined });
+				} else {
+					await this.harness.userMessage({ user: this.agent, room, text: String(body.text ?? '') });
+				}
 				return this.reply(res, 200, { sentToWhatsApp: this.sim.sentMessages.slice(sendsBefore).map((m) => m.body), ...this.shown(this.agent, before) });
 			}
 			case 'GET /sandbox/rooms':
 				return this.reply(
 					res,
 					200,
-					[...this.harness.world.rooms.values()].filter((r) => r.type === 'l').map((r) => ({ id: r.id, open: r.isOpen, contact: (r.visitor as Json | undefined)?.name, token: (r.visitor as Json | undefined)?.token, servedBy: (r.servedBy as Json | undefined)?.username, messages: this.harness.world.messagesIn(r.id).map((m) => m.text) })),
+					[...this.harness.world.rooms.values()].filter((r) => r.type === 'l').map((r) => ({ id: r.id, open: r.isOpen, contact: (r.visitor as Json | undefined)?.name, token: (r.visitor as Json | undefined)?.token, servedBy: (r.servedBy as Json | undefined)?.username, messages: this.harness.world.messagesIn(r.id).map((m) => (m.file ? `[file ${(m.file as Json).name as string}, ${(m.file as Json).type as string}]` : m.text)) })),
 				);
 			case 'POST /sandbox/status': {
 				const status = String(body.status ?? 'delivered') as 'sent' | 'delivered' | 'read' | 'failed';
@@ -153,6 +176,17 @@ export class SandboxControl {
 			}
 			default:
 				return this.reply(res, 404, { error: `unknown sandbox route ${route}` });
+		}
+	}
+
+	/** `{ file, type }`: a file on this machine and its MIME type. */
+	private readFile(body: Json): { bytes: Buffer; name: string; type: string } | { error: string } {
+		const file = String(body.file);
+		if (!body.type) return { error: 'give the MIME type of the file as "type" (image/jpeg, application/pdf...)' };
+		try {
+			return { bytes: fs.readFileSync(file), name: path.basename(file), type: String(body.type) };
+		} catch {
+			return { error: `cannot read ${file}` };
 		}
 	}
 

@@ -5,6 +5,8 @@
  * test/support/metaSpec.ts); in strict mode an invalid request is answered with Meta's error 100.
  * Every invalid request is recorded in `violations`. See tools/sim/README.md.
  */
+import busboy from 'busboy';
+import { createHash, randomInt } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -103,6 +105,28 @@ export interface WebhookResponse {
 	body: string;
 }
 
+/** A media object: one a contact sent (`addMedia`) or one the app uploaded. */
+export interface SimMedia {
+	id: string;
+	phoneNumberId: string;
+	mimeType: string;
+	bytes: Buffer;
+	sha256: string;
+	filename?: string;
+	/** The form fields of the upload, for uploaded media. */
+	fields?: Record<string, string>;
+}
+
+/** Meta's upload limits per media type ("Supported media types"). */
+const MB = 1024 * 1024;
+const UPLOAD_LIMITS: Array<[RegExp, number]> = [
+	[/^image\/webp$/, 500 * 1024],
+	[/^image\//, 5 * MB],
+	[/^(video|audio)\//, 16 * MB],
+	[/./, 100 * MB],
+];
+const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'];
+
 export interface SimulatorOptions {
 	/** Request validator, e.g. `validateRequest` from test/support/metaSpec.ts. */
 	validate?: Validator;
@@ -131,6 +155,15 @@ export class CloudApiSimulator {
 	webhookTarget?: { url: string; appSecret?: string };
 	/** How many sends the throughput cap answered with 130429. */
 	throttled = 0;
+	private readonly forms = new Map<RecordedRequest, Form | undefined>();
+	/** Media contacts sent (addMedia), by id. */
+	readonly media = new Map<string, SimMedia>();
+	/** Media the app uploaded (`POST /{Phone-Number-ID}/media`), in order. */
+	readonly uploadedMedia: SimMedia[] = [];
+	/** Read receipts the app sent (`status: read`), as wamids. */
+	readonly readReceipts: string[] = [];
+	/** What Meta answers as `contacts[].wa_id` for a recipient (default: its digits). */
+	readonly waIds = new Map<string, string>();
 	private server?: http.Server;
 	private baseUrl = '';
 	private latencyMs = 0;
@@ -184,6 +217,13 @@ export class CloudApiSimulator {
 		this.setTemplates(wabaId, all);
 	}
 
+	/** A media a contact sent: the app finds it by id (`GET /{Media-ID}`) and downloads it with the number's token. */
+	addMedia(media: { phoneNumberId: string; bytes: Buffer; mimeType: string; id?: string }): string {
+		const id = media.id ?? String(randomInt(10 ** 12, 10 ** 14));
+		this.media.set(id, { id, phoneNumberId: media.phoneNumberId, mimeType: media.mimeType, bytes: media.bytes, sha256: createHash('sha256').update(media.bytes).digest('base64') });
+		return id;
+	}
+
 	/** Delay before every answer. */
 	setLatency(ms: number): void {
 		this.latencyMs = ms;
@@ -212,12 +252,18 @@ export class CloudApiSimulator {
 	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
 		const chunks: Buffer[] = [];
 		for await (const chunk of req) chunks.push(chunk as Buffer);
-		const raw = Buffer.concat(chunks).toString('utf8');
+		const bytes = Buffer.concat(chunks);
+		const raw = bytes.toString('utf8');
 		const url = new URL(req.url ?? '/', this.baseUrl);
 		const headers: Record<string, string> = {};
 		for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
 		let body: unknown;
-		if (raw) {
+		let form: Form | undefined;
+		if ((headers['content-type'] ?? '').startsWith('multipart/form-data')) {
+			form = await parseMultipart(headers, bytes).catch(() => undefined);
+			// Recorded (and validated) as its fields; the file part as a marker, its bytes in uploadedMedia.
+			body = form ? { ...form.fields, ...Object.fromEntries(Object.keys(form.files).map((name) => [name, '<binary>'])) } : raw;
+		} else if (raw) {
 			try {
 				body = JSON.parse(raw);
 			} catch {
@@ -225,6 +271,7 @@ export class CloudApiSimulator {
 			}
 		}
 		const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams.entries()), headers, body };
+		this.forms.set(record, form);
 		this.requests.push(record);
 		let answer: SimResponse;
 		try {
@@ -235,13 +282,20 @@ export class CloudApiSimulator {
 		}
 		if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
 		record.status = answer.status;
-		record.response = answer.payload;
+		record.response = answer.bytes ? `<${answer.bytes.length} bytes>` : answer.payload;
+		this.forms.delete(record);
+		if (answer.bytes) {
+			res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'application/octet-stream', 'Content-Length': answer.bytes.length });
+			res.end(answer.bytes);
+			return;
+		}
 		const html = typeof answer.payload === 'string';
 		res.writeHead(answer.status, { 'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=UTF-8', 'x-fb-trace-id': fbtraceId() });
 		res.end(html ? (answer.payload as string) : JSON.stringify(answer.payload));
 	}
 
 	private route(r: RecordedRequest): SimResponse {
+		if (r.path === MEDIA_DOWNLOAD_PATH) return this.download(r);
 		const [version, id, edge, ...rest] = r.path.replace(/^\/+|\/+$/g, '').split('/');
 		if (!/^v\d+\.\d+$/.test(version ?? '') || !id || rest.length) {
 			return { status: 400, payload: { error: { message: `Unknown path components: ${r.path}`, type: 'OAuthException', code: 2500, fbtrace_id: fbtraceId() } } };
@@ -250,6 +304,9 @@ export class CloudApiSimulator {
 		if (!token) return accessTokenError('missing');
 		const all = [...this.numbers.values()];
 		if (!all.some((n) => n.accessToken === token)) return accessTokenError('invalid');
+
+		const media = !edge ? this.media.get(id) ?? this.uploadedMedia.find((m) => m.id === id) : undefined;
+		if (media) return this.mediaInfo(r, media, token);
 
 		const number = this.numbers.get(id);
 		const wabaNumbers = all.filter((n) => n.wabaId === id);
@@ -270,6 +327,7 @@ export class CloudApiSimulator {
 
 		if (r.method === 'GET' && number && !edge) return this.selectPhoneFields(number, r.query.fields);
 		if (r.method === 'POST' && number && edge === 'messages') return this.send(number, r.body as Any);
+		if (r.method === 'POST' && number && edge === 'media') return this.upload(number, r);
 		if (r.method === 'GET' && !number && edge === 'phone_numbers') return this.phoneNumbers(version, id, wabaNumbers, r.query);
 		if (r.method === 'GET' && !number && edge === 'message_templates') return this.listTemplates(version, id, r.query);
 		return unsupportedRequest(r.method, id);
@@ -348,7 +406,66 @@ export class CloudApiSimulator {
 		return { data, paging };
 	}
 
+	/** `GET /{Media-ID}`: where to download it, for the token of the number that owns it. */
+	private mediaInfo(r: RecordedRequest, media: SimMedia, token: string): SimResponse {
+		const owner = this.numbers.get(media.phoneNumberId);
+		if (!owner || owner.accessToken !== token) return accessTokenError('invalid');
+		if (this.options.validate) {
+			const check = this.options.validate({ method: r.method, path: r.path, query: r.query, headers: r.headers, body: r.body, template: '/{Version}/{Media-ID}' });
+			r.validation = check;
+			r.operation = check.operation;
+			if (!check.ok) {
+				this.violations.push({ request: r, errors: check.errors });
+				if (this.options.strict !== false) return invalidParameter(check.errors.join('; '));
+			}
+		}
+		if (r.method !== 'GET') return unsupportedRequest(r.method, media.id);
+		// `phone_number_id` makes Meta check the media belongs to that number.
+		if (r.query.phone_number_id && r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
+		return {
+			status: 200,
+			payload: { messaging_product: 'whatsapp', url: `${this.baseUrl}${MEDIA_DOWNLOAD_PATH}?mid=${media.id}&ext=${Math.floor(Date.now() / 1000)}`, mime_type: media.mimeType, sha256: media.sha256, file_size: String(media.bytes.length), id: media.id },
+		};
+	}
+
+	/** The media URL: the bytes, with the owner number's token only (like Meta's lookaside URL). */
+	private download(r: RecordedRequest): SimResponse {
+		const media = this.media.get(r.query.mid ?? '') ?? this.uploadedMedia.find((m) => m.id === r.query.mid);
+		const token = /^Bearer\s+(\S+)$/i.exec(r.headers.authorization ?? '')?.[1];
+		if (!token) return accessTokenError('missing');
+		if (!media) return { status: 404, payload: { error: { message: 'Media not found', type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+		if (this.numbers.get(media.phoneNumberId)?.accessToken !== token) return accessTokenError('invalid');
+		return { status: 200, payload: undefined, bytes: media.bytes, contentType: media.mimeType };
+	}
+
+	/** `POST /{Phone-Number-ID}/media` (multipart/form-data: messaging_product, type, file). */
+	private upload(number: SimNumber, r: RecordedRequest): SimResponse {
+		const form = this.forms.get(r);
+		if (!form) return invalidParameter('the upload must be multipart/form-data');
+		const file = form.files.file;
+		if (form.fields.messaging_product !== 'whatsapp') return invalidParameter('(#100) The parameter messaging_product is required.');
+		if (!file) return invalidParameter('(#100) The parameter file is required.');
+		const type = form.fields.type;
+		if (!type) return invalidParameter('(#100) Param type is required.');
+		const limit = UPLOAD_LIMITS.find(([pattern]) => pattern.test(type))![1];
+		if (file.bytes.length > limit) return metaError(131053, `Media file size ${file.bytes.length} exceeds the ${limit} bytes allowed for ${type}`);
+		const id = String(randomInt(10 ** 12, 10 ** 14));
+		this.uploadedMedia.push({ id, phoneNumberId: number.phoneNumberId, mimeType: type, filename: file.filename, bytes: file.bytes, sha256: createHash('sha256').update(file.bytes).digest('base64'), fields: form.fields });
+		return { status: 200, payload: { id } };
+	}
+
 	private send(number: SimNumber, body: Any): SimResponse {
+		if (body?.status === 'read') {
+			this.readReceipts.push(String(body.message_id));
+			return { status: 200, payload: { success: true } };
+		}
+		// A media message by id must name a media of this number (one it uploaded or received).
+		const mediaType = MEDIA_TYPES.includes(body?.type) ? body.type : undefined;
+		const mediaId = mediaType ? body[mediaType]?.id : undefined;
+		if (mediaId !== undefined) {
+			const known = this.uploadedMedia.find((m) => m.id === String(mediaId)) ?? this.media.get(String(mediaId));
+			if (!known || known.phoneNumberId !== number.phoneNumberId) return metaError(131053, `Media ${String(mediaId)} not found`);
+		}
 		const cap = this.caps.get(number.phoneNumberId);
 		if (cap) {
 			const now = Date.now();
@@ -365,7 +482,7 @@ export class CloudApiSimulator {
 			return injected.code >= 500 && injected.code <= 599 ? serverError(injected.code, injected.body ?? 'html') : metaError(injected.code);
 		}
 		const to = String(body?.to ?? '');
-		const waId = to.replace(/\D/g, '');
+		const waId = this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');
 		const wamid = wamidFor(waId);
 		this.sentMessages.push({ phoneNumberId: number.phoneNumberId, wamid, waId, body, at: Date.now() });
 		const message: Any = { id: wamid };
@@ -485,5 +602,30 @@ export function postRaw(url: string, body: string, headers: Record<string, strin
 		});
 		req.on('error', reject);
 		req.end(body);
+	});
+}
+
+/** The path of media URLs (Meta's are `https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=...`). */
+const MEDIA_DOWNLOAD_PATH = '/whatsapp_business/attachments/';
+
+interface Form {
+	fields: Record<string, string>;
+	files: Record<string, { filename: string; mimeType: string; bytes: Buffer }>;
+}
+
+/** A multipart/form-data body, parsed with busboy. */
+function parseMultipart(headers: Record<string, string>, body: Buffer): Promise<Form> {
+	return new Promise((resolve, reject) => {
+		const form: Form = { fields: {}, files: {} };
+		const parser = busboy({ headers });
+		parser.on('field', (name, value) => (form.fields[name] = value));
+		parser.on('file', (name, stream, info) => {
+			const chunks: Buffer[] = [];
+			stream.on('data', (c: Buffer) => chunks.push(c));
+			stream.on('end', () => (form.files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, bytes: Buffer.concat(chunks) }));
+		});
+		parser.on('close', () => resolve(form));
+		parser.on('error', reject);
+		parser.end(body);
 	});
 }

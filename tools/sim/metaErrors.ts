@@ -17,6 +17,9 @@ export interface SimResponse {
 	status: number;
 	/** A JSON value, or a string sent as text/html. */
 	payload: unknown;
+	/** Raw bytes sent as `contentType` instead of the payload (media downloads). */
+	bytes?: Buffer;
+	contentType?: string;
 }
 
 interface TableRow {

@@ -151,6 +151,23 @@ describe('inbound messages', () => {
 		const [event] = walkWebhook(readContract('meta-docs/webhook-incoming-text.json')).events as InboundMessageEvent[];
 		expect(event).toMatchObject({ phoneNumberId: '106540352242922', from: '16505551234', type: 'text', timestamp: '1749416383', contactName: 'Sheena Nelson' });
 		expect(event.raw).toMatchObject({ text: { body: 'Does it come in another color?' } });
+		expect(event.waId).toBe('16505551234');
+	});
+
+	it("the contact's identity is its wa_id, whatever the format of `from`", () => {
+		// eslint-disable-next-line @typescript-eslint/no-explicit-any
+		const payload = readContract<Record<string, any>>('meta-docs/webhook-incoming-text.json');
+		const value = payload.entry[0].changes[0].value;
+		value.messages[0].from = '+1 (650) 555-1234';
+		expect((walkWebhook(payload).events[0] as InboundMessageEvent).waId).toBe('16505551234');
+		// Meta's wa_id differs from the number the contact is known by (Brazil's ninth digit): wa_id wins.
+		value.messages[0].from = '5511987654321';
+		value.contacts[0].wa_id = '551187654321';
+		expect((walkWebhook(payload).events[0] as InboundMessageEvent).waId).toBe('551187654321');
+		// No contacts in the change: the digits of `from`.
+		delete value.contacts;
+		value.messages[0].from = '+55 11 98765-4321';
+		expect((walkWebhook(payload).events[0] as InboundMessageEvent).waId).toBe('5511987654321');
 	});
 });
 

@@ -1,0 +1,160 @@
+/**
+ * Files both ways through the engine: a contact's media fetched through the Graph media endpoint
+ * and posted in the room (within the size and type settings), an agent's file uploaded to the
+ * Graph media endpoint and sent by type.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { CONTRACTS_DIR } from '../support/metaSpec';
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const MB = 1024 * 1024;
+const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-openapi/webhook-inbound.examples.json'), 'utf8'));
+/** Bytes that are not valid UTF-8, so that any text decoding on the way shows. */
+const bytesOf = (size: number, seed = 7) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) % 256));
+
+describe('media', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(() => stopChecked(app));
+
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const roomMessages = () => app.harness.world.messagesIn(livechatRooms()[0].id);
+	const mediaRequests = () => app.sim.requests.filter((r) => !r.path.endsWith('/messages') && !r.path.endsWith('/media') && (r.path.includes('/attachments') || /^\/v\d+\.\d+\/\d+$/.test(r.path)) && r.path !== `/v23.0/${NUMBER.phoneNumberId}`);
+	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+
+	async function inbound(message: Record<string, unknown>, wamid?: string) {
+		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: '', wamid });
+		(payload as any).entry[0].changes[0].value.messages[0] = { ...(payload as any).entry[0].changes[0].value.messages[0], text: undefined, ...message };
+		delete (payload as any).entry[0].changes[0].value.messages[0].text;
+		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+	}
+
+	describe('from the contact', () => {
+		it('downloads Meta’s documented image with the number’s token and posts it as the contact’s file, with its caption', async () => {
+			const bytes = bytesOf(48 * 1024);
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg', id: '1003383421387256' });
+			const payload = JSON.parse(JSON.stringify(examples['Image Message']));
+			payload.entry[0].changes[0].value.messages[0].timestamp = String(Math.floor(Date.now() / 1000));
+			expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+			await app.harness.scheduler.runDue();
+
+			const [room] = livechatRooms();
+			const messages = roomMessages();
+			expect(messages).toHaveLength(2);
+			expect(messages[0]).toMatchObject({ file: { name: `image-${id}.jpg`, type: 'image/jpeg' } });
+			const upload = app.harness.world.uploads.find((u: any) => u.id === (messages[0] as any).file._id)!;
+			expect(upload).toMatchObject({ name: `image-${id}.jpg`, rid: room.id, visitorToken: `whatsapp:${NUMBER.phoneNumberId}:16505551234` });
+			expect(Buffer.compare(Buffer.from(upload.buffer), bytes)).toBe(0);
+			expect(messages[1].text).toBe('Taj Mahal');
+			// Where the media is (scoped to the number), then its bytes, both with the number's token.
+			const [info, download] = mediaRequests();
+			expect(info).toMatchObject({ method: 'GET', path: `/v23.0/${id}`, query: { phone_number_id: NUMBER.phoneNumberId }, headers: { authorization: `Bearer ${NUMBER.accessToken}` } });
+			expect(download).toMatchObject({ method: 'GET', path: '/whatsapp_business/attachments/', query: { mid: id }, headers: { authorization: `Bearer ${NUMBER.accessToken}` } });
+		});
+
+		it('posts video, voice note, audio, document (with its name) and sticker as files', async () => {
+			const media = [
+				{ type: 'video', mime: 'video/mp4', extra: {}, name: (id: string) => `video-${id}.mp4` },
+				{ type: 'audio', mime: 'audio/ogg; codecs=opus', extra: { voice: true }, name: (id: string) => `audio-${id}.ogg` },
+				{ type: 'audio', mime: 'audio/mpeg', extra: {}, name: (id: string) => `audio-${id}.mp3` },
+				{ type: 'document', mime: 'application/pdf', extra: { filename: 'Invoice 42.pdf', caption: 'my invoice' }, name: () => 'Invoice 42.pdf' },
+				{ type: 'sticker', mime: 'image/webp', extra: { animated: false }, name: (id: string) => `sticker-${id}.webp` },
+			];
+			const names: string[] = [];
+			for (const [i, m] of media.entries()) {
+				const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(1000 + i, i), mimeType: m.mime });
+				names.push(m.name(id));
+				await inbound({ type: m.type, [m.type]: { id, mime_type: m.mime, sha256: 'x', ...m.extra } }, `wamid.MEDIA${i}`);
+			}
+			const files = roomMessages().filter((msg: any) => msg.file).map((msg: any) => msg.file.name);
+			expect(files).toEqual(names);
+			expect(roomMessages().filter((msg: any) => !msg.file).map((msg) => msg.text)).toEqual(['my invoice']);
+			expect(app.harness.world.uploads.map((u: any) => u.size)).toEqual([1000, 1001, 1002, 1003, 1004]);
+		});
+
+		it('refuses a file over the size setting without downloading it, and says so in the room', async () => {
+			await app.harness.setSetting('inbound_media_max_mb', 1);
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(2 * MB), mimeType: 'image/png' });
+			await inbound({ type: 'image', image: { id, mime_type: 'image/png', sha256: 'x', caption: 'big one' } });
+			expect(roomMessages().map((m) => m.text)).toEqual(["📷 Image\nbig one\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)"]);
+			expect(app.harness.world.uploads).toEqual([]);
+			expect(mediaRequests().map((r) => r.path)).toEqual([`/v23.0/${id}`]);
+		});
+
+		it('refuses a type outside the accepted-types setting without asking Meta', async () => {
+			await app.harness.setSetting('inbound_media_types', 'image/*');
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(100), mimeType: 'application/pdf' });
+			await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: 'contract.pdf' } });
+			expect(roomMessages().map((m) => m.text)).toEqual(['📄 Document contract.pdf\n(File not shown: this workspace does not accept files of type application/pdf.)']);
+			expect(mediaRequests()).toEqual([]);
+		});
+
+		it('says in the room when Meta cannot give the file, and logs why', async () => {
+			await inbound({ type: 'image', image: { id: '999000111', mime_type: 'image/jpeg', sha256: 'x' } });
+			expect(roomMessages().map((m) => m.text)).toEqual([expect.stringMatching(/^📷 Image\n\(File not shown: it could not be fetched from WhatsApp: Meta answered with error 100\.\)$/)]);
+			expect(app.harness.takeAppErrors()).toEqual([expect.stringContaining('inbound media 999000111 of 106540352242922 not posted')]);
+		});
+	});
+
+	describe('from the agent', () => {
+		async function conversation() {
+			const agent = app.harness.addUser({ username: 'ana', name: 'Ana', roles: ['user', 'livechat-agent'] });
+			agent.livechatStatus = 'available';
+			await inbound({ type: 'text', text: { body: 'Send me the invoice' } });
+			return { agent, room: livechatRooms()[0] };
+		}
+
+		it('uploads an image to the number’s media store and sends it with its caption', async () => {
+			const { agent, room } = await conversation();
+			const bytes = bytesOf(70 * 1024);
+			await app.harness.uploadFile({ user: agent, room, name: 'photo.jpg', type: 'image/jpeg', bytes, description: 'Here it is' });
+			const [uploaded] = app.sim.uploadedMedia;
+			expect(uploaded).toMatchObject({ phoneNumberId: NUMBER.phoneNumberId, mimeType: 'image/jpeg', filename: 'photo.jpg' });
+			expect(Buffer.compare(Buffer.from(uploaded.bytes), bytes)).toBe(0);
+			expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'image', image: { id: uploaded.id, caption: 'Here it is' } }]);
+			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
+			expect(record).toMatchObject({ roomId: room.id, agent: 'ana', message: 'Here it is', wamid: expect.stringMatching(/^wamid\./) });
+		});
+
+		it('sends a PDF as a document with its name, and an audio file with its caption as a text after it', async () => {
+			const { agent, room } = await conversation();
+			await app.harness.uploadFile({ user: agent, room, name: 'invoice-42.pdf', type: 'application/pdf', bytes: bytesOf(5000) });
+			await app.harness.uploadFile({ user: agent, room, name: 'note.mp3', type: 'audio/mpeg', bytes: bytesOf(3000), description: 'listen' });
+			const [pdf, mp3] = app.sim.uploadedMedia;
+			expect(sends()).toEqual([
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: pdf.id, filename: 'invoice-42.pdf' } },
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'audio', audio: { id: mp3.id } },
+				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'listen', preview_url: false } },
+			]);
+		});
+
+		it('tells the agent when WhatsApp cannot take the file, and sends nothing', async () => {
+			const { agent, room } = await conversation();
+			await app.harness.uploadFile({ user: agent, room, name: 'archive.zip', type: 'application/zip', bytes: bytesOf(100) });
+			await app.harness.uploadFile({ user: agent, room, name: 'huge.png', type: 'image/png', bytes: bytesOf(5 * MB + 1) });
+			expect(app.sim.uploadedMedia).toEqual([]);
+			expect(sends()).toEqual([]);
+			const notices = app.harness.world.notifications.filter((n) => n.user.username === 'ana').map((n) => n.message.text);
+			expect(notices).toEqual([
+				expect.stringMatching(/^⚠️ Not delivered to WhatsApp: WhatsApp does not accept files of type application\/zip/),
+				"⚠️ Not delivered to WhatsApp: huge.png is 5.0 MB, over WhatsApp's limit of 5.0 MB for this type",
+			]);
+		});
+
+		it('sends no file once the 24-hour window is closed', async () => {
+			const { agent, room } = await conversation();
+			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
+			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
+			await app.harness.uploadFile({ user: agent, room, name: 'photo.jpg', type: 'image/jpeg', bytes: bytesOf(100) });
+			expect(app.sim.uploadedMedia).toEqual([]);
+			expect(app.harness.world.notifications.map((n) => n.message.text)).toEqual([expect.stringMatching(/^⚠️ Not sent: more than 24 hours/)]);
+		});
+	});
+});
