@@ -375,81 +375,10 @@ describe('CloudApiSimulator', () => {
 			expect(hook.received[0].contentType).toBe('application/json');
 		});
 	});
-});
-
-describe('metaSpec validator', () => {
-	const HEADERS = { authorization: 'Bearer EAAGOOD', 'content-type': 'application/json' };
-	const validateSend = (body: unknown) => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/messages', headers: HEADERS, body });
-	const examples: Record<string, Any> = read('meta-openapi/send-template-request.examples.json');
-	// Documented defects of two spec examples, not of the schema: "Send Sample Issue Resolution
-	// Template" puts booleans in `text` (contracts README), and the media examples use the
-	// placeholder `http(s)://the-image-url`, which is no URL. Both are repaired before validating.
-	const repaired = (body: Any): Any =>
-		JSON.parse(
-			JSON.stringify(body)
-				.replace(/"text":(true|false)/g, '"text":"$1"')
-				.replace(/http\(s\):\/\/the-image-url/g, 'https://example.com/image.jpg'),
-		);
-
-	it.each(Object.keys(examples))('accepts the spec example "%s"', (name) => {
-		expect(validateSend(repaired(examples[name]))).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages', errors: [] });
-	});
-
-	it('rejects the defective examples as they stand, for their documented defects only', () => {
-		const resolution = validateSend(examples['Send Sample Issue Resolution Template']).errors;
-		expect(resolution.length).toBeGreaterThan(0);
-		expect(resolution.filter((e) => !/components\/[12]( |\/parameters\/0( |\/text ))/.test(e))).toEqual([]);
-		const media = validateSend(examples['Send Message Template Media']).errors;
-		expect(media.length).toBeGreaterThan(0);
-		expect(media.filter((e) => !/components\/0( |\/parameters\/0( |\/image))/.test(e))).toEqual([]);
-	});
-
-	const docs = fs.readdirSync(path.join(CONTRACTS_DIR, 'meta-docs')).filter((f) => /^send-template-.*\.request\.json$/.test(f));
-	it.each(docs)('accepts the Meta docs send %s', (file) => {
-		expect(validateSend(read(`meta-docs/${file}`)).errors).toEqual([]);
-	});
-
-	it("accepts the docs' location header component in a send", () => {
-		const body = { ...send(), template: { name: 'store_location', language: { code: 'en_US' }, components: [read('meta-docs/send-template-location-header.component.json')] } };
-		expect(validateSend(body).errors).toEqual([]);
-	});
-
-	it('rejects a send without Authorization, with a wrong content type, or to an operation Meta does not have', () => {
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { 'content-type': 'application/json' }, body: send() }).errors).toEqual(['missing header parameter Authorization']);
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'text/plain' }, body: send() }).ok).toBe(false);
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: send() }).ok).toBe(true);
-		expect(validateRequest({ method: 'PUT', path: '/v23.0/1/messages', headers: HEADERS }).ok).toBe(false);
-	});
-
-	it('prefers literal segments and checks typed query parameters', () => {
-		const get = (p: string, query?: Record<string, string>) => validateRequest({ method: 'GET', path: p, query, headers: HEADERS });
-		expect(get('/v23.0/102290129340398/message_templates').operation).toBe('GET /{Version}/{WABA-ID}/message_templates');
-		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '100' }).ok).toBe(true);
-		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([expect.stringContaining('limit must be <= 100')]);
-		expect(validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' }).operation).toBe('GET /{Version}/{Phone-Number-ID}');
-	});
-
-	it("validates webhook payloads, with the spec's missing `played` status patched in", () => {
-		expect(validateSchema('WebhookPayload', read('pywa/message_status.json').played).ok).toBe(true);
-		const bogus = JSON.parse(JSON.stringify(read('pywa/message_status.json').played));
-		bogus.entry[0].changes[0].value.statuses[0].status = 'teleported';
-		expect(validateSchema('WebhookPayload', bogus).ok).toBe(false);
-		expect(validateSchema('NoSuchSchema', {}).ok).toBe(false);
-	});
 
 	describe('media', () => {
 		// Node's own fetch, FormData and Blob (the compiler's lib here has no DOM types).
 		const { fetch, FormData, Blob } = globalThis as Any;
-		let sim: CloudApiSimulator;
-		let base: string;
-		let messagesUrl: string;
-		beforeEach(async () => {
-			sim = new CloudApiSimulator({ validate: validateRequest });
-			base = (await sim.start()).baseUrl;
-			messagesUrl = `${base}/v23.0/${NUMBER.phoneNumberId}/messages`;
-			sim.addNumber(NUMBER);
-		});
-		afterEach(() => sim.stop());
 		const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x80, 0xfe]);
 		/** A real multipart/form-data upload (Node's fetch builds the body). */
 		function upload(fields: Record<string, string>, file?: { bytes: Buffer; name: string; type: string }, token = NUMBER.accessToken): Promise<Any> {
@@ -515,4 +444,66 @@ describe('metaSpec validator', () => {
 			expect(sim.violations).toEqual([]);
 		});
 	});
+});
+
+describe('metaSpec validator', () => {
+	const HEADERS = { authorization: 'Bearer EAAGOOD', 'content-type': 'application/json' };
+	const validateSend = (body: unknown) => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/messages', headers: HEADERS, body });
+	const examples: Record<string, Any> = read('meta-openapi/send-template-request.examples.json');
+	// Documented defects of two spec examples, not of the schema: "Send Sample Issue Resolution
+	// Template" puts booleans in `text` (contracts README), and the media examples use the
+	// placeholder `http(s)://the-image-url`, which is no URL. Both are repaired before validating.
+	const repaired = (body: Any): Any =>
+		JSON.parse(
+			JSON.stringify(body)
+				.replace(/"text":(true|false)/g, '"text":"$1"')
+				.replace(/http\(s\):\/\/the-image-url/g, 'https://example.com/image.jpg'),
+		);
+
+	it.each(Object.keys(examples))('accepts the spec example "%s"', (name) => {
+		expect(validateSend(repaired(examples[name]))).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages', errors: [] });
+	});
+
+	it('rejects the defective examples as they stand, for their documented defects only', () => {
+		const resolution = validateSend(examples['Send Sample Issue Resolution Template']).errors;
+		expect(resolution.length).toBeGreaterThan(0);
+		expect(resolution.filter((e) => !/components\/[12]( |\/parameters\/0( |\/text ))/.test(e))).toEqual([]);
+		const media = validateSend(examples['Send Message Template Media']).errors;
+		expect(media.length).toBeGreaterThan(0);
+		expect(media.filter((e) => !/components\/0( |\/parameters\/0( |\/image))/.test(e))).toEqual([]);
+	});
+
+	const docs = fs.readdirSync(path.join(CONTRACTS_DIR, 'meta-docs')).filter((f) => /^send-template-.*\.request\.json$/.test(f));
+	it.each(docs)('accepts the Meta docs send %s', (file) => {
+		expect(validateSend(read(`meta-docs/${file}`)).errors).toEqual([]);
+	});
+
+	it("accepts the docs' location header component in a send", () => {
+		const body = { ...send(), template: { name: 'store_location', language: { code: 'en_US' }, components: [read('meta-docs/send-template-location-header.component.json')] } };
+		expect(validateSend(body).errors).toEqual([]);
+	});
+
+	it('rejects a send without Authorization, with a wrong content type, or to an operation Meta does not have', () => {
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { 'content-type': 'application/json' }, body: send() }).errors).toEqual(['missing header parameter Authorization']);
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'text/plain' }, body: send() }).ok).toBe(false);
+		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: send() }).ok).toBe(true);
+		expect(validateRequest({ method: 'PUT', path: '/v23.0/1/messages', headers: HEADERS }).ok).toBe(false);
+	});
+
+	it('prefers literal segments and checks typed query parameters', () => {
+		const get = (p: string, query?: Record<string, string>) => validateRequest({ method: 'GET', path: p, query, headers: HEADERS });
+		expect(get('/v23.0/102290129340398/message_templates').operation).toBe('GET /{Version}/{WABA-ID}/message_templates');
+		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '100' }).ok).toBe(true);
+		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([expect.stringContaining('limit must be <= 100')]);
+		expect(validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' }).operation).toBe('GET /{Version}/{Phone-Number-ID}');
+	});
+
+	it("validates webhook payloads, with the spec's missing `played` status patched in", () => {
+		expect(validateSchema('WebhookPayload', read('pywa/message_status.json').played).ok).toBe(true);
+		const bogus = JSON.parse(JSON.stringify(read('pywa/message_status.json').played));
+		bogus.entry[0].changes[0].value.statuses[0].status = 'teleported';
+		expect(validateSchema('WebhookPayload', bogus).ok).toBe(false);
+		expect(validateSchema('NoSuchSchema', {}).ok).toBe(false);
+	});
+
 });
