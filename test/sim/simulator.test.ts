@@ -505,5 +505,4 @@ describe('metaSpec validator', () => {
 		expect(validateSchema('WebhookPayload', bogus).ok).toBe(false);
 		expect(validateSchema('NoSuchSchema', {}).ok).toBe(false);
 	});
-
 });
