@@ -26,10 +26,15 @@ import { SendAccessors, sendFreeForm, SendMeta, sendText } from './sendText';
 
 export type ReplyAccessors = SendAccessors;
 
-type Attachment = { description?: string; message_link?: string };
+type Attachment = { description?: string; message_link?: string; fileId?: string };
 
+/**
+ * The files an agent sent: one per attachment (`fileId`). `files` also lists the thumbnails
+ * Rocket.Chat makes of images, which are not sent; without attachment ids, the message's `file`.
+ */
 function filesOf(message: IMessage): IMessageFile[] {
-	if (message.files?.length) return message.files;
+	const ids = new Set(((message.attachments ?? []) as Attachment[]).map((a) => a.fileId).filter(Boolean));
+	if (ids.size && message.files?.length) return message.files.filter((f) => ids.has(f._id));
 	return message.file ? [message.file] : [];
 }
 

@@ -27,7 +27,7 @@ describe('bridges', () => {
 		const upload = await uploads.createUpload({ name: 'photo.jpg', size: 4, rid: room.id, visitorToken: 'tok-1' }, new Uint8Array(bytes), APP);
 		expect(upload).toMatchObject({ name: 'photo.jpg', size: 4, type: 'image/jpeg', extension: 'jpg', complete: true });
 		const [message] = world.messagesIn(room.id);
-		expect(message).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, file: { _id: upload.id, name: 'photo.jpg', type: 'image/jpeg' }, attachments: [{ title: 'photo.jpg', image_type: 'image/jpeg' }] });
+		expect(message).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, file: { _id: upload.id, name: 'photo.jpg', type: 'image/jpeg' }, files: [{ _id: upload.id }, { name: 'thumb-photo.jpg', typeGroup: 'thumb' }], attachments: [{ title: { value: 'photo.jpg' }, fileId: upload.id, imageUrl: expect.stringMatching(/^\/file-upload\//) }] });
 		expect(await uploads.getById(upload.id, APP)).toMatchObject({ id: upload.id, room: { id: room.id } });
 		expect(await uploads.getBuffer(upload, APP)).toEqual(bytes);
 		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id, visitorToken: 'nobody' }, new Uint8Array(1), APP)).rejects.toThrow('no visitor nobody');

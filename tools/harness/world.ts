@@ -171,21 +171,29 @@ export class HarnessWorld {
 	}
 
 	/**
-	 * Stores a file and posts its message in the room, as Rocket.Chat's FileUpload does: `file`,
-	 * `files` and an attachment with the link and the type's preview field; the description (a
-	 * caption) in the attachment. Returns the upload and the message (not yet announced to apps).
+	 * Stores a file and posts its message in the room, as Rocket.Chat's sendFileMessage does and as
+	 * apps receive it: `file` (the upload), `files` (the upload, then a thumbnail for an image), one
+	 * attachment with the link, the type's preview URL, `fileId` and the description (a caption).
+	 * Returns the upload and the message (not yet announced to apps).
 	 */
 	storeFile(spec: { room: HarnessRoom; name: string; type: string; buffer: Buffer; userId?: string; visitorToken?: string; sender?: Json; description?: string }): { upload: HarnessUpload; message: Json } {
 		const upload: HarnessUpload = { id: `upload-${randomUUID()}`, name: spec.name, size: spec.buffer.length, type: spec.type, rid: spec.room.id, userId: spec.userId, visitorToken: spec.visitorToken, buffer: spec.buffer, uploadedAt: new Date() };
 		this.uploads.push(upload);
 		const link = `/file-upload/${upload.id}/${encodeURIComponent(spec.name)}`;
 		const group = spec.type.split('/')[0];
-		const attachment: Json = { title: spec.name, title_link: link, title_link_download: true, type: 'file', ...(spec.description ? { description: spec.description } : {}) };
-		if (group === 'image') Object.assign(attachment, { image_url: link, image_type: spec.type, image_size: upload.size });
-		if (group === 'audio') Object.assign(attachment, { audio_url: link, audio_type: spec.type, audio_size: upload.size });
-		if (group === 'video') Object.assign(attachment, { video_url: link, video_type: spec.type, video_size: upload.size });
-		const file = { _id: upload.id, name: spec.name, type: spec.type, size: upload.size };
-		const message: Json = { id: `msg-${randomUUID()}`, room: spec.room, text: '', file, files: [file], attachments: [attachment], createdAt: new Date() };
+		const attachment: Json = { title: { value: spec.name, link, displayDownloadLink: true }, type: 'file', fileId: upload.id, ...(spec.description ? { description: spec.description } : {}) };
+		const file = { _id: upload.id, name: spec.name, type: spec.type, size: upload.size, typeGroup: group };
+		const files: Json[] = [file];
+		if (group === 'image') {
+			// Rocket.Chat stores a thumbnail too, listed after the image in `files`, and shows it.
+			const thumb: HarnessUpload = { ...upload, id: `upload-${randomUUID()}`, name: `thumb-${spec.name}`, buffer: spec.buffer.subarray(0, Math.min(64, spec.buffer.length)), size: Math.min(64, spec.buffer.length) };
+			this.uploads.push(thumb);
+			files.push({ _id: thumb.id, name: thumb.name, type: spec.type, size: thumb.size, typeGroup: 'thumb' });
+			attachment.imageUrl = `/file-upload/${thumb.id}/${encodeURIComponent(spec.name)}`;
+		}
+		if (group === 'audio') attachment.audioUrl = link;
+		if (group === 'video') attachment.videoUrl = link;
+		const message: Json = { id: `msg-${randomUUID()}`, room: spec.room, text: '', file, files, attachments: [attachment], createdAt: new Date() };
 		if (spec.sender) message.sender = spec.sender;
 		if (spec.visitorToken) message.token = spec.visitorToken;
 		this.messages.push(message);
