@@ -33,6 +33,8 @@ export interface InboundAccessors {
 	http?: IHttp;
 	appId: string;
 	logger?: ILogger;
+	/** The last attempt at this message: a file Meta could not give now is announced, not retried. */
+	finalAttempt?: boolean;
 }
 
 /**
@@ -110,7 +112,7 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	const quote = await quotePrefix(acc, described.replyTo, event.type, t);
 	let text = describedText(described, t);
 	if (described.media && acc.http) {
-		const outcome = await postInboundMedia({ read: acc.read, modify: acc.modify, http: acc.http, logger: acc.logger }, number, visitor, room, described.media, t);
+		const outcome = await postInboundMedia({ read: acc.read, modify: acc.modify, http: acc.http, logger: acc.logger, retryLater: !acc.finalAttempt }, number, visitor, room, described.media, t);
 		// The file is in the room: only its caption (and the quote) remain to say.
 		text = outcome.posted ? (described.media.caption ?? '') : [text, outcome.notice].filter(Boolean).join('\n');
 	}

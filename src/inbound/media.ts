@@ -7,7 +7,7 @@
 import { IHttp, ILogger, IModify, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
 
-import { AppError, GraphApiError } from '../core/errors';
+import { AppError, GraphApiError, NetworkError } from '../core/errors';
 import { Described } from '../core/inbound/describe';
 import { humanSize, inboundFileName, judgeInbound, parseAcceptedTypes } from '../core/media/media';
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
@@ -24,6 +24,8 @@ export interface MediaAccessors {
 	modify: IModify;
 	http: IHttp;
 	logger?: ILogger;
+	/** A passing failure (network, Meta's 5xx or transient errors) is thrown, for the message to be retried. */
+	retryLater?: boolean;
 }
 
 export interface MediaOutcome {
@@ -36,6 +38,12 @@ export interface MediaOutcome {
 async function limits(read: IRead): Promise<{ maxBytes: number; accepted: string[] }> {
 	const mb = Number(await setting(read, SettingId.InboundMediaMaxMb));
 	return { maxBytes: (Number.isFinite(mb) && mb > 0 ? mb : 16) * MB, accepted: parseAcceptedTypes(await setting(read, SettingId.InboundMediaTypes)) };
+}
+
+/** A failure that may not happen again in a minute: no answer, Meta's 5xx, or an error Meta marks transient. */
+function isPassing(error: unknown): boolean {
+	if (error instanceof NetworkError) return true;
+	return error instanceof GraphApiError && (error.httpStatus >= 500 || error.isTransient === true || error.graphCode === 1 || error.graphCode === 2);
 }
 
 export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNumber, visitor: IVisitor, room: ILivechatRoom, media: NonNullable<Described['media']>, t: Translator): Promise<MediaOutcome> {
@@ -66,6 +74,7 @@ export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNum
 		if (error instanceof AppError && error.code === 'media_too_large') {
 			return { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(Number(error.params?.size)), max: humanSize(limit.maxBytes) }) };
 		}
+		if (acc.retryLater && isPassing(error)) throw error;
 		const reason = error instanceof GraphApiError ? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus }) : error instanceof AppError ? t(error.i18nKey, error.params) : t('error_graph_unreachable');
 		acc.logger?.error(`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`);
 		return { posted: false, notice: t('inbound_media_failed', { reason }) };

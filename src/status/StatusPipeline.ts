@@ -67,7 +67,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 			try {
 				if (event.kind === 'status') await handleStatus(ctx, event);
 				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
-				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '' }, event);
+				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '', finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS }, event);
 				else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
 			} catch (error) {
 				failed.push(event);

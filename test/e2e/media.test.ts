@@ -97,6 +97,17 @@ describe('media', () => {
 			expect(mediaRequests()).toEqual([]);
 		});
 
+		it('retries a file Meta could not give for the moment, and posts the message once', async () => {
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			app.sim.failMedia(id, 1);
+			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'again' } });
+			expect(livechatRooms().flatMap((r) => app.harness.world.messagesIn(r.id))).toEqual([]);
+			expect(app.harness.takeAppErrors()).toEqual(expect.arrayContaining([expect.stringContaining('webhook event message not processed (attempt 1 of 5): Graph API error 2')]));
+			await app.harness.scheduler.advance(60000);
+			expect(roomMessages().map((m: any) => (m.file ? m.file.name : m.text))).toEqual([`image-${id}.jpg`, 'again']);
+			expect(app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-'))).toHaveLength(1);
+		});
+
 		it('says in the room when Meta cannot give the file, and logs why', async () => {
 			await inbound({ type: 'image', image: { id: '999000111', mime_type: 'image/jpeg', sha256: 'x' } });
 			expect(roomMessages().map((m) => m.text)).toEqual([expect.stringMatching(/^📷 Image\n\(File not shown: it could not be fetched from WhatsApp: Meta answered with error 100\.\)$/)]);

@@ -156,6 +156,7 @@ export class CloudApiSimulator {
 	/** How many sends the throughput cap answered with 130429. */
 	throttled = 0;
 	private readonly forms = new Map<RecordedRequest, Form | undefined>();
+	private readonly mediaFailures = new Map<string, number>();
 	/** Media contacts sent (addMedia), by id. */
 	readonly media = new Map<string, SimMedia>();
 	/** Media the app uploaded (`POST /{Phone-Number-ID}/media`), in order. */
@@ -215,6 +216,11 @@ export class CloudApiSimulator {
 			for (const t of data.data ?? []) if (!all.some((x) => x.name === t.name && x.language === t.language)) all.push(t);
 		}
 		this.setTemplates(wabaId, all);
+	}
+
+	/** The next `count` requests for media `id` (where it is) fail with an HTTP 503 and Meta's JSON error. */
+	failMedia(id: string, count = 1): void {
+		this.mediaFailures.set(id, count);
 	}
 
 	/** A media a contact sent: the app finds it by id (`GET /{Media-ID}`) and downloads it with the number's token. */
@@ -420,6 +426,11 @@ export class CloudApiSimulator {
 			}
 		}
 		if (r.method !== 'GET') return unsupportedRequest(r.method, media.id);
+		const failures = this.mediaFailures.get(media.id) ?? 0;
+		if (failures > 0) {
+			this.mediaFailures.set(media.id, failures - 1);
+			return serverError(503, 'json');
+		}
 		// `phone_number_id` makes Meta check the media belongs to that number.
 		if (r.query.phone_number_id && r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
 		return {
