@@ -1,10 +1,11 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { OutboxItem } from '../core/status/outbox';
+import { OutboxFilter, OutboxItem, OutboxState, OutboxStore } from '../core/status/outbox';
 import { StatusPayload } from '../core/status/payload';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
+/** Open items (pending, or in flight during a delivery run). */
 const PENDING = misc('outbox:pending');
 const FAILED = misc('outbox:failed');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
@@ -13,15 +14,21 @@ const CLOCK = misc('outbox:clock');
 export type StatusItem = OutboxItem<StatusPayload>;
 
 /**
- * Outbox items in the app's persistence: pending ones under one association, failed ones (kept for
- * inspection and redelivery) under another; delivered ones are removed.
+ * The core's outbox contract over the app's persistence: open items under one association, failed
+ * ones (kept for inspection and redelivery) under another; delivered ones are removed.
+ *
+ * Apps-Engine persistence has no atomic update, so `claimDue` is a read then a write: two runs at
+ * once could claim the same item. Rocket.Chat's scheduler runs a job once at a time, and every
+ * event carries its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves
+ * its claims in flight until their lease ends; the next run then claims them again.
  */
-export class OutboxStore {
+export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence: IPersistence,
 	) {}
 
+	/** Pending and in-flight items. */
 	async pending(): Promise<StatusItem[]> {
 		return (await this.read.readByAssociation(PENDING)) as StatusItem[];
 	}
@@ -30,31 +37,73 @@ export class OutboxStore {
 		return (await this.read.readByAssociation(FAILED)) as StatusItem[];
 	}
 
-	/** Adds an event unless an event with its id is already pending (a duplicate delivery). */
-	async add(item: StatusItem): Promise<boolean> {
+	/** Adds an event unless an event with its id is already open (a duplicate delivery). */
+	async put(item: StatusItem): Promise<boolean> {
 		const existing = await this.read.readByAssociations([PENDING, ITEM(item.id)]);
 		if (existing.length) return false;
 		await this.persistence.createWithAssociations(item, [PENDING, ITEM(item.id)]);
 		return true;
 	}
 
-	async save(item: StatusItem): Promise<void> {
-		if (item.state === 'pending') {
-			await this.persistence.updateByAssociations([PENDING, ITEM(item.id)], item, true);
-			return;
+	/** The head of each message's open items, when due (pending) or abandoned (lease ended), oldest first. */
+	async claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<StatusItem[]> {
+		const heads = new Map<string, StatusItem>();
+		for (const item of await this.pending()) {
+			const head = heads.get(item.messageKey);
+			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt)) heads.set(item.messageKey, item);
 		}
-		await this.persistence.removeByAssociations([PENDING, ITEM(item.id)]);
-		if (item.state === 'failed') await this.persistence.createWithAssociations(item, [FAILED, ITEM(item.id)]);
+		const due = [...heads.values()]
+			.filter((head) => (head.state === 'inflight' ? (head.leaseUntil ?? 0) <= now : head.nextAttemptAt <= now))
+			.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+			.slice(0, Math.max(0, limit));
+		const claimed: StatusItem[] = [];
+		for (const item of due) {
+			const inflight: StatusItem = { ...item, state: 'inflight', claimedBy: workerId, leaseUntil: now + leaseMs };
+			await this.persistence.updateByAssociations([PENDING, ITEM(item.id)], inflight, false);
+			claimed.push(inflight);
+		}
+		return claimed;
 	}
 
-	/** Moves every failed event back to pending, due now; returns how many. */
-	async requeueFailed(now: number): Promise<number> {
-		const failed = await this.failed();
-		for (const item of failed) {
-			await this.persistence.removeByAssociations([FAILED, ITEM(item.id)]);
-			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, createdAt: now, nextAttemptAt: now }, [PENDING, ITEM(item.id)]);
+	async complete(id: string): Promise<void> {
+		await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
+	}
+
+	async reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void> {
+		const item = await this.open(id);
+		if (!item) return;
+		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
+		await this.persistence.updateByAssociations([PENDING, ITEM(id)], { ...rest, state: 'pending', nextAttemptAt, attempts, lastError }, false);
+	}
+
+	async fail(id: string, lastError: string): Promise<void> {
+		const item = await this.open(id);
+		if (!item) return;
+		await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
+		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
+		await this.persistence.createWithAssociations({ ...rest, state: 'failed', lastError }, [FAILED, ITEM(id)]);
+	}
+
+	async list(filter: OutboxFilter = {}): Promise<StatusItem[]> {
+		const states = filter.state === undefined ? undefined : ([] as OutboxState[]).concat(filter.state);
+		const found = [...(await this.pending()), ...(await this.failed())].filter(
+			(item) => (!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey),
+		);
+		found.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
+		return found.slice(0, filter.limit ?? found.length);
+	}
+
+	/** Moves failed items back to pending, due `now`; their retry window restarts. Returns how many. */
+	async requeue(ids: string[], now: number): Promise<number> {
+		let moved = 0;
+		for (const id of ids) {
+			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
+			if (!item) continue;
+			await this.persistence.removeByAssociations([FAILED, ITEM(id)]);
+			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now }, [PENDING, ITEM(id)]);
+			moved++;
 		}
-		return failed.length;
+		return moved;
 	}
 
 	/** The delivery clock (ms): advanced by each run of the delivery job. */
@@ -68,5 +117,10 @@ export class OutboxStore {
 
 	async setClock(now: number): Promise<void> {
 		await this.persistence.updateByAssociation(CLOCK, { now }, true);
+	}
+
+	private async open(id: string): Promise<StatusItem | undefined> {
+		const [item] = (await this.read.readByAssociations([PENDING, ITEM(id)])) as StatusItem[];
+		return item;
 	}
 }

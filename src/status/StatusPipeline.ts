@@ -7,7 +7,7 @@ import { IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accesso
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { deliverDue } from '../core/status/outbox';
-import { forwardedStatus } from '../core/status/payload';
+import { fromMetaStatus } from '../core/status/ordering';
 import { StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { handleInbound } from '../inbound/InboundHandler';
@@ -17,7 +17,7 @@ import { NumberStore } from '../numbers/NumberStore';
 import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
 import { SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
-import { OutboxStore, StatusItem } from './OutboxStore';
+import { PersistenceOutboxStore, StatusItem } from './OutboxStore';
 import { Accessors, forward, PROCESS_WEBHOOKS_JOB, QueueContext, queueContext } from './queue';
 
 
@@ -87,7 +87,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 }
 
 async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void> {
-	const status = forwardedStatus(event.status);
+	const status = fromMetaStatus(event.status);
 	const record = status ? await ctx.messages.findByWamid(event.wamid) : undefined;
 	if (!record || !status) return;
 	const forwarded = await forward(ctx, record, status, event.timestamp, event.errors?.[0], event.pricingCategory);
@@ -127,7 +127,7 @@ async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, tim
  * by its interval first (`tick`); the processing job delivers at the current clock.
  */
 export async function deliverStatuses(acc: Accessors, tick: boolean): Promise<void> {
-	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	let now = await outbox.clock();
 	if (tick) {
 		now += DELIVERY_INTERVAL_MS;
@@ -135,31 +135,28 @@ export async function deliverStatuses(acc: Accessors, tick: boolean): Promise<vo
 	}
 	const url = await setting<string>(acc.read, SettingId.StatusEndpointUrl);
 	if (!url) return;
-	const items = await outbox.pending();
-	if (!items.length) return;
 	const secret = await setting<string>(acc.read, SettingId.StatusSigningSecret);
 	const hours = Number(await setting(acc.read, SettingId.StatusRetryHours)) || 72;
-	const changed = await deliverDue({
-		items,
+	await deliverDue({
+		store: outbox,
 		now,
 		maxAgeMs: hours * 3600000,
 		signingSecret: secret || undefined,
-		unixSeconds: Math.floor(Date.now() / 1000),
+		// The delivery clock moves by job runs; the signature carries the real time of sending.
+		signatureTimestamp: Math.floor(Date.now() / 1000),
 		limit: DELIVERIES_PER_RUN,
-		post: async (body, headers) => {
-			const response = await acc.http.post(url, { headers, content: body, timeout: DELIVERY_TIMEOUT_MS });
-			return { status: response.statusCode };
-		},
+		timeoutMs: DELIVERY_TIMEOUT_MS,
+		// Rocket.Chat's own timeout is a little longer, so the engine's answer comes first.
+		send: async (body, headers) => ({ status: (await acc.http.post(url, { headers, content: body, timeout: DELIVERY_TIMEOUT_MS + 1000 })).statusCode }),
 	});
-	for (const item of changed) await outbox.save(item);
 }
 
 export async function outboxSummary(read: IRead, persistence: IPersistence): Promise<{ pending: StatusItem[]; failed: StatusItem[] }> {
-	const outbox = new OutboxStore(read.getPersistenceReader(), persistence);
+	const outbox = new PersistenceOutboxStore(read.getPersistenceReader(), persistence);
 	return { pending: await outbox.pending(), failed: await outbox.failed() };
 }
 
 export async function redeliverFailed(read: IRead, persistence: IPersistence): Promise<number> {
-	const outbox = new OutboxStore(read.getPersistenceReader(), persistence);
-	return outbox.requeueFailed(await outbox.clock());
+	const outbox = new PersistenceOutboxStore(read.getPersistenceReader(), persistence);
+	return outbox.requeue((await outbox.failed()).map((item) => item.id), await outbox.clock());
 }

@@ -6,15 +6,15 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { GraphApiError } from '../core/errors';
-import { decide } from '../core/status/ordering';
+import { decide, highestOf, Status } from '../core/status/ordering';
 import { passesFilter } from '../core/status/filter';
-import { buildStatusPayload, ForwardedStatus } from '../core/status/payload';
+import { buildStatusPayload } from '../core/status/payload';
 import { MetaError } from '../core/status/webhook';
 import { translate } from '../i18n/translate';
 import { setting } from '../lib/services';
 import { MessageStore, SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
-import { OutboxStore, StatusItem } from './OutboxStore';
+import { PersistenceOutboxStore, StatusItem } from './OutboxStore';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -36,12 +36,12 @@ export interface QueueContext {
 	url: string;
 	filter: string;
 	now: number;
-	outbox: OutboxStore;
+	outbox: PersistenceOutboxStore;
 	messages: MessageStore;
 }
 
 export async function queueContext(acc: Accessors): Promise<QueueContext> {
-	const outbox = new OutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	return {
 		acc,
 		url: (await setting<string>(acc.read, SettingId.StatusEndpointUrl)) || '',
@@ -53,16 +53,16 @@ export async function queueContext(acc: Accessors): Promise<QueueContext> {
 }
 
 /** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
-export async function forward(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
-	const seen = (record.statuses ?? []) as ForwardedStatus[];
-	if (decide(seen, status) !== 'forward') return false;
+export async function forward(ctx: QueueContext, record: SentMessage, status: Status, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
+	const seen = (record.statuses ?? []) as Status[];
+	if (decide(highestOf(seen), new Set(seen), status) !== 'forward') return false;
 	record.statuses = [...seen, status];
 	if (record.wamid) await ctx.messages.update(record);
 	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
 	return true;
 }
 
-async function enqueue(ctx: QueueContext, record: SentMessage, status: ForwardedStatus, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
+async function enqueue(ctx: QueueContext, record: SentMessage, status: Status, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
 	if (!ctx.url || !passesFilter(ctx.filter, record.type)) return;
 	const now = ctx.now;
 	const messageKey = record.wamid ?? (record.sendId as string);
@@ -76,7 +76,7 @@ async function enqueue(ctx: QueueContext, record: SentMessage, status: Forwarded
 		createdAt: now,
 		nextAttemptAt: now,
 	};
-	await ctx.outbox.add(item);
+	await ctx.outbox.put(item);
 }
 
 /**

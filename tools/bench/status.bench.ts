@@ -10,8 +10,8 @@
  */
 import { performance } from 'perf_hooks';
 
-import { buildStatusPayload, forwardedStatus } from '../../src/core/status/payload';
-import { decide } from '../../src/core/status/ordering';
+import { buildStatusPayload } from '../../src/core/status/payload';
+import { decide, fromMetaStatus, Status } from '../../src/core/status/ordering';
 import { walkWebhook } from '../../src/core/status/webhook';
 import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
@@ -65,8 +65,8 @@ async function main(): Promise<void> {
 			const queued: unknown[] = [];
 			for (const event of walkWebhook(parsed).events) {
 				if (event.kind !== 'status') continue;
-				const status = forwardedStatus(event.status)!;
-				if (decide(['queued', 'sent'], status) === 'forward') queued.push({ id: `${event.wamid}:${status}`, payload: buildStatusPayload({ ...record, wamid: event.wamid }, status, { timestamp: event.timestamp, eventId: `${event.wamid}:${status}` }) });
+				const status = fromMetaStatus(event.status)!;
+				if (decide('sent', new Set<Status>(['queued', 'sent']), status) === 'forward') queued.push({ id: `${event.wamid}:${status}`, payload: buildStatusPayload({ ...record, wamid: event.wamid }, status, { timestamp: event.timestamp, eventId: `${event.wamid}:${status}` }) });
 			}
 			coreRuns.push(performance.now() - t0);
 			if (queued.length !== 1000) throw new Error('core lost events');

@@ -58,14 +58,7 @@ export function highestOf(seen: Iterable<Status>): Status | undefined {
  * Whether `incoming` is forwarded, given the highest status forwarded for the message and the set
  * of every status forwarded for it (duplicates are detected on the set, regressions on the rank).
  */
-export function decide(previousHighest: Status | undefined, seen: ReadonlySet<Status>, incoming: Status): Decision;
-/** @deprecated Transition form for src/status/StatusPipeline.ts: `decide(previousHighest, seen, incoming)`. */
-export function decide(seen: readonly Status[], incoming: Status): Decision;
-export function decide(a: Status | undefined | readonly Status[], b: ReadonlySet<Status> | Status, c?: Status): Decision {
-	if (Array.isArray(a)) return decide(highestOf(a), new Set(a), b as Status);
-	const previousHighest = a as Status | undefined;
-	const seen = b as ReadonlySet<Status>;
-	const incoming = c as Status;
+export function decide(previousHighest: Status | undefined, seen: ReadonlySet<Status>, incoming: Status): Decision {
 	if (seen.has(incoming)) return 'drop-duplicate';
 	if (previousHighest === undefined) return 'forward';
 	if (isTerminal(previousHighest)) return 'drop-regression';

@@ -116,9 +116,6 @@ export function signBody(body: string, secret: string, timestamp: number | strin
 	return { 'X-Signature-256': `sha256=${hex}`, 'X-Signature-Timestamp': ts };
 }
 
-/** @deprecated Use `signBody`. */
-export const signDelivery = signBody;
-
 /** POSTs `body` (to be sent byte for byte: it is what was signed) with `headers`; resolves with the HTTP status. */
 export type Sender = (body: string, headers: Record<string, string>) => Promise<{ status: number }>;
 
@@ -183,14 +180,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * due or `limit` POSTs were made. Store errors propagate (the claimed items are retried once their
  * lease runs out).
  */
-export function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary>;
-/** @deprecated Transition form for src/status/StatusPipeline.ts: give an `OutboxStore` instead of items. */
-export function deliverDue<P>(options: LegacyDeliverOptions<P>): Promise<Array<OutboxItem<P>>>;
-export function deliverDue<P>(options: DeliverOptions<P> | LegacyDeliverOptions<P>): Promise<DeliverySummary | Array<OutboxItem<P>>> {
-	return 'items' in options ? deliverItems(options) : deliverFromStore(options);
-}
-
-async function deliverFromStore<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
+export async function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
 	const timeoutMs = options.timeoutMs ?? 10000;
 	const leaseMs = options.leaseMs ?? timeoutMs + 60000;
 	if (!(leaseMs > timeoutMs)) throw new StatusPipelineError('outbox_invalid_options', 'deliverDue: leaseMs must exceed timeoutMs, or a slow POST could be claimed twice');
@@ -242,50 +232,6 @@ async function deliverFromStore<P>(options: DeliverOptions<P>): Promise<Delivery
 		await Promise.all(workers);
 	}
 	return summary;
-}
-
-/** @deprecated See `deliverDue`. */
-export interface LegacyDeliverOptions<P> {
-	items: Array<OutboxItem<P>>;
-	now: number;
-	post: (body: string, headers: Record<string, string>) => Promise<{ status?: number; error?: string }>;
-	maxAgeMs: number;
-	signingSecret?: string;
-	unixSeconds: number;
-	limit?: number;
-}
-
-/** Runs the store-based delivery over the given pending items; updates them in place and returns those that changed. */
-async function deliverItems<P>(options: LegacyDeliverOptions<P>): Promise<Array<OutboxItem<P>>> {
-	const store = new MemoryOutboxStore<P>();
-	for (const item of options.items) if (item.state === 'pending') await store.put(item);
-	await deliverFromStore({
-		store,
-		now: options.now,
-		maxAgeMs: options.maxAgeMs,
-		limit: options.limit,
-		signingSecret: options.signingSecret,
-		signatureTimestamp: options.unixSeconds,
-		concurrency: 1,
-		send: async (body, headers) => {
-			const result = await options.post(body, headers);
-			if (result.status === undefined) throw new Error(result.error ?? 'network_error');
-			return { status: result.status };
-		},
-	});
-	const after = new Map((await store.list()).map((item) => [item.id, item]));
-	const changed: Array<OutboxItem<P>> = [];
-	for (const item of options.items) {
-		const updated = after.get(item.id);
-		if (!updated || (updated.state === item.state && updated.attempts === item.attempts)) continue;
-		item.state = updated.state;
-		item.attempts = updated.attempts;
-		item.nextAttemptAt = updated.nextAttemptAt;
-		if (updated.lastError) item.lastError = updated.lastError;
-		else delete item.lastError;
-		changed.push(item);
-	}
-	return changed;
 }
 
 const copy = <P>(item: OutboxItem<P>): OutboxItem<P> => ({ ...item });

@@ -13,7 +13,7 @@
  *   timestamp            string; Meta's unix seconds as Meta gave them (the send time for `queued`)
  * Additions: eventId, clientReference, roomId, templateName, templateLanguage, pricingCategory.
  */
-import { Status, fromMetaStatus } from './ordering';
+import { Status } from './ordering';
 import { MetaError, toMetaError } from './webhook';
 
 export type MessageType = 'Template-Message' | 'Regular-Message';
@@ -116,9 +116,3 @@ export function toErrorDetails(error: ErrorDetails | MetaError[] | undefined): E
 	return undefined;
 }
 
-/** @deprecated Use `fromMetaStatus` from ./ordering (kept while src/status/StatusPipeline.ts moves over). */
-export const forwardedStatus = fromMetaStatus;
-/** @deprecated Use `Status` from ./ordering. */
-export type ForwardedStatus = Status;
-/** @deprecated Use `SentMessageRecord`. */
-export type SentRecord = Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string };

@@ -43,12 +43,6 @@ describe('decide', () => {
 		expect(forwardAll(['queued', 'sent', 'sent', 'read', 'delivered', 'read', 'played', 'delivered'])).toEqual(['queued', 'sent', 'read', 'played']);
 		expect(forwardAll(['queued', 'delivered', 'sent', 'failed', 'read', 'failed'])).toEqual(['queued', 'delivered', 'failed']);
 	});
-
-	it('the deprecated array form agrees with the set form', () => {
-		expect(decide(['queued', 'read'], 'delivered')).toBe('drop-regression');
-		expect(decide(['queued', 'sent'], 'sent')).toBe('drop-duplicate');
-		expect(decide([], 'queued')).toBe('forward');
-	});
 });
 
 describe('status vocabulary', () => {
