@@ -64,7 +64,7 @@ export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNum
 		const refused = refusal(judgeInbound({ mimeType, size }, limit));
 		if (refused) return refused;
 		const bytes = await graph.downloadMedia(info.url, limit.maxBytes);
-		await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes), {
+		await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
 			filename: inboundFileName({ ...media, mimeType }),
 			room,
 			visitorToken: visitor.token,

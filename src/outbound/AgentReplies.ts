@@ -87,7 +87,7 @@ async function sendFile(acc: ReplyAccessors, number: ConnectedNumber, waId: stri
 	}
 	const bytes = await acc.read.getUploadReader().getBufferById(file._id);
 	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-	const id = await graph.uploadMedia(number.phoneNumberId, { bytes: new Uint8Array(bytes), mimeType: kind.mimeType, filename: file.name });
+	const id = await graph.uploadMedia(number.phoneNumberId, { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mimeType: kind.mimeType, filename: file.name });
 	// Audio and stickers carry no caption: it follows as a text.
 	const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
 	const media: Record<string, string> = { id };
