@@ -5,7 +5,6 @@
  */
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
-import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { describedText, describeInbound } from '../core/inbound/describe';
@@ -23,8 +22,6 @@ import { readWindow, recordInbound } from './window';
 import { ensureWindowNotice } from './windowNotice';
 import { contactOf, contactToken } from '../templates/contact';
 
-const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
-const seenRecord = (wamid: string) => misc(`inbound:${wamid}`);
 
 export interface InboundAccessors {
 	read: IRead;
@@ -77,7 +74,8 @@ export async function markRead(acc: { read: IRead; http: IHttp }, number: Connec
 }
 
 export async function handleInbound(acc: InboundAccessors, event: InboundMessageEvent): Promise<void> {
-	if ((await acc.read.getPersistenceReader().readByAssociation(seenRecord(event.wamid))).length) return;
+	const messages = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	if (await messages.isSeen(event.wamid)) return;
 	const number = await new NumberStore(acc.read.getPersistenceReader()).get(event.phoneNumberId);
 	if (!number) return;
 
@@ -122,8 +120,8 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 		rcMessageId = await acc.modify.getCreator().finish(builder);
 	}
 	// Marked as seen once it is in the room: a failure before this point is retried, not lost.
-	await acc.persistence.createWithAssociation({ wamid: event.wamid, at: Date.now() }, seenRecord(event.wamid));
-	if (rcMessageId) await new MessageStore(acc.read.getPersistenceReader(), acc.persistence).link({ wamid: event.wamid, rcMessageId, roomId: room.id, at: new Date().toISOString() });
+	await messages.markSeen(event.wamid);
+	if (rcMessageId) await messages.link({ wamid: event.wamid, rcMessageId, roomId: room.id, at: new Date().toISOString() });
 	const sentAt = Number(event.timestamp) * 1000;
 	const window = await recordInbound(acc.read, acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now(), event.wamid);
 	await ensureWindowNotice(acc, token, window);

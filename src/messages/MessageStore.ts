@@ -41,6 +41,9 @@ export interface MessageLink {
 }
 
 const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'message-link');
+/** The contacts' messages already in a room (Meta retries webhooks): kept as long as message records. */
+const SEEN = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-seen');
+const seenWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `inbound:${wamid}`);
 const linkByWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-wamid:${wamid}`);
 const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-rc:${id}`);
 
@@ -76,7 +79,18 @@ export class MessageStore {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
 		const removed = await this.persistence.removeByAssociations([ALL, dayBucket(isoDay)]);
 		const links = await this.persistence.removeByAssociations([LINKS, dayBucket(isoDay)]);
-		return (removed ? removed.length : 0) + (links ? links.length : 0);
+		const seen = await this.persistence.removeByAssociations([SEEN, dayBucket(isoDay)]);
+		return [removed, links, seen].reduce((n, list) => n + (list ? list.length : 0), 0);
+	}
+
+	/** Whether a contact's message (by wamid) is already in a room. */
+	async isSeen(wamid: string): Promise<boolean> {
+		return (await this.read.readByAssociation(seenWamid(wamid))).length > 0;
+	}
+
+	async markSeen(wamid: string, at = new Date()): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations({ wamid, at: at.getTime() }, [SEEN, dayBucket(at.toISOString().slice(0, 10)), seenWamid(wamid)]);
 	}
 
 	async link(link: MessageLink): Promise<void> {

@@ -53,6 +53,18 @@ describe('inbound messages', () => {
 		expect(app.harness.world.visitors.size).toBe(1);
 	});
 
+	it('forgets which messages it has seen, and their links, after the retention period', async () => {
+		await inbound('hello');
+		const records = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'inbound-seen' || a.id === 'message-link'));
+		expect(records()).toHaveLength(2);
+		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
+		for (const record of records()) record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		// Only the retention job matters here (the engine names jobs `<processor id>_<app id>`).
+		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
+		await app.harness.scheduler.advance(86400000 + 1000);
+		expect(records()).toEqual([]);
+	});
+
 	it('represents a location and a button reply as text for the agent', async () => {
 		await inbound({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz Coffee', address: '101 Forest Ave' } });
 		await inbound({ type: 'button', button: { text: 'Unsubscribe', payload: 'STOP' } });
