@@ -3,6 +3,8 @@
  * persistence semantics, and a scheduler on a clock tests advance.
  */
 import { HarnessBridges } from '../../tools/harness/bridges';
+import { CloudApiSimulator } from '../../tools/sim/CloudApiSimulator';
+import { validateRequest } from '../support/metaSpec';
 import { NotImplementedByHarness } from '../../tools/harness/loud';
 import { HarnessScheduler, parseInterval } from '../../tools/harness/scheduler';
 import { HarnessWorld } from '../../tools/harness/world';
@@ -31,6 +33,91 @@ describe('bridges', () => {
 		expect(await uploads.getById(upload.id, APP)).toMatchObject({ id: upload.id, room: { id: room.id } });
 		expect(await uploads.getBuffer(upload, APP)).toEqual(bytes);
 		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id, visitorToken: 'nobody' }, new Uint8Array(1), APP)).rejects.toThrow('no visitor nobody');
+	});
+
+	it('store an upload of a user as Rocket.Chat does: posted as the user, the type its own (name, then bytes), a user or visitor required', async () => {
+		const { world, bridges, livechat } = setup();
+		const ana = world.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		const visitor = await livechat.createAndReturnVisitor({ token: 'tok-1', username: 'guest-1', name: 'Carla' }, APP);
+		const room = await livechat.createRoom(visitor, undefined, APP);
+		const uploads = bridges.getUploadBridge() as any;
+		// Rocket.Chat ignores the type in the details: the name's extension decides.
+		const pdf = await uploads.createUpload({ name: 'terms.pdf', size: 3, type: 'image/png', rid: room.id, userId: ana.id }, Buffer.from('abc'), APP);
+		expect(pdf).toMatchObject({ type: 'application/pdf', user: { id: ana.id, username: 'ana' } });
+		expect(pdf.visitor).toBeUndefined();
+		const [message] = world.messagesIn(room.id);
+		expect(message).toMatchObject({ text: '', sender: { username: 'ana' }, file: { _id: pdf.id, name: 'terms.pdf', type: 'application/pdf', size: 3 }, files: [{ _id: pdf.id }], attachments: [{ type: 'file', title: { value: 'terms.pdf', link: `/file-upload/${pdf.id}/terms.pdf` }, fileId: pdf.id }] });
+		expect(message.token).toBeUndefined();
+		expect(message.files).toHaveLength(1);
+		// Without a known extension, the bytes decide (magic numbers), else application/octet-stream.
+		const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
+		expect(await uploads.createUpload({ name: 'scan', size: png.length, rid: room.id, userId: ana.id }, png, APP)).toMatchObject({ type: 'image/png', extension: '' });
+		expect(await uploads.createUpload({ name: 'blob.xyz', size: 2, rid: room.id, userId: ana.id }, new Uint8Array([1, 2]), APP)).toMatchObject({ type: 'application/octet-stream' });
+		// A visitor's upload keeps no userId (Rocket.Chat drops it) and names the visitor.
+		const voice = await uploads.createUpload({ name: 'voice.ogg', size: 1, rid: room.id, userId: ana.id, visitorToken: 'tok-1' }, new Uint8Array([7]), APP);
+		expect(voice).toMatchObject({ type: 'audio/ogg', visitor: { token: 'tok-1' } });
+		expect(voice.user).toBeUndefined();
+		expect(world.messagesIn(room.id).pop()).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, attachments: [{ audioUrl: `/file-upload/${voice.id}/voice.ogg` }] });
+		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id }, new Uint8Array(1), APP)).rejects.toThrow('Missing user to perform the upload operation');
+		expect(await uploads.getById('upload-none', APP)).toBeUndefined();
+	});
+
+	describe('HTTP as Rocket.Chat’s AppHttpBridge', () => {
+		const NUMBER = { phoneNumberId: '106540352242922', wabaId: '102290129340398', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 'EAAGOOD', appSecret: 'secret' };
+		const AUTH = { Authorization: `Bearer ${NUMBER.accessToken}` };
+		let sim: CloudApiSimulator;
+		let base: string;
+		beforeEach(async () => {
+			sim = new CloudApiSimulator({ validate: validateRequest });
+			base = (await sim.start()).baseUrl;
+			sim.addNumber(NUMBER);
+		});
+		afterEach(() => sim.stop());
+
+		function multipart(boundary: string, bytes: Uint8Array): Buffer {
+			const head = `--${boundary}\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\nimage/jpeg\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`;
+			return Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+		}
+
+		it('send bytes (a Buffer or a Uint8Array, as msgpack delivers them) as the body, and answer `encoding: null` with the bytes', async () => {
+			const http = setup().bridges.getHttpBridge() as any;
+			const bytes = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x0d, 0x0a, 0xc3, 0x28, 0xfe]); // not valid UTF-8
+			const url = `${base}/v23.0/${NUMBER.phoneNumberId}/media`;
+			for (const [boundary, content] of [
+				['b1', multipart('b1', bytes)],
+				['b2', new Uint8Array(multipart('b2', bytes))],
+			] as const) {
+				const res = await http.call({ appId: APP, method: 'POST', url, request: { headers: { ...AUTH, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, content, encoding: undefined } });
+				expect(res).toMatchObject({ statusCode: 200, data: { id: expect.stringMatching(/^\d+$/) } });
+			}
+			expect(sim.uploadedMedia.map((m) => m.bytes)).toEqual([bytes, bytes]);
+			expect(sim.violations).toEqual([]);
+
+			const info = await http.call({ appId: APP, method: 'GET', url: `${base}/v23.0/${sim.uploadedMedia[0].id}`, request: { headers: AUTH } });
+			expect(info.data).toMatchObject({ mime_type: 'image/jpeg', file_size: String(bytes.length) });
+			const download = await http.call({ appId: APP, method: 'GET', url: info.data.url, request: { headers: AUTH, encoding: null } });
+			expect(Buffer.isBuffer(download.content)).toBe(true);
+			expect(download.content).toEqual(bytes);
+			expect(download).toMatchObject({ statusCode: 200, headers: { 'content-type': 'image/jpeg' } });
+			expect('data' in download).toBe(false);
+			// Without `encoding: null` the body is text, and `data` is parsed for JSON answers only.
+			const text = await http.call({ appId: APP, method: 'GET', url: info.data.url, request: { headers: AUTH } });
+			expect(typeof text.content).toBe('string');
+			expect(text.data).toBeNull();
+		});
+
+		it('put `params` in the URL with a body or for GET, else send them as a form; send `data` as JSON; no body on GET', async () => {
+			const http = setup().bridges.getHttpBridge() as any;
+			const url = `${base}/v23.0/${NUMBER.wabaId}/message_templates`;
+			await http.call({ appId: APP, method: 'GET', url, request: { headers: AUTH, params: { limit: '2', empty: '' }, content: 'ignored' } });
+			await http.call({ appId: APP, method: 'POST', url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`, request: { headers: AUTH, params: { a: '1' } } });
+			await http.call({ appId: APP, method: 'POST', url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`, request: { headers: AUTH, params: { a: '1' }, data: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' } } });
+			const [get, form, json] = sim.requests;
+			expect(get).toMatchObject({ method: 'GET', query: { limit: '2' }, body: undefined });
+			expect(get.headers['content-length']).toBeUndefined();
+			expect(form).toMatchObject({ query: {}, body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+			expect(json).toMatchObject({ query: { a: '1' }, body: { status: 'read' }, headers: { 'content-type': 'application/json' }, status: 200 });
+		});
 	});
 
 	it('name the bridge and method they do not implement', async () => {

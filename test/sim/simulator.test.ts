@@ -404,6 +404,21 @@ describe('CloudApiSimulator', () => {
 			expect(sim.violations).toEqual([]);
 		});
 
+		it('keeps the sha256 a test gives, and counts only downloads it served', async () => {
+			const id = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'audio/ogg', id: '1003383421387256', sha256: 'given+sha=' });
+			expect(id).toBe('1003383421387256');
+			expect(sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' })).toMatch(/^\d{13,14}$/);
+			const info = await call(`${base}/v23.0/${id}`);
+			expect(info.body).toMatchObject({ sha256: 'given+sha=', mime_type: 'audio/ogg' });
+			expect(sim.requests[0].operation).toBe('GET /{Version}/{Media-ID}');
+			await fetch(info.body.url);
+			expect(sim.mediaDownloads).toEqual([]);
+			await fetch(info.body.url, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
+			expect(sim.mediaDownloads).toEqual([id]);
+			const unknown = await fetch(`${base}/whatsapp_business/attachments/?mid=1`, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
+			expect(unknown.status).toBe(404);
+		});
+
 		it('answers an unknown media id with Meta’s nonexistent-object error', async () => {
 			const res = await call(`${base}/v23.0/424242424242`);
 			expect(res.status).toBe(400);
@@ -433,7 +448,35 @@ describe('CloudApiSimulator', () => {
 			expect(((await noFile.json()) as Any).error.code).toBe(100);
 			const big = await upload({ messaging_product: 'whatsapp', type: 'image/png' }, { bytes: Buffer.alloc(5 * 1024 * 1024 + 1), name: 'b.png', type: 'image/png' });
 			expect(((await big.json()) as Any).error.code).toBe(131053);
+			// A sticker (WebP) is limited to 500 KB.
+			const sticker = await upload({ messaging_product: 'whatsapp', type: 'image/webp' }, { bytes: Buffer.alloc(500 * 1024 + 1), name: 's.webp', type: 'image/webp' });
+			expect(((await sticker.json()) as Any).error.code).toBe(131053);
 			expect(sim.uploadedMedia).toEqual([]);
+		});
+
+		it('refuses a file part of a type Meta does not take, whatever the `type` field says', async () => {
+			const octets = await upload({ messaging_product: 'whatsapp', type: 'image/png' }, { bytes, name: 'a.png', type: 'application/octet-stream' });
+			expect(octets.status).toBe(400);
+			const { error } = (await octets.json()) as Any;
+			expect(error).toMatchObject({ code: 100, type: 'OAuthException', message: expect.stringMatching(/^\(#100\) Param file must be a file with one of the following types: audio\/aac, .* Received file of type 'application\/octet-stream'\.$/) });
+			const zip = await upload({ messaging_product: 'whatsapp', type: 'application/zip' }, { bytes, name: 'a.zip', type: 'application/zip' });
+			expect(((await zip.json()) as Any).error.code).toBe(100);
+			// A parameter of the part's type (a voice note's codec) does not matter.
+			const voice = await upload({ messaging_product: 'whatsapp', type: 'audio/ogg' }, { bytes, name: 'v.ogg', type: 'audio/ogg; codecs=opus' });
+			expect(voice.status).toBe(200);
+			expect(sim.uploadedMedia.map((m) => m.mimeType)).toEqual(['audio/ogg']);
+		});
+
+		it('sends a media message by id only for a media of the sending number; by link always', async () => {
+			sim.addNumber(OTHER);
+			const theirs = sim.addMedia({ phoneNumberId: OTHER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
+			const mine = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
+			const image = (media: Record<string, string>) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'image', image: media });
+			expect((await call(messagesUrl, { method: 'POST', body: image({ id: theirs }) })).body.error.code).toBe(131053);
+			expect((await call(messagesUrl, { method: 'POST', body: image({ id: mine }) })).status).toBe(200);
+			expect((await call(messagesUrl, { method: 'POST', body: image({ link: 'https://example.com/a.jpg' }) })).status).toBe(200);
+			expect(sim.sentMessages.map((m) => m.body.image)).toEqual([{ id: mine }, { link: 'https://example.com/a.jpg' }]);
+			expect(sim.violations).toEqual([]);
 		});
 
 		it('takes a read receipt without counting it as a sent message', async () => {
@@ -496,6 +539,16 @@ describe('metaSpec validator', () => {
 		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '100' }).ok).toBe(true);
 		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([expect.stringContaining('limit must be <= 100')]);
 		expect(validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' }).operation).toBe('GET /{Version}/{Phone-Number-ID}');
+	});
+
+	it('validates a multipart upload as its form fields against the operation’s multipart/form-data schema (with `type` patched in)', () => {
+		const upload = (body: unknown, contentType = 'multipart/form-data; boundary=x') => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/media', headers: { ...HEADERS, 'content-type': contentType }, body, template: '/{Version}/{Phone-Number-ID}/media' });
+		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg', file: '<binary>' })).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/media', errors: [] });
+		expect(upload({ messaging_product: 'whatsapp', file: '<binary>' }).errors).toEqual([expect.stringContaining("must have required property 'type'")]);
+		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg' }).errors).toEqual([expect.stringContaining("must have required property 'file'")]);
+		expect(upload({ messaging_product: 'whatsapp', type: 'not a mime', file: '<binary>' }).ok).toBe(false);
+		// The operation takes only a form: a JSON body is refused.
+		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg', file: 'x' }, 'application/json').ok).toBe(false);
 	});
 
 	it("validates webhook payloads, with the spec's missing `played` status patched in", () => {

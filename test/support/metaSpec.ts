@@ -115,7 +115,11 @@ function patchKnownDefects(doc: Any): void {
 
 	// The media upload's form lists `file` and `messaging_product` but requires nothing and omits
 	// `type`, which Meta's media reference requires with the other two (the file's MIME type).
-	const upload = doc.paths['/{Version}/{Phone-Number-ID}/media']?.post?.requestBody?.content?.['multipart/form-data']?.schema;
+	// Its `application/json` variant is curl's `-F file=@/local/path` syntax turned into JSON by the
+	// spec's generator (`file: '@/local/path/file.ogg;type=ogg'`): Graph takes the upload as a form only.
+	const uploadContent = doc.paths['/{Version}/{Phone-Number-ID}/media']?.post?.requestBody?.content;
+	if (uploadContent?.['multipart/form-data']) delete uploadContent['application/json'];
+	const upload = uploadContent?.['multipart/form-data']?.schema;
 	if (upload) {
 		upload.properties.type = { type: 'string', pattern: '^[a-z]+/[-+.\\w]+$' };
 		upload.required = ['file', 'messaging_product', 'type'];
@@ -278,7 +282,11 @@ function checkBody(found: Candidate, operation: string, body: unknown, contentTy
 	// A multipart body (a media upload) arrives as its parsed fields, the file part as a marker.
 	const mediaType = contentType.startsWith('multipart/form-data') ? 'multipart/form-data' : 'application/json';
 	const schema = requestBody?.content?.[mediaType]?.schema;
-	if (!schema) return mediaType === 'application/json' || !requestBody ? [] : [`the operation takes no ${mediaType} body`];
+	if (!schema) {
+		// A body of a media type the operation does not take (JSON to the multipart media upload).
+		if (requestBody?.content && body !== undefined) return [`the operation takes no ${mediaType} body (it takes ${Object.keys(requestBody.content).join(', ')})`];
+		return mediaType === 'application/json' || !requestBody ? [] : [`the operation takes no ${mediaType} body`];
+	}
 	if (body === undefined) return requestBody.required ? [`missing ${mediaType} body`] : [];
 	const branch = discriminatedBranch(schema, body);
 	const fn = validatorFor(`body:${operation}:${branch ?? ''}`, branch ? { $ref: branch } : schema);

@@ -59,74 +59,134 @@ export interface RegisteredCommand {
 
 const ROLE_NAMES = ['admin', 'user', 'bot', 'app', 'livechat-agent', 'livechat-manager', 'livechat-monitor', 'owner', 'moderator', 'guest', 'anonymous'];
 
-/** Outbound HTTP from the app, performed for real (tests point it at loopback servers). */
+const isGetOrHead = (method: string): boolean => ['GET', 'HEAD'].includes(method.toUpperCase());
+
+/** Content types whose answer Rocket.Chat's AppHttpBridge parses into `data`. */
+const JSON_TYPES = ['application/json', 'text/javascript', 'application/javascript', 'application/x-javascript'];
+
+/**
+ * Outbound HTTP from the app, performed for real (tests point it at loopback servers), with the
+ * semantics of Rocket.Chat's AppHttpBridge: `content` (or else an object `data`, as JSON) is the
+ * body; `params` go in the URL when there is a body or for GET/HEAD, else as a form body; GET/HEAD
+ * send no body; `auth` is Basic; `encoding: null` answers with the body's bytes (a Buffer) in
+ * `content` and no `data`; otherwise `content` is the decoded text and `data` the parsed JSON for
+ * JSON content types (null for others). `request.query` is not used by Rocket.Chat.
+ */
 function performHttp(info: { method: string; url: string; request: Json }): Promise<Json> {
 	const request = (info.request ?? {}) as {
-		content?: string | Uint8Array;
+		content?: string | Uint8Array | null;
 		encoding?: string | null;
 		data?: unknown;
-		params?: Record<string, string>;
-		query?: string;
-		headers?: Record<string, string>;
-		timeout?: number;
+		params?: Record<string, string> | null;
+		headers?: Record<string, string> | null;
+		auth?: string | null;
+		timeout?: number | null;
 	};
+	const method = info.method.toUpperCase();
 	const url = new URL(info.url);
-	if (request.params) {
-		for (const [key, value] of Object.entries(request.params)) url.searchParams.append(key, String(value));
-	}
-	if (request.query) url.search = url.search ? `${url.search}&${request.query}` : `?${request.query}`;
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
-	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null.
-	// Bytes (a multipart upload) arrive as a Buffer (msgpack extension) or a Uint8Array: sent as they are.
-	let body: string | Buffer | undefined = request.content instanceof Uint8Array ? Buffer.from(request.content) : (request.content ?? undefined);
-	if (request.data !== undefined && request.data !== null && body === undefined) {
+	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null. Bytes (a
+	// multipart upload) arrive as a Buffer (msgpack extension 1) or a plain Uint8Array: sent as they are.
+	let body: string | Buffer | undefined = request.content instanceof Uint8Array ? Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength) : (request.content ?? undefined) || undefined;
+	if (body === undefined && typeof request.data === 'object' && request.data !== null) {
+		// Rocket.Chat hands the object to its fetch, which sends it as JSON.
 		body = JSON.stringify(request.data);
 		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
 	}
+	if (request.auth) {
+		if (!request.auth.includes(':')) return Promise.reject(new Error('auth option should be of the form "username:password"'));
+		headers.Authorization = `Basic ${Buffer.from(request.auth, 'ascii').toString('base64')}`;
+	}
+	if (request.params) {
+		if (body !== undefined || isGetOrHead(method)) {
+			for (const [key, value] of Object.entries(request.params)) if (value) url.searchParams.append(key, String(value));
+		} else {
+			const form = new URLSearchParams();
+			for (const [key, value] of Object.entries(request.params)) form.append(key, String(value));
+			body = form.toString();
+			headers['Content-Type'] = 'application/x-www-form-urlencoded';
+		}
+	}
+	if (isGetOrHead(method)) body = undefined;
 	if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+	const timeout = request.timeout || 180000;
 	const transport = url.protocol === 'https:' ? https : http;
 	return new Promise((resolve, reject) => {
-		const req = transport.request(url, { method: info.method.toUpperCase(), headers, timeout: request.timeout || 180000 }, (res) => {
+		const req = transport.request(url, { method, headers, timeout }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
 			res.on('end', () => {
 				const raw = Buffer.concat(chunks);
 				const responseHeaders: Record<string, string> = {};
 				for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-				// As Rocket.Chat's AppHttpBridge: `encoding: null` answers with the body's bytes, no `data`.
+				const result: Json = { url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders };
 				if (request.encoding === null) {
-					resolve({ url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders, content: raw });
+					result.content = raw;
+					resolve(result);
 					return;
 				}
-				const content = raw.toString((request.encoding as BufferEncoding | undefined) ?? 'utf8');
-				let data: unknown;
-				if ((responseHeaders['content-type'] ?? '').includes('json')) {
+				result.content = raw.toString((request.encoding as BufferEncoding | undefined) ?? 'utf8');
+				result.data = null;
+				if (JSON_TYPES.includes((responseHeaders['content-type'] ?? '').split(';')[0].trim())) {
 					try {
-						data = JSON.parse(content);
+						result.data = JSON.parse(result.content as string);
 					} catch {
-						data = undefined;
+						result.data = null;
 					}
 				}
-				resolve({ url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders, content, data });
+				resolve(result);
 			});
 		});
-		req.on('timeout', () => req.destroy(new Error(`timeout of ${request.timeout}ms exceeded`)));
+		req.on('timeout', () => req.destroy(new Error(`timeout of ${timeout}ms exceeded`)));
 		req.on('error', reject);
 		if (body !== undefined) req.write(body);
 		req.end();
 	});
 }
 
+/** A part of the MIME database Rocket.Chat looks a file name up in (`mime-type` with mime-db). */
 const TYPES_BY_EXTENSION: Record<string, string> = {
-	jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif',
-	mp4: 'video/mp4', '3gp': 'video/3gpp', mp3: 'audio/mpeg', ogg: 'audio/ogg', aac: 'audio/aac', amr: 'audio/amr', m4a: 'audio/mp4',
-	pdf: 'application/pdf', txt: 'text/plain', doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-	xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', zip: 'application/zip',
+	jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp', svg: 'image/svg+xml', heic: 'image/heic', tif: 'image/tiff', tiff: 'image/tiff',
+	mp4: 'video/mp4', '3gp': 'video/3gpp', webm: 'video/webm', mov: 'video/quicktime', avi: 'video/x-msvideo', mkv: 'video/x-matroska',
+	mp3: 'audio/mpeg', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', aac: 'audio/aac', amr: 'audio/amr', m4a: 'audio/mp4', wav: 'audio/wav',
+	pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', md: 'text/markdown', html: 'text/html', htm: 'text/html', json: 'application/json', xml: 'application/xml', rtf: 'application/rtf',
+	doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+	ppt: 'application/vnd.ms-powerpoint', pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+	odt: 'application/vnd.oasis.opendocument.text', ods: 'application/vnd.oasis.opendocument.spreadsheet', odp: 'application/vnd.oasis.opendocument.presentation',
+	zip: 'application/zip', gz: 'application/gzip', '7z': 'application/x-7z-compressed', rar: 'application/vnd.rar', tar: 'application/x-tar',
 };
 
-/** The MIME type Rocket.Chat gives a file by its extension. */
-function typeOfName(name: string): string {
-	return TYPES_BY_EXTENSION[(name.split('.').pop() ?? '').toLowerCase()] ?? 'application/octet-stream';
+/** The MIME type of a file name's extension, when the MIME database knows it. */
+function typeOfName(name: string): string | undefined {
+	if (!name.includes('.')) return undefined;
+	return TYPES_BY_EXTENSION[(name.split('.').pop() ?? '').toLowerCase()];
+}
+
+/** The type `file-type` (magic numbers) finds in the bytes, for the common formats. */
+function typeOfBytes(bytes: Buffer): string | undefined {
+	const ascii = (start: number, end: number) => bytes.subarray(start, end).toString('latin1');
+	if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+	if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'image/png';
+	if (ascii(0, 4) === 'GIF8') return 'image/gif';
+	if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+	if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WAVE') return 'audio/vnd.wave';
+	if (ascii(0, 5) === '%PDF-') return 'application/pdf';
+	if (ascii(4, 8) === 'ftyp') return /^3g/.test(ascii(8, 11)) ? 'video/3gpp' : ascii(8, 11) === 'M4A' ? 'audio/x-m4a' : 'video/mp4';
+	if (ascii(0, 4) === 'OggS') return ascii(28, 36) === 'OpusHead' ? 'audio/opus' : 'audio/ogg';
+	if (ascii(0, 3) === 'ID3' || (bytes[0] === 0xff && ((bytes[1] ?? 0) & 0xe0) === 0xe0)) return 'audio/mpeg';
+	if (ascii(0, 5) === '#!AMR') return 'audio/amr';
+	if (ascii(0, 4) === 'PK\x03\x04') return 'application/zip';
+	return undefined;
+}
+
+/**
+ * The type Rocket.Chat gives a file an app uploads (its determineFileType): the name's extension
+ * looked up in the MIME database, else the type the bytes show, else application/octet-stream.
+ * The type in the upload details is ignored.
+ */
+function determineFileType(bytes: Buffer, name: string): string {
+	return typeOfName(name) ?? typeOfBytes(bytes) ?? 'application/octet-stream';
 }
 
 /** Persistence hands out copies, as a database does. */
@@ -179,6 +239,7 @@ export class HarnessBridges extends AppBridges {
 			uploadedAt: upload.uploadedAt,
 			room,
 			...(upload.userId ? { user: this.toAppUser(this.world.users.get(upload.userId)) } : {}),
+			...(upload.visitorToken ? { visitor: [...this.world.visitors.values()].find((v) => v.token === upload.visitorToken) } : {}),
 		};
 	}
 
@@ -429,19 +490,25 @@ export class HarnessBridges extends AppBridges {
 				if (!stored) throw new Error(`UploadBridge.getBuffer: no upload ${String(upload.id)}`);
 				return stored.buffer;
 			},
-			// As Rocket.Chat: the type comes from the file name (the engine's details carry none), the
-			// file message is posted as the visitor (visitorToken) or the user.
+			// As Rocket.Chat's AppUploadBridge: a user or a visitor is required; the type is Rocket.Chat's
+			// own (name, then bytes); a visitor's upload keeps no userId and its file message is posted as
+			// the visitor (sendFileLivechatMessage), a user's as the user (sendFileMessage).
 			createUpload: async (details: Json, buffer: Uint8Array) => {
+				const visitorToken = (details.visitorToken as string | null | undefined) || undefined;
+				const userId = visitorToken ? undefined : (details.userId as string | null | undefined) || undefined;
+				if (!userId && !visitorToken) throw new Error('Missing user to perform the upload operation');
 				const room = w.rooms.get(details.rid as string);
 				if (!room) throw new Error(`UploadBridge.createUpload: no room ${String(details.rid)}`);
-				const visitorToken = (details.visitorToken as string | undefined) ?? undefined;
 				const visitor = visitorToken ? [...w.visitors.values()].find((v) => v.token === visitorToken) : undefined;
 				if (visitorToken && !visitor) throw new Error(`UploadBridge.createUpload: no visitor ${visitorToken}`);
-				const user = details.userId ? w.users.get(details.userId as string) : undefined;
+				const user = userId ? w.users.get(userId) : undefined;
+				if (userId && !user) throw new Error(`UploadBridge.createUpload: no user ${userId}`);
 				const sender = visitor ? { id: visitor.id, username: visitor.username, name: visitor.name } : toAppUser(user);
+				// Bytes arrive from the Deno runtime as a Buffer (msgpack extension 1, already a copy) or a
+				// Uint8Array (msgpack bin, possibly a view of the decoder's memory: copied to be stored).
+				const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer);
 				const name = String(details.name);
-				const type = (details.type as string | undefined) || typeOfName(name);
-				const { upload } = w.storeFile({ room, name, type, buffer: Buffer.from(buffer), userId: user?.id, visitorToken, sender });
+				const { upload } = w.storeFile({ room, name, type: determineFileType(bytes, name), buffer: bytes, userId, visitorToken, sender });
 				return this.toAppUpload(upload);
 			},
 		});

@@ -126,6 +126,28 @@ const UPLOAD_LIMITS: Array<[RegExp, number]> = [
 	[/./, 100 * MB],
 ];
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'];
+/** The file types Meta's upload takes, in the order of its error message ("Param file must be a file with one of the following types: ..."). */
+const UPLOAD_TYPES = [
+	'audio/aac',
+	'audio/mp4',
+	'audio/mpeg',
+	'audio/amr',
+	'audio/ogg',
+	'audio/opus',
+	'application/vnd.ms-powerpoint',
+	'application/msword',
+	'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+	'application/pdf',
+	'text/plain',
+	'application/vnd.ms-excel',
+	'image/jpeg',
+	'image/png',
+	'image/webp',
+	'video/mp4',
+	'video/3gpp',
+];
 
 export interface SimulatorOptions {
 	/** Request validator, e.g. `validateRequest` from test/support/metaSpec.ts. */
@@ -161,6 +183,8 @@ export class CloudApiSimulator {
 	readonly media = new Map<string, SimMedia>();
 	/** Media the app uploaded (`POST /{Phone-Number-ID}/media`), in order. */
 	readonly uploadedMedia: SimMedia[] = [];
+	/** Media downloads served (`GET <url>` answered with the bytes), as media ids in order. */
+	readonly mediaDownloads: string[] = [];
 	/** Read receipts the app sent (`status: read`), as wamids. */
 	readonly readReceipts: string[] = [];
 	/** What Meta answers as `contacts[].wa_id` for a recipient (default: its digits). */
@@ -223,10 +247,14 @@ export class CloudApiSimulator {
 		this.mediaFailures.set(id, count);
 	}
 
-	/** A media a contact sent: the app finds it by id (`GET /{Media-ID}`) and downloads it with the number's token. */
-	addMedia(media: { phoneNumberId: string; bytes: Buffer; mimeType: string; id?: string }): string {
+	/**
+	 * A media a contact sent: the app finds it by id (`GET /{Media-ID}`) and downloads it with the
+	 * number's token. Returns its id (a numeric string, like Meta's, unless `id` is given); `sha256`
+	 * defaults to the bytes' real hash (base64, as Meta's webhooks and media node show it).
+	 */
+	addMedia(media: { phoneNumberId: string; bytes: Buffer; mimeType: string; id?: string; sha256?: string }): string {
 		const id = media.id ?? String(randomInt(10 ** 12, 10 ** 14));
-		this.media.set(id, { id, phoneNumberId: media.phoneNumberId, mimeType: media.mimeType, bytes: media.bytes, sha256: createHash('sha256').update(media.bytes).digest('base64') });
+		this.media.set(id, { id, phoneNumberId: media.phoneNumberId, mimeType: media.mimeType, bytes: media.bytes, sha256: media.sha256 ?? createHash('sha256').update(media.bytes).digest('base64') });
 		return id;
 	}
 
@@ -446,6 +474,7 @@ export class CloudApiSimulator {
 		if (!token) return accessTokenError('missing');
 		if (!media) return { status: 404, payload: { error: { message: 'Media not found', type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
 		if (this.numbers.get(media.phoneNumberId)?.accessToken !== token) return accessTokenError('invalid');
+		this.mediaDownloads.push(media.id);
 		return { status: 200, payload: undefined, bytes: media.bytes, contentType: media.mimeType };
 	}
 
@@ -458,8 +487,15 @@ export class CloudApiSimulator {
 		if (!file) return invalidParameter('(#100) The parameter file is required.');
 		const type = form.fields.type;
 		if (!type) return invalidParameter('(#100) Param type is required.');
-		const limit = UPLOAD_LIMITS.find(([pattern]) => pattern.test(type))![1];
-		if (file.bytes.length > limit) return metaError(131053, `Media file size ${file.bytes.length} exceeds the ${limit} bytes allowed for ${type}`);
+		// Meta judges the file part's own Content-Type (a part sent as application/octet-stream is
+		// refused even with a right `type`): error 100 with this message, as reported from Graph.
+		const fileType = file.mimeType.split(';')[0].trim().toLowerCase();
+		if (!UPLOAD_TYPES.includes(fileType)) {
+			const message = `(#100) Param file must be a file with one of the following types: ${UPLOAD_TYPES.join(', ')}. Received file of type '${fileType}'.`;
+			return { status: 400, payload: { error: { message, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+		}
+		const limit = UPLOAD_LIMITS.find(([pattern]) => pattern.test(fileType))![1];
+		if (file.bytes.length > limit) return metaError(131053, `Media file size ${file.bytes.length} exceeds the ${limit} bytes allowed for ${fileType}`);
 		const id = String(randomInt(10 ** 12, 10 ** 14));
 		this.uploadedMedia.push({ id, phoneNumberId: number.phoneNumberId, mimeType: type, filename: file.filename, bytes: file.bytes, sha256: createHash('sha256').update(file.bytes).digest('base64'), fields: form.fields });
 		return { status: 200, payload: { id } };
