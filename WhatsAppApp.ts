@@ -40,7 +40,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
     }
 
     public async executePostMessageSent(message: IMessage, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<void> {
-        await relayAgentReply({ read, http, persistence, modify }, message);
+        await relayAgentReply({ read, http, persistence, modify, logger: this.getLogger() }, message);
     }
 
     public async executePostLivechatRoomClosed(room: ILivechatRoom, read: IRead, http: IHttp, persistence: IPersistence, modify?: IModify): Promise<void> {

@@ -17,7 +17,7 @@ import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
 import { onNewConversation } from '../outbound/AutoMessages';
-import { postInboundMedia } from './media';
+import { MediaOutcome, postInboundMedia } from './media';
 import { readWindow, recordInbound } from './window';
 import { ensureWindowNotice } from './windowNotice';
 import { contactOf, contactToken } from '../templates/contact';
@@ -58,7 +58,7 @@ async function quotePrefix(acc: InboundAccessors, replyTo: string | undefined, t
 	if (!replyTo) return '';
 	const link = await new MessageStore(acc.read.getPersistenceReader()).linkOfWamid(replyTo);
 	// Buttons and reactions say what they answer; a quoted message the app never saw is only mentioned.
-	if (!link) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
+	if (!link?.rcMessageId) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
 	const siteUrl = String((await acc.read.getEnvironmentReader().getServerSettings().getValueById('Site_Url').catch(() => '')) ?? '').replace(/\/+$/, '');
 	return `[ ](${siteUrl}/live/${link.roomId}?msg=${link.rcMessageId}) `;
 }
@@ -103,16 +103,23 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 			.getCreator()
 			.getLivechatCreator()
 			.createRoom(visitor, routing.agent as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
+		// Sent once the contact's message is in the room, even when that takes a retry.
+		await messages.mark('welcome', room.id);
 	}
 	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
 	const t = translator(typeof workspace === 'string' ? workspace : undefined);
 	const described = describeInbound(event.raw);
 	const quote = await quotePrefix(acc, described.replyTo, event.type, t);
+	let uploadId: string | undefined;
 	let text = describedText(described, t);
 	if (described.media && acc.http) {
-		const outcome = await postInboundMedia({ read: acc.read, modify: acc.modify, http: acc.http, logger: acc.logger, retryLater: !acc.finalAttempt }, number, visitor, room, described.media, t);
-		// The file is in the room: only its caption (and the quote) remain to say.
-		text = outcome.posted ? (described.media.caption ?? '') : [text, outcome.notice].filter(Boolean).join('\n');
+		// A retry after the file was posted does not post it again.
+		const posted = await messages.hasMark('media', event.wamid);
+		const outcome: MediaOutcome = posted ? { posted: true } : await postInboundMedia({ read: acc.read, modify: acc.modify, http: acc.http, logger: acc.logger, retryLater: !acc.finalAttempt }, number, visitor, room, described.media, t);
+		if (outcome.posted && !posted) await messages.mark('media', event.wamid);
+		uploadId = outcome.uploadId;
+		// The file is in the room: what remains to say is the rest (an ad, the caption) and the quote.
+		text = outcome.posted ? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t) : [text, outcome.notice].filter(Boolean).join('\n');
 	}
 	let rcMessageId: string | undefined;
 	if (text || quote) {
@@ -121,12 +128,16 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	}
 	// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 	await messages.markSeen(event.wamid);
-	if (rcMessageId) await messages.link({ wamid: event.wamid, rcMessageId, roomId: room.id, at: new Date().toISOString() });
+	// The message an agent may quote: the text, else the file.
+	if (rcMessageId || uploadId) await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date().toISOString() });
 	const sentAt = Number(event.timestamp) * 1000;
 	const window = await recordInbound(acc.read, acc.persistence, token, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : Date.now(), event.wamid);
 	await ensureWindowNotice(acc, token, window);
 	if (acc.http && room.servedBy) await markRead({ read: acc.read, http: acc.http }, number, event.wamid, acc.logger);
-	if (isNew && acc.http) await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, waId, room, acc.logger);
+	if (acc.http && (isNew || (await messages.hasMark('welcome', room.id)))) {
+		await messages.unmark('welcome', room.id);
+		await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, waId, room, acc.logger);
+	}
 }
 
 /** An agent took the conversation: the contact's messages so far show as read, per the setting. */

@@ -31,6 +31,8 @@ export interface MediaAccessors {
 export interface MediaOutcome {
 	/** The file is in the room. */
 	posted: boolean;
+	/** Its upload, when posted now. */
+	uploadId?: string;
 	/** Why not, as a line for the room. */
 	notice?: string;
 }
@@ -52,7 +54,7 @@ export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNum
 		if (verdict.ok) return undefined;
 		return verdict.reason === 'type'
 			? { posted: false, notice: t('inbound_media_refused_type', { type: verdict.mimeType }) }
-			: { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(verdict.size), max: humanSize(verdict.maxBytes) }) };
+			: { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(verdict.size, true), max: humanSize(verdict.maxBytes) }) };
 	};
 	const early = refusal(judgeInbound({ mimeType: media.mimeType }, limit));
 	if (early) return early;
@@ -64,15 +66,15 @@ export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNum
 		const refused = refusal(judgeInbound({ mimeType, size }, limit));
 		if (refused) return refused;
 		const bytes = await graph.downloadMedia(info.url, limit.maxBytes);
-		await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+		const upload = await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
 			filename: inboundFileName({ ...media, mimeType }),
 			room,
 			visitorToken: visitor.token,
 		});
-		return { posted: true };
+		return { posted: true, uploadId: upload?.id };
 	} catch (error) {
 		if (error instanceof AppError && error.code === 'media_too_large') {
-			return { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(Number(error.params?.size)), max: humanSize(limit.maxBytes) }) };
+			return { posted: false, notice: t('inbound_media_refused_size', { size: humanSize(Number(error.params?.size), true), max: humanSize(limit.maxBytes) }) };
 		}
 		if (acc.retryLater && isPassing(error)) throw error;
 		const reason = error instanceof GraphApiError ? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus }) : error instanceof AppError ? t(error.i18nKey, error.params) : t('error_graph_unreachable');

@@ -1,5 +1,5 @@
 /**
- * Shows the agents when a contact's 24-hour window closes: a notice in the room some minutes before
+ * Shows the agents when a contact's 24-hour window closes: a message in the room some minutes before
  * (the `window_notice_minutes` setting) and another when it has closed. One job is pending per
  * contact at a time: when the contact wrote again meanwhile, the job moves itself to the new time.
  * The job trusts the scheduler's clock: it compares the window it was scheduled for, not times.
@@ -40,7 +40,10 @@ async function schedule(modify: IModify, job: NoticeJob, minutes: number): Promi
 /** After an inbound message: makes sure one notice job is pending for the contact's window. */
 export async function ensureWindowNotice(acc: { read: IRead; modify: IModify; persistence: IPersistence }, token: string, window: WindowRecord): Promise<void> {
 	const minutes = await noticeMinutes(acc.read);
-	if (!minutes || window.noticeFor !== undefined) return;
+	// A pending job runs within a day of its window; one older than that was lost (the app was
+	// disabled, which cancels its jobs): schedule again.
+	const pending = window.noticeFor !== undefined && window.noticeFor + WINDOW_MS + 3600000 > Date.now();
+	if (!minutes || pending) return;
 	await schedule(acc.modify, { token, at: window.at, phase: 'closing' }, minutes);
 	await writeWindow(acc.persistence, token, { ...window, noticeFor: window.at });
 }
@@ -73,10 +76,16 @@ export async function runWindowNotice(acc: { read: IRead; modify: IModify; persi
 		job.phase === 'closing'
 			? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes })
 			: t('window_closed_notice');
-	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
+	// A message of the app in the room's history, for every agent who opens it (now or later); its
+	// custom field keeps it from being relayed to WhatsApp.
+	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text).addCustomField('whatsapp', { notice: 'window' });
 	const appUser = await acc.read.getUserReader().getAppUser();
-	if (appUser) builder.setSender(appUser);
-	await acc.modify.getNotifier().notifyRoom(room, builder.getMessage());
+	if (appUser) {
+		builder.setSender(appUser);
+		await acc.modify.getCreator().finish(builder);
+	} else {
+		await acc.modify.getNotifier().notifyRoom(room, builder.getMessage());
+	}
 	if (job.phase === 'closing') {
 		await schedule(acc.modify, { token: job.token, at: window.at, phase: 'closed' }, minutes);
 	} else {

@@ -35,7 +35,9 @@ export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(Roc
 /** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
 export interface MessageLink {
 	wamid: string;
-	rcMessageId: string;
+	/** The Rocket.Chat message; absent for a contact's file posted alone (known by its upload). */
+	rcMessageId?: string;
+	uploadId?: string;
 	roomId: string;
 	at: string;
 }
@@ -44,8 +46,12 @@ const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, '
 /** The contacts' messages already in a room (Meta retries webhooks): kept as long as message records. */
 const SEEN = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-seen');
 const seenWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `inbound:${wamid}`);
+/** Steps of an inbound message already done (its file posted, a welcome due), for retries. */
+const MARKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-mark');
+const markOf = (kind: string, key: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `mark:${kind}:${key}`);
 const linkByWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-wamid:${wamid}`);
 const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-rc:${id}`);
+const linkByUpload = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-upload:${id}`);
 
 export class MessageStore {
 	constructor(
@@ -80,7 +86,22 @@ export class MessageStore {
 		const removed = await this.persistence.removeByAssociations([ALL, dayBucket(isoDay)]);
 		const links = await this.persistence.removeByAssociations([LINKS, dayBucket(isoDay)]);
 		const seen = await this.persistence.removeByAssociations([SEEN, dayBucket(isoDay)]);
-		return [removed, links, seen].reduce((n, list) => n + (list ? list.length : 0), 0);
+		const marks = await this.persistence.removeByAssociations([MARKS, dayBucket(isoDay)]);
+		return [removed, links, seen, marks].reduce((n, list) => n + (list ? list.length : 0), 0);
+	}
+
+	async hasMark(kind: string, key: string): Promise<boolean> {
+		return (await this.read.readByAssociation(markOf(kind, key))).length > 0;
+	}
+
+	async mark(kind: string, key: string, at = new Date()): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations({ kind, key, at: at.getTime() }, [MARKS, dayBucket(at.toISOString().slice(0, 10)), markOf(kind, key)]);
+	}
+
+	async unmark(kind: string, key: string): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.removeByAssociation(markOf(kind, key));
 	}
 
 	/** Whether a contact's message (by wamid) is already in a room. */
@@ -95,11 +116,17 @@ export class MessageStore {
 
 	async link(link: MessageLink): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		await this.persistence.createWithAssociations(link, [LINKS, dayBucket(link.at.slice(0, 10)), linkByWamid(link.wamid), linkByRc(link.rcMessageId)]);
+		const by = [...(link.rcMessageId ? [linkByRc(link.rcMessageId)] : []), ...(link.uploadId ? [linkByUpload(link.uploadId)] : [])];
+		await this.persistence.createWithAssociations(link, [LINKS, dayBucket(link.at.slice(0, 10)), linkByWamid(link.wamid), ...by]);
 	}
 
 	async linkOfWamid(wamid: string): Promise<MessageLink | undefined> {
 		const [found] = (await this.read.readByAssociations([LINKS, linkByWamid(wamid)])) as MessageLink[];
+		return found;
+	}
+
+	async linkOfUpload(uploadId: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByUpload(uploadId)])) as MessageLink[];
 		return found;
 	}
 

@@ -65,10 +65,19 @@ function quoted(message: IMessage): { text: string; quotedId?: string } {
 	return { text, quotedId };
 }
 
+/** The wamid of a quoted message: linked directly, or through its file (a contact's file posted alone). */
+async function quotedWamid(acc: ReplyAccessors, store: MessageStore, messageId: string): Promise<string | undefined> {
+	const direct = await store.linkOfMessage(messageId);
+	if (direct) return direct.wamid;
+	const quoted = await acc.read.getMessageReader().getById(messageId).catch(() => undefined);
+	const fileId = quoted?.file?._id ?? quoted?.files?.[0]?._id;
+	return fileId ? (await store.linkOfUpload(fileId))?.wamid : undefined;
+}
+
 function reasonOf(error: unknown, t: Translator): string {
 	if (error instanceof GraphApiError) return t(explainSendError(error.graphCode).key, { code: error.graphCode });
 	if (error instanceof AppError) return t(error.i18nKey, error.params);
-	return t('error_graph_unreachable');
+	return t('error_internal');
 }
 
 async function sendFile(acc: ReplyAccessors, number: ConnectedNumber, waId: string, file: IMessageFile, caption: string, meta: SendMeta): Promise<string | undefined> {
@@ -82,7 +91,7 @@ async function sendFile(acc: ReplyAccessors, number: ConnectedNumber, waId: stri
 			message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
 			status: 400,
 			i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
-			params: { name: file.name, type: mimeType || '?', size: humanSize(size), max: humanSize(kind.maxBytes ?? 0) },
+			params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(kind.maxBytes ?? 0) },
 		});
 	}
 	const bytes = await acc.read.getUploadReader().getBufferById(file._id);
@@ -115,7 +124,7 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 
 	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
 	const { text, quotedId } = quoted(message);
-	const replyTo = quotedId ? (await store.linkOfMessage(quotedId))?.wamid : undefined;
+	const replyTo = quotedId ? await quotedWamid(acc, store, quotedId) : undefined;
 	const prefix = (await setting(acc.read, SettingId.AgentNamePrefix)) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
 	const files = filesOf(message);
 	const attachmentCaption = ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '';
@@ -134,6 +143,7 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 		}
 		if (wamid && message.id) await store.link({ wamid, rcMessageId: message.id, roomId: room.id, at: new Date().toISOString() });
 	} catch (error) {
+		if (!(error instanceof AppError)) acc.logger?.error(`agent message ${message.id ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`);
 		await notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: reasonOf(error, t) }));
 	}
 }

@@ -1,4 +1,4 @@
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
 import { graphFactory } from '../lib/services';
@@ -9,6 +9,7 @@ export interface SendAccessors {
 	http: IHttp;
 	persistence: IPersistence;
 	modify: IModify;
+	logger?: ILogger;
 }
 
 export interface SendMeta {

@@ -31,10 +31,16 @@ const DELIVERIES_PER_RUN = 2000;
 const INBOX = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'webhook-inbox');
 
 const MAX_EVENT_ATTEMPTS = 5;
+/** A run that claimed an entry and died frees it after this long (real time). */
+const INBOX_LEASE_MS = 5 * 60000;
 
 interface InboxEntry {
 	id: string;
 	attempts?: number;
+	/** On the delivery clock: when a failed entry is tried again (30 s, 1, 2, 4 min). */
+	nextAttemptAt?: number;
+	/** Real time until which a run holds the entry. */
+	claimedUntil?: number;
 	appId?: string;
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
@@ -56,10 +62,20 @@ export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify
 
 /** The processing job: every stored webhook, oldest first, then a delivery round. */
 export async function processWebhooks(acc: Accessors): Promise<void> {
-	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[]).sort((a, b) => a.receivedAt - b.receivedAt);
 	const ctx = await queueContext(acc);
+	const clock = ctx.now;
+	const entries = ((await acc.read.getPersistenceReader().readByAssociation(INBOX)) as InboxEntry[])
+		.filter((entry) => (entry.claimedUntil ?? 0) <= Date.now() && (entry.nextAttemptAt ?? 0) <= clock)
+		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
 	for (const entry of entries) {
+		const record = [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)];
+		// Every webhook starts a run and the recurring job runs too: an entry is claimed before it is
+		// handled, so that two runs at once do not handle it twice. Persistence has no atomic update:
+		// the claim narrows the race to a read and a write, and wamid de-duplication covers the rest.
+		const [current] = (await acc.read.getPersistenceReader().readByAssociations(record)) as InboxEntry[];
+		if (!current || (current.claimedUntil ?? 0) > Date.now()) continue;
+		await acc.persistence.updateByAssociations(record, { ...current, claimedUntil: Date.now() + INBOX_LEASE_MS }, false);
 		// One failing event neither blocks the others nor is lost at once: it is retried with the next
 		// runs, and only dropped (and logged) after MAX_EVENT_ATTEMPTS.
 		const failed: WebhookEvent[] = [];
@@ -74,9 +90,10 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 				problems.push(`webhook event ${event.kind} not processed (attempt ${(entry.attempts ?? 0) + 1} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`);
 			}
 		}
-		const record = [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)];
 		if (failed.length && (entry.attempts ?? 0) + 1 < MAX_EVENT_ATTEMPTS) {
-			await acc.persistence.updateByAssociations(record, { ...entry, events: failed, attempts: (entry.attempts ?? 0) + 1 }, false);
+			const attempts = (entry.attempts ?? 0) + 1;
+			const { claimedUntil: _claimed, ...rest } = entry;
+			await acc.persistence.updateByAssociations(record, { ...rest, events: failed, attempts, nextAttemptAt: clock + DELIVERY_INTERVAL_MS * 2 ** (attempts - 1) }, false);
 		} else {
 			await acc.persistence.removeByAssociations(record);
 		}

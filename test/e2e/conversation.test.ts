@@ -164,7 +164,8 @@ describe('conversations', () => {
 			await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
 			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
 		}
-		const notices = (username: string) => app.harness.world.notifications.filter((n) => n.user.username === username).map((n) => n.message.text as string);
+		/** The app's window messages in the room's history (for every agent, now or later). */
+		const notices = (_agent?: string) => app.harness.world.messages.filter((m) => (m.customFields as any)?.whatsapp?.notice === 'window').map((m) => m.text as string);
 
 		it('warns the agents before it closes and when it has closed', async () => {
 			agent();

@@ -35,7 +35,7 @@ describe('the packaged app', () => {
 		const manifest = JSON.parse(zip.readAsText('app.json'));
 		expect(manifest.requiredApiVersion).toBe('^1.47.0');
 		expect(manifest.permissions.map((p: { name: string }) => p.name).sort()).toEqual(
-			['api', 'livechat-department.read', 'livechat-message.write', 'livechat-room.read', 'livechat-room.write', 'livechat-status.read', 'livechat-visitor.read', 'livechat-visitor.write', 'message.write', 'networking', 'outbound-communication.provide', 'persistence', 'room.read', 'scheduler', 'server-setting.read', 'slashcommand', 'ui.interact', 'upload.read', 'upload.write', 'user.read'].sort(),
+			['api', 'livechat-department.read', 'livechat-message.write', 'livechat-room.read', 'livechat-room.write', 'livechat-status.read', 'livechat-visitor.read', 'livechat-visitor.write', 'message.read', 'message.write', 'networking', 'outbound-communication.provide', 'persistence', 'room.read', 'scheduler', 'server-setting.read', 'slashcommand', 'ui.interact', 'upload.read', 'upload.write', 'user.read'].sort(),
 		);
 	});
 });

@@ -31,7 +31,7 @@ describe('media', () => {
 	async function inbound(message: Record<string, unknown>, wamid?: string) {
 		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: '', wamid });
 		(payload as any).entry[0].changes[0].value.messages[0] = { ...(payload as any).entry[0].changes[0].value.messages[0], text: undefined, ...message };
-		delete (payload as any).entry[0].changes[0].value.messages[0].text;
+		if (!('text' in message)) delete (payload as any).entry[0].changes[0].value.messages[0].text;
 		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
 		await app.harness.scheduler.runDue();
 	}
@@ -108,6 +108,58 @@ describe('media', () => {
 			expect(app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-'))).toHaveLength(1);
 		});
 
+		it('still welcomes a new contact whose first message is a file retried, once', async () => {
+			const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+			Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!' });
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			app.sim.failMedia(id, 1);
+			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } });
+			app.harness.takeAppErrors();
+			expect(sends()).toEqual([]);
+			await app.harness.scheduler.advance(60000);
+			expect(sends().map((b) => b.text?.body)).toEqual(['Welcome to Acme!']);
+			await inbound({ type: 'text', text: { body: 'hello?' } }, 'wamid.NEXT');
+			expect(sends()).toHaveLength(1);
+		});
+
+		it('announces the file as missing at the last attempt, and posts nothing twice when a later step failed', async () => {
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			app.sim.failMedia(id, 10);
+			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'see' } });
+			// Retries at 30 s, 1, 2 and 4 minutes of the delivery clock; the fifth attempt gives up on the file.
+			for (let i = 0; i < 4; i++) await app.harness.scheduler.advance(5 * 60000);
+			app.harness.takeAppErrors();
+			expect(roomMessages().map((m) => m.text)).toEqual(["📷 Image\nsee\n(File not shown: it could not be fetched from WhatsApp: Meta answered with error 2.)"]);
+			expect(app.harness.world.uploads).toEqual([]);
+
+			// A file posted, then the caption failing: the retry posts the caption, not the file again.
+			const second = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(600), mimeType: 'image/jpeg' });
+			const livechat = app.harness.bridges.getLivechatBridge() as any;
+			const create = livechat.createMessage;
+			let failed = false;
+			livechat.createMessage = async (...args: any[]) => {
+				if (!failed && String((args[0] as any)?.text ?? '').includes('caption two')) {
+					failed = true;
+					throw new Error('database briefly unavailable');
+				}
+				return create(...args);
+			};
+			await inbound({ type: 'image', image: { id: second, mime_type: 'image/jpeg', sha256: 'x', caption: 'caption two' } }, 'wamid.SECOND');
+			expect(failed).toBe(true);
+			app.harness.takeAppErrors();
+			await app.harness.scheduler.advance(60000);
+			expect(roomMessages().slice(1).map((m: any) => (m.file ? m.file.name : m.text))).toEqual([`image-${second}.jpg`, 'caption two']);
+			expect(app.sim.mediaDownloads.filter((d) => d === second)).toHaveLength(1);
+		});
+
+		it('keeps the ad a file came from, and names a document by its real type', async () => {
+			const ad = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(300), mimeType: 'image/png' });
+			await inbound({ type: 'image', image: { id: ad, mime_type: 'image/png', sha256: 'x' }, referral: { source_url: 'https://fb.me/ad1', headline: 'Summer sale', source_type: 'ad' } }, 'wamid.AD');
+			const pdf = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.from('%PDF-1.4 x'), mimeType: 'application/pdf' });
+			await inbound({ type: 'document', document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.exe' } }, 'wamid.DOC');
+			expect(roomMessages().map((m: any) => (m.file ? `${m.file.name} ${m.file.type}` : m.text))).toEqual([`image-${ad}.png image/png`, '📣 From the ad "Summer sale" (https://fb.me/ad1)', 'invoice.exe.pdf application/pdf']);
+		});
+
 		it('says in the room when Meta cannot give the file, and logs why', async () => {
 			await inbound({ type: 'image', image: { id: '999000111', mime_type: 'image/jpeg', sha256: 'x' } });
 			expect(roomMessages().map((m) => m.text)).toEqual([expect.stringMatching(/^📷 Image\n\(File not shown: it could not be fetched from WhatsApp: Meta answered with error 100\.\)$/)]);
@@ -149,6 +201,15 @@ describe('media', () => {
 			]);
 		});
 
+		it('quotes a contact’s file posted without a caption', async () => {
+			const { agent, room } = await conversation();
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(400), mimeType: 'image/jpeg' });
+			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } }, 'wamid.PHOTO');
+			const photo = roomMessages().find((m: any) => m.file)!;
+			await app.harness.userMessage({ user: agent, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${photo.id}) Nice one` });
+			expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', context: { message_id: 'wamid.PHOTO' }, type: 'text', text: { body: 'Nice one', preview_url: false } }]);
+		});
+
 		it('tells the agent when WhatsApp cannot take the file, and sends nothing', async () => {
 			const { agent, room } = await conversation();
 			await app.harness.uploadFile({ user: agent, room, name: 'archive.zip', type: 'application/zip', bytes: bytesOf(100) });
@@ -158,7 +219,7 @@ describe('media', () => {
 			const notices = app.harness.world.notifications.filter((n) => n.user.username === 'ana').map((n) => n.message.text);
 			expect(notices).toEqual([
 				expect.stringMatching(/^⚠️ Not delivered to WhatsApp: WhatsApp does not accept files of type application\/zip/),
-				"⚠️ Not delivered to WhatsApp: huge.png is 5.0 MB, over WhatsApp's limit of 5.0 MB for this type",
+				"⚠️ Not delivered to WhatsApp: huge.png is 5.1 MB, over WhatsApp's limit of 5.0 MB for this type",
 			]);
 		});
 

@@ -140,7 +140,10 @@ export class GraphClient {
 	 * non-2xx answer, and when the body exceeds `maxBytes` (Meta sent more than announced).
 	 */
 	async downloadMedia(url: string, maxBytes?: number): Promise<Uint8Array> {
-		if (!/^https?:\/\//i.test(url)) throw new AppError({ code: 'media_url', message: 'Graph API returned no media URL', status: 502, i18nKey: 'error_graph_unavailable' });
+		// The token goes with the request: only over https, unless the Graph API itself is plain http
+		// (a local simulator).
+		const allowed = this.baseUrl.startsWith('http://') ? /^https?:\/\//i : /^https:\/\//i;
+		if (!allowed.test(url)) throw new AppError({ code: 'media_url', message: 'Graph API returned no https media URL', status: 502, i18nKey: 'error_graph_unavailable' });
 		let response: HttpResponse;
 		try {
 			response = await this.http.send({ method: 'GET', url, headers: { Authorization: `Bearer ${this.accessToken}` }, timeoutMs: this.timeoutMs, binary: true });

@@ -9,6 +9,8 @@ export interface Piece {
 	key?: string;
 	params?: Record<string, string | number>;
 	text?: string;
+	/** The label of a media (shown when the file itself is not in the room). */
+	media?: boolean;
 }
 
 export interface Described {
@@ -42,7 +44,7 @@ export function describeInbound(message: Obj): Described {
 		pieces.push({ text: str(body.body) });
 	} else if (MEDIA.includes(type)) {
 		const voice = type === 'audio' && body.voice === true;
-		pieces.push({ key: `inbound_${voice ? 'voice' : type}`, params: { name: str(body.filename) } });
+		pieces.push({ key: `inbound_${voice ? 'voice' : type}`, params: { name: str(body.filename) }, media: true });
 		if (str(body.caption)) pieces.push({ text: str(body.caption) });
 		return { pieces, replyTo, media: { kind: type, id: str(body.id), mimeType: str(body.mime_type) || undefined, filename: str(body.filename) || undefined, caption: str(body.caption) || undefined } };
 	} else if (type === 'location') {

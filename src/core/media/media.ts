@@ -59,8 +59,8 @@ export function baseMime(mimeType: string | undefined): string {
 
 /**
  * The WhatsApp message type that carries a file of `mimeType` and `size` bytes, or why none can:
- * a type Meta does not take, or over Meta's limit for that type. A WebP goes as an image only
- * when it is a sticker-sized file; otherwise as a document, as WhatsApp clients do.
+ * a type Meta does not take, or over Meta's limit for that type. WebP is Meta's sticker type only
+ * (at most 500 KB; WhatsApp shows it as a sticker).
  */
 export function outboundKind(mimeType: string, size: number): { kind: MediaKind; mimeType: string } | { refused: 'type' | 'size'; maxBytes?: number } {
 	const type = baseMime(mimeType);
@@ -97,22 +97,40 @@ export function judgeInbound(media: { mimeType?: string; size?: number }, limits
 	return { ok: true };
 }
 
-/** "2.4 MB", "830 KB". */
-export function humanSize(bytes: number): string {
-	if (bytes >= MB) return `${(bytes / MB).toFixed(bytes >= 10 * MB ? 0 : 1)} MB`;
-	return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+/**
+ * "2.4 MB", "830 KB". `up` rounds up, for the size of a file refused over a limit: a file one byte
+ * over 5 MB reads "5.1 MB", never "5.0 MB".
+ */
+export function humanSize(bytes: number, up = false): string {
+	const round = (value: number, decimals: number) => {
+		const f = 10 ** decimals;
+		return (up ? Math.ceil(value * f) : Math.round(value * f)) / f;
+	};
+	if (bytes >= MB) {
+		const decimals = bytes >= 10 * MB ? 0 : 1;
+		return `${round(bytes / MB, decimals).toFixed(decimals)} MB`;
+	}
+	return `${Math.max(1, round(bytes / 1024, 0))} KB`;
 }
+
+/** Extensions that name the same type as another (`jpeg` for `image/jpeg`...). */
+const SAME_TYPE: Record<string, string> = { jpeg: 'jpg', oga: 'ogg', opus: 'ogg', txt: 'txt', text: 'txt' };
 
 /**
  * The file name of an inbound media in the room: the contact's document name when it has one
  * (path parts and control characters removed), else `<kind>-<media id>.<extension>`. Rocket.Chat
- * derives the file type from the extension, so a known MIME type always gets its extension.
+ * derives the file type from the extension, so a known MIME type always ends the name with its
+ * extension: a PDF named `x.exe` becomes `x.exe.pdf`, and the accepted-types setting holds.
  */
 export function inboundFileName(media: { kind: string; id: string; mimeType?: string; filename?: string }): string {
 	const ext = EXTENSIONS[baseMime(media.mimeType)];
 	// eslint-disable-next-line no-control-regex
 	const given = (media.filename ?? '').replace(/[\u0000-\u001f\u007f/\\]+/g, ' ').trim().slice(0, 200);
-	if (given) return ext && !given.toLowerCase().endsWith(`.${ext}`) && !/\.[a-z0-9]{1,5}$/i.test(given) ? `${given}.${ext}` : given;
+	if (given) {
+		const current = /\.([a-z0-9]{1,5})$/i.exec(given)?.[1]?.toLowerCase();
+		const matches = current !== undefined && (current === ext || SAME_TYPE[current] === ext);
+		return ext && !matches ? `${given}.${ext}` : given;
+	}
 	const id = media.id.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'media';
 	return ext ? `${media.kind}-${id}.${ext}` : `${media.kind}-${id}`;
 }

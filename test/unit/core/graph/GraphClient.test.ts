@@ -302,6 +302,10 @@ describe('GraphClient media', () => {
 		const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(11) }]);
 		await expect(client(port).downloadMedia(info.url, 10)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 11, max: 10 } });
 		await expect(client(fakePort([])).downloadMedia('file:///etc/passwd')).rejects.toBeInstanceOf(AppError);
+		// The token never goes over plain http, unless the Graph API itself is plain http (a local simulator).
+		await expect(client(fakePort([])).downloadMedia('http://lookaside.fbsbx.com/x')).rejects.toMatchObject({ code: 'media_url' });
+		const local = new GraphClient({ http: fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]), accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9' });
+		await expect(local.downloadMedia('http://127.0.0.1:9/whatsapp_business/attachments/?mid=1')).resolves.toHaveLength(1);
 	});
 
 	it('turns a refused download into Meta’s error, without the token', async () => {

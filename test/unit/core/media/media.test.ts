@@ -44,11 +44,19 @@ describe('media rules', () => {
 		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'Invoice May' })).toBe('Invoice May.pdf');
 		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '../../etc/passwd.pdf' })).toBe('.. .. etc passwd.pdf');
 		expect(inboundFileName({ kind: 'document', id: '../x', mimeType: 'application/x-unknown' })).toBe('document-x');
+		// The name's extension cannot give the file another type than Meta's.
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'invoice.exe' })).toBe('invoice.exe.pdf');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'page.HTML' })).toBe('page.HTML.pdf');
+		expect(inboundFileName({ kind: 'image', id: '7', mimeType: 'image/jpeg', filename: 'photo.jpeg' })).toBe('photo.jpeg');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'report.PDF' })).toBe('report.PDF');
 	});
 
 	it('writes sizes for people', () => {
 		expect(humanSize(830 * 1024)).toBe('830 KB');
 		expect(humanSize(2.45 * MB)).toBe('2.5 MB');
 		expect(humanSize(25 * MB)).toBe('25 MB');
+		expect(humanSize(5 * MB + 1)).toBe('5.0 MB');
+		expect(humanSize(5 * MB + 1, true)).toBe('5.1 MB');
+		expect(humanSize(5 * MB, true)).toBe('5.0 MB');
 	});
 });
