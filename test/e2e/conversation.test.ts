@@ -155,6 +155,13 @@ describe('conversations', () => {
 			await app.harness.assignAgent(room, agent());
 			expect(readReceipts()).toEqual([inboundWamids()[1]]);
 		});
+
+		it('are not sent on assignment when the setting is off', async () => {
+			await app.harness.setSetting('mark_read', false);
+			await inbound('anyone?');
+			await app.harness.assignAgent(livechatRooms()[0], agent());
+			expect(readReceipts()).toEqual([]);
+		});
 	});
 
 	describe('the 24-hour window in the room', () => {
