@@ -130,6 +130,8 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const attachmentCaption = ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '';
 	const body = toWhatsAppText(text.trim() || (files.length ? attachmentCaption : ''));
 	const meta: SendMeta = { roomId: room.id, agent: agent.username, replyTo };
+	// A bare quote, with nothing of its own, has nothing WhatsApp could show.
+	if (!files.length && !body.trim()) return;
 
 	try {
 		let wamid: string | undefined;

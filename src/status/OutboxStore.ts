@@ -17,10 +17,11 @@ export type StatusItem = OutboxItem<StatusPayload>;
  * The core's outbox contract over the app's persistence: open items under one association, failed
  * ones (kept for inspection and redelivery) under another; delivered ones are removed.
  *
- * Apps-Engine persistence has no atomic update, so `claimDue` is a read then a write: two runs at
- * once could claim the same item. Rocket.Chat's scheduler runs a job once at a time, and every
- * event carries its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves
- * its claims in flight until their lease ends; the next run then claims them again.
+ * Runs can overlap (each webhook starts one, and the recurring job runs too): a run skips what
+ * another holds in flight. Apps-Engine persistence has no atomic update, so `claimDue` is a read
+ * then a write, and two runs only those milliseconds apart could still claim the same item; every
+ * event carries its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves its
+ * claims in flight until their lease ends (on the delivery clock); a later run then claims them.
  */
 export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	constructor(

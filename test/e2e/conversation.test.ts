@@ -122,6 +122,10 @@ describe('conversations', () => {
 			expect(sends()).toEqual([
 				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', context: { message_id: wamid }, type: 'text', text: { body: 'Yes, *until 5pm*', preview_url: false } },
 			]);
+			// A bare quote has nothing to send (Meta refuses an empty text).
+			await app.harness.userMessage({ user: ana, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id})` });
+			expect(sends()).toHaveLength(1);
+			expect(app.harness.world.notificationsFor(ana.id)).toEqual([]);
 		});
 	});
 
