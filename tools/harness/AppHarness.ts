@@ -177,6 +177,15 @@ export class AppHarness {
 			sourceStorage: new MemorySourceStorage(),
 			tempFilePath: this.tempDir,
 		});
+		// Rocket.Chat's ListenerBridge hands its events to the engine's listener manager.
+		const listeners = this.manager.getListenerManager() as Any;
+		this.bridges.events.dispatch = (event, data) =>
+			event === AppInterface.IPostMessageSent ? listeners.executePostMessageSent(data) : listeners.executeListener(event, data);
+	}
+
+	/** Waits until every event Rocket.Chat fired to the app so far (IPostMessageSent...) has run. */
+	async settled(): Promise<void> {
+		await this.bridges.events.settled();
 	}
 
 	/** Installs and enables the packaged app. */
