@@ -89,9 +89,23 @@ export class HarnessWorld {
 	readonly visitors = new Map<string, Json>();
 	readonly uploads: HarnessUpload[] = [];
 	readonly departments = new Map<string, Json>();
+	/**
+	 * Rocket.Chat's server settings, at a fresh workspace's defaults (where each is declared:
+	 * apps/meteor/server/settings/message.ts, omnichannel.ts, file-upload.ts). A test that needs an
+	 * admin's other choice sets it and says so.
+	 */
 	readonly serverSettings = new Map<string, unknown>([
 		['Site_Url', 'http://127.0.0.1:3000'],
 		['Language', 'en'],
+		['Message_MaxAllowedSize', 5000],
+		['Message_CustomFields_Enabled', false],
+		['Message_CustomFields', JSON.stringify({ properties: { priority: { type: 'string', nullable: false, enum: ['low', 'medium', 'high'] } }, required: ['priority'] }, null, 2)],
+		['Livechat_accept_chats_with_no_agents', false],
+		['Livechat_Routing_Method', 'Auto_Selection'],
+		['FileUpload_Enabled', true],
+		['FileUpload_MaxFileSize', 104857600],
+		['FileUpload_MediaTypeWhiteList', ''],
+		['FileUpload_MediaTypeBlackList', 'image/svg+xml'],
 	]);
 	readonly env = new Map<string, string>();
 
