@@ -1,6 +1,8 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { Records } from '../lib/records';
+
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 interface Entry {
@@ -26,6 +28,6 @@ export class IdempotencyStore {
 	}
 
 	async save(entry: Entry): Promise<void> {
-		await this.persistence.updateByAssociation(record(entry.key), entry, true);
+		await new Records(this.read, this.persistence).put([record(entry.key)], entry);
 	}
 }

@@ -6,6 +6,8 @@
 import { IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { Records } from '../lib/records';
+
 export const WINDOW_MS = 24 * 3600 * 1000;
 
 export interface WindowRecord {
@@ -29,8 +31,8 @@ export async function lastInbound(read: IRead, token: string): Promise<number | 
 	return (await readWindow(read, token))?.at;
 }
 
-export async function writeWindow(persistence: IPersistence, token: string, record: WindowRecord): Promise<void> {
-	await persistence.updateByAssociation(windowRecord(token), record, true);
+export async function writeWindow(read: IRead, persistence: IPersistence, token: string, record: WindowRecord): Promise<void> {
+	await new Records(read.getPersistenceReader(), persistence).put([windowRecord(token)], record);
 }
 
 /** The contact wrote at `at`: the window (re)opens; a pending notice job is kept (it reschedules itself). */
@@ -38,6 +40,6 @@ export async function recordInbound(read: IRead, persistence: IPersistence, toke
 	const previous = await readWindow(read, token);
 	// Meta may deliver an older message late: the window runs from the latest one.
 	const record: WindowRecord = previous && previous.at > at ? { ...previous } : { ...previous, at, wamid };
-	await writeWindow(persistence, token, record);
+	await writeWindow(read, persistence, token, record);
 	return record;
 }

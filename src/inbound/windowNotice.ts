@@ -45,7 +45,7 @@ export async function ensureWindowNotice(acc: { read: IRead; modify: IModify; pe
 	const pending = window.noticeFor !== undefined && window.noticeFor + WINDOW_MS + 3600000 > Date.now();
 	if (!minutes || pending) return;
 	await schedule(acc.modify, { token, at: window.at, phase: 'closing' }, minutes);
-	await writeWindow(acc.persistence, token, { ...window, noticeFor: window.at });
+	await writeWindow(acc.read, acc.persistence, token, { ...window, noticeFor: window.at });
 }
 
 async function openRoomOf(read: IRead, token: string): Promise<ILivechatRoom | undefined> {
@@ -60,13 +60,13 @@ export async function runWindowNotice(acc: { read: IRead; modify: IModify; persi
 	const minutes = await noticeMinutes(acc.read);
 	const room = await openRoomOf(acc.read, job.token);
 	if (!room || !minutes) {
-		await writeWindow(acc.persistence, job.token, { ...window, noticeFor: undefined });
+		await writeWindow(acc.read, acc.persistence, job.token, { ...window, noticeFor: undefined });
 		return;
 	}
 	if (window.at !== job.at) {
 		// The contact wrote again: the window closes later; warn then.
 		await schedule(acc.modify, { token: job.token, at: window.at, phase: 'closing' }, minutes);
-		await writeWindow(acc.persistence, job.token, { ...window, noticeFor: window.at });
+		await writeWindow(acc.read, acc.persistence, job.token, { ...window, noticeFor: window.at });
 		return;
 	}
 	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
@@ -89,7 +89,7 @@ export async function runWindowNotice(acc: { read: IRead; modify: IModify; persi
 	if (job.phase === 'closing') {
 		await schedule(acc.modify, { token: job.token, at: window.at, phase: 'closed' }, minutes);
 	} else {
-		await writeWindow(acc.persistence, job.token, { ...window, noticeFor: undefined });
+		await writeWindow(acc.read, acc.persistence, job.token, { ...window, noticeFor: undefined });
 	}
 }
 

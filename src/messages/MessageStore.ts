@@ -1,6 +1,8 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { Records } from '../lib/records';
+
 /** What the app remembers of each message it sent, for the status pipeline and routing of replies. */
 export interface SentMessage {
 	wamid?: string;
@@ -26,11 +28,25 @@ export interface SentMessage {
 }
 
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
+/** A send Meta refused has no wamid: its own id names it. */
+const bySendId = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send:${sendId}`);
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
 /** The sends to one contact of one number, newest last (for routing the contact's reply). */
 const toContact = (phoneNumberId: string, mobileNo: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
 /** Records are bucketed per day so that retention removes whole days. */
 export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
+
+/**
+ * Every association of a sent message's record, always in this order: written at creation and
+ * given again, unchanged, to update it (Rocket.Chat's update matches the exact list).
+ */
+function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
+	// The contact answers from its WhatsApp id, which may differ from the number the send named
+	// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
+	const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
+	const own = message.wamid ? byWamid(message.wamid) : bySendId(message.sendId ?? '');
+	return [ALL, dayBucket(message.sentAt.slice(0, 10)), toContact(message.phoneNumberId, message.mobileNo), ...alias, own];
+}
 
 /** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
 export interface MessageLink {
@@ -54,19 +70,18 @@ const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssoc
 const linkByUpload = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-upload:${id}`);
 
 export class MessageStore {
+	private readonly records: Records;
+
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence?: IPersistence,
-	) {}
+	) {
+		this.records = new Records(read, persistence);
+	}
 
 	async record(message: SentMessage): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		const day = dayBucket(message.sentAt.slice(0, 10));
-		// The contact answers from its WhatsApp id, which may differ from the number the send named
-		// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
-		const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
-		const associations = [ALL, day, toContact(message.phoneNumberId, message.mobileNo), ...alias, ...(message.wamid ? [byWamid(message.wamid)] : [])];
-		await this.persistence.createWithAssociations(message, associations);
+		await this.persistence.createWithAssociations(message, associationsOf(message));
 	}
 
 	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
@@ -75,19 +90,25 @@ export class MessageStore {
 		return sends.filter((m) => m.targetAgent || m.targetDepartment).sort((a, b) => a.sentAt.localeCompare(b.sentAt)).pop();
 	}
 
+	/**
+	 * Saves a recorded message's progress. Rocket.Chat updates only the record whose associations are
+	 * exactly the ones given, so the record is addressed with the very list it was created with.
+	 */
 	async update(message: SentMessage): Promise<void> {
-		if (!this.persistence || !message.wamid) throw new Error('MessageStore: only recorded messages with a wamid are updated');
-		await this.persistence.updateByAssociations([ALL, byWamid(message.wamid)], message, false);
+		if (!message.wamid) throw new Error('MessageStore: only recorded messages with a wamid are updated');
+		await this.records.replace(associationsOf(message), message);
 	}
 
 	/** Removes the records of one day; returns how many. */
 	async removeDay(isoDay: string): Promise<number> {
-		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		const removed = await this.persistence.removeByAssociations([ALL, dayBucket(isoDay)]);
-		const links = await this.persistence.removeByAssociations([LINKS, dayBucket(isoDay)]);
-		const seen = await this.persistence.removeByAssociations([SEEN, dayBucket(isoDay)]);
-		const marks = await this.persistence.removeByAssociations([MARKS, dayBucket(isoDay)]);
-		return [removed, links, seen, marks].reduce((n, list) => n + (list ? list.length : 0), 0);
+		const day = dayBucket(isoDay);
+		const counts = [
+			await this.records.removeAll([ALL, day], (m) => [(m as SentMessage).wamid ? byWamid((m as SentMessage).wamid as string) : bySendId((m as SentMessage).sendId ?? '')]),
+			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
+			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
+			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),
+		];
+		return counts.reduce((n, count) => n + count, 0);
 	}
 
 	async hasMark(kind: string, key: string): Promise<boolean> {
@@ -100,8 +121,7 @@ export class MessageStore {
 	}
 
 	async unmark(kind: string, key: string): Promise<void> {
-		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		await this.persistence.removeByAssociation(markOf(kind, key));
+		await this.records.removeAll([markOf(kind, key)]);
 	}
 
 	/** Whether a contact's message (by wamid) is already in a room. */

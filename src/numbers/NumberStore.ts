@@ -3,6 +3,7 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { NumberRepository } from '../core/numbers/NumberService';
+import { Records } from '../lib/records';
 
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'whatsapp-number');
 const one = (phoneNumberId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `whatsapp-number:${phoneNumberId}`);
@@ -25,7 +26,7 @@ export class NumberStore implements NumberRepository {
 	}
 
 	async save(number: ConnectedNumber): Promise<void> {
-		await this.writer().updateByAssociations([ALL, one(number.phoneNumberId)], number, true);
+		await new Records(this.read, this.writer()).put([ALL, one(number.phoneNumberId)], number);
 	}
 
 	async remove(phoneNumberId: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 
 import { OutboxFilter, OutboxItem, OutboxState, OutboxStore } from '../core/status/outbox';
 import { StatusPayload } from '../core/status/payload';
+import { Records } from '../lib/records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 /** Open items (pending, or in flight during a delivery run). */
@@ -24,10 +25,14 @@ export type StatusItem = OutboxItem<StatusPayload>;
  * claims in flight until their lease ends (on the delivery clock); a later run then claims them.
  */
 export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
+	private readonly records: Records;
+
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence: IPersistence,
-	) {}
+	) {
+		this.records = new Records(read, persistence);
+	}
 
 	/** Pending and in-flight items. */
 	async pending(): Promise<StatusItem[]> {
@@ -60,8 +65,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		const claimed: StatusItem[] = [];
 		for (const item of due) {
 			const inflight: StatusItem = { ...item, state: 'inflight', claimedBy: workerId, leaseUntil: now + leaseMs };
-			await this.persistence.updateByAssociations([PENDING, ITEM(item.id)], inflight, false);
-			claimed.push(inflight);
+			if (await this.records.replace([PENDING, ITEM(item.id)], inflight)) claimed.push(inflight);
 		}
 		return claimed;
 	}
@@ -74,7 +78,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		const item = await this.open(id);
 		if (!item) return;
 		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
-		await this.persistence.updateByAssociations([PENDING, ITEM(id)], { ...rest, state: 'pending', nextAttemptAt, attempts, lastError }, false);
+		await this.records.replace([PENDING, ITEM(id)], { ...rest, state: 'pending', nextAttemptAt, attempts, lastError });
 	}
 
 	async fail(id: string, lastError: string): Promise<void> {
@@ -117,7 +121,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	}
 
 	async setClock(now: number): Promise<void> {
-		await this.persistence.updateByAssociation(CLOCK, { now }, true);
+		await this.records.put([CLOCK], { now });
 	}
 
 	private async open(id: string): Promise<StatusItem | undefined> {

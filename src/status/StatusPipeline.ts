@@ -12,6 +12,7 @@ import { StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { handleInbound } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
+import { Records } from '../lib/records';
 import { setting } from '../lib/services';
 import { NumberStore } from '../numbers/NumberStore';
 import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
@@ -68,6 +69,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		.filter((entry) => (entry.claimedUntil ?? 0) <= Date.now() && (entry.nextAttemptAt ?? 0) <= clock)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
+	const records = new Records(acc.read.getPersistenceReader(), acc.persistence);
 	for (const entry of entries) {
 		const record = [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)];
 		// Every webhook starts a run and the recurring job runs too: an entry is claimed before it is
@@ -75,7 +77,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		// the claim narrows the race to a read and a write, and wamid de-duplication covers the rest.
 		const [current] = (await acc.read.getPersistenceReader().readByAssociations(record)) as InboxEntry[];
 		if (!current || (current.claimedUntil ?? 0) > Date.now()) continue;
-		await acc.persistence.updateByAssociations(record, { ...current, claimedUntil: Date.now() + INBOX_LEASE_MS }, false);
+		if (!(await records.replace(record, { ...current, claimedUntil: Date.now() + INBOX_LEASE_MS }))) continue;
 		// One failing event neither blocks the others nor is lost at once: it is retried with the next
 		// runs, and only dropped (and logged) after MAX_EVENT_ATTEMPTS.
 		const failed: WebhookEvent[] = [];
@@ -93,9 +95,9 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		if (failed.length && (entry.attempts ?? 0) + 1 < MAX_EVENT_ATTEMPTS) {
 			const attempts = (entry.attempts ?? 0) + 1;
 			const { claimedUntil: _claimed, ...rest } = entry;
-			await acc.persistence.updateByAssociations(record, { ...rest, events: failed, attempts, nextAttemptAt: clock + DELIVERY_INTERVAL_MS * 2 ** (attempts - 1) }, false);
+			await records.replace(record, { ...rest, events: failed, attempts, nextAttemptAt: clock + DELIVERY_INTERVAL_MS * 2 ** (attempts - 1) });
 		} else {
-			await acc.persistence.removeByAssociations(record);
+			await records.removeAll(record);
 		}
 	}
 	await deliverStatuses(acc, false);

@@ -15,6 +15,7 @@ import { explainSendError, TemplateCatalog, TemplateGroup } from '../core/templa
 import { MetaTemplate, renderPreview, renderText, templateMessage, validateValues } from '../core/templates/model';
 import { Translator } from '../i18n/translate';
 import { stateValue } from '../lib/blocks';
+import { Records } from '../lib/records';
 import { graphFactory, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
@@ -107,8 +108,8 @@ async function loadDraft(read: IRead, viewId: string): Promise<Draft | undefined
 	return draft;
 }
 
-async function saveDraft(acc: Pick<Accessors, 'persistence'>, draft: Draft): Promise<void> {
-	await acc.persistence.updateByAssociation(draftRecord(draft.viewId), draft, true);
+async function saveDraft(acc: Pick<Accessors, 'read' | 'persistence'>, draft: Draft): Promise<void> {
+	await new Records(acc.read.getPersistenceReader(), acc.persistence).put([draftRecord(draft.viewId)], draft);
 }
 
 export const isSendView = (viewId: string) => viewId.startsWith(SEND_VIEW_PREFIX);
@@ -208,7 +209,7 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 		await recordSend(acc, { ...sentBase, wamid, roomId: room.id, sentAt: new Date().toISOString() });
 		await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 		await postInRoom(acc, room, user, rendered, wamid);
-		await acc.persistence.removeByAssociation(draftRecord(view.id));
+		await new Records(acc.read.getPersistenceReader(), acc.persistence).removeAll([draftRecord(view.id)]);
 	} catch (error) {
 		acc.logger?.error(`template ${template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`);
 	}

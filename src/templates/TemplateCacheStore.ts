@@ -2,6 +2,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { CachedTemplates, TemplateCacheStore } from '../core/templates/catalog';
+import { Records } from '../lib/records';
 
 const record = (wabaId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `templates:${wabaId}`);
 
@@ -19,6 +20,6 @@ export class PersistedTemplateCache implements TemplateCacheStore {
 
 	async set(wabaId: string, value: CachedTemplates): Promise<void> {
 		// Read-only contexts (no persistence accessor) just skip caching.
-		if (this.persistence) await this.persistence.updateByAssociation(record(wabaId), value, true);
+		if (this.persistence) await new Records(this.read, this.persistence).put([record(wabaId)], value);
 	}
 }

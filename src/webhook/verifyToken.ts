@@ -1,6 +1,8 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { Records } from '../lib/records';
+
 const crypto = require('crypto') as typeof import('crypto');
 
 const RECORD = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'webhook-verify-token');
@@ -15,7 +17,7 @@ export async function ensureVerifyToken(read: IPersistenceRead, persistence: IPe
 	const existing = await readVerifyToken(read);
 	if (existing) return existing;
 	const token = crypto.randomBytes(24).toString('hex');
-	await persistence.updateByAssociation(RECORD, { token }, true);
+	await new Records(read, persistence).put([RECORD], { token });
 	return token;
 }
 

@@ -126,21 +126,6 @@ describe('bridges', () => {
 		expect(() => (bridges.getLivechatBridge() as any).resolveVisitor({}, undefined, APP)).toThrow('LivechatBridge.resolveVisitor is not implemented by the test harness');
 	});
 
-	it('persist by associations like Rocket.Chat: all associations must match; update upserts one record', async () => {
-		const { persistence } = setup();
-		const a = { model: 'misc', id: 'a' };
-		const b = { model: 'misc', id: 'b' };
-		await persistence.createWithAssociations({ n: 1 }, [a, b], APP);
-		await persistence.createWithAssociations({ n: 2 }, [a], APP);
-		expect(await persistence.readByAssociations([a], APP)).toEqual([{ n: 1 }, { n: 2 }]);
-		expect(await persistence.readByAssociations([a, b], APP)).toEqual([{ n: 1 }]);
-		await persistence.updateByAssociations([b], { n: 3 }, false, APP);
-		expect(await persistence.readByAssociations([a, b], APP)).toEqual([{ n: 3 }]);
-		await expect(persistence.updateByAssociations([{ model: 'misc', id: 'none' }], {}, false, APP)).rejects.toThrow('no matching record');
-		expect(await persistence.readByAssociations([a], 'other-app')).toEqual([]);
-		expect(await persistence.removeByAssociations([a], APP)).toEqual([{ n: 3 }, { n: 2 }]);
-	});
-
 	it('run omnichannel: visitor per token, routed room with source, close, transfer', async () => {
 		const { world, livechat } = setup();
 		const ana = world.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });

@@ -5,7 +5,7 @@
  */
 import * as http from 'http';
 
-import { AppHarness } from '../../tools/harness/AppHarness';
+import { AppHarness, HarnessOptions } from '../../tools/harness/AppHarness';
 import { HarnessHttpServer } from '../../tools/harness/HarnessHttpServer';
 import { CloudApiSimulator, SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { validateRequest } from './metaSpec';
@@ -26,13 +26,13 @@ export interface AppUnderTest {
 	stop(): Promise<void>;
 }
 
-export async function startApp(): Promise<AppUnderTest> {
+export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTest> {
 	const sim = new CloudApiSimulator({ validate: validateRequest });
 	const { baseUrl } = await sim.start();
 	sim.addNumber(NUMBER);
 	let harness: AppHarness;
 	try {
-		harness = await AppHarness.start();
+		harness = await AppHarness.start(options);
 	} catch (error) {
 		await sim.stop();
 		throw error;

@@ -26,6 +26,7 @@ import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashco
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
 import { HarnessBridges } from './bridges';
+import { PersistenceOptions } from './rc/persistence';
 import { HarnessScheduler } from './scheduler';
 import { HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
 
@@ -152,6 +153,8 @@ export interface HarnessOptions {
 	zipPath?: string;
 	/** Print the app's log entries as they arrive (the sandbox does; tests keep them quiet). */
 	echoLogs?: boolean;
+	/** Which Rocket.Chat persistence answers to model, and its latency (see rc/persistence.ts). */
+	persistence?: PersistenceOptions;
 }
 
 export class AppHarness {
@@ -169,7 +172,7 @@ export class AppHarness {
 
 	private constructor(private readonly options: HarnessOptions) {
 		this.admin = this.world.addUser({ username: 'admin', roles: ['admin', 'user'], authToken: 'admin-token' });
-		this.bridges = new HarnessBridges(this.world, this.scheduler);
+		this.bridges = new HarnessBridges(this.world, this.scheduler, undefined, { persistence: options.persistence });
 		this.manager = new AppManager({
 			metadataStorage: new MemoryMetadataStorage(),
 			logStorage: new MemoryLogStorage((entry) => this.collectLogs(entry)),

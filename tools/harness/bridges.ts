@@ -39,7 +39,7 @@ import { BridgeContext, HarnessEvents } from './rc/context';
 import { httpBridge } from './rc/http';
 import { livechatBridge } from './rc/livechat';
 import { messageBridge } from './rc/messages';
-import { persistenceBridge } from './rc/persistence';
+import { persistenceBridge, PersistenceOptions } from './rc/persistence';
 import { uploadBridge } from './rc/uploads';
 import { HarnessScheduler } from './scheduler';
 import { HarnessUser, HarnessWorld, Json } from './world';
@@ -82,6 +82,7 @@ export class HarnessBridges extends AppBridges {
 		private readonly world: HarnessWorld,
 		readonly scheduler: HarnessScheduler,
 		private readonly onSettingChanged: (appId: string, setting: Json) => void = () => undefined,
+		private readonly options: { persistence?: PersistenceOptions } = {},
 	) {
 		super();
 		this.build();
@@ -163,7 +164,7 @@ export class HarnessBridges extends AppBridges {
 
 		this.b.message = loudBridge('MessageBridge', MessageBridge as Any, messageBridge(ctx));
 
-		this.b.persistence = loudBridge('PersistenceBridge', PersistenceBridge as Any, persistenceBridge(ctx));
+		this.b.persistence = loudBridge('PersistenceBridge', PersistenceBridge as Any, persistenceBridge(ctx, this.options.persistence));
 
 		this.b.room = loudBridge('RoomBridge', RoomBridge as Any, {
 			getById: async (id: string) => w.rooms.get(id),

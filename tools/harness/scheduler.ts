@@ -116,6 +116,16 @@ export class HarnessScheduler {
 		return ran;
 	}
 
+	/**
+	 * Runs the app's recurring job `id` now, as Agenda does when its interval comes round (the clock
+	 * does not move). The engine names processors `<id>_<appId>`. Fails when no such job is scheduled.
+	 */
+	async runRecurring(id: string): Promise<void> {
+		const job = this.jobs.find((j) => j.intervalMs && (j.processorId === id || j.processorId === `${id}_${j.appId}`));
+		if (!job) throw new Error(`harness scheduler: no recurring job ${id}`);
+		await this.run(job);
+	}
+
 	/** Runs the jobs due now (including jobs scheduled for now while they run). */
 	runDue(): Promise<number> {
 		return this.advance(0);

@@ -1,0 +1,86 @@
+/**
+ * The app's records in Rocket.Chat's persistence, written so that every Rocket.Chat 7.x/8.x server
+ * keeps them right. Rocket.Chat's AppPersistenceBridge (apps/meteor/app/apps/server/bridges/
+ * persistence.ts) answers differently between versions, and the app must be correct under all:
+ *
+ * - An update by associations matches only a record whose association array is EXACTLY the one
+ *   given (MongoDB equality on `{ appId, associations }`), while reads and removes match any record
+ *   holding all of them (`$all`). So a record is always updated with the very array it was
+ *   created with: `put` and `replace` take that array.
+ * - Some versions answer an update with `result.upsertedId.toString()`, which throws after the
+ *   write whenever nothing was inserted (a record updated, or none matched); others answer ''.
+ *   A failed update is therefore checked by reading the record back.
+ * - Some versions remove only the first record that matches (`deleteOne`), others all of them.
+ *   `removeAll` reads what is left and removes it too.
+ */
+import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+export type Associations = RocketChatAssociationRecord[];
+
+/** At most this many rounds of removal (each removes at least one record on any version). */
+const MAX_REMOVE_ROUNDS = 10000;
+
+/** Whether a stored record holds `data`. Data crosses the engine as msgpack, where undefined becomes null. */
+function sameData(stored: unknown, data: unknown): boolean {
+	const canonical = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v));
+	return canonical(stored) === canonical(data);
+}
+
+export class Records {
+	constructor(
+		private readonly read: IPersistenceRead,
+		private readonly persistence?: IPersistence,
+	) {}
+
+	/** Creates, or replaces, the one record stored under exactly `associations`. */
+	async put(associations: Associations, data: object): Promise<void> {
+		await this.write(associations, data, true);
+	}
+
+	/**
+	 * Replaces the record stored under exactly `associations`, never creating one. Answers false when
+	 * the server shows it is gone (another run removed it); a server that answers '' for both an
+	 * update and a miss is taken at its word (true).
+	 */
+	async replace(associations: Associations, data: object): Promise<boolean> {
+		return this.write(associations, data, false);
+	}
+
+	/**
+	 * Removes every record holding all of `associations`; answers how many there were. `keyOf` names
+	 * one record alone (its unique association), so that on a server that removes one record per call
+	 * what is left goes one call per record rather than one search per record.
+	 */
+	async removeAll(associations: Associations, keyOf?: (data: object) => Associations): Promise<number> {
+		const removed = (await this.writer().removeByAssociations(associations)) ?? [];
+		let left = (await this.read.readByAssociations(associations)) as object[];
+		for (let round = 0; left.length && round < MAX_REMOVE_ROUNDS; round++) {
+			if (keyOf) {
+				for (const data of left) await this.writer().removeByAssociations([...associations, ...keyOf(data)]);
+			} else {
+				await this.writer().removeByAssociations(associations);
+			}
+			left = (await this.read.readByAssociations(associations)) as object[];
+		}
+		return removed.length;
+	}
+
+	private async write(associations: Associations, data: object, upsert: boolean): Promise<boolean> {
+		try {
+			await this.writer().updateByAssociations(associations, data, upsert);
+			return true;
+		} catch (error) {
+			// Either the answer broke after the write (upsertedId of an update), or the write failed.
+			const stored = (await this.read.readByAssociations(associations)) as object[];
+			if (stored.some((record) => sameData(record, data))) return true;
+			if (!upsert && !stored.length) return false;
+			throw error;
+		}
+	}
+
+	private writer(): IPersistence {
+		if (!this.persistence) throw new Error('persistence opened read-only');
+		return this.persistence;
+	}
+}
