@@ -76,9 +76,10 @@ export async function runWindowNotice(acc: { read: IRead; modify: IModify; persi
 		job.phase === 'closing'
 			? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes })
 			: t('window_closed_notice');
-	// A message of the app in the room's history, for every agent who opens it (now or later); its
-	// custom field keeps it from being relayed to WhatsApp.
-	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text).addCustomField('whatsapp', { notice: 'window' });
+	// A message of the app in the room's history, for every agent who opens it (now or later). No
+	// custom fields (a default Rocket.Chat refuses them): posted by the app's user, it is known as
+	// the app's by its sender when Rocket.Chat announces it (IPostMessageSent), and not relayed.
+	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
 	const appUser = await acc.read.getUserReader().getAppUser();
 	if (appUser) {
 		builder.setSender(appUser);

@@ -22,6 +22,7 @@ import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
 import { contactOf, contactToken } from '../templates/contact';
+import { consumeOwnPost } from './ownPosts';
 import { SendAccessors, sendFreeForm, SendMeta, sendText } from './sendText';
 
 export type ReplyAccessors = SendAccessors;
@@ -38,11 +39,14 @@ function filesOf(message: IMessage): IMessageFile[] {
 	return message.file ? [message.file] : [];
 }
 
-/** Whether a message is an agent's reply to relay (not the contact's, not the app's, not already sent). */
+/**
+ * Whether a message may be an agent's reply to relay: not the contact's (a visitor's message has
+ * its token), not by the app's user or a bot (the window notices, a template sent by the bot).
+ * The app's posts as an agent (a template) are told apart after this, by ownPosts.ts.
+ */
 function isAgentReply(message: IMessage, room: ILivechatRoom): boolean {
 	const sender = message.sender as IUser | undefined;
 	if (!sender || (!message.text?.trim() && !filesOf(message).length)) return false;
-	if ((message.customFields as Record<string, unknown> | undefined)?.whatsapp) return false;
 	if ((message as IMessage & { visitor?: unknown; token?: string }).visitor || (message as { token?: string }).token) return false;
 	if (String(sender.type) === 'app' || String(sender.type) === 'bot') return false;
 	return sender.username !== room.visitor?.username;
@@ -113,6 +117,9 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const room = message.room as ILivechatRoom;
 	if (!isAgentReply(message, room)) return;
 	const agent = message.sender;
+	// The template the app just posted as this agent was sent already: not again (before the window
+	// check, as the template is what the agent sends when the window is closed).
+	if (message.text && (await consumeOwnPost(acc.read.getPersistenceReader(), acc.persistence, { roomId: room.id, senderId: agent.id, text: message.text }))) return;
 	const t = await userTranslator(acc.read, agent);
 	const number = await new NumberStore(acc.read.getPersistenceReader()).get(contact.phoneNumberId);
 	if (!number) return notifyUser(acc.read, acc.modify, agent, room, t('reply_number_gone'));

@@ -19,6 +19,7 @@ import { Records } from '../lib/records';
 import { graphFactory, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
+import { postAsUser } from '../outbound/ownPosts';
 import { parseRoles, SettingId } from '../settings/settings';
 import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
 import { contactOf, contactRoom } from './contact';
@@ -216,15 +217,19 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	return responder.successResponse();
 }
 
-/** The room keeps the history: the rendered template, from the agent or the app's bot (setting). */
+/**
+ * The room keeps the history: the rendered template, from the agent or the app's bot (setting).
+ * No custom fields: a default Rocket.Chat refuses them. Rocket.Chat announces the post to the app
+ * (IPostMessageSent) like any message, so it must not be relayed to WhatsApp a second time: a post
+ * by the app's user is known by its sender; a post as the agent is announced first (ownPosts.ts).
+ */
 async function postInRoom(acc: FlowAccessors, room: IRoom, agent: IUser, text: string, wamid?: string): Promise<void> {
 	const asBot = (await setting(acc.read, SettingId.TemplateSentBy)) === 'bot';
-	const sender = asBot ? await acc.read.getUserReader().getAppUser() : agent;
-	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
-	if (sender) builder.setSender(sender);
-	// Marks the message as already sent to WhatsApp, so it is not relayed a second time.
-	builder.addCustomField('whatsapp', { wamid, template: true });
-	const messageId = await acc.modify.getCreator().finish(builder);
+	const appUser = asBot ? await acc.read.getUserReader().getAppUser() : undefined;
+	const sender = appUser ?? agent;
+	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text).setSender(sender);
+	const post = () => acc.modify.getCreator().finish(builder);
+	const messageId = appUser ? await post() : await postAsUser(acc.persistence, { roomId: room.id, senderId: agent.id, text }, post);
 	// The contact may quote the template or tap its buttons: the room then shows which message it answers.
 	if (wamid && messageId) await new MessageStore(acc.read.getPersistenceReader(), acc.persistence).link({ wamid, rcMessageId: messageId, roomId: room.id, at: new Date().toISOString() });
 }

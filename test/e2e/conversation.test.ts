@@ -176,7 +176,7 @@ describe('conversations', () => {
 			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
 		}
 		/** The app's window messages in the room's history (for every agent, now or later). */
-		const notices = (_agent?: string) => app.harness.world.messages.filter((m) => (m.customFields as any)?.whatsapp?.notice === 'window').map((m) => m.text as string);
+		const notices = (_agent?: string) => app.harness.world.messages.filter((m) => (m.sender as any)?.type === 'app' && /^[⏳⌛]/u.test(String(m.text))).map((m) => m.text as string);
 
 		it('warns the agents before it closes and when it has closed', async () => {
 			agent();

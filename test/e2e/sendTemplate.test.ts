@@ -126,7 +126,11 @@ describe('/whatsapp send-template', () => {
 			]);
 			const posted = app.harness.world.messagesIn(contactRoom.id);
 			expect(posted).toHaveLength(1);
-			expect(posted[0]).toMatchObject({ sender: { username: 'ana' }, customFields: { whatsapp: { template: true, wamid: app.sim.sentMessages[0].wamid } } });
+			// As the agent, with no custom fields (a default Rocket.Chat refuses them); not relayed again.
+			expect(posted[0]).toMatchObject({ sender: { username: 'ana' } });
+			expect(posted[0].customFields).toBeUndefined();
+			await app.harness.settled();
+			expect(sends()).toHaveLength(1);
 			expect(String(posted[0].text)).toMatch(/^\*Act fast, Pablo!\*\nJust a quick reminder.*SUMMER20.*10 days!/s);
 			await app.harness.scheduler.runDue();
 			expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.type, d.body.roomId, d.body.templateName])).toEqual([['queued', 'Template-Message', contactRoom.id, 'coupon_expiration_reminder_number_vars']]);

@@ -60,6 +60,8 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTe
 export async function stopChecked(app: AppUnderTest | undefined): Promise<void> {
 	if (!app) return;
 	try {
+		// Events Rocket.Chat fired to the app (IPostMessageSent...) run to their end first.
+		await app.harness.settled();
 		app.harness.assertNoAppErrors();
 		if (app.sim.violations.length) throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
 	} finally {

@@ -180,10 +180,16 @@ export class AppHarness {
 			sourceStorage: new MemorySourceStorage(),
 			tempFilePath: this.tempDir,
 		});
-		// Rocket.Chat's ListenerBridge hands its events to the engine's listener manager.
+		// Rocket.Chat's ListenerBridge hands its events to the engine's listener manager. For the
+		// message events the manager's executeListener starts the apps' handlers without returning
+		// their promise, so the harness calls the handler runner itself: `settled()` then waits for them.
 		const listeners = this.manager.getListenerManager() as Any;
-		this.bridges.events.dispatch = (event, data) =>
-			event === AppInterface.IPostMessageSent ? listeners.executePostMessageSent(data) : listeners.executeListener(event, data);
+		const messageEvents: Record<string, (data: unknown) => Promise<unknown>> = {
+			[AppInterface.IPostMessageSent]: (data) => listeners.executePostMessageSent(data),
+			[AppInterface.IPostSystemMessageSent]: (data) => listeners.executePostSystemMessageSent(data),
+			[AppInterface.IPostMessageUpdated]: (data) => listeners.executePostMessageUpdated(data),
+		};
+		this.bridges.events.dispatch = (event, data) => (messageEvents[event] ? messageEvents[event](data) : listeners.executeListener(event, data));
 	}
 
 	/** Waits until every event Rocket.Chat fired to the app so far (IPostMessageSent...) has run. */
@@ -248,7 +254,12 @@ export class AppHarness {
 	/** Error entries of the app log (and permission denials) not yet consumed by `takeAppErrors`. */
 	appErrors(): string[] {
 		const errors = this.logs.filter(isError).map((l) => this.formatLogs([l]).trim());
-		return [...errors.slice(this.consumedErrors), ...this.permissionErrors, ...this.scheduler.failures.map((f) => `job ${f.processorId}: ${describeError(f.error)}`)];
+		return [
+			...errors.slice(this.consumedErrors),
+			...this.permissionErrors,
+			...this.scheduler.failures.map((f) => `job ${f.processorId}: ${describeError(f.error)}`),
+			...this.bridges.events.failures.map((f) => `event ${f.event}: ${describeError(f.error)}`),
+		];
 	}
 
 	/** Returns and clears the app errors a test expected. */
@@ -257,6 +268,7 @@ export class AppHarness {
 		this.consumedErrors = this.logs.filter(isError).length;
 		this.permissionErrors.length = 0;
 		this.scheduler.failures.length = 0;
+		this.bridges.events.failures.length = 0;
 		return errors;
 	}
 
@@ -307,24 +319,29 @@ export class AppHarness {
 	}
 
 	/**
-	 * `user` posts `text` in `room`, as the Rocket.Chat client does: the message is stored, then the
-	 * engine runs the apps' IPostMessageSent handlers (awaited here, so a test sees their effects).
+	 * `user` posts `text` in `room`, as the Rocket.Chat client does: the message goes through the
+	 * same send path as an app's (executeSendMessage: size limit, custom fields validation; see
+	 * rc/messages.ts), which fires the apps' IPostMessageSent; this waits until those handlers ran,
+	 * so a test sees their effects. A message Rocket.Chat refuses throws its error.
 	 */
 	async userMessage(spec: { user: HarnessUser; room: HarnessRoom; text: string; customFields?: Json }): Promise<Json> {
-		const message: Json = { id: `msg-${randomUUID()}`, room: spec.room, sender: this.appUser(spec.user), text: spec.text, createdAt: new Date(), ...(spec.customFields ? { customFields: spec.customFields } : {}) };
-		this.world.messages.push(message);
-		await (this.manager.getListenerManager() as Any).executePostMessageSent(message);
-		return message;
+		const bridge = this.bridges.getMessageBridge() as Any;
+		const message: Json = { room: spec.room, sender: this.appUser(spec.user), text: spec.text, ...(spec.customFields ? { customFields: spec.customFields } : {}) };
+		const id: string = await bridge.create(message, 'rocket.chat-client');
+		await this.settled();
+		return this.world.messages.find((m) => m.id === id) as Json;
 	}
 
 	/**
 	 * `user` uploads a file in `room`, as the Rocket.Chat client does: the file is stored, its message
-	 * (file, files, an attachment with the description as caption, empty text) posted, then the
-	 * engine runs the apps' IPostMessageSent handlers.
+	 * (file, files, an attachment with the description as caption, empty text) posted, then Rocket.Chat
+	 * fires the apps' IPostMessageSent (sendFileMessage ends in functions/sendMessage); this waits
+	 * until those handlers ran.
 	 */
 	async uploadFile(spec: { user: HarnessUser; room: HarnessRoom; name: string; type: string; bytes: Buffer; description?: string }): Promise<Json> {
 		const { message } = this.world.storeFile({ room: spec.room, name: spec.name, type: spec.type, buffer: spec.bytes, userId: spec.user.id, sender: this.appUser(spec.user), description: spec.description });
-		await (this.manager.getListenerManager() as Any).executePostMessageSent(message);
+		this.bridges.events.fire(AppInterface.IPostMessageSent, { ...message });
+		await this.settled();
 		return message;
 	}
 

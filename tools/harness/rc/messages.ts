@@ -1,28 +1,174 @@
 /**
  * Messages of apps, as Rocket.Chat's AppMessageBridge handles them
- * (apps/meteor/app/apps/server/bridges/messages.ts).
+ * (apps/meteor/app/apps/server/bridges/messages.ts @ 3a56885d200035764a95e0537982a21664478b54).
+ *
+ * What a message goes through, and what changes it:
+ *   - `create` converts the app's message and calls `executeSendMessage`
+ *     (apps/meteor/app/lib/server/methods/sendMessage.ts @ 026bdc004eff2f681099b299bea28d2e3a562d7b),
+ *     the path of a user's own message without the Meteor method's rate limit: a text longer than
+ *     the `Message_MaxAllowedSize` server setting (5000 on a fresh workspace) is refused with
+ *     'error-message-size-exceeded'; the sender must be a user ('error-invalid-user'); a refusal is
+ *     also shown to the sender as an ephemeral message. Then `sendMessage`
+ *     (apps/meteor/app/lib/server/functions/sendMessage.ts @ 026bdc00) validates the message: any
+ *     `customFields` are refused ('Custom fields not enabled') unless `Message_CustomFields_Enabled`
+ *     is on (off by default), and when on must match the admin's JSON schema in `Message_CustomFields`
+ *     (apps/meteor/app/lib/server/lib/validateCustomMessageFields.ts @ 0fe295c4f2de963052cade9c7d299965da91ed5b).
+ *     After the insert Rocket.Chat fires IPostMessageSent (IPostSystemMessageSent for a message with
+ *     a type `t`, which an app's message never has) to every app, the sending app included, without
+ *     awaiting it.
+ *   - A visitor's message an app creates (LivechatBridge.createMessage) goes through the livechat
+ *     `sendMessage` (apps/meteor/app/livechat/server/lib/messages.ts @ 1a77c8dfe9fe80a386f84a4cd66a542e3a20a47c)
+ *     straight to the same functions/sendMessage: no size check, the visitor as sender, the
+ *     visitor's `token` on the message and its name as `alias`; custom fields are validated and
+ *     IPostMessageSent fires the same way.
+ *   - `update` goes through functions/updateMessage.ts (@ 02af0b6f092ce3e42a0091481049039515c4afe0):
+ *     an editor is required, the merged message's custom fields are validated again, there is no
+ *     size check, and IPostMessageUpdated fires without being awaited.
+ *   - `notifyUser` / `notifyRoom` broadcast an ephemeral message: nothing is stored in the room's
+ *     history, and `notifyRoom` reaches the room's subscribers only.
+ *
+ * What apps receive (IPostMessageSent, getById) is the stored message converted as Rocket.Chat's
+ * messages converter does (apps/meteor/app/apps/server/converters/messages.ts @ 00998e59790158a07e495a34343d7eb25cc6f5ed):
+ * the room as it is now, the sender read again by id (a user as apps receive users), or for a
+ * visitor's message (it has a `token`) the `u` of the message converted as a user of unknown type.
+ * The app's `visitor` field, `type`, `file` and `files` are not kept (convertAppMessage drops them).
+ *
+ * Not modelled: the room permission check (`canSendMessageAsync`), threads, E2E, the
+ * IPreMessageSent* events (this app implements none).
  */
 import { randomUUID } from 'crypto';
 
-import { HarnessUser, Json } from '../world';
+import Ajv from 'ajv';
+
+import { HarnessRoom, HarnessUser, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
 
-export function messageBridge({ world: w }: BridgeContext): BridgeMethods {
-return {
-		create: async (message: Json) => {
-			const id = `msg-${randomUUID()}`;
-			w.messages.push({ ...message, id, createdAt: new Date() });
-			const room = message.room as Json | undefined;
-			const stored = room && w.rooms.get(room.id as string);
-			if (stored) stored.messageCount += 1;
-			return id;
-		},
+/** An error as Meteor.Error shows it: `reason [error]`, with the error code in `error`. */
+class MeteorError extends Error {
+	constructor(readonly error: string, readonly reason: string) {
+		super(`${reason} [${error}]`);
+		this.name = 'Meteor.Error';
+	}
+}
+
+const ajv = new Ajv();
+const compiled = new Map<string, ReturnType<Ajv['compile']>>();
+
+/**
+ * validateCustomMessageFields: refused unless enabled; else validated against the admin's schema,
+ * compiled as `{ ...schema, type: 'object', additionalProperties: false }` (strict Ajv defaults).
+ */
+export function validateCustomMessageFields(world: HarnessWorld, customFields: unknown): void {
+	if (world.serverSettings.get('Message_CustomFields_Enabled') !== true) throw new Error('Custom fields not enabled');
+	const setting = String(world.serverSettings.get('Message_CustomFields') ?? '');
+	let validate = compiled.get(setting);
+	if (!validate) {
+		const schema = JSON.parse(setting);
+		if (schema.type && schema.type !== 'object') throw new Error('Invalid custom fields config');
+		validate = ajv.compile({ ...schema, type: 'object', additionalProperties: false });
+		compiled.set(setting, validate);
+	}
+	if (!validate(customFields)) throw new Error('Invalid custom fields');
+}
+
+/** The fields of an app's message that convertAppMessage carries into Rocket.Chat's message. */
+const CONVERTED_FIELDS = ['threadId', 'text', 'emoji', 'avatarUrl', 'alias', 'customFields', 'groupable', 'attachments', 'reactions', 'parseUrls', 'blocks', 'token', 'editedAt'];
+
+/** The sender of a visitor's message as apps receive it: `u` converted by the users converter. */
+function visitorSender(visitor: Json): Json {
+	return { id: visitor.id, username: visitor.username, name: visitor.name, type: 'unknown', statusConnection: 'undefined', settings: { preferences: {} } };
+}
+
+/** The room of an app's message (convertAppMessage: 'Invalid room provided on the message.'). */
+function roomOf(world: HarnessWorld, message: Json): HarnessRoom {
+	const room = world.rooms.get(((message.room as Json | undefined)?.id as string | undefined) ?? '');
+	if (!room) throw new Error('Invalid room provided on the message.');
+	return room;
+}
+
+export function messageBridge(ctx: BridgeContext): BridgeMethods {
+	const { world: w, events, toAppUser } = ctx;
+
+	/** What apps receive of a stored message (a copy: a listener cannot change the stored one). */
+	const toApp = (stored: Json): Json => {
+		const room = w.rooms.get((stored.room as Json).id as string) ?? stored.room;
+		const senderId = (stored.sender as Json | undefined)?.id as string | undefined;
+		const sender = stored.token ? stored.sender : (toAppUser(senderId ? w.users.get(senderId) : undefined) ?? stored.sender);
+		return { ...stored, room, sender };
+	};
+
+	/**
+	 * functions/sendMessage: validate, store, then fire IPostMessageSent without awaiting it.
+	 * Rocket.Chat fires IPostSystemMessageSent instead for a message with a type `t`, but the
+	 * messages converter does not carry an app message's `type` (nor `file`/`files`), so a message an
+	 * app creates is never a system message: only the fields convertAppMessage keeps are stored.
+	 */
+	const sendMessage = (message: Json, room: HarnessRoom, sender: Json, extra: Json = {}): string => {
+		const kept: Json = {};
+		for (const field of CONVERTED_FIELDS) if (field in message && message[field] !== undefined) kept[field] = message[field];
+		if (kept.customFields) validateCustomMessageFields(w, kept.customFields);
+		const now = new Date();
+		const stored: Json = { ...kept, ...extra, id: `msg-${randomUUID()}`, room, sender, text: typeof message.text === 'string' ? message.text : '', createdAt: now, updatedAt: now };
+		w.messages.push(stored);
+		room.messageCount += 1;
+		events.fire('IPostMessageSent', toApp(stored));
+		return stored.id as string;
+	};
+
+	/**
+	 * executeSendMessage: the size limit and the user are checked first; what fails after (the
+	 * validation in sendMessage) is also broadcast to the sender as an ephemeral message (its i18n
+	 * key: the Meteor error code, else the error's message) before it is thrown.
+	 */
+	const executeSendMessage = (message: Json): string => {
+		const room = roomOf(w, message);
+		const text = message.text;
+		if (typeof text === 'string' && text && text.length > Number(w.serverSettings.get('Message_MaxAllowedSize') ?? 0)) {
+			throw new MeteorError('error-message-size-exceeded', 'Message size exceeds Message_MaxAllowedSize');
+		}
+		const user = w.users.get(((message.sender as Json | undefined)?.id as string | undefined) ?? '');
+		if (!user?.username) throw new MeteorError('error-invalid-user', 'Invalid user');
+		try {
+			return sendMessage(message, room, toAppUser(user) as Json);
+		} catch (error) {
+			w.notifications.push({ user, message: { room, text: error instanceof MeteorError ? error.error : (error as Error).message } });
+			throw error;
+		}
+	};
+
+	/** The livechat sendMessage: the visitor (found by the message's token) sends, no size check. */
+	const sendLivechatMessage = (message: Json): string => {
+		const token = (message.token as string | undefined) ?? ((message.visitor as Json | undefined)?.token as string | undefined);
+		if (!token) throw new Error('Invalid token for livechat message');
+		const visitor = [...w.visitors.values()].find((v) => v.token === token) ?? (message.visitor as Json | undefined);
+		if (!visitor) throw new Error('Invalid visitor sending the message');
+		const room = roomOf(w, message);
+		return sendMessage(message, room, visitorSender(visitor), { token, ...(visitor.name ? { alias: visitor.name } : {}) });
+	};
+
+	return {
+		create: async (message: Json) => (message.visitor || message.token ? sendLivechatMessage(message) : executeSendMessage(message)),
 		update: async (message: Json) => {
+			// A visitor's message is updated by the livechat bridge with the visitor as editor.
+			const editor = message.editor ? w.users.get((message.editor as Json).id as string) : undefined;
+			if (!editor && !message.visitor) throw new Error('Invalid editor assigned to the message for the update.');
 			const index = w.messages.findIndex((m) => m.id === message.id);
-			if (index < 0) throw new Error(`MessageBridge.update: no message ${String(message.id)}`);
-			w.messages[index] = { ...w.messages[index], ...message, editedAt: new Date() };
+			if (index < 0) throw new Error('Invalid message ID.');
+			const { visitor: _visitor, editor: _editor, ...changes } = message;
+			const merged: Json = { ...w.messages[index], ...changes };
+			if (merged.customFields) validateCustomMessageFields(w, merged.customFields);
+			const now = new Date();
+			merged.editedAt = now;
+			merged.updatedAt = now;
+			if (editor) merged.editor = toAppUser(editor);
+			merged.room = w.rooms.get((merged.room as Json).id as string) ?? merged.room;
+			w.messages[index] = merged;
+			events.fire('IPostMessageUpdated', toApp(merged));
 		},
-		getById: async (id: string) => w.messages.find((m) => m.id === id),
+		getById: async (id: string) => {
+			const stored = w.messages.find((m) => m.id === id);
+			return stored ? toApp(stored) : undefined;
+		},
 		notifyUser: async (user: HarnessUser, message: Json) => void w.notifications.push({ user, message }),
 		notifyRoom: async (room: Json, message: Json) => {
 			const stored = w.rooms.get(room.id as string);
@@ -32,5 +178,5 @@ return {
 			}
 		},
 		typing: async () => undefined,
-};
+	};
 }
