@@ -8,7 +8,6 @@ import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/liv
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { describedText, describeInbound } from '../core/inbound/describe';
-import { formatE164 } from '../core/phone';
 import { InboundMessageEvent } from '../core/status/webhook';
 import { translator } from '../i18n/translate';
 import { graphFactory, setting } from '../lib/services';
@@ -16,11 +15,11 @@ import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
-import { onNewConversation } from '../outbound/AutoMessages';
+import { onNewConversation, onWaitingForAgent } from '../outbound/AutoMessages';
 import { MediaOutcome, postInboundMedia } from './media';
 import { readWindow, recordInbound } from './window';
 import { ensureWindowNotice } from './windowNotice';
-import { contactOf, contactToken } from '../templates/contact';
+import { contactOf, contactToken, contactVisitor } from '../templates/contact';
 
 
 export interface InboundAccessors {
@@ -35,22 +34,53 @@ export interface InboundAccessors {
 }
 
 /**
- * A new conversation after a templateMessage sent with targetAgent / targetDepartment (within the
- * routing setting's hours) goes to that agent when online, else to that department.
+ * Where a new conversation goes: within "Route replies to a template for" hours after a
+ * templateMessage with targetAgent / targetDepartment, to that agent when available, else to that
+ * department, else to the number's department; otherwise to the number's department.
+ *
+ * Rocket.Chat never refuses a requested agent who cannot take the chat: its routing silently gives
+ * the room to the next agent of the visitor's department (RoutingManager.delegateInquiry). So the
+ * app asks for the agent only when it sees a livechat agent, enabled and not offline, and always
+ * sets the visitor's department to the fallback first: an agent present but with omnichannel
+ * availability turned off (which apps cannot see) is then replaced within the fallback department.
  */
-async function routingFor(acc: InboundAccessors, phoneNumberId: string, waId: string): Promise<{ agent?: IUser; department?: string }> {
-	const send = await new MessageStore(acc.read.getPersistenceReader()).latestRouting(phoneNumberId, waId);
+async function routingFor(acc: InboundAccessors, number: ConnectedNumber, waId: string): Promise<{ agent?: IUser; department?: string }> {
+	const send = await new MessageStore(acc.read.getPersistenceReader()).latestRouting(number.phoneNumberId, waId);
 	const hours = Number(await setting(acc.read, SettingId.TemplateRoutingHours)) || 72;
-	if (!send || Date.now() - Date.parse(send.sentAt) > hours * 3600000) return {};
+	if (!send || Date.now() - Date.parse(send.sentAt) > hours * 3600000) return { department: number.departmentId };
+	let department = number.departmentId;
+	if (send.targetDepartment) {
+		const found = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(send.targetDepartment).catch(() => undefined);
+		if (found) department = found.id;
+	}
 	if (send.targetAgent) {
 		const agent = await acc.read.getUserReader().getByUsername(send.targetAgent).catch(() => undefined);
-		if (agent && agent.isEnabled !== false && String(agent.status) !== 'offline') return { agent };
+		if (agent && canTakeChats(agent)) return { agent, department };
 	}
-	if (send.targetDepartment) {
-		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(send.targetDepartment).catch(() => undefined);
-		if (department) return { department: department.id };
+	return { department };
+}
+
+/** What apps can see of an agent's availability: the livechat-agent role, enabled, present. */
+function canTakeChats(user: IUser): boolean {
+	return (user.roles ?? []).includes('livechat-agent') && user.isEnabled !== false && String(user.status) !== 'offline';
+}
+
+/**
+ * The contact's message cannot be put in a room yet: Rocket.Chat refuses a new room while no agent
+ * is online ('no-agent-online', unless "Accept chats with no agents online" is on). The message
+ * waits in the webhook inbox and is tried again with every run, not counted as a failed attempt.
+ */
+export class WaitingForAgent extends Error {
+	constructor() {
+		super('waiting for an agent to be online');
+		this.name = 'WaitingForAgent';
 	}
-	return {};
+}
+
+/** QueueManager.requestRoom's refusal: `Meteor.Error('no-agent-online', 'Sorry, no online agents')`. */
+function isNoAgentOnline(error: unknown): boolean {
+	const text = error instanceof Error ? error.message : typeof error === 'object' && error ? JSON.stringify(error) : String(error);
+	return text.includes('no-agent-online');
 }
 
 /** `[ ](link) ` before a text: Rocket.Chat shows the linked message as a quote (its own quote format). */
@@ -81,28 +111,24 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 
 	const waId = event.waId || event.from;
 	const token = contactToken(number.phoneNumberId, waId);
-	let visitor: IVisitor | undefined = await acc.read.getLivechatReader().getLivechatVisitorByToken(token);
-	if (!visitor) {
-		visitor = await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({
-			token,
-			username: `whatsapp-${number.phoneNumberId}-${waId}`,
-			name: event.contactName || formatE164(waId),
-			phone: [{ phoneNumber: formatE164(waId) }],
-			...(number.departmentId ? { department: number.departmentId } : {}),
-		});
-		if (!visitor) throw new Error('the visitor could not be created');
-	}
+	let visitor: IVisitor = await contactVisitor(acc.read, acc.modify, { phoneNumberId: number.phoneNumberId, waId, name: event.contactName, departmentId: number.departmentId });
 	let room = (await acc.read.getLivechatReader().getLivechatRooms(visitor)).find((r) => r.isOpen);
 	const isNew = !room;
 	if (!room) {
-		const routing = await routingFor(acc, number.phoneNumberId, waId);
+		const routing = await routingFor(acc, number, waId);
 		if (routing.department && routing.department !== visitor.department) {
 			visitor = (await acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({ ...visitor, department: routing.department })) ?? visitor;
 		}
-		room = (await acc.modify
-			.getCreator()
-			.getLivechatCreator()
-			.createRoom(visitor, routing.agent as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
+		try {
+			room = (await acc.modify
+				.getCreator()
+				.getLivechatCreator()
+				.createRoom(visitor, routing.agent as never, { source: { type: 'app', id: acc.appId, label: 'WhatsApp' } as never })) as ILivechatRoom;
+		} catch (error) {
+			if (!isNoAgentOnline(error)) throw error;
+			if (acc.http) await onWaitingForAgent({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, waId, acc.logger);
+			throw new WaitingForAgent();
+		}
 		// Sent once the contact's message is in the room, even when that takes a retry.
 		await messages.mark('welcome', room.id);
 	}

@@ -8,11 +8,12 @@ import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { lastInbound, WINDOW_MS } from '../inbound/window';
+import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { contactOf, contactToken } from '../templates/contact';
 import { SendAccessors, sendText } from './sendText';
 
-async function trySend(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string | undefined, roomId: string, logger?: ILogger): Promise<void> {
+async function trySend(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string | undefined, roomId: string | undefined, logger?: ILogger): Promise<void> {
 	if (!text?.trim()) return;
 	try {
 		await sendText(acc, number, waId, text, { roomId });
@@ -21,11 +22,36 @@ async function trySend(acc: SendAccessors, number: ConnectedNumber, waId: string
 	}
 }
 
-/** A contact's first message opened a new room: welcome, and say so when nobody can answer now. */
+/** Marks that the contact got the offline message while their messages wait for an agent. */
+const OFFLINE_SENT = 'offline-sent';
+
+/**
+ * A contact's message waits because no agent is online (Rocket.Chat refuses the room): the
+ * number's offline message, once until a conversation starts.
+ */
+export async function onWaitingForAgent(acc: SendAccessors, number: ConnectedNumber, waId: string, logger?: ILogger): Promise<void> {
+	if (!number.offlineMessage?.trim()) return;
+	const marks = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const token = contactToken(number.phoneNumberId, waId);
+	if (await marks.hasMark(OFFLINE_SENT, token)) return;
+	await marks.mark(OFFLINE_SENT, token);
+	await trySend(acc, number, waId, number.offlineMessage, undefined, logger);
+}
+
+/**
+ * A contact's first message opened a new room: welcome, and say so when nobody can answer now
+ * (unless the contact was told while their messages waited for an agent). With "Accept chats with
+ * no agents online" on, Rocket.Chat answers that agents are online whatever they are
+ * (service-status `online`), so no offline message is sent then.
+ */
 export async function onNewConversation(acc: SendAccessors, number: ConnectedNumber, waId: string, room: ILivechatRoom, logger?: ILogger): Promise<void> {
 	await trySend(acc, number, waId, number.welcomeMessage, room.id, logger);
+	const marks = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	const token = contactToken(number.phoneNumberId, waId);
+	const told = await marks.hasMark(OFFLINE_SENT, token);
+	if (told) await marks.unmark(OFFLINE_SENT, token);
 	const department = room.department?.id ?? number.departmentId;
-	if (number.offlineMessage && !(await acc.read.getLivechatReader().isOnlineAsync(department))) {
+	if (number.offlineMessage && !told && !(await acc.read.getLivechatReader().isOnlineAsync(department))) {
 		await trySend(acc, number, waId, number.offlineMessage, room.id, logger);
 	}
 }

@@ -10,7 +10,7 @@ import { deliverDue } from '../core/status/outbox';
 import { fromMetaStatus } from '../core/status/ordering';
 import { StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
-import { handleInbound } from '../inbound/InboundHandler';
+import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
 import { Records } from '../lib/records';
 import { setting } from '../lib/services';
@@ -46,6 +46,8 @@ interface InboxEntry {
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
 	receivedAt: number;
+	/** Messages waiting for an agent to be online (see WaitingForAgent): since when (real time). */
+	waitingSince?: number;
 }
 
 /**
@@ -70,6 +72,8 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
 	const records = new Records(acc.read.getPersistenceReader(), acc.persistence);
+	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
+	const waitingContacts = new Set<string>();
 	for (const entry of entries) {
 		const record = [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)];
 		// Every webhook starts a run and the recurring job runs too: an entry is claimed before it is
@@ -81,17 +85,31 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		// One failing event neither blocks the others nor is lost at once: it is retried with the next
 		// runs, and only dropped (and logged) after MAX_EVENT_ATTEMPTS.
 		const failed: WebhookEvent[] = [];
+		const waiting: WebhookEvent[] = [];
 		for (const event of entry.events ?? []) {
+			const contact = event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
+			if (contact && waitingContacts.has(contact)) {
+				waiting.push(event);
+				continue;
+			}
 			try {
 				if (event.kind === 'status') await handleStatus(ctx, event);
 				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
 				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '', finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS }, event);
 				else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
 			} catch (error) {
+				if (error instanceof WaitingForAgent && contact) {
+					waiting.push(event);
+					waitingContacts.add(contact);
+					continue;
+				}
 				failed.push(event);
 				problems.push(`webhook event ${event.kind} not processed (attempt ${(entry.attempts ?? 0) + 1} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`);
 			}
 		}
+		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
+		// when the webhook was (so they keep their place), without a delay or a failed attempt.
+		if (waiting.length) await keepWaiting(acc, entry, waiting);
 		if (failed.length && (entry.attempts ?? 0) + 1 < MAX_EVENT_ATTEMPTS) {
 			const attempts = (entry.attempts ?? 0) + 1;
 			const { claimedUntil: _claimed, ...rest } = entry;
@@ -103,6 +121,12 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 	await deliverStatuses(acc, false);
 	// The job fails visibly (the engine writes it to the app's log) after everything else was done.
 	if (problems.length) throw new Error(problems.join('; '));
+}
+
+async function keepWaiting(acc: Accessors, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
+	const waiting: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId: entry.appId, events, receivedAt: entry.receivedAt, attempts: entry.attempts, waitingSince: entry.waitingSince ?? Date.now() };
+	await acc.persistence.createWithAssociations(waiting, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${waiting.id}`)]);
+	if (!entry.waitingSince) acc.logger?.info(`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`);
 }
 
 async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void> {

@@ -7,6 +7,9 @@ describe('inbound messages', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		// Not about routing: the admin accepts chats with no agents online, so a contact's room opens
+		// whoever is online (test/e2e/livechatRouting.test.ts covers a fresh workspace's refusal).
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 	});
 	afterEach(() => stopChecked(app));
 
@@ -14,6 +17,7 @@ describe('inbound messages', () => {
 		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name, message });
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
+		await app.harness.settled();
 	}
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	/** Messages sent to WhatsApp (read receipts aside). */
@@ -136,17 +140,21 @@ describe('inbound messages', () => {
 	});
 
 	it("sends the number's welcome, offline and conversation-finished messages", async () => {
+		// A fresh workspace: no room while nobody is online.
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', false);
 		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
 		Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.', conversationFinishedMessage: 'Thanks, bye!' });
 		await inbound('hello');
 		const texts = () => sends().map((r) => (r.body as any).text?.body);
-		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.']);
+		expect(texts()).toEqual(['We are offline; we answer at 9am.']);
+		const agent = app.harness.addAgent({ username: 'ana' });
+		await app.harness.scheduler.advance(30000);
+		expect(texts()).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!']);
 		await inbound('anyone?');
 		expect(texts()).toHaveLength(2);
-		const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
 		await app.harness.closeLivechatRoom(livechatRooms()[0], agent);
-		expect(texts()).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
-		expect(app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.type === 'Regular-Message').map((d) => d.message)).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Thanks, bye!']);
+		expect(texts()).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!', 'Thanks, bye!']);
+		expect(app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.type === 'Regular-Message').map((d) => d.message)).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!', 'Thanks, bye!']);
 	});
 
 	describe('replies to a templateMessage with targetAgent / targetDepartment', () => {
@@ -160,7 +168,7 @@ describe('inbound messages', () => {
 		}
 
 		it('go to the target agent when online', async () => {
-			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			app.harness.addAgent({ username: 'bob' });
 			const ana = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
 			ana.livechatStatus = 'available';
 			await sendTemplate({ targetAgent: 'bob' });
@@ -171,7 +179,7 @@ describe('inbound messages', () => {
 		it('find the send when Meta answers with a WhatsApp id other than the number sent to', async () => {
 			// Brazilian mobiles: the template goes to the 13-digit number, Meta's wa_id has 12 digits.
 			app.sim.waIds.set('5511987654321', '551187654321');
-			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });
+			app.harness.addAgent({ username: 'bob' });
 			await sendTemplate({ targetAgent: 'bob' });
 			await inbound('sim', '551187654321');
 			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });

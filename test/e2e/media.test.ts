@@ -20,6 +20,9 @@ describe('media', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		// Not about routing: the admin accepts chats with no agents online, so a contact's room opens
+		// whoever is online (test/e2e/livechatRouting.test.ts covers a fresh workspace's refusal).
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 	});
 	afterEach(() => stopChecked(app));
 

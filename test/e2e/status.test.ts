@@ -22,6 +22,9 @@ describe('message status pipeline', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		// Not about routing: the admin accepts chats with no agents online, so a contact's room opens
+		// whoever is online (test/e2e/livechatRouting.test.ts covers a fresh workspace's refusal).
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] }]);
 		sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());

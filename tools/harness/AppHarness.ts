@@ -26,6 +26,8 @@ import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashco
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
 import { HarnessBridges } from './bridges';
+import { BridgeContext } from './rc/context';
+import { takeInquiry } from './rc/livechat';
 import { PersistenceOptions } from './rc/persistence';
 import { HarnessScheduler } from './scheduler';
 import { HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
@@ -345,12 +347,39 @@ export class AppHarness {
 		return message;
 	}
 
-	/** An agent takes a queued livechat room: Rocket.Chat serves it, then the engine runs IPostLivechatAgentAssigned. */
+	/**
+	 * An agent takes a livechat room (queued, or unserved for want of an agent), as Rocket.Chat's
+	 * RoutingManager.takeInquiry does (tools/harness/rc/livechat.ts `takeInquiry`): the agent serves
+	 * it, then IPostLivechatAgentAssigned fires; this waits until the app's listener ran.
+	 */
 	async assignAgent(room: HarnessRoom, agent: HarnessUser): Promise<void> {
-		room.servedBy = this.appUser(agent);
-		if (!room.userIds.includes(agent.id)) room.userIds.push(agent.id);
-		if (!room.usernames.includes(agent.username)) room.usernames.push(agent.username);
-		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatAgentAssigned, { room: room as Any, agent: this.appUser(agent) as Any });
+		takeInquiry(this.livechatContext(), room, agent);
+		await this.settled();
+	}
+
+	/**
+	 * An agent turns omnichannel availability on (present and 'available') or off ('not-available'),
+	 * as in the agent's sidebar. Rooms already requested are not assigned by this: an agent takes them
+	 * (`assignAgent`).
+	 */
+	setAgentAvailable(agent: HarnessUser, available = true): void {
+		agent.livechatStatus = available ? 'available' : 'not-available';
+		if (available) agent.status = agent.statusConnection = 'online';
+	}
+
+	/** A livechat agent (role livechat-agent), available unless said otherwise, in `departments` if given. */
+	addAgent(spec: { username: string; available?: boolean; departments?: Json[] }): HarnessUser {
+		const agent = this.world.addUser({ username: spec.username, roles: ['user', 'livechat-agent'] });
+		this.setAgentAvailable(agent, spec.available ?? true);
+		for (const department of spec.departments ?? []) {
+			(department.agentIds as string[]).push(agent.id);
+			department.numberOfAgents = (department.agentIds as string[]).length;
+		}
+		return agent;
+	}
+
+	private livechatContext(): BridgeContext {
+		return { world: this.world, events: this.bridges.events, toAppUser: (user) => (user ? this.appUser(user) : undefined) };
 	}
 
 	/** An agent closes a livechat room: Rocket.Chat closes it, then the engine runs IPostLivechatRoomClosed. */

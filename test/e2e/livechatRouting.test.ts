@@ -1,0 +1,193 @@
+/**
+ * Conversations as Rocket.Chat's omnichannel routes them (tools/harness/rc/livechat.ts, fidelity in
+ * test/harness/fidelity/livechat.test.ts): a fresh workspace refuses a room while no agent is online,
+ * routing silently replaces an unavailable requested agent, and visitors are merged by phone number.
+ */
+import { SimNumber } from '../../tools/sim/CloudApiSimulator';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const SECOND: SimNumber = { ...NUMBER, phoneNumberId: '106540352242933', displayPhoneNumber: '+1 555-078-3999', verifiedName: 'Acme Sales', accessToken: 'EAATESTTOKEN0987654321' };
+const CARLA = '5511987654321';
+
+describe('conversations routed as Rocket.Chat routes them', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(() => stopChecked(app));
+
+	async function inbound(text: string, phoneNumberId = NUMBER.phoneNumberId, from = CARLA) {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId, from, name: 'Carla', message: text });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+	}
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
+	/** Texts sent to WhatsApp (read receipts aside), with the number they left through. */
+	const sent = () => app.sim.sentMessages.map((m) => [m.phoneNumberId, (m.body as any).text?.body ?? (m.body as any).template?.name]);
+	const numberRecord = (phoneNumberId = NUMBER.phoneNumberId) => app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === phoneNumberId && (r.data as any).accessToken !== undefined)!.data as any;
+	const inboxMessages = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox')).flatMap((r) => (r.data as any).events.map((e: any) => e.raw.text?.body));
+
+	async function connectSecond() {
+		app.sim.addNumber(SECOND);
+		const room = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
+		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
+		const res = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: SECOND.phoneNumberId, wabaId: SECOND.wabaId, accessToken: SECOND.accessToken, appSecret: SECOND.appSecret }) });
+		expect(res?.success).toBe(true);
+		app.sim.requests.length = 0;
+	}
+
+	describe('with nobody online (a fresh workspace: "Accept chats with no agents online" off)', () => {
+		it('keeps the messages waiting, never dropped, tells the contact once, and posts them in order when an agent comes online', async () => {
+			Object.assign(numberRecord(), { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.' });
+			await inbound('first');
+			await inbound('second');
+			expect(livechatRooms()).toEqual([]);
+			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
+			// Far more runs than the five attempts a failing message gets: still waiting, no error.
+			await app.harness.scheduler.advance(15 * 60000);
+			await inbound('third');
+			expect(livechatRooms()).toEqual([]);
+			expect(inboxMessages()).toEqual(['first', 'second', 'third']);
+			expect(sent()).toHaveLength(1);
+
+			const ana = app.harness.addAgent({ username: 'ana' });
+			await app.harness.scheduler.advance(30000);
+			await app.harness.settled();
+			const [room] = livechatRooms();
+			expect(room).toMatchObject({ isOpen: true, servedBy: { id: ana.id } });
+			expect(texts(room.id)).toEqual(['first', 'second', 'third']);
+			expect(inboxMessages()).toEqual([]);
+			// Welcomed once the conversation starts; the offline message is not repeated.
+			expect(sent()).toEqual([
+				[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.'],
+				[NUMBER.phoneNumberId, 'Welcome to Acme!'],
+			]);
+		});
+
+		it('opens a queued room with the message when the admin accepts chats with no agents online', async () => {
+			// The admin's choice (Omnichannel > Routing): Livechat_accept_chats_with_no_agents on.
+			app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
+			await inbound('anyone there?');
+			const [room] = livechatRooms();
+			expect(room).toMatchObject({ isOpen: true, servedBy: undefined });
+			expect(texts(room.id)).toEqual(['anyone there?']);
+			const ana = app.harness.addAgent({ username: 'ana' });
+			await app.harness.assignAgent(room, ana);
+			await inbound('still here');
+			expect(livechatRooms()).toHaveLength(1);
+			expect(texts(room.id)).toEqual(['anyone there?', 'still here']);
+		});
+	});
+
+	describe('replies to a templateMessage with targetAgent', () => {
+		async function sendTemplate(target: Record<string, string>, to = CARLA) {
+			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }] }]);
+			const res = await callApi(app, 'templateMessage', {
+				body: { phoneNumbers: [to], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }] }, ...target },
+				headers: ADMIN_AUTH,
+			});
+			expect(res.status).toBe(200);
+		}
+
+		it('go to targetDepartment when the target agent has turned omnichannel availability off, or is not an agent', async () => {
+			app.harness.addAgent({ username: 'ana' });
+			app.harness.addAgent({ username: 'bob', available: false });
+			const support = app.harness.world.addDepartment({ name: 'Support' });
+			app.harness.addAgent({ username: 'carl', departments: [support] });
+			await sendTemplate({ targetAgent: 'bob', targetDepartment: 'Support' });
+			await inbound('hello');
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+
+			app.harness.addUser({ username: 'dora', roles: ['user'] });
+			await sendTemplate({ targetAgent: 'dora', targetDepartment: 'Support' }, '5511911112222');
+			await inbound('hello', NUMBER.phoneNumberId, '5511911112222');
+			expect(livechatRooms()[1]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+		});
+
+		it("fall back to the number's department without a targetDepartment, and the next conversation is the number's again", async () => {
+			app.harness.addAgent({ username: 'ana' });
+			app.harness.addAgent({ username: 'bob', available: false });
+			const sales = app.harness.world.addDepartment({ name: 'Sales' });
+			app.harness.addAgent({ username: 'dave', departments: [sales] });
+			const support = app.harness.world.addDepartment({ name: 'Support' });
+			app.harness.addAgent({ username: 'carl', departments: [support] });
+			numberRecord().departmentId = sales.id;
+
+			await sendTemplate({ targetAgent: 'bob' });
+			await inbound('hello');
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'dave' }, department: { id: sales.id } });
+			await app.harness.closeLivechatRoom(livechatRooms()[0], app.harness.world.findUserByUsername('dave')!);
+
+			await sendTemplate({ targetDepartment: 'Support' });
+			await inbound('about the shipping');
+			expect(livechatRooms()[1]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+			await app.harness.closeLivechatRoom(livechatRooms()[1], app.harness.world.findUserByUsername('carl')!);
+
+			// The routing window is over: the number's department again, not the last target's.
+			for (const record of app.harness.world.persistence.filter((r) => (r.data as any).type === 'Template-Message')) (record.data as any).sentAt = new Date(Date.now() - 100 * 3600000).toISOString();
+			await inbound('one more thing');
+			expect(livechatRooms()[2]).toMatchObject({ servedBy: { username: 'dave' }, department: { id: sales.id } });
+		});
+	});
+
+	describe('one contact writing to two connected numbers', () => {
+		it('gets two conversations, each answered through its own number', async () => {
+			await connectSecond();
+			const ana = app.harness.addAgent({ username: 'ana' });
+			await inbound('to support', NUMBER.phoneNumberId);
+			await inbound('to sales', SECOND.phoneNumberId);
+			const rooms = livechatRooms();
+			expect(rooms).toHaveLength(2);
+			expect(rooms.map((r) => (r.visitor as any).token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp:${SECOND.phoneNumberId}:${CARLA}`]);
+			expect(rooms.map((r) => texts(r.id))).toEqual([['to support'], ['to sales']]);
+			// Agents still see the contact's phone on each visitor.
+			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.phone)).toEqual([[{ phoneNumber: `+${CARLA}` }], [{ phoneNumber: `+${CARLA}` }]]);
+
+			await app.harness.userMessage({ user: ana, room: rooms[1], text: 'Sales here' });
+			await app.harness.userMessage({ user: ana, room: rooms[0], text: 'Support here' });
+			expect(sent()).toEqual([
+				[SECOND.phoneNumberId, 'Sales here'],
+				[NUMBER.phoneNumberId, 'Support here'],
+			]);
+			expect(app.sim.sentMessages.map((m) => m.waId)).toEqual([CARLA, CARLA]);
+		});
+
+		it('is the same visitor from /whatsapp send-template and from their own messages, one per number', async () => {
+			await connectSecond();
+			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'hello', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello!' }] }]);
+			const ana = app.harness.addAgent({ username: 'ana' });
+			const general = app.harness.addRoom({ name: 'general', creator: ana });
+			async function sendFromModal(phoneNumberId: string) {
+				await app.harness.command('whatsapp', ['send-template'], { user: ana, room: general });
+				let view = app.harness.lastView(ana)!;
+				for (const [actionId, value] of [['send-number', phoneNumberId], ['send-template', 'hello']]) {
+					const res = await app.harness.blockAction({ user: ana, actionId, blockId: actionId, value, view });
+					view = res.view;
+				}
+				expect(await app.harness.viewSubmit({ user: ana, view, state: { 'send-recipient': { 'send-recipient': '+55 11 98765-4321' } } })).toMatchObject({ success: true });
+			}
+			await sendFromModal(NUMBER.phoneNumberId);
+			await inbound('thanks!', NUMBER.phoneNumberId);
+			expect(app.harness.world.visitors.size).toBe(1);
+			const [visitor] = app.harness.world.visitors.values();
+			expect(visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}` });
+			expect(livechatRooms()).toHaveLength(1);
+			expect(texts(livechatRooms()[0].id)).toContain('thanks!');
+
+			await sendFromModal(SECOND.phoneNumberId);
+			expect([...app.harness.world.visitors.values()].map((v) => [v.token, v.username])).toEqual([
+				[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`],
+				[`whatsapp:${SECOND.phoneNumberId}:${CARLA}`, `whatsapp-${SECOND.phoneNumberId}-${CARLA}`],
+			]);
+			expect(livechatRooms().map((r) => (r.visitor as any).token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp:${SECOND.phoneNumberId}:${CARLA}`]);
+			expect(sent()).toEqual([
+				[NUMBER.phoneNumberId, 'hello'],
+				[SECOND.phoneNumberId, 'hello'],
+			]);
+		});
+	});
+});
