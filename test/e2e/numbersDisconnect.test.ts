@@ -7,7 +7,6 @@
 import { assertClientRenders } from '../../tools/harness/rc/uikit';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 describe('disconnecting a number', () => {
 	let app: AppUnderTest;
 	beforeEach(async () => {
