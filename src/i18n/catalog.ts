@@ -2,7 +2,7 @@
 export const CATALOG: Record<string, Record<string, string>> = {
 	"en": {
 		"status_endpoint_url": "Message Status Endpoint URL",
-		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, failed, sent, delivered, read). Leave empty to forward nothing.",
+		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, failed, sent, delivered, read). Leave empty to forward nothing. Give the URL that answers the POST itself: Rocket.Chat follows redirects, and a 301 or 302 turns the POST into a GET without the payload.",
 		"status_filter": "Filter Message Status",
 		"status_filter_description": "Which messages' status events are forwarded to the Message Status Endpoint URL.",
 		"status_filter_all": "All",
@@ -228,7 +228,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
-		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, failed, sent, delivered, read). Déjela vacía para no reenviar nada.",
+		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, failed, sent, delivered, read). Déjela vacía para no reenviar nada. Indique la URL que responde al POST directamente: Rocket.Chat sigue las redirecciones, y un 301 o 302 convierte el POST en un GET sin el contenido.",
 		"status_filter": "Filtrar estado de mensajes",
 		"status_filter_description": "De qué mensajes se reenvían los eventos de estado a la URL del endpoint de estado.",
 		"status_filter_all": "Todos",
@@ -454,7 +454,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
-		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, failed, sent, delivered, read). Deixe vazio para não encaminhar nada.",
+		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, failed, sent, delivered, read). Deixe vazio para não encaminhar nada. Informe a URL que responde ao POST diretamente: o Rocket.Chat segue redirecionamentos, e um 301 ou 302 transforma o POST em um GET sem o conteúdo.",
 		"status_filter": "Filtrar status das mensagens",
 		"status_filter_description": "De quais mensagens os eventos de status são encaminhados para a URL do endpoint de status.",
 		"status_filter_all": "Todas",
