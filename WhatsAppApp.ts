@@ -11,7 +11,7 @@ import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
 import { onAgentAssigned } from './src/inbound/InboundHandler';
 import { windowProcessors } from './src/inbound/windowNotice';
-import { handleNumberAction, isNumberAction, isNumberView, submitConnectForm } from './src/numbers/NumberInteractions';
+import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/numbers/NumberInteractions';
 import { SETTINGS } from './src/settings/settings';
 import { relayAgentReply } from './src/outbound/AgentReplies';
 import { onRoomClosed } from './src/outbound/AutoMessages';
@@ -53,7 +53,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 
     public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
         const { view } = context.getInteractionData();
-        if (isNumberView(view.id)) return submitConnectForm(context, { read, http, persistence, modify, appId: this.getID() });
+        if (isNumberView(view.id)) return submitNumberView(context, { read, http, persistence, modify, appId: this.getID() });
         if (isSendView(view.id)) return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
         return context.getInteractionResponder().successResponse();
     }

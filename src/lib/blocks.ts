@@ -43,16 +43,17 @@ export function input(spec: {
 	};
 }
 
-export function button(spec: { actionId: string; label: string; value?: string; style?: 'primary' | 'danger'; confirm?: { title: string; text: string; confirm: string; deny: string } }): Block {
+/**
+ * A button. It has no `confirm`: Rocket.Chat's 7/8 client (fuselage-ui-kit ButtonElement) never
+ * renders one, so a button that must be confirmed opens a confirmation modal instead.
+ */
+export function button(spec: { actionId: string; label: string; value?: string; style?: 'primary' | 'danger' }): Block {
 	return {
 		type: 'button',
 		actionId: spec.actionId,
 		text: text(spec.label),
 		...(spec.value !== undefined ? { value: spec.value } : {}),
 		...(spec.style ? { style: spec.style } : {}),
-		...(spec.confirm
-			? { confirm: { title: text(spec.confirm.title), text: text(spec.confirm.text), confirm: text(spec.confirm.confirm), deny: text(spec.confirm.deny) } }
-			: {}),
 	};
 }
 

@@ -9,8 +9,8 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 import { ConnectField, normalizeForm } from '../core/numbers/ConnectedNumber';
 import { stateValue } from '../lib/blocks';
 import { canManageNumbers, numberService, userTranslator, webhookInfo } from '../lib/services';
-import { CONNECT_FIELDS, CONNECT_VIEW, EDIT_VIEW_PREFIX, NumberAction } from './ids';
-import { connectView, numbersView } from './views';
+import { CONNECT_FIELDS, CONNECT_VIEW, DISCONNECT_VIEW_PREFIX, EDIT_VIEW_PREFIX, NumberAction } from './ids';
+import { connectView, disconnectView, numbersView } from './views';
 
 export interface Accessors {
 	read: IRead;
@@ -21,14 +21,34 @@ export interface Accessors {
 }
 
 export function isNumberView(viewId: string): boolean {
-	return viewId === CONNECT_VIEW || viewId.startsWith(EDIT_VIEW_PREFIX);
+	return viewId === CONNECT_VIEW || viewId.startsWith(EDIT_VIEW_PREFIX) || viewId.startsWith(DISCONNECT_VIEW_PREFIX);
 }
 
 export function isNumberAction(actionId: string): boolean {
 	return (Object.values(NumberAction) as string[]).includes(actionId);
 }
 
-export async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
+/** The submit of a number view: the connect / edit form, or the confirmation of a disconnect. */
+export async function submitNumberView(context: UIKitViewSubmitInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
+	const { view } = context.getInteractionData();
+	if (view.id.startsWith(DISCONNECT_VIEW_PREFIX)) return submitDisconnect(context, acc, view.id.slice(DISCONNECT_VIEW_PREFIX.length));
+	return submitConnectForm(context, acc);
+}
+
+/** The admin confirmed: the number is disconnected and the list shown again. */
+async function submitDisconnect(context: UIKitViewSubmitInteractionContext, acc: Accessors, phoneNumberId: string): Promise<IUIKitResponse> {
+	const { user } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const t = await userTranslator(acc.read, user);
+	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
+	const service = await numberService(acc.read, acc.http, acc.persistence);
+	const number = await service.get(phoneNumberId);
+	const notice = number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
+	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
+	return responder.updateModalViewResponse(numbersView(t, await service.list(), webhook, notice) as never);
+}
+
+async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
 	const { view, user } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
@@ -72,9 +92,12 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 			if (!number) break;
 			return responder.updateModalViewResponse(connectView(t, number) as never);
 		}
-		case NumberAction.Disconnect:
-			if (value) await service.disconnect(value);
-			break;
+		case NumberAction.Disconnect: {
+			// Nothing is disconnected yet: the admin confirms in a modal (the client ignores a button's `confirm`).
+			const number = value ? await service.get(value) : undefined;
+			if (!number) break;
+			return responder.updateModalViewResponse(disconnectView(t, number) as never);
+		}
 	}
 	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
 	return responder.updateModalViewResponse(numbersView(t, await service.list(), webhook) as never);

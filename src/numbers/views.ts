@@ -2,7 +2,7 @@
 import { ConnectedNumber, maskSecret } from '../core/numbers/ConnectedNumber';
 import { Translator } from '../i18n/translate';
 import { actions, Block, button, context, divider, input, section, text } from '../lib/blocks';
-import { CONNECT_FIELDS, CONNECT_VIEW, EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction } from './ids';
+import { CONNECT_FIELDS, CONNECT_VIEW, DISCONNECT_VIEW_PREFIX, EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction } from './ids';
 
 type Field = (typeof CONNECT_FIELDS)[number];
 
@@ -56,13 +56,8 @@ export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: 
 			),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
-				button({
-					actionId: NumberAction.Disconnect,
-					label: t('numbers_disconnect'),
-					value: n.phoneNumberId,
-					style: 'danger',
-					confirm: { title: t('numbers_disconnect_confirm_title'), text: t('numbers_disconnect_confirm_text', { display: n.displayPhoneNumber }), confirm: t('numbers_disconnect'), deny: t('cancel') },
-				}),
+				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.
+				button({ actionId: NumberAction.Disconnect, label: t('numbers_disconnect'), value: n.phoneNumberId, style: 'danger' }),
 			]),
 			divider(),
 		);
@@ -75,5 +70,23 @@ export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: 
 		title: text(t('numbers_title')),
 		blocks,
 		close: { type: 'button', actionId: 'close', text: text(t('close')) },
+	};
+}
+
+/**
+ * The question before a number is disconnected. Only this modal's submit disconnects; its close
+ * (Cancel) leaves the number connected.
+ */
+export function disconnectView(t: Translator, number: ConnectedNumber): Record<string, unknown> {
+	return {
+		id: `${DISCONNECT_VIEW_PREFIX}${number.phoneNumberId}`,
+		type: 'modal',
+		title: text(t('numbers_disconnect_confirm_title')),
+		blocks: [
+			section(t('numbers_entry_short', { name: number.verifiedName || number.displayPhoneNumber, display: number.displayPhoneNumber, phoneNumberId: number.phoneNumberId })),
+			section(t('numbers_disconnect_confirm_text', { display: number.displayPhoneNumber })),
+		],
+		submit: { type: 'button', actionId: 'submit', text: text(t('numbers_disconnect')), style: 'danger' },
+		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
 	};
 }

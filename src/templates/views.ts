@@ -25,7 +25,8 @@ function select(blockId: string, label: string, options: Array<{ value: string; 
 		type: 'input',
 		blockId,
 		label: text(label),
-		dispatchAction: true,
+		// Rocket.Chat's client dispatches from the element's dispatchActionConfig only (a block's
+		// `dispatchAction` is never read), so the element carries it.
 		element: {
 			type: 'static_select',
 			actionId: blockId,

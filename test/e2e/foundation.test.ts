@@ -160,7 +160,9 @@ describe('foundation through the real engine', () => {
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.accessToken);
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);
 
-		const gone = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: saved.view });
+		// Disconnect asks in a modal first (numbersDisconnect.test.ts); its submit disconnects.
+		const ask = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: saved.view });
+		const gone = await app.harness.viewSubmit({ user: admin, view: ask.view, state: {} });
 		expect(JSON.stringify(gone.view)).toContain('No WhatsApp number is connected yet.');
 		expect(app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId)).toBe(false);
 	});

@@ -1,6 +1,7 @@
 /**
  * Outbound HTTP of apps, as Rocket.Chat's AppHttpBridge performs it
- * (apps/meteor/app/apps/server/bridges/http.ts).
+ * (apps/meteor/app/apps/server/bridges/http.ts @ 014c086054cdbb455b32468cad52593b5265a230), through
+ * @rocket.chat/server-fetch (packages/server-fetch, node-fetch 2.7.0): redirects are followed.
  */
 import * as http from 'http';
 import * as https from 'https';
@@ -60,36 +61,96 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	if (isGetOrHead(method)) body = undefined;
 	if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
 	const timeout = request.timeout || 180000;
-	const transport = url.protocol === 'https:' ? https : http;
+	// One timer for the whole exchange, redirects included (server-fetch aborts its controller).
+	const deadline = Date.now() + timeout;
+	return follow({ method, url, headers, body }, 0, deadline, timeout).then(({ res, raw }) => {
+		const responseHeaders: Record<string, string> = {};
+		for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+		// `url` is the URL the app asked for, not the one that answered (AppHttpBridge: `url: info.url`).
+		const result: Json = { url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders };
+		if (request.encoding === null) {
+			result.content = raw;
+			return result;
+		}
+		result.content = raw.toString((request.encoding as BufferEncoding | undefined) ?? 'utf8');
+		result.data = null;
+		if (JSON_TYPES.includes((responseHeaders['content-type'] ?? '').split(';')[0].trim())) {
+			try {
+				result.data = JSON.parse(result.content as string);
+			} catch {
+				result.data = null;
+			}
+		}
+		return result;
+	});
+}
+
+interface Hop {
+	method: string;
+	url: URL;
+	headers: Record<string, string>;
+	body?: string | Buffer;
+}
+
+/** node-fetch's default `follow`: at most 20 redirects. */
+export const MAX_REDIRECTS = 20;
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+/** Headers node-fetch drops when a redirect leaves the host (or its subdomains) or changes protocol. */
+const CREDENTIAL_HEADERS = ['authorization', 'www-authenticate', 'cookie', 'cookie2'];
+
+/** node-fetch's isDomainOrSubdomain(current, location): the location's host is the current host or one of its subdomains. */
+function sameDomainOrSubdomain(current: URL, location: URL): boolean {
+	const orig = location.hostname;
+	const dest = current.hostname;
+	return orig === dest || (orig[orig.length - dest.length - 1] === '.' && orig.endsWith(dest));
+}
+
+/**
+ * One request, then the redirects, as node-fetch 2.7.0 follows them (lib/index.js, "HTTP-redirect
+ * fetch"): a 301/302/303/307/308 with a Location is followed, up to 20 times (then "maximum redirect
+ * reached at: <url>"); a 303, or a 301/302 answering a POST, becomes a GET without body (and
+ * without Content-Length; other headers stay); a 307/308 keeps method and body; credentials
+ * (Authorization, Cookie...) are dropped when the target is another host or protocol. A redirect
+ * without Location is the answer.
+ */
+function follow(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+	return once(hop, deadline, timeout).then(({ res, raw }) => {
+		const location = res.headers.location;
+		if (!REDIRECT_STATUSES.includes(res.statusCode ?? 0) || !location) return { res, raw };
+		let next: URL;
+		try {
+			next = new URL(location, hop.url);
+		} catch {
+			throw new Error(`uri requested responds with an invalid redirect URL: ${location}`);
+		}
+		if (counter >= MAX_REDIRECTS) throw new Error(`maximum redirect reached at: ${hop.url.href}`);
+		const headers = { ...hop.headers };
+		if (!sameDomainOrSubdomain(hop.url, next) || hop.url.protocol !== next.protocol) {
+			for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete headers[name];
+		}
+		let { method, body } = hop;
+		if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
+			method = 'GET';
+			body = undefined;
+			for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name];
+		}
+		return follow({ method, url: next, headers, body }, counter + 1, deadline, timeout);
+	});
+}
+
+function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+	const transport = hop.url.protocol === 'https:' ? https : http;
+	const left = Math.max(1, deadline - Date.now());
 	return new Promise((resolve, reject) => {
-		const req = transport.request(url, { method, headers, timeout }, (res) => {
+		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers, timeout: left }, (res) => {
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => {
-				const raw = Buffer.concat(chunks);
-				const responseHeaders: Record<string, string> = {};
-				for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
-				const result: Json = { url: info.url, method: info.method, statusCode: res.statusCode ?? 0, headers: responseHeaders };
-				if (request.encoding === null) {
-					result.content = raw;
-					resolve(result);
-					return;
-				}
-				result.content = raw.toString((request.encoding as BufferEncoding | undefined) ?? 'utf8');
-				result.data = null;
-				if (JSON_TYPES.includes((responseHeaders['content-type'] ?? '').split(';')[0].trim())) {
-					try {
-						result.data = JSON.parse(result.content as string);
-					} catch {
-						result.data = null;
-					}
-				}
-				resolve(result);
-			});
+			res.on('end', () => resolve({ res, raw: Buffer.concat(chunks) }));
+			res.on('error', reject);
 		});
 		req.on('timeout', () => req.destroy(new Error(`timeout of ${timeout}ms exceeded`)));
 		req.on('error', reject);
-		if (body !== undefined) req.write(body);
+		if (hop.body !== undefined) req.write(hop.body);
 		req.end();
 	});
 }

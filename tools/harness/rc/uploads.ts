@@ -1,9 +1,112 @@
 /**
  * Files of apps, as Rocket.Chat's AppUploadBridge stores them
- * (apps/meteor/app/apps/server/bridges/uploads.ts).
+ * (apps/meteor/app/apps/server/bridges/uploads.ts, newest read: the `Upload` core service version),
+ * through the Uploads store's validation (FileUploadClass.insert -> UploadFS Filter.check ->
+ * FileUpload.validateFileUpload, apps/meteor/app/file-upload/server/lib/FileUpload.ts, 7.x) and
+ * sendFileLivechatMessage (apps/meteor/app/livechat/server/methods/sendFileLivechatMessage.ts @
+ * 0dfd2c074c72f3cd64c619456a35e994580b51a7).
+ *
+ * Server settings that change it: FileUpload_Enabled, FileUpload_MaxFileSize (-1 = no limit),
+ * FileUpload_MediaTypeWhiteList, FileUpload_MediaTypeBlackList, FileUpload_Enabled_Direct.
  */
-import { HarnessUpload, Json } from '../world';
+import { HarnessRoom, HarnessUpload, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
+
+/**
+ * An error as Rocket.Chat's `Meteor.Error` builds it: `error` is the id, `reason` the text, and
+ * the message `<reason> [<error>]` (what reaches an app through the bridge).
+ */
+export class MeteorError extends Error {
+	constructor(
+		readonly error: string,
+		readonly reason?: string,
+	) {
+		super(reason ? `${reason} [${error}]` : `[${error}]`);
+		this.name = 'Meteor.Error';
+	}
+}
+
+/**
+ * Which room-access rule a visitor's upload meets (the livechat room access validators,
+ * apps/meteor/app/livechat/server/roomAccessValidator.compatibility.ts):
+ * - 'open-room' (the newest version read): the room's visitor token must match AND `room.open === true`,
+ *   so a file for a closed room is refused by the store ('invalid-file').
+ * - 'token-only' (@ 263016dbc02d2bfc5fef64e57dab5db5cb559863, older): the token alone, so the file is
+ *   stored, and sendFileLivechatMessage, which looks for the OPEN room of that token
+ *   (LivechatRooms.findOneOpenByRoomIdAndVisitorToken), returns false: no message, no error.
+ * Which release switched is not known; an app must be right under both.
+ */
+export type VisitorUploadAccess = 'open-room' | 'token-only';
+
+/** `filesize(bytes)` as Rocket.Chat words its limit (base 2, "100 MB"). */
+function filesize(bytes: number): string {
+	const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+	let value = bytes;
+	let unit = 0;
+	while (value >= 1024 && unit < units.length - 1) {
+		value /= 1024;
+		unit++;
+	}
+	return `${Number(value.toFixed(2))} ${units[unit]}`;
+}
+
+/** A comma-separated media type list of the settings, as Rocket.Chat splits it (apps/meteor/app/utils/lib/restrictions.ts). */
+function mediaTypeList(value: unknown, star: boolean): string[] | undefined {
+	const list = typeof value === 'string' ? value : '';
+	if (!list || (star && list === '*')) return undefined;
+	return list.split(',').map((item) => item.trim());
+}
+
+/** Exact type, or `group/*` for the whole group (Rocket.Chat's isTypeOnList). */
+function isTypeOnList(type: string, list: string[]): boolean {
+	if (list.includes(type)) return true;
+	const wildcards = list.filter((item) => item.indexOf('/*') > 0);
+	return wildcards.includes(type.replace(/(\/.*)$/, '/*'));
+}
+
+/**
+ * fileUploadIsValidContentTypeFromSettings (apps/meteor/app/utils/lib/restrictions.ts @
+ * 20ffd44ce92be1220ecfde0ffccadf3825fec1de): the black list wins, then an empty (or `*`) white list
+ * accepts everything, else the type must be on the white list.
+ */
+export function isValidContentType(type: string, whiteList: unknown, blackList: unknown): boolean {
+	const black = mediaTypeList(blackList, false);
+	const white = mediaTypeList(whiteList, true);
+	if (!type && black) return false;
+	if (black && isTypeOnList(type, black)) return false;
+	if (!white) return true;
+	return isTypeOnList(type, white);
+}
+
+/**
+ * What the Uploads store checks before it keeps a file: UploadFS Filter.check (apps/meteor/server/ufs/ufs-filter.ts
+ * @ acf7dd00b35fbc94fd984af204a24f57feae84ef: minSize 1) then its onCheck, FileUpload.validateFileUpload.
+ * Throws Rocket.Chat's Meteor.Error; the file is not stored.
+ */
+export function validateFileUpload(world: HarnessWorld, file: { rid: string; size: number; type: string; userId?: string; visitorToken?: string }, access: VisitorUploadAccess): void {
+	if (file.size <= 0) throw new MeteorError('file-too-small', `File size (size = ${file.size}) is too small (min = 1)`);
+	const doesNotMatch = () => new MeteorError('invalid-file', 'File does not match filter');
+	const room = world.rooms.get(file.rid);
+	if (!room) throw doesNotMatch();
+	const user = file.userId ? world.users.get(file.userId) : undefined;
+	// canAccessRoomAsync, skipped for app users. A visitor (no user) passes the livechat validator
+	// when the room is a livechat room of that token (and open, in the newest version). Other users
+	// are not checked by the harness.
+	if (user?.type !== 'app' && !user) {
+		const v = room.visitor as Json | undefined;
+		const tokenMatches = room.type === 'l' && Boolean(file.visitorToken) && v?.token === file.visitorToken;
+		if (!tokenMatches || (access === 'open-room' && room.isOpen !== true)) throw doesNotMatch();
+	}
+	const setting = (id: string) => world.serverSettings.get(id);
+	if (!setting('FileUpload_Enabled')) throw new MeteorError('error-file-upload-disabled', 'File upload is disabled');
+	if (setting('FileUpload_Enabled_Direct') === false && room.type === 'd') throw new MeteorError('error-direct-message-file-upload-not-allowed', 'File sharing not allowed in direct messages');
+	// -1 means no limit (Rocket.Chat keeps parseInt of the setting).
+	const maxFileSize = parseInt(String(setting('FileUpload_MaxFileSize')), 10);
+	if (maxFileSize > -1 && file.size > maxFileSize) throw new MeteorError('error-file-too-large', `File exceeds allowed size of ${filesize(maxFileSize)}.`);
+	if (!isValidContentType(file.type, setting('FileUpload_MediaTypeWhiteList'), setting('FileUpload_MediaTypeBlackList'))) {
+		throw new MeteorError('error-invalid-file-type', 'File type is not accepted.');
+	}
+}
 
 /** A part of the MIME database Rocket.Chat looks a file name up in (`mime-type` with mime-db). */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -75,7 +178,7 @@ function toAppUpload({ world, toAppUser }: BridgeContext, upload: HarnessUpload)
 	};
 }
 
-export function uploadBridge(ctx: BridgeContext): BridgeMethods {
+export function uploadBridge(ctx: BridgeContext, options: { visitorAccess?: VisitorUploadAccess } = {}): BridgeMethods {
 	const { world: w, toAppUser } = ctx;
 return {
 		getById: async (id: string) => {
@@ -88,24 +191,34 @@ return {
 			return stored.buffer;
 		},
 		// As Rocket.Chat's AppUploadBridge: a user or a visitor is required; the type is Rocket.Chat's
-		// own (name, then bytes); a visitor's upload keeps no userId and its file message is posted as
-		// the visitor (sendFileLivechatMessage), a user's as the user (sendFileMessage).
+		// own (name, then bytes); the store validates the file (validateFileUpload: refused files are
+		// not stored and the error reaches the app); a visitor's upload keeps no userId and its file
+		// message is posted as the visitor (sendFileLivechatMessage, only in the token's OPEN room),
+		// a user's as the user (sendFileMessage).
 		createUpload: async (details: Json, buffer: Uint8Array) => {
 			const visitorToken = (details.visitorToken as string | null | undefined) || undefined;
 			const userId = visitorToken ? undefined : (details.userId as string | null | undefined) || undefined;
 			if (!userId && !visitorToken) throw new Error('Missing user to perform the upload operation');
-			const room = w.rooms.get(details.rid as string);
-			if (!room) throw new Error(`UploadBridge.createUpload: no room ${String(details.rid)}`);
+			// Bytes arrive from the Deno runtime as a Buffer (msgpack extension 1, already a copy) or a
+			// Uint8Array (msgpack bin, possibly a view of the decoder's memory: copied to be stored).
+			const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer);
+			const name = String(details.name);
+			const type = determineFileType(bytes, name);
+			validateFileUpload(w, { rid: String(details.rid), size: bytes.length, type, userId, visitorToken }, options.visitorAccess ?? 'open-room');
+			const room = w.rooms.get(details.rid as string) as HarnessRoom;
 			const visitor = visitorToken ? [...w.visitors.values()].find((v) => v.token === visitorToken) : undefined;
 			if (visitorToken && !visitor) throw new Error(`UploadBridge.createUpload: no visitor ${visitorToken}`);
 			const user = userId ? w.users.get(userId) : undefined;
 			if (userId && !user) throw new Error(`UploadBridge.createUpload: no user ${userId}`);
 			const sender = visitor ? { id: visitor.id, username: visitor.username, name: visitor.name } : toAppUser(user);
-			// Bytes arrive from the Deno runtime as a Buffer (msgpack extension 1, already a copy) or a
-			// Uint8Array (msgpack bin, possibly a view of the decoder's memory: copied to be stored).
-			const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer);
-			const name = String(details.name);
-			const { upload } = w.storeFile({ room, name, type: determineFileType(bytes, name), buffer: bytes, userId, visitorToken, sender });
+			// sendFileLivechatMessage posts only in the OPEN room of the token; otherwise it returns false and
+			// the bridge returns the stored upload all the same.
+			const post = !visitorToken || (room.type === 'l' && room.isOpen === true && (room.visitor as Json | undefined)?.token === visitorToken);
+			const { upload, message } = w.storeFile({ room, name, type, buffer: bytes, userId, visitorToken, sender });
+			if (!post) {
+				w.messages.splice(w.messages.indexOf(message), 1);
+				room.messageCount -= 1;
+			}
 			return toAppUpload(ctx, upload);
 		},
 };

@@ -1,0 +1,84 @@
+/**
+ * Disconnecting a number in `/whatsapp numbers`, as Rocket.Chat's 7/8 client really behaves: it
+ * never shows a button's `confirm` (fuselage-ui-kit ButtonElement), so the Disconnect click reaches
+ * the app at once. The app asks in a confirmation modal; only that modal's submit disconnects.
+ * Every view the app shows here is checked against what the client ignores (tools/harness/rc/uikit.ts).
+ */
+import { assertClientRenders } from '../../tools/harness/rc/uikit';
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+describe('disconnecting a number', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+	});
+	afterEach(() => stopChecked(app));
+
+	const connected = () => app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId);
+
+	async function numbersList() {
+		const room = app.harness.addRoom({ name: `admin-${Date.now()}`, creator: app.harness.admin });
+		await app.harness.command('whatsapp', ['numbers'], { user: app.harness.admin, room });
+		const view = app.harness.lastView(app.harness.admin)!;
+		assertClientRenders(view);
+		return view;
+	}
+
+	async function clickDisconnect(view: Record<string, unknown>) {
+		// What the client sends on the first click of the Disconnect button (no confirm is shown).
+		const response = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view });
+		expect(response).toMatchObject({ success: true, type: 'modal.update' });
+		assertClientRenders(response.view);
+		return response.view;
+	}
+
+	it('clicking Disconnect alone leaves the number connected and asks in a modal naming the number', async () => {
+		const confirm = await clickDisconnect(await numbersList());
+		expect(connected()).toBe(true);
+		expect(confirm).toMatchObject({
+			id: `whatsapp-disconnect:${NUMBER.phoneNumberId}`,
+			type: 'modal',
+			title: { text: 'Disconnect this number?' },
+			submit: { text: { text: 'Disconnect' }, style: 'danger' },
+			close: { text: { text: 'Cancel' } },
+		});
+		const shown = JSON.stringify(confirm.blocks);
+		expect(shown).toContain('+1 555-078-3881 will stop receiving and sending WhatsApp messages in this workspace.');
+		expect(shown).toContain(NUMBER.phoneNumberId);
+		expect(shown).not.toContain(NUMBER.accessToken);
+	});
+
+	it('confirming disconnects the number and shows the list again', async () => {
+		const confirm = await clickDisconnect(await numbersList());
+		const done = await app.harness.viewSubmit({ user: app.harness.admin, view: confirm, state: {} });
+		expect(done).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		assertClientRenders(done.view);
+		expect(JSON.stringify(done.view.blocks)).toContain('Disconnected +1 555-078-3881.');
+		expect(JSON.stringify(done.view.blocks)).toContain('No WhatsApp number is connected yet.');
+		expect(connected()).toBe(false);
+	});
+
+	it('Cancel closes the question and the number stays connected', async () => {
+		const confirm = await clickDisconnect(await numbersList());
+		await app.harness.viewClosed({ user: app.harness.admin, view: confirm });
+		expect(connected()).toBe(true);
+		expect(JSON.stringify((await numbersList()).blocks)).toContain(NUMBER.phoneNumberId);
+	});
+
+	it('only an admin who may manage numbers can confirm', async () => {
+		const confirm = await clickDisconnect(await numbersList());
+		const agent = app.harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'] });
+		const refused = await app.harness.viewSubmit({ user: agent, view: confirm, state: {} });
+		expect(refused?.success).toBe(false);
+		expect(connected()).toBe(true);
+	});
+
+	it('the connect form and the edit form render as the app means them', async () => {
+		const list = await numbersList();
+		const connect = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-connect', blockId: 'numbers-footer', view: list });
+		assertClientRenders(connect.view);
+		const edit = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: list });
+		assertClientRenders(edit.view);
+	});
+});

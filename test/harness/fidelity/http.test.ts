@@ -1,0 +1,109 @@
+/**
+ * Fidelity: the harness's HttpBridge against a loopback server, for what Rocket.Chat's fetch does
+ * with redirects. Sources, in RocketChat/Rocket.Chat: apps/meteor/app/apps/server/bridges/http.ts
+ * @ 014c086054cdbb455b32468cad52593b5265a230 (AppHttpBridge: serverFetch, `url: info.url`) and
+ * packages/server-fetch (node-fetch 2.7.0, its package.json); node-fetch 2.7.0's lib/index.js
+ * "HTTP-redirect fetch" steps (follow = 20; 303, or 301/302 on POST, become GET without body;
+ * credentials dropped off-host).
+ */
+import * as http from 'http';
+import { AddressInfo } from 'net';
+
+import { MAX_REDIRECTS, performHttp } from '../../../tools/harness/rc/http';
+
+interface Seen {
+	method: string;
+	path: string;
+	headers: http.IncomingHttpHeaders;
+	body: string;
+}
+
+describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
+	let server: http.Server;
+	let port = 0;
+	const seen: Seen[] = [];
+	const base = () => `http://127.0.0.1:${port}`;
+
+	beforeAll(async () => {
+		server = http.createServer((req, res) => {
+			const chunks: Buffer[] = [];
+			req.on('data', (c: Buffer) => chunks.push(c));
+			req.on('end', () => {
+				const url = new URL(req.url ?? '/', 'http://x');
+				seen.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+				const redirect = /^\/r(\d{3})$/.exec(url.pathname);
+				if (redirect) {
+					const to = url.searchParams.get('to');
+					res.writeHead(Number(redirect[1]), to === null ? {} : { Location: to });
+					res.end();
+					return;
+				}
+				const chain = /^\/chain\/(\d+)$/.exec(url.pathname);
+				if (chain) {
+					const left = Number(chain[1]);
+					res.writeHead(302, { Location: left > 0 ? `/chain/${left - 1}` : '/final' });
+					res.end();
+					return;
+				}
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				res.end(JSON.stringify({ at: url.pathname, method: req.method }));
+			});
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		port = (server.address() as AddressInfo).port;
+	});
+	afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+	beforeEach(() => {
+		seen.length = 0;
+	});
+
+	const post = (url: string, headers: Record<string, string> = {}) => performHttp({ method: 'post', url, request: { content: '{"a":1}', headers: { 'Content-Type': 'application/json', ...headers } } });
+
+	it('follows a redirect and answers with the final response; `url` stays the one asked for (AppHttpBridge: url: info.url)', async () => {
+		const asked = `${base()}/r302?to=/final`;
+		const result = await performHttp({ method: 'get', url: asked, request: {} });
+		expect(result).toMatchObject({ url: asked, statusCode: 200, data: { at: '/final', method: 'GET' } });
+		expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /r302?to=/final', 'GET /final']);
+	});
+
+	it.each([301, 302, 303])('turns a POST answered %i into a GET without body or Content-Length (other headers stay)', async (status) => {
+		const result = await post(`${base()}/r${status}?to=/final`);
+		expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'GET' } });
+		const [first, second] = seen;
+		expect(first).toMatchObject({ method: 'POST', body: '{"a":1}' });
+		expect(second).toMatchObject({ method: 'GET', body: '' });
+		expect(second.headers['content-length']).toBeUndefined();
+		expect(second.headers['content-type']).toBe('application/json');
+	});
+
+	it('turns any method answered 303 into a GET (a PUT too)', async () => {
+		await performHttp({ method: 'put', url: `${base()}/r303?to=/final`, request: { content: 'x' } });
+		expect(seen.map((s) => s.method)).toEqual(['PUT', 'GET']);
+	});
+
+	it.each([307, 308])('keeps the method and body of a POST answered %i', async (status) => {
+		const result = await post(`${base()}/r${status}?to=/final`);
+		expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'POST' } });
+		expect(seen[1]).toMatchObject({ method: 'POST', body: '{"a":1}' });
+	});
+
+	it(`follows up to ${MAX_REDIRECTS} redirects, and fails with "maximum redirect reached" past them`, async () => {
+		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS - 1}`, request: {} })).resolves.toMatchObject({ statusCode: 200, data: { at: '/final' } });
+		expect(seen).toHaveLength(MAX_REDIRECTS + 1);
+		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS}`, request: {} })).rejects.toThrow(`maximum redirect reached at: ${base()}/chain/0`);
+	});
+
+	it('drops Authorization and Cookie when the redirect leaves the host, keeps them on the same host', async () => {
+		await post(`${base()}/r307?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, { Authorization: 'Bearer T', Cookie: 'c=1' });
+		expect(seen[1].headers.authorization).toBeUndefined();
+		expect(seen[1].headers.cookie).toBeUndefined();
+		seen.length = 0;
+		await post(`${base()}/r307?to=/final`, { Authorization: 'Bearer T' });
+		expect(seen[1].headers.authorization).toBe('Bearer T');
+	});
+
+	it('answers a redirect without Location as it is', async () => {
+		await expect(performHttp({ method: 'get', url: `${base()}/r302`, request: {} })).resolves.toMatchObject({ statusCode: 302 });
+		expect(seen).toHaveLength(1);
+	});
+});

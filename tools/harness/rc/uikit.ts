@@ -1,0 +1,151 @@
+/**
+ * What Rocket.Chat's 7/8 web client does with an app's UIKit view (the server does not validate
+ * blocks; the client renders them with fuselage-ui-kit). Sources, in RocketChat/Rocket.Chat:
+ * - packages/fuselage-ui-kit/src/elements/ButtonElement.tsx @ 18aac3d18c0df5102ea7ffc96989db23a0dd3e01:
+ *   a button's `confirm` is never read; the click fires the action at once.
+ * - packages/fuselage-ui-kit/src/hooks/useUiKitState.ts @ 000eb1dac36a6dc92cbaad4233003e1b24095f7e:
+ *   an element dispatches a block action only from its own `dispatchActionConfig` (or inside a
+ *   section / actions block); an input BLOCK's `dispatchAction` is never read. The element's value
+ *   is `useState(values[actionId]?.value ?? initialValue)`: seeded once, when it mounts. Errors are
+ *   looked up by action id.
+ * - apps/meteor/client/uikit/hooks/useUiKitView.ts (7.x, commit unknown): the view's values are
+ *   `useReducer(reduceValues, initialView.blocks, extractInitialStateFromLayout)`: built from the
+ *   FIRST view only, keyed by action id ({ value, blockId }); a view update replaces the blocks but
+ *   not the values; the submitted `state` is `{ [blockId]: { [actionId]: value } }` from those values.
+ * - packages/fuselage-ui-kit/src/utils/extractInitialStateFromLayout.ts: the initial value of each
+ *   actionable element of a block's `element` or `elements` (initialValue, initialOption, initialOptions).
+ */
+import { Json } from '../world';
+
+type Block = Json;
+type Element = Json;
+
+function elementsOf(block: Block): Element[] {
+	const list: Element[] = [];
+	for (const key of ['element', 'accessory']) if (block[key] && typeof block[key] === 'object') list.push(block[key] as Element);
+	if (Array.isArray(block.elements)) list.push(...(block.elements as Element[]));
+	return list;
+}
+
+/** getInitialValue of fuselage-ui-kit: initialValue, else initialOption's value, else initialOptions' values. */
+function initialValueOf(element: Element): unknown {
+	if (element.initialValue !== undefined) return element.initialValue;
+	const option = element.initialOption as { value?: unknown } | undefined;
+	if (option?.value !== undefined) return option.value;
+	const options = element.initialOptions as Array<{ value?: unknown }> | undefined;
+	return Array.isArray(options) ? options.map((o) => o.value) : undefined;
+}
+
+/**
+ * What the app expects of a view that the client will not do: a button `confirm` (never shown) and
+ * an input block whose `dispatchAction` is the only thing asking for block actions (never read).
+ * Empty when the view renders as the app means it.
+ */
+export function clientIgnores(view: Json): string[] {
+	const problems: string[] = [];
+	for (const block of (view.blocks as Block[] | undefined) ?? []) {
+		for (const element of elementsOf(block)) {
+			if (element.type === 'button' && element.confirm) problems.push(`button ${String(element.actionId)}: \`confirm\` is never rendered by Rocket.Chat's client; the action fires on the first click`);
+		}
+		if (block.type === 'input' && block.dispatchAction) {
+			const element = block.element as Element | undefined;
+			if (!Array.isArray(element?.dispatchActionConfig) || !(element.dispatchActionConfig as unknown[]).length) {
+				problems.push(`input block ${String(block.blockId)}: \`dispatchAction\` on the block is not read by Rocket.Chat's client; only the element's \`dispatchActionConfig\` dispatches`);
+			}
+		}
+	}
+	for (const key of ['submit', 'close']) {
+		const button = view[key] as Json | undefined;
+		if (button?.confirm) problems.push(`${key} button: \`confirm\` is never rendered by Rocket.Chat's client`);
+	}
+	return problems;
+}
+
+/** Fails (throws) when `clientIgnores` finds anything: for tests that show a view to a user. */
+export function assertClientRenders(view: Json): void {
+	const problems = clientIgnores(view);
+	if (problems.length) throw new Error(`Rocket.Chat's client would not render view ${String(view.id)} as the app expects:\n${problems.join('\n')}`);
+}
+
+/**
+ * One modal as Rocket.Chat's client holds it: the values are seeded from the first view only and
+ * kept across updates, by action id; what an element shows is seeded when it mounts; the state a
+ * submit sends comes from the values. Tests drive it like a user: `open`, `update` (the app's
+ * modal.update), `input` (the user types or selects), then read `state` and `shown`.
+ */
+export class ClientModal {
+	view: Json;
+	private readonly values: Record<string, { value: unknown; blockId?: string }> = {};
+	/** What each mounted element shows: seeded when it first appears, kept while it stays. */
+	private readonly mounted = new Map<string, unknown>();
+
+	constructor(view: Json) {
+		this.view = view;
+		for (const block of this.blocks()) {
+			for (const element of elementsOf(block)) {
+				if (typeof element.actionId === 'string') this.values[element.actionId] = { value: initialValueOf(element), blockId: block.blockId as string | undefined };
+			}
+		}
+		this.mount();
+	}
+
+	private blocks(): Block[] {
+		return (this.view.blocks as Block[] | undefined) ?? [];
+	}
+
+	private mount(): void {
+		const present = new Set<string>();
+		for (const block of this.blocks()) {
+			for (const element of elementsOf(block)) {
+				const id = element.actionId as string | undefined;
+				if (!id) continue;
+				present.add(id);
+				if (!this.mounted.has(id)) this.mounted.set(id, this.values[id]?.value ?? initialValueOf(element));
+			}
+		}
+		for (const id of [...this.mounted.keys()]) if (!present.has(id)) this.mounted.delete(id);
+	}
+
+	/** The app answered with a modal.update: new blocks, the same values. */
+	update(view: Json): void {
+		if (view.id !== undefined && view.id !== this.view.id) throw new Error(`ClientModal: an update for view ${String(view.id)} reached view ${String(this.view.id)}`);
+		this.view = { ...this.view, ...view };
+		this.mount();
+	}
+
+	/** The user typed or selected `value` in the element `actionId` (of the block it is in). */
+	input(actionId: string, value: unknown): void {
+		const block = this.blocks().find((b) => elementsOf(b).some((e) => e.actionId === actionId));
+		if (!block) throw new Error(`ClientModal: no element ${actionId} in view ${String(this.view.id)}`);
+		this.values[actionId] = { value, blockId: block.blockId as string | undefined };
+		this.mounted.set(actionId, value);
+	}
+
+	/** What the element `actionId` shows now (undefined when it is not in the view). */
+	shown(actionId: string): unknown {
+		return this.mounted.get(actionId);
+	}
+
+	/** The `view.state` a submit sends: `{ [blockId]: { [actionId]: value } }` from the values. */
+	get state(): Record<string, Record<string, unknown>> {
+		const state: Record<string, Record<string, unknown>> = {};
+		for (const [actionId, payload] of Object.entries(this.values)) {
+			if (!payload.blockId) continue;
+			(state[payload.blockId] ??= {})[actionId] = payload.value;
+		}
+		return state;
+	}
+
+	/** Whether the element `actionId` sends a block action when the user changes it. */
+	dispatches(actionId: string): boolean {
+		for (const block of this.blocks()) {
+			const element = elementsOf(block).find((e) => e.actionId === actionId);
+			if (!element) continue;
+			if (element.type === 'button') return true;
+			if (block.type === 'section' || block.type === 'actions') return true;
+			const config = element.dispatchActionConfig as string[] | undefined;
+			return Array.isArray(config) && (config.includes('on_item_selected') || (element.type === 'plain_text_input' && config.includes('on_character_entered')));
+		}
+		return false;
+	}
+}
