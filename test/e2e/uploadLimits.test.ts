@@ -16,6 +16,8 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
+		// An agent is online, so the contact's conversation opens (Rocket.Chat's default refuses it otherwise).
+		app.harness.addAgent({ username: 'ana' });
 	});
 	afterEach(() => stopChecked(app));
 

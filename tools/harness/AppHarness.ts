@@ -455,7 +455,8 @@ export class AppHarness {
 	}
 
 	appUser(user: HarnessUser): Json {
-		const { authTokens: _tokens, ...rest } = user;
+		// As Rocket.Chat's user converter: no credentials, no omnichannel availability.
+		const { authTokens: _tokens, livechatStatus: _availability, ...rest } = user;
 		return rest as Json;
 	}
 

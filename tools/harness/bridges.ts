@@ -91,7 +91,9 @@ export class HarnessBridges extends AppBridges {
 
 	private toAppUser(user: HarnessUser | undefined): Json | undefined {
 		if (!user) return undefined;
-		const { authTokens: _tokens, ...rest } = user;
+		// Rocket.Chat's user converter (converters/users.ts) gives apps neither credentials nor the
+		// omnichannel availability.
+		const { authTokens: _tokens, livechatStatus: _availability, ...rest } = user;
 		return rest as Json;
 	}
 

@@ -218,6 +218,10 @@ return {
 			if (!post) {
 				w.messages.splice(w.messages.indexOf(message), 1);
 				room.messageCount -= 1;
+			} else {
+				// sendFileMessage and sendFileLivechatMessage end in functions/sendMessage, which fires
+				// IPostMessageSent to every app, the uploader included, without awaiting it.
+				ctx.events.fire('IPostMessageSent', { ...message });
 			}
 			return toAppUpload(ctx, upload);
 		},
