@@ -2,6 +2,12 @@
  * The scheduler as Rocket.Chat runs it (Agenda underneath), on a clock that tests advance.
  * Processors are the engine's wrapped processors (`AppSchedulerManager.wrapProcessor`), so running a
  * job goes through the engine into the app's Deno process exactly as on a server.
+ *
+ * As Rocket.Chat's AppSchedulerBridge (apps/meteor/app/apps/server/bridges/scheduler.ts, commit
+ * 102bc2f809e4395c7202465a2116050c1af47009): `scheduleOnce` is Agenda's `schedule`, a new 'normal'
+ * job each time, removed once it has run; `scheduleRecurring` is Agenda's `every`, a 'single' job per
+ * name that a second call replaces; a processor's one-time startup job is scheduled only when none
+ * of that name is pending; the job context carries `jobId` and not `appId`.
  */
 import { randomUUID } from 'crypto';
 
@@ -67,7 +73,8 @@ export class HarnessScheduler {
 			const startup = p.startupSetting;
 			if (startup?.type === 'recurring') {
 				await this.scheduleRecurring({ id: p.id, interval: startup.interval, skipImmediate: startup.skipImmediate, data: startup.data }, appId);
-			} else if (startup?.type === 'onetime') {
+			} else if (startup?.type === 'onetime' && !this.jobs.some((j) => j.processorId === p.id && !j.intervalMs)) {
+				// scheduleOnceAfterRegister: only when no one-time job of that name is pending.
 				await this.scheduleOnce({ id: p.id, when: startup.when, data: startup.data }, appId);
 			}
 		}
@@ -81,6 +88,8 @@ export class HarnessScheduler {
 
 	async scheduleRecurring(job: { id: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> }, appId: string): Promise<string> {
 		const intervalMs = parseInterval(job.interval ?? 0);
+		// Agenda's `every`: one job per name, replaced by a second call.
+		for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i].processorId === job.id && this.jobs[i].intervalMs) this.jobs.splice(i, 1);
 		return this.add({ appId, processorId: job.id, runAt: job.skipImmediate ? this.now + intervalMs : this.now, intervalMs, data: job.data });
 	}
 
