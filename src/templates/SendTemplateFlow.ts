@@ -23,7 +23,7 @@ import { postAsUser } from '../outbound/ownPosts';
 import { parseRoles, SettingId } from '../settings/settings';
 import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
 import { contactOf, contactRoom } from './contact';
-import { PARAM_PREFIX, paramAction, SEND_VIEW_PREFIX, SendAction } from './ids';
+import { isLanguageAction, languageAction, PARAM_PREFIX, paramAction, SEND_VIEW_PREFIX, SendAction } from './ids';
 import { PersistedTemplateCache } from './TemplateCacheStore';
 import { Draft, sendTemplateView } from './views';
 
@@ -91,8 +91,13 @@ async function buildView(acc: FlowAccessors, draft: Draft, numbers: ConnectedNum
 		problem = explainListError(error, t);
 	}
 	const group = groups.find((g) => g.name === draft.templateName);
-	if (group && (!draft.language || !group.languages.some((l) => l.language === draft.language))) {
-		draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
+	if (group) {
+		const offered = (language?: string) => Boolean(language) && group.languages.some((l) => l.language === language);
+		// Back on a template whose language the agent chose: the client still shows (and submits) that
+		// choice (its values are kept by action id), so the draft takes it again.
+		const chosen = draft.chosenLanguages?.[languageAction(draft.phoneNumberId, group.name)];
+		if (offered(chosen)) draft.language = chosen;
+		else if (!offered(draft.language)) draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
 	}
 	const template = group?.languages.find((l) => l.language === draft.language);
 	return sendTemplateView(t, draft, numbers, groups, template, problem);
@@ -124,7 +129,11 @@ export async function onSendAction(context: UIKitBlockInteractionContext, acc: F
 	const t = await userTranslator(acc.read, user);
 	if (actionId === SendAction.Number && value) draft.phoneNumberId = value;
 	else if (actionId === SendAction.Template) draft.templateName = value;
-	else if (actionId === SendAction.Language) draft.language = value;
+	else if (isLanguageAction(actionId)) {
+		// The select of this number and template: remembered for it, the draft's language if current.
+		if (value) draft.chosenLanguages = { ...draft.chosenLanguages, [actionId]: value };
+		if (draft.templateName && actionId === languageAction(draft.phoneNumberId, draft.templateName)) draft.language = value;
+	}
 	else if (actionId === SendAction.Recipient) draft.recipient = value;
 	else if (actionId === SendAction.Department) draft.department = value;
 	else if (actionId.startsWith(PARAM_PREFIX)) draft.values[actionId.slice(PARAM_PREFIX.length)] = value ?? '';
@@ -149,9 +158,16 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	for (const blockId of Object.keys(state ?? {})) {
 		if (blockId.startsWith(PARAM_PREFIX)) draft.values[blockId.slice(PARAM_PREFIX.length)] = stateValue(state, blockId, blockId);
 	}
-	for (const [action, key] of [[SendAction.Template, 'templateName'], [SendAction.Language, 'language'], [SendAction.Number, 'phoneNumberId'], [SendAction.Recipient, 'recipient'], [SendAction.Department, 'department']] as const) {
+	for (const [action, key] of [[SendAction.Template, 'templateName'], [SendAction.Number, 'phoneNumberId'], [SendAction.Recipient, 'recipient'], [SendAction.Department, 'department']] as const) {
 		const v = stateValue(state, action, action);
 		if (v) draft[key] = v;
+	}
+	// The language is that of the select of the number and template now settled: the state keeps
+	// the selects of templates picked before too (Rocket.Chat's client never drops a value). Absent
+	// when the agent left it as shown, which is the draft's language.
+	if (draft.templateName) {
+		const language = stateValue(state, languageAction(draft.phoneNumberId, draft.templateName), languageAction(draft.phoneNumberId, draft.templateName));
+		if (language) draft.language = language;
 	}
 
 	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();

@@ -4,7 +4,6 @@ export const SEND_VIEW_PREFIX = 'whatsapp-send-template:';
 export enum SendAction {
 	Number = 'send-number',
 	Template = 'send-template',
-	Language = 'send-language',
 	Refresh = 'send-refresh',
 	Recipient = 'send-recipient',
 	Department = 'send-department',
@@ -13,3 +12,17 @@ export enum SendAction {
 /** Template inputs use `param:<inputId>` as block and action id (`param:body.1`). */
 export const PARAM_PREFIX = 'param:';
 export const paramAction = (inputId: string) => `${PARAM_PREFIX}${inputId}`;
+
+/**
+ * The language select is a different element for each number and template
+ * (`send-language:<phoneNumberId>:<template>`, block id alike). Rocket.Chat's client seeds an
+ * element's value once, keyed by action id, and keeps it across view updates
+ * (apps/meteor/client/uikit/hooks/useUiKitView.ts; fuselage-ui-kit useUiKitState.ts @
+ * 000eb1dac36a6dc92cbaad4233003e1b24095f7e): one shared id would keep showing, and submitting, the
+ * language of the template picked before. A new template (or number) brings a fresh select showing
+ * its own language. Meta's template names are lower case letters, digits and underscores, and
+ * phone number ids are digits, so the parts never contain the separator.
+ */
+export const LANGUAGE_PREFIX = 'send-language:';
+export const languageAction = (phoneNumberId: string, template: string) => `${LANGUAGE_PREFIX}${phoneNumberId}:${template}`;
+export const isLanguageAction = (id: string) => id.startsWith(LANGUAGE_PREFIX);

@@ -4,7 +4,7 @@ import { TemplateGroup } from '../core/templates/catalog';
 import { inputsFor, MetaTemplate, renderPreview, renderText } from '../core/templates/model';
 import { Translator } from '../i18n/translate';
 import { actions, Block, button, context, divider, section, text } from '../lib/blocks';
-import { paramAction, SendAction } from './ids';
+import { languageAction, paramAction, SendAction } from './ids';
 
 export interface Draft {
 	viewId: string;
@@ -14,6 +14,11 @@ export interface Draft {
 	phoneNumberId: string;
 	templateName?: string;
 	language?: string;
+	/**
+	 * The language the agent chose in each language select, by its action id (number and template):
+	 * the client keeps showing, and submits, that choice when the agent comes back to the template.
+	 */
+	chosenLanguages?: Record<string, string>;
 	values: Record<string, string>;
 	recipient?: string;
 	department?: string;
@@ -70,7 +75,7 @@ export function sendTemplateView(t: Translator, draft: Draft, numbers: Connected
 	} else {
 		blocks.push(select(SendAction.Template, t('send_field_template'), groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` })), draft.templateName, t('send_field_template_placeholder')));
 		const group = groups.find((g) => g.name === draft.templateName);
-		if (group) blocks.push(select(SendAction.Language, t('send_field_language'), group.languages.map((l) => ({ value: l.language, text: l.language })), draft.language, t('send_field_language')));
+		if (group) blocks.push(select(languageAction(draft.phoneNumberId, group.name), t('send_field_language'), group.languages.map((l) => ({ value: l.language, text: l.language })), draft.language, t('send_field_language')));
 	}
 	blocks.push(actions('send-tools', [button({ actionId: SendAction.Refresh, label: t('send_refresh') })]));
 	if (template) {

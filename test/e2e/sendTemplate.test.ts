@@ -77,7 +77,7 @@ describe('/whatsapp send-template', () => {
 		expect(options).toEqual(['coupon_expiration_reminder_number_vars', 'invoice', 'offer', 'pickup', 'reservation_confirmation', 'verification_code']);
 
 		view = await act(view, 'send-template', 'coupon_expiration_reminder_number_vars');
-		expect(ids(view)).toEqual(['send-template', 'send-language', 'send-tools', 'param:header.1', 'param:body.1', 'param:body.2', 'param:button.1.payload']);
+		expect(ids(view)).toEqual(['send-template', `send-language:${NUMBER.phoneNumberId}:coupon_expiration_reminder_number_vars`, 'send-tools', 'param:header.1', 'param:body.1', 'param:body.2', 'param:button.1.payload']);
 		const header = (view.blocks as any[]).find((b) => b.blockId === 'param:header.1');
 		expect(header.element.placeholder.text).toBe('Pablo');
 		view = await act(view, 'param:body.1', 'SUMMER20');
@@ -154,10 +154,10 @@ describe('/whatsapp send-template', () => {
 	it("defaults to the contact's language and keeps the values that still apply on a language switch", async () => {
 		let view = await open();
 		view = await act(view, 'send-template', 'invoice');
-		const language = (view.blocks as any[]).find((b) => b.blockId === 'send-language');
+		const language = (view.blocks as any[]).find((b) => b.blockId === `send-language:${NUMBER.phoneNumberId}:invoice`);
 		expect(language.element.initialValue).toBe('pt_BR');
 		view = await fill(view, { 'body.1': 'INV-7' });
-		view = await act(view, 'send-language', 'en_US');
+		view = await act(view, `send-language:${NUMBER.phoneNumberId}:invoice`, 'en_US');
 		expect((view.blocks as any[]).find((b) => b.blockId === 'param:body.1').element.initialValue).toBe('INV-7');
 		expect(previewText(view)).toContain('Your invoice INV-7 is attached.');
 	});
