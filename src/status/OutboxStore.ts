@@ -1,6 +1,7 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { StatusPipelineError } from '../core/status/errors';
 import { OutboxFilter, OutboxItem, OutboxState, OutboxStore } from '../core/status/outbox';
 import { StatusPayload } from '../core/status/payload';
 import { Records } from '../lib/records';
@@ -14,15 +15,28 @@ const CLOCK = misc('outbox:clock');
 
 export type StatusItem = OutboxItem<StatusPayload>;
 
+const unknown = (id: string) => new StatusPipelineError('outbox_unknown_item', `outbox: no item ${id}`);
+
+/** Claims of this runtime, one after the other (persistence has no atomic read-and-write). */
+let claims: Promise<unknown> = Promise.resolve();
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+	const run = claims.then(work, work);
+	claims = run.catch(() => undefined);
+	return run;
+}
+
 /**
- * The core's outbox contract over the app's persistence: open items under one association, failed
- * ones (kept for inspection and redelivery) under another; delivered ones are removed.
+ * The core's outbox contract (src/core/status/outbox.ts) over the app's persistence: open items
+ * under one association, failed ones (kept for inspection and redelivery) under another; delivered
+ * ones are removed (the contract allows it). It passes the same contract suite as the in-memory
+ * store (test/unit/status/outboxStore.test.ts).
  *
- * Runs can overlap (each webhook starts one, and the recurring job runs too): a run skips what
- * another holds in flight. Apps-Engine persistence has no atomic update, so `claimDue` is a read
- * then a write, and two runs only those milliseconds apart could still claim the same item; every
- * event carries its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves its
- * claims in flight until their lease ends (on the delivery clock); a later run then claims them.
+ * Runs can overlap (each webhook starts one, and the recurring job runs too). Apps-Engine
+ * persistence has no atomic update, so claims within this app's runtime (one process per server)
+ * are serialized here, and a run skips what another holds in flight. Two servers of a cluster could
+ * still claim the same item in the milliseconds between a read and a write; every event carries
+ * its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves its claims in
+ * flight until their lease ends; a later run then claims them.
  */
 export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	private readonly records: Records;
@@ -43,9 +57,9 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		return (await this.read.readByAssociation(FAILED)) as StatusItem[];
 	}
 
-	/** Adds an event unless an event with its id is already open (a duplicate delivery). */
+	/** Adds an event unless an event with its id is kept, open or failed (a duplicate delivery). */
 	async put(item: StatusItem): Promise<boolean> {
-		const existing = await this.read.readByAssociations([PENDING, ITEM(item.id)]);
+		const existing = await this.read.readByAssociation(ITEM(item.id));
 		if (existing.length) return false;
 		await this.persistence.createWithAssociations(item, [PENDING, ITEM(item.id)]);
 		return true;
@@ -53,6 +67,10 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 
 	/** The head of each message's open items, when due (pending) or abandoned (lease ended), oldest first. */
 	async claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<StatusItem[]> {
+		return serialized(() => this.claim(now, limit, workerId, leaseMs));
+	}
+
+	private async claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<StatusItem[]> {
 		const heads = new Map<string, StatusItem>();
 		for (const item of await this.pending()) {
 			const head = heads.get(item.messageKey);
@@ -71,19 +89,20 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	}
 
 	async complete(id: string): Promise<void> {
-		await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
+		const removed = await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
+		if (!removed?.length) throw unknown(id);
 	}
 
 	async reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void> {
 		const item = await this.open(id);
-		if (!item) return;
+		if (!item) throw unknown(id);
 		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
 		await this.records.replace([PENDING, ITEM(id)], { ...rest, state: 'pending', nextAttemptAt, attempts, lastError });
 	}
 
 	async fail(id: string, lastError: string): Promise<void> {
 		const item = await this.open(id);
-		if (!item) return;
+		if (!item) throw unknown(id);
 		await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
 		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
 		await this.persistence.createWithAssociations({ ...rest, state: 'failed', lastError }, [FAILED, ITEM(id)]);

@@ -1,6 +1,6 @@
-import { StatusPipelineError } from '../../../../src/core/status/errors';
 import { decide, highestOf, Status } from '../../../../src/core/status/ordering';
 import { backoffMs, deliverDue, MemoryOutboxStore, newOutboxItem, OutboxItem, Sender, signBody } from '../../../../src/core/status/outbox';
+import { outboxContract } from './outboxContract';
 import { buildStatusPayload, SentMessageRecord, statusEventId, StatusPayload } from '../../../../src/core/status/payload';
 
 const SEC = 1000;
@@ -25,38 +25,7 @@ function receiver(answer: (id: string) => number = () => 200) {
 	return { send, accepted, attempts };
 }
 
-describe('MemoryOutboxStore', () => {
-	it('put is idempotent by event id', async () => {
-		const store = new MemoryOutboxStore<P>();
-		expect(await store.put(item('e1', 'A', 1))).toBe(true);
-		expect(await store.put({ ...item('e1', 'A', 1), payload: { id: 'changed' } })).toBe(false);
-		expect((await store.list()).map((i) => i.payload.id)).toEqual(['e1']);
-	});
-
-	it('claims only the head of each message, once, and again after its lease runs out', async () => {
-		const store = new MemoryOutboxStore<P>();
-		for (const i of [item('a2', 'A', 2), item('b1', 'B', 1), item('a1', 'A', 1)]) await store.put(i);
-		const [first, second] = await Promise.all([store.claimDue(0, 10, 'w1', 1000), store.claimDue(0, 10, 'w2', 1000)]);
-		expect(first.map((i) => i.id).sort()).toEqual(['a1', 'b1']);
-		expect(first.every((i) => i.state === 'inflight' && i.claimedBy === 'w1' && i.leaseUntil === 1000)).toBe(true);
-		expect(second).toEqual([]);
-		expect(await store.claimDue(999, 10, 'w2', 1000)).toEqual([]);
-		expect((await store.claimDue(1000, 10, 'w2', 1000)).map((i) => [i.id, i.claimedBy])).toEqual([
-			['a1', 'w2'],
-			['b1', 'w2'],
-		]);
-		await store.complete('a1');
-		// a2 is the head of A now; b1's second lease ran out at 2000.
-		expect((await store.claimDue(2000, 5, 'w3', 1000)).map((i) => i.id)).toEqual(['a2', 'b1']);
-		expect(await store.claimDue(2999, 5, 'w4', 1000)).toEqual([]);
-	});
-
-	it('settling an unknown item throws outbox_unknown_item', async () => {
-		const store = new MemoryOutboxStore<P>();
-		await expect(store.complete('nope')).rejects.toMatchObject({ name: 'StatusPipelineError', code: 'outbox_unknown_item' });
-		await expect(store.fail('nope', 'x')).rejects.toBeInstanceOf(StatusPipelineError);
-	});
-});
+outboxContract('MemoryOutboxStore', () => new MemoryOutboxStore<P>());
 
 describe('deliverDue', () => {
 	it('keeps order per message under failures: a later event waits for the failed head', async () => {
