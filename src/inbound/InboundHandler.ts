@@ -15,7 +15,7 @@ import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
-import { onNewConversation, onWaitingForAgent } from '../outbound/AutoMessages';
+import { forgetOfflineNotice, onNewConversation, onWaitingForAgent } from '../outbound/AutoMessages';
 import { MediaOutcome, postInboundMedia } from './media';
 import { readWindow, recordInbound } from './window';
 import { ensureWindowNotice } from './windowNotice';
@@ -163,6 +163,9 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 	if (acc.http && (isNew || (await messages.hasMark('welcome', room.id)))) {
 		await messages.unmark('welcome', room.id);
 		await onNewConversation({ read: acc.read, http: acc.http, persistence: acc.persistence, modify: acc.modify }, number, waId, room, acc.logger);
+	} else {
+		// The contact's messages are in a room (one an agent opened, say): a later wait tells them again.
+		await forgetOfflineNotice(acc.read, acc.persistence, number, waId);
 	}
 }
 

@@ -18,12 +18,10 @@ import { RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition
 
 export type Associations = RocketChatAssociationRecord[];
 
-/** At most this many rounds of removal (each removes at least one record on any version). */
-const MAX_REMOVE_ROUNDS = 10000;
-
-/** Whether a stored record holds `data`. Data crosses the engine as msgpack, where undefined becomes null. */
+/** Whether a stored record holds `data`, whatever became of absent fields on the way (msgpack
+ * turns undefined into null; a store that ignores undefined drops the key). */
 function sameData(stored: unknown, data: unknown): boolean {
-	const canonical = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v));
+	const canonical = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (v === undefined || v === null ? undefined : v));
 	return canonical(stored) === canonical(data);
 }
 
@@ -55,15 +53,19 @@ export class Records {
 	async removeAll(associations: Associations, keyOf?: (data: object) => Associations): Promise<number> {
 		const removed = (await this.writer().removeByAssociations(associations)) ?? [];
 		let left = (await this.read.readByAssociations(associations)) as object[];
-		for (let round = 0; left.length && round < MAX_REMOVE_ROUNDS; round++) {
-			if (keyOf) {
-				for (const data of left) await this.writer().removeByAssociations([...associations, ...keyOf(data)]);
-			} else {
-				await this.writer().removeByAssociations(associations);
-			}
+		// A server that removes one record per call leaves the others: one call per record, by its own
+		// key when it has one that still finds it, else by `associations` again. Every round removes at
+		// least one record, so there are never more rounds than records.
+		for (let rounds = left.length; left.length && rounds > 0; rounds--) {
+			const before = left.length;
+			if (keyOf) for (const data of left) await this.writer().removeByAssociations([...associations, ...keyOf(data)]);
 			left = (await this.read.readByAssociations(associations)) as object[];
+			if (left.length === before) {
+				await this.writer().removeByAssociations(associations);
+				left = (await this.read.readByAssociations(associations)) as object[];
+			}
 		}
-		return removed.length;
+		return removed.length - left.length;
 	}
 
 	private async write(associations: Associations, data: object, upsert: boolean): Promise<boolean> {

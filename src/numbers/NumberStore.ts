@@ -30,8 +30,7 @@ export class NumberStore implements NumberRepository {
 	}
 
 	async remove(phoneNumberId: string): Promise<boolean> {
-		const removed = await this.writer().removeByAssociations([ALL, one(phoneNumberId)]);
-		return Boolean(removed && removed.length);
+		return (await new Records(this.read, this.writer()).removeAll([ALL, one(phoneNumberId)])) > 0;
 	}
 
 	private writer(): IPersistence {

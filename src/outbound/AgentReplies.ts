@@ -119,7 +119,7 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const agent = message.sender;
 	// The template the app just posted as this agent was sent already: not again (before the window
 	// check, as the template is what the agent sends when the window is closed).
-	if (message.text && (await consumeOwnPost(acc.read.getPersistenceReader(), acc.persistence, { roomId: room.id, senderId: agent.id, text: message.text }))) return;
+	if (message.text && (await consumeOwnPost(acc.read.getPersistenceReader(), acc.persistence, { id: message.id, roomId: room.id, senderId: agent.id, text: message.text }))) return;
 	const t = await userTranslator(acc.read, agent);
 	const number = await new NumberStore(acc.read.getPersistenceReader()).get(contact.phoneNumberId);
 	if (!number) return notifyUser(acc.read, acc.modify, agent, room, t('reply_number_gone'));

@@ -3,7 +3,7 @@
  * department is available, conversation-finished when the room closes (inside the 24-hour window).
  * A failure is logged for the admin and never blocks the conversation.
  */
-import { ILogger } from '@rocket.chat/apps-engine/definition/accessors';
+import { ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
@@ -13,12 +13,15 @@ import { NumberStore } from '../numbers/NumberStore';
 import { contactOf, contactToken } from '../templates/contact';
 import { SendAccessors, sendText } from './sendText';
 
-async function trySend(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string | undefined, roomId: string | undefined, logger?: ILogger): Promise<void> {
-	if (!text?.trim()) return;
+/** Sends an automatic message; answers whether it went (a failure is logged, never thrown). */
+async function trySend(acc: SendAccessors, number: ConnectedNumber, waId: string, text: string | undefined, roomId: string | undefined, logger?: ILogger): Promise<boolean> {
+	if (!text?.trim()) return false;
 	try {
 		await sendText(acc, number, waId, text, { roomId });
+		return true;
 	} catch (error) {
 		logger?.warn(`automatic message to a contact of ${number.displayPhoneNumber} not sent: ${error instanceof Error ? error.name : 'error'}`);
+		return false;
 	}
 }
 
@@ -34,8 +37,15 @@ export async function onWaitingForAgent(acc: SendAccessors, number: ConnectedNum
 	const marks = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
 	const token = contactToken(number.phoneNumberId, waId);
 	if (await marks.hasMark(OFFLINE_SENT, token)) return;
-	await marks.mark(OFFLINE_SENT, token);
-	await trySend(acc, number, waId, number.offlineMessage, undefined, logger);
+	// Marked once it went: a send that failed is tried again with the next run of the waiting message.
+	if (await trySend(acc, number, waId, number.offlineMessage, undefined, logger)) await marks.mark(OFFLINE_SENT, token);
+}
+
+/** The contact's messages reached a room: the next time they wait for an agent, they are told again. */
+export async function forgetOfflineNotice(read: IRead, persistence: IPersistence, number: ConnectedNumber, waId: string): Promise<void> {
+	const marks = new MessageStore(read.getPersistenceReader(), persistence);
+	const token = contactToken(number.phoneNumberId, waId);
+	if (await marks.hasMark(OFFLINE_SENT, token)) await marks.unmark(OFFLINE_SENT, token);
 }
 
 /**

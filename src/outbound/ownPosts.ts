@@ -10,7 +10,9 @@
  *     are not the app's to give a meaning to.
  *   - The message id is not known before `finish()` returns, and Rocket.Chat fires IPostMessageSent
  *     (to every app, the sender included) right after the insert without awaiting it: the event may
- *     reach the app before or after `finish()` returns the id. So the id cannot be the key.
+ *     reach the app before or after `finish()` returns the id. So the id cannot be the only key: it
+ *     is added to the record once known, and finds the event even if Rocket.Chat changed the text
+ *     (its bad-words filter, another app's IPreMessageSentModify).
  *   - What is known before posting: the room, the sender and the exact text. The record is written
  *     BEFORE the post, keyed by room id and a hash of the text, so whichever comes first the guard
  *     finds it. The guard consumes it (one post, one event), so the agent typing the same words
@@ -24,6 +26,8 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { Records } from '../lib/records';
+
 const crypto = require('crypto') as typeof import('crypto');
 
 /** How long an announced post waits for its IPostMessageSent. */
@@ -35,6 +39,8 @@ interface OwnPost {
 	senderId: string;
 	hash: string;
 	at: number;
+	/** The posted message's id, once `finish()` returned it. */
+	messageId?: string;
 }
 
 const inRoom = (roomId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.ROOM, roomId);
@@ -59,23 +65,33 @@ export async function withdrawOwnPost(persistence: IPersistence, id: string): Pr
  * Whether a message in the room is one the app posted (and announced): the record is consumed.
  * Expired records of the room are removed on the way.
  */
-export async function consumeOwnPost(read: IPersistenceRead, persistence: IPersistence, message: { roomId: string; senderId: string; text: string }): Promise<boolean> {
+export async function consumeOwnPost(read: IPersistenceRead, persistence: IPersistence, message: { id?: string; roomId: string; senderId: string; text: string }): Promise<boolean> {
 	const records = ((await read.readByAssociations([KIND, inRoom(message.roomId)])) as OwnPost[]).filter((r) => r && typeof r.id === 'string');
 	if (!records.length) return false;
 	const now = Date.now();
 	const hash = hashOf(message.text);
-	const match = records.find((r) => now - r.at <= OWN_POST_TTL_MS && r.senderId === message.senderId && r.hash === hash);
+	// By its id when the post already returned it (Rocket.Chat may have changed the text on the way:
+	// its bad-words filter, another app's IPreMessageSentModify), else by the text.
+	const fresh = records.filter((r) => now - r.at <= OWN_POST_TTL_MS && r.senderId === message.senderId);
+	const match = fresh.find((r) => message.id !== undefined && r.messageId === message.id) ?? fresh.find((r) => r.hash === hash && !r.messageId) ?? fresh.find((r) => r.hash === hash);
 	for (const r of records) if (r === match || now - r.at > OWN_POST_TTL_MS) await persistence.removeByAssociation(ownId(r.id));
 	return Boolean(match);
 }
 
 /** Posts a message as a user (not the app's own): announced first, withdrawn when the post fails. */
-export async function postAsUser<T>(persistence: IPersistence, post: { roomId: string; senderId: string; text: string }, send: () => Promise<T>): Promise<T> {
+export async function postAsUser<T>(read: IPersistenceRead, persistence: IPersistence, post: { roomId: string; senderId: string; text: string }, send: () => Promise<T>): Promise<T> {
 	const id = await announceOwnPost(persistence, post);
+	let sent: T;
 	try {
-		return await send();
+		sent = await send();
 	} catch (error) {
 		await withdrawOwnPost(persistence, id).catch(() => undefined);
 		throw error;
 	}
+	// The id finds the event too, should its text have changed; a record already consumed stays gone.
+	if (typeof sent === 'string' && sent) {
+		const [record] = (await read.readByAssociation(ownId(id))) as OwnPost[];
+		if (record) await new Records(read, persistence).replace([KIND, inRoom(post.roomId), ownId(id)], { ...record, messageId: sent });
+	}
+	return sent;
 }

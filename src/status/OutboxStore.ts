@@ -89,8 +89,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	}
 
 	async complete(id: string): Promise<void> {
-		const removed = await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
-		if (!removed?.length) throw unknown(id);
+		if (!(await this.records.removeAll([PENDING, ITEM(id)]))) throw unknown(id);
 	}
 
 	async reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void> {
@@ -103,7 +102,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	async fail(id: string, lastError: string): Promise<void> {
 		const item = await this.open(id);
 		if (!item) throw unknown(id);
-		await this.persistence.removeByAssociations([PENDING, ITEM(id)]);
+		await this.records.removeAll([PENDING, ITEM(id)]);
 		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
 		await this.persistence.createWithAssociations({ ...rest, state: 'failed', lastError }, [FAILED, ITEM(id)]);
 	}
@@ -123,7 +122,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		for (const id of ids) {
 			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
 			if (!item) continue;
-			await this.persistence.removeByAssociations([FAILED, ITEM(id)]);
+			await this.records.removeAll([FAILED, ITEM(id)]);
 			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now }, [PENDING, ITEM(id)]);
 			moved++;
 		}

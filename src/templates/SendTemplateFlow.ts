@@ -245,7 +245,7 @@ async function postInRoom(acc: FlowAccessors, room: IRoom, agent: IUser, text: s
 	const sender = appUser ?? agent;
 	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text).setSender(sender);
 	const post = () => acc.modify.getCreator().finish(builder);
-	const messageId = appUser ? await post() : await postAsUser(acc.persistence, { roomId: room.id, senderId: agent.id, text }, post);
+	const messageId = appUser ? await post() : await postAsUser(acc.read.getPersistenceReader(), acc.persistence, { roomId: room.id, senderId: agent.id, text }, post);
 	// The contact may quote the template or tap its buttons: the room then shows which message it answers.
 	if (wamid && messageId) await new MessageStore(acc.read.getPersistenceReader(), acc.persistence).link({ wamid, rcMessageId: messageId, roomId: room.id, at: new Date().toISOString() });
 }

@@ -68,6 +68,24 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			]);
 		});
 
+		it('tells the contact again when they wait a second time, after their messages reached a room an agent opened', async () => {
+			Object.assign(numberRecord(), { offlineMessage: 'We are offline; we answer at 9am.' });
+			await inbound('first');
+			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
+			// An agent opens the contact's conversation from Rocket.Chat (not through the app's inbound path).
+			const ana = app.harness.addAgent({ username: 'ana' });
+			const visitor = [...app.harness.world.visitors.values()].find((v) => String(v.token).endsWith(`:${CARLA}`))!;
+			const room = await (app.harness.bridges.getLivechatBridge() as any).createRoom(visitor, app.harness.appUser(ana), app.harness.appId, { source: { type: 'app', id: app.harness.appId } });
+			await app.harness.scheduler.advance(30000);
+			await app.harness.settled();
+			expect(texts(room.id)).toEqual(['first']);
+			// The conversation ends and nobody is online any more: the contact writes again and is told again.
+			await app.harness.closeLivechatRoom(room, ana);
+			app.harness.setAgentAvailable(ana, false);
+			await inbound('second');
+			expect(sent().filter(([, text]) => text === 'We are offline; we answer at 9am.')).toHaveLength(2);
+		});
+
 		it('opens a queued room with the message when the admin accepts chats with no agents online', async () => {
 			// The admin's choice (Omnichannel > Routing): Livechat_accept_chats_with_no_agents on.
 			app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
