@@ -47,6 +47,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await inbound('second');
 			expect(livechatRooms()).toEqual([]);
 			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
+			expect(app.sim.sentMessages[0].body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'We are offline; we answer at 9am.', preview_url: false } });
 			// Far more runs than the five attempts a failing message gets: still waiting, no error.
 			await app.harness.scheduler.advance(15 * 60000);
 			await inbound('third');
