@@ -8,7 +8,7 @@ import { IOutboundMessage, IOutboundPhoneMessageProvider, IOutboundProviderTempl
 
 import { AppError } from '../core/errors';
 import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
-import { MetaTemplate } from '../core/templates/model';
+import { MetaTemplate } from '../core/templates/template';
 import { formatE164, normalizePhoneNumber } from '../core/phone';
 import { translator } from '../i18n/translate';
 import { NumberStore } from '../numbers/NumberStore';

@@ -8,7 +8,7 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 
 import { deliverDue } from '../core/status/outbox';
 import { fromMetaStatus } from '../core/status/ordering';
-import { StatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
+import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
@@ -94,9 +94,9 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 			}
 			try {
 				if (event.kind === 'status') await handleStatus(ctx, event);
-				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event.raw, event.timestamp);
+				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event);
 				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '', finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS }, event);
-				else if (event.kind === 'template-status') await templateStatusChanged(acc, event.wabaId, event.event, event.templateName, event.language);
+				else if (event.kind === 'template-status') await templateStatusChanged(acc, event);
 			} catch (error) {
 				if (error instanceof WaitingForAgent && contact) {
 					waiting.push(event);
@@ -152,17 +152,16 @@ async function noticeFailure(acc: Accessors, record: SentMessage, code: number |
 }
 
 /** Meta paused, disabled or deleted a template (or approved one): the template cache follows at once. */
-async function templateStatusChanged(acc: Accessors, wabaId: string, event: string, name?: string, language?: string): Promise<void> {
-	const numbers = (await new NumberStore(acc.read.getPersistenceReader()).list()).filter((n) => n.wabaId === wabaId);
+async function templateStatusChanged(acc: Accessors, event: TemplateStatusEvent): Promise<void> {
+	const numbers = (await new NumberStore(acc.read.getPersistenceReader()).list()).filter((n) => n.wabaId === event.wabaId);
 	if (!numbers.length) return;
 	const catalog = new TemplateCatalog(new PersistedTemplateCache(acc.read.getPersistenceReader(), acc.persistence), async () => [], 0);
-	await catalog.applyStatusUpdate(wabaId, event, name, language);
+	await catalog.applyStatusUpdate(event);
 }
 
-async function handleRevoke(ctx: QueueContext, raw: Record<string, unknown>, timestamp: string): Promise<void> {
-	const original = (raw.revoke as { original_message_id?: string } | undefined)?.original_message_id;
-	const record = original ? await ctx.messages.findByWamid(original) : undefined;
-	if (record) await forward(ctx, record, 'deleted', timestamp);
+async function handleRevoke(ctx: QueueContext, event: InboundMessageEvent): Promise<void> {
+	const record = event.originalMessageId ? await ctx.messages.findByWamid(event.originalMessageId) : undefined;
+	if (record) await forward(ctx, record, 'deleted', event.timestamp);
 }
 
 /**

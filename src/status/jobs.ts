@@ -2,6 +2,7 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
+import { expiredDays, retentionMsFromDays } from '../core/status/retention';
 import { setting } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
@@ -9,16 +10,13 @@ import { PROCESS_WEBHOOKS_JOB } from './queue';
 import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks } from './StatusPipeline';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
-const DAY_MS = 86400000;
-/** Days before the retention limit that each run looks at, so missed runs are caught up. */
-const CATCH_UP_DAYS = 7;
 
 /** Removes message records older than the retention setting (whole days). Returns how many. */
 export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
-	const days = Number(await setting(read, SettingId.MessageRetentionDays)) || 30;
+	const retentionMs = retentionMsFromDays(await setting(read, SettingId.MessageRetentionDays));
 	const store = new MessageStore(read.getPersistenceReader(), persistence);
 	let removed = 0;
-	for (let d = days + 1; d <= days + CATCH_UP_DAYS; d++) removed += await store.removeDay(new Date(now - d * DAY_MS).toISOString().slice(0, 10));
+	for (const day of expiredDays(retentionMs, now)) removed += await store.removeDay(day);
 	return removed;
 }
 

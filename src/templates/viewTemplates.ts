@@ -1,4 +1,4 @@
-import { inputsFor } from '../core/templates/model';
+import { inputsFor } from '../core/templates/inputs';
 import { Translator } from '../i18n/translate';
 import { NumberStore } from '../numbers/NumberStore';
 import { TemplateCatalog } from '../core/templates/catalog';

@@ -1,7 +1,9 @@
 /** The send-template modal as a pure function of its draft. */
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { TemplateGroup } from '../core/templates/catalog';
-import { inputsFor, MetaTemplate, renderPreview, renderText } from '../core/templates/model';
+import { inputsFor } from '../core/templates/inputs';
+import { renderPreview, renderText } from '../core/templates/preview';
+import { MetaTemplate } from '../core/templates/template';
 import { Translator } from '../i18n/translate';
 import { actions, Block, button, context, divider, section, text } from '../lib/blocks';
 import { languageAction, paramAction, SendAction } from './ids';

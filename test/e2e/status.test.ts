@@ -193,6 +193,20 @@ describe('message status pipeline', () => {
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:delivered`]);
 	});
 
+	it("reports deleted when Meta says a message of the app's was deleted (a revoke, as pywa's fixture has it)", async () => {
+		const [result] = await send(['5511987654321']);
+		const fixture = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'pywa', 'deleted_message.json'), 'utf8')).revoke;
+		const value = fixture.entry[0].changes[0].value;
+		fixture.entry[0].id = NUMBER.wabaId;
+		value.metadata = { display_phone_number: '15550783881', phone_number_id: NUMBER.phoneNumberId };
+		Object.assign(value.messages[0], { from: '5511987654321', id: 'wamid.revoke-1', revoke: { original_message_id: result.msId } });
+		value.contacts[0].wa_id = '5511987654321';
+		expect((await app.sim.deliverRaw(fixture, NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:deleted`]);
+		expect(sink.deliveries[1].body).toMatchObject({ msId: result.msId, MessageStatus: 'deleted', timestamp: '1697043223', eventId: `${result.msId}:deleted` });
+	});
+
 	it('forgets message records after the retention period', async () => {
 		const [result] = await send(['5511987654321']);
 		const record = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `wamid:${result.msId}`))!;

@@ -1,4 +1,4 @@
-/** Retention of sent-message records: they expire `retentionMs` after they were sent (30 days by default). */
+/** Retention of the records of sent and received messages: kept in whole days, 30 by default. */
 
 export const DAY_MS = 86400000;
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -10,12 +10,16 @@ export function retentionMsFromDays(days: unknown): number {
 	return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) * DAY_MS : DEFAULT_RETENTION_MS;
 }
 
+/** Days before the retention limit that each run looks at, so that missed runs are caught up. */
+export const CATCH_UP_DAYS = 7;
+
 /**
- * True once `now` is at or past `sentAt + retentionMs`. A record whose `sentAt` is not a date can
- * never be matched to a status by age, so it counts as expired rather than being kept forever.
+ * The days (UTC, `YYYY-MM-DD`) whose records a retention run at `now` removes: records are kept in
+ * whole-day buckets, and the `catchUpDays` days just past the limit go.
  */
-export function isExpired(record: { sentAt: string }, now: number, retentionMs: number = DEFAULT_RETENTION_MS): boolean {
-	const sent = Date.parse(record.sentAt);
-	if (!Number.isFinite(sent)) return true;
-	return now - sent >= retentionMs;
+export function expiredDays(retentionMs: number, now: number, catchUpDays: number = CATCH_UP_DAYS): string[] {
+	const days = Math.floor(retentionMs / DAY_MS);
+	const expired: string[] = [];
+	for (let d = days + 1; d <= days + catchUpDays; d++) expired.push(new Date(now - d * DAY_MS).toISOString().slice(0, 10));
+	return expired;
 }

@@ -3,6 +3,7 @@
  * with a refresh interval. Templates Meta pauses, disables or deletes leave the cache at once: a
  * `message_template_status_update` webhook, or a send failing with 132001 / 132015 / 132016.
  */
+import { TemplateStatusEvent } from '../status/webhook';
 import { explainSendError } from './errors';
 import { MetaTemplate, TemplateGroup } from './template';
 
@@ -34,39 +35,8 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 	}
 }
 
-/** A `message_template_status_update` change, normalized. */
-export interface TemplateStatusUpdate {
-	wabaId: string;
-	event: string;
-	name: string;
-	language?: string;
-	templateId?: string;
-	reason?: string;
-}
-
 /** Events after which the template can no longer be sent (Meta's template statuses). */
 export const UNSENDABLE_EVENTS = ['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED', 'ARCHIVED'];
-
-/** The template status updates of a webhook payload (`entry[].id` is the WABA). */
-export function parseTemplateStatusUpdates(payload: unknown): TemplateStatusUpdate[] {
-	const updates: TemplateStatusUpdate[] = [];
-	const entries = (payload as { entry?: unknown })?.entry;
-	for (const entry of Array.isArray(entries) ? entries : []) {
-		for (const change of Array.isArray(entry?.changes) ? entry.changes : []) {
-			const value = change?.value;
-			if (change?.field !== 'message_template_status_update' || typeof value?.message_template_name !== 'string' || typeof value.event !== 'string') continue;
-			updates.push({
-				wabaId: String(entry.id),
-				event: value.event,
-				name: value.message_template_name,
-				...(typeof value.message_template_language === 'string' ? { language: value.message_template_language } : {}),
-				...(value.message_template_id !== undefined ? { templateId: String(value.message_template_id) } : {}),
-				...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
-			});
-		}
-	}
-	return updates;
-}
 
 /** Approved templates grouped by name (sorted), with a case-insensitive name filter. */
 export function groupTemplates(templates: MetaTemplate[], search = ''): TemplateGroup[] {
@@ -134,17 +104,13 @@ export class TemplateCatalog {
 	}
 
 	/**
-	 * A template status webhook: a template that can no longer be sent leaves the cache at once;
+	 * A template status webhook (the walker's `template-status` event): a template that can no longer be sent leaves the cache at once;
 	 * any other event (approved, reinstated, flagged...) makes the next `list` fetch from Meta.
 	 */
-	async applyStatusUpdate(update: TemplateStatusUpdate): Promise<void>;
-	/** @deprecated pass a `TemplateStatusUpdate` (see `parseTemplateStatusUpdates`). */
-	async applyStatusUpdate(wabaId: string, event: string, name?: string, language?: string): Promise<void>;
-	async applyStatusUpdate(first: TemplateStatusUpdate | string, event?: string, name?: string, language?: string): Promise<void> {
-		const update = typeof first === 'string' ? { wabaId: first, event: event ?? '', name: name ?? '', language } : first;
-		if (!update.name) return;
+	async applyStatusUpdate(update: Pick<TemplateStatusEvent, 'wabaId' | 'event' | 'templateName' | 'language'>): Promise<void> {
+		if (!update.templateName) return;
 		if (UNSENDABLE_EVENTS.includes(update.event.toUpperCase())) {
-			await this.remove(update.wabaId, update.name, update.language);
+			await this.remove(update.wabaId, update.templateName, update.language);
 			return;
 		}
 		const cached = await this.store.get(update.wabaId);

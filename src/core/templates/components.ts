@@ -1,6 +1,5 @@
 /** Components a caller built (the REST API) checked against, and read back with, a template. */
-import { FieldError, MetaTemplate, placeholders } from './model';
-import { componentOf } from './template';
+import { componentOf, FieldError, MetaTemplate, placeholders } from './template';
 
 /**
  * For components a caller built (the REST API): the errors against the template's parameters, as

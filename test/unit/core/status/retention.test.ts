@@ -1,25 +1,19 @@
-import { DAY_MS, DEFAULT_RETENTION_MS, isExpired, retentionMsFromDays } from '../../../../src/core/status/retention';
+import { DAY_MS, DEFAULT_RETENTION_MS, expiredDays, retentionMsFromDays } from '../../../../src/core/status/retention';
 
 describe('retention', () => {
-	const sentAt = '2025-06-01T12:00:00.000Z';
-	const sent = Date.parse(sentAt);
+	const now = Date.parse('2025-07-01T12:00:00.000Z');
 
-	it('expires a record 30 days after it was sent by default', () => {
+	it('removes the week of days just past 30 days by default', () => {
 		expect(DEFAULT_RETENTION_MS).toBe(30 * DAY_MS);
-		expect(isExpired({ sentAt }, sent + 30 * DAY_MS - 1)).toBe(false);
-		expect(isExpired({ sentAt }, sent + 30 * DAY_MS)).toBe(true);
+		expect(expiredDays(DEFAULT_RETENTION_MS, now)).toEqual(['2025-05-31', '2025-05-30', '2025-05-29', '2025-05-28', '2025-05-27', '2025-05-26', '2025-05-25']);
 	});
 
-	it('follows the retention setting', () => {
-		expect(isExpired({ sentAt }, sent + 2 * DAY_MS, retentionMsFromDays(1))).toBe(true);
-		expect(isExpired({ sentAt }, sent + 2 * DAY_MS, retentionMsFromDays('7'))).toBe(false);
+	it('follows the retention setting, and keeps the last day within it', () => {
+		expect(expiredDays(retentionMsFromDays(1), now, 2)).toEqual(['2025-06-29', '2025-06-28']);
+		expect(expiredDays(retentionMsFromDays('7'), now, 1)).toEqual(['2025-06-23']);
 	});
 
 	it('reads the setting in whole days, falling back to 30', () => {
 		expect([7, '7', 1.5, 0, -3, 'x', '', undefined, null, Number.NaN].map(retentionMsFromDays)).toEqual([7 * DAY_MS, 7 * DAY_MS, DAY_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS]);
-	});
-
-	it('a record without a valid date is expired', () => {
-		expect(isExpired({ sentAt: 'not a date' }, sent)).toBe(true);
 	});
 });

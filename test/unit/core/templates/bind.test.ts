@@ -1,6 +1,5 @@
 import { bindComponents, buildTemplateMessage, SendComponent, templateMessage } from '../../../../src/core/templates/bind';
 import { TemplateValuesError } from '../../../../src/core/templates/errors';
-import * as model from '../../../../src/core/templates/model';
 import { BindOptions, MetaTemplate } from '../../../../src/core/templates/template';
 import { allSpecErrors, coupon, isKnownSpecDefect, fallSale, invoice, lto, orderDelivery, orderNamed, orderPositional, readContract, reservation, specErrors, survey, verification } from './fixtures';
 
@@ -131,8 +130,4 @@ describe('the send body', () => {
 		expect(buildTemplateMessage({ to: '1', name: 'x', language: 'en', components: [] }).template).not.toHaveProperty('components');
 	});
 
-	it('model.ts still offers the API the adapters import', () => {
-		expect(model.templateMessage).toBe(templateMessage);
-		expect([model.inputsFor, model.validateValues, model.renderPreview, model.renderText, model.bindComponents].every((f) => typeof f === 'function')).toBe(true);
-	});
 });

@@ -1,4 +1,8 @@
-import { MemoryTemplateCache, parseTemplateStatusUpdates, TemplateCatalog } from '../../../../src/core/templates/catalog';
+import { MemoryTemplateCache, TemplateCatalog } from '../../../../src/core/templates/catalog';
+import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
+
+/** The template status events the webhook walker finds in a payload. */
+const templateUpdates = (payload: unknown) => walkWebhook(payload).events.filter((e): e is TemplateStatusEvent => e.kind === 'template-status');
 import { MetaTemplate } from '../../../../src/core/templates/template';
 import { coupon, readContract, reservation } from './fixtures';
 
@@ -103,17 +107,17 @@ describe('template status webhooks', () => {
 		return payload;
 	};
 
-	it('parses message_template_status_update changes (WABA from entry.id)', () => {
-		expect(parseTemplateStatusUpdates(fixture.approved)).toEqual([{ wabaId: '102290129340398', event: 'APPROVED', name: 'order_confirmation', language: 'en_US', templateId: '1689556908129832', reason: 'NONE' }]);
-		expect(parseTemplateStatusUpdates(fixture.rejected)[0]).toMatchObject({ event: 'REJECTED', name: 'abandoned_cart', language: 'en', reason: 'INVALID_FORMAT' });
-		expect(parseTemplateStatusUpdates(readContract('meta-docs/webhook-status-sent-marketing.json'))).toEqual([]);
-		expect(parseTemplateStatusUpdates(undefined)).toEqual([]);
+	it('takes message_template_status_update changes from the webhook walker (WABA from entry.id)', () => {
+		expect(templateUpdates(fixture.approved)).toEqual([{ kind: 'template-status', wabaId: '102290129340398', event: 'APPROVED', templateName: 'order_confirmation', language: 'en_US', templateId: '1689556908129832', reason: 'NONE', category: 'UTILITY' }]);
+		expect(templateUpdates(fixture.rejected)[0]).toMatchObject({ event: 'REJECTED', templateName: 'abandoned_cart', language: 'en', reason: 'INVALID_FORMAT' });
+		expect(templateUpdates(readContract('meta-docs/webhook-status-sent-marketing.json'))).toEqual([]);
+		expect(templateUpdates(undefined)).toEqual([]);
 	});
 
 	it.each(['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED'])('%s removes the template in that language at once', async (event) => {
 		const s = setup({ '102290129340398': [t('order_confirmation', 'en_US'), t('order_confirmation', 'es')] });
 		await s.catalog.list('102290129340398');
-		for (const update of parseTemplateStatusUpdates(withEvent(event))) await s.catalog.applyStatusUpdate(update);
+		for (const update of templateUpdates(withEvent(event))) await s.catalog.applyStatusUpdate(update);
 		expect(names(await s.catalog.list('102290129340398'))).toEqual(['order_confirmation/es']);
 		expect(s.fetches).toHaveLength(1);
 	});
@@ -123,15 +127,15 @@ describe('template status webhooks', () => {
 		const s = setup(lists);
 		await s.catalog.list('102290129340398');
 		lists['102290129340398'] = [t('welcome', 'en'), t('order_confirmation', 'en_US')];
-		await s.catalog.applyStatusUpdate(parseTemplateStatusUpdates(fixture.approved)[0]);
+		await s.catalog.applyStatusUpdate(templateUpdates(fixture.approved)[0]);
 		expect(names(await s.catalog.list('102290129340398'))).toEqual(['welcome/en', 'order_confirmation/en_US']);
 		expect(s.fetches).toHaveLength(2);
 	});
 
-	it('still takes the older (wabaId, event, name, language) arguments', async () => {
+	it("reads Meta's event words in any case", async () => {
 		const s = setup({ w: [t('promo', 'en'), t('promo', 'es')] });
 		await s.catalog.list('w');
-		await s.catalog.applyStatusUpdate('w', 'paused', 'promo', 'en');
+		await s.catalog.applyStatusUpdate({ wabaId: 'w', event: 'paused', templateName: 'promo', language: 'en' });
 		expect(names(await s.catalog.list('w'))).toEqual(['promo/es']);
 	});
 });
