@@ -1,30 +1,21 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { SentMessageRecord } from '../core/status/payload';
 import { Records } from '../lib/records';
 
-/** What the app remembers of each message it sent, for the status pipeline and routing of replies. */
-export interface SentMessage {
-	wamid?: string;
-	phoneNumberId: string;
-	connectedWhatsAppNo: string;
-	mobileNo: string;
+/**
+ * What the app remembers of each message it sent: the core's record (what the status payload is
+ * built from) and what routing and the status pipeline add.
+ */
+export interface SentMessage extends SentMessageRecord {
 	/** The contact's WhatsApp id as Meta answered it (`contacts[].wa_id`), when it differs from mobileNo. */
 	waId?: string;
-	message: string;
-	type: 'Template-Message' | 'Regular-Message';
-	templateName?: string;
-	templateLanguage?: string;
-	clientReference?: string;
-	roomId?: string;
 	agent?: string;
 	targetAgent?: string;
 	targetDepartment?: string;
-	sentAt: string;
 	/** Statuses already forwarded for this message (the status pipeline never regresses). */
 	statuses?: string[];
-	/** Id of this record when it has no wamid (a send Meta refused). */
-	sendId?: string;
 }
 
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);

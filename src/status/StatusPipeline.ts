@@ -133,7 +133,7 @@ async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void
 	const status = fromMetaStatus(event.status);
 	const record = status ? await ctx.messages.findByWamid(event.wamid) : undefined;
 	if (!record || !status) return;
-	const forwarded = await forward(ctx, record, status, event.timestamp, event.errors?.[0], event.pricingCategory);
+	const forwarded = await forward(ctx, record, { status, timestamp: event.timestamp, error: event.errors?.[0], pricingCategory: event.pricingCategory });
 	if (forwarded && status === 'failed' && record.roomId && ctx.acc) await noticeFailure(ctx.acc, record, event.errors?.[0]?.code);
 }
 
@@ -161,7 +161,7 @@ async function templateStatusChanged(acc: Accessors, event: TemplateStatusEvent)
 
 async function handleRevoke(ctx: QueueContext, event: InboundMessageEvent): Promise<void> {
 	const record = event.originalMessageId ? await ctx.messages.findByWamid(event.originalMessageId) : undefined;
-	if (record) await forward(ctx, record, 'deleted', event.timestamp);
+	if (record) await forward(ctx, record, { status: 'deleted', timestamp: event.timestamp });
 }
 
 /**

@@ -8,13 +8,14 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { GraphApiError } from '../core/errors';
 import { decide, highestOf, Status } from '../core/status/ordering';
 import { passesFilter } from '../core/status/filter';
-import { buildStatusPayload } from '../core/status/payload';
+import { newOutboxItem } from '../core/status/outbox';
+import { buildStatusPayload, messageKey, statusEventId } from '../core/status/payload';
 import { MetaError } from '../core/status/webhook';
 import { translate } from '../i18n/translate';
 import { setting } from '../lib/services';
 import { MessageStore, SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
-import { PersistenceOutboxStore, StatusItem } from './OutboxStore';
+import { PersistenceOutboxStore } from './OutboxStore';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -52,31 +53,33 @@ export async function queueContext(acc: Accessors): Promise<QueueContext> {
 	};
 }
 
-/** Records `status` for `record` unless it regresses or repeats, and queues it for the status URL. */
-export async function forward(ctx: QueueContext, record: SentMessage, status: Status, timestamp: string, error?: MetaError | string, pricingCategory?: string): Promise<boolean> {
+/** A status of a message, as Meta reported it (or the app decided it). */
+export interface StatusChange {
+	status: Status;
+	/** Unix seconds, as Meta writes them. */
+	timestamp: string;
+	error?: MetaError | string;
+	pricingCategory?: string;
+}
+
+/** Records the status for `record` unless it regresses or repeats, and queues it for the status URL. */
+export async function forward(ctx: QueueContext, record: SentMessage, change: StatusChange): Promise<boolean> {
+	const { status } = change;
 	const seen = (record.statuses ?? []) as Status[];
 	if (decide(highestOf(seen), new Set(seen), status) !== 'forward') return false;
 	record.statuses = [...seen, status];
 	if (record.wamid) await ctx.messages.update(record);
-	await enqueue(ctx, record, status, timestamp, error, pricingCategory, record.statuses.length);
+	await enqueue(ctx, record, change, record.statuses.length);
 	return true;
 }
 
-async function enqueue(ctx: QueueContext, record: SentMessage, status: Status, timestamp: string, error: MetaError | string | undefined, pricingCategory: string | undefined, seq: number): Promise<void> {
-	if (!ctx.url || !passesFilter(ctx.filter, record.type)) return;
-	const now = ctx.now;
-	const messageKey = record.wamid ?? (record.sendId as string);
-	const item: StatusItem = {
-		id: `${messageKey}:${status}`,
-		messageKey,
-		seq,
-		payload: buildStatusPayload(record, status, { timestamp, eventId: `${messageKey}:${status}`, error, pricingCategory }),
-		state: 'pending',
-		attempts: 0,
-		createdAt: now,
-		nextAttemptAt: now,
-	};
-	await ctx.outbox.put(item);
+async function enqueue(ctx: QueueContext, record: SentMessage, change: StatusChange, seq: number): Promise<void> {
+	const { status, timestamp, error, pricingCategory } = change;
+	const key = messageKey(record);
+	if (!ctx.url || !key || !passesFilter(ctx.filter, record.type)) return;
+	const eventId = statusEventId(key, status);
+	const payload = buildStatusPayload(record, status, { timestamp, eventId, error, pricingCategory });
+	await ctx.outbox.put(newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: ctx.now }));
 }
 
 /**
@@ -89,13 +92,13 @@ export async function recordSend(acc: Accessors, message: SentMessage, error?: u
 	if (message.wamid) {
 		message.statuses = ['queued'];
 		await ctx.messages.record(message);
-		await enqueue(ctx, message, 'queued', timestamp, undefined, undefined, 1);
+		await enqueue(ctx, message, { status: 'queued', timestamp }, 1);
 		return;
 	}
 	message.sendId = crypto.randomBytes(12).toString('hex');
 	message.statuses = ['failed'];
 	await ctx.messages.record(message);
-	await enqueue(ctx, message, 'failed', timestamp, errorDetails(error), undefined, 1);
+	await enqueue(ctx, message, { status: 'failed', timestamp, error: errorDetails(error) }, 1);
 }
 
 
