@@ -2,7 +2,7 @@
  * A simulated WhatsApp Cloud API (Graph API) on loopback, speaking Meta's formats: the endpoints the
  * app calls, Meta's error envelopes, and Meta's side of webhooks (signed deliveries). Every request
  * is checked by an injected validator (tests and the sandbox pass `validateRequest` of
- * test/support/metaSpec.ts); in strict mode an invalid request is answered with Meta's error 100.
+ * tools/sim/metaSpec.ts); in strict mode an invalid request is answered with Meta's error 100.
  * Every invalid request is recorded in `violations`. See tools/sim/README.md.
  */
 import busboy from 'busboy';
@@ -14,7 +14,8 @@ import { URL } from 'url';
 
 import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
-import { accessTokenError, CONTRACTS_DIR, fbtraceId, invalidParameter, metaError, serverError, SimResponse, statusError, unsupportedRequest } from './metaErrors';
+import { CONTRACTS_DIR } from './contracts';
+import { accessTokenError, fbtraceId, invalidParameter, metaError, serverError, SimResponse, statusError, unsupportedRequest } from './metaErrors';
 import { inboundMessagePayload, nowSeconds, StatusName, StatusObject, statusesPayload, wamidFor, WebhookNumber, WebhookPayload } from './webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -150,7 +151,7 @@ const UPLOAD_TYPES = [
 ];
 
 export interface SimulatorOptions {
-	/** Request validator, e.g. `validateRequest` from test/support/metaSpec.ts. */
+	/** Request validator, e.g. `validateRequest` from tools/sim/metaSpec.ts. */
 	validate?: Validator;
 	/** Answer invalid requests with Meta's error 100 (default true); false only records them. */
 	strict?: boolean;
