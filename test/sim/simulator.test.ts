@@ -4,8 +4,10 @@ import * as http from 'http';
 import * as path from 'path';
 
 import { signPayload, verifySignature } from '../../src/core/webhook/signature';
+import { HttpRequest, request } from '../../tools/http/client';
 import { CloudApiSimulator, SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { CONTRACTS_DIR, validateRequest, validateSchema } from '../support/metaSpec';
+import { CONTRACTS_DIR } from '../../tools/sim/contracts';
+import { validateRequest, validateSchema } from '../../tools/sim/metaSpec';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -25,24 +27,15 @@ interface Reply {
 	body: Any;
 }
 
-function call(url: string, options: { method?: string; token?: string | null; body?: unknown; contentType?: string } = {}): Promise<Reply> {
-	return new Promise((resolve, reject) => {
-		const data = options.body === undefined ? undefined : JSON.stringify(options.body);
-		const headers: Record<string, string> = {};
-		if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? NUMBER.accessToken}`;
-		if (data) headers['Content-Type'] = options.contentType ?? 'application/json';
-		const req = http.request(url, { method: options.method ?? 'GET', headers }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => {
-				const text = Buffer.concat(chunks).toString('utf8');
-				const contentType = String(res.headers['content-type']);
-				resolve({ status: res.statusCode ?? 0, contentType, text, body: contentType.startsWith('application/json') ? JSON.parse(text) : undefined });
-			});
-		});
-		req.on('error', reject);
-		req.end(data);
-	});
+/** A Graph call through the tools' HTTP client: the answer's status, content type, text, and JSON body (when it is JSON). */
+async function call(url: string, options: { method?: HttpRequest['method']; token?: string | null; body?: unknown; contentType?: string } = {}): Promise<Reply> {
+	const headers: Record<string, string> = {};
+	if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? NUMBER.accessToken}`;
+	const raw = options.body === undefined ? undefined : JSON.stringify(options.body);
+	if (raw) headers['Content-Type'] = options.contentType ?? 'application/json';
+	const answer = await request(url, { method: options.method ?? 'GET', headers, raw });
+	const contentType = answer.headers['content-type'] ?? '';
+	return { status: answer.status, contentType, text: answer.text, body: contentType.startsWith('application/json') ? JSON.parse(answer.text) : undefined };
 }
 
 /** A webhook receiver on loopback that keeps the exact bytes and headers it was sent. */

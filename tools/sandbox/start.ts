@@ -9,7 +9,7 @@ import * as http from 'http';
 import { AppHarness } from '../harness/AppHarness';
 import { HarnessHttpServer } from '../harness/HarnessHttpServer';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
-import { validateRequest } from '../../test/support/metaSpec';
+import { validateRequest } from '../sim/metaSpec';
 import { SandboxControl } from './control';
 
 const APP_PORT = Number(process.env.SANDBOX_PORT ?? 3000);

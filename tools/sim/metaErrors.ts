@@ -8,10 +8,10 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { CONTRACTS_DIR } from './contracts';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
-
-export const CONTRACTS_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'contracts');
 
 export interface SimResponse {
 	status: number;

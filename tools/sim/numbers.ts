@@ -1,0 +1,52 @@
+/** Phone numbers: the connected numbers of the simulated Cloud API, as Graph shows them. */
+import { fbtraceId, SimResponse } from './metaErrors';
+import { page, select, splitFields } from './graph';
+
+export interface SimNumber {
+	phoneNumberId: string;
+	wabaId: string;
+	/** As Meta shows it, e.g. '+1 555-078-3881'. */
+	displayPhoneNumber: string;
+	verifiedName: string;
+	accessToken: string;
+	appSecret: string;
+	qualityRating?: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
+}
+
+/** Fields of a phone number node the simulator knows; the first four are Graph's default answer. */
+const PHONE_FIELDS = ['id', 'display_phone_number', 'verified_name', 'quality_rating', 'code_verification_status', 'name_status', 'platform_type', 'throughput'];
+const PHONE_DEFAULT_FIELDS = PHONE_FIELDS.slice(0, 4);
+
+function phoneNumberNode(number: SimNumber): Record<string, unknown> {
+	return {
+		id: number.phoneNumberId,
+		display_phone_number: number.displayPhoneNumber,
+		verified_name: number.verifiedName,
+		quality_rating: number.qualityRating ?? 'GREEN',
+		code_verification_status: 'VERIFIED',
+		name_status: 'APPROVED',
+		platform_type: 'CLOUD_API',
+		throughput: { level: 'STANDARD' },
+	};
+}
+
+/** `GET /{Phone-Number-ID}`: Graph's field selection, requested fields in order, then `id`; an unknown field is error 100. */
+export function phoneNumberFields(number: SimNumber, fields: string | undefined): SimResponse {
+	const wanted = fields ? splitFields(fields) : PHONE_DEFAULT_FIELDS;
+	const unknown = wanted.find((f) => !PHONE_FIELDS.includes(f));
+	if (unknown) {
+		return { status: 400, payload: { error: { message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+	}
+	return { status: 200, payload: select(phoneNumberNode(number), wanted) };
+}
+
+/** `GET /{WABA-ID}/phone_numbers`: the WABA's numbers with the same fields, one page. */
+export function listPhoneNumbers(edgePath: string, baseUrl: string, numbers: SimNumber[], query: Record<string, string>): SimResponse {
+	const nodes: unknown[] = [];
+	for (const n of numbers) {
+		const one = phoneNumberFields(n, query.fields);
+		if (one.status !== 200) return one;
+		nodes.push(one.payload);
+	}
+	return { status: 200, payload: page(nodes, query, edgePath, baseUrl) };
+}

@@ -1,0 +1,106 @@
+/**
+ * The Graph router: resolves `/{version}/{id}[/{edge}]` to a number, a WABA or a media, checks the
+ * access token, validates the request against Meta's spec (the injected validator), then hands it
+ * to the concern that answers it. See the endpoint table in tools/sim/README.md.
+ */
+import { accessTokenError, fbtraceId, invalidParameter, SimResponse, unsupportedRequest } from './metaErrors';
+import { MEDIA_DOWNLOAD_PATH, MediaStore } from './media';
+import type { Messages } from './messages';
+import type { ValidationResult } from './metaSpec';
+import { listPhoneNumbers, phoneNumberFields, SimNumber } from './numbers';
+import { bearerToken, Form, RecordedRequest } from './server';
+import type { Templates } from './templates';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+export type { ValidationResult };
+
+/** What the validator is given: the request, and the spec path template the router resolved its id to. */
+export interface ValidatedRequest {
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	headers: Record<string, string>;
+	body?: unknown;
+	/** The spec path template, e.g. '/{Version}/{WABA-ID}/message_templates'. */
+	template?: string;
+}
+
+export type Validator = (req: ValidatedRequest) => ValidationResult;
+
+export interface RouterOptions {
+	/** Request validator, e.g. `validateRequest` of tools/sim/metaSpec.ts. */
+	validate?: Validator;
+	/** Answer invalid requests with Meta's error 100 (default true); false only records them. */
+	strict?: boolean;
+}
+
+export interface RouterParts {
+	numbers: Map<string, SimNumber>;
+	templates: Templates;
+	media: MediaStore;
+	messages: Messages;
+	/** The simulator's base URL, for paging links and media URLs. */
+	baseUrl: () => string;
+}
+
+export class Router {
+	/** Requests the validator rejected, with its errors (strict or not). */
+	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
+
+	constructor(
+		private readonly parts: RouterParts,
+		private readonly options: RouterOptions = {},
+	) {}
+
+	route(r: RecordedRequest, form: Form | undefined): SimResponse {
+		const { numbers, templates, media, messages } = this.parts;
+		if (r.path === MEDIA_DOWNLOAD_PATH) return media.download(r);
+		const [version, id, edge, ...rest] = r.path.replace(/^\/+|\/+$/g, '').split('/');
+		if (!/^v\d+\.\d+$/.test(version ?? '') || !id || rest.length) {
+			return { status: 400, payload: { error: { message: `Unknown path components: ${r.path}`, type: 'OAuthException', code: 2500, fbtrace_id: fbtraceId() } } };
+		}
+		const token = bearerToken(r);
+		if (!token) return accessTokenError('missing');
+		const all = [...numbers.values()];
+		if (!all.some((n) => n.accessToken === token)) return accessTokenError('invalid');
+
+		const medium = !edge ? media.find(id) : undefined;
+		if (medium) {
+			if (!media.ownedBy(medium, token)) return accessTokenError('invalid');
+			return this.refused(r, '/{Version}/{Media-ID}') ?? media.info(r, medium, this.parts.baseUrl());
+		}
+
+		const number = numbers.get(id);
+		const wabaNumbers = all.filter((n) => n.wabaId === id);
+		const owners = number ? [number] : wabaNumbers;
+		if (!owners.length) return unsupportedRequest(r.method, id);
+		if (!owners.some((n) => n.accessToken === token)) return accessTokenError('invalid');
+
+		const refused = this.refused(r, `/{Version}/${number ? '{Phone-Number-ID}' : '{WABA-ID}'}${edge ? `/${edge}` : ''}`);
+		if (refused) return refused;
+
+		const edgePath = `/${version}/${id}/${edge}`;
+		if (r.method === 'GET' && number && !edge) return phoneNumberFields(number, r.query.fields);
+		if (r.method === 'POST' && number && edge === 'messages') return messages.send(number, r.body as Any);
+		if (r.method === 'POST' && number && edge === 'media') return media.upload(number, form);
+		if (r.method === 'GET' && !number && edge === 'phone_numbers') return listPhoneNumbers(edgePath, this.parts.baseUrl(), wabaNumbers, r.query);
+		if (r.method === 'GET' && !number && edge === 'message_templates') return templates.list(id, r.query, edgePath, this.parts.baseUrl());
+		return unsupportedRequest(r.method, id);
+	}
+
+	/**
+	 * Validates the request as the spec operation `template`, recording the result on it. An invalid
+	 * one is a violation, and in strict mode is answered with Meta's error 100.
+	 */
+	private refused(r: RecordedRequest, template: string): SimResponse | undefined {
+		if (!this.options.validate) return undefined;
+		const check = this.options.validate({ method: r.method, path: r.path, query: r.query, headers: r.headers, body: r.body, template });
+		r.validation = check;
+		r.operation = check.operation;
+		if (check.ok) return undefined;
+		this.violations.push({ request: r, errors: check.errors });
+		return this.options.strict !== false ? invalidParameter(check.errors.join('; ')) : undefined;
+	}
+}
