@@ -1,13 +1,36 @@
-/** View, block and action ids shared by the number views and their handlers. */
-export const CONNECT_VIEW = 'whatsapp-connect';
-/** Edit views carry the edited number: `whatsapp-edit:<phoneNumberId>`. */
-export const EDIT_VIEW_PREFIX = 'whatsapp-edit:';
-export const NUMBERS_VIEW = 'whatsapp-numbers';
 /**
- * The confirmation before a number is disconnected carries the number: `whatsapp-disconnect:<phoneNumberId>`.
- * Rocket.Chat's 7/8 client never renders a button's `confirm`, so the question is a modal of its own.
+ * View, block and action ids shared by the number views and their handlers.
+ *
+ * Everything `/whatsapp numbers` and `/whatsapp connect` show is ONE modal, `whatsapp-numbers`: the
+ * list, the connect form, the edit form and the question before a disconnect. Rocket.Chat's 7/8 client
+ * delivers a modal.update only to the open modal whose view id is the update's
+ * (apps/meteor/client/lib/ActionManager.ts `handleServerInteraction` emits on `view.id`;
+ * apps/meteor/client/uikit/hooks/useUiKitView.ts listens on the modal's own id), so an answer
+ * with another id would change nothing on screen. What the modal shows now travels in its submit
+ * button's action id (`NumberMode`, and the number), which the client sends back with the view.
  */
-export const DISCONNECT_VIEW_PREFIX = 'whatsapp-disconnect:';
+export const NUMBERS_VIEW = 'whatsapp-numbers';
+
+/** Ids of the forms before they shared the one modal: a modal still open from then is still handled. */
+export const LEGACY_CONNECT_VIEW = 'whatsapp-connect';
+export const LEGACY_EDIT_VIEW_PREFIX = 'whatsapp-edit:';
+export const LEGACY_DISCONNECT_VIEW_PREFIX = 'whatsapp-disconnect:';
+
+/** What the numbers modal shows. */
+export enum NumberMode {
+	List = 'list',
+	Connect = 'connect',
+	Edit = 'edit',
+	/** The question before a number is disconnected (Rocket.Chat's 7/8 client never renders a button's `confirm`). */
+	Disconnect = 'disconnect',
+}
+
+/** The submit button's action id: `whatsapp-numbers-submit:<mode>` or `whatsapp-numbers-submit:<mode>:<phoneNumberId>`. */
+export const SUBMIT_PREFIX = 'whatsapp-numbers-submit:';
+
+export function submitActionId(mode: NumberMode, phoneNumberId?: string): string {
+	return `${SUBMIT_PREFIX}${mode}${phoneNumberId ? `:${phoneNumberId}` : ''}`;
+}
 
 /** Each connect-form field has one input block; block id and action id are the field name. */
 export const CONNECT_FIELDS = [

@@ -1,8 +1,13 @@
-/** The connect / edit form and the list of connected numbers, as pure functions returning views. */
+/**
+ * The connect / edit form, the list of connected numbers and the question before a disconnect, as
+ * pure functions returning views. All are states of one modal (`NUMBERS_VIEW`, see ./ids.ts); each
+ * sets its own submit and close button, since Rocket.Chat's client merges an update into the view
+ * it shows (`{ ...view, ...update }`, useUiKitView) and would keep the previous state's buttons.
+ */
 import { ConnectedNumber, maskSecret } from '../core/numbers/ConnectedNumber';
 import { Translator } from '../i18n/translate';
 import { actions, Block, button, context, divider, input, section, text } from '../lib/blocks';
-import { CONNECT_FIELDS, CONNECT_VIEW, DISCONNECT_VIEW_PREFIX, EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction } from './ids';
+import { CONNECT_FIELDS, NUMBERS_VIEW, NumberAction, NumberMode, submitActionId } from './ids';
 
 type Field = (typeof CONNECT_FIELDS)[number];
 
@@ -29,11 +34,16 @@ export function connectView(t: Translator, editing?: ConnectedNumber): Record<st
 		}),
 	);
 	return {
-		id: editing ? `${EDIT_VIEW_PREFIX}${editing.phoneNumberId}` : CONNECT_VIEW,
+		id: NUMBERS_VIEW,
 		type: 'modal',
 		title: text(editing ? t('connect_title_edit') : t('connect_title')),
 		blocks: [section(t('connect_intro')), ...blocks],
-		submit: { type: 'button', actionId: 'submit', text: text(t(editing ? 'connect_submit_edit' : 'connect_submit')), style: 'primary' },
+		submit: {
+			type: 'button',
+			actionId: editing ? submitActionId(NumberMode.Edit, editing.phoneNumberId) : submitActionId(NumberMode.Connect),
+			text: text(t(editing ? 'connect_submit_edit' : 'connect_submit')),
+			style: 'primary',
+		},
 		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
 	};
 }
@@ -69,6 +79,8 @@ export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: 
 		type: 'modal',
 		title: text(t('numbers_title')),
 		blocks,
+		// Done closes the modal (the client disposes a modal whose submit is not answered with an update or errors).
+		submit: { type: 'button', actionId: submitActionId(NumberMode.List), text: text(t('numbers_done')), style: 'primary' },
 		close: { type: 'button', actionId: 'close', text: text(t('close')) },
 	};
 }
@@ -79,14 +91,14 @@ export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: 
  */
 export function disconnectView(t: Translator, number: ConnectedNumber): Record<string, unknown> {
 	return {
-		id: `${DISCONNECT_VIEW_PREFIX}${number.phoneNumberId}`,
+		id: NUMBERS_VIEW,
 		type: 'modal',
 		title: text(t('numbers_disconnect_confirm_title')),
 		blocks: [
 			section(t('numbers_entry_short', { name: number.verifiedName || number.displayPhoneNumber, display: number.displayPhoneNumber, phoneNumberId: number.phoneNumberId })),
 			section(t('numbers_disconnect_confirm_text', { display: number.displayPhoneNumber })),
 		],
-		submit: { type: 'button', actionId: 'submit', text: text(t('numbers_disconnect')), style: 'danger' },
+		submit: { type: 'button', actionId: submitActionId(NumberMode.Disconnect, number.phoneNumberId), text: text(t('numbers_disconnect')), style: 'danger' },
 		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
 	};
 }

@@ -92,7 +92,7 @@ describe('foundation through the real engine', () => {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
 		const view = app.harness.lastView(admin)!;
-		expect(view.id).toBe('whatsapp-connect');
+		expect(view.id).toBe('whatsapp-numbers');
 		const actionIds = (view.blocks as Array<{ element?: { actionId: string } }>).filter((b) => b.element).map((b) => b.element!.actionId);
 		expect(actionIds).toEqual(['phoneNumberId', 'wabaId', 'accessToken', 'appSecret', 'departmentId', 'welcomeMessage', 'conversationFinishedMessage', 'offlineMessage']);
 
@@ -100,7 +100,7 @@ describe('foundation through the real engine', () => {
 		expect(response).toMatchObject({
 			success: false,
 			type: 'errors',
-			viewId: 'whatsapp-connect',
+			viewId: 'whatsapp-numbers',
 			errors: {
 				phoneNumberId: expect.stringContaining('phone number ID'),
 				accessToken: 'The access token is required.',
@@ -134,8 +134,10 @@ describe('foundation through the real engine', () => {
 			view: app.harness.lastView(admin)!,
 			state: connectState({ phoneNumberId: ` ${NUMBER.phoneNumberId} `, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, departmentId: 'Sales', welcomeMessage: 'Hello!' }),
 		});
-		expect(ok).toMatchObject({ success: true, type: 'modal.update' });
-		const listed = JSON.stringify(ok.view);
+		// The list replaces the form in the modal the client has open (same view id, or the client drops it).
+		expect(ok).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		expect(app.harness.openModal(admin)!.view.submit).toMatchObject({ text: { text: 'Done' } });
+		const listed = JSON.stringify(app.harness.openModal(admin)!.view);
 		expect(listed).toContain('Connected +1 555-078-3881 (Acme Support).');
 		expect(listed).toContain(`/api/apps/public/${app.harness.appId}/webhook`);
 		expect(listed).toContain('••••cdef');
@@ -148,7 +150,9 @@ describe('foundation through the real engine', () => {
 
 		// Edit: the form comes back with the values but without the secrets; empty secrets keep them.
 		const edit = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: ok.view });
-		expect(edit.view.id).toBe(`whatsapp-edit:${NUMBER.phoneNumberId}`);
+		// A new modal, seeded from the edit form: its initial values are what the client will submit.
+		expect(edit).toMatchObject({ type: 'modal.open', view: { id: 'whatsapp-numbers' } });
+		expect(app.harness.openModal(admin)!.state).toMatchObject({ phoneNumberId: { phoneNumberId: NUMBER.phoneNumberId }, wabaId: { wabaId: NUMBER.wabaId } });
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.accessToken);
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.appSecret);
 		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '', welcomeMessage: 'Hi again' }) });
@@ -163,7 +167,12 @@ describe('foundation through the real engine', () => {
 		// Disconnect asks in a modal first (numbersDisconnect.test.ts); its submit disconnects.
 		const ask = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: saved.view });
 		const gone = await app.harness.viewSubmit({ user: admin, view: ask.view, state: {} });
-		expect(JSON.stringify(gone.view)).toContain('No WhatsApp number is connected yet.');
+		expect(JSON.stringify(app.harness.openModal(admin)!.view.blocks)).toContain('No WhatsApp number is connected yet.');
+		expect(gone.view.id).toBe('whatsapp-numbers');
+
+		// Done under the list closes the modal.
+		expect(await app.harness.viewSubmit({ user: admin })).toEqual({ success: true });
+		expect(app.harness.openModal(admin)).toBeUndefined();
 		expect(app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId)).toBe(false);
 	});
 

@@ -28,16 +28,18 @@ describe('disconnecting a number', () => {
 	async function clickDisconnect(view: Record<string, unknown>) {
 		// What the client sends on the first click of the Disconnect button (no confirm is shown).
 		const response = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view });
-		expect(response).toMatchObject({ success: true, type: 'modal.update' });
-		assertClientRenders(response.view);
-		return response.view;
+		// A new modal replaces the list (ModalStore.open), under the same view id.
+		expect(response).toMatchObject({ success: true, type: 'modal.open', view: { id: 'whatsapp-numbers' } });
+		const shown = app.harness.openModal(app.harness.admin)!.view;
+		assertClientRenders(shown);
+		return shown;
 	}
 
 	it('clicking Disconnect alone leaves the number connected and asks in a modal naming the number', async () => {
 		const confirm = await clickDisconnect(await numbersList());
 		expect(connected()).toBe(true);
 		expect(confirm).toMatchObject({
-			id: `whatsapp-disconnect:${NUMBER.phoneNumberId}`,
+			id: 'whatsapp-numbers',
 			type: 'modal',
 			title: { text: 'Disconnect this number?' },
 			submit: { text: { text: 'Disconnect' }, style: 'danger' },
@@ -51,26 +53,37 @@ describe('disconnecting a number', () => {
 
 	it('confirming disconnects the number and shows the list again', async () => {
 		const confirm = await clickDisconnect(await numbersList());
-		const done = await app.harness.viewSubmit({ user: app.harness.admin, view: confirm, state: {} });
+		const done = await app.harness.viewSubmit({ user: app.harness.admin, view: confirm });
 		expect(done).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
-		assertClientRenders(done.view);
-		expect(JSON.stringify(done.view.blocks)).toContain('Disconnected +1 555-078-3881.');
-		expect(JSON.stringify(done.view.blocks)).toContain('No WhatsApp number is connected yet.');
+		// What the admin sees: the list, in the modal the client has open.
+		const shown = app.harness.openModal(app.harness.admin)!.view;
+		assertClientRenders(shown);
+		expect(JSON.stringify(shown.blocks)).toContain('Disconnected +1 555-078-3881.');
+		expect(JSON.stringify(shown.blocks)).toContain('No WhatsApp number is connected yet.');
+		expect(shown.submit).toMatchObject({ text: { text: 'Done' } });
 		expect(connected()).toBe(false);
 	});
 
 	it('Cancel closes the question and the number stays connected', async () => {
 		const confirm = await clickDisconnect(await numbersList());
 		await app.harness.viewClosed({ user: app.harness.admin, view: confirm });
+		expect(app.harness.openModal(app.harness.admin)).toBeUndefined();
 		expect(connected()).toBe(true);
 		expect(JSON.stringify((await numbersList()).blocks)).toContain(NUMBER.phoneNumberId);
 	});
 
 	it('only an admin who may manage numbers can confirm', async () => {
 		const confirm = await clickDisconnect(await numbersList());
-		const agent = app.harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'] });
-		const refused = await app.harness.viewSubmit({ user: agent, view: confirm, state: {} });
-		expect(refused?.success).toBe(false);
+		// The admin loses the role while the question is open.
+		const admin = app.harness.admin;
+		const roles = admin.roles;
+		admin.roles = ['user'];
+		try {
+			const refused = await app.harness.viewSubmit({ user: admin, view: confirm });
+			expect(refused?.success).toBe(false);
+		} finally {
+			admin.roles = roles;
+		}
 		expect(connected()).toBe(true);
 	});
 
@@ -78,7 +91,10 @@ describe('disconnecting a number', () => {
 		const list = await numbersList();
 		const connect = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-connect', blockId: 'numbers-footer', view: list });
 		assertClientRenders(connect.view);
-		const edit = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: list });
+		// Cancel, then the list again for the edit form (the client holds one modal).
+		await app.harness.viewClosed({ user: app.harness.admin });
+		const again = await numbersList();
+		const edit = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: again });
 		assertClientRenders(edit.view);
 	});
 });

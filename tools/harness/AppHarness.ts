@@ -29,6 +29,7 @@ import { HarnessBridges } from './bridges';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
 import { PersistenceOptions } from './rc/persistence';
+import { ClientModal, ClientModals, InteractionOrigin } from './rc/uikit';
 import { HarnessScheduler } from './scheduler';
 import { HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
 
@@ -388,9 +389,50 @@ export class AppHarness {
 		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatRoomClosed, room as Any);
 	}
 
-	/** A block action (button, select) in a modal or message, as the Rocket.Chat client sends it. */
+	/**
+	 * The UIKit modals each user's Rocket.Chat client holds (tools/harness/rc/uikit.ts `ClientModals`,
+	 * after apps/meteor/client/lib/ActionManager.ts and apps/meteor/client/uikit/hooks/useUiKitView.ts):
+	 * a modal the app opens or updates reaches the user only as the client handles it; a modal.update
+	 * whose view id is not the open modal's throws, as the client would drop it.
+	 */
+	private readonly clientModals = new ClientModals();
+	/** How many of `world.ui` (what the app pushed through the UI bridge) the client modals have seen. */
+	private uiSeen = 0;
+	/** The last view the app showed each user, kept after the modal is closed. */
+	private readonly shownViews = new Map<string, Json>();
+
+	/** Takes in what the app pushed to users through `modify.getUiController()` since last time. */
+	private syncPushedViews(): void {
+		while (this.uiSeen < this.world.ui.length) {
+			const record = this.world.ui[this.uiSeen++];
+			this.clientHandles(record.userId, record as Json, { kind: 'pushed' });
+		}
+	}
+
+	private clientHandles(userId: string, interaction: Json | undefined, origin: InteractionOrigin): void {
+		this.clientModals.handle(userId, interaction, origin);
+		const modal = this.clientModals.of(userId);
+		if (modal && (interaction?.type === 'modal.open' || interaction?.type === 'modal.update')) this.shownViews.set(userId, modal.view);
+	}
+
+	/** The modal `user`'s client has open (values, what each element shows), or undefined. */
+	openModal(user: HarnessUser): ClientModal | undefined {
+		this.syncPushedViews();
+		return this.clientModals.of(user.id);
+	}
+
+	/**
+	 * A block action (button, select) in a modal or message, as the Rocket.Chat client sends it. With
+	 * `view`, it happens in the modal the user has open (its id must be that modal's); the app's
+	 * answer then goes through the client's modal handling (`ClientModals`).
+	 */
 	async blockAction(spec: { user: HarnessUser; actionId: string; blockId: string; value?: unknown; view?: Json; room?: HarnessRoom; message?: Json; triggerId?: string }): Promise<Any> {
-		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+		this.syncPushedViews();
+		const modal = spec.view ? this.clientModals.acting(spec.user.id, spec.view.id as string) : undefined;
+		// useUiKitState: a changed input element updates the modal's values before the action is sent; a button only sends.
+		if (modal && spec.value !== undefined && modal.has(spec.actionId) && !isButton(modal.view, spec.actionId)) modal.input(spec.actionId, spec.value);
+		const view = modal?.view;
+		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.BLOCK,
 			appId: this.appId,
 			actionId: spec.actionId,
@@ -398,32 +440,57 @@ export class AppHarness {
 			user: this.appUser(spec.user),
 			room: spec.room,
 			message: spec.message,
-			container: spec.view ? { type: 'view', id: spec.view.id } : { type: 'message', id: spec.message?.id },
-			payload: { blockId: spec.blockId, value: spec.value, view: spec.view },
+			container: view ? { type: 'view', id: view.id } : { type: 'message', id: spec.message?.id },
+			payload: { blockId: spec.blockId, value: spec.value, view },
 		} as Any);
+		this.syncPushedViews();
+		this.clientHandles(spec.user.id, response as Any, { kind: 'blockAction', viewId: view?.id as string | undefined });
+		return response;
 	}
 
-	/** Submits a modal with the given state (`{ [blockId]: { [actionId]: value } }`), as the client does. */
-	async viewSubmit(spec: { user: HarnessUser; view: Json; state: Record<string, Record<string, unknown>>; room?: HarnessRoom; actionId?: string }): Promise<Any> {
-		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+	/**
+	 * Submits the modal the user has open (`view` names it, by id), as the client does: `state` is
+	 * what the user typed or chose (`{ [blockId]: { [actionId]: value } }`), entered into the open
+	 * modal; without it, the modal's state is sent as it is. The view sent is the modal's current view.
+	 */
+	async viewSubmit(spec: { user: HarnessUser; view?: Json; state?: Record<string, Record<string, unknown>>; room?: HarnessRoom; actionId?: string }): Promise<Any> {
+		this.syncPushedViews();
+		const open = this.clientModals.of(spec.user.id);
+		const modal = this.clientModals.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
+		let state = modal.state;
+		if (spec.state) {
+			// Fields the test names are what the user entered; the rest of the state is the modal's own.
+			state = { ...state };
+			for (const [blockId, fields] of Object.entries(spec.state)) state[blockId] = { ...(state[blockId] ?? {}), ...fields };
+		}
+		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.VIEW_SUBMIT,
 			appId: this.appId,
 			actionId: spec.actionId ?? 'submit',
 			triggerId: randomUUID(),
 			user: this.appUser(spec.user),
 			room: spec.room,
-			payload: { view: { ...spec.view, state: spec.state } },
+			payload: { view: { ...modal.view, state } },
 		} as Any);
+		this.syncPushedViews();
+		this.clientHandles(spec.user.id, response as Any, { kind: 'viewSubmit', viewId: modal.view.id as string });
+		return response;
 	}
 
-	async viewClosed(spec: { user: HarnessUser; view: Json }): Promise<Any> {
-		return this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+	/** The user closes (Cancel, or the ×) the modal open, named by `view`'s id. */
+	async viewClosed(spec: { user: HarnessUser; view?: Json }): Promise<Any> {
+		this.syncPushedViews();
+		const open = this.clientModals.of(spec.user.id);
+		const modal = this.clientModals.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
+		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.VIEW_CLOSED,
 			appId: this.appId,
 			actionId: 'close',
 			user: this.appUser(spec.user),
-			payload: { view: spec.view, isCleared: false },
+			payload: { view: { ...modal.view, state: modal.state }, isCleared: false },
 		} as Any);
+		this.clientHandles(spec.user.id, response as Any, { kind: 'viewClosed', viewId: modal.view.id as string });
+		return response;
 	}
 
 	/**
@@ -448,10 +515,13 @@ export class AppHarness {
 		return { status: result.status, headers: result.headers, content: result.content };
 	}
 
-	/** The last UIKit surface the app showed to `user` (open or update of a modal), or undefined. */
+	/**
+	 * The UIKit modal view `user` sees: the open modal's current view, else the last one the client
+	 * showed (open or update), or undefined.
+	 */
 	lastView(user: HarnessUser): Json | undefined {
-		const shown = this.world.uiFor(user.id).filter((u) => u.view);
-		return shown.length ? (shown[shown.length - 1].view as Json) : undefined;
+		this.syncPushedViews();
+		return this.clientModals.of(user.id)?.view ?? this.shownViews.get(user.id);
 	}
 
 	appUser(user: HarnessUser): Json {
@@ -469,6 +539,15 @@ export class AppHarness {
 			fs.rmSync(this.tempDir, { recursive: true, force: true });
 		}
 	}
+}
+
+/** Whether `actionId` is a button of `view` (a click sends the action; it holds no value). */
+function isButton(view: Json, actionId: string): boolean {
+	for (const block of (view.blocks as Json[] | undefined) ?? []) {
+		const elements = [block.element, block.accessory, ...((block.elements as Json[] | undefined) ?? [])] as Array<Json | undefined>;
+		if (elements.some((e) => e?.actionId === actionId && e.type === 'button')) return true;
+	}
+	return false;
 }
 
 /** A rejection from the engine (a JSON-RPC error object from the Deno runtime, or an Error) as text. */

@@ -70,7 +70,7 @@ export class SandboxControl {
 
 	private remember(user: HarnessUser, response: Json | undefined): void {
 		const latest = this.harness.lastView(user);
-		if (response?.type === 'modal.update' && response.view) this.openView.set(user.id, response.view as Json);
+		if ((response?.type === 'modal.update' || response?.type === 'modal.open') && response.view) this.openView.set(user.id, response.view as Json);
 		else if (response?.success === true && response.type !== 'errors') this.openView.delete(user.id);
 		else if (!response && latest) this.openView.set(user.id, latest);
 	}

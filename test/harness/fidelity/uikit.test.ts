@@ -5,8 +5,11 @@
  * - packages/fuselage-ui-kit/src/hooks/useUiKitState.ts @ 000eb1dac36a6dc92cbaad4233003e1b24095f7e
  * - apps/meteor/client/uikit/hooks/useUiKitView.ts (7.x, commit unknown)
  * - packages/fuselage-ui-kit/src/utils/extractInitialStateFromLayout.ts
+ * - apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction, emitInteraction)
+ * - apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (the modal listens on its own view id)
+ * - packages/ui-client/src/providers/ModalProvider/ModalStore.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (open erases the stack; close removes the current modal)
  */
-import { assertClientRenders, ClientModal, clientIgnores } from '../../../tools/harness/rc/uikit';
+import { assertClientRenders, ClientModal, ClientModals, clientIgnores } from '../../../tools/harness/rc/uikit';
 
 const text = (value: string) => ({ type: 'plain_text', text: value });
 const input = (id: string, element: Record<string, unknown>, block: Record<string, unknown> = {}) => ({ type: 'input', blockId: id, label: text(id), element: { actionId: id, ...element }, ...block });
@@ -63,5 +66,62 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 	it('reads initialOption and initialOptions as initial values (getInitialValue)', () => {
 		const modal = new ClientModal({ id: 'v', blocks: [input('one', { type: 'static_select', initialOption: { value: 'a' } }), input('many', { type: 'multi_static_select', initialOptions: [{ value: 'x' }, { value: 'y' }] })] });
 		expect(modal.state).toEqual({ one: { one: 'a' }, many: { many: ['x', 'y'] } });
+	});
+
+	describe('the client’s open modal and the server’s answers (ActionManager, useUiKitView, ModalStore)', () => {
+		const list = { id: 'numbers', blocks: [{ type: 'actions', blockId: 'a', elements: [{ type: 'button', actionId: 'edit', text: text('Edit') }] }] };
+		const form = (id: string) => ({ id, blocks: [input('name', { type: 'plain_text_input', initialValue: 'Ana' })] });
+		const opened = () => {
+			const modals = new ClientModals();
+			modals.handle('u', { type: 'modal.open', view: list }, { kind: 'pushed' });
+			return modals;
+		};
+
+		it('drops a modal.update whose view id is not the open modal’s: handleServerInteraction emits on view.id, the modal listens on its own id', () => {
+			const modals = opened();
+			expect(() => modals.handle('u', { type: 'modal.update', view: form('edit:1') }, { kind: 'blockAction', viewId: 'numbers' })).toThrow(/modal.update of view edit:1 .* the modal open is numbers: Rocket.Chat's client drops it.*ActionManager.ts/);
+			expect(modals.of('u')!.view.id).toBe('numbers');
+			modals.handle('u', { type: 'modal.update', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' });
+			expect(modals.of('u')!.shown('name')).toBe('Ana');
+			// The values stay those of the first view (useUiKitView seeds them once).
+			expect(modals.of('u')!.state.name).toBeUndefined();
+		});
+
+		it('drops errors for another view id (emitted on interaction.viewId)', () => {
+			const modals = opened();
+			expect(() => modals.handle('u', { type: 'errors', viewId: 'other', errors: { name: 'x' } }, { kind: 'viewSubmit', viewId: 'numbers' })).toThrow(/errors for view other reach no open modal/);
+			modals.handle('u', { type: 'errors', viewId: 'numbers', errors: { name: 'x' } }, { kind: 'viewSubmit', viewId: 'numbers' });
+			expect(modals.of('u')!.errors).toEqual({ name: 'x' });
+		});
+
+		it('replaces the open modal on a block action answered with modal.open, seeding the values from the new view (ModalStore.open erases the stack)', () => {
+			const modals = opened();
+			modals.handle('u', { type: 'modal.open', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' });
+			expect(modals.of('u')!.state).toEqual({ name: { name: 'Ana' } });
+		});
+
+		it('shows nothing when a submit is answered with modal.open: the submitted view is disposed after, closing the current modal', () => {
+			const modals = opened();
+			expect(() => modals.handle('u', { type: 'modal.open', view: form('next') }, { kind: 'viewSubmit', viewId: 'numbers' })).toThrow(/opens it and, disposing the submitted view, closes it at once/);
+			expect(modals.of('u')).toBeUndefined();
+		});
+
+		it('disposes the modal after a submit unless the answer is errors or modal.update, and after a close unless errors; ignores modal.close from a block action', () => {
+			const modals = opened();
+			modals.handle('u', { type: 'modal.close' }, { kind: 'blockAction', viewId: 'numbers' });
+			expect(modals.of('u')).toBeDefined();
+			modals.handle('u', { success: true }, { kind: 'viewSubmit', viewId: 'numbers' });
+			expect(modals.of('u')).toBeUndefined();
+			const again = opened();
+			again.handle('u', { success: true }, { kind: 'viewClosed', viewId: 'numbers' });
+			expect(again.of('u')).toBeUndefined();
+		});
+
+		it('lets a user act only in the modal open (one UIKit modal at a time)', () => {
+			const modals = opened();
+			expect(modals.acting('u', 'numbers').view.id).toBe('numbers');
+			expect(() => modals.acting('u', 'edit:1')).toThrow(/cannot act in modal edit:1: the modal open is numbers/);
+			expect(() => modals.acting('v', 'numbers')).toThrow(/no modal is open/);
+		});
 	});
 });

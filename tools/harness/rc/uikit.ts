@@ -75,6 +75,8 @@ export function assertClientRenders(view: Json): void {
  */
 export class ClientModal {
 	view: Json;
+	/** The field errors of the last `errors` answer (viewErrorResponse), keyed by action id. */
+	errors?: Json;
 	private readonly values: Record<string, { value: unknown; blockId?: string }> = {};
 	/** What each mounted element shows: seeded when it first appears, kept while it stays. */
 	private readonly mounted = new Map<string, unknown>();
@@ -121,6 +123,11 @@ export class ClientModal {
 		this.mounted.set(actionId, value);
 	}
 
+	/** Whether the view has an element `actionId` now. */
+	has(actionId: string): boolean {
+		return this.mounted.has(actionId);
+	}
+
 	/** What the element `actionId` shows now (undefined when it is not in the view). */
 	shown(actionId: string): unknown {
 		return this.mounted.get(actionId);
@@ -147,5 +154,85 @@ export class ClientModal {
 			return Array.isArray(config) && (config.includes('on_item_selected') || (element.type === 'plain_text_input' && config.includes('on_character_entered')));
 		}
 		return false;
+	}
+}
+
+/** Where a server interaction came from: the HTTP answer to the user's block action, submit or close, or pushed (`modify.getUiController()`). */
+export type InteractionOrigin = { kind: 'blockAction'; viewId?: string } | { kind: 'viewSubmit'; viewId: string } | { kind: 'viewClosed'; viewId: string } | { kind: 'pushed' };
+
+const CLIENT_SOURCE =
+	'apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction emits modal.update and errors on the view id they carry) and apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (the open modal listens on its own view id)';
+
+/**
+ * The modals Rocket.Chat's 7/8 web client holds, one per user (a browser shows one UIKit modal at a
+ * time), and what it does with each server interaction. Sources, in RocketChat/Rocket.Chat:
+ * - apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d:
+ *   `handleServerInteraction` opens a modal on `modal.open` (`openModal` → `imperativeModal.open`),
+ *   emits `modal.update` on `view.id` and `errors` on `viewId`, and does nothing on `modal.close`.
+ *   After a `viewSubmit` it disposes the submitted view unless the answer is `errors`, `modal.update`
+ *   or `contextual_bar.update`; after a `viewClosed`, unless it is `errors`.
+ * - apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f: the
+ *   open modal listens with `actionManager.on(viewId, …)` on ITS OWN view id, and merges an update
+ *   into its view (`{ ...view, ...update }`). An update or errors for another id reach no listener:
+ *   the client drops them and the user sees nothing change.
+ * - packages/ui-client/src/providers/ModalProvider/ModalStore.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f:
+ *   `open` erases the stack (the new modal replaces the open one, a new UiKitModal with values
+ *   seeded from the new view); an instance's `close` removes the CURRENT top modal. So a submit
+ *   answered with `modal.open` opens the new modal and then, disposing the submitted view, closes it:
+ *   nothing is shown.
+ * Where the harness would show the user nothing although the app meant to show something, it throws.
+ */
+export class ClientModals {
+	private readonly open = new Map<string, ClientModal>();
+
+	/** The modal open for `userId`, if any. */
+	of(userId: string): ClientModal | undefined {
+		return this.open.get(userId);
+	}
+
+	/**
+	 * The user acts in the modal `viewId` (a block action, submit or close): only in the one open.
+	 * Returns it.
+	 */
+	acting(userId: string, viewId: string): ClientModal {
+		const modal = this.open.get(userId);
+		if (!modal || modal.view.id !== viewId) {
+			throw new Error(`The user cannot act in modal ${viewId}: ${modal ? `the modal open is ${String(modal.view.id)}` : 'no modal is open'} (Rocket.Chat's client holds one UIKit modal; ${CLIENT_SOURCE}).`);
+		}
+		return modal;
+	}
+
+	/** What the client does with the server interaction `interaction` for `userId`. */
+	handle(userId: string, interaction: Json | undefined, origin: InteractionOrigin): void {
+		const type = interaction?.type as string | undefined;
+		const view = interaction?.view as Json | undefined;
+		const current = this.open.get(userId);
+		switch (type) {
+			case 'modal.open':
+				this.open.set(userId, new ClientModal(view as Json));
+				if (origin.kind === 'viewSubmit') {
+					this.open.delete(userId);
+					throw new Error(`A submit of modal ${origin.viewId} was answered with modal.open of ${String(view?.id)}: Rocket.Chat's client opens it and, disposing the submitted view, closes it at once; the user sees nothing (apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d emitInteraction; ModalStore.ts close removes the current modal). Answer a submit with modal.update of the same view id.`);
+				}
+				return;
+			case 'modal.update': {
+				const id = view?.id as string | undefined;
+				if (!current || current.view.id !== id) {
+					throw new Error(`modal.update of view ${String(id)} answers ${origin.kind === 'pushed' ? 'nothing the user acted in' : `${origin.kind} in view ${String(origin.viewId)}`}, but the modal open is ${current ? String(current.view.id) : 'none'}: Rocket.Chat's client drops it, the user sees nothing change (${CLIENT_SOURCE}).`);
+				}
+				current.update(view as Json);
+				return;
+			}
+			case 'errors': {
+				const id = interaction?.viewId as string | undefined;
+				if (!current || current.view.id !== id) throw new Error(`errors for view ${String(id)} reach no open modal (open: ${current ? String(current.view.id) : 'none'}); Rocket.Chat's client drops them (${CLIENT_SOURCE}).`);
+				current.errors = interaction?.errors as Json;
+				return;
+			}
+		}
+		// modal.close, a success or an error without a view: the client only disposes after a submit or a close.
+		if (origin.kind === 'viewSubmit' || origin.kind === 'viewClosed') {
+			if (current?.view.id === origin.viewId) this.open.delete(userId);
+		}
 	}
 }
