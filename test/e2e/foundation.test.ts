@@ -4,22 +4,17 @@
  * webhook handshake and signature check over real HTTP.
  */
 import * as fs from 'fs';
-import * as http from 'http';
 
 import AdmZip from 'adm-zip';
 
 import { packagedZipPath } from '../../tools/harness/AppHarness';
-import { postRaw } from '../../tools/sim/CloudApiSimulator';
+import { request } from '../../tools/http/client';
 import { AppUnderTest, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
-function get(url: string): Promise<{ status: number; body: string }> {
-	return new Promise((resolve, reject) => {
-		http.get(url, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-		}).on('error', reject);
-	});
+/** A GET over real HTTP: the status and the body's text. */
+async function get(url: string): Promise<{ status: number; body: string }> {
+	const answer = await request(url);
+	return { status: answer.status, body: answer.text };
 }
 
 describe('the packaged app', () => {
@@ -205,7 +200,7 @@ describe('foundation through the real engine', () => {
 		payload.entry[0].changes[0].value.note = 'Olá café 😀 https://example.com/a?b=c';
 		expect(await app.sim.deliverRaw(payload, NUMBER.appSecret)).toEqual({ status: 200, body: '{"success":true}' });
 		expect((await app.sim.deliverRaw(payload, 'ffffffffffffffffffffffffffffffff')).status).toBe(403);
-		expect((await postRaw(app.http.endpointUrl('webhook'), JSON.stringify(payload), { 'Content-Type': 'application/json' })).status).toBe(401);
+		expect((await request(app.http.endpointUrl('webhook'), { raw: JSON.stringify(payload), headers: { 'Content-Type': 'application/json' } })).status).toBe(401);
 		const warnings = app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]));
 		expect(warnings).toEqual([expect.stringContaining('matches no connected number'), expect.stringContaining('no X-Hub-Signature-256 header')]);
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);

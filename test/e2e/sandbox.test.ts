@@ -1,23 +1,10 @@
 /** `npm start`'s sandbox serves the webhook handshake, `/whatsapp help` and a conversation with files through the real engine. */
 import * as fs from 'fs';
-import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 
+import { request } from '../../tools/http/client';
 import { startSandbox } from '../../tools/sandbox/start';
-
-function request(method: string, url: string, body?: unknown): Promise<{ status: number; body: string }> {
-	return new Promise((resolve, reject) => {
-		const data = body === undefined ? undefined : JSON.stringify(body);
-		const req = http.request(url, { method, headers: data ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-		});
-		req.on('error', reject);
-		req.end(data);
-	});
-}
 
 describe('the sandbox', () => {
 	it('starts with a connected number, answers the handshake and runs /whatsapp help', async () => {
@@ -26,9 +13,10 @@ describe('the sandbox', () => {
 			const token = await sandbox.control.verifyToken();
 			expect(token).toMatch(/^[0-9a-f]{48}$/);
 			const webhook = sandbox.server.endpointUrl('webhook');
-			expect(await request('GET', `${webhook}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=777`)).toEqual({ status: 200, body: '777' });
+			const handshake = await request(`${webhook}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=777`);
+			expect({ status: handshake.status, text: handshake.text }).toEqual({ status: 200, text: '777' });
 
-			const help = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/command`, { command: '/whatsapp help' })).body);
+			const help = (await request(`${sandbox.appUrl}/sandbox/command`, { json: { command: '/whatsapp help' } })).body;
 			expect(help.notices[0]).toContain('/whatsapp connect');
 			expect(help.appErrors).toEqual([]);
 
@@ -36,21 +24,22 @@ describe('the sandbox', () => {
 			expect(sandbox.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /v23.0/106540352242922 200', 'GET /v23.0/102290129340398/phone_numbers 200']);
 			expect(sandbox.sim.violations).toEqual([]);
 
-			const inbound = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/inbound`, { text: 'Olá 😀' })).body);
+			const inbound = (await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { text: 'Olá 😀' } })).body;
 			expect(inbound.webhook.status).toBe(200);
 
 			// Both sides with files: the contact sends a PDF, the agent answers with one.
 			const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')), 'terms.pdf');
 			fs.writeFileSync(pdf, Buffer.from('%PDF-1.4 terms'));
-			const withFile = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/inbound`, { file: pdf, type: 'application/pdf', caption: 'signed' })).body);
+			const withFile = (await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { file: pdf, type: 'application/pdf', caption: 'signed' } })).body;
 			expect(withFile.webhook.status).toBe(200);
 			let rooms: Array<{ messages: string[] }> = [];
-			for (let i = 0; i < 50 && !rooms[0]?.messages.some((m) => m.startsWith('[file')); i++) {
+			// The file's message comes first, then its caption's: wait for the caption.
+			for (let i = 0; i < 50 && !rooms[0]?.messages.includes('signed'); i++) {
 				await new Promise((r) => setTimeout(r, 100));
-				rooms = JSON.parse((await request('GET', `${sandbox.appUrl}/sandbox/rooms`)).body);
+				rooms = (await request(`${sandbox.appUrl}/sandbox/rooms`)).body;
 			}
 			expect(rooms[0].messages).toEqual(['Olá 😀', '[file terms.pdf, application/pdf]', 'signed']);
-			const reply = JSON.parse((await request('POST', `${sandbox.appUrl}/sandbox/reply`, { file: pdf, type: 'application/pdf', caption: 'countersigned' })).body);
+			const reply = (await request(`${sandbox.appUrl}/sandbox/reply`, { json: { file: pdf, type: 'application/pdf', caption: 'countersigned' } })).body;
 			expect(reply.sentToWhatsApp).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: sandbox.sim.uploadedMedia[0].id, caption: 'countersigned', filename: 'terms.pdf' } }]);
 			expect(sandbox.sim.violations).toEqual([]);
 		} finally {

@@ -5,7 +5,7 @@
  */
 import { performance } from 'perf_hooks';
 
-import { connectNumber, NUMBER, startApp } from '../../test/support/appUnderTest';
+import { connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];

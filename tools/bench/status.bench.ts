@@ -15,9 +15,9 @@ import { decide, fromMetaStatus, Status } from '../../src/core/status/ordering';
 import { walkWebhook } from '../../src/core/status/webhook';
 import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
-import { ADMIN_AUTH, callApi, connectNumber, NUMBER, startApp } from '../../test/support/appUnderTest';
-import { StatusSink } from '../../test/support/statusSink';
-import { postRaw } from '../sim/CloudApiSimulator';
+import { ADMIN_AUTH, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
+import { StatusSink } from '../harness/statusSink';
+import { request } from '../http/client';
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 			const times: number[] = [];
 			for (let i = 0; i < 60; i++) {
 				const t0 = performance.now();
-				const res = await postRaw(app.http.endpointUrl('webhook'), raw, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature });
+				const res = await request(app.http.endpointUrl('webhook'), { raw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature } });
 				times.push(performance.now() - t0);
 				if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
 			}
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 		await app.harness.scheduler.runDue();
 		sink.deliveries.length = 0;
 		const raw = serializeLikeMeta(batch(app, wamids, 'delivered'));
-		await postRaw(app.http.endpointUrl('webhook'), raw, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(raw, NUMBER.appSecret) });
+		await request(app.http.endpointUrl('webhook'), { raw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(raw, NUMBER.appSecret) } });
 		const t0 = performance.now();
 		await app.harness.scheduler.runDue();
 		const processMs = performance.now() - t0;
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
 		// 4. Delivery alone: 1,000 events queued while the receiver fails, then one delivery round.
 		sink.failWith = 500;
 		const readRaw = serializeLikeMeta(batch(app, wamids, 'read'));
-		await postRaw(app.http.endpointUrl('webhook'), readRaw, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(readRaw, NUMBER.appSecret) });
+		await request(app.http.endpointUrl('webhook'), { raw: readRaw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(readRaw, NUMBER.appSecret) } });
 		await app.harness.scheduler.runDue();
 		sink.failWith = undefined;
 		sink.deliveries.length = 0;

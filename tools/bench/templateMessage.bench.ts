@@ -5,7 +5,7 @@
  * the 130429 errors provoked (goal 0) and the request time, at an 80/s cap and at a 1,000/s cap.
  * Medians of several runs measured in one process (machines here are shared and noisy).
  */
-import { ADMIN_AUTH, callApi, connectNumber, NUMBER, startApp } from '../../test/support/appUnderTest';
+import { ADMIN_AUTH, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -3,24 +3,16 @@
  * (`--agent` for the agent) and prints what the app showed. `npm run sandbox -- --submit field=value ...`
  * submits the open modal.
  */
-import * as http from 'http';
+import { request } from '../http/client';
 
 const base = process.env.SANDBOX_URL ?? `http://127.0.0.1:${process.env.SANDBOX_PORT ?? 3000}`;
 const args = process.argv.slice(2);
 const user = args.includes('--agent') ? 'agent' : 'admin';
 const words = args.filter((a) => a !== '--agent');
 
-function post(path: string, body: unknown): Promise<string> {
-	return new Promise((resolve, reject) => {
-		const data = JSON.stringify(body);
-		const req = http.request(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-		});
-		req.on('error', reject);
-		req.end(data);
-	});
+/** POSTs to the sandbox's control API and answers the body's text (pretty-printed JSON). */
+async function post(path: string, body: unknown): Promise<string> {
+	return (await request(`${base}${path}`, { method: 'POST', json: body, timeoutMs: 0 })).text;
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,107 @@
+/**
+ * The app under test, for the end-to-end tests and the benchmarks: the packaged zip in the real
+ * engine (AppHarness), the simulated Cloud API validating every request against Meta's spec, the
+ * app's endpoints over real HTTP, and the app's Graph base URL pointed at the simulator.
+ */
+import { request, HttpRequest } from '../http/client';
+import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
+import { validateRequest } from '../../test/support/metaSpec';
+import { AppHarness, HarnessOptions } from './AppHarness';
+import { HarnessHttpServer } from './HarnessHttpServer';
+
+export const NUMBER: SimNumber = {
+	phoneNumberId: '106540352242922',
+	wabaId: '102290129340398',
+	displayPhoneNumber: '+1 555-078-3881',
+	verifiedName: 'Acme Support',
+	accessToken: 'EAATESTTOKEN1234567890',
+	appSecret: '0123456789abcdef0123456789abcdef',
+};
+
+export interface AppUnderTest {
+	harness: AppHarness;
+	sim: CloudApiSimulator;
+	http: HarnessHttpServer;
+	stop(): Promise<void>;
+}
+
+export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTest> {
+	const sim = new CloudApiSimulator({ validate: validateRequest });
+	const { baseUrl } = await sim.start();
+	sim.addNumber(NUMBER);
+	let harness: AppHarness;
+	try {
+		harness = await AppHarness.start(options);
+	} catch (error) {
+		await sim.stop();
+		throw error;
+	}
+	await harness.setSetting('graph_api_base_url', baseUrl);
+	const http = new HarnessHttpServer(harness);
+	await http.start();
+	sim.webhookTarget = { url: http.endpointUrl('webhook') };
+	return {
+		harness,
+		sim,
+		http,
+		async stop() {
+			await http.stop();
+			await harness.stop();
+			await sim.stop();
+		},
+	};
+}
+
+/**
+ * The end of every end-to-end test: the app logged no unexpected error and every request the
+ * simulated Cloud API received was valid against Meta's spec; then everything stops.
+ */
+export async function stopChecked(app: AppUnderTest | undefined): Promise<void> {
+	if (!app) return;
+	try {
+		// Events Rocket.Chat fired to the app (IPostMessageSent...) run to their end first.
+		await app.harness.settled();
+		app.harness.assertNoAppErrors();
+		if (app.sim.violations.length) throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
+	} finally {
+		await app.stop();
+	}
+}
+
+/** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
+export function connectState(values: Record<string, string>): Record<string, Record<string, unknown>> {
+	const state: Record<string, Record<string, unknown>> = {};
+	for (const [field, value] of Object.entries(values)) state[field] = { [field]: value };
+	return state;
+}
+
+/** Connects NUMBER through the real `/whatsapp connect` modal, as an admin does. */
+export async function connectNumber(app: AppUnderTest): Promise<void> {
+	const { harness } = app;
+	const room = harness.addRoom({ name: `setup-${Date.now()}`, creator: harness.admin });
+	await harness.command('whatsapp', ['connect'], { user: harness.admin, room });
+	const response = await harness.viewSubmit({
+		user: harness.admin,
+		view: harness.lastView(harness.admin)!,
+		state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret }),
+	});
+	if (!response?.success) throw new Error(`connecting the test number failed: ${JSON.stringify(response?.errors)}`);
+	app.sim.requests.length = 0;
+}
+
+/**
+ * An HTTP request to the app's endpoint over the harness HTTP server: POST by default, always with
+ * `Content-Type: application/json`, `body` sent as JSON or `raw` as it is. Answers the status and
+ * the body, parsed when it is JSON.
+ */
+export async function callApi(
+	app: AppUnderTest,
+	path: string,
+	options: { method?: HttpRequest['method']; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+	const raw = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+	const answer = await request(app.http.endpointUrl(path), { method: options.method ?? 'POST', headers: { 'Content-Type': 'application/json', ...(options.headers ?? {}) }, raw });
+	return { status: answer.status, body: answer.body };
+}
+
+export const ADMIN_AUTH = { 'X-User-Id': 'user-admin', 'X-Auth-Token': 'admin-token' };

@@ -1,0 +1,55 @@
+/** A receiver for the Message Status Endpoint URL that records every POST and can be told to fail. */
+import * as http from 'http';
+
+export interface Delivery {
+	body: Record<string, unknown>;
+	raw: string;
+	headers: http.IncomingHttpHeaders;
+}
+
+export class StatusSink {
+	readonly deliveries: Delivery[] = [];
+	/** Answer with this status (500, say) instead of 200; `hang` answers never (a timeout). */
+	failWith?: number | 'hang';
+	attempts = 0;
+	private server?: http.Server;
+	private readonly hanging: http.ServerResponse[] = [];
+	url = '';
+
+	async start(): Promise<string> {
+		this.server = http.createServer((req, res) => {
+			const chunks: Buffer[] = [];
+			req.on('data', (c: Buffer) => chunks.push(c));
+			req.on('end', () => {
+				this.attempts++;
+				if (this.failWith === 'hang') {
+					this.hanging.push(res);
+					return;
+				}
+				if (this.failWith) {
+					res.writeHead(this.failWith);
+					res.end('nope');
+					return;
+				}
+				const raw = Buffer.concat(chunks).toString('utf8');
+				this.deliveries.push({ raw, body: JSON.parse(raw), headers: req.headers });
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				res.end('{"ok":true}');
+			});
+		});
+		await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+		this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/status`;
+		return this.url;
+	}
+
+	statuses(): string[] {
+		return this.deliveries.map((d) => `${String(d.body.msId ?? '-')}:${String(d.body.MessageStatus)}`);
+	}
+
+	async stop(): Promise<void> {
+		if (this.server) {
+			for (const res of this.hanging) res.destroy();
+			await new Promise((r) => this.server!.close(r));
+		}
+	}
+}
