@@ -5,7 +5,7 @@
  */
 import { request, HttpRequest } from '../http/client';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
-import { validateRequest } from '../../test/support/metaSpec';
+import { validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessHttpServer } from './HarnessHttpServer';
 

@@ -57,14 +57,16 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 	sim.webhookTarget = { url: server.endpointUrl('webhook') };
 	await control.connectSandboxNumber();
 	// Rocket.Chat runs scheduled jobs on its own; the sandbox runs the due ones every second.
-	let running = false;
+	let running: Promise<unknown> | undefined;
 	const ticker = setInterval(() => {
 		if (running) return;
-		running = true;
-		harness.scheduler.runDue().finally(() => (running = false));
+		running = harness.scheduler.runDue().finally(() => (running = undefined));
 	}, 1000);
 	const stop = async () => {
 		clearInterval(ticker);
+		// A run in progress still talks to the app: it ends before the app stops.
+		await running?.catch(() => undefined);
+		await harness.settled();
 		await server.stop();
 		await harness.stop();
 		await sim.stop();

@@ -40,7 +40,7 @@ export interface PersistenceOptions {
 	variant?: PersistenceVariant;
 	/**
 	 * Milliseconds every persistence call waits, as MongoDB behind the engine would (0 by default;
-	 * benchmarks use 1 to show what a real server sees).
+	 * 1 shows what a real server sees).
 	 */
 	latencyMs?: number;
 }
