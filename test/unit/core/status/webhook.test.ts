@@ -210,14 +210,12 @@ describe('malformed and unknown parts', () => {
 		expect(walkWebhook(payload).events).toEqual([]);
 	});
 
-	it('normalizes a 1,000-status webhook in well under 25 ms', () => {
+	// Its speed is measured by `npm run bench:status` (the core's figure), not by a timed test.
+	it('normalizes a 1,000-status webhook into 1,000 events, in order', () => {
 		const many = Array.from({ length: 1000 }, (_, i) => ({ id: `wamid.${i}`, status: 'delivered', timestamp: '1750030073', recipient_id: '16505551234', pricing: { category: 'utility' } }));
 		const payload = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '2', display_phone_number: '3' }, statuses: many } }] }] };
-		walkWebhook(payload);
-		const t0 = process.hrtime.bigint();
 		const { events } = walkWebhook(payload);
-		const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 		expect(events).toHaveLength(1000);
-		expect(ms).toBeLessThan(25);
+		expect(events.map((e) => (e.kind === 'status' ? e.wamid : ''))).toEqual(many.map((m) => m.id));
 	});
 });

@@ -69,16 +69,14 @@ describe('serializeLikeMeta', () => {
 		}
 	});
 
-	it('serializes a 1,000-status batch quickly and exactly', () => {
+	// Its speed is part of what `npm run bench:status` measures, not a timed test.
+	it('serializes a 1,000-status batch exactly', () => {
 		const failed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs/webhook-status-failed-131049.json'), 'utf8'));
 		const value = failed.entry[0].changes[0].value;
 		const status = value.statuses[0];
 		value.statuses = Array.from({ length: 1000 }, (_, i) => ({ ...status, id: `${status.id}${i}`, recipient_id: `1650555${i}`, note: i % 10 ? 'plain' : 'café 😀 https://x/y' }));
-		const started = process.hrtime.bigint();
 		const bytes = serializeLikeMeta(failed);
-		const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 		expect(bytes).toBe(reference(failed));
 		expect(bytes.length).toBeGreaterThan(500000);
-		expect(elapsedMs).toBeLessThan(100);
 	});
 });
