@@ -5,7 +5,7 @@
  */
 import { request, HttpRequest } from '../http/client';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
-import { validateRequest } from '../sim/metaSpec';
+import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessHttpServer } from './HarnessHttpServer';
 
@@ -26,6 +26,8 @@ export interface AppUnderTest {
 }
 
 export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTest> {
+	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
+	loadSpec();
 	const sim = new CloudApiSimulator({ validate: validateRequest });
 	const { baseUrl } = await sim.start();
 	sim.addNumber(NUMBER);

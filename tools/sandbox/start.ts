@@ -9,7 +9,7 @@ import * as http from 'http';
 import { AppHarness } from '../harness/AppHarness';
 import { HarnessHttpServer } from '../harness/HarnessHttpServer';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
-import { validateRequest } from '../sim/metaSpec';
+import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { SandboxControl } from './control';
 
 const APP_PORT = Number(process.env.SANDBOX_PORT ?? 3000);
@@ -40,6 +40,8 @@ function startSink(port: number): Promise<http.Server> {
 
 export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink: SINK_PORT }) {
 	const started = Date.now();
+	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
+	loadSpec();
 	const sim = new CloudApiSimulator({ validate: validateRequest, port: ports.sim });
 	const { baseUrl: simUrl } = await sim.start();
 	sim.addNumber(SANDBOX_NUMBER);
