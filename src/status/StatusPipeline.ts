@@ -10,6 +10,7 @@ import { deliverDue } from '../core/status/outbox';
 import { fromMetaStatus } from '../core/status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
+import { describeForeign, inScope, mayReportOn, partitionByScope, WebhookScope } from '../core/webhook/tenancy';
 import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
 import { translator } from '../i18n/translate';
 import { Records } from '../lib/records';
@@ -18,6 +19,7 @@ import { NumberStore } from '../numbers/NumberStore';
 import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
 import { SentMessage } from '../messages/MessageStore';
 import { SettingId } from '../settings/settings';
+import { logRefusal } from '../webhook/refusals';
 import { PersistenceOutboxStore, StatusItem } from './OutboxStore';
 import { Accessors, forward, PROCESS_WEBHOOKS_JOB, QueueContext, queueContext } from './queue';
 
@@ -45,19 +47,31 @@ interface InboxEntry {
 	appId?: string;
 	/** The webhook's events, normalized when it arrived. */
 	events: WebhookEvent[];
+	/**
+	 * The numbers and accounts the secret that signed the webhook vouches for: events about any
+	 * other are not handled. Entries stored before this was recorded have none; they were accepted
+	 * when a connected number's secret signed them, and are handled as they were then.
+	 */
+	scope?: WebhookScope;
 	receivedAt: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when (real time). */
 	waitingSince?: number;
 }
 
 /**
- * Normalizes a verified webhook into events, stores them in one record for the processing job and
- * schedules it; the endpoint then answers 200. Returns how many events were queued.
+ * Normalizes a verified webhook into events, keeps those about the numbers and accounts its
+ * signature vouches for (`scope`; the others are dropped and logged), stores them with the scope in
+ * one record for the processing job and schedules it; the endpoint then answers 200. Returns how
+ * many events were queued.
  */
-export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify'>, payload: unknown, appId?: string): Promise<number> {
-	const events = walkWebhook(payload).events.filter((e) => e.kind !== 'value-error');
+export async function acceptWebhook(acc: Pick<Accessors, 'persistence' | 'modify' | 'logger'>, payload: unknown, scope: WebhookScope, appId?: string): Promise<number> {
+	const { allowed: events, foreign } = partitionByScope(
+		scope,
+		walkWebhook(payload).events.filter((e) => e.kind !== 'value-error'),
+	);
+	if (foreign.length) logRefusal(acc.logger, 'foreign-events', `webhook: ${describeForeign(foreign)}`);
 	if (!events.length) return 0;
-	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId, events, receivedAt: Date.now() };
+	const entry: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId, events, scope, receivedAt: Date.now() };
 	await acc.persistence.createWithAssociations(entry, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${entry.id}`)]);
 	await acc.modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() });
 	return events.length;
@@ -86,15 +100,18 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 		// runs, and only dropped (and logged) after MAX_EVENT_ATTEMPTS.
 		const failed: WebhookEvent[] = [];
 		const waiting: WebhookEvent[] = [];
+		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
+		if (foreign.length) logRefusal(acc.logger, 'foreign-events', `webhook: ${describeForeign(foreign)}`);
 		for (const event of entry.events ?? []) {
+			if (foreign.includes(event)) continue;
 			const contact = event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 			if (contact && waitingContacts.has(contact)) {
 				waiting.push(event);
 				continue;
 			}
 			try {
-				if (event.kind === 'status') await handleStatus(ctx, event);
-				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event);
+				if (event.kind === 'status') await handleStatus(ctx, event, entry.scope);
+				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event, entry.scope);
 				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '', finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS }, event);
 				else if (event.kind === 'template-status') await templateStatusChanged(acc, event);
 			} catch (error) {
@@ -124,15 +141,27 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 }
 
 async function keepWaiting(acc: Accessors, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	const waiting: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId: entry.appId, events, receivedAt: entry.receivedAt, attempts: entry.attempts, waitingSince: entry.waitingSince ?? Date.now() };
+	const waiting: InboxEntry = { id: crypto.randomBytes(12).toString('hex'), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, attempts: entry.attempts, waitingSince: entry.waitingSince ?? Date.now() };
 	await acc.persistence.createWithAssociations(waiting, [INBOX, new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `webhook-inbox:${waiting.id}`)]);
 	if (!entry.waitingSince) acc.logger?.info(`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`);
 }
 
-async function handleStatus(ctx: QueueContext, event: StatusEvent): Promise<void> {
+/**
+ * A status, or a contact's revoke, may speak only of a message sent from its own number, and only
+ * when the webhook's signature vouches for that number: any other is dropped and logged.
+ */
+function reportsOnOwnMessage(ctx: QueueContext, event: { phoneNumberId: string; kind: string }, record: SentMessage, scope: WebhookScope | undefined): boolean {
+	if (mayReportOn(scope, event.phoneNumberId, record.phoneNumberId)) return true;
+	logRefusal(ctx.acc?.logger, 'foreign-message', `webhook: a ${event.kind} event of ${describeNumber(event.phoneNumberId)} about a message sent from another number, dropped`);
+	return false;
+}
+
+const describeNumber = (id: string) => (id ? `number ${id.length > 32 ? `${id.slice(0, 32)}…` : id}` : 'no number');
+
+async function handleStatus(ctx: QueueContext, event: StatusEvent, scope: WebhookScope | undefined): Promise<void> {
 	const status = fromMetaStatus(event.status);
 	const record = status ? await ctx.messages.findByWamid(event.wamid) : undefined;
-	if (!record || !status) return;
+	if (!record || !status || !reportsOnOwnMessage(ctx, event, record, scope)) return;
 	const forwarded = await forward(ctx, record, { status, timestamp: event.timestamp, error: event.errors?.[0], pricingCategory: event.pricingCategory });
 	if (forwarded && status === 'failed' && record.roomId && ctx.acc) await noticeFailure(ctx.acc, record, event.errors?.[0]?.code);
 }
@@ -159,9 +188,9 @@ async function templateStatusChanged(acc: Accessors, event: TemplateStatusEvent)
 	await catalog.applyStatusUpdate(event);
 }
 
-async function handleRevoke(ctx: QueueContext, event: InboundMessageEvent): Promise<void> {
+async function handleRevoke(ctx: QueueContext, event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void> {
 	const record = event.originalMessageId ? await ctx.messages.findByWamid(event.originalMessageId) : undefined;
-	if (record) await forward(ctx, record, { status: 'deleted', timestamp: event.timestamp });
+	if (record && reportsOnOwnMessage(ctx, event, record, scope)) await forward(ctx, record, { status: 'deleted', timestamp: event.timestamp });
 }
 
 /**

@@ -7,9 +7,12 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 
 import { serializeLikeMeta } from '../core/webhook/metaJson';
-import { verifySignature } from '../core/webhook/signature';
+import { headerProblem } from '../core/webhook/signature';
+import { verifyForNumbers } from '../core/webhook/tenancy';
+import { verifyTokenMatches } from '../core/webhook/verifyToken';
 import { NumberStore } from '../numbers/NumberStore';
 import { acceptWebhook } from '../status/StatusPipeline';
+import { logRefusal } from './refusals';
 import { readVerifyToken, WEBHOOK_PATH } from './verifyToken';
 
 const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
@@ -29,26 +32,36 @@ export class WebhookEndpoint extends ApiEndpoint {
 		const mode = request.query['hub.mode'];
 		const token = request.query['hub.verify_token'];
 		const challenge = request.query['hub.challenge'];
+		if (mode !== 'subscribe') return this.refuseHandshake('mode', 'hub.mode is not "subscribe"');
+		if (typeof challenge !== 'string') return this.refuseHandshake('challenge', 'no hub.challenge to answer');
 		const expected = await readVerifyToken(read.getPersistenceReader());
-		if (mode === 'subscribe' && typeof challenge === 'string' && expected && token === expected) {
-			return { status: 200, headers: TEXT, content: challenge };
-		}
-		this.app.getLogger().warn(`webhook verification refused: ${mode !== 'subscribe' ? 'hub.mode is not "subscribe"' : !expected ? 'no verify token yet: run /whatsapp numbers to create one' : 'hub.verify_token does not match the one shown in /whatsapp numbers'}`);
-		return { status: 403, headers: TEXT, content: 'Forbidden' };
+		if (!expected) return this.refuseHandshake('no-token', 'no verify token yet: run /whatsapp numbers to create one');
+		if (!verifyTokenMatches(token, expected)) return this.refuseHandshake('token', 'hub.verify_token does not match the one shown in /whatsapp numbers');
+		return { status: 200, headers: TEXT, content: challenge };
 	}
 
 	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+		const header = request.headers['x-hub-signature-256'];
+		// A request without a well-formed signature costs nothing: refused before anything is read.
+		const problem = headerProblem(header);
+		if (problem) return this.refuse(problem);
 		const numbers = await new NumberStore(read.getPersistenceReader()).list();
-		const secrets = numbers.map((n) => n.appSecret);
-		const raw = serializeLikeMeta(request.content ?? {});
-		const check = verifySignature(raw, request.headers['x-hub-signature-256'], secrets);
-		if (!check.ok) {
-			this.app.getLogger().warn(`webhook refused: ${LIKELY_CAUSE[check.reason] ?? check.reason}`);
-			const status = check.reason === 'missing-header' || check.reason === 'malformed-header' ? 401 : 403;
-			return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
-		}
-		// Verified: stored for the processing job and acknowledged at once, as Meta requires.
-		await acceptWebhook({ persistence, modify }, request.content, this.app.getID());
+		const check = verifyForNumbers(serializeLikeMeta(request.content ?? {}), header, numbers);
+		if (!check.ok) return this.refuse(check.reason);
+		// Verified: stored with what its signature vouches for, for the processing job, and
+		// acknowledged at once, as Meta requires.
+		await acceptWebhook({ persistence, modify, logger: this.app.getLogger() }, request.content, check.scope, this.app.getID());
 		return { status: 200, content: { success: true } };
+	}
+
+	private refuseHandshake(cause: string, text: string): IApiResponse {
+		logRefusal(this.app.getLogger(), `verify:${cause}`, `webhook verification refused: ${text}`);
+		return { status: 403, headers: TEXT, content: 'Forbidden' };
+	}
+
+	private refuse(reason: string): IApiResponse {
+		logRefusal(this.app.getLogger(), `signature:${reason}`, `webhook refused: ${LIKELY_CAUSE[reason] ?? reason}`);
+		const status = reason === 'missing-header' || reason === 'malformed-header' ? 401 : 403;
+		return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
 	}
 }

@@ -1,4 +1,4 @@
-import { signPayload, verifySignature } from '../../../../src/core/webhook/signature';
+import { headerProblem, signersOf, signPayload, verifySignature } from '../../../../src/core/webhook/signature';
 import { noteVector, rawBytes, VECTORS, vectorOf } from './vectors';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -83,6 +83,41 @@ describe('verifySignature', () => {
 		try {
 			expect(verifySignature('x', `sha256=${'0'.repeat(64)}`, ['a', 'b'])).toEqual({ ok: false, reason: 'mismatch' });
 			expect(spy).toHaveBeenCalledTimes(2);
+		} finally {
+			spy.mockRestore();
+		}
+	});
+});
+
+describe('headerProblem', () => {
+	it.each([
+		[undefined, 'missing-header'],
+		['', 'missing-header'],
+		['sha1=3a4b', 'malformed-header'],
+		[`sha256=${'a'.repeat(63)}`, 'malformed-header'],
+		[`sha256=${'a'.repeat(64)}`, undefined],
+		[` SHA256=${'A'.repeat(64)} `, undefined],
+		// Two headers of that name, or anything but a string: never read as a signature.
+		[[`sha256=${'a'.repeat(64)}`, `sha256=${'b'.repeat(64)}`], 'malformed-header'],
+		[42, 'malformed-header'],
+	] as const)('header %p -> %p', (header, problem) => {
+		expect(headerProblem(header)).toBe(problem);
+	});
+});
+
+describe('signersOf', () => {
+	it('names every secret that signed the body (numbers of one Meta app share one)', () => {
+		const body = '{"a":1}';
+		expect(signersOf(body, signPayload(body, 'a'), ['a', 'b', 'a', ''])).toEqual({ ok: true, secretIndexes: [0, 2] });
+		expect(signersOf(body, signPayload(body, 'b'), ['a', 'b', 'a'])).toEqual({ ok: true, secretIndexes: [1] });
+		expect(signersOf(body, signPayload(body, 'c'), ['a', 'b'])).toEqual({ ok: false, reason: 'mismatch' });
+	});
+
+	it('tries every secret, so the time does not tell which one matched', () => {
+		const spy = jest.spyOn(crypto, 'timingSafeEqual');
+		try {
+			signersOf('x', signPayload('x', 'a'), ['a', 'b', 'c']);
+			expect(spy).toHaveBeenCalledTimes(3);
 		} finally {
 			spy.mockRestore();
 		}

@@ -1,0 +1,15 @@
+/**
+ * The app's refusal log: one line a minute per cause at most, with a count (core/webhook/refusals.ts).
+ * Module state: it lives as long as the app's runtime process, on the real clock.
+ */
+import { ILogger } from '@rocket.chat/apps-engine/definition/accessors';
+
+import { RefusalLog, refusalLine } from '../core/webhook/refusals';
+
+const refusals = new RefusalLog();
+
+/** Logs `text` (a warning) unless a line for `cause` was logged within the last minute. */
+export function logRefusal(logger: Pick<ILogger, 'warn'> | undefined, cause: string, text: string): void {
+	const count = refusals.note(cause, Date.now());
+	if (count !== undefined) logger?.warn(refusalLine(text, count));
+}
