@@ -3,8 +3,11 @@
  * endpoint with the number's token and posted in the room as the contact's file, within the app's
  * max-size and accepted-types settings AND Rocket.Chat's own upload settings (FileUpload_Enabled,
  * FileUpload_MaxFileSize, the media type white and black lists), which Rocket.Chat's Uploads store
- * applies to an app's upload too. A refused or failed file is never silent: the room gets the
- * description and why the file is not there.
+ * applies to an app's upload too. Types a browser would run as active content (SVG, HTML, XML) are
+ * never accepted; the media URL must be on Meta's media hosts (the token goes nowhere else); the
+ * file's leading bytes must be those of the type Meta declared; the stored name ends with the
+ * accepted type's extension, never the contact's. A refused or failed file is never silent: the
+ * room gets the description and why the file is not there.
  */
 import { IHttp, ILogger, IModify, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
@@ -12,6 +15,7 @@ import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/liv
 import { AppError, GraphApiError, NetworkError } from '../core/errors';
 import { Described } from '../core/inbound/describe';
 import { baseMime, humanSize, inboundFileName, judgeInbound, parseAcceptedTypes } from '../core/media/media';
+import { matchesDeclaredType } from '../core/media/signature';
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { Translator } from '../i18n/translate';
 import { graphFactory, setting } from '../lib/services';
@@ -127,6 +131,13 @@ export async function postInboundMedia(acc: MediaAccessors, number: ConnectedNum
 		const reason = error instanceof GraphApiError ? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus }) : error instanceof AppError ? t(error.i18nKey, error.params) : t('error_graph_unreachable');
 		acc.logger?.error(`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`);
 		return { posted: false, notice: t('inbound_media_failed', { reason }) };
+	}
+	// The bytes must be those of the type Meta declared: a "PDF" that is an HTML page, an "image" that
+	// is a program, is refused, and nothing of it is posted.
+	if (!matchesDeclaredType(bytes, mimeType).ok) {
+		const type = baseMime(mimeType) || '?';
+		acc.logger?.warn(`inbound media ${media.id} of ${number.phoneNumberId} refused: its content is not of its declared type ${type}`);
+		return { posted: false, notice: t('inbound_media_refused_content', { type }) };
 	}
 	const filename = inboundFileName({ ...media, mimeType });
 	let uploadId: string | undefined;

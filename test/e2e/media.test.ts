@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { CONTRACTS_DIR } from '../support/metaSpec';
+import { SAMPLES } from '../unit/core/media/samples';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -14,6 +15,13 @@ const MB = 1024 * 1024;
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-openapi/webhook-inbound.examples.json'), 'utf8'));
 /** Bytes that are not valid UTF-8, so that any text decoding on the way shows. */
 const bytesOf = (size: number, seed = 7) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) % 256));
+/** The leading bytes of a real file of each type a contact sends here (the app checks them against Meta's type). */
+const HEADS: Record<string, Buffer> = { 'image/jpeg': SAMPLES.jpeg, 'image/png': SAMPLES.png, 'image/webp': SAMPLES.webp, 'video/mp4': SAMPLES.mp4, 'audio/ogg': SAMPLES.oggOpus, 'audio/mpeg': SAMPLES.mp3, 'application/pdf': SAMPLES.pdf };
+/** A file of `mimeType` of `size` bytes: a real file's head, then bytes that are not valid UTF-8. */
+const fileOf = (mimeType: string, size: number, seed = 7) => {
+	const head = HEADS[mimeType.split(';')[0]];
+	return Buffer.concat([head, bytesOf(size - head.length, seed)]);
+};
 
 describe('media', () => {
 	let app: AppUnderTest;
@@ -41,7 +49,7 @@ describe('media', () => {
 
 	describe('from the contact', () => {
 		it('downloads Meta’s documented image with the number’s token and posts it as the contact’s file, with its caption', async () => {
-			const bytes = bytesOf(48 * 1024);
+			const bytes = fileOf('image/jpeg', 48 * 1024);
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg', id: '1003383421387256' });
 			const payload = JSON.parse(JSON.stringify(examples['Image Message']));
 			payload.entry[0].changes[0].value.messages[0].timestamp = String(Math.floor(Date.now() / 1000));
@@ -72,7 +80,7 @@ describe('media', () => {
 			];
 			const names: string[] = [];
 			for (const [i, m] of media.entries()) {
-				const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(1000 + i, i), mimeType: m.mime });
+				const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf(m.mime, 1000 + i, i), mimeType: m.mime });
 				names.push(m.name(id));
 				await inbound({ type: m.type, [m.type]: { id, mime_type: m.mime, sha256: 'x', ...m.extra } }, `wamid.MEDIA${i}`);
 			}
@@ -101,7 +109,7 @@ describe('media', () => {
 		});
 
 		it('retries a file Meta could not give for the moment, and posts the message once', async () => {
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 500), mimeType: 'image/jpeg' });
 			app.sim.failMedia(id, 1);
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'again' } });
 			expect(livechatRooms().flatMap((r) => app.harness.world.messagesIn(r.id))).toEqual([]);
@@ -114,7 +122,7 @@ describe('media', () => {
 		it('still welcomes a new contact whose first message is a file retried, once', async () => {
 			const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
 			Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!' });
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 500), mimeType: 'image/jpeg' });
 			app.sim.failMedia(id, 1);
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } });
 			app.harness.takeAppErrors();
@@ -126,7 +134,7 @@ describe('media', () => {
 		});
 
 		it('announces the file as missing at the last attempt, and posts nothing twice when a later step failed', async () => {
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(500), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 500), mimeType: 'image/jpeg' });
 			app.sim.failMedia(id, 10);
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'see' } });
 			// Retries at 30 s, 1, 2 and 4 minutes of the delivery clock; the fifth attempt gives up on the file.
@@ -136,7 +144,7 @@ describe('media', () => {
 			expect(app.harness.world.uploads).toEqual([]);
 
 			// A file posted, then the caption failing: the retry posts the caption, not the file again.
-			const second = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(600), mimeType: 'image/jpeg' });
+			const second = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 600), mimeType: 'image/jpeg' });
 			const livechat = app.harness.bridges.getLivechatBridge() as any;
 			const create = livechat.createMessage;
 			let failed = false;
@@ -155,12 +163,12 @@ describe('media', () => {
 			expect(app.sim.mediaDownloads.filter((d) => d === second)).toHaveLength(1);
 		});
 
-		it('keeps the ad a file came from, and names a document by its real type', async () => {
-			const ad = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(300), mimeType: 'image/png' });
+		it('keeps the ad a file came from, and names a document by its real type, not by the contact’s extension', async () => {
+			const ad = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/png', 300), mimeType: 'image/png' });
 			await inbound({ type: 'image', image: { id: ad, mime_type: 'image/png', sha256: 'x' }, referral: { source_url: 'https://fb.me/ad1', headline: 'Summer sale', source_type: 'ad' } }, 'wamid.AD');
 			const pdf = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.from('%PDF-1.4 x'), mimeType: 'application/pdf' });
 			await inbound({ type: 'document', document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.exe' } }, 'wamid.DOC');
-			expect(roomMessages().map((m: any) => (m.file ? `${m.file.name} ${m.file.type}` : m.text))).toEqual([`image-${ad}.png image/png`, '📣 From the ad "Summer sale" (https://fb.me/ad1)', 'invoice.exe.pdf application/pdf']);
+			expect(roomMessages().map((m: any) => (m.file ? `${m.file.name} ${m.file.type}` : m.text))).toEqual([`image-${ad}.png image/png`, '📣 From the ad "Summer sale" (https://fb.me/ad1)', 'invoice.pdf application/pdf']);
 		});
 
 		it('says in the room when Meta cannot give the file, and logs why', async () => {
@@ -206,7 +214,7 @@ describe('media', () => {
 
 		it('quotes a contact’s file posted without a caption', async () => {
 			const { agent, room } = await conversation();
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(400), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 400), mimeType: 'image/jpeg' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } }, 'wamid.PHOTO');
 			const photo = roomMessages().find((m: any) => m.file)!;
 			await app.harness.userMessage({ user: agent, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${photo.id}) Nice one` });

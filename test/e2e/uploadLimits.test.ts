@@ -6,10 +6,13 @@
  * Rocket.Chat (tools/harness/rc/uploads.ts); each test names the admin's setting it changes.
  */
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { SAMPLES } from '../unit/core/media/samples';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const MB = 1024 * 1024;
 const bytesOf = (size: number, seed = 7) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) % 256));
+/** A JPEG's leading bytes, then filler: the app checks a file's bytes against Meta's type. */
+const jpegOf = (size: number) => Buffer.concat([SAMPLES.jpeg, bytesOf(size - SAMPLES.jpeg.length)]);
 
 describe('a contact’s file and the workspace’s upload settings', () => {
 	let app: AppUnderTest;
@@ -54,12 +57,12 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 	});
 
 	it('a file Rocket.Chat types by its name onto the black list is refused at upload, and the room says so', async () => {
-		// Meta calls it application/octet-stream, which the app accepts here ('*'); Rocket.Chat types a
-		// file by its name's extension, .svg, which its default black list refuses.
-		await app.harness.setSetting('inbound_media_types', '*');
-		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(300), mimeType: 'application/octet-stream' });
-		await inbound({ type: 'document', document: { id, mime_type: 'application/octet-stream', sha256: 'x', filename: 'drawing.svg' } });
-		expect(texts()).toEqual(['📄 Document drawing.svg\n(File not shown: this workspace does not accept files like drawing.svg.)']);
+		// Meta calls it audio/opus, which neither list names; the app stores it as .opus, which
+		// Rocket.Chat types audio/ogg (mime-db), on the admin's black list.
+		app.harness.world.serverSettings.set('FileUpload_MediaTypeBlackList', 'image/svg+xml,audio/ogg');
+		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.concat([SAMPLES.oggOpus, bytesOf(300)]), mimeType: 'audio/opus' });
+		await inbound({ type: 'audio', audio: { id, mime_type: 'audio/opus', sha256: 'x' } });
+		expect(texts()).toEqual([`🎵 Audio\n(File not shown: this workspace does not accept files like audio-${id}.opus.)`]);
 		expect(downloads()).toHaveLength(1);
 		expect(stored()).toEqual([]);
 	});
@@ -74,13 +77,13 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 	});
 
 	it('a conversation closed while its file was on the way: the file reaches the contact’s next conversation', async () => {
-		const first = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(400), mimeType: 'image/jpeg' });
+		const first = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: jpegOf(400), mimeType: 'image/jpeg' });
 		await inbound({ type: 'image', image: { id: first, mime_type: 'image/jpeg', sha256: 'x' } }, 'wamid.FIRST');
 		const [room] = livechatRooms();
 		expect(texts(room.id)).toEqual([`file:image-${first}.jpg`]);
 
 		// The agent closes the conversation while the next file downloads (Meta answers slowly).
-		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(600), mimeType: 'image/jpeg' });
+		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: jpegOf(600), mimeType: 'image/jpeg' });
 		app.sim.setLatency(400);
 		const delivered = inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'second' } }, 'wamid.SECOND');
 		const deadline = Date.now() + 10000;

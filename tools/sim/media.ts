@@ -19,6 +19,10 @@ export interface SimMedia {
 	filename?: string;
 	/** The form fields of the upload, for uploaded media. */
 	fields?: Record<string, string>;
+	/** Where its download URL points, when a test makes it another server than the simulator (`http://127.0.0.1:<port>`). */
+	urlBase?: string;
+	/** The `file_size` announced, when a test makes it differ from the bytes. */
+	announcedSize?: number;
 }
 
 /** The path of media URLs (Meta's are `https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=...`). */
@@ -101,8 +105,8 @@ export class MediaStore {
 		}
 		// `phone_number_id` makes Meta check the media belongs to that number.
 		if (r.query.phone_number_id && r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
-		const url = `${baseUrl}${MEDIA_DOWNLOAD_PATH}?mid=${media.id}&ext=${Math.floor(Date.now() / 1000)}`;
-		return { status: 200, payload: { messaging_product: 'whatsapp', url, mime_type: media.mimeType, sha256: media.sha256, file_size: String(media.bytes.length), id: media.id } };
+		const url = `${media.urlBase ?? baseUrl}${MEDIA_DOWNLOAD_PATH}?mid=${media.id}&ext=${Math.floor(Date.now() / 1000)}`;
+		return { status: 200, payload: { messaging_product: 'whatsapp', url, mime_type: media.mimeType, sha256: media.sha256, file_size: String(media.announcedSize ?? media.bytes.length), id: media.id } };
 	}
 
 	/** The media URL: the bytes, with the owner number's token only (like Meta's lookaside URL). */

@@ -4,6 +4,7 @@
  */
 import { AppError, GraphApiError, NetworkError } from '../errors';
 import { multipartBody } from '../media/media';
+import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
 export interface HttpRequest {
 	method: 'GET' | 'POST' | 'DELETE';
@@ -136,14 +137,21 @@ export class GraphClient {
 	}
 
 	/**
-	 * The bytes of a media URL returned by `getMedia` (it needs the access token too). Fails on a
-	 * non-2xx answer, and when the body exceeds `maxBytes` (Meta sent more than announced).
+	 * The bytes of a media URL returned by `getMedia` (it needs the access token too), from Meta's
+	 * media hosts only (mediaHosts.ts): the token goes nowhere else. Fails on a non-2xx answer, and
+	 * when the answer is over `maxBytes`: by its Content-Length, before the body is looked at, then by
+	 * the bytes received (Meta sent more than announced).
+	 *
+	 * The engine's IHttp reads the whole body before the app sees the answer, and has no HEAD. The
+	 * size is known before the download from Meta's `file_size` (checked by the caller); a Range or a
+	 * second request to learn it again is not made: Meta does not document Range on media URLs, which
+	 * expire in 5 minutes, and a probe that Meta answered otherwise than expected would break every
+	 * download. The timeout bounds the transfer.
 	 */
 	async downloadMedia(url: string, maxBytes?: number): Promise<Uint8Array> {
-		// The token goes with the request: only over https, unless the Graph API itself is plain http
-		// (a local simulator).
-		const allowed = this.baseUrl.startsWith('http://') ? /^https?:\/\//i : /^https:\/\//i;
-		if (!allowed.test(url)) throw new AppError({ code: 'media_url', message: 'Graph API returned no https media URL', status: 502, i18nKey: 'error_graph_unavailable' });
+		if (!isMetaMediaUrl(url, this.baseUrl)) {
+			throw new AppError({ code: 'media_url', message: `media URL on ${urlHost(url)}, not one of Meta's media hosts: not downloaded`, status: 502, i18nKey: 'error_media_host' });
+		}
 		let response: HttpResponse;
 		try {
 			response = await this.http.send({ method: 'GET', url, headers: { Authorization: `Bearer ${this.accessToken}` }, timeoutMs: this.timeoutMs, binary: true });
@@ -151,10 +159,11 @@ export class GraphClient {
 			throw this.networkError(error);
 		}
 		if (response.status < 200 || response.status >= 300) throw GraphApiError.fromResponse(response.status, this.redact(response.body ?? ''));
+		const tooLarge = (size: number) => new AppError({ code: 'media_too_large', message: `media of ${size} bytes exceeds ${maxBytes}`, status: 413, params: { size, max: maxBytes as number } });
+		const announced = contentLength(response.headers);
+		if (maxBytes !== undefined && announced !== undefined && announced > maxBytes) throw tooLarge(announced);
 		const bytes = response.bytes ?? new TextEncoder().encode(response.body ?? '');
-		if (maxBytes !== undefined && bytes.length > maxBytes) {
-			throw new AppError({ code: 'media_too_large', message: `media of ${bytes.length} bytes exceeds ${maxBytes}`, status: 413, params: { size: bytes.length, max: maxBytes } });
-		}
+		if (maxBytes !== undefined && bytes.length > maxBytes) throw tooLarge(bytes.length);
 		return bytes;
 	}
 
@@ -220,6 +229,13 @@ export class GraphClient {
 
 /** "timeout", "timed out", ETIMEDOUT, ESOCKETTIMEDOUT, UND_ERR_CONNECT_TIMEOUT... */
 const TIMEOUT = /timed?\s?out/i;
+
+/** The Content-Length of an answer (header names in any case), when it is a plain number. */
+function contentLength(headers: Record<string, string> | undefined): number | undefined {
+	const key = Object.keys(headers ?? {}).find((name) => name.toLowerCase() === 'content-length');
+	const value = key === undefined ? undefined : String(headers?.[key]).trim();
+	return value && /^\d+$/.test(value) ? Number(value) : undefined;
+}
 
 /** Query values keep commas readable (`fields=id,name`); everything else is percent-encoded. */
 function enc(value: string): string {

@@ -30,19 +30,49 @@ const SUPPORTED: Array<{ kind: MediaKind; types: string[]; maxBytes: number }> =
 	},
 ];
 
+/**
+ * The extension a contact's file is stored with, by its accepted type: Rocket.Chat types a file by
+ * its name's extension, so this decides what type the room serves it as. The preferred extension
+ * of each type in the MIME database Rocket.Chat looks names up in (mime-db).
+ */
 const EXTENSIONS: Record<string, string> = {
 	'image/jpeg': 'jpg',
 	'image/png': 'png',
 	'image/webp': 'webp',
 	'image/gif': 'gif',
+	'image/bmp': 'bmp',
+	'image/tiff': 'tiff',
+	'image/heic': 'heic',
+	'image/heif': 'heif',
+	'image/avif': 'avif',
 	'video/mp4': 'mp4',
 	'video/3gpp': '3gp',
+	'video/quicktime': 'mov',
+	'video/webm': 'webm',
+	'video/x-matroska': 'mkv',
+	'video/ogg': 'ogv',
 	'audio/aac': 'aac',
 	'audio/amr': 'amr',
 	'audio/mpeg': 'mp3',
 	'audio/mp4': 'm4a',
+	'audio/x-m4a': 'm4a',
+	'audio/3gpp': '3gp',
 	'audio/ogg': 'ogg',
+	'audio/opus': 'opus',
+	'audio/webm': 'weba',
+	'audio/wav': 'wav',
+	'audio/x-wav': 'wav',
+	'audio/wave': 'wav',
+	'audio/vnd.wave': 'wav',
 	'text/plain': 'txt',
+	'text/csv': 'csv',
+	'text/markdown': 'md',
+	'text/calendar': 'ics',
+	'text/vcard': 'vcf',
+	'text/x-vcard': 'vcf',
+	'text/rtf': 'rtf',
+	'application/rtf': 'rtf',
+	'application/json': 'json',
 	'application/pdf': 'pdf',
 	'application/msword': 'doc',
 	'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
@@ -50,7 +80,19 @@ const EXTENSIONS: Record<string, string> = {
 	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
 	'application/vnd.ms-powerpoint': 'ppt',
 	'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+	'application/vnd.oasis.opendocument.text': 'odt',
+	'application/vnd.oasis.opendocument.spreadsheet': 'ods',
+	'application/vnd.oasis.opendocument.presentation': 'odp',
+	'application/epub+zip': 'epub',
+	'application/zip': 'zip',
+	'application/gzip': 'gz',
+	'application/x-7z-compressed': '7z',
+	'application/vnd.rar': 'rar',
+	'application/x-rar-compressed': 'rar',
 };
+
+/** The extension of a type this table does not know (application/octet-stream's): served as bytes to download. */
+const UNKNOWN_EXTENSION = 'bin';
 
 /** `audio/ogg; codecs=opus` -> `audio/ogg`. */
 export function baseMime(mimeType: string | undefined): string {
@@ -81,8 +123,41 @@ export function parseAcceptedTypes(value: unknown): string[] {
 		.filter(Boolean);
 }
 
+/**
+ * Types a browser renders as active content (scripts run, in Rocket.Chat's origin when served from
+ * it): HTML, SVG, every XML type (`application/xml`, `text/xml`, `*\/*+xml`: XHTML, XSLT...),
+ * JavaScript, Flash and web archives. A contact's file of such a type is never accepted: not by a
+ * wildcard (`image/*` does not take SVG), not by `*`, not even when the admin lists it.
+ */
+const ACTIVE_TYPES = [
+	'text/html',
+	'application/xhtml+xml',
+	'image/svg+xml',
+	'application/xml',
+	'text/xml',
+	'text/xsl',
+	'text/javascript',
+	'application/javascript',
+	'application/x-javascript',
+	'application/ecmascript',
+	'text/ecmascript',
+	'application/x-shockwave-flash',
+	'application/vnd.adobe.flash.movie',
+	'text/x-component',
+	'multipart/related',
+	'message/rfc822',
+	'application/x-mimearchive',
+];
+
+export function isActiveContentType(mimeType: string | undefined): boolean {
+	const type = baseMime(mimeType);
+	return ACTIVE_TYPES.includes(type) || type.endsWith('+xml') || type.endsWith('/xml');
+}
+
+/** Whether the accepted-types setting takes `mimeType`. Active content (above) never. */
 export function isAcceptedType(mimeType: string | undefined, accepted: string[]): boolean {
 	const type = baseMime(mimeType);
+	if (isActiveContentType(type)) return false;
 	if (!accepted.length || accepted.includes('*') || accepted.includes('*/*')) return true;
 	if (!type) return false;
 	return accepted.some((pattern) => (pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type));
@@ -113,26 +188,49 @@ export function humanSize(bytes: number, up = false): string {
 	return `${Math.max(1, round(bytes / 1024, 0))} KB`;
 }
 
-/** Extensions that name the same type as another (`jpeg` for `image/jpeg`...). */
-const SAME_TYPE: Record<string, string> = { jpeg: 'jpg', oga: 'ogg', opus: 'ogg', txt: 'txt', text: 'txt' };
+/**
+ * Characters stripped from a contact's file name: C0 and C1 controls and DEL; bidirectional
+ * controls and marks, which make a name read differently from what it is (`invoice\u202Efdp.exe`
+ * shows as "invoiceexe.pdf"): U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069; invisible
+ * formatting (zero-width U+200B-U+200D, U+2060-U+2065, U+FEFF, U+FFF9-U+FFFB, U+180E); line and
+ * paragraph separators U+2028, U+2029.
+ */
+// eslint-disable-next-line no-control-regex
+const STRIPPED = /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+
+/** The contact's extension: the last dot and up to 10 letters or digits after it. */
+const CONTACT_EXTENSION = /\.[A-Za-z0-9]{1,10}$/;
 
 /**
- * The file name of an inbound media in the room: the contact's document name when it has one
- * (path parts and control characters removed), else `<kind>-<media id>.<extension>`. Rocket.Chat
- * derives the file type from the extension, so a known MIME type always ends the name with its
- * extension: a PDF named `x.exe` becomes `x.exe.pdf`, and the accepted-types setting holds.
+ * The file name of an inbound media in the room: the base of the contact's document name, cleaned,
+ * and the extension of the type the app accepted. Never the contact's extension: Rocket.Chat
+ * derives the file's type from the name, so the name must say the type Meta declared and the app
+ * accepted (and whose leading bytes were checked, signature.ts). The rule:
+ * - control and bidirectional characters are removed (STRIPPED), path separators become spaces,
+ *   runs of spaces one, and dots and spaces at either end go; at most 200 characters;
+ * - the contact's extension (the last `.xxx`, letters and digits) is dropped, whatever it was, and
+ *   the accepted type's is put in its place: a PDF named `x.exe` is `x.pdf`, `report.PDF` is
+ *   `report.pdf`; an earlier dot stays part of the name (`x.exe.pdf` is `x.exe.pdf`), since only the
+ *   last extension gives a type;
+ * - a type with no known extension gets `.bin` (application/octet-stream): `drawing.svg` sent as
+ *   application/octet-stream is `drawing.bin`, never an SVG;
+ * - no name, or nothing left of it: `<kind>-<media id>.<extension>`.
  */
 export function inboundFileName(media: { kind: string; id: string; mimeType?: string; filename?: string }): string {
-	const ext = EXTENSIONS[baseMime(media.mimeType)];
-	// eslint-disable-next-line no-control-regex
-	const given = (media.filename ?? '').replace(/[\u0000-\u001f\u007f/\\]+/g, ' ').trim().slice(0, 200);
-	if (given) {
-		const current = /\.([a-z0-9]{1,5})$/i.exec(given)?.[1]?.toLowerCase();
-		const matches = current !== undefined && (current === ext || SAME_TYPE[current] === ext);
-		return ext && !matches ? `${given}.${ext}` : given;
-	}
-	const id = media.id.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'media';
-	return ext ? `${media.kind}-${id}.${ext}` : `${media.kind}-${id}`;
+	const ext = EXTENSIONS[baseMime(media.mimeType)] ?? UNKNOWN_EXTENSION;
+	const clean = (name: string) =>
+		name
+			.replace(STRIPPED, '')
+			.replace(/[/\\]+/g, ' ')
+			.replace(/\s+/g, ' ')
+			.replace(/[\s.]+$/, '');
+	const trim = (name: string) => name.replace(/^[\s.]+|[\s.]+$/g, '');
+	// The extension goes before leading dots do: `.exe` is an extension, not a name.
+	// Code points, not UTF-16 units: a cut never splits a character in two.
+	const base = trim(Array.from(trim(clean(String(media.filename ?? '')).replace(CONTACT_EXTENSION, ''))).slice(0, 200).join(''));
+	if (base) return `${base}.${ext}`;
+	const id = String(media.id).replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'media';
+	return `${media.kind.replace(/[^a-z]/g, '') || 'file'}-${id}.${ext}`;
 }
 
 /**

@@ -302,10 +302,37 @@ describe('GraphClient media', () => {
 		const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(11) }]);
 		await expect(client(port).downloadMedia(info.url, 10)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 11, max: 10 } });
 		await expect(client(fakePort([])).downloadMedia('file:///etc/passwd')).rejects.toBeInstanceOf(AppError);
-		// The token never goes over plain http, unless the Graph API itself is plain http (a local simulator).
+		// The token never goes over plain http, unless the Graph API itself is on loopback (a local simulator).
 		await expect(client(fakePort([])).downloadMedia('http://lookaside.fbsbx.com/x')).rejects.toMatchObject({ code: 'media_url' });
 		const local = new GraphClient({ http: fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]), accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9' });
 		await expect(local.downloadMedia('http://127.0.0.1:9/whatsapp_business/attachments/?mid=1')).resolves.toHaveLength(1);
+	});
+
+	it('sends the token only to Meta’s media hosts: any other URL is refused without a request', async () => {
+		for (const url of ['https://evil.example/whatsapp_business/attachments/?mid=1', 'https://lookaside.fbsbx.com.evil.example/x', 'https://lookaside.fbsbx.com@evil.example/x', 'http://127.0.0.1:9/x']) {
+			const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]);
+			const error = await client(port).downloadMedia(url).catch((e: unknown) => e);
+			expect(error).toMatchObject({ code: 'media_url', i18nKey: 'error_media_host' });
+			expect(port.sent).toEqual([]);
+			expect(String((error as Error).message)).not.toContain(TOKEN);
+		}
+		// A loopback Graph API (tests, sandbox) allows its own host, no other.
+		const port = fakePort([]);
+		const local = new GraphClient({ http: port, accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9' });
+		await expect(local.downloadMedia('http://192.168.1.10:9/whatsapp_business/attachments/?mid=1')).rejects.toMatchObject({ code: 'media_url' });
+		expect(port.sent).toEqual([]);
+		// The media host of a real webhook capture passes.
+		const meta = fakePort([{ status: 200, body: '', bytes: new Uint8Array(2) }]);
+		await expect(client(meta).downloadMedia('https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=27251809591111687&source=webhook&ext=1778767167&hash=ARkm')).resolves.toHaveLength(2);
+	});
+
+	it('refuses an answer whose Content-Length is over the limit before looking at its body', async () => {
+		const body = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'content-length': '5000000' } };
+		await expect(client(fakePort([body])).downloadMedia(info.url, 1000)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 5000000, max: 1000 } });
+		const upper = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'Content-Length': '1001' } };
+		await expect(client(fakePort([upper])).downloadMedia(info.url, 1000)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 1001 } });
+		const within = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'content-length': '4' } };
+		await expect(client(fakePort([within])).downloadMedia(info.url, 1000)).resolves.toHaveLength(4);
 	});
 
 	it('turns a refused download into Meta’s error, without the token', async () => {

@@ -1,4 +1,4 @@
-import { humanSize, inboundFileName, isAcceptedType, judgeInbound, outboundKind, parseAcceptedTypes } from '../../../../src/core/media/media';
+import { humanSize, inboundFileName, isAcceptedType, isActiveContentType, judgeInbound, outboundKind, parseAcceptedTypes } from '../../../../src/core/media/media';
 import { DEFAULT_INBOUND_MEDIA_TYPES } from '../../../../src/settings/settings';
 
 const MB = 1024 * 1024;
@@ -42,13 +42,51 @@ describe('media rules', () => {
 		expect(inboundFileName({ kind: 'image', id: '1003383421387256', mimeType: 'image/jpeg' })).toBe('image-1003383421387256.jpg');
 		expect(inboundFileName({ kind: 'audio', id: '42', mimeType: 'audio/ogg; codecs=opus' })).toBe('audio-42.ogg');
 		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'Invoice May' })).toBe('Invoice May.pdf');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '../../etc/passwd.pdf' })).toBe('.. .. etc passwd.pdf');
-		expect(inboundFileName({ kind: 'document', id: '../x', mimeType: 'application/x-unknown' })).toBe('document-x');
-		// The name's extension cannot give the file another type than Meta's.
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'invoice.exe' })).toBe('invoice.exe.pdf');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'page.HTML' })).toBe('page.HTML.pdf');
-		expect(inboundFileName({ kind: 'image', id: '7', mimeType: 'image/jpeg', filename: 'photo.jpeg' })).toBe('photo.jpeg');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'report.PDF' })).toBe('report.PDF');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '../../etc/passwd.pdf' })).toBe('etc passwd.pdf');
+		expect(inboundFileName({ kind: 'document', id: '../x', mimeType: 'application/x-unknown' })).toBe('document-x.bin');
+	});
+
+	it('ends a name with the accepted type’s extension, never the contact’s', () => {
+		const pdf = (filename: string) => inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename });
+		// The contact's extension is dropped, whatever it was, and the type's takes its place.
+		expect(pdf('invoice.exe')).toBe('invoice.pdf');
+		expect(pdf('page.HTML')).toBe('page.pdf');
+		expect(pdf('report.PDF')).toBe('report.pdf');
+		expect(pdf('Invoice 42.pdf')).toBe('Invoice 42.pdf');
+		// Only the last extension gives a type: an earlier dot stays in the name.
+		expect(pdf('contract.v2.final.pdf')).toBe('contract.v2.final.pdf');
+		expect(pdf('setup.exe.pdf')).toBe('setup.exe.pdf');
+		expect(pdf('Invoice No. 42')).toBe('Invoice No. 42.pdf');
+		expect(inboundFileName({ kind: 'image', id: '7', mimeType: 'image/jpeg', filename: 'photo.jpeg' })).toBe('photo.jpg');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'text/plain', filename: 'notes.svg' })).toBe('notes.txt');
+		// A type with no known extension is stored as bytes to download, never as the contact's type.
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/octet-stream', filename: 'drawing.svg' })).toBe('drawing.bin');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/x-unknown', filename: 'invoice.pdf.html' })).toBe('invoice.pdf.bin');
+	});
+
+	it('strips control and bidirectional characters from names, and falls back to a default name', () => {
+		const pdf = (filename: string) => inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename });
+		// "invoice‮fdp.exe" displays as "invoiceexe.pdf": the override goes, and so does the .exe.
+		expect(pdf('invoice\u202Efdp.exe')).toBe('invoicefdp.pdf');
+		for (const bidi of ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C']) expect(pdf(`a${bidi}b`)).toBe('ab.pdf');
+		for (const invisible of ['\u200B', '\u200D', '\u2060', '\uFEFF', '\u2028', '\u2029', '\u180E']) expect(pdf(`a${invisible}b`)).toBe('ab.pdf');
+		expect(pdf('tab\there\r\nnull\u0000del\u007fc1\u0085.pdf')).toBe('tabherenulldelc1.pdf');
+		expect(pdf('  ..\u202E\u0007  ')).toBe('document-7.pdf');
+		expect(pdf('.exe')).toBe('document-7.pdf');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '\u202E\u2066' })).toBe('document-7.pdf');
+		// Long names are cut to 200 characters, never in the middle of one.
+		const long = pdf(`${'😀'.repeat(250)}.pdf`);
+		expect(Array.from(long)).toHaveLength(204);
+		expect(long.endsWith('😀.pdf')).toBe(true);
+	});
+
+	it('never accepts types a browser runs as active content, whatever the setting', () => {
+		for (const type of ['image/svg+xml', 'text/html', 'application/xhtml+xml', 'application/xml', 'text/xml', 'application/rss+xml', 'application/vnd.custom+xml', 'text/javascript', 'Image/SVG+XML; charset=utf-8']) {
+			expect([type, isActiveContentType(type)]).toEqual([type, true]);
+			for (const accepted of [['image/*'], ['*'], [], ['text/*', 'application/*'], [type.split(';')[0].toLowerCase()]]) expect([type, accepted, isAcceptedType(type, accepted)]).toEqual([type, accepted, false]);
+		}
+		for (const type of ['image/png', 'application/pdf', 'text/plain', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']) expect(isActiveContentType(type)).toBe(false);
+		expect(judgeInbound({ mimeType: 'image/svg+xml', size: 300 }, { maxBytes: 5 * MB, accepted: parseAcceptedTypes(DEFAULT_INBOUND_MEDIA_TYPES) })).toEqual({ ok: false, reason: 'type', mimeType: 'image/svg+xml' });
 	});
 
 	it('writes sizes for people', () => {
