@@ -17,7 +17,7 @@ import { toWhatsAppText } from '../core/outbound/markdown';
 import { explainSendError } from '../core/templates/catalog';
 import { Translator } from '../i18n/translate';
 import { lastInbound, WINDOW_MS } from '../inbound/window';
-import { graphFactory, notifyUser, setting, userTranslator } from '../lib/services';
+import { graphBaseUrl, graphFactory, notifyUser, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
@@ -148,6 +148,8 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const meta: SendMeta = { roomId: room.id, agent: agent.username, replyTo };
 	// A bare quote, with nothing of its own, has nothing WhatsApp could show.
 	if (!files.length && !body.trim()) return;
+	// A refused Graph base URL setting sends nothing: the agent is told why in words.
+	if (!(await graphBaseUrl(acc.read)).ok) return notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: t('error_graph_base_url_refused') }));
 
 	try {
 		let wamid: string | undefined;

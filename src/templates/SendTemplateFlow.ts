@@ -19,7 +19,7 @@ import { MetaTemplate } from '../core/templates/template';
 import { Translator } from '../i18n/translate';
 import { stateValue } from '../lib/blocks';
 import { Records } from '../lib/records';
-import { graphFactory, setting, userTranslator } from '../lib/services';
+import { graphBaseUrl, graphFactory, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { postAsUser } from '../outbound/ownPosts';
@@ -91,7 +91,9 @@ async function buildView(acc: FlowAccessors, draft: Draft, numbers: ConnectedNum
 	let groups: TemplateGroup[] = [];
 	let problem: string | undefined;
 	try {
-		groups = await catalog.groups(number.wabaId, { refresh });
+		// A refused Graph base URL setting sends nothing: said in words rather than as an outage.
+		if (!(await graphBaseUrl(acc.read)).ok) problem = t('error_graph_base_url_refused');
+		else groups = await catalog.groups(number.wabaId, { refresh });
 	} catch (error) {
 		// Meta could not list the templates (expired token, outage...): the agent is told why.
 		problem = explainListError(error, t);
@@ -223,6 +225,8 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	const numberProblem = numberRefusal(draft, numbers, room, draft.phoneNumberId, t);
 	const number = numberProblem ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
 	if (!number) return fail({ [draft.askRecipient && numbers.length > 1 ? SendAction.Number : SendAction.Template]: numberProblem ?? t('send_no_numbers') });
+	// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
+	if (!(await graphBaseUrl(acc.read)).ok) return fail({ [SendAction.Template]: t('error_graph_base_url_refused') });
 	const catalog = await templateCatalog(acc, number);
 	const template = draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
 	const errors: Record<string, string> = {};
