@@ -6,11 +6,13 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { GraphClient } from '../core/graph/GraphClient';
+import { AppError } from '../core/errors';
+import { checkGraphBaseUrl, GraphBaseUrlCheck } from '../core/graph/baseUrl';
+import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../i18n/translate';
 import { NumberStore } from '../numbers/NumberStore';
-import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION, parseRoles, SettingId } from '../settings/settings';
+import { DEFAULT_GRAPH_VERSION, parseRoles, SettingId } from '../settings/settings';
 import { callbackUrl, ensureVerifyToken } from '../webhook/verifyToken';
 import { AppsEngineHttpPort } from './HttpPort';
 
@@ -18,11 +20,28 @@ export async function setting<T = unknown>(read: IRead, id: SettingId): Promise<
 	return (await read.getEnvironmentReader().getSettings().getValueById(id)) as T;
 }
 
+/** The "Graph API base URL" setting, checked: https, or a loopback address (src/core/graph/baseUrl.ts). */
+export async function graphBaseUrl(read: IRead): Promise<GraphBaseUrlCheck> {
+	return checkGraphBaseUrl(await setting<unknown>(read, SettingId.GraphApiBaseUrl));
+}
+
+/**
+ * The HTTP port of a refused base URL: every call fails before anything is sent (no token leaves
+ * the server). The Graph client reports it as an unreachable Graph API, with this message as the
+ * detail in the app's log; the modal and the agent's notice say it in words (SendTemplateFlow.ts,
+ * AgentReplies.ts check `graphBaseUrl` first).
+ */
+const REFUSED_PORT: HttpPort = {
+	send: (): Promise<HttpResponse> =>
+		Promise.reject(new AppError({ code: 'graph_base_url_refused', message: "the Graph API base URL setting is neither https nor a loopback address: nothing was sent (an admin must correct it in the app's settings)", i18nKey: 'error_graph_base_url_refused' })),
+};
+
 export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
-	const baseUrl = ((await setting<string>(read, SettingId.GraphApiBaseUrl)) || DEFAULT_GRAPH_BASE_URL).replace(/\/+$/, '');
+	const checked = await graphBaseUrl(read);
 	const version = (await setting<string>(read, SettingId.GraphApiVersion)) || DEFAULT_GRAPH_VERSION;
+	if (!checked.ok) return (accessToken) => new GraphClient({ http: REFUSED_PORT, version, accessToken });
 	const port = new AppsEngineHttpPort(http);
-	return (accessToken) => new GraphClient({ http: port, baseUrl, version, accessToken });
+	return (accessToken) => new GraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken });
 }
 
 export async function numberService(read: IRead, http: IHttp, persistence?: IPersistence): Promise<NumberService> {

@@ -17,7 +17,7 @@ import { toWhatsAppText } from '../core/outbound/markdown';
 import { explainSendError } from '../core/templates/catalog';
 import { Translator } from '../i18n/translate';
 import { lastInbound, WINDOW_MS } from '../inbound/window';
-import { graphFactory, notifyUser, setting, userTranslator } from '../lib/services';
+import { graphBaseUrl, graphFactory, notifyUser, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { SettingId } from '../settings/settings';
@@ -69,13 +69,22 @@ function quoted(message: IMessage): { text: string; quotedId?: string } {
 	return { text, quotedId };
 }
 
-/** The wamid of a quoted message: linked directly, or through its file (a contact's file posted alone). */
-async function quotedWamid(acc: ReplyAccessors, store: MessageStore, messageId: string): Promise<string | undefined> {
+/**
+ * The wamid of a quoted message of `roomId`: linked directly, or through its file (a contact's file
+ * posted alone). A quote is only a permalink (`?msg=<id>`): an agent can quote any message they can
+ * see, another contact's included (another room, perhaps another number). The link records the
+ * room each WhatsApp message was shown in, and a message of another room gives no wamid: the reply
+ * then goes without the quote (the agent's text still reaches the contact) rather than sending this
+ * contact the `context.message_id` of another conversation. A quote of the same contact's earlier,
+ * closed room is another room too, and goes without the quote likewise.
+ */
+async function quotedWamid(acc: ReplyAccessors, store: MessageStore, messageId: string, roomId: string): Promise<string | undefined> {
 	const direct = await store.linkOfMessage(messageId);
-	if (direct) return direct.wamid;
+	if (direct) return direct.roomId === roomId ? direct.wamid : undefined;
 	const quoted = await acc.read.getMessageReader().getById(messageId).catch(() => undefined);
 	const fileId = quoted?.file?._id ?? quoted?.files?.[0]?._id;
-	return fileId ? (await store.linkOfUpload(fileId))?.wamid : undefined;
+	const byFile = fileId ? await store.linkOfUpload(fileId) : undefined;
+	return byFile?.roomId === roomId ? byFile.wamid : undefined;
 }
 
 function reasonOf(error: unknown, t: Translator): string {
@@ -131,7 +140,7 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 
 	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
 	const { text, quotedId } = quoted(message);
-	const replyTo = quotedId ? await quotedWamid(acc, store, quotedId) : undefined;
+	const replyTo = quotedId ? await quotedWamid(acc, store, quotedId, room.id) : undefined;
 	const prefix = (await setting(acc.read, SettingId.AgentNamePrefix)) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
 	const files = filesOf(message);
 	const attachmentCaption = ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '';
@@ -139,6 +148,8 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const meta: SendMeta = { roomId: room.id, agent: agent.username, replyTo };
 	// A bare quote, with nothing of its own, has nothing WhatsApp could show.
 	if (!files.length && !body.trim()) return;
+	// A refused Graph base URL setting sends nothing: the agent is told why in words.
+	if (!(await graphBaseUrl(acc.read)).ok) return notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: t('error_graph_base_url_refused') }));
 
 	try {
 		let wamid: string | undefined;

@@ -52,6 +52,7 @@ export const SETTINGS: ISetting[] = [
 		],
 	}),
 	setting(SettingId.GraphApiVersion, SettingType.STRING, DEFAULT_GRAPH_VERSION, { required: true }),
+	// https, or a loopback address for a local simulator; any other value sends nothing (src/core/graph/baseUrl.ts).
 	setting(SettingId.GraphApiBaseUrl, SettingType.STRING, DEFAULT_GRAPH_BASE_URL, { required: true }),
 	setting(SettingId.ManagerRoles, SettingType.STRING, 'admin', { required: true }),
 	setting(SettingId.AgentRoles, SettingType.STRING, 'admin, livechat-manager, livechat-agent', { required: true }),

@@ -19,7 +19,7 @@ import { MetaTemplate } from '../core/templates/template';
 import { Translator } from '../i18n/translate';
 import { stateValue } from '../lib/blocks';
 import { Records } from '../lib/records';
-import { graphFactory, setting, userTranslator } from '../lib/services';
+import { graphBaseUrl, graphFactory, setting, userTranslator } from '../lib/services';
 import { MessageStore } from '../messages/MessageStore';
 import { NumberStore } from '../numbers/NumberStore';
 import { postAsUser } from '../outbound/ownPosts';
@@ -66,10 +66,13 @@ export async function openSendTemplate(acc: FlowAccessors, user: IUser, room: IR
 	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
 	if (!numbers.length) return t('send_no_numbers');
 	const contact = contactOf(room);
-	const number = numbers.find((n) => n.phoneNumberId === contact?.phoneNumberId) ?? numbers[0];
+	// A contact's room answers through its own number only; outside one, the first is preselected.
+	const number = contact ? numbers.find((n) => n.phoneNumberId === contact.phoneNumberId) : numbers[0];
+	if (!number) return t('send_room_number_gone');
 	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
 	const draft: Draft = {
 		viewId: `${SEND_VIEW_PREFIX}${crypto.randomBytes(8).toString('hex')}`,
+		userId: user.id,
 		roomId: contact ? room.id : undefined,
 		askRecipient: !contact,
 		phoneNumberId: number.phoneNumberId,
@@ -88,7 +91,9 @@ async function buildView(acc: FlowAccessors, draft: Draft, numbers: ConnectedNum
 	let groups: TemplateGroup[] = [];
 	let problem: string | undefined;
 	try {
-		groups = await catalog.groups(number.wabaId, { refresh });
+		// A refused Graph base URL setting sends nothing: said in words rather than as an outage.
+		if (!(await graphBaseUrl(acc.read)).ok) problem = t('error_graph_base_url_refused');
+		else groups = await catalog.groups(number.wabaId, { refresh });
 	} catch (error) {
 		// Meta could not list the templates (expired token, outage...): the agent is told why.
 		problem = explainListError(error, t);
@@ -123,14 +128,51 @@ async function saveDraft(acc: Pick<Accessors, 'read' | 'persistence'>, draft: Dr
 
 export const isSendView = (viewId: string) => viewId.startsWith(SEND_VIEW_PREFIX);
 
+/**
+ * The draft of the modal `viewId`, when it is `user`'s own. Rocket.Chat's server hands the app any
+ * view id a logged-in user sends to its UIKit endpoint, so another user's block action or submit
+ * for this view must not read, change or send this draft. A draft without an owner (opened before
+ * drafts had one) is nobody's.
+ */
+async function ownDraft(read: IRead, viewId: string, user: IUser): Promise<{ draft?: Draft; foreign: boolean }> {
+	const draft = await loadDraft(read, viewId);
+	if (!draft) return { foreign: false };
+	return draft.userId === user.id ? { draft, foreign: false } : { foreign: true };
+}
+
+/**
+ * Whether the template may go from `phoneNumberId`: a connected number and, in a contact's room,
+ * the room's own (the contact is that number's visitor; another number would write to the contact
+ * from a conversation the room does not hold). Undefined when it may, else the reason.
+ */
+function numberRefusal(draft: Draft, numbers: ConnectedNumber[], room: IRoom | undefined, phoneNumberId: string, t: Translator): string | undefined {
+	if (!draft.askRecipient) {
+		const own = numbers.find((n) => n.phoneNumberId === contactOf(room)?.phoneNumberId);
+		if (!own) return t('send_room_number_gone');
+		if (own.phoneNumberId !== phoneNumberId) return t('send_error_room_number', { number: `${own.verifiedName} ${own.displayPhoneNumber}`.trim() });
+		return undefined;
+	}
+	return numbers.some((n) => n.phoneNumberId === phoneNumberId) ? undefined : t('send_error_number_gone');
+}
+
 /** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
 export async function onSendAction(context: UIKitBlockInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
 	const { actionId, value, user, container } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
-	const draft = await loadDraft(acc.read, container.id);
+	// Another user's view: nothing happens (no view goes back: it would show that user's draft).
+	const { draft } = await ownDraft(acc.read, container.id, user);
 	if (!draft) return responder.errorResponse();
 	const t = await userTranslator(acc.read, user);
-	if (actionId === SendAction.Number && value) draft.phoneNumberId = value;
+	// The role is checked on every step: an agent whose role was taken away while the modal was open
+	// changes nothing more in it (and cannot submit it).
+	if (!(await canSendTemplates(acc.read, user))) {
+		return responder.viewErrorResponse({ viewId: container.id, errors: { [SendAction.Template]: t('command_not_allowed', { command: '/whatsapp send-template' }) } });
+	}
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	// Only a connected number, and only outside a contact's room (a contact's room keeps its number).
+	if (actionId === SendAction.Number) {
+		if (value && draft.askRecipient && numbers.some((n) => n.phoneNumberId === value)) draft.phoneNumberId = value;
+	}
 	else if (actionId === SendAction.Template) draft.templateName = value;
 	else if (isLanguageAction(actionId)) {
 		// The select of this number and template: remembered for it, the draft's language if current.
@@ -140,7 +182,6 @@ export async function onSendAction(context: UIKitBlockInteractionContext, acc: F
 	else if (actionId === SendAction.Recipient) draft.recipient = value;
 	else if (actionId === SendAction.Department) draft.department = value;
 	else if (actionId.startsWith(PARAM_PREFIX)) draft.values[actionId.slice(PARAM_PREFIX.length)] = value ?? '';
-	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
 	// Building the view settles the language (the contact's, else the first), so the draft is saved after it.
 	const view = await buildView(acc, draft, numbers, t, actionId === SendAction.Refresh);
 	await saveDraft(acc, draft);
@@ -152,7 +193,11 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
 	const fail = (errors: Record<string, string>) => responder.viewErrorResponse({ viewId: view.id, errors });
-	const draft = await loadDraft(acc.read, view.id);
+	const { draft, foreign } = await ownDraft(acc.read, view.id, user);
+	if (foreign) {
+		acc.logger?.warn(`send-template: ${user.username} submitted a modal another user opened; refused`);
+		return responder.errorResponse();
+	}
 	if (!draft) return fail({ [SendAction.Template]: t('send_expired') });
 	if (!(await canSendTemplates(acc.read, user))) return fail({ [SendAction.Template]: t('command_not_allowed', { command: '/whatsapp send-template' }) });
 
@@ -174,18 +219,24 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	}
 
 	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
-	const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
-	if (!number) return fail({ [SendAction.Template]: t('send_no_numbers') });
+	let room: IRoom | undefined = draft.roomId ? await acc.read.getRoomReader().getById(draft.roomId) : undefined;
+	// The number is checked against what the caller may use, whatever the state names: the select
+	// is shown outside a contact's room when there are several numbers, else the error goes on the template.
+	const numberProblem = numberRefusal(draft, numbers, room, draft.phoneNumberId, t);
+	const number = numberProblem ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
+	if (!number) return fail({ [draft.askRecipient && numbers.length > 1 ? SendAction.Number : SendAction.Template]: numberProblem ?? t('send_no_numbers') });
+	// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
+	if (!(await graphBaseUrl(acc.read)).ok) return fail({ [SendAction.Template]: t('error_graph_base_url_refused') });
 	const catalog = await templateCatalog(acc, number);
 	const template = draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
 	const errors: Record<string, string> = {};
 	if (!template) errors[SendAction.Template] = t('send_error_template');
 	let to = '';
-	let room: IRoom | undefined = draft.roomId ? await acc.read.getRoomReader().getById(draft.roomId) : undefined;
 	if (draft.askRecipient) {
 		to = normalizePhoneNumber(draft.recipient ?? '') ?? '';
 		if (!to) errors[SendAction.Recipient] = t('send_error_recipient');
 	} else {
+		// numberRefusal found the room a contact's room of this number.
 		to = contactOf(room)?.waId ?? '';
 	}
 	let departmentId: string | undefined = number.departmentId;

@@ -10,6 +10,8 @@ import { languageAction, paramAction, SendAction } from './ids';
 
 export interface Draft {
 	viewId: string;
+	/** The user who opened the modal: the only one whose block actions and submit act on this draft. */
+	userId: string;
 	roomId?: string;
 	/** True outside a WhatsApp contact room: the modal asks for the recipient. */
 	askRecipient: boolean;
@@ -63,7 +65,8 @@ function textInput(blockId: string, label: string, initial: string | undefined, 
 
 export function sendTemplateView(t: Translator, draft: Draft, numbers: ConnectedNumber[], groups: TemplateGroup[], template: MetaTemplate | undefined, problem?: string): Record<string, unknown> {
 	const blocks: Block[] = [];
-	if (numbers.length > 1) {
+	// In a contact room the template goes from the room's own number: no other is offered.
+	if (numbers.length > 1 && draft.askRecipient) {
 		blocks.push(select(SendAction.Number, t('send_field_number'), numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` })), draft.phoneNumberId, t('send_field_number')));
 	}
 	if (draft.askRecipient) {

@@ -154,9 +154,11 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		app.sim.setTemplates(SECOND.wabaId, [T('invoice', 'es_ES', 'Su factura {{1}} está lista.')]);
 		app.sim.requests.length = 0;
 
-		const client = await open();
+		// Outside a contact room: a contact's room sends from its own number only (sendTemplateChecks.test.ts).
+		const client = await open(app.harness.addRoom({ name: 'general', creator: agent }));
+		await choose(client, 'send-recipient', '+55 11 98765-4321');
 		await choose(client, 'send-template', 'invoice');
-		expect(shown(client)).toEqual({ template: 'invoice', language: 'pt_BR' });
+		expect(shown(client)).toEqual({ template: 'invoice', language: 'en_US' });
 		await choose(client, 'send-number', SECOND.phoneNumberId);
 		expect(shown(client)).toEqual({ template: 'invoice', language: 'es_ES' });
 		await choose(client, 'param:body.1', 'F-1');
