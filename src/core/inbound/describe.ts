@@ -3,6 +3,7 @@
  * a faithful representation; words are i18n keys (the caller translates), values are the contact's.
  * Media is described here; downloading it is the adapter's job.
  */
+import { displayName } from '../media/media';
 
 export interface Piece {
 	/** i18n key of a label, or undefined for the contact's own text. */
@@ -44,7 +45,7 @@ export function describeInbound(message: Obj): Described {
 		pieces.push({ text: str(body.body) });
 	} else if (MEDIA.includes(type)) {
 		const voice = type === 'audio' && body.voice === true;
-		pieces.push({ key: `inbound_${voice ? 'voice' : type}`, params: { name: str(body.filename) }, media: true });
+		pieces.push({ key: `inbound_${voice ? 'voice' : type}`, params: { name: displayName(str(body.filename)) }, media: true });
 		if (str(body.caption)) pieces.push({ text: str(body.caption) });
 		return { pieces, replyTo, media: { kind: type, id: str(body.id), mimeType: str(body.mime_type) || undefined, filename: str(body.filename) || undefined, caption: str(body.caption) || undefined } };
 	} else if (type === 'location') {

@@ -198,6 +198,11 @@ export function humanSize(bytes: number, up = false): string {
 // eslint-disable-next-line no-control-regex
 const STRIPPED = /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 
+/** A name the contact gave, as shown in a room: without control and bidirectional characters. */
+export function displayName(name: string | undefined): string {
+	return String(name ?? '').replace(STRIPPED, '').trim();
+}
+
 /** The contact's extension: the last dot and up to 10 letters or digits after it. */
 const CONTACT_EXTENSION = /\.[A-Za-z0-9]{1,10}$/;
 

@@ -38,3 +38,10 @@ describe('describeInbound over Meta\'s documented inbound messages', () => {
 		expect(describedText(describeInbound({ type: 'hologram' }), en)).toBe('⚠️ The contact sent a message WhatsApp does not pass on (hologram): ');
 	});
 });
+
+describe('describeInbound and a document name with control or bidirectional characters', () => {
+	it('shows the name without them, so it reads as it is', () => {
+		const described = describeInbound({ from: '1', id: 'wamid.1', timestamp: '1', type: 'document', document: { id: 'm1', mime_type: 'application/pdf', filename: 'invoice\u202efdp.exe\u0007' } });
+		expect(described.pieces[0].params).toEqual({ name: 'invoicefdp.exe' });
+	});
+});
