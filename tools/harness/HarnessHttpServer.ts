@@ -14,6 +14,9 @@ export class HarnessHttpServer {
 	/** Routes served before the app's (the sandbox's control API); returns true when it answered. */
 	extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<boolean>;
 
+	/** Every answer it gave (status and body), for tests to search: what the app answered over HTTP. */
+	readonly answers: Array<{ status: number; body: string }> = [];
+
 	constructor(private readonly harness: AppHarness) {}
 
 	async start(port = 0, host = '127.0.0.1'): Promise<string> {
@@ -36,7 +39,9 @@ export class HarnessHttpServer {
 		const send = (status: number, content: unknown, headers: Record<string, string> = {}) => {
 			const isText = typeof content === 'string';
 			res.writeHead(status, { 'Content-Type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
-			res.end(isText ? content : JSON.stringify(content ?? {}));
+			const body = isText ? content : JSON.stringify(content ?? {});
+			this.answers.push({ status, body });
+			res.end(body);
 		};
 		try {
 			const url = new URL(req.url ?? '/', this.baseUrl);

@@ -65,9 +65,32 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
 		await app.harness.settled();
 		app.harness.assertNoAppErrors();
 		if (app.sim.violations.length) throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
+		assertNoSecretShown(app);
 	} finally {
 		await app.stop();
 	}
+}
+
+/**
+ * The secrets scan: no connected number's access token or app secret appears in anything the app
+ * showed or said: its log, room messages, ephemeral notices, UIKit views, or HTTP answers. Throws,
+ * naming where (and only the secret's last four characters), when one does.
+ */
+export function assertNoSecretShown(app: AppUnderTest): void {
+	const secrets = [...app.sim.numbers.values()].flatMap((n) => [n.accessToken, n.appSecret]).filter((s): s is string => typeof s === 'string' && s.length >= 8);
+	const places: Record<string, unknown> = {
+		'app log': app.harness.logs,
+		'room messages': app.harness.world.messages.map((m) => ({ ...m, room: undefined })),
+		notices: app.harness.world.notifications.map((n) => n.message),
+		'UIKit views': app.harness.world.ui,
+		'HTTP answers': app.http.answers,
+	};
+	const found: string[] = [];
+	for (const [place, value] of Object.entries(places)) {
+		const text = JSON.stringify(value) ?? '';
+		for (const secret of secrets) if (text.includes(secret)) found.push(`${place} shows a secret ending ${secret.slice(-4)}`);
+	}
+	if (found.length) throw new Error(`secrets shown:\n${found.join('\n')}`);
 }
 
 /** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
