@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -44,9 +44,7 @@ describe('/whatsapp send-template', () => {
 		app.sim.setTemplates(NUMBER.wabaId, TEMPLATES);
 		agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
 		agent.livechatStatus = 'available';
-		const visitor = { id: 'visitor-1', token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, username: 'whatsapp-5511987654321', name: 'Carla', livechatData: { language: 'pt-BR' } };
-		app.harness.world.visitors.set(visitor.id, visitor);
-		contactRoom = app.harness.addRoom({ name: 'Carla', type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
+		contactRoom = addContactRoom(app, agent, { language: 'pt-BR' });
 	});
 	afterEach(() => stopChecked(app));
 

@@ -17,7 +17,7 @@ import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definitio
 
 import { HarnessRoom, HarnessUser, Json } from '../../tools/harness/world';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const T = (name: string, body: string) => ({ id: `${name}-en_US`, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] });
@@ -37,9 +37,7 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		await connectNumber(app);
 		app.sim.setTemplates(NUMBER.wabaId, TEMPLATES);
 		ana = app.harness.addAgent({ username: 'ana' });
-		const visitor = { id: 'visitor-1', token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`, name: 'Carla' };
-		app.harness.world.visitors.set(visitor.id, visitor);
-		room = app.harness.addRoom({ name: 'Carla', type: 'l', creator: ana, members: [ana], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(ana) } });
+		room = addContactRoom(app, ana);
 	});
 	afterEach(() => stopChecked(app));
 

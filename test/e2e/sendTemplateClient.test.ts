@@ -11,7 +11,7 @@
 import { assertClientRenders, ClientModal } from '../../tools/harness/rc/uikit';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const T = (name: string, language: string, body: string) => ({ id: `${name}-${language}`, name, language, status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] });
@@ -39,9 +39,7 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
 		agent.livechatStatus = 'available';
 		// The contact's language is Brazilian Portuguese: the modal preselects pt_BR where a template has it.
-		const visitor = { id: 'visitor-1', token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, username: 'whatsapp-5511987654321', name: 'Carla', livechatData: { language: 'pt-BR' } };
-		app.harness.world.visitors.set(visitor.id, visitor);
-		room = app.harness.addRoom({ name: 'Carla', type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
+		room = addContactRoom(app, agent, { language: 'pt-BR' });
 	});
 	afterEach(() => stopChecked(app));
 

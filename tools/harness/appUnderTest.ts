@@ -7,6 +7,7 @@ import { request, HttpRequest } from '../http/client';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
+import { HarnessRoom, HarnessUser } from './world';
 import { HarnessHttpServer } from './HarnessHttpServer';
 
 export const NUMBER: SimNumber = {
@@ -91,6 +92,25 @@ export function assertNoSecretShown(app: AppUnderTest): void {
 		for (const secret of secrets) if (text.includes(secret)) found.push(`${place} shows a secret ending ${secret.slice(-4)}`);
 	}
 	if (found.length) throw new Error(`secrets shown:\n${found.join('\n')}`);
+}
+
+/**
+ * A WhatsApp contact of NUMBER with an open omnichannel room served by `agent`, the visitor as the
+ * app creates it (token `whatsapp:<phone number id>:<WhatsApp id>`), for tests that start in a
+ * contact's room.
+ */
+export function addContactRoom(app: AppUnderTest, agent: HarnessUser, contact: { waId?: string; name?: string; language?: string } = {}): HarnessRoom {
+	const waId = contact.waId ?? '5511987654321';
+	const name = contact.name ?? 'Carla';
+	const visitor = {
+		id: `visitor-${waId}`,
+		token: `whatsapp:${NUMBER.phoneNumberId}:${waId}`,
+		username: `whatsapp-${NUMBER.phoneNumberId}-${waId}`,
+		name,
+		...(contact.language ? { livechatData: { language: contact.language } } : {}),
+	};
+	app.harness.world.visitors.set(visitor.id, visitor);
+	return app.harness.addRoom({ name, type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
 }
 
 /** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
