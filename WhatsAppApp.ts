@@ -6,18 +6,18 @@ import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
-import { outboundProvider } from './src/bulk/OutboundProvider';
-import { TemplateMessageEndpoint } from './src/bulk/TemplateMessageEndpoint';
-import { WhatsAppCommand } from './src/commands/WhatsAppCommand';
+import { outboundProvider } from './src/entry/outbound/OutboundProvider';
+import { TemplateMessageEndpoint } from './src/entry/api/TemplateMessageEndpoint';
+import { WhatsAppCommand } from './src/entry/command/WhatsAppCommand';
 import { onAgentAssigned } from './src/inbound/InboundHandler';
-import { windowProcessors } from './src/inbound/windowNotice';
-import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/numbers/NumberInteractions';
-import { SETTINGS } from './src/settings/settings';
-import { relayAgentReply } from './src/outbound/AgentReplies';
+import { windowProcessors } from './src/entry/jobs/windowNotice';
+import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/entry/uikit/numbers/NumberInteractions';
+import { SETTINGS } from './src/adapters/settings';
+import { relayAgentReply } from './src/entry/events/AgentReplies';
 import { onRoomClosed } from './src/outbound/AutoMessages';
-import { statusProcessors } from './src/status/jobs';
-import { isSendView, onSendAction, onSendSubmit } from './src/templates/SendTemplateFlow';
-import { WebhookEndpoint } from './src/webhook/WebhookEndpoint';
+import { statusProcessors } from './src/entry/jobs/statusJobs';
+import { isSendView, onSendAction, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
+import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
 export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed, IPostLivechatAgentAssigned {

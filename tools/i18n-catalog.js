@@ -2,7 +2,7 @@
 /*
  * i18n/*.json are the source of every user-facing text. Rocket.Chat reads them for settings and
  * command descriptions; texts the app itself writes (modals, room notices, API errors) need them at
- * run time, where an app can load no files. This script writes them into src/i18n/catalog.ts.
+ * run time, where an app can load no files. This script writes them into src/core/i18n/catalog.ts.
  * `node tools/i18n-catalog.js` writes it; `--check` exits 1 when the file is out of date.
  */
 'use strict';
@@ -10,7 +10,7 @@ const fs = require('fs');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..');
-const target = path.join(root, 'src', 'i18n', 'catalog.ts');
+const target = path.join(root, 'src', 'core', 'i18n', 'catalog.ts');
 
 function render() {
 	const dir = path.join(root, 'i18n');
@@ -28,7 +28,7 @@ const wanted = render();
 if (process.argv.includes('--check')) {
 	const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
 	if (current !== wanted) {
-		console.error('src/i18n/catalog.ts is out of date: run `node tools/i18n-catalog.js`');
+		console.error('src/core/i18n/catalog.ts is out of date: run `node tools/i18n-catalog.js`');
 		process.exit(1);
 	}
 } else {

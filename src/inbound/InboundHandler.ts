@@ -9,17 +9,17 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { describedText, describeInbound } from '../core/inbound/describe';
 import { InboundMessageEvent } from '../core/status/webhook';
-import { translator } from '../i18n/translate';
-import { graphFactory, setting } from '../lib/services';
+import { translator } from '../core/i18n/translate';
+import { graphFactory, setting } from '../adapters/factory';
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
-import { MessageStore } from '../messages/MessageStore';
-import { NumberStore } from '../numbers/NumberStore';
-import { SettingId } from '../settings/settings';
+import { MessageStore } from '../adapters/persistence/MessageStore';
+import { NumberStore } from '../adapters/persistence/NumberStore';
+import { SettingId } from '../adapters/settings';
 import { forgetOfflineNotice, onNewConversation, onWaitingForAgent } from '../outbound/AutoMessages';
-import { MediaOutcome, postInboundMedia } from './media';
-import { readWindow, recordInbound } from './window';
-import { ensureWindowNotice } from './windowNotice';
-import { contactOf, contactToken, contactVisitor } from '../templates/contact';
+import { MediaOutcome, postInboundMedia } from '../adapters/rocketchat/inboundMedia';
+import { readWindow, recordInbound } from '../adapters/persistence/WindowStore';
+import { ensureWindowNotice } from '../entry/jobs/windowNotice';
+import { contactOf, contactToken, contactVisitor } from '../adapters/rocketchat/conversations';
 
 
 export interface InboundAccessors {

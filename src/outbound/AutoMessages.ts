@@ -7,10 +7,10 @@ import { ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definitio
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
-import { lastInbound, WINDOW_MS } from '../inbound/window';
-import { MessageStore } from '../messages/MessageStore';
-import { NumberStore } from '../numbers/NumberStore';
-import { contactOf, contactToken } from '../templates/contact';
+import { lastInbound, WINDOW_MS } from '../adapters/persistence/WindowStore';
+import { MessageStore } from '../adapters/persistence/MessageStore';
+import { NumberStore } from '../adapters/persistence/NumberStore';
+import { contactOf, contactToken } from '../adapters/rocketchat/conversations';
 import { SendAccessors, sendText } from './sendText';
 
 /** Sends an automatic message; answers whether it went (a failure is logged, never thrown). */

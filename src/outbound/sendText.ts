@@ -1,7 +1,7 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
-import { graphFactory } from '../lib/services';
+import { graphFactory } from '../adapters/factory';
 import { PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
 
 export interface SendAccessors {

@@ -12,15 +12,15 @@ import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, Web
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { describeForeign, inScope, mayReportOn, partitionByScope, WebhookScope } from '../core/webhook/tenancy';
 import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
-import { translator } from '../i18n/translate';
-import { Records } from '../lib/records';
-import { setting } from '../lib/services';
-import { NumberStore } from '../numbers/NumberStore';
-import { PersistedTemplateCache } from '../templates/TemplateCacheStore';
-import { SentMessage } from '../messages/MessageStore';
-import { SettingId } from '../settings/settings';
-import { logRefusal } from '../webhook/refusals';
-import { PersistenceOutboxStore, StatusItem } from './OutboxStore';
+import { translator } from '../core/i18n/translate';
+import { Records } from '../adapters/persistence/records';
+import { setting } from '../adapters/factory';
+import { NumberStore } from '../adapters/persistence/NumberStore';
+import { PersistedTemplateCache } from '../adapters/persistence/TemplateCacheStore';
+import { SentMessage } from '../adapters/persistence/MessageStore';
+import { SettingId } from '../adapters/settings';
+import { logRefusal } from '../adapters/refusals';
+import { PersistenceOutboxStore, StatusItem } from '../adapters/persistence/OutboxStore';
 import { Accessors, forward, PROCESS_WEBHOOKS_JOB, QueueContext, queueContext } from './queue';
 
 

@@ -11,11 +11,11 @@ import { passesFilter } from '../core/status/filter';
 import { newOutboxItem } from '../core/status/outbox';
 import { buildStatusPayload, messageKey, statusEventId } from '../core/status/payload';
 import { MetaError } from '../core/status/webhook';
-import { translate } from '../i18n/translate';
-import { setting } from '../lib/services';
-import { MessageStore, SentMessage } from '../messages/MessageStore';
-import { SettingId } from '../settings/settings';
-import { PersistenceOutboxStore } from './OutboxStore';
+import { translate } from '../core/i18n/translate';
+import { setting } from '../adapters/factory';
+import { MessageStore, SentMessage } from '../adapters/persistence/MessageStore';
+import { SettingId } from '../adapters/settings';
+import { PersistenceOutboxStore } from '../adapters/persistence/OutboxStore';
 
 const crypto = require('crypto') as typeof import('crypto');
 

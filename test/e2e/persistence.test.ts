@@ -7,7 +7,7 @@
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
-import { EXPIRE_MESSAGES_JOB } from '../../src/status/jobs';
+import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 
 const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
-import { EXPIRE_MESSAGES_JOB } from '../../src/status/jobs';
+import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 
 const CONTRACT_FIELDS = Object.keys(JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields);
 const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { translate } from '../../src/i18n/translate';
+import { translate } from '../../src/core/i18n/translate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const dir = path.join(ROOT, 'i18n');
@@ -31,7 +31,7 @@ describe('i18n', () => {
 		expect(keys.filter((k) => !(k in en))).toEqual([]);
 	});
 
-	it('src/i18n/catalog.ts is generated from the current i18n files', () => {
+	it('src/core/i18n/catalog.ts is generated from the current i18n files', () => {
 		expect(() => execFileSync(process.execPath, [path.join(ROOT, 'tools', 'i18n-catalog.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
 	});
 

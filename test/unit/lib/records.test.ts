@@ -5,7 +5,7 @@
  */
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { Records } from '../../../src/lib/records';
+import { Records } from '../../../src/adapters/persistence/records';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { PersistenceVariant } from '../../../tools/harness/rc/persistence';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';

@@ -6,7 +6,7 @@
 import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
-import { PersistenceOutboxStore } from '../../../src/status/OutboxStore';
+import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../tools/harness/world';

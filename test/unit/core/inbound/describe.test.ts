@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { describedText, describeInbound } from '../../../../src/core/inbound/describe';
-import { translate } from '../../../../src/i18n/translate';
+import { translate } from '../../../../src/core/i18n/translate';
 import { CONTRACTS_DIR } from '../../../support/metaSpec';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-openapi', 'webhook-inbound.examples.json'), 'utf8'));

@@ -1,0 +1,153 @@
+import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+import { SentMessageRecord } from '../../core/status/payload';
+import { Records } from './records';
+
+/**
+ * What the app remembers of each message it sent: the core's record (what the status payload is
+ * built from) and what routing and the status pipeline add.
+ */
+export interface SentMessage extends SentMessageRecord {
+	/** The contact's WhatsApp id as Meta answered it (`contacts[].wa_id`), when it differs from mobileNo. */
+	waId?: string;
+	agent?: string;
+	targetAgent?: string;
+	targetDepartment?: string;
+	/** Statuses already forwarded for this message (the status pipeline never regresses). */
+	statuses?: string[];
+}
+
+const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
+/** A send Meta refused has no wamid: its own id names it. */
+const bySendId = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send:${sendId}`);
+const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
+/** The sends to one contact of one number, newest last (for routing the contact's reply). */
+const toContact = (phoneNumberId: string, mobileNo: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
+/** Records are bucketed per day so that retention removes whole days. */
+export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
+
+/**
+ * Every association of a sent message's record, always in this order: written at creation and
+ * given again, unchanged, to update it (Rocket.Chat's update matches the exact list).
+ */
+function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
+	// The contact answers from its WhatsApp id, which may differ from the number the send named
+	// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
+	const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
+	const own = message.wamid ? byWamid(message.wamid) : bySendId(message.sendId ?? '');
+	return [ALL, dayBucket(message.sentAt.slice(0, 10)), toContact(message.phoneNumberId, message.mobileNo), ...alias, own];
+}
+
+/** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
+export interface MessageLink {
+	wamid: string;
+	/** The Rocket.Chat message; absent for a contact's file posted alone (known by its upload). */
+	rcMessageId?: string;
+	uploadId?: string;
+	roomId: string;
+	at: string;
+}
+
+const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'message-link');
+/** The contacts' messages already in a room (Meta retries webhooks): kept as long as message records. */
+const SEEN = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-seen');
+const seenWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `inbound:${wamid}`);
+/** Steps of an inbound message already done (its file posted, a welcome due), for retries. */
+const MARKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-mark');
+const markOf = (kind: string, key: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `mark:${kind}:${key}`);
+const linkByWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-wamid:${wamid}`);
+const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-rc:${id}`);
+const linkByUpload = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-upload:${id}`);
+
+export class MessageStore {
+	private readonly records: Records;
+
+	constructor(
+		private readonly read: IPersistenceRead,
+		private readonly persistence?: IPersistence,
+	) {
+		this.records = new Records(read, persistence);
+	}
+
+	async record(message: SentMessage): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations(message, associationsOf(message));
+	}
+
+	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
+	async latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined> {
+		const sends = (await this.read.readByAssociations([ALL, toContact(phoneNumberId, mobileNo)])) as SentMessage[];
+		return sends.filter((m) => m.targetAgent || m.targetDepartment).sort((a, b) => a.sentAt.localeCompare(b.sentAt)).pop();
+	}
+
+	/**
+	 * Saves a recorded message's progress. Rocket.Chat updates only the record whose associations are
+	 * exactly the ones given, so the record is addressed with the very list it was created with.
+	 */
+	async update(message: SentMessage): Promise<void> {
+		if (!message.wamid) throw new Error('MessageStore: only recorded messages with a wamid are updated');
+		await this.records.replace(associationsOf(message), message);
+	}
+
+	/** Removes the records of one day; returns how many. */
+	async removeDay(isoDay: string): Promise<number> {
+		const day = dayBucket(isoDay);
+		const counts = [
+			await this.records.removeAll([ALL, day], (m) => [(m as SentMessage).wamid ? byWamid((m as SentMessage).wamid as string) : bySendId((m as SentMessage).sendId ?? '')]),
+			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
+			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
+			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),
+		];
+		return counts.reduce((n, count) => n + count, 0);
+	}
+
+	async hasMark(kind: string, key: string): Promise<boolean> {
+		return (await this.read.readByAssociation(markOf(kind, key))).length > 0;
+	}
+
+	async mark(kind: string, key: string, at = new Date()): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations({ kind, key, at: at.getTime() }, [MARKS, dayBucket(at.toISOString().slice(0, 10)), markOf(kind, key)]);
+	}
+
+	async unmark(kind: string, key: string): Promise<void> {
+		await this.records.removeAll([markOf(kind, key)]);
+	}
+
+	/** Whether a contact's message (by wamid) is already in a room. */
+	async isSeen(wamid: string): Promise<boolean> {
+		return (await this.read.readByAssociation(seenWamid(wamid))).length > 0;
+	}
+
+	async markSeen(wamid: string, at = new Date()): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.createWithAssociations({ wamid, at: at.getTime() }, [SEEN, dayBucket(at.toISOString().slice(0, 10)), seenWamid(wamid)]);
+	}
+
+	async link(link: MessageLink): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		const by = [...(link.rcMessageId ? [linkByRc(link.rcMessageId)] : []), ...(link.uploadId ? [linkByUpload(link.uploadId)] : [])];
+		await this.persistence.createWithAssociations(link, [LINKS, dayBucket(link.at.slice(0, 10)), linkByWamid(link.wamid), ...by]);
+	}
+
+	async linkOfWamid(wamid: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByWamid(wamid)])) as MessageLink[];
+		return found;
+	}
+
+	async linkOfUpload(uploadId: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByUpload(uploadId)])) as MessageLink[];
+		return found;
+	}
+
+	async linkOfMessage(rcMessageId: string): Promise<MessageLink | undefined> {
+		const [found] = (await this.read.readByAssociations([LINKS, linkByRc(rcMessageId)])) as MessageLink[];
+		return found;
+	}
+
+	async findByWamid(wamid: string): Promise<SentMessage | undefined> {
+		const [found] = (await this.read.readByAssociations([ALL, byWamid(wamid)])) as SentMessage[];
+		return found;
+	}
+}

@@ -1,0 +1,67 @@
+/**
+ * Meta's webhook endpoint: `GET` answers the subscription handshake, `POST` receives events.
+ * The engine gives the app the parsed body only; the signature is checked over the bytes Meta sent,
+ * re-serialized the way Meta serializes (core/webhook/metaJson.ts).
+ */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
+
+import { serializeLikeMeta } from '../../core/webhook/metaJson';
+import { headerProblem } from '../../core/webhook/signature';
+import { verifyForNumbers } from '../../core/webhook/tenancy';
+import { verifyTokenMatches } from '../../core/webhook/verifyToken';
+import { NumberStore } from '../../adapters/persistence/NumberStore';
+import { acceptWebhook } from '../../status/StatusPipeline';
+import { logRefusal } from '../../adapters/refusals';
+import { readVerifyToken, WEBHOOK_PATH } from '../../adapters/persistence/verifyToken';
+
+const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
+
+/** Why a signature failed, for the app log (never the secret or the expected signature). */
+const LIKELY_CAUSE: Record<string, string> = {
+	'missing-header': 'no X-Hub-Signature-256 header: the request did not come from Meta, or a proxy dropped the header',
+	'malformed-header': 'X-Hub-Signature-256 is not "sha256=<hex>"',
+	'no-secret-configured': 'no WhatsApp number is connected, so there is no app secret to check against',
+	mismatch: "the signature matches no connected number's app secret: check the app secret of the Meta app that sends this webhook",
+};
+
+export class WebhookEndpoint extends ApiEndpoint {
+	public path = WEBHOOK_PATH;
+
+	public async get(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
+		const mode = request.query['hub.mode'];
+		const token = request.query['hub.verify_token'];
+		const challenge = request.query['hub.challenge'];
+		if (mode !== 'subscribe') return this.refuseHandshake('mode', 'hub.mode is not "subscribe"');
+		if (typeof challenge !== 'string') return this.refuseHandshake('challenge', 'no hub.challenge to answer');
+		const expected = await readVerifyToken(read.getPersistenceReader());
+		if (!expected) return this.refuseHandshake('no-token', 'no verify token yet: run /whatsapp numbers to create one');
+		if (!verifyTokenMatches(token, expected)) return this.refuseHandshake('token', 'hub.verify_token does not match the one shown in /whatsapp numbers');
+		return { status: 200, headers: TEXT, content: challenge };
+	}
+
+	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+		const header = request.headers['x-hub-signature-256'];
+		// A request without a well-formed signature costs nothing: refused before anything is read.
+		const problem = headerProblem(header);
+		if (problem) return this.refuse(problem);
+		const numbers = await new NumberStore(read.getPersistenceReader()).list();
+		const check = verifyForNumbers(serializeLikeMeta(request.content ?? {}), header, numbers);
+		if (!check.ok) return this.refuse(check.reason);
+		// Verified: stored with what its signature vouches for, for the processing job, and
+		// acknowledged at once, as Meta requires.
+		await acceptWebhook({ persistence, modify, logger: this.app.getLogger() }, request.content, check.scope, this.app.getID());
+		return { status: 200, content: { success: true } };
+	}
+
+	private refuseHandshake(cause: string, text: string): IApiResponse {
+		logRefusal(this.app.getLogger(), `verify:${cause}`, `webhook verification refused: ${text}`);
+		return { status: 403, headers: TEXT, content: 'Forbidden' };
+	}
+
+	private refuse(reason: string): IApiResponse {
+		logRefusal(this.app.getLogger(), `signature:${reason}`, `webhook refused: ${LIKELY_CAUSE[reason] ?? reason}`);
+		const status = reason === 'missing-header' || reason === 'malformed-header' ? 401 : 403;
+		return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
+	}
+}

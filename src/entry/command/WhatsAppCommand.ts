@@ -1,0 +1,122 @@
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ISlashCommand, SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands';
+import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
+
+import { connectView, numbersView } from '../uikit/numbers/views';
+import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
+import { Translator } from '../../core/i18n/translate';
+import { outboxSummary, redeliverFailed } from '../../status/StatusPipeline';
+import { canSendTemplates, openSendTemplate } from '../uikit/sendTemplate/SendTemplateFlow';
+import { describeTemplates } from '../uikit/sendTemplate/viewTemplates';
+
+/** The words after `/whatsapp`; help is the fallback. */
+export enum Subcommand {
+	Help = 'help',
+	SendTemplate = 'send-template',
+	ViewTemplates = 'view-templates',
+	Connect = 'connect',
+	Numbers = 'numbers',
+	Deliveries = 'deliveries',
+}
+
+interface Invocation {
+	context: SlashCommandContext;
+	read: IRead;
+	modify: IModify;
+	http: IHttp;
+	persistence: IPersistence;
+	t: Translator;
+	appId: string;
+}
+
+type Handler = (inv: Invocation) => Promise<void>;
+
+const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers, Subcommand.Deliveries]);
+const AGENT_ONLY = new Set<Subcommand>([Subcommand.SendTemplate, Subcommand.ViewTemplates]);
+
+export class WhatsAppCommand implements ISlashCommand {
+	command = 'whatsapp';
+	i18nParamsExample = 'whatsapp_command_params';
+	i18nDescription = 'whatsapp_command_description';
+	providesPreview = false;
+
+	private readonly handlers: Record<Subcommand, Handler> = {
+		[Subcommand.Help]: (inv) => this.help(inv),
+		[Subcommand.SendTemplate]: (inv) => this.sendTemplate(inv),
+		[Subcommand.ViewTemplates]: async (inv) => this.say(inv, await describeTemplates({ ...this.accessors(inv), appId: inv.appId }, inv.t)),
+		[Subcommand.Connect]: (inv) => this.connect(inv),
+		[Subcommand.Numbers]: (inv) => this.numbers(inv),
+		[Subcommand.Deliveries]: (inv) => this.deliveries(inv),
+	};
+
+	constructor(private readonly appId: string) {}
+
+	async executor(context: SlashCommandContext, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
+		const t = await userTranslator(read, context.getSender());
+		const inv: Invocation = { context, read, modify, http, persistence, t, appId: this.appId };
+		const word = (context.getArguments()[0] ?? '').toLowerCase();
+		const subcommand = (Object.values(Subcommand) as string[]).includes(word) ? (word as Subcommand) : undefined;
+		if (!subcommand) {
+			if (word) await this.say(inv, t('command_unknown', { word }));
+			return this.help(inv);
+		}
+		if (ADMIN_ONLY.has(subcommand) && !(await canManageNumbers(read, context.getSender()))) {
+			return this.say(inv, t('command_not_allowed', { command: `/whatsapp ${subcommand}` }));
+		}
+		if (AGENT_ONLY.has(subcommand) && !(await canSendTemplates(read, context.getSender()))) {
+			return this.say(inv, t('command_not_allowed', { command: `/whatsapp ${subcommand}` }));
+		}
+		return this.handlers[subcommand](inv);
+	}
+
+	private accessors(inv: Invocation) {
+		return { read: inv.read, modify: inv.modify, http: inv.http, persistence: inv.persistence };
+	}
+
+	private async sendTemplate(inv: Invocation): Promise<void> {
+		const notice = await openSendTemplate({ ...this.accessors(inv), appId: inv.appId }, inv.context.getSender(), inv.context.getRoom(), inv.context.getTriggerId() as string, inv.t);
+		if (notice) await this.say(inv, notice);
+	}
+
+	private say(inv: Invocation, message: string): Promise<void> {
+		return notifyUser(inv.read, inv.modify, inv.context.getSender(), inv.context.getRoom(), message);
+	}
+
+	private help(inv: Invocation): Promise<void> {
+		const lines = Object.values(Subcommand).map((s) => `• \`/whatsapp ${s}\`: ${inv.t(`command_help_${s}`)}`);
+		return this.say(inv, [inv.t('command_help_title'), ...lines].join('\n'));
+	}
+
+	private async connect(inv: Invocation): Promise<void> {
+		await inv.modify.getUiController().openSurfaceView(
+			{ ...connectView(inv.t), type: UIKitSurfaceType.MODAL } as never,
+			{ triggerId: inv.context.getTriggerId() as string },
+			inv.context.getSender(),
+		);
+	}
+
+	/** `/whatsapp deliveries [retry]`: the status events waiting or failed, and their redelivery. */
+	private async deliveries(inv: Invocation): Promise<void> {
+		if ((inv.context.getArguments()[1] ?? '').toLowerCase() === 'retry') {
+			const count = await redeliverFailed(inv.read, inv.persistence);
+			return this.say(inv, inv.t('deliveries_requeued', { count }));
+		}
+		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
+		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
+		for (const item of failed.slice(-10)) {
+			lines.push(inv.t('deliveries_failed_entry', { id: item.id, status: item.payload.MessageStatus, mobileNo: item.payload.mobileNo, attempts: item.attempts, error: item.lastError ?? '' }));
+		}
+		if (failed.length) lines.push(inv.t('deliveries_retry_hint'));
+		return this.say(inv, lines.join('\n'));
+	}
+
+	private async numbers(inv: Invocation): Promise<void> {
+		const numbers = await (await numberService(inv.read, inv.http)).list();
+		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
+		await inv.modify.getUiController().openSurfaceView(
+			{ ...numbersView(inv.t, numbers, webhook), type: UIKitSurfaceType.MODAL } as never,
+			{ triggerId: inv.context.getTriggerId() as string },
+			inv.context.getSender(),
+		);
+	}
+}

@@ -1,0 +1,56 @@
+/** The scheduler jobs of the status pipeline and of message retention. */
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
+
+import { expiredDays, retentionMsFromDays } from '../../core/status/retention';
+import { setting } from '../../adapters/factory';
+import { MessageStore } from '../../adapters/persistence/MessageStore';
+import { SettingId } from '../../adapters/settings';
+import { PROCESS_WEBHOOKS_JOB } from '../../status/queue';
+import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks } from '../../status/StatusPipeline';
+
+export const EXPIRE_MESSAGES_JOB = 'expire-messages';
+
+/** Removes message records older than the retention setting (whole days). Returns how many. */
+export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
+	const retentionMs = retentionMsFromDays(await setting(read, SettingId.MessageRetentionDays));
+	const store = new MessageStore(read.getPersistenceReader(), persistence);
+	let removed = 0;
+	for (const day of expiredDays(retentionMs, now)) removed += await store.removeDay(day);
+	return removed;
+}
+
+/**
+ * The app log of a job run: the Deno runtime calls processors with `this` bound to the app, whose
+ * `getLogger()` is then the log of that run. Older runtimes give no `this`: no log.
+ */
+export function jobLogger(self: unknown): ILogger | undefined {
+	const app = self as { getLogger?: () => ILogger } | undefined;
+	return typeof app?.getLogger === 'function' ? app.getLogger() : undefined;
+}
+
+export function statusProcessors(): IProcessor[] {
+	return [
+		{
+			id: PROCESS_WEBHOOKS_JOB,
+			// `function`, not an arrow: `this` is the app (see jobLogger).
+			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
+				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
+			},
+		},
+		{
+			id: DELIVER_STATUSES_JOB,
+			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
+			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
+				// Advance the delivery clock and deliver first; then retry stored webhooks whose processing failed.
+				await deliverStatuses({ read, modify, http, persistence }, true);
+				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
+			},
+		},
+		{
+			id: EXPIRE_MESSAGES_JOB,
+			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: true },
+			processor: async (_job, read: IRead, _modify: IModify, _http: IHttp, persistence: IPersistence) => void (await expireMessages(read, persistence)),
+		},
+	];
+}

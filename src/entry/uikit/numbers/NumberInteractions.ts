@@ -1,0 +1,154 @@
+/**
+ * UIKit handlers for the numbers modal: submit of the connect / edit form, of the question before a
+ * disconnect, of the list (Done), and the buttons of the list. Field errors go back to the form with
+ * Rocket.Chat's viewErrorResponse (keyed by action id), so the modal stays open with the message
+ * under the field.
+ *
+ * How Rocket.Chat's 7/8 client handles the answers (RocketChat/Rocket.Chat):
+ * - apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d: a modal.update
+ *   and errors are emitted on the view id they carry, and only the open modal with that id
+ *   (apps/meteor/client/uikit/hooks/useUiKitView.ts) takes them: a submit is answered with the
+ *   submitted view's id, the list refreshed with the clicked view's id.
+ * - A modal.update keeps the values the modal was first opened with (useUiKitView seeds them once),
+ *   so a form reached by an update would not send its initial values and would show what was typed
+ *   in an earlier form. A button of the list therefore answers with modal.open: ModalStore.open
+ *   (packages/ui-client/src/providers/ModalProvider/ModalStore.ts) replaces the list with a new modal,
+ *   seeded from the form. A submit never answers with modal.open: after a submit the client disposes
+ *   the submitted view, which closes the modal just opened.
+ */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
+
+import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
+import { stateValue } from '../blocks';
+import { canManageNumbers, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
+import { CONNECT_FIELDS, LEGACY_CONNECT_VIEW, LEGACY_DISCONNECT_VIEW_PREFIX, LEGACY_EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction, NumberMode, SUBMIT_PREFIX } from './ids';
+import { Translator } from '../../../core/i18n/translate';
+import { connectView, disconnectView, numbersView } from './views';
+
+export interface Accessors {
+	read: IRead;
+	http: IHttp;
+	persistence: IPersistence;
+	modify: IModify;
+	appId: string;
+}
+
+export function isNumberView(viewId: string): boolean {
+	return viewId === NUMBERS_VIEW || viewId === LEGACY_CONNECT_VIEW || viewId.startsWith(LEGACY_EDIT_VIEW_PREFIX) || viewId.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX);
+}
+
+interface ModalState {
+	mode: NumberMode;
+	phoneNumberId?: string;
+}
+
+/** What the submitted modal showed: from its submit button's action id, else from an id of before. */
+function modalState(view: { id: string; submit?: { actionId?: string } }): ModalState | undefined {
+	const actionId = view.submit?.actionId;
+	if (typeof actionId === 'string' && actionId.startsWith(SUBMIT_PREFIX)) {
+		const rest = actionId.slice(SUBMIT_PREFIX.length);
+		const at = rest.indexOf(':');
+		const mode = (at < 0 ? rest : rest.slice(0, at)) as NumberMode;
+		const phoneNumberId = at < 0 ? undefined : rest.slice(at + 1);
+		if (!(Object.values(NumberMode) as string[]).includes(mode)) return undefined;
+		if ((mode === NumberMode.Edit || mode === NumberMode.Disconnect) && !phoneNumberId) return undefined;
+		return { mode, phoneNumberId };
+	}
+	if (view.id === LEGACY_CONNECT_VIEW) return { mode: NumberMode.Connect };
+	if (view.id.startsWith(LEGACY_EDIT_VIEW_PREFIX)) return { mode: NumberMode.Edit, phoneNumberId: view.id.slice(LEGACY_EDIT_VIEW_PREFIX.length) };
+	if (view.id.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX)) return { mode: NumberMode.Disconnect, phoneNumberId: view.id.slice(LEGACY_DISCONNECT_VIEW_PREFIX.length) };
+	return undefined;
+}
+
+export function isNumberAction(actionId: string): boolean {
+	return (Object.values(NumberAction) as string[]).includes(actionId);
+}
+
+/** The submit of the numbers modal: the connect / edit form, the confirmation of a disconnect, or Done under the list. */
+export async function submitNumberView(context: UIKitViewSubmitInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
+	const { view } = context.getInteractionData();
+	const state = modalState(view as never);
+	switch (state?.mode) {
+		case NumberMode.Disconnect:
+			return submitDisconnect(context, acc, state.phoneNumberId as string);
+		case NumberMode.Connect:
+		case NumberMode.Edit:
+			return submitConnectForm(context, acc, state.phoneNumberId);
+	}
+	// Done under the list (or a view this app does not know): the client closes the modal.
+	return context.getInteractionResponder().successResponse();
+}
+
+/** The list, as an update of the modal `viewId` the user acted in. */
+async function listUpdate(acc: Accessors, t: Translator, viewId: string, notice?: string): Promise<Record<string, unknown>> {
+	const service = await numberService(acc.read, acc.http, acc.persistence);
+	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
+	return { ...numbersView(t, await service.list(), webhook, notice), id: viewId };
+}
+
+/** The admin confirmed: the number is disconnected and the list shown again. */
+async function submitDisconnect(context: UIKitViewSubmitInteractionContext, acc: Accessors, phoneNumberId: string): Promise<IUIKitResponse> {
+	const { user, view } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const t = await userTranslator(acc.read, user);
+	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
+	const service = await numberService(acc.read, acc.http, acc.persistence);
+	const number = await service.get(phoneNumberId);
+	const notice = number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
+	return responder.updateModalViewResponse((await listUpdate(acc, t, view.id, notice)) as never);
+}
+
+async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc: Accessors, editing: string | undefined): Promise<IUIKitResponse> {
+	const { view, user } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const t = await userTranslator(acc.read, user);
+	if (!(await canManageNumbers(acc.read, user))) {
+		return responder.viewErrorResponse({ viewId: view.id, errors: { phoneNumberId: t('command_not_allowed', { command: '/whatsapp connect' }) } });
+	}
+	const raw: Partial<Record<ConnectField, string>> = {};
+	for (const field of CONNECT_FIELDS) raw[field] = stateValue(view.state, field, field);
+	const form = normalizeForm(raw);
+
+	if (form.departmentId) {
+		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(form.departmentId);
+		if (!department) return responder.viewErrorResponse({ viewId: view.id, errors: { departmentId: t('error_department_unknown', { department: form.departmentId }) } });
+		form.departmentId = department.id;
+	}
+
+	const service = await numberService(acc.read, acc.http, acc.persistence);
+	const result = await service.connect(form, user.username, editing);
+	if (!result.ok) {
+		const errors: Record<string, string> = {};
+		for (const [field, key] of Object.entries(result.errors)) errors[field] = t(key as string);
+		return responder.viewErrorResponse({ viewId: view.id, errors });
+	}
+	const notice = t(result.created ? 'connect_done' : 'connect_updated', { display: result.number.displayPhoneNumber, name: result.number.verifiedName });
+	return responder.updateModalViewResponse((await listUpdate(acc, t, view.id, notice)) as never);
+}
+
+export async function handleNumberAction(context: UIKitBlockInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
+	const { actionId, value, user, container } = context.getInteractionData();
+	const responder = context.getInteractionResponder();
+	const t = await userTranslator(acc.read, user);
+	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
+	const service = await numberService(acc.read, acc.http, acc.persistence);
+	// A form opens as a new modal (same id), seeded from its own initial values; see the header.
+	switch (actionId) {
+		case NumberAction.Connect:
+			return responder.openModalViewResponse(connectView(t) as never);
+		case NumberAction.Edit: {
+			const number = value ? await service.get(value) : undefined;
+			if (!number) break;
+			return responder.openModalViewResponse(connectView(t, number) as never);
+		}
+		case NumberAction.Disconnect: {
+			// Nothing is disconnected yet: the admin confirms in a modal (the client ignores a button's `confirm`).
+			const number = value ? await service.get(value) : undefined;
+			if (!number) break;
+			return responder.openModalViewResponse(disconnectView(t, number) as never);
+		}
+	}
+	// The number is gone meanwhile: the list the user clicked in is refreshed.
+	return responder.updateModalViewResponse((await listUpdate(acc, t, container?.id ?? NUMBERS_VIEW)) as never);
+}

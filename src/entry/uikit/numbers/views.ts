@@ -1,0 +1,104 @@
+/**
+ * The connect / edit form, the list of connected numbers and the question before a disconnect, as
+ * pure functions returning views. All are states of one modal (`NUMBERS_VIEW`, see ./ids.ts); each
+ * sets its own submit and close button, since Rocket.Chat's client merges an update into the view
+ * it shows (`{ ...view, ...update }`, useUiKitView) and would keep the previous state's buttons.
+ */
+import { ConnectedNumber, maskSecret } from '../../../core/numbers/ConnectedNumber';
+import { Translator } from '../../../core/i18n/translate';
+import { actions, Block, button, context, divider, input, section, text } from '../blocks';
+import { CONNECT_FIELDS, NUMBERS_VIEW, NumberAction, NumberMode, submitActionId } from './ids';
+
+type Field = (typeof CONNECT_FIELDS)[number];
+
+const OPTIONAL: Field[] = ['departmentId', 'welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'];
+const MULTILINE: Field[] = ['welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'];
+const SECRET: Field[] = ['accessToken', 'appSecret'];
+
+export interface WebhookInfo {
+	callbackUrl: string;
+	verifyToken: string;
+}
+
+export function connectView(t: Translator, editing?: ConnectedNumber): Record<string, unknown> {
+	const blocks: Block[] = CONNECT_FIELDS.map((field) =>
+		input({
+			blockId: field,
+			actionId: field,
+			label: t(`connect_field_${field}`),
+			placeholder: editing && SECRET.includes(field) ? t('connect_secret_keep', { masked: maskSecret(editing[field] as string) }) : t(`connect_field_${field}_placeholder`),
+			// Secrets are never sent back to the client, not even to the admin who typed them.
+			initialValue: editing && !SECRET.includes(field) ? ((editing[field] as string | undefined) ?? '') : undefined,
+			optional: OPTIONAL.includes(field) || Boolean(editing && SECRET.includes(field)),
+			multiline: MULTILINE.includes(field),
+		}),
+	);
+	return {
+		id: NUMBERS_VIEW,
+		type: 'modal',
+		title: text(editing ? t('connect_title_edit') : t('connect_title')),
+		blocks: [section(t('connect_intro')), ...blocks],
+		submit: {
+			type: 'button',
+			actionId: editing ? submitActionId(NumberMode.Edit, editing.phoneNumberId) : submitActionId(NumberMode.Connect),
+			text: text(t(editing ? 'connect_submit_edit' : 'connect_submit')),
+			style: 'primary',
+		},
+		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
+	};
+}
+
+export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: WebhookInfo, notice?: string): Record<string, unknown> {
+	const blocks: Block[] = notice ? [section(notice), divider()] : [];
+	if (!numbers.length) blocks.push(section(t('numbers_empty')));
+	for (const n of numbers) {
+		blocks.push(
+			section(
+				t('numbers_entry', {
+					name: n.verifiedName || n.displayPhoneNumber,
+					display: n.displayPhoneNumber,
+					phoneNumberId: n.phoneNumberId,
+					wabaId: n.wabaId,
+					token: maskSecret(n.accessToken),
+					secret: maskSecret(n.appSecret),
+					department: n.departmentId ?? t('numbers_no_department'),
+				}),
+			),
+			actions(`number:${n.phoneNumberId}`, [
+				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
+				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.
+				button({ actionId: NumberAction.Disconnect, label: t('numbers_disconnect'), value: n.phoneNumberId, style: 'danger' }),
+			]),
+			divider(),
+		);
+	}
+	blocks.push(actions('numbers-footer', [button({ actionId: NumberAction.Connect, label: t('numbers_connect_another'), style: 'primary' })]));
+	blocks.push(context(t('webhook_info', { url: webhook.callbackUrl, token: webhook.verifyToken })));
+	return {
+		id: NUMBERS_VIEW,
+		type: 'modal',
+		title: text(t('numbers_title')),
+		blocks,
+		// Done closes the modal (the client disposes a modal whose submit is not answered with an update or errors).
+		submit: { type: 'button', actionId: submitActionId(NumberMode.List), text: text(t('numbers_done')), style: 'primary' },
+		close: { type: 'button', actionId: 'close', text: text(t('close')) },
+	};
+}
+
+/**
+ * The question before a number is disconnected. Only this modal's submit disconnects; its close
+ * (Cancel) leaves the number connected.
+ */
+export function disconnectView(t: Translator, number: ConnectedNumber): Record<string, unknown> {
+	return {
+		id: NUMBERS_VIEW,
+		type: 'modal',
+		title: text(t('numbers_disconnect_confirm_title')),
+		blocks: [
+			section(t('numbers_entry_short', { name: number.verifiedName || number.displayPhoneNumber, display: number.displayPhoneNumber, phoneNumberId: number.phoneNumberId })),
+			section(t('numbers_disconnect_confirm_text', { display: number.displayPhoneNumber })),
+		],
+		submit: { type: 'button', actionId: submitActionId(NumberMode.Disconnect, number.phoneNumberId), text: text(t('numbers_disconnect')), style: 'danger' },
+		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
+	};
+}

@@ -1,0 +1,27 @@
+import { inputsFor } from '../../../core/templates/inputs';
+import { Translator } from '../../../core/i18n/translate';
+import { NumberStore } from '../../../adapters/persistence/NumberStore';
+import { TemplateCatalog } from '../../../core/templates/catalog';
+import { explainListError, FlowAccessors, templateCatalog } from './SendTemplateFlow';
+
+/** `/whatsapp view-templates`: each connected number's approved templates, languages, category, parameter count. */
+export async function describeTemplates(acc: FlowAccessors, t: Translator): Promise<string> {
+	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+	if (!numbers.length) return t('send_no_numbers');
+	const lines: string[] = [];
+	for (const number of numbers) {
+		lines.push(t('view_templates_number', { name: number.verifiedName, display: number.displayPhoneNumber }));
+		let groups: Awaited<ReturnType<TemplateCatalog['groups']>>;
+		try {
+			groups = await (await templateCatalog(acc, number)).groups(number.wabaId, { refresh: true });
+		} catch (error) {
+			lines.push(t('send_templates_unavailable', { reason: explainListError(error, t) }));
+			continue;
+		}
+		if (!groups.length) lines.push(t('view_templates_none'));
+		for (const g of groups) {
+			lines.push(t('view_templates_entry', { name: g.name, category: g.category ?? '-', languages: g.languages.map((l) => l.language).join(', '), params: inputsFor(g.languages[0]).filter((i) => i.required).length }));
+		}
+	}
+	return lines.join('\n');
+}
