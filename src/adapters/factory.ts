@@ -1,6 +1,6 @@
 /**
- * Builds the core's services from the engine's accessors, for one handler invocation. The only
- * place where settings are read and accessors are turned into core ports.
+ * Builds the core's ports and services from the engine's accessors, for one handler invocation:
+ * the only place where the app's settings and Rocket.Chat's server settings are read.
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
@@ -12,17 +12,67 @@ import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../core/i18n/translate';
 import { NumberStore } from './persistence/NumberStore';
-import { DEFAULT_GRAPH_VERSION, parseRoles, SettingId } from './settings';
+import { AppSettings, SETTING_DEFINITIONS, SettingKey, SettingsReader } from '../core/app/settings';
 import { callbackUrl, ensureVerifyToken } from './persistence/verifyToken';
 import { AppsEngineHttpPort } from './http';
 
-export async function setting<T = unknown>(read: IRead, id: SettingId): Promise<T> {
-	return (await read.getEnvironmentReader().getSettings().getValueById(id)) as T;
+/** The app's settings through the engine, each read once per reader and parsed by the core's table. */
+class EngineSettings implements SettingsReader {
+	private readonly values = new Map<SettingKey, Promise<unknown>>();
+
+	constructor(private readonly read: IRead) {}
+
+	get<K extends SettingKey>(key: K): Promise<AppSettings[K]> {
+		let value = this.values.get(key);
+		if (!value) {
+			const definition = SETTING_DEFINITIONS[key];
+			value = this.read
+				.getEnvironmentReader()
+				.getSettings()
+				.getValueById(definition.id)
+				.then((raw) => definition.parse(raw));
+			this.values.set(key, value);
+		}
+		return value as Promise<AppSettings[K]>;
+	}
+}
+
+const readers = new WeakMap<IRead, SettingsReader>();
+
+/** The settings reader of one handler run (the engine gives each run its own IRead). */
+export function appSettings(read: IRead): SettingsReader {
+	let reader = readers.get(read);
+	if (!reader) {
+		reader = new EngineSettings(read);
+		readers.set(read, reader);
+	}
+	return reader;
+}
+
+/** A Rocket.Chat server setting, undefined when the app may not read it. */
+export async function serverSetting(read: IRead, id: 'Language' | 'Site_Url' | 'FileUpload_Enabled' | 'FileUpload_MaxFileSize' | 'FileUpload_MediaTypeWhiteList' | 'FileUpload_MediaTypeBlackList'): Promise<unknown> {
+	return read.getEnvironmentReader().getServerSettings().getValueById(id).catch(() => undefined);
+}
+
+/** The workspace's language (the "Language" server setting), when set. */
+export async function workspaceLanguage(read: IRead): Promise<string | undefined> {
+	const language = await serverSetting(read, 'Language');
+	return typeof language === 'string' && language ? language : undefined;
+}
+
+/** Texts in the workspace's language (for rooms and notices, which every agent reads). */
+export async function workspaceTranslator(read: IRead): Promise<Translator> {
+	return translator(await workspaceLanguage(read));
+}
+
+/** The server's Site URL, without a trailing slash. */
+export async function siteUrl(read: IRead): Promise<string> {
+	return String((await serverSetting(read, 'Site_Url')) ?? '').replace(/\/+$/, '');
 }
 
 /** The "Graph API base URL" setting, checked: https, or a loopback address (src/core/graph/baseUrl.ts). */
 export async function graphBaseUrl(read: IRead): Promise<GraphBaseUrlCheck> {
-	return checkGraphBaseUrl(await setting<unknown>(read, SettingId.GraphApiBaseUrl));
+	return checkGraphBaseUrl(await appSettings(read).get('graphApiBaseUrl'));
 }
 
 /**
@@ -38,7 +88,7 @@ const REFUSED_PORT: HttpPort = {
 
 export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
 	const checked = await graphBaseUrl(read);
-	const version = (await setting<string>(read, SettingId.GraphApiVersion)) || DEFAULT_GRAPH_VERSION;
+	const version = await appSettings(read).get('graphApiVersion');
 	if (!checked.ok) return (accessToken) => new GraphClient({ http: REFUSED_PORT, version, accessToken });
 	const port = new AppsEngineHttpPort(http);
 	return (accessToken) => new GraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken });
@@ -52,13 +102,12 @@ export async function numberService(read: IRead, http: IHttp, persistence?: IPer
 export async function userTranslator(read: IRead, user: IUser): Promise<Translator> {
 	const preferred = (user as IUser & { settings?: { preferences?: { language?: string } }; language?: string }).settings?.preferences?.language ?? (user as { language?: string }).language;
 	if (preferred) return translator(preferred);
-	const workspace = await read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
-	return translator(typeof workspace === 'string' && workspace ? workspace : undefined);
+	return translator(await workspaceLanguage(read));
 }
 
 /** Whether `user` holds one of the roles of the "Roles allowed to manage numbers" setting. */
 export async function canManageNumbers(read: IRead, user: IUser): Promise<boolean> {
-	const allowed = parseRoles(await setting(read, SettingId.ManagerRoles));
+	const allowed = await appSettings(read).get('managerRoles');
 	return (user.roles ?? []).some((role) => allowed.includes(role));
 }
 
@@ -71,6 +120,5 @@ export async function notifyUser(read: IRead, modify: IModify, user: IUser, room
 }
 
 export async function webhookInfo(read: IRead, persistence: IPersistence, appId: string): Promise<{ callbackUrl: string; verifyToken: string }> {
-	const siteUrl = String((await read.getEnvironmentReader().getServerSettings().getValueById('Site_Url')) ?? '');
-	return { callbackUrl: callbackUrl(siteUrl, appId), verifyToken: await ensureVerifyToken(read.getPersistenceReader(), persistence) };
+	return { callbackUrl: callbackUrl(await siteUrl(read), appId), verifyToken: await ensureVerifyToken(read.getPersistenceReader(), persistence) };
 }

@@ -9,12 +9,10 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { describedText, describeInbound } from '../core/inbound/describe';
 import { InboundMessageEvent } from '../core/status/webhook';
-import { translator } from '../core/i18n/translate';
-import { graphFactory, setting } from '../adapters/factory';
+import { appSettings, graphFactory, siteUrl, workspaceTranslator } from '../adapters/factory';
 import { ConnectedNumber } from '../core/numbers/ConnectedNumber';
 import { MessageStore } from '../adapters/persistence/MessageStore';
 import { NumberStore } from '../adapters/persistence/NumberStore';
-import { SettingId } from '../adapters/settings';
 import { forgetOfflineNotice, onNewConversation, onWaitingForAgent } from '../outbound/AutoMessages';
 import { MediaOutcome, postInboundMedia } from '../adapters/rocketchat/inboundMedia';
 import { readWindow, recordInbound } from '../adapters/persistence/WindowStore';
@@ -46,7 +44,7 @@ export interface InboundAccessors {
  */
 async function routingFor(acc: InboundAccessors, number: ConnectedNumber, waId: string): Promise<{ agent?: IUser; department?: string }> {
 	const send = await new MessageStore(acc.read.getPersistenceReader()).latestRouting(number.phoneNumberId, waId);
-	const hours = Number(await setting(acc.read, SettingId.TemplateRoutingHours)) || 72;
+	const hours = await appSettings(acc.read).get('templateRoutingHours');
 	if (!send || Date.now() - Date.parse(send.sentAt) > hours * 3600000) return { department: number.departmentId };
 	let department = number.departmentId;
 	if (send.targetDepartment) {
@@ -89,13 +87,12 @@ async function quotePrefix(acc: InboundAccessors, replyTo: string | undefined, t
 	const link = await new MessageStore(acc.read.getPersistenceReader()).linkOfWamid(replyTo);
 	// Buttons and reactions say what they answer; a quoted message the app never saw is only mentioned.
 	if (!link?.rcMessageId) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
-	const siteUrl = String((await acc.read.getEnvironmentReader().getServerSettings().getValueById('Site_Url').catch(() => '')) ?? '').replace(/\/+$/, '');
-	return `[ ](${siteUrl}/live/${link.roomId}?msg=${link.rcMessageId}) `;
+	return `[ ](${await siteUrl(acc.read)}/live/${link.roomId}?msg=${link.rcMessageId}) `;
 }
 
 /** Blue ticks on the contact's phone, when the setting asks for it and an agent has the room. */
 export async function markRead(acc: { read: IRead; http: IHttp }, number: ConnectedNumber, wamid: string, logger?: ILogger): Promise<void> {
-	if (!(await setting(acc.read, SettingId.MarkRead))) return;
+	if (!(await appSettings(acc.read).get('markRead'))) return;
 	try {
 		await (await graphFactory(acc.read, acc.http))(number.accessToken).markRead(number.phoneNumberId, wamid);
 	} catch (error) {
@@ -132,8 +129,7 @@ export async function handleInbound(acc: InboundAccessors, event: InboundMessage
 		// Sent once the contact's message is in the room, even when that takes a retry.
 		await messages.mark('welcome', room.id);
 	}
-	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
-	const t = translator(typeof workspace === 'string' ? workspace : undefined);
+	const t = await workspaceTranslator(acc.read);
 	const described = describeInbound(event.raw);
 	const quote = await quotePrefix(acc, described.replyTo, event.type, t);
 	let uploadId: string | undefined;

@@ -12,13 +12,11 @@ import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, Web
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { describeForeign, inScope, mayReportOn, partitionByScope, WebhookScope } from '../core/webhook/tenancy';
 import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
-import { translator } from '../core/i18n/translate';
 import { Records } from '../adapters/persistence/records';
-import { setting } from '../adapters/factory';
+import { appSettings, workspaceTranslator } from '../adapters/factory';
 import { NumberStore } from '../adapters/persistence/NumberStore';
 import { PersistedTemplateCache } from '../adapters/persistence/TemplateCacheStore';
 import { SentMessage } from '../adapters/persistence/MessageStore';
-import { SettingId } from '../adapters/settings';
 import { logRefusal } from '../adapters/refusals';
 import { PersistenceOutboxStore, StatusItem } from '../adapters/persistence/OutboxStore';
 import { Accessors, forward, PROCESS_WEBHOOKS_JOB, QueueContext, queueContext } from './queue';
@@ -170,8 +168,7 @@ async function handleStatus(ctx: QueueContext, event: StatusEvent, scope: Webhoo
 async function noticeFailure(acc: Accessors, record: SentMessage, code: number | undefined): Promise<void> {
 	const room = await acc.read.getRoomReader().getById(record.roomId as string);
 	if (!room) return;
-	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
-	const t = translator(typeof workspace === 'string' ? workspace : undefined);
+	const t = await workspaceTranslator(acc.read);
 	const reason = t(explainSendError(code ?? 0).key, { code: code ?? 0 });
 	const text = t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason });
 	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
@@ -204,10 +201,11 @@ export async function deliverStatuses(acc: Accessors, tick: boolean): Promise<vo
 		now += DELIVERY_INTERVAL_MS;
 		await outbox.setClock(now);
 	}
-	const url = await setting<string>(acc.read, SettingId.StatusEndpointUrl);
+	const settings = appSettings(acc.read);
+	const url = await settings.get('statusEndpointUrl');
 	if (!url) return;
-	const secret = await setting<string>(acc.read, SettingId.StatusSigningSecret);
-	const hours = Number(await setting(acc.read, SettingId.StatusRetryHours)) || 72;
+	const secret = await settings.get('statusSigningSecret');
+	const hours = await settings.get('statusRetryHours');
 	await deliverDue({
 		store: outbox,
 		now,

@@ -1,22 +1,8 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { SentMessageRecord } from '../../core/status/payload';
+import { MessageLink, MessageLog, SentMessage } from '../../core/app/ports';
 import { Records } from './records';
-
-/**
- * What the app remembers of each message it sent: the core's record (what the status payload is
- * built from) and what routing and the status pipeline add.
- */
-export interface SentMessage extends SentMessageRecord {
-	/** The contact's WhatsApp id as Meta answered it (`contacts[].wa_id`), when it differs from mobileNo. */
-	waId?: string;
-	agent?: string;
-	targetAgent?: string;
-	targetDepartment?: string;
-	/** Statuses already forwarded for this message (the status pipeline never regresses). */
-	statuses?: string[];
-}
 
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
 /** A send Meta refused has no wamid: its own id names it. */
@@ -39,16 +25,6 @@ function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
 	return [ALL, dayBucket(message.sentAt.slice(0, 10)), toContact(message.phoneNumberId, message.mobileNo), ...alias, own];
 }
 
-/** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
-export interface MessageLink {
-	wamid: string;
-	/** The Rocket.Chat message; absent for a contact's file posted alone (known by its upload). */
-	rcMessageId?: string;
-	uploadId?: string;
-	roomId: string;
-	at: string;
-}
-
 const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'message-link');
 /** The contacts' messages already in a room (Meta retries webhooks): kept as long as message records. */
 const SEEN = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'inbound-seen');
@@ -60,7 +36,10 @@ const linkByWamid = (wamid: string) => new RocketChatAssociationRecord(RocketCha
 const linkByRc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-rc:${id}`);
 const linkByUpload = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `link-upload:${id}`);
 
-export class MessageStore {
+export type { MessageLink, SentMessage };
+
+/** The message log in the app's persistence (core/app/ports.ts). */
+export class MessageStore implements MessageLog {
 	private readonly records: Records;
 
 	constructor(

@@ -18,8 +18,7 @@ import { baseMime, humanSize, inboundFileName, judgeInbound, parseAcceptedTypes 
 import { matchesDeclaredType } from '../../core/media/signature';
 import { ConnectedNumber } from '../../core/numbers/ConnectedNumber';
 import { Translator } from '../../core/i18n/translate';
-import { graphFactory, setting } from '../factory';
-import { SettingId } from '../settings';
+import { appSettings, graphFactory, serverSetting } from '../factory';
 
 const { Buffer: NodeBuffer } = require('buffer') as typeof import('buffer');
 
@@ -53,8 +52,7 @@ interface WorkspaceUploads {
 }
 
 async function workspaceUploads(read: IRead): Promise<WorkspaceUploads> {
-	const settings = read.getEnvironmentReader().getServerSettings();
-	const value = (id: string) => settings.getValueById(id).catch(() => undefined) as Promise<unknown>;
+	const value = (id: Parameters<typeof serverSetting>[1]) => serverSetting(read, id);
 	const [enabled, max, white, black] = await Promise.all([value('FileUpload_Enabled'), value('FileUpload_MaxFileSize'), value('FileUpload_MediaTypeWhiteList'), value('FileUpload_MediaTypeBlackList')]);
 	const maxBytes = parseInt(String(max), 10);
 	return {
@@ -76,11 +74,11 @@ function workspaceAcceptsType(type: string, workspace: WorkspaceUploads): boolea
 }
 
 async function limits(read: IRead): Promise<{ maxBytes: number; accepted: string[]; workspace: WorkspaceUploads }> {
-	const mb = Number(await setting(read, SettingId.InboundMediaMaxMb));
+	const mb = await appSettings(read).get('inboundMediaMaxMb');
 	const workspace = await workspaceUploads(read);
-	const own = (Number.isFinite(mb) && mb > 0 ? mb : 16) * MB;
+	const own = mb * MB;
 	// The smaller of the app's limit and the workspace's: a file over either is not downloaded.
-	return { maxBytes: workspace.maxBytes !== undefined ? Math.min(own, workspace.maxBytes) : own, accepted: parseAcceptedTypes(await setting(read, SettingId.InboundMediaTypes)), workspace };
+	return { maxBytes: workspace.maxBytes !== undefined ? Math.min(own, workspace.maxBytes) : own, accepted: parseAcceptedTypes(await appSettings(read).get('inboundMediaTypes')), workspace };
 }
 
 /** The id of a Rocket.Chat `Meteor.Error` (`<reason> [<error>]`) an upload was refused with. */

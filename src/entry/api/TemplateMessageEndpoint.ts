@@ -13,7 +13,7 @@ import { GraphApiError } from '../../core/errors';
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../../core/phone';
 import { Translator, translator } from '../../core/i18n/translate';
-import { graphFactory, setting } from '../../adapters/factory';
+import { appSettings, graphFactory } from '../../adapters/factory';
 import { TemplateCatalog } from '../../core/templates/catalog';
 import { checkComponents, valuesFromComponents } from '../../core/templates/components';
 import { renderPreview, renderText } from '../../core/templates/preview';
@@ -21,7 +21,6 @@ import { MetaTemplate } from '../../core/templates/template';
 import { Accessors, PROCESS_WEBHOOKS_JOB, queueContext, recordSend } from '../../status/queue';
 import { templateCatalog } from '../uikit/sendTemplate/SendTemplateFlow';
 import { NumberStore } from '../../adapters/persistence/NumberStore';
-import { parseRoles, SettingId } from '../../adapters/settings';
 import { IdempotencyStore } from '../../adapters/persistence/IdempotencyStore';
 
 /** The engine gives an app call 30 s; the sends of one request must end well before. */
@@ -58,7 +57,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 
 		const user = request.user;
 		if (!user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
-		const allowed = parseRoles(await setting(read, SettingId.TemplateMessageRoles));
+		const allowed = await appSettings(read).get('templateMessageRoles');
 		if (!(user.roles ?? []).some((role) => allowed.includes(role))) return { status: 403, content: { success: false, error: t('api_error_forbidden') } };
 
 		const parsed = parseTemplateMessageRequest(request.content);
@@ -115,7 +114,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 export async function sendTemplateBatch(body: TemplateMessageRequest, number: ConnectedNumber, recipients: string[], acc: Accessors, t: Translator, known?: { template: MetaTemplate; catalog: TemplateCatalog }): Promise<RecipientResult[]> {
 	const template = known?.template;
 	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-	const rate = Number(await setting(acc.read, SettingId.SendRatePerSecond)) || 80;
+	const rate = await appSettings(acc.read).get('sendRatePerSecond');
 	const report = await sendPaced({
 		items: recipients,
 		send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body.template }),

@@ -2,10 +2,9 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
-import { expiredDays, retentionMsFromDays } from '../../core/status/retention';
-import { setting } from '../../adapters/factory';
+import { expiredDays } from '../../core/status/retention';
+import { appSettings } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
-import { SettingId } from '../../adapters/settings';
 import { PROCESS_WEBHOOKS_JOB } from '../../status/queue';
 import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks } from '../../status/StatusPipeline';
 
@@ -13,7 +12,7 @@ export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 
 /** Removes message records older than the retention setting (whole days). Returns how many. */
 export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
-	const retentionMs = retentionMsFromDays(await setting(read, SettingId.MessageRetentionDays));
+	const retentionMs = await appSettings(read).get('messageRetentionMs');
 	const store = new MessageStore(read.getPersistenceReader(), persistence);
 	let removed = 0;
 	for (const day of expiredDays(retentionMs, now)) removed += await store.removeDay(day);

@@ -8,9 +8,7 @@ import { IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definitio
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 import { IJobContext, IProcessor } from '@rocket.chat/apps-engine/definition/scheduler';
 
-import { translator } from '../../core/i18n/translate';
-import { setting } from '../../adapters/factory';
-import { SettingId } from '../../adapters/settings';
+import { appSettings, workspaceTranslator } from '../../adapters/factory';
 import { readWindow, WINDOW_MS, WindowRecord, writeWindow } from '../../adapters/persistence/WindowStore';
 
 export const WINDOW_NOTICE_JOB = 'window-notice';
@@ -25,8 +23,7 @@ interface NoticeJob {
 }
 
 async function noticeMinutes(read: IRead): Promise<number> {
-	const minutes = Number(await setting(read, SettingId.WindowNoticeMinutes));
-	return Number.isFinite(minutes) && minutes > 0 ? Math.min(minutes, 23 * 60) : 0;
+	return appSettings(read).get('windowNoticeMinutes');
 }
 
 function runAt(at: number, phase: Phase, minutes: number): Date {
@@ -69,8 +66,7 @@ export async function runWindowNotice(acc: { read: IRead; modify: IModify; persi
 		await writeWindow(acc.read, acc.persistence, job.token, { ...window, noticeFor: window.at });
 		return;
 	}
-	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
-	const t = translator(typeof workspace === 'string' ? workspace : undefined);
+	const t = await workspaceTranslator(acc.read);
 	const closesAt = new Date(window.at + WINDOW_MS);
 	const text =
 		job.phase === 'closing'

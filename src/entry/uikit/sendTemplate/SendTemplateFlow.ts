@@ -19,11 +19,10 @@ import { MetaTemplate } from '../../../core/templates/template';
 import { Translator } from '../../../core/i18n/translate';
 import { stateValue } from '../blocks';
 import { Records } from '../../../adapters/persistence/records';
-import { graphBaseUrl, graphFactory, setting, userTranslator } from '../../../adapters/factory';
+import { appSettings, graphBaseUrl, graphFactory, userTranslator, workspaceLanguage } from '../../../adapters/factory';
 import { MessageStore } from '../../../adapters/persistence/MessageStore';
 import { NumberStore } from '../../../adapters/persistence/NumberStore';
 import { postAsUser } from '../../../adapters/persistence/ownPosts';
-import { parseRoles, SettingId } from '../../../adapters/settings';
 import { Accessors, PROCESS_WEBHOOKS_JOB, recordSend } from '../../../status/queue';
 import { contactOf, contactRoom } from '../../../adapters/rocketchat/conversations';
 import { isLanguageAction, languageAction, PARAM_PREFIX, paramAction, SEND_VIEW_PREFIX, SendAction } from './ids';
@@ -40,12 +39,12 @@ export interface FlowAccessors extends Accessors {
 const draftRecord = (viewId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send-draft:${viewId}`);
 
 export async function canSendTemplates(read: IRead, user: IUser): Promise<boolean> {
-	const allowed = parseRoles(await setting(read, SettingId.AgentRoles));
+	const allowed = await appSettings(read).get('agentRoles');
 	return (user.roles ?? []).some((r) => allowed.includes(r));
 }
 
 export async function templateCatalog(acc: Pick<Accessors, 'read' | 'http'> & { persistence?: IPersistence }, number: ConnectedNumber): Promise<TemplateCatalog> {
-	const minutes = Number(await setting(acc.read, SettingId.TemplateRefreshMinutes)) || 5;
+	const minutes = await appSettings(acc.read).get('templateRefreshMinutes');
 	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
 	return new TemplateCatalog(new PersistedTemplateCache(acc.read.getPersistenceReader(), acc.persistence), (waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }), minutes * 60000);
 }
@@ -69,7 +68,7 @@ export async function openSendTemplate(acc: FlowAccessors, user: IUser, room: IR
 	// A contact's room answers through its own number only; outside one, the first is preselected.
 	const number = contact ? numbers.find((n) => n.phoneNumberId === contact.phoneNumberId) : numbers[0];
 	if (!number) return t('send_room_number_gone');
-	const workspace = await acc.read.getEnvironmentReader().getServerSettings().getValueById('Language').catch(() => undefined);
+	const workspace = await workspaceLanguage(acc.read);
 	const draft: Draft = {
 		viewId: `${SEND_VIEW_PREFIX}${crypto.randomBytes(8).toString('hex')}`,
 		userId: user.id,
@@ -77,7 +76,7 @@ export async function openSendTemplate(acc: FlowAccessors, user: IUser, room: IR
 		askRecipient: !contact,
 		phoneNumberId: number.phoneNumberId,
 		values: {},
-		preferredLanguage: contact?.visitorLanguage ?? (typeof workspace === 'string' ? workspace : undefined),
+		preferredLanguage: contact?.visitorLanguage ?? workspace,
 	};
 	const view = await buildView(acc, draft, numbers, t, false);
 	await saveDraft(acc, draft);
@@ -294,7 +293,7 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
  * by the app's user is known by its sender; a post as the agent is announced first (ownPosts.ts).
  */
 async function postInRoom(acc: FlowAccessors, room: IRoom, agent: IUser, text: string, wamid?: string): Promise<void> {
-	const asBot = (await setting(acc.read, SettingId.TemplateSentBy)) === 'bot';
+	const asBot = (await appSettings(acc.read).get('templateSentBy')) === 'bot';
 	const appUser = asBot ? await acc.read.getUserReader().getAppUser() : undefined;
 	const sender = appUser ?? agent;
 	const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text).setSender(sender);

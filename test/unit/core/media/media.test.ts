@@ -1,5 +1,5 @@
 import { humanSize, inboundFileName, isAcceptedType, isActiveContentType, judgeInbound, outboundKind, parseAcceptedTypes } from '../../../../src/core/media/media';
-import { DEFAULT_INBOUND_MEDIA_TYPES } from '../../../../src/adapters/settings';
+import { DEFAULT_INBOUND_MEDIA_TYPES } from '../../../../src/core/app/settings';
 
 const MB = 1024 * 1024;
 

@@ -1,0 +1,82 @@
+/**
+ * The ports of the application services: what they need from the host (Rocket.Chat's persistence,
+ * rooms, notifications, scheduler) and from time. Plain interfaces; src/adapters implements them
+ * over the engine's accessors, and the services' unit tests over memory (test/unit/core/app).
+ */
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { NumberRepository } from '../numbers/NumberService';
+import { OutboxStore } from '../status/outbox';
+import { SentMessageRecord, StatusPayload } from '../status/payload';
+
+export type { SettingsReader } from './settings';
+export type { TemplateCacheStore as TemplateCache } from '../templates/catalog';
+
+/** Time, injected: real time in Rocket.Chat, moved by the tests. Milliseconds since the epoch. */
+export interface Clock {
+	now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The app's log (Administration > Apps > Logs). Never a token or a secret in a line. */
+export interface Logger {
+	info(message: string): void;
+	warn(message: string): void;
+	error(message: string): void;
+}
+
+/** What the app remembers of each message it sent: the core's record and what routing and statuses add. */
+export interface SentMessage extends SentMessageRecord {
+	/** The contact's WhatsApp id as Meta answered it (`contacts[].wa_id`), when it differs from mobileNo. */
+	waId?: string;
+	agent?: string;
+	targetAgent?: string;
+	targetDepartment?: string;
+	/** Statuses already forwarded for this message (the status pipeline never regresses). */
+	statuses?: string[];
+}
+
+/** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
+export interface MessageLink {
+	wamid: string;
+	/** The Rocket.Chat message; absent for a contact's file posted alone (known by its upload). */
+	rcMessageId?: string;
+	uploadId?: string;
+	roomId: string;
+	at: string;
+}
+
+/** The messages the app sent and received, the links between both worlds, and steps already done. */
+export interface MessageLog {
+	record(message: SentMessage): Promise<void>;
+	/** Saves a recorded message's progress (only messages with a wamid). */
+	update(message: SentMessage): Promise<void>;
+	findByWamid(wamid: string): Promise<SentMessage | undefined>;
+	/** The latest send to a contact that asked for a routing of the reply (targetAgent / targetDepartment). */
+	latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined>;
+	link(link: MessageLink): Promise<void>;
+	linkOfWamid(wamid: string): Promise<MessageLink | undefined>;
+	linkOfUpload(uploadId: string): Promise<MessageLink | undefined>;
+	linkOfMessage(rcMessageId: string): Promise<MessageLink | undefined>;
+	/** Whether a contact's message (by wamid) is already in a room. */
+	isSeen(wamid: string): Promise<boolean>;
+	markSeen(wamid: string): Promise<void>;
+	hasMark(kind: string, key: string): Promise<boolean>;
+	mark(kind: string, key: string): Promise<void>;
+	unmark(kind: string, key: string): Promise<void>;
+	/** Removes the records of one day (retention); returns how many. */
+	removeDay(isoDay: string): Promise<number>;
+}
+
+/** The connected numbers (secrets stay server-side). */
+export type Numbers = NumberRepository;
+
+/** The events waiting for the Message Status Endpoint URL. */
+export type StatusOutbox = OutboxStore<StatusPayload>;
+
+/** Runs the webhook and status processing job soon (after a send, a webhook, a requeue). */
+export interface Jobs {
+	processSoon(): Promise<void>;
+}
+
+export type { ConnectedNumber };

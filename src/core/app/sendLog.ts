@@ -1,0 +1,85 @@
+/**
+ * Recording sends and queueing their status events for the Message Status Endpoint URL: what every
+ * sender (templateMessage, the modal, agents' replies, automatic messages) and the webhook
+ * processing share. A status is forwarded once, never regressing (core/status/ordering.ts).
+ */
+import { GraphApiError } from '../errors';
+import { translate } from '../i18n/translate';
+import { passesFilter } from '../status/filter';
+import { decide, highestOf, Status } from '../status/ordering';
+import { newOutboxItem } from '../status/outbox';
+import { buildStatusPayload, messageKey, statusEventId } from '../status/payload';
+import { MetaError } from '../status/webhook';
+import { Clock, MessageLog, SentMessage, StatusOutbox } from './ports';
+import { SettingsReader } from './settings';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+/** A status of a message, as Meta reported it (or the app decided it). */
+export interface StatusChange {
+	status: Status;
+	/** Unix seconds, as Meta writes them. */
+	timestamp: string;
+	error?: MetaError | string;
+	pricingCategory?: string;
+}
+
+export interface SendLogPorts {
+	messages: MessageLog;
+	outbox: StatusOutbox;
+	settings: SettingsReader;
+	/** The outbox's clock: when a queued event is due. */
+	clock: Clock;
+}
+
+export class SendLog {
+	constructor(private readonly ports: SendLogPorts) {}
+
+	/**
+	 * Records a send and queues its first status: `queued` when Meta accepted it (`wamid`), `failed`
+	 * with Meta's error (or the network's) when it did not.
+	 */
+	async record(message: SentMessage, error?: unknown): Promise<void> {
+		const timestamp = String(Math.floor(Date.parse(message.sentAt) / 1000));
+		if (message.wamid) {
+			message.statuses = ['queued'];
+			await this.ports.messages.record(message);
+			await this.enqueue(message, { status: 'queued', timestamp }, 1);
+			return;
+		}
+		message.sendId = crypto.randomBytes(12).toString('hex');
+		message.statuses = ['failed'];
+		await this.ports.messages.record(message);
+		await this.enqueue(message, { status: 'failed', timestamp, error: this.errorDetails(error) }, 1);
+	}
+
+	/** Records the status for `record` unless it regresses or repeats, and queues it. Answers whether it did. */
+	async forward(record: SentMessage, change: StatusChange): Promise<boolean> {
+		const seen = (record.statuses ?? []) as Status[];
+		if (decide(highestOf(seen), new Set(seen), change.status) !== 'forward') return false;
+		record.statuses = [...seen, change.status];
+		if (record.wamid) await this.ports.messages.update(record);
+		await this.enqueue(record, change, record.statuses.length);
+		return true;
+	}
+
+	private async enqueue(record: SentMessage, change: StatusChange, seq: number): Promise<void> {
+		const { status, timestamp, error, pricingCategory } = change;
+		const key = messageKey(record);
+		if (!key || !(await this.ports.settings.get('statusEndpointUrl'))) return;
+		if (!passesFilter(await this.ports.settings.get('statusFilter'), record.type)) return;
+		const eventId = statusEventId(key, status);
+		const payload = buildStatusPayload(record, status, { timestamp, eventId, error, pricingCategory });
+		await this.ports.outbox.put(newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() }));
+	}
+
+	/** Meta's error object as the status payload carries it, or words (English) for a send that never reached Meta. */
+	private errorDetails(error: unknown): MetaError | string {
+		if (error instanceof GraphApiError) {
+			const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
+			if (error.errorData !== undefined) details.error_data = error.errorData;
+			return details;
+		}
+		return translate(undefined, 'error_graph_unreachable');
+	}
+}

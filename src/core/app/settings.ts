@@ -1,0 +1,107 @@
+/**
+ * The app's settings as the services read them: typed, parsed, and with their defaults, all in this
+ * one table. The Apps-Engine setting definitions (src/adapters/settings.ts) are built from it, and
+ * the adapters' settings reader (src/adapters/factory.ts) is the only code that reads raw values.
+ */
+import { parseStatusFilter, StatusFilter } from '../status/filter';
+import { retentionMsFromDays } from '../status/retention';
+
+export interface AppSettings {
+	statusEndpointUrl: string;
+	statusSigningSecret: string;
+	statusRetryHours: number;
+	/** Retention of message records, in milliseconds (whole days of the setting). */
+	messageRetentionMs: number;
+	statusFilter: StatusFilter;
+	graphApiVersion: string;
+	/** The raw "Graph API base URL": checked by core/graph/baseUrl.ts before any use. */
+	graphApiBaseUrl: unknown;
+	managerRoles: string[];
+	agentRoles: string[];
+	templateRefreshMinutes: number;
+	templateSentBy: 'agent' | 'bot';
+	templateRoutingHours: number;
+	inboundMediaMaxMb: number;
+	inboundMediaTypes: unknown;
+	agentNamePrefix: boolean;
+	markRead: boolean;
+	/** 0 turns the notices off; at most 23 hours. */
+	windowNoticeMinutes: number;
+	templateMessageRoles: string[];
+	sendRatePerSecond: number;
+}
+
+export type SettingKey = keyof AppSettings;
+
+/** Reads one setting, parsed; each value is read at most once per handler run. */
+export interface SettingsReader {
+	get<K extends SettingKey>(key: K): Promise<AppSettings[K]>;
+}
+
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com';
+export const DEFAULT_GRAPH_VERSION = 'v23.0';
+/** Files a contact may send by default: what WhatsApp carries (a workspace narrows it). */
+export const DEFAULT_INBOUND_MEDIA_TYPES =
+	'image/*, video/*, audio/*, application/pdf, text/plain, application/msword, application/vnd.openxmlformats-officedocument.*, application/vnd.ms-excel, application/vnd.ms-powerpoint';
+
+/** "admin, livechat-manager" -> ["admin", "livechat-manager"]. */
+export function parseRoles(value: unknown): string[] {
+	return String(value ?? '')
+		.split(',')
+		.map((r) => r.trim())
+		.filter(Boolean);
+}
+
+const positive = (fallback: number) => (raw: unknown) => {
+	const n = Number(raw);
+	return Number.isFinite(n) && n > 0 ? n : fallback;
+};
+const text = (fallback = '') => (raw: unknown) => (typeof raw === 'string' && raw ? raw : fallback);
+
+interface Definition<K extends SettingKey> {
+	/** The Apps-Engine setting id, also the i18n key of its label (with a `_description` twin). */
+	id: string;
+	/** The package value an admin starts with. */
+	packageValue: string | number | boolean;
+	parse: (raw: unknown) => AppSettings[K];
+}
+
+/** Every setting: its id, its default and how its value is read. */
+export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
+	statusEndpointUrl: { id: 'status_endpoint_url', packageValue: '', parse: text() },
+	statusSigningSecret: { id: 'status_signing_secret', packageValue: '', parse: text() },
+	statusRetryHours: { id: 'status_retry_hours', packageValue: 72, parse: positive(72) },
+	messageRetentionMs: { id: 'message_retention_days', packageValue: 30, parse: retentionMsFromDays },
+	statusFilter: { id: 'status_filter', packageValue: 'all', parse: parseStatusFilter },
+	graphApiVersion: { id: 'graph_api_version', packageValue: DEFAULT_GRAPH_VERSION, parse: text(DEFAULT_GRAPH_VERSION) },
+	graphApiBaseUrl: { id: 'graph_api_base_url', packageValue: DEFAULT_GRAPH_BASE_URL, parse: (raw) => raw },
+	managerRoles: { id: 'manager_roles', packageValue: 'admin', parse: parseRoles },
+	agentRoles: { id: 'agent_roles', packageValue: 'admin, livechat-manager, livechat-agent', parse: parseRoles },
+	templateRefreshMinutes: { id: 'template_refresh_minutes', packageValue: 5, parse: positive(5) },
+	templateSentBy: { id: 'template_sent_by', packageValue: 'agent', parse: (raw) => (raw === 'bot' ? 'bot' : 'agent') },
+	templateRoutingHours: { id: 'template_routing_hours', packageValue: 72, parse: positive(72) },
+	inboundMediaMaxMb: { id: 'inbound_media_max_mb', packageValue: 16, parse: positive(16) },
+	inboundMediaTypes: { id: 'inbound_media_types', packageValue: DEFAULT_INBOUND_MEDIA_TYPES, parse: (raw) => raw },
+	agentNamePrefix: { id: 'agent_name_prefix', packageValue: false, parse: (raw) => Boolean(raw) },
+	markRead: { id: 'mark_read', packageValue: true, parse: (raw) => Boolean(raw) },
+	windowNoticeMinutes: {
+		id: 'window_notice_minutes',
+		packageValue: 60,
+		parse: (raw) => {
+			const minutes = Number(raw);
+			return Number.isFinite(minutes) && minutes > 0 ? Math.min(minutes, 23 * 60) : 0;
+		},
+	},
+	templateMessageRoles: { id: 'template_message_roles', packageValue: 'admin, livechat-manager', parse: parseRoles },
+	sendRatePerSecond: { id: 'send_rate_per_second', packageValue: 80, parse: positive(80) },
+};
+
+/** A reader over fixed values, for unit tests of the services (raw values, parsed like the engine's). */
+export function settingsOf(raw: Partial<Record<SettingKey, unknown>> = {}): SettingsReader {
+	return {
+		get: async <K extends SettingKey>(key: K) => {
+			const definition = SETTING_DEFINITIONS[key];
+			return definition.parse(key in raw ? raw[key] : definition.packageValue) as AppSettings[K];
+		},
+	};
+}
