@@ -7,6 +7,7 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
+import { WaitingForAgent } from '../core/app/errors';
 import { describedText, describeInbound } from '../core/inbound/describe';
 import { InboundMessageEvent } from '../core/status/webhook';
 import { appSettings, graphFactory, siteUrl, workspaceTranslator } from '../adapters/factory';
@@ -63,17 +64,7 @@ function canTakeChats(user: IUser): boolean {
 	return (user.roles ?? []).includes('livechat-agent') && user.isEnabled !== false && String(user.status) !== 'offline';
 }
 
-/**
- * The contact's message cannot be put in a room yet: Rocket.Chat refuses a new room while no agent
- * is online ('no-agent-online', unless "Accept chats with no agents online" is on). The message
- * waits in the webhook inbox and is tried again with every run, not counted as a failed attempt.
- */
-export class WaitingForAgent extends Error {
-	constructor() {
-		super('waiting for an agent to be online');
-		this.name = 'WaitingForAgent';
-	}
-}
+export { WaitingForAgent };
 
 /** QueueManager.requestRoom's refusal: `Meteor.Error('no-agent-online', 'Sorry, no online agents')`. */
 function isNoAgentOnline(error: unknown): boolean {

@@ -6,12 +6,12 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { SendLog, StatusChange } from '../core/app/sendLog';
+import { PROCESS_WEBHOOKS_JOB } from '../adapters/build/jobs';
 import { appSettings } from '../adapters/factory';
 import { MessageStore, SentMessage } from '../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../adapters/persistence/OutboxStore';
 
-/** The job that processes stored webhooks and delivers queued events (scheduled after every send). */
-export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
+export { PROCESS_WEBHOOKS_JOB };
 
 export interface Accessors {
 	read: IRead;

@@ -7,6 +7,7 @@ import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { NumberRepository } from '../numbers/NumberService';
 import { OutboxStore } from '../status/outbox';
 import { SentMessageRecord, StatusPayload } from '../status/payload';
+import { InboundMessageEvent } from '../status/webhook';
 
 export type { SettingsReader } from './settings';
 export type { TemplateCacheStore as TemplateCache } from '../templates/catalog';
@@ -77,6 +78,14 @@ export type StatusOutbox = OutboxStore<StatusPayload>;
 /** Runs the webhook and status processing job soon (after a send, a webhook, a requeue). */
 export interface Jobs {
 	processSoon(): Promise<void>;
+}
+
+/**
+ * Puts a contact's message in omnichannel (the inbound service). Throws WaitingForAgent
+ * (core/app/errors.ts) while Rocket.Chat cannot open a room; `finalAttempt` is the last try at it.
+ */
+export interface InboundHandler {
+	handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void>;
 }
 
 export type { ConnectedNumber };

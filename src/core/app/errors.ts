@@ -1,0 +1,11 @@
+/**
+ * The contact's message cannot be put in a room yet: Rocket.Chat refuses a new room while no agent
+ * is online ('no-agent-online', unless "Accept chats with no agents online" is on). The message
+ * waits in the webhook inbox and is tried again with every run, not counted as a failed attempt.
+ */
+export class WaitingForAgent extends Error {
+	constructor() {
+		super('waiting for an agent to be online');
+		this.name = 'WaitingForAgent';
+	}
+}
