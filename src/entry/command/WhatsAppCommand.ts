@@ -74,7 +74,7 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private async sendTemplate(inv: Invocation): Promise<void> {
-		const notice = await openSendTemplate({ ...this.accessors(inv), appId: inv.appId }, inv.context.getSender(), inv.context.getRoom(), inv.context.getTriggerId() as string, inv.t);
+		const notice = await openSendTemplate({ ...this.accessors(inv), appId: inv.appId }, { user: inv.context.getSender(), room: inv.context.getRoom(), triggerId: inv.context.getTriggerId() as string, t: inv.t });
 		if (notice) await this.say(inv, notice);
 	}
 

@@ -6,14 +6,11 @@
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IOutboundMessage, IOutboundPhoneMessageProvider, IOutboundProviderTemplate, ProviderMetadata } from '@rocket.chat/apps-engine/definition/outboundCommunication';
 
-import { AppError } from '../../core/errors';
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { MetaTemplate } from '../../core/templates/template';
-import { formatE164, normalizePhoneNumber } from '../../core/phone';
+import { formatE164 } from '../../core/phone';
 import { translator } from '../../core/i18n/translate';
-import { NumberStore } from '../../adapters/persistence/NumberStore';
-import { templateCatalog } from '../uikit/sendTemplate/SendTemplateFlow';
-import { findNumber, sendTemplateBatch } from '../api/TemplateMessageEndpoint';
+import { sendTemplatesOf } from '../../adapters/build/templates';
 
 export const PROVIDER_NAME = 'WhatsApp Business';
 
@@ -57,32 +54,24 @@ export function outboundProvider(appId: string): IOutboundPhoneMessageProvider {
 		type: 'phone',
 		supportsTemplates: true,
 		async getProviderMetadata(read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<ProviderMetadata> {
+			const service = await sendTemplatesOf({ read, http, persistence });
 			const templates: Record<string, IOutboundProviderTemplate[]> = {};
-			for (const number of await new NumberStore(read.getPersistenceReader()).list()) {
-				const list = await (await templateCatalog({ read, http, persistence }, number)).list(number.wabaId);
+			for (const number of await service.listNumbers()) {
+				const list = await (await service.catalogOf(number)).list(number.wabaId);
 				templates[formatE164(displayDigits(number.displayPhoneNumber))] = list.map((t) => toProviderTemplate(t, number));
 			}
 			return { providerId: appId, providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
 		},
 		async sendOutboundMessage(message: IOutboundMessage, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
-			const t = translator(undefined);
-			const number = await findNumber(new NumberStore(read.getPersistenceReader()), message.templateProviderPhoneNumber);
-			if (!number) throw new AppError({ code: 'number_not_connected', status: 400, message: t('api_error_number_not_connected', { number: message.templateProviderPhoneNumber }) });
-			const to = normalizePhoneNumber(message.to);
-			if (!to) throw new AppError({ code: 'invalid_recipient', status: 400, message: t('send_error_recipient') });
-			const acc = { read, modify, http, persistence };
-			const catalog = await templateCatalog(acc, number);
-			const template = await catalog.find(number.wabaId, message.template.name, message.template.language.code);
-			const body = {
-				phoneNumbers: [to],
-				connectedWhatsAppNo: number.phoneNumberId,
+			const service = await sendTemplatesOf({ read, http, persistence, modify });
+			const targetAgent = message.agentId ? (await read.getUserReader().getById(message.agentId))?.username : undefined;
+			await service.sendOutbound({
+				providerNumber: message.templateProviderPhoneNumber,
+				to: message.to,
 				template: message.template as never,
-				targetAgent: message.agentId ? (await read.getUserReader().getById(message.agentId))?.username : undefined,
-				targetDepartment: message.departmentId,
-				dryRun: false,
-			};
-			const [result] = await sendTemplateBatch(body, number, [to], acc, t, template ? { template, catalog } : undefined);
-			if (result.error) throw new AppError({ code: 'send_failed', status: 502, message: result.error.message });
+				routing: { targetAgent, targetDepartment: message.departmentId },
+				t: translator(undefined),
+			});
 		},
 	};
 }

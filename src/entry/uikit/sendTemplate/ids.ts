@@ -26,3 +26,9 @@ export const paramAction = (inputId: string) => `${PARAM_PREFIX}${inputId}`;
 export const LANGUAGE_PREFIX = 'send-language:';
 export const languageAction = (phoneNumberId: string, template: string) => `${LANGUAGE_PREFIX}${phoneNumberId}:${template}`;
 export const isLanguageAction = (id: string) => id.startsWith(LANGUAGE_PREFIX);
+/** The number and template of a language select's action id. */
+export function parseLanguageAction(id: string): { phoneNumberId: string; templateName: string } | undefined {
+	if (!isLanguageAction(id)) return undefined;
+	const [phoneNumberId, ...name] = id.slice(LANGUAGE_PREFIX.length).split(':');
+	return { phoneNumberId, templateName: name.join(':') };
+}

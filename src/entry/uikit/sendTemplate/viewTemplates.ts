@@ -1,19 +1,20 @@
+import { explainListError } from '../../../core/app/sendTemplates';
 import { inputsFor } from '../../../core/templates/inputs';
+import { TemplateGroup } from '../../../core/templates/catalog';
 import { Translator } from '../../../core/i18n/translate';
-import { NumberStore } from '../../../adapters/persistence/NumberStore';
-import { TemplateCatalog } from '../../../core/templates/catalog';
-import { explainListError, FlowAccessors, templateCatalog } from './SendTemplateFlow';
+import { sendTemplatesOf, TemplateAccessors } from '../../../adapters/build/templates';
 
 /** `/whatsapp view-templates`: each connected number's approved templates, languages, category, parameter count. */
-export async function describeTemplates(acc: FlowAccessors, t: Translator): Promise<string> {
-	const numbers = await new NumberStore(acc.read.getPersistenceReader()).list();
+export async function describeTemplates(acc: TemplateAccessors & { appId?: string }, t: Translator): Promise<string> {
+	const service = await sendTemplatesOf(acc);
+	const numbers = await service.listNumbers();
 	if (!numbers.length) return t('send_no_numbers');
 	const lines: string[] = [];
 	for (const number of numbers) {
 		lines.push(t('view_templates_number', { name: number.verifiedName, display: number.displayPhoneNumber }));
-		let groups: Awaited<ReturnType<TemplateCatalog['groups']>>;
+		let groups: TemplateGroup[];
 		try {
-			groups = await (await templateCatalog(acc, number)).groups(number.wabaId, { refresh: true });
+			groups = await (await service.catalogOf(number)).groups(number.wabaId, { refresh: true });
 		} catch (error) {
 			lines.push(t('send_templates_unavailable', { reason: explainListError(error, t) }));
 			continue;

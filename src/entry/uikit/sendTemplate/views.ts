@@ -1,35 +1,21 @@
 /** The send-template modal as a pure function of its draft. */
-import { ConnectedNumber } from '../../../core/numbers/ConnectedNumber';
-import { TemplateGroup } from '../../../core/templates/catalog';
+import { ModalScreen } from '../../../core/app/sendTemplateModal';
 import { inputsFor } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
-import { MetaTemplate } from '../../../core/templates/template';
 import { Translator } from '../../../core/i18n/translate';
 import { actions, Block, button, context, divider, section, text } from '../blocks';
 import { languageAction, paramAction, SendAction } from './ids';
 
-export interface Draft {
-	viewId: string;
-	/** The user who opened the modal: the only one whose block actions and submit act on this draft. */
-	userId: string;
-	roomId?: string;
-	/** True outside a WhatsApp contact room: the modal asks for the recipient. */
-	askRecipient: boolean;
-	phoneNumberId: string;
-	templateName?: string;
-	language?: string;
-	/**
-	 * The language the agent chose in each language select, by its action id (number and template):
-	 * the client keeps showing, and submits, that choice when the agent comes back to the template.
-	 */
-	chosenLanguages?: Record<string, string>;
-	values: Record<string, string>;
-	recipient?: string;
-	department?: string;
-	preferredLanguage?: string;
+interface SelectSpec {
+	blockId: string;
+	label: string;
+	options: Array<{ value: string; text: string }>;
+	initial?: string;
+	placeholder: string;
 }
 
-function select(blockId: string, label: string, options: Array<{ value: string; text: string }>, initial: string | undefined, placeholder: string): Block {
+function select(spec: SelectSpec): Block {
+	const { blockId, label, options, initial, placeholder } = spec;
 	return {
 		type: 'input',
 		blockId,
@@ -47,7 +33,16 @@ function select(blockId: string, label: string, options: Array<{ value: string; 
 	};
 }
 
-function textInput(blockId: string, label: string, initial: string | undefined, placeholder: string | undefined, optional: boolean): Block {
+interface TextInputSpec {
+	blockId: string;
+	label: string;
+	initial?: string;
+	placeholder?: string;
+	optional: boolean;
+}
+
+function textInput(spec: TextInputSpec): Block {
+	const { blockId, label, initial, placeholder, optional } = spec;
 	return {
 		type: 'input',
 		blockId,
@@ -63,29 +58,35 @@ function textInput(blockId: string, label: string, initial: string | undefined, 
 	};
 }
 
-export function sendTemplateView(t: Translator, draft: Draft, numbers: ConnectedNumber[], groups: TemplateGroup[], template: MetaTemplate | undefined, problem?: string): Record<string, unknown> {
+export function sendTemplateView(screen: ModalScreen, t: Translator): Record<string, unknown> {
+	const { draft, numbers, groups, template, problem } = screen;
 	const blocks: Block[] = [];
 	// In a contact room the template goes from the room's own number: no other is offered.
 	if (numbers.length > 1 && draft.askRecipient) {
-		blocks.push(select(SendAction.Number, t('send_field_number'), numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` })), draft.phoneNumberId, t('send_field_number')));
+		const options = numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` }));
+		blocks.push(select({ blockId: SendAction.Number, label: t('send_field_number'), options, initial: draft.phoneNumberId, placeholder: t('send_field_number') }));
 	}
 	if (draft.askRecipient) {
-		blocks.push(textInput(SendAction.Recipient, t('send_field_recipient'), draft.recipient, '+5511987654321', false));
-		blocks.push(textInput(SendAction.Department, t('send_field_department'), draft.department, undefined, true));
+		blocks.push(textInput({ blockId: SendAction.Recipient, label: t('send_field_recipient'), initial: draft.recipient, placeholder: '+5511987654321', optional: false }));
+		blocks.push(textInput({ blockId: SendAction.Department, label: t('send_field_department'), initial: draft.department, optional: true }));
 	}
 	if (problem) {
 		blocks.push(section(t('send_templates_unavailable', { reason: problem })));
 	} else if (!groups.length) {
 		blocks.push(section(t('send_no_templates')));
 	} else {
-		blocks.push(select(SendAction.Template, t('send_field_template'), groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` })), draft.templateName, t('send_field_template_placeholder')));
+		const options = groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
+		blocks.push(select({ blockId: SendAction.Template, label: t('send_field_template'), options, initial: draft.templateName, placeholder: t('send_field_template_placeholder') }));
 		const group = groups.find((g) => g.name === draft.templateName);
-		if (group) blocks.push(select(languageAction(draft.phoneNumberId, group.name), t('send_field_language'), group.languages.map((l) => ({ value: l.language, text: l.language })), draft.language, t('send_field_language')));
+		if (group) {
+			const languages = group.languages.map((l) => ({ value: l.language, text: l.language }));
+			blocks.push(select({ blockId: languageAction(draft.phoneNumberId, group.name), label: t('send_field_language'), options: languages, initial: draft.language, placeholder: t('send_field_language') }));
+		}
 	}
 	blocks.push(actions('send-tools', [button({ actionId: SendAction.Refresh, label: t('send_refresh') })]));
 	if (template) {
 		for (const input of inputsFor(template)) {
-			blocks.push(textInput(paramAction(input.id), t(input.labelKey, input.labelParams), draft.values[input.id], input.example, !input.required));
+			blocks.push(textInput({ blockId: paramAction(input.id), label: t(input.labelKey, input.labelParams), initial: draft.values[input.id], placeholder: input.example, optional: !input.required }));
 		}
 		blocks.push(divider(), context(t('send_preview_title')), section(renderText(renderPreview(template, draft.values), t) || ' '));
 	}

@@ -1,0 +1,330 @@
+/**
+ * `/whatsapp send-template`: the modal's steps, whatever draws it. The modal's state between
+ * interactions is a draft (block actions carry only the changed value); only the user who opened
+ * it acts on it, whose role is checked again on every step. A contact's room answers through its
+ * own number only. The send itself is the send-templates service's (sendTemplates.ts).
+ */
+import { checkGraphBaseUrl } from '../graph/baseUrl';
+import { Translator } from '../i18n/translate';
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { normalizePhoneNumber } from '../phone';
+import { TemplateGroup } from '../templates/catalog';
+import { validateValues } from '../templates/rules';
+import { MetaTemplate } from '../templates/template';
+import { Logger, SettingsReader } from './ports';
+import { Directory, explainListError, SendTemplates, TemplateRooms } from './sendTemplates';
+
+export interface Draft {
+	viewId: string;
+	/** The user who opened the modal: the only one whose block actions and submit act on this draft. */
+	userId: string;
+	roomId?: string;
+	/** True outside a WhatsApp contact room: the modal asks for the recipient. */
+	askRecipient: boolean;
+	phoneNumberId: string;
+	templateName?: string;
+	language?: string;
+	/**
+	 * The language the agent chose in each language select, by number and template
+	 * (`<phoneNumberId>:<template>`): the client keeps showing, and submits, that choice when the
+	 * agent comes back to the template.
+	 */
+	chosenLanguages?: Record<string, string>;
+	values: Record<string, string>;
+	recipient?: string;
+	department?: string;
+	preferredLanguage?: string;
+}
+
+/** The modals' drafts, by view id. */
+export interface Drafts {
+	load(viewId: string): Promise<Draft | undefined>;
+	save(draft: Draft): Promise<void>;
+	remove(viewId: string): Promise<void>;
+}
+
+/** A field of the modal an error goes on: a select, a text input, or a template input (`param:<inputId>`). */
+export type ModalField = 'number' | 'template' | 'recipient' | 'department' | `param:${string}`;
+export type ModalErrors = Partial<Record<ModalField, string>>;
+
+/** What the modal shows: the draft, the numbers it may offer, the number's templates, the chosen one. */
+export interface ModalScreen {
+	draft: Draft;
+	numbers: ConnectedNumber[];
+	groups: TemplateGroup[];
+	template?: MetaTemplate;
+	/** Why the template list is not shown. */
+	problem?: string;
+}
+
+export interface ModalUser {
+	id: string;
+	username?: string;
+	roles?: string[];
+}
+
+/** One change in the modal (a select, a keystroke, the refresh button). */
+export type ModalAction =
+	| { kind: 'number' | 'template' | 'recipient' | 'department'; value?: string }
+	| { kind: 'language'; phoneNumberId: string; templateName: string; value?: string }
+	| { kind: 'param'; inputId: string; value?: string }
+	| { kind: 'refresh' }
+	| { kind: 'other' };
+
+/** What the client submits: the last values of the inputs, which win over the draft. */
+export interface Submitted {
+	values: Record<string, string>;
+	fields: { templateName?: string; phoneNumberId?: string; recipient?: string; department?: string };
+	/** The value of the language select of that number and template, if the client sent one. */
+	languageOf(phoneNumberId: string, templateName: string): string | undefined;
+}
+
+export type ActResult = { kind: 'ignored' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'screen'; screen: ModalScreen };
+export type SubmitResult = { kind: 'foreign' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'sent' };
+
+export interface SendTemplateModalPorts {
+	drafts: Drafts;
+	/** The send-templates service of this run (numbers, catalogs, the send). */
+	sender: SendTemplates;
+	settings: SettingsReader;
+	directory: Directory;
+	rooms: Pick<TemplateRooms, 'contactOf'>;
+	logger?: Logger;
+	/** A new modal's view id. */
+	newViewId(): string;
+}
+
+const chosenKey = (phoneNumberId: string, templateName: string) => `${phoneNumberId}:${templateName}`;
+
+/** "pt-BR", "pt_BR", "pt" -> the best of the template's languages. */
+export function pickLanguage(languages: string[], preferred: Array<string | undefined>): string | undefined {
+	const norm = (l: string) => l.replace('-', '_').toLowerCase();
+	for (const p of preferred.filter((x): x is string => Boolean(x))) {
+		const exact = languages.find((l) => norm(l) === norm(p));
+		if (exact) return exact;
+		const base = languages.find((l) => norm(l).split('_')[0] === norm(p).split('_')[0]);
+		if (base) return base;
+	}
+	return languages[0];
+}
+
+/**
+ * The draft's language for its template: back on a template whose language the agent chose, the
+ * client still shows (and submits) that choice, so the draft takes it again; else the draft's if
+ * offered, else the contact's (or the workspace's), else the first.
+ */
+export function settleLanguage(draft: Draft, group: TemplateGroup): void {
+	const offered = (language?: string) => Boolean(language) && group.languages.some((l) => l.language === language);
+	const chosen = draft.chosenLanguages?.[chosenKey(draft.phoneNumberId, group.name)];
+	if (offered(chosen)) draft.language = chosen;
+	else if (!offered(draft.language)) draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
+}
+
+/** A change of the modal applied to its draft: only a connected number, and only outside a contact's room. */
+export function applyAction(draft: Draft, action: ModalAction, numbers: ConnectedNumber[]): void {
+	switch (action.kind) {
+		case 'number':
+			if (action.value && draft.askRecipient && numbers.some((n) => n.phoneNumberId === action.value)) draft.phoneNumberId = action.value;
+			return;
+		case 'template':
+			draft.templateName = action.value;
+			return;
+		case 'language':
+			// The select of this number and template: remembered for it, the draft's language if current.
+			if (action.value) draft.chosenLanguages = { ...draft.chosenLanguages, [chosenKey(action.phoneNumberId, action.templateName)]: action.value };
+			if (draft.templateName && action.phoneNumberId === draft.phoneNumberId && action.templateName === draft.templateName) draft.language = action.value;
+			return;
+		case 'recipient':
+			draft.recipient = action.value;
+			return;
+		case 'department':
+			draft.department = action.value;
+			return;
+		case 'param':
+			draft.values[action.inputId] = action.value ?? '';
+			return;
+		default:
+	}
+}
+
+/** What the client submitted, over the draft. The language is that of the select of the number and template now settled. */
+export function mergeSubmitted(draft: Draft, submitted: Submitted): void {
+	Object.assign(draft.values, submitted.values);
+	for (const key of ['templateName', 'phoneNumberId', 'recipient', 'department'] as const) {
+		const value = submitted.fields[key];
+		if (value) draft[key] = value;
+	}
+	// The state keeps the selects of templates picked before too (Rocket.Chat's client never drops a
+	// value). Absent when the agent left it as shown, which is the draft's language.
+	if (draft.templateName) {
+		const language = submitted.languageOf(draft.phoneNumberId, draft.templateName);
+		if (language) draft.language = language;
+	}
+}
+
+/**
+ * Whether the template may go from the draft's number: a connected number and, in a contact's
+ * room, the room's own (the contact is that number's visitor; another number would write to the
+ * contact from a conversation the room does not hold). Undefined when it may, else the reason.
+ */
+export function numberRefusal(input: { draft: Draft; numbers: ConnectedNumber[]; contactNumberId?: string }, t: Translator): string | undefined {
+	const { draft, numbers } = input;
+	if (!draft.askRecipient) {
+		const own = numbers.find((n) => n.phoneNumberId === input.contactNumberId);
+		if (!own) return t('send_room_number_gone');
+		if (own.phoneNumberId !== draft.phoneNumberId) return t('send_error_room_number', { number: `${own.verifiedName} ${own.displayPhoneNumber}`.trim() });
+		return undefined;
+	}
+	return numbers.some((n) => n.phoneNumberId === draft.phoneNumberId) ? undefined : t('send_error_number_gone');
+}
+
+/** A send the modal's checks let through. */
+interface Checked {
+	number: ConnectedNumber;
+	template: MetaTemplate;
+	to: string;
+	departmentId?: string;
+}
+
+export class SendTemplateModal {
+	constructor(private readonly ports: SendTemplateModalPorts) {}
+
+	/** Opens the modal for `user`, in a contact's room or not; a notice instead when it cannot open. */
+	async open(input: { user: ModalUser; contact?: { roomId: string; phoneNumberId: string; visitorLanguage?: string }; workspaceLanguage?: string; t: Translator }): Promise<{ notice: string } | { screen: ModalScreen }> {
+		const { contact, t } = input;
+		const numbers = await this.ports.sender.listNumbers();
+		if (!numbers.length) return { notice: t('send_no_numbers') };
+		// A contact's room answers through its own number only; outside one, the first is preselected.
+		const number = contact ? numbers.find((n) => n.phoneNumberId === contact.phoneNumberId) : numbers[0];
+		if (!number) return { notice: t('send_room_number_gone') };
+		const draft: Draft = {
+			viewId: this.ports.newViewId(),
+			userId: input.user.id,
+			roomId: contact?.roomId,
+			askRecipient: !contact,
+			phoneNumberId: number.phoneNumberId,
+			values: {},
+			preferredLanguage: contact?.visitorLanguage ?? input.workspaceLanguage,
+		};
+		const screen = await this.screen(draft, { numbers, t, refresh: false });
+		await this.ports.drafts.save(draft);
+		return { screen };
+	}
+
+	/** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
+	async act(input: { viewId: string; user: ModalUser; action: ModalAction; t: Translator }): Promise<ActResult> {
+		const { t } = input;
+		// Another user's view: nothing happens (no view goes back: it would show that user's draft).
+		const { draft } = await this.ownDraft(input.viewId, input.user);
+		if (!draft) return { kind: 'ignored' };
+		// The role is checked on every step: an agent whose role was taken away while the modal was open
+		// changes nothing more in it (and cannot submit it).
+		if (!(await this.ports.sender.mayAgentSend(input.user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
+		const numbers = await this.ports.sender.listNumbers();
+		applyAction(draft, input.action, numbers);
+		// Building the screen settles the language (the contact's, else the first), so the draft is saved after it.
+		const screen = await this.screen(draft, { numbers, t, refresh: input.action.kind === 'refresh' });
+		await this.ports.drafts.save(draft);
+		return { kind: 'screen', screen };
+	}
+
+	/** The modal's submit: checked, sent, recorded and shown in the contact's room. */
+	async submit(input: { viewId: string; user: ModalUser; submitted: Submitted; t: Translator }): Promise<SubmitResult> {
+		const { user, t } = input;
+		const { draft, foreign } = await this.ownDraft(input.viewId, user);
+		if (foreign) {
+			this.ports.logger?.warn(`send-template: ${user.username} submitted a modal another user opened; refused`);
+			return { kind: 'foreign' };
+		}
+		if (!draft) return { kind: 'refused', errors: { template: t('send_expired') } };
+		if (!(await this.ports.sender.mayAgentSend(user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
+		mergeSubmitted(draft, input.submitted);
+
+		const checked = await this.check(draft, t);
+		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };
+		const sent = await this.ports.sender.sendFromModal(
+			{ ...checked, values: draft.values, agent: user.username ?? '', roomId: draft.roomId, t },
+			(error, wamid) => this.ports.logger?.error(`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`),
+		);
+		if (!sent.ok) return { kind: 'refused', errors: { template: sent.error } };
+		// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway.
+		if (sent.complete) await this.ports.drafts.remove(draft.viewId).catch((error) => this.ports.logger?.error(`send-template: draft not removed: ${error instanceof Error ? error.message : 'error'}`));
+		return { kind: 'sent' };
+	}
+
+	/** The number, template, recipient, department and values of the draft, checked; else the errors by field. */
+	private async check(draft: Draft, t: Translator): Promise<Checked | { errors: ModalErrors }> {
+		const numbers = await this.ports.sender.listNumbers();
+		const contact = draft.roomId ? await this.ports.rooms.contactOf(draft.roomId) : undefined;
+		// The number is checked against what the caller may use, whatever the state names: the select
+		// is shown outside a contact's room when there are several numbers, else the error goes on the template.
+		const refusal = numberRefusal({ draft, numbers, contactNumberId: contact?.phoneNumberId }, t);
+		const number = refusal ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
+		if (!number) return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
+		// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
+		if (!(await this.graphBaseUrlAccepted())) return { errors: { template: t('error_graph_base_url_refused') } };
+
+		const catalog = await this.ports.sender.catalogOf(number);
+		const template = draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
+		const errors: ModalErrors = {};
+		if (!template) errors.template = t('send_error_template');
+		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
+		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
+		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
+		const departmentId = await this.departmentOf(draft, number, errors, t);
+		if (template) {
+			for (const [inputId, error] of Object.entries(validateValues(template, draft.values))) errors[`param:${inputId}`] = t(error.key, error.params);
+		}
+		if (Object.keys(errors).length || !template) return { errors };
+		return { number, template, to, departmentId };
+	}
+
+	/** The department the contact's room goes to: the one typed (outside a contact's room), else the number's. */
+	private async departmentOf(draft: Draft, number: ConnectedNumber, errors: ModalErrors, t: Translator): Promise<string | undefined> {
+		if (!draft.askRecipient || !draft.department) return number.departmentId;
+		const id = await this.ports.directory.departmentId(draft.department);
+		if (!id) errors.department = t('error_department_unknown', { department: draft.department });
+		return id;
+	}
+
+	/** What the modal shows for the draft; settles the draft's language. */
+	private async screen(draft: Draft, options: { numbers: ConnectedNumber[]; t: Translator; refresh: boolean }): Promise<ModalScreen> {
+		const { numbers, t } = options;
+		const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId) ?? numbers[0];
+		const catalog = await this.ports.sender.catalogOf(number);
+		let groups: TemplateGroup[] = [];
+		let problem: string | undefined;
+		try {
+			// A refused Graph base URL setting sends nothing: said in words rather than as an outage.
+			if (!(await this.graphBaseUrlAccepted())) problem = t('error_graph_base_url_refused');
+			else groups = await catalog.groups(number.wabaId, { refresh: options.refresh });
+		} catch (error) {
+			// Meta could not list the templates (expired token, outage...): the agent is told why.
+			problem = explainListError(error, t);
+		}
+		const group = groups.find((g) => g.name === draft.templateName);
+		if (group) settleLanguage(draft, group);
+		const template = group?.languages.find((l) => l.language === draft.language);
+		return { draft, numbers, groups, template, problem };
+	}
+
+	/**
+	 * The draft of the modal `viewId`, when it is `user`'s own. Rocket.Chat's server hands the app any
+	 * view id a logged-in user sends to its UIKit endpoint, so another user's block action or submit
+	 * for this view must not read, change or send this draft. A draft without an owner (opened before
+	 * drafts had one) is nobody's.
+	 */
+	private async ownDraft(viewId: string, user: ModalUser): Promise<{ draft?: Draft; foreign: boolean }> {
+		const draft = await this.ports.drafts.load(viewId);
+		if (!draft) return { foreign: false };
+		return draft.userId === user.id ? { draft, foreign: false } : { foreign: true };
+	}
+
+	private async graphBaseUrlAccepted(): Promise<boolean> {
+		return checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok;
+	}
+
+	private notAllowed(t: Translator): string {
+		return t('command_not_allowed', { command: '/whatsapp send-template' });
+	}
+}

@@ -1,0 +1,393 @@
+/**
+ * Sending templates: the one service behind the templateMessage endpoint (Rocket.Chat's published
+ * contract), Rocket.Chat's native outbound provider and the agent's send-template modal. It finds
+ * the number, checks the template against the number's catalog, sends paced, records every send
+ * in the send log (its statuses go to the Message Status Endpoint URL) and runs the processing job.
+ */
+import { sendPaced } from '../bulk/pacer';
+import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
+import { AppError, GraphApiError } from '../errors';
+import { SendResult } from '../graph/GraphClient';
+import { Params, Translator } from '../i18n/translate';
+import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
+import { normalizePhoneNumber } from '../phone';
+import { templateMessage } from '../templates/bind';
+import { TemplateCatalog } from '../templates/catalog';
+import { checkComponents, valuesFromComponents } from '../templates/components';
+import { renderPreview, renderText } from '../templates/preview';
+import { MetaTemplate, Values } from '../templates/template';
+import { explainError, graphCodeOf } from './explain';
+import { Clock, Jobs, MessageLog, Numbers, SentMessage, SettingsReader, TemplateCache } from './ports';
+import { SendLog } from './sendLog';
+
+/** The engine gives an app call 30 s; the sends of one request must end well before. */
+const REQUEST_BUDGET_MS = 20000;
+/** In-flight sends: enough to keep the rate with Graph latencies up to 250 ms, never more than a request's recipients. */
+const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
+
+/** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
+export interface TemplateGraph {
+	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult>;
+	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
+}
+
+/** The first answer to a templateMessage request with an `idempotencyKey`. */
+export interface StoredAnswer {
+	key: string;
+	fingerprint: string;
+	status: number;
+	content: unknown;
+	at: number;
+}
+
+/** Answers kept for idempotent replays (a window the store applies). */
+export interface Idempotency {
+	find(key: string, now: number): Promise<StoredAnswer | undefined>;
+	save(entry: StoredAnswer): Promise<void>;
+}
+
+/** Rocket.Chat's agents and departments, for the routing of a reply. */
+export interface Directory {
+	hasAgent(username: string): Promise<boolean>;
+	/** The department's id, by id or name; undefined when there is none. */
+	departmentId(idOrName: string): Promise<string | undefined>;
+}
+
+/** The contact's room of a send from the modal, and the template's post in it. */
+export interface TemplateRooms {
+	/** The WhatsApp contact behind a room (its number and WhatsApp id), if the room is one. */
+	contactOf(roomId: string): Promise<{ phoneNumberId: string; waId: string } | undefined>;
+	/** The contact's open room, or a new one served by the sending agent; its id. */
+	contactRoom(spec: { phoneNumberId: string; waId: string; departmentId?: string }): Promise<string>;
+	/** Posts the template's text in the room as the agent, or as the app's bot user; the message's id. */
+	post(post: { roomId: string; text: string; asBot: boolean }): Promise<string | undefined>;
+}
+
+export interface SendTemplatesPorts {
+	numbers: Pick<Numbers, 'list'>;
+	templateCache: TemplateCache;
+	/** The Graph API with a number's token. */
+	graphOf(number: ConnectedNumber): TemplateGraph;
+	sendLog: Pick<SendLog, 'record'>;
+	jobs: Jobs;
+	settings: SettingsReader;
+	clock: Clock;
+	idempotency?: Idempotency;
+	directory?: Directory;
+	rooms?: TemplateRooms;
+	messages?: Pick<MessageLog, 'link'>;
+}
+
+/** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
+export class SendRefused extends AppError {
+	constructor(i18nKey: string, options: { status?: number; params?: Params } = {}) {
+		super({ code: i18nKey.replace(/^api_error_/, ''), message: `template send refused: ${i18nKey}`, status: options.status ?? 400, i18nKey, params: options.params });
+	}
+}
+
+export interface RecipientResult {
+	phoneNumber: string;
+	msId?: string;
+	error?: { code: number; message: string };
+}
+
+/** The contract's answer: an HTTP status and its JSON body. */
+export interface TemplateMessageAnswer {
+	status: number;
+	content: Record<string, unknown>;
+}
+
+/** Where a reply to the template goes, and the caller's reference (templateMessage's fields). */
+export interface Routing {
+	clientReference?: string;
+	targetAgent?: string;
+	targetDepartment?: string;
+}
+
+export interface BatchOptions {
+	number: ConnectedNumber;
+	template: TemplateRef;
+	recipients: string[];
+	/** The template as the catalog lists it, when it does: the recorded text is its preview, a refusal updates the catalog. */
+	known?: { template: MetaTemplate; catalog: TemplateCatalog };
+	routing?: Routing;
+	/** The words of the per-recipient errors. */
+	t: Translator;
+}
+
+export interface ModalSend {
+	number: ConnectedNumber;
+	template: MetaTemplate;
+	values: Values;
+	to: string;
+	agent: string;
+	/** The contact's room the modal was opened in; else the contact's room is found or opened. */
+	roomId?: string;
+	departmentId?: string;
+	t: Translator;
+}
+
+/** Sent or not; once sent, `complete` says whether it was also recorded and shown in the room. */
+export type ModalSendResult = { ok: true; complete: boolean } | { ok: false; error: string };
+
+/** Valid numbers normalized and de-duplicated in request order; the rest as the caller sent them. */
+export function splitRecipients(phoneNumbers: string[]): { recipients: string[]; invalidContacts: string[] } {
+	const recipients: string[] = [];
+	const invalidContacts: string[] = [];
+	for (const raw of phoneNumbers) {
+		const normalized = normalizePhoneNumber(raw);
+		if (!normalized) invalidContacts.push(raw);
+		else if (!recipients.includes(normalized)) recipients.push(normalized);
+	}
+	return { recipients, invalidContacts };
+}
+
+/** A connected number by its phone number id or its digits ("+1 555-0100" finds 15550100). */
+export function matchNumber(numbers: ConnectedNumber[], value: string): ConnectedNumber | undefined {
+	const digits = value.replace(/\D/g, '');
+	return numbers.find((n) => n.phoneNumberId === value || (digits && displayDigits(n.displayPhoneNumber) === digits));
+}
+
+/** Why the template list could not be fetched, for people. */
+export function explainListError(error: unknown, t: Translator): string {
+	return error instanceof GraphApiError ? explainError(error, t).text : t('error_graph_unreachable');
+}
+
+/** A recipient's error in the contract's shape. */
+function recipientError(error: unknown, t: Translator): { code: number; message: string } {
+	const code = graphCodeOf(error);
+	if (code !== undefined) return { code, message: t('api_error_graph', { code }) };
+	return { code: 0, message: t('error_graph_unreachable') };
+}
+
+/** The template's text parameters as the recipient reads them (the full preview comes from the template model). */
+function renderTemplateText(template: TemplateRef): string {
+	const params: string[] = [];
+	for (const component of template.components ?? []) {
+		for (const p of (component.parameters as Array<{ text?: unknown }> | undefined) ?? []) if (typeof p.text === 'string') params.push(p.text);
+	}
+	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
+}
+
+const hasRole = (roles: string[] | undefined, allowed: string[]) => (roles ?? []).some((role) => allowed.includes(role));
+
+/** Whether a user with `roles` may send templates as an agent (the "agent roles" setting): the modal, the commands. */
+export async function mayAgentSend(settings: SettingsReader, roles: string[] | undefined): Promise<boolean> {
+	return hasRole(roles, await settings.get('agentRoles'));
+}
+
+export class SendTemplates {
+	constructor(private readonly ports: SendTemplatesPorts) {}
+
+	/** Whether a user with `roles` may send templates as an agent (modal, commands). */
+	mayAgentSend(roles: string[] | undefined): Promise<boolean> {
+		return mayAgentSend(this.ports.settings, roles);
+	}
+
+	/** A connected number by id or digits. */
+	async findNumber(value: string): Promise<ConnectedNumber | undefined> {
+		return matchNumber(await this.ports.numbers.list(), value);
+	}
+
+	listNumbers(): Promise<ConnectedNumber[]> {
+		return this.ports.numbers.list();
+	}
+
+	/** The number's approved templates, cached for the "Template list refresh" minutes. */
+	async catalogOf(number: ConnectedNumber): Promise<TemplateCatalog> {
+		const minutes = await this.ports.settings.get('templateRefreshMinutes');
+		const graph = this.ports.graphOf(number);
+		return new TemplateCatalog(this.ports.templateCache, (waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }), minutes * 60000);
+	}
+
+	/**
+	 * `POST templateMessage` from a user with `roles`: every check of the contract in its order, then
+	 * the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry run cannot
+	 * reach Meta's template list); an idempotent replay answers the first answer again.
+	 */
+	async templateMessage(input: { body: unknown; roles: string[] | undefined; t: Translator }): Promise<TemplateMessageAnswer> {
+		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles'))) throw new SendRefused('api_error_forbidden', { status: 403 });
+		const parsed = parseTemplateMessageRequest(input.body);
+		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });
+		const body = parsed.request;
+
+		const fingerprint = requestFingerprint(body);
+		const replay = await this.replay(body.idempotencyKey, fingerprint);
+		if (replay) return replay;
+
+		const number = await this.findNumber(body.connectedWhatsAppNo);
+		if (!number) throw new SendRefused('api_error_number_not_connected', { params: { number: body.connectedWhatsAppNo } });
+		await this.checkRouting(body);
+		const known = await this.checkTemplate(number, body);
+
+		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
+		const invalid = invalidContacts.length ? { invalidContacts } : {};
+		if (body.dryRun) return { status: 200, content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) } };
+
+		const results = await this.sendBatch({ number, template: body.template, recipients, known, routing: body, t: input.t });
+		const content = { success: true, ...invalid, results };
+		if (body.idempotencyKey) await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
+		return { status: 200, content };
+	}
+
+	/** The first answer to the same request with this key (marked `replayed`); a different request with it is a conflict. */
+	private async replay(key: string | undefined, fingerprint: string): Promise<TemplateMessageAnswer | undefined> {
+		if (!key || !this.ports.idempotency) return undefined;
+		const previous = await this.ports.idempotency.find(key, this.ports.clock.now());
+		if (!previous) return undefined;
+		if (previous.fingerprint !== fingerprint) throw new SendRefused('api_error_idempotency_conflict', { status: 409 });
+		return { status: previous.status, content: { ...(previous.content as Record<string, unknown>), replayed: true } };
+	}
+
+	/** The agent and department a reply goes to must exist. */
+	private async checkRouting(body: TemplateMessageRequest): Promise<void> {
+		const directory = this.ports.directory;
+		if (!directory) return;
+		if (body.targetAgent && !(await directory.hasAgent(body.targetAgent))) throw new SendRefused('api_error_agent_not_found', { params: { username: body.targetAgent } });
+		if (body.targetDepartment && !(await directory.departmentId(body.targetDepartment))) throw new SendRefused('api_error_department_not_found', { params: { department: body.targetDepartment } });
+	}
+
+	/**
+	 * The template approved in the number's catalog, and the request's components checked against it.
+	 * Meta's template list out of reach: a dry run cannot vouch for the template; a send lets Meta check it.
+	 */
+	private async checkTemplate(number: ConnectedNumber, body: TemplateMessageRequest): Promise<BatchOptions['known']> {
+		const catalog = await this.catalogOf(number);
+		const { name, language } = body.template;
+		let template: MetaTemplate | undefined;
+		try {
+			template = await catalog.find(number.wabaId, name, language.code);
+		} catch {
+			if (body.dryRun) throw new SendRefused('api_error_templates_unavailable', { status: 502 });
+			return undefined;
+		}
+		if (!template) throw new SendRefused('api_error_template_not_approved', { params: { name, language: language.code } });
+		const [problem] = checkComponents(template, body.template.components);
+		if (problem) throw new SendRefused(problem.key, { params: problem.params });
+		return { template, catalog };
+	}
+
+	/**
+	 * Sends one template to many recipients from one number, paced at the "Send rate" setting,
+	 * recording each send for the status pipeline; per-recipient results in request order.
+	 */
+	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
+		const { number, template, recipients, known, t } = options;
+		const graph = this.ports.graphOf(number);
+		const rate = await this.ports.settings.get('sendRatePerSecond');
+		const report = await sendPaced({
+			items: recipients,
+			send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template }),
+			metaCode: graphCodeOf,
+			ratePerSecond: rate,
+			concurrency: concurrencyFor(rate),
+			budgetMs: REQUEST_BUDGET_MS,
+		});
+		const text = known ? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components))) : renderTemplateText(template);
+		const results: RecipientResult[] = [];
+		for (let i = 0; i < recipients.length; i++) {
+			const outcome = report.outcomes[i];
+			const to = recipients[i];
+			const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
+			const waId = outcome.ok ? outcome.value.contacts?.[0]?.wa_id : undefined;
+			const sent: SentMessage = {
+				...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
+				wamid,
+				...(waId && waId !== to ? { waId } : {}),
+				clientReference: options.routing?.clientReference,
+				targetAgent: options.routing?.targetAgent,
+				targetDepartment: options.routing?.targetDepartment,
+			};
+			await this.ports.sendLog.record(sent, outcome.ok ? undefined : outcome.error);
+			if (outcome.ok) {
+				results.push({ phoneNumber: to, msId: wamid });
+				continue;
+			}
+			const code = graphCodeOf(outcome.error);
+			if (known && code !== undefined) await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, code);
+			results.push({ phoneNumber: to, error: recipientError(outcome.error, t) });
+		}
+		// The first statuses (queued / failed) go out with the next delivery round, now.
+		await this.ports.jobs.processSoon();
+		return results;
+	}
+
+	/**
+	 * One template to one contact from Rocket.Chat's outbound messages (the provider's number by id or
+	 * digits). Throws an AppError whose message says why in the workspace's words.
+	 */
+	async sendOutbound(input: { providerNumber: string; to: string; template: TemplateRef; routing: Routing; t: Translator }): Promise<void> {
+		const { t } = input;
+		const number = await this.findNumber(input.providerNumber);
+		if (!number) throw new AppError({ code: 'number_not_connected', status: 400, message: t('api_error_number_not_connected', { number: input.providerNumber }) });
+		const to = normalizePhoneNumber(input.to);
+		if (!to) throw new AppError({ code: 'invalid_recipient', status: 400, message: t('send_error_recipient') });
+		const catalog = await this.catalogOf(number);
+		const template = await catalog.find(number.wabaId, input.template.name, input.template.language.code);
+		const [result] = await this.sendBatch({ number, template: input.template, recipients: [to], known: template ? { template, catalog } : undefined, routing: input.routing, t });
+		if (result.error) throw new AppError({ code: 'send_failed', status: 502, message: result.error.message });
+	}
+
+	/**
+	 * The modal's send: the template to one contact, recorded, then posted in the contact's room (as
+	 * the agent or the app's bot, "Templates sent by" setting) and linked to its WhatsApp message.
+	 * A refused send answers why; once sent, a later failure is only logged by the caller (the agent
+	 * must not send it again), so it resolves ok with what it got.
+	 */
+	async sendFromModal(send: ModalSend, onLateFailure: (error: unknown, wamid?: string) => void): Promise<ModalSendResult> {
+		const { number, template, to } = send;
+		const text = renderText(renderPreview(template, send.values), send.t);
+		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
+		let wamid: string | undefined;
+		try {
+			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage(to, template, send.values))).messages?.[0]?.id;
+		} catch (error) {
+			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
+			await this.ports.jobs.processSoon();
+			const code = graphCodeOf(error);
+			if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
+			await (await this.catalogOf(number)).onSendError(number.wabaId, template.name, template.language, code);
+			return { ok: false, error: explainError(error, send.t).text };
+		}
+		let roomId = send.roomId;
+		try {
+			roomId = roomId ?? (await this.rooms().contactRoom({ phoneNumberId: number.phoneNumberId, waId: to, departmentId: send.departmentId }));
+			await this.ports.sendLog.record({ ...base, wamid, roomId, sentAt: new Date(this.ports.clock.now()).toISOString() });
+			await this.ports.jobs.processSoon();
+			await this.postInRoom({ roomId, text, wamid });
+		} catch (error) {
+			onLateFailure(error, wamid);
+			return { ok: true, complete: false };
+		}
+		return { ok: true, complete: true };
+	}
+
+	/**
+	 * The room keeps the history: the rendered template, from the agent or the app's bot (setting).
+	 * The contact may quote the template or tap its buttons: the room then shows which message it answers.
+	 */
+	private async postInRoom(post: { roomId: string; text: string; wamid?: string }): Promise<void> {
+		const asBot = (await this.ports.settings.get('templateSentBy')) === 'bot';
+		const messageId = await this.rooms().post({ roomId: post.roomId, text: post.text, asBot });
+		if (post.wamid && messageId) await this.ports.messages?.link({ wamid: post.wamid, rcMessageId: messageId, roomId: post.roomId, at: new Date(this.ports.clock.now()).toISOString() });
+	}
+
+	private rooms(): TemplateRooms {
+		if (!this.ports.rooms) throw new Error('no rooms port: the modal send needs one');
+		return this.ports.rooms;
+	}
+
+	/** The record of a template send to `to` from `number`, sent now. */
+	private sentMessage(number: ConnectedNumber, send: { to: string; text: string; name: string; language: string }): SentMessage {
+		return {
+			phoneNumberId: number.phoneNumberId,
+			connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
+			mobileNo: send.to,
+			message: send.text,
+			type: 'Template-Message',
+			templateName: send.name,
+			templateLanguage: send.language,
+			sentAt: new Date(this.ports.clock.now()).toISOString(),
+		};
+	}
+}

@@ -1,0 +1,131 @@
+import { applyAction, Draft, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
+import { keys, NUMBER, OTHER_NUMBER, templatesWorld } from './fakes-templates';
+
+const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
+const intruder = { id: 'u-bob', username: 'bob', roles: ['livechat-agent'] };
+const nothingSubmitted = { values: {}, fields: {}, languageOf: () => undefined };
+const contact = { roomId: 'room-1', phoneNumberId: '1001', visitorLanguage: 'pt-BR' };
+
+async function openIn(w: ReturnType<typeof templatesWorld>, where: { contact?: typeof contact } = {}) {
+	const opened = await w.modal.open({ user: agent, ...where, workspaceLanguage: 'en', t: keys });
+	if (!('screen' in opened)) throw new Error(`not opened: ${opened.notice}`);
+	return opened.screen.draft.viewId;
+}
+
+describe('opening the modal', () => {
+	it('says why it cannot open: no number, or the room number is gone', async () => {
+		expect(await templatesWorld({ numbers: [] }).modal.open({ user: agent, t: keys })).toEqual({ notice: 'send_no_numbers' });
+		expect(await templatesWorld({ numbers: [OTHER_NUMBER] }).modal.open({ user: agent, contact, t: keys })).toEqual({ notice: 'send_room_number_gone' });
+	});
+
+	it("in a contact's room: the room's number, the contact's language preferred, a draft of the user", async () => {
+		const w = templatesWorld({ numbers: [OTHER_NUMBER, NUMBER] });
+		const opened = await w.modal.open({ user: agent, contact, workspaceLanguage: 'en', t: keys });
+		expect(opened).toEqual({ screen: expect.objectContaining({ groups: [expect.objectContaining({ name: 'order_ready' })], problem: undefined }) });
+		expect([...w.drafts.drafts.values()]).toEqual([{ viewId: 'view-1', userId: 'u-ana', roomId: 'room-1', askRecipient: false, phoneNumberId: '1001', values: {}, preferredLanguage: 'pt-BR' }]);
+	});
+
+	it('a refused Graph base URL is said in words, without listing', async () => {
+		const w = templatesWorld({ settings: { graphApiBaseUrl: 'http://example.com' } });
+		const opened = await w.modal.open({ user: agent, t: keys });
+		expect(opened).toEqual({ screen: expect.objectContaining({ groups: [], problem: 'error_graph_base_url_refused' }) });
+		expect(w.graph.listed).toBe(0);
+	});
+});
+
+describe('changes in the modal', () => {
+	it("picks the contact's language for the template, and keeps the agent's choice when coming back to it", async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w, { contact });
+		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
+		const picked = await act({ kind: 'template', value: 'order_ready' });
+		expect(picked).toEqual({ kind: 'screen', screen: expect.objectContaining({ template: expect.objectContaining({ language: 'pt_BR' }) }) });
+		await act({ kind: 'language', phoneNumberId: '1001', templateName: 'order_ready', value: 'en_US' });
+		await act({ kind: 'template', value: undefined });
+		const back = await act({ kind: 'template', value: 'order_ready' });
+		expect(back).toEqual({ kind: 'screen', screen: expect.objectContaining({ template: expect.objectContaining({ language: 'en_US' }) }) });
+		expect(w.drafts.drafts.get(viewId)?.language).toBe('en_US');
+	});
+
+	it("ignores another user's actions and refuses an agent whose role was taken away", async () => {
+		const w = templatesWorld({ settings: { agentRoles: 'livechat-agent' } });
+		const viewId = await openIn(w);
+		expect(await w.modal.act({ viewId, user: intruder, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({ kind: 'ignored' });
+		expect(await w.modal.act({ viewId, user: { ...agent, roles: [] }, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({ kind: 'refused', errors: { template: 'command_not_allowed {"command":"/whatsapp send-template"}' } });
+		expect(w.drafts.drafts.get(viewId)?.recipient).toBeUndefined();
+	});
+
+	it("changes the number only to a connected one, and never in a contact's room", () => {
+		const draft: Draft = { viewId: 'v', userId: 'u', askRecipient: true, phoneNumberId: '1001', values: {} };
+		applyAction(draft, { kind: 'number', value: '999' }, [NUMBER, OTHER_NUMBER]);
+		expect(draft.phoneNumberId).toBe('1001');
+		applyAction(draft, { kind: 'number', value: '1002' }, [NUMBER, OTHER_NUMBER]);
+		expect(draft.phoneNumberId).toBe('1002');
+		const inRoom: Draft = { ...draft, askRecipient: false, phoneNumberId: '1001' };
+		applyAction(inRoom, { kind: 'number', value: '1002' }, [NUMBER, OTHER_NUMBER]);
+		expect(inRoom.phoneNumberId).toBe('1001');
+		applyAction(inRoom, { kind: 'param', inputId: 'body.1', value: undefined }, []);
+		expect(inRoom.values).toEqual({ 'body.1': '' });
+	});
+
+	it('picks a language: exact, then by base language, then the first', () => {
+		expect(pickLanguage(['en_US', 'pt_BR'], ['pt-BR'])).toBe('pt_BR');
+		expect(pickLanguage(['en_US', 'pt_PT'], [undefined, 'pt'])).toBe('pt_PT');
+		expect(pickLanguage(['en_US', 'pt_BR'], ['de'])).toBe('en_US');
+	});
+});
+
+describe('submitting the modal', () => {
+	const filled = { values: { 'body.1': 'Ana', 'body.2': '42' }, fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' }, languageOf: () => 'en_US' };
+
+	it('sends what the client submitted over the draft, to the typed recipient, and removes the draft', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template: expect.objectContaining({ name: 'order_ready', language: { code: 'en_US' } }) }) }]);
+		expect(w.rooms.opened).toEqual([{ phoneNumberId: '1001', waId: '5511987654321', departmentId: undefined }]);
+		expect(w.drafts.drafts.size).toBe(0);
+	});
+
+	it("in a contact's room: to the contact, in the submitted language of that number and template", async () => {
+		const w = templatesWorld();
+		w.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
+		const viewId = await openIn(w, { contact });
+		const submitted = { ...filled, languageOf: (n: string, t: string) => (n === '1001' && t === 'order_ready' ? 'pt_BR' : undefined) };
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.graph.sends[0].payload).toMatchObject({ to: '5511912345678', template: { language: { code: 'pt_BR' } } });
+		expect(w.rooms.posts).toEqual([expect.objectContaining({ roomId: 'room-1', text: 'Olá Ana, seu pedido 42 está pronto.' })]);
+	});
+
+	it("refuses another user's submit (logged), an expired modal, and another number in a contact's room", async () => {
+		const w = templatesWorld({ numbers: [NUMBER, OTHER_NUMBER] });
+		w.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
+		const viewId = await openIn(w, { contact });
+		expect(await w.modal.submit({ viewId, user: intruder, submitted: filled, t: keys })).toEqual({ kind: 'foreign' });
+		expect(w.warnings).toEqual(['send-template: bob submitted a modal another user opened; refused']);
+		expect(await w.modal.submit({ viewId: 'gone', user: agent, submitted: filled, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_expired' } });
+		const otherNumber = { ...filled, fields: { ...filled.fields, phoneNumberId: '1002' } };
+		expect(await w.modal.submit({ viewId, user: agent, submitted: otherNumber, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_error_room_number {"number":"Shop +1 555-010-0001"}' } });
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('names each field in error: recipient, department, template inputs', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		const submitted = { values: { 'body.1': 'Ana' }, fields: { templateName: 'order_ready', recipient: 'abc', department: 'nowhere' }, languageOf: () => 'en_US' };
+		const result = await w.modal.submit({ viewId, user: agent, submitted, t: keys });
+		expect(result).toEqual({ kind: 'refused', errors: { recipient: 'send_error_recipient', department: 'error_department_unknown {"department":"nowhere"}', 'param:body.2': expect.any(String) } });
+		// Without a template and its language, the error goes on the template.
+		const fresh = await openIn(w);
+		expect(await w.modal.submit({ viewId: fresh, user: agent, submitted: nothingSubmitted, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_error_template', recipient: 'send_error_recipient' } });
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('a refused send keeps the modal open with the reason on the template', async () => {
+		const w = templatesWorld();
+		w.graph.answer = () => new Error('socket hang up');
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'refused', errors: { template: 'error_graph_unreachable' } });
+		expect(w.drafts.drafts.has(viewId)).toBe(true);
+	});
+});
