@@ -37,16 +37,13 @@ class EngineSettings implements SettingsReader {
 	}
 }
 
-const readers = new WeakMap<IRead, SettingsReader>();
-
-/** The settings reader of one handler run (the engine gives each run its own IRead). */
+/**
+ * A settings reader for one service build (each value read once by it). Not cached by `read`: the
+ * Deno runtime gives the app ONE IRead for all its handler runs, so a reader kept by it would keep
+ * the first values read for ever (a setting changed later would be ignored).
+ */
 export function appSettings(read: IRead): SettingsReader {
-	let reader = readers.get(read);
-	if (!reader) {
-		reader = new EngineSettings(read);
-		readers.set(read, reader);
-	}
-	return reader;
+	return new EngineSettings(read);
 }
 
 /** A Rocket.Chat server setting, undefined when the app may not read it. */

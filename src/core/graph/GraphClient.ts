@@ -123,12 +123,12 @@ export class GraphClient {
 	}
 
 	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
-		return this.request<SendResult>('POST', `/${enc(phoneNumberId)}/messages`, undefined, JSON.stringify(payload));
+		return this.request<SendResult>('POST', `/${enc(phoneNumberId)}/messages`, { body: JSON.stringify(payload) });
 	}
 
 	/** Marks a contact's message (and the earlier ones) as read: blue ticks on the contact's phone. */
 	async markRead(phoneNumberId: string, wamid: string): Promise<void> {
-		await this.request<unknown>('POST', `/${enc(phoneNumberId)}/messages`, undefined, JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: wamid }));
+		await this.request<unknown>('POST', `/${enc(phoneNumberId)}/messages`, { body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: wamid }) });
 	}
 
 	/** Where to download a media a contact sent; `phoneNumberId` makes Meta check that it belongs to that number. */
@@ -171,7 +171,7 @@ export class GraphClient {
 	async uploadMedia(phoneNumberId: string, file: { bytes: Uint8Array; mimeType: string; filename: string }): Promise<string> {
 		const boundary = `----whatsapp-business-${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 		const body = multipartBody(boundary, { messaging_product: 'whatsapp', type: file.mimeType }, { field: 'file', ...file });
-		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, undefined, body, `multipart/form-data; boundary=${boundary}`);
+		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, { body, contentType: `multipart/form-data; boundary=${boundary}` });
 		if (!result.id) throw GraphApiError.fromResponse(200, '');
 		return String(result.id);
 	}
@@ -193,10 +193,10 @@ export class GraphClient {
 	}
 
 	private get<T>(path: string, params?: Record<string, string>): Promise<T> {
-		return this.request<T>('GET', path, params);
+		return this.request<T>('GET', path, { params });
 	}
 
-	private async request<T>(method: HttpRequest['method'], path: string, params?: Record<string, string>, body?: string | Uint8Array, contentType = 'application/json'): Promise<T> {
+	private async request<T>(method: HttpRequest['method'], path: string, { params, body, contentType = 'application/json' }: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string } = {}): Promise<T> {
 		const query = params && Object.keys(params).length ? `?${Object.entries(params).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '';
 		const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}` };
 		if (body !== undefined) headers['Content-Type'] = contentType;

@@ -126,7 +126,7 @@ export function walkWebhook(payload: unknown): WalkResult {
 				skip(at, 'change is not an object with a value object');
 				return;
 			}
-			if (change.field === 'messages') walkMessagesValue(change.value, `${at}.value`, result, skip);
+			if (change.field === 'messages') walkMessagesValue(change.value, { at: `${at}.value`, result, skip });
 			else if (change.field === 'message_template_status_update') {
 				const event = templateStatus(wabaId, change.value);
 				if (event) result.events.push(event);
@@ -137,13 +137,27 @@ export function walkWebhook(payload: unknown): WalkResult {
 	return result;
 }
 
-function walkMessagesValue(value: Obj, at: string, result: WalkResult, skip: (at: string, reason: string) => void): void {
+/** Where a walk is: the path for skip reasons, the events so far, and how to report a skipped item. */
+interface WalkPosition {
+	at: string;
+	result: WalkResult;
+	skip: (at: string, reason: string) => void;
+}
+
+/** The number a `messages` change is about, as its metadata says. */
+interface ValueNumber {
+	phoneNumberId: string;
+	displayPhoneNumber: string;
+}
+
+function walkMessagesValue(value: Obj, { at, result, skip }: WalkPosition): void {
 	const metadata = isObj(value.metadata) ? value.metadata : {};
 	const phoneNumberId = str(metadata.phone_number_id) ?? '';
 	const displayPhoneNumber = str(metadata.display_phone_number) ?? '';
+	const number: ValueNumber = { phoneNumberId, displayPhoneNumber };
 	if (Array.isArray(value.statuses)) {
 		value.statuses.forEach((s, i) => {
-			const event = isObj(s) ? toStatus(s, phoneNumberId, displayPhoneNumber) : undefined;
+			const event = isObj(s) ? toStatus(s, number) : undefined;
 			if (event) result.events.push(event);
 			else skip(`${at}.statuses[${i}]`, 'status without a string id and status');
 		});
@@ -151,7 +165,7 @@ function walkMessagesValue(value: Obj, at: string, result: WalkResult, skip: (at
 	if (Array.isArray(value.messages)) {
 		const contacts = Array.isArray(value.contacts) ? value.contacts.filter(isObj) : [];
 		value.messages.forEach((m, i) => {
-			const event = isObj(m) ? toInbound(m, contacts, phoneNumberId, displayPhoneNumber) : undefined;
+			const event = isObj(m) ? toInbound(m, contacts, number) : undefined;
 			if (event) result.events.push(event);
 			else skip(`${at}.messages[${i}]`, 'message without a string id and from');
 		});
@@ -164,7 +178,7 @@ function walkMessagesValue(value: Obj, at: string, result: WalkResult, skip: (at
 	}
 }
 
-function toStatus(s: Obj, phoneNumberId: string, displayPhoneNumber: string): StatusEvent | undefined {
+function toStatus(s: Obj, { phoneNumberId, displayPhoneNumber }: ValueNumber): StatusEvent | undefined {
 	const wamid = str(s.id);
 	const status = str(s.status);
 	if (!wamid || !status) return undefined;
@@ -186,7 +200,7 @@ function toStatus(s: Obj, phoneNumberId: string, displayPhoneNumber: string): St
 	return event;
 }
 
-function toInbound(m: Obj, contacts: Obj[], phoneNumberId: string, displayPhoneNumber: string): InboundMessageEvent | undefined {
+function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber }: ValueNumber): InboundMessageEvent | undefined {
 	const wamid = str(m.id);
 	const from = str(m.from);
 	if (!wamid || !from) return undefined;

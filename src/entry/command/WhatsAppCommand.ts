@@ -114,7 +114,7 @@ export class WhatsAppCommand implements ISlashCommand {
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
 		await inv.modify.getUiController().openSurfaceView(
-			{ ...numbersView(inv.t, numbers, webhook), type: UIKitSurfaceType.MODAL } as never,
+			{ ...numbersView({ t: inv.t, numbers, webhook }), type: UIKitSurfaceType.MODAL } as never,
 			{ triggerId: inv.context.getTriggerId() as string },
 			inv.context.getSender(),
 		);

@@ -81,10 +81,10 @@ export async function submitNumberView(context: UIKitViewSubmitInteractionContex
 }
 
 /** The list, as an update of the modal `viewId` the user acted in. */
-async function listUpdate(acc: Accessors, t: Translator, viewId: string, notice?: string): Promise<Record<string, unknown>> {
+async function listUpdate(acc: Accessors, view: { t: Translator; viewId: string; notice?: string }): Promise<Record<string, unknown>> {
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
-	return { ...numbersView(t, await service.list(), webhook, notice), id: viewId };
+	return { ...numbersView({ t: view.t, numbers: await service.list(), webhook, notice: view.notice }), id: view.viewId };
 }
 
 /** The admin confirmed: the number is disconnected and the list shown again. */
@@ -96,7 +96,7 @@ async function submitDisconnect(context: UIKitViewSubmitInteractionContext, acc:
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const number = await service.get(phoneNumberId);
 	const notice = number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
-	return responder.updateModalViewResponse((await listUpdate(acc, t, view.id, notice)) as never);
+	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
 }
 
 async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc: Accessors, editing: string | undefined): Promise<IUIKitResponse> {
@@ -124,7 +124,7 @@ async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc
 		return responder.viewErrorResponse({ viewId: view.id, errors });
 	}
 	const notice = t(result.created ? 'connect_done' : 'connect_updated', { display: result.number.displayPhoneNumber, name: result.number.verifiedName });
-	return responder.updateModalViewResponse((await listUpdate(acc, t, view.id, notice)) as never);
+	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
 }
 
 export async function handleNumberAction(context: UIKitBlockInteractionContext, acc: Accessors): Promise<IUIKitResponse> {
@@ -150,5 +150,5 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 		}
 	}
 	// The number is gone meanwhile: the list the user clicked in is refreshed.
-	return responder.updateModalViewResponse((await listUpdate(acc, t, container?.id ?? NUMBERS_VIEW)) as never);
+	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: container?.id ?? NUMBERS_VIEW })) as never);
 }

@@ -48,7 +48,7 @@ export function connectView(t: Translator, editing?: ConnectedNumber): Record<st
 	};
 }
 
-export function numbersView(t: Translator, numbers: ConnectedNumber[], webhook: WebhookInfo, notice?: string): Record<string, unknown> {
+export function numbersView({ t, numbers, webhook, notice }: { t: Translator; numbers: ConnectedNumber[]; webhook: WebhookInfo; notice?: string }): Record<string, unknown> {
 	const blocks: Block[] = notice ? [section(notice), divider()] : [];
 	if (!numbers.length) blocks.push(section(t('numbers_empty')));
 	for (const n of numbers) {

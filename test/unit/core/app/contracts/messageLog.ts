@@ -1,0 +1,89 @@
+/**
+ * The message log contract (src/core/app/ports.ts, `MessageLog`) as tests: the in-memory twin and
+ * the store over Rocket.Chat's persistence pass the same suite.
+ */
+import { MessageLog, SentMessage } from '../../../../../src/core/app/ports';
+
+const today = new Date().toISOString().slice(0, 10);
+const sent = (fields: Partial<SentMessage> = {}): SentMessage => ({
+	wamid: 'wamid.A',
+	phoneNumberId: '111',
+	connectedWhatsAppNo: '15550001111',
+	mobileNo: '5511988887777',
+	message: 'hello',
+	type: 'Regular-Message',
+	sentAt: `${today}T10:00:00.000Z`,
+	...fields,
+});
+
+export function messageLogContract(name: string, makeLog: () => Promise<MessageLog> | MessageLog): void {
+	describe(`${name}: the message log contract`, () => {
+		let log: MessageLog;
+		beforeEach(async () => {
+			log = await makeLog();
+		});
+
+		it('finds a recorded send by its wamid, and a refused send (no wamid) by none', async () => {
+			await log.record(sent());
+			await log.record(sent({ wamid: undefined, sendId: 'send-1', mobileNo: '5511900000000' }));
+			expect(await log.findByWamid('wamid.A')).toMatchObject({ wamid: 'wamid.A', mobileNo: '5511988887777' });
+			expect(await log.findByWamid('wamid.unknown')).toBeUndefined();
+		});
+
+		it("saves a send's progress, and refuses to update a send without a wamid", async () => {
+			await log.record(sent({ statuses: ['queued'] }));
+			const record = (await log.findByWamid('wamid.A')) as SentMessage;
+			await log.update({ ...record, statuses: ['queued', 'sent'] });
+			expect((await log.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'sent']);
+			await expect(log.update(sent({ wamid: undefined, sendId: 'send-2' }))).rejects.toThrow();
+		});
+
+		it('routes a reply by the latest send that asked for it, found by the number sent to or by the wa_id Meta answered', async () => {
+			await log.record(sent({ wamid: 'w1', targetAgent: 'alice', sentAt: `${today}T09:00:00.000Z` }));
+			await log.record(sent({ wamid: 'w2', targetDepartment: 'sales', sentAt: `${today}T11:00:00.000Z` }));
+			await log.record(sent({ wamid: 'w3', sentAt: `${today}T12:00:00.000Z` }));
+			await log.record(sent({ wamid: 'w4', phoneNumberId: '222', targetAgent: 'bob', sentAt: `${today}T13:00:00.000Z` }));
+			await log.record(sent({ wamid: 'w5', mobileNo: '551188887777', waId: '5511988880000', targetAgent: 'carol', sentAt: `${today}T08:00:00.000Z` }));
+			expect((await log.latestRouting('111', '5511988887777'))?.wamid).toBe('w2');
+			expect((await log.latestRouting('111', '5511988880000'))?.wamid).toBe('w5');
+			expect(await log.latestRouting('111', '5500000000000')).toBeUndefined();
+		});
+
+		it('links a WhatsApp message to its Rocket.Chat message or upload, each way', async () => {
+			await log.link({ wamid: 'w1', rcMessageId: 'rc-1', roomId: 'room-1', at: `${today}T10:00:00.000Z` });
+			await log.link({ wamid: 'w2', uploadId: 'up-2', roomId: 'room-1', at: `${today}T10:00:00.000Z` });
+			expect(await log.linkOfWamid('w1')).toMatchObject({ rcMessageId: 'rc-1', roomId: 'room-1' });
+			expect(await log.linkOfMessage('rc-1')).toMatchObject({ wamid: 'w1' });
+			expect(await log.linkOfUpload('up-2')).toMatchObject({ wamid: 'w2' });
+			expect(await log.linkOfMessage('rc-2')).toBeUndefined();
+			expect(await log.linkOfUpload('up-1')).toBeUndefined();
+		});
+
+		it("remembers the contacts' messages already in a room, and the steps done", async () => {
+			expect(await log.isSeen('w1')).toBe(false);
+			await log.markSeen('w1');
+			expect(await log.isSeen('w1')).toBe(true);
+			expect(await log.hasMark('welcome', 'room-1')).toBe(false);
+			await log.mark('welcome', 'room-1');
+			expect(await log.hasMark('welcome', 'room-1')).toBe(true);
+			expect(await log.hasMark('welcome', 'room-2')).toBe(false);
+			await log.unmark('welcome', 'room-1');
+			expect(await log.hasMark('welcome', 'room-1')).toBe(false);
+		});
+
+		it('removes one whole day, and only that day', async () => {
+			await log.record(sent({ wamid: 'old', sentAt: '2020-01-01T10:00:00.000Z' }));
+			await log.link({ wamid: 'old', rcMessageId: 'rc-old', roomId: 'room-1', at: '2020-01-01T10:00:00.000Z' });
+			await log.record(sent({ wamid: 'new' }));
+			await log.markSeen('in-1');
+			await log.mark('media', 'in-1');
+			expect(await log.removeDay('2020-01-01')).toBe(2);
+			expect(await log.findByWamid('old')).toBeUndefined();
+			expect(await log.linkOfMessage('rc-old')).toBeUndefined();
+			expect(await log.findByWamid('new')).toBeDefined();
+			expect(await log.removeDay(today)).toBe(3);
+			expect(await log.isSeen('in-1')).toBe(false);
+			expect(await log.hasMark('media', 'in-1')).toBe(false);
+		});
+	});
+}

@@ -1,0 +1,55 @@
+/**
+ * Every persistence-backed store passes the same contract suite as its in-memory twin: the memory
+ * twins directly, the stores through the engine's own persistence accessors (`Persistence`,
+ * `PersistenceRead` of @rocket.chat/apps-engine) over the harness's model of Rocket.Chat's
+ * persistence, in both of its version variants. (The outbox: test/unit/status/outboxStore.test.ts.)
+ */
+import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
+import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
+
+import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
+import { NumberStore } from '../../../../src/adapters/persistence/NumberStore';
+import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
+import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
+import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
+import { HarnessBridges } from '../../../../tools/harness/bridges';
+import { HarnessScheduler } from '../../../../tools/harness/scheduler';
+import { HarnessWorld } from '../../../../tools/harness/world';
+import { messageLogContract } from './contracts/messageLog';
+import { numbersContract } from './contracts/numbers';
+import { templateCacheContract } from './contracts/templateCache';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The engine checks an app's permissions through its AppManager; these accessors run without an
+// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
+const previousEnv = process.env.NODE_ENV;
+beforeAll(() => {
+	process.env.NODE_ENV = 'test';
+});
+afterAll(() => {
+	process.env.NODE_ENV = previousEnv;
+});
+
+messageLogContract('MemoryMessageLog', () => new MemoryMessageLog());
+numbersContract('MemoryNumbers', () => new MemoryNumbers());
+templateCacheContract('MemoryTemplateCache', () => new MemoryTemplateCache());
+
+for (const variant of ['current', 'raw-model'] as const) {
+	const accessors = () => {
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		return { read: new PersistenceRead(bridge, 'app-1') as any, write: new Persistence(bridge, 'app-1') as any };
+	};
+	messageLogContract(`MessageStore on ${variant} persistence`, () => {
+		const { read, write } = accessors();
+		return new MessageStore(read, write);
+	});
+	numbersContract(`NumberStore on ${variant} persistence`, () => {
+		const { read, write } = accessors();
+		return new NumberStore(read, write);
+	});
+	templateCacheContract(`PersistedTemplateCache on ${variant} persistence`, () => {
+		const { read, write } = accessors();
+		return new PersistedTemplateCache(read, write);
+	});
+}
