@@ -3,7 +3,7 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { Logger, systemClock } from '../../core/app/ports';
+import { Logger, SettingsReader, systemClock } from '../../core/app/ports';
 import { SendTemplateModal } from '../../core/app/sendTemplateModal';
 import { Directory, SendTemplates, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplates';
 import { SendLog } from '../../core/app/sendLog';
@@ -81,10 +81,11 @@ export interface ModalAccessors {
 export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender: TemplateSender; newViewId: () => string }): Promise<SendTemplateModal> {
 	const { read, persistence, modify } = acc;
 	const rooms = roomsOf({ read, modify, persistence }, options.sender);
+	const settings = appSettings(read);
 	return new SendTemplateModal({
 		drafts: new DraftStore(read.getPersistenceReader(), persistence),
-		sender: new SendTemplates(await portsOf(acc, rooms)),
-		settings: appSettings(read),
+		sender: new SendTemplates(await portsOf(acc, { rooms, settings })),
+		settings,
 		directory: directoryOf(read),
 		rooms,
 		logger: acc.logger,
@@ -112,8 +113,9 @@ export interface TemplateSender {
 }
 
 /** The service's ports for one run; `rooms` for a send from the modal. */
-async function portsOf(acc: TemplateAccessors, rooms?: TemplateRooms): Promise<SendTemplatesPorts> {
+async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; settings?: SettingsReader } = {}): Promise<SendTemplatesPorts> {
 	const { read, persistence, modify } = acc;
+	const { rooms } = extra;
 	const graph = await graphFactory(read, acc.http);
 	const reader = read.getPersistenceReader();
 	return {
@@ -122,7 +124,7 @@ async function portsOf(acc: TemplateAccessors, rooms?: TemplateRooms): Promise<S
 		graphOf: (number) => graph(number.accessToken),
 		sendLog: lazySendLog(acc),
 		jobs: modify ? jobsOf(modify) : { processSoon: async () => undefined },
-		settings: appSettings(read),
+		settings: extra.settings ?? appSettings(read),
 		clock: systemClock,
 		directory: directoryOf(read),
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),

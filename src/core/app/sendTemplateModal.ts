@@ -117,22 +117,29 @@ export function settleLanguage(draft: Draft, group: TemplateGroup): void {
 	const offered = (language?: string) => Boolean(language) && group.languages.some((l) => l.language === language);
 	const chosen = draft.chosenLanguages?.[chosenKey(draft.phoneNumberId, group.name)];
 	if (offered(chosen)) draft.language = chosen;
-	else if (!offered(draft.language)) draft.language = pickLanguage(group.languages.map((l) => l.language), [draft.preferredLanguage]);
+	else if (!offered(draft.language))
+		draft.language = pickLanguage(
+			group.languages.map((l) => l.language),
+			[draft.preferredLanguage],
+		);
 }
 
 /** A change of the modal applied to its draft: only a connected number, and only outside a contact's room. */
 export function applyAction(draft: Draft, action: ModalAction, numbers: ConnectedNumber[]): void {
 	switch (action.kind) {
 		case 'number':
-			if (action.value && draft.askRecipient && numbers.some((n) => n.phoneNumberId === action.value)) draft.phoneNumberId = action.value;
+			if (action.value && draft.askRecipient && numbers.some((n) => n.phoneNumberId === action.value))
+				draft.phoneNumberId = action.value;
 			return;
 		case 'template':
 			draft.templateName = action.value;
 			return;
 		case 'language':
 			// The select of this number and template: remembered for it, the draft's language if current.
-			if (action.value) draft.chosenLanguages = { ...draft.chosenLanguages, [chosenKey(action.phoneNumberId, action.templateName)]: action.value };
-			if (draft.templateName && action.phoneNumberId === draft.phoneNumberId && action.templateName === draft.templateName) draft.language = action.value;
+			if (action.value)
+				draft.chosenLanguages = { ...draft.chosenLanguages, [chosenKey(action.phoneNumberId, action.templateName)]: action.value };
+			if (draft.templateName && action.phoneNumberId === draft.phoneNumberId && action.templateName === draft.templateName)
+				draft.language = action.value;
 			return;
 		case 'recipient':
 			draft.recipient = action.value;
@@ -167,12 +174,16 @@ export function mergeSubmitted(draft: Draft, submitted: Submitted): void {
  * room, the room's own (the contact is that number's visitor; another number would write to the
  * contact from a conversation the room does not hold). Undefined when it may, else the reason.
  */
-export function numberRefusal(input: { draft: Draft; numbers: ConnectedNumber[]; contactNumberId?: string }, t: Translator): string | undefined {
+export function numberRefusal(
+	input: { draft: Draft; numbers: ConnectedNumber[]; contactNumberId?: string },
+	t: Translator,
+): string | undefined {
 	const { draft, numbers } = input;
 	if (!draft.askRecipient) {
 		const own = numbers.find((n) => n.phoneNumberId === input.contactNumberId);
 		if (!own) return t('send_room_number_gone');
-		if (own.phoneNumberId !== draft.phoneNumberId) return t('send_error_room_number', { number: `${own.verifiedName} ${own.displayPhoneNumber}`.trim() });
+		if (own.phoneNumberId !== draft.phoneNumberId)
+			return t('send_error_room_number', { number: `${own.verifiedName} ${own.displayPhoneNumber}`.trim() });
 		return undefined;
 	}
 	return numbers.some((n) => n.phoneNumberId === draft.phoneNumberId) ? undefined : t('send_error_number_gone');
@@ -190,7 +201,12 @@ export class SendTemplateModal {
 	constructor(private readonly ports: SendTemplateModalPorts) {}
 
 	/** Opens the modal for `user`, in a contact's room or not; a notice instead when it cannot open. */
-	async open(input: { user: ModalUser; contact?: { roomId: string; phoneNumberId: string; visitorLanguage?: string }; workspaceLanguage?: string; t: Translator }): Promise<{ notice: string } | { screen: ModalScreen }> {
+	async open(input: {
+		user: ModalUser;
+		contact?: { roomId: string; phoneNumberId: string; visitorLanguage?: string };
+		workspaceLanguage?: string;
+		t: Translator;
+	}): Promise<{ notice: string } | { screen: ModalScreen }> {
 		const { contact, t } = input;
 		const numbers = await this.ports.sender.listNumbers();
 		if (!numbers.length) return { notice: t('send_no_numbers') };
@@ -244,11 +260,19 @@ export class SendTemplateModal {
 		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };
 		const sent = await this.ports.sender.sendFromModal(
 			{ ...checked, values: draft.values, agent: user.username ?? '', roomId: draft.roomId, t },
-			(error, wamid) => this.ports.logger?.error(`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`),
+			(error, wamid) =>
+				this.ports.logger?.error(
+					`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`,
+				),
 		);
 		if (!sent.ok) return { kind: 'refused', errors: { template: sent.error } };
 		// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway.
-		if (sent.complete) await this.ports.drafts.remove(draft.viewId).catch((error) => this.ports.logger?.error(`send-template: draft not removed: ${error instanceof Error ? error.message : 'error'}`));
+		if (sent.complete)
+			await this.ports.drafts
+				.remove(draft.viewId)
+				.catch((error) =>
+					this.ports.logger?.error(`send-template: draft not removed: ${error instanceof Error ? error.message : 'error'}`),
+				);
 		return { kind: 'sent' };
 	}
 
@@ -260,12 +284,14 @@ export class SendTemplateModal {
 		// is shown outside a contact's room when there are several numbers, else the error goes on the template.
 		const refusal = numberRefusal({ draft, numbers, contactNumberId: contact?.phoneNumberId }, t);
 		const number = refusal ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
-		if (!number) return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
+		if (!number)
+			return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
 		// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
 		if (!(await this.graphBaseUrlAccepted())) return { errors: { template: t('error_graph_base_url_refused') } };
 
 		const catalog = await this.ports.sender.catalogOf(number);
-		const template = draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
+		const template =
+			draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
 		const errors: ModalErrors = {};
 		if (!template) errors.template = t('send_error_template');
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
@@ -273,7 +299,8 @@ export class SendTemplateModal {
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
 		const departmentId = await this.departmentOf(draft, number, errors, t);
 		if (template) {
-			for (const [inputId, error] of Object.entries(validateValues(template, draft.values))) errors[`param:${inputId}`] = t(error.key, error.params);
+			for (const [inputId, error] of Object.entries(validateValues(template, draft.values)))
+				errors[`param:${inputId}`] = t(error.key, error.params);
 		}
 		if (Object.keys(errors).length || !template) return { errors };
 		return { number, template, to, departmentId };

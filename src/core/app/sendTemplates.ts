@@ -81,7 +81,13 @@ export interface SendTemplatesPorts {
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
 export class SendRefused extends AppError {
 	constructor(i18nKey: string, options: { status?: number; params?: Params } = {}) {
-		super({ code: i18nKey.replace(/^api_error_/, ''), message: `template send refused: ${i18nKey}`, status: options.status ?? 400, i18nKey, params: options.params });
+		super({
+			code: i18nKey.replace(/^api_error_/, ''),
+			message: `template send refused: ${i18nKey}`,
+			status: options.status ?? 400,
+			i18nKey,
+			params: options.params,
+		});
 	}
 }
 
@@ -164,7 +170,8 @@ function recipientError(error: unknown, t: Translator): { code: number; message:
 function renderTemplateText(template: TemplateRef): string {
 	const params: string[] = [];
 	for (const component of template.components ?? []) {
-		for (const p of (component.parameters as Array<{ text?: unknown }> | undefined) ?? []) if (typeof p.text === 'string') params.push(p.text);
+		for (const p of (component.parameters as Array<{ text?: unknown }> | undefined) ?? [])
+			if (typeof p.text === 'string') params.push(p.text);
 	}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
 }
@@ -197,7 +204,11 @@ export class SendTemplates {
 	async catalogOf(number: ConnectedNumber): Promise<TemplateCatalog> {
 		const minutes = await this.ports.settings.get('templateRefreshMinutes');
 		const graph = this.ports.graphOf(number);
-		return new TemplateCatalog(this.ports.templateCache, (waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }), minutes * 60000);
+		return new TemplateCatalog(
+			this.ports.templateCache,
+			(waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }),
+			minutes * 60000,
+		);
 	}
 
 	/**
@@ -206,7 +217,8 @@ export class SendTemplates {
 	 * reach Meta's template list); an idempotent replay answers the first answer again.
 	 */
 	async templateMessage(input: { body: unknown; roles: string[] | undefined; t: Translator }): Promise<TemplateMessageAnswer> {
-		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles'))) throw new SendRefused('api_error_forbidden', { status: 403 });
+		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
+			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
 		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });
 		const body = parsed.request;
@@ -222,11 +234,16 @@ export class SendTemplates {
 
 		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
-		if (body.dryRun) return { status: 200, content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) } };
+		if (body.dryRun)
+			return {
+				status: 200,
+				content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) },
+			};
 
 		const results = await this.sendBatch({ number, template: body.template, recipients, known, routing: body, t: input.t });
 		const content = { success: true, ...invalid, results };
-		if (body.idempotencyKey) await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
+		if (body.idempotencyKey)
+			await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
 		return { status: 200, content };
 	}
 
@@ -243,8 +260,10 @@ export class SendTemplates {
 	private async checkRouting(body: TemplateMessageRequest): Promise<void> {
 		const directory = this.ports.directory;
 		if (!directory) return;
-		if (body.targetAgent && !(await directory.hasAgent(body.targetAgent))) throw new SendRefused('api_error_agent_not_found', { params: { username: body.targetAgent } });
-		if (body.targetDepartment && !(await directory.departmentId(body.targetDepartment))) throw new SendRefused('api_error_department_not_found', { params: { department: body.targetDepartment } });
+		if (body.targetAgent && !(await directory.hasAgent(body.targetAgent)))
+			throw new SendRefused('api_error_agent_not_found', { params: { username: body.targetAgent } });
+		if (body.targetDepartment && !(await directory.departmentId(body.targetDepartment)))
+			throw new SendRefused('api_error_department_not_found', { params: { department: body.targetDepartment } });
 	}
 
 	/**
@@ -277,13 +296,22 @@ export class SendTemplates {
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		const report = await sendPaced({
 			items: recipients,
-			send: (to) => graph.sendMessage(number.phoneNumberId, { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template }),
+			send: (to) =>
+				graph.sendMessage(number.phoneNumberId, {
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to,
+					type: 'template',
+					template,
+				}),
 			metaCode: graphCodeOf,
 			ratePerSecond: rate,
 			concurrency: concurrencyFor(rate),
 			budgetMs: REQUEST_BUDGET_MS,
 		});
-		const text = known ? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components))) : renderTemplateText(template);
+		const text = known
+			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+			: renderTemplateText(template);
 		const results: RecipientResult[] = [];
 		for (let i = 0; i < recipients.length; i++) {
 			const outcome = report.outcomes[i];
@@ -304,7 +332,8 @@ export class SendTemplates {
 				continue;
 			}
 			const code = graphCodeOf(outcome.error);
-			if (known && code !== undefined) await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, code);
+			if (known && code !== undefined)
+				await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, code);
 			results.push({ phoneNumber: to, error: recipientError(outcome.error, t) });
 		}
 		// The first statuses (queued / failed) go out with the next delivery round, now.
@@ -316,15 +345,33 @@ export class SendTemplates {
 	 * One template to one contact from Rocket.Chat's outbound messages (the provider's number by id or
 	 * digits). Throws an AppError whose message says why in the workspace's words.
 	 */
-	async sendOutbound(input: { providerNumber: string; to: string; template: TemplateRef; routing: Routing; t: Translator }): Promise<void> {
+	async sendOutbound(input: {
+		providerNumber: string;
+		to: string;
+		template: TemplateRef;
+		routing: Routing;
+		t: Translator;
+	}): Promise<void> {
 		const { t } = input;
 		const number = await this.findNumber(input.providerNumber);
-		if (!number) throw new AppError({ code: 'number_not_connected', status: 400, message: t('api_error_number_not_connected', { number: input.providerNumber }) });
+		if (!number)
+			throw new AppError({
+				code: 'number_not_connected',
+				status: 400,
+				message: t('api_error_number_not_connected', { number: input.providerNumber }),
+			});
 		const to = normalizePhoneNumber(input.to);
 		if (!to) throw new AppError({ code: 'invalid_recipient', status: 400, message: t('send_error_recipient') });
 		const catalog = await this.catalogOf(number);
 		const template = await catalog.find(number.wabaId, input.template.name, input.template.language.code);
-		const [result] = await this.sendBatch({ number, template: input.template, recipients: [to], known: template ? { template, catalog } : undefined, routing: input.routing, t });
+		const [result] = await this.sendBatch({
+			number,
+			template: input.template,
+			recipients: [to],
+			known: template ? { template, catalog } : undefined,
+			routing: input.routing,
+			t,
+		});
 		if (result.error) throw new AppError({ code: 'send_failed', status: 502, message: result.error.message });
 	}
 
@@ -340,7 +387,8 @@ export class SendTemplates {
 		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
 		let wamid: string | undefined;
 		try {
-			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage(to, template, send.values))).messages?.[0]?.id;
+			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage(to, template, send.values)))
+				.messages?.[0]?.id;
 		} catch (error) {
 			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
 			await this.ports.jobs.processSoon();
@@ -351,7 +399,9 @@ export class SendTemplates {
 		}
 		let roomId = send.roomId;
 		try {
-			roomId = roomId ?? (await this.rooms().contactRoom({ phoneNumberId: number.phoneNumberId, waId: to, departmentId: send.departmentId }));
+			roomId =
+				roomId ??
+				(await this.rooms().contactRoom({ phoneNumberId: number.phoneNumberId, waId: to, departmentId: send.departmentId }));
 			await this.ports.sendLog.record({ ...base, wamid, roomId, sentAt: new Date(this.ports.clock.now()).toISOString() });
 			await this.ports.jobs.processSoon();
 			await this.postInRoom({ roomId, text, wamid });
@@ -369,7 +419,13 @@ export class SendTemplates {
 	private async postInRoom(post: { roomId: string; text: string; wamid?: string }): Promise<void> {
 		const asBot = (await this.ports.settings.get('templateSentBy')) === 'bot';
 		const messageId = await this.rooms().post({ roomId: post.roomId, text: post.text, asBot });
-		if (post.wamid && messageId) await this.ports.messages?.link({ wamid: post.wamid, rcMessageId: messageId, roomId: post.roomId, at: new Date(this.ports.clock.now()).toISOString() });
+		if (post.wamid && messageId)
+			await this.ports.messages?.link({
+				wamid: post.wamid,
+				rcMessageId: messageId,
+				roomId: post.roomId,
+				at: new Date(this.ports.clock.now()).toISOString(),
+			});
 	}
 
 	private rooms(): TemplateRooms {

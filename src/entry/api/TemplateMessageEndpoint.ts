@@ -17,7 +17,14 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 	public path = 'templateMessage';
 	public authRequired = true;
 
-	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+	public async post(
+		request: IApiRequest,
+		_endpoint: IApiEndpointInfo,
+		read: IRead,
+		modify: IModify,
+		http: IHttp,
+		persistence: IPersistence,
+	): Promise<IApiResponse> {
 		const t = translator(request.headers['accept-language']?.split(',')[0]);
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		try {

@@ -4,7 +4,12 @@
  * approved templates, and whose sends take the same path as the templateMessage endpoint.
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
-import { IOutboundMessage, IOutboundPhoneMessageProvider, IOutboundProviderTemplate, ProviderMetadata } from '@rocket.chat/apps-engine/definition/outboundCommunication';
+import {
+	IOutboundMessage,
+	IOutboundPhoneMessageProvider,
+	IOutboundProviderTemplate,
+	ProviderMetadata,
+} from '@rocket.chat/apps-engine/definition/outboundCommunication';
 
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { MetaTemplate } from '../../core/templates/template';
@@ -20,8 +25,15 @@ function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): IOutbound
 		.filter((c) => ['HEADER', 'BODY', 'FOOTER'].includes(c.type.toUpperCase()))
 		.map((c) => {
 			const type = c.type.toLowerCase();
-			if (type === 'header') return { type, format: (c.format ?? 'TEXT').toLowerCase(), text: c.text, ...(c.example?.header_text ? { example: { headerText: c.example.header_text } } : {}) };
-			if (type === 'body') return { type, text: c.text ?? '', ...(c.example?.body_text ? { example: { bodyText: c.example.body_text } } : {}) };
+			if (type === 'header')
+				return {
+					type,
+					format: (c.format ?? 'TEXT').toLowerCase(),
+					text: c.text,
+					...(c.example?.header_text ? { example: { headerText: c.example.header_text } } : {}),
+				};
+			if (type === 'body')
+				return { type, text: c.text ?? '', ...(c.example?.body_text ? { example: { bodyText: c.example.body_text } } : {}) };
 			return { type, text: c.text ?? '' };
 		});
 	return {
@@ -62,7 +74,13 @@ export function outboundProvider(appId: string): IOutboundPhoneMessageProvider {
 			}
 			return { providerId: appId, providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
 		},
-		async sendOutboundMessage(message: IOutboundMessage, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
+		async sendOutboundMessage(
+			message: IOutboundMessage,
+			read: IRead,
+			modify: IModify,
+			http: IHttp,
+			persistence: IPersistence,
+		): Promise<void> {
 			const service = await sendTemplatesOf({ read, http, persistence, modify });
 			const targetAgent = message.agentId ? (await read.getUserReader().getById(message.agentId))?.username : undefined;
 			await service.sendOutbound({

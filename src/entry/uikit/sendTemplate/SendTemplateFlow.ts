@@ -5,7 +5,12 @@
  */
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
-import { IUIKitResponse, UIKitBlockInteractionContext, UIKitSurfaceType, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
+import {
+	IUIKitResponse,
+	UIKitBlockInteractionContext,
+	UIKitSurfaceType,
+	UIKitViewSubmitInteractionContext,
+} from '@rocket.chat/apps-engine/definition/uikit';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { mayAgentSend } from '../../../core/app/sendTemplates';
@@ -45,13 +50,21 @@ function modalOf(acc: FlowAccessors, user: IUser, room?: IRoom): Promise<SendTem
 /** The modal's field errors on the view's blocks (a template input's block is `param:<inputId>` in both). */
 function blockErrors(errors: ModalErrors): Record<string, string> {
 	const blocks: Record<string, string> = {};
-	const ids: Record<string, string> = { number: SendAction.Number, template: SendAction.Template, recipient: SendAction.Recipient, department: SendAction.Department };
+	const ids: Record<string, string> = {
+		number: SendAction.Number,
+		template: SendAction.Template,
+		recipient: SendAction.Recipient,
+		department: SendAction.Department,
+	};
 	for (const [field, text] of Object.entries(errors)) if (text) blocks[ids[field] ?? field] = text;
 	return blocks;
 }
 
 /** Opens the modal; a notice for the user instead when it cannot open. */
-export async function openSendTemplate(acc: FlowAccessors, invocation: { user: IUser; room: IRoom; triggerId: string; t: Translator }): Promise<string | undefined> {
+export async function openSendTemplate(
+	acc: FlowAccessors,
+	invocation: { user: IUser; room: IRoom; triggerId: string; t: Translator },
+): Promise<string | undefined> {
 	const { user, room, t } = invocation;
 	const contact = contactOf(room);
 	const modal = await modalOf(acc, user, contact ? room : undefined);
@@ -63,7 +76,9 @@ export async function openSendTemplate(acc: FlowAccessors, invocation: { user: I
 	});
 	if ('notice' in opened) return opened.notice;
 	const view = sendTemplateView(opened.screen, t);
-	await acc.modify.getUiController().openSurfaceView({ ...view, type: UIKitSurfaceType.MODAL } as never, { triggerId: invocation.triggerId }, user);
+	await acc.modify
+		.getUiController()
+		.openSurfaceView({ ...view, type: UIKitSurfaceType.MODAL } as never, { triggerId: invocation.triggerId }, user);
 	return undefined;
 }
 
@@ -103,7 +118,12 @@ function submittedOf(state: unknown): Submitted {
 	const field = (action: SendAction) => stateValue(state, action, action) || undefined;
 	return {
 		values,
-		fields: { templateName: field(SendAction.Template), phoneNumberId: field(SendAction.Number), recipient: field(SendAction.Recipient), department: field(SendAction.Department) },
+		fields: {
+			templateName: field(SendAction.Template),
+			phoneNumberId: field(SendAction.Number),
+			recipient: field(SendAction.Recipient),
+			department: field(SendAction.Department),
+		},
 		languageOf: (phoneNumberId, templateName) => {
 			const id = languageAction(phoneNumberId, templateName);
 			return stateValue(state, id, id) || undefined;

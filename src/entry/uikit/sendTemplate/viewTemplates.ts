@@ -21,7 +21,14 @@ export async function describeTemplates(acc: TemplateAccessors & { appId?: strin
 		}
 		if (!groups.length) lines.push(t('view_templates_none'));
 		for (const g of groups) {
-			lines.push(t('view_templates_entry', { name: g.name, category: g.category ?? '-', languages: g.languages.map((l) => l.language).join(', '), params: inputsFor(g.languages[0]).filter((i) => i.required).length }));
+			lines.push(
+				t('view_templates_entry', {
+					name: g.name,
+					category: g.category ?? '-',
+					languages: g.languages.map((l) => l.language).join(', '),
+					params: inputsFor(g.languages[0]).filter((i) => i.required).length,
+				}),
+			);
 		}
 	}
 	return lines.join('\n');

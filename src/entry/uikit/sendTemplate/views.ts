@@ -64,11 +64,29 @@ export function sendTemplateView(screen: ModalScreen, t: Translator): Record<str
 	// In a contact room the template goes from the room's own number: no other is offered.
 	if (numbers.length > 1 && draft.askRecipient) {
 		const options = numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` }));
-		blocks.push(select({ blockId: SendAction.Number, label: t('send_field_number'), options, initial: draft.phoneNumberId, placeholder: t('send_field_number') }));
+		blocks.push(
+			select({
+				blockId: SendAction.Number,
+				label: t('send_field_number'),
+				options,
+				initial: draft.phoneNumberId,
+				placeholder: t('send_field_number'),
+			}),
+		);
 	}
 	if (draft.askRecipient) {
-		blocks.push(textInput({ blockId: SendAction.Recipient, label: t('send_field_recipient'), initial: draft.recipient, placeholder: '+5511987654321', optional: false }));
-		blocks.push(textInput({ blockId: SendAction.Department, label: t('send_field_department'), initial: draft.department, optional: true }));
+		blocks.push(
+			textInput({
+				blockId: SendAction.Recipient,
+				label: t('send_field_recipient'),
+				initial: draft.recipient,
+				placeholder: '+5511987654321',
+				optional: false,
+			}),
+		);
+		blocks.push(
+			textInput({ blockId: SendAction.Department, label: t('send_field_department'), initial: draft.department, optional: true }),
+		);
 	}
 	if (problem) {
 		blocks.push(section(t('send_templates_unavailable', { reason: problem })));
@@ -76,17 +94,41 @@ export function sendTemplateView(screen: ModalScreen, t: Translator): Record<str
 		blocks.push(section(t('send_no_templates')));
 	} else {
 		const options = groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
-		blocks.push(select({ blockId: SendAction.Template, label: t('send_field_template'), options, initial: draft.templateName, placeholder: t('send_field_template_placeholder') }));
+		blocks.push(
+			select({
+				blockId: SendAction.Template,
+				label: t('send_field_template'),
+				options,
+				initial: draft.templateName,
+				placeholder: t('send_field_template_placeholder'),
+			}),
+		);
 		const group = groups.find((g) => g.name === draft.templateName);
 		if (group) {
 			const languages = group.languages.map((l) => ({ value: l.language, text: l.language }));
-			blocks.push(select({ blockId: languageAction(draft.phoneNumberId, group.name), label: t('send_field_language'), options: languages, initial: draft.language, placeholder: t('send_field_language') }));
+			blocks.push(
+				select({
+					blockId: languageAction(draft.phoneNumberId, group.name),
+					label: t('send_field_language'),
+					options: languages,
+					initial: draft.language,
+					placeholder: t('send_field_language'),
+				}),
+			);
 		}
 	}
 	blocks.push(actions('send-tools', [button({ actionId: SendAction.Refresh, label: t('send_refresh') })]));
 	if (template) {
 		for (const input of inputsFor(template)) {
-			blocks.push(textInput({ blockId: paramAction(input.id), label: t(input.labelKey, input.labelParams), initial: draft.values[input.id], placeholder: input.example, optional: !input.required }));
+			blocks.push(
+				textInput({
+					blockId: paramAction(input.id),
+					label: t(input.labelKey, input.labelParams),
+					initial: draft.values[input.id],
+					placeholder: input.example,
+					optional: !input.required,
+				}),
+			);
 		}
 		blocks.push(divider(), context(t('send_preview_title')), section(renderText(renderPreview(template, draft.values), t) || ' '));
 	}

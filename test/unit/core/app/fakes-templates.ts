@@ -20,7 +20,13 @@ export const NUMBER: ConnectedNumber = {
 	connectedBy: 'admin',
 };
 
-export const OTHER_NUMBER: ConnectedNumber = { ...NUMBER, phoneNumberId: '1002', wabaId: 'waba-2', displayPhoneNumber: '+1 555-010-0002', verifiedName: 'Support' };
+export const OTHER_NUMBER: ConnectedNumber = {
+	...NUMBER,
+	phoneNumberId: '1002',
+	wabaId: 'waba-2',
+	displayPhoneNumber: '+1 555-010-0002',
+	verifiedName: 'Support',
+};
 
 /** `Hello {{1}}, your order {{2}} is ready.` in en_US and pt_BR. */
 export const READY: MetaTemplate = {
@@ -30,7 +36,11 @@ export const READY: MetaTemplate = {
 	category: 'UTILITY',
 	components: [{ type: 'BODY', text: 'Hello {{1}}, your order {{2}} is ready.', example: { body_text: [['Ana', '42']] } }],
 };
-export const READY_PT: MetaTemplate = { ...READY, language: 'pt_BR', components: [{ type: 'BODY', text: 'Olá {{1}}, seu pedido {{2}} está pronto.', example: { body_text: [['Ana', '42']] } }] };
+export const READY_PT: MetaTemplate = {
+	...READY,
+	language: 'pt_BR',
+	components: [{ type: 'BODY', text: 'Olá {{1}}, seu pedido {{2}} está pronto.', example: { body_text: [['Ana', '42']] } }],
+};
 
 export const graphError = (code: number) => new GraphApiError(400, { message: `error ${code}`, type: 'OAuthException', code });
 
@@ -40,7 +50,11 @@ export class FakeGraph implements TemplateGraph {
 	listed = 0;
 	templates: MetaTemplate[] = [READY, READY_PT];
 	listError?: unknown;
-	answer: (to: string) => SendResult | Error = (to) => ({ messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to }], messages: [{ id: `wamid.${to}` }] });
+	answer: (to: string) => SendResult | Error = (to) => ({
+		messaging_product: 'whatsapp',
+		contacts: [{ input: to, wa_id: to }],
+		messages: [{ id: `wamid.${to}` }],
+	});
 
 	async sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
 		this.sends.push({ phoneNumberId, payload: payload as Record<string, unknown> });

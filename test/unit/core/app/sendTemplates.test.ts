@@ -5,13 +5,28 @@ import { graphError, keys, NUMBER, OTHER_NUMBER, READY, templatesWorld } from '.
 const body = (extra: Record<string, unknown> = {}) => ({
 	phoneNumbers: ['+55 11 98765-4321', 'not a number', '5511987654321', '+1 202 555 0100'],
 	connectedWhatsAppNo: '+1 555-010-0001',
-	template: { name: 'order_ready', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text', text: '42' }] }] },
+	template: {
+		name: 'order_ready',
+		language: { code: 'en_US' },
+		components: [
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'Ana' },
+					{ type: 'text', text: '42' },
+				],
+			},
+		],
+	},
 	...extra,
 });
 const manager = ['livechat-manager'];
 
 async function refusal(promise: Promise<unknown>): Promise<SendRefused> {
-	const error = await promise.then(() => undefined, (e: unknown) => e);
+	const error = await promise.then(
+		() => undefined,
+		(e: unknown) => e,
+	);
 	expect(error).toBeInstanceOf(SendRefused);
 	return error as SendRefused;
 }
@@ -19,10 +34,21 @@ async function refusal(promise: Promise<unknown>): Promise<SendRefused> {
 describe('templateMessage', () => {
 	it('sends the template once to each valid recipient, records each send and runs the job once', async () => {
 		const w = templatesWorld();
-		const answer = await w.service.templateMessage({ body: body({ clientReference: 'crm-7', targetAgent: 'ana' }), roles: manager, t: keys });
+		const answer = await w.service.templateMessage({
+			body: body({ clientReference: 'crm-7', targetAgent: 'ana' }),
+			roles: manager,
+			t: keys,
+		});
 		expect(answer).toEqual({
 			status: 200,
-			content: { success: true, invalidContacts: ['not a number'], results: [{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' }, { phoneNumber: '12025550100', msId: 'wamid.12025550100' }] },
+			content: {
+				success: true,
+				invalidContacts: ['not a number'],
+				results: [
+					{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' },
+					{ phoneNumber: '12025550100', msId: 'wamid.12025550100' },
+				],
+			},
 		});
 		expect(w.graph.sends).toEqual(
 			['5511987654321', '12025550100'].map((to) => ({
@@ -32,7 +58,19 @@ describe('templateMessage', () => {
 		);
 		expect(w.recorded.map((r) => r.message)).toEqual(
 			['5511987654321', '12025550100'].map((to) =>
-				expect.objectContaining({ wamid: `wamid.${to}`, mobileNo: to, phoneNumberId: '1001', connectedWhatsAppNo: '15550100001', type: 'Template-Message', message: 'Hello Ana, your order 42 is ready.', templateName: 'order_ready', templateLanguage: 'en_US', clientReference: 'crm-7', targetAgent: 'ana', sentAt: '2026-03-01T10:00:00.000Z' }),
+				expect.objectContaining({
+					wamid: `wamid.${to}`,
+					mobileNo: to,
+					phoneNumberId: '1001',
+					connectedWhatsAppNo: '15550100001',
+					type: 'Template-Message',
+					message: 'Hello Ana, your order 42 is ready.',
+					templateName: 'order_ready',
+					templateLanguage: 'en_US',
+					clientReference: 'crm-7',
+					targetAgent: 'ana',
+					sentAt: '2026-03-01T10:00:00.000Z',
+				}),
 			),
 		);
 		expect(w.jobs.runs).toBe(1);
@@ -66,12 +104,19 @@ describe('templateMessage', () => {
 	it('answers a dry run without sending; with Meta out of reach, a dry run is refused (502) and a send goes anyway', async () => {
 		const w = templatesWorld();
 		const dry = await w.service.templateMessage({ body: body({ dryRun: true }), roles: manager, t: keys });
-		expect(dry.content).toEqual({ success: true, dryRun: true, invalidContacts: ['not a number'], results: [{ phoneNumber: '5511987654321' }, { phoneNumber: '12025550100' }] });
+		expect(dry.content).toEqual({
+			success: true,
+			dryRun: true,
+			invalidContacts: ['not a number'],
+			results: [{ phoneNumber: '5511987654321' }, { phoneNumber: '12025550100' }],
+		});
 		expect(w.graph.sends).toEqual([]);
 
 		const offline = templatesWorld();
 		offline.graph.listError = new NetworkError({ detail: 'down', timedOut: false });
-		expect((await refusal(offline.service.templateMessage({ body: body({ dryRun: true }), roles: manager, t: keys }))).status).toBe(502);
+		expect((await refusal(offline.service.templateMessage({ body: body({ dryRun: true }), roles: manager, t: keys }))).status).toBe(
+			502,
+		);
 		const sent = await offline.service.templateMessage({ body: body(), roles: manager, t: keys });
 		expect(sent.status).toBe(200);
 		// Without the template, the record shows the template's name and its text parameters.
@@ -84,17 +129,26 @@ describe('templateMessage', () => {
 		const again = await w.service.templateMessage({ body: body({ idempotencyKey: 'k1' }), roles: manager, t: keys });
 		expect(again).toEqual({ status: 200, content: { ...first.content, replayed: true } });
 		expect(w.graph.sends).toHaveLength(2);
-		const error = await refusal(w.service.templateMessage({ body: body({ idempotencyKey: 'k1', clientReference: 'other' }), roles: manager, t: keys }));
+		const error = await refusal(
+			w.service.templateMessage({ body: body({ idempotencyKey: 'k1', clientReference: 'other' }), roles: manager, t: keys }),
+		);
 		expect([error.status, error.i18nKey]).toEqual([409, 'api_error_idempotency_conflict']);
 		expect(w.answers.get('k1')).toMatchObject({ status: 200, at: Date.parse('2026-03-01T10:00:00.000Z') });
 	});
 
 	it("reports each recipient's failure, records it with Meta's error and drops a template Meta no longer has", async () => {
 		const w = templatesWorld();
-		w.graph.answer = (to) => (to === '12025550100' ? graphError(132001) : { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ok' }] });
+		w.graph.answer = (to) =>
+			to === '12025550100' ? graphError(132001) : { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ok' }] };
 		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
-		expect(answer.content.results).toEqual([{ phoneNumber: '5511987654321', msId: 'wamid.ok' }, { phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } }]);
-		expect(w.recorded[1]).toEqual({ message: expect.objectContaining({ mobileNo: '12025550100', wamid: undefined }), error: expect.objectContaining({ graphCode: 132001 }) });
+		expect(answer.content.results).toEqual([
+			{ phoneNumber: '5511987654321', msId: 'wamid.ok' },
+			{ phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } },
+		]);
+		expect(w.recorded[1]).toEqual({
+			message: expect.objectContaining({ mobileNo: '12025550100', wamid: undefined }),
+			error: expect.objectContaining({ graphCode: 132001 }),
+		});
 		expect((await w.templateCache.get('waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual(['order_ready:pt_BR']);
 	});
 });
@@ -104,15 +158,36 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 
 	it('sends to one contact from the provider number, with the routing of the reply', async () => {
 		const w = templatesWorld({ numbers: [OTHER_NUMBER, NUMBER] });
-		await w.service.sendOutbound({ providerNumber: '+15550100001', to: '+55 11 98765-4321', template, routing: { targetAgent: 'ana', targetDepartment: 'dep' }, t: keys });
+		await w.service.sendOutbound({
+			providerNumber: '+15550100001',
+			to: '+55 11 98765-4321',
+			template,
+			routing: { targetAgent: 'ana', targetDepartment: 'dep' },
+			t: keys,
+		});
 		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template }) }]);
-		expect(w.recorded[0].message).toMatchObject({ targetAgent: 'ana', targetDepartment: 'dep', message: 'Hello Ana, your order 42 is ready.' });
+		expect(w.recorded[0].message).toMatchObject({
+			targetAgent: 'ana',
+			targetDepartment: 'dep',
+			message: 'Hello Ana, your order 42 is ready.',
+		});
 	});
 
 	it('throws with words for an unknown number, a bad recipient and a refused send', async () => {
 		const w = templatesWorld();
 		const attempt = (input: { providerNumber?: string; to?: string }) =>
-			w.service.sendOutbound({ providerNumber: input.providerNumber ?? '1001', to: input.to ?? '5511987654321', template, routing: {}, t: keys }).then(() => undefined, (e: AppError) => [e.code, e.message]);
+			w.service
+				.sendOutbound({
+					providerNumber: input.providerNumber ?? '1001',
+					to: input.to ?? '5511987654321',
+					template,
+					routing: {},
+					t: keys,
+				})
+				.then(
+					() => undefined,
+					(e: AppError) => [e.code, e.message],
+				);
 		expect(await attempt({ providerNumber: '42' })).toEqual(['number_not_connected', 'api_error_number_not_connected {"number":"42"}']);
 		expect(await attempt({ to: 'abc' })).toEqual(['invalid_recipient', 'send_error_recipient']);
 		w.graph.answer = () => graphError(131026);
@@ -121,7 +196,14 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 });
 
 describe('sendFromModal', () => {
-	const send = { number: NUMBER, template: READY, values: { 'body.1': 'Ana', 'body.2': '42' }, to: '5511987654321', agent: 'ana', t: keys };
+	const send = {
+		number: NUMBER,
+		template: READY,
+		values: { 'body.1': 'Ana', 'body.2': '42' },
+		to: '5511987654321',
+		agent: 'ana',
+		t: keys,
+	};
 
 	it('sends the bound template, opens the contact room, records, posts as the agent and links the post', async () => {
 		const w = templatesWorld();
@@ -130,17 +212,47 @@ describe('sendFromModal', () => {
 		expect(w.graph.sends).toEqual([
 			{
 				phoneNumberId: '1001',
-				payload: { messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'template', template: { name: 'order_ready', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text', text: '42' }] }] } },
+				payload: {
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'template',
+					template: {
+						name: 'order_ready',
+						language: { code: 'en_US' },
+						components: [
+							{
+								type: 'body',
+								parameters: [
+									{ type: 'text', text: 'Ana' },
+									{ type: 'text', text: '42' },
+								],
+							},
+						],
+					},
+				},
 			},
 		]);
 		expect(w.rooms.opened).toEqual([{ phoneNumberId: '1001', waId: '5511987654321', departmentId: 'dep-sales' }]);
-		expect(w.recorded).toEqual([{ message: expect.objectContaining({ wamid: 'wamid.5511987654321', roomId: 'room-5511987654321', agent: 'ana', message: 'Hello Ana, your order 42 is ready.' }), error: undefined }]);
+		expect(w.recorded).toEqual([
+			{
+				message: expect.objectContaining({
+					wamid: 'wamid.5511987654321',
+					roomId: 'room-5511987654321',
+					agent: 'ana',
+					message: 'Hello Ana, your order 42 is ready.',
+				}),
+				error: undefined,
+			},
+		]);
 		expect(w.rooms.posts).toEqual([{ roomId: 'room-5511987654321', text: 'Hello Ana, your order 42 is ready.', asBot: false }]);
-		expect(w.links).toEqual([{ wamid: 'wamid.5511987654321', rcMessageId: 'msg-1', roomId: 'room-5511987654321', at: '2026-03-01T10:00:00.000Z' }]);
+		expect(w.links).toEqual([
+			{ wamid: 'wamid.5511987654321', rcMessageId: 'msg-1', roomId: 'room-5511987654321', at: '2026-03-01T10:00:00.000Z' },
+		]);
 		expect(w.jobs.runs).toBe(1);
 	});
 
-	it("posts as the bot in the room it was opened in when the setting says so", async () => {
+	it('posts as the bot in the room it was opened in when the setting says so', async () => {
 		const w = templatesWorld({ settings: { templateSentBy: 'bot' } });
 		await w.service.sendFromModal({ ...send, roomId: 'room-7' }, () => undefined);
 		expect(w.rooms.opened).toEqual([]);
@@ -153,7 +265,12 @@ describe('sendFromModal', () => {
 		w.graph.answer = () => graphError(132015);
 		const result = await w.service.sendFromModal(send, () => undefined);
 		expect(result).toEqual({ ok: false, error: expect.stringMatching(/^error_template_paused|132015/) });
-		expect(w.recorded).toEqual([{ message: expect.objectContaining({ agent: 'ana', mobileNo: '5511987654321' }), error: expect.objectContaining({ graphCode: 132015 }) }]);
+		expect(w.recorded).toEqual([
+			{
+				message: expect.objectContaining({ agent: 'ana', mobileNo: '5511987654321' }),
+				error: expect.objectContaining({ graphCode: 132015 }),
+			},
+		]);
 		expect(w.recorded[0].message.wamid).toBeUndefined();
 		expect(w.rooms.posts).toEqual([]);
 		expect((await w.templateCache.get('waba-1'))?.templates.map((t) => t.language)).toEqual(['pt_BR']);
@@ -176,7 +293,10 @@ describe('sendFromModal', () => {
 
 describe('recipients and numbers', () => {
 	it('normalizes and de-duplicates recipients, keeping the invalid ones as sent', () => {
-		expect(splitRecipients(['+55 (11) 98765-4321', '5511987654321', 'x', ''])).toEqual({ recipients: ['5511987654321'], invalidContacts: ['x', ''] });
+		expect(splitRecipients(['+55 (11) 98765-4321', '5511987654321', 'x', ''])).toEqual({
+			recipients: ['5511987654321'],
+			invalidContacts: ['x', ''],
+		});
 	});
 
 	it('finds a number by its id or its digits', () => {

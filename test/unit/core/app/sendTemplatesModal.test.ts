@@ -15,14 +15,28 @@ async function openIn(w: ReturnType<typeof templatesWorld>, where: { contact?: t
 describe('opening the modal', () => {
 	it('says why it cannot open: no number, or the room number is gone', async () => {
 		expect(await templatesWorld({ numbers: [] }).modal.open({ user: agent, t: keys })).toEqual({ notice: 'send_no_numbers' });
-		expect(await templatesWorld({ numbers: [OTHER_NUMBER] }).modal.open({ user: agent, contact, t: keys })).toEqual({ notice: 'send_room_number_gone' });
+		expect(await templatesWorld({ numbers: [OTHER_NUMBER] }).modal.open({ user: agent, contact, t: keys })).toEqual({
+			notice: 'send_room_number_gone',
+		});
 	});
 
 	it("in a contact's room: the room's number, the contact's language preferred, a draft of the user", async () => {
 		const w = templatesWorld({ numbers: [OTHER_NUMBER, NUMBER] });
 		const opened = await w.modal.open({ user: agent, contact, workspaceLanguage: 'en', t: keys });
-		expect(opened).toEqual({ screen: expect.objectContaining({ groups: [expect.objectContaining({ name: 'order_ready' })], problem: undefined }) });
-		expect([...w.drafts.drafts.values()]).toEqual([{ viewId: 'view-1', userId: 'u-ana', roomId: 'room-1', askRecipient: false, phoneNumberId: '1001', values: {}, preferredLanguage: 'pt-BR' }]);
+		expect(opened).toEqual({
+			screen: expect.objectContaining({ groups: [expect.objectContaining({ name: 'order_ready' })], problem: undefined }),
+		});
+		expect([...w.drafts.drafts.values()]).toEqual([
+			{
+				viewId: 'view-1',
+				userId: 'u-ana',
+				roomId: 'room-1',
+				askRecipient: false,
+				phoneNumberId: '1001',
+				values: {},
+				preferredLanguage: 'pt-BR',
+			},
+		]);
 	});
 
 	it('a refused Graph base URL is said in words, without listing', async () => {
@@ -39,19 +53,30 @@ describe('changes in the modal', () => {
 		const viewId = await openIn(w, { contact });
 		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
 		const picked = await act({ kind: 'template', value: 'order_ready' });
-		expect(picked).toEqual({ kind: 'screen', screen: expect.objectContaining({ template: expect.objectContaining({ language: 'pt_BR' }) }) });
+		expect(picked).toEqual({
+			kind: 'screen',
+			screen: expect.objectContaining({ template: expect.objectContaining({ language: 'pt_BR' }) }),
+		});
 		await act({ kind: 'language', phoneNumberId: '1001', templateName: 'order_ready', value: 'en_US' });
 		await act({ kind: 'template', value: undefined });
 		const back = await act({ kind: 'template', value: 'order_ready' });
-		expect(back).toEqual({ kind: 'screen', screen: expect.objectContaining({ template: expect.objectContaining({ language: 'en_US' }) }) });
+		expect(back).toEqual({
+			kind: 'screen',
+			screen: expect.objectContaining({ template: expect.objectContaining({ language: 'en_US' }) }),
+		});
 		expect(w.drafts.drafts.get(viewId)?.language).toBe('en_US');
 	});
 
 	it("ignores another user's actions and refuses an agent whose role was taken away", async () => {
 		const w = templatesWorld({ settings: { agentRoles: 'livechat-agent' } });
 		const viewId = await openIn(w);
-		expect(await w.modal.act({ viewId, user: intruder, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({ kind: 'ignored' });
-		expect(await w.modal.act({ viewId, user: { ...agent, roles: [] }, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({ kind: 'refused', errors: { template: 'command_not_allowed {"command":"/whatsapp send-template"}' } });
+		expect(await w.modal.act({ viewId, user: intruder, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({
+			kind: 'ignored',
+		});
+		expect(await w.modal.act({ viewId, user: { ...agent, roles: [] }, action: { kind: 'recipient', value: '1' }, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'command_not_allowed {"command":"/whatsapp send-template"}' },
+		});
 		expect(w.drafts.drafts.get(viewId)?.recipient).toBeUndefined();
 	});
 
@@ -76,13 +101,25 @@ describe('changes in the modal', () => {
 });
 
 describe('submitting the modal', () => {
-	const filled = { values: { 'body.1': 'Ana', 'body.2': '42' }, fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' }, languageOf: () => 'en_US' };
+	const filled = {
+		values: { 'body.1': 'Ana', 'body.2': '42' },
+		fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' },
+		languageOf: () => 'en_US',
+	};
 
 	it('sends what the client submitted over the draft, to the typed recipient, and removes the draft', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
 		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
-		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template: expect.objectContaining({ name: 'order_ready', language: { code: 'en_US' } }) }) }]);
+		expect(w.graph.sends).toEqual([
+			{
+				phoneNumberId: '1001',
+				payload: expect.objectContaining({
+					to: '5511987654321',
+					template: expect.objectContaining({ name: 'order_ready', language: { code: 'en_US' } }),
+				}),
+			},
+		]);
 		expect(w.rooms.opened).toEqual([{ phoneNumberId: '1001', waId: '5511987654321', departmentId: undefined }]);
 		expect(w.drafts.drafts.size).toBe(0);
 	});
@@ -103,21 +140,41 @@ describe('submitting the modal', () => {
 		const viewId = await openIn(w, { contact });
 		expect(await w.modal.submit({ viewId, user: intruder, submitted: filled, t: keys })).toEqual({ kind: 'foreign' });
 		expect(w.warnings).toEqual(['send-template: bob submitted a modal another user opened; refused']);
-		expect(await w.modal.submit({ viewId: 'gone', user: agent, submitted: filled, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_expired' } });
+		expect(await w.modal.submit({ viewId: 'gone', user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_expired' },
+		});
 		const otherNumber = { ...filled, fields: { ...filled.fields, phoneNumberId: '1002' } };
-		expect(await w.modal.submit({ viewId, user: agent, submitted: otherNumber, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_error_room_number {"number":"Shop +1 555-010-0001"}' } });
+		expect(await w.modal.submit({ viewId, user: agent, submitted: otherNumber, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_error_room_number {"number":"Shop +1 555-010-0001"}' },
+		});
 		expect(w.graph.sends).toEqual([]);
 	});
 
 	it('names each field in error: recipient, department, template inputs', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
-		const submitted = { values: { 'body.1': 'Ana' }, fields: { templateName: 'order_ready', recipient: 'abc', department: 'nowhere' }, languageOf: () => 'en_US' };
+		const submitted = {
+			values: { 'body.1': 'Ana' },
+			fields: { templateName: 'order_ready', recipient: 'abc', department: 'nowhere' },
+			languageOf: () => 'en_US',
+		};
 		const result = await w.modal.submit({ viewId, user: agent, submitted, t: keys });
-		expect(result).toEqual({ kind: 'refused', errors: { recipient: 'send_error_recipient', department: 'error_department_unknown {"department":"nowhere"}', 'param:body.2': expect.any(String) } });
+		expect(result).toEqual({
+			kind: 'refused',
+			errors: {
+				recipient: 'send_error_recipient',
+				department: 'error_department_unknown {"department":"nowhere"}',
+				'param:body.2': expect.any(String),
+			},
+		});
 		// Without a template and its language, the error goes on the template.
 		const fresh = await openIn(w);
-		expect(await w.modal.submit({ viewId: fresh, user: agent, submitted: nothingSubmitted, t: keys })).toEqual({ kind: 'refused', errors: { template: 'send_error_template', recipient: 'send_error_recipient' } });
+		expect(await w.modal.submit({ viewId: fresh, user: agent, submitted: nothingSubmitted, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_error_template', recipient: 'send_error_recipient' },
+		});
 		expect(w.graph.sends).toEqual([]);
 	});
 
@@ -125,7 +182,10 @@ describe('submitting the modal', () => {
 		const w = templatesWorld();
 		w.graph.answer = () => new Error('socket hang up');
 		const viewId = await openIn(w);
-		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'refused', errors: { template: 'error_graph_unreachable' } });
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'error_graph_unreachable' },
+		});
 		expect(w.drafts.drafts.has(viewId)).toBe(true);
 	});
 });
