@@ -5,7 +5,8 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { Logger, SettingsReader, systemClock } from '../../core/app/ports';
 import { SendTemplateModal } from '../../core/app/sendTemplateModal';
-import { Directory, SendTemplates, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplates';
+import { SendTemplates } from '../../core/app/sendTemplates';
+import { Directory, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplatesPorts';
 import { SendLog } from '../../core/app/sendLog';
 import { appSettings, graphFactory } from '../factory';
 import { DraftStore } from '../persistence/DraftStore';

@@ -1,7 +1,7 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { Idempotency, StoredAnswer } from '../../core/app/sendTemplates';
+import { Idempotency, StoredAnswer } from '../../core/app/sendTemplatesPorts';
 import { Records } from './records';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -1,13 +1,14 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { CachedTemplates, TemplateCacheStore } from '../../core/templates/catalog';
+import { TemplateCache } from '../../core/app/ports';
+import { CachedTemplates } from '../../core/templates/catalog';
 import { Records } from './records';
 
 const record = (wabaId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `templates:${wabaId}`);
 
 /** The template cache in the app's persistence: shared by every instance of a cluster. */
-export class PersistedTemplateCache implements TemplateCacheStore {
+export class PersistedTemplateCache implements TemplateCache {
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence?: IPersistence,

@@ -12,7 +12,8 @@ import { TemplateGroup } from '../templates/catalog';
 import { validateValues } from '../templates/rules';
 import { MetaTemplate } from '../templates/template';
 import { Logger, SettingsReader } from './ports';
-import { Directory, explainListError, SendTemplates, TemplateRooms } from './sendTemplates';
+import { explainListError, SendTemplates } from './sendTemplates';
+import { Directory, TemplateRooms } from './sendTemplatesPorts';
 
 export interface Draft {
 	viewId: string;

@@ -58,85 +58,75 @@ function textInput(spec: TextInputSpec): Block {
 	};
 }
 
-export function sendTemplateView(screen: ModalScreen, t: Translator): Record<string, unknown> {
-	const { draft, numbers, groups, template, problem } = screen;
+/** The number (outside a contact's room, when there are several), the recipient and the department. */
+function recipientBlocks(screen: ModalScreen, t: Translator): Block[] {
+	const { draft, numbers } = screen;
+	// In a contact room the template goes from the room's own number, to the room's contact: nothing is asked.
+	if (!draft.askRecipient) return [];
 	const blocks: Block[] = [];
-	// In a contact room the template goes from the room's own number: no other is offered.
-	if (numbers.length > 1 && draft.askRecipient) {
+	if (numbers.length > 1) {
 		const options = numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` }));
-		blocks.push(
-			select({
-				blockId: SendAction.Number,
-				label: t('send_field_number'),
-				options,
-				initial: draft.phoneNumberId,
-				placeholder: t('send_field_number'),
-			}),
-		);
+		const label = t('send_field_number');
+		blocks.push(select({ blockId: SendAction.Number, label, options, initial: draft.phoneNumberId, placeholder: label }));
 	}
-	if (draft.askRecipient) {
-		blocks.push(
-			textInput({
-				blockId: SendAction.Recipient,
-				label: t('send_field_recipient'),
-				initial: draft.recipient,
-				placeholder: '+5511987654321',
-				optional: false,
-			}),
-		);
-		blocks.push(
-			textInput({ blockId: SendAction.Department, label: t('send_field_department'), initial: draft.department, optional: true }),
-		);
+	const recipient = {
+		blockId: SendAction.Recipient,
+		label: t('send_field_recipient'),
+		initial: draft.recipient,
+		placeholder: '+5511987654321',
+	};
+	blocks.push(textInput({ ...recipient, optional: false }));
+	blocks.push(
+		textInput({ blockId: SendAction.Department, label: t('send_field_department'), initial: draft.department, optional: true }),
+	);
+	return blocks;
+}
+
+/** The template select and the language select of the chosen template, or why there are none. */
+function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
+	const { draft, groups, problem } = screen;
+	if (problem) return [section(t('send_templates_unavailable', { reason: problem }))];
+	if (!groups.length) return [section(t('send_no_templates'))];
+	const options = groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
+	const placeholder = t('send_field_template_placeholder');
+	const blocks = [
+		select({ blockId: SendAction.Template, label: t('send_field_template'), options, initial: draft.templateName, placeholder }),
+	];
+	const group = groups.find((g) => g.name === draft.templateName);
+	if (group) {
+		const languages = group.languages.map((l) => ({ value: l.language, text: l.language }));
+		const label = t('send_field_language');
+		const blockId = languageAction(draft.phoneNumberId, group.name);
+		blocks.push(select({ blockId, label, options: languages, initial: draft.language, placeholder: label }));
 	}
-	if (problem) {
-		blocks.push(section(t('send_templates_unavailable', { reason: problem })));
-	} else if (!groups.length) {
-		blocks.push(section(t('send_no_templates')));
-	} else {
-		const options = groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
-		blocks.push(
-			select({
-				blockId: SendAction.Template,
-				label: t('send_field_template'),
-				options,
-				initial: draft.templateName,
-				placeholder: t('send_field_template_placeholder'),
-			}),
-		);
-		const group = groups.find((g) => g.name === draft.templateName);
-		if (group) {
-			const languages = group.languages.map((l) => ({ value: l.language, text: l.language }));
-			blocks.push(
-				select({
-					blockId: languageAction(draft.phoneNumberId, group.name),
-					label: t('send_field_language'),
-					options: languages,
-					initial: draft.language,
-					placeholder: t('send_field_language'),
-				}),
-			);
-		}
-	}
-	blocks.push(actions('send-tools', [button({ actionId: SendAction.Refresh, label: t('send_refresh') })]));
-	if (template) {
-		for (const input of inputsFor(template)) {
-			blocks.push(
-				textInput({
-					blockId: paramAction(input.id),
-					label: t(input.labelKey, input.labelParams),
-					initial: draft.values[input.id],
-					placeholder: input.example,
-					optional: !input.required,
-				}),
-			);
-		}
-		blocks.push(divider(), context(t('send_preview_title')), section(renderText(renderPreview(template, draft.values), t) || ' '));
-	}
+	return blocks;
+}
+
+/** The chosen template's inputs and its live preview. */
+function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
+	const { draft, template } = screen;
+	if (!template) return [];
+	const blocks = inputsFor(template).map((input) => {
+		const label = t(input.labelKey, input.labelParams);
+		return textInput({
+			blockId: paramAction(input.id),
+			label,
+			initial: draft.values[input.id],
+			placeholder: input.example,
+			optional: !input.required,
+		});
+	});
+	const preview = renderText(renderPreview(template, draft.values), t) || ' ';
+	return [...blocks, divider(), context(t('send_preview_title')), section(preview)];
+}
+
+export function sendTemplateView(screen: ModalScreen, t: Translator): Record<string, unknown> {
+	const refresh = actions('send-tools', [button({ actionId: SendAction.Refresh, label: t('send_refresh') })]);
 	return {
-		id: draft.viewId,
+		id: screen.draft.viewId,
 		type: 'modal',
 		title: text(t('send_title')),
-		blocks,
+		blocks: [...recipientBlocks(screen, t), ...templateBlocks(screen, t), refresh, ...inputBlocks(screen, t)],
 		submit: { type: 'button', actionId: 'submit', text: text(t('send_submit')), style: 'primary' },
 		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
 	};

@@ -2,7 +2,8 @@
 import { Draft, Drafts, SendTemplateModal } from '../../../../src/core/app/sendTemplateModal';
 import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
-import { Directory, SendTemplates, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplates';
+import { SendTemplates } from '../../../../src/core/app/sendTemplates';
+import { Directory, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplatesPorts';
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
