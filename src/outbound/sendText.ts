@@ -1,5 +1,6 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
+import { whatsAppMessage } from '../core/app/envelope';
 import { ConnectedNumber, displayDigits } from '../core/numbers/ConnectedNumber';
 import { graphFactory } from '../adapters/factory';
 import { PROCESS_WEBHOOKS_JOB, recordSend } from '../status/queue';
@@ -38,13 +39,7 @@ export async function sendFreeForm(acc: SendAccessors, number: ConnectedNumber, 
 		sentAt: new Date().toISOString(),
 	};
 	try {
-		const result = await graph.sendMessage(number.phoneNumberId, {
-			messaging_product: 'whatsapp',
-			recipient_type: 'individual',
-			to: waId,
-			...(meta.replyTo ? { context: { message_id: meta.replyTo } } : {}),
-			...content,
-		});
+		const result = await graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to: waId, content, replyTo: meta.replyTo }));
 		const wamid = result.messages?.[0]?.id;
 		await recordSend(acc, { ...base, wamid });
 		return wamid;
