@@ -9,7 +9,17 @@ import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/liv
 import { IRoom, RoomType } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { Agent, Contact, contactOfToken, contactToken, contactUsername, Conversations, NoAgentOnline, Room, Visitor } from '../../core/app/conversations';
+import {
+	Agent,
+	Contact,
+	contactOfToken,
+	contactToken,
+	contactUsername,
+	Conversations,
+	NoAgentOnline,
+	Room,
+	Visitor,
+} from '../../core/app/conversations';
 import { formatE164 } from '../../core/phone';
 
 export { contactToken, contactUsername };
@@ -25,8 +35,18 @@ interface EngineAgent extends Agent {
 	engine: IUser;
 }
 
-const visitorOf = (visitor: IVisitor): EngineVisitor => ({ id: visitor.id, token: visitor.token, department: visitor.department, engine: visitor });
-const roomOf = (room: ILivechatRoom): EngineRoom => ({ id: room.id, servedBy: room.servedBy?.username, departmentId: room.department?.id, engine: room });
+const visitorOf = (visitor: IVisitor): EngineVisitor => ({
+	id: visitor.id,
+	token: visitor.token,
+	department: visitor.department,
+	engine: visitor,
+});
+const roomOf = (room: ILivechatRoom): EngineRoom => ({
+	id: room.id,
+	servedBy: room.servedBy?.username,
+	departmentId: room.department?.id,
+	engine: room,
+});
 const agentOf = (user: IUser): EngineAgent => ({
 	username: user.username,
 	roles: user.roles ?? [],
@@ -69,11 +89,16 @@ export class RocketChatConversations implements Conversations {
 			...(spec.departmentId ? { department: spec.departmentId } : {}),
 		} as IVisitor);
 		if (!created) throw new Error('the visitor could not be created');
-		return visitorOf((await creator.createAndReturnVisitor({ ...created, phone: [{ phoneNumber: formatE164(spec.waId) }] })) ?? created);
+		return visitorOf(
+			(await creator.createAndReturnVisitor({ ...created, phone: [{ phoneNumber: formatE164(spec.waId) }] })) ?? created,
+		);
 	}
 
 	async moveVisitor(visitor: Visitor, department: string): Promise<Visitor> {
-		const moved = await this.acc.modify.getCreator().getLivechatCreator().createAndReturnVisitor({ ...engineVisitor(visitor), department });
+		const moved = await this.acc.modify
+			.getCreator()
+			.getLivechatCreator()
+			.createAndReturnVisitor({ ...engineVisitor(visitor), department });
 		return moved ? visitorOf(moved) : visitor;
 	}
 
@@ -93,7 +118,9 @@ export class RocketChatConversations implements Conversations {
 			const room = await this.acc.modify
 				.getCreator()
 				.getLivechatCreator()
-				.createRoom(engineVisitor(spec.visitor), agent as never, { source: { type: 'app', id: this.acc.appId, label: 'WhatsApp' } as never });
+				.createRoom(engineVisitor(spec.visitor), agent as never, {
+					source: { type: 'app', id: this.acc.appId, label: 'WhatsApp' } as never,
+				});
 			return roomOf(room as ILivechatRoom);
 		} catch (error) {
 			if (isNoAgentOnline(error)) throw new NoAgentOnline();
@@ -103,7 +130,11 @@ export class RocketChatConversations implements Conversations {
 
 	async postAsVisitor(post: { visitor: Visitor; room: Room; text: string }): Promise<string | undefined> {
 		const creator = this.acc.modify.getCreator();
-		const builder = creator.startLivechatMessage().setVisitor(engineVisitor(post.visitor)).setRoom(engineRoom(post.room)).setText(post.text);
+		const builder = creator
+			.startLivechatMessage()
+			.setVisitor(engineVisitor(post.visitor))
+			.setRoom(engineRoom(post.room))
+			.setText(post.text);
 		return creator.finish(builder);
 	}
 
@@ -124,7 +155,10 @@ export class RocketChatConversations implements Conversations {
 	}
 
 	async isOpen(room: Room): Promise<boolean> {
-		const current = (await this.acc.read.getRoomReader().getById(room.id).catch(() => undefined)) as ILivechatRoom | undefined;
+		const current = (await this.acc.read
+			.getRoomReader()
+			.getById(room.id)
+			.catch(() => undefined)) as ILivechatRoom | undefined;
 		return current?.isOpen !== false;
 	}
 
@@ -160,7 +194,11 @@ export function contactOf(room: IRoom | undefined): ContactRoom | undefined {
 }
 
 /** The contact's open room, or a new one served by `agent` (a closed room is never reopened). */
-export async function contactRoom(read: IRead, modify: IModify, spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string }): Promise<IRoom> {
+export async function contactRoom(
+	read: IRead,
+	modify: IModify,
+	spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string },
+): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ read, modify, appId: spec.appId });
 	const visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
 	const room = (await conversations.openRoom(visitor)) ?? (await conversations.createRoom({ visitor, agent: agentOf(spec.agent) }));

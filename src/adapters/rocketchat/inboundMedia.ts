@@ -14,7 +14,12 @@ const { Buffer: NodeBuffer } = require('buffer') as typeof import('buffer');
 
 async function workspaceUploads(read: IRead): Promise<WorkspaceUploads> {
 	const value = (id: Parameters<typeof serverSetting>[1]) => serverSetting(read, id);
-	const [enabled, max, white, black] = await Promise.all([value('FileUpload_Enabled'), value('FileUpload_MaxFileSize'), value('FileUpload_MediaTypeWhiteList'), value('FileUpload_MediaTypeBlackList')]);
+	const [enabled, max, white, black] = await Promise.all([
+		value('FileUpload_Enabled'),
+		value('FileUpload_MaxFileSize'),
+		value('FileUpload_MediaTypeWhiteList'),
+		value('FileUpload_MediaTypeBlackList'),
+	]);
 	const maxBytes = parseInt(String(max), 10);
 	return {
 		enabled: typeof enabled === 'boolean' ? enabled : undefined,
@@ -29,7 +34,12 @@ async function workspaceUploads(read: IRead): Promise<WorkspaceUploads> {
 function uploadErrorId(error: unknown): string | undefined {
 	const own = (error as { error?: unknown } | null)?.error;
 	if (typeof own === 'string') return own;
-	const message = error instanceof Error ? error.message : typeof error === 'string' ? error : String((error as { message?: unknown } | null)?.message ?? '');
+	const message =
+		error instanceof Error
+			? error.message
+			: typeof error === 'string'
+				? error
+				: String((error as { message?: unknown } | null)?.message ?? '');
 	return /\[([a-z0-9-]+)\]\s*$/i.exec(message)?.[1];
 }
 
@@ -41,7 +51,14 @@ export function rocketChatUploads(acc: { read: IRead; modify: IModify }): MediaU
 			const room = engineRoom(file.room);
 			const visitor = engineVisitor(file.visitor);
 			try {
-				const upload = await acc.modify.getCreator().getUploadCreator().uploadBuffer(NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { filename, room, visitorToken: visitor.token });
+				const upload = await acc.modify
+					.getCreator()
+					.getUploadCreator()
+					.uploadBuffer(NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+						filename,
+						room,
+						visitorToken: visitor.token,
+					});
 				return { uploadId: upload?.id };
 			} catch (error) {
 				return { refused: uploadErrorId(error), message: error instanceof Error ? error.message : String(error) };

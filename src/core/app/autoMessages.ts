@@ -37,7 +37,9 @@ export class AutoMessages {
 			await this.ports.sender.text({ number: to.number, to: to.waId, text, roomId });
 			return true;
 		} catch (error) {
-			this.ports.logger?.warn(`automatic message to a contact of ${to.number.displayPhoneNumber} not sent: ${error instanceof Error ? error.name : 'error'}`);
+			this.ports.logger?.warn(
+				`automatic message to a contact of ${to.number.displayPhoneNumber} not sent: ${error instanceof Error ? error.name : 'error'}`,
+			);
 			return false;
 		}
 	}

@@ -36,7 +36,10 @@ export interface FreeFormMessage {
 export type TextMessage = Omit<FreeFormMessage, 'content' | 'summary'> & { text: string };
 
 /** A text's content: links previewed when it has one. */
-export const textContent = (text: string): MessageContent => ({ type: 'text', text: { body: text, preview_url: /https?:\/\//.test(text) } });
+export const textContent = (text: string): MessageContent => ({
+	type: 'text',
+	text: { body: text, preview_url: /https?:\/\//.test(text) },
+});
 
 export class FreeFormSender {
 	constructor(private readonly ports: FreeFormPorts) {}
@@ -55,7 +58,9 @@ export class FreeFormSender {
 			sentAt: new Date(this.ports.clock.now()).toISOString(),
 		};
 		try {
-			const result = await this.ports.graph(number.accessToken).sendMessage(number.phoneNumberId, whatsAppMessage({ to, content, replyTo }));
+			const result = await this.ports
+				.graph(number.accessToken)
+				.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content, replyTo }));
 			const wamid = result.messages?.[0]?.id;
 			await this.ports.sendLog.record({ ...base, wamid });
 			return wamid;

@@ -118,12 +118,18 @@ export class InboundService implements InboundHandler {
 
 		const waId = event.waId || event.from;
 		const token = contactToken(number.phoneNumberId, waId);
-		let visitor = await conversations.visitor({ phoneNumberId: number.phoneNumberId, waId, name: event.contactName, departmentId: number.departmentId });
+		let visitor = await conversations.visitor({
+			phoneNumberId: number.phoneNumberId,
+			waId,
+			name: event.contactName,
+			departmentId: number.departmentId,
+		});
 		let room: Room | undefined = await conversations.openRoom(visitor);
 		const isNew = !room;
 		if (!room) {
 			const routing = await this.routingFor(number, waId);
-			if (routing.department && routing.department !== visitor.department) visitor = await conversations.moveVisitor(visitor, routing.department);
+			if (routing.department && routing.department !== visitor.department)
+				visitor = await conversations.moveVisitor(visitor, routing.department);
 			try {
 				room = await conversations.createRoom({ visitor, agent: routing.agent });
 			} catch (error) {
@@ -142,11 +148,15 @@ export class InboundService implements InboundHandler {
 		if (described.media) {
 			// A retry after the file was posted does not post it again.
 			const posted = await messages.hasMark('media', event.wamid);
-			const outcome: MediaOutcome = posted ? { posted: true } : await this.ports.media.post({ number, visitor, room, media: described.media, t, retryLater: !options.finalAttempt });
+			const outcome: MediaOutcome = posted
+				? { posted: true }
+				: await this.ports.media.post({ number, visitor, room, media: described.media, t, retryLater: !options.finalAttempt });
 			if (outcome.posted && !posted) await messages.mark('media', event.wamid);
 			uploadId = outcome.uploadId;
 			// The file is in the room: what remains to say is the rest (an ad, the caption) and the quote.
-			text = outcome.posted ? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t) : [text, outcome.notice].filter(Boolean).join('\n');
+			text = outcome.posted
+				? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t)
+				: [text, outcome.notice].filter(Boolean).join('\n');
 		}
 		let rcMessageId: string | undefined;
 		if (text || quote) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
@@ -154,9 +164,14 @@ export class InboundService implements InboundHandler {
 		await messages.markSeen(event.wamid);
 		// The message an agent may quote: the text, else the file.
 		const now = this.ports.clock.now();
-		if (rcMessageId || uploadId) await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
+		if (rcMessageId || uploadId)
+			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const sentAt = Number(event.timestamp) * 1000;
-		const window = await recordInbound(this.ports.windows, { token, at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now, wamid: event.wamid });
+		const window = await recordInbound(this.ports.windows, {
+			token,
+			at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now,
+			wamid: event.wamid,
+		});
 		await this.ports.notices.ensure(token, window);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
@@ -167,5 +182,4 @@ export class InboundService implements InboundHandler {
 			await autoMessages.forgetOfflineNotice({ number, waId });
 		}
 	}
-
 }

@@ -46,7 +46,8 @@ export interface WorkspaceUploads {
 /** Rocket.Chat's media type lists: `type` or `group/*`, the black list first, an empty or `*` white list takes all. */
 export function workspaceAcceptsType(type: string, workspace: WorkspaceUploads): boolean {
 	const list = (value: string | undefined) => (value ? value.split(',').map((item) => item.trim()) : undefined);
-	const onList = (items: string[]) => items.includes(type) || items.some((item) => item.indexOf('/*') > 0 && item === type.replace(/(\/.*)$/, '/*'));
+	const onList = (items: string[]) =>
+		items.includes(type) || items.some((item) => item.indexOf('/*') > 0 && item === type.replace(/(\/.*)$/, '/*'));
 	const black = list(workspace.blackList);
 	if (black && onList(black)) return false;
 	const white = workspace.whiteList === '*' ? undefined : list(workspace.whiteList);
@@ -83,12 +84,20 @@ export interface InboundMediaInput {
 }
 
 /** The conversation closed while the file was on its way: the message is retried into the contact's next room. */
-const roomClosed = () => new AppError({ code: 'media_room_closed', message: 'the room closed before the file was posted', i18nKey: 'inbound_media_room_closed' });
+const roomClosed = () =>
+	new AppError({
+		code: 'media_room_closed',
+		message: 'the room closed before the file was posted',
+		i18nKey: 'inbound_media_room_closed',
+	});
 
 /** A failure that may not happen again in a minute: no answer, Meta's 5xx, or an error Meta marks transient. */
 export function isPassing(error: unknown): boolean {
 	if (error instanceof NetworkError) return true;
-	return error instanceof GraphApiError && (error.httpStatus >= 500 || error.isTransient === true || error.graphCode === 1 || error.graphCode === 2);
+	return (
+		error instanceof GraphApiError &&
+		(error.httpStatus >= 500 || error.isTransient === true || error.graphCode === 1 || error.graphCode === 2)
+	);
 }
 
 async function limits(ports: InboundMediaPorts): Promise<{ maxBytes: number; accepted: string[]; workspace: WorkspaceUploads }> {
@@ -96,13 +105,20 @@ async function limits(ports: InboundMediaPorts): Promise<{ maxBytes: number; acc
 	const workspace = await ports.uploads.workspace();
 	const own = mb * MB;
 	// The smaller of the app's limit and the workspace's: a file over either is not downloaded.
-	return { maxBytes: workspace.maxBytes !== undefined ? Math.min(own, workspace.maxBytes) : own, accepted: parseAcceptedTypes(await ports.settings.get('inboundMediaTypes')), workspace };
+	return {
+		maxBytes: workspace.maxBytes !== undefined ? Math.min(own, workspace.maxBytes) : own,
+		accepted: parseAcceptedTypes(await ports.settings.get('inboundMediaTypes')),
+		workspace,
+	};
 }
 
 export async function postInboundMedia(ports: InboundMediaPorts, input: InboundMediaInput): Promise<MediaOutcome> {
 	const { number, visitor, room, media, t, retryLater } = input;
 	const limit = await limits(ports);
-	const tooLarge = (size: number): MediaOutcome => ({ posted: false, notice: t('inbound_media_refused_size', { size: humanSize(size, true), max: humanSize(limit.maxBytes) }) });
+	const tooLarge = (size: number): MediaOutcome => ({
+		posted: false,
+		notice: t('inbound_media_refused_size', { size: humanSize(size, true), max: humanSize(limit.maxBytes) }),
+	});
 	const refusal = (verdict: ReturnType<typeof judgeInbound>): MediaOutcome | undefined => {
 		if (verdict.ok) return undefined;
 		if (verdict.reason === 'size') return tooLarge(verdict.size);
@@ -111,7 +127,9 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	const workspaceRefusal = (mimeType: string | undefined): MediaOutcome | undefined => {
 		if (limit.workspace.enabled === false) return { posted: false, notice: t('inbound_media_refused_disabled') };
 		const type = baseMime(mimeType);
-		return type && !workspaceAcceptsType(type, limit.workspace) ? { posted: false, notice: t('inbound_media_refused_type', { type }) } : undefined;
+		return type && !workspaceAcceptsType(type, limit.workspace)
+			? { posted: false, notice: t('inbound_media_refused_type', { type }) }
+			: undefined;
 	};
 	const closedMeanwhile = (): MediaOutcome => {
 		if (retryLater) throw roomClosed();
@@ -132,8 +150,15 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	} catch (error) {
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;
-		const reason = error instanceof GraphApiError ? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus }) : error instanceof AppError ? t(error.i18nKey, error.params) : t('error_graph_unreachable');
-		ports.logger?.error(`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`);
+		const reason =
+			error instanceof GraphApiError
+				? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
+				: error instanceof AppError
+					? t(error.i18nKey, error.params)
+					: t('error_graph_unreachable');
+		ports.logger?.error(
+			`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`,
+		);
 		return { posted: false, notice: t('inbound_media_failed', { reason }) };
 	}
 	// The bytes must be those of the type Meta declared: a "PDF" that is an HTML page, an "image" that

@@ -129,13 +129,19 @@ export class ReplyRelay {
 			});
 		}
 		const bytes = await files.bytes(file.id);
-		const id = await this.ports.graph(sending.number.accessToken).uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
+		const id = await this.ports
+			.graph(sending.number.accessToken)
+			.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
 		// Audio and stickers carry no caption: it follows as a text.
 		const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
 		const media: Record<string, string> = { id };
 		if (withCaption && caption) media.caption = caption;
 		if (kind.kind === 'document') media.filename = file.name;
-		const wamid = await sender.send({ ...sending, content: { type: kind.kind, [kind.kind]: media }, summary: caption || `[${kind.kind}] ${file.name}` });
+		const wamid = await sender.send({
+			...sending,
+			content: { type: kind.kind, [kind.kind]: media },
+			summary: caption || `[${kind.kind}] ${file.name}`,
+		});
 		if (!withCaption && caption) await sender.text({ ...sending, text: caption, replyTo: undefined });
 		return wamid;
 	}
@@ -146,7 +152,11 @@ export class ReplyRelay {
 		const notify = (text: string) => ports.notify({ agent, room }, text);
 		// The template the app just posted as this agent was sent already: not again (before the window
 		// check, as the template is what the agent sends when the window is closed).
-		if (reply.postedText && (await ports.ownPosts.consume({ id: reply.messageId, roomId: room.id, senderId: agent.id, text: reply.postedText }))) return;
+		if (
+			reply.postedText &&
+			(await ports.ownPosts.consume({ id: reply.messageId, roomId: room.id, senderId: agent.id, text: reply.postedText }))
+		)
+			return;
 		const t = await ports.translatorFor(agent);
 		const number = await ports.numbers.get(room.contact.phoneNumberId);
 		if (!number) return notify(t('reply_number_gone'));
@@ -174,9 +184,18 @@ export class ReplyRelay {
 			} else {
 				wamid = await ports.sender.text({ ...sending, text: `${prefix}${body}` });
 			}
-			if (wamid && reply.messageId) await ports.messages.link({ wamid, rcMessageId: reply.messageId, roomId: room.id, at: new Date(ports.clock.now()).toISOString() });
+			if (wamid && reply.messageId)
+				await ports.messages.link({
+					wamid,
+					rcMessageId: reply.messageId,
+					roomId: room.id,
+					at: new Date(ports.clock.now()).toISOString(),
+				});
 		} catch (error) {
-			if (!(error instanceof AppError)) ports.logger?.error(`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`);
+			if (!(error instanceof AppError))
+				ports.logger?.error(
+					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
+				);
 			await notify(t('reply_failed', { reason: explainError(error, t).text }));
 		}
 	}

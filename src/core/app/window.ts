@@ -36,7 +36,8 @@ export function isWindowOpen(lastInbound: number | undefined, now: number): bool
 export async function recordInbound(windows: Windows, message: { token: string; at: number; wamid?: string }): Promise<WindowRecord> {
 	const previous = await windows.get(message.token);
 	// Meta may deliver an older message late: the window runs from the latest one.
-	const record: WindowRecord = previous && previous.at > message.at ? { ...previous } : { ...previous, at: message.at, wamid: message.wamid };
+	const record: WindowRecord =
+		previous && previous.at > message.at ? { ...previous } : { ...previous, at: message.at, wamid: message.wamid };
 	await windows.put(message.token, record);
 	return record;
 }
@@ -53,7 +54,8 @@ export interface NoticeJob {
 /** The job's data as the scheduler gives it back, if it is one. */
 export function noticeJobOf(data: unknown): NoticeJob | undefined {
 	const job = (data ?? {}) as Partial<NoticeJob>;
-	if (typeof job.token !== 'string' || typeof job.at !== 'number' || (job.phase !== 'closing' && job.phase !== 'closed')) return undefined;
+	if (typeof job.token !== 'string' || typeof job.at !== 'number' || (job.phase !== 'closing' && job.phase !== 'closed'))
+		return undefined;
 	return { token: job.token, at: job.at, phase: job.phase };
 }
 
@@ -114,7 +116,10 @@ export class WindowNotices {
 		}
 		const t = await this.ports.translator();
 		const closesAt = new Date(window.at + WINDOW_MS);
-		const text = job.phase === 'closing' ? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes }) : t('window_closed_notice');
+		const text =
+			job.phase === 'closing'
+				? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes })
+				: t('window_closed_notice');
 		// A message of the app in the room's history, for every agent who opens it (now or later).
 		await conversations.postAsApp({ room, text });
 		if (job.phase === 'closing') {

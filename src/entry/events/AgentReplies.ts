@@ -95,11 +95,15 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 /** IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows. */
 export async function onRoomClosed(acc: ReplyAccessors, room: ILivechatRoom, logger?: ILogger): Promise<void> {
 	const contact = contactOf(room);
-	if (contact) await (await autoMessagesOf({ ...acc, logger })).onRoomClosed({ phoneNumberId: contact.phoneNumberId, waId: contact.waId, roomId: room.id });
+	if (contact)
+		await (
+			await autoMessagesOf({ ...acc, logger })
+		).onRoomClosed({ phoneNumberId: contact.phoneNumberId, waId: contact.waId, roomId: room.id });
 }
 
 /** IPostLivechatAgentAssigned: the contact's messages so far show as read, per the setting. */
 export async function onAgentAssigned(acc: { read: IRead; http: IHttp }, room: ILivechatRoom, logger?: ILogger): Promise<void> {
 	const contact = contactOf(room);
-	if (contact) await (await readReceiptsOf({ ...acc, logger })).onAgentAssigned({ phoneNumberId: contact.phoneNumberId, waId: contact.waId });
+	if (contact)
+		await (await readReceiptsOf({ ...acc, logger })).onAgentAssigned({ phoneNumberId: contact.phoneNumberId, waId: contact.waId });
 }

@@ -4,11 +4,26 @@ import { Logger } from '../../../../src/core/app/ports';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { WINDOW_MS } from '../../../../src/core/app/window';
-import { CARLA, FakeClock, FakeConversations, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, T0 } from './fakes-inbound';
+import {
+	CARLA,
+	FakeClock,
+	FakeConversations,
+	freeFormWorld,
+	MemoryMessageLog,
+	MemoryWindows,
+	NUMBER,
+	numbersWith,
+	T0,
+} from './fakes-inbound';
 
 const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
 
-const AUTO: ConnectedNumber = { ...NUMBER, welcomeMessage: 'Welcome!', offlineMessage: 'We are closed', conversationFinishedMessage: 'Bye, see https://acme.example' };
+const AUTO: ConnectedNumber = {
+	...NUMBER,
+	welcomeMessage: 'Welcome!',
+	offlineMessage: 'We are closed',
+	conversationFinishedMessage: 'Bye, see https://acme.example',
+};
 
 async function world(number: ConnectedNumber = AUTO, answer?: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>) {
 	const clock = new FakeClock();
@@ -18,27 +33,66 @@ async function world(number: ConnectedNumber = AUTO, answer?: (req: HttpRequest)
 	const windows = new MemoryWindows();
 	const warnings: string[] = [];
 	const logger: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined };
-	const auto = new AutoMessages({ sender: send.sender, marks, conversations, numbers: await numbersWith(number), windows, clock, logger });
+	const auto = new AutoMessages({
+		sender: send.sender,
+		marks,
+		conversations,
+		numbers: await numbersWith(number),
+		windows,
+		clock,
+		logger,
+	});
 	return { ...send, auto, marks, conversations, windows, clock, number, warnings };
 }
 
 describe('FreeFormSender', () => {
 	it('sends the envelope to Meta, records a Regular-Message and runs the processing job', async () => {
 		const w = await world();
-		const wamid = await w.sender.text({ number: NUMBER, to: CARLA, text: 'see https://x.example', roomId: 'r1', agent: 'ana', replyTo: 'wamid.IN' });
+		const wamid = await w.sender.text({
+			number: NUMBER,
+			to: CARLA,
+			text: 'see https://x.example',
+			roomId: 'r1',
+			agent: 'ana',
+			replyTo: 'wamid.IN',
+		});
 		expect(wamid).toBe('wamid.OUT');
-		expect(w.requests.map((r) => [r.method, r.url, r.headers.Authorization])).toEqual([['POST', `https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`, `Bearer ${NUMBER.accessToken}`]]);
+		expect(w.requests.map((r) => [r.method, r.url, r.headers.Authorization])).toEqual([
+			['POST', `https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`, `Bearer ${NUMBER.accessToken}`],
+		]);
 		expect(w.sent()).toEqual([
-			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, context: { message_id: 'wamid.IN' }, type: 'text', text: { body: 'see https://x.example', preview_url: true } },
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				context: { message_id: 'wamid.IN' },
+				type: 'text',
+				text: { body: 'see https://x.example', preview_url: true },
+			},
 		]);
 		expect(w.sendLog.records).toEqual([
-			{ message: { phoneNumberId: NUMBER.phoneNumberId, connectedWhatsAppNo: '15550133700', mobileNo: CARLA, message: 'see https://x.example', type: 'Regular-Message', roomId: 'r1', agent: 'ana', sentAt: new Date(T0).toISOString(), wamid: 'wamid.OUT' } },
+			{
+				message: {
+					phoneNumberId: NUMBER.phoneNumberId,
+					connectedWhatsAppNo: '15550133700',
+					mobileNo: CARLA,
+					message: 'see https://x.example',
+					type: 'Regular-Message',
+					roomId: 'r1',
+					agent: 'ana',
+					sentAt: new Date(T0).toISOString(),
+					wamid: 'wamid.OUT',
+				},
+			},
 		]);
 		expect(w.jobs.runs).toBe(1);
 	});
 
 	it('records a refused send with Meta’s error, runs the job, and rejects', async () => {
-		const w = await world(undefined, () => ({ status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }));
+		const w = await world(undefined, () => ({
+			status: 400,
+			body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }),
+		}));
 		await expect(w.sender.text({ number: NUMBER, to: CARLA, text: 'late' })).rejects.toMatchObject({ graphCode: 131047 });
 		expect(w.sendLog.records).toHaveLength(1);
 		expect(w.sendLog.records[0].message.wamid).toBeUndefined();
@@ -93,7 +147,13 @@ describe('AutoMessages', () => {
 		await w.windows.put(TOKEN, { at: T0 - WINDOW_MS });
 		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
 		expect(w.sent()).toEqual([
-			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'Bye, see https://acme.example', preview_url: true } },
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Bye, see https://acme.example', preview_url: true },
+			},
 		]);
 		w.clock.at += 1;
 		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });

@@ -2,7 +2,16 @@
  * In-memory ports of the conversation services (inbound, replies, automatic messages, window
  * notices): a contact's visitors and rooms, windows, a Graph client over a recording HTTP port.
  */
-import { Agent, Contact, contactToken, contactUsername, Conversations, NoAgentOnline, Room, Visitor } from '../../../../src/core/app/conversations';
+import {
+	Agent,
+	Contact,
+	contactToken,
+	contactUsername,
+	Conversations,
+	NoAgentOnline,
+	Room,
+	Visitor,
+} from '../../../../src/core/app/conversations';
 import { FreeFormSender } from '../../../../src/core/app/freeForm';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
 import { Clock, SentMessage } from '../../../../src/core/app/ports';
@@ -34,7 +43,12 @@ export class FakeClock implements Clock {
 }
 
 /** A Graph client whose HTTP answers come from `answer` and whose requests are kept. */
-export function recordingGraph(answer: (req: HttpRequest) => HttpResponse | Promise<HttpResponse> = () => ({ status: 200, body: JSON.stringify({ messages: [{ id: 'wamid.OUT' }] }) })) {
+export function recordingGraph(
+	answer: (req: HttpRequest) => HttpResponse | Promise<HttpResponse> = () => ({
+		status: 200,
+		body: JSON.stringify({ messages: [{ id: 'wamid.OUT' }] }),
+	}),
+) {
 	const requests: HttpRequest[] = [];
 	const graph = (accessToken: string) =>
 		new GraphClient({
@@ -88,7 +102,13 @@ export class FakeConversations implements Conversations {
 		const token = contactToken(spec.phoneNumberId, spec.waId);
 		const existing = this.visitors.find((v) => v.token === token);
 		if (existing) return { ...existing };
-		const created: FakeVisitor = { id: `v${this.visitors.length + 1}`, token, username: contactUsername(spec.phoneNumberId, spec.waId), name: spec.name, department: spec.departmentId };
+		const created: FakeVisitor = {
+			id: `v${this.visitors.length + 1}`,
+			token,
+			username: contactUsername(spec.phoneNumberId, spec.waId),
+			name: spec.name,
+			department: spec.departmentId,
+		};
 		this.visitors.push(created);
 		return { ...created };
 	}
@@ -105,7 +125,13 @@ export class FakeConversations implements Conversations {
 	}
 	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {
 		if (this.noAgentOnline) throw new NoAgentOnline();
-		const room: FakeRoom = { id: `r${this.rooms.length + 1}`, visitorToken: spec.visitor.token, open: true, departmentId: spec.visitor.department, servedBy: spec.agent?.username ?? this.routedTo };
+		const room: FakeRoom = {
+			id: `r${this.rooms.length + 1}`,
+			visitorToken: spec.visitor.token,
+			open: true,
+			departmentId: spec.visitor.department,
+			servedBy: spec.agent?.username ?? this.routedTo,
+		};
 		this.rooms.push(room);
 		return room;
 	}

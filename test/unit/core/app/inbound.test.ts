@@ -7,21 +7,60 @@ import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { NoticeJob, WindowNotices } from '../../../../src/core/app/window';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { InboundMessageEvent } from '../../../../src/core/status/webhook';
-import { CARLA, FakeClock, FakeConversations, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, t, T0 } from './fakes-inbound';
+import {
+	CARLA,
+	FakeClock,
+	FakeConversations,
+	freeFormWorld,
+	MemoryMessageLog,
+	MemoryWindows,
+	NUMBER,
+	numbersWith,
+	t,
+	T0,
+} from './fakes-inbound';
 
-const SECOND: ConnectedNumber = { ...NUMBER, phoneNumberId: '106540352249999', displayPhoneNumber: '+1 555-013-9999', departmentId: 'sales' };
+const SECOND: ConnectedNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352249999',
+	displayPhoneNumber: '+1 555-013-9999',
+	departmentId: 'sales',
+};
 const WELCOMING: ConnectedNumber = { ...NUMBER, welcomeMessage: 'Welcome!', offlineMessage: 'Nobody here' };
 
 let seq = 0;
 function textEvent(text: string, options: { number?: ConnectedNumber; context?: string; at?: number } = {}): InboundMessageEvent {
 	const number = options.number ?? NUMBER;
 	const wamid = `wamid.IN${++seq}`;
-	const raw: Record<string, unknown> = { from: CARLA, id: wamid, timestamp: String(Math.floor((options.at ?? T0) / 1000)), type: 'text', text: { body: text } };
+	const raw: Record<string, unknown> = {
+		from: CARLA,
+		id: wamid,
+		timestamp: String(Math.floor((options.at ?? T0) / 1000)),
+		type: 'text',
+		text: { body: text },
+	};
 	if (options.context) raw.context = { from: CARLA, id: options.context };
-	return { kind: 'message', phoneNumberId: number.phoneNumberId, displayPhoneNumber: number.displayPhoneNumber, wamid, from: CARLA, waId: CARLA, type: 'text', timestamp: raw.timestamp as string, contactName: 'Carla', raw };
+	return {
+		kind: 'message',
+		phoneNumberId: number.phoneNumberId,
+		displayPhoneNumber: number.displayPhoneNumber,
+		wamid,
+		from: CARLA,
+		waId: CARLA,
+		type: 'text',
+		timestamp: raw.timestamp as string,
+		contactName: 'Carla',
+		raw,
+	};
 }
 
-async function world(options: { numbers?: ConnectedNumber[]; settings?: Partial<Record<SettingKey, unknown>>; media?: (input: InboundMediaInput) => Promise<MediaOutcome> } = {}) {
+async function world(
+	options: {
+		numbers?: ConnectedNumber[];
+		settings?: Partial<Record<SettingKey, unknown>>;
+		media?: (input: InboundMediaInput) => Promise<MediaOutcome>;
+	} = {},
+) {
 	const clock = new FakeClock();
 	const send = freeFormWorld({ clock });
 	const messages = new MemoryMessageLog();
@@ -30,7 +69,14 @@ async function world(options: { numbers?: ConnectedNumber[]; settings?: Partial<
 	const windows = new MemoryWindows();
 	const settings = settingsOf(options.settings);
 	const scheduled: Array<{ job: NoticeJob; when: number }> = [];
-	const notices = new WindowNotices({ windows, scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) }, settings, clock, conversations, translator: async () => t });
+	const notices = new WindowNotices({
+		windows,
+		scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) },
+		settings,
+		clock,
+		conversations,
+		translator: async () => t,
+	});
 	const autoMessages = new AutoMessages({ sender: send.sender, marks: messages, conversations, numbers, windows, clock });
 	const receipts = new ReadReceipts({ numbers, windows, graph: send.graph, settings });
 	const mediaInputs: InboundMediaInput[] = [];
@@ -40,7 +86,20 @@ async function world(options: { numbers?: ConnectedNumber[]; settings?: Partial<
 			return options.media ? options.media(input) : { posted: true, uploadId: 'up1' };
 		},
 	};
-	const service = new InboundService({ messages, numbers, conversations, windows, notices, media, autoMessages, receipts, settings, clock, translator: async () => t, siteUrl: async () => 'https://chat.example' });
+	const service = new InboundService({
+		messages,
+		numbers,
+		conversations,
+		windows,
+		notices,
+		media,
+		autoMessages,
+		receipts,
+		settings,
+		clock,
+		translator: async () => t,
+		siteUrl: async () => 'https://chat.example',
+	});
 	const texts = () => send.sent().map((b) => b.text?.body ?? b.status);
 	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts };
 }
@@ -52,19 +111,44 @@ describe('InboundService', () => {
 		await w.service.handle(event, { finalAttempt: false });
 		await w.service.handle(event, { finalAttempt: false });
 
-		expect(w.conversations.visitors).toEqual([{ id: 'v1', token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`, name: 'Carla', department: 'support' }]);
+		expect(w.conversations.visitors).toEqual([
+			{
+				id: 'v1',
+				token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
+				name: 'Carla',
+				department: 'support',
+			},
+		]);
 		expect(w.conversations.rooms).toMatchObject([{ id: 'r1', departmentId: 'support', open: true }]);
 		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
 		expect(await w.messages.isSeen(event.wamid)).toBe(true);
-		expect(await w.messages.linkOfWamid(event.wamid)).toEqual({ wamid: event.wamid, rcMessageId: 'm1', roomId: 'r1', at: new Date(T0).toISOString() });
+		expect(await w.messages.linkOfWamid(event.wamid)).toEqual({
+			wamid: event.wamid,
+			rcMessageId: 'm1',
+			roomId: 'r1',
+			at: new Date(T0).toISOString(),
+		});
 		// The window opened at the message's time, and its notice is scheduled an hour before it closes.
 		const token = contactToken(NUMBER.phoneNumberId, CARLA);
 		expect(await w.windows.get(token)).toEqual({ at: T0, wamid: event.wamid, noticeFor: T0 });
 		expect(w.scheduled).toEqual([{ job: { token, at: T0, phase: 'closing' }, when: T0 + 23 * 3600000 }]);
 		// Welcome (nobody online: the offline message too), sent once.
 		expect(w.sent()).toEqual([
-			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'Welcome!', preview_url: false } },
-			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'Nobody here', preview_url: false } },
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Welcome!', preview_url: false },
+			},
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Nobody here', preview_url: false },
+			},
 		]);
 		// Not served: no read receipt.
 		expect(w.requests.filter((r) => String(r.body).includes('"status":"read"'))).toEqual([]);
@@ -125,20 +209,39 @@ describe('InboundService', () => {
 		async function routed(send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number }, agent?: { status: string }) {
 			const w = await world({ numbers: [NUMBER] });
 			w.conversations.departments.set('Sales', 'sales-id');
-			if (agent) w.conversations.agents.set('dave', { username: 'dave', roles: ['livechat-agent'], enabled: true, status: agent.status });
+			if (agent)
+				w.conversations.agents.set('dave', { username: 'dave', roles: ['livechat-agent'], enabled: true, status: agent.status });
 			const { hoursAgo, ...target } = send;
-			await w.messages.record({ phoneNumberId: NUMBER.phoneNumberId, connectedWhatsAppNo: '15550133700', mobileNo: CARLA, message: 'hello', type: 'Template-Message', sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(), wamid: 'wamid.T', ...target });
+			await w.messages.record({
+				phoneNumberId: NUMBER.phoneNumberId,
+				connectedWhatsAppNo: '15550133700',
+				mobileNo: CARLA,
+				message: 'hello',
+				type: 'Template-Message',
+				sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(),
+				wamid: 'wamid.T',
+				...target,
+			});
 			await w.service.handle(textEvent('reply'), { finalAttempt: false });
 			return w.conversations.rooms[0];
 		}
 
 		it('goes to the requested agent when available, within the department asked for', async () => {
-			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'online' })).toMatchObject({ servedBy: 'dave', departmentId: 'sales-id' });
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'online' })).toMatchObject({
+				servedBy: 'dave',
+				departmentId: 'sales-id',
+			});
 		});
 
 		it('goes to the department when the agent is offline, and to the number’s once the routing expired', async () => {
-			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'offline' })).toMatchObject({ servedBy: undefined, departmentId: 'sales-id' });
-			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 73 }, { status: 'online' })).toMatchObject({ servedBy: undefined, departmentId: 'support' });
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'offline' })).toMatchObject({
+				servedBy: undefined,
+				departmentId: 'sales-id',
+			});
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 73 }, { status: 'online' })).toMatchObject({
+				servedBy: undefined,
+				departmentId: 'support',
+			});
 		});
 	});
 
@@ -149,7 +252,10 @@ describe('InboundService', () => {
 		await w.service.handle(first, { finalAttempt: false });
 		const reads = () => w.requests.filter((r) => String(r.body).includes('"status":"read"'));
 		expect(reads().map((r) => [r.url, JSON.parse(String(r.body))])).toEqual([
-			[`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`, { messaging_product: 'whatsapp', status: 'read', message_id: first.wamid }],
+			[
+				`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`,
+				{ messaging_product: 'whatsapp', status: 'read', message_id: first.wamid },
+			],
 		]);
 
 		const off = await world({ numbers: [NUMBER], settings: { markRead: false } });
@@ -181,7 +287,10 @@ describe('InboundService', () => {
 		await w.messages.link({ wamid: 'wamid.AGENT', rcMessageId: 'rc9', roomId: 'r1', at: new Date(T0).toISOString() });
 		await w.service.handle(textEvent('yes', { context: 'wamid.AGENT' }), { finalAttempt: false });
 		await w.service.handle(textEvent('this?', { context: 'wamid.UNKNOWN' }), { finalAttempt: false });
-		expect(w.conversations.textsOf('r1')).toEqual(['[ ](https://chat.example/live/r1?msg=rc9) yes', `${t('inbound_reply_unknown')}\nthis?`]);
+		expect(w.conversations.textsOf('r1')).toEqual([
+			'[ ](https://chat.example/live/r1?msg=rc9) yes',
+			`${t('inbound_reply_unknown')}\nthis?`,
+		]);
 	});
 
 	describe('a contact’s file', () => {
@@ -202,10 +311,17 @@ describe('InboundService', () => {
 			await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
 			w.conversations.postAsVisitor = post;
 			await w.service.handle(event, { finalAttempt: false });
-			expect(w.mediaInputs.map((i) => [i.media, i.retryLater, i.room.id])).toEqual([[{ kind: 'image', id: 'media-1', mimeType: 'image/jpeg', caption: 'the receipt' }, true, 'r1']]);
+			expect(w.mediaInputs.map((i) => [i.media, i.retryLater, i.room.id])).toEqual([
+				[{ kind: 'image', id: 'media-1', mimeType: 'image/jpeg', caption: 'the receipt' }, true, 'r1'],
+			]);
 			expect(w.conversations.textsOf('r1')).toEqual(['the receipt']);
 			// The retry knows the file is in the room (its mark), not its upload: the caption is linked.
-			expect(await w.messages.linkOfWamid(event.wamid)).toEqual({ wamid: event.wamid, rcMessageId: 'm1', roomId: 'r1', at: new Date(T0).toISOString() });
+			expect(await w.messages.linkOfWamid(event.wamid)).toEqual({
+				wamid: event.wamid,
+				rcMessageId: 'm1',
+				roomId: 'r1',
+				at: new Date(T0).toISOString(),
+			});
 			expect(await w.messages.hasMark('media', event.wamid)).toBe(true);
 		});
 

@@ -1,4 +1,10 @@
-import { InboundMediaPorts, postInboundMedia, UploadResult, workspaceAcceptsType, WorkspaceUploads } from '../../../../src/core/app/inboundMedia';
+import {
+	InboundMediaPorts,
+	postInboundMedia,
+	UploadResult,
+	workspaceAcceptsType,
+	WorkspaceUploads,
+} from '../../../../src/core/app/inboundMedia';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { SAMPLES } from '../media/samples';
@@ -8,10 +14,21 @@ const MEDIA_URL = 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mi
 const jpeg = new Uint8Array(SAMPLES.jpeg);
 
 function meta(info: Record<string, unknown>, bytes: Uint8Array = jpeg) {
-	return (req: HttpRequest): HttpResponse => (req.binary ? { status: 200, body: '', bytes, headers: { 'content-length': String(bytes.byteLength) } } : { status: 200, body: JSON.stringify({ id: 'media-1', url: MEDIA_URL, ...info }) });
+	return (req: HttpRequest): HttpResponse =>
+		req.binary
+			? { status: 200, body: '', bytes, headers: { 'content-length': String(bytes.byteLength) } }
+			: { status: 200, body: JSON.stringify({ id: 'media-1', url: MEDIA_URL, ...info }) };
 }
 
-function world(options: { answer?: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>; workspace?: WorkspaceUploads; upload?: UploadResult; open?: boolean[]; settings?: Partial<Record<SettingKey, unknown>> } = {}) {
+function world(
+	options: {
+		answer?: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+		workspace?: WorkspaceUploads;
+		upload?: UploadResult;
+		open?: boolean[];
+		settings?: Partial<Record<SettingKey, unknown>>;
+	} = {},
+) {
 	const http = recordingGraph(options.answer ?? meta({ mime_type: 'image/jpeg', file_size: jpeg.byteLength }));
 	const uploads: Array<{ filename: string; size: number }> = [];
 	const open = [...(options.open ?? [])];
@@ -28,7 +45,14 @@ function world(options: { answer?: (req: HttpRequest) => HttpResponse | Promise<
 		graph: http.graph,
 	};
 	const post = (media: { mimeType?: string; filename?: string } = { mimeType: 'image/jpeg' }, retryLater = true) =>
-		postInboundMedia(ports, { number: NUMBER, visitor: { token: 'tok' }, room: { id: 'r1' }, media: { kind: 'image', id: 'media-1', ...media }, t, retryLater });
+		postInboundMedia(ports, {
+			number: NUMBER,
+			visitor: { token: 'tok' },
+			room: { id: 'r1' },
+			media: { kind: 'image', id: 'media-1', ...media },
+			t,
+			retryLater,
+		});
 	return { ...http, uploads, post };
 }
 
@@ -68,13 +92,25 @@ describe('a contact’s file', () => {
 	it('is retried on a passing failure, and announced on the last attempt', async () => {
 		const failing = () => ({ status: 503, body: JSON.stringify({ error: { code: 2, message: 'Service temporarily unavailable' } }) });
 		await expect(world({ answer: failing }).post(undefined, true)).rejects.toMatchObject({ httpStatus: 503 });
-		expect(await world({ answer: failing }).post(undefined, false)).toEqual({ posted: false, notice: t('inbound_media_failed', { reason: t('inbound_media_meta_error', { code: 2 }) }) });
+		expect(await world({ answer: failing }).post(undefined, false)).toEqual({
+			posted: false,
+			notice: t('inbound_media_failed', { reason: t('inbound_media_meta_error', { code: 2 }) }),
+		});
 	});
 
 	it('says why Rocket.Chat’s Uploads store refused it', async () => {
-		expect(await world({ upload: { refused: 'error-invalid-file-type', message: 'x' } }).post()).toMatchObject({ posted: false, notice: expect.stringContaining('.jpg') });
-		expect(await world({ upload: { refused: 'file-too-small', message: 'x' } }).post()).toEqual({ posted: false, notice: t('inbound_media_refused_empty') });
-		expect(await world({ upload: { refused: undefined, message: 'quota' } }).post()).toEqual({ posted: false, notice: t('inbound_media_refused_workspace', { reason: 'quota' }) });
+		expect(await world({ upload: { refused: 'error-invalid-file-type', message: 'x' } }).post()).toMatchObject({
+			posted: false,
+			notice: expect.stringContaining('.jpg'),
+		});
+		expect(await world({ upload: { refused: 'file-too-small', message: 'x' } }).post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_empty'),
+		});
+		expect(await world({ upload: { refused: undefined, message: 'quota' } }).post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_workspace', { reason: 'quota' }),
+		});
 	});
 
 	it('goes to the contact’s next room when the room closed on the way (retried), else says so', async () => {

@@ -11,7 +11,14 @@ async function world(settings: Partial<Record<SettingKey, unknown>> = {}) {
 	const windows = new MemoryWindows();
 	const conversations = new FakeConversations();
 	const scheduled: Array<{ job: NoticeJob; when: number }> = [];
-	const notices = new WindowNotices({ windows, scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) }, settings: settingsOf(settings), clock, conversations, translator: async () => t });
+	const notices = new WindowNotices({
+		windows,
+		scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) },
+		settings: settingsOf(settings),
+		clock,
+		conversations,
+		translator: async () => t,
+	});
 	const visitor = await conversations.visitor({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA });
 	const room = await conversations.createRoom({ visitor });
 	/** The contact writes at `at`: what the inbound service does. */
@@ -50,12 +57,22 @@ describe('window notices', () => {
 		await w.runLast();
 		// The contact wrote again: the warning moves.
 		expect(w.conversations.posts).toEqual([]);
-		expect(w.scheduled[1]).toEqual({ job: { token: TOKEN, at: T0 + 1000, phase: 'closing' }, when: T0 + 1000 + WINDOW_MS - 30 * 60000 });
+		expect(w.scheduled[1]).toEqual({
+			job: { token: TOKEN, at: T0 + 1000, phase: 'closing' },
+			when: T0 + 1000 + WINDOW_MS - 30 * 60000,
+		});
 
 		await w.runLast();
 		await w.runLast();
 		expect(w.conversations.posts.map((p) => [p.roomId, p.by, p.text])).toEqual([
-			[w.room.id, 'app', t('window_closing', { time: new Date(T0 + 1000 + WINDOW_MS).toISOString().slice(0, 16).replace('T', ' ') + ' UTC', minutes: 30 })],
+			[
+				w.room.id,
+				'app',
+				t('window_closing', {
+					time: new Date(T0 + 1000 + WINDOW_MS).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+					minutes: 30,
+				}),
+			],
 			[w.room.id, 'app', t('window_closed_notice')],
 		]);
 		expect(w.scheduled).toHaveLength(3);

@@ -16,9 +16,20 @@ function reply(text: string, extra: Partial<AgentReply> = {}): AgentReply {
 }
 
 /** Meta's answers: a media id for an upload, a wamid for a message. */
-const meta = (req: HttpRequest): HttpResponse => (req.url.endsWith('/media') ? { status: 200, body: JSON.stringify({ id: 'media-9' }) } : { status: 200, body: JSON.stringify({ messages: [{ id: `wamid.OUT${req.body?.length}` }] }) });
+const meta = (req: HttpRequest): HttpResponse =>
+	req.url.endsWith('/media')
+		? { status: 200, body: JSON.stringify({ id: 'media-9' }) }
+		: { status: 200, body: JSON.stringify({ messages: [{ id: `wamid.OUT${req.body?.length}` }] }) };
 
-async function world(options: { settings?: Partial<Record<SettingKey, unknown>>; lastInbound?: number; answer?: typeof meta; graphReady?: boolean; ownPosts?: string[] } = {}) {
+async function world(
+	options: {
+		settings?: Partial<Record<SettingKey, unknown>>;
+		lastInbound?: number;
+		answer?: typeof meta;
+		graphReady?: boolean;
+		ownPosts?: string[];
+	} = {},
+) {
 	const clock = new FakeClock();
 	const send = freeFormWorld({ clock, answer: options.answer ?? meta });
 	const messages = new MemoryMessageLog();
@@ -58,8 +69,18 @@ describe('ReplyRelay', () => {
 	it('sends the agent’s text as WhatsApp text, records it and links it for the contact’s quotes', async () => {
 		const w = await world();
 		await w.relay.relay(reply('Yes, **until 5pm**'));
-		expect(w.sent()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'Yes, *until 5pm*', preview_url: false } }]);
-		expect(w.sendLog.records.map((r) => [r.message.type, r.message.roomId, r.message.agent, r.message.message])).toEqual([['Regular-Message', 'r1', 'ana', 'Yes, *until 5pm*']]);
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Yes, *until 5pm*', preview_url: false },
+			},
+		]);
+		expect(w.sendLog.records.map((r) => [r.message.type, r.message.roomId, r.message.agent, r.message.message])).toEqual([
+			['Regular-Message', 'r1', 'ana', 'Yes, *until 5pm*'],
+		]);
 		const wamid = w.sendLog.records[0].message.wamid as string;
 		expect(await w.messages.linkOfWamid(wamid)).toEqual({ wamid, rcMessageId: 'rc1', roomId: 'r1', at: new Date(T0).toISOString() });
 		expect(w.notices).toEqual([]);
@@ -109,8 +130,20 @@ describe('ReplyRelay', () => {
 		w.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
 		await w.relay.relay(reply('the receipt', { files: [{ id: 'f1', name: 'receipt.jpg', type: 'image/jpeg' }] }));
 		const upload = w.requests[0];
-		expect([upload.method, upload.url, upload.headers['Content-Type']]).toEqual(['POST', `https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/media`, expect.stringMatching(/^multipart\/form-data; boundary=/)]);
-		expect(w.sent()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'image', image: { id: 'media-9', caption: 'the receipt' } }]);
+		expect([upload.method, upload.url, upload.headers['Content-Type']]).toEqual([
+			'POST',
+			`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/media`,
+			expect.stringMatching(/^multipart\/form-data; boundary=/),
+		]);
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'image',
+				image: { id: 'media-9', caption: 'the receipt' },
+			},
+		]);
 		expect(w.sendLog.records[0].message.message).toBe('the receipt');
 	});
 
@@ -129,11 +162,17 @@ describe('ReplyRelay', () => {
 		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
 		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'setup.exe' }] }));
 		expect(w.requests).toEqual([]);
-		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }) })]);
+		expect(w.notices.map((n) => n.text)).toEqual([
+			t('reply_failed', {
+				reason: t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }),
+			}),
+		]);
 	});
 
 	it('tells the agent Meta’s refusal in words', async () => {
-		const w = await world({ answer: () => ({ status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }) });
+		const w = await world({
+			answer: () => ({ status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }),
+		});
 		await w.relay.relay(reply('Hello'));
 		expect(w.sendLog.records.map((r) => r.message.wamid)).toEqual([undefined]);
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t(explainSendError(131047).key, { code: 131047 }) })]);
