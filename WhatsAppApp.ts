@@ -9,12 +9,10 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 import { outboundProvider } from './src/entry/outbound/OutboundProvider';
 import { TemplateMessageEndpoint } from './src/entry/api/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/entry/command/WhatsAppCommand';
-import { onAgentAssigned } from './src/inbound/InboundHandler';
+import { onAgentAssigned, onRoomClosed, relayAgentReply } from './src/entry/events/AgentReplies';
 import { windowProcessors } from './src/entry/jobs/windowNotice';
 import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/entry/uikit/numbers/NumberInteractions';
 import { SETTINGS } from './src/adapters/settings';
-import { relayAgentReply } from './src/entry/events/AgentReplies';
-import { onRoomClosed } from './src/outbound/AutoMessages';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
 import { isSendView, onSendAction, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';

@@ -11,7 +11,8 @@ import { fromMetaStatus } from '../core/status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../core/status/webhook';
 import { explainSendError, TemplateCatalog } from '../core/templates/catalog';
 import { describeForeign, inScope, mayReportOn, partitionByScope, WebhookScope } from '../core/webhook/tenancy';
-import { handleInbound, WaitingForAgent } from '../inbound/InboundHandler';
+import { WaitingForAgent } from '../core/app/errors';
+import { inboundHandlerOf } from '../adapters/build/inbound';
 import { Records } from '../adapters/persistence/records';
 import { appSettings, workspaceTranslator } from '../adapters/factory';
 import { NumberStore } from '../adapters/persistence/NumberStore';
@@ -110,7 +111,7 @@ export async function processWebhooks(acc: Accessors): Promise<void> {
 			try {
 				if (event.kind === 'status') await handleStatus(ctx, event, entry.scope);
 				else if (event.kind === 'message' && event.type === 'revoke') await handleRevoke(ctx, event, entry.scope);
-				else if (event.kind === 'message') await handleInbound({ ...acc, appId: entry.appId ?? '', finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS }, event);
+				else if (event.kind === 'message') await inboundHandlerOf({ ...acc, appId: entry.appId ?? '' }).handle(event, { finalAttempt: (entry.attempts ?? 0) + 1 >= MAX_EVENT_ATTEMPTS });
 				else if (event.kind === 'template-status') await templateStatusChanged(acc, event);
 			} catch (error) {
 				if (error instanceof WaitingForAgent && contact) {

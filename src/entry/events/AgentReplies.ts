@@ -1,30 +1,26 @@
 /**
- * An agent's message in a WhatsApp contact room goes to the contact, while the 24-hour window is
- * open: text (Rocket.Chat markdown as WhatsApp formatting), files (uploaded to the Graph media
- * endpoint and sent as image, video, audio or document by type), quoted replies (WhatsApp's
- * `context`), with the agent's name first when the setting asks for it. Once the window is closed
- * nothing is sent to Meta and the agent is told at once that a template is needed. Each send is
- * recorded for the status pipeline (Regular-Message).
+ * The livechat events of a WhatsApp contact room: an agent's message (relayed to the contact by
+ * core/app/replies.ts), the room closed (the conversation-finished message) and an agent taking the
+ * room (read receipts). Here only the engine's event becomes the services' input.
  */
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IMessageFile } from '@rocket.chat/apps-engine/definition/messages';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { AppError, GraphApiError } from '../../core/errors';
-import { humanSize, outboundKind } from '../../core/media/media';
-import { ConnectedNumber } from '../../core/numbers/ConnectedNumber';
-import { toWhatsAppText } from '../../core/outbound/markdown';
-import { explainSendError } from '../../core/templates/catalog';
-import { Translator } from '../../core/i18n/translate';
-import { lastInbound, WINDOW_MS } from '../../adapters/persistence/WindowStore';
-import { appSettings, graphBaseUrl, graphFactory, notifyUser, userTranslator } from '../../adapters/factory';
-import { MessageStore } from '../../adapters/persistence/MessageStore';
-import { NumberStore } from '../../adapters/persistence/NumberStore';
-import { contactOf, contactToken } from '../../adapters/rocketchat/conversations';
-import { consumeOwnPost } from '../../adapters/persistence/ownPosts';
-import { SendAccessors, sendFreeForm, SendMeta, sendText } from '../../outbound/sendText';
+import { AgentReply } from '../../core/app/replies';
+import { autoMessagesOf } from '../../adapters/build/autoMessages';
+import { readReceiptsOf } from '../../adapters/build/inbound';
+import { EngineReplyAgent, EngineReplyRoom, replyRelayOf } from '../../adapters/build/replies';
+import { contactOf } from '../../adapters/rocketchat/conversations';
 
-export type ReplyAccessors = SendAccessors;
+export interface ReplyAccessors {
+	read: IRead;
+	http: IHttp;
+	persistence: IPersistence;
+	modify: IModify;
+	logger?: ILogger;
+}
 
 type Attachment = { description?: string; message_link?: string; fileId?: string };
 
@@ -68,101 +64,46 @@ function quoted(message: IMessage): { text: string; quotedId?: string } {
 	return { text, quotedId };
 }
 
-/**
- * The wamid of a quoted message of `roomId`: linked directly, or through its file (a contact's file
- * posted alone). A quote is only a permalink (`?msg=<id>`): an agent can quote any message they can
- * see, another contact's included (another room, perhaps another number). The link records the
- * room each WhatsApp message was shown in, and a message of another room gives no wamid: the reply
- * then goes without the quote (the agent's text still reaches the contact) rather than sending this
- * contact the `context.message_id` of another conversation. A quote of the same contact's earlier,
- * closed room is another room too, and goes without the quote likewise.
- */
-async function quotedWamid(acc: ReplyAccessors, store: MessageStore, messageId: string, roomId: string): Promise<string | undefined> {
-	const direct = await store.linkOfMessage(messageId);
-	if (direct) return direct.roomId === roomId ? direct.wamid : undefined;
-	const quoted = await acc.read.getMessageReader().getById(messageId).catch(() => undefined);
-	const fileId = quoted?.file?._id ?? quoted?.files?.[0]?._id;
-	const byFile = fileId ? await store.linkOfUpload(fileId) : undefined;
-	return byFile?.roomId === roomId ? byFile.wamid : undefined;
-}
-
-function reasonOf(error: unknown, t: Translator): string {
-	if (error instanceof GraphApiError) return t(explainSendError(error.graphCode).key, { code: error.graphCode });
-	if (error instanceof AppError) return t(error.i18nKey, error.params);
-	return t('error_internal');
-}
-
-async function sendFile(acc: ReplyAccessors, number: ConnectedNumber, waId: string, file: IMessageFile, caption: string, meta: SendMeta): Promise<string | undefined> {
-	const upload = await acc.read.getUploadReader().getById(file._id);
-	const mimeType = upload?.type || file.type;
-	const size = Number(upload?.size ?? 0);
-	const kind = outboundKind(mimeType, size);
-	if ('refused' in kind) {
-		throw new AppError({
-			code: 'file_refused',
-			message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
-			status: 400,
-			i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
-			params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(kind.maxBytes ?? 0) },
-		});
-	}
-	const bytes = await acc.read.getUploadReader().getBufferById(file._id);
-	const graph = (await graphFactory(acc.read, acc.http))(number.accessToken);
-	const id = await graph.uploadMedia(number.phoneNumberId, { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mimeType: kind.mimeType, filename: file.name });
-	// Audio and stickers carry no caption: it follows as a text.
-	const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
-	const media: Record<string, string> = { id };
-	if (withCaption && caption) media.caption = caption;
-	if (kind.kind === 'document') media.filename = file.name;
-	const wamid = await sendFreeForm(acc, number, waId, { type: kind.kind, [kind.kind]: media }, caption || `[${kind.kind}] ${file.name}`, meta);
-	if (!withCaption && caption) await sendText(acc, number, waId, caption, { ...meta, replyTo: undefined });
-	return wamid;
-}
-
-export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
+/** The agent's message as the relay's input, or undefined when it is not one to relay. */
+function agentReplyOf(message: IMessage): AgentReply | undefined {
 	const contact = contactOf(message.room);
-	if (!contact) return;
+	if (!contact) return undefined;
 	const room = message.room as ILivechatRoom;
-	if (!isAgentReply(message, room)) return;
-	const agent = message.sender;
-	// The template the app just posted as this agent was sent already: not again (before the window
-	// check, as the template is what the agent sends when the window is closed).
-	if (message.text && (await consumeOwnPost(acc.read.getPersistenceReader(), acc.persistence, { id: message.id, roomId: room.id, senderId: agent.id, text: message.text }))) return;
-	const t = await userTranslator(acc.read, agent);
-	const number = await new NumberStore(acc.read.getPersistenceReader()).get(contact.phoneNumberId);
-	if (!number) return notifyUser(acc.read, acc.modify, agent, room, t('reply_number_gone'));
-
-	const last = await lastInbound(acc.read, contactToken(contact.phoneNumberId, contact.waId));
-	if (last === undefined || Date.now() - last > WINDOW_MS) {
-		return notifyUser(acc.read, acc.modify, agent, room, t('reply_window_closed'));
-	}
-
-	const store = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
+	if (!isAgentReply(message, room)) return undefined;
+	const sender = message.sender;
 	const { text, quotedId } = quoted(message);
-	const replyTo = quotedId ? await quotedWamid(acc, store, quotedId, room.id) : undefined;
-	const prefix = (await appSettings(acc.read).get('agentNamePrefix')) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
-	const files = filesOf(message);
-	const attachmentCaption = ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '';
-	const body = toWhatsAppText(text.trim() || (files.length ? attachmentCaption : ''));
-	const meta: SendMeta = { roomId: room.id, agent: agent.username, replyTo };
-	// A bare quote, with nothing of its own, has nothing WhatsApp could show.
-	if (!files.length && !body.trim()) return;
-	// A refused Graph base URL setting sends nothing: the agent is told why in words.
-	if (!(await graphBaseUrl(acc.read)).ok) return notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: t('error_graph_base_url_refused') }));
+	const agent: EngineReplyAgent = { id: sender.id, username: sender.username, name: sender.name, engine: sender };
+	const replyRoom: EngineReplyRoom = { id: room.id, contact: { phoneNumberId: contact.phoneNumberId, waId: contact.waId }, engine: room };
+	return {
+		messageId: message.id,
+		room: replyRoom,
+		agent,
+		postedText: message.text ?? '',
+		text,
+		quotedId,
+		files: filesOf(message).map((file) => ({ id: file._id, name: file.name, type: file.type })),
+		attachmentCaption: ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '',
+	};
+}
 
-	try {
-		let wamid: string | undefined;
-		if (files.length) {
-			for (const [i, file] of files.entries()) {
-				const sent = await sendFile(acc, number, contact.waId, file, i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '', meta);
-				wamid ??= sent;
-			}
-		} else {
-			wamid = await sendText(acc, number, contact.waId, `${prefix}${body}`, meta);
-		}
-		if (wamid && message.id) await store.link({ wamid, rcMessageId: message.id, roomId: room.id, at: new Date().toISOString() });
-	} catch (error) {
-		if (!(error instanceof AppError)) acc.logger?.error(`agent message ${message.id ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`);
-		await notifyUser(acc.read, acc.modify, agent, room, t('reply_failed', { reason: reasonOf(error, t) }));
-	}
+/** IPostMessageSent: an agent's message in a WhatsApp contact room goes to the contact. */
+export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
+	const reply = agentReplyOf(message);
+	if (reply) await (await replyRelayOf(acc)).relay(reply);
+}
+
+/** IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows. */
+export async function onRoomClosed(acc: ReplyAccessors, room: ILivechatRoom, logger?: ILogger): Promise<void> {
+	const contact = contactOf(room);
+	if (contact)
+		await (
+			await autoMessagesOf({ ...acc, logger })
+		).onRoomClosed({ phoneNumberId: contact.phoneNumberId, waId: contact.waId, roomId: room.id });
+}
+
+/** IPostLivechatAgentAssigned: the contact's messages so far show as read, per the setting. */
+export async function onAgentAssigned(acc: { read: IRead; http: IHttp }, room: ILivechatRoom, logger?: ILogger): Promise<void> {
+	const contact = contactOf(room);
+	if (contact)
+		await (await readReceiptsOf({ ...acc, logger })).onAgentAssigned({ phoneNumberId: contact.phoneNumberId, waId: contact.waId });
 }

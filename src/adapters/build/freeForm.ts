@@ -1,0 +1,25 @@
+/** The free-form sender (core/app/freeForm.ts) for one handler run. */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+
+import { FreeFormSender } from '../../core/app/freeForm';
+import { systemClock } from '../../core/app/ports';
+import { graphFactory } from '../factory';
+import { jobsOf } from './jobs';
+import { sendLogOf } from './sendLog';
+
+export interface SendAccessors {
+	read: IRead;
+	http: IHttp;
+	persistence: IPersistence;
+	modify: IModify;
+}
+
+export async function freeFormSenderOf(acc: SendAccessors): Promise<FreeFormSender> {
+	return new FreeFormSender({
+		graph: await graphFactory(acc.read, acc.http),
+		// A send log per send: its delivery clock is read when the send is recorded.
+		sendLog: { record: async (message, error) => (await sendLogOf(acc)).record(message, error) },
+		jobs: jobsOf(acc.modify),
+		clock: systemClock,
+	});
+}

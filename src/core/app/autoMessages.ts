@@ -1,0 +1,91 @@
+/**
+ * The number's automatic messages: welcome on a new conversation, offline when no agent of the
+ * department is available, conversation-finished when the room closes (inside the 24-hour window).
+ * A failure is logged for the admin and never blocks the conversation.
+ */
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { Contact, contactToken, Conversations, Room } from './conversations';
+import { FreeFormSender } from './freeForm';
+import { Clock, Logger, MessageLog, Numbers } from './ports';
+import { isWindowOpen, Windows } from './window';
+
+/** Marks that the contact got the offline message while their messages wait for an agent. */
+export const OFFLINE_SENT = 'offline-sent';
+
+export interface AutoMessagePorts {
+	sender: Pick<FreeFormSender, 'text'>;
+	marks: Pick<MessageLog, 'hasMark' | 'mark' | 'unmark'>;
+	conversations: Pick<Conversations, 'isOnline'>;
+	numbers: Pick<Numbers, 'get'>;
+	windows: Pick<Windows, 'get'>;
+	clock: Clock;
+	logger?: Logger;
+}
+
+export interface ContactOfNumber {
+	number: ConnectedNumber;
+	waId: string;
+}
+
+export class AutoMessages {
+	constructor(private readonly ports: AutoMessagePorts) {}
+
+	/** Sends an automatic message; answers whether it went (a failure is logged, never thrown). */
+	private async trySend(to: ContactOfNumber, text: string | undefined, roomId?: string): Promise<boolean> {
+		if (!text?.trim()) return false;
+		try {
+			await this.ports.sender.text({ number: to.number, to: to.waId, text, roomId });
+			return true;
+		} catch (error) {
+			this.ports.logger?.warn(
+				`automatic message to a contact of ${to.number.displayPhoneNumber} not sent: ${error instanceof Error ? error.name : 'error'}`,
+			);
+			return false;
+		}
+	}
+
+	/**
+	 * A contact's message waits because no agent is online (Rocket.Chat refuses the room): the
+	 * number's offline message, once until a conversation starts.
+	 */
+	async onWaitingForAgent(to: ContactOfNumber): Promise<void> {
+		if (!to.number.offlineMessage?.trim()) return;
+		const token = contactToken(to.number.phoneNumberId, to.waId);
+		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) return;
+		// Marked once it went: a send that failed is tried again with the next run of the waiting message.
+		if (await this.trySend(to, to.number.offlineMessage)) await this.ports.marks.mark(OFFLINE_SENT, token);
+	}
+
+	/** The contact's messages reached a room: the next time they wait for an agent, they are told again. */
+	async forgetOfflineNotice(to: ContactOfNumber): Promise<void> {
+		const token = contactToken(to.number.phoneNumberId, to.waId);
+		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) await this.ports.marks.unmark(OFFLINE_SENT, token);
+	}
+
+	/**
+	 * A contact's first message opened a new room: welcome, and say so when nobody can answer now
+	 * (unless the contact was told while their messages waited for an agent). With "Accept chats with
+	 * no agents online" on, Rocket.Chat answers that agents are online whatever they are
+	 * (service-status `online`), so no offline message is sent then.
+	 */
+	async onNewConversation(to: ContactOfNumber & { room: Room }): Promise<void> {
+		const { number, room } = to;
+		await this.trySend(to, number.welcomeMessage, room.id);
+		const token = contactToken(number.phoneNumberId, to.waId);
+		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);
+		if (told) await this.ports.marks.unmark(OFFLINE_SENT, token);
+		const department = room.departmentId ?? number.departmentId;
+		if (number.offlineMessage && !told && !(await this.ports.conversations.isOnline(department))) {
+			await this.trySend(to, number.offlineMessage, room.id);
+		}
+	}
+
+	/** A WhatsApp conversation was closed: the number's conversation-finished message, if the window allows. */
+	async onRoomClosed(closed: Contact & { roomId: string }): Promise<void> {
+		const number = await this.ports.numbers.get(closed.phoneNumberId);
+		if (!number?.conversationFinishedMessage) return;
+		const last = (await this.ports.windows.get(contactToken(closed.phoneNumberId, closed.waId)))?.at;
+		if (!isWindowOpen(last, this.ports.clock.now())) return;
+		await this.trySend({ number, waId: closed.waId }, number.conversationFinishedMessage, closed.roomId);
+	}
+}

@@ -1,0 +1,88 @@
+/**
+ * WhatsApp contacts in omnichannel, as the services see them: one visitor per (connected number,
+ * WhatsApp id), whose token is `whatsapp:<phoneNumberId>:<waId>` and username
+ * `whatsapp-<phoneNumberId>-<waId>`, and their livechat room. The port is implemented over
+ * Rocket.Chat in src/adapters/rocketchat/conversations.ts: the one code path that creates the
+ * contacts' visitors and rooms (a contact's message and an agent's template alike).
+ */
+
+/** A contact of a connected number. */
+export interface Contact {
+	phoneNumberId: string;
+	waId: string;
+}
+
+export const contactToken = (phoneNumberId: string, waId: string) => `whatsapp:${phoneNumberId}:${waId}`;
+export const contactUsername = (phoneNumberId: string, waId: string) => `whatsapp-${phoneNumberId}-${waId}`;
+
+/** The contact behind a visitor's token, if the visitor is one of the app's. */
+export function contactOfToken(token: string | undefined): Contact | undefined {
+	const match = /^whatsapp:(\d+):(\d+)$/.exec(token ?? '');
+	return match ? { phoneNumberId: match[1], waId: match[2] } : undefined;
+}
+
+/** A contact's visitor (the adapter may carry more: the services hand it back unchanged). */
+export interface Visitor {
+	id?: string;
+	token: string;
+	/** The department the visitor's new rooms go to. */
+	department?: string;
+}
+
+/** A contact's livechat room (the adapter may carry more: the services hand it back unchanged). */
+export interface Room {
+	id: string;
+	/** The username of the agent serving it, when one is. */
+	servedBy?: string;
+	departmentId?: string;
+}
+
+/** An agent as apps can see their availability. */
+export interface Agent {
+	username: string;
+	roles: string[];
+	enabled: boolean;
+	/** The presence status (online, away, busy, offline). */
+	status?: string;
+}
+
+/** What apps can see of an agent's availability: the livechat-agent role, enabled, present. */
+export function canTakeChats(agent: Agent): boolean {
+	return agent.roles.includes('livechat-agent') && agent.enabled && agent.status !== 'offline';
+}
+
+/**
+ * Rocket.Chat refuses a new room while no agent is online (QueueManager.requestRoom's
+ * `no-agent-online`, unless "Accept chats with no agents online" is on).
+ */
+export class NoAgentOnline extends Error {
+	constructor() {
+		super('no-agent-online');
+		this.name = 'NoAgentOnline';
+	}
+}
+
+export interface Conversations {
+	/** The contact's visitor for this number, created if needed (with `name` and `departmentId` then). */
+	visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor>;
+	/** The visitor, its new rooms going to `department`. */
+	moveVisitor(visitor: Visitor, department: string): Promise<Visitor>;
+	/** The visitor's open room, if any (a closed room is never reopened). */
+	openRoom(visitor: Visitor): Promise<Room | undefined>;
+	/** The open room of the visitor with this token, if any. */
+	openRoomOfToken(token: string): Promise<Room | undefined>;
+	/** A new room for the visitor, served by `agent` if given; throws NoAgentOnline. */
+	createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room>;
+	/** Posts `text` in the room as the contact; answers the message's id. */
+	postAsVisitor(post: { visitor: Visitor; room: Room; text: string }): Promise<string | undefined>;
+	/** Posts `text` in the room for every agent, as the app. */
+	postAsApp(post: { room: Room; text: string }): Promise<void>;
+	/** Whether the room is still open. */
+	isOpen(room: Room): Promise<boolean>;
+	/** A department by id or name: its id. */
+	departmentId(idOrName: string): Promise<string | undefined>;
+	/** A user by username, as an agent. */
+	agent(username: string): Promise<Agent | undefined>;
+	/** Whether an agent of the department (of any, when undefined) is available. */
+	isOnline(department?: string): Promise<boolean>;
+}

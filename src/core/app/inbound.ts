@@ -1,0 +1,185 @@
+/**
+ * Inbound WhatsApp messages into omnichannel: one visitor per (connected number, WhatsApp id), the
+ * contact's open room or a new one routed to the number's department, the message as the visitor,
+ * de-duplicated by wamid (Meta retries), and the contact's 24-hour window opened.
+ */
+import { GraphClient } from '../graph/GraphClient';
+import { Translator } from '../i18n/translate';
+import { describedText, describeInbound } from '../inbound/describe';
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { InboundMessageEvent } from '../status/webhook';
+import { AutoMessages } from './autoMessages';
+import { Agent, canTakeChats, Contact, contactToken, Conversations, NoAgentOnline, Room } from './conversations';
+import { WaitingForAgent } from './errors';
+import { InboundMediaInput, MediaOutcome } from './inboundMedia';
+import { Clock, InboundHandler, Logger, MessageLog, Numbers } from './ports';
+import { SettingsReader } from './settings';
+import { recordInbound, WindowNotices, Windows } from './window';
+
+export interface InboundPorts {
+	messages: MessageLog;
+	numbers: Pick<Numbers, 'get'>;
+	conversations: Conversations;
+	windows: Windows;
+	notices: Pick<WindowNotices, 'ensure'>;
+	/** Posts a contact's file in the room (core/app/inboundMedia.ts over the adapter's uploads). */
+	media: { post(input: InboundMediaInput): Promise<MediaOutcome> };
+	autoMessages: Pick<AutoMessages, 'onWaitingForAgent' | 'onNewConversation' | 'forgetOfflineNotice'>;
+	receipts: Pick<ReadReceipts, 'markRead'>;
+	settings: SettingsReader;
+	clock: Clock;
+	/** Texts in the workspace's language (the room's, which every agent reads). */
+	translator: () => Promise<Translator>;
+	/** The server's Site URL, without a trailing slash (the links of quotes). */
+	siteUrl: () => Promise<string>;
+	logger?: Logger;
+}
+
+/** Where a new conversation goes. */
+export interface Routing {
+	agent?: Agent;
+	department?: string;
+}
+
+export interface ReadReceiptPorts {
+	numbers: Pick<Numbers, 'get'>;
+	windows: Pick<Windows, 'get'>;
+	graph: (accessToken: string) => Pick<GraphClient, 'markRead'>;
+	settings: SettingsReader;
+	logger?: Logger;
+}
+
+/** Blue ticks on the contact's phone, when the "mark read" setting asks for them and an agent has the room. */
+export class ReadReceipts {
+	constructor(private readonly ports: ReadReceiptPorts) {}
+
+	async markRead(number: ConnectedNumber, wamid: string): Promise<void> {
+		if (!(await this.ports.settings.get('markRead'))) return;
+		try {
+			await this.ports.graph(number.accessToken).markRead(number.phoneNumberId, wamid);
+		} catch (error) {
+			this.ports.logger?.warn(`read receipt for ${wamid} not sent: ${error instanceof Error ? error.message : String(error)}`);
+		}
+	}
+
+	/** An agent took the conversation: the contact's messages so far show as read, per the setting. */
+	async onAgentAssigned(contact: Contact): Promise<void> {
+		const number = await this.ports.numbers.get(contact.phoneNumberId);
+		const window = await this.ports.windows.get(contactToken(contact.phoneNumberId, contact.waId));
+		if (number && window?.wamid) await this.markRead(number, window.wamid);
+	}
+}
+
+export class InboundService implements InboundHandler {
+	constructor(private readonly ports: InboundPorts) {}
+
+	/**
+	 * Where a new conversation goes: within "Route replies to a template for" hours after a
+	 * templateMessage with targetAgent / targetDepartment, to that agent when available, else to that
+	 * department, else to the number's department; otherwise to the number's department.
+	 *
+	 * Rocket.Chat never refuses a requested agent who cannot take the chat: its routing silently gives
+	 * the room to the next agent of the visitor's department (RoutingManager.delegateInquiry). So the
+	 * app asks for the agent only when it sees a livechat agent, enabled and not offline, and always
+	 * sets the visitor's department to the fallback first: an agent present but with omnichannel
+	 * availability turned off (which apps cannot see) is then replaced within the fallback department.
+	 */
+	async routingFor(number: ConnectedNumber, waId: string): Promise<Routing> {
+		const { messages, settings, clock, conversations } = this.ports;
+		const send = await messages.latestRouting(number.phoneNumberId, waId);
+		const hours = await settings.get('templateRoutingHours');
+		if (!send || clock.now() - Date.parse(send.sentAt) > hours * 3600000) return { department: number.departmentId };
+		let department = number.departmentId;
+		if (send.targetDepartment) {
+			const found = await conversations.departmentId(send.targetDepartment).catch(() => undefined);
+			if (found) department = found;
+		}
+		if (send.targetAgent) {
+			const agent = await conversations.agent(send.targetAgent).catch(() => undefined);
+			if (agent && canTakeChats(agent)) return { agent, department };
+		}
+		return { department };
+	}
+
+	/** `[ ](link) ` before a text: Rocket.Chat shows the linked message as a quote (its own quote format). */
+	private async quotePrefix(replyTo: string | undefined, type: string, t: Translator): Promise<string> {
+		if (!replyTo) return '';
+		const link = await this.ports.messages.linkOfWamid(replyTo);
+		// Buttons and reactions say what they answer; a quoted message the app never saw is only mentioned.
+		if (!link?.rcMessageId) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
+		return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
+	}
+
+	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
+		const { messages, conversations, autoMessages } = this.ports;
+		if (await messages.isSeen(event.wamid)) return;
+		const number = await this.ports.numbers.get(event.phoneNumberId);
+		if (!number) return;
+
+		const waId = event.waId || event.from;
+		const token = contactToken(number.phoneNumberId, waId);
+		let visitor = await conversations.visitor({
+			phoneNumberId: number.phoneNumberId,
+			waId,
+			name: event.contactName,
+			departmentId: number.departmentId,
+		});
+		let room: Room | undefined = await conversations.openRoom(visitor);
+		const isNew = !room;
+		if (!room) {
+			const routing = await this.routingFor(number, waId);
+			if (routing.department && routing.department !== visitor.department)
+				visitor = await conversations.moveVisitor(visitor, routing.department);
+			try {
+				room = await conversations.createRoom({ visitor, agent: routing.agent });
+			} catch (error) {
+				if (!(error instanceof NoAgentOnline)) throw error;
+				await autoMessages.onWaitingForAgent({ number, waId });
+				throw new WaitingForAgent();
+			}
+			// Sent once the contact's message is in the room, even when that takes a retry.
+			await messages.mark('welcome', room.id);
+		}
+		const t = await this.ports.translator();
+		const described = describeInbound(event.raw);
+		const quote = await this.quotePrefix(described.replyTo, event.type, t);
+		let uploadId: string | undefined;
+		let text = describedText(described, t);
+		if (described.media) {
+			// A retry after the file was posted does not post it again.
+			const posted = await messages.hasMark('media', event.wamid);
+			const outcome: MediaOutcome = posted
+				? { posted: true }
+				: await this.ports.media.post({ number, visitor, room, media: described.media, t, retryLater: !options.finalAttempt });
+			if (outcome.posted && !posted) await messages.mark('media', event.wamid);
+			uploadId = outcome.uploadId;
+			// The file is in the room: what remains to say is the rest (an ad, the caption) and the quote.
+			text = outcome.posted
+				? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t)
+				: [text, outcome.notice].filter(Boolean).join('\n');
+		}
+		let rcMessageId: string | undefined;
+		if (text || quote) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
+		await messages.markSeen(event.wamid);
+		// The message an agent may quote: the text, else the file.
+		const now = this.ports.clock.now();
+		if (rcMessageId || uploadId)
+			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
+		const sentAt = Number(event.timestamp) * 1000;
+		const window = await recordInbound(this.ports.windows, {
+			token,
+			at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now,
+			wamid: event.wamid,
+		});
+		await this.ports.notices.ensure(token, window);
+		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
+		if (isNew || (await messages.hasMark('welcome', room.id))) {
+			await messages.unmark('welcome', room.id);
+			await autoMessages.onNewConversation({ number, waId, room });
+		} else {
+			// The contact's messages are in a room (one an agent opened, say): a later wait tells them again.
+			await autoMessages.forgetOfflineNotice({ number, waId });
+		}
+	}
+}

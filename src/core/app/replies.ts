@@ -1,0 +1,202 @@
+/**
+ * An agent's message in a WhatsApp contact room goes to the contact, while the 24-hour window is
+ * open: text (Rocket.Chat markdown as WhatsApp formatting), files (uploaded to the Graph media
+ * endpoint and sent as image, video, audio or document by type), quoted replies (WhatsApp's
+ * `context`), with the agent's name first when the setting asks for it. Once the window is closed
+ * nothing is sent to Meta and the agent is told at once that a template is needed. Each send is
+ * recorded through the send log (Regular-Message).
+ */
+import { AppError } from '../errors';
+import { GraphClient } from '../graph/GraphClient';
+import { Translator } from '../i18n/translate';
+import { humanSize, outboundKind } from '../media/media';
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { toWhatsAppText } from '../outbound/markdown';
+import { Contact, contactToken } from './conversations';
+import { explainError } from './explain';
+import { FreeFormSender } from './freeForm';
+import { Clock, Logger, MessageLog, Numbers } from './ports';
+import { SettingsReader } from './settings';
+import { isWindowOpen, Windows } from './window';
+
+/** The agent who wrote (the adapter may carry more: the services hand it back unchanged). */
+export interface ReplyAgent {
+	id: string;
+	username: string;
+	name?: string;
+}
+
+/** The contact room the agent wrote in (the adapter may carry more). */
+export interface ReplyRoom {
+	id: string;
+	contact: Contact;
+}
+
+export interface ReplyFile {
+	id: string;
+	name: string;
+	type?: string;
+}
+
+/** An agent's message, as the engine's event gave it. */
+export interface AgentReply {
+	/** The Rocket.Chat message's id. */
+	messageId?: string;
+	room: ReplyRoom;
+	agent: ReplyAgent;
+	/** The message's text as posted (the app's own posts are known by it). */
+	postedText: string;
+	/** The text without Rocket.Chat's quote links. */
+	text: string;
+	/** The Rocket.Chat message the agent quoted. */
+	quotedId?: string;
+	files: ReplyFile[];
+	/** The description the agent gave a file. */
+	attachmentCaption: string;
+}
+
+/** The agents' files, in Rocket.Chat's uploads. */
+export interface ReplyFiles {
+	/** The upload's type and size. */
+	info(fileId: string): Promise<{ type?: string; size?: number } | undefined>;
+	bytes(fileId: string): Promise<Uint8Array>;
+	/** The file of a Rocket.Chat message, if it has one. */
+	fileOfMessage(messageId: string): Promise<string | undefined>;
+}
+
+export interface ReplyPorts {
+	/** Consumes the record of a post the app made as the agent (adapters/persistence/ownPosts.ts). */
+	ownPosts: { consume(post: { id?: string; roomId: string; senderId: string; text: string }): Promise<boolean> };
+	numbers: Pick<Numbers, 'get'>;
+	windows: Pick<Windows, 'get'>;
+	messages: Pick<MessageLog, 'link' | 'linkOfMessage' | 'linkOfUpload'>;
+	files: ReplyFiles;
+	sender: Pick<FreeFormSender, 'send' | 'text'>;
+	graph: (accessToken: string) => Pick<GraphClient, 'uploadMedia'>;
+	/** Whether the Graph API base URL setting may be used (else nothing is sent). */
+	graphReady: () => Promise<boolean>;
+	/** A notice only the agent sees, in the room. */
+	notify(to: { agent: ReplyAgent; room: ReplyRoom }, text: string): Promise<void>;
+	/** Texts in the agent's language. */
+	translatorFor(agent: ReplyAgent): Promise<Translator>;
+	settings: SettingsReader;
+	clock: Clock;
+	logger?: Logger;
+}
+
+interface Sending {
+	number: ConnectedNumber;
+	to: string;
+	roomId: string;
+	agent: string;
+	replyTo?: string;
+}
+
+export class ReplyRelay {
+	constructor(private readonly ports: ReplyPorts) {}
+
+	/**
+	 * The wamid of a quoted message of `roomId`: linked directly, or through its file (a contact's file
+	 * posted alone). A quote is only a permalink (`?msg=<id>`): an agent can quote any message they can
+	 * see, another contact's included (another room, perhaps another number). The link records the
+	 * room each WhatsApp message was shown in, and a message of another room gives no wamid: the reply
+	 * then goes without the quote (the agent's text still reaches the contact) rather than sending this
+	 * contact the `context.message_id` of another conversation. A quote of the same contact's earlier,
+	 * closed room is another room too, and goes without the quote likewise.
+	 */
+	private async quotedWamid(messageId: string, roomId: string): Promise<string | undefined> {
+		const { messages, files } = this.ports;
+		const direct = await messages.linkOfMessage(messageId);
+		if (direct) return direct.roomId === roomId ? direct.wamid : undefined;
+		const fileId = await files.fileOfMessage(messageId).catch(() => undefined);
+		const byFile = fileId ? await messages.linkOfUpload(fileId) : undefined;
+		return byFile?.roomId === roomId ? byFile.wamid : undefined;
+	}
+
+	private async sendFile(sending: Sending, file: ReplyFile, caption: string): Promise<string | undefined> {
+		const { files, sender } = this.ports;
+		const upload = await files.info(file.id);
+		const mimeType = upload?.type || file.type || '';
+		const size = Number(upload?.size ?? 0);
+		const kind = outboundKind(mimeType, size);
+		if ('refused' in kind) {
+			throw new AppError({
+				code: 'file_refused',
+				message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
+				status: 400,
+				i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
+				params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(kind.maxBytes ?? 0) },
+			});
+		}
+		const bytes = await files.bytes(file.id);
+		const id = await this.ports
+			.graph(sending.number.accessToken)
+			.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
+		// Audio and stickers carry no caption: it follows as a text.
+		const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
+		const media: Record<string, string> = { id };
+		if (withCaption && caption) media.caption = caption;
+		if (kind.kind === 'document') media.filename = file.name;
+		const wamid = await sender.send({
+			...sending,
+			content: { type: kind.kind, [kind.kind]: media },
+			summary: caption || `[${kind.kind}] ${file.name}`,
+		});
+		if (!withCaption && caption) await sender.text({ ...sending, text: caption, replyTo: undefined });
+		return wamid;
+	}
+
+	async relay(reply: AgentReply): Promise<void> {
+		const { ports } = this;
+		const { room, agent } = reply;
+		const notify = (text: string) => ports.notify({ agent, room }, text);
+		// The template the app just posted as this agent was sent already: not again (before the window
+		// check, as the template is what the agent sends when the window is closed).
+		if (
+			reply.postedText &&
+			(await ports.ownPosts.consume({ id: reply.messageId, roomId: room.id, senderId: agent.id, text: reply.postedText }))
+		)
+			return;
+		const t = await ports.translatorFor(agent);
+		const number = await ports.numbers.get(room.contact.phoneNumberId);
+		if (!number) return notify(t('reply_number_gone'));
+
+		const last = (await ports.windows.get(contactToken(room.contact.phoneNumberId, room.contact.waId)))?.at;
+		if (!isWindowOpen(last, ports.clock.now())) return notify(t('reply_window_closed'));
+
+		const replyTo = reply.quotedId ? await this.quotedWamid(reply.quotedId, room.id) : undefined;
+		const prefix = (await ports.settings.get('agentNamePrefix')) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
+		const { files } = reply;
+		const body = toWhatsAppText(reply.text.trim() || (files.length ? reply.attachmentCaption : ''));
+		// A bare quote, with nothing of its own, has nothing WhatsApp could show.
+		if (!files.length && !body.trim()) return;
+		// A refused Graph base URL setting sends nothing: the agent is told why in words.
+		if (!(await ports.graphReady())) return notify(t('reply_failed', { reason: t('error_graph_base_url_refused') }));
+
+		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
+		try {
+			let wamid: string | undefined;
+			if (files.length) {
+				for (const [i, file] of files.entries()) {
+					const sent = await this.sendFile(sending, file, i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '');
+					wamid ??= sent;
+				}
+			} else {
+				wamid = await ports.sender.text({ ...sending, text: `${prefix}${body}` });
+			}
+			if (wamid && reply.messageId)
+				await ports.messages.link({
+					wamid,
+					rcMessageId: reply.messageId,
+					roomId: room.id,
+					at: new Date(ports.clock.now()).toISOString(),
+				});
+		} catch (error) {
+			if (!(error instanceof AppError))
+				ports.logger?.error(
+					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
+				);
+			await notify(t('reply_failed', { reason: explainError(error, t).text }));
+		}
+	}
+}

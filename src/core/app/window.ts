@@ -1,0 +1,131 @@
+/**
+ * The 24-hour customer-service window of each contact: when the contact last wrote, which message
+ * that was (for read receipts), and the one pending notice job that warns the agents before the
+ * window closes (the `window_notice_minutes` setting) and when it has closed. One job is pending
+ * per contact at a time: when the contact wrote again meanwhile, the job moves itself to the new
+ * time. The job trusts the scheduler's clock: it compares the window it was scheduled for, not times.
+ */
+import { Translator } from '../i18n/translate';
+import { Conversations } from './conversations';
+import { Clock } from './ports';
+import { SettingsReader } from './settings';
+
+export const WINDOW_MS = 24 * 3600 * 1000;
+
+export interface WindowRecord {
+	/** When the contact last wrote (ms). */
+	at: number;
+	/** The wamid of that message. */
+	wamid?: string;
+	/** The `at` the pending notice job was scheduled for; absent when none is pending. */
+	noticeFor?: number;
+}
+
+/** The windows, by contact token (core/app/conversations.ts contactToken). */
+export interface Windows {
+	get(token: string): Promise<WindowRecord | undefined>;
+	put(token: string, record: WindowRecord): Promise<void>;
+}
+
+/** Whether the contact's window is open at `now`. */
+export function isWindowOpen(lastInbound: number | undefined, now: number): boolean {
+	return lastInbound !== undefined && now - lastInbound <= WINDOW_MS;
+}
+
+/** The contact wrote at `at`: the window (re)opens; a pending notice job is kept (it reschedules itself). */
+export async function recordInbound(windows: Windows, message: { token: string; at: number; wamid?: string }): Promise<WindowRecord> {
+	const previous = await windows.get(message.token);
+	// Meta may deliver an older message late: the window runs from the latest one.
+	const record: WindowRecord =
+		previous && previous.at > message.at ? { ...previous } : { ...previous, at: message.at, wamid: message.wamid };
+	await windows.put(message.token, record);
+	return record;
+}
+
+export type NoticePhase = 'closing' | 'closed';
+
+export interface NoticeJob {
+	token: string;
+	/** The window (`at` of the contact's last message) this run is about. */
+	at: number;
+	phase: NoticePhase;
+}
+
+/** The job's data as the scheduler gives it back, if it is one. */
+export function noticeJobOf(data: unknown): NoticeJob | undefined {
+	const job = (data ?? {}) as Partial<NoticeJob>;
+	if (typeof job.token !== 'string' || typeof job.at !== 'number' || (job.phase !== 'closing' && job.phase !== 'closed'))
+		return undefined;
+	return { token: job.token, at: job.at, phase: job.phase };
+}
+
+/** When the job of a phase runs: `minutes` before the window closes, or when it has. */
+export function noticeTime(job: NoticeJob, minutes: number): number {
+	return job.at + WINDOW_MS - (job.phase === 'closing' ? minutes * 60000 : 0);
+}
+
+export interface NoticeScheduler {
+	/** Runs the notice job at `when` (ms). */
+	schedule(job: NoticeJob, when: number): Promise<void>;
+}
+
+export interface WindowNoticePorts {
+	windows: Windows;
+	scheduler: NoticeScheduler;
+	settings: SettingsReader;
+	clock: Clock;
+	conversations: Pick<Conversations, 'openRoomOfToken' | 'postAsApp'>;
+	/** Texts in the workspace's language (read only when a notice is posted). */
+	translator: () => Promise<Translator>;
+}
+
+export class WindowNotices {
+	constructor(private readonly ports: WindowNoticePorts) {}
+
+	private async schedule(job: NoticeJob, minutes: number): Promise<void> {
+		await this.ports.scheduler.schedule(job, noticeTime(job, minutes));
+	}
+
+	/** After an inbound message: makes sure one notice job is pending for the contact's window. */
+	async ensure(token: string, window: WindowRecord): Promise<void> {
+		const minutes = await this.ports.settings.get('windowNoticeMinutes');
+		// A pending job runs within a day of its window; one older than that was lost (the app was
+		// disabled, which cancels its jobs): schedule again.
+		const pending = window.noticeFor !== undefined && window.noticeFor + WINDOW_MS + 3600000 > this.ports.clock.now();
+		if (!minutes || pending) return;
+		await this.schedule({ token, at: window.at, phase: 'closing' }, minutes);
+		await this.ports.windows.put(token, { ...window, noticeFor: window.at });
+	}
+
+	/** The notice job: posts the notice of its phase in the contact's open room, then schedules the next. */
+	async run(job: NoticeJob): Promise<void> {
+		const { windows, conversations } = this.ports;
+		const window = await windows.get(job.token);
+		if (!window) return;
+		const minutes = await this.ports.settings.get('windowNoticeMinutes');
+		const room = await conversations.openRoomOfToken(job.token);
+		if (!room || !minutes) {
+			await windows.put(job.token, { ...window, noticeFor: undefined });
+			return;
+		}
+		if (window.at !== job.at) {
+			// The contact wrote again: the window closes later; warn then.
+			await this.schedule({ token: job.token, at: window.at, phase: 'closing' }, minutes);
+			await windows.put(job.token, { ...window, noticeFor: window.at });
+			return;
+		}
+		const t = await this.ports.translator();
+		const closesAt = new Date(window.at + WINDOW_MS);
+		const text =
+			job.phase === 'closing'
+				? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes })
+				: t('window_closed_notice');
+		// A message of the app in the room's history, for every agent who opens it (now or later).
+		await conversations.postAsApp({ room, text });
+		if (job.phase === 'closing') {
+			await this.schedule({ token: job.token, at: window.at, phase: 'closed' }, minutes);
+		} else {
+			await windows.put(job.token, { ...window, noticeFor: undefined });
+		}
+	}
+}

@@ -1,0 +1,171 @@
+import { AutoMessages, OFFLINE_SENT } from '../../../../src/core/app/autoMessages';
+import { contactToken } from '../../../../src/core/app/conversations';
+import { Logger } from '../../../../src/core/app/ports';
+import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
+import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
+import { WINDOW_MS } from '../../../../src/core/app/window';
+import {
+	CARLA,
+	FakeClock,
+	FakeConversations,
+	freeFormWorld,
+	MemoryMessageLog,
+	MemoryWindows,
+	NUMBER,
+	numbersWith,
+	T0,
+} from './fakes-inbound';
+
+const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+
+const AUTO: ConnectedNumber = {
+	...NUMBER,
+	welcomeMessage: 'Welcome!',
+	offlineMessage: 'We are closed',
+	conversationFinishedMessage: 'Bye, see https://acme.example',
+};
+
+async function world(number: ConnectedNumber = AUTO, answer?: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>) {
+	const clock = new FakeClock();
+	const send = freeFormWorld({ clock, answer });
+	const marks = new MemoryMessageLog();
+	const conversations = new FakeConversations();
+	const windows = new MemoryWindows();
+	const warnings: string[] = [];
+	const logger: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: () => undefined };
+	const auto = new AutoMessages({
+		sender: send.sender,
+		marks,
+		conversations,
+		numbers: await numbersWith(number),
+		windows,
+		clock,
+		logger,
+	});
+	return { ...send, auto, marks, conversations, windows, clock, number, warnings };
+}
+
+describe('FreeFormSender', () => {
+	it('sends the envelope to Meta, records a Regular-Message and runs the processing job', async () => {
+		const w = await world();
+		const wamid = await w.sender.text({
+			number: NUMBER,
+			to: CARLA,
+			text: 'see https://x.example',
+			roomId: 'r1',
+			agent: 'ana',
+			replyTo: 'wamid.IN',
+		});
+		expect(wamid).toBe('wamid.OUT');
+		expect(w.requests.map((r) => [r.method, r.url, r.headers.Authorization])).toEqual([
+			['POST', `https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`, `Bearer ${NUMBER.accessToken}`],
+		]);
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				context: { message_id: 'wamid.IN' },
+				type: 'text',
+				text: { body: 'see https://x.example', preview_url: true },
+			},
+		]);
+		expect(w.sendLog.records).toEqual([
+			{
+				message: {
+					phoneNumberId: NUMBER.phoneNumberId,
+					connectedWhatsAppNo: '15550133700',
+					mobileNo: CARLA,
+					message: 'see https://x.example',
+					type: 'Regular-Message',
+					roomId: 'r1',
+					agent: 'ana',
+					sentAt: new Date(T0).toISOString(),
+					wamid: 'wamid.OUT',
+				},
+			},
+		]);
+		expect(w.jobs.runs).toBe(1);
+	});
+
+	it('records a refused send with Meta’s error, runs the job, and rejects', async () => {
+		const w = await world(undefined, () => ({
+			status: 400,
+			body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }),
+		}));
+		await expect(w.sender.text({ number: NUMBER, to: CARLA, text: 'late' })).rejects.toMatchObject({ graphCode: 131047 });
+		expect(w.sendLog.records).toHaveLength(1);
+		expect(w.sendLog.records[0].message.wamid).toBeUndefined();
+		expect(w.sendLog.records[0].error).toMatchObject({ graphCode: 131047 });
+		expect(w.jobs.runs).toBe(1);
+	});
+});
+
+describe('AutoMessages', () => {
+	it('welcomes a new conversation and says when nobody is online', async () => {
+		const w = await world();
+		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1', departmentId: 'sales' } });
+		expect(w.sent().map((b) => b.text.body)).toEqual(['Welcome!', 'We are closed']);
+		expect(w.sendLog.records.map((r) => r.message.roomId)).toEqual(['r1', 'r1']);
+	});
+
+	it('sends no offline message when the room’s department is online, nor when the contact was told while waiting', async () => {
+		const w = await world();
+		w.conversations.online.add('sales');
+		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1', departmentId: 'sales' } });
+		expect(w.sent().map((b) => b.text.body)).toEqual(['Welcome!']);
+
+		const waited = await world();
+		await waited.auto.onWaitingForAgent({ number: waited.number, waId: CARLA });
+		await waited.auto.onWaitingForAgent({ number: waited.number, waId: CARLA });
+		expect(waited.sent().map((b) => b.text.body)).toEqual(['We are closed']);
+		await waited.auto.onNewConversation({ number: waited.number, waId: CARLA, room: { id: 'r1' } });
+		expect(waited.sent().map((b) => b.text.body)).toEqual(['We are closed', 'Welcome!']);
+		// The mark is gone: the next wait tells the contact again.
+		expect(await waited.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(false);
+	});
+
+	it('tries the offline message again when it could not be sent, and logs no secret', async () => {
+		const w = await world(undefined, () => Promise.reject(new Error('ECONNRESET')));
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		expect(await w.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(false);
+		expect(w.warnings).toEqual(['automatic message to a contact of +1 555-013-3700 not sent: NetworkError']);
+	});
+
+	it('forgets the offline notice once the contact’s messages are in a room', async () => {
+		const w = await world();
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		await w.auto.forgetOfflineNotice({ number: w.number, waId: CARLA });
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		expect(w.sent().map((b) => b.text.body)).toEqual(['We are closed', 'We are closed']);
+	});
+
+	it('says goodbye when the room closes inside the window only', async () => {
+		const w = await world();
+		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
+		expect(w.sent()).toEqual([]);
+		await w.windows.put(TOKEN, { at: T0 - WINDOW_MS });
+		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Bye, see https://acme.example', preview_url: true },
+			},
+		]);
+		w.clock.at += 1;
+		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
+		expect(w.sent()).toHaveLength(1);
+	});
+
+	it('sends nothing a number does not have', async () => {
+		const w = await world({ ...NUMBER });
+		await w.windows.put(TOKEN, { at: T0 });
+		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1' } });
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
+		expect(w.requests).toEqual([]);
+	});
+});

@@ -1,0 +1,335 @@
+import { AutoMessages } from '../../../../src/core/app/autoMessages';
+import { contactToken } from '../../../../src/core/app/conversations';
+import { WaitingForAgent } from '../../../../src/core/app/errors';
+import { InboundService, ReadReceipts } from '../../../../src/core/app/inbound';
+import { InboundMediaInput, MediaOutcome } from '../../../../src/core/app/inboundMedia';
+import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { NoticeJob, WindowNotices } from '../../../../src/core/app/window';
+import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
+import { InboundMessageEvent } from '../../../../src/core/status/webhook';
+import {
+	CARLA,
+	FakeClock,
+	FakeConversations,
+	freeFormWorld,
+	MemoryMessageLog,
+	MemoryWindows,
+	NUMBER,
+	numbersWith,
+	t,
+	T0,
+} from './fakes-inbound';
+
+const SECOND: ConnectedNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352249999',
+	displayPhoneNumber: '+1 555-013-9999',
+	departmentId: 'sales',
+};
+const WELCOMING: ConnectedNumber = { ...NUMBER, welcomeMessage: 'Welcome!', offlineMessage: 'Nobody here' };
+
+let seq = 0;
+function textEvent(text: string, options: { number?: ConnectedNumber; context?: string; at?: number } = {}): InboundMessageEvent {
+	const number = options.number ?? NUMBER;
+	const wamid = `wamid.IN${++seq}`;
+	const raw: Record<string, unknown> = {
+		from: CARLA,
+		id: wamid,
+		timestamp: String(Math.floor((options.at ?? T0) / 1000)),
+		type: 'text',
+		text: { body: text },
+	};
+	if (options.context) raw.context = { from: CARLA, id: options.context };
+	return {
+		kind: 'message',
+		phoneNumberId: number.phoneNumberId,
+		displayPhoneNumber: number.displayPhoneNumber,
+		wamid,
+		from: CARLA,
+		waId: CARLA,
+		type: 'text',
+		timestamp: raw.timestamp as string,
+		contactName: 'Carla',
+		raw,
+	};
+}
+
+async function world(
+	options: {
+		numbers?: ConnectedNumber[];
+		settings?: Partial<Record<SettingKey, unknown>>;
+		media?: (input: InboundMediaInput) => Promise<MediaOutcome>;
+	} = {},
+) {
+	const clock = new FakeClock();
+	const send = freeFormWorld({ clock });
+	const messages = new MemoryMessageLog();
+	const numbers = await numbersWith(...(options.numbers ?? [WELCOMING]));
+	const conversations = new FakeConversations();
+	const windows = new MemoryWindows();
+	const settings = settingsOf(options.settings);
+	const scheduled: Array<{ job: NoticeJob; when: number }> = [];
+	const notices = new WindowNotices({
+		windows,
+		scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) },
+		settings,
+		clock,
+		conversations,
+		translator: async () => t,
+	});
+	const autoMessages = new AutoMessages({ sender: send.sender, marks: messages, conversations, numbers, windows, clock });
+	const receipts = new ReadReceipts({ numbers, windows, graph: send.graph, settings });
+	const mediaInputs: InboundMediaInput[] = [];
+	const media = {
+		post: async (input: InboundMediaInput) => {
+			mediaInputs.push(input);
+			return options.media ? options.media(input) : { posted: true, uploadId: 'up1' };
+		},
+	};
+	const service = new InboundService({
+		messages,
+		numbers,
+		conversations,
+		windows,
+		notices,
+		media,
+		autoMessages,
+		receipts,
+		settings,
+		clock,
+		translator: async () => t,
+		siteUrl: async () => 'https://chat.example',
+	});
+	const texts = () => send.sent().map((b) => b.text?.body ?? b.status);
+	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts };
+}
+
+describe('InboundService', () => {
+	it('puts a new contact’s message in a new room of the number’s department, once', async () => {
+		const w = await world();
+		const event = textEvent('Hello');
+		await w.service.handle(event, { finalAttempt: false });
+		await w.service.handle(event, { finalAttempt: false });
+
+		expect(w.conversations.visitors).toEqual([
+			{
+				id: 'v1',
+				token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
+				name: 'Carla',
+				department: 'support',
+			},
+		]);
+		expect(w.conversations.rooms).toMatchObject([{ id: 'r1', departmentId: 'support', open: true }]);
+		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
+		expect(await w.messages.isSeen(event.wamid)).toBe(true);
+		expect(await w.messages.linkOfWamid(event.wamid)).toEqual({
+			wamid: event.wamid,
+			rcMessageId: 'm1',
+			roomId: 'r1',
+			at: new Date(T0).toISOString(),
+		});
+		// The window opened at the message's time, and its notice is scheduled an hour before it closes.
+		const token = contactToken(NUMBER.phoneNumberId, CARLA);
+		expect(await w.windows.get(token)).toEqual({ at: T0, wamid: event.wamid, noticeFor: T0 });
+		expect(w.scheduled).toEqual([{ job: { token, at: T0, phase: 'closing' }, when: T0 + 23 * 3600000 }]);
+		// Welcome (nobody online: the offline message too), sent once.
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Welcome!', preview_url: false },
+			},
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Nobody here', preview_url: false },
+			},
+		]);
+		// Not served: no read receipt.
+		expect(w.requests.filter((r) => String(r.body).includes('"status":"read"'))).toEqual([]);
+	});
+
+	it('ignores a message to a number that is not connected', async () => {
+		const w = await world();
+		await w.service.handle(textEvent('Hello', { number: SECOND }), { finalAttempt: false });
+		expect(w.conversations.visitors).toEqual([]);
+		expect(w.requests).toEqual([]);
+	});
+
+	it('keeps one visitor and one room per number for the same WhatsApp id', async () => {
+		const w = await world({ numbers: [NUMBER, SECOND] });
+		await w.service.handle(textEvent('to support'), { finalAttempt: false });
+		await w.service.handle(textEvent('to sales', { number: SECOND }), { finalAttempt: false });
+		await w.service.handle(textEvent('again'), { finalAttempt: false });
+		expect(w.conversations.visitors.map((v) => [v.username, v.department])).toEqual([
+			[`whatsapp-${NUMBER.phoneNumberId}-${CARLA}`, 'support'],
+			[`whatsapp-${SECOND.phoneNumberId}-${CARLA}`, 'sales'],
+		]);
+		expect(w.conversations.textsOf('r1')).toEqual(['to support', 'again']);
+		expect(w.conversations.textsOf('r2')).toEqual(['to sales']);
+	});
+
+	it('waits for an agent: the offline message once, then the welcome when the room opens', async () => {
+		const w = await world();
+		w.conversations.noAgentOnline = true;
+		const first = textEvent('anyone?');
+		await expect(w.service.handle(first, { finalAttempt: false })).rejects.toBeInstanceOf(WaitingForAgent);
+		await expect(w.service.handle(textEvent('hello?'), { finalAttempt: false })).rejects.toBeInstanceOf(WaitingForAgent);
+		expect(w.texts()).toEqual(['Nobody here']);
+		expect(await w.messages.isSeen(first.wamid)).toBe(false);
+
+		w.conversations.noAgentOnline = false;
+		w.conversations.online.add('support');
+		await w.service.handle(first, { finalAttempt: false });
+		expect(w.conversations.textsOf('r1')).toEqual(['anyone?']);
+		expect(w.texts()).toEqual(['Nobody here', 'Welcome!']);
+	});
+
+	it('sends the welcome on a retry when the room was opened but the message failed after it', async () => {
+		const w = await world();
+		const event = textEvent('Hello');
+		const post = w.conversations.postAsVisitor.bind(w.conversations);
+		w.conversations.postAsVisitor = async () => {
+			throw new Error('database briefly unavailable');
+		};
+		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+		expect(w.texts()).toEqual([]);
+		w.conversations.postAsVisitor = post;
+		await w.service.handle(event, { finalAttempt: false });
+		expect(w.conversations.rooms).toHaveLength(1);
+		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+	});
+
+	describe('routing of a reply to a template', () => {
+		async function routed(send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number }, agent?: { status: string }) {
+			const w = await world({ numbers: [NUMBER] });
+			w.conversations.departments.set('Sales', 'sales-id');
+			if (agent)
+				w.conversations.agents.set('dave', { username: 'dave', roles: ['livechat-agent'], enabled: true, status: agent.status });
+			const { hoursAgo, ...target } = send;
+			await w.messages.record({
+				phoneNumberId: NUMBER.phoneNumberId,
+				connectedWhatsAppNo: '15550133700',
+				mobileNo: CARLA,
+				message: 'hello',
+				type: 'Template-Message',
+				sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(),
+				wamid: 'wamid.T',
+				...target,
+			});
+			await w.service.handle(textEvent('reply'), { finalAttempt: false });
+			return w.conversations.rooms[0];
+		}
+
+		it('goes to the requested agent when available, within the department asked for', async () => {
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'online' })).toMatchObject({
+				servedBy: 'dave',
+				departmentId: 'sales-id',
+			});
+		});
+
+		it('goes to the department when the agent is offline, and to the number’s once the routing expired', async () => {
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'offline' })).toMatchObject({
+				servedBy: undefined,
+				departmentId: 'sales-id',
+			});
+			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 73 }, { status: 'online' })).toMatchObject({
+				servedBy: undefined,
+				departmentId: 'support',
+			});
+		});
+	});
+
+	it('marks the message read when an agent has the room, per the setting', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		w.conversations.routedTo = 'ana';
+		const first = textEvent('first');
+		await w.service.handle(first, { finalAttempt: false });
+		const reads = () => w.requests.filter((r) => String(r.body).includes('"status":"read"'));
+		expect(reads().map((r) => [r.url, JSON.parse(String(r.body))])).toEqual([
+			[
+				`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`,
+				{ messaging_product: 'whatsapp', status: 'read', message_id: first.wamid },
+			],
+		]);
+
+		const off = await world({ numbers: [NUMBER], settings: { markRead: false } });
+		off.conversations.routedTo = 'ana';
+		await off.service.handle(textEvent('first'), { finalAttempt: false });
+		expect(off.requests).toEqual([]);
+	});
+
+	it('marks the latest message read when an agent takes the room', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		await w.service.handle(textEvent('one', { at: T0 }), { finalAttempt: false });
+		const latest = textEvent('two', { at: T0 + 1000 });
+		await w.service.handle(latest, { finalAttempt: false });
+		await w.receipts.onAgentAssigned({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA });
+		expect(w.sent()).toEqual([{ messaging_product: 'whatsapp', status: 'read', message_id: latest.wamid }]);
+	});
+
+	it('keeps the window at the latest message when Meta delivers an older one late', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const late = textEvent('late', { at: T0 - 5000 });
+		const latest = textEvent('latest', { at: T0 });
+		await w.service.handle(latest, { finalAttempt: false });
+		await w.service.handle(late, { finalAttempt: false });
+		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: latest.wamid });
+	});
+
+	it('links the contact’s quote to the quoted message, and says so when it is unknown', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		await w.messages.link({ wamid: 'wamid.AGENT', rcMessageId: 'rc9', roomId: 'r1', at: new Date(T0).toISOString() });
+		await w.service.handle(textEvent('yes', { context: 'wamid.AGENT' }), { finalAttempt: false });
+		await w.service.handle(textEvent('this?', { context: 'wamid.UNKNOWN' }), { finalAttempt: false });
+		expect(w.conversations.textsOf('r1')).toEqual([
+			'[ ](https://chat.example/live/r1?msg=rc9) yes',
+			`${t('inbound_reply_unknown')}\nthis?`,
+		]);
+	});
+
+	describe('a contact’s file', () => {
+		const image = (caption: string) => {
+			const event = textEvent('');
+			event.type = 'image';
+			event.raw = { ...event.raw, type: 'image', image: { id: 'media-1', mime_type: 'image/jpeg', caption }, text: undefined };
+			return event;
+		};
+
+		it('is posted, then the caption as the contact’s text, the file linked for quotes; a retry does not post it again', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const event = image('the receipt');
+			const post = w.conversations.postAsVisitor.bind(w.conversations);
+			w.conversations.postAsVisitor = async () => {
+				throw new Error('database briefly unavailable');
+			};
+			await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+			w.conversations.postAsVisitor = post;
+			await w.service.handle(event, { finalAttempt: false });
+			expect(w.mediaInputs.map((i) => [i.media, i.retryLater, i.room.id])).toEqual([
+				[{ kind: 'image', id: 'media-1', mimeType: 'image/jpeg', caption: 'the receipt' }, true, 'r1'],
+			]);
+			expect(w.conversations.textsOf('r1')).toEqual(['the receipt']);
+			// The retry knows the file is in the room (its mark), not its upload: the caption is linked.
+			expect(await w.messages.linkOfWamid(event.wamid)).toEqual({
+				wamid: event.wamid,
+				rcMessageId: 'm1',
+				roomId: 'r1',
+				at: new Date(T0).toISOString(),
+			});
+			expect(await w.messages.hasMark('media', event.wamid)).toBe(true);
+		});
+
+		it('says why it is not there when it was refused', async () => {
+			const w = await world({ numbers: [NUMBER], media: async () => ({ posted: false, notice: 'too large' }) });
+			await w.service.handle(image(''), { finalAttempt: true });
+			expect(w.mediaInputs[0].retryLater).toBe(false);
+			expect(w.conversations.textsOf('r1')).toEqual([`${t('inbound_image', { name: '' })}\ntoo large`]);
+		});
+	});
+});

@@ -1,0 +1,133 @@
+import {
+	InboundMediaPorts,
+	postInboundMedia,
+	UploadResult,
+	workspaceAcceptsType,
+	WorkspaceUploads,
+} from '../../../../src/core/app/inboundMedia';
+import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
+import { SAMPLES } from '../media/samples';
+import { NUMBER, recordingGraph, t } from './fakes-inbound';
+
+const MEDIA_URL = 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1';
+const jpeg = new Uint8Array(SAMPLES.jpeg);
+
+function meta(info: Record<string, unknown>, bytes: Uint8Array = jpeg) {
+	return (req: HttpRequest): HttpResponse =>
+		req.binary
+			? { status: 200, body: '', bytes, headers: { 'content-length': String(bytes.byteLength) } }
+			: { status: 200, body: JSON.stringify({ id: 'media-1', url: MEDIA_URL, ...info }) };
+}
+
+function world(
+	options: {
+		answer?: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+		workspace?: WorkspaceUploads;
+		upload?: UploadResult;
+		open?: boolean[];
+		settings?: Partial<Record<SettingKey, unknown>>;
+	} = {},
+) {
+	const http = recordingGraph(options.answer ?? meta({ mime_type: 'image/jpeg', file_size: jpeg.byteLength }));
+	const uploads: Array<{ filename: string; size: number }> = [];
+	const open = [...(options.open ?? [])];
+	const ports: InboundMediaPorts = {
+		uploads: {
+			workspace: async () => options.workspace ?? {},
+			upload: async (file) => {
+				uploads.push({ filename: file.filename, size: file.bytes.byteLength });
+				return options.upload ?? { uploadId: 'up1' };
+			},
+		},
+		conversations: { isOpen: async () => open.shift() ?? true },
+		settings: settingsOf(options.settings),
+		graph: http.graph,
+	};
+	const post = (media: { mimeType?: string; filename?: string } = { mimeType: 'image/jpeg' }, retryLater = true) =>
+		postInboundMedia(ports, {
+			number: NUMBER,
+			visitor: { token: 'tok' },
+			room: { id: 'r1' },
+			media: { kind: 'image', id: 'media-1', ...media },
+			t,
+			retryLater,
+		});
+	return { ...http, uploads, post };
+}
+
+describe('a contact’s file', () => {
+	it('is fetched with the number’s token and posted with the accepted type’s extension', async () => {
+		const w = world();
+		expect(await w.post({ mimeType: 'image/jpeg', filename: 'photo.exe' })).toEqual({ posted: true, uploadId: 'up1' });
+		expect(w.requests.map((r) => [r.method, r.url.split('?')[0], r.headers.Authorization])).toEqual([
+			['GET', 'https://graph.facebook.com/v23.0/media-1', `Bearer ${NUMBER.accessToken}`],
+			['GET', MEDIA_URL.split('?')[0], `Bearer ${NUMBER.accessToken}`],
+		]);
+		expect(w.uploads).toEqual([{ filename: expect.stringMatching(/\.jpg$/), size: jpeg.byteLength }]);
+	});
+
+	it('is refused before any download when its type is not accepted (by the app or the workspace)', async () => {
+		const app = world({ settings: { inboundMediaTypes: 'application/pdf' } });
+		expect(await app.post()).toEqual({ posted: false, notice: t('inbound_media_refused_type', { type: 'image/jpeg' }) });
+		const workspace = world({ workspace: { blackList: 'image/*' } });
+		expect(await workspace.post()).toEqual({ posted: false, notice: t('inbound_media_refused_type', { type: 'image/jpeg' }) });
+		const disabled = world({ workspace: { enabled: false } });
+		expect(await disabled.post()).toEqual({ posted: false, notice: t('inbound_media_refused_disabled') });
+		expect([...app.requests, ...workspace.requests, ...disabled.requests]).toEqual([]);
+	});
+
+	it('is not downloaded when Meta announces it over the smaller of both limits', async () => {
+		const w = world({ answer: meta({ mime_type: 'image/jpeg', file_size: 2 * 1024 * 1024 }), workspace: { maxBytes: 1024 * 1024 } });
+		expect(await w.post()).toEqual({ posted: false, notice: t('inbound_media_refused_size', { size: '2.0 MB', max: '1.0 MB' }) });
+		expect(w.requests).toHaveLength(1);
+	});
+
+	it('is refused when its bytes are not of the declared type', async () => {
+		const w = world({ answer: meta({ mime_type: 'image/jpeg' }, new TextEncoder().encode('<html><script>alert(1)</script>')) });
+		expect(await w.post()).toEqual({ posted: false, notice: t('inbound_media_refused_content', { type: 'image/jpeg' }) });
+		expect(w.uploads).toEqual([]);
+	});
+
+	it('is retried on a passing failure, and announced on the last attempt', async () => {
+		const failing = () => ({ status: 503, body: JSON.stringify({ error: { code: 2, message: 'Service temporarily unavailable' } }) });
+		await expect(world({ answer: failing }).post(undefined, true)).rejects.toMatchObject({ httpStatus: 503 });
+		expect(await world({ answer: failing }).post(undefined, false)).toEqual({
+			posted: false,
+			notice: t('inbound_media_failed', { reason: t('inbound_media_meta_error', { code: 2 }) }),
+		});
+	});
+
+	it('says why Rocket.Chat’s Uploads store refused it', async () => {
+		expect(await world({ upload: { refused: 'error-invalid-file-type', message: 'x' } }).post()).toMatchObject({
+			posted: false,
+			notice: expect.stringContaining('.jpg'),
+		});
+		expect(await world({ upload: { refused: 'file-too-small', message: 'x' } }).post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_empty'),
+		});
+		expect(await world({ upload: { refused: undefined, message: 'quota' } }).post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_workspace', { reason: 'quota' }),
+		});
+	});
+
+	it('goes to the contact’s next room when the room closed on the way (retried), else says so', async () => {
+		await expect(world({ open: [false] }).post(undefined, true)).rejects.toMatchObject({ code: 'media_room_closed' });
+		expect(await world({ upload: { refused: 'invalid-file', message: 'x' }, open: [false] }).post(undefined, false)).toEqual({
+			posted: false,
+			notice: t('inbound_media_failed', { reason: t('inbound_media_room_closed') }),
+		});
+	});
+});
+
+describe('workspaceAcceptsType', () => {
+	it('follows Rocket.Chat’s lists: the black list first, groups, an empty or * white list takes all', () => {
+		expect(workspaceAcceptsType('image/png', {})).toBe(true);
+		expect(workspaceAcceptsType('image/png', { whiteList: '*' })).toBe(true);
+		expect(workspaceAcceptsType('image/png', { whiteList: 'application/pdf' })).toBe(false);
+		expect(workspaceAcceptsType('image/png', { whiteList: 'image/*' })).toBe(true);
+		expect(workspaceAcceptsType('image/png', { whiteList: 'image/*', blackList: 'image/png' })).toBe(false);
+	});
+});

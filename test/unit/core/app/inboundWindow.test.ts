@@ -1,0 +1,109 @@
+import { contactToken } from '../../../../src/core/app/conversations';
+import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { isWindowOpen, noticeJobOf, NoticeJob, recordInbound, WINDOW_MS, WindowNotices } from '../../../../src/core/app/window';
+import { CARLA, FakeClock, FakeConversations, MemoryWindows, NUMBER, t, T0 } from './fakes-inbound';
+
+const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+const HOUR = 3600000;
+
+async function world(settings: Partial<Record<SettingKey, unknown>> = {}) {
+	const clock = new FakeClock();
+	const windows = new MemoryWindows();
+	const conversations = new FakeConversations();
+	const scheduled: Array<{ job: NoticeJob; when: number }> = [];
+	const notices = new WindowNotices({
+		windows,
+		scheduler: { schedule: async (job, when) => void scheduled.push({ job, when }) },
+		settings: settingsOf(settings),
+		clock,
+		conversations,
+		translator: async () => t,
+	});
+	const visitor = await conversations.visitor({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA });
+	const room = await conversations.createRoom({ visitor });
+	/** The contact writes at `at`: what the inbound service does. */
+	const write = async (at: number) => notices.ensure(TOKEN, await recordInbound(windows, { token: TOKEN, at, wamid: `wamid.${at}` }));
+	/** The scheduler runs the last job scheduled, at its time. */
+	const runLast = async () => {
+		const next = scheduled[scheduled.length - 1];
+		clock.at = next.when;
+		await notices.run(next.job);
+	};
+	return { clock, windows, conversations, scheduled, notices, room, write, runLast };
+}
+
+describe('the 24-hour window', () => {
+	it('is open for 24 hours after the contact’s last message', () => {
+		expect(isWindowOpen(undefined, T0)).toBe(false);
+		expect(isWindowOpen(T0, T0 + WINDOW_MS)).toBe(true);
+		expect(isWindowOpen(T0, T0 + WINDOW_MS + 1)).toBe(false);
+	});
+
+	it('runs from the latest message, whatever order Meta delivers them in', async () => {
+		const windows = new MemoryWindows();
+		await recordInbound(windows, { token: TOKEN, at: T0, wamid: 'new' });
+		expect(await recordInbound(windows, { token: TOKEN, at: T0 - 1, wamid: 'old' })).toEqual({ at: T0, wamid: 'new' });
+	});
+});
+
+describe('window notices', () => {
+	it('warn the agents the set minutes before the window closes, then when it has closed, in the room', async () => {
+		const w = await world({ windowNoticeMinutes: 30 });
+		await w.write(T0);
+		await w.write(T0 + 1000);
+		// One job pending per contact.
+		expect(w.scheduled).toEqual([{ job: { token: TOKEN, at: T0, phase: 'closing' }, when: T0 + WINDOW_MS - 30 * 60000 }]);
+
+		await w.runLast();
+		// The contact wrote again: the warning moves.
+		expect(w.conversations.posts).toEqual([]);
+		expect(w.scheduled[1]).toEqual({
+			job: { token: TOKEN, at: T0 + 1000, phase: 'closing' },
+			when: T0 + 1000 + WINDOW_MS - 30 * 60000,
+		});
+
+		await w.runLast();
+		await w.runLast();
+		expect(w.conversations.posts.map((p) => [p.roomId, p.by, p.text])).toEqual([
+			[
+				w.room.id,
+				'app',
+				t('window_closing', {
+					time: new Date(T0 + 1000 + WINDOW_MS).toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+					minutes: 30,
+				}),
+			],
+			[w.room.id, 'app', t('window_closed_notice')],
+		]);
+		expect(w.scheduled).toHaveLength(3);
+		expect(await w.windows.get(TOKEN)).toEqual({ at: T0 + 1000, wamid: `wamid.${T0 + 1000}` });
+	});
+
+	it('say nothing once the room is closed, and can be turned off', async () => {
+		const w = await world();
+		await w.write(T0);
+		w.conversations.rooms[0].open = false;
+		await w.runLast();
+		expect(w.conversations.posts).toEqual([]);
+		expect((await w.windows.get(TOKEN))?.noticeFor).toBeUndefined();
+
+		const off = await world({ windowNoticeMinutes: 0 });
+		await off.write(T0);
+		expect(off.scheduled).toEqual([]);
+	});
+
+	it('are scheduled again when the pending job was lost (the app was disabled)', async () => {
+		const w = await world();
+		await w.write(T0);
+		w.clock.at = T0 + WINDOW_MS + 2 * HOUR;
+		await w.write(w.clock.at);
+		expect(w.scheduled.map((s) => s.job.at)).toEqual([T0, T0 + WINDOW_MS + 2 * HOUR]);
+	});
+
+	it('read only well-formed jobs', () => {
+		expect(noticeJobOf({ token: TOKEN, at: T0, phase: 'closed', extra: 1 })).toEqual({ token: TOKEN, at: T0, phase: 'closed' });
+		expect(noticeJobOf({ token: TOKEN, at: String(T0), phase: 'closed' })).toBeUndefined();
+		expect(noticeJobOf({ token: TOKEN, at: T0, phase: 'later' })).toBeUndefined();
+		expect(noticeJobOf(undefined)).toBeUndefined();
+	});
+});

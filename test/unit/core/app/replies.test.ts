@@ -1,0 +1,187 @@
+import { contactToken } from '../../../../src/core/app/conversations';
+import { AgentReply, ReplyPorts, ReplyRelay } from '../../../../src/core/app/replies';
+import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { WINDOW_MS } from '../../../../src/core/app/window';
+import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
+import { explainSendError } from '../../../../src/core/templates/errors';
+import { SAMPLES } from '../media/samples';
+import { CARLA, FakeClock, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, t, T0 } from './fakes-inbound';
+
+const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+const ROOM = { id: 'r1', contact: { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA } };
+const ANA = { id: 'u1', username: 'ana', name: 'Ana *Lima*' };
+
+function reply(text: string, extra: Partial<AgentReply> = {}): AgentReply {
+	return { messageId: 'rc1', room: ROOM, agent: ANA, postedText: text, text, files: [], attachmentCaption: '', ...extra };
+}
+
+/** Meta's answers: a media id for an upload, a wamid for a message. */
+const meta = (req: HttpRequest): HttpResponse =>
+	req.url.endsWith('/media')
+		? { status: 200, body: JSON.stringify({ id: 'media-9' }) }
+		: { status: 200, body: JSON.stringify({ messages: [{ id: `wamid.OUT${req.body?.length}` }] }) };
+
+async function world(
+	options: {
+		settings?: Partial<Record<SettingKey, unknown>>;
+		lastInbound?: number;
+		answer?: typeof meta;
+		graphReady?: boolean;
+		ownPosts?: string[];
+	} = {},
+) {
+	const clock = new FakeClock();
+	const send = freeFormWorld({ clock, answer: options.answer ?? meta });
+	const messages = new MemoryMessageLog();
+	const windows = new MemoryWindows();
+	await windows.put(TOKEN, { at: options.lastInbound ?? T0 - 1000 });
+	const notices: Array<{ to: string; room: string; text: string }> = [];
+	const own = [...(options.ownPosts ?? [])];
+	const uploads = new Map<string, { type: string; size: number; bytes: Uint8Array }>();
+	const ports: ReplyPorts = {
+		ownPosts: {
+			consume: async (post) => {
+				const index = own.indexOf(post.text);
+				if (index >= 0) own.splice(index, 1);
+				return index >= 0;
+			},
+		},
+		numbers: await numbersWith(NUMBER),
+		windows,
+		messages,
+		files: {
+			info: async (id) => uploads.get(id),
+			bytes: async (id) => uploads.get(id)!.bytes,
+			fileOfMessage: async (id) => (id === 'rc-file-msg' ? 'upload-7' : undefined),
+		},
+		sender: send.sender,
+		graph: send.graph,
+		graphReady: async () => options.graphReady ?? true,
+		notify: async ({ agent, room }, text) => void notices.push({ to: agent.username, room: room.id, text }),
+		translatorFor: async () => t,
+		settings: settingsOf(options.settings),
+		clock,
+	};
+	return { ...send, relay: new ReplyRelay(ports), messages, windows, notices, uploads };
+}
+
+describe('ReplyRelay', () => {
+	it('sends the agent’s text as WhatsApp text, records it and links it for the contact’s quotes', async () => {
+		const w = await world();
+		await w.relay.relay(reply('Yes, **until 5pm**'));
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'Yes, *until 5pm*', preview_url: false },
+			},
+		]);
+		expect(w.sendLog.records.map((r) => [r.message.type, r.message.roomId, r.message.agent, r.message.message])).toEqual([
+			['Regular-Message', 'r1', 'ana', 'Yes, *until 5pm*'],
+		]);
+		const wamid = w.sendLog.records[0].message.wamid as string;
+		expect(await w.messages.linkOfWamid(wamid)).toEqual({ wamid, rcMessageId: 'rc1', roomId: 'r1', at: new Date(T0).toISOString() });
+		expect(w.notices).toEqual([]);
+	});
+
+	it('tells the agent, and sends nothing, once the window is closed', async () => {
+		const w = await world({ lastInbound: T0 - WINDOW_MS - 1 });
+		await w.relay.relay(reply('Hello'));
+		expect(w.requests).toEqual([]);
+		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t('reply_window_closed') }]);
+	});
+
+	it('does not send again the template the app posted as the agent', async () => {
+		const w = await world({ ownPosts: ['Hello from the template'], lastInbound: T0 - WINDOW_MS - 1 });
+		await w.relay.relay(reply('Hello from the template'));
+		expect(w.requests).toEqual([]);
+		expect(w.notices).toEqual([]);
+		// The agent typing the same words later is relayed as usual (here: told the window is closed).
+		await w.relay.relay(reply('Hello from the template'));
+		expect(w.notices).toHaveLength(1);
+	});
+
+	it('quotes the contact’s message of the same room only, by its text or its file', async () => {
+		const w = await world();
+		await w.messages.link({ wamid: 'wamid.IN1', rcMessageId: 'rc-in', roomId: 'r1', at: new Date(T0).toISOString() });
+		await w.messages.link({ wamid: 'wamid.OTHER', rcMessageId: 'rc-other', roomId: 'r0', at: new Date(T0).toISOString() });
+		await w.messages.link({ wamid: 'wamid.FILE', uploadId: 'upload-7', roomId: 'r1', at: new Date(T0).toISOString() });
+		await w.relay.relay(reply('a', { quotedId: 'rc-in' }));
+		await w.relay.relay(reply('b', { quotedId: 'rc-other' }));
+		await w.relay.relay(reply('c', { quotedId: 'rc-file-msg' }));
+		expect(w.sent().map((b) => [b.text.body, b.context])).toEqual([
+			['a', { message_id: 'wamid.IN1' }],
+			['b', undefined],
+			['c', { message_id: 'wamid.FILE' }],
+		]);
+	});
+
+	it('starts with the agent’s name when the setting asks for it, and sends nothing for a bare quote', async () => {
+		const w = await world({ settings: { agentNamePrefix: true } });
+		await w.relay.relay(reply('Hello'));
+		await w.relay.relay(reply('   '));
+		expect(w.sent().map((b) => b.text.body)).toEqual(['*Ana Lima*:\nHello']);
+	});
+
+	it('uploads a file and sends it by its type, the text as its caption', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
+		await w.relay.relay(reply('the receipt', { files: [{ id: 'f1', name: 'receipt.jpg', type: 'image/jpeg' }] }));
+		const upload = w.requests[0];
+		expect([upload.method, upload.url, upload.headers['Content-Type']]).toEqual([
+			'POST',
+			`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/media`,
+			expect.stringMatching(/^multipart\/form-data; boundary=/),
+		]);
+		expect(w.sent()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'image',
+				image: { id: 'media-9', caption: 'the receipt' },
+			},
+		]);
+		expect(w.sendLog.records[0].message.message).toBe('the receipt');
+	});
+
+	it('sends an audio’s caption as a text after it', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'audio/ogg', size: 100, bytes: new Uint8Array(SAMPLES.oggOpus) });
+		await w.relay.relay(reply('listen', { files: [{ id: 'f1', name: 'note.ogg' }] }));
+		expect(w.sent().map((b) => [b.type, b.audio ?? b.text])).toEqual([
+			['audio', { id: 'media-9' }],
+			['text', { body: 'listen', preview_url: false }],
+		]);
+	});
+
+	it('tells the agent why a file was refused, and sends nothing of it', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
+		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'setup.exe' }] }));
+		expect(w.requests).toEqual([]);
+		expect(w.notices.map((n) => n.text)).toEqual([
+			t('reply_failed', {
+				reason: t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }),
+			}),
+		]);
+	});
+
+	it('tells the agent Meta’s refusal in words', async () => {
+		const w = await world({
+			answer: () => ({ status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }),
+		});
+		await w.relay.relay(reply('Hello'));
+		expect(w.sendLog.records.map((r) => r.message.wamid)).toEqual([undefined]);
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t(explainSendError(131047).key, { code: 131047 }) })]);
+	});
+
+	it('sends nothing through a refused Graph base URL, and says so', async () => {
+		const w = await world({ graphReady: false });
+		await w.relay.relay(reply('Hello'));
+		expect(w.requests).toEqual([]);
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_graph_base_url_refused') })]);
+	});
+});
