@@ -9,6 +9,7 @@ import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessRoom, HarnessUser } from './world';
 import { HarnessHttpServer } from './HarnessHttpServer';
+import { startedSinks, StatusSink } from './statusSink';
 
 export const NUMBER: SimNumber = {
 	phoneNumberId: '106540352242922',
@@ -23,12 +24,15 @@ export interface AppUnderTest {
 	harness: AppHarness;
 	sim: CloudApiSimulator;
 	http: HarnessHttpServer;
+	/** The status sinks started since the app was (what the app POSTed to its Message Status Endpoint URL). */
+	statusSinks?: () => StatusSink[];
 	stop(): Promise<void>;
 }
 
 export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTest> {
 	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
 	loadSpec();
+	const firstSink = startedSinks.length;
 	const sim = new CloudApiSimulator({ validate: validateRequest });
 	const { baseUrl } = await sim.start();
 	sim.addNumber(NUMBER);
@@ -47,6 +51,7 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTe
 		harness,
 		sim,
 		http,
+		statusSinks: () => startedSinks.slice(firstSink),
 		async stop() {
 			await http.stop();
 			await harness.stop();
@@ -74,7 +79,8 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
 
 /**
  * The secrets scan: no connected number's access token or app secret appears in anything the app
- * showed or said: its log, room messages, ephemeral notices, UIKit views, or HTTP answers. Throws,
+ * showed or said: its log, room messages, ephemeral notices, UIKit views, HTTP answers, or the
+ * payloads (bodies and headers) it POSTed to the Message Status Endpoint URL's sinks. Throws,
  * naming where (and only the secret's last four characters), when one does.
  */
 export function assertNoSecretShown(app: AppUnderTest): void {
@@ -85,6 +91,7 @@ export function assertNoSecretShown(app: AppUnderTest): void {
 		notices: app.harness.world.notifications.map((n) => n.message),
 		'UIKit views': app.harness.world.ui,
 		'HTTP answers': app.http.answers,
+		'status payloads': (app.statusSinks?.() ?? []).flatMap((sink) => sink.received),
 	};
 	const found: string[] = [];
 	for (const [place, value] of Object.entries(places)) {

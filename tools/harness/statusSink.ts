@@ -7,8 +7,13 @@ export interface Delivery {
 	headers: http.IncomingHttpHeaders;
 }
 
+/** Every sink started in this process, in order (the secrets scan reads what each received). */
+export const startedSinks: StatusSink[] = [];
+
 export class StatusSink {
 	readonly deliveries: Delivery[] = [];
+	/** Every POST received, whatever the answer (a failing or hanging sink's too): body and headers. */
+	readonly received: Array<{ raw: string; headers: http.IncomingHttpHeaders }> = [];
 	/** Answer with this status (500, say) instead of 200; `hang` answers never (a timeout). */
 	failWith?: number | 'hang';
 	attempts = 0;
@@ -22,6 +27,7 @@ export class StatusSink {
 			req.on('data', (c: Buffer) => chunks.push(c));
 			req.on('end', () => {
 				this.attempts++;
+				this.received.push({ raw: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
 				if (this.failWith === 'hang') {
 					this.hanging.push(res);
 					return;
@@ -39,6 +45,7 @@ export class StatusSink {
 		});
 		await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
 		this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/status`;
+		startedSinks.push(this);
 		return this.url;
 	}
 
