@@ -14,7 +14,7 @@ import { AppError, GraphApiError, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { Described } from '../inbound/describe';
-import { baseMime, humanSize, inboundFileName, judgeInbound, parseAcceptedTypes } from '../media/media';
+import { baseMime, humanSize, inboundFileName, isMediaId, judgeInbound, parseAcceptedTypes } from '../media/media';
 import { matchesDeclaredType } from '../media/signature';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Conversations, Room, Visitor } from './conversations';
@@ -135,6 +135,11 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		if (retryLater) throw roomClosed();
 		return { posted: false, notice: t('inbound_media_failed', { reason: t('inbound_media_room_closed') }) };
 	};
+	if (!isMediaId(media.id)) {
+		// Nothing to ask Meta for: the file is announced, and no Graph path other than a media id gets the token.
+		ports.logger?.warn(`inbound media of ${number.phoneNumberId} refused: the message names no valid media id`);
+		return { posted: false, notice: t('inbound_media_failed', { reason: t('inbound_media_id_invalid') }) };
+	}
 	const early = refusal(judgeInbound({ mimeType: media.mimeType }, limit)) ?? workspaceRefusal(media.mimeType);
 	if (early) return early;
 	let bytes: Uint8Array | undefined;

@@ -3,7 +3,7 @@
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
 import { AppError, GraphApiError, NetworkError } from '../errors';
-import { multipartBody } from '../media/media';
+import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
 export interface HttpRequest {
@@ -133,6 +133,10 @@ export class GraphClient {
 
 	/** Where to download a media a contact sent; `phoneNumberId` makes Meta check that it belongs to that number. */
 	getMedia(mediaId: string, phoneNumberId?: string): Promise<MediaInfo> {
+		// Another Graph path must not receive the number's token.
+		if (!isMediaId(mediaId)) {
+			return Promise.reject(new AppError({ code: 'media_id_invalid', status: 400, message: 'the media id is not a Graph node id', i18nKey: 'inbound_media_id_invalid' }));
+		}
 		return this.get<MediaInfo>(`/${enc(mediaId)}`, phoneNumberId ? { phone_number_id: phoneNumberId } : undefined);
 	}
 

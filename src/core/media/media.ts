@@ -259,3 +259,6 @@ export function multipartBody(boundary: string, fields: Record<string, string>, 
 	}
 	return out;
 }
+
+/** A Graph media id is one path segment: an empty id, `.`, `..` or a slash would name another Graph path. */
+export const isMediaId = (id: string): boolean => /^[A-Za-z0-9_-]+$/.test(id);

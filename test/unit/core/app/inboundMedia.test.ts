@@ -44,7 +44,7 @@ function world(
 		settings: settingsOf(options.settings),
 		graph: http.graph,
 	};
-	const post = (media: { mimeType?: string; filename?: string } = { mimeType: 'image/jpeg' }, retryLater = true) =>
+	const post = (media: { mimeType?: string; filename?: string; id?: string } = { mimeType: 'image/jpeg' }, retryLater = true) =>
 		postInboundMedia(ports, {
 			number: NUMBER,
 			visitor: { token: 'tok' },
@@ -81,6 +81,17 @@ describe('a contact’s file', () => {
 		const w = world({ answer: meta({ mime_type: 'image/jpeg', file_size: 2 * 1024 * 1024 }), workspace: { maxBytes: 1024 * 1024 } });
 		expect(await w.post()).toEqual({ posted: false, notice: t('inbound_media_refused_size', { size: '2.0 MB', max: '1.0 MB' }) });
 		expect(w.requests).toHaveLength(1);
+	});
+
+	it('is announced without any call to Meta when the message names no valid media id', async () => {
+		for (const id of ['', '.', '..', '../me']) {
+			const w = world();
+			expect(await w.post({ mimeType: 'image/jpeg', id })).toEqual({
+				posted: false,
+				notice: t('inbound_media_failed', { reason: t('inbound_media_id_invalid') }),
+			});
+			expect(w.requests).toEqual([]);
+		}
 	});
 
 	it('is refused when its bytes are not of the declared type', async () => {

@@ -291,6 +291,14 @@ describe('GraphClient media', () => {
 		expect(specErrors(port.sent[0], '/{Version}/{Media-ID}')).toEqual([]);
 	});
 
+	it('never sends the token to another Graph path than a media id (an empty id, `.`, `..`, a slash)', async () => {
+		for (const id of ['', '.', '..', 'a/b', '../me']) {
+			const port = fakePort([ok(info)]);
+			await expect(client(port).getMedia(id, PHONE_NUMBER_ID)).rejects.toMatchObject({ code: 'media_id_invalid', i18nKey: 'inbound_media_id_invalid' });
+			expect(port.sent).toEqual([]);
+		}
+	});
+
 	it('downloads the bytes with the token, as binary', async () => {
 		const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0x00, 0x80]);
 		const port = fakePort([{ status: 200, body: '', bytes }]);
