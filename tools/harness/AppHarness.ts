@@ -229,6 +229,7 @@ export class AppHarness {
 			throw new Error(`the engine refused the app: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError(), license: result.getLicenseValidationResult()?.getErrors?.() })}`);
 		}
 		this.appId = app.getID();
+		this.guardRuntimePipe();
 		const status = await app.getStatus();
 		if (!String(status).includes('enabled')) {
 			throw new Error(`the app did not enable (status ${status}); app log:\n${this.formatLogs()}`);
@@ -241,6 +242,27 @@ export class AppHarness {
 		const child = controller.deno;
 		return { pid: child.pid, spawnfile: child.spawnfile, spawnargs: child.spawnargs };
 	}
+
+	/**
+	 * Writes to the Deno subprocess that meet a process already gone (the liveness ping at the
+	 * moment the runtime is stopped or restarted) fail with EPIPE on its stdin, which the engine
+	 * gives no listener: in Rocket.Chat the server's own uncaught-exception handler logs it; here it
+	 * would end the test file. The harness listens, as the host does, and keeps what it heard
+	 * (`pipeErrors`). Every subprocess the runtime spawns (restarts included) is listened to.
+	 */
+	private guardRuntimePipe(): void {
+		const controller: Any = this.manager.getOneById(this.appId).getRuntimeController();
+		const listen = () => controller.deno?.stdin?.on('error', (error: Error) => this.pipeErrors.push(error.message));
+		const spawn = controller.spawnProcess.bind(controller);
+		controller.spawnProcess = () => {
+			spawn();
+			listen();
+		};
+		listen();
+	}
+
+	/** Errors of writes to the app's Deno subprocess after it was gone (see guardRuntimePipe). */
+	readonly pipeErrors: string[] = [];
 
 	private collectLogs(entry: Any): void {
 		for (const e of entry.entries ?? []) {
