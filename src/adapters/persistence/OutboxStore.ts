@@ -11,7 +11,6 @@ const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociati
 const PENDING = misc('outbox:pending');
 const FAILED = misc('outbox:failed');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
-const CLOCK = misc('outbox:clock');
 
 export type StatusItem = OutboxItem<StatusPayload>;
 
@@ -127,19 +126,6 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			moved++;
 		}
 		return moved;
-	}
-
-	/** The delivery clock (ms): advanced by each run of the delivery job. */
-	async clock(): Promise<number> {
-		const [record] = (await this.read.readByAssociation(CLOCK)) as Array<{ now: number }>;
-		if (record) return record.now;
-		const now = Date.now();
-		await this.setClock(now);
-		return now;
-	}
-
-	async setClock(now: number): Promise<void> {
-		await this.records.put([CLOCK], { now });
 	}
 
 	private async open(id: string): Promise<StatusItem | undefined> {
