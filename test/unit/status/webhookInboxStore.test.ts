@@ -10,7 +10,7 @@ import { PersistenceWebhookInbox } from '../../../src/adapters/persistence/Webho
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../tools/harness/world';
-import { webhookInboxContract } from '../core/app/webhookInboxContract';
+import { webhookInboxContract } from '../core/app/contracts/webhookInbox';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 

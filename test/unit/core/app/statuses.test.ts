@@ -5,7 +5,8 @@
  */
 import * as crypto from 'crypto';
 
-import { MessageLog, SentMessage } from '../../../../src/core/app/ports';
+import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
+import { SentMessage } from '../../../../src/core/app/ports';
 import { SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { deliverStatuses, redeliverFailed, StatusService } from '../../../../src/core/app/statuses';
@@ -19,30 +20,6 @@ import { explainSendError, MemoryTemplateCache } from '../../../../src/core/temp
 const URL = 'https://crm.example.com/whatsapp/status';
 const T0 = 1_750_000_000_000;
 const HOUR = 3600000;
-
-/** The message log in memory: only what forwarding statuses uses. */
-function memoryMessages(records: SentMessage[]): MessageLog {
-	const unused = () => Promise.reject(new Error('not used by the status service'));
-	return {
-		record: async (m) => void records.push(m),
-		update: async (m) => void records.splice(records.findIndex((r) => r.wamid === m.wamid), 1, { ...m }),
-		findByWamid: async (wamid) => {
-			const found = records.find((r) => r.wamid === wamid);
-			return found && { ...found, statuses: [...(found.statuses ?? [])] };
-		},
-		latestRouting: unused,
-		link: unused,
-		linkOfWamid: unused,
-		linkOfUpload: unused,
-		linkOfMessage: unused,
-		isSeen: unused,
-		markSeen: unused,
-		hasMark: unused,
-		mark: unused,
-		unmark: unused,
-		removeDay: unused,
-	};
-}
 
 const sent = (fields: Partial<SentMessage> = {}): SentMessage => ({
 	wamid: 'wamid.A',
@@ -58,12 +35,14 @@ const sent = (fields: Partial<SentMessage> = {}): SentMessage => ({
 const status = (fields: Partial<StatusEvent> = {}): StatusEvent => ({ kind: 'status', phoneNumberId: 'pn-1', displayPhoneNumber: '15550783881', wamid: 'wamid.A', status: 'delivered', timestamp: '1750000100', recipientId: '5511987654321', ...fields });
 const number = (fields: Partial<ConnectedNumber> = {}): ConnectedNumber => ({ phoneNumberId: 'pn-1', wabaId: 'waba-1', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 't', appSecret: 's', connectedAt: '', connectedBy: 'admin', ...fields });
 
-function fakes(options: { records?: SentMessage[]; numbers?: ConnectedNumber[]; language?: string } = {}) {
+async function fakes(options: { records?: SentMessage[]; numbers?: ConnectedNumber[]; language?: string } = {}) {
 	let now = T0;
 	const clock = { now: () => now };
-	const records = options.records ?? [sent()];
 	const outbox = new MemoryOutboxStore<StatusPayload>();
-	const messages = memoryMessages(records);
+	const messages = new MemoryMessageLog();
+	for (const record of options.records ?? [sent()]) await messages.record(record);
+	const numbers = new MemoryNumbers();
+	for (const n of options.numbers ?? [number()]) await numbers.save(n);
 	const settings = settingsOf({ statusEndpointUrl: URL });
 	const notices: Array<[string, string]> = [];
 	const refused: Array<[string, string]> = [];
@@ -73,28 +52,28 @@ function fakes(options: { records?: SentMessage[]; numbers?: ConnectedNumber[]; 
 		sendLog: new SendLog({ messages, outbox, settings, clock }),
 		notifier: { notifyRoom: async (roomId, text) => void notices.push([roomId, text]) },
 		translator: async () => translator(options.language),
-		numbers: { list: async () => options.numbers ?? [number()], get: async () => undefined, save: async () => undefined, remove: async () => false },
+		numbers,
 		templates,
 		refusals: { refuse: (cause, text) => void refused.push([cause, text]) },
 	});
 	const queued = async () => (await outbox.list()).map((i) => `${i.payload.msId}:${i.payload.MessageStatus}`);
-	return { service, outbox, records, notices, refused, templates, clock, queued, advance: (ms: number) => void (now += ms) };
+	return { service, outbox, messages, notices, refused, templates, clock, queued, advance: (ms: number) => void (now += ms) };
 }
 
 describe('StatusService', () => {
 	it("forwards a status of the app's message once, never regressing, and records what was forwarded", async () => {
-		const f = fakes();
+		const f = await fakes();
 		await f.service.handleStatus(status({ status: 'read', timestamp: '1750000200' }), undefined);
 		await f.service.handleStatus(status({ status: 'read' }), undefined);
 		await f.service.handleStatus(status({ status: 'delivered' }), undefined);
 		expect(await f.queued()).toEqual(['wamid.A:read']);
 		const [item] = await f.outbox.list();
 		expect(item).toMatchObject({ id: 'wamid.A:read', messageKey: 'wamid.A', seq: 2, createdAt: T0, nextAttemptAt: T0, payload: { MessageStatus: 'read', timestamp: '1750000200', eventId: 'wamid.A:read' } });
-		expect(f.records[0].statuses).toEqual(['queued', 'read']);
+		expect((await f.messages.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'read']);
 	});
 
 	it("ignores statuses of messages it did not send and Meta's words it does not know", async () => {
-		const f = fakes();
+		const f = await fakes();
 		await f.service.handleStatus(status({ wamid: 'wamid.UNKNOWN' }), undefined);
 		await f.service.handleStatus(status({ status: 'warning' }), undefined);
 		expect(await f.queued()).toEqual([]);
@@ -102,7 +81,7 @@ describe('StatusService', () => {
 	});
 
 	it('drops and logs a status about a message sent from another number, or from a number the signature does not cover', async () => {
-		const f = fakes();
+		const f = await fakes();
 		await f.service.handleStatus(status({ phoneNumberId: 'pn-2' }), undefined);
 		await f.service.handleStatus(status(), { phoneNumberIds: ['pn-2'], wabaIds: ['waba-1'] });
 		expect(await f.queued()).toEqual([]);
@@ -113,7 +92,7 @@ describe('StatusService', () => {
 	});
 
 	it("forwards a failure with Meta's error and tells the room it was sent from why, in the workspace's language", async () => {
-		const f = fakes({ records: [sent({ roomId: 'room-1', message: 'x'.repeat(100) })], language: 'pt-BR' });
+		const f = await fakes({ records: [sent({ roomId: 'room-1', message: 'x'.repeat(100) })], language: 'pt-BR' });
 		const error = { code: 131049, title: 'This message was not delivered to maintain healthy ecosystem engagement.' };
 		await f.service.handleStatus(status({ status: 'failed', errors: [error] }), undefined);
 		expect((await f.outbox.list())[0].payload).toMatchObject({ MessageStatus: 'failed', ErrorDetails: error });
@@ -128,14 +107,14 @@ describe('StatusService', () => {
 	});
 
 	it('tells no room of a failed message that was not sent from a room', async () => {
-		const f = fakes();
+		const f = await fakes();
 		await f.service.handleStatus(status({ status: 'failed', errors: [{ code: 131026 }] }), undefined);
 		expect(await f.queued()).toEqual(['wamid.A:failed']);
 		expect(f.notices).toEqual([]);
 	});
 
 	it("forwards a contact's revoke of the app's message as deleted", async () => {
-		const f = fakes();
+		const f = await fakes();
 		const revoke: InboundMessageEvent = { kind: 'message', phoneNumberId: 'pn-1', displayPhoneNumber: '15550783881', wamid: 'wamid.R', from: '5511987654321', waId: '5511987654321', type: 'revoke', timestamp: '1697043223', originalMessageId: 'wamid.A', raw: {} };
 		await f.service.handleRevoke(revoke, undefined);
 		await f.service.handleRevoke({ ...revoke, originalMessageId: 'wamid.NOT-OURS' }, undefined);
@@ -144,7 +123,7 @@ describe('StatusService', () => {
 	});
 
 	it("drops a paused template from the cache of a connected account, and leaves other accounts' caches alone", async () => {
-		const f = fakes();
+		const f = await fakes();
 		const template = (name: string) => ({ id: name, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [] });
 		await f.templates.set('waba-1', { fetchedAt: T0, templates: [template('promo'), template('order_update')] });
 		await f.templates.set('waba-9', { fetchedAt: T0, templates: [template('promo')] });

@@ -7,7 +7,7 @@ import { Clock, InboundHandler } from '../../../../src/core/app/ports';
 import { acceptWebhook, InboxEntry, MemoryWebhookInbox, processWebhooks, WebhookHandlers } from '../../../../src/core/app/webhookBatch';
 import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
-import { webhookInboxContract } from './webhookInboxContract';
+import { webhookInboxContract } from './contracts/webhookInbox';
 
 webhookInboxContract('MemoryWebhookInbox', () => new MemoryWebhookInbox());
 

@@ -2,7 +2,7 @@
  * The webhook inbox contract (src/core/app/webhookBatch.ts, `WebhookInbox`) as tests: the in-memory
  * inbox and the one over Rocket.Chat's persistence pass the same suite.
  */
-import { InboxEntry, WebhookInbox } from '../../../../src/core/app/webhookBatch';
+import { InboxEntry, WebhookInbox } from '../../../../../src/core/app/webhookBatch';
 
 const entry = (id: string, fields: Partial<InboxEntry> = {}): InboxEntry => ({
 	id,
