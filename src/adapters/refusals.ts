@@ -4,6 +4,7 @@
  */
 import { ILogger } from '@rocket.chat/apps-engine/definition/accessors';
 
+import { Refusals } from '../core/app/statuses';
 import { RefusalLog, refusalLine } from '../core/webhook/refusals';
 
 const refusals = new RefusalLog();
@@ -12,4 +13,9 @@ const refusals = new RefusalLog();
 export function logRefusal(logger: Pick<ILogger, 'warn'> | undefined, cause: string, text: string): void {
 	const count = refusals.note(cause, Date.now());
 	if (count !== undefined) logger?.warn(refusalLine(text, count));
+}
+
+/** The refusal log as the services see it (core/app/statuses.ts Refusals), writing to `logger`. */
+export function refusalsOf(logger: Pick<ILogger, 'warn'> | undefined): Refusals {
+	return { refuse: (cause, text) => logRefusal(logger, cause, text) };
 }

@@ -25,6 +25,8 @@ import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppIn
 import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands/SlashCommandContext';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
+import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
+
 import { HarnessBridges } from './bridges';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
@@ -176,6 +178,7 @@ export class AppHarness {
 	private constructor(private readonly options: HarnessOptions) {
 		this.admin = this.world.addUser({ username: 'admin', roles: ['admin', 'user'], authToken: 'admin-token' });
 		this.bridges = new HarnessBridges(this.world, this.scheduler, undefined, { persistence: options.persistence });
+		this.scheduler.onTimeMoved = (offsetMs) => this.moveAppClock(offsetMs);
 		this.manager = new AppManager({
 			metadataStorage: new MemoryMetadataStorage(),
 			logStorage: new MemoryLogStorage((entry) => this.collectLogs(entry)),
@@ -193,6 +196,18 @@ export class AppHarness {
 			[AppInterface.IPostMessageUpdated]: (data) => listeners.executePostMessageUpdated(data),
 		};
 		this.bridges.events.dispatch = (event, data) => (messageEvents[event] ? messageEvents[event](data) : listeners.executeListener(event, data));
+	}
+
+	/**
+	 * The app's clock follows the scheduler's. `Date.now()` inside the engine's Deno process cannot be
+	 * moved from here, so the app's clock (src/adapters/build/clock.ts) adds the offset the harness
+	 * writes in this test-only record; on a Rocket.Chat server there is no such record.
+	 */
+	private moveAppClock(offsetMs: number): void {
+		if (!this.appId) return;
+		const record = this.world.persistence.find((r) => r.appId === this.appId && r.associations.some((a) => a.id === TEST_CLOCK_OFFSET));
+		if (record) record.data = { offsetMs };
+		else this.world.persistence.push({ id: `${TEST_CLOCK_OFFSET}-${this.appId}`, appId: this.appId, data: { offsetMs }, associations: [{ model: 'misc', id: TEST_CLOCK_OFFSET }] });
 	}
 
 	/** Waits until every event Rocket.Chat fired to the app so far (IPostMessageSent...) has run. */

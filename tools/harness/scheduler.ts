@@ -49,6 +49,11 @@ export class HarnessScheduler {
 	private offset = 0;
 	private readonly processors = new Map<string, Processor & { appId: string }>();
 	readonly jobs: ScheduledJob[] = [];
+	/**
+	 * Told how far the clock runs ahead of real time whenever it moves (before the jobs due then run):
+	 * the harness passes it on to the app's clock (src/adapters/build/clock.ts).
+	 */
+	onTimeMoved?: (offsetMs: number) => void;
 	/** Errors thrown by job runs: the engine logs them for the app; tests assert on them. */
 	readonly failures: Array<{ jobId: string; processorId: string; error: unknown }> = [];
 
@@ -62,7 +67,10 @@ export class HarnessScheduler {
 
 	/** Moves the clock forward to `time` (never back). */
 	private moveTo(time: number): void {
-		this.offset = Math.max(this.offset, time - Date.now());
+		const offset = Math.max(this.offset, time - Date.now());
+		if (offset === this.offset) return;
+		this.offset = offset;
+		this.onTimeMoved?.(offset);
 	}
 
 	async registerProcessors(processors: Processor[], appId: string): Promise<string[]> {

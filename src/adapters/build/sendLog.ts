@@ -5,11 +5,10 @@ import { SendLog } from '../../core/app/sendLog';
 import { appSettings } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { PersistenceOutboxStore } from '../persistence/OutboxStore';
+import { clockOf } from './clock';
 
 export async function sendLogOf(acc: { read: IRead; persistence: IPersistence }): Promise<SendLog> {
 	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	const messages = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);
-	// The delivery clock, read once per run (src/status/StatusPipeline.ts moves it).
-	const now = await outbox.clock();
-	return new SendLog({ messages, outbox, settings: appSettings(acc.read), clock: { now: () => now } });
+	return new SendLog({ messages, outbox, settings: appSettings(acc.read), clock: await clockOf(acc.read) });
 }

@@ -2,7 +2,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { StatusPipelineError } from '../../core/status/errors';
-import { OutboxFilter, OutboxItem, OutboxState, OutboxStore } from '../../core/status/outbox';
+import { OutboxClaim, OutboxFilter, OutboxItem, OutboxRetry, OutboxState, OutboxStore } from '../../core/status/outbox';
 import { StatusPayload } from '../../core/status/payload';
 import { Records } from './records';
 
@@ -11,7 +11,6 @@ const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociati
 const PENDING = misc('outbox:pending');
 const FAILED = misc('outbox:failed');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
-const CLOCK = misc('outbox:clock');
 
 export type StatusItem = OutboxItem<StatusPayload>;
 
@@ -66,11 +65,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	}
 
 	/** The head of each message's open items, when due (pending) or abandoned (lease ended), oldest first. */
-	async claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<StatusItem[]> {
-		return serialized(() => this.claim(now, limit, workerId, leaseMs));
+	async claimDue(claim: OutboxClaim): Promise<StatusItem[]> {
+		return serialized(() => this.claim(claim));
 	}
 
-	private async claim(now: number, limit: number, workerId: string, leaseMs: number): Promise<StatusItem[]> {
+	private async claim({ now, limit, workerId, leaseMs }: OutboxClaim): Promise<StatusItem[]> {
 		const heads = new Map<string, StatusItem>();
 		for (const item of await this.pending()) {
 			const head = heads.get(item.messageKey);
@@ -92,11 +91,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		if (!(await this.records.removeAll([PENDING, ITEM(id)]))) throw unknown(id);
 	}
 
-	async reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void> {
+	async reschedule(id: string, next: OutboxRetry): Promise<void> {
 		const item = await this.open(id);
 		if (!item) throw unknown(id);
 		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
-		await this.records.replace([PENDING, ITEM(id)], { ...rest, state: 'pending', nextAttemptAt, attempts, lastError });
+		await this.records.replace([PENDING, ITEM(id)], { ...rest, state: 'pending', ...next });
 	}
 
 	async fail(id: string, lastError: string): Promise<void> {
@@ -127,19 +126,6 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			moved++;
 		}
 		return moved;
-	}
-
-	/** The delivery clock (ms): advanced by each run of the delivery job. */
-	async clock(): Promise<number> {
-		const [record] = (await this.read.readByAssociation(CLOCK)) as Array<{ now: number }>;
-		if (record) return record.now;
-		const now = Date.now();
-		await this.setClock(now);
-		return now;
-	}
-
-	async setClock(now: number): Promise<void> {
-		await this.records.put([CLOCK], { now });
 	}
 
 	private async open(id: string): Promise<StatusItem | undefined> {

@@ -55,6 +55,21 @@ export interface OutboxFilter {
 	limit?: number;
 }
 
+/** A claim of due items: at `now`, at most `limit`, for `workerId`, held for `leaseMs`. */
+export interface OutboxClaim {
+	now: number;
+	limit: number;
+	workerId: string;
+	leaseMs: number;
+}
+
+/** A failed attempt's outcome: when to try again, the attempts so far and the last error. */
+export interface OutboxRetry {
+	nextAttemptAt: number;
+	attempts: number;
+	lastError: string;
+}
+
 /**
  * Where outbox items live. Times are ms since the epoch, from the caller's clock.
  *
@@ -74,9 +89,9 @@ export interface OutboxFilter {
  */
 export interface OutboxStore<P = unknown> {
 	put(item: OutboxItem<P>): Promise<boolean>;
-	claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<Array<OutboxItem<P>>>;
+	claimDue(claim: OutboxClaim): Promise<Array<OutboxItem<P>>>;
 	complete(id: string): Promise<void>;
-	reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void>;
+	reschedule(id: string, next: OutboxRetry): Promise<void>;
 	fail(id: string, lastError: string): Promise<void>;
 	list(filter?: OutboxFilter): Promise<Array<OutboxItem<P>>>;
 	requeue(ids: string[], now: number): Promise<number>;
@@ -216,12 +231,12 @@ export async function deliverDue<P>(options: DeliverOptions<P>): Promise<Deliver
 			lastError = errorCode(error);
 		}
 		const attempts = item.attempts + 1;
-		await store.reschedule(item.id, now + Math.max(1, backoff(attempts)), attempts, lastError);
+		await store.reschedule(item.id, { nextAttemptAt: now + Math.max(1, backoff(attempts)), attempts, lastError });
 		summary.retried++;
 	};
 
 	while (budget > 0) {
-		const batch = await store.claimDue(now, budget, workerId, leaseMs);
+		const batch = await store.claimDue({ now, limit: budget, workerId, leaseMs });
 		if (!batch.length) break;
 		let next = 0;
 		const worker = async () => {
@@ -247,7 +262,7 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 		return true;
 	}
 
-	async claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<Array<OutboxItem<P>>> {
+	async claimDue({ now, limit, workerId, leaseMs }: OutboxClaim): Promise<Array<OutboxItem<P>>> {
 		const heads = new Map<string, OutboxItem<P>>();
 		for (const item of this.items.values()) {
 			if (!isOpen(item)) continue;
@@ -272,8 +287,8 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 		this.settle(id, { state: 'delivered' });
 	}
 
-	async reschedule(id: string, nextAttemptAt: number, attempts: number, lastError: string): Promise<void> {
-		this.settle(id, { state: 'pending', nextAttemptAt, attempts, lastError });
+	async reschedule(id: string, next: OutboxRetry): Promise<void> {
+		this.settle(id, { state: 'pending', ...next });
 	}
 
 	async fail(id: string, lastError: string): Promise<void> {

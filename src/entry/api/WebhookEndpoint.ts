@@ -10,8 +10,8 @@ import { serializeLikeMeta } from '../../core/webhook/metaJson';
 import { headerProblem } from '../../core/webhook/signature';
 import { verifyForNumbers } from '../../core/webhook/tenancy';
 import { verifyTokenMatches } from '../../core/webhook/verifyToken';
+import { acceptWebhookOf } from '../../adapters/build/webhooks';
 import { NumberStore } from '../../adapters/persistence/NumberStore';
-import { acceptWebhook } from '../../status/StatusPipeline';
 import { logRefusal } from '../../adapters/refusals';
 import { readVerifyToken, WEBHOOK_PATH } from '../../adapters/persistence/verifyToken';
 
@@ -50,7 +50,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 		if (!check.ok) return this.refuse(check.reason);
 		// Verified: stored with what its signature vouches for, for the processing job, and
 		// acknowledged at once, as Meta requires.
-		await acceptWebhook({ persistence, modify, logger: this.app.getLogger() }, request.content, check.scope, this.app.getID());
+		await acceptWebhookOf({ read, persistence, modify, logger: this.app.getLogger() }, { payload: request.content, scope: check.scope, appId: this.app.getID() });
 		return { status: 200, content: { success: true } };
 	}
 

@@ -5,7 +5,7 @@ import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 import { connectView, numbersView } from '../uikit/numbers/views';
 import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
 import { Translator } from '../../core/i18n/translate';
-import { outboxSummary, redeliverFailed } from '../../status/StatusPipeline';
+import { outboxSummary, redeliverFailedOf as redeliverFailed } from '../../adapters/build/webhooks';
 import { canSendTemplates, openSendTemplate } from '../uikit/sendTemplate/SendTemplateFlow';
 import { describeTemplates } from '../uikit/sendTemplate/viewTemplates';
 

@@ -3,12 +3,15 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { expiredDays } from '../../core/status/retention';
+import { clockOf } from '../../adapters/build/clock';
+import { PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
+import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
-import { PROCESS_WEBHOOKS_JOB } from '../../status/queue';
-import { DELIVER_STATUSES_JOB, deliverStatuses, processWebhooks } from '../../status/StatusPipeline';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
+/** Delivers due status events and retries stored webhooks whose processing failed. */
+export const DELIVER_STATUSES_JOB = 'deliver-statuses';
 
 /** Removes message records older than the retention setting (whole days). Returns how many. */
 export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
@@ -28,6 +31,18 @@ export function jobLogger(self: unknown): ILogger | undefined {
 	return typeof app?.getLogger === 'function' ? app.getLogger() : undefined;
 }
 
+/**
+ * The stored webhooks that are due, then a delivery round. Events that failed (retried later, or
+ * dropped after their last attempt) make the run fail visibly, once everything else was done: the
+ * engine writes the error to the app's log.
+ */
+async function processWebhooks(acc: Accessors): Promise<void> {
+	const clock = await clockOf(acc.read);
+	const { problems } = await processWebhooksOf(acc, clock);
+	await deliverStatusesOf(acc, clock);
+	if (problems.length) throw new Error(problems.join('; '));
+}
+
 export function statusProcessors(): IProcessor[] {
 	return [
 		{
@@ -41,8 +56,8 @@ export function statusProcessors(): IProcessor[] {
 			id: DELIVER_STATUSES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
 			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
-				// Advance the delivery clock and deliver first; then retry stored webhooks whose processing failed.
-				await deliverStatuses({ read, modify, http, persistence }, true);
+				// Deliver first; then retry stored webhooks whose processing failed.
+				await deliverStatusesOf({ read, http, persistence }, await clockOf(read));
 				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
 			},
 		},

@@ -19,7 +19,7 @@ export function outboxContract(name: string, makeStore: () => Promise<OutboxStor
 			expect(await store.put(item('e1', 'A', 1))).toBe(true);
 			expect(await store.put({ ...item('e1', 'A', 1), payload: { id: 'changed' } })).toBe(false);
 			expect((await store.list()).map((i) => i.payload.id)).toEqual(['e1']);
-			await store.claimDue(0, 10, 'w1', 1000);
+			await store.claimDue({ now: 0, limit: 10, workerId: 'w1', leaseMs: 1000 });
 			await store.fail('e1', 'gone');
 			expect(await store.put(item('e1', 'A', 1))).toBe(false);
 			expect((await store.list()).map((i) => [i.id, i.state])).toEqual([['e1', 'failed']]);
@@ -27,47 +27,47 @@ export function outboxContract(name: string, makeStore: () => Promise<OutboxStor
 
 		it('claims only the head of each message, once (also when two claims run at once), and again after its lease runs out', async () => {
 			for (const i of [item('a2', 'A', 2), item('b1', 'B', 1), item('a1', 'A', 1)]) await store.put(i);
-			const [first, second] = await Promise.all([store.claimDue(0, 10, 'w1', 1000), store.claimDue(0, 10, 'w2', 1000)]);
+			const [first, second] = await Promise.all([store.claimDue({ now: 0, limit: 10, workerId: 'w1', leaseMs: 1000 }), store.claimDue({ now: 0, limit: 10, workerId: 'w2', leaseMs: 1000 })]);
 			expect(first.map((i) => i.id).sort()).toEqual(['a1', 'b1']);
 			expect(first.every((i) => i.state === 'inflight' && i.claimedBy === 'w1' && i.leaseUntil === 1000)).toBe(true);
 			expect(second).toEqual([]);
-			expect(await store.claimDue(999, 10, 'w2', 1000)).toEqual([]);
-			expect((await store.claimDue(1000, 10, 'w2', 1000)).map((i) => [i.id, i.claimedBy])).toEqual([
+			expect(await store.claimDue({ now: 999, limit: 10, workerId: 'w2', leaseMs: 1000 })).toEqual([]);
+			expect((await store.claimDue({ now: 1000, limit: 10, workerId: 'w2', leaseMs: 1000 })).map((i) => [i.id, i.claimedBy])).toEqual([
 				['a1', 'w2'],
 				['b1', 'w2'],
 			]);
 			await store.complete('a1');
 			// a2 is the head of A now; b1's second lease ran out at 2000.
-			expect((await store.claimDue(2000, 5, 'w3', 1000)).map((i) => i.id)).toEqual(['a2', 'b1']);
-			expect(await store.claimDue(2999, 5, 'w4', 1000)).toEqual([]);
+			expect((await store.claimDue({ now: 2000, limit: 5, workerId: 'w3', leaseMs: 1000 })).map((i) => i.id)).toEqual(['a2', 'b1']);
+			expect(await store.claimDue({ now: 2999, limit: 5, workerId: 'w4', leaseMs: 1000 })).toEqual([]);
 		});
 
 		it('claims the oldest due first, at most `limit`', async () => {
 			await store.put(item('late', 'L', 1, 50));
 			await store.put(item('early', 'E', 1, 10));
 			await store.put(item('future', 'F', 1, 500));
-			expect((await store.claimDue(100, 1, 'w', 1000)).map((i) => i.id)).toEqual(['early']);
-			expect((await store.claimDue(100, 5, 'w', 1000)).map((i) => i.id)).toEqual(['late']);
+			expect((await store.claimDue({ now: 100, limit: 1, workerId: 'w', leaseMs: 1000 })).map((i) => i.id)).toEqual(['early']);
+			expect((await store.claimDue({ now: 100, limit: 5, workerId: 'w', leaseMs: 1000 })).map((i) => i.id)).toEqual(['late']);
 		});
 
 		it('reschedules to pending without the lease, and fails an item', async () => {
 			await store.put(item('r1', 'R', 1));
-			await store.claimDue(0, 1, 'w', 1000);
-			await store.reschedule('r1', 30000, 1, 'http_503');
+			await store.claimDue({ now: 0, limit: 1, workerId: 'w', leaseMs: 1000 });
+			await store.reschedule('r1', { nextAttemptAt: 30000, attempts: 1, lastError: 'http_503' });
 			const [rescheduled] = await store.list();
 			expect(rescheduled).toMatchObject({ id: 'r1', state: 'pending', nextAttemptAt: 30000, attempts: 1, lastError: 'http_503' });
 			expect(rescheduled.claimedBy).toBeUndefined();
 			expect(rescheduled.leaseUntil).toBeUndefined();
-			expect(await store.claimDue(29999, 1, 'w', 1000)).toEqual([]);
-			await store.claimDue(30000, 1, 'w', 1000);
+			expect(await store.claimDue({ now: 29999, limit: 1, workerId: 'w', leaseMs: 1000 })).toEqual([]);
+			await store.claimDue({ now: 30000, limit: 1, workerId: 'w', leaseMs: 1000 });
 			await store.fail('r1', 'expired');
 			expect(await store.list({ state: 'failed' })).toEqual([expect.objectContaining({ id: 'r1', state: 'failed', lastError: 'expired' })]);
-			expect(await store.claimDue(99999999, 5, 'w', 1000)).toEqual([]);
+			expect(await store.claimDue({ now: 99999999, limit: 5, workerId: 'w', leaseMs: 1000 })).toEqual([]);
 		});
 
 		it('settling an unknown item throws outbox_unknown_item', async () => {
 			await expect(store.complete('nope')).rejects.toMatchObject({ code: 'outbox_unknown_item' });
-			await expect(store.reschedule('nope', 1, 1, 'x')).rejects.toBeInstanceOf(StatusPipelineError);
+			await expect(store.reschedule('nope', { nextAttemptAt: 1, attempts: 1, lastError: 'x' })).rejects.toBeInstanceOf(StatusPipelineError);
 			await expect(store.fail('nope', 'x')).rejects.toBeInstanceOf(StatusPipelineError);
 		});
 
@@ -83,7 +83,7 @@ export function outboxContract(name: string, makeStore: () => Promise<OutboxStor
 		it('requeues failed items only, due now with no attempts', async () => {
 			await store.put(item('f1', 'F', 1));
 			await store.put(item('p1', 'P', 1));
-			await store.claimDue(0, 5, 'w', 1000);
+			await store.claimDue({ now: 0, limit: 5, workerId: 'w', leaseMs: 1000 });
 			await store.fail('f1', 'expired');
 			expect(await store.requeue(['f1', 'p1', 'nope'], 5000)).toBe(1);
 			expect((await store.list({ messageKey: 'F' }))[0]).toMatchObject({ state: 'pending', attempts: 0, nextAttemptAt: 5000 });

@@ -1,0 +1,104 @@
+/**
+ * The webhook and status services (core/app/webhookBatch.ts, core/app/statuses.ts) with their ports
+ * over the engine's accessors, for one handler run.
+ */
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+
+import { Clock } from '../../core/app/ports';
+import { deliverStatuses, redeliverFailed, RoomNotifier, StatusPoster, StatusService } from '../../core/app/statuses';
+import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
+import { WebhookScope } from '../../core/webhook/tenancy';
+import { appSettings, workspaceTranslator } from '../factory';
+import { MessageStore } from '../persistence/MessageStore';
+import { NumberStore } from '../persistence/NumberStore';
+import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
+import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
+import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
+import { refusalsOf } from '../refusals';
+import { clockOf } from './clock';
+import { inboundHandlerOf } from './inbound';
+import { jobsOf } from './jobs';
+import { sendLogOf } from './sendLog';
+
+export interface Accessors {
+	read: IRead;
+	persistence: IPersistence;
+	http: IHttp;
+	modify: IModify;
+	/** The app log of this run (Administration > Apps > Logs), when the engine gives one. */
+	logger?: ILogger;
+}
+
+/** An ephemeral notice in a room, from the app's user. */
+function roomNotifierOf(acc: Pick<Accessors, 'read' | 'modify'>): RoomNotifier {
+	return {
+		notifyRoom: async (roomId, text) => {
+			const room = await acc.read.getRoomReader().getById(roomId);
+			if (!room) return;
+			const builder = acc.modify.getCreator().startMessage().setRoom(room).setText(text);
+			const appUser = await acc.read.getUserReader().getAppUser();
+			if (appUser) builder.setSender(appUser);
+			await acc.modify.getNotifier().notifyRoom(room, builder.getMessage());
+		},
+	};
+}
+
+/** POSTs through the engine's HTTP accessor; Rocket.Chat's own timeout is a little longer, so the app's answer comes first. */
+const posterOf = (http: IHttp): StatusPoster => ({
+	post: async ({ url, body, headers, timeoutMs }) => ({ status: (await http.post(url, { headers, content: body, timeout: timeoutMs + 1000 })).statusCode }),
+});
+
+/** Stores a verified webhook's events (core `acceptWebhook`) and starts the processing job. */
+export async function acceptWebhookOf(acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>, webhook: { payload: unknown; scope: WebhookScope; appId?: string }): Promise<number> {
+	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);
+	return acceptWebhook({ inbox, clock: await clockOf(acc.read), refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify) }, webhook);
+}
+
+/** The status service of one run. */
+export async function statusServiceOf(acc: Accessors): Promise<StatusService> {
+	const reader = acc.read.getPersistenceReader();
+	return new StatusService({
+		messages: new MessageStore(reader, acc.persistence),
+		sendLog: await sendLogOf(acc),
+		notifier: roomNotifierOf(acc),
+		translator: () => workspaceTranslator(acc.read),
+		numbers: new NumberStore(reader),
+		templates: new PersistedTemplateCache(reader, acc.persistence),
+		refusals: refusalsOf(acc.logger),
+	});
+}
+
+/** Every stored webhook that is due, through the status and inbound services. */
+export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<BatchResult> {
+	const statuses = await statusServiceOf(acc);
+	return processWebhooks({
+		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),
+		clock,
+		refusals: refusalsOf(acc.logger),
+		logger: acc.logger,
+		handlers: {
+			status: (event, scope) => statuses.handleStatus(event, scope),
+			revoke: (event, scope) => statuses.handleRevoke(event, scope),
+			templateStatus: (event) => statuses.templateStatusChanged(event),
+			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),
+		},
+	});
+}
+
+/** A delivery round to the Message Status Endpoint URL. */
+export async function deliverStatusesOf(acc: Pick<Accessors, 'read' | 'persistence' | 'http'>, clock: Clock): Promise<void> {
+	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	await deliverStatuses({ outbox, settings: appSettings(acc.read), clock, poster: posterOf(acc.http) });
+}
+
+/** What `/whatsapp deliveries` shows: open events and failed ones. */
+export async function outboxSummary(read: IRead, persistence: IPersistence): Promise<{ pending: StatusItem[]; failed: StatusItem[] }> {
+	const outbox = new PersistenceOutboxStore(read.getPersistenceReader(), persistence);
+	return { pending: await outbox.pending(), failed: await outbox.failed() };
+}
+
+/** `/whatsapp deliveries retry`: every failed event back to pending, with a new retry window. */
+export async function redeliverFailedOf(read: IRead, persistence: IPersistence): Promise<number> {
+	const outbox = new PersistenceOutboxStore(read.getPersistenceReader(), persistence);
+	return redeliverFailed({ outbox, clock: await clockOf(read) });
+}

@@ -1,0 +1,195 @@
+/**
+ * Meta's webhooks, app side: a verified webhook is normalized into typed events and stored in the
+ * webhook inbox (`acceptWebhook`), and the processing job hands each stored event to its handler
+ * (`processWebhooks`): statuses and revokes to the status service, contacts' messages to the inbound
+ * service, template status changes to the template cache.
+ *
+ * - An entry is claimed before it is handled (a lease), so that two runs at once do not handle it twice.
+ * - A failing event neither blocks the others nor is lost at once: it is retried with back-off
+ *   (30 s, 1, 2, 4 min) and dropped after MAX_EVENT_ATTEMPTS, each failure reported in the run's problems.
+ * - A contact's message that cannot be put in a room yet (WaitingForAgent) waits, in order with the
+ *   contact's later messages, without a failed attempt, until a room can be opened.
+ */
+import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../status/webhook';
+import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
+import { WaitingForAgent } from './errors';
+import { Clock, InboundHandler, Jobs, Logger } from './ports';
+import { Refusals } from './statuses';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+export const MAX_EVENT_ATTEMPTS = 5;
+/** The first retry of a failed entry; each next one waits twice as long. */
+export const INBOX_BACKOFF_MS = 30000;
+/** A run that claimed an entry and died frees it after this long. */
+export const INBOX_LEASE_MS = 5 * 60000;
+
+/** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
+export interface InboxEntry {
+	id: string;
+	attempts?: number;
+	/** When a failed entry is tried again. */
+	nextAttemptAt?: number;
+	/** Until when a run holds the entry. */
+	claimedUntil?: number;
+	/** The app that stored it (the source of the rooms its messages open). */
+	appId?: string;
+	/** The webhook's events, normalized when it arrived. */
+	events: WebhookEvent[];
+	/**
+	 * The numbers and accounts the secret that signed the webhook vouches for: events about any
+	 * other are not handled. Entries stored before this was recorded have none; they were accepted
+	 * when a connected number's secret signed them, and are handled as they were then.
+	 */
+	scope?: WebhookScope;
+	receivedAt: number;
+	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
+	waitingSince?: number;
+}
+
+/**
+ * Where stored webhooks wait for the processing job.
+ *
+ * - `add` stores a new entry.
+ * - `list` returns every entry (copies), in no particular order.
+ * - `claim` takes the entry for a run until `now + leaseMs` and returns it (a copy, with
+ *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
+ * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
+ * - `remove` removes it; an unknown id is ignored.
+ */
+export interface WebhookInbox {
+	add(entry: InboxEntry): Promise<void>;
+	list(): Promise<InboxEntry[]>;
+	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
+	save(entry: InboxEntry): Promise<void>;
+	remove(id: string): Promise<void>;
+}
+
+/** What a webhook's events go to. */
+export interface WebhookHandlers {
+	status(event: StatusEvent, scope: WebhookScope | undefined): Promise<void>;
+	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
+	templateStatus(event: TemplateStatusEvent): Promise<void>;
+	/** The inbound service for the messages an app stored. */
+	inbound(appId: string): InboundHandler;
+}
+
+export interface WebhookBatchPorts {
+	inbox: WebhookInbox;
+	clock: Clock;
+	refusals: Refusals;
+	/** The run's log, when the engine gives one. */
+	logger?: Logger;
+}
+
+const newId = () => crypto.randomBytes(12).toString('hex');
+
+/**
+ * Stores a verified webhook for the processing job: its events about the numbers and accounts its
+ * signature vouches for (`scope`; the others are dropped and logged), with the scope; then the job is
+ * asked to run soon. Returns how many events were stored.
+ */
+export async function acceptWebhook(ports: WebhookBatchPorts & { jobs: Jobs }, webhook: { payload: unknown; scope: WebhookScope; appId?: string }): Promise<number> {
+	const { allowed: events, foreign } = partitionByScope(
+		webhook.scope,
+		walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error'),
+	);
+	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+	if (!events.length) return 0;
+	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: ports.clock.now() });
+	await ports.jobs.processSoon();
+	return events.length;
+}
+
+export interface BatchResult {
+	/** One line per event that failed in this run (its attempt, and the error's message). */
+	problems: string[];
+}
+
+/** The contact a message event comes from (revokes are statuses, not messages to post). */
+const contactOf = (event: WebhookEvent): string | undefined => (event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined);
+
+/** Every stored webhook that is due and free, oldest first. */
+export async function processWebhooks(ports: WebhookBatchPorts & { handlers: WebhookHandlers }): Promise<BatchResult> {
+	const { inbox, clock, handlers } = ports;
+	const now = clock.now();
+	const entries = (await inbox.list()).filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now).sort((a, b) => a.receivedAt - b.receivedAt);
+	const problems: string[] = [];
+	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
+	const waitingContacts = new Set<string>();
+	for (const listed of entries) {
+		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
+		// wamid de-duplication covers the rest.
+		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
+		if (!entry) continue;
+		const attempt = (entry.attempts ?? 0) + 1;
+		const failed: WebhookEvent[] = [];
+		const waiting: WebhookEvent[] = [];
+		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
+		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+		for (const event of entry.events ?? []) {
+			if (foreign.includes(event)) continue;
+			const contact = contactOf(event);
+			if (contact && waitingContacts.has(contact)) {
+				waiting.push(event);
+				continue;
+			}
+			try {
+				if (event.kind === 'status') await handlers.status(event, entry.scope);
+				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
+				else if (event.kind === 'message') await handlers.inbound(entry.appId ?? '').handle(event, { finalAttempt: attempt >= MAX_EVENT_ATTEMPTS });
+				else if (event.kind === 'template-status') await handlers.templateStatus(event);
+			} catch (error) {
+				if (error instanceof WaitingForAgent && contact) {
+					waiting.push(event);
+					waitingContacts.add(contact);
+					continue;
+				}
+				failed.push(event);
+				problems.push(`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`);
+			}
+		}
+		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
+		// when the webhook was (so they keep their place), without a delay or a failed attempt.
+		if (waiting.length) await keepWaiting(ports, entry, waiting);
+		const { claimedUntil: _claimed, ...rest } = entry;
+		if (failed.length && attempt < MAX_EVENT_ATTEMPTS) await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
+		else await inbox.remove(entry.id);
+	}
+	return { problems };
+}
+
+async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
+	await ports.inbox.add({ id: newId(), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, attempts: entry.attempts, waitingSince: entry.waitingSince ?? ports.clock.now() });
+	if (!entry.waitingSince) ports.logger?.info(`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`);
+}
+
+/** `WebhookInbox` in memory: for tests, and the reference for the persistence adapter. */
+export class MemoryWebhookInbox implements WebhookInbox {
+	private readonly entries = new Map<string, InboxEntry>();
+
+	async add(entry: InboxEntry): Promise<void> {
+		this.entries.set(entry.id, clone(entry));
+	}
+
+	async list(): Promise<InboxEntry[]> {
+		return [...this.entries.values()].map(clone);
+	}
+
+	async claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined> {
+		const entry = this.entries.get(id);
+		if (!entry || (entry.claimedUntil ?? 0) > options.now) return undefined;
+		entry.claimedUntil = options.now + options.leaseMs;
+		return clone(entry);
+	}
+
+	async save(entry: InboxEntry): Promise<void> {
+		if (this.entries.has(entry.id)) this.entries.set(entry.id, clone(entry));
+	}
+
+	async remove(id: string): Promise<void> {
+		this.entries.delete(id);
+	}
+}
+
+const clone = (entry: InboxEntry): InboxEntry => JSON.parse(JSON.stringify(entry)) as InboxEntry;

@@ -1,0 +1,63 @@
+/**
+ * The webhook inbox contract (src/core/app/webhookBatch.ts, `WebhookInbox`) as tests: the in-memory
+ * inbox and the one over Rocket.Chat's persistence pass the same suite.
+ */
+import { InboxEntry, WebhookInbox } from '../../../../../src/core/app/webhookBatch';
+
+const entry = (id: string, fields: Partial<InboxEntry> = {}): InboxEntry => ({
+	id,
+	appId: 'app-1',
+	events: [{ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: id }],
+	scope: { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] },
+	receivedAt: 1000,
+	...fields,
+});
+const ids = async (inbox: WebhookInbox) => (await inbox.list()).map((e) => e.id).sort();
+
+export function webhookInboxContract(name: string, makeInbox: () => Promise<WebhookInbox> | WebhookInbox): void {
+	describe(`${name}: the webhook inbox contract`, () => {
+		let inbox: WebhookInbox;
+		beforeEach(async () => {
+			inbox = await makeInbox();
+		});
+
+		it('keeps what was added, as it was added, and lists copies', async () => {
+			await inbox.add(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }));
+			await inbox.add(entry('b'));
+			expect(await ids(inbox)).toEqual(['a', 'b']);
+			const [a] = (await inbox.list()).filter((e) => e.id === 'a');
+			expect(a).toEqual(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }));
+			a.events.length = 0;
+			expect((await inbox.list()).find((e) => e.id === 'a')?.events).toHaveLength(1);
+		});
+
+		it('claims an entry for one run until its lease ends', async () => {
+			await inbox.add(entry('a'));
+			const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
+			expect(claimed).toEqual({ ...entry('a'), claimedUntil: 2300 });
+			expect(await inbox.claim('a', { now: 2299, leaseMs: 300 })).toBeUndefined();
+			expect((await inbox.list())[0].claimedUntil).toBe(2300);
+			expect(await inbox.claim('a', { now: 2300, leaseMs: 300 })).toMatchObject({ id: 'a', claimedUntil: 2600 });
+			expect(await inbox.claim('gone', { now: 2300, leaseMs: 300 })).toBeUndefined();
+		});
+
+		it('saves an entry in place of the stored one, and never brings back one that is gone', async () => {
+			await inbox.add(entry('a'));
+			const claimed = (await inbox.claim('a', { now: 2000, leaseMs: 300 }))!;
+			const { claimedUntil: _claimed, ...rest } = claimed;
+			await inbox.save({ ...rest, attempts: 1, nextAttemptAt: 2030, events: [] });
+			expect(await inbox.list()).toEqual([{ ...entry('a'), attempts: 1, nextAttemptAt: 2030, events: [] }]);
+			await inbox.remove('a');
+			await inbox.save(entry('a'));
+			expect(await inbox.list()).toEqual([]);
+		});
+
+		it('removes one entry, and ignores an unknown id', async () => {
+			await inbox.add(entry('a'));
+			await inbox.add(entry('b'));
+			await inbox.remove('a');
+			await inbox.remove('nope');
+			expect(await ids(inbox)).toEqual(['b']);
+		});
+	});
+}

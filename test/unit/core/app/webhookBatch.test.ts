@@ -1,0 +1,174 @@
+/**
+ * Processing Meta's webhooks (src/core/app/webhookBatch.ts) over an in-memory inbox, a clock the
+ * test moves and recording handlers.
+ */
+import { WaitingForAgent } from '../../../../src/core/app/errors';
+import { Clock, InboundHandler } from '../../../../src/core/app/ports';
+import { acceptWebhook, InboxEntry, MemoryWebhookInbox, processWebhooks, WebhookHandlers } from '../../../../src/core/app/webhookBatch';
+import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
+import { WebhookScope } from '../../../../src/core/webhook/tenancy';
+import { webhookInboxContract } from './contracts/webhookInbox';
+
+webhookInboxContract('MemoryWebhookInbox', () => new MemoryWebhookInbox());
+
+const SCOPE: WebhookScope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] };
+const T0 = 1_750_000_000_000;
+
+const status = (wamid: string, phoneNumberId = 'pn-1'): StatusEvent => ({ kind: 'status', phoneNumberId, displayPhoneNumber: '1555', wamid, status: 'delivered', timestamp: '1750000000', recipientId: '5511' });
+const message = (wamid: string, from = '5511900000001', fields: Partial<InboundMessageEvent> = {}): InboundMessageEvent => ({
+	kind: 'message',
+	phoneNumberId: 'pn-1',
+	displayPhoneNumber: '1555',
+	wamid,
+	from,
+	waId: from,
+	type: 'text',
+	timestamp: '1750000000',
+	raw: { id: wamid },
+	...fields,
+});
+
+function fakes() {
+	let now = T0;
+	const clock: Clock = { now: () => now };
+	const inbox = new MemoryWebhookInbox();
+	const calls: string[] = [];
+	const refused: Array<[string, string]> = [];
+	const infos: string[] = [];
+	/** Per wamid: what the handler does (throws this error) while set. */
+	const failWith = new Map<string, Error>();
+	const act = (label: string, wamid: string) => {
+		calls.push(label);
+		const error = failWith.get(wamid);
+		if (error) throw error;
+	};
+	const inboundOf = (appId: string): InboundHandler => ({ handle: async (event, options) => act(`inbound ${appId} ${event.wamid}${options.finalAttempt ? ' final' : ''}`, event.wamid) });
+	const handlers: WebhookHandlers = {
+		status: async (event, scope) => act(`status ${event.wamid} ${scope?.phoneNumberIds.join(',') ?? 'unscoped'}`, event.wamid),
+		revoke: async (event) => act(`revoke ${event.originalMessageId}`, event.wamid),
+		templateStatus: async (event) => act(`template ${event.templateName} ${event.event}`, event.templateName ?? ''),
+		inbound: inboundOf,
+	};
+	const ports = { inbox, clock, refusals: { refuse: (cause: string, text: string) => void refused.push([cause, text]) }, logger: { info: (m: string) => void infos.push(m), warn: () => undefined, error: () => undefined }, handlers };
+	const run = () => processWebhooks(ports);
+	const store = (events: WebhookEvent[], fields: Partial<InboxEntry> = {}) => inbox.add({ id: `e${Math.random()}`, appId: 'app-1', events, scope: SCOPE, receivedAt: now, ...fields });
+	return { clock, inbox, calls, refused, infos, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
+}
+
+describe('acceptWebhook', () => {
+	const webhook = (value: object, wabaId = 'waba-1') => ({ object: 'whatsapp_business_account', entry: [{ id: wabaId, changes: [{ field: 'messages', value }] }] });
+	const metadata = (phoneNumberId: string) => ({ display_phone_number: '1555', phone_number_id: phoneNumberId });
+
+	it("stores the events the signature vouches for, drops and logs the others, and asks for a run", async () => {
+		const f = fakes();
+		let runs = 0;
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				...webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-1'), statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }] }).entry,
+				...webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-9'), statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }] }, 'waba-9').entry,
+			],
+		};
+		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' })).toBe(1);
+		const [stored] = await f.inbox.list();
+		expect(stored).toMatchObject({ appId: 'app-1', scope: SCOPE, receivedAt: T0, events: [{ kind: 'status', wamid: 'wamid.A', phoneNumberId: 'pn-1' }] });
+		expect(stored.events).toHaveLength(1);
+		expect(runs).toBe(1);
+		expect(f.refused).toEqual([['foreign-events', 'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped']]);
+	});
+
+	it('stores nothing and asks for no run when nothing is left (value errors are not events to handle)', async () => {
+		const f = fakes();
+		let runs = 0;
+		const payload = webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-1'), errors: [{ code: 131000, title: 'Something went wrong' }] });
+		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE })).toBe(0);
+		expect(await f.inbox.list()).toEqual([]);
+		expect(runs).toBe(0);
+	});
+});
+
+describe('processWebhooks', () => {
+	it('hands each event to its handler, oldest webhook first, with the scope stored with it, and empties the inbox', async () => {
+		const f = fakes();
+		await f.store([message('wamid.M2')], { receivedAt: T0 + 5 });
+		await f.store([status('wamid.S'), message('wamid.R', '5511', { type: 'revoke', originalMessageId: 'wamid.MINE' }), { kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 'promo' }, message('wamid.M1')], { receivedAt: T0 });
+		expect(await f.run()).toEqual({ problems: [] });
+		expect(f.calls).toEqual(['status wamid.S pn-1', 'revoke wamid.MINE', 'template promo PAUSED', 'inbound app-1 wamid.M1', 'inbound app-1 wamid.M2']);
+		expect(await f.inbox.list()).toEqual([]);
+	});
+
+	it('drops and logs events a stored scope does not cover; an entry stored before scopes were recorded is handled as it was', async () => {
+		const f = fakes();
+		await f.store([status('wamid.OTHER', 'pn-9'), status('wamid.OWN')]);
+		await f.store([status('wamid.OLD', 'pn-9')], { scope: undefined });
+		await f.run();
+		expect(f.calls).toEqual(['status wamid.OWN pn-1', 'status wamid.OLD unscoped']);
+		expect(f.refused).toEqual([['foreign-events', 'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped']]);
+	});
+
+	it('retries only the failed events, after 30 s, 1, 2 and 4 minutes, and drops them after the fifth attempt', async () => {
+		const f = fakes();
+		f.failWith.set('wamid.BAD', new Error('database briefly unavailable'));
+		await f.store([message('wamid.BAD'), status('wamid.OK')]);
+		const attempts: string[][] = [(await f.run()).problems];
+		expect(f.calls).toEqual(['inbound app-1 wamid.BAD', 'status wamid.OK pn-1']);
+		for (const wait of [30000, 60000, 120000, 240000]) {
+			f.advance(wait - 1);
+			f.calls.length = 0;
+			expect((await f.run()).problems).toEqual([]);
+			expect(f.calls).toEqual([]);
+			f.advance(1);
+			attempts.push((await f.run()).problems);
+		}
+		expect(attempts).toEqual([1, 2, 3, 4, 5].map((n) => [`webhook event message not processed (attempt ${n} of 5): database briefly unavailable`]));
+		expect(f.calls).toEqual(['inbound app-1 wamid.BAD final']);
+		expect(await f.inbox.list()).toEqual([]);
+	});
+
+	it('keeps the failed events with their attempts and when they are due', async () => {
+		const f = fakes();
+		f.failWith.set('wamid.BAD', new Error('boom'));
+		await f.store([message('wamid.BAD'), status('wamid.OK')]);
+		await f.run();
+		const [kept] = await f.inbox.list();
+		expect(kept).toMatchObject({ attempts: 1, nextAttemptAt: T0 + 30000, receivedAt: T0, events: [{ wamid: 'wamid.BAD' }] });
+		expect(kept.events).toHaveLength(1);
+		expect(kept.claimedUntil).toBeUndefined();
+	});
+
+	it('leaves an entry another run holds until its lease ends', async () => {
+		const f = fakes();
+		await f.store([status('wamid.S')], { id: 'held', claimedUntil: T0 + 1000 } as Partial<InboxEntry>);
+		await f.run();
+		expect(f.calls).toEqual([]);
+		f.advance(1000);
+		await f.run();
+		expect(f.calls).toEqual(['status wamid.S pn-1']);
+	});
+
+	it("keeps a contact's messages waiting for an agent, in order, without counting attempts, and posts them when a room can open", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new WaitingForAgent());
+		await f.store([message('wamid.1'), message('wamid.OTHER', '5511900000002'), status('wamid.S')], { receivedAt: T0 });
+		f.advance(10);
+		await f.store([message('wamid.2')], { receivedAt: T0 + 10 });
+		expect(await f.run()).toEqual({ problems: [] });
+		// The contact's later message is not tried while the first waits; other work goes on.
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.OTHER', 'status wamid.S pn-1']);
+		const waiting = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
+		expect(waiting.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.attempts, e.waitingSince])).toEqual([
+			[T0, ['wamid.1'], undefined, T0 + 10],
+			[T0 + 10, ['wamid.2'], undefined, T0 + 10],
+		]);
+		expect(f.infos).toEqual(['1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened', '1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened']);
+		// Many runs later: still waiting, never dropped, told once.
+		for (let i = 0; i < 8; i++) await f.run();
+		expect(await f.inbox.list()).toHaveLength(2);
+		expect(f.infos).toHaveLength(2);
+		f.failWith.delete('wamid.1');
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
+		expect(await f.inbox.list()).toEqual([]);
+	});
+});

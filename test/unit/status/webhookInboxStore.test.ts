@@ -1,0 +1,32 @@
+/**
+ * The persistence-backed webhook inbox passes the same contract suite as the in-memory one, through
+ * the engine's own persistence accessors over the harness's model of Rocket.Chat's persistence, in
+ * both of its version variants (as test/unit/status/outboxStore.test.ts does for the outbox).
+ */
+import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
+import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
+
+import { PersistenceWebhookInbox } from '../../../src/adapters/persistence/WebhookInboxStore';
+import { HarnessBridges } from '../../../tools/harness/bridges';
+import { HarnessScheduler } from '../../../tools/harness/scheduler';
+import { HarnessWorld } from '../../../tools/harness/world';
+import { webhookInboxContract } from '../core/app/contracts/webhookInbox';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The engine checks an app's permissions through its AppManager; these accessors run without an
+// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
+const previousEnv = process.env.NODE_ENV;
+beforeAll(() => {
+	process.env.NODE_ENV = 'test';
+});
+afterAll(() => {
+	process.env.NODE_ENV = previousEnv;
+});
+
+for (const variant of ['current', 'raw-model'] as const) {
+	webhookInboxContract(`PersistenceWebhookInbox on ${variant} persistence`, () => {
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		return new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+	});
+}
