@@ -41,8 +41,6 @@ module.exports = tseslint.config(
 				{ type: 'adapters', pattern: 'src/adapters/**', mode: 'full' },
 				{ type: 'services', pattern: 'src/core/app/**', mode: 'full' },
 				{ type: 'core', pattern: 'src/core/**', mode: 'full' },
-				// Being moved into the layers above.
-				{ type: 'legacy', pattern: 'src/(status|inbound|outbound)/**', mode: 'full' },
 			],
 		},
 		rules: {
@@ -52,10 +50,9 @@ module.exports = tseslint.config(
 				{
 					default: 'disallow',
 					rules: [
-						{ from: { type: 'app' }, allow: { to: { type: ['entry', 'adapters', 'services', 'core', 'legacy'] } } },
-						{ from: { type: 'entry' }, allow: { to: { type: ['entry', 'adapters', 'services', 'core', 'legacy'] } } },
-						{ from: { type: 'adapters' }, allow: { to: { type: ['adapters', 'services', 'core', 'legacy'] } } },
-						{ from: { type: 'legacy' }, allow: { to: { type: ['entry', 'adapters', 'services', 'core', 'legacy'] } } },
+						{ from: { type: 'app' }, allow: { to: { type: ['entry', 'adapters', 'services', 'core'] } } },
+						{ from: { type: 'entry' }, allow: { to: { type: ['entry', 'adapters', 'services', 'core'] } } },
+						{ from: { type: 'adapters' }, allow: { to: { type: ['adapters', 'services', 'core'] } } },
 						{ from: { type: 'services' }, allow: { to: { type: ['services', 'core'] } } },
 						{ from: { type: 'core' }, allow: { to: { type: 'core' } } },
 					],
