@@ -109,8 +109,9 @@ export async function canManageNumbers(read: IRead, user: IUser): Promise<boolea
 }
 
 /** A message only `user` sees, in `room`, from the app's bot user. */
-export async function notifyUser(read: IRead, modify: IModify, user: IUser, room: IRoom, message: string): Promise<void> {
-	const builder = modify.getCreator().startMessage().setRoom(room).setText(message);
+export async function notifyUser({ read, modify }: { read: IRead; modify: IModify }, notice: { user: IUser; room: IRoom; text: string }): Promise<void> {
+	const { user, room, text } = notice;
+	const builder = modify.getCreator().startMessage().setRoom(room).setText(text);
 	const appUser = await read.getUserReader().getAppUser();
 	if (appUser) builder.setSender(appUser);
 	await modify.getNotifier().notifyUser(user, builder.getMessage());

@@ -45,7 +45,7 @@ export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence:
 		sender: await freeFormSenderOf(acc),
 		graph: await graphFactory(acc.read, acc.http),
 		graphReady: async () => (await graphBaseUrl(acc.read)).ok,
-		notify: ({ agent, room }, text) => notifyUser(acc.read, acc.modify, (agent as EngineReplyAgent).engine, (room as EngineReplyRoom).engine, text),
+		notify: ({ agent, room }, text) => notifyUser(acc, { user: (agent as EngineReplyAgent).engine, room: (room as EngineReplyRoom).engine, text }),
 		translatorFor: (agent) => userTranslator(acc.read, (agent as EngineReplyAgent).engine),
 		settings: appSettings(acc.read),
 		clock: systemClock,

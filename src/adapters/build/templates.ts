@@ -64,7 +64,7 @@ function roomsOf(acc: { read: IRead; modify: IModify; persistence: IPersistence 
 			const appUser = asBot ? await read.getUserReader().getAppUser() : undefined;
 			const builder = modify.getCreator().startMessage().setRoom(room).setText(text).setSender(appUser ?? agent);
 			const post = () => modify.getCreator().finish(builder);
-			return appUser ? post() : postAsUser(read.getPersistenceReader(), persistence, { roomId, senderId: agent.id, text }, post);
+			return appUser ? post() : postAsUser({ read: read.getPersistenceReader(), persistence }, { roomId, senderId: agent.id, text }, post);
 		},
 	};
 }

@@ -79,7 +79,11 @@ export async function consumeOwnPost(read: IPersistenceRead, persistence: IPersi
 }
 
 /** Posts a message as a user (not the app's own): announced first, withdrawn when the post fails. */
-export async function postAsUser<T>(read: IPersistenceRead, persistence: IPersistence, post: { roomId: string; senderId: string; text: string }, send: () => Promise<T>): Promise<T> {
+export async function postAsUser<T>(
+	{ read, persistence }: { read: IPersistenceRead; persistence: IPersistence },
+	post: { roomId: string; senderId: string; text: string },
+	send: () => Promise<T>,
+): Promise<T> {
 	const id = await announceOwnPost(persistence, post);
 	let sent: T;
 	try {

@@ -5,7 +5,7 @@
  */
 import { GraphClient } from '../graph/GraphClient';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
-import { MessageContent, whatsAppMessage } from './envelope';
+import { MessageContent, whatsAppMessage } from '../outbound/envelope';
 import { Clock, Jobs, SentMessage } from './ports';
 
 /** The Graph calls of the sending services (GraphClient provides them), for a number's token. */

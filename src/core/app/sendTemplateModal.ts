@@ -298,7 +298,7 @@ export class SendTemplateModal {
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
 		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
-		const departmentId = await this.departmentOf(draft, number, errors, t);
+		const departmentId = await this.departmentOf({ draft, number, errors, t });
 		if (template) {
 			for (const [inputId, error] of Object.entries(validateValues(template, draft.values)))
 				errors[`param:${inputId}`] = t(error.key, error.params);
@@ -308,7 +308,8 @@ export class SendTemplateModal {
 	}
 
 	/** The department the contact's room goes to: the one typed (outside a contact's room), else the number's. */
-	private async departmentOf(draft: Draft, number: ConnectedNumber, errors: ModalErrors, t: Translator): Promise<string | undefined> {
+	private async departmentOf(step: { draft: Draft; number: ConnectedNumber; errors: ModalErrors; t: Translator }): Promise<string | undefined> {
+		const { draft, number, errors, t } = step;
 		if (!draft.askRecipient || !draft.department) return number.departmentId;
 		const id = await this.ports.directory.departmentId(draft.department);
 		if (!id) errors.department = t('error_department_unknown', { department: draft.department });

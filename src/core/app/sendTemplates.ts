@@ -10,6 +10,7 @@ import { AppError, GraphApiError } from '../errors';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
+import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { checkComponents, valuesFromComponents } from '../templates/components';
@@ -243,13 +244,7 @@ export class SendTemplates {
 		const report = await sendPaced({
 			items: recipients,
 			send: (to) =>
-				graph.sendMessage(number.phoneNumberId, {
-					messaging_product: 'whatsapp',
-					recipient_type: 'individual',
-					to,
-					type: 'template',
-					template,
-				}),
+				graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content: { type: 'template', template } })),
 			metaCode: graphCodeOf,
 			ratePerSecond: rate,
 			concurrency: concurrencyFor(rate),
@@ -279,7 +274,7 @@ export class SendTemplates {
 			}
 			const code = graphCodeOf(outcome.error);
 			if (known && code !== undefined)
-				await known.catalog.onSendError(number.wabaId, known.template.name, known.template.language, code);
+				await known.catalog.onSendError({ wabaId: number.wabaId, name: known.template.name, language: known.template.language, code });
 			results.push({ phoneNumber: to, error: recipientError(outcome.error, t) });
 		}
 		// The first statuses (queued / failed) go out with the next delivery round, now.
@@ -333,14 +328,14 @@ export class SendTemplates {
 		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
 		let wamid: string | undefined;
 		try {
-			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage(to, template, send.values)))
+			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage({ to, template, values: send.values })))
 				.messages?.[0]?.id;
 		} catch (error) {
 			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
 			await this.ports.jobs.processSoon();
 			const code = graphCodeOf(error);
 			if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
-			await (await this.catalogOf(number)).onSendError(number.wabaId, template.name, template.language, code);
+			await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
 			return { ok: false, error: explainError(error, send.t).text };
 		}
 		let roomId = send.roomId;

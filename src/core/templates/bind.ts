@@ -5,6 +5,7 @@
  * location headers, the limited-time-offer expiration, and button components with `sub_type` and
  * `index` (a string, as the spec types it and as Meta's authentication and flow examples send it).
  */
+import { whatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
 import { inputsFor, TemplateInput } from './inputs';
 import { validateValues } from './rules';
@@ -86,16 +87,14 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 /** The Cloud API body of a template send (POST /{Phone-Number-ID}/messages). */
 export function buildTemplateMessage(message: { to: string; name: string; language: string; components?: SendComponent[] }): TemplateMessage {
 	const { to, name, language, components } = message;
-	return {
-		messaging_product: 'whatsapp',
-		recipient_type: 'individual',
+	return whatsAppMessage({
 		to,
-		type: 'template',
-		template: { name, language: { code: language }, ...(components?.length ? { components } : {}) },
-	};
+		content: { type: 'template' as const, template: { name, language: { code: language }, ...(components?.length ? { components } : {}) } },
+	});
 }
 
 /** `buildTemplateMessage` for a template and the values of its inputs (throws `TemplateValuesError`). */
-export function templateMessage(to: string, template: MetaTemplate, values: Values, options: BindOptions = {}): TemplateMessage {
+export function templateMessage(send: { to: string; template: MetaTemplate; values: Values; options?: BindOptions }): TemplateMessage {
+	const { to, template, values, options = {} } = send;
 	return buildTemplateMessage({ to, name: template.name, language: template.language, components: bindComponents(template, values, options) });
 }

@@ -118,7 +118,8 @@ export class TemplateCatalog {
 	}
 
 	/** A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled) remove it. */
-	async onSendError(wabaId: string, name: string, language: string, code: number): Promise<void> {
+	async onSendError(failure: { wabaId: string; name: string; language: string; code: number }): Promise<void> {
+		const { wabaId, name, language, code } = failure;
 		if (explainSendError(code).removesTemplate) await this.remove(wabaId, name, language);
 	}
 

@@ -79,7 +79,7 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private say(inv: Invocation, message: string): Promise<void> {
-		return notifyUser(inv.read, inv.modify, inv.context.getSender(), inv.context.getRoom(), message);
+		return notifyUser(inv, { user: inv.context.getSender(), room: inv.context.getRoom(), text: message });
 	}
 
 	private help(inv: Invocation): Promise<void> {

@@ -31,7 +31,7 @@ describe.each(['current', 'raw-model'] as const)('own posts on %s persistence', 
 	it('finds the post by its text when the event comes first, once', async () => {
 		const { read, persistence } = accessors();
 		let consumed: boolean | undefined;
-		await postAsUser(read, persistence, post, async () => {
+		await postAsUser({ read, persistence }, post, async () => {
 			consumed = await consumeOwnPost(read, persistence, post);
 			return 'msg-1';
 		});
@@ -41,13 +41,13 @@ describe.each(['current', 'raw-model'] as const)('own posts on %s persistence', 
 
 	it('finds the post by its id when Rocket.Chat changed the text', async () => {
 		const { read, persistence } = accessors();
-		await postAsUser(read, persistence, post, async () => 'msg-2');
+		await postAsUser({ read, persistence }, post, async () => 'msg-2');
 		expect(await consumeOwnPost(read, persistence, { ...post, id: 'msg-2', text: 'Your order ** ships today' })).toBe(true);
 	});
 
 	it('does not take an agent message of other words, or of another sender, for the post', async () => {
 		const { read, persistence } = accessors();
-		await postAsUser(read, persistence, post, async () => 'msg-3');
+		await postAsUser({ read, persistence }, post, async () => 'msg-3');
 		expect(await consumeOwnPost(read, persistence, { ...post, id: 'msg-4', text: 'something else' })).toBe(false);
 		expect(await consumeOwnPost(read, persistence, { ...post, id: 'msg-3', senderId: 'user-bob' })).toBe(false);
 		expect(await consumeOwnPost(read, persistence, { ...post, id: 'msg-3' })).toBe(true);
@@ -55,7 +55,7 @@ describe.each(['current', 'raw-model'] as const)('own posts on %s persistence', 
 
 	it('withdraws the record of a post that failed', async () => {
 		const { read, persistence } = accessors();
-		await expect(postAsUser(read, persistence, post, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
+		await expect(postAsUser({ read, persistence }, post, async () => Promise.reject(new Error('refused')))).rejects.toThrow('refused');
 		expect(await consumeOwnPost(read, persistence, post)).toBe(false);
 	});
 });

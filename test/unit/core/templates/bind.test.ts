@@ -3,25 +3,25 @@ import { TemplateValuesError } from '../../../../src/core/templates/errors';
 import { BindOptions, MetaTemplate } from '../../../../src/core/templates/template';
 import { allSpecErrors, coupon, isKnownSpecDefect, fallSale, invoice, lto, orderDelivery, orderNamed, orderPositional, readContract, reservation, specErrors, survey, verification } from './fixtures';
 
-const send = (template: MetaTemplate, values: Record<string, string>, options?: BindOptions) => templateMessage('5511987654321', template, values, options);
+const send = (template: MetaTemplate, values: Record<string, string>, options?: BindOptions) => templateMessage({ to: '5511987654321', template, values, options });
 
 describe('bindComponents: Meta\'s documented sends', () => {
 	it('named parameters carry parameter_name (template fundamentals)', () => {
 		const doc = readContract('meta-docs/send-template-named-params.request.json');
 		const values = { 'body.first_name': 'Jessica', 'body.order_number': 'SKBUP2-4CPIG9' };
 		expect(bindComponents(orderNamed, values)).toEqual(doc.template.components);
-		expect(templateMessage('+16505551234', orderNamed, values)).toEqual(doc);
+		expect(templateMessage({ to: '+16505551234', template: orderNamed, values })).toEqual(doc);
 		expect(specErrors(doc)).toEqual([]);
 	});
 
 	it('positional parameters go in placeholder order (template fundamentals)', () => {
 		const doc = readContract('meta-docs/send-template-positional-params.request.json');
-		expect(templateMessage('+16505551234', orderPositional, { 'body.2': 'SKBUP2-4CPIG9', 'body.1': 'Jessica' })).toEqual(doc);
+		expect(templateMessage({ to: '+16505551234', template: orderPositional, values: { 'body.2': 'SKBUP2-4CPIG9', 'body.1': 'Jessica' } })).toEqual(doc);
 	});
 
 	it('authentication: the one code goes in the body and in the OTP button as a url button', () => {
 		const doc = readContract('meta-docs/send-template-authentication-otp.request.json');
-		expect(templateMessage('12015553931', verification, { 'body.1': 'J$FpnYnP' })).toEqual(doc);
+		expect(templateMessage({ to: '12015553931', template: verification, values: { 'body.1': 'J$FpnYnP' } })).toEqual(doc);
 		expect(specErrors(doc)).toEqual([]);
 	});
 

@@ -87,14 +87,14 @@ describe('TemplateCatalog', () => {
 	it.each([132001, 132015, 132016])('a send failing with %i removes that template in that language', async (code) => {
 		const s = setup({ w: [t('welcome', 'en_US'), t('welcome', 'pt_BR')] });
 		await s.catalog.list('w');
-		await s.catalog.onSendError('w', 'welcome', 'pt_BR', code);
+		await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'pt_BR', code });
 		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
 	});
 
 	it.each([131047, 131026, 130429, 132000])('a send failing with %i keeps the template', async (code) => {
 		const s = setup({ w: [t('welcome', 'en_US')] });
 		await s.catalog.list('w');
-		await s.catalog.onSendError('w', 'welcome', 'en_US', code);
+		await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
 		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
 	});
 });

@@ -1,4 +1,4 @@
-import { whatsAppMessage } from '../../../../src/core/app/envelope';
+import { whatsAppMessage } from '../../../../src/core/outbound/envelope';
 
 describe('whatsAppMessage', () => {
 	it('builds the envelope then the content, in the order Meta documents', () => {
