@@ -137,7 +137,7 @@ describe('media', () => {
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 500), mimeType: 'image/jpeg' });
 			app.sim.failMedia(id, 10);
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'see' } });
-			// Retries at 30 s, 1, 2 and 4 minutes of the delivery clock; the fifth attempt gives up on the file.
+			// Retries at 30 s, 1, 2 and 4 minutes of the app's clock (the harness moves it); the fifth attempt gives up on the file.
 			for (let i = 0; i < 4; i++) await app.harness.scheduler.advance(5 * 60000);
 			app.harness.takeAppErrors();
 			expect(roomMessages().map((m) => m.text)).toEqual(["📷 Image\nsee\n(File not shown: it could not be fetched from WhatsApp: Meta answered with error 2.)"]);

@@ -2,7 +2,7 @@
  * An agent's quote goes to WhatsApp as a reply (`context.message_id`) only when the quoted message
  * belongs to the same room: a permalink to another contact's message (another room, maybe another
  * number) must not put that conversation's wamid in this contact's reply. The reply goes without
- * the quote (src/outbound/AgentReplies.ts).
+ * the quote (src/core/app/replies.ts).
  */
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
