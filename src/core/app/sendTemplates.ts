@@ -13,8 +13,9 @@ import { normalizePhoneNumber } from '../phone';
 import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
-import { checkComponents, valuesFromComponents } from '../templates/components';
+import { valuesFromComponents } from '../templates/components';
 import { renderPreview, renderText } from '../templates/preview';
+import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
 import { explainError, graphCodeOf } from './explain';
 import { SentMessage, SettingsReader } from './ports';
@@ -117,10 +118,16 @@ function recipientError(error: unknown, t: Translator): { code: number; message:
 function renderTemplateText(template: TemplateRef): string {
 	const params: string[] = [];
 	for (const component of template.components ?? []) {
-		for (const p of (component.parameters as Array<{ text?: unknown }> | undefined) ?? [])
-			if (typeof p.text === 'string') params.push(p.text);
+		const parameters = component && Array.isArray(component.parameters) ? (component.parameters as unknown[]) : [];
+		for (const p of parameters) if (p && typeof (p as { text?: unknown }).text === 'string') params.push((p as { text: string }).text);
 	}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
+}
+
+/** Throws SendRefused (400) with the first problem of the components, if any. */
+function refuseComponents(template: MetaTemplate | undefined, components: unknown): void {
+	const problem = checkSendComponents(template, components);
+	if (problem) throw new SendRefused(problem.key, { params: problem.params });
 }
 
 const hasRole = (roles: string[] | undefined, allowed: string[]) => (roles ?? []).some((role) => allowed.includes(role));
@@ -214,8 +221,10 @@ export class SendTemplates {
 	}
 
 	/**
-	 * The template approved in the number's catalog, and the request's components checked against it.
-	 * Meta's template list out of reach: a dry run cannot vouch for the template; a send lets Meta check it.
+	 * The template approved in the number's catalog, and the request's components checked against it
+	 * (templates/sendComponents.ts): nothing goes to Meta unless every component and parameter is valid.
+	 * Meta's template list out of reach: a dry run cannot vouch for the template; a send checks what it
+	 * can without the template (the components' shape) and lets Meta check the rest.
 	 */
 	private async checkTemplate(number: ConnectedNumber, body: TemplateMessageRequest): Promise<BatchOptions['known']> {
 		const catalog = await this.catalogOf(number);
@@ -225,11 +234,11 @@ export class SendTemplates {
 			template = await catalog.find(number.wabaId, name, language.code);
 		} catch {
 			if (body.dryRun) throw new SendRefused('api_error_templates_unavailable', { status: 502 });
+			refuseComponents(undefined, body.template.components);
 			return undefined;
 		}
 		if (!template) throw new SendRefused('api_error_template_not_approved', { params: { name, language: language.code } });
-		const [problem] = checkComponents(template, body.template.components);
-		if (problem) throw new SendRefused(problem.key, { params: problem.params });
+		refuseComponents(template, body.template.components);
 		return { template, catalog };
 	}
 
@@ -305,6 +314,9 @@ export class SendTemplates {
 		if (!to) throw new AppError({ code: 'invalid_recipient', status: 400, message: t('send_error_recipient') });
 		const catalog = await this.catalogOf(number);
 		const template = await catalog.find(number.wabaId, input.template.name, input.template.language.code);
+		// Rocket.Chat builds the components: checked like the REST API's before anything goes to Meta.
+		const problem = checkSendComponents(template, input.template.components);
+		if (problem) throw new AppError({ code: 'invalid_components', status: 400, i18nKey: problem.key, params: problem.params, message: t(problem.key, problem.params) });
 		const [result] = await this.sendBatch({
 			number,
 			template: input.template,

@@ -1,0 +1,321 @@
+/**
+ * The `components` of a template send a caller built (the templateMessage REST API, Rocket.Chat's
+ * outbound messages), checked before anything goes to Meta: their shape by Meta's spec for send
+ * components, and, when the approved template is known, against it (which components, how many
+ * parameters, which button at which index). The first problem comes back as an i18n key naming
+ * the component or parameter (`template.components[1].parameters[0].text`), never an exception.
+ *
+ * Sources (shared/contracts):
+ * - Meta's OpenAPI spec, meta-openapi/business-messaging-api_v23.0.yaml `components.schemas`
+ *   (TemplateComponent, HeaderComponent, BodyComponent, ButtonComponent, ParameterObject,
+ *   TextParameter, CurrencyParameter/CurrencyObject, DateTimeParameter/DateTimeObject,
+ *   Image/Video/DocumentParameter, MediaObject, ButtonPayloadParameter, ButtonTextParameter);
+ * - Meta's Cloud API reference, /docs/whatsapp/cloud-api/reference/messages ("Parameter object":
+ *   text limits per component; "Components object": button index 0 to 9; "Currency object",
+ *   "Date_Time object"), and the template docs' send examples in meta-docs/ (location header,
+ *   copy_code `coupon_code`, `limited_time_offer`, OTP as a `url` button, catalog/flow `action`).
+ * Known defects of the spec are not followed: `TemplateComponent.index`'s pattern (Meta's own
+ * examples send `"0"` and `0`) and the booleans in "Send Sample Issue Resolution Template".
+ */
+import { buttonsOf, componentOf, FieldError, headerFormat, isPositional, MetaButton, MetaTemplate, placeholders } from './template';
+
+type Json = Record<string, unknown>;
+
+/** Component types a send may carry (spec's TemplateComponent.type, plus Meta's LTO and carousel sends). */
+const COMPONENT_TYPES = ['header', 'body', 'button', 'footer', 'limited_time_offer', 'carousel'];
+/** Reference, Parameter object: `text` of a header parameter. */
+const HEADER_TEXT_MAX = 60;
+/** Reference, Parameter object: `text` of a body parameter when the template has other components. */
+const BODY_TEXT_MAX = 1024;
+/** Reference, Parameter object (and the spec's TextParameter.text maxLength): body is the only component. */
+const BODY_ONLY_TEXT_MAX = 32768;
+/**
+ * Meta refuses a body parameter with a line break, a tab or more than 4 consecutive spaces: its
+ * answer's error_data.details is "Param text cannot have new-line/tab characters or more than 4
+ * consecutive spaces" (reported as Meta's own refusal, e.g. netflie/whatsapp-cloud-api#201).
+ */
+const BODY_TEXT_FORBIDDEN = /[\n\r\t]| {5,}/;
+/** Meta's template URL buttons take a URL of at most 2000 characters: the suffix cannot be longer. */
+const URL_SUFFIX_MAX = 2000;
+/** Reference, Components object: "up to 10 buttons using index values of 0 to 9". */
+const MAX_BUTTON_INDEX = 9;
+/** ISO 4217 (CurrencyObject.code). */
+const CURRENCY_CODE = /^[A-Z]{3}$/;
+/** MediaObject.id: a media id is Meta's number; only characters that cannot name another Graph path. */
+const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The send `sub_type` of each button type of an approved template (OTP buttons are sent as `url`). */
+const SUB_TYPE_OF: Record<string, string> = {
+	URL: 'url',
+	OTP: 'url',
+	COPY_CODE: 'copy_code',
+	QUICK_REPLY: 'quick_reply',
+	FLOW: 'flow',
+	CATALOG: 'catalog',
+	MPM: 'mpm',
+};
+/** Button types whose button never takes a parameter. */
+const NO_PARAMETER_BUTTONS = ['PHONE_NUMBER', 'VOICE_CALL'];
+/** The parameter type each button sub_type takes. */
+const BUTTON_PARAMETER: Record<string, string> = { url: 'text', copy_code: 'coupon_code', quick_reply: 'payload', flow: 'action', catalog: 'action', mpm: 'action' };
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+/** A caller's value quoted in a message: short, one line. */
+const quote = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)).replace(/\s+/g, ' ').slice(0, 40);
+
+const field = (path: string, expected: string): FieldError => ({ key: 'api_error_component_field', params: { path, expected } });
+const count = (component: string, expected: number, given: number): FieldError => ({ key: 'api_error_template_params', params: { component, expected, given } });
+
+/** The button index a caller gave (`"0"`..`"9"` or 0..9), or undefined. */
+function buttonIndex(value: unknown): number | undefined {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : NaN;
+	return Number.isInteger(n) && n >= 0 && n <= MAX_BUTTON_INDEX ? n : undefined;
+}
+
+/** What the template expects at send time, or nothing when the template is unknown (shape checks only). */
+interface Expectations {
+	template: MetaTemplate;
+	headerFormat: string;
+	headerNames: string[];
+	bodyNames: string[];
+	bodyTextMax: number;
+	buttons: MetaButton[];
+}
+
+function expectationsOf(template: MetaTemplate): Expectations {
+	const bodyOnly = template.components.every((c) => c.type.toUpperCase() === 'BODY');
+	return {
+		template,
+		headerFormat: headerFormat(template),
+		headerNames: placeholders(componentOf(template, 'HEADER')?.text),
+		bodyNames: placeholders(componentOf(template, 'BODY')?.text),
+		bodyTextMax: bodyOnly ? BODY_ONLY_TEXT_MAX : BODY_TEXT_MAX,
+		buttons: buttonsOf(template),
+	};
+}
+
+/** The number of parameters a header of this format takes. */
+function headerParameters(e: Expectations): number {
+	if (!componentOf(e.template, 'HEADER')) return 0;
+	if (e.headerFormat === 'TEXT') return e.headerNames.length;
+	return ['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION'].includes(e.headerFormat) ? 1 : 0;
+}
+
+/** Whether a button of the template needs a parameter at send time (a URL with `{{1}}`, a copy code, an OTP). */
+function buttonNeedsParameter(button: MetaButton): boolean {
+	const type = (button.type ?? '').toUpperCase();
+	return (type === 'URL' && placeholders(button.url).length > 0) || type === 'COPY_CODE' || type === 'OTP';
+}
+
+/** The number of parameters a button of the template takes; undefined for a type this app does not know. */
+function buttonParameters(button: MetaButton): number | undefined {
+	const type = (button.type ?? '').toUpperCase();
+	if (type === 'URL') return placeholders(button.url).length > 0 ? 1 : 0;
+	if (NO_PARAMETER_BUTTONS.includes(type)) return 0;
+	return SUB_TYPE_OF[type] ? 1 : undefined;
+}
+
+/** A text: a non-empty string of at most `max` characters; body texts also without line breaks, tabs, 5+ spaces. */
+function checkText(value: unknown, path: string, max: number, body: boolean): FieldError | undefined {
+	if (!isText(value)) return field(path, 'a non-empty string');
+	if (value.length > max) return { key: 'api_error_parameter_too_long', params: { path, max, given: value.length } };
+	if (body && BODY_TEXT_FORBIDDEN.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
+	return undefined;
+}
+
+/** MediaObject: `id` or an https `link` (only https: the recipient's phone fetches it through Meta). */
+function checkMedia(media: unknown, path: string): FieldError | undefined {
+	if (!isObject(media)) return field(path, 'an object with an https "link" or a media "id"');
+	if (media.id !== undefined) {
+		if (typeof media.id !== 'string' || !MEDIA_ID.test(media.id)) return field(`${path}.id`, 'a media id');
+		if (media.link !== undefined) return field(path, 'either "link" or "id", not both');
+	} else if (media.link === undefined) return field(path, 'an object with an https "link" or a media "id"');
+	else if (!isHttpsLink(media.link)) return field(`${path}.link`, 'an https link');
+	if (media.filename !== undefined && !isText(media.filename)) return field(`${path}.filename`, 'a non-empty string');
+	return undefined;
+}
+
+function isHttpsLink(value: unknown): boolean {
+	if (typeof value !== 'string' || value.length > 2048 || /\s/.test(value)) return false;
+	try {
+		const url = new URL(value);
+		return url.protocol === 'https:' && url.hostname !== '';
+	} catch {
+		return false;
+	}
+}
+
+/** One header or body parameter (ParameterObject and its kinds), of one of the `allowed` types. */
+function checkParameter(p: unknown, path: string, options: { allowed: string[]; textMax: number; body: boolean; named?: string[] }): FieldError | undefined {
+	if (!isObject(p)) return field(path, 'an object');
+	const expectedTypes = options.allowed.map((t) => `"${t}"`).join(' or ');
+	if (typeof p.type !== 'string' || !options.allowed.includes(p.type)) return field(`${path}.type`, expectedTypes);
+	if (options.named) {
+		if (typeof p.parameter_name !== 'string' || !options.named.includes(p.parameter_name))
+			return field(`${path}.parameter_name`, `one of ${options.named.join(', ')}`);
+	} else if (p.parameter_name !== undefined && typeof p.parameter_name !== 'string') return field(`${path}.parameter_name`, 'a string');
+	switch (p.type) {
+		case 'text':
+			return checkText(p.text, `${path}.text`, options.textMax, options.body);
+		case 'currency': {
+			const c = p.currency;
+			if (!isObject(c)) return field(`${path}.currency`, 'an object with fallback_value, code and amount_1000');
+			const fallback = checkText(c.fallback_value, `${path}.currency.fallback_value`, options.textMax, options.body);
+			if (fallback) return fallback;
+			if (typeof c.code !== 'string' || !CURRENCY_CODE.test(c.code)) return field(`${path}.currency.code`, 'an ISO 4217 currency code such as USD');
+			if (typeof c.amount_1000 !== 'number' || !Number.isInteger(c.amount_1000) || Math.abs(c.amount_1000) > 2147483647)
+				return field(`${path}.currency.amount_1000`, 'an integer (the amount times 1000)');
+			return undefined;
+		}
+		case 'date_time': {
+			const d = p.date_time;
+			if (!isObject(d)) return field(`${path}.date_time`, 'an object with fallback_value');
+			return checkText(d.fallback_value, `${path}.date_time.fallback_value`, options.textMax, options.body);
+		}
+		case 'location': {
+			const l = p.location;
+			if (!isObject(l)) return field(`${path}.location`, 'an object with latitude and longitude');
+			for (const k of ['latitude', 'longitude'] as const) {
+				const v = l[k];
+				const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+				if (!Number.isFinite(n) || Math.abs(n) > (k === 'latitude' ? 90 : 180)) return field(`${path}.location.${k}`, `a ${k}`);
+			}
+			for (const k of ['name', 'address'] as const) if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, 'a string');
+			return undefined;
+		}
+		default:
+			// image, video, document (MediaObject).
+			return checkMedia(p[p.type], `${path}.${p.type}`);
+	}
+}
+
+/** The `parameters` of a component: an array (required, spec's Header/ButtonComponent minItems 1). */
+function parametersOf(c: Json, path: string): unknown[] | FieldError {
+	if (!Array.isArray(c.parameters)) return field(`${path}.parameters`, 'an array of parameters');
+	return c.parameters;
+}
+
+const isProblem = (v: unknown): v is FieldError => isObject(v) && typeof (v as { key?: unknown }).key === 'string';
+
+function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+	const params = parametersOf(c, path);
+	if (isProblem(params)) return params;
+	let allowed = ['text', 'image', 'video', 'document', 'location'];
+	let named: string[] | undefined;
+	if (e) {
+		if (!componentOf(e.template, 'HEADER')) return { key: 'api_error_component_unexpected', params: { path, component: 'header' } };
+		const expected = headerParameters(e);
+		if (params.length !== expected) return count('header', expected, params.length);
+		allowed = [e.headerFormat === 'TEXT' ? 'text' : e.headerFormat.toLowerCase()];
+		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
+	} else if (params.length === 0) return field(`${path}.parameters`, 'an array of at least one parameter');
+	for (let i = 0; i < params.length; i++) {
+		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, body: false, named });
+		if (problem) return problem;
+	}
+	return undefined;
+}
+
+function checkBody(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+	const params = parametersOf(c, path);
+	if (isProblem(params)) return params;
+	let named: string[] | undefined;
+	if (e) {
+		if (params.length !== e.bodyNames.length) return count('body', e.bodyNames.length, params.length);
+		if (!e.bodyNames.every(isPositional)) named = e.bodyNames;
+	}
+	const seen = new Set<string>();
+	for (let i = 0; i < params.length; i++) {
+		const p = params[i];
+		const problem = checkParameter(p, `${path}.parameters[${i}]`, { allowed: ['text', 'currency', 'date_time'], textMax: e?.bodyTextMax ?? BODY_ONLY_TEXT_MAX, body: true, named });
+		if (problem) return problem;
+		const name = (p as Json).parameter_name;
+		if (named && typeof name === 'string') {
+			if (seen.has(name)) return field(`${path}.parameters[${i}].parameter_name`, `each of ${named.join(', ')} once`);
+			seen.add(name);
+		}
+	}
+	return undefined;
+}
+
+function checkButton(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+	const index = buttonIndex(c.index);
+	if (index === undefined) return field(`${path}.index`, 'a button index from "0" to "9"');
+	const subType = typeof c.sub_type === 'string' ? c.sub_type.toLowerCase() : undefined;
+	if (!subType || !BUTTON_PARAMETER[subType]) return field(`${path}.sub_type`, Object.keys(BUTTON_PARAMETER).map((s) => `"${s}"`).join(', '));
+	const params = parametersOf(c, path);
+	if (isProblem(params)) return params;
+	let expected: number | undefined = 1;
+	if (e) {
+		const button = e.buttons[index];
+		if (!button) return { key: 'api_error_button_unknown', params: { path: `${path}.index`, index } };
+		const wanted = SUB_TYPE_OF[(button.type ?? '').toUpperCase()];
+		expected = buttonParameters(button);
+		if (expected === 0) return count(`button ${index}`, 0, params.length);
+		if (wanted && subType !== wanted) return field(`${path}.sub_type`, `"${wanted}" (the template's button ${index} is ${quote(button.type)})`);
+	}
+	if (expected !== undefined && params.length !== expected) return count(`button ${index}`, expected, params.length);
+	const kind = BUTTON_PARAMETER[subType];
+	for (let i = 0; i < params.length; i++) {
+		const p = params[i];
+		const at = `${path}.parameters[${i}]`;
+		if (!isObject(p)) return field(at, 'an object');
+		if (p.type !== kind) return field(`${at}.type`, `"${kind}"`);
+		if (kind === 'text') {
+			const problem = checkText(p.text, `${at}.text`, URL_SUFFIX_MAX, false);
+			if (problem) return problem;
+			if (/\s/.test(p.text as string)) return field(`${at}.text`, 'a URL suffix without spaces');
+		} else if (kind === 'action') {
+			if (!isObject(p.action)) return field(`${at}.action`, 'an object');
+		} else if (!isText(p[kind])) return field(`${at}.${kind}`, 'a non-empty string');
+	}
+	return undefined;
+}
+
+/** LTO and carousel components: only on templates that have them; their inner shape is left to Meta. */
+function checkOther(type: string, c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+	if (type === 'footer') return { key: 'api_error_component_unexpected', params: { path, component: 'footer' } };
+	const own = type === 'carousel' ? 'CAROUSEL' : 'LIMITED_TIME_OFFER';
+	if (e && !e.template.components.some((x) => x.type.toUpperCase() === own)) return { key: 'api_error_component_unexpected', params: { path, component: type } };
+	if (type === 'carousel') return Array.isArray(c.cards) && c.cards.length > 0 && c.cards.every(isObject) ? undefined : field(`${path}.cards`, 'an array of cards');
+	const params = parametersOf(c, path);
+	if (isProblem(params)) return params;
+	return params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' && isObject(params[0].limited_time_offer)
+		? undefined
+		: field(`${path}.parameters`, 'one "limited_time_offer" parameter');
+}
+
+/**
+ * The first problem of a send's components, or undefined when Meta's spec and the template accept
+ * them. `template` undefined (the template list out of reach): the template-independent checks only.
+ */
+export function checkSendComponents(template: MetaTemplate | undefined, components: unknown): FieldError | undefined {
+	const given = components ?? [];
+	if (!Array.isArray(given)) return field('template.components', 'an array of objects');
+	const e = template ? expectationsOf(template) : undefined;
+	const seen = new Set<string>();
+	for (let i = 0; i < given.length; i++) {
+		const c = given[i];
+		const path = `template.components[${i}]`;
+		if (!isObject(c)) return field(path, 'an object');
+		if (typeof c.type !== 'string') return field(`${path}.type`, '"header", "body" or "button"');
+		const type = c.type.toLowerCase();
+		if (!COMPONENT_TYPES.includes(type)) return { key: 'api_error_component_unknown', params: { path: `${path}.type`, type: quote(c.type) } };
+		const index = buttonIndex(c.index);
+		const which = type === 'button' ? (index === undefined ? undefined : `button ${index}`) : type;
+		if (which && seen.has(which)) return { key: 'api_error_component_repeated', params: { path, component: which } };
+		const problem =
+			type === 'header' ? checkHeader(c, path, e) : type === 'body' ? checkBody(c, path, e) : type === 'button' ? checkButton(c, path, e) : checkOther(type, c, path, e);
+		if (problem) return problem;
+		if (which) seen.add(which);
+	}
+	if (!e) return undefined;
+	// What the template needs that the request left out (Meta's 132000).
+	const header = headerParameters(e);
+	if (header > 0 && !seen.has('header')) return count('header', header, 0);
+	if (e.bodyNames.length > 0 && !seen.has('body')) return count('body', e.bodyNames.length, 0);
+	for (let index = 0; index < e.buttons.length; index++)
+		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(`button ${index}`, 1, 0);
+	return undefined;
+}
