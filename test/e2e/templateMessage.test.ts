@@ -113,6 +113,21 @@ describe('templateMessage endpoint', () => {
 		expect(sends()).toEqual([]);
 	});
 
+	it('answers 400 naming a null parameter and sends nothing (it was sent, then answered 500)', async () => {
+		const res = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [null] }] } }), headers: ADMIN_AUTH });
+		expect(res).toEqual({ status: 400, body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' } });
+		expect(sends()).toEqual([]);
+		app.harness.assertNoAppErrors();
+	});
+
+	it('answers 400 for a line break in a body parameter, and for a footer component, sending nothing', async () => {
+		const lineBreak = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2\n3' }] }] } }), headers: ADMIN_AUTH });
+		expect(lineBreak).toEqual({ status: 400, body: { success: false, error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a body parameter.' } });
+		const footer = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }, { type: 'footer', parameters: [{ type: 'text', text: 'x' }] }] } }), headers: ADMIN_AUTH });
+		expect(footer).toEqual({ status: 400, body: { success: false, error: 'template.components[1]: this template has no footer that takes parameters.' } });
+		expect(sends()).toEqual([]);
+	});
+
 	it('records the text the recipient reads for the status pipeline', async () => {
 		await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
 		const record = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.templateName === 'ship');
