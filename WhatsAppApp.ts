@@ -1,7 +1,21 @@
-import { IAppAccessors, IConfigurationExtend, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import {
+	IAppAccessors,
+	IConfigurationExtend,
+	IEnvironmentRead,
+	IHttp,
+	ILogger,
+	IModify,
+	IPersistence,
+	IRead,
+} from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
-import { ILivechatEventContext, ILivechatRoom, IPostLivechatAgentAssigned, IPostLivechatRoomClosed } from '@rocket.chat/apps-engine/definition/livechat';
+import {
+	ILivechatEventContext,
+	ILivechatRoom,
+	IPostLivechatAgentAssigned,
+	IPostLivechatRoomClosed,
+} from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
@@ -19,47 +33,77 @@ import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
 export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed, IPostLivechatAgentAssigned {
-    constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
-        super(info, logger, accessors);
-    }
+	constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
+		super(info, logger, accessors);
+	}
 
-    protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
-        await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
-        await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
-        await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors()]);
-        // Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
-        const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;
-        if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
-        await configuration.api.provideApi({
-            visibility: ApiVisibility.PUBLIC,
-            security: ApiSecurity.UNSECURE,
-            endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this)],
-        });
-    }
+	protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
+		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
+		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
+		await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors()]);
+		// Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
+		const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;
+		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
+		await configuration.api.provideApi({
+			visibility: ApiVisibility.PUBLIC,
+			security: ApiSecurity.UNSECURE,
+			endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this)],
+		});
+	}
 
-    public async executePostMessageSent(message: IMessage, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<void> {
-        await relayAgentReply({ read, http, persistence, modify, logger: this.getLogger() }, message);
-    }
+	public async executePostMessageSent(
+		message: IMessage,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+	): Promise<void> {
+		await relayAgentReply({ read, http, persistence, modify, logger: this.getLogger() }, message);
+	}
 
-    public async executePostLivechatRoomClosed(room: ILivechatRoom, read: IRead, http: IHttp, persistence: IPersistence, modify?: IModify): Promise<void> {
-        if (modify) await onRoomClosed({ read, http, persistence, modify }, room, this.getLogger());
-    }
+	public async executePostLivechatRoomClosed(
+		room: ILivechatRoom,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify?: IModify,
+	): Promise<void> {
+		if (modify) await onRoomClosed({ read, http, persistence, modify }, room, this.getLogger());
+	}
 
-    public async executePostLivechatAgentAssigned(context: ILivechatEventContext, read: IRead, http: IHttp, _persistence: IPersistence): Promise<void> {
-        await onAgentAssigned({ read, http }, context.room, this.getLogger());
-    }
+	public async executePostLivechatAgentAssigned(
+		context: ILivechatEventContext,
+		read: IRead,
+		http: IHttp,
+		_persistence: IPersistence,
+	): Promise<void> {
+		await onAgentAssigned({ read, http }, context.room, this.getLogger());
+	}
 
-    public async executeViewSubmitHandler(context: UIKitViewSubmitInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
-        const { view } = context.getInteractionData();
-        if (isNumberView(view.id)) return submitNumberView(context, { read, http, persistence, modify, appId: this.getID() });
-        if (isSendView(view.id)) return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
-        return context.getInteractionResponder().successResponse();
-    }
+	public async executeViewSubmitHandler(
+		context: UIKitViewSubmitInteractionContext,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+	): Promise<IUIKitResponse> {
+		const { view } = context.getInteractionData();
+		if (isNumberView(view.id)) return submitNumberView(context, { read, http, persistence, modify, appId: this.getID() });
+		if (isSendView(view.id))
+			return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
+		return context.getInteractionResponder().successResponse();
+	}
 
-    public async executeBlockActionHandler(context: UIKitBlockInteractionContext, read: IRead, http: IHttp, persistence: IPersistence, modify: IModify): Promise<IUIKitResponse> {
-        const { actionId, container } = context.getInteractionData();
-        if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
-        if (container && isSendView(container.id)) return onSendAction(context, { read, http, persistence, modify, appId: this.getID() });
-        return context.getInteractionResponder().successResponse();
-    }
+	public async executeBlockActionHandler(
+		context: UIKitBlockInteractionContext,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+	): Promise<IUIKitResponse> {
+		const { actionId, container } = context.getInteractionData();
+		if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
+		if (container && isSendView(container.id)) return onSendAction(context, { read, http, persistence, modify, appId: this.getID() });
+		return context.getInteractionResponder().successResponse();
+	}
 }

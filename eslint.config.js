@@ -17,7 +17,10 @@ module.exports = tseslint.config(
 	},
 	{
 		files: ['**/*.js'],
-		languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+		languageOptions: {
+			sourceType: 'commonjs',
+			globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' },
+		},
 		rules: { '@typescript-eslint/no-require-imports': 'off' },
 	},
 	{
@@ -63,7 +66,17 @@ module.exports = tseslint.config(
 	{
 		files: ['src/core/**/*.ts'],
 		rules: {
-			'no-restricted-imports': ['error', { patterns: [{ group: ['@rocket.chat/*'], message: 'The core is plain TypeScript: Apps-Engine stays in src/adapters and src/entry.' }] }],
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['@rocket.chat/*'],
+							message: 'The core is plain TypeScript: Apps-Engine stays in src/adapters and src/entry.',
+						},
+					],
+				},
+			],
 		},
 	},
 );

@@ -28,4 +28,7 @@ if (env.RC_USER_ID) args.push('--userid', env.RC_USER_ID);
 if (env.RC_TOKEN) args.push('--token', env.RC_TOKEN);
 args.push(...extra);
 // rc-apps deploys from the staged app folder that package-app.js built (build/app with its dist/ zip).
-execFileSync(process.execPath, [path.join(root, 'node_modules', '@rocket.chat', 'apps-cli', 'bin', 'run'), ...args], { cwd: path.join(root, 'build', 'app'), stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(root, 'node_modules', '@rocket.chat', 'apps-cli', 'bin', 'run'), ...args], {
+	cwd: path.join(root, 'build', 'app'),
+	stdio: 'inherit',
+});

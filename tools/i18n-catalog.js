@@ -14,7 +14,10 @@ const target = path.join(root, 'src', 'core', 'i18n', 'catalog.ts');
 
 function render() {
 	const dir = path.join(root, 'i18n');
-	const languages = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+	const languages = fs
+		.readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.sort();
 	const catalog = {};
 	for (const file of languages) catalog[file.replace(/\.json$/, '')] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
 	return [

@@ -15,7 +15,10 @@ const rank = (test) => {
 class ModelsFirst extends Sequencer {
 	sort(tests) {
 		const byDuration = super.sort(tests);
-		return byDuration.map((test, order) => ({ test, order })).sort((a, b) => rank(a.test) - rank(b.test) || a.order - b.order).map((x) => x.test);
+		return byDuration
+			.map((test, order) => ({ test, order }))
+			.sort((a, b) => rank(a.test) - rank(b.test) || a.order - b.order)
+			.map((x) => x.test);
 	}
 }
 

@@ -47,8 +47,21 @@ export function appSettings(read: IRead): SettingsReader {
 }
 
 /** A Rocket.Chat server setting, undefined when the app may not read it. */
-export async function serverSetting(read: IRead, id: 'Language' | 'Site_Url' | 'FileUpload_Enabled' | 'FileUpload_MaxFileSize' | 'FileUpload_MediaTypeWhiteList' | 'FileUpload_MediaTypeBlackList'): Promise<unknown> {
-	return read.getEnvironmentReader().getServerSettings().getValueById(id).catch(() => undefined);
+export async function serverSetting(
+	read: IRead,
+	id:
+		| 'Language'
+		| 'Site_Url'
+		| 'FileUpload_Enabled'
+		| 'FileUpload_MaxFileSize'
+		| 'FileUpload_MediaTypeWhiteList'
+		| 'FileUpload_MediaTypeBlackList',
+): Promise<unknown> {
+	return read
+		.getEnvironmentReader()
+		.getServerSettings()
+		.getValueById(id)
+		.catch(() => undefined);
 }
 
 /** The workspace's language (the "Language" server setting), when set. */
@@ -80,7 +93,14 @@ export async function graphBaseUrl(read: IRead): Promise<GraphBaseUrlCheck> {
  */
 const REFUSED_PORT: HttpPort = {
 	send: (): Promise<HttpResponse> =>
-		Promise.reject(new AppError({ code: 'graph_base_url_refused', message: "the Graph API base URL setting is neither https nor a loopback address: nothing was sent (an admin must correct it in the app's settings)", i18nKey: 'error_graph_base_url_refused' })),
+		Promise.reject(
+			new AppError({
+				code: 'graph_base_url_refused',
+				message:
+					"the Graph API base URL setting is neither https nor a loopback address: nothing was sent (an admin must correct it in the app's settings)",
+				i18nKey: 'error_graph_base_url_refused',
+			}),
+		),
 };
 
 export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
@@ -97,7 +117,9 @@ export async function numberService(read: IRead, http: IHttp, persistence?: IPer
 
 /** The user's Rocket.Chat language, else the workspace's. */
 export async function userTranslator(read: IRead, user: IUser): Promise<Translator> {
-	const preferred = (user as IUser & { settings?: { preferences?: { language?: string } }; language?: string }).settings?.preferences?.language ?? (user as { language?: string }).language;
+	const preferred =
+		(user as IUser & { settings?: { preferences?: { language?: string } }; language?: string }).settings?.preferences?.language ??
+		(user as { language?: string }).language;
 	if (preferred) return translator(preferred);
 	return translator(await workspaceLanguage(read));
 }
@@ -109,7 +131,10 @@ export async function canManageNumbers(read: IRead, user: IUser): Promise<boolea
 }
 
 /** A message only `user` sees, in `room`, from the app's bot user. */
-export async function notifyUser({ read, modify }: { read: IRead; modify: IModify }, notice: { user: IUser; room: IRoom; text: string }): Promise<void> {
+export async function notifyUser(
+	{ read, modify }: { read: IRead; modify: IModify },
+	notice: { user: IUser; room: IRoom; text: string },
+): Promise<void> {
 	const { user, room, text } = notice;
 	const builder = modify.getCreator().startMessage().setRoom(room).setText(text);
 	const appUser = await read.getUserReader().getAppUser();
@@ -117,6 +142,13 @@ export async function notifyUser({ read, modify }: { read: IRead; modify: IModif
 	await modify.getNotifier().notifyUser(user, builder.getMessage());
 }
 
-export async function webhookInfo(read: IRead, persistence: IPersistence, appId: string): Promise<{ callbackUrl: string; verifyToken: string }> {
-	return { callbackUrl: callbackUrl(await siteUrl(read), appId), verifyToken: await ensureVerifyToken(read.getPersistenceReader(), persistence) };
+export async function webhookInfo(
+	read: IRead,
+	persistence: IPersistence,
+	appId: string,
+): Promise<{ callbackUrl: string; verifyToken: string }> {
+	return {
+		callbackUrl: callbackUrl(await siteUrl(read), appId),
+		verifyToken: await ensureVerifyToken(read.getPersistenceReader(), persistence),
+	};
 }

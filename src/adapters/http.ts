@@ -12,10 +12,18 @@ export class AppsEngineHttpPort implements HttpPort {
 	async send(req: HttpRequest): Promise<HttpResponse> {
 		const options: IHttpRequest = { headers: req.headers, timeout: req.timeoutMs };
 		// Rocket.Chat passes `content` to fetch as the body: bytes go as a Buffer over the same memory (multipart uploads).
-		if (req.body !== undefined) options.content = (typeof req.body === 'string' ? req.body : NodeBuffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)) as string;
+		if (req.body !== undefined)
+			options.content = (
+				typeof req.body === 'string' ? req.body : NodeBuffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength)
+			) as string;
 		// `encoding: null` makes Rocket.Chat answer with the body's bytes (a Buffer) in `content`.
 		if (req.binary) options.encoding = null;
-		const call = req.method === 'GET' ? this.http.get(req.url, options) : req.method === 'POST' ? this.http.post(req.url, options) : this.http.del(req.url, options);
+		const call =
+			req.method === 'GET'
+				? this.http.get(req.url, options)
+				: req.method === 'POST'
+					? this.http.post(req.url, options)
+					: this.http.del(req.url, options);
 		const response = await call;
 		const content: unknown = response.content;
 		const headers = (response.headers ?? {}) as Record<string, string>;

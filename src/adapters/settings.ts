@@ -30,7 +30,15 @@ const TYPES: Record<SettingKey, SettingType> = {
 };
 
 /** Settings an admin may leave empty; the others are required. */
-const OPTIONAL = new Set<SettingKey>(['statusEndpointUrl', 'statusSigningSecret', 'statusFilter', 'templateSentBy', 'inboundMediaTypes', 'agentNamePrefix', 'markRead']);
+const OPTIONAL = new Set<SettingKey>([
+	'statusEndpointUrl',
+	'statusSigningSecret',
+	'statusFilter',
+	'templateSentBy',
+	'inboundMediaTypes',
+	'agentNamePrefix',
+	'markRead',
+]);
 
 const CHOICES: Partial<Record<SettingKey, string[]>> = {
 	statusFilter: ['all', 'regular', 'template'],

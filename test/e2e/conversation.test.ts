@@ -26,12 +26,22 @@ describe('conversations', () => {
 
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
-	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+	const sends = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status !== 'read')
+			.map((r) => r.body as any);
 	const readReceipts = () => app.sim.readReceipts;
-	const inboundWamids = () => app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.rcMessageId && d.wamid?.startsWith('wamid.')).map((d) => d.wamid);
+	const inboundWamids = () =>
+		app.harness.world.persistence
+			.map((r) => r.data as any)
+			.filter((d) => d.rcMessageId && d.wamid?.startsWith('wamid.'))
+			.map((d) => d.wamid);
 
 	async function inbound(message: string | Record<string, unknown>, from = '5511987654321') {
-		expect((await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name: 'Carla', message })).status).toBe(200);
+		expect((await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name: 'Carla', message })).status).toBe(
+			200,
+		);
 		await app.harness.scheduler.runDue();
 	}
 	function agent(username = 'ana', name = 'Ana Lima') {
@@ -68,11 +78,16 @@ describe('conversations', () => {
 		for (const [i, name] of names.entries()) await deliverExample(name, i);
 		expect(livechatRooms()).toHaveLength(1);
 		const [room] = livechatRooms();
-		expect(room.visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:16505551234`, name: 'Sheena Nelson', phone: [{ phoneNumber: '+16505551234' }] });
+		expect(room.visitor).toMatchObject({
+			token: `whatsapp:${NUMBER.phoneNumberId}:16505551234`,
+			name: 'Sheena Nelson',
+			phone: [{ phoneNumber: '+16505551234' }],
+		});
 		expect(texts(room.id)).toEqual([
 			'Does it come in another color?',
 			'🛍️ About product di9ozbzfi4\nIs this still available?',
-			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' + examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
+			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
+				examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
 			'Reacted 👍',
 			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072',
 			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -',
@@ -112,7 +127,10 @@ describe('conversations', () => {
 			const wamid = app.sim.sentMessages[0].wamid;
 			await inbound({ type: 'text', text: { body: 'This one?' }, context: { from: '15550783881', id: wamid } });
 			await inbound({ type: 'text', text: { body: 'And that?' }, context: { from: '15550783881', id: 'wamid.NEVERSEEN' } });
-			expect(texts(room.id).slice(-2)).toEqual([`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${reply.id}) This one?`, '↩️ In reply to an earlier message\nAnd that?']);
+			expect(texts(room.id).slice(-2)).toEqual([
+				`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${reply.id}) This one?`,
+				'↩️ In reply to an earlier message\nAnd that?',
+			]);
 		});
 
 		it('sends an agent’s quote of the contact’s message as a WhatsApp reply', async () => {
@@ -121,9 +139,20 @@ describe('conversations', () => {
 			const [room] = livechatRooms();
 			const [quoted] = app.harness.world.messagesIn(room.id);
 			const [wamid] = inboundWamids();
-			await app.harness.userMessage({ user: ana, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id}) Yes, **until 5pm**` });
+			await app.harness.userMessage({
+				user: ana,
+				room,
+				text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id}) Yes, **until 5pm**`,
+			});
 			expect(sends()).toEqual([
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', context: { message_id: wamid }, type: 'text', text: { body: 'Yes, *until 5pm*', preview_url: false } },
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					context: { message_id: wamid },
+					type: 'text',
+					text: { body: 'Yes, *until 5pm*', preview_url: false },
+				},
 			]);
 			// A bare quote has nothing to send (Meta refuses an empty text).
 			await app.harness.userMessage({ user: ana, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id})` });
@@ -179,7 +208,10 @@ describe('conversations', () => {
 			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
 		}
 		/** The app's window messages in the room's history (for every agent, now or later). */
-		const notices = (_agent?: string) => app.harness.world.messages.filter((m) => (m.sender as any)?.type === 'app' && /^[⏳⌛]/u.test(String(m.text))).map((m) => m.text as string);
+		const notices = (_agent?: string) =>
+			app.harness.world.messages
+				.filter((m) => (m.sender as any)?.type === 'app' && /^[⏳⌛]/u.test(String(m.text)))
+				.map((m) => m.text as string);
 
 		it('warns the agents before it closes and when it has closed', async () => {
 			agent();
@@ -188,7 +220,9 @@ describe('conversations', () => {
 			await app.harness.scheduler.advance(22 * HOUR);
 			expect(notices('ana')).toEqual([]);
 			await app.harness.scheduler.advance(1.1 * HOUR);
-			expect(notices('ana')).toEqual([expect.stringMatching(/^⏳ The 24-hour window with this contact closes at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 60 minutes\)/)]);
+			expect(notices('ana')).toEqual([
+				expect.stringMatching(/^⏳ The 24-hour window with this contact closes at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(in 60 minutes\)/),
+			]);
 			await app.harness.scheduler.advance(HOUR);
 			expect(notices('ana')).toHaveLength(2);
 			expect(notices('ana')[1]).toMatch(/^⌛ The 24-hour window with this contact has closed/);
@@ -200,7 +234,13 @@ describe('conversations', () => {
 			await onlyWindowJobs();
 			await app.harness.scheduler.advance(12 * HOUR);
 			// The app's clock is real time: the contact's new message is dated 12 hours after the first.
-			const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: 'still there?', wamid: 'wamid.LATER', timestamp: String(Math.floor((Date.now() + 12 * HOUR) / 1000)) });
+			const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+				from: '5511987654321',
+				name: 'Carla',
+				text: 'still there?',
+				wamid: 'wamid.LATER',
+				timestamp: String(Math.floor((Date.now() + 12 * HOUR) / 1000)),
+			});
 			await app.sim.deliverRaw(payload);
 			await app.harness.scheduler.runDue();
 			// 23.5 hours after the first message: that window would be closing, the new one is not.

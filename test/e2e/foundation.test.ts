@@ -30,7 +30,29 @@ describe('the packaged app', () => {
 		const manifest = JSON.parse(zip.readAsText('app.json'));
 		expect(manifest.requiredApiVersion).toBe('^1.47.0');
 		expect(manifest.permissions.map((p: { name: string }) => p.name).sort()).toEqual(
-			['api', 'livechat-department.read', 'livechat-message.write', 'livechat-room.read', 'livechat-room.write', 'livechat-status.read', 'livechat-visitor.read', 'livechat-visitor.write', 'message.read', 'message.write', 'networking', 'outbound-communication.provide', 'persistence', 'room.read', 'scheduler', 'server-setting.read', 'slashcommand', 'ui.interact', 'upload.read', 'upload.write', 'user.read'].sort(),
+			[
+				'api',
+				'livechat-department.read',
+				'livechat-message.write',
+				'livechat-room.read',
+				'livechat-room.write',
+				'livechat-status.read',
+				'livechat-visitor.read',
+				'livechat-visitor.write',
+				'message.read',
+				'message.write',
+				'networking',
+				'outbound-communication.provide',
+				'persistence',
+				'room.read',
+				'scheduler',
+				'server-setting.read',
+				'slashcommand',
+				'ui.interact',
+				'upload.read',
+				'upload.write',
+				'user.read',
+			].sort(),
 		);
 	});
 });
@@ -55,8 +77,15 @@ describe('foundation through the real engine', () => {
 		expect(fs.readFileSync(`/proc/${runtime.pid}/cmdline`, 'utf8')).toContain('deno');
 		expect(runtime.pid).not.toBe(process.pid);
 		// The engine enforces exactly what app.json declares (NODE_ENV is not "test" in the harness).
-		const declared = JSON.parse(new AdmZip(packagedZipPath()).readAsText('app.json')).permissions.map((p: { name: string }) => p.name).sort();
-		expect(app.harness.manager.getPermissionsById(app.harness.appId).map((p) => p.name).sort()).toEqual(declared);
+		const declared = JSON.parse(new AdmZip(packagedZipPath()).readAsText('app.json'))
+			.permissions.map((p: { name: string }) => p.name)
+			.sort();
+		expect(
+			app.harness.manager
+				.getPermissionsById(app.harness.appId)
+				.map((p) => p.name)
+				.sort(),
+		).toEqual(declared);
 		expect(process.env.NODE_ENV).not.toBe('test');
 	});
 
@@ -64,7 +93,8 @@ describe('foundation through the real engine', () => {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['help'], { user: admin, room: room() });
 		const help = lastNotice(admin.id);
-		for (const sub of ['help', 'send-template', 'view-templates', 'connect', 'numbers', 'deliveries']) expect(help).toContain(`/whatsapp ${sub}`);
+		for (const sub of ['help', 'send-template', 'view-templates', 'connect', 'numbers', 'deliveries'])
+			expect(help).toContain(`/whatsapp ${sub}`);
 
 		await app.harness.command('whatsapp', ['frobnicate'], { user: admin, room: room() });
 		const notices = app.harness.world.notificationsFor(admin.id).map((n) => String(n.text));
@@ -88,10 +118,25 @@ describe('foundation through the real engine', () => {
 		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
 		const view = app.harness.lastView(admin)!;
 		expect(view.id).toBe('whatsapp-numbers');
-		const actionIds = (view.blocks as Array<{ element?: { actionId: string } }>).filter((b) => b.element).map((b) => b.element!.actionId);
-		expect(actionIds).toEqual(['phoneNumberId', 'wabaId', 'accessToken', 'appSecret', 'departmentId', 'welcomeMessage', 'conversationFinishedMessage', 'offlineMessage']);
+		const actionIds = (view.blocks as Array<{ element?: { actionId: string } }>)
+			.filter((b) => b.element)
+			.map((b) => b.element!.actionId);
+		expect(actionIds).toEqual([
+			'phoneNumberId',
+			'wabaId',
+			'accessToken',
+			'appSecret',
+			'departmentId',
+			'welcomeMessage',
+			'conversationFinishedMessage',
+			'offlineMessage',
+		]);
 
-		const response = await app.harness.viewSubmit({ user: admin, view, state: connectState({ phoneNumberId: '+1 555 078', wabaId: NUMBER.wabaId, accessToken: '', appSecret: 'nothex' }) });
+		const response = await app.harness.viewSubmit({
+			user: admin,
+			view,
+			state: connectState({ phoneNumberId: '+1 555 078', wabaId: NUMBER.wabaId, accessToken: '', appSecret: 'nothex' }),
+		});
 		expect(response).toMatchObject({
 			success: false,
 			type: 'errors',
@@ -111,11 +156,24 @@ describe('foundation through the real engine', () => {
 		const response = await app.harness.viewSubmit({
 			user: admin,
 			view: app.harness.lastView(admin)!,
-			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: 'EAAWRONG', appSecret: NUMBER.appSecret }),
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: 'EAAWRONG',
+				appSecret: NUMBER.appSecret,
+			}),
 		});
-		expect(response.errors).toEqual({ accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.' });
+		expect(response.errors).toEqual({
+			accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.',
+		});
 		expect(app.sim.requests.map((r) => [r.method, r.path, r.query, r.headers.authorization, r.status])).toEqual([
-			['GET', `/v23.0/${NUMBER.phoneNumberId}`, { fields: 'id,display_phone_number,verified_name,quality_rating' }, 'Bearer EAAWRONG', 401],
+			[
+				'GET',
+				`/v23.0/${NUMBER.phoneNumberId}`,
+				{ fields: 'id,display_phone_number,verified_name,quality_rating' },
+				'Bearer EAAWRONG',
+				401,
+			],
 		]);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes('EAAWRONG'))).toEqual([]);
 	});
@@ -127,7 +185,14 @@ describe('foundation through the real engine', () => {
 		const ok = await app.harness.viewSubmit({
 			user: admin,
 			view: app.harness.lastView(admin)!,
-			state: connectState({ phoneNumberId: ` ${NUMBER.phoneNumberId} `, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, departmentId: 'Sales', welcomeMessage: 'Hello!' }),
+			state: connectState({
+				phoneNumberId: ` ${NUMBER.phoneNumberId} `,
+				wabaId: NUMBER.wabaId,
+				accessToken: NUMBER.accessToken,
+				appSecret: NUMBER.appSecret,
+				departmentId: 'Sales',
+				welcomeMessage: 'Hello!',
+			}),
 		});
 		// The list replaces the form in the modal the client has open (same view id, or the client drops it).
 		expect(ok).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
@@ -138,21 +203,52 @@ describe('foundation through the real engine', () => {
 		expect(listed).toContain('••••cdef');
 		expect(listed).not.toContain(NUMBER.accessToken);
 		expect(listed).not.toContain(NUMBER.appSecret);
-		expect(app.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`GET /v23.0/${NUMBER.phoneNumberId} 200`, `GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`]);
+		expect(app.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+			`GET /v23.0/${NUMBER.phoneNumberId} 200`,
+			`GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`,
+		]);
 		expect(app.sim.requests.every((r) => r.headers.authorization === `Bearer ${NUMBER.accessToken}`)).toBe(true);
-		const stored = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
-		expect(stored).toMatchObject({ wabaId: NUMBER.wabaId, departmentId: dept.id, welcomeMessage: 'Hello!', verifiedName: 'Acme Support' });
+		const stored = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
+		expect(stored).toMatchObject({
+			wabaId: NUMBER.wabaId,
+			departmentId: dept.id,
+			welcomeMessage: 'Hello!',
+			verifiedName: 'Acme Support',
+		});
 
 		// Edit: the form comes back with the values but without the secrets; empty secrets keep them.
-		const edit = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: ok.view });
+		const edit = await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: ok.view,
+		});
 		// A new modal, seeded from the edit form: its initial values are what the client will submit.
 		expect(edit).toMatchObject({ type: 'modal.open', view: { id: 'whatsapp-numbers' } });
-		expect(app.harness.openModal(admin)!.state).toMatchObject({ phoneNumberId: { phoneNumberId: NUMBER.phoneNumberId }, wabaId: { wabaId: NUMBER.wabaId } });
+		expect(app.harness.openModal(admin)!.state).toMatchObject({
+			phoneNumberId: { phoneNumberId: NUMBER.phoneNumberId },
+			wabaId: { wabaId: NUMBER.wabaId },
+		});
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.accessToken);
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.appSecret);
-		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '', welcomeMessage: 'Hi again' }) });
+		const saved = await app.harness.viewSubmit({
+			user: admin,
+			view: edit.view,
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: '',
+				appSecret: '',
+				welcomeMessage: 'Hi again',
+			}),
+		});
 		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
-		const after = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
+		const after = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
 		expect(after).toMatchObject({ accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, welcomeMessage: 'Hi again' });
 
 		// The app log never carries a secret.
@@ -160,7 +256,13 @@ describe('foundation through the real engine', () => {
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);
 
 		// Disconnect asks in a modal first (numbersDisconnect.test.ts); its submit disconnects.
-		const ask = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: saved.view });
+		const ask = await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-disconnect',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: saved.view,
+		});
 		const gone = await app.harness.viewSubmit({ user: admin, view: ask.view, state: {} });
 		expect(JSON.stringify(app.harness.openModal(admin)!.view.blocks)).toContain('No WhatsApp number is connected yet.');
 		expect(gone.view.id).toBe('whatsapp-numbers');
@@ -168,13 +270,25 @@ describe('foundation through the real engine', () => {
 		// Done under the list closes the modal.
 		expect(await app.harness.viewSubmit({ user: admin })).toEqual({ success: true });
 		expect(app.harness.openModal(admin)).toBeUndefined();
-		expect(app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId)).toBe(false);
+		expect(app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId)).toBe(
+			false,
+		);
 	});
 
 	it('connect: an unknown department is a field error', async () => {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
-		const response = await app.harness.viewSubmit({ user: admin, view: app.harness.lastView(admin)!, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, departmentId: 'Nope' }) });
+		const response = await app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: NUMBER.accessToken,
+				appSecret: NUMBER.appSecret,
+				departmentId: 'Nope',
+			}),
+		});
 		expect(response.errors).toEqual({ departmentId: 'No omnichannel department is named or has the ID "Nope".' });
 	});
 
@@ -183,7 +297,10 @@ describe('foundation through the real engine', () => {
 		const shown = JSON.stringify(app.harness.lastView(app.harness.admin));
 		const token = /verify token `([0-9a-f]+)`/.exec(shown)![1];
 		const url = app.http.endpointUrl('webhook');
-		expect(await get(`${url}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`)).toEqual({ status: 200, body: '1158201444' });
+		expect(await get(`${url}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=1158201444`)).toEqual({
+			status: 200,
+			body: '1158201444',
+		});
 		expect((await get(`${url}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`)).status).toBe(403);
 		expect((await get(`${url}?hub.mode=unsubscribe&hub.verify_token=${token}&hub.challenge=1`)).status).toBe(403);
 		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toEqual([
@@ -195,14 +312,35 @@ describe('foundation through the real engine', () => {
 	it('accepts a webhook Meta signed (non-ASCII, emoji, URLs) and refuses forged or unsigned ones', async () => {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
-		await app.harness.viewSubmit({ user: admin, view: app.harness.lastView(admin)!, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret }) });
-		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: 'wamid.ABC', status: 'delivered', recipient: '5511987654321' }]);
+		await app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: NUMBER.accessToken,
+				appSecret: NUMBER.appSecret,
+			}),
+		});
+		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [
+			{ wamid: 'wamid.ABC', status: 'delivered', recipient: '5511987654321' },
+		]);
 		payload.entry[0].changes[0].value.note = 'Olá café 😀 https://example.com/a?b=c';
 		expect(await app.sim.deliverRaw(payload, NUMBER.appSecret)).toEqual({ status: 200, body: '{"success":true}' });
 		expect((await app.sim.deliverRaw(payload, 'ffffffffffffffffffffffffffffffff')).status).toBe(403);
-		expect((await request(app.http.endpointUrl('webhook'), { raw: JSON.stringify(payload), headers: { 'Content-Type': 'application/json' } })).status).toBe(401);
+		expect(
+			(
+				await request(app.http.endpointUrl('webhook'), {
+					raw: JSON.stringify(payload),
+					headers: { 'Content-Type': 'application/json' },
+				})
+			).status,
+		).toBe(401);
 		const warnings = app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]));
-		expect(warnings).toEqual([expect.stringContaining('matches no connected number'), expect.stringContaining('no X-Hub-Signature-256 header')]);
+		expect(warnings).toEqual([
+			expect.stringContaining('matches no connected number'),
+			expect.stringContaining('no X-Hub-Signature-256 header'),
+		]);
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.appSecret);
 	});
 });

@@ -12,7 +12,8 @@ import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../s
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const CARLA = '5511987654321';
-const REFUSED = 'The app\'s "Graph API base URL" setting is neither https nor a loopback address, so nothing is sent to WhatsApp. An admin must correct it in Administration > Apps > WhatsApp Business.';
+const REFUSED =
+	'The app\'s "Graph API base URL" setting is neither https nor a loopback address, so nothing is sent to WhatsApp. An admin must correct it in Administration > Apps > WhatsApp Business.';
 
 describe('the Graph API base URL setting', () => {
 	let app: AppUnderTest;
@@ -23,11 +24,23 @@ describe('the Graph API base URL setting', () => {
 	beforeEach(async () => {
 		app = await startApp();
 		await connectNumber(app);
-		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'hello', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello!' }] }]);
+		app.sim.setTemplates(NUMBER.wabaId, [
+			{
+				id: '1',
+				name: 'hello',
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [{ type: 'BODY', text: 'Hello!' }],
+			},
+		]);
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 		ana = app.harness.addAgent({ username: 'ana' });
 		// Carla writes: her room opens and the 24-hour window with it.
-		expect((await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: 'Hi' })).status).toBe(200);
+		expect(
+			(await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: 'Hi' }))
+				.status,
+		).toBe(200);
 		await app.harness.scheduler.runDue();
 		room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l')!;
 		simUrl = String(await app.harness.getSetting('graph_api_base_url'));
@@ -42,7 +55,9 @@ describe('the Graph API base URL setting', () => {
 		await app.harness.command('whatsapp', ['send-template'], { user: ana, room });
 		expect(app.sim.requests).toEqual([]);
 		const view = app.harness.openModal(ana)!.view;
-		expect(JSON.stringify(view.blocks)).toContain(`The templates of this number could not be fetched from Meta: ${REFUSED}`.replace(/"/g, '\\"'));
+		expect(JSON.stringify(view.blocks)).toContain(
+			`The templates of this number could not be fetched from Meta: ${REFUSED}`.replace(/"/g, '\\"'),
+		);
 
 		await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });
 		expect(app.sim.requests).toEqual([]);
@@ -51,7 +66,16 @@ describe('the Graph API base URL setting', () => {
 		// An admin's connect check of another number sends nothing either.
 		const setup = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room: setup });
-		const connect = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: { phoneNumberId: { phoneNumberId: '106540352249999' }, wabaId: { wabaId: NUMBER.wabaId }, accessToken: { accessToken: 'EAATESTTOKENOTHER' }, appSecret: { appSecret: NUMBER.appSecret } } });
+		const connect = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: {
+				phoneNumberId: { phoneNumberId: '106540352249999' },
+				wabaId: { wabaId: NUMBER.wabaId },
+				accessToken: { accessToken: 'EAATESTTOKENOTHER' },
+				appSecret: { appSecret: NUMBER.appSecret },
+			},
+		});
 		expect(connect).toMatchObject({ success: false, type: 'errors' });
 
 		expect(app.sim.requests).toEqual([]);

@@ -22,7 +22,11 @@ describe('inbound messages', () => {
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	/** Messages sent to WhatsApp (read receipts aside). */
 	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read');
-	const readReceipts = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status === 'read').map((r) => r.body);
+	const readReceipts = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status === 'read')
+			.map((r) => r.body);
 
 	it('creates the visitor and a room from the number, with the message from the contact', async () => {
 		const sales = app.harness.world.addDepartment({ name: 'Sales' });
@@ -34,15 +38,36 @@ describe('inbound messages', () => {
 
 		await inbound('Olá! Does it come in blue? 😀');
 		const [room] = livechatRooms();
-		expect(room).toMatchObject({ isOpen: true, source: { type: 'app', id: app.harness.appId, label: 'WhatsApp' }, servedBy: { username: 'ana' }, department: { id: sales.id } });
-		expect(room.visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`, name: 'Carla', phone: [{ phoneNumber: '+5511987654321' }], department: sales.id });
+		expect(room).toMatchObject({
+			isOpen: true,
+			source: { type: 'app', id: app.harness.appId, label: 'WhatsApp' },
+			servedBy: { username: 'ana' },
+			department: { id: sales.id },
+		});
+		expect(room.visitor).toMatchObject({
+			token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`,
+			name: 'Carla',
+			phone: [{ phoneNumber: '+5511987654321' }],
+			department: sales.id,
+		});
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Olá! Does it come in blue? 😀']);
 		// Ana has the room: the contact sees the message read.
-		expect(readReceipts()).toEqual([{ messaging_product: 'whatsapp', status: 'read', message_id: app.harness.world.persistence.map((r) => r.data as any).find((d) => d.wamid && d.rcMessageId)?.wamid }]);
+		expect(readReceipts()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				status: 'read',
+				message_id: app.harness.world.persistence.map((r) => r.data as any).find((d) => d.wamid && d.rcMessageId)?.wamid,
+			},
+		]);
 	});
 
 	it('keeps one room per contact, drops duplicate deliveries, and starts a new room after a close', async () => {
-		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: 'first', wamid: 'wamid.FIRST' });
+		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+			from: '5511987654321',
+			name: 'Carla',
+			text: 'first',
+			wamid: 'wamid.FIRST',
+		});
 		await app.sim.deliverRaw(payload);
 		await app.sim.deliverRaw(payload);
 		await app.harness.scheduler.runDue();
@@ -59,10 +84,12 @@ describe('inbound messages', () => {
 
 	it('forgets which messages it has seen, and their links, after the retention period', async () => {
 		await inbound('hello');
-		const records = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'inbound-seen' || a.id === 'message-link'));
+		const records = () =>
+			app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'inbound-seen' || a.id === 'message-link'));
 		expect(records()).toHaveLength(2);
 		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
-		for (const record of records()) record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		for (const record of records())
+			record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
 		// Only the retention job matters here (the engine names jobs `<processor id>_<app id>`).
 		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
 		await app.harness.scheduler.advance(86400000 + 1000);
@@ -70,10 +97,16 @@ describe('inbound messages', () => {
 	});
 
 	it('represents a location and a button reply as text for the agent', async () => {
-		await inbound({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz Coffee', address: '101 Forest Ave' } });
+		await inbound({
+			type: 'location',
+			location: { latitude: 37.44, longitude: -122.16, name: 'Philz Coffee', address: '101 Forest Ave' },
+		});
 		await inbound({ type: 'button', button: { text: 'Unsubscribe', payload: 'STOP' } });
 		const [room] = livechatRooms();
-		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16', '🔘 Replied "Unsubscribe" (payload: STOP)']);
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
+			'📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16',
+			'🔘 Replied "Unsubscribe" (payload: STOP)',
+		]);
 	});
 
 	it('retries a message whose processing failed on the next run, and posts it once', async () => {
@@ -85,7 +118,11 @@ describe('inbound messages', () => {
 		};
 		await inbound('are you there?');
 		expect(livechatRooms()).toEqual([]);
-		expect(app.harness.takeAppErrors()).toEqual(expect.arrayContaining([expect.stringContaining('webhook event message not processed (attempt 1 of 5): database briefly unavailable')]));
+		expect(app.harness.takeAppErrors()).toEqual(
+			expect.arrayContaining([
+				expect.stringContaining('webhook event message not processed (attempt 1 of 5): database briefly unavailable'),
+			]),
+		);
 		await app.harness.scheduler.advance(60000);
 		expect(livechatRooms()).toHaveLength(1);
 		expect(app.harness.world.messagesIn(livechatRooms()[0].id).map((m) => m.text)).toEqual(['are you there?']);
@@ -99,17 +136,28 @@ describe('inbound messages', () => {
 			return { agent, room: livechatRooms()[0] };
 		}
 
-		it('sends the agent\'s message to the contact in WhatsApp formatting, and reports its status', async () => {
+		it("sends the agent's message to the contact in WhatsApp formatting, and reports its status", async () => {
 			const { agent, room } = await conversation();
 			await app.harness.userMessage({ user: agent, room, text: 'Yes! **Order 42** is ready: [track it](https://example.com/t/42)' });
 			expect(sends().map((r) => r.body)).toEqual([
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Yes! *Order 42* is ready: track it (https://example.com/t/42)', preview_url: true } },
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'text',
+					text: { body: 'Yes! *Order 42* is ready: track it (https://example.com/t/42)', preview_url: true },
+				},
 			]);
 			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
-			expect(record).toMatchObject({ wamid: app.sim.sentMessages[0].wamid, roomId: room.id, agent: 'ana', mobileNo: '5511987654321' });
+			expect(record).toMatchObject({
+				wamid: app.sim.sentMessages[0].wamid,
+				roomId: room.id,
+				agent: 'ana',
+				mobileNo: '5511987654321',
+			});
 		});
 
-		it('does not relay the contact\'s own messages or the app\'s', async () => {
+		it("does not relay the contact's own messages or the app's", async () => {
 			const { room } = await conversation();
 			// (A template the app posts as the agent: test/e2e/ownPosts.test.ts.)
 			const bot = [...app.harness.world.users.values()].find((u) => u.type === 'app')!;
@@ -125,7 +173,9 @@ describe('inbound messages', () => {
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
 			await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
 			expect(sends()).toEqual([]);
-			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.');
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
+				'⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.',
+			);
 			await inbound('I am back');
 			await app.harness.userMessage({ user: agent, room, text: 'Welcome back' });
 			expect(sends()).toHaveLength(1);
@@ -135,7 +185,9 @@ describe('inbound messages', () => {
 			const { agent, room } = await conversation();
 			app.sim.injectError(NUMBER.phoneNumberId, { code: 131047 });
 			await app.harness.userMessage({ user: agent, room, text: 'hello' });
-			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe('⚠️ Not delivered to WhatsApp: More than 24 hours have passed since the contact last wrote: only a template can be sent now (/whatsapp send-template).');
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
+				'⚠️ Not delivered to WhatsApp: More than 24 hours have passed since the contact last wrote: only a template can be sent now (/whatsapp send-template).',
+			);
 		});
 	});
 
@@ -143,7 +195,11 @@ describe('inbound messages', () => {
 		// A fresh workspace: no room while nobody is online.
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', false);
 		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
-		Object.assign(stored.data as any, { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.', conversationFinishedMessage: 'Thanks, bye!' });
+		Object.assign(stored.data as any, {
+			welcomeMessage: 'Welcome to Acme!',
+			offlineMessage: 'We are offline; we answer at 9am.',
+			conversationFinishedMessage: 'Thanks, bye!',
+		});
 		await inbound('hello');
 		const texts = () => sends().map((r) => (r.body as any).text?.body);
 		expect(texts()).toEqual(['We are offline; we answer at 9am.']);
@@ -154,14 +210,37 @@ describe('inbound messages', () => {
 		expect(texts()).toHaveLength(2);
 		await app.harness.closeLivechatRoom(livechatRooms()[0], agent);
 		expect(texts()).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!', 'Thanks, bye!']);
-		expect(app.harness.world.persistence.map((r) => r.data as any).filter((d) => d.type === 'Regular-Message').map((d) => d.message)).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!', 'Thanks, bye!']);
+		expect(
+			app.harness.world.persistence
+				.map((r) => r.data as any)
+				.filter((d) => d.type === 'Regular-Message')
+				.map((d) => d.message),
+		).toEqual(['We are offline; we answer at 9am.', 'Welcome to Acme!', 'Thanks, bye!']);
 	});
 
 	describe('replies to a templateMessage with targetAgent / targetDepartment', () => {
 		async function sendTemplate(target: Record<string, string>) {
-			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }] }]);
+			app.sim.setTemplates(NUMBER.wabaId, [
+				{
+					id: '1',
+					name: 'ship',
+					language: 'en',
+					status: 'APPROVED',
+					category: 'UTILITY',
+					components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }],
+				},
+			]);
 			const res = await callApi(app, 'templateMessage', {
-				body: { phoneNumbers: ['5511987654321'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }] }, ...target },
+				body: {
+					phoneNumbers: ['5511987654321'],
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: {
+						name: 'ship',
+						language: { code: 'en' },
+						components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }],
+					},
+					...target,
+				},
 				headers: ADMIN_AUTH,
 			});
 			expect(res.status).toBe(200);

@@ -7,7 +7,13 @@ import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const SECOND: SimNumber = { ...NUMBER, phoneNumberId: '106540352242933', displayPhoneNumber: '+1 555-078-3999', verifiedName: 'Acme Sales', accessToken: 'EAATESTTOKEN0987654321' };
+const SECOND: SimNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352242933',
+	displayPhoneNumber: '+1 555-078-3999',
+	verifiedName: 'Acme Sales',
+	accessToken: 'EAATESTTOKEN0987654321',
+};
 const CARLA = '5511987654321';
 
 describe('conversations routed as Rocket.Chat routes them', () => {
@@ -28,14 +34,29 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
 	/** Texts sent to WhatsApp (read receipts aside), with the number they left through. */
 	const sent = () => app.sim.sentMessages.map((m) => [m.phoneNumberId, (m.body as any).text?.body ?? (m.body as any).template?.name]);
-	const numberRecord = (phoneNumberId = NUMBER.phoneNumberId) => app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === phoneNumberId && (r.data as any).accessToken !== undefined)!.data as any;
-	const inboxMessages = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox')).flatMap((r) => (r.data as any).events.map((e: any) => e.raw.text?.body));
+	const numberRecord = (phoneNumberId = NUMBER.phoneNumberId) =>
+		app.harness.world.persistence.find(
+			(r) => (r.data as any).phoneNumberId === phoneNumberId && (r.data as any).accessToken !== undefined,
+		)!.data as any;
+	const inboxMessages = () =>
+		app.harness.world.persistence
+			.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox'))
+			.flatMap((r) => (r.data as any).events.map((e: any) => e.raw.text?.body));
 
 	async function connectSecond() {
 		app.sim.addNumber(SECOND);
 		const room = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const res = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: SECOND.phoneNumberId, wabaId: SECOND.wabaId, accessToken: SECOND.accessToken, appSecret: SECOND.appSecret }) });
+		const res = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: connectState({
+				phoneNumberId: SECOND.phoneNumberId,
+				wabaId: SECOND.wabaId,
+				accessToken: SECOND.accessToken,
+				appSecret: SECOND.appSecret,
+			}),
+		});
 		expect(res?.success).toBe(true);
 		app.sim.requests.length = 0;
 	}
@@ -47,7 +68,13 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await inbound('second');
 			expect(livechatRooms()).toEqual([]);
 			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
-			expect(app.sim.sentMessages[0].body).toEqual({ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'We are offline; we answer at 9am.', preview_url: false } });
+			expect(app.sim.sentMessages[0].body).toEqual({
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'We are offline; we answer at 9am.', preview_url: false },
+			});
 			// Far more runs than the five attempts a failing message gets: still waiting, no error.
 			await app.harness.scheduler.advance(15 * 60000);
 			await inbound('third');
@@ -76,7 +103,12 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			// An agent opens the contact's conversation from Rocket.Chat (not through the app's inbound path).
 			const ana = app.harness.addAgent({ username: 'ana' });
 			const visitor = [...app.harness.world.visitors.values()].find((v) => String(v.token).endsWith(`:${CARLA}`))!;
-			const room = await (app.harness.bridges.getLivechatBridge() as any).createRoom(visitor, app.harness.appUser(ana), app.harness.appId, { source: { type: 'app', id: app.harness.appId } });
+			const room = await (app.harness.bridges.getLivechatBridge() as any).createRoom(
+				visitor,
+				app.harness.appUser(ana),
+				app.harness.appId,
+				{ source: { type: 'app', id: app.harness.appId } },
+			);
 			await app.harness.scheduler.advance(30000);
 			await app.harness.settled();
 			expect(texts(room.id)).toEqual(['first']);
@@ -104,9 +136,27 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 
 	describe('replies to a templateMessage with targetAgent', () => {
 		async function sendTemplate(target: Record<string, string>, to = CARLA) {
-			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }] }]);
+			app.sim.setTemplates(NUMBER.wabaId, [
+				{
+					id: '1',
+					name: 'ship',
+					language: 'en',
+					status: 'APPROVED',
+					category: 'UTILITY',
+					components: [{ type: 'BODY', text: 'Ships in {{1}} days.' }],
+				},
+			]);
 			const res = await callApi(app, 'templateMessage', {
-				body: { phoneNumbers: [to], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }] }, ...target },
+				body: {
+					phoneNumbers: [to],
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: {
+						name: 'ship',
+						language: { code: 'en' },
+						components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }],
+					},
+					...target,
+				},
 				headers: ADMIN_AUTH,
 			});
 			expect(res.status).toBe(200);
@@ -147,7 +197,8 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await app.harness.closeLivechatRoom(livechatRooms()[1], app.harness.world.findUserByUsername('carl')!);
 
 			// The routing window is over: the number's department again, not the last target's.
-			for (const record of app.harness.world.persistence.filter((r) => (r.data as any).type === 'Template-Message')) (record.data as any).sentAt = new Date(Date.now() - 100 * 3600000).toISOString();
+			for (const record of app.harness.world.persistence.filter((r) => (r.data as any).type === 'Template-Message'))
+				(record.data as any).sentAt = new Date(Date.now() - 100 * 3600000).toISOString();
 			await inbound('one more thing');
 			expect(livechatRooms()[2]).toMatchObject({ servedBy: { username: 'dave' }, department: { id: sales.id } });
 		});
@@ -161,10 +212,16 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await inbound('to sales', SECOND.phoneNumberId);
 			const rooms = livechatRooms();
 			expect(rooms).toHaveLength(2);
-			expect(rooms.map((r) => (r.visitor as any).token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp:${SECOND.phoneNumberId}:${CARLA}`]);
+			expect(rooms.map((r) => (r.visitor as any).token)).toEqual([
+				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				`whatsapp:${SECOND.phoneNumberId}:${CARLA}`,
+			]);
 			expect(rooms.map((r) => texts(r.id))).toEqual([['to support'], ['to sales']]);
 			// Agents still see the contact's phone on each visitor.
-			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.phone)).toEqual([[{ phoneNumber: `+${CARLA}` }], [{ phoneNumber: `+${CARLA}` }]]);
+			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.phone)).toEqual([
+				[{ phoneNumber: `+${CARLA}` }],
+				[{ phoneNumber: `+${CARLA}` }],
+			]);
 
 			await app.harness.userMessage({ user: ana, room: rooms[1], text: 'Sales here' });
 			await app.harness.userMessage({ user: ana, room: rooms[0], text: 'Support here' });
@@ -177,23 +234,44 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 
 		it('is the same visitor from /whatsapp send-template and from their own messages, one per number', async () => {
 			await connectSecond();
-			app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'hello', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello!' }] }]);
+			app.sim.setTemplates(NUMBER.wabaId, [
+				{
+					id: '1',
+					name: 'hello',
+					language: 'en_US',
+					status: 'APPROVED',
+					category: 'UTILITY',
+					components: [{ type: 'BODY', text: 'Hello!' }],
+				},
+			]);
 			const ana = app.harness.addAgent({ username: 'ana' });
 			const general = app.harness.addRoom({ name: 'general', creator: ana });
 			async function sendFromModal(phoneNumberId: string) {
 				await app.harness.command('whatsapp', ['send-template'], { user: ana, room: general });
 				let view = app.harness.lastView(ana)!;
-				for (const [actionId, value] of [['send-number', phoneNumberId], ['send-template', 'hello']]) {
+				for (const [actionId, value] of [
+					['send-number', phoneNumberId],
+					['send-template', 'hello'],
+				]) {
 					const res = await app.harness.blockAction({ user: ana, actionId, blockId: actionId, value, view });
 					view = res.view;
 				}
-				expect(await app.harness.viewSubmit({ user: ana, view, state: { 'send-recipient': { 'send-recipient': '+55 11 98765-4321' } } })).toMatchObject({ success: true });
+				expect(
+					await app.harness.viewSubmit({
+						user: ana,
+						view,
+						state: { 'send-recipient': { 'send-recipient': '+55 11 98765-4321' } },
+					}),
+				).toMatchObject({ success: true });
 			}
 			await sendFromModal(NUMBER.phoneNumberId);
 			await inbound('thanks!', NUMBER.phoneNumberId);
 			expect(app.harness.world.visitors.size).toBe(1);
 			const [visitor] = app.harness.world.visitors.values();
-			expect(visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}` });
+			expect(visitor).toMatchObject({
+				token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
+			});
 			expect(livechatRooms()).toHaveLength(1);
 			expect(texts(livechatRooms()[0].id)).toContain('thanks!');
 
@@ -202,7 +280,10 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 				[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`],
 				[`whatsapp:${SECOND.phoneNumberId}:${CARLA}`, `whatsapp-${SECOND.phoneNumberId}-${CARLA}`],
 			]);
-			expect(livechatRooms().map((r) => (r.visitor as any).token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp:${SECOND.phoneNumberId}:${CARLA}`]);
+			expect(livechatRooms().map((r) => (r.visitor as any).token)).toEqual([
+				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				`whatsapp:${SECOND.phoneNumberId}:${CARLA}`,
+			]);
 			expect(sent()).toEqual([
 				[NUMBER.phoneNumberId, 'hello'],
 				[SECOND.phoneNumberId, 'hello'],

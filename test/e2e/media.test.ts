@@ -16,7 +16,15 @@ const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-opena
 /** Bytes that are not valid UTF-8, so that any text decoding on the way shows. */
 const bytesOf = (size: number, seed = 7) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed) % 256));
 /** The leading bytes of a real file of each type a contact sends here (the app checks them against Meta's type). */
-const HEADS: Record<string, Buffer> = { 'image/jpeg': SAMPLES.jpeg, 'image/png': SAMPLES.png, 'image/webp': SAMPLES.webp, 'video/mp4': SAMPLES.mp4, 'audio/ogg': SAMPLES.oggOpus, 'audio/mpeg': SAMPLES.mp3, 'application/pdf': SAMPLES.pdf };
+const HEADS: Record<string, Buffer> = {
+	'image/jpeg': SAMPLES.jpeg,
+	'image/png': SAMPLES.png,
+	'image/webp': SAMPLES.webp,
+	'video/mp4': SAMPLES.mp4,
+	'audio/ogg': SAMPLES.oggOpus,
+	'audio/mpeg': SAMPLES.mp3,
+	'application/pdf': SAMPLES.pdf,
+};
 /** A file of `mimeType` of `size` bytes: a real file's head, then bytes that are not valid UTF-8. */
 const fileOf = (mimeType: string, size: number, seed = 7) => {
 	const head = HEADS[mimeType.split(';')[0]];
@@ -36,12 +44,27 @@ describe('media', () => {
 
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	const roomMessages = () => app.harness.world.messagesIn(livechatRooms()[0].id);
-	const mediaRequests = () => app.sim.requests.filter((r) => !r.path.endsWith('/messages') && !r.path.endsWith('/media') && (r.path.includes('/attachments') || /^\/v\d+\.\d+\/\d+$/.test(r.path)) && r.path !== `/v23.0/${NUMBER.phoneNumberId}`);
-	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+	const mediaRequests = () =>
+		app.sim.requests.filter(
+			(r) =>
+				!r.path.endsWith('/messages') &&
+				!r.path.endsWith('/media') &&
+				(r.path.includes('/attachments') || /^\/v\d+\.\d+\/\d+$/.test(r.path)) &&
+				r.path !== `/v23.0/${NUMBER.phoneNumberId}`,
+		);
+	const sends = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status !== 'read')
+			.map((r) => r.body as any);
 
 	async function inbound(message: Record<string, unknown>, wamid?: string) {
 		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '5511987654321', name: 'Carla', text: '', wamid });
-		(payload as any).entry[0].changes[0].value.messages[0] = { ...(payload as any).entry[0].changes[0].value.messages[0], text: undefined, ...message };
+		(payload as any).entry[0].changes[0].value.messages[0] = {
+			...(payload as any).entry[0].changes[0].value.messages[0],
+			text: undefined,
+			...message,
+		};
 		if (!('text' in message)) delete (payload as any).entry[0].changes[0].value.messages[0].text;
 		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
 		await app.harness.scheduler.runDue();
@@ -61,13 +84,27 @@ describe('media', () => {
 			expect(messages).toHaveLength(2);
 			expect(messages[0]).toMatchObject({ file: { name: `image-${id}.jpg`, type: 'image/jpeg' } });
 			const upload = app.harness.world.uploads.find((u: any) => u.id === (messages[0] as any).file._id)!;
-			expect(upload).toMatchObject({ name: `image-${id}.jpg`, rid: room.id, visitorToken: `whatsapp:${NUMBER.phoneNumberId}:16505551234` });
+			expect(upload).toMatchObject({
+				name: `image-${id}.jpg`,
+				rid: room.id,
+				visitorToken: `whatsapp:${NUMBER.phoneNumberId}:16505551234`,
+			});
 			expect(Buffer.compare(Buffer.from(upload.buffer), bytes)).toBe(0);
 			expect(messages[1].text).toBe('Taj Mahal');
 			// Where the media is (scoped to the number), then its bytes, both with the number's token.
 			const [info, download] = mediaRequests();
-			expect(info).toMatchObject({ method: 'GET', path: `/v23.0/${id}`, query: { phone_number_id: NUMBER.phoneNumberId }, headers: { authorization: `Bearer ${NUMBER.accessToken}` } });
-			expect(download).toMatchObject({ method: 'GET', path: '/whatsapp_business/attachments/', query: { mid: id }, headers: { authorization: `Bearer ${NUMBER.accessToken}` } });
+			expect(info).toMatchObject({
+				method: 'GET',
+				path: `/v23.0/${id}`,
+				query: { phone_number_id: NUMBER.phoneNumberId },
+				headers: { authorization: `Bearer ${NUMBER.accessToken}` },
+			});
+			expect(download).toMatchObject({
+				method: 'GET',
+				path: '/whatsapp_business/attachments/',
+				query: { mid: id },
+				headers: { authorization: `Bearer ${NUMBER.accessToken}` },
+			});
 		});
 
 		it('posts video, voice note, audio, document (with its name) and sticker as files', async () => {
@@ -75,7 +112,12 @@ describe('media', () => {
 				{ type: 'video', mime: 'video/mp4', extra: {}, name: (id: string) => `video-${id}.mp4` },
 				{ type: 'audio', mime: 'audio/ogg; codecs=opus', extra: { voice: true }, name: (id: string) => `audio-${id}.ogg` },
 				{ type: 'audio', mime: 'audio/mpeg', extra: {}, name: (id: string) => `audio-${id}.mp3` },
-				{ type: 'document', mime: 'application/pdf', extra: { filename: 'Invoice 42.pdf', caption: 'my invoice' }, name: () => 'Invoice 42.pdf' },
+				{
+					type: 'document',
+					mime: 'application/pdf',
+					extra: { filename: 'Invoice 42.pdf', caption: 'my invoice' },
+					name: () => 'Invoice 42.pdf',
+				},
 				{ type: 'sticker', mime: 'image/webp', extra: { animated: false }, name: (id: string) => `sticker-${id}.webp` },
 			];
 			const names: string[] = [];
@@ -84,18 +126,28 @@ describe('media', () => {
 				names.push(m.name(id));
 				await inbound({ type: m.type, [m.type]: { id, mime_type: m.mime, sha256: 'x', ...m.extra } }, `wamid.MEDIA${i}`);
 			}
-			const files = roomMessages().filter((msg: any) => msg.file).map((msg: any) => msg.file.name);
+			const files = roomMessages()
+				.filter((msg: any) => msg.file)
+				.map((msg: any) => msg.file.name);
 			expect(files).toEqual(names);
-			expect(roomMessages().filter((msg: any) => !msg.file).map((msg) => msg.text)).toEqual(['my invoice']);
+			expect(
+				roomMessages()
+					.filter((msg: any) => !msg.file)
+					.map((msg) => msg.text),
+			).toEqual(['my invoice']);
 			// The sticker is an image: Rocket.Chat keeps a thumbnail of it too.
-			expect(app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-')).map((u) => u.size)).toEqual([1000, 1001, 1002, 1003, 1004]);
+			expect(app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-')).map((u) => u.size)).toEqual([
+				1000, 1001, 1002, 1003, 1004,
+			]);
 		});
 
 		it('refuses a file over the size setting without downloading it, and says so in the room', async () => {
 			await app.harness.setSetting('inbound_media_max_mb', 1);
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(2 * MB), mimeType: 'image/png' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/png', sha256: 'x', caption: 'big one' } });
-			expect(roomMessages().map((m) => m.text)).toEqual(["📷 Image\nbig one\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)"]);
+			expect(roomMessages().map((m) => m.text)).toEqual([
+				"📷 Image\nbig one\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)",
+			]);
 			expect(app.harness.world.uploads).toEqual([]);
 			expect(mediaRequests().map((r) => r.path)).toEqual([`/v23.0/${id}`]);
 		});
@@ -104,7 +156,9 @@ describe('media', () => {
 			await app.harness.setSetting('inbound_media_types', 'image/*');
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(100), mimeType: 'application/pdf' });
 			await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: 'contract.pdf' } });
-			expect(roomMessages().map((m) => m.text)).toEqual(['📄 Document contract.pdf\n(File not shown: this workspace does not accept files of type application/pdf.)']);
+			expect(roomMessages().map((m) => m.text)).toEqual([
+				'📄 Document contract.pdf\n(File not shown: this workspace does not accept files of type application/pdf.)',
+			]);
 			expect(mediaRequests()).toEqual([]);
 		});
 
@@ -113,7 +167,11 @@ describe('media', () => {
 			app.sim.failMedia(id, 1);
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'again' } });
 			expect(livechatRooms().flatMap((r) => app.harness.world.messagesIn(r.id))).toEqual([]);
-			expect(app.harness.takeAppErrors()).toEqual(expect.arrayContaining([expect.stringContaining('webhook event message not processed (attempt 1 of 5): Graph API error 2')]));
+			expect(app.harness.takeAppErrors()).toEqual(
+				expect.arrayContaining([
+					expect.stringContaining('webhook event message not processed (attempt 1 of 5): Graph API error 2'),
+				]),
+			);
 			await app.harness.scheduler.advance(60000);
 			expect(roomMessages().map((m: any) => (m.file ? m.file.name : m.text))).toEqual([`image-${id}.jpg`, 'again']);
 			expect(app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-'))).toHaveLength(1);
@@ -140,11 +198,17 @@ describe('media', () => {
 			// Retries at 30 s, 1, 2 and 4 minutes of the app's clock (the harness moves it); the fifth attempt gives up on the file.
 			for (let i = 0; i < 4; i++) await app.harness.scheduler.advance(5 * 60000);
 			app.harness.takeAppErrors();
-			expect(roomMessages().map((m) => m.text)).toEqual(["📷 Image\nsee\n(File not shown: it could not be fetched from WhatsApp: Meta answered with error 2.)"]);
+			expect(roomMessages().map((m) => m.text)).toEqual([
+				'📷 Image\nsee\n(File not shown: it could not be fetched from WhatsApp: Meta answered with error 2.)',
+			]);
 			expect(app.harness.world.uploads).toEqual([]);
 
 			// A file posted, then the caption failing: the retry posts the caption, not the file again.
-			const second = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 600), mimeType: 'image/jpeg' });
+			const second = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: fileOf('image/jpeg', 600),
+				mimeType: 'image/jpeg',
+			});
 			const livechat = app.harness.bridges.getLivechatBridge() as any;
 			const create = livechat.createMessage;
 			let failed = false;
@@ -155,25 +219,54 @@ describe('media', () => {
 				}
 				return create(...args);
 			};
-			await inbound({ type: 'image', image: { id: second, mime_type: 'image/jpeg', sha256: 'x', caption: 'caption two' } }, 'wamid.SECOND');
+			await inbound(
+				{ type: 'image', image: { id: second, mime_type: 'image/jpeg', sha256: 'x', caption: 'caption two' } },
+				'wamid.SECOND',
+			);
 			expect(failed).toBe(true);
 			app.harness.takeAppErrors();
 			await app.harness.scheduler.advance(60000);
-			expect(roomMessages().slice(1).map((m: any) => (m.file ? m.file.name : m.text))).toEqual([`image-${second}.jpg`, 'caption two']);
+			expect(
+				roomMessages()
+					.slice(1)
+					.map((m: any) => (m.file ? m.file.name : m.text)),
+			).toEqual([`image-${second}.jpg`, 'caption two']);
 			expect(app.sim.mediaDownloads.filter((d) => d === second)).toHaveLength(1);
 		});
 
 		it('keeps the ad a file came from, and names a document by its real type, not by the contact’s extension', async () => {
 			const ad = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/png', 300), mimeType: 'image/png' });
-			await inbound({ type: 'image', image: { id: ad, mime_type: 'image/png', sha256: 'x' }, referral: { source_url: 'https://fb.me/ad1', headline: 'Summer sale', source_type: 'ad' } }, 'wamid.AD');
-			const pdf = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.from('%PDF-1.4 x'), mimeType: 'application/pdf' });
-			await inbound({ type: 'document', document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.exe' } }, 'wamid.DOC');
-			expect(roomMessages().map((m: any) => (m.file ? `${m.file.name} ${m.file.type}` : m.text))).toEqual([`image-${ad}.png image/png`, '📣 From the ad "Summer sale" (https://fb.me/ad1)', 'invoice.pdf application/pdf']);
+			await inbound(
+				{
+					type: 'image',
+					image: { id: ad, mime_type: 'image/png', sha256: 'x' },
+					referral: { source_url: 'https://fb.me/ad1', headline: 'Summer sale', source_type: 'ad' },
+				},
+				'wamid.AD',
+			);
+			const pdf = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: Buffer.from('%PDF-1.4 x'),
+				mimeType: 'application/pdf',
+			});
+			await inbound(
+				{ type: 'document', document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.exe' } },
+				'wamid.DOC',
+			);
+			expect(roomMessages().map((m: any) => (m.file ? `${m.file.name} ${m.file.type}` : m.text))).toEqual([
+				`image-${ad}.png image/png`,
+				'📣 From the ad "Summer sale" (https://fb.me/ad1)',
+				'invoice.pdf application/pdf',
+			]);
 		});
 
 		it('says in the room when Meta cannot give the file, and logs why', async () => {
 			await inbound({ type: 'image', image: { id: '999000111', mime_type: 'image/jpeg', sha256: 'x' } });
-			expect(roomMessages().map((m) => m.text)).toEqual([expect.stringMatching(/^📷 Image\n\(File not shown: it could not be fetched from WhatsApp: Meta answered with error 100\.\)$/)]);
+			expect(roomMessages().map((m) => m.text)).toEqual([
+				expect.stringMatching(
+					/^📷 Image\n\(File not shown: it could not be fetched from WhatsApp: Meta answered with error 100\.\)$/,
+				),
+			]);
 			expect(app.harness.takeAppErrors()).toEqual([expect.stringContaining('inbound media 999000111 of 106540352242922 not posted')]);
 		});
 	});
@@ -195,20 +288,52 @@ describe('media', () => {
 			const [uploaded] = app.sim.uploadedMedia;
 			expect(uploaded).toMatchObject({ phoneNumberId: NUMBER.phoneNumberId, mimeType: 'image/jpeg', filename: 'photo.jpg' });
 			expect(Buffer.compare(Buffer.from(uploaded.bytes), bytes)).toBe(0);
-			expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'image', image: { id: uploaded.id, caption: 'Here it is' } }]);
+			expect(sends()).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'image',
+					image: { id: uploaded.id, caption: 'Here it is' },
+				},
+			]);
 			const record = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.type === 'Regular-Message');
-			expect(record).toMatchObject({ roomId: room.id, agent: 'ana', message: 'Here it is', wamid: expect.stringMatching(/^wamid\./) });
+			expect(record).toMatchObject({
+				roomId: room.id,
+				agent: 'ana',
+				message: 'Here it is',
+				wamid: expect.stringMatching(/^wamid\./),
+			});
 		});
 
 		it('sends a PDF as a document with its name, and an audio file with its caption as a text after it', async () => {
 			const { agent, room } = await conversation();
 			await app.harness.uploadFile({ user: agent, room, name: 'invoice-42.pdf', type: 'application/pdf', bytes: bytesOf(5000) });
-			await app.harness.uploadFile({ user: agent, room, name: 'note.mp3', type: 'audio/mpeg', bytes: bytesOf(3000), description: 'listen' });
+			await app.harness.uploadFile({
+				user: agent,
+				room,
+				name: 'note.mp3',
+				type: 'audio/mpeg',
+				bytes: bytesOf(3000),
+				description: 'listen',
+			});
 			const [pdf, mp3] = app.sim.uploadedMedia;
 			expect(sends()).toEqual([
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: pdf.id, filename: 'invoice-42.pdf' } },
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'document',
+					document: { id: pdf.id, filename: 'invoice-42.pdf' },
+				},
 				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'audio', audio: { id: mp3.id } },
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'listen', preview_url: false } },
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'text',
+					text: { body: 'listen', preview_url: false },
+				},
 			]);
 		});
 
@@ -217,8 +342,21 @@ describe('media', () => {
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: fileOf('image/jpeg', 400), mimeType: 'image/jpeg' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } }, 'wamid.PHOTO');
 			const photo = roomMessages().find((m: any) => m.file)!;
-			await app.harness.userMessage({ user: agent, room, text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${photo.id}) Nice one` });
-			expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', context: { message_id: 'wamid.PHOTO' }, type: 'text', text: { body: 'Nice one', preview_url: false } }]);
+			await app.harness.userMessage({
+				user: agent,
+				room,
+				text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${photo.id}) Nice one`,
+			});
+			expect(sends()).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					context: { message_id: 'wamid.PHOTO' },
+					type: 'text',
+					text: { body: 'Nice one', preview_url: false },
+				},
+			]);
 		});
 
 		it('tells the agent when WhatsApp cannot take the file, and sends nothing', async () => {
@@ -240,7 +378,9 @@ describe('media', () => {
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
 			await app.harness.uploadFile({ user: agent, room, name: 'photo.jpg', type: 'image/jpeg', bytes: bytesOf(100) });
 			expect(app.sim.uploadedMedia).toEqual([]);
-			expect(app.harness.world.notifications.map((n) => n.message.text)).toEqual([expect.stringMatching(/^⚠️ Not sent: more than 24 hours/)]);
+			expect(app.harness.world.notifications.map((n) => n.message.text)).toEqual([
+				expect.stringMatching(/^⚠️ Not sent: more than 24 hours/),
+			]);
 		});
 	});
 });

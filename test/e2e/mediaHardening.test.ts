@@ -42,10 +42,27 @@ describe('files from contacts, hardened', () => {
 	describe('the stored name', () => {
 		it('takes the extension of the accepted type, never the contact’s, and loses control and bidirectional characters', async () => {
 			// "invoice‮fdp.exe" reads "invoiceexe.pdf" on screen; Meta says it is a PDF, and its bytes are one.
-			const pdf = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: withHead(SAMPLES.pdf, 800), mimeType: 'application/pdf' });
-			await inbound({ type: 'document', document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice\u202Efdp\u0007.exe' } }, 'wamid.PDF');
-			const plain = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.from('<svg onload="alert(1)"/> is just text here\n'), mimeType: 'text/plain' });
-			await inbound({ type: 'document', document: { id: plain, mime_type: 'text/plain', sha256: 'x', filename: '\u2067notes\u2069.svg' } }, 'wamid.TXT');
+			const pdf = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: withHead(SAMPLES.pdf, 800),
+				mimeType: 'application/pdf',
+			});
+			await inbound(
+				{
+					type: 'document',
+					document: { id: pdf, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice\u202Efdp\u0007.exe' },
+				},
+				'wamid.PDF',
+			);
+			const plain = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: Buffer.from('<svg onload="alert(1)"/> is just text here\n'),
+				mimeType: 'text/plain',
+			});
+			await inbound(
+				{ type: 'document', document: { id: plain, mime_type: 'text/plain', sha256: 'x', filename: '\u2067notes\u2069.svg' } },
+				'wamid.TXT',
+			);
 			expect(texts()).toEqual(['file:invoicefdp.pdf application/pdf', 'file:notes.txt text/plain']);
 			expect(stored().map((u) => u.name)).toEqual(['invoicefdp.pdf', 'notes.txt']);
 		});
@@ -55,12 +72,19 @@ describe('files from contacts, hardened', () => {
 			await app.harness.setSetting('inbound_media_types', '*');
 			app.harness.world.serverSettings.set('FileUpload_MediaTypeBlackList', '');
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: SAMPLES.svg, mimeType: 'application/octet-stream' });
-			await inbound({ type: 'document', document: { id, mime_type: 'application/octet-stream', sha256: 'x', filename: 'drawing.svg' } });
+			await inbound({
+				type: 'document',
+				document: { id, mime_type: 'application/octet-stream', sha256: 'x', filename: 'drawing.svg' },
+			});
 			expect(texts()).toEqual(['file:drawing.bin application/octet-stream']);
 		});
 
 		it('falls back to a default name when nothing of the contact’s is left', async () => {
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: withHead(SAMPLES.pdf, 500), mimeType: 'application/pdf' });
+			const id = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: withHead(SAMPLES.pdf, 500),
+				mimeType: 'application/pdf',
+			});
 			await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: '\u202E\u200F.exe' } });
 			expect(texts()).toEqual([`file:document-${id}.pdf application/pdf`]);
 		});
@@ -84,10 +108,20 @@ describe('files from contacts, hardened', () => {
 		it('HTML and XML are refused even when the admin accepts everything, or lists them', async () => {
 			await app.harness.setSetting('inbound_media_types', '*');
 			const html = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: SAMPLES.html, mimeType: 'text/html' });
-			await inbound({ type: 'document', document: { id: html, mime_type: 'text/html', sha256: 'x', filename: 'page.html' } }, 'wamid.HTML');
+			await inbound(
+				{ type: 'document', document: { id: html, mime_type: 'text/html', sha256: 'x', filename: 'page.html' } },
+				'wamid.HTML',
+			);
 			await app.harness.setSetting('inbound_media_types', 'application/xml, image/svg+xml, application/xhtml+xml');
-			const xml = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.from('<?xml version="1.0"?><a/>'), mimeType: 'application/xml' });
-			await inbound({ type: 'document', document: { id: xml, mime_type: 'application/xml', sha256: 'x', filename: 'data.xml' } }, 'wamid.XML');
+			const xml = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: Buffer.from('<?xml version="1.0"?><a/>'),
+				mimeType: 'application/xml',
+			});
+			await inbound(
+				{ type: 'document', document: { id: xml, mime_type: 'application/xml', sha256: 'x', filename: 'data.xml' } },
+				'wamid.XML',
+			);
 			expect(texts()).toEqual([
 				'📄 Document page.html\n(File not shown: this workspace does not accept files of type text/html.)',
 				'📄 Document data.xml\n(File not shown: this workspace does not accept files of type application/xml.)',
@@ -109,16 +143,31 @@ describe('files from contacts, hardened', () => {
 		it('refuses a file whose leading bytes are not its declared type, says so in the room, and posts nothing', async () => {
 			const fake = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: SAMPLES.html, mimeType: 'image/jpeg' });
 			await inbound({ type: 'image', image: { id: fake, mime_type: 'image/jpeg', sha256: 'x', caption: 'my photo' } }, 'wamid.FAKE');
-			const program = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: withHead(SAMPLES.exe, 600), mimeType: 'application/pdf' });
-			await inbound({ type: 'document', document: { id: program, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.pdf' } }, 'wamid.EXE');
+			const program = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: withHead(SAMPLES.exe, 600),
+				mimeType: 'application/pdf',
+			});
+			await inbound(
+				{ type: 'document', document: { id: program, mime_type: 'application/pdf', sha256: 'x', filename: 'invoice.pdf' } },
+				'wamid.EXE',
+			);
 			expect(texts()).toEqual([
 				'📷 Image\nmy photo\n(File not shown: its content is not a file of type image/jpeg, as WhatsApp declared it.)',
 				'📄 Document invoice.pdf\n(File not shown: its content is not a file of type application/pdf, as WhatsApp declared it.)',
 			]);
 			expect(stored()).toEqual([]);
 			expect(downloads()).toHaveLength(2);
-			const warnings = app.harness.logs.filter((l: any) => l.severity === 'warning' || l.severity === 'warn').map((l: any) => l.args.join(' '));
-			expect(warnings).toEqual(expect.arrayContaining([expect.stringContaining(`inbound media ${fake} of ${NUMBER.phoneNumberId} refused: its content is not of its declared type image/jpeg`)]));
+			const warnings = app.harness.logs
+				.filter((l: any) => l.severity === 'warning' || l.severity === 'warn')
+				.map((l: any) => l.args.join(' '));
+			expect(warnings).toEqual(
+				expect.arrayContaining([
+					expect.stringContaining(
+						`inbound media ${fake} of ${NUMBER.phoneNumberId} refused: its content is not of its declared type image/jpeg`,
+					),
+				]),
+			);
 		});
 
 		it('posts real files of the types WhatsApp carries', async () => {
@@ -134,7 +183,9 @@ describe('files from contacts, hardened', () => {
 			const names: string[] = [];
 			for (const [i, [kind, mime, bytes, extra]] of files.entries()) {
 				const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: mime });
-				names.push(`file:${extra.filename ? String(extra.filename).replace(/\..*$/, '') : `${kind}-${id}`}.${['jpg', 'ogg', 'amr', '3gp', 'webp', 'doc', 'txt'][i]}`);
+				names.push(
+					`file:${extra.filename ? String(extra.filename).replace(/\..*$/, '') : `${kind}-${id}`}.${['jpg', 'ogg', 'amr', '3gp', 'webp', 'doc', 'txt'][i]}`,
+				);
 				await inbound({ type: kind, [kind]: { id, mime_type: mime, sha256: 'x', ...extra } }, `wamid.OK${i}`);
 			}
 			expect(texts().map((t) => t.split(' ')[0])).toEqual(names);
@@ -156,19 +207,33 @@ describe('files from contacts, hardened', () => {
 		afterEach(() => new Promise<void>((resolve) => elsewhere.close(() => resolve())));
 
 		it('sends the token to no host but Meta’s media hosts (or the loopback Graph API itself): a URL elsewhere is not fetched', async () => {
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: withHead(SAMPLES.jpeg, 400), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: withHead(SAMPLES.jpeg, 400),
+				mimeType: 'image/jpeg',
+			});
 			// Meta's answer (here the simulator's) points the download at another server.
 			app.sim.media.get(id)!.urlBase = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'here' } });
 			expect(reached).toEqual([]);
-			expect(texts()).toEqual(["📷 Image\nhere\n(File not shown: it could not be fetched from WhatsApp: its download address is not on Meta's media servers.)"]);
-			expect(app.harness.takeAppErrors()).toEqual([expect.stringMatching(/inbound media \d+ of 106540352242922 not posted: media URL on 127\.0\.0\.1, not one of Meta's media hosts/)]);
+			expect(texts()).toEqual([
+				"📷 Image\nhere\n(File not shown: it could not be fetched from WhatsApp: its download address is not on Meta's media servers.)",
+			]);
+			expect(app.harness.takeAppErrors()).toEqual([
+				expect.stringMatching(
+					/inbound media \d+ of 106540352242922 not posted: media URL on 127\.0\.0\.1, not one of Meta's media hosts/,
+				),
+			]);
 			expect(stored()).toEqual([]);
 		});
 
 		it('a file larger than Meta announced is refused by the answer’s size, and not posted', async () => {
 			await app.harness.setSetting('inbound_media_max_mb', 1);
-			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: withHead(SAMPLES.jpeg, 2 * MB), mimeType: 'image/jpeg' });
+			const id = app.sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes: withHead(SAMPLES.jpeg, 2 * MB),
+				mimeType: 'image/jpeg',
+			});
 			app.sim.media.get(id)!.announcedSize = 1000;
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } });
 			expect(texts()).toEqual(["📷 Image\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)"]);

@@ -15,7 +15,8 @@ describe('disconnecting a number', () => {
 	});
 	afterEach(() => stopChecked(app));
 
-	const connected = () => app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId);
+	const connected = () =>
+		app.harness.world.persistence.some((r) => (r.data as Record<string, unknown>).phoneNumberId === NUMBER.phoneNumberId);
 
 	async function numbersList() {
 		const room = app.harness.addRoom({ name: `admin-${Date.now()}`, creator: app.harness.admin });
@@ -27,7 +28,13 @@ describe('disconnecting a number', () => {
 
 	async function clickDisconnect(view: Record<string, unknown>) {
 		// What the client sends on the first click of the Disconnect button (no confirm is shown).
-		const response = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-disconnect', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view });
+		const response = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-disconnect',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view,
+		});
 		// A new modal replaces the list (ModalStore.open), under the same view id.
 		expect(response).toMatchObject({ success: true, type: 'modal.open', view: { id: 'whatsapp-numbers' } });
 		const shown = app.harness.openModal(app.harness.admin)!.view;
@@ -89,12 +96,23 @@ describe('disconnecting a number', () => {
 
 	it('the connect form and the edit form render as the app means them', async () => {
 		const list = await numbersList();
-		const connect = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-connect', blockId: 'numbers-footer', view: list });
+		const connect = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-connect',
+			blockId: 'numbers-footer',
+			view: list,
+		});
 		assertClientRenders(connect.view);
 		// Cancel, then the list again for the edit form (the client holds one modal).
 		await app.harness.viewClosed({ user: app.harness.admin });
 		const again = await numbersList();
-		const edit = await app.harness.blockAction({ user: app.harness.admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: again });
+		const edit = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: again,
+		});
 		assertClientRenders(edit.view);
 	});
 });

@@ -16,7 +16,10 @@ const CODE_TEMPLATE = {
 	language: 'en_US',
 	status: 'APPROVED',
 	category: 'AUTHENTICATION',
-	components: [{ type: 'BODY', text: '{{1}} is your verification code.' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] }],
+	components: [
+		{ type: 'BODY', text: '{{1}} is your verification code.' },
+		{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+	],
 };
 /** The template as the room shows it. */
 const SHOWN = '482913 is your verification code.\n[Copy code]';
@@ -25,7 +28,14 @@ const TEMPLATE_SEND = {
 	recipient_type: 'individual',
 	to: '5511987654321',
 	type: 'template',
-	template: { name: 'verification_code', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '482913' }] }, { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '482913' }] }] },
+	template: {
+		name: 'verification_code',
+		language: { code: 'en_US' },
+		components: [
+			{ type: 'body', parameters: [{ type: 'text', text: '482913' }] },
+			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '482913' }] },
+		],
+	},
 };
 
 describe("the app's own posts in the room", () => {
@@ -42,12 +52,25 @@ describe("the app's own posts in the room", () => {
 
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	/** What reached WhatsApp (read receipts aside). */
-	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+	const sends = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status !== 'read')
+			.map((r) => r.body as any);
 	const ownPostRecords = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'own-post'));
 
 	/** The contact writes first: the window is open, so anything taken for an agent's reply would be relayed. */
 	async function conversation() {
-		expect((await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Hi, my code?' })).status).toBe(200);
+		expect(
+			(
+				await app.sim.deliverInboundMessage({
+					phoneNumberId: NUMBER.phoneNumberId,
+					from: '5511987654321',
+					name: 'Carla',
+					message: 'Hi, my code?',
+				})
+			).status,
+		).toBe(200);
 		await app.harness.scheduler.runDue();
 		await app.harness.settled();
 		const [room] = livechatRooms();
@@ -59,8 +82,17 @@ describe("the app's own posts in the room", () => {
 	async function sendTemplate(room: any) {
 		await app.harness.command('whatsapp', ['send-template'], { user: agent, room });
 		let view = app.harness.lastView(agent)!;
-		view = (await app.harness.blockAction({ user: agent, actionId: 'send-template', blockId: 'send-template', value: 'verification_code', view })).view;
-		view = (await app.harness.blockAction({ user: agent, actionId: 'param:body.1', blockId: 'param:body.1', value: '482913', view })).view;
+		view = (
+			await app.harness.blockAction({
+				user: agent,
+				actionId: 'send-template',
+				blockId: 'send-template',
+				value: 'verification_code',
+				view,
+			})
+		).view;
+		view = (await app.harness.blockAction({ user: agent, actionId: 'param:body.1', blockId: 'param:body.1', value: '482913', view }))
+			.view;
 		const res = await app.harness.viewSubmit({ user: agent, view, state: {} });
 		expect([res.success, res.errors]).toEqual([true, undefined]);
 	}
@@ -77,7 +109,15 @@ describe("the app's own posts in the room", () => {
 		expect(ownPostRecords()).toEqual([]);
 		// The agent writing the very same words afterwards is an ordinary reply, relayed.
 		await app.harness.userMessage({ user: agent, room, text: SHOWN });
-		expect(sends().slice(1)).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: SHOWN, preview_url: false } }]);
+		expect(sends().slice(1)).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'text',
+				text: { body: SHOWN, preview_url: false },
+			},
+		]);
 	});
 
 	it("shows the template sent as the app's bot in the room and sends it to WhatsApp once", async () => {
@@ -138,7 +178,15 @@ describe("the app's own posts in the room", () => {
 	it("still relays an agent's ordinary reply", async () => {
 		const room = await conversation();
 		await app.harness.userMessage({ user: agent, room, text: 'Your code is on its way' });
-		expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Your code is on its way', preview_url: false } }]);
+		expect(sends()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'text',
+				text: { body: 'Your code is on its way', preview_url: false },
+			},
+		]);
 	});
 
 	it('shows the window notices in the room, from the app, and relays neither', async () => {
@@ -149,7 +197,10 @@ describe("the app's own posts in the room", () => {
 		await app.harness.scheduler.advance(HOUR);
 		await app.harness.settled();
 		const notices = app.harness.world.messagesIn(room.id).slice(1);
-		expect(notices.map((m) => m.text)).toEqual([expect.stringMatching(/^⏳ The 24-hour window with this contact closes at/), expect.stringMatching(/^⌛ The 24-hour window with this contact has closed/)]);
+		expect(notices.map((m) => m.text)).toEqual([
+			expect.stringMatching(/^⏳ The 24-hour window with this contact closes at/),
+			expect.stringMatching(/^⌛ The 24-hour window with this contact has closed/),
+		]);
 		expect(notices.map((m) => (m.sender as any).type)).toEqual(['app', 'app']);
 		expect(notices.map((m) => m.customFields)).toEqual([undefined, undefined]);
 		expect(sends()).toEqual([]);
@@ -165,7 +216,21 @@ describe("the app's own posts in the room", () => {
 		await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
 		await app.harness.scheduler.advance(23.1 * HOUR);
 		await app.harness.settled();
-		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Hi, my code?', SHOWN, 'Did it arrive?', expect.stringMatching(/^⏳/)]);
-		expect(sends()).toEqual([TEMPLATE_SEND, { messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'text', text: { body: 'Did it arrive?', preview_url: false } }]);
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
+			'Hi, my code?',
+			SHOWN,
+			'Did it arrive?',
+			expect.stringMatching(/^⏳/),
+		]);
+		expect(sends()).toEqual([
+			TEMPLATE_SEND,
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'text',
+				text: { body: 'Did it arrive?', preview_url: false },
+			},
+		]);
 	});
 });

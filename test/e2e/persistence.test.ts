@@ -9,7 +9,11 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER,
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 
-const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
 
 describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s persistence", (variant) => {
 	let app: AppUnderTest;
@@ -18,7 +22,16 @@ describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s pe
 	beforeEach(async () => {
 		app = await startApp({ persistence: { variant } });
 		await connectNumber(app);
-		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] }]);
+		app.sim.setTemplates(NUMBER.wabaId, [
+			{
+				id: '1',
+				name: 'order_update',
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+			},
+		]);
 		sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 	});
@@ -31,7 +44,10 @@ describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s pe
 	});
 
 	async function send(phoneNumbers: string[]): Promise<Array<{ phoneNumber: string; msId?: string }>> {
-		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE }, headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE },
+			headers: ADMIN_AUTH,
+		});
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		return res.body.results;
@@ -62,19 +78,40 @@ describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s pe
 		const room = app.harness.addRoom({ name: 'admin-room', creator: admin });
 		await app.harness.command('whatsapp', ['numbers'], { user: admin, room });
 		const list = app.harness.lastView(admin)!;
-		const edit = await app.harness.blockAction({ user: admin, actionId: 'whatsapp-number-edit', blockId: `number:${NUMBER.phoneNumberId}`, value: NUMBER.phoneNumberId, view: list });
-		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '', welcomeMessage: 'Hi again' }) });
+		const edit = await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: list,
+		});
+		const saved = await app.harness.viewSubmit({
+			user: admin,
+			view: edit.view,
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: '',
+				appSecret: '',
+				welcomeMessage: 'Hi again',
+			}),
+		});
 		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
-		const numbers = app.harness.world.persistence.map((r) => r.data as Record<string, unknown>).filter((d) => d.phoneNumberId === NUMBER.phoneNumberId && d.wabaId);
+		const numbers = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.filter((d) => d.phoneNumberId === NUMBER.phoneNumberId && d.wabaId);
 		expect(numbers).toEqual([expect.objectContaining({ accessToken: NUMBER.accessToken, welcomeMessage: 'Hi again' })]);
 	});
 
-	it("forgets every record of a day past retention, whether Rocket.Chat removes all matches or one per call", async () => {
+	it('forgets every record of a day past retention, whether Rocket.Chat removes all matches or one per call', async () => {
 		const results = await send(['5511987654321', '5511912345678', '5511955554444']);
 		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
-		const records = app.harness.world.persistence.filter((r) => results.some((x) => r.associations.some((a) => a.id === `wamid:${x.msId}`)));
+		const records = app.harness.world.persistence.filter((r) =>
+			results.some((x) => r.associations.some((a) => a.id === `wamid:${x.msId}`)),
+		);
 		expect(records).toHaveLength(3);
-		for (const record of records) record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		for (const record of records)
+			record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
 		await app.harness.scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
 		expect(records.filter((r) => app.harness.world.persistence.includes(r))).toEqual([]);
 	});

@@ -20,11 +20,20 @@ describe('quoted replies stay in their room', () => {
 	});
 	afterEach(() => stopChecked(app));
 
-	const roomOf = (waId: string) => [...app.harness.world.rooms.values()].find((r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:${waId}`)!;
-	const sends = () => app.sim.requestsTo('/messages').filter((r) => (r.body as any)?.status !== 'read').map((r) => r.body as any);
+	const roomOf = (waId: string) =>
+		[...app.harness.world.rooms.values()].find(
+			(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:${waId}`,
+		)!;
+	const sends = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status !== 'read')
+			.map((r) => r.body as any);
 
 	async function inbound(from: string, text: string, wamid: string) {
-		expect((await app.sim.deliverRaw(app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from, name: from, text, wamid }))).status).toBe(200);
+		expect((await app.sim.deliverRaw(app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from, name: from, text, wamid }))).status).toBe(
+			200,
+		);
 		await app.harness.scheduler.runDue();
 	}
 
@@ -39,11 +48,27 @@ describe('quoted replies stay in their room', () => {
 		const [carlaMessage] = app.harness.world.messagesIn(carla.id);
 
 		// In Carla's room, a permalink to Davi's message.
-		await app.harness.userMessage({ user: ana, room: carla, text: `[ ](http://127.0.0.1:3000/live/${davi.id}?msg=${daviMessage.id}) On its way` });
-		expect(sends()).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: CARLA, type: 'text', text: { body: 'On its way', preview_url: false } }]);
+		await app.harness.userMessage({
+			user: ana,
+			room: carla,
+			text: `[ ](http://127.0.0.1:3000/live/${davi.id}?msg=${daviMessage.id}) On its way`,
+		});
+		expect(sends()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: CARLA,
+				type: 'text',
+				text: { body: 'On its way', preview_url: false },
+			},
+		]);
 
 		// Carla's own message quoted in her room is still a WhatsApp reply.
-		await app.harness.userMessage({ user: ana, room: carla, text: `[ ](http://127.0.0.1:3000/live/${carla.id}?msg=${carlaMessage.id}) Tomorrow` });
+		await app.harness.userMessage({
+			user: ana,
+			room: carla,
+			text: `[ ](http://127.0.0.1:3000/live/${carla.id}?msg=${carlaMessage.id}) Tomorrow`,
+		});
 		expect(sends()[1]).toMatchObject({ to: CARLA, context: { message_id: 'wamid.CARLA1' }, text: { body: 'Tomorrow' } });
 	});
 });

@@ -21,7 +21,10 @@ describe('the sandbox', () => {
 			expect(help.appErrors).toEqual([]);
 
 			// The number was connected through the real modal, with requests valid against Meta's spec.
-			expect(sandbox.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /v23.0/106540352242922 200', 'GET /v23.0/102290129340398/phone_numbers 200']);
+			expect(sandbox.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+				'GET /v23.0/106540352242922 200',
+				'GET /v23.0/102290129340398/phone_numbers 200',
+			]);
 			expect(sandbox.sim.violations).toEqual([]);
 
 			const inbound = (await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { text: 'Olá 😀' } })).body;
@@ -30,7 +33,9 @@ describe('the sandbox', () => {
 			// Both sides with files: the contact sends a PDF, the agent answers with one.
 			const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')), 'terms.pdf');
 			fs.writeFileSync(pdf, Buffer.from('%PDF-1.4 terms'));
-			const withFile = (await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { file: pdf, type: 'application/pdf', caption: 'signed' } })).body;
+			const withFile = (
+				await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { file: pdf, type: 'application/pdf', caption: 'signed' } })
+			).body;
 			expect(withFile.webhook.status).toBe(200);
 			let rooms: Array<{ messages: string[] }> = [];
 			// The file's message comes first, then its caption's: wait for the caption.
@@ -39,8 +44,18 @@ describe('the sandbox', () => {
 				rooms = (await request(`${sandbox.appUrl}/sandbox/rooms`)).body;
 			}
 			expect(rooms[0].messages).toEqual(['Olá 😀', '[file terms.pdf, application/pdf]', 'signed']);
-			const reply = (await request(`${sandbox.appUrl}/sandbox/reply`, { json: { file: pdf, type: 'application/pdf', caption: 'countersigned' } })).body;
-			expect(reply.sentToWhatsApp).toEqual([{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: sandbox.sim.uploadedMedia[0].id, caption: 'countersigned', filename: 'terms.pdf' } }]);
+			const reply = (
+				await request(`${sandbox.appUrl}/sandbox/reply`, { json: { file: pdf, type: 'application/pdf', caption: 'countersigned' } })
+			).body;
+			expect(reply.sentToWhatsApp).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'document',
+					document: { id: sandbox.sim.uploadedMedia[0].id, caption: 'countersigned', filename: 'terms.pdf' },
+				},
+			]);
 			expect(sandbox.sim.violations).toEqual([]);
 		} finally {
 			await sandbox.stop();

@@ -11,24 +11,77 @@ import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const listed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8')).data;
-const T = (name: string, language: string, components: any[], extra: Record<string, unknown> = {}) => ({ id: `${name}-${language}`, name, language, status: 'APPROVED', category: 'UTILITY', components, ...extra });
+const listed = JSON.parse(
+	fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8'),
+).data;
+const T = (name: string, language: string, components: any[], extra: Record<string, unknown> = {}) => ({
+	id: `${name}-${language}`,
+	name,
+	language,
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components,
+	...extra,
+});
 
 const TEMPLATES = [
 	...listed, // reservation_confirmation (image header, named body), coupon_expiration_reminder_number_vars (text header, positional body)
-	T('invoice', 'en_US', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Your invoice {{1}} is attached.' }]),
-	T('invoice', 'pt_BR', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Segue sua fatura {{1}}.' }]),
-	T('pickup', 'en_US', [{ type: 'HEADER', format: 'LOCATION' }, { type: 'BODY', text: 'Order {{1}} is ready.' }]),
-	T('offer', 'en_US', [{ type: 'BODY', text: 'Hi {{1}}!' }, { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: ['SAVE10'] }, { type: 'URL', text: 'Book', url: 'https://example.com/o/{{1}}', example: ['https://example.com/o/abc'] }] }], { category: 'MARKETING' }),
-	T('verification_code', 'en_US', [{ type: 'BODY', text: '{{1}} is your verification code.' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] }], { category: 'AUTHENTICATION' }),
+	T('invoice', 'en_US', [
+		{ type: 'HEADER', format: 'DOCUMENT' },
+		{ type: 'BODY', text: 'Your invoice {{1}} is attached.' },
+	]),
+	T('invoice', 'pt_BR', [
+		{ type: 'HEADER', format: 'DOCUMENT' },
+		{ type: 'BODY', text: 'Segue sua fatura {{1}}.' },
+	]),
+	T('pickup', 'en_US', [
+		{ type: 'HEADER', format: 'LOCATION' },
+		{ type: 'BODY', text: 'Order {{1}} is ready.' },
+	]),
+	T(
+		'offer',
+		'en_US',
+		[
+			{ type: 'BODY', text: 'Hi {{1}}!' },
+			{
+				type: 'BUTTONS',
+				buttons: [
+					{ type: 'COPY_CODE', example: ['SAVE10'] },
+					{ type: 'URL', text: 'Book', url: 'https://example.com/o/{{1}}', example: ['https://example.com/o/abc'] },
+				],
+			},
+		],
+		{ category: 'MARKETING' },
+	),
+	T(
+		'verification_code',
+		'en_US',
+		[
+			{ type: 'BODY', text: '{{1}} is your verification code.' },
+			{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+		],
+		{ category: 'AUTHENTICATION' },
+	),
 	T('paused_one', 'en_US', [{ type: 'BODY', text: 'x' }], { status: 'PAUSED' }),
 ];
 
 const EXAMPLE_VALUES: Record<string, Record<string, string>> = {
-	reservation_confirmation: { 'header.link': 'https://example.com/r.jpg', 'body.number_of_guests': '4', 'body.day': 'Saturday', 'body.date': 'August 30th', 'body.time': '7:30 pm' },
+	reservation_confirmation: {
+		'header.link': 'https://example.com/r.jpg',
+		'body.number_of_guests': '4',
+		'body.day': 'Saturday',
+		'body.date': 'August 30th',
+		'body.time': '7:30 pm',
+	},
 	coupon_expiration_reminder_number_vars: { 'header.1': 'Pablo', 'body.1': 'SUMMER20', 'body.2': '10' },
 	invoice: { 'header.link': 'https://example.com/i.pdf', 'header.filename': 'invoice.pdf', 'body.1': 'INV-7' },
-	pickup: { 'header.latitude': '37.44', 'header.longitude': '-122.16', 'header.name': 'Philz Coffee', 'header.address': '101 Forest Ave', 'body.1': 'A-1' },
+	pickup: {
+		'header.latitude': '37.44',
+		'header.longitude': '-122.16',
+		'header.name': 'Philz Coffee',
+		'header.address': '101 Forest Ave',
+		'body.1': 'A-1',
+	},
 	offer: { 'body.1': 'Ana', 'button.0.coupon': 'SAVE10', 'button.1.url': 'abc' },
 	verification_code: { 'body.1': '482913' },
 };
@@ -72,10 +125,25 @@ describe('/whatsapp send-template', () => {
 		expect(view.id).toMatch(/^whatsapp-send-template:/);
 		expect(ids(view)).toEqual(['send-template', 'send-tools']);
 		const options = (view.blocks as any[])[0].element.options.map((o: any) => o.value);
-		expect(options).toEqual(['coupon_expiration_reminder_number_vars', 'invoice', 'offer', 'pickup', 'reservation_confirmation', 'verification_code']);
+		expect(options).toEqual([
+			'coupon_expiration_reminder_number_vars',
+			'invoice',
+			'offer',
+			'pickup',
+			'reservation_confirmation',
+			'verification_code',
+		]);
 
 		view = await act(view, 'send-template', 'coupon_expiration_reminder_number_vars');
-		expect(ids(view)).toEqual(['send-template', `send-language:${NUMBER.phoneNumberId}:coupon_expiration_reminder_number_vars`, 'send-tools', 'param:header.1', 'param:body.1', 'param:body.2', 'param:button.1.payload']);
+		expect(ids(view)).toEqual([
+			'send-template',
+			`send-language:${NUMBER.phoneNumberId}:coupon_expiration_reminder_number_vars`,
+			'send-tools',
+			'param:header.1',
+			'param:body.1',
+			'param:body.2',
+			'param:button.1.payload',
+		]);
 		const header = (view.blocks as any[]).find((b) => b.blockId === 'param:header.1');
 		expect(header.element.placeholder.text).toBe('Pablo');
 		view = await act(view, 'param:body.1', 'SUMMER20');
@@ -117,7 +185,13 @@ describe('/whatsapp send-template', () => {
 						language: { code: 'en' },
 						components: [
 							{ type: 'header', parameters: [{ type: 'text', text: 'Pablo' }] },
-							{ type: 'body', parameters: [{ type: 'text', text: 'SUMMER20' }, { type: 'text', text: '10' }] },
+							{
+								type: 'body',
+								parameters: [
+									{ type: 'text', text: 'SUMMER20' },
+									{ type: 'text', text: '10' },
+								],
+							},
 						],
 					},
 				},
@@ -131,13 +205,15 @@ describe('/whatsapp send-template', () => {
 			expect(sends()).toHaveLength(1);
 			expect(String(posted[0].text)).toMatch(/^\*Act fast, Pablo!\*\nJust a quick reminder.*SUMMER20.*10 days!/s);
 			await app.harness.scheduler.runDue();
-			expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.type, d.body.roomId, d.body.templateName])).toEqual([['queued', 'Template-Message', contactRoom.id, 'coupon_expiration_reminder_number_vars']]);
+			expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.type, d.body.roomId, d.body.templateName])).toEqual([
+				['queued', 'Template-Message', contactRoom.id, 'coupon_expiration_reminder_number_vars'],
+			]);
 		} finally {
 			await sink.stop();
 		}
 	});
 
-	it.each(Object.keys(EXAMPLE_VALUES))('sends %s with every parameter it needs, valid against Meta\'s spec', async (name) => {
+	it.each(Object.keys(EXAMPLE_VALUES))("sends %s with every parameter it needs, valid against Meta's spec", async (name) => {
 		let view = await open();
 		view = await act(view, 'send-template', name);
 		const expected = Object.keys(EXAMPLE_VALUES[name]).map((id) => `param:${id}`);
@@ -166,7 +242,9 @@ describe('/whatsapp send-template', () => {
 		view = await act(view, 'send-template', 'verification_code');
 		view = await fill(view, { 'body.1': '482913' });
 		const res = await submit(view);
-		expect(res.errors).toEqual({ 'send-template': 'This template does not exist in this language (any more). Refresh the template list.' });
+		expect(res.errors).toEqual({
+			'send-template': 'This template does not exist in this language (any more). Refresh the template list.',
+		});
 		expect(app.harness.world.messagesIn(contactRoom.id)).toEqual([]);
 		const reopened = await open();
 		expect((reopened.blocks as any[])[0].element.options.map((o: any) => o.value)).not.toContain('verification_code');
@@ -183,13 +261,18 @@ describe('/whatsapp send-template', () => {
 		const ok = await submit(view, { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' } });
 		expect(ok).toMatchObject({ success: true });
 		expect((sends()[0].body as any).to).toBe('5521999990000');
-		const room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`)!;
+		const room = [...app.harness.world.rooms.values()].find(
+			(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`,
+		)!;
 		expect(room).toMatchObject({ isOpen: true, servedBy: { username: 'ana' }, source: { type: 'app', id: app.harness.appId } });
 		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
 	});
 
 	it('lists more than 250 templates across pages', async () => {
-		app.sim.setTemplates(NUMBER.wabaId, Array.from({ length: 300 }, (_, i) => T(`bulk_${String(i).padStart(3, '0')}`, 'en_US', [{ type: 'BODY', text: 'Hi {{1}}' }])));
+		app.sim.setTemplates(
+			NUMBER.wabaId,
+			Array.from({ length: 300 }, (_, i) => T(`bulk_${String(i).padStart(3, '0')}`, 'en_US', [{ type: 'BODY', text: 'Hi {{1}}' }])),
+		);
 		const view = await open();
 		expect((view.blocks as any[])[0].element.options).toHaveLength(300);
 		// The simulator serves at most 100 a page (the spec's maximum): every page is followed.
@@ -215,18 +298,38 @@ describe('/whatsapp send-template', () => {
 		view = await fill(view, { 'body.1': '482913' });
 		expect(await submit(view)).toMatchObject({ success: true });
 		const wamid = app.sim.sentMessages[0].wamid;
-		const errors = [{ code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'Message Undeliverable.' } }];
-		expect((await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid, status: 'failed', recipient: '5511987654321', errors }]), NUMBER.appSecret)).status).toBe(200);
+		const errors = [
+			{
+				code: 131026,
+				title: 'Message undeliverable',
+				message: 'Message undeliverable',
+				error_data: { details: 'Message Undeliverable.' },
+			},
+		];
+		expect(
+			(
+				await app.sim.deliverRaw(
+					app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid, status: 'failed', recipient: '5511987654321', errors }]),
+					NUMBER.appSecret,
+				)
+			).status,
+		).toBe(200);
 		await app.harness.scheduler.runDue();
 		const notice = String(app.harness.world.notificationsFor(agent.id).pop()?.text);
-		expect(notice).toBe('⚠️ WhatsApp did not deliver the message to 5511987654321 ("482913 is your verification code.\n[Copy code]"): WhatsApp could not deliver the message: the number may not be on WhatsApp, or may have to accept new terms.');
+		expect(notice).toBe(
+			'⚠️ WhatsApp did not deliver the message to 5511987654321 ("482913 is your verification code.\n[Copy code]"): WhatsApp could not deliver the message: the number may not be on WhatsApp, or may have to accept new terms.',
+		);
 	});
 
 	it("drops a template from the list as soon as Meta's webhook says it is paused", async () => {
 		await open();
 		const update = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'pywa', 'template_status_update.json'), 'utf8')).approved;
 		update.entry[0].id = NUMBER.wabaId;
-		Object.assign(update.entry[0].changes[0].value, { event: 'PAUSED', message_template_name: 'offer', message_template_language: 'en_US' });
+		Object.assign(update.entry[0].changes[0].value, {
+			event: 'PAUSED',
+			message_template_name: 'offer',
+			message_template_language: 'en_US',
+		});
 		expect((await app.sim.deliverRaw(update, NUMBER.appSecret)).status).toBe(200);
 		await app.harness.scheduler.runDue();
 		const view = await open();
@@ -236,7 +339,9 @@ describe('/whatsapp send-template', () => {
 	it("tells the agent why the templates cannot be listed when Meta refuses the number's token", async () => {
 		app.sim.numbers.get(NUMBER.phoneNumberId)!.accessToken = 'EAAROTATED';
 		const view = await open();
-		expect(JSON.stringify(view.blocks)).toContain("The templates of this number could not be fetched from Meta: Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers).");
+		expect(JSON.stringify(view.blocks)).toContain(
+			"The templates of this number could not be fetched from Meta: Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers).",
+		);
 		await app.harness.command('whatsapp', ['view-templates'], { user: agent, room: contactRoom });
 		expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toContain('could not be fetched from Meta');
 	});

@@ -20,10 +20,24 @@ import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const T = (name: string, body: string) => ({ id: `${name}-en_US`, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] });
+const T = (name: string, body: string) => ({
+	id: `${name}-en_US`,
+	name,
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: body }],
+});
 const TEMPLATES = [T('invoice', 'Your invoice {{1}} is ready.'), T('welcome', 'Welcome!')];
 /** A second number (another account) with the same templates. */
-const SECOND: SimNumber = { ...NUMBER, phoneNumberId: '106540352242955', wabaId: '102290129340422', displayPhoneNumber: '+1 555-078-5555', verifiedName: 'Acme Sales', accessToken: 'EAATESTTOKEN7777777777' };
+const SECOND: SimNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352242955',
+	wabaId: '102290129340422',
+	displayPhoneNumber: '+1 555-078-5555',
+	verifiedName: 'Acme Sales',
+	accessToken: 'EAATESTTOKEN7777777777',
+};
 const CARLA = '5511987654321';
 const NOT_ALLOWED = 'You are not allowed to run `/whatsapp send-template`. Ask a workspace administrator.';
 
@@ -48,7 +62,16 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		app.sim.setTemplates(SECOND.wabaId, TEMPLATES);
 		const setup = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room: setup });
-		const res = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: SECOND.phoneNumberId, wabaId: SECOND.wabaId, accessToken: SECOND.accessToken, appSecret: SECOND.appSecret }) });
+		const res = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: connectState({
+				phoneNumberId: SECOND.phoneNumberId,
+				wabaId: SECOND.wabaId,
+				accessToken: SECOND.accessToken,
+				appSecret: SECOND.appSecret,
+			}),
+		});
 		expect(res).toMatchObject({ success: true });
 		app.sim.requests.length = 0;
 	}
@@ -66,18 +89,36 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 	async function prepared(): Promise<Json> {
 		const view = await open();
 		expect(await act(ana, view, 'send-template', 'invoice')).toMatchObject({ success: true, type: 'modal.update' });
-		expect(await act(ana, app.harness.openModal(ana)!.view, 'param:body.1', 'INV-7')).toMatchObject({ success: true, type: 'modal.update' });
+		expect(await act(ana, app.harness.openModal(ana)!.view, 'param:body.1', 'INV-7')).toMatchObject({
+			success: true,
+			type: 'modal.update',
+		});
 		return app.harness.openModal(ana)!.view;
 	}
 
 	/** An interaction sent by hand to Rocket.Chat's UIKit endpoint as `user`, for the view id `viewId`. */
-	function forged(user: HarnessUser, viewId: string, spec: { kind: 'block'; actionId: string; value: string } | { kind: 'submit'; state: Record<string, Record<string, unknown>> }): Promise<any> {
+	function forged(
+		user: HarnessUser,
+		viewId: string,
+		spec: { kind: 'block'; actionId: string; value: string } | { kind: 'submit'; state: Record<string, Record<string, unknown>> },
+	): Promise<any> {
 		const base = { appId: app.harness.appId, triggerId: randomUUID(), user: app.harness.appUser(user) };
 		const view = { id: viewId, type: 'modal', appId: app.harness.appId, blocks: [] as Json[] };
 		const interaction =
 			spec.kind === 'block'
-				? { ...base, type: UIKitIncomingInteractionType.BLOCK, actionId: spec.actionId, container: { type: 'view', id: viewId }, payload: { blockId: spec.actionId, value: spec.value, view } }
-				: { ...base, type: UIKitIncomingInteractionType.VIEW_SUBMIT, actionId: 'submit', payload: { view: { ...view, state: spec.state } } };
+				? {
+						...base,
+						type: UIKitIncomingInteractionType.BLOCK,
+						actionId: spec.actionId,
+						container: { type: 'view', id: viewId },
+						payload: { blockId: spec.actionId, value: spec.value, view },
+					}
+				: {
+						...base,
+						type: UIKitIncomingInteractionType.VIEW_SUBMIT,
+						actionId: 'submit',
+						payload: { view: { ...view, state: spec.state } },
+					};
 		return app.harness.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, interaction as any);
 	}
 
@@ -107,7 +148,9 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		const view = await prepared();
 		const res = await app.harness.viewSubmit({ user: ana, view, state: { 'send-number': { 'send-number': SECOND.phoneNumberId } } });
 		expect(res).toMatchObject({ success: false, type: 'errors' });
-		expect(res.errors).toEqual({ 'send-template': "In a contact's room the template goes from the room's own WhatsApp number (Acme Support +1 555-078-3881)." });
+		expect(res.errors).toEqual({
+			'send-template': "In a contact's room the template goes from the room's own WhatsApp number (Acme Support +1 555-078-3881).",
+		});
 		expect(sends()).toEqual([]);
 		expect((view.blocks as any[]).map((b) => b.blockId)).not.toContain('send-number');
 		// The modal is still open: sent as shown, it goes from the room's number.
@@ -123,22 +166,43 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		expect(sends().map((s) => [s.path, s.body.to])).toEqual([[expect.stringContaining(NUMBER.phoneNumberId), CARLA]]);
 	});
 
-	it("opens no modal in a contact room whose number is no longer connected (no other number stands in)", async () => {
+	it('opens no modal in a contact room whose number is no longer connected (no other number stands in)', async () => {
 		await connectSecond();
-		const visitor = { id: 'visitor-2', token: `whatsapp:106540352249999:${CARLA}`, username: `whatsapp-106540352249999-${CARLA}`, name: 'Carla' };
+		const visitor = {
+			id: 'visitor-2',
+			token: `whatsapp:106540352249999:${CARLA}`,
+			username: `whatsapp-106540352249999-${CARLA}`,
+			name: 'Carla',
+		};
 		app.harness.world.visitors.set(visitor.id, visitor);
-		const orphan = app.harness.addRoom({ name: 'Carla (old number)', type: 'l', creator: ana, members: [ana], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(ana) } });
+		const orphan = app.harness.addRoom({
+			name: 'Carla (old number)',
+			type: 'l',
+			creator: ana,
+			members: [ana],
+			extra: { visitor, isOpen: true, servedBy: app.harness.appUser(ana) },
+		});
 		await app.harness.command('whatsapp', ['send-template'], { user: ana, room: orphan });
 		expect(app.harness.openModal(ana)).toBeUndefined();
-		expect(String(app.harness.world.notificationsFor(ana.id).pop()?.text)).toBe('The WhatsApp number of this conversation is no longer connected: no template can be sent from this room.');
+		expect(String(app.harness.world.notificationsFor(ana.id).pop()?.text)).toBe(
+			'The WhatsApp number of this conversation is no longer connected: no template can be sent from this room.',
+		);
 	});
 
 	it('refuses a submit naming a number that is not connected, outside a contact room too', async () => {
 		const general = app.harness.addRoom({ name: 'general', creator: ana });
 		const view = await open(ana, general);
 		await act(ana, view, 'send-template', 'welcome');
-		const res = await app.harness.viewSubmit({ user: ana, view: app.harness.openModal(ana)!.view, state: { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' }, 'send-number': { 'send-number': '999999999' } } });
-		expect(res).toMatchObject({ success: false, type: 'errors', errors: { 'send-template': 'This WhatsApp number is not connected (any more): choose another one.' } });
+		const res = await app.harness.viewSubmit({
+			user: ana,
+			view: app.harness.openModal(ana)!.view,
+			state: { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' }, 'send-number': { 'send-number': '999999999' } },
+		});
+		expect(res).toMatchObject({
+			success: false,
+			type: 'errors',
+			errors: { 'send-template': 'This WhatsApp number is not connected (any more): choose another one.' },
+		});
 		expect(sends()).toEqual([]);
 	});
 

@@ -14,7 +14,14 @@ import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const T = (name: string, language: string, body: string) => ({ id: `${name}-${language}`, name, language, status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: body }] });
+const T = (name: string, language: string, body: string) => ({
+	id: `${name}-${language}`,
+	name,
+	language,
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: body }],
+});
 
 // invoice in two languages, receipt in Portuguese only, welcome in English only.
 const TEMPLATES = [
@@ -25,7 +32,14 @@ const TEMPLATES = [
 ];
 
 /** A second number on another WhatsApp Business Account: same template name, other languages. */
-const SECOND: SimNumber = { ...NUMBER, phoneNumberId: '106540352242944', wabaId: '102290129340411', displayPhoneNumber: '+1 555-078-4444', verifiedName: 'Acme Sales', accessToken: 'EAATESTTOKEN5555555555' };
+const SECOND: SimNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352242944',
+	wabaId: '102290129340411',
+	displayPhoneNumber: '+1 555-078-4444',
+	verifiedName: 'Acme Sales',
+	accessToken: 'EAATESTTOKEN5555555555',
+};
 
 describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it', () => {
 	let app: AppUnderTest;
@@ -45,10 +59,17 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 
 	const sent = () => app.sim.requestsTo('/messages').map((r) => r.body as any);
 	const blocks = (client: ClientModal) => client.view.blocks as any[];
-	const blockOf = (client: ClientModal, actionId: string) => blocks(client).find((b) => b.element?.actionId === actionId || (b.elements ?? []).some((e: any) => e.actionId === actionId));
+	const blockOf = (client: ClientModal, actionId: string) =>
+		blocks(client).find((b) => b.element?.actionId === actionId || (b.elements ?? []).some((e: any) => e.actionId === actionId));
 	/** The language select the client shows now (its action id changes with the template). */
-	const languageSelect = (client: ClientModal) => blocks(client).find((b) => String(b.element?.actionId).startsWith('send-language'))?.element;
-	const preview = (client: ClientModal) => String(blocks(client).filter((b) => b.type === 'section').pop()?.text?.text ?? '');
+	const languageSelect = (client: ClientModal) =>
+		blocks(client).find((b) => String(b.element?.actionId).startsWith('send-language'))?.element;
+	const preview = (client: ClientModal) =>
+		String(
+			blocks(client)
+				.filter((b) => b.type === 'section')
+				.pop()?.text?.text ?? '',
+		);
 
 	async function open(in_: HarnessRoom = room): Promise<ClientModal> {
 		await app.harness.command('whatsapp', ['send-template'], { user: agent, room: in_ });
@@ -78,7 +99,10 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 	const submit = (client: ClientModal) => app.harness.viewSubmit({ user: agent, view: client.view, state: client.state });
 
 	/** What the client shows in the language select, the template it shows, and the preview line. */
-	const shown = (client: ClientModal) => ({ template: client.shown('send-template'), language: client.shown(languageSelect(client).actionId) });
+	const shown = (client: ClientModal) => ({
+		template: client.shown('send-template'),
+		language: client.shown(languageSelect(client).actionId),
+	});
 
 	it('sends the template picked last in the language its select shows, not the language picked for the template before', async () => {
 		const client = await open();
@@ -103,7 +127,11 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'template',
-				template: { name: 'receipt', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'PAY-9' }] }] },
+				template: {
+					name: 'receipt',
+					language: { code: 'pt_BR' },
+					components: [{ type: 'body', parameters: [{ type: 'text', text: 'PAY-9' }] }],
+				},
 			},
 		]);
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Recebemos seu pagamento PAY-9.']);
@@ -139,7 +167,9 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		expect(preview(client)).toBe('Your invoice INV-7 is ready.');
 
 		expect(await submit(client)).toMatchObject({ success: true });
-		expect(sent().map((b) => [b.template.name, b.template.language.code, b.template.components[0].parameters[0].text])).toEqual([['invoice', 'en_US', 'INV-7']]);
+		expect(sent().map((b) => [b.template.name, b.template.language.code, b.template.components[0].parameters[0].text])).toEqual([
+			['invoice', 'en_US', 'INV-7'],
+		]);
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Your invoice INV-7 is ready.']);
 	});
 
@@ -147,7 +177,16 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		app.sim.addNumber(SECOND);
 		const setup = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room: setup });
-		const connected = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: SECOND.phoneNumberId, wabaId: SECOND.wabaId, accessToken: SECOND.accessToken, appSecret: SECOND.appSecret }) });
+		const connected = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: connectState({
+				phoneNumberId: SECOND.phoneNumberId,
+				wabaId: SECOND.wabaId,
+				accessToken: SECOND.accessToken,
+				appSecret: SECOND.appSecret,
+			}),
+		});
 		expect(connected?.success).toBe(true);
 		app.sim.setTemplates(SECOND.wabaId, [T('invoice', 'es_ES', 'Su factura {{1}} está lista.')]);
 		app.sim.requests.length = 0;
@@ -164,6 +203,8 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 
 		const res = await submit(client);
 		expect([res.success, res.errors]).toEqual([true, undefined]);
-		expect(app.sim.requestsTo('/messages').map((r) => [r.path, (r.body as any).template.name, (r.body as any).template.language.code])).toEqual([[expect.stringContaining(SECOND.phoneNumberId), 'invoice', 'es_ES']]);
+		expect(
+			app.sim.requestsTo('/messages').map((r) => [r.path, (r.body as any).template.name, (r.body as any).template.language.code]),
+		).toEqual([[expect.stringContaining(SECOND.phoneNumberId), 'invoice', 'es_ES']]);
 	});
 });

@@ -27,33 +27,105 @@ type Any = any;
 const SEED = 20261202;
 const COUNT = 2000;
 
-const listed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8')).data;
-const T = (name: string, language: string, components: Any[], extra: Record<string, unknown> = {}) => ({ id: `${name}-${language}`, name, language, status: 'APPROVED', category: 'UTILITY', components, ...extra });
+const listed = JSON.parse(
+	fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8'),
+).data;
+const T = (name: string, language: string, components: Any[], extra: Record<string, unknown> = {}) => ({
+	id: `${name}-${language}`,
+	name,
+	language,
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components,
+	...extra,
+});
 const TEMPLATES = [
 	...listed, // reservation_confirmation (image header, named body), coupon_expiration_reminder_number_vars (text header, positional body)
-	T('invoice', 'en_US', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Your invoice {{1}} is attached.' }]),
-	T('invoice', 'pt_BR', [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Segue sua fatura {{1}}.' }]),
-	T('pickup', 'en_US', [{ type: 'HEADER', format: 'LOCATION' }, { type: 'BODY', text: 'Order {{1}} is ready.' }]),
-	T('offer', 'en_US', [{ type: 'BODY', text: 'Hi {{1}}!' }, { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: ['SAVE10'] }, { type: 'URL', text: 'Book', url: 'https://example.com/o/{{1}}', example: ['https://example.com/o/abc'] }] }], { category: 'MARKETING' }),
-	T('verification_code', 'en_US', [{ type: 'BODY', text: '{{1}} is your verification code.' }, { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] }], { category: 'AUTHENTICATION' }),
+	T('invoice', 'en_US', [
+		{ type: 'HEADER', format: 'DOCUMENT' },
+		{ type: 'BODY', text: 'Your invoice {{1}} is attached.' },
+	]),
+	T('invoice', 'pt_BR', [
+		{ type: 'HEADER', format: 'DOCUMENT' },
+		{ type: 'BODY', text: 'Segue sua fatura {{1}}.' },
+	]),
+	T('pickup', 'en_US', [
+		{ type: 'HEADER', format: 'LOCATION' },
+		{ type: 'BODY', text: 'Order {{1}} is ready.' },
+	]),
+	T(
+		'offer',
+		'en_US',
+		[
+			{ type: 'BODY', text: 'Hi {{1}}!' },
+			{
+				type: 'BUTTONS',
+				buttons: [
+					{ type: 'COPY_CODE', example: ['SAVE10'] },
+					{ type: 'URL', text: 'Book', url: 'https://example.com/o/{{1}}', example: ['https://example.com/o/abc'] },
+				],
+			},
+		],
+		{ category: 'MARKETING' },
+	),
+	T(
+		'verification_code',
+		'en_US',
+		[
+			{ type: 'BODY', text: '{{1}} is your verification code.' },
+			{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+		],
+		{ category: 'AUTHENTICATION' },
+	),
 	T('paused_one', 'en_US', [{ type: 'BODY', text: 'x' }], { status: 'PAUSED' }),
 ];
 
 /** Valid values of each template's inputs (as test/e2e/sendTemplate.test.ts sends them). */
 const VALUES: Record<string, Record<string, string>> = {
-	reservation_confirmation: { 'header.link': 'https://example.com/r.jpg', 'body.number_of_guests': '4', 'body.day': 'Saturday', 'body.date': 'August 30th', 'body.time': '7:30 pm' },
+	reservation_confirmation: {
+		'header.link': 'https://example.com/r.jpg',
+		'body.number_of_guests': '4',
+		'body.day': 'Saturday',
+		'body.date': 'August 30th',
+		'body.time': '7:30 pm',
+	},
 	coupon_expiration_reminder_number_vars: { 'header.1': 'Pablo', 'body.1': 'SUMMER20', 'body.2': '10' },
 	invoice: { 'header.link': 'https://example.com/i.pdf', 'header.filename': 'invoice.pdf', 'body.1': 'INV-7' },
-	pickup: { 'header.latitude': '37.44', 'header.longitude': '-122.16', 'header.name': 'Philz Coffee', 'header.address': '101 Forest Ave', 'body.1': 'A-1' },
+	pickup: {
+		'header.latitude': '37.44',
+		'header.longitude': '-122.16',
+		'header.name': 'Philz Coffee',
+		'header.address': '101 Forest Ave',
+		'body.1': 'A-1',
+	},
 	offer: { 'body.1': 'Ana', 'button.0.coupon': 'SAVE10', 'button.1.url': 'abc' },
 	verification_code: { 'body.1': '482913' },
 };
-const LANGUAGES: Record<string, string[]> = { reservation_confirmation: ['en_US'], coupon_expiration_reminder_number_vars: ['en'], invoice: ['en_US', 'pt_BR'], pickup: ['en_US'], offer: ['en_US'], verification_code: ['en_US'] };
+const LANGUAGES: Record<string, string[]> = {
+	reservation_confirmation: ['en_US'],
+	coupon_expiration_reminder_number_vars: ['en'],
+	invoice: ['en_US', 'pt_BR'],
+	pickup: ['en_US'],
+	offer: ['en_US'],
+	verification_code: ['en_US'],
+};
 
 /** A value a client could put in a field: mostly a plausible one, else anything. */
 function fieldValue(rand: Rand, plausible: readonly string[]): unknown {
 	if (chance(rand, 0.6)) return pick(rand, plausible);
-	return pick(rand, [junk(rand, 5), '', ' ', HUGE_STRING, null, 42, ['a'], { value: pick(rand, plausible) }, 'a\nb', '\u0000', pick(rand, plausible).toUpperCase()]);
+	return pick(rand, [
+		junk(rand, 5),
+		'',
+		' ',
+		HUGE_STRING,
+		null,
+		42,
+		['a'],
+		{ value: pick(rand, plausible) },
+		'a\nb',
+		'\u0000',
+		pick(rand, plausible).toUpperCase(),
+	]);
 }
 
 /** A view state `{ [blockId]: { [actionId]: value } }`, or not even that. */
@@ -68,22 +140,41 @@ function randomState(rand: Rand, askRecipient: boolean): { state: unknown; templ
 	let complete = template !== undefined;
 	if (template && chance(rand, 0.9)) put('send-template', template);
 	else if (chance(rand, 0.5)) put('send-template', fieldValue(rand, ['paused_one', 'no_such_template', 'INVOICE', '']));
-	if (template && chance(rand, 0.5)) put(`send-language:${NUMBER.phoneNumberId}:${template}`, fieldValue(rand, [...LANGUAGES[template], 'xx_XX']));
-	if (chance(rand, 0.15)) put(`send-language:${pick(rand, ['999', NUMBER.phoneNumberId, ''])}:${pick(rand, ['invoice', 'nope', ''])}`, fieldValue(rand, ['en_US', 'pt_BR']));
+	if (template && chance(rand, 0.5))
+		put(`send-language:${NUMBER.phoneNumberId}:${template}`, fieldValue(rand, [...LANGUAGES[template], 'xx_XX']));
+	if (chance(rand, 0.15))
+		put(
+			`send-language:${pick(rand, ['999', NUMBER.phoneNumberId, ''])}:${pick(rand, ['invoice', 'nope', ''])}`,
+			fieldValue(rand, ['en_US', 'pt_BR']),
+		);
 	if (chance(rand, 0.2)) put('send-number', fieldValue(rand, [NUMBER.phoneNumberId, '999999999', '']));
 	if (askRecipient || chance(rand, 0.2)) put('send-recipient', fieldValue(rand, ['+55 21 99999-0000', '5521999990001', '12', '']));
 	if (askRecipient || chance(rand, 0.2)) put('send-department', fieldValue(rand, ['Sales', 'dept-sales', 'No Such Department', '']));
 	for (const [id, value] of Object.entries(template ? VALUES[template] : {})) {
 		const roll = rand();
 		if (roll < 0.75) put(`param:${id}`, value);
-		else if (roll < 0.85) complete = false; // absent: the draft's value (empty) stands
+		else if (roll < 0.85)
+			complete = false; // absent: the draft's value (empty) stands
 		else {
 			complete = false;
 			put(`param:${id}`, fieldValue(rand, [value]));
 		}
 	}
 	// Parameters of other templates, unknown blocks, prototype-looking ids.
-	for (let i = int(rand, 3); i > 0; i--) put(pick(rand, ['param:body.9', 'param:', 'param:header.link', 'unknown-block', 'constructor', 'toString', 'send-refresh', `b${int(rand, 1000)}`]), fieldValue(rand, ['x']));
+	for (let i = int(rand, 3); i > 0; i--)
+		put(
+			pick(rand, [
+				'param:body.9',
+				'param:',
+				'param:header.link',
+				'unknown-block',
+				'constructor',
+				'toString',
+				'send-refresh',
+				`b${int(rand, 1000)}`,
+			]),
+			fieldValue(rand, ['x']),
+		);
 	if (chance(rand, 0.01)) for (let i = 0; i < 2000; i++) state[`block-${i}`] = { [`action-${i}`]: 'x' };
 	return { state, template, complete };
 }
@@ -145,14 +236,28 @@ describe('send-template modal fuzz', () => {
 				opened++;
 			}
 			const { state, template, complete } = randomState(rand, room === general);
-			const id = chance(rand, 0.85) ? view.id : pick(rand, ['whatsapp-send-template:', `whatsapp-send-template:${randomUUID()}`, 'whatsapp-numbers', 'whatsapp-connect', `whatsapp-edit:${NUMBER.phoneNumberId}`, `whatsapp-disconnect:${NUMBER.phoneNumberId}`, '', 'other-app-view', HUGE_STRING]);
+			const id = chance(rand, 0.85)
+				? view.id
+				: pick(rand, [
+						'whatsapp-send-template:',
+						`whatsapp-send-template:${randomUUID()}`,
+						'whatsapp-numbers',
+						'whatsapp-connect',
+						`whatsapp-edit:${NUMBER.phoneNumberId}`,
+						`whatsapp-disconnect:${NUMBER.phoneNumberId}`,
+						'',
+						'other-app-view',
+						HUGE_STRING,
+					]);
 			const sentBefore = app.sim.requestsTo('/messages').length;
 			const errorsBefore = app.harness.appErrors().length;
 			const input = { ...view, id, state };
 			const answer = await submit(input);
 			const sent = app.sim.requestsTo('/messages').length - sentBefore;
-			const where = () => `submit #${i} (seed ${SEED}) ${JSON.stringify({ id, template, complete, state }).slice(0, 600)} -> ${JSON.stringify(answer).slice(0, 400)}`;
-			if (app.harness.appErrors().length !== errorsBefore) throw new Error(`${where()}: app error ${app.harness.appErrors().slice(errorsBefore).join('\n')}`);
+			const where = () =>
+				`submit #${i} (seed ${SEED}) ${JSON.stringify({ id, template, complete, state }).slice(0, 600)} -> ${JSON.stringify(answer).slice(0, 400)}`;
+			if (app.harness.appErrors().length !== errorsBefore)
+				throw new Error(`${where()}: app error ${app.harness.appErrors().slice(errorsBefore).join('\n')}`);
 			if (answer?.success === true) {
 				count(sent ? 'success, sent' : 'success, nothing to send');
 				// Only the send-template modal sends, and only once per submit.
@@ -164,10 +269,17 @@ describe('send-template modal fuzz', () => {
 					view = await open(room);
 					opened++;
 				}
-			} else if (answer?.success === false && answer.type === 'errors' && answer.errors && typeof answer.errors === 'object' && Object.keys(answer.errors).length) {
+			} else if (
+				answer?.success === false &&
+				answer.type === 'errors' &&
+				answer.errors &&
+				typeof answer.errors === 'object' &&
+				Object.keys(answer.errors).length
+			) {
 				count('field errors');
 				if (sent) throw new Error(`${where()}: refused, yet sent to Meta`);
-				if (Object.values(answer.errors).some((text) => typeof text !== 'string' || !text)) throw new Error(`${where()}: an error without words`);
+				if (Object.values(answer.errors).some((text) => typeof text !== 'string' || !text))
+					throw new Error(`${where()}: an error without words`);
 			} else if (answer?.success === false && answer.type === undefined && id !== view.id) {
 				// Another view (the numbers modal, which an agent may not use; a modal nobody opened): refused outright.
 				count('refused, not the open modal');
@@ -183,6 +295,13 @@ describe('send-template modal fuzz', () => {
 		expect(outcomes.get('success, sent') ?? 0).toBe(app.sim.requestsTo('/messages').length);
 		expect(outcomes.get('success, sent') ?? 0).toBeGreaterThan(0);
 		expect(outcomes.get('field errors') ?? 0).toBeGreaterThan(COUNT / 2);
-		report.push(fuzzReport('send-template modal', SEED, { submits: COUNT, ...Object.fromEntries([...outcomes].sort()), 'modals opened': opened, seconds }));
+		report.push(
+			fuzzReport('send-template modal', SEED, {
+				submits: COUNT,
+				...Object.fromEntries([...outcomes].sort()),
+				'modals opened': opened,
+				seconds,
+			}),
+		);
 	}, 600000);
 });

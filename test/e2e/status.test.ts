@@ -12,8 +12,14 @@ import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 
-const CONTRACT_FIELDS = Object.keys(JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields);
-const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
+const CONTRACT_FIELDS = Object.keys(
+	JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields,
+);
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
 
 describe('message status pipeline', () => {
 	let app: AppUnderTest;
@@ -25,7 +31,16 @@ describe('message status pipeline', () => {
 		// Not about routing: the admin accepts chats with no agents online, so a contact's room opens
 		// whoever is online (test/e2e/livechatRouting.test.ts covers a fresh workspace's refusal).
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
-		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] }]);
+		app.sim.setTemplates(NUMBER.wabaId, [
+			{
+				id: '1',
+				name: 'order_update',
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+			},
+		]);
 		sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 	});
@@ -37,8 +52,14 @@ describe('message status pipeline', () => {
 		}
 	});
 
-	async function send(phoneNumbers: string[], extra: Record<string, unknown> = {}): Promise<Array<{ phoneNumber: string; msId?: string }>> {
-		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE, ...extra }, headers: ADMIN_AUTH });
+	async function send(
+		phoneNumbers: string[],
+		extra: Record<string, unknown> = {},
+	): Promise<Array<{ phoneNumber: string; msId?: string }>> {
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE, ...extra },
+			headers: ADMIN_AUTH,
+		});
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		return res.body.results;
@@ -57,7 +78,12 @@ describe('message status pipeline', () => {
 			{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321', timestamp: '1750030080' },
 			{ wamid: result.msId!, status: 'read', recipient: '5511987654321', timestamp: '1750030090' },
 		]);
-		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:sent`, `${result.msId}:delivered`, `${result.msId}:read`]);
+		expect(sink.statuses()).toEqual([
+			`${result.msId}:queued`,
+			`${result.msId}:sent`,
+			`${result.msId}:delivered`,
+			`${result.msId}:read`,
+		]);
 		const read = sink.deliveries[3].body;
 		expect(read).toEqual({
 			msId: result.msId,
@@ -76,20 +102,33 @@ describe('message status pipeline', () => {
 		expect(sink.deliveries[0].headers['content-type']).toBe('application/json');
 	});
 
-	it('reports a synchronous failure as failed without msId, with Meta\'s error', async () => {
+	it("reports a synchronous failure as failed without msId, with Meta's error", async () => {
 		app.sim.injectError(NUMBER.phoneNumberId, { code: 131026 });
 		await send(['5511987654321']);
 		expect(sink.deliveries).toHaveLength(1);
-		const metaError = (app.sim.requestsTo('/messages')[0].response as { error: { code: number; message: string; error_data: unknown } }).error;
-		expect(sink.deliveries[0].body).toMatchObject({ MessageStatus: 'failed', mobileNo: '5511987654321', ErrorDetails: { code: 131026, message: metaError.message, error_data: metaError.error_data } });
+		const metaError = (app.sim.requestsTo('/messages')[0].response as { error: { code: number; message: string; error_data: unknown } })
+			.error;
+		expect(sink.deliveries[0].body).toMatchObject({
+			MessageStatus: 'failed',
+			mobileNo: '5511987654321',
+			ErrorDetails: { code: 131026, message: metaError.message, error_data: metaError.error_data },
+		});
 		expect(sink.deliveries[0].body).not.toHaveProperty('msId');
 	});
 
 	it("reports an asynchronous failure with Meta's errors[] as ErrorDetails", async () => {
 		const [result] = await send(['16505551234']);
-		const failed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'webhook-status-failed-131049.json'), 'utf8')).entry[0].changes[0].value.statuses[0];
-		await meta([{ wamid: result.msId!, status: 'failed', recipient: '16505551234', errors: failed.errors, timestamp: failed.timestamp }]);
-		expect(sink.deliveries[1].body).toMatchObject({ msId: result.msId, MessageStatus: 'failed', timestamp: failed.timestamp, ErrorDetails: failed.errors[0] });
+		const failed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'webhook-status-failed-131049.json'), 'utf8'))
+			.entry[0].changes[0].value.statuses[0];
+		await meta([
+			{ wamid: result.msId!, status: 'failed', recipient: '16505551234', errors: failed.errors, timestamp: failed.timestamp },
+		]);
+		expect(sink.deliveries[1].body).toMatchObject({
+			msId: result.msId,
+			MessageStatus: 'failed',
+			timestamp: failed.timestamp,
+			ErrorDetails: failed.errors[0],
+		});
 	});
 
 	it('forwards read without delivered, drops a late delivered and duplicate deliveries', async () => {
@@ -119,7 +158,10 @@ describe('message status pipeline', () => {
 
 	it('processes nothing from a forged webhook', async () => {
 		const [result] = await send(['5511987654321']);
-		const forged = await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]), 'f'.repeat(32));
+		const forged = await app.sim.deliverRaw(
+			app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]),
+			'f'.repeat(32),
+		);
 		expect(forged.status).toBe(403);
 		await app.harness.scheduler.advance(60000);
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
@@ -143,7 +185,9 @@ describe('message status pipeline', () => {
 		const { raw, headers } = sink.deliveries[0];
 		const timestamp = String(headers['x-signature-timestamp']);
 		expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
-		expect(headers['x-signature-256']).toBe(`sha256=${crypto.createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`);
+		expect(headers['x-signature-256']).toBe(
+			`sha256=${crypto.createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`,
+		);
 	});
 
 	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {
@@ -162,7 +206,12 @@ describe('message status pipeline', () => {
 		sink.failWith = undefined;
 		await app.harness.scheduler.advance(2 * 3600000);
 		for (const r of results) {
-			expect(sink.deliveries.filter((d) => d.body.msId === r.msId).map((d) => d.body.MessageStatus)).toEqual(['queued', 'sent', 'delivered', 'read']);
+			expect(sink.deliveries.filter((d) => d.body.msId === r.msId).map((d) => d.body.MessageStatus)).toEqual([
+				'queued',
+				'sent',
+				'delivered',
+				'read',
+			]);
 		}
 		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
 	});
@@ -175,7 +224,9 @@ describe('message status pipeline', () => {
 		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
 		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
-		expect(notices[notices.length - 1]).toMatch(/^Status deliveries: 0 pending, 1 failed\.\n• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error HTTP 503/);
+		expect(notices[notices.length - 1]).toMatch(
+			/^Status deliveries: 0 pending, 1 failed\.\n• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error HTTP 503/,
+		);
 		sink.failWith = undefined;
 		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });
 		await app.harness.scheduler.advance(30000);
@@ -204,7 +255,12 @@ describe('message status pipeline', () => {
 		expect((await app.sim.deliverRaw(fixture, NUMBER.appSecret)).status).toBe(200);
 		await app.harness.scheduler.runDue();
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:deleted`]);
-		expect(sink.deliveries[1].body).toMatchObject({ msId: result.msId, MessageStatus: 'deleted', timestamp: '1697043223', eventId: `${result.msId}:deleted` });
+		expect(sink.deliveries[1].body).toMatchObject({
+			msId: result.msId,
+			MessageStatus: 'deleted',
+			timestamp: '1697043223',
+			eventId: `${result.msId}:deleted`,
+		});
 	});
 
 	it('forgets message records after the retention period', async () => {
@@ -213,7 +269,9 @@ describe('message status pipeline', () => {
 		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
 		record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
 		// The retention job runs once a day; its run is played now rather than a day of 30-second runs.
-		expect(app.harness.scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))).toMatchObject({ intervalMs: 86400000 });
+		expect(app.harness.scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))).toMatchObject({
+			intervalMs: 86400000,
+		});
 		await app.harness.scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
 		expect(app.harness.world.persistence.includes(record)).toBe(false);
 		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);

@@ -10,14 +10,19 @@ import { AddressInfo } from 'net';
 
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
-const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
 
 describe('status endpoint behind a redirect', () => {
 	let app: AppUnderTest;
 	let server: http.Server;
 	let base = '';
 	const seen: Array<{ method: string; path: string; body: string; headers: http.IncomingHttpHeaders }> = [];
-	const received = () => seen.filter((s) => s.path === '/receiver' && s.method === 'POST').map((s) => JSON.parse(s.body) as Record<string, unknown>);
+	const received = () =>
+		seen.filter((s) => s.path === '/receiver' && s.method === 'POST').map((s) => JSON.parse(s.body) as Record<string, unknown>);
 
 	beforeEach(async () => {
 		seen.length = 0;
@@ -38,7 +43,16 @@ describe('status endpoint behind a redirect', () => {
 		base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		app = await startApp();
 		await connectNumber(app);
-		app.sim.setTemplates(NUMBER.wabaId, [{ id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] }]);
+		app.sim.setTemplates(NUMBER.wabaId, [
+			{
+				id: '1',
+				name: 'order_update',
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+			},
+		]);
 	});
 	afterEach(async () => {
 		try {
@@ -49,7 +63,10 @@ describe('status endpoint behind a redirect', () => {
 	});
 
 	async function send(): Promise<string> {
-		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers: ['5511987654321'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE }, headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers: ['5511987654321'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE },
+			headers: ADMIN_AUTH,
+		});
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		return res.body.results[0].msId as string;

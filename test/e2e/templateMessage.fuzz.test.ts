@@ -6,7 +6,11 @@
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { fuzzReport, HUGE_STRING, int, junk, pick as pickOf, prng, Rand } from '../support/fuzz';
 
-const VALID = { phoneNumbers: ['15550000001'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'hello_world', language: { code: 'en_US' } } };
+const VALID = {
+	phoneNumbers: ['15550000001'],
+	connectedWhatsAppNo: NUMBER.phoneNumberId,
+	template: { name: 'hello_world', language: { code: 'en_US' } },
+};
 
 function nested(depth: number): unknown {
 	let v: unknown = 'x';
@@ -23,7 +27,23 @@ afterAll(() => {
 
 /** One malformed body: a valid request with one part broken, or something that is not a request at all. */
 function malformed(rand: () => number): { raw?: string; body?: unknown } {
-	const junk = [null, true, 0, -1, 1.5, '', ' ', 'x'.repeat(100000), [], {}, [[[]]], { $gt: '' }, nested(1 + Math.floor(rand() * 60)), '\u0000', '😀'.repeat(1000)];
+	const junk = [
+		null,
+		true,
+		0,
+		-1,
+		1.5,
+		'',
+		' ',
+		'x'.repeat(100000),
+		[],
+		{},
+		[[[]]],
+		{ $gt: '' },
+		nested(1 + Math.floor(rand() * 60)),
+		'\u0000',
+		'😀'.repeat(1000),
+	];
 	const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
 	const body = JSON.parse(JSON.stringify(VALID)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 	switch (Math.floor(rand() * 12)) {
@@ -35,11 +55,22 @@ function malformed(rand: () => number): { raw?: string; body?: unknown } {
 			delete body[pick(['phoneNumbers', 'connectedWhatsAppNo', 'template'])];
 			return { body };
 		case 3:
-			body.phoneNumbers = pick([junk, ...junk.map((j) => [j]), Array.from({ length: 251 + Math.floor(rand() * 500) }, () => '15550000001')].flat());
-			if (Array.isArray(body.phoneNumbers) && body.phoneNumbers.every((p: unknown) => typeof p === 'string' && /^\d{8,15}$/.test(p)) && body.phoneNumbers.length <= 250) body.phoneNumbers = 7;
+			body.phoneNumbers = pick(
+				[junk, ...junk.map((j) => [j]), Array.from({ length: 251 + Math.floor(rand() * 500) }, () => '15550000001')].flat(),
+			);
+			if (
+				Array.isArray(body.phoneNumbers) &&
+				body.phoneNumbers.every((p: unknown) => typeof p === 'string' && /^\d{8,15}$/.test(p)) &&
+				body.phoneNumbers.length <= 250
+			)
+				body.phoneNumbers = 7;
 			return { body };
 		case 4:
-			body.connectedWhatsAppNo = pick([...junk.filter((j) => typeof j !== 'string' || j === '' || j.length > 64), '999999999', '+0 000']);
+			body.connectedWhatsAppNo = pick([
+				...junk.filter((j) => typeof j !== 'string' || j === '' || j.length > 64),
+				'999999999',
+				'+0 000',
+			]);
 			return { body };
 		case 5:
 			body.template = pick(junk);
@@ -51,11 +82,20 @@ function malformed(rand: () => number): { raw?: string; body?: unknown } {
 			body.template.language = pick([...junk, { code: pick(junk) }, { code: 'en', policy: pick(junk) }]);
 			return { body };
 		case 8:
-			body.template.components = pick(junk.filter((j) => !Array.isArray(j) || j.length > 0).concat([Array.from({ length: 21 }, () => ({}))] as never[]));
-			if (Array.isArray(body.template.components) && body.template.components.every((c: unknown) => typeof c === 'object' && c !== null && !Array.isArray(c)) && body.template.components.length <= 20) body.template.components = 'x';
+			body.template.components = pick(
+				junk.filter((j) => !Array.isArray(j) || j.length > 0).concat([Array.from({ length: 21 }, () => ({}))] as never[]),
+			);
+			if (
+				Array.isArray(body.template.components) &&
+				body.template.components.every((c: unknown) => typeof c === 'object' && c !== null && !Array.isArray(c)) &&
+				body.template.components.length <= 20
+			)
+				body.template.components = 'x';
 			return { body };
 		case 9:
-			body[pick(['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey'])] = pick(junk.filter((j) => j !== null && (typeof j !== 'string' || !j.trim() || j.length > 512)));
+			body[pick(['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey'])] = pick(
+				junk.filter((j) => j !== null && (typeof j !== 'string' || !j.trim() || j.length > 512)),
+			);
 			return { body };
 		case 10:
 			body.dryRun = pick(junk.filter((j) => typeof j !== 'boolean' && j !== null));
@@ -81,16 +121,27 @@ describe('templateMessage fuzz', () => {
 		const statuses = new Map<number, number>();
 		for (let i = 0; i < REQUEST_COUNT; i++) {
 			const input = malformed(rand);
-			const res = await callApi(app, 'templateMessage', { ...(input.raw !== undefined ? { raw: input.raw } : { body: input.body }), headers: ADMIN_AUTH });
+			const res = await callApi(app, 'templateMessage', {
+				...(input.raw !== undefined ? { raw: input.raw } : { body: input.body }),
+				headers: ADMIN_AUTH,
+			});
 			statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 			if (res.status < 400 || res.status >= 500 || typeof res.body?.error !== 'string' || !res.body.error) {
-				throw new Error(`body #${i} ${JSON.stringify(input).slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+				throw new Error(
+					`body #${i} ${JSON.stringify(input).slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+				);
 			}
 		}
 		expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true);
 		expect(app.sim.requestsTo('/messages')).toEqual([]);
 		app.harness.assertNoAppErrors();
-		report.push(fuzzReport('templateMessage request', REQUEST_SEED, { bodies: REQUEST_COUNT, ...Object.fromEntries([...statuses].sort(([a], [b]) => a - b).map(([status, n]) => [`HTTP ${status}:`, n])), 'sent to Meta': 0 }));
+		report.push(
+			fuzzReport('templateMessage request', REQUEST_SEED, {
+				bodies: REQUEST_COUNT,
+				...Object.fromEntries([...statuses].sort(([a], [b]) => a - b).map(([status, n]) => [`HTTP ${status}:`, n])),
+				'sent to Meta': 0,
+			}),
+		);
 	}, 300000);
 });
 
@@ -103,7 +154,14 @@ const COMPONENT_COUNT = 4000;
 /** Approved templates of NUMBER's WABA (Meta's list format), each with the components a valid send needs. */
 const TEMPLATES: Array<{ template: Any; components: Any[] }> = [
 	{
-		template: { id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] },
+		template: {
+			id: '1',
+			name: 'order_update',
+			language: 'en_US',
+			status: 'APPROVED',
+			category: 'UTILITY',
+			components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+		},
 		components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
 	},
 	{
@@ -116,12 +174,26 @@ const TEMPLATES: Array<{ template: Any; components: Any[] }> = [
 			components: [
 				{ type: 'HEADER', format: 'TEXT', text: 'Hi {{1}}' },
 				{ type: 'BODY', text: '{{1}} paid {{2}} on {{3}}.' },
-				{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Track', url: 'https://shop.example.com/track/{{1}}' }, { type: 'QUICK_REPLY', text: 'Stop' }, { type: 'COPY_CODE', example: 'SAVE10' }] },
+				{
+					type: 'BUTTONS',
+					buttons: [
+						{ type: 'URL', text: 'Track', url: 'https://shop.example.com/track/{{1}}' },
+						{ type: 'QUICK_REPLY', text: 'Stop' },
+						{ type: 'COPY_CODE', example: 'SAVE10' },
+					],
+				},
 			],
 		},
 		components: [
 			{ type: 'header', parameters: [{ type: 'text', text: 'Ana' }] },
-			{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'currency', currency: { fallback_value: '$10.00', code: 'USD', amount_1000: 10000 } }, { type: 'date_time', date_time: { fallback_value: 'May 1, 2026' } }] },
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'Ana' },
+					{ type: 'currency', currency: { fallback_value: '$10.00', code: 'USD', amount_1000: 10000 } },
+					{ type: 'date_time', date_time: { fallback_value: 'May 1, 2026' } },
+				],
+			},
 			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'A-42' }] },
 			{ type: 'button', sub_type: 'copy_code', index: '2', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }] },
 		],
@@ -131,8 +203,21 @@ const TEMPLATES: Array<{ template: Any; components: Any[] }> = [
 		const media: Any = { link: `https://cdn.example.com/file.${kind === 'image' ? 'jpg' : kind === 'video' ? 'mp4' : 'pdf'}` };
 		if (kind === 'document') media.filename = 'file.pdf';
 		return {
-			template: { id: String(3 + i), name: `fuzz_${kind}`, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'HEADER', format }, { type: 'BODY', text: 'See {{1}}.' }] },
-			components: [{ type: 'header', parameters: [{ type: kind, [kind]: media }] }, { type: 'body', parameters: [{ type: 'text', text: 'this' }] }],
+			template: {
+				id: String(3 + i),
+				name: `fuzz_${kind}`,
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [
+					{ type: 'HEADER', format },
+					{ type: 'BODY', text: 'See {{1}}.' },
+				],
+			},
+			components: [
+				{ type: 'header', parameters: [{ type: kind, [kind]: media }] },
+				{ type: 'body', parameters: [{ type: 'text', text: 'this' }] },
+			],
 		};
 	}),
 ];
@@ -146,7 +231,11 @@ function validOf(name: string): { template: Any; components: Any[] } {
 /** Where a parameter-level break lands: a text parameter of a header, body or URL button, named by its path. */
 function textTarget(rand: Rand, components: Any[]): { param: Any; path: string } {
 	const places: Array<{ param: Any; path: string }> = [];
-	components.forEach((c, i) => (c.parameters as Any[]).forEach((p, j) => p.type === 'text' && places.push({ param: p, path: `template.components[${i}].parameters[${j}]` })));
+	components.forEach((c, i) =>
+		(c.parameters as Any[]).forEach(
+			(p, j) => p.type === 'text' && places.push({ param: p, path: `template.components[${i}].parameters[${j}]` }),
+		),
+	);
 	return pickOf(rand, places);
 }
 
@@ -165,7 +254,12 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 			const c = pickOf(rand, components);
 			const j = int(rand, c.parameters.length);
 			c.parameters[j] = pickOf(rand, [null, 0, 1.5, true, 'text', '', [], [{ type: 'text', text: 'a' }], HUGE_STRING]);
-			return { kind: 'a parameter not an object', name: template.name, components, reason: at(`template.components[${components.indexOf(c)}].parameters[${j}]`) };
+			return {
+				kind: 'a parameter not an object',
+				name: template.name,
+				components,
+				reason: at(`template.components[${components.indexOf(c)}].parameters[${j}]`),
+			};
 		}
 		case 1: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich', 'fuzz_video']));
@@ -182,7 +276,12 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 			const type = pickOf(rand, [undefined, null, 7, '', 'txt', 'TEXT', 'payload ', ['text'], { type: 'text' }]);
 			if (type === undefined) delete c.parameters[j].type;
 			else c.parameters[j].type = type;
-			return { kind: 'parameter type unknown or missing', name: template.name, components, reason: at(`template.components[${components.indexOf(c)}].parameters[${j}].type`) };
+			return {
+				kind: 'parameter type unknown or missing',
+				name: template.name,
+				components,
+				reason: at(`template.components[${components.indexOf(c)}].parameters[${j}].type`),
+			};
 		}
 		case 3: {
 			// CurrencyObject: fallback_value, code (ISO 4217) and amount_1000 (an integer) are all required.
@@ -208,7 +307,12 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 				{ ...ok, amount_1000: 2 ** 40 },
 				{ ...ok, amount_1000: null },
 			]);
-			return { kind: 'currency malformed', name: template.name, components, reason: at('template.components[1].parameters[1].currency') };
+			return {
+				kind: 'currency malformed',
+				name: template.name,
+				components,
+				reason: at('template.components[1].parameters[1].currency'),
+			};
 		}
 		case 4: {
 			const { template, components } = named('fuzz_rich');
@@ -216,28 +320,71 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 			if (int(rand, 3) === 0) dateTime.date_time = pickOf(rand, [null, 'May 1', 7, []]);
 			else if (int(rand, 2)) delete dateTime.date_time.fallback_value;
 			else dateTime.date_time.fallback_value = pickOf(rand, [null, 7, '', {}, HUGE_STRING]);
-			return { kind: 'date_time malformed', name: template.name, components, reason: at('template.components[1].parameters[2].date_time') };
+			return {
+				kind: 'date_time malformed',
+				name: template.name,
+				components,
+				reason: at('template.components[1].parameters[2].date_time'),
+			};
 		}
 		case 5: {
 			// Body texts: 32768 characters when the body is the template's only component, else 1024; header texts 60.
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich']));
-			const c = pickOf(rand, components.filter((x: Any) => x.type !== 'button'));
+			const c = pickOf(
+				rand,
+				components.filter((x: Any) => x.type !== 'button'),
+			);
 			const limit = c.type === 'header' ? 60 : template.name === 'order_update' ? 32768 : 1024;
 			c.parameters[0].text = int(rand, 2) ? HUGE_STRING : 'x'.repeat(limit + 1 + int(rand, 100));
-			return { kind: 'text over Meta\'s length limit (up to 100 kB)', name: template.name, components, reason: new RegExp(`${escape(`template.components[${components.indexOf(c)}].parameters[0].text`)}: at most ${limit} characters`) };
+			return {
+				kind: "text over Meta's length limit (up to 100 kB)",
+				name: template.name,
+				components,
+				reason: new RegExp(
+					`${escape(`template.components[${components.indexOf(c)}].parameters[0].text`)}: at most ${limit} characters`,
+				),
+			};
 		}
 		case 6: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich', 'fuzz_image']));
-			const extra = int(rand, 2) ? { type: 'footer', parameters: [{ type: 'text', text: 'x' }] } : { type: 'carousel', cards: [{ card_index: 0, components: [] }] };
+			const extra = int(rand, 2)
+				? { type: 'footer', parameters: [{ type: 'text', text: 'x' }] }
+				: { type: 'carousel', cards: [{ card_index: 0, components: [] }] };
 			components.splice(int(rand, components.length + 1), 0, extra);
-			return { kind: 'footer or carousel on a template without them', name: template.name, components, reason: new RegExp(`template\\.components\\[${components.indexOf(extra)}\\]: this template has no ${extra.type}`) };
+			return {
+				kind: 'footer or carousel on a template without them',
+				name: template.name,
+				components,
+				reason: new RegExp(`template\\.components\\[${components.indexOf(extra)}\\]: this template has no ${extra.type}`),
+			};
 		}
 		case 7: {
 			const { template, components } = named(pickOf(rand, ['fuzz_image', 'fuzz_video', 'fuzz_document']));
 			const param = components[0].parameters[0];
-			const media = pickOf(rand, [null, 'https://cdn.example.com/a.jpg', {}, { link: 42 }, { link: null }, { link: '' }, { link: 'javascript:alert(1)' }, { link: 'http://cdn.example.com/a.jpg' }, { link: 'ftp://cdn.example.com/a' }, { link: 'https://' }, { link: HUGE_STRING }, { id: '' }, { id: 7 }, { id: '../../me' }, { id: '1', link: 'https://cdn.example.com/a.jpg' }]);
+			const media = pickOf(rand, [
+				null,
+				'https://cdn.example.com/a.jpg',
+				{},
+				{ link: 42 },
+				{ link: null },
+				{ link: '' },
+				{ link: 'javascript:alert(1)' },
+				{ link: 'http://cdn.example.com/a.jpg' },
+				{ link: 'ftp://cdn.example.com/a' },
+				{ link: 'https://' },
+				{ link: HUGE_STRING },
+				{ id: '' },
+				{ id: 7 },
+				{ id: '../../me' },
+				{ id: '1', link: 'https://cdn.example.com/a.jpg' },
+			]);
 			param[param.type] = media;
-			return { kind: 'media without an https link or a media id', name: template.name, components, reason: at(`template.components[0].parameters[0].${param.type}`) };
+			return {
+				kind: 'media without an https link or a media id',
+				name: template.name,
+				components,
+				reason: at(`template.components[0].parameters[0].${param.type}`),
+			};
 		}
 		case 8: {
 			const { template, components } = named('fuzz_rich');
@@ -246,7 +393,12 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 				const subType = pickOf(rand, [undefined, null, 'quick_reply', 'copy_code', 'link', 'URL ', 7, ['url']]);
 				if (subType === undefined) delete button.sub_type;
 				else button.sub_type = subType;
-				return { kind: 'button sub_type wrong or missing', name: template.name, components, reason: at('template.components[2].sub_type') };
+				return {
+					kind: 'button sub_type wrong or missing',
+					name: template.name,
+					components,
+					reason: at('template.components[2].sub_type'),
+				};
 			}
 			const index = pickOf(rand, [undefined, null, '10', 10, -1, '-1', 'x', '0x', '', 1.5, ['0']]);
 			if (index === undefined) delete button.index;
@@ -257,50 +409,110 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich']));
 			const c = pickOf(rand, components);
 			c.type = [c.type];
-			return { kind: 'component type an array', name: template.name, components, reason: at(`template.components[${components.indexOf(c)}].type`) };
+			return {
+				kind: 'component type an array',
+				name: template.name,
+				components,
+				reason: at(`template.components[${components.indexOf(c)}].type`),
+			};
 		}
 		case 10: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich', 'fuzz_image']));
-			const twice = pickOf(rand, components.filter((c: Any) => c.type !== 'button'));
+			const twice = pickOf(
+				rand,
+				components.filter((c: Any) => c.type !== 'button'),
+			);
 			components.push(JSON.parse(JSON.stringify(twice)));
-			return { kind: 'header or body given twice', name: template.name, components, reason: new RegExp(`template\\.components\\[${components.length - 1}\\]: the ${twice.type} is given twice`) };
+			return {
+				kind: 'header or body given twice',
+				name: template.name,
+				components,
+				reason: new RegExp(`template\\.components\\[${components.length - 1}\\]: the ${twice.type} is given twice`),
+			};
 		}
 		case 11: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich', 'fuzz_video']));
 			const body = components.find((c: Any) => c.type === 'body');
 			const j = body.parameters.findIndex((p: Any) => p.type === 'text');
-			const text = pickOf(rand, ['a\nb', '\n', 'a\r\nb', 'a\tb', 'a     b', '      ', 'line one\n\nline two', `x${' '.repeat(5 + int(rand, 50))}y`]);
+			const text = pickOf(rand, [
+				'a\nb',
+				'\n',
+				'a\r\nb',
+				'a\tb',
+				'a     b',
+				'      ',
+				'line one\n\nline two',
+				`x${' '.repeat(5 + int(rand, 50))}y`,
+			]);
 			body.parameters[j].text = text;
 			const path = `template.components[${components.indexOf(body)}].parameters[${j}].text`;
 			return { kind: 'line break, tab or 5+ spaces in a body text', name: template.name, components, reason: at(path) };
 		}
 		case 12: {
 			const { template, components } = named('fuzz_image');
-			components[0].parameters[0] = pickOf(rand, [{ type: 'video', video: { link: 'https://cdn.example.com/a.mp4' } }, { type: 'document', document: { link: 'https://cdn.example.com/a.pdf' } }, { type: 'text', text: 'Hi' }, { type: 'location', location: { latitude: 1, longitude: 2 } }]);
-			return { kind: 'image header given a video, document, location or text', name: template.name, components, reason: at('template.components[0].parameters[0].type') };
+			components[0].parameters[0] = pickOf(rand, [
+				{ type: 'video', video: { link: 'https://cdn.example.com/a.mp4' } },
+				{ type: 'document', document: { link: 'https://cdn.example.com/a.pdf' } },
+				{ type: 'text', text: 'Hi' },
+				{ type: 'location', location: { latitude: 1, longitude: 2 } },
+			]);
+			return {
+				kind: 'image header given a video, document, location or text',
+				name: template.name,
+				components,
+				reason: at('template.components[0].parameters[0].type'),
+			};
 		}
 		case 13: {
 			const { template, components } = named('fuzz_rich');
 			components[2].parameters[0] = { type: 'payload', payload: 'X' };
-			return { kind: 'payload parameter on a URL button', name: template.name, components, reason: at('template.components[2].parameters[0].type') };
+			return {
+				kind: 'payload parameter on a URL button',
+				name: template.name,
+				components,
+				reason: at('template.components[2].parameters[0].type'),
+			};
 		}
 		case 14: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich']));
 			const index = template.name === 'order_update' ? int(rand, 10) : 3 + int(rand, 7);
-			components.push({ type: 'button', sub_type: pickOf(rand, ['url', 'quick_reply', 'copy_code']), index: pickOf(rand, [String(index), index]), parameters: [{ type: 'text', text: 'x' }] });
-			return { kind: 'button at an index the template does not have', name: template.name, components, reason: new RegExp(`this template has no button at index ${index}`) };
+			components.push({
+				type: 'button',
+				sub_type: pickOf(rand, ['url', 'quick_reply', 'copy_code']),
+				index: pickOf(rand, [String(index), index]),
+				parameters: [{ type: 'text', text: 'x' }],
+			});
+			return {
+				kind: 'button at an index the template does not have',
+				name: template.name,
+				components,
+				reason: new RegExp(`this template has no button at index ${index}`),
+			};
 		}
 		case 15: {
 			const { template, components } = named('fuzz_rich');
-			const button = pickOf(rand, components.filter((c: Any) => c.type === 'button'));
+			const button = pickOf(
+				rand,
+				components.filter((c: Any) => c.type === 'button'),
+			);
 			button.parameters.push(...Array.from({ length: 1 + int(rand, 5) }, () => JSON.parse(JSON.stringify(button.parameters[0]))));
-			return { kind: 'extra parameters on a URL or copy-code button', name: template.name, components, reason: new RegExp(`the button ${button.index} of this template takes 1 parameter`) };
+			return {
+				kind: 'extra parameters on a URL or copy-code button',
+				name: template.name,
+				components,
+				reason: new RegExp(`the button ${button.index} of this template takes 1 parameter`),
+			};
 		}
 		default: {
 			// The first fuzz finding: a null body parameter of order_update was sent, then answered 500.
 			const { template, components } = named('order_update');
 			components[0].parameters = [null];
-			return { kind: 'order_update body parameters [null]', name: template.name, components, reason: at('template.components[0].parameters[0]') };
+			return {
+				kind: 'order_update body parameters [null]',
+				name: template.name,
+				components,
+				reason: at('template.components[0].parameters[0]'),
+			};
 		}
 	}
 }
@@ -318,23 +530,40 @@ function brokenComponents(rand: Rand): { kind: string; name: string; components:
 	const result = (kind: string, value: unknown = components) => ({ kind, name: template.name, components: value });
 	switch (int(rand, 9)) {
 		case 0:
-			return result('components not an array', pickOf(rand, [null, 0, true, 'body', HUGE_STRING, {}, { type: 'body' }, { 0: components[0], length: 1 }]));
+			return result(
+				'components not an array',
+				pickOf(rand, [null, 0, true, 'body', HUGE_STRING, {}, { type: 'body' }, { 0: components[0], length: 1 }]),
+			);
 		case 1:
 			components[int(rand, components.length)] = pickOf(rand, [null, 1, 'body', [], [components[0]], HUGE_STRING]);
 			return result('a component not an object');
 		case 2:
-			return result('more than 20 components', Array.from({ length: 21 + int(rand, 2000) }, (_, i) => components[i % components.length]));
+			return result(
+				'more than 20 components',
+				Array.from({ length: 21 + int(rand, 2000) }, (_, i) => components[i % components.length]),
+			);
 		case 3:
 			delete target.parameters;
 			return result('parameters missing');
 		case 4:
-			target.parameters = int(rand, 2) ? pickOf(rand, [null, 0, 'x', HUGE_STRING, {}, { 0: { type: 'text', text: 'a' } }, true]) : [junk(rand, 3)].find((v) => !Array.isArray(v)) ?? 'x';
+			target.parameters = int(rand, 2)
+				? pickOf(rand, [null, 0, 'x', HUGE_STRING, {}, { 0: { type: 'text', text: 'a' } }, true])
+				: ([junk(rand, 3)].find((v) => !Array.isArray(v)) ?? 'x');
 			return result('parameters not an array');
 		case 5: {
 			// Header and body parameters are counted exactly; a button's only when it has none (below).
-			const counted = pickOf(rand, withParams.filter((c) => c.type === 'header' || c.type === 'body'));
+			const counted = pickOf(
+				rand,
+				withParams.filter((c) => c.type === 'header' || c.type === 'body'),
+			);
 			if (int(rand, 2)) counted.parameters.pop();
-			else counted.parameters.push(...Array.from({ length: 1 + (int(rand, 3) ? int(rand, 5) : 1000 + int(rand, 4000)) }, () => ({ type: 'text', text: 'extra' })));
+			else
+				counted.parameters.push(
+					...Array.from({ length: 1 + (int(rand, 3) ? int(rand, 5) : 1000 + int(rand, 4000)) }, () => ({
+						type: 'text',
+						text: 'extra',
+					})),
+				);
 			return result('header or body parameter count wrong (one short, or a few to thousands too many)');
 		}
 		case 6:
@@ -342,7 +571,11 @@ function brokenComponents(rand: Rand): { kind: string; name: string; components:
 			return result('component type unknown');
 		case 7: {
 			const button = components.find((c) => c.type === 'button' && c.sub_type === 'url');
-			if (!button) return result('component type unknown', components.map((c) => (c === target ? { ...c, type: 'button' } : c)));
+			if (!button)
+				return result(
+					'component type unknown',
+					components.map((c) => (c === target ? { ...c, type: 'button' } : c)),
+				);
 			if (int(rand, 2)) components.splice(components.indexOf(button), 1);
 			else button.index = pickOf(rand, ['1', '7', -1, 'x', null, 1.5, '', '00x']);
 			return result('required URL button missing or at another index');
@@ -357,12 +590,23 @@ describe('templateMessage fuzz: components and parameters', () => {
 	let app: AppUnderTest;
 	beforeAll(async () => {
 		app = await startApp();
-		app.sim.setTemplates(NUMBER.wabaId, TEMPLATES.map((t) => t.template));
+		app.sim.setTemplates(
+			NUMBER.wabaId,
+			TEMPLATES.map((t) => t.template),
+		);
 		await connectNumber(app);
 	});
 	afterAll(() => stopChecked(app));
 
-	const send = (name: string, components: unknown) => callApi(app, 'templateMessage', { body: { phoneNumbers: ['15550000001'], connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name, language: { code: 'en_US' }, components } }, headers: ADMIN_AUTH });
+	const send = (name: string, components: unknown) =>
+		callApi(app, 'templateMessage', {
+			body: {
+				phoneNumbers: ['15550000001'],
+				connectedWhatsAppNo: NUMBER.phoneNumberId,
+				template: { name, language: { code: 'en_US' }, components },
+			},
+			headers: ADMIN_AUTH,
+		});
 
 	it(`answers ${COMPONENT_COUNT.toLocaleString('en')} sends with broken components or parameters with a 4xx and a reason, sending nothing`, async () => {
 		// Each template's valid components are sent (Meta's spec accepts them), so a refusal below is about the break.
@@ -385,8 +629,17 @@ describe('templateMessage fuzz: components and parameters', () => {
 				kinds.set(input.kind, (kinds.get(input.kind) ?? 0) + 1);
 				statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
 				const refusedAsExpected = input.reason ? res.status === 400 && input.reason.test(String(res.body?.error)) : true;
-				if (res.status < 400 || res.status >= 500 || typeof res.body?.error !== 'string' || !res.body.error || !refusedAsExpected || app.sim.requestsTo('/messages').length !== sent) {
-					throw new Error(`case #${done + j} (seed ${COMPONENT_SEED}) ${input.kind} ${JSON.stringify(input).slice(0, 400)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+				if (
+					res.status < 400 ||
+					res.status >= 500 ||
+					typeof res.body?.error !== 'string' ||
+					!res.body.error ||
+					!refusedAsExpected ||
+					app.sim.requestsTo('/messages').length !== sent
+				) {
+					throw new Error(
+						`case #${done + j} (seed ${COMPONENT_SEED}) ${input.kind} ${JSON.stringify(input).slice(0, 400)} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+					);
 				}
 			});
 		}
@@ -398,7 +651,10 @@ describe('templateMessage fuzz: components and parameters', () => {
 				...Object.fromEntries([...statuses].sort(([a], [b]) => a - b).map(([status, n]) => [`HTTP ${status}:`, n])),
 				'sent to Meta': app.sim.requestsTo('/messages').length - sent,
 			}),
-			`templateMessage components fuzz kinds: ${[...kinds].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`,
+			`templateMessage components fuzz kinds: ${[...kinds]
+				.sort()
+				.map(([k, n]) => `${k} ${n}`)
+				.join(', ')}`,
 		);
 	}, 300000);
 });

@@ -6,10 +6,19 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, sto
 import { CONTRACTS_DIR } from '../support/metaSpec';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
-const published = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.responses.developer-docs.json'), 'utf8'));
+const published = JSON.parse(
+	fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.responses.developer-docs.json'), 'utf8'),
+);
 
 /** The approved template behind Rocket.Chat's published example ("ship", one body parameter). */
-const SHIP = { id: '1', name: 'ship', language: 'en', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }] };
+const SHIP = {
+	id: '1',
+	name: 'ship',
+	language: 'en',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }],
+};
 
 function body(over: Record<string, unknown> = {}) {
 	return { ...JSON.parse(JSON.stringify(examples['WhatsApp Cloud'])), connectedWhatsAppNo: NUMBER.phoneNumberId, ...over };
@@ -35,7 +44,13 @@ describe('templateMessage endpoint', () => {
 				'POST',
 				`/v23.0/${NUMBER.phoneNumberId}/messages`,
 				`Bearer ${NUMBER.accessToken}`,
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '2368106035555', type: 'template', template: examples['WhatsApp Cloud'].template },
+				{
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to: '2368106035555',
+					type: 'template',
+					template: examples['WhatsApp Cloud'].template,
+				},
 			],
 		]);
 		expect(app.sim.sentMessages[0].wamid).toBe(res.body.results[0].msId);
@@ -50,9 +65,14 @@ describe('templateMessage endpoint', () => {
 	});
 
 	it('answers 401 without Rocket.Chat auth and 403 without a permitted role, sending nothing', async () => {
-		expect(await callApi(app, 'templateMessage', { body: body() })).toEqual({ status: 401, body: { status: 'error', message: 'You must be logged in to do this.' } });
+		expect(await callApi(app, 'templateMessage', { body: body() })).toEqual({
+			status: 401,
+			body: { status: 'error', message: 'You must be logged in to do this.' },
+		});
 		app.harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'], authToken: 'agent-token' });
-		expect(await callApi(app, 'templateMessage', { body: body(), headers: { 'X-User-Id': 'user-agent', 'X-Auth-Token': 'agent-token' } })).toEqual({
+		expect(
+			await callApi(app, 'templateMessage', { body: body(), headers: { 'X-User-Id': 'user-agent', 'X-Auth-Token': 'agent-token' } }),
+		).toEqual({
 			status: 403,
 			body: { success: false, error: 'User does not have the permissions required for this action [error-unauthorized]' },
 		});
@@ -61,11 +81,25 @@ describe('templateMessage endpoint', () => {
 
 	it.each([
 		['a missing connectedWhatsAppNo', { connectedWhatsAppNo: undefined }, published['400'][3].error],
-		['251 numbers', { phoneNumbers: Array.from({ length: 251 }, (_, i) => `1555000${String(i).padStart(4, '0')}`) }, published['400'][0].error],
+		[
+			'251 numbers',
+			{ phoneNumbers: Array.from({ length: 251 }, (_, i) => `1555000${String(i).padStart(4, '0')}`) },
+			published['400'][0].error,
+		],
 		['an unknown agent', { targetAgent: 'abc98' }, published['400'][1].error],
 		['an unknown department', { targetDepartment: 'SalesDepartment' }, published['400'][2].error],
-		['a number not connected', { connectedWhatsAppNo: '565412001234' }, expect.stringMatching(/^Error! Connected WhatsApp Number \(connectedWhatsAppNo\) i\.e\. 565412001234 has not been registered yet on Rocket\.Chat\./)],
-		['a template without name', { template: { language: { code: 'en' } } }, 'Invalid field "template.name": expected non-empty string.'],
+		[
+			'a number not connected',
+			{ connectedWhatsAppNo: '565412001234' },
+			expect.stringMatching(
+				/^Error! Connected WhatsApp Number \(connectedWhatsAppNo\) i\.e\. 565412001234 has not been registered yet on Rocket\.Chat\./,
+			),
+		],
+		[
+			'a template without name',
+			{ template: { language: { code: 'en' } } },
+			'Invalid field "template.name": expected non-empty string.',
+		],
 	])('answers 400 for %s with the published message, sending nothing', async (_what, over, error) => {
 		const res = await callApi(app, 'templateMessage', { body: body(over), headers: ADMIN_AUTH });
 		expect(res).toEqual({ status: 400, body: { success: false, error } });
@@ -73,14 +107,24 @@ describe('templateMessage endpoint', () => {
 	});
 
 	it('reports invalid numbers in invalidContacts without asking Meta, and sends duplicates once', async () => {
-		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: ['+55 11 98765-4321', 'not-a-number', '5511987654321', '123'] }), headers: ADMIN_AUTH });
-		expect(res.body).toEqual({ success: true, invalidContacts: ['not-a-number', '123'], results: [{ phoneNumber: '5511987654321', msId: expect.any(String) }] });
+		const res = await callApi(app, 'templateMessage', {
+			body: body({ phoneNumbers: ['+55 11 98765-4321', 'not-a-number', '5511987654321', '123'] }),
+			headers: ADMIN_AUTH,
+		});
+		expect(res.body).toEqual({
+			success: true,
+			invalidContacts: ['not-a-number', '123'],
+			results: [{ phoneNumber: '5511987654321', msId: expect.any(String) }],
+		});
 		expect(sends().map((r) => (r.body as { to: string }).to)).toEqual(['5511987654321']);
 	});
 
 	it("reports Meta's error per recipient", async () => {
 		app.sim.injectError(NUMBER.phoneNumberId, { code: 131026, match: (b) => b.to === '15550000002' });
-		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: ['15550000001', '15550000002'] }), headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: body({ phoneNumbers: ['15550000001', '15550000002'] }),
+			headers: ADMIN_AUTH,
+		});
 		expect(res.body.results).toEqual([
 			{ phoneNumber: '15550000001', msId: expect.any(String) },
 			{ phoneNumber: '15550000002', error: { code: 131026, message: 'WhatsApp refused this message (error 131026).' } },
@@ -100,31 +144,82 @@ describe('templateMessage endpoint', () => {
 		const again = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42' }), headers: ADMIN_AUTH });
 		expect(again).toEqual({ status: 200, body: { ...first.body, replayed: true } });
 		expect(sends()).toHaveLength(1);
-		const other = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-42', phoneNumbers: ['15550000009'] }), headers: ADMIN_AUTH });
+		const other = await callApi(app, 'templateMessage', {
+			body: body({ idempotencyKey: 'order-42', phoneNumbers: ['15550000009'] }),
+			headers: ADMIN_AUTH,
+		});
 		expect(other.status).toBe(409);
 		expect(sends()).toHaveLength(1);
 	});
 
 	it('refuses a template that is not approved in that language, or the wrong parameters, naming them', async () => {
-		const notApproved = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'es' } } }), headers: ADMIN_AUTH });
-		expect(notApproved).toEqual({ status: 400, body: { success: false, error: 'Template "ship" is not an approved template of this number in language "es".' } });
-		const noParams = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' } } }), headers: ADMIN_AUTH });
-		expect(noParams).toEqual({ status: 400, body: { success: false, error: 'template.components: the body of this template takes 1 parameter(s); the request gives 0.' } });
+		const notApproved = await callApi(app, 'templateMessage', {
+			body: body({ template: { name: 'ship', language: { code: 'es' } } }),
+			headers: ADMIN_AUTH,
+		});
+		expect(notApproved).toEqual({
+			status: 400,
+			body: { success: false, error: 'Template "ship" is not an approved template of this number in language "es".' },
+		});
+		const noParams = await callApi(app, 'templateMessage', {
+			body: body({ template: { name: 'ship', language: { code: 'en' } } }),
+			headers: ADMIN_AUTH,
+		});
+		expect(noParams).toEqual({
+			status: 400,
+			body: { success: false, error: 'template.components: the body of this template takes 1 parameter(s); the request gives 0.' },
+		});
 		expect(sends()).toEqual([]);
 	});
 
 	it('answers 400 naming a null parameter and sends nothing (it was sent, then answered 500)', async () => {
-		const res = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [null] }] } }), headers: ADMIN_AUTH });
-		expect(res).toEqual({ status: 400, body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' } });
+		const res = await callApi(app, 'templateMessage', {
+			body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [null] }] } }),
+			headers: ADMIN_AUTH,
+		});
+		expect(res).toEqual({
+			status: 400,
+			body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' },
+		});
 		expect(sends()).toEqual([]);
 		app.harness.assertNoAppErrors();
 	});
 
 	it('answers 400 for a line break in a body parameter, and for a footer component, sending nothing', async () => {
-		const lineBreak = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2\n3' }] }] } }), headers: ADMIN_AUTH });
-		expect(lineBreak).toEqual({ status: 400, body: { success: false, error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a body parameter.' } });
-		const footer = await callApi(app, 'templateMessage', { body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '2' }] }, { type: 'footer', parameters: [{ type: 'text', text: 'x' }] }] } }), headers: ADMIN_AUTH });
-		expect(footer).toEqual({ status: 400, body: { success: false, error: 'template.components[1]: this template has no footer that takes parameters.' } });
+		const lineBreak = await callApi(app, 'templateMessage', {
+			body: body({
+				template: {
+					name: 'ship',
+					language: { code: 'en' },
+					components: [{ type: 'body', parameters: [{ type: 'text', text: '2\n3' }] }],
+				},
+			}),
+			headers: ADMIN_AUTH,
+		});
+		expect(lineBreak).toEqual({
+			status: 400,
+			body: {
+				success: false,
+				error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a body parameter.',
+			},
+		});
+		const footer = await callApi(app, 'templateMessage', {
+			body: body({
+				template: {
+					name: 'ship',
+					language: { code: 'en' },
+					components: [
+						{ type: 'body', parameters: [{ type: 'text', text: '2' }] },
+						{ type: 'footer', parameters: [{ type: 'text', text: 'x' }] },
+					],
+				},
+			}),
+			headers: ADMIN_AUTH,
+		});
+		expect(footer).toEqual({
+			status: 400,
+			body: { success: false, error: 'template.components[1]: this template has no footer that takes parameters.' },
+		});
 		expect(sends()).toEqual([]);
 	});
 
@@ -135,7 +230,10 @@ describe('templateMessage endpoint', () => {
 	});
 
 	it('validates without sending on dryRun', async () => {
-		const res = await callApi(app, 'templateMessage', { body: body({ dryRun: true, phoneNumbers: ['15550000001', 'x'] }), headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: body({ dryRun: true, phoneNumbers: ['15550000001', 'x'] }),
+			headers: ADMIN_AUTH,
+		});
 		expect(res.body).toEqual({ success: true, dryRun: true, invalidContacts: ['x'], results: [{ phoneNumber: '15550000001' }] });
 		expect(sends()).toEqual([]);
 	});
@@ -147,12 +245,27 @@ describe('templateMessage endpoint', () => {
 	});
 
 	it("registers as Rocket.Chat's native outbound phone provider: templates listed, sends through the same path", async () => {
-		expect(app.harness.bridges.outboundProviders).toEqual([expect.objectContaining({ name: 'WhatsApp Business', type: 'phone', appId: app.harness.appId })]);
+		expect(app.harness.bridges.outboundProviders).toEqual([
+			expect.objectContaining({ name: 'WhatsApp Business', type: 'phone', appId: app.harness.appId }),
+		]);
 		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
 		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
-		expect(metadata).toMatchObject({ providerId: app.harness.appId, providerName: 'WhatsApp Business', providerType: 'phone', supportsTemplates: true });
-		expect(metadata.templates['+15550783881'].map((t: { name: string; language: string }) => `${t.name}/${t.language}`)).toEqual(['ship/en', 'ship/pt_BR']);
-		expect(metadata.templates['+15550783881'][0]).toMatchObject({ status: 'approved', phoneNumber: '+15550783881', wabaAccountId: NUMBER.wabaId, components: [{ type: 'body', text: 'Your order ships in {{1}} days.' }] });
+		expect(metadata).toMatchObject({
+			providerId: app.harness.appId,
+			providerName: 'WhatsApp Business',
+			providerType: 'phone',
+			supportsTemplates: true,
+		});
+		expect(metadata.templates['+15550783881'].map((t: { name: string; language: string }) => `${t.name}/${t.language}`)).toEqual([
+			'ship/en',
+			'ship/pt_BR',
+		]);
+		expect(metadata.templates['+15550783881'][0]).toMatchObject({
+			status: 'approved',
+			phoneNumber: '+15550783881',
+			wabaAccountId: NUMBER.wabaId,
+			components: [{ type: 'body', text: 'Your order ships in {{1}} days.' }],
+		});
 
 		await outbound.sendOutboundMessage(app.harness.appId, 'phone', {
 			to: '+55 11 98765-4321',
@@ -161,7 +274,17 @@ describe('templateMessage endpoint', () => {
 			template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] },
 		} as never);
 		expect(sends().map((r) => r.body)).toEqual([
-			{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'template', template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] } },
+			{
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'template',
+				template: {
+					name: 'ship',
+					language: { code: 'en' },
+					components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }],
+				},
+			},
 		]);
 	});
 });

@@ -25,7 +25,8 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 	afterEach(() => stopChecked(app));
 
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
-	const texts = (roomId = livechatRooms()[0].id) => app.harness.world.messagesIn(roomId).map((m: any) => (m.file ? `file:${m.file.name}` : m.text));
+	const texts = (roomId = livechatRooms()[0].id) =>
+		app.harness.world.messagesIn(roomId).map((m: any) => (m.file ? `file:${m.file.name}` : m.text));
 	const downloads = () => app.sim.requests.filter((r) => r.path.includes('/attachments'));
 	const stored = () => app.harness.world.uploads.filter((u) => !u.name.startsWith('thumb-'));
 
@@ -60,7 +61,11 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 		// Meta calls it audio/opus, which neither list names; the app stores it as .opus, which
 		// Rocket.Chat types audio/ogg (mime-db), on the admin's black list.
 		app.harness.world.serverSettings.set('FileUpload_MediaTypeBlackList', 'image/svg+xml,audio/ogg');
-		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: Buffer.concat([SAMPLES.oggOpus, bytesOf(300)]), mimeType: 'audio/opus' });
+		const id = app.sim.addMedia({
+			phoneNumberId: NUMBER.phoneNumberId,
+			bytes: Buffer.concat([SAMPLES.oggOpus, bytesOf(300)]),
+			mimeType: 'audio/opus',
+		});
 		await inbound({ type: 'audio', audio: { id, mime_type: 'audio/opus', sha256: 'x' } });
 		expect(texts()).toEqual([`🎵 Audio\n(File not shown: this workspace does not accept files like audio-${id}.opus.)`]);
 		expect(downloads()).toHaveLength(1);
@@ -85,15 +90,21 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 		// The agent closes the conversation while the next file downloads (Meta answers slowly).
 		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: jpegOf(600), mimeType: 'image/jpeg' });
 		app.sim.setLatency(400);
-		const delivered = inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'second' } }, 'wamid.SECOND');
+		const delivered = inbound(
+			{ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'second' } },
+			'wamid.SECOND',
+		);
 		const deadline = Date.now() + 10000;
-		while (!app.sim.requests.some((r) => r.path === `/v23.0/${id}`) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+		while (!app.sim.requests.some((r) => r.path === `/v23.0/${id}`) && Date.now() < deadline)
+			await new Promise((resolve) => setImmediate(resolve));
 		await app.harness.closeLivechatRoom(room, app.harness.admin);
 		await delivered;
 		app.sim.setLatency(0);
 		// Not in the closed room, not lost: retried, it lands in the contact's new conversation.
 		expect(texts(room.id)).toEqual([`file:image-${first}.jpg`]);
-		expect(app.harness.takeAppErrors()).toEqual(expect.arrayContaining([expect.stringContaining('the room closed before the file was posted')]));
+		expect(app.harness.takeAppErrors()).toEqual(
+			expect.arrayContaining([expect.stringContaining('the room closed before the file was posted')]),
+		);
 		await app.harness.scheduler.advance(60000);
 		const next = livechatRooms().find((r) => r.id !== room.id)!;
 		expect(texts(next.id)).toEqual([`file:image-${id}.jpg`, 'second']);

@@ -35,12 +35,24 @@ const OTHER: SimNumber = {
 	appSecret: 'fedcba9876543210fedcba9876543210',
 };
 const CARLA = '5511987654321';
-const ORDER_UPDATE = { id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] };
-const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
+const ORDER_UPDATE = {
+	id: '1',
+	name: 'order_update',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+};
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
 
 /** Meta's documented webhook payloads (shared/contracts/README.md): inbound messages, statuses, errors, template status updates, batches. */
 function documentedPayloads(): Array<{ name: string; payload: Any }> {
-	const named = (file: string) => Object.entries(readContract<Record<string, Any>>(file)).map(([name, payload]) => ({ name: `${file}#${name}`, payload }));
+	const named = (file: string) =>
+		Object.entries(readContract<Record<string, Any>>(file)).map(([name, payload]) => ({ name: `${file}#${name}`, payload }));
 	const single = (file: string) => {
 		const { _comment: _, ...payload } = readContract<Any>(file);
 		return { name: file, payload };
@@ -52,7 +64,14 @@ function documentedPayloads(): Array<{ name: string; payload: Any }> {
 		...named('pywa/template_status_update.json'),
 		single('derived/webhook-batched-mixed.json'),
 		single('third-party-captures/incoming-image-escaped.raw-body.json'),
-		...['webhook-incoming-text', 'webhook-incoming-button-reply', 'webhook-status-sent-marketing', 'webhook-status-v24-minimal', 'webhook-status-failed-131049', 'webhook-value-errors-130429'].map((f) => single(`meta-docs/${f}.json`)),
+		...[
+			'webhook-incoming-text',
+			'webhook-incoming-button-reply',
+			'webhook-status-sent-marketing',
+			'webhook-status-v24-minimal',
+			'webhook-status-failed-131049',
+			'webhook-value-errors-130429',
+		].map((f) => single(`meta-docs/${f}.json`)),
 	];
 }
 
@@ -147,13 +166,20 @@ class Generator {
 			entry.id = waba;
 			for (const change of entry.changes ?? []) {
 				const value = change.value ?? {};
-				if (value.metadata) value.metadata = { display_phone_number: number === OTHER.phoneNumberId ? '15550785555' : '15550783881', phone_number_id: number };
+				if (value.metadata)
+					value.metadata = {
+						display_phone_number: number === OTHER.phoneNumberId ? '15550785555' : '15550783881',
+						phone_number_id: number,
+					};
 				// Real wamids: statuses and revokes about the app's own messages and another number's.
-				for (const status of value.statuses ?? []) if (chance(this.rand, 0.3)) status.id = pick(this.rand, [this.ids.ours, this.ids.theirs, `wamid.UNKNOWN${int(this.rand, 1e9)}`]);
+				for (const status of value.statuses ?? [])
+					if (chance(this.rand, 0.3))
+						status.id = pick(this.rand, [this.ids.ours, this.ids.theirs, `wamid.UNKNOWN${int(this.rand, 1e9)}`]);
 				for (const message of value.messages ?? []) {
 					// A handful of contacts, so that rooms are reused rather than opened by the thousand.
 					if (chance(this.rand, 0.8)) message.from = pick(this.rand, [CARLA, '16505551234', '5511900000001']);
-					if (message.revoke && chance(this.rand, 0.5)) message.revoke.original_message_id = pick(this.rand, [this.ids.ours, this.ids.theirs]);
+					if (message.revoke && chance(this.rand, 0.5))
+						message.revoke.original_message_id = pick(this.rand, [this.ids.ours, this.ids.theirs]);
 					// Mostly wamids of a small pool (duplicates are dropped, and the app's records stay few: each
 					// new message adds records every later query reads); one in ten is new.
 					message.id = chance(this.rand, 0.1) ? `wamid.FUZZ${int(this.rand, 1e12)}` : `wamid.POOL${int(this.rand, 20)}`;
@@ -188,7 +214,20 @@ class Generator {
 			case 'extra field':
 				this.count('extra field');
 				if (Array.isArray(node)) node.push(junk(this.rand));
-				else node[pick(this.rand, ['extra', 'type', 'id', 'errors', 'statuses', 'messages', 'contacts', 'event', `x${int(this.rand, 100)}`])] = junk(this.rand);
+				else
+					node[
+						pick(this.rand, [
+							'extra',
+							'type',
+							'id',
+							'errors',
+							'statuses',
+							'messages',
+							'contacts',
+							'event',
+							`x${int(this.rand, 100)}`,
+						])
+					] = junk(this.rand);
 				return payload;
 			case 'huge array': {
 				this.count('huge array');
@@ -200,7 +239,9 @@ class Generator {
 				const length = 1000 + int(this.rand, 2000);
 				const real = typeof item === 'object' && item !== null && 'status' in item && chance(this.rand, 0.02);
 				if (real) this.count('huge array of real statuses');
-				const copies = Array.from({ length }, (_, i) => (real ? { ...item, id: `wamid.COPY${i}` } : pick(this.rand, [null, i, 'x', [], true])));
+				const copies = Array.from({ length }, (_, i) =>
+					real ? { ...item, id: `wamid.COPY${i}` } : pick(this.rand, [null, i, 'x', [], true]),
+				);
 				array.push(...copies);
 				return payload;
 			}
@@ -215,32 +256,109 @@ class Generator {
 						payload.object = pick(this.rand, ['page', 'instagram', '', 'WHATSAPP_BUSINESS_ACCOUNT', junk(this.rand)]);
 						break;
 					case 1:
-						for (const entry of list(payload.entry)) for (const change of list(entry?.changes)) if (change && typeof change === 'object') change.field = pick(this.rand, ['account_update', 'group_lifecycle_update', 'flows', 'messages ', 'MESSAGES', 'message_template_status_update', '']);
+						for (const entry of list(payload.entry))
+							for (const change of list(entry?.changes))
+								if (change && typeof change === 'object')
+									change.field = pick(this.rand, [
+										'account_update',
+										'group_lifecycle_update',
+										'flows',
+										'messages ',
+										'MESSAGES',
+										'message_template_status_update',
+										'',
+									]);
 						break;
 					case 2:
-						for (const entry of list(payload.entry)) for (const change of list(entry?.changes)) for (const m of list(change?.value?.messages)) if (m && typeof m === 'object') m.type = pick(this.rand, ['hologram', 'revoke', 'unsupported', 'image', 'document', 'audio', 'sticker', 'video', '', 'ephemeral']);
+						for (const entry of list(payload.entry))
+							for (const change of list(entry?.changes))
+								for (const m of list(change?.value?.messages))
+									if (m && typeof m === 'object')
+										m.type = pick(this.rand, [
+											'hologram',
+											'revoke',
+											'unsupported',
+											'image',
+											'document',
+											'audio',
+											'sticker',
+											'video',
+											'',
+											'ephemeral',
+										]);
 						break;
 					default:
-						for (const entry of list(payload.entry)) for (const change of list(entry?.changes)) for (const s of list(change?.value?.statuses)) if (s && typeof s === 'object') s.status = pick(this.rand, ['exploded', 'deleted', 'warning', 'SENT', 'played', '', 'failed']);
+						for (const entry of list(payload.entry))
+							for (const change of list(entry?.changes))
+								for (const s of list(change?.value?.statuses))
+									if (s && typeof s === 'object')
+										s.status = pick(this.rand, ['exploded', 'deleted', 'warning', 'SENT', 'played', '', 'failed']);
 				}
 				return payload;
 			case 'template event for unknown WABA': {
 				this.count('template event for unknown WABA');
-				const change = { field: 'message_template_status_update', value: { event: pick(this.rand, ['APPROVED', 'PAUSED', 'DISABLED', 'REJECTED', 'FLAGGED', 'PENDING_DELETION', junk(this.rand)]), message_template_id: int(this.rand, 1e15), message_template_name: pick(this.rand, ['order_confirmation', 'hello_world', `t${int(this.rand, 1000)}`, junk(this.rand)]), message_template_language: pick(this.rand, ['en_US', 'pt_BR', junk(this.rand)]), reason: 'NONE' } };
-				const entry = { id: pick(this.rand, [`${int(this.rand, 1e15)}`, '', OTHER.wabaId, junk(this.rand)]), time: 1751247548, changes: [change] };
+				const change = {
+					field: 'message_template_status_update',
+					value: {
+						event: pick(this.rand, [
+							'APPROVED',
+							'PAUSED',
+							'DISABLED',
+							'REJECTED',
+							'FLAGGED',
+							'PENDING_DELETION',
+							junk(this.rand),
+						]),
+						message_template_id: int(this.rand, 1e15),
+						message_template_name: pick(this.rand, [
+							'order_confirmation',
+							'hello_world',
+							`t${int(this.rand, 1000)}`,
+							junk(this.rand),
+						]),
+						message_template_language: pick(this.rand, ['en_US', 'pt_BR', junk(this.rand)]),
+						reason: 'NONE',
+					},
+				};
+				const entry = {
+					id: pick(this.rand, [`${int(this.rand, 1e15)}`, '', OTHER.wabaId, junk(this.rand)]),
+					time: 1751247548,
+					changes: [change],
+				};
 				if (Array.isArray(payload.entry)) payload.entry.push(entry);
 				return payload;
 			}
 			case 'status for unknown or foreign wamid': {
 				this.count('status for unknown or foreign wamid');
-				const status = { id: pick(this.rand, [this.ids.theirs, `wamid.NOBODY${int(this.rand, 1e9)}`, this.ids.ours]), status: pick(this.rand, ['sent', 'delivered', 'read', 'failed', 'played']), timestamp: String(1750000000 + int(this.rand, 1e6)), recipient_id: pick(this.rand, [CARLA, '000', junk(this.rand)]) };
-				const value = { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: pick(this.rand, [NUMBER.phoneNumberId, OTHER.phoneNumberId]) }, statuses: [status] };
+				const status = {
+					id: pick(this.rand, [this.ids.theirs, `wamid.NOBODY${int(this.rand, 1e9)}`, this.ids.ours]),
+					status: pick(this.rand, ['sent', 'delivered', 'read', 'failed', 'played']),
+					timestamp: String(1750000000 + int(this.rand, 1e6)),
+					recipient_id: pick(this.rand, [CARLA, '000', junk(this.rand)]),
+				};
+				const value = {
+					messaging_product: 'whatsapp',
+					metadata: {
+						display_phone_number: '15550783881',
+						phone_number_id: pick(this.rand, [NUMBER.phoneNumberId, OTHER.phoneNumberId]),
+					},
+					statuses: [status],
+				};
 				if (Array.isArray(payload.entry)) payload.entry.push({ id: NUMBER.wabaId, changes: [{ value, field: 'messages' }] });
 				return payload;
 			}
 			default:
 				this.count('top level replaced');
-				return pick(this.rand, [null, [], [payload], 'whatsapp_business_account', 0, { object: 'whatsapp_business_account' }, { object: 'whatsapp_business_account', entry: junk(this.rand) }, { entry: [] }]);
+				return pick(this.rand, [
+					null,
+					[],
+					[payload],
+					'whatsapp_business_account',
+					0,
+					{ object: 'whatsapp_business_account' },
+					{ object: 'whatsapp_business_account', entry: junk(this.rand) },
+					{ entry: [] },
+				]);
 		}
 	}
 
@@ -256,7 +374,8 @@ class Generator {
 			} else {
 				payload = this.base();
 				const mutations = 1 + int(this.rand, 3);
-				for (let i = 0; i < mutations; i++) payload = typeof payload === 'object' && payload !== null ? this.mutate(payload) : payload;
+				for (let i = 0; i < mutations; i++)
+					payload = typeof payload === 'object' && payload !== null ? this.mutate(payload) : payload;
 			}
 			if (depthOf(payload) <= MAX_DEPTH && hasMediaWithoutId(payload)) this.count('media message without a usable id');
 		} while (depthOf(payload) > MAX_DEPTH);
@@ -275,7 +394,16 @@ describe('webhook fuzz', () => {
 		app.sim.addNumber(OTHER);
 		const room = app.harness.addRoom({ name: 'setup-other', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const connected = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: OTHER.phoneNumberId, wabaId: OTHER.wabaId, accessToken: OTHER.accessToken, appSecret: OTHER.appSecret }) });
+		const connected = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: connectState({
+				phoneNumberId: OTHER.phoneNumberId,
+				wabaId: OTHER.wabaId,
+				accessToken: OTHER.accessToken,
+				appSecret: OTHER.appSecret,
+			}),
+		});
 		if (!connected?.success) throw new Error(`connecting OTHER failed: ${JSON.stringify(connected?.errors)}`);
 		for (const number of [NUMBER, OTHER]) app.sim.setTemplates(number.wabaId, [ORDER_UPDATE]);
 		// Inbound messages open a room whoever is online (not about routing).
@@ -293,7 +421,10 @@ describe('webhook fuzz', () => {
 	});
 
 	async function sendFrom(number: SimNumber): Promise<string> {
-		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers: [CARLA], connectedWhatsAppNo: number.phoneNumberId, template: TEMPLATE }, headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers: [CARLA], connectedWhatsAppNo: number.phoneNumberId, template: TEMPLATE },
+			headers: ADMIN_AUTH,
+		});
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		return res.body.results[0].msId;
@@ -329,7 +460,10 @@ describe('webhook fuzz', () => {
 			const answers = await Promise.all(batch.map(({ payload, secret }) => app.sim.deliverRaw(payload, secret)));
 			answers.forEach((answer, i) => {
 				statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-				if (answer.status >= 500) throw new Error(`body #${done + i} (seed ${SEED}) -> ${answer.status} ${answer.body.slice(0, 300)}: ${JSON.stringify(batch[i].payload).slice(0, 500)}`);
+				if (answer.status >= 500)
+					throw new Error(
+						`body #${done + i} (seed ${SEED}) -> ${answer.status} ${answer.body.slice(0, 300)}: ${JSON.stringify(batch[i].payload).slice(0, 500)}`,
+					);
 			});
 			bytes += batch.reduce((sum, b) => sum + (JSON.stringify(b.payload)?.length ?? 0), 0);
 			// The processing job runs as the webhooks scheduled it; a failed run is recorded by the scheduler.
@@ -338,7 +472,10 @@ describe('webhook fuzz', () => {
 			skippedRuns += oneProcessingRun();
 			await app.harness.scheduler.runDue();
 			jobMs += Date.now() - t1;
-			if (app.harness.scheduler.failures.length) throw new Error(`the processing job failed after bodies up to #${done + batch.length - 1} (seed ${SEED}):\n${app.harness.appErrors().join('\n').slice(0, 2000)}`);
+			if (app.harness.scheduler.failures.length)
+				throw new Error(
+					`the processing job failed after bodies up to #${done + batch.length - 1} (seed ${SEED}):\n${app.harness.appErrors().join('\n').slice(0, 2000)}`,
+				);
 		}
 		await app.harness.settled();
 		const fuzzMs = Date.now() - started;
@@ -349,7 +486,8 @@ describe('webhook fuzz', () => {
 		// The one error the app may log: a contact's media Meta does not have (the documented payloads'
 		// media ids, and mutated ones, are unknown to the simulator), answered by Meta's error 100.
 		const errors = app.harness.takeAppErrors();
-		const unavailableMedia = /^\[error\] scheduler:process-webhooks: inbound media \S+ of \d+ not posted: Graph API error 100: Unsupported get request/;
+		const unavailableMedia =
+			/^\[error\] scheduler:process-webhooks: inbound media \S+ of \d+ not posted: Graph API error 100: Unsupported get request/;
 		expect(errors.filter((e) => !unavailableMedia.test(e))).toEqual([]);
 		const mediaErrors = errors.length;
 		// A media message without a usable id asks Meta nothing: no Graph path but a media id got the token.
@@ -358,7 +496,14 @@ describe('webhook fuzz', () => {
 
 		// Afterwards the pipeline still works: a real status of a message the app sent is forwarded.
 		const msId = await sendFrom(NUMBER);
-		expect((await app.sim.deliverRaw(app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'delivered', recipient: CARLA }]), NUMBER.appSecret)).status).toBe(200);
+		expect(
+			(
+				await app.sim.deliverRaw(
+					app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'delivered', recipient: CARLA }]),
+					NUMBER.appSecret,
+				)
+			).status,
+		).toBe(200);
 		await app.harness.scheduler.runDue();
 		expect(sink.statuses().filter((s) => s.startsWith(`${msId}:`))).toEqual([`${msId}:queued`, `${msId}:delivered`]);
 		// The secrets scan at the end (stopChecked) reads what this sink received too.

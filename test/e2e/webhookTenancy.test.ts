@@ -24,10 +24,28 @@ const OTHER: SimNumber = {
 	appSecret: 'fedcba9876543210fedcba9876543210',
 };
 /** A second number of NUMBER's Meta app: the same app secret, another WABA. */
-const SIBLING: SimNumber = { ...NUMBER, phoneNumberId: '106540352242966', wabaId: '102290129340433', displayPhoneNumber: '+1 555-078-6666', verifiedName: 'Acme Billing', accessToken: 'EAATESTTOKENSIBLING00' };
+const SIBLING: SimNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352242966',
+	wabaId: '102290129340433',
+	displayPhoneNumber: '+1 555-078-6666',
+	verifiedName: 'Acme Billing',
+	accessToken: 'EAATESTTOKENSIBLING00',
+};
 const CARLA = '5511987654321';
-const TEMPLATE = { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }] };
-const ORDER_UPDATE = { id: '1', name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] };
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
+const ORDER_UPDATE = {
+	id: '1',
+	name: 'order_update',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+};
 
 describe("a number's app secret vouches only for its own events", () => {
 	let app: AppUnderTest;
@@ -55,14 +73,26 @@ describe("a number's app secret vouches only for its own events", () => {
 		app.sim.setTemplates(number.wabaId, [ORDER_UPDATE]);
 		const room = app.harness.addRoom({ name: `setup-${number.phoneNumberId}`, creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const res = await app.harness.viewSubmit({ user: app.harness.admin, view: app.harness.lastView(app.harness.admin)!, state: connectState({ phoneNumberId: number.phoneNumberId, wabaId: number.wabaId, accessToken: number.accessToken, appSecret: number.appSecret }) });
+		const res = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: app.harness.lastView(app.harness.admin)!,
+			state: connectState({
+				phoneNumberId: number.phoneNumberId,
+				wabaId: number.wabaId,
+				accessToken: number.accessToken,
+				appSecret: number.appSecret,
+			}),
+		});
 		expect(res?.success).toBe(true);
 		app.sim.requests.length = 0;
 	}
 
 	/** A template sent from `number` through templateMessage (which also caches its WABA's templates): its wamid. */
 	async function sendFrom(number: SimNumber): Promise<string> {
-		const res = await callApi(app, 'templateMessage', { body: { phoneNumbers: [CARLA], connectedWhatsAppNo: number.phoneNumberId, template: TEMPLATE }, headers: ADMIN_AUTH });
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers: [CARLA], connectedWhatsAppNo: number.phoneNumberId, template: TEMPLATE },
+			headers: ADMIN_AUTH,
+		});
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		return res.body.results[0].msId;
@@ -72,7 +102,11 @@ describe("a number's app secret vouches only for its own events", () => {
 	function pausedPayload(wabaId: string): any {
 		const update = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'pywa', 'template_status_update.json'), 'utf8')).approved;
 		update.entry[0].id = wabaId;
-		Object.assign(update.entry[0].changes[0].value, { event: 'PAUSED', message_template_name: 'order_update', message_template_language: 'en_US' });
+		Object.assign(update.entry[0].changes[0].value, {
+			event: 'PAUSED',
+			message_template_name: 'order_update',
+			message_template_language: 'en_US',
+		});
 		return update;
 	}
 
@@ -81,13 +115,19 @@ describe("a number's app secret vouches only for its own events", () => {
 		return record ? (record.data as any).templates.map((t: any) => t.name) : undefined;
 	};
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
-	const visitorsOf = (number: SimNumber) => [...app.harness.world.visitors.values()].filter((v) => String(v.token).startsWith(`whatsapp:${number.phoneNumberId}:`));
+	const visitorsOf = (number: SimNumber) =>
+		[...app.harness.world.visitors.values()].filter((v) => String(v.token).startsWith(`whatsapp:${number.phoneNumberId}:`));
 	const warnings = () => app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]));
 
 	/** What the owner of one app secret could send about OTHER: a message, statuses of its message, a template pause. */
 	function eventsAbout(msId: string): any[] {
 		return [
-			app.sim.inboundTextPayload(OTHER.phoneNumberId, { from: CARLA, name: 'Carla', text: 'Is my order coming?', wamid: 'wamid.INBOUND-TO-OTHER' }),
+			app.sim.inboundTextPayload(OTHER.phoneNumberId, {
+				from: CARLA,
+				name: 'Carla',
+				text: 'Is my order coming?',
+				wamid: 'wamid.INBOUND-TO-OTHER',
+			}),
 			app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }]),
 			pausedPayload(OTHER.wabaId),
 		];
@@ -117,7 +157,9 @@ describe("a number's app secret vouches only for its own events", () => {
 		}).toEqual({ rooms: 0, visitors: 0, statuses: [`${msId}:queued`], templates: ['order_update'], sends: 0 });
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox'))).toEqual([]);
 		// One line for the three webhooks (a line a minute at most), naming the number, not the secret.
-		expect(warnings()).toEqual([`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`]);
+		expect(warnings()).toEqual([
+			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`,
+		]);
 		const log = JSON.stringify(app.harness.logs);
 		for (const secret of [NUMBER.appSecret, OTHER.appSecret, NUMBER.accessToken, OTHER.accessToken]) expect(log).not.toContain(secret);
 
@@ -133,38 +175,82 @@ describe("a number's app secret vouches only for its own events", () => {
 	it("forwards no status reported under the signer's own number about a message another number sent", async () => {
 		const msId = await sendFrom(OTHER);
 		// Signed with NUMBER's secret and naming NUMBER's phone number id, but the message is OTHER's.
-		await deliverAll([app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])], NUMBER.appSecret);
+		await deliverAll(
+			[app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])],
+			NUMBER.appSecret,
+		);
 		expect(sink.statuses()).toEqual([`${msId}:queued`]);
-		expect(warnings()).toEqual([`webhook: a status event of number ${NUMBER.phoneNumberId} about a message sent from another number, dropped`]);
+		expect(warnings()).toEqual([
+			`webhook: a status event of number ${NUMBER.phoneNumberId} about a message sent from another number, dropped`,
+		]);
 		// Its own number's report of it is forwarded.
-		await deliverAll([app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])], OTHER.appSecret);
+		await deliverAll(
+			[app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])],
+			OTHER.appSecret,
+		);
 		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:read`]);
 	});
 
 	it("keeps the signer's own events of a batch that also names another number", async () => {
-		const mine = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: CARLA, name: 'Carla', text: 'to support', wamid: 'wamid.MINE' });
-		const theirs = app.sim.inboundTextPayload(OTHER.phoneNumberId, { from: CARLA, name: 'Carla', text: 'to sales', wamid: 'wamid.THEIRS' });
+		const mine = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+			from: CARLA,
+			name: 'Carla',
+			text: 'to support',
+			wamid: 'wamid.MINE',
+		});
+		const theirs = app.sim.inboundTextPayload(OTHER.phoneNumberId, {
+			from: CARLA,
+			name: 'Carla',
+			text: 'to sales',
+			wamid: 'wamid.THEIRS',
+		});
 		// One POST, two entries (as Meta batches), signed with NUMBER's secret.
 		await deliverAll([{ object: 'whatsapp_business_account', entry: [...mine.entry, ...theirs.entry] }], NUMBER.appSecret);
-		expect(livechatRooms().map((r) => [(r.visitor as any).token, app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, ['to support']]]);
+		expect(livechatRooms().map((r) => [(r.visitor as any).token, app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
+			[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, ['to support']],
+		]);
 		expect(visitorsOf(OTHER)).toEqual([]);
 	});
 
 	it('handles a stored webhook only within the numbers stored with it', async () => {
 		// A webhook stored with NUMBER's scope (as one that waited for an agent is), naming OTHER.
-		const [event] = (app.sim.inboundTextPayload(OTHER.phoneNumberId, { from: CARLA, name: 'Carla', text: 'stored', wamid: 'wamid.STORED' }) as any).entry[0].changes[0].value.messages;
+		const [event] = (
+			app.sim.inboundTextPayload(OTHER.phoneNumberId, { from: CARLA, name: 'Carla', text: 'stored', wamid: 'wamid.STORED' }) as any
+		).entry[0].changes[0].value.messages;
 		const entry = {
 			id: 'stored-1',
 			appId: app.harness.appId,
-			events: [{ kind: 'message', phoneNumberId: OTHER.phoneNumberId, displayPhoneNumber: OTHER.displayPhoneNumber, wamid: 'wamid.STORED', from: CARLA, waId: CARLA, type: 'text', timestamp: event.timestamp, raw: event }],
+			events: [
+				{
+					kind: 'message',
+					phoneNumberId: OTHER.phoneNumberId,
+					displayPhoneNumber: OTHER.displayPhoneNumber,
+					wamid: 'wamid.STORED',
+					from: CARLA,
+					waId: CARLA,
+					type: 'text',
+					timestamp: event.timestamp,
+					raw: event,
+				},
+			],
 			scope: { phoneNumberIds: [NUMBER.phoneNumberId], wabaIds: [NUMBER.wabaId] },
 			receivedAt: Date.now(),
 		};
-		app.harness.world.persistence.push({ id: 'stored-1', appId: app.harness.appId, data: entry, associations: [{ model: 'misc', id: 'webhook-inbox' }, { model: 'misc', id: 'webhook-inbox:stored-1' }] });
+		app.harness.world.persistence.push({
+			id: 'stored-1',
+			appId: app.harness.appId,
+			data: entry,
+			associations: [
+				{ model: 'misc', id: 'webhook-inbox' },
+				{ model: 'misc', id: 'webhook-inbox:stored-1' },
+			],
+		});
 		await app.harness.scheduler.advance(60000);
 		expect(livechatRooms()).toEqual([]);
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox'))).toEqual([]);
-		expect(warnings()).toEqual([`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`]);
+		expect(warnings()).toEqual([
+			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`,
+		]);
 	});
 
 	it('lets numbers of one Meta app (one secret) speak for each other', async () => {
@@ -172,7 +258,12 @@ describe("a number's app secret vouches only for its own events", () => {
 		const msId = await sendFrom(SIBLING);
 		await deliverAll(
 			[
-				app.sim.inboundTextPayload(SIBLING.phoneNumberId, { from: CARLA, name: 'Carla', text: 'billing question', wamid: 'wamid.SIBLING' }),
+				app.sim.inboundTextPayload(SIBLING.phoneNumberId, {
+					from: CARLA,
+					name: 'Carla',
+					text: 'billing question',
+					wamid: 'wamid.SIBLING',
+				}),
 				app.sim.statusPayload(SIBLING.phoneNumberId, [{ wamid: msId, status: 'delivered', recipient: CARLA }]),
 				pausedPayload(SIBLING.wabaId),
 			],
@@ -221,7 +312,10 @@ describe("the webhook's cheap refusals", () => {
 		const url = app.http.endpointUrl('webhook');
 		const calls = await persistenceCalls(async () => {
 			for (let i = 0; i < 3; i++) expect((await postRaw(url, payload, { 'Content-Type': 'application/json' })).status).toBe(401);
-			for (let i = 0; i < 3; i++) expect((await postRaw(url, payload, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha1=abc' })).status).toBe(401);
+			for (let i = 0; i < 3; i++)
+				expect(
+					(await postRaw(url, payload, { 'Content-Type': 'application/json', 'X-Hub-Signature-256': 'sha1=abc' })).status,
+				).toBe(401);
 		});
 		expect(calls).toEqual([]);
 
@@ -239,7 +333,12 @@ describe("the webhook's cheap refusals", () => {
 	});
 
 	it('logs refused verification handshakes once a minute per cause', async () => {
-		for (let i = 0; i < 4; i++) expect((await callApi(app, `webhook?hub.mode=subscribe&hub.verify_token=wrong${i}&hub.challenge=1`, { method: 'GET' })).status).toBe(403);
-		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toEqual(['webhook verification refused: hub.verify_token does not match the one shown in /whatsapp numbers']);
+		for (let i = 0; i < 4; i++)
+			expect(
+				(await callApi(app, `webhook?hub.mode=subscribe&hub.verify_token=wrong${i}&hub.challenge=1`, { method: 'GET' })).status,
+			).toBe(403);
+		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toEqual([
+			'webhook verification refused: hub.verify_token does not match the one shown in /whatsapp numbers',
+		]);
 	});
 });

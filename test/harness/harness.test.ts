@@ -28,14 +28,26 @@ describe('bridges', () => {
 		const room = await livechat.createRoom(visitor, undefined, APP);
 		const uploads = bridges.getUploadBridge() as any;
 		const bytes = Buffer.from([0, 255, 128, 7]);
-		const upload = await uploads.createUpload({ name: 'photo.jpg', size: 4, rid: room.id, visitorToken: 'tok-1' }, new Uint8Array(bytes), APP);
+		const upload = await uploads.createUpload(
+			{ name: 'photo.jpg', size: 4, rid: room.id, visitorToken: 'tok-1' },
+			new Uint8Array(bytes),
+			APP,
+		);
 		expect(upload).toMatchObject({ name: 'photo.jpg', size: 4, type: 'image/jpeg', extension: 'jpg', complete: true });
 		const [message] = world.messagesIn(room.id);
-		expect(message).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, file: { _id: upload.id, name: 'photo.jpg', type: 'image/jpeg' }, files: [{ _id: upload.id }, { name: 'thumb-photo.jpg', typeGroup: 'thumb' }], attachments: [{ title: { value: 'photo.jpg' }, fileId: upload.id, imageUrl: expect.stringMatching(/^\/file-upload\//) }] });
+		expect(message).toMatchObject({
+			token: 'tok-1',
+			sender: { username: 'guest-1' },
+			file: { _id: upload.id, name: 'photo.jpg', type: 'image/jpeg' },
+			files: [{ _id: upload.id }, { name: 'thumb-photo.jpg', typeGroup: 'thumb' }],
+			attachments: [{ title: { value: 'photo.jpg' }, fileId: upload.id, imageUrl: expect.stringMatching(/^\/file-upload\//) }],
+		});
 		expect(await uploads.getById(upload.id, APP)).toMatchObject({ id: upload.id, room: { id: room.id } });
 		expect(await uploads.getBuffer(upload, APP)).toEqual(bytes);
 		// A token that is not the room's visitor's fails Rocket.Chat's room access check (fidelity/uploads.test.ts).
-		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id, visitorToken: 'nobody' }, new Uint8Array(1), APP)).rejects.toThrow('File does not match filter [invalid-file]');
+		await expect(
+			uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id, visitorToken: 'nobody' }, new Uint8Array(1), APP),
+		).rejects.toThrow('File does not match filter [invalid-file]');
 	});
 
 	it('store an upload of a user as Rocket.Chat does: posted as the user, the type its own (name, then bytes), a user or visitor required', async () => {
@@ -47,28 +59,60 @@ describe('bridges', () => {
 		const room = await livechat.createRoom(visitor, undefined, APP);
 		const uploads = bridges.getUploadBridge() as any;
 		// Rocket.Chat ignores the type in the details: the name's extension decides.
-		const pdf = await uploads.createUpload({ name: 'terms.pdf', size: 3, type: 'image/png', rid: room.id, userId: ana.id }, Buffer.from('abc'), APP);
+		const pdf = await uploads.createUpload(
+			{ name: 'terms.pdf', size: 3, type: 'image/png', rid: room.id, userId: ana.id },
+			Buffer.from('abc'),
+			APP,
+		);
 		expect(pdf).toMatchObject({ type: 'application/pdf', user: { id: ana.id, username: 'ana' } });
 		expect(pdf.visitor).toBeUndefined();
 		const [message] = world.messagesIn(room.id);
-		expect(message).toMatchObject({ text: '', sender: { username: 'ana' }, file: { _id: pdf.id, name: 'terms.pdf', type: 'application/pdf', size: 3 }, files: [{ _id: pdf.id }], attachments: [{ type: 'file', title: { value: 'terms.pdf', link: `/file-upload/${pdf.id}/terms.pdf` }, fileId: pdf.id }] });
+		expect(message).toMatchObject({
+			text: '',
+			sender: { username: 'ana' },
+			file: { _id: pdf.id, name: 'terms.pdf', type: 'application/pdf', size: 3 },
+			files: [{ _id: pdf.id }],
+			attachments: [{ type: 'file', title: { value: 'terms.pdf', link: `/file-upload/${pdf.id}/terms.pdf` }, fileId: pdf.id }],
+		});
 		expect(message.token).toBeUndefined();
 		expect(message.files).toHaveLength(1);
 		// Without a known extension, the bytes decide (magic numbers), else application/octet-stream.
 		const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
-		expect(await uploads.createUpload({ name: 'scan', size: png.length, rid: room.id, userId: ana.id }, png, APP)).toMatchObject({ type: 'image/png', extension: '' });
-		expect(await uploads.createUpload({ name: 'blob.xyz', size: 2, rid: room.id, userId: ana.id }, new Uint8Array([1, 2]), APP)).toMatchObject({ type: 'application/octet-stream' });
+		expect(await uploads.createUpload({ name: 'scan', size: png.length, rid: room.id, userId: ana.id }, png, APP)).toMatchObject({
+			type: 'image/png',
+			extension: '',
+		});
+		expect(
+			await uploads.createUpload({ name: 'blob.xyz', size: 2, rid: room.id, userId: ana.id }, new Uint8Array([1, 2]), APP),
+		).toMatchObject({ type: 'application/octet-stream' });
 		// A visitor's upload keeps no userId (Rocket.Chat drops it) and names the visitor.
-		const voice = await uploads.createUpload({ name: 'voice.ogg', size: 1, rid: room.id, userId: ana.id, visitorToken: 'tok-1' }, new Uint8Array([7]), APP);
+		const voice = await uploads.createUpload(
+			{ name: 'voice.ogg', size: 1, rid: room.id, userId: ana.id, visitorToken: 'tok-1' },
+			new Uint8Array([7]),
+			APP,
+		);
 		expect(voice).toMatchObject({ type: 'audio/ogg', visitor: { token: 'tok-1' } });
 		expect(voice.user).toBeUndefined();
-		expect(world.messagesIn(room.id).pop()).toMatchObject({ token: 'tok-1', sender: { username: 'guest-1' }, attachments: [{ audioUrl: `/file-upload/${voice.id}/voice.ogg` }] });
-		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id }, new Uint8Array(1), APP)).rejects.toThrow('Missing user to perform the upload operation');
+		expect(world.messagesIn(room.id).pop()).toMatchObject({
+			token: 'tok-1',
+			sender: { username: 'guest-1' },
+			attachments: [{ audioUrl: `/file-upload/${voice.id}/voice.ogg` }],
+		});
+		await expect(uploads.createUpload({ name: 'x.pdf', size: 1, rid: room.id }, new Uint8Array(1), APP)).rejects.toThrow(
+			'Missing user to perform the upload operation',
+		);
 		expect(await uploads.getById('upload-none', APP)).toBeUndefined();
 	});
 
 	describe('HTTP as Rocket.Chat’s AppHttpBridge', () => {
-		const NUMBER = { phoneNumberId: '106540352242922', wabaId: '102290129340398', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 'EAAGOOD', appSecret: 'secret' };
+		const NUMBER = {
+			phoneNumberId: '106540352242922',
+			wabaId: '102290129340398',
+			displayPhoneNumber: '+1 555-078-3881',
+			verifiedName: 'Acme',
+			accessToken: 'EAAGOOD',
+			appSecret: 'secret',
+		};
 		const AUTH = { Authorization: `Bearer ${NUMBER.accessToken}` };
 		let sim: CloudApiSimulator;
 		let base: string;
@@ -92,13 +136,27 @@ describe('bridges', () => {
 				['b1', multipart('b1', bytes)],
 				['b2', new Uint8Array(multipart('b2', bytes))],
 			] as const) {
-				const res = await http.call({ appId: APP, method: 'POST', url, request: { headers: { ...AUTH, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, content, encoding: undefined } });
+				const res = await http.call({
+					appId: APP,
+					method: 'POST',
+					url,
+					request: {
+						headers: { ...AUTH, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+						content,
+						encoding: undefined,
+					},
+				});
 				expect(res).toMatchObject({ statusCode: 200, data: { id: expect.stringMatching(/^\d+$/) } });
 			}
 			expect(sim.uploadedMedia.map((m) => m.bytes)).toEqual([bytes, bytes]);
 			expect(sim.violations).toEqual([]);
 
-			const info = await http.call({ appId: APP, method: 'GET', url: `${base}/v23.0/${sim.uploadedMedia[0].id}`, request: { headers: AUTH } });
+			const info = await http.call({
+				appId: APP,
+				method: 'GET',
+				url: `${base}/v23.0/${sim.uploadedMedia[0].id}`,
+				request: { headers: AUTH },
+			});
 			expect(info.data).toMatchObject({ mime_type: 'image/jpeg', file_size: String(bytes.length) });
 			const download = await http.call({ appId: APP, method: 'GET', url: info.data.url, request: { headers: AUTH, encoding: null } });
 			expect(Buffer.isBuffer(download.content)).toBe(true);
@@ -114,21 +172,47 @@ describe('bridges', () => {
 		it('put `params` in the URL with a body or for GET, else send them as a form; send `data` as JSON; no body on GET', async () => {
 			const http = setup().bridges.getHttpBridge() as any;
 			const url = `${base}/v23.0/${NUMBER.wabaId}/message_templates`;
-			await http.call({ appId: APP, method: 'GET', url, request: { headers: AUTH, params: { limit: '2', empty: '' }, content: 'ignored' } });
-			await http.call({ appId: APP, method: 'POST', url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`, request: { headers: AUTH, params: { a: '1' } } });
-			await http.call({ appId: APP, method: 'POST', url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`, request: { headers: AUTH, params: { a: '1' }, data: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' } } });
+			await http.call({
+				appId: APP,
+				method: 'GET',
+				url,
+				request: { headers: AUTH, params: { limit: '2', empty: '' }, content: 'ignored' },
+			});
+			await http.call({
+				appId: APP,
+				method: 'POST',
+				url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`,
+				request: { headers: AUTH, params: { a: '1' } },
+			});
+			await http.call({
+				appId: APP,
+				method: 'POST',
+				url: `${base}/v23.0/${NUMBER.phoneNumberId}/messages`,
+				request: {
+					headers: AUTH,
+					params: { a: '1' },
+					data: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' },
+				},
+			});
 			const [get, form, json] = sim.requests;
 			expect(get).toMatchObject({ method: 'GET', query: { limit: '2' }, body: undefined });
 			expect(get.headers['content-length']).toBeUndefined();
 			expect(form).toMatchObject({ query: {}, body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-			expect(json).toMatchObject({ query: { a: '1' }, body: { status: 'read' }, headers: { 'content-type': 'application/json' }, status: 200 });
+			expect(json).toMatchObject({
+				query: { a: '1' },
+				body: { status: 'read' },
+				headers: { 'content-type': 'application/json' },
+				status: 200,
+			});
 		});
 	});
 
 	it('name the bridge and method they do not implement', async () => {
 		const { bridges } = setup();
 		expect(() => (bridges.getEmailBridge() as any).sendEmail({}, APP)).toThrow(new NotImplementedByHarness('EmailBridge', 'sendEmail'));
-		expect(() => (bridges.getLivechatBridge() as any).resolveVisitor({}, undefined, APP)).toThrow('LivechatBridge.resolveVisitor is not implemented by the test harness');
+		expect(() => (bridges.getLivechatBridge() as any).resolveVisitor({}, undefined, APP)).toThrow(
+			'LivechatBridge.resolveVisitor is not implemented by the test harness',
+		);
 	});
 
 	it('run omnichannel: visitor per token, routed room with source, close, transfer', async () => {
@@ -140,12 +224,24 @@ describe('bridges', () => {
 		const sales = world.addDepartment({ name: 'Sales', agentIds: [bob.id] });
 		expect(livechat.isOnline(sales.id)).toBe(true);
 
-		const visitor = await livechat.createAndReturnVisitor({ token: 'wa:5511', username: 'guest-1', name: 'Carla', department: sales.id, phone: [{ phoneNumber: '+5511' }] }, APP);
-		expect(await livechat.createAndReturnVisitor({ token: 'wa:5511', username: 'guest-1', name: 'Carla R.' }, APP)).toMatchObject({ id: visitor.id, name: 'Carla R.' });
+		const visitor = await livechat.createAndReturnVisitor(
+			{ token: 'wa:5511', username: 'guest-1', name: 'Carla', department: sales.id, phone: [{ phoneNumber: '+5511' }] },
+			APP,
+		);
+		expect(await livechat.createAndReturnVisitor({ token: 'wa:5511', username: 'guest-1', name: 'Carla R.' }, APP)).toMatchObject({
+			id: visitor.id,
+			name: 'Carla R.',
+		});
 		expect(await livechat.findVisitorByPhoneNumber('+5511', APP)).toMatchObject({ id: visitor.id });
 
 		const room = await livechat.createRoom(visitor, undefined, APP, { source: { type: 'app', id: APP, label: 'WhatsApp' } });
-		expect(room).toMatchObject({ type: 'l', isOpen: true, servedBy: { username: 'bob' }, department: { id: sales.id }, source: { type: 'app', id: APP, label: 'WhatsApp' } });
+		expect(room).toMatchObject({
+			type: 'l',
+			isOpen: true,
+			servedBy: { username: 'bob' },
+			department: { id: sales.id },
+			source: { type: 'app', id: APP, label: 'WhatsApp' },
+		});
 		expect(await livechat.findOpenRoomsByAgentId(bob.id, APP)).toHaveLength(1);
 
 		// Rocket.Chat transfers on behalf of the app's user.
@@ -177,7 +273,11 @@ describe('scheduler', () => {
 		await scheduler.registerProcessors(
 			[
 				{ id: 'tick', processor: async () => void ran.push(`tick@${Math.round((scheduler.currentTime() - start) / 1000)}s`) },
-				{ id: 'once', processor: async (ctx) => void ran.push(`once:${String(ctx.n)}@${Math.round((scheduler.currentTime() - start) / 1000)}s`) },
+				{
+					id: 'once',
+					processor: async (ctx) =>
+						void ran.push(`once:${String(ctx.n)}@${Math.round((scheduler.currentTime() - start) / 1000)}s`),
+				},
 				{ id: 'boom', processor: async () => Promise.reject(new Error('job failed')) },
 			],
 			APP,

@@ -7,10 +7,24 @@ import { StatusSink } from '../../tools/harness/statusSink';
 import { request } from '../../tools/http/client';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function app(shown: { logs?: unknown[]; messages?: unknown[]; notices?: unknown[]; ui?: unknown[]; answers?: unknown[]; sinks?: unknown[] }): AppUnderTest {
+function app(shown: {
+	logs?: unknown[];
+	messages?: unknown[];
+	notices?: unknown[];
+	ui?: unknown[];
+	answers?: unknown[];
+	sinks?: unknown[];
+}): AppUnderTest {
 	return {
 		sim: { numbers: new Map([[NUMBER.phoneNumberId, NUMBER]]) },
-		harness: { logs: shown.logs ?? [], world: { messages: shown.messages ?? [], notifications: (shown.notices ?? []).map((message) => ({ message })), ui: shown.ui ?? [] } },
+		harness: {
+			logs: shown.logs ?? [],
+			world: {
+				messages: shown.messages ?? [],
+				notifications: (shown.notices ?? []).map((message) => ({ message })),
+				ui: shown.ui ?? [],
+			},
+		},
 		http: { answers: shown.answers ?? [] },
 		statusSinks: () => shown.sinks ?? [],
 	} as any;
@@ -18,7 +32,9 @@ function app(shown: { logs?: unknown[]; messages?: unknown[]; notices?: unknown[
 
 describe('the secrets scan', () => {
 	it('passes when no secret shows, masked endings included', () => {
-		expect(() => assertNoSecretShown(app({ logs: [{ args: ['connected ••••cdef'] }], answers: [{ status: 200, body: '{"success":true}' }] }))).not.toThrow();
+		expect(() =>
+			assertNoSecretShown(app({ logs: [{ args: ['connected ••••cdef'] }], answers: [{ status: 200, body: '{"success":true}' }] })),
+		).not.toThrow();
 	});
 
 	it.each([
@@ -27,7 +43,14 @@ describe('the secrets scan', () => {
 		['notices', { notices: [{ text: NUMBER.accessToken }] }],
 		['UIKit views', { ui: [{ view: { blocks: [{ text: NUMBER.appSecret }] } }] }],
 		['HTTP answers', { answers: [{ status: 400, body: `{"error":"${NUMBER.accessToken}"}` }] }],
-		['status payloads', { sinks: [{ received: [{ raw: `{"msId":"wamid.1","ErrorDetails":{"message":"token ${NUMBER.accessToken}"}}`, headers: {} }] }] }],
+		[
+			'status payloads',
+			{
+				sinks: [
+					{ received: [{ raw: `{"msId":"wamid.1","ErrorDetails":{"message":"token ${NUMBER.accessToken}"}}`, headers: {} }] },
+				],
+			},
+		],
 		['status payloads', { sinks: [{ received: [{ raw: '{}', headers: { authorization: `Bearer ${NUMBER.accessToken}` } }] }] }],
 	])('finds a secret in the %s, naming the place and not the secret', (place, shown) => {
 		let message = '';
@@ -46,10 +69,18 @@ describe('the secrets scan', () => {
 		const url = await sink.start();
 		try {
 			const shown = app({ sinks: [sink] });
-			await request(url, { method: 'POST', raw: '{"msId":"wamid.1","MessageStatus":"sent"}', headers: { 'Content-Type': 'application/json' } });
+			await request(url, {
+				method: 'POST',
+				raw: '{"msId":"wamid.1","MessageStatus":"sent"}',
+				headers: { 'Content-Type': 'application/json' },
+			});
 			expect(() => assertNoSecretShown(shown)).not.toThrow();
 			sink.failWith = 500;
-			await request(url, { method: 'POST', raw: `{"msId":"wamid.2","MessageStatus":"failed","ErrorDetails":{"secret":"${NUMBER.appSecret}"}}`, headers: { 'Content-Type': 'application/json' } });
+			await request(url, {
+				method: 'POST',
+				raw: `{"msId":"wamid.2","MessageStatus":"failed","ErrorDetails":{"secret":"${NUMBER.appSecret}"}}`,
+				headers: { 'Content-Type': 'application/json' },
+			});
 			expect(() => assertNoSecretShown(shown)).toThrow(`status payloads shows a secret ending ${NUMBER.appSecret.slice(-4)}`);
 		} finally {
 			await sink.stop();

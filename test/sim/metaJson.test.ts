@@ -57,31 +57,50 @@ describe("the simulator's Meta serializer", () => {
 		expect(serializeMetaJson(JSON.parse(negative.body))).toBe(raw);
 	});
 
-	it.each(VECTORS.map((v) => [v.file ?? v.note?.slice(0, 40) ?? v.body, v] as const))('signs the exact bytes of vector %s as Meta does', (_name, vector) => {
-		expect(signLikeMeta(bytesOf(vector), vector.app_secret)).toBe(vector['X-Hub-Signature-256']);
-		expect(signLikeMeta(bytesOf(vector).toString('utf8'), vector.app_secret)).toBe(vector['X-Hub-Signature-256']);
-	});
+	it.each(VECTORS.map((v) => [v.file ?? v.note?.slice(0, 40) ?? v.body, v] as const))(
+		'signs the exact bytes of vector %s as Meta does',
+		(_name, vector) => {
+			expect(signLikeMeta(bytesOf(vector), vector.app_secret)).toBe(vector['X-Hub-Signature-256']);
+			expect(signLikeMeta(bytesOf(vector).toString('utf8'), vector.app_secret)).toBe(vector['X-Hub-Signature-256']);
+		},
+	);
 
 	it('escapes characters beyond the BMP (emoji) as their surrogate pair, lowercase, and a lone surrogate alone', () => {
 		expect(serializeMetaJson({ body: 'ok 😀👍🏽' })).toBe('{"body":"ok \\ud83d\\ude00\\ud83d\\udc4d\\ud83c\\udffd"}');
-		expect(serializeMetaJson({ flag: '🇧🇷', lone: '\ud800x\udfff' })).toBe('{"flag":"\\ud83c\\udde7\\ud83c\\uddf7","lone":"\\ud800x\\udfff"}');
+		expect(serializeMetaJson({ flag: '🇧🇷', lone: '\ud800x\udfff' })).toBe(
+			'{"flag":"\\ud83c\\udde7\\ud83c\\uddf7","lone":"\\ud800x\\udfff"}',
+		);
 		expect(JSON.parse(serializeMetaJson({ body: 'ok 😀👍🏽' }))).toEqual({ body: 'ok 😀👍🏽' });
 	});
 
 	it("escapes every non-ASCII character as lowercase \\uXXXX and '/' as '\\/', keys included", () => {
-		expect(serializeMetaJson({ 'São/Paulo': ['É', '€5', '日本', 'https://a.b/c'] })).toBe('{"S\\u00e3o\\/Paulo":["\\u00c9","\\u20ac5","\\u65e5\\u672c","https:\\/\\/a.b\\/c"]}');
+		expect(serializeMetaJson({ 'São/Paulo': ['É', '€5', '日本', 'https://a.b/c'] })).toBe(
+			'{"S\\u00e3o\\/Paulo":["\\u00c9","\\u20ac5","\\u65e5\\u672c","https:\\/\\/a.b\\/c"]}',
+		);
 		expect(metaString('\u0080\u00ff\u2028\u2029\ufeff')).toBe('"\\u0080\\u00ff\\u2028\\u2029\\ufeff"');
 	});
 
 	it('writes quotes, backslashes and control characters as JSON does; ASCII, DEL included, stays as it is', () => {
 		expect(metaString('a"b\\c\n\r\t\b\f\u0000\u001f')).toBe('"a\\"b\\\\c\\n\\r\\t\\b\\f\\u0000\\u001f"');
-		expect(metaString(' ~\u007f<>&\'')).toBe('" ~\u007f<>&\'"');
+		expect(metaString(" ~\u007f<>&'")).toBe('" ~\u007f<>&\'"');
 	});
 
 	it('is compact JSON: key order kept, undefined members left out (null in arrays), numbers and literals as JSON writes them', () => {
-		const value = { b: 1, a: [1, 2.5, -3, 1e21, undefined, NaN], c: true, d: false, e: null, f: undefined, g: {}, h: [], i: new Date(0) };
+		const value = {
+			b: 1,
+			a: [1, 2.5, -3, 1e21, undefined, NaN],
+			c: true,
+			d: false,
+			e: null,
+			f: undefined,
+			g: {},
+			h: [],
+			i: new Date(0),
+		};
 		expect(serializeMetaJson(value)).toBe(JSON.stringify(value).replace(/\//g, '\\/'));
-		expect(serializeMetaJson(value)).toBe('{"b":1,"a":[1,2.5,-3,1e+21,null,null],"c":true,"d":false,"e":null,"g":{},"h":[],"i":"1970-01-01T00:00:00.000Z"}');
+		expect(serializeMetaJson(value)).toBe(
+			'{"b":1,"a":[1,2.5,-3,1e+21,null,null],"c":true,"d":false,"e":null,"g":{},"h":[],"i":"1970-01-01T00:00:00.000Z"}',
+		);
 		expect(() => serializeMetaJson(undefined)).toThrow();
 	});
 
@@ -107,7 +126,8 @@ describe('tools/sim is independent of the app', () => {
 			const text = fs.readFileSync(path.join(dir, file), 'utf8');
 			for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g)) {
 				const target = path.resolve(dir, match[1]);
-				if (match[1].startsWith('.') && target.startsWith(path.resolve(dir, '..', '..', 'src'))) offending.push(`${file}: ${match[1]}`);
+				if (match[1].startsWith('.') && target.startsWith(path.resolve(dir, '..', '..', 'src')))
+					offending.push(`${file}: ${match[1]}`);
 			}
 		}
 		expect(offending).toEqual([]);

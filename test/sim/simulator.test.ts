@@ -13,12 +13,32 @@ import { validateRequest, validateSchema } from '../../tools/sim/metaSpec';
 type Any = any;
 
 const read = (file: string): Any => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
-const TABLE: Array<{ code: number; title: string; meaning: string; http_status_per_meta_table: number | null }> = read('derived/error-codes.table.json').codes;
+const TABLE: Array<{ code: number; title: string; meaning: string; http_status_per_meta_table: number | null }> =
+	read('derived/error-codes.table.json').codes;
 const row = (code: number) => TABLE.find((r) => r.code === code)!;
 
-const NUMBER: SimNumber = { phoneNumberId: '106540352242922', wabaId: '102290129340398', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 'EAAGOOD', appSecret: '0123456789abcdef0123456789abcdef' };
-const SAME_WABA: SimNumber = { ...NUMBER, phoneNumberId: '106540352242923', displayPhoneNumber: '+1 555-078-3882', verifiedName: 'Acme Sales' };
-const OTHER: SimNumber = { phoneNumberId: '207650000000001', wabaId: '207650000000999', displayPhoneNumber: '+55 11 3000-0000', verifiedName: 'Loja', accessToken: 'EAAOTHER', appSecret: 'ffffffffffffffffffffffffffffffff' };
+const NUMBER: SimNumber = {
+	phoneNumberId: '106540352242922',
+	wabaId: '102290129340398',
+	displayPhoneNumber: '+1 555-078-3881',
+	verifiedName: 'Acme',
+	accessToken: 'EAAGOOD',
+	appSecret: '0123456789abcdef0123456789abcdef',
+};
+const SAME_WABA: SimNumber = {
+	...NUMBER,
+	phoneNumberId: '106540352242923',
+	displayPhoneNumber: '+1 555-078-3882',
+	verifiedName: 'Acme Sales',
+};
+const OTHER: SimNumber = {
+	phoneNumberId: '207650000000001',
+	wabaId: '207650000000999',
+	displayPhoneNumber: '+55 11 3000-0000',
+	verifiedName: 'Loja',
+	accessToken: 'EAAOTHER',
+	appSecret: 'ffffffffffffffffffffffffffffffff',
+};
 
 interface Reply {
 	status: number;
@@ -28,14 +48,22 @@ interface Reply {
 }
 
 /** A Graph call through the tools' HTTP client: the answer's status, content type, text, and JSON body (when it is JSON). */
-async function call(url: string, options: { method?: HttpRequest['method']; token?: string | null; body?: unknown; contentType?: string } = {}): Promise<Reply> {
+async function call(
+	url: string,
+	options: { method?: HttpRequest['method']; token?: string | null; body?: unknown; contentType?: string } = {},
+): Promise<Reply> {
 	const headers: Record<string, string> = {};
 	if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? NUMBER.accessToken}`;
 	const raw = options.body === undefined ? undefined : JSON.stringify(options.body);
 	if (raw) headers['Content-Type'] = options.contentType ?? 'application/json';
 	const answer = await request(url, { method: options.method ?? 'GET', headers, raw });
 	const contentType = answer.headers['content-type'] ?? '';
-	return { status: answer.status, contentType, text: answer.text, body: contentType.startsWith('application/json') ? JSON.parse(answer.text) : undefined };
+	return {
+		status: answer.status,
+		contentType,
+		text: answer.text,
+		body: contentType.startsWith('application/json') ? JSON.parse(answer.text) : undefined,
+	};
 }
 
 /** A webhook receiver on loopback that keeps the exact bytes and headers it was sent. */
@@ -45,17 +73,39 @@ async function receiver(answer: { status: number; body: string } = { status: 200
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => {
-			received.push({ raw: Buffer.concat(chunks), signature: String(req.headers['x-hub-signature-256']), contentType: String(req.headers['content-type']) });
+			received.push({
+				raw: Buffer.concat(chunks),
+				signature: String(req.headers['x-hub-signature-256']),
+				contentType: String(req.headers['content-type']),
+			});
 			res.writeHead(answer.status, { 'Content-Type': 'application/json' });
 			res.end(answer.body);
 		});
 	});
 	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-	return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook`, received, close: () => new Promise((r) => server.close(r)) };
+	return {
+		url: `http://127.0.0.1:${(server.address() as { port: number }).port}/webhook`,
+		received,
+		close: () => new Promise((r) => server.close(r)),
+	};
 }
 
-const template = (i: number, status = 'APPROVED') => ({ id: String(1000 + i), name: `t_${String(i).padStart(3, '0')}`, language: i % 2 ? 'en_US' : 'pt_BR', status, category: 'UTILITY', parameter_format: 'POSITIONAL', components: [{ type: 'BODY', text: 'Hi {{1}}' }] });
-const send = (to = '5511987654321') => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } });
+const template = (i: number, status = 'APPROVED') => ({
+	id: String(1000 + i),
+	name: `t_${String(i).padStart(3, '0')}`,
+	language: i % 2 ? 'en_US' : 'pt_BR',
+	status,
+	category: 'UTILITY',
+	parameter_format: 'POSITIONAL',
+	components: [{ type: 'BODY', text: 'Hi {{1}}' }],
+});
+const send = (to = '5511987654321') => ({
+	messaging_product: 'whatsapp',
+	recipient_type: 'individual',
+	to,
+	type: 'template',
+	template: { name: 'hello_world', language: { code: 'en_US' } },
+});
 const FBTRACE = expect.stringMatching(/^A[A-Za-z0-9_-]{22}$/);
 
 describe('CloudApiSimulator', () => {
@@ -86,7 +136,11 @@ describe('CloudApiSimulator', () => {
 				url = res.body.paging.next;
 				nexts.push(url);
 			}
-			expect(nexts).toEqual([expect.stringMatching(new RegExp(`^${base}/v23.0/${NUMBER.wabaId}/message_templates\\?`)), expect.any(String), undefined]);
+			expect(nexts).toEqual([
+				expect.stringMatching(new RegExp(`^${base}/v23.0/${NUMBER.wabaId}/message_templates\\?`)),
+				expect.any(String),
+				undefined,
+			]);
 			expect(names).toEqual(Array.from({ length: 60 }, (_, i) => `t_${String(i).padStart(3, '0')}`));
 			// The next link keeps the filters and the page size.
 			expect(new URL(nexts[0]!).searchParams.get('status')).toBe('APPROVED');
@@ -99,7 +153,10 @@ describe('CloudApiSimulator', () => {
 		});
 
 		it('applies limit, capped at the documented maximum of 100', async () => {
-			sim.setTemplates(NUMBER.wabaId, Array.from({ length: 150 }, (_, i) => template(i)));
+			sim.setTemplates(
+				NUMBER.wabaId,
+				Array.from({ length: 150 }, (_, i) => template(i)),
+			);
 			expect((await list('?limit=7')).body.data).toHaveLength(7);
 			expect((await list('?limit=500')).body.data).toHaveLength(100);
 			expect((await list('')).body.data).toHaveLength(25);
@@ -108,7 +165,9 @@ describe('CloudApiSimulator', () => {
 		it('filters by status, name, language and fields', async () => {
 			sim.setTemplates(NUMBER.wabaId, [...Array.from({ length: 60 }, (_, i) => template(i)), template(60, 'PAUSED')]);
 			const byName = await list('?name=t_05&fields=name,status');
-			expect(byName.body.data).toEqual(Array.from({ length: 10 }, (_, i) => ({ name: `t_05${i}`, status: 'APPROVED', id: String(1050 + i) })));
+			expect(byName.body.data).toEqual(
+				Array.from({ length: 10 }, (_, i) => ({ name: `t_05${i}`, status: 'APPROVED', id: String(1050 + i) })),
+			);
 			expect(byName.body.paging.next).toBeUndefined();
 			expect((await list('?status=paused')).body.data.map((t: Any) => t.name)).toEqual(['t_060']);
 			const english = (await list('?language=en_US&limit=100')).body.data;
@@ -120,18 +179,34 @@ describe('CloudApiSimulator', () => {
 		it("serves Meta's documented template lists as fixtures, valid TemplateObjects in Meta's shape", async () => {
 			sim.loadTemplateFixtures(NUMBER.wabaId);
 			const res = await list('');
-			expect(res.body.data.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['hello_world', 'reservation_confirmation', 'order_delivery_update']));
+			expect(res.body.data.map((t: { name: string }) => t.name)).toEqual(
+				expect.arrayContaining(['hello_world', 'reservation_confirmation', 'order_delivery_update']),
+			);
 			expect(res.body.data[0]).toEqual(read('meta-docs/templates-list-default-fields.response.json').data[0]);
 		});
 	});
 
 	describe('phone numbers', () => {
 		it("answers Graph's default fields, requested fields, and 100 for a field that does not exist", async () => {
-			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}`)).body).toEqual({ id: NUMBER.phoneNumberId, display_phone_number: '+1 555-078-3881', verified_name: 'Acme', quality_rating: 'GREEN' });
-			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}?fields=verified_name,code_verification_status`)).body).toEqual({ verified_name: 'Acme', code_verification_status: 'VERIFIED', id: NUMBER.phoneNumberId });
+			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}`)).body).toEqual({
+				id: NUMBER.phoneNumberId,
+				display_phone_number: '+1 555-078-3881',
+				verified_name: 'Acme',
+				quality_rating: 'GREEN',
+			});
+			expect((await call(`${base}/v23.0/${NUMBER.phoneNumberId}?fields=verified_name,code_verification_status`)).body).toEqual({
+				verified_name: 'Acme',
+				code_verification_status: 'VERIFIED',
+				id: NUMBER.phoneNumberId,
+			});
 			const bad = await call(`${base}/v23.0/${NUMBER.phoneNumberId}?fields=colour`);
 			expect(bad.status).toBe(400);
-			expect(bad.body.error).toEqual({ message: '(#100) Tried accessing nonexisting field (colour) on node type (WhatsAppBusinessPhoneNumber)', type: 'OAuthException', code: 100, fbtrace_id: FBTRACE });
+			expect(bad.body.error).toEqual({
+				message: '(#100) Tried accessing nonexisting field (colour) on node type (WhatsAppBusinessPhoneNumber)',
+				type: 'OAuthException',
+				code: 100,
+				fbtrace_id: FBTRACE,
+			});
 		});
 
 		it('lists the numbers of a WABA only', async () => {
@@ -150,12 +225,21 @@ describe('CloudApiSimulator', () => {
 		it("answers a wrong token with Meta's 401 OAuthException 190", async () => {
 			const res = await call(`${base}/v23.0/${NUMBER.phoneNumberId}`, { token: 'EAABAD' });
 			expect(res.status).toBe(401);
-			expect(res.body).toEqual({ error: { message: 'Invalid OAuth access token - Cannot parse access token', type: 'OAuthException', code: 190, fbtrace_id: FBTRACE } });
+			expect(res.body).toEqual({
+				error: {
+					message: 'Invalid OAuth access token - Cannot parse access token',
+					type: 'OAuthException',
+					code: 190,
+					fbtrace_id: FBTRACE,
+				},
+			});
 		});
 
 		it("answers the token of another number's WABA with 190, and no token with 104", async () => {
 			sim.addNumber(OTHER);
-			expect((await call(`${base}/v23.0/${NUMBER.wabaId}/message_templates`, { token: OTHER.accessToken })).body.error.code).toBe(190);
+			expect((await call(`${base}/v23.0/${NUMBER.wabaId}/message_templates`, { token: OTHER.accessToken })).body.error.code).toBe(
+				190,
+			);
 			const none = await call(`${base}/v23.0/${NUMBER.phoneNumberId}`, { token: null });
 			expect(none.status).toBe(401);
 			expect(none.body.error).toMatchObject({ code: 104, type: 'OAuthException' });
@@ -166,7 +250,8 @@ describe('CloudApiSimulator', () => {
 			const res = await call(`${base}/v23.0/999999`);
 			expect(res.status).toBe(400);
 			expect(res.body.error).toEqual({
-				message: "Unsupported get request. Object with ID '999999' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+				message:
+					"Unsupported get request. Object with ID '999999' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
 				type: 'GraphMethodException',
 				code: 100,
 				error_subcode: 33,
@@ -180,21 +265,48 @@ describe('CloudApiSimulator', () => {
 			const first = await call(messagesUrl, { method: 'POST', body: send('+55 11 98765-4321') });
 			const second = await call(messagesUrl, { method: 'POST', body: send() });
 			expect(first.status).toBe(200);
-			expect(first.body).toEqual({ messaging_product: 'whatsapp', contacts: [{ input: '+55 11 98765-4321', wa_id: '5511987654321' }], messages: [{ id: expect.stringMatching(/^wamid\.[A-Za-z0-9+/=]+$/), message_status: 'accepted' }] });
+			expect(first.body).toEqual({
+				messaging_product: 'whatsapp',
+				contacts: [{ input: '+55 11 98765-4321', wa_id: '5511987654321' }],
+				messages: [{ id: expect.stringMatching(/^wamid\.[A-Za-z0-9+/=]+$/), message_status: 'accepted' }],
+			});
 			expect(first.body.messages[0].id).not.toBe(second.body.messages[0].id);
 			expect(sim.sentMessages.map((m) => m.wamid)).toEqual([first.body.messages[0].id, second.body.messages[0].id]);
-			expect(sim.requests[0]).toMatchObject({ method: 'POST', path: `/v23.0/${NUMBER.phoneNumberId}/messages`, body: send('+55 11 98765-4321'), validation: { ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages' }, status: 200, response: first.body });
+			expect(sim.requests[0]).toMatchObject({
+				method: 'POST',
+				path: `/v23.0/${NUMBER.phoneNumberId}/messages`,
+				body: send('+55 11 98765-4321'),
+				validation: { ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages' },
+				status: 200,
+				response: first.body,
+			});
 			expect(sim.violations).toEqual([]);
 		});
 
 		it.each([
 			['a template without name', { ...send(), template: { language: { code: 'en_US' } } }, "must have required property 'name'"],
 			['no `to`', (({ to: _to, ...rest }) => rest)(send()), "must have required property 'to'"],
-			['a boolean text parameter', { ...send(), template: { name: 'x', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: true }] }] } }, 'text must be string'],
+			[
+				'a boolean text parameter',
+				{
+					...send(),
+					template: {
+						name: 'x',
+						language: { code: 'en' },
+						components: [{ type: 'body', parameters: [{ type: 'text', text: true }] }],
+					},
+				},
+				'text must be string',
+			],
 		])('refuses %s with error 100 in strict mode and records the violation', async (_label, body, expected) => {
 			const res = await call(messagesUrl, { method: 'POST', body });
 			expect(res.status).toBe(400);
-			expect(res.body.error).toMatchObject({ message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { messaging_product: 'whatsapp', details: expect.stringContaining(expected) } });
+			expect(res.body.error).toMatchObject({
+				message: '(#100) Invalid parameter',
+				type: 'OAuthException',
+				code: 100,
+				error_data: { messaging_product: 'whatsapp', details: expect.stringContaining(expected) },
+			});
 			expect(sim.violations).toHaveLength(1);
 			expect(sim.violations[0].errors).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
 			expect(sim.sentMessages).toEqual([]);
@@ -205,7 +317,9 @@ describe('CloudApiSimulator', () => {
 			const url = `${(await lax.start()).baseUrl}/v23.0/${NUMBER.phoneNumberId}/messages`;
 			lax.addNumber(NUMBER);
 			try {
-				expect((await call(url, { method: 'POST', body: { ...send(), template: { language: { code: 'en_US' } } } })).status).toBe(200);
+				expect((await call(url, { method: 'POST', body: { ...send(), template: { language: { code: 'en_US' } } } })).status).toBe(
+					200,
+				);
 				expect(lax.violations).toHaveLength(1);
 			} finally {
 				await lax.stop();
@@ -214,31 +328,51 @@ describe('CloudApiSimulator', () => {
 	});
 
 	describe('injected errors', () => {
-		it.each([131047, 132000, 132001, 131056, 131026, 100])("answers %i in Meta's envelope with the table's title and HTTP status", async (code) => {
-			sim.injectError(NUMBER.phoneNumberId, { code });
-			const res = await call(messagesUrl, { method: 'POST', body: send() });
-			const expectedTitle = code === 132001 ? 'Template name does not exist in the translation' : row(code).title;
-			expect(res.status).toBe(row(code).http_status_per_meta_table ?? 400);
-			expect(res.body).toEqual({ error: { message: `(#${code}) ${expectedTitle}`, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: row(code).meaning }, fbtrace_id: FBTRACE } });
-			expect(sim.sentMessages).toEqual([]);
-			expect((await call(messagesUrl, { method: 'POST', body: send() })).status).toBe(200);
-		});
+		it.each([131047, 132000, 132001, 131056, 131026, 100])(
+			"answers %i in Meta's envelope with the table's title and HTTP status",
+			async (code) => {
+				sim.injectError(NUMBER.phoneNumberId, { code });
+				const res = await call(messagesUrl, { method: 'POST', body: send() });
+				const expectedTitle = code === 132001 ? 'Template name does not exist in the translation' : row(code).title;
+				expect(res.status).toBe(row(code).http_status_per_meta_table ?? 400);
+				expect(res.body).toEqual({
+					error: {
+						message: `(#${code}) ${expectedTitle}`,
+						type: 'OAuthException',
+						code,
+						error_data: { messaging_product: 'whatsapp', details: row(code).meaning },
+						fbtrace_id: FBTRACE,
+					},
+				});
+				expect(sim.sentMessages).toEqual([]);
+				expect((await call(messagesUrl, { method: 'POST', body: send() })).status).toBe(200);
+			},
+		);
 
 		it('answers an injected 190 as an expired session (subcode 463) and 130429 as documented on the error-codes page', async () => {
 			sim.injectError(NUMBER.phoneNumberId, { code: 190 });
 			sim.injectError(NUMBER.phoneNumberId, { code: 130429 });
 			const expired = await call(messagesUrl, { method: 'POST', body: send() });
 			expect(expired.status).toBe(401);
-			expect(expired.body.error).toEqual({ message: 'Error validating access token: Session has expired.', type: 'OAuthException', code: 190, error_subcode: 463, fbtrace_id: FBTRACE });
+			expect(expired.body.error).toEqual({
+				message: 'Error validating access token: Session has expired.',
+				type: 'OAuthException',
+				code: 190,
+				error_subcode: 463,
+				fbtrace_id: FBTRACE,
+			});
 			const limited = await call(messagesUrl, { method: 'POST', body: send() });
 			expect(limited.status).toBe(400);
-			expect(limited.body).toEqual({ error: { ...read('meta-docs/graph-error-130429.error-codes-page.json').error, fbtrace_id: FBTRACE } });
+			expect(limited.body).toEqual({
+				error: { ...read('meta-docs/graph-error-130429.error-codes-page.json').error, fbtrace_id: FBTRACE },
+			});
 		});
 
 		it('honours count and match', async () => {
 			sim.injectError(NUMBER.phoneNumberId, { code: 131026, count: 2, match: (b) => b.to === '15550000002' });
 			const statuses = [];
-			for (const to of ['15550000001', '15550000002', '15550000002', '15550000002']) statuses.push((await call(messagesUrl, { method: 'POST', body: send(to) })).status);
+			for (const to of ['15550000001', '15550000002', '15550000002', '15550000002'])
+				statuses.push((await call(messagesUrl, { method: 'POST', body: send(to) })).status);
 			expect(statuses).toEqual([200, 400, 400, 200]);
 		});
 
@@ -249,10 +383,16 @@ describe('CloudApiSimulator', () => {
 			expect(html).toMatchObject({ status: 502, contentType: 'text/html; charset=utf-8', text: expect.stringContaining('<html') });
 			const json = await call(messagesUrl, { method: 'POST', body: send() });
 			expect(json.status).toBe(503);
-			expect(json.body.error).toEqual({ message: 'An unexpected error occurred. Please retry your request', type: 'GraphMethodException', code: 2, is_transient: true, fbtrace_id: FBTRACE });
+			expect(json.body.error).toEqual({
+				message: 'An unexpected error occurred. Please retry your request',
+				type: 'GraphMethodException',
+				code: 2,
+				is_transient: true,
+				fbtrace_id: FBTRACE,
+			});
 		});
 
-		it('refuses to inject a code that is not in Meta\'s table', () => {
+		it("refuses to inject a code that is not in Meta's table", () => {
 			expect(() => sim.injectError(NUMBER.phoneNumberId, { code: 424242 })).toThrow(/424242/);
 		});
 	});
@@ -262,7 +402,11 @@ describe('CloudApiSimulator', () => {
 		const replies: Reply[] = [];
 		for (let i = 0; i < 5; i++) replies.push(await call(messagesUrl, { method: 'POST', body: send(`551198765432${i}`) }));
 		expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 400, 400]);
-		expect(replies[3].body.error).toMatchObject({ code: 130429, message: '(#130429) Rate limit hit', error_data: { details: 'Cloud API message throughput has been reached.' } });
+		expect(replies[3].body.error).toMatchObject({
+			code: 130429,
+			message: '(#130429) Rate limit hit',
+			error_data: { details: 'Cloud API message throughput has been reached.' },
+		});
 		expect(sim.throttled).toBe(2);
 		expect(sim.sentMessages).toHaveLength(3);
 		await new Promise((r) => setTimeout(r, 1050));
@@ -279,7 +423,11 @@ describe('CloudApiSimulator', () => {
 		afterEach(() => hook.close());
 
 		async function sentTo(number: SimNumber, to: string): Promise<string> {
-			const res = await call(`${base}/v23.0/${number.phoneNumberId}/messages`, { method: 'POST', token: number.accessToken, body: send(to) });
+			const res = await call(`${base}/v23.0/${number.phoneNumberId}/messages`, {
+				method: 'POST',
+				token: number.accessToken,
+				body: send(to),
+			});
 			return res.body.messages[0].id;
 		}
 
@@ -306,18 +454,52 @@ describe('CloudApiSimulator', () => {
 			expect(verifySignature(raw, signature, [SECRET])).toEqual({ ok: true, secretIndex: 0 });
 			const payload = JSON.parse(raw.toString('utf8'));
 			expect(validateSchema('WebhookPayload', payload)).toEqual({ ok: true, errors: [] });
-			const status = (id: string, s: string, ts: string, recipient: string) => ({ id, status: s, timestamp: ts, recipient_id: recipient });
+			const status = (id: string, s: string, ts: string, recipient: string) => ({
+				id,
+				status: s,
+				timestamp: ts,
+				recipient_id: recipient,
+			});
 			expect(payload).toEqual({
 				object: 'whatsapp_business_account',
 				entry: [
 					{
 						id: NUMBER.wabaId,
 						changes: [
-							{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: NUMBER.phoneNumberId }, statuses: [status(a, 'sent', '1750030073', '5511900000001'), status(b, 'read', '1750030075', '5511900000002')] }, field: 'messages' },
-							{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783882', phone_number_id: SAME_WABA.phoneNumberId }, statuses: [status(c, 'played', '1750030076', '5511900000003')] }, field: 'messages' },
+							{
+								value: {
+									messaging_product: 'whatsapp',
+									metadata: { display_phone_number: '15550783881', phone_number_id: NUMBER.phoneNumberId },
+									statuses: [
+										status(a, 'sent', '1750030073', '5511900000001'),
+										status(b, 'read', '1750030075', '5511900000002'),
+									],
+								},
+								field: 'messages',
+							},
+							{
+								value: {
+									messaging_product: 'whatsapp',
+									metadata: { display_phone_number: '15550783882', phone_number_id: SAME_WABA.phoneNumberId },
+									statuses: [status(c, 'played', '1750030076', '5511900000003')],
+								},
+								field: 'messages',
+							},
 						],
 					},
-					{ id: OTHER.wabaId, changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '551130000000', phone_number_id: OTHER.phoneNumberId }, statuses: [status(d, 'delivered', '1750030074', '5511900000004')] }, field: 'messages' }] },
+					{
+						id: OTHER.wabaId,
+						changes: [
+							{
+								value: {
+									messaging_product: 'whatsapp',
+									metadata: { display_phone_number: '551130000000', phone_number_id: OTHER.phoneNumberId },
+									statuses: [status(d, 'delivered', '1750030074', '5511900000004')],
+								},
+								field: 'messages',
+							},
+						],
+					},
 				],
 			});
 		});
@@ -331,10 +513,17 @@ describe('CloudApiSimulator', () => {
 			expect(results).toHaveLength(2);
 			expect(hook.received).toHaveLength(2);
 			const statuses = hook.received.map((r) => JSON.parse(r.raw.toString('utf8')).entry[0].changes[0].value.statuses);
-			expect(statuses[0]).toEqual([{ id: a, status: 'sent', timestamp: expect.stringMatching(/^\d{10}$/), recipient_id: '5511900000001' }]);
+			expect(statuses[0]).toEqual([
+				{ id: a, status: 'sent', timestamp: expect.stringMatching(/^\d{10}$/), recipient_id: '5511900000001' },
+			]);
 			const documented = read('meta-docs/webhook-status-failed-131049.json').entry[0].changes[0].value.statuses[0].errors[0];
 			expect(Object.keys(statuses[1][0].errors[0])).toEqual(Object.keys(documented));
-			expect(statuses[1][0].errors[0]).toMatchObject({ code: 131049, title: row(131049).title, message: row(131049).title, error_data: { details: row(131049).meaning } });
+			expect(statuses[1][0].errors[0]).toMatchObject({
+				code: 131049,
+				title: row(131049).title,
+				message: row(131049).title,
+				error_data: { details: row(131049).meaning },
+			});
 		});
 
 		it('refuses to build a status for a wamid it never issued without number and recipient', async () => {
@@ -343,7 +532,12 @@ describe('CloudApiSimulator', () => {
 		});
 
 		it("delivers an inbound message serialized as Meta does (escaped non-ASCII and '/'), signed over those bytes", async () => {
-			const res = await sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'José', message: 'café 😀 https://x.y/z' });
+			const res = await sim.deliverInboundMessage({
+				phoneNumberId: NUMBER.phoneNumberId,
+				from: '5511987654321',
+				name: 'José',
+				message: 'café 😀 https://x.y/z',
+			});
 			expect(res).toEqual({ status: 200, body: '{"success":true}' });
 			const { raw, signature } = hook.received[0];
 			expect(raw.toString('utf8')).toContain('"text":{"body":"caf\\u00e9 \\ud83d\\ude00 https:\\/\\/x.y\\/z"}');
@@ -352,10 +546,23 @@ describe('CloudApiSimulator', () => {
 			expect(verifySignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), signature, [SECRET]).ok).toBe(false);
 			const value = JSON.parse(raw.toString('utf8')).entry[0].changes[0].value;
 			expect(value.contacts).toEqual([{ profile: { name: 'José' }, wa_id: '5511987654321' }]);
-			expect(value.messages).toEqual([{ from: '5511987654321', id: expect.stringMatching(/^wamid\./), timestamp: expect.stringMatching(/^\d+$/), type: 'text', text: { body: 'café 😀 https://x.y/z' } }]);
+			expect(value.messages).toEqual([
+				{
+					from: '5511987654321',
+					id: expect.stringMatching(/^wamid\./),
+					timestamp: expect.stringMatching(/^\d+$/),
+					type: 'text',
+					text: { body: 'café 😀 https://x.y/z' },
+				},
+			]);
 			// Not checked against the spec's WebhookPayload: its inbound `messages` branch reuses the send
 			// schemas (requires `to`, forbids `from`) and rejects Meta's own meta-docs/webhook-incoming-text.json.
-			expect(value).toEqual({ ...read('meta-docs/webhook-incoming-text.json').entry[0].changes[0].value, metadata: value.metadata, contacts: value.contacts, messages: value.messages });
+			expect(value).toEqual({
+				...read('meta-docs/webhook-incoming-text.json').entry[0].changes[0].value,
+				metadata: value.metadata,
+				contacts: value.contacts,
+				messages: value.messages,
+			});
 		});
 
 		it("delivers a raw payload with the number's secret when the target has none, or a forged signature", async () => {
@@ -374,20 +581,38 @@ describe('CloudApiSimulator', () => {
 		const { fetch, FormData, Blob } = globalThis as Any;
 		const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x80, 0xfe]);
 		/** A real multipart/form-data upload (Node's fetch builds the body). */
-		function upload(fields: Record<string, string>, file?: { bytes: Buffer; name: string; type: string }, token = NUMBER.accessToken): Promise<Any> {
+		function upload(
+			fields: Record<string, string>,
+			file?: { bytes: Buffer; name: string; type: string },
+			token = NUMBER.accessToken,
+		): Promise<Any> {
 			const form = new FormData();
 			for (const [k, v] of Object.entries(fields)) form.append(k, v);
 			if (file) form.append('file', new Blob([file.bytes], { type: file.type }), file.name);
-			return fetch(`${base}/v23.0/${NUMBER.phoneNumberId}/media`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+			return fetch(`${base}/v23.0/${NUMBER.phoneNumberId}/media`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${token}` },
+				body: form,
+			});
 		}
 
 		it('serves a contact’s media: where it is (owner’s token only), then its bytes', async () => {
 			sim.addNumber(OTHER);
 			const id = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
 			const info = await call(`${base}/v23.0/${id}?phone_number_id=${NUMBER.phoneNumberId}`);
-			expect(info.body).toEqual({ messaging_product: 'whatsapp', url: expect.stringMatching(new RegExp(`^${base}/whatsapp_business/attachments/\\?mid=${id}&ext=\\d+$`)), mime_type: 'image/jpeg', sha256: expect.any(String), file_size: '7', id });
+			expect(info.body).toEqual({
+				messaging_product: 'whatsapp',
+				url: expect.stringMatching(new RegExp(`^${base}/whatsapp_business/attachments/\\?mid=${id}&ext=\\d+$`)),
+				mime_type: 'image/jpeg',
+				sha256: expect.any(String),
+				file_size: '7',
+				id,
+			});
 			expect((await call(`${base}/v23.0/${id}`, { token: OTHER.accessToken })).body.error.code).toBe(190);
-			expect((await call(`${base}/v23.0/${id}?phone_number_id=${OTHER.phoneNumberId}`)).body.error).toMatchObject({ code: 100, error_subcode: 33 });
+			expect((await call(`${base}/v23.0/${id}?phone_number_id=${OTHER.phoneNumberId}`)).body.error).toMatchObject({
+				code: 100,
+				error_subcode: 33,
+			});
 			const download = await fetch(info.body.url, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
 			expect(download.status).toBe(200);
 			expect(download.headers.get('content-type')).toBe('image/jpeg');
@@ -398,7 +623,13 @@ describe('CloudApiSimulator', () => {
 		});
 
 		it('keeps the sha256 a test gives, and counts only downloads it served', async () => {
-			const id = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'audio/ogg', id: '1003383421387256', sha256: 'given+sha=' });
+			const id = sim.addMedia({
+				phoneNumberId: NUMBER.phoneNumberId,
+				bytes,
+				mimeType: 'audio/ogg',
+				id: '1003383421387256',
+				sha256: 'given+sha=',
+			});
 			expect(id).toBe('1003383421387256');
 			expect(sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' })).toMatch(/^\d{13,14}$/);
 			const info = await call(`${base}/v23.0/${id}`);
@@ -408,7 +639,9 @@ describe('CloudApiSimulator', () => {
 			expect(sim.mediaDownloads).toEqual([]);
 			await fetch(info.body.url, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
 			expect(sim.mediaDownloads).toEqual([id]);
-			const unknown = await fetch(`${base}/whatsapp_business/attachments/?mid=1`, { headers: { Authorization: `Bearer ${NUMBER.accessToken}` } });
+			const unknown = await fetch(`${base}/whatsapp_business/attachments/?mid=1`, {
+				headers: { Authorization: `Bearer ${NUMBER.accessToken}` },
+			});
 			expect(unknown.status).toBe(404);
 		});
 
@@ -419,13 +652,27 @@ describe('CloudApiSimulator', () => {
 		});
 
 		it('takes a multipart upload, validated against the spec, and keeps its bytes', async () => {
-			const res = await upload({ messaging_product: 'whatsapp', type: 'application/pdf' }, { bytes, name: 'a.pdf', type: 'application/pdf' });
+			const res = await upload(
+				{ messaging_product: 'whatsapp', type: 'application/pdf' },
+				{ bytes, name: 'a.pdf', type: 'application/pdf' },
+			);
 			expect(res.status).toBe(200);
 			const { id } = (await res.json()) as { id: string };
-			expect(sim.uploadedMedia).toEqual([expect.objectContaining({ id, phoneNumberId: NUMBER.phoneNumberId, mimeType: 'application/pdf', filename: 'a.pdf', bytes })]);
-			expect(sim.requestsTo('/media')[0]).toMatchObject({ body: { messaging_product: 'whatsapp', type: 'application/pdf', file: '<binary>' }, operation: 'POST /{Version}/{Phone-Number-ID}/media' });
+			expect(sim.uploadedMedia).toEqual([
+				expect.objectContaining({ id, phoneNumberId: NUMBER.phoneNumberId, mimeType: 'application/pdf', filename: 'a.pdf', bytes }),
+			]);
+			expect(sim.requestsTo('/media')[0]).toMatchObject({
+				body: { messaging_product: 'whatsapp', type: 'application/pdf', file: '<binary>' },
+				operation: 'POST /{Version}/{Phone-Number-ID}/media',
+			});
 			// Sent by id: accepted; an id the number never uploaded nor received: error 131053.
-			const document = (mediaId: string) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'document', document: { id: mediaId, filename: 'a.pdf' } });
+			const document = (mediaId: string) => ({
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'document',
+				document: { id: mediaId, filename: 'a.pdf' },
+			});
 			expect((await call(messagesUrl, { method: 'POST', body: document(id) })).status).toBe(200);
 			const unknown = await call(messagesUrl, { method: 'POST', body: document('123') });
 			expect(unknown.body.error.code).toBe(131053);
@@ -439,23 +686,44 @@ describe('CloudApiSimulator', () => {
 			expect(sim.violations.map((v) => v.errors)).toEqual([[expect.stringContaining("must have required property 'type'")]]);
 			const noFile = await upload({ messaging_product: 'whatsapp', type: 'image/jpeg' });
 			expect(((await noFile.json()) as Any).error.code).toBe(100);
-			const big = await upload({ messaging_product: 'whatsapp', type: 'image/png' }, { bytes: Buffer.alloc(5 * 1024 * 1024 + 1), name: 'b.png', type: 'image/png' });
+			const big = await upload(
+				{ messaging_product: 'whatsapp', type: 'image/png' },
+				{ bytes: Buffer.alloc(5 * 1024 * 1024 + 1), name: 'b.png', type: 'image/png' },
+			);
 			expect(((await big.json()) as Any).error.code).toBe(131053);
 			// A sticker (WebP) is limited to 500 KB.
-			const sticker = await upload({ messaging_product: 'whatsapp', type: 'image/webp' }, { bytes: Buffer.alloc(500 * 1024 + 1), name: 's.webp', type: 'image/webp' });
+			const sticker = await upload(
+				{ messaging_product: 'whatsapp', type: 'image/webp' },
+				{ bytes: Buffer.alloc(500 * 1024 + 1), name: 's.webp', type: 'image/webp' },
+			);
 			expect(((await sticker.json()) as Any).error.code).toBe(131053);
 			expect(sim.uploadedMedia).toEqual([]);
 		});
 
 		it('refuses a file part of a type Meta does not take, whatever the `type` field says', async () => {
-			const octets = await upload({ messaging_product: 'whatsapp', type: 'image/png' }, { bytes, name: 'a.png', type: 'application/octet-stream' });
+			const octets = await upload(
+				{ messaging_product: 'whatsapp', type: 'image/png' },
+				{ bytes, name: 'a.png', type: 'application/octet-stream' },
+			);
 			expect(octets.status).toBe(400);
 			const { error } = (await octets.json()) as Any;
-			expect(error).toMatchObject({ code: 100, type: 'OAuthException', message: expect.stringMatching(/^\(#100\) Param file must be a file with one of the following types: audio\/aac, .* Received file of type 'application\/octet-stream'\.$/) });
-			const zip = await upload({ messaging_product: 'whatsapp', type: 'application/zip' }, { bytes, name: 'a.zip', type: 'application/zip' });
+			expect(error).toMatchObject({
+				code: 100,
+				type: 'OAuthException',
+				message: expect.stringMatching(
+					/^\(#100\) Param file must be a file with one of the following types: audio\/aac, .* Received file of type 'application\/octet-stream'\.$/,
+				),
+			});
+			const zip = await upload(
+				{ messaging_product: 'whatsapp', type: 'application/zip' },
+				{ bytes, name: 'a.zip', type: 'application/zip' },
+			);
 			expect(((await zip.json()) as Any).error.code).toBe(100);
 			// A parameter of the part's type (a voice note's codec) does not matter.
-			const voice = await upload({ messaging_product: 'whatsapp', type: 'audio/ogg' }, { bytes, name: 'v.ogg', type: 'audio/ogg; codecs=opus' });
+			const voice = await upload(
+				{ messaging_product: 'whatsapp', type: 'audio/ogg' },
+				{ bytes, name: 'v.ogg', type: 'audio/ogg; codecs=opus' },
+			);
 			expect(voice.status).toBe(200);
 			expect(sim.uploadedMedia.map((m) => m.mimeType)).toEqual(['audio/ogg']);
 		});
@@ -464,7 +732,13 @@ describe('CloudApiSimulator', () => {
 			sim.addNumber(OTHER);
 			const theirs = sim.addMedia({ phoneNumberId: OTHER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
 			const mine = sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes, mimeType: 'image/jpeg' });
-			const image = (media: Record<string, string>) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'image', image: media });
+			const image = (media: Record<string, string>) => ({
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'image',
+				image: media,
+			});
 			expect((await call(messagesUrl, { method: 'POST', body: image({ id: theirs }) })).body.error.code).toBe(131053);
 			expect((await call(messagesUrl, { method: 'POST', body: image({ id: mine }) })).status).toBe(200);
 			expect((await call(messagesUrl, { method: 'POST', body: image({ link: 'https://example.com/a.jpg' }) })).status).toBe(200);
@@ -473,7 +747,10 @@ describe('CloudApiSimulator', () => {
 		});
 
 		it('takes a read receipt without counting it as a sent message', async () => {
-			const res = await call(messagesUrl, { method: 'POST', body: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' } });
+			const res = await call(messagesUrl, {
+				method: 'POST',
+				body: { messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' },
+			});
 			expect(res.body).toEqual({ success: true });
 			expect(sim.readReceipts).toEqual(['wamid.X']);
 			expect(sim.sentMessages).toEqual([]);
@@ -484,7 +761,8 @@ describe('CloudApiSimulator', () => {
 
 describe('metaSpec validator', () => {
 	const HEADERS = { authorization: 'Bearer EAAGOOD', 'content-type': 'application/json' };
-	const validateSend = (body: unknown) => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/messages', headers: HEADERS, body });
+	const validateSend = (body: unknown) =>
+		validateRequest({ method: 'POST', path: '/v23.0/106540352242922/messages', headers: HEADERS, body });
 	const examples: Record<string, Any> = read('meta-openapi/send-template-request.examples.json');
 	// Documented defects of two spec examples, not of the schema: "Send Sample Issue Resolution
 	// Template" puts booleans in `text` (contracts README), and the media examples use the
@@ -497,7 +775,11 @@ describe('metaSpec validator', () => {
 		);
 
 	it.each(Object.keys(examples))('accepts the spec example "%s"', (name) => {
-		expect(validateSend(repaired(examples[name]))).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/messages', errors: [] });
+		expect(validateSend(repaired(examples[name]))).toEqual({
+			ok: true,
+			operation: 'POST /{Version}/{Phone-Number-ID}/messages',
+			errors: [],
+		});
 	});
 
 	it('rejects the defective examples as they stand, for their documented defects only', () => {
@@ -515,14 +797,38 @@ describe('metaSpec validator', () => {
 	});
 
 	it("accepts the docs' location header component in a send", () => {
-		const body = { ...send(), template: { name: 'store_location', language: { code: 'en_US' }, components: [read('meta-docs/send-template-location-header.component.json')] } };
+		const body = {
+			...send(),
+			template: {
+				name: 'store_location',
+				language: { code: 'en_US' },
+				components: [read('meta-docs/send-template-location-header.component.json')],
+			},
+		};
 		expect(validateSend(body).errors).toEqual([]);
 	});
 
 	it('rejects a send without Authorization, with a wrong content type, or to an operation Meta does not have', () => {
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { 'content-type': 'application/json' }, body: send() }).errors).toEqual(['missing header parameter Authorization']);
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'text/plain' }, body: send() }).ok).toBe(false);
-		expect(validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' }, body: send() }).ok).toBe(true);
+		expect(
+			validateRequest({ method: 'POST', path: '/v23.0/1/messages', headers: { 'content-type': 'application/json' }, body: send() })
+				.errors,
+		).toEqual(['missing header parameter Authorization']);
+		expect(
+			validateRequest({
+				method: 'POST',
+				path: '/v23.0/1/messages',
+				headers: { ...HEADERS, 'content-type': 'text/plain' },
+				body: send(),
+			}).ok,
+		).toBe(false);
+		expect(
+			validateRequest({
+				method: 'POST',
+				path: '/v23.0/1/messages',
+				headers: { ...HEADERS, 'content-type': 'application/json; charset=utf-8' },
+				body: send(),
+			}).ok,
+		).toBe(true);
 		expect(validateRequest({ method: 'PUT', path: '/v23.0/1/messages', headers: HEADERS }).ok).toBe(false);
 	});
 
@@ -530,15 +836,35 @@ describe('metaSpec validator', () => {
 		const get = (p: string, query?: Record<string, string>) => validateRequest({ method: 'GET', path: p, query, headers: HEADERS });
 		expect(get('/v23.0/102290129340398/message_templates').operation).toBe('GET /{Version}/{WABA-ID}/message_templates');
 		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '100' }).ok).toBe(true);
-		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([expect.stringContaining('limit must be <= 100')]);
-		expect(validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' }).operation).toBe('GET /{Version}/{Phone-Number-ID}');
+		expect(get('/v23.0/102290129340398/phone_numbers', { limit: '101' }).errors).toEqual([
+			expect.stringContaining('limit must be <= 100'),
+		]);
+		expect(
+			validateRequest({ method: 'GET', path: '/v23.0/106540352242922', headers: HEADERS, template: '/{Version}/{Phone-Number-ID}' })
+				.operation,
+		).toBe('GET /{Version}/{Phone-Number-ID}');
 	});
 
 	it('validates a multipart upload as its form fields against the operation’s multipart/form-data schema (with `type` patched in)', () => {
-		const upload = (body: unknown, contentType = 'multipart/form-data; boundary=x') => validateRequest({ method: 'POST', path: '/v23.0/106540352242922/media', headers: { ...HEADERS, 'content-type': contentType }, body, template: '/{Version}/{Phone-Number-ID}/media' });
-		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg', file: '<binary>' })).toEqual({ ok: true, operation: 'POST /{Version}/{Phone-Number-ID}/media', errors: [] });
-		expect(upload({ messaging_product: 'whatsapp', file: '<binary>' }).errors).toEqual([expect.stringContaining("must have required property 'type'")]);
-		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg' }).errors).toEqual([expect.stringContaining("must have required property 'file'")]);
+		const upload = (body: unknown, contentType = 'multipart/form-data; boundary=x') =>
+			validateRequest({
+				method: 'POST',
+				path: '/v23.0/106540352242922/media',
+				headers: { ...HEADERS, 'content-type': contentType },
+				body,
+				template: '/{Version}/{Phone-Number-ID}/media',
+			});
+		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg', file: '<binary>' })).toEqual({
+			ok: true,
+			operation: 'POST /{Version}/{Phone-Number-ID}/media',
+			errors: [],
+		});
+		expect(upload({ messaging_product: 'whatsapp', file: '<binary>' }).errors).toEqual([
+			expect.stringContaining("must have required property 'type'"),
+		]);
+		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg' }).errors).toEqual([
+			expect.stringContaining("must have required property 'file'"),
+		]);
 		expect(upload({ messaging_product: 'whatsapp', type: 'not a mime', file: '<binary>' }).ok).toBe(false);
 		// The operation takes only a form: a JSON body is refused.
 		expect(upload({ messaging_product: 'whatsapp', type: 'image/jpeg', file: 'x' }, 'application/json').ok).toBe(false);

@@ -1,2 +1,12 @@
 /** The app under test lives in tools/harness (the benchmarks use it too); the tests import it from here. */
-export { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../../tools/harness/appUnderTest';
+export {
+	addContactRoom,
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	connectState,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../../tools/harness/appUnderTest';

@@ -23,16 +23,35 @@ describe('i18n', () => {
 
 	it('covers every i18n key the app code names', () => {
 		const en = load('en');
-		const files = execFileSync('find', [path.join(ROOT, 'src'), path.join(ROOT, 'WhatsAppApp.ts'), '-name', '*.ts', '-not', '-name', 'catalog.ts']).toString().trim().split('\n');
+		const files = execFileSync('find', [
+			path.join(ROOT, 'src'),
+			path.join(ROOT, 'WhatsAppApp.ts'),
+			'-name',
+			'*.ts',
+			'-not',
+			'-name',
+			'catalog.ts',
+		])
+			.toString()
+			.trim()
+			.split('\n');
 		const source = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-		const patterns = [/\bt\('([a-zA-Z_]+)'/g, /'((?:template_|graph_)?error_[a-z0-9_]+)'/g, /'(template_input_[a-z_]+)'/g, /i18n[A-Za-z]+ = '([a-z_]+)'/g, /i18nLabel: '([a-z_]+)'/g];
+		const patterns = [
+			/\bt\('([a-zA-Z_]+)'/g,
+			/'((?:template_|graph_)?error_[a-z0-9_]+)'/g,
+			/'(template_input_[a-z_]+)'/g,
+			/i18n[A-Za-z]+ = '([a-z_]+)'/g,
+			/i18nLabel: '([a-z_]+)'/g,
+		];
 		const keys = patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1]));
 		expect(keys.length).toBeGreaterThan(10);
 		expect(keys.filter((k) => !(k in en))).toEqual([]);
 	});
 
 	it('src/core/i18n/catalog.ts is generated from the current i18n files', () => {
-		expect(() => execFileSync(process.execPath, [path.join(ROOT, 'tools', 'i18n-catalog.js'), '--check'], { stdio: 'pipe' })).not.toThrow();
+		expect(() =>
+			execFileSync(process.execPath, [path.join(ROOT, 'tools', 'i18n-catalog.js'), '--check'], { stdio: 'pipe' }),
+		).not.toThrow();
 	});
 
 	it('translates with placeholders and falls back to English for an unknown language', () => {

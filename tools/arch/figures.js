@@ -63,7 +63,8 @@ const imports = []; // { from, spec, target (absolute path, or null for a packag
 const longLines = { count: 0, max: 0, where: null };
 
 /** Name of a declaration's name node (identifier, string literal, computed -> its text). */
-const nameText = (n) => (n ? (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText()) : '(anonymous)');
+const nameText = (n) =>
+	n ? (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n) ? n.text : n.getText()) : '(anonymous)';
 /** Name of the class around a node, for "Class.method". */
 function owner(node) {
 	for (let p = node.parent; p; p = p.parent) if (ts.isClassLike(p)) return p.name ? `${p.name.text}.` : '(class).';
@@ -107,18 +108,30 @@ for (const file of files) {
 			functions.push({ name, where: where(node), lines: end - lineOf(node) + 1 });
 		}
 		// import ... from / import type ... from / export ... from / import x = require(...)
-		if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+		if (
+			(ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+			node.moduleSpecifier &&
+			ts.isStringLiteral(node.moduleSpecifier)
+		) {
 			const typeOnly = ts.isImportDeclaration(node) ? Boolean(node.importClause && node.importClause.isTypeOnly) : node.isTypeOnly;
 			addImport(node, node.moduleSpecifier.text, typeOnly);
 		}
-		if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+		if (
+			ts.isImportEqualsDeclaration(node) &&
+			ts.isExternalModuleReference(node.moduleReference) &&
+			ts.isStringLiteral(node.moduleReference.expression)
+		) {
 			addImport(node, node.moduleReference.expression.text, node.isTypeOnly);
 		}
 		if (ts.isCallExpression(node)) {
 			const callee = node.expression;
 			const arg = (i) => (node.arguments[i] ? node.arguments[i].getText(sf) : '');
 			// import('x') / require('x')
-			if ((callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+			if (
+				(callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) &&
+				node.arguments[0] &&
+				ts.isStringLiteral(node.arguments[0])
+			) {
 				addImport(node, node.arguments[0].text, false);
 			}
 			// setting(read, SettingId.X): the app's settings helper
@@ -158,7 +171,11 @@ for (const imp of imports) {
 /** Strongly connected components (Tarjan); those of more than one folder are import cycles. */
 function components(nodes) {
 	let counter = 0;
-	const index = new Map(), low = new Map(), stack = [], onStack = new Set(), out = [];
+	const index = new Map(),
+		low = new Map(),
+		stack = [],
+		onStack = new Set(),
+		out = [];
 	const connect = (v) => {
 		index.set(v, counter);
 		low.set(v, counter++);
@@ -231,14 +248,25 @@ if (asJson) {
 	out.push(`   Server settings reads (getServerSettings() calls): ${settings.server.length}`);
 	list(settings.server.map((s) => s.where));
 	const g = settings.getValueById;
-	out.push(`   getValueById( call sites: ${g.total} (on getSettings(): ${g.appSettings}, on getServerSettings(): ${g.serverSettings}, other: ${g.other.length}${g.other.length ? ` at ${g.other.join(', ')}` : ''})`);
+	out.push(
+		`   getValueById( call sites: ${g.total} (on getSettings(): ${g.appSettings}, on getServerSettings(): ${g.serverSettings}, other: ${g.other.length}${g.other.length ? ` at ${g.other.join(', ')}` : ''})`,
+	);
 	out.push(`6. Folder import graph of src/ (${folders.size} folders; importer -> imported (imports)):`);
-	for (const [a, m] of Object.entries(result.folderGraph)) list([`${a} -> ${Object.entries(m).map(([b, n]) => `${b} (${n})`).join(', ')}`]);
+	for (const [a, m] of Object.entries(result.folderGraph))
+		list([
+			`${a} -> ${Object.entries(m)
+				.map(([b, n]) => `${b} (${n})`)
+				.join(', ')}`,
+		]);
 	out.push(`   Folder import cycles: ${cycles.length}`);
 	list(cycles.map((c) => `[${c.join(', ')}]`));
 	const lc = result.coreImportsLeavingCore;
 	out.push(`   Imports from src/core to outside src/core: ${lc.total} (type-only: ${lc.typeOnly})`);
-	list(Object.entries(byTarget).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${String(n).padStart(3)}  ${t}`));
+	list(
+		Object.entries(byTarget)
+			.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+			.map(([t, n]) => `${String(n).padStart(3)}  ${t}`),
+	);
 	out.push(`7. Imports of '${ENGINE}' inside src/core: ${engineInCore.length}`);
 	list(result.engineImportsInCore.where);
 	if (result.unresolvedImports.length) out.push(`Unresolved relative imports: ${result.unresolvedImports.length}`);

@@ -21,8 +21,15 @@ import { request } from '../http/client';
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 
-function batch(app: { sim: { statusPayload: (id: string, s: Array<{ wamid: string; status: string; recipient: string }>) => unknown } }, wamids: string[], status: string) {
-	return app.sim.statusPayload(NUMBER.phoneNumberId, wamids.map((wamid, i) => ({ wamid, status, recipient: `55119${String(i).padStart(8, '0')}` })));
+function batch(
+	app: { sim: { statusPayload: (id: string, s: Array<{ wamid: string; status: string; recipient: string }>) => unknown } },
+	wamids: string[],
+	status: string,
+) {
+	return app.sim.statusPayload(
+		NUMBER.phoneNumberId,
+		wamids.map((wamid, i) => ({ wamid, status, recipient: `55119${String(i).padStart(8, '0')}` })),
+	);
 }
 
 async function main(): Promise<void> {
@@ -42,22 +49,39 @@ async function main(): Promise<void> {
 			const times: number[] = [];
 			for (let i = 0; i < 60; i++) {
 				const t0 = performance.now();
-				const res = await request(app.http.endpointUrl('webhook'), { raw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature } });
+				const res = await request(app.http.endpointUrl('webhook'), {
+					raw,
+					headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature },
+				});
 				times.push(performance.now() - t0);
 				if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
 			}
 			await app.harness.scheduler.runDue();
-			console.log(`webhook ack, ${String(size).padStart(4)} statuses: median ${quantile(times, 0.5).toFixed(1)} ms, p99 ${quantile(times, 0.99).toFixed(1)} ms (60 requests, ${(raw.length / 1024).toFixed(0)} KiB body)`);
+			console.log(
+				`webhook ack, ${String(size).padStart(4)} statuses: median ${quantile(times, 0.5).toFixed(1)} ms, p99 ${quantile(times, 0.99).toFixed(1)} ms (60 requests, ${(raw.length / 1024).toFixed(0)} KiB body)`,
+			);
 			if (size === 1000) {
 				// The acknowledgement verifies, normalizes the batch into events and stores them for the job.
-				console.log(`engine: events normalized and queued per second by the webhook endpoint: ${Math.round(size / (quantile(times, 0.5) / 1000)).toLocaleString('en')} (1,000 per median acknowledgement)`);
+				console.log(
+					`engine: events normalized and queued per second by the webhook endpoint: ${Math.round(size / (quantile(times, 0.5) / 1000)).toLocaleString('en')} (1,000 per median acknowledgement)`,
+				);
 			}
 		}
 
 		// 2. Core normalization + queueing rate, and whatsapp-api-js on the same batches.
-		const coreBatch = batch(app, Array.from({ length: 1000 }, (_, i) => `wamid.CORE${i}`), 'read');
+		const coreBatch = batch(
+			app,
+			Array.from({ length: 1000 }, (_, i) => `wamid.CORE${i}`),
+			'read',
+		);
 		const coreRaw = serializeLikeMeta(coreBatch);
-		const record = { phoneNumberId: NUMBER.phoneNumberId, connectedWhatsAppNo: '15550783881', mobileNo: '5511', message: 'Hi', type: 'Template-Message' as const };
+		const record = {
+			phoneNumberId: NUMBER.phoneNumberId,
+			connectedWhatsAppNo: '15550783881',
+			mobileNo: '5511',
+			message: 'Hi',
+			type: 'Template-Message' as const,
+		};
 		const coreRuns: number[] = [];
 		for (let run = 0; run < 50; run++) {
 			const t0 = performance.now();
@@ -66,16 +90,38 @@ async function main(): Promise<void> {
 			for (const event of walkWebhook(parsed).events) {
 				if (event.kind !== 'status') continue;
 				const status = fromMetaStatus(event.status)!;
-				if (decide('sent', new Set<Status>(['queued', 'sent']), status) === 'forward') queued.push({ id: `${event.wamid}:${status}`, payload: buildStatusPayload({ ...record, wamid: event.wamid }, status, { timestamp: event.timestamp, eventId: `${event.wamid}:${status}` }) });
+				if (decide('sent', new Set<Status>(['queued', 'sent']), status) === 'forward')
+					queued.push({
+						id: `${event.wamid}:${status}`,
+						payload: buildStatusPayload({ ...record, wamid: event.wamid }, status, {
+							timestamp: event.timestamp,
+							eventId: `${event.wamid}:${status}`,
+						}),
+					});
 			}
 			coreRuns.push(performance.now() - t0);
 			if (queued.length !== 1000) throw new Error('core lost events');
 		}
 		const coreMs = quantile(coreRuns, 0.5);
-		console.log(`core: 1,000 statuses parsed, normalized and queued in ${coreMs.toFixed(2)} ms median = ${Math.round(1000 / (coreMs / 1000)).toLocaleString('en')} events/s`);
+		console.log(
+			`core: 1,000 statuses parsed, normalized and queued in ${coreMs.toFixed(2)} ms median = ${Math.round(1000 / (coreMs / 1000)).toLocaleString('en')} events/s`,
+		);
 
-		const { WhatsAppAPI } = (await import('whatsapp-api-js')) as unknown as { WhatsAppAPI: new (o: Record<string, unknown>) => { post: (data: unknown, raw?: string, sig?: string) => Promise<unknown>; on: Record<string, unknown> } };
-		const wa = new WhatsAppAPI({ token: 'x', appSecret: NUMBER.appSecret, secure: true, ponyfill: { subtle: (globalThis as unknown as { crypto: { subtle: unknown } }).crypto?.subtle ?? (await import('crypto')).webcrypto.subtle } });
+		const { WhatsAppAPI } = (await import('whatsapp-api-js')) as unknown as {
+			WhatsAppAPI: new (o: Record<string, unknown>) => {
+				post: (data: unknown, raw?: string, sig?: string) => Promise<unknown>;
+				on: Record<string, unknown>;
+			};
+		};
+		const wa = new WhatsAppAPI({
+			token: 'x',
+			appSecret: NUMBER.appSecret,
+			secure: true,
+			ponyfill: {
+				subtle:
+					(globalThis as unknown as { crypto: { subtle: unknown } }).crypto?.subtle ?? (await import('crypto')).webcrypto.subtle,
+			},
+		});
 		let seen = 0;
 		wa.on.status = () => void seen++;
 		const libRuns: number[] = [];
@@ -86,35 +132,54 @@ async function main(): Promise<void> {
 			libRuns.push(performance.now() - t0);
 		}
 		const libMs = quantile(libRuns, 0.5);
-		console.log(`whatsapp-api-js: the same batch (signature check + parse + status callbacks, ${seen / 50} statuses) in ${libMs.toFixed(2)} ms median; core / library time ratio ${(coreMs / libMs).toFixed(2)}`);
+		console.log(
+			`whatsapp-api-js: the same batch (signature check + parse + status callbacks, ${seen / 50} statuses) in ${libMs.toFixed(2)} ms median; core / library time ratio ${(coreMs / libMs).toFixed(2)}`,
+		);
 
 		// 3. End to end in the engine: 1,000 sent messages, a batch of 1,000 statuses processed by the job.
 		const wamids: string[] = [];
 		for (let k = 0; k < 4; k++) {
 			const phoneNumbers = Array.from({ length: 250 }, (_, i) => `55119${String(k * 250 + i).padStart(8, '0')}`);
-			const res = await callApi(app, 'templateMessage', { body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'hello_world', language: { code: 'en_US' } } }, headers: ADMIN_AUTH });
+			const res = await callApi(app, 'templateMessage', {
+				body: {
+					phoneNumbers,
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: { name: 'hello_world', language: { code: 'en_US' } },
+				},
+				headers: ADMIN_AUTH,
+			});
 			wamids.push(...res.body.results.map((r: { msId: string }) => r.msId));
 		}
 		await app.harness.scheduler.runDue();
 		sink.deliveries.length = 0;
 		const raw = serializeLikeMeta(batch(app, wamids, 'delivered'));
-		await request(app.http.endpointUrl('webhook'), { raw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(raw, NUMBER.appSecret) } });
+		await request(app.http.endpointUrl('webhook'), {
+			raw,
+			headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(raw, NUMBER.appSecret) },
+		});
 		const t0 = performance.now();
 		await app.harness.scheduler.runDue();
 		const processMs = performance.now() - t0;
-		console.log(`engine: the job processed 1,000 statuses and delivered ${sink.deliveries.length} events in ${processMs.toFixed(0)} ms = ${Math.round(1000 / (processMs / 1000))} events/s end to end (persistence round trips included)`);
+		console.log(
+			`engine: the job processed 1,000 statuses and delivered ${sink.deliveries.length} events in ${processMs.toFixed(0)} ms = ${Math.round(1000 / (processMs / 1000))} events/s end to end (persistence round trips included)`,
+		);
 
 		// 4. Delivery alone: 1,000 events queued while the receiver fails, then one delivery round.
 		sink.failWith = 500;
 		const readRaw = serializeLikeMeta(batch(app, wamids, 'read'));
-		await request(app.http.endpointUrl('webhook'), { raw: readRaw, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(readRaw, NUMBER.appSecret) } });
+		await request(app.http.endpointUrl('webhook'), {
+			raw: readRaw,
+			headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(readRaw, NUMBER.appSecret) },
+		});
 		await app.harness.scheduler.runDue();
 		sink.failWith = undefined;
 		sink.deliveries.length = 0;
 		const t1 = performance.now();
 		await app.harness.scheduler.advance(30000);
 		const deliverMs = performance.now() - t1;
-		console.log(`engine: the delivery job delivered ${sink.deliveries.length} events to a local receiver in ${deliverMs.toFixed(0)} ms = ${Math.round(sink.deliveries.length / (deliverMs / 1000))} events/s`);
+		console.log(
+			`engine: the delivery job delivered ${sink.deliveries.length} events to a local receiver in ${deliverMs.toFixed(0)} ms = ${Math.round(sink.deliveries.length / (deliverMs / 1000))} events/s`,
+		);
 	} finally {
 		await sink.stop();
 		await app.stop();

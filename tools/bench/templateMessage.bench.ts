@@ -26,13 +26,20 @@ async function measure(cap: number): Promise<void> {
 			app.sim.throttled = 0;
 			app.sim.sentMessages.length = 0;
 			const started = Date.now();
-			const res = await callApi(app, 'templateMessage', { body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: { name: 'hello_world', language: { code: 'en_US' } } }, headers: ADMIN_AUTH });
+			const res = await callApi(app, 'templateMessage', {
+				body: {
+					phoneNumbers,
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: { name: 'hello_world', language: { code: 'en_US' } },
+				},
+				headers: ADMIN_AUTH,
+			});
 			const elapsed = Date.now() - started;
 			const sent = res.body.results.filter((r: { msId?: string }) => r.msId).length;
 			if (sent !== 250) throw new Error(`only ${sent} of 250 sent: ${JSON.stringify(res.body).slice(0, 500)}`);
 			// The rate Meta saw: accepted sends over the span from the first to the last accepted send.
 			const accepted = app.sim.requests.filter((r) => r.path.endsWith('/messages') && r.status === 200).slice(-250);
-			const span = (accepted.length - 1) / (accepted[accepted.length - 1].at! - accepted[0].at!) * 1000;
+			const span = ((accepted.length - 1) / (accepted[accepted.length - 1].at! - accepted[0].at!)) * 1000;
 			rates.push(span);
 			times.push(elapsed);
 			throttled.push(app.sim.throttled);

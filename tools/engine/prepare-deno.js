@@ -50,11 +50,11 @@ function patchUploadHandler() {
 }
 
 function fillCache() {
-	execFileSync(
-		process.execPath,
-		[denoBin, 'install', '--node-modules-dir=none', `--config=${configPath}`, '--entrypoint', 'main.ts'],
-		{ cwd: runtimeDir, env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1' }, stdio: 'inherit' },
-	);
+	execFileSync(process.execPath, [denoBin, 'install', '--node-modules-dir=none', `--config=${configPath}`, '--entrypoint', 'main.ts'], {
+		cwd: runtimeDir,
+		env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1' },
+		stdio: 'inherit',
+	});
 }
 
 patchImportMap();

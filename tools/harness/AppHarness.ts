@@ -195,7 +195,8 @@ export class AppHarness {
 			[AppInterface.IPostSystemMessageSent]: (data) => listeners.executePostSystemMessageSent(data),
 			[AppInterface.IPostMessageUpdated]: (data) => listeners.executePostMessageUpdated(data),
 		};
-		this.bridges.events.dispatch = (event, data) => (messageEvents[event] ? messageEvents[event](data) : listeners.executeListener(event, data));
+		this.bridges.events.dispatch = (event, data) =>
+			messageEvents[event] ? messageEvents[event](data) : listeners.executeListener(event, data);
 	}
 
 	/**
@@ -207,7 +208,13 @@ export class AppHarness {
 		if (!this.appId) return;
 		const record = this.world.persistence.find((r) => r.appId === this.appId && r.associations.some((a) => a.id === TEST_CLOCK_OFFSET));
 		if (record) record.data = { offsetMs };
-		else this.world.persistence.push({ id: `${TEST_CLOCK_OFFSET}-${this.appId}`, appId: this.appId, data: { offsetMs }, associations: [{ model: 'misc', id: TEST_CLOCK_OFFSET }] });
+		else
+			this.world.persistence.push({
+				id: `${TEST_CLOCK_OFFSET}-${this.appId}`,
+				appId: this.appId,
+				data: { offsetMs },
+				associations: [{ model: 'misc', id: TEST_CLOCK_OFFSET }],
+			});
 	}
 
 	/** Waits until every event Rocket.Chat fired to the app so far (IPostMessageSent...) has run. */
@@ -221,7 +228,8 @@ export class AppHarness {
 		if (process.env.NODE_ENV === 'test') process.env.NODE_ENV = 'harness';
 		// The engine spawns `deno` from PATH; the project's own copy comes from the `deno` npm package.
 		const bin = path.join(REPO_ROOT, 'node_modules', '.bin');
-		if (!(process.env.PATH ?? '').split(path.delimiter).includes(bin)) process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
+		if (!(process.env.PATH ?? '').split(path.delimiter).includes(bin))
+			process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
 		const harness = new AppHarness(options);
 		await harness.install(options.zipPath ?? packagedZipPath());
 		return harness;
@@ -241,7 +249,9 @@ export class AppHarness {
 		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any, permissionsGranted: declared });
 		const app = result.getApp();
 		if (!app) {
-			throw new Error(`the engine refused the app: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError(), license: result.getLicenseValidationResult()?.getErrors?.() })}`);
+			throw new Error(
+				`the engine refused the app: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError(), license: result.getLicenseValidationResult()?.getErrors?.() })}`,
+			);
 		}
 		this.appId = app.getID();
 		this.guardRuntimePipe();
@@ -283,12 +293,20 @@ export class AppHarness {
 		for (const e of entry.entries ?? []) {
 			const log: LogEntry = { method: entry.method, severity: e.severity, args: e.args, caller: e.caller };
 			this.logs.push(log);
-			if (this.options.echoLogs) console.log(`[app ${log.severity}] ${entry.method ?? ''} ${log.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+			if (this.options.echoLogs)
+				console.log(
+					`[app ${log.severity}] ${entry.method ?? ''} ${log.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+				);
 		}
 	}
 
 	formatLogs(entries: LogEntry[] = this.logs): string {
-		return entries.map((l) => `  [${l.severity}] ${l.method ?? ''}: ${l.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`).join('\n');
+		return entries
+			.map(
+				(l) =>
+					`  [${l.severity}] ${l.method ?? ''}: ${l.args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`,
+			)
+			.join('\n');
 	}
 
 	/** Error entries of the app log (and permission denials) not yet consumed by `takeAppErrors`. */
@@ -345,7 +363,11 @@ export class AppHarness {
 	// ---- driving the app ----------------------------------------------------------------------------
 
 	/** Runs `/<command> <args...>` as `user` in `room`, as Rocket.Chat does (params frozen). */
-	async command(command: string, args: string[], ctx: { user: HarnessUser; room: HarnessRoom; threadId?: string }): Promise<{ triggerId: string }> {
+	async command(
+		command: string,
+		args: string[],
+		ctx: { user: HarnessUser; room: HarnessRoom; threadId?: string },
+	): Promise<{ triggerId: string }> {
 		const triggerId = randomUUID();
 		const context = new SlashCommandContext(
 			Object.freeze(this.appUser(ctx.user)) as Any,
@@ -366,7 +388,12 @@ export class AppHarness {
 	 */
 	async userMessage(spec: { user: HarnessUser; room: HarnessRoom; text: string; customFields?: Json }): Promise<Json> {
 		const bridge = this.bridges.getMessageBridge() as Any;
-		const message: Json = { room: spec.room, sender: this.appUser(spec.user), text: spec.text, ...(spec.customFields ? { customFields: spec.customFields } : {}) };
+		const message: Json = {
+			room: spec.room,
+			sender: this.appUser(spec.user),
+			text: spec.text,
+			...(spec.customFields ? { customFields: spec.customFields } : {}),
+		};
 		const id: string = await bridge.create(message, 'rocket.chat-client');
 		await this.settled();
 		return this.world.messages.find((m) => m.id === id) as Json;
@@ -378,8 +405,23 @@ export class AppHarness {
 	 * fires the apps' IPostMessageSent (sendFileMessage ends in functions/sendMessage); this waits
 	 * until those handlers ran.
 	 */
-	async uploadFile(spec: { user: HarnessUser; room: HarnessRoom; name: string; type: string; bytes: Buffer; description?: string }): Promise<Json> {
-		const { message } = this.world.storeFile({ room: spec.room, name: spec.name, type: spec.type, buffer: spec.bytes, userId: spec.user.id, sender: this.appUser(spec.user), description: spec.description });
+	async uploadFile(spec: {
+		user: HarnessUser;
+		room: HarnessRoom;
+		name: string;
+		type: string;
+		bytes: Buffer;
+		description?: string;
+	}): Promise<Json> {
+		const { message } = this.world.storeFile({
+			room: spec.room,
+			name: spec.name,
+			type: spec.type,
+			buffer: spec.bytes,
+			userId: spec.user.id,
+			sender: this.appUser(spec.user),
+			description: spec.description,
+		});
 		this.bridges.events.fire(AppInterface.IPostMessageSent, { ...message });
 		await this.settled();
 		return message;
@@ -463,11 +505,21 @@ export class AppHarness {
 	 * `view`, it happens in the modal the user has open (its id must be that modal's); the app's
 	 * answer then goes through the client's modal handling (`ClientModals`).
 	 */
-	async blockAction(spec: { user: HarnessUser; actionId: string; blockId: string; value?: unknown; view?: Json; room?: HarnessRoom; message?: Json; triggerId?: string }): Promise<Any> {
+	async blockAction(spec: {
+		user: HarnessUser;
+		actionId: string;
+		blockId: string;
+		value?: unknown;
+		view?: Json;
+		room?: HarnessRoom;
+		message?: Json;
+		triggerId?: string;
+	}): Promise<Any> {
 		this.syncPushedViews();
 		const modal = spec.view ? this.clientModals.acting(spec.user.id, spec.view.id as string) : undefined;
 		// useUiKitState: a changed input element updates the modal's values before the action is sent; a button only sends.
-		if (modal && spec.value !== undefined && modal.has(spec.actionId) && !isButton(modal.view, spec.actionId)) modal.input(spec.actionId, spec.value);
+		if (modal && spec.value !== undefined && modal.has(spec.actionId) && !isButton(modal.view, spec.actionId))
+			modal.input(spec.actionId, spec.value);
 		const view = modal?.view;
 		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.BLOCK,
@@ -490,7 +542,13 @@ export class AppHarness {
 	 * what the user typed or chose (`{ [blockId]: { [actionId]: value } }`), entered into the open
 	 * modal; without it, the modal's state is sent as it is. The view sent is the modal's current view.
 	 */
-	async viewSubmit(spec: { user: HarnessUser; view?: Json; state?: Record<string, Record<string, unknown>>; room?: HarnessRoom; actionId?: string }): Promise<Any> {
+	async viewSubmit(spec: {
+		user: HarnessUser;
+		view?: Json;
+		state?: Record<string, Record<string, unknown>>;
+		room?: HarnessRoom;
+		actionId?: string;
+	}): Promise<Any> {
 		this.syncPushedViews();
 		const open = this.clientModals.of(spec.user.id);
 		const modal = this.clientModals.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);

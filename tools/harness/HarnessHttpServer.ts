@@ -68,7 +68,13 @@ export class HarnessHttpServer {
 			for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
 			const user = this.harness.world.authenticate(headers['x-user-id'], headers['x-auth-token']);
 			const result = await this.harness.api(
-				{ method: (req.method ?? 'GET').toLowerCase() as 'get', path: url.pathname.slice(prefix.length), headers, query: Object.fromEntries(url.searchParams.entries()), content },
+				{
+					method: (req.method ?? 'GET').toLowerCase() as 'get',
+					path: url.pathname.slice(prefix.length),
+					headers,
+					query: Object.fromEntries(url.searchParams.entries()),
+					content,
+				},
 				user,
 			);
 			send(result.status, result.content, result.headers ?? {});

@@ -70,7 +70,8 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
 		// Events Rocket.Chat fired to the app (IPostMessageSent...) run to their end first.
 		await app.harness.settled();
 		app.harness.assertNoAppErrors();
-		if (app.sim.violations.length) throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
+		if (app.sim.violations.length)
+			throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
 		assertNoSecretShown(app);
 	} finally {
 		await app.stop();
@@ -84,7 +85,9 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
  * naming where (and only the secret's last four characters), when one does.
  */
 export function assertNoSecretShown(app: AppUnderTest): void {
-	const secrets = [...app.sim.numbers.values()].flatMap((n) => [n.accessToken, n.appSecret]).filter((s): s is string => typeof s === 'string' && s.length >= 8);
+	const secrets = [...app.sim.numbers.values()]
+		.flatMap((n) => [n.accessToken, n.appSecret])
+		.filter((s): s is string => typeof s === 'string' && s.length >= 8);
 	const places: Record<string, unknown> = {
 		'app log': app.harness.logs,
 		'room messages': app.harness.world.messages.map((m) => ({ ...m, room: undefined })),
@@ -106,7 +109,11 @@ export function assertNoSecretShown(app: AppUnderTest): void {
  * app creates it (token `whatsapp:<phone number id>:<WhatsApp id>`), for tests that start in a
  * contact's room.
  */
-export function addContactRoom(app: AppUnderTest, agent: HarnessUser, contact: { waId?: string; name?: string; language?: string } = {}): HarnessRoom {
+export function addContactRoom(
+	app: AppUnderTest,
+	agent: HarnessUser,
+	contact: { waId?: string; name?: string; language?: string } = {},
+): HarnessRoom {
 	const waId = contact.waId ?? '5511987654321';
 	const name = contact.name ?? 'Carla';
 	const visitor = {
@@ -117,7 +124,13 @@ export function addContactRoom(app: AppUnderTest, agent: HarnessUser, contact: {
 		...(contact.language ? { livechatData: { language: contact.language } } : {}),
 	};
 	app.harness.world.visitors.set(visitor.id, visitor);
-	return app.harness.addRoom({ name, type: 'l', creator: agent, members: [agent], extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) } });
+	return app.harness.addRoom({
+		name,
+		type: 'l',
+		creator: agent,
+		members: [agent],
+		extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) },
+	});
 }
 
 /** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
@@ -135,7 +148,12 @@ export async function connectNumber(app: AppUnderTest): Promise<void> {
 	const response = await harness.viewSubmit({
 		user: harness.admin,
 		view: harness.lastView(harness.admin)!,
-		state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret }),
+		state: connectState({
+			phoneNumberId: NUMBER.phoneNumberId,
+			wabaId: NUMBER.wabaId,
+			accessToken: NUMBER.accessToken,
+			appSecret: NUMBER.appSecret,
+		}),
 	});
 	if (!response?.success) throw new Error(`connecting the test number failed: ${JSON.stringify(response?.errors)}`);
 	app.sim.requests.length = 0;
@@ -150,9 +168,14 @@ export async function callApi(
 	app: AppUnderTest,
 	path: string,
 	options: { method?: HttpRequest['method']; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answer's body is whatever the endpoint sent
+): Promise<{ status: number; body: any }> {
 	const raw = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-	const answer = await request(app.http.endpointUrl(path), { method: options.method ?? 'POST', headers: { 'Content-Type': 'application/json', ...(options.headers ?? {}) }, raw });
+	const answer = await request(app.http.endpointUrl(path), {
+		method: options.method ?? 'POST',
+		headers: { 'Content-Type': 'application/json', ...(options.headers ?? {}) },
+		raw,
+	});
 	return { status: answer.status, body: answer.body };
 }
 

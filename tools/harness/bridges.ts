@@ -62,8 +62,19 @@ export interface RegisteredCommand {
 	params?: string;
 }
 
-const ROLE_NAMES = ['admin', 'user', 'bot', 'app', 'livechat-agent', 'livechat-manager', 'livechat-monitor', 'owner', 'moderator', 'guest', 'anonymous'];
-
+const ROLE_NAMES = [
+	'admin',
+	'user',
+	'bot',
+	'app',
+	'livechat-agent',
+	'livechat-manager',
+	'livechat-monitor',
+	'owner',
+	'moderator',
+	'guest',
+	'anonymous',
+];
 
 export class HarnessBridges extends AppBridges {
 	readonly apis: RegisteredApi[] = [];
@@ -87,7 +98,6 @@ export class HarnessBridges extends AppBridges {
 		super();
 		this.build();
 	}
-
 
 	private toAppUser(user: HarnessUser | undefined): Json | undefined {
 		if (!user) return undefined;
@@ -130,8 +140,15 @@ export class HarnessBridges extends AppBridges {
 
 		this.b.api = loudBridge('ApiBridge', ApiBridge as Any, {
 			registerApi: async ({ api, endpoint }: Any, appId: string) => {
-				const methods = ['get', 'post', 'put', 'delete', 'head', 'options', 'patch'].filter((m) => typeof endpoint[m] === 'function' || (endpoint._availableMethods ?? []).includes(m));
-				this.apis.push({ appId, path: endpoint.path, authRequired: Boolean(endpoint.authRequired ?? api.security === 'authRequired'), methods });
+				const methods = ['get', 'post', 'put', 'delete', 'head', 'options', 'patch'].filter(
+					(m) => typeof endpoint[m] === 'function' || (endpoint._availableMethods ?? []).includes(m),
+				);
+				this.apis.push({
+					appId,
+					path: endpoint.path,
+					authRequired: Boolean(endpoint.authRequired ?? api.security === 'authRequired'),
+					methods,
+				});
 			},
 			unregisterApis: async (appId: string) => {
 				for (let i = this.apis.length - 1; i >= 0; i--) if (this.apis[i].appId === appId) this.apis.splice(i, 1);
@@ -177,7 +194,13 @@ export class HarnessBridges extends AppBridges {
 				const creator = w.users.get(room.creator?.id) ?? w.findUserByUsername(room.creator?.username);
 				if (!creator) throw new Error('RoomBridge.create: unknown creator');
 				const users = members.map((u) => w.findUserByUsername(u)).filter((u): u is HarnessUser => Boolean(u));
-				return w.addRoom({ name: room.slugifiedName ?? room.displayName, type: room.type, creator, members: users, extra: { customFields: room.customFields } }).id;
+				return w.addRoom({
+					name: room.slugifiedName ?? room.displayName,
+					type: room.type,
+					creator,
+					members: users,
+					extra: { customFields: room.customFields },
+				}).id;
 			},
 			update: async (room: Any) => {
 				const stored = w.rooms.get(room.id);
@@ -198,7 +221,8 @@ export class HarnessBridges extends AppBridges {
 		});
 
 		this.b.serverSetting = loudBridge('ServerSettingBridge', ServerSettingBridge as Any, {
-			getOneById: async (id: string) => (w.serverSettings.has(id) ? { id, value: w.serverSettings.get(id), packageValue: w.serverSettings.get(id) } : undefined),
+			getOneById: async (id: string) =>
+				w.serverSettings.has(id) ? { id, value: w.serverSettings.get(id), packageValue: w.serverSettings.get(id) } : undefined,
 			getAll: async () => [...w.serverSettings.entries()].map(([id, value]) => ({ id, value, packageValue: value })),
 			isReadableById: async (id: string) => w.serverSettings.has(id),
 		});
@@ -206,10 +230,16 @@ export class HarnessBridges extends AppBridges {
 		this.b.user = loudBridge('UserBridge', UserBridge as Any, {
 			getById: async (id: string) => toAppUser(w.users.get(id)),
 			getByUsername: async (username: string) => toAppUser(w.findUserByUsername(username)),
-			getAppUser: async (appId?: string) => toAppUser([...w.users.values()].find((u) => u.type === 'app' && (!appId || u.appId === appId))),
+			getAppUser: async (appId?: string) =>
+				toAppUser([...w.users.values()].find((u) => u.type === 'app' && (!appId || u.appId === appId))),
 			getActiveUserCount: async () => [...w.users.values()].filter((u) => u.active).length,
 			create: async (data: Any, appId: string) => {
-				const user = w.addUser({ username: data.username, name: data.name, roles: data.roles, type: data.type === 'app' ? 'app' : 'bot' });
+				const user = w.addUser({
+					username: data.username,
+					name: data.name,
+					roles: data.roles,
+					type: data.type === 'app' ? 'app' : 'bot',
+				});
 				user.appId = appId;
 				return user.id;
 			},
@@ -223,7 +253,9 @@ export class HarnessBridges extends AppBridges {
 
 		this.b.role = loudBridge('RoleBridge', RoleBridge as Any, {
 			getOneByIdOrName: async (idOrName: string) =>
-				ROLE_NAMES.includes(idOrName) ? { id: idOrName, name: idOrName, protected: true, mandatory2fa: false, scope: 'Users' } : null,
+				ROLE_NAMES.includes(idOrName)
+					? { id: idOrName, name: idOrName, protected: true, mandatory2fa: false, scope: 'Users' }
+					: null,
 			getCustomRoles: async () => [],
 		});
 
@@ -261,7 +293,6 @@ export class HarnessBridges extends AppBridges {
 		this.b.contact = loudBridge('ContactBridge', ContactBridge as Any, {});
 		this.b.experimental = loudBridge('ExperimentalBridge', ExperimentalBridge as Any, {});
 	}
-
 
 	getCommandBridge = (): Any => this.b.command;
 	getContactBridge = (): Any => this.b.contact;

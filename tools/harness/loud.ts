@@ -9,7 +9,10 @@ type AnyFn = (...args: any[]) => unknown; // eslint-disable-line @typescript-esl
 const PASS_THROUGH = new Set<PropertyKey>(['then', 'constructor', 'toJSON', 'inspect', 'asymmetricMatch', 'nodeType', '$$typeof']);
 
 export class NotImplementedByHarness extends Error {
-	constructor(readonly bridge: string, readonly method: string) {
+	constructor(
+		readonly bridge: string,
+		readonly method: string,
+	) {
 		super(`${bridge}.${method} is not implemented by the test harness`);
 		this.name = 'NotImplementedByHarness';
 	}

@@ -14,7 +14,13 @@ import { randomUUID } from 'crypto';
 interface Processor {
 	id: string;
 	processor: (jobContext: Record<string, unknown>) => Promise<void>;
-	startupSetting?: { type: 'onetime' | 'recurring'; when?: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> };
+	startupSetting?: {
+		type: 'onetime' | 'recurring';
+		when?: string;
+		interval?: string | number;
+		skipImmediate?: boolean;
+		data?: Record<string, unknown>;
+	};
 }
 
 export interface ScheduledJob {
@@ -27,12 +33,26 @@ export interface ScheduledJob {
 }
 
 const UNITS: Record<string, number> = {
-	ms: 1, millisecond: 1, milliseconds: 1,
-	s: 1000, sec: 1000, second: 1000, seconds: 1000,
-	m: 60000, min: 60000, minute: 60000, minutes: 60000,
-	h: 3600000, hour: 3600000, hours: 3600000,
-	d: 86400000, day: 86400000, days: 86400000,
-	w: 604800000, week: 604800000, weeks: 604800000,
+	ms: 1,
+	millisecond: 1,
+	milliseconds: 1,
+	s: 1000,
+	sec: 1000,
+	second: 1000,
+	seconds: 1000,
+	m: 60000,
+	min: 60000,
+	minute: 60000,
+	minutes: 60000,
+	h: 3600000,
+	hour: 3600000,
+	hours: 3600000,
+	d: 86400000,
+	day: 86400000,
+	days: 86400000,
+	w: 604800000,
+	week: 604800000,
+	weeks: 604800000,
 };
 
 /** Agenda's human-interval strings ("5 seconds", "1 minute") and plain milliseconds. Cron is refused loudly. */
@@ -80,7 +100,10 @@ export class HarnessScheduler {
 			ids.push(p.id);
 			const startup = p.startupSetting;
 			if (startup?.type === 'recurring') {
-				await this.scheduleRecurring({ id: p.id, interval: startup.interval, skipImmediate: startup.skipImmediate, data: startup.data }, appId);
+				await this.scheduleRecurring(
+					{ id: p.id, interval: startup.interval, skipImmediate: startup.skipImmediate, data: startup.data },
+					appId,
+				);
 			} else if (startup?.type === 'onetime' && !this.jobs.some((j) => j.processorId === p.id && !j.intervalMs)) {
 				// scheduleOnceAfterRegister: only when no one-time job of that name is pending.
 				await this.scheduleOnce({ id: p.id, when: startup.when, data: startup.data }, appId);
@@ -90,15 +113,30 @@ export class HarnessScheduler {
 	}
 
 	async scheduleOnce(job: { id: string; when?: string | Date; data?: Record<string, unknown> }, appId: string): Promise<string> {
-		const runAt = job.when instanceof Date ? job.when.getTime() : typeof job.when === 'string' && !Number.isNaN(Date.parse(job.when)) && /\d{4}-/.test(job.when) ? Date.parse(job.when) : this.now + parseInterval(job.when ?? 0);
+		const runAt =
+			job.when instanceof Date
+				? job.when.getTime()
+				: typeof job.when === 'string' && !Number.isNaN(Date.parse(job.when)) && /\d{4}-/.test(job.when)
+					? Date.parse(job.when)
+					: this.now + parseInterval(job.when ?? 0);
 		return this.add({ appId, processorId: job.id, runAt, data: job.data });
 	}
 
-	async scheduleRecurring(job: { id: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> }, appId: string): Promise<string> {
+	async scheduleRecurring(
+		job: { id: string; interval?: string | number; skipImmediate?: boolean; data?: Record<string, unknown> },
+		appId: string,
+	): Promise<string> {
 		const intervalMs = parseInterval(job.interval ?? 0);
 		// Agenda's `every`: one job per name, replaced by a second call.
-		for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i].processorId === job.id && this.jobs[i].intervalMs) this.jobs.splice(i, 1);
-		return this.add({ appId, processorId: job.id, runAt: job.skipImmediate ? this.now + intervalMs : this.now, intervalMs, data: job.data });
+		for (let i = this.jobs.length - 1; i >= 0; i--)
+			if (this.jobs[i].processorId === job.id && this.jobs[i].intervalMs) this.jobs.splice(i, 1);
+		return this.add({
+			appId,
+			processorId: job.id,
+			runAt: job.skipImmediate ? this.now + intervalMs : this.now,
+			intervalMs,
+			data: job.data,
+		});
 	}
 
 	private add(job: Omit<ScheduledJob, 'jobId'>): string {
@@ -109,7 +147,8 @@ export class HarnessScheduler {
 
 	async cancelJob(jobId: string): Promise<void> {
 		// Agenda cancels by name: the engine passes the processor id.
-		for (let i = this.jobs.length - 1; i >= 0; i--) if (this.jobs[i].jobId === jobId || this.jobs[i].processorId === jobId) this.jobs.splice(i, 1);
+		for (let i = this.jobs.length - 1; i >= 0; i--)
+			if (this.jobs[i].jobId === jobId || this.jobs[i].processorId === jobId) this.jobs.splice(i, 1);
 	}
 
 	async cancelAllJobs(appId: string): Promise<void> {

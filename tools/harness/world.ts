@@ -99,7 +99,14 @@ export class HarnessWorld {
 		['Language', 'en'],
 		['Message_MaxAllowedSize', 5000],
 		['Message_CustomFields_Enabled', false],
-		['Message_CustomFields', JSON.stringify({ properties: { priority: { type: 'string', nullable: false, enum: ['low', 'medium', 'high'] } }, required: ['priority'] }, null, 2)],
+		[
+			'Message_CustomFields',
+			JSON.stringify(
+				{ properties: { priority: { type: 'string', nullable: false, enum: ['low', 'medium', 'high'] } }, required: ['priority'] },
+				null,
+				2,
+			),
+		],
 		['Livechat_accept_chats_with_no_agents', false],
 		['Livechat_Routing_Method', 'Auto_Selection'],
 		['FileUpload_Enabled', true],
@@ -109,7 +116,14 @@ export class HarnessWorld {
 	]);
 	readonly env = new Map<string, string>();
 
-	addUser(spec: { username: string; roles?: string[]; name?: string; authToken?: string; language?: string; type?: HarnessUser['type'] }): HarnessUser {
+	addUser(spec: {
+		username: string;
+		roles?: string[];
+		name?: string;
+		authToken?: string;
+		language?: string;
+		type?: HarnessUser['type'];
+	}): HarnessUser {
 		const now = new Date();
 		const user: HarnessUser = {
 			id: `user-${spec.username}`,
@@ -190,24 +204,62 @@ export class HarnessWorld {
 	 * attachment with the link, the type's preview URL, `fileId` and the description (a caption).
 	 * Returns the upload and the message (not yet announced to apps).
 	 */
-	storeFile(spec: { room: HarnessRoom; name: string; type: string; buffer: Buffer; userId?: string; visitorToken?: string; sender?: Json; description?: string }): { upload: HarnessUpload; message: Json } {
-		const upload: HarnessUpload = { id: `upload-${randomUUID()}`, name: spec.name, size: spec.buffer.length, type: spec.type, rid: spec.room.id, userId: spec.userId, visitorToken: spec.visitorToken, buffer: spec.buffer, uploadedAt: new Date() };
+	storeFile(spec: {
+		room: HarnessRoom;
+		name: string;
+		type: string;
+		buffer: Buffer;
+		userId?: string;
+		visitorToken?: string;
+		sender?: Json;
+		description?: string;
+	}): { upload: HarnessUpload; message: Json } {
+		const upload: HarnessUpload = {
+			id: `upload-${randomUUID()}`,
+			name: spec.name,
+			size: spec.buffer.length,
+			type: spec.type,
+			rid: spec.room.id,
+			userId: spec.userId,
+			visitorToken: spec.visitorToken,
+			buffer: spec.buffer,
+			uploadedAt: new Date(),
+		};
 		this.uploads.push(upload);
 		const link = `/file-upload/${upload.id}/${encodeURIComponent(spec.name)}`;
 		const group = spec.type.split('/')[0];
-		const attachment: Json = { title: { value: spec.name, link, displayDownloadLink: true }, type: 'file', fileId: upload.id, ...(spec.description ? { description: spec.description } : {}) };
+		const attachment: Json = {
+			title: { value: spec.name, link, displayDownloadLink: true },
+			type: 'file',
+			fileId: upload.id,
+			...(spec.description ? { description: spec.description } : {}),
+		};
 		const file = { _id: upload.id, name: spec.name, type: spec.type, size: upload.size, typeGroup: group };
 		const files: Json[] = [file];
 		if (group === 'image') {
 			// Rocket.Chat stores a thumbnail too, listed after the image in `files`, and shows it.
-			const thumb: HarnessUpload = { ...upload, id: `upload-${randomUUID()}`, name: `thumb-${spec.name}`, buffer: spec.buffer.subarray(0, Math.min(64, spec.buffer.length)), size: Math.min(64, spec.buffer.length) };
+			const thumb: HarnessUpload = {
+				...upload,
+				id: `upload-${randomUUID()}`,
+				name: `thumb-${spec.name}`,
+				buffer: spec.buffer.subarray(0, Math.min(64, spec.buffer.length)),
+				size: Math.min(64, spec.buffer.length),
+			};
 			this.uploads.push(thumb);
 			files.push({ _id: thumb.id, name: thumb.name, type: spec.type, size: thumb.size, typeGroup: 'thumb' });
 			attachment.imageUrl = `/file-upload/${thumb.id}/${encodeURIComponent(spec.name)}`;
 		}
 		if (group === 'audio') attachment.audioUrl = link;
 		if (group === 'video') attachment.videoUrl = link;
-		const message: Json = { id: `msg-${randomUUID()}`, room: spec.room, text: '', file, files, attachments: [attachment], createdAt: new Date() };
+		const message: Json = {
+			id: `msg-${randomUUID()}`,
+			room: spec.room,
+			text: '',
+			file,
+			files,
+			attachments: [attachment],
+			createdAt: new Date(),
+		};
 		if (spec.sender) message.sender = spec.sender;
 		if (spec.visitorToken) message.token = spec.visitorToken;
 		this.messages.push(message);

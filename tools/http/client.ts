@@ -54,6 +54,7 @@ export async function request(url: string, options: HttpRequest = {}): Promise<H
 		// not JSON: the text
 	}
 	const answerHeaders: Record<string, string> = {};
-	for (const [key, value] of Object.entries(response.headers ?? {})) if (value !== undefined) answerHeaders[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+	for (const [key, value] of Object.entries(response.headers ?? {}))
+		if (value !== undefined) answerHeaders[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
 	return { status: response.status, headers: answerHeaders, body, text };
 }

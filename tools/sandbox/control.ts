@@ -62,7 +62,10 @@ export class SandboxControl {
 
 	private shown(user: HarnessUser, since: number): Json {
 		return {
-			notices: this.harness.world.notificationsFor(user.id).slice(since).map((n) => n.text),
+			notices: this.harness.world
+				.notificationsFor(user.id)
+				.slice(since)
+				.map((n) => n.text),
 			view: this.openView.get(user.id) ?? null,
 			appErrors: this.harness.takeAppErrors(),
 		};
@@ -70,14 +73,18 @@ export class SandboxControl {
 
 	private remember(user: HarnessUser, response: Json | undefined): void {
 		const latest = this.harness.lastView(user);
-		if ((response?.type === 'modal.update' || response?.type === 'modal.open') && response.view) this.openView.set(user.id, response.view as Json);
+		if ((response?.type === 'modal.update' || response?.type === 'modal.open') && response.view)
+			this.openView.set(user.id, response.view as Json);
 		else if (response?.success === true && response.type !== 'errors') this.openView.delete(user.id);
 		else if (!response && latest) this.openView.set(user.id, latest);
 	}
 
 	async command(body: Json): Promise<Json> {
 		const user = this.user(body.user);
-		const words = String(body.command ?? '').trim().replace(/^\//, '').split(/\s+/);
+		const words = String(body.command ?? '')
+			.trim()
+			.replace(/^\//, '')
+			.split(/\s+/);
 		const before = this.harness.world.notificationsFor(user.id).length;
 		const uiBefore = this.harness.world.uiFor(user.id).length;
 		await this.harness.command(words[0], words.slice(1), { user, room: this.general });
@@ -101,7 +108,13 @@ export class SandboxControl {
 		const user = this.user(body.user);
 		const view = this.openView.get(user.id);
 		const before = this.harness.world.notificationsFor(user.id).length;
-		const response = await this.harness.blockAction({ user, actionId: String(body.actionId), blockId: String(body.blockId ?? ''), value: body.value, view });
+		const response = await this.harness.blockAction({
+			user,
+			actionId: String(body.actionId),
+			blockId: String(body.blockId ?? ''),
+			value: body.value,
+			view,
+		});
 		this.remember(user, response);
 		return { response, ...this.shown(user, before) };
 	}
@@ -136,42 +149,89 @@ export class SandboxControl {
 					const file = this.readFile(body);
 					if ('error' in file) return this.reply(res, 400, file);
 					const id = this.sim.addMedia({ phoneNumberId: this.number.phoneNumberId, bytes: file.bytes, mimeType: file.type });
-					const kind = file.type.startsWith('image/') ? (file.type === 'image/webp' ? 'sticker' : 'image') : file.type.startsWith('video/') ? 'video' : file.type.startsWith('audio/') ? 'audio' : 'document';
+					const kind = file.type.startsWith('image/')
+						? file.type === 'image/webp'
+							? 'sticker'
+							: 'image'
+						: file.type.startsWith('video/')
+							? 'video'
+							: file.type.startsWith('audio/')
+								? 'audio'
+								: 'document';
 					const media: Json = { id, mime_type: file.type, sha256: this.sim.media.get(id)?.sha256 };
 					if (body.caption && kind !== 'audio' && kind !== 'sticker') media.caption = String(body.caption);
 					if (kind === 'document') media.filename = file.name;
-					const result = await this.sim.deliverInboundMessage({ phoneNumberId: this.number.phoneNumberId, from, name, message: { type: kind, [kind]: media } });
+					const result = await this.sim.deliverInboundMessage({
+						phoneNumberId: this.number.phoneNumberId,
+						from,
+						name,
+						message: { type: kind, [kind]: media },
+					});
 					return this.reply(res, 200, { webhook: result, mediaId: id });
 				}
-				const result = await this.sim.deliverRaw(this.sim.inboundTextPayload(this.number.phoneNumberId, { from, name, text: String(body.text ?? '') }), this.number.appSecret);
+				const result = await this.sim.deliverRaw(
+					this.sim.inboundTextPayload(this.number.phoneNumberId, { from, name, text: String(body.text ?? '') }),
+					this.number.appSecret,
+				);
 				return this.reply(res, 200, { webhook: result });
 			}
 			case 'POST /sandbox/reply': {
 				const from = String(body.from ?? '5511987654321');
-				const room = [...this.harness.world.rooms.values()].reverse().find((r) => r.type === 'l' && r.isOpen && String((r.visitor as Json | undefined)?.token ?? '').endsWith(`:${from}`));
-				if (!room) return this.reply(res, 404, { error: `no open WhatsApp room with ${from}: send an inbound message first (POST /sandbox/inbound)` });
+				const room = [...this.harness.world.rooms.values()]
+					.reverse()
+					.find((r) => r.type === 'l' && r.isOpen && String((r.visitor as Json | undefined)?.token ?? '').endsWith(`:${from}`));
+				if (!room)
+					return this.reply(res, 404, {
+						error: `no open WhatsApp room with ${from}: send an inbound message first (POST /sandbox/inbound)`,
+					});
 				if (!room.userIds.includes(this.agent.id)) room.userIds.push(this.agent.id);
 				const before = this.harness.world.notificationsFor(this.agent.id).length;
 				const sendsBefore = this.sim.sentMessages.length;
 				if (body.file) {
 					const file = this.readFile(body);
 					if ('error' in file) return this.reply(res, 400, file);
-					await this.harness.uploadFile({ user: this.agent, room, name: file.name, type: file.type, bytes: file.bytes, description: body.caption ? String(body.caption) : undefined });
+					await this.harness.uploadFile({
+						user: this.agent,
+						room,
+						name: file.name,
+						type: file.type,
+						bytes: file.bytes,
+						description: body.caption ? String(body.caption) : undefined,
+					});
 				} else {
 					await this.harness.userMessage({ user: this.agent, room, text: String(body.text ?? '') });
 				}
-				return this.reply(res, 200, { sentToWhatsApp: this.sim.sentMessages.slice(sendsBefore).map((m) => m.body), ...this.shown(this.agent, before) });
+				return this.reply(res, 200, {
+					sentToWhatsApp: this.sim.sentMessages.slice(sendsBefore).map((m) => m.body),
+					...this.shown(this.agent, before),
+				});
 			}
 			case 'GET /sandbox/rooms':
 				return this.reply(
 					res,
 					200,
-					[...this.harness.world.rooms.values()].filter((r) => r.type === 'l').map((r) => ({ id: r.id, open: r.isOpen, contact: (r.visitor as Json | undefined)?.name, token: (r.visitor as Json | undefined)?.token, servedBy: (r.servedBy as Json | undefined)?.username, messages: this.harness.world.messagesIn(r.id).map((m) => (m.file ? `[file ${(m.file as Json).name as string}, ${(m.file as Json).type as string}]` : m.text)) })),
+					[...this.harness.world.rooms.values()]
+						.filter((r) => r.type === 'l')
+						.map((r) => ({
+							id: r.id,
+							open: r.isOpen,
+							contact: (r.visitor as Json | undefined)?.name,
+							token: (r.visitor as Json | undefined)?.token,
+							servedBy: (r.servedBy as Json | undefined)?.username,
+							messages: this.harness.world
+								.messagesIn(r.id)
+								.map((m) =>
+									m.file ? `[file ${(m.file as Json).name as string}, ${(m.file as Json).type as string}]` : m.text,
+								),
+						})),
 				);
 			case 'POST /sandbox/status': {
 				const status = String(body.status ?? 'delivered') as 'sent' | 'delivered' | 'read' | 'failed';
 				const wamids = body.wamid ? [String(body.wamid)] : this.sim.sentMessages.map((m) => m.wamid);
-				const webhooks = await this.sim.deliverStatuses(wamids.map((wamid) => ({ wamid, status })), { batch: true });
+				const webhooks = await this.sim.deliverStatuses(
+					wamids.map((wamid) => ({ wamid, status })),
+					{ batch: true },
+				);
 				return this.reply(res, 200, { statuses: wamids.length, webhooks });
 			}
 			default:

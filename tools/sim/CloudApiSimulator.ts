@@ -62,7 +62,16 @@ export class CloudApiSimulator {
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }>;
 
 	constructor(private readonly options: SimulatorOptions = {}) {
-		this.router = new Router({ numbers: this.numbers, templates: this.templateStore, media: this.mediaStore, messages: this.messages, baseUrl: () => this.server.baseUrl }, options);
+		this.router = new Router(
+			{
+				numbers: this.numbers,
+				templates: this.templateStore,
+				media: this.mediaStore,
+				messages: this.messages,
+				baseUrl: () => this.server.baseUrl,
+			},
+			options,
+		);
 		this.server = new SimServer((request, form) => this.router.route(request, form));
 		this.requests = this.server.requests;
 		this.violations = this.router.violations;
@@ -166,17 +175,28 @@ export class CloudApiSimulator {
 	}
 
 	/** An inbound message from a WhatsApp user: `message` is a Meta message object (`{ type: 'text', text: { body } }`) or a text. */
-	deliverInboundMessage(input: { phoneNumberId: string; from: string; name: string; message: string | Record<string, unknown> }): Promise<WebhookResponse> {
+	deliverInboundMessage(input: {
+		phoneNumberId: string;
+		from: string;
+		name: string;
+		message: string | Record<string, unknown>;
+	}): Promise<WebhookResponse> {
 		return this.webhooks.deliverInboundMessage(input);
 	}
 
 	/** The payload of an inbound text message (shape of meta-docs/webhook-incoming-text.json). */
-	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): WebhookPayload {
+	inboundTextPayload(
+		phoneNumberId: string,
+		message: { from: string; name: string; text: string; wamid?: string; timestamp?: string },
+	): WebhookPayload {
 		return this.webhooks.inboundTextPayload(phoneNumberId, message);
 	}
 
 	/** The payload of statuses of one number, batched in one change. */
-	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): WebhookPayload {
+	statusPayload(
+		phoneNumberId: string,
+		statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>,
+	): WebhookPayload {
 		return this.webhooks.statusPayload(phoneNumberId, statuses);
 	}
 }

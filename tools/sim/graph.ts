@@ -40,7 +40,12 @@ function decodeCursor(cursor: string): number {
  * `next`/`previous` are absolute URLs on `baseUrl` (`edgePath` with the same query), present only
  * when there is such a page.
  */
-export function page(items: unknown[], query: Record<string, string>, edgePath: string, baseUrl: string): { data: unknown[]; paging?: Any } {
+export function page(
+	items: unknown[],
+	query: Record<string, string>,
+	edgePath: string,
+	baseUrl: string,
+): { data: unknown[]; paging?: Any } {
 	const limit = Math.min(Number(query.limit) > 0 ? Math.floor(Number(query.limit)) : DEFAULT_LIMIT, MAX_LIMIT);
 	let start = 0;
 	if (query.after) start = decodeCursor(query.after) + 1;

@@ -76,7 +76,13 @@ export class MediaStore {
 	/** A media a contact sent. Returns its id (a numeric string, like Meta's, unless given); `sha256` defaults to the bytes' real hash (base64). */
 	add(media: { phoneNumberId: string; bytes: Buffer; mimeType: string; id?: string; sha256?: string }): string {
 		const id = media.id ?? newMediaId();
-		this.received.set(id, { id, phoneNumberId: media.phoneNumberId, mimeType: media.mimeType, bytes: media.bytes, sha256: media.sha256 ?? base64Sha256(media.bytes) });
+		this.received.set(id, {
+			id,
+			phoneNumberId: media.phoneNumberId,
+			mimeType: media.mimeType,
+			bytes: media.bytes,
+			sha256: media.sha256 ?? base64Sha256(media.bytes),
+		});
 		return id;
 	}
 
@@ -106,7 +112,17 @@ export class MediaStore {
 		// `phone_number_id` makes Meta check the media belongs to that number.
 		if (r.query.phone_number_id && r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
 		const url = `${media.urlBase ?? baseUrl}${MEDIA_DOWNLOAD_PATH}?mid=${media.id}&ext=${Math.floor(Date.now() / 1000)}`;
-		return { status: 200, payload: { messaging_product: 'whatsapp', url, mime_type: media.mimeType, sha256: media.sha256, file_size: String(media.announcedSize ?? media.bytes.length), id: media.id } };
+		return {
+			status: 200,
+			payload: {
+				messaging_product: 'whatsapp',
+				url,
+				mime_type: media.mimeType,
+				sha256: media.sha256,
+				file_size: String(media.announcedSize ?? media.bytes.length),
+				id: media.id,
+			},
+		};
 	}
 
 	/** The media URL: the bytes, with the owner number's token only (like Meta's lookaside URL). */
@@ -114,7 +130,11 @@ export class MediaStore {
 		const media = this.find(r.query.mid ?? '');
 		const token = bearerToken(r);
 		if (!token) return accessTokenError('missing');
-		if (!media) return { status: 404, payload: { error: { message: 'Media not found', type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+		if (!media)
+			return {
+				status: 404,
+				payload: { error: { message: 'Media not found', type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } },
+			};
 		if (!this.ownedBy(media, token)) return accessTokenError('invalid');
 		this.downloads.push(media.id);
 		return { status: 200, payload: undefined, bytes: media.bytes, contentType: media.mimeType };
@@ -136,9 +156,18 @@ export class MediaStore {
 			return { status: 400, payload: { error: { message, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
 		}
 		const limit = UPLOAD_LIMITS.find(([pattern]) => pattern.test(fileType))![1];
-		if (file.bytes.length > limit) return metaError(131053, `Media file size ${file.bytes.length} exceeds the ${limit} bytes allowed for ${fileType}`);
+		if (file.bytes.length > limit)
+			return metaError(131053, `Media file size ${file.bytes.length} exceeds the ${limit} bytes allowed for ${fileType}`);
 		const id = newMediaId();
-		this.uploaded.push({ id, phoneNumberId: number.phoneNumberId, mimeType: type, filename: file.filename, bytes: file.bytes, sha256: base64Sha256(file.bytes), fields: form.fields });
+		this.uploaded.push({
+			id,
+			phoneNumberId: number.phoneNumberId,
+			mimeType: type,
+			filename: file.filename,
+			bytes: file.bytes,
+			sha256: base64Sha256(file.bytes),
+			fields: form.fields,
+		});
 		return { status: 200, payload: { id } };
 	}
 }

@@ -78,7 +78,9 @@ export class Messages {
 		const injected = (this.injected.get(number.phoneNumberId) ?? []).find((e) => e.count > 0 && (!e.match || e.match(body)));
 		if (injected) {
 			injected.count--;
-			return injected.code >= 500 && injected.code <= 599 ? serverError(injected.code, injected.body ?? 'html') : metaError(injected.code);
+			return injected.code >= 500 && injected.code <= 599
+				? serverError(injected.code, injected.body ?? 'html')
+				: metaError(injected.code);
 		}
 		const to = String(body?.to ?? '');
 		const waId = this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');

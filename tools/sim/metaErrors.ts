@@ -50,7 +50,9 @@ export function fbtraceId(): string {
 export function metaError(code: number, details?: string): SimResponse {
 	if (code === 130429) {
 		// Verbatim from Meta's error-codes page (meta-docs/graph-error-130429.error-codes-page.json).
-		const documented = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'graph-error-130429.error-codes-page.json'), 'utf8'));
+		const documented = JSON.parse(
+			fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'graph-error-130429.error-codes-page.json'), 'utf8'),
+		);
 		return { status: 400, payload: { error: { ...documented.error, fbtrace_id: fbtraceId() } } };
 	}
 	if (code === 190) return accessTokenError('expired');
@@ -90,18 +92,38 @@ export function accessTokenError(kind: 'invalid' | 'expired' | 'missing'): SimRe
 export function statusError(code: number): { code: number; title: string; message: string; error_data: { details: string }; href: string } {
 	const known = row(code);
 	if (!known) throw new Error(`CloudApiSimulator: error code ${code} is not in Meta's error-code table`);
-	return { code, title: known.title, message: known.title, error_data: { details: known.meaning }, href: '/documentation/business-messaging/whatsapp/support/error-codes' };
+	return {
+		code,
+		title: known.title,
+		message: known.title,
+		error_data: { details: known.meaning },
+		href: '/documentation/business-messaging/whatsapp/support/error-codes',
+	};
 }
 
 /** Graph's answer for an id that does not exist or does not have the requested edge. */
 export function unsupportedRequest(method: string, id: string): SimResponse {
 	const message = `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`;
-	return { status: 400, payload: { error: { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtraceId() } } };
+	return {
+		status: 400,
+		payload: { error: { message, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: fbtraceId() } },
+	};
 }
 
 /** A request the spec does not accept: Meta's generic 100 "Invalid parameter". */
 export function invalidParameter(details: string): SimResponse {
-	return { status: 400, payload: { error: { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100, error_data: { messaging_product: 'whatsapp', details }, fbtrace_id: fbtraceId() } } };
+	return {
+		status: 400,
+		payload: {
+			error: {
+				message: '(#100) Invalid parameter',
+				type: 'OAuthException',
+				code: 100,
+				error_data: { messaging_product: 'whatsapp', details },
+				fbtrace_id: fbtraceId(),
+			},
+		},
+	};
 }
 
 /**
@@ -110,7 +132,21 @@ export function invalidParameter(details: string): SimResponse {
  */
 export function serverError(status: number, body: 'json' | 'html'): SimResponse {
 	if (body === 'html') {
-		return { status, payload: `<!DOCTYPE html>\n<html lang="en"><head><title>Error</title></head><body><h1>Sorry, something went wrong.</h1><p>We're working on getting this fixed as soon as we can.</p></body></html>\n` };
+		return {
+			status,
+			payload: `<!DOCTYPE html>\n<html lang="en"><head><title>Error</title></head><body><h1>Sorry, something went wrong.</h1><p>We're working on getting this fixed as soon as we can.</p></body></html>\n`,
+		};
 	}
-	return { status, payload: { error: { message: 'An unexpected error occurred. Please retry your request', type: 'GraphMethodException', code: 2, is_transient: true, fbtrace_id: fbtraceId() } } };
+	return {
+		status,
+		payload: {
+			error: {
+				message: 'An unexpected error occurred. Please retry your request',
+				type: 'GraphMethodException',
+				code: 2,
+				is_transient: true,
+				fbtrace_id: fbtraceId(),
+			},
+		},
+	};
 }

@@ -7,7 +7,16 @@
  */
 
 /** Short escapes of JSON; other control characters are `\u00XX`. */
-const SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT: Record<string, string> = {
+	'"': '\\"',
+	'\\': '\\\\',
+	'/': '\\/',
+	'\b': '\\b',
+	'\f': '\\f',
+	'\n': '\\n',
+	'\r': '\\r',
+	'\t': '\\t',
+};
 
 function hex4(code: number): string {
 	return `\\u${code.toString(16).padStart(4, '0')}`;

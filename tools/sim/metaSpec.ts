@@ -109,7 +109,12 @@ function patchKnownDefects(doc: Any): void {
 			messaging_product: { type: 'string', enum: ['whatsapp'] },
 			status: { type: 'string', enum: ['read'] },
 			message_id: { type: 'string', minLength: 1 },
-			typing_indicator: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: ['text'] } }, additionalProperties: false },
+			typing_indicator: {
+				type: 'object',
+				required: ['type'],
+				properties: { type: { type: 'string', enum: ['text'] } },
+				additionalProperties: false,
+			},
 		},
 		additionalProperties: false,
 	};
@@ -143,7 +148,10 @@ function enforceDiscriminators(doc: Any, bases: string[]): void {
 		schemas[`${base}Dispatch`] = {
 			allOf: [
 				{ $ref: `#/components/schemas/${base}` },
-				...Object.entries<string>(mapping).map(([tag, target]) => ({ if: { properties: { [propertyName]: { const: tag } }, required: [propertyName] }, then: { $ref: target } })),
+				...Object.entries<string>(mapping).map(([tag, target]) => ({
+					if: { properties: { [propertyName]: { const: tag } }, required: [propertyName] },
+					then: { $ref: target },
+				})),
 			],
 		};
 	}
@@ -286,7 +294,8 @@ function checkBody(found: Candidate, operation: string, body: unknown, contentTy
 	const schema = requestBody?.content?.[mediaType]?.schema;
 	if (!schema) {
 		// A body of a media type the operation does not take (JSON to the multipart media upload).
-		if (requestBody?.content && body !== undefined) return [`the operation takes no ${mediaType} body (it takes ${Object.keys(requestBody.content).join(', ')})`];
+		if (requestBody?.content && body !== undefined)
+			return [`the operation takes no ${mediaType} body (it takes ${Object.keys(requestBody.content).join(', ')})`];
 		return mediaType === 'application/json' || !requestBody ? [] : [`the operation takes no ${mediaType} body`];
 	}
 	if (body === undefined) return requestBody.required ? [`missing ${mediaType} body`] : [];
@@ -310,7 +319,10 @@ export function validateRequest(req: SpecRequest): ValidationResult {
 	for (const candidate of found.filter((c) => c.literals === found[0].literals)) {
 		const operation = `${method} ${candidate.template}`;
 		const contentType = Object.entries(req.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
-		const errors = [...checkParameters(candidate, operation, req), ...checkBody(candidate, operation, req.body, contentType.toLowerCase())];
+		const errors = [
+			...checkParameters(candidate, operation, req),
+			...checkBody(candidate, operation, req.body, contentType.toLowerCase()),
+		];
 		if (!errors.length) return { ok: true, operation, errors };
 		first ??= { ok: false, operation, errors };
 	}

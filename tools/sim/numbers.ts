@@ -14,7 +14,16 @@ export interface SimNumber {
 }
 
 /** Fields of a phone number node the simulator knows; the first four are Graph's default answer. */
-const PHONE_FIELDS = ['id', 'display_phone_number', 'verified_name', 'quality_rating', 'code_verification_status', 'name_status', 'platform_type', 'throughput'];
+const PHONE_FIELDS = [
+	'id',
+	'display_phone_number',
+	'verified_name',
+	'quality_rating',
+	'code_verification_status',
+	'name_status',
+	'platform_type',
+	'throughput',
+];
 const PHONE_DEFAULT_FIELDS = PHONE_FIELDS.slice(0, 4);
 
 function phoneNumberNode(number: SimNumber): Record<string, unknown> {
@@ -35,7 +44,17 @@ export function phoneNumberFields(number: SimNumber, fields: string | undefined)
 	const wanted = fields ? splitFields(fields) : PHONE_DEFAULT_FIELDS;
 	const unknown = wanted.find((f) => !PHONE_FIELDS.includes(f));
 	if (unknown) {
-		return { status: 400, payload: { error: { message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`, type: 'OAuthException', code: 100, fbtrace_id: fbtraceId() } } };
+		return {
+			status: 400,
+			payload: {
+				error: {
+					message: `(#100) Tried accessing nonexisting field (${unknown}) on node type (WhatsAppBusinessPhoneNumber)`,
+					type: 'OAuthException',
+					code: 100,
+					fbtrace_id: fbtraceId(),
+				},
+			},
+		};
 	}
 	return { status: 200, payload: select(phoneNumberNode(number), wanted) };
 }

@@ -59,7 +59,12 @@ export class Router {
 		if (r.path === MEDIA_DOWNLOAD_PATH) return media.download(r);
 		const [version, id, edge, ...rest] = r.path.replace(/^\/+|\/+$/g, '').split('/');
 		if (!/^v\d+\.\d+$/.test(version ?? '') || !id || rest.length) {
-			return { status: 400, payload: { error: { message: `Unknown path components: ${r.path}`, type: 'OAuthException', code: 2500, fbtrace_id: fbtraceId() } } };
+			return {
+				status: 400,
+				payload: {
+					error: { message: `Unknown path components: ${r.path}`, type: 'OAuthException', code: 2500, fbtrace_id: fbtraceId() },
+				},
+			};
 		}
 		const token = bearerToken(r);
 		if (!token) return accessTokenError('missing');
@@ -85,8 +90,10 @@ export class Router {
 		if (r.method === 'GET' && number && !edge) return phoneNumberFields(number, r.query.fields);
 		if (r.method === 'POST' && number && edge === 'messages') return messages.send(number, r.body as Any);
 		if (r.method === 'POST' && number && edge === 'media') return media.upload(number, form);
-		if (r.method === 'GET' && !number && edge === 'phone_numbers') return listPhoneNumbers(edgePath, this.parts.baseUrl(), wabaNumbers, r.query);
-		if (r.method === 'GET' && !number && edge === 'message_templates') return templates.list(id, r.query, edgePath, this.parts.baseUrl());
+		if (r.method === 'GET' && !number && edge === 'phone_numbers')
+			return listPhoneNumbers(edgePath, this.parts.baseUrl(), wabaNumbers, r.query);
+		if (r.method === 'GET' && !number && edge === 'message_templates')
+			return templates.list(id, r.query, edgePath, this.parts.baseUrl());
 		return unsupportedRequest(r.method, id);
 	}
 

@@ -88,12 +88,18 @@ export class SimServer {
 		record.status = answer.status;
 		record.response = answer.bytes ? `<${answer.bytes.length} bytes>` : answer.payload;
 		if (answer.bytes) {
-			res.writeHead(answer.status, { 'Content-Type': answer.contentType ?? 'application/octet-stream', 'Content-Length': answer.bytes.length });
+			res.writeHead(answer.status, {
+				'Content-Type': answer.contentType ?? 'application/octet-stream',
+				'Content-Length': answer.bytes.length,
+			});
 			res.end(answer.bytes);
 			return;
 		}
 		const html = typeof answer.payload === 'string';
-		res.writeHead(answer.status, { 'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=UTF-8', 'x-fb-trace-id': fbtraceId() });
+		res.writeHead(answer.status, {
+			'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=UTF-8',
+			'x-fb-trace-id': fbtraceId(),
+		});
 		res.end(html ? (answer.payload as string) : JSON.stringify(answer.payload));
 	}
 
@@ -119,7 +125,14 @@ export class SimServer {
 				body = raw;
 			}
 		}
-		const record: RecordedRequest = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams.entries()), headers, body };
+		const record: RecordedRequest = {
+			at: Date.now(),
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams.entries()),
+			headers,
+			body,
+		};
 		return { record, form };
 	}
 }
@@ -133,7 +146,10 @@ function parseMultipart(headers: Record<string, string>, body: Buffer): Promise<
 		parser.on('file', (name, stream, info) => {
 			const chunks: Buffer[] = [];
 			stream.on('data', (c: Buffer) => chunks.push(c));
-			stream.on('end', () => (form.files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, bytes: Buffer.concat(chunks) }));
+			stream.on(
+				'end',
+				() => (form.files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, bytes: Buffer.concat(chunks) }),
+			);
 		});
 		parser.on('close', () => resolve(form));
 		parser.on('error', reject);

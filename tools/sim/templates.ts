@@ -10,7 +10,11 @@ import { SimResponse } from './metaErrors';
 type Any = any;
 
 /** The template lists of Meta's docs and spec that `loadFixtures` serves. */
-export const TEMPLATE_FIXTURES = ['meta-docs/templates-list-default-fields.response.json', 'meta-docs/templates-list-graph-reference-v16.response.json', 'meta-openapi/message-templates-list-response.example.json'];
+export const TEMPLATE_FIXTURES = [
+	'meta-docs/templates-list-default-fields.response.json',
+	'meta-docs/templates-list-graph-reference-v16.response.json',
+	'meta-openapi/message-templates-list-response.example.json',
+];
 
 export class Templates {
 	/** Templates by WABA id, as Meta returns them (name, language, status, category, id, components, parameter_format). */

@@ -83,7 +83,12 @@ let sequence = 0;
 export function wamidFor(phone: string): string {
 	const digits = phone.replace(/\D/g, '').slice(0, 20) || '0';
 	const unique = `${(++sequence).toString(16)}${Math.random().toString(16).slice(2)}`.toUpperCase().padEnd(18, '0').slice(0, 18);
-	const bytes = Buffer.concat([Buffer.from([0x1c, 0x18, digits.length]), Buffer.from(digits), Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]), Buffer.from(unique), Buffer.from([0x00])]);
+	const bytes = Buffer.concat([
+		Buffer.from([0x1c, 0x18, digits.length]),
+		Buffer.from(digits),
+		Buffer.from([0x15, 0x02, 0x00, 0x11, 0x18, 0x12]),
+		Buffer.from(unique),
+		Buffer.from([0x00]),
+	]);
 	return `wamid.${bytes.toString('base64')}`;
 }
-

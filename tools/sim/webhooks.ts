@@ -10,7 +10,15 @@ import type { SentMessage } from './messages';
 import { statusError } from './metaErrors';
 import { serializeMetaJson } from './metaJson';
 import type { SimNumber } from './numbers';
-import { inboundMessagePayload, nowSeconds, StatusName, StatusObject, statusesPayload, WebhookNumber, WebhookPayload } from './webhookPayloads';
+import {
+	inboundMessagePayload,
+	nowSeconds,
+	StatusName,
+	StatusObject,
+	statusesPayload,
+	WebhookNumber,
+	WebhookPayload,
+} from './webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -84,13 +92,21 @@ export class Webhooks {
 	}
 
 	/** An inbound message from a WhatsApp user: `message` is a Meta message object or a text. */
-	async deliverInboundMessage(input: { phoneNumberId: string; from: string; name: string; message: string | Record<string, unknown> }): Promise<WebhookResponse> {
+	async deliverInboundMessage(input: {
+		phoneNumberId: string;
+		from: string;
+		name: string;
+		message: string | Record<string, unknown>;
+	}): Promise<WebhookResponse> {
 		const message = typeof input.message === 'string' ? { type: 'text', text: { body: input.message } } : input.message;
 		return this.deliverRaw(inboundMessagePayload(this.webhookNumber(input.phoneNumberId), input.from, input.name, message));
 	}
 
 	/** The payload of an inbound text message (shape of meta-docs/webhook-incoming-text.json). */
-	inboundTextPayload(phoneNumberId: string, message: { from: string; name: string; text: string; wamid?: string; timestamp?: string }): WebhookPayload {
+	inboundTextPayload(
+		phoneNumberId: string,
+		message: { from: string; name: string; text: string; wamid?: string; timestamp?: string },
+	): WebhookPayload {
 		const body: Record<string, unknown> = { type: 'text', text: { body: message.text } };
 		if (message.wamid) body.id = message.wamid;
 		if (message.timestamp) body.timestamp = message.timestamp;
@@ -98,9 +114,21 @@ export class Webhooks {
 	}
 
 	/** The payload of statuses of one number, batched in one change. */
-	statusPayload(phoneNumberId: string, statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>): WebhookPayload {
+	statusPayload(
+		phoneNumberId: string,
+		statuses: Array<{ wamid: string; status: string; recipient: string; timestamp?: string; errors?: unknown[] }>,
+	): WebhookPayload {
 		return statusesPayload(
-			statuses.map((s) => this.statusItem({ wamid: s.wamid, status: s.status as StatusName, recipientId: s.recipient, phoneNumberId, timestamp: s.timestamp, errors: s.errors as StatusUpdate['errors'] })),
+			statuses.map((s) =>
+				this.statusItem({
+					wamid: s.wamid,
+					status: s.status as StatusName,
+					recipientId: s.recipient,
+					phoneNumberId,
+					timestamp: s.timestamp,
+					errors: s.errors as StatusUpdate['errors'],
+				}),
+			),
 		);
 	}
 
@@ -108,8 +136,14 @@ export class Webhooks {
 		const sent = this.sent.find((m) => m.wamid === s.wamid);
 		const phoneNumberId = s.phoneNumberId ?? sent?.phoneNumberId ?? (this.numbers.size === 1 ? [...this.numbers.keys()][0] : undefined);
 		const recipientId = s.recipientId ?? sent?.waId;
-		if (!phoneNumberId || !recipientId) throw new Error(`CloudApiSimulator: ${s.wamid} was not sent by the simulator; give phoneNumberId and recipientId`);
-		const status: StatusObject = { id: s.wamid, status: s.status, timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp), recipient_id: recipientId };
+		if (!phoneNumberId || !recipientId)
+			throw new Error(`CloudApiSimulator: ${s.wamid} was not sent by the simulator; give phoneNumberId and recipientId`);
+		const status: StatusObject = {
+			id: s.wamid,
+			status: s.status,
+			timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp),
+			recipient_id: recipientId,
+		};
 		if (s.conversation) status.conversation = s.conversation;
 		if (s.pricing) status.pricing = s.pricing;
 		const errors = s.errors ?? (s.status === 'failed' ? [131026] : undefined);

@@ -9,7 +9,8 @@ const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAss
 const bySendId = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send:${sendId}`);
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
 /** The sends to one contact of one number, newest last (for routing the contact's reply). */
-const toContact = (phoneNumberId: string, mobileNo: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
+const toContact = (phoneNumberId: string, mobileNo: string) =>
+	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
 /** Records are bucketed per day so that retention removes whole days. */
 export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
 
@@ -57,7 +58,10 @@ export class MessageStore implements MessageLog {
 	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
 	async latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined> {
 		const sends = (await this.read.readByAssociations([ALL, toContact(phoneNumberId, mobileNo)])) as SentMessage[];
-		return sends.filter((m) => m.targetAgent || m.targetDepartment).sort((a, b) => a.sentAt.localeCompare(b.sentAt)).pop();
+		return sends
+			.filter((m) => m.targetAgent || m.targetDepartment)
+			.sort((a, b) => a.sentAt.localeCompare(b.sentAt))
+			.pop();
 	}
 
 	/**
@@ -73,7 +77,9 @@ export class MessageStore implements MessageLog {
 	async removeDay(isoDay: string): Promise<number> {
 		const day = dayBucket(isoDay);
 		const counts = [
-			await this.records.removeAll([ALL, day], (m) => [(m as SentMessage).wamid ? byWamid((m as SentMessage).wamid as string) : bySendId((m as SentMessage).sendId ?? '')]),
+			await this.records.removeAll([ALL, day], (m) => [
+				(m as SentMessage).wamid ? byWamid((m as SentMessage).wamid as string) : bySendId((m as SentMessage).sendId ?? ''),
+			]),
 			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
 			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
 			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),
@@ -87,7 +93,11 @@ export class MessageStore implements MessageLog {
 
 	async mark(kind: string, key: string, at = new Date()): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		await this.persistence.createWithAssociations({ kind, key, at: at.getTime() }, [MARKS, dayBucket(at.toISOString().slice(0, 10)), markOf(kind, key)]);
+		await this.persistence.createWithAssociations({ kind, key, at: at.getTime() }, [
+			MARKS,
+			dayBucket(at.toISOString().slice(0, 10)),
+			markOf(kind, key),
+		]);
 	}
 
 	async unmark(kind: string, key: string): Promise<void> {
@@ -101,7 +111,11 @@ export class MessageStore implements MessageLog {
 
 	async markSeen(wamid: string, at = new Date()): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		await this.persistence.createWithAssociations({ wamid, at: at.getTime() }, [SEEN, dayBucket(at.toISOString().slice(0, 10)), seenWamid(wamid)]);
+		await this.persistence.createWithAssociations({ wamid, at: at.getTime() }, [
+			SEEN,
+			dayBucket(at.toISOString().slice(0, 10)),
+			seenWamid(wamid),
+		]);
 	}
 
 	async link(link: MessageLink): Promise<void> {

@@ -73,7 +73,8 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		const heads = new Map<string, StatusItem>();
 		for (const item of await this.pending()) {
 			const head = heads.get(item.messageKey);
-			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt)) heads.set(item.messageKey, item);
+			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt))
+				heads.set(item.messageKey, item);
 		}
 		const due = [...heads.values()]
 			.filter((head) => (head.state === 'inflight' ? (head.leaseUntil ?? 0) <= now : head.nextAttemptAt <= now))
@@ -109,7 +110,8 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	async list(filter: OutboxFilter = {}): Promise<StatusItem[]> {
 		const states = filter.state === undefined ? undefined : ([] as OutboxState[]).concat(filter.state);
 		const found = [...(await this.pending()), ...(await this.failed())].filter(
-			(item) => (!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey),
+			(item) =>
+				(!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey),
 		);
 		found.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
 		return found.slice(0, filter.limit ?? found.length);
@@ -122,7 +124,10 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
 			if (!item) continue;
 			await this.records.removeAll([FAILED, ITEM(id)]);
-			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now }, [PENDING, ITEM(id)]);
+			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now }, [
+				PENDING,
+				ITEM(id),
+			]);
 			moved++;
 		}
 		return moved;

@@ -49,7 +49,10 @@ const ownId = (id: string) => new RocketChatAssociationRecord(RocketChatAssociat
 const hashOf = (text: string) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** Records that the app is about to post `text` in the room as `senderId`; returns the record's id. */
-export async function announceOwnPost(persistence: IPersistence, post: { roomId: string; senderId: string; text: string }): Promise<string> {
+export async function announceOwnPost(
+	persistence: IPersistence,
+	post: { roomId: string; senderId: string; text: string },
+): Promise<string> {
 	const id = crypto.randomBytes(12).toString('hex');
 	const record: OwnPost = { id, roomId: post.roomId, senderId: post.senderId, hash: hashOf(post.text), at: Date.now() };
 	await persistence.createWithAssociations(record, [KIND, inRoom(post.roomId), ownId(id)]);
@@ -65,15 +68,24 @@ export async function withdrawOwnPost(persistence: IPersistence, id: string): Pr
  * Whether a message in the room is one the app posted (and announced): the record is consumed.
  * Expired records of the room are removed on the way.
  */
-export async function consumeOwnPost(read: IPersistenceRead, persistence: IPersistence, message: { id?: string; roomId: string; senderId: string; text: string }): Promise<boolean> {
-	const records = ((await read.readByAssociations([KIND, inRoom(message.roomId)])) as OwnPost[]).filter((r) => r && typeof r.id === 'string');
+export async function consumeOwnPost(
+	read: IPersistenceRead,
+	persistence: IPersistence,
+	message: { id?: string; roomId: string; senderId: string; text: string },
+): Promise<boolean> {
+	const records = ((await read.readByAssociations([KIND, inRoom(message.roomId)])) as OwnPost[]).filter(
+		(r) => r && typeof r.id === 'string',
+	);
 	if (!records.length) return false;
 	const now = Date.now();
 	const hash = hashOf(message.text);
 	// By its id when the post already returned it (Rocket.Chat may have changed the text on the way:
 	// its bad-words filter, another app's IPreMessageSentModify), else by the text.
 	const fresh = records.filter((r) => now - r.at <= OWN_POST_TTL_MS && r.senderId === message.senderId);
-	const match = fresh.find((r) => message.id !== undefined && r.messageId === message.id) ?? fresh.find((r) => r.hash === hash && !r.messageId) ?? fresh.find((r) => r.hash === hash);
+	const match =
+		fresh.find((r) => message.id !== undefined && r.messageId === message.id) ??
+		fresh.find((r) => r.hash === hash && !r.messageId) ??
+		fresh.find((r) => r.hash === hash);
 	for (const r of records) if (r === match || now - r.at > OWN_POST_TTL_MS) await persistence.removeByAssociation(ownId(r.id));
 	return Boolean(match);
 }

@@ -16,7 +16,8 @@ export interface Explained {
 }
 
 export function explainError(error: unknown, t: Translator): Explained {
-	if (error instanceof GraphApiError) return { status: 502, code: error.graphCode, text: t(explainSendError(error.graphCode).key, { code: error.graphCode }) };
+	if (error instanceof GraphApiError)
+		return { status: 502, code: error.graphCode, text: t(explainSendError(error.graphCode).key, { code: error.graphCode }) };
 	if (error instanceof AppError) return { status: error.status, code: error.code, text: t(error.i18nKey, error.params) };
 	return { status: 500, code: 'internal', text: t('error_internal') };
 }

@@ -33,7 +33,10 @@ export class MemoryMessageLog implements MessageLog {
 
 	async latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined> {
 		const sends = this.messages.filter((m) => m.phoneNumberId === phoneNumberId && (m.mobileNo === mobileNo || m.waId === mobileNo));
-		const found = sends.filter((m) => m.targetAgent || m.targetDepartment).sort((a, b) => a.sentAt.localeCompare(b.sentAt)).pop();
+		const found = sends
+			.filter((m) => m.targetAgent || m.targetDepartment)
+			.sort((a, b) => a.sentAt.localeCompare(b.sentAt))
+			.pop();
 		return found && copy(found);
 	}
 

@@ -308,7 +308,12 @@ export class SendTemplateModal {
 	}
 
 	/** The department the contact's room goes to: the one typed (outside a contact's room), else the number's. */
-	private async departmentOf(step: { draft: Draft; number: ConnectedNumber; errors: ModalErrors; t: Translator }): Promise<string | undefined> {
+	private async departmentOf(step: {
+		draft: Draft;
+		number: ConnectedNumber;
+		errors: ModalErrors;
+		t: Translator;
+	}): Promise<string | undefined> {
 		const { draft, number, errors, t } = step;
 		if (!draft.askRecipient || !draft.department) return number.departmentId;
 		const id = await this.ports.directory.departmentId(draft.department);

@@ -252,8 +252,7 @@ export class SendTemplates {
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		const report = await sendPaced({
 			items: recipients,
-			send: (to) =>
-				graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content: { type: 'template', template } })),
+			send: (to) => graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content: { type: 'template', template } })),
 			metaCode: graphCodeOf,
 			ratePerSecond: rate,
 			concurrency: concurrencyFor(rate),
@@ -283,7 +282,12 @@ export class SendTemplates {
 			}
 			const code = graphCodeOf(outcome.error);
 			if (known && code !== undefined)
-				await known.catalog.onSendError({ wabaId: number.wabaId, name: known.template.name, language: known.template.language, code });
+				await known.catalog.onSendError({
+					wabaId: number.wabaId,
+					name: known.template.name,
+					language: known.template.language,
+					code,
+				});
 			results.push({ phoneNumber: to, error: recipientError(outcome.error, t) });
 		}
 		// The first statuses (queued / failed) go out with the next delivery round, now.
@@ -316,7 +320,14 @@ export class SendTemplates {
 		const template = await catalog.find(number.wabaId, input.template.name, input.template.language.code);
 		// Rocket.Chat builds the components: checked like the REST API's before anything goes to Meta.
 		const problem = checkSendComponents(template, input.template.components);
-		if (problem) throw new AppError({ code: 'invalid_components', status: 400, i18nKey: problem.key, params: problem.params, message: t(problem.key, problem.params) });
+		if (problem)
+			throw new AppError({
+				code: 'invalid_components',
+				status: 400,
+				i18nKey: problem.key,
+				params: problem.params,
+				message: t(problem.key, problem.params),
+			});
 		const [result] = await this.sendBatch({
 			number,
 			template: input.template,
@@ -340,14 +351,17 @@ export class SendTemplates {
 		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
 		let wamid: string | undefined;
 		try {
-			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage({ to, template, values: send.values })))
-				.messages?.[0]?.id;
+			wamid = (
+				await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage({ to, template, values: send.values }))
+			).messages?.[0]?.id;
 		} catch (error) {
 			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
 			await this.ports.jobs.processSoon();
 			const code = graphCodeOf(error);
 			if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
-			await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
+			await (
+				await this.catalogOf(number)
+			).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
 			return { ok: false, error: explainError(error, send.t).text };
 		}
 		let roomId = send.roomId;

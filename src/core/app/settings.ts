@@ -56,7 +56,10 @@ const positive = (fallback: number) => (raw: unknown) => {
 	const n = Number(raw);
 	return Number.isFinite(n) && n > 0 ? n : fallback;
 };
-const text = (fallback = '') => (raw: unknown) => (typeof raw === 'string' && raw ? raw : fallback);
+const text =
+	(fallback = '') =>
+	(raw: unknown) =>
+		typeof raw === 'string' && raw ? raw : fallback;
 
 interface Definition<K extends SettingKey> {
 	/** The Apps-Engine setting id, also the i18n key of its label (with a `_description` twin). */

@@ -51,14 +51,20 @@ export class StatusService {
 		const record = status ? await this.ports.messages.findByWamid(event.wamid) : undefined;
 		if (!record || !status || !this.reportsOnOwnMessage(event, record, scope)) return;
 		const error = event.errors?.[0];
-		const forwarded = await this.ports.sendLog.forward(record, { status, timestamp: event.timestamp, error, pricingCategory: event.pricingCategory });
+		const forwarded = await this.ports.sendLog.forward(record, {
+			status,
+			timestamp: event.timestamp,
+			error,
+			pricingCategory: event.pricingCategory,
+		});
 		if (forwarded && status === 'failed' && record.roomId) await this.noticeFailure(record, error?.code);
 	}
 
 	/** A contact deleted a message of the app's (Meta's revoke): forwarded as `deleted`. */
 	async handleRevoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void> {
 		const record = event.originalMessageId ? await this.ports.messages.findByWamid(event.originalMessageId) : undefined;
-		if (record && this.reportsOnOwnMessage(event, record, scope)) await this.ports.sendLog.forward(record, { status: 'deleted', timestamp: event.timestamp });
+		if (record && this.reportsOnOwnMessage(event, record, scope))
+			await this.ports.sendLog.forward(record, { status: 'deleted', timestamp: event.timestamp });
 	}
 
 	/** Meta paused, disabled or deleted a template (or approved one): the template cache follows at once. */
@@ -72,9 +78,16 @@ export class StatusService {
 	 * A status, or a contact's revoke, may speak only of a message sent from its own number, and only
 	 * when the webhook's signature vouches for that number: any other is dropped and logged.
 	 */
-	private reportsOnOwnMessage(event: { phoneNumberId: string; kind: string }, record: SentMessage, scope: WebhookScope | undefined): boolean {
+	private reportsOnOwnMessage(
+		event: { phoneNumberId: string; kind: string },
+		record: SentMessage,
+		scope: WebhookScope | undefined,
+	): boolean {
 		if (mayReportOn(scope, event.phoneNumberId, record.phoneNumberId)) return true;
-		this.ports.refusals.refuse('foreign-message', `webhook: a ${event.kind} event of ${describeNumber(event.phoneNumberId)} about a message sent from another number, dropped`);
+		this.ports.refusals.refuse(
+			'foreign-message',
+			`webhook: a ${event.kind} event of ${describeNumber(event.phoneNumberId)} about a message sent from another number, dropped`,
+		);
 		return false;
 	}
 
@@ -82,7 +95,10 @@ export class StatusService {
 	private async noticeFailure(record: SentMessage, code: number | undefined): Promise<void> {
 		const t = await this.ports.translator();
 		const reason = t(explainSendError(code ?? 0).key, { code: code ?? 0 });
-		await this.ports.notifier.notifyRoom(record.roomId as string, t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason }));
+		await this.ports.notifier.notifyRoom(
+			record.roomId as string,
+			t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason }),
+		);
 	}
 }
 

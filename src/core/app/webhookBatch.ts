@@ -89,7 +89,10 @@ const newId = () => crypto.randomBytes(12).toString('hex');
  * signature vouches for (`scope`; the others are dropped and logged), with the scope; then the job is
  * asked to run soon. Returns how many events were stored.
  */
-export async function acceptWebhook(ports: WebhookBatchPorts & { jobs: Jobs }, webhook: { payload: unknown; scope: WebhookScope; appId?: string }): Promise<number> {
+export async function acceptWebhook(
+	ports: WebhookBatchPorts & { jobs: Jobs },
+	webhook: { payload: unknown; scope: WebhookScope; appId?: string },
+): Promise<number> {
 	const { allowed: events, foreign } = partitionByScope(
 		webhook.scope,
 		walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error'),
@@ -107,13 +110,16 @@ export interface BatchResult {
 }
 
 /** The contact a message event comes from (revokes are statuses, not messages to post). */
-const contactOf = (event: WebhookEvent): string | undefined => (event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined);
+const contactOf = (event: WebhookEvent): string | undefined =>
+	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
 /** Every stored webhook that is due and free, oldest first. */
 export async function processWebhooks(ports: WebhookBatchPorts & { handlers: WebhookHandlers }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
-	const entries = (await inbox.list()).filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now).sort((a, b) => a.receivedAt - b.receivedAt);
+	const entries = (await inbox.list())
+		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
+		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
@@ -137,7 +143,8 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 			try {
 				if (event.kind === 'status') await handlers.status(event, entry.scope);
 				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
-				else if (event.kind === 'message') await handlers.inbound(entry.appId ?? '').handle(event, { finalAttempt: attempt >= MAX_EVENT_ATTEMPTS });
+				else if (event.kind === 'message')
+					await handlers.inbound(entry.appId ?? '').handle(event, { finalAttempt: attempt >= MAX_EVENT_ATTEMPTS });
 				else if (event.kind === 'template-status') await handlers.templateStatus(event);
 			} catch (error) {
 				if (error instanceof WaitingForAgent && contact) {
@@ -146,22 +153,36 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 					continue;
 				}
 				failed.push(event);
-				problems.push(`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`);
+				problems.push(
+					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
+				);
 			}
 		}
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
 		const { claimedUntil: _claimed, ...rest } = entry;
-		if (failed.length && attempt < MAX_EVENT_ATTEMPTS) await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
+		if (failed.length && attempt < MAX_EVENT_ATTEMPTS)
+			await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
 		else await inbox.remove(entry.id);
 	}
 	return { problems };
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	await ports.inbox.add({ id: newId(), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, attempts: entry.attempts, waitingSince: entry.waitingSince ?? ports.clock.now() });
-	if (!entry.waitingSince) ports.logger?.info(`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`);
+	await ports.inbox.add({
+		id: newId(),
+		appId: entry.appId,
+		events,
+		scope: entry.scope,
+		receivedAt: entry.receivedAt,
+		attempts: entry.attempts,
+		waitingSince: entry.waitingSince ?? ports.clock.now(),
+	});
+	if (!entry.waitingSince)
+		ports.logger?.info(
+			`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`,
+		);
 }
 
 /** `WebhookInbox` in memory: for tests, and the reference for the persistence adapter. */

@@ -30,7 +30,8 @@ export interface TemplateMessageRequest {
 	dryRun: boolean;
 }
 
-export type ParseResult = { ok: true; request: TemplateMessageRequest } | { ok: false; key: string; params?: Record<string, string | number> };
+export type ParseResult =
+	{ ok: true; request: TemplateMessageRequest } | { ok: false; key: string; params?: Record<string, string | number> };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fail = (key: string, params?: Record<string, string | number>): ParseResult => ({ ok: false, key, params });
@@ -44,28 +45,41 @@ function optionalText(body: Record<string, unknown>, field: string): string | un
 
 export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	if (!isObject(body)) return fail('api_error_body_not_object');
-	if (body.connectedWhatsAppNo === undefined || body.connectedWhatsAppNo === null || body.connectedWhatsAppNo === '') return fail('api_error_missing_connected_number');
-	if (typeof body.connectedWhatsAppNo !== 'string' || body.connectedWhatsAppNo.length > 64) return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: 'string' });
+	if (body.connectedWhatsAppNo === undefined || body.connectedWhatsAppNo === null || body.connectedWhatsAppNo === '')
+		return fail('api_error_missing_connected_number');
+	if (typeof body.connectedWhatsAppNo !== 'string' || body.connectedWhatsAppNo.length > 64)
+		return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: 'string' });
 
 	const phones = body.phoneNumbers;
 	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
 	if (phones.length === 0) return fail('api_error_no_phone_numbers');
 	if (phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
-	if (phones.some((p) => typeof p !== 'string' || p.length > 64)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
+	if (phones.some((p) => typeof p !== 'string' || p.length > 64))
+		return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
 
 	const template = body.template;
 	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: 'object' });
-	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT) return fail('api_error_field_type', { field: 'template.name', type: 'non-empty string' });
-	if (!TEMPLATE_NAME.test(template.name.trim())) return fail('api_error_field_type', { field: 'template.name', type: 'a template name (lower-case letters, digits and underscores)' });
+	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT)
+		return fail('api_error_field_type', { field: 'template.name', type: 'non-empty string' });
+	if (!TEMPLATE_NAME.test(template.name.trim()))
+		return fail('api_error_field_type', {
+			field: 'template.name',
+			type: 'a template name (lower-case letters, digits and underscores)',
+		});
 	const language = template.language;
 	if (!isObject(language) || typeof language.code !== 'string' || !LANGUAGE_CODE.test(language.code.trim())) {
 		return fail('api_error_field_type', { field: 'template.language.code', type: 'language code such as en_US' });
 	}
-	if (language.policy !== undefined && language.policy !== 'deterministic') return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });
-	if (template.components !== undefined && (!Array.isArray(template.components) || template.components.length > MAX_COMPONENTS || !template.components.every(isObject))) {
+	if (language.policy !== undefined && language.policy !== 'deterministic')
+		return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });
+	if (
+		template.components !== undefined &&
+		(!Array.isArray(template.components) || template.components.length > MAX_COMPONENTS || !template.components.every(isObject))
+	) {
 		return fail('api_error_field_type', { field: 'template.components', type: 'array of objects' });
 	}
-	if (template.namespace !== undefined && typeof template.namespace !== 'string') return fail('api_error_field_type', { field: 'template.namespace', type: 'string' });
+	if (template.namespace !== undefined && typeof template.namespace !== 'string')
+		return fail('api_error_field_type', { field: 'template.namespace', type: 'string' });
 
 	const texts: Record<string, string | undefined> = {};
 	for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey']) {
@@ -73,7 +87,8 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 		if (value === false) return fail('api_error_field_type', { field, type: `non-empty string of at most ${MAX_TEXT} characters` });
 		texts[field] = value;
 	}
-	if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return fail('api_error_field_type', { field: 'dryRun', type: 'boolean' });
+	if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
+		return fail('api_error_field_type', { field: 'dryRun', type: 'boolean' });
 
 	return {
 		ok: true,
@@ -99,7 +114,10 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 export function requestFingerprint(request: TemplateMessageRequest): string {
 	const canonical = (value: unknown): unknown => {
 		if (Array.isArray(value)) return value.map(canonical);
-		if (isObject(value)) return Object.keys(value).sort().reduce((out, k) => ({ ...out, [k]: canonical(value[k]) }), {} as Record<string, unknown>);
+		if (isObject(value))
+			return Object.keys(value)
+				.sort()
+				.reduce((out, k) => ({ ...out, [k]: canonical(value[k]) }), {} as Record<string, unknown>);
 		return value;
 	};
 	return JSON.stringify(canonical({ ...request, idempotencyKey: undefined }));

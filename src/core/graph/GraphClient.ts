@@ -102,7 +102,11 @@ export class GraphClient {
 	/** Every phone number of a WABA, all pages. */
 	listPhoneNumbers(wabaId: string): Promise<PhoneNumberInfo[]> {
 		return this.collectPages((after) =>
-			this.get<GraphPage<PhoneNumberInfo>>(`/${enc(wabaId)}/phone_numbers`, { fields: 'id,display_phone_number,verified_name', limit: '100', ...(after ? { after } : {}) }),
+			this.get<GraphPage<PhoneNumberInfo>>(`/${enc(wabaId)}/phone_numbers`, {
+				fields: 'id,display_phone_number,verified_name',
+				limit: '100',
+				...(after ? { after } : {}),
+			}),
 		);
 	}
 
@@ -128,14 +132,23 @@ export class GraphClient {
 
 	/** Marks a contact's message (and the earlier ones) as read: blue ticks on the contact's phone. */
 	async markRead(phoneNumberId: string, wamid: string): Promise<void> {
-		await this.request<unknown>('POST', `/${enc(phoneNumberId)}/messages`, { body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: wamid }) });
+		await this.request<unknown>('POST', `/${enc(phoneNumberId)}/messages`, {
+			body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: wamid }),
+		});
 	}
 
 	/** Where to download a media a contact sent; `phoneNumberId` makes Meta check that it belongs to that number. */
 	getMedia(mediaId: string, phoneNumberId?: string): Promise<MediaInfo> {
 		// Another Graph path must not receive the number's token.
 		if (!isMediaId(mediaId)) {
-			return Promise.reject(new AppError({ code: 'media_id_invalid', status: 400, message: 'the media id is not a Graph node id', i18nKey: 'inbound_media_id_invalid' }));
+			return Promise.reject(
+				new AppError({
+					code: 'media_id_invalid',
+					status: 400,
+					message: 'the media id is not a Graph node id',
+					i18nKey: 'inbound_media_id_invalid',
+				}),
+			);
 		}
 		return this.get<MediaInfo>(`/${enc(mediaId)}`, phoneNumberId ? { phone_number_id: phoneNumberId } : undefined);
 	}
@@ -154,16 +167,34 @@ export class GraphClient {
 	 */
 	async downloadMedia(url: string, maxBytes?: number): Promise<Uint8Array> {
 		if (!isMetaMediaUrl(url, this.baseUrl)) {
-			throw new AppError({ code: 'media_url', message: `media URL on ${urlHost(url)}, not one of Meta's media hosts: not downloaded`, status: 502, i18nKey: 'error_media_host' });
+			throw new AppError({
+				code: 'media_url',
+				message: `media URL on ${urlHost(url)}, not one of Meta's media hosts: not downloaded`,
+				status: 502,
+				i18nKey: 'error_media_host',
+			});
 		}
 		let response: HttpResponse;
 		try {
-			response = await this.http.send({ method: 'GET', url, headers: { Authorization: `Bearer ${this.accessToken}` }, timeoutMs: this.timeoutMs, binary: true });
+			response = await this.http.send({
+				method: 'GET',
+				url,
+				headers: { Authorization: `Bearer ${this.accessToken}` },
+				timeoutMs: this.timeoutMs,
+				binary: true,
+			});
 		} catch (error) {
 			throw this.networkError(error);
 		}
-		if (response.status < 200 || response.status >= 300) throw GraphApiError.fromResponse(response.status, this.redact(response.body ?? ''));
-		const tooLarge = (size: number) => new AppError({ code: 'media_too_large', message: `media of ${size} bytes exceeds ${maxBytes}`, status: 413, params: { size, max: maxBytes as number } });
+		if (response.status < 200 || response.status >= 300)
+			throw GraphApiError.fromResponse(response.status, this.redact(response.body ?? ''));
+		const tooLarge = (size: number) =>
+			new AppError({
+				code: 'media_too_large',
+				message: `media of ${size} bytes exceeds ${maxBytes}`,
+				status: 413,
+				params: { size, max: maxBytes as number },
+			});
 		const announced = contentLength(response.headers);
 		if (maxBytes !== undefined && announced !== undefined && announced > maxBytes) throw tooLarge(announced);
 		const bytes = response.bytes ?? new TextEncoder().encode(response.body ?? '');
@@ -175,7 +206,10 @@ export class GraphClient {
 	async uploadMedia(phoneNumberId: string, file: { bytes: Uint8Array; mimeType: string; filename: string }): Promise<string> {
 		const boundary = `----whatsapp-business-${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 		const body = multipartBody(boundary, { messaging_product: 'whatsapp', type: file.mimeType }, { field: 'file', ...file });
-		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, { body, contentType: `multipart/form-data; boundary=${boundary}` });
+		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, {
+			body,
+			contentType: `multipart/form-data; boundary=${boundary}`,
+		});
 		if (!result.id) throw GraphApiError.fromResponse(200, '');
 		return String(result.id);
 	}
@@ -200,13 +234,32 @@ export class GraphClient {
 		return this.request<T>('GET', path, { params });
 	}
 
-	private async request<T>(method: HttpRequest['method'], path: string, { params, body, contentType = 'application/json' }: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string } = {}): Promise<T> {
-		const query = params && Object.keys(params).length ? `?${Object.entries(params).map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '';
+	private async request<T>(
+		method: HttpRequest['method'],
+		path: string,
+		{
+			params,
+			body,
+			contentType = 'application/json',
+		}: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string } = {},
+	): Promise<T> {
+		const query =
+			params && Object.keys(params).length
+				? `?${Object.entries(params)
+						.map(([k, v]) => `${enc(k)}=${enc(v)}`)
+						.join('&')}`
+				: '';
 		const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}` };
 		if (body !== undefined) headers['Content-Type'] = contentType;
 		let response: HttpResponse;
 		try {
-			response = await this.http.send({ method, url: `${this.baseUrl}/${this.version}${path}${query}`, headers, body, timeoutMs: this.timeoutMs });
+			response = await this.http.send({
+				method,
+				url: `${this.baseUrl}/${this.version}${path}${query}`,
+				headers,
+				body,
+				timeoutMs: this.timeoutMs,
+			});
 		} catch (error) {
 			throw this.networkError(error);
 		}

@@ -38,38 +38,63 @@ export function describeInbound(message: Obj): Described {
 	const pieces: Piece[] = [];
 	const referral = obj(message.referral);
 	if (str(referral.source_url) || str(referral.headline)) {
-		pieces.push({ key: 'inbound_referral', params: { headline: str(referral.headline) || str(referral.body) || '-', url: str(referral.source_url) || '-' } });
+		pieces.push({
+			key: 'inbound_referral',
+			params: { headline: str(referral.headline) || str(referral.body) || '-', url: str(referral.source_url) || '-' },
+		});
 	}
-	if (str(product.product_retailer_id)) pieces.push({ key: 'inbound_product_inquiry', params: { product: str(product.product_retailer_id) } });
+	if (str(product.product_retailer_id))
+		pieces.push({ key: 'inbound_product_inquiry', params: { product: str(product.product_retailer_id) } });
 	if (type === 'text') {
 		pieces.push({ text: str(body.body) });
 	} else if (MEDIA.includes(type)) {
 		const voice = type === 'audio' && body.voice === true;
 		pieces.push({ key: `inbound_${voice ? 'voice' : type}`, params: { name: displayName(str(body.filename)) }, media: true });
 		if (str(body.caption)) pieces.push({ text: str(body.caption) });
-		return { pieces, replyTo, media: { kind: type, id: str(body.id), mimeType: str(body.mime_type) || undefined, filename: str(body.filename) || undefined, caption: str(body.caption) || undefined } };
+		return {
+			pieces,
+			replyTo,
+			media: {
+				kind: type,
+				id: str(body.id),
+				mimeType: str(body.mime_type) || undefined,
+				filename: str(body.filename) || undefined,
+				caption: str(body.caption) || undefined,
+			},
+		};
 	} else if (type === 'location') {
 		const lat = str(body.latitude);
 		const lng = str(body.longitude);
-		pieces.push({ key: 'inbound_location', params: { name: str(body.name), address: str(body.address), map: `https://maps.google.com/?q=${lat},${lng}` } });
+		pieces.push({
+			key: 'inbound_location',
+			params: { name: str(body.name), address: str(body.address), map: `https://maps.google.com/?q=${lat},${lng}` },
+		});
 	} else if (type === 'contacts') {
 		for (const c of Array.isArray(message.contacts) ? message.contacts : []) {
 			const contact = obj(c);
 			const phones = (Array.isArray(contact.phones) ? contact.phones : []).map((p) => str(obj(p).phone)).filter(Boolean);
 			const emails = (Array.isArray(contact.emails) ? contact.emails : []).map((e) => str(obj(e).email)).filter(Boolean);
-			pieces.push({ key: 'inbound_contact', params: { name: str(obj(contact.name).formatted_name), phones: phones.join(', ') || '-', emails: emails.join(', ') || '-' } });
+			pieces.push({
+				key: 'inbound_contact',
+				params: { name: str(obj(contact.name).formatted_name), phones: phones.join(', ') || '-', emails: emails.join(', ') || '-' },
+			});
 		}
 	} else if (type === 'button') {
 		pieces.push({ key: 'inbound_button', params: { text: str(body.text), payload: str(body.payload) } });
 	} else if (type === 'interactive') {
 		const reply = obj(body.button_reply ?? body.list_reply ?? body.nfm_reply);
-		pieces.push({ key: 'inbound_button', params: { text: str(reply.title ?? reply.body), payload: str(reply.id ?? reply.response_json) } });
+		pieces.push({
+			key: 'inbound_button',
+			params: { text: str(reply.title ?? reply.body), payload: str(reply.id ?? reply.response_json) },
+		});
 	} else if (type === 'reaction') {
 		const emoji = str(body.emoji);
 		pieces.push(emoji ? { key: 'inbound_reaction', params: { emoji } } : { key: 'inbound_reaction_removed' });
 		return { pieces, replyTo: str(body.message_id) || replyTo };
 	} else if (type === 'order') {
-		const items = (Array.isArray(body.product_items) ? body.product_items : []).map((i) => `${str(obj(i).quantity)} × ${str(obj(i).product_retailer_id)}`);
+		const items = (Array.isArray(body.product_items) ? body.product_items : []).map(
+			(i) => `${str(obj(i).quantity)} × ${str(obj(i).product_retailer_id)}`,
+		);
 		pieces.push({ key: 'inbound_order', params: { items: items.join(', ') } });
 		if (str(body.text)) pieces.push({ text: str(body.text) });
 	} else if (type === 'system') {
@@ -77,12 +102,18 @@ export function describeInbound(message: Obj): Described {
 	} else {
 		// unsupported, unknown, or a type added after this app: a notice, never silence.
 		const error = obj(Array.isArray(message.errors) ? message.errors[0] : undefined);
-		pieces.push({ key: 'inbound_unsupported', params: { type: type || 'unknown', details: str(obj(error.error_data).details) || str(error.title) } });
+		pieces.push({
+			key: 'inbound_unsupported',
+			params: { type: type || 'unknown', details: str(obj(error.error_data).details) || str(error.title) },
+		});
 	}
 	return { pieces, replyTo };
 }
 
 /** The pieces as one text, with a translator for the labels. */
 export function describedText(described: Described, t: (key: string, params?: Record<string, string | number>) => string): string {
-	return described.pieces.map((p) => (p.key ? t(p.key, p.params) : (p.text ?? ''))).filter(Boolean).join('\n');
+	return described.pieces
+		.map((p) => (p.key ? t(p.key, p.params) : (p.text ?? '')))
+		.filter(Boolean)
+		.join('\n');
 }

@@ -96,7 +96,10 @@ const UNKNOWN_EXTENSION = 'bin';
 
 /** `audio/ogg; codecs=opus` -> `audio/ogg`. */
 export function baseMime(mimeType: string | undefined): string {
-	return String(mimeType ?? '').split(';')[0].trim().toLowerCase();
+	return String(mimeType ?? '')
+		.split(';')[0]
+		.trim()
+		.toLowerCase();
 }
 
 /**
@@ -104,7 +107,10 @@ export function baseMime(mimeType: string | undefined): string {
  * a type Meta does not take, or over Meta's limit for that type. WebP is Meta's sticker type only
  * (at most 500 KB; WhatsApp shows it as a sticker).
  */
-export function outboundKind(mimeType: string, size: number): { kind: MediaKind; mimeType: string } | { refused: 'type' | 'size'; maxBytes?: number } {
+export function outboundKind(
+	mimeType: string,
+	size: number,
+): { kind: MediaKind; mimeType: string } | { refused: 'type' | 'size'; maxBytes?: number } {
 	const type = baseMime(mimeType);
 	const entry = SUPPORTED.find((s) => s.types.includes(type));
 	if (!entry) return { refused: 'type' };
@@ -163,12 +169,17 @@ export function isAcceptedType(mimeType: string | undefined, accepted: string[])
 	return accepted.some((pattern) => (pattern.endsWith('*') ? type.startsWith(pattern.slice(0, -1)) : pattern === type));
 }
 
-export type InboundMediaVerdict = { ok: true } | { ok: false; reason: 'type'; mimeType: string } | { ok: false; reason: 'size'; size: number; maxBytes: number };
+export type InboundMediaVerdict =
+	{ ok: true } | { ok: false; reason: 'type'; mimeType: string } | { ok: false; reason: 'size'; size: number; maxBytes: number };
 
 /** Whether the workspace takes a contact's file (the accepted-types and max-size settings). */
-export function judgeInbound(media: { mimeType?: string; size?: number }, limits: { maxBytes: number; accepted: string[] }): InboundMediaVerdict {
+export function judgeInbound(
+	media: { mimeType?: string; size?: number },
+	limits: { maxBytes: number; accepted: string[] },
+): InboundMediaVerdict {
 	if (!isAcceptedType(media.mimeType, limits.accepted)) return { ok: false, reason: 'type', mimeType: baseMime(media.mimeType) || '?' };
-	if (media.size !== undefined && Number.isFinite(media.size) && media.size > limits.maxBytes) return { ok: false, reason: 'size', size: media.size, maxBytes: limits.maxBytes };
+	if (media.size !== undefined && Number.isFinite(media.size) && media.size > limits.maxBytes)
+		return { ok: false, reason: 'size', size: media.size, maxBytes: limits.maxBytes };
 	return { ok: true };
 }
 
@@ -200,7 +211,9 @@ const STRIPPED = /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u2
 
 /** A name the contact gave, as shown in a room: without control and bidirectional characters. */
 export function displayName(name: string | undefined): string {
-	return String(name ?? '').replace(STRIPPED, '').trim();
+	return String(name ?? '')
+		.replace(STRIPPED, '')
+		.trim();
 }
 
 /** The contact's extension: the last dot and up to 10 letters or digits after it. */
@@ -232,9 +245,16 @@ export function inboundFileName(media: { kind: string; id: string; mimeType?: st
 	const trim = (name: string) => name.replace(/^[\s.]+|[\s.]+$/g, '');
 	// The extension goes before leading dots do: `.exe` is an extension, not a name.
 	// Code points, not UTF-16 units: a cut never splits a character in two.
-	const base = trim(Array.from(trim(clean(String(media.filename ?? '')).replace(CONTACT_EXTENSION, ''))).slice(0, 200).join(''));
+	const base = trim(
+		Array.from(trim(clean(String(media.filename ?? '')).replace(CONTACT_EXTENSION, '')))
+			.slice(0, 200)
+			.join(''),
+	);
 	if (base) return `${base}.${ext}`;
-	const id = String(media.id).replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'media';
+	const id =
+		String(media.id)
+			.replace(/[^A-Za-z0-9_-]/g, '')
+			.slice(0, 40) || 'media';
 	return `${media.kind.replace(/[^a-z]/g, '') || 'file'}-${id}.${ext}`;
 }
 
@@ -242,7 +262,11 @@ export function inboundFileName(media: { kind: string; id: string; mimeType?: st
  * A multipart/form-data body (RFC 7578): text fields, then the file part. The boundary is chosen by
  * the caller and must not occur in the content (a random one does not, in practice).
  */
-export function multipartBody(boundary: string, fields: Record<string, string>, file: { field: string; filename: string; mimeType: string; bytes: Uint8Array }): Uint8Array {
+export function multipartBody(
+	boundary: string,
+	fields: Record<string, string>,
+	file: { field: string; filename: string; mimeType: string; bytes: Uint8Array },
+): Uint8Array {
 	// Created here, not at load: rc-apps evaluates the modules where TextEncoder does not exist.
 	const encoder = new TextEncoder();
 	const quote = (s: string) => s.replace(/["\r\n\\]/g, '_');

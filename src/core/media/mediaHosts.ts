@@ -24,7 +24,9 @@ export const META_MEDIA_HOST = 'lookaside.fbsbx.com';
 /** Meta's CDN: a host under it. */
 export const META_CDN_DOMAIN = '.fbcdn.net';
 
-function parse(url: string): { protocol: string; host: string; hostname: string; port: string; username: string; password: string } | undefined {
+function parse(
+	url: string,
+): { protocol: string; host: string; hostname: string; port: string; username: string; password: string } | undefined {
 	try {
 		return new URL(url);
 	} catch {
@@ -42,10 +44,19 @@ export function isMetaMediaUrl(url: string, graphBaseUrl: string): boolean {
 	const target = parse(url);
 	if (!target || target.username || target.password) return false;
 	const host = target.hostname.toLowerCase();
-	if (target.protocol === 'https:' && target.port === '' && (host === META_MEDIA_HOST || (host.endsWith(META_CDN_DOMAIN) && host.length > META_CDN_DOMAIN.length))) return true;
+	if (
+		target.protocol === 'https:' &&
+		target.port === '' &&
+		(host === META_MEDIA_HOST || (host.endsWith(META_CDN_DOMAIN) && host.length > META_CDN_DOMAIN.length))
+	)
+		return true;
 	const graph = parse(graphBaseUrl);
 	if (!graph || !isLoopbackHost(graph.hostname.toLowerCase())) return false;
-	return (target.protocol === 'http:' || target.protocol === 'https:') && target.protocol === graph.protocol && target.host.toLowerCase() === graph.host.toLowerCase();
+	return (
+		(target.protocol === 'http:' || target.protocol === 'https:') &&
+		target.protocol === graph.protocol &&
+		target.host.toLowerCase() === graph.host.toLowerCase()
+	);
 }
 
 /** The host of `url`, for a log line (never the whole URL). */

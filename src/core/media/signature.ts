@@ -30,7 +30,8 @@ export type SignatureVerdict = { ok: true; checked: boolean } | { ok: false };
 /** How far into a file the checks look (text is judged on this much). */
 const SAMPLE = 8192;
 
-const startsWith = (bytes: Uint8Array, signature: number[], offset = 0): boolean => bytes.length >= offset + signature.length && signature.every((b, i) => bytes[offset + i] === b);
+const startsWith = (bytes: Uint8Array, signature: number[], offset = 0): boolean =>
+	bytes.length >= offset + signature.length && signature.every((b, i) => bytes[offset + i] === b);
 const codes = (text: string): number[] => Array.from(text, (c) => c.charCodeAt(0));
 const ascii = (bytes: Uint8Array, text: string, offset = 0): boolean => startsWith(bytes, codes(text), offset);
 
@@ -49,7 +50,8 @@ const ogg = (b: Uint8Array) => ascii(b, 'OggS');
 const amr = (b: Uint8Array) => ascii(b, '#!AMR');
 const id3 = (b: Uint8Array) => ascii(b, 'ID3');
 /** An MPEG audio frame header: 11 sync bits, a version and a layer that are not reserved. */
-const mpegFrame = (b: Uint8Array) => b.length >= 2 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x18) !== 0x08 && (b[1] & 0x06) !== 0x00;
+const mpegFrame = (b: Uint8Array) =>
+	b.length >= 2 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && (b[1] & 0x18) !== 0x08 && (b[1] & 0x06) !== 0x00;
 /** AAC in ADTS: 12 sync bits and layer 00. */
 const adts = (b: Uint8Array) => b.length >= 2 && b[0] === 0xff && (b[1] & 0xf6) === 0xf0;
 const pdf = (b: Uint8Array) => {

@@ -76,7 +76,10 @@ export class NumberService {
 		return this.repository.remove(phoneNumberId);
 	}
 
-	private async checkCredentials(form: ConnectForm, accessToken: string): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
+	private async checkCredentials(
+		form: ConnectForm,
+		accessToken: string,
+	): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
 		const graph = this.graphFor(accessToken);
 		let phone: Awaited<ReturnType<NumberGraph['getPhoneNumber']>>;
 		try {
@@ -98,8 +101,10 @@ export class NumberService {
 export function credentialErrors(error: unknown, field: 'phoneNumberId' | 'wabaId'): FieldErrors {
 	if (error instanceof GraphApiError) {
 		if (error.graphCode === 190 || error.graphCode === 102) return { accessToken: 'error_access_token_rejected' };
-		if (error.graphCode === 10 || error.graphCode === 200 || error.graphCode === 3) return { accessToken: 'error_access_token_permissions' };
-		if (error.graphCode === 100 || error.graphCode === 803) return { [field]: field === 'wabaId' ? 'error_waba_id_unknown' : 'error_phone_number_id_unknown' };
+		if (error.graphCode === 10 || error.graphCode === 200 || error.graphCode === 3)
+			return { accessToken: 'error_access_token_permissions' };
+		if (error.graphCode === 100 || error.graphCode === 803)
+			return { [field]: field === 'wabaId' ? 'error_waba_id_unknown' : 'error_phone_number_id_unknown' };
 		return { [field]: 'error_graph_unavailable' };
 	}
 	return { [field]: 'error_graph_unreachable' };

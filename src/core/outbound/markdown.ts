@@ -5,13 +5,18 @@
 export function toWhatsAppText(markdown: string): string {
 	const blocks: string[] = [];
 	// Code blocks and inline code are kept aside (behind private-use markers) so nothing inside them is rewritten.
-	let text = markdown.replace(/```[a-z]*\n?([\s\S]*?)```/g, (_m, code: string) => `\uE000${blocks.push('```' + code.replace(/\n$/, '') + '```') - 1}\uE000`);
+	let text = markdown.replace(
+		/```[a-z]*\n?([\s\S]*?)```/g,
+		(_m, code: string) => `\uE000${blocks.push('```' + code.replace(/\n$/, '') + '```') - 1}\uE000`,
+	);
 	text = text.replace(/`([^`\n]+)`/g, (_m, code: string) => `\uE000${blocks.push('`' + code + '`') - 1}\uE000`);
 	text = text
 		.replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
 		.replace(/__([^_\n]+)__/g, '_$1_')
 		.replace(/~~([^~\n]+)~~/g, '~$1~')
-		.replace(/!?\[([^\]\n]*)\]\((https?:\/\/[^)\s]+)\)/g, (_m, label: string, url: string) => (label && label !== url ? `${label} (${url})` : url))
+		.replace(/!?\[([^\]\n]*)\]\((https?:\/\/[^)\s]+)\)/g, (_m, label: string, url: string) =>
+			label && label !== url ? `${label} (${url})` : url,
+		)
 		.replace(/<(https?:\/\/[^|>\s]+)\|([^>\n]+)>/g, '$2 ($1)');
 	return text.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => blocks[Number(i)]);
 }

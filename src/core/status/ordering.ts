@@ -24,7 +24,15 @@ export type Status = 'queued' | 'sent' | 'delivered' | 'read' | 'played' | 'fail
 export type Decision = 'forward' | 'drop-duplicate' | 'drop-regression';
 
 /** Rank of the progress statuses; the terminal ones rank above all of them. */
-export const STATUS_RANK: Readonly<Record<Status, number>> = { queued: 0, sent: 1, delivered: 2, read: 3, played: 4, failed: 5, deleted: 5 };
+export const STATUS_RANK: Readonly<Record<Status, number>> = {
+	queued: 0,
+	sent: 1,
+	delivered: 2,
+	read: 3,
+	played: 4,
+	failed: 5,
+	deleted: 5,
+};
 
 export function isTerminal(status: Status): boolean {
 	return status === 'failed' || status === 'deleted';
@@ -50,7 +58,8 @@ export function fromMetaStatus(metaStatus: string): Status | undefined {
 /** The highest of the statuses forwarded so far (a terminal one wins), or `undefined` for none. */
 export function highestOf(seen: Iterable<Status>): Status | undefined {
 	let highest: Status | undefined;
-	for (const status of seen) if (highest === undefined || STATUS_RANK[status] > STATUS_RANK[highest] || isTerminal(status)) highest = status;
+	for (const status of seen)
+		if (highest === undefined || STATUS_RANK[status] > STATUS_RANK[highest] || isTerminal(status)) highest = status;
 	return highest;
 }
 

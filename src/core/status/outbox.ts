@@ -99,7 +99,16 @@ export interface OutboxStore<P = unknown> {
 
 /** A new pending item, due at once. */
 export function newOutboxItem<P>(fields: { id: string; messageKey: string; seq: number; payload: P; now: number }): OutboxItem<P> {
-	return { id: fields.id, messageKey: fields.messageKey, seq: fields.seq, payload: fields.payload, attempts: 0, nextAttemptAt: fields.now, createdAt: fields.now, state: 'pending' };
+	return {
+		id: fields.id,
+		messageKey: fields.messageKey,
+		seq: fields.seq,
+		payload: fields.payload,
+		attempts: 0,
+		nextAttemptAt: fields.now,
+		createdAt: fields.now,
+		state: 'pending',
+	};
 }
 
 export const BACKOFF_BASE_MS = 30000;
@@ -198,7 +207,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
 	const timeoutMs = options.timeoutMs ?? 10000;
 	const leaseMs = options.leaseMs ?? timeoutMs + 60000;
-	if (!(leaseMs > timeoutMs)) throw new StatusPipelineError('outbox_invalid_options', 'deliverDue: leaseMs must exceed timeoutMs, or a slow POST could be claimed twice');
+	if (!(leaseMs > timeoutMs))
+		throw new StatusPipelineError(
+			'outbox_invalid_options',
+			'deliverDue: leaseMs must exceed timeoutMs, or a slow POST could be claimed twice',
+		);
 	const { store, now, send } = options;
 	const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
 	const backoff = options.backoff ?? backoffMs;
@@ -217,7 +230,10 @@ export async function deliverDue<P>(options: DeliverOptions<P>): Promise<Deliver
 		}
 		budget--;
 		const body = JSON.stringify(item.payload);
-		const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(options.signingSecret ? signBody(body, options.signingSecret, timestamp) : {}) };
+		const headers: Record<string, string> = {
+			'Content-Type': 'application/json',
+			...(options.signingSecret ? signBody(body, options.signingSecret, timestamp) : {}),
+		};
 		let lastError: string;
 		try {
 			const { status } = await withTimeout(send(body, headers), timeoutMs);
@@ -267,7 +283,8 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 		for (const item of this.items.values()) {
 			if (!isOpen(item)) continue;
 			const head = heads.get(item.messageKey);
-			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt)) heads.set(item.messageKey, item);
+			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt))
+				heads.set(item.messageKey, item);
 		}
 		const due: Array<OutboxItem<P>> = [];
 		for (const head of heads.values()) {
@@ -297,7 +314,10 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 
 	async list(filter: OutboxFilter = {}): Promise<Array<OutboxItem<P>>> {
 		const states = filter.state === undefined ? undefined : ([] as OutboxState[]).concat(filter.state);
-		const found = Array.from(this.items.values()).filter((item) => (!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey));
+		const found = Array.from(this.items.values()).filter(
+			(item) =>
+				(!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey),
+		);
 		found.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
 		return found.slice(0, filter.limit ?? found.length).map(copy);
 	}

@@ -55,7 +55,16 @@ export interface StatusPayload {
 }
 
 /** The contract's fields, in its order. */
-export const CONTRACT_FIELDS = ['msId', 'message', 'mobileNo', 'connectedWhatsAppNo', 'MessageStatus', 'ErrorDetails', 'type', 'timestamp'] as const;
+export const CONTRACT_FIELDS = [
+	'msId',
+	'message',
+	'mobileNo',
+	'connectedWhatsAppNo',
+	'MessageStatus',
+	'ErrorDetails',
+	'type',
+	'timestamp',
+] as const;
 /** The documented additions. */
 export const ADDITIONAL_FIELDS = ['eventId', 'clientReference', 'roomId', 'templateName', 'templateLanguage', 'pricingCategory'] as const;
 
@@ -85,7 +94,11 @@ export function unixSecondsString(iso: string): string {
 	return Number.isFinite(ms) ? String(Math.floor(ms / 1000)) : iso;
 }
 
-export function buildStatusPayload(record: Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string }, status: Status, extra: StatusExtra = {}): StatusPayload {
+export function buildStatusPayload(
+	record: Omit<SentMessageRecord, 'sentAt'> & { sentAt?: string },
+	status: Status,
+	extra: StatusExtra = {},
+): StatusPayload {
 	// Keys in the contract's order; optional ones are left out (never set to undefined).
 	const payload = {} as StatusPayload;
 	if (record.wamid) payload.msId = record.wamid;
@@ -115,4 +128,3 @@ export function toErrorDetails(error: ErrorDetails | MetaError[] | undefined): E
 	if (error && typeof error === 'object') return toMetaError(error as Record<string, unknown>);
 	return undefined;
 }
-

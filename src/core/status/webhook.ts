@@ -101,7 +101,8 @@ export interface WalkResult {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined);
+const str = (v: unknown): string | undefined =>
+	typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
 
 export function walkWebhook(payload: unknown): WalkResult {
 	const result: WalkResult = { events: [], ignored: 0, skipped: [] };
@@ -182,7 +183,15 @@ function toStatus(s: Obj, { phoneNumberId, displayPhoneNumber }: ValueNumber): S
 	const wamid = str(s.id);
 	const status = str(s.status);
 	if (!wamid || !status) return undefined;
-	const event: StatusEvent = { kind: 'status', phoneNumberId, displayPhoneNumber, wamid, status, timestamp: str(s.timestamp) ?? '', recipientId: str(s.recipient_id) ?? '' };
+	const event: StatusEvent = {
+		kind: 'status',
+		phoneNumberId,
+		displayPhoneNumber,
+		wamid,
+		status,
+		timestamp: str(s.timestamp) ?? '',
+		recipientId: str(s.recipient_id) ?? '',
+	};
 	const recipientType = str(s.recipient_type);
 	if (recipientType) event.recipientType = recipientType;
 	const participant = str(s.recipient_participant_id);
@@ -205,9 +214,22 @@ function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber 
 	const from = str(m.from);
 	if (!wamid || !from) return undefined;
 	const digits = from.replace(/\D/g, '');
-	const contact = contacts.find((c) => str(c.wa_id) === from) ?? contacts.find((c) => str(c.wa_id)?.replace(/\D/g, '') === digits) ?? (contacts.length === 1 ? contacts[0] : undefined);
+	const contact =
+		contacts.find((c) => str(c.wa_id) === from) ??
+		contacts.find((c) => str(c.wa_id)?.replace(/\D/g, '') === digits) ??
+		(contacts.length === 1 ? contacts[0] : undefined);
 	const waId = (contact && str(contact.wa_id)?.replace(/\D/g, '')) || digits || from;
-	const event: InboundMessageEvent = { kind: 'message', phoneNumberId, displayPhoneNumber, wamid, from, waId, type: str(m.type) ?? 'unknown', timestamp: str(m.timestamp) ?? '', raw: m };
+	const event: InboundMessageEvent = {
+		kind: 'message',
+		phoneNumberId,
+		displayPhoneNumber,
+		wamid,
+		from,
+		waId,
+		type: str(m.type) ?? 'unknown',
+		timestamp: str(m.timestamp) ?? '',
+		raw: m,
+	};
 	const name = contact && isObj(contact.profile) ? str(contact.profile.name) : undefined;
 	if (name) event.contactName = name;
 	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;

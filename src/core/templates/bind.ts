@@ -28,7 +28,9 @@ export interface TemplateMessage {
 	template: { name: string; language: { code: string }; components?: SendComponent[] };
 }
 
-const SUB_TYPES: Partial<Record<TemplateInput['kind'], { subType: NonNullable<SendComponent['sub_type']>; parameter: (value: string) => SendParameter }>> = {
+const SUB_TYPES: Partial<
+	Record<TemplateInput['kind'], { subType: NonNullable<SendComponent['sub_type']>; parameter: (value: string) => SendParameter }>
+> = {
 	button_url: { subType: 'url', parameter: (text) => ({ type: 'text', text }) },
 	button_otp: { subType: 'url', parameter: (text) => ({ type: 'text', text }) },
 	button_copy_code: { subType: 'copy_code', parameter: (coupon_code) => ({ type: 'coupon_code', coupon_code }) },
@@ -63,7 +65,12 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 		const type = format.toLowerCase();
 		components.push({ type: 'header', parameters: [{ type, [type]: media }] });
 	} else if (format === 'LOCATION') {
-		const location = { latitude: value('header.latitude'), longitude: value('header.longitude'), name: value('header.name'), address: value('header.address') };
+		const location = {
+			latitude: value('header.latitude'),
+			longitude: value('header.longitude'),
+			name: value('header.name'),
+			address: value('header.address'),
+		};
 		components.push({ type: 'header', parameters: [{ type: 'location', location }] });
 	}
 
@@ -72,29 +79,51 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 
 	if (inputs.some((i) => i.kind === 'offer_expiration')) {
 		const expiration_time_ms = Number(value('offer.expiration'));
-		components.push({ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms } }] });
+		components.push({
+			type: 'limited_time_offer',
+			parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms } }],
+		});
 	}
 
 	// The one-time code of an authentication template goes in the body and in its OTP button.
 	const buttons = inputs.filter((i) => (i.component === 'button' || i.kind === 'button_otp') && value(i.id));
 	for (const input of buttons.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
 		const shape = SUB_TYPES[input.kind];
-		if (shape) components.push({ type: 'button', sub_type: shape.subType, index: String(input.index ?? 0), parameters: [shape.parameter(value(input.id))] });
+		if (shape)
+			components.push({
+				type: 'button',
+				sub_type: shape.subType,
+				index: String(input.index ?? 0),
+				parameters: [shape.parameter(value(input.id))],
+			});
 	}
 	return components;
 }
 
 /** The Cloud API body of a template send (POST /{Phone-Number-ID}/messages). */
-export function buildTemplateMessage(message: { to: string; name: string; language: string; components?: SendComponent[] }): TemplateMessage {
+export function buildTemplateMessage(message: {
+	to: string;
+	name: string;
+	language: string;
+	components?: SendComponent[];
+}): TemplateMessage {
 	const { to, name, language, components } = message;
 	return whatsAppMessage({
 		to,
-		content: { type: 'template' as const, template: { name, language: { code: language }, ...(components?.length ? { components } : {}) } },
+		content: {
+			type: 'template' as const,
+			template: { name, language: { code: language }, ...(components?.length ? { components } : {}) },
+		},
 	});
 }
 
 /** `buildTemplateMessage` for a template and the values of its inputs (throws `TemplateValuesError`). */
 export function templateMessage(send: { to: string; template: MetaTemplate; values: Values; options?: BindOptions }): TemplateMessage {
 	const { to, template, values, options = {} } = send;
-	return buildTemplateMessage({ to, name: template.name, language: template.language, components: bindComponents(template, values, options) });
+	return buildTemplateMessage({
+		to,
+		name: template.name,
+		language: template.language,
+		components: bindComponents(template, values, options),
+	});
 }

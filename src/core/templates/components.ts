@@ -3,7 +3,8 @@ import { componentOf, MetaTemplate, placeholders } from './template';
 
 /** The first string of `candidates`, or undefined. */
 const firstString = (...candidates: unknown[]): string | undefined => candidates.find((v): v is string => typeof v === 'string');
-const asRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asRecord = (v: unknown): Record<string, unknown> =>
+	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
  * The values of components a caller built, as input values (for the preview of what was sent).
@@ -15,7 +16,12 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 		const c = asRecord(item);
 		const type = typeof c.type === 'string' ? c.type.toLowerCase() : '';
 		const params = Array.isArray(c.parameters) ? (c.parameters as unknown[]) : [];
-		const names = type === 'header' ? placeholders(componentOf(template, 'HEADER')?.text) : type === 'body' ? placeholders(componentOf(template, 'BODY')?.text) : [];
+		const names =
+			type === 'header'
+				? placeholders(componentOf(template, 'HEADER')?.text)
+				: type === 'body'
+					? placeholders(componentOf(template, 'BODY')?.text)
+					: [];
 		params.forEach((param, i) => {
 			const p = asRecord(param);
 			const text = firstString(p.text, asRecord(p.currency).fallback_value, asRecord(p.date_time).fallback_value);

@@ -18,7 +18,12 @@ export class TemplateValuesError extends AppError {
 	readonly fields: Record<string, FieldError>;
 
 	constructor(fields: Record<string, FieldError>) {
-		super({ code: 'template_values_invalid', message: `invalid template values: ${Object.keys(fields).join(', ')}`, status: 400, i18nKey: 'template_error_values' });
+		super({
+			code: 'template_values_invalid',
+			message: `invalid template values: ${Object.keys(fields).join(', ')}`,
+			status: 400,
+			i18nKey: 'template_error_values',
+		});
 		this.fields = fields;
 	}
 }

@@ -5,7 +5,18 @@
  * has `body.1`.
  */
 import { TemplateError } from './errors';
-import { buttonsOf, componentOf, headerFormat, isAuthentication, isPositional, MetaButton, MetaTemplate, NamedExample, placeholders, TemplateGroup } from './template';
+import {
+	buttonsOf,
+	componentOf,
+	headerFormat,
+	isAuthentication,
+	isPositional,
+	MetaButton,
+	MetaTemplate,
+	NamedExample,
+	placeholders,
+	TemplateGroup,
+} from './template';
 
 export type InputKind =
 	| 'header_text'
@@ -45,8 +56,17 @@ export interface TemplateInput {
 const MEDIA_FORMATS = ['IMAGE', 'VIDEO', 'DOCUMENT'];
 const LOCATION_PARTS = ['latitude', 'longitude', 'name', 'address'] as const;
 
-function parameterInput(component: 'header' | 'body', param: string, example: string | undefined): Pick<TemplateInput, 'id' | 'component' | 'paramName' | 'position' | 'example'> {
-	return { id: `${component}.${param}`, component, ...(isPositional(param) ? { position: Number(param) } : { paramName: param }), ...(example !== undefined ? { example } : {}) };
+function parameterInput(
+	component: 'header' | 'body',
+	param: string,
+	example: string | undefined,
+): Pick<TemplateInput, 'id' | 'component' | 'paramName' | 'position' | 'example'> {
+	return {
+		id: `${component}.${param}`,
+		component,
+		...(isPositional(param) ? { position: Number(param) } : { paramName: param }),
+		...(example !== undefined ? { example } : {}),
+	};
 }
 
 const namedExample = (list: NamedExample[] | undefined, name: string) => list?.find((p) => p.param_name === name)?.example;
@@ -66,7 +86,11 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 	if (!header) return [];
 	if (format === 'TEXT') {
 		return placeholders(header.text).map((p) => ({
-			...parameterInput('header', p, isPositional(p) ? header.example?.header_text?.[Number(p) - 1] : namedExample(header.example?.header_text_named_params, p)),
+			...parameterInput(
+				'header',
+				p,
+				isPositional(p) ? header.example?.header_text?.[Number(p) - 1] : namedExample(header.example?.header_text_named_params, p),
+			),
 			kind: 'header_text',
 			labelKey: 'template_input_header_text',
 			labelParams: { name: p },
@@ -74,13 +98,39 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 		}));
 	}
 	if (MEDIA_FORMATS.includes(format)) {
-		const inputs: TemplateInput[] = [{ id: 'header.link', kind: 'header_media_link', component: 'header', labelKey: `template_input_header_${format.toLowerCase()}`, labelParams: {}, example: 'https://', required: true }];
+		const inputs: TemplateInput[] = [
+			{
+				id: 'header.link',
+				kind: 'header_media_link',
+				component: 'header',
+				labelKey: `template_input_header_${format.toLowerCase()}`,
+				labelParams: {},
+				example: 'https://',
+				required: true,
+			},
+		];
 		// Meta makes the file name optional, but shows a document without one as "Untitled": the app asks for it.
-		if (format === 'DOCUMENT') inputs.push({ id: 'header.filename', kind: 'header_document_filename', component: 'header', labelKey: 'template_input_header_filename', labelParams: {}, example: 'document.pdf', required: true });
+		if (format === 'DOCUMENT')
+			inputs.push({
+				id: 'header.filename',
+				kind: 'header_document_filename',
+				component: 'header',
+				labelKey: 'template_input_header_filename',
+				labelParams: {},
+				example: 'document.pdf',
+				required: true,
+			});
 		return inputs;
 	}
 	if (format === 'LOCATION') {
-		return LOCATION_PARTS.map((part) => ({ id: `header.${part}`, kind: `header_location_${part}` as const, component: 'header' as const, labelKey: `template_input_location_${part}`, labelParams: {}, required: true }));
+		return LOCATION_PARTS.map((part) => ({
+			id: `header.${part}`,
+			kind: `header_location_${part}` as const,
+			component: 'header' as const,
+			labelKey: `template_input_location_${part}`,
+			labelParams: {},
+			required: true,
+		}));
 	}
 	return [];
 }
@@ -89,9 +139,14 @@ function bodyInputs(template: MetaTemplate): TemplateInput[] {
 	const body = componentOf(template, 'BODY');
 	const otpButton = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'OTP');
 	return placeholders(body?.text).map((p, i): TemplateInput => {
-		const base = parameterInput('body', p, isPositional(p) ? body?.example?.body_text?.[0]?.[Number(p) - 1] : namedExample(body?.example?.body_text_named_params, p));
+		const base = parameterInput(
+			'body',
+			p,
+			isPositional(p) ? body?.example?.body_text?.[0]?.[Number(p) - 1] : namedExample(body?.example?.body_text_named_params, p),
+		);
 		// Authentication templates: the body's one parameter is the code, which the OTP button repeats.
-		if (isAuthentication(template) && otpButton >= 0 && i === 0) return { ...base, kind: 'button_otp', index: otpButton, labelKey: 'template_input_otp', labelParams: {}, required: true };
+		if (isAuthentication(template) && otpButton >= 0 && i === 0)
+			return { ...base, kind: 'button_otp', index: otpButton, labelKey: 'template_input_otp', labelParams: {}, required: true };
 		return { ...base, kind: 'body', labelKey: 'template_input_body', labelParams: { name: p }, required: true };
 	});
 }
@@ -103,15 +158,46 @@ function buttonInputs(template: MetaTemplate): TemplateInput[] {
 		const label = { index: index + 1, text: button.text ?? '' };
 		const base = { component: 'button' as const, index };
 		if (type === 'URL' && placeholders(button.url).length) {
-			inputs.push({ ...base, id: `button.${index}.url`, kind: 'button_url', labelKey: 'template_input_button_url', labelParams: { ...label, url: button.url ?? '' }, example: urlSuffixExample(button), required: true });
+			inputs.push({
+				...base,
+				id: `button.${index}.url`,
+				kind: 'button_url',
+				labelKey: 'template_input_button_url',
+				labelParams: { ...label, url: button.url ?? '' },
+				example: urlSuffixExample(button),
+				required: true,
+			});
 		} else if (type === 'COPY_CODE') {
-			inputs.push({ ...base, id: `button.${index}.coupon`, kind: 'button_copy_code', labelKey: 'template_input_button_coupon', labelParams: label, example: firstExample(button), required: true });
+			inputs.push({
+				...base,
+				id: `button.${index}.coupon`,
+				kind: 'button_copy_code',
+				labelKey: 'template_input_button_coupon',
+				labelParams: label,
+				example: firstExample(button),
+				required: true,
+			});
 		} else if (type === 'QUICK_REPLY') {
 			// Optional: without a button component WhatsApp reports the button's text as the payload.
-			inputs.push({ ...base, id: `button.${index}.payload`, kind: 'button_quick_reply', labelKey: 'template_input_button_payload', labelParams: label, example: button.text, required: false });
+			inputs.push({
+				...base,
+				id: `button.${index}.payload`,
+				kind: 'button_quick_reply',
+				labelKey: 'template_input_button_payload',
+				labelParams: label,
+				example: button.text,
+				required: false,
+			});
 		} else if (type === 'FLOW') {
 			// Optional: Meta uses the token "unused" when none is sent.
-			inputs.push({ ...base, id: `button.${index}.flow_token`, kind: 'button_flow_token', labelKey: 'template_input_button_flow', labelParams: label, required: false });
+			inputs.push({
+				...base,
+				id: `button.${index}.flow_token`,
+				kind: 'button_flow_token',
+				labelKey: 'template_input_button_flow',
+				labelParams: label,
+				required: false,
+			});
 		}
 	});
 	return inputs;
@@ -119,7 +205,16 @@ function buttonInputs(template: MetaTemplate): TemplateInput[] {
 
 function offerInputs(template: MetaTemplate): TemplateInput[] {
 	if (!componentOf(template, 'LIMITED_TIME_OFFER')?.limited_time_offer?.has_expiration) return [];
-	return [{ id: 'offer.expiration', kind: 'offer_expiration', component: 'limited_time_offer', labelKey: 'template_input_offer_expiration', labelParams: {}, required: true }];
+	return [
+		{
+			id: 'offer.expiration',
+			kind: 'offer_expiration',
+			component: 'limited_time_offer',
+			labelKey: 'template_input_offer_expiration',
+			labelParams: {},
+			required: true,
+		},
+	];
 }
 
 /**

@@ -48,7 +48,10 @@ function inRange(value: string, limit: number): boolean {
 function checkExtra(input: TemplateInput, extra: ExtraParameter): FieldError | undefined {
 	const ok =
 		input.kind === 'body' &&
-		((extra.type === 'currency' && typeof extra.currency?.fallback_value === 'string' && typeof extra.currency.code === 'string' && Number.isInteger(extra.currency.amount_1000)) ||
+		((extra.type === 'currency' &&
+			typeof extra.currency?.fallback_value === 'string' &&
+			typeof extra.currency.code === 'string' &&
+			Number.isInteger(extra.currency.amount_1000)) ||
 			(extra.type === 'date_time' && typeof extra.date_time?.fallback_value === 'string'));
 	return ok ? undefined : { key: 'template_error_parameter_type' };
 }
@@ -85,7 +88,13 @@ export function validateValues(template: MetaTemplate, values: Values, options: 
 	for (const input of inputsFor(template)) {
 		const extra = options.extraParameters?.[input.id];
 		const value = valueOf(values, input.id);
-		const error = extra ? checkExtra(input, extra) : value ? checkValue(template, input, value) : input.required ? { key: 'template_error_required' } : undefined;
+		const error = extra
+			? checkExtra(input, extra)
+			: value
+				? checkValue(template, input, value)
+				: input.required
+					? { key: 'template_error_required' }
+					: undefined;
 		if (error) errors[input.id] = error;
 	}
 	return errors;

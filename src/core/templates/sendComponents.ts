@@ -57,15 +57,25 @@ const SUB_TYPE_OF: Record<string, string> = {
 /** Button types whose button never takes a parameter. */
 const NO_PARAMETER_BUTTONS = ['PHONE_NUMBER', 'VOICE_CALL'];
 /** The parameter type each button sub_type takes. */
-const BUTTON_PARAMETER: Record<string, string> = { url: 'text', copy_code: 'coupon_code', quick_reply: 'payload', flow: 'action', catalog: 'action', mpm: 'action' };
+const BUTTON_PARAMETER: Record<string, string> = {
+	url: 'text',
+	copy_code: 'coupon_code',
+	quick_reply: 'payload',
+	flow: 'action',
+	catalog: 'action',
+	mpm: 'action',
+};
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
 /** A caller's value quoted in a message: short, one line. */
-const quote = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)).replace(/\s+/g, ' ').slice(0, 40);
+const quote = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))).replace(/\s+/g, ' ').slice(0, 40);
 
 const field = (path: string, expected: string): FieldError => ({ key: 'api_error_component_field', params: { path, expected } });
-const count = (component: string, expected: number, given: number): FieldError => ({ key: 'api_error_template_params', params: { component, expected, given } });
+const count = (component: string, expected: number, given: number): FieldError => ({
+	key: 'api_error_template_params',
+	params: { component, expected, given },
+});
 
 /** The button index a caller gave (`"0"`..`"9"` or 0..9), or undefined. */
 function buttonIndex(value: unknown): number | undefined {
@@ -147,7 +157,11 @@ function isHttpsLink(value: unknown): boolean {
 }
 
 /** One header or body parameter (ParameterObject and its kinds), of one of the `allowed` types. */
-function checkParameter(p: unknown, path: string, options: { allowed: string[]; textMax: number; body: boolean; named?: string[] }): FieldError | undefined {
+function checkParameter(
+	p: unknown,
+	path: string,
+	options: { allowed: string[]; textMax: number; body: boolean; named?: string[] },
+): FieldError | undefined {
 	if (!isObject(p)) return field(path, 'an object');
 	const expectedTypes = options.allowed.map((t) => `"${t}"`).join(' or ');
 	if (typeof p.type !== 'string' || !options.allowed.includes(p.type)) return field(`${path}.type`, expectedTypes);
@@ -163,7 +177,8 @@ function checkParameter(p: unknown, path: string, options: { allowed: string[]; 
 			if (!isObject(c)) return field(`${path}.currency`, 'an object with fallback_value, code and amount_1000');
 			const fallback = checkText(c.fallback_value, `${path}.currency.fallback_value`, options.textMax, options.body);
 			if (fallback) return fallback;
-			if (typeof c.code !== 'string' || !CURRENCY_CODE.test(c.code)) return field(`${path}.currency.code`, 'an ISO 4217 currency code such as USD');
+			if (typeof c.code !== 'string' || !CURRENCY_CODE.test(c.code))
+				return field(`${path}.currency.code`, 'an ISO 4217 currency code such as USD');
 			if (typeof c.amount_1000 !== 'number' || !Number.isInteger(c.amount_1000) || Math.abs(c.amount_1000) > 2147483647)
 				return field(`${path}.currency.amount_1000`, 'an integer (the amount times 1000)');
 			return undefined;
@@ -181,7 +196,8 @@ function checkParameter(p: unknown, path: string, options: { allowed: string[]; 
 				const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
 				if (!Number.isFinite(n) || Math.abs(n) > (k === 'latitude' ? 90 : 180)) return field(`${path}.location.${k}`, `a ${k}`);
 			}
-			for (const k of ['name', 'address'] as const) if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, 'a string');
+			for (const k of ['name', 'address'] as const)
+				if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, 'a string');
 			return undefined;
 		}
 		default:
@@ -228,7 +244,12 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 	const seen = new Set<string>();
 	for (let i = 0; i < params.length; i++) {
 		const p = params[i];
-		const problem = checkParameter(p, `${path}.parameters[${i}]`, { allowed: ['text', 'currency', 'date_time'], textMax: e?.bodyTextMax ?? BODY_ONLY_TEXT_MAX, body: true, named });
+		const problem = checkParameter(p, `${path}.parameters[${i}]`, {
+			allowed: ['text', 'currency', 'date_time'],
+			textMax: e?.bodyTextMax ?? BODY_ONLY_TEXT_MAX,
+			body: true,
+			named,
+		});
 		if (problem) return problem;
 		const name = (p as Json).parameter_name;
 		if (named && typeof name === 'string') {
@@ -243,7 +264,13 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 	const index = buttonIndex(c.index);
 	if (index === undefined) return field(`${path}.index`, 'a button index from "0" to "9"');
 	const subType = typeof c.sub_type === 'string' ? c.sub_type.toLowerCase() : undefined;
-	if (!subType || !BUTTON_PARAMETER[subType]) return field(`${path}.sub_type`, Object.keys(BUTTON_PARAMETER).map((s) => `"${s}"`).join(', '));
+	if (!subType || !BUTTON_PARAMETER[subType])
+		return field(
+			`${path}.sub_type`,
+			Object.keys(BUTTON_PARAMETER)
+				.map((s) => `"${s}"`)
+				.join(', '),
+		);
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
 	let expected: number | undefined = 1;
@@ -253,7 +280,8 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		const wanted = SUB_TYPE_OF[(button.type ?? '').toUpperCase()];
 		expected = buttonParameters(button);
 		if (expected === 0) return count(`button ${index}`, 0, params.length);
-		if (wanted && subType !== wanted) return field(`${path}.sub_type`, `"${wanted}" (the template's button ${index} is ${quote(button.type)})`);
+		if (wanted && subType !== wanted)
+			return field(`${path}.sub_type`, `"${wanted}" (the template's button ${index} is ${quote(button.type)})`);
 	}
 	if (expected !== undefined && params.length !== expected) return count(`button ${index}`, expected, params.length);
 	const kind = BUTTON_PARAMETER[subType];
@@ -277,8 +305,12 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 function checkOther(type: string, c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	if (type === 'footer') return { key: 'api_error_component_unexpected', params: { path, component: 'footer' } };
 	const own = type === 'carousel' ? 'CAROUSEL' : 'LIMITED_TIME_OFFER';
-	if (e && !e.template.components.some((x) => x.type.toUpperCase() === own)) return { key: 'api_error_component_unexpected', params: { path, component: type } };
-	if (type === 'carousel') return Array.isArray(c.cards) && c.cards.length > 0 && c.cards.every(isObject) ? undefined : field(`${path}.cards`, 'an array of cards');
+	if (e && !e.template.components.some((x) => x.type.toUpperCase() === own))
+		return { key: 'api_error_component_unexpected', params: { path, component: type } };
+	if (type === 'carousel')
+		return Array.isArray(c.cards) && c.cards.length > 0 && c.cards.every(isObject)
+			? undefined
+			: field(`${path}.cards`, 'an array of cards');
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
 	return params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' && isObject(params[0].limited_time_offer)
@@ -301,12 +333,19 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
 		if (!isObject(c)) return field(path, 'an object');
 		if (typeof c.type !== 'string') return field(`${path}.type`, '"header", "body" or "button"');
 		const type = c.type.toLowerCase();
-		if (!COMPONENT_TYPES.includes(type)) return { key: 'api_error_component_unknown', params: { path: `${path}.type`, type: quote(c.type) } };
+		if (!COMPONENT_TYPES.includes(type))
+			return { key: 'api_error_component_unknown', params: { path: `${path}.type`, type: quote(c.type) } };
 		const index = buttonIndex(c.index);
 		const which = type === 'button' ? (index === undefined ? undefined : `button ${index}`) : type;
 		if (which && seen.has(which)) return { key: 'api_error_component_repeated', params: { path, component: which } };
 		const problem =
-			type === 'header' ? checkHeader(c, path, e) : type === 'body' ? checkBody(c, path, e) : type === 'button' ? checkButton(c, path, e) : checkOther(type, c, path, e);
+			type === 'header'
+				? checkHeader(c, path, e)
+				: type === 'body'
+					? checkBody(c, path, e)
+					: type === 'button'
+						? checkButton(c, path, e)
+						: checkOther(type, c, path, e);
 		if (problem) return problem;
 		if (which) seen.add(which);
 	}

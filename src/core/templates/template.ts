@@ -93,7 +93,10 @@ export function placeholders(text: string | undefined): string[] {
 	return found.every(isPositional) ? found.sort((a, b) => Number(a) - Number(b)) : found;
 }
 
-export function componentOf(template: MetaTemplate, type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | 'LIMITED_TIME_OFFER'): MetaComponent | undefined {
+export function componentOf(
+	template: MetaTemplate,
+	type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | 'LIMITED_TIME_OFFER',
+): MetaComponent | undefined {
 	return template.components.find((c) => c.type.toUpperCase() === type);
 }
 

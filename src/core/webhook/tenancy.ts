@@ -23,10 +23,17 @@ export type ScopeResult = { ok: true; scope: WebhookScope } | { ok: false; reaso
 
 /** Verifies the signature against the connected numbers' secrets: the numbers whose secret signed it are the scope. */
 export function verifyForNumbers(rawBody: string | Buffer, header: string | undefined, numbers: SigningNumber[]): ScopeResult {
-	const result = signersOf(rawBody, header, numbers.map((n) => n.appSecret));
+	const result = signersOf(
+		rawBody,
+		header,
+		numbers.map((n) => n.appSecret),
+	);
 	if (!result.ok) return result;
 	const signers = result.secretIndexes.map((i) => numbers[i]);
-	return { ok: true, scope: { phoneNumberIds: unique(signers.map((n) => n.phoneNumberId)), wabaIds: unique(signers.map((n) => n.wabaId)) } };
+	return {
+		ok: true,
+		scope: { phoneNumberIds: unique(signers.map((n) => n.phoneNumberId)), wabaIds: unique(signers.map((n) => n.wabaId)) },
+	};
 }
 
 /** Whether the event is about a number or account of the scope. */
@@ -64,7 +71,9 @@ export function describeForeign(foreign: WebhookEvent[]): string {
 	for (const event of foreign) {
 		kinds.set(event.kind, (kinds.get(event.kind) ?? 0) + 1);
 		const id = (event.kind === 'template-status' ? event.wabaId : event.phoneNumberId) || '(none)';
-		ids.add(`${event.kind === 'template-status' ? 'WABA' : 'number'} ${id.length > MAX_ID_LENGTH ? `${id.slice(0, MAX_ID_LENGTH)}…` : id}`);
+		ids.add(
+			`${event.kind === 'template-status' ? 'WABA' : 'number'} ${id.length > MAX_ID_LENGTH ? `${id.slice(0, MAX_ID_LENGTH)}…` : id}`,
+		);
 	}
 	const counts = [...kinds].map(([kind, n]) => `${n} ${kind}`).join(', ');
 	const named = [...ids].slice(0, MAX_IDS).join(', ') + (ids.size > MAX_IDS ? `, and ${ids.size - MAX_IDS} more` : '');

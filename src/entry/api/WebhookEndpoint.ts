@@ -36,11 +36,19 @@ export class WebhookEndpoint extends ApiEndpoint {
 		if (typeof challenge !== 'string') return this.refuseHandshake('challenge', 'no hub.challenge to answer');
 		const expected = await readVerifyToken(read.getPersistenceReader());
 		if (!expected) return this.refuseHandshake('no-token', 'no verify token yet: run /whatsapp numbers to create one');
-		if (!verifyTokenMatches(token, expected)) return this.refuseHandshake('token', 'hub.verify_token does not match the one shown in /whatsapp numbers');
+		if (!verifyTokenMatches(token, expected))
+			return this.refuseHandshake('token', 'hub.verify_token does not match the one shown in /whatsapp numbers');
 		return { status: 200, headers: TEXT, content: challenge };
 	}
 
-	public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+	public async post(
+		request: IApiRequest,
+		_endpoint: IApiEndpointInfo,
+		read: IRead,
+		modify: IModify,
+		_http: IHttp,
+		persistence: IPersistence,
+	): Promise<IApiResponse> {
 		const header = request.headers['x-hub-signature-256'];
 		// A request without a well-formed signature costs nothing: refused before anything is read.
 		const problem = headerProblem(header);
@@ -50,7 +58,10 @@ export class WebhookEndpoint extends ApiEndpoint {
 		if (!check.ok) return this.refuse(check.reason);
 		// Verified: stored with what its signature vouches for, for the processing job, and
 		// acknowledged at once, as Meta requires.
-		await acceptWebhookOf({ read, persistence, modify, logger: this.app.getLogger() }, { payload: request.content, scope: check.scope, appId: this.app.getID() });
+		await acceptWebhookOf(
+			{ read, persistence, modify, logger: this.app.getLogger() },
+			{ payload: request.content, scope: check.scope, appId: this.app.getID() },
+		);
 		return { status: 200, content: { success: true } };
 	}
 
@@ -62,6 +73,9 @@ export class WebhookEndpoint extends ApiEndpoint {
 	private refuse(reason: string): IApiResponse {
 		logRefusal(this.app.getLogger(), `signature:${reason}`, `webhook refused: ${LIKELY_CAUSE[reason] ?? reason}`);
 		const status = reason === 'missing-header' || reason === 'malformed-header' ? 401 : 403;
-		return { status, content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' } };
+		return {
+			status,
+			content: { success: false, error: status === 401 ? 'Missing or malformed X-Hub-Signature-256' : 'Invalid signature' },
+		};
 	}
 }

@@ -43,7 +43,8 @@ export class WhatsAppCommand implements ISlashCommand {
 	private readonly handlers: Record<Subcommand, Handler> = {
 		[Subcommand.Help]: (inv) => this.help(inv),
 		[Subcommand.SendTemplate]: (inv) => this.sendTemplate(inv),
-		[Subcommand.ViewTemplates]: async (inv) => this.say(inv, await describeTemplates({ ...this.accessors(inv), appId: inv.appId }, inv.t)),
+		[Subcommand.ViewTemplates]: async (inv) =>
+			this.say(inv, await describeTemplates({ ...this.accessors(inv), appId: inv.appId }, inv.t)),
 		[Subcommand.Connect]: (inv) => this.connect(inv),
 		[Subcommand.Numbers]: (inv) => this.numbers(inv),
 		[Subcommand.Deliveries]: (inv) => this.deliveries(inv),
@@ -74,7 +75,10 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private async sendTemplate(inv: Invocation): Promise<void> {
-		const notice = await openSendTemplate({ ...this.accessors(inv), appId: inv.appId }, { user: inv.context.getSender(), room: inv.context.getRoom(), triggerId: inv.context.getTriggerId() as string, t: inv.t });
+		const notice = await openSendTemplate(
+			{ ...this.accessors(inv), appId: inv.appId },
+			{ user: inv.context.getSender(), room: inv.context.getRoom(), triggerId: inv.context.getTriggerId() as string, t: inv.t },
+		);
 		if (notice) await this.say(inv, notice);
 	}
 
@@ -88,11 +92,13 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private async connect(inv: Invocation): Promise<void> {
-		await inv.modify.getUiController().openSurfaceView(
-			{ ...connectView(inv.t), type: UIKitSurfaceType.MODAL } as never,
-			{ triggerId: inv.context.getTriggerId() as string },
-			inv.context.getSender(),
-		);
+		await inv.modify
+			.getUiController()
+			.openSurfaceView(
+				{ ...connectView(inv.t), type: UIKitSurfaceType.MODAL } as never,
+				{ triggerId: inv.context.getTriggerId() as string },
+				inv.context.getSender(),
+			);
 	}
 
 	/** `/whatsapp deliveries [retry]`: the status events waiting or failed, and their redelivery. */
@@ -104,7 +110,15 @@ export class WhatsAppCommand implements ISlashCommand {
 		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
 		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
 		for (const item of failed.slice(-10)) {
-			lines.push(inv.t('deliveries_failed_entry', { id: item.id, status: item.payload.MessageStatus, mobileNo: item.payload.mobileNo, attempts: item.attempts, error: item.lastError ?? '' }));
+			lines.push(
+				inv.t('deliveries_failed_entry', {
+					id: item.id,
+					status: item.payload.MessageStatus,
+					mobileNo: item.payload.mobileNo,
+					attempts: item.attempts,
+					error: item.lastError ?? '',
+				}),
+			);
 		}
 		if (failed.length) lines.push(inv.t('deliveries_retry_hint'));
 		return this.say(inv, lines.join('\n'));
@@ -113,10 +127,12 @@ export class WhatsAppCommand implements ISlashCommand {
 	private async numbers(inv: Invocation): Promise<void> {
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
-		await inv.modify.getUiController().openSurfaceView(
-			{ ...numbersView({ t: inv.t, numbers, webhook }), type: UIKitSurfaceType.MODAL } as never,
-			{ triggerId: inv.context.getTriggerId() as string },
-			inv.context.getSender(),
-		);
+		await inv.modify
+			.getUiController()
+			.openSurfaceView(
+				{ ...numbersView({ t: inv.t, numbers, webhook }), type: UIKitSurfaceType.MODAL } as never,
+				{ triggerId: inv.context.getTriggerId() as string },
+				inv.context.getSender(),
+			);
 	}
 }

@@ -64,7 +64,8 @@ export function statusProcessors(): IProcessor[] {
 		{
 			id: EXPIRE_MESSAGES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: true },
-			processor: async (_job, read: IRead, _modify: IModify, _http: IHttp, persistence: IPersistence) => void (await expireMessages(read, persistence)),
+			processor: async (_job, read: IRead, _modify: IModify, _http: IHttp, persistence: IPersistence) =>
+				void (await expireMessages(read, persistence)),
 		},
 	];
 }

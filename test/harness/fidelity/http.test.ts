@@ -30,7 +30,12 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 			req.on('data', (c: Buffer) => chunks.push(c));
 			req.on('end', () => {
 				const url = new URL(req.url ?? '/', 'http://x');
-				seen.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+				seen.push({
+					method: req.method ?? '',
+					path: url.pathname + url.search,
+					headers: req.headers,
+					body: Buffer.concat(chunks).toString('utf8'),
+				});
 				const redirect = /^\/r(\d{3})$/.exec(url.pathname);
 				if (redirect) {
 					const to = url.searchParams.get('to');
@@ -57,7 +62,8 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 		seen.length = 0;
 	});
 
-	const post = (url: string, headers: Record<string, string> = {}) => performHttp({ method: 'post', url, request: { content: '{"a":1}', headers: { 'Content-Type': 'application/json', ...headers } } });
+	const post = (url: string, headers: Record<string, string> = {}) =>
+		performHttp({ method: 'post', url, request: { content: '{"a":1}', headers: { 'Content-Type': 'application/json', ...headers } } });
 
 	it('follows a redirect and answers with the final response; `url` stays the one asked for (AppHttpBridge: url: info.url)', async () => {
 		const asked = `${base()}/r302?to=/final`;
@@ -88,13 +94,21 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 	});
 
 	it(`follows up to ${MAX_REDIRECTS} redirects, and fails with "maximum redirect reached" past them`, async () => {
-		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS - 1}`, request: {} })).resolves.toMatchObject({ statusCode: 200, data: { at: '/final' } });
+		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS - 1}`, request: {} })).resolves.toMatchObject({
+			statusCode: 200,
+			data: { at: '/final' },
+		});
 		expect(seen).toHaveLength(MAX_REDIRECTS + 1);
-		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS}`, request: {} })).rejects.toThrow(`maximum redirect reached at: ${base()}/chain/0`);
+		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS}`, request: {} })).rejects.toThrow(
+			`maximum redirect reached at: ${base()}/chain/0`,
+		);
 	});
 
 	it('drops Authorization and Cookie when the redirect leaves the host, keeps them on the same host', async () => {
-		await post(`${base()}/r307?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, { Authorization: 'Bearer T', Cookie: 'c=1' });
+		await post(`${base()}/r307?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, {
+			Authorization: 'Bearer T',
+			Cookie: 'c=1',
+		});
 		expect(seen[1].headers.authorization).toBeUndefined();
 		expect(seen[1].headers.cookie).toBeUndefined();
 		seen.length = 0;

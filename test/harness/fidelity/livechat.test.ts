@@ -28,14 +28,23 @@ describe('livechat bridge: visitors (registerGuest, packages/omni-core/src/visit
 	it('finds a visitor by token first and updates its name and phone', async () => {
 		const { livechat } = setup();
 		const first = await livechat.createAndReturnVisitor({ token: 't-1', username: 'carla', name: 'Carla' }, APP);
-		const again = await livechat.createAndReturnVisitor({ token: 't-1', username: 'other', name: 'Carla R.', phone: [{ phoneNumber: '+5511' }] }, APP);
+		const again = await livechat.createAndReturnVisitor(
+			{ token: 't-1', username: 'other', name: 'Carla R.', phone: [{ phoneNumber: '+5511' }] },
+			APP,
+		);
 		expect(again).toMatchObject({ id: first.id, token: 't-1', username: 'carla', name: 'Carla R.', phone: [{ phoneNumber: '+5511' }] });
 	});
 
 	it('reuses a visitor with the same phone number and keeps ITS token: the given token is discarded', async () => {
 		const { world, livechat } = setup();
-		const first = await livechat.createAndReturnVisitor({ token: 'number-a', username: 'a', name: 'Carla', phone: [{ phoneNumber: '+5511' }] }, APP);
-		const second = await livechat.createAndReturnVisitor({ token: 'number-b', username: 'b', name: 'Carla B', phone: [{ phoneNumber: '+5511' }] }, APP);
+		const first = await livechat.createAndReturnVisitor(
+			{ token: 'number-a', username: 'a', name: 'Carla', phone: [{ phoneNumber: '+5511' }] },
+			APP,
+		);
+		const second = await livechat.createAndReturnVisitor(
+			{ token: 'number-b', username: 'b', name: 'Carla B', phone: [{ phoneNumber: '+5511' }] },
+			APP,
+		);
 		expect(second).toMatchObject({ id: first.id, token: 'number-a', username: 'a', name: 'Carla B' });
 		expect(world.visitors.size).toBe(1);
 		expect(await livechat.findVisitorByToken('number-b', APP)).toBeUndefined();
@@ -43,15 +52,25 @@ describe('livechat bridge: visitors (registerGuest, packages/omni-core/src/visit
 
 	it('reuses a visitor with the same email and gives it the new token', async () => {
 		const { livechat } = setup();
-		const first = await livechat.createAndReturnVisitor({ token: 'old', username: 'a', name: 'Carla', visitorEmails: [{ address: 'c@example.test' }] }, APP);
-		const second = await livechat.createAndReturnVisitor({ token: 'new', username: 'b', name: 'Carla', visitorEmails: [{ address: 'c@example.test' }] }, APP);
+		const first = await livechat.createAndReturnVisitor(
+			{ token: 'old', username: 'a', name: 'Carla', visitorEmails: [{ address: 'c@example.test' }] },
+			APP,
+		);
+		const second = await livechat.createAndReturnVisitor(
+			{ token: 'new', username: 'b', name: 'Carla', visitorEmails: [{ address: 'c@example.test' }] },
+			APP,
+		);
 		expect(second).toMatchObject({ id: first.id, token: 'new', username: 'a' });
 	});
 
 	it('creates a visitor with the username given, else the next guest-N; a token is required', async () => {
 		const { livechat } = setup();
-		expect(await livechat.createAndReturnVisitor({ token: 't-1', username: 'whatsapp-1-2', name: 'A' }, APP)).toMatchObject({ username: 'whatsapp-1-2' });
-		expect(await livechat.createAndReturnVisitor({ token: 't-2', name: 'B' }, APP)).toMatchObject({ username: expect.stringMatching(/^guest-\d+$/) });
+		expect(await livechat.createAndReturnVisitor({ token: 't-1', username: 'whatsapp-1-2', name: 'A' }, APP)).toMatchObject({
+			username: 'whatsapp-1-2',
+		});
+		expect(await livechat.createAndReturnVisitor({ token: 't-2', name: 'B' }, APP)).toMatchObject({
+			username: expect.stringMatching(/^guest-\d+$/),
+		});
 		await expect(livechat.createAndReturnVisitor({ name: 'C' }, APP)).rejects.toThrow('error-invalid-token');
 		expect(typeof (await livechat.createVisitor({ token: 't-3', name: 'D' }, APP))).toBe('string');
 	});
@@ -59,13 +78,18 @@ describe('livechat bridge: visitors (registerGuest, packages/omni-core/src/visit
 	it('refuses an unknown department (error-invalid-department) and stores a known one by id, found by id or name', async () => {
 		const { world, livechat } = setup();
 		const sales = world.addDepartment({ name: 'Sales' });
-		await expect(livechat.createAndReturnVisitor({ token: 't-1', name: 'A', department: 'nope' }, APP)).rejects.toThrow('The provided department is invalid [error-invalid-department]');
-		expect(await livechat.createAndReturnVisitor({ token: 't-1', name: 'A', department: 'Sales' }, APP)).toMatchObject({ department: sales.id });
+		await expect(livechat.createAndReturnVisitor({ token: 't-1', name: 'A', department: 'nope' }, APP)).rejects.toThrow(
+			'The provided department is invalid [error-invalid-department]',
+		);
+		expect(await livechat.createAndReturnVisitor({ token: 't-1', name: 'A', department: 'Sales' }, APP)).toMatchObject({
+			department: sales.id,
+		});
 	});
 });
 
 describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueManager.requestRoom @ 559fb435)', () => {
-	const visitorIn = async (livechat: any, department?: string) => livechat.createAndReturnVisitor({ token: `t-${Math.random()}`, name: 'Carla', ...(department ? { department } : {}) }, APP);
+	const visitorIn = async (livechat: any, department?: string) =>
+		livechat.createAndReturnVisitor({ token: `t-${Math.random()}`, name: 'Carla', ...(department ? { department } : {}) }, APP);
 
 	it('refuses a room when no agent is online (no-agent-online), unless Livechat_accept_chats_with_no_agents', async () => {
 		const { world, livechat, agent } = setup();
@@ -85,7 +109,7 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 		expect(livechat.isOnline()).toBe(true);
 	});
 
-	it("refuses a room for a department without an online agent even when others are online; follows fallbackForwardDepartment", async () => {
+	it('refuses a room for a department without an online agent even when others are online; follows fallbackForwardDepartment', async () => {
 		const { world, livechat, agent } = setup();
 		const ana = agent('ana');
 		const bob = agent('bob');
@@ -103,7 +127,9 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 	it('throws for an unknown agent id; an agent given is never refused for being offline', async () => {
 		const { world, livechat } = setup();
 		const visitor = await visitorIn(livechat);
-		await expect(livechat.createRoom(visitor, { id: 'user-ghost' }, APP)).rejects.toThrow('The agent with id "user-ghost" was not found.');
+		await expect(livechat.createRoom(visitor, { id: 'user-ghost' }, APP)).rejects.toThrow(
+			'The agent with id "user-ghost" was not found.',
+		);
 		const plain = world.addUser({ username: 'plain' });
 		// Nobody is online, yet the room is created: beforeDelegateAgent returns the agent given as is.
 		expect(await livechat.createRoom(visitor, { id: plain.id }, APP)).toMatchObject({ isOpen: true, servedBy: undefined });
@@ -138,7 +164,10 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 		const plain = world.addUser({ username: 'plain' });
 		const support = world.addDepartment({ name: 'Support', agentIds: [carl.id, bob.id] });
 		const visitor = await visitorIn(livechat, support.id as string);
-		expect(await livechat.createRoom(visitor, { id: bob.id }, APP)).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+		expect(await livechat.createRoom(visitor, { id: bob.id }, APP)).toMatchObject({
+			servedBy: { username: 'carl' },
+			department: { id: support.id },
+		});
 		const other = await visitorIn(livechat, support.id as string);
 		expect(await livechat.createRoom(other, { id: plain.id }, APP)).toMatchObject({ servedBy: { username: 'carl' } });
 	});
@@ -159,7 +188,10 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 		const ana = agent('ana');
 		const room = await livechat.createRoom(await visitorIn(livechat), { id: ana.id }, APP);
 		await bridges.events.settled();
-		expect(room).toMatchObject({ servedBy: undefined, inquiry: { status: 'queued', defaultAgent: { agentId: ana.id, username: 'ana' } } });
+		expect(room).toMatchObject({
+			servedBy: undefined,
+			inquiry: { status: 'queued', defaultAgent: { agentId: ana.id, username: 'ana' } },
+		});
 		expect(fired.map((f) => f.event)).toEqual(['IPostLivechatRoomStarted']);
 	});
 
@@ -183,12 +215,18 @@ describe('livechat bridge: transfers (transferVisitor -> RoutingManager.transfer
 		const ana = agent('ana');
 		const visitor = await livechat.createAndReturnVisitor({ token: 't-1', name: 'Carla' }, APP);
 		const room = await livechat.createRoom(visitor, undefined, APP);
-		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: ana.id } }, APP)).rejects.toThrow('Invalid app user, cannot transfer');
+		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: ana.id } }, APP)).rejects.toThrow(
+			'Invalid app user, cannot transfer',
+		);
 		world.addUser({ username: 'app.bot', type: 'app', roles: ['app'] }).appId = APP;
 		const plain = world.addUser({ username: 'plain' });
-		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: plain.id } }, APP)).rejects.toThrow('Invalid target agent, cannot transfer');
+		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: plain.id } }, APP)).rejects.toThrow(
+			'Invalid target agent, cannot transfer',
+		);
 		const bob = agent('bob', false);
-		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: bob.id } }, APP)).rejects.toThrow('error-user-is-offline');
+		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: bob.id } }, APP)).rejects.toThrow(
+			'error-user-is-offline',
+		);
 		const carl = agent('carl');
 		const support = world.addDepartment({ name: 'Support', agentIds: [carl.id] });
 		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetDepartment: support.id }, APP)).toBe(true);

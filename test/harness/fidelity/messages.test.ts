@@ -39,7 +39,9 @@ function setup() {
 describe('MessageBridge.create (executeSendMessage, then functions/sendMessage)', () => {
 	it('refuses a text longer than Message_MaxAllowedSize (5000 by default) with error-message-size-exceeded; the limit is the setting', async () => {
 		const { world, fired, ana, room, send } = setup();
-		await expect(send({ text: 'x'.repeat(5001) })).rejects.toThrow('Message size exceeds Message_MaxAllowedSize [error-message-size-exceeded]');
+		await expect(send({ text: 'x'.repeat(5001) })).rejects.toThrow(
+			'Message size exceeds Message_MaxAllowedSize [error-message-size-exceeded]',
+		);
 		// Checked before the try of executeSendMessage: no ephemeral notice, nothing stored, no event.
 		expect([world.messagesIn(room.id), world.notificationsFor(ana.id), fired]).toEqual([[], [], []]);
 		await expect(send({ text: 'x'.repeat(5000) })).resolves.toMatch(/^msg-/);
@@ -63,7 +65,9 @@ describe('MessageBridge.create (executeSendMessage, then functions/sendMessage)'
 		// The default schema: { priority: 'low' | 'medium' | 'high' }, required.
 		const id = await send({ text: 'ok', customFields: { priority: 'high' } });
 		expect(world.messagesIn(room.id)).toEqual([expect.objectContaining({ id, customFields: { priority: 'high' } })]);
-		await expect(send({ text: 'extra', customFields: { priority: 'high', whatsapp: { template: true } } })).rejects.toThrow('Invalid custom fields');
+		await expect(send({ text: 'extra', customFields: { priority: 'high', whatsapp: { template: true } } })).rejects.toThrow(
+			'Invalid custom fields',
+		);
 		await expect(send({ text: 'missing', customFields: { whatsapp: { template: true } } })).rejects.toThrow('Invalid custom fields');
 		await expect(send({ text: 'enum', customFields: { priority: 'urgent' } })).rejects.toThrow('Invalid custom fields');
 		// An admin's schema that allows the field.
@@ -88,7 +92,12 @@ describe('MessageBridge.create (executeSendMessage, then functions/sendMessage)'
 		const [{ event, data }] = fired;
 		expect(event).toBe('IPostMessageSent');
 		// What apps receive: the stored message, the room, the sender read again as apps see users (no credentials).
-		expect(data).toMatchObject({ id, text: 'hello', room: { id: room.id, type: 'c' }, sender: { id: ana.id, username: 'ana', type: 'user' } });
+		expect(data).toMatchObject({
+			id,
+			text: 'hello',
+			room: { id: room.id, type: 'c' },
+			sender: { id: ana.id, username: 'ana', type: 'user' },
+		});
 		expect(data.sender.authTokens).toBeUndefined();
 		expect(world.messagesIn(room.id)[0]).toMatchObject({ id, text: 'hello' });
 	});
@@ -104,8 +113,12 @@ describe('MessageBridge.create (executeSendMessage, then functions/sendMessage)'
 
 	it('needs a known room and a sender who is a user', async () => {
 		const { messages, room, ana } = setup();
-		await expect(messages.create({ room: { id: 'room-none' }, sender: { id: ana.id }, text: 'x' }, APP)).rejects.toThrow('Invalid room provided on the message.');
-		await expect(messages.create({ room: { id: room.id }, sender: { id: 'user-none', username: 'ghost' }, text: 'x' }, APP)).rejects.toThrow('Invalid user [error-invalid-user]');
+		await expect(messages.create({ room: { id: 'room-none' }, sender: { id: ana.id }, text: 'x' }, APP)).rejects.toThrow(
+			'Invalid room provided on the message.',
+		);
+		await expect(
+			messages.create({ room: { id: room.id }, sender: { id: 'user-none', username: 'ghost' }, text: 'x' }, APP),
+		).rejects.toThrow('Invalid user [error-invalid-user]');
 	});
 });
 
@@ -113,7 +126,13 @@ describe('LivechatBridge.createMessage (the livechat sendMessage, then functions
 	function livechatRoom(s: ReturnType<typeof setup>) {
 		const visitor = { id: 'visitor-1', token: 'tok-1', username: 'guest-1', name: 'Carla' };
 		s.world.visitors.set(visitor.id, visitor);
-		const room = s.world.addRoom({ name: 'Carla', type: 'l', creator: s.ana, members: [s.ana], extra: { visitor, isOpen: true, servedBy: { id: s.ana.id, username: 'ana' } } });
+		const room = s.world.addRoom({
+			name: 'Carla',
+			type: 'l',
+			creator: s.ana,
+			members: [s.ana],
+			extra: { visitor, isOpen: true, servedBy: { id: s.ana.id, username: 'ana' } },
+		});
 		return { visitor, room };
 	}
 
@@ -123,7 +142,13 @@ describe('LivechatBridge.createMessage (the livechat sendMessage, then functions
 		const long = 'y'.repeat(6000);
 		const id = await s.livechat.createMessage({ room: { id: room.id }, visitor, token: visitor.token, text: long }, APP);
 		const [stored] = s.world.messagesIn(room.id);
-		expect(stored).toMatchObject({ id, text: long, token: 'tok-1', alias: 'Carla', sender: { id: 'visitor-1', username: 'guest-1', name: 'Carla', type: 'unknown' } });
+		expect(stored).toMatchObject({
+			id,
+			text: long,
+			token: 'tok-1',
+			alias: 'Carla',
+			sender: { id: 'visitor-1', username: 'guest-1', name: 'Carla', type: 'unknown' },
+		});
 		// The app's `visitor` field is not part of Rocket.Chat's message.
 		expect(stored.visitor).toBeUndefined();
 		expect(s.fired.map((f) => [f.event, f.data.id, f.data.token])).toEqual([['IPostMessageSent', id, 'tok-1']]);
@@ -132,7 +157,9 @@ describe('LivechatBridge.createMessage (the livechat sendMessage, then functions
 	it('validates custom fields the same way', async () => {
 		const s = setup();
 		const { visitor, room } = livechatRoom(s);
-		await expect(s.livechat.createMessage({ room: { id: room.id }, visitor, token: visitor.token, text: 'x', customFields: { a: 1 } }, APP)).rejects.toThrow('Custom fields not enabled');
+		await expect(
+			s.livechat.createMessage({ room: { id: room.id }, visitor, token: visitor.token, text: 'x', customFields: { a: 1 } }, APP),
+		).rejects.toThrow('Custom fields not enabled');
 		expect(s.world.messagesIn(room.id)).toEqual([]);
 	});
 });
@@ -141,13 +168,21 @@ describe('MessageBridge.update (functions/updateMessage)', () => {
 	it('needs an editor: "Invalid editor assigned to the message for the update."', async () => {
 		const { messages, send, bob } = setup();
 		const id = await send({ text: 'first' });
-		await expect(messages.update({ id, text: 'second' }, APP)).rejects.toThrow('Invalid editor assigned to the message for the update.');
-		await expect(messages.update({ id, text: 'second', editor: { id: 'user-none' } }, APP)).rejects.toThrow('Invalid editor assigned to the message for the update.');
+		await expect(messages.update({ id, text: 'second' }, APP)).rejects.toThrow(
+			'Invalid editor assigned to the message for the update.',
+		);
+		await expect(messages.update({ id, text: 'second', editor: { id: 'user-none' } }, APP)).rejects.toThrow(
+			'Invalid editor assigned to the message for the update.',
+		);
 		await messages.update({ id, text: 'second', editor: { id: bob.id } }, APP);
-		expect(await messages.getById(id, APP)).toMatchObject({ text: 'second', editor: { id: bob.id, username: 'bob' }, editedAt: expect.any(Date) });
+		expect(await messages.getById(id, APP)).toMatchObject({
+			text: 'second',
+			editor: { id: bob.id, username: 'bob' },
+			editedAt: expect.any(Date),
+		});
 	});
 
-	it('has no size check, validates the merged message\'s custom fields again, and fires IPostMessageUpdated', async () => {
+	it("has no size check, validates the merged message's custom fields again, and fires IPostMessageUpdated", async () => {
 		const { world, messages, send, ana, fired } = setup();
 		world.serverSettings.set('Message_CustomFields_Enabled', true);
 		const id = await send({ text: 'first', customFields: { priority: 'low' } });
@@ -162,7 +197,7 @@ describe('MessageBridge.update (functions/updateMessage)', () => {
 });
 
 describe('notifyUser / notifyRoom (ephemeral broadcasts)', () => {
-	it('store nothing in the room, fire no event; notifyRoom reaches the room\'s subscribers only', async () => {
+	it("store nothing in the room, fire no event; notifyRoom reaches the room's subscribers only", async () => {
 		const { world, messages, room, ana, bob, fired } = setup();
 		const carl = world.addUser({ username: 'carl' });
 		await messages.notifyUser(ana, { room, text: 'only ana' }, APP);

@@ -79,7 +79,10 @@ describe('persistence as Rocket.Chat stores it', () => {
 	});
 
 	it('removes by associations with $all: every match on current versions, the first only on raw-model versions (deleteOne); both answer every match', async () => {
-		for (const [variant, left] of [['current', []], ['raw-model', [{ n: 2 }]]] as const) {
+		for (const [variant, left] of [
+			['current', []],
+			['raw-model', [{ n: 2 }]],
+		] as const) {
 			const { p } = persistence(variant);
 			await p.createWithAssociations({ n: 1 }, [a, b], APP);
 			await p.createWithAssociations({ n: 2 }, [a], APP);
@@ -115,7 +118,9 @@ describe('persistence as Rocket.Chat stores it', () => {
 
 	it('waits the configured latency on every call (MongoDB behind the engine)', async () => {
 		const world = new HarnessWorld();
-		const p = new HarnessBridges(world, new HarnessScheduler(), undefined, { persistence: { latencyMs: 20 } }).getPersistenceBridge() as any;
+		const p = new HarnessBridges(world, new HarnessScheduler(), undefined, {
+			persistence: { latencyMs: 20 },
+		}).getPersistenceBridge() as any;
 		const started = process.hrtime.bigint();
 		await p.readByAssociations([a], APP);
 		expect(Number(process.hrtime.bigint() - started) / 1e6).toBeGreaterThanOrEqual(19);

@@ -47,7 +47,13 @@ describe('scheduler as Rocket.Chat runs it', () => {
 
 	it('cancels by name and all of an app', async () => {
 		const { s, processor } = scheduler();
-		await s.registerProcessors([{ id: 'a_app-1', processor }, { id: 'b_app-1', processor }], APP);
+		await s.registerProcessors(
+			[
+				{ id: 'a_app-1', processor },
+				{ id: 'b_app-1', processor },
+			],
+			APP,
+		);
 		await s.scheduleOnce({ id: 'a_app-1', when: '1 minute' }, APP);
 		await s.scheduleRecurring({ id: 'b_app-1', interval: '1 minute' }, APP);
 		await s.cancelJob('a_app-1');

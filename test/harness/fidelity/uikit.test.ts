@@ -12,11 +12,33 @@
 import { assertClientRenders, ClientModal, ClientModals, clientIgnores } from '../../../tools/harness/rc/uikit';
 
 const text = (value: string) => ({ type: 'plain_text', text: value });
-const input = (id: string, element: Record<string, unknown>, block: Record<string, unknown> = {}) => ({ type: 'input', blockId: id, label: text(id), element: { actionId: id, ...element }, ...block });
+const input = (id: string, element: Record<string, unknown>, block: Record<string, unknown> = {}) => ({
+	type: 'input',
+	blockId: id,
+	label: text(id),
+	element: { actionId: id, ...element },
+	...block,
+});
 
 describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 	it('never renders a button’s `confirm` (ButtonElement reads style, url, text, value, secondary only)', () => {
-		const view = { id: 'v', blocks: [{ type: 'actions', blockId: 'a', elements: [{ type: 'button', actionId: 'rm', text: text('Remove'), confirm: { title: text('Sure?'), text: text('x'), confirm: text('Yes'), deny: text('No') } }] }] };
+		const view = {
+			id: 'v',
+			blocks: [
+				{
+					type: 'actions',
+					blockId: 'a',
+					elements: [
+						{
+							type: 'button',
+							actionId: 'rm',
+							text: text('Remove'),
+							confirm: { title: text('Sure?'), text: text('x'), confirm: text('Yes'), deny: text('No') },
+						},
+					],
+				},
+			],
+		};
 		expect(clientIgnores(view)).toEqual([expect.stringContaining('button rm: `confirm` is never rendered')]);
 		expect(() => assertClientRenders(view)).toThrow('would not render view v');
 		// The click sends the block action at once.
@@ -27,11 +49,19 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 		const relying = { id: 'v', blocks: [input('lang', { type: 'static_select', options: [] }, { dispatchAction: true })] };
 		expect(clientIgnores(relying)).toEqual([expect.stringContaining('input block lang: `dispatchAction` on the block is not read')]);
 		expect(new ClientModal(relying).dispatches('lang')).toBe(false);
-		const element = { id: 'v', blocks: [input('lang', { type: 'static_select', options: [], dispatchActionConfig: ['on_item_selected'] })] };
+		const element = {
+			id: 'v',
+			blocks: [input('lang', { type: 'static_select', options: [], dispatchActionConfig: ['on_item_selected'] })],
+		};
 		expect(clientIgnores(element)).toEqual([]);
 		expect(new ClientModal(element).dispatches('lang')).toBe(true);
 		// on_character_entered dispatches for a plain text input; without any config it only keeps state.
-		expect(new ClientModal({ id: 'v', blocks: [input('t', { type: 'plain_text_input', dispatchActionConfig: ['on_character_entered'] })] }).dispatches('t')).toBe(true);
+		expect(
+			new ClientModal({
+				id: 'v',
+				blocks: [input('t', { type: 'plain_text_input', dispatchActionConfig: ['on_character_entered'] })],
+			}).dispatches('t'),
+		).toBe(true);
 		expect(new ClientModal({ id: 'v', blocks: [input('t', { type: 'plain_text_input' })] }).dispatches('t')).toBe(false);
 	});
 
@@ -39,7 +69,13 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 		const modal = new ClientModal({ id: 'v', blocks: [input('name', { type: 'plain_text_input', initialValue: 'Ana' })] });
 		expect(modal.state).toEqual({ name: { name: 'Ana' } });
 		// An element added by an update has no value in the state until the user changes it.
-		modal.update({ id: 'v', blocks: [input('name', { type: 'plain_text_input', initialValue: 'Ana' }), input('city', { type: 'plain_text_input', initialValue: 'Lima' })] });
+		modal.update({
+			id: 'v',
+			blocks: [
+				input('name', { type: 'plain_text_input', initialValue: 'Ana' }),
+				input('city', { type: 'plain_text_input', initialValue: 'Lima' }),
+			],
+		});
 		expect(modal.state).toEqual({ name: { name: 'Ana' } });
 		expect(modal.shown('city')).toBe('Lima');
 		modal.input('city', 'Quito');
@@ -52,7 +88,13 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 		expect(modal.shown('lang')).toBe('en');
 		expect(modal.state).toEqual({ lang: { lang: 'en' } });
 		// A new action id is a new element: it shows its own initial value.
-		modal.update({ id: 'v', blocks: [input('lang', { type: 'static_select', options: [], initialValue: 'pt_BR' }, { blockId: 'lang' }), input('lang:2', { type: 'static_select', options: [], initialValue: 'pt_BR' })] });
+		modal.update({
+			id: 'v',
+			blocks: [
+				input('lang', { type: 'static_select', options: [], initialValue: 'pt_BR' }, { blockId: 'lang' }),
+				input('lang:2', { type: 'static_select', options: [], initialValue: 'pt_BR' }),
+			],
+		});
 		expect(modal.shown('lang:2')).toBe('pt_BR');
 	});
 
@@ -64,12 +106,21 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 	});
 
 	it('reads initialOption and initialOptions as initial values (getInitialValue)', () => {
-		const modal = new ClientModal({ id: 'v', blocks: [input('one', { type: 'static_select', initialOption: { value: 'a' } }), input('many', { type: 'multi_static_select', initialOptions: [{ value: 'x' }, { value: 'y' }] })] });
+		const modal = new ClientModal({
+			id: 'v',
+			blocks: [
+				input('one', { type: 'static_select', initialOption: { value: 'a' } }),
+				input('many', { type: 'multi_static_select', initialOptions: [{ value: 'x' }, { value: 'y' }] }),
+			],
+		});
 		expect(modal.state).toEqual({ one: { one: 'a' }, many: { many: ['x', 'y'] } });
 	});
 
 	describe('the client’s open modal and the server’s answers (ActionManager, useUiKitView, ModalStore)', () => {
-		const list = { id: 'numbers', blocks: [{ type: 'actions', blockId: 'a', elements: [{ type: 'button', actionId: 'edit', text: text('Edit') }] }] };
+		const list = {
+			id: 'numbers',
+			blocks: [{ type: 'actions', blockId: 'a', elements: [{ type: 'button', actionId: 'edit', text: text('Edit') }] }],
+		};
 		const form = (id: string) => ({ id, blocks: [input('name', { type: 'plain_text_input', initialValue: 'Ana' })] });
 		const opened = () => {
 			const modals = new ClientModals();
@@ -79,7 +130,9 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 
 		it('drops a modal.update whose view id is not the open modal’s: handleServerInteraction emits on view.id, the modal listens on its own id', () => {
 			const modals = opened();
-			expect(() => modals.handle('u', { type: 'modal.update', view: form('edit:1') }, { kind: 'blockAction', viewId: 'numbers' })).toThrow(/modal.update of view edit:1 .* the modal open is numbers: Rocket.Chat's client drops it.*ActionManager.ts/);
+			expect(() =>
+				modals.handle('u', { type: 'modal.update', view: form('edit:1') }, { kind: 'blockAction', viewId: 'numbers' }),
+			).toThrow(/modal.update of view edit:1 .* the modal open is numbers: Rocket.Chat's client drops it.*ActionManager.ts/);
 			expect(modals.of('u')!.view.id).toBe('numbers');
 			modals.handle('u', { type: 'modal.update', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' });
 			expect(modals.of('u')!.shown('name')).toBe('Ana');
@@ -89,7 +142,9 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 
 		it('drops errors for another view id (emitted on interaction.viewId)', () => {
 			const modals = opened();
-			expect(() => modals.handle('u', { type: 'errors', viewId: 'other', errors: { name: 'x' } }, { kind: 'viewSubmit', viewId: 'numbers' })).toThrow(/errors for view other reach no open modal/);
+			expect(() =>
+				modals.handle('u', { type: 'errors', viewId: 'other', errors: { name: 'x' } }, { kind: 'viewSubmit', viewId: 'numbers' }),
+			).toThrow(/errors for view other reach no open modal/);
 			modals.handle('u', { type: 'errors', viewId: 'numbers', errors: { name: 'x' } }, { kind: 'viewSubmit', viewId: 'numbers' });
 			expect(modals.of('u')!.errors).toEqual({ name: 'x' });
 		});
@@ -102,7 +157,9 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 
 		it('shows nothing when a submit is answered with modal.open: the submitted view is disposed after, closing the current modal', () => {
 			const modals = opened();
-			expect(() => modals.handle('u', { type: 'modal.open', view: form('next') }, { kind: 'viewSubmit', viewId: 'numbers' })).toThrow(/opens it and, disposing the submitted view, closes it at once/);
+			expect(() => modals.handle('u', { type: 'modal.open', view: form('next') }, { kind: 'viewSubmit', viewId: 'numbers' })).toThrow(
+				/opens it and, disposing the submitted view, closes it at once/,
+			);
 			expect(modals.of('u')).toBeUndefined();
 		});
 

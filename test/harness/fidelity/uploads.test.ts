@@ -27,7 +27,8 @@ async function setup(access?: VisitorUploadAccess) {
 	world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 	const visitor = await livechat.createAndReturnVisitor({ token: 'tok-1', username: 'guest-1', name: 'Carla' }, APP);
 	const room = (await livechat.createRoom(visitor, undefined, APP)) as Json;
-	const upload = (name: string, bytes: Buffer, extra: Json = {}) => uploads.createUpload({ name, size: bytes.length, rid: room.id, visitorToken: 'tok-1', ...extra }, bytes, APP);
+	const upload = (name: string, bytes: Buffer, extra: Json = {}) =>
+		uploads.createUpload({ name, size: bytes.length, rid: room.id, visitorToken: 'tok-1', ...extra }, bytes, APP);
 	return { world, livechat, uploads, room, upload };
 }
 
@@ -37,7 +38,9 @@ describe('uploads, as Rocket.Chat stores an app’s file', () => {
 	it('refuses a file over FileUpload_MaxFileSize with error-file-too-large, and stores nothing (FileUpload.validateFileUpload)', async () => {
 		const { world, upload } = await setup();
 		world.serverSettings.set('FileUpload_MaxFileSize', 1 * MB);
-		await expect(upload('big.pdf', Buffer.alloc(MB + 1, 1))).rejects.toThrow('File exceeds allowed size of 1 MB. [error-file-too-large]');
+		await expect(upload('big.pdf', Buffer.alloc(MB + 1, 1))).rejects.toThrow(
+			'File exceeds allowed size of 1 MB. [error-file-too-large]',
+		);
 		expect(world.uploads).toEqual([]);
 		// Exactly the limit passes.
 		await expect(upload('limit.pdf', Buffer.alloc(MB, 1))).resolves.toMatchObject({ size: MB });
@@ -97,8 +100,12 @@ describe('uploads, as Rocket.Chat stores an app’s file', () => {
 
 	it('refuses a visitor’s file for a room that is not that visitor’s, or no room (invalid-file)', async () => {
 		const { uploads, room, upload } = await setup();
-		await expect(upload('a.pdf', Buffer.from('%PDF-1'), { visitorToken: 'someone-else' })).rejects.toThrow('File does not match filter [invalid-file]');
-		await expect(uploads.createUpload({ name: 'a.pdf', size: 6, rid: 'room-gone', visitorToken: 'tok-1' }, Buffer.from('%PDF-1'), APP)).rejects.toThrow('[invalid-file]');
+		await expect(upload('a.pdf', Buffer.from('%PDF-1'), { visitorToken: 'someone-else' })).rejects.toThrow(
+			'File does not match filter [invalid-file]',
+		);
+		await expect(
+			uploads.createUpload({ name: 'a.pdf', size: 6, rid: 'room-gone', visitorToken: 'tok-1' }, Buffer.from('%PDF-1'), APP),
+		).rejects.toThrow('[invalid-file]');
 		expect(room.id).toBeDefined();
 	});
 
@@ -123,6 +130,8 @@ describe('uploads, as Rocket.Chat stores an app’s file', () => {
 	it('posts a visitor’s file in the open room as the visitor (sendFileLivechatMessage)', async () => {
 		const { world, room, upload } = await setup();
 		const stored = await upload('a.pdf', Buffer.from('%PDF-1'));
-		expect(world.messagesIn(room.id as string).filter((m) => m.file)).toEqual([expect.objectContaining({ token: 'tok-1', file: expect.objectContaining({ _id: stored.id }) })]);
+		expect(world.messagesIn(room.id as string).filter((m) => m.file)).toEqual([
+			expect.objectContaining({ token: 'tok-1', file: expect.objectContaining({ _id: stored.id }) }),
+		]);
 	});
 });

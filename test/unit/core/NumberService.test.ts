@@ -39,7 +39,10 @@ describe('connect form rules', () => {
 			accessToken: 'error_access_token_whitespace',
 			appSecret: 'error_app_secret_format',
 		});
-		expect(validateForm(form({ accessToken: '', appSecret: '' }))).toEqual({ accessToken: 'error_access_token_required', appSecret: 'error_app_secret_required' });
+		expect(validateForm(form({ accessToken: '', appSecret: '' }))).toEqual({
+			accessToken: 'error_access_token_required',
+			appSecret: 'error_app_secret_required',
+		});
 		expect(validateForm(form())).toEqual({});
 	});
 
@@ -52,9 +55,23 @@ describe('connect form rules', () => {
 describe('NumberService.connect', () => {
 	it('saves a number Meta confirms, with its display number and name', async () => {
 		const repo = new MemoryRepo();
-		const service = new NumberService(repo, () => graph(), () => new Date('2026-01-01T00:00:00Z'));
+		const service = new NumberService(
+			repo,
+			() => graph(),
+			() => new Date('2026-01-01T00:00:00Z'),
+		);
 		const result = await service.connect(form({ departmentId: 'dept-1' }), 'admin');
-		expect(result).toMatchObject({ ok: true, created: true, number: { displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', departmentId: 'dept-1', connectedAt: '2026-01-01T00:00:00.000Z', connectedBy: 'admin' } });
+		expect(result).toMatchObject({
+			ok: true,
+			created: true,
+			number: {
+				displayPhoneNumber: '+1 555-078-3881',
+				verifiedName: 'Acme',
+				departmentId: 'dept-1',
+				connectedAt: '2026-01-01T00:00:00.000Z',
+				connectedBy: 'admin',
+			},
+		});
 		expect(repo.items.size).toBe(1);
 	});
 
@@ -73,7 +90,9 @@ describe('NumberService.connect', () => {
 	it('refuses a number that is not in the WABA, and an unknown WABA', async () => {
 		const notOwned = new NumberService(new MemoryRepo(), () => graph({ listPhoneNumbers: async () => [{ id: '999999' }] }));
 		expect(await notOwned.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_number_not_in_waba' } });
-		const unknown = new NumberService(new MemoryRepo(), () => graph({ listPhoneNumbers: async () => Promise.reject(new GraphApiError(400, { code: 100 })) }));
+		const unknown = new NumberService(new MemoryRepo(), () =>
+			graph({ listPhoneNumbers: async () => Promise.reject(new GraphApiError(400, { code: 100 })) }),
+		);
 		expect(await unknown.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_waba_id_unknown' } });
 	});
 
@@ -92,7 +111,11 @@ describe('NumberService.connect', () => {
 		const service = new NumberService(repo, (token) => (tokens.push(token), graph()));
 		await service.connect(form(), 'admin');
 		const edited = await service.connect(form({ accessToken: '', appSecret: '', welcomeMessage: 'Hi!' }), 'other', '106540352242922');
-		expect(edited).toMatchObject({ ok: true, created: false, number: { accessToken: 'EAAgood', appSecret: SECRET, welcomeMessage: 'Hi!', connectedBy: 'admin' } });
+		expect(edited).toMatchObject({
+			ok: true,
+			created: false,
+			number: { accessToken: 'EAAgood', appSecret: SECRET, welcomeMessage: 'Hi!', connectedBy: 'admin' },
+		});
 		expect(tokens).toEqual(['EAAgood', 'EAAgood']);
 	});
 });

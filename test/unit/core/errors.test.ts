@@ -10,14 +10,24 @@ describe('AppError', () => {
 	it('is a real Error with a code, an HTTP status and an i18n key', () => {
 		const error = new AppError({ code: 'number_unknown', message: 'no such number', status: 404, params: { id: '1' } });
 		expect(error).toBeInstanceOf(Error);
-		expect(error).toMatchObject({ name: 'AppError', code: 'number_unknown', message: 'no such number', status: 404, i18nKey: 'error_number_unknown', params: { id: '1' } });
+		expect(error).toMatchObject({
+			name: 'AppError',
+			code: 'number_unknown',
+			message: 'no such number',
+			status: 404,
+			i18nKey: 'error_number_unknown',
+			params: { id: '1' },
+		});
 		expect(() => {
 			throw error;
 		}).toThrow('no such number');
 	});
 
 	it('defaults to HTTP 500', () => {
-		expect(new AppError({ code: 'x', message: 'm', i18nKey: 'error_internal' })).toMatchObject({ status: 500, i18nKey: 'error_internal' });
+		expect(new AppError({ code: 'x', message: 'm', i18nKey: 'error_internal' })).toMatchObject({
+			status: 500,
+			i18nKey: 'error_internal',
+		});
 	});
 });
 
@@ -44,7 +54,9 @@ describe('GraphApiError.fromResponse', () => {
 	});
 
 	it('keeps the user title and message, and the transient flag', () => {
-		const envelope = readJson('meta-openapi/graph-error-responses.examples.json')['GET /{Version}/{Application-ID}/connected_client_businesses -> 403'];
+		const envelope = readJson('meta-openapi/graph-error-responses.examples.json')[
+			'GET /{Version}/{Application-ID}/connected_client_businesses -> 403'
+		];
 		expect(GraphApiError.fromResponse(403, JSON.stringify(envelope))).toMatchObject({
 			graphCode: 200,
 			subcode: 1349174,
@@ -52,8 +64,14 @@ describe('GraphApiError.fromResponse', () => {
 			userMessage: "Your app doesn't have permission to access this resource",
 			isTransient: undefined,
 		});
-		const transient = readJson('meta-openapi/graph-error-responses.examples.json')['GET /{Version}/{Application-ID}/connected_client_businesses -> 500'];
-		expect(GraphApiError.fromResponse(500, JSON.stringify(transient))).toMatchObject({ graphCode: 2, isTransient: true, httpStatus: 500 });
+		const transient = readJson('meta-openapi/graph-error-responses.examples.json')[
+			'GET /{Version}/{Application-ID}/connected_client_businesses -> 500'
+		];
+		expect(GraphApiError.fromResponse(500, JSON.stringify(transient))).toMatchObject({
+			graphCode: 2,
+			isTransient: true,
+			httpStatus: 500,
+		});
 	});
 
 	it.each([
@@ -62,7 +80,12 @@ describe('GraphApiError.fromResponse', () => {
 		['{"data":[]}', 500],
 		['null', 500],
 	])('maps a body that is not an envelope (%p) to graphCode 0 with the HTTP status', (body, status) => {
-		expect(GraphApiError.fromResponse(status, body)).toMatchObject({ graphCode: 0, httpStatus: status, type: 'HttpError', message: `Graph API error ${status}: HTTP ${status} without a Graph error body` });
+		expect(GraphApiError.fromResponse(status, body)).toMatchObject({
+			graphCode: 0,
+			httpStatus: status,
+			type: 'HttpError',
+			message: `Graph API error ${status}: HTTP ${status} without a Graph error body`,
+		});
 	});
 
 	it('reads a numeric-string code and ignores a non-numeric one', () => {
@@ -73,7 +96,18 @@ describe('GraphApiError.fromResponse', () => {
 
 describe('NetworkError', () => {
 	it('says whether the call timed out', () => {
-		expect(new NetworkError({ detail: 'ETIMEDOUT', timedOut: true })).toMatchObject({ name: 'NetworkError', code: 'network_timeout', timedOut: true, message: 'Graph API timed out: ETIMEDOUT', i18nKey: 'error_graph_unreachable', status: 502 });
-		expect(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false })).toMatchObject({ code: 'network_error', timedOut: false, message: 'Graph API unreachable: ECONNREFUSED' });
+		expect(new NetworkError({ detail: 'ETIMEDOUT', timedOut: true })).toMatchObject({
+			name: 'NetworkError',
+			code: 'network_timeout',
+			timedOut: true,
+			message: 'Graph API timed out: ETIMEDOUT',
+			i18nKey: 'error_graph_unreachable',
+			status: 502,
+		});
+		expect(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false })).toMatchObject({
+			code: 'network_error',
+			timedOut: false,
+			message: 'Graph API unreachable: ECONNREFUSED',
+		});
 	});
 });

@@ -106,13 +106,17 @@ describe('records when the write itself fails', () => {
 describe('records read back after a broken answer', () => {
 	it('count a field dropped by a store that ignores undefined as written', async () => {
 		const read = { readByAssociations: async () => [{ n: 1 }] };
-		const persistence = { updateByAssociations: async () => Promise.reject(new TypeError("Cannot read properties of null (reading 'toString')")) };
+		const persistence = {
+			updateByAssociations: async () => Promise.reject(new TypeError("Cannot read properties of null (reading 'toString')")),
+		};
 		await expect(new Records(read as any, persistence as any).put([misc('x')], { n: 1, gone: undefined })).resolves.toBeUndefined();
 	});
 
 	it('count a field the engine turned from undefined into null as written', async () => {
 		const read = { readByAssociations: async () => [{ n: 1, gone: null }] };
-		const persistence = { updateByAssociations: async () => Promise.reject(new TypeError("Cannot read properties of null (reading 'toString')")) };
+		const persistence = {
+			updateByAssociations: async () => Promise.reject(new TypeError("Cannot read properties of null (reading 'toString')")),
+		};
 		await expect(new Records(read as any, persistence as any).put([misc('x')], { n: 1, gone: undefined })).resolves.toBeUndefined();
 	});
 });

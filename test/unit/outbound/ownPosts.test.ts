@@ -23,7 +23,9 @@ afterAll(() => {
 
 describe.each(['current', 'raw-model'] as const)('own posts on %s persistence', (variant) => {
 	function accessors() {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
 		return { read: new PersistenceRead(bridge, 'app-1') as any, persistence: new Persistence(bridge, 'app-1') as any };
 	}
 	const post = { roomId: 'room-1', senderId: 'user-ana', text: 'Your order 42 ships today' };

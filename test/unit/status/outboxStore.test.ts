@@ -26,7 +26,9 @@ afterAll(() => {
 
 for (const variant of ['current', 'raw-model'] as const) {
 	outboxContract(`PersistenceOutboxStore on ${variant} persistence`, () => {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
 		return new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
 	});
 }

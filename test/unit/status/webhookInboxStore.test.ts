@@ -26,7 +26,9 @@ afterAll(() => {
 
 for (const variant of ['current', 'raw-model'] as const) {
 	webhookInboxContract(`PersistenceWebhookInbox on ${variant} persistence`, () => {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
 		return new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
 	});
 }

@@ -38,7 +38,10 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
 	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null. Bytes (a
 	// multipart upload) arrive as a Buffer (msgpack extension 1) or a plain Uint8Array: sent as they are.
-	let body: string | Buffer | undefined = request.content instanceof Uint8Array ? Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength) : (request.content ?? undefined) || undefined;
+	let body: string | Buffer | undefined =
+		request.content instanceof Uint8Array
+			? Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength)
+			: (request.content ?? undefined) || undefined;
 	if (body === undefined && typeof request.data === 'object' && request.data !== null) {
 		// Rocket.Chat hands the object to its fetch, which sends it as JSON.
 		body = JSON.stringify(request.data);

@@ -36,7 +36,9 @@ export function meteorError(error: string, reason: string): Error {
  * `findOneOnlineAgentByUserList` in RoutingManager.delegateInquiry).
  */
 export function isOnlineAgent(user: HarnessUser | undefined): boolean {
-	return Boolean(user && user.roles.includes('livechat-agent') && user.active && user.livechatStatus === 'available' && user.status !== 'offline');
+	return Boolean(
+		user && user.roles.includes('livechat-agent') && user.active && user.livechatStatus === 'available' && user.status !== 'offline',
+	);
 }
 
 /** The department's agent ids (LivechatDepartmentAgents). */
@@ -78,7 +80,7 @@ export function online(w: HarnessWorld, departmentId?: string): boolean {
 export function nextAgent(w: HarnessWorld, departmentId?: string): HarnessUser | undefined {
 	const department = departmentId ? w.departments.get(departmentId) : undefined;
 	const candidates = [...w.users.values()].filter((u) => isOnlineAgent(u) && (!departmentId || agentIdsOf(department).includes(u.id)));
-	const routedAt = (u: HarnessUser) => ((u as HarnessUser & { lastRoutingTime?: number }).lastRoutingTime ?? 0);
+	const routedAt = (u: HarnessUser) => (u as HarnessUser & { lastRoutingTime?: number }).lastRoutingTime ?? 0;
 	return candidates.sort((a, b) => routedAt(a) - routedAt(b))[0];
 }
 
@@ -150,7 +152,14 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		const now = new Date();
 		const stored: Json = existing
 			? { ...existing, ...update, updatedAt: now }
-			: { id: (visitor.id as string | undefined) ?? `visitor-${randomUUID()}`, username: (visitor.username as string | undefined) || `guest-${++guestCount}`, createdAt: now, status: 'online', ...update, updatedAt: now };
+			: {
+					id: (visitor.id as string | undefined) ?? `visitor-${randomUUID()}`,
+					username: (visitor.username as string | undefined) || `guest-${++guestCount}`,
+					createdAt: now,
+					status: 'online',
+					...update,
+					updatedAt: now,
+				};
 		w.visitors.set(stored.id as string, stored);
 		return stored;
 	};
@@ -216,13 +225,28 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 					isOpen: true,
 					isWaitingResponse: true,
 					closer: undefined,
-					source: { type: 'app', id: appId, ...(source?.type === 'app' ? { label: source.label, sidebarIcon: source.sidebarIcon, defaultIcon: source.defaultIcon, destination: source.destination } : {}) },
+					source: {
+						type: 'app',
+						id: appId,
+						...(source?.type === 'app'
+							? {
+									label: source.label,
+									sidebarIcon: source.sidebarIcon,
+									defaultIcon: source.defaultIcon,
+									destination: source.destination,
+								}
+							: {}),
+					},
 					customFields: extra?.customFields,
 				},
 			});
 			ctx.events.fire('IPostLivechatRoomStarted', room);
 			if (w.serverSettings.get('Livechat_Routing_Method') === 'Manual_Selection') {
-				room.inquiry = { status: 'queued', department: departmentId, ...(requested ? { defaultAgent: { agentId: requested.id, username: requested.username } } : {}) };
+				room.inquiry = {
+					status: 'queued',
+					department: departmentId,
+					...(requested ? { defaultAgent: { agentId: requested.id, username: requested.username } } : {}),
+				};
 				return room;
 			}
 			room.inquiry = { status: 'ready', department: departmentId };
@@ -234,12 +258,25 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		closeRoom: async (room: Json, comment: string, closer: Json | undefined) => {
 			const stored = w.rooms.get(room.id as string);
 			if (!stored || stored.type !== 'l' || !stored.isOpen) return false;
-			Object.assign(stored, { isOpen: false, closedAt: new Date(), closer: closer ? 'user' : 'visitor', closedBy: closer, closingComment: comment });
+			Object.assign(stored, {
+				isOpen: false,
+				closedAt: new Date(),
+				closer: closer ? 'user' : 'visitor',
+				closedBy: closer,
+				closingComment: comment,
+			});
 			return true;
 		},
 		// findRooms: LivechatRooms.findOpenByVisitorToken(AndDepartmentId): open rooms only.
 		findRooms: async (visitor: Json, departmentId: string | null) =>
-			visitor ? livechatRooms().filter((r) => r.isOpen && (r.visitor as Json).token === visitor.token && (!departmentId || (r.department as Json | undefined)?.id === departmentId)) : [],
+			visitor
+				? livechatRooms().filter(
+						(r) =>
+							r.isOpen &&
+							(r.visitor as Json).token === visitor.token &&
+							(!departmentId || (r.department as Json | undefined)?.id === departmentId),
+					)
+				: [],
 		findOpenRoomsByAgentId: async (agentId: string) => {
 			if (!agentId) throw new Error('Invalid agentId');
 			return livechatRooms().filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId);
@@ -257,7 +294,8 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		 */
 		transferVisitor: async (visitor: Json, transfer: Json, appId: string) => {
 			if (!visitor) throw new Error('Invalid visitor, cannot transfer');
-			if (![...w.users.values()].some((u) => u.type === 'app' && (!u.appId || u.appId === appId))) throw new Error('Invalid app user, cannot transfer');
+			if (![...w.users.values()].some((u) => u.type === 'app' && (!u.appId || u.appId === appId)))
+				throw new Error('Invalid app user, cannot transfer');
 			const targetAgentId = (transfer.targetAgent as Json | undefined)?.id as string | undefined;
 			let target: HarnessUser | undefined;
 			if (targetAgentId) {
@@ -271,7 +309,10 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			if (!room || !room.isOpen) return false;
 			if (department) {
 				room.department = department;
-				const next = target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id) ? target : nextAgent(w, department.id as string);
+				const next =
+					target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id)
+						? target
+						: nextAgent(w, department.id as string);
 				room.servedBy = undefined;
 				if (next) takeInquiry(ctx, room, next, false);
 			} else if (target) {
@@ -280,7 +321,10 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			} else {
 				return false;
 			}
-			room.transfers = [...((room.transfers as Json[] | undefined) ?? []), { at: new Date(), to: (room.servedBy as Json | undefined)?.username, department: departmentId }];
+			room.transfers = [
+				...((room.transfers as Json[] | undefined) ?? []),
+				{ at: new Date(), to: (room.servedBy as Json | undefined)?.username, department: departmentId },
+			];
 			return true;
 		},
 		createMessage: async (message: Json) => messages.create(message),

@@ -45,7 +45,10 @@ import { BridgeContext, BridgeMethods } from './context';
 
 /** An error as Meteor.Error shows it: `reason [error]`, with the error code in `error`. */
 class MeteorError extends Error {
-	constructor(readonly error: string, readonly reason: string) {
+	constructor(
+		readonly error: string,
+		readonly reason: string,
+	) {
 		super(`${reason} [${error}]`);
 		this.name = 'Meteor.Error';
 	}
@@ -72,11 +75,32 @@ export function validateCustomMessageFields(world: HarnessWorld, customFields: u
 }
 
 /** The fields of an app's message that convertAppMessage carries into Rocket.Chat's message. */
-const CONVERTED_FIELDS = ['threadId', 'text', 'emoji', 'avatarUrl', 'alias', 'customFields', 'groupable', 'attachments', 'reactions', 'parseUrls', 'blocks', 'token', 'editedAt'];
+const CONVERTED_FIELDS = [
+	'threadId',
+	'text',
+	'emoji',
+	'avatarUrl',
+	'alias',
+	'customFields',
+	'groupable',
+	'attachments',
+	'reactions',
+	'parseUrls',
+	'blocks',
+	'token',
+	'editedAt',
+];
 
 /** The sender of a visitor's message as apps receive it: `u` converted by the users converter. */
 function visitorSender(visitor: Json): Json {
-	return { id: visitor.id, username: visitor.username, name: visitor.name, type: 'unknown', statusConnection: 'undefined', settings: { preferences: {} } };
+	return {
+		id: visitor.id,
+		username: visitor.username,
+		name: visitor.name,
+		type: 'unknown',
+		statusConnection: 'undefined',
+		settings: { preferences: {} },
+	};
 }
 
 /** The room of an app's message (convertAppMessage: 'Invalid room provided on the message.'). */
@@ -108,7 +132,16 @@ export function messageBridge(ctx: BridgeContext): BridgeMethods {
 		for (const field of CONVERTED_FIELDS) if (field in message && message[field] !== undefined) kept[field] = message[field];
 		if (kept.customFields) validateCustomMessageFields(w, kept.customFields);
 		const now = new Date();
-		const stored: Json = { ...kept, ...extra, id: `msg-${randomUUID()}`, room, sender, text: typeof message.text === 'string' ? message.text : '', createdAt: now, updatedAt: now };
+		const stored: Json = {
+			...kept,
+			...extra,
+			id: `msg-${randomUUID()}`,
+			room,
+			sender,
+			text: typeof message.text === 'string' ? message.text : '',
+			createdAt: now,
+			updatedAt: now,
+		};
 		w.messages.push(stored);
 		room.messageCount += 1;
 		events.fire('IPostMessageSent', toApp(stored));

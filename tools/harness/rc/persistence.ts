@@ -64,7 +64,8 @@ export function persistenceBridge({ world: w }: BridgeContext, options: Persiste
 		return w.persistence.filter((r) => q.test(r as unknown as Record<string, unknown>));
 	};
 	const deleteRecords = (records: PersistenceRecord[]) => {
-		for (const record of variant === 'raw-model' ? records.slice(0, 1) : records) w.persistence.splice(w.persistence.indexOf(record), 1);
+		for (const record of variant === 'raw-model' ? records.slice(0, 1) : records)
+			w.persistence.splice(w.persistence.indexOf(record), 1);
 	};
 	const methods: BridgeMethods = {
 		purge: async (appId: string) => deleteRecords(find({ appId })),
@@ -85,7 +86,8 @@ export function persistenceBridge({ world: w }: BridgeContext, options: Persiste
 			const record = w.persistence.find((r) => r.id === id);
 			return record ? clone(record.data) : undefined;
 		},
-		readByAssociations: async (associations: Association[], appId: string) => find({ appId, associations: { $all: plain(associations) } }).map((r) => clone(r.data)),
+		readByAssociations: async (associations: Association[], appId: string) =>
+			find({ appId, associations: { $all: plain(associations) } }).map((r) => clone(r.data)),
 		remove: async (id: string, appId: string) => {
 			const [record] = find({ id, appId });
 			if (!record) return undefined;

@@ -45,12 +45,17 @@ export function clientIgnores(view: Json): string[] {
 	const problems: string[] = [];
 	for (const block of (view.blocks as Block[] | undefined) ?? []) {
 		for (const element of elementsOf(block)) {
-			if (element.type === 'button' && element.confirm) problems.push(`button ${String(element.actionId)}: \`confirm\` is never rendered by Rocket.Chat's client; the action fires on the first click`);
+			if (element.type === 'button' && element.confirm)
+				problems.push(
+					`button ${String(element.actionId)}: \`confirm\` is never rendered by Rocket.Chat's client; the action fires on the first click`,
+				);
 		}
 		if (block.type === 'input' && block.dispatchAction) {
 			const element = block.element as Element | undefined;
 			if (!Array.isArray(element?.dispatchActionConfig) || !(element.dispatchActionConfig as unknown[]).length) {
-				problems.push(`input block ${String(block.blockId)}: \`dispatchAction\` on the block is not read by Rocket.Chat's client; only the element's \`dispatchActionConfig\` dispatches`);
+				problems.push(
+					`input block ${String(block.blockId)}: \`dispatchAction\` on the block is not read by Rocket.Chat's client; only the element's \`dispatchActionConfig\` dispatches`,
+				);
 			}
 		}
 	}
@@ -64,7 +69,8 @@ export function clientIgnores(view: Json): string[] {
 /** Fails (throws) when `clientIgnores` finds anything: for tests that show a view to a user. */
 export function assertClientRenders(view: Json): void {
 	const problems = clientIgnores(view);
-	if (problems.length) throw new Error(`Rocket.Chat's client would not render view ${String(view.id)} as the app expects:\n${problems.join('\n')}`);
+	if (problems.length)
+		throw new Error(`Rocket.Chat's client would not render view ${String(view.id)} as the app expects:\n${problems.join('\n')}`);
 }
 
 /**
@@ -85,7 +91,8 @@ export class ClientModal {
 		this.view = view;
 		for (const block of this.blocks()) {
 			for (const element of elementsOf(block)) {
-				if (typeof element.actionId === 'string') this.values[element.actionId] = { value: initialValueOf(element), blockId: block.blockId as string | undefined };
+				if (typeof element.actionId === 'string')
+					this.values[element.actionId] = { value: initialValueOf(element), blockId: block.blockId as string | undefined };
 			}
 		}
 		this.mount();
@@ -110,7 +117,8 @@ export class ClientModal {
 
 	/** The app answered with a modal.update: new blocks, the same values. */
 	update(view: Json): void {
-		if (view.id !== undefined && view.id !== this.view.id) throw new Error(`ClientModal: an update for view ${String(view.id)} reached view ${String(this.view.id)}`);
+		if (view.id !== undefined && view.id !== this.view.id)
+			throw new Error(`ClientModal: an update for view ${String(view.id)} reached view ${String(this.view.id)}`);
 		this.view = { ...this.view, ...view };
 		this.mount();
 	}
@@ -151,14 +159,21 @@ export class ClientModal {
 			if (element.type === 'button') return true;
 			if (block.type === 'section' || block.type === 'actions') return true;
 			const config = element.dispatchActionConfig as string[] | undefined;
-			return Array.isArray(config) && (config.includes('on_item_selected') || (element.type === 'plain_text_input' && config.includes('on_character_entered')));
+			return (
+				Array.isArray(config) &&
+				(config.includes('on_item_selected') || (element.type === 'plain_text_input' && config.includes('on_character_entered')))
+			);
 		}
 		return false;
 	}
 }
 
 /** Where a server interaction came from: the HTTP answer to the user's block action, submit or close, or pushed (`modify.getUiController()`). */
-export type InteractionOrigin = { kind: 'blockAction'; viewId?: string } | { kind: 'viewSubmit'; viewId: string } | { kind: 'viewClosed'; viewId: string } | { kind: 'pushed' };
+export type InteractionOrigin =
+	| { kind: 'blockAction'; viewId?: string }
+	| { kind: 'viewSubmit'; viewId: string }
+	| { kind: 'viewClosed'; viewId: string }
+	| { kind: 'pushed' };
 
 const CLIENT_SOURCE =
 	'apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction emits modal.update and errors on the view id they carry) and apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (the open modal listens on its own view id)';
@@ -197,7 +212,9 @@ export class ClientModals {
 	acting(userId: string, viewId: string): ClientModal {
 		const modal = this.open.get(userId);
 		if (!modal || modal.view.id !== viewId) {
-			throw new Error(`The user cannot act in modal ${viewId}: ${modal ? `the modal open is ${String(modal.view.id)}` : 'no modal is open'} (Rocket.Chat's client holds one UIKit modal; ${CLIENT_SOURCE}).`);
+			throw new Error(
+				`The user cannot act in modal ${viewId}: ${modal ? `the modal open is ${String(modal.view.id)}` : 'no modal is open'} (Rocket.Chat's client holds one UIKit modal; ${CLIENT_SOURCE}).`,
+			);
 		}
 		return modal;
 	}
@@ -212,20 +229,27 @@ export class ClientModals {
 				this.open.set(userId, new ClientModal(view as Json));
 				if (origin.kind === 'viewSubmit') {
 					this.open.delete(userId);
-					throw new Error(`A submit of modal ${origin.viewId} was answered with modal.open of ${String(view?.id)}: Rocket.Chat's client opens it and, disposing the submitted view, closes it at once; the user sees nothing (apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d emitInteraction; ModalStore.ts close removes the current modal). Answer a submit with modal.update of the same view id.`);
+					throw new Error(
+						`A submit of modal ${origin.viewId} was answered with modal.open of ${String(view?.id)}: Rocket.Chat's client opens it and, disposing the submitted view, closes it at once; the user sees nothing (apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d emitInteraction; ModalStore.ts close removes the current modal). Answer a submit with modal.update of the same view id.`,
+					);
 				}
 				return;
 			case 'modal.update': {
 				const id = view?.id as string | undefined;
 				if (!current || current.view.id !== id) {
-					throw new Error(`modal.update of view ${String(id)} answers ${origin.kind === 'pushed' ? 'nothing the user acted in' : `${origin.kind} in view ${String(origin.viewId)}`}, but the modal open is ${current ? String(current.view.id) : 'none'}: Rocket.Chat's client drops it, the user sees nothing change (${CLIENT_SOURCE}).`);
+					throw new Error(
+						`modal.update of view ${String(id)} answers ${origin.kind === 'pushed' ? 'nothing the user acted in' : `${origin.kind} in view ${String(origin.viewId)}`}, but the modal open is ${current ? String(current.view.id) : 'none'}: Rocket.Chat's client drops it, the user sees nothing change (${CLIENT_SOURCE}).`,
+					);
 				}
 				current.update(view as Json);
 				return;
 			}
 			case 'errors': {
 				const id = interaction?.viewId as string | undefined;
-				if (!current || current.view.id !== id) throw new Error(`errors for view ${String(id)} reach no open modal (open: ${current ? String(current.view.id) : 'none'}); Rocket.Chat's client drops them (${CLIENT_SOURCE}).`);
+				if (!current || current.view.id !== id)
+					throw new Error(
+						`errors for view ${String(id)} reach no open modal (open: ${current ? String(current.view.id) : 'none'}); Rocket.Chat's client drops them (${CLIENT_SOURCE}).`,
+					);
 				current.errors = interaction?.errors as Json;
 				return;
 			}

@@ -83,7 +83,11 @@ export function isValidContentType(type: string, whiteList: unknown, blackList: 
  * @ acf7dd00b35fbc94fd984af204a24f57feae84ef: minSize 1) then its onCheck, FileUpload.validateFileUpload.
  * Throws Rocket.Chat's Meteor.Error; the file is not stored.
  */
-export function validateFileUpload(world: HarnessWorld, file: { rid: string; size: number; type: string; userId?: string; visitorToken?: string }, access: VisitorUploadAccess): void {
+export function validateFileUpload(
+	world: HarnessWorld,
+	file: { rid: string; size: number; type: string; userId?: string; visitorToken?: string },
+	access: VisitorUploadAccess,
+): void {
 	if (file.size <= 0) throw new MeteorError('file-too-small', `File size (size = ${file.size}) is too small (min = 1)`);
 	const doesNotMatch = () => new MeteorError('invalid-file', 'File does not match filter');
 	const room = world.rooms.get(file.rid);
@@ -99,10 +103,12 @@ export function validateFileUpload(world: HarnessWorld, file: { rid: string; siz
 	}
 	const setting = (id: string) => world.serverSettings.get(id);
 	if (!setting('FileUpload_Enabled')) throw new MeteorError('error-file-upload-disabled', 'File upload is disabled');
-	if (setting('FileUpload_Enabled_Direct') === false && room.type === 'd') throw new MeteorError('error-direct-message-file-upload-not-allowed', 'File sharing not allowed in direct messages');
+	if (setting('FileUpload_Enabled_Direct') === false && room.type === 'd')
+		throw new MeteorError('error-direct-message-file-upload-not-allowed', 'File sharing not allowed in direct messages');
 	// -1 means no limit (Rocket.Chat keeps parseInt of the setting).
 	const maxFileSize = parseInt(String(setting('FileUpload_MaxFileSize')), 10);
-	if (maxFileSize > -1 && file.size > maxFileSize) throw new MeteorError('error-file-too-large', `File exceeds allowed size of ${filesize(maxFileSize)}.`);
+	if (maxFileSize > -1 && file.size > maxFileSize)
+		throw new MeteorError('error-file-too-large', `File exceeds allowed size of ${filesize(maxFileSize)}.`);
 	if (!isValidContentType(file.type, setting('FileUpload_MediaTypeWhiteList'), setting('FileUpload_MediaTypeBlackList'))) {
 		throw new MeteorError('error-invalid-file-type', 'File type is not accepted.');
 	}
@@ -110,15 +116,53 @@ export function validateFileUpload(world: HarnessWorld, file: { rid: string; siz
 
 /** A part of the MIME database Rocket.Chat looks a file name up in (`mime-type` with mime-db). */
 const TYPES_BY_EXTENSION: Record<string, string> = {
-	jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp', svg: 'image/svg+xml', heic: 'image/heic', tif: 'image/tiff', tiff: 'image/tiff',
-	mp4: 'video/mp4', '3gp': 'video/3gpp', webm: 'video/webm', mov: 'video/quicktime', avi: 'video/x-msvideo', mkv: 'video/x-matroska',
-	mp3: 'audio/mpeg', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', aac: 'audio/aac', amr: 'audio/amr', m4a: 'audio/mp4', wav: 'audio/wav',
-	pdf: 'application/pdf', txt: 'text/plain', csv: 'text/csv', md: 'text/markdown', html: 'text/html', htm: 'text/html', json: 'application/json', xml: 'application/xml', rtf: 'application/rtf',
-	doc: 'application/msword', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-	xls: 'application/vnd.ms-excel', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-	ppt: 'application/vnd.ms-powerpoint', pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-	odt: 'application/vnd.oasis.opendocument.text', ods: 'application/vnd.oasis.opendocument.spreadsheet', odp: 'application/vnd.oasis.opendocument.presentation',
-	zip: 'application/zip', gz: 'application/gzip', '7z': 'application/x-7z-compressed', rar: 'application/vnd.rar', tar: 'application/x-tar',
+	jpg: 'image/jpeg',
+	jpeg: 'image/jpeg',
+	png: 'image/png',
+	webp: 'image/webp',
+	gif: 'image/gif',
+	bmp: 'image/bmp',
+	svg: 'image/svg+xml',
+	heic: 'image/heic',
+	tif: 'image/tiff',
+	tiff: 'image/tiff',
+	mp4: 'video/mp4',
+	'3gp': 'video/3gpp',
+	webm: 'video/webm',
+	mov: 'video/quicktime',
+	avi: 'video/x-msvideo',
+	mkv: 'video/x-matroska',
+	mp3: 'audio/mpeg',
+	ogg: 'audio/ogg',
+	oga: 'audio/ogg',
+	opus: 'audio/ogg',
+	aac: 'audio/aac',
+	amr: 'audio/amr',
+	m4a: 'audio/mp4',
+	wav: 'audio/wav',
+	pdf: 'application/pdf',
+	txt: 'text/plain',
+	csv: 'text/csv',
+	md: 'text/markdown',
+	html: 'text/html',
+	htm: 'text/html',
+	json: 'application/json',
+	xml: 'application/xml',
+	rtf: 'application/rtf',
+	doc: 'application/msword',
+	docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+	xls: 'application/vnd.ms-excel',
+	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+	ppt: 'application/vnd.ms-powerpoint',
+	pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+	odt: 'application/vnd.oasis.opendocument.text',
+	ods: 'application/vnd.oasis.opendocument.spreadsheet',
+	odp: 'application/vnd.oasis.opendocument.presentation',
+	zip: 'application/zip',
+	gz: 'application/gzip',
+	'7z': 'application/x-7z-compressed',
+	rar: 'application/vnd.rar',
+	tar: 'application/x-tar',
 };
 
 /** The MIME type of a file name's extension, when the MIME database knows it. */
@@ -180,7 +224,7 @@ function toAppUpload({ world, toAppUser }: BridgeContext, upload: HarnessUpload)
 
 export function uploadBridge(ctx: BridgeContext, options: { visitorAccess?: VisitorUploadAccess } = {}): BridgeMethods {
 	const { world: w, toAppUser } = ctx;
-return {
+	return {
 		getById: async (id: string) => {
 			const upload = w.uploads.find((u) => u.id === id);
 			return upload ? toAppUpload(ctx, upload) : undefined;
@@ -204,7 +248,11 @@ return {
 			const bytes = Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer);
 			const name = String(details.name);
 			const type = determineFileType(bytes, name);
-			validateFileUpload(w, { rid: String(details.rid), size: bytes.length, type, userId, visitorToken }, options.visitorAccess ?? 'open-room');
+			validateFileUpload(
+				w,
+				{ rid: String(details.rid), size: bytes.length, type, userId, visitorToken },
+				options.visitorAccess ?? 'open-room',
+			);
 			const room = w.rooms.get(details.rid as string) as HarnessRoom;
 			const visitor = visitorToken ? [...w.visitors.values()].find((v) => v.token === visitorToken) : undefined;
 			if (visitorToken && !visitor) throw new Error(`UploadBridge.createUpload: no visitor ${visitorToken}`);
@@ -213,7 +261,8 @@ return {
 			const sender = visitor ? { id: visitor.id, username: visitor.username, name: visitor.name } : toAppUser(user);
 			// sendFileLivechatMessage posts only in the OPEN room of the token; otherwise it returns false and
 			// the bridge returns the stored upload all the same.
-			const post = !visitorToken || (room.type === 'l' && room.isOpen === true && (room.visitor as Json | undefined)?.token === visitorToken);
+			const post =
+				!visitorToken || (room.type === 'l' && room.isOpen === true && (room.visitor as Json | undefined)?.token === visitorToken);
 			const { upload, message } = w.storeFile({ room, name, type, buffer: bytes, userId, visitorToken, sender });
 			if (!post) {
 				w.messages.splice(w.messages.indexOf(message), 1);
@@ -225,5 +274,5 @@ return {
 			}
 			return toAppUpload(ctx, upload);
 		},
-};
+	};
 }

@@ -22,7 +22,16 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
 import { stateValue } from '../blocks';
 import { canManageNumbers, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
-import { CONNECT_FIELDS, LEGACY_CONNECT_VIEW, LEGACY_DISCONNECT_VIEW_PREFIX, LEGACY_EDIT_VIEW_PREFIX, NUMBERS_VIEW, NumberAction, NumberMode, SUBMIT_PREFIX } from './ids';
+import {
+	CONNECT_FIELDS,
+	LEGACY_CONNECT_VIEW,
+	LEGACY_DISCONNECT_VIEW_PREFIX,
+	LEGACY_EDIT_VIEW_PREFIX,
+	NUMBERS_VIEW,
+	NumberAction,
+	NumberMode,
+	SUBMIT_PREFIX,
+} from './ids';
 import { Translator } from '../../../core/i18n/translate';
 import { connectView, disconnectView, numbersView } from './views';
 
@@ -35,7 +44,12 @@ export interface Accessors {
 }
 
 export function isNumberView(viewId: string): boolean {
-	return viewId === NUMBERS_VIEW || viewId === LEGACY_CONNECT_VIEW || viewId.startsWith(LEGACY_EDIT_VIEW_PREFIX) || viewId.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX);
+	return (
+		viewId === NUMBERS_VIEW ||
+		viewId === LEGACY_CONNECT_VIEW ||
+		viewId.startsWith(LEGACY_EDIT_VIEW_PREFIX) ||
+		viewId.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX)
+	);
 }
 
 interface ModalState {
@@ -56,8 +70,10 @@ function modalState(view: { id: string; submit?: { actionId?: string } }): Modal
 		return { mode, phoneNumberId };
 	}
 	if (view.id === LEGACY_CONNECT_VIEW) return { mode: NumberMode.Connect };
-	if (view.id.startsWith(LEGACY_EDIT_VIEW_PREFIX)) return { mode: NumberMode.Edit, phoneNumberId: view.id.slice(LEGACY_EDIT_VIEW_PREFIX.length) };
-	if (view.id.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX)) return { mode: NumberMode.Disconnect, phoneNumberId: view.id.slice(LEGACY_DISCONNECT_VIEW_PREFIX.length) };
+	if (view.id.startsWith(LEGACY_EDIT_VIEW_PREFIX))
+		return { mode: NumberMode.Edit, phoneNumberId: view.id.slice(LEGACY_EDIT_VIEW_PREFIX.length) };
+	if (view.id.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX))
+		return { mode: NumberMode.Disconnect, phoneNumberId: view.id.slice(LEGACY_DISCONNECT_VIEW_PREFIX.length) };
 	return undefined;
 }
 
@@ -88,23 +104,35 @@ async function listUpdate(acc: Accessors, view: { t: Translator; viewId: string;
 }
 
 /** The admin confirmed: the number is disconnected and the list shown again. */
-async function submitDisconnect(context: UIKitViewSubmitInteractionContext, acc: Accessors, phoneNumberId: string): Promise<IUIKitResponse> {
+async function submitDisconnect(
+	context: UIKitViewSubmitInteractionContext,
+	acc: Accessors,
+	phoneNumberId: string,
+): Promise<IUIKitResponse> {
 	const { user, view } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
 	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const number = await service.get(phoneNumberId);
-	const notice = number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
+	const notice =
+		number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
 	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
 }
 
-async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc: Accessors, editing: string | undefined): Promise<IUIKitResponse> {
+async function submitConnectForm(
+	context: UIKitViewSubmitInteractionContext,
+	acc: Accessors,
+	editing: string | undefined,
+): Promise<IUIKitResponse> {
 	const { view, user } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
 	if (!(await canManageNumbers(acc.read, user))) {
-		return responder.viewErrorResponse({ viewId: view.id, errors: { phoneNumberId: t('command_not_allowed', { command: '/whatsapp connect' }) } });
+		return responder.viewErrorResponse({
+			viewId: view.id,
+			errors: { phoneNumberId: t('command_not_allowed', { command: '/whatsapp connect' }) },
+		});
 	}
 	const raw: Partial<Record<ConnectField, string>> = {};
 	for (const field of CONNECT_FIELDS) raw[field] = stateValue(view.state, field, field);
@@ -112,7 +140,11 @@ async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc
 
 	if (form.departmentId) {
 		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(form.departmentId);
-		if (!department) return responder.viewErrorResponse({ viewId: view.id, errors: { departmentId: t('error_department_unknown', { department: form.departmentId }) } });
+		if (!department)
+			return responder.viewErrorResponse({
+				viewId: view.id,
+				errors: { departmentId: t('error_department_unknown', { department: form.departmentId }) },
+			});
 		form.departmentId = department.id;
 	}
 
@@ -123,7 +155,10 @@ async function submitConnectForm(context: UIKitViewSubmitInteractionContext, acc
 		for (const [field, key] of Object.entries(result.errors)) errors[field] = t(key as string);
 		return responder.viewErrorResponse({ viewId: view.id, errors });
 	}
-	const notice = t(result.created ? 'connect_done' : 'connect_updated', { display: result.number.displayPhoneNumber, name: result.number.verifiedName });
+	const notice = t(result.created ? 'connect_done' : 'connect_updated', {
+		display: result.number.displayPhoneNumber,
+		name: result.number.verifiedName,
+	});
 	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
 }
 

@@ -26,7 +26,10 @@ export function connectView(t: Translator, editing?: ConnectedNumber): Record<st
 			blockId: field,
 			actionId: field,
 			label: t(`connect_field_${field}`),
-			placeholder: editing && SECRET.includes(field) ? t('connect_secret_keep', { masked: maskSecret(editing[field] as string) }) : t(`connect_field_${field}_placeholder`),
+			placeholder:
+				editing && SECRET.includes(field)
+					? t('connect_secret_keep', { masked: maskSecret(editing[field] as string) })
+					: t(`connect_field_${field}_placeholder`),
 			// Secrets are never sent back to the client, not even to the admin who typed them.
 			initialValue: editing && !SECRET.includes(field) ? ((editing[field] as string | undefined) ?? '') : undefined,
 			optional: OPTIONAL.includes(field) || Boolean(editing && SECRET.includes(field)),
@@ -48,7 +51,17 @@ export function connectView(t: Translator, editing?: ConnectedNumber): Record<st
 	};
 }
 
-export function numbersView({ t, numbers, webhook, notice }: { t: Translator; numbers: ConnectedNumber[]; webhook: WebhookInfo; notice?: string }): Record<string, unknown> {
+export function numbersView({
+	t,
+	numbers,
+	webhook,
+	notice,
+}: {
+	t: Translator;
+	numbers: ConnectedNumber[];
+	webhook: WebhookInfo;
+	notice?: string;
+}): Record<string, unknown> {
 	const blocks: Block[] = notice ? [section(notice), divider()] : [];
 	if (!numbers.length) blocks.push(section(t('numbers_empty')));
 	for (const n of numbers) {
@@ -72,7 +85,9 @@ export function numbersView({ t, numbers, webhook, notice }: { t: Translator; nu
 			divider(),
 		);
 	}
-	blocks.push(actions('numbers-footer', [button({ actionId: NumberAction.Connect, label: t('numbers_connect_another'), style: 'primary' })]));
+	blocks.push(
+		actions('numbers-footer', [button({ actionId: NumberAction.Connect, label: t('numbers_connect_another'), style: 'primary' })]),
+	);
 	blocks.push(context(t('webhook_info', { url: webhook.callbackUrl, token: webhook.verifyToken })));
 	return {
 		id: NUMBERS_VIEW,
@@ -95,10 +110,21 @@ export function disconnectView(t: Translator, number: ConnectedNumber): Record<s
 		type: 'modal',
 		title: text(t('numbers_disconnect_confirm_title')),
 		blocks: [
-			section(t('numbers_entry_short', { name: number.verifiedName || number.displayPhoneNumber, display: number.displayPhoneNumber, phoneNumberId: number.phoneNumberId })),
+			section(
+				t('numbers_entry_short', {
+					name: number.verifiedName || number.displayPhoneNumber,
+					display: number.displayPhoneNumber,
+					phoneNumberId: number.phoneNumberId,
+				}),
+			),
 			section(t('numbers_disconnect_confirm_text', { display: number.displayPhoneNumber })),
 		],
-		submit: { type: 'button', actionId: submitActionId(NumberMode.Disconnect, number.phoneNumberId), text: text(t('numbers_disconnect')), style: 'danger' },
+		submit: {
+			type: 'button',
+			actionId: submitActionId(NumberMode.Disconnect, number.phoneNumberId),
+			text: text(t('numbers_disconnect')),
+			style: 'danger',
+		},
 		close: { type: 'button', actionId: 'close', text: text(t('cancel')) },
 	};
 }

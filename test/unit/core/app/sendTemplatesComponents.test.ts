@@ -15,7 +15,15 @@ const request = (components: unknown, extra: Record<string, unknown> = {}) => ({
 	template: { name: 'order_ready', language: { code: 'en_US' }, components },
 	...extra,
 });
-const twoTexts = [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text', text: '42' }] }];
+const twoTexts = [
+	{
+		type: 'body',
+		parameters: [
+			{ type: 'text', text: 'Ana' },
+			{ type: 'text', text: '42' },
+		],
+	},
+];
 
 async function refusal(promise: Promise<unknown>): Promise<SendRefused> {
 	const error = await promise.then(
@@ -29,17 +37,55 @@ async function refusal(promise: Promise<unknown>): Promise<SendRefused> {
 describe('templateMessage: components checked before the first send', () => {
 	it('refuses a null parameter with 400 naming it, and sends nothing', async () => {
 		const w = templatesWorld();
-		const error = await refusal(w.service.templateMessage({ body: request([{ type: 'body', parameters: [null, { type: 'text', text: '42' }] }]), roles: manager, t: keys }));
-		expect([error.status, error.i18nKey, error.params]).toEqual([400, 'api_error_component_field', { path: 'template.components[0].parameters[0]', expected: 'an object' }]);
+		const error = await refusal(
+			w.service.templateMessage({
+				body: request([{ type: 'body', parameters: [null, { type: 'text', text: '42' }] }]),
+				roles: manager,
+				t: keys,
+			}),
+		);
+		expect([error.status, error.i18nKey, error.params]).toEqual([
+			400,
+			'api_error_component_field',
+			{ path: 'template.components[0].parameters[0]', expected: 'an object' },
+		]);
 		expect(w.graph.sends).toEqual([]);
 		expect(w.recorded).toEqual([]);
 	});
 
 	it.each<[string, unknown, string]>([
-		['a text that is a number', [{ type: 'body', parameters: [{ type: 'text', text: 1 }, { type: 'text', text: '42' }] }], 'api_error_component_field'],
-		['a line break in a body text', [{ type: 'body', parameters: [{ type: 'text', text: 'A\nna' }, { type: 'text', text: '42' }] }], 'api_error_parameter_whitespace'],
+		[
+			'a text that is a number',
+			[
+				{
+					type: 'body',
+					parameters: [
+						{ type: 'text', text: 1 },
+						{ type: 'text', text: '42' },
+					],
+				},
+			],
+			'api_error_component_field',
+		],
+		[
+			'a line break in a body text',
+			[
+				{
+					type: 'body',
+					parameters: [
+						{ type: 'text', text: 'A\nna' },
+						{ type: 'text', text: '42' },
+					],
+				},
+			],
+			'api_error_parameter_whitespace',
+		],
 		['a footer', [...twoTexts, { type: 'footer', parameters: [] }], 'api_error_component_unexpected'],
-		['a button the template does not have', [...twoTexts, { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'x' }] }], 'api_error_button_unknown'],
+		[
+			'a button the template does not have',
+			[...twoTexts, { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'x' }] }],
+			'api_error_button_unknown',
+		],
 	])('refuses %s (400, nothing sent), also on a dry run', async (_what, components, key) => {
 		const w = templatesWorld();
 		for (const dryRun of [false, true]) {
@@ -52,13 +98,25 @@ describe('templateMessage: components checked before the first send', () => {
 	it("with Meta's template list out of reach, still refuses what is malformed whatever the template, and sends the rest", async () => {
 		const w = templatesWorld();
 		w.graph.listError = new NetworkError({ detail: 'down', timedOut: false });
-		const error = await refusal(w.service.templateMessage({ body: request([{ type: 'body', parameters: [null] }]), roles: manager, t: keys }));
+		const error = await refusal(
+			w.service.templateMessage({ body: request([{ type: 'body', parameters: [null] }]), roles: manager, t: keys }),
+		);
 		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_component_field']);
-		const link = await refusal(w.service.templateMessage({ body: request([{ type: 'header', parameters: [{ type: 'image', image: { link: 'javascript:alert(1)' } }] }]), roles: manager, t: keys }));
+		const link = await refusal(
+			w.service.templateMessage({
+				body: request([{ type: 'header', parameters: [{ type: 'image', image: { link: 'javascript:alert(1)' } }] }]),
+				roles: manager,
+				t: keys,
+			}),
+		);
 		expect(link.params).toEqual({ path: 'template.components[0].parameters[0].image.link', expected: 'an https link' });
 		expect(w.graph.sends).toEqual([]);
 		// Counting parameters needs the template: Meta checks that one.
-		const sent = await w.service.templateMessage({ body: request([{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }]), roles: manager, t: keys });
+		const sent = await w.service.templateMessage({
+			body: request([{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }]),
+			roles: manager,
+			t: keys,
+		});
 		expect(sent.status).toBe(200);
 		expect(w.graph.sends).toHaveLength(1);
 	});
@@ -71,7 +129,11 @@ describe('sendOutbound: components from Rocket.Chat checked before the send', ()
 			.sendOutbound({
 				providerNumber: '1001',
 				to: '5511987654321',
-				template: { name: 'order_ready', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text' }] }] },
+				template: {
+					name: 'order_ready',
+					language: { code: 'en_US' },
+					components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'text' }] }],
+				},
 				routing: {},
 				t: keys,
 			})
@@ -91,7 +153,15 @@ describe('sendOutbound: components from Rocket.Chat checked before the send', ()
 
 describe('valuesFromComponents', () => {
 	it('reads any shape without throwing, skipping what is not a parameter with a text', () => {
-		const junk = [null, 1, 'body', [], { type: 'body', parameters: [null, { type: 'text', text: 'Ana' }, 1, 'x', [], { type: 'currency', currency: null }] }, { type: 7, parameters: {} }, { type: 'button', index: '0', parameters: [undefined] }];
+		const junk = [
+			null,
+			1,
+			'body',
+			[],
+			{ type: 'body', parameters: [null, { type: 'text', text: 'Ana' }, 1, 'x', [], { type: 'currency', currency: null }] },
+			{ type: 7, parameters: {} },
+			{ type: 'button', index: '0', parameters: [undefined] },
+		];
 		expect(valuesFromComponents(READY, junk)).toEqual({ 'body.2': 'Ana' });
 		for (const components of [null, 'x', 7, {}, undefined]) expect(valuesFromComponents(READY, components)).toEqual({});
 	});

@@ -32,8 +32,27 @@ const sent = (fields: Partial<SentMessage> = {}): SentMessage => ({
 	statuses: ['queued'],
 	...fields,
 });
-const status = (fields: Partial<StatusEvent> = {}): StatusEvent => ({ kind: 'status', phoneNumberId: 'pn-1', displayPhoneNumber: '15550783881', wamid: 'wamid.A', status: 'delivered', timestamp: '1750000100', recipientId: '5511987654321', ...fields });
-const number = (fields: Partial<ConnectedNumber> = {}): ConnectedNumber => ({ phoneNumberId: 'pn-1', wabaId: 'waba-1', displayPhoneNumber: '+1 555-078-3881', verifiedName: 'Acme', accessToken: 't', appSecret: 's', connectedAt: '', connectedBy: 'admin', ...fields });
+const status = (fields: Partial<StatusEvent> = {}): StatusEvent => ({
+	kind: 'status',
+	phoneNumberId: 'pn-1',
+	displayPhoneNumber: '15550783881',
+	wamid: 'wamid.A',
+	status: 'delivered',
+	timestamp: '1750000100',
+	recipientId: '5511987654321',
+	...fields,
+});
+const number = (fields: Partial<ConnectedNumber> = {}): ConnectedNumber => ({
+	phoneNumberId: 'pn-1',
+	wabaId: 'waba-1',
+	displayPhoneNumber: '+1 555-078-3881',
+	verifiedName: 'Acme',
+	accessToken: 't',
+	appSecret: 's',
+	connectedAt: '',
+	connectedBy: 'admin',
+	...fields,
+});
 
 async function fakes(options: { records?: SentMessage[]; numbers?: ConnectedNumber[]; language?: string } = {}) {
 	let now = T0;
@@ -68,7 +87,14 @@ describe('StatusService', () => {
 		await f.service.handleStatus(status({ status: 'delivered' }), undefined);
 		expect(await f.queued()).toEqual(['wamid.A:read']);
 		const [item] = await f.outbox.list();
-		expect(item).toMatchObject({ id: 'wamid.A:read', messageKey: 'wamid.A', seq: 2, createdAt: T0, nextAttemptAt: T0, payload: { MessageStatus: 'read', timestamp: '1750000200', eventId: 'wamid.A:read' } });
+		expect(item).toMatchObject({
+			id: 'wamid.A:read',
+			messageKey: 'wamid.A',
+			seq: 2,
+			createdAt: T0,
+			nextAttemptAt: T0,
+			payload: { MessageStatus: 'read', timestamp: '1750000200', eventId: 'wamid.A:read' },
+		});
 		expect((await f.messages.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'read']);
 	});
 
@@ -100,7 +126,13 @@ describe('StatusService', () => {
 		const reason = t(explainSendError(131049).key, { code: 131049 });
 		expect(reason).not.toContain(explainSendError(131049).key);
 		expect(f.notices).toEqual([['room-1', t('status_failed_notice', { recipient: '5511987654321', message: 'x'.repeat(80), reason })]]);
-		expect(f.notices[0][1]).not.toEqual(translator('en')('status_failed_notice', { recipient: '5511987654321', message: 'x'.repeat(80), reason: translator('en')(explainSendError(131049).key, { code: 131049 }) }));
+		expect(f.notices[0][1]).not.toEqual(
+			translator('en')('status_failed_notice', {
+				recipient: '5511987654321',
+				message: 'x'.repeat(80),
+				reason: translator('en')(explainSendError(131049).key, { code: 131049 }),
+			}),
+		);
 		// A repeated failure is not forwarded again, nor told again.
 		await f.service.handleStatus(status({ status: 'failed', errors: [error] }), undefined);
 		expect(f.notices).toHaveLength(1);
@@ -115,7 +147,18 @@ describe('StatusService', () => {
 
 	it("forwards a contact's revoke of the app's message as deleted", async () => {
 		const f = await fakes();
-		const revoke: InboundMessageEvent = { kind: 'message', phoneNumberId: 'pn-1', displayPhoneNumber: '15550783881', wamid: 'wamid.R', from: '5511987654321', waId: '5511987654321', type: 'revoke', timestamp: '1697043223', originalMessageId: 'wamid.A', raw: {} };
+		const revoke: InboundMessageEvent = {
+			kind: 'message',
+			phoneNumberId: 'pn-1',
+			displayPhoneNumber: '15550783881',
+			wamid: 'wamid.R',
+			from: '5511987654321',
+			waId: '5511987654321',
+			type: 'revoke',
+			timestamp: '1697043223',
+			originalMessageId: 'wamid.A',
+			raw: {},
+		};
 		await f.service.handleRevoke(revoke, undefined);
 		await f.service.handleRevoke({ ...revoke, originalMessageId: 'wamid.NOT-OURS' }, undefined);
 		expect(await f.queued()).toEqual(['wamid.A:deleted']);
@@ -127,22 +170,54 @@ describe('StatusService', () => {
 		const template = (name: string) => ({ id: name, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [] });
 		await f.templates.set('waba-1', { fetchedAt: T0, templates: [template('promo'), template('order_update')] });
 		await f.templates.set('waba-9', { fetchedAt: T0, templates: [template('promo')] });
-		await f.service.templateStatusChanged({ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 'promo', language: 'en_US' });
-		await f.service.templateStatusChanged({ kind: 'template-status', wabaId: 'waba-9', event: 'PAUSED', templateName: 'promo', language: 'en_US' });
+		await f.service.templateStatusChanged({
+			kind: 'template-status',
+			wabaId: 'waba-1',
+			event: 'PAUSED',
+			templateName: 'promo',
+			language: 'en_US',
+		});
+		await f.service.templateStatusChanged({
+			kind: 'template-status',
+			wabaId: 'waba-9',
+			event: 'PAUSED',
+			templateName: 'promo',
+			language: 'en_US',
+		});
 		expect((await f.templates.get('waba-1'))?.templates.map((t) => t.name)).toEqual(['order_update']);
 		expect((await f.templates.get('waba-9'))?.templates.map((t) => t.name)).toEqual(['promo']);
 	});
 });
 
 describe('deliverStatuses', () => {
-	const payload = (status: string): StatusPayload => ({ msId: 'wamid.A', message: 'Hi', mobileNo: '5511987654321', connectedWhatsAppNo: '15550783881', MessageStatus: status as StatusPayload['MessageStatus'], type: 'Regular-Message', timestamp: '1750000000', eventId: `wamid.A:${status}` });
+	const payload = (status: string): StatusPayload => ({
+		msId: 'wamid.A',
+		message: 'Hi',
+		mobileNo: '5511987654321',
+		connectedWhatsAppNo: '15550783881',
+		MessageStatus: status as StatusPayload['MessageStatus'],
+		type: 'Regular-Message',
+		timestamp: '1750000000',
+		eventId: `wamid.A:${status}`,
+	});
 
 	function setup(settings: Record<string, unknown>, answer: () => Promise<{ status: number }> = async () => ({ status: 200 })) {
 		let now = T0;
 		const outbox = new MemoryOutboxStore<StatusPayload>();
 		const posts: Array<{ url: string; body: string; headers: Record<string, string>; timeoutMs: number }> = [];
-		const ports = { outbox, settings: settingsOf(settings), clock: { now: () => now }, poster: { post: async (request: (typeof posts)[number]) => (posts.push(request), answer()) } };
-		return { outbox, posts, run: () => deliverStatuses(ports), redeliver: () => redeliverFailed(ports), advance: (ms: number) => void (now += ms) };
+		const ports = {
+			outbox,
+			settings: settingsOf(settings),
+			clock: { now: () => now },
+			poster: { post: async (request: (typeof posts)[number]) => (posts.push(request), answer()) },
+		};
+		return {
+			outbox,
+			posts,
+			run: () => deliverStatuses(ports),
+			redeliver: () => redeliverFailed(ports),
+			advance: (ms: number) => void (now += ms),
+		};
 	}
 
 	it('POSTs each due event, in order per message, signed with the time of sending', async () => {
@@ -155,7 +230,11 @@ describe('deliverStatuses', () => {
 		expect(d.posts[0]).toEqual({
 			url: URL,
 			body,
-			headers: { 'Content-Type': 'application/json', 'X-Signature-Timestamp': ts, 'X-Signature-256': `sha256=${crypto.createHmac('sha256', 's3cret').update(`${ts}.${body}`).digest('hex')}` },
+			headers: {
+				'Content-Type': 'application/json',
+				'X-Signature-Timestamp': ts,
+				'X-Signature-256': `sha256=${crypto.createHmac('sha256', 's3cret').update(`${ts}.${body}`).digest('hex')}`,
+			},
 			timeoutMs: 10000,
 		});
 		expect(d.posts.map((p) => JSON.parse(p.body).MessageStatus)).toEqual(['queued', 'sent']);
@@ -197,6 +276,8 @@ describe('deliverStatuses', () => {
 		answer = 200;
 		await d.run();
 		expect(d.posts).toHaveLength(posts + 1);
-		expect(await d.outbox.list()).toEqual([expect.objectContaining({ id: 'wamid.A:queued', state: 'delivered', requeuedAt: T0 + 3 * HOUR + 2 * 60000 - 1 })]);
+		expect(await d.outbox.list()).toEqual([
+			expect.objectContaining({ id: 'wamid.A:queued', state: 'delivered', requeuedAt: T0 + 3 * HOUR + 2 * 60000 - 1 }),
+		]);
 	});
 });

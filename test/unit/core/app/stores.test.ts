@@ -37,7 +37,9 @@ templateCacheContract('MemoryTemplateCache', () => new MemoryTemplateCache());
 
 for (const variant of ['current', 'raw-model'] as const) {
 	const accessors = () => {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
 		return { read: new PersistenceRead(bridge, 'app-1') as any, write: new Persistence(bridge, 'app-1') as any };
 	};
 	messageLogContract(`MessageStore on ${variant} persistence`, () => {

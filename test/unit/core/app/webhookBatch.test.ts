@@ -14,7 +14,15 @@ webhookInboxContract('MemoryWebhookInbox', () => new MemoryWebhookInbox());
 const SCOPE: WebhookScope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] };
 const T0 = 1_750_000_000_000;
 
-const status = (wamid: string, phoneNumberId = 'pn-1'): StatusEvent => ({ kind: 'status', phoneNumberId, displayPhoneNumber: '1555', wamid, status: 'delivered', timestamp: '1750000000', recipientId: '5511' });
+const status = (wamid: string, phoneNumberId = 'pn-1'): StatusEvent => ({
+	kind: 'status',
+	phoneNumberId,
+	displayPhoneNumber: '1555',
+	wamid,
+	status: 'delivered',
+	timestamp: '1750000000',
+	recipientId: '5511',
+});
 const message = (wamid: string, from = '5511900000001', fields: Partial<InboundMessageEvent> = {}): InboundMessageEvent => ({
 	kind: 'message',
 	phoneNumberId: 'pn-1',
@@ -42,45 +50,84 @@ function fakes() {
 		const error = failWith.get(wamid);
 		if (error) throw error;
 	};
-	const inboundOf = (appId: string): InboundHandler => ({ handle: async (event, options) => act(`inbound ${appId} ${event.wamid}${options.finalAttempt ? ' final' : ''}`, event.wamid) });
+	const inboundOf = (appId: string): InboundHandler => ({
+		handle: async (event, options) => act(`inbound ${appId} ${event.wamid}${options.finalAttempt ? ' final' : ''}`, event.wamid),
+	});
 	const handlers: WebhookHandlers = {
 		status: async (event, scope) => act(`status ${event.wamid} ${scope?.phoneNumberIds.join(',') ?? 'unscoped'}`, event.wamid),
 		revoke: async (event) => act(`revoke ${event.originalMessageId}`, event.wamid),
 		templateStatus: async (event) => act(`template ${event.templateName} ${event.event}`, event.templateName ?? ''),
 		inbound: inboundOf,
 	};
-	const ports = { inbox, clock, refusals: { refuse: (cause: string, text: string) => void refused.push([cause, text]) }, logger: { info: (m: string) => void infos.push(m), warn: () => undefined, error: () => undefined }, handlers };
+	const ports = {
+		inbox,
+		clock,
+		refusals: { refuse: (cause: string, text: string) => void refused.push([cause, text]) },
+		logger: { info: (m: string) => void infos.push(m), warn: () => undefined, error: () => undefined },
+		handlers,
+	};
 	const run = () => processWebhooks(ports);
-	const store = (events: WebhookEvent[], fields: Partial<InboxEntry> = {}) => inbox.add({ id: `e${Math.random()}`, appId: 'app-1', events, scope: SCOPE, receivedAt: now, ...fields });
+	const store = (events: WebhookEvent[], fields: Partial<InboxEntry> = {}) =>
+		inbox.add({ id: `e${Math.random()}`, appId: 'app-1', events, scope: SCOPE, receivedAt: now, ...fields });
 	return { clock, inbox, calls, refused, infos, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
 }
 
 describe('acceptWebhook', () => {
-	const webhook = (value: object, wabaId = 'waba-1') => ({ object: 'whatsapp_business_account', entry: [{ id: wabaId, changes: [{ field: 'messages', value }] }] });
+	const webhook = (value: object, wabaId = 'waba-1') => ({
+		object: 'whatsapp_business_account',
+		entry: [{ id: wabaId, changes: [{ field: 'messages', value }] }],
+	});
 	const metadata = (phoneNumberId: string) => ({ display_phone_number: '1555', phone_number_id: phoneNumberId });
 
-	it("stores the events the signature vouches for, drops and logs the others, and asks for a run", async () => {
+	it('stores the events the signature vouches for, drops and logs the others, and asks for a run', async () => {
 		const f = fakes();
 		let runs = 0;
 		const payload = {
 			object: 'whatsapp_business_account',
 			entry: [
-				...webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-1'), statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }] }).entry,
-				...webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-9'), statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }] }, 'waba-9').entry,
+				...webhook({
+					messaging_product: 'whatsapp',
+					metadata: metadata('pn-1'),
+					statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }],
+				}).entry,
+				...webhook(
+					{
+						messaging_product: 'whatsapp',
+						metadata: metadata('pn-9'),
+						statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }],
+					},
+					'waba-9',
+				).entry,
 			],
 		};
-		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' })).toBe(1);
+		expect(
+			await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' }),
+		).toBe(1);
 		const [stored] = await f.inbox.list();
-		expect(stored).toMatchObject({ appId: 'app-1', scope: SCOPE, receivedAt: T0, events: [{ kind: 'status', wamid: 'wamid.A', phoneNumberId: 'pn-1' }] });
+		expect(stored).toMatchObject({
+			appId: 'app-1',
+			scope: SCOPE,
+			receivedAt: T0,
+			events: [{ kind: 'status', wamid: 'wamid.A', phoneNumberId: 'pn-1' }],
+		});
 		expect(stored.events).toHaveLength(1);
 		expect(runs).toBe(1);
-		expect(f.refused).toEqual([['foreign-events', 'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped']]);
+		expect(f.refused).toEqual([
+			[
+				'foreign-events',
+				'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped',
+			],
+		]);
 	});
 
 	it('stores nothing and asks for no run when nothing is left (value errors are not events to handle)', async () => {
 		const f = fakes();
 		let runs = 0;
-		const payload = webhook({ messaging_product: 'whatsapp', metadata: metadata('pn-1'), errors: [{ code: 131000, title: 'Something went wrong' }] });
+		const payload = webhook({
+			messaging_product: 'whatsapp',
+			metadata: metadata('pn-1'),
+			errors: [{ code: 131000, title: 'Something went wrong' }],
+		});
 		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE })).toBe(0);
 		expect(await f.inbox.list()).toEqual([]);
 		expect(runs).toBe(0);
@@ -91,9 +138,23 @@ describe('processWebhooks', () => {
 	it('hands each event to its handler, oldest webhook first, with the scope stored with it, and empties the inbox', async () => {
 		const f = fakes();
 		await f.store([message('wamid.M2')], { receivedAt: T0 + 5 });
-		await f.store([status('wamid.S'), message('wamid.R', '5511', { type: 'revoke', originalMessageId: 'wamid.MINE' }), { kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 'promo' }, message('wamid.M1')], { receivedAt: T0 });
+		await f.store(
+			[
+				status('wamid.S'),
+				message('wamid.R', '5511', { type: 'revoke', originalMessageId: 'wamid.MINE' }),
+				{ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 'promo' },
+				message('wamid.M1'),
+			],
+			{ receivedAt: T0 },
+		);
 		expect(await f.run()).toEqual({ problems: [] });
-		expect(f.calls).toEqual(['status wamid.S pn-1', 'revoke wamid.MINE', 'template promo PAUSED', 'inbound app-1 wamid.M1', 'inbound app-1 wamid.M2']);
+		expect(f.calls).toEqual([
+			'status wamid.S pn-1',
+			'revoke wamid.MINE',
+			'template promo PAUSED',
+			'inbound app-1 wamid.M1',
+			'inbound app-1 wamid.M2',
+		]);
 		expect(await f.inbox.list()).toEqual([]);
 	});
 
@@ -103,7 +164,12 @@ describe('processWebhooks', () => {
 		await f.store([status('wamid.OLD', 'pn-9')], { scope: undefined });
 		await f.run();
 		expect(f.calls).toEqual(['status wamid.OWN pn-1', 'status wamid.OLD unscoped']);
-		expect(f.refused).toEqual([['foreign-events', 'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped']]);
+		expect(f.refused).toEqual([
+			[
+				'foreign-events',
+				'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped',
+			],
+		]);
 	});
 
 	it('retries only the failed events, after 30 s, 1, 2 and 4 minutes, and drops them after the fifth attempt', async () => {
@@ -120,7 +186,9 @@ describe('processWebhooks', () => {
 			f.advance(1);
 			attempts.push((await f.run()).problems);
 		}
-		expect(attempts).toEqual([1, 2, 3, 4, 5].map((n) => [`webhook event message not processed (attempt ${n} of 5): database briefly unavailable`]));
+		expect(attempts).toEqual(
+			[1, 2, 3, 4, 5].map((n) => [`webhook event message not processed (attempt ${n} of 5): database briefly unavailable`]),
+		);
 		expect(f.calls).toEqual(['inbound app-1 wamid.BAD final']);
 		expect(await f.inbox.list()).toEqual([]);
 	});
@@ -156,11 +224,16 @@ describe('processWebhooks', () => {
 		// The contact's later message is not tried while the first waits; other work goes on.
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.OTHER', 'status wamid.S pn-1']);
 		const waiting = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
-		expect(waiting.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.attempts, e.waitingSince])).toEqual([
+		expect(
+			waiting.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.attempts, e.waitingSince]),
+		).toEqual([
 			[T0, ['wamid.1'], undefined, T0 + 10],
 			[T0 + 10, ['wamid.2'], undefined, T0 + 10],
 		]);
-		expect(f.infos).toEqual(['1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened', '1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened']);
+		expect(f.infos).toEqual([
+			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
+			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
+		]);
 		// Many runs later: still waiting, never dropped, told once.
 		for (let i = 0; i < 8; i++) await f.run();
 		expect(await f.inbox.list()).toHaveLength(2);

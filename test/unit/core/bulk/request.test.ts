@@ -11,7 +11,14 @@ describe('parseTemplateMessageRequest', () => {
 	it("accepts Rocket.Chat's published examples that carry a connected number", () => {
 		for (const name of ['WhatsApp Cloud', 'WhatsApp 360Dialog (Cloud API)']) {
 			const result = parseTemplateMessageRequest(examples[name]);
-			expect(result).toMatchObject({ ok: true, request: { connectedWhatsAppNo: examples[name].connectedWhatsAppNo, template: { name: examples[name].template.name }, dryRun: false } });
+			expect(result).toMatchObject({
+				ok: true,
+				request: {
+					connectedWhatsAppNo: examples[name].connectedWhatsAppNo,
+					template: { name: examples[name].template.name },
+					dryRun: false,
+				},
+			});
 		}
 	});
 
@@ -36,14 +43,51 @@ describe('parseTemplateMessageRequest', () => {
 		[{ connectedWhatsAppNo: '1', phoneNumbers: [5511] }, 'api_error_field_type', 'phoneNumbers'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: [] }, 'api_error_field_type', 'template'],
 		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: '' } }, 'api_error_field_type', 'template.name'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: 'en' } }, 'api_error_field_type', 'template.language.code'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: '\u0000' } } }, 'api_error_field_type', 'template.language.code'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'Hello World', language: { code: 'en' } } }, 'api_error_field_type', 'template.name'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en', policy: 'fallback' } } }, 'api_error_field_type', 'template.language.policy'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' }, components: {} } }, 'api_error_field_type', 'template.components'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, targetAgent: 7 }, 'api_error_field_type', 'targetAgent'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, clientReference: 'x'.repeat(513) }, 'api_error_field_type', 'clientReference'],
-		[{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, dryRun: 'yes' }, 'api_error_field_type', 'dryRun'],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: 'en' } },
+			'api_error_field_type',
+			'template.language.code',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: '\u0000' } } },
+			'api_error_field_type',
+			'template.language.code',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'Hello World', language: { code: 'en' } } },
+			'api_error_field_type',
+			'template.name',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en', policy: 'fallback' } } },
+			'api_error_field_type',
+			'template.language.policy',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' }, components: {} } },
+			'api_error_field_type',
+			'template.components',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, targetAgent: 7 },
+			'api_error_field_type',
+			'targetAgent',
+		],
+		[
+			{
+				connectedWhatsAppNo: '1',
+				phoneNumbers: ['1'],
+				template: { name: 'a', language: { code: 'en' } },
+				clientReference: 'x'.repeat(513),
+			},
+			'api_error_field_type',
+			'clientReference',
+		],
+		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, dryRun: 'yes' },
+			'api_error_field_type',
+			'dryRun',
+		],
 	])('refuses %j with %s naming %s', (body, key, field) => {
 		const result = parseTemplateMessageRequest(body);
 		expect(result.ok).toBe(false);
@@ -51,13 +95,30 @@ describe('parseTemplateMessageRequest', () => {
 	});
 
 	it('reads the extensions', () => {
-		const body = { ...valid(), clientReference: ' order-42 ', idempotencyKey: 'k1', dryRun: true, targetAgent: 'ana', targetDepartment: 'Sales' };
-		expect(parseTemplateMessageRequest(body)).toMatchObject({ ok: true, request: { clientReference: 'order-42', idempotencyKey: 'k1', dryRun: true, targetAgent: 'ana', targetDepartment: 'Sales' } });
+		const body = {
+			...valid(),
+			clientReference: ' order-42 ',
+			idempotencyKey: 'k1',
+			dryRun: true,
+			targetAgent: 'ana',
+			targetDepartment: 'Sales',
+		};
+		expect(parseTemplateMessageRequest(body)).toMatchObject({
+			ok: true,
+			request: { clientReference: 'order-42', idempotencyKey: 'k1', dryRun: true, targetAgent: 'ana', targetDepartment: 'Sales' },
+		});
 	});
 
 	it('fingerprints the same body the same way whatever the key order, and differently otherwise', () => {
 		const a = parseTemplateMessageRequest({ ...valid(), idempotencyKey: 'k' });
-		const reordered = JSON.parse(JSON.stringify({ template: valid().template, connectedWhatsAppNo: valid().connectedWhatsAppNo, phoneNumbers: valid().phoneNumbers, idempotencyKey: 'k' }));
+		const reordered = JSON.parse(
+			JSON.stringify({
+				template: valid().template,
+				connectedWhatsAppNo: valid().connectedWhatsAppNo,
+				phoneNumbers: valid().phoneNumbers,
+				idempotencyKey: 'k',
+			}),
+		);
 		const b = parseTemplateMessageRequest(reordered);
 		const c = parseTemplateMessageRequest({ ...valid(), phoneNumbers: ['15550001111'], idempotencyKey: 'k' });
 		if (!a.ok || !b.ok || !c.ok) throw new Error('expected valid requests');

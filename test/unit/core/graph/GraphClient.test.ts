@@ -49,7 +49,13 @@ describe('GraphClient.sendMessage', () => {
 		const answer = fixture('meta-openapi/send-message-response.examples.json')['Example response'];
 		const payload = fixture('meta-docs/send-template-named-params.request.json');
 		const port = fakePort([ok(answer)]);
-		const graph = new GraphClient({ http: port, accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9/', version: 'v22.0', timeoutMs: 5000 });
+		const graph = new GraphClient({
+			http: port,
+			accessToken: TOKEN,
+			baseUrl: 'http://127.0.0.1:9/',
+			version: 'v22.0',
+			timeoutMs: 5000,
+		});
 		await expect(graph.sendMessage(PHONE_NUMBER_ID, payload)).resolves.toEqual(answer);
 		expect(port.sent).toEqual([
 			{
@@ -64,8 +70,20 @@ describe('GraphClient.sendMessage', () => {
 	});
 
 	it('uses graph.facebook.com, v23.0 and a 10 s timeout by default', async () => {
-		const port = fakePort([ok({ messaging_product: 'whatsapp', contacts: [{ input: '16505551234', wa_id: '16505551234' }], messages: [{ id: 'wamid.X' }] })]);
-		const payload = { messaging_product: 'whatsapp', recipient_type: 'individual', to: '16505551234', type: 'text', text: { body: 'café 😀 https://x/y' } };
+		const port = fakePort([
+			ok({
+				messaging_product: 'whatsapp',
+				contacts: [{ input: '16505551234', wa_id: '16505551234' }],
+				messages: [{ id: 'wamid.X' }],
+			}),
+		]);
+		const payload = {
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			to: '16505551234',
+			type: 'text',
+			text: { body: 'café 😀 https://x/y' },
+		};
 		await client(port).sendMessage(PHONE_NUMBER_ID, payload);
 		expect(port.sent).toEqual([
 			{
@@ -81,11 +99,29 @@ describe('GraphClient.sendMessage', () => {
 
 describe('GraphClient.getPhoneNumber', () => {
 	it('GETs the number with its fields and returns it typed', async () => {
-		const port = fakePort([ok({ id: '106853218861309', display_phone_number: '+1 555-555-5555', verified_name: 'Jaspers Market', quality_rating: 'GREEN' })]);
+		const port = fakePort([
+			ok({
+				id: '106853218861309',
+				display_phone_number: '+1 555-555-5555',
+				verified_name: 'Jaspers Market',
+				quality_rating: 'GREEN',
+			}),
+		]);
 		const info = await client(port).getPhoneNumber(PHONE_NUMBER_ID);
-		expect(info).toEqual({ id: '106853218861309', display_phone_number: '+1 555-555-5555', verified_name: 'Jaspers Market', quality_rating: 'GREEN' });
+		expect(info).toEqual({
+			id: '106853218861309',
+			display_phone_number: '+1 555-555-5555',
+			verified_name: 'Jaspers Market',
+			quality_rating: 'GREEN',
+		});
 		expect(port.sent).toEqual([
-			{ method: 'GET', url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}?fields=id,display_phone_number,verified_name,quality_rating`, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 },
+			{
+				method: 'GET',
+				url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}?fields=id,display_phone_number,verified_name,quality_rating`,
+				headers: GET_HEADERS,
+				body: undefined,
+				timeoutMs: 10000,
+			},
 		]);
 		expect(specErrors(port.sent[0], '/{Version}/{Phone-Number-ID}')).toEqual([]);
 	});
@@ -93,14 +129,22 @@ describe('GraphClient.getPhoneNumber', () => {
 	it('percent-encodes an id so it cannot change the path', async () => {
 		const port = fakePort([ok({ id: '1' })]);
 		await client(port).getPhoneNumber('1/messages?x=1');
-		expect(port.sent[0].url).toBe('https://graph.facebook.com/v23.0/1%2Fmessages%3Fx%3D1?fields=id,display_phone_number,verified_name,quality_rating');
+		expect(port.sent[0].url).toBe(
+			'https://graph.facebook.com/v23.0/1%2Fmessages%3Fx%3D1?fields=id,display_phone_number,verified_name,quality_rating',
+		);
 	});
 });
 
 describe('GraphClient.listPhoneNumbers', () => {
 	it('GETs the WABA phone numbers, following the paging', async () => {
 		const port = fakePort([
-			ok({ data: [{ id: '1906385232743451' }], paging: { cursors: { before: 'MA==', after: 'MQ==' }, next: `https://graph.facebook.com/v23.0/${WABA_ID}/phone_numbers?limit=100&after=MQ%3D%3D` } }),
+			ok({
+				data: [{ id: '1906385232743451' }],
+				paging: {
+					cursors: { before: 'MA==', after: 'MQ==' },
+					next: `https://graph.facebook.com/v23.0/${WABA_ID}/phone_numbers?limit=100&after=MQ%3D%3D`,
+				},
+			}),
 			ok({ data: [{ id: '1913623884432103' }], paging: { cursors: { before: 'Mg==', after: 'Mg==' } } }),
 		]);
 		await expect(client(port).listPhoneNumbers(WABA_ID)).resolves.toEqual([{ id: '1906385232743451' }, { id: '1913623884432103' }]);
@@ -121,7 +165,14 @@ describe('GraphClient templates', () => {
 	it('GETs one page with every filter', async () => {
 		const page = fixture('meta-docs/templates-list-fields-limit5.response.json');
 		const port = fakePort([ok(page)]);
-		const result = await client(port).listTemplatesPage(WABA_ID, { fields: ['name', 'category', 'status'], limit: 5, status: 'APPROVED', name: 'order confirmation', language: 'en_US', after: 'QVFI=' });
+		const result = await client(port).listTemplatesPage(WABA_ID, {
+			fields: ['name', 'category', 'status'],
+			limit: 5,
+			status: 'APPROVED',
+			name: 'order confirmation',
+			language: 'en_US',
+			after: 'QVFI=',
+		});
 		expect(result).toEqual(page);
 		expect(port.sent).toEqual([
 			{
@@ -142,8 +193,15 @@ describe('GraphClient templates', () => {
 	});
 
 	it('follows paging.next across 3 pages (cursor, then the next URL when cursors are missing)', async () => {
-		const [p1, p2, p3] = ['meta-docs/templates-list-fields-limit5.response.json', 'meta-docs/templates-list-status-approved.response.json', 'meta-openapi/message-templates-list-response.example.json'].map(fixture);
-		p1.paging = { cursors: { before: 'B1', after: 'A1' }, next: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&after=A1` };
+		const [p1, p2, p3] = [
+			'meta-docs/templates-list-fields-limit5.response.json',
+			'meta-docs/templates-list-status-approved.response.json',
+			'meta-openapi/message-templates-list-response.example.json',
+		].map(fixture);
+		p1.paging = {
+			cursors: { before: 'B1', after: 'A1' },
+			next: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&after=A1`,
+		};
 		p2.paging = { next: `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&after=A%2F2&status=APPROVED` };
 		delete p3.paging.next;
 		const port = fakePort([ok(p1), ok(p2), ok(p3)]);
@@ -151,7 +209,15 @@ describe('GraphClient templates', () => {
 		expect(all.map((t) => t.name)).toEqual([...p1.data, ...p2.data, ...p3.data].map((t: { name: string }) => t.name));
 		expect(all).toHaveLength(13);
 		const base = `https://graph.facebook.com/v23.0/${WABA_ID}/message_templates?limit=5&status=APPROVED`;
-		expect(port.sent).toEqual([base, `${base}&after=A1`, `${base}&after=A%2F2`].map((url) => ({ method: 'GET', url, headers: GET_HEADERS, body: undefined, timeoutMs: 10000 })));
+		expect(port.sent).toEqual(
+			[base, `${base}&after=A1`, `${base}&after=A%2F2`].map((url) => ({
+				method: 'GET',
+				url,
+				headers: GET_HEADERS,
+				body: undefined,
+				timeoutMs: 10000,
+			})),
+		);
 	});
 
 	it('stops at a page without paging.next even if it has cursors', async () => {
@@ -176,7 +242,11 @@ describe('GraphClient templates', () => {
 	});
 
 	it(`fails after ${MAX_PAGES} pages rather than return a truncated list`, async () => {
-		const port = fakePort(Array.from({ length: MAX_PAGES + 5 }, (_, i) => ok({ data: [{ name: `t${i}` }], paging: { cursors: { after: `C${i}` }, next: 'https://graph.facebook.com/next' } })));
+		const port = fakePort(
+			Array.from({ length: MAX_PAGES + 5 }, (_, i) =>
+				ok({ data: [{ name: `t${i}` }], paging: { cursors: { after: `C${i}` }, next: 'https://graph.facebook.com/next' } }),
+			),
+		);
 		await expect(client(port).listAllTemplates(WABA_ID)).rejects.toThrow(`Graph API paging went past ${MAX_PAGES} pages`);
 		expect(port.sent).toHaveLength(MAX_PAGES);
 	});
@@ -186,7 +256,14 @@ describe('GraphClient templates', () => {
 function statusOf(key: string): number {
 	const explicit = /-> (\d{3})$/.exec(key);
 	if (explicit) return Number(explicit[1]);
-	const byCategory: Record<string, number> = { BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, TooManyRequests: 429, InternalServerError: 500 };
+	const byCategory: Record<string, number> = {
+		BadRequest: 400,
+		Unauthorized: 401,
+		Forbidden: 403,
+		NotFound: 404,
+		TooManyRequests: 429,
+		InternalServerError: 500,
+	};
 	return byCategory[key.split('.')[2]];
 }
 
@@ -227,15 +304,25 @@ describe('GraphClient errors', () => {
 	])('maps a non-JSON %i body to a GraphApiError with graphCode 0 and the HTTP status', async (status, body) => {
 		const promise = client(fakePort([{ status, body }])).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(GraphApiError);
-		await expect(promise).rejects.toMatchObject({ graphCode: 0, httpStatus: status, type: 'HttpError', i18nKey: 'error_graph_unavailable' });
+		await expect(promise).rejects.toMatchObject({
+			graphCode: 0,
+			httpStatus: status,
+			type: 'HttpError',
+			i18nKey: 'error_graph_unavailable',
+		});
 	});
 
 	it('refuses a 2xx answer that is not JSON', async () => {
-		await expect(client(fakePort([{ status: 200, body: '<html>' }])).getPhoneNumber(PHONE_NUMBER_ID)).rejects.toMatchObject({ graphCode: 0, httpStatus: 200 });
+		await expect(client(fakePort([{ status: 200, body: '<html>' }])).getPhoneNumber(PHONE_NUMBER_ID)).rejects.toMatchObject({
+			graphCode: 0,
+			httpStatus: 200,
+		});
 	});
 
 	it('maps a transport timeout to a NetworkError that says so', async () => {
-		const promise = client(fakePort([Object.assign(new Error('Request timed out after 10000ms'), { code: 'ETIMEDOUT' })])).getPhoneNumber(PHONE_NUMBER_ID);
+		const promise = client(
+			fakePort([Object.assign(new Error('Request timed out after 10000ms'), { code: 'ETIMEDOUT' })]),
+		).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(NetworkError);
 		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_unreachable' });
 	});
@@ -243,7 +330,11 @@ describe('GraphClient errors', () => {
 	it('maps a connection failure to a NetworkError', async () => {
 		const promise = client(fakePort([new Error('connect ECONNREFUSED 157.240.0.35:443')])).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(NetworkError);
-		await expect(promise).rejects.toMatchObject({ timedOut: false, code: 'network_error', message: 'Graph API unreachable: connect ECONNREFUSED 157.240.0.35:443' });
+		await expect(promise).rejects.toMatchObject({
+			timedOut: false,
+			code: 'network_error',
+			message: 'Graph API unreachable: connect ECONNREFUSED 157.240.0.35:443',
+		});
 	});
 
 	describe('never shows the access token', () => {
@@ -258,23 +349,39 @@ describe('GraphClient errors', () => {
 			['a rejection with a bare string', `failed ${TOKEN}`],
 		])('in a NetworkError from %s', async (_name, failure) => {
 			const port: HttpPort = { send: () => Promise.reject(failure) };
-			const error = await client(port).getPhoneNumber(PHONE_NUMBER_ID).then(
-				() => undefined,
-				(e: unknown) => e,
-			);
+			const error = await client(port)
+				.getPhoneNumber(PHONE_NUMBER_ID)
+				.then(
+					() => undefined,
+					(e: unknown) => e,
+				);
 			expect(error).toBeInstanceOf(NetworkError);
 			expect(exposed(error)).toContain('[redacted]');
 			expect(exposed(error)).not.toContain(TOKEN);
 		});
 
 		it('in a GraphApiError whose body echoes the token', async () => {
-			const body = JSON.stringify({ error: { message: `Malformed access token ${TOKEN}`, type: 'OAuthException', code: 190, error_data: { token: TOKEN }, fbtrace_id: 'A1' } });
-			const error = await client(fakePort([{ status: 400, body }])).getPhoneNumber(PHONE_NUMBER_ID).then(
-				() => undefined,
-				(e: unknown) => e,
-			);
+			const body = JSON.stringify({
+				error: {
+					message: `Malformed access token ${TOKEN}`,
+					type: 'OAuthException',
+					code: 190,
+					error_data: { token: TOKEN },
+					fbtrace_id: 'A1',
+				},
+			});
+			const error = await client(fakePort([{ status: 400, body }]))
+				.getPhoneNumber(PHONE_NUMBER_ID)
+				.then(
+					() => undefined,
+					(e: unknown) => e,
+				);
 			expect(error).toBeInstanceOf(GraphApiError);
-			expect(error).toMatchObject({ graphCode: 190, graphMessage: 'Malformed access token [redacted]', errorData: { token: '[redacted]' } });
+			expect(error).toMatchObject({
+				graphCode: 190,
+				graphMessage: 'Malformed access token [redacted]',
+				errorData: { token: '[redacted]' },
+			});
 			expect(exposed(error)).not.toContain(TOKEN);
 		});
 	});
@@ -282,19 +389,33 @@ describe('GraphClient errors', () => {
 
 describe('GraphClient media', () => {
 	const MEDIA_ID = '1003383421387256';
-	const info = { messaging_product: 'whatsapp', url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387256', mime_type: 'image/jpeg', sha256: 'abc', file_size: '303833', id: MEDIA_ID };
+	const info = {
+		messaging_product: 'whatsapp',
+		url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1003383421387256',
+		mime_type: 'image/jpeg',
+		sha256: 'abc',
+		file_size: '303833',
+		id: MEDIA_ID,
+	};
 
 	it('asks Meta where a media is, scoped to the number', async () => {
 		const port = fakePort([ok(info)]);
 		await expect(client(port).getMedia(MEDIA_ID, PHONE_NUMBER_ID)).resolves.toEqual(info);
-		expect(port.sent[0]).toMatchObject({ method: 'GET', url: `https://graph.facebook.com/v23.0/${MEDIA_ID}?phone_number_id=${PHONE_NUMBER_ID}`, headers: GET_HEADERS });
+		expect(port.sent[0]).toMatchObject({
+			method: 'GET',
+			url: `https://graph.facebook.com/v23.0/${MEDIA_ID}?phone_number_id=${PHONE_NUMBER_ID}`,
+			headers: GET_HEADERS,
+		});
 		expect(specErrors(port.sent[0], '/{Version}/{Media-ID}')).toEqual([]);
 	});
 
 	it('never sends the token to another Graph path than a media id (an empty id, `.`, `..`, a slash)', async () => {
 		for (const id of ['', '.', '..', 'a/b', '../me']) {
 			const port = fakePort([ok(info)]);
-			await expect(client(port).getMedia(id, PHONE_NUMBER_ID)).rejects.toMatchObject({ code: 'media_id_invalid', i18nKey: 'inbound_media_id_invalid' });
+			await expect(client(port).getMedia(id, PHONE_NUMBER_ID)).rejects.toMatchObject({
+				code: 'media_id_invalid',
+				i18nKey: 'inbound_media_id_invalid',
+			});
 			expect(port.sent).toEqual([]);
 		}
 	});
@@ -308,18 +429,32 @@ describe('GraphClient media', () => {
 
 	it('refuses a download over the limit, and a URL that is not http(s)', async () => {
 		const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(11) }]);
-		await expect(client(port).downloadMedia(info.url, 10)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 11, max: 10 } });
+		await expect(client(port).downloadMedia(info.url, 10)).rejects.toMatchObject({
+			code: 'media_too_large',
+			params: { size: 11, max: 10 },
+		});
 		await expect(client(fakePort([])).downloadMedia('file:///etc/passwd')).rejects.toBeInstanceOf(AppError);
 		// The token never goes over plain http, unless the Graph API itself is on loopback (a local simulator).
 		await expect(client(fakePort([])).downloadMedia('http://lookaside.fbsbx.com/x')).rejects.toMatchObject({ code: 'media_url' });
-		const local = new GraphClient({ http: fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]), accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9' });
+		const local = new GraphClient({
+			http: fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]),
+			accessToken: TOKEN,
+			baseUrl: 'http://127.0.0.1:9',
+		});
 		await expect(local.downloadMedia('http://127.0.0.1:9/whatsapp_business/attachments/?mid=1')).resolves.toHaveLength(1);
 	});
 
 	it('sends the token only to Meta’s media hosts: any other URL is refused without a request', async () => {
-		for (const url of ['https://evil.example/whatsapp_business/attachments/?mid=1', 'https://lookaside.fbsbx.com.evil.example/x', 'https://lookaside.fbsbx.com@evil.example/x', 'http://127.0.0.1:9/x']) {
+		for (const url of [
+			'https://evil.example/whatsapp_business/attachments/?mid=1',
+			'https://lookaside.fbsbx.com.evil.example/x',
+			'https://lookaside.fbsbx.com@evil.example/x',
+			'http://127.0.0.1:9/x',
+		]) {
 			const port = fakePort([{ status: 200, body: '', bytes: new Uint8Array(1) }]);
-			const error = await client(port).downloadMedia(url).catch((e: unknown) => e);
+			const error = await client(port)
+				.downloadMedia(url)
+				.catch((e: unknown) => e);
 			expect(error).toMatchObject({ code: 'media_url', i18nKey: 'error_media_host' });
 			expect(port.sent).toEqual([]);
 			expect(String((error as Error).message)).not.toContain(TOKEN);
@@ -327,32 +462,48 @@ describe('GraphClient media', () => {
 		// A loopback Graph API (tests, sandbox) allows its own host, no other.
 		const port = fakePort([]);
 		const local = new GraphClient({ http: port, accessToken: TOKEN, baseUrl: 'http://127.0.0.1:9' });
-		await expect(local.downloadMedia('http://192.168.1.10:9/whatsapp_business/attachments/?mid=1')).rejects.toMatchObject({ code: 'media_url' });
+		await expect(local.downloadMedia('http://192.168.1.10:9/whatsapp_business/attachments/?mid=1')).rejects.toMatchObject({
+			code: 'media_url',
+		});
 		expect(port.sent).toEqual([]);
 		// The media host of a real webhook capture passes.
 		const meta = fakePort([{ status: 200, body: '', bytes: new Uint8Array(2) }]);
-		await expect(client(meta).downloadMedia('https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=27251809591111687&source=webhook&ext=1778767167&hash=ARkm')).resolves.toHaveLength(2);
+		await expect(
+			client(meta).downloadMedia(
+				'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=27251809591111687&source=webhook&ext=1778767167&hash=ARkm',
+			),
+		).resolves.toHaveLength(2);
 	});
 
 	it('refuses an answer whose Content-Length is over the limit before looking at its body', async () => {
 		const body = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'content-length': '5000000' } };
-		await expect(client(fakePort([body])).downloadMedia(info.url, 1000)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 5000000, max: 1000 } });
+		await expect(client(fakePort([body])).downloadMedia(info.url, 1000)).rejects.toMatchObject({
+			code: 'media_too_large',
+			params: { size: 5000000, max: 1000 },
+		});
 		const upper = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'Content-Length': '1001' } };
-		await expect(client(fakePort([upper])).downloadMedia(info.url, 1000)).rejects.toMatchObject({ code: 'media_too_large', params: { size: 1001 } });
+		await expect(client(fakePort([upper])).downloadMedia(info.url, 1000)).rejects.toMatchObject({
+			code: 'media_too_large',
+			params: { size: 1001 },
+		});
 		const within = { status: 200, body: '', bytes: new Uint8Array(4), headers: { 'content-length': '4' } };
 		await expect(client(fakePort([within])).downloadMedia(info.url, 1000)).resolves.toHaveLength(4);
 	});
 
 	it('turns a refused download into Meta’s error, without the token', async () => {
 		const body = JSON.stringify({ error: { message: `bad ${TOKEN}`, type: 'OAuthException', code: 190, fbtrace_id: 'A' } });
-		const error = await client(fakePort([{ status: 401, body }])).downloadMedia(info.url).catch((e: unknown) => e);
+		const error = await client(fakePort([{ status: 401, body }]))
+			.downloadMedia(info.url)
+			.catch((e: unknown) => e);
 		expect(error).toMatchObject({ graphCode: 190, graphMessage: 'bad [redacted]' });
 	});
 
 	it('uploads a file as multipart/form-data and returns the media id', async () => {
 		const port = fakePort([ok({ id: '4490709327384033' })]);
 		const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x00, 0xff]);
-		await expect(client(port).uploadMedia(PHONE_NUMBER_ID, { bytes, mimeType: 'application/pdf', filename: 'invoice "May".pdf' })).resolves.toBe('4490709327384033');
+		await expect(
+			client(port).uploadMedia(PHONE_NUMBER_ID, { bytes, mimeType: 'application/pdf', filename: 'invoice "May".pdf' }),
+		).resolves.toBe('4490709327384033');
 		const req = port.sent[0];
 		expect(req).toMatchObject({ method: 'POST', url: `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}/media` });
 		const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(req.headers['Content-Type'])?.[1] as string;
@@ -361,7 +512,9 @@ describe('GraphClient media', () => {
 		const text = body.toString('latin1');
 		expect(text).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n`);
 		expect(text).toContain(`--${boundary}\r\nContent-Disposition: form-data; name="type"\r\n\r\napplication/pdf\r\n`);
-		expect(text).toContain(`Content-Disposition: form-data; name="file"; filename="invoice _May_.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+		expect(text).toContain(
+			`Content-Disposition: form-data; name="file"; filename="invoice _May_.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+		);
 		// The file's bytes, exactly, then the closing boundary.
 		const start = body.indexOf('Content-Type: application/pdf\r\n\r\n') + 'Content-Type: application/pdf\r\n\r\n'.length;
 		expect([...body.subarray(start, start + bytes.length)]).toEqual([...bytes]);

@@ -50,6 +50,12 @@ describe('the Graph API base URL rule', () => {
 
 	it('knows loopback hosts as the URL parser gives them', () => {
 		expect(['127.0.0.1', '127.255.255.255', 'localhost', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true]);
-		expect(['127.0.0.256', '126.0.0.1', '0.0.0.0', '::1', 'example.com'].map(isLoopbackHost)).toEqual([false, false, false, false, false]);
+		expect(['127.0.0.256', '126.0.0.1', '0.0.0.0', '::1', 'example.com'].map(isLoopbackHost)).toEqual([
+			false,
+			false,
+			false,
+			false,
+			false,
+		]);
 	});
 });

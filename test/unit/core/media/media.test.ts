@@ -1,4 +1,12 @@
-import { humanSize, inboundFileName, isAcceptedType, isActiveContentType, judgeInbound, outboundKind, parseAcceptedTypes } from '../../../../src/core/media/media';
+import {
+	humanSize,
+	inboundFileName,
+	isAcceptedType,
+	isActiveContentType,
+	judgeInbound,
+	outboundKind,
+	parseAcceptedTypes,
+} from '../../../../src/core/media/media';
 import { DEFAULT_INBOUND_MEDIA_TYPES } from '../../../../src/core/app/settings';
 
 const MB = 1024 * 1024;
@@ -26,7 +34,14 @@ describe('media rules', () => {
 		expect(isAcceptedType('application/zip', [])).toBe(true);
 		expect(isAcceptedType(undefined, ['image/*'])).toBe(false);
 		const defaults = parseAcceptedTypes(DEFAULT_INBOUND_MEDIA_TYPES);
-		for (const type of ['image/jpeg', 'audio/ogg', 'video/mp4', 'application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']) expect(isAcceptedType(type, defaults)).toBe(true);
+		for (const type of [
+			'image/jpeg',
+			'audio/ogg',
+			'video/mp4',
+			'application/pdf',
+			'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		])
+			expect(isAcceptedType(type, defaults)).toBe(true);
 		expect(isAcceptedType('application/x-msdownload', defaults)).toBe(false);
 	});
 
@@ -34,15 +49,28 @@ describe('media rules', () => {
 		const limits = { maxBytes: 5 * MB, accepted: ['image/*'] };
 		expect(judgeInbound({ mimeType: 'image/jpeg', size: MB }, limits)).toEqual({ ok: true });
 		expect(judgeInbound({ mimeType: 'image/jpeg' }, limits)).toEqual({ ok: true });
-		expect(judgeInbound({ mimeType: 'image/jpeg', size: 6 * MB }, limits)).toEqual({ ok: false, reason: 'size', size: 6 * MB, maxBytes: 5 * MB });
-		expect(judgeInbound({ mimeType: 'application/zip', size: 1 }, limits)).toEqual({ ok: false, reason: 'type', mimeType: 'application/zip' });
+		expect(judgeInbound({ mimeType: 'image/jpeg', size: 6 * MB }, limits)).toEqual({
+			ok: false,
+			reason: 'size',
+			size: 6 * MB,
+			maxBytes: 5 * MB,
+		});
+		expect(judgeInbound({ mimeType: 'application/zip', size: 1 }, limits)).toEqual({
+			ok: false,
+			reason: 'type',
+			mimeType: 'application/zip',
+		});
 	});
 
 	it('names files so Rocket.Chat derives their type, and never lets a name climb paths', () => {
 		expect(inboundFileName({ kind: 'image', id: '1003383421387256', mimeType: 'image/jpeg' })).toBe('image-1003383421387256.jpg');
 		expect(inboundFileName({ kind: 'audio', id: '42', mimeType: 'audio/ogg; codecs=opus' })).toBe('audio-42.ogg');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'Invoice May' })).toBe('Invoice May.pdf');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '../../etc/passwd.pdf' })).toBe('etc passwd.pdf');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: 'Invoice May' })).toBe(
+			'Invoice May.pdf',
+		);
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '../../etc/passwd.pdf' })).toBe(
+			'etc passwd.pdf',
+		);
 		expect(inboundFileName({ kind: 'document', id: '../x', mimeType: 'application/x-unknown' })).toBe('document-x.bin');
 	});
 
@@ -60,20 +88,41 @@ describe('media rules', () => {
 		expect(inboundFileName({ kind: 'image', id: '7', mimeType: 'image/jpeg', filename: 'photo.jpeg' })).toBe('photo.jpg');
 		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'text/plain', filename: 'notes.svg' })).toBe('notes.txt');
 		// A type with no known extension is stored as bytes to download, never as the contact's type.
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/octet-stream', filename: 'drawing.svg' })).toBe('drawing.bin');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/x-unknown', filename: 'invoice.pdf.html' })).toBe('invoice.pdf.bin');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/octet-stream', filename: 'drawing.svg' })).toBe(
+			'drawing.bin',
+		);
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/x-unknown', filename: 'invoice.pdf.html' })).toBe(
+			'invoice.pdf.bin',
+		);
 	});
 
 	it('strips control and bidirectional characters from names, and falls back to a default name', () => {
 		const pdf = (filename: string) => inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename });
 		// "invoice‮fdp.exe" displays as "invoiceexe.pdf": the override goes, and so does the .exe.
 		expect(pdf('invoice\u202Efdp.exe')).toBe('invoicefdp.pdf');
-		for (const bidi of ['\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200E', '\u200F', '\u061C']) expect(pdf(`a${bidi}b`)).toBe('ab.pdf');
-		for (const invisible of ['\u200B', '\u200D', '\u2060', '\uFEFF', '\u2028', '\u2029', '\u180E']) expect(pdf(`a${invisible}b`)).toBe('ab.pdf');
+		for (const bidi of [
+			'\u202A',
+			'\u202B',
+			'\u202C',
+			'\u202D',
+			'\u202E',
+			'\u2066',
+			'\u2067',
+			'\u2068',
+			'\u2069',
+			'\u200E',
+			'\u200F',
+			'\u061C',
+		])
+			expect(pdf(`a${bidi}b`)).toBe('ab.pdf');
+		for (const invisible of ['\u200B', '\u200D', '\u2060', '\uFEFF', '\u2028', '\u2029', '\u180E'])
+			expect(pdf(`a${invisible}b`)).toBe('ab.pdf');
 		expect(pdf('tab\there\r\nnull\u0000del\u007fc1\u0085.pdf')).toBe('tabherenulldelc1.pdf');
 		expect(pdf('  ..\u202E\u0007  ')).toBe('document-7.pdf');
 		expect(pdf('.exe')).toBe('document-7.pdf');
-		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '\u202E\u2066' })).toBe('document-7.pdf');
+		expect(inboundFileName({ kind: 'document', id: '7', mimeType: 'application/pdf', filename: '\u202E\u2066' })).toBe(
+			'document-7.pdf',
+		);
 		// Long names are cut to 200 characters, never in the middle of one.
 		const long = pdf(`${'😀'.repeat(250)}.pdf`);
 		expect(Array.from(long)).toHaveLength(204);
@@ -81,12 +130,34 @@ describe('media rules', () => {
 	});
 
 	it('never accepts types a browser runs as active content, whatever the setting', () => {
-		for (const type of ['image/svg+xml', 'text/html', 'application/xhtml+xml', 'application/xml', 'text/xml', 'application/rss+xml', 'application/vnd.custom+xml', 'text/javascript', 'Image/SVG+XML; charset=utf-8']) {
+		for (const type of [
+			'image/svg+xml',
+			'text/html',
+			'application/xhtml+xml',
+			'application/xml',
+			'text/xml',
+			'application/rss+xml',
+			'application/vnd.custom+xml',
+			'text/javascript',
+			'Image/SVG+XML; charset=utf-8',
+		]) {
 			expect([type, isActiveContentType(type)]).toEqual([type, true]);
-			for (const accepted of [['image/*'], ['*'], [], ['text/*', 'application/*'], [type.split(';')[0].toLowerCase()]]) expect([type, accepted, isAcceptedType(type, accepted)]).toEqual([type, accepted, false]);
+			for (const accepted of [['image/*'], ['*'], [], ['text/*', 'application/*'], [type.split(';')[0].toLowerCase()]])
+				expect([type, accepted, isAcceptedType(type, accepted)]).toEqual([type, accepted, false]);
 		}
-		for (const type of ['image/png', 'application/pdf', 'text/plain', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document']) expect(isActiveContentType(type)).toBe(false);
-		expect(judgeInbound({ mimeType: 'image/svg+xml', size: 300 }, { maxBytes: 5 * MB, accepted: parseAcceptedTypes(DEFAULT_INBOUND_MEDIA_TYPES) })).toEqual({ ok: false, reason: 'type', mimeType: 'image/svg+xml' });
+		for (const type of [
+			'image/png',
+			'application/pdf',
+			'text/plain',
+			'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+		])
+			expect(isActiveContentType(type)).toBe(false);
+		expect(
+			judgeInbound(
+				{ mimeType: 'image/svg+xml', size: 300 },
+				{ maxBytes: 5 * MB, accepted: parseAcceptedTypes(DEFAULT_INBOUND_MEDIA_TYPES) },
+			),
+		).toEqual({ ok: false, reason: 'type', mimeType: 'image/svg+xml' });
 	});
 
 	it('writes sizes for people', () => {

@@ -5,7 +5,12 @@ const GRAPH = 'https://graph.facebook.com';
 describe('where a contact’s media may be downloaded from (the access token goes with it)', () => {
 	it('takes Meta’s media hosts, over https on the default port', () => {
 		// As in Meta's documentation and a real webhook capture (../shared/contracts/third-party-captures).
-		expect(isMetaMediaUrl('https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=27251809591111687&source=webhook&ext=1778767167&hash=ARkm', GRAPH)).toBe(true);
+		expect(
+			isMetaMediaUrl(
+				'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=27251809591111687&source=webhook&ext=1778767167&hash=ARkm',
+				GRAPH,
+			),
+		).toBe(true);
 		expect(isMetaMediaUrl('https://LOOKASIDE.FBSBX.COM:443/whatsapp_business/attachments/?mid=1', GRAPH)).toBe(true);
 		// Meta's CDN, as in Meta's OpenAPI spec for its other downloads.
 		expect(isMetaMediaUrl('https://scontent-iad3-1.xx.fbcdn.net/m1/v/t6/An-H7T8?ccb=10-5', GRAPH)).toBe(true);
@@ -49,12 +54,15 @@ describe('where a contact’s media may be downloaded from (the access token goe
 		expect(isMetaMediaUrl('http://evil.example/x', local)).toBe(false);
 		expect(isMetaMediaUrl('http://127.0.0.1@evil.example/x', local)).toBe(false);
 		// A Graph API elsewhere (a proxy over https) does not make its own host a media host.
-		expect(isMetaMediaUrl('https://graph.proxy.example/whatsapp_business/attachments/?mid=1', 'https://graph.proxy.example')).toBe(false);
+		expect(isMetaMediaUrl('https://graph.proxy.example/whatsapp_business/attachments/?mid=1', 'https://graph.proxy.example')).toBe(
+			false,
+		);
 	});
 
 	it('knows loopback addresses as the URL parser writes them', () => {
 		for (const host of ['localhost', '127.0.0.1', '127.10.0.3', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
-		for (const host of ['10.0.0.1', '128.0.0.1', 'localhost.evil.example', '[::2]', '0.0.0.0']) expect(isLoopbackHost(host)).toBe(false);
+		for (const host of ['10.0.0.1', '128.0.0.1', 'localhost.evil.example', '[::2]', '0.0.0.0'])
+			expect(isLoopbackHost(host)).toBe(false);
 		expect(new URL('http://127.1:9/').hostname).toBe('127.0.0.1');
 	});
 });

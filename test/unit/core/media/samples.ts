@@ -41,7 +41,9 @@ export const SAMPLES = {
 	/** A PDF 1.7 header with its binary comment line. */
 	pdf: Buffer.concat([Buffer.from('%PDF-1.7\n'), hex('25b5b5b5b50a'), Buffer.from('1 0 obj\n<< /Type /Catalog >>\n')]),
 	/** The Compound File Binary header of a legacy Office file (MS-CFB 2.2): version 3, byte order FFFE, 512-byte sectors. */
-	cfb: hex('d0cf11e0a1b11ae1 0000000000000000 0000000000000000 3e00 0300 feff 0900 0600 000000000000 00000000 01000000 feffffff 00000000 00100000'),
+	cfb: hex(
+		'd0cf11e0a1b11ae1 0000000000000000 0000000000000000 3e00 0300 feff 0900 0600 000000000000 00000000 01000000 feffffff 00000000 00100000',
+	),
 	/** A Windows program (MZ header). */
 	exe: hex('4d5a90000300000004000000ffff0000b800000000000000400000000000000000000000000000000000000000000000'),
 	html: Buffer.from('<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>'),
@@ -55,7 +57,10 @@ export const SAMPLES = {
 export function officeOpenXml(kind: 'word' | 'xl' | 'ppt'): Buffer {
 	const AdmZip = require('adm-zip');
 	const zip = new AdmZip();
-	zip.addFile('[Content_Types].xml', Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'));
+	zip.addFile(
+		'[Content_Types].xml',
+		Buffer.from('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+	);
 	zip.addFile(`${kind}/document.xml`, Buffer.from('<?xml version="1.0"?><document/>'));
 	return zip.toBuffer();
 }

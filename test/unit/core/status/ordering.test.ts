@@ -40,14 +40,29 @@ describe('decide', () => {
 	});
 
 	it('forwards each (message, status) once and never regresses, whatever the arrival order', () => {
-		expect(forwardAll(['queued', 'sent', 'sent', 'read', 'delivered', 'read', 'played', 'delivered'])).toEqual(['queued', 'sent', 'read', 'played']);
+		expect(forwardAll(['queued', 'sent', 'sent', 'read', 'delivered', 'read', 'played', 'delivered'])).toEqual([
+			'queued',
+			'sent',
+			'read',
+			'played',
+		]);
 		expect(forwardAll(['queued', 'delivered', 'sent', 'failed', 'read', 'failed'])).toEqual(['queued', 'delivered', 'failed']);
 	});
 });
 
 describe('status vocabulary', () => {
 	it("maps Meta's words: played passes, revoke is deleted, unknown words are not forwarded", () => {
-		expect(['sent', 'delivered', 'read', 'played', 'failed', 'revoke', 'deleted', 'warning', ''].map(fromMetaStatus)).toEqual(['sent', 'delivered', 'read', 'played', 'failed', 'deleted', 'deleted', undefined, undefined]);
+		expect(['sent', 'delivered', 'read', 'played', 'failed', 'revoke', 'deleted', 'warning', ''].map(fromMetaStatus)).toEqual([
+			'sent',
+			'delivered',
+			'read',
+			'played',
+			'failed',
+			'deleted',
+			'deleted',
+			undefined,
+			undefined,
+		]);
 	});
 
 	it('highestOf: rank wins, a terminal status wins over all', () => {

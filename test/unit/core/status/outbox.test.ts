@@ -62,11 +62,24 @@ describe('deliverDue', () => {
 			return { status: 204 };
 		};
 		expect(await deliverDue({ store, now: 0, send, concurrency: 3 })).toMatchObject({ delivered: 20 });
-		for (let m = 0; m < 5; m++) expect(order.filter((id) => id.startsWith(`m${m}-`))).toEqual([`m${m}-1`, `m${m}-2`, `m${m}-3`, `m${m}-4`]);
+		for (let m = 0; m < 5; m++)
+			expect(order.filter((id) => id.startsWith(`m${m}-`))).toEqual([`m${m}-1`, `m${m}-2`, `m${m}-3`, `m${m}-4`]);
 	});
 
 	it('backs off 30 s, 1, 2, 4, 8, 16, 32 min, then hourly', async () => {
-		expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 1000].map(backoffMs)).toEqual([30 * SEC, MIN, 2 * MIN, 4 * MIN, 8 * MIN, 16 * MIN, 32 * MIN, HOUR, HOUR, HOUR, HOUR]);
+		expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 20, 1000].map(backoffMs)).toEqual([
+			30 * SEC,
+			MIN,
+			2 * MIN,
+			4 * MIN,
+			8 * MIN,
+			16 * MIN,
+			32 * MIN,
+			HOUR,
+			HOUR,
+			HOUR,
+			HOUR,
+		]);
 		const store = new MemoryOutboxStore<P>();
 		await store.put(item('x', 'X', 1));
 		const rx = receiver(() => 500);
@@ -108,7 +121,10 @@ describe('deliverDue', () => {
 		const send: Sender = (body) => {
 			const id = idOf(body);
 			if (id === 't') return new Promise(() => undefined);
-			if (id === 'c') return Promise.reject(Object.assign(new Error('connect ECONNREFUSED https://user:pass@example.com/hook'), { code: 'ECONNREFUSED' }));
+			if (id === 'c')
+				return Promise.reject(
+					Object.assign(new Error('connect ECONNREFUSED https://user:pass@example.com/hook'), { code: 'ECONNREFUSED' }),
+				);
 			return Promise.reject(new Error('GET https://example.com/hook?token=s3cret failed'));
 		};
 		expect(await deliverDue({ store, now: 0, send, timeoutMs: 20, leaseMs: 1000 })).toEqual({ delivered: 0, retried: 3, failed: 0 });
@@ -118,14 +134,21 @@ describe('deliverDue', () => {
 
 	it('refuses a lease no longer than the timeout', async () => {
 		const store = new MemoryOutboxStore<P>();
-		await expect(deliverDue({ store, now: 0, send: receiver().send, timeoutMs: 10000, leaseMs: 10000 })).rejects.toMatchObject({ code: 'outbox_invalid_options' });
+		await expect(deliverDue({ store, now: 0, send: receiver().send, timeoutMs: 10000, leaseMs: 10000 })).rejects.toMatchObject({
+			code: 'outbox_invalid_options',
+		});
 	});
 
 	it('signs the exact body it sends when a signing secret is set', async () => {
 		const store = new MemoryOutboxStore<{ message: string }>();
 		await store.put(newOutboxItem({ id: 'e', messageKey: 'M', seq: 1, payload: { message: 'Olá 👋' }, now: 1700000000 * SEC }));
 		const sent: Array<[string, Record<string, string>]> = [];
-		await deliverDue({ store, now: 1700000000 * SEC, signingSecret: 'status-secret', send: async (body, headers) => (sent.push([body, headers]), { status: 200 }) });
+		await deliverDue({
+			store,
+			now: 1700000000 * SEC,
+			signingSecret: 'status-secret',
+			send: async (body, headers) => (sent.push([body, headers]), { status: 200 }),
+		});
 		expect(sent).toEqual([
 			[
 				'{"message":"Olá 👋"}',
@@ -172,7 +195,12 @@ describe('a receiver down for 30 minutes while events keep arriving', () => {
 			const t = (m * 97 * SEC) % (40 * MIN);
 			arrivals.push({ at: t, m, status: 'queued' }, { at: t + 5 * SEC, m, status: 'sent' }, { at: t + 5 * SEC, m, status: 'sent' });
 			if (m % 5 === 0) arrivals.push({ at: t + 2 * MIN, m, status: 'failed' }, { at: t + 3 * MIN, m, status: 'delivered' });
-			else arrivals.push({ at: t + 2 * MIN, m, status: 'read' }, { at: t + 3 * MIN, m, status: 'delivered' }, { at: t + 20 * MIN, m, status: 'read' });
+			else
+				arrivals.push(
+					{ at: t + 2 * MIN, m, status: 'read' },
+					{ at: t + 3 * MIN, m, status: 'delivered' },
+					{ at: t + 20 * MIN, m, status: 'read' },
+				);
 		});
 		arrivals.sort((a, b) => a.at - b.at);
 		const state = messages.map(() => ({ seen: new Set<Status>(), highest: undefined as Status | undefined, seq: 0 }));
@@ -183,7 +211,8 @@ describe('a receiver down for 30 minutes while events keep arriving', () => {
 		const send: Sender = async (body) => {
 			posts++;
 			const payload = JSON.parse(body) as StatusPayload;
-			if (clock < 30 * MIN) return posts % 3 ? { status: 503 } : Promise.reject(Object.assign(new Error('down'), { code: 'ECONNRESET' }));
+			if (clock < 30 * MIN)
+				return posts % 3 ? { status: 503 } : Promise.reject(Object.assign(new Error('down'), { code: 'ECONNRESET' }));
 			receivedBy.set(payload.eventId as string, (receivedBy.get(payload.eventId as string) ?? 0) + 1);
 			perMessage[Number((payload.msId as string).slice(7))].push(payload.MessageStatus);
 			return { status: 200 };

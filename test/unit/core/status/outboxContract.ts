@@ -27,15 +27,20 @@ export function outboxContract(name: string, makeStore: () => Promise<OutboxStor
 
 		it('claims only the head of each message, once (also when two claims run at once), and again after its lease runs out', async () => {
 			for (const i of [item('a2', 'A', 2), item('b1', 'B', 1), item('a1', 'A', 1)]) await store.put(i);
-			const [first, second] = await Promise.all([store.claimDue({ now: 0, limit: 10, workerId: 'w1', leaseMs: 1000 }), store.claimDue({ now: 0, limit: 10, workerId: 'w2', leaseMs: 1000 })]);
+			const [first, second] = await Promise.all([
+				store.claimDue({ now: 0, limit: 10, workerId: 'w1', leaseMs: 1000 }),
+				store.claimDue({ now: 0, limit: 10, workerId: 'w2', leaseMs: 1000 }),
+			]);
 			expect(first.map((i) => i.id).sort()).toEqual(['a1', 'b1']);
 			expect(first.every((i) => i.state === 'inflight' && i.claimedBy === 'w1' && i.leaseUntil === 1000)).toBe(true);
 			expect(second).toEqual([]);
 			expect(await store.claimDue({ now: 999, limit: 10, workerId: 'w2', leaseMs: 1000 })).toEqual([]);
-			expect((await store.claimDue({ now: 1000, limit: 10, workerId: 'w2', leaseMs: 1000 })).map((i) => [i.id, i.claimedBy])).toEqual([
-				['a1', 'w2'],
-				['b1', 'w2'],
-			]);
+			expect((await store.claimDue({ now: 1000, limit: 10, workerId: 'w2', leaseMs: 1000 })).map((i) => [i.id, i.claimedBy])).toEqual(
+				[
+					['a1', 'w2'],
+					['b1', 'w2'],
+				],
+			);
 			await store.complete('a1');
 			// a2 is the head of A now; b1's second lease ran out at 2000.
 			expect((await store.claimDue({ now: 2000, limit: 5, workerId: 'w3', leaseMs: 1000 })).map((i) => i.id)).toEqual(['a2', 'b1']);
@@ -61,13 +66,17 @@ export function outboxContract(name: string, makeStore: () => Promise<OutboxStor
 			expect(await store.claimDue({ now: 29999, limit: 1, workerId: 'w', leaseMs: 1000 })).toEqual([]);
 			await store.claimDue({ now: 30000, limit: 1, workerId: 'w', leaseMs: 1000 });
 			await store.fail('r1', 'expired');
-			expect(await store.list({ state: 'failed' })).toEqual([expect.objectContaining({ id: 'r1', state: 'failed', lastError: 'expired' })]);
+			expect(await store.list({ state: 'failed' })).toEqual([
+				expect.objectContaining({ id: 'r1', state: 'failed', lastError: 'expired' }),
+			]);
 			expect(await store.claimDue({ now: 99999999, limit: 5, workerId: 'w', leaseMs: 1000 })).toEqual([]);
 		});
 
 		it('settling an unknown item throws outbox_unknown_item', async () => {
 			await expect(store.complete('nope')).rejects.toMatchObject({ code: 'outbox_unknown_item' });
-			await expect(store.reschedule('nope', { nextAttemptAt: 1, attempts: 1, lastError: 'x' })).rejects.toBeInstanceOf(StatusPipelineError);
+			await expect(store.reschedule('nope', { nextAttemptAt: 1, attempts: 1, lastError: 'x' })).rejects.toBeInstanceOf(
+				StatusPipelineError,
+			);
 			await expect(store.fail('nope', 'x')).rejects.toBeInstanceOf(StatusPipelineError);
 		});
 

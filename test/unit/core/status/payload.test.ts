@@ -1,5 +1,11 @@
 import { fromMetaStatus, Status } from '../../../../src/core/status/ordering';
-import { ADDITIONAL_FIELDS, buildStatusPayload, CONTRACT_FIELDS, SentMessageRecord, StatusPayload } from '../../../../src/core/status/payload';
+import {
+	ADDITIONAL_FIELDS,
+	buildStatusPayload,
+	CONTRACT_FIELDS,
+	SentMessageRecord,
+	StatusPayload,
+} from '../../../../src/core/status/payload';
 import { StatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 import { readContract } from './contracts';
 
@@ -31,7 +37,11 @@ describe('status payload vs the seed contract', () => {
 
 	it('a failed template message has every contract field, in order, then only documented additions', () => {
 		const failed = firstStatus('meta-docs/webhook-status-failed-131049.json');
-		const payload = buildStatusPayload(record, 'failed', { timestamp: failed.timestamp, error: failed.errors, pricingCategory: 'marketing' });
+		const payload = buildStatusPayload(record, 'failed', {
+			timestamp: failed.timestamp,
+			error: failed.errors,
+			pricingCategory: 'marketing',
+		});
 		const keys = Object.keys(payload);
 		expect(keys.slice(0, CONTRACT_FIELDS.length)).toEqual(Object.keys(contract.fields));
 		expect(keys.slice(CONTRACT_FIELDS.length)).toEqual([...ADDITIONAL_FIELDS]);
@@ -61,31 +71,53 @@ describe('status payload vs the seed contract', () => {
 
 	it('field types follow the contract: strings, ErrorDetails object or string', () => {
 		const payload = buildStatusPayload(record, 'sent', { timestamp: '1750030073' });
-		for (const field of ['msId', 'message', 'mobileNo', 'connectedWhatsAppNo', 'MessageStatus', 'type', 'timestamp'] as const) expect(typeof payload[field]).toBe('string');
+		for (const field of ['msId', 'message', 'mobileNo', 'connectedWhatsAppNo', 'MessageStatus', 'type', 'timestamp'] as const)
+			expect(typeof payload[field]).toBe('string');
 		expect(payload).not.toHaveProperty('ErrorDetails');
 		expect(['Template-Message', 'Regular-Message']).toContain(payload.type);
 	});
 
 	it('a send Meta refused synchronously: no msId at all, ErrorDetails as given, timestamp of the send', () => {
-		const refused = { ...record, wamid: undefined, sendId: 'send-1', type: 'Regular-Message' as const, templateName: undefined, templateLanguage: undefined };
+		const refused = {
+			...record,
+			wamid: undefined,
+			sendId: 'send-1',
+			type: 'Regular-Message' as const,
+			templateName: undefined,
+			templateLanguage: undefined,
+		};
 		const payload = buildStatusPayload(refused, 'failed', { error: 'The WhatsApp Cloud API could not be reached' });
 		expect(payload).not.toHaveProperty('msId');
 		expect(JSON.parse(JSON.stringify(payload))).not.toHaveProperty('msId');
-		expect(payload).toMatchObject({ MessageStatus: 'failed', ErrorDetails: 'The WhatsApp Cloud API could not be reached', type: 'Regular-Message', timestamp: '1751142840', eventId: 'send-1:failed' });
+		expect(payload).toMatchObject({
+			MessageStatus: 'failed',
+			ErrorDetails: 'The WhatsApp Cloud API could not be reached',
+			type: 'Regular-Message',
+			timestamp: '1751142840',
+			eventId: 'send-1:failed',
+		});
 	});
 
 	it('queued uses the send time in unix seconds, as Meta writes timestamps', () => {
-		expect(buildStatusPayload(record, 'queued')).toMatchObject({ MessageStatus: 'queued', timestamp: '1751142840', eventId: `${record.wamid}:queued` });
+		expect(buildStatusPayload(record, 'queued')).toMatchObject({
+			MessageStatus: 'queued',
+			timestamp: '1751142840',
+			eventId: `${record.wamid}:queued`,
+		});
 	});
 
 	it("keeps only the documented fields of Meta's error object", () => {
-		const payload = buildStatusPayload(record, 'failed', { error: [{ code: 131026, title: 'Message undeliverable', fbtrace_id: 'x', extra: { secret: 1 } } as never] });
+		const payload = buildStatusPayload(record, 'failed', {
+			error: [{ code: 131026, title: 'Message undeliverable', fbtrace_id: 'x', extra: { secret: 1 } } as never],
+		});
 		expect(payload.ErrorDetails).toEqual({ code: 131026, title: 'Message undeliverable' });
 	});
 
 	it("passes Meta's played on and reports a contact's revoke as deleted", () => {
 		const played = firstStatus('pywa/message_status.json', 'played');
-		expect(buildStatusPayload(record, fromMetaStatus(played.status) as Status, { timestamp: played.timestamp }).MessageStatus).toBe('played');
+		expect(buildStatusPayload(record, fromMetaStatus(played.status) as Status, { timestamp: played.timestamp }).MessageStatus).toBe(
+			'played',
+		);
 		const { revoke } = readContract<{ revoke: unknown }>('pywa/deleted_message.json');
 		const [event] = walkWebhook(revoke).events;
 		expect(event.kind === 'message' && fromMetaStatus(event.type)).toBe('deleted');
@@ -95,7 +127,11 @@ describe('status payload vs the seed contract', () => {
 		const fixture = readContract<Record<string, unknown>>('pywa/message_status.json');
 		for (const payload of Object.values(fixture)) {
 			const event = walkWebhook(payload).events[0] as StatusEvent;
-			const built = buildStatusPayload({ ...record, wamid: event.wamid }, fromMetaStatus(event.status) as Status, { timestamp: event.timestamp, error: event.errors, pricingCategory: event.pricingCategory });
+			const built = buildStatusPayload({ ...record, wamid: event.wamid }, fromMetaStatus(event.status) as Status, {
+				timestamp: event.timestamp,
+				error: event.errors,
+				pricingCategory: event.pricingCategory,
+			});
 			expect(built).toMatchObject({ msId: event.wamid, MessageStatus: event.status, timestamp: event.timestamp });
 			expect(built.ErrorDetails === undefined).toBe(event.status !== 'failed');
 		}

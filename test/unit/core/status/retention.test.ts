@@ -5,7 +5,15 @@ describe('retention', () => {
 
 	it('removes the week of days just past 30 days by default', () => {
 		expect(DEFAULT_RETENTION_MS).toBe(30 * DAY_MS);
-		expect(expiredDays(DEFAULT_RETENTION_MS, now)).toEqual(['2025-05-31', '2025-05-30', '2025-05-29', '2025-05-28', '2025-05-27', '2025-05-26', '2025-05-25']);
+		expect(expiredDays(DEFAULT_RETENTION_MS, now)).toEqual([
+			'2025-05-31',
+			'2025-05-30',
+			'2025-05-29',
+			'2025-05-28',
+			'2025-05-27',
+			'2025-05-26',
+			'2025-05-25',
+		]);
 	});
 
 	it('follows the retention setting, and keeps the last day within it', () => {
@@ -14,6 +22,17 @@ describe('retention', () => {
 	});
 
 	it('reads the setting in whole days, falling back to 30', () => {
-		expect([7, '7', 1.5, 0, -3, 'x', '', undefined, null, Number.NaN].map(retentionMsFromDays)).toEqual([7 * DAY_MS, 7 * DAY_MS, DAY_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS, DEFAULT_RETENTION_MS]);
+		expect([7, '7', 1.5, 0, -3, 'x', '', undefined, null, Number.NaN].map(retentionMsFromDays)).toEqual([
+			7 * DAY_MS,
+			7 * DAY_MS,
+			DAY_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+			DEFAULT_RETENTION_MS,
+		]);
 	});
 });

@@ -1,4 +1,11 @@
-import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, ValueErrorEvent, walkWebhook, WebhookEvent } from '../../../../src/core/status/webhook';
+import {
+	InboundMessageEvent,
+	StatusEvent,
+	TemplateStatusEvent,
+	ValueErrorEvent,
+	walkWebhook,
+	WebhookEvent,
+} from '../../../../src/core/status/webhook';
 import { readContract } from './contracts';
 
 const kinds = (events: WebhookEvent[]) => {
@@ -103,7 +110,11 @@ describe('status events', () => {
 
 	it('played, tracker and group recipient (pywa)', () => {
 		const fixtures = readContract<Record<string, unknown>>('pywa/message_status.json');
-		expect(statuses(walkWebhook(fixtures.played).events)[0]).toMatchObject({ status: 'played', wamid: 'wamid.xyzxyz', timestamp: '1689380458' });
+		expect(statuses(walkWebhook(fixtures.played).events)[0]).toMatchObject({
+			status: 'played',
+			wamid: 'wamid.xyzxyz',
+			timestamp: '1689380458',
+		});
 		expect(statuses(walkWebhook(fixtures.with_tracker).events)[0].bizOpaqueCallbackData).toBe('some data');
 		expect(statuses(walkWebhook(fixtures.group).events)[0]).toEqual<StatusEvent>({
 			kind: 'status',
@@ -144,12 +155,25 @@ describe('inbound messages', () => {
 	it("a contact's revoke is an inbound event naming the deleted message", () => {
 		const { revoke } = readContract<{ revoke: unknown }>('pywa/deleted_message.json');
 		const [event] = walkWebhook(revoke).events as InboundMessageEvent[];
-		expect(event).toMatchObject({ kind: 'message', type: 'revoke', wamid: '<WHATSAPP_MESSAGE_ID>', from: '<WHATSAPP_USER_PHONE_NUMBER>', timestamp: '1697043223', originalMessageId: '<ORIGINAL_WHATSAPP_MESSAGE_ID>' });
+		expect(event).toMatchObject({
+			kind: 'message',
+			type: 'revoke',
+			wamid: '<WHATSAPP_MESSAGE_ID>',
+			from: '<WHATSAPP_USER_PHONE_NUMBER>',
+			timestamp: '1697043223',
+			originalMessageId: '<ORIGINAL_WHATSAPP_MESSAGE_ID>',
+		});
 	});
 
 	it('text message with the contact name and the raw object', () => {
 		const [event] = walkWebhook(readContract('meta-docs/webhook-incoming-text.json')).events as InboundMessageEvent[];
-		expect(event).toMatchObject({ phoneNumberId: '106540352242922', from: '16505551234', type: 'text', timestamp: '1749416383', contactName: 'Sheena Nelson' });
+		expect(event).toMatchObject({
+			phoneNumberId: '106540352242922',
+			from: '16505551234',
+			type: 'text',
+			timestamp: '1749416383',
+			contactName: 'Sheena Nelson',
+		});
 		expect(event.raw).toMatchObject({ text: { body: 'Does it come in another color?' } });
 		expect(event.waId).toBe('16505551234');
 	});
@@ -180,7 +204,19 @@ describe('malformed and unknown parts', () => {
 					id: '1',
 					changes: [
 						{ field: 'account_update', value: { event: 'X' } },
-						{ field: 'messages', value: { metadata: { phone_number_id: '2' }, statuses: [{ nope: 1 }, 'x', { id: 'wamid.ok', status: 'sent', timestamp: '1', recipient_id: '5', brand_new_field: { a: 1 } }], messages: [{ id: 'wamid.in' }], errors: [3] } },
+						{
+							field: 'messages',
+							value: {
+								metadata: { phone_number_id: '2' },
+								statuses: [
+									{ nope: 1 },
+									'x',
+									{ id: 'wamid.ok', status: 'sent', timestamp: '1', recipient_id: '5', brand_new_field: { a: 1 } },
+								],
+								messages: [{ id: 'wamid.in' }],
+								errors: [3],
+							},
+						},
 						7,
 						{ field: 'message_template_status_update', value: {} },
 					],
@@ -190,7 +226,17 @@ describe('malformed and unknown parts', () => {
 			],
 		};
 		const result = walkWebhook(payload);
-		expect(result.events).toEqual([{ kind: 'status', phoneNumberId: '2', displayPhoneNumber: '', wamid: 'wamid.ok', status: 'sent', timestamp: '1', recipientId: '5' }]);
+		expect(result.events).toEqual([
+			{
+				kind: 'status',
+				phoneNumberId: '2',
+				displayPhoneNumber: '',
+				wamid: 'wamid.ok',
+				status: 'sent',
+				timestamp: '1',
+				recipientId: '5',
+			},
+		]);
 		expect(result.ignored).toBe(1);
 		expect(result.skipped.map((s) => s.at)).toEqual([
 			'entry[0].changes[1].value.statuses[0]',
@@ -205,15 +251,40 @@ describe('malformed and unknown parts', () => {
 		expect(result.skipped.every((s) => s.reason.length > 0)).toBe(true);
 	});
 
-	it.each([[undefined], [null], ['junk'], [42], [[]], [{}], [{ entry: 'no' }], [{ entry: [{ changes: [{ field: 'messages', value: { statuses: 'no' } }] }] }]])('%j does not throw', (payload) => {
+	it.each([
+		[undefined],
+		[null],
+		['junk'],
+		[42],
+		[[]],
+		[{}],
+		[{ entry: 'no' }],
+		[{ entry: [{ changes: [{ field: 'messages', value: { statuses: 'no' } }] }] }],
+	])('%j does not throw', (payload) => {
 		expect(() => walkWebhook(payload)).not.toThrow();
 		expect(walkWebhook(payload).events).toEqual([]);
 	});
 
 	// Its speed is measured by `npm run bench:status` (the core's figure), not by a timed test.
 	it('normalizes a 1,000-status webhook into 1,000 events, in order', () => {
-		const many = Array.from({ length: 1000 }, (_, i) => ({ id: `wamid.${i}`, status: 'delivered', timestamp: '1750030073', recipient_id: '16505551234', pricing: { category: 'utility' } }));
-		const payload = { object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '2', display_phone_number: '3' }, statuses: many } }] }] };
+		const many = Array.from({ length: 1000 }, (_, i) => ({
+			id: `wamid.${i}`,
+			status: 'delivered',
+			timestamp: '1750030073',
+			recipient_id: '16505551234',
+			pricing: { category: 'utility' },
+		}));
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: '1',
+					changes: [
+						{ field: 'messages', value: { metadata: { phone_number_id: '2', display_phone_number: '3' }, statuses: many } },
+					],
+				},
+			],
+		};
 		const { events } = walkWebhook(payload);
 		expect(events).toHaveLength(1000);
 		expect(events.map((e) => (e.kind === 'status' ? e.wamid : ''))).toEqual(many.map((m) => m.id));

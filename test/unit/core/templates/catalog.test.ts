@@ -2,27 +2,47 @@ import { MemoryTemplateCache, TemplateCatalog } from '../../../../src/core/templ
 import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 
 /** The template status events the webhook walker finds in a payload. */
-const templateUpdates = (payload: unknown) => walkWebhook(payload).events.filter((e): e is TemplateStatusEvent => e.kind === 'template-status');
+const templateUpdates = (payload: unknown) =>
+	walkWebhook(payload).events.filter((e): e is TemplateStatusEvent => e.kind === 'template-status');
 import { MetaTemplate } from '../../../../src/core/templates/template';
 import { coupon, readContract, reservation } from './fixtures';
 
 const REFRESH = 5 * 60000;
-const t = (name: string, language: string, status = 'APPROVED'): MetaTemplate => ({ name, language, status, category: 'UTILITY', components: [] });
+const t = (name: string, language: string, status = 'APPROVED'): MetaTemplate => ({
+	name,
+	language,
+	status,
+	category: 'UTILITY',
+	components: [],
+});
 
 function setup(lists: Record<string, MetaTemplate[]>) {
 	let now = 1_000_000;
 	const fetches: string[] = [];
 	const store = new MemoryTemplateCache();
-	const catalog = new TemplateCatalog(store, async (waba) => (fetches.push(waba), lists[waba] ?? []), REFRESH, () => now);
+	const catalog = new TemplateCatalog(
+		store,
+		async (waba) => (fetches.push(waba), lists[waba] ?? []),
+		REFRESH,
+		() => now,
+	);
 	return { catalog, store, fetches, advance: (ms: number) => (now += ms) };
 }
 const names = (templates: MetaTemplate[]) => templates.map((x) => `${x.name}/${x.language}`);
 
 describe('TemplateCatalog', () => {
-	it('keeps only approved templates (Meta\'s list with pending and rejected ones)', async () => {
-		const listed = readContract('meta-docs/templates-list-fields-limit5.response.json').data.map((x: MetaTemplate) => ({ ...x, language: 'en_US', components: [] }));
+	it("keeps only approved templates (Meta's list with pending and rejected ones)", async () => {
+		const listed = readContract('meta-docs/templates-list-fields-limit5.response.json').data.map((x: MetaTemplate) => ({
+			...x,
+			language: 'en_US',
+			components: [],
+		}));
 		const s = setup({ w: listed });
-		expect((await s.catalog.list('w')).map((x) => x.name)).toEqual(['reservation_confirmation', 'coupon_expiration_reminder_number_vars', 'coupon_expiration_reminder_named_vars']);
+		expect((await s.catalog.list('w')).map((x) => x.name)).toEqual([
+			'reservation_confirmation',
+			'coupon_expiration_reminder_number_vars',
+			'coupon_expiration_reminder_named_vars',
+		]);
 	});
 
 	it('groups the language variants of a name, sorted by name', async () => {
@@ -37,7 +57,9 @@ describe('TemplateCatalog', () => {
 	it('searches names case-insensitively by substring', async () => {
 		const s = setup({ w: [coupon, reservation, t('welcome', 'en')] });
 		expect((await s.catalog.search('w', 'RESERV')).map((g) => g.name)).toEqual(['reservation_confirmation']);
-		expect((await s.catalog.groups('w', { search: ' reminder_NUMBER ' })).map((g) => g.name)).toEqual(['coupon_expiration_reminder_number_vars']);
+		expect((await s.catalog.groups('w', { search: ' reminder_NUMBER ' })).map((g) => g.name)).toEqual([
+			'coupon_expiration_reminder_number_vars',
+		]);
 		expect(await s.catalog.search('w', 'nothing')).toEqual([]);
 	});
 
@@ -65,10 +87,15 @@ describe('TemplateCatalog', () => {
 
 	it('a failed fetch is reported and the next call tries again', async () => {
 		let fail = true;
-		const catalog = new TemplateCatalog(new MemoryTemplateCache(), async () => {
-			if (fail) throw new Error('graph down');
-			return [t('one', 'en')];
-		}, REFRESH, () => 0);
+		const catalog = new TemplateCatalog(
+			new MemoryTemplateCache(),
+			async () => {
+				if (fail) throw new Error('graph down');
+				return [t('one', 'en')];
+			},
+			REFRESH,
+			() => 0,
+		);
 		await expect(catalog.list('w')).rejects.toThrow('graph down');
 		fail = false;
 		expect(names(await catalog.list('w'))).toEqual(['one/en']);
@@ -108,19 +135,38 @@ describe('template status webhooks', () => {
 	};
 
 	it('takes message_template_status_update changes from the webhook walker (WABA from entry.id)', () => {
-		expect(templateUpdates(fixture.approved)).toEqual([{ kind: 'template-status', wabaId: '102290129340398', event: 'APPROVED', templateName: 'order_confirmation', language: 'en_US', templateId: '1689556908129832', reason: 'NONE', category: 'UTILITY' }]);
-		expect(templateUpdates(fixture.rejected)[0]).toMatchObject({ event: 'REJECTED', templateName: 'abandoned_cart', language: 'en', reason: 'INVALID_FORMAT' });
+		expect(templateUpdates(fixture.approved)).toEqual([
+			{
+				kind: 'template-status',
+				wabaId: '102290129340398',
+				event: 'APPROVED',
+				templateName: 'order_confirmation',
+				language: 'en_US',
+				templateId: '1689556908129832',
+				reason: 'NONE',
+				category: 'UTILITY',
+			},
+		]);
+		expect(templateUpdates(fixture.rejected)[0]).toMatchObject({
+			event: 'REJECTED',
+			templateName: 'abandoned_cart',
+			language: 'en',
+			reason: 'INVALID_FORMAT',
+		});
 		expect(templateUpdates(readContract('meta-docs/webhook-status-sent-marketing.json'))).toEqual([]);
 		expect(templateUpdates(undefined)).toEqual([]);
 	});
 
-	it.each(['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED'])('%s removes the template in that language at once', async (event) => {
-		const s = setup({ '102290129340398': [t('order_confirmation', 'en_US'), t('order_confirmation', 'es')] });
-		await s.catalog.list('102290129340398');
-		for (const update of templateUpdates(withEvent(event))) await s.catalog.applyStatusUpdate(update);
-		expect(names(await s.catalog.list('102290129340398'))).toEqual(['order_confirmation/es']);
-		expect(s.fetches).toHaveLength(1);
-	});
+	it.each(['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELETION', 'REJECTED'])(
+		'%s removes the template in that language at once',
+		async (event) => {
+			const s = setup({ '102290129340398': [t('order_confirmation', 'en_US'), t('order_confirmation', 'es')] });
+			await s.catalog.list('102290129340398');
+			for (const update of templateUpdates(withEvent(event))) await s.catalog.applyStatusUpdate(update);
+			expect(names(await s.catalog.list('102290129340398'))).toEqual(['order_confirmation/es']);
+			expect(s.fetches).toHaveLength(1);
+		},
+	);
 
 	it('APPROVED (or any other event) makes the next list fetch from Meta', async () => {
 		const lists: Record<string, MetaTemplate[]> = { '102290129340398': [t('welcome', 'en')] };

@@ -22,7 +22,7 @@ describe('explainSendError', () => {
 		expect(explainSendError(code)).toEqual({ key, retryable, removesTemplate });
 	});
 
-	it('agrees with Meta\'s error table on what each code is and whether to retry', () => {
+	it("agrees with Meta's error table on what each code is and whether to retry", () => {
 		expect(row(131047)?.title).toBe('Re-engagement message');
 		expect(row(132001)?.title).toBe('Template does not exist');
 		expect(row(132015)?.title).toBe('Template is Paused');

@@ -29,12 +29,25 @@ export const orderNamed: MetaTemplate = {
 	status: 'APPROVED',
 	category: 'UTILITY',
 	parameter_format: 'NAMED',
-	components: [{ type: 'BODY', text: 'Thank you, {{first_name}}! Your order number is {{order_number}}.', example: { body_text_named_params: [{ param_name: 'first_name', example: 'Pablo' }, { param_name: 'order_number', example: '860198-230332' }] } }],
+	components: [
+		{
+			type: 'BODY',
+			text: 'Thank you, {{first_name}}! Your order number is {{order_number}}.',
+			example: {
+				body_text_named_params: [
+					{ param_name: 'first_name', example: 'Pablo' },
+					{ param_name: 'order_number', example: '860198-230332' },
+				],
+			},
+		},
+	],
 };
 export const orderPositional: MetaTemplate = {
 	...orderNamed,
 	parameter_format: 'POSITIONAL',
-	components: [{ type: 'BODY', text: 'Thank you, {{1}}! Your order number is {{2}}.', example: { body_text: [['Pablo', '860198-230332']] } }],
+	components: [
+		{ type: 'BODY', text: 'Thank you, {{1}}! Your order number is {{2}}.', example: { body_text: [['Pablo', '860198-230332']] } },
+	],
 };
 
 /** Copy-code authentication template (body fixed by Meta, OTP button). */
@@ -59,12 +72,21 @@ export const lto: MetaTemplate = {
 	components: [
 		{ type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW1hZ2UvanBlZw==:ARY...'] } },
 		{ type: 'LIMITED_TIME_OFFER', limited_time_offer: { text: 'Expiring offer!', has_expiration: true } },
-		{ type: 'BODY', text: 'Good news, {{1}}! Use code {{2}} to get 25% off all Caribbean Destination packages!', example: { body_text: [['Pablo', 'CARIBE25']] } },
+		{
+			type: 'BODY',
+			text: 'Good news, {{1}}! Use code {{2}} to get 25% off all Caribbean Destination packages!',
+			example: { body_text: [['Pablo', 'CARIBE25']] },
+		},
 		{
 			type: 'BUTTONS',
 			buttons: [
 				{ type: 'COPY_CODE', example: 'CARIBE25' },
-				{ type: 'URL', text: 'Book now!', url: 'https://awesomedestinations.com/offers?code={{1}}', example: ['https://awesomedestinations.com/offers?code=n3mtql'] },
+				{
+					type: 'URL',
+					text: 'Book now!',
+					url: 'https://awesomedestinations.com/offers?code={{1}}',
+					example: ['https://awesomedestinations.com/offers?code=n3mtql'],
+				},
 			],
 		},
 	],
@@ -75,7 +97,11 @@ export const invoice: MetaTemplate = {
 	language: 'pt_BR',
 	status: 'APPROVED',
 	category: 'UTILITY',
-	components: [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Segue sua fatura {{1}}.' }, { type: 'FOOTER', text: 'Loja' }],
+	components: [
+		{ type: 'HEADER', format: 'DOCUMENT' },
+		{ type: 'BODY', text: 'Segue sua fatura {{1}}.' },
+		{ type: 'FOOTER', text: 'Loja' },
+	],
 };
 
 export const survey: MetaTemplate = {
@@ -83,10 +109,17 @@ export const survey: MetaTemplate = {
 	language: 'en_US',
 	status: 'APPROVED',
 	category: 'MARKETING',
-	components: [{ type: 'BODY', text: 'Tell us how we did, {{1}}.' }, { type: 'BUTTONS', buttons: [{ type: 'FLOW', text: 'Start survey', flow_id: '123' }] }],
+	components: [
+		{ type: 'BODY', text: 'Tell us how we did, {{1}}.' },
+		{ type: 'BUTTONS', buttons: [{ type: 'FLOW', text: 'Start survey', flow_id: '123' }] },
+	],
 };
 
-const SEND = { method: 'POST', path: '/v23.0/106540352242922/messages', headers: { authorization: 'Bearer x', 'content-type': 'application/json' } };
+const SEND = {
+	method: 'POST',
+	path: '/v23.0/106540352242922/messages',
+	headers: { authorization: 'Bearer x', 'content-type': 'application/json' },
+};
 
 /**
  * Defects of Meta's spec (shared/contracts/README.md "Known defects") that a correct send may run

@@ -7,14 +7,23 @@ import { coupon, fallSale, invoice, lto, orderDelivery, orderNamed, readContract
 const summary = (template: MetaTemplate) => inputsFor(template).map((i) => [i.id, i.kind, i.example, i.required]);
 
 describe('inputsFor', () => {
-	it('positional text header and body with Meta\'s examples; optional quick-reply payload; no input for a static URL', () => {
+	it("positional text header and body with Meta's examples; optional quick-reply payload; no input for a static URL", () => {
 		expect(summary(coupon)).toEqual([
 			['header.1', 'header_text', 'Pablo', true],
 			['body.1', 'body', 'SUMMER20', true],
 			['body.2', 'body', '10', true],
 			['button.1.payload', 'button_quick_reply', 'Unsubscribe', false],
 		]);
-		expect(inputsFor(coupon)[1]).toEqual({ id: 'body.1', kind: 'body', component: 'body', position: 1, labelKey: 'template_input_body', labelParams: { name: '1' }, example: 'SUMMER20', required: true });
+		expect(inputsFor(coupon)[1]).toEqual({
+			id: 'body.1',
+			kind: 'body',
+			component: 'body',
+			position: 1,
+			labelKey: 'template_input_body',
+			labelParams: { name: '1' },
+			example: 'SUMMER20',
+			required: true,
+		});
 	});
 
 	it('named body parameters in order of appearance; image link; phone button has no input', () => {
@@ -26,7 +35,11 @@ describe('inputsFor', () => {
 			['body.time', 'body', '7:30 pm', true],
 			['button.2.payload', 'button_quick_reply', 'Cancel reservation', false],
 		]);
-		expect(inputsFor(orderNamed)[0]).toMatchObject({ id: 'body.first_name', paramName: 'first_name', labelParams: { name: 'first_name' } });
+		expect(inputsFor(orderNamed)[0]).toMatchObject({
+			id: 'body.first_name',
+			paramName: 'first_name',
+			labelParams: { name: 'first_name' },
+		});
 		expect(inputsFor(orderNamed)[0]).not.toHaveProperty('position');
 	});
 
@@ -60,11 +73,26 @@ describe('inputsFor', () => {
 			['button.0.coupon', 'button_copy_code', 'CARIBE25', true],
 			['button.1.url', 'button_url', 'n3mtql', true],
 		]);
-		expect(inputsFor(lto)[5]).toMatchObject({ component: 'button', index: 1, labelParams: { index: 2, text: 'Book now!', url: 'https://awesomedestinations.com/offers?code={{1}}' } });
+		expect(inputsFor(lto)[5]).toMatchObject({
+			component: 'button',
+			index: 1,
+			labelParams: { index: 2, text: 'Book now!', url: 'https://awesomedestinations.com/offers?code={{1}}' },
+		});
 	});
 
 	it('authentication: one input, the code, for the body and the OTP button', () => {
-		expect(inputsFor(verification)).toEqual([{ id: 'body.1', kind: 'button_otp', component: 'body', position: 1, index: 0, labelKey: 'template_input_otp', labelParams: {}, required: true }]);
+		expect(inputsFor(verification)).toEqual([
+			{
+				id: 'body.1',
+				kind: 'button_otp',
+				component: 'body',
+				position: 1,
+				index: 0,
+				labelKey: 'template_input_otp',
+				labelParams: {},
+				required: true,
+			},
+		]);
 	});
 
 	it('flow token (optional); nothing to fill for a template without variables', () => {
@@ -77,12 +105,24 @@ describe('inputsFor', () => {
 	});
 
 	it('a repeated placeholder is one input; positional ones sorted by number', () => {
-		const t: MetaTemplate = { name: 'x', language: 'en', status: 'APPROVED', components: [{ type: 'BODY', text: '{{2}} then {{1}} and {{2}} again' }] };
+		const t: MetaTemplate = {
+			name: 'x',
+			language: 'en',
+			status: 'APPROVED',
+			components: [{ type: 'BODY', text: '{{2}} then {{1}} and {{2}} again' }],
+		};
 		expect(inputsFor(t).map((i) => i.id)).toEqual(['body.1', 'body.2']);
 	});
 
 	it('ids are stable across the languages of a template, so values survive a language switch', () => {
-		const pt: MetaTemplate = { ...coupon, language: 'pt_BR', components: [{ type: 'HEADER', format: 'TEXT', text: 'Corra, {{1}}!' }, { type: 'BODY', text: 'Seu cupom {{1}} vence em {{2}} dias.' }] };
+		const pt: MetaTemplate = {
+			...coupon,
+			language: 'pt_BR',
+			components: [
+				{ type: 'HEADER', format: 'TEXT', text: 'Corra, {{1}}!' },
+				{ type: 'BODY', text: 'Seu cupom {{1}} vence em {{2}} dias.' },
+			],
+		};
 		const [group] = groupTemplates([coupon, pt]);
 		expect(inputsFor(group, 'pt_BR').map((i) => i.id)).toEqual(['header.1', 'body.1', 'body.2']);
 		expect(inputsFor(group, 'en').map((i) => i.id)).toEqual(expect.arrayContaining(inputsFor(group, 'pt_BR').map((i) => i.id)));
@@ -91,6 +131,13 @@ describe('inputsFor', () => {
 	it('a language the template does not have is a TemplateError', () => {
 		const [group] = groupTemplates([coupon]);
 		expect(() => inputsFor(group, 'de')).toThrow(TemplateError);
-		expect(() => inputsFor(group, 'de')).toThrow(expect.objectContaining({ code: 'template_language_missing', status: 404, i18nKey: 'graph_error_132001', params: { name: coupon.name, language: 'de' } }));
+		expect(() => inputsFor(group, 'de')).toThrow(
+			expect.objectContaining({
+				code: 'template_language_missing',
+				status: 404,
+				i18nKey: 'graph_error_132001',
+				params: { name: coupon.name, language: 'de' },
+			}),
+		);
 	});
 });

@@ -14,16 +14,30 @@ describe('renderPreview', () => {
 
 	it('media and location headers are markers (i18n keys) with the document name or the place', () => {
 		expect(renderPreview(lto, {}).header).toEqual({ key: 'template_preview_image', params: {} });
-		expect(renderPreview(invoice, { 'header.link': 'https://example.com/docs/fatura-7.pdf?sig=1' }).header).toEqual({ key: 'template_preview_document', params: { name: 'fatura-7.pdf' } });
-		expect(renderPreview(invoice, { 'header.link': 'https://example.com/x.pdf', 'header.filename': 'Fatura.pdf' }).header).toEqual({ key: 'template_preview_document', params: { name: 'Fatura.pdf' } });
-		expect(renderPreview(orderDelivery, { 'header.name': 'Philz Coffee', 'header.address': '101 Forest Ave' }).header).toEqual({ key: 'template_preview_location', params: { place: 'Philz Coffee, 101 Forest Ave' } });
+		expect(renderPreview(invoice, { 'header.link': 'https://example.com/docs/fatura-7.pdf?sig=1' }).header).toEqual({
+			key: 'template_preview_document',
+			params: { name: 'fatura-7.pdf' },
+		});
+		expect(renderPreview(invoice, { 'header.link': 'https://example.com/x.pdf', 'header.filename': 'Fatura.pdf' }).header).toEqual({
+			key: 'template_preview_document',
+			params: { name: 'Fatura.pdf' },
+		});
+		expect(renderPreview(orderDelivery, { 'header.name': 'Philz Coffee', 'header.address': '101 Forest Ave' }).header).toEqual({
+			key: 'template_preview_location',
+			params: { place: 'Philz Coffee, 101 Forest Ave' },
+		});
 	});
 
 	it('named parameters, and currency / date_time parameters by their fallback value', () => {
 		const named = readContract('meta-docs/templates-list-default-fields.response.json').data[0];
-		expect(renderPreview(named, { 'body.number_of_guests': '4', 'body.day': 'Saturday' }).body).toContain('for 4 at Lucky Shrub Eatery on Saturday, {{date}}, at {{time}}');
-		const [, currency] = readContract('meta-openapi/send-template-request.examples.json')['Send Message Template Text'].template.components[0].parameters;
-		expect(renderPreview(fallSale, { 'body.1': 'Mark' }, { extraParameters: { 'body.2': currency } }).body).toBe('Hi Mark, our Fall Sale is on! Use promo code $100.99 Get an extra 25% off every order above $350!');
+		expect(renderPreview(named, { 'body.number_of_guests': '4', 'body.day': 'Saturday' }).body).toContain(
+			'for 4 at Lucky Shrub Eatery on Saturday, {{date}}, at {{time}}',
+		);
+		const [, currency] = readContract('meta-openapi/send-template-request.examples.json')['Send Message Template Text'].template
+			.components[0].parameters;
+		expect(renderPreview(fallSale, { 'body.1': 'Mark' }, { extraParameters: { 'body.2': currency } }).body).toBe(
+			'Hi Mark, our Fall Sale is on! Use promo code $100.99 Get an extra 25% off every order above $350!',
+		);
 	});
 });
 
@@ -32,14 +46,20 @@ describe('renderText', () => {
 		expect(renderText(renderPreview(fallSale, { 'body.1': 'Mark', 'body.2': 'FALL25' }))).toBe(
 			'*Fall Sale*\nHi Mark, our Fall Sale is on! Use promo code FALL25 Get an extra 25% off every order above $350!\n_Not interested in any of our sales? Tap Stop Promotions_\n[Stop promotions]',
 		);
-		expect(renderText(renderPreview(verification, { 'body.1': '482913' }))).toBe('*482913* is your verification code. For your security, do not share this code.\n_This code expires in 10 minutes._\n[Copy code]');
+		expect(renderText(renderPreview(verification, { 'body.1': '482913' }))).toBe(
+			'*482913* is your verification code. For your security, do not share this code.\n_This code expires in 10 minutes._\n[Copy code]',
+		);
 	});
 
 	it('markers read [image], [document: name], [location: place] unless a translator is given', () => {
-		expect(renderText(renderPreview(invoice, { 'header.filename': 'f.pdf', 'body.1': '42' }))).toBe('*[document: f.pdf]*\nSegue sua fatura 42.\n_Loja_');
+		expect(renderText(renderPreview(invoice, { 'header.filename': 'f.pdf', 'body.1': '42' }))).toBe(
+			'*[document: f.pdf]*\nSegue sua fatura 42.\n_Loja_',
+		);
 		expect(renderText(renderPreview(lto, {})).split('\n')[0]).toBe('*[image]*');
 		expect(renderText(renderPreview(orderDelivery, { 'header.name': 'Philz' })).split('\n')[0]).toBe('*[location: Philz]*');
 		const t = (key: string, params: Record<string, string>) => `${key}(${params.name})`;
-		expect(renderText(renderPreview(invoice, { 'header.filename': 'f.pdf' }), t).split('\n')[0]).toBe('*template_preview_document(f.pdf)*');
+		expect(renderText(renderPreview(invoice, { 'header.filename': 'f.pdf' }), t).split('\n')[0]).toBe(
+			'*template_preview_document(f.pdf)*',
+		);
 	});
 });

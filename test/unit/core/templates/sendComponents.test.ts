@@ -10,7 +10,13 @@ import { coupon, invoice, lto, orderDelivery, orderNamed, readContract, reservat
 type Any = any;
 
 /** Body only (the fuzz's `order_update`). */
-const orderUpdate: MetaTemplate = { name: 'order_update', language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }] };
+const orderUpdate: MetaTemplate = {
+	name: 'order_update',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+};
 /** Text header, body with a footer, URL button with a suffix, quick reply, copy code (the fuzz's `fuzz_rich`). */
 const rich: MetaTemplate = {
 	name: 'fuzz_rich',
@@ -21,37 +27,100 @@ const rich: MetaTemplate = {
 		{ type: 'HEADER', format: 'TEXT', text: 'Hi {{1}}' },
 		{ type: 'BODY', text: '{{1}} paid {{2}} on {{3}}.' },
 		{ type: 'FOOTER', text: 'Shop' },
-		{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Track', url: 'https://shop.example.com/track/{{1}}' }, { type: 'QUICK_REPLY', text: 'Stop' }, { type: 'COPY_CODE', example: 'SAVE10' }] },
+		{
+			type: 'BUTTONS',
+			buttons: [
+				{ type: 'URL', text: 'Track', url: 'https://shop.example.com/track/{{1}}' },
+				{ type: 'QUICK_REPLY', text: 'Stop' },
+				{ type: 'COPY_CODE', example: 'SAVE10' },
+			],
+		},
 	],
 };
-const image = (over: Record<string, unknown> = {}): Any => ({ type: 'header', parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/a.jpg' }, ...over }] });
-const imageTemplate: MetaTemplate = { name: 'promo', language: 'en_US', status: 'APPROVED', components: [{ type: 'HEADER', format: 'IMAGE' }, { type: 'BODY', text: 'See {{1}}.' }] };
+const image = (over: Record<string, unknown> = {}): Any => ({
+	type: 'header',
+	parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/a.jpg' }, ...over }],
+});
+const imageTemplate: MetaTemplate = {
+	name: 'promo',
+	language: 'en_US',
+	status: 'APPROVED',
+	components: [
+		{ type: 'HEADER', format: 'IMAGE' },
+		{ type: 'BODY', text: 'See {{1}}.' },
+	],
+};
 const richValid = (): Any[] => [
 	{ type: 'header', parameters: [{ type: 'text', text: 'Ana' }] },
-	{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }, { type: 'currency', currency: { fallback_value: '$10.00', code: 'USD', amount_1000: 10000 } }, { type: 'date_time', date_time: { fallback_value: 'May 1, 2026' } }] },
+	{
+		type: 'body',
+		parameters: [
+			{ type: 'text', text: 'Ana' },
+			{ type: 'currency', currency: { fallback_value: '$10.00', code: 'USD', amount_1000: 10000 } },
+			{ type: 'date_time', date_time: { fallback_value: 'May 1, 2026' } },
+		],
+	},
 	{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'A-42' }] },
 	{ type: 'button', sub_type: 'copy_code', index: '2', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }] },
 ];
 const body = (...parameters: unknown[]): Any => ({ type: 'body', parameters });
 const text = (t: unknown): Any => ({ type: 'text', text: t });
-const send = (template: MetaTemplate, components: unknown) => ({ messaging_product: 'whatsapp', to: '15550000001', type: 'template', template: { name: template.name, language: { code: template.language }, components } });
+const send = (template: MetaTemplate, components: unknown) => ({
+	messaging_product: 'whatsapp',
+	to: '15550000001',
+	type: 'template',
+	template: { name: template.name, language: { code: template.language }, components },
+});
 
 const check = checkSendComponents;
-const field = (path: string, expected: string | RegExp = expect.any(String) as never) => ({ key: 'api_error_component_field', params: { path, expected } });
+const field = (path: string, expected: string | RegExp = expect.any(String) as never) => ({
+	key: 'api_error_component_field',
+	params: { path, expected },
+});
 
 describe('checkSendComponents: what it accepts', () => {
 	it.each<[string, MetaTemplate, unknown]>([
 		['a body-only template', orderUpdate, [body(text('42'))]],
 		['text header, text/currency/date_time body, url and copy_code buttons (quick reply left out)', rich, richValid()],
-		['the same with the quick reply payload, an index as a number and upper-case sub_type', rich, [...richValid(), { type: 'button', sub_type: 'QUICK_REPLY', index: 1, parameters: [{ type: 'payload', payload: 'STOP' }] }]],
+		[
+			'the same with the quick reply payload, an index as a number and upper-case sub_type',
+			rich,
+			[...richValid(), { type: 'button', sub_type: 'QUICK_REPLY', index: 1, parameters: [{ type: 'payload', payload: 'STOP' }] }],
+		],
 		['an image header by link and by id', imageTemplate, [image(), body(text('this'))]],
 		['a body text of exactly 4 consecutive spaces inside', orderUpdate, [body(text('a    b'))]],
 		['a body text of 32768 characters when the body is the only component', orderUpdate, [body(text('x'.repeat(32768)))]],
 		['a header text of 60 characters', rich, [{ type: 'header', parameters: [text('x'.repeat(60))] }, ...richValid().slice(1)]],
-		['a document header with a filename', invoice, [{ type: 'header', parameters: [{ type: 'document', document: { link: 'https://cdn.example.com/f.pdf', filename: 'f.pdf' } }] }, body(text('F-1'))]],
-		['a flow button with its action', survey, [body(text('Ana')), { type: 'button', sub_type: 'flow', index: '0', parameters: [{ type: 'action', action: { flow_token: 't' } }] }]],
-		['named parameters in any order', orderNamed, [body({ type: 'text', parameter_name: 'order_number', text: 'A-1' }, { type: 'text', parameter_name: 'first_name', text: 'Ana' })]],
-	])('accepts %s (and Meta\'s spec does)', (_what, template, components) => {
+		[
+			'a document header with a filename',
+			invoice,
+			[
+				{
+					type: 'header',
+					parameters: [{ type: 'document', document: { link: 'https://cdn.example.com/f.pdf', filename: 'f.pdf' } }],
+				},
+				body(text('F-1')),
+			],
+		],
+		[
+			'a flow button with its action',
+			survey,
+			[
+				body(text('Ana')),
+				{ type: 'button', sub_type: 'flow', index: '0', parameters: [{ type: 'action', action: { flow_token: 't' } }] },
+			],
+		],
+		[
+			'named parameters in any order',
+			orderNamed,
+			[
+				body(
+					{ type: 'text', parameter_name: 'order_number', text: 'A-1' },
+					{ type: 'text', parameter_name: 'first_name', text: 'Ana' },
+				),
+			],
+		],
+	])("accepts %s (and Meta's spec does)", (_what, template, components) => {
 		expect(check(template, components)).toBeUndefined();
 		expect(specErrors(send(template, components))).toEqual([]);
 	});
@@ -62,7 +131,8 @@ describe('checkSendComponents: what it accepts', () => {
 		expect(check(verification, docs('send-template-authentication-otp.request.json'))).toBeUndefined();
 		expect(check(orderNamed, docs('send-template-named-params.request.json'))).toBeUndefined();
 		const location = readContract('meta-docs/send-template-location-header.component.json');
-		const bodyOf = (t: MetaTemplate) => body(...(t.components.find((c) => c.type === 'BODY')?.text?.match(/\{\{\d+\}\}/g) ?? []).map(() => text('x')));
+		const bodyOf = (t: MetaTemplate) =>
+			body(...(t.components.find((c) => c.type === 'BODY')?.text?.match(/\{\{\d+\}\}/g) ?? []).map(() => text('x')));
 		expect(check(orderDelivery, [location, bodyOf(orderDelivery)])).toBeUndefined();
 		expect(check(coupon, [{ type: 'header', parameters: [text('Pablo')] }, bodyOf(coupon)])).toBeUndefined();
 		const names = placeholders(reservation.components.find((c) => c.type === 'BODY')?.text);
@@ -72,7 +142,13 @@ describe('checkSendComponents: what it accepts', () => {
 
 	it("accepts the spec's send examples without a template (shape only), their known spec defects aside", () => {
 		const examples = readContract('meta-openapi/send-template-request.examples.json');
-		for (const name of ['Send Message Template Text', 'Send Message Template Media', 'Send Catalog Template Message', 'Send Flow Template Message', 'Send Sample Shipping Confirmation Template']) {
+		for (const name of [
+			'Send Message Template Text',
+			'Send Message Template Media',
+			'Send Catalog Template Message',
+			'Send Flow Template Message',
+			'Send Sample Shipping Confirmation Template',
+		]) {
 			const components = examples[name].value?.template?.components ?? examples[name].template.components;
 			const https = JSON.parse(JSON.stringify(components).replace(/http\(s\):\/\/the-image-url/g, 'https://example.com/a.jpg'));
 			expect([name, check(undefined, https)]).toEqual([name, undefined]);
@@ -84,23 +160,101 @@ describe('checkSendComponents: components', () => {
 	it.each<[string, MetaTemplate | undefined, unknown, unknown]>([
 		['components that are not an array', orderUpdate, { type: 'body' }, field('template.components')],
 		['a component that is not an object', orderUpdate, [null], field('template.components[0]', 'an object')],
-		['a component type that is not a string', orderUpdate, [{ type: ['body'], parameters: [text('1')] }], field('template.components[0].type')],
-		['an unknown component type', orderUpdate, [body(text('1')), { type: 'bodyx', parameters: [] }], { key: 'api_error_component_unknown', params: { path: 'template.components[1].type', type: 'bodyx' } }],
-		['a footer (never takes parameters)', rich, [...richValid(), { type: 'footer', parameters: [text('x')] }], { key: 'api_error_component_unexpected', params: { path: 'template.components[4]', component: 'footer' } }],
-		['a footer, template unknown', undefined, [{ type: 'footer', parameters: [text('x')] }], { key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'footer' } }],
-		['a carousel on a template without one', orderUpdate, [body(text('1')), { type: 'carousel', cards: [{ card_index: 0, components: [] }] }], { key: 'api_error_component_unexpected', params: { path: 'template.components[1]', component: 'carousel' } }],
-		['a limited-time offer on a template without one', orderUpdate, [body(text('1')), { type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] }], { key: 'api_error_component_unexpected', params: { path: 'template.components[1]', component: 'limited_time_offer' } }],
-		['a malformed limited-time offer', lto, [image(), body(text('a'), text('b')), { type: 'limited_time_offer', parameters: [null] }], field('template.components[2].parameters')],
-		['a header on a template without one', orderUpdate, [image(), body(text('1'))], { key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'header' } }],
-		['the body given twice', orderUpdate, [body(text('1')), body(text('2'))], { key: 'api_error_component_repeated', params: { path: 'template.components[1]', component: 'body' } }],
-		['the same button given twice', rich, [...richValid(), richValid()[2]], { key: 'api_error_component_repeated', params: { path: 'template.components[4]', component: 'button 0' } }],
+		[
+			'a component type that is not a string',
+			orderUpdate,
+			[{ type: ['body'], parameters: [text('1')] }],
+			field('template.components[0].type'),
+		],
+		[
+			'an unknown component type',
+			orderUpdate,
+			[body(text('1')), { type: 'bodyx', parameters: [] }],
+			{ key: 'api_error_component_unknown', params: { path: 'template.components[1].type', type: 'bodyx' } },
+		],
+		[
+			'a footer (never takes parameters)',
+			rich,
+			[...richValid(), { type: 'footer', parameters: [text('x')] }],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[4]', component: 'footer' } },
+		],
+		[
+			'a footer, template unknown',
+			undefined,
+			[{ type: 'footer', parameters: [text('x')] }],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'footer' } },
+		],
+		[
+			'a carousel on a template without one',
+			orderUpdate,
+			[body(text('1')), { type: 'carousel', cards: [{ card_index: 0, components: [] }] }],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[1]', component: 'carousel' } },
+		],
+		[
+			'a limited-time offer on a template without one',
+			orderUpdate,
+			[
+				body(text('1')),
+				{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
+			],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[1]', component: 'limited_time_offer' } },
+		],
+		[
+			'a malformed limited-time offer',
+			lto,
+			[image(), body(text('a'), text('b')), { type: 'limited_time_offer', parameters: [null] }],
+			field('template.components[2].parameters'),
+		],
+		[
+			'a header on a template without one',
+			orderUpdate,
+			[image(), body(text('1'))],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'header' } },
+		],
+		[
+			'the body given twice',
+			orderUpdate,
+			[body(text('1')), body(text('2'))],
+			{ key: 'api_error_component_repeated', params: { path: 'template.components[1]', component: 'body' } },
+		],
+		[
+			'the same button given twice',
+			rich,
+			[...richValid(), richValid()[2]],
+			{ key: 'api_error_component_repeated', params: { path: 'template.components[4]', component: 'button 0' } },
+		],
 		['parameters missing', orderUpdate, [{ type: 'body' }], field('template.components[0].parameters')],
-		['parameters not an array', orderUpdate, [{ type: 'body', parameters: { 0: text('1') } }], field('template.components[0].parameters')],
-		['a body parameter short', rich, [richValid()[0], body(text('a'), text('b')), ...richValid().slice(2)], { key: 'api_error_template_params', params: { component: 'body', expected: 3, given: 2 } }],
-		['a header parameter too many', rich, [{ type: 'header', parameters: [text('a'), text('b')] }, ...richValid().slice(1)], { key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 2 } }],
+		[
+			'parameters not an array',
+			orderUpdate,
+			[{ type: 'body', parameters: { 0: text('1') } }],
+			field('template.components[0].parameters'),
+		],
+		[
+			'a body parameter short',
+			rich,
+			[richValid()[0], body(text('a'), text('b')), ...richValid().slice(2)],
+			{ key: 'api_error_template_params', params: { component: 'body', expected: 3, given: 2 } },
+		],
+		[
+			'a header parameter too many',
+			rich,
+			[{ type: 'header', parameters: [text('a'), text('b')] }, ...richValid().slice(1)],
+			{ key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 2 } },
+		],
 		['the body left out', orderUpdate, [], { key: 'api_error_template_params', params: { component: 'body', expected: 1, given: 0 } }],
-		['the media header left out', imageTemplate, [body(text('x'))], { key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 0 } }],
-		['a URL button with a suffix left out', rich, richValid().filter((c) => c.sub_type !== 'url'), { key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } }],
+		[
+			'the media header left out',
+			imageTemplate,
+			[body(text('x'))],
+			{ key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 0 } },
+		],
+		[
+			'a URL button with a suffix left out',
+			rich,
+			richValid().filter((c) => c.sub_type !== 'url'),
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } },
+		],
 		['an empty header, template unknown', undefined, [{ type: 'header', parameters: [] }], field('template.components[0].parameters')],
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
@@ -121,39 +275,182 @@ describe('checkSendComponents: header and body parameters', () => {
 		['a text missing', orderUpdate, [body({ type: 'text' })], field(`${p()}.text`, 'a non-empty string')],
 		['an empty text', orderUpdate, [body(text(''))], field(`${p()}.text`, 'a non-empty string')],
 		['a blank text', orderUpdate, [body(text('   '))], field(`${p()}.text`, 'a non-empty string')],
-		['a 100 kB body text', orderUpdate, [body(text('x'.repeat(100000)))], { key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 32768, given: 100000 } }],
-		['a 100 kB body text, template unknown', undefined, [body(text('x'.repeat(100000)))], { key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 32768, given: 100000 } }],
-		['a line break in a body text', orderUpdate, [body(text('a\nb'))], { key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } }],
-		['a carriage return in a body text', orderUpdate, [body(text('a\rb'))], { key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } }],
-		['a tab in a body text', orderUpdate, [body(text('a\tb'))], { key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } }],
-		['5 consecutive spaces in a body text', orderUpdate, [body(text('a     b'))], { key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } }],
-		['a line break in a body text, template unknown', undefined, [body(text('a\nb'))], { key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } }],
-		['a currency without amount_1000', orderUpdate, [body({ type: 'currency', currency: { fallback_value: '$1', code: 'USD' } })], field(`${p()}.currency.amount_1000`)],
-		['a currency with a fractional amount_1000', orderUpdate, [body({ type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1.5 } })], field(`${p()}.currency.amount_1000`)],
-		['a currency without code', orderUpdate, [body({ type: 'currency', currency: { fallback_value: '$1', amount_1000: 1000 } })], field(`${p()}.currency.code`)],
-		['a currency code that is not ISO 4217', orderUpdate, [body({ type: 'currency', currency: { fallback_value: '$1', code: 'dollars', amount_1000: 1000 } })], field(`${p()}.currency.code`)],
-		['a currency without fallback_value', orderUpdate, [body({ type: 'currency', currency: { code: 'USD', amount_1000: 1000 } })], field(`${p()}.currency.fallback_value`, 'a non-empty string')],
+		[
+			'a 100 kB body text',
+			orderUpdate,
+			[body(text('x'.repeat(100000)))],
+			{ key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 32768, given: 100000 } },
+		],
+		[
+			'a 100 kB body text, template unknown',
+			undefined,
+			[body(text('x'.repeat(100000)))],
+			{ key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 32768, given: 100000 } },
+		],
+		[
+			'a line break in a body text',
+			orderUpdate,
+			[body(text('a\nb'))],
+			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'a carriage return in a body text',
+			orderUpdate,
+			[body(text('a\rb'))],
+			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'a tab in a body text',
+			orderUpdate,
+			[body(text('a\tb'))],
+			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'5 consecutive spaces in a body text',
+			orderUpdate,
+			[body(text('a     b'))],
+			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'a line break in a body text, template unknown',
+			undefined,
+			[body(text('a\nb'))],
+			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'a currency without amount_1000',
+			orderUpdate,
+			[body({ type: 'currency', currency: { fallback_value: '$1', code: 'USD' } })],
+			field(`${p()}.currency.amount_1000`),
+		],
+		[
+			'a currency with a fractional amount_1000',
+			orderUpdate,
+			[body({ type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1.5 } })],
+			field(`${p()}.currency.amount_1000`),
+		],
+		[
+			'a currency without code',
+			orderUpdate,
+			[body({ type: 'currency', currency: { fallback_value: '$1', amount_1000: 1000 } })],
+			field(`${p()}.currency.code`),
+		],
+		[
+			'a currency code that is not ISO 4217',
+			orderUpdate,
+			[body({ type: 'currency', currency: { fallback_value: '$1', code: 'dollars', amount_1000: 1000 } })],
+			field(`${p()}.currency.code`),
+		],
+		[
+			'a currency without fallback_value',
+			orderUpdate,
+			[body({ type: 'currency', currency: { code: 'USD', amount_1000: 1000 } })],
+			field(`${p()}.currency.fallback_value`, 'a non-empty string'),
+		],
 		['a currency that is not an object', orderUpdate, [body({ type: 'currency', currency: '$1' })], field(`${p()}.currency`)],
-		['a date_time without fallback_value', orderUpdate, [body({ type: 'date_time', date_time: { year: 2026 } })], field(`${p()}.date_time.fallback_value`, 'a non-empty string')],
+		[
+			'a date_time without fallback_value',
+			orderUpdate,
+			[body({ type: 'date_time', date_time: { year: 2026 } })],
+			field(`${p()}.date_time.fallback_value`, 'a non-empty string'),
+		],
 		['a date_time that is not an object', orderUpdate, [body({ type: 'date_time' })], field(`${p()}.date_time`)],
 		['a named parameter without parameter_name', orderNamed, [body(text('Ana'), text('A-1'))], field(`${p()}.parameter_name`)],
-		['an unknown parameter_name', orderNamed, [body({ type: 'text', parameter_name: 'last_name', text: 'Ana' }, { type: 'text', parameter_name: 'order_number', text: 'A-1' })], field(`${p()}.parameter_name`)],
-		['a parameter_name given twice', orderNamed, [body({ type: 'text', parameter_name: 'first_name', text: 'Ana' }, { type: 'text', parameter_name: 'first_name', text: 'Bo' })], field(`${p(1)}.parameter_name`)],
-		['a header text over 60 characters', rich, [{ type: 'header', parameters: [text('x'.repeat(61))] }, ...richValid().slice(1)], { key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 60, given: 61 } }],
-		['an image header given a video', imageTemplate, [{ type: 'header', parameters: [{ type: 'video', video: { link: 'https://a.example/v.mp4' } }] }, body(text('x'))], field(`${p()}.type`, '"image"')],
-		['an image header given a text', imageTemplate, [{ type: 'header', parameters: [text('x')] }, body(text('x'))], field(`${p()}.type`, '"image"')],
+		[
+			'an unknown parameter_name',
+			orderNamed,
+			[
+				body(
+					{ type: 'text', parameter_name: 'last_name', text: 'Ana' },
+					{ type: 'text', parameter_name: 'order_number', text: 'A-1' },
+				),
+			],
+			field(`${p()}.parameter_name`),
+		],
+		[
+			'a parameter_name given twice',
+			orderNamed,
+			[body({ type: 'text', parameter_name: 'first_name', text: 'Ana' }, { type: 'text', parameter_name: 'first_name', text: 'Bo' })],
+			field(`${p(1)}.parameter_name`),
+		],
+		[
+			'a header text over 60 characters',
+			rich,
+			[{ type: 'header', parameters: [text('x'.repeat(61))] }, ...richValid().slice(1)],
+			{ key: 'api_error_parameter_too_long', params: { path: `${p()}.text`, max: 60, given: 61 } },
+		],
+		[
+			'an image header given a video',
+			imageTemplate,
+			[{ type: 'header', parameters: [{ type: 'video', video: { link: 'https://a.example/v.mp4' } }] }, body(text('x'))],
+			field(`${p()}.type`, '"image"'),
+		],
+		[
+			'an image header given a text',
+			imageTemplate,
+			[{ type: 'header', parameters: [text('x')] }, body(text('x'))],
+			field(`${p()}.type`, '"image"'),
+		],
 		['a text header given an image', rich, [image(), ...richValid().slice(1)], field(`${p()}.type`, '"text"')],
 		['an image without link or id', imageTemplate, [image({ image: {} }), body(text('x'))], field(`${p()}.image`)],
-		['an image that is not an object', imageTemplate, [image({ image: 'https://a.example/x.jpg' }), body(text('x'))], field(`${p()}.image`)],
-		['an image link that is a number', imageTemplate, [image({ image: { link: 42 } }), body(text('x'))], field(`${p()}.image.link`, 'an https link')],
-		['a javascript: link', imageTemplate, [image({ image: { link: 'javascript:alert(1)' } }), body(text('x'))], field(`${p()}.image.link`, 'an https link')],
-		['an http link', imageTemplate, [image({ image: { link: 'http://a.example/x.jpg' } }), body(text('x'))], field(`${p()}.image.link`, 'an https link')],
-		['a link that is not a URL', imageTemplate, [image({ image: { link: 'https://' } }), body(text('x'))], field(`${p()}.image.link`, 'an https link')],
+		[
+			'an image that is not an object',
+			imageTemplate,
+			[image({ image: 'https://a.example/x.jpg' }), body(text('x'))],
+			field(`${p()}.image`),
+		],
+		[
+			'an image link that is a number',
+			imageTemplate,
+			[image({ image: { link: 42 } }), body(text('x'))],
+			field(`${p()}.image.link`, 'an https link'),
+		],
+		[
+			'a javascript: link',
+			imageTemplate,
+			[image({ image: { link: 'javascript:alert(1)' } }), body(text('x'))],
+			field(`${p()}.image.link`, 'an https link'),
+		],
+		[
+			'an http link',
+			imageTemplate,
+			[image({ image: { link: 'http://a.example/x.jpg' } }), body(text('x'))],
+			field(`${p()}.image.link`, 'an https link'),
+		],
+		[
+			'a link that is not a URL',
+			imageTemplate,
+			[image({ image: { link: 'https://' } }), body(text('x'))],
+			field(`${p()}.image.link`, 'an https link'),
+		],
 		['a media id that names a path', imageTemplate, [image({ image: { id: '../me' } }), body(text('x'))], field(`${p()}.image.id`)],
-		['both link and id', imageTemplate, [image({ image: { id: '1', link: 'https://a.example/x.jpg' } }), body(text('x'))], field(`${p()}.image`)],
-		['a media link, template unknown', undefined, [image({ image: { link: 'javascript:alert(1)' } })], field(`${p()}.image.link`, 'an https link')],
-		['a document filename that is not a string', invoice, [{ type: 'header', parameters: [{ type: 'document', document: { link: 'https://a.example/f.pdf', filename: 7 } }] }, body(text('x'))], field(`${p()}.document.filename`)],
-		['a location without latitude', orderDelivery, [{ type: 'header', parameters: [{ type: 'location', location: { longitude: '1' } }] }], field(`${p()}.location.latitude`)],
+		[
+			'both link and id',
+			imageTemplate,
+			[image({ image: { id: '1', link: 'https://a.example/x.jpg' } }), body(text('x'))],
+			field(`${p()}.image`),
+		],
+		[
+			'a media link, template unknown',
+			undefined,
+			[image({ image: { link: 'javascript:alert(1)' } })],
+			field(`${p()}.image.link`, 'an https link'),
+		],
+		[
+			'a document filename that is not a string',
+			invoice,
+			[
+				{ type: 'header', parameters: [{ type: 'document', document: { link: 'https://a.example/f.pdf', filename: 7 } }] },
+				body(text('x')),
+			],
+			field(`${p()}.document.filename`),
+		],
+		[
+			'a location without latitude',
+			orderDelivery,
+			[{ type: 'header', parameters: [{ type: 'location', location: { longitude: '1' } }] }],
+			field(`${p()}.location.latitude`),
+		],
 	])('refuses %s, naming the parameter', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
 	});
@@ -161,7 +458,10 @@ describe('checkSendComponents: header and body parameters', () => {
 	it('limits a body text to 1024 characters when the template has other components', () => {
 		const components = richValid();
 		components[1].parameters[0] = text('x'.repeat(1025));
-		expect(check(rich, components)).toEqual({ key: 'api_error_parameter_too_long', params: { path: 'template.components[1].parameters[0].text', max: 1024, given: 1025 } });
+		expect(check(rich, components)).toEqual({
+			key: 'api_error_parameter_too_long',
+			params: { path: 'template.components[1].parameters[0].text', max: 1024, given: 1025 },
+		});
 		components[1].parameters[0] = text('x'.repeat(1024));
 		expect(check(rich, components)).toBeUndefined();
 	});
@@ -174,31 +474,113 @@ describe('checkSendComponents: header and body parameters', () => {
 });
 
 describe('checkSendComponents: buttons', () => {
-	const b = (over: Record<string, unknown>) => [...richValid().slice(0, 2), { type: 'button', sub_type: 'url', index: '0', parameters: [text('A-42')], ...over }, richValid()[3]];
+	const b = (over: Record<string, unknown>) => [
+		...richValid().slice(0, 2),
+		{ type: 'button', sub_type: 'url', index: '0', parameters: [text('A-42')], ...over },
+		richValid()[3],
+	];
 	const at = 'template.components[2]';
 	it.each<[string, MetaTemplate | undefined, unknown[], unknown]>([
 		['a button without sub_type', rich, b({ sub_type: undefined }), field(`${at}.sub_type`)],
 		['an unknown sub_type', rich, b({ sub_type: 'link' }), field(`${at}.sub_type`)],
-		['a sub_type other than the template button\'s', rich, b({ sub_type: 'quick_reply', parameters: [{ type: 'payload', payload: 'x' }] }), field(`${at}.sub_type`, '"url" (the template\'s button 0 is URL)')],
+		[
+			"a sub_type other than the template button's",
+			rich,
+			b({ sub_type: 'quick_reply', parameters: [{ type: 'payload', payload: 'x' }] }),
+			field(`${at}.sub_type`, '"url" (the template\'s button 0 is URL)'),
+		],
 		['a button without index', rich, b({ index: undefined }), field(`${at}.index`)],
 		['an index out of 0-9', rich, b({ index: '10' }), field(`${at}.index`)],
 		['an index that is not a number', rich, b({ index: '00x' }), field(`${at}.index`)],
 		['a negative index', rich, b({ index: -1 }), field(`${at}.index`)],
-		['a button at an index the template does not have', rich, [...richValid(), { type: 'button', sub_type: 'url', index: '5', parameters: [text('x')] }], { key: 'api_error_button_unknown', params: { path: 'template.components[4].index', index: 5 } }],
-		['a payload on a URL button', rich, b({ parameters: [{ type: 'payload', payload: 'x' }] }), field(`${at}.parameters[0].type`, '"text"')],
-		['an extra parameter on a URL button', rich, b({ parameters: [text('a'), text('b')] }), { key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 2 } }],
-		['an empty URL button', rich, b({ parameters: [] }), { key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } }],
+		[
+			'a button at an index the template does not have',
+			rich,
+			[...richValid(), { type: 'button', sub_type: 'url', index: '5', parameters: [text('x')] }],
+			{ key: 'api_error_button_unknown', params: { path: 'template.components[4].index', index: 5 } },
+		],
+		[
+			'a payload on a URL button',
+			rich,
+			b({ parameters: [{ type: 'payload', payload: 'x' }] }),
+			field(`${at}.parameters[0].type`, '"text"'),
+		],
+		[
+			'an extra parameter on a URL button',
+			rich,
+			b({ parameters: [text('a'), text('b')] }),
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 2 } },
+		],
+		[
+			'an empty URL button',
+			rich,
+			b({ parameters: [] }),
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } },
+		],
 		['a URL suffix that is not a string', rich, b({ parameters: [text(7)] }), field(`${at}.parameters[0].text`, 'a non-empty string')],
-		['a URL suffix of 100 kB', rich, b({ parameters: [text('x'.repeat(100000))] }), { key: 'api_error_parameter_too_long', params: { path: `${at}.parameters[0].text`, max: 2000, given: 100000 } }],
+		[
+			'a URL suffix of 100 kB',
+			rich,
+			b({ parameters: [text('x'.repeat(100000))] }),
+			{ key: 'api_error_parameter_too_long', params: { path: `${at}.parameters[0].text`, max: 2000, given: 100000 } },
+		],
 		['a URL suffix with spaces', rich, b({ parameters: [text('a b')] }), field(`${at}.parameters[0].text`)],
 		['a null button parameter', rich, b({ parameters: [null] }), field(`${at}.parameters[0]`, 'an object')],
-		['an extra parameter on a copy-code button', rich, [...richValid().slice(0, 3), { ...richValid()[3], parameters: [{ type: 'coupon_code', coupon_code: 'A' }, { type: 'coupon_code', coupon_code: 'B' }] }], { key: 'api_error_template_params', params: { component: 'button 2', expected: 1, given: 2 } }],
-		['a copy code without coupon_code', rich, [...richValid().slice(0, 3), { ...richValid()[3], parameters: [{ type: 'coupon_code' }] }], field('template.components[3].parameters[0].coupon_code')],
-		['a quick reply without payload', rich, [...richValid(), { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload' }] }], field('template.components[4].parameters[0].payload')],
-		['a parameter on a static URL button', coupon, [{ type: 'header', parameters: [text('Pablo')] }, body(text('a'), text('b')), { type: 'button', sub_type: 'url', index: '0', parameters: [text('x')] }], { key: 'api_error_template_params', params: { component: 'button 0', expected: 0, given: 1 } }],
-		['a flow button without action', survey, [body(text('Ana')), { type: 'button', sub_type: 'flow', index: '0', parameters: [{ type: 'action' }] }], field('template.components[1].parameters[0].action')],
-		['a button without parameters, template unknown', undefined, [{ type: 'button', sub_type: 'url', index: '0', parameters: [] }], { key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } }],
-		['a bad sub_type, template unknown', undefined, [{ type: 'button', sub_type: 'x', index: '0', parameters: [text('a')] }], field('template.components[0].sub_type')],
+		[
+			'an extra parameter on a copy-code button',
+			rich,
+			[
+				...richValid().slice(0, 3),
+				{
+					...richValid()[3],
+					parameters: [
+						{ type: 'coupon_code', coupon_code: 'A' },
+						{ type: 'coupon_code', coupon_code: 'B' },
+					],
+				},
+			],
+			{ key: 'api_error_template_params', params: { component: 'button 2', expected: 1, given: 2 } },
+		],
+		[
+			'a copy code without coupon_code',
+			rich,
+			[...richValid().slice(0, 3), { ...richValid()[3], parameters: [{ type: 'coupon_code' }] }],
+			field('template.components[3].parameters[0].coupon_code'),
+		],
+		[
+			'a quick reply without payload',
+			rich,
+			[...richValid(), { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload' }] }],
+			field('template.components[4].parameters[0].payload'),
+		],
+		[
+			'a parameter on a static URL button',
+			coupon,
+			[
+				{ type: 'header', parameters: [text('Pablo')] },
+				body(text('a'), text('b')),
+				{ type: 'button', sub_type: 'url', index: '0', parameters: [text('x')] },
+			],
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 0, given: 1 } },
+		],
+		[
+			'a flow button without action',
+			survey,
+			[body(text('Ana')), { type: 'button', sub_type: 'flow', index: '0', parameters: [{ type: 'action' }] }],
+			field('template.components[1].parameters[0].action'),
+		],
+		[
+			'a button without parameters, template unknown',
+			undefined,
+			[{ type: 'button', sub_type: 'url', index: '0', parameters: [] }],
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } },
+		],
+		[
+			'a bad sub_type, template unknown',
+			undefined,
+			[{ type: 'button', sub_type: 'x', index: '0', parameters: [text('a')] }],
+			field('template.components[0].sub_type'),
+		],
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
 	});

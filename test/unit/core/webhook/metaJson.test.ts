@@ -34,7 +34,10 @@ describe('serializeLikeMeta', () => {
 		const negative = noteVector('JSON.parse + JSON.stringify');
 		expect(JSON.stringify(JSON.parse(raw))).toBe(negative.body);
 		expect(serializeLikeMeta(JSON.parse(raw))).not.toBe(negative.body);
-		expect(verifySignature(JSON.stringify(JSON.parse(raw)), capture['X-Hub-Signature-256'], ['test_app_secret'])).toEqual({ ok: false, reason: 'mismatch' });
+		expect(verifySignature(JSON.stringify(JSON.parse(raw)), capture['X-Hub-Signature-256'], ['test_app_secret'])).toEqual({
+			ok: false,
+			reason: 'mismatch',
+		});
 	});
 
 	it('escapes non-ASCII as lowercase \\uXXXX', () => {
@@ -59,11 +62,17 @@ describe('serializeLikeMeta', () => {
 	});
 
 	it('writes compact JSON for numbers, booleans, null and nesting', () => {
-		expect(serializeLikeMeta({ a: [1, 2.5, -3], b: true, c: null, d: { e: [] }, f: undefined })).toBe('{"a":[1,2.5,-3],"b":true,"c":null,"d":{"e":[]}}');
+		expect(serializeLikeMeta({ a: [1, 2.5, -3], b: true, c: null, d: { e: [] }, f: undefined })).toBe(
+			'{"a":[1,2.5,-3],"b":true,"c":null,"d":{"e":[]}}',
+		);
 	});
 
 	it('reproduces pretty-printed contract files once compacted the Meta way (same as the naive reference)', () => {
-		for (const file of ['meta-docs/webhook-status-failed-131049.json', 'derived/webhook-batched-mixed.json', 'pywa/message_status.json']) {
+		for (const file of [
+			'meta-docs/webhook-status-failed-131049.json',
+			'derived/webhook-batched-mixed.json',
+			'pywa/message_status.json',
+		]) {
 			const parsed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
 			expect(serializeLikeMeta(parsed)).toBe(reference(parsed));
 		}
@@ -74,7 +83,12 @@ describe('serializeLikeMeta', () => {
 		const failed = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs/webhook-status-failed-131049.json'), 'utf8'));
 		const value = failed.entry[0].changes[0].value;
 		const status = value.statuses[0];
-		value.statuses = Array.from({ length: 1000 }, (_, i) => ({ ...status, id: `${status.id}${i}`, recipient_id: `1650555${i}`, note: i % 10 ? 'plain' : 'café 😀 https://x/y' }));
+		value.statuses = Array.from({ length: 1000 }, (_, i) => ({
+			...status,
+			id: `${status.id}${i}`,
+			recipient_id: `1650555${i}`,
+			note: i % 10 ? 'plain' : 'café 😀 https://x/y',
+		}));
 		const bytes = serializeLikeMeta(failed);
 		expect(bytes).toBe(reference(failed));
 		expect(bytes.length).toBeGreaterThan(500000);

@@ -8,9 +8,12 @@ describe('signPayload', () => {
 		expect(VECTORS).toHaveLength(7);
 	});
 
-	it.each(VECTORS.map((v) => [v.file ?? v.note?.slice(0, 50), v] as const))('signs %s to its published X-Hub-Signature-256', (_name, v) => {
-		expect(signPayload(rawBytes(v), v.app_secret)).toBe(v['X-Hub-Signature-256']);
-	});
+	it.each(VECTORS.map((v) => [v.file ?? v.note?.slice(0, 50), v] as const))(
+		'signs %s to its published X-Hub-Signature-256',
+		(_name, v) => {
+			expect(signPayload(rawBytes(v), v.app_secret)).toBe(v['X-Hub-Signature-256']);
+		},
+	);
 
 	it('signs a string as its UTF-8 bytes (unicode regression)', () => {
 		const body = '{"t":"café 😀"}';
@@ -30,7 +33,10 @@ describe('verifySignature', () => {
 		expect(JSON.parse(compact.body)).toEqual(JSON.parse(rawBytes(file).toString('utf8')));
 		expect(compact['X-Hub-Signature-256']).not.toBe(file['X-Hub-Signature-256']);
 		expect(verifySignature(compact.body, file['X-Hub-Signature-256'], ['test_app_secret'])).toEqual({ ok: false, reason: 'mismatch' });
-		expect(verifySignature(rawBytes(file), compact['X-Hub-Signature-256'], ['test_app_secret'])).toEqual({ ok: false, reason: 'mismatch' });
+		expect(verifySignature(rawBytes(file), compact['X-Hub-Signature-256'], ['test_app_secret'])).toEqual({
+			ok: false,
+			reason: 'mismatch',
+		});
 	});
 
 	it('refuses a body signed with another secret', () => {

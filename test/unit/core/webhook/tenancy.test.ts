@@ -1,25 +1,62 @@
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { signPayload } from '../../../../src/core/webhook/signature';
-import { describeForeign, inScope, mayReportOn, partitionByScope, verifyForNumbers, WebhookScope } from '../../../../src/core/webhook/tenancy';
+import {
+	describeForeign,
+	inScope,
+	mayReportOn,
+	partitionByScope,
+	verifyForNumbers,
+	WebhookScope,
+} from '../../../../src/core/webhook/tenancy';
 
 const A = { phoneNumberId: '111', wabaId: 'waba-1', appSecret: 'secret-a' };
 const A2 = { phoneNumberId: '112', wabaId: 'waba-12', appSecret: 'secret-a' };
 const B = { phoneNumberId: '222', wabaId: 'waba-2', appSecret: 'secret-b' };
 const BODY = '{"object":"whatsapp_business_account"}';
 
-const message = (phoneNumberId: string): InboundMessageEvent => ({ kind: 'message', phoneNumberId, displayPhoneNumber: '', wamid: 'wamid.1', from: '1', waId: '1', type: 'text', timestamp: '1', raw: {} });
-const status = (phoneNumberId: string): StatusEvent => ({ kind: 'status', phoneNumberId, displayPhoneNumber: '', wamid: 'wamid.2', status: 'read', timestamp: '1', recipientId: '1' });
+const message = (phoneNumberId: string): InboundMessageEvent => ({
+	kind: 'message',
+	phoneNumberId,
+	displayPhoneNumber: '',
+	wamid: 'wamid.1',
+	from: '1',
+	waId: '1',
+	type: 'text',
+	timestamp: '1',
+	raw: {},
+});
+const status = (phoneNumberId: string): StatusEvent => ({
+	kind: 'status',
+	phoneNumberId,
+	displayPhoneNumber: '',
+	wamid: 'wamid.2',
+	status: 'read',
+	timestamp: '1',
+	recipientId: '1',
+});
 const template = (wabaId: string): TemplateStatusEvent => ({ kind: 'template-status', wabaId, event: 'PAUSED', templateName: 'offer' });
 
 describe('verifyForNumbers', () => {
 	it('vouches for the numbers and accounts of the secret that signed, and no other', () => {
-		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-b'), [A, B])).toEqual({ ok: true, scope: { phoneNumberIds: ['222'], wabaIds: ['waba-2'] } });
-		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, B])).toEqual({ ok: true, scope: { phoneNumberIds: ['111'], wabaIds: ['waba-1'] } });
+		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-b'), [A, B])).toEqual({
+			ok: true,
+			scope: { phoneNumberIds: ['222'], wabaIds: ['waba-2'] },
+		});
+		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, B])).toEqual({
+			ok: true,
+			scope: { phoneNumberIds: ['111'], wabaIds: ['waba-1'] },
+		});
 	});
 
 	it('vouches for every number of one Meta app (one secret)', () => {
-		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, B, A2])).toEqual({ ok: true, scope: { phoneNumberIds: ['111', '112'], wabaIds: ['waba-1', 'waba-12'] } });
-		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, { ...A2, wabaId: 'waba-1' }])).toEqual({ ok: true, scope: { phoneNumberIds: ['111', '112'], wabaIds: ['waba-1'] } });
+		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, B, A2])).toEqual({
+			ok: true,
+			scope: { phoneNumberIds: ['111', '112'], wabaIds: ['waba-1', 'waba-12'] },
+		});
+		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, { ...A2, wabaId: 'waba-1' }])).toEqual({
+			ok: true,
+			scope: { phoneNumberIds: ['111', '112'], wabaIds: ['waba-1'] },
+		});
 	});
 
 	it('says why it refuses', () => {
@@ -32,7 +69,10 @@ describe('verifyForNumbers', () => {
 	it('never lets a number without a secret be vouched for by an empty key', () => {
 		const noSecret = { phoneNumberId: '333', wabaId: 'waba-3', appSecret: '' };
 		expect(verifyForNumbers(BODY, signPayload(BODY, ''), [A, noSecret])).toEqual({ ok: false, reason: 'mismatch' });
-		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, noSecret])).toEqual({ ok: true, scope: { phoneNumberIds: ['111'], wabaIds: ['waba-1'] } });
+		expect(verifyForNumbers(BODY, signPayload(BODY, 'secret-a'), [A, noSecret])).toEqual({
+			ok: true,
+			scope: { phoneNumberIds: ['111'], wabaIds: ['waba-1'] },
+		});
 	});
 });
 

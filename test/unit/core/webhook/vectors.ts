@@ -12,7 +12,9 @@ export interface Vector {
 	note?: string;
 }
 
-export const VECTORS: Vector[] = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'derived', 'hmac-sha256-test-vectors.json'), 'utf8')).vectors;
+export const VECTORS: Vector[] = JSON.parse(
+	fs.readFileSync(path.join(CONTRACTS_DIR, 'derived', 'hmac-sha256-test-vectors.json'), 'utf8'),
+).vectors;
 
 export const CAPTURE_FILE = 'third-party-captures/incoming-image-escaped.raw-body.json';
 

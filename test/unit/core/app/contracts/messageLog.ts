@@ -43,7 +43,15 @@ export function messageLogContract(name: string, makeLog: () => Promise<MessageL
 			await log.record(sent({ wamid: 'w2', targetDepartment: 'sales', sentAt: `${today}T11:00:00.000Z` }));
 			await log.record(sent({ wamid: 'w3', sentAt: `${today}T12:00:00.000Z` }));
 			await log.record(sent({ wamid: 'w4', phoneNumberId: '222', targetAgent: 'bob', sentAt: `${today}T13:00:00.000Z` }));
-			await log.record(sent({ wamid: 'w5', mobileNo: '551188887777', waId: '5511988880000', targetAgent: 'carol', sentAt: `${today}T08:00:00.000Z` }));
+			await log.record(
+				sent({
+					wamid: 'w5',
+					mobileNo: '551188887777',
+					waId: '5511988880000',
+					targetAgent: 'carol',
+					sentAt: `${today}T08:00:00.000Z`,
+				}),
+			);
 			expect((await log.latestRouting('111', '5511988887777'))?.wamid).toBe('w2');
 			expect((await log.latestRouting('111', '5511988880000'))?.wamid).toBe('w5');
 			expect(await log.latestRouting('111', '5500000000000')).toBeUndefined();
