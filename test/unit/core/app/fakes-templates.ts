@@ -3,7 +3,8 @@ import { Draft, Drafts, SendTemplateModal } from '../../../../src/core/app/sendT
 import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
 import { SendTemplates } from '../../../../src/core/app/sendTemplates';
-import { Directory, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplatesPorts';
+import { IDEMPOTENCY_WINDOW_MS } from '../../../../src/adapters/persistence/IdempotencyStore';
+import { Directory, Idempotency, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplatesPorts';
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
@@ -71,6 +72,18 @@ export class FakeGraph implements TemplateGraph {
 	}
 }
 
+/** The idempotency answers in memory, kept for the store's window (IdempotencyStore's twin). */
+export class MemoryIdempotency implements Idempotency {
+	readonly answers = new Map<string, StoredAnswer>();
+	async find(key: string, now: number) {
+		const entry = this.answers.get(key);
+		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? entry : undefined;
+	}
+	async save(entry: StoredAnswer) {
+		this.answers.set(entry.key, entry);
+	}
+}
+
 export class MemoryDrafts implements Drafts {
 	readonly drafts = new Map<string, Draft>();
 	async load(viewId: string) {
@@ -106,7 +119,8 @@ export class FakeRooms implements TemplateRooms {
 export function templatesWorld(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
 	const graph = new FakeGraph();
 	const recorded: Array<{ message: SentMessage; error?: unknown }> = [];
-	const answers = new Map<string, StoredAnswer>();
+	const idempotency = new MemoryIdempotency();
+	const answers = idempotency.answers;
 	const links: MessageLink[] = [];
 	const rooms = new FakeRooms();
 	const jobs = { runs: 0, processSoon: async () => void jobs.runs++ };
@@ -125,7 +139,7 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		jobs,
 		settings,
 		clock: { now: () => Date.parse('2026-03-01T10:00:00.000Z') },
-		idempotency: { find: async (key) => answers.get(key), save: async (entry) => void answers.set(entry.key, entry) },
+		idempotency,
 		directory,
 		rooms,
 		messages: { link: async (link) => void links.push(link) },

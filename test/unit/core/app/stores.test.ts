@@ -2,14 +2,17 @@
  * Every persistence-backed store passes the same contract suite as its in-memory twin: the memory
  * twins directly, the stores through the engine's own persistence accessors (`Persistence`,
  * `PersistenceRead` of @rocket.chat/apps-engine) over the harness's model of Rocket.Chat's
- * persistence, in both of its version variants. (The outbox: test/unit/status/outboxStore.test.ts.)
+ * persistence, in both of its version variants. (The outbox and the webhook inbox: test/unit/status.)
  */
 import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
+import { DraftStore } from '../../../../src/adapters/persistence/DraftStore';
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
 import { NumberStore } from '../../../../src/adapters/persistence/NumberStore';
 import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
+import { WindowStore } from '../../../../src/adapters/persistence/WindowStore';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 import { HarnessBridges } from '../../../../tools/harness/bridges';
@@ -17,7 +20,10 @@ import { HarnessScheduler } from '../../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../../tools/harness/world';
 import { messageLogContract } from './contracts/messageLog';
 import { numbersContract } from './contracts/numbers';
+import { draftsContract, idempotencyContract, windowsContract } from './contracts/smallStores';
 import { templateCacheContract } from './contracts/templateCache';
+import { MemoryWindows } from './fakes-inbound';
+import { MemoryDrafts, MemoryIdempotency } from './fakes-templates';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -34,6 +40,9 @@ afterAll(() => {
 messageLogContract('MemoryMessageLog', () => new MemoryMessageLog());
 numbersContract('MemoryNumbers', () => new MemoryNumbers());
 templateCacheContract('MemoryTemplateCache', () => new MemoryTemplateCache());
+draftsContract('MemoryDrafts', () => new MemoryDrafts());
+windowsContract('MemoryWindows', () => new MemoryWindows());
+idempotencyContract('MemoryIdempotency', () => new MemoryIdempotency(), IDEMPOTENCY_WINDOW_MS);
 
 for (const variant of ['current', 'raw-model'] as const) {
 	const accessors = () => {
@@ -54,4 +63,20 @@ for (const variant of ['current', 'raw-model'] as const) {
 		const { read, write } = accessors();
 		return new PersistedTemplateCache(read, write);
 	});
+	draftsContract(`DraftStore on ${variant} persistence`, () => {
+		const { read, write } = accessors();
+		return new DraftStore(read, write);
+	});
+	windowsContract(`WindowStore on ${variant} persistence`, () => {
+		const { read, write } = accessors();
+		return new WindowStore(read, write);
+	});
+	idempotencyContract(
+		`IdempotencyStore on ${variant} persistence`,
+		() => {
+			const { read, write } = accessors();
+			return new IdempotencyStore(read, write);
+		},
+		IDEMPOTENCY_WINDOW_MS,
+	);
 }

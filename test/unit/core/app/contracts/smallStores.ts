@@ -1,0 +1,64 @@
+/**
+ * The contracts of the small stores (core/app ports): the send-template drafts, the contacts'
+ * windows and the idempotency answers. The in-memory twins the services' tests use and the stores
+ * over Rocket.Chat's persistence pass the same suites.
+ */
+import { Draft, Drafts } from '../../../../../src/core/app/sendTemplateModal';
+import { Idempotency } from '../../../../../src/core/app/sendTemplatesPorts';
+import { Windows } from '../../../../../src/core/app/window';
+
+const draft = (viewId: string, fields: Partial<Draft> = {}): Draft => ({
+	viewId,
+	userId: 'agent-1',
+	askRecipient: true,
+	phoneNumberId: '111',
+	values: {},
+	...fields,
+});
+
+export function draftsContract(name: string, makeDrafts: () => Promise<Drafts> | Drafts): void {
+	describe(`${name}: the drafts contract`, () => {
+		it('keeps one draft per view, replaced on save, gone once removed', async () => {
+			const drafts = await makeDrafts();
+			expect(await drafts.load('v1')).toBeUndefined();
+			await drafts.save(draft('v1'));
+			await drafts.save(draft('v2', { templateName: 'other' }));
+			await drafts.save(draft('v1', { templateName: 'order_update', values: { 'body.1': 'INV-7' } }));
+			expect(await drafts.load('v1')).toMatchObject({ viewId: 'v1', templateName: 'order_update', values: { 'body.1': 'INV-7' } });
+			expect(await drafts.load('v2')).toMatchObject({ viewId: 'v2', templateName: 'other' });
+			await drafts.remove('v1');
+			expect(await drafts.load('v1')).toBeUndefined();
+			expect(await drafts.load('v2')).toBeDefined();
+			await drafts.remove('v1');
+		});
+	});
+}
+
+export function windowsContract(name: string, makeWindows: () => Promise<Windows> | Windows): void {
+	describe(`${name}: the windows contract`, () => {
+		it('keeps one window per contact token, replaced on put', async () => {
+			const windows = await makeWindows();
+			expect(await windows.get('whatsapp:111:55')).toBeUndefined();
+			await windows.put('whatsapp:111:55', { at: 1000, wamid: 'w1' });
+			await windows.put('whatsapp:222:55', { at: 2000 });
+			await windows.put('whatsapp:111:55', { at: 3000, wamid: 'w3', noticeFor: 3000 });
+			expect(await windows.get('whatsapp:111:55')).toMatchObject({ at: 3000, wamid: 'w3', noticeFor: 3000 });
+			expect(await windows.get('whatsapp:222:55')).toMatchObject({ at: 2000 });
+		});
+	});
+}
+
+export function idempotencyContract(name: string, makeIdempotency: () => Promise<Idempotency> | Idempotency, windowMs: number): void {
+	describe(`${name}: the idempotency contract`, () => {
+		it('answers the first answer for a key within its window, and none after it', async () => {
+			const store = await makeIdempotency();
+			const at = 1_000_000;
+			expect(await store.find('k1', at)).toBeUndefined();
+			await store.save({ key: 'k1', fingerprint: 'f1', status: 200, content: { success: true }, at });
+			await store.save({ key: 'k2', fingerprint: 'f2', status: 400, content: { success: false }, at });
+			expect(await store.find('k1', at + 1)).toMatchObject({ key: 'k1', fingerprint: 'f1', status: 200, content: { success: true } });
+			expect(await store.find('k2', at + windowMs - 1)).toMatchObject({ key: 'k2', status: 400 });
+			expect(await store.find('k1', at + windowMs)).toBeUndefined();
+		});
+	});
+}
