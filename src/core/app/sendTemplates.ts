@@ -4,6 +4,7 @@
  * the number, checks the template against the number's catalog, sends paced, records every send
  * in the send log (its statuses go to the Message Status Endpoint URL) and runs the processing job.
  */
+import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
 import { AppError, GraphApiError } from '../errors';
@@ -18,13 +19,9 @@ import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
 import { explainError, graphCodeOf } from './explain';
+import { Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
-import { SendTemplatesPorts, TemplateRooms } from './sendTemplatesPorts';
-
-/** The engine gives an app call 30 s; the sends of one request must end well before. */
-const REQUEST_BUDGET_MS = 20000;
-/** In-flight sends: enough to keep the rate with Graph latencies up to 250 ms, never more than a request's recipients. */
-const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
+import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
 
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
 export class SendRefused extends AppError {
@@ -67,6 +64,8 @@ export interface BatchOptions {
 	routing?: Routing;
 	/** The words of the per-recipient errors. */
 	t: Translator;
+	/** Told of each send Meta accepted, as it comes (an idempotent request's progress). */
+	onAccepted?: (phoneNumber: string, msId: string) => void;
 }
 
 export interface ModalSend {
@@ -166,27 +165,36 @@ export class SendTemplates {
 	}
 
 	/**
-	 * `POST templateMessage` from a user with `roles`: every check of the contract in its order, then
-	 * the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry run cannot
-	 * reach Meta's template list); an idempotent replay answers the first answer again.
+	 * `POST templateMessage` from the user `userId` with `roles`: every check of the contract in its
+	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry
+	 * run cannot reach Meta's template list). With an `idempotencyKey` (scoped to the user) the key
+	 * is reserved before the first send and the answer is kept: see idempotentRequest.ts.
 	 */
-	async templateMessage(input: { body: unknown; roles: string[] | undefined; t: Translator }): Promise<TemplateMessageAnswer> {
+	async templateMessage(input: {
+		body: unknown;
+		roles: string[] | undefined;
+		userId?: string;
+		t: Translator;
+	}): Promise<TemplateMessageAnswer> {
 		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
 			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
 		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });
 		const body = parsed.request;
-
-		const fingerprint = requestFingerprint(body);
-		const replay = await this.replay(body.idempotencyKey, fingerprint);
-		if (replay) return replay;
+		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
+		const idempotency = body.idempotencyKey && this.ports.idempotency;
+		const key = body.idempotencyKey && scopedKey(input.userId ?? '', body.idempotencyKey);
+		const replay = { fingerprint: requestFingerprint(body), recipients, invalidContacts, t: input.t };
+		if (idempotency && key) {
+			const found = await idempotency.find(key, this.ports.clock.now());
+			if (found) return this.replay(found, replay);
+		}
 
 		const number = await this.findNumber(body.connectedWhatsAppNo);
 		if (!number) throw new SendRefused('api_error_number_not_connected', { params: { number: body.connectedWhatsAppNo } });
 		await this.checkRouting(body);
 		const known = await this.checkTemplate(number, body);
 
-		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
 		if (body.dryRun)
 			return {
@@ -194,20 +202,55 @@ export class SendTemplates {
 				content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) },
 			};
 
-		const results = await this.sendBatch({ number, template: body.template, recipients, known, routing: body, t: input.t });
-		const content = { success: true, ...invalid, results };
-		if (body.idempotencyKey)
-			await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
-		return { status: 200, content };
+		let reservation: Reservation | undefined;
+		if (idempotency && key) {
+			const claim = await Reservation.claim(idempotency, { key, fingerprint: replay.fingerprint, clock: this.ports.clock });
+			if ('holder' in claim) return this.replay(claim.holder, replay);
+			reservation = claim.reservation;
+		}
+		try {
+			await this.admit(number, recipients.length);
+		} catch (error) {
+			await reservation?.release();
+			throw error;
+		}
+		try {
+			const onAccepted = reservation && ((to: string, msId: string) => reservation?.accepted(to, msId));
+			const results = await this.sendBatch({
+				number,
+				template: body.template,
+				recipients,
+				known,
+				routing: body,
+				t: input.t,
+				onAccepted,
+			});
+			const answer = { status: 200, content: { success: true, ...invalid, results } };
+			await reservation?.finish(answer);
+			return answer;
+		} catch (error) {
+			await reservation?.interrupt();
+			throw error;
+		}
 	}
 
-	/** The first answer to the same request with this key (marked `replayed`); a different request with it is a conflict. */
-	private async replay(key: string | undefined, fingerprint: string): Promise<TemplateMessageAnswer | undefined> {
-		if (!key || !this.ports.idempotency) return undefined;
-		const previous = await this.ports.idempotency.find(key, this.ports.clock.now());
-		if (!previous) return undefined;
-		if (previous.fingerprint !== fingerprint) throw new SendRefused('api_error_idempotency_conflict', { status: 409 });
-		return { status: previous.status, content: { ...(previous.content as Record<string, unknown>), replayed: true } };
+	/** An entry's answer to the same request (marked `replayed`), or the 409 it gets (another body, or still in progress). */
+	private replay(found: StoredAnswer, request: Omit<Parameters<typeof replayOf>[1], 'now'>): TemplateMessageAnswer {
+		const answer = replayOf(found, { ...request, now: this.ports.clock.now() });
+		if ('refuse' in answer) throw new SendRefused(answer.refuse, { status: 409 });
+		return answer;
+	}
+
+	/**
+	 * The number's pacer books the request's sends, or the request is refused (400) when its last
+	 * send could not start within ADMISSION_WINDOW_MS, given the rate and the sends already waiting
+	 * from that number: the answer would outlast the engine's call timeout.
+	 */
+	private async admit(number: ConnectedNumber, count: number): Promise<void> {
+		const graph = this.ports.graphOf(number);
+		if (!graph.admit || graph.admit(number.phoneNumberId, count, ADMISSION_WINDOW_MS)) return;
+		const rate = await this.ports.settings.get('sendRatePerSecond');
+		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
 	}
 
 	/** The agent and department a reply goes to must exist. */
@@ -243,20 +286,26 @@ export class SendTemplates {
 	}
 
 	/**
-	 * Sends one template to many recipients from one number, paced at the "Send rate" setting,
+	 * Sends one template to many recipients from one number, paced by the number's pacer (the "Send rate" setting),
 	 * recording each send for the status pipeline; per-recipient results in request order.
 	 */
 	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
 		const { number, template, recipients, known, t } = options;
 		const graph = this.ports.graphOf(number);
-		const rate = await this.ports.settings.get('sendRatePerSecond');
+		// Paced by the number's pacer behind the Graph client (core/bulk/pacedGraph.ts); 131056 retried here.
 		const report = await sendPaced({
 			items: recipients,
-			send: (to) => graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content: { type: 'template', template } })),
+			send: async (to) => {
+				const result = await graph.sendMessage(
+					number.phoneNumberId,
+					whatsAppMessage({ to, content: { type: 'template', template } }),
+				);
+				const msId = result.messages?.[0]?.id;
+				if (msId) options.onAccepted?.(to, msId);
+				return result;
+			},
 			metaCode: graphCodeOf,
-			ratePerSecond: rate,
-			concurrency: concurrencyFor(rate),
-			budgetMs: REQUEST_BUDGET_MS,
+			budgetMs: SEND_WINDOW_MS,
 		});
 		const text = known
 			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))

@@ -65,6 +65,12 @@ export class FakeGraph implements TemplateGraph {
 		return answer;
 	}
 
+	/** The number's pacer admission (NumberPacer.admit); every request is admitted unless a test sets it. */
+	admission?: (phoneNumberId: string, count: number, withinMs: number) => boolean;
+	admit(phoneNumberId: string, count: number, withinMs: number): boolean {
+		return this.admission ? this.admission(phoneNumberId, count, withinMs) : true;
+	}
+
 	async listAllTemplates<T>(): Promise<T[]> {
 		this.listed++;
 		if (this.listError) throw this.listError;
@@ -72,17 +78,38 @@ export class FakeGraph implements TemplateGraph {
 	}
 }
 
-/** The idempotency answers in memory, kept for the store's window (IdempotencyStore's twin). */
+/** The idempotency reservations and answers in memory, kept for the store's window (IdempotencyStore's twin). */
 export class MemoryIdempotency implements Idempotency {
 	readonly answers = new Map<string, StoredAnswer>();
+	/** Every save, in order (the progress of a reservation, then its answer). */
+	readonly saves: StoredAnswer[] = [];
 	async find(key: string, now: number) {
 		const entry = this.answers.get(key);
-		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? entry : undefined;
+		if (entry && now - entry.at >= IDEMPOTENCY_WINDOW_MS) this.answers.delete(key);
+		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? clone(entry) : undefined;
+	}
+	async reserve(entry: StoredAnswer, now: number) {
+		const holder = await this.find(entry.key, now);
+		if (holder) return holder;
+		if (this.answers.has(entry.key)) return clone(this.answers.get(entry.key) as StoredAnswer); // reserved meanwhile
+		await this.save(entry);
+		return undefined;
 	}
 	async save(entry: StoredAnswer) {
-		this.answers.set(entry.key, entry);
+		this.saves.push(clone(entry));
+		this.answers.set(entry.key, clone(entry));
+	}
+	async release(key: string) {
+		this.answers.delete(key);
+	}
+	async sweep(now: number) {
+		const expired = [...this.answers.values()].filter((e) => now - e.at >= IDEMPOTENCY_WINDOW_MS);
+		for (const e of expired) this.answers.delete(e.key);
+		return expired.length;
 	}
 }
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export class MemoryDrafts implements Drafts {
 	readonly drafts = new Map<string, Draft>();
@@ -131,6 +158,7 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 	};
 	const numbers = options.numbers ?? [NUMBER];
 	const settings = settingsOf(options.settings ?? {});
+	const clock = { at: Date.parse('2026-03-01T10:00:00.000Z'), now: () => clock.at };
 	const service = new SendTemplates({
 		numbers: { list: async () => numbers },
 		templateCache,
@@ -138,7 +166,7 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		sendLog: { record: async (message, error) => void recorded.push({ message, error }) },
 		jobs,
 		settings,
-		clock: { now: () => Date.parse('2026-03-01T10:00:00.000Z') },
+		clock,
 		idempotency,
 		directory,
 		rooms,
@@ -157,7 +185,7 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
 	});
-	return { service, modal, graph, recorded, answers, links, rooms, jobs, templateCache, drafts, warnings, errors };
+	return { service, modal, graph, recorded, idempotency, clock, answers, links, rooms, jobs, templateCache, drafts, warnings, errors };
 }
 
 /** A translator that shows the key and its parameters, so that tests see which text was chosen. */

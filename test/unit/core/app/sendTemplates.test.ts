@@ -133,7 +133,7 @@ describe('templateMessage', () => {
 			w.service.templateMessage({ body: body({ idempotencyKey: 'k1', clientReference: 'other' }), roles: manager, t: keys }),
 		);
 		expect([error.status, error.i18nKey]).toEqual([409, 'api_error_idempotency_conflict']);
-		expect(w.answers.get('k1')).toMatchObject({ status: 200, at: Date.parse('2026-03-01T10:00:00.000Z') });
+		expect(w.answers.get(':k1')).toMatchObject({ state: 'done', status: 200, at: Date.parse('2026-03-01T10:00:00.000Z') });
 	});
 
 	it("reports each recipient's failure, records it with Meta's error and drops a template Meta no longer has", async () => {
