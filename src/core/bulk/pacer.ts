@@ -26,14 +26,22 @@
 export const RATE_MARGIN = 0.98;
 export const THROUGHPUT_EXCEEDED = 130429;
 export const PAIR_RATE_LIMIT = 131056;
-export const FIRST_BACKOFF_MS = 1000;
+/**
+ * The first pause after a 130429. Short: a sliding one-second window frees a slot one interval
+ * later, and a long first pause costs a whole second of the number's throughput for one message
+ * that network jitter pushed over the cap. It doubles while 130429 repeats.
+ */
+export const FIRST_BACKOFF_MS = 250;
 export const MAX_BACKOFF_MS = 30000;
 /**
- * How far a late timer may be caught up: a send is never started before its slot, and slots lag at
- * most this much behind the clock, so any one-second window holds at most
- * rate × 0.98 × (1 + CATCH_UP_MS / 1000) + 1 starts, under the cap.
+ * How far late timers may be caught up: on a busy server a timer fires late, and without catching
+ * up the number would lose that time for good. Starts are spaced one interval apart behind the
+ * clock by at most this much, and no window of one second (and WINDOW_GUARD_MS) ever holds more
+ * than ceil(rate × 0.98) starts (the window check in `pump`), what the even spacing itself gives at most.
  */
-const CATCH_UP_MS = 10;
+const CATCH_UP_MS = 100;
+/** The window check counts over one second and this much more: a little room for network jitter. */
+const WINDOW_GUARD_MS = 10;
 
 /** No send started in time: the caller's deadline passed while the number was paused or busy. */
 export class PacerDeadlineError extends Error {
@@ -84,6 +92,8 @@ export class NumberPacer {
 	private backoff: number;
 	private pauseCause: unknown;
 	private inFlight = 0;
+	/** The last starts, at most `perWindow` of them: no more than that in any second. */
+	private readonly recent: number[] = [];
 	private pumping = false;
 	private wakePump?: () => void;
 	/** Until when admitted requests have booked the number's slots (see `admit`). */
@@ -179,6 +189,17 @@ export class NumberPacer {
 		});
 	}
 
+	/** Starts allowed in any one-second window. */
+	private get perWindow(): number {
+		return Math.max(1, Math.ceil(this.rate * RATE_MARGIN));
+	}
+
+	/** When the next start keeps the last second within `perWindow` starts. */
+	private windowSlot(): number {
+		const n = this.perWindow;
+		return this.recent.length >= n ? this.recent[this.recent.length - n] + 1000 + WINDOW_GUARD_MS : 0;
+	}
+
 	/** Sends that cannot start before their deadline fail now rather than wait for the pause to end. */
 	private failLate(slot: number): void {
 		for (const list of [this.retries, this.queue])
@@ -199,7 +220,7 @@ export class NumberPacer {
 					this.wakePump = undefined;
 					continue;
 				}
-				const slot = Math.max(this.nextStart, this.pausedUntil);
+				const slot = Math.max(this.nextStart, this.pausedUntil, this.windowSlot());
 				if (slot > now) {
 					this.failLate(slot);
 					if (!this.backlog) break;
@@ -212,6 +233,8 @@ export class NumberPacer {
 					continue;
 				}
 				this.nextStart = Math.max(slot, now - CATCH_UP_MS) + this.interval;
+				this.recent.push(now);
+				if (this.recent.length > this.perWindow) this.recent.splice(0, this.recent.length - this.perWindow);
 				this.inFlight++;
 				ticket.go();
 			}

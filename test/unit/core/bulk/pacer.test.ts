@@ -1,5 +1,6 @@
 import {
 	concurrencyFor,
+	FIRST_BACKOFF_MS,
 	MAX_BACKOFF_MS,
 	NumberPacer,
 	PacerDeadlineError,
@@ -20,12 +21,12 @@ class MetaError extends Error {
  * A virtual clock driven like a discrete-event simulation: sleeps are timers, and time jumps to
  * the earliest timer once every runnable task has run. Pacing is tested exactly and instantly.
  */
-function clock() {
+function clock(lateMs = 0) {
 	let t = 0;
 	const timers: Array<{ wake: number; resolve: () => void }> = [];
 	return {
 		now: () => t,
-		sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ wake: t + ms, resolve })),
+		sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ wake: t + ms + lateMs, resolve })),
 		async drive<T>(promise: Promise<T>): Promise<T> {
 			let done = false;
 			const settled = promise.then(
@@ -79,6 +80,15 @@ describe('NumberPacer', () => {
 		expect(peakPerSecond(started)).toBe(5);
 	});
 
+	it('catches up late timers (a busy server) without ever starting more than ceil(rate × 0.98) in a second', async () => {
+		const c = clock(8);
+		const { pacer } = pacerAt(80, c);
+		const starts: number[] = [];
+		await c.drive(Promise.all(Array.from({ length: 400 }, () => pacer.run(async () => void starts.push(c.now())))));
+		expect(peakPerSecond(starts)).toBeLessThanOrEqual(Math.ceil(80 * RATE_MARGIN));
+		expect((399 / starts[399]) * 1000).toBeGreaterThan(0.95 * 80);
+	});
+
 	it('paces two concurrent requests from one number together: their sum stays under the rate', async () => {
 		const { c, pacer } = pacerAt(10);
 		const started: Array<[string, number]> = [];
@@ -118,10 +128,11 @@ describe('NumberPacer', () => {
 			});
 		const runs = Array.from({ length: 12 }, (_, i) => pacer.run(() => (starts.push([i, c.now()]), send(i)())));
 		await c.drive(Promise.all(runs));
-		// The first 130429 comes back at 50 ms: nothing starts until 1,050 ms (the in-flight second one does not double it).
-		expect(starts.filter(([, t]) => t > 50 && t < 1050)).toEqual([]);
-		const afterPause = starts.filter(([, t]) => t >= 1050);
-		expect(afterPause[0]).toEqual([0, 1050]);
+		// The first 130429 comes back at 50 ms: nothing starts until 50 ms + the first pause (the in-flight second one does not double it).
+		const resume = 50 + FIRST_BACKOFF_MS;
+		expect(starts.filter(([, t]) => t > 50 && t < resume)).toEqual([]);
+		const afterPause = starts.filter(([, t]) => t >= resume);
+		expect(afterPause[0]).toEqual([0, resume]);
 		expect(afterPause[1][0]).toBe(1);
 		expect(accepted.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 		expect(pacer.throttled).toBe(2);
@@ -139,7 +150,9 @@ describe('NumberPacer', () => {
 			{ deadline: 20000 },
 		);
 		await expect(c.drive(run)).rejects.toBe(refused);
-		expect(at).toEqual([0, 1000, 3000, 7000, 15000]);
+		// Pauses of 250, 500, 1000... ms: the next after 15,750 would end past the deadline.
+		expect(FIRST_BACKOFF_MS).toBe(250);
+		expect(at).toEqual([0, 250, 750, 1750, 3750, 7750, 15750]);
 		expect(MAX_BACKOFF_MS).toBe(30000);
 	});
 
@@ -159,7 +172,7 @@ describe('NumberPacer', () => {
 						}
 						return i;
 					},
-					{ deadline: i === 2 ? 500 : 60000 },
+					{ deadline: i === 2 ? 100 : 60000 },
 				)
 				.then(
 					(v) => ({ ok: v }),
