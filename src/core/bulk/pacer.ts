@@ -2,8 +2,9 @@
  * Pacing the sends of one connected number, shared by everything that sends from it.
  *
  * Meta caps each business number's throughput (80 messages per second by default, up to 1,000 once
- * raised: https://developers.facebook.com/docs/whatsapp/throughput) and answers a send over the
- * cap with error 130429 (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+ * raised) and "will return error code 130429 until you are within your allowed level again"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput; the codes:
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
  * The cap is the number's, not a request's: two requests, an agent's reply and an automatic
  * message from one number all count against it. So the pace lives in one `NumberPacer` per number
  * (`PacerRegistry`), and every send from that number waits for its turn there.
@@ -27,9 +28,9 @@ export const RATE_MARGIN = 0.98;
 export const THROUGHPUT_EXCEEDED = 130429;
 export const PAIR_RATE_LIMIT = 131056;
 /**
- * The first pause after a 130429. Short: a sliding one-second window frees a slot one interval
- * later, and a long first pause costs a whole second of the number's throughput for one message
- * that network jitter pushed over the cap. It doubles while 130429 repeats.
+ * The first pause after a 130429. Short: Meta answers 130429 only until the number is back within
+ * its level (see above), and a long first pause costs a whole second of the number's throughput for
+ * one message that network jitter pushed over the cap. It doubles while 130429 repeats.
  */
 export const FIRST_BACKOFF_MS = 250;
 export const MAX_BACKOFF_MS = 30000;
