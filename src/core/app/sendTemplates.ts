@@ -208,23 +208,24 @@ export class SendTemplates {
 			if ('holder' in claim) return this.replay(claim.holder, replay);
 			reservation = claim.reservation;
 		}
+		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t };
+		return this.admitAndSend(batch, invalid, reservation);
+	}
+
+	/**
+	 * The number's pacer admits the request (else the reservation is freed and the 400 thrown), then
+	 * the sends, each accepted one told to the reservation; its answer kept, or what was sent if it fails.
+	 */
+	private async admitAndSend(batch: BatchOptions, invalid: object, reservation?: Reservation): Promise<TemplateMessageAnswer> {
 		try {
-			await this.admit(number, recipients.length);
+			await this.admit(batch.number, batch.recipients.length);
 		} catch (error) {
 			await reservation?.release();
 			throw error;
 		}
 		try {
-			const onAccepted = reservation && ((to: string, msId: string) => reservation?.accepted(to, msId));
-			const results = await this.sendBatch({
-				number,
-				template: body.template,
-				recipients,
-				known,
-				routing: body,
-				t: input.t,
-				onAccepted,
-			});
+			const onAccepted = reservation && ((to: string, msId: string) => reservation.accepted(to, msId));
+			const results = await this.sendBatch({ ...batch, onAccepted });
 			const answer = { status: 200, content: { success: true, ...invalid, results } };
 			await reservation?.finish(answer);
 			return answer;
