@@ -26,6 +26,8 @@ interface Run {
 	throttled: number;
 	slowestMs: number;
 	refused: number;
+	/** Recipients of admitted requests not sent (a 130429 pause that ran past their deadline, say). */
+	failed: number;
 }
 
 async function oneRun(app: AppUnderTest, requests: number, recipients: number, run: number): Promise<Run> {
@@ -51,14 +53,7 @@ async function oneRun(app: AppUnderTest, requests: number, recipients: number, r
 		else if (res.status !== 200) throw new Error(`answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
 		else sent += res.body.results.filter((r: { msId?: string }) => r.msId).length;
 	}
-	if (sent !== (requests - refused) * recipients) {
-		const errors = answers.flatMap(({ res }) =>
-			(res.body.results ?? []).filter((r: { error?: unknown }) => r.error).map((r: { error: unknown }) => r.error),
-		);
-		throw new Error(
-			`only ${sent} sent of ${(requests - refused) * recipients}: ${JSON.stringify(errors).slice(0, 500)} (130429: ${app.sim.throttled})`,
-		);
-	}
+	const failed = (requests - refused) * recipients - sent;
 	const accepted = app.sim.requests.slice(before).filter((r) => r.path.endsWith('/messages') && r.status === 200);
 	const metaSpan = accepted[accepted.length - 1].at! - accepted[0].at!;
 	return {
@@ -67,6 +62,7 @@ async function oneRun(app: AppUnderTest, requests: number, recipients: number, r
 		throttled: app.sim.throttled,
 		slowestMs: Math.max(...answers.map((a) => a.ms)),
 		refused,
+		failed,
 	};
 }
 
@@ -88,7 +84,7 @@ async function measure(cap: number, requests: number, recipients: number): Promi
 				`Meta saw ${m('metaRate').toFixed(1)} msg/s = ${(m('metaRate') / cap).toFixed(3)};`,
 				`130429 provoked: ${m('throttled')} (max ${Math.max(...runs.map((r) => r.throttled))});`,
 				`slowest answer ${m('slowestMs')} ms (max ${Math.max(...runs.map((r) => r.slowestMs))}, engine timeout ${ENGINE_TIMEOUT_MS});`,
-				`refused ${m('refused')} (median of ${RUNS})`,
+				`refused ${m('refused')}; recipients not sent ${m('failed')} (max ${Math.max(...runs.map((r) => r.failed))}) (median of ${RUNS})`,
 			].join(' '),
 		);
 	} finally {
