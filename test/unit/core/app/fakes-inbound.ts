@@ -152,7 +152,7 @@ export class FakeConversations implements Conversations {
 	async agent(username: string): Promise<Agent | undefined> {
 		return this.agents.get(username);
 	}
-	async isOnline(department?: string): Promise<boolean> {
+	async hasAgentOnline(department?: string): Promise<boolean> {
 		return this.online.has(department);
 	}
 	textsOf(roomId: string): string[] {
