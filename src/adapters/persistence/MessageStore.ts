@@ -27,7 +27,14 @@ function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
 	// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
 	const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
 	const batch = message.batch ? [byBatch(message.batch)] : [];
-	return [ALL, dayBucket(message.sentAt.slice(0, 10)), toContact(message.phoneNumberId, message.mobileNo), ...alias, ownKey(message), ...batch];
+	return [
+		ALL,
+		dayBucket(message.sentAt.slice(0, 10)),
+		toContact(message.phoneNumberId, message.mobileNo),
+		...alias,
+		ownKey(message),
+		...batch,
+	];
 }
 
 /** The association that names one record alone: its wamid, else its send id (pending or failed). */

@@ -229,7 +229,10 @@ describe('sendFromModal', () => {
 		expect(result).toEqual({ ok: true, complete: true });
 		// Written before the Graph call (no room yet), under the batch key the send carries.
 		expect(w.begun).toEqual([
-			{ message: expect.objectContaining({ pending: true, sendId: 'send-1', mobileNo: '5511987654321', agent: 'ana' }), callsBefore: 0 },
+			{
+				message: expect.objectContaining({ pending: true, sendId: 'send-1', mobileNo: '5511987654321', agent: 'ana' }),
+				callsBefore: 0,
+			},
 		]);
 		expect(w.begun[0].message.roomId).toBeUndefined();
 		const batch = w.begun[0].message.batch;
