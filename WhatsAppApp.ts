@@ -27,6 +27,7 @@ import { onAgentAssigned, onRoomClosed, relayAgentReply } from './src/entry/even
 import { windowProcessors } from './src/entry/jobs/windowNotice';
 import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/entry/uikit/numbers/NumberInteractions';
 import { SETTINGS } from './src/adapters/settings';
+import { outboundCommunicationOf } from './src/adapters/engine/newerApis';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
 import { isSendView, onSendAction, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
@@ -41,8 +42,8 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
 		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
 		await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors()]);
-		// Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
-		const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;
+		// Rocket.Chat's native outbound messages exist from engine 1.55 on; older servers skip this.
+		const outbound = outboundCommunicationOf(configuration);
 		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
 		await configuration.api.provideApi({
 			visibility: ApiVisibility.PUBLIC,

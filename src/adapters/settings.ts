@@ -27,6 +27,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	windowNoticeMinutes: SettingType.NUMBER,
 	templateMessageRoles: SettingType.STRING,
 	sendRatePerSecond: SettingType.NUMBER,
+	unknownStatusWindowMinutes: SettingType.NUMBER,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -66,6 +67,7 @@ const ORDER: SettingKey[] = [
 	'windowNoticeMinutes',
 	'templateMessageRoles',
 	'sendRatePerSecond',
+	'unknownStatusWindowMinutes',
 ];
 
 export const SETTINGS: ISetting[] = ORDER.map((key) => {

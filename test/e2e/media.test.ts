@@ -291,6 +291,7 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'image',
@@ -321,14 +322,23 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'document',
 					document: { id: pdf.id, filename: 'invoice-42.pdf' },
 				},
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'audio', audio: { id: mp3.id } },
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'audio',
+					audio: { id: mp3.id },
+				},
+				{
+					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'text',
@@ -350,6 +360,7 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					context: { message_id: 'wamid.PHOTO' },

@@ -10,6 +10,7 @@ import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
 import { consumeOwnPost } from '../persistence/ownPosts';
 import { WindowStore } from '../persistence/WindowStore';
+import { messageFiles } from '../engine/newerApis';
 import { freeFormSenderOf } from './freeForm';
 
 /** The reply's agent and room, with the engine's user and room (the entry builds them). */
@@ -39,7 +40,7 @@ export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence:
 			},
 			fileOfMessage: async (messageId) => {
 				const message = await acc.read.getMessageReader().getById(messageId);
-				return message?.file?._id ?? message?.files?.[0]?._id;
+				return message && (message.file?._id ?? messageFiles(message)?.[0]?._id);
 			},
 		},
 		sender: await freeFormSenderOf(acc),

@@ -95,14 +95,17 @@ export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender
 }
 
 /** The send log, built at its first use (reading the template list needs none). */
-function lazySendLog(acc: TemplateAccessors): Pick<SendLog, 'record'> {
+function lazySendLog(acc: TemplateAccessors): SendTemplatesPorts['sendLog'] {
 	let log: Promise<SendLog> | undefined;
+	const open = (): Promise<SendLog> => {
+		if (!acc.persistence) throw new Error('no persistence: a send cannot be recorded');
+		log ??= sendLogOf({ read: acc.read, persistence: acc.persistence });
+		return log;
+	};
 	return {
-		record: async (message, error) => {
-			if (!acc.persistence) throw new Error('no persistence: a send cannot be recorded');
-			log ??= sendLogOf({ read: acc.read, persistence: acc.persistence });
-			await (await log).record(message, error);
-		},
+		record: async (message, error) => (await open()).record(message, error),
+		begin: async (message) => (await open()).begin(message),
+		settle: async (message, error) => (await open()).settle(message, error),
 	};
 }
 

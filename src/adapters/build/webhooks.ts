@@ -65,6 +65,8 @@ export async function statusServiceOf(acc: Accessors): Promise<StatusService> {
 		numbers: new NumberStore(reader),
 		templates: new PersistedTemplateCache(reader, acc.persistence),
 		refusals: refusalsOf(acc.logger),
+		settings: appSettings(acc.read),
+		clock: await clockOf(acc.read),
 	});
 }
 
@@ -78,6 +80,7 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 		logger: acc.logger,
 		handlers: {
 			status: (event, scope) => statuses.handleStatus(event, scope),
+			statuses: (events, batch) => statuses.handleStatuses(events, batch),
 			revoke: (event, scope) => statuses.handleRevoke(event, scope),
 			templateStatus: (event) => statuses.templateStatusChanged(event),
 			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),

@@ -171,7 +171,7 @@ export class RocketChatConversations implements Conversations {
 		return user ? agentOf(user) : undefined;
 	}
 
-	isOnline(department?: string): Promise<boolean> {
+	hasAgentOnline(department?: string): Promise<boolean> {
 		return this.acc.read.getLivechatReader().isOnlineAsync(department);
 	}
 }

@@ -15,7 +15,7 @@ export const OFFLINE_SENT = 'offline-sent';
 export interface AutoMessagePorts {
 	sender: Pick<FreeFormSender, 'text'>;
 	marks: Pick<MessageLog, 'hasMark' | 'mark' | 'unmark'>;
-	conversations: Pick<Conversations, 'isOnline'>;
+	conversations: Pick<Conversations, 'hasAgentOnline'>;
 	numbers: Pick<Numbers, 'get'>;
 	windows: Pick<Windows, 'get'>;
 	clock: Clock;
@@ -75,7 +75,7 @@ export class AutoMessages {
 		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);
 		if (told) await this.ports.marks.unmark(OFFLINE_SENT, token);
 		const department = room.departmentId ?? number.departmentId;
-		if (number.offlineMessage && !told && !(await this.ports.conversations.isOnline(department))) {
+		if (number.offlineMessage && !told && !(await this.ports.conversations.hasAgentOnline(department))) {
 			await this.trySend(to, number.offlineMessage, room.id);
 		}
 	}

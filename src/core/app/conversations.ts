@@ -83,6 +83,10 @@ export interface Conversations {
 	departmentId(idOrName: string): Promise<string | undefined>;
 	/** A user by username, as an agent. */
 	agent(username: string): Promise<Agent | undefined>;
-	/** Whether an agent of the department (of any, when undefined) is available. */
-	isOnline(department?: string): Promise<boolean>;
+	/**
+	 * Whether an agent of the department (of any, when undefined) is available. Not named `isOnline`:
+	 * the runtimes of Rocket.Chat 7.0–7.9 re-parse an app's bundle at ES2017 when it holds `.isOnline(`,
+	 * which fails (test/e2e/oldRuntimeBundle.test.ts).
+	 */
+	hasAgentOnline(department?: string): Promise<boolean>;
 }

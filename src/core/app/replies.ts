@@ -51,6 +51,8 @@ export interface AgentReply {
 	/** The Rocket.Chat message the agent quoted. */
 	quotedId?: string;
 	files: ReplyFile[];
+	/** Files of the message the engine did not hand over (engines before 1.60 give only the first): the agent is told. */
+	filesLeftOut?: number;
 	/** The description the agent gave a file. */
 	attachmentCaption: string;
 }
@@ -181,6 +183,7 @@ export class ReplyRelay {
 					const sent = await this.sendFile(sending, file, i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '');
 					wamid ??= sent;
 				}
+				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
 				wamid = await ports.sender.text({ ...sending, text: `${prefix}${body}` });
 			}

@@ -8,6 +8,7 @@ import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
 import { AppError, GraphApiError } from '../errors';
+import { SendResult } from '../graph/GraphClient';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
@@ -21,6 +22,7 @@ import { MetaTemplate, Values } from '../templates/template';
 import { explainError, graphCodeOf } from './explain';
 import { Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
+import { newBatchKey, withBatchKey } from './sendLog';
 import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
 
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
@@ -105,6 +107,8 @@ export function matchNumber(numbers: ConnectedNumber[], value: string): Connecte
 export function explainListError(error: unknown, t: Translator): string {
 	return error instanceof GraphApiError ? explainError(error, t).text : t('error_graph_unreachable');
 }
+
+const errorName = (error: unknown) => (error instanceof Error ? error.message : 'error');
 
 /** A recipient's error in the contract's shape. */
 function recipientError(error: unknown, t: Translator): { code: number; message: string } {
@@ -287,49 +291,30 @@ export class SendTemplates {
 	}
 
 	/**
-	 * Sends one template to many recipients from one number, paced by the number's pacer (the "Send rate" setting),
-	 * recording each send for the status pipeline; per-recipient results in request order.
+	 * Sends one template to many recipients from one number, paced by the number's pacer (the "Send
+	 * rate" setting, behind the Graph client: core/bulk/pacedGraph.ts; 131056 retried here); each
+	 * send is written before its Graph call and linked to its wamid when Meta answers (the send log),
+	 * all of them under one batch key. Per-recipient results in request order.
 	 */
 	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
-		const { number, template, recipients, known, t } = options;
-		const graph = this.ports.graphOf(number);
-		// Paced by the number's pacer behind the Graph client (core/bulk/pacedGraph.ts); 131056 retried here.
+		const { number, recipients, known, t } = options;
+		const send = this.recordedSender(options);
 		const report = await sendPaced({
 			items: recipients,
-			send: async (to) => {
-				const result = await graph.sendMessage(
-					number.phoneNumberId,
-					whatsAppMessage({ to, content: { type: 'template', template } }),
-				);
-				const msId = result.messages?.[0]?.id;
-				if (msId) options.onAccepted?.(to, msId);
-				return result;
-			},
+			send,
 			metaCode: graphCodeOf,
 			budgetMs: SEND_WINDOW_MS,
 		});
-		const text = known
-			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
-			: renderTemplateText(template);
 		const results: RecipientResult[] = [];
 		for (let i = 0; i < recipients.length; i++) {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
-			const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
-			const waId = outcome.ok ? outcome.value.contacts?.[0]?.wa_id : undefined;
-			const sent: SentMessage = {
-				...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
-				wamid,
-				...(waId && waId !== to ? { waId } : {}),
-				clientReference: options.routing?.clientReference,
-				targetAgent: options.routing?.targetAgent,
-				targetDepartment: options.routing?.targetDepartment,
-			};
-			await this.ports.sendLog.record(sent, outcome.ok ? undefined : outcome.error);
 			if (outcome.ok) {
-				results.push({ phoneNumber: to, msId: wamid });
+				results.push({ phoneNumber: to, msId: outcome.value.messages?.[0]?.id });
 				continue;
 			}
+			// A refusal before the Graph call (the record could not be written) is settled by nobody else.
+			await send.settleRefused(to, outcome.error);
 			const code = graphCodeOf(outcome.error);
 			if (known && code !== undefined)
 				await known.catalog.onSendError({
@@ -343,6 +328,57 @@ export class SendTemplates {
 		// The first statuses (queued / failed) go out with the next delivery round, now.
 		await this.ports.jobs.processSoon();
 		return results;
+	}
+
+	/**
+	 * The paced send of one recipient: its record written once (before its first Graph call; a retry
+	 * of a throttled send reuses it), linked to its wamid as soon as Meta accepts it. A final refusal
+	 * is settled by `settleRefused` once the pacer gave up on the recipient.
+	 */
+	private recordedSender(options: BatchOptions): ((to: string) => Promise<SendResult>) & {
+		settleRefused(to: string, error: unknown): Promise<void>;
+	} {
+		const { number, template, known } = options;
+		const graph = this.ports.graphOf(number);
+		const batch = newBatchKey();
+		const text = known
+			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+			: renderTemplateText(template);
+		const pending = new Map<string, Promise<SentMessage>>();
+		const begin = (to: string): Promise<SentMessage> => {
+			let record = pending.get(to);
+			if (!record) {
+				record = this.ports.sendLog.begin({
+					...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
+					batch,
+					clientReference: options.routing?.clientReference,
+					targetAgent: options.routing?.targetAgent,
+					targetDepartment: options.routing?.targetDepartment,
+				});
+				pending.set(to, record);
+			}
+			return record;
+		};
+		const send = async (to: string): Promise<SendResult> => {
+			const record = await begin(to);
+			const answer = await graph.sendMessage(
+				number.phoneNumberId,
+				withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
+			);
+			const wamid = answer.messages?.[0]?.id;
+			const waId = answer.contacts?.[0]?.wa_id;
+			if (wamid) options.onAccepted?.(to, wamid); // an idempotent request's progress
+			// Meta accepted it: a record that cannot be linked now must not make the send look refused.
+			await this.ports.sendLog
+				.settle({ ...record, wamid, ...(waId && waId !== to ? { waId } : {}) })
+				.catch((error) => this.ports.logger?.error(`send ${wamid ?? ''} not linked to its record: ${errorName(error)}`));
+			return answer;
+		};
+		const settleRefused = async (to: string, error: unknown): Promise<void> => {
+			const record = await pending.get(to)?.catch(() => undefined);
+			if (record) await this.ports.sendLog.settle(record, error);
+		};
+		return Object.assign(send, { settleRefused });
 	}
 
 	/**
@@ -390,43 +426,70 @@ export class SendTemplates {
 	}
 
 	/**
-	 * The modal's send: the template to one contact, recorded, then posted in the contact's room (as
-	 * the agent or the app's bot, "Templates sent by" setting) and linked to its WhatsApp message.
-	 * A refused send answers why; once sent, a later failure is only logged by the caller (the agent
-	 * must not send it again), so it resolves ok with what it got.
+	 * The modal's send: the template to one contact, written before the Graph call, then posted in the
+	 * contact's room (as the agent or the app's bot, "Templates sent by" setting) and linked to its
+	 * WhatsApp message. The record is linked to its wamid once the room is known (a status Meta sends
+	 * meanwhile is kept until then). A refused send answers why; once sent, a later failure is only
+	 * logged by the caller (the agent must not send it again), so it resolves ok with what it got.
 	 */
 	async sendFromModal(send: ModalSend, onLateFailure: (error: unknown, wamid?: string) => void): Promise<ModalSendResult> {
 		const { number, template, to } = send;
 		const text = renderText(renderPreview(template, send.values), send.t);
-		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
+		const batch = newBatchKey();
+		const pending = await this.ports.sendLog.begin({
+			...this.sentMessage(number, { to, text, name: template.name, language: template.language }),
+			agent: send.agent,
+			roomId: send.roomId,
+			batch,
+		});
 		let wamid: string | undefined;
 		try {
-			wamid = (
-				await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage({ to, template, values: send.values }))
-			).messages?.[0]?.id;
+			const body = withBatchKey(templateMessage({ to, template, values: send.values }), batch);
+			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
-			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
+			await this.ports.sendLog.settle(pending, error);
 			await this.ports.jobs.processSoon();
-			const code = graphCodeOf(error);
-			if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
-			await (
-				await this.catalogOf(number)
-			).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
-			return { ok: false, error: explainError(error, send.t).text };
+			return this.refusedFromModal(send, error);
 		}
 		let roomId = send.roomId;
 		try {
 			roomId =
 				roomId ??
 				(await this.rooms().contactRoom({ phoneNumberId: number.phoneNumberId, waId: to, departmentId: send.departmentId }));
-			await this.ports.sendLog.record({ ...base, wamid, roomId, sentAt: new Date(this.ports.clock.now()).toISOString() });
-			await this.ports.jobs.processSoon();
+		} catch (error) {
+			await this.settleLate({ ...pending, wamid }, onLateFailure);
+			onLateFailure(error, wamid);
+			return { ok: true, complete: false };
+		}
+		if (!(await this.settleLate({ ...pending, wamid, roomId }, onLateFailure))) return { ok: true, complete: false };
+		try {
 			await this.postInRoom({ roomId, text, wamid });
 		} catch (error) {
 			onLateFailure(error, wamid);
 			return { ok: true, complete: false };
 		}
 		return { ok: true, complete: true };
+	}
+
+	/** Links the modal's accepted send to its wamid and runs the processing job; a failure is the caller's late failure. */
+	private async settleLate(record: SentMessage, onLateFailure: (error: unknown, wamid?: string) => void): Promise<boolean> {
+		try {
+			await this.ports.sendLog.settle(record);
+			await this.ports.jobs.processSoon();
+			return true;
+		} catch (error) {
+			onLateFailure(error, record.wamid);
+			return false;
+		}
+	}
+
+	/** Why Meta refused the modal's send, in the agent's words; the catalog learns of a refused template. */
+	private async refusedFromModal(send: ModalSend, error: unknown): Promise<ModalSendResult> {
+		const code = graphCodeOf(error);
+		if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
+		const { number, template } = send;
+		await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
+		return { ok: false, error: explainError(error, send.t).text };
 	}
 
 	/**

@@ -4,7 +4,7 @@
  */
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Clock, Jobs, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
+import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
 import { SendLog } from './sendLog';
 
 /** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
@@ -85,7 +85,8 @@ export interface SendTemplatesPorts {
 	templateCache: TemplateCache;
 	/** The Graph API with a number's token. */
 	graphOf(number: ConnectedNumber): TemplateGraph;
-	sendLog: Pick<SendLog, 'record'>;
+	/** Every send is written (`begin`) before its Graph call and settled when Meta answers. */
+	sendLog: Pick<SendLog, 'record' | 'begin' | 'settle'>;
 	jobs: Jobs;
 	settings: SettingsReader;
 	clock: Clock;
@@ -93,4 +94,6 @@ export interface SendTemplatesPorts {
 	directory?: Directory;
 	rooms?: TemplateRooms;
 	messages?: Pick<MessageLog, 'link'>;
+	/** The app's log: a send Meta accepted whose record could not be linked is said there. */
+	logger?: Logger;
 }

@@ -29,6 +29,8 @@ export interface AppSettings {
 	windowNoticeMinutes: number;
 	templateMessageRoles: string[];
 	sendRatePerSecond: number;
+	/** How long a status of a message the app does not know yet is kept for its record to appear. */
+	unknownStatusWindowMinutes: number;
 }
 
 export type SettingKey = keyof AppSettings;
@@ -97,6 +99,7 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	},
 	templateMessageRoles: { id: 'template_message_roles', packageValue: 'admin, livechat-manager', parse: parseRoles },
 	sendRatePerSecond: { id: 'send_rate_per_second', packageValue: 80, parse: positive(80) },
+	unknownStatusWindowMinutes: { id: 'unknown_status_window_minutes', packageValue: 15, parse: positive(15) },
 };
 
 /** A reader over fixed values, for unit tests of the services (raw values, parsed like the engine's). */

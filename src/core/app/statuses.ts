@@ -10,9 +10,9 @@ import { fromMetaStatus } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
-import { Clock, MessageLog, Numbers, SentMessage, StatusOutbox, TemplateCache } from './ports';
-import { SendLog } from './sendLog';
-import { SettingsReader } from './settings';
+import { Clock, MessageLog, Numbers, SentMessage, StatusOutbox, systemClock, TemplateCache } from './ports';
+import { isBatchKey, SendLog } from './sendLog';
+import { SettingsReader, settingsOf } from './settings';
 
 /** Tells the members of a room something (an ephemeral notice from the app's user). A room that is gone is skipped. */
 export interface RoomNotifier {
@@ -38,6 +38,16 @@ export interface StatusPorts {
 	numbers: Numbers;
 	templates: TemplateCache;
 	refusals: Refusals;
+	/** The unknown-status window setting (its default without one). */
+	settings?: SettingsReader;
+	/** When a kept status is too old (the webhook inbox's clock). */
+	clock?: Clock;
+}
+
+/** A stored webhook's statuses: who signed it, and when it arrived (the start of a kept status's window). */
+export interface StatusBatch {
+	scope: WebhookScope | undefined;
+	receivedAt: number;
 }
 
 const describeNumber = (id: string) => (id ? `number ${id.length > 32 ? `${id.slice(0, 32)}…` : id}` : 'no number');
@@ -49,7 +59,65 @@ export class StatusService {
 	async handleStatus(event: StatusEvent, scope: WebhookScope | undefined): Promise<void> {
 		const status = fromMetaStatus(event.status);
 		const record = status ? await this.ports.messages.findByWamid(event.wamid) : undefined;
-		if (!record || !status || !this.reportsOnOwnMessage(event, record, scope)) return;
+		if (record) await this.forwardStatus(event, record, scope);
+	}
+
+	/**
+	 * The statuses of one stored webhook, together: their records found with one read per batch key
+	 * (Meta echoes each send's `biz_opaque_callback_data`) rather than one per status, then each
+	 * forwarded once, in order. Answers the statuses whose message is not known yet (written, not yet
+	 * linked to its wamid, or not the app's): the caller keeps them and hands them back later, with
+	 * the same `receivedAt`, until the "unknown status window" has passed; then they are dropped here,
+	 * with a line in the app's log.
+	 */
+	async handleStatuses(events: StatusEvent[], batch: StatusBatch): Promise<StatusEvent[]> {
+		const known = events.filter((event) => fromMetaStatus(event.status));
+		const records = await this.recordsOf(known);
+		const unknown: StatusEvent[] = [];
+		for (const event of known) {
+			const record = records.get(event.wamid);
+			if (record) await this.forwardStatus(event, record, batch.scope);
+			else unknown.push(event);
+		}
+		if (!unknown.length) return [];
+		const minutes = await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes');
+		if ((this.ports.clock ?? systemClock).now() - batch.receivedAt <= minutes * 60000) return unknown;
+		this.ports.refusals.refuse(
+			'unknown-status',
+			`webhook: ${unknown.length} status event(s) about messages the app does not know, kept ${minutes} minutes, dropped (first: ${unknown[0].wamid})`,
+		);
+		return [];
+	}
+
+	/**
+	 * The records of the statuses' messages, by wamid: a batch key two statuses or more share is read
+	 * once (pending sends of it are not known yet); any other status's message is read by its wamid.
+	 */
+	private async recordsOf(events: StatusEvent[]): Promise<Map<string, SentMessage>> {
+		const records = new Map<string, SentMessage>();
+		const byBatch = new Map<string, Set<string>>();
+		for (const { bizOpaqueCallbackData: key, wamid } of events)
+			if (isBatchKey(key)) byBatch.set(key, (byBatch.get(key) ?? new Set()).add(wamid));
+		const covered = new Set<string>();
+		for (const [key, wamids] of byBatch) {
+			if (wamids.size < 2) continue;
+			for (const record of await this.ports.messages.findByBatch(key))
+				if (record.wamid && !record.pending) records.set(record.wamid, record);
+			for (const wamid of wamids) covered.add(wamid);
+		}
+		for (const { wamid } of events) {
+			if (records.has(wamid) || covered.has(wamid)) continue;
+			covered.add(wamid);
+			const record = await this.ports.messages.findByWamid(wamid);
+			if (record) records.set(wamid, record);
+		}
+		return records;
+	}
+
+	/** Forwards a status of `record` (whose statuses it updates) unless it regresses or is foreign; a failure is told to the room. */
+	private async forwardStatus(event: StatusEvent, record: SentMessage, scope: WebhookScope | undefined): Promise<void> {
+		const status = fromMetaStatus(event.status);
+		if (!status || !this.reportsOnOwnMessage(event, record, scope)) return;
 		const error = event.errors?.[0];
 		const forwarded = await this.ports.sendLog.forward(record, {
 			status,

@@ -23,6 +23,8 @@ export const MAX_EVENT_ATTEMPTS = 5;
 export const INBOX_BACKOFF_MS = 30000;
 /** A run that claimed an entry and died frees it after this long. */
 export const INBOX_LEASE_MS = 5 * 60000;
+/** Statuses of messages not known yet are looked at again after this long (by the next run then). */
+export const UNKNOWN_RECHECK_MS = 1000;
 
 /** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
 export interface InboxEntry {
@@ -45,6 +47,8 @@ export interface InboxEntry {
 	receivedAt: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
+	/** Statuses of messages the app did not know yet, kept (with the webhook's `receivedAt`) for their records to appear. */
+	unknownStatuses?: boolean;
 }
 
 /**
@@ -68,6 +72,12 @@ export interface WebhookInbox {
 /** What a webhook's events go to. */
 export interface WebhookHandlers {
 	status(event: StatusEvent, scope: WebhookScope | undefined): Promise<void>;
+	/**
+	 * The status events of one stored webhook, together (the status service resolves their records
+	 * with one read per batch key); answers those whose message is not known yet, to keep. When
+	 * given, `status` is not called.
+	 */
+	statuses?(events: StatusEvent[], batch: { scope: WebhookScope | undefined; receivedAt: number }): Promise<StatusEvent[]>;
 	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
 	/** The inbound service for the messages an app stored. */
@@ -133,8 +143,11 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		const waiting: WebhookEvent[] = [];
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+		const statuses = await handleStatuses(handlers, entry, foreign);
+		failed.push(...statuses.failed);
+		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		for (const event of entry.events ?? []) {
-			if (foreign.includes(event)) continue;
+			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
 			const contact = contactOf(event);
 			if (contact && waitingContacts.has(contact)) {
 				waiting.push(event);
@@ -161,12 +174,53 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
+		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
 		const { claimedUntil: _claimed, ...rest } = entry;
 		if (failed.length && attempt < MAX_EVENT_ATTEMPTS)
 			await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
 		else await inbox.remove(entry.id);
 	}
 	return { problems };
+}
+
+/** The entry's status events through the `statuses` handler, together: those handled, failed, and not known yet. */
+async function handleStatuses(
+	handlers: WebhookHandlers,
+	entry: InboxEntry,
+	foreign: WebhookEvent[],
+): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; unknown: StatusEvent[]; problems: string[] }> {
+	const events = (entry.events ?? []).filter((e): e is StatusEvent => e.kind === 'status' && !foreign.includes(e));
+	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], problems: [] };
+	try {
+		const unknown = await handlers.statuses(events, { scope: entry.scope, receivedAt: entry.receivedAt });
+		return { handled: events, failed: [], unknown, problems: [] };
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : 'error';
+		return {
+			handled: events,
+			failed: events,
+			unknown: [],
+			problems: [`webhook status events (${events.length}) not processed: ${reason}`],
+		};
+	}
+}
+
+/**
+ * Statuses of messages not known yet (sent, not yet linked to their wamid) are kept in an entry of
+ * their own, received when the webhook was (their window and their place in line), looked at again
+ * by the runs after UNKNOWN_RECHECK_MS. Only the processing job forwards statuses, so a status and
+ * the link of its message, in either order, end in one forward.
+ */
+async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
+	await ports.inbox.add({
+		id: newId(),
+		appId: entry.appId,
+		events,
+		scope: entry.scope,
+		receivedAt: entry.receivedAt,
+		nextAttemptAt: ports.clock.now() + UNKNOWN_RECHECK_MS,
+		unknownStatuses: true,
+	});
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

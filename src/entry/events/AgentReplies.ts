@@ -13,6 +13,7 @@ import { autoMessagesOf } from '../../adapters/build/autoMessages';
 import { readReceiptsOf } from '../../adapters/build/inbound';
 import { EngineReplyAgent, EngineReplyRoom, replyRelayOf } from '../../adapters/build/replies';
 import { contactOf } from '../../adapters/rocketchat/conversations';
+import { messageFiles } from '../../adapters/engine/newerApis';
 
 export interface ReplyAccessors {
 	read: IRead;
@@ -22,16 +23,24 @@ export interface ReplyAccessors {
 	logger?: ILogger;
 }
 
-type Attachment = { description?: string; message_link?: string; fileId?: string };
+type Attachment = { description?: string; message_link?: string; fileId?: string; title_link?: string };
+
+/** An attachment that shows an uploaded file (Rocket.Chat's sendFileMessage writes both). */
+const isFileAttachment = (a: Attachment) => Boolean(a.fileId) || /\/file-upload\//.test(a.title_link ?? '');
 
 /**
- * The files an agent sent: one per attachment (`fileId`). `files` also lists the thumbnails
- * Rocket.Chat makes of images, which are not sent; without attachment ids, the message's `file`.
+ * The files an agent sent: one per attachment (`fileId`), from `files`, which also lists the
+ * thumbnails Rocket.Chat makes of images (not sent). Engines before 1.60 have no `files`, only the
+ * first file (`file`): the others are left out, and counted so that the agent is told.
  */
-function filesOf(message: IMessage): IMessageFile[] {
-	const ids = new Set(((message.attachments ?? []) as Attachment[]).map((a) => a.fileId).filter(Boolean));
-	if (ids.size && message.files?.length) return message.files.filter((f) => ids.has(f._id));
-	return message.file ? [message.file] : [];
+export function filesOf(message: IMessage): { files: IMessageFile[]; leftOut: number } {
+	const attachments = (message.attachments ?? []) as Attachment[];
+	const ids = new Set(attachments.map((a) => a.fileId).filter(Boolean));
+	const all = messageFiles(message);
+	if (ids.size && all?.length) return { files: all.filter((f) => ids.has(f._id)), leftOut: 0 };
+	const files = message.file ? [message.file] : [];
+	const leftOut = all ? 0 : Math.max(0, attachments.filter(isFileAttachment).length - files.length);
+	return { files, leftOut };
 }
 
 /**
@@ -41,7 +50,7 @@ function filesOf(message: IMessage): IMessageFile[] {
  */
 function isAgentReply(message: IMessage, room: ILivechatRoom): boolean {
 	const sender = message.sender as IUser | undefined;
-	if (!sender || (!message.text?.trim() && !filesOf(message).length)) return false;
+	if (!sender || (!message.text?.trim() && !filesOf(message).files.length)) return false;
 	if ((message as IMessage & { visitor?: unknown; token?: string }).visitor || (message as { token?: string }).token) return false;
 	if (String(sender.type) === 'app' || String(sender.type) === 'bot') return false;
 	return sender.username !== room.visitor?.username;
@@ -72,6 +81,7 @@ function agentReplyOf(message: IMessage): AgentReply | undefined {
 	if (!isAgentReply(message, room)) return undefined;
 	const sender = message.sender;
 	const { text, quotedId } = quoted(message);
+	const { files, leftOut } = filesOf(message);
 	const agent: EngineReplyAgent = { id: sender.id, username: sender.username, name: sender.name, engine: sender };
 	const replyRoom: EngineReplyRoom = { id: room.id, contact: { phoneNumberId: contact.phoneNumberId, waId: contact.waId }, engine: room };
 	return {
@@ -81,7 +91,8 @@ function agentReplyOf(message: IMessage): AgentReply | undefined {
 		postedText: message.text ?? '',
 		text,
 		quotedId,
-		files: filesOf(message).map((file) => ({ id: file._id, name: file.name, type: file.type })),
+		files: files.map((file) => ({ id: file._id, name: file.name, type: file.type })),
+		filesLeftOut: leftOut,
 		attachmentCaption: ((message.attachments ?? []) as Attachment[]).map((a) => a.description).find(Boolean) ?? '',
 	};
 }

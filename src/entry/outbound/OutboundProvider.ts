@@ -1,26 +1,26 @@
 /**
- * Rocket.Chat's native outbound messages (engine 1.62+, Rocket.Chat 7.x/8.x with outbound
- * communication): the app is a phone provider whose templates are the connected numbers'
+ * Rocket.Chat's native outbound messages (engine 1.55+, Rocket.Chat 7.10 and later; the types are
+ * declared in adapters/engine/newerApis.ts, as older engines have none): the app is a phone provider whose templates are the connected numbers'
  * approved templates, and whose sends take the same path as the templateMessage endpoint.
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
-import {
-	IOutboundMessage,
-	IOutboundPhoneMessageProvider,
-	IOutboundProviderTemplate,
-	ProviderMetadata,
-} from '@rocket.chat/apps-engine/definition/outboundCommunication';
 
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { MetaTemplate } from '../../core/templates/template';
 import { formatE164 } from '../../core/phone';
 import { translator } from '../../core/i18n/translate';
 import { sendTemplatesOf } from '../../adapters/build/templates';
+import {
+	OutboundMessage,
+	OutboundPhoneProvider,
+	OutboundProviderMetadata,
+	OutboundProviderTemplate,
+} from '../../adapters/engine/newerApis';
 
 export const PROVIDER_NAME = 'WhatsApp Business';
 
 /** Meta's template in the shape of Rocket.Chat's outbound template list (header, body and footer components, lower-case). */
-function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): IOutboundProviderTemplate {
+function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): OutboundProviderTemplate {
 	const components = t.components
 		.filter((c) => ['HEADER', 'BODY', 'FOOTER'].includes(c.type.toUpperCase()))
 		.map((c) => {
@@ -44,7 +44,7 @@ function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): IOutbound
 		category: String(t.category ?? '').toLowerCase(),
 		status: t.status.toLowerCase(),
 		qualityScore: { score: 'unknown', reasons: null },
-		components: components as IOutboundProviderTemplate['components'],
+		components: components as OutboundProviderTemplate['components'],
 		createdAt: '',
 		createdBy: '',
 		modifiedAt: '',
@@ -59,15 +59,20 @@ function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): IOutbound
 	};
 }
 
-export function outboundProvider(appId: string): IOutboundPhoneMessageProvider {
+export function outboundProvider(appId: string): OutboundPhoneProvider {
 	return {
 		appId,
 		name: PROVIDER_NAME,
 		type: 'phone',
 		supportsTemplates: true,
-		async getProviderMetadata(read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<ProviderMetadata> {
+		async getProviderMetadata(
+			read: IRead,
+			_modify: IModify,
+			http: IHttp,
+			persistence: IPersistence,
+		): Promise<OutboundProviderMetadata> {
 			const service = await sendTemplatesOf({ read, http, persistence });
-			const templates: Record<string, IOutboundProviderTemplate[]> = {};
+			const templates: Record<string, OutboundProviderTemplate[]> = {};
 			for (const number of await service.listNumbers()) {
 				const list = await (await service.catalogOf(number)).list(number.wabaId);
 				templates[formatE164(displayDigits(number.displayPhoneNumber))] = list.map((t) => toProviderTemplate(t, number));
@@ -75,7 +80,7 @@ export function outboundProvider(appId: string): IOutboundPhoneMessageProvider {
 			return { providerId: appId, providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
 		},
 		async sendOutboundMessage(
-			message: IOutboundMessage,
+			message: OutboundMessage,
 			read: IRead,
 			modify: IModify,
 			http: IHttp,

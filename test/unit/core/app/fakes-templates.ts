@@ -146,6 +146,8 @@ export class FakeRooms implements TemplateRooms {
 export function templatesWorld(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
 	const graph = new FakeGraph();
 	const recorded: Array<{ message: SentMessage; error?: unknown }> = [];
+	/** The sends written before their Graph call, with the Graph calls made by then. */
+	const begun: Array<{ message: SentMessage; callsBefore: number }> = [];
 	const idempotency = new MemoryIdempotency();
 	const answers = idempotency.answers;
 	const links: MessageLink[] = [];
@@ -163,7 +165,18 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		numbers: { list: async () => numbers },
 		templateCache,
 		graphOf: () => graph,
-		sendLog: { record: async (message, error) => void recorded.push({ message, error }) },
+		sendLog: {
+			record: async (message, error) => void recorded.push({ message, error }),
+			begin: async (message) => {
+				const pending = { ...message, sendId: `send-${begun.length + 1}`, pending: true };
+				begun.push({ message: pending, callsBefore: graph.sends.length });
+				return pending;
+			},
+			settle: async (message, error) => {
+				const { pending: _pending, ...answered } = message;
+				recorded.push({ message: answered, error });
+			},
+		},
 		jobs,
 		settings,
 		clock,
@@ -185,7 +198,23 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
 	});
-	return { service, modal, graph, recorded, idempotency, clock, answers, links, rooms, jobs, templateCache, drafts, warnings, errors };
+	return {
+		service,
+		modal,
+		graph,
+		recorded,
+		begun,
+		idempotency,
+		clock,
+		answers,
+		links,
+		rooms,
+		jobs,
+		templateCache,
+		drafts,
+		warnings,
+		errors,
+	};
 }
 
 /** A translator that shows the key and its parameters, so that tests see which text was chosen. */

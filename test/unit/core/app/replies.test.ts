@@ -72,6 +72,7 @@ describe('ReplyRelay', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',
@@ -138,6 +139,7 @@ describe('ReplyRelay', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'image',
@@ -145,6 +147,14 @@ describe('ReplyRelay', () => {
 			},
 		]);
 		expect(w.sendLog.records[0].message.message).toBe('the receipt');
+	});
+
+	it('sends the file an old engine handed over and tells the agent how many were left out', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
+		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'receipt.jpg', type: 'image/jpeg' }], filesLeftOut: 2 }));
+		expect(w.sent().map((m) => (m as { type: string }).type)).toEqual(['image']);
+		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t('reply_files_left_out', { count: 2 }) }]);
 	});
 
 	it('sends an audio’s caption as a text after it', async () => {

@@ -68,15 +68,11 @@ describe('templateMessage idempotency', () => {
 
 	it('keeps what was sent when the request fails after sending (500): a retry replays it and sends nothing again', async () => {
 		const w = templatesWorld();
-		const original = w.recorded.push.bind(w.recorded);
-		let records = 0;
-		w.recorded.push = (...items) => {
-			if (++records === 2) throw new Error('persistence down');
-			return original(...items);
+		// Every send went out; then the scheduler fails: the endpoint answers 500.
+		w.jobs.processSoon = async () => {
+			throw new Error('scheduler down');
 		};
-		await expect(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).rejects.toThrow(
-			'persistence down',
-		);
+		await expect(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).rejects.toThrow('scheduler down');
 		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'interrupted', sent: expect.any(Array) });
 		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
 		expect(retry).toEqual({
