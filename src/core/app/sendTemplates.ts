@@ -24,7 +24,7 @@ import { SendTemplatesPorts, TemplateRooms } from './sendTemplatesPorts';
 /** The engine gives an app call 30 s; the sends of one request must end well before. */
 const REQUEST_BUDGET_MS = 20000;
 /** In-flight sends: enough to keep the rate with Graph latencies up to 250 ms, never more than a request's recipients. */
-const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
+export const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
 
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
 export class SendRefused extends AppError {
@@ -86,14 +86,14 @@ export type ModalSendResult = { ok: true; complete: boolean } | { ok: false; err
 
 /** Valid numbers normalized and de-duplicated in request order; the rest as the caller sent them. */
 export function splitRecipients(phoneNumbers: string[]): { recipients: string[]; invalidContacts: string[] } {
-	const recipients: string[] = [];
+	const recipients = new Set<string>();
 	const invalidContacts: string[] = [];
 	for (const raw of phoneNumbers) {
 		const normalized = normalizePhoneNumber(raw);
 		if (!normalized) invalidContacts.push(raw);
-		else if (!recipients.includes(normalized)) recipients.push(normalized);
+		else recipients.add(normalized);
 	}
-	return { recipients, invalidContacts };
+	return { recipients: [...recipients], invalidContacts };
 }
 
 /** A connected number by its phone number id or its digits ("+1 555-0100" finds 15550100). */
@@ -122,6 +122,13 @@ function renderTemplateText(template: TemplateRef): string {
 		for (const p of parameters) if (p && typeof (p as { text?: unknown }).text === 'string') params.push((p as { text: string }).text);
 	}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
+}
+
+/** The text recorded with each send of `template`: the catalog template's preview when known, else the name and text parameters. */
+export function sentTextOf(template: TemplateRef, known: BatchOptions['known']): string {
+	return known
+		? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+		: renderTemplateText(template);
 }
 
 /** Throws SendRefused (400) with the first problem of the components, if any. */
@@ -170,7 +177,12 @@ export class SendTemplates {
 	 * the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry run cannot
 	 * reach Meta's template list); an idempotent replay answers the first answer again.
 	 */
-	async templateMessage(input: { body: unknown; roles: string[] | undefined; t: Translator }): Promise<TemplateMessageAnswer> {
+	async templateMessage(input: {
+		body: unknown;
+		roles: string[] | undefined;
+		t: Translator;
+		userId?: string;
+	}): Promise<TemplateMessageAnswer> {
 		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
 			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
@@ -193,12 +205,49 @@ export class SendTemplates {
 				status: 200,
 				content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) },
 			};
+		if (body.async) return this.startCampaign({ body, fingerprint, number, recipients, invalid, known, userId: input.userId });
 
 		const results = await this.sendBatch({ number, template: body.template, recipients, known, routing: body, t: input.t });
 		const content = { success: true, ...invalid, results };
 		if (body.idempotencyKey)
 			await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
 		return { status: 200, content };
+	}
+
+	/**
+	 * Campaign mode (`async: true`, core/app/campaigns.ts): the checks above passed; the campaign is
+	 * stored and answered 202 at once. Its answer is kept for the idempotency key like a send's.
+	 */
+	private async startCampaign(input: {
+		body: TemplateMessageRequest;
+		fingerprint: string;
+		number: ConnectedNumber;
+		recipients: string[];
+		invalid: { invalidContacts?: string[] };
+		known: BatchOptions['known'];
+		userId?: string;
+	}): Promise<TemplateMessageAnswer> {
+		const { body, number, recipients } = input;
+		if (!this.ports.campaigns || !input.userId) throw new Error('campaign mode needs the campaigns port and the caller');
+		const { clientReference, targetAgent, targetDepartment } = body;
+		const campaignId = await this.ports.campaigns.start({
+			createdBy: input.userId,
+			number,
+			template: body.template,
+			recipients,
+			text: sentTextOf(body.template, input.known),
+			routing: { clientReference, targetAgent, targetDepartment },
+		});
+		const content = { success: true, campaignId, ...input.invalid };
+		if (body.idempotencyKey)
+			await this.ports.idempotency?.save({
+				key: body.idempotencyKey,
+				fingerprint: input.fingerprint,
+				status: 202,
+				content,
+				at: this.ports.clock.now(),
+			});
+		return { status: 202, content };
 	}
 
 	/** The first answer to the same request with this key (marked `replayed`); a different request with it is a conflict. */

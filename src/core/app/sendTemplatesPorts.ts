@@ -2,6 +2,7 @@
  * The ports of the send-templates services (sendTemplates.ts, sendTemplateModal.ts): what they need
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
+import type { CampaignStart } from './campaigns';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
@@ -58,4 +59,6 @@ export interface SendTemplatesPorts {
 	directory?: Directory;
 	rooms?: TemplateRooms;
 	messages?: Pick<MessageLog, 'link'>;
+	/** Campaign mode (`async: true`): stores a campaign and answers its id (core/app/campaigns.ts). */
+	campaigns?: { start(input: CampaignStart): Promise<string> };
 }

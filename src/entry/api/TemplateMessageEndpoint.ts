@@ -29,7 +29,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		try {
 			const service = await sendTemplatesOf({ read, http, persistence, modify });
-			return await service.templateMessage({ body: request.content, roles: request.user.roles, t });
+			return await service.templateMessage({ body: request.content, roles: request.user.roles, t, userId: request.user.id });
 		} catch (error) {
 			if (error instanceof SendRefused) {
 				const explained = explainError(error, t);
