@@ -43,7 +43,11 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 
 	protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
 		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
-		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
+		// Disabling keeps the command registered (AppManager.disable, keepSlashcommands in engine 1.62): on
+		// enabling again the engine refuses it as "already exists", and the kept one serves.
+		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID())).catch((error: unknown) => {
+			if (!/already exists/.test(String((error as { message?: unknown })?.message ?? error))) throw error;
+		});
 		await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors(), ...campaignProcessors()]);
 		// Rocket.Chat's native outbound messages exist from engine 1.62 on; older servers skip this.
 		const outbound = (configuration as Partial<IConfigurationExtend>).outboundCommunication;

@@ -76,6 +76,9 @@ interface Item {
 }
 
 export class Campaigns {
+	/** Sends Meta accepted whose outcome or report failed to be written at the time (and why): reported again after the sends. */
+	readonly unreported = new Map<Item, unknown>();
+
 	constructor(private readonly ports: CampaignPorts) {}
 
 	/** Stores the campaign and its recipients, and asks for a run; its id. */
@@ -236,15 +239,13 @@ export class Campaigns {
 					number.phoneNumberId,
 					whatsAppMessage({ to, content: { type: 'template', template: campaign.template } }),
 				);
+				// Meta accepted it: whatever fails from here on, the recipient is queued (written with its chunk
+				// after the sends; a report that failed now is made again then).
 				const wamid = result.messages?.[0]?.id;
-				await this.ports.store.putOutcome({
-					campaignId: campaign.id,
-					chunk: item.chunk.index,
-					index: item.index,
-					state: 'queued',
-					wamid,
-				});
-				await this.report(campaign, to, { wamid, waId: result.contacts?.[0]?.wa_id });
+				await this.ports.store
+					.putOutcome({ campaignId: campaign.id, chunk: item.chunk.index, index: item.index, state: 'queued', wamid })
+					.then(() => this.report(campaign, to, { wamid, waId: result.contacts?.[0]?.wa_id }))
+					.catch((error: unknown) => void this.unreported.set(item, error));
 				return result;
 			},
 			metaCode: graphCodeOf,
@@ -277,6 +278,13 @@ export class Campaigns {
 			touched.add(item.chunk);
 			if (outcome?.ok) {
 				accepted++;
+				if (this.unreported.delete(item))
+					reports.push(
+						this.report(campaign, recipient.to, {
+							wamid: outcome.value.messages?.[0]?.id,
+							waId: outcome.value.contacts?.[0]?.wa_id,
+						}),
+					);
 				item.chunk.recipients[item.index] = {
 					to: recipient.to,
 					state: 'queued',
