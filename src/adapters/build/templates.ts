@@ -16,6 +16,7 @@ import { NumberStore } from '../persistence/NumberStore';
 import { postAsUser } from '../persistence/ownPosts';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { contactOf, contactRoom } from '../rocketchat/conversations';
+import { campaignsOf } from './campaigns';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
 
@@ -133,6 +134,8 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		directory: directoryOf(read),
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),
 		...(rooms ? { rooms } : {}),
+		// Campaign mode (templateMessage `async: true`): built at its first use.
+		...(persistence && modify ? { campaigns: { start: async (input) => (await campaignsOf({ read, http: acc.http, persistence, modify })).start(input) } } : {}),
 	};
 }
 

@@ -131,8 +131,9 @@ export class SendLog {
 		await this.ports.outbox.put(newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() }));
 	}
 
-	/** Meta's error object as the status payload carries it, or words (English) for a send that never reached Meta. */
+	/** Meta's error object as the status payload carries it, the sender's words, or words (English) for a send that never reached Meta. */
 	private errorDetails(error: unknown): MetaError | string {
+		if (typeof error === 'string' && error) return error;
 		if (error instanceof GraphApiError) {
 			const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
 			if (error.errorData !== undefined) details.error_data = error.errorData;

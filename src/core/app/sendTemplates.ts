@@ -87,14 +87,14 @@ export type ModalSendResult = { ok: true; complete: boolean } | { ok: false; err
 
 /** Valid numbers normalized and de-duplicated in request order; the rest as the caller sent them. */
 export function splitRecipients(phoneNumbers: string[]): { recipients: string[]; invalidContacts: string[] } {
-	const recipients: string[] = [];
+	const recipients = new Set<string>();
 	const invalidContacts: string[] = [];
 	for (const raw of phoneNumbers) {
 		const normalized = normalizePhoneNumber(raw);
 		if (!normalized) invalidContacts.push(raw);
-		else if (!recipients.includes(normalized)) recipients.push(normalized);
+		else recipients.add(normalized);
 	}
-	return { recipients, invalidContacts };
+	return { recipients: [...recipients], invalidContacts };
 }
 
 /** A connected number by its phone number id or its digits ("+1 555-0100" finds 15550100). */
@@ -125,6 +125,13 @@ function renderTemplateText(template: TemplateRef): string {
 		for (const p of parameters) if (p && typeof (p as { text?: unknown }).text === 'string') params.push((p as { text: string }).text);
 	}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
+}
+
+/** The text recorded with each send of `template`: the catalog template's preview when known, else the name and text parameters. */
+export function sentTextOf(template: TemplateRef, known: BatchOptions['known']): string {
+	return known
+		? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+		: renderTemplateText(template);
 }
 
 /** Throws SendRefused (400) with the first problem of the components, if any. */
@@ -212,6 +219,7 @@ export class SendTemplates {
 			if ('holder' in claim) return this.replay(claim.holder, replay);
 			reservation = claim.reservation;
 		}
+		if (body.async) return this.startCampaign({ body, number, recipients, invalid, known, userId: input.userId }, reservation);
 		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t };
 		return this.admitAndSend(batch, invalid, reservation);
 	}
@@ -256,6 +264,44 @@ export class SendTemplates {
 		if (!graph.admit || graph.admit(number.phoneNumberId, count, ADMISSION_WINDOW_MS)) return;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
+	}
+
+	/**
+	 * Campaign mode (`async: true`, core/app/campaigns.ts): the checks above passed; the campaign is
+	 * stored and answered 202 at once. The idempotency key was reserved before (two parallel requests with
+	 * one key start one campaign), and keeps the 202 for replays.
+	 */
+	private async startCampaign(
+		input: {
+			body: TemplateMessageRequest;
+			number: ConnectedNumber;
+			recipients: string[];
+			invalid: { invalidContacts?: string[] };
+			known: BatchOptions['known'];
+			userId?: string;
+		},
+		reservation?: Reservation,
+	): Promise<TemplateMessageAnswer> {
+		const { body, number, recipients } = input;
+		if (!this.ports.campaigns || !input.userId) throw new Error('campaign mode needs the campaigns port and the caller');
+		const { clientReference, targetAgent, targetDepartment } = body;
+		let campaignId: string;
+		try {
+			campaignId = await this.ports.campaigns.start({
+				createdBy: input.userId,
+				number,
+				template: body.template,
+				recipients,
+				text: sentTextOf(body.template, input.known),
+				routing: { clientReference, targetAgent, targetDepartment },
+			});
+		} catch (error) {
+			await reservation?.release();
+			throw error;
+		}
+		const answer = { status: 202, content: { success: true, campaignId, ...input.invalid } };
+		await reservation?.finish(answer);
+		return answer;
 	}
 
 	/** The agent and department a reply goes to must exist. */

@@ -2,6 +2,7 @@
  * The ports of the send-templates services (sendTemplates.ts, sendTemplateModal.ts): what they need
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
+import type { CampaignStart } from './campaigns';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
@@ -10,7 +11,11 @@ import { SendLog } from './sendLog';
 /** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
 export interface TemplateGraph {
 	/** A message from the number; paced by the number's pacer (core/bulk/pacedGraph.ts) when the client is paced. */
-	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult>;
+	/**
+	 * Sends a message at the number's pace (core/bulk/pacedGraph.ts): not started after `deadline`
+	 * (epoch ms), nor once `shouldStart` says no; either fails with PacerDeadlineError.
+	 */
+	sendMessage(phoneNumberId: string, payload: object, options?: { deadline?: number; shouldStart?: () => boolean }): Promise<SendResult>;
 	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
 	/**
 	 * Books `count` sends on the number's pacer if the last would start within `withinMs`, else
@@ -96,4 +101,6 @@ export interface SendTemplatesPorts {
 	messages?: Pick<MessageLog, 'link'>;
 	/** The app's log: a send Meta accepted whose record could not be linked is said there. */
 	logger?: Logger;
+	/** Campaign mode (`async: true`): stores a campaign and answers its id (core/app/campaigns.ts). */
+	campaigns?: { start(input: CampaignStart): Promise<string> };
 }

@@ -13,6 +13,8 @@ import { SEND_WINDOW_MS } from './budget';
 export interface PacedSendOptions {
 	/** Epoch ms after which the send is not started (default: SEND_WINDOW_MS after the call). */
 	deadline?: number;
+	/** Asked when the send's turn comes: false and it is not started (a campaign run that was halted). */
+	shouldStart?: () => boolean;
 }
 
 /** A pacer per number that reads Meta's error codes from the Graph client's errors. */
@@ -35,7 +37,10 @@ export class PacedGraphClient extends GraphClient {
 
 	sendMessage(phoneNumberId: string, payload: object, options: PacedSendOptions = {}): Promise<SendResult> {
 		const deadline = options.deadline ?? this.now() + SEND_WINDOW_MS;
-		return this.pacerOf(phoneNumberId).run(() => super.sendMessage(phoneNumberId, payload), { deadline });
+		return this.pacerOf(phoneNumberId).run(() => super.sendMessage(phoneNumberId, payload), {
+			deadline,
+			shouldStart: options.shouldStart,
+		});
 	}
 
 	/** Books `count` sends of the number if the last would start within `withinMs` (NumberPacer.admit). */

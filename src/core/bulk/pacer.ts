@@ -72,6 +72,7 @@ export interface NumberPacerOptions {
 
 interface Ticket {
 	deadline?: number;
+	shouldStart?: () => boolean;
 	go: () => void;
 	fail: (error: unknown) => void;
 }
@@ -152,9 +153,9 @@ export class NumberPacer {
 	}
 
 	/** Runs `send` at the number's pace; a 130429 pauses the number and sends it again after the pause. */
-	async run<R>(send: () => Promise<R>, options: { deadline?: number } = {}): Promise<R> {
+	async run<R>(send: () => Promise<R>, options: { deadline?: number; shouldStart?: () => boolean } = {}): Promise<R> {
 		for (let retry = false; ; retry = true) {
-			await this.turn(options.deadline, retry);
+			await this.turn(options, retry);
 			const startedAt = this.clock.now();
 			try {
 				const value = await send();
@@ -182,9 +183,9 @@ export class NumberPacer {
 		this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
 	}
 
-	private turn(deadline: number | undefined, retry: boolean): Promise<void> {
+	private turn(options: { deadline?: number; shouldStart?: () => boolean }, retry: boolean): Promise<void> {
 		return new Promise<void>((go, fail) => {
-			(retry ? this.retries : this.queue).push({ deadline, go, fail });
+			(retry ? this.retries : this.queue).push({ deadline: options.deadline, shouldStart: options.shouldStart, go, fail });
 			if (!this.pumping) void this.pump();
 			else this.wakePump?.();
 		});
@@ -231,6 +232,10 @@ export class NumberPacer {
 				const ticket = (this.retries.length ? this.retries : this.queue).shift() as Ticket;
 				if (ticket.deadline !== undefined && now > ticket.deadline) {
 					ticket.fail(this.pauseCause ?? new PacerDeadlineError());
+					continue;
+				}
+				if (ticket.shouldStart && !ticket.shouldStart()) {
+					ticket.fail(new PacerDeadlineError());
 					continue;
 				}
 				this.nextStart = Math.max(slot, now - CATCH_UP_MS) + this.interval;

@@ -245,7 +245,13 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"window_closing": "⏳ The 24-hour window with this contact closes at __time__ (in __minutes__ minutes). After that only a template reaches the contact (/whatsapp send-template).",
 		"window_closed_notice": "⌛ The 24-hour window with this contact has closed: messages typed here no longer reach WhatsApp. Send a template (/whatsapp send-template); the window reopens when the contact writes.",
 		"inbound_referral": "📣 From the ad \"__headline__\" (__url__)",
-		"inbound_product_inquiry": "🛍️ About product __product__"
+		"inbound_product_inquiry": "🛍️ About product __product__",
+		"api_error_too_many_phone_numbers_campaign": "Too many phone numbers! Please make sure that phoneNumbers are <= 10000 in a campaign (async: true)",
+		"api_error_campaign_missing_id": "Error! Missing \"id\" of the campaign (query parameter id, or \"id\" in the body).",
+		"api_error_campaign_not_found": "No campaign found with id __id__",
+		"api_error_campaign_forbidden": "Only the user who started this campaign, or an admin, may see or cancel it.",
+		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way, so it was not sent again (it may or may not have reached WhatsApp).",
+		"campaign_error_number_gone": "Not sent: the campaign's WhatsApp number is no longer connected."
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
@@ -492,7 +498,13 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"window_closing": "⏳ La ventana de 24 horas con este contacto se cierra a las __time__ (en __minutes__ minutos). Después solo una plantilla llega al contacto (/whatsapp send-template).",
 		"window_closed_notice": "⌛ La ventana de 24 horas con este contacto se ha cerrado: los mensajes escritos aquí ya no llegan a WhatsApp. Envíe una plantilla (/whatsapp send-template); la ventana se reabre cuando el contacto escriba.",
 		"inbound_referral": "📣 Desde el anuncio \"__headline__\" (__url__)",
-		"inbound_product_inquiry": "🛍️ Sobre el producto __product__"
+		"inbound_product_inquiry": "🛍️ Sobre el producto __product__",
+		"api_error_too_many_phone_numbers_campaign": "¡Demasiados números de teléfono! Asegúrese de que phoneNumbers tenga como máximo 10000 en una campaña (async: true)",
+		"api_error_campaign_missing_id": "¡Error! Falta el \"id\" de la campaña (parámetro de consulta id, o \"id\" en el cuerpo).",
+		"api_error_campaign_not_found": "No se encontró ninguna campaña con id __id__",
+		"api_error_campaign_forbidden": "Solo el usuario que inició esta campaña, o un administrador, puede verla o cancelarla.",
+		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
+		"campaign_error_number_gone": "No enviado: el número de WhatsApp de la campaña ya no está conectado."
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
@@ -739,6 +751,12 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"window_closing": "⏳ A janela de 24 horas com este contato fecha às __time__ (em __minutes__ minutos). Depois disso só um template chega ao contato (/whatsapp send-template).",
 		"window_closed_notice": "⌛ A janela de 24 horas com este contato fechou: as mensagens digitadas aqui não chegam mais ao WhatsApp. Envie um template (/whatsapp send-template); a janela reabre quando o contato escrever.",
 		"inbound_referral": "📣 Do anúncio \"__headline__\" (__url__)",
-		"inbound_product_inquiry": "🛍️ Sobre o produto __product__"
+		"inbound_product_inquiry": "🛍️ Sobre o produto __product__",
+		"api_error_too_many_phone_numbers_campaign": "Números de telefone demais! Garanta que phoneNumbers tenha no máximo 10000 em uma campanha (async: true)",
+		"api_error_campaign_missing_id": "Erro! Falta o \"id\" da campanha (parâmetro de consulta id, ou \"id\" no corpo).",
+		"api_error_campaign_not_found": "Nenhuma campanha encontrada com id __id__",
+		"api_error_campaign_forbidden": "Somente o usuário que iniciou esta campanha, ou um administrador, pode vê-la ou cancelá-la.",
+		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
+		"campaign_error_number_gone": "Não enviado: o número de WhatsApp da campanha não está mais conectado."
 	}
 };

@@ -4,7 +4,14 @@ import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
 import { SendTemplates } from '../../../../src/core/app/sendTemplates';
 import { IDEMPOTENCY_WINDOW_MS } from '../../../../src/adapters/persistence/IdempotencyStore';
-import { Directory, Idempotency, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplatesPorts';
+import {
+	Directory,
+	Idempotency,
+	SendTemplatesPorts,
+	StoredAnswer,
+	TemplateGraph,
+	TemplateRooms,
+} from '../../../../src/core/app/sendTemplatesPorts';
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
@@ -143,7 +150,13 @@ export class FakeRooms implements TemplateRooms {
 	}
 }
 
-export function templatesWorld(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
+export function templatesWorld(
+	options: {
+		settings?: Partial<Record<SettingKey, unknown>>;
+		numbers?: ConnectedNumber[];
+		campaigns?: SendTemplatesPorts['campaigns'];
+	} = {},
+) {
 	const graph = new FakeGraph();
 	const recorded: Array<{ message: SentMessage; error?: unknown }> = [];
 	/** The sends written before their Graph call, with the Graph calls made by then. */
@@ -184,6 +197,7 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		directory,
 		rooms,
 		messages: { link: async (link) => void links.push(link) },
+		...(options.campaigns ? { campaigns: options.campaigns } : {}),
 	});
 	const drafts = new MemoryDrafts();
 	const warnings: string[] = [];
