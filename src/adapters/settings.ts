@@ -27,6 +27,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	windowNoticeMinutes: SettingType.NUMBER,
 	templateMessageRoles: SettingType.STRING,
 	sendRatePerSecond: SettingType.NUMBER,
+	statusDeliveryConcurrency: SettingType.NUMBER,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -50,6 +51,7 @@ const ORDER: SettingKey[] = [
 	'statusEndpointUrl',
 	'statusSigningSecret',
 	'statusRetryHours',
+	'statusDeliveryConcurrency',
 	'messageRetentionMs',
 	'statusFilter',
 	'graphApiVersion',

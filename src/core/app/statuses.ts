@@ -1,18 +1,16 @@
 /**
  * Forwarding statuses: Meta's status of a message the app sent (or a contact's revoke of it) becomes
  * an event for the Message Status Endpoint URL (through the send log), a failure is told to the
- * agents of the room the message left from, a template's status change updates the template cache,
- * and a delivery round POSTs what is due to the URL.
+ * agents of the room the message left from, and a template's status change updates the template
+ * cache. The delivery round to the URL is in delivery.ts.
  */
 import { Translator } from '../i18n/translate';
-import { deliverDue, DeliverySummary } from '../status/outbox';
 import { fromMetaStatus } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
-import { Clock, MessageLog, Numbers, SentMessage, StatusOutbox, TemplateCache } from './ports';
+import { MessageLog, Numbers, SentMessage, TemplateCache } from './ports';
 import { SendLog } from './sendLog';
-import { SettingsReader } from './settings';
 
 /** Tells the members of a room something (an ephemeral notice from the app's user). A room that is gone is skipped. */
 export interface RoomNotifier {
@@ -22,11 +20,6 @@ export interface RoomNotifier {
 /** Refusals for the app's log: one line a minute per cause at most (adapters/refusals.ts). */
 export interface Refusals {
 	refuse(cause: string, text: string): void;
-}
-
-/** POSTs a status event to the Message Status Endpoint URL; resolves with the HTTP status. */
-export interface StatusPoster {
-	post(request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number }): Promise<{ status: number }>;
 }
 
 export interface StatusPorts {
@@ -100,46 +93,4 @@ export class StatusService {
 			t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason }),
 		);
 	}
-}
-
-export const DELIVERY_TIMEOUT_MS = 10000;
-export const DELIVERIES_PER_RUN = 2000;
-
-export interface DeliveryPorts {
-	outbox: StatusOutbox;
-	settings: SettingsReader;
-	clock: Clock;
-	poster: StatusPoster;
-}
-
-/**
- * A delivery round: due events, in order per message, to the Message Status Endpoint URL, signed when
- * a signing secret is set. An event is retried with back-off for `statusRetryHours` of real time since
- * it was queued (or requeued), then kept as failed. Nothing happens without a URL.
- */
-export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySummary | undefined> {
-	const url = await ports.settings.get('statusEndpointUrl');
-	if (!url) return undefined;
-	const secret = await ports.settings.get('statusSigningSecret');
-	const hours = await ports.settings.get('statusRetryHours');
-	const now = ports.clock.now();
-	return deliverDue({
-		store: ports.outbox,
-		now,
-		maxAgeMs: hours * 3600000,
-		signingSecret: secret || undefined,
-		signatureTimestamp: Math.floor(now / 1000),
-		limit: DELIVERIES_PER_RUN,
-		timeoutMs: DELIVERY_TIMEOUT_MS,
-		send: (body, headers) => ports.poster.post({ url, body, headers, timeoutMs: DELIVERY_TIMEOUT_MS }),
-	});
-}
-
-/** An admin's "redeliver": every failed event back to pending, due now, with a new retry window. Returns how many. */
-export async function redeliverFailed(ports: { outbox: StatusOutbox; clock: Clock }): Promise<number> {
-	const failed = await ports.outbox.list({ state: 'failed' });
-	return ports.outbox.requeue(
-		failed.map((item) => item.id),
-		ports.clock.now(),
-	);
 }

@@ -14,6 +14,7 @@ import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, Web
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
 import { Clock, InboundHandler, Jobs, Logger } from './ports';
+import { RUN_BUDGET_MS, wallClock } from './runBudget';
 import { Refusals } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -107,16 +108,31 @@ export async function acceptWebhook(
 export interface BatchResult {
 	/** One line per event that failed in this run (its attempt, and the error's message). */
 	problems: string[];
+	/** The run's budget ran out with stored events left: another run should follow at once. */
+	more: boolean;
+}
+
+/** A run's time budget (runBudget.ts): wall time, and how much. */
+export interface RunBudget {
+	timer?: () => number;
+	budgetMs?: number;
 }
 
 /** The contact a message event comes from (revokes are statuses, not messages to post). */
 const contactOf = (event: WebhookEvent): string | undefined =>
 	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
-/** Every stored webhook that is due and free, oldest first. */
-export async function processWebhooks(ports: WebhookBatchPorts & { handlers: WebhookHandlers }): Promise<BatchResult> {
+/**
+ * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
+ * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
+ * the next run, and `more` says there is one to run.
+ */
+export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
+	const timer = ports.timer ?? wallClock;
+	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
+	let more = false;
 	const entries = (await inbox.list())
 		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
@@ -124,6 +140,10 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
 	for (const listed of entries) {
+		if (timer() >= deadline) {
+			more = true;
+			break;
+		}
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -133,7 +153,13 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		const waiting: WebhookEvent[] = [];
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
-		for (const event of entry.events ?? []) {
+		const events = entry.events ?? [];
+		let left: WebhookEvent[] = [];
+		for (const [index, event] of events.entries()) {
+			if (index > 0 && timer() >= deadline) {
+				left = events.slice(index);
+				break;
+			}
 			if (foreign.includes(event)) continue;
 			const contact = contactOf(event);
 			if (contact && waitingContacts.has(contact)) {
@@ -162,11 +188,19 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
 		const { claimedUntil: _claimed, ...rest } = entry;
-		if (failed.length && attempt < MAX_EVENT_ATTEMPTS)
-			await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
+		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
+		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
+		if (left.length) {
+			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
+			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff });
+			await inbox.save({ ...rest, events: left });
+			more = true;
+			break;
+		}
+		if (retry) await inbox.save({ ...rest, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
 	}
-	return { problems };
+	return { problems, more };
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
