@@ -211,9 +211,11 @@ export class HarnessScheduler {
 
 	/** Advances the clock by `ms`, running every job that falls due, in time order. Returns how many ran. */
 	async advance(ms: number): Promise<number> {
-		const until = this.now + ms;
+		let until = this.now + ms;
 		let ran = 0;
 		for (;;) {
+			// Real time passes while jobs run: a job they schedule for "now" (`when: new Date()`) is due too.
+			until = Math.max(until, this.now);
 			const due = this.jobs.filter((j) => j.runAt <= until).sort((a, b) => a.runAt - b.runAt)[0];
 			if (!due) break;
 			this.moveTo(due.runAt);

@@ -88,6 +88,30 @@ class AssociationIndex {
 		return smallest ? [...smallest] : [...this.records];
 	}
 
+	/** Whether the record is in the collection, as far as the index knows. */
+	has(record: PersistenceRecord): boolean {
+		return this.known.has(record);
+	}
+
+	/**
+	 * Keeps the index right when a test assigns a record's `associations` (to age a record, say): the
+	 * property becomes an accessor that re-indexes the record.
+	 */
+	track(record: PersistenceRecord): void {
+		let associations = record.associations;
+		Object.defineProperty(record, 'associations', {
+			enumerable: true,
+			configurable: true,
+			get: () => associations,
+			set: (value: Association[]) => {
+				const indexed = this.has(record);
+				if (indexed) this.remove(record);
+				associations = value;
+				if (indexed) this.add(record);
+			},
+		});
+	}
+
 	add(record: PersistenceRecord): void {
 		this.known.add(record);
 		for (const association of record.associations) {
@@ -113,7 +137,10 @@ class AssociationIndex {
 		if (this.known.size === this.records.length && (!last || this.known.has(last))) return;
 		this.byKey.clear();
 		this.known.clear();
-		for (const record of this.records) this.add(record);
+		for (const record of this.records) {
+			if (!Object.getOwnPropertyDescriptor(record, 'associations')?.get) this.track(record);
+			this.add(record);
+		}
 	}
 }
 
@@ -131,6 +158,7 @@ export function persistenceBridge({ world: w }: BridgeContext, options: Persiste
 	const findBy = (associations: Association[], query: object): PersistenceRecord[] => test(query, index.candidates(associations));
 	const insert = (record: PersistenceRecord) => {
 		index.sync();
+		index.track(record);
 		w.persistence.push(record);
 		index.add(record);
 	};
