@@ -122,6 +122,41 @@ export interface RunBudget {
 const contactOf = (event: WebhookEvent): string | undefined =>
 	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
+/** Statuses (and revokes) handled at once, of different messages. */
+export const STATUSES_AT_ONCE = 16;
+
+/** The message a status or a revoke is about: its events are handled in order, others' beside them. */
+const laneOf = (event: WebhookEvent): string | undefined =>
+	event.kind === 'status'
+		? event.wamid
+		: event.kind === 'message' && event.type === 'revoke'
+			? `revoke:${event.originalMessageId}`
+			: undefined;
+
+/** Tasks by key: in order within a key, at most `limit` running in all. `start` resolves once the task started. */
+class Lanes {
+	private readonly tails = new Map<string, Promise<void>>();
+	private active = 0;
+	private readonly waiters: Array<() => void> = [];
+
+	constructor(private readonly limit: number) {}
+
+	async start(key: string, task: () => Promise<void>): Promise<void> {
+		while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+		this.active++;
+		const run: Promise<void> = (this.tails.get(key) ?? Promise.resolve()).then(task).finally(() => {
+			this.active--;
+			this.waiters.shift()?.();
+			if (this.tails.get(key) === run) this.tails.delete(key);
+		});
+		this.tails.set(key, run);
+	}
+
+	async drain(): Promise<void> {
+		while (this.tails.size) await Promise.all(this.tails.values());
+	}
+}
+
 /**
  * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
  * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
@@ -155,6 +190,28 @@ export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { h
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 		const events = entry.events ?? [];
 		let left: WebhookEvent[] = [];
+		// Statuses and revokes of different messages are handled side by side (each message's in order);
+		// contacts' messages one after the other, in order.
+		const lanes = new Lanes(STATUSES_AT_ONCE);
+		const handle = async (event: WebhookEvent, contact: string | undefined) => {
+			try {
+				if (event.kind === 'status') await handlers.status(event, entry.scope);
+				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
+				else if (event.kind === 'message')
+					await handlers.inbound(entry.appId ?? '').handle(event, { finalAttempt: attempt >= MAX_EVENT_ATTEMPTS });
+				else if (event.kind === 'template-status') await handlers.templateStatus(event);
+			} catch (error) {
+				if (error instanceof WaitingForAgent && contact) {
+					waiting.push(event);
+					waitingContacts.add(contact);
+					return;
+				}
+				failed.push(event);
+				problems.push(
+					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
+				);
+			}
+		};
 		for (const [index, event] of events.entries()) {
 			if (index > 0 && timer() >= deadline) {
 				left = events.slice(index);
@@ -166,24 +223,11 @@ export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { h
 				waiting.push(event);
 				continue;
 			}
-			try {
-				if (event.kind === 'status') await handlers.status(event, entry.scope);
-				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
-				else if (event.kind === 'message')
-					await handlers.inbound(entry.appId ?? '').handle(event, { finalAttempt: attempt >= MAX_EVENT_ATTEMPTS });
-				else if (event.kind === 'template-status') await handlers.templateStatus(event);
-			} catch (error) {
-				if (error instanceof WaitingForAgent && contact) {
-					waiting.push(event);
-					waitingContacts.add(contact);
-					continue;
-				}
-				failed.push(event);
-				problems.push(
-					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
-				);
-			}
+			const lane = laneOf(event);
+			if (lane) await lanes.start(lane, () => handle(event, contact));
+			else await handle(event, contact);
 		}
+		await lanes.drain();
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);

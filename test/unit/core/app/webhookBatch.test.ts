@@ -4,7 +4,14 @@
  */
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { Clock, InboundHandler } from '../../../../src/core/app/ports';
-import { acceptWebhook, InboxEntry, MemoryWebhookInbox, processWebhooks, WebhookHandlers } from '../../../../src/core/app/webhookBatch';
+import {
+	acceptWebhook,
+	InboxEntry,
+	MemoryWebhookInbox,
+	processWebhooks,
+	STATUSES_AT_ONCE,
+	WebhookHandlers,
+} from '../../../../src/core/app/webhookBatch';
 import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
 import { webhookInboxContract } from './contracts/webhookInbox';
@@ -297,5 +304,36 @@ describe('processWebhooks: a run bounded by its budget', () => {
 			[['wamid.1'], 1, T0 + 30000],
 			[['wamid.3'], 0, 0],
 		]);
+	});
+});
+
+describe('processWebhooks: statuses side by side', () => {
+	it('handles statuses of different messages at once, at most STATUSES_AT_ONCE, each message in order', async () => {
+		const f = fakes();
+		let inFlight = 0;
+		let most = 0;
+		const order: string[] = [];
+		const handlers = {
+			...f.ports.handlers,
+			status: async (event: StatusEvent) => {
+				most = Math.max(most, ++inFlight);
+				await new Promise((r) => setImmediate(r));
+				order.push(`${event.wamid}:${event.status}`);
+				inFlight--;
+			},
+		};
+		const events: StatusEvent[] = [];
+		for (const kind of ['sent', 'delivered', 'read'] as const)
+			for (let m = 0; m < 30; m++) events.push({ ...status(`wamid.${m}`), status: kind });
+		await f.store(events);
+		expect(await processWebhooks({ ...f.ports, handlers })).toEqual({ problems: [], more: false });
+		expect(most).toBe(STATUSES_AT_ONCE);
+		for (let m = 0; m < 30; m++)
+			expect(order.filter((o) => o.startsWith(`wamid.${m}:`))).toEqual([
+				`wamid.${m}:sent`,
+				`wamid.${m}:delivered`,
+				`wamid.${m}:read`,
+			]);
+		expect(order).toHaveLength(90);
 	});
 });
