@@ -1,6 +1,6 @@
 /**
  * A status backlog larger than one job run can deliver (core/app/runBudget.ts: a run stops taking
- * work after 10 s): with the scheduler running jobs in real time as Agenda does, the delivery job
+ * work after 8 s): with the scheduler running jobs in real time as Agenda does, the delivery job
  * reschedules itself until everything is delivered, each status once, in order per message, and no
  * run is timed out by the engine.
  */
@@ -62,7 +62,7 @@ describe('a status backlog larger than one run', () => {
 			});
 			expect(res.status).toBe(200);
 		}
-		// A receiver answering in 50 ms, 8 POSTs at once: 2,000 events take 12.5 s, more than one run's 10 s.
+		// A receiver answering in 50 ms, 8 POSTs at once: 2,000 events take 12.5 s, more than one run's 8 s.
 		sink.delayMs = 50;
 		app.harness.scheduler.startRunning();
 		const expected = MESSAGES * (KINDS.length + 1);
