@@ -28,6 +28,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	templateMessageRoles: SettingType.STRING,
 	sendRatePerSecond: SettingType.NUMBER,
 	unknownStatusWindowMinutes: SettingType.NUMBER,
+	statusDeliveryConcurrency: SettingType.NUMBER,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -51,6 +52,7 @@ const ORDER: SettingKey[] = [
 	'statusEndpointUrl',
 	'statusSigningSecret',
 	'statusRetryHours',
+	'statusDeliveryConcurrency',
 	'messageRetentionMs',
 	'statusFilter',
 	'graphApiVersion',

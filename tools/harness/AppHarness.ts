@@ -644,6 +644,7 @@ export class AppHarness {
 
 	async stop(): Promise<void> {
 		try {
+			await this.scheduler.stopRunning();
 			await this.manager.unload(false);
 		} finally {
 			// The engine allows one AppManager per process (Rocket.Chat has one); the next harness makes a new one.

@@ -1,16 +1,16 @@
 /**
  * Forwarding statuses: Meta's status of a message the app sent (or a contact's revoke of it) becomes
  * an event for the Message Status Endpoint URL (through the send log), a failure is told to the
- * agents of the room the message left from, a template's status change updates the template cache,
- * and a delivery round POSTs what is due to the URL.
+ * agents of the room the message left from, and a template's status change updates the template
+ * cache. The delivery round to the URL is in delivery.ts.
  */
 import { Translator } from '../i18n/translate';
-import { deliverDue, DeliverySummary } from '../status/outbox';
 import { fromMetaStatus } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
-import { Clock, MessageLog, Numbers, SentMessage, StatusOutbox, systemClock, TemplateCache } from './ports';
+import { Clock, MessageLog, Numbers, SentMessage, systemClock, TemplateCache } from './ports';
+import { inParallel, STATUSES_AT_ONCE } from './parallel';
 import { isBatchKey, SendLog } from './sendLog';
 import { SettingsReader, settingsOf } from './settings';
 
@@ -22,11 +22,6 @@ export interface RoomNotifier {
 /** Refusals for the app's log: one line a minute per cause at most (adapters/refusals.ts). */
 export interface Refusals {
 	refuse(cause: string, text: string): void;
-}
-
-/** POSTs a status event to the Message Status Endpoint URL; resolves with the HTTP status. */
-export interface StatusPoster {
-	post(request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number }): Promise<{ status: number }>;
 }
 
 export interface StatusPorts {
@@ -74,11 +69,15 @@ export class StatusService {
 		const known = events.filter((event) => fromMetaStatus(event.status));
 		const records = await this.recordsOf(known);
 		const unknown: StatusEvent[] = [];
+		// Each message's statuses in order; different messages side by side.
+		const byMessage = new Map<string, StatusEvent[]>();
 		for (const event of known) {
-			const record = records.get(event.wamid);
-			if (record) await this.forwardStatus(event, record, batch.scope);
-			else unknown.push(event);
+			if (!records.has(event.wamid)) unknown.push(event);
+			else byMessage.set(event.wamid, [...(byMessage.get(event.wamid) ?? []), event]);
 		}
+		await inParallel([...byMessage.values()], STATUSES_AT_ONCE, async (group) => {
+			for (const event of group) await this.forwardStatus(event, records.get(event.wamid) as SentMessage, batch.scope);
+		});
 		if (!unknown.length) return [];
 		const minutes = await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes');
 		if ((this.ports.clock ?? systemClock).now() - batch.receivedAt <= minutes * 60000) return unknown;
@@ -105,12 +104,11 @@ export class StatusService {
 				if (record.wamid && !record.pending) records.set(record.wamid, record);
 			for (const wamid of wamids) covered.add(wamid);
 		}
-		for (const { wamid } of events) {
-			if (records.has(wamid) || covered.has(wamid)) continue;
-			covered.add(wamid);
+		const single = [...new Set(events.map((event) => event.wamid))].filter((wamid) => !records.has(wamid) && !covered.has(wamid));
+		await inParallel(single, STATUSES_AT_ONCE, async (wamid) => {
 			const record = await this.ports.messages.findByWamid(wamid);
 			if (record) records.set(wamid, record);
-		}
+		});
 		return records;
 	}
 
@@ -168,46 +166,4 @@ export class StatusService {
 			t('status_failed_notice', { recipient: record.mobileNo, message: record.message.slice(0, 80), reason }),
 		);
 	}
-}
-
-export const DELIVERY_TIMEOUT_MS = 10000;
-export const DELIVERIES_PER_RUN = 2000;
-
-export interface DeliveryPorts {
-	outbox: StatusOutbox;
-	settings: SettingsReader;
-	clock: Clock;
-	poster: StatusPoster;
-}
-
-/**
- * A delivery round: due events, in order per message, to the Message Status Endpoint URL, signed when
- * a signing secret is set. An event is retried with back-off for `statusRetryHours` of real time since
- * it was queued (or requeued), then kept as failed. Nothing happens without a URL.
- */
-export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySummary | undefined> {
-	const url = await ports.settings.get('statusEndpointUrl');
-	if (!url) return undefined;
-	const secret = await ports.settings.get('statusSigningSecret');
-	const hours = await ports.settings.get('statusRetryHours');
-	const now = ports.clock.now();
-	return deliverDue({
-		store: ports.outbox,
-		now,
-		maxAgeMs: hours * 3600000,
-		signingSecret: secret || undefined,
-		signatureTimestamp: Math.floor(now / 1000),
-		limit: DELIVERIES_PER_RUN,
-		timeoutMs: DELIVERY_TIMEOUT_MS,
-		send: (body, headers) => ports.poster.post({ url, body, headers, timeoutMs: DELIVERY_TIMEOUT_MS }),
-	});
-}
-
-/** An admin's "redeliver": every failed event back to pending, due now, with a new retry window. Returns how many. */
-export async function redeliverFailed(ports: { outbox: StatusOutbox; clock: Clock }): Promise<number> {
-	const failed = await ports.outbox.list({ state: 'failed' });
-	return ports.outbox.requeue(
-		failed.map((item) => item.id),
-		ports.clock.now(),
-	);
 }

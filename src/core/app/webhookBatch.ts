@@ -14,6 +14,10 @@ import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, Web
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
 import { Clock, InboundHandler, Jobs, Logger } from './ports';
+import { STATUSES_AT_ONCE } from './parallel';
+
+export { STATUSES_AT_ONCE };
+import { RUN_BUDGET_MS, wallClock } from './runBudget';
 import { Refusals } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -117,16 +121,63 @@ export async function acceptWebhook(
 export interface BatchResult {
 	/** One line per event that failed in this run (its attempt, and the error's message). */
 	problems: string[];
+	/** The run's budget ran out with stored events left: another run should follow at once. */
+	more: boolean;
+}
+
+/** A run's time budget (runBudget.ts): wall time, and how much. */
+export interface RunBudget {
+	timer?: () => number;
+	budgetMs?: number;
 }
 
 /** The contact a message event comes from (revokes are statuses, not messages to post). */
 const contactOf = (event: WebhookEvent): string | undefined =>
 	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
-/** Every stored webhook that is due and free, oldest first. */
-export async function processWebhooks(ports: WebhookBatchPorts & { handlers: WebhookHandlers }): Promise<BatchResult> {
+/** The message a status or a revoke is about: its events are handled in order, others' beside them. */
+const laneOf = (event: WebhookEvent): string | undefined =>
+	event.kind === 'status'
+		? event.wamid
+		: event.kind === 'message' && event.type === 'revoke'
+			? `revoke:${event.originalMessageId}`
+			: undefined;
+
+/** Tasks by key: in order within a key, at most `limit` running in all. `start` resolves once the task started. */
+class Lanes {
+	private readonly tails = new Map<string, Promise<void>>();
+	private active = 0;
+	private readonly waiters: Array<() => void> = [];
+
+	constructor(private readonly limit: number) {}
+
+	async start(key: string, task: () => Promise<void>): Promise<void> {
+		while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+		this.active++;
+		const run: Promise<void> = (this.tails.get(key) ?? Promise.resolve()).then(task).finally(() => {
+			this.active--;
+			this.waiters.shift()?.();
+			if (this.tails.get(key) === run) this.tails.delete(key);
+		});
+		this.tails.set(key, run);
+	}
+
+	async drain(): Promise<void> {
+		while (this.tails.size) await Promise.all(this.tails.values());
+	}
+}
+
+/**
+ * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
+ * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
+ * the next run, and `more` says there is one to run.
+ */
+export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
+	const timer = ports.timer ?? wallClock;
+	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
+	let more = false;
 	const entries = (await inbox.list())
 		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
@@ -134,6 +185,10 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
 	for (const listed of entries) {
+		if (timer() >= deadline) {
+			more = true;
+			break;
+		}
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -146,13 +201,12 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		const statuses = await handleStatuses(handlers, entry, foreign);
 		failed.push(...statuses.failed);
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
-		for (const event of entry.events ?? []) {
-			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
-			const contact = contactOf(event);
-			if (contact && waitingContacts.has(contact)) {
-				waiting.push(event);
-				continue;
-			}
+		const events = entry.events ?? [];
+		let left: WebhookEvent[] = [];
+		// Statuses and revokes of different messages are handled side by side (each message's in order);
+		// contacts' messages one after the other, in order.
+		const lanes = new Lanes(STATUSES_AT_ONCE);
+		const handle = async (event: WebhookEvent, contact: string | undefined) => {
 			try {
 				if (event.kind === 'status') await handlers.status(event, entry.scope);
 				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
@@ -163,24 +217,48 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 				if (error instanceof WaitingForAgent && contact) {
 					waiting.push(event);
 					waitingContacts.add(contact);
-					continue;
+					return;
 				}
 				failed.push(event);
 				problems.push(
 					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
 				);
 			}
+		};
+		for (const [index, event] of events.entries()) {
+			if (index > 0 && timer() >= deadline) {
+				left = events.slice(index).filter((e) => !statuses.handled.includes(e));
+				break;
+			}
+			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
+			const contact = contactOf(event);
+			if (contact && waitingContacts.has(contact)) {
+				waiting.push(event);
+				continue;
+			}
+			const lane = laneOf(event);
+			if (lane) await lanes.start(lane, () => handle(event, contact));
+			else await handle(event, contact);
 		}
+		await lanes.drain();
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
 		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
 		const { claimedUntil: _claimed, ...rest } = entry;
-		if (failed.length && attempt < MAX_EVENT_ATTEMPTS)
-			await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
+		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
+		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
+		if (left.length) {
+			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
+			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff });
+			await inbox.save({ ...rest, events: left });
+			more = true;
+			break;
+		}
+		if (retry) await inbox.save({ ...rest, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
 	}
-	return { problems };
+	return { problems, more };
 }
 
 /** The entry's status events through the `statuses` handler, together: those handled, failed, and not known yet. */
