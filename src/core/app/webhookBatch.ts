@@ -29,6 +29,11 @@ export const INBOX_BACKOFF_MS = 30000;
 export const INBOX_LEASE_MS = 5 * 60000;
 /** Statuses of messages not known yet are looked at again after this long (by the next run then). */
 export const UNKNOWN_RECHECK_MS = 1000;
+/**
+ * Each later look waits twice as long, up to this: a status of a message the app never sent (one
+ * sent by another system from the same number, say) costs a few looks in its window, not one a second.
+ */
+export const UNKNOWN_RECHECK_MAX_MS = 60000;
 
 /** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
 export interface InboxEntry {
@@ -53,6 +58,8 @@ export interface InboxEntry {
 	waitingSince?: number;
 	/** Statuses of messages the app did not know yet, kept (with the webhook's `receivedAt`) for their records to appear. */
 	unknownStatuses?: boolean;
+	/** How many times kept statuses were looked at again without finding their messages. */
+	rechecks?: number;
 }
 
 /**
@@ -286,18 +293,20 @@ async function handleStatuses(
 /**
  * Statuses of messages not known yet (sent, not yet linked to their wamid) are kept in an entry of
  * their own, received when the webhook was (their window and their place in line), looked at again
- * by the runs after UNKNOWN_RECHECK_MS. Only the processing job forwards statuses, so a status and
+ * by the runs after UNKNOWN_RECHECK_MS, then twice as long each time (up to UNKNOWN_RECHECK_MAX_MS). Only the processing job forwards statuses, so a status and
  * the link of its message, in either order, end in one forward.
  */
 async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
+	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
 	await ports.inbox.add({
 		id: newId(),
 		appId: entry.appId,
 		events,
 		scope: entry.scope,
 		receivedAt: entry.receivedAt,
-		nextAttemptAt: ports.clock.now() + UNKNOWN_RECHECK_MS,
+		nextAttemptAt: ports.clock.now() + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
 		unknownStatuses: true,
+		rechecks,
 	});
 }
 

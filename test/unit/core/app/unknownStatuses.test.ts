@@ -10,7 +10,7 @@ import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { StatusService } from '../../../../src/core/app/statuses';
-import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MS } from '../../../../src/core/app/webhookBatch';
+import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS, UNKNOWN_RECHECK_MS } from '../../../../src/core/app/webhookBatch';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 import { StatusEvent } from '../../../../src/core/status/webhook';
@@ -79,7 +79,19 @@ function world(settings: Record<string, unknown> = {}) {
 		(await outbox.list())
 			.sort((a, b) => a.messageKey.localeCompare(b.messageKey) || a.seq - b.seq)
 			.map((i) => `${i.payload.msId}:${i.payload.MessageStatus}`);
-	return { messages, outbox, sendLog, service, inbox, run, webhook, forwarded, refused, advance: (ms: number) => void (now += ms) };
+	return {
+		clock,
+		messages,
+		outbox,
+		sendLog,
+		service,
+		inbox,
+		run,
+		webhook,
+		forwarded,
+		refused,
+		advance: (ms: number) => void (now += ms),
+	};
 }
 
 const send = (fields: Partial<SentMessage> = {}): SentMessage => ({
@@ -238,6 +250,32 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
 		expect(await w.inbox.list()).toEqual([]);
+	});
+
+	it('looks at a kept status again after 1 s, then twice as long each time, at most a minute apart', async () => {
+		const w = world();
+		await w.webhook([status('wamid.ELSEWHERE', 'sent')]);
+		await w.run();
+		const waits: number[] = [];
+		for (let i = 0; i < 9; i++) {
+			const [kept] = await w.inbox.list();
+			const wait = (kept.nextAttemptAt as number) - w.clock.now();
+			waits.push(wait);
+			w.advance(wait);
+			await w.run();
+		}
+		expect(waits).toEqual([
+			1000,
+			2000,
+			4000,
+			8000,
+			16000,
+			32000,
+			UNKNOWN_RECHECK_MAX_MS,
+			UNKNOWN_RECHECK_MAX_MS,
+			UNKNOWN_RECHECK_MAX_MS,
+		]);
+		expect(await w.forwarded()).toEqual([]);
 	});
 
 	it('drops a kept status after the window, with the log line, and keeps nothing', async () => {
