@@ -1,0 +1,27 @@
+/**
+ * Which Apps-Engine the harness runs, and the few places where engines differ for the harness itself.
+ *
+ * The tests run on the pinned engine (package.json's `@rocket.chat/apps-engine`) unless `APPS_ENGINE`
+ * selects another installed one (tools/engine/engines.js; jest.config.js maps the engine's modules).
+ * A test that needs a newer engine feature asks `engineAtLeast('1.55.0')` and asserts the older
+ * engine's documented degradation otherwise, instead of being skipped.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+/** The version of the engine the harness runs (the mapped package's own package.json). */
+export function engineVersion(): string {
+	return (require('@rocket.chat/apps-engine/package.json') as { version: string }).version;
+}
+
+/** Whether the running engine is `version` or newer. */
+export function engineAtLeast(version: string, running = engineVersion()): boolean {
+	const [a, b] = [running, version].map((v) => v.split('.').map(Number));
+	for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+	return true;
+}
+
+/** An app's Deno subprocess controller: `getRuntimeController()` in 1.59 and later, `getDenoRuntime()` in 1.53.1 and 1.55.1 (server/ProxiedApp). */
+export function runtimeControllerOf(app: Any): Any {
+	return typeof app.getRuntimeController === 'function' ? app.getRuntimeController() : app.getDenoRuntime();
+}
