@@ -28,7 +28,7 @@ import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definitio
 import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
 
 import { HarnessBridges } from './bridges';
-import { runtimeControllerOf } from './engineVersion';
+import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
 import { PersistenceOptions } from './rc/persistence';
@@ -427,7 +427,7 @@ export class AppHarness {
 			sender: this.appUser(spec.user),
 			description: spec.description,
 		});
-		this.bridges.events.fire(AppInterface.IPostMessageSent, { ...message });
+		this.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message }));
 		await this.settled();
 		return message;
 	}

@@ -25,3 +25,14 @@ export function engineAtLeast(version: string, running = engineVersion()): boole
 export function runtimeControllerOf(app: Any): Any {
 	return typeof app.getRuntimeController === 'function' ? app.getRuntimeController() : app.getDenoRuntime();
 }
+
+/**
+ * A message as Rocket.Chat hands it to apps on the running engine's servers. Before Rocket.Chat 8.2
+ * (engine 1.60, which added `IMessage.files`), its message converter gave apps only `file`, the first
+ * file of a message, and no `files` (issue 15; src/adapters/engine/newerApis.ts `messageFiles`).
+ */
+export function asAppMessage<T extends Record<string, unknown>>(message: T, running = engineVersion()): T {
+	if (engineAtLeast('1.60.0', running)) return message;
+	const { files: _files, ...rest } = message;
+	return rest as T;
+}
