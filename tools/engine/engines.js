@@ -48,14 +48,14 @@ function denoBinDir(engine) {
 	return engine.deno === 1 ? path.join(__dirname, 'deno-1') : undefined;
 }
 
-/** Every engine package.json declares (pinned first, then the aliases by version), as installed. */
+/** Every engine package.json declares (the pinned one and the aliases), as installed, oldest first. */
 function installedEngines() {
 	const { devDependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 	const aliases = Object.entries(devDependencies)
 		.filter(([, spec]) => ALIAS.test(spec))
 		.map(([name]) => engineIn(name, false));
 	const all = [engineIn(PINNED, true), ...aliases].filter(Boolean);
-	return all.sort((a, b) => (a.pinned ? -1 : b.pinned ? 1 : compareVersions(a.version, b.version)));
+	return all.sort((a, b) => compareVersions(a.version, b.version));
 }
 
 function compareVersions(a, b) {
