@@ -19,7 +19,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 
-const { denoBinDir, installedEngines } = require('./engines');
+const { ROOT, denoBinDir, installedEngines } = require('./engines');
 
 const denoBin = require.resolve('deno/bin.cjs');
 
@@ -80,12 +80,20 @@ function applySourceFixes(runtimeDir) {
 	}
 }
 
+/** The platform package ships the binary without its execute bit (the `deno` package's install script sets it: install_api.cjs `chmodX`). */
+function makeExecutable(file) {
+	if (!fs.existsSync(file))
+		throw new Error(`${file} is missing: Deno 1.46.3 (optionalDependency deno-1.46.3) installs on Linux x64 only`);
+	fs.chmodSync(file, fs.statSync(file).mode | 0o111);
+}
+
 function fillCache(engine, runtimeDir) {
 	const denoDir = process.env.DENO_DIR || path.join(engine.dir, '.deno-cache');
 	const env = { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: '1' };
 	if (engine.deno === 1) {
 		// Deno 1.46.3 through the engine's own `deno` (tools/engine/deno-1/deno); Deno 1 trusts only its own
 		// CA list unless told to use the system's (the registry may be reached through a proxy the system trusts).
+		makeExecutable(path.join(ROOT, 'node_modules', 'deno-1.46.3', 'deno'));
 		const deno1 = path.join(denoBinDir(engine), 'deno');
 		execFileSync(deno1, ['cache', '--config=deno.jsonc', 'main.ts'], {
 			cwd: runtimeDir,
