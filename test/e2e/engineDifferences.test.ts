@@ -4,6 +4,9 @@
  * feature-detected by the app; the README's "Rocket.Chat versions" table lists them.
  * (The outbound provider, 1.55+, is asserted in templateMessage.test.ts.)
  */
+import * as fs from 'fs';
+import * as path from 'path';
+
 import { engineAtLeast, engineVersion } from '../../tools/harness/engineVersion';
 import { uploadFiles } from '../../tools/harness/rc/fileMessages';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
@@ -44,6 +47,14 @@ describe(`engine differences (running on engine ${engineVersion()})`, () => {
 		to: '5511987654321',
 		type: 'document',
 		document: { id, filename },
+	});
+
+	it('runs the engine APPS_ENGINE names (the pinned one when unset), on the Deno Rocket.Chat ran it on', () => {
+		const lock = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package-lock.json'), 'utf8'));
+		expect(engineVersion()).toBe(process.env.APPS_ENGINE || lock.packages['node_modules/@rocket.chat/apps-engine'].version);
+		// The engine spawns `deno`; below 1.60 tools/engine/deno-1/deno execs Deno 1.46.3 in the same process.
+		const exe = fs.readlinkSync(`/proc/${app.harness.runtimeProcess().pid}/exe`);
+		expect(exe.includes(`${path.sep}deno-1.46.3${path.sep}`)).toBe(!engineAtLeast('1.60.0'));
 	});
 
 	it('an agent’s message with two files: both reach WhatsApp from engine 1.60 (Rocket.Chat 8.2); before, the first does and the agent is told', async () => {
