@@ -41,7 +41,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 	protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
 		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
 		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
-		await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors()]);
+		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors()]);
 		// Rocket.Chat's native outbound messages exist from engine 1.55 on; older servers skip this.
 		const outbound = outboundCommunicationOf(configuration);
 		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));

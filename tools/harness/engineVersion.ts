@@ -36,3 +36,14 @@ export function asAppMessage<T extends Record<string, unknown>>(message: T, runn
 	const { files: _files, ...rest } = message;
 	return rest as T;
 }
+
+/**
+ * Whether the engine keeps a job run's own log entries. Up to 1.59.0 the Deno runtime answers each
+ * request with the log of the latest request it started (deno-runtime/main.ts `requestRouter`,
+ * lib/messenger.ts), so what a job logged before an event it caused (a message it posted) started is
+ * lost: Rocket.Chat's "Logs" tab does not show it. 1.62 gives each request its own log
+ * (lib/wrapAppForRequest.ts).
+ */
+export function engineKeepsJobLogs(running = engineVersion()): boolean {
+	return engineAtLeast('1.62.0', running);
+}
