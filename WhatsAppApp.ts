@@ -1,6 +1,7 @@
 import {
 	IAppAccessors,
 	IConfigurationExtend,
+	IConfigurationModify,
 	IEnvironmentRead,
 	IHttp,
 	ILogger,
@@ -20,6 +21,8 @@ import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
+import { CampaignEndpoint } from './src/entry/api/CampaignEndpoint';
+import { campaignProcessors, pauseCampaigns } from './src/entry/jobs/campaignJobs';
 import { outboundProvider } from './src/entry/outbound/OutboundProvider';
 import { TemplateMessageEndpoint } from './src/entry/api/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/entry/command/WhatsAppCommand';
@@ -28,6 +31,7 @@ import { windowProcessors } from './src/entry/jobs/windowNotice';
 import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/entry/uikit/numbers/NumberInteractions';
 import { SETTINGS } from './src/adapters/settings';
 import { outboundCommunicationOf } from './src/adapters/engine/newerApis';
+import { RUN_CAMPAIGNS_JOB } from './src/adapters/build/campaigns';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
 import { isSendView, onSendAction, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
@@ -40,16 +44,31 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 
 	protected async extendConfiguration(configuration: IConfigurationExtend, _environment: IEnvironmentRead): Promise<void> {
 		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
-		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID()));
-		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors()]);
+		// Disabling keeps the command registered (AppManager.disable, keepSlashcommands in engine 1.62): on
+		// enabling again the engine refuses it as "already exists", and the kept one serves.
+		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID())).catch((error: unknown) => {
+			if (!/already exists/.test(String((error as { message?: unknown })?.message ?? error))) throw error;
+		});
+		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors(), ...campaignProcessors()]);
 		// Rocket.Chat's native outbound messages exist from engine 1.55 on; older servers skip this.
 		const outbound = outboundCommunicationOf(configuration);
 		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
 		await configuration.api.provideApi({
 			visibility: ApiVisibility.PUBLIC,
 			security: ApiSecurity.UNSECURE,
-			endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this)],
+			endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this), new CampaignEndpoint(this)],
 		});
+	}
+
+	// Campaigns stop sending while the app is disabled and resume once it is enabled (src/entry/jobs/campaignJobs.ts).
+	public async onEnable(_environment: IEnvironmentRead, configuration: IConfigurationModify): Promise<boolean> {
+		pauseCampaigns(false);
+		await configuration.scheduler.scheduleOnce({ id: RUN_CAMPAIGNS_JOB, when: new Date() });
+		return true;
+	}
+
+	public async onDisable(_configuration: IConfigurationModify): Promise<void> {
+		pauseCampaigns(true);
 	}
 
 	public async executePostMessageSent(

@@ -8,6 +8,7 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { AppError } from '../core/errors';
 import { checkGraphBaseUrl, GraphBaseUrlCheck } from '../core/graph/baseUrl';
+import { graphPacers, PacedGraphClient } from '../core/bulk/pacedGraph';
 import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../core/i18n/translate';
@@ -103,12 +104,31 @@ const REFUSED_PORT: HttpPort = {
 		),
 };
 
+/**
+ * One pacer per connected number (core/bulk/pacer.ts), in module state. The Apps-Engine's Deno
+ * runtime runs each app in ONE subprocess for its lifetime (apps-engine 1.62.0
+ * AppsEngineDenoRuntime.ts: a DenoRuntimeSubprocessController per app; deno-runtime/main.ts
+ * handles the calls concurrently in that process; handlers/app/construct.ts evaluates the app's
+ * code once), so this map is shared by every concurrent call: REST requests, UIKit interactions,
+ * events and scheduler jobs. It starts empty when the process starts (app enabled, or the runtime
+ * restarted it). A Rocket.Chat deployment with several instances runs one process per instance:
+ * each paces its own sends, so the admin should set the "send rate" setting to Meta's cap divided
+ * by the number of instances that send (Meta's 130429 pauses still catch an excess).
+ */
+const NUMBER_PACERS = graphPacers();
+
+/**
+ * The Graph client for a number's token. Its message sends go through the number's pacer at the
+ * "send rate" setting: everything that sends (templates, replies, automatic messages) builds its
+ * Graph client here.
+ */
 export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
 	const checked = await graphBaseUrl(read);
-	const version = await appSettings(read).get('graphApiVersion');
+	const settings = appSettings(read);
+	const [version, rate] = await Promise.all([settings.get('graphApiVersion'), settings.get('sendRatePerSecond')]);
 	if (!checked.ok) return (accessToken) => new GraphClient({ http: REFUSED_PORT, version, accessToken });
 	const port = new AppsEngineHttpPort(http);
-	return (accessToken) => new GraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken });
+	return (accessToken) => new PacedGraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken }, NUMBER_PACERS, rate);
 }
 
 export async function numberService(read: IRead, http: IHttp, persistence?: IPersistence): Promise<NumberService> {

@@ -27,6 +27,8 @@ const TYPES: Record<SettingKey, SettingType> = {
 	windowNoticeMinutes: SettingType.NUMBER,
 	templateMessageRoles: SettingType.STRING,
 	sendRatePerSecond: SettingType.NUMBER,
+	unknownStatusWindowMinutes: SettingType.NUMBER,
+	statusDeliveryConcurrency: SettingType.NUMBER,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -50,6 +52,7 @@ const ORDER: SettingKey[] = [
 	'statusEndpointUrl',
 	'statusSigningSecret',
 	'statusRetryHours',
+	'statusDeliveryConcurrency',
 	'messageRetentionMs',
 	'statusFilter',
 	'graphApiVersion',
@@ -66,6 +69,7 @@ const ORDER: SettingKey[] = [
 	'windowNoticeMinutes',
 	'templateMessageRoles',
 	'sendRatePerSecond',
+	'unknownStatusWindowMinutes',
 ];
 
 export const SETTINGS: ISetting[] = ORDER.map((key) => {

@@ -147,6 +147,7 @@ describe('conversations', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					context: { message_id: wamid },

@@ -70,6 +70,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
 			expect(app.sim.sentMessages[0].body).toEqual({
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',

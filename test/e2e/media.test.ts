@@ -296,6 +296,7 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'image',
@@ -326,14 +327,23 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'document',
 					document: { id: pdf.id, filename: 'invoice-42.pdf' },
 				},
-				{ messaging_product: 'whatsapp', recipient_type: 'individual', to: '5511987654321', type: 'audio', audio: { id: mp3.id } },
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+					recipient_type: 'individual',
+					to: '5511987654321',
+					type: 'audio',
+					audio: { id: mp3.id },
+				},
+				{
+					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'text',
@@ -355,6 +365,7 @@ describe('media', () => {
 			expect(sends()).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					context: { message_id: 'wamid.PHOTO' },

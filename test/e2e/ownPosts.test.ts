@@ -25,6 +25,7 @@ const CODE_TEMPLATE = {
 const SHOWN = '482913 is your verification code.\n[Copy code]';
 const TEMPLATE_SEND = {
 	messaging_product: 'whatsapp',
+	biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 	recipient_type: 'individual',
 	to: '5511987654321',
 	type: 'template',
@@ -112,6 +113,7 @@ describe("the app's own posts in the room", () => {
 		expect(sends().slice(1)).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'text',
@@ -181,6 +183,7 @@ describe("the app's own posts in the room", () => {
 		expect(sends()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'text',
@@ -226,6 +229,7 @@ describe("the app's own posts in the room", () => {
 			TEMPLATE_SEND,
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'text',

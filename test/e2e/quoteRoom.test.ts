@@ -56,6 +56,7 @@ describe('quoted replies stay in their room', () => {
 		expect(sends()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',

@@ -50,6 +50,7 @@ describe('the sandbox', () => {
 			expect(reply.sentToWhatsApp).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'document',

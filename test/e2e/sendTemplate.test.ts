@@ -177,6 +177,7 @@ describe('/whatsapp send-template', () => {
 			expect(sends().map((r) => r.body)).toEqual([
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '5511987654321',
 					type: 'template',

@@ -124,6 +124,7 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		expect(sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'template',

@@ -47,6 +47,7 @@ describe('templateMessage endpoint', () => {
 				`Bearer ${NUMBER.accessToken}`,
 				{
 					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 					recipient_type: 'individual',
 					to: '2368106035555',
 					type: 'template',
@@ -285,6 +286,7 @@ describe('templateMessage endpoint', () => {
 		expect(sends().map((r) => r.body)).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: '5511987654321',
 				type: 'template',

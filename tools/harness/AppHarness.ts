@@ -21,6 +21,7 @@ import { AppLogStorage } from '@rocket.chat/apps-engine/server/storage/AppLogSto
 import { AppMetadataStorage } from '@rocket.chat/apps-engine/server/storage/AppMetadataStorage';
 import { AppSourceStorage } from '@rocket.chat/apps-engine/server/storage/AppSourceStorage';
 import { AppPermissionManager } from '@rocket.chat/apps-engine/server/managers/AppPermissionManager';
+import { AppStatus } from '@rocket.chat/apps-engine/definition/AppStatus';
 import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppInterface';
 import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands/SlashCommandContext';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
@@ -351,6 +352,22 @@ export class AppHarness {
 		return this.world.addRoom(spec);
 	}
 
+	// ---- disable and enable ----------------------------------------------------------------------------
+
+	/**
+	 * An admin disables the app (Administration > Apps): the engine calls its onDisable and keeps its
+	 * scheduled jobs; a job that falls due while it is disabled runs as nothing (AppSchedulerManager).
+	 * The app's Deno process stays up: work in flight in it goes on unless the app stops it.
+	 */
+	async disable(): Promise<void> {
+		await this.manager.disable(this.appId, AppStatus.MANUALLY_DISABLED);
+	}
+
+	/** An admin enables the app again: initialize, extendConfiguration, onEnable, as on a server. */
+	async enable(): Promise<void> {
+		if (!(await this.manager.enable(this.appId))) throw new Error(`the app did not enable again; app log:\n${this.formatLogs()}`);
+	}
+
 	// ---- settings -----------------------------------------------------------------------------------
 
 	async getSetting(id: string): Promise<unknown> {
@@ -632,6 +649,7 @@ export class AppHarness {
 
 	async stop(): Promise<void> {
 		try {
+			await this.scheduler.stopRunning();
 			await this.manager.unload(false);
 		} finally {
 			// The engine allows one AppManager per process (Rocket.Chat has one); the next harness makes a new one.

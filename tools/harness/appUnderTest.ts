@@ -29,7 +29,11 @@ export interface AppUnderTest {
 	stop(): Promise<void>;
 }
 
-export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTest> {
+/**
+ * `persistenceLatencyMs`: milliseconds every call to Rocket.Chat's persistence waits (MongoDB behind
+ * the engine; 0 by default, 1 for what a real server sees); calls made at once wait side by side.
+ */
+export async function startApp(options: HarnessOptions & { persistenceLatencyMs?: number } = {}): Promise<AppUnderTest> {
 	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
 	loadSpec();
 	const firstSink = startedSinks.length;
@@ -38,7 +42,10 @@ export async function startApp(options: HarnessOptions = {}): Promise<AppUnderTe
 	sim.addNumber(NUMBER);
 	let harness: AppHarness;
 	try {
-		harness = await AppHarness.start(options);
+		const { persistenceLatencyMs, ...rest } = options;
+		harness = await AppHarness.start(
+			persistenceLatencyMs === undefined ? rest : { ...rest, persistence: { ...rest.persistence, latencyMs: persistenceLatencyMs } },
+		);
 	} catch (error) {
 		await sim.stop();
 		throw error;

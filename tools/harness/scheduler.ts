@@ -10,6 +10,7 @@
  * of that name is pending; the job context carries `jobId` and not `appId`.
  */
 import { randomUUID } from 'crypto';
+import { performance } from 'perf_hooks';
 
 interface Processor {
 	id: string;
@@ -142,7 +143,60 @@ export class HarnessScheduler {
 	private add(job: Omit<ScheduledJob, 'jobId'>): string {
 		const jobId = randomUUID();
 		this.jobs.push({ ...job, jobId });
+		if (this.auto) setImmediate(() => this.pump());
 		return jobId;
+	}
+
+	/** Every job run so far (by `advance`, `runRecurring` or running in real time): its processor and how long it took. */
+	readonly runs: Array<{ processorId: string; ms: number }> = [];
+	private auto?: { timer?: ReturnType<typeof setTimeout>; running: Map<string, Promise<void>> };
+
+	/**
+	 * Runs jobs in real time as they fall due, as Rocket.Chat's Agenda does on a server, until
+	 * `stopRunning`: a job scheduled for now starts at once, a later one when its time comes, and at
+	 * most one run per job name at a time (the bridge creates Agenda with `defaultConcurrency: 1`,
+	 * apps/meteor/app/apps/server/bridges/scheduler.ts). Jobs of different names run side by side.
+	 * The clock is not moved (no offset is added). For benchmarks and tests that drive the app as a
+	 * server would, without stepping the clock.
+	 */
+	startRunning(): void {
+		if (this.auto) return;
+		this.auto = { running: new Map() };
+		this.pump();
+	}
+
+	/** Stops starting jobs, and waits for the runs under way to end. */
+	async stopRunning(): Promise<void> {
+		const auto = this.auto;
+		if (!auto) return;
+		this.auto = undefined;
+		if (auto.timer) clearTimeout(auto.timer);
+		await Promise.all(auto.running.values());
+	}
+
+	/** Whether no job is due now and none is running (in real-time mode). */
+	get idle(): boolean {
+		return !this.auto?.running.size && !this.jobs.some((j) => !j.intervalMs && j.runAt <= this.now);
+	}
+
+	private pump(): void {
+		const auto = this.auto;
+		if (!auto) return;
+		const now = this.now;
+		const due = this.jobs.filter((j) => j.runAt <= now && !auto.running.has(j.processorId)).sort((a, b) => a.runAt - b.runAt);
+		for (const job of due) {
+			if (auto.running.has(job.processorId)) continue;
+			if (job.intervalMs) job.runAt = now + Math.max(job.intervalMs, 1);
+			else this.jobs.splice(this.jobs.indexOf(job), 1);
+			const run = this.run(job).finally(() => {
+				auto.running.delete(job.processorId);
+				this.pump();
+			});
+			auto.running.set(job.processorId, run);
+		}
+		if (auto.timer) clearTimeout(auto.timer);
+		const next = Math.min(...this.jobs.filter((j) => !auto.running.has(j.processorId)).map((j) => j.runAt));
+		if (Number.isFinite(next)) auto.timer = setTimeout(() => this.pump(), Math.max(0, next - now));
 	}
 
 	async cancelJob(jobId: string): Promise<void> {
@@ -157,9 +211,11 @@ export class HarnessScheduler {
 
 	/** Advances the clock by `ms`, running every job that falls due, in time order. Returns how many ran. */
 	async advance(ms: number): Promise<number> {
-		const until = this.now + ms;
+		let until = this.now + ms;
 		let ran = 0;
 		for (;;) {
+			// Real time passes while jobs run: a job they schedule for "now" (`when: new Date()`) is due too.
+			until = Math.max(until, this.now);
 			const due = this.jobs.filter((j) => j.runAt <= until).sort((a, b) => a.runAt - b.runAt)[0];
 			if (!due) break;
 			this.moveTo(due.runAt);
@@ -190,10 +246,13 @@ export class HarnessScheduler {
 	private async run(job: ScheduledJob): Promise<void> {
 		const processor = this.processors.get(job.processorId);
 		if (!processor) throw new Error(`harness scheduler: job ${job.jobId} names unknown processor ${job.processorId}`);
+		const started = performance.now();
 		try {
 			await processor.processor({ ...(job.data ?? {}), jobId: job.jobId });
 		} catch (error) {
 			this.failures.push({ jobId: job.jobId, processorId: job.processorId, error });
+		} finally {
+			this.runs.push({ processorId: job.processorId, ms: performance.now() - started });
 		}
 	}
 }

@@ -16,9 +16,12 @@ export class StatusSink {
 	readonly received: Array<{ raw: string; headers: http.IncomingHttpHeaders }> = [];
 	/** Answer with this status (500, say) instead of 200; `hang` answers never (a timeout). */
 	failWith?: number | 'hang';
+	/** Answer each POST this many ms after it arrived (a receiver that takes its time). */
+	delayMs = 0;
 	attempts = 0;
 	private server?: http.Server;
 	private readonly hanging: http.ServerResponse[] = [];
+	private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
 	url = '';
 
 	async start(): Promise<string> {
@@ -38,15 +41,29 @@ export class StatusSink {
 					return;
 				}
 				const raw = Buffer.concat(chunks).toString('utf8');
-				this.deliveries.push({ raw, body: JSON.parse(raw), headers: req.headers });
-				res.writeHead(200, { 'Content-Type': 'application/json' });
-				res.end('{"ok":true}');
+				const answer = () => {
+					this.deliveries.push({ raw, body: JSON.parse(raw), headers: req.headers });
+					res.writeHead(200, { 'Content-Type': 'application/json' });
+					res.end('{"ok":true}');
+					for (const waiter of this.waiters.filter((w) => this.deliveries.length >= w.count)) {
+						this.waiters.splice(this.waiters.indexOf(waiter), 1);
+						waiter.resolve();
+					}
+				};
+				if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+				else answer();
 			});
 		});
 		await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
 		this.url = `http://127.0.0.1:${(this.server.address() as { port: number }).port}/status`;
 		startedSinks.push(this);
 		return this.url;
+	}
+
+	/** Resolves once `count` POSTs were accepted in all. */
+	waitForDeliveries(count: number): Promise<void> {
+		if (this.deliveries.length >= count) return Promise.resolve();
+		return new Promise((resolve) => this.waiters.push({ count, resolve }));
 	}
 
 	statuses(): string[] {

@@ -85,6 +85,8 @@ export class HarnessWorld {
 	/** Messages only one user sees (`notifier.notifyUser`, Rocket.Chat's ephemeral messages). */
 	readonly notifications: Array<{ user: HarnessUser; message: Json }> = [];
 	readonly persistence: PersistenceRecord[] = [];
+	/** How many calls the app made to the persistence bridge, by method (rc/persistence.ts). */
+	readonly persistenceCalls: Record<string, number> = {};
 	readonly ui: UiRecord[] = [];
 	readonly visitors = new Map<string, Json>();
 	readonly uploads: HarnessUpload[] = [];

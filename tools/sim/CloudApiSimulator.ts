@@ -86,6 +86,14 @@ export class CloudApiSimulator {
 		this.webhooks.target = target;
 	}
 
+	/**
+	 * Told of each message the simulator accepts, before its answer goes back; the answer waits for
+	 * the promise it returns (a test delivers statuses while a request is still sending).
+	 */
+	set onAccepted(hook: ((message: SentMessage) => void | Promise<void>) | undefined) {
+		this.messages.onAccepted = hook;
+	}
+
 	/** How many sends the throughput cap answered with 130429. */
 	get throttled(): number {
 		return this.messages.throttled;

@@ -40,6 +40,8 @@ export class Messages {
 	readonly waIds = new Map<string, string>();
 	/** How many sends the throughput cap answered with 130429. */
 	throttled = 0;
+	/** Told of each accepted message before it is answered; the answer waits for what it returns (tests drive Meta's timing). */
+	onAccepted?: (message: SentMessage) => void | Promise<void>;
 	private readonly injected = new Map<string, Array<InjectedError & { count: number }>>();
 	private readonly caps = new Map<string, { perSecond: number; accepted: number[] }>();
 
@@ -85,12 +87,15 @@ export class Messages {
 		const to = String(body?.to ?? '');
 		const waId = this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');
 		const wamid = wamidFor(waId);
-		this.sent.push({ phoneNumberId: number.phoneNumberId, wamid, waId, body, at: Date.now() });
+		const sent: SentMessage = { phoneNumberId: number.phoneNumberId, wamid, waId, body, at: Date.now() };
+		this.sent.push(sent);
+		const hold = this.onAccepted?.(sent);
 		const message: Any = { id: wamid };
 		// MessageResponsePayload.messages[].message_status (schema example: 'accepted'); Meta includes
 		// it for template sends only (pacing: 'accepted' | 'held_for_quality_assessment' | 'paused').
 		if (body?.type === 'template') message.message_status = 'accepted';
-		return { status: 200, payload: { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: waId }], messages: [message] } };
+		const payload = { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: waId }], messages: [message] };
+		return { status: 200, payload, ...(hold ? { hold: Promise.resolve(hold) } : {}) };
 	}
 
 	/** Whether the number's cap refuses a send now; an accepted one is counted in its window. */

@@ -20,6 +20,8 @@ export interface SimResponse {
 	/** Raw bytes sent as `contentType` instead of the payload (media downloads). */
 	bytes?: Buffer;
 	contentType?: string;
+	/** The answer waits for it (a test's `onAccepted` hook), after the latency. */
+	hold?: Promise<void>;
 }
 
 interface TableRow {

@@ -56,6 +56,11 @@ function patchKnownDefects(doc: Any): void {
 	// `recipient_type` is optional on Meta's side (default "individual"): the spec's own
 	// "Send Flow Template Message" and "Send Sample Issue Resolution Template" examples omit it.
 	schemas.BaseMessageProperties.required = (schemas.BaseMessageProperties.required ?? []).filter((r: string) => r !== 'recipient_type');
+	// A message may carry `biz_opaque_callback_data` (at most 512 characters), which Meta echoes on its
+	// status webhooks (pywa/message_status.json `with_tracker`);
+	// the spec declares it only on call requests. Meta's Messages reference and whatsapp-api-js's
+	// `ClientMessageRequest` have it on every message.
+	schemas.BaseMessageProperties.properties.biz_opaque_callback_data = { type: 'string', maxLength: 512 };
 
 	const component = schemas.TemplateComponent.properties;
 	// TemplateComponent.index has the nonsense pattern `^[2-6, 11-14]$` and type string, while the

@@ -85,6 +85,7 @@ export class SimServer {
 			console.error('CloudApiSimulator:', error);
 		}
 		if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
+		if (answer.hold) await answer.hold.catch((error) => console.error('CloudApiSimulator: onAccepted hook failed:', error));
 		record.status = answer.status;
 		record.response = answer.bytes ? `<${answer.bytes.length} bytes>` : answer.payload;
 		if (answer.bytes) {

@@ -144,6 +144,9 @@ export class Webhooks {
 			timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp),
 			recipient_id: recipientId,
 		};
+		// Meta echoes the send's biz_opaque_callback_data on its statuses (pywa/message_status.json `with_tracker`).
+		const tracker = sent?.body?.biz_opaque_callback_data;
+		if (typeof tracker === 'string') status.biz_opaque_callback_data = tracker;
 		if (s.conversation) status.conversation = s.conversation;
 		if (s.pricing) status.pricing = s.pricing;
 		const errors = s.errors ?? (s.status === 'failed' ? [131026] : undefined);

@@ -17,8 +17,11 @@ export interface SendAccessors {
 export async function freeFormSenderOf(acc: SendAccessors): Promise<FreeFormSender> {
 	return new FreeFormSender({
 		graph: await graphFactory(acc.read, acc.http),
-		// A send log per send: its delivery clock is read when the send is recorded.
-		sendLog: { record: async (message, error) => (await sendLogOf(acc)).record(message, error) },
+		// A send log per step: its delivery clock is read when the send is written and when it is settled.
+		sendLog: {
+			begin: async (message) => (await sendLogOf(acc)).begin(message),
+			settle: async (message, error) => (await sendLogOf(acc)).settle(message, error),
+		},
 		jobs: jobsOf(acc.modify),
 		clock: systemClock,
 	});

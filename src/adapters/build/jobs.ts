@@ -1,11 +1,25 @@
-/** The scheduler as the services see it (core/app/ports.ts Jobs). */
+/** The scheduler as the services see it (core/app/ports.ts Jobs), and the status jobs' own rescheduling. */
 import { IModify } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { Jobs } from '../../core/app/ports';
 
-/** The job that processes stored webhooks and delivers queued status events. */
+/** The job that processes stored webhooks (and then asks for a delivery round). */
 export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
+/** The job that delivers due status events: every 30 s, and at once after processing or while a backlog remains. */
+export const DELIVER_STATUSES_JOB = 'deliver-statuses';
+
+/**
+ * A one-time run of a job, now. Agenda runs one run of a job name at a time (Rocket.Chat creates it
+ * with `defaultConcurrency: 1`, apps/meteor/app/apps/server/bridges/scheduler.ts): a run asked for
+ * while one is under way starts after it; runs of the two jobs go side by side.
+ */
+async function soon(modify: IModify, id: string, data?: Record<string, unknown>): Promise<void> {
+	await modify.getScheduler().scheduleOnce({ id, when: new Date(), ...(data ? { data } : {}) });
+}
 
 export function jobsOf(modify: IModify): Jobs {
-	return { processSoon: async () => void (await modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date() })) };
+	return { processSoon: () => soon(modify, PROCESS_WEBHOOKS_JOB) };
 }
+
+/** A delivery round soon, apart from the recurring one (`deliverOnly`: it does not start processing). */
+export const deliverSoon = (modify: IModify): Promise<void> => soon(modify, DELIVER_STATUSES_JOB, { deliverOnly: true });

@@ -16,6 +16,7 @@ import { NumberStore } from '../persistence/NumberStore';
 import { postAsUser } from '../persistence/ownPosts';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { contactOf, contactRoom } from '../rocketchat/conversations';
+import { campaignsOf } from './campaigns';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
 
@@ -95,14 +96,17 @@ export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender
 }
 
 /** The send log, built at its first use (reading the template list needs none). */
-function lazySendLog(acc: TemplateAccessors): Pick<SendLog, 'record'> {
+function lazySendLog(acc: TemplateAccessors): SendTemplatesPorts['sendLog'] {
 	let log: Promise<SendLog> | undefined;
+	const open = (): Promise<SendLog> => {
+		if (!acc.persistence) throw new Error('no persistence: a send cannot be recorded');
+		log ??= sendLogOf({ read: acc.read, persistence: acc.persistence });
+		return log;
+	};
 	return {
-		record: async (message, error) => {
-			if (!acc.persistence) throw new Error('no persistence: a send cannot be recorded');
-			log ??= sendLogOf({ read: acc.read, persistence: acc.persistence });
-			await (await log).record(message, error);
-		},
+		record: async (message, error) => (await open()).record(message, error),
+		begin: async (message) => (await open()).begin(message),
+		settle: async (message, error) => (await open()).settle(message, error),
 	};
 }
 
@@ -130,6 +134,8 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		directory: directoryOf(read),
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),
 		...(rooms ? { rooms } : {}),
+		// Campaign mode (templateMessage `async: true`): built at its first use.
+		...(persistence && modify ? { campaigns: { start: async (input) => (await campaignsOf({ read, http: acc.http, persistence, modify })).start(input) } } : {}),
 	};
 }
 

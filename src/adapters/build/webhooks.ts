@@ -5,8 +5,10 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { Clock } from '../../core/app/ports';
-import { deliverStatuses, redeliverFailed, RoomNotifier, StatusPoster, StatusService } from '../../core/app/statuses';
+import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
+import { RoomNotifier, StatusService } from '../../core/app/statuses';
 import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
+import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
@@ -65,6 +67,8 @@ export async function statusServiceOf(acc: Accessors): Promise<StatusService> {
 		numbers: new NumberStore(reader),
 		templates: new PersistedTemplateCache(reader, acc.persistence),
 		refusals: refusalsOf(acc.logger),
+		settings: appSettings(acc.read),
+		clock: await clockOf(acc.read),
 	});
 }
 
@@ -78,6 +82,7 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 		logger: acc.logger,
 		handlers: {
 			status: (event, scope) => statuses.handleStatus(event, scope),
+			statuses: (events, batch) => statuses.handleStatuses(events, batch),
 			revoke: (event, scope) => statuses.handleRevoke(event, scope),
 			templateStatus: (event) => statuses.templateStatusChanged(event),
 			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),
@@ -85,10 +90,27 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 	});
 }
 
-/** A delivery round to the Message Status Endpoint URL. */
-export async function deliverStatusesOf(acc: Pick<Accessors, 'read' | 'persistence' | 'http'>, clock: Clock): Promise<void> {
+/**
+ * One delivery round at a time in this runtime, and the ids it delivered lately: module state, kept
+ * for as long as the app's runtime (one Deno process per server) lives.
+ */
+const deliveryGate = new DeliveryGate();
+const recentlyDelivered = new RecentIds();
+
+/** A delivery round to the Message Status Endpoint URL, within the run's budget. */
+export async function deliverStatusesOf(
+	acc: Pick<Accessors, 'read' | 'persistence' | 'http'>,
+	clock: Clock,
+): Promise<DeliverySummary | 'busy' | undefined> {
 	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
-	await deliverStatuses({ outbox, settings: appSettings(acc.read), clock, poster: posterOf(acc.http) });
+	return deliverStatuses({
+		outbox,
+		settings: appSettings(acc.read),
+		clock,
+		poster: posterOf(acc.http),
+		gate: deliveryGate,
+		recent: recentlyDelivered,
+	});
 }
 
 /** What `/whatsapp deliveries` shows: open events and failed ones. */

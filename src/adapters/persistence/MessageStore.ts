@@ -7,6 +7,10 @@ import { Records } from './records';
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
 /** A send Meta refused has no wamid: its own id names it. */
 const bySendId = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send:${sendId}`);
+/** A send written before the Graph call, not answered yet (its own key, so that resolving it removes only it). */
+const pendingSend = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `pending-send:${sendId}`);
+/** The sends of one batch (the key their requests carried in `biz_opaque_callback_data`): one read finds them all. */
+const byBatch = (batch: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `batch:${batch}`);
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
 /** The sends to one contact of one number, newest last (for routing the contact's reply). */
 const toContact = (phoneNumberId: string, mobileNo: string) =>
@@ -22,8 +26,21 @@ function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
 	// The contact answers from its WhatsApp id, which may differ from the number the send named
 	// (Brazilian mobiles with or without the ninth digit, say): the reply must find the send.
 	const alias = message.waId && message.waId !== message.mobileNo ? [toContact(message.phoneNumberId, message.waId)] : [];
-	const own = message.wamid ? byWamid(message.wamid) : bySendId(message.sendId ?? '');
-	return [ALL, dayBucket(message.sentAt.slice(0, 10)), toContact(message.phoneNumberId, message.mobileNo), ...alias, own];
+	const batch = message.batch ? [byBatch(message.batch)] : [];
+	return [
+		ALL,
+		dayBucket(message.sentAt.slice(0, 10)),
+		toContact(message.phoneNumberId, message.mobileNo),
+		...alias,
+		ownKey(message),
+		...batch,
+	];
+}
+
+/** The association that names one record alone: its wamid, else its send id (pending or failed). */
+function ownKey(message: SentMessage): RocketChatAssociationRecord {
+	if (message.wamid) return byWamid(message.wamid);
+	return message.pending ? pendingSend(message.sendId ?? '') : bySendId(message.sendId ?? '');
 }
 
 const LINKS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'message-link');
@@ -55,6 +72,22 @@ export class MessageStore implements MessageLog {
 		await this.persistence.createWithAssociations(message, associationsOf(message));
 	}
 
+	/**
+	 * Rocket.Chat's persistence cannot change a record's associations (an update matches the exact list
+	 * and replaces the data only), and has no atomic update: the answered send is written as a new
+	 * record under its final associations (its wamid), then the pending one is removed by its own key.
+	 */
+	async resolve(message: SentMessage): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		const { pending: _pending, ...answered } = message;
+		await this.persistence.createWithAssociations(answered, associationsOf(answered));
+		if (message.sendId) await this.persistence.removeByAssociations([ALL, pendingSend(message.sendId)]);
+	}
+
+	async findByBatch(batch: string): Promise<SentMessage[]> {
+		return (await this.read.readByAssociations([ALL, byBatch(batch)])) as SentMessage[];
+	}
+
 	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
 	async latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined> {
 		const sends = (await this.read.readByAssociations([ALL, toContact(phoneNumberId, mobileNo)])) as SentMessage[];
@@ -77,9 +110,7 @@ export class MessageStore implements MessageLog {
 	async removeDay(isoDay: string): Promise<number> {
 		const day = dayBucket(isoDay);
 		const counts = [
-			await this.records.removeAll([ALL, day], (m) => [
-				(m as SentMessage).wamid ? byWamid((m as SentMessage).wamid as string) : bySendId((m as SentMessage).sendId ?? ''),
-			]),
+			await this.records.removeAll([ALL, day], (m) => [ownKey(m as SentMessage)]),
 			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
 			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
 			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),

@@ -1,115 +1,126 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { StatusPipelineError } from '../../core/status/errors';
-import { OutboxClaim, OutboxFilter, OutboxItem, OutboxRetry, OutboxState, OutboxStore } from '../../core/status/outbox';
+import { OutboxFilter, OutboxItem, OutboxPage, OutboxState, OutboxStore, PAGE_SIZE, PageOutcome } from '../../core/status/outbox';
 import { StatusPayload } from '../../core/status/payload';
-import { Records } from './records';
+import { Associations, Records } from './records';
+
+const crypto = require('crypto') as typeof import('crypto');
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
-/** Open items (pending, or in flight during a delivery run). */
-const PENDING = misc('outbox:pending');
+/** Open items (pending). */
+const OPEN = misc('outbox:pending');
 const FAILED = misc('outbox:failed');
+/** The directory of pages: one record per page holding open items. */
+const PAGES = misc('outbox:pages');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
+const PAGE = (id: string) => misc(`outbox-page:${id}`);
 
 export type StatusItem = OutboxItem<StatusPayload>;
 
-const unknown = (id: string) => new StatusPipelineError('outbox_unknown_item', `outbox: no item ${id}`);
+/** Items stored by earlier versions have no page: they are read, when no page is listed, as this one. */
+const LOOSE: OutboxPage = { id: '', createdAt: 0 };
+/**
+ * A page no writer adds to any more: full, or older than a handler run lasts (the engine answers
+ * every call into the app within 30 s, and runs are bounded well under it: core/app/runBudget.ts).
+ */
+export const PAGE_SEALED_AFTER_MS = 60000;
+/** Single removals of one page's settlement run this many at once. */
+const REMOVALS_AT_ONCE = 16;
 
-/** Claims of this runtime, one after the other (persistence has no atomic read-and-write). */
-let claims: Promise<unknown> = Promise.resolve();
-function serialized<T>(work: () => Promise<T>): Promise<T> {
-	const run = claims.then(work, work);
-	claims = run.catch(() => undefined);
-	return run;
+/** The associations an open item was stored with: an update must name exactly them (records.ts). */
+const openKeys = (item: { id: string; page?: string }): Associations =>
+	item.page ? [OPEN, ITEM(item.id), PAGE(item.page)] : [OPEN, ITEM(item.id)];
+
+interface PageRecord extends OutboxPage {
+	/** Wall time when it was opened (the age that seals it), and the writer's runtime's count of pages then (order within one ms). */
+	openedAt: number;
+	n: number;
+	/** Set by the writer when it moved to a new page. */
+	full?: boolean;
 }
 
+/** Pages opened in this runtime: orders two pages opened within one millisecond. */
+let pagesOpened = 0;
+
 /**
- * The core's outbox contract (src/core/status/outbox.ts) over the app's persistence: open items
- * under one association, failed ones (kept for inspection and redelivery) under another; delivered
- * ones are removed (the contract allows it). It passes the same contract suite as the in-memory
- * store (test/unit/status/outboxStore.test.ts).
+ * The core's outbox contract (src/core/status/outbox.ts) over the app's persistence, in pages:
  *
- * Runs can overlap (each webhook starts one, and the recurring job runs too). Apps-Engine
- * persistence has no atomic update, so claims within this app's runtime (one process per server)
- * are serialized here, and a run skips what another holds in flight. Two servers of a cluster could
- * still claim the same item in the milliseconds between a read and a write; every event carries
- * its `eventId` for receivers to drop a duplicate. A run that dies mid-way leaves its claims in
- * flight until their lease ends; a later run then claims them.
+ * - an open item is one record under `outbox:pending`, its own key and its page's key; its page has
+ *   a record in the directory (`outbox:pages` + the page's key). `put` is one write per item (and one
+ *   per page): it does not read first (a repeated id is dropped when delivered);
+ * - a delivery run reads the directory, then each page's items (one read per page);
+ * - a settled page costs, when every item it held was delivered and no writer adds to it any more,
+ *   ONE removal by the page's key (items and directory record at once); otherwise one removal per
+ *   delivered item (16 at once), one write per retried one, and two per failed one (kept under
+ *   `outbox:failed`).
+ *
+ * Delivery runs do not overlap (core/app/delivery.ts DeliveryGate), so items need no claim.
+ * It passes the same contract suite as the in-memory store (test/unit/status/outboxStore.test.ts).
  */
 export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	private readonly records: Records;
+	/** This writer's current page, and how many items it holds. */
+	private page?: { record: PageRecord; count: number; written: Promise<unknown> };
 
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence: IPersistence,
+		private readonly pageSize = PAGE_SIZE,
 	) {
 		this.records = new Records(read, persistence);
 	}
 
-	/** Pending and in-flight items. */
+	/** Pending items. */
 	async pending(): Promise<StatusItem[]> {
-		return (await this.read.readByAssociation(PENDING)) as StatusItem[];
+		return (await this.read.readByAssociation(OPEN)) as StatusItem[];
 	}
 
 	async failed(): Promise<StatusItem[]> {
 		return (await this.read.readByAssociation(FAILED)) as StatusItem[];
 	}
 
-	/** Adds an event unless an event with its id is kept, open or failed (a duplicate delivery). */
+	/** Stores the item in this writer's page: one write (and one for a new page's directory record). */
 	async put(item: StatusItem): Promise<boolean> {
-		const existing = await this.read.readByAssociation(ITEM(item.id));
-		if (existing.length) return false;
-		await this.persistence.createWithAssociations(item, [PENDING, ITEM(item.id)]);
+		const page = await this.pageFor(item.createdAt);
+		await this.persistence.createWithAssociations({ ...item, page: page.id }, openKeys({ id: item.id, page: page.id }));
 		return true;
 	}
 
-	/** The head of each message's open items, when due (pending) or abandoned (lease ended), oldest first. */
-	async claimDue(claim: OutboxClaim): Promise<StatusItem[]> {
-		return serialized(() => this.claim(claim));
+	async pages(): Promise<OutboxPage[]> {
+		const listed = (await this.read.readByAssociation(PAGES)) as PageRecord[];
+		if (!listed.length) return (await this.pending()).length ? [LOOSE] : [];
+		return listed.sort((a, b) => a.createdAt - b.createdAt || a.openedAt - b.openedAt || a.n - b.n || (a.id < b.id ? -1 : 1));
 	}
 
-	private async claim({ now, limit, workerId, leaseMs }: OutboxClaim): Promise<StatusItem[]> {
-		const heads = new Map<string, StatusItem>();
-		for (const item of await this.pending()) {
-			const head = heads.get(item.messageKey);
-			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt))
-				heads.set(item.messageKey, item);
+	async pageItems(page: OutboxPage): Promise<StatusItem[]> {
+		if (!page.id) return this.pending();
+		return (await this.read.readByAssociations([OPEN, PAGE(page.id)])) as StatusItem[];
+	}
+
+	async settle(page: OutboxPage, read: StatusItem[], outcome: PageOutcome<StatusPayload>): Promise<void> {
+		await Promise.all(
+			outcome.retried.map(({ item, next }) => this.records.replace(openKeys(item), { ...item, state: 'pending', ...next })),
+		);
+		for (const { item, lastError } of outcome.failed)
+			await this.persistence.createWithAssociations({ ...item, state: 'failed', lastError }, [FAILED, ITEM(item.id)]);
+		const gone = new Set([...outcome.delivered, ...outcome.failed.map((f) => f.item.id)]);
+		if (page.id && this.sealed(page as PageRecord) && read.every((item) => gone.has(item.id))) {
+			// Nothing left that this run read, and no writer adds: the page goes in one removal. Items
+			// put since the read would be lost, so a page a writer may still fill is never removed so.
+			await this.records.removeAll([PAGE(page.id)]);
+			return;
 		}
-		const due = [...heads.values()]
-			.filter((head) => (head.state === 'inflight' ? (head.leaseUntil ?? 0) <= now : head.nextAttemptAt <= now))
-			.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
-			.slice(0, Math.max(0, limit));
-		const claimed: StatusItem[] = [];
-		for (const item of due) {
-			const inflight: StatusItem = { ...item, state: 'inflight', claimedBy: workerId, leaseUntil: now + leaseMs };
-			if (await this.records.replace([PENDING, ITEM(item.id)], inflight)) claimed.push(inflight);
-		}
-		return claimed;
-	}
-
-	async complete(id: string): Promise<void> {
-		if (!(await this.records.removeAll([PENDING, ITEM(id)]))) throw unknown(id);
-	}
-
-	async reschedule(id: string, next: OutboxRetry): Promise<void> {
-		const item = await this.open(id);
-		if (!item) throw unknown(id);
-		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
-		await this.records.replace([PENDING, ITEM(id)], { ...rest, state: 'pending', ...next });
-	}
-
-	async fail(id: string, lastError: string): Promise<void> {
-		const item = await this.open(id);
-		if (!item) throw unknown(id);
-		await this.records.removeAll([PENDING, ITEM(id)]);
-		const { claimedBy: _claimedBy, leaseUntil: _leaseUntil, ...rest } = item;
-		await this.persistence.createWithAssociations({ ...rest, state: 'failed', lastError }, [FAILED, ITEM(id)]);
+		await inBatches([...gone], REMOVALS_AT_ONCE, (id) => this.persistence.removeByAssociations([OPEN, ITEM(id)]));
+		if (page.id && this.sealed(page as PageRecord) && read.length === gone.size && !(await this.pageItems(page)).length)
+			await this.records.removeAll([PAGE(page.id)]);
 	}
 
 	async list(filter: OutboxFilter = {}): Promise<StatusItem[]> {
 		const states = filter.state === undefined ? undefined : ([] as OutboxState[]).concat(filter.state);
-		const found = [...(await this.pending()), ...(await this.failed())].filter(
+		const byId = new Map<string, StatusItem>();
+		for (const item of [...(await this.pending()), ...(await this.failed())]) if (!byId.has(item.id)) byId.set(item.id, item);
+		const found = [...byId.values()].filter(
 			(item) =>
 				(!states || states.includes(item.state)) && (filter.messageKey === undefined || item.messageKey === filter.messageKey),
 		);
@@ -117,24 +128,47 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		return found.slice(0, filter.limit ?? found.length);
 	}
 
-	/** Moves failed items back to pending, due `now`; their retry window restarts. Returns how many. */
+	/** Moves failed items back to pending, due `now`, in a new page; their retry window restarts. Returns how many. */
 	async requeue(ids: string[], now: number): Promise<number> {
 		let moved = 0;
 		for (const id of ids) {
 			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
 			if (!item) continue;
 			await this.records.removeAll([FAILED, ITEM(id)]);
-			await this.persistence.createWithAssociations({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now }, [
-				PENDING,
-				ITEM(id),
-			]);
+			await this.put({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
 			moved++;
 		}
 		return moved;
 	}
 
-	private async open(id: string): Promise<StatusItem | undefined> {
-		const [item] = (await this.read.readByAssociations([PENDING, ITEM(id)])) as StatusItem[];
-		return item;
+	/** This writer's page for one more item: a new one (its directory record written first) when it is full. */
+	private async pageFor(now: number): Promise<PageRecord> {
+		if (!this.page || this.page.count >= this.pageSize) {
+			const previous = this.page;
+			const record: PageRecord = {
+				id: crypto.randomBytes(12).toString('hex'),
+				createdAt: now,
+				openedAt: Date.now(),
+				n: ++pagesOpened,
+			};
+			this.page = { record, count: 0, written: this.persistence.createWithAssociations(record, [PAGES, PAGE(record.id)]) };
+			if (previous) void this.markFull(previous.record, previous.written);
+		}
+		this.page.count++;
+		await this.page.written;
+		return this.page.record;
 	}
+
+	private async markFull(record: PageRecord, written: Promise<unknown>): Promise<void> {
+		await written;
+		await this.records.replace([PAGES, PAGE(record.id)], { ...record, full: true });
+	}
+
+	private sealed(page: PageRecord): boolean {
+		return page.full === true || Date.now() - (page.openedAt ?? Date.now()) >= PAGE_SEALED_AFTER_MS;
+	}
+}
+
+async function inBatches<T>(values: T[], size: number, work: (value: T) => Promise<unknown>): Promise<void> {
+	for (let i = 0; i < values.length; i += size) await Promise.all(values.slice(i, i + size).map(work));
 }

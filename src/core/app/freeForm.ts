@@ -1,20 +1,22 @@
 /**
  * A free-form message to a contact (inside the 24-hour window): sent to Meta in the one envelope
- * (envelope.ts), recorded through the send log as a Regular-Message with a summary as its text, and
- * the processing job run soon for its status. Agents' replies and the automatic messages send this way.
+ * (envelope.ts), recorded through the send log as a Regular-Message with a summary as its text
+ * (written before the Graph call, linked to its wamid when Meta answers), and the processing job run
+ * soon for its status. Agents' replies and the automatic messages send this way.
  */
 import { GraphClient } from '../graph/GraphClient';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { MessageContent, whatsAppMessage } from '../outbound/envelope';
-import { Clock, Jobs, SentMessage } from './ports';
+import { Clock, Jobs } from './ports';
+import { newBatchKey, SendLog, withBatchKey } from './sendLog';
 
 /** The Graph calls of the sending services (GraphClient provides them), for a number's token. */
 export type SendGraph = Pick<GraphClient, 'sendMessage' | 'uploadMedia'>;
 
 export interface FreeFormPorts {
 	graph: (accessToken: string) => SendGraph;
-	/** The send log (core/app/sendLog.ts SendLog). */
-	sendLog: { record(message: SentMessage, error?: unknown): Promise<void> };
+	/** The send log (core/app/sendLog.ts SendLog): the send is written before the Graph call, settled after. */
+	sendLog: Pick<SendLog, 'begin' | 'settle'>;
 	jobs: Jobs;
 	clock: Clock;
 }
@@ -31,6 +33,8 @@ export interface FreeFormMessage {
 	agent?: string;
 	/** The wamid this message replies to (WhatsApp shows it quoted). */
 	replyTo?: string;
+	/** The batch key of the sends it belongs to (an agent's reply with several files); a new one by default. */
+	batch?: string;
 }
 
 export type TextMessage = Omit<FreeFormMessage, 'content' | 'summary'> & { text: string };
@@ -47,7 +51,8 @@ export class FreeFormSender {
 	/** Resolves with the wamid; rejects with Meta's error after recording the failure. */
 	async send(message: FreeFormMessage): Promise<string | undefined> {
 		const { number, to, content, summary, roomId, agent, replyTo } = message;
-		const base: SentMessage = {
+		const batch = message.batch ?? newBatchKey();
+		const pending = await this.ports.sendLog.begin({
 			phoneNumberId: number.phoneNumberId,
 			connectedWhatsAppNo: displayDigits(number.displayPhoneNumber),
 			mobileNo: to,
@@ -55,21 +60,23 @@ export class FreeFormSender {
 			type: 'Regular-Message',
 			roomId,
 			agent,
+			batch,
 			sentAt: new Date(this.ports.clock.now()).toISOString(),
-		};
+		});
+		const body = withBatchKey(whatsAppMessage({ to, content, replyTo }), batch);
+		let wamid: string | undefined;
 		try {
-			const result = await this.ports
-				.graph(number.accessToken)
-				.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content, replyTo }));
-			const wamid = result.messages?.[0]?.id;
-			await this.ports.sendLog.record({ ...base, wamid });
-			return wamid;
+			wamid = (await this.ports.graph(number.accessToken).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
-			await this.ports.sendLog.record(base, error);
+			await this.ports.sendLog.settle(pending, error).finally(() => this.ports.jobs.processSoon());
 			throw error;
+		}
+		try {
+			await this.ports.sendLog.settle({ ...pending, wamid });
 		} finally {
 			await this.ports.jobs.processSoon();
 		}
+		return wamid;
 	}
 
 	/** A free-form text (links previewed when it has one). */

@@ -20,6 +20,16 @@ export class MemoryMessageLog implements MessageLog {
 		this.messages.push(copy(message));
 	}
 
+	async resolve(message: SentMessage): Promise<void> {
+		const { pending: _pending, ...answered } = message;
+		this.messages.push(copy(answered));
+		this.messages = this.messages.filter((m) => !(m.pending && m.sendId === message.sendId));
+	}
+
+	async findByBatch(batch: string): Promise<SentMessage[]> {
+		return this.messages.filter((m) => m.batch === batch).map(copy);
+	}
+
 	async update(message: SentMessage): Promise<void> {
 		if (!message.wamid) throw new Error('MessageLog: only recorded messages with a wamid are updated');
 		const index = this.messages.findIndex((m) => m.wamid === message.wamid);

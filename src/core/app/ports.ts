@@ -35,6 +35,13 @@ export interface SentMessage extends SentMessageRecord {
 	targetDepartment?: string;
 	/** Statuses already forwarded for this message (the status pipeline never regresses). */
 	statuses?: string[];
+	/**
+	 * Written before the Graph call and not answered yet: known by its `sendId` until Meta answers
+	 * (`MessageLog.resolve` then replaces it with the record linked to its wamid, or the failed one).
+	 */
+	pending?: boolean;
+	/** The batch key its send carried in `biz_opaque_callback_data` (core/app/sendLog.ts): Meta echoes it on statuses. */
+	batch?: string;
 }
 
 /** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */
@@ -50,9 +57,18 @@ export interface MessageLink {
 /** The messages the app sent and received, the links between both worlds, and steps already done. */
 export interface MessageLog {
 	record(message: SentMessage): Promise<void>;
+	/**
+	 * Replaces the pending record of `message.sendId` with `message`: linked to its wamid (then
+	 * `findByWamid` finds it), or failed (no wamid). The new record is written before the pending one
+	 * is removed, so a reader never misses the send; a reader may briefly see both (by batch), and
+	 * takes the one that is not pending.
+	 */
+	resolve(message: SentMessage): Promise<void>;
 	/** Saves a recorded message's progress (only messages with a wamid). */
 	update(message: SentMessage): Promise<void>;
 	findByWamid(wamid: string): Promise<SentMessage | undefined>;
+	/** Every record of one batch (`SentMessage.batch`), pending ones included, in no particular order: one read. */
+	findByBatch(batch: string): Promise<SentMessage[]>;
 	/** The latest send to a contact that asked for a routing of the reply (targetAgent / targetDepartment). */
 	latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined>;
 	link(link: MessageLink): Promise<void>;

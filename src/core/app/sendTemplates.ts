@@ -4,9 +4,11 @@
  * the number, checks the template against the number's catalog, sends paced, records every send
  * in the send log (its statuses go to the Message Status Endpoint URL) and runs the processing job.
  */
+import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
 import { AppError, GraphApiError } from '../errors';
+import { SendResult } from '../graph/GraphClient';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
@@ -18,13 +20,10 @@ import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
 import { explainError, graphCodeOf } from './explain';
+import { Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
-import { SendTemplatesPorts, TemplateRooms } from './sendTemplatesPorts';
-
-/** The engine gives an app call 30 s; the sends of one request must end well before. */
-const REQUEST_BUDGET_MS = 20000;
-/** In-flight sends: enough to keep the rate with Graph latencies up to 250 ms, never more than a request's recipients. */
-const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(250, Math.ceil(ratePerSecond / 4)));
+import { newBatchKey, withBatchKey } from './sendLog';
+import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
 
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
 export class SendRefused extends AppError {
@@ -67,6 +66,8 @@ export interface BatchOptions {
 	routing?: Routing;
 	/** The words of the per-recipient errors. */
 	t: Translator;
+	/** Told of each send Meta accepted, as it comes (an idempotent request's progress). */
+	onAccepted?: (phoneNumber: string, msId: string) => void;
 }
 
 export interface ModalSend {
@@ -86,14 +87,14 @@ export type ModalSendResult = { ok: true; complete: boolean } | { ok: false; err
 
 /** Valid numbers normalized and de-duplicated in request order; the rest as the caller sent them. */
 export function splitRecipients(phoneNumbers: string[]): { recipients: string[]; invalidContacts: string[] } {
-	const recipients: string[] = [];
+	const recipients = new Set<string>();
 	const invalidContacts: string[] = [];
 	for (const raw of phoneNumbers) {
 		const normalized = normalizePhoneNumber(raw);
 		if (!normalized) invalidContacts.push(raw);
-		else if (!recipients.includes(normalized)) recipients.push(normalized);
+		else recipients.add(normalized);
 	}
-	return { recipients, invalidContacts };
+	return { recipients: [...recipients], invalidContacts };
 }
 
 /** A connected number by its phone number id or its digits ("+1 555-0100" finds 15550100). */
@@ -106,6 +107,8 @@ export function matchNumber(numbers: ConnectedNumber[], value: string): Connecte
 export function explainListError(error: unknown, t: Translator): string {
 	return error instanceof GraphApiError ? explainError(error, t).text : t('error_graph_unreachable');
 }
+
+const errorName = (error: unknown) => (error instanceof Error ? error.message : 'error');
 
 /** A recipient's error in the contract's shape. */
 function recipientError(error: unknown, t: Translator): { code: number; message: string } {
@@ -122,6 +125,13 @@ function renderTemplateText(template: TemplateRef): string {
 		for (const p of parameters) if (p && typeof (p as { text?: unknown }).text === 'string') params.push((p as { text: string }).text);
 	}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
+}
+
+/** The text recorded with each send of `template`: the catalog template's preview when known, else the name and text parameters. */
+export function sentTextOf(template: TemplateRef, known: BatchOptions['known']): string {
+	return known
+		? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+		: renderTemplateText(template);
 }
 
 /** Throws SendRefused (400) with the first problem of the components, if any. */
@@ -166,27 +176,36 @@ export class SendTemplates {
 	}
 
 	/**
-	 * `POST templateMessage` from a user with `roles`: every check of the contract in its order, then
-	 * the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry run cannot
-	 * reach Meta's template list); an idempotent replay answers the first answer again.
+	 * `POST templateMessage` from the user `userId` with `roles`: every check of the contract in its
+	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry
+	 * run cannot reach Meta's template list). With an `idempotencyKey` (scoped to the user) the key
+	 * is reserved before the first send and the answer is kept: see idempotentRequest.ts.
 	 */
-	async templateMessage(input: { body: unknown; roles: string[] | undefined; t: Translator }): Promise<TemplateMessageAnswer> {
+	async templateMessage(input: {
+		body: unknown;
+		roles: string[] | undefined;
+		userId?: string;
+		t: Translator;
+	}): Promise<TemplateMessageAnswer> {
 		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
 			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
 		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });
 		const body = parsed.request;
-
-		const fingerprint = requestFingerprint(body);
-		const replay = await this.replay(body.idempotencyKey, fingerprint);
-		if (replay) return replay;
+		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
+		const idempotency = body.idempotencyKey && this.ports.idempotency;
+		const key = body.idempotencyKey && scopedKey(input.userId ?? '', body.idempotencyKey);
+		const replay = { fingerprint: requestFingerprint(body), recipients, invalidContacts, t: input.t };
+		if (idempotency && key) {
+			const found = await idempotency.find(key, this.ports.clock.now());
+			if (found) return this.replay(found, replay);
+		}
 
 		const number = await this.findNumber(body.connectedWhatsAppNo);
 		if (!number) throw new SendRefused('api_error_number_not_connected', { params: { number: body.connectedWhatsAppNo } });
 		await this.checkRouting(body);
 		const known = await this.checkTemplate(number, body);
 
-		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
 		if (body.dryRun)
 			return {
@@ -194,20 +213,95 @@ export class SendTemplates {
 				content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) },
 			};
 
-		const results = await this.sendBatch({ number, template: body.template, recipients, known, routing: body, t: input.t });
-		const content = { success: true, ...invalid, results };
-		if (body.idempotencyKey)
-			await this.ports.idempotency?.save({ key: body.idempotencyKey, fingerprint, status: 200, content, at: this.ports.clock.now() });
-		return { status: 200, content };
+		let reservation: Reservation | undefined;
+		if (idempotency && key) {
+			const claim = await Reservation.claim(idempotency, { key, fingerprint: replay.fingerprint, clock: this.ports.clock });
+			if ('holder' in claim) return this.replay(claim.holder, replay);
+			reservation = claim.reservation;
+		}
+		if (body.async) return this.startCampaign({ body, number, recipients, invalid, known, userId: input.userId }, reservation);
+		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t };
+		return this.admitAndSend(batch, invalid, reservation);
 	}
 
-	/** The first answer to the same request with this key (marked `replayed`); a different request with it is a conflict. */
-	private async replay(key: string | undefined, fingerprint: string): Promise<TemplateMessageAnswer | undefined> {
-		if (!key || !this.ports.idempotency) return undefined;
-		const previous = await this.ports.idempotency.find(key, this.ports.clock.now());
-		if (!previous) return undefined;
-		if (previous.fingerprint !== fingerprint) throw new SendRefused('api_error_idempotency_conflict', { status: 409 });
-		return { status: previous.status, content: { ...(previous.content as Record<string, unknown>), replayed: true } };
+	/**
+	 * The number's pacer admits the request (else the reservation is freed and the 400 thrown), then
+	 * the sends, each accepted one told to the reservation; its answer kept, or what was sent if it fails.
+	 */
+	private async admitAndSend(batch: BatchOptions, invalid: object, reservation?: Reservation): Promise<TemplateMessageAnswer> {
+		try {
+			await this.admit(batch.number, batch.recipients.length);
+		} catch (error) {
+			await reservation?.release();
+			throw error;
+		}
+		try {
+			const onAccepted = reservation && ((to: string, msId: string) => reservation.accepted(to, msId));
+			const results = await this.sendBatch({ ...batch, onAccepted });
+			const answer = { status: 200, content: { success: true, ...invalid, results } };
+			await reservation?.finish(answer);
+			return answer;
+		} catch (error) {
+			await reservation?.interrupt();
+			throw error;
+		}
+	}
+
+	/** An entry's answer to the same request (marked `replayed`), or the 409 it gets (another body, or still in progress). */
+	private replay(found: StoredAnswer, request: Omit<Parameters<typeof replayOf>[1], 'now'>): TemplateMessageAnswer {
+		const answer = replayOf(found, { ...request, now: this.ports.clock.now() });
+		if ('refuse' in answer) throw new SendRefused(answer.refuse, { status: 409 });
+		return answer;
+	}
+
+	/**
+	 * The number's pacer books the request's sends, or the request is refused (400) when its last
+	 * send could not start within ADMISSION_WINDOW_MS, given the rate and the sends already waiting
+	 * from that number: the answer would outlast the engine's call timeout.
+	 */
+	private async admit(number: ConnectedNumber, count: number): Promise<void> {
+		const graph = this.ports.graphOf(number);
+		if (!graph.admit || graph.admit(number.phoneNumberId, count, ADMISSION_WINDOW_MS)) return;
+		const rate = await this.ports.settings.get('sendRatePerSecond');
+		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
+	}
+
+	/**
+	 * Campaign mode (`async: true`, core/app/campaigns.ts): the checks above passed; the campaign is
+	 * stored and answered 202 at once. The idempotency key was reserved before (two parallel requests with
+	 * one key start one campaign), and keeps the 202 for replays.
+	 */
+	private async startCampaign(
+		input: {
+			body: TemplateMessageRequest;
+			number: ConnectedNumber;
+			recipients: string[];
+			invalid: { invalidContacts?: string[] };
+			known: BatchOptions['known'];
+			userId?: string;
+		},
+		reservation?: Reservation,
+	): Promise<TemplateMessageAnswer> {
+		const { body, number, recipients } = input;
+		if (!this.ports.campaigns || !input.userId) throw new Error('campaign mode needs the campaigns port and the caller');
+		const { clientReference, targetAgent, targetDepartment } = body;
+		let campaignId: string;
+		try {
+			campaignId = await this.ports.campaigns.start({
+				createdBy: input.userId,
+				number,
+				template: body.template,
+				recipients,
+				text: sentTextOf(body.template, input.known),
+				routing: { clientReference, targetAgent, targetDepartment },
+			});
+		} catch (error) {
+			await reservation?.release();
+			throw error;
+		}
+		const answer = { status: 202, content: { success: true, campaignId, ...input.invalid } };
+		await reservation?.finish(answer);
+		return answer;
 	}
 
 	/** The agent and department a reply goes to must exist. */
@@ -243,43 +337,30 @@ export class SendTemplates {
 	}
 
 	/**
-	 * Sends one template to many recipients from one number, paced at the "Send rate" setting,
-	 * recording each send for the status pipeline; per-recipient results in request order.
+	 * Sends one template to many recipients from one number, paced by the number's pacer (the "Send
+	 * rate" setting, behind the Graph client: core/bulk/pacedGraph.ts; 131056 retried here); each
+	 * send is written before its Graph call and linked to its wamid when Meta answers (the send log),
+	 * all of them under one batch key. Per-recipient results in request order.
 	 */
 	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
-		const { number, template, recipients, known, t } = options;
-		const graph = this.ports.graphOf(number);
-		const rate = await this.ports.settings.get('sendRatePerSecond');
+		const { number, recipients, known, t } = options;
+		const send = this.recordedSender(options);
 		const report = await sendPaced({
 			items: recipients,
-			send: (to) => graph.sendMessage(number.phoneNumberId, whatsAppMessage({ to, content: { type: 'template', template } })),
+			send,
 			metaCode: graphCodeOf,
-			ratePerSecond: rate,
-			concurrency: concurrencyFor(rate),
-			budgetMs: REQUEST_BUDGET_MS,
+			budgetMs: SEND_WINDOW_MS,
 		});
-		const text = known
-			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
-			: renderTemplateText(template);
 		const results: RecipientResult[] = [];
 		for (let i = 0; i < recipients.length; i++) {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
-			const wamid = outcome.ok ? outcome.value.messages?.[0]?.id : undefined;
-			const waId = outcome.ok ? outcome.value.contacts?.[0]?.wa_id : undefined;
-			const sent: SentMessage = {
-				...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
-				wamid,
-				...(waId && waId !== to ? { waId } : {}),
-				clientReference: options.routing?.clientReference,
-				targetAgent: options.routing?.targetAgent,
-				targetDepartment: options.routing?.targetDepartment,
-			};
-			await this.ports.sendLog.record(sent, outcome.ok ? undefined : outcome.error);
 			if (outcome.ok) {
-				results.push({ phoneNumber: to, msId: wamid });
+				results.push({ phoneNumber: to, msId: outcome.value.messages?.[0]?.id });
 				continue;
 			}
+			// A refusal before the Graph call (the record could not be written) is settled by nobody else.
+			await send.settleRefused(to, outcome.error);
 			const code = graphCodeOf(outcome.error);
 			if (known && code !== undefined)
 				await known.catalog.onSendError({
@@ -293,6 +374,57 @@ export class SendTemplates {
 		// The first statuses (queued / failed) go out with the next delivery round, now.
 		await this.ports.jobs.processSoon();
 		return results;
+	}
+
+	/**
+	 * The paced send of one recipient: its record written once (before its first Graph call; a retry
+	 * of a throttled send reuses it), linked to its wamid as soon as Meta accepts it. A final refusal
+	 * is settled by `settleRefused` once the pacer gave up on the recipient.
+	 */
+	private recordedSender(options: BatchOptions): ((to: string) => Promise<SendResult>) & {
+		settleRefused(to: string, error: unknown): Promise<void>;
+	} {
+		const { number, template, known } = options;
+		const graph = this.ports.graphOf(number);
+		const batch = newBatchKey();
+		const text = known
+			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+			: renderTemplateText(template);
+		const pending = new Map<string, Promise<SentMessage>>();
+		const begin = (to: string): Promise<SentMessage> => {
+			let record = pending.get(to);
+			if (!record) {
+				record = this.ports.sendLog.begin({
+					...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
+					batch,
+					clientReference: options.routing?.clientReference,
+					targetAgent: options.routing?.targetAgent,
+					targetDepartment: options.routing?.targetDepartment,
+				});
+				pending.set(to, record);
+			}
+			return record;
+		};
+		const send = async (to: string): Promise<SendResult> => {
+			const record = await begin(to);
+			const answer = await graph.sendMessage(
+				number.phoneNumberId,
+				withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
+			);
+			const wamid = answer.messages?.[0]?.id;
+			const waId = answer.contacts?.[0]?.wa_id;
+			if (wamid) options.onAccepted?.(to, wamid); // an idempotent request's progress
+			// Meta accepted it: a record that cannot be linked now must not make the send look refused.
+			await this.ports.sendLog
+				.settle({ ...record, wamid, ...(waId && waId !== to ? { waId } : {}) })
+				.catch((error) => this.ports.logger?.error(`send ${wamid ?? ''} not linked to its record: ${errorName(error)}`));
+			return answer;
+		};
+		const settleRefused = async (to: string, error: unknown): Promise<void> => {
+			const record = await pending.get(to)?.catch(() => undefined);
+			if (record) await this.ports.sendLog.settle(record, error);
+		};
+		return Object.assign(send, { settleRefused });
 	}
 
 	/**
@@ -340,43 +472,70 @@ export class SendTemplates {
 	}
 
 	/**
-	 * The modal's send: the template to one contact, recorded, then posted in the contact's room (as
-	 * the agent or the app's bot, "Templates sent by" setting) and linked to its WhatsApp message.
-	 * A refused send answers why; once sent, a later failure is only logged by the caller (the agent
-	 * must not send it again), so it resolves ok with what it got.
+	 * The modal's send: the template to one contact, written before the Graph call, then posted in the
+	 * contact's room (as the agent or the app's bot, "Templates sent by" setting) and linked to its
+	 * WhatsApp message. The record is linked to its wamid once the room is known (a status Meta sends
+	 * meanwhile is kept until then). A refused send answers why; once sent, a later failure is only
+	 * logged by the caller (the agent must not send it again), so it resolves ok with what it got.
 	 */
 	async sendFromModal(send: ModalSend, onLateFailure: (error: unknown, wamid?: string) => void): Promise<ModalSendResult> {
 		const { number, template, to } = send;
 		const text = renderText(renderPreview(template, send.values), send.t);
-		const base = { ...this.sentMessage(number, { to, text, name: template.name, language: template.language }), agent: send.agent };
+		const batch = newBatchKey();
+		const pending = await this.ports.sendLog.begin({
+			...this.sentMessage(number, { to, text, name: template.name, language: template.language }),
+			agent: send.agent,
+			roomId: send.roomId,
+			batch,
+		});
 		let wamid: string | undefined;
 		try {
-			wamid = (
-				await this.ports.graphOf(number).sendMessage(number.phoneNumberId, templateMessage({ to, template, values: send.values }))
-			).messages?.[0]?.id;
+			const body = withBatchKey(templateMessage({ to, template, values: send.values }), batch);
+			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
-			await this.ports.sendLog.record({ ...base, roomId: send.roomId }, error);
+			await this.ports.sendLog.settle(pending, error);
 			await this.ports.jobs.processSoon();
-			const code = graphCodeOf(error);
-			if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
-			await (
-				await this.catalogOf(number)
-			).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
-			return { ok: false, error: explainError(error, send.t).text };
+			return this.refusedFromModal(send, error);
 		}
 		let roomId = send.roomId;
 		try {
 			roomId =
 				roomId ??
 				(await this.rooms().contactRoom({ phoneNumberId: number.phoneNumberId, waId: to, departmentId: send.departmentId }));
-			await this.ports.sendLog.record({ ...base, wamid, roomId, sentAt: new Date(this.ports.clock.now()).toISOString() });
-			await this.ports.jobs.processSoon();
+		} catch (error) {
+			await this.settleLate({ ...pending, wamid }, onLateFailure);
+			onLateFailure(error, wamid);
+			return { ok: true, complete: false };
+		}
+		if (!(await this.settleLate({ ...pending, wamid, roomId }, onLateFailure))) return { ok: true, complete: false };
+		try {
 			await this.postInRoom({ roomId, text, wamid });
 		} catch (error) {
 			onLateFailure(error, wamid);
 			return { ok: true, complete: false };
 		}
 		return { ok: true, complete: true };
+	}
+
+	/** Links the modal's accepted send to its wamid and runs the processing job; a failure is the caller's late failure. */
+	private async settleLate(record: SentMessage, onLateFailure: (error: unknown, wamid?: string) => void): Promise<boolean> {
+		try {
+			await this.ports.sendLog.settle(record);
+			await this.ports.jobs.processSoon();
+			return true;
+		} catch (error) {
+			onLateFailure(error, record.wamid);
+			return false;
+		}
+	}
+
+	/** Why Meta refused the modal's send, in the agent's words; the catalog learns of a refused template. */
+	private async refusedFromModal(send: ModalSend, error: unknown): Promise<ModalSendResult> {
+		const code = graphCodeOf(error);
+		if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
+		const { number, template } = send;
+		await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
+		return { ok: false, error: explainError(error, send.t).text };
 	}
 
 	/**

@@ -2,30 +2,70 @@
  * The ports of the send-templates services (sendTemplates.ts, sendTemplateModal.ts): what they need
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
+import type { CampaignStart } from './campaigns';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Clock, Jobs, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
+import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
 import { SendLog } from './sendLog';
 
 /** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
 export interface TemplateGraph {
-	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult>;
+	/** A message from the number; paced by the number's pacer (core/bulk/pacedGraph.ts) when the client is paced. */
+	/**
+	 * Sends a message at the number's pace (core/bulk/pacedGraph.ts): not started after `deadline`
+	 * (epoch ms), nor once `shouldStart` says no; either fails with PacerDeadlineError.
+	 */
+	sendMessage(phoneNumberId: string, payload: object, options?: { deadline?: number; shouldStart?: () => boolean }): Promise<SendResult>;
 	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
+	/**
+	 * Books `count` sends on the number's pacer if the last would start within `withinMs`, else
+	 * false (NumberPacer.admit). Absent when the client is not paced: every request is admitted.
+	 */
+	admit?(phoneNumberId: string, count: number, withinMs: number): boolean;
 }
 
-/** The first answer to a templateMessage request with an `idempotencyKey`. */
+/** A recipient Meta accepted, as the answer reports it. */
+export interface AcceptedSend {
+	phoneNumber: string;
+	msId: string;
+}
+
+/**
+ * The reservation of a templateMessage request with an `idempotencyKey`, then its answer.
+ * - `pending`: reserved before the first send; the owner holds it until `leaseUntil` and adds the
+ *   recipients Meta accepted to `sent` as they come.
+ * - `done`: the first answer (`status`, `content`), replayed to the same request.
+ * - `interrupted`: the owner failed after sending (a 500): `sent` is what is known to have gone.
+ */
 export interface StoredAnswer {
+	/** The calling user's id and the key (keys are scoped per user). */
 	key: string;
 	fingerprint: string;
-	status: number;
-	content: unknown;
+	/** When the key was reserved: it expires a window after. */
 	at: number;
+	/** Absent in answers stored before reservations existed: they are `done`. */
+	state?: 'pending' | 'done' | 'interrupted';
+	leaseUntil?: number;
+	status?: number;
+	content?: unknown;
+	sent?: AcceptedSend[];
 }
 
-/** Answers kept for idempotent replays (a window the store applies). */
+/** Reservations and answers kept for idempotent replays, for a window the store applies (24 hours). */
 export interface Idempotency {
+	/** The key's entry within the window; an expired one is deleted and not answered. */
 	find(key: string, now: number): Promise<StoredAnswer | undefined>;
+	/**
+	 * Reserves `entry.key` unless an entry within the window holds it: `undefined` when reserved,
+	 * else the holder. Two calls in one runtime never both reserve one key.
+	 */
+	reserve(entry: StoredAnswer, now: number): Promise<StoredAnswer | undefined>;
+	/** Replaces the key's entry (progress, the answer). */
 	save(entry: StoredAnswer): Promise<void>;
+	/** Frees a reservation whose request was refused before anything was sent. */
+	release(key: string): Promise<void>;
+	/** Deletes every expired entry; how many. */
+	sweep(now: number): Promise<number>;
 }
 
 /** Rocket.Chat's agents and departments, for the routing of a reply. */
@@ -50,7 +90,8 @@ export interface SendTemplatesPorts {
 	templateCache: TemplateCache;
 	/** The Graph API with a number's token. */
 	graphOf(number: ConnectedNumber): TemplateGraph;
-	sendLog: Pick<SendLog, 'record'>;
+	/** Every send is written (`begin`) before its Graph call and settled when Meta answers. */
+	sendLog: Pick<SendLog, 'record' | 'begin' | 'settle'>;
 	jobs: Jobs;
 	settings: SettingsReader;
 	clock: Clock;
@@ -58,4 +99,8 @@ export interface SendTemplatesPorts {
 	directory?: Directory;
 	rooms?: TemplateRooms;
 	messages?: Pick<MessageLog, 'link'>;
+	/** The app's log: a send Meta accepted whose record could not be linked is said there. */
+	logger?: Logger;
+	/** Campaign mode (`async: true`): stores a campaign and answers its id (core/app/campaigns.ts). */
+	campaigns?: { start(input: CampaignStart): Promise<string> };
 }

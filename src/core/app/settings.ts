@@ -29,6 +29,10 @@ export interface AppSettings {
 	windowNoticeMinutes: number;
 	templateMessageRoles: string[];
 	sendRatePerSecond: number;
+	/** How long a status of a message the app does not know yet is kept for its record to appear. */
+	unknownStatusWindowMinutes: number;
+	/** Status POSTs in flight at once (to different messages; each message's stay in order). */
+	statusDeliveryConcurrency: number;
 }
 
 export type SettingKey = keyof AppSettings;
@@ -97,6 +101,15 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	},
 	templateMessageRoles: { id: 'template_message_roles', packageValue: 'admin, livechat-manager', parse: parseRoles },
 	sendRatePerSecond: { id: 'send_rate_per_second', packageValue: 80, parse: positive(80) },
+	unknownStatusWindowMinutes: { id: 'unknown_status_window_minutes', packageValue: 15, parse: positive(15) },
+	statusDeliveryConcurrency: {
+		id: 'status_delivery_concurrency',
+		packageValue: 8,
+		parse: (raw) => {
+			const n = Math.floor(Number(raw));
+			return Number.isFinite(n) && n >= 1 ? Math.min(n, 64) : 8;
+		},
+	},
 };
 
 /** A reader over fixed values, for unit tests of the services (raw values, parsed like the engine's). */

@@ -14,6 +14,10 @@ import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, Web
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
 import { Clock, InboundHandler, Jobs, Logger } from './ports';
+import { STATUSES_AT_ONCE } from './parallel';
+
+export { STATUSES_AT_ONCE };
+import { RUN_BUDGET_MS, wallClock } from './runBudget';
 import { Refusals } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -23,6 +27,13 @@ export const MAX_EVENT_ATTEMPTS = 5;
 export const INBOX_BACKOFF_MS = 30000;
 /** A run that claimed an entry and died frees it after this long. */
 export const INBOX_LEASE_MS = 5 * 60000;
+/** Statuses of messages not known yet are looked at again after this long (by the next run then). */
+export const UNKNOWN_RECHECK_MS = 1000;
+/**
+ * Each later look waits twice as long, up to this: a status of a message the app never sent (one
+ * sent by another system from the same number, say) costs a few looks in its window, not one a second.
+ */
+export const UNKNOWN_RECHECK_MAX_MS = 60000;
 
 /** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
 export interface InboxEntry {
@@ -45,6 +56,10 @@ export interface InboxEntry {
 	receivedAt: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
+	/** Statuses of messages the app did not know yet, kept (with the webhook's `receivedAt`) for their records to appear. */
+	unknownStatuses?: boolean;
+	/** How many times kept statuses were looked at again without finding their messages. */
+	rechecks?: number;
 }
 
 /**
@@ -68,6 +83,12 @@ export interface WebhookInbox {
 /** What a webhook's events go to. */
 export interface WebhookHandlers {
 	status(event: StatusEvent, scope: WebhookScope | undefined): Promise<void>;
+	/**
+	 * The status events of one stored webhook, together (the status service resolves their records
+	 * with one read per batch key); answers those whose message is not known yet, to keep. When
+	 * given, `status` is not called.
+	 */
+	statuses?(events: StatusEvent[], batch: { scope: WebhookScope | undefined; receivedAt: number }): Promise<StatusEvent[]>;
 	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
 	/** The inbound service for the messages an app stored. */
@@ -107,16 +128,63 @@ export async function acceptWebhook(
 export interface BatchResult {
 	/** One line per event that failed in this run (its attempt, and the error's message). */
 	problems: string[];
+	/** The run's budget ran out with stored events left: another run should follow at once. */
+	more: boolean;
+}
+
+/** A run's time budget (runBudget.ts): wall time, and how much. */
+export interface RunBudget {
+	timer?: () => number;
+	budgetMs?: number;
 }
 
 /** The contact a message event comes from (revokes are statuses, not messages to post). */
 const contactOf = (event: WebhookEvent): string | undefined =>
 	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
-/** Every stored webhook that is due and free, oldest first. */
-export async function processWebhooks(ports: WebhookBatchPorts & { handlers: WebhookHandlers }): Promise<BatchResult> {
+/** The message a status or a revoke is about: its events are handled in order, others' beside them. */
+const laneOf = (event: WebhookEvent): string | undefined =>
+	event.kind === 'status'
+		? event.wamid
+		: event.kind === 'message' && event.type === 'revoke'
+			? `revoke:${event.originalMessageId}`
+			: undefined;
+
+/** Tasks by key: in order within a key, at most `limit` running in all. `start` resolves once the task started. */
+class Lanes {
+	private readonly tails = new Map<string, Promise<void>>();
+	private active = 0;
+	private readonly waiters: Array<() => void> = [];
+
+	constructor(private readonly limit: number) {}
+
+	async start(key: string, task: () => Promise<void>): Promise<void> {
+		while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+		this.active++;
+		const run: Promise<void> = (this.tails.get(key) ?? Promise.resolve()).then(task).finally(() => {
+			this.active--;
+			this.waiters.shift()?.();
+			if (this.tails.get(key) === run) this.tails.delete(key);
+		});
+		this.tails.set(key, run);
+	}
+
+	async drain(): Promise<void> {
+		while (this.tails.size) await Promise.all(this.tails.values());
+	}
+}
+
+/**
+ * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
+ * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
+ * the next run, and `more` says there is one to run.
+ */
+export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
+	const timer = ports.timer ?? wallClock;
+	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
+	let more = false;
 	const entries = (await inbox.list())
 		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
@@ -124,6 +192,10 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
 	for (const listed of entries) {
+		if (timer() >= deadline) {
+			more = true;
+			break;
+		}
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -133,13 +205,15 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 		const waiting: WebhookEvent[] = [];
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
-		for (const event of entry.events ?? []) {
-			if (foreign.includes(event)) continue;
-			const contact = contactOf(event);
-			if (contact && waitingContacts.has(contact)) {
-				waiting.push(event);
-				continue;
-			}
+		const statuses = await handleStatuses(handlers, entry, foreign);
+		failed.push(...statuses.failed);
+		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
+		const events = entry.events ?? [];
+		let left: WebhookEvent[] = [];
+		// Statuses and revokes of different messages are handled side by side (each message's in order);
+		// contacts' messages one after the other, in order.
+		const lanes = new Lanes(STATUSES_AT_ONCE);
+		const handle = async (event: WebhookEvent, contact: string | undefined) => {
 			try {
 				if (event.kind === 'status') await handlers.status(event, entry.scope);
 				else if (event.kind === 'message' && event.type === 'revoke') await handlers.revoke(event, entry.scope);
@@ -150,23 +224,90 @@ export async function processWebhooks(ports: WebhookBatchPorts & { handlers: Web
 				if (error instanceof WaitingForAgent && contact) {
 					waiting.push(event);
 					waitingContacts.add(contact);
-					continue;
+					return;
 				}
 				failed.push(event);
 				problems.push(
 					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
 				);
 			}
+		};
+		for (const [index, event] of events.entries()) {
+			if (index > 0 && timer() >= deadline) {
+				left = events.slice(index).filter((e) => !statuses.handled.includes(e));
+				break;
+			}
+			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
+			const contact = contactOf(event);
+			if (contact && waitingContacts.has(contact)) {
+				waiting.push(event);
+				continue;
+			}
+			const lane = laneOf(event);
+			if (lane) await lanes.start(lane, () => handle(event, contact));
+			else await handle(event, contact);
 		}
+		await lanes.drain();
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
+		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
 		const { claimedUntil: _claimed, ...rest } = entry;
-		if (failed.length && attempt < MAX_EVENT_ATTEMPTS)
-			await inbox.save({ ...rest, events: failed, attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) });
+		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
+		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
+		if (left.length) {
+			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
+			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff });
+			await inbox.save({ ...rest, events: left });
+			more = true;
+			break;
+		}
+		if (retry) await inbox.save({ ...rest, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
 	}
-	return { problems };
+	return { problems, more };
+}
+
+/** The entry's status events through the `statuses` handler, together: those handled, failed, and not known yet. */
+async function handleStatuses(
+	handlers: WebhookHandlers,
+	entry: InboxEntry,
+	foreign: WebhookEvent[],
+): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; unknown: StatusEvent[]; problems: string[] }> {
+	const events = (entry.events ?? []).filter((e): e is StatusEvent => e.kind === 'status' && !foreign.includes(e));
+	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], problems: [] };
+	try {
+		const unknown = await handlers.statuses(events, { scope: entry.scope, receivedAt: entry.receivedAt });
+		return { handled: events, failed: [], unknown, problems: [] };
+	} catch (error) {
+		const reason = error instanceof Error ? error.message : 'error';
+		return {
+			handled: events,
+			failed: events,
+			unknown: [],
+			problems: [`webhook status events (${events.length}) not processed: ${reason}`],
+		};
+	}
+}
+
+/**
+ * Statuses of messages not known yet (sent, not yet linked to their wamid) are kept in an entry of
+ * their own, received when the webhook was (their window and their place in line), looked at again
+ * by the runs after UNKNOWN_RECHECK_MS, then twice as long each time (up to UNKNOWN_RECHECK_MAX_MS). Only the processing job forwards statuses, so a status and
+ * the link of its message, in either order, end in one forward.
+ */
+async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
+	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
+	await ports.inbox.add({
+		id: newId(),
+		appId: entry.appId,
+		events,
+		scope: entry.scope,
+		receivedAt: entry.receivedAt,
+		nextAttemptAt: ports.clock.now() + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
+		unknownStatuses: true,
+		rechecks,
+	});
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

@@ -1,105 +1,313 @@
 /**
- * Paced sending for one connected number: at most `ratePerSecond` sends started per second, at
- * most `concurrency` in flight, retries that never duplicate a message Meta accepted.
+ * Pacing the sends of one connected number, shared by everything that sends from it.
  *
- * - Meta error 130429 (throughput exceeded): every send pauses for `throttleBackoffMs` (doubling
- *   while it repeats), then that recipient is tried again.
- * - Meta error 131056 (pair rate limit): that recipient is tried again after 4^n seconds
- *   (n = 1, 2, ...) while the request's time budget allows; otherwise it is reported.
- * - Any other Meta error is final for that recipient (131047, 131026, 132xxx, 100, 190...).
- * - A network error or timeout is final too: Meta may have accepted the message, and sending it
- *   again could deliver it twice.
- * Sends start 2% under the configured rate: requests reach Meta with network jitter, and a burst
- * one message over the limit in any one-second window costs a 130429 and a pause.
+ * Meta caps each business number's throughput (80 messages per second by default, up to 1,000 once
+ * raised) and "will return error code 130429 until you are within your allowed level again"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput; the codes:
+ * https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+ * The cap is the number's, not a request's: two requests, an agent's reply and an automatic
+ * message from one number all count against it. So the pace lives in one `NumberPacer` per number
+ * (`PacerRegistry`), and every send from that number waits for its turn there.
+ *
+ * - Sends start in order of request, at most `ratePerSecond` × 0.98 per second (RATE_MARGIN:
+ *   requests reach Meta with network jitter, and one message over the limit in any one-second
+ *   window costs a 130429 and a pause), and at most `concurrency` in flight.
+ * - Meta error 130429 (throughput exceeded) pauses EVERY send of the number: those waiting for
+ *   their turn wait for the pause too, and a send already in flight that comes back with 130429
+ *   is queued again (first in line) and sent after the pause. The pause doubles while 130429
+ *   repeats (a 130429 of a send that started after the last pause), up to MAX_BACKOFF_MS, and
+ *   falls back to its first length once a send that started after the pause is accepted.
+ * - A send whose deadline passes while it waits is not started: it fails with the 130429 that
+ *   held it back (or PacerDeadlineError). Nothing is sent late, after its caller gave up.
+ * - Any other failure (another Meta error, a network error, a timeout) goes back to the caller as
+ *   it is: a network error or timeout is final, since Meta may have accepted the message.
+ *   131056 (pair rate limit) is the caller's: it is about one recipient (`sendPaced` below).
  */
 
 export const RATE_MARGIN = 0.98;
+export const THROUGHPUT_EXCEEDED = 130429;
+export const PAIR_RATE_LIMIT = 131056;
+/**
+ * The first pause after a 130429. Short: Meta answers 130429 only until the number is back within
+ * its level (see above), and a long first pause costs a whole second of the number's throughput for
+ * one message that network jitter pushed over the cap. It doubles while 130429 repeats.
+ */
+export const FIRST_BACKOFF_MS = 250;
+export const MAX_BACKOFF_MS = 30000;
+/**
+ * How far late timers may be caught up: on a busy server a timer fires late, and without catching
+ * up the number would lose that time for good. Starts are spaced one interval apart behind the
+ * clock by at most this much, and no window of one second (and WINDOW_GUARD_MS) ever holds more
+ * than ceil(rate × 0.98) starts (the window check in `pump`), what the even spacing itself gives at most.
+ */
+const CATCH_UP_MS = 100;
+/** The window check counts over one second and this much more: a little room for network jitter. */
+const WINDOW_GUARD_MS = 10;
+
+/** No send started in time: the caller's deadline passed while the number was paused or busy. */
+export class PacerDeadlineError extends Error {
+	constructor() {
+		super('the send waited past its deadline for its turn on the number');
+		this.name = 'PacerDeadlineError';
+	}
+}
+
+export interface PacerClock {
+	now: () => number;
+	sleep: (ms: number) => Promise<void>;
+}
+
+export const realClock: PacerClock = {
+	now: () => Date.now(),
+	sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface NumberPacerOptions {
+	ratePerSecond: number;
+	/** The Meta error code of a failed send, if the failure was Meta's answer (not a network error). */
+	metaCode: (error: unknown) => number | undefined;
+	clock?: PacerClock;
+	throttleBackoffMs?: number;
+}
+
+interface Ticket {
+	deadline?: number;
+	shouldStart?: () => boolean;
+	go: () => void;
+	fail: (error: unknown) => void;
+}
+
+/** In-flight sends that keep the rate with Graph latencies up to 250 ms. */
+export const concurrencyFor = (ratePerSecond: number) => Math.max(4, Math.min(300, Math.ceil(ratePerSecond / 3)));
+
+export class NumberPacer {
+	private rate: number;
+	private readonly clock: PacerClock;
+	private readonly firstBackoff: number;
+	private readonly queue: Ticket[] = [];
+	/** Sends to try again after a 130429: before any new one. */
+	private readonly retries: Ticket[] = [];
+	private nextStart = 0;
+	private pausedUntil = 0;
+	/** When the current pause was declared: a 130429 of a send started before it is already covered. */
+	private pausedAt = -Infinity;
+	private backoff: number;
+	private pauseCause: unknown;
+	private inFlight = 0;
+	/** The last starts, at most `perWindow` of them: no more than that in any second. */
+	private readonly recent: number[] = [];
+	private pumping = false;
+	private wakePump?: () => void;
+	/** Until when admitted requests have booked the number's slots (see `admit`). */
+	private bookedUntil = 0;
+	/** 130429 answers seen, for figures and tests. */
+	throttled = 0;
+
+	constructor(private readonly options: NumberPacerOptions) {
+		this.rate = options.ratePerSecond;
+		this.clock = options.clock ?? realClock;
+		this.firstBackoff = options.throttleBackoffMs ?? FIRST_BACKOFF_MS;
+		this.backoff = this.firstBackoff;
+	}
+
+	get ratePerSecond(): number {
+		return this.rate;
+	}
+
+	/** The "send rate" setting may change between calls: the next slots follow it. */
+	setRate(ratePerSecond: number): void {
+		if (ratePerSecond > 0) this.rate = ratePerSecond;
+	}
+
+	/** Milliseconds between two starts. */
+	get interval(): number {
+		return 1000 / Math.max(this.rate * RATE_MARGIN, 0.001);
+	}
+
+	/** Sends waiting for their turn. */
+	get backlog(): number {
+		return this.queue.length + this.retries.length;
+	}
+
+	/**
+	 * When the last of `count` more sends would start, in ms from now, given the sends already
+	 * waiting, the slots booked by admitted requests and a pause in force.
+	 */
+	estimateMs(count: number): number {
+		const now = this.clock.now();
+		const waiting = Math.max(this.nextStart, this.pausedUntil, now) + this.backlog * this.interval;
+		const start = Math.max(waiting, this.bookedUntil);
+		return start + Math.max(0, count - 1) * this.interval - now;
+	}
+
+	/**
+	 * Books `count` sends if the last of them would start within `withinMs`; false otherwise, and
+	 * nothing is booked. Check and booking happen in one step (no await between), so two requests
+	 * admitted at once cannot both count on the same free slots.
+	 */
+	admit(count: number, withinMs: number): boolean {
+		const estimate = this.estimateMs(count);
+		if (estimate > withinMs) return false;
+		this.bookedUntil = this.clock.now() + estimate + this.interval;
+		return true;
+	}
+
+	/** Runs `send` at the number's pace; a 130429 pauses the number and sends it again after the pause. */
+	async run<R>(send: () => Promise<R>, options: { deadline?: number; shouldStart?: () => boolean } = {}): Promise<R> {
+		for (let retry = false; ; retry = true) {
+			await this.turn(options, retry);
+			const startedAt = this.clock.now();
+			try {
+				const value = await send();
+				if (startedAt >= this.pausedUntil) this.backoff = this.firstBackoff;
+				return value;
+			} catch (error) {
+				if (this.options.metaCode(error) !== THROUGHPUT_EXCEEDED) throw error;
+				this.throttled++;
+				this.pause(startedAt, error);
+				if (options.deadline !== undefined && this.pausedUntil > options.deadline) throw error;
+			} finally {
+				this.inFlight--;
+				this.wakePump?.();
+			}
+		}
+	}
+
+	/** Meta said 130429: every send of the number waits (a repeat doubles the pause). */
+	private pause(startedAt: number, cause: unknown): void {
+		this.pauseCause = cause;
+		if (startedAt < this.pausedAt) return; // in flight when the pause was declared: already covered
+		const now = this.clock.now();
+		this.pausedAt = now;
+		this.pausedUntil = Math.max(this.pausedUntil, now + this.backoff);
+		this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+	}
+
+	private turn(options: { deadline?: number; shouldStart?: () => boolean }, retry: boolean): Promise<void> {
+		return new Promise<void>((go, fail) => {
+			(retry ? this.retries : this.queue).push({ deadline: options.deadline, shouldStart: options.shouldStart, go, fail });
+			if (!this.pumping) void this.pump();
+			else this.wakePump?.();
+		});
+	}
+
+	/** Starts allowed in any one-second window. */
+	private get perWindow(): number {
+		return Math.max(1, Math.ceil(this.rate * RATE_MARGIN));
+	}
+
+	/** When the next start keeps the last second within `perWindow` starts. */
+	private windowSlot(): number {
+		const n = this.perWindow;
+		return this.recent.length >= n ? this.recent[this.recent.length - n] + 1000 + WINDOW_GUARD_MS : 0;
+	}
+
+	/** Sends that cannot start before their deadline fail now rather than wait for the pause to end. */
+	private failLate(slot: number): void {
+		for (const list of [this.retries, this.queue])
+			for (let i = list.length - 1; i >= 0; i--) {
+				const deadline = list[i].deadline;
+				if (deadline !== undefined && deadline < slot) list.splice(i, 1)[0].fail(this.pauseCause ?? new PacerDeadlineError());
+			}
+	}
+
+	/** Hands out turns one slot apart, never during a pause, never above the concurrency. */
+	private async pump(): Promise<void> {
+		this.pumping = true;
+		try {
+			while (this.backlog) {
+				const now = this.clock.now();
+				if (this.inFlight >= concurrencyFor(this.rate)) {
+					await new Promise<void>((wake) => (this.wakePump = wake));
+					this.wakePump = undefined;
+					continue;
+				}
+				const slot = Math.max(this.nextStart, this.pausedUntil, this.windowSlot());
+				if (slot > now) {
+					this.failLate(slot);
+					if (!this.backlog) break;
+					await this.clock.sleep(slot - now);
+					continue; // a pause may have been declared meanwhile
+				}
+				const ticket = (this.retries.length ? this.retries : this.queue).shift() as Ticket;
+				if (ticket.deadline !== undefined && now > ticket.deadline) {
+					ticket.fail(this.pauseCause ?? new PacerDeadlineError());
+					continue;
+				}
+				if (ticket.shouldStart && !ticket.shouldStart()) {
+					ticket.fail(new PacerDeadlineError());
+					continue;
+				}
+				this.nextStart = Math.max(slot, now - CATCH_UP_MS) + this.interval;
+				this.recent.push(now);
+				if (this.recent.length > this.perWindow) this.recent.splice(0, this.recent.length - this.perWindow);
+				this.inFlight++;
+				ticket.go();
+			}
+		} finally {
+			this.pumping = false;
+		}
+	}
+}
+
+/**
+ * One pacer per connected number (by phone number id), created at its first send. Kept in module
+ * state by its user (src/adapters/factory.ts), which lives as long as the app's runtime process.
+ */
+export class PacerRegistry {
+	private readonly pacers = new Map<string, NumberPacer>();
+
+	constructor(private readonly make: (ratePerSecond: number) => NumberPacer) {}
+
+	/** The number's pacer, at `ratePerSecond` from now on. */
+	pacerFor(phoneNumberId: string, ratePerSecond: number): NumberPacer {
+		let pacer = this.pacers.get(phoneNumberId);
+		if (!pacer) this.pacers.set(phoneNumberId, (pacer = this.make(ratePerSecond)));
+		else pacer.setRate(ratePerSecond);
+		return pacer;
+	}
+}
 
 export type Outcome<R> = { ok: true; value: R; attempts: number } | { ok: false; error: unknown; attempts: number };
 
-export interface PacerOptions<T, R> {
+export interface SendEachOptions<T, R> {
 	items: T[];
+	/** One send; paced by the number's pacer behind it (a paced Graph client). */
 	send: (item: T) => Promise<R>;
-	/** The Meta error code of a failed send, if the failure was Meta's answer (not a network error). */
 	metaCode: (error: unknown) => number | undefined;
-	ratePerSecond: number;
-	concurrency: number;
-	/** The whole request must finish within this many ms after start (retries that would not fit are not made). */
+	/** Retries of 131056 that would end later than this many ms after start are not made. */
 	budgetMs: number;
-	throttleBackoffMs?: number;
 	now?: () => number;
 	sleep?: (ms: number) => Promise<void>;
 }
 
 export interface PacerReport<R> {
 	outcomes: Array<Outcome<R>>;
-	throttled: number;
 	elapsedMs: number;
 }
 
-export const THROUGHPUT_EXCEEDED = 130429;
-export const PAIR_RATE_LIMIT = 131056;
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function sendPaced<T, R>(options: PacerOptions<T, R>): Promise<PacerReport<R>> {
-	const now = options.now ?? (() => Date.now());
-	const sleep = options.sleep ?? realSleep;
+/**
+ * The per-request part of a bulk send: every item handed to `send` at once (the number's pacer
+ * orders and paces them), results in input order. Meta error 131056 (pair rate limit: too many
+ * messages to that one recipient) retries that recipient after 4^n seconds (n = 1, 2, ...) while
+ * the budget allows, else it is reported. Anything else is the outcome as it came.
+ */
+export async function sendPaced<T, R>(options: SendEachOptions<T, R>): Promise<PacerReport<R>> {
+	const now = options.now ?? realClock.now;
+	const sleep = options.sleep ?? realClock.sleep;
 	const start = now();
-	const interval = 1000 / Math.max(options.ratePerSecond * RATE_MARGIN, 0.001);
-	const outcomes: Array<Outcome<R>> = new Array(options.items.length);
-	let nextSlot = start;
-	let pausedUntil = 0;
-	let throttleBackoff = options.throttleBackoffMs ?? 1000;
-	let throttled = 0;
-	let cursor = 0;
-
-	/** Waits for this send's turn under the rate (slots are handed out in order) and any pause. */
-	const takeSlot = async (): Promise<void> => {
-		const slot = Math.max(nextSlot, pausedUntil, now());
-		nextSlot = slot + interval;
-		const wait = slot - now();
-		if (wait > 0) await sleep(wait);
-	};
-
-	const run = async (index: number): Promise<void> => {
-		const item = options.items[index];
-		let attempts = 0;
-		let pairRetries = 0;
-		for (;;) {
-			await takeSlot();
-			attempts++;
+	const one = async (item: T): Promise<Outcome<R>> => {
+		for (let attempts = 1; ; attempts++) {
 			try {
-				const value = await options.send(item);
-				outcomes[index] = { ok: true, value, attempts };
-				throttleBackoff = options.throttleBackoffMs ?? 1000;
-				return;
+				return { ok: true, value: await options.send(item), attempts };
 			} catch (error) {
-				const code = options.metaCode(error);
-				const elapsed = now() - start;
-				if (code === THROUGHPUT_EXCEEDED && elapsed + throttleBackoff < options.budgetMs) {
-					throttled++;
-					pausedUntil = Math.max(pausedUntil, now() + throttleBackoff);
-					throttleBackoff = Math.min(throttleBackoff * 2, 30000);
-					continue;
-				}
-				if (code === PAIR_RATE_LIMIT) {
-					const delay = 4 ** (pairRetries + 1) * 1000;
-					if (elapsed + delay < options.budgetMs) {
-						pairRetries++;
-						await sleep(delay);
-						continue;
-					}
-				}
-				outcomes[index] = { ok: false, error, attempts };
-				return;
+				const delay = 4 ** attempts * 1000;
+				if (options.metaCode(error) !== PAIR_RATE_LIMIT || now() - start + delay >= options.budgetMs)
+					return { ok: false, error, attempts };
+				await sleep(delay);
 			}
 		}
 	};
-
-	const worker = async (): Promise<void> => {
-		while (cursor < options.items.length) await run(cursor++);
-	};
-	await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, options.items.length)) }, worker));
-	return { outcomes, throttled, elapsedMs: now() - start };
+	const outcomes = await Promise.all(options.items.map(one));
+	return { outcomes, elapsedMs: now() - start };
 }

@@ -1,10 +1,13 @@
 /**
  * The body of `POST /api/apps/public/{appId}/templateMessage`, Rocket.Chat's published contract
  * (shared/contracts/rocketchat) plus this app's extensions: `clientReference`, `idempotencyKey`,
- * `dryRun`. Parsing never throws: a bad body yields the i18n key of an error naming the field.
+ * `dryRun`, and `async` (campaign mode: up to 10,000 numbers, sent from a persisted queue; see
+ * core/bulk/campaign.ts). Parsing never throws: a bad body yields the i18n key of an error naming the field.
  */
 
 export const MAX_RECIPIENTS = 250;
+/** Campaign mode (`async: true`): beyond Rocket.Chat's published contract, documented in docs/templateMessage.openapi.yaml. */
+export const MAX_CAMPAIGN_RECIPIENTS = 10000;
 const MAX_TEXT = 512;
 const MAX_COMPONENTS = 20;
 /** Meta's template names: lower-case letters, digits and underscores. */
@@ -28,6 +31,8 @@ export interface TemplateMessageRequest {
 	clientReference?: string;
 	idempotencyKey?: string;
 	dryRun: boolean;
+	/** Campaign mode: answer 202 at once and send from a persisted queue. */
+	async: boolean;
 }
 
 export type ParseResult =
@@ -53,7 +58,10 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	const phones = body.phoneNumbers;
 	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
 	if (phones.length === 0) return fail('api_error_no_phone_numbers');
-	if (phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
+	if (body.async !== undefined && typeof body.async !== 'boolean')
+		return fail('api_error_field_type', { field: 'async', type: 'boolean' });
+	if (body.async === true && phones.length > MAX_CAMPAIGN_RECIPIENTS) return fail('api_error_too_many_phone_numbers_campaign');
+	if (body.async !== true && phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
 	if (phones.some((p) => typeof p !== 'string' || p.length > 64))
 		return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
 
@@ -106,6 +114,7 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 			clientReference: texts.clientReference,
 			idempotencyKey: texts.idempotencyKey,
 			dryRun: body.dryRun === true,
+			async: body.async === true,
 		},
 	};
 }

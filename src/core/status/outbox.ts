@@ -2,16 +2,26 @@
  * The delivery outbox of status events: every event is stored (`put`) before it is delivered to the
  * Message Status Endpoint URL, and `deliverDue` delivers what is due, from a scheduler job.
  *
+ * Items are stored in pages: the items one writer (a handler run) put, PAGE_SIZE at most. A delivery
+ * run reads whole pages, oldest first, and settles each page in a few writes: delivered items leave
+ * storage (a full page at once when it can), retried ones are rewritten with their next attempt, and
+ * expired ones are kept as failed for an admin's redeliver.
+ *
  * State machine of an item:
  *
- *   pending --claimDue--> inflight --2xx--> delivered
- *      ^                     |  \--non-2xx, network error, timeout--> pending (attempts+1, back-off)
- *      |                     \--older than maxAge when claimed--> failed
- *      +------- requeue (an admin's "redeliver") ------------------------/
- *   (an inflight item whose lease ran out, its worker gone, is claimable again)
+ *   pending --2xx--> delivered (gone from storage)
+ *      |  \--non-2xx, network error, timeout--> pending (attempts+1, back-off)
+ *      \--older than maxAge when its turn comes--> failed --requeue (an admin's "redeliver")--> pending
  *
- * Order per message: an item is never claimed while an item of the same `messageKey` with a lower
- * `seq` is pending or inflight. Delivered and failed items no longer hold later ones back.
+ * One delivery run at a time: the runner (core/app/delivery.ts) lets a single run deliver at once
+ * within a runtime, so items need no claim of their own (persistence has no atomic update). A run is
+ * bounded by a time budget: it starts no POST after it, and says so (`more`), for the job to go on
+ * in a new run.
+ *
+ * Order per message: within a run, the items of a message go out one after the other by `seq`, and a
+ * message whose earlier item is not delivered (not due yet, or just failed) sends nothing later in
+ * that run; the older page holding that item comes first in the next run too. Failed items no longer
+ * hold later ones back. Messages go out side by side (`concurrency` POSTs at once).
  *
  * Back-off (deterministic, no jitter): after the n-th failed attempt the next one is due
  * 30 s x 2^(n-1) later, at most 1 h: 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 1 h, 1 h, ...
@@ -20,17 +30,18 @@
  *
  * Delivery is at least once: a receiver that answered 2xx gets that event no more, but one that
  * timed out after processing it gets it again. Each payload carries its `eventId` for the receiver
- * to drop a repeat. `lastError` is `HTTP <status>`, `timeout` or an error code, never a response
- * body, URL or secret.
+ * to drop a repeat; a run also drops an id it finds twice, or that its runtime delivered lately.
+ * `lastError` is `HTTP <status>`, `timeout` or an error code, never a response body, URL or secret.
  */
 import { StatusPipelineError } from './errors';
 
 const crypto = require('crypto') as typeof import('crypto');
 
+/** `inflight` is only found in items stored by earlier versions (per-item claims); it reads as pending. */
 export type OutboxState = 'pending' | 'inflight' | 'delivered' | 'failed';
 
 export interface OutboxItem<P = unknown> {
-	/** The event id (the payload's `eventId`): putting the same id twice stores it once. */
+	/** The event id (the payload's `eventId`). */
 	id: string;
 	/** The message the event is about (its wamid, or its send id): the unit of ordering. */
 	messageKey: string;
@@ -42,25 +53,16 @@ export interface OutboxItem<P = unknown> {
 	createdAt: number;
 	state: OutboxState;
 	lastError?: string;
-	/** While inflight: who claimed it and until when. */
-	claimedBy?: string;
-	leaseUntil?: number;
 	/** When an admin requeued it: the retry window restarts here. */
 	requeuedAt?: number;
+	/** The page it is stored in (set by the store). */
+	page?: string;
 }
 
 export interface OutboxFilter {
 	state?: OutboxState | OutboxState[];
 	messageKey?: string;
 	limit?: number;
-}
-
-/** A claim of due items: at `now`, at most `limit`, for `workerId`, held for `leaseMs`. */
-export interface OutboxClaim {
-	now: number;
-	limit: number;
-	workerId: string;
-	leaseMs: number;
 }
 
 /** A failed attempt's outcome: when to try again, the attempts so far and the last error. */
@@ -70,29 +72,46 @@ export interface OutboxRetry {
 	lastError: string;
 }
 
+/** Items stored together, delivered and settled together. */
+export interface OutboxPage {
+	id: string;
+	createdAt: number;
+}
+
+/** What a run did with the items of one page it read. Items not named stay as they were. */
+export interface PageOutcome<P = unknown> {
+	/** Delivered (or dropped as a repeat): they leave storage. */
+	delivered: string[];
+	/** Attempted and refused: pending again, due later. */
+	retried: Array<{ item: OutboxItem<P>; next: OutboxRetry }>;
+	/** Past their retry window: kept as failed. */
+	failed: Array<{ item: OutboxItem<P>; lastError: string }>;
+}
+
+/** At most this many items in a page. */
+export const PAGE_SIZE = 500;
+
 /**
  * Where outbox items live. Times are ms since the epoch, from the caller's clock.
  *
- * - `put` stores a new item and returns true; an item with the same id, in any state, is left as
- *   it is and false returned (duplicate events are harmless). A store may remove delivered items.
- * - `claimDue` atomically selects and marks `inflight` (with `claimedBy = workerId`,
- *   `leaseUntil = now + leaseMs`) at most `limit` items that are (a) pending with
- *   `nextAttemptAt <= now`, or inflight with `leaseUntil <= now`, and (b) the lowest `seq` among
- *   the pending and inflight items of their `messageKey` (so at most one per message). Two
- *   concurrent calls never return the same item. Oldest `nextAttemptAt` first. It returns copies.
- * - `complete` marks delivered; `reschedule` returns it to pending with the given schedule;
- *   `fail` marks it failed. All three clear the lease and throw `outbox_unknown_item` for an
- *   unknown id.
- * - `list` returns items (copies) ordered by `createdAt`, then `seq`.
+ * - `put` stores a new pending item in the writer's current page and answers true. A store that
+ *   knows an item of that id is kept (open or failed) leaves it and answers false; a store may not
+ *   look (a read per event is what it saves): a run delivers an id once even when stored twice.
+ * - `pages` lists the pages holding open items, oldest first (a page left empty may stay listed for
+ *   a while: its writer may still add to it); `pageItems` the open items of one, in the order they
+ *   were put. A page may be listed while its writer still adds to it.
+ * - `settle` records a run's outcome for a page (`read`: the items it read): delivered ones leave
+ *   storage, retried ones are pending with their new schedule, failed ones are kept as failed.
+ *   Items put since the run read the page are kept.
+ * - `list` returns items (copies) ordered by `createdAt`, then `seq`, one per id.
  * - `requeue` moves the given failed items back to pending, due at `now` with no attempts and a
  *   new retry window; other ids are ignored. Returns how many moved.
  */
 export interface OutboxStore<P = unknown> {
 	put(item: OutboxItem<P>): Promise<boolean>;
-	claimDue(claim: OutboxClaim): Promise<Array<OutboxItem<P>>>;
-	complete(id: string): Promise<void>;
-	reschedule(id: string, next: OutboxRetry): Promise<void>;
-	fail(id: string, lastError: string): Promise<void>;
+	pages(): Promise<OutboxPage[]>;
+	pageItems(page: OutboxPage): Promise<Array<OutboxItem<P>>>;
+	settle(page: OutboxPage, read: Array<OutboxItem<P>>, outcome: PageOutcome<P>): Promise<void>;
 	list(filter?: OutboxFilter): Promise<Array<OutboxItem<P>>>;
 	requeue(ids: string[], now: number): Promise<number>;
 }
@@ -145,7 +164,7 @@ export type Sender = (body: string, headers: Record<string, string>) => Promise<
 
 export interface DeliverOptions<P> {
 	store: OutboxStore<P>;
-	/** The run's clock (ms). */
+	/** The run's clock (ms): what is due, what expired. */
 	now: number;
 	send: Sender;
 	/** Per POST; a slower answer counts as a failed attempt. Default 10 s. */
@@ -154,13 +173,16 @@ export interface DeliverOptions<P> {
 	maxAgeMs?: number;
 	/** Default `backoffMs`. */
 	backoff?: (attempts: number) => number;
-	/** At most this many POSTs in one run. Default 500. */
-	limit?: number;
-	/** POSTs in flight at once (to different messages). Default 4. */
+	/** POSTs in flight at once (to different messages). Default 8. */
 	concurrency?: number;
-	workerId?: string;
-	/** Must exceed `timeoutMs`. Default `timeoutMs` + 60 s. */
-	leaseMs?: number;
+	/** Real elapsed time (ms) for the budget. Default Date.now. */
+	timer?: () => number;
+	/** No POST starts after this many ms of the run. Default: no budget. */
+	budgetMs?: number;
+	/** Items read before delivering them (whole pages, one at least). Default 2,000. */
+	window?: number;
+	/** Ids this runtime delivered lately: found again, they are dropped, not POSTed twice. */
+	recent?: RecentIds;
 	signingSecret?: string;
 	/** Unix seconds for `X-Signature-Timestamp`. Default `now` in seconds. */
 	signatureTimestamp?: number;
@@ -170,6 +192,26 @@ export interface DeliverySummary {
 	delivered: number;
 	retried: number;
 	failed: number;
+	/** Repeats of an id, removed without a POST. */
+	dropped: number;
+	/** The budget ran out with due items left: another run should follow at once. */
+	more: boolean;
+}
+
+/** The ids a runtime delivered lately, the oldest forgotten first (bounded memory). */
+export class RecentIds {
+	private readonly ids = new Set<string>();
+
+	constructor(private readonly capacity = 50000) {}
+
+	has(id: string): boolean {
+		return this.ids.has(id);
+	}
+
+	add(id: string): void {
+		this.ids.add(id);
+		if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+	}
 }
 
 class DeliveryTimeout extends Error {
@@ -198,71 +240,131 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 	}
 }
 
-/**
- * One delivery run: claims due items (the head of each message), POSTs them, records the outcome,
- * and claims again, so a message's queued events go out in order in the same run, until nothing is
- * due or `limit` POSTs were made. Store errors propagate (the claimed items are retried once their
- * lease runs out).
- */
+/** Pages read at once. */
+const PAGE_READS = 8;
+
+interface WindowEntry<P> {
+	page: OutboxPage;
+	read: Array<OutboxItem<P>>;
+	outcome: PageOutcome<P>;
+}
+
+/** One delivery run: due items, in order per message, `concurrency` messages at once, until done or out of budget. */
 export async function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
-	const timeoutMs = options.timeoutMs ?? 10000;
-	const leaseMs = options.leaseMs ?? timeoutMs + 60000;
-	if (!(leaseMs > timeoutMs))
-		throw new StatusPipelineError(
-			'outbox_invalid_options',
-			'deliverDue: leaseMs must exceed timeoutMs, or a slow POST could be claimed twice',
-		);
-	const { store, now, send } = options;
-	const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-	const backoff = options.backoff ?? backoffMs;
-	const workerId = options.workerId ?? 'deliver';
-	const concurrency = Math.max(1, options.concurrency ?? 4);
-	const timestamp = options.signatureTimestamp ?? Math.floor(now / 1000);
-	const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0 };
-	let budget = options.limit ?? 500;
-
-	const deliverOne = async (item: OutboxItem<P>): Promise<void> => {
-		if (now - (item.requeuedAt ?? item.createdAt) >= maxAgeMs) {
-			// `failed` says the window ran out; the error kept is the last one the receiver gave.
-			await store.fail(item.id, item.lastError ?? 'expired');
-			summary.failed++;
-			return;
+	const timer = options.timer ?? Date.now;
+	const deadline = timer() + (options.budgetMs ?? Infinity);
+	const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0, dropped: 0, more: false };
+	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set() };
+	const pages = await options.store.pages();
+	const windowSize = options.window ?? 2000;
+	for (let next = 0; next < pages.length;) {
+		if (timer() >= deadline) {
+			summary.more = true;
+			break;
 		}
-		budget--;
-		const body = JSON.stringify(item.payload);
-		const headers: Record<string, string> = {
-			'Content-Type': 'application/json',
-			...(options.signingSecret ? signBody(body, options.signingSecret, timestamp) : {}),
-		};
-		let lastError: string;
-		try {
-			const { status } = await withTimeout(send(body, headers), timeoutMs);
-			if (status >= 200 && status < 300) {
-				await store.complete(item.id);
-				summary.delivered++;
-				return;
+		const window: Array<WindowEntry<P>> = [];
+		// Whole pages until the window is full, read PAGE_READS at once.
+		for (let count = 0; next < pages.length && (count === 0 || count < windowSize);) {
+			const group = pages.slice(next, next + PAGE_READS);
+			next += group.length;
+			for (const [i, read] of (await Promise.all(group.map((page) => options.store.pageItems(page)))).entries()) {
+				window.push({ page: group[i], read, outcome: { delivered: [], retried: [], failed: [] } });
+				count += read.length;
 			}
-			lastError = `HTTP ${status}`;
-		} catch (error) {
-			lastError = errorCode(error);
 		}
-		const attempts = item.attempts + 1;
-		await store.reschedule(item.id, { nextAttemptAt: now + Math.max(1, backoff(attempts)), attempts, lastError });
-		summary.retried++;
-	};
-
-	while (budget > 0) {
-		const batch = await store.claimDue({ now, limit: budget, workerId, leaseMs });
-		if (!batch.length) break;
-		let next = 0;
-		const worker = async () => {
-			while (next < batch.length) await deliverOne(batch[next++]);
-		};
-		const workers: Array<Promise<void>> = [];
-		for (let i = 0; i < Math.min(concurrency, batch.length); i++) workers.push(worker());
-		await Promise.all(workers);
+		await deliverWindow(run, window);
+		await Promise.all(window.map((w) => options.store.settle(w.page, w.read, w.outcome)));
 	}
 	return summary;
+}
+
+interface RunState<P> {
+	options: DeliverOptions<P>;
+	deadline: number;
+	timer: () => number;
+	summary: DeliverySummary;
+	/** Messages whose earlier item was not delivered in this run: nothing later of theirs goes. */
+	blocked: Set<string>;
+	/** Ids met in this run. */
+	seen: Set<string>;
+}
+
+/** The window's items as queues per message (by `seq`, then the order they were put), repeats dropped. */
+function queuesOf<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Array<Array<{ item: OutboxItem<P>; outcome: PageOutcome<P> }>> {
+	const queues = new Map<string, Array<{ item: OutboxItem<P>; outcome: PageOutcome<P> }>>();
+	for (const { read, outcome } of window)
+		for (const item of read) {
+			if (run.seen.has(item.id) || run.options.recent?.has(item.id)) {
+				outcome.delivered.push(item.id);
+				run.summary.dropped++;
+				continue;
+			}
+			run.seen.add(item.id);
+			const queue = queues.get(item.messageKey);
+			if (queue) queue.push({ item, outcome });
+			else queues.set(item.messageKey, [{ item, outcome }]);
+		}
+	for (const queue of queues.values()) queue.sort((a, b) => a.item.seq - b.item.seq);
+	return [...queues.values()];
+}
+
+async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Promise<void> {
+	const queues = queuesOf(run, window);
+	let next = 0;
+	const worker = async () => {
+		while (next < queues.length) {
+			const queue = queues[next++];
+			for (const { item, outcome } of queue) if (!(await deliverOne(run, item, outcome))) break;
+		}
+	};
+	const concurrency = Math.max(1, run.options.concurrency ?? 8);
+	await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+}
+
+/** Delivers one item, or leaves it; answers whether the message's next item may go. */
+async function deliverOne<P>(run: RunState<P>, item: OutboxItem<P>, outcome: PageOutcome<P>): Promise<boolean> {
+	const { options, summary } = run;
+	if (run.blocked.has(item.messageKey)) return false;
+	if (options.now - (item.requeuedAt ?? item.createdAt) >= (options.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) {
+		// `failed` says the window ran out; the error kept is the last one the receiver gave.
+		outcome.failed.push({ item, lastError: item.lastError ?? 'expired' });
+		summary.failed++;
+		return true;
+	}
+	if (item.nextAttemptAt > options.now || run.timer() >= run.deadline) {
+		if (item.nextAttemptAt <= options.now) summary.more = true;
+		run.blocked.add(item.messageKey);
+		return false;
+	}
+	const lastError = await post(options, item);
+	if (lastError === undefined) {
+		outcome.delivered.push(item.id);
+		options.recent?.add(item.id);
+		summary.delivered++;
+		return true;
+	}
+	const attempts = item.attempts + 1;
+	const backoff = options.backoff ?? backoffMs;
+	outcome.retried.push({ item, next: { nextAttemptAt: options.now + Math.max(1, backoff(attempts)), attempts, lastError } });
+	summary.retried++;
+	run.blocked.add(item.messageKey);
+	return false;
+}
+
+/** POSTs an item's payload, signed when a secret is set; answers undefined on 2xx, else the error to keep. */
+async function post<P>(options: DeliverOptions<P>, item: OutboxItem<P>): Promise<string | undefined> {
+	const body = JSON.stringify(item.payload);
+	const timestamp = options.signatureTimestamp ?? Math.floor(options.now / 1000);
+	const headers: Record<string, string> = {
+		'Content-Type': 'application/json',
+		...(options.signingSecret ? signBody(body, options.signingSecret, timestamp) : {}),
+	};
+	try {
+		const { status } = await withTimeout(options.send(body, headers), options.timeoutMs ?? 10000);
+		return status >= 200 && status < 300 ? undefined : `HTTP ${status}`;
+	} catch (error) {
+		return errorCode(error);
+	}
 }
 
 const copy = <P>(item: OutboxItem<P>): OutboxItem<P> => ({ ...item });
@@ -271,45 +373,39 @@ const isOpen = (item: OutboxItem<unknown>) => item.state === 'pending' || item.s
 /** `OutboxStore` in memory: for tests, and the reference for the persistence adapter. */
 export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 	private readonly items = new Map<string, OutboxItem<P>>();
+	private readonly pageList: Array<OutboxPage & { ids: string[] }> = [];
+	private pageCount = 0;
+
+	constructor(private readonly pageSize = PAGE_SIZE) {}
 
 	async put(item: OutboxItem<P>): Promise<boolean> {
 		if (this.items.has(item.id)) return false;
+		this.place(item.id, item.createdAt);
 		this.items.set(item.id, copy(item));
 		return true;
 	}
 
-	async claimDue({ now, limit, workerId, leaseMs }: OutboxClaim): Promise<Array<OutboxItem<P>>> {
-		const heads = new Map<string, OutboxItem<P>>();
-		for (const item of this.items.values()) {
-			if (!isOpen(item)) continue;
-			const head = heads.get(item.messageKey);
-			if (!head || item.seq < head.seq || (item.seq === head.seq && item.createdAt < head.createdAt))
-				heads.set(item.messageKey, item);
+	async pages(): Promise<OutboxPage[]> {
+		return this.pageList.filter((p) => p.ids.some((id) => isOpen(this.items.get(id)!))).map(({ id, createdAt }) => ({ id, createdAt }));
+	}
+
+	async pageItems(page: OutboxPage): Promise<Array<OutboxItem<P>>> {
+		const ids = this.pageList.find((p) => p.id === page.id)?.ids ?? [];
+		return ids
+			.map((id) => this.items.get(id)!)
+			.filter(isOpen)
+			.map((item) => ({ ...copy(item), page: page.id }));
+	}
+
+	async settle(_page: OutboxPage, _read: Array<OutboxItem<P>>, outcome: PageOutcome<P>): Promise<void> {
+		for (const id of outcome.delivered) this.items.delete(id);
+		for (const { item, next } of outcome.retried) this.update(item.id, { state: 'pending', ...next });
+		for (const { item, lastError } of outcome.failed) this.update(item.id, { state: 'failed', lastError });
+		for (let i = this.pageList.length - 1; i >= 0; i--) {
+			const page = this.pageList[i];
+			page.ids = page.ids.filter((id) => this.items.get(id) && isOpen(this.items.get(id)!));
+			if (!page.ids.length && i < this.pageList.length - 1) this.pageList.splice(i, 1);
 		}
-		const due: Array<OutboxItem<P>> = [];
-		for (const head of heads.values()) {
-			const claimable = head.state === 'pending' ? head.nextAttemptAt <= now : (head.leaseUntil ?? 0) <= now;
-			if (claimable) due.push(head);
-		}
-		due.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
-		return due.slice(0, Math.max(0, limit)).map((item) => {
-			item.state = 'inflight';
-			item.claimedBy = workerId;
-			item.leaseUntil = now + leaseMs;
-			return copy(item);
-		});
-	}
-
-	async complete(id: string): Promise<void> {
-		this.settle(id, { state: 'delivered' });
-	}
-
-	async reschedule(id: string, next: OutboxRetry): Promise<void> {
-		this.settle(id, { state: 'pending', ...next });
-	}
-
-	async fail(id: string, lastError: string): Promise<void> {
-		this.settle(id, { state: 'failed', lastError });
 	}
 
 	async list(filter: OutboxFilter = {}): Promise<Array<OutboxItem<P>>> {
@@ -328,16 +424,25 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 			const item = this.items.get(id);
 			if (!item || item.state !== 'failed') continue;
 			Object.assign(item, { state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
+			this.place(id, now);
 			moved++;
 		}
 		return moved;
 	}
 
-	private settle(id: string, changes: Partial<OutboxItem<P>>): void {
+	/** Puts an id in the current page, or a new one when it is full. */
+	private place(id: string, createdAt: number): void {
+		let page = this.pageList[this.pageList.length - 1];
+		if (!page || page.ids.length >= this.pageSize) {
+			page = { id: `page-${++this.pageCount}`, createdAt, ids: [] };
+			this.pageList.push(page);
+		}
+		page.ids.push(id);
+	}
+
+	private update(id: string, changes: Partial<OutboxItem<P>>): void {
 		const item = this.items.get(id);
 		if (!item) throw new StatusPipelineError('outbox_unknown_item', `outbox: no item ${id}`);
 		Object.assign(item, changes);
-		delete item.claimedBy;
-		delete item.leaseUntil;
 	}
 }

@@ -11,7 +11,8 @@
  *   ErrorDetails         Meta's error object {code, title, message, error_data, href} or a string; absent when none
  *   type                 Template-Message | Regular-Message
  *   timestamp            string; Meta's unix seconds as Meta gave them (the send time for `queued`)
- * Additions: eventId, clientReference, roomId, templateName, templateLanguage, pricingCategory.
+ * Additions: eventId, clientReference, roomId, templateName, templateLanguage, pricingCategory, campaignId
+ * (the campaign a send belongs to: templateMessage with `async: true`, core/bulk/campaign.ts).
  */
 import { Status } from './ordering';
 import { MetaError, toMetaError } from './webhook';
@@ -33,6 +34,8 @@ export interface SentMessageRecord {
 	clientReference?: string;
 	templateName?: string;
 	templateLanguage?: string;
+	/** The campaign of the send (templateMessage with `async: true`). */
+	campaignId?: string;
 	/** ISO 8601. */
 	sentAt: string;
 }
@@ -52,6 +55,7 @@ export interface StatusPayload {
 	templateName?: string;
 	templateLanguage?: string;
 	pricingCategory?: string;
+	campaignId?: string;
 }
 
 /** The contract's fields, in its order. */
@@ -66,7 +70,15 @@ export const CONTRACT_FIELDS = [
 	'timestamp',
 ] as const;
 /** The documented additions. */
-export const ADDITIONAL_FIELDS = ['eventId', 'clientReference', 'roomId', 'templateName', 'templateLanguage', 'pricingCategory'] as const;
+export const ADDITIONAL_FIELDS = [
+	'eventId',
+	'clientReference',
+	'roomId',
+	'templateName',
+	'templateLanguage',
+	'pricingCategory',
+	'campaignId',
+] as const;
 
 export interface StatusExtra {
 	/** Meta's timestamp, verbatim; defaults to the record's `sentAt` in unix seconds (for `queued` and a refused send). */
@@ -118,6 +130,7 @@ export function buildStatusPayload(
 	if (record.templateName) payload.templateName = record.templateName;
 	if (record.templateLanguage) payload.templateLanguage = record.templateLanguage;
 	if (extra.pricingCategory) payload.pricingCategory = extra.pricingCategory;
+	if (record.campaignId) payload.campaignId = record.campaignId;
 	return payload;
 }
 

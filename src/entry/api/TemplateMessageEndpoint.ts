@@ -29,7 +29,8 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		try {
 			const service = await sendTemplatesOf({ read, http, persistence, modify });
-			return await service.templateMessage({ body: request.content, roles: request.user.roles, t });
+			// The user's id scopes the idempotency key: another user's equal key is another request.
+			return await service.templateMessage({ body: request.content, roles: request.user.roles, userId: request.user.id, t });
 		} catch (error) {
 			if (error instanceof SendRefused) {
 				const explained = explainError(error, t);

@@ -4,14 +4,13 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 
 import { expiredDays } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
-import { PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
+import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
-/** Delivers due status events and retries stored webhooks whose processing failed. */
-export const DELIVER_STATUSES_JOB = 'deliver-statuses';
+export { DELIVER_STATUSES_JOB };
 
 /** Removes message records older than the retention setting (whole days). Returns how many. */
 export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
@@ -52,15 +51,26 @@ function currentLog(app: Required<LoggerSource>): ILogger {
 }
 
 /**
- * The stored webhooks that are due, then a delivery round. Events that failed (retried later, or
- * dropped after their last attempt) make the run fail visibly, once everything else was done: the
- * engine writes the error to the app's log.
+ * The stored webhooks that are due, within the run's budget (core/app/runBudget.ts); another run is
+ * asked for while some are left, and a delivery round for what they queued (the delivery job, which
+ * runs beside this one). Events that failed (retried later, or dropped after their last attempt) make
+ * the run fail visibly, once everything else was done: the engine writes the error to the app's log.
  */
 async function processWebhooks(acc: Accessors): Promise<void> {
-	const clock = await clockOf(acc.read);
-	const { problems } = await processWebhooksOf(acc, clock);
-	await deliverStatusesOf(acc, clock);
+	const { problems, more } = await processWebhooksOf(acc, await clockOf(acc.read));
+	if (more) await jobsOf(acc.modify).processSoon();
+	await deliverSoon(acc.modify);
 	if (problems.length) throw new Error(problems.join('; '));
+}
+
+/**
+ * A delivery round within the run's budget, again at once while due events are left. The recurring
+ * run (every 30 s) also asks for a processing run, which retries stored webhooks whose processing failed.
+ */
+async function deliverStatuses(acc: Accessors, deliverOnly: boolean): Promise<void> {
+	const summary = await deliverStatusesOf(acc, await clockOf(acc.read));
+	if (summary && summary !== 'busy' && summary.more) await deliverSoon(acc.modify);
+	if (!deliverOnly) await jobsOf(acc.modify).processSoon();
 }
 
 /** `app`: the app, whose log a job run writes to on engines that give processors no `this` (see jobLogger). */
@@ -76,10 +86,9 @@ export function statusProcessors(app?: LoggerSource): IProcessor[] {
 		{
 			id: DELIVER_STATUSES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
-			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
-				// Deliver first; then retry stored webhooks whose processing failed.
-				await deliverStatusesOf({ read, http, persistence }, await clockOf(read));
-				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this, app) });
+			processor: async function (this: unknown, job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
+				const deliverOnly = (job as { deliverOnly?: unknown } | undefined)?.deliverOnly === true;
+				await deliverStatuses({ read, modify, http, persistence, logger: jobLogger(this, app) }, deliverOnly);
 			},
 		},
 		{

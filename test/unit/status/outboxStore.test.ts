@@ -25,10 +25,17 @@ afterAll(() => {
 });
 
 for (const variant of ['current', 'raw-model'] as const) {
-	outboxContract(`PersistenceOutboxStore on ${variant} persistence`, () => {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge() as any;
-		return new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
-	});
+	let bridge: any;
+	const storeOver = (pageSize: number) =>
+		new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any, pageSize) as any;
+	outboxContract(
+		`PersistenceOutboxStore on ${variant} persistence`,
+		(pageSize) => {
+			bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+				persistence: { variant },
+			}).getPersistenceBridge() as any;
+			return storeOver(pageSize);
+		},
+		() => storeOver(3),
+	);
 }

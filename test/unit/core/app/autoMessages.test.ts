@@ -63,6 +63,7 @@ describe('FreeFormSender', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				context: { message_id: 'wamid.IN' },
@@ -70,9 +71,15 @@ describe('FreeFormSender', () => {
 				text: { body: 'see https://x.example', preview_url: true },
 			},
 		]);
+		// Written before the Graph call, then linked to its wamid; the batch key is the one the send carried.
+		expect(w.sendLog.begun).toEqual([{ message: expect.objectContaining({ sendId: 'send-1', pending: true }), callsBefore: 0 }]);
+		const batch = w.sent()[0].biz_opaque_callback_data;
 		expect(w.sendLog.records).toEqual([
 			{
+				error: undefined,
 				message: {
+					sendId: 'send-1',
+					batch,
 					phoneNumberId: NUMBER.phoneNumberId,
 					connectedWhatsAppNo: '15550133700',
 					mobileNo: CARLA,
@@ -149,6 +156,7 @@ describe('AutoMessages', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',

@@ -160,16 +160,33 @@ export class FakeConversations implements Conversations {
 	}
 }
 
-/** A send log that keeps what it recorded. */
-export function memorySendLog() {
+/**
+ * A send log that keeps what it recorded: `begun` the sends written before their Graph call (with the
+ * Graph calls made by then, `callsBefore`), `records` the sends Meta answered (linked or failed).
+ */
+export function memorySendLog(graphCalls: () => number = () => 0) {
 	const records: Array<{ message: SentMessage; error?: unknown }> = [];
-	return { records, record: async (message: SentMessage, error?: unknown) => void records.push({ message, error }) };
+	const begun: Array<{ message: SentMessage; callsBefore: number }> = [];
+	return {
+		records,
+		begun,
+		record: async (message: SentMessage, error?: unknown) => void records.push({ message, error }),
+		begin: async (message: SentMessage): Promise<SentMessage> => {
+			const pending = { ...message, sendId: `send-${begun.length + 1}`, pending: true };
+			begun.push({ message: pending, callsBefore: graphCalls() });
+			return pending;
+		},
+		settle: async (message: SentMessage, error?: unknown) => {
+			const { pending: _pending, ...answered } = message;
+			records.push({ message: answered, error });
+		},
+	};
 }
 
 /** A free-form sender over a recording Graph, a memory send log and counted job runs. */
 export function freeFormWorld(options: { clock?: Clock; answer?: Parameters<typeof recordingGraph>[0] } = {}) {
 	const http = recordingGraph(options.answer);
-	const sendLog = memorySendLog();
+	const sendLog = memorySendLog(() => http.requests.length);
 	const jobs = { runs: 0, processSoon: async () => void jobs.runs++ };
 	const sender = new FreeFormSender({ graph: http.graph, sendLog, jobs, clock: options.clock ?? new FakeClock() });
 	return { ...http, sendLog, jobs, sender };

@@ -4,7 +4,14 @@ import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
 import { SendTemplates } from '../../../../src/core/app/sendTemplates';
 import { IDEMPOTENCY_WINDOW_MS } from '../../../../src/adapters/persistence/IdempotencyStore';
-import { Directory, Idempotency, StoredAnswer, TemplateGraph, TemplateRooms } from '../../../../src/core/app/sendTemplatesPorts';
+import {
+	Directory,
+	Idempotency,
+	SendTemplatesPorts,
+	StoredAnswer,
+	TemplateGraph,
+	TemplateRooms,
+} from '../../../../src/core/app/sendTemplatesPorts';
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
@@ -65,6 +72,12 @@ export class FakeGraph implements TemplateGraph {
 		return answer;
 	}
 
+	/** The number's pacer admission (NumberPacer.admit); every request is admitted unless a test sets it. */
+	admission?: (phoneNumberId: string, count: number, withinMs: number) => boolean;
+	admit(phoneNumberId: string, count: number, withinMs: number): boolean {
+		return this.admission ? this.admission(phoneNumberId, count, withinMs) : true;
+	}
+
 	async listAllTemplates<T>(): Promise<T[]> {
 		this.listed++;
 		if (this.listError) throw this.listError;
@@ -72,17 +85,38 @@ export class FakeGraph implements TemplateGraph {
 	}
 }
 
-/** The idempotency answers in memory, kept for the store's window (IdempotencyStore's twin). */
+/** The idempotency reservations and answers in memory, kept for the store's window (IdempotencyStore's twin). */
 export class MemoryIdempotency implements Idempotency {
 	readonly answers = new Map<string, StoredAnswer>();
+	/** Every save, in order (the progress of a reservation, then its answer). */
+	readonly saves: StoredAnswer[] = [];
 	async find(key: string, now: number) {
 		const entry = this.answers.get(key);
-		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? entry : undefined;
+		if (entry && now - entry.at >= IDEMPOTENCY_WINDOW_MS) this.answers.delete(key);
+		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? clone(entry) : undefined;
+	}
+	async reserve(entry: StoredAnswer, now: number) {
+		const holder = await this.find(entry.key, now);
+		if (holder) return holder;
+		if (this.answers.has(entry.key)) return clone(this.answers.get(entry.key) as StoredAnswer); // reserved meanwhile
+		await this.save(entry);
+		return undefined;
 	}
 	async save(entry: StoredAnswer) {
-		this.answers.set(entry.key, entry);
+		this.saves.push(clone(entry));
+		this.answers.set(entry.key, clone(entry));
+	}
+	async release(key: string) {
+		this.answers.delete(key);
+	}
+	async sweep(now: number) {
+		const expired = [...this.answers.values()].filter((e) => now - e.at >= IDEMPOTENCY_WINDOW_MS);
+		for (const e of expired) this.answers.delete(e.key);
+		return expired.length;
 	}
 }
+
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export class MemoryDrafts implements Drafts {
 	readonly drafts = new Map<string, Draft>();
@@ -116,9 +150,17 @@ export class FakeRooms implements TemplateRooms {
 	}
 }
 
-export function templatesWorld(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
+export function templatesWorld(
+	options: {
+		settings?: Partial<Record<SettingKey, unknown>>;
+		numbers?: ConnectedNumber[];
+		campaigns?: SendTemplatesPorts['campaigns'];
+	} = {},
+) {
 	const graph = new FakeGraph();
 	const recorded: Array<{ message: SentMessage; error?: unknown }> = [];
+	/** The sends written before their Graph call, with the Graph calls made by then. */
+	const begun: Array<{ message: SentMessage; callsBefore: number }> = [];
 	const idempotency = new MemoryIdempotency();
 	const answers = idempotency.answers;
 	const links: MessageLink[] = [];
@@ -131,18 +173,31 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 	};
 	const numbers = options.numbers ?? [NUMBER];
 	const settings = settingsOf(options.settings ?? {});
+	const clock = { at: Date.parse('2026-03-01T10:00:00.000Z'), now: () => clock.at };
 	const service = new SendTemplates({
 		numbers: { list: async () => numbers },
 		templateCache,
 		graphOf: () => graph,
-		sendLog: { record: async (message, error) => void recorded.push({ message, error }) },
+		sendLog: {
+			record: async (message, error) => void recorded.push({ message, error }),
+			begin: async (message) => {
+				const pending = { ...message, sendId: `send-${begun.length + 1}`, pending: true };
+				begun.push({ message: pending, callsBefore: graph.sends.length });
+				return pending;
+			},
+			settle: async (message, error) => {
+				const { pending: _pending, ...answered } = message;
+				recorded.push({ message: answered, error });
+			},
+		},
 		jobs,
 		settings,
-		clock: { now: () => Date.parse('2026-03-01T10:00:00.000Z') },
+		clock,
 		idempotency,
 		directory,
 		rooms,
 		messages: { link: async (link) => void links.push(link) },
+		...(options.campaigns ? { campaigns: options.campaigns } : {}),
 	});
 	const drafts = new MemoryDrafts();
 	const warnings: string[] = [];
@@ -157,7 +212,23 @@ export function templatesWorld(options: { settings?: Partial<Record<SettingKey, 
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
 	});
-	return { service, modal, graph, recorded, answers, links, rooms, jobs, templateCache, drafts, warnings, errors };
+	return {
+		service,
+		modal,
+		graph,
+		recorded,
+		begun,
+		idempotency,
+		clock,
+		answers,
+		links,
+		rooms,
+		jobs,
+		templateCache,
+		drafts,
+		warnings,
+		errors,
+	};
 }
 
 /** A translator that shows the key and its parameters, so that tests see which text was chosen. */

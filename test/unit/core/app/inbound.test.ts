@@ -137,6 +137,7 @@ describe('InboundService', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',
@@ -144,6 +145,7 @@ describe('InboundService', () => {
 			},
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',

@@ -72,6 +72,7 @@ describe('ReplyRelay', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'text',
@@ -138,6 +139,7 @@ describe('ReplyRelay', () => {
 		expect(w.sent()).toEqual([
 			{
 				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 				recipient_type: 'individual',
 				to: CARLA,
 				type: 'image',

@@ -50,12 +50,29 @@ describe('templateMessage', () => {
 				],
 			},
 		});
+		// One batch key for the request's sends, in Meta's biz_opaque_callback_data and on each record.
+		const batch = String(w.graph.sends[0]?.payload.biz_opaque_callback_data);
+		expect(batch).toMatch(/^rcwa\.[0-9a-f]{18}$/);
 		expect(w.graph.sends).toEqual(
 			['5511987654321', '12025550100'].map((to) => ({
 				phoneNumberId: '1001',
-				payload: { messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'template', template: body().template },
+				payload: {
+					messaging_product: 'whatsapp',
+					recipient_type: 'individual',
+					to,
+					type: 'template',
+					template: body().template,
+					biz_opaque_callback_data: batch,
+				},
 			})),
 		);
+		// Each send was written before its Graph call, then linked to its wamid.
+		expect(w.begun.map((b) => [b.message.mobileNo, b.message.pending, b.message.batch])).toEqual([
+			['5511987654321', true, batch],
+			['12025550100', true, batch],
+		]);
+		expect(w.begun[0].callsBefore).toBe(0);
+		expect(w.recorded.map((r) => r.message.sendId)).toEqual(w.begun.map((b) => b.message.sendId));
 		expect(w.recorded.map((r) => r.message)).toEqual(
 			['5511987654321', '12025550100'].map((to) =>
 				expect.objectContaining({
@@ -133,7 +150,7 @@ describe('templateMessage', () => {
 			w.service.templateMessage({ body: body({ idempotencyKey: 'k1', clientReference: 'other' }), roles: manager, t: keys }),
 		);
 		expect([error.status, error.i18nKey]).toEqual([409, 'api_error_idempotency_conflict']);
-		expect(w.answers.get('k1')).toMatchObject({ status: 200, at: Date.parse('2026-03-01T10:00:00.000Z') });
+		expect(w.answers.get(':k1')).toMatchObject({ state: 'done', status: 200, at: Date.parse('2026-03-01T10:00:00.000Z') });
 	});
 
 	it("reports each recipient's failure, records it with Meta's error and drops a template Meta no longer has", async () => {
@@ -146,9 +163,10 @@ describe('templateMessage', () => {
 			{ phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } },
 		]);
 		expect(w.recorded[1]).toEqual({
-			message: expect.objectContaining({ mobileNo: '12025550100', wamid: undefined }),
+			message: expect.objectContaining({ mobileNo: '12025550100', sendId: 'send-2' }),
 			error: expect.objectContaining({ graphCode: 132001 }),
 		});
+		expect(w.recorded[1].message.wamid).toBeUndefined();
 		expect((await w.templateCache.get('waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual(['order_ready:pt_BR']);
 	});
 });
@@ -209,10 +227,21 @@ describe('sendFromModal', () => {
 		const w = templatesWorld();
 		const result = await w.service.sendFromModal({ ...send, departmentId: 'dep-sales' }, () => undefined);
 		expect(result).toEqual({ ok: true, complete: true });
+		// Written before the Graph call (no room yet), under the batch key the send carries.
+		expect(w.begun).toEqual([
+			{
+				message: expect.objectContaining({ pending: true, sendId: 'send-1', mobileNo: '5511987654321', agent: 'ana' }),
+				callsBefore: 0,
+			},
+		]);
+		expect(w.begun[0].message.roomId).toBeUndefined();
+		const batch = w.begun[0].message.batch;
+		expect(batch).toMatch(/^rcwa\./);
 		expect(w.graph.sends).toEqual([
 			{
 				phoneNumberId: '1001',
 				payload: {
+					biz_opaque_callback_data: batch,
 					messaging_product: 'whatsapp',
 					recipient_type: 'individual',
 					to: '5511987654321',
@@ -237,6 +266,7 @@ describe('sendFromModal', () => {
 		expect(w.recorded).toEqual([
 			{
 				message: expect.objectContaining({
+					sendId: 'send-1',
 					wamid: 'wamid.5511987654321',
 					roomId: 'room-5511987654321',
 					agent: 'ana',

@@ -4,7 +4,14 @@
  */
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { Clock, InboundHandler } from '../../../../src/core/app/ports';
-import { acceptWebhook, InboxEntry, MemoryWebhookInbox, processWebhooks, WebhookHandlers } from '../../../../src/core/app/webhookBatch';
+import {
+	acceptWebhook,
+	InboxEntry,
+	MemoryWebhookInbox,
+	processWebhooks,
+	STATUSES_AT_ONCE,
+	WebhookHandlers,
+} from '../../../../src/core/app/webhookBatch';
 import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
 import { webhookInboxContract } from './contracts/webhookInbox';
@@ -147,7 +154,7 @@ describe('processWebhooks', () => {
 			],
 			{ receivedAt: T0 },
 		);
-		expect(await f.run()).toEqual({ problems: [] });
+		expect(await f.run()).toEqual({ problems: [], more: false });
 		expect(f.calls).toEqual([
 			'status wamid.S pn-1',
 			'revoke wamid.MINE',
@@ -220,7 +227,7 @@ describe('processWebhooks', () => {
 		await f.store([message('wamid.1'), message('wamid.OTHER', '5511900000002'), status('wamid.S')], { receivedAt: T0 });
 		f.advance(10);
 		await f.store([message('wamid.2')], { receivedAt: T0 + 10 });
-		expect(await f.run()).toEqual({ problems: [] });
+		expect(await f.run()).toEqual({ problems: [], more: false });
 		// The contact's later message is not tried while the first waits; other work goes on.
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.OTHER', 'status wamid.S pn-1']);
 		const waiting = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
@@ -243,5 +250,90 @@ describe('processWebhooks', () => {
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 		expect(await f.inbox.list()).toEqual([]);
+	});
+});
+
+describe('processWebhooks: a run bounded by its budget', () => {
+	/** A timer that moves 1 s each time a handler runs: the budget is counted in handled events. */
+	function timed() {
+		const f = fakes();
+		let wall = 0;
+		const handlers = {
+			...f.ports.handlers,
+			status: async (event: StatusEvent) => void (f.calls.push(`status ${event.wamid}`), (wall += 1000)),
+		};
+		const run = () => processWebhooks({ ...f.ports, handlers, timer: () => wall, budgetMs: 2500 });
+		return { ...f, run };
+	}
+
+	it('starts no event after the budget; the rest stays stored, without a failed attempt, for the next run', async () => {
+		const f = timed();
+		await f.store([status('wamid.1'), status('wamid.2'), status('wamid.3'), status('wamid.4')]);
+		await f.store([status('wamid.5')], { receivedAt: T0 + 1 });
+		expect(await f.run()).toEqual({ problems: [], more: true });
+		expect(f.calls).toEqual(['status wamid.1', 'status wamid.2', 'status wamid.3']);
+		const left = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
+		expect(left.map((e) => [e.events.map((ev) => (ev as StatusEvent).wamid), e.attempts, e.claimedUntil, e.nextAttemptAt])).toEqual([
+			[['wamid.4'], undefined, undefined, undefined],
+			[['wamid.5'], undefined, undefined, undefined],
+		]);
+		expect(await f.run()).toEqual({ problems: [], more: false });
+		expect(f.calls.slice(3)).toEqual(['status wamid.4', 'status wamid.5']);
+		expect(await f.inbox.list()).toEqual([]);
+	});
+
+	it('a failed event of an entry cut by the budget retries apart, with its back-off', async () => {
+		const f = fakes();
+		let wall = 0;
+		const handlers = {
+			...f.ports.handlers,
+			status: async (event: StatusEvent) => {
+				wall += 1000;
+				if (event.wamid === 'wamid.1') throw new Error('boom');
+			},
+		};
+		await f.store([status('wamid.1'), status('wamid.2'), status('wamid.3')]);
+		const result = await processWebhooks({ ...f.ports, handlers, timer: () => wall, budgetMs: 1500 });
+		expect(result).toEqual({ more: true, problems: [expect.stringContaining('boom')] });
+		const entries = (await f.inbox.list()).map((e) => [
+			e.events.map((ev) => (ev as StatusEvent).wamid),
+			e.attempts ?? 0,
+			e.nextAttemptAt ?? 0,
+		]);
+		expect(entries.sort()).toEqual([
+			[['wamid.1'], 1, T0 + 30000],
+			[['wamid.3'], 0, 0],
+		]);
+	});
+});
+
+describe('processWebhooks: statuses side by side', () => {
+	it('handles statuses of different messages at once, at most STATUSES_AT_ONCE, each message in order', async () => {
+		const f = fakes();
+		let inFlight = 0;
+		let most = 0;
+		const order: string[] = [];
+		const handlers = {
+			...f.ports.handlers,
+			status: async (event: StatusEvent) => {
+				most = Math.max(most, ++inFlight);
+				await new Promise((r) => setImmediate(r));
+				order.push(`${event.wamid}:${event.status}`);
+				inFlight--;
+			},
+		};
+		const events: StatusEvent[] = [];
+		for (const kind of ['sent', 'delivered', 'read'] as const)
+			for (let m = 0; m < 30; m++) events.push({ ...status(`wamid.${m}`), status: kind });
+		await f.store(events);
+		expect(await processWebhooks({ ...f.ports, handlers })).toEqual({ problems: [], more: false });
+		expect(most).toBe(STATUSES_AT_ONCE);
+		for (let m = 0; m < 30; m++)
+			expect(order.filter((o) => o.startsWith(`wamid.${m}:`))).toEqual([
+				`wamid.${m}:sent`,
+				`wamid.${m}:delivered`,
+				`wamid.${m}:read`,
+			]);
+		expect(order).toHaveLength(90);
 	});
 });

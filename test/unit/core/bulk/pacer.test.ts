@@ -1,4 +1,15 @@
-import { PAIR_RATE_LIMIT, RATE_MARGIN, sendPaced, THROUGHPUT_EXCEEDED } from '../../../../src/core/bulk/pacer';
+import {
+	concurrencyFor,
+	FIRST_BACKOFF_MS,
+	MAX_BACKOFF_MS,
+	NumberPacer,
+	PacerDeadlineError,
+	PacerRegistry,
+	PAIR_RATE_LIMIT,
+	RATE_MARGIN,
+	sendPaced,
+	THROUGHPUT_EXCEEDED,
+} from '../../../../src/core/bulk/pacer';
 
 class MetaError extends Error {
 	constructor(readonly code: number) {
@@ -10,15 +21,19 @@ class MetaError extends Error {
  * A virtual clock driven like a discrete-event simulation: sleeps are timers, and time jumps to
  * the earliest timer once every runnable task has run. Pacing is tested exactly and instantly.
  */
-function clock() {
+function clock(lateMs = 0) {
 	let t = 0;
 	const timers: Array<{ wake: number; resolve: () => void }> = [];
 	return {
 		now: () => t,
-		sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ wake: t + ms, resolve })),
+		sleep: (ms: number) => new Promise<void>((resolve) => timers.push({ wake: t + ms + lateMs, resolve })),
 		async drive<T>(promise: Promise<T>): Promise<T> {
 			let done = false;
-			const result = promise.finally(() => (done = true));
+			const settled = promise.then(
+				(value) => ({ value }),
+				(error: unknown) => ({ error }),
+			);
+			void settled.then(() => (done = true));
 			while (!done) {
 				await new Promise((r) => setImmediate(r));
 				if (done || !timers.length) continue;
@@ -27,79 +42,212 @@ function clock() {
 				t = Math.max(t, next.wake);
 				next.resolve();
 			}
-			return result;
+			const outcome = await settled;
+			if ('error' in outcome) throw outcome.error;
+			return outcome.value;
 		},
 	};
 }
 
 const metaCode = (e: unknown) => (e instanceof MetaError ? e.code : undefined);
 
-describe('sendPaced', () => {
-	it('starts no more than ratePerSecond sends per second and keeps results in input order', async () => {
-		const c = clock();
+function pacerAt(rate: number, c = clock()) {
+	return { c, pacer: new NumberPacer({ ratePerSecond: rate, metaCode, clock: { now: c.now, sleep: c.sleep } }) };
+}
+
+/** The most starts in any one-second window. */
+const peakPerSecond = (starts: number[]) => Math.max(...starts.map((s) => starts.filter((x) => x >= s && x < s + 1000).length));
+
+/** A send that takes `ms` on the virtual clock, answered by `answer`. */
+const after =
+	<R>(c: ReturnType<typeof clock>, ms: number, answer: () => R) =>
+	async () => {
+		await c.sleep(ms);
+		return answer();
+	};
+
+describe('NumberPacer', () => {
+	it('starts sends in order of request, one slot apart, never more than the rate (2% under) in any second', async () => {
+		const { c, pacer } = pacerAt(5);
 		const started: number[] = [];
-		const report = await c.drive(
-			sendPaced({
-				items: Array.from({ length: 10 }, (_, i) => i),
-				send: async (i) => (started.push(c.now()), `wamid.${i}`),
-				metaCode,
-				ratePerSecond: 5,
-				concurrency: 3,
-				budgetMs: 60000,
-				now: c.now,
-				sleep: c.sleep,
-			}),
+		const order: number[] = [];
+		const results = await c.drive(
+			Promise.all(Array.from({ length: 10 }, (_, i) => pacer.run(async () => (started.push(c.now()), order.push(i), `wamid.${i}`)))),
 		);
-		expect(report.outcomes.map((o) => (o.ok ? o.value : 'x'))).toEqual(Array.from({ length: 10 }, (_, i) => `wamid.${i}`));
+		expect(results).toEqual(Array.from({ length: 10 }, (_, i) => `wamid.${i}`));
+		expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 		expect(started.map((t) => Math.round(t * RATE_MARGIN))).toEqual([0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800]);
-		for (let i = 5; i < started.length; i++) expect(started[i] - started[i - 5]).toBeGreaterThan(1000);
-		expect(report.throttled).toBe(0);
+		expect(peakPerSecond(started)).toBe(5);
 	});
 
-	it('never runs more than `concurrency` sends at once', async () => {
+	it('catches up late timers (a busy server) without ever starting more than ceil(rate × 0.98) in a second', async () => {
+		const c = clock(8);
+		const { pacer } = pacerAt(80, c);
+		const starts: number[] = [];
+		await c.drive(Promise.all(Array.from({ length: 400 }, () => pacer.run(async () => void starts.push(c.now())))));
+		expect(peakPerSecond(starts)).toBeLessThanOrEqual(Math.ceil(80 * RATE_MARGIN));
+		expect((399 / starts[399]) * 1000).toBeGreaterThan(0.95 * 80);
+	});
+
+	it('paces two concurrent requests from one number together: their sum stays under the rate', async () => {
+		const { c, pacer } = pacerAt(10);
+		const started: Array<[string, number]> = [];
+		const request = (name: string) =>
+			Promise.all(Array.from({ length: 20 }, () => pacer.run(after(c, 200, () => started.push([name, c.now()])))));
+		await c.drive(Promise.all([request('a'), request('b')]));
+		const starts = started.map(([, t]) => t - 200);
+		expect(starts).toHaveLength(40);
+		expect(peakPerSecond(starts)).toBeLessThanOrEqual(10);
+		expect(Math.max(...starts)).toBeCloseTo((39 * 1000) / (10 * RATE_MARGIN), 0);
+	});
+
+	it('keeps at most concurrencyFor(rate) sends in flight', async () => {
+		const { c, pacer } = pacerAt(12);
 		let inFlight = 0;
 		let peak = 0;
-		await sendPaced({
-			items: Array.from({ length: 20 }, (_, i) => i),
-			send: async () => {
-				peak = Math.max(peak, ++inFlight);
-				await new Promise((r) => setImmediate(r));
-				inFlight--;
-				return 'ok';
-			},
-			metaCode,
-			ratePerSecond: 1e6,
-			concurrency: 4,
-			budgetMs: 60000,
-		});
-		expect(peak).toBe(4);
+		const send = async () => {
+			peak = Math.max(peak, ++inFlight);
+			await c.sleep(5000);
+			inFlight--;
+		};
+		await c.drive(Promise.all(Array.from({ length: 20 }, () => pacer.run(send))));
+		expect(peak).toBe(concurrencyFor(12));
+		expect(concurrencyFor(12)).toBe(4);
 	});
 
-	it('pauses and retries on 130429, and sends each accepted message once', async () => {
+	it('pauses every send of the number on 130429, in flight ones included, and sends each again once after the pause', async () => {
+		const { c, pacer } = pacerAt(100);
+		const starts: Array<[number, number]> = [];
+		const accepted: number[] = [];
+		let refusals = 2; // the first two sends come back with 130429, both sent before the pause
+		const send = (i: number) =>
+			after(c, 50, () => {
+				if (i < 2 && refusals-- > 0) throw new MetaError(THROUGHPUT_EXCEEDED);
+				accepted.push(i);
+				return i;
+			});
+		const runs = Array.from({ length: 12 }, (_, i) => pacer.run(() => (starts.push([i, c.now()]), send(i)())));
+		await c.drive(Promise.all(runs));
+		// The first 130429 comes back at 50 ms: nothing starts until 50 ms + the first pause (the in-flight second one does not double it).
+		const resume = 50 + FIRST_BACKOFF_MS;
+		expect(starts.filter(([, t]) => t > 50 && t < resume)).toEqual([]);
+		const afterPause = starts.filter(([, t]) => t >= resume);
+		expect(afterPause[0]).toEqual([0, resume]);
+		expect(afterPause[1][0]).toBe(1);
+		expect(accepted.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+		expect(pacer.throttled).toBe(2);
+	});
+
+	it('doubles the pause while 130429 repeats, up to its cap, and fails the send once the pause passes its deadline', async () => {
+		const { c, pacer } = pacerAt(100);
+		const at: number[] = [];
+		const refused = new MetaError(THROUGHPUT_EXCEEDED);
+		const run = pacer.run(
+			async () => {
+				at.push(c.now());
+				throw refused;
+			},
+			{ deadline: 20000 },
+		);
+		await expect(c.drive(run)).rejects.toBe(refused);
+		// Pauses of 250, 500, 1000... ms: the next after 15,750 would end past the deadline.
+		expect(FIRST_BACKOFF_MS).toBe(250);
+		expect(at).toEqual([0, 250, 750, 1750, 3750, 7750, 15750]);
+		expect(MAX_BACKOFF_MS).toBe(30000);
+	});
+
+	it('fails sends whose deadline passes during a pause, without sending them', async () => {
+		const { c, pacer } = pacerAt(100);
+		const sent: number[] = [];
+		const refused = new MetaError(THROUGHPUT_EXCEEDED);
+		let first = true;
+		const runs = [0, 1, 2].map((i) =>
+			pacer
+				.run(
+					async () => {
+						sent.push(i);
+						if (first) {
+							first = false;
+							throw refused;
+						}
+						return i;
+					},
+					{ deadline: i === 2 ? 100 : 60000 },
+				)
+				.then(
+					(v) => ({ ok: v }),
+					(e) => ({ error: e }),
+				),
+		);
+		const outcomes = await c.drive(Promise.all(runs));
+		expect(outcomes).toEqual([{ ok: 0 }, { ok: 1 }, { error: refused }]);
+		expect(sent).toEqual([0, 0, 1]);
+	});
+
+	it('fails a send with PacerDeadlineError when it cannot start before its deadline without a pause', async () => {
+		const { c, pacer } = pacerAt(1);
+		const runs = [0, 1].map((i) => pacer.run(async () => i, { deadline: 100 }).catch((e) => e));
+		const [first, second] = await c.drive(Promise.all(runs));
+		expect(first).toBe(0);
+		expect(second).toBeInstanceOf(PacerDeadlineError);
+	});
+
+	it.each([131047, 131026, 131056, 100, 190])('never retries Meta error %i itself', async (code) => {
+		const { c, pacer } = pacerAt(10);
+		let calls = 0;
+		await expect(c.drive(pacer.run(async () => Promise.reject(new MetaError(code + 0 * ++calls))))).rejects.toMatchObject({ code });
+		expect(calls).toBe(1);
+	});
+
+	it('never retries a network error (Meta may have accepted the message)', async () => {
+		const { c, pacer } = pacerAt(10);
+		let calls = 0;
+		await expect(c.drive(pacer.run(async () => Promise.reject(new Error(`ETIMEDOUT ${++calls}`))))).rejects.toThrow('ETIMEDOUT 1');
+		expect(calls).toBe(1);
+	});
+
+	it('admits a request only if its last send would start within the window, counting the backlog and earlier admissions', async () => {
+		const { c, pacer } = pacerAt(5);
+		const interval = 1000 / (5 * RATE_MARGIN);
+		expect(pacer.admit(250, 15000)).toBe(false); // 250 at 5/s: 50 s
+		expect(pacer.estimateMs(70)).toBeCloseTo(69 * interval);
+		expect(pacer.admit(70, 15000)).toBe(true);
+		expect(pacer.admit(10, 15000)).toBe(false); // booked by the first
+		expect(pacer.admit(3, 15000)).toBe(true);
+		const other = pacerAt(5, c).pacer;
+		const waiting = Array.from({ length: 20 }, () => other.run(async () => undefined));
+		expect(other.estimateMs(1)).toBeCloseTo(20 * interval);
+		expect(other.admit(60, 15000)).toBe(false);
+		await c.drive(Promise.all(waiting));
+	});
+});
+
+describe('PacerRegistry', () => {
+	it('gives one pacer per number, following the rate setting', () => {
+		const registry = new PacerRegistry((rate) => new NumberPacer({ ratePerSecond: rate, metaCode }));
+		const a = registry.pacerFor('111', 80);
+		expect(registry.pacerFor('111', 80)).toBe(a);
+		expect(registry.pacerFor('222', 80)).not.toBe(a);
+		registry.pacerFor('111', 1000);
+		expect(a.ratePerSecond).toBe(1000);
+	});
+});
+
+describe('sendPaced (one request)', () => {
+	it('hands every item to the pacer at once and keeps results in input order', async () => {
 		const c = clock();
-		const calls: number[] = [];
-		let failures = 2;
 		const report = await c.drive(
 			sendPaced({
-				items: [1, 2, 3],
-				send: async (i) => {
-					calls.push(i);
-					if (i === 2 && failures-- > 0) throw new MetaError(THROUGHPUT_EXCEEDED);
-					return `ok${i}`;
-				},
+				items: [3, 1, 2],
+				send: async (i) => (await c.sleep(i * 100), `ok${i}`),
 				metaCode,
-				ratePerSecond: 100,
-				concurrency: 1,
 				budgetMs: 60000,
-				throttleBackoffMs: 1000,
 				now: c.now,
 				sleep: c.sleep,
 			}),
 		);
-		expect(calls).toEqual([1, 2, 2, 2, 3]);
-		expect(report.throttled).toBe(2);
-		expect(report.outcomes.map((o) => o.ok)).toEqual([true, true, true]);
-		expect(report.outcomes[1].attempts).toBe(3);
+		expect(report.outcomes.map((o) => o.ok && o.value)).toEqual(['ok3', 'ok1', 'ok2']);
+		expect(report.elapsedMs).toBe(300);
 	});
 
 	it('retries 131056 after 4^n seconds within the budget, then reports it', async () => {
@@ -113,8 +261,6 @@ describe('sendPaced', () => {
 					throw new MetaError(PAIR_RATE_LIMIT);
 				},
 				metaCode,
-				ratePerSecond: 100,
-				concurrency: 1,
 				budgetMs: 30000,
 				now: c.now,
 				sleep: c.sleep,
@@ -124,31 +270,15 @@ describe('sendPaced', () => {
 		expect(report.outcomes[0]).toMatchObject({ ok: false, attempts: 3 });
 	});
 
-	it.each([131047, 131026, 132000, 132001, 100, 190])('never retries Meta error %i', async (code) => {
+	it.each([130429, 131047, 131026, 100])('reports Meta error %i as it came', async (code) => {
 		let calls = 0;
 		const report = await sendPaced({
 			items: [1],
 			send: async () => Promise.reject(new MetaError(code + 0 * ++calls)),
 			metaCode,
-			ratePerSecond: 10,
-			concurrency: 1,
 			budgetMs: 60000,
 		});
 		expect(calls).toBe(1);
 		expect(report.outcomes[0]).toMatchObject({ ok: false, attempts: 1, error: { code } });
-	});
-
-	it('never retries a network error (Meta may have accepted the message)', async () => {
-		let calls = 0;
-		const report = await sendPaced({
-			items: [1],
-			send: async () => Promise.reject(new Error(`ETIMEDOUT ${++calls}`)),
-			metaCode,
-			ratePerSecond: 10,
-			concurrency: 1,
-			budgetMs: 60000,
-		});
-		expect(calls).toBe(1);
-		expect(report.outcomes[0].ok).toBe(false);
 	});
 });

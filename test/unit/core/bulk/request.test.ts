@@ -26,6 +26,21 @@ describe('parseTemplateMessageRequest', () => {
 		expect(parseTemplateMessageRequest(examples['Whatsapp Sandbox'])).toEqual({ ok: false, key: 'api_error_missing_connected_number' });
 	});
 
+	it('campaign mode (async: true) takes up to 10,000 numbers and refuses 10,001; async must be a boolean', () => {
+		const body = valid();
+		body.async = true;
+		body.phoneNumbers = Array.from({ length: 10000 }, (_, i) => `155500${String(i).padStart(5, '0')}`);
+		expect(parseTemplateMessageRequest(body)).toMatchObject({ ok: true, request: { async: true } });
+		body.phoneNumbers.push('15559999999');
+		expect(parseTemplateMessageRequest(body)).toEqual({ ok: false, key: 'api_error_too_many_phone_numbers_campaign' });
+		expect(parseTemplateMessageRequest({ ...valid(), async: 'yes' })).toEqual({
+			ok: false,
+			key: 'api_error_field_type',
+			params: { field: 'async', type: 'boolean' },
+		});
+		expect(parseTemplateMessageRequest(valid())).toMatchObject({ ok: true, request: { async: false } });
+	});
+
 	it('refuses 251 numbers', () => {
 		const body = valid();
 		body.phoneNumbers = Array.from({ length: 251 }, (_, i) => `155500${String(i).padStart(5, '0')}`);

@@ -1,5 +1,5 @@
 import { decide, highestOf, Status } from '../../../../src/core/status/ordering';
-import { backoffMs, deliverDue, MemoryOutboxStore, newOutboxItem, OutboxItem, Sender, signBody } from '../../../../src/core/status/outbox';
+import { backoffMs, deliverDue, MemoryOutboxStore, newOutboxItem, RecentIds, Sender, signBody } from '../../../../src/core/status/outbox';
 import { outboxContract } from './outboxContract';
 import { buildStatusPayload, SentMessageRecord, statusEventId, StatusPayload } from '../../../../src/core/status/payload';
 
@@ -25,7 +25,7 @@ function receiver(answer: (id: string) => number = () => 200) {
 	return { send, accepted, attempts };
 }
 
-outboxContract('MemoryOutboxStore', () => new MemoryOutboxStore<P>());
+outboxContract('MemoryOutboxStore', (pageSize) => new MemoryOutboxStore<P>(pageSize));
 
 describe('deliverDue', () => {
 	it('keeps order per message under failures: a later event waits for the failed head', async () => {
@@ -33,15 +33,15 @@ describe('deliverDue', () => {
 		for (const i of [item('a2', 'A', 2), item('b1', 'B', 1), item('a1', 'A', 1), item('b2', 'B', 2)]) await store.put(i);
 		let aDown = true;
 		const rx = receiver((id) => (id.startsWith('a') && aDown ? 503 : 200));
-		expect(await deliverDue({ store, now: 0, send: rx.send })).toEqual({ delivered: 2, retried: 1, failed: 0 });
+		expect(await deliverDue({ store, now: 0, send: rx.send })).toMatchObject({ delivered: 2, retried: 1, failed: 0 });
 		expect(rx.attempts).toEqual(['a1', 'b1', 'b2']);
 		expect((await store.list({ messageKey: 'A' })).map((i) => [i.id, i.state, i.attempts, i.nextAttemptAt, i.lastError])).toEqual([
 			['a1', 'pending', 1, 30 * SEC, 'HTTP 503'],
 			['a2', 'pending', 0, 0, undefined],
 		]);
 		aDown = false;
-		expect(await deliverDue({ store, now: 29 * SEC, send: rx.send })).toEqual({ delivered: 0, retried: 0, failed: 0 });
-		expect(await deliverDue({ store, now: 30 * SEC, send: rx.send })).toEqual({ delivered: 2, retried: 0, failed: 0 });
+		expect(await deliverDue({ store, now: 29 * SEC, send: rx.send })).toMatchObject({ delivered: 0, retried: 0, failed: 0 });
+		expect(await deliverDue({ store, now: 30 * SEC, send: rx.send })).toMatchObject({ delivered: 2, retried: 0, failed: 0 });
 		expect(rx.accepted).toEqual(['b1', 'b2', 'a1', 'a2']);
 		expect(await store.list({ state: ['pending', 'inflight', 'failed'] })).toEqual([]);
 	});
@@ -112,7 +112,7 @@ describe('deliverDue', () => {
 		expect(failed).toMatchObject({ state: 'failed', lastError: 'HTTP 503', attempts: 78 });
 		expect(await store.requeue(['x', 'unknown'], failedAt)).toBe(1);
 		const ok = receiver();
-		expect(await deliverDue({ store, now: failedAt, send: ok.send })).toEqual({ delivered: 1, retried: 0, failed: 0 });
+		expect(await deliverDue({ store, now: failedAt, send: ok.send })).toMatchObject({ delivered: 1, retried: 0, failed: 0 });
 	});
 
 	it('records a timeout and a network error code, never an error message', async () => {
@@ -127,16 +127,9 @@ describe('deliverDue', () => {
 				);
 			return Promise.reject(new Error('GET https://example.com/hook?token=s3cret failed'));
 		};
-		expect(await deliverDue({ store, now: 0, send, timeoutMs: 20, leaseMs: 1000 })).toEqual({ delivered: 0, retried: 3, failed: 0 });
+		expect(await deliverDue({ store, now: 0, send, timeoutMs: 20 })).toMatchObject({ delivered: 0, retried: 3, failed: 0 });
 		const errors = Object.fromEntries((await store.list()).map((i) => [i.id, i.lastError]));
 		expect(errors).toEqual({ t: 'timeout', c: 'ECONNREFUSED', u: 'network_error' });
-	});
-
-	it('refuses a lease no longer than the timeout', async () => {
-		const store = new MemoryOutboxStore<P>();
-		await expect(deliverDue({ store, now: 0, send: receiver().send, timeoutMs: 10000, leaseMs: 10000 })).rejects.toMatchObject({
-			code: 'outbox_invalid_options',
-		});
 	});
 
 	it('signs the exact body it sends when a signing secret is set', async () => {
@@ -233,7 +226,7 @@ describe('a receiver down for 30 minutes while events keep arriving', () => {
 				await store.put(newOutboxItem({ id, messageKey: record.wamid as string, seq: ++s.seq, payload, now: clock }));
 				await store.put(newOutboxItem({ id, messageKey: record.wamid as string, seq: s.seq, payload, now: clock })); // a duplicate, harmless
 			}
-			await deliverDue({ store, now: clock, send, limit: 50 });
+			await deliverDue({ store, now: clock, send });
 		}
 		expect(next).toBe(arrivals.length);
 		expect(await store.list({ state: ['pending', 'inflight', 'failed'] })).toEqual([]);
@@ -243,7 +236,70 @@ describe('a receiver down for 30 minutes while events keep arriving', () => {
 		expect(perMessage).toEqual(expected);
 		expect(expected[0]).toEqual(['queued', 'sent', 'failed']);
 		expect(expected[1]).toEqual(['queued', 'sent', 'read']);
-		const delivered: Array<OutboxItem<StatusPayload>> = await store.list({ state: 'delivered' });
-		expect(delivered.some((i) => i.attempts > 3)).toBe(true);
+		// Delivered events left storage; the receiver's outage cost retries.
+		expect(await store.list()).toEqual([]);
+		expect(posts).toBeGreaterThan(total);
+	});
+});
+
+describe('deliverDue: pages, budget, concurrency and repeats', () => {
+	it('keeps the order of a message across pages, and a message blocked in an older page waits there', async () => {
+		const store = new MemoryOutboxStore<P>(2);
+		for (const i of [item('a1', 'A', 1), item('b1', 'B', 1), item('a2', 'A', 2), item('b2', 'B', 2), item('a3', 'A', 3)])
+			await store.put(i);
+		const rx = receiver((id) => (id === 'b1' ? 503 : 200));
+		expect(await deliverDue({ store, now: 0, send: rx.send, window: 1 })).toMatchObject({ delivered: 3, retried: 1, more: false });
+		expect(rx.attempts).toEqual(['a1', 'b1', 'a2', 'a3']);
+		const ok = receiver();
+		await deliverDue({ store, now: 30 * SEC, send: ok.send, window: 1 });
+		expect(ok.accepted).toEqual(['b1', 'b2']);
+		expect(await store.pages()).toEqual([]);
+	});
+
+	it('starts no POST after its budget, says there is more, and the next run goes on', async () => {
+		const store = new MemoryOutboxStore<P>();
+		for (let m = 0; m < 10; m++) await store.put(item(`m${m}`, `m${m}`, 1));
+		let wall = 0;
+		const rx = receiver(() => ((wall += 100), 200));
+		expect(await deliverDue({ store, now: 0, send: rx.send, concurrency: 1, timer: () => wall, budgetMs: 350 })).toMatchObject({
+			delivered: 4,
+			more: true,
+		});
+		expect((await store.list()).map((i) => i.id)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+		expect(await deliverDue({ store, now: 0, send: rx.send, concurrency: 1, timer: () => wall, budgetMs: 10000 })).toMatchObject({
+			delivered: 6,
+			more: false,
+		});
+		expect(rx.accepted).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+	});
+
+	it('has at most `concurrency` POSTs in flight, and reaches it', async () => {
+		const store = new MemoryOutboxStore<P>();
+		for (let m = 0; m < 40; m++) for (let s = 1; s <= 2; s++) await store.put(item(`m${m}-${s}`, `m${m}`, s));
+		let inFlight = 0;
+		let most = 0;
+		const send: Sender = async () => {
+			most = Math.max(most, ++inFlight);
+			await new Promise((r) => setImmediate(r));
+			inFlight--;
+			return { status: 200 };
+		};
+		expect(await deliverDue({ store, now: 0, send, concurrency: 6 })).toMatchObject({ delivered: 80 });
+		expect(most).toBe(6);
+	});
+
+	it('POSTs an id stored twice once, and drops an id its runtime delivered lately', async () => {
+		const store = new MemoryOutboxStore<P>();
+		const recent = new RecentIds(2);
+		await store.put(item('x', 'X', 1));
+		const rx = receiver();
+		await deliverDue({ store, now: 0, send: rx.send, recent });
+		await store.put(item('x', 'X', 1)); // stored again after it was delivered (a store that does not look)
+		expect(await deliverDue({ store, now: 0, send: rx.send, recent })).toMatchObject({ delivered: 0, dropped: 1 });
+		expect(rx.attempts).toEqual(['x']);
+		expect(await store.list()).toEqual([]);
+		recent.add('y');
+		recent.add('z');
+		expect([recent.has('x'), recent.has('y'), recent.has('z')]).toEqual([false, true, true]);
 	});
 });

@@ -22,6 +22,7 @@ const record: SentMessageRecord = {
 	templateLanguage: 'en_US',
 	clientReference: 'crm-42',
 	roomId: 'room1',
+	campaignId: 'c-7',
 	sentAt: '2025-06-28T20:34:00.000Z',
 };
 
@@ -66,6 +67,7 @@ describe('status payload vs the seed contract', () => {
 			templateName: 'order_shipped',
 			templateLanguage: 'en_US',
 			pricingCategory: 'marketing',
+			campaignId: 'c-7',
 		});
 	});
 

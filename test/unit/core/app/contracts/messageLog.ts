@@ -38,6 +38,44 @@ export function messageLogContract(name: string, makeLog: () => Promise<MessageL
 			await expect(log.update(sent({ wamid: undefined, sendId: 'send-2' }))).rejects.toThrow();
 		});
 
+		it('resolves a pending send: linked to its wamid it is found by it, and its pending record is gone', async () => {
+			const pending = sent({ wamid: undefined, sendId: 's-1', pending: true, batch: 'b-1', statuses: [] });
+			await log.record(pending);
+			await log.record(sent({ wamid: undefined, sendId: 's-2', pending: true, batch: 'b-1', mobileNo: '5511900000002' }));
+			expect(await log.findByWamid('wamid.A')).toBeUndefined();
+			expect((await log.findByBatch('b-1')).map((m) => [m.sendId, m.pending])).toEqual(
+				expect.arrayContaining([
+					['s-1', true],
+					['s-2', true],
+				]),
+			);
+			await log.resolve({ ...pending, wamid: 'wamid.A', waId: '5511988880000', statuses: ['queued'] });
+			const linked = await log.findByWamid('wamid.A');
+			expect(linked).toMatchObject({ wamid: 'wamid.A', sendId: 's-1', batch: 'b-1', statuses: ['queued'] });
+			expect(linked?.pending).toBeFalsy();
+			const batch = await log.findByBatch('b-1');
+			expect(batch).toHaveLength(2);
+			expect(batch.find((m) => m.sendId === 's-1')).toMatchObject({ wamid: 'wamid.A' });
+			expect(await log.findByBatch('b-2')).toEqual([]);
+			// The linked record is updated like any other, and found by the wa_id Meta answered.
+			await log.update({ ...(linked as SentMessage), statuses: ['queued', 'sent'] });
+			expect((await log.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'sent']);
+			expect((await log.findByBatch('b-1')).find((m) => m.sendId === 's-1')?.statuses).toEqual(['queued', 'sent']);
+		});
+
+		it('resolves a pending send Meta refused into a failed record, and removes whole days of both', async () => {
+			const pending = sent({ wamid: undefined, sendId: 's-3', pending: true, batch: 'b-3' });
+			await log.record(pending);
+			await log.resolve({ ...pending, statuses: ['failed'] });
+			const [failed] = await log.findByBatch('b-3');
+			expect(failed).toMatchObject({ sendId: 's-3', statuses: ['failed'] });
+			expect(failed.pending).toBeFalsy();
+			expect(failed.wamid).toBeFalsy();
+			await log.record(sent({ wamid: undefined, sendId: 's-4', pending: true, batch: 'b-3' }));
+			expect(await log.removeDay(today)).toBe(2);
+			expect(await log.findByBatch('b-3')).toEqual([]);
+		});
+
 		it('routes a reply by the latest send that asked for it, found by the number sent to or by the wa_id Meta answered', async () => {
 			await log.record(sent({ wamid: 'w1', targetAgent: 'alice', sentAt: `${today}T09:00:00.000Z` }));
 			await log.record(sent({ wamid: 'w2', targetDepartment: 'sales', sentAt: `${today}T11:00:00.000Z` }));

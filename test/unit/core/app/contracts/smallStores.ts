@@ -4,7 +4,7 @@
  * over Rocket.Chat's persistence pass the same suites.
  */
 import { Draft, Drafts } from '../../../../../src/core/app/sendTemplateModal';
-import { Idempotency } from '../../../../../src/core/app/sendTemplatesPorts';
+import { Idempotency, StoredAnswer } from '../../../../../src/core/app/sendTemplatesPorts';
 import { Windows } from '../../../../../src/core/app/window';
 
 const draft = (viewId: string, fields: Partial<Draft> = {}): Draft => ({
@@ -49,16 +49,68 @@ export function windowsContract(name: string, makeWindows: () => Promise<Windows
 }
 
 export function idempotencyContract(name: string, makeIdempotency: () => Promise<Idempotency> | Idempotency, windowMs: number): void {
+	const pending = (key: string, at: number): StoredAnswer => ({
+		key,
+		fingerprint: 'f1',
+		at,
+		state: 'pending',
+		leaseUntil: at + 60000,
+		sent: [],
+	});
+
 	describe(`${name}: the idempotency contract`, () => {
-		it('answers the first answer for a key within its window, and none after it', async () => {
+		it('answers the entry of a key within its window, and none after it', async () => {
 			const store = await makeIdempotency();
 			const at = 1_000_000;
 			expect(await store.find('k1', at)).toBeUndefined();
-			await store.save({ key: 'k1', fingerprint: 'f1', status: 200, content: { success: true }, at });
-			await store.save({ key: 'k2', fingerprint: 'f2', status: 400, content: { success: false }, at });
+			await store.save({ key: 'k1', fingerprint: 'f1', state: 'done', status: 200, content: { success: true }, at });
+			await store.save({ key: 'k2', fingerprint: 'f2', state: 'done', status: 400, content: { success: false }, at });
 			expect(await store.find('k1', at + 1)).toMatchObject({ key: 'k1', fingerprint: 'f1', status: 200, content: { success: true } });
 			expect(await store.find('k2', at + windowMs - 1)).toMatchObject({ key: 'k2', status: 400 });
 			expect(await store.find('k1', at + windowMs)).toBeUndefined();
+		});
+
+		it('deletes an expired entry when it is read: a new reservation of its key wins', async () => {
+			const store = await makeIdempotency();
+			await store.save(pending('k1', 0));
+			expect(await store.find('k1', windowMs)).toBeUndefined();
+			expect(await store.sweep(windowMs)).toBe(0);
+			expect(await store.reserve(pending('k1', windowMs), windowMs)).toBeUndefined();
+		});
+
+		it('reserves a key once: among parallel reservations exactly one wins, the others get its entry', async () => {
+			const store = await makeIdempotency();
+			const at = 5000;
+			const outcomes = await Promise.all([1, 2, 3, 4].map((n) => store.reserve({ ...pending('k1', at), fingerprint: `f${n}` }, at)));
+			const winners = outcomes.filter((o) => o === undefined);
+			expect(winners).toHaveLength(1);
+			const holder = (await store.find('k1', at)) as StoredAnswer;
+			for (const o of outcomes.filter(Boolean))
+				expect(o).toMatchObject({ key: 'k1', state: 'pending', fingerprint: holder.fingerprint });
+			expect(await store.reserve(pending('k2', at), at)).toBeUndefined();
+		});
+
+		it('replaces the entry on save (progress, then the answer), frees it on release', async () => {
+			const store = await makeIdempotency();
+			const at = 7000;
+			expect(await store.reserve(pending('k1', at), at)).toBeUndefined();
+			await store.save({ ...pending('k1', at), sent: [{ phoneNumber: '5511', msId: 'wamid.1' }] });
+			expect(await store.find('k1', at)).toMatchObject({ state: 'pending', sent: [{ phoneNumber: '5511', msId: 'wamid.1' }] });
+			await store.save({ key: 'k1', fingerprint: 'f1', at, state: 'done', status: 200, content: { success: true } });
+			expect(await store.find('k1', at)).toMatchObject({ state: 'done', status: 200 });
+			await store.release('k1');
+			expect(await store.find('k1', at)).toBeUndefined();
+			expect(await store.reserve(pending('k1', at), at)).toBeUndefined();
+		});
+
+		it('sweeps the expired entries, only them', async () => {
+			const store = await makeIdempotency();
+			await store.save(pending('old-1', 0));
+			await store.save(pending('old-2', 10));
+			await store.save(pending('new', windowMs));
+			expect(await store.sweep(windowMs + 10)).toBe(2);
+			expect(await store.find('new', windowMs + 10)).toBeDefined();
+			expect(await store.sweep(windowMs + 10)).toBe(0);
 		});
 	});
 }

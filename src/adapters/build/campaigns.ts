@@ -1,0 +1,48 @@
+/** The campaign service (core/app/campaigns.ts) over the engine's accessors, for one handler or job run. */
+import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+
+import { Campaigns } from '../../core/app/campaigns';
+import { CampaignJobs } from '../../core/app/campaignsPorts';
+import { appSettings, graphFactory } from '../factory';
+import { PersistenceCampaignStore } from '../persistence/CampaignStore';
+import { NumberStore } from '../persistence/NumberStore';
+import { clockOf } from './clock';
+import { jobsOf } from './jobs';
+import { sendLogOf } from './sendLog';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+/** The one-time job that runs the campaign queue (src/entry/jobs/campaignJobs.ts). */
+export const RUN_CAMPAIGNS_JOB = 'run-campaigns';
+
+export function campaignJobsOf(modify: Pick<IModify, 'getScheduler'>): CampaignJobs {
+	return { runSoon: async () => void (await modify.getScheduler().scheduleOnce({ id: RUN_CAMPAIGNS_JOB, when: new Date() })) };
+}
+
+export interface CampaignAccessors {
+	read: IRead;
+	http: IHttp;
+	persistence: IPersistence;
+	modify: IModify;
+}
+
+/**
+ * The service for one run. Sends go through `graphOf(number).sendMessage`, paced here by the
+ * "Send rate" setting (core/bulk/pacer.ts); a per-number pacer wrapping graphFactory's clients
+ * replaces that pacing without a change here.
+ */
+export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
+	const { read, http, persistence, modify } = acc;
+	const graph = await graphFactory(read, http);
+	return new Campaigns({
+		store: new PersistenceCampaignStore(read.getPersistenceReader(), persistence),
+		numbers: new NumberStore(read.getPersistenceReader()),
+		graphOf: (number) => graph(number.accessToken),
+		sendLog: await sendLogOf({ read, persistence }),
+		settings: appSettings(read),
+		clock: await clockOf(read),
+		campaignJobs: campaignJobsOf(modify),
+		statusJobs: jobsOf(modify),
+		newId: () => crypto.randomBytes(12).toString('hex'),
+	});
+}

@@ -1,0 +1,83 @@
+/**
+ * The campaign queue (core/app/campaignsPorts.ts CampaignStore) in Rocket.Chat's app persistence.
+ * Every record of a campaign holds `campaign:<id>`; its head `campaign-head`, each chunk
+ * `campaign-chunk` and `campaign-chunk:<n>`, each outcome `campaign-outcome` and `campaign-outcome:<chunk>:<index>`. An active campaign
+ * also has a small marker under `campaigns:active`, removed when it ends, so that a run reads the
+ * active ones without reading every campaign ever made. Heads and chunks are rewritten with the
+ * very association arrays they were created with (records.ts explains why).
+ */
+import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+import { Campaign, CampaignChunk, CampaignOutcome } from '../../core/bulk/campaign';
+import { CampaignStore } from '../../core/app/campaignsPorts';
+import { Associations, Records } from './records';
+
+const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
+const CAMPAIGN = (id: string) => misc(`campaign:${id}`);
+const HEAD = misc('campaign-head');
+const CHUNKS = misc('campaign-chunk');
+const CHUNK = (index: number) => misc(`campaign-chunk:${index}`);
+const OUTCOMES = misc('campaign-outcome');
+const OUTCOME = (o: Pick<CampaignOutcome, 'chunk' | 'index'>) => misc(`campaign-outcome:${o.chunk}:${o.index}`);
+const ACTIVE = misc('campaigns:active');
+
+const headOf = (id: string): Associations => [CAMPAIGN(id), HEAD];
+const chunkOf = (chunk: CampaignChunk): Associations => [CAMPAIGN(chunk.campaignId), CHUNKS, CHUNK(chunk.index)];
+const markerOf = (id: string): Associations => [ACTIVE, CAMPAIGN(id)];
+
+export class PersistenceCampaignStore implements CampaignStore {
+	private readonly records: Records;
+
+	constructor(
+		private readonly read: IPersistenceRead,
+		private readonly persistence: IPersistence,
+	) {
+		this.records = new Records(read, persistence);
+	}
+
+	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
+		// The chunks first: a head (and its marker) never names chunks that are not there.
+		await Promise.all(chunks.map((chunk) => this.persistence.createWithAssociations(chunk, chunkOf(chunk))));
+		await this.persistence.createWithAssociations(campaign, headOf(campaign.id));
+		await this.persistence.createWithAssociations({ id: campaign.id }, markerOf(campaign.id));
+	}
+
+	async get(id: string): Promise<Campaign | undefined> {
+		const [head] = (await this.read.readByAssociations(headOf(id))) as Campaign[];
+		return head;
+	}
+
+	async active(): Promise<Campaign[]> {
+		const markers = (await this.read.readByAssociation(ACTIVE)) as Array<{ id: string }>;
+		const heads = await Promise.all(markers.map((marker) => this.get(marker.id)));
+		return heads.filter((head): head is Campaign => Boolean(head && head.state === 'active')).sort((a, b) => a.createdAt - b.createdAt);
+	}
+
+	async save(campaign: Campaign): Promise<void> {
+		await this.records.put(headOf(campaign.id), campaign);
+		if (campaign.state !== 'active') await this.records.removeAll(markerOf(campaign.id));
+	}
+
+	async chunks(id: string): Promise<CampaignChunk[]> {
+		const chunks = (await this.read.readByAssociations([CAMPAIGN(id), CHUNKS])) as CampaignChunk[];
+		return chunks.sort((a, b) => a.index - b.index);
+	}
+
+	async saveChunk(chunk: CampaignChunk): Promise<void> {
+		await this.records.put(chunkOf(chunk), chunk);
+	}
+
+	async outcomes(id: string): Promise<CampaignOutcome[]> {
+		return (await this.read.readByAssociations([CAMPAIGN(id), OUTCOMES])) as CampaignOutcome[];
+	}
+
+	async putOutcome(outcome: CampaignOutcome): Promise<void> {
+		await this.persistence.createWithAssociations(outcome, [CAMPAIGN(outcome.campaignId), OUTCOMES, OUTCOME(outcome)]);
+	}
+
+	async clearOutcomes(id: string): Promise<void> {
+		// One call on current servers; one per outcome on those that remove one record per call.
+		await this.records.removeAll([CAMPAIGN(id), OUTCOMES], (data) => [OUTCOME(data as CampaignOutcome)]);
+	}
+}

@@ -1,0 +1,95 @@
+/**
+ * The delivery round to the Message Status Endpoint URL: due events, in order per message, several
+ * messages at once (the `statusDeliveryConcurrency` setting), signed when a signing secret is set,
+ * within a run's time budget (runBudget.ts). One round at a time per runtime (`DeliveryGate`).
+ */
+import { deliverDue, DeliverySummary, RecentIds } from '../status/outbox';
+import { Clock, StatusOutbox } from './ports';
+import { RUN_BUDGET_MS, wallClock } from './runBudget';
+import { SettingsReader } from './settings';
+
+/** Per POST: a slower answer is a failed attempt. Under the run budget, so the last POST of a run ends in time. */
+export const DELIVERY_TIMEOUT_MS = 10000;
+
+/** POSTs a status event to the Message Status Endpoint URL; resolves with the HTTP status. */
+export interface StatusPoster {
+	post(request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number }): Promise<{ status: number }>;
+}
+
+/**
+ * One delivery round at a time in a runtime. Persistence has no atomic update, so two rounds over the
+ * same items could POST an event twice; instead a round that finds another under way leaves at once,
+ * and the one under way answers `more` so that its job runs again and takes what arrived meanwhile.
+ * (Agenda runs one run of a job name at a time across a cluster; the rounds that could meet are
+ * a run the engine timed out, still working, and the next run, in the same runtime.)
+ */
+export class DeliveryGate {
+	private running = false;
+	private missed = false;
+
+	async run(work: () => Promise<DeliverySummary>): Promise<DeliverySummary | 'busy'> {
+		if (this.running) {
+			this.missed = true;
+			return 'busy';
+		}
+		this.running = true;
+		this.missed = false;
+		try {
+			const summary = await work();
+			return this.missed ? { ...summary, more: true } : summary;
+		} finally {
+			this.running = false;
+		}
+	}
+}
+
+export interface DeliveryPorts {
+	outbox: StatusOutbox;
+	settings: SettingsReader;
+	clock: Clock;
+	poster: StatusPoster;
+	gate: DeliveryGate;
+	/** The ids this runtime delivered lately (a repeat is dropped). */
+	recent?: RecentIds;
+	/** Wall time for the budget. */
+	timer?: () => number;
+	budgetMs?: number;
+}
+
+/**
+ * A delivery round. An event is retried with back-off for `statusRetryHours` of real time since it
+ * was queued (or requeued), then kept as failed. Nothing happens without a URL (undefined); 'busy'
+ * when another round is under way.
+ */
+export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySummary | 'busy' | undefined> {
+	const url = await ports.settings.get('statusEndpointUrl');
+	if (!url) return undefined;
+	const secret = await ports.settings.get('statusSigningSecret');
+	const hours = await ports.settings.get('statusRetryHours');
+	const concurrency = await ports.settings.get('statusDeliveryConcurrency');
+	return ports.gate.run(() => {
+		const now = ports.clock.now();
+		return deliverDue({
+			store: ports.outbox,
+			now,
+			maxAgeMs: hours * 3600000,
+			signingSecret: secret || undefined,
+			signatureTimestamp: Math.floor(now / 1000),
+			timeoutMs: DELIVERY_TIMEOUT_MS,
+			concurrency,
+			timer: ports.timer ?? wallClock,
+			budgetMs: ports.budgetMs ?? RUN_BUDGET_MS,
+			recent: ports.recent,
+			send: (body, headers) => ports.poster.post({ url, body, headers, timeoutMs: DELIVERY_TIMEOUT_MS }),
+		});
+	});
+}
+
+/** An admin's "redeliver": every failed event back to pending, due now, with a new retry window. Returns how many. */
+export async function redeliverFailed(ports: { outbox: StatusOutbox; clock: Clock }): Promise<number> {
+	const failed = await ports.outbox.list({ state: 'failed' });
+	return ports.outbox.requeue(
+		failed.map((item) => item.id),
+		ports.clock.now(),
+	);
+}

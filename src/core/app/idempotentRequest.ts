@@ -1,0 +1,152 @@
+/**
+ * Idempotency of `templateMessage` (the `idempotencyKey` extension), designed so that no request
+ * with a key ever sends twice:
+ *
+ * - Keys are scoped per calling user: `scopedKey(userId, key)`. Another user's equal key is another
+ *   request.
+ * - The key is RESERVED (a `pending` entry, the Idempotency port's `reserve`) after the request was
+ *   checked and before its first send. While the first request runs, a second one with the same key
+ *   and body gets 409 "in progress" at once and sends nothing (it does not wait: a wait could
+ *   outlast the engine's 30 s call timeout); once the first has answered, the same request replays
+ *   that answer (`replayed: true`). A different body with the key is a 409 conflict, as before.
+ * - Meta's msIds are added to the reservation as they come (`Reservation.accepted`, written in
+ *   small batches, one write at a time). If the request fails after sending (a 500), the entry is
+ *   marked `interrupted` with what was sent; if the process dies (the engine restarts it) the
+ *   reservation's lease (LEASE_MS, past the engine's timeout) runs out. A retry then REPLAYS: the
+ *   recipients known to be sent with their msIds, every other one with an "interrupted, not sent
+ *   again" error, since Meta may have accepted it. Resending would risk a duplicate; the caller
+ *   can send the unknown ones again with a new key if it decides to.
+ * - A request refused before any send (a 400, the pacer's admission) frees its reservation.
+ * - Entries expire a window (24 hours) after the reservation; expired entries are deleted when
+ *   read and by the store's sweep.
+ */
+import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
+import { Translator } from '../i18n/translate';
+import { Clock } from './ports';
+import { AcceptedSend, Idempotency, StoredAnswer } from './sendTemplatesPorts';
+
+/** How long a reservation holds its key without an answer: past the engine's call timeout, with margin. */
+export const LEASE_MS = 2 * ENGINE_CALL_TIMEOUT_MS;
+/** Progress is written once this many msIds are new, or once a second at most. */
+const PROGRESS_BATCH = 10;
+const PROGRESS_EVERY_MS = 1000;
+
+export const scopedKey = (userId: string, key: string) => `${userId}:${key}`;
+
+export interface ReplayAnswer {
+	status: number;
+	content: Record<string, unknown>;
+}
+
+/** What an entry answers to a request with its key: the answer to replay, or why not (an i18n key for a 409). */
+export function replayOf(
+	entry: StoredAnswer,
+	request: { fingerprint: string; recipients: string[]; invalidContacts: string[]; now: number; t: Translator },
+): ReplayAnswer | { refuse: 'api_error_idempotency_conflict' | 'api_error_idempotency_in_progress' } {
+	if (entry.fingerprint !== request.fingerprint) return { refuse: 'api_error_idempotency_conflict' };
+	const state = entry.state ?? 'done';
+	if (state === 'done')
+		return { status: entry.status ?? 200, content: { ...(entry.content as Record<string, unknown>), replayed: true } };
+	if (state === 'pending' && (entry.leaseUntil ?? 0) > request.now) return { refuse: 'api_error_idempotency_in_progress' };
+	const sent = new Map((entry.sent ?? []).map((s) => [s.phoneNumber, s.msId]));
+	const unknown = { code: 0, message: request.t('api_error_idempotency_interrupted') };
+	const results = request.recipients.map((phoneNumber) =>
+		sent.has(phoneNumber) ? { phoneNumber, msId: sent.get(phoneNumber) } : { phoneNumber, error: unknown },
+	);
+	const invalid = request.invalidContacts.length ? { invalidContacts: request.invalidContacts } : {};
+	return { status: 200, content: { success: true, ...invalid, results, replayed: true, interrupted: true } };
+}
+
+/** A reserved key: the request's progress, then its answer. Writes go one at a time, in order. */
+export class Reservation {
+	private readonly sent: AcceptedSend[] = [];
+	private saved = 0;
+	private lastWrite: number;
+	private writing: Promise<void> = Promise.resolve();
+	private busy = false;
+	/** Answered, interrupted or released: no progress is written after. */
+	private closed = false;
+
+	constructor(
+		private readonly store: Idempotency,
+		private readonly entry: StoredAnswer,
+		private readonly clock: Clock,
+	) {
+		this.lastWrite = clock.now();
+	}
+
+	/** Reserves `key` for this request; the holder's entry when another holds it. */
+	static async claim(
+		store: Idempotency,
+		claim: { key: string; fingerprint: string; clock: Clock },
+	): Promise<{ reservation: Reservation } | { holder: StoredAnswer }> {
+		const now = claim.clock.now();
+		const entry: StoredAnswer = {
+			key: claim.key,
+			fingerprint: claim.fingerprint,
+			at: now,
+			state: 'pending',
+			leaseUntil: now + LEASE_MS,
+			sent: [],
+		};
+		const holder = await store.reserve(entry, now);
+		return holder ? { holder } : { reservation: new Reservation(store, entry, claim.clock) };
+	}
+
+	/** Meta accepted the send to `phoneNumber`: kept, and written with the next batch. */
+	accepted(phoneNumber: string, msId: string): void {
+		this.sent.push({ phoneNumber, msId });
+		this.progress();
+	}
+
+	/** Writes the msIds not yet written when a batch is due and no write is under way. */
+	private progress(): void {
+		const due = this.sent.length - this.saved >= PROGRESS_BATCH || this.clock.now() - this.lastWrite >= PROGRESS_EVERY_MS;
+		if (due && this.sent.length > this.saved && !this.busy && !this.closed) this.write({ ...this.entry, sent: [...this.sent] }, true);
+	}
+
+	/** The request's answer, replayed from now on. */
+	async finish(answer: ReplayAnswer): Promise<void> {
+		await this.writeNow({ key: this.entry.key, fingerprint: this.entry.fingerprint, at: this.entry.at, state: 'done', ...answer });
+	}
+
+	/** The request failed after sending: what was sent is kept, for replays. */
+	async interrupt(): Promise<void> {
+		await this.writeNow({ ...this.entry, state: 'interrupted', leaseUntil: undefined, sent: [...this.sent] }).catch(() => undefined);
+	}
+
+	/** Refused before any send: the key is free again. */
+	async release(): Promise<void> {
+		this.closed = true;
+		await this.writing.catch(() => undefined);
+		await this.store.release(this.entry.key);
+	}
+
+	private async writeNow(entry: StoredAnswer): Promise<void> {
+		this.closed = true;
+		this.write(entry, false);
+		await this.writing;
+	}
+
+	/** Chains a write after the previous one; progress writes are best effort (the answer's write is not). */
+	private write(entry: StoredAnswer, progress: boolean): void {
+		const upTo = entry.sent?.length ?? this.saved;
+		this.busy = true;
+		this.writing = this.writing
+			.catch(() => undefined)
+			.then(() => this.store.save(entry))
+			.then(
+				() => {
+					this.saved = Math.max(this.saved, upTo);
+					this.lastWrite = this.clock.now();
+				},
+				(error) => {
+					if (!progress) throw error;
+				},
+			)
+			.finally(() => {
+				this.busy = false;
+				if (progress) this.progress();
+			});
+	}
+}

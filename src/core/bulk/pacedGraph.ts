@@ -1,0 +1,54 @@
+/**
+ * The Graph client whose message sends go through the sending number's pacer (pacer.ts), so that
+ * every sender of the app (templateMessage, the modal, the outbound provider, agents' replies,
+ * automatic and free-form messages, campaign jobs) shares one pace per number. Only
+ * `POST /{phone-number-id}/messages` with a message is paced; read receipts, template lists and
+ * media are not messages Meta counts against the throughput.
+ */
+import { GraphApiError } from '../errors';
+import { GraphClient, GraphClientOptions, SendResult } from '../graph/GraphClient';
+import { realClock, NumberPacer, PacerRegistry } from './pacer';
+import { SEND_WINDOW_MS } from './budget';
+
+export interface PacedSendOptions {
+	/** Epoch ms after which the send is not started (default: SEND_WINDOW_MS after the call). */
+	deadline?: number;
+	/** Asked when the send's turn comes: false and it is not started (a campaign run that was halted). */
+	shouldStart?: () => boolean;
+}
+
+/** A pacer per number that reads Meta's error codes from the Graph client's errors. */
+export function graphPacers(): PacerRegistry {
+	return new PacerRegistry(
+		(ratePerSecond) =>
+			new NumberPacer({ ratePerSecond, metaCode: (error) => (error instanceof GraphApiError ? error.graphCode : undefined) }),
+	);
+}
+
+export class PacedGraphClient extends GraphClient {
+	constructor(
+		options: GraphClientOptions,
+		private readonly pacers: PacerRegistry,
+		private readonly ratePerSecond: number,
+		private readonly now: () => number = realClock.now,
+	) {
+		super(options);
+	}
+
+	sendMessage(phoneNumberId: string, payload: object, options: PacedSendOptions = {}): Promise<SendResult> {
+		const deadline = options.deadline ?? this.now() + SEND_WINDOW_MS;
+		return this.pacerOf(phoneNumberId).run(() => super.sendMessage(phoneNumberId, payload), {
+			deadline,
+			shouldStart: options.shouldStart,
+		});
+	}
+
+	/** Books `count` sends of the number if the last would start within `withinMs` (NumberPacer.admit). */
+	admit(phoneNumberId: string, count: number, withinMs: number): boolean {
+		return this.pacerOf(phoneNumberId).admit(count, withinMs);
+	}
+
+	private pacerOf(phoneNumberId: string): NumberPacer {
+		return this.pacers.pacerFor(phoneNumberId, this.ratePerSecond);
+	}
+}

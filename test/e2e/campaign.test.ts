@@ -1,0 +1,161 @@
+/**
+ * Campaign mode of templateMessage (`async: true`) through the engine: 202 at once, the queue sent
+ * by scheduler jobs, each recipient once (the simulator records every accepted send), counts and
+ * cancel at `campaign`, and a campaign interrupted by the app's disable / enable.
+ */
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { StatusSink } from '../support/statusSink';
+
+const SHIP = {
+	id: '1',
+	name: 'ship',
+	language: 'en',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }],
+};
+const TEMPLATE = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
+const phones = (n: number) => Array.from({ length: n }, (_, i) => `1555${String(i).padStart(7, '0')}`);
+const OTHER_AUTH = { 'X-User-Id': 'user-manager', 'X-Auth-Token': 'manager-token' };
+
+/** Waits until `done()` holds, checking as the event loop turns (no fixed sleep). */
+async function until(done: () => boolean, what: string, limitMs = 60000): Promise<void> {
+	const started = Date.now();
+	while (!done()) {
+		if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+}
+
+describe('campaigns (templateMessage async: true)', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP]);
+		app.harness.addUser({ username: 'manager', roles: ['user', 'livechat-manager'], authToken: 'manager-token' });
+	});
+	afterEach(() => stopChecked(app));
+
+	const start = (phoneNumbers: string[], extra: Record<string, unknown> = {}) =>
+		callApi(app, 'templateMessage', {
+			body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE, async: true, ...extra },
+			headers: ADMIN_AUTH,
+		});
+	const counts = async (id: string, headers = ADMIN_AUTH) => callApi(app, `campaign?id=${id}`, { method: 'GET', headers });
+	const sentTo = () => app.sim.sentMessages.map((m) => String((m.body as { to: string }).to));
+	const once = (list: string[]) => new Set(list).size === list.length;
+
+	it('answers 202 at once, then the jobs send every recipient exactly once, report each queued with campaignId and clientReference, and count', async () => {
+		const sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+		await app.harness.setSetting('send_rate_per_second', 400);
+		try {
+			const res = await start([...phones(300), 'not-a-number'], { clientReference: 'crm-1' });
+			expect(res).toEqual({
+				status: 202,
+				body: { success: true, campaignId: expect.any(String), invalidContacts: ['not-a-number'] },
+			});
+			expect(app.sim.sentMessages).toEqual([]);
+			const id = res.body.campaignId as string;
+
+			await app.harness.scheduler.runDue();
+			expect(sentTo().sort()).toEqual(phones(300));
+			expect(app.sim.requestsTo('/messages')[0].body).toEqual({
+				messaging_product: 'whatsapp',
+				recipient_type: 'individual',
+				to: phones(1)[0],
+				type: 'template',
+				template: TEMPLATE,
+			});
+			expect(await counts(id)).toEqual({
+				status: 200,
+				body: {
+					success: true,
+					campaign: {
+						id,
+						state: 'done',
+						total: 300,
+						counts: { pending: 0, sending: 0, queued: 300, failed: 0, cancelled: 0 },
+						createdAt: expect.any(String),
+						finishedAt: expect.any(String),
+					},
+				},
+			});
+			// The delivery job forwards them (a round per run; the recurring one every 30 s).
+			for (let rounds = 0; rounds < 20 && sink.deliveries.length < 300; rounds++) await app.harness.scheduler.advance(30000);
+			expect(sink.deliveries.map((d) => d.body.MessageStatus)).toEqual(Array(300).fill('queued'));
+			expect(sink.deliveries[0].body).toMatchObject({ campaignId: id, clientReference: 'crm-1', type: 'Template-Message' });
+			expect(new Set(sink.deliveries.map((d) => d.body.msId)).size).toBe(300);
+		} finally {
+			await sink.stop();
+		}
+	});
+
+	it('a campaign interrupted by disabling the app resumes once it is enabled: nobody twice, nobody missed', async () => {
+		await app.harness.setSetting('send_rate_per_second', 60);
+		const res = await start(phones(240));
+		const id = res.body.campaignId as string;
+		const running = app.harness.scheduler.runDue();
+		await until(() => app.sim.sentMessages.length >= 40, '40 sends');
+		await app.harness.disable();
+		await running;
+		const before = app.sim.sentMessages.length;
+		expect(before).toBeLessThan(240);
+
+		await app.harness.enable();
+		const mid = await counts(id);
+		expect(mid.body.campaign.counts).toMatchObject({ sending: 0, pending: 240 - before });
+		await app.harness.scheduler.runDue();
+		await app.harness.scheduler.advance(60000);
+
+		expect(once(sentTo())).toBe(true);
+		expect(sentTo().sort()).toEqual(phones(240));
+		expect((await counts(id)).body.campaign).toMatchObject({
+			state: 'done',
+			counts: { queued: 240, failed: 0, pending: 0, sending: 0 },
+		});
+	});
+
+	it('cancel stops the campaign: nothing more is sent, the rest counts as cancelled', async () => {
+		await app.harness.setSetting('send_rate_per_second', 40);
+		const id = (await start(phones(200))).body.campaignId as string;
+		const running = app.harness.scheduler.runDue();
+		await until(() => app.sim.sentMessages.length >= 10, '10 sends');
+		const cancelled = await callApi(app, `campaign?id=${id}`, { method: 'DELETE', headers: ADMIN_AUTH });
+		expect(cancelled.status).toBe(200);
+		expect(cancelled.body.campaign.state).toBe('cancelled');
+		await running;
+		const sent = app.sim.sentMessages.length;
+		expect(sent).toBeLessThan(200);
+		await app.harness.scheduler.advance(120000);
+		expect(app.sim.sentMessages).toHaveLength(sent);
+		expect(once(sentTo())).toBe(true);
+		expect((await counts(id)).body.campaign.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
+	});
+
+	it('refuses 10,001 numbers (400) and sends nothing', async () => {
+		const res = await start(phones(10001));
+		expect(res).toEqual({
+			status: 400,
+			body: {
+				success: false,
+				error: 'Too many phone numbers! Please make sure that phoneNumbers are <= 10000 in a campaign (async: true)',
+			},
+		});
+		await app.harness.scheduler.runDue();
+		expect(app.sim.sentMessages).toEqual([]);
+	});
+
+	it('shows and cancels a campaign only for its creator or an admin: 403 for another user, 404 for an unknown id, 400 without one', async () => {
+		const id = (await start(phones(2))).body.campaignId as string;
+		expect(await counts(id, OTHER_AUTH)).toEqual({
+			status: 403,
+			body: { success: false, error: 'Only the user who started this campaign, or an admin, may see or cancel it.' },
+		});
+		expect((await callApi(app, `campaign?id=${id}`, { method: 'DELETE', headers: OTHER_AUTH })).status).toBe(403);
+		expect(await counts('unknown')).toEqual({ status: 404, body: { success: false, error: 'No campaign found with id unknown' } });
+		expect((await callApi(app, 'campaign', { method: 'GET', headers: ADMIN_AUTH })).status).toBe(400);
+		expect((await counts(id)).body.campaign.state).toBe('active');
+	});
+});

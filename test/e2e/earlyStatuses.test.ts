@@ -1,0 +1,139 @@
+/**
+ * Record before send, through the engine: Meta's `sent` and `failed` statuses delivered while a send
+ * is still under way (before the app got Meta's answer) are kept, and each is forwarded to the
+ * Message Status Endpoint URL exactly once, after its `queued`. The simulated Cloud API holds each
+ * answer until the test has delivered the statuses of that message (its `onAccepted` hook): no sleeps.
+ */
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { StatusSink } from '../support/statusSink';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const TEMPLATE = {
+	name: 'order_update',
+	language: { code: 'en_US' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: '42' }] }],
+};
+const RECIPIENTS = Array.from({ length: 250 }, (_, i) => `55119${String(10000000 + i)}`);
+
+describe('statuses that arrive while the send is under way', () => {
+	let app: AppUnderTest;
+	let sink: StatusSink;
+	/** Job runs one at a time, as the scheduler runs them. */
+	let jobs: Promise<unknown> = Promise.resolve();
+	const runJobs = () => (jobs = jobs.then(() => app.harness.scheduler.runDue()));
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
+		app.sim.setTemplates(NUMBER.wabaId, [
+			{
+				id: '1',
+				name: 'order_update',
+				language: 'en_US',
+				status: 'APPROVED',
+				category: 'UTILITY',
+				components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+			},
+		]);
+		sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+	});
+	afterEach(async () => {
+		app.sim.onAccepted = undefined;
+		try {
+			await sink.stop();
+		} finally {
+			await stopChecked(app);
+		}
+	});
+
+	/** Meta's status of `wamid`, posted (signed) to the app before Meta's answer to the send goes back; then a job run. */
+	async function statusBeforeAnswer(wamid: string, status: 'sent' | 'failed'): Promise<void> {
+		const [res] = await app.sim.deliverStatuses([{ wamid, status, ...(status === 'failed' ? { errors: [131026] } : {}) }]);
+		expect(res.status).toBe(200);
+		await runJobs();
+	}
+
+	/** Job runs until `done` (each run of the recurring job retries kept statuses), a bounded number of times. */
+	async function runUntil(done: () => boolean): Promise<void> {
+		for (let i = 0; i < 6 && !done(); i++) await app.harness.scheduler.advance(30000);
+	}
+
+	const statusesOf = (msId: string) => sink.deliveries.filter((d) => d.body.msId === msId).map((d) => d.body.MessageStatus);
+
+	it('a 250-recipient templateMessage: every early sent and failed (131026) is forwarded once, after its queued', async () => {
+		const early = new Map<string, 'sent' | 'failed'>();
+		let accepted = 0;
+		app.sim.onAccepted = async (message) => {
+			accepted++;
+			if (accepted > 60) return;
+			const status = accepted % 3 === 0 ? 'failed' : 'sent';
+			early.set(message.wamid, status);
+			await statusBeforeAnswer(message.wamid, status);
+		};
+		const res = await callApi(app, 'templateMessage', {
+			body: { phoneNumbers: RECIPIENTS, connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE },
+			headers: ADMIN_AUTH,
+		});
+		expect(res.status).toBe(200);
+		const results: Array<{ phoneNumber: string; msId?: string }> = res.body.results;
+		expect(results.filter((r) => r.msId)).toHaveLength(250);
+		// Every send of the request carried the request's batch key, which Meta echoes on statuses.
+		const bodies = app.sim.requestsTo('/messages').map((r) => r.body as any);
+		const batch = bodies[0].biz_opaque_callback_data;
+		expect(batch).toMatch(/^rcwa\.[0-9a-f]{18}$/);
+		expect(bodies.map((b) => b.biz_opaque_callback_data)).toEqual(bodies.map(() => batch));
+		expect(early.size).toBe(60);
+
+		await runJobs();
+		await runUntil(() => results.every((r) => statusesOf(r.msId!).length === (early.has(r.msId!) ? 2 : 1)));
+		for (const r of results) expect(statusesOf(r.msId!)).toEqual(early.has(r.msId!) ? ['queued', early.get(r.msId!)] : ['queued']);
+		const failed = sink.deliveries.find((d) => d.body.MessageStatus === 'failed');
+		expect(failed?.body.ErrorDetails).toMatchObject({ code: 131026 });
+		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
+	});
+
+	it("an agent's reply: its early sent is forwarded once, after its queued", async () => {
+		const ana = app.harness.addUser({ username: 'ana', name: 'Ana Lima', roles: ['user', 'livechat-agent'] });
+		ana.livechatStatus = 'available';
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Hi!' });
+		await app.harness.scheduler.runDue();
+		const room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l')!;
+		let wamid = '';
+		app.sim.onAccepted = async (message) => {
+			wamid = message.wamid;
+			await statusBeforeAnswer(message.wamid, 'sent');
+		};
+		await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });
+		expect(wamid).toMatch(/^wamid\./);
+		await runJobs();
+		await runUntil(() => statusesOf(wamid).length === 2);
+		expect(statusesOf(wamid)).toEqual(['queued', 'sent']);
+		expect(sink.deliveries.find((d) => d.body.msId === wamid)?.body).toMatchObject({
+			type: 'Regular-Message',
+			mobileNo: '5511987654321',
+		});
+	});
+
+	it('a status of a message the app never sent is kept for the window, then dropped with a log line', async () => {
+		await app.harness.setSetting('unknown_status_window_minutes', 2);
+		const [res] = await app.sim.deliverStatuses([
+			{ wamid: 'wamid.NOT-OURS', status: 'delivered', recipientId: '5511999999999', phoneNumberId: NUMBER.phoneNumberId },
+		]);
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		const inbox = () => app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('webhook-inbox'));
+		expect(inbox()).toHaveLength(1);
+		await app.harness.scheduler.advance(60000);
+		expect(inbox()).toHaveLength(1);
+		await app.harness.scheduler.advance(90000);
+		expect(inbox()).toEqual([]);
+		expect(sink.deliveries).toEqual([]);
+		expect(app.harness.logs.map((l) => JSON.stringify(l))).toEqual(
+			expect.arrayContaining([
+				expect.stringMatching(/status event\(s\) about messages the app does not know, kept 2 minutes, dropped/),
+			]),
+		);
+	});
+});

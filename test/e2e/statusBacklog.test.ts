@@ -1,0 +1,85 @@
+/**
+ * A status backlog larger than one job run can deliver (core/app/runBudget.ts: a run stops taking
+ * work after 8 s): with the scheduler running jobs in real time as Agenda does, the delivery job
+ * reschedules itself until everything is delivered, each status once, in order per message, and no
+ * run is timed out by the engine.
+ */
+import { signPayload } from '../../src/core/webhook/signature';
+import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
+import { request } from '../../tools/http/client';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { StatusSink } from '../support/statusSink';
+
+jest.setTimeout(15 * 60000);
+
+const MESSAGES = 500;
+const KINDS = ['sent', 'delivered', 'read'];
+
+describe('a status backlog larger than one run', () => {
+	let app: AppUnderTest;
+	let sink: StatusSink;
+	beforeAll(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.loadTemplateFixtures(NUMBER.wabaId);
+		sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+		await app.harness.setSetting('send_rate_per_second', 1000);
+	});
+	afterAll(async () => {
+		try {
+			await sink.stop();
+		} finally {
+			await stopChecked(app);
+		}
+	});
+
+	it('is delivered across rescheduled runs, each status once, in order per message, with no run timed out', async () => {
+		const wamids: string[] = [];
+		for (let k = 0; k < MESSAGES / 250; k++) {
+			const phoneNumbers = Array.from({ length: 250 }, (_, i) => `55119${String(k * 250 + i).padStart(8, '0')}`);
+			const res = await callApi(app, 'templateMessage', {
+				body: {
+					phoneNumbers,
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: { name: 'hello_world', language: { code: 'en_US' } },
+				},
+				headers: ADMIN_AUTH,
+			});
+			expect(res.status).toBe(200);
+			wamids.push(...res.body.results.map((r: { msId: string }) => r.msId));
+		}
+		for (const status of KINDS) {
+			const raw = serializeLikeMeta(
+				app.sim.statusPayload(
+					NUMBER.phoneNumberId,
+					wamids.map((wamid, i) => ({ wamid, status, recipient: `55119${String(i).padStart(8, '0')}` })),
+				),
+			);
+			const res = await request(app.http.endpointUrl('webhook'), {
+				raw,
+				headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signPayload(raw, NUMBER.appSecret) },
+			});
+			expect(res.status).toBe(200);
+		}
+		// A receiver answering in 50 ms, 8 POSTs at once: 2,000 events take 12.5 s, more than one run's 8 s.
+		sink.delayMs = 50;
+		app.harness.scheduler.startRunning();
+		const expected = MESSAGES * (KINDS.length + 1);
+		await sink.waitForDeliveries(expected);
+		await app.harness.scheduler.stopRunning();
+
+		const received = sink.statuses();
+		expect(new Set(received).size).toBe(expected);
+		expect(received).toHaveLength(expected);
+		for (const wamid of wamids.slice(0, 50))
+			expect(received.filter((s) => s.startsWith(`${wamid}:`))).toEqual(['queued', ...KINDS].map((k) => `${wamid}:${k}`));
+		const deliveryRuns = app.harness.scheduler.runs.filter((r) => r.processorId.startsWith('deliver-statuses'));
+		expect(deliveryRuns.length).toBeGreaterThan(1);
+		expect(Math.max(...deliveryRuns.map((r) => r.ms))).toBeLessThan(30000);
+		expect(app.harness.scheduler.failures).toEqual([]);
+		expect(app.harness.logs.filter((l) => /timed out/.test(JSON.stringify(l)))).toEqual([]);
+		// Delivered events left storage.
+		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'outbox:pending'))).toEqual([]);
+	});
+});

@@ -1,0 +1,173 @@
+/** templateMessage's idempotency (reserve before the first send, scoped per user, replay after a failure) and its admission by the number's pacer. */
+import { LEASE_MS } from '../../../../src/core/app/idempotentRequest';
+import { SendRefused } from '../../../../src/core/app/sendTemplates';
+import { ADMISSION_WINDOW_MS } from '../../../../src/core/bulk/budget';
+import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
+import { keys, templatesWorld } from './fakes-templates';
+
+const body = (extra: Record<string, unknown> = {}) => ({
+	phoneNumbers: ['5511987654321', '12025550100', '12025550101'],
+	connectedWhatsAppNo: '1001',
+	template: {
+		name: 'order_ready',
+		language: { code: 'en_US' },
+		components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
+	},
+	idempotencyKey: 'order-42',
+	...extra,
+});
+const manager = ['livechat-manager'];
+
+async function refusal(promise: Promise<unknown>): Promise<SendRefused> {
+	const error = await promise.then(
+		() => undefined,
+		(e: unknown) => e,
+	);
+	expect(error).toBeInstanceOf(SendRefused);
+	return error as SendRefused;
+}
+
+describe('templateMessage idempotency', () => {
+	it('reserves the key before the first send', async () => {
+		const w = templatesWorld();
+		const seen: unknown[] = [];
+		w.graph.answer = (to) => (
+			seen.push(w.answers.get('u1:order-42')?.state),
+			{ messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] }
+		);
+		await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(seen).toEqual(['pending', 'pending', 'pending']);
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'done', status: 200 });
+	});
+
+	it('answers 409 "in progress" to a parallel request with the same key, which sends nothing', async () => {
+		const w = templatesWorld();
+		const first = w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		const second = w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys }).catch((e: unknown) => e);
+		const [answer, refused] = await Promise.all([first, second]);
+		expect(answer.status).toBe(200);
+		expect(refused).toBeInstanceOf(SendRefused);
+		expect([(refused as SendRefused).status, (refused as SendRefused).i18nKey]).toEqual([409, 'api_error_idempotency_in_progress']);
+		expect(w.graph.sends).toHaveLength(3);
+		const replay = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(replay).toEqual({ status: 200, content: { ...answer.content, replayed: true } });
+		expect(w.graph.sends).toHaveLength(3);
+	});
+
+	it("scopes keys per user: another user's equal key sends", async () => {
+		const w = templatesWorld();
+		await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		const other = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u2', t: keys });
+		expect(other.content.replayed).toBeUndefined();
+		expect(w.graph.sends).toHaveLength(6);
+		const conflict = await refusal(
+			w.service.templateMessage({ body: body({ phoneNumbers: ['5511987654321'] }), roles: manager, userId: 'u2', t: keys }),
+		);
+		expect([conflict.status, conflict.i18nKey]).toEqual([409, 'api_error_idempotency_conflict']);
+	});
+
+	it('keeps what was sent when the request fails after sending (500): a retry replays it and sends nothing again', async () => {
+		const w = templatesWorld();
+		// Every send went out; then the scheduler fails: the endpoint answers 500.
+		w.jobs.processSoon = async () => {
+			throw new Error('scheduler down');
+		};
+		await expect(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).rejects.toThrow('scheduler down');
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'interrupted', sent: expect.any(Array) });
+		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(retry).toEqual({
+			status: 200,
+			content: {
+				success: true,
+				replayed: true,
+				interrupted: true,
+				results: ['5511987654321', '12025550100', '12025550101'].map((phoneNumber) => ({
+					phoneNumber,
+					msId: `wamid.${phoneNumber}`,
+				})),
+			},
+		});
+		expect(w.graph.sends).toHaveLength(3);
+	});
+
+	it('after a crash (the lease ran out), replays the msIds written so far and reports the others as unknown, never resending', async () => {
+		const w = templatesWorld();
+		const at = w.clock.at;
+		const parsed = parseTemplateMessageRequest(body());
+		if (!parsed.ok) throw new Error('bad body');
+		// What a process that died after its first send leaves: a pending reservation with one msId.
+		await w.idempotency.save({
+			key: 'u1:order-42',
+			fingerprint: requestFingerprint(parsed.request),
+			at,
+			state: 'pending',
+			leaseUntil: at + LEASE_MS,
+			sent: [{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' }],
+		});
+		const during = await refusal(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys }));
+		expect(during.i18nKey).toBe('api_error_idempotency_in_progress');
+		w.clock.at = at + LEASE_MS + 1;
+		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		expect(retry.content).toEqual({
+			success: true,
+			replayed: true,
+			interrupted: true,
+			results: [
+				{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' },
+				{ phoneNumber: '12025550100', error: unknown },
+				{ phoneNumber: '12025550101', error: unknown },
+			],
+		});
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('writes the msIds as they come, in batches, before the answer', async () => {
+		const w = templatesWorld();
+		const phoneNumbers = Array.from({ length: 25 }, (_, i) => `1202555${String(1000 + i)}`);
+		await w.service.templateMessage({ body: body({ phoneNumbers }), roles: manager, userId: 'u1', t: keys });
+		const saves = w.idempotency.saves.filter((s) => s.key === 'u1:order-42');
+		expect(saves[0]).toMatchObject({ state: 'pending', sent: [] });
+		expect(saves.slice(1, -1).map((s) => s.sent?.length)).toEqual([10, 25]);
+		expect(saves[saves.length - 1]).toMatchObject({ state: 'done', status: 200 });
+	});
+
+	it('frees the key of a request refused before any send', async () => {
+		const w = templatesWorld();
+		w.graph.admission = () => false;
+		await refusal(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys }));
+		expect(w.answers.has('u1:order-42')).toBe(false);
+		w.graph.admission = undefined;
+		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).status).toBe(200);
+	});
+
+	it('deletes an expired key when it is read, and sends again', async () => {
+		const w = templatesWorld();
+		await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		w.clock.at += 24 * 60 * 60 * 1000;
+		const again = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(again.content.replayed).toBeUndefined();
+		expect(w.graph.sends).toHaveLength(6);
+	});
+});
+
+describe('templateMessage admission', () => {
+	it("refuses with 400 a request whose sends would not start within the window at the number's pace, sending nothing", async () => {
+		const w = templatesWorld({ settings: { sendRatePerSecond: 5 } });
+		const asked: unknown[] = [];
+		w.graph.admission = (...args) => (asked.push(args), false);
+		const error = await refusal(w.service.templateMessage({ body: body({ idempotencyKey: undefined }), roles: manager, t: keys }));
+		expect([error.status, error.i18nKey, error.params]).toEqual([400, 'api_error_request_too_slow', { count: 3, rate: 5 }]);
+		expect(asked).toEqual([['1001', 3, ADMISSION_WINDOW_MS]]);
+		expect(w.graph.sends).toEqual([]);
+		expect(w.recorded).toEqual([]);
+	});
+
+	it('asks nothing of the pacer for a dry run', async () => {
+		const w = templatesWorld();
+		w.graph.admission = () => {
+			throw new Error('asked');
+		};
+		expect((await w.service.templateMessage({ body: body({ dryRun: true }), roles: manager, t: keys })).status).toBe(200);
+	});
+});

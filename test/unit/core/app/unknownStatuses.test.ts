@@ -1,0 +1,291 @@
+/**
+ * Record before send and statuses of messages not known yet (src/core/app/sendLog.ts, statuses.ts,
+ * webhookBatch.ts): a send is written before its Graph call and linked to its wamid when Meta
+ * answers; a status that arrives before the link is kept and forwarded once the link exists, after
+ * its `queued`, whichever comes first; after the window it is dropped with a log line. The statuses
+ * of one webhook find their records with one read per batch key.
+ */
+import { MemoryMessageLog } from '../../../../src/core/app/memory';
+import { SentMessage } from '../../../../src/core/app/ports';
+import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
+import { settingsOf } from '../../../../src/core/app/settings';
+import { StatusService } from '../../../../src/core/app/statuses';
+import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS, UNKNOWN_RECHECK_MS } from '../../../../src/core/app/webhookBatch';
+import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
+import { StatusPayload } from '../../../../src/core/status/payload';
+import { StatusEvent } from '../../../../src/core/status/webhook';
+import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
+import { MemoryNumbers } from '../../../../src/core/app/memory';
+
+const T0 = 1_750_000_000_000;
+const MINUTE = 60000;
+
+/** A message log that counts its reads. */
+class CountingLog extends MemoryMessageLog {
+	reads = { byWamid: 0, byBatch: 0 };
+	async findByWamid(wamid: string) {
+		this.reads.byWamid++;
+		return super.findByWamid(wamid);
+	}
+	async findByBatch(batch: string) {
+		this.reads.byBatch++;
+		return super.findByBatch(batch);
+	}
+}
+
+function world(settings: Record<string, unknown> = {}) {
+	let now = T0;
+	const clock = { now: () => now };
+	const messages = new CountingLog();
+	const outbox = new MemoryOutboxStore<StatusPayload>();
+	const sendLog = new SendLog({
+		messages,
+		outbox,
+		settings: settingsOf({ statusEndpointUrl: 'https://crm.example/s', ...settings }),
+		clock,
+	});
+	const refused: string[] = [];
+	const service = new StatusService({
+		messages,
+		sendLog,
+		notifier: { notifyRoom: async () => undefined },
+		translator: async () => (key: string) => key,
+		numbers: new MemoryNumbers(),
+		templates: new MemoryTemplateCache(),
+		refusals: { refuse: (cause, text) => void refused.push(`${cause}: ${text}`) },
+		settings: settingsOf(settings),
+		clock,
+	});
+	const inbox = new MemoryWebhookInbox();
+	const run = () =>
+		processWebhooks({
+			inbox,
+			clock,
+			refusals: { refuse: () => undefined },
+			handlers: {
+				status: async () => {
+					throw new Error('the batched handler is used');
+				},
+				statuses: (events, batch) => service.handleStatuses(events, batch),
+				revoke: async () => undefined,
+				templateStatus: async () => undefined,
+				inbound: () => ({ handle: async () => undefined }),
+			},
+		});
+	const webhook = async (events: StatusEvent[], scope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] }) =>
+		inbox.add({ id: `w${now}-${events.length}-${Math.random()}`, events, scope, receivedAt: now });
+	/** What the outbox holds, in (message, seq) order: `wamid:status`. */
+	const forwarded = async () =>
+		(await outbox.list())
+			.sort((a, b) => a.messageKey.localeCompare(b.messageKey) || a.seq - b.seq)
+			.map((i) => `${i.payload.msId}:${i.payload.MessageStatus}`);
+	return {
+		clock,
+		messages,
+		outbox,
+		sendLog,
+		service,
+		inbox,
+		run,
+		webhook,
+		forwarded,
+		refused,
+		advance: (ms: number) => void (now += ms),
+	};
+}
+
+const send = (fields: Partial<SentMessage> = {}): SentMessage => ({
+	phoneNumberId: 'pn-1',
+	connectedWhatsAppNo: '15550783881',
+	mobileNo: '5511987654321',
+	message: 'Order 42',
+	type: 'Template-Message',
+	sentAt: new Date(T0).toISOString(),
+	...fields,
+});
+const status = (wamid: string, name: string, fields: Partial<StatusEvent> = {}): StatusEvent => ({
+	kind: 'status',
+	phoneNumberId: 'pn-1',
+	displayPhoneNumber: '15550783881',
+	wamid,
+	status: name,
+	timestamp: '1750000100',
+	recipientId: '5511987654321',
+	...fields,
+});
+
+describe('record before send', () => {
+	it('writes a pending send, then links it to its wamid after queueing queued; a refused one becomes failed', async () => {
+		const w = world();
+		const pending = await w.sendLog.begin(send({ batch: 'b' }));
+		expect(pending).toMatchObject({ pending: true, statuses: [], batch: 'b', sendId: expect.stringMatching(/^[0-9a-f]{24}$/) });
+		expect(await w.messages.findByBatch('b')).toEqual([pending]);
+		expect(await w.forwarded()).toEqual([]);
+		await w.sendLog.settle({ ...pending, wamid: 'wamid.A' });
+		expect(await w.messages.findByWamid('wamid.A')).toMatchObject({ sendId: pending.sendId, statuses: ['queued'] });
+		expect(await w.messages.findByBatch('b')).toHaveLength(1);
+		expect(await w.forwarded()).toEqual(['wamid.A:queued']);
+
+		const refused = await w.sendLog.begin(send({ batch: 'b', mobileNo: '5511900000000' }));
+		await w.sendLog.settle(refused, new Error('network'));
+		const [item] = (await w.outbox.list()).filter((i) => i.payload.MessageStatus === 'failed');
+		expect(item).toMatchObject({ messageKey: refused.sendId, payload: { mobileNo: '5511900000000' } });
+		expect((await w.messages.findByBatch('b')).map((m) => [m.sendId, m.statuses, m.pending])).toContainEqual([
+			refused.sendId,
+			['failed'],
+			undefined,
+		]);
+	});
+});
+
+describe('statuses of one webhook, batched', () => {
+	it('finds the records of a batch with one read, and forwards each status once, in order', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		for (const n of [1, 2, 3]) await w.sendLog.settle({ ...(await w.sendLog.begin(send({ batch }))), wamid: `wamid.${n}` });
+		w.messages.reads = { byWamid: 0, byBatch: 0 };
+		const events = [
+			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.2', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.1', 'delivered', { bizOpaqueCallbackData: batch }),
+			status('wamid.3', 'failed', { bizOpaqueCallbackData: batch, errors: [{ code: 131026 }] }),
+			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
+		];
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(w.messages.reads).toEqual({ byWamid: 0, byBatch: 1 });
+		expect(await w.forwarded()).toEqual([
+			'wamid.1:queued',
+			'wamid.1:sent',
+			'wamid.1:delivered',
+			'wamid.2:queued',
+			'wamid.2:sent',
+			'wamid.3:queued',
+			'wamid.3:failed',
+		]);
+		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'delivered']);
+	});
+
+	it("reads a lone status's record by its wamid, and ignores a tracker that is not one of the app's batch keys", async () => {
+		const w = world();
+		await w.sendLog.settle({ ...(await w.sendLog.begin(send({ batch: newBatchKey() }))), wamid: 'wamid.1' });
+		await w.sendLog.settle({ ...(await w.sendLog.begin(send())), wamid: 'wamid.2' });
+		w.messages.reads = { byWamid: 0, byBatch: 0 };
+		await w.service.handleStatuses(
+			[status('wamid.1', 'sent'), status('wamid.2', 'sent', { bizOpaqueCallbackData: 'some data' }), status('wamid.2', 'read')],
+			{ scope: undefined, receivedAt: T0 },
+		);
+		expect(w.messages.reads).toEqual({ byWamid: 2, byBatch: 0 });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued', 'wamid.2:sent', 'wamid.2:read']);
+	});
+});
+
+describe('statuses of messages not known yet', () => {
+	it('answers the unknown ones to keep, then drops them with a log line once the window has passed', async () => {
+		const w = world({ unknownStatusWindowMinutes: 10 });
+		const events = [status('wamid.X', 'sent'), status('wamid.X', 'warning')];
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([events[0]]);
+		w.advance(10 * MINUTE);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([events[0]]);
+		expect(w.refused).toEqual([]);
+		w.advance(1);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(w.refused).toEqual([
+			'unknown-status: webhook: 1 status event(s) about messages the app does not know, kept 10 minutes, dropped (first: wamid.X)',
+		]);
+	});
+
+	it('status first, link after: the kept status is forwarded once, after its queued, by the next run', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const pending = await Promise.all([1, 2].map(() => w.sendLog.begin(send({ batch }))));
+		await w.sendLog.settle({ ...pending[0], wamid: 'wamid.1' });
+		// Meta accepted the second send and its status came before the app linked it.
+		await w.webhook([
+			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.2', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.2', 'failed', { bizOpaqueCallbackData: batch, errors: [{ code: 131026 }] }),
+		]);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		const [kept] = await w.inbox.list();
+		expect(kept).toMatchObject({ unknownStatuses: true, receivedAt: T0, nextAttemptAt: T0 + UNKNOWN_RECHECK_MS });
+		expect(kept.events.map((e) => (e as StatusEvent).status)).toEqual(['sent', 'failed']);
+		expect(kept.scope).toEqual({ phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] });
+
+		await w.sendLog.settle({ ...pending[1], wamid: 'wamid.2' });
+		await w.run(); // not due yet: nothing happens
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued']);
+		w.advance(UNKNOWN_RECHECK_MS);
+		await w.run();
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued', 'wamid.2:sent', 'wamid.2:failed']);
+		expect(await w.inbox.list()).toEqual([]);
+	});
+
+	it('link first, status after: forwarded once, and nothing is kept', async () => {
+		const w = world();
+		const pending = await w.sendLog.begin(send({ batch: newBatchKey() }));
+		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
+		await w.webhook([status('wamid.1', 'sent', { bizOpaqueCallbackData: pending.batch })]);
+		await w.run();
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		expect(await w.inbox.list()).toEqual([]);
+	});
+
+	it('a kept status keeps its scope: one its signature did not vouch for is still dropped once its message is known', async () => {
+		const w = world();
+		const pending = await w.sendLog.begin(send({ batch: newBatchKey() }));
+		await w.webhook([status('wamid.1', 'read', { phoneNumberId: 'pn-1' })], { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] });
+		await w.inbox.add({
+			id: 'other',
+			events: [status('wamid.1', 'delivered', { phoneNumberId: 'pn-2' })],
+			scope: { phoneNumberIds: ['pn-2'], wabaIds: ['waba-2'] },
+			receivedAt: T0,
+		});
+		await w.run();
+		expect((await w.inbox.list()).map((e) => e.scope?.phoneNumberIds)).toEqual(expect.arrayContaining([['pn-1'], ['pn-2']]));
+		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
+		w.advance(UNKNOWN_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
+		expect(await w.inbox.list()).toEqual([]);
+	});
+
+	it('looks at a kept status again after 1 s, then twice as long each time, at most a minute apart', async () => {
+		const w = world();
+		await w.webhook([status('wamid.ELSEWHERE', 'sent')]);
+		await w.run();
+		const waits: number[] = [];
+		for (let i = 0; i < 9; i++) {
+			const [kept] = await w.inbox.list();
+			const wait = (kept.nextAttemptAt as number) - w.clock.now();
+			waits.push(wait);
+			w.advance(wait);
+			await w.run();
+		}
+		expect(waits).toEqual([
+			1000,
+			2000,
+			4000,
+			8000,
+			16000,
+			32000,
+			UNKNOWN_RECHECK_MAX_MS,
+			UNKNOWN_RECHECK_MAX_MS,
+			UNKNOWN_RECHECK_MAX_MS,
+		]);
+		expect(await w.forwarded()).toEqual([]);
+	});
+
+	it('drops a kept status after the window, with the log line, and keeps nothing', async () => {
+		const w = world();
+		await w.webhook([status('wamid.GONE', 'sent')]);
+		await w.run();
+		expect(await w.inbox.list()).toHaveLength(1);
+		w.advance(15 * MINUTE + 1);
+		await w.run();
+		expect(await w.inbox.list()).toEqual([]);
+		expect(w.refused).toEqual([expect.stringMatching(/^unknown-status: .*kept 15 minutes, dropped \(first: wamid\.GONE\)$/)]);
+	});
+});
