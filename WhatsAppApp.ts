@@ -49,7 +49,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID())).catch((error: unknown) => {
 			if (!/already exists/.test(String((error as { message?: unknown })?.message ?? error))) throw error;
 		});
-		await configuration.scheduler.registerProcessors([...statusProcessors(), ...windowProcessors(), ...campaignProcessors()]);
+		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors(), ...campaignProcessors()]);
 		// Rocket.Chat's native outbound messages exist from engine 1.55 on; older servers skip this.
 		const outbound = outboundCommunicationOf(configuration);
 		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));

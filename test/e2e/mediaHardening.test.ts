@@ -7,6 +7,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 
+import { engineKeepsJobLogs } from '../../tools/harness/engineVersion';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { SAMPLES } from '../unit/core/media/samples';
 
@@ -161,13 +162,15 @@ describe('files from contacts, hardened', () => {
 			const warnings = app.harness.logs
 				.filter((l: any) => l.severity === 'warning' || l.severity === 'warn')
 				.map((l: any) => l.args.join(' '));
-			expect(warnings).toEqual(
-				expect.arrayContaining([
-					expect.stringContaining(
-						`inbound media ${fake} of ${NUMBER.phoneNumberId} refused: its content is not of its declared type image/jpeg`,
-					),
-				]),
-			);
+			// Engines before 1.62 may lose a job's log entries (engineKeepsJobLogs); the room says it all the same.
+			if (engineKeepsJobLogs())
+				expect(warnings).toEqual(
+					expect.arrayContaining([
+						expect.stringContaining(
+							`inbound media ${fake} of ${NUMBER.phoneNumberId} refused: its content is not of its declared type image/jpeg`,
+						),
+					]),
+				);
 		});
 
 		it('posts real files of the types WhatsApp carries', async () => {
@@ -219,11 +222,11 @@ describe('files from contacts, hardened', () => {
 			expect(texts()).toEqual([
 				"📷 Image\nhere\n(File not shown: it could not be fetched from WhatsApp: its download address is not on Meta's media servers.)",
 			]);
-			expect(app.harness.takeAppErrors()).toEqual([
-				expect.stringMatching(
-					/inbound media \d+ of 106540352242922 not posted: media URL on 127\.0\.0\.1, not one of Meta's media hosts/,
-				),
-			]);
+			const errors = app.harness.takeAppErrors();
+			const expected = /inbound media \d+ of 106540352242922 not posted: media URL on 127\.0\.0\.1, not one of Meta's media hosts/;
+			// Engines before 1.62 may lose a job's log entries (engineKeepsJobLogs): whatever arrives is this error.
+			if (engineKeepsJobLogs()) expect(errors).toEqual([expect.stringMatching(expected)]);
+			else expect(errors.filter((e) => !expected.test(e))).toEqual([]);
 			expect(stored()).toEqual([]);
 		});
 

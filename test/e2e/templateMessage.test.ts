@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 
@@ -245,7 +246,15 @@ describe('templateMessage endpoint', () => {
 		expect(sends()).toEqual([]);
 	});
 
-	it("registers as Rocket.Chat's native outbound phone provider: templates listed, sends through the same path", async () => {
+	it("registers as Rocket.Chat's native outbound phone provider from engine 1.55 (Rocket.Chat 7.10): templates listed, sends through the same path", async () => {
+		if (!engineAtLeast('1.55.0')) {
+			// Older engines have no outbound communication (src/adapters/engine/newerApis.ts): the app
+			// enables without registering a provider, and templateMessage (above) is the way to send.
+			expect(app.harness.bridges.outboundProviders).toEqual([]);
+			expect((app.harness.manager as unknown as Record<string, unknown>).getOutboundCommunicationProviderManager).toBeUndefined();
+			expect(app.harness.bridges.apis.map((a) => a.path).sort()).toEqual(['templateMessage', 'webhook']);
+			return;
+		}
 		expect(app.harness.bridges.outboundProviders).toEqual([
 			expect.objectContaining({ name: 'WhatsApp Business', type: 'phone', appId: app.harness.appId }),
 		]);

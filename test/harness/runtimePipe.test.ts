@@ -3,6 +3,7 @@
  * or restarts) fails with EPIPE on the subprocess's stdin. The host hears it; the test file goes on.
  */
 import { AppHarness } from '../../tools/harness/AppHarness';
+import { runtimeControllerOf } from '../../tools/harness/engineVersion';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -16,7 +17,7 @@ describe("the harness and the app's Deno subprocess", () => {
 	});
 
 	it('hears a write to a subprocess already gone instead of crashing the process, also after a restart', async () => {
-		const controller: any = (harness as any).manager.getOneById(harness.appId).getRuntimeController();
+		const controller: any = runtimeControllerOf((harness as any).manager.getOneById(harness.appId));
 		const first = controller.deno;
 		// What a write to a closed pipe does: an 'error' event on the stream. Without a listener,
 		// Node throws it (an uncaught exception that ends the test file).

@@ -29,6 +29,7 @@ import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definitio
 import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
 
 import { HarnessBridges } from './bridges';
+import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
 import { PersistenceOptions } from './rc/persistence';
@@ -108,6 +109,10 @@ class MemoryMetadataStorage extends AppMetadataStorage {
 	}
 	async updateMarketplaceInfo(id: string, marketplaceInfo: Any) {
 		return this.patch(id, (item) => (item.marketplaceInfo = marketplaceInfo));
+	}
+	/** Engines up to 1.53 (Rocket.Chat 7.8) save the whole item with `update` (engine 1.53.1 AppMetadataStorage). */
+	async update(item: Any) {
+		return this.updatePartialAndReturnDocument(item);
 	}
 	private patch(id: string, change: (item: Any) => void): boolean {
 		const item = [...this.items.values()].find((i) => i._id === id || i.id === id);
@@ -264,7 +269,7 @@ export class AppHarness {
 
 	/** The Deno subprocess that runs the app (proof that the Deno runtime, not Node, runs it). */
 	runtimeProcess(): { pid: number; spawnfile: string; spawnargs: string[] } {
-		const controller: Any = this.manager.getOneById(this.appId).getRuntimeController();
+		const controller: Any = runtimeControllerOf(this.manager.getOneById(this.appId));
 		const child = controller.deno;
 		return { pid: child.pid, spawnfile: child.spawnfile, spawnargs: child.spawnargs };
 	}
@@ -277,7 +282,7 @@ export class AppHarness {
 	 * (`pipeErrors`). Every subprocess the runtime spawns (restarts included) is listened to.
 	 */
 	private guardRuntimePipe(): void {
-		const controller: Any = this.manager.getOneById(this.appId).getRuntimeController();
+		const controller: Any = runtimeControllerOf(this.manager.getOneById(this.appId));
 		const listen = () => controller.deno?.stdin?.on('error', (error: Error) => this.pipeErrors.push(error.message));
 		const spawn = controller.spawnProcess.bind(controller);
 		controller.spawnProcess = () => {
@@ -439,7 +444,7 @@ export class AppHarness {
 			sender: this.appUser(spec.user),
 			description: spec.description,
 		});
-		this.bridges.events.fire(AppInterface.IPostMessageSent, { ...message });
+		this.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message }));
 		await this.settled();
 		return message;
 	}

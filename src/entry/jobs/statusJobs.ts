@@ -21,13 +21,33 @@ export async function expireMessages(read: IRead, persistence: IPersistence, now
 	return removed;
 }
 
+/** What has the app's log: the app itself, or what the runtime binds a job's `this` to. */
+export type LoggerSource = { getLogger?: () => ILogger };
+
 /**
- * The app log of a job run: the Deno runtime calls processors with `this` bound to the app, whose
- * `getLogger()` is then the log of that run. Older runtimes give no `this`: no log.
+ * The app log of a job run. Engines 1.62+ call processors with `this` bound to the app wrapped for
+ * that run, whose `getLogger()` is the run's log. Older runtimes (1.53.1, 1.59.0) give no `this`; they
+ * set the app's logger to the log of the latest request and send that log with each answer
+ * (deno-runtime/main.ts `requestRouter`, lib/messenger.ts), so there the entries go to the app's
+ * logger of the moment: when an event fired by the job (a message it posted) is handled meanwhile, the
+ * entries are sent with that event's log rather than lost with the job's.
  */
-export function jobLogger(self: unknown): ILogger | undefined {
-	const app = self as { getLogger?: () => ILogger } | undefined;
-	return typeof app?.getLogger === 'function' ? app.getLogger() : undefined;
+export function jobLogger(self: unknown, app?: LoggerSource): ILogger | undefined {
+	const bound = self as LoggerSource | undefined;
+	if (typeof bound?.getLogger === 'function') return bound.getLogger();
+	if (typeof app?.getLogger === 'function') return currentLog(app as Required<LoggerSource>);
+	return undefined;
+}
+
+/** A log that writes, at each call, to the app's logger of that moment. */
+function currentLog(app: Required<LoggerSource>): ILogger {
+	return new Proxy({} as ILogger, {
+		get: (_target, name) => {
+			const logger = app.getLogger() as unknown as Record<PropertyKey, unknown>;
+			const value = logger[name];
+			return typeof value === 'function' ? value.bind(logger) : value;
+		},
+	});
 }
 
 /**
@@ -53,13 +73,14 @@ async function deliverStatuses(acc: Accessors, deliverOnly: boolean): Promise<vo
 	if (!deliverOnly) await jobsOf(acc.modify).processSoon();
 }
 
-export function statusProcessors(): IProcessor[] {
+/** `app`: the app, whose log a job run writes to on engines that give processors no `this` (see jobLogger). */
+export function statusProcessors(app?: LoggerSource): IProcessor[] {
 	return [
 		{
 			id: PROCESS_WEBHOOKS_JOB,
-			// `function`, not an arrow: `this` is the app (see jobLogger).
+			// `function`, not an arrow: `this` is the app on engines 1.62+ (see jobLogger).
 			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
-				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this) });
+				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this, app) });
 			},
 		},
 		{
@@ -67,7 +88,7 @@ export function statusProcessors(): IProcessor[] {
 			startupSetting: { type: StartupType.RECURRING, interval: '30 seconds', skipImmediate: true },
 			processor: async function (this: unknown, job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
 				const deliverOnly = (job as { deliverOnly?: unknown } | undefined)?.deliverOnly === true;
-				await deliverStatuses({ read, modify, http, persistence, logger: jobLogger(this) }, deliverOnly);
+				await deliverStatuses({ read, modify, http, persistence, logger: jobLogger(this, app) }, deliverOnly);
 			},
 		},
 		{
