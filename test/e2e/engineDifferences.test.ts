@@ -47,6 +47,7 @@ describe(`engine differences (running on engine ${engineVersion()})`, () => {
 		to: '5511987654321',
 		type: 'document',
 		document: { id, filename },
+		biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 	});
 
 	it('runs the engine APPS_ENGINE names (the pinned one when unset), on the Deno Rocket.Chat ran it on', () => {
