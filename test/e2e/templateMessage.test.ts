@@ -252,7 +252,7 @@ describe('templateMessage endpoint', () => {
 			// enables without registering a provider, and templateMessage (above) is the way to send.
 			expect(app.harness.bridges.outboundProviders).toEqual([]);
 			expect((app.harness.manager as unknown as Record<string, unknown>).getOutboundCommunicationProviderManager).toBeUndefined();
-			expect(app.harness.bridges.apis.map((a) => a.path).sort()).toEqual(['templateMessage', 'webhook']);
+			expect(app.harness.bridges.apis.map((a) => a.path).sort()).toEqual(['campaign', 'templateMessage', 'webhook']);
 			return;
 		}
 		expect(app.harness.bridges.outboundProviders).toEqual([
