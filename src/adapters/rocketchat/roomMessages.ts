@@ -19,8 +19,8 @@
  * What an update does in Rocket.Chat: AppMessageBridge.update (apps/meteor/app/apps/server/bridges/messages.ts
  * @ 3a56885d) needs an editor (the app's user here) and calls functions/updateMessage.ts (@ 02af0b6f),
  * which sets `editedAt`/`editedBy` (clients mark the message edited unless `Message_ShowEditedStatus`
- * is off), keeps a copy when `Message_KeepHistory` is on, saves it (clients get the change through
- * the message stream) and fires IPostMessageUpdated. Hence one update per message per run.
+ * is off), keeps a copy when `Message_KeepHistory` is on, saves it (the database watcher broadcasts the
+ * changed message to the room's clients, notifyOnMessageChange) and fires IPostMessageUpdated. Hence one update per message per run.
  */
 import { IModify, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IMessageAttachment } from '@rocket.chat/apps-engine/definition/messages';
@@ -53,8 +53,9 @@ export function roomMessagesOf(acc: { read: IRead; modify: IModify }): RoomMessa
 			if (!editor) return false;
 			const updater = acc.modify.getUpdater();
 			const builder = await updater.message(update.rcMessageId, editor);
-			// A message that is gone (deleted) reads as nothing; one of another room is not the send's.
-			if (!builder.getMessage().id || builder.getRoom()?.id !== update.roomId) return false;
+			// A message that is gone (deleted) reads as nothing (no room; getMessage() would throw); one of
+			// another room is not the send's.
+			if (builder.getRoom()?.id !== update.roomId || !builder.getMessage().id) return false;
 			const attachments = builder.getAttachments() ?? [];
 			if (keeps(shownState(attachments))) return false;
 			const state: IMessageAttachment = { type: `${TYPE_PREFIX}${update.state}`, color: COLORS[update.state], text: update.text };
