@@ -143,7 +143,7 @@ describe('delivery state in the room', () => {
 		expect(updatesOf(message.id as string)).toHaveLength(1);
 	});
 
-	it("shows the state of an agent's reply, keeping its other attachments", async () => {
+	it("shows the state of an agent's reply on the agent's message", async () => {
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
 		expect(
 			(await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: 'Hi' }))
