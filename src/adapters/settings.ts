@@ -24,6 +24,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	inboundMediaTypes: SettingType.STRING,
 	agentNamePrefix: SettingType.BOOLEAN,
 	markRead: SettingType.BOOLEAN,
+	roomDeliveryState: SettingType.BOOLEAN,
 	windowNoticeMinutes: SettingType.NUMBER,
 	templateMessageRoles: SettingType.STRING,
 	sendRatePerSecond: SettingType.NUMBER,
@@ -40,6 +41,7 @@ const OPTIONAL = new Set<SettingKey>([
 	'inboundMediaTypes',
 	'agentNamePrefix',
 	'markRead',
+	'roomDeliveryState',
 ]);
 
 const CHOICES: Partial<Record<SettingKey, string[]>> = {
@@ -66,6 +68,7 @@ const ORDER: SettingKey[] = [
 	'inboundMediaTypes',
 	'agentNamePrefix',
 	'markRead',
+	'roomDeliveryState',
 	'windowNoticeMinutes',
 	'templateMessageRoles',
 	'sendRatePerSecond',

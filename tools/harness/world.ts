@@ -82,6 +82,8 @@ export class HarnessWorld {
 	readonly users = new Map<string, HarnessUser>();
 	readonly rooms = new Map<string, HarnessRoom>();
 	readonly messages: Json[] = [];
+	/** Every message update Rocket.Chat's updateMessage stored, in order: the message and its editor (rc/messages.ts). */
+	readonly messageUpdates: Array<{ messageId: string; editorId?: string }> = [];
 	/** Messages only one user sees (`notifier.notifyUser`, Rocket.Chat's ephemeral messages). */
 	readonly notifications: Array<{ user: HarnessUser; message: Json }> = [];
 	readonly persistence: PersistenceRecord[] = [];

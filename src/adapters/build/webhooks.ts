@@ -5,6 +5,7 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { Clock } from '../../core/app/ports';
+import { RoomDelivery } from '../../core/app/roomDelivery';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
 import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
@@ -20,6 +21,7 @@ import { refusalsOf } from '../refusals';
 import { clockOf } from './clock';
 import { inboundHandlerOf } from './inbound';
 import { jobsOf } from './jobs';
+import { roomDeliveryOf } from './roomDelivery';
 import { sendLogOf } from './sendLog';
 
 export interface Accessors {
@@ -56,8 +58,8 @@ export async function acceptWebhookOf(acc: Pick<Accessors, 'read' | 'persistence
 	return acceptWebhook({ inbox, clock: await clockOf(acc.read), refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify) }, webhook);
 }
 
-/** The status service of one run. */
-export async function statusServiceOf(acc: Accessors): Promise<StatusService> {
+/** The status service of one run; `roomStates` gets each forwarded status for the room message it came from. */
+export async function statusServiceOf(acc: Accessors, roomStates?: RoomDelivery): Promise<StatusService> {
 	const reader = acc.read.getPersistenceReader();
 	return new StatusService({
 		messages: new MessageStore(reader, acc.persistence),
@@ -69,12 +71,24 @@ export async function statusServiceOf(acc: Accessors): Promise<StatusService> {
 		refusals: refusalsOf(acc.logger),
 		settings: appSettings(acc.read),
 		clock: await clockOf(acc.read),
+		...(roomStates ? { roomStates } : {}),
 	});
 }
 
-/** Every stored webhook that is due, through the status and inbound services. */
+/**
+ * Every stored webhook that is due, through the status and inbound services; then the room messages
+ * the run's statuses came from show their state, once each (core/app/roomDelivery.ts).
+ */
 export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<BatchResult> {
-	const statuses = await statusServiceOf(acc);
+	const roomStates = roomDeliveryOf(acc);
+	try {
+		return await processRun(acc, clock, await statusServiceOf(acc, roomStates));
+	} finally {
+		await roomStates.flush().catch((error) => acc.logger?.warn(`room delivery state not shown: ${error instanceof Error ? error.message : 'error'}`));
+	}
+}
+
+function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Promise<BatchResult> {
 	return processWebhooks({
 		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),
 		clock,

@@ -35,6 +35,8 @@ export interface FreeFormMessage {
 	replyTo?: string;
 	/** The batch key of the sends it belongs to (an agent's reply with several files); a new one by default. */
 	batch?: string;
+	/** The Rocket.Chat message it relays, whose delivery state it shows (core/app/roomDelivery.ts). */
+	rcMessageId?: string;
 }
 
 export type TextMessage = Omit<FreeFormMessage, 'content' | 'summary'> & { text: string };
@@ -50,7 +52,7 @@ export class FreeFormSender {
 
 	/** Resolves with the wamid; rejects with Meta's error after recording the failure. */
 	async send(message: FreeFormMessage): Promise<string | undefined> {
-		const { number, to, content, summary, roomId, agent, replyTo } = message;
+		const { number, to, content, summary, roomId, agent, replyTo, rcMessageId } = message;
 		const batch = message.batch ?? newBatchKey();
 		const pending = await this.ports.sendLog.begin({
 			phoneNumberId: number.phoneNumberId,
@@ -61,6 +63,7 @@ export class FreeFormSender {
 			roomId,
 			agent,
 			batch,
+			...(rcMessageId ? { rcMessageId } : {}),
 			sentAt: new Date(this.ports.clock.now()).toISOString(),
 		});
 		const body = withBatchKey(whatsAppMessage({ to, content, replyTo }), batch);

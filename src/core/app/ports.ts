@@ -42,6 +42,8 @@ export interface SentMessage extends SentMessageRecord {
 	pending?: boolean;
 	/** The batch key its send carried in `biz_opaque_callback_data` (core/app/sendLog.ts): Meta echoes it on statuses. */
 	batch?: string;
+	/** The Rocket.Chat message the send came from (the modal's post, the agent's reply): its status is shown there (roomDelivery.ts). */
+	rcMessageId?: string;
 }
 
 /** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */

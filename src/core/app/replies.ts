@@ -92,6 +92,8 @@ interface Sending {
 	roomId: string;
 	agent: string;
 	replyTo?: string;
+	/** The agent's message: the first send of it shows its delivery state there (core/app/roomDelivery.ts). */
+	rcMessageId?: string;
 }
 
 export class ReplyRelay {
@@ -144,7 +146,7 @@ export class ReplyRelay {
 			content: { type: kind.kind, [kind.kind]: media },
 			summary: caption || `[${kind.kind}] ${file.name}`,
 		});
-		if (!withCaption && caption) await sender.text({ ...sending, text: caption, replyTo: undefined });
+		if (!withCaption && caption) await sender.text({ ...sending, text: caption, replyTo: undefined, rcMessageId: undefined });
 		return wamid;
 	}
 
@@ -176,16 +178,22 @@ export class ReplyRelay {
 		if (!(await ports.graphReady())) return notify(t('reply_failed', { reason: t('error_graph_base_url_refused') }));
 
 		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
+		// The message's state is its first send's (the one linked to it), so only that send names it.
+		const first: Sending = { ...sending, ...(reply.messageId ? { rcMessageId: reply.messageId } : {}) };
 		try {
 			let wamid: string | undefined;
 			if (files.length) {
 				for (const [i, file] of files.entries()) {
-					const sent = await this.sendFile(sending, file, i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '');
+					const sent = await this.sendFile(
+						i === 0 ? first : sending,
+						file,
+						i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '',
+					);
 					wamid ??= sent;
 				}
 				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
-				wamid = await ports.sender.text({ ...sending, text: `${prefix}${body}` });
+				wamid = await ports.sender.text({ ...first, text: `${prefix}${body}` });
 			}
 			if (wamid && reply.messageId)
 				await ports.messages.link({

@@ -474,8 +474,9 @@ export class SendTemplates {
 	/**
 	 * The modal's send: the template to one contact, written before the Graph call, then posted in the
 	 * contact's room (as the agent or the app's bot, "Templates sent by" setting) and linked to its
-	 * WhatsApp message. The record is linked to its wamid once the room is known (a status Meta sends
-	 * meanwhile is kept until then). A refused send answers why; once sent, a later failure is only
+	 * WhatsApp message. The record is linked to its wamid once the room is known and the template posted
+	 * (the record names that room message, where its statuses are shown; a status Meta sends meanwhile
+	 * is kept until then). A refused send answers why; once sent, a later failure is only
 	 * logged by the caller (the agent must not send it again), so it resolves ok with what it got.
 	 */
 	async sendFromModal(send: ModalSend, onLateFailure: (error: unknown, wamid?: string) => void): Promise<ModalSendResult> {
@@ -507,14 +508,19 @@ export class SendTemplates {
 			onLateFailure(error, wamid);
 			return { ok: true, complete: false };
 		}
-		if (!(await this.settleLate({ ...pending, wamid, roomId }, onLateFailure))) return { ok: true, complete: false };
+		// Posted before the send is settled, so that its record names the room message its statuses show on.
+		let rcMessageId: string | undefined;
+		let postFailure: { error: unknown } | undefined;
 		try {
-			await this.postInRoom({ roomId, text, wamid });
+			rcMessageId = await this.postInRoom({ roomId, text });
+			await this.linkPost({ roomId, wamid, rcMessageId });
 		} catch (error) {
-			onLateFailure(error, wamid);
-			return { ok: true, complete: false };
+			postFailure = { error };
 		}
-		return { ok: true, complete: true };
+		const settled = { ...pending, wamid, roomId, ...(rcMessageId ? { rcMessageId } : {}) };
+		if (!(await this.settleLate(settled, onLateFailure))) return { ok: true, complete: false };
+		if (postFailure) onLateFailure(postFailure.error, wamid);
+		return { ok: true, complete: !postFailure };
 	}
 
 	/** Links the modal's accepted send to its wamid and runs the processing job; a failure is the caller's late failure. */
@@ -542,13 +548,17 @@ export class SendTemplates {
 	 * The room keeps the history: the rendered template, from the agent or the app's bot (setting).
 	 * The contact may quote the template or tap its buttons: the room then shows which message it answers.
 	 */
-	private async postInRoom(post: { roomId: string; text: string; wamid?: string }): Promise<void> {
+	private async postInRoom(post: { roomId: string; text: string }): Promise<string | undefined> {
 		const asBot = (await this.ports.settings.get('templateSentBy')) === 'bot';
-		const messageId = await this.rooms().post({ roomId: post.roomId, text: post.text, asBot });
-		if (post.wamid && messageId)
+		return this.rooms().post({ roomId: post.roomId, text: post.text, asBot });
+	}
+
+	/** The room's message is the WhatsApp message (a contact's quote of it finds it). */
+	private async linkPost(post: { roomId: string; wamid?: string; rcMessageId?: string }): Promise<void> {
+		if (post.wamid && post.rcMessageId)
 			await this.ports.messages?.link({
 				wamid: post.wamid,
-				rcMessageId: messageId,
+				rcMessageId: post.rcMessageId,
 				roomId: post.roomId,
 				at: new Date(this.ports.clock.now()).toISOString(),
 			});

@@ -25,6 +25,8 @@ export interface AppSettings {
 	inboundMediaTypes: unknown;
 	agentNamePrefix: boolean;
 	markRead: boolean;
+	/** A send from a room message shows its WhatsApp status on that message (core/app/roomDelivery.ts). */
+	roomDeliveryState: boolean;
 	/** 0 turns the notices off; at most 23 hours. */
 	windowNoticeMinutes: number;
 	templateMessageRoles: string[];
@@ -91,6 +93,7 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	inboundMediaTypes: { id: 'inbound_media_types', packageValue: DEFAULT_INBOUND_MEDIA_TYPES, parse: (raw) => raw },
 	agentNamePrefix: { id: 'agent_name_prefix', packageValue: false, parse: (raw) => Boolean(raw) },
 	markRead: { id: 'mark_read', packageValue: true, parse: (raw) => Boolean(raw) },
+	roomDeliveryState: { id: 'room_delivery_state', packageValue: true, parse: (raw) => Boolean(raw) },
 	windowNoticeMinutes: {
 		id: 'window_notice_minutes',
 		packageValue: 60,

@@ -11,6 +11,7 @@ import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
 import { Clock, MessageLog, Numbers, SentMessage, systemClock, TemplateCache } from './ports';
 import { inParallel, STATUSES_AT_ONCE } from './parallel';
+import { RoomDelivery } from './roomDelivery';
 import { isBatchKey, SendLog } from './sendLog';
 import { SettingsReader, settingsOf } from './settings';
 
@@ -37,6 +38,8 @@ export interface StatusPorts {
 	settings?: SettingsReader;
 	/** When a kept status is too old (the webhook inbox's clock). */
 	clock?: Clock;
+	/** Notes each forwarded status for the room message it was sent from; the run flushes (roomDelivery.ts). */
+	roomStates?: Pick<RoomDelivery, 'note'>;
 }
 
 /** A stored webhook's statuses: who signed it, and when it arrived (the start of a kept status's window). */
@@ -123,6 +126,7 @@ export class StatusService {
 			error,
 			pricingCategory: event.pricingCategory,
 		});
+		if (forwarded) this.ports.roomStates?.note(record, status, error);
 		if (forwarded && status === 'failed' && record.roomId) await this.noticeFailure(record, error?.code);
 	}
 

@@ -194,6 +194,35 @@ describe('MessageBridge.update (functions/updateMessage)', () => {
 		expect((await messages.getById(id, APP)).text).toHaveLength(6000);
 		expect(fired.map((f) => f.event)).toEqual(['IPostMessageSent', 'IPostMessageUpdated']);
 	});
+
+	it("merges a partial update (the engine's updater sends only the changes) over the stored message, marked edited, and counts it", async () => {
+		const { world, messages, send, ana, bob } = setup();
+		const id = await send({ text: 'first', attachments: [{ type: 'file', text: 'a.pdf' }] });
+		await messages.update(
+			{
+				id,
+				editor: { id: bob.id },
+				attachments: [
+					{ type: 'file', text: 'a.pdf' },
+					{ color: '#000', text: 'x' },
+				],
+			},
+			APP,
+		);
+		expect(await messages.getById(id, APP)).toMatchObject({
+			text: 'first',
+			sender: { id: ana.id },
+			attachments: [
+				{ type: 'file', text: 'a.pdf' },
+				{ color: '#000', text: 'x' },
+			],
+			editor: { id: bob.id },
+			editedAt: expect.any(Date),
+		});
+		expect(world.messageUpdates).toEqual([{ messageId: id, editorId: bob.id }]);
+		await expect(messages.update({ id: 'msg-none', editor: { id: bob.id }, text: 'x' }, APP)).rejects.toThrow('Invalid message ID.');
+		expect(world.messageUpdates).toHaveLength(1);
+	});
 });
 
 describe('notifyUser / notifyRoom (ephemeral broadcasts)', () => {

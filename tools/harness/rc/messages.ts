@@ -22,8 +22,12 @@
  *     visitor's `token` on the message and its name as `alias`; custom fields are validated and
  *     IPostMessageSent fires the same way.
  *   - `update` goes through functions/updateMessage.ts (@ 02af0b6f092ce3e42a0091481049039515c4afe0):
- *     an editor is required, the merged message's custom fields are validated again, there is no
- *     size check, and IPostMessageUpdated fires without being awaited.
+ *     an editor is required, the changes are merged over the stored message (the engine's updater
+ *     sends only the fields the app changed, which convertAppMessage(message, true) keeps), the
+ *     message is marked edited (`editedAt`, `editedBy`: the client shows it unless
+ *     `Message_ShowEditedStatus` is off), the merged message's custom fields are validated again,
+ *     there is no size check, and IPostMessageUpdated fires without being awaited. Each update is
+ *     counted in `world.messageUpdates`. Not modelled: `Message_KeepHistory` (off by default).
  *   - `notifyUser` / `notifyRoom` broadcast an ephemeral message: nothing is stored in the room's
  *     history, and `notifyRoom` reaches the room's subscribers only.
  *
@@ -196,6 +200,7 @@ export function messageBridge(ctx: BridgeContext): BridgeMethods {
 			if (editor) merged.editor = toAppUser(editor);
 			merged.room = w.rooms.get((merged.room as Json).id as string) ?? merged.room;
 			w.messages[index] = merged;
+			w.messageUpdates.push({ messageId: merged.id as string, editorId: editor?.id });
 			events.fire('IPostMessageUpdated', toApp(merged));
 		},
 		getById: async (id: string) => {

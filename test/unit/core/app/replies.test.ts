@@ -79,9 +79,9 @@ describe('ReplyRelay', () => {
 				text: { body: 'Yes, *until 5pm*', preview_url: false },
 			},
 		]);
-		expect(w.sendLog.records.map((r) => [r.message.type, r.message.roomId, r.message.agent, r.message.message])).toEqual([
-			['Regular-Message', 'r1', 'ana', 'Yes, *until 5pm*'],
-		]);
+		expect(
+			w.sendLog.records.map((r) => [r.message.type, r.message.roomId, r.message.agent, r.message.message, r.message.rcMessageId]),
+		).toEqual([['Regular-Message', 'r1', 'ana', 'Yes, *until 5pm*', 'rc1']]);
 		const wamid = w.sendLog.records[0].message.wamid as string;
 		expect(await w.messages.linkOfWamid(wamid)).toEqual({ wamid, rcMessageId: 'rc1', roomId: 'r1', at: new Date(T0).toISOString() });
 		expect(w.notices).toEqual([]);
@@ -165,6 +165,8 @@ describe('ReplyRelay', () => {
 			['audio', { id: 'media-9' }],
 			['text', { body: 'listen', preview_url: false }],
 		]);
+		// The agent's message shows the state of its first send only (the one linked to it).
+		expect(w.sendLog.records.map((r) => r.message.rcMessageId)).toEqual(['rc1', undefined]);
 	});
 
 	it('tells the agent why a file was refused, and sends nothing of it', async () => {

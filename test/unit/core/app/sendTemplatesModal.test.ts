@@ -132,6 +132,11 @@ describe('submitting the modal', () => {
 		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
 		expect(w.graph.sends[0].payload).toMatchObject({ to: '5511912345678', template: { language: { code: 'pt_BR' } } });
 		expect(w.rooms.posts).toEqual([expect.objectContaining({ roomId: 'room-1', text: 'Olá Ana, seu pedido 42 está pronto.' })]);
+		// Posted before the send is settled: the record names the room message its statuses show on.
+		expect(w.recorded.map((r) => [r.message.roomId, r.message.rcMessageId, Boolean(r.message.wamid)])).toEqual([
+			['room-1', 'msg-1', true],
+		]);
+		expect(w.links).toEqual([expect.objectContaining({ wamid: w.recorded[0].message.wamid, rcMessageId: 'msg-1', roomId: 'room-1' })]);
 	});
 
 	it("refuses another user's submit (logged), an expired modal, and another number in a contact's room", async () => {
