@@ -53,6 +53,7 @@ export class ConsoleApi {
 		private readonly users: { agent: HarnessUser; admin: HarnessUser },
 		private readonly general: HarnessRoom,
 		private readonly statusLog: SinkEntry[],
+		private readonly sinkUrl: string,
 	) {}
 
 	async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
@@ -318,6 +319,7 @@ export class ConsoleApi {
 						connectedAt: n.connectedAt,
 					};
 				}),
+			sinkUrl: this.sinkUrl,
 			statusLog: this.statusLog.slice(-200),
 			outbox: {
 				pending: records.filter((r) => has(r, 'outbox:pending')).map((r) => r.data),

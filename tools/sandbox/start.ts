@@ -97,7 +97,14 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 	const harness = await AppHarness.start({ echoLogs: process.env.SANDBOX_DEBUG === '1' });
 	const server = new HarnessHttpServer(harness);
 	const control = new SandboxControl(harness, sim, SANDBOX_NUMBER);
-	const consoleApi = new ConsoleApi(harness, control.phones, { agent: control.agent, admin: harness.admin }, control.general, statusLog);
+	const consoleApi = new ConsoleApi(
+		harness,
+		control.phones,
+		{ agent: control.agent, admin: harness.admin },
+		control.general,
+		statusLog,
+		sinkUrl,
+	);
 	server.extraRoutes = async (req, res, url) =>
 		(await serveConsole(req, res, url)) || (await consoleApi.handle(req, res, url)) || control.handle(req, res, url);
 	const appUrl = await server.start(ports.app);

@@ -40,7 +40,7 @@ export function AdminPane() {
 				) : tab === 'numbers' ? (
 					<Numbers numbers={data.numbers} />
 				) : tab === 'statuses' ? (
-					<StatusLog entries={data.statusLog} />
+					<StatusLog entries={data.statusLog} sinkUrl={String(data.sinkUrl)} />
 				) : (
 					<Outbox outbox={data.outbox} />
 				)}
