@@ -96,7 +96,6 @@ export function modalField(modal: Locator, label: string): Locator {
 
 /** A small real PNG (solid colour), so the app's check of the first bytes accepts it and the browser draws it. */
 export function png(width = 48, height = 32): Buffer {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const zlib = require('zlib') as typeof import('zlib');
 	const crcTable = Array.from({ length: 256 }, (_, n) => {
 		let c = n;
