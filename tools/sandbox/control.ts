@@ -53,6 +53,11 @@ export class SandboxControl {
 		const result = await this.submit({ values });
 		const response = result.response as Json | undefined;
 		if (!response?.success) throw new Error(`connecting the sandbox number failed: ${JSON.stringify(response?.errors)}`);
+		// The app answers the connect with its result in the same modal; the admin closes it, as a person
+		// would, so that the console does not open on it.
+		const open = this.harness.openModal(this.harness.admin);
+		if (open) await this.harness.viewClosed({ user: this.harness.admin, view: open.view });
+		this.openView.delete(this.harness.admin.id);
 	}
 
 	async verifyToken(): Promise<string> {

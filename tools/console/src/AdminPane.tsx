@@ -171,29 +171,44 @@ function Numbers(props: { numbers: Json[] }) {
 	);
 }
 
-function StatusLog(props: { entries: Json[] }) {
-	if (!props.entries.length) return <Box>Nothing has reached the Message Status Endpoint URL yet.</Box>;
+function StatusLog(props: { entries: Json[]; sinkUrl: string }) {
+	const intro = (
+		<p className="admin__intro">
+			What the app POSTed to the sandbox&apos;s status sink, <code>{props.sinkUrl}</code> (set it as the Message Status Endpoint URL),
+			newest first.
+		</p>
+	);
+	if (!props.entries.length)
+		return (
+			<>
+				{intro}
+				<Box>Nothing has reached the status sink yet.</Box>
+			</>
+		);
 	return (
-		<table className="table" data-qa="status-log">
-			<thead>
-				<tr>
-					<th>Received</th>
-					<th>Status</th>
-					<th>Message (msId)</th>
-					<th>Payload</th>
-				</tr>
-			</thead>
-			<tbody>
-				{[...props.entries].reverse().map((e, i) => (
-					<tr key={i}>
-						<td>{time(Number(e.at))}</td>
-						<td className="status-cell">{String(e.body?.MessageStatus ?? '')}</td>
-						<td className="mono">{String(e.body?.msId ?? '—')}</td>
-						<td className="mono payload">{e.raw}</td>
+		<>
+			{intro}
+			<table className="table" data-qa="status-log">
+				<thead>
+					<tr>
+						<th>Received</th>
+						<th>Status</th>
+						<th>Message (msId)</th>
+						<th>Payload</th>
 					</tr>
-				))}
-			</tbody>
-		</table>
+				</thead>
+				<tbody>
+					{[...props.entries].reverse().map((e, i) => (
+						<tr key={i}>
+							<td>{time(Number(e.at))}</td>
+							<td className="status-cell">{String(e.body?.MessageStatus ?? '')}</td>
+							<td className="mono">{String(e.body?.msId ?? '—')}</td>
+							<td className="mono payload">{e.raw}</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+		</>
 	);
 }
 

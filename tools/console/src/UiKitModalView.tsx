@@ -91,8 +91,15 @@ export function UiKitModalView(props: { who: Who; view: Json; errors: Json | nul
 		[view.appId, view.id, errors, values, who, props],
 	);
 
+	// A submit or close carries every value: typing's debounced block actions still waiting are dropped,
+	// so none reaches the app for a view the submit closed.
+	const dropPending = () => {
+		timers.current.forEach((t) => window.clearTimeout(t));
+		timers.current.clear();
+	};
 	const submit = async (event?: React.FormEvent) => {
 		event?.preventDefault();
+		dropPending();
 		const state: Record<string, Record<string, unknown>> = {};
 		for (const [actionId, { value, blockId }] of Object.entries(valuesRef.current)) {
 			if (!blockId) continue;
@@ -102,7 +109,10 @@ export function UiKitModalView(props: { who: Who; view: Json; errors: Json | nul
 		if (answer.response?.type === 'errors') setErrors(answer.response.errors ?? {});
 		props.onAnswer(answer);
 	};
-	const close = async () => props.onAnswer(await post('/sandbox/ui/close', { user: who, viewId: view.id }));
+	const close = async () => {
+		dropPending();
+		props.onAnswer(await post('/sandbox/ui/close', { user: who, viewId: view.id }));
+	};
 
 	return (
 		<Modal.Backdrop>
