@@ -89,6 +89,12 @@ export async function compose(room: Locator, text: string): Promise<void> {
 	await box.press('Enter');
 }
 
+/** Clicks `button` and picks `file` in the file chooser it opens, as a person does. */
+export async function choose(page: Page, button: Locator, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+	const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+	await chooser.setFiles(file);
+}
+
 /** A field of the open modal, found by its label as the user reads it. */
 export function modalField(modal: Locator, label: string): Locator {
 	return modal.locator('.rcx-field', { has: modal.page().locator('.rcx-field__label', { hasText: label }) });

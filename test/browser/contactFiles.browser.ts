@@ -1,5 +1,5 @@
 /** Journey (b): a contact writes and sends a photo; the agent answers with text and a PDF. */
-import { compose, Console, expectNoBrowserErrors, openRoom, pdf, phoneOf, png, startConsole, writeOnPhone } from './console';
+import { choose, compose, Console, expectNoBrowserErrors, openRoom, pdf, phoneOf, png, startConsole, writeOnPhone } from './console';
 
 describe('console: a contact sends a photo, the agent answers with text and a PDF', () => {
 	let c: Console;
@@ -13,7 +13,7 @@ describe('console: a contact sends a photo, the agent answers with text and a PD
 		const phone = await phoneOf(page, 'Diego Ramírez');
 		await writeOnPhone(phone, 'Hello, the parcel arrived damaged');
 		await phone.getByLabel('Message on the phone').fill('the box');
-		await phone.getByLabel('Attach').setInputFiles({ name: 'parcel.png', mimeType: 'image/png', buffer: png() });
+		await choose(page, phone.getByRole('button', { name: 'Attach' }), { name: 'parcel.png', mimeType: 'image/png', buffer: png() });
 		await phone.locator('[data-qa="bubble"][data-type="image"]').waitFor();
 
 		const room = await openRoom(page, 'Diego Ramírez');
@@ -32,7 +32,11 @@ describe('console: a contact sends a photo, the agent answers with text and a PD
 		await room.getByText('the box').waitFor();
 
 		await compose(room, 'Sorry about that! Please fill in the return form.');
-		await room.getByLabel('Upload file').first().setInputFiles({ name: 'return-form.pdf', mimeType: 'application/pdf', buffer: pdf() });
+		await choose(page, room.getByRole('button', { name: 'Upload file' }), {
+			name: 'return-form.pdf',
+			mimeType: 'application/pdf',
+			buffer: pdf(),
+		});
 		await room.getByRole('link', { name: 'return-form.pdf' }).waitFor();
 
 		await phone.getByText('Sorry about that! Please fill in the return form.').waitFor();
