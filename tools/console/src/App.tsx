@@ -8,6 +8,7 @@ import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import { AdminPane } from './AdminPane';
 import { every, get, Json, post, readAsBase64, time, Who } from './api';
+import { inline } from './markdown';
 import { Phones } from './Phone';
 import { UiKitModalView } from './UiKitModalView';
 
@@ -267,7 +268,7 @@ function RoomMessage(props: { message: Json }) {
 					{m.edited ? <span className="message__edited">(edited)</span> : null}
 					{m.ephemeral ? <Tag>Only you can see this message</Tag> : null}
 				</div>
-				{m.text ? <div className="message__body">{String(m.text)}</div> : null}
+				{m.text ? <div className="message__body">{inline(String(m.text))}</div> : null}
 				{((m.attachments as Json[]) ?? []).map((a, i) => (
 					<Attachment key={i} attachment={a} file={m.file} />
 				))}

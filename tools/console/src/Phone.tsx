@@ -4,6 +4,7 @@
  * text and sends files. A phone that shows a message of the number reads it: Meta's sent, delivered
  * and read statuses go to the app (the sandbox's simulator sends the status webhook).
  */
+import { Icon } from '@rocket.chat/fuselage';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { every, get, Json, post, readAsBase64, time } from './api';
@@ -127,7 +128,7 @@ function Phone(props: { contact: Contact; chat: Json[] }) {
 					onClick={() => fileInput.current?.click()}
 					disabled={sending}
 				>
-					📎
+					<Icon name="clip" size="x20" />
 				</button>
 				<input
 					className="phone__input"
@@ -145,7 +146,7 @@ function Phone(props: { contact: Contact; chat: Json[] }) {
 					onClick={() => void send()}
 					disabled={sending || !draft.trim()}
 				>
-					➤
+					<Icon name="send" size="x20" />
 				</button>
 			</div>
 		</div>
@@ -170,19 +171,30 @@ function Media(props: { m: Json }) {
 		return src ? (
 			<img className="bubble__image" src={src} alt={String(m.caption ?? 'photo')} />
 		) : (
-			<div className="bubble__doc">🖼 {String(m.mediaLink ?? 'image')}</div>
+			<div className="bubble__doc">
+				<Icon name="image" size="x16" /> {String(m.mediaLink ?? 'image')}
+			</div>
 		);
 	}
 	if (type === 'video')
 		return src ? (
 			<video className="bubble__image" controls src={src} />
 		) : (
-			<div className="bubble__doc">🎬 {String(m.mediaLink ?? 'video')}</div>
+			<div className="bubble__doc">
+				<Icon name="video" size="x16" /> {String(m.mediaLink ?? 'video')}
+			</div>
 		);
-	if (type === 'audio') return src ? <audio controls src={src} /> : <div className="bubble__doc">🎵 audio</div>;
+	if (type === 'audio')
+		return src ? (
+			<audio controls src={src} />
+		) : (
+			<div className="bubble__doc">
+				<Icon name="mic" size="x16" /> audio
+			</div>
+		);
 	return (
 		<a className="bubble__doc" href={src ?? m.mediaLink} target="_blank" rel="noreferrer">
-			📄 <span>{String(m.filename ?? 'document')}</span>
+			<Icon name="file" size="x20" /> <span>{String(m.filename ?? 'document')}</span>
 		</a>
 	);
 }
@@ -198,14 +210,20 @@ function TemplateBubble(props: { m: Json }) {
 					<div className="bubble__header">{String(header.text)}</div>
 				) : header.format === 'DOCUMENT' ? (
 					<div className="bubble__doc">
-						📄 <span>{String(header.filename ?? header.link ?? 'document')}</span>
+						<Icon name="file" size="x20" /> <span>{String(header.filename ?? header.link ?? 'document')}</span>
 					</div>
 				) : header.format === 'IMAGE' ? (
-					<div className="bubble__media-placeholder">🖼 {String(header.link ?? 'image')}</div>
+					<div className="bubble__media-placeholder">
+						<Icon name="image" size="x16" /> {String(header.link ?? 'image')}
+					</div>
 				) : header.format === 'VIDEO' ? (
-					<div className="bubble__media-placeholder">🎬 {String(header.link ?? 'video')}</div>
+					<div className="bubble__media-placeholder">
+						<Icon name="video" size="x16" /> {String(header.link ?? 'video')}
+					</div>
 				) : (
-					<div className="bubble__media-placeholder">📍 location</div>
+					<div className="bubble__media-placeholder">
+						<Icon name="pin-map" size="x16" /> location
+					</div>
 				)
 			) : null}
 			<div className="bubble__text">{String(t.body)}</div>
