@@ -294,7 +294,8 @@ export class ConsoleApi {
 				.map((s) => ({
 					id: s.id,
 					type: s.type,
-					value: s.value,
+					// A setting never changed has no value: Rocket.Chat shows (and the app reads) its packageValue.
+					value: s.value ?? s.packageValue,
 					packageValue: s.packageValue,
 					label: EN[s.i18nLabel] ?? s.i18nLabel ?? s.id,
 					description: EN[s.i18nDescription] ?? s.i18nDescription ?? '',
