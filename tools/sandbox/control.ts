@@ -21,10 +21,13 @@ import { URL } from 'url';
 import { AppHarness } from '../harness/AppHarness';
 import { HarnessRoom, HarnessUser, Json } from '../harness/world';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
+import { Phones } from './phones';
 
 export class SandboxControl {
-	private readonly agent: HarnessUser;
-	private readonly general: HarnessRoom;
+	readonly agent: HarnessUser;
+	readonly general: HarnessRoom;
+	/** The contacts' phones (phones.ts): what they wrote and received; the console draws them. */
+	readonly phones: Phones;
 	private openView = new Map<string, Json>();
 
 	constructor(
@@ -32,6 +35,7 @@ export class SandboxControl {
 		private readonly sim: CloudApiSimulator,
 		private readonly number: SimNumber,
 	) {
+		this.phones = new Phones(sim, number);
 		this.agent = harness.addUser({ username: 'agent', roles: ['user', 'livechat-agent'], authToken: 'agent-token' });
 		this.agent.livechatStatus = 'available';
 		this.general = harness.addRoom({ name: 'general', creator: harness.admin, members: [harness.admin, this.agent] });
@@ -49,6 +53,11 @@ export class SandboxControl {
 		const result = await this.submit({ values });
 		const response = result.response as Json | undefined;
 		if (!response?.success) throw new Error(`connecting the sandbox number failed: ${JSON.stringify(response?.errors)}`);
+		// The app answers the connect with its result in the same modal; the admin closes it, as a person
+		// would, so that the console does not open on it.
+		const open = this.harness.openModal(this.harness.admin);
+		if (open) await this.harness.viewClosed({ user: this.harness.admin, view: open.view });
+		this.openView.delete(this.harness.admin.id);
 	}
 
 	async verifyToken(): Promise<string> {
@@ -144,36 +153,19 @@ export class SandboxControl {
 				return this.reply(res, 200, this.sim.requests);
 			case 'POST /sandbox/inbound': {
 				const from = String(body.from ?? '5511987654321');
-				const name = String(body.name ?? 'WhatsApp user');
+				const name = body.name ? String(body.name) : undefined;
 				if (body.file) {
 					const file = this.readFile(body);
 					if ('error' in file) return this.reply(res, 400, file);
-					const id = this.sim.addMedia({ phoneNumberId: this.number.phoneNumberId, bytes: file.bytes, mimeType: file.type });
-					const kind = file.type.startsWith('image/')
-						? file.type === 'image/webp'
-							? 'sticker'
-							: 'image'
-						: file.type.startsWith('video/')
-							? 'video'
-							: file.type.startsWith('audio/')
-								? 'audio'
-								: 'document';
-					const media: Json = { id, mime_type: file.type, sha256: this.sim.media.get(id)?.sha256 };
-					if (body.caption && kind !== 'audio' && kind !== 'sticker') media.caption = String(body.caption);
-					if (kind === 'document') media.filename = file.name;
-					const result = await this.sim.deliverInboundMessage({
-						phoneNumberId: this.number.phoneNumberId,
+					const sent = await this.phones.sendFile(
 						from,
+						{ ...file, caption: body.caption ? String(body.caption) : undefined },
 						name,
-						message: { type: kind, [kind]: media },
-					});
-					return this.reply(res, 200, { webhook: result, mediaId: id });
+					);
+					return this.reply(res, 200, sent);
 				}
-				const result = await this.sim.deliverRaw(
-					this.sim.inboundTextPayload(this.number.phoneNumberId, { from, name, text: String(body.text ?? '') }),
-					this.number.appSecret,
-				);
-				return this.reply(res, 200, { webhook: result });
+				const sent = await this.phones.sendText(from, String(body.text ?? ''), name);
+				return this.reply(res, 200, sent);
 			}
 			case 'POST /sandbox/reply': {
 				const from = String(body.from ?? '5511987654321');

@@ -10,6 +10,8 @@ import { AppHarness } from '../harness/AppHarness';
 import { HarnessHttpServer } from '../harness/HarnessHttpServer';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
+import { buildConsole, serveConsole } from '../console/server';
+import { ConsoleApi, SinkEntry } from './consoleApi';
 import { SandboxControl } from './control';
 
 const APP_PORT = Number(process.env.SANDBOX_PORT ?? 3000);
@@ -25,12 +27,52 @@ export const SANDBOX_NUMBER: SimNumber = {
 	appSecret: '5a4d8b5e1c2f3a4b5c6d7e8f9a0b1c2d',
 };
 
-function startSink(port: number): Promise<http.Server> {
+/**
+ * A template of the sandbox's own, beside Meta's documented ones: a document header and named body
+ * parameters (Meta's template object, as `GET /{WABA-ID}/message_templates` returns it; the shape of
+ * the NAMED example in meta-docs/templates-list-default-fields.response.json, with a DOCUMENT header).
+ */
+export const SANDBOX_TEMPLATES = [
+	{
+		name: 'order_invoice',
+		parameter_format: 'NAMED',
+		components: [
+			{ type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['https://example.com/invoice-7.pdf'] } },
+			{
+				type: 'BODY',
+				text: 'Hi {{customer_name}}, your invoice {{invoice_number}} for order {{order_id}} is attached.',
+				example: {
+					body_text_named_params: [
+						{ param_name: 'customer_name', example: 'Carla' },
+						{ param_name: 'invoice_number', example: 'INV-1042' },
+						{ param_name: 'order_id', example: '7781' },
+					],
+				},
+			},
+			{ type: 'FOOTER', text: 'Sandbox Support' },
+			{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'View order', url: 'https://example.com/orders' }] },
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'UTILITY',
+		id: '1942008342211853',
+	},
+];
+
+function startSink(port: number, log: SinkEntry[]): Promise<http.Server> {
 	const server = http.createServer((req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => {
-			console.log(`[status sink] ${req.method} ${req.url} ${Buffer.concat(chunks).toString('utf8')}`);
+			const raw = Buffer.concat(chunks).toString('utf8');
+			let body: unknown = raw;
+			try {
+				body = JSON.parse(raw);
+			} catch {
+				// kept as text
+			}
+			log.push({ at: Date.now(), body, raw });
+			console.log(`[status sink] ${req.method} ${req.url} ${raw}`);
 			res.writeHead(200, { 'Content-Type': 'application/json' });
 			res.end('{"ok":true}');
 		});
@@ -46,18 +88,32 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 	const { baseUrl: simUrl } = await sim.start();
 	sim.addNumber(SANDBOX_NUMBER);
 	sim.loadTemplateFixtures(SANDBOX_NUMBER.wabaId);
-	const sink = await startSink(ports.sink);
+	sim.setTemplates(SANDBOX_NUMBER.wabaId, [...(sim.templates.get(SANDBOX_NUMBER.wabaId) ?? []), ...SANDBOX_TEMPLATES]);
+	// The web console is bundled while the engine starts.
+	const bundled = buildConsole();
+	const statusLog: SinkEntry[] = [];
+	const sink = await startSink(ports.sink, statusLog);
 	const sinkUrl = `http://127.0.0.1:${(sink.address() as { port: number }).port}/status`;
 	const harness = await AppHarness.start({ echoLogs: process.env.SANDBOX_DEBUG === '1' });
 	const server = new HarnessHttpServer(harness);
 	const control = new SandboxControl(harness, sim, SANDBOX_NUMBER);
-	server.extraRoutes = (req, res, url) => control.handle(req, res, url);
+	const consoleApi = new ConsoleApi(
+		harness,
+		control.phones,
+		{ agent: control.agent, admin: harness.admin },
+		control.general,
+		statusLog,
+		sinkUrl,
+	);
+	server.extraRoutes = async (req, res, url) =>
+		(await serveConsole(req, res, url)) || (await consoleApi.handle(req, res, url)) || control.handle(req, res, url);
 	const appUrl = await server.start(ports.app);
 	harness.world.serverSettings.set('Site_Url', appUrl);
 	await harness.setSetting('graph_api_base_url', simUrl);
 	await harness.setSetting('status_endpoint_url', sinkUrl);
 	sim.webhookTarget = { url: server.endpointUrl('webhook') };
 	await control.connectSandboxNumber();
+	const consoleBuildMs = (await bundled).buildMs;
 	// Rocket.Chat runs scheduled jobs on its own; the sandbox runs the due ones every second.
 	let running: Promise<unknown> | undefined;
 	const ticker = setInterval(() => {
@@ -74,7 +130,7 @@ export async function startSandbox(ports = { app: APP_PORT, sim: SIM_PORT, sink:
 		await sim.stop();
 		await new Promise((r) => sink.close(r));
 	};
-	return { harness, sim, server, control, appUrl, simUrl, sinkUrl, startupMs: Date.now() - started, stop };
+	return { harness, sim, server, control, appUrl, simUrl, sinkUrl, statusLog, consoleBuildMs, startupMs: Date.now() - started, stop };
 }
 
 async function main(): Promise<void> {
@@ -84,6 +140,7 @@ async function main(): Promise<void> {
 	console.log(`
 WhatsApp Business app sandbox: the packaged app in Apps-Engine 1.62.0's Deno runtime (started in ${sandbox.startupMs} ms)
 
+  Web console        ${appUrl}/   (agent, admin and the contacts' phones in a browser)
   App endpoints      ${appUrl}/api/apps/public/${harness.appId}/<path>
   Webhook (Meta)     ${webhook}
   Verify token       ${await control.verifyToken()}

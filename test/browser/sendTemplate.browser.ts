@@ -1,0 +1,69 @@
+/**
+ * Journey (a): an agent sends a template from a contact's room through the modal Rocket.Chat's
+ * renderer draws, meets the field error, fixes it, and watches the template reach the phone and turn read.
+ */
+import { compose, Console, DEADLINE_MS, expectNoBrowserErrors, modalField, openRoom, phoneOf, startConsole, writeOnPhone } from './console';
+
+describe('console: an agent sends a template from a contact room', () => {
+	let c: Console;
+	beforeAll(async () => {
+		c = await startConsole();
+	});
+	afterAll(() => c?.stop());
+
+	it('shows the field error under the empty parameter, then sends; the phone shows the template and reads it', async () => {
+		const page = await c.open();
+		const phone = await phoneOf(page, 'Carla Souza');
+		await writeOnPhone(phone, 'Hi! Can you send me my invoice?');
+
+		const room = await openRoom(page, 'Carla Souza');
+		await room.getByText('Hi! Can you send me my invoice?').waitFor();
+
+		await compose(room, '/whatsapp send-template');
+		const modal = page.locator('[data-qa="uikit-modal"]');
+		await modal.getByText('Send a WhatsApp template').waitFor();
+
+		// The template select (fuselage's SelectFiltered, as Rocket.Chat draws a static_select).
+		await modalField(modal, 'Template').locator('.rcx-select').click();
+		await page.locator('.rcx-option', { hasText: 'order_invoice' }).click();
+		await modalField(modal, 'Body {{customer_name}}').waitFor();
+
+		await modalField(modal, 'Header document (link)').locator('input').fill('https://example.com/invoice-1042.pdf');
+		await modalField(modal, 'Document file name').locator('input').fill('invoice-1042.pdf');
+		await modalField(modal, 'Body {{customer_name}}').locator('input').fill('Carla');
+		await modalField(modal, 'Body {{order_id}}').locator('input').fill('7781');
+		await modal.getByRole('button', { name: 'Send', exact: true }).click();
+
+		// Rocket.Chat shows a field error under its field (Field.Error of the input block).
+		const invoice = modalField(modal, 'Body {{invoice_number}}');
+		await invoice.locator('.rcx-field__error').waitFor();
+		expect(await invoice.locator('.rcx-field__error').innerText()).toContain('Fill in this parameter');
+		expect(await modalField(modal, 'Body {{customer_name}}').locator('.rcx-field__error').count()).toBe(0);
+		expect(c.sandbox.sim.sentMessages).toHaveLength(0);
+
+		await invoice.locator('input').fill('INV-1042');
+		await modal.getByRole('button', { name: 'Send', exact: true }).click();
+		await modal.waitFor({ state: 'detached' });
+
+		const sentText = 'Hi Carla, your invoice INV-1042 for order 7781 is attached.';
+		await room.getByText(sentText, { exact: false }).first().waitFor();
+
+		const bubble = phone.locator('[data-qa="bubble"][data-type="template"]');
+		await bubble.getByText(sentText).waitFor();
+		await bubble.getByText('invoice-1042.pdf').waitFor();
+		await bubble.getByText('Sandbox Support').waitFor();
+		await phone.getByText('View order').waitFor();
+		// The phone shows it, so it reads it: its ticks turn read, and Meta's read status reaches the app.
+		await bubble.locator('[data-status="read"]').waitFor();
+
+		const [sent] = c.sandbox.sim.sentMessages;
+		expect(sent.body.template).toMatchObject({ name: 'order_invoice' });
+		await page.getByRole('radio', { name: 'Admin' }).click();
+		await page.getByRole('button', { name: 'Administration' }).click();
+		await page.getByRole('tab', { name: 'Status callbacks' }).click();
+		const row = page.locator('[data-qa="status-log"] tr', { hasText: sent.wamid }).filter({ hasText: 'read' });
+		await row.first().waitFor({ timeout: DEADLINE_MS });
+		expectNoBrowserErrors(c);
+		await page.close();
+	});
+});
