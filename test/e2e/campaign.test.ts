@@ -1,7 +1,9 @@
 /**
  * Campaign mode of templateMessage (`async: true`) through the engine: 202 at once, the queue sent
- * by scheduler jobs, each recipient once (the simulator records every accepted send), counts and
- * cancel at `campaign`, and a campaign interrupted by the app's disable / enable.
+ * by scheduler jobs, each recipient once (the simulator records every accepted send), each send
+ * recorded before its Graph call under its chunk's batch key, counts and cancel at `campaign`, and a
+ * campaign interrupted by the app's disable / enable. (Statuses Meta sends while a campaign is
+ * sending: test/e2e/earlyStatuses.test.ts.)
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
@@ -45,6 +47,12 @@ describe('campaigns (templateMessage async: true)', () => {
 	const counts = async (id: string, headers = ADMIN_AUTH) => callApi(app, `campaign?id=${id}`, { method: 'GET', headers });
 	const sentTo = () => app.sim.sentMessages.map((m) => String((m.body as { to: string }).to));
 	const once = (list: string[]) => new Set(list).size === list.length;
+	/** The send log's records still waiting for Meta's answer (MessageStore: `pending-send:<sendId>`). */
+	const pendingRecords = () => app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('pending-send:'));
+	/** Delivery rounds (the recurring one every 30 s) until the receiver has `n` POSTs. */
+	const deliveredTo = async (sink: StatusSink, n: number) => {
+		for (let rounds = 0; rounds < 20 && sink.deliveries.length < n; rounds++) await app.harness.scheduler.advance(30000);
+	};
 
 	it('answers 202 at once, then the jobs send every recipient exactly once, report each queued with campaignId and clientReference, and count', async () => {
 		const sink = new StatusSink();
@@ -67,7 +75,14 @@ describe('campaigns (templateMessage async: true)', () => {
 				to: phones(1)[0],
 				type: 'template',
 				template: TEMPLATE,
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
 			});
+			// One batch key per chunk of 100 recipients: Meta echoes it on the statuses, which find their records by it.
+			const keys = app.sim
+				.requestsTo('/messages')
+				.map((r) => (r.body as { biz_opaque_callback_data: string }).biz_opaque_callback_data);
+			expect(new Set(keys).size).toBe(3);
+			expect(pendingRecords()).toEqual([]);
 			expect(await counts(id)).toEqual({
 				status: 200,
 				body: {
@@ -83,7 +98,7 @@ describe('campaigns (templateMessage async: true)', () => {
 				},
 			});
 			// The delivery job forwards them (a round per run; the recurring one every 30 s).
-			for (let rounds = 0; rounds < 20 && sink.deliveries.length < 300; rounds++) await app.harness.scheduler.advance(30000);
+			await deliveredTo(sink, 300);
 			expect(sink.deliveries.map((d) => d.body.MessageStatus)).toEqual(Array(300).fill('queued'));
 			expect(sink.deliveries[0].body).toMatchObject({ campaignId: id, clientReference: 'crm-1', type: 'Template-Message' });
 			expect(new Set(sink.deliveries.map((d) => d.body.msId)).size).toBe(300);
@@ -92,29 +107,41 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	});
 
-	it('a campaign interrupted by disabling the app resumes once it is enabled: nobody twice, nobody missed', async () => {
+	it('a campaign interrupted by disabling the app resumes once it is enabled: nobody twice, nobody missed, each reported queued once', async () => {
+		const sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
 		await app.harness.setSetting('send_rate_per_second', 60);
-		const res = await start(phones(240));
-		const id = res.body.campaignId as string;
-		const running = app.harness.scheduler.runDue();
-		await until(() => app.sim.sentMessages.length >= 40, '40 sends');
-		await app.harness.disable();
-		await running;
-		const before = app.sim.sentMessages.length;
-		expect(before).toBeLessThan(240);
+		try {
+			const res = await start(phones(240));
+			const id = res.body.campaignId as string;
+			const running = app.harness.scheduler.runDue();
+			await until(() => app.sim.sentMessages.length >= 40, '40 sends');
+			await app.harness.disable();
+			await running;
+			const before = app.sim.sentMessages.length;
+			expect(before).toBeLessThan(240);
 
-		await app.harness.enable();
-		const mid = await counts(id);
-		expect(mid.body.campaign.counts).toMatchObject({ sending: 0, pending: 240 - before });
-		await app.harness.scheduler.runDue();
-		await app.harness.scheduler.advance(60000);
+			await app.harness.enable();
+			const mid = await counts(id);
+			expect(mid.body.campaign.counts).toMatchObject({ sending: 0, pending: 240 - before });
+			await app.harness.scheduler.runDue();
+			await app.harness.scheduler.advance(60000);
 
-		expect(once(sentTo())).toBe(true);
-		expect(sentTo().sort()).toEqual(phones(240));
-		expect((await counts(id)).body.campaign).toMatchObject({
-			state: 'done',
-			counts: { queued: 240, failed: 0, pending: 0, sending: 0 },
-		});
+			expect(once(sentTo())).toBe(true);
+			expect(sentTo().sort()).toEqual(phones(240));
+			expect((await counts(id)).body.campaign).toMatchObject({
+				state: 'done',
+				counts: { queued: 240, failed: 0, pending: 0, sending: 0 },
+			});
+			// Every send's record was linked: none left waiting, even of the sends the disable stopped before their call.
+			expect(pendingRecords()).toEqual([]);
+			await deliveredTo(sink, 240);
+			expect(sink.deliveries.map((d) => d.body.MessageStatus)).toEqual(Array(240).fill('queued'));
+			expect(sink.deliveries.map((d) => String(d.body.mobileNo)).sort()).toEqual(phones(240));
+			expect(new Set(sink.deliveries.map((d) => d.body.msId)).size).toBe(240);
+		} finally {
+			await sink.stop();
+		}
 	});
 
 	it('cancel stops the campaign: nothing more is sent, the rest counts as cancelled', async () => {

@@ -1,10 +1,13 @@
 /**
  * Record before send, through the engine: Meta's `sent` and `failed` statuses delivered while a send
  * is still under way (before the app got Meta's answer) are kept, and each is forwarded to the
- * Message Status Endpoint URL exactly once, after its `queued`. The simulated Cloud API holds each
- * answer until the test has delivered the statuses of that message (its `onAccepted` hook): no sleeps.
+ * Message Status Endpoint URL exactly once, after its `queued`: for templateMessage, the modal, an
+ * agent's reply and a campaign. The simulated Cloud API holds each answer until the test has
+ * delivered the statuses of that message and a processing run has handled them (its `onAccepted`
+ * hook): no sleeps.
  */
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
+import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -61,6 +64,7 @@ describe('statuses that arrive while the send is under way', () => {
 	}
 
 	const statusesOf = (msId: string) => sink.deliveries.filter((d) => d.body.msId === msId).map((d) => d.body.MessageStatus);
+	const batchKeys = () => app.sim.requestsTo('/messages').map((r) => (r.body as any).biz_opaque_callback_data);
 
 	it('a 250-recipient templateMessage: every early sent and failed (131026) is forwarded once, after its queued', async () => {
 		const early = new Map<string, 'sent' | 'failed'>();
@@ -114,6 +118,108 @@ describe('statuses that arrive while the send is under way', () => {
 			type: 'Regular-Message',
 			mobileNo: '5511987654321',
 		});
+	});
+
+	describe('the modal', () => {
+		let agent: HarnessUser;
+		beforeEach(() => {
+			agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+			agent.livechatStatus = 'available';
+		});
+
+		/** `/whatsapp send-template` in `room`, order_update with `order`, submitted; the submit's answer. */
+		async function sendFromModal(room: HarnessRoom, order: string, recipient?: string) {
+			await app.harness.command('whatsapp', ['send-template'], { user: agent, room });
+			let view: any = app.harness.lastView(agent)!;
+			for (const [actionId, value] of [
+				['send-template', 'order_update'],
+				['param:body.1', order],
+			]) {
+				const res = await app.harness.blockAction({ user: agent, actionId, blockId: actionId, value, view });
+				expect(res).toMatchObject({ success: true, type: 'modal.update' });
+				view = res.view;
+			}
+			const state: Record<string, Record<string, unknown>> = recipient ? { 'send-recipient': { 'send-recipient': recipient } } : {};
+			return app.harness.viewSubmit({ user: agent, view, state });
+		}
+
+		it('in a contact room and outside one (its room opened after Meta answered): an early sent and an early failed (131026) are each forwarded once, after their queued', async () => {
+			const room = addContactRoom(app, agent);
+			const early: Array<{ wamid: string; status: 'sent' | 'failed' }> = [];
+			app.sim.onAccepted = async (message) => {
+				const status = early.length ? 'failed' : 'sent';
+				early.push({ wamid: message.wamid, status });
+				await statusBeforeAnswer(message.wamid, status);
+			};
+			expect(await sendFromModal(room, '42')).toMatchObject({ success: true });
+			const general = app.harness.addRoom({ name: 'general', creator: agent });
+			expect(await sendFromModal(general, '43', '+55 21 99999-0000')).toMatchObject({ success: true });
+			expect(early).toHaveLength(2);
+			expect(batchKeys()).toEqual([expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/), expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/)]);
+
+			await runJobs();
+			await runUntil(() => early.every((e) => statusesOf(e.wamid).length === 2));
+			const [inRoom, outside] = early;
+			expect(statusesOf(inRoom.wamid)).toEqual(['queued', 'sent']);
+			expect(statusesOf(outside.wamid)).toEqual(['queued', 'failed']);
+			const newRoom = [...app.harness.world.rooms.values()].find(
+				(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`,
+			)!;
+			const rowsOf = (wamid: string) =>
+				sink.deliveries.filter((d) => d.body.msId === wamid).map((d) => [d.body.MessageStatus, d.body.roomId, d.body.mobileNo]);
+			expect(rowsOf(inRoom.wamid)).toEqual([
+				['queued', room.id, '5511987654321'],
+				['sent', room.id, '5511987654321'],
+			]);
+			expect(rowsOf(outside.wamid)).toEqual([
+				['queued', newRoom.id, '5521999990000'],
+				['failed', newRoom.id, '5521999990000'],
+			]);
+			expect(sink.deliveries).toHaveLength(4);
+			expect(sink.deliveries.find((d) => d.body.MessageStatus === 'failed')?.body.ErrorDetails).toMatchObject({ code: 131026 });
+		});
+	});
+
+	it("a campaign: every early sent and failed (131026) is forwarded once, after its queued; its statuses carry the chunk's batch key", async () => {
+		await app.harness.setSetting('send_rate_per_second', 200);
+		const phones = Array.from({ length: 150 }, (_, i) => `1555${String(i).padStart(7, '0')}`);
+		const early = new Map<string, 'sent' | 'failed'>();
+		app.sim.onAccepted = async (message) => {
+			if (early.size >= 30) return;
+			const status = early.size % 3 === 2 ? 'failed' : 'sent';
+			early.set(message.wamid, status);
+			await statusBeforeAnswer(message.wamid, status);
+		};
+		const res = await callApi(app, 'templateMessage', {
+			body: {
+				phoneNumbers: phones,
+				connectedWhatsAppNo: NUMBER.phoneNumberId,
+				template: TEMPLATE,
+				async: true,
+				clientReference: 'crm-7',
+			},
+			headers: ADMIN_AUTH,
+		});
+		expect(res.status).toBe(202);
+		// The campaign's run is a job of its own; the processing runs the statuses ask for go beside it (runJobs).
+		await app.harness.scheduler.runDue();
+		expect(early.size).toBe(30);
+		const sent = app.sim.sentMessages;
+		expect(sent.map((m) => (m.body as any).to).sort()).toEqual(phones);
+		// One batch key per chunk of 100 recipients.
+		const keys = batchKeys();
+		expect(new Set(keys.slice(0, 100)).size).toBe(1);
+		expect(new Set(keys.slice(100)).size).toBe(1);
+		expect(keys[0]).not.toBe(keys[100]);
+		expect(keys[0]).toMatch(/^rcwa\.[0-9a-f]{18}$/);
+
+		await runJobs();
+		const wamids = sent.map((m) => m.wamid);
+		await runUntil(() => wamids.every((w) => statusesOf(w).length === (early.has(w) ? 2 : 1)));
+		for (const w of wamids) expect(statusesOf(w)).toEqual(early.has(w) ? ['queued', early.get(w)] : ['queued']);
+		expect(sink.deliveries.every((d) => d.body.campaignId === res.body.campaignId && d.body.clientReference === 'crm-7')).toBe(true);
+		expect(sink.deliveries.find((d) => d.body.MessageStatus === 'failed')?.body.ErrorDetails).toMatchObject({ code: 131026 });
+		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
 	});
 
 	it('a status of a message the app never sent is kept for the window, then dropped with a log line', async () => {

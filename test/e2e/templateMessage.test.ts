@@ -187,6 +187,41 @@ describe('templateMessage endpoint', () => {
 		app.harness.assertNoAppErrors();
 	});
 
+	it.each([
+		['not an array', 'body', 'Invalid field "template.components": expected array of objects.'],
+		['a null component', [null], 'Invalid field "template.components": expected array of objects.'],
+		['a null parameter', [{ type: 'body', parameters: [null] }], 'Invalid template.components[0].parameters[0]: expected an object.'],
+		[
+			'a component without a type',
+			[{ parameters: [{ type: 'text', text: '2' }] }],
+			'Invalid template.components[0].type: expected "header", "body" or "button".',
+		],
+		[
+			'parameters not an array',
+			[{ type: 'body', parameters: 'x' }],
+			'Invalid template.components[0].parameters: expected an array of parameters.',
+		],
+		[
+			'a text parameter without text',
+			[{ type: 'body', parameters: [{ type: 'text' }] }],
+			'Invalid template.components[0].parameters[0].text: expected a non-empty string.',
+		],
+		[
+			'an image in the body',
+			[{ type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.jpg' } }] }],
+			'Invalid template.components[0].parameters[0].type: expected "text" or "currency" or "date_time".',
+		],
+	])('answers 400 for malformed components (%s), at once and as a campaign, and sends nothing', async (_case, components, error) => {
+		const template = { name: 'ship', language: { code: 'en' }, components };
+		for (const extra of [{}, { async: true }]) {
+			const res = await callApi(app, 'templateMessage', { body: body({ template, ...extra }), headers: ADMIN_AUTH });
+			expect(res).toEqual({ status: 400, body: { success: false, error } });
+		}
+		await app.harness.scheduler.runDue();
+		expect(sends()).toEqual([]);
+		app.harness.assertNoAppErrors();
+	});
+
 	it('answers 400 for a line break in a body parameter, and for a footer component, sending nothing', async () => {
 		const lineBreak = await callApi(app, 'templateMessage', {
 			body: body({

@@ -5,6 +5,7 @@ import { Campaigns } from '../../core/app/campaigns';
 import { CampaignJobs } from '../../core/app/campaignsPorts';
 import { appSettings, graphFactory } from '../factory';
 import { PersistenceCampaignStore } from '../persistence/CampaignStore';
+import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
 import { clockOf } from './clock';
 import { jobsOf } from './jobs';
@@ -27,9 +28,8 @@ export interface CampaignAccessors {
 }
 
 /**
- * The service for one run. Sends go through `graphOf(number).sendMessage`, paced here by the
- * "Send rate" setting (core/bulk/pacer.ts); a per-number pacer wrapping graphFactory's clients
- * replaces that pacing without a change here.
+ * The service for one run. Sends go through `graphOf(number).sendMessage`, graphFactory's paced
+ * client: the number's pacer (core/bulk/pacer.ts), shared with every other sender of the number.
  */
 export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 	const { read, http, persistence, modify } = acc;
@@ -39,6 +39,7 @@ export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 		numbers: new NumberStore(read.getPersistenceReader()),
 		graphOf: (number) => graph(number.accessToken),
 		sendLog: await sendLogOf({ read, persistence }),
+		messages: new MessageStore(read.getPersistenceReader()),
 		settings: appSettings(read),
 		clock: await clockOf(read),
 		campaignJobs: campaignJobsOf(modify),

@@ -1,7 +1,8 @@
 /**
  * The campaign queue (core/app/campaignsPorts.ts CampaignStore) in Rocket.Chat's app persistence.
  * Every record of a campaign holds `campaign:<id>`; its head `campaign-head`, each chunk
- * `campaign-chunk` and `campaign-chunk:<n>`, each outcome `campaign-outcome` and `campaign-outcome:<chunk>:<index>`. An active campaign
+ * `campaign-chunk` and `campaign-chunk:<n>` (where each send stands between chunk writes is in the
+ * message log, under the chunk's batch key: MessageStore.ts). An active campaign
  * also has a small marker under `campaigns:active`, removed when it ends, so that a run reads the
  * active ones without reading every campaign ever made. Heads and chunks are rewritten with the
  * very association arrays they were created with (records.ts explains why).
@@ -9,7 +10,7 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { Campaign, CampaignChunk, CampaignOutcome } from '../../core/bulk/campaign';
+import { Campaign, CampaignChunk } from '../../core/bulk/campaign';
 import { CampaignStore } from '../../core/app/campaignsPorts';
 import { Associations, Records } from './records';
 
@@ -18,8 +19,6 @@ const CAMPAIGN = (id: string) => misc(`campaign:${id}`);
 const HEAD = misc('campaign-head');
 const CHUNKS = misc('campaign-chunk');
 const CHUNK = (index: number) => misc(`campaign-chunk:${index}`);
-const OUTCOMES = misc('campaign-outcome');
-const OUTCOME = (o: Pick<CampaignOutcome, 'chunk' | 'index'>) => misc(`campaign-outcome:${o.chunk}:${o.index}`);
 const ACTIVE = misc('campaigns:active');
 
 const headOf = (id: string): Associations => [CAMPAIGN(id), HEAD];
@@ -66,18 +65,5 @@ export class PersistenceCampaignStore implements CampaignStore {
 
 	async saveChunk(chunk: CampaignChunk): Promise<void> {
 		await this.records.put(chunkOf(chunk), chunk);
-	}
-
-	async outcomes(id: string): Promise<CampaignOutcome[]> {
-		return (await this.read.readByAssociations([CAMPAIGN(id), OUTCOMES])) as CampaignOutcome[];
-	}
-
-	async putOutcome(outcome: CampaignOutcome): Promise<void> {
-		await this.persistence.createWithAssociations(outcome, [CAMPAIGN(outcome.campaignId), OUTCOMES, OUTCOME(outcome)]);
-	}
-
-	async clearOutcomes(id: string): Promise<void> {
-		// One call on current servers; one per outcome on those that remove one record per call.
-		await this.records.removeAll([CAMPAIGN(id), OUTCOMES], (data) => [OUTCOME(data as CampaignOutcome)]);
 	}
 }

@@ -1,15 +1,15 @@
 /**
  * The ports of the campaign service (campaigns.ts): its persisted queue, the Graph API of a number,
- * the send log, and the scheduler job that runs the queue. MemoryCampaignStore is the store's
+ * the send log (and the message log's records of a batch), and the scheduler job that runs the queue. MemoryCampaignStore is the store's
  * in-memory twin (unit tests); src/adapters/persistence/CampaignStore.ts keeps it in Rocket.Chat.
  */
-import { Campaign, CampaignChunk, CampaignOutcome } from '../bulk/campaign';
+import { Campaign, CampaignChunk } from '../bulk/campaign';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Clock, Jobs, Numbers, SettingsReader } from './ports';
+import { Clock, Jobs, MessageLog, Numbers, SettingsReader } from './ports';
 import { SendLog } from './sendLog';
 import { TemplateGraph } from './sendTemplatesPorts';
 
-/** The persisted queue of campaigns. A chunk or the head is rewritten whole; outcomes are small records of their own. */
+/** The persisted queue of campaigns. A chunk or the head is rewritten whole; where each send stands between is in the send log. */
 export interface CampaignStore {
 	/** Stores a new campaign and all its chunks; it is active. */
 	create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void>;
@@ -21,10 +21,6 @@ export interface CampaignStore {
 	/** Every chunk of a campaign, in index order. */
 	chunks(id: string): Promise<CampaignChunk[]>;
 	saveChunk(chunk: CampaignChunk): Promise<void>;
-	outcomes(id: string): Promise<CampaignOutcome[]>;
-	putOutcome(outcome: CampaignOutcome): Promise<void>;
-	/** Removes the outcomes of a campaign (once folded into its chunks). */
-	clearOutcomes(id: string): Promise<void>;
 }
 
 /** Runs the campaign job soon (after a campaign was started, or a run ended with work left). */
@@ -36,7 +32,10 @@ export interface CampaignPorts {
 	store: CampaignStore;
 	numbers: Pick<Numbers, 'list'>;
 	graphOf(number: ConnectedNumber): Pick<TemplateGraph, 'sendMessage'>;
-	sendLog: Pick<SendLog, 'record'>;
+	/** Each send written before its Graph call (`begin`), settled when Meta answers; `record` for one never begun. */
+	sendLog: Pick<SendLog, 'begin' | 'settle' | 'record'>;
+	/** The records of a chunk's batch: where its sends stand after a run that died, and for the counts. */
+	messages: Pick<MessageLog, 'findByBatch'>;
 	settings: SettingsReader;
 	clock: Clock;
 	campaignJobs: CampaignJobs;
@@ -53,7 +52,6 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 export class MemoryCampaignStore implements CampaignStore {
 	readonly heads = new Map<string, Campaign>();
 	readonly chunkMap = new Map<string, CampaignChunk>();
-	readonly outcomeList: CampaignOutcome[] = [];
 
 	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
 		this.heads.set(campaign.id, copy(campaign));
@@ -85,17 +83,5 @@ export class MemoryCampaignStore implements CampaignStore {
 
 	async saveChunk(chunk: CampaignChunk): Promise<void> {
 		this.chunkMap.set(`${chunk.campaignId}:${chunk.index}`, copy(chunk));
-	}
-
-	async outcomes(id: string): Promise<CampaignOutcome[]> {
-		return this.outcomeList.filter((o) => o.campaignId === id).map(copy);
-	}
-
-	async putOutcome(outcome: CampaignOutcome): Promise<void> {
-		this.outcomeList.push(copy(outcome));
-	}
-
-	async clearOutcomes(id: string): Promise<void> {
-		for (let i = this.outcomeList.length - 1; i >= 0; i--) if (this.outcomeList[i].campaignId === id) this.outcomeList.splice(i, 1);
 	}
 }

@@ -5,13 +5,17 @@
  *
  * A campaign is one head record (what to send, from which number, who asked, where the queue
  * stands) and its recipients in chunks of CHUNK_SIZE, so that a send rewrites a small record, never
- * the whole list. A recipient goes `pending` -> `sending` (written BEFORE its Graph call) ->
- * `queued` (Meta accepted it: a wamid) or `failed` (Meta refused it). While a run sends, each
- * outcome is also written at once as its own small record (CampaignOutcome), folded into its
- * chunk when the run ends. A recipient found `sending` with no outcome belongs to a run that died
- * mid-call (a restart, a crash, a timeout): Meta may or may not have accepted it, and there is no
- * way to ask, so it is NOT sent again; it is reported `failed` with the reason "outcome unknown"
- * (`UNKNOWN_OUTCOME`). Nothing is ever sent twice; what cannot be known is said.
+ * the whole list. Each chunk has its own batch key: its sends carry it in `biz_opaque_callback_data`
+ * and their records in the send log are found by it with one read. A recipient goes `pending` ->
+ * `sending` (its chunk written BEFORE the run's first Graph call in it) -> `queued` (Meta accepted
+ * it: a wamid) or `failed` (Meta refused it), written in the chunk when the run ends. Meanwhile the
+ * send log is where each send stands: written pending before its Graph call, linked to its wamid
+ * (or failed) when Meta answers. A recipient found `sending` after a run that died (a restart, a
+ * crash, a timeout) takes the outcome of its record (`foldSends`): linked or failed, that is it;
+ * no record, its send never began, so it is pending again; a pending record, Meta may or may not
+ * have accepted it and there is no way to ask, so it is NOT sent again: it is reported `failed`
+ * with the reason "outcome unknown" (`UNKNOWN_OUTCOME`). Nothing is ever sent twice; what cannot
+ * be known is said.
  */
 import { TemplateRef } from './request';
 
@@ -27,22 +31,27 @@ export interface CampaignRecipient {
 	to: string;
 	state: RecipientState;
 	wamid?: string;
+	/**
+	 * A pending recipient whose record was written but whose Graph call never started (the run
+	 * stopped first): its record's `sendId` and `sentAt`, so that the next attempt uses that record.
+	 */
+	sendId?: string;
+	sentAt?: string;
 }
 
 export interface CampaignChunk {
 	campaignId: string;
 	index: number;
+	/** The batch key of the chunk's sends (absent in chunks written before batch keys: one is given at the first send). */
+	batch?: string;
 	recipients: CampaignRecipient[];
 }
 
-/** The outcome of one send, written as soon as Meta answered (folded into its chunk later). */
-export interface CampaignOutcome {
-	campaignId: string;
-	chunk: number;
-	/** The recipient's place in its chunk. */
-	index: number;
-	state: 'queued' | 'failed';
+/** What `foldSends` needs of a record of the send log (core/app SentMessage). */
+export interface SendRecordView {
+	mobileNo: string;
 	wamid?: string;
+	pending?: boolean;
 }
 
 export interface CampaignRouting {
@@ -79,45 +88,58 @@ export interface CampaignCounts {
 	cancelled: number;
 }
 
-/** The recipients in chunks of CHUNK_SIZE, all pending. */
-export function chunkRecipients(campaignId: string, recipients: string[]): CampaignChunk[] {
+/** The recipients (distinct) in chunks of CHUNK_SIZE, all pending, each chunk with a batch key of its own. */
+export function chunkRecipients(campaignId: string, recipients: string[], batchKey: () => string): CampaignChunk[] {
+	const distinct = [...new Set(recipients)];
 	const chunks: CampaignChunk[] = [];
-	for (let start = 0; start < recipients.length; start += CHUNK_SIZE)
+	for (let start = 0; start < distinct.length; start += CHUNK_SIZE)
 		chunks.push({
 			campaignId,
 			index: chunks.length,
-			recipients: recipients.slice(start, start + CHUNK_SIZE).map((to) => ({ to, state: 'pending' })),
+			batch: batchKey(),
+			recipients: distinct.slice(start, start + CHUNK_SIZE).map((to) => ({ to, state: 'pending' })),
 		});
 	return chunks;
 }
 
-/** The outcomes keyed by `chunk:index`. */
-export function outcomesByPlace(outcomes: CampaignOutcome[]): Map<string, CampaignOutcome> {
-	return new Map(outcomes.map((o) => [`${o.chunk}:${o.index}`, o]));
+/** Each recipient's record among a batch's records (recipients of a chunk are distinct): a linked or failed one before a pending one. */
+function recordsByRecipient<R extends SendRecordView>(records: R[]): Map<string, R> {
+	const byTo = new Map<string, R>();
+	for (const record of records) {
+		const seen = byTo.get(record.mobileNo);
+		if (!seen || (seen.pending && !record.pending)) byTo.set(record.mobileNo, record);
+	}
+	return byTo;
 }
 
 /**
- * Folds the written outcomes into a chunk's `sending` recipients. Those still `sending` after that
- * are listed in `unknown` (only meaningful when no run is sending them now) and, with
- * `settleUnknown`, marked failed. Answers whether the chunk changed.
+ * Folds the send log's records of the chunk's batch (`records`; undefined for a chunk with no batch
+ * key) into its `sending` recipients: a linked record makes it queued, a failed one failed. With
+ * `settle` (no run is sending them now), a recipient with no record goes back to pending (its send
+ * never began), and one whose record is still pending (or, without a batch key, with no way to tell)
+ * is failed and listed in `unknown`, with its record to settle. Answers whether the chunk changed.
  */
-export function foldOutcomes(
+export function foldSends<R extends SendRecordView>(
 	chunk: CampaignChunk,
-	outcomes: Map<string, CampaignOutcome>,
-	settleUnknown: boolean,
-): { changed: boolean; unknown: number[] } {
+	records: R[] | undefined,
+	settle: boolean,
+): { changed: boolean; unknown: Array<{ index: number; record?: R }> } {
+	const byTo = recordsByRecipient(records ?? []);
 	let changed = false;
-	const unknown: number[] = [];
+	const unknown: Array<{ index: number; record?: R }> = [];
 	chunk.recipients.forEach((recipient, index) => {
 		if (recipient.state !== 'sending') return;
-		const outcome = outcomes.get(`${chunk.index}:${index}`);
-		if (outcome) {
-			chunk.recipients[index] = { to: recipient.to, state: outcome.state, ...(outcome.wamid ? { wamid: outcome.wamid } : {}) };
+		const record = byTo.get(recipient.to);
+		if (record && !record.pending) {
+			chunk.recipients[index] = record.wamid
+				? { to: recipient.to, state: 'queued', wamid: record.wamid }
+				: { to: recipient.to, state: 'failed' };
 			changed = true;
-			return;
-		}
-		unknown.push(index);
-		if (settleUnknown) {
+		} else if (settle && !record && records) {
+			chunk.recipients[index] = { to: recipient.to, state: 'pending' };
+			changed = true;
+		} else if (settle) {
+			unknown.push({ index, record });
 			chunk.recipients[index] = { to: recipient.to, state: 'failed' };
 			changed = true;
 		}
@@ -125,16 +147,14 @@ export function foldOutcomes(
 	return { changed, unknown };
 }
 
-/** The counts of a campaign from its chunks and the outcomes not yet folded; pending ones of a cancelled campaign count as cancelled. */
-export function countCampaign(campaign: Campaign, chunks: CampaignChunk[], outcomes: CampaignOutcome[]): CampaignCounts {
+/** The counts of a campaign from its chunks (the send log's records folded in); pending ones of a cancelled campaign count as cancelled. */
+export function countCampaign(campaign: Campaign, chunks: CampaignChunk[]): CampaignCounts {
 	const counts: CampaignCounts = { pending: 0, sending: 0, queued: 0, failed: 0, cancelled: 0 };
-	const byPlace = outcomesByPlace(outcomes);
 	for (const chunk of chunks)
-		chunk.recipients.forEach((recipient, index) => {
-			const state = recipient.state === 'sending' ? (byPlace.get(`${chunk.index}:${index}`)?.state ?? 'sending') : recipient.state;
-			if (state === 'pending' && campaign.state === 'cancelled') counts.cancelled++;
-			else counts[state]++;
-		});
+		for (const recipient of chunk.recipients) {
+			if (recipient.state === 'pending' && campaign.state === 'cancelled') counts.cancelled++;
+			else counts[recipient.state]++;
+		}
 	return counts;
 }
 

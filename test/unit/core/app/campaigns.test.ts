@@ -1,45 +1,71 @@
-/** The campaign service (core/app/campaigns.ts) over memory ports, on a clock the fake sleep moves. */
-import { Campaigns, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
+/** The campaign service (core/app/campaigns.ts, campaignSends.ts) over memory ports and the real send log, on a clock the fake sleep moves. */
+import { Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
 import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
+import { graphCodeOf } from '../../../../src/core/app/explain';
+import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
+import { SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { TemplateGraph } from '../../../../src/core/app/sendTemplatesPorts';
 import { CHUNK_SIZE } from '../../../../src/core/bulk/campaign';
 import { NumberPacer } from '../../../../src/core/bulk/pacer';
-import { graphCodeOf } from '../../../../src/core/app/explain';
-import { TemplateGraph } from '../../../../src/core/app/sendTemplatesPorts';
 import { translate } from '../../../../src/core/i18n/translate';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
-import { CampaignStart } from '../../../../src/core/app/campaigns';
+import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
+import { StatusPayload } from '../../../../src/core/status/payload';
 import { FakeGraph, graphError, keys, NUMBER, templatesWorld } from './fakes-templates';
 
 const TEMPLATE = { name: 'order_ready', language: { code: 'en_US' } };
 const ADMIN = { id: 'u-admin', roles: ['admin'] };
 const OWNER = { id: 'u-owner', roles: ['livechat-manager'] };
 const phones = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `1555${String(from + i).padStart(7, '0')}`);
+const UNKNOWN = translate(undefined, 'campaign_error_outcome_unknown');
+
+/** A message log that counts its batch reads. */
+class CountingLog extends MemoryMessageLog {
+	batchReads = 0;
+	async findByBatch(batch: string): Promise<SentMessage[]> {
+		this.batchReads++;
+		return super.findByBatch(batch);
+	}
+}
 
 function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
 	const clock = { t: Date.parse('2026-03-01T10:00:00.000Z'), now: () => clock.t };
 	const store = new MemoryCampaignStore();
 	const graph = new FakeGraph();
+	const messages = new CountingLog();
+	const outbox = new MemoryOutboxStore<StatusPayload>();
+	const settings = settingsOf({ sendRatePerSecond: 100, statusEndpointUrl: 'https://crm.example/status', ...options.settings });
+	const sendLog = new SendLog({ messages, outbox, settings, clock });
 	// The number's pacer, as the app's Graph port has it (core/bulk/pacedGraph.ts), on the test's clock.
 	const pacer = new NumberPacer({
 		ratePerSecond: Number(options.settings?.sendRatePerSecond ?? 100),
 		metaCode: graphCodeOf,
 		clock: { now: () => clock.t, sleep: async (ms) => void (clock.t += ms) },
 	});
+	/** What the send log held for each Graph call as it was made: the recipient's records under the call's batch key. */
+	const atCall: Array<{ to: string; batch: string; records: SentMessage[] }> = [];
+	const hooks: { onCall?: (to: string) => Promise<void> } = {};
 	const paced: TemplateGraph = {
-		sendMessage: (id, payload, pacing = {}) => pacer.run(() => graph.sendMessage(id, payload), pacing),
+		sendMessage: (id, payload, pacing = {}) =>
+			pacer.run(async () => {
+				const { to, biz_opaque_callback_data: batch } = payload as { to: string; biz_opaque_callback_data: string };
+				atCall.push({ to, batch, records: (await messages.findByBatch(batch)).filter((m) => m.mobileNo === to) });
+				await hooks.onCall?.(to);
+				return graph.sendMessage(id, payload);
+			}, pacing),
 		listAllTemplates: <T>() => graph.listAllTemplates<T>(),
 	};
-	const recorded: Array<{ message: SentMessage; error?: unknown }> = [];
 	const jobs = { campaign: 0, status: 0 };
 	let ids = 0;
 	const service = new Campaigns({
 		store,
 		numbers: { list: async () => options.numbers ?? [NUMBER] },
 		graphOf: () => paced,
-		sendLog: { record: async (message, error) => void recorded.push({ message, error }) },
-		settings: settingsOf({ sendRatePerSecond: 100, ...options.settings }),
+		sendLog,
+		messages,
+		settings,
 		clock,
 		campaignJobs: { runSoon: async () => void jobs.campaign++ },
 		statusJobs: { processSoon: async () => void jobs.status++ },
@@ -50,15 +76,37 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		service.start({ createdBy: OWNER.id, number: NUMBER, template: TEMPLATE, recipients, text: 'Hello', routing });
 	const sentTo = () => graph.sends.map((s) => (s.payload as { to: string }).to);
 	const run = (budgetMs = 10000, stopped = () => false) => service.run({ budgetMs, stopped });
-	return { clock, store, graph, recorded, jobs, service, start, sentTo, run };
+	/** The first statuses queued for the Message Status Endpoint URL, in order. */
+	const events = async () => (await outbox.list()).map((item) => item.payload);
+	/** Every record of the campaign's sends, by chunk batch. */
+	const records = async (id: string) => (await Promise.all((await store.chunks(id)).map((c) => messages.findByBatch(c.batch!)))).flat();
+	return { clock, store, graph, messages, sendLog, atCall, hooks, jobs, service, start, sentTo, run, events, records };
+}
+
+/** Writes what a send of the campaign's `to` in `chunk` left in the send log, as a run would have: begun, and settled or not. */
+async function leftBy(w: ReturnType<typeof world>, id: string, batch: string, to: string, answer?: { wamid?: string; error?: unknown }) {
+	const pending = await w.sendLog.begin({
+		phoneNumberId: NUMBER.phoneNumberId,
+		connectedWhatsAppNo: '15550100001',
+		mobileNo: to,
+		message: 'Hello',
+		type: 'Template-Message',
+		sentAt: new Date(w.clock.t).toISOString(),
+		campaignId: id,
+		batch,
+	});
+	if (answer) await w.sendLog.settle({ ...pending, wamid: answer.wamid }, answer.error);
 }
 
 describe('campaigns', () => {
-	it('sends every recipient once from the queue, reports each queued with the campaign and the reference, and counts', async () => {
+	it("writes each send before its Graph call under its chunk's batch key, links it, reports each queued with the campaign and the reference, and counts", async () => {
 		const w = world();
 		const id = await w.start(phones(250), { clientReference: 'crm-1' });
 		expect(w.jobs.campaign).toBe(1);
-		expect((await w.store.chunks(id)).map((c) => c.recipients.length)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 50]);
+		const chunks = await w.store.chunks(id);
+		expect(chunks.map((c) => c.recipients.length)).toEqual([CHUNK_SIZE, CHUNK_SIZE, 50]);
+		expect(new Set(chunks.map((c) => c.batch)).size).toBe(3);
+		for (const chunk of chunks) expect(chunk.batch).toMatch(/^rcwa\.[0-9a-f]{18}$/);
 
 		expect(await w.run()).toEqual({ more: false, sent: 250 });
 		expect(w.sentTo()).toEqual(phones(250));
@@ -68,19 +116,35 @@ describe('campaigns', () => {
 			to: phones(1)[0],
 			type: 'template',
 			template: TEMPLATE,
+			biz_opaque_callback_data: chunks[0].batch,
 		});
-		expect(w.recorded).toHaveLength(250);
-		expect(w.recorded[0]).toEqual({
-			message: expect.objectContaining({
-				wamid: `wamid.${phones(1)[0]}`,
-				campaignId: id,
-				clientReference: 'crm-1',
-				connectedWhatsAppNo: '15550100001',
-				message: 'Hello',
-				type: 'Template-Message',
-				templateName: 'order_ready',
-			}),
-			error: undefined,
+		expect(w.graph.sends.map((s) => s.payload.biz_opaque_callback_data)).toEqual(
+			phones(250).map((_, i) => chunks[Math.floor(i / CHUNK_SIZE)].batch),
+		);
+		// Record before send: at each call the recipient's record was there, pending, under the call's batch key.
+		expect(w.atCall).toHaveLength(250);
+		for (const call of w.atCall)
+			expect(call.records.map((r) => [r.mobileNo, r.pending, r.batch])).toEqual([[call.to, true, call.batch]]);
+		// Linked when Meta answered: one record per recipient, none pending.
+		const records = await w.records(id);
+		expect(records).toHaveLength(250);
+		expect(records.filter((r) => r.pending)).toEqual([]);
+		expect(await w.messages.findByWamid(`wamid.${phones(1)[0]}`)).toMatchObject({
+			campaignId: id,
+			clientReference: 'crm-1',
+			batch: chunks[0].batch,
+			statuses: ['queued'],
+		});
+		const events = await w.events();
+		expect(events.map((e) => e.MessageStatus)).toEqual(Array(250).fill('queued'));
+		expect(events[0]).toMatchObject({
+			msId: `wamid.${phones(1)[0]}`,
+			campaignId: id,
+			clientReference: 'crm-1',
+			connectedWhatsAppNo: '15550100001',
+			message: 'Hello',
+			type: 'Template-Message',
+			templateName: 'order_ready',
 		});
 		expect(w.jobs.status).toBe(1);
 		expect(await w.service.status(id, OWNER)).toMatchObject({
@@ -89,20 +153,39 @@ describe('campaigns', () => {
 			total: 250,
 			counts: { pending: 0, sending: 0, queued: 250, failed: 0, cancelled: 0 },
 		});
-		expect(await w.store.outcomes(id)).toEqual([]);
 	});
 
 	it("reports Meta's refusal as failed with Meta's error, and goes on", async () => {
 		const w = world();
-		const refused = graphError(131026);
-		w.graph.answer = (to) => (to === phones(2)[1] ? refused : { messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] });
+		w.graph.answer = (to) =>
+			to === phones(2)[1] ? graphError(131026) : { messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] };
 		const id = await w.start(phones(3));
 		await w.run();
-		expect(w.recorded.find((r) => r.message.mobileNo === phones(2)[1])).toEqual({
-			message: expect.not.objectContaining({ wamid: expect.anything() }),
-			error: refused,
-		});
+		const events = await w.events();
+		expect(events.map((e) => [e.mobileNo, e.MessageStatus])).toEqual([
+			[phones(3)[0], 'queued'],
+			[phones(3)[2], 'queued'],
+			[phones(3)[1], 'failed'],
+		]);
+		expect(events[2]).toMatchObject({ campaignId: id, ErrorDetails: expect.objectContaining({ code: 131026 }) });
+		expect(events[2].msId).toBeUndefined();
+		expect((await w.records(id)).filter((r) => r.pending)).toEqual([]);
 		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 2, failed: 1 });
+	});
+
+	it('counts a run under way from the send log: the sends Meta accepted so far are queued, the rest of the run sending', async () => {
+		const w = world();
+		const id = await w.start(phones(150));
+		let release = () => undefined as void;
+		const held = new Promise<void>((resolve) => (release = resolve));
+		w.hooks.onCall = (to) => (phones(150).indexOf(to) >= 120 ? held : Promise.resolve());
+		const running = w.run();
+		const linked = async () => (await w.records(id)).filter((r) => !r.pending).length;
+		for (let turns = 0; turns < 10000 && (await linked()) < 120; turns++) await new Promise((resolve) => setImmediate(resolve));
+		expect((await w.service.status(id, OWNER)).counts).toEqual({ pending: 0, sending: 30, queued: 120, failed: 0, cancelled: 0 });
+		release();
+		await running;
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 150, sending: 0 });
 	});
 
 	it('bounds a run by its budget at the rate setting and goes on in the next runs, nobody twice, nobody missed', async () => {
@@ -116,35 +199,44 @@ describe('campaigns', () => {
 		for (let runs = 0; runs < 20 && (await w.run(3000)).more; runs++);
 		expect(w.sentTo().sort()).toEqual(phones(60));
 		expect((await w.service.status(id, OWNER)).state).toBe('done');
+		expect((await w.records(id)).map((r) => r.mobileNo).sort()).toEqual(phones(60));
 	});
 
-	it('after a run that died mid-call: an outcome written is kept, a recipient marked without one is failed "outcome unknown" and never resent', async () => {
+	it('after a run that died: a linked or failed record is its outcome, no record is sent now, a pending record is failed "outcome unknown" and never resent', async () => {
 		const w = world();
-		const id = await w.start(phones(5));
-		// What a dead run leaves: its lease, two recipients marked sending, the outcome of one of them.
+		const id = await w.start(phones(6));
+		// What a dead run leaves: its lease, recipients 0-4 marked sending, and their records in the send log.
 		const [chunk] = await w.store.chunks(id);
-		chunk.recipients[0].state = 'sending';
-		chunk.recipients[1].state = 'sending';
+		for (const recipient of chunk.recipients.slice(0, 5)) recipient.state = 'sending';
 		await w.store.saveChunk(chunk);
-		await w.store.putOutcome({ campaignId: id, chunk: 0, index: 0, state: 'queued', wamid: 'wamid.dead-run' });
+		const to = phones(6);
+		await leftBy(w, id, chunk.batch!, to[0], { wamid: 'wamid.dead-run' });
+		await leftBy(w, id, chunk.batch!, to[1]);
+		// to[2]: marked, never begun.
+		await leftBy(w, id, chunk.batch!, to[3], { error: graphError(131026) });
+		await leftBy(w, id, chunk.batch!, to[4]);
 		await w.store.save({ ...(await w.store.get(id))!, leaseUntil: w.clock.t + RUN_LEASE_MS });
-		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 1, sending: 1, pending: 3 });
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 1, failed: 1, sending: 3, pending: 1 });
+		const before = (await w.events()).length;
 
 		expect(await w.run()).toEqual({ more: false, sent: 0 });
 		expect(w.graph.sends).toEqual([]);
 
 		w.clock.t += RUN_LEASE_MS;
 		await w.run();
-		expect(w.sentTo()).toEqual(phones(5).slice(2));
-		expect(w.recorded.find((r) => r.message.mobileNo === phones(5)[1])).toEqual({
-			message: expect.objectContaining({ campaignId: id }),
-			error: translate(undefined, 'campaign_error_outcome_unknown'),
-		});
-		expect(w.recorded.filter((r) => r.message.mobileNo === phones(5)[0])).toEqual([]);
-		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 4, failed: 1, sending: 0, pending: 0 });
+		expect(w.sentTo()).toEqual([to[2], to[5]]);
+		const events = (await w.events()).slice(before);
+		expect(events.filter((e) => e.MessageStatus === 'failed').map((e) => [e.mobileNo, e.ErrorDetails])).toEqual([
+			[to[1], UNKNOWN],
+			[to[4], UNKNOWN],
+		]);
+		expect(events.filter((e) => e.MessageStatus === 'queued').map((e) => e.mobileNo)).toEqual([to[2], to[5]]);
+		expect((await w.records(id)).filter((r) => r.pending)).toEqual([]);
+		expect((await w.records(id)).map((r) => r.mobileNo).sort()).toEqual(to);
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 3, failed: 3, sending: 0, pending: 0 });
 	});
 
-	it('stops when the app is disabled, keeping the rest pending, and resumes without a duplicate', async () => {
+	it('stops when the app is disabled: a send begun but not started keeps its record for the next run, which resumes without a duplicate', async () => {
 		const w = world();
 		const id = await w.start(phones(30));
 		let stop = false;
@@ -157,9 +249,16 @@ describe('campaigns', () => {
 		expect(w.graph.sends.length).toBeGreaterThanOrEqual(10);
 		const sentFirst = w.graph.sends.length;
 		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: sentFirst, pending: 30 - sentFirst, sending: 0 });
+		const kept = (await w.store.chunks(id))[0].recipients.filter((r) => r.state === 'pending' && r.sendId);
+		expect(kept.length).toBeGreaterThan(0);
 		stop = false;
 		await w.run();
 		expect(w.sentTo().sort()).toEqual(phones(30));
+		const records = await w.records(id);
+		expect(records.map((r) => r.mobileNo).sort()).toEqual(phones(30));
+		expect(records.filter((r) => r.pending)).toEqual([]);
+		expect(records.filter((r) => kept.some((k) => k.sendId === r.sendId))).toHaveLength(kept.length);
+		expect((await w.events()).map((e) => e.MessageStatus)).toEqual(Array(30).fill('queued'));
 	});
 
 	it('cancel: nothing more is sent, the rest counts as cancelled; a finished campaign stays finished', async () => {
@@ -202,7 +301,10 @@ describe('campaigns', () => {
 		const id = await w.start(phones(3));
 		await w.run();
 		expect(w.graph.sends).toEqual([]);
-		expect(w.recorded.map((r) => r.error)).toEqual(Array(3).fill(translate(undefined, 'campaign_error_number_gone')));
+		expect((await w.events()).map((e) => [e.MessageStatus, e.ErrorDetails])).toEqual(
+			Array(3).fill(['failed', translate(undefined, 'campaign_error_number_gone')]),
+		);
+		expect(w.jobs.status).toBe(1);
 		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ failed: 3 });
 	});
 });

@@ -1,0 +1,245 @@
+/**
+ * The sends of one campaign run (campaigns.ts), recorded before they are sent, as every sender's:
+ * each recipient's send is written to the send log before its Graph call (`SendLog.begin`: pending,
+ * under its chunk's batch key, which the send carries in `biz_opaque_callback_data`, so that the
+ * statuses of a chunk's messages find their records with one read) and linked to its wamid as soon
+ * as Meta accepts it (`SendLog.settle`, which queues `queued` first). The recipients' final states
+ * go into their chunks once the run's sends are over (`apply`); after a run that died, `recover`
+ * takes them from the send log (core/bulk/campaign.ts `foldSends`).
+ *
+ * At most SEND_WINDOW × the number's concurrency sends are begun and not yet answered: a record is
+ * written shortly before the number's pacer starts its call, not for the whole run at once. A send
+ * whose record was written but whose call never started (the run stopped) keeps that record: its
+ * chunk names it (`sendId`, `sentAt`) and the next attempt uses it, so no record is left behind.
+ */
+import { Campaign, CampaignChunk, CampaignRecipient, foldSends, UNKNOWN_OUTCOME } from '../bulk/campaign';
+import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
+import { SendResult } from '../graph/GraphClient';
+import { translate } from '../i18n/translate';
+import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { whatsAppMessage } from '../outbound/envelope';
+import { CampaignPorts } from './campaignsPorts';
+import { graphCodeOf } from './explain';
+import { SentMessage } from './ports';
+import { newBatchKey, withBatchKey } from './sendLog';
+
+/** Sends begun ahead of the pacer: this many times what the number keeps in flight. */
+const SEND_WINDOW = 2;
+
+export interface Item {
+	chunk: CampaignChunk;
+	index: number;
+}
+
+export type ItemOutcome = { ok: true; value: SendResult } | { ok: false; error: unknown } | undefined;
+
+/** How a run sends: no call starts after `deadline` or once `halted()`; 131056 retries within `budgetMs`. */
+export interface RunLimits {
+	deadline: number;
+	budgetMs: number;
+	halted: () => boolean;
+	/** The "Send rate" setting: how many sends are begun ahead of the pacer. */
+	rate: number;
+}
+
+/** A send not made: the run stopped (budget, app disabled, campaign cancelled, Meta's throughput limit) before its Graph call. */
+const NOT_SENT = new Error('campaign: not sent, the run stopped');
+
+export class CampaignRun {
+	/** Each item's pending record, once begun or taken from its chunk. */
+	private readonly records = new Map<Item, Promise<SentMessage>>();
+	private readonly begun = new Map<Item, SentMessage>();
+	/** Sends Meta accepted whose record could not be linked at the time: linked again after the sends. */
+	private readonly unsettled = new Map<Item, SentMessage>();
+	private readonly marked = new Map<CampaignChunk, Promise<void>>();
+	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
+	reported = 0;
+
+	/** `display`: the sending number's digits, the records' `connectedWhatsAppNo`. */
+	constructor(
+		private readonly ports: CampaignPorts,
+		private readonly campaign: Campaign,
+		private readonly display: string,
+	) {}
+
+	/**
+	 * After a run that died: the `sending` recipients of `chunks` take their records' outcomes (one
+	 * read per such chunk); a record still pending is settled failed, "outcome unknown".
+	 */
+	async recover(chunks: CampaignChunk[]): Promise<void> {
+		for (const chunk of chunks) {
+			if (!chunk.recipients.some((r) => r.state === 'sending')) continue;
+			const records = chunk.batch ? await this.ports.messages.findByBatch(chunk.batch) : undefined;
+			const { changed, unknown } = foldSends(chunk, records, true);
+			for (const { index, record } of unknown)
+				await this.fail(chunk.recipients[index].to, record, translate(undefined, UNKNOWN_OUTCOME));
+			if (changed) await this.ports.store.saveChunk(chunk);
+		}
+	}
+
+	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
+	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
+		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
+		const sleep = this.ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+		const report = await sendPaced({
+			items,
+			send: (item: Item) => window.run(() => this.send(number, item, items, run)),
+			metaCode: graphCodeOf,
+			budgetMs: run.budgetMs,
+			// Once halted, the sends left are skipped without waiting for their slots.
+			sleep: (ms) => (run.halted() ? Promise.resolve() : sleep(ms)),
+			now: () => this.ports.clock.now(),
+		});
+		return report.outcomes;
+	}
+
+	/**
+	 * Writes each item's final state in its chunk: queued (its record linked as Meta answered), failed
+	 * (its record settled now with Meta's error, or `reason`), or back to pending, keeping its record,
+	 * when it was not sent. Answers how many Meta accepted.
+	 */
+	async apply(items: Item[], outcomes: ItemOutcome[], reason?: string): Promise<number> {
+		let accepted = 0;
+		const touched = new Set<CampaignChunk>();
+		const writes: Array<Promise<void>> = [];
+		items.forEach((item, i) => {
+			const outcome = outcomes[i];
+			const recipient = item.chunk.recipients[item.index];
+			const record = this.begun.get(item) ?? this.storedRecord(item.chunk, recipient);
+			let next: CampaignRecipient;
+			if (outcome?.ok) {
+				accepted++;
+				const late = this.unsettled.get(item);
+				if (late) writes.push(this.ports.sendLog.settle(late).then(() => void this.reported++));
+				const wamid = outcome.value.messages?.[0]?.id;
+				next = { to: recipient.to, state: 'queued', ...(wamid ? { wamid } : {}) };
+			} else if (outcome && outcome.error === NOT_SENT) {
+				next = { to: recipient.to, state: 'pending', ...(record ? { sendId: record.sendId, sentAt: record.sentAt } : {}) };
+			} else {
+				next = { to: recipient.to, state: 'failed' };
+				writes.push(this.fail(recipient.to, record, outcome ? outcome.error : translate(undefined, reason ?? UNKNOWN_OUTCOME)));
+			}
+			// A chunk the run never reached (halted before it) is not written again.
+			if (JSON.stringify(next) !== JSON.stringify(recipient)) touched.add(item.chunk);
+			item.chunk.recipients[item.index] = next;
+		});
+		await Promise.all(writes);
+		await Promise.all([...touched].map((chunk) => this.ports.store.saveChunk(chunk)));
+		return accepted;
+	}
+
+	/** One send: its chunk marked, its record written (or reused), the Graph call with the chunk's batch key, the record linked. */
+	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits): Promise<SendResult> {
+		if (run.halted()) throw NOT_SENT;
+		await this.mark(item.chunk, items);
+		const record = await this.recordOf(item);
+		const to = record.mobileNo;
+		const body = withBatchKey(whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }), record.batch);
+		let answer: SendResult;
+		try {
+			answer = await this.ports
+				.graphOf(number)
+				.sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart: () => !run.halted() });
+		} catch (error) {
+			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
+			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;
+			throw error;
+		}
+		// Meta accepted it: whatever fails from here on, the recipient is queued (a link that failed now is made again after the sends).
+		const wamid = answer.messages?.[0]?.id;
+		const waId = answer.contacts?.[0]?.wa_id;
+		const answered: SentMessage = { ...record, wamid, ...(waId && waId !== to ? { waId } : {}) };
+		await this.ports.sendLog.settle(answered).then(
+			() => void this.reported++,
+			() => void this.unsettled.set(item, answered),
+		);
+		return answer;
+	}
+
+	/** Marks the run's recipients of `chunk` `sending`, written once, before the first Graph call of the chunk in this run. */
+	private mark(chunk: CampaignChunk, items: Item[]): Promise<void> {
+		let done = this.marked.get(chunk);
+		if (!done) {
+			if (!chunk.batch) chunk.batch = newBatchKey();
+			for (const item of items) if (item.chunk === chunk) chunk.recipients[item.index].state = 'sending';
+			done = this.ports.store.saveChunk(chunk);
+			this.marked.set(chunk, done);
+		}
+		return done;
+	}
+
+	/** The item's pending record: the one its chunk names, else a new one (`SendLog.begin`); once per run. */
+	private recordOf(item: Item): Promise<SentMessage> {
+		let record = this.records.get(item);
+		if (!record) {
+			const recipient = item.chunk.recipients[item.index];
+			const stored = this.storedRecord(item.chunk, recipient);
+			const begin = stored
+				? Promise.resolve(stored)
+				: this.ports.sendLog.begin({ ...this.message(recipient.to, this.now()), batch: item.chunk.batch });
+			record = begin.then((begun) => (this.begun.set(item, begun), begun));
+			this.records.set(item, record);
+		}
+		return record;
+	}
+
+	/** The pending record an earlier attempt wrote for `recipient` (as `SendLog.begin` wrote it), if its chunk names one. */
+	private storedRecord(chunk: CampaignChunk, recipient: CampaignRecipient): SentMessage | undefined {
+		if (!recipient.sendId || !recipient.sentAt) return undefined;
+		return {
+			...this.message(recipient.to, recipient.sentAt),
+			batch: chunk.batch,
+			sendId: recipient.sendId,
+			pending: true,
+			statuses: [],
+		};
+	}
+
+	/** A recipient reported failed: its pending record settled with `error`, or, never begun, a failed record of its own. */
+	private async fail(to: string, record: SentMessage | undefined, error: unknown): Promise<void> {
+		if (record) await this.ports.sendLog.settle(record, error);
+		else await this.ports.sendLog.record(this.message(to, this.now()), error);
+		this.reported++;
+	}
+
+	/** The record of the campaign's template to `to`, sent at `sentAt`. */
+	private message(to: string, sentAt: string): SentMessage {
+		const { campaign } = this;
+		return {
+			phoneNumberId: campaign.phoneNumberId,
+			connectedWhatsAppNo: this.display,
+			mobileNo: to,
+			message: campaign.text,
+			type: 'Template-Message',
+			templateName: campaign.template.name,
+			templateLanguage: campaign.template.language.code,
+			sentAt,
+			campaignId: campaign.id,
+			...campaign.routing,
+		};
+	}
+
+	private now(): string {
+		return new Date(this.ports.clock.now()).toISOString();
+	}
+}
+
+/** At most `size` calls of `run` under way; the others wait their turn, in order. */
+class Window {
+	private active = 0;
+	private readonly waiting: Array<() => void> = [];
+
+	constructor(private readonly size: number) {}
+
+	async run<T>(work: () => Promise<T>): Promise<T> {
+		if (this.active >= this.size) await new Promise<void>((go) => this.waiting.push(go));
+		else this.active++;
+		try {
+			return await work();
+		} finally {
+			const next = this.waiting.shift();
+			if (next) next();
+			else this.active--;
+		}
+	}
+}
