@@ -3,15 +3,20 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 
 import { TemplateCache } from '../../core/app/ports';
 import { TemplateIndex, TemplateShard } from '../../core/templates/catalog';
+import { decodeSummaries, encodeSummaries } from '../../core/templates/templateIndex';
 import { Records } from './records';
 
 /**
  * The index keeps the record name the whole list had before (`templates:<wabaId>`), so a refresh
- * replaces an old whole-list record in place; such a record (no `shards`) reads as no index.
+ * replaces an old whole-list record in place; such a record (no `shards`) reads as no index. Its
+ * summaries are stored as one string (`names`, templateIndex.ts encodeSummaries) when they can be.
  */
 const indexRecord = (wabaId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `templates:${wabaId}`);
 const shardRecord = (wabaId: string, shard: number) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-shard:${wabaId}:${shard}`);
+
+/** The index record: the summaries as one string (`names`), or as objects (`templates`). */
+type StoredIndex = Omit<TemplateIndex, 'templates'> & { names?: string; templates?: TemplateIndex['templates'] };
 
 /** The template cache in the app's persistence (an index and its shards per WABA): shared by every instance of a cluster. */
 export class PersistedTemplateCache implements TemplateCache {
@@ -21,12 +26,17 @@ export class PersistedTemplateCache implements TemplateCache {
 	) {}
 
 	async getIndex(wabaId: string): Promise<TemplateIndex | undefined> {
-		const [index] = (await this.read.readByAssociation(indexRecord(wabaId))) as Array<Partial<TemplateIndex>>;
-		return typeof index?.shards === 'number' && Array.isArray(index.templates) ? (index as TemplateIndex) : undefined;
+		const [stored] = (await this.read.readByAssociation(indexRecord(wabaId))) as StoredIndex[];
+		if (typeof stored?.shards !== 'number') return undefined;
+		const { names, templates, ...rest } = stored;
+		if (typeof names === 'string') return { ...rest, templates: decodeSummaries(names) };
+		return Array.isArray(templates) ? { ...rest, templates } : undefined;
 	}
 
 	async setIndex(wabaId: string, index: TemplateIndex): Promise<void> {
-		await this.put([indexRecord(wabaId)], index);
+		const { templates, ...rest } = index;
+		const names = encodeSummaries(templates);
+		await this.put([indexRecord(wabaId)], names === undefined ? index : { ...rest, names });
 	}
 
 	async getShard(wabaId: string, shard: number): Promise<TemplateShard | undefined> {

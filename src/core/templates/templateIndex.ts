@@ -82,3 +82,23 @@ export function inIndexOrder(index: TemplateIndex, templates: MetaTemplate[]): M
 	}
 	return ordered;
 }
+
+/**
+ * The index's summaries as one string, a line per name (`name \t category \t lang,lang`), for the
+ * persisted record: one string crosses the engine's bridge and decodes far faster than thousands of
+ * objects. Meta's names are lower-case letters, digits and underscores and its languages and
+ * categories codes, so no field holds a separator; should one, the summaries stay objects (undefined).
+ */
+export function encodeSummaries(summaries: TemplateSummary[]): string | undefined {
+	const clean = (value: string) => !/[\t\n,]/.test(value);
+	const ok = summaries.every((s) => clean(s.name) && clean(s.category ?? '') && s.languages.every(clean));
+	return ok ? summaries.map((s) => `${s.name}\t${s.category ?? ''}\t${s.languages.join(',')}`).join('\n') : undefined;
+}
+
+export function decodeSummaries(encoded: string): TemplateSummary[] {
+	if (!encoded) return [];
+	return encoded.split('\n').map((line) => {
+		const [name, category, languages] = line.split('\t');
+		return { name, ...(category ? { category } : {}), languages: languages ? languages.split(',') : [] };
+	});
+}

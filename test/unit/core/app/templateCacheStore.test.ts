@@ -41,7 +41,26 @@ it('reads a whole-list record of an earlier version as no cache, and a refresh r
 	expect((await catalog.snapshot('waba-1')).summaries.map((s) => s.name)).toEqual(['new']);
 	expect(fetches).toBe(1);
 	const records = world.persistence.filter((r) => r.associations.some((a) => a.id === 'templates:waba-1'));
-	expect(records.map((r) => r.data)).toEqual([
-		{ fetchedAt: expect.any(Number), shards: 1, templates: [{ name: 'new', category: 'UTILITY', languages: ['en_US'] }] },
+	expect(records.map((r) => r.data)).toEqual([{ fetchedAt: expect.any(Number), shards: 1, names: 'new\tUTILITY\ten_US' }]);
+});
+
+it('stores the index as one string, and as objects when a field would hold a separator', async () => {
+	const world = new HarnessWorld();
+	const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+	const cache = new PersistedTemplateCache(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+	const summaries = [
+		{ name: 'order_update', category: 'UTILITY', languages: ['en_US', 'pt_BR'] },
+		{ name: 'no_category', languages: ['es'] },
+	];
+	await cache.setIndex('waba-1', { fetchedAt: 1, shards: 2, templates: summaries });
+	expect(world.persistence.map((r) => r.data)).toEqual([
+		{ fetchedAt: 1, shards: 2, names: 'order_update\tUTILITY\ten_US,pt_BR\nno_category\t\tes' },
 	]);
+	expect(await cache.getIndex('waba-1')).toEqual({ fetchedAt: 1, shards: 2, templates: summaries });
+	const odd = [{ name: 'odd\tname', languages: ['en,US'] }];
+	await cache.setIndex('waba-1', { fetchedAt: 2, shards: 1, stale: true, templates: odd });
+	expect(world.persistence.map((r) => r.data)).toEqual([{ fetchedAt: 2, shards: 1, stale: true, templates: odd }]);
+	expect(await cache.getIndex('waba-1')).toEqual({ fetchedAt: 2, shards: 1, stale: true, templates: odd });
+	await cache.setIndex('waba-1', { fetchedAt: 3, shards: 1, templates: [] });
+	expect(await cache.getIndex('waba-1')).toEqual({ fetchedAt: 3, shards: 1, templates: [] });
 });
