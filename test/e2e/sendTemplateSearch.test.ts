@@ -18,10 +18,10 @@ const T = (name: string, language: string, components: any[]) => ({
 	category: 'UTILITY',
 	components,
 });
-/** 299 notices and one invoice reminder (a document header), each in English and Portuguese: 600 pairs. */
-const NOTICES = Array.from({ length: 299 }, (_, i) => `notice_${String(i).padStart(3, '0')}`);
+/** 299 alerts and one invoice reminder (a document header, after the alerts by name), each in English and Portuguese: 600 pairs. */
+const ALERTS = Array.from({ length: 299 }, (_, i) => `alert_${String(i).padStart(3, '0')}`);
 const TEMPLATES = [
-	...NOTICES.flatMap((name) => ['en_US', 'pt_BR'].map((l) => T(name, l, [{ type: 'BODY', text: `Notice ${name}: {{1}}` }]))),
+	...ALERTS.flatMap((name) => ['en_US', 'pt_BR'].map((l) => T(name, l, [{ type: 'BODY', text: `Alert ${name}: {{1}}` }]))),
 	...['en_US', 'pt_BR'].map((l) =>
 		T('invoice_reminder', l, [
 			{ type: 'HEADER', format: 'DOCUMENT' },
@@ -132,8 +132,8 @@ describe('/whatsapp send-template: finding a template among hundreds', () => {
 		await change(client, 'send-search', 'no such thing');
 		expect(options(client)).toEqual(['invoice_reminder']);
 		expect(client.shown('send-template')).toBe('invoice_reminder');
-		await change(client, 'send-search', 'notice_29');
-		expect(options(client)).toEqual(['invoice_reminder', ...NOTICES.filter((n) => n.includes('notice_29'))]);
+		await change(client, 'send-search', 'alert_29');
+		expect(options(client)).toEqual(['invoice_reminder', ...ALERTS.filter((n) => n.includes('alert_29'))]);
 		// Without a chosen template, the agent is told that nothing matches.
 		const fresh = await open();
 		await change(fresh, 'send-search', 'zzz');
