@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { decodeSummaries } from '../../src/core/templates/templateIndex';
 import { postRaw, SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
@@ -112,7 +113,8 @@ describe("a number's app secret vouches only for its own events", () => {
 
 	const cachedTemplates = (wabaId: string): string[] | undefined => {
 		const record = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `templates:${wabaId}`));
-		return record ? (record.data as any).templates.map((t: any) => t.name) : undefined;
+		// The template cache's index (src/adapters/persistence/TemplateCacheStore.ts): its names as one string.
+		return record ? decodeSummaries((record.data as any).names).map((t) => t.name) : undefined;
 	};
 	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
 	const visitorsOf = (number: SimNumber) =>

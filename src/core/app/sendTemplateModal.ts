@@ -8,9 +8,11 @@ import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
-import { TemplateGroup } from '../templates/catalog';
+import { CatalogSnapshot } from '../templates/catalog';
 import { validateValues } from '../templates/rules';
+import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { MetaTemplate } from '../templates/template';
+import { TemplateSummary } from '../templates/templateIndex';
 import { Logger, SettingsReader } from './ports';
 import { explainListError, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
@@ -25,6 +27,8 @@ export interface Draft {
 	phoneNumberId: string;
 	templateName?: string;
 	language?: string;
+	/** What the agent typed in the template search (templates/search.ts). */
+	search?: string;
 	/**
 	 * The language the agent chose in each language select, by number and template
 	 * (`<phoneNumberId>:<template>`): the client keeps showing, and submits, that choice when the
@@ -48,11 +52,16 @@ export interface Drafts {
 export type ModalField = 'number' | 'template' | 'recipient' | 'department' | `param:${string}`;
 export type ModalErrors = Partial<Record<ModalField, string>>;
 
-/** What the modal shows: the draft, the numbers it may offer, the number's templates, the chosen one. */
+/** What the modal shows: the draft, the numbers it may offer, the number's templates the search leaves, the chosen one. */
 export interface ModalScreen {
 	draft: Draft;
 	numbers: ConnectedNumber[];
-	groups: TemplateGroup[];
+	/** What the template select offers: at most TEMPLATE_OPTIONS names matching the search, the chosen one always. */
+	templates: TemplateSummary[];
+	/** How many names match the search, how many of them the select does not offer, and how many the number has. */
+	matching: number;
+	hidden: number;
+	total: number;
 	template?: MetaTemplate;
 	/** Why the template list is not shown. */
 	problem?: string;
@@ -66,7 +75,7 @@ export interface ModalUser {
 
 /** One change in the modal (a select, a keystroke, the refresh button). */
 export type ModalAction =
-	| { kind: 'number' | 'template' | 'recipient' | 'department'; value?: string }
+	| { kind: 'number' | 'template' | 'search' | 'recipient' | 'department'; value?: string }
 	| { kind: 'language'; phoneNumberId: string; templateName: string; value?: string }
 	| { kind: 'param'; inputId: string; value?: string }
 	| { kind: 'refresh' }
@@ -95,6 +104,9 @@ export interface SendTemplateModalPorts {
 	newViewId(): string;
 }
 
+/** A search longer than this is cut: no template name is near it (Meta allows 512 characters, names are short). */
+const SEARCH_MAX = 200;
+
 const chosenKey = (phoneNumberId: string, templateName: string) => `${phoneNumberId}:${templateName}`;
 
 /** "pt-BR", "pt_BR", "pt" -> the best of the template's languages. */
@@ -114,15 +126,11 @@ export function pickLanguage(languages: string[], preferred: Array<string | unde
  * client still shows (and submits) that choice, so the draft takes it again; else the draft's if
  * offered, else the contact's (or the workspace's), else the first.
  */
-export function settleLanguage(draft: Draft, group: TemplateGroup): void {
-	const offered = (language?: string) => Boolean(language) && group.languages.some((l) => l.language === language);
+export function settleLanguage(draft: Draft, group: TemplateSummary): void {
+	const offered = (language?: string) => Boolean(language) && group.languages.includes(language as string);
 	const chosen = draft.chosenLanguages?.[chosenKey(draft.phoneNumberId, group.name)];
 	if (offered(chosen)) draft.language = chosen;
-	else if (!offered(draft.language))
-		draft.language = pickLanguage(
-			group.languages.map((l) => l.language),
-			[draft.preferredLanguage],
-		);
+	else if (!offered(draft.language)) draft.language = pickLanguage(group.languages, [draft.preferredLanguage]);
 }
 
 /** A change of the modal applied to its draft: only a connected number, and only outside a contact's room. */
@@ -134,6 +142,9 @@ export function applyAction(draft: Draft, action: ModalAction, numbers: Connecte
 			return;
 		case 'template':
 			draft.templateName = action.value;
+			return;
+		case 'search':
+			draft.search = action.value?.slice(0, SEARCH_MAX);
 			return;
 		case 'language':
 			// The select of this number and template: remembered for it, the draft's language if current.
@@ -321,25 +332,28 @@ export class SendTemplateModal {
 		return id;
 	}
 
-	/** What the modal shows for the draft; settles the draft's language. */
+	/** What the modal shows for the draft; settles the draft's language. Reads the catalog's index, and the chosen template's detail only. */
 	private async screen(draft: Draft, options: { numbers: ConnectedNumber[]; t: Translator; refresh: boolean }): Promise<ModalScreen> {
 		const { numbers, t } = options;
 		const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId) ?? numbers[0];
 		const catalog = await this.ports.sender.catalogOf(number);
-		let groups: TemplateGroup[] = [];
+		let snapshot: CatalogSnapshot | undefined;
 		let problem: string | undefined;
 		try {
 			// A refused Graph base URL setting sends nothing: said in words rather than as an outage.
 			if (!(await this.graphBaseUrlAccepted())) problem = t('error_graph_base_url_refused');
-			else groups = await catalog.groups(number.wabaId, { refresh: options.refresh });
+			else snapshot = await catalog.snapshot(number.wabaId, { refresh: options.refresh });
 		} catch (error) {
 			// Meta could not list the templates (expired token, outage...): the agent is told why.
 			problem = explainListError(error, t);
 		}
-		const group = groups.find((g) => g.name === draft.templateName);
-		if (group) settleLanguage(draft, group);
-		const template = group?.languages.find((l) => l.language === draft.language);
-		return { draft, numbers, groups, template, problem };
+		const summaries = snapshot?.summaries ?? [];
+		const { shown, matching, hidden } = narrowTemplates(summaries, draft.search, { limit: TEMPLATE_OPTIONS, keep: draft.templateName });
+		const chosen = summaries.find((s) => s.name === draft.templateName);
+		if (chosen) settleLanguage(draft, chosen);
+		const template =
+			chosen && snapshot ? (await snapshot.templatesNamed(chosen.name)).find((l) => l.language === draft.language) : undefined;
+		return { draft, numbers, templates: shown, matching, hidden, total: summaries.length, template, problem };
 	}
 
 	/**

@@ -2,37 +2,85 @@
  * A WABA's approved templates, grouped by name with their language variants, cached per WABA
  * with a refresh interval. Templates Meta pauses, disables or deletes leave the cache at once: a
  * `message_template_status_update` webhook, or a send failing with 132001 / 132015 / 132016.
+ * The cache is an index and shards (templateIndex.ts): a list or a search reads the index, one
+ * template's detail reads one shard.
  */
 import { TemplateStatusEvent } from '../status/webhook';
 import { explainSendError } from './errors';
 import { MetaTemplate, TemplateGroup } from './template';
+import { buildIndex, byName, inIndexOrder, shardOf, splitShards, TemplateIndex, TemplateShard, TemplateSummary } from './templateIndex';
 
 export { explainSendError } from './errors';
 export type { TemplateGroup } from './template';
+export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIndex';
 
+/** A whole cached list (what a refresh writes; `readCache` assembles it). */
 export interface CachedTemplates {
 	fetchedAt: number;
 	templates: MetaTemplate[];
-	/** Set by a status update that may add a template: the next `list` fetches from Meta. */
 	stale?: boolean;
 }
 
-/** Where the cache lives (the app persists it, so every instance of a cluster shares it). */
+/** Where the cache lives (the app persists it, so every instance of a cluster shares it): one index and its shards per WABA. */
 export interface TemplateCacheStore {
-	get(wabaId: string): Promise<CachedTemplates | undefined>;
-	set(wabaId: string, value: CachedTemplates): Promise<void>;
+	getIndex(wabaId: string): Promise<TemplateIndex | undefined>;
+	setIndex(wabaId: string, index: TemplateIndex): Promise<void>;
+	getShard(wabaId: string, shard: number): Promise<TemplateShard | undefined>;
+	setShard(wabaId: string, shard: number, value: TemplateShard): Promise<void>;
+	removeShard(wabaId: string, shard: number): Promise<void>;
 }
 
 export class MemoryTemplateCache implements TemplateCacheStore {
-	private readonly entries = new Map<string, CachedTemplates>();
+	private readonly indexes = new Map<string, TemplateIndex>();
+	private readonly shards = new Map<string, TemplateShard>();
 
-	async get(wabaId: string): Promise<CachedTemplates | undefined> {
-		return this.entries.get(wabaId);
+	async getIndex(wabaId: string): Promise<TemplateIndex | undefined> {
+		return this.indexes.get(wabaId);
 	}
 
-	async set(wabaId: string, value: CachedTemplates): Promise<void> {
-		this.entries.set(wabaId, value);
+	async setIndex(wabaId: string, index: TemplateIndex): Promise<void> {
+		this.indexes.set(wabaId, index);
 	}
+
+	async getShard(wabaId: string, shard: number): Promise<TemplateShard | undefined> {
+		return this.shards.get(`${wabaId}:${shard}`);
+	}
+
+	async setShard(wabaId: string, shard: number, value: TemplateShard): Promise<void> {
+		this.shards.set(`${wabaId}:${shard}`, value);
+	}
+
+	async removeShard(wabaId: string, shard: number): Promise<void> {
+		this.shards.delete(`${wabaId}:${shard}`);
+	}
+}
+
+/**
+ * Writes a whole list: the shards first, then the index that names them, then the shards of the
+ * previous index it no longer names. A reader of the previous index meanwhile sees shards of
+ * another `fetchedAt` and reads again (TemplateCatalog).
+ */
+export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex> {
+	const previous = await store.getIndex(wabaId);
+	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(value.stale ? { stale: true } : {}) };
+	const shards = splitShards(value.templates, index.shards);
+	await Promise.all(shards.map((templates, i) => store.setShard(wabaId, i, { fetchedAt: value.fetchedAt, templates })));
+	await store.setIndex(wabaId, index);
+	for (let i = index.shards; i < (previous?.shards ?? 0); i++) await store.removeShard(wabaId, i);
+	return index;
+}
+
+/** The whole cached list in index order, or undefined when there is none or a shard is of another fetch. */
+export async function readCache(store: TemplateCacheStore, wabaId: string): Promise<CachedTemplates | undefined> {
+	const index = await store.getIndex(wabaId);
+	if (!index) return undefined;
+	const shards = await Promise.all(Array.from({ length: index.shards }, (_, i) => store.getShard(wabaId, i)));
+	if (shards.some((s) => s?.fetchedAt !== index.fetchedAt)) return undefined;
+	const templates = inIndexOrder(
+		index,
+		shards.flatMap((s) => s?.templates ?? []),
+	);
+	return { fetchedAt: index.fetchedAt, templates, ...(index.stale ? { stale: true } : {}) };
 }
 
 /** Events after which the template can no longer be sent (Meta's template statuses). */
@@ -41,14 +89,27 @@ export const UNSENDABLE_EVENTS = ['PAUSED', 'DISABLED', 'DELETED', 'PENDING_DELE
 /** Approved templates grouped by name (sorted), with a case-insensitive name filter. */
 export function groupTemplates(templates: MetaTemplate[], search = ''): TemplateGroup[] {
 	const needle = search.trim().toLowerCase();
-	const byName = new Map<string, TemplateGroup>();
+	const named = new Map<string, TemplateGroup>();
 	for (const t of templates) {
 		if (needle && !t.name.toLowerCase().includes(needle)) continue;
-		const group = byName.get(t.name) ?? { name: t.name, ...(t.category ? { category: t.category } : {}), languages: [] };
+		const group = named.get(t.name) ?? { name: t.name, ...(t.category ? { category: t.category } : {}), languages: [] };
 		group.languages.push(t);
-		byName.set(t.name, group);
+		named.set(t.name, group);
 	}
-	return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+	return [...named.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What one read of the cache gives: the names (sorted), and each name's templates on demand. */
+export interface CatalogSnapshot {
+	summaries: TemplateSummary[];
+	/** Every approved language of `name` (one shard read, or none when the list was just fetched). */
+	templatesNamed(name: string): Promise<MetaTemplate[]>;
+}
+
+/** The cache as read: its index, and the whole list when it was fetched just now. */
+interface Loaded {
+	index: TemplateIndex;
+	fetched?: MetaTemplate[];
 }
 
 export class TemplateCatalog {
@@ -67,9 +128,18 @@ export class TemplateCatalog {
 
 	/** The approved templates of the WABA: cached unless older than the refresh interval or `refresh` is asked. */
 	async list(wabaId: string, options: { refresh?: boolean } = {}): Promise<MetaTemplate[]> {
-		const cached = await this.store.get(wabaId);
-		if (cached && !cached.stale && !options.refresh && this.now() - cached.fetchedAt < this.refreshMs) return cached.templates;
-		return this.refresh(wabaId);
+		const loaded = await this.load(wabaId, options);
+		if (loaded.fetched) return loaded.fetched;
+		const cached = await readCache(this.store, wabaId);
+		// A refresh wrote other shards meanwhile: its list is the one to use.
+		return cached ? cached.templates : this.refresh(wabaId);
+	}
+
+	/** The names and their languages (the index only), and any name's templates on demand: what the modal reads. */
+	async snapshot(wabaId: string, options: { refresh?: boolean } = {}): Promise<CatalogSnapshot> {
+		const loaded = await this.load(wabaId, options);
+		const summaries = [...loaded.index.templates].sort(byName);
+		return { summaries, templatesNamed: (name) => this.templatesNamed(wabaId, name, loaded) };
 	}
 
 	/** Fetches the list from Meta now; concurrent calls for the same WABA share one fetch. */
@@ -92,15 +162,22 @@ export class TemplateCatalog {
 	}
 
 	async find(wabaId: string, name: string, language: string): Promise<MetaTemplate | undefined> {
-		return (await this.list(wabaId)).find((t) => t.name === name && t.language === language);
+		const templates = await (await this.snapshot(wabaId)).templatesNamed(name);
+		return templates.find((t) => t.language === language);
 	}
 
 	/** Drops a template from the cache: one language, or every language when none is given. */
 	async remove(wabaId: string, name: string, language?: string): Promise<void> {
-		const cached = await this.store.get(wabaId);
-		if (!cached) return;
-		const templates = cached.templates.filter((t) => !(t.name === name && (!language || t.language === language)));
-		if (templates.length !== cached.templates.length) await this.store.set(wabaId, { ...cached, templates });
+		const index = await this.store.getIndex(wabaId);
+		const summary = index?.templates.find((s) => s.name === name);
+		if (!index || !summary) return;
+		const shardId = shardOf(name, index.shards);
+		const shard = await this.store.getShard(wabaId, shardId);
+		const gone = (t: MetaTemplate) => t.name === name && (!language || t.language === language);
+		if (shard) await this.store.setShard(wabaId, shardId, { ...shard, templates: shard.templates.filter((t) => !gone(t)) });
+		const languages = language ? summary.languages.filter((l) => l !== language) : [];
+		const templates = index.templates.flatMap((s) => (s !== summary ? [s] : languages.length ? [{ ...s, languages }] : []));
+		await this.store.setIndex(wabaId, { ...index, templates });
 	}
 
 	/**
@@ -113,8 +190,8 @@ export class TemplateCatalog {
 			await this.remove(update.wabaId, update.templateName, update.language);
 			return;
 		}
-		const cached = await this.store.get(update.wabaId);
-		if (cached) await this.store.set(update.wabaId, { ...cached, stale: true });
+		const index = await this.store.getIndex(update.wabaId);
+		if (index) await this.store.setIndex(update.wabaId, { ...index, stale: true });
 	}
 
 	/** A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled) remove it. */
@@ -123,9 +200,38 @@ export class TemplateCatalog {
 		if (explainSendError(code).removesTemplate) await this.remove(wabaId, name, language);
 	}
 
+	/** The index when fresh, else the list fetched from Meta (and its index). */
+	private async load(wabaId: string, options: { refresh?: boolean }): Promise<Loaded> {
+		const index = await this.store.getIndex(wabaId);
+		if (index && !index.stale && !options.refresh && this.now() - index.fetchedAt < this.refreshMs) return { index };
+		return this.fetched(wabaId);
+	}
+
+	private async fetched(wabaId: string): Promise<Loaded> {
+		const fetched = await this.refresh(wabaId);
+		return { index: buildIndex(fetched, this.now()), fetched };
+	}
+
+	/**
+	 * The templates of `name`: from the list just fetched, else from its shard. A shard of another
+	 * fetch than the index (a refresh wrote it meanwhile) is read again with the new index; when
+	 * they still differ (a refresh failed halfway), the list is fetched from Meta.
+	 */
+	private async templatesNamed(wabaId: string, name: string, loaded: Loaded): Promise<MetaTemplate[]> {
+		const named = (templates: MetaTemplate[]) => templates.filter((t) => t.name === name);
+		if (loaded.fetched) return named(loaded.fetched);
+		let index: TemplateIndex | undefined = loaded.index;
+		for (let attempt = 0; index && attempt < 2; attempt++) {
+			const shard = await this.store.getShard(wabaId, shardOf(name, index.shards));
+			if (shard?.fetchedAt === index.fetchedAt) return named(shard.templates);
+			index = await this.store.getIndex(wabaId);
+		}
+		return named(await this.refresh(wabaId));
+	}
+
 	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {
 		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
-		await this.store.set(wabaId, { fetchedAt: this.now(), templates });
+		await writeCache(this.store, wabaId, { fetchedAt: this.now(), templates });
 		return templates;
 	}
 }

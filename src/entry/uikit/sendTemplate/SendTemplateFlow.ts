@@ -87,9 +87,10 @@ function actionOf(actionId: string, value: string | undefined): ModalAction {
 	const language = parseLanguageAction(actionId);
 	if (language) return { kind: 'language', ...language, value };
 	if (actionId.startsWith(PARAM_PREFIX)) return { kind: 'param', inputId: actionId.slice(PARAM_PREFIX.length), value };
-	const kinds: Record<string, 'number' | 'template' | 'recipient' | 'department'> = {
+	const kinds: Record<string, 'number' | 'template' | 'search' | 'recipient' | 'department'> = {
 		[SendAction.Number]: 'number',
 		[SendAction.Template]: 'template',
+		[SendAction.Search]: 'search',
 		[SendAction.Recipient]: 'recipient',
 		[SendAction.Department]: 'department',
 	};

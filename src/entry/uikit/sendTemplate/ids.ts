@@ -4,6 +4,7 @@ export const SEND_VIEW_PREFIX = 'whatsapp-send-template:';
 export enum SendAction {
 	Number = 'send-number',
 	Template = 'send-template',
+	Search = 'send-search',
 	Refresh = 'send-refresh',
 	Recipient = 'send-recipient',
 	Department = 'send-department',

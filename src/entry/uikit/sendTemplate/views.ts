@@ -3,6 +3,7 @@ import { ModalScreen } from '../../../core/app/sendTemplateModal';
 import { inputsFor } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
+import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
 import { actions, Block, button, context, divider, section, text } from '../blocks';
 import { languageAction, paramAction, SendAction } from './ids';
 
@@ -82,19 +83,45 @@ function recipientBlocks(screen: ModalScreen, t: Translator): Block[] {
 	return blocks;
 }
 
+/**
+ * The template search, shown when the number has more templates than the select offers (or a search
+ * is typed). Rocket.Chat's client sends a block action for a plain_text_input with
+ * `on_character_entered` (fuselage-ui-kit useUiKitState.ts @ 000eb1dac36a6dc92cbaad4233003e1b24095f7e),
+ * debounced by 700 ms (apps/meteor/client/views/modal/uikit/UiKitModal.tsx @
+ * e7a9e637856272ecedcb26f2f0ee0a3563bfb505): the app answers with the narrowed list. The select
+ * itself is fuselage's SelectFiltered (fuselage-ui-kit StaticSelectElement.tsx @
+ * 0fd718cd03c77f27dad08f03b828d217b5f5794e), whose own type-ahead filters only the options it was
+ * sent: typing there narrows further without a round trip.
+ */
+function searchBlocks(screen: ModalScreen, t: Translator): Block[] {
+	const { draft, matching, hidden, total } = screen;
+	if (total <= TEMPLATE_OPTIONS && !draft.search) return [];
+	const search = textInput({
+		blockId: SendAction.Search,
+		label: t('send_field_search'),
+		initial: draft.search,
+		placeholder: t('send_search_placeholder'),
+		optional: true,
+	});
+	if (!matching) return [search, context(t('send_search_none', { search: (draft.search ?? '').trim() }))];
+	return hidden ? [search, context(t('send_templates_shown', { shown: matching - hidden, matching }))] : [search];
+}
+
 /** The template select and the language select of the chosen template, or why there are none. */
 function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
-	const { draft, groups, problem } = screen;
+	const { draft, templates, total, problem } = screen;
 	if (problem) return [section(t('send_templates_unavailable', { reason: problem }))];
-	if (!groups.length) return [section(t('send_no_templates'))];
-	const options = groups.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
+	if (!total) return [section(t('send_no_templates'))];
+	// The select stays when a search matches nothing: a field error on the template still has its place.
+	const blocks = searchBlocks(screen, t);
+	const options = templates.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
 	const placeholder = t('send_field_template_placeholder');
-	const blocks = [
+	blocks.push(
 		select({ blockId: SendAction.Template, label: t('send_field_template'), options, initial: draft.templateName, placeholder }),
-	];
-	const group = groups.find((g) => g.name === draft.templateName);
+	);
+	const group = templates.find((g) => g.name === draft.templateName);
 	if (group) {
-		const languages = group.languages.map((l) => ({ value: l.language, text: l.language }));
+		const languages = group.languages.map((l) => ({ value: l, text: l }));
 		const label = t('send_field_language');
 		const blockId = languageAction(draft.phoneNumberId, group.name);
 		blocks.push(select({ blockId, label, options: languages, initial: draft.language, placeholder: label }));

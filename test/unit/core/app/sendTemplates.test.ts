@@ -1,5 +1,6 @@
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
 import { AppError, NetworkError } from '../../../../src/core/errors';
+import { readCache } from '../../../../src/core/templates/catalog';
 import { graphError, keys, NUMBER, OTHER_NUMBER, READY, templatesWorld } from './fakes-templates';
 
 const body = (extra: Record<string, unknown> = {}) => ({
@@ -167,7 +168,9 @@ describe('templateMessage', () => {
 			error: expect.objectContaining({ graphCode: 132001 }),
 		});
 		expect(w.recorded[1].message.wamid).toBeUndefined();
-		expect((await w.templateCache.get('waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual(['order_ready:pt_BR']);
+		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual([
+			'order_ready:pt_BR',
+		]);
 	});
 });
 
@@ -303,7 +306,7 @@ describe('sendFromModal', () => {
 		]);
 		expect(w.recorded[0].message.wamid).toBeUndefined();
 		expect(w.rooms.posts).toEqual([]);
-		expect((await w.templateCache.get('waba-1'))?.templates.map((t) => t.language)).toEqual(['pt_BR']);
+		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => t.language)).toEqual(['pt_BR']);
 
 		w.graph.answer = () => new NetworkError({ detail: 'down', timedOut: true });
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_graph_unreachable' });

@@ -1,5 +1,5 @@
-import { applyAction, Draft, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
-import { keys, NUMBER, OTHER_NUMBER, templatesWorld } from './fakes-templates';
+import { applyAction, Draft, ModalScreen, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
+import { keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
 
 const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
 const intruder = { id: 'u-bob', username: 'bob', roles: ['livechat-agent'] };
@@ -24,7 +24,7 @@ describe('opening the modal', () => {
 		const w = templatesWorld({ numbers: [OTHER_NUMBER, NUMBER] });
 		const opened = await w.modal.open({ user: agent, contact, workspaceLanguage: 'en', t: keys });
 		expect(opened).toEqual({
-			screen: expect.objectContaining({ groups: [expect.objectContaining({ name: 'order_ready' })], problem: undefined }),
+			screen: expect.objectContaining({ templates: [expect.objectContaining({ name: 'order_ready' })], problem: undefined }),
 		});
 		expect([...w.drafts.drafts.values()]).toEqual([
 			{
@@ -42,7 +42,7 @@ describe('opening the modal', () => {
 	it('a refused Graph base URL is said in words, without listing', async () => {
 		const w = templatesWorld({ settings: { graphApiBaseUrl: 'http://example.com' } });
 		const opened = await w.modal.open({ user: agent, t: keys });
-		expect(opened).toEqual({ screen: expect.objectContaining({ groups: [], problem: 'error_graph_base_url_refused' }) });
+		expect(opened).toEqual({ screen: expect.objectContaining({ templates: [], total: 0, problem: 'error_graph_base_url_refused' }) });
 		expect(w.graph.listed).toBe(0);
 	});
 });
@@ -97,6 +97,46 @@ describe('changes in the modal', () => {
 		expect(pickLanguage(['en_US', 'pt_BR'], ['pt-BR'])).toBe('pt_BR');
 		expect(pickLanguage(['en_US', 'pt_PT'], [undefined, 'pt'])).toBe('pt_PT');
 		expect(pickLanguage(['en_US', 'pt_BR'], ['de'])).toBe('en_US');
+	});
+});
+
+describe('searching thousands of templates', () => {
+	/** 3,000 names in two languages each: 6,000 template/language pairs. */
+	const many = Array.from({ length: 6000 }, (_, k) => ({
+		...(k % 2 ? READY_PT : READY),
+		name: `template_${String(Math.floor(k / 2)).padStart(4, '0')}`,
+	}));
+	const screenOf = (result: unknown) => (result as { screen: ModalScreen }).screen;
+	const listed = (screen: ModalScreen) => screen.templates.map((s) => s.name);
+
+	it('opens with the first 100 names of 3,000, and a search narrows them', async () => {
+		const w = templatesWorld();
+		w.graph.templates = many;
+		const opened = await w.modal.open({ user: agent, contact, t: keys });
+		const screen = screenOf(opened);
+		expect(screen).toMatchObject({ total: 3000, matching: 3000, hidden: 2900 });
+		expect(listed(screen)).toEqual(Array.from({ length: 100 }, (_, i) => `template_${String(i).padStart(4, '0')}`));
+		const viewId = screen.draft.viewId;
+		const searched = screenOf(await w.modal.act({ viewId, user: agent, action: { kind: 'search', value: '2024' }, t: keys }));
+		expect(listed(searched)).toEqual(['template_2024']);
+		expect(searched).toMatchObject({ matching: 1, hidden: 0, template: undefined });
+		expect(w.drafts.drafts.get(viewId)?.search).toBe('2024');
+		// The second interaction: the template is picked, in the contact's language, with its parameters.
+		const picked = screenOf(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'template_2024' }, t: keys }));
+		expect(picked.template).toMatchObject({ name: 'template_2024', language: 'pt_BR' });
+		expect(listed(picked)).toEqual(['template_2024']);
+		// Another search keeps the chosen template offered (the client keeps showing it).
+		const other = screenOf(await w.modal.act({ viewId, user: agent, action: { kind: 'search', value: '0999' }, t: keys }));
+		expect(listed(other)).toEqual(['template_2024', 'template_0999']);
+		expect(other.template).toMatchObject({ name: 'template_2024' });
+		expect(w.graph.listed).toBe(1);
+	});
+
+	it('cuts a very long search', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'search', value: 'x'.repeat(100_000) }, t: keys });
+		expect(w.drafts.drafts.get(viewId)?.search).toHaveLength(200);
 	});
 });
 

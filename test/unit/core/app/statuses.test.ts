@@ -16,7 +16,7 @@ import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { MemoryOutboxStore, newOutboxItem } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 import { InboundMessageEvent, StatusEvent } from '../../../../src/core/status/webhook';
-import { explainSendError, MemoryTemplateCache } from '../../../../src/core/templates/catalog';
+import { explainSendError, MemoryTemplateCache, readCache, writeCache } from '../../../../src/core/templates/catalog';
 
 const URL = 'https://crm.example.com/whatsapp/status';
 const T0 = 1_750_000_000_000;
@@ -169,8 +169,8 @@ describe('StatusService', () => {
 	it("drops a paused template from the cache of a connected account, and leaves other accounts' caches alone", async () => {
 		const f = await fakes();
 		const template = (name: string) => ({ id: name, name, language: 'en_US', status: 'APPROVED', category: 'UTILITY', components: [] });
-		await f.templates.set('waba-1', { fetchedAt: T0, templates: [template('promo'), template('order_update')] });
-		await f.templates.set('waba-9', { fetchedAt: T0, templates: [template('promo')] });
+		await writeCache(f.templates, 'waba-1', { fetchedAt: T0, templates: [template('promo'), template('order_update')] });
+		await writeCache(f.templates, 'waba-9', { fetchedAt: T0, templates: [template('promo')] });
 		await f.service.templateStatusChanged({
 			kind: 'template-status',
 			wabaId: 'waba-1',
@@ -185,8 +185,8 @@ describe('StatusService', () => {
 			templateName: 'promo',
 			language: 'en_US',
 		});
-		expect((await f.templates.get('waba-1'))?.templates.map((t) => t.name)).toEqual(['order_update']);
-		expect((await f.templates.get('waba-9'))?.templates.map((t) => t.name)).toEqual(['promo']);
+		expect((await readCache(f.templates, 'waba-1'))?.templates.map((t) => t.name)).toEqual(['order_update']);
+		expect((await readCache(f.templates, 'waba-9'))?.templates.map((t) => t.name)).toEqual(['promo']);
 	});
 });
 

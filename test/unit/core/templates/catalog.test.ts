@@ -1,4 +1,5 @@
-import { MemoryTemplateCache, TemplateCatalog } from '../../../../src/core/templates/catalog';
+import { MemoryTemplateCache, readCache, TemplateCatalog, writeCache } from '../../../../src/core/templates/catalog';
+import { shardOf } from '../../../../src/core/templates/templateIndex';
 import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 
 /** The template status events the webhook walker finds in a payload. */
@@ -123,6 +124,94 @@ describe('TemplateCatalog', () => {
 		await s.catalog.list('w');
 		await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
 		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
+	});
+});
+
+/** The memory store, counting what each call reads. */
+class CountingCache extends MemoryTemplateCache {
+	reads: string[] = [];
+	override async getIndex(wabaId: string) {
+		this.reads.push('index');
+		return super.getIndex(wabaId);
+	}
+	override async getShard(wabaId: string, shard: number) {
+		this.reads.push(`shard ${shard}`);
+		return super.getShard(wabaId, shard);
+	}
+}
+
+describe('the cache shape with thousands of templates', () => {
+	const many = Array.from({ length: 6000 }, (_, k) =>
+		t(`template_${String(Math.floor(k / 2)).padStart(4, '0')}`, k % 2 ? 'pt_BR' : 'en_US'),
+	);
+	const cached = async () => {
+		const store = new CountingCache();
+		let fetches = 0;
+		const catalog = new TemplateCatalog(
+			store,
+			async () => (fetches++, many),
+			REFRESH,
+			() => 1000,
+		);
+		await catalog.list('w');
+		store.reads = [];
+		return { store, catalog, fetches: () => fetches };
+	};
+
+	it('keeps an index of 3,000 names and 60 shards of about 100 templates', async () => {
+		const { store } = await cached();
+		const index = await store.getIndex('w');
+		expect(index).toMatchObject({ fetchedAt: 1000, shards: 60 });
+		expect(index?.templates).toHaveLength(3000);
+		expect(index?.templates[1]).toEqual({ name: 'template_0001', category: 'UTILITY', languages: ['en_US', 'pt_BR'] });
+		const sizes = await Promise.all(Array.from({ length: 60 }, async (_, i) => (await store.getShard('w', i))?.templates.length ?? 0));
+		expect(sizes.reduce((a, b) => a + b, 0)).toBe(6000);
+		expect(Math.max(...sizes)).toBeLessThan(200);
+	});
+
+	it("a snapshot reads the index alone; one name's templates read one shard", async () => {
+		const { store, catalog, fetches } = await cached();
+		const snapshot = await catalog.snapshot('w');
+		expect(snapshot.summaries).toHaveLength(3000);
+		expect(snapshot.summaries.slice(0, 2).map((x) => x.name)).toEqual(['template_0000', 'template_0001']);
+		expect(store.reads).toEqual(['index']);
+		expect(names(await snapshot.templatesNamed('template_2024'))).toEqual(['template_2024/en_US', 'template_2024/pt_BR']);
+		expect(store.reads).toEqual(['index', `shard ${shardOf('template_2024', 60)}`]);
+		expect(await catalog.find('w', 'template_2024', 'pt_BR')).toMatchObject({ name: 'template_2024', language: 'pt_BR' });
+		expect(fetches()).toBe(1);
+	});
+
+	it('a shard another refresh wrote meanwhile is read again with the new index', async () => {
+		const { store, catalog, fetches } = await cached();
+		const snapshot = await catalog.snapshot('w');
+		// Another instance refreshed: fewer templates, so other shards, and another fetchedAt.
+		await writeCache(store, 'w', { fetchedAt: 2000, templates: [t('template_2024', 'es'), t('fresh', 'en')] });
+		store.reads = [];
+		expect(names(await snapshot.templatesNamed('template_2024'))).toEqual(['template_2024/es']);
+		expect(store.reads).toEqual([`shard ${shardOf('template_2024', 60)}`, 'index', 'shard 0']);
+		expect(fetches()).toBe(1);
+	});
+
+	it('a shard that stays of another fetch (a refresh that failed halfway) fetches the list from Meta', async () => {
+		const { store, catalog, fetches } = await cached();
+		const shard = shardOf('template_2024', 60);
+		await store.setShard('w', shard, { fetchedAt: 999, templates: [] });
+		expect(await catalog.find('w', 'template_2024', 'en_US')).toMatchObject({ name: 'template_2024' });
+		expect(fetches()).toBe(2);
+		expect((await store.getShard('w', shard))?.fetchedAt).toBe(1000);
+	});
+
+	it('a removal rewrites one shard and the index; the whole list reads back without it', async () => {
+		const { store, catalog } = await cached();
+		await catalog.remove('w', 'template_0001', 'pt_BR');
+		await catalog.remove('w', 'template_0002');
+		const index = await store.getIndex('w');
+		expect(index?.templates.slice(0, 3)).toEqual([
+			{ name: 'template_0000', category: 'UTILITY', languages: ['en_US', 'pt_BR'] },
+			{ name: 'template_0001', category: 'UTILITY', languages: ['en_US'] },
+			{ name: 'template_0003', category: 'UTILITY', languages: ['en_US', 'pt_BR'] },
+		]);
+		expect((await readCache(store, 'w'))?.templates).toHaveLength(5997);
 	});
 });
 

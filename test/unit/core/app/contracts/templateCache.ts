@@ -1,16 +1,51 @@
 /** The template cache contract (`TemplateCache`, core/app/ports.ts): the in-memory twin and the persistence store pass the same suite. */
 import { TemplateCache } from '../../../../../src/core/app/ports';
+import { readCache, writeCache } from '../../../../../src/core/templates/catalog';
+import { TemplateIndex } from '../../../../../src/core/templates/templateIndex';
+
+const template = (name: string, language = 'en_US') => ({ name, language, status: 'APPROVED', category: 'UTILITY', components: [] });
+const index = (fetchedAt: number, shards: number, names: string[]): TemplateIndex => ({
+	fetchedAt,
+	shards,
+	templates: names.map((name) => ({ name, category: 'UTILITY', languages: ['en_US'] })),
+});
 
 export function templateCacheContract(name: string, makeCache: () => Promise<TemplateCache> | TemplateCache): void {
 	describe(`${name}: the template cache contract`, () => {
-		it('keeps one list per WhatsApp Business Account, replaced on set', async () => {
+		it('keeps one index per WhatsApp Business Account, replaced on set', async () => {
 			const cache = await makeCache();
-			expect(await cache.get('waba-1')).toBeUndefined();
-			await cache.set('waba-1', { fetchedAt: 1, templates: [] });
-			await cache.set('waba-2', { fetchedAt: 2, templates: [] });
-			await cache.set('waba-1', { fetchedAt: 3, templates: [], stale: true });
-			expect(await cache.get('waba-1')).toEqual({ fetchedAt: 3, templates: [], stale: true });
-			expect(await cache.get('waba-2')).toEqual({ fetchedAt: 2, templates: [] });
+			expect(await cache.getIndex('waba-1')).toBeUndefined();
+			await cache.setIndex('waba-1', index(1, 1, ['a']));
+			await cache.setIndex('waba-2', index(2, 1, ['b']));
+			await cache.setIndex('waba-1', { ...index(3, 2, ['c', 'd']), stale: true });
+			expect(await cache.getIndex('waba-1')).toEqual({ ...index(3, 2, ['c', 'd']), stale: true });
+			expect(await cache.getIndex('waba-2')).toEqual(index(2, 1, ['b']));
+		});
+
+		it('keeps shards per account and number, replaced on set, gone on remove', async () => {
+			const cache = await makeCache();
+			expect(await cache.getShard('waba-1', 0)).toBeUndefined();
+			await cache.setShard('waba-1', 0, { fetchedAt: 1, templates: [template('a')] });
+			await cache.setShard('waba-1', 1, { fetchedAt: 1, templates: [template('b')] });
+			await cache.setShard('waba-2', 0, { fetchedAt: 2, templates: [template('c')] });
+			await cache.setShard('waba-1', 0, { fetchedAt: 3, templates: [template('d')] });
+			expect(await cache.getShard('waba-1', 0)).toEqual({ fetchedAt: 3, templates: [template('d')] });
+			expect(await cache.getShard('waba-2', 0)).toEqual({ fetchedAt: 2, templates: [template('c')] });
+			await cache.removeShard('waba-1', 1);
+			expect(await cache.getShard('waba-1', 1)).toBeUndefined();
+			expect(await cache.getShard('waba-1', 0)).toEqual({ fetchedAt: 3, templates: [template('d')] });
+		});
+
+		it('a whole list written and read back; a shorter list removes the shards it no longer needs', async () => {
+			const cache = await makeCache();
+			const many = Array.from({ length: 250 }, (_, i) => template(`t_${i}`, i % 2 ? 'en_US' : 'pt_BR'));
+			const written = await writeCache(cache, 'waba-1', { fetchedAt: 5, templates: many });
+			expect(written.shards).toBe(3);
+			expect((await readCache(cache, 'waba-1'))?.templates).toEqual(many);
+			await writeCache(cache, 'waba-1', { fetchedAt: 6, templates: [template('only')] });
+			expect(await readCache(cache, 'waba-1')).toEqual({ fetchedAt: 6, templates: [template('only')] });
+			expect(await cache.getShard('waba-1', 1)).toBeUndefined();
+			expect(await cache.getShard('waba-1', 2)).toBeUndefined();
 		});
 	});
 }
