@@ -1,8 +1,12 @@
 /**
  * Journey (a): an agent sends a template from a contact's room through the modal Rocket.Chat's
- * renderer draws, meets the field error, fixes it, and watches the template reach the phone and turn read.
+ * renderer draws, meets the field error, fixes it, and watches the template reach the phone and turn
+ * read, on the phone and in the room.
  */
 import { compose, Console, DEADLINE_MS, expectNoBrowserErrors, modalField, openRoom, phoneOf, startConsole, writeOnPhone } from './console';
+
+/** The browser's own, in the functions evaluated in the page (this file's types have no DOM). */
+declare function getComputedStyle(element: unknown): { borderInlineStartColor: string };
 
 describe('console: an agent sends a template from a contact room', () => {
 	let c: Console;
@@ -11,7 +15,7 @@ describe('console: an agent sends a template from a contact room', () => {
 	});
 	afterAll(() => c?.stop());
 
-	it('shows the field error under the empty parameter, then sends; the phone shows the template and reads it', async () => {
+	it('shows the field error under the empty parameter, then sends; the phone shows the template and reads it, and the room shows it read', async () => {
 		const page = await c.open();
 		const phone = await phoneOf(page, 'Carla Souza');
 		await writeOnPhone(phone, 'Hi! Can you send me my invoice?');
@@ -55,6 +59,14 @@ describe('console: an agent sends a template from a contact room', () => {
 		await phone.getByText('View order').waitFor();
 		// The phone shows it, so it reads it: its ticks turn read, and Meta's read status reaches the app.
 		await bubble.locator('[data-status="read"]').waitFor();
+		// The room shows it too: under the message, its WhatsApp status (the app's attachment, drawn as
+		// Rocket.Chat's DefaultAttachment) turns read, with WhatsApp's blue as its bar.
+		const message = room.locator('[data-qa="message"]', { hasText: sentText });
+		const state = message.locator('.attachment', { hasText: 'Read on WhatsApp' });
+		await state.waitFor({ timeout: DEADLINE_MS });
+		expect(await state.innerText()).toBe('✓✓ Read on WhatsApp');
+		expect(await state.evaluate((el) => getComputedStyle(el).borderInlineStartColor)).toBe('rgb(83, 189, 235)');
+		expect(await message.locator('.attachment', { hasText: 'on WhatsApp' }).count()).toBe(1);
 
 		const [sent] = c.sandbox.sim.sentMessages;
 		expect(sent.body.template).toMatchObject({ name: 'order_invoice' });

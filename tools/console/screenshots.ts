@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: regenerates the console's pictures in docs/ (README): the send-template modal
- * drawn by Rocket.Chat's renderer, the room after the send, and the contact's phone. It plays journey (a)
- * of the browser tests in the sandbox, in Debian's Chromium (`CHROMIUM_PATH` overrides /usr/bin/chromium).
+ * drawn by Rocket.Chat's renderer, the room after the send (its delivery state read), and the contact's
+ * phone. It plays journey (a) of the browser tests in the sandbox, in Debian's Chromium (`CHROMIUM_PATH`
+ * overrides /usr/bin/chromium).
  */
 import * as path from 'path';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
 		await modal.waitFor({ state: 'detached' });
 		await phone.locator('[data-qa="bubble"][data-type="template"] [data-status="read"]').waitFor();
 		await room.getByText('your invoice INV-1042', { exact: false }).first().waitFor();
+		await room.locator('[data-qa="message"] .attachment', { hasText: 'Read on WhatsApp' }).waitFor();
 		await page.screenshot({ path: path.join(DOCS, 'console-room.png') });
 		await phone.screenshot({ path: path.join(DOCS, 'console-phone.png') });
 		console.log(`wrote docs/console-modal.png, docs/console-room.png, docs/console-phone.png`);

@@ -254,7 +254,7 @@ function initials(name: string): string {
 	);
 }
 
-/** A message as Rocket.Chat's room draws it: avatar, name, time, text, then its attachments (files, quotes). */
+/** A message as Rocket.Chat's room draws it: avatar, name, time, text, then its attachments (files, quotes, the app's delivery state). */
 function RoomMessage(props: { message: Json }) {
 	const m = props.message;
 	return (
@@ -309,10 +309,12 @@ function Attachment(props: { attachment: Json; file: Json | null }) {
 			</blockquote>
 		);
 	}
+	// Rocket.Chat's DefaultAttachment: `color` as the bar at its start (AttachmentBlock's borderInlineStartColor),
+	// `text` as markdown. The app's delivery state is one (`whatsapp-status:<state>`; adapters/rocketchat/roomMessages.ts).
 	return (
-		<div className="attachment">
+		<div className="attachment" style={a.color ? { borderInlineStartColor: String(a.color) } : undefined}>
 			{name ? <div className="attachment__title">{name}</div> : null}
-			{a.text ? <div>{String(a.text)}</div> : null}
+			{a.text ? <div>{inline(String(a.text))}</div> : null}
 			{a.description ? <div>{String(a.description)}</div> : null}
 		</div>
 	);
