@@ -71,7 +71,8 @@ async function sendTemplates(app: AppUnderTest, count: number): Promise<string[]
 				headers: ADMIN_AUTH,
 			});
 			if (res.status !== 200) throw new Error(`templateMessage answered ${res.status}: ${JSON.stringify(res.body)}`);
-			wamids.push(...res.body.results.map((r: { msId: string }) => r.msId));
+			// A recipient Meta refused (the pace under a loaded machine) has no msId: no statuses for it.
+			wamids.push(...res.body.results.map((r: { msId?: string }) => r.msId).filter((msId: string | undefined) => msId));
 		}
 	};
 	await Promise.all([worker(), worker(), worker(), worker()]);
@@ -110,7 +111,7 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 			() => performance.now() - t0 > 20 * 60000,
 		);
 		console.log(
-			`  set-up: ${messages.toLocaleString('en')} templates sent and their queued events forwarded in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+			`  set-up: ${messages.toLocaleString('en')} templates sent (${wamids.length.toLocaleString('en')} accepted) and their first events forwarded in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 		);
 		const bodies: Array<{ raw: string; signature: string }> = [];
 		for (let start = 0; start < messages; start += 1000)
@@ -156,7 +157,8 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 				return performance.now() - lastChange > STALL_MS;
 			},
 		);
-		const elapsed = (performance.now() - start) / 1000;
+		// A stalled run is measured to its last delivery, not to the end of the wait.
+		const elapsed = ((complete ? performance.now() : lastChange) - start) / 1000;
 		// Late repeats would show within the jobs still running: they end first.
 		await app.harness.scheduler.stopRunning();
 		const calls = Object.values(app.harness.world.persistenceCalls).reduce((a, b) => a + b, 0) - callsBefore;

@@ -106,6 +106,7 @@ function lazySendLog(acc: TemplateAccessors): SendTemplatesPorts['sendLog'] {
 	return {
 		record: async (message, error) => (await open()).record(message, error),
 		begin: async (message) => (await open()).begin(message),
+		beginMany: async (messages) => (await open()).beginMany(messages),
 		settle: async (message, error) => (await open()).settle(message, error),
 	};
 }

@@ -2,7 +2,10 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { MessageLink, MessageLog, SentMessage } from '../../core/app/ports';
+import { mergeStatuses } from '../../core/app/sendLog';
 import { Records } from './records';
+
+const crypto = require('crypto') as typeof import('crypto');
 
 const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `wamid:${wamid}`);
 /** A send Meta refused has no wamid: its own id names it. */
@@ -15,6 +18,45 @@ const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'se
 /** The sends to one contact of one number, newest last (for routing the contact's reply). */
 const toContact = (phoneNumberId: string, mobileNo: string) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `to:${phoneNumberId}:${mobileNo}`);
+/**
+ * The progress of some messages of one batch (`saveStatuses`): one record per save, written once and
+ * never updated, under the batch's key, so that the read of a batch's records brings it along.
+ */
+const PROGRESS = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-progress');
+const progressKey = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-progress:${id}`);
+
+/** Pending sends written together (`recordPending`), under their batch's key. */
+const PENDING_GROUP = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'pending-sends');
+const pendingGroupKey = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `pending-sends:${id}`);
+
+interface PendingGroupRecord {
+	pendingGroup: string;
+	sends: SentMessage[];
+}
+
+const isPendingGroup = (record: unknown): record is PendingGroupRecord => Array.isArray((record as PendingGroupRecord | undefined)?.sends);
+
+/** Statuses by wamid (an array: a wamid is not a safe MongoDB field name). */
+interface ProgressRecord {
+	progress: string;
+	batch: string;
+	at: number;
+	messages: Array<{ wamid: string; statuses: string[] }>;
+}
+
+const isProgress = (record: unknown): record is ProgressRecord => typeof (record as ProgressRecord | undefined)?.progress === 'string';
+
+/** The messages with their batch's progress folded into their statuses. */
+function withProgress(messages: SentMessage[], progress: ProgressRecord[]): SentMessage[] {
+	if (!progress.length) return messages;
+	const byWamid = new Map<string, string[][]>();
+	for (const record of [...progress].sort((a, b) => a.at - b.at))
+		for (const { wamid, statuses } of record.messages) byWamid.set(wamid, [...(byWamid.get(wamid) ?? []), statuses]);
+	return messages.map((m) =>
+		m.wamid && byWamid.has(m.wamid) ? { ...m, statuses: mergeStatuses(m.statuses, ...byWamid.get(m.wamid)!) } : m,
+	);
+}
+
 /** Records are bucketed per day so that retention removes whole days. */
 export const dayBucket = (isoDay: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `sent-day:${isoDay}`);
 
@@ -79,13 +121,69 @@ export class MessageStore implements MessageLog {
 	 */
 	async resolve(message: SentMessage): Promise<void> {
 		if (!this.persistence) throw new Error('MessageStore opened read-only');
-		const { pending: _pending, ...answered } = message;
+		const { pending: _pending, pendingGroup, ...answered } = message;
 		await this.persistence.createWithAssociations(answered, associationsOf(answered));
-		if (message.sendId) await this.persistence.removeByAssociations([ALL, pendingSend(message.sendId)]);
+		if (message.sendId && !pendingGroup) await this.persistence.removeByAssociations([ALL, pendingSend(message.sendId)]);
 	}
 
+	/** One record for all of them (under their batch's key and the day of the first). */
+	async recordPending(messages: SentMessage[]): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		const [first] = messages;
+		if (!first?.pendingGroup) throw new Error('MessageStore: pending sends written together need their group');
+		const batch = first.batch ? [byBatch(first.batch)] : [];
+		await this.persistence.createWithAssociations({ pendingGroup: first.pendingGroup, sends: messages }, [
+			PENDING_GROUP,
+			pendingGroupKey(first.pendingGroup),
+			dayBucket(first.sentAt.slice(0, 10)),
+			...batch,
+		]);
+	}
+
+	async removePending(group: string): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		await this.persistence.removeByAssociations([PENDING_GROUP, pendingGroupKey(group)]);
+	}
+
+	/** The batch's records (pending ones written together among them) and its progress, in one read. */
 	async findByBatch(batch: string): Promise<SentMessage[]> {
-		return (await this.read.readByAssociations([ALL, byBatch(batch)])) as SentMessage[];
+		const found = (await this.read.readByAssociations([byBatch(batch)])) as Array<SentMessage | ProgressRecord | PendingGroupRecord>;
+		const messages = found.flatMap((r) => (isProgress(r) ? [] : isPendingGroup(r) ? r.sends : [r]));
+		return withProgress(messages, found.filter(isProgress));
+	}
+
+	/**
+	 * Two messages of one batch or more cost one write, a new progress record (on the day of the
+	 * earliest send, so that retention removes it with them); any other message one update.
+	 */
+	async saveStatuses(messages: SentMessage[]): Promise<void> {
+		if (!this.persistence) throw new Error('MessageStore opened read-only');
+		const batches = new Map<string, SentMessage[]>();
+		const alone: SentMessage[] = [];
+		for (const message of messages) {
+			if (!message.wamid) continue;
+			if (!message.batch) alone.push(message);
+			else if (batches.has(message.batch)) batches.get(message.batch)!.push(message);
+			else batches.set(message.batch, [message]);
+		}
+		// A batch's lone message costs one write either way: its own record stays the whole story.
+		const together = [...batches].filter(([, sends]) => sends.length > 1);
+		for (const [, sends] of batches) if (sends.length === 1) alone.push(sends[0]);
+		await Promise.all(alone.map((message) => this.update(message)));
+		await Promise.all(together.map(([batch, sends]) => this.saveProgress(batch, sends)));
+	}
+
+	/** One progress record for these messages of one batch. */
+	private async saveProgress(batch: string, sends: SentMessage[]): Promise<void> {
+		const id = crypto.randomBytes(12).toString('hex');
+		const day = sends.map((m) => m.sentAt.slice(0, 10)).sort()[0];
+		const record: ProgressRecord = {
+			progress: id,
+			batch,
+			at: Date.now(),
+			messages: sends.map((m) => ({ wamid: m.wamid as string, statuses: m.statuses ?? [] })),
+		};
+		await this.persistence!.createWithAssociations(record, [PROGRESS, byBatch(batch), dayBucket(day), progressKey(id)]);
 	}
 
 	/** The latest send to a contact that asked for a routing of the reply (templateMessage targetAgent/Department). */
@@ -114,6 +212,8 @@ export class MessageStore implements MessageLog {
 			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
 			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
 			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),
+			await this.records.removeAll([PROGRESS, day], (r) => [progressKey((r as ProgressRecord).progress)]),
+			await this.records.removeAll([PENDING_GROUP, day], (r) => [pendingGroupKey((r as PendingGroupRecord).pendingGroup)]),
 		];
 		return counts.reduce((n, count) => n + count, 0);
 	}
@@ -170,8 +270,11 @@ export class MessageStore implements MessageLog {
 		return found;
 	}
 
+	/** The record and, for a send of a batch, its batch's progress (a second read). */
 	async findByWamid(wamid: string): Promise<SentMessage | undefined> {
 		const [found] = (await this.read.readByAssociations([ALL, byWamid(wamid)])) as SentMessage[];
-		return found;
+		if (!found?.batch) return found;
+		const progress = (await this.read.readByAssociations([PROGRESS, byBatch(found.batch)])) as ProgressRecord[];
+		return withProgress([found], progress)[0];
 	}
 }

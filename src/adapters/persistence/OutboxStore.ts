@@ -15,6 +15,8 @@ const FAILED = misc('outbox:failed');
 const PAGES = misc('outbox:pages');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
 const PAGE = (id: string) => misc(`outbox-page:${id}`);
+/** A record holding several items of one page (`putMany`). */
+const CHUNK = (id: string) => misc(`outbox-chunk:${id}`);
 
 export type StatusItem = OutboxItem<StatusPayload>;
 
@@ -31,6 +33,28 @@ const REMOVALS_AT_ONCE = 16;
 /** The associations an open item was stored with: an update must name exactly them (records.ts). */
 const openKeys = (item: { id: string; page?: string }): Associations =>
 	item.page ? [OPEN, ITEM(item.id), PAGE(item.page)] : [OPEN, ITEM(item.id)];
+
+/** The associations of a chunk record: written once by `putMany`, rewritten only by a delivery run's settlement. */
+const chunkKeys = (chunk: string, page: string): Associations => [OPEN, PAGE(page), CHUNK(chunk)];
+
+/** Several open items of one page in one record. Its items are stored without `page` and `chunk`. */
+interface ChunkRecord {
+	chunk: string;
+	page: string;
+	items: StatusItem[];
+}
+
+const isChunk = (record: unknown): record is ChunkRecord => Array.isArray((record as ChunkRecord | undefined)?.items);
+
+/** Open records as items: a chunk's items each name their chunk and page. */
+function itemsOf(records: unknown[]): StatusItem[] {
+	return records.flatMap((record) =>
+		isChunk(record) ? record.items.map((item) => ({ ...item, page: record.page, chunk: record.chunk })) : [record as StatusItem],
+	);
+}
+
+/** An item as a chunk stores it (its place is the chunk's). */
+const bare = ({ page: _page, chunk: _chunk, ...item }: StatusItem): StatusItem => item;
 
 interface PageRecord extends OutboxPage {
 	/** Wall time when it was opened (the age that seals it), and the writer's runtime's count of pages then (order within one ms). */
@@ -49,11 +73,14 @@ let pagesOpened = 0;
  * - an open item is one record under `outbox:pending`, its own key and its page's key; its page has
  *   a record in the directory (`outbox:pages` + the page's key). `put` is one write per item (and one
  *   per page): it does not read first (a repeated id is dropped when delivered);
+ * - `putMany` writes the items one record (a chunk, `outbox-chunk:<id>`) per page they fall in: a
+ *   webhook's statuses cost one write, not one per status;
  * - a delivery run reads the directory, then each page's items (one read per page);
  * - a settled page costs, when every item it held was delivered and no writer adds to it any more,
  *   ONE removal by the page's key (items and directory record at once); otherwise one removal per
- *   delivered item (16 at once), one write per retried one, and two per failed one (kept under
- *   `outbox:failed`).
+ *   chunk whose items all left, one rewrite per chunk with items left and some settled, one removal
+ *   per single delivered item (16 at once), one write per single retried one, and two per failed
+ *   one (kept under `outbox:failed`).
  *
  * Delivery runs do not overlap (core/app/delivery.ts DeliveryGate), so items need no claim.
  * It passes the same contract suite as the in-memory store (test/unit/status/outboxStore.test.ts).
@@ -73,7 +100,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 
 	/** Pending items. */
 	async pending(): Promise<StatusItem[]> {
-		return (await this.read.readByAssociation(OPEN)) as StatusItem[];
+		return itemsOf(await this.read.readByAssociation(OPEN));
 	}
 
 	async failed(): Promise<StatusItem[]> {
@@ -83,8 +110,19 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	/** Stores the item in this writer's page: one write (and one for a new page's directory record). */
 	async put(item: StatusItem): Promise<boolean> {
 		const page = await this.pageFor(item.createdAt);
-		await this.persistence.createWithAssociations({ ...item, page: page.id }, openKeys({ id: item.id, page: page.id }));
+		await this.persistence.createWithAssociations({ ...bare(item), page: page.id }, openKeys({ id: item.id, page: page.id }));
 		return true;
+	}
+
+	/** Stores the items in this writer's pages, in order: one write per page they fall in (and one per new page). */
+	async putMany(items: StatusItem[]): Promise<void> {
+		for (let next = 0; next < items.length;) {
+			const { record, free } = await this.room(items[next].createdAt);
+			const part = items.slice(next, next + free);
+			next += part.length;
+			const chunk: ChunkRecord = { chunk: crypto.randomBytes(12).toString('hex'), page: record.id, items: part.map(bare) };
+			await this.persistence.createWithAssociations(chunk, chunkKeys(chunk.chunk, record.id));
+		}
 	}
 
 	async pages(): Promise<OutboxPage[]> {
@@ -95,15 +133,17 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 
 	async pageItems(page: OutboxPage): Promise<StatusItem[]> {
 		if (!page.id) return this.pending();
-		return (await this.read.readByAssociations([OPEN, PAGE(page.id)])) as StatusItem[];
+		return itemsOf(await this.read.readByAssociations([OPEN, PAGE(page.id)]));
 	}
 
 	async settle(page: OutboxPage, read: StatusItem[], outcome: PageOutcome<StatusPayload>): Promise<void> {
 		await Promise.all(
-			outcome.retried.map(({ item, next }) => this.records.replace(openKeys(item), { ...item, state: 'pending', ...next })),
+			outcome.retried
+				.filter(({ item }) => !item.chunk)
+				.map(({ item, next }) => this.records.replace(openKeys(item), { ...item, state: 'pending', ...next })),
 		);
 		for (const { item, lastError } of outcome.failed)
-			await this.persistence.createWithAssociations({ ...item, state: 'failed', lastError }, [FAILED, ITEM(item.id)]);
+			await this.persistence.createWithAssociations({ ...bare(item), state: 'failed', lastError }, [FAILED, ITEM(item.id)]);
 		const gone = new Set([...outcome.delivered, ...outcome.failed.map((f) => f.item.id)]);
 		if (page.id && this.sealed(page as PageRecord) && read.every((item) => gone.has(item.id))) {
 			// Nothing left that this run read, and no writer adds: the page goes in one removal. Items
@@ -111,7 +151,9 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			await this.records.removeAll([PAGE(page.id)]);
 			return;
 		}
-		await inBatches([...gone], REMOVALS_AT_ONCE, (id) => this.persistence.removeByAssociations([OPEN, ITEM(id)]));
+		const single = read.filter((item) => !item.chunk && gone.has(item.id)).map((item) => item.id);
+		await inBatches(single, REMOVALS_AT_ONCE, (id) => this.persistence.removeByAssociations([OPEN, ITEM(id)]));
+		await inBatches(chunksOf(read), REMOVALS_AT_ONCE, (items) => this.settleChunk(items, gone, outcome));
 		if (page.id && this.sealed(page as PageRecord) && read.length === gone.size && !(await this.pageItems(page)).length)
 			await this.records.removeAll([PAGE(page.id)]);
 	}
@@ -126,6 +168,27 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		);
 		found.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
 		return found.slice(0, filter.limit ?? found.length);
+	}
+
+	/**
+	 * One chunk after a run (`items`: all of it, as the run read it): removed when none is left,
+	 * rewritten with the items left (retried ones with their new schedule) when some were settled.
+	 * Only a delivery run (one at a time) rewrites a chunk, so the run's read is the whole chunk.
+	 */
+	private async settleChunk(items: StatusItem[], gone: Set<string>, outcome: PageOutcome<StatusPayload>): Promise<void> {
+		const { chunk, page } = items[0] as Required<StatusItem>;
+		const left = items.filter((item) => !gone.has(item.id));
+		if (!left.length) {
+			await this.persistence.removeByAssociations([OPEN, CHUNK(chunk)]);
+			return;
+		}
+		const retried = new Map(outcome.retried.map(({ item, next }) => [item.id, next]));
+		if (left.length === items.length && !left.some((item) => retried.has(item.id))) return;
+		const kept = left.map((item) => ({
+			...bare(item),
+			...(retried.has(item.id) ? { state: 'pending' as const, ...retried.get(item.id) } : {}),
+		}));
+		await this.records.replace(chunkKeys(chunk, page), { chunk, page, items: kept });
 	}
 
 	/** Moves failed items back to pending, due `now`, in a new page; their retry window restarts. Returns how many. */
@@ -143,6 +206,15 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 
 	/** This writer's page for one more item: a new one (its directory record written first) when it is full. */
 	private async pageFor(now: number): Promise<PageRecord> {
+		const { record } = await this.room(now, 1);
+		return record;
+	}
+
+	/**
+	 * This writer's page with room (a new one, its directory record written first, when it is full):
+	 * `take` (at most its free places) are counted in it, and `free` says how many that was.
+	 */
+	private async room(now: number, take = Infinity): Promise<{ record: PageRecord; free: number }> {
 		if (!this.page || this.page.count >= this.pageSize) {
 			const previous = this.page;
 			const record: PageRecord = {
@@ -154,9 +226,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			this.page = { record, count: 0, written: this.persistence.createWithAssociations(record, [PAGES, PAGE(record.id)]) };
 			if (previous) void this.markFull(previous.record, previous.written);
 		}
-		this.page.count++;
-		await this.page.written;
-		return this.page.record;
+		const page = this.page;
+		const free = Math.min(take, this.pageSize - page.count);
+		page.count += free;
+		await page.written;
+		return { record: page.record, free };
 	}
 
 	private async markFull(record: PageRecord, written: Promise<unknown>): Promise<void> {
@@ -167,6 +241,18 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	private sealed(page: PageRecord): boolean {
 		return page.full === true || Date.now() - (page.openedAt ?? Date.now()) >= PAGE_SEALED_AFTER_MS;
 	}
+}
+
+/** The chunks among a run's items, each as its items. */
+function chunksOf(read: StatusItem[]): StatusItem[][] {
+	const chunks = new Map<string, StatusItem[]>();
+	for (const item of read) {
+		if (!item.chunk) continue;
+		const chunk = chunks.get(item.chunk);
+		if (chunk) chunk.push(item);
+		else chunks.set(item.chunk, [item]);
+	}
+	return [...chunks.values()];
 }
 
 async function inBatches<T>(values: T[], size: number, work: (value: T) => Promise<unknown>): Promise<void> {

@@ -21,9 +21,17 @@ export class MemoryMessageLog implements MessageLog {
 	}
 
 	async resolve(message: SentMessage): Promise<void> {
-		const { pending: _pending, ...answered } = message;
+		const { pending: _pending, pendingGroup, ...answered } = message;
 		this.messages.push(copy(answered));
-		this.messages = this.messages.filter((m) => !(m.pending && m.sendId === message.sendId));
+		if (!pendingGroup) this.messages = this.messages.filter((m) => !(m.pending && m.sendId === message.sendId));
+	}
+
+	async recordPending(messages: SentMessage[]): Promise<void> {
+		for (const message of messages) await this.record(message);
+	}
+
+	async removePending(group: string): Promise<void> {
+		this.messages = this.messages.filter((m) => !(m.pending && m.pendingGroup === group));
 	}
 
 	async findByBatch(batch: string): Promise<SentMessage[]> {
@@ -32,6 +40,14 @@ export class MemoryMessageLog implements MessageLog {
 
 	async update(message: SentMessage): Promise<void> {
 		if (!message.wamid) throw new Error('MessageLog: only recorded messages with a wamid are updated');
+		this.replace(message);
+	}
+
+	async saveStatuses(messages: SentMessage[]): Promise<void> {
+		for (const message of messages) if (message.wamid) this.replace(message);
+	}
+
+	private replace(message: SentMessage): void {
 		const index = this.messages.findIndex((m) => m.wamid === message.wamid);
 		if (index >= 0) this.messages[index] = copy(message);
 	}

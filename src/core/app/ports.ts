@@ -40,6 +40,11 @@ export interface SentMessage extends SentMessageRecord {
 	 * (`MessageLog.resolve` then replaces it with the record linked to its wamid, or the failed one).
 	 */
 	pending?: boolean;
+	/**
+	 * A pending send written with others in one record (`MessageLog.recordPending`): that record's id.
+	 * Resolving the send leaves that record; `removePending` removes it once every send in it was resolved.
+	 */
+	pendingGroup?: string;
 	/** The batch key its send carried in `biz_opaque_callback_data` (core/app/sendLog.ts): Meta echoes it on statuses. */
 	batch?: string;
 	/** The Rocket.Chat message the send came from (the modal's post, the agent's reply): its status is shown there (roomDelivery.ts). */
@@ -66,8 +71,23 @@ export interface MessageLog {
 	 * takes the one that is not pending.
 	 */
 	resolve(message: SentMessage): Promise<void>;
+	/**
+	 * Writes pending sends (each with its `sendId`, `pending`, and one `pendingGroup`, one batch)
+	 * together, in one write; `findByBatch` finds each of them until `removePending(group)`. Resolving
+	 * one of them writes its own record and leaves the group's.
+	 */
+	recordPending(messages: SentMessage[]): Promise<void>;
+	/** Removes the record of pending sends written together (their sends all resolved). */
+	removePending(group: string): Promise<void>;
 	/** Saves a recorded message's progress (only messages with a wamid). */
 	update(message: SentMessage): Promise<void>;
+	/**
+	 * Saves the progress (`statuses`) of several recorded messages with a wamid at once: those of one
+	 * batch in one write (a record of the batch's progress, which `findByWamid` and `findByBatch` fold
+	 * into each message's statuses), the others one update each. A message's statuses only grow: a
+	 * record's and its batch's progress are merged, never replaced.
+	 */
+	saveStatuses(messages: SentMessage[]): Promise<void>;
 	findByWamid(wamid: string): Promise<SentMessage | undefined>;
 	/** Every record of one batch (`SentMessage.batch`), pending ones included, in no particular order: one read. */
 	findByBatch(batch: string): Promise<SentMessage[]>;

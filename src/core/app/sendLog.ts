@@ -12,8 +12,8 @@ import { GraphApiError } from '../errors';
 import { translate } from '../i18n/translate';
 import { passesFilter } from '../status/filter';
 import { decide, highestOf, Status } from '../status/ordering';
-import { newOutboxItem } from '../status/outbox';
-import { buildStatusPayload, messageKey, statusEventId } from '../status/payload';
+import { newOutboxItem, OutboxItem } from '../status/outbox';
+import { buildStatusPayload, messageKey, StatusPayload, statusEventId } from '../status/payload';
 import { MetaError } from '../status/webhook';
 import { Clock, MessageLog, SentMessage, StatusOutbox } from './ports';
 import { SettingsReader } from './settings';
@@ -44,6 +44,88 @@ export function withBatchKey<B extends object>(body: B, batch: string | undefine
 	return batch ? { ...body, biz_opaque_callback_data: batch } : body;
 }
 
+/** Adds `status` to the record's statuses unless it regresses or repeats (core/status/ordering.ts); answers whether it did. */
+function advance(record: SentMessage, status: Status): boolean {
+	const seen = (record.statuses ?? []) as Status[];
+	if (decide(highestOf(seen), new Set(seen), status) !== 'forward') return false;
+	record.statuses = [...seen, status];
+	return true;
+}
+
+/**
+ * Statuses of many messages decided in memory and written together (`SendLog.writer`). Each record
+ * object carries its message's statuses from one `forward` to the next, so a message with sent,
+ * delivered and read in one webhook is saved once.
+ */
+export class StatusWriter {
+	private readonly items: Array<OutboxItem<StatusPayload>> = [];
+	private readonly changed = new Set<SentMessage>();
+
+	constructor(
+		private readonly itemFor: (record: SentMessage, change: StatusChange, seq: number) => OutboxItem<StatusPayload> | undefined,
+		private readonly ports: Pick<SendLogPorts, 'messages' | 'outbox'>,
+	) {}
+
+	/** As `SendLog.forward`, written by `flush`. */
+	async forward(record: SentMessage, change: StatusChange): Promise<boolean> {
+		if (!advance(record, change.status)) return false;
+		const item = this.itemFor(record, change, (record.statuses as string[]).length);
+		if (item) this.items.push(item);
+		if (record.wamid) this.changed.add(record);
+		return true;
+	}
+
+	/** The events first (one write per outbox page), then the progress: a flush that dies half way forwards again, never loses. */
+	async flush(): Promise<void> {
+		const items = this.items.splice(0);
+		const changed = [...this.changed];
+		this.changed.clear();
+		if (items.length) await this.ports.outbox.putMany(items);
+		if (changed.length) await this.ports.messages.saveStatuses(changed);
+	}
+}
+
+/**
+ * Outbox writes as a group commit: an item put while a write is under way waits for the next one,
+ * which stores every item that waited in one `putMany`. No timer: a lone item is written at once;
+ * under load (many sends settled at once) the writes get fewer and larger. Each caller resolves
+ * only once its own item is stored, or rejects with the write's error.
+ */
+class GroupPut {
+	private waiting: Array<{ item: OutboxItem<StatusPayload>; done: (error?: unknown) => void }> = [];
+	private busy = false;
+
+	constructor(private readonly outbox: StatusOutbox) {}
+
+	put(item: OutboxItem<StatusPayload>): Promise<void> {
+		return new Promise<void>((resolve, reject) => {
+			this.waiting.push({ item, done: (error) => (error === undefined ? resolve() : reject(error)) });
+			if (!this.busy) void this.drain();
+		});
+	}
+
+	private async drain(): Promise<void> {
+		this.busy = true;
+		while (this.waiting.length) {
+			const group = this.waiting.splice(0);
+			let failure: unknown;
+			try {
+				if (group.length === 1) await this.outbox.put(group[0].item);
+				else await this.outbox.putMany(group.map((g) => g.item));
+			} catch (error) {
+				failure = error ?? new Error('outbox write failed');
+			}
+			for (const { done } of group) done(failure);
+		}
+		this.busy = false;
+	}
+}
+
+/** Statuses of one message from several records (its own, its batch's progress), each once, in the order first met. */
+export function mergeStatuses(...lists: Array<string[] | undefined>): string[] {
+	return [...new Set(lists.flatMap((list) => list ?? []))];
+}
+
 /** A status of a message, as Meta reported it (or the app decided it). */
 export interface StatusChange {
 	status: Status;
@@ -62,7 +144,13 @@ export interface SendLogPorts {
 }
 
 export class SendLog {
-	constructor(private readonly ports: SendLogPorts) {}
+	/** Groups of pending sends written together (`beginMany`): how many of each are not settled yet. */
+	private readonly unsettled = new Map<string, number>();
+	private readonly puts: GroupPut;
+
+	constructor(private readonly ports: SendLogPorts) {
+		this.puts = new GroupPut(ports.outbox);
+	}
 
 	/**
 	 * Records a send and queues its first status: `queued` when Meta accepted it (`wamid`), `failed`
@@ -93,42 +181,94 @@ export class SendLog {
 	}
 
 	/**
+	 * Writes several sends (of one batch) before their Graph calls, in ONE record: what `begin` does
+	 * for each, at the cost of one write. Settling each links it as `begin`'s; the group's record is
+	 * removed once every send in it was settled by this send log (a run that dies first leaves it, and
+	 * retention removes it with its day).
+	 */
+	async beginMany(messages: SentMessage[]): Promise<SentMessage[]> {
+		if (!messages.length) return [];
+		const group = crypto.randomBytes(12).toString('hex');
+		const pending = messages.map((message) => ({
+			...message,
+			sendId: crypto.randomBytes(12).toString('hex'),
+			pending: true,
+			pendingGroup: group,
+			statuses: [],
+		}));
+		await this.ports.messages.recordPending(pending);
+		this.unsettled.set(group, pending.length);
+		return pending;
+	}
+
+	/**
 	 * Meta answered the send `begin` wrote (`message`, with what the answer added: wamid, wa_id, room).
 	 * Accepted: `queued` is queued first, then the record is linked to its wamid, so that a status
 	 * found with the record always comes after its `queued`. Refused: recorded `failed` with the error.
 	 */
 	async settle(message: SentMessage, error?: unknown): Promise<void> {
-		const { pending: _pending, ...answered } = message;
+		const { pending: _pending, pendingGroup, ...answered } = message;
 		const timestamp = String(Math.floor(Date.parse(answered.sentAt) / 1000));
 		if (answered.wamid) {
 			answered.statuses = ['queued'];
 			await this.enqueue(answered, { status: 'queued', timestamp }, 1);
-			await this.ports.messages.resolve(answered);
-			return;
+		} else {
+			answered.statuses = ['failed'];
+			await this.enqueue(answered, { status: 'failed', timestamp, error: this.errorDetails(error) }, 1);
 		}
-		answered.statuses = ['failed'];
-		await this.enqueue(answered, { status: 'failed', timestamp, error: this.errorDetails(error) }, 1);
-		await this.ports.messages.resolve(answered);
+		await this.ports.messages.resolve({ ...answered, ...(pendingGroup ? { pendingGroup } : {}) });
+		if (pendingGroup) await this.settled(pendingGroup);
 	}
 
-	/** Records the status for `record` unless it regresses or repeats, and queues it. Answers whether it did. */
+	/** One more send of a group settled: the group's record goes with its last one. */
+	private async settled(group: string): Promise<void> {
+		const left = (this.unsettled.get(group) ?? 0) - 1;
+		if (left > 0) {
+			this.unsettled.set(group, left);
+			return;
+		}
+		this.unsettled.delete(group);
+		if (left === 0) await this.ports.messages.removePending(group);
+	}
+
+	/**
+	 * Records the status for `record` unless it regresses or repeats, and queues it. Answers whether it did.
+	 * The event is queued before the record says it was forwarded: a run that dies between the two
+	 * forwards it again (the same `eventId`), never loses it.
+	 */
 	async forward(record: SentMessage, change: StatusChange): Promise<boolean> {
-		const seen = (record.statuses ?? []) as Status[];
-		if (decide(highestOf(seen), new Set(seen), change.status) !== 'forward') return false;
-		record.statuses = [...seen, change.status];
+		if (!advance(record, change.status)) return false;
+		await this.enqueue(record, change, (record.statuses as string[]).length);
 		if (record.wamid) await this.ports.messages.update(record);
-		await this.enqueue(record, change, record.statuses.length);
 		return true;
 	}
 
+	/**
+	 * A writer for many statuses at once (the statuses of a stored webhook): `forward` decides in memory,
+	 * `flush` queues every event in one outbox write and saves the messages' progress in one write per
+	 * batch key (MessageLog.saveStatuses), events first.
+	 */
+	async writer(): Promise<StatusWriter> {
+		const url = await this.ports.settings.get('statusEndpointUrl');
+		const filter = await this.ports.settings.get('statusFilter');
+		return new StatusWriter((record, change, seq) => (url ? this.itemFor(record, change, seq, filter) : undefined), this.ports);
+	}
+
+	/** Queues a status event; resolves once it is stored. Events of sends settled meanwhile are stored together (`GroupPut`). */
 	private async enqueue(record: SentMessage, change: StatusChange, seq: number): Promise<void> {
+		if (!(await this.ports.settings.get('statusEndpointUrl'))) return;
+		const item = this.itemFor(record, change, seq, await this.ports.settings.get('statusFilter'));
+		if (item) await this.puts.put(item);
+	}
+
+	/** The outbox item of a status, unless the message has no key or the filter leaves its type out. */
+	private itemFor(record: SentMessage, change: StatusChange, seq: number, filter: string): OutboxItem<StatusPayload> | undefined {
 		const { status, timestamp, error, pricingCategory } = change;
 		const key = messageKey(record);
-		if (!key || !(await this.ports.settings.get('statusEndpointUrl'))) return;
-		if (!passesFilter(await this.ports.settings.get('statusFilter'), record.type)) return;
+		if (!key || !passesFilter(filter, record.type)) return undefined;
 		const eventId = statusEventId(key, status);
 		const payload = buildStatusPayload(record, status, { timestamp, eventId, error, pricingCategory });
-		await this.ports.outbox.put(newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() }));
+		return newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() });
 	}
 
 	/** Meta's error object as the status payload carries it, the sender's words, or words (English) for a send that never reached Meta. */

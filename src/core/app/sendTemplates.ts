@@ -390,19 +390,22 @@ export class SendTemplates {
 		const text = known
 			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
 			: renderTemplateText(template);
-		const pending = new Map<string, Promise<SentMessage>>();
-		const begin = (to: string): Promise<SentMessage> => {
-			let record = pending.get(to);
-			if (!record) {
-				record = this.ports.sendLog.begin({
-					...this.sentMessage(number, { to, text, name: template.name, language: template.language.code }),
-					batch,
-					clientReference: options.routing?.clientReference,
-					targetAgent: options.routing?.targetAgent,
-					targetDepartment: options.routing?.targetDepartment,
-				});
-				pending.set(to, record);
-			}
+		// Every recipient's send written at once, in one record, before the first Graph call.
+		let written: Promise<Map<string, SentMessage>> | undefined;
+		const begin = async (to: string): Promise<SentMessage> => {
+			written ??= this.ports.sendLog
+				.beginMany(
+					[...new Set(options.recipients)].map((recipient) => ({
+						...this.sentMessage(number, { to: recipient, text, name: template.name, language: template.language.code }),
+						batch,
+						clientReference: options.routing?.clientReference,
+						targetAgent: options.routing?.targetAgent,
+						targetDepartment: options.routing?.targetDepartment,
+					})),
+				)
+				.then((records) => new Map(records.map((record) => [record.mobileNo, record])));
+			const record = (await written).get(to);
+			if (!record) throw new Error('send not recorded');
 			return record;
 		};
 		const send = async (to: string): Promise<SendResult> => {
@@ -421,7 +424,7 @@ export class SendTemplates {
 			return answer;
 		};
 		const settleRefused = async (to: string, error: unknown): Promise<void> => {
-			const record = await pending.get(to)?.catch(() => undefined);
+			const record = (await written?.catch(() => undefined))?.get(to);
 			if (record) await this.ports.sendLog.settle(record, error);
 		};
 		return Object.assign(send, { settleRefused });

@@ -91,7 +91,7 @@ export interface SendTemplatesPorts {
 	/** The Graph API with a number's token. */
 	graphOf(number: ConnectedNumber): TemplateGraph;
 	/** Every send is written (`begin`) before its Graph call and settled when Meta answers. */
-	sendLog: Pick<SendLog, 'record' | 'begin' | 'settle'>;
+	sendLog: Pick<SendLog, 'record' | 'begin' | 'beginMany' | 'settle'>;
 	jobs: Jobs;
 	settings: SettingsReader;
 	clock: Clock;

@@ -57,7 +57,7 @@ export class StatusService {
 	async handleStatus(event: StatusEvent, scope: WebhookScope | undefined): Promise<void> {
 		const status = fromMetaStatus(event.status);
 		const record = status ? await this.ports.messages.findByWamid(event.wamid) : undefined;
-		if (record) await this.forwardStatus(event, record, scope);
+		if (record && (await this.forwardStatus(event, record, scope))) await this.showForwarded(event, record);
 	}
 
 	/**
@@ -78,9 +78,16 @@ export class StatusService {
 			if (!records.has(event.wamid)) unknown.push(event);
 			else byMessage.set(event.wamid, [...(byMessage.get(event.wamid) ?? []), event]);
 		}
-		await inParallel([...byMessage.values()], STATUSES_AT_ONCE, async (group) => {
-			for (const event of group) await this.forwardStatus(event, records.get(event.wamid) as SentMessage, batch.scope);
-		});
+		// Decided in memory, written together: the events in one outbox write, the progress in one write per batch key.
+		const writer = await this.ports.sendLog.writer();
+		const forwarded: Array<{ event: StatusEvent; record: SentMessage }> = [];
+		for (const group of byMessage.values())
+			for (const event of group) {
+				const record = records.get(event.wamid) as SentMessage;
+				if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
+			}
+		await writer.flush();
+		await inParallel(forwarded, STATUSES_AT_ONCE, ({ event, record }) => this.showForwarded(event, record));
 		if (!unknown.length) return [];
 		const minutes = await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes');
 		if ((this.ports.clock ?? systemClock).now() - batch.receivedAt <= minutes * 60000) return unknown;
@@ -115,19 +122,34 @@ export class StatusService {
 		return records;
 	}
 
-	/** Forwards a status of `record` (whose statuses it updates) unless it regresses or is foreign; a failure is told to the room. */
-	private async forwardStatus(event: StatusEvent, record: SentMessage, scope: WebhookScope | undefined): Promise<void> {
+	/** Forwards a status of `record` (whose statuses it updates) through `log` unless it regresses or is foreign; answers whether it did. */
+	private async forwardStatus(
+		event: StatusEvent,
+		record: SentMessage,
+		scope: WebhookScope | undefined,
+		log: Pick<SendLog, 'forward'> = this.ports.sendLog,
+	): Promise<boolean> {
 		const status = fromMetaStatus(event.status);
-		if (!status || !this.reportsOnOwnMessage(event, record, scope)) return;
-		const error = event.errors?.[0];
-		const forwarded = await this.ports.sendLog.forward(record, {
+		if (!status || !this.reportsOnOwnMessage(event, record, scope)) return false;
+		return log.forward(record, {
 			status,
 			timestamp: event.timestamp,
-			error,
+			error: event.errors?.[0],
 			pricingCategory: event.pricingCategory,
 		});
-		if (forwarded) this.ports.roomStates?.note(record, status, error);
-		if (forwarded && status === 'failed' && record.roomId) await this.noticeFailure(record, error?.code);
+	}
+
+	/**
+	 * What a forwarded status shows in Rocket.Chat: the delivery state of the room message it was sent
+	 * from (noted here, written once per message when the run flushes: roomDelivery.ts), and a failure
+	 * told to the room.
+	 */
+	private async showForwarded(event: StatusEvent, record: SentMessage): Promise<void> {
+		const status = fromMetaStatus(event.status);
+		if (!status) return;
+		const error = event.errors?.[0];
+		this.ports.roomStates?.note(record, status, error);
+		if (status === 'failed' && record.roomId) await this.noticeFailure(record, error?.code);
 	}
 
 	/** A contact deleted a message of the app's (Meta's revoke): forwarded as `deleted`. */

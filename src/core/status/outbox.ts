@@ -57,6 +57,8 @@ export interface OutboxItem<P = unknown> {
 	requeuedAt?: number;
 	/** The page it is stored in (set by the store). */
 	page?: string;
+	/** The record it is stored in with the other items `putMany` wrote at once (set by the store). */
+	chunk?: string;
 }
 
 export interface OutboxFilter {
@@ -97,6 +99,8 @@ export const PAGE_SIZE = 500;
  * - `put` stores a new pending item in the writer's current page and answers true. A store that
  *   knows an item of that id is kept (open or failed) leaves it and answers false; a store may not
  *   look (a read per event is what it saves): a run delivers an id once even when stored twice.
+ * - `putMany` stores new pending items as `put` would one after the other (same pages, same order),
+ *   in as few writes as the store can: the persistence store writes them as one record per page.
  * - `pages` lists the pages holding open items, oldest first (a page left empty may stay listed for
  *   a while: its writer may still add to it); `pageItems` the open items of one, in the order they
  *   were put. A page may be listed while its writer still adds to it.
@@ -109,6 +113,7 @@ export const PAGE_SIZE = 500;
  */
 export interface OutboxStore<P = unknown> {
 	put(item: OutboxItem<P>): Promise<boolean>;
+	putMany(items: Array<OutboxItem<P>>): Promise<void>;
 	pages(): Promise<OutboxPage[]>;
 	pageItems(page: OutboxPage): Promise<Array<OutboxItem<P>>>;
 	settle(page: OutboxPage, read: Array<OutboxItem<P>>, outcome: PageOutcome<P>): Promise<void>;
@@ -383,6 +388,10 @@ export class MemoryOutboxStore<P = unknown> implements OutboxStore<P> {
 		this.place(item.id, item.createdAt);
 		this.items.set(item.id, copy(item));
 		return true;
+	}
+
+	async putMany(items: Array<OutboxItem<P>>): Promise<void> {
+		for (const item of items) await this.put(item);
 	}
 
 	async pages(): Promise<OutboxPage[]> {

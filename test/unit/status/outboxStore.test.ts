@@ -7,6 +7,7 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
+import { deliverDue } from '../../../src/core/status/outbox';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../tools/harness/world';
@@ -39,3 +40,37 @@ for (const variant of ['current', 'raw-model'] as const) {
 		() => storeOver(3),
 	);
 }
+
+describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {
+	const item = (n: number) => ({
+		id: `wamid.${n}:read`,
+		messageKey: `wamid.${n}`,
+		seq: 2,
+		payload: { msId: `wamid.${n}` } as any,
+		attempts: 0,
+		nextAttemptAt: 0,
+		createdAt: 0,
+		state: 'pending' as const,
+	});
+	const calls = (world: HarnessWorld) => ({ ...world.persistenceCalls });
+
+	it('puts 1,000 items in one write per page, and a run that delivers them all removes one record per page', async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const store = new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		await store.putMany(Array.from({ length: 1000 }, (_, n) => item(n)));
+		// Two pages of 500: each a directory record and a chunk (and the first page is marked full).
+		expect(world.persistenceCalls.createWithAssociations).toBe(4);
+		const before = calls(world);
+		const accepted: string[] = [];
+		await deliverDue({ store, now: 0, send: async (body) => (accepted.push(JSON.parse(body).msId), { status: 200 }) });
+		expect(accepted).toHaveLength(1000);
+		expect(new Set(accepted).size).toBe(1000);
+		// The directory and two pages read; each page's chunk removed (or a full page removed whole, and read back).
+		const after = calls(world);
+		const spent = Object.keys(after).reduce((n, method) => n + after[method] - (before[method] ?? 0), 0);
+		expect(spent).toBeLessThanOrEqual(7);
+		expect(after.createWithAssociations).toBe(4);
+		expect(await store.list()).toEqual([]);
+	});
+});

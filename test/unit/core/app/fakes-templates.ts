@@ -185,6 +185,12 @@ export function templatesWorld(
 				begun.push({ message: pending, callsBefore: graph.sends.length });
 				return pending;
 			},
+			beginMany: async (messages) =>
+				messages.map((message) => {
+					const pending = { ...message, sendId: `send-${begun.length + 1}`, pending: true };
+					begun.push({ message: pending, callsBefore: graph.sends.length });
+					return pending;
+				}),
 			settle: async (message, error) => {
 				const { pending: _pending, ...answered } = message;
 				recorded.push({ message: answered, error });

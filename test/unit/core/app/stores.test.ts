@@ -80,3 +80,36 @@ for (const variant of ['current', 'raw-model'] as const) {
 		IDEMPOTENCY_WINDOW_MS,
 	);
 }
+
+describe("MessageStore: what a webhook's statuses cost", () => {
+	it("saves the progress of a batch's 250 sends in one write, and finds them with it in one read", async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const store = new MessageStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		const day = new Date().toISOString();
+		for (let n = 0; n < 250; n++)
+			await store.record({
+				wamid: `wamid.${n}`,
+				batch: 'rcwa.000000000000000001',
+				phoneNumberId: '111',
+				connectedWhatsAppNo: '15550001111',
+				mobileNo: `55119${n}`,
+				message: 'hello',
+				type: 'Template-Message',
+				sentAt: day,
+				statuses: ['queued'],
+			});
+		const records = await store.findByBatch('rcwa.000000000000000001');
+		const before = { ...world.persistenceCalls };
+		await store.saveStatuses(records.map((m) => ({ ...m, statuses: ['queued', 'sent'] })));
+		const found = await store.findByBatch('rcwa.000000000000000001');
+		const spent = Object.keys(world.persistenceCalls).map((m) => [m, world.persistenceCalls[m] - (before[m] ?? 0)]);
+		expect(spent.filter(([, n]) => n)).toEqual([
+			['createWithAssociations', 1],
+			['readByAssociations', 1],
+		]);
+		expect(found).toHaveLength(250);
+		expect(found.every((m) => m.statuses?.join() === 'queued,sent')).toBe(true);
+		expect((await store.findByWamid('wamid.7'))?.statuses).toEqual(['queued', 'sent']);
+	});
+});

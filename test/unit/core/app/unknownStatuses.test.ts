@@ -20,9 +20,18 @@ import { MemoryNumbers } from '../../../../src/core/app/memory';
 const T0 = 1_750_000_000_000;
 const MINUTE = 60000;
 
-/** A message log that counts its reads. */
+/** A message log that counts its reads, and its writes of progress. */
 class CountingLog extends MemoryMessageLog {
 	reads = { byWamid: 0, byBatch: 0 };
+	writes = { update: 0, saveStatuses: [] as string[][] };
+	async update(message: SentMessage) {
+		this.writes.update++;
+		return super.update(message);
+	}
+	async saveStatuses(messages: SentMessage[]) {
+		this.writes.saveStatuses.push(messages.map((m) => `${m.wamid}:${(m.statuses ?? []).join(',')}`));
+		return super.saveStatuses(messages);
+	}
 	async findByWamid(wamid: string) {
 		this.reads.byWamid++;
 		return super.findByWamid(wamid);
@@ -33,11 +42,24 @@ class CountingLog extends MemoryMessageLog {
 	}
 }
 
+/** An outbox that counts its writes. */
+class CountingOutbox extends MemoryOutboxStore<StatusPayload> {
+	writes = { put: 0, putMany: [] as number[] };
+	async put(item: Parameters<MemoryOutboxStore<StatusPayload>['put']>[0]) {
+		this.writes.put++;
+		return super.put(item);
+	}
+	async putMany(items: Parameters<MemoryOutboxStore<StatusPayload>['putMany']>[0]) {
+		this.writes.putMany.push(items.length);
+		for (const item of items) await super.put(item);
+	}
+}
+
 function world(settings: Record<string, unknown> = {}) {
 	let now = T0;
 	const clock = { now: () => now };
 	const messages = new CountingLog();
-	const outbox = new MemoryOutboxStore<StatusPayload>();
+	const outbox = new CountingOutbox();
 	const sendLog = new SendLog({
 		messages,
 		outbox,
@@ -138,6 +160,70 @@ describe('record before send', () => {
 	});
 });
 
+describe('record before send, many at once', () => {
+	it('writes the sends of a batch in one record, links each as Meta answers, and removes the record with the last', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const recorded: number[] = [];
+		const removed: string[] = [];
+		const recordPending = w.messages.recordPending.bind(w.messages);
+		const removePending = w.messages.removePending.bind(w.messages);
+		w.messages.recordPending = async (messages) => (recorded.push(messages.length), recordPending(messages));
+		w.messages.removePending = async (group) => (removed.push(group), removePending(group));
+		const [a, b, c] = await w.sendLog.beginMany(
+			['5511900000001', '5511900000002', '5511900000003'].map((mobileNo) => send({ batch, mobileNo })),
+		);
+		expect(recorded).toEqual([3]);
+		expect(new Set([a.sendId, b.sendId, c.sendId]).size).toBe(3);
+		expect([a, b, c].every((m) => m.pending && m.pendingGroup === a.pendingGroup)).toBe(true);
+		// A status before its link is kept, and forwarded after its queued once the link exists.
+		const early = [
+			status('wamid.A', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.B', 'read', { bizOpaqueCallbackData: batch }),
+		];
+		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual(early);
+		await w.sendLog.settle({ ...a, wamid: 'wamid.A' });
+		await w.sendLog.settle({ ...b, wamid: 'wamid.B' });
+		expect(removed).toEqual([]);
+		await w.sendLog.settle(c, new Error('network'));
+		expect(removed).toEqual([a.pendingGroup]);
+		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(await w.forwarded()).toContain('wamid.A:sent');
+		expect((await w.forwarded()).filter((e) => e.startsWith('wamid.B'))).toEqual(['wamid.B:queued', 'wamid.B:read']);
+		expect(
+			(await w.messages.findByBatch(batch)).map((m) => [m.mobileNo, m.wamid ?? null, m.statuses, m.pending ?? null]).sort(),
+		).toEqual([
+			['5511900000001', 'wamid.A', ['queued', 'sent'], null],
+			['5511900000002', 'wamid.B', ['queued', 'read'], null],
+			['5511900000003', null, ['failed'], null],
+		]);
+	});
+});
+
+describe('settling many sends at once', () => {
+	it('stores the queued events of sends settled meanwhile together, each settle resolving once its own is stored', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const begun = await w.sendLog.beginMany([1, 2, 3, 4].map((n) => send({ batch, mobileNo: `551190000000${n}` })));
+		w.outbox.writes = { put: 0, putMany: [] };
+		await Promise.all(begun.map((m, n) => w.sendLog.settle({ ...m, wamid: `wamid.${n}` })));
+		const { put, putMany } = w.outbox.writes;
+		expect(put + putMany.reduce((a, b) => a + b, 0)).toBe(4);
+		expect(put + putMany.length).toBeLessThan(4);
+		expect((await w.forwarded()).sort()).toEqual(['wamid.0:queued', 'wamid.1:queued', 'wamid.2:queued', 'wamid.3:queued']);
+		// A failed write fails each settle that waited for it, and the next write goes on.
+		const putOne = w.outbox.put.bind(w.outbox);
+		w.outbox.put = async () => {
+			throw new Error('persistence down');
+		};
+		const [more] = await w.sendLog.beginMany([send({ batch, mobileNo: '5511900000009' })]);
+		await expect(w.sendLog.settle({ ...more, wamid: 'wamid.9' })).rejects.toThrow('persistence down');
+		w.outbox.put = putOne;
+		await w.sendLog.settle({ ...more, wamid: 'wamid.9' });
+		expect(await w.forwarded()).toContain('wamid.9:queued');
+	});
+});
+
 describe('statuses of one webhook, batched', () => {
 	it('finds the records of a batch with one read, and forwards each status once, in order', async () => {
 		const w = world();
@@ -163,6 +249,57 @@ describe('statuses of one webhook, batched', () => {
 			'wamid.3:failed',
 		]);
 		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'delivered']);
+	});
+
+	it("writes a webhook's statuses together: every event in one outbox write, then each message's progress once", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		for (const n of [1, 2]) await w.sendLog.settle({ ...(await w.sendLog.begin(send({ batch }))), wamid: `wamid.${n}` });
+		w.outbox.writes = { put: 0, putMany: [] };
+		w.messages.writes = { update: 0, saveStatuses: [] };
+		const events = ['sent', 'delivered', 'read'].map((s) => status('wamid.1', s, { bizOpaqueCallbackData: batch }));
+		await w.service.handleStatuses([...events, status('wamid.2', 'read', { bizOpaqueCallbackData: batch }), events[1]], {
+			scope: undefined,
+			receivedAt: T0,
+		});
+		expect(w.outbox.writes).toEqual({ put: 0, putMany: [4] });
+		expect(w.messages.writes).toEqual({ update: 0, saveStatuses: [['wamid.1:queued,sent,delivered,read', 'wamid.2:queued,read']] });
+		const seqs = (await w.outbox.list()).filter((i) => i.messageKey === 'wamid.1').map((i) => [i.payload.MessageStatus, i.seq]);
+		expect(seqs).toEqual([
+			['queued', 1],
+			['sent', 2],
+			['delivered', 3],
+			['read', 4],
+		]);
+		// Saved: a later webhook repeats nothing.
+		await w.service.handleStatuses([status('wamid.1', 'delivered', { bizOpaqueCallbackData: batch })], {
+			scope: undefined,
+			receivedAt: T0,
+		});
+		expect((await w.outbox.list()).length).toBe(6);
+		expect(w.outbox.writes.putMany).toEqual([4]);
+	});
+
+	it('queues the events before it saves the progress: a run that dies between the two forwards again, never loses', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		await w.sendLog.settle({ ...(await w.sendLog.begin(send({ batch }))), wamid: 'wamid.1' });
+		const save = w.messages.saveStatuses.bind(w.messages);
+		w.messages.saveStatuses = async () => {
+			throw new Error('the runtime died');
+		};
+		const events = [
+			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.1', 'read', { bizOpaqueCallbackData: batch }),
+		];
+		await expect(w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).rejects.toThrow('the runtime died');
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:read']);
+		w.messages.saveStatuses = save;
+		await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 });
+		// The same events again (same eventIds, which delivery drops as repeats), and now saved.
+		const ids = (await w.outbox.list()).map((i) => i.id);
+		expect(ids.filter((id) => id === 'wamid.1:read')).toHaveLength(1);
+		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'read']);
 	});
 
 	it("reads a lone status's record by its wamid, and ignores a tracker that is not one of the app's batch keys", async () => {

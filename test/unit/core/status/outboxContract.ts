@@ -37,6 +37,43 @@ export function outboxContract(
 			]);
 		});
 
+		it('puts many items at once as one by one: the same pages, in order, after what was put before', async () => {
+			await store.put(item('a1', 'A', 1));
+			await store.putMany(['b1', 'a2', 'c1', 'b2', 'd1'].map((id) => item(id, id[0].toUpperCase(), Number(id[1]))));
+			expect(await openItems(store)).toEqual([
+				['a1', 'b1', 'a2'],
+				['c1', 'b2', 'd1'],
+			]);
+			await store.putMany([]);
+			await store.put(item('e1', 'E', 1));
+			expect((await openItems(store)).flat()).toEqual(['a1', 'b1', 'a2', 'c1', 'b2', 'd1', 'e1']);
+		});
+
+		it('settles items put together one by one: the delivered leave, the retried stay with their schedule, the rest as they were', async () => {
+			await store.putMany(['d1', 'r1', 'k1'].map((id) => item(id, id.toUpperCase(), 1)));
+			const [page] = await store.pages();
+			const read = await store.pageItems(page);
+			await store.settle(page, read, {
+				...none,
+				delivered: ['d1'],
+				retried: [{ item: read[1], next: { nextAttemptAt: 30000, attempts: 1, lastError: 'HTTP 503' } }],
+			});
+			expect(await openItems(store)).toEqual([['r1', 'k1']]);
+			expect((await store.list()).map((i) => [i.id, i.state, i.attempts, i.nextAttemptAt])).toEqual([
+				['r1', 'pending', 1, 30000],
+				['k1', 'pending', 0, 0],
+			]);
+			const again = await store.pageItems(page);
+			await store.settle(page, again, { ...none, delivered: ['r1'], failed: [{ item: again[1], lastError: 'expired' }] });
+			expect((await openItems(store)).flat()).toEqual([]);
+			expect((await store.list()).map((i) => [i.id, i.state])).toEqual([['k1', 'failed']]);
+			expect(await store.requeue(['k1'], 40000)).toBe(1);
+			const accepted: string[] = [];
+			await deliverDue({ store, now: 40000, send: async (body) => (accepted.push((JSON.parse(body) as P).id), { status: 200 }) });
+			expect(accepted).toEqual(['k1']);
+			expect(await store.list()).toEqual([]);
+		});
+
 		it('settles a page: delivered items leave storage, retried ones are pending with their schedule, failed ones kept as failed', async () => {
 			for (const id of ['d1', 'r1', 'f1']) await store.put(item(id, id, 1));
 			const [page] = await store.pages();

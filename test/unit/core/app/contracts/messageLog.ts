@@ -63,6 +63,67 @@ export function messageLogContract(name: string, makeLog: () => Promise<MessageL
 			expect((await log.findByBatch('b-1')).find((m) => m.sendId === 's-1')?.statuses).toEqual(['queued', 'sent']);
 		});
 
+		it('writes pending sends together: each found by its batch until its group is removed, resolved ones by their wamid', async () => {
+			const group = ['s-7', 's-8'].map((sendId, n) =>
+				sent({
+					wamid: undefined,
+					sendId,
+					pending: true,
+					pendingGroup: 'g-1',
+					batch: 'b-7',
+					mobileNo: `55119000000${n}`,
+					statuses: [],
+				}),
+			);
+			await log.recordPending(group);
+			expect((await log.findByBatch('b-7')).map((m) => [m.sendId, m.pending]).sort()).toEqual([
+				['s-7', true],
+				['s-8', true],
+			]);
+			await log.resolve({ ...group[0], pending: undefined, wamid: 'wamid.G', statuses: ['queued'] });
+			const linked = await log.findByWamid('wamid.G');
+			expect(linked).toMatchObject({ sendId: 's-7', statuses: ['queued'] });
+			expect(linked?.pending).toBeFalsy();
+			expect(linked?.pendingGroup).toBeUndefined();
+			await log.resolve({ ...group[1], pending: undefined, statuses: ['failed'] });
+			await log.removePending('g-1');
+			expect((await log.findByBatch('b-7')).map((m) => [m.sendId, m.wamid, m.pending]).sort()).toEqual([
+				['s-7', 'wamid.G', undefined],
+				['s-8', undefined, undefined],
+			]);
+			await log.recordPending([sent({ wamid: undefined, sendId: 's-9', pending: true, pendingGroup: 'g-2', batch: 'b-8' })]);
+			await log.removeDay(today);
+			expect(await log.findByBatch('b-8')).toEqual([]);
+		});
+
+		it("saves several sends' progress at once, merged with what their records say, found by wamid and by batch", async () => {
+			await log.record(sent({ wamid: 'w1', batch: 'b-9', statuses: ['queued'] }));
+			await log.record(sent({ wamid: 'w2', batch: 'b-9', statuses: ['queued'] }));
+			await log.record(sent({ wamid: 'w3', statuses: ['queued'] }));
+			const [w1, w2] = await Promise.all(['w1', 'w2'].map(async (w) => (await log.findByWamid(w)) as SentMessage));
+			const w3 = (await log.findByWamid('w3')) as SentMessage;
+			await log.saveStatuses([
+				{ ...w1, statuses: ['queued', 'sent', 'read'] },
+				{ ...w2, statuses: ['queued', 'sent'] },
+				{ ...w3, statuses: ['queued', 'delivered'] },
+			]);
+			expect((await log.findByWamid('w1'))?.statuses).toEqual(['queued', 'sent', 'read']);
+			expect((await log.findByWamid('w3'))?.statuses).toEqual(['queued', 'delivered']);
+			const batch = await log.findByBatch('b-9');
+			expect(batch.map((m) => [m.wamid, m.statuses]).sort()).toEqual([
+				['w1', ['queued', 'sent', 'read']],
+				['w2', ['queued', 'sent']],
+			]);
+			// A later save and a single update add to it; nothing goes back.
+			await log.saveStatuses([{ ...(batch.find((m) => m.wamid === 'w2') as SentMessage), statuses: ['queued', 'sent', 'failed'] }]);
+			await log.update({ ...((await log.findByWamid('w1')) as SentMessage), statuses: ['queued', 'sent', 'read', 'deleted'] });
+			expect((await log.findByWamid('w2'))?.statuses).toEqual(['queued', 'sent', 'failed']);
+			expect((await log.findByBatch('b-9')).find((m) => m.wamid === 'w1')?.statuses).toEqual(['queued', 'sent', 'read', 'deleted']);
+			// Retention removes a batch's progress with its sends.
+			await log.removeDay(today);
+			expect(await log.findByBatch('b-9')).toEqual([]);
+		});
+
 		it('resolves a pending send Meta refused into a failed record, and removes whole days of both', async () => {
 			const pending = sent({ wamid: undefined, sendId: 's-3', pending: true, batch: 'b-3' });
 			await log.record(pending);
