@@ -202,11 +202,12 @@ describe('conversations', () => {
 	});
 
 	describe('the 24-hour window in the room', () => {
-		/** Unrelated recurring jobs would run every 30 s of a 24-hour advance. */
+		/** Unrelated recurring jobs would run every 30 s (deliveries) or every minute (the campaign tick) of a 24-hour advance. */
 		async function onlyWindowJobs() {
 			// The engine names each job `<processor id>_<app id>`.
 			await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
 			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
+			await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
 		}
 		/** The app's window messages in the room's history (for every agent, now or later). */
 		const notices = (_agent?: string) =>

@@ -196,6 +196,7 @@ describe("the app's own posts in the room", () => {
 		const room = await conversation();
 		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
 		await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
+		await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
 		await app.harness.scheduler.advance(23.1 * HOUR);
 		await app.harness.scheduler.advance(HOUR);
 		await app.harness.settled();
@@ -217,6 +218,7 @@ describe("the app's own posts in the room", () => {
 		await app.harness.userMessage({ user: agent, room, text: 'Did it arrive?' });
 		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
 		await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
+		await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
 		await app.harness.scheduler.advance(23.1 * HOUR);
 		await app.harness.settled();
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
