@@ -295,8 +295,10 @@ export class ConsoleApi {
 					id: s.id,
 					type: s.type,
 					// A setting never changed has no value: Rocket.Chat shows (and the app reads) its packageValue.
-					value: s.value ?? s.packageValue,
-					packageValue: s.packageValue,
+					// A password setting (the status signing secret) is never sent to the page: the form saves only
+					// what the admin types, so the stored secret stays unless replaced.
+					value: hidden(s, s.value ?? s.packageValue),
+					packageValue: hidden(s, s.packageValue),
 					label: EN[s.i18nLabel] ?? s.i18nLabel ?? s.id,
 					description: EN[s.i18nDescription] ?? s.i18nDescription ?? '',
 					values: Array.isArray(s.values)
@@ -334,4 +336,9 @@ export class ConsoleApi {
 		res.end(JSON.stringify(body));
 		return true;
 	}
+}
+
+/** A password setting's value as the page sees it: that one is set, never the secret itself. */
+function hidden(setting: { type?: unknown }, value: unknown): unknown {
+	return setting.type === 'password' && typeof value === 'string' && value ? '••••••••' : value;
 }
