@@ -68,11 +68,13 @@ describe('statuses that arrive while the send is under way', () => {
 
 	it('a 250-recipient templateMessage: every early sent and failed (131026) is forwarded once, after its queued', async () => {
 		const early = new Map<string, 'sent' | 'failed'>();
+		// Every 25th send, across all three 100-recipient chunks, gets its status before Meta's answer
+		// (sent, failed, sent...): 10 webhooks and job runs inside the request.
 		let accepted = 0;
 		app.sim.onAccepted = async (message) => {
 			accepted++;
-			if (accepted > 60) return;
-			const status = accepted % 3 === 0 ? 'failed' : 'sent';
+			if (accepted % 25 !== 1) return;
+			const status = early.size % 2 === 1 ? 'failed' : 'sent';
 			early.set(message.wamid, status);
 			await statusBeforeAnswer(message.wamid, status);
 		};
@@ -81,20 +83,37 @@ describe('statuses that arrive while the send is under way', () => {
 			headers: ADMIN_AUTH,
 		});
 		expect(res.status).toBe(200);
-		const results: Array<{ phoneNumber: string; msId?: string }> = res.body.results;
-		expect(results.filter((r) => r.msId)).toHaveLength(250);
-		// Every send of the request carried the request's batch key, which Meta echoes on statuses.
+		const results: Array<{ phoneNumber: string; msId?: string; error?: { code: number; message: string } }> = res.body.results;
+		expect(results.map((r) => r.phoneNumber)).toEqual(RECIPIENTS);
+		// All 250 are sent on a quiet machine. On a loaded one, a send may not start within the
+		// request's send window (18 s, under Rocket.Chat's 30 s call limit): reported as not sent, and
+		// it never reached Meta; or the answer held back by this test's job run may come after the
+		// Graph client's 10 s timeout: reported as not known.
+		const sent = results.filter((r) => r.msId);
+		const unanswered = results.filter((r) => !r.msId);
+		for (const r of unanswered)
+			expect(r.error).toEqual({
+				code: 0,
+				message: expect.stringMatching(/^(Not sent: the request ran out of time|WhatsApp did not answer in time)/),
+			});
+		const reachedMeta = [...sent, ...unanswered.filter((r) => r.error!.message.startsWith('WhatsApp did not answer'))];
 		const bodies = app.sim.requestsTo('/messages').map((r) => r.body as any);
+		expect(bodies.map((b) => b.to).sort()).toEqual(reachedMeta.map((r) => r.phoneNumber).sort());
+		// Every send of the request carried the request's batch key, which Meta echoes on statuses.
 		const batch = bodies[0].biz_opaque_callback_data;
 		expect(batch).toMatch(/^rcwa\.[0-9a-f]{18}$/);
 		expect(bodies.map((b) => b.biz_opaque_callback_data)).toEqual(bodies.map(() => batch));
-		expect(early.size).toBe(60);
+		expect(early.size).toBe(Math.ceil(reachedMeta.length / 25));
+		const earlyOfSent = sent.filter((r) => early.has(r.msId!));
+		expect(earlyOfSent.length).toBeGreaterThanOrEqual(2);
 
 		await runJobs();
-		await runUntil(() => results.every((r) => statusesOf(r.msId!).length === (early.has(r.msId!) ? 2 : 1)));
-		for (const r of results) expect(statusesOf(r.msId!)).toEqual(early.has(r.msId!) ? ['queued', early.get(r.msId!)] : ['queued']);
-		const failed = sink.deliveries.find((d) => d.body.MessageStatus === 'failed');
-		expect(failed?.body.ErrorDetails).toMatchObject({ code: 131026 });
+		await runUntil(() => sent.every((r) => statusesOf(r.msId!).length === (early.has(r.msId!) ? 2 : 1)));
+		for (const r of sent) expect(statusesOf(r.msId!)).toEqual(early.has(r.msId!) ? ['queued', early.get(r.msId!)] : ['queued']);
+		for (const r of earlyOfSent.filter((r) => early.get(r.msId!) === 'failed'))
+			expect(
+				sink.deliveries.find((d) => d.body.msId === r.msId && d.body.MessageStatus === 'failed')?.body.ErrorDetails,
+			).toMatchObject({ code: 131026 });
 		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
 	});
 

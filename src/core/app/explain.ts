@@ -2,7 +2,8 @@
  * The one place where an error becomes words for people: an HTTP answer's status and message, a
  * modal field's error, a notice in a room. Texts come from i18n; no token, secret or stack trace.
  */
-import { AppError, GraphApiError } from '../errors';
+import { PacerDeadlineError } from '../bulk/pacer';
+import { AppError, GraphApiError, NetworkError } from '../errors';
 import { Translator } from '../i18n/translate';
 import { explainSendError } from '../templates/errors';
 
@@ -24,3 +25,15 @@ export function explainError(error: unknown, t: Translator): Explained {
 
 /** Meta's error code of a failed send, else undefined (no answer from Meta, or not a send). */
 export const graphCodeOf = (error: unknown): number | undefined => (error instanceof GraphApiError ? error.graphCode : undefined);
+
+/**
+ * The i18n key for a send that got no answer from Meta, for an integrator (an API result, a status
+ * callback's ErrorDetails) or for an agent: never started (nothing reached Meta, safe to send again),
+ * timed out (Meta may have accepted it), or Meta out of reach.
+ */
+export function unansweredKey(error: unknown, audience: 'integrator' | 'agent'): string {
+	const prefix = audience === 'integrator' ? 'api_' : '';
+	if (error instanceof PacerDeadlineError) return `${prefix}error_send_not_started`;
+	if (error instanceof NetworkError && error.timedOut) return `${prefix}error_send_timed_out`;
+	return 'error_graph_unreachable';
+}

@@ -16,6 +16,7 @@ import { newOutboxItem, OutboxItem } from '../status/outbox';
 import { buildStatusPayload, messageKey, StatusPayload, statusEventId } from '../status/payload';
 import { MetaError } from '../status/webhook';
 import { Clock, MessageLog, SentMessage, StatusOutbox } from './ports';
+import { unansweredKey } from './explain';
 import { SettingsReader } from './settings';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -279,6 +280,6 @@ export class SendLog {
 			if (error.errorData !== undefined) details.error_data = error.errorData;
 			return details;
 		}
-		return translate(undefined, 'error_graph_unreachable');
+		return translate(undefined, unansweredKey(error, 'integrator'));
 	}
 }

@@ -19,7 +19,7 @@ import { valuesFromComponents } from '../templates/components';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
-import { explainError, graphCodeOf } from './explain';
+import { explainError, graphCodeOf, unansweredKey } from './explain';
 import { Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
@@ -114,7 +114,8 @@ const errorName = (error: unknown) => (error instanceof Error ? error.message : 
 function recipientError(error: unknown, t: Translator): { code: number; message: string } {
 	const code = graphCodeOf(error);
 	if (code !== undefined) return { code, message: t('api_error_graph', { code }) };
-	return { code: 0, message: t('error_graph_unreachable') };
+	// Never started: nothing reached Meta, so sending it again cannot send it twice.
+	return { code: 0, message: t(unansweredKey(error, 'integrator')) };
 }
 
 /** The template's text parameters as the recipient reads them (the full preview comes from the template model). */
@@ -541,7 +542,7 @@ export class SendTemplates {
 	/** Why Meta refused the modal's send, in the agent's words; the catalog learns of a refused template. */
 	private async refusedFromModal(send: ModalSend, error: unknown): Promise<ModalSendResult> {
 		const code = graphCodeOf(error);
-		if (code === undefined) return { ok: false, error: send.t('error_graph_unreachable') };
+		if (code === undefined) return { ok: false, error: send.t(unansweredKey(error, 'agent')) };
 		const { number, template } = send;
 		await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
 		return { ok: false, error: explainError(error, send.t).text };

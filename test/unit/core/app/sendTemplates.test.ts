@@ -1,4 +1,5 @@
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
+import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { AppError, NetworkError } from '../../../../src/core/errors';
 import { readCache } from '../../../../src/core/templates/catalog';
 import { graphError, keys, NUMBER, OTHER_NUMBER, READY, templatesWorld } from './fakes-templates';
@@ -174,6 +175,18 @@ describe('templateMessage', () => {
 	});
 });
 
+describe('templateMessage, a send without an answer', () => {
+	it('is reported as not sent (safe to send again); a timed-out one as maybe sent; neither as Meta out of reach', async () => {
+		const w = templatesWorld();
+		w.graph.answer = (to) => (to === '12025550100' ? new PacerDeadlineError() : new NetworkError({ detail: 'slow', timedOut: true }));
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(answer.content.results).toEqual([
+			{ phoneNumber: '5511987654321', error: { code: 0, message: 'api_error_send_timed_out' } },
+			{ phoneNumber: '12025550100', error: { code: 0, message: 'api_error_send_not_started' } },
+		]);
+	});
+});
+
 describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 	const template = { name: 'order_ready', language: { code: 'en_US' }, components: body().template.components };
 
@@ -308,8 +321,12 @@ describe('sendFromModal', () => {
 		expect(w.rooms.posts).toEqual([]);
 		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => t.language)).toEqual(['pt_BR']);
 
-		w.graph.answer = () => new NetworkError({ detail: 'down', timedOut: true });
+		w.graph.answer = () => new NetworkError({ detail: 'down', timedOut: false });
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_graph_unreachable' });
+		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_timed_out' });
+		w.graph.answer = () => new PacerDeadlineError();
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_not_started' });
 	});
 
 	it('once sent, a failure in the room is reported to the caller and the send stays done', async () => {
