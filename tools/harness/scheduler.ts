@@ -210,13 +210,13 @@ export class HarnessScheduler {
 	}
 
 	/** Advances the clock by `ms`, running every job that falls due, in time order. Returns how many ran. */
-	async advance(ms: number): Promise<number> {
+	async advance(ms: number, only: (job: ScheduledJob) => boolean = () => true): Promise<number> {
 		let until = this.now + ms;
 		let ran = 0;
 		for (;;) {
 			// Real time passes while jobs run: a job they schedule for "now" (`when: new Date()`) is due too.
 			until = Math.max(until, this.now);
-			const due = this.jobs.filter((j) => j.runAt <= until).sort((a, b) => a.runAt - b.runAt)[0];
+			const due = this.jobs.filter((j) => j.runAt <= until && only(j)).sort((a, b) => a.runAt - b.runAt)[0];
 			if (!due) break;
 			this.moveTo(due.runAt);
 			if (due.intervalMs) due.runAt = this.now + Math.max(due.intervalMs, 1);
@@ -241,6 +241,11 @@ export class HarnessScheduler {
 	/** Runs the jobs due now (including jobs scheduled for now while they run). */
 	runDue(): Promise<number> {
 		return this.advance(0);
+	}
+
+	/** Runs the jobs of the app's processor `id` (`<id>_<appId>` in the engine) due now, and no other. */
+	runDueOf(id: string): Promise<number> {
+		return this.advance(0, (j) => j.processorId === id || j.processorId === `${id}_${j.appId}`);
 	}
 
 	private async run(job: ScheduledJob): Promise<void> {
