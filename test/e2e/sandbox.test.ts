@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { request } from '../../tools/http/client';
-import { startSandbox } from '../../tools/sandbox/start';
+import { SANDBOX_NUMBER, startSandbox } from '../../tools/sandbox/start';
 
 describe('the sandbox', () => {
 	it('starts with a connected number, answers the handshake and runs /whatsapp help', async () => {
@@ -58,6 +58,25 @@ describe('the sandbox', () => {
 				},
 			]);
 			expect(sandbox.sim.violations).toEqual([]);
+
+			// The console's admin pane never sends a secret to the page: the signing secret shows as set,
+			// the number's token and app secret by their last four characters.
+			const secret = 'whsec-sandbox-7d1c0a9e';
+			const saved = await request(`${sandbox.appUrl}/sandbox/settings`, { json: { id: 'status_signing_secret', value: secret } });
+			expect({ status: saved.status, body: saved.body }).toEqual({
+				status: 200,
+				body: { id: 'status_signing_secret', value: '••••••••' },
+			});
+			const admin = await request(`${sandbox.appUrl}/sandbox/ui/admin`);
+			expect(admin.body.settings.find((s: { id: string }) => s.id === 'status_signing_secret')).toMatchObject({
+				type: 'password',
+				value: '••••••••',
+			});
+			expect(admin.body.numbers[0]).toMatchObject({
+				accessToken: `••••${SANDBOX_NUMBER.accessToken.slice(-4)}`,
+				appSecret: `••••${SANDBOX_NUMBER.appSecret.slice(-4)}`,
+			});
+			for (const hidden of [secret, SANDBOX_NUMBER.accessToken, SANDBOX_NUMBER.appSecret]) expect(admin.text).not.toContain(hidden);
 		} finally {
 			await sandbox.stop();
 		}

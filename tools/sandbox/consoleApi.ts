@@ -24,6 +24,7 @@ import { URL } from 'url';
 
 import { AppHarness } from '../harness/AppHarness';
 import { HarnessRoom, HarnessUser, Json } from '../harness/world';
+import { hiddenSecret } from './control';
 import { Phones } from './phones';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -297,8 +298,8 @@ export class ConsoleApi {
 					// A setting never changed has no value: Rocket.Chat shows (and the app reads) its packageValue.
 					// A password setting (the status signing secret) is never sent to the page: the form saves only
 					// what the admin types, so the stored secret stays unless replaced.
-					value: hidden(s, s.value ?? s.packageValue),
-					packageValue: hidden(s, s.packageValue),
+					value: hiddenSecret(s, s.value ?? s.packageValue),
+					packageValue: hiddenSecret(s, s.packageValue),
 					label: EN[s.i18nLabel] ?? s.i18nLabel ?? s.id,
 					description: EN[s.i18nDescription] ?? s.i18nDescription ?? '',
 					values: Array.isArray(s.values)
@@ -336,9 +337,4 @@ export class ConsoleApi {
 		res.end(JSON.stringify(body));
 		return true;
 	}
-}
-
-/** A password setting's value as the page sees it: that one is set, never the secret itself. */
-function hidden(setting: { type?: unknown }, value: unknown): unknown {
-	return setting.type === 'password' && typeof value === 'string' && value ? '••••••••' : value;
 }

@@ -60,6 +60,14 @@ export class SandboxControl {
 		this.openView.delete(this.harness.admin.id);
 	}
 
+	/** A setting's value as an answer shows it: a password setting's only as set, never the secret. */
+	private async settingShown(id: string): Promise<unknown> {
+		const setting = (
+			this.harness.manager.getSettingsManager().getAppSettings(this.harness.appId) as Record<string, { type?: unknown }>
+		)[id];
+		return hiddenSecret(setting ?? {}, await this.harness.getSetting(id));
+	}
+
 	async verifyToken(): Promise<string> {
 		const record = this.harness.world.persistence.find((r) => typeof (r.data as Json).token === 'string');
 		return String((record?.data as Json | undefined)?.token ?? '');
@@ -148,7 +156,7 @@ export class SandboxControl {
 				return this.reply(res, 200, await this.action(body));
 			case 'POST /sandbox/settings':
 				await this.harness.setSetting(String(body.id), body.value);
-				return this.reply(res, 200, { id: body.id, value: await this.harness.getSetting(String(body.id)) });
+				return this.reply(res, 200, { id: body.id, value: await this.settingShown(String(body.id)) });
 			case 'GET /sandbox/graph':
 				return this.reply(res, 200, this.sim.requests);
 			case 'POST /sandbox/inbound': {
@@ -247,4 +255,9 @@ export class SandboxControl {
 		res.end(JSON.stringify(body, null, 2));
 		return true;
 	}
+}
+
+/** A password setting's value as a page or an answer sees it: that one is set, never the secret itself. */
+export function hiddenSecret(setting: { type?: unknown }, value: unknown): unknown {
+	return setting.type === 'password' && typeof value === 'string' && value ? '••••••••' : value;
 }
