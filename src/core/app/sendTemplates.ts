@@ -114,7 +114,7 @@ const errorName = (error: unknown) => (error instanceof Error ? error.message : 
 function recipientError(error: unknown, t: Translator): { code: number; message: string } {
 	const code = graphCodeOf(error);
 	if (code !== undefined) return { code, message: t('api_error_graph', { code }) };
-	// Never started: nothing reached Meta, so sending it again cannot send it twice.
+	// No answer from Meta: not started, timed out, or out of reach (unansweredKey says which).
 	return { code: 0, message: t(unansweredKey(error, 'integrator')) };
 }
 
