@@ -176,6 +176,18 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 				job.ms += r.ms;
 			}
 			console.log(`  job runs: ${JSON.stringify(byJob)}; persistence calls: ${JSON.stringify(app.harness.world.persistenceCalls)}`);
+			// Where the statuses not received are: records left, by kind (the association id up to its first ':').
+			const left: Record<string, number> = {};
+			for (const record of app.harness.world.persistence)
+				for (const { id } of record.associations.slice(0, 1)) left[id.split(':')[0]] = (left[id.split(':')[0]] ?? 0) + 1;
+			const missingByStatus: Record<string, number> = {};
+			for (const e of expected)
+				if (!distinct.has(e)) missingByStatus[e.split(':').pop()!] = (missingByStatus[e.split(':').pop()!] ?? 0) + 1;
+			console.log(`  records left by kind: ${JSON.stringify(left)}; missing by status: ${JSON.stringify(missingByStatus)}`);
+			for (const f of app.harness.scheduler.failures.slice(failuresBefore))
+				console.log(
+					`  job failure ${f.processorId.split('_')[0]}: ${String((f.error as Error)?.message ?? f.error).slice(0, 200)}`,
+				);
 		}
 		return {
 			rate: distinct.size / elapsed,
