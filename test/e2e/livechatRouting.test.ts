@@ -40,7 +40,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 		)!.data as any;
 	const inboxMessages = () =>
 		app.harness.world.persistence
-			.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox'))
+			.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox-events'))
 			.flatMap((r) => (r.data as any).events.map((e: any) => e.raw.text?.body));
 
 	async function connectSecond() {

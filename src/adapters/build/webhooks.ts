@@ -6,6 +6,7 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 
 import { Clock } from '../../core/app/ports';
 import { RoomDelivery } from '../../core/app/roomDelivery';
+import { RunGate } from '../../core/app/runBudget';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
 import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
@@ -88,8 +89,12 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 	}
 }
 
+/** One processing run at a time in this runtime (module state, as long as the runtime lives). */
+const processingGate = new RunGate<BatchResult>();
+
 function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Promise<BatchResult> {
 	return processWebhooks({
+		gate: processingGate,
 		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),
 		clock,
 		refusals: refusalsOf(acc.logger),

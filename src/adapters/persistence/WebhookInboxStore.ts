@@ -1,17 +1,36 @@
 /**
- * The webhook inbox (core/app/webhookBatch.ts `WebhookInbox`) over the app's persistence: one record
- * per stored webhook under `webhook-inbox`, with its own key `webhook-inbox:<id>`. It passes the same
- * contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
+ * The webhook inbox (core/app/webhookBatch.ts `WebhookInbox`) over the app's persistence. A stored
+ * webhook is two records that share its key `webhook-inbox:<id>`:
+ *
+ * - its head (attempts, lease, times, scope) under `webhook-inbox`: small, what a run lists and what
+ *   a claim reads and rewrites;
+ * - its events under `webhook-inbox-events`: written when the webhook is stored, read once by the
+ *   run that claimed it, rewritten only when a run leaves some of them for later.
+ *
+ * A run lists every stored webhook; with the events in the same record, a backlog of 1,000-status
+ * webhooks crossed the engine's bridge whole at every run, and each claim wrote a whole webhook back.
+ * Records stored by earlier versions hold head and events in one record under the same key: they
+ * are read as they are, and become two records at their first `save`. Removing the key removes both.
+ * It passes the same contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
-import { InboxEntry, WebhookInbox } from '../../core/app/webhookBatch';
+import { InboxEntry, InboxHead, WebhookInbox } from '../../core/app/webhookBatch';
+import { WebhookEvent } from '../../core/status/webhook';
 import { Records } from './records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 const INBOX = misc('webhook-inbox');
-const keyOf = (id: string) => [INBOX, misc(`webhook-inbox:${id}`)];
+const EVENTS = misc('webhook-inbox-events');
+const KEY = (id: string) => misc(`webhook-inbox:${id}`);
+const headKeys = (id: string) => [INBOX, KEY(id)];
+const eventKeys = (id: string) => [EVENTS, KEY(id)];
+
+/** A head record; one stored by an earlier version also holds the events. */
+type StoredHead = InboxHead & { events?: WebhookEvent[] };
+
+const headOf = ({ events: _events, ...head }: StoredHead): InboxHead => head;
 
 export class PersistenceWebhookInbox implements WebhookInbox {
 	private readonly records: Records;
@@ -23,30 +42,42 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 		this.records = new Records(read, persistence);
 	}
 
+	/** The events first: a listed head always has them. */
 	async add(entry: InboxEntry): Promise<void> {
-		await this.persistence.createWithAssociations(entry, keyOf(entry.id));
+		const { events, ...head } = entry;
+		await this.persistence.createWithAssociations({ id: entry.id, events }, eventKeys(entry.id));
+		await this.persistence.createWithAssociations(head, headKeys(entry.id));
 	}
 
-	async list(): Promise<InboxEntry[]> {
-		return (await this.read.readByAssociation(INBOX)) as InboxEntry[];
+	async list(): Promise<InboxHead[]> {
+		return ((await this.read.readByAssociation(INBOX)) as StoredHead[]).map(headOf);
 	}
 
 	/**
 	 * Every webhook starts a run and the recurring job runs too. Persistence has no atomic update: the
-	 * claim is a read and a write, and a run that finds the entry held, or gone, leaves it.
+	 * claim is a read and a write of the head, and a run that finds the entry held, or gone, leaves it.
+	 * Then the events are read.
 	 */
 	async claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined> {
-		const [current] = (await this.read.readByAssociations(keyOf(id))) as InboxEntry[];
+		const [current] = (await this.read.readByAssociations(headKeys(id))) as StoredHead[];
 		if (!current || (current.claimedUntil ?? 0) > options.now) return undefined;
 		const claimed = { ...current, claimedUntil: options.now + options.leaseMs };
-		return (await this.records.replace(keyOf(id), claimed)) ? claimed : undefined;
+		if (!(await this.records.replace(headKeys(id), claimed))) return undefined;
+		if (current.events) return { ...claimed, events: current.events };
+		const [stored] = (await this.read.readByAssociations(eventKeys(id))) as Array<{ events?: WebhookEvent[] }>;
+		return { ...headOf(claimed), events: stored?.events ?? [] };
 	}
 
+	/** The events, then the head (in place of the stored one, never bringing back one that is gone). */
 	async save(entry: InboxEntry): Promise<void> {
-		await this.records.replace(keyOf(entry.id), entry);
+		const [current] = (await this.read.readByAssociations(headKeys(entry.id))) as StoredHead[];
+		if (!current) return;
+		const { events, ...head } = entry;
+		await this.records.put(eventKeys(entry.id), { id: entry.id, events });
+		if (!(await this.records.replace(headKeys(entry.id), head))) await this.records.removeAll([KEY(entry.id)]);
 	}
 
 	async remove(id: string): Promise<void> {
-		await this.records.removeAll(keyOf(id));
+		await this.records.removeAll([KEY(id)]);
 	}
 }

@@ -5,7 +5,7 @@
  */
 import { deliverDue, DeliverySummary, RecentIds } from '../status/outbox';
 import { Clock, StatusOutbox } from './ports';
-import { RUN_BUDGET_MS, wallClock } from './runBudget';
+import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
 import { SettingsReader } from './settings';
 
 /** Per POST: a slower answer is a failed attempt. Under the run budget, so the last POST of a run ends in time. */
@@ -16,32 +16,8 @@ export interface StatusPoster {
 	post(request: { url: string; body: string; headers: Record<string, string>; timeoutMs: number }): Promise<{ status: number }>;
 }
 
-/**
- * One delivery round at a time in a runtime. Persistence has no atomic update, so two rounds over the
- * same items could POST an event twice; instead a round that finds another under way leaves at once,
- * and the one under way answers `more` so that its job runs again and takes what arrived meanwhile.
- * (Agenda runs one run of a job name at a time across a cluster; the rounds that could meet are
- * a run the engine timed out, still working, and the next run, in the same runtime.)
- */
-export class DeliveryGate {
-	private running = false;
-	private missed = false;
-
-	async run(work: () => Promise<DeliverySummary>): Promise<DeliverySummary | 'busy'> {
-		if (this.running) {
-			this.missed = true;
-			return 'busy';
-		}
-		this.running = true;
-		this.missed = false;
-		try {
-			const summary = await work();
-			return this.missed ? { ...summary, more: true } : summary;
-		} finally {
-			this.running = false;
-		}
-	}
-}
+/** One delivery round at a time in a runtime (runBudget.ts `RunGate`): rounds over the same items could POST an event twice. */
+export class DeliveryGate extends RunGate<DeliverySummary> {}
 
 export interface DeliveryPorts {
 	outbox: StatusOutbox;

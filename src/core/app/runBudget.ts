@@ -10,5 +10,47 @@
  */
 export const RUN_BUDGET_MS = 8000;
 
+/** A run under way this long is taken to be stuck (RunGate): ten times the engine's timeout. */
+export const RUN_STALE_AFTER_MS = 5 * 60000;
+
 /** Real elapsed time for budgets (the services' Clock may be moved by tests; a budget is wall time). */
 export const wallClock = (): number => Date.now();
+
+/**
+ * One run of a job at a time in a runtime. Agenda runs one run of a job name at a time across a
+ * cluster, but the engine stops waiting for a run at 30 s while the runtime goes on working, and
+ * Agenda then starts the next run beside it. Two runs over the same work would POST an event twice
+ * (persistence has no atomic update) or take a newer stored webhook before an older one the first
+ * run still holds (a late `delivered` after `read` is then dropped as a regression). So a run that
+ * finds another under way leaves at once ('busy'), and the one under way answers `more`, so that its
+ * job runs again and takes what arrived meanwhile. A run still under way after `staleAfterMs` (far
+ * past any budget: a call into the host that never came back) no longer holds the gate, so that a
+ * stuck run cannot stop the job for as long as the runtime lives.
+ */
+export class RunGate<T extends { more: boolean }> {
+	/** The run under way: when it started, and its turn (a run taken over must not free the gate of the one after). */
+	private current?: { startedAt: number; turn: number };
+	private turns = 0;
+	private missed = false;
+
+	constructor(
+		private readonly staleAfterMs = RUN_STALE_AFTER_MS,
+		private readonly timer: () => number = wallClock,
+	) {}
+
+	async run(work: () => Promise<T>): Promise<T | 'busy'> {
+		if (this.current && this.timer() - this.current.startedAt < this.staleAfterMs) {
+			this.missed = true;
+			return 'busy';
+		}
+		const turn = ++this.turns;
+		this.current = { startedAt: this.timer(), turn };
+		this.missed = false;
+		try {
+			const result = await work();
+			return this.missed ? { ...result, more: true } : result;
+		} finally {
+			if (this.current?.turn === turn) this.current = undefined;
+		}
+	}
+}

@@ -17,7 +17,7 @@ import { Clock, InboundHandler, Jobs, Logger } from './ports';
 import { STATUSES_AT_ONCE } from './parallel';
 
 export { STATUSES_AT_ONCE };
-import { RUN_BUDGET_MS, wallClock } from './runBudget';
+import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
 import { Refusals } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -63,10 +63,17 @@ export interface InboxEntry {
 }
 
 /**
+ * An entry as `list` gives it: everything but its events, which `claim` reads (a run lists every
+ * stored webhook, and a backlog of 1,000-status webhooks would otherwise cross the engine's bridge
+ * whole at each run).
+ */
+export type InboxHead = Omit<InboxEntry, 'events'>;
+
+/**
  * Where stored webhooks wait for the processing job.
  *
  * - `add` stores a new entry.
- * - `list` returns every entry (copies), in no particular order.
+ * - `list` returns every entry's head (copies, without events), in no particular order.
  * - `claim` takes the entry for a run until `now + leaseMs` and returns it (a copy, with
  *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
  * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
@@ -74,7 +81,7 @@ export interface InboxEntry {
  */
 export interface WebhookInbox {
 	add(entry: InboxEntry): Promise<void>;
-	list(): Promise<InboxEntry[]>;
+	list(): Promise<InboxHead[]>;
 	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
 	save(entry: InboxEntry): Promise<void>;
 	remove(id: string): Promise<void>;
@@ -177,9 +184,20 @@ class Lanes {
 /**
  * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
  * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
- * the next run, and `more` says there is one to run.
+ * the next run, and `more` says there is one to run. With a `gate`, one run at a time: a run that
+ * finds another of its runtime under way leaves at once, so that it never takes a newer webhook
+ * while the older one is still being handled (runBudget.ts `RunGate`).
  */
-export async function processWebhooks(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
+export async function processWebhooks(
+	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult> },
+): Promise<BatchResult> {
+	if (!ports.gate) return processDue(ports);
+	const result = await ports.gate.run(() => processDue(ports));
+	// Another run of this runtime is under way: it runs again after, for what arrived meanwhile.
+	return result === 'busy' ? { problems: [], more: false } : result;
+}
+
+async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
 	const timer = ports.timer ?? wallClock;
@@ -334,7 +352,12 @@ export class MemoryWebhookInbox implements WebhookInbox {
 		this.entries.set(entry.id, clone(entry));
 	}
 
-	async list(): Promise<InboxEntry[]> {
+	async list(): Promise<InboxHead[]> {
+		return [...this.entries.values()].map(({ events: _events, ...head }) => clone(head as InboxEntry));
+	}
+
+	/** Every entry with its events (copies): for tests. */
+	async all(): Promise<InboxEntry[]> {
 		return [...this.entries.values()].map(clone);
 	}
 

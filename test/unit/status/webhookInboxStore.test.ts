@@ -7,6 +7,7 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { PersistenceWebhookInbox } from '../../../src/adapters/persistence/WebhookInboxStore';
+import { InboxEntry } from '../../../src/core/app/webhookBatch';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../tools/harness/world';
@@ -32,3 +33,62 @@ for (const variant of ['current', 'raw-model'] as const) {
 		return new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
 	});
 }
+
+describe('PersistenceWebhookInbox: records', () => {
+	const make = () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const inbox = new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		const records = () =>
+			world.persistence
+				.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))
+				.map((r) => ({
+					keys: r.associations.map((a) => a.id),
+					data: r.data as Record<string, unknown>,
+				}));
+		return { world, inbox, records };
+	};
+	const events = [{ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 't' }] as InboxEntry['events'];
+	const stored: InboxEntry = { id: 'a', appId: 'app-1', events, receivedAt: 1000 };
+
+	it('keeps the events apart from the head that runs list, claim and rewrite', async () => {
+		const { inbox, records } = make();
+		await inbox.add(stored);
+		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual([
+			[['webhook-inbox-events', 'webhook-inbox:a'], true],
+			[['webhook-inbox', 'webhook-inbox:a'], false],
+		]);
+		await inbox.claim('a', { now: 2000, leaseMs: 300 });
+		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).toMatchObject({ id: 'a', claimedUntil: 2300 });
+		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).not.toHaveProperty('events');
+		await inbox.remove('a');
+		expect(records()).toEqual([]);
+	});
+
+	it('reads an entry stored by an earlier version (head and events in one record), and splits it at its first save', async () => {
+		const { world, inbox, records } = make();
+		world.persistence.push({
+			id: 'old-1',
+			appId: 'app-1',
+			data: stored,
+			associations: [
+				{ model: 'misc', id: 'webhook-inbox' },
+				{ model: 'misc', id: 'webhook-inbox:a' },
+			],
+		} as any);
+		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
+		const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
+		expect(claimed).toEqual({ ...stored, claimedUntil: 2300 });
+		await inbox.save({ ...stored, attempts: 1 });
+		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual(
+			expect.arrayContaining([
+				[['webhook-inbox', 'webhook-inbox:a'], false],
+				[['webhook-inbox-events', 'webhook-inbox:a'], true],
+			]),
+		);
+		expect(records()).toHaveLength(2);
+		expect(await inbox.claim('a', { now: 3000, leaseMs: 300 })).toEqual({ ...stored, attempts: 1, claimedUntil: 3300 });
+		await inbox.remove('a');
+		expect(records()).toEqual([]);
+	});
+});

@@ -1,5 +1,6 @@
 /** The delivery round (src/core/app/delivery.ts): one at a time per runtime, its concurrency from the settings. */
 import { DeliveryGate, deliverStatuses } from '../../../../src/core/app/delivery';
+import { RunGate } from '../../../../src/core/app/runBudget';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { MemoryOutboxStore, newOutboxItem } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
@@ -46,5 +47,40 @@ describe('deliverStatuses', () => {
 		const summary = await deliverStatuses({ outbox, settings, clock: { now: () => 0 }, poster, gate: new DeliveryGate() });
 		expect(summary).toMatchObject({ delivered: 100, more: false });
 		expect(most).toBe(Math.min(expected, 100));
+	});
+});
+
+describe('RunGate', () => {
+	it('a run still under way after staleAfterMs no longer holds the gate, and its end does not free the next run', async () => {
+		let now = 0;
+		const gate = new RunGate<{ more: boolean; n: number }>(1000, () => now);
+		const never = gate.run(() => new Promise(() => undefined));
+		void never;
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		now = 999;
+		expect(await gate.run(async () => ({ more: false, n: 1 }))).toBe('busy');
+		now = 1000;
+		const second = gate.run(async () => (await held, { more: false, n: 2 }));
+		expect(await gate.run(async () => ({ more: false, n: 3 }))).toBe('busy');
+		release();
+		expect(await second).toEqual({ more: true, n: 2 });
+		expect(await gate.run(async () => ({ more: false, n: 4 }))).toEqual({ more: false, n: 4 });
+	});
+
+	it('a stuck run that ends after it was taken over leaves the gate to the run under way', async () => {
+		let now = 0;
+		const gate = new RunGate<{ more: boolean }>(1000, () => now);
+		let endStuck: () => void = () => undefined;
+		const stuck = gate.run(() => new Promise((r) => (endStuck = () => r({ more: false }))));
+		now = 2000;
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		const second = gate.run(async () => (await held, { more: false }));
+		endStuck();
+		await stuck;
+		expect(await gate.run(async () => ({ more: false }))).toBe('busy');
+		release();
+		await second;
 	});
 });

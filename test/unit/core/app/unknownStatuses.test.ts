@@ -344,7 +344,7 @@ describe('statuses of messages not known yet', () => {
 		]);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
-		const [kept] = await w.inbox.list();
+		const [kept] = await w.inbox.all();
 		expect(kept).toMatchObject({ unknownStatuses: true, receivedAt: T0, nextAttemptAt: T0 + UNKNOWN_RECHECK_MS });
 		expect(kept.events.map((e) => (e as StatusEvent).status)).toEqual(['sent', 'failed']);
 		expect(kept.scope).toEqual({ phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] });
@@ -356,7 +356,7 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued', 'wamid.2:sent', 'wamid.2:failed']);
-		expect(await w.inbox.list()).toEqual([]);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 
 	it('link first, status after: forwarded once, and nothing is kept', async () => {
@@ -367,7 +367,7 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
-		expect(await w.inbox.list()).toEqual([]);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 
 	it('a kept status keeps its scope: one its signature did not vouch for is still dropped once its message is known', async () => {
@@ -381,12 +381,12 @@ describe('statuses of messages not known yet', () => {
 			receivedAt: T0,
 		});
 		await w.run();
-		expect((await w.inbox.list()).map((e) => e.scope?.phoneNumberIds)).toEqual(expect.arrayContaining([['pn-1'], ['pn-2']]));
+		expect((await w.inbox.all()).map((e) => e.scope?.phoneNumberIds)).toEqual(expect.arrayContaining([['pn-1'], ['pn-2']]));
 		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
 		w.advance(UNKNOWN_RECHECK_MS);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
-		expect(await w.inbox.list()).toEqual([]);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 
 	it('looks at a kept status again after 1 s, then twice as long each time, at most a minute apart', async () => {
@@ -395,7 +395,7 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		const waits: number[] = [];
 		for (let i = 0; i < 9; i++) {
-			const [kept] = await w.inbox.list();
+			const [kept] = await w.inbox.all();
 			const wait = (kept.nextAttemptAt as number) - w.clock.now();
 			waits.push(wait);
 			w.advance(wait);
@@ -419,10 +419,10 @@ describe('statuses of messages not known yet', () => {
 		const w = world();
 		await w.webhook([status('wamid.GONE', 'sent')]);
 		await w.run();
-		expect(await w.inbox.list()).toHaveLength(1);
+		expect(await w.inbox.all()).toHaveLength(1);
 		w.advance(15 * MINUTE + 1);
 		await w.run();
-		expect(await w.inbox.list()).toEqual([]);
+		expect(await w.inbox.all()).toEqual([]);
 		expect(w.refused).toEqual([expect.stringMatching(/^unknown-status: .*kept 15 minutes, dropped \(first: wamid\.GONE\)$/)]);
 	});
 });

@@ -4,8 +4,10 @@
  */
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { Clock, InboundHandler } from '../../../../src/core/app/ports';
+import { RunGate } from '../../../../src/core/app/runBudget';
 import {
 	acceptWebhook,
+	BatchResult,
 	InboxEntry,
 	MemoryWebhookInbox,
 	processWebhooks,
@@ -110,7 +112,7 @@ describe('acceptWebhook', () => {
 		expect(
 			await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' }),
 		).toBe(1);
-		const [stored] = await f.inbox.list();
+		const [stored] = await f.inbox.all();
 		expect(stored).toMatchObject({
 			appId: 'app-1',
 			scope: SCOPE,
@@ -136,7 +138,7 @@ describe('acceptWebhook', () => {
 			errors: [{ code: 131000, title: 'Something went wrong' }],
 		});
 		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE })).toBe(0);
-		expect(await f.inbox.list()).toEqual([]);
+		expect(await f.inbox.all()).toEqual([]);
 		expect(runs).toBe(0);
 	});
 });
@@ -162,7 +164,7 @@ describe('processWebhooks', () => {
 			'inbound app-1 wamid.M1',
 			'inbound app-1 wamid.M2',
 		]);
-		expect(await f.inbox.list()).toEqual([]);
+		expect(await f.inbox.all()).toEqual([]);
 	});
 
 	it('drops and logs events a stored scope does not cover; an entry stored before scopes were recorded is handled as it was', async () => {
@@ -197,7 +199,7 @@ describe('processWebhooks', () => {
 			[1, 2, 3, 4, 5].map((n) => [`webhook event message not processed (attempt ${n} of 5): database briefly unavailable`]),
 		);
 		expect(f.calls).toEqual(['inbound app-1 wamid.BAD final']);
-		expect(await f.inbox.list()).toEqual([]);
+		expect(await f.inbox.all()).toEqual([]);
 	});
 
 	it('keeps the failed events with their attempts and when they are due', async () => {
@@ -205,7 +207,7 @@ describe('processWebhooks', () => {
 		f.failWith.set('wamid.BAD', new Error('boom'));
 		await f.store([message('wamid.BAD'), status('wamid.OK')]);
 		await f.run();
-		const [kept] = await f.inbox.list();
+		const [kept] = await f.inbox.all();
 		expect(kept).toMatchObject({ attempts: 1, nextAttemptAt: T0 + 30000, receivedAt: T0, events: [{ wamid: 'wamid.BAD' }] });
 		expect(kept.events).toHaveLength(1);
 		expect(kept.claimedUntil).toBeUndefined();
@@ -230,7 +232,7 @@ describe('processWebhooks', () => {
 		expect(await f.run()).toEqual({ problems: [], more: false });
 		// The contact's later message is not tried while the first waits; other work goes on.
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.OTHER', 'status wamid.S pn-1']);
-		const waiting = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
+		const waiting = (await f.inbox.all()).sort((a, b) => a.receivedAt - b.receivedAt);
 		expect(
 			waiting.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.attempts, e.waitingSince]),
 		).toEqual([
@@ -243,13 +245,13 @@ describe('processWebhooks', () => {
 		]);
 		// Many runs later: still waiting, never dropped, told once.
 		for (let i = 0; i < 8; i++) await f.run();
-		expect(await f.inbox.list()).toHaveLength(2);
+		expect(await f.inbox.all()).toHaveLength(2);
 		expect(f.infos).toHaveLength(2);
 		f.failWith.delete('wamid.1');
 		f.calls.length = 0;
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
-		expect(await f.inbox.list()).toEqual([]);
+		expect(await f.inbox.all()).toEqual([]);
 	});
 });
 
@@ -272,14 +274,14 @@ describe('processWebhooks: a run bounded by its budget', () => {
 		await f.store([status('wamid.5')], { receivedAt: T0 + 1 });
 		expect(await f.run()).toEqual({ problems: [], more: true });
 		expect(f.calls).toEqual(['status wamid.1', 'status wamid.2', 'status wamid.3']);
-		const left = (await f.inbox.list()).sort((a, b) => a.receivedAt - b.receivedAt);
+		const left = (await f.inbox.all()).sort((a, b) => a.receivedAt - b.receivedAt);
 		expect(left.map((e) => [e.events.map((ev) => (ev as StatusEvent).wamid), e.attempts, e.claimedUntil, e.nextAttemptAt])).toEqual([
 			[['wamid.4'], undefined, undefined, undefined],
 			[['wamid.5'], undefined, undefined, undefined],
 		]);
 		expect(await f.run()).toEqual({ problems: [], more: false });
 		expect(f.calls.slice(3)).toEqual(['status wamid.4', 'status wamid.5']);
-		expect(await f.inbox.list()).toEqual([]);
+		expect(await f.inbox.all()).toEqual([]);
 	});
 
 	it('a failed event of an entry cut by the budget retries apart, with its back-off', async () => {
@@ -295,7 +297,7 @@ describe('processWebhooks: a run bounded by its budget', () => {
 		await f.store([status('wamid.1'), status('wamid.2'), status('wamid.3')]);
 		const result = await processWebhooks({ ...f.ports, handlers, timer: () => wall, budgetMs: 1500 });
 		expect(result).toEqual({ more: true, problems: [expect.stringContaining('boom')] });
-		const entries = (await f.inbox.list()).map((e) => [
+		const entries = (await f.inbox.all()).map((e) => [
 			e.events.map((ev) => (ev as StatusEvent).wamid),
 			e.attempts ?? 0,
 			e.nextAttemptAt ?? 0,
@@ -335,5 +337,59 @@ describe('processWebhooks: statuses side by side', () => {
 				`wamid.${m}:read`,
 			]);
 		expect(order).toHaveLength(90);
+	});
+});
+
+describe('processWebhooks: one run at a time (a run the engine stopped waiting for goes on)', () => {
+	it('a run that finds another under way leaves at once; the older webhook is handled before the newer one', async () => {
+		const f = fakes();
+		const gate = new RunGate<BatchResult>();
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		const order: string[] = [];
+		const handlers: WebhookHandlers = {
+			...f.ports.handlers,
+			status: async (event) => {
+				if (event.wamid === 'wamid.A') await held;
+				order.push(`${event.wamid}:${event.status}`);
+			},
+		};
+		await f.store([{ ...status('wamid.A'), status: 'delivered' }]);
+		f.advance(1);
+		const first = processWebhooks({ ...f.ports, handlers, gate });
+		// The first run holds the older webhook; a newer one arrives and a second run starts beside it.
+		await new Promise((r) => setImmediate(r));
+		await f.store([{ ...status('wamid.A'), status: 'read' }]);
+		expect(await processWebhooks({ ...f.ports, handlers, gate })).toEqual({ problems: [], more: false });
+		expect(order).toEqual([]);
+		release();
+		// The run under way says there is more: its job runs again and takes the newer webhook, after.
+		expect(await first).toEqual({ problems: [], more: true });
+		expect(await processWebhooks({ ...f.ports, handlers, gate })).toEqual({ problems: [], more: false });
+		expect(order).toEqual(['wamid.A:delivered', 'wamid.A:read']);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it('without the gate (the mistake it prevents), the second run takes the newer webhook first', async () => {
+		const f = fakes();
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		const order: string[] = [];
+		const handlers: WebhookHandlers = {
+			...f.ports.handlers,
+			status: async (event) => {
+				if (event.wamid === 'wamid.A' && event.status === 'delivered') await held;
+				order.push(`${event.wamid}:${event.status}`);
+			},
+		};
+		await f.store([{ ...status('wamid.A'), status: 'delivered' }]);
+		f.advance(1);
+		const first = processWebhooks({ ...f.ports, handlers });
+		await new Promise((r) => setImmediate(r));
+		await f.store([{ ...status('wamid.A'), status: 'read' }]);
+		await processWebhooks({ ...f.ports, handlers });
+		release();
+		await first;
+		expect(order).toEqual(['wamid.A:read', 'wamid.A:delivered']);
 	});
 });

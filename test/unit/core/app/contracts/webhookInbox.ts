@@ -21,35 +21,50 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Webh
 			inbox = await makeInbox();
 		});
 
-		it('keeps what was added, as it was added, and lists copies', async () => {
+		it('keeps what was added, as it was added; lists copies of the heads, without their events', async () => {
 			await inbox.add(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }));
 			await inbox.add(entry('b'));
 			expect(await ids(inbox)).toEqual(['a', 'b']);
 			const [a] = (await inbox.list()).filter((e) => e.id === 'a');
-			expect(a).toEqual(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }));
-			a.events.length = 0;
-			expect((await inbox.list()).find((e) => e.id === 'a')?.events).toHaveLength(1);
+			const { events: _events, ...head } = entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 });
+			expect(a).toEqual(head);
+			a.attempts = 7;
+			expect((await inbox.list()).find((e) => e.id === 'a')?.attempts).toBe(2);
+			expect(await inbox.claim('a', { now: 6000, leaseMs: 300 })).toEqual({
+				...entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }),
+				claimedUntil: 6300,
+			});
 		});
 
-		it('claims an entry for one run until its lease ends', async () => {
+		it('claims an entry, with its events, for one run until its lease ends', async () => {
 			await inbox.add(entry('a'));
 			const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
 			expect(claimed).toEqual({ ...entry('a'), claimedUntil: 2300 });
 			expect(await inbox.claim('a', { now: 2299, leaseMs: 300 })).toBeUndefined();
 			expect((await inbox.list())[0].claimedUntil).toBe(2300);
-			expect(await inbox.claim('a', { now: 2300, leaseMs: 300 })).toMatchObject({ id: 'a', claimedUntil: 2600 });
+			expect(await inbox.claim('a', { now: 2300, leaseMs: 300 })).toEqual({ ...entry('a'), claimedUntil: 2600 });
 			expect(await inbox.claim('gone', { now: 2300, leaseMs: 300 })).toBeUndefined();
 		});
 
-		it('saves an entry in place of the stored one, and never brings back one that is gone', async () => {
+		it('saves an entry in place of the stored one, events included, and never brings back one that is gone', async () => {
 			await inbox.add(entry('a'));
 			const claimed = (await inbox.claim('a', { now: 2000, leaseMs: 300 }))!;
 			const { claimedUntil: _claimed, ...rest } = claimed;
-			await inbox.save({ ...rest, attempts: 1, nextAttemptAt: 2030, events: [] });
-			expect(await inbox.list()).toEqual([{ ...entry('a'), attempts: 1, nextAttemptAt: 2030, events: [] }]);
+			const left = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'left' }] as InboxEntry['events'];
+			await inbox.save({ ...rest, attempts: 1, nextAttemptAt: 2030, events: left });
+			const { events: _events, ...head } = entry('a');
+			expect(await inbox.list()).toEqual([{ ...head, attempts: 1, nextAttemptAt: 2030 }]);
+			expect(await inbox.claim('a', { now: 2030, leaseMs: 300 })).toEqual({
+				...entry('a'),
+				attempts: 1,
+				nextAttemptAt: 2030,
+				events: left,
+				claimedUntil: 2330,
+			});
 			await inbox.remove('a');
 			await inbox.save(entry('a'));
 			expect(await inbox.list()).toEqual([]);
+			expect(await inbox.claim('a', { now: 9000, leaseMs: 300 })).toBeUndefined();
 		});
 
 		it('removes one entry, and ignores an unknown id', async () => {
