@@ -9,6 +9,7 @@
  *    status;
  *  - the core alone on a 1,000-status batch, and the same batch through the npm library whatsapp-api-js.
  */
+import { readdirSync, readFileSync } from 'fs';
 import { performance } from 'perf_hooks';
 
 import { buildStatusPayload } from '../../src/core/status/payload';
@@ -44,6 +45,22 @@ const STALL_MS = 120000;
 const KINDS = ['sent', 'delivered', 'read'] as const;
 
 const median = (xs: number[]) => quantile(xs, 0.5);
+
+/** CPU seconds (user + system) used so far by this process's Deno children (the app's runtime). */
+function runtimeCpuSeconds(): number {
+	let ticks = 0;
+	for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+		try {
+			const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+			const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+			// After the name: state, ppid, ... utime is field 14 and stime 15 of the whole line (11 and 12 here).
+			if (Number(fields[1]) === process.pid && stat.includes('(deno)')) ticks += Number(fields[11]) + Number(fields[12]);
+		} catch {
+			// The process ended meanwhile.
+		}
+	}
+	return ticks / 100;
+}
 const until = async (done: () => boolean, stalled: () => boolean): Promise<boolean> => {
 	while (!done()) {
 		if (stalled()) return false;
@@ -131,7 +148,11 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 		const callsBefore = Object.values(app.harness.world.persistenceCalls).reduce((a, b) => a + b, 0);
 
 		const start = performance.now();
+		const eluBefore = performance.eventLoopUtilization();
+		const runtimeCpuBefore = runtimeCpuSeconds();
 		const acks: number[] = [];
+		/** When each body's acknowledgement came (it comes once the app stored the webhook). */
+		const ackedAt: number[] = [];
 		const posts = bodies.map(
 			(body, i) =>
 				new Promise<void>((resolve, reject) =>
@@ -142,6 +163,7 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 							headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': body.signature },
 						});
 						acks.push(performance.now() - p0);
+						ackedAt[i] = performance.now();
 						if (res.status === 200) resolve();
 						else reject(new Error(`webhook answered ${res.status}`));
 					}, i * POST_EVERY_MS),
@@ -159,6 +181,8 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 		);
 		// A stalled run is measured to its last delivery, not to the end of the wait.
 		const elapsed = ((complete ? performance.now() : lastChange) - start) / 1000;
+		const elu = performance.eventLoopUtilization(eluBefore).utilization;
+		const runtimeCpu = (runtimeCpuSeconds() - runtimeCpuBefore) / elapsed;
 		// Late repeats would show within the jobs still running: they end first.
 		await app.harness.scheduler.stopRunning();
 		const calls = Object.values(app.harness.world.persistenceCalls).reduce((a, b) => a + b, 0) - callsBefore;
@@ -176,6 +200,11 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 				job.ms += r.ms;
 			}
 			console.log(`  job runs: ${JSON.stringify(byJob)}; persistence calls: ${JSON.stringify(app.harness.world.persistenceCalls)}`);
+			// The host (this process: the engine and its bridges, with the simulated Meta and the receiver)
+			// is one thread; the app runs in its own Deno process.
+			console.log(
+				`  host thread busy ${(elu * 100).toFixed(0)}% of the measure; the app's Deno runtime used ${(runtimeCpu * 100).toFixed(0)}% of a core`,
+			);
 			// Where the statuses not received are: records left, by kind (the association id up to its first ':').
 			const left: Record<string, number> = {};
 			for (const record of app.harness.world.persistence)
@@ -184,6 +213,31 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 			for (const e of expected)
 				if (!distinct.has(e)) missingByStatus[e.split(':').pop()!] = (missingByStatus[e.split(':').pop()!] ?? 0) + 1;
 			console.log(`  records left by kind: ${JSON.stringify(left)}; missing by status: ${JSON.stringify(missingByStatus)}`);
+			// A missing status whose message got a later one (delivered after read, say) was dropped as a
+			// regression: it reached the app after the later one. Bodies of one chunk are posted in
+			// status order, 200 ms apart; an acknowledgement comes once the app stored the webhook, so a
+			// later status's body acknowledged first reached the app first.
+			const rank = (status: string) => KINDS.indexOf(status as (typeof KINDS)[number]);
+			const highest = new Map<string, number>();
+			for (const key of distinct) {
+				const [msId, status] = [key.slice(0, key.lastIndexOf(':')), key.slice(key.lastIndexOf(':') + 1)];
+				highest.set(msId, Math.max(highest.get(msId) ?? -1, rank(status)));
+			}
+			const missing = [...expected].filter((e) => !distinct.has(e));
+			const superseded = missing.filter(
+				(e) => (highest.get(e.slice(0, e.lastIndexOf(':'))) ?? -1) > rank(e.slice(e.lastIndexOf(':') + 1)),
+			);
+			let inverted = 0;
+			for (let i = 0; i < bodies.length; i++)
+				for (let j = i + 1; j < bodies.length && Math.floor(j / KINDS.length) === Math.floor(i / KINDS.length); j++)
+					if (ackedAt[j] < ackedAt[i]) inverted++;
+			console.log(
+				`  missing with a later status of their message forwarded: ${superseded.length} of ${missing.length}; bodies of one chunk acknowledged out of status order: ${inverted}`,
+			);
+			const longest = [...app.harness.scheduler.runs].sort((a, b) => b.ms - a.ms).slice(0, 5);
+			console.log(
+				`  longest runs: ${longest.map((r) => `${r.processorId.split('_')[0]} ${(r.ms / 1000).toFixed(1)} s from +${((r.startedAt - start) / 1000).toFixed(0)} s${r.failed ? ' (failed)' : ''}`).join('; ')}`,
+			);
 			for (const f of app.harness.scheduler.failures.slice(failuresBefore))
 				console.log(
 					`  job failure ${f.processorId.split('_')[0]}: ${String((f.error as Error)?.message ?? f.error).slice(0, 200)}`,

@@ -147,8 +147,8 @@ export class HarnessScheduler {
 		return jobId;
 	}
 
-	/** Every job run so far (by `advance`, `runRecurring` or running in real time): its processor and how long it took. */
-	readonly runs: Array<{ processorId: string; ms: number }> = [];
+	/** Every job run so far (by `advance`, `runRecurring` or running in real time): its processor, when it started (performance.now()), how long it took, whether it failed. */
+	readonly runs: Array<{ processorId: string; ms: number; startedAt: number; failed: boolean }> = [];
 	private auto?: { timer?: ReturnType<typeof setTimeout>; running: Map<string, Promise<void>> };
 
 	/**
@@ -252,12 +252,14 @@ export class HarnessScheduler {
 		const processor = this.processors.get(job.processorId);
 		if (!processor) throw new Error(`harness scheduler: job ${job.jobId} names unknown processor ${job.processorId}`);
 		const started = performance.now();
+		let failed = false;
 		try {
 			await processor.processor({ ...(job.data ?? {}), jobId: job.jobId });
 		} catch (error) {
+			failed = true;
 			this.failures.push({ jobId: job.jobId, processorId: job.processorId, error });
 		} finally {
-			this.runs.push({ processorId: job.processorId, ms: performance.now() - started });
+			this.runs.push({ processorId: job.processorId, ms: performance.now() - started, startedAt: started, failed });
 		}
 	}
 }
