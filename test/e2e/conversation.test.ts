@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { CONTRACTS_DIR } from '../support/metaSpec';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, cancelRecurringJobs, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const HOUR = 3600 * 1000;
@@ -202,13 +202,6 @@ describe('conversations', () => {
 	});
 
 	describe('the 24-hour window in the room', () => {
-		/** Unrelated recurring jobs would run every 30 s (deliveries) or every minute (the campaign tick) of a 24-hour advance. */
-		async function onlyWindowJobs() {
-			// The engine names each job `<processor id>_<app id>`.
-			await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
-			await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
-			await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
-		}
 		/** The app's window messages in the room's history (for every agent, now or later). */
 		const notices = (_agent?: string) =>
 			app.harness.world.messages
@@ -218,7 +211,7 @@ describe('conversations', () => {
 		it('warns the agents before it closes and when it has closed', async () => {
 			agent();
 			await inbound('Hi');
-			await onlyWindowJobs();
+			await cancelRecurringJobs(app);
 			await app.harness.scheduler.advance(22 * HOUR);
 			expect(notices('ana')).toEqual([]);
 			await app.harness.scheduler.advance(1.1 * HOUR);
@@ -233,7 +226,7 @@ describe('conversations', () => {
 		it('moves the warning when the contact writes again, and says nothing once the room is closed', async () => {
 			const ana = agent();
 			await inbound('Hi');
-			await onlyWindowJobs();
+			await cancelRecurringJobs(app);
 			await app.harness.scheduler.advance(12 * HOUR);
 			// The app's clock is real time: the contact's new message is dated 12 hours after the first.
 			const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
@@ -259,7 +252,7 @@ describe('conversations', () => {
 			agent();
 			await app.harness.setSetting('window_notice_minutes', 0);
 			await inbound('Hi');
-			await onlyWindowJobs();
+			await cancelRecurringJobs(app);
 			await app.harness.scheduler.advance(25 * HOUR);
 			expect(notices('ana')).toEqual([]);
 		});

@@ -6,7 +6,7 @@
  * reply still is. Also with custom fields enabled and a schema that knows nothing of the app.
  */
 import { HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, cancelRecurringJobs, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const HOUR = 3600 * 1000;
@@ -194,9 +194,7 @@ describe("the app's own posts in the room", () => {
 
 	it('shows the window notices in the room, from the app, and relays neither', async () => {
 		const room = await conversation();
-		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
-		await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
-		await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
+		await cancelRecurringJobs(app);
 		await app.harness.scheduler.advance(23.1 * HOUR);
 		await app.harness.scheduler.advance(HOUR);
 		await app.harness.settled();
@@ -216,9 +214,7 @@ describe("the app's own posts in the room", () => {
 		const room = await conversation();
 		await sendTemplate(room);
 		await app.harness.userMessage({ user: agent, room, text: 'Did it arrive?' });
-		await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
-		await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
-		await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
+		await cancelRecurringJobs(app);
 		await app.harness.scheduler.advance(23.1 * HOUR);
 		await app.harness.settled();
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([

@@ -4,6 +4,7 @@ export {
 	ADMIN_AUTH,
 	AppUnderTest,
 	callApi,
+	cancelRecurringJobs,
 	connectNumber,
 	connectState,
 	NUMBER,

@@ -140,6 +140,18 @@ export function addContactRoom(
 	});
 }
 
+/**
+ * Cancels the app's recurring jobs (status deliveries every 30 seconds, the campaign tick every
+ * minute, message expiry every day), for a test about to advance the scheduler by hours (the 24-hour
+ * window): over a day they would run thousands of times for nothing; one-time jobs (the window
+ * notices among them) still run. The engine names each job `<processor id>_<app id>`.
+ */
+export async function cancelRecurringJobs(app: AppUnderTest): Promise<void> {
+	await app.harness.scheduler.cancelJob(`deliver-statuses_${app.harness.appId}`);
+	await app.harness.scheduler.cancelJob(`expire-messages_${app.harness.appId}`);
+	await app.harness.scheduler.cancelJob(`campaign-tick_${app.harness.appId}`);
+}
+
 /** The connect form's state as the Rocket.Chat client submits it: `{ [blockId]: { [actionId]: value } }`. */
 export function connectState(values: Record<string, string>): Record<string, Record<string, unknown>> {
 	const state: Record<string, Record<string, unknown>> = {};

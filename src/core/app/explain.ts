@@ -26,14 +26,23 @@ export function explainError(error: unknown, t: Translator): Explained {
 /** Meta's error code of a failed send, else undefined (no answer from Meta, or not a send). */
 export const graphCodeOf = (error: unknown): number | undefined => (error instanceof GraphApiError ? error.graphCode : undefined);
 
+/** The words of a send that never started, by who reads them (`unansweredKey`). */
+const NOT_STARTED = {
+	integrator: 'api_error_send_not_started',
+	agent: 'error_send_not_started',
+	callback: 'callback_error_send_not_started',
+} as const;
+
 /**
- * The i18n key for a send that got no answer from Meta, for an integrator (an API result, a status
- * callback's ErrorDetails) or for an agent: never started (nothing reached Meta, safe to send again),
- * timed out (Meta may have accepted it), or Meta out of reach.
+ * The i18n key for a send that got no answer from Meta: never started (nothing reached Meta, safe to
+ * send again), timed out (Meta may have accepted it), or Meta out of reach. Worded for an integrator
+ * (an API result, the status callback of a templateMessage request's or a campaign's send), for an
+ * agent, or for the status callback of any other send (`callback`: the modal, agents' replies, the
+ * outbound provider, automatic messages), whose "never started" tells of a busy number, not of a
+ * request that ran out of time.
  */
-export function unansweredKey(error: unknown, audience: 'integrator' | 'agent'): string {
-	const prefix = audience === 'integrator' ? 'api_' : '';
-	if (error instanceof PacerDeadlineError) return `${prefix}error_send_not_started`;
-	if (error instanceof NetworkError && error.timedOut) return `${prefix}error_send_timed_out`;
+export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' | 'callback'): string {
+	if (error instanceof PacerDeadlineError) return NOT_STARTED[audience];
+	if (error instanceof NetworkError && error.timedOut) return audience === 'agent' ? 'error_send_timed_out' : 'api_error_send_timed_out';
 	return 'error_graph_unreachable';
 }

@@ -49,6 +49,13 @@ export interface SentMessage extends SentMessageRecord {
 	batch?: string;
 	/** The Rocket.Chat message the send came from (the modal's post, the agent's reply): its status is shown there (roomDelivery.ts). */
 	rcMessageId?: string;
+	/**
+	 * Sent for a templateMessage request answered at once (a campaign's sends carry `campaignId`): the
+	 * status callback of such a send that never started speaks to the request's integrator (send it
+	 * again, or use campaign mode); any other send's (the modal, agents' replies, the outbound provider,
+	 * automatic messages) tells of a busy number (core/app/sendLog.ts).
+	 */
+	fromRequest?: true;
 }
 
 /** Which Rocket.Chat message is which WhatsApp message, both ways (quoted replies). */

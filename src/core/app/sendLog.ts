@@ -168,7 +168,7 @@ export class SendLog {
 		message.sendId = crypto.randomBytes(12).toString('hex');
 		message.statuses = ['failed'];
 		await this.ports.messages.record(message);
-		await this.enqueue(message, { status: 'failed', timestamp, error: this.errorDetails(error) }, 1);
+		await this.enqueue(message, { status: 'failed', timestamp, error: this.errorDetails(message, error) }, 1);
 	}
 
 	/**
@@ -215,7 +215,7 @@ export class SendLog {
 			await this.enqueue(answered, { status: 'queued', timestamp }, 1);
 		} else {
 			answered.statuses = ['failed'];
-			await this.enqueue(answered, { status: 'failed', timestamp, error: this.errorDetails(error) }, 1);
+			await this.enqueue(answered, { status: 'failed', timestamp, error: this.errorDetails(answered, error) }, 1);
 		}
 		await this.ports.messages.resolve({ ...answered, ...(pendingGroup ? { pendingGroup } : {}) });
 		if (pendingGroup) await this.settled(pendingGroup);
@@ -272,14 +272,18 @@ export class SendLog {
 		return newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() });
 	}
 
-	/** Meta's error object as the status payload carries it, the sender's words, or words (English) for a send that never reached Meta. */
-	private errorDetails(error: unknown): MetaError | string {
+	/**
+	 * Meta's error object as the status payload carries it, the sender's words, or words (English) for a
+	 * send that never reached Meta: a templateMessage request's or a campaign's send gets the integrator's
+	 * (a send that never started: the request ran out of time), any other the callback's (the number was busy).
+	 */
+	private errorDetails(record: SentMessage, error: unknown): MetaError | string {
 		if (typeof error === 'string' && error) return error;
 		if (error instanceof GraphApiError) {
 			const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
 			if (error.errorData !== undefined) details.error_data = error.errorData;
 			return details;
 		}
-		return translate(undefined, unansweredKey(error, 'integrator'));
+		return translate(undefined, unansweredKey(error, record.fromRequest || record.campaignId ? 'integrator' : 'callback'));
 	}
 }

@@ -68,6 +68,8 @@ export interface BatchOptions {
 	t: Translator;
 	/** Told of each send Meta accepted, as it comes (an idempotent request's progress). */
 	onAccepted?: (phoneNumber: string, msId: string) => void;
+	/** The sends of a templateMessage request (not the outbound provider's): their records say so (`SentMessage.fromRequest`). */
+	fromRequest?: true;
 }
 
 export interface ModalSend {
@@ -221,7 +223,7 @@ export class SendTemplates {
 			reservation = claim.reservation;
 		}
 		if (body.async) return this.startCampaign({ body, number, recipients, invalid, known, userId: input.userId }, reservation);
-		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t };
+		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t, fromRequest: true as const };
 		return this.admitAndSend(batch, invalid, reservation);
 	}
 
@@ -402,6 +404,7 @@ export class SendTemplates {
 						clientReference: options.routing?.clientReference,
 						targetAgent: options.routing?.targetAgent,
 						targetDepartment: options.routing?.targetDepartment,
+						...(options.fromRequest ? { fromRequest: true as const } : {}),
 					})),
 				)
 				.then((records) => new Map(records.map((record) => [record.mobileNo, record])));

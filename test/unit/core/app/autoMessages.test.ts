@@ -1,9 +1,11 @@
 import { AutoMessages, OFFLINE_SENT } from '../../../../src/core/app/autoMessages';
 import { contactToken } from '../../../../src/core/app/conversations';
+import { FreeFormSender, SendGraph } from '../../../../src/core/app/freeForm';
 import { Logger } from '../../../../src/core/app/ports';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { WINDOW_MS } from '../../../../src/core/app/window';
+import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import {
 	CARLA,
 	FakeClock,
@@ -15,6 +17,7 @@ import {
 	numbersWith,
 	T0,
 } from './fakes-inbound';
+import { BUSY_NOT_STARTED, statusCallbackLog } from './fakes-templates';
 
 const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
 
@@ -105,6 +108,21 @@ describe('FreeFormSender', () => {
 		expect(w.sendLog.records[0].message.wamid).toBeUndefined();
 		expect(w.sendLog.records[0].error).toMatchObject({ graphCode: 131047 });
 		expect(w.jobs.runs).toBe(1);
+	});
+
+	it("gives an agent's reply that never started a status callback telling of a busy number, naming no request", async () => {
+		const log = statusCallbackLog();
+		const busy = { sendMessage: () => Promise.reject(new PacerDeadlineError()) } as unknown as SendGraph;
+		const sender = new FreeFormSender({
+			graph: () => busy,
+			sendLog: log.sendLog,
+			jobs: { processSoon: async () => undefined },
+			clock: new FakeClock(),
+		});
+		await expect(sender.text({ number: NUMBER, to: CARLA, text: 'hello', roomId: 'r1', agent: 'ana' })).rejects.toBeInstanceOf(
+			PacerDeadlineError,
+		);
+		expect(await log.failures()).toEqual([[CARLA, BUSY_NOT_STARTED]]);
 	});
 });
 

@@ -1,6 +1,8 @@
 /** In-memory ports of the send-templates services (core/app/sendTemplates.ts, sendTemplateModal.ts). */
 import { Draft, Drafts, SendTemplateModal } from '../../../../src/core/app/sendTemplateModal';
+import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
+import { SendLog } from '../../../../src/core/app/sendLog';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
 import { SendTemplates } from '../../../../src/core/app/sendTemplates';
 import { IDEMPOTENCY_WINDOW_MS } from '../../../../src/adapters/persistence/IdempotencyStore';
@@ -15,6 +17,8 @@ import {
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
+import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
+import { StatusPayload } from '../../../../src/core/status/payload';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 import { MetaTemplate } from '../../../../src/core/templates/template';
 
@@ -155,6 +159,8 @@ export function templatesWorld(
 		settings?: Partial<Record<SettingKey, unknown>>;
 		numbers?: ConnectedNumber[];
 		campaigns?: SendTemplatesPorts['campaigns'];
+		/** The send log, instead of one that only keeps what it was given (`begun`, `recorded`). */
+		sendLog?: SendTemplatesPorts['sendLog'];
 	} = {},
 ) {
 	const graph = new FakeGraph();
@@ -178,7 +184,7 @@ export function templatesWorld(
 		numbers: { list: async () => numbers },
 		templateCache,
 		graphOf: () => graph,
-		sendLog: {
+		sendLog: options.sendLog ?? {
 			record: async (message, error) => void recorded.push({ message, error }),
 			begin: async (message) => {
 				const pending = { ...message, sendId: `send-${begun.length + 1}`, pending: true };
@@ -239,3 +245,27 @@ export function templatesWorld(
 
 /** A translator that shows the key and its parameters, so that tests see which text was chosen. */
 export const keys = (key: string, params?: Record<string, string | number>) => (params ? `${key} ${JSON.stringify(params)}` : key);
+
+/** The status callback's words (English) for a send that never started: a templateMessage request's, and any other send's. */
+export const REQUEST_NOT_STARTED =
+	'Not sent: the request ran out of time before this message could start (the server ends a request after 30 seconds). ' +
+	'Nothing reached WhatsApp; send it again, or use campaign mode ("async": true).';
+export const BUSY_NOT_STARTED =
+	'Not sent: this number was busy with other sends and the message could not start in time. Nothing reached WhatsApp.';
+
+/**
+ * A real send log (core/app/sendLog.ts) over memory stores, with a Message Status Endpoint URL set:
+ * `failures` are the `failed` status callbacks it queued, as [mobileNo, ErrorDetails].
+ */
+export function statusCallbackLog() {
+	const outbox = new MemoryOutboxStore<StatusPayload>();
+	const sendLog = new SendLog({
+		messages: new MemoryMessageLog(),
+		outbox,
+		settings: settingsOf({ statusEndpointUrl: 'https://crm.example.com/whatsapp/status' }),
+		clock: { now: () => Date.parse('2026-03-01T10:00:00.000Z') },
+	});
+	const failures = async () =>
+		(await outbox.list()).filter((i) => i.payload.MessageStatus === 'failed').map((i) => [i.payload.mobileNo, i.payload.ErrorDetails]);
+	return { sendLog, failures };
+}

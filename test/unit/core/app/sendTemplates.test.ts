@@ -2,7 +2,17 @@ import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { AppError, NetworkError } from '../../../../src/core/errors';
 import { readCache } from '../../../../src/core/templates/catalog';
-import { graphError, keys, NUMBER, OTHER_NUMBER, READY, templatesWorld } from './fakes-templates';
+import {
+	BUSY_NOT_STARTED,
+	graphError,
+	keys,
+	NUMBER,
+	OTHER_NUMBER,
+	READY,
+	REQUEST_NOT_STARTED,
+	statusCallbackLog,
+	templatesWorld,
+} from './fakes-templates';
 
 const body = (extra: Record<string, unknown> = {}) => ({
 	phoneNumbers: ['+55 11 98765-4321', 'not a number', '5511987654321', '+1 202 555 0100'],
@@ -183,6 +193,38 @@ describe('templateMessage, a send without an answer', () => {
 		expect(answer.content.results).toEqual([
 			{ phoneNumber: '5511987654321', error: { code: 0, message: 'api_error_send_timed_out' } },
 			{ phoneNumber: '12025550100', error: { code: 0, message: 'api_error_send_not_started' } },
+		]);
+	});
+});
+
+describe('the status callback of a send that never started', () => {
+	it("tells a templateMessage request's integrator that the request ran out of time", async () => {
+		const log = statusCallbackLog();
+		const w = templatesWorld({ sendLog: log.sendLog });
+		w.graph.answer = () => new PacerDeadlineError();
+		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(await log.failures()).toEqual([
+			['5511987654321', REQUEST_NOT_STARTED],
+			['12025550100', REQUEST_NOT_STARTED],
+		]);
+	});
+
+	it('tells of a busy number, naming no request nor campaign mode, for the modal and the outbound provider', async () => {
+		const log = statusCallbackLog();
+		const w = templatesWorld({ sendLog: log.sendLog });
+		w.graph.answer = () => new PacerDeadlineError();
+		const modal = await w.service.sendFromModal(
+			{ number: NUMBER, template: READY, values: { 'body.1': 'Ana', 'body.2': '42' }, to: '5511987654321', agent: 'ana', t: keys },
+			() => undefined,
+		);
+		expect(modal).toEqual({ ok: false, error: 'error_send_not_started' });
+		const template = { name: 'order_ready', language: { code: 'en_US' }, components: body().template.components };
+		await expect(
+			w.service.sendOutbound({ providerNumber: '1001', to: '12025550100', template, routing: {}, t: keys }),
+		).rejects.toMatchObject({ code: 'send_failed' });
+		expect(await log.failures()).toEqual([
+			['5511987654321', BUSY_NOT_STARTED],
+			['12025550100', BUSY_NOT_STARTED],
 		]);
 	});
 });
