@@ -4,7 +4,8 @@
  *    templates sent through templateMessage (the app records them), then BENCH_STATUSES (100,000)
  *    statuses for those messages (sent, delivered, read) in signed webhook batches of 1,000 posted to
  *    the webhook endpoint while the scheduler runs jobs in real time as Agenda does, each forwarded to a
- *    local receiver (StatusSink): statuses/s sustained, the exactly-once check, the longest job run
+ *    local receiver (ThreadStatusSink, in a thread of its own; BENCH_SINK=host: StatusSink, in this
+ *    process): statuses/s sustained, the exactly-once check, the longest job run
  *    and any engine timeout, the webhook acknowledgement p99 under that load, and persistence calls per
  *    status;
  *  - the core alone on a 1,000-status batch, and the same batch through the npm library whatsapp-api-js.
@@ -19,6 +20,7 @@ import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 import { StatusSink } from '../harness/statusSink';
+import { ThreadStatusSink } from './threadSink';
 import { CloudApiSimulator } from '../sim/CloudApiSimulator';
 import { request } from '../http/client';
 
@@ -112,7 +114,7 @@ interface EndToEnd {
 /** One end-to-end run at a persistence latency. */
 async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 	const app = await startApp({ persistenceLatencyMs: latencyMs });
-	const sink = new StatusSink();
+	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink();
 	try {
 		await connectNumber(app);
 		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
