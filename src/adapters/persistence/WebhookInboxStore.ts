@@ -42,11 +42,19 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 		this.records = new Records(read, persistence);
 	}
 
-	/** The events first: a listed head always has them. */
+	/**
+	 * The events first: a listed head always has them. When the head cannot be written the webhook is
+	 * not stored (the caller answers Meta with an error, and Meta sends it again): its events go too.
+	 */
 	async add(entry: InboxEntry): Promise<void> {
 		const { events, ...head } = entry;
 		await this.persistence.createWithAssociations({ id: entry.id, events }, eventKeys(entry.id));
-		await this.persistence.createWithAssociations(head, headKeys(entry.id));
+		try {
+			await this.persistence.createWithAssociations(head, headKeys(entry.id));
+		} catch (error) {
+			await this.records.removeAll(eventKeys(entry.id)).catch(() => undefined);
+			throw error;
+		}
 	}
 
 	async list(): Promise<InboxHead[]> {

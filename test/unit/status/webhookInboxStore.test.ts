@@ -65,6 +65,21 @@ describe('PersistenceWebhookInbox: records', () => {
 		expect(records()).toEqual([]);
 	});
 
+	it('stores nothing when the head cannot be written: the events written first go too, and the error reaches the caller', async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const persistence = new Persistence(bridge, 'app-1') as any;
+		const failing = Object.assign(Object.create(persistence), {
+			createWithAssociations: (data: object, associations: Array<{ getID(): string }>) =>
+				associations[0].getID() === 'webhook-inbox'
+					? Promise.reject(new Error('write refused'))
+					: persistence.createWithAssociations(data, associations),
+		});
+		const inbox = new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, failing);
+		await expect(inbox.add(stored)).rejects.toThrow('write refused');
+		expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
+	});
+
 	it('reads an entry stored by an earlier version (head and events in one record), and splits it at its first save', async () => {
 		const { world, inbox, records } = make();
 		world.persistence.push({
