@@ -341,25 +341,37 @@ describe('processWebhooks: statuses side by side', () => {
 });
 
 describe('processWebhooks: one run at a time (a run the engine stopped waiting for goes on)', () => {
-	it('a run that finds another under way leaves at once; the older webhook is handled before the newer one', async () => {
+	/** `wamid.A`'s `delivered` is stored, then its `read`; handling the `delivered` waits for `release`. */
+	function heldDelivered() {
 		const f = fakes();
-		const gate = new RunGate<BatchResult>();
 		let release: () => void = () => undefined;
 		const held = new Promise<void>((r) => (release = r));
 		const order: string[] = [];
 		const handlers: WebhookHandlers = {
 			...f.ports.handlers,
 			status: async (event) => {
-				if (event.wamid === 'wamid.A') await held;
+				if (event.status === 'delivered') await held;
 				order.push(`${event.wamid}:${event.status}`);
 			},
 		};
-		await f.store([{ ...status('wamid.A'), status: 'delivered' }]);
-		f.advance(1);
+		const storeDelivered = async () => {
+			await f.store([{ ...status('wamid.A'), status: 'delivered' }]);
+			f.advance(1);
+		};
+		// The first run holds the older webhook; a newer one arrives (and a second run starts beside it).
+		const storeReadMeanwhile = async () => {
+			await new Promise((r) => setImmediate(r));
+			await f.store([{ ...status('wamid.A'), status: 'read' }]);
+		};
+		return { f, handlers, order, release: () => release(), storeDelivered, storeReadMeanwhile };
+	}
+
+	it('a run that finds another under way leaves at once; the older webhook is handled before the newer one', async () => {
+		const { f, handlers, order, release, storeDelivered, storeReadMeanwhile } = heldDelivered();
+		const gate = new RunGate<BatchResult>();
+		await storeDelivered();
 		const first = processWebhooks({ ...f.ports, handlers, gate });
-		// The first run holds the older webhook; a newer one arrives and a second run starts beside it.
-		await new Promise((r) => setImmediate(r));
-		await f.store([{ ...status('wamid.A'), status: 'read' }]);
+		await storeReadMeanwhile();
 		expect(await processWebhooks({ ...f.ports, handlers, gate })).toEqual({ problems: [], more: false });
 		expect(order).toEqual([]);
 		release();
@@ -371,22 +383,10 @@ describe('processWebhooks: one run at a time (a run the engine stopped waiting f
 	});
 
 	it('without the gate (the mistake it prevents), the second run takes the newer webhook first', async () => {
-		const f = fakes();
-		let release: () => void = () => undefined;
-		const held = new Promise<void>((r) => (release = r));
-		const order: string[] = [];
-		const handlers: WebhookHandlers = {
-			...f.ports.handlers,
-			status: async (event) => {
-				if (event.wamid === 'wamid.A' && event.status === 'delivered') await held;
-				order.push(`${event.wamid}:${event.status}`);
-			},
-		};
-		await f.store([{ ...status('wamid.A'), status: 'delivered' }]);
-		f.advance(1);
+		const { f, handlers, order, release, storeDelivered, storeReadMeanwhile } = heldDelivered();
+		await storeDelivered();
 		const first = processWebhooks({ ...f.ports, handlers });
-		await new Promise((r) => setImmediate(r));
-		await f.store([{ ...status('wamid.A'), status: 'read' }]);
+		await storeReadMeanwhile();
 		await processWebhooks({ ...f.ports, handlers });
 		release();
 		await first;
