@@ -189,7 +189,8 @@ async function endToEnd(latencyMs: number): Promise<EndToEnd> {
 		// A stalled run is measured to its last delivery, not to the end of the wait.
 		const elapsed = ((complete ? performance.now() : lastChange) - start) / 1000;
 		const elu = performance.eventLoopUtilization(eluBefore).utilization;
-		const runtimeCpu = (runtimeCpuSeconds() - runtimeCpuBefore) / elapsed;
+		// Over the same span as the thread's busy share: to now (a stalled run's wait included).
+		const runtimeCpu = (runtimeCpuSeconds() - runtimeCpuBefore) / ((performance.now() - start) / 1000);
 		// Late repeats would show within the jobs still running: they end first.
 		await app.harness.scheduler.stopRunning();
 		const calls = Object.values(app.harness.world.persistenceCalls).reduce((a, b) => a + b, 0) - callsBefore;

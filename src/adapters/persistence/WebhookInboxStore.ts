@@ -4,13 +4,18 @@
  *
  * - its head (attempts, lease, times, scope) under `webhook-inbox`: small, what a run lists and what
  *   a claim reads and rewrites;
- * - its events under `webhook-inbox-events`: written when the webhook is stored, read once by the
- *   run that claimed it, rewritten only when a run leaves some of them for later.
+ * - its events under `webhook-inbox-events`: written when the webhook is stored, read by the run
+ *   that claims it, rewritten only when a run keeps some of them (left for later, or failed and
+ *   retried).
  *
  * A run lists every stored webhook; with the events in the same record, a backlog of 1,000-status
  * webhooks crossed the engine's bridge whole at every run, and each claim wrote a whole webhook back.
  * Records stored by earlier versions hold head and events in one record under the same key: they
- * are read as they are, and become two records at their first `save`. Removing the key removes both.
+ * are read as they are, and become two records at their first `save` (an events record written by a
+ * save whose head was not rewritten wins over the events the head still holds). Removal takes the
+ * events first: a run that dies half way leaves a head, which the next claim finds without events
+ * and removes, never events that no head lists. (A version before the split cannot read the new
+ * records: the app is not downgraded while webhooks wait in its inbox.)
  * It passes the same contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
@@ -71,9 +76,8 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 		if (!current || (current.claimedUntil ?? 0) > options.now) return undefined;
 		const claimed = { ...current, claimedUntil: options.now + options.leaseMs };
 		if (!(await this.records.replace(headKeys(id), claimed))) return undefined;
-		if (current.events) return { ...claimed, events: current.events };
 		const [stored] = (await this.read.readByAssociations(eventKeys(id))) as Array<{ events?: WebhookEvent[] }>;
-		return { ...headOf(claimed), events: stored?.events ?? [] };
+		return { ...headOf(claimed), events: stored?.events ?? current.events ?? [] };
 	}
 
 	/** The events, then the head (in place of the stored one, never bringing back one that is gone). */
@@ -86,6 +90,7 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	}
 
 	async remove(id: string): Promise<void> {
-		await this.records.removeAll([KEY(id)]);
+		await this.records.removeAll(eventKeys(id));
+		await this.records.removeAll(headKeys(id));
 	}
 }

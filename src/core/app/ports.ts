@@ -50,10 +50,11 @@ export interface SentMessage extends SentMessageRecord {
 	/** The Rocket.Chat message the send came from (the modal's post, the agent's reply): its status is shown there (roomDelivery.ts). */
 	rcMessageId?: string;
 	/**
-	 * Sent for a templateMessage request answered at once (a campaign's sends carry `campaignId`): the
-	 * status callback of such a send that never started speaks to the request's integrator (send it
-	 * again, or use campaign mode); any other send's (the modal, agents' replies, the outbound provider,
-	 * automatic messages) tells of a busy number (core/app/sendLog.ts).
+	 * Sent for a templateMessage request answered at once: the status callback of such a send that
+	 * never started speaks to the request's integrator (send it again, or use campaign mode); any other
+	 * send's (the modal, agents' replies, the outbound provider, automatic messages) tells of a busy
+	 * number (core/app/sendLog.ts). A campaign's send that did not start is not reported: it is sent
+	 * again by a later run (campaignSends.ts).
 	 */
 	fromRequest?: true;
 }

@@ -274,7 +274,7 @@ export class SendLog {
 
 	/**
 	 * Meta's error object as the status payload carries it, the sender's words, or words (English) for a
-	 * send that never reached Meta: a templateMessage request's or a campaign's send gets the integrator's
+	 * send that never reached Meta: a templateMessage request's send gets the integrator's
 	 * (a send that never started: the request ran out of time), any other the callback's (the number was busy).
 	 */
 	private errorDetails(record: SentMessage, error: unknown): MetaError | string {
@@ -284,6 +284,6 @@ export class SendLog {
 			if (error.errorData !== undefined) details.error_data = error.errorData;
 			return details;
 		}
-		return translate(undefined, unansweredKey(error, record.fromRequest || record.campaignId ? 'integrator' : 'callback'));
+		return translate(undefined, unansweredKey(error, record.fromRequest ? 'integrator' : 'callback'));
 	}
 }

@@ -80,6 +80,50 @@ describe('PersistenceWebhookInbox: records', () => {
 		expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
 	});
 
+	it('removes the events first: a removal that fails half way leaves a head, which its next claim finds without events', async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const persistence = new Persistence(bridge, 'app-1') as any;
+		const failing = Object.assign(Object.create(persistence), {
+			removeByAssociations: (associations: Array<{ getID(): string }>) =>
+				associations[0].getID() === 'webhook-inbox'
+					? Promise.reject(new Error('remove refused'))
+					: persistence.removeByAssociations(associations),
+		});
+		const read = new PersistenceRead(bridge, 'app-1') as any;
+		await new PersistenceWebhookInbox(read, persistence).add(stored);
+		await expect(new PersistenceWebhookInbox(read, failing).remove('a')).rejects.toThrow('remove refused');
+		const inbox = new PersistenceWebhookInbox(read, persistence);
+		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
+		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, events: [], claimedUntil: 2300 });
+	});
+
+	it('an events record wins over the events the head of an earlier version still holds (a save that did not rewrite the head)', async () => {
+		const { world, inbox } = make();
+		const later = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'later' }] as InboxEntry['events'];
+		world.persistence.push(
+			{
+				id: 'old-1',
+				appId: 'app-1',
+				data: stored,
+				associations: [
+					{ model: 'misc', id: 'webhook-inbox' },
+					{ model: 'misc', id: 'webhook-inbox:a' },
+				],
+			} as any,
+			{
+				id: 'new-1',
+				appId: 'app-1',
+				data: { id: 'a', events: later },
+				associations: [
+					{ model: 'misc', id: 'webhook-inbox-events' },
+					{ model: 'misc', id: 'webhook-inbox:a' },
+				],
+			} as any,
+		);
+		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, events: later, claimedUntil: 2300 });
+	});
+
 	it('reads an entry stored by an earlier version (head and events in one record), and splits it at its first save', async () => {
 		const { world, inbox, records } = make();
 		world.persistence.push({
