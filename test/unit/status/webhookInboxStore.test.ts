@@ -50,6 +50,17 @@ describe('PersistenceWebhookInbox: records', () => {
 	};
 	const events = [{ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 't' }] as InboxEntry['events'];
 	const stored: InboxEntry = { id: 'a', appId: 'app-1', events, receivedAt: 1000 };
+	/** `stored` as an earlier version kept it: head and events in one record. */
+	const legacyRecord = () =>
+		({
+			id: 'old-1',
+			appId: 'app-1',
+			data: stored,
+			associations: [
+				{ model: 'misc', id: 'webhook-inbox' },
+				{ model: 'misc', id: 'webhook-inbox:a' },
+			],
+		}) as any;
 
 	it('keeps the events apart from the head that runs list, claim and rewrite', async () => {
 		const { inbox, records } = make();
@@ -101,40 +112,21 @@ describe('PersistenceWebhookInbox: records', () => {
 	it('an events record wins over the events the head of an earlier version still holds (a save that did not rewrite the head)', async () => {
 		const { world, inbox } = make();
 		const later = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'later' }] as InboxEntry['events'];
-		world.persistence.push(
-			{
-				id: 'old-1',
-				appId: 'app-1',
-				data: stored,
-				associations: [
-					{ model: 'misc', id: 'webhook-inbox' },
-					{ model: 'misc', id: 'webhook-inbox:a' },
-				],
-			} as any,
-			{
-				id: 'new-1',
-				appId: 'app-1',
-				data: { id: 'a', events: later },
-				associations: [
-					{ model: 'misc', id: 'webhook-inbox-events' },
-					{ model: 'misc', id: 'webhook-inbox:a' },
-				],
-			} as any,
-		);
+		world.persistence.push(legacyRecord(), {
+			id: 'new-1',
+			appId: 'app-1',
+			data: { id: 'a', events: later },
+			associations: [
+				{ model: 'misc', id: 'webhook-inbox-events' },
+				{ model: 'misc', id: 'webhook-inbox:a' },
+			],
+		} as any);
 		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, events: later, claimedUntil: 2300 });
 	});
 
 	it('reads an entry stored by an earlier version (head and events in one record), and splits it at its first save', async () => {
 		const { world, inbox, records } = make();
-		world.persistence.push({
-			id: 'old-1',
-			appId: 'app-1',
-			data: stored,
-			associations: [
-				{ model: 'misc', id: 'webhook-inbox' },
-				{ model: 'misc', id: 'webhook-inbox:a' },
-			],
-		} as any);
+		world.persistence.push(legacyRecord());
 		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
 		const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
 		expect(claimed).toEqual({ ...stored, claimedUntil: 2300 });
