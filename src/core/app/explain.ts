@@ -36,10 +36,10 @@ const NOT_STARTED = {
 /**
  * The i18n key for a send that got no answer from Meta: never started (nothing reached Meta, safe to
  * send again), timed out (Meta may have accepted it), or Meta out of reach. Worded for an integrator
- * (an API result, the status callback of a templateMessage request's or a campaign's send), for an
- * agent, or for the status callback of any other send (`callback`: the modal, agents' replies, the
- * outbound provider, automatic messages), whose "never started" tells of a busy number, not of a
- * request that ran out of time.
+ * (an API result, the status callback of a templateMessage request's send), for an agent, or for the
+ * status callback of any other send (`callback`: the modal, agents' replies, the outbound provider,
+ * automatic messages), whose "never started" tells of a busy number, not of a request that ran out
+ * of time. (A campaign's send that never started is not reported: a later run sends it.)
  */
 export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' | 'callback'): string {
 	if (error instanceof PacerDeadlineError) return NOT_STARTED[audience];
