@@ -30,6 +30,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	sendRatePerSecond: SettingType.NUMBER,
 	unknownStatusWindowMinutes: SettingType.NUMBER,
 	statusDeliveryConcurrency: SettingType.NUMBER,
+	statusDeliveryDirect: SettingType.BOOLEAN,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -42,6 +43,7 @@ const OPTIONAL = new Set<SettingKey>([
 	'agentNamePrefix',
 	'markRead',
 	'roomDeliveryState',
+	'statusDeliveryDirect',
 ]);
 
 const CHOICES: Partial<Record<SettingKey, string[]>> = {
@@ -55,6 +57,7 @@ const ORDER: SettingKey[] = [
 	'statusSigningSecret',
 	'statusRetryHours',
 	'statusDeliveryConcurrency',
+	'statusDeliveryDirect',
 	'messageRetentionMs',
 	'statusFilter',
 	'graphApiVersion',

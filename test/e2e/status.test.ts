@@ -190,6 +190,30 @@ describe('message status pipeline', () => {
 		);
 	});
 
+	it("POSTs from the app's runtime when the admin turns that on: the same signed payloads, in order, none through Rocket.Chat", async () => {
+		const bridged = () => app.harness.world.httpCalls.filter((call) => call.url === sink.url).length;
+		await send(['5511987654320']);
+		expect(bridged()).toBe(1);
+		await app.harness.setSetting('status_delivery_direct', true);
+		await app.harness.setSetting('status_signing_secret', 's3cret');
+		sink.failWith = 503;
+		const [result] = await send(['5511987654321'], { clientReference: 'order-43' });
+		await meta([{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321', timestamp: '1750030080' }]);
+		expect(sink.attempts).toBeGreaterThan(0);
+		expect(sink.deliveries).toHaveLength(1);
+		sink.failWith = undefined;
+		await app.harness.scheduler.advance(3600000);
+		expect(sink.statuses().slice(1)).toEqual([`${result.msId}:queued`, `${result.msId}:delivered`]);
+		const { raw, body, headers } = sink.deliveries[2];
+		expect(body).toMatchObject({ msId: result.msId, MessageStatus: 'delivered', clientReference: 'order-43', timestamp: '1750030080' });
+		expect(headers['content-type']).toBe('application/json');
+		const timestamp = String(headers['x-signature-timestamp']);
+		expect(headers['x-signature-256']).toBe(
+			`sha256=${crypto.createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`,
+		);
+		expect(bridged()).toBe(1);
+	});
+
 	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {
 		sink.failWith = 500;
 		const results = await send(['5511900000001', '5511900000002']);

@@ -173,7 +173,7 @@ export class HarnessBridges extends AppBridges {
 			isSet: async (name: string) => w.env.has(name),
 		});
 
-		this.b.http = loudBridge('HttpBridge', HttpBridge as Any, httpBridge());
+		this.b.http = loudBridge('HttpBridge', HttpBridge as Any, httpBridge(w.httpCalls));
 
 		this.b.listener = loudObject('ListenerBridge', {
 			messageEvent: async () => undefined,

@@ -89,6 +89,8 @@ export class HarnessWorld {
 	readonly persistence: PersistenceRecord[] = [];
 	/** How many calls the app made to the persistence bridge, by method (rc/persistence.ts). */
 	readonly persistenceCalls: Record<string, number> = {};
+	/** Every call the app made to the HTTP bridge (Rocket.Chat performing the app's outbound HTTP, rc/http.ts), in order. */
+	readonly httpCalls: Array<{ method: string; url: string }> = [];
 	readonly ui: UiRecord[] = [];
 	readonly visitors = new Map<string, Json>();
 	readonly uploads: HarnessUpload[] = [];

@@ -18,6 +18,7 @@ import { NumberStore } from '../persistence/NumberStore';
 import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
+import { DirectStatusPoster } from '../directHttp';
 import { refusalsOf } from '../refusals';
 import { clockOf } from './clock';
 import { inboundHandlerOf } from './inbound';
@@ -115,6 +116,8 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Prom
  */
 const deliveryGate = new DeliveryGate();
 const recentlyDelivered = new RecentIds();
+/** Module state too: its kept-alive connections serve every round of this runtime. */
+const directPoster = new DirectStatusPoster();
 
 /** A delivery round to the Message Status Endpoint URL, within the run's budget. */
 export async function deliverStatusesOf(
@@ -122,11 +125,12 @@ export async function deliverStatusesOf(
 	clock: Clock,
 ): Promise<DeliverySummary | 'busy' | undefined> {
 	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
+	const settings = appSettings(acc.read);
 	return deliverStatuses({
 		outbox,
-		settings: appSettings(acc.read),
+		settings,
 		clock,
-		poster: posterOf(acc.http),
+		poster: (await settings.get('statusDeliveryDirect')) ? directPoster : posterOf(acc.http),
 		gate: deliveryGate,
 		recent: recentlyDelivered,
 	});

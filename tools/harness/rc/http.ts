@@ -158,6 +158,13 @@ function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.
 	});
 }
 
-export function httpBridge(): BridgeMethods {
-	return { call: (info: Json) => performHttp(info as { method: string; url: string; request: Json }) };
+/** The bridge; `calls` gets the method and URL of each call. */
+export function httpBridge(calls: Array<{ method: string; url: string }>): BridgeMethods {
+	return {
+		call: (info: Json) => {
+			const request = info as { method: string; url: string; request: Json };
+			calls.push({ method: request.method, url: request.url });
+			return performHttp(request);
+		},
+	};
 }
