@@ -55,9 +55,16 @@ const posterOf = (http: IHttp): StatusPoster => ({
 });
 
 /** Stores a verified webhook's events (core `acceptWebhook`) and starts the processing job. */
-export async function acceptWebhookOf(acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>, webhook: { payload: unknown; scope: WebhookScope; appId?: string }): Promise<number> {
+export async function acceptWebhookOf(
+	acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>,
+	webhook: { payload: unknown; scope: WebhookScope; appId?: string },
+	clock: Clock,
+): Promise<number> {
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);
-	return acceptWebhook({ inbox, clock: await clockOf(acc.read), refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify) }, webhook);
+	return acceptWebhook(
+		{ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing: processingGate },
+		webhook,
+	);
 }
 
 /** The status service of one run; `roomStates` gets each forwarded status for the room message it came from. */

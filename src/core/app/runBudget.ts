@@ -25,13 +25,15 @@ export const wallClock = (): number => Date.now();
  * finds another under way leaves at once ('busy'), and the one under way answers `more`, so that its
  * job runs again and takes what arrived meanwhile. A run still under way after `staleAfterMs` (far
  * past any budget: a call into the host that never came back) no longer holds the gate, so that a
- * stuck run cannot stop the job for as long as the runtime lives.
+ * stuck run cannot stop the job for as long as the runtime lives. New work that arrives while a run
+ * is under way joins it (`join`) rather than asking for a run of its own.
  */
 export class RunGate<T extends { more: boolean }> {
 	/** The run under way: when it started, and its turn (a run taken over must not free the gate of the one after). */
 	private current?: { startedAt: number; turn: number };
 	private turns = 0;
 	private missed = false;
+	private owed = false;
 
 	constructor(
 		private readonly staleAfterMs = RUN_STALE_AFTER_MS,
@@ -39,18 +41,38 @@ export class RunGate<T extends { more: boolean }> {
 	) {}
 
 	async run(work: () => Promise<T>): Promise<T | 'busy'> {
-		if (this.current && this.timer() - this.current.startedAt < this.staleAfterMs) {
-			this.missed = true;
-			return 'busy';
-		}
+		if (this.join()) return 'busy';
 		const turn = ++this.turns;
 		this.current = { startedAt: this.timer(), turn };
 		this.missed = false;
+		this.owed = false;
 		try {
 			const result = await work();
 			return this.missed ? { ...result, more: true } : result;
+		} catch (error) {
+			// A run that fails cannot answer `more`: what it turned away is owed a run (`takeOwed`).
+			if (this.missed && this.current?.turn === turn) this.owed = true;
+			throw error;
 		} finally {
 			if (this.current?.turn === turn) this.current = undefined;
 		}
+	}
+
+	/**
+	 * New work for the job: when a run is under way, it answers `more` at its end (its job runs again
+	 * and takes the work), and this answers true, so that nobody else need ask for a run; false when
+	 * no run is under way (or the one under way is stuck), and the caller asks for one.
+	 */
+	join(): boolean {
+		if (!this.current || this.timer() - this.current.startedAt >= this.staleAfterMs) return false;
+		this.missed = true;
+		return true;
+	}
+
+	/** Whether a run failed after it turned work away, which then needs a run of its own; asking clears it. */
+	takeOwed(): boolean {
+		const owed = this.owed;
+		this.owed = false;
+		return owed;
 	}
 }

@@ -115,10 +115,13 @@ const newId = () => crypto.randomBytes(12).toString('hex');
 /**
  * Stores a verified webhook for the processing job: its events about the numbers and accounts its
  * signature vouches for (`scope`; the others are dropped and logged), with the scope; then the job is
- * asked to run soon. Returns how many events were stored.
+ * asked to run soon, unless a run of it is under way in this runtime: the webhook joins that run
+ * (`processing`, its RunGate), which runs again after for what arrived meanwhile. That saves the
+ * acknowledgement Meta waits for a call into the host per webhook while a backlog is processed.
+ * Returns how many events were stored.
  */
 export async function acceptWebhook(
-	ports: WebhookBatchPorts & { jobs: Jobs },
+	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
 	webhook: { payload: unknown; scope: WebhookScope; appId?: string },
 ): Promise<number> {
 	const { allowed: events, foreign } = partitionByScope(
@@ -128,7 +131,7 @@ export async function acceptWebhook(
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 	if (!events.length) return 0;
 	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: ports.clock.now() });
-	await ports.jobs.processSoon();
+	if (!ports.processing?.join()) await ports.jobs.processSoon();
 	return events.length;
 }
 
@@ -192,7 +195,15 @@ export async function processWebhooks(
 	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult> },
 ): Promise<BatchResult> {
 	if (!ports.gate) return processDue(ports);
-	const result = await ports.gate.run(() => processDue(ports));
+	let result: BatchResult | 'busy';
+	try {
+		result = await ports.gate.run(() => processDue(ports));
+	} catch (error) {
+		// Webhooks joined this run while it worked: they get the run they did not ask for.
+		if (ports.gate.takeOwed())
+			return { problems: [`the processing run failed: ${error instanceof Error ? error.message : String(error)}`], more: true };
+		throw error;
+	}
 	// Another run of this runtime is under way: it runs again after, for what arrived meanwhile.
 	return result === 'busy' ? { problems: [], more: false } : result;
 }

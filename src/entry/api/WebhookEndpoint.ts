@@ -10,6 +10,7 @@ import { serializeLikeMeta } from '../../core/webhook/metaJson';
 import { headerProblem } from '../../core/webhook/signature';
 import { verifyForNumbers } from '../../core/webhook/tenancy';
 import { verifyTokenMatches } from '../../core/webhook/verifyToken';
+import { clockOf } from '../../adapters/build/clock';
 import { acceptWebhookOf } from '../../adapters/build/webhooks';
 import { NumberStore } from '../../adapters/persistence/NumberStore';
 import { logRefusal } from '../../adapters/refusals';
@@ -53,7 +54,8 @@ export class WebhookEndpoint extends ApiEndpoint {
 		// A request without a well-formed signature costs nothing: refused before anything is read.
 		const problem = headerProblem(header);
 		if (problem) return this.refuse(problem);
-		const numbers = await new NumberStore(read.getPersistenceReader()).list();
+		// Meta waits for the acknowledgement: the two reads go together.
+		const [numbers, clock] = await Promise.all([new NumberStore(read.getPersistenceReader()).list(), clockOf(read)]);
 		const check = verifyForNumbers(serializeLikeMeta(request.content ?? {}), header, numbers);
 		if (!check.ok) return this.refuse(check.reason);
 		// Verified: stored with what its signature vouches for, for the processing job, and
@@ -61,6 +63,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 		await acceptWebhookOf(
 			{ read, persistence, modify, logger: this.app.getLogger() },
 			{ payload: request.content, scope: check.scope, appId: this.app.getID() },
+			clock,
 		);
 		return { status: 200, content: { success: true } };
 	}

@@ -68,6 +68,35 @@ describe('RunGate', () => {
 		expect(await gate.run(async () => ({ more: false, n: 4 }))).toEqual({ more: false, n: 4 });
 	});
 
+	it('work that joins the run under way makes it answer `more`; nothing to join when no run is under way or it is stuck', async () => {
+		let now = 0;
+		const gate = new RunGate<{ more: boolean }>(1000, () => now);
+		expect(gate.join()).toBe(false);
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		const underWay = gate.run(async () => (await held, { more: false }));
+		expect(gate.join()).toBe(true);
+		release();
+		expect(await underWay).toEqual({ more: true });
+		expect(gate.join()).toBe(false);
+		void gate.run(() => new Promise(() => undefined));
+		now = 1000;
+		expect(gate.join()).toBe(false);
+	});
+
+	it('a run that fails after work joined it owes that work a run, once; a failure nobody joined owes nothing', async () => {
+		const gate = new RunGate<{ more: boolean }>();
+		await expect(gate.run(() => Promise.reject(new Error('alone')))).rejects.toThrow('alone');
+		expect(gate.takeOwed()).toBe(false);
+		let fail: () => void = () => undefined;
+		const failing = gate.run(() => new Promise((_, reject) => (fail = () => reject(new Error('joined')))));
+		expect(gate.join()).toBe(true);
+		fail();
+		await expect(failing).rejects.toThrow('joined');
+		expect(gate.takeOwed()).toBe(true);
+		expect(gate.takeOwed()).toBe(false);
+	});
+
 	it('a stuck run that ends after it was taken over leaves the gate to the run under way', async () => {
 		let now = 0;
 		const gate = new RunGate<{ more: boolean }>(1000, () => now);

@@ -9,10 +9,12 @@ import {
 	acceptWebhook,
 	BatchResult,
 	InboxEntry,
+	InboxHead,
 	MemoryWebhookInbox,
 	processWebhooks,
 	STATUSES_AT_ONCE,
 	WebhookHandlers,
+	WebhookInbox,
 } from '../../../../src/core/app/webhookBatch';
 import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
@@ -127,6 +129,30 @@ describe('acceptWebhook', () => {
 				'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped',
 			],
 		]);
+	});
+
+	it('joins the processing run under way rather than asking for one; asks when none is under way', async () => {
+		const f = fakes();
+		let runs = 0;
+		const jobs = { processSoon: async () => void runs++ };
+		const gate = new RunGate<BatchResult>();
+		const payload = (wamid: string) =>
+			webhook({
+				messaging_product: 'whatsapp',
+				metadata: metadata('pn-1'),
+				statuses: [{ id: wamid, status: 'sent', timestamp: '1', recipient_id: '5511' }],
+			});
+		expect(await acceptWebhook({ ...f.ports, jobs, processing: gate }, { payload: payload('wamid.A'), scope: SCOPE })).toBe(1);
+		expect(runs).toBe(1);
+		let release: () => void = () => undefined;
+		const held = new Promise<void>((r) => (release = r));
+		const underWay = gate.run(async () => (await held, { problems: [], more: false }));
+		expect(await acceptWebhook({ ...f.ports, jobs, processing: gate }, { payload: payload('wamid.B'), scope: SCOPE })).toBe(1);
+		expect(runs).toBe(1);
+		release();
+		// The run under way answers `more`: its job runs again and takes wamid.B.
+		expect(await underWay).toEqual({ problems: [], more: true });
+		expect((await f.inbox.all()).map((e) => e.events[0])).toMatchObject([{ wamid: 'wamid.A' }, { wamid: 'wamid.B' }]);
 	});
 
 	it('stores nothing and asks for no run when nothing is left (value errors are not events to handle)', async () => {
@@ -380,6 +406,26 @@ describe('processWebhooks: one run at a time (a run the engine stopped waiting f
 		expect(await processWebhooks({ ...f.ports, handlers, gate })).toEqual({ problems: [], more: false });
 		expect(order).toEqual(['wamid.A:delivered', 'wamid.A:read']);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it('a run that fails after a webhook joined it answers `more` with the failure, so that the webhook gets its run', async () => {
+		const f = fakes();
+		const gate = new RunGate<BatchResult>();
+		const listing = (list: () => Promise<InboxHead[]>): WebhookInbox => Object.assign(Object.create(f.inbox) as WebhookInbox, { list });
+		// Nobody joined: the failure is the run's own.
+		await expect(
+			processWebhooks({ ...f.ports, gate, inbox: listing(() => Promise.reject(new Error('persistence unavailable'))) }),
+		).rejects.toThrow('persistence unavailable');
+		let fail: () => void = () => undefined;
+		const failing = processWebhooks({
+			...f.ports,
+			gate,
+			inbox: listing(() => new Promise((_, reject) => (fail = () => reject(new Error('persistence unavailable'))))),
+		});
+		expect(gate.join()).toBe(true);
+		fail();
+		expect(await failing).toEqual({ problems: ['the processing run failed: persistence unavailable'], more: true });
+		expect(gate.takeOwed()).toBe(false);
 	});
 
 	it('without the gate (the mistake it prevents), the second run takes the newer webhook first', async () => {
