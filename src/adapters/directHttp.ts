@@ -1,21 +1,27 @@
 /**
- * Status callbacks POSTed from the app's own runtime (the "Send status callbacks from the app's
- * runtime" setting), not through Rocket.Chat's HTTP bridge.
+ * Outbound HTTP from the app's own runtime (the "Send from the app's runtime" setting): WhatsApp
+ * message sends and status callbacks, not through Rocket.Chat's HTTP bridge.
  *
- * Through the bridge every POST is a call from the app's Deno process to the Rocket.Chat server,
+ * Through the bridge every call is a call from the app's Deno process to the Rocket.Chat server,
  * which performs it (apps/meteor/app/apps/server/bridges/http.ts, @rocket.chat/server-fetch) on the
  * server's one thread, beside everything else the server does: at campaign volume that thread is the
- * limit (tools/bench/README.md). The engine starts an app that declares the `networking` permission
- * with Deno's `--allow-net` (apps-engine AppsEngineDenoRuntime.ts `spawnProcess`) and lets it
- * require node's `http` and `https` (deno-runtime/handlers/app/construct.ts `ALLOWED_NATIVE_MODULES`),
- * so the app can POST itself. What it gives up, and the setting's description says:
+ * limit, and its delays bunch paced sends together on their way to Meta (tools/bench/README.md).
+ * The engine starts an app that declares the `networking` permission with Deno's `--allow-net`
+ * (apps-engine AppsEngineDenoRuntime.ts `spawnProcess`) and lets it require node's `http` and
+ * `https` (deno-runtime/handlers/app/construct.ts `ALLOWED_NATIVE_MODULES`), so the app can make the
+ * call itself. What it gives up, and the setting's description says:
  * - Rocket.Chat's proxy: server-fetch sends through the proxy of HTTP_PROXY / HTTPS_PROXY /
  *   NO_PROXY (proxy-from-env); the app's runtime sees none of the server's environment.
  * - Redirects: server-fetch follows them (and turns a POST answered 301/302/303 into a GET without
- *   the payload); here a 3xx is the answer, a failed attempt retried like any non-2xx.
- * Connections are kept alive and reused (one agent per protocol), TLS certificates are verified.
+ *   the payload); here a 3xx is the answer (a status callback answered 3xx is retried like any
+ *   non-2xx).
+ * Connections are kept alive and reused (one agent per protocol); TLS certificates are verified. The
+ * agent sets no limit of its own on connections: what bounds the calls in flight is the number's
+ * pacer (core/bulk/pacer.ts, enough to keep Meta's rate at its latency) and the delivery's
+ * concurrency setting, as through the bridge.
  */
 import { StatusPoster } from '../core/app/delivery';
+import { HttpPort, HttpRequest, HttpResponse } from '../core/graph/GraphClient';
 
 /** The part of node's `http`/`https` modules used here (rc-apps resolves no node typings at packaging). */
 interface NodeAgent {
@@ -23,75 +29,93 @@ interface NodeAgent {
 }
 interface NodeResponse {
 	statusCode?: number;
-	resume(): void;
+	headers: Record<string, string | string[] | undefined>;
+	on(event: 'data', listener: (chunk: Uint8Array) => void): void;
 	on(event: 'end', listener: () => void): void;
 	on(event: 'error', listener: (error: Error) => void): void;
 }
 interface NodeRequest {
-	on(event: 'timeout', listener: () => void): void;
 	on(event: 'error', listener: (error: Error) => void): void;
 	destroy(error?: Error): void;
-	end(body: Uint8Array): void;
+	end(body?: Uint8Array): void;
 }
-interface NodeHttpModule {
-	Agent: new (options: { keepAlive: boolean; maxSockets: number }) => NodeAgent;
+export interface NodeHttpModule {
+	Agent: new (options: { keepAlive: boolean }) => NodeAgent;
 	request(
 		url: URL,
-		options: { method: string; headers: Record<string, string>; agent: NodeAgent; timeout: number },
+		options: { method: string; headers: Record<string, string>; agent: NodeAgent },
 		onResponse: (response: NodeResponse) => void,
 	): NodeRequest;
 }
 
-/** At most this many connections per host and protocol (the delivery's concurrency is at most 64). */
-const MAX_SOCKETS = 64;
-
-/** A POST that got no answer in time: `lastError` says `timeout` (outbox.ts `errorCode`). */
+/** No answer in time: `lastError` of a status says `timeout` (outbox.ts `errorCode`). */
 class TimedOut extends Error {
 	readonly code = 'timeout';
 	constructor() {
-		super('the status endpoint did not answer in time');
+		super('no answer in time');
 	}
 }
 
 class UnsupportedProtocol extends Error {
 	readonly code = 'unsupported_protocol';
 	constructor() {
-		super('the Message Status Endpoint URL is neither http nor https');
+		super('the URL is neither http nor https');
 	}
 }
 
-/** A module and its agent, made at the first POST: rc-apps evaluates the app's files at packaging, where `http` is not there. */
+/** A module and its agent, made at the first call: rc-apps evaluates the app's files at packaging, where `http` is not there. */
 type Transport = { module: NodeHttpModule; agent: NodeAgent };
 
-export class DirectStatusPoster implements StatusPoster {
+const concat = (chunks: Uint8Array[]): Uint8Array => {
+	const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+	let at = 0;
+	for (const chunk of chunks) {
+		bytes.set(chunk, at);
+		at += chunk.byteLength;
+	}
+	return bytes;
+};
+
+/** The core's HTTP port, performed by the app's runtime. `timeoutMs` bounds the whole exchange. */
+export class DirectHttpPort implements HttpPort {
 	private readonly transports = new Map<string, Transport>();
 
 	constructor(private readonly load: (name: 'http' | 'https') => NodeHttpModule = (name) => require(name) as NodeHttpModule) {}
 
-	post({ url, body, headers, timeoutMs }: Parameters<StatusPoster['post']>[0]): Promise<{ status: number }> {
+	send(req: HttpRequest): Promise<HttpResponse> {
 		return new Promise((resolve, reject) => {
-			const target = new URL(url);
+			const target = new URL(req.url);
 			const transport = this.transport(target.protocol);
 			if (!transport) return reject(new UnsupportedProtocol());
-			const bytes = new TextEncoder().encode(body);
-			const request = transport.module.request(
-				target,
-				{
-					method: 'POST',
-					headers: { ...headers, 'Content-Length': String(bytes.byteLength) },
-					agent: transport.agent,
-					timeout: timeoutMs,
-				},
-				(response) => {
-					// The body is not needed: read to its end so the connection can serve the next POST.
-					response.on('error', reject);
-					response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
-					response.resume();
-				},
-			);
-			request.on('timeout', () => request.destroy(new TimedOut()));
-			request.on('error', reject);
-			request.end(bytes);
+			const body =
+				req.body === undefined || req.method === 'GET'
+					? undefined
+					: typeof req.body === 'string'
+						? new TextEncoder().encode(req.body)
+						: req.body;
+			const headers = body ? { ...req.headers, 'Content-Length': String(body.byteLength) } : req.headers;
+			const request = transport.module.request(target, { method: req.method, headers, agent: transport.agent }, (response) => {
+				const chunks: Uint8Array[] = [];
+				response.on('data', (chunk) => chunks.push(chunk));
+				response.on('error', fail);
+				response.on('end', () => {
+					clearTimeout(timer);
+					const status = response.statusCode ?? 0;
+					const bytes = concat(chunks);
+					const answer: Record<string, string> = {};
+					for (const [name, value] of Object.entries(response.headers))
+						if (value !== undefined) answer[name] = Array.isArray(value) ? value.join(', ') : value;
+					const text = !req.binary || status >= 300 ? new TextDecoder().decode(bytes) : '';
+					resolve({ status, body: text, headers: answer, ...(req.binary ? { bytes } : {}) });
+				});
+			});
+			const timer = setTimeout(() => request.destroy(new TimedOut()), req.timeoutMs);
+			function fail(error: Error): void {
+				clearTimeout(timer);
+				reject(error);
+			}
+			request.on('error', fail);
+			request.end(body);
 		});
 	}
 
@@ -106,9 +130,27 @@ export class DirectStatusPoster implements StatusPoster {
 		let transport = this.transports.get(protocol);
 		if (!transport) {
 			const module = this.load(protocol === 'https:' ? 'https' : 'http');
-			transport = { module, agent: new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) };
+			transport = { module, agent: new module.Agent({ keepAlive: true }) };
 			this.transports.set(protocol, transport);
 		}
 		return transport;
 	}
 }
+
+/** Status callbacks over a port: the answer's status is what counts. */
+export const statusPosterOver = (port: HttpPort): StatusPoster => ({
+	post: async ({ url, body, headers, timeoutMs }) => ({
+		status: (await port.send({ method: 'POST', url, body, headers, timeoutMs })).status,
+	}),
+});
+
+/**
+ * Message sends (`POST /{phone-number-id}/messages`: the volume, paced per number) through `direct`;
+ * every other Graph call (templates, numbers, media) through `bridged`, Rocket.Chat's.
+ */
+export const messagesThrough = (direct: HttpPort, bridged: HttpPort): HttpPort => ({
+	send: (req) =>
+		(req.method === 'POST' && typeof req.body === 'string' && new URL(req.url).pathname.endsWith('/messages') ? direct : bridged).send(
+			req,
+		),
+});

@@ -15,6 +15,7 @@ import { Translator, translator } from '../core/i18n/translate';
 import { NumberStore } from './persistence/NumberStore';
 import { AppSettings, SETTING_DEFINITIONS, SettingKey, SettingsReader } from '../core/app/settings';
 import { callbackUrl, ensureVerifyToken } from './persistence/verifyToken';
+import { DirectHttpPort, messagesThrough } from './directHttp';
 import { AppsEngineHttpPort } from './http';
 
 /** The app's settings through the engine, each read once per reader and parsed by the core's table. */
@@ -118,6 +119,12 @@ const REFUSED_PORT: HttpPort = {
 const NUMBER_PACERS = graphPacers();
 
 /**
+ * The app runtime's own HTTP (directHttp.ts), for the "Send from the app's runtime" setting: module
+ * state too, so that its kept-alive connections serve every call of this runtime.
+ */
+export const RUNTIME_HTTP = new DirectHttpPort();
+
+/**
  * The Graph client for a number's token. Its message sends go through the number's pacer at the
  * "send rate" setting: everything that sends (templates, replies, automatic messages) builds its
  * Graph client here.
@@ -125,9 +132,14 @@ const NUMBER_PACERS = graphPacers();
 export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
 	const checked = await graphBaseUrl(read);
 	const settings = appSettings(read);
-	const [version, rate] = await Promise.all([settings.get('graphApiVersion'), settings.get('sendRatePerSecond')]);
+	const [version, rate, fromRuntime] = await Promise.all([
+		settings.get('graphApiVersion'),
+		settings.get('sendRatePerSecond'),
+		settings.get('sendFromRuntime'),
+	]);
 	if (!checked.ok) return (accessToken) => new GraphClient({ http: REFUSED_PORT, version, accessToken });
-	const port = new AppsEngineHttpPort(http);
+	const bridged = new AppsEngineHttpPort(http);
+	const port = fromRuntime ? messagesThrough(RUNTIME_HTTP, bridged) : bridged;
 	return (accessToken) => new PacedGraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken }, NUMBER_PACERS, rate);
 }
 

@@ -30,7 +30,7 @@ const TYPES: Record<SettingKey, SettingType> = {
 	sendRatePerSecond: SettingType.NUMBER,
 	unknownStatusWindowMinutes: SettingType.NUMBER,
 	statusDeliveryConcurrency: SettingType.NUMBER,
-	statusDeliveryDirect: SettingType.BOOLEAN,
+	sendFromRuntime: SettingType.BOOLEAN,
 };
 
 /** Settings an admin may leave empty; the others are required. */
@@ -43,7 +43,7 @@ const OPTIONAL = new Set<SettingKey>([
 	'agentNamePrefix',
 	'markRead',
 	'roomDeliveryState',
-	'statusDeliveryDirect',
+	'sendFromRuntime',
 ]);
 
 const CHOICES: Partial<Record<SettingKey, string[]>> = {
@@ -57,7 +57,7 @@ const ORDER: SettingKey[] = [
 	'statusSigningSecret',
 	'statusRetryHours',
 	'statusDeliveryConcurrency',
-	'statusDeliveryDirect',
+	'sendFromRuntime',
 	'messageRetentionMs',
 	'statusFilter',
 	'graphApiVersion',

@@ -190,14 +190,25 @@ describe('message status pipeline', () => {
 		);
 	});
 
-	it("POSTs from the app's runtime when the admin turns that on: the same signed payloads, in order, none through Rocket.Chat", async () => {
-		const bridged = () => app.harness.world.httpCalls.filter((call) => call.url === sink.url).length;
+	it("sends and POSTs from the app's runtime when the admin turns that on: the same requests and signed payloads, in order, none through Rocket.Chat", async () => {
+		const bridged = (url: (u: string) => boolean) => app.harness.world.httpCalls.filter((call) => url(call.url)).length;
+		const toSink = (u: string) => u === sink.url;
+		const toMeta = (u: string) => u.endsWith('/messages');
 		await send(['5511987654320']);
-		expect(bridged()).toBe(1);
-		await app.harness.setSetting('status_delivery_direct', true);
+		expect([bridged(toMeta), bridged(toSink)]).toEqual([1, 1]);
+		await app.harness.setSetting('send_from_runtime', true);
 		await app.harness.setSetting('status_signing_secret', 's3cret');
 		sink.failWith = 503;
 		const [result] = await send(['5511987654321'], { clientReference: 'order-43' });
+		// Meta got the same request, valid by its spec, from the app's runtime.
+		const [viaBridge, direct] = app.sim.requestsTo('/messages');
+		expect(direct.validation).toMatchObject({ ok: true, errors: [] });
+		expect(direct.body).toEqual({
+			...(viaBridge.body as object),
+			to: '5511987654321',
+			biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+		});
+		expect(direct.headers.authorization).toBe(viaBridge.headers.authorization);
 		await meta([{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321', timestamp: '1750030080' }]);
 		expect(sink.attempts).toBeGreaterThan(0);
 		expect(sink.deliveries).toHaveLength(1);
@@ -211,7 +222,7 @@ describe('message status pipeline', () => {
 		expect(headers['x-signature-256']).toBe(
 			`sha256=${crypto.createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`,
 		);
-		expect(bridged()).toBe(1);
+		expect([bridged(toMeta), bridged(toSink)]).toEqual([1, 1]);
 	});
 
 	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {

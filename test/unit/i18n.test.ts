@@ -2,6 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { SETTINGS } from '../../src/adapters/settings';
 import { translate } from '../../src/core/i18n/translate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -46,6 +47,17 @@ describe('i18n', () => {
 		const keys = patterns.flatMap((re) => [...source.matchAll(re)].map((m) => m[1]));
 		expect(keys.length).toBeGreaterThan(10);
 		expect(keys.filter((k) => !(k in en))).toEqual([]);
+	});
+
+	it("has every setting's label, description and choices (their keys are built from the setting's id)", () => {
+		const en = load('en');
+		const keys = SETTINGS.flatMap((setting) => [
+			setting.i18nLabel,
+			setting.i18nDescription ?? '',
+			...(setting.values ?? []).map((choice) => choice.i18nLabel),
+		]);
+		expect(keys).toContain('send_from_runtime_description');
+		expect(keys.filter((key) => !(key in en))).toEqual([]);
 	});
 
 	it('src/core/i18n/catalog.ts is generated from the current i18n files', () => {

@@ -21,6 +21,7 @@ import { signPayload } from '../../src/core/webhook/signature';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 import { StatusSink } from '../harness/statusSink';
 import { ThreadStatusSink } from './threadSink';
+import { Transport, transportLabel, transports, useTransport } from './transport';
 import { CloudApiSimulator } from '../sim/CloudApiSimulator';
 import { request } from '../http/client';
 
@@ -42,11 +43,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 /** Webhook batches are posted every this many ms (Meta's arrival rate: 1,000 statuses per batch). */
 const POST_EVERY_MS = Number(process.env.BENCH_POST_EVERY_MS ?? 200);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,1').split(',').map(Number);
-/**
- * How status callbacks leave the app: `bridge`, through Rocket.Chat's HTTP bridge (the default
- * setting), or `direct`, from the app's runtime ("Send status callbacks from the app's runtime").
- */
-const DELIVERIES = (process.env.BENCH_DELIVERY ?? 'bridge,direct').split(',') as Array<'bridge' | 'direct'>;
 /** Give up when nothing new reached the receiver for this long. */
 const STALL_MS = 120000;
 const KINDS = ['sent', 'delivered', 'read'] as const;
@@ -117,7 +113,7 @@ interface EndToEnd {
 }
 
 /** One end-to-end run at a persistence latency, status callbacks through the bridge or direct. */
-async function endToEnd(latencyMs: number, delivery: 'bridge' | 'direct'): Promise<EndToEnd> {
+async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToEnd> {
 	const app = await startApp({ persistenceLatencyMs: latencyMs });
 	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink();
 	try {
@@ -125,7 +121,7 @@ async function endToEnd(latencyMs: number, delivery: 'bridge' | 'direct'): Promi
 		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 		await app.harness.setSetting('send_rate_per_second', 5000);
-		await app.harness.setSetting('status_delivery_direct', delivery === 'direct');
+		await useTransport(app, transport);
 		app.harness.scheduler.startRunning();
 		const messages = Math.ceil(STATUSES / KINDS.length);
 		const t0 = performance.now();
@@ -276,14 +272,14 @@ async function endToEnd(latencyMs: number, delivery: 'bridge' | 'direct'): Promi
 }
 
 async function main(): Promise<void> {
-	for (const delivery of DELIVERIES)
+	for (const transport of transports())
 		for (const latencyMs of LATENCIES) {
 			const runs: EndToEnd[] = [];
 			for (let run = 0; run < RUNS; run++) {
 				console.log(
-					`end to end, ${STATUSES.toLocaleString('en')} statuses, persistence latency ${latencyMs} ms, status callbacks ${delivery === 'direct' ? "from the app's runtime" : 'through the bridge'}, run ${run + 1} of ${RUNS}:`,
+					`end to end, ${STATUSES.toLocaleString('en')} statuses, persistence latency ${latencyMs} ms, sends and status callbacks ${transportLabel(transport)}, run ${run + 1} of ${RUNS}:`,
 				);
-				const r = await endToEnd(latencyMs, delivery);
+				const r = await endToEnd(latencyMs, transport);
 				runs.push(r);
 				console.log(
 					`  ${Math.round(r.rate).toLocaleString('en')} statuses/s; ${r.payloads} payloads for ${r.distinct} distinct statuses (${r.duplicates} duplicates, ${r.missing} missing); longest job run ${(r.longestRunMs / 1000).toFixed(1)} s, ${r.timeouts} engine timeouts; webhook ack median ${r.ackMedian.toFixed(0)} ms, p99 ${r.ackP99.toFixed(0)} ms; ${r.callsPerStatus.toFixed(2)} persistence calls per status`,
@@ -291,7 +287,7 @@ async function main(): Promise<void> {
 			}
 			const pick = (f: (r: EndToEnd) => number) => median(runs.map(f));
 			console.log(
-				`end to end at ${latencyMs} ms persistence latency, ${delivery} (median of ${RUNS}): ${Math.round(pick((r) => r.rate)).toLocaleString('en')} statuses/s sustained (goal >= 3,000; below 240 fails Meta's default tier); exactly once: ${pick((r) => r.duplicates)} duplicates, ${pick((r) => r.missing)} missing; longest job run ${(pick((r) => r.longestRunMs) / 1000).toFixed(1)} s (goal <= 10 s), ${pick((r) => r.timeouts)} engine timeouts; webhook ack p99 under load ${pick((r) => r.ackP99).toFixed(0)} ms (goal <= 100 ms); ${pick((r) => r.callsPerStatus).toFixed(2)} persistence calls per status`,
+				`end to end at ${latencyMs} ms persistence latency, ${transport} (median of ${RUNS}): ${Math.round(pick((r) => r.rate)).toLocaleString('en')} statuses/s sustained (goal >= 3,000; below 240 fails Meta's default tier); exactly once: ${pick((r) => r.duplicates)} duplicates, ${pick((r) => r.missing)} missing; longest job run ${(pick((r) => r.longestRunMs) / 1000).toFixed(1)} s (goal <= 10 s), ${pick((r) => r.timeouts)} engine timeouts; webhook ack p99 under load ${pick((r) => r.ackP99).toFixed(0)} ms (goal <= 100 ms); ${pick((r) => r.callsPerStatus).toFixed(2)} persistence calls per status`,
 			);
 		}
 	if (process.env.BENCH_CORE !== '0') await coreAndLibrary();

@@ -10,10 +10,13 @@
  *    engine's 30 s call timeout) and the requests refused (400, admission).
  * 2. One request of 250 recipients at a 1,000/s cap: the same figures.
  *
+ * The simulated Cloud API runs in a thread of its own (threadSim.ts; BENCH_META=host: in this process).
  * Medians of BENCH_RUNS runs (3) in one process (machines here are shared and noisy).
  * BENCH_PERSISTENCE_MS (0) is the latency of every persistence call (1 ms models MongoDB behind a server).
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
+import { MetaSide, metaSide } from './threadSim';
+import { Transport, transportLabel, transports, useTransport } from './transport';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PERSISTENCE_MS = Number(process.env.BENCH_PERSISTENCE_MS ?? 0);
@@ -30,9 +33,8 @@ interface Run {
 	failed: number;
 }
 
-async function oneRun(app: AppUnderTest, requests: number, recipients: number, run: number): Promise<Run> {
-	app.sim.throttled = 0;
-	const before = app.sim.requests.length;
+async function oneRun(app: AppUnderTest, meta: MetaSide, requests: number, recipients: number, run: number): Promise<Run> {
+	await meta.reset();
 	const bodies = Array.from({ length: requests }, (_, r) => ({
 		phoneNumbers: Array.from({ length: recipients }, (_, i) => `1555${String(1000000 + run * 10000 + r * 1000 + i)}`),
 		connectedWhatsAppNo: NUMBER.phoneNumberId,
@@ -54,32 +56,33 @@ async function oneRun(app: AppUnderTest, requests: number, recipients: number, r
 		else sent += res.body.results.filter((r: { msId?: string }) => r.msId).length;
 	}
 	const failed = (requests - refused) * recipients - sent;
-	const accepted = app.sim.requests.slice(before).filter((r) => r.path.endsWith('/messages') && r.status === 200);
-	const metaSpan = accepted[accepted.length - 1].at! - accepted[0].at!;
+	const { acceptedAt, throttled, violations } = await meta.stats();
+	if (violations) throw new Error(`${violations} request(s) Meta's spec refused`);
+	const metaSpan = acceptedAt[acceptedAt.length - 1] - acceptedAt[0];
 	return {
 		endToEnd: (sent / (ended - started)) * 1000,
-		metaRate: ((accepted.length - 1) / metaSpan) * 1000,
-		throttled: app.sim.throttled,
+		metaRate: ((acceptedAt.length - 1) / metaSpan) * 1000,
+		throttled,
 		slowestMs: Math.max(...answers.map((a) => a.ms)),
 		refused,
 		failed,
 	};
 }
 
-async function measure(cap: number, requests: number, recipients: number): Promise<void> {
+async function measure(cap: number, requests: number, recipients: number, transport: Transport): Promise<void> {
 	const app = await startApp({ persistence: { latencyMs: PERSISTENCE_MS } });
+	let meta: MetaSide | undefined;
 	try {
 		await connectNumber(app);
-		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
-		app.sim.setLatency(200);
-		app.sim.setThroughputCap(NUMBER.phoneNumberId, cap);
+		meta = await metaSide(app, { latencyMs: 200, cap });
 		await app.harness.setSetting('send_rate_per_second', cap);
+		await useTransport(app, transport);
 		const runs: Run[] = [];
-		for (let run = 0; run < RUNS; run++) runs.push(await oneRun(app, requests, recipients, run));
+		for (let run = 0; run < RUNS; run++) runs.push(await oneRun(app, meta, requests, recipients, run));
 		const m = (key: keyof Run) => median(runs.map((r) => r[key]));
 		console.log(
 			[
-				`${requests} x ${recipients} at cap ${cap}/s (persistence ${PERSISTENCE_MS} ms):`,
+				`${requests} x ${recipients} at cap ${cap}/s (persistence ${PERSISTENCE_MS} ms, sends ${transportLabel(transport)}):`,
 				`end to end ${m('endToEnd').toFixed(1)} msg/s = ${(m('endToEnd') / cap).toFixed(3)} of the cap;`,
 				`Meta saw ${m('metaRate').toFixed(1)} msg/s = ${(m('metaRate') / cap).toFixed(3)};`,
 				`130429 provoked: ${m('throttled')} (max ${Math.max(...runs.map((r) => r.throttled))});`,
@@ -88,13 +91,16 @@ async function measure(cap: number, requests: number, recipients: number): Promi
 			].join(' '),
 		);
 	} finally {
+		await meta?.stop();
 		await app.stop();
 	}
 }
 
 async function main(): Promise<void> {
-	await measure(80, 4, 250);
-	await measure(1000, 1, 250);
+	for (const transport of transports()) {
+		await measure(80, 4, 250, transport);
+		await measure(1000, 1, 250, transport);
+	}
 	process.exit(0);
 }
 

@@ -12,13 +12,13 @@ import { RoomNotifier, StatusService } from '../../core/app/statuses';
 import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { WebhookScope } from '../../core/webhook/tenancy';
-import { appSettings, workspaceTranslator } from '../factory';
+import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
 import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
-import { DirectStatusPoster } from '../directHttp';
+import { statusPosterOver } from '../directHttp';
 import { refusalsOf } from '../refusals';
 import { clockOf } from './clock';
 import { inboundHandlerOf } from './inbound';
@@ -123,8 +123,6 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Prom
  */
 const deliveryGate = new DeliveryGate();
 const recentlyDelivered = new RecentIds();
-/** Module state too: its kept-alive connections serve every round of this runtime. */
-const directPoster = new DirectStatusPoster();
 
 /** A delivery round to the Message Status Endpoint URL, within the run's budget. */
 export async function deliverStatusesOf(
@@ -137,7 +135,7 @@ export async function deliverStatusesOf(
 		outbox,
 		settings,
 		clock,
-		poster: (await settings.get('statusDeliveryDirect')) ? directPoster : posterOf(acc.http),
+		poster: (await settings.get('sendFromRuntime')) ? statusPosterOver(RUNTIME_HTTP) : posterOf(acc.http),
 		gate: deliveryGate,
 		recent: recentlyDelivered,
 	});

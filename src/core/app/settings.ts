@@ -35,8 +35,8 @@ export interface AppSettings {
 	unknownStatusWindowMinutes: number;
 	/** Status POSTs in flight at once (to different messages; each message's stay in order). */
 	statusDeliveryConcurrency: number;
-	/** POST status callbacks from the app's runtime rather than through Rocket.Chat (adapters/directHttp.ts). */
-	statusDeliveryDirect: boolean;
+	/** Message sends and status callbacks from the app's runtime rather than through Rocket.Chat (adapters/directHttp.ts). */
+	sendFromRuntime: boolean;
 }
 
 export type SettingKey = keyof AppSettings;
@@ -115,7 +115,7 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 			return Number.isFinite(n) && n >= 1 ? Math.min(n, 64) : 8;
 		},
 	},
-	statusDeliveryDirect: { id: 'status_delivery_direct', packageValue: false, parse: (raw) => raw === true },
+	sendFromRuntime: { id: 'send_from_runtime', packageValue: false, parse: (raw) => raw === true },
 };
 
 /** A reader over fixed values, for unit tests of the services (raw values, parsed like the engine's). */

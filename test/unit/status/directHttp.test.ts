@@ -1,13 +1,14 @@
 /**
- * The status poster of the "Send status callbacks from the app's runtime" setting
- * (src/adapters/directHttp.ts), against a real loopback server: the exact request, answers as they
- * are (no redirect followed), timeouts and network errors as codes, kept-alive connections.
+ * The app runtime's own HTTP of the "Send from the app's runtime" setting (src/adapters/directHttp.ts),
+ * against a real loopback server: the exact request, answers as they are (no redirect followed),
+ * timeouts and network errors as codes, kept-alive connections; which Graph calls it makes.
  */
 import * as http from 'http';
 import * as https from 'https';
 import { AddressInfo, Socket } from 'net';
 
-import { DirectStatusPoster } from '../../../src/adapters/directHttp';
+import { DirectHttpPort, messagesThrough, NodeHttpModule, statusPosterOver } from '../../../src/adapters/directHttp';
+import { HttpPort, HttpRequest } from '../../../src/core/graph/GraphClient';
 
 interface Seen {
 	method: string;
@@ -17,12 +18,13 @@ interface Seen {
 	remotePort: number;
 }
 
-describe('DirectStatusPoster', () => {
+describe('DirectHttpPort', () => {
 	let server: http.Server;
 	let base: string;
 	const seen: Seen[] = [];
 	let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void;
-	let poster: DirectStatusPoster;
+	let port: DirectHttpPort;
+	let poster: ReturnType<typeof statusPosterOver>;
 	const sockets = new Set<Socket>();
 
 	beforeEach(async () => {
@@ -45,10 +47,11 @@ describe('DirectStatusPoster', () => {
 		server.on('connection', (socket: Socket) => sockets.add(socket));
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-		poster = new DirectStatusPoster();
+		port = new DirectHttpPort();
+		poster = statusPosterOver(port);
 	});
 	afterEach(async () => {
-		poster.close();
+		port.close();
 		for (const socket of sockets) socket.destroy();
 		sockets.clear();
 		await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -110,10 +113,11 @@ describe('DirectStatusPoster', () => {
 
 	it('speaks TLS to an https URL, and refuses any other protocol before loading anything', async () => {
 		const loaded: string[] = [];
-		const tracked = new DirectStatusPoster((name) => {
+		const trackedPort = new DirectHttpPort((name) => {
 			loaded.push(name);
-			return (name === 'https' ? https : http) as never;
+			return (name === 'https' ? https : http) as unknown as NodeHttpModule;
 		});
+		const tracked = statusPosterOver(trackedPort);
 		try {
 			await expect(tracked.post({ url: 'ftp://127.0.0.1/x', body: '{}', headers: {}, timeoutMs: 5000 })).rejects.toMatchObject({
 				code: 'unsupported_protocol',
@@ -126,7 +130,53 @@ describe('DirectStatusPoster', () => {
 			expect(loaded).toEqual(['https']);
 			expect(seen).toEqual([]);
 		} finally {
-			tracked.close();
+			trackedPort.close();
 		}
+	});
+
+	it("answers a Graph call's body and headers as text, and a binary call's bytes", async () => {
+		answer = (_req, res) =>
+			res.writeHead(200, { 'Content-Type': 'application/json', 'X-Fb-Trace-Id': 'abc' }).end('{"messages":[{"id":"wamid.1"}]}');
+		const sent: HttpRequest = {
+			method: 'POST',
+			url: `${base}/v23.0/123/messages`,
+			headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+			body: '{"to":"5511"}',
+			timeoutMs: 5000,
+		};
+		expect(await port.send(sent)).toEqual({
+			status: 200,
+			body: '{"messages":[{"id":"wamid.1"}]}',
+			headers: expect.objectContaining({ 'content-type': 'application/json', 'x-fb-trace-id': 'abc' }),
+		});
+		expect(seen[0].headers).toMatchObject({ authorization: 'Bearer t', 'content-length': '13' });
+		answer = (_req, res) => res.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(Buffer.from([0xff, 0xd8, 0x00]));
+		const media = await port.send({ method: 'GET', url: `${base}/media`, headers: {}, timeoutMs: 5000, binary: true });
+		expect(media.body).toBe('');
+		expect(Array.from(media.bytes ?? [])).toEqual([0xff, 0xd8, 0x00]);
+		expect(seen[1]).toMatchObject({ method: 'GET', url: '/media' });
+		expect(seen[1].headers['content-length']).toBeUndefined();
+	});
+});
+
+describe('messagesThrough', () => {
+	it('sends message POSTs through the direct port and every other Graph call through the bridged one', async () => {
+		const calls: string[] = [];
+		const fake = (name: string): HttpPort => ({
+			send: async (req) => (calls.push(`${name} ${req.method} ${req.url}`), { status: 200, body: '{}' }),
+		});
+		const routed = messagesThrough(fake('direct'), fake('bridged'));
+		const at = (method: HttpRequest['method'], url: string, body?: string | Uint8Array) =>
+			routed.send({ method, url, headers: {}, timeoutMs: 1000, ...(body === undefined ? {} : { body }) });
+		await at('POST', 'https://graph.facebook.com/v23.0/123/messages', '{"to":"5511"}');
+		await at('GET', 'https://graph.facebook.com/v23.0/waba/message_templates?limit=100');
+		await at('POST', 'https://graph.facebook.com/v23.0/123/media', new Uint8Array([1, 2]));
+		await at('GET', 'https://graph.facebook.com/v23.0/123/messages');
+		expect(calls).toEqual([
+			'direct POST https://graph.facebook.com/v23.0/123/messages',
+			'bridged GET https://graph.facebook.com/v23.0/waba/message_templates?limit=100',
+			'bridged POST https://graph.facebook.com/v23.0/123/media',
+			'bridged GET https://graph.facebook.com/v23.0/123/messages',
+		]);
 	});
 });
