@@ -35,6 +35,12 @@ const eventKeys = (id: string) => [EVENTS, KEY(id)];
 /** A head record; one stored by an earlier version also holds the events. */
 type StoredHead = InboxHead & { events?: WebhookEvent[] };
 
+/**
+ * An events record. `storedAt`: when `add` wrote it (a save rewrites the record without it, as
+ * records written before it was kept have none).
+ */
+type StoredEvents = { id: string; events: WebhookEvent[]; storedAt?: number };
+
 const headOf = ({ events: _events, ...head }: StoredHead): InboxHead => head;
 
 export class PersistenceWebhookInbox implements WebhookInbox {
@@ -51,9 +57,10 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	 * The events first: a listed head always has them. When the head cannot be written the webhook is
 	 * not stored (the caller answers Meta with an error, and Meta sends it again): its events go too.
 	 */
-	async add(entry: InboxEntry): Promise<void> {
+	async add(entry: InboxEntry, options: { now: number }): Promise<void> {
 		const { events, ...head } = entry;
-		await this.persistence.createWithAssociations({ id: entry.id, events }, eventKeys(entry.id));
+		const stored: StoredEvents = { id: entry.id, events, storedAt: options.now };
+		await this.persistence.createWithAssociations(stored, eventKeys(entry.id));
 		try {
 			await this.persistence.createWithAssociations(head, headKeys(entry.id));
 		} catch (error) {

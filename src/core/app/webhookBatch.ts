@@ -72,7 +72,8 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
 /**
  * Where stored webhooks wait for the processing job.
  *
- * - `add` stores a new entry.
+ * - `add` stores a new entry at `now`: when it is stored, which the `receivedAt` of an entry kept
+ *   for later (its webhook's) is not.
  * - `list` returns every entry's head (copies, without events), in no particular order.
  * - `claim` takes the entry for a run until `now + leaseMs` and returns it (a copy, with
  *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
@@ -80,7 +81,7 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
  * - `remove` removes it; an unknown id is ignored.
  */
 export interface WebhookInbox {
-	add(entry: InboxEntry): Promise<void>;
+	add(entry: InboxEntry, options: { now: number }): Promise<void>;
 	list(): Promise<InboxHead[]>;
 	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
 	save(entry: InboxEntry): Promise<void>;
@@ -127,7 +128,8 @@ export async function acceptWebhook(
 	);
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 	if (!events.length) return 0;
-	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: ports.clock.now() });
+	const now = ports.clock.now();
+	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: now }, { now });
 	await ports.jobs.processSoon();
 	return events.length;
 }
@@ -275,7 +277,7 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
-			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff });
+			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff }, { now: clock.now() });
 			await inbox.save({ ...rest, events: left });
 			more = true;
 			break;
@@ -316,28 +318,36 @@ async function handleStatuses(
  */
 async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
 	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
-	await ports.inbox.add({
-		id: newId(),
-		appId: entry.appId,
-		events,
-		scope: entry.scope,
-		receivedAt: entry.receivedAt,
-		nextAttemptAt: ports.clock.now() + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
-		unknownStatuses: true,
-		rechecks,
-	});
+	const now = ports.clock.now();
+	await ports.inbox.add(
+		{
+			id: newId(),
+			appId: entry.appId,
+			events,
+			scope: entry.scope,
+			receivedAt: entry.receivedAt,
+			nextAttemptAt: now + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
+			unknownStatuses: true,
+			rechecks,
+		},
+		{ now },
+	);
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	await ports.inbox.add({
-		id: newId(),
-		appId: entry.appId,
-		events,
-		scope: entry.scope,
-		receivedAt: entry.receivedAt,
-		attempts: entry.attempts,
-		waitingSince: entry.waitingSince ?? ports.clock.now(),
-	});
+	const now = ports.clock.now();
+	await ports.inbox.add(
+		{
+			id: newId(),
+			appId: entry.appId,
+			events,
+			scope: entry.scope,
+			receivedAt: entry.receivedAt,
+			attempts: entry.attempts,
+			waitingSince: entry.waitingSince ?? now,
+		},
+		{ now },
+	);
 	if (!entry.waitingSince)
 		ports.logger?.info(
 			`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`,

@@ -64,11 +64,13 @@ describe('PersistenceWebhookInbox: records', () => {
 
 	it('keeps the events apart from the head that runs list, claim and rewrite', async () => {
 		const { inbox, records } = make();
-		await inbox.add(stored);
+		await inbox.add(stored, { now: 1500 });
 		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual([
 			[['webhook-inbox-events', 'webhook-inbox:a'], true],
 			[['webhook-inbox', 'webhook-inbox:a'], false],
 		]);
+		// When it was written (the caller's `now`), for the sweep of events no head lists.
+		expect(records()[0].data).toEqual({ id: 'a', events, storedAt: 1500 });
 		await inbox.claim('a', { now: 2000, leaseMs: 300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).toMatchObject({ id: 'a', claimedUntil: 2300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).not.toHaveProperty('events');
@@ -87,7 +89,7 @@ describe('PersistenceWebhookInbox: records', () => {
 					: persistence.createWithAssociations(data, associations),
 		});
 		const inbox = new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, failing);
-		await expect(inbox.add(stored)).rejects.toThrow('write refused');
+		await expect(inbox.add(stored, { now: 1000 })).rejects.toThrow('write refused');
 		expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
 	});
 
@@ -102,7 +104,7 @@ describe('PersistenceWebhookInbox: records', () => {
 					: persistence.removeByAssociations(associations),
 		});
 		const read = new PersistenceRead(bridge, 'app-1') as any;
-		await new PersistenceWebhookInbox(read, persistence).add(stored);
+		await new PersistenceWebhookInbox(read, persistence).add(stored, { now: 1000 });
 		await expect(new PersistenceWebhookInbox(read, failing).remove('a')).rejects.toThrow('remove refused');
 		const inbox = new PersistenceWebhookInbox(read, persistence);
 		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);

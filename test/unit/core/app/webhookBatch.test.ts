@@ -13,6 +13,7 @@ import {
 	processWebhooks,
 	STATUSES_AT_ONCE,
 	WebhookHandlers,
+	WebhookInbox,
 } from '../../../../src/core/app/webhookBatch';
 import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/core/status/webhook';
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
@@ -109,9 +110,11 @@ describe('acceptWebhook', () => {
 				).entry,
 			],
 		};
+		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
 		expect(
 			await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' }),
 		).toBe(1);
+		expect(add.mock.calls[0][1]).toEqual({ now: T0 });
 		const [stored] = await f.inbox.all();
 		expect(stored).toMatchObject({
 			appId: 'app-1',
@@ -242,6 +245,14 @@ describe('processWebhooks', () => {
 		expect(f.infos).toEqual([
 			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
 			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
+		]);
+		// Kept entries are stored at the run's time, not at their webhook's (the sweep of orphaned events counts from it).
+		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
+		f.advance(60000);
+		await f.run();
+		expect(add.mock.calls.map(([entry, options]) => [entry.receivedAt, options])).toEqual([
+			[T0, { now: T0 + 60010 }],
+			[T0 + 10, { now: T0 + 60010 }],
 		]);
 		// Many runs later: still waiting, never dropped, told once.
 		for (let i = 0; i < 8; i++) await f.run();

@@ -12,6 +12,8 @@ const entry = (id: string, fields: Partial<InboxEntry> = {}): InboxEntry => ({
 	receivedAt: 1000,
 	...fields,
 });
+/** When the tests' entries are stored. */
+const STORED = { now: 1000 };
 const ids = async (inbox: WebhookInbox) => (await inbox.list()).map((e) => e.id).sort();
 
 export function webhookInboxContract(name: string, makeInbox: () => Promise<WebhookInbox> | WebhookInbox): void {
@@ -22,8 +24,8 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Webh
 		});
 
 		it('keeps what was added, as it was added; lists copies of the heads, without their events', async () => {
-			await inbox.add(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }));
-			await inbox.add(entry('b'));
+			await inbox.add(entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 }), STORED);
+			await inbox.add(entry('b'), STORED);
 			expect(await ids(inbox)).toEqual(['a', 'b']);
 			const [a] = (await inbox.list()).filter((e) => e.id === 'a');
 			const { events: _events, ...head } = entry('a', { attempts: 2, nextAttemptAt: 5000, waitingSince: 900 });
@@ -37,7 +39,7 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Webh
 		});
 
 		it('claims an entry, with its events, for one run until its lease ends', async () => {
-			await inbox.add(entry('a'));
+			await inbox.add(entry('a'), STORED);
 			const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
 			expect(claimed).toEqual({ ...entry('a'), claimedUntil: 2300 });
 			expect(await inbox.claim('a', { now: 2299, leaseMs: 300 })).toBeUndefined();
@@ -47,7 +49,7 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Webh
 		});
 
 		it('saves an entry in place of the stored one, events included, and never brings back one that is gone', async () => {
-			await inbox.add(entry('a'));
+			await inbox.add(entry('a'), STORED);
 			const claimed = (await inbox.claim('a', { now: 2000, leaseMs: 300 }))!;
 			const { claimedUntil: _claimed, ...rest } = claimed;
 			const left = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'left' }] as InboxEntry['events'];
@@ -68,8 +70,8 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Webh
 		});
 
 		it('removes one entry, and ignores an unknown id', async () => {
-			await inbox.add(entry('a'));
-			await inbox.add(entry('b'));
+			await inbox.add(entry('a'), STORED);
+			await inbox.add(entry('b'), STORED);
 			await inbox.remove('a');
 			await inbox.remove('nope');
 			expect(await ids(inbox)).toEqual(['b']);
