@@ -4,9 +4,9 @@
  *
  * - its head (attempts, lease, times, scope) under `webhook-inbox`: small, what a run lists and what
  *   a claim reads and rewrites;
- * - its events under `webhook-inbox-events`: written when the webhook is stored, read by the run
- *   that claims it, rewritten only when a run keeps some of them (left for later, or failed and
- *   retried).
+ * - its events under `webhook-inbox-events`: written when the webhook is stored (with when,
+ *   `storedAt`), read by the run that claims it, rewritten only when a run keeps some of them (left
+ *   for later, or failed and retried).
  *
  * A run lists every stored webhook; with the events in the same record, a backlog of 1,000-status
  * webhooks crossed the engine's bridge whole at every run, and each claim wrote a whole webhook back.
@@ -16,6 +16,9 @@
  * events first: a run that dies half way leaves a head, which the next claim finds without events
  * and removes, never events that no head lists. (A version before the split cannot read the new
  * records: the app is not downgraded while webhooks wait in its inbox.)
+ * `add` writes the events first: when its process dies before the head, the events stay without
+ * one (Meta, never answered, sends the webhook again). `sweepOrphans` removes them once old enough,
+ * and only while the inbox holds no head.
  * It passes the same contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
@@ -99,5 +102,24 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	async remove(id: string): Promise<void> {
 		await this.records.removeAll(eventKeys(id));
 		await this.records.removeAll(headKeys(id));
+	}
+
+	/**
+	 * Events records no head lists: what an `add` whose process died between its two writes left.
+	 * Only while the inbox holds no head, so that a waiting backlog's events never cross the bridge
+	 * for it: every events record then is such a leftover or an `add` under way, which the age,
+	 * counted from the record's `storedAt`, keeps (heads that appear meanwhile are new `add`s, whose
+	 * events are new too). A record without `storedAt` (written by an earlier version, or rewritten by
+	 * a `save`) is given `now` by the first sweep that finds it, and goes `olderThanMs` later: never
+	 * at first sight, when it may be an earlier version's `add` under way on another instance.
+	 */
+	async sweepOrphans(now: number, olderThanMs: number): Promise<number> {
+		if ((await this.read.readByAssociation(INBOX)).length) return 0;
+		let removed = 0;
+		for (const record of (await this.read.readByAssociation(EVENTS)) as StoredEvents[]) {
+			if (typeof record.storedAt !== 'number') await this.records.replace(eventKeys(record.id), { ...record, storedAt: now });
+			else if (record.storedAt + olderThanMs <= now) removed += await this.records.removeAll(eventKeys(record.id));
+		}
+		return removed;
 	}
 }

@@ -79,6 +79,11 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
  *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
  * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
  * - `remove` removes it; an unknown id is ignored.
+ * - `sweepOrphans` removes what an `add` that never stored its entry left (in a store that writes an
+ *   entry in two steps, when its process died between them; Meta sends that webhook again), stored
+ *   `olderThanMs` or more before `now` (a younger one may be an `add` under way), and answers how
+ *   many records it removed. While the inbox holds any entry it does nothing and answers 0; an
+ *   entry's own events are never removed.
  */
 export interface WebhookInbox {
 	add(entry: InboxEntry, options: { now: number }): Promise<void>;
@@ -86,6 +91,7 @@ export interface WebhookInbox {
 	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
 	save(entry: InboxEntry): Promise<void>;
 	remove(id: string): Promise<void>;
+	sweepOrphans(now: number, olderThanMs: number): Promise<number>;
 }
 
 /** What a webhook's events go to. */
@@ -357,6 +363,8 @@ async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 /** `WebhookInbox` in memory: for tests, and the reference for the persistence adapter. */
 export class MemoryWebhookInbox implements WebhookInbox {
 	private readonly entries = new Map<string, InboxEntry>();
+	/** Events `addEventsOnly` left without their entry, and when they were stored. */
+	private readonly orphans = new Map<string, number>();
 
 	async add(entry: InboxEntry): Promise<void> {
 		this.entries.set(entry.id, clone(entry));
@@ -384,6 +392,21 @@ export class MemoryWebhookInbox implements WebhookInbox {
 
 	async remove(id: string): Promise<void> {
 		this.entries.delete(id);
+	}
+
+	/**
+	 * What an `add` whose process died between its two writes leaves in a store that writes an entry
+	 * as two records: its events alone, stored at `now`. For tests (an `add` here is one write).
+	 */
+	async addEventsOnly(entry: InboxEntry, options: { now: number }): Promise<void> {
+		this.orphans.set(entry.id, options.now);
+	}
+
+	async sweepOrphans(now: number, olderThanMs: number): Promise<number> {
+		if (this.entries.size) return 0;
+		const old = [...this.orphans].filter(([, storedAt]) => storedAt + olderThanMs <= now);
+		for (const [id] of old) this.orphans.delete(id);
+		return old.length;
 	}
 }
 

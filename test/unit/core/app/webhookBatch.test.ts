@@ -19,7 +19,10 @@ import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
 import { webhookInboxContract } from './contracts/webhookInbox';
 
-webhookInboxContract('MemoryWebhookInbox', () => new MemoryWebhookInbox());
+webhookInboxContract('MemoryWebhookInbox', () => {
+	const inbox = new MemoryWebhookInbox();
+	return { inbox, interruptedAdd: (entry, options) => inbox.addEventsOnly(entry, options) };
+});
 
 const SCOPE: WebhookScope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] };
 const T0 = 1_750_000_000_000;
