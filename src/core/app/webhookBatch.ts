@@ -9,6 +9,8 @@
  *   (30 s, 1, 2, 4 min) and dropped after MAX_EVENT_ATTEMPTS, each failure reported in the run's problems.
  * - A contact's message that cannot be put in a room yet (WaitingForAgent) waits, in order with the
  *   contact's later messages, without a failed attempt, until a room can be opened.
+ * - A run that finds the inbox empty sweeps it, at most once an hour in a runtime, for the events
+ *   of webhooks whose storing was interrupted (`OrphanSweep`).
  */
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../status/webhook';
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
@@ -34,6 +36,13 @@ export const UNKNOWN_RECHECK_MS = 1000;
  * sent by another system from the same number, say) costs a few looks in its window, not one a second.
  */
 export const UNKNOWN_RECHECK_MAX_MS = 60000;
+/**
+ * Events an interrupted `add` left without their entry are removed once this old (`sweepOrphans`):
+ * an `add` under way writes its entry within a second or so of its events.
+ */
+export const ORPHAN_AGE_MS = 60 * 60000;
+/** A runtime sweeps the inbox for such events at most this often, on a run that finds the inbox empty. */
+export const ORPHAN_SWEEP_EVERY_MS = 60 * 60000;
 
 /** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
 export interface InboxEntry {
@@ -197,7 +206,7 @@ class Lanes {
  * while the older one is still being handled (runBudget.ts `RunGate`).
  */
 export async function processWebhooks(
-	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult> },
+	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult>; sweep?: OrphanSweep },
 ): Promise<BatchResult> {
 	if (!ports.gate) return processDue(ports);
 	const result = await ports.gate.run(() => processDue(ports));
@@ -205,13 +214,15 @@ export async function processWebhooks(
 	return result === 'busy' ? { problems: [], more: false } : result;
 }
 
-async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
+async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; sweep?: OrphanSweep }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
 	const timer = ports.timer ?? wallClock;
 	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
 	let more = false;
-	const entries = (await inbox.list())
+	const heads = await inbox.list();
+	if (!heads.length && ports.sweep?.due(now)) await sweepOrphans(ports, now);
+	const entries = heads
 		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
@@ -292,6 +303,37 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		else await inbox.remove(entry.id);
 	}
 	return { problems, more };
+}
+
+/**
+ * When a sweep of the inbox for events an interrupted `add` left is due in this runtime: at most
+ * once per `everyMs` (module state of the adapter, like RunGate). A run asks only when it finds the
+ * inbox empty: `sweepOrphans` does nothing otherwise.
+ */
+export class OrphanSweep {
+	private lastAt?: number;
+
+	constructor(private readonly everyMs = ORPHAN_SWEEP_EVERY_MS) {}
+
+	/** Whether one is due at `now`; a due one counts as done from `now` (a failed one waits as long). */
+	due(now: number): boolean {
+		if (this.lastAt !== undefined && now - this.lastAt < this.everyMs) return false;
+		this.lastAt = now;
+		return true;
+	}
+}
+
+/** The inbox's orphaned events (`WebhookInbox.sweepOrphans`): logged when some were removed; a failure is logged, the run goes on. */
+async function sweepOrphans(ports: WebhookBatchPorts, now: number): Promise<void> {
+	try {
+		const removed = await ports.inbox.sweepOrphans(now, ORPHAN_AGE_MS);
+		if (removed)
+			ports.logger?.info(
+				`webhook inbox: removed ${removed} record(s) left by webhooks whose storing was interrupted (Meta sends such webhooks again)`,
+			);
+	} catch (error) {
+		ports.logger?.warn(`webhook inbox: interrupted webhooks' records not swept: ${error instanceof Error ? error.message : 'error'}`);
+	}
 }
 
 /** The entry's status events through the `statuses` handler, together: those handled, failed, and not known yet. */

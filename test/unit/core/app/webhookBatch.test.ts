@@ -10,6 +10,7 @@ import {
 	BatchResult,
 	InboxEntry,
 	MemoryWebhookInbox,
+	OrphanSweep,
 	processWebhooks,
 	STATUSES_AT_ONCE,
 	WebhookHandlers,
@@ -56,6 +57,7 @@ function fakes() {
 	const calls: string[] = [];
 	const refused: Array<[string, string]> = [];
 	const infos: string[] = [];
+	const warns: string[] = [];
 	/** Per wamid: what the handler does (throws this error) while set. */
 	const failWith = new Map<string, Error>();
 	const act = (label: string, wamid: string) => {
@@ -76,13 +78,13 @@ function fakes() {
 		inbox,
 		clock,
 		refusals: { refuse: (cause: string, text: string) => void refused.push([cause, text]) },
-		logger: { info: (m: string) => void infos.push(m), warn: () => undefined, error: () => undefined },
+		logger: { info: (m: string) => void infos.push(m), warn: (m: string) => void warns.push(m), error: () => undefined },
 		handlers,
 	};
 	const run = () => processWebhooks(ports);
 	const store = (events: WebhookEvent[], fields: Partial<InboxEntry> = {}) =>
 		inbox.add({ id: `e${Math.random()}`, appId: 'app-1', events, scope: SCOPE, receivedAt: now, ...fields });
-	return { clock, inbox, calls, refused, infos, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
+	return { clock, inbox, calls, refused, infos, warns, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
 }
 
 describe('acceptWebhook', () => {
@@ -266,6 +268,52 @@ describe('processWebhooks', () => {
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+});
+
+describe('processWebhooks: the sweep of events interrupted stores left', () => {
+	const HOUR = 3600000;
+	const removedLine = (n: number) =>
+		`webhook inbox: removed ${n} record(s) left by webhooks whose storing was interrupted (Meta sends such webhooks again)`;
+
+	it('a run that finds the inbox empty sweeps it, at most once an hour in the runtime, and logs what it removed', async () => {
+		const f = fakes();
+		const sweep = new OrphanSweep();
+		const run = () => processWebhooks({ ...f.ports, sweep });
+		await f.inbox.addEventsOnly({ id: 'x', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		await run();
+		expect(f.infos).toEqual([removedLine(1)]);
+		await f.inbox.addEventsOnly({ id: 'y', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		f.advance(HOUR - 1);
+		await run();
+		expect(f.infos).toEqual([removedLine(1)]);
+		f.advance(1);
+		await run();
+		expect(f.infos).toEqual([removedLine(1), removedLine(1)]);
+	});
+
+	it('a run that finds stored webhooks does not sweep, and leaves the sweep due', async () => {
+		const f = fakes();
+		const sweep = new OrphanSweep();
+		const sweepOrphans = jest.spyOn(f.inbox, 'sweepOrphans');
+		await f.inbox.addEventsOnly({ id: 'x', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		await f.store([status('wamid.S')], { nextAttemptAt: T0 + 1000 });
+		await processWebhooks({ ...f.ports, sweep });
+		expect(sweepOrphans).not.toHaveBeenCalled();
+		f.advance(1000);
+		await processWebhooks({ ...f.ports, sweep });
+		expect(f.calls).toEqual(['status wamid.S pn-1']);
+		// The run after the inbox emptied sweeps.
+		await processWebhooks({ ...f.ports, sweep });
+		expect(sweepOrphans).toHaveBeenCalledTimes(1);
+		expect(f.infos).toEqual([removedLine(1)]);
+	});
+
+	it('a sweep that fails is logged and the run goes on', async () => {
+		const f = fakes();
+		jest.spyOn(f.inbox, 'sweepOrphans').mockRejectedValue(new Error('read refused'));
+		expect(await processWebhooks({ ...f.ports, sweep: new OrphanSweep() })).toEqual({ problems: [], more: false });
+		expect(f.warns).toEqual(["webhook inbox: interrupted webhooks' records not swept: read refused"]);
 	});
 });
 
