@@ -366,40 +366,31 @@ async function handleStatuses(
  */
 async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
 	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
-	const now = ports.clock.now();
-	await ports.inbox.add(
-		{
-			id: newId(),
-			appId: entry.appId,
-			events,
-			scope: entry.scope,
-			receivedAt: entry.receivedAt,
-			nextAttemptAt: now + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
-			unknownStatuses: true,
-			rechecks,
-		},
-		{ now },
-	);
+	await keepApart(ports, entry, events, (now) => ({
+		nextAttemptAt: now + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
+		unknownStatuses: true,
+		rechecks,
+	}));
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	const now = ports.clock.now();
-	await ports.inbox.add(
-		{
-			id: newId(),
-			appId: entry.appId,
-			events,
-			scope: entry.scope,
-			receivedAt: entry.receivedAt,
-			attempts: entry.attempts,
-			waitingSince: entry.waitingSince ?? now,
-		},
-		{ now },
-	);
+	await keepApart(ports, entry, events, (now) => ({ attempts: entry.attempts, waitingSince: entry.waitingSince ?? now }));
 	if (!entry.waitingSince)
 		ports.logger?.info(
 			`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`,
 		);
+}
+
+/** Some of `entry`'s events in an entry of their own, received when the webhook was, with `fields`; stored now. */
+async function keepApart(
+	ports: WebhookBatchPorts,
+	entry: InboxEntry,
+	events: WebhookEvent[],
+	fields: (now: number) => Partial<InboxEntry>,
+): Promise<void> {
+	const now = ports.clock.now();
+	const kept = { id: newId(), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, ...fields(now) };
+	await ports.inbox.add(kept, { now });
 }
 
 /** `WebhookInbox` in memory: for tests, and the reference for the persistence adapter. */
