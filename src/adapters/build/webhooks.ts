@@ -9,7 +9,7 @@ import { RoomDelivery } from '../../core/app/roomDelivery';
 import { RunGate } from '../../core/app/runBudget';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
-import { acceptWebhook, BatchResult, processWebhooks } from '../../core/app/webhookBatch';
+import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks } from '../../core/app/webhookBatch';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
@@ -97,12 +97,17 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 	}
 }
 
-/** One processing run at a time in this runtime (module state, as long as the runtime lives). */
+/**
+ * One processing run at a time in this runtime, and when it last swept the inbox for events of
+ * interrupted stores (module state, as long as the runtime lives).
+ */
 const processingGate = new RunGate<BatchResult>();
+const orphanSweep = new OrphanSweep();
 
 function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Promise<BatchResult> {
 	return processWebhooks({
 		gate: processingGate,
+		sweep: orphanSweep,
 		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),
 		clock,
 		refusals: refusalsOf(acc.logger),

@@ -4,9 +4,9 @@
  *
  * - its head (attempts, lease, times, scope) under `webhook-inbox`: small, what a run lists and what
  *   a claim reads and rewrites;
- * - its events under `webhook-inbox-events`: written when the webhook is stored, read by the run
- *   that claims it, rewritten only when a run keeps some of them (left for later, or failed and
- *   retried).
+ * - its events under `webhook-inbox-events`: written when the webhook is stored (with when,
+ *   `storedAt`), read by the run that claims it, rewritten only when a run keeps some of them (left
+ *   for later, or failed and retried).
  *
  * A run lists every stored webhook; with the events in the same record, a backlog of 1,000-status
  * webhooks crossed the engine's bridge whole at every run, and each claim wrote a whole webhook back.
@@ -16,6 +16,9 @@
  * events first: a run that dies half way leaves a head, which the next claim finds without events
  * and removes, never events that no head lists. (A version before the split cannot read the new
  * records: the app is not downgraded while webhooks wait in its inbox.)
+ * `add` writes the events first: when its process dies before the head, the events stay without
+ * one (Meta, never answered, sends the webhook again). `sweepOrphans` removes them once old enough,
+ * and only while the inbox holds no head.
  * It passes the same contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
@@ -35,6 +38,12 @@ const eventKeys = (id: string) => [EVENTS, KEY(id)];
 /** A head record; one stored by an earlier version also holds the events. */
 type StoredHead = InboxHead & { events?: WebhookEvent[] };
 
+/**
+ * An events record. `storedAt`: when `add` wrote it (a save rewrites the record without it, as
+ * records written before it was kept have none).
+ */
+type StoredEvents = { id: string; events: WebhookEvent[]; storedAt?: number };
+
 const headOf = ({ events: _events, ...head }: StoredHead): InboxHead => head;
 
 export class PersistenceWebhookInbox implements WebhookInbox {
@@ -51,9 +60,10 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	 * The events first: a listed head always has them. When the head cannot be written the webhook is
 	 * not stored (the caller answers Meta with an error, and Meta sends it again): its events go too.
 	 */
-	async add(entry: InboxEntry): Promise<void> {
+	async add(entry: InboxEntry, options: { now: number }): Promise<void> {
 		const { events, ...head } = entry;
-		await this.persistence.createWithAssociations({ id: entry.id, events }, eventKeys(entry.id));
+		const stored: StoredEvents = { id: entry.id, events, storedAt: options.now };
+		await this.persistence.createWithAssociations(stored, eventKeys(entry.id));
 		try {
 			await this.persistence.createWithAssociations(head, headKeys(entry.id));
 		} catch (error) {
@@ -92,5 +102,24 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	async remove(id: string): Promise<void> {
 		await this.records.removeAll(eventKeys(id));
 		await this.records.removeAll(headKeys(id));
+	}
+
+	/**
+	 * Events records no head lists: what an `add` whose process died between its two writes left.
+	 * Only while the inbox holds no head, so that a waiting backlog's events never cross the bridge
+	 * for it: every events record then is such a leftover or an `add` under way, which the age,
+	 * counted from the record's `storedAt`, keeps (heads that appear meanwhile are new `add`s, whose
+	 * events are new too). A record without `storedAt` (written by an earlier version, or rewritten by
+	 * a `save`) is given `now` by the first sweep that finds it, and goes `olderThanMs` later: never
+	 * at first sight, when it may be an earlier version's `add` under way on another instance.
+	 */
+	async sweepOrphans(now: number, olderThanMs: number): Promise<number> {
+		if ((await this.read.readByAssociation(INBOX)).length) return 0;
+		let removed = 0;
+		for (const record of (await this.read.readByAssociation(EVENTS)) as StoredEvents[]) {
+			if (typeof record.storedAt !== 'number') await this.records.replace(eventKeys(record.id), { ...record, storedAt: now });
+			else if (record.storedAt + olderThanMs <= now) removed += await this.records.removeAll(eventKeys(record.id));
+		}
+		return removed;
 	}
 }

@@ -9,6 +9,8 @@
  *   (30 s, 1, 2, 4 min) and dropped after MAX_EVENT_ATTEMPTS, each failure reported in the run's problems.
  * - A contact's message that cannot be put in a room yet (WaitingForAgent) waits, in order with the
  *   contact's later messages, without a failed attempt, until a room can be opened.
+ * - A run that finds the inbox empty sweeps it, at most once an hour in a runtime, for the events
+ *   of webhooks whose storing was interrupted (`OrphanSweep`).
  */
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../status/webhook';
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
@@ -34,6 +36,13 @@ export const UNKNOWN_RECHECK_MS = 1000;
  * sent by another system from the same number, say) costs a few looks in its window, not one a second.
  */
 export const UNKNOWN_RECHECK_MAX_MS = 60000;
+/**
+ * Events an interrupted `add` left without their entry are removed once this old (`sweepOrphans`):
+ * an `add` under way writes its entry within a second or so of its events.
+ */
+export const ORPHAN_AGE_MS = 60 * 60000;
+/** A runtime sweeps the inbox for such events at most this often, on a run that finds the inbox empty. */
+export const ORPHAN_SWEEP_EVERY_MS = 60 * 60000;
 
 /** One stored webhook: its events still to handle. Times are ms since the epoch, on the service's clock. */
 export interface InboxEntry {
@@ -72,19 +81,26 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
 /**
  * Where stored webhooks wait for the processing job.
  *
- * - `add` stores a new entry.
+ * - `add` stores a new entry at `now`: when it is stored, which the `receivedAt` of an entry kept
+ *   for later (its webhook's) is not.
  * - `list` returns every entry's head (copies, without events), in no particular order.
  * - `claim` takes the entry for a run until `now + leaseMs` and returns it (a copy, with
  *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
  * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
  * - `remove` removes it; an unknown id is ignored.
+ * - `sweepOrphans` removes what an `add` that never stored its entry left (in a store that writes an
+ *   entry in two steps, when its process died between them; Meta sends that webhook again), stored
+ *   `olderThanMs` or more before `now` (a younger one may be an `add` under way), and answers how
+ *   many records it removed. While the inbox holds any entry it does nothing and answers 0; an
+ *   entry's own events are never removed.
  */
 export interface WebhookInbox {
-	add(entry: InboxEntry): Promise<void>;
+	add(entry: InboxEntry, options: { now: number }): Promise<void>;
 	list(): Promise<InboxHead[]>;
 	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
 	save(entry: InboxEntry): Promise<void>;
 	remove(id: string): Promise<void>;
+	sweepOrphans(now: number, olderThanMs: number): Promise<number>;
 }
 
 /** What a webhook's events go to. */
@@ -130,7 +146,8 @@ export async function acceptWebhook(
 	);
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 	if (!events.length) return 0;
-	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: ports.clock.now() });
+	const now = ports.clock.now();
+	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: now }, { now });
 	if (!ports.processing?.join()) await ports.jobs.processSoon();
 	return events.length;
 }
@@ -192,7 +209,7 @@ class Lanes {
  * while the older one is still being handled (runBudget.ts `RunGate`).
  */
 export async function processWebhooks(
-	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult> },
+	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult>; sweep?: OrphanSweep },
 ): Promise<BatchResult> {
 	if (!ports.gate) return processDue(ports);
 	let result: BatchResult | 'busy';
@@ -208,13 +225,15 @@ export async function processWebhooks(
 	return result === 'busy' ? { problems: [], more: false } : result;
 }
 
-async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers }): Promise<BatchResult> {
+async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; sweep?: OrphanSweep }): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
 	const timer = ports.timer ?? wallClock;
 	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
 	let more = false;
-	const entries = (await inbox.list())
+	const heads = await inbox.list();
+	if (!heads.length && ports.sweep?.due(now)) await sweepOrphans(ports, now);
+	const entries = heads
 		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
 		.sort((a, b) => a.receivedAt - b.receivedAt);
 	const problems: string[] = [];
@@ -286,7 +305,7 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
-			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff });
+			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff }, { now: clock.now() });
 			await inbox.save({ ...rest, events: left });
 			more = true;
 			break;
@@ -295,6 +314,37 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		else await inbox.remove(entry.id);
 	}
 	return { problems, more };
+}
+
+/**
+ * When a sweep of the inbox for events an interrupted `add` left is due in this runtime: at most
+ * once per `everyMs` (module state of the adapter, like RunGate). A run asks only when it finds the
+ * inbox empty: `sweepOrphans` does nothing otherwise.
+ */
+export class OrphanSweep {
+	private lastAt?: number;
+
+	constructor(private readonly everyMs = ORPHAN_SWEEP_EVERY_MS) {}
+
+	/** Whether one is due at `now`; a due one counts as done from `now` (a failed one waits as long). */
+	due(now: number): boolean {
+		if (this.lastAt !== undefined && now - this.lastAt < this.everyMs) return false;
+		this.lastAt = now;
+		return true;
+	}
+}
+
+/** The inbox's orphaned events (`WebhookInbox.sweepOrphans`): logged when some were removed; a failure is logged, the run goes on. */
+async function sweepOrphans(ports: WebhookBatchPorts, now: number): Promise<void> {
+	try {
+		const removed = await ports.inbox.sweepOrphans(now, ORPHAN_AGE_MS);
+		if (removed)
+			ports.logger?.info(
+				`webhook inbox: removed ${removed} record(s) left by webhooks whose storing was interrupted (Meta sends such webhooks again)`,
+			);
+	} catch (error) {
+		ports.logger?.warn(`webhook inbox: interrupted webhooks' records not swept: ${error instanceof Error ? error.message : 'error'}`);
+	}
 }
 
 /** The entry's status events through the `statuses` handler, together: those handled, failed, and not known yet. */
@@ -327,37 +377,38 @@ async function handleStatuses(
  */
 async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
 	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
-	await ports.inbox.add({
-		id: newId(),
-		appId: entry.appId,
-		events,
-		scope: entry.scope,
-		receivedAt: entry.receivedAt,
-		nextAttemptAt: ports.clock.now() + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
+	await keepApart(ports, entry, events, (now) => ({
+		nextAttemptAt: now + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
 		unknownStatuses: true,
 		rechecks,
-	});
+	}));
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	await ports.inbox.add({
-		id: newId(),
-		appId: entry.appId,
-		events,
-		scope: entry.scope,
-		receivedAt: entry.receivedAt,
-		attempts: entry.attempts,
-		waitingSince: entry.waitingSince ?? ports.clock.now(),
-	});
+	await keepApart(ports, entry, events, (now) => ({ attempts: entry.attempts, waitingSince: entry.waitingSince ?? now }));
 	if (!entry.waitingSince)
 		ports.logger?.info(
 			`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`,
 		);
 }
 
+/** Some of `entry`'s events in an entry of their own, received when the webhook was, with `fields`; stored now. */
+async function keepApart(
+	ports: WebhookBatchPorts,
+	entry: InboxEntry,
+	events: WebhookEvent[],
+	fields: (now: number) => Partial<InboxEntry>,
+): Promise<void> {
+	const now = ports.clock.now();
+	const kept = { id: newId(), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, ...fields(now) };
+	await ports.inbox.add(kept, { now });
+}
+
 /** `WebhookInbox` in memory: for tests, and the reference for the persistence adapter. */
 export class MemoryWebhookInbox implements WebhookInbox {
 	private readonly entries = new Map<string, InboxEntry>();
+	/** Events `addEventsOnly` left without their entry, and when they were stored. */
+	private readonly orphans = new Map<string, number>();
 
 	async add(entry: InboxEntry): Promise<void> {
 		this.entries.set(entry.id, clone(entry));
@@ -385,6 +436,21 @@ export class MemoryWebhookInbox implements WebhookInbox {
 
 	async remove(id: string): Promise<void> {
 		this.entries.delete(id);
+	}
+
+	/**
+	 * What an `add` whose process died between its two writes leaves in a store that writes an entry
+	 * as two records: its events alone, stored at `now`. For tests (an `add` here is one write).
+	 */
+	async addEventsOnly(entry: InboxEntry, options: { now: number }): Promise<void> {
+		this.orphans.set(entry.id, options.now);
+	}
+
+	async sweepOrphans(now: number, olderThanMs: number): Promise<number> {
+		if (this.entries.size) return 0;
+		const old = [...this.orphans].filter(([, storedAt]) => storedAt + olderThanMs <= now);
+		for (const [id] of old) this.orphans.delete(id);
+		return old.length;
 	}
 }
 

@@ -25,20 +25,48 @@ afterAll(() => {
 	process.env.NODE_ENV = previousEnv;
 });
 
+/** The engine's persistence accessors over a harness world's persistence. */
+function accessors(variant: 'current' | 'raw-model' = 'current') {
+	const world = new HarnessWorld();
+	const bridge = new HarnessBridges(world, new HarnessScheduler(), undefined, { persistence: { variant } }).getPersistenceBridge() as any;
+	return { world, read: new PersistenceRead(bridge, 'app-1') as any, persistence: new Persistence(bridge, 'app-1') as any };
+}
+
+/** `persistence`, refusing with `message` the calls named whose first association is the one given. */
+function refusing(persistence: any, refused: { createWithAssociations?: string; removeByAssociations?: string }, message: string) {
+	const first = (associations: Array<{ getID(): string }>) => associations[0].getID();
+	return Object.assign(Object.create(persistence), {
+		createWithAssociations: (data: object, associations: Array<{ getID(): string }>) =>
+			first(associations) === refused.createWithAssociations
+				? Promise.reject(new Error(message))
+				: persistence.createWithAssociations(data, associations),
+		removeByAssociations: (associations: Array<{ getID(): string }>) =>
+			first(associations) === refused.removeByAssociations
+				? Promise.reject(new Error(message))
+				: persistence.removeByAssociations(associations),
+	});
+}
+
+/** An `add` whose process dies once it wrote the events: the head is never written, and its events never removed. */
+const interruptedAdd = (read: any, persistence: any) => (entry: InboxEntry, options: { now: number }) =>
+	new PersistenceWebhookInbox(
+		read,
+		refusing(persistence, { createWithAssociations: 'webhook-inbox', removeByAssociations: 'webhook-inbox-events' }, 'process died'),
+	)
+		.add(entry, options)
+		.catch(() => undefined);
+
 for (const variant of ['current', 'raw-model'] as const) {
 	webhookInboxContract(`PersistenceWebhookInbox on ${variant} persistence`, () => {
-		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge() as any;
-		return new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		const { read, persistence } = accessors(variant);
+		return { inbox: new PersistenceWebhookInbox(read, persistence), interruptedAdd: interruptedAdd(read, persistence) };
 	});
 }
 
 describe('PersistenceWebhookInbox: records', () => {
 	const make = () => {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
-		const inbox = new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		const { world, read, persistence } = accessors();
+		const inbox = new PersistenceWebhookInbox(read, persistence);
 		const records = () =>
 			world.persistence
 				.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))
@@ -46,7 +74,7 @@ describe('PersistenceWebhookInbox: records', () => {
 					keys: r.associations.map((a) => a.id),
 					data: r.data as Record<string, unknown>,
 				}));
-		return { world, inbox, records };
+		return { world, read, persistence, inbox, records };
 	};
 	const events = [{ kind: 'template-status', wabaId: 'waba-1', event: 'PAUSED', templateName: 't' }] as InboxEntry['events'];
 	const stored: InboxEntry = { id: 'a', appId: 'app-1', events, receivedAt: 1000 };
@@ -64,11 +92,13 @@ describe('PersistenceWebhookInbox: records', () => {
 
 	it('keeps the events apart from the head that runs list, claim and rewrite', async () => {
 		const { inbox, records } = make();
-		await inbox.add(stored);
+		await inbox.add(stored, { now: 1500 });
 		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual([
 			[['webhook-inbox-events', 'webhook-inbox:a'], true],
 			[['webhook-inbox', 'webhook-inbox:a'], false],
 		]);
+		// When it was written (the caller's `now`), for the sweep of events no head lists.
+		expect(records()[0].data).toEqual({ id: 'a', events, storedAt: 1500 });
 		await inbox.claim('a', { now: 2000, leaseMs: 300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).toMatchObject({ id: 'a', claimedUntil: 2300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).not.toHaveProperty('events');
@@ -77,32 +107,19 @@ describe('PersistenceWebhookInbox: records', () => {
 	});
 
 	it('stores nothing when the head cannot be written: the events written first go too, and the error reaches the caller', async () => {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
-		const persistence = new Persistence(bridge, 'app-1') as any;
-		const failing = Object.assign(Object.create(persistence), {
-			createWithAssociations: (data: object, associations: Array<{ getID(): string }>) =>
-				associations[0].getID() === 'webhook-inbox'
-					? Promise.reject(new Error('write refused'))
-					: persistence.createWithAssociations(data, associations),
-		});
-		const inbox = new PersistenceWebhookInbox(new PersistenceRead(bridge, 'app-1') as any, failing);
-		await expect(inbox.add(stored)).rejects.toThrow('write refused');
+		const { world, read, persistence } = accessors();
+		const inbox = new PersistenceWebhookInbox(
+			read,
+			refusing(persistence, { createWithAssociations: 'webhook-inbox' }, 'write refused'),
+		);
+		await expect(inbox.add(stored, { now: 1000 })).rejects.toThrow('write refused');
 		expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
 	});
 
 	it('removes the events first: a removal that fails half way leaves a head, which its next claim finds without events', async () => {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
-		const persistence = new Persistence(bridge, 'app-1') as any;
-		const failing = Object.assign(Object.create(persistence), {
-			removeByAssociations: (associations: Array<{ getID(): string }>) =>
-				associations[0].getID() === 'webhook-inbox'
-					? Promise.reject(new Error('remove refused'))
-					: persistence.removeByAssociations(associations),
-		});
-		const read = new PersistenceRead(bridge, 'app-1') as any;
-		await new PersistenceWebhookInbox(read, persistence).add(stored);
+		const { read, persistence } = accessors();
+		const failing = refusing(persistence, { removeByAssociations: 'webhook-inbox' }, 'remove refused');
+		await new PersistenceWebhookInbox(read, persistence).add(stored, { now: 1000 });
 		await expect(new PersistenceWebhookInbox(read, failing).remove('a')).rejects.toThrow('remove refused');
 		const inbox = new PersistenceWebhookInbox(read, persistence);
 		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
@@ -122,6 +139,35 @@ describe('PersistenceWebhookInbox: records', () => {
 			],
 		} as any);
 		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, events: later, claimedUntil: 2300 });
+	});
+
+	const HOUR = 3600000;
+
+	it('a sweep reads no events record while a head exists (a waiting backlog is not pulled across the bridge)', async () => {
+		const { read, persistence, inbox } = make();
+		await inbox.add(stored, { now: 1000 });
+		await interruptedAdd(read, persistence)({ ...stored, id: 'x' }, { now: 1000 });
+		const reads = jest.spyOn(read, 'readByAssociation');
+		expect(await inbox.sweepOrphans(1000 + 10 * HOUR, HOUR)).toBe(0);
+		expect(reads.mock.calls.map(([association]: any) => association.getID())).toEqual(['webhook-inbox']);
+	});
+
+	it("an events record without storedAt (an earlier version's) is given the time of the first sweep that finds it without a head, and goes an hour later", async () => {
+		const { world, inbox, records } = make();
+		world.persistence.push({
+			id: 'old-events',
+			appId: 'app-1',
+			data: { id: 'x', events },
+			associations: [
+				{ model: 'misc', id: 'webhook-inbox-events' },
+				{ model: 'misc', id: 'webhook-inbox:x' },
+			],
+		} as any);
+		expect(await inbox.sweepOrphans(5000, HOUR)).toBe(0);
+		expect(records().map((r) => r.data)).toEqual([{ id: 'x', events, storedAt: 5000 }]);
+		expect(await inbox.sweepOrphans(5000 + HOUR - 1, HOUR)).toBe(0);
+		expect(await inbox.sweepOrphans(5000 + HOUR, HOUR)).toBe(1);
+		expect(records()).toEqual([]);
 	});
 
 	it('reads an entry stored by an earlier version (head and events in one record), and splits it at its first save', async () => {

@@ -11,6 +11,7 @@ import {
 	InboxEntry,
 	InboxHead,
 	MemoryWebhookInbox,
+	OrphanSweep,
 	processWebhooks,
 	STATUSES_AT_ONCE,
 	WebhookHandlers,
@@ -20,7 +21,10 @@ import { InboundMessageEvent, StatusEvent, WebhookEvent } from '../../../../src/
 import { WebhookScope } from '../../../../src/core/webhook/tenancy';
 import { webhookInboxContract } from './contracts/webhookInbox';
 
-webhookInboxContract('MemoryWebhookInbox', () => new MemoryWebhookInbox());
+webhookInboxContract('MemoryWebhookInbox', () => {
+	const inbox = new MemoryWebhookInbox();
+	return { inbox, interruptedAdd: (entry, options) => inbox.addEventsOnly(entry, options) };
+});
 
 const SCOPE: WebhookScope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] };
 const T0 = 1_750_000_000_000;
@@ -54,6 +58,7 @@ function fakes() {
 	const calls: string[] = [];
 	const refused: Array<[string, string]> = [];
 	const infos: string[] = [];
+	const warns: string[] = [];
 	/** Per wamid: what the handler does (throws this error) while set. */
 	const failWith = new Map<string, Error>();
 	const act = (label: string, wamid: string) => {
@@ -74,13 +79,13 @@ function fakes() {
 		inbox,
 		clock,
 		refusals: { refuse: (cause: string, text: string) => void refused.push([cause, text]) },
-		logger: { info: (m: string) => void infos.push(m), warn: () => undefined, error: () => undefined },
+		logger: { info: (m: string) => void infos.push(m), warn: (m: string) => void warns.push(m), error: () => undefined },
 		handlers,
 	};
 	const run = () => processWebhooks(ports);
 	const store = (events: WebhookEvent[], fields: Partial<InboxEntry> = {}) =>
 		inbox.add({ id: `e${Math.random()}`, appId: 'app-1', events, scope: SCOPE, receivedAt: now, ...fields });
-	return { clock, inbox, calls, refused, infos, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
+	return { clock, inbox, calls, refused, infos, warns, failWith, ports, run, store, advance: (ms: number) => void (now += ms) };
 }
 
 describe('acceptWebhook', () => {
@@ -111,9 +116,11 @@ describe('acceptWebhook', () => {
 				).entry,
 			],
 		};
+		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
 		expect(
 			await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' }),
 		).toBe(1);
+		expect(add.mock.calls[0][1]).toEqual({ now: T0 });
 		const [stored] = await f.inbox.all();
 		expect(stored).toMatchObject({
 			appId: 'app-1',
@@ -269,6 +276,14 @@ describe('processWebhooks', () => {
 			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
 			'1 WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened',
 		]);
+		// Kept entries are stored at the run's time, not at their webhook's (the sweep of orphaned events counts from it).
+		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
+		f.advance(60000);
+		await f.run();
+		expect(add.mock.calls.map(([entry, options]) => [entry.receivedAt, options])).toEqual([
+			[T0, { now: T0 + 60010 }],
+			[T0 + 10, { now: T0 + 60010 }],
+		]);
 		// Many runs later: still waiting, never dropped, told once.
 		for (let i = 0; i < 8; i++) await f.run();
 		expect(await f.inbox.all()).toHaveLength(2);
@@ -278,6 +293,52 @@ describe('processWebhooks', () => {
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+});
+
+describe('processWebhooks: the sweep of events interrupted stores left', () => {
+	const HOUR = 3600000;
+	const removedLine = (n: number) =>
+		`webhook inbox: removed ${n} record(s) left by webhooks whose storing was interrupted (Meta sends such webhooks again)`;
+
+	it('a run that finds the inbox empty sweeps it, at most once an hour in the runtime, and logs what it removed', async () => {
+		const f = fakes();
+		const sweep = new OrphanSweep();
+		const run = () => processWebhooks({ ...f.ports, sweep });
+		await f.inbox.addEventsOnly({ id: 'x', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		await run();
+		expect(f.infos).toEqual([removedLine(1)]);
+		await f.inbox.addEventsOnly({ id: 'y', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		f.advance(HOUR - 1);
+		await run();
+		expect(f.infos).toEqual([removedLine(1)]);
+		f.advance(1);
+		await run();
+		expect(f.infos).toEqual([removedLine(1), removedLine(1)]);
+	});
+
+	it('a run that finds stored webhooks does not sweep, and leaves the sweep due', async () => {
+		const f = fakes();
+		const sweep = new OrphanSweep();
+		const sweepOrphans = jest.spyOn(f.inbox, 'sweepOrphans');
+		await f.inbox.addEventsOnly({ id: 'x', events: [], receivedAt: T0 - HOUR }, { now: T0 - HOUR });
+		await f.store([status('wamid.S')], { nextAttemptAt: T0 + 1000 });
+		await processWebhooks({ ...f.ports, sweep });
+		expect(sweepOrphans).not.toHaveBeenCalled();
+		f.advance(1000);
+		await processWebhooks({ ...f.ports, sweep });
+		expect(f.calls).toEqual(['status wamid.S pn-1']);
+		// The run after the inbox emptied sweeps.
+		await processWebhooks({ ...f.ports, sweep });
+		expect(sweepOrphans).toHaveBeenCalledTimes(1);
+		expect(f.infos).toEqual([removedLine(1)]);
+	});
+
+	it('a sweep that fails is logged and the run goes on', async () => {
+		const f = fakes();
+		jest.spyOn(f.inbox, 'sweepOrphans').mockRejectedValue(new Error('read refused'));
+		expect(await processWebhooks({ ...f.ports, sweep: new OrphanSweep() })).toEqual({ problems: [], more: false });
+		expect(f.warns).toEqual(["webhook inbox: interrupted webhooks' records not swept: read refused"]);
 	});
 });
 
