@@ -94,6 +94,11 @@ export class DirectHttpPort implements HttpPort {
 						? new TextEncoder().encode(req.body)
 						: req.body;
 			const headers = body ? { ...req.headers, 'Content-Length': String(body.byteLength) } : req.headers;
+			let timer: ReturnType<typeof setTimeout> | undefined;
+			const fail = (error: Error): void => {
+				clearTimeout(timer);
+				reject(error);
+			};
 			const request = transport.module.request(target, { method: req.method, headers, agent: transport.agent }, (response) => {
 				const chunks: Uint8Array[] = [];
 				response.on('data', (chunk) => chunks.push(chunk));
@@ -109,11 +114,7 @@ export class DirectHttpPort implements HttpPort {
 					resolve({ status, body: text, headers: answer, ...(req.binary ? { bytes } : {}) });
 				});
 			});
-			const timer = setTimeout(() => request.destroy(new TimedOut()), req.timeoutMs);
-			function fail(error: Error): void {
-				clearTimeout(timer);
-				reject(error);
-			}
+			timer = setTimeout(() => request.destroy(new TimedOut()), req.timeoutMs);
 			request.on('error', fail);
 			request.end(body);
 		});
