@@ -24,6 +24,7 @@ describe('DirectHttpPort', () => {
 	const seen: Seen[] = [];
 	let answer: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 	let port: DirectHttpPort;
+	let afterTrickle = (): void => undefined;
 	let poster: ReturnType<typeof statusPosterOver>;
 	const sockets = new Set<Socket>();
 
@@ -51,6 +52,7 @@ describe('DirectHttpPort', () => {
 		poster = statusPosterOver(port);
 	});
 	afterEach(async () => {
+		afterTrickle();
 		port.close();
 		for (const socket of sockets) socket.destroy();
 		sockets.clear();
@@ -99,6 +101,18 @@ describe('DirectHttpPort', () => {
 			code: 'timeout',
 		});
 		expect(seen).toHaveLength(1);
+	});
+
+	it('bounds the whole exchange, not the time between bytes: an answer that trickles rejects with `timeout`', async () => {
+		const trickles: Array<ReturnType<typeof setInterval>> = [];
+		answer = (_req, res) => {
+			res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' });
+			trickles.push(setInterval(() => res.write(' '), 20));
+		};
+		afterTrickle = () => trickles.forEach(clearInterval);
+		await expect(
+			port.send({ method: 'POST', url: `${base}/v23.0/123/messages`, headers: {}, body: '{}', timeoutMs: 100 }),
+		).rejects.toMatchObject({ code: 'timeout' });
 	});
 
 	it("rejects with the network error's code when nothing listens", async () => {
