@@ -15,10 +15,12 @@
  * - Redirects: server-fetch follows them (and turns a POST answered 301/302/303 into a GET without
  *   the payload); here a 3xx is the answer (a status callback answered 3xx is retried like any
  *   non-2xx).
- * Connections are kept alive and reused (one agent per protocol); TLS certificates are verified. The
- * agent sets no limit of its own on connections: what bounds the calls in flight is the number's
- * pacer (core/bulk/pacer.ts, enough to keep Meta's rate at its latency) and the delivery's
- * concurrency setting, as through the bridge.
+ * - TLS: certificates are verified against the runtime's own list of authorities; the server's
+ *   NODE_EXTRA_CA_CERTS does not reach the runtime.
+ * Connections are kept alive (one agent per protocol): reused on Deno 2 (engines 1.62+); Deno 1's
+ * node compatibility opens one per call. The agent sets no limit of its own on connections: what
+ * bounds the calls in flight is the number's pacer (core/bulk/pacer.ts, enough to keep Meta's rate
+ * at its latency) and the delivery's concurrency setting, as through the bridge.
  */
 import { StatusPoster } from '../core/app/delivery';
 import { HttpPort, HttpRequest, HttpResponse } from '../core/graph/GraphClient';
@@ -31,7 +33,7 @@ interface NodeResponse {
 	statusCode?: number;
 	headers: Record<string, string | string[] | undefined>;
 	on(event: 'data', listener: (chunk: Uint8Array) => void): void;
-	on(event: 'end', listener: () => void): void;
+	on(event: 'end' | 'close', listener: () => void): void;
 	on(event: 'error', listener: (error: Error) => void): void;
 }
 interface NodeRequest {
@@ -53,6 +55,14 @@ class TimedOut extends Error {
 	readonly code = 'timeout';
 	constructor() {
 		super('no answer in time');
+	}
+}
+
+/** The connection closed before the answer ended. */
+class ClosedEarly extends Error {
+	readonly code = 'connection_closed';
+	constructor() {
+		super('the connection closed before the answer ended');
 	}
 }
 
@@ -94,27 +104,35 @@ export class DirectHttpPort implements HttpPort {
 						? new TextEncoder().encode(req.body)
 						: req.body;
 			const headers = body ? { ...req.headers, 'Content-Length': String(body.byteLength) } : req.headers;
-			let timer: ReturnType<typeof setTimeout> | undefined;
-			const fail = (error: Error): void => {
+			// Settled once: by the answer's end, an error, the connection closing first, or the timer. The
+			// timer rejects by itself: Deno's `destroy` of a request does not always raise its 'error'.
+			let settled = false;
+			const settle = (outcome: () => void): void => {
+				if (settled) return;
+				settled = true;
 				clearTimeout(timer);
-				reject(error);
+				outcome();
 			};
+			const fail = (error: Error): void => settle(() => reject(error));
+			const timer = setTimeout(() => {
+				fail(new TimedOut());
+				request.destroy();
+			}, req.timeoutMs);
 			const request = transport.module.request(target, { method: req.method, headers, agent: transport.agent }, (response) => {
 				const chunks: Uint8Array[] = [];
 				response.on('data', (chunk) => chunks.push(chunk));
 				response.on('error', fail);
+				response.on('close', () => fail(new ClosedEarly()));
 				response.on('end', () => {
-					clearTimeout(timer);
 					const status = response.statusCode ?? 0;
 					const bytes = concat(chunks);
 					const answer: Record<string, string> = {};
 					for (const [name, value] of Object.entries(response.headers))
 						if (value !== undefined) answer[name] = Array.isArray(value) ? value.join(', ') : value;
 					const text = !req.binary || status >= 300 ? new TextDecoder().decode(bytes) : '';
-					resolve({ status, body: text, headers: answer, ...(req.binary ? { bytes } : {}) });
+					settle(() => resolve({ status, body: text, headers: answer, ...(req.binary ? { bytes } : {}) }));
 				});
 			});
-			timer = setTimeout(() => request.destroy(new TimedOut()), req.timeoutMs);
 			request.on('error', fail);
 			request.end(body);
 		});
@@ -150,7 +168,7 @@ export const statusPosterOver = (port: HttpPort): StatusPoster => ({
  * every other Graph call (templates, numbers, media) through `bridged`, Rocket.Chat's.
  */
 export const messagesThrough = (direct: HttpPort, bridged: HttpPort): HttpPort => ({
-	send: (req) =>
+	send: async (req) =>
 		(req.method === 'POST' && typeof req.body === 'string' && new URL(req.url).pathname.endsWith('/messages') ? direct : bridged).send(
 			req,
 		),

@@ -36,6 +36,7 @@ parentPort.on('message', (message) => {
 		sim.throttled = 0;
 		sim.requests.length = 0;
 		sim.sentMessages.length = 0;
+		sim.violations.length = 0;
 		parentPort.postMessage('reset');
 	}
 });
@@ -74,6 +75,7 @@ export async function metaSide(app: AppUnderTest, options: { latencyMs: number; 
 				sim.throttled = 0;
 				sim.requests.length = 0;
 				sim.sentMessages.length = 0;
+				sim.violations.length = 0;
 			},
 			stats: async () => ({
 				acceptedAt: sim.requests.filter((r) => r.path.endsWith('/messages') && r.status === 200).map((r) => r.at),
@@ -104,10 +106,16 @@ export class ThreadCloudApi implements MetaSide {
 			},
 		});
 		this.worker = worker;
-		return new Promise<string>((resolve, reject) => {
+		const started = new Promise<string>((resolve, reject) => {
 			worker.once('error', reject);
 			worker.once('message', (message: { baseUrl: string }) => resolve(message.baseUrl));
 		});
+		// A simulator that fails later fails the bench, not silently its figures.
+		worker.on('error', (error) => {
+			console.error('the simulator thread failed:', error);
+			process.exit(1);
+		});
+		return started;
 	}
 
 	stats(): Promise<SimStats> {

@@ -5,6 +5,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
+import { EventEmitter } from 'events';
 import { AddressInfo, Socket } from 'net';
 
 import { DirectHttpPort, messagesThrough, NodeHttpModule, statusPosterOver } from '../../../src/adapters/directHttp';
@@ -170,6 +171,52 @@ describe('DirectHttpPort', () => {
 		expect(Array.from(media.bytes ?? [])).toEqual([0xff, 0xd8, 0x00]);
 		expect(seen[1]).toMatchObject({ method: 'GET', url: '/media' });
 		expect(seen[1].headers['content-length']).toBeUndefined();
+	});
+});
+
+describe('DirectHttpPort under a runtime whose requests raise nothing when destroyed (Deno)', () => {
+	/** A `http` module whose requests never answer unless told to, and whose `destroy` emits nothing. */
+	function silentModule() {
+		const requests: Array<{ destroyed: boolean; respond: (events: string[]) => void }> = [];
+		const module = {
+			Agent: class {
+				destroy(): void {}
+			},
+			request: (_url: URL, _options: unknown, onResponse: (response: EventEmitter) => void) => {
+				const request = Object.assign(new EventEmitter(), {
+					destroyed: false,
+					destroy: () => void (request.destroyed = true),
+					end: () => undefined,
+					respond: (events: string[]) => {
+						const response = Object.assign(new EventEmitter(), { statusCode: 200, headers: {} });
+						onResponse(response);
+						for (const event of events) response.emit(event);
+					},
+				});
+				requests.push(request);
+				return request;
+			},
+		};
+		return { module: module as unknown as NodeHttpModule, requests };
+	}
+
+	it('rejects with `timeout` by its own timer, and destroys the request', async () => {
+		const { module, requests } = silentModule();
+		const port = new DirectHttpPort(() => module);
+		await expect(
+			port.send({ method: 'POST', url: 'https://graph.example/v23.0/1/messages', headers: {}, body: '{}', timeoutMs: 50 }),
+		).rejects.toMatchObject({
+			code: 'timeout',
+		});
+		expect(requests.map((r) => r.destroyed)).toEqual([true]);
+	});
+
+	it('rejects when the connection closes before the answer ended, and takes no later event for an answer', async () => {
+		const { module, requests } = silentModule();
+		const port = new DirectHttpPort(() => module);
+		const sent = port.send({ method: 'POST', url: 'https://graph.example/v23.0/1/messages', headers: {}, body: '{}', timeoutMs: 5000 });
+		requests[0].respond(['close', 'end']);
+		await expect(sent).rejects.toMatchObject({ code: 'connection_closed' });
 	});
 });
 
