@@ -24,6 +24,7 @@
  */
 import { StatusPoster } from '../core/app/delivery';
 import { HttpPort, HttpRequest, HttpResponse } from '../core/graph/GraphClient';
+import { concatBytes } from '../core/media/media';
 
 /** The part of node's `http`/`https` modules used here (rc-apps resolves no node typings at packaging). */
 interface NodeAgent {
@@ -76,16 +77,6 @@ class UnsupportedProtocol extends Error {
 /** A module and its agent, made at the first call: rc-apps evaluates the app's files at packaging, where `http` is not there. */
 type Transport = { module: NodeHttpModule; agent: NodeAgent };
 
-const concat = (chunks: Uint8Array[]): Uint8Array => {
-	const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-	let at = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, at);
-		at += chunk.byteLength;
-	}
-	return bytes;
-};
-
 /** The core's HTTP port, performed by the app's runtime. `timeoutMs` bounds the whole exchange. */
 export class DirectHttpPort implements HttpPort {
 	private readonly transports = new Map<string, Transport>();
@@ -125,7 +116,7 @@ export class DirectHttpPort implements HttpPort {
 				response.on('close', () => fail(new ClosedEarly()));
 				response.on('end', () => {
 					const status = response.statusCode ?? 0;
-					const bytes = concat(chunks);
+					const bytes = concatBytes(chunks);
 					const answer: Record<string, string> = {};
 					for (const [name, value] of Object.entries(response.headers))
 						if (value !== undefined) answer[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -274,12 +274,16 @@ export function multipartBody(
 		.map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`)
 		.join('');
 	const fileHead = `--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.field)}"; filename="${quote(file.filename)}"\r\nContent-Type: ${file.mimeType}\r\n\r\n`;
-	const parts = [encoder.encode(head + fileHead), file.bytes, encoder.encode(`\r\n--${boundary}--\r\n`)];
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+	return concatBytes([encoder.encode(head + fileHead), file.bytes, encoder.encode(`\r\n--${boundary}--\r\n`)]);
+}
+
+/** The parts' bytes one after the other, in one array. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+	const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
 	let offset = 0;
 	for (const p of parts) {
 		out.set(p, offset);
-		offset += p.length;
+		offset += p.byteLength;
 	}
 	return out;
 }
