@@ -225,6 +225,26 @@ describe('message status pipeline', () => {
 		expect([bridged(toMeta), bridged(toSink)]).toEqual([1, 1]);
 	});
 
+	it("a send from the app's runtime that Meta never answers ends at the Graph client's 10 s, reported as not known; the next send goes out", async () => {
+		await app.harness.setSetting('send_from_runtime', true);
+		let release: () => void = () => undefined;
+		// Meta accepts the first send and holds its answer: only the runtime's own timer can end the call.
+		app.sim.onAccepted = () => new Promise<void>((resolve) => (release = resolve));
+		let results: Array<{ phoneNumber: string; msId?: string; error?: { code: number; message: string } }>;
+		try {
+			results = await send(['5511987654321']);
+		} finally {
+			app.sim.onAccepted = undefined;
+			release();
+		}
+		expect(results).toEqual([
+			{ phoneNumber: '5511987654321', error: { code: 0, message: expect.stringMatching(/^WhatsApp did not answer in time/) } },
+		]);
+		const [next] = await send(['5511987654322']);
+		expect(next.msId).toMatch(/^wamid\./);
+		expect(app.harness.world.httpCalls.filter((call) => call.url.endsWith('/messages'))).toEqual([]);
+	});
+
 	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {
 		sink.failWith = 500;
 		const results = await send(['5511900000001', '5511900000002']);
