@@ -107,6 +107,36 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	});
 
+	it("on a server's scheduler a run hands over to the next once its last send started: the runs overlap, nobody twice, nobody missed", async () => {
+		// 100/s: about 830 sends fit in a run's 10 s budget, cut to 800 (whole chunks); the next run sends the last 300.
+		await app.harness.setSetting('send_rate_per_second', 100);
+		const res = await start(phones(1100));
+		expect(res.status).toBe(202);
+		const id = res.body.campaignId as string;
+		const runsBefore = app.harness.scheduler.runs.length;
+		app.harness.scheduler.startRunning();
+		try {
+			await until(() => sentTo().length >= 1100, 'every send', 90000);
+			await until(() => app.harness.scheduler.idle, 'the jobs to end', 30000);
+		} finally {
+			await app.harness.scheduler.stopRunning();
+		}
+		expect(sentTo().sort()).toEqual(phones(1100));
+		expect(once(sentTo())).toBe(true);
+		const runs = app.harness.scheduler.runs.slice(runsBefore).filter((r) => r.processorId.startsWith('run-campaigns'));
+		const first = runs.find((r) => r.processorId.startsWith('run-campaigns_'))!;
+		const next = runs.find((r) => r.processorId.startsWith('run-campaigns-next'))!;
+		expect(next).toBeDefined();
+		// The next run started while the first still waited for its last answers.
+		expect(next.startedAt).toBeLessThan(first.startedAt + first.ms);
+		expect(next.startedAt).toBeGreaterThan(first.startedAt);
+		expect(app.harness.scheduler.failures).toEqual([]);
+		expect(pendingRecords()).toEqual([]);
+		const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
+		expect(view.state).toBe('done');
+		expect(view.counts).toEqual({ pending: 0, sending: 0, queued: 1100, failed: 0, cancelled: 0 });
+	});
+
 	it('a campaign interrupted by disabling the app resumes once it is enabled: nobody twice, nobody missed, each reported queued once', async () => {
 		const sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());

@@ -1,8 +1,10 @@
 /**
  * Benchmark (run by hand: `npm run bench:campaign`): a 10,000-recipient campaign (templateMessage
  * `async: true`) through the engine harness, against the simulated Cloud API with 200 ms latency
- * and a 1,000/s throughput cap (the app's `send_rate_per_second` set to the cap). The scheduler's
- * due jobs are run as Agenda would run them (each run reschedules the next while work remains).
+ * and a 1,000/s throughput cap (the app's `send_rate_per_second` set to the cap). The scheduler runs
+ * jobs in real time as Agenda does on a server (`startRunning`: due jobs start at once, one run per
+ * job name at a time, jobs of different names side by side), so a run that hands its campaign over
+ * to the next (core/app/campaigns.ts) overlaps it as on a server.
  * Prints the rate Meta saw as a ratio of the cap (goal >= 0.95), the 130429 errors provoked, the
  * time from the 202 to the last send, the job runs it took, and the persistence calls per recipient
  * (from the request to the last job run, by method: `world.persistenceCalls`). `BENCH_RUNS` (1) campaigns; medians.
@@ -16,8 +18,8 @@ import { MetaSide, metaSide } from './threadSim';
 import { Transport, transportLabel, transports, useTransport } from './transport';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
-const CAP = 1000;
-const RECIPIENTS = 10000;
+const CAP = Number(process.env.BENCH_CAP ?? 1000);
+const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The persistence calls made since `before`, by method. */
@@ -70,16 +72,18 @@ async function measure(transport: Transport): Promise<void> {
 			});
 			if (res.status !== 202) throw new Error(`campaign refused: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
 			const answered = Date.now() - started;
-			// A run asks for the next one at the app's `new Date()`, later than the moment runDue started: run again until done.
-			let jobs = 0;
+			// The jobs run as Agenda runs them; the bench waits until Meta accepted every send (or 120 s passed).
+			app.harness.scheduler.startRunning();
 			let stats = await meta.stats();
-			for (let rounds = 0; rounds < 100 && stats.acceptedAt.length < RECIPIENTS; rounds++) {
-				jobs += await app.harness.scheduler.runDue();
+			while (stats.acceptedAt.length < RECIPIENTS && Date.now() - started < 120000) {
+				await new Promise((resolve) => setTimeout(resolve, 100));
 				stats = await meta.stats();
 			}
-			const elapsed = Date.now() - started;
+			await app.harness.scheduler.stopRunning();
+			const jobs = app.harness.scheduler.runs.length - runsBefore;
 			const accepted = stats.acceptedAt;
 			if (accepted.length !== RECIPIENTS) throw new Error(`only ${accepted.length} of ${RECIPIENTS} sent`);
+			const elapsed = accepted[accepted.length - 1] - started;
 			if (stats.violations) throw new Error(`${stats.violations} request(s) Meta's spec refused`);
 			const rate = ((accepted.length - 1) / (accepted[accepted.length - 1] - accepted[0])) * 1000;
 			// Where Meta saw no send for a while: between two job runs, say.
@@ -95,7 +99,7 @@ async function measure(transport: Transport): Promise<void> {
 			const total = Object.values(calls).reduce((a, b) => a + b, 0);
 			callsPerSend.push(total / RECIPIENTS);
 			console.log(
-				`run ${run + 1}: 202 in ${answered} ms; ${jobs} job runs (campaign and status jobs); done in ${elapsed} ms; ${rate.toFixed(1)} msg/s; ` +
+				`run ${run + 1}: 202 in ${answered} ms; ${jobs} job runs (campaign and status jobs); last send ${elapsed} ms after the request; ${rate.toFixed(1)} msg/s; ` +
 					`longest pauses between accepted sends ${gaps.map((g) => `${g.ms} ms at +${(g.at / 1000).toFixed(1)} s`).join(', ')}; ` +
 					`campaign job runs ${campaignRuns(app.harness.scheduler.runs.slice(runsBefore), accepted[0])}; ` +
 					`${(total / RECIPIENTS).toFixed(2)} persistence calls per recipient ${JSON.stringify(calls)}`,

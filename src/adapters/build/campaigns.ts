@@ -13,11 +13,15 @@ import { sendLogOf } from './sendLog';
 
 const crypto = require('crypto') as typeof import('crypto');
 
-/** The one-time job that runs the campaign queue (src/entry/jobs/campaignJobs.ts). */
+/** The one-time jobs that run the campaign queue, the second asked for by a run that hands over (src/entry/jobs/campaignJobs.ts). */
 export const RUN_CAMPAIGNS_JOB = 'run-campaigns';
+export const RUN_CAMPAIGNS_NEXT_JOB = 'run-campaigns-next';
 
+/** `runSoon(job)`: a run of `job` (the first by default) now. */
 export function campaignJobsOf(modify: Pick<IModify, 'getScheduler'>): CampaignJobs {
-	return { runSoon: async () => void (await modify.getScheduler().scheduleOnce({ id: RUN_CAMPAIGNS_JOB, when: new Date() })) };
+	return {
+		runSoon: async (job: string = RUN_CAMPAIGNS_JOB) => void (await modify.getScheduler().scheduleOnce({ id: job, when: new Date() })),
+	};
 }
 
 export interface CampaignAccessors {

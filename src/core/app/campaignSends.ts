@@ -11,8 +11,12 @@
  * written shortly before the number's pacer starts its call, not for the whole run at once. A send
  * whose record was written but whose call never started (the run stopped) keeps that record: its
  * chunk names it (`sendId`, `sentAt`) and the next attempt uses it, so no record is left behind.
+ *
+ * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
+ * campaign), so that a run after it, started while this one waits for its last answers, leaves them
+ * alone. `RunLimits.onStartsOver` says when no send of the run will start any more.
  */
-import { Campaign, CampaignChunk, CampaignRecipient, foldSends, UNKNOWN_OUTCOME } from '../bulk/campaign';
+import { Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
 import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { translate } from '../i18n/translate';
@@ -40,6 +44,8 @@ export interface RunLimits {
 	halted: () => boolean;
 	/** The "Send rate" setting: how many sends are begun ahead of the pacer. */
 	rate: number;
+	/** Called once when every send of the run has started its Graph call or never will (halted, refused). */
+	onStartsOver?: () => void;
 }
 
 /** A send not made: the run stopped (budget, app disabled, campaign cancelled, Meta's throughput limit) before its Graph call. */
@@ -68,7 +74,7 @@ export class CampaignRun {
 	 */
 	async recover(chunks: CampaignChunk[]): Promise<void> {
 		for (const chunk of chunks) {
-			if (!chunk.recipients.some((r) => r.state === 'sending')) continue;
+			if (!chunk.recipients.some((r) => r.state === 'sending') || isHeld(chunk, this.ports.clock.now())) continue;
 			const records = chunk.batch ? await this.ports.messages.findByBatch(chunk.batch) : undefined;
 			const { changed, unknown } = foldSends(chunk, records, true);
 			for (const { index, record } of unknown)
@@ -80,10 +86,17 @@ export class CampaignRun {
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
 		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
+		// Each item counts once, when its first Graph call starts or it is known not to start.
+		const over = new Set<Item>();
+		const startsOver = (item: Item) => () => {
+			if (over.has(item)) return;
+			over.add(item);
+			if (over.size === items.length) run.onStartsOver?.();
+		};
 		const sleep = this.ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 		const report = await sendPaced({
 			items,
-			send: (item: Item) => window.run(() => this.send(number, item, items, run)),
+			send: (item: Item) => window.run(() => this.send(number, item, items, run, startsOver(item))),
 			metaCode: graphCodeOf,
 			budgetMs: run.budgetMs,
 			// Once halted, the sends left are skipped without waiting for their slots.
@@ -101,6 +114,11 @@ export class CampaignRun {
 	async apply(items: Item[], outcomes: ItemOutcome[], reason?: string): Promise<number> {
 		let accepted = 0;
 		const touched = new Set<CampaignChunk>();
+		// The run's chunks are no longer held once their outcomes are written.
+		for (const chunk of this.marked.keys()) {
+			delete chunk.heldUntil;
+			touched.add(chunk);
+		}
 		const writes: Array<Promise<void>> = [];
 		items.forEach((item, i) => {
 			const outcome = outcomes[i];
@@ -128,22 +146,40 @@ export class CampaignRun {
 		return accepted;
 	}
 
-	/** One send: its chunk marked, its record written (or reused), the Graph call with the chunk's batch key, the record linked. */
-	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits): Promise<SendResult> {
-		if (run.halted()) throw NOT_SENT;
-		await this.mark(item.chunk, items);
-		const record = await this.recordOf(item);
-		const to = record.mobileNo;
-		const body = withBatchKey(whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }), record.batch);
+	/** Every chunk this run marked, written (or failed to be): what the run holds is in storage. */
+	async marksWritten(): Promise<void> {
+		await Promise.allSettled(this.marked.values());
+	}
+
+	/**
+	 * One send: its chunk marked, its record written (or reused), the Graph call with the chunk's batch
+	 * key, the record linked. `startsOver` once its Graph call starts, or once it is known not to.
+	 */
+	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits, startsOver: () => void): Promise<SendResult> {
 		let answer: SendResult;
+		let record: SentMessage;
+		let to: string;
 		try {
-			answer = await this.ports
-				.graphOf(number)
-				.sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart: () => !run.halted() });
+			if (run.halted()) throw NOT_SENT;
+			await this.mark(item.chunk, items);
+			record = await this.recordOf(item);
+			to = record.mobileNo;
+			const body = withBatchKey(
+				whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }),
+				record.batch,
+			);
+			const shouldStart = () => {
+				if (run.halted()) return false;
+				startsOver();
+				return true;
+			};
+			answer = await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart });
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
 			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;
 			throw error;
+		} finally {
+			startsOver();
 		}
 		// Meta accepted it: whatever fails from here on, the recipient is queued (a link that failed now is made again after the sends).
 		const wamid = answer.messages?.[0]?.id;
@@ -161,6 +197,7 @@ export class CampaignRun {
 		let done = this.marked.get(chunk);
 		if (!done) {
 			if (!chunk.batch) chunk.batch = newBatchKey();
+			chunk.heldUntil = this.campaign.leaseUntil;
 			for (const item of items) if (item.chunk === chunk) chunk.recipients[item.index].state = 'sending';
 			done = this.ports.store.saveChunk(chunk);
 			this.marked.set(chunk, done);

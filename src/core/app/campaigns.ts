@@ -11,6 +11,14 @@
  * longer than any run lives); within one runtime the job also serializes runs
  * (src/entry/jobs/campaignJobs.ts). A run that ends with work left asks for another run; a run that
  * died (restart, crash) leaves its lease to expire, and the recurring job resumes the campaign.
+ *
+ * Hand-over: a run stops starting sends at its budget and then waits for its last answers (Meta's
+ * latency, up to a second) and writes the outcomes. So that the number does not idle meanwhile, a
+ * run given `handOff` that stops with recipients left in chunks beyond its own releases the campaign's lease
+ * as soon as its last send has started (its chunks stay held: core/bulk/campaign.ts), and calls
+ * `handOff` (the job asks for the next run under its other name). The next run sends the chunks
+ * after, paced by the same pacer, while this one ends; it no longer writes the campaign's head, and
+ * answers `more`, so that what it leaves (sends not started) is taken by a run after.
  */
 import {
 	Campaign,
@@ -20,7 +28,9 @@ import {
 	chunkRecipients,
 	countCampaign,
 	foldSends,
+	isHeld,
 	nextCursor,
+	workLeft,
 } from '../bulk/campaign';
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
@@ -50,6 +60,13 @@ export interface CampaignStart {
 	routing: CampaignRouting;
 }
 
+/** A run's options: its budget, whether the app is being disabled, and how it hands over (see the top). */
+export interface RunOptions {
+	budgetMs: number;
+	stopped: () => boolean;
+	handOff?: () => Promise<void>;
+}
+
 export interface CampaignView {
 	id: string;
 	state: Campaign['state'];
@@ -57,6 +74,17 @@ export interface CampaignView {
 	counts: CampaignCounts;
 	createdAt: string;
 	finishedAt?: string;
+}
+
+/**
+ * How many of `pending` (in chunk order) a run sends when `count` fit in its budget: cut after the
+ * last whole chunk, so that the run leaves none of its chunks part-sent for the run after it; all
+ * `count` when not even one chunk fits.
+ */
+function wholeChunks(pending: Item[], count: number): number {
+	if (count >= pending.length) return pending.length;
+	for (let cut = count; cut > 0; cut--) if (pending[cut].chunk !== pending[cut - 1].chunk) return cut;
+	return count;
 }
 
 /** Campaigns cancelled in this runtime: a run of this runtime stops their sends at once. */
@@ -131,8 +159,9 @@ export class Campaigns {
 	 * One bounded run over the active campaigns, oldest first, until `budgetMs` is spent or `stopped()`
 	 * (the app is being disabled). Answers whether work is left for another run now; campaigns that
 	 * another run holds are left to it (or, if it died, to the recurring job once its lease ended).
+	 * A run that handed a campaign over ends with it, answering `more`.
 	 */
-	async run(options: { budgetMs: number; stopped: () => boolean }): Promise<{ more: boolean; sent: number }> {
+	async run(options: RunOptions): Promise<{ more: boolean; sent: number }> {
 		const deadline = this.ports.clock.now() + options.budgetMs;
 		let more = false;
 		let sent = 0;
@@ -143,10 +172,11 @@ export class Campaigns {
 				break;
 			}
 			if (campaign.leaseUntil > this.ports.clock.now()) continue;
-			const result = await this.runCampaign(campaign, deadline, options.stopped);
+			const result = await this.runCampaign(campaign, deadline, options);
 			more = more || result.more;
 			sent += result.sent;
 			reported += result.reported;
+			if (result.handedOff) break;
 		}
 		if (reported) await this.ports.statusJobs.processSoon();
 		return { more, sent };
@@ -156,8 +186,8 @@ export class Campaigns {
 	private async runCampaign(
 		campaign: Campaign,
 		deadline: number,
-		stopped: () => boolean,
-	): Promise<{ more: boolean; sent: number; reported: number }> {
+		options: RunOptions,
+	): Promise<{ more: boolean; sent: number; reported: number; handedOff?: boolean }> {
 		const { store } = this.ports;
 		const current = await store.get(campaign.id);
 		if (current?.state !== 'active') return { more: false, sent: 0, reported: 0 };
@@ -167,12 +197,16 @@ export class Campaigns {
 		const number = matchNumber(await this.ports.numbers.list(), campaign.phoneNumberId);
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		await run.recover(chunks.slice(campaign.cursor));
-		const sent = number
-			? await this.send(run, campaign, number, chunks, deadline, stopped)
-			: await this.failAll(run, chunks, campaign.cursor);
+		const { sent, handedOff } = number
+			? await this.send(run, campaign, number, chunks, deadline, options)
+			: { sent: await this.failAll(run, chunks, campaign.cursor), handedOff: false };
+		// Handed over: the campaign's head is the next run's now.
+		if (handedOff) return { more: true, sent, reported: run.reported, handedOff };
 		const cursor = nextCursor(chunks, campaign.cursor);
 		await this.finishRun(campaign, cursor, chunks.length);
-		return { more: cursor < chunks.length && !cancelledHere.has(campaign.id), sent, reported: run.reported };
+		// Chunks another run holds are its to finish: that run asks for the next one.
+		const more = workLeft(chunks, cursor, this.ports.clock.now()) && !cancelledHere.has(campaign.id);
+		return { more, sent, reported: run.reported };
 	}
 
 	/** The pending recipients this run can send at the rate setting within its budget, sent in order; how many Meta accepted. */
@@ -182,16 +216,57 @@ export class Campaigns {
 		number: ConnectedNumber,
 		chunks: CampaignChunk[],
 		deadline: number,
-		stopped: () => boolean,
-	): Promise<number> {
+		options: RunOptions,
+	): Promise<{ sent: number; handedOff: boolean }> {
+		const { stopped, handOff } = options;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		const seconds = Math.max(0, deadline - RUN_TAIL_MS - this.ports.clock.now()) / 1000;
-		const items = this.allPending(chunks, campaign.cursor).slice(0, Math.max(1, Math.floor(rate * RATE_MARGIN * seconds)));
-		const halted = () => stopped() || cancelledHere.has(campaign.id) || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
+		const pending = this.allPending(chunks, campaign.cursor);
+		const fit = Math.max(1, Math.floor(rate * RATE_MARGIN * seconds));
+		const items = pending.slice(0, wholeChunks(pending, fit));
+		// Whether recipients are left in chunks this run does not hold: the next run's.
+		const own = new Set(items.map((item) => item.chunk));
+		const beyond = pending.some((item) => !own.has(item.chunk));
+		let handover: Promise<boolean> | undefined;
+		// Once no send of this run will start, the recipients after its own go to the next run (see the top).
+		const handOver = () => {
+			if (handover || !handOff || !beyond || stopped() || cancelledHere.has(campaign.id)) return;
+			handover = this.handOver(campaign.id, run, handOff);
+		};
+		const halted = () => {
+			const over = stopped() || cancelledHere.has(campaign.id) || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
+			if (over) handOver();
+			return over;
+		};
 		// The number's pacer (core/bulk/pacer.ts, behind the Graph port) paces these sends with every other
 		// sender of the number; a send that cannot start before the run ends, or once the run is halted, is not made.
-		const limits = { deadline: deadline - RUN_TAIL_MS, budgetMs: Math.max(0, deadline - this.ports.clock.now()), halted, rate };
-		return run.apply(items, await run.sendAll(number, items, limits));
+		const limits = {
+			deadline: deadline - RUN_TAIL_MS,
+			budgetMs: Math.max(0, deadline - this.ports.clock.now()),
+			halted,
+			rate,
+			onStartsOver: handOver,
+		};
+		const sent = await run.apply(items, await run.sendAll(number, items, limits));
+		return { sent, handedOff: handover ? await handover : false };
+	}
+
+	/**
+	 * Hands the campaign over: once this run's marks (its held chunks) are stored, its lease on the
+	 * campaign is released and the next run asked for. False when the lease could not be released
+	 * (the run then ends the campaign's run itself). A failure to ask is left to the recurring job.
+	 */
+	private async handOver(id: string, run: CampaignRun, handOff: () => Promise<void>): Promise<boolean> {
+		try {
+			await run.marksWritten();
+			const current = await this.ports.store.get(id);
+			if (current?.state !== 'active') return false;
+			await this.ports.store.save({ ...current, leaseUntil: 0 });
+		} catch {
+			return false;
+		}
+		await handOff().catch(() => undefined);
+		return true;
 	}
 
 	/** The number is no longer connected: every recipient left fails, with words. */
@@ -204,10 +279,13 @@ export class Campaigns {
 		);
 	}
 
+	/** The pending recipients from `cursor` on, in order, but for those of chunks another run holds. */
 	private allPending(chunks: CampaignChunk[], cursor: number): Item[] {
 		const items: Item[] = [];
+		const now = this.ports.clock.now();
 		for (const chunk of chunks.slice(cursor))
-			chunk.recipients.forEach((recipient, index) => recipient.state === 'pending' && items.push({ chunk, index }));
+			if (!isHeld(chunk, now))
+				chunk.recipients.forEach((recipient, index) => recipient.state === 'pending' && items.push({ chunk, index }));
 		return items;
 	}
 

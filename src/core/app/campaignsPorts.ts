@@ -23,9 +23,9 @@ export interface CampaignStore {
 	saveChunk(chunk: CampaignChunk): Promise<void>;
 }
 
-/** Runs the campaign job soon (after a campaign was started, or a run ended with work left). */
+/** Runs the campaign job soon (after a campaign was started, or a run ended with work left); `job`, one of its names (the first by default). */
 export interface CampaignJobs {
-	runSoon(): Promise<void>;
+	runSoon(job?: string): Promise<void>;
 }
 
 export interface CampaignPorts {

@@ -26,7 +26,9 @@ export const wallClock = (): number => Date.now();
  * job runs again and takes what arrived meanwhile. A run still under way after `staleAfterMs` (far
  * past any budget: a call into the host that never came back) no longer holds the gate, so that a
  * stuck run cannot stop the job for as long as the runtime lives. New work that arrives while a run
- * is under way joins it (`join`) rather than asking for a run of its own.
+ * is under way joins it (`join`) rather than asking for a run of its own. A run may give the gate up
+ * before it ends (`release`, given to the work): it has handed its work to a run it asked for, and
+ * only finishes what it began.
  */
 export class RunGate<T extends { more: boolean }> {
 	/** The run under way: when it started, and its turn (a run taken over must not free the gate of the one after). */
@@ -40,21 +42,26 @@ export class RunGate<T extends { more: boolean }> {
 		private readonly timer: () => number = wallClock,
 	) {}
 
-	async run(work: () => Promise<T>): Promise<T | 'busy'> {
+	async run(work: (release: () => void) => Promise<T>): Promise<T | 'busy'> {
 		if (this.join()) return 'busy';
 		const turn = ++this.turns;
 		this.current = { startedAt: this.timer(), turn };
 		this.missed = false;
 		this.owed = false;
+		// Released: the gate, and what it turned away from then on, belong to the runs after.
+		const holds = () => this.current?.turn === turn;
+		const release = () => {
+			if (holds()) this.current = undefined;
+		};
 		try {
-			const result = await work();
-			return this.missed ? { ...result, more: true } : result;
+			const result = await work(release);
+			return holds() && this.missed ? { ...result, more: true } : result;
 		} catch (error) {
 			// A run that fails cannot answer `more`: what it turned away is owed a run (`takeOwed`).
-			if (this.missed && this.current?.turn === turn) this.owed = true;
+			if (this.missed && holds()) this.owed = true;
 			throw error;
 		} finally {
-			if (this.current?.turn === turn) this.current = undefined;
+			release();
 		}
 	}
 

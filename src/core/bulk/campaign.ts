@@ -16,6 +16,11 @@
  * have accepted it and there is no way to ask, so it is NOT sent again: it is reported `failed`
  * with the reason "outcome unknown" (`UNKNOWN_OUTCOME`). Nothing is ever sent twice; what cannot
  * be known is said.
+ *
+ * A chunk a run is sending is held by it (`heldUntil`, written with its `sending` marks, removed when
+ * the run writes the outcomes): another run neither sends nor recovers it until then. So a run may
+ * hand the campaign on when it stops starting sends, and the next run sends the chunks after while
+ * the first still waits for its last answers (core/app/campaigns.ts).
  */
 import { TemplateRef } from './request';
 
@@ -45,6 +50,8 @@ export interface CampaignChunk {
 	/** The batch key of the chunk's sends (absent in chunks written before batch keys: one is given at the first send). */
 	batch?: string;
 	recipients: CampaignRecipient[];
+	/** A run is sending the chunk's `sending` recipients until then (clock ms); absent when none is. */
+	heldUntil?: number;
 }
 
 /** What `foldSends` needs of a record of the send log (core/app SentMessage). */
@@ -156,6 +163,18 @@ export function countCampaign(campaign: Campaign, chunks: CampaignChunk[]): Camp
 			else counts[recipient.state]++;
 		}
 	return counts;
+}
+
+/** Whether a run (another one, or one that died less than its lease ago) holds the chunk at `now`. */
+export function isHeld(chunk: CampaignChunk, now: number): boolean {
+	return chunk.heldUntil !== undefined && chunk.heldUntil > now;
+}
+
+/** Whether a chunk from `cursor` on that no run holds has a recipient to send or to recover. */
+export function workLeft(chunks: CampaignChunk[], cursor: number, now: number): boolean {
+	return chunks
+		.slice(cursor)
+		.some((chunk) => !isHeld(chunk, now) && chunk.recipients.some((r) => r.state === 'pending' || r.state === 'sending'));
 }
 
 /** The first chunk from `cursor` on that still holds a pending recipient (chunks in index order); `chunks.length` when none does. */

@@ -75,7 +75,7 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const start = (recipients: string[], routing = {}) =>
 		service.start({ createdBy: OWNER.id, number: NUMBER, template: TEMPLATE, recipients, text: 'Hello', routing });
 	const sentTo = () => graph.sends.map((s) => (s.payload as { to: string }).to);
-	const run = (budgetMs = 10000, stopped = () => false) => service.run({ budgetMs, stopped });
+	const run = (budgetMs = 10000, stopped = () => false, handOff?: () => Promise<void>) => service.run({ budgetMs, stopped, handOff });
 	/** The first statuses queued for the Message Status Endpoint URL, in order. */
 	const events = async () => (await outbox.list()).map((item) => item.payload);
 	/** Every record of the campaign's sends, by chunk batch. */
@@ -200,6 +200,139 @@ describe('campaigns', () => {
 		expect(w.sentTo().sort()).toEqual(phones(60));
 		expect((await w.service.status(id, OWNER)).state).toBe('done');
 		expect((await w.records(id)).map((r) => r.mobileNo).sort()).toEqual(phones(60));
+	});
+
+	it('hands over once its last send started: the next run sends the chunks after while the first still waits for an answer, nobody twice, nobody missed', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const to = phones(250);
+		const id = await w.start(to);
+		// 3 s budget at 100/s: 147 sends fit, cut to the whole chunk 0 (CHUNK_SIZE 100), so the run leaves no chunk part-sent.
+		expect(CHUNK_SIZE).toBe(100);
+		const steps: string[] = [];
+		let nextCalled: () => void = () => undefined;
+		const nextSent = new Promise<void>((resolve) => (nextCalled = resolve));
+		w.hooks.onCall = async (phone) => {
+			if (phone === to[100]) nextCalled();
+			// The first run's last answer is late: it comes once the next run sent (or after 2 s, and the test fails).
+			if (phone === to[99])
+				await Promise.race([
+					nextSent.then(() => steps.push('answer after the next run sent')),
+					new Promise((resolve) => setTimeout(resolve, 2000)),
+				]);
+		};
+		let next: Promise<{ more: boolean; sent: number }> | undefined;
+		const first = w.run(
+			3000,
+			() => false,
+			async () => {
+				steps.push('handed over');
+				next = w.run(
+					3000,
+					() => false,
+					async () => void steps.push('handed over again'),
+				);
+			},
+		);
+		const firstResult = await first;
+		steps.push('first ended');
+		expect(steps.slice(0, 3)).toEqual(['handed over', 'answer after the next run sent', 'first ended']);
+		expect(firstResult).toEqual({ more: true, sent: 100 });
+		// The next run sends chunk 1 and hands chunk 2 over in its turn.
+		expect(await next).toEqual({ more: true, sent: 100 });
+		expect(steps).toContain('handed over again');
+		expect([...w.sentTo()].sort()).toEqual(to.slice(0, 200));
+		expect((await w.store.get(id))!.leaseUntil).toBe(0);
+		expect((await w.store.chunks(id)).map((c) => c.heldUntil)).toEqual([undefined, undefined, undefined]);
+		expect(await w.run()).toEqual({ more: false, sent: 50 });
+		expect(w.sentTo().sort()).toEqual(to);
+		expect((await w.service.status(id, OWNER)).state).toBe('done');
+		const records = await w.records(id);
+		expect(records.map((r) => r.mobileNo).sort()).toEqual(to);
+		expect(records.filter((r) => r.pending)).toEqual([]);
+		expect((await w.events()).map((e) => e.MessageStatus)).toEqual(Array(250).fill('queued'));
+	});
+
+	it('leaves a chunk another run holds alone, and takes what that run left in it once the run ended', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const to = phones(250);
+		const id = await w.start(to);
+		let finishFirst: () => void = () => undefined;
+		const firstMayEnd = new Promise<void>((resolve) => (finishFirst = resolve));
+		let stop = false;
+		w.hooks.onCall = async (phone) => {
+			// The first run stops after 40 sends of chunk 0 (the app is being disabled): 60 are left in the chunk it holds.
+			if (w.graph.sends.length === 39) stop = true;
+			if (phone === to[39]) await firstMayEnd;
+		};
+		const first = w.run(3000, () => stop);
+		await new Promise((resolve) => setImmediate(resolve));
+		while (!stop) await new Promise((resolve) => setImmediate(resolve));
+		stop = false;
+		// Meanwhile a second run (the lease is not the first's any more, say: it died, as far as the store knows).
+		await w.store.save({ ...(await w.store.get(id))!, leaseUntil: 0 });
+		const before = w.sentTo().length;
+		const second = await w.run(3000);
+		expect(second).toEqual({ more: true, sent: 100 });
+		// It sent chunk 1, nothing of chunk 0.
+		expect(w.sentTo().slice(before).sort()).toEqual(to.slice(100, 200));
+		finishFirst();
+		expect(await first).toMatchObject({ more: true });
+		const left = to.length - w.sentTo().length;
+		expect(left).toBeGreaterThan(50);
+		expect(await w.run(3000)).toEqual({ more: false, sent: left });
+		expect(w.sentTo().sort()).toEqual(to);
+		expect(new Set(w.sentTo()).size).toBe(250);
+		expect((await w.service.status(id, OWNER)).state).toBe('done');
+	});
+
+	it('does not hand over when nothing is left beyond its own chunks, or when the app is being disabled; a run leaves chunks another run holds alone', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const to = phones(120);
+		const id = await w.start(to);
+		const handOffs: string[] = [];
+		// 147 fit in the run, all 120 are its own.
+		expect(
+			await w.run(
+				3000,
+				() => false,
+				async () => void handOffs.push('all own'),
+			),
+		).toEqual({ more: false, sent: 120 });
+		const other = phones(250, 1000);
+		const second = await w.start(other);
+		let stop = false;
+		w.hooks.onCall = async () => {
+			if (w.graph.sends.length === 130) stop = true;
+		};
+		const stopped = await w.run(
+			3000,
+			() => stop,
+			async () => void handOffs.push('stopped'),
+		);
+		expect(stopped.more).toBe(true);
+		expect(handOffs).toEqual([]);
+		// A chunk held by a run under way (its lease not over) is neither sent nor recovered by another run.
+		stop = false;
+		w.hooks.onCall = undefined;
+		const [chunk0] = await w.store.chunks(second);
+		const held = {
+			...chunk0,
+			heldUntil: w.clock.t + 60000,
+			recipients: chunk0.recipients.map((r) => ({ ...r, state: 'sending' as const })),
+		};
+		await w.store.saveChunk(held);
+		const sentBefore = w.graph.sends.length;
+		const result = await w.run();
+		expect(
+			w
+				.sentTo()
+				.slice(sentBefore)
+				.every((phone) => !held.recipients.some((r) => r.to === phone)),
+		).toBe(true);
+		expect(result.more).toBe(false);
+		expect((await w.store.chunks(second))[0]).toEqual(held);
+		expect((await w.service.status(second, OWNER)).state).toBe('active');
+		void id;
 	});
 
 	it('after a run that died: a linked or failed record is its outcome, no record is sent now, a pending record is failed "outcome unknown" and never resent', async () => {

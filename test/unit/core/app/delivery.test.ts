@@ -97,6 +97,25 @@ describe('RunGate', () => {
 		expect(gate.takeOwed()).toBe(false);
 	});
 
+	it("a run that releases the gate lets the next run in while it ends; what that one turns away is its, not the released run's", async () => {
+		const gate = new RunGate<{ more: boolean }>();
+		let end: () => void = () => undefined;
+		let giveUp: () => void = () => undefined;
+		const first = gate.run((release) => ((giveUp = release), new Promise((r) => (end = () => r({ more: false })))));
+		expect(await gate.run(async () => ({ more: false }))).toBe('busy');
+		giveUp();
+		let finishSecond: () => void = () => undefined;
+		const second = gate.run(() => new Promise((r) => (finishSecond = () => r({ more: false }))));
+		expect(gate.join()).toBe(true);
+		end();
+		// Turned away before it released: the released run does not answer for it (its hand-over asked for a run).
+		expect(await first).toEqual({ more: false });
+		expect(await gate.run(async () => ({ more: false }))).toBe('busy');
+		finishSecond();
+		expect(await second).toEqual({ more: true });
+		expect(await gate.run(async () => ({ more: false }))).toEqual({ more: false });
+	});
+
 	it('a stuck run that ends after it was taken over leaves the gate to the run under way', async () => {
 		let now = 0;
 		const gate = new RunGate<{ more: boolean }>(1000, () => now);
