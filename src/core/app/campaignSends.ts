@@ -1,16 +1,20 @@
 /**
  * The sends of one campaign run (campaigns.ts), recorded before they are sent, as every sender's:
- * each recipient's send is written to the send log before its Graph call (`SendLog.begin`: pending,
- * under its chunk's batch key, which the send carries in `biz_opaque_callback_data`, so that the
- * statuses of a chunk's messages find their records with one read) and linked to its wamid as soon
- * as Meta accepts it (`SendLog.settle`, which queues `queued` first). The recipients' final states
+ * each recipient's send is written to the send log before its Graph call (pending, under its
+ * chunk's batch key, which the send carries in `biz_opaque_callback_data`, so that the statuses of a
+ * chunk's messages find their records with one read) and linked to its wamid as soon as Meta accepts
+ * it (`SendLog.settle`, which queues `queued` first). The run's sends of one chunk are written
+ * together, in one record (`SendLog.beginMany`), when the run marks the chunk: one write for up to a
+ * chunk's sends rather than one each, before the chunk's first Graph call. The recipients' final states
  * go into their chunks once the run's sends are over (`apply`); after a run that died, `recover`
  * takes them from the send log (core/bulk/campaign.ts `foldSends`).
  *
- * At most SEND_WINDOW × the number's concurrency sends are begun and not yet answered: a record is
- * written shortly before the number's pacer starts its call, not for the whole run at once. A send
- * whose record was written but whose call never started (the run stopped) keeps that record: its
- * chunk names it (`sendId`, `sentAt`) and the next attempt uses it, so no record is left behind.
+ * Sends reach the pacer SEND_WINDOW × the number's concurrency at a time, and a chunk is marked (and
+ * its sends written) when its first send reaches it: records are written shortly before their calls,
+ * a few chunks ahead, not for the whole run at once. A send whose record was written but whose call
+ * never started (the run stopped) is `unsent`: its pending record goes with its group's last send,
+ * and the next attempt writes its own. (Chunks written by earlier versions may name the pending
+ * record of such a send, `sendId` and `sentAt`: the next attempt uses that one.)
  *
  * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
  * campaign), so that a run after it, started while this one waits for its last answers, leaves them
@@ -58,6 +62,8 @@ export class CampaignRun {
 	/** Sends Meta accepted whose record could not be linked at the time: linked again after the sends. */
 	private readonly unsettled = new Map<Item, SentMessage>();
 	private readonly marked = new Map<CampaignChunk, Promise<void>>();
+	/** The pending records the run wrote for a chunk's sends when it marked it, by recipient. */
+	private readonly written = new Map<CampaignChunk, Promise<Map<string, SentMessage>>>();
 	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
 	reported = 0;
 
@@ -120,10 +126,13 @@ export class CampaignRun {
 			touched.add(chunk);
 		}
 		const writes: Array<Promise<void>> = [];
+		// What the run wrote for each chunk it marked, also for sends that never asked for their record.
+		const written = new Map<CampaignChunk, Map<string, SentMessage>>();
+		for (const [chunk, records] of this.written) written.set(chunk, await records.catch(() => new Map<string, SentMessage>()));
 		items.forEach((item, i) => {
 			const outcome = outcomes[i];
 			const recipient = item.chunk.recipients[item.index];
-			const record = this.begun.get(item) ?? this.storedRecord(item.chunk, recipient);
+			const record = this.begun.get(item) ?? written.get(item.chunk)?.get(recipient.to) ?? this.storedRecord(item.chunk, recipient);
 			let next: CampaignRecipient;
 			if (outcome?.ok) {
 				accepted++;
@@ -131,7 +140,11 @@ export class CampaignRun {
 				if (late) writes.push(this.ports.sendLog.settle(late).then(() => void this.reported++));
 				const wamid = outcome.value.messages?.[0]?.id;
 				next = { to: recipient.to, state: 'queued', ...(wamid ? { wamid } : {}) };
+			} else if (outcome && outcome.error === NOT_SENT && record?.pendingGroup) {
+				next = { to: recipient.to, state: 'pending' };
+				writes.push(this.ports.sendLog.unsent(record));
 			} else if (outcome && outcome.error === NOT_SENT) {
+				// A pending record of its own (written by an earlier version): the next attempt uses it.
 				next = { to: recipient.to, state: 'pending', ...(record ? { sendId: record.sendId, sentAt: record.sentAt } : {}) };
 			} else {
 				next = { to: recipient.to, state: 'failed' };
@@ -192,20 +205,33 @@ export class CampaignRun {
 		return answer;
 	}
 
-	/** Marks the run's recipients of `chunk` `sending`, written once, before the first Graph call of the chunk in this run. */
+	/**
+	 * Marks the run's recipients of `chunk` `sending`, and writes the pending records of those that
+	 * have none yet in one record: once, before the first Graph call of the chunk in this run.
+	 */
 	private mark(chunk: CampaignChunk, items: Item[]): Promise<void> {
 		let done = this.marked.get(chunk);
 		if (!done) {
 			if (!chunk.batch) chunk.batch = newBatchKey();
 			chunk.heldUntil = this.campaign.leaseUntil;
-			for (const item of items) if (item.chunk === chunk) chunk.recipients[item.index].state = 'sending';
+			const mine = items.filter((item) => item.chunk === chunk).map((item) => chunk.recipients[item.index]);
+			for (const recipient of mine) recipient.state = 'sending';
 			done = this.ports.store.saveChunk(chunk);
+			const sentAt = this.now();
+			const fresh = mine.filter((recipient) => !this.storedRecord(chunk, recipient));
+			const written = fresh.length
+				? this.ports.sendLog.beginMany(fresh.map((recipient) => ({ ...this.message(recipient.to, sentAt), batch: chunk.batch })))
+				: Promise.resolve([]);
+			this.written.set(
+				chunk,
+				written.then((records) => new Map(records.map((record) => [record.mobileNo, record]))),
+			);
 			this.marked.set(chunk, done);
 		}
 		return done;
 	}
 
-	/** The item's pending record: the one its chunk names, else a new one (`SendLog.begin`); once per run. */
+	/** The item's pending record: the one its chunk names, else the one written when its chunk was marked; once per run. */
 	private recordOf(item: Item): Promise<SentMessage> {
 		let record = this.records.get(item);
 		if (!record) {
@@ -213,14 +239,18 @@ export class CampaignRun {
 			const stored = this.storedRecord(item.chunk, recipient);
 			const begin = stored
 				? Promise.resolve(stored)
-				: this.ports.sendLog.begin({ ...this.message(recipient.to, this.now()), batch: item.chunk.batch });
+				: (this.written.get(item.chunk) ?? Promise.resolve(new Map<string, SentMessage>())).then((records) => {
+						const written = records.get(recipient.to);
+						if (!written) throw new Error('campaign: send not recorded');
+						return written;
+					});
 			record = begin.then((begun) => (this.begun.set(item, begun), begun));
 			this.records.set(item, record);
 		}
 		return record;
 	}
 
-	/** The pending record an earlier attempt wrote for `recipient` (as `SendLog.begin` wrote it), if its chunk names one. */
+	/** The pending record an earlier attempt wrote for `recipient` (as `SendLog.beginMany` wrote it), if its chunk names one. */
 	private storedRecord(chunk: CampaignChunk, recipient: CampaignRecipient): SentMessage | undefined {
 		if (!recipient.sendId || !recipient.sentAt) return undefined;
 		return {

@@ -32,8 +32,11 @@ export interface CampaignPorts {
 	store: CampaignStore;
 	numbers: Pick<Numbers, 'list'>;
 	graphOf(number: ConnectedNumber): Pick<TemplateGraph, 'sendMessage'>;
-	/** Each send written before its Graph call (`begin`), settled when Meta answers; `record` for one never begun. */
-	sendLog: Pick<SendLog, 'begin' | 'settle' | 'record'>;
+	/**
+	 * The sends of a chunk written together before their Graph calls (`beginMany`), each settled when
+	 * Meta answers, or `unsent` when its call never started; `record` for one never begun.
+	 */
+	sendLog: Pick<SendLog, 'beginMany' | 'settle' | 'unsent' | 'record'>;
 	/** The records of a chunk's batch: where its sends stand after a run that died, and for the counts. */
 	messages: Pick<MessageLog, 'findByBatch'>;
 	settings: SettingsReader;

@@ -221,6 +221,15 @@ export class SendLog {
 		if (pendingGroup) await this.settled(pendingGroup);
 	}
 
+	/**
+	 * A send `beginMany` wrote that will not be made (its run stopped before its Graph call): it
+	 * counts as settled in its group, whose record goes with the group's last send, so that the
+	 * send leaves no pending record behind; a later attempt writes its own.
+	 */
+	async unsent(message: SentMessage): Promise<void> {
+		if (message.pendingGroup) await this.settled(message.pendingGroup);
+	}
+
 	/** One more send of a group settled: the group's record goes with its last one. */
 	private async settled(group: string): Promise<void> {
 		const left = (this.unsettled.get(group) ?? 0) - 1;
