@@ -3,15 +3,15 @@
  * each recipient's send is written to the send log before its Graph call (pending, under its
  * chunk's batch key, which the send carries in `biz_opaque_callback_data`, so that the statuses of a
  * chunk's messages find their records with one read) and linked to its wamid as soon as Meta accepts
- * it (`SendLog.settle`, which queues `queued` first). The run's sends of one chunk are written
- * together, in one record (`SendLog.beginMany`), when the run marks the chunk: one write for up to a
- * chunk's sends rather than one each, before the chunk's first Graph call. The recipients' final states
+ * it (`SendLog.settle`, which queues `queued` first). Sends of one chunk are written together, in
+ * one record (`SendLog.beginMany`), when the first of them reaches the pacer: one write for up to
+ * SEND_WINDOW × the number's concurrency sends (at most a chunk's) rather than one each. The recipients' final states
  * go into their chunks once the run's sends are over (`apply`); after a run that died, `recover`
  * takes them from the send log (core/bulk/campaign.ts `foldSends`).
  *
- * Sends reach the pacer SEND_WINDOW × the number's concurrency at a time, and a chunk is marked (and
- * its sends written) when its first send reaches it: records are written shortly before their calls,
- * a few chunks ahead, not for the whole run at once. A send whose record was written but whose call
+ * Sends reach the pacer SEND_WINDOW × the number's concurrency at a time, and a chunk is marked when
+ * its first send reaches it: records are written shortly before their calls, never more than about
+ * twice that window ahead, not for the whole run at once. A send whose record was written but whose call
  * never started (the run stopped) is `unsent`: its pending record goes with its group's last send,
  * and the next attempt writes its own. (Chunks written by earlier versions may name the pending
  * record of such a send, `sendId` and `sentAt`: the next attempt uses that one.)
@@ -56,14 +56,13 @@ export interface RunLimits {
 const NOT_SENT = new Error('campaign: not sent, the run stopped');
 
 export class CampaignRun {
-	/** Each item's pending record, once begun or taken from its chunk. */
+	/** Each item's pending record, once written (with others) or taken from its chunk. */
 	private readonly records = new Map<Item, Promise<SentMessage>>();
-	private readonly begun = new Map<Item, SentMessage>();
 	/** Sends Meta accepted whose record could not be linked at the time: linked again after the sends. */
 	private readonly unsettled = new Map<Item, SentMessage>();
 	private readonly marked = new Map<CampaignChunk, Promise<void>>();
-	/** The pending records the run wrote for a chunk's sends when it marked it, by recipient. */
-	private readonly written = new Map<CampaignChunk, Promise<Map<string, SentMessage>>>();
+	/** How many sends one record holds at most (`recordOf`): what the run lets begin ahead of the pacer. */
+	private groupSize = 1;
 	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
 	reported = 0;
 
@@ -92,6 +91,7 @@ export class CampaignRun {
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
 		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
+		this.groupSize = SEND_WINDOW * concurrencyFor(run.rate);
 		// Each item counts once, when its first Graph call starts or it is known not to start.
 		const over = new Set<Item>();
 		const startsOver = (item: Item) => () => {
@@ -126,13 +126,16 @@ export class CampaignRun {
 			touched.add(chunk);
 		}
 		const writes: Array<Promise<void>> = [];
-		// What the run wrote for each chunk it marked, also for sends that never asked for their record.
-		const written = new Map<CampaignChunk, Map<string, SentMessage>>();
-		for (const [chunk, records] of this.written) written.set(chunk, await records.catch(() => new Map<string, SentMessage>()));
+		// What the run wrote for each send, also for those written with others that never asked for their record.
+		const written = new Map<Item, SentMessage>();
+		for (const [item, record] of this.records) {
+			const value = await record.catch(() => undefined);
+			if (value) written.set(item, value);
+		}
 		items.forEach((item, i) => {
 			const outcome = outcomes[i];
 			const recipient = item.chunk.recipients[item.index];
-			const record = this.begun.get(item) ?? written.get(item.chunk)?.get(recipient.to) ?? this.storedRecord(item.chunk, recipient);
+			const record = written.get(item) ?? this.storedRecord(item.chunk, recipient);
 			let next: CampaignRecipient;
 			if (outcome?.ok) {
 				accepted++;
@@ -175,7 +178,7 @@ export class CampaignRun {
 		try {
 			if (run.halted()) throw NOT_SENT;
 			await this.mark(item.chunk, items);
-			record = await this.recordOf(item);
+			record = await this.recordOf(item, items);
 			to = record.mobileNo;
 			const body = withBatchKey(
 				whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }),
@@ -205,49 +208,49 @@ export class CampaignRun {
 		return answer;
 	}
 
-	/**
-	 * Marks the run's recipients of `chunk` `sending`, and writes the pending records of those that
-	 * have none yet in one record: once, before the first Graph call of the chunk in this run.
-	 */
+	/** Marks the run's recipients of `chunk` `sending`, written once, before the first Graph call of the chunk in this run. */
 	private mark(chunk: CampaignChunk, items: Item[]): Promise<void> {
 		let done = this.marked.get(chunk);
 		if (!done) {
 			if (!chunk.batch) chunk.batch = newBatchKey();
 			chunk.heldUntil = this.campaign.leaseUntil;
-			const mine = items.filter((item) => item.chunk === chunk).map((item) => chunk.recipients[item.index]);
-			for (const recipient of mine) recipient.state = 'sending';
+			for (const item of items) if (item.chunk === chunk) chunk.recipients[item.index].state = 'sending';
 			done = this.ports.store.saveChunk(chunk);
-			const sentAt = this.now();
-			const fresh = mine.filter((recipient) => !this.storedRecord(chunk, recipient));
-			const written = fresh.length
-				? this.ports.sendLog.beginMany(fresh.map((recipient) => ({ ...this.message(recipient.to, sentAt), batch: chunk.batch })))
-				: Promise.resolve([]);
-			this.written.set(
-				chunk,
-				written.then((records) => new Map(records.map((record) => [record.mobileNo, record]))),
-			);
 			this.marked.set(chunk, done);
 		}
 		return done;
 	}
 
-	/** The item's pending record: the one its chunk names, else the one written when its chunk was marked; once per run. */
-	private recordOf(item: Item): Promise<SentMessage> {
-		let record = this.records.get(item);
-		if (!record) {
-			const recipient = item.chunk.recipients[item.index];
-			const stored = this.storedRecord(item.chunk, recipient);
-			const begin = stored
-				? Promise.resolve(stored)
-				: (this.written.get(item.chunk) ?? Promise.resolve(new Map<string, SentMessage>())).then((records) => {
-						const written = records.get(recipient.to);
-						if (!written) throw new Error('campaign: send not recorded');
-						return written;
-					});
-			record = begin.then((begun) => (this.begun.set(item, begun), begun));
-			this.records.set(item, record);
+	/**
+	 * The item's pending record: the one its chunk names, else one written now together with those of
+	 * the sends after it in its chunk that have none yet, up to `groupSize` (`SendLog.beginMany`, one
+	 * write); once per run.
+	 */
+	private recordOf(item: Item, items: Item[]): Promise<SentMessage> {
+		const known = this.records.get(item);
+		if (known) return known;
+		const stored = this.storedRecord(item.chunk, item.chunk.recipients[item.index]);
+		if (stored) {
+			this.records.set(item, Promise.resolve(stored));
+			return Promise.resolve(stored);
 		}
-		return record;
+		const group: Item[] = [];
+		for (let i = items.indexOf(item); i < items.length && group.length < this.groupSize; i++) {
+			const next = items[i];
+			if (next.chunk !== item.chunk) break;
+			if (!this.records.has(next) && !this.storedRecord(next.chunk, next.chunk.recipients[next.index])) group.push(next);
+		}
+		const sentAt = this.now();
+		const written = this.ports.sendLog.beginMany(
+			group.map((next) => ({ ...this.message(next.chunk.recipients[next.index].to, sentAt), batch: next.chunk.batch })),
+		);
+		group.forEach((next, i) => {
+			const record = written.then((records) => records[i]);
+			// A failed write fails the sends that ask for their record; the others' copies must not go unhandled.
+			record.catch(() => undefined);
+			this.records.set(next, record);
+		});
+		return this.records.get(item) as Promise<SentMessage>;
 	}
 
 	/** The pending record an earlier attempt wrote for `recipient` (as `SendLog.beginMany` wrote it), if its chunk names one. */
