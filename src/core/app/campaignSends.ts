@@ -162,9 +162,9 @@ export class CampaignRun {
 		return accepted;
 	}
 
-	/** Every chunk this run marked, written (or failed to be): what the run holds is in storage. */
+	/** Every chunk this run marked, written: what the run holds is in storage (rejects when a mark's write failed). */
 	async marksWritten(): Promise<void> {
-		await Promise.allSettled(this.marked.values());
+		await Promise.all(this.marked.values());
 	}
 
 	/**

@@ -7,18 +7,21 @@
  * so reported through the send log (`queued` or `failed`, with the caller's `clientReference` and
  * the `campaignId`). `status` counts, `cancel` stops.
  *
- * Runs: one at a time per campaign. A run holds a lease on the campaign (RUN_LEASE_MS on the clock,
- * longer than any run lives); within one runtime the job also serializes runs
- * (src/entry/jobs/campaignJobs.ts). A run that ends with work left asks for another run; a run that
- * died (restart, crash) leaves its lease to expire, and the recurring job resumes the campaign.
+ * Runs: one at a time starts sends for a campaign. A run holds a lease on the campaign
+ * (RUN_LEASE_MS on the clock, longer than any run lives); within one runtime the job also serializes
+ * runs (src/entry/jobs/campaignJobs.ts). A run that ends with work left asks for another run; a run
+ * that died (restart, crash) leaves its lease to expire, and the recurring job resumes the campaign.
  *
  * Hand-over: a run stops starting sends at its budget and then waits for its last answers (Meta's
- * latency, up to a second) and writes the outcomes. So that the number does not idle meanwhile, a
- * run given `handOff` that stops with recipients left in chunks beyond its own releases the campaign's lease
- * as soon as its last send has started (its chunks stay held: core/bulk/campaign.ts), and calls
- * `handOff` (the job asks for the next run under its other name). The next run sends the chunks
- * after, paced by the same pacer, while this one ends; it no longer writes the campaign's head, and
- * answers `more`, so that what it leaves (sends not started) is taken by a run after.
+ * latency: a fraction of a second, at worst the Graph client's timeout) and writes the outcomes. So
+ * that the number does not idle meanwhile, a run given `handOff` that has recipients left in chunks
+ * beyond its own releases the campaign's lease once every send it took on has started (or, at its
+ * budget's end, will not), and calls `handOff` (the job asks for the next run under its other name).
+ * Its chunks stay held (core/bulk/campaign.ts) until it writes their outcomes. The next run sends
+ * the chunks after, paced by the same pacer (within one runtime), while this one ends; this one no
+ * longer writes the campaign's head, and answers `more`, so that what it left (sends that missed
+ * the budget) is taken by a run after. The two overlap only in Graph calls already started (and
+ * their 130429 / 131056 retries) and in the first one's writes of its own chunks.
  */
 import {
 	Campaign,
@@ -194,6 +197,7 @@ export class Campaigns {
 		campaign = { ...current, leaseUntil: this.ports.clock.now() + RUN_LEASE_MS };
 		await store.save(campaign);
 		const chunks = await store.chunks(campaign.id);
+		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
 		const number = matchNumber(await this.ports.numbers.list(), campaign.phoneNumberId);
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		await run.recover(chunks.slice(campaign.cursor));
@@ -202,6 +206,11 @@ export class Campaigns {
 			: { sent: await this.failAll(run, chunks, campaign.cursor), handedOff: false };
 		// Handed over: the campaign's head is the next run's now.
 		if (handedOff) return { more: true, sent, reported: run.reported, handedOff };
+		// Chunks another run held at the start may be over by now (one read): they decide the cursor, `done` and `more` too.
+		if (heldAtStart.length) {
+			const now = await store.chunks(campaign.id);
+			for (const index of heldAtStart) if (now[index]) chunks[index] = now[index];
+		}
 		const cursor = nextCursor(chunks, campaign.cursor);
 		await this.finishRun(campaign, cursor, chunks.length);
 		// Chunks another run holds are its to finish: that run asks for the next one.
@@ -233,8 +242,10 @@ export class Campaigns {
 			if (handover || !handOff || !beyond || stopped() || cancelledHere.has(campaign.id)) return;
 			handover = this.handOver(campaign.id, run, handOff);
 		};
+		// Once halted, always halted: a clock that steps back must not start a send after the hand-over.
+		let over = false;
 		const halted = () => {
-			const over = stopped() || cancelledHere.has(campaign.id) || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
+			over ||= stopped() || cancelledHere.has(campaign.id) || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
 			if (over) handOver();
 			return over;
 		};
@@ -258,9 +269,10 @@ export class Campaigns {
 	 */
 	private async handOver(id: string, run: CampaignRun, handOff: () => Promise<void>): Promise<boolean> {
 		try {
+			// A chunk whose marks were not stored is not held: the run keeps the campaign.
 			await run.marksWritten();
 			const current = await this.ports.store.get(id);
-			if (current?.state !== 'active') return false;
+			if (current?.state !== 'active' || cancelledHere.has(id)) return false;
 			await this.ports.store.save({ ...current, leaseUntil: 0 });
 		} catch {
 			return false;

@@ -12,8 +12,9 @@
  *   name at a time (the bridge's `defaultConcurrency: 1`), so the next run starts under the other
  *   name while the one that handed over waits for its last answers.
  *
- * Within this runtime one run at a time sends (RunGate: a second call returns at once, and the one
- * under way answers `more`); a run that hands over gives the gate up then. Disabling the app stops
+ * Within this runtime one run at a time takes on sends (RunGate: a second call returns at once, and
+ * the one under way answers `more`); a run that hands over gives the gate up then, and only ends
+ * what it started. Disabling the app stops
  * the sends of a run in progress after the Graph calls already made (`pauseCampaigns`, from
  * WhatsAppApp.onDisable); enabling resumes them.
  */
@@ -39,7 +40,9 @@ export function pauseCampaigns(value: boolean): void {
 async function runCampaigns(name: string, acc: { read: IRead; modify: IModify; http: IHttp; persistence: IPersistence }): Promise<void> {
 	if (paused) return;
 	const jobs = campaignJobsOf(acc.modify);
-	const next = name === RUN_CAMPAIGNS_JOB ? RUN_CAMPAIGNS_NEXT_JOB : RUN_CAMPAIGNS_JOB;
+	// The tick's runs hand over and go on as `run-campaigns`; the one-time jobs alternate.
+	const self = name === CAMPAIGN_TICK_JOB ? RUN_CAMPAIGNS_JOB : name;
+	const next = self === RUN_CAMPAIGNS_JOB ? RUN_CAMPAIGNS_NEXT_JOB : RUN_CAMPAIGNS_JOB;
 	let result: { more: boolean } | 'busy';
 	try {
 		result = await gate.run(async (release) => {
@@ -52,9 +55,9 @@ async function runCampaigns(name: string, acc: { read: IRead; modify: IModify; h
 		});
 	} finally {
 		// A run that failed after it turned another away owes that one its run.
-		if (gate.takeOwed() && !paused) await jobs.runSoon(name);
+		if (gate.takeOwed() && !paused) await jobs.runSoon(self);
 	}
-	if (result !== 'busy' && result.more && !paused) await jobs.runSoon(name);
+	if (result !== 'busy' && result.more && !paused) await jobs.runSoon(self);
 }
 
 export function campaignProcessors(): IProcessor[] {

@@ -294,6 +294,54 @@ describe('campaigns', () => {
 		expect((await w.service.status(id, OWNER)).state).toBe('done');
 	});
 
+	it('the run handed over to ends the campaign when the chunks held at its start were finished meanwhile', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const to = phones(200);
+		const id = await w.start(to);
+		let nextCalled: () => void = () => undefined;
+		const nextSent = new Promise<void>((resolve) => (nextCalled = resolve));
+		let firstEnded: () => void = () => undefined;
+		const firstOver = new Promise<void>((resolve) => (firstEnded = resolve));
+		const guard = () => new Promise((resolve) => setTimeout(resolve, 2000));
+		w.hooks.onCall = async (phone) => {
+			if (phone === to[100]) nextCalled();
+			// The first run's last answer waits for the next run's first send; the next run's last, for the first run's end.
+			if (phone === to[99]) await Promise.race([nextSent, guard()]);
+			if (phone === to[199]) await Promise.race([firstOver, guard()]);
+		};
+		let next: Promise<{ more: boolean; sent: number }> | undefined;
+		const first = await w.run(
+			3000,
+			() => false,
+			async () => void (next = w.run(3000)),
+		);
+		firstEnded();
+		expect(first).toEqual({ more: true, sent: 100 });
+		// Chunk 0 was held when the next run started; it reads it again at its end.
+		expect(await next).toEqual({ more: false, sent: 100 });
+		expect((await w.service.status(id, OWNER)).state).toBe('done');
+		expect(w.sentTo().sort()).toEqual(to);
+	});
+
+	it('does not hand over when the marks of a chunk could not be stored: the run keeps the campaign', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const id = await w.start(phones(250));
+		const saveChunk = w.store.saveChunk.bind(w.store);
+		let failures = 1;
+		w.store.saveChunk = async (chunk) => (failures-- > 0 ? Promise.reject(new Error('storage unavailable')) : saveChunk(chunk));
+		const handOffs: string[] = [];
+		const result = await w.run(
+			3000,
+			() => false,
+			async () => void handOffs.push('handed over'),
+		);
+		expect(handOffs).toEqual([]);
+		expect(w.sentTo()).toEqual([]);
+		expect(result.more).toBe(true);
+		expect((await w.store.get(id))!.leaseUntil).toBe(0);
+		expect((await w.store.chunks(id)).map((c) => c.heldUntil)).toEqual([undefined, undefined, undefined]);
+	});
+
 	it('does not hand over when nothing is left beyond its own chunks, or when the app is being disabled; a run leaves chunks another run holds alone', async () => {
 		const w = world({ settings: { sendRatePerSecond: 100 } });
 		const to = phones(120);
