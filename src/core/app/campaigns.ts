@@ -202,7 +202,7 @@ export class Campaigns {
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		await run.recover(chunks.slice(campaign.cursor));
 		const { sent, handedOff } = number
-			? await this.send(run, campaign, number, chunks, deadline, options)
+			? await this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0)
 			: { sent: await this.failAll(run, chunks, campaign.cursor), handedOff: false };
 		// Handed over: the campaign's head is the next run's now.
 		if (handedOff) return { more: true, sent, reported: run.reported, handedOff };
@@ -218,7 +218,11 @@ export class Campaigns {
 		return { more, sent, reported: run.reported };
 	}
 
-	/** The pending recipients this run can send at the rate setting within its budget, sent in order; how many Meta accepted. */
+	/**
+	 * The pending recipients this run can send at the rate setting within its budget, sent in order;
+	 * how many Meta accepted, and whether it handed over. `othersHeld`: chunks were held by another
+	 * run at this one's start.
+	 */
 	private async send(
 		run: CampaignRun,
 		campaign: Campaign,
@@ -226,6 +230,7 @@ export class Campaigns {
 		chunks: CampaignChunk[],
 		deadline: number,
 		options: RunOptions,
+		othersHeld: boolean,
 	): Promise<{ sent: number; handedOff: boolean }> {
 		const { stopped, handOff } = options;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
@@ -233,9 +238,10 @@ export class Campaigns {
 		const pending = this.allPending(chunks, campaign.cursor);
 		const fit = Math.max(1, Math.floor(rate * RATE_MARGIN * seconds));
 		const items = pending.slice(0, wholeChunks(pending, fit));
-		// Whether recipients are left in chunks this run does not hold: the next run's.
+		// Whether recipients are left in chunks this run does not hold, the next run's: in later chunks,
+		// or in chunks the run before held at this one's start (what it could not start is pending once it ended).
 		const own = new Set(items.map((item) => item.chunk));
-		const beyond = pending.some((item) => !own.has(item.chunk));
+		const beyond = othersHeld || pending.some((item) => !own.has(item.chunk));
 		let handover: Promise<boolean> | undefined;
 		// Once no send of this run will start, the recipients after its own go to the next run (see the top).
 		const handOver = () => {

@@ -323,6 +323,38 @@ describe('campaigns', () => {
 		expect(w.sentTo().sort()).toEqual(to);
 	});
 
+	it('hands over when a chunk was held by another run at its start: what that run could not start goes to the next run, not after a pause', async () => {
+		const w = world({ settings: { sendRatePerSecond: 100 } });
+		const to = phones(150);
+		const id = await w.start(to);
+		// A run under way holds chunk 0: 60 sent, 40 it will not start (its budget ended).
+		const [chunk0] = await w.store.chunks(id);
+		const held = {
+			...chunk0,
+			heldUntil: w.clock.t + 60000,
+			recipients: chunk0.recipients.map((r, i) => ({ ...r, state: i < 60 ? ('sending' as const) : ('pending' as const) })),
+		};
+		await w.store.saveChunk(held);
+		const handOffs: number[] = [];
+		const result = await w.run(
+			3000,
+			() => false,
+			async () => void handOffs.push(w.graph.sends.length),
+		);
+		// It handed over as the last of its own 50 (chunk 1) started, 49 calls made before it.
+		expect(handOffs).toEqual([49]);
+		expect(result).toEqual({ more: true, sent: 50 });
+		expect([...w.sentTo()].sort()).toEqual(to.slice(100));
+		// The run under way ends: the next run takes the 40 it left.
+		await w.store.saveChunk({
+			...held,
+			heldUntil: undefined,
+			recipients: held.recipients.map((r, i) => (i < 60 ? { to: r.to, state: 'queued' as const } : r)),
+		});
+		expect(await w.run(3000)).toEqual({ more: false, sent: 40 });
+		expect((await w.service.status(id, OWNER)).state).toBe('done');
+	});
+
 	it('does not hand over when the marks of a chunk could not be stored: the run keeps the campaign', async () => {
 		const w = world({ settings: { sendRatePerSecond: 100 } });
 		const id = await w.start(phones(250));
