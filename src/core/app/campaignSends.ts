@@ -5,15 +5,15 @@
  * chunk's messages find their records with one read) and linked to its wamid as soon as Meta accepts
  * it (`SendLog.settle`, which queues `queued` first). Sends of one chunk are written together, in
  * one record (`SendLog.beginMany`), when the first of them reaches the pacer: one write for up to
- * SEND_WINDOW × the number's concurrency sends (at most a chunk's) rather than one each. The recipients' final states
- * go into their chunks once the run's sends are over (`apply`); after a run that died, `recover`
- * takes them from the send log (core/bulk/campaign.ts `foldSends`).
+ * SEND_WINDOW × the number's concurrency sends (at most a chunk's) rather than one each. The
+ * recipients' final states go into their chunks once the run's sends are over (`apply`); after a
+ * run that died, `recover` takes them from the send log (core/bulk/campaign.ts `foldSends`).
  *
  * Sends reach the pacer SEND_WINDOW × the number's concurrency at a time, and a chunk is marked when
  * its first send reaches it: records are written shortly before their calls, never more than about
- * twice that window ahead, not for the whole run at once. A send whose record was written but whose call
- * never started (the run stopped) is `unsent`: its pending record goes with its group's last send,
- * and the next attempt writes its own. (Chunks written by earlier versions may name the pending
+ * twice that window ahead, not for the whole run at once. A send whose record was written but whose
+ * call never started (the run stopped) is `unsent`: its pending record goes with its group's last
+ * send, and the next attempt writes its own. (Chunks written by earlier versions may name the pending
  * record of such a send, `sendId` and `sentAt`: the next attempt uses that one.)
  *
  * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
@@ -253,7 +253,7 @@ export class CampaignRun {
 		return this.records.get(item) as Promise<SentMessage>;
 	}
 
-	/** The pending record an earlier attempt wrote for `recipient` (as `SendLog.beginMany` wrote it), if its chunk names one. */
+	/** The pending record an earlier attempt wrote for `recipient` (an earlier version's `SendLog.begin`), if its chunk names one. */
 	private storedRecord(chunk: CampaignChunk, recipient: CampaignRecipient): SentMessage | undefined {
 		if (!recipient.sendId || !recipient.sentAt) return undefined;
 		return {
