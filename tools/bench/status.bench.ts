@@ -11,7 +11,7 @@
  *  - the core alone on a 1,000-status batch, and the same batch through the npm library whatsapp-api-js.
  */
 import { readdirSync, readFileSync } from 'fs';
-import { performance } from 'perf_hooks';
+import { monitorEventLoopDelay, performance } from 'perf_hooks';
 
 import { buildStatusPayload } from '../../src/core/status/payload';
 import { decide, fromMetaStatus, Status } from '../../src/core/status/ordering';
@@ -160,6 +160,9 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 		const eluBefore = performance.eventLoopUtilization();
 		const runtimeCpuBefore = runtimeCpuSeconds();
 		const acks: number[] = [];
+		// How late the host's thread (the engine, its bridges, and this bench's client) ran its callbacks while webhooks came in.
+		const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+		loopDelay.enable();
 		/** When each body's acknowledgement came (it comes once the app stored the webhook). */
 		const ackedAt: number[] = [];
 		const posts = bodies.map(
@@ -179,6 +182,7 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 				),
 		);
 		await Promise.all(posts);
+		loopDelay.disable();
 		let last = sink.deliveries.length;
 		let lastChange = performance.now();
 		const complete = await until(
@@ -210,6 +214,10 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 				job.ms += r.ms;
 			}
 			console.log(`  job runs: ${JSON.stringify(byJob)}; persistence calls: ${JSON.stringify(app.harness.world.persistenceCalls)}`);
+			const delayMs = (ns: number) => (ns / 1e6).toFixed(0);
+			console.log(
+				`  host thread's event-loop delay while the webhooks came in: median ${delayMs(loopDelay.percentile(50))} ms, p99 ${delayMs(loopDelay.percentile(99))} ms, max ${delayMs(loopDelay.max)} ms`,
+			);
 			// The host (this process: the engine and its bridges, with the simulated Meta and the receiver)
 			// is one thread; the app runs in its own Deno process.
 			console.log(

@@ -85,7 +85,7 @@ async function measure(cap: number, requests: number, recipients: number, transp
 				`${requests} x ${recipients} at cap ${cap}/s (persistence ${PERSISTENCE_MS} ms, sends ${transportLabel(transport)}):`,
 				`end to end ${m('endToEnd').toFixed(1)} msg/s = ${(m('endToEnd') / cap).toFixed(3)} of the cap;`,
 				`Meta saw ${m('metaRate').toFixed(1)} msg/s = ${(m('metaRate') / cap).toFixed(3)};`,
-				`130429 provoked: ${m('throttled')} (max ${Math.max(...runs.map((r) => r.throttled))});`,
+				`130429 provoked: ${m('throttled')} (runs in order: ${runs.map((r) => r.throttled).join(', ')});`,
 				`slowest answer ${m('slowestMs')} ms (max ${Math.max(...runs.map((r) => r.slowestMs))}, engine timeout ${ENGINE_TIMEOUT_MS});`,
 				`refused ${m('refused')}; recipients not sent ${m('failed')} (max ${Math.max(...runs.map((r) => r.failed))}) (median of ${RUNS})`,
 			].join(' '),

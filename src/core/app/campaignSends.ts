@@ -4,16 +4,20 @@
  * chunk's batch key, which the send carries in `biz_opaque_callback_data`, so that the statuses of a
  * chunk's messages find their records with one read) and linked to its wamid as soon as Meta accepts
  * it (`SendLog.settle`, which queues `queued` first). Sends of one chunk are written together, in
- * one record (`SendLog.beginMany`), when the first of them reaches the pacer: one write for up to
- * SEND_WINDOW × the number's concurrency sends (at most a chunk's) rather than one each. The
+ * one record (`SendLog.beginMany`), when the first of them needs its record: one write for up to
+ * the number's concurrency (GROUP_SHARE; at most a chunk's sends) rather than one each. The
  * recipients' final states go into their chunks once the run's sends are over (`apply`); after a
  * run that died, `recover` takes them from the send log (core/bulk/campaign.ts `foldSends`).
  *
- * Sends reach the pacer SEND_WINDOW × the number's concurrency at a time, and a chunk is marked when
- * its first send reaches it: records are written shortly before their calls, never more than about
- * twice that window ahead, not for the whole run at once. A send whose record was written but whose
- * call never started (the run stopped) is `unsent`: its pending record goes with its group's last
- * send, and the next attempt writes its own. (Chunks written by earlier versions may name the pending
+ * Sends enter a window of SEND_WINDOW × the number's concurrency ahead of the pacer, and a chunk is
+ * marked when its first send enters it: records are written shortly before their calls, at most
+ * about one and a half windows ahead (a group written by the window's first send holds up to half
+ * a window's sends after it), not for the whole run at once. A run that dies thus leaves up to about
+ * that many pending records whose calls never started: `recover` cannot tell them from calls Meta
+ * may have accepted, and reports them "outcome unknown". A send whose record was written but whose
+ * call never started while the run lived is `unsent`: its pending record goes with its group's last
+ * send, and the next attempt writes its own. A send whose chunk's mark or record could not be
+ * written is not sent, and is pending again. (Chunks written by earlier versions may name the pending
  * record of such a send, `sendId` and `sentAt`: the next attempt uses that one.)
  *
  * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
@@ -31,6 +35,12 @@ import { graphCodeOf } from './explain';
 import { SentMessage } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
 
+/**
+ * Sends written together in one record: this many times what the number keeps in flight (half the
+ * window ahead of the pacer). Fewer writes with larger groups; fewer "outcome unknown" after a run
+ * that died with smaller ones.
+ */
+const GROUP_SHARE = 1;
 /** Sends begun ahead of the pacer: this many times what the number keeps in flight. */
 const SEND_WINDOW = 2;
 
@@ -91,7 +101,7 @@ export class CampaignRun {
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
 		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
-		this.groupSize = SEND_WINDOW * concurrencyFor(run.rate);
+		this.groupSize = Math.ceil(concurrencyFor(run.rate) * GROUP_SHARE);
 		// Each item counts once, when its first Graph call starts or it is known not to start.
 		const over = new Set<Item>();
 		const startsOver = (item: Item) => () => {
@@ -114,8 +124,8 @@ export class CampaignRun {
 
 	/**
 	 * Writes each item's final state in its chunk: queued (its record linked as Meta answered), failed
-	 * (its record settled now with Meta's error, or `reason`), or back to pending, keeping its record,
-	 * when it was not sent. Answers how many Meta accepted.
+	 * (its record settled now with Meta's error, or `reason`), or back to pending when it was not sent
+	 * (its pending record `unsent`, or, written by an earlier version, kept for the next attempt). Answers how many Meta accepted.
 	 */
 	async apply(items: Item[], outcomes: ItemOutcome[], reason?: string): Promise<number> {
 		let accepted = 0;
@@ -177,8 +187,10 @@ export class CampaignRun {
 		let to: string;
 		try {
 			if (run.halted()) throw NOT_SENT;
-			await this.mark(item.chunk, items);
-			record = await this.recordOf(item, items);
+			// Nothing went to Meta when the chunk's mark or the send's record could not be written: pending again.
+			[, record] = await Promise.all([this.mark(item.chunk, items), this.recordOf(item, items)]).catch(() => {
+				throw NOT_SENT;
+			});
 			to = record.mobileNo;
 			const body = withBatchKey(
 				whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }),
@@ -244,12 +256,11 @@ export class CampaignRun {
 		const written = this.ports.sendLog.beginMany(
 			group.map((next) => ({ ...this.message(next.chunk.recipients[next.index].to, sentAt), batch: next.chunk.batch })),
 		);
-		group.forEach((next, i) => {
-			const record = written.then((records) => records[i]);
-			// A failed write fails the sends that ask for their record; the others' copies must not go unhandled.
-			record.catch(() => undefined);
-			this.records.set(next, record);
-		});
+		const records = group.map((_, i) => written.then((found) => found[i]));
+		group.forEach((next, i) => this.records.set(next, records[i]));
+		// A failed write fails the sends that asked for their record; the others ask again (a write of their own).
+		written.catch(() => group.forEach((next, i) => this.records.get(next) === records[i] && this.records.delete(next)));
+		for (const record of records) record.catch(() => undefined);
 		return this.records.get(item) as Promise<SentMessage>;
 	}
 

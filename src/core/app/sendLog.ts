@@ -184,8 +184,8 @@ export class SendLog {
 	/**
 	 * Writes several sends (of one batch) before their Graph calls, in ONE record: what `begin` does
 	 * for each, at the cost of one write. Settling each links it as `begin`'s; the group's record is
-	 * removed once every send in it was settled by this send log (a run that dies first leaves it, and
-	 * retention removes it with its day).
+	 * removed once every send in it was settled (or `unsent`) by this send log (a run that dies first
+	 * leaves it, as does a removal that fails, and retention removes it with its day).
 	 */
 	async beginMany(messages: SentMessage[]): Promise<SentMessage[]> {
 		if (!messages.length) return [];
@@ -230,7 +230,11 @@ export class SendLog {
 		if (message.pendingGroup) await this.settled(message.pendingGroup);
 	}
 
-	/** One more send of a group settled: the group's record goes with its last one. */
+	/**
+	 * One more send of a group settled: the group's record goes with its last one. A removal that
+	 * fails is not the send's failure (its link is written): the record is left to retention, and
+	 * its pending copies give way to the linked records wherever records are read.
+	 */
 	private async settled(group: string): Promise<void> {
 		const left = (this.unsettled.get(group) ?? 0) - 1;
 		if (left > 0) {
@@ -238,7 +242,7 @@ export class SendLog {
 			return;
 		}
 		this.unsettled.delete(group);
-		if (left === 0) await this.ports.messages.removePending(group);
+		if (left === 0) await this.ports.messages.removePending(group).catch(() => undefined);
 	}
 
 	/**

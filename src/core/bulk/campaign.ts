@@ -13,9 +13,10 @@
  * (or failed) when Meta answers. A recipient found `sending` after a run that died (a restart, a
  * crash, a timeout) takes the outcome of its record (`foldSends`): linked or failed, that is it;
  * no record, its send never began, so it is pending again; a pending record, Meta may or may not
- * have accepted it and there is no way to ask, so it is NOT sent again: it is reported `failed`
- * with the reason "outcome unknown" (`UNKNOWN_OUTCOME`). Nothing is ever sent twice; what cannot
- * be known is said.
+ * have accepted it (or its call may not have started: records are written a little ahead of their
+ * calls, core/app/campaignSends.ts) and there is no way to ask, so it is NOT sent again: it is
+ * reported `failed` with the reason "outcome unknown" (`UNKNOWN_OUTCOME`). Nothing is ever sent
+ * twice; what cannot be known is said.
  *
  * A chunk a run is sending is held by it (`heldUntil`, written with its `sending` marks, removed when
  * the run writes the outcomes): another run neither sends nor recovers it until then. So a run may
@@ -37,8 +38,9 @@ export interface CampaignRecipient {
 	state: RecipientState;
 	wamid?: string;
 	/**
-	 * A pending recipient whose record was written but whose Graph call never started (the run
-	 * stopped first): its record's `sendId` and `sentAt`, so that the next attempt uses that record.
+	 * Written by earlier versions only: a pending recipient whose record was written but whose Graph
+	 * call never started (the run stopped first), its record's `sendId` and `sentAt`, so that the
+	 * next attempt uses that record.
 	 */
 	sendId?: string;
 	sentAt?: string;
