@@ -424,7 +424,7 @@ describe('campaigns', () => {
 		void id;
 	});
 
-	it('writes the sends of a chunk together, a window at a time ahead of the pacer, never one record per send', async () => {
+	it('writes the sends of a chunk together, as many per record as the number keeps in flight, never one record per send', async () => {
 		// 10/s: the pacer keeps 4 in flight, 8 reach it at a time; a record holds at most 4 sends.
 		const w = world({ settings: { sendRatePerSecond: 10 } });
 		const id = await w.start(phones(30));
