@@ -80,9 +80,9 @@ export interface CampaignView {
 }
 
 /**
- * How many of `pending` (in chunk order) a run sends when `count` fit in its budget: cut after the
- * last whole chunk, so that the run leaves none of its chunks part-sent for the run after it; all
- * `count` when not even one chunk fits.
+ * How many of `pending` (in chunk order) a run takes on when `count` fit in its budget: cut after
+ * the last whole chunk, so that the chunks it holds are its own to the end (only sends that miss
+ * its budget are left in them, for a later run); all `count` when not even one chunk fits.
  */
 function wholeChunks(pending: Item[], count: number): number {
 	if (count >= pending.length) return pending.length;
