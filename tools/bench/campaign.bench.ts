@@ -107,7 +107,7 @@ async function measure(transport: Transport): Promise<void> {
 		}
 		const rate = median(rates);
 		console.log(
-			`campaign of ${RECIPIENTS.toLocaleString('en')} at a ${CAP}/s cap, sends ${transportLabel(transport)}: ${rate.toFixed(1)} msg/s = ${(rate / CAP).toFixed(3)} of the cap (goal >= 0.95); 130429 provoked: ${median(throttled)}; 202 to last send ${median(times)} ms; ${median(callsPerSend).toFixed(2)} persistence calls per recipient (median of ${RUNS})`,
+			`campaign of ${RECIPIENTS.toLocaleString('en')} at a ${CAP}/s cap, sends ${transportLabel(transport)}: ${rate.toFixed(1)} msg/s = ${(rate / CAP).toFixed(3)} of the cap (goal >= 0.95); 130429 provoked: ${median(throttled)}; request to last send ${median(times)} ms; ${median(callsPerSend).toFixed(2)} persistence calls per recipient (median of ${RUNS})`,
 		);
 	} finally {
 		await meta?.stop();
