@@ -61,15 +61,16 @@ describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s pe
 
 	it("saves a message's status progress: a late or repeated status, in a later webhook, is not forwarded again", async () => {
 		const [{ msId }] = await send(['5511987654321']);
+		await meta([{ wamid: msId!, status: 'sent', recipient: '5511987654321' }]);
 		await meta([{ wamid: msId!, status: 'delivered', recipient: '5511987654321' }]);
 		await meta([{ wamid: msId!, status: 'read', recipient: '5511987654321' }]);
 		// Every event was delivered and left the outbox: only the saved progress can stop these.
 		await meta([{ wamid: msId!, status: 'delivered', recipient: '5511987654321' }]);
 		await meta([{ wamid: msId!, status: 'read', recipient: '5511987654321' }]);
 		await meta([{ wamid: msId!, status: 'sent', recipient: '5511987654321' }]);
-		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:delivered`, `${msId}:read`]);
+		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`, `${msId}:delivered`, `${msId}:read`]);
 		const record = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `wamid:${msId}`))!;
-		expect(record.data).toMatchObject({ wamid: msId, statuses: ['queued', 'delivered', 'read'] });
+		expect(record.data).toMatchObject({ wamid: msId, statuses: ['queued', 'sent', 'delivered', 'read'] });
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === `wamid:${msId}`))).toHaveLength(1);
 	});
 

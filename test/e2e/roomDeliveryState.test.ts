@@ -154,6 +154,7 @@ describe('delivery state in the room', () => {
 		await app.harness.scheduler.runDue();
 		const wamid = app.sim.sentMessages[0].wamid;
 		await meta([
+			{ wamid, status: 'sent' },
 			{ wamid, status: 'delivered' },
 			{ wamid, status: 'read' },
 		]);
@@ -167,10 +168,10 @@ describe('delivery state in the room', () => {
 		const { message, wamid } = await sendFromModal();
 		await meta([
 			{ wamid, status: 'sent' },
-			{ wamid, status: 'read' },
+			{ wamid, status: 'delivered' },
 		]);
 		// The statuses were handled (and forwarded); the room's message is as it was posted.
-		expect(sink.statuses()).toEqual([`${wamid}:queued`, `${wamid}:sent`, `${wamid}:read`]);
+		expect(sink.statuses()).toEqual([`${wamid}:queued`, `${wamid}:sent`, `${wamid}:delivered`]);
 		expect(app.harness.world.messageUpdates).toEqual([]);
 		expect(current(message.id as string)).not.toHaveProperty('editedAt');
 	});

@@ -11,6 +11,7 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, sto
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
+import { ORDER_RECHECK_MS, ORDER_WAIT_MS } from '../../src/core/app/statuses';
 
 const CONTRACT_FIELDS = Object.keys(
 	JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields,
@@ -131,11 +132,36 @@ describe('message status pipeline', () => {
 		});
 	});
 
-	it('forwards read without delivered, drops a late delivered and duplicate deliveries', async () => {
+	it('holds a status whose earlier step is in a later webhook, then forwards all in order, each once', async () => {
 		const [result] = await send(['5511987654321']);
-		const read = { wamid: result.msId!, status: 'read', recipient: '5511987654321' };
-		await meta([read]);
-		await meta([read, { wamid: result.msId!, status: 'delivered', recipient: '5511987654321' }]);
+		const step = (status: string) => ({ wamid: result.msId!, status, recipient: '5511987654321' });
+		await meta([step('read')]);
+		await meta([step('read'), step('delivered')]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		await meta([step('sent')]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:sent`]);
+		// The held ones are due again a second later: a processing run of their own.
+		await app.harness.scheduler.advance(ORDER_RECHECK_MS);
+		expect(sink.statuses()).toEqual([
+			`${result.msId}:queued`,
+			`${result.msId}:sent`,
+			`${result.msId}:delivered`,
+			`${result.msId}:read`,
+		]);
+		await meta([step('delivered'), step('read')]);
+		await app.harness.scheduler.advance(ORDER_WAIT_MS);
+		expect(sink.statuses()).toHaveLength(4);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('webhook-inbox'))).toEqual([]);
+	});
+
+	it('forwards read without delivered once it waited 5 s for it, and drops a delivered that comes after', async () => {
+		const [result] = await send(['5511987654321']);
+		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);
+		await app.harness.scheduler.advance(ORDER_WAIT_MS - ORDER_RECHECK_MS);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		await app.harness.scheduler.advance(ORDER_RECHECK_MS);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:read`]);
+		await meta([{ wamid: result.msId!, status: 'delivered', recipient: '5511987654321' }]);
 		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321' }]);
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:read`]);
 	});
@@ -149,6 +175,8 @@ describe('message status pipeline', () => {
 			{ wamid: results[0].msId!, status: 'delivered', recipient: '5511900000001' },
 			{ wamid: results[2].msId!, status: 'read', recipient: '5511900000003' },
 		]);
+		// The read without its delivered waits for it, in vain.
+		await app.harness.scheduler.advance(ORDER_WAIT_MS);
 		const byMessage = (msId: string) => sink.deliveries.filter((d) => d.body.msId === msId).map((d) => d.body.MessageStatus);
 		expect(byMessage(results[0].msId!)).toEqual(['queued', 'sent', 'delivered']);
 		expect(byMessage(results[1].msId!)).toEqual(['queued', 'sent']);

@@ -513,13 +513,13 @@ describe('webhook fuzz', () => {
 			expect(
 				(
 					await app.sim.deliverRaw(
-						app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'delivered', recipient: CARLA }]),
+						app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'sent', recipient: CARLA }]),
 						NUMBER.appSecret,
 					)
 				).status,
 			).toBe(200);
 			await app.harness.scheduler.runDue();
-			expect(sink.statuses().filter((s) => s.startsWith(`${msId}:`))).toEqual([`${msId}:queued`, `${msId}:delivered`]);
+			expect(sink.statuses().filter((s) => s.startsWith(`${msId}:`))).toEqual([`${msId}:queued`, `${msId}:sent`]);
 			// The secrets scan at the end (stopChecked) reads what this sink received too.
 			expect(app.statusSinks?.()).toEqual([sink]);
 

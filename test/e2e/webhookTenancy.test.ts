@@ -130,7 +130,7 @@ describe("a number's app secret vouches only for its own events", () => {
 				text: 'Is my order coming?',
 				wamid: 'wamid.INBOUND-TO-OTHER',
 			}),
-			app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }]),
+			app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'sent', recipient: CARLA }]),
 			pausedPayload(OTHER.wabaId),
 		];
 	}
@@ -170,7 +170,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		const [room] = livechatRooms();
 		expect(room?.visitor).toMatchObject({ token: `whatsapp:${OTHER.phoneNumberId}:${CARLA}` });
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Is my order coming?']);
-		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:read`]);
+		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 		expect(cachedTemplates(OTHER.wabaId)).toEqual([]);
 	});
 
@@ -178,7 +178,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		const msId = await sendFrom(OTHER);
 		// Signed with NUMBER's secret and naming NUMBER's phone number id, but the message is OTHER's.
 		await deliverAll(
-			[app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])],
+			[app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: msId, status: 'sent', recipient: CARLA }])],
 			NUMBER.appSecret,
 		);
 		expect(sink.statuses()).toEqual([`${msId}:queued`]);
@@ -187,10 +187,10 @@ describe("a number's app secret vouches only for its own events", () => {
 		]);
 		// Its own number's report of it is forwarded.
 		await deliverAll(
-			[app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'read', recipient: CARLA }])],
+			[app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: msId, status: 'sent', recipient: CARLA }])],
 			OTHER.appSecret,
 		);
-		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:read`]);
+		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 	});
 
 	it("keeps the signer's own events of a batch that also names another number", async () => {
@@ -266,14 +266,14 @@ describe("a number's app secret vouches only for its own events", () => {
 					text: 'billing question',
 					wamid: 'wamid.SIBLING',
 				}),
-				app.sim.statusPayload(SIBLING.phoneNumberId, [{ wamid: msId, status: 'delivered', recipient: CARLA }]),
+				app.sim.statusPayload(SIBLING.phoneNumberId, [{ wamid: msId, status: 'sent', recipient: CARLA }]),
 				pausedPayload(SIBLING.wabaId),
 			],
 			NUMBER.appSecret,
 		);
 		const [room] = livechatRooms();
 		expect(room?.visitor).toMatchObject({ token: `whatsapp:${SIBLING.phoneNumberId}:${CARLA}` });
-		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:delivered`]);
+		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 		expect(cachedTemplates(SIBLING.wabaId)).toEqual([]);
 	});
 });

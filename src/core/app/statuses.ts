@@ -5,7 +5,7 @@
  * cache. The delivery round to the URL is in delivery.ts.
  */
 import { Translator } from '../i18n/translate';
-import { fromMetaStatus } from '../status/ordering';
+import { fromMetaStatus, isTerminal, Status, STATUS_RANK, stepAwaited } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
@@ -42,10 +42,37 @@ export interface StatusPorts {
 	roomStates?: Pick<RoomDelivery, 'note'>;
 }
 
+/**
+ * How long a status waits for the status Meta sends before it (a `delivered` for its `sent`, say)
+ * when that one has not come yet: Meta promises no order between webhooks, and a `sent` that arrives
+ * after its message's `delivered` was forwarded is dropped (statuses never go back). Counted from
+ * when the status was first held; after it, the status is forwarded without the missing one.
+ */
+export const ORDER_WAIT_MS = 5000;
+/** Held statuses are looked at again this often while they wait (their own processing run is asked for then). */
+export const ORDER_RECHECK_MS = 1000;
+
 /** A stored webhook's statuses: who signed it, and when it arrived (the start of a kept status's window). */
 export interface StatusBatch {
 	scope: WebhookScope | undefined;
 	receivedAt: number;
+	/** When these statuses were first held for an earlier status of their message (ORDER_WAIT_MS). */
+	heldSince?: number;
+}
+
+/** The statuses of a batch the caller keeps and hands back later (webhookBatch.ts). */
+export interface KeptStatuses {
+	/** Of messages not known yet (not linked to their wamid yet, or not the app's). */
+	unknown: StatusEvent[];
+	/** Waiting for the status Meta sends before them (ORDER_WAIT_MS), with the later statuses of their message. */
+	early: StatusEvent[];
+}
+
+/** Whether the status Meta sends before `event`'s is missing from its message's forwarded ones (core/status/ordering.ts `stepAwaited`). */
+function awaitsStepBefore(event: StatusEvent, record: SentMessage): boolean {
+	const status = fromMetaStatus(event.status);
+	if (!status || isTerminal(status)) return false;
+	return stepAwaited(new Set((record.statuses ?? []) as Status[]), status) !== undefined;
 }
 
 const describeNumber = (id: string) => (id ? `number ${id.length > 32 ? `${id.slice(0, 32)}…` : id}` : 'no number');
@@ -63,15 +90,23 @@ export class StatusService {
 	/**
 	 * The statuses of one stored webhook, together: their records found with one read per batch key
 	 * (Meta echoes each send's `biz_opaque_callback_data`) rather than one per status, then each
-	 * forwarded once, in order. Answers the statuses whose message is not known yet (written, not yet
-	 * linked to its wamid, or not the app's): the caller keeps them and hands them back later, with
-	 * the same `receivedAt`, until the "unknown status window" has passed; then they are dropped here,
-	 * with a line in the app's log.
+	 * forwarded once, in order. Answers the statuses to keep, which the caller hands back later with
+	 * the same `receivedAt`:
+	 * - those whose message is not known yet (written, not yet linked to its wamid, or not the app's),
+	 *   until the "unknown status window" has passed; then they are dropped here, with a line in the
+	 *   app's log;
+	 * - those that skip the status Meta sends before them (`early`): held, with the later statuses of
+	 *   their message in the batch, for ORDER_WAIT_MS from `heldSince` (now, the first time), so that
+	 *   the missing one, when it is on its way in another webhook, is forwarded first rather than
+	 *   dropped; then forwarded without it.
 	 */
-	async handleStatuses(events: StatusEvent[], batch: StatusBatch): Promise<StatusEvent[]> {
+	async handleStatuses(events: StatusEvent[], batch: StatusBatch): Promise<KeptStatuses> {
 		const known = events.filter((event) => fromMetaStatus(event.status));
 		const records = await this.recordsOf(known);
 		const unknown: StatusEvent[] = [];
+		const early: StatusEvent[] = [];
+		const now = (this.ports.clock ?? systemClock).now();
+		const mayHold = batch.heldSince === undefined || now - batch.heldSince < ORDER_WAIT_MS;
 		// Each message's statuses in order; different messages side by side.
 		const byMessage = new Map<string, StatusEvent[]>();
 		for (const event of known) {
@@ -81,21 +116,29 @@ export class StatusService {
 		// Decided in memory, written together: the events in one outbox write, the progress in one write per batch key.
 		const writer = await this.ports.sendLog.writer();
 		const forwarded: Array<{ event: StatusEvent; record: SentMessage }> = [];
-		for (const group of byMessage.values())
+		for (const group of byMessage.values()) {
+			// A message's statuses in one webhook go in the order of their steps (failures last): a
+			// `delivered` listed after its `read` is forwarded before it rather than dropped (stable sort).
+			group.sort((a, b) => STATUS_RANK[fromMetaStatus(a.status) as Status] - STATUS_RANK[fromMetaStatus(b.status) as Status]);
+			let holding = false;
 			for (const event of group) {
 				const record = records.get(event.wamid) as SentMessage;
-				if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
+				holding ||=
+					mayHold && mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId) && awaitsStepBefore(event, record);
+				if (holding) early.push(event);
+				else if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
 			}
+		}
 		await writer.flush();
 		await inParallel(forwarded, STATUSES_AT_ONCE, ({ event, record }) => this.showForwarded(event, record));
-		if (!unknown.length) return [];
+		if (!unknown.length) return { unknown, early };
 		const minutes = await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes');
-		if ((this.ports.clock ?? systemClock).now() - batch.receivedAt <= minutes * 60000) return unknown;
+		if (now - batch.receivedAt <= minutes * 60000) return { unknown, early };
 		this.ports.refusals.refuse(
 			'unknown-status',
 			`webhook: ${unknown.length} status event(s) about messages the app does not know, kept ${minutes} minutes, dropped (first: ${unknown[0].wamid})`,
 		);
-		return [];
+		return { unknown: [], early };
 	}
 
 	/**

@@ -20,7 +20,7 @@ import { STATUSES_AT_ONCE } from './parallel';
 
 export { STATUSES_AT_ONCE };
 import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
-import { Refusals } from './statuses';
+import { KeptStatuses, ORDER_RECHECK_MS, ORDER_WAIT_MS, Refusals } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -69,6 +69,8 @@ export interface InboxEntry {
 	unknownStatuses?: boolean;
 	/** How many times kept statuses were looked at again without finding their messages. */
 	rechecks?: number;
+	/** Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS): since when. */
+	heldSince?: number;
 }
 
 /**
@@ -108,10 +110,13 @@ export interface WebhookHandlers {
 	status(event: StatusEvent, scope: WebhookScope | undefined): Promise<void>;
 	/**
 	 * The status events of one stored webhook, together (the status service resolves their records
-	 * with one read per batch key); answers those whose message is not known yet, to keep. When
-	 * given, `status` is not called.
+	 * with one read per batch key); answers those to keep: whose message is not known yet, and those
+	 * held for an earlier status of their message (since `heldSince`). When given, `status` is not called.
 	 */
-	statuses?(events: StatusEvent[], batch: { scope: WebhookScope | undefined; receivedAt: number }): Promise<StatusEvent[]>;
+	statuses?(
+		events: StatusEvent[],
+		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number },
+	): Promise<KeptStatuses>;
 	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
 	/** The inbound service for the messages an app stored. */
@@ -157,6 +162,8 @@ export interface BatchResult {
 	problems: string[];
 	/** The run's budget ran out with stored events left: another run should follow at once. */
 	more: boolean;
+	/** Statuses held for an earlier status of their message are due again then: a run should follow at that time. */
+	recheckAt?: number;
 }
 
 /** A run's time budget (runBudget.ts): wall time, and how much. */
@@ -239,6 +246,7 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 	const problems: string[] = [];
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
+	let recheckAt: number | undefined;
 	for (const listed of entries) {
 		if (timer() >= deadline) {
 			more = true;
@@ -300,6 +308,10 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
 		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
+		if (statuses.early.length) {
+			const at = await keepEarly(ports, entry, statuses.early);
+			recheckAt = Math.min(recheckAt ?? at, at);
+		}
 		const { claimedUntil: _claimed, ...rest } = entry;
 		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
@@ -313,7 +325,7 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		if (retry) await inbox.save({ ...rest, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
 	}
-	return { problems, more };
+	return { problems, more, ...(recheckAt !== undefined ? { recheckAt } : {}) };
 }
 
 /**
@@ -352,18 +364,20 @@ async function handleStatuses(
 	handlers: WebhookHandlers,
 	entry: InboxEntry,
 	foreign: WebhookEvent[],
-): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; unknown: StatusEvent[]; problems: string[] }> {
+): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; problems: string[] } & KeptStatuses> {
 	const events = (entry.events ?? []).filter((e): e is StatusEvent => e.kind === 'status' && !foreign.includes(e));
-	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], problems: [] };
+	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], early: [], problems: [] };
 	try {
-		const unknown = await handlers.statuses(events, { scope: entry.scope, receivedAt: entry.receivedAt });
-		return { handled: events, failed: [], unknown, problems: [] };
+		const { heldSince, receivedAt, scope } = entry;
+		const kept = await handlers.statuses(events, { scope, receivedAt, ...(heldSince !== undefined ? { heldSince } : {}) });
+		return { handled: events, failed: [], ...kept, problems: [] };
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : 'error';
 		return {
 			handled: events,
 			failed: events,
 			unknown: [],
+			early: [],
 			problems: [`webhook status events (${events.length}) not processed: ${reason}`],
 		};
 	}
@@ -382,6 +396,21 @@ async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 		unknownStatuses: true,
 		rechecks,
 	}));
+}
+
+/**
+ * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS) are kept in an
+ * entry of their own, received when the webhook was, held since the first time; looked at again every
+ * ORDER_RECHECK_MS, and when the wait ends. Answers when they are due.
+ */
+async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<number> {
+	let due = 0;
+	await keepApart(ports, entry, events, (now) => {
+		const heldSince = entry.heldSince ?? now;
+		due = Math.max(now, Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS));
+		return { heldSince, nextAttemptAt: due };
+	});
+	return due;
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

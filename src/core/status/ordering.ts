@@ -8,7 +8,8 @@
  * - A status already forwarded for the message is dropped as `drop-duplicate` (Meta redelivers
  *   webhooks), so each (msId, status) is forwarded once.
  * - Skipped steps are not invented: `read` may arrive without `delivered` (and `delivered` may never
- *   come for a message read on a linked device); it is forwarded as it is.
+ *   come for a message read on a linked device); it is forwarded as it is, once the status pipeline
+ *   has waited a little for the missing step (`stepAwaited`, core/app/statuses.ts ORDER_WAIT_MS).
  * - `failed` and `deleted` are terminal: after either, nothing is forwarded.
  * - A `failed` after `delivered`/`read`/`played` IS forwarded. Meta's status reference describes
  *   `failed` as "failure to send or deliver" and promises no order between webhooks (they are
@@ -73,4 +74,21 @@ export function decide(previousHighest: Status | undefined, seen: ReadonlySet<St
 	if (isTerminal(previousHighest)) return 'drop-regression';
 	// A terminal status outranks every progress status, so `failed` after `read` is forwarded.
 	return STATUS_RANK[incoming] > STATUS_RANK[previousHighest] ? 'forward' : 'drop-regression';
+}
+
+/** Each progress status Meta sends, and the one Meta sends before it. */
+const STEP_BEFORE: Partial<Record<Status, Status>> = { delivered: 'sent', read: 'delivered', played: 'read' };
+
+/**
+ * The status Meta normally sends just before `incoming` when it has not been forwarded yet and may
+ * still come (nothing at or above it was forwarded): `sent` for a `delivered`, `delivered` for a
+ * `read`, `read` for a `played`. Meta promises no order between webhooks, so such a status may be
+ * on its way in another one; the status pipeline waits for it a little (core/app/statuses.ts) before
+ * it forwards `incoming` without it. Undefined when nothing is missing or `incoming` is not forwarded.
+ */
+export function stepAwaited(seen: ReadonlySet<Status>, incoming: Status): Status | undefined {
+	const before = STEP_BEFORE[incoming];
+	if (!before || seen.has(before) || decide(highestOf(seen), seen, incoming) !== 'forward') return undefined;
+	const highest = highestOf(seen);
+	return highest !== undefined && STATUS_RANK[highest] < STATUS_RANK[before] ? before : undefined;
 }

@@ -4,7 +4,7 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 
 import { expiredDays } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
-import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
+import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
@@ -52,13 +52,14 @@ function currentLog(app: Required<LoggerSource>): ILogger {
 
 /**
  * The stored webhooks that are due, within the run's budget (core/app/runBudget.ts); another run is
- * asked for while some are left, and a delivery round for what they queued (the delivery job, which
- * runs beside this one). Events that failed (retried later, or dropped after their last attempt) make
+ * asked for while some are left, or for when statuses held for an earlier one are due again, and a
+ * delivery round for what they queued (the delivery job, which runs beside this one). Events that failed (retried later, or dropped after their last attempt) make
  * the run fail visibly, once everything else was done: the engine writes the error to the app's log.
  */
 async function processWebhooks(acc: Accessors): Promise<void> {
-	const { problems, more } = await processWebhooksOf(acc, await clockOf(acc.read));
+	const { problems, more, recheckAt } = await processWebhooksOf(acc, await clockOf(acc.read));
 	if (more) await jobsOf(acc.modify).processSoon();
+	if (recheckAt !== undefined) await processAt(acc.modify, recheckAt);
 	await deliverSoon(acc.modify);
 	if (problems.length) throw new Error(problems.join('; '));
 }

@@ -3,13 +3,14 @@
  * webhookBatch.ts): a send is written before its Graph call and linked to its wamid when Meta
  * answers; a status that arrives before the link is kept and forwarded once the link exists, after
  * its `queued`, whichever comes first; after the window it is dropped with a log line. The statuses
- * of one webhook find their records with one read per batch key.
+ * of one webhook find their records with one read per batch key. A status whose earlier one (sent
+ * before delivered...) has not come waits a little for it.
  */
 import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
-import { StatusService } from '../../../../src/core/app/statuses';
+import { ORDER_RECHECK_MS, ORDER_WAIT_MS, StatusService } from '../../../../src/core/app/statuses';
 import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS, UNKNOWN_RECHECK_MS } from '../../../../src/core/app/webhookBatch';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
@@ -179,22 +180,22 @@ describe('record before send, many at once', () => {
 		// A status before its link is kept, and forwarded after its queued once the link exists.
 		const early = [
 			status('wamid.A', 'sent', { bizOpaqueCallbackData: batch }),
-			status('wamid.B', 'read', { bizOpaqueCallbackData: batch }),
+			status('wamid.B', 'sent', { bizOpaqueCallbackData: batch }),
 		];
-		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual(early);
+		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: early, early: [] });
 		await w.sendLog.settle({ ...a, wamid: 'wamid.A' });
 		await w.sendLog.settle({ ...b, wamid: 'wamid.B' });
 		expect(removed).toEqual([]);
 		await w.sendLog.settle(c, new Error('network'));
 		expect(removed).toEqual([a.pendingGroup]);
-		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(await w.service.handleStatuses(early, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [], early: [] });
 		expect(await w.forwarded()).toContain('wamid.A:sent');
-		expect((await w.forwarded()).filter((e) => e.startsWith('wamid.B'))).toEqual(['wamid.B:queued', 'wamid.B:read']);
+		expect((await w.forwarded()).filter((e) => e.startsWith('wamid.B'))).toEqual(['wamid.B:queued', 'wamid.B:sent']);
 		expect(
 			(await w.messages.findByBatch(batch)).map((m) => [m.mobileNo, m.wamid ?? null, m.statuses, m.pending ?? null]).sort(),
 		).toEqual([
 			['5511900000001', 'wamid.A', ['queued', 'sent'], null],
-			['5511900000002', 'wamid.B', ['queued', 'read'], null],
+			['5511900000002', 'wamid.B', ['queued', 'sent'], null],
 			['5511900000003', null, ['failed'], null],
 		]);
 	});
@@ -237,7 +238,7 @@ describe('statuses of one webhook, batched', () => {
 			status('wamid.3', 'failed', { bizOpaqueCallbackData: batch, errors: [{ code: 131026 }] }),
 			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
 		];
-		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [], early: [] });
 		expect(w.messages.reads).toEqual({ byWamid: 0, byBatch: 1 });
 		expect(await w.forwarded()).toEqual([
 			'wamid.1:queued',
@@ -258,12 +259,12 @@ describe('statuses of one webhook, batched', () => {
 		w.outbox.writes = { put: 0, putMany: [] };
 		w.messages.writes = { update: 0, saveStatuses: [] };
 		const events = ['sent', 'delivered', 'read'].map((s) => status('wamid.1', s, { bizOpaqueCallbackData: batch }));
-		await w.service.handleStatuses([...events, status('wamid.2', 'read', { bizOpaqueCallbackData: batch }), events[1]], {
+		await w.service.handleStatuses([...events, status('wamid.2', 'sent', { bizOpaqueCallbackData: batch }), events[1]], {
 			scope: undefined,
 			receivedAt: T0,
 		});
 		expect(w.outbox.writes).toEqual({ put: 0, putMany: [4] });
-		expect(w.messages.writes).toEqual({ update: 0, saveStatuses: [['wamid.1:queued,sent,delivered,read', 'wamid.2:queued,read']] });
+		expect(w.messages.writes).toEqual({ update: 0, saveStatuses: [['wamid.1:queued,sent,delivered,read', 'wamid.2:queued,sent']] });
 		const seqs = (await w.outbox.list()).filter((i) => i.messageKey === 'wamid.1').map((i) => [i.payload.MessageStatus, i.seq]);
 		expect(seqs).toEqual([
 			['queued', 1],
@@ -290,16 +291,16 @@ describe('statuses of one webhook, batched', () => {
 		};
 		const events = [
 			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
-			status('wamid.1', 'read', { bizOpaqueCallbackData: batch }),
+			status('wamid.1', 'delivered', { bizOpaqueCallbackData: batch }),
 		];
 		await expect(w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).rejects.toThrow('the runtime died');
-		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:read']);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered']);
 		w.messages.saveStatuses = save;
 		await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 });
 		// The same events again (same eventIds, which delivery drops as repeats), and now saved.
 		const ids = (await w.outbox.list()).map((i) => i.id);
-		expect(ids.filter((id) => id === 'wamid.1:read')).toHaveLength(1);
-		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'read']);
+		expect(ids.filter((id) => id === 'wamid.1:delivered')).toHaveLength(1);
+		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'delivered']);
 	});
 
 	it("reads a lone status's record by its wamid, and ignores a tracker that is not one of the app's batch keys", async () => {
@@ -308,11 +309,11 @@ describe('statuses of one webhook, batched', () => {
 		await w.sendLog.settle({ ...(await w.sendLog.begin(send())), wamid: 'wamid.2' });
 		w.messages.reads = { byWamid: 0, byBatch: 0 };
 		await w.service.handleStatuses(
-			[status('wamid.1', 'sent'), status('wamid.2', 'sent', { bizOpaqueCallbackData: 'some data' }), status('wamid.2', 'read')],
+			[status('wamid.1', 'sent'), status('wamid.2', 'sent', { bizOpaqueCallbackData: 'some data' }), status('wamid.2', 'delivered')],
 			{ scope: undefined, receivedAt: T0 },
 		);
 		expect(w.messages.reads).toEqual({ byWamid: 2, byBatch: 0 });
-		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued', 'wamid.2:sent', 'wamid.2:read']);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.2:queued', 'wamid.2:sent', 'wamid.2:delivered']);
 	});
 });
 
@@ -320,12 +321,12 @@ describe('statuses of messages not known yet', () => {
 	it('answers the unknown ones to keep, then drops them with a log line once the window has passed', async () => {
 		const w = world({ unknownStatusWindowMinutes: 10 });
 		const events = [status('wamid.X', 'sent'), status('wamid.X', 'warning')];
-		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([events[0]]);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [events[0]], early: [] });
 		w.advance(10 * MINUTE);
-		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([events[0]]);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [events[0]], early: [] });
 		expect(w.refused).toEqual([]);
 		w.advance(1);
-		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual([]);
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [], early: [] });
 		expect(w.refused).toEqual([
 			'unknown-status: webhook: 1 status event(s) about messages the app does not know, kept 10 minutes, dropped (first: wamid.X)',
 		]);
@@ -373,7 +374,7 @@ describe('statuses of messages not known yet', () => {
 	it('a kept status keeps its scope: one its signature did not vouch for is still dropped once its message is known', async () => {
 		const w = world();
 		const pending = await w.sendLog.begin(send({ batch: newBatchKey() }));
-		await w.webhook([status('wamid.1', 'read', { phoneNumberId: 'pn-1' })], { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] });
+		await w.webhook([status('wamid.1', 'sent', { phoneNumberId: 'pn-1' })], { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] });
 		await w.inbox.add({
 			id: 'other',
 			events: [status('wamid.1', 'delivered', { phoneNumberId: 'pn-2' })],
@@ -385,7 +386,7 @@ describe('statuses of messages not known yet', () => {
 		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
 		w.advance(UNKNOWN_RECHECK_MS);
 		await w.run();
-		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
 		expect(await w.inbox.all()).toEqual([]);
 	});
 
@@ -424,5 +425,85 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		expect(await w.inbox.all()).toEqual([]);
 		expect(w.refused).toEqual([expect.stringMatching(/^unknown-status: .*kept 15 minutes, dropped \(first: wamid\.GONE\)$/)]);
+	});
+});
+
+describe('statuses out of order', () => {
+	const linked = async (w: ReturnType<typeof world>, wamid: string, fields: Partial<SentMessage> = {}) =>
+		w.sendLog.settle({ ...(await w.sendLog.begin(send({ batch: newBatchKey(), ...fields }))), wamid });
+
+	it("waits for the status Meta sends before: a webhook's delivered and read wait for the sent of a later one, then all go in order", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'delivered'), status('wamid.1', 'read')]);
+		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: T0 + ORDER_RECHECK_MS });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
+		const [held] = await w.inbox.all();
+		expect(held).toMatchObject({ heldSince: T0, receivedAt: T0, nextAttemptAt: T0 + ORDER_RECHECK_MS });
+		expect(held.events.map((e) => (e as StatusEvent).status)).toEqual(['delivered', 'read']);
+		// The sent comes in a webhook acknowledged later: forwarded at once; the held ones when due.
+		w.advance(200);
+		await w.webhook([status('wamid.1', 'sent')]);
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		w.advance(ORDER_RECHECK_MS - 200);
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it('forwards a status without its earlier one once ORDER_WAIT_MS has passed; that one, coming later, is dropped', async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'read')]);
+		const dues: number[] = [];
+		for (let due = (await w.run()).recheckAt; due !== undefined; due = (await w.run()).recheckAt) {
+			dues.push(due - T0);
+			w.advance(due - w.clock.now());
+		}
+		expect(dues).toEqual([1000, 2000, 3000, 4000, ORDER_WAIT_MS]);
+		expect(w.clock.now()).toBe(T0 + ORDER_WAIT_MS);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
+	});
+
+	it("forwards a message's statuses of one webhook in the order of their steps, whatever their order in it", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([
+			status('wamid.1', 'read'),
+			status('wamid.1', 'failed', { errors: [{ code: 131026 }] }),
+			status('wamid.1', 'sent'),
+			status('wamid.1', 'delivered'),
+		]);
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read', 'wamid.1:failed']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it('never holds a failure, a status in order, or one its signature does not vouch for', async () => {
+		const w = world();
+		for (const n of [1, 2]) await linked(w, `wamid.${n}`);
+		// Sent from another number: a status of it in pn-1's webhook is dropped at once, not held.
+		await linked(w, 'wamid.3', { phoneNumberId: 'pn-2' });
+		await w.webhook([
+			status('wamid.1', 'failed', { errors: [{ code: 131026 }] }),
+			status('wamid.2', 'sent'),
+			status('wamid.2', 'delivered'),
+			status('wamid.3', 'read'),
+		]);
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual([
+			'wamid.1:queued',
+			'wamid.1:failed',
+			'wamid.2:queued',
+			'wamid.2:sent',
+			'wamid.2:delivered',
+			'wamid.3:queued',
+		]);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 });

@@ -1,4 +1,4 @@
-import { decide, Decision, fromMetaStatus, highestOf, Status } from '../../../../src/core/status/ordering';
+import { decide, Decision, fromMetaStatus, highestOf, Status, stepAwaited } from '../../../../src/core/status/ordering';
 
 /** Forwards a sequence through `decide` as the pipeline does, returning what reached the receiver. */
 function forwardAll(sequence: Status[]): Status[] {
@@ -69,5 +69,28 @@ describe('status vocabulary', () => {
 		expect(highestOf([])).toBeUndefined();
 		expect(highestOf(['read', 'sent', 'delivered'])).toBe('read');
 		expect(highestOf(['played', 'failed', 'read'])).toBe('failed');
+	});
+});
+
+describe('stepAwaited', () => {
+	const awaited = (seen: Status[], incoming: Status) => stepAwaited(new Set(seen), incoming);
+
+	it('names the status Meta sends before the incoming one when it was not forwarded and may still come', () => {
+		expect(awaited(['queued'], 'delivered')).toBe('sent');
+		expect(awaited(['queued'], 'read')).toBe('delivered');
+		expect(awaited(['queued', 'sent'], 'read')).toBe('delivered');
+		expect(awaited(['queued', 'sent', 'delivered'], 'played')).toBe('read');
+	});
+
+	it('awaits nothing when the step came, cannot come any more, or the incoming status is not forwarded', () => {
+		expect(awaited(['queued'], 'sent')).toBeUndefined();
+		expect(awaited(['queued', 'sent'], 'delivered')).toBeUndefined();
+		expect(awaited(['queued', 'sent', 'read'], 'played')).toBeUndefined();
+		// `read` after `delivered`, without `sent`: its own step came.
+		expect(awaited(['queued', 'delivered'], 'read')).toBeUndefined();
+		expect(awaited(['queued', 'delivered'], 'delivered')).toBeUndefined();
+		expect(awaited(['queued', 'failed'], 'read')).toBeUndefined();
+		expect(awaited(['queued'], 'failed')).toBeUndefined();
+		expect(awaited([], 'read')).toBeUndefined();
 	});
 });
