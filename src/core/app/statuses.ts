@@ -58,6 +58,12 @@ export interface StatusBatch {
 	receivedAt: number;
 	/** When these statuses were first held for an earlier status of their message (ORDER_WAIT_MS). */
 	heldSince?: number;
+	/**
+	 * The messages whose statuses the run held so far, each with the earliest step held (STATUS_RANK):
+	 * the run's later statuses of such a message from that step on are held too, even after their own
+	 * wait (the earlier held one, whose wait ends first, goes first); an earlier step is not. Filled here.
+	 */
+	heldInRun?: Map<string, number>;
 }
 
 /** The statuses of a batch the caller keeps and hands back later (webhookBatch.ts). */
@@ -123,10 +129,15 @@ export class StatusService {
 			let holding = false;
 			for (const event of group) {
 				const record = records.get(event.wamid) as SentMessage;
+				const step = STATUS_RANK[fromMetaStatus(event.status) as Status];
+				const heldStep = batch.heldInRun?.get(event.wamid);
 				holding ||=
-					mayHold && mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId) && awaitsStepBefore(event, record);
-				if (holding) early.push(event);
-				else if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
+					(heldStep !== undefined && step >= heldStep) ||
+					(mayHold && mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId) && awaitsStepBefore(event, record));
+				if (holding) {
+					early.push(event);
+					batch.heldInRun?.set(event.wamid, Math.min(heldStep ?? step, step));
+				} else if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
 			}
 		}
 		await writer.flush();

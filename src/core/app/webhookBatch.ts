@@ -12,6 +12,7 @@
  * - A run that finds the inbox empty sweeps it, at most once an hour in a runtime, for the events
  *   of webhooks whose storing was interrupted (`OrphanSweep`).
  */
+import { fromMetaStatus, STATUS_RANK } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../status/webhook';
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
@@ -71,6 +72,8 @@ export interface InboxEntry {
 	rechecks?: number;
 	/** Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS): since when. */
 	heldSince?: number;
+	/** The earliest step among them (core/status/ordering.ts STATUS_RANK): held entries are handled in step order. */
+	heldStep?: number;
 }
 
 /**
@@ -115,7 +118,7 @@ export interface WebhookHandlers {
 	 */
 	statuses?(
 		events: StatusEvent[],
-		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number },
+		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number; heldInRun?: Map<string, number> },
 	): Promise<KeptStatuses>;
 	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
@@ -209,7 +212,8 @@ class Lanes {
 }
 
 /**
- * Every stored webhook that is due and free, oldest first, until the run's budget is spent: no event
+ * Every stored webhook that is due and free, oldest first (statuses held for an earlier step last:
+ * `handlingOrder`), until the run's budget is spent: no event
  * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
  * the next run, and `more` says there is one to run. With a `gate`, one run at a time: a run that
  * finds another of its runtime under way leaves at once, so that it never takes a newer webhook
@@ -240,13 +244,13 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 	let more = false;
 	const heads = await inbox.list();
 	if (!heads.length && ports.sweep?.due(now)) await sweepOrphans(ports, now);
-	const entries = heads
-		.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now)
-		.sort((a, b) => a.receivedAt - b.receivedAt);
+	const entries = heads.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now).sort(handlingOrder);
 	const problems: string[] = [];
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
 	let recheckAt: number | undefined;
+	// Messages whose statuses this run held, with the earliest step held (statuses.ts StatusBatch).
+	const heldInRun = new Map<string, number>();
 	for (const listed of entries) {
 		if (timer() >= deadline) {
 			more = true;
@@ -261,7 +265,7 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		const waiting: WebhookEvent[] = [];
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
-		const statuses = await handleStatuses(handlers, entry, foreign);
+		const statuses = await handleStatuses(handlers, entry, foreign, heldInRun);
 		failed.push(...statuses.failed);
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		const events = entry.events ?? [];
@@ -329,6 +333,16 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 }
 
 /**
+ * Oldest first; statuses held for an earlier step of their message after every other entry, the
+ * earliest step first: a missing step stored meanwhile, or held itself, is then forwarded before the
+ * statuses that wait for it, even when a busy runtime comes to them after their wait has ended.
+ */
+function handlingOrder(a: InboxHead, b: InboxHead): number {
+	const held = Number(a.heldSince !== undefined) - Number(b.heldSince !== undefined);
+	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt;
+}
+
+/**
  * When a sweep of the inbox for events an interrupted `add` left is due in this runtime: at most
  * once per `everyMs` (module state of the adapter, like RunGate). A run asks only when it finds the
  * inbox empty: `sweepOrphans` does nothing otherwise.
@@ -364,12 +378,13 @@ async function handleStatuses(
 	handlers: WebhookHandlers,
 	entry: InboxEntry,
 	foreign: WebhookEvent[],
+	heldInRun: Map<string, number>,
 ): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; problems: string[] } & KeptStatuses> {
 	const events = (entry.events ?? []).filter((e): e is StatusEvent => e.kind === 'status' && !foreign.includes(e));
 	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], early: [], problems: [] };
 	try {
 		const { heldSince, receivedAt, scope } = entry;
-		const kept = await handlers.statuses(events, { scope, receivedAt, ...(heldSince !== undefined ? { heldSince } : {}) });
+		const kept = await handlers.statuses(events, { scope, receivedAt, heldInRun, ...(heldSince !== undefined ? { heldSince } : {}) });
 		return { handled: events, failed: [], ...kept, problems: [] };
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : 'error';
@@ -400,15 +415,18 @@ async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 
 /**
  * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS) are kept in an
- * entry of their own, received when the webhook was, held since the first time; looked at again every
- * ORDER_RECHECK_MS, and when the wait ends. Answers when they are due.
+ * entry of their own, received when the webhook was, held since the first time, with their earliest
+ * step (`handlingOrder`); looked at again every ORDER_RECHECK_MS, and when the wait ends. Answers when
+ * they are due.
  */
 async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<number> {
 	let due = 0;
 	await keepApart(ports, entry, events, (now) => {
 		const heldSince = entry.heldSince ?? now;
-		due = Math.max(now, Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS));
-		return { heldSince, nextAttemptAt: due };
+		// Held on after their wait (an earlier step of their message is held): looked at again in a while.
+		due = heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
+		const heldStep = Math.min(...events.map((event) => STATUS_RANK[fromMetaStatus(event.status) ?? 'queued']));
+		return { heldSince, heldStep, nextAttemptAt: due };
 	});
 	return due;
 }

@@ -470,6 +470,52 @@ describe('statuses out of order', () => {
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:read']);
 	});
 
+	it('handles held statuses after every other webhook, earliest step first: a runtime that comes back late still forwards all in order', async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'read')]);
+		w.advance(200);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		expect((await w.inbox.all()).map((e) => [e.heldSince, e.heldStep])).toEqual([
+			[T0 + 200, 3],
+			[T0 + 200, 2],
+		]);
+		// The runtime is busy for longer than the wait: the sent comes meanwhile, in a newer webhook.
+		w.advance(ORDER_WAIT_MS + 1000);
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it('holds on a status past its wait while an earlier step of its message was held in the same run, and never holds that step', async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'read')]);
+		await w.run();
+		// The runtime is busy for seconds; delivered, then sent, come meanwhile.
+		w.advance(200);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		w.advance(200);
+		await w.webhook([status('wamid.1', 'sent')]);
+		w.advance(ORDER_WAIT_MS + 3000);
+		const late = w.clock.now();
+		// The delivered waits for the sent (not held itself), and the read, past its wait, for the delivered.
+		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: late + ORDER_RECHECK_MS });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		expect((await w.inbox.all()).map((e) => [(e.events[0] as StatusEvent).status, e.heldSince, e.nextAttemptAt])).toEqual(
+			expect.arrayContaining([
+				['delivered', late, late + ORDER_RECHECK_MS],
+				['read', T0, late + ORDER_RECHECK_MS],
+			]),
+		);
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
 	it("forwards a message's statuses of one webhook in the order of their steps, whatever their order in it", async () => {
 		const w = world();
 		await linked(w, 'wamid.1');
