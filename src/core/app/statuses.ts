@@ -58,12 +58,20 @@ export interface StatusBatch {
 	receivedAt: number;
 	/** When these statuses were first held for an earlier status of their message (ORDER_WAIT_MS). */
 	heldSince?: number;
-	/**
-	 * The messages whose statuses the run held so far, each with the earliest step held (STATUS_RANK):
-	 * the run's later statuses of such a message from that step on are held too, even after their own
-	 * wait (the earlier held one, whose wait ends first, goes first); an earlier step is not. Filled here.
-	 */
-	heldInRun?: Map<string, number>;
+	/** The statuses held elsewhere (in other stored webhooks, or earlier in this one): see StatusHolds. */
+	holds?: StatusHolds;
+}
+
+/**
+ * The steps of messages held in the other stored webhooks, and so far in this batch (webhookBatch.ts
+ * `Holds`). A status of such a message at a later step waits too, even past its own wait (the earlier
+ * held step, whose wait ends first, goes first); the same step or an earlier one does not.
+ */
+export interface StatusHolds {
+	/** The earliest step (STATUS_RANK) held of the message, if any. */
+	earliest(wamid: string): number | undefined;
+	/** This batch holds `wamid` at `step`. */
+	hold(wamid: string, step: number): void;
 }
 
 /** The statuses of a batch the caller keeps and hands back later (webhookBatch.ts). */
@@ -130,13 +138,13 @@ export class StatusService {
 			for (const event of group) {
 				const record = records.get(event.wamid) as SentMessage;
 				const step = STATUS_RANK[fromMetaStatus(event.status) as Status];
-				const heldStep = batch.heldInRun?.get(event.wamid);
+				const heldStep = batch.holds?.earliest(event.wamid);
 				holding ||=
-					(heldStep !== undefined && step >= heldStep) ||
+					(heldStep !== undefined && step > heldStep) ||
 					(mayHold && mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId) && awaitsStepBefore(event, record));
 				if (holding) {
 					early.push(event);
-					batch.heldInRun?.set(event.wamid, Math.min(heldStep ?? step, step));
+					batch.holds?.hold(event.wamid, step);
 				} else if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });
 			}
 		}

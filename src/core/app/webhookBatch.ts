@@ -21,7 +21,7 @@ import { STATUSES_AT_ONCE } from './parallel';
 
 export { STATUSES_AT_ONCE };
 import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
-import { KeptStatuses, ORDER_RECHECK_MS, ORDER_WAIT_MS, Refusals } from './statuses';
+import { KeptStatuses, ORDER_RECHECK_MS, ORDER_WAIT_MS, Refusals, StatusHolds } from './statuses';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -72,8 +72,10 @@ export interface InboxEntry {
 	rechecks?: number;
 	/** Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS): since when. */
 	heldSince?: number;
-	/** The earliest step among them (core/status/ordering.ts STATUS_RANK): held entries are handled in step order. */
+	/** Their step (core/status/ordering.ts STATUS_RANK; one step per entry): held entries are handled in step order. */
 	heldStep?: number;
+	/** The messages (wamids) they are of: a run holds these messages' later steps behind them (`Holds`). */
+	heldMessages?: string[];
 }
 
 /**
@@ -118,7 +120,7 @@ export interface WebhookHandlers {
 	 */
 	statuses?(
 		events: StatusEvent[],
-		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number; heldInRun?: Map<string, number> },
+		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number; holds?: StatusHolds },
 	): Promise<KeptStatuses>;
 	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
@@ -248,9 +250,9 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 	const problems: string[] = [];
 	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
 	const waitingContacts = new Set<string>();
-	let recheckAt: number | undefined;
-	// Messages whose statuses this run held, with the earliest step held (statuses.ts StatusBatch).
-	const heldInRun = new Map<string, number>();
+	// Statuses held in stored webhooks: a run that ends with some asks for a run when the first is due.
+	const holds = Holds.of(heads);
+	let recheckAt = holds.nextDue(now);
 	for (const listed of entries) {
 		if (timer() >= deadline) {
 			more = true;
@@ -265,7 +267,8 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		const waiting: WebhookEvent[] = [];
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
-		const statuses = await handleStatuses(handlers, entry, foreign, heldInRun);
+		holds.release(entry.id);
+		const statuses = await handleStatuses(handlers, entry, foreign, holds.of(entry.id));
 		failed.push(...statuses.failed);
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		const events = entry.events ?? [];
@@ -378,13 +381,13 @@ async function handleStatuses(
 	handlers: WebhookHandlers,
 	entry: InboxEntry,
 	foreign: WebhookEvent[],
-	heldInRun: Map<string, number>,
+	holds: StatusHolds,
 ): Promise<{ handled: WebhookEvent[]; failed: WebhookEvent[]; problems: string[] } & KeptStatuses> {
 	const events = (entry.events ?? []).filter((e): e is StatusEvent => e.kind === 'status' && !foreign.includes(e));
 	if (!handlers.statuses || !events.length) return { handled: [], failed: [], unknown: [], early: [], problems: [] };
 	try {
 		const { heldSince, receivedAt, scope } = entry;
-		const kept = await handlers.statuses(events, { scope, receivedAt, heldInRun, ...(heldSince !== undefined ? { heldSince } : {}) });
+		const kept = await handlers.statuses(events, { scope, receivedAt, holds, ...(heldSince !== undefined ? { heldSince } : {}) });
 		return { handled: events, failed: [], ...kept, problems: [] };
 	} catch (error) {
 		const reason = error instanceof Error ? error.message : 'error';
@@ -414,21 +417,72 @@ async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 }
 
 /**
- * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS) are kept in an
- * entry of their own, received when the webhook was, held since the first time, with their earliest
- * step (`handlingOrder`); looked at again every ORDER_RECHECK_MS, and when the wait ends. Answers when
- * they are due.
+ * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS) are kept in
+ * entries of their own, one per step (`handlingOrder`), received when the webhook was, held since
+ * the first time, naming their messages (`Holds`); looked at again every ORDER_RECHECK_MS, and when
+ * the wait ends (past it, while an earlier step of their message is held: every ORDER_RECHECK_MS).
+ * Answers when they are due.
  */
 async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<number> {
+	const byStep = new Map<number, StatusEvent[]>();
+	for (const event of events) {
+		const step = STATUS_RANK[fromMetaStatus(event.status) ?? 'queued'];
+		byStep.set(step, [...(byStep.get(step) ?? []), event]);
+	}
 	let due = 0;
-	await keepApart(ports, entry, events, (now) => {
-		const heldSince = entry.heldSince ?? now;
-		// Held on after their wait (an earlier step of their message is held): looked at again in a while.
-		due = heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
-		const heldStep = Math.min(...events.map((event) => STATUS_RANK[fromMetaStatus(event.status) ?? 'queued']));
-		return { heldSince, heldStep, nextAttemptAt: due };
-	});
+	for (const [heldStep, held] of byStep)
+		await keepApart(ports, entry, held, (now) => {
+			const heldSince = entry.heldSince ?? now;
+			due = heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
+			return { heldSince, heldStep, heldMessages: [...new Set(held.map((event) => event.wamid))], nextAttemptAt: due };
+		});
 	return due;
+}
+
+/**
+ * The steps of messages held in the inbox's entries (from their heads, listed at the start of a run),
+ * by entry: an entry being handled releases its own, and holds again what it keeps.
+ */
+class Holds {
+	private readonly byMessage = new Map<string, Map<string, number>>();
+	private readonly dues: number[] = [];
+
+	static of(heads: InboxHead[]): Holds {
+		const holds = new Holds();
+		for (const head of heads)
+			if (head.heldSince !== undefined) {
+				for (const wamid of head.heldMessages ?? []) holds.add(head.id, wamid, head.heldStep ?? 0);
+				if (head.nextAttemptAt !== undefined) holds.dues.push(head.nextAttemptAt);
+			}
+		return holds;
+	}
+
+	add(entryId: string, wamid: string, step: number): void {
+		const byEntry = this.byMessage.get(wamid) ?? new Map<string, number>();
+		byEntry.set(entryId, Math.min(byEntry.get(entryId) ?? step, step));
+		this.byMessage.set(wamid, byEntry);
+	}
+
+	release(entryId: string): void {
+		for (const [wamid, byEntry] of this.byMessage) if (byEntry.delete(entryId) && !byEntry.size) this.byMessage.delete(wamid);
+	}
+
+	/** The earliest due time of the held entries listed that is after `now`. */
+	nextDue(now: number): number | undefined {
+		const later = this.dues.filter((due) => due > now);
+		return later.length ? Math.min(...later) : undefined;
+	}
+
+	/** The holds as a batch of `entryId` sees and adds to them. */
+	of(entryId: string): StatusHolds {
+		return {
+			earliest: (wamid) => {
+				const steps = [...(this.byMessage.get(wamid)?.values() ?? [])];
+				return steps.length ? Math.min(...steps) : undefined;
+			},
+			hold: (wamid, step) => this.add(entryId, wamid, step),
+		};
+	}
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

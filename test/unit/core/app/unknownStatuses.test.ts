@@ -438,13 +438,34 @@ describe('statuses out of order', () => {
 		await w.webhook([status('wamid.1', 'delivered'), status('wamid.1', 'read')]);
 		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: T0 + ORDER_RECHECK_MS });
 		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
-		const [held] = await w.inbox.all();
-		expect(held).toMatchObject({ heldSince: T0, receivedAt: T0, nextAttemptAt: T0 + ORDER_RECHECK_MS });
-		expect(held.events.map((e) => (e as StatusEvent).status)).toEqual(['delivered', 'read']);
-		// The sent comes in a webhook acknowledged later: forwarded at once; the held ones when due.
+		// One entry per step, each naming its messages.
+		const held = (await w.inbox.all()).sort((a, b) => (a.heldStep as number) - (b.heldStep as number));
+		expect(
+			held.map(({ events, heldSince, heldStep, heldMessages, receivedAt, nextAttemptAt }) => ({
+				statuses: events.map((e) => (e as StatusEvent).status),
+				heldSince,
+				heldStep,
+				heldMessages,
+				receivedAt,
+				nextAttemptAt,
+			})),
+		).toEqual(
+			[
+				['delivered', 2],
+				['read', 3],
+			].map(([name, step]) => ({
+				statuses: [name],
+				heldSince: T0,
+				heldStep: step,
+				heldMessages: ['wamid.1'],
+				receivedAt: T0,
+				nextAttemptAt: T0 + ORDER_RECHECK_MS,
+			})),
+		);
+		// The sent comes in a webhook acknowledged later: forwarded at once; the held ones when due, a run asked for then.
 		w.advance(200);
 		await w.webhook([status('wamid.1', 'sent')]);
-		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: T0 + ORDER_RECHECK_MS });
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
 		w.advance(ORDER_RECHECK_MS - 200);
 		expect(await w.run()).toEqual({ problems: [], more: false });
@@ -513,6 +534,45 @@ describe('statuses out of order', () => {
 		w.advance(ORDER_RECHECK_MS);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it("holds a failure in a newer webhook behind its message's held step, and then forwards both", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'failed', { errors: [{ code: 131026 }] })]);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:failed']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it("holds each message's steps in order across stored webhooks, whatever else they hold, until each wait ends", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await linked(w, 'wamid.2');
+		await w.webhook([status('wamid.1', 'read'), status('wamid.2', 'delivered')]);
+		await w.run();
+		w.advance(200);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		// No sent ever comes. The first webhook's wait ends before the second's.
+		w.advance(ORDER_WAIT_MS - 200);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.2:queued', 'wamid.2:delivered']);
+		w.advance(200);
+		await w.run();
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:delivered', 'wamid.1:read', 'wamid.2:queued', 'wamid.2:delivered']);
 		expect(await w.inbox.all()).toEqual([]);
 	});
 
