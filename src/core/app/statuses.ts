@@ -65,7 +65,7 @@ export interface StatusBatch {
 /**
  * The steps of messages held in the other stored webhooks, and so far in this batch (webhookBatch.ts
  * `Holds`). A status of such a message at a later step waits too, even past its own wait (the earlier
- * held step, whose wait ends first, goes first); the same step or an earlier one does not.
+ * held step goes first); the same step or an earlier one does not.
  */
 export interface StatusHolds {
 	/** The earliest step (STATUS_RANK) held of the message, if any. */
@@ -139,10 +139,10 @@ export class StatusService {
 				const record = records.get(event.wamid) as SentMessage;
 				const step = STATUS_RANK[fromMetaStatus(event.status) as Status];
 				const heldStep = batch.holds?.earliest(event.wamid);
-				holding ||=
-					(heldStep !== undefined && step > heldStep) ||
-					(mayHold && mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId) && awaitsStepBefore(event, record));
-				if (holding) {
+				// A status its signature does not vouch for is refused at once (forwardStatus), never held.
+				const own = mayReportOn(batch.scope, event.phoneNumberId, record.phoneNumberId);
+				holding ||= own && ((heldStep !== undefined && step > heldStep) || (mayHold && awaitsStepBefore(event, record)));
+				if (holding && own) {
 					early.push(event);
 					batch.holds?.hold(event.wamid, step);
 				} else if (await this.forwardStatus(event, record, batch.scope, writer)) forwarded.push({ event, record });

@@ -321,15 +321,17 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		}
 		const { claimedUntil: _claimed, ...rest } = entry;
 		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
+		// Events retried after a back-off are no longer held: they hold no later step meanwhile.
+		const { heldSince: _since, heldStep: _step, heldMessages: _messages, ...unheld } = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
-			if (retry) await inbox.add({ ...rest, id: newId(), events: failed, ...backoff }, { now: clock.now() });
+			if (retry) await inbox.add({ ...unheld, id: newId(), events: failed, ...backoff }, { now: clock.now() });
 			await inbox.save({ ...rest, events: left });
 			more = true;
 			break;
 		}
-		if (retry) await inbox.save({ ...rest, events: failed, ...backoff });
+		if (retry) await inbox.save({ ...unheld, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
 	}
 	return { problems, more, ...(recheckAt !== undefined ? { recheckAt } : {}) };
@@ -343,6 +345,24 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 function handlingOrder(a: InboxHead, b: InboxHead): number {
 	const held = Number(a.heldSince !== undefined) - Number(b.heldSince !== undefined);
 	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt;
+}
+
+/**
+ * The processing runs a runtime asked for held statuses (module state of the adapter, like RunGate):
+ * one at a time, so that runs while statuses are held do not each add a scheduler job.
+ */
+export class Rechecks {
+	private asked?: number;
+
+	/**
+	 * Whether to ask for a run at `at`, at `now`: not when one asked for is still ahead and no later
+	 * than `at` (that run asks again for what is due after it). Counts the run asked for when it answers yes.
+	 */
+	ask(at: number, now: number): boolean {
+		if (this.asked !== undefined && this.asked > now && this.asked <= at) return false;
+		this.asked = at;
+		return true;
+	}
 }
 
 /**

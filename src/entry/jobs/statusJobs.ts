@@ -2,6 +2,7 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
+import { Rechecks } from '../../core/app/webhookBatch';
 import { expiredDays } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
@@ -50,6 +51,9 @@ function currentLog(app: Required<LoggerSource>): ILogger {
 	});
 }
 
+/** The runs this runtime asked for held statuses: one ahead at a time (core/app/webhookBatch.ts Rechecks). */
+const rechecks = new Rechecks();
+
 /**
  * The stored webhooks that are due, within the run's budget (core/app/runBudget.ts); another run is
  * asked for while some are left, or for when statuses held for an earlier one are due again, and a
@@ -57,9 +61,10 @@ function currentLog(app: Required<LoggerSource>): ILogger {
  * the run fail visibly, once everything else was done: the engine writes the error to the app's log.
  */
 async function processWebhooks(acc: Accessors): Promise<void> {
-	const { problems, more, recheckAt } = await processWebhooksOf(acc, await clockOf(acc.read));
+	const clock = await clockOf(acc.read);
+	const { problems, more, recheckAt } = await processWebhooksOf(acc, clock);
 	if (more) await jobsOf(acc.modify).processSoon();
-	if (recheckAt !== undefined) await processAt(acc.modify, recheckAt);
+	if (recheckAt !== undefined && rechecks.ask(recheckAt, clock.now())) await processAt(acc.modify, recheckAt);
 	await deliverSoon(acc.modify);
 	if (problems.length) throw new Error(problems.join('; '));
 }

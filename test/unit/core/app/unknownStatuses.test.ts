@@ -11,7 +11,13 @@ import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { ORDER_RECHECK_MS, ORDER_WAIT_MS, StatusService } from '../../../../src/core/app/statuses';
-import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS, UNKNOWN_RECHECK_MS } from '../../../../src/core/app/webhookBatch';
+import {
+	MemoryWebhookInbox,
+	processWebhooks,
+	Rechecks,
+	UNKNOWN_RECHECK_MAX_MS,
+	UNKNOWN_RECHECK_MS,
+} from '../../../../src/core/app/webhookBatch';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 import { StatusEvent } from '../../../../src/core/status/webhook';
@@ -574,6 +580,41 @@ describe('statuses out of order', () => {
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:delivered', 'wamid.1:read', 'wamid.2:queued', 'wamid.2:delivered']);
 		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it('retries a held entry whose handling failed as an entry no longer held, so that it holds nothing during its back-off', async () => {
+		const inbox = new MemoryWebhookInbox();
+		const held = { heldSince: T0, heldStep: 2, heldMessages: ['wamid.1'] };
+		await inbox.add({ id: 'held', events: [status('wamid.1', 'delivered')], receivedAt: T0, nextAttemptAt: T0, ...held });
+		const result = await processWebhooks({
+			inbox,
+			clock: { now: () => T0 },
+			refusals: { refuse: () => undefined },
+			handlers: {
+				status: async () => undefined,
+				statuses: async () => {
+					throw new Error('the store is down');
+				},
+				revoke: async () => undefined,
+				templateStatus: async () => undefined,
+				inbound: () => ({ handle: async () => undefined }),
+			},
+		});
+		expect(result.problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 1 of 5)']);
+		const [retried] = await inbox.all();
+		expect(retried).toMatchObject({ id: 'held', attempts: 1, nextAttemptAt: T0 + 30000 });
+		expect(Object.keys(retried).filter((key) => key.startsWith('held'))).toEqual([]);
+	});
+
+	it('asks for one recheck run at a time: not while one asked for is ahead and no later', () => {
+		const rechecks = new Rechecks();
+		expect(rechecks.ask(T0 + 1000, T0)).toBe(true);
+		expect(rechecks.ask(T0 + 1500, T0 + 100)).toBe(false);
+		expect(rechecks.ask(T0 + 1000, T0 + 200)).toBe(false);
+		// An earlier one is asked for too; once its time has come, the next is.
+		expect(rechecks.ask(T0 + 800, T0 + 300)).toBe(true);
+		expect(rechecks.ask(T0 + 1800, T0 + 800)).toBe(true);
+		expect(rechecks.ask(T0 + 1900, T0 + 900)).toBe(false);
 	});
 
 	it("forwards a message's statuses of one webhook in the order of their steps, whatever their order in it", async () => {
