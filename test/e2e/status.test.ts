@@ -154,6 +154,39 @@ describe('message status pipeline', () => {
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('webhook-inbox'))).toEqual([]);
 	});
 
+	it("on a server's scheduler, 50 messages' read, delivered and sent webhooks posted at once, last step first: each status once, in step order", async () => {
+		const phones = Array.from({ length: 50 }, (_, i) => `55119${String(20000000 + i)}`);
+		const results = await send(phones);
+		const steps = ['read', 'delivered', 'sent'];
+		const bodies = steps.map((status) =>
+			app.sim.statusPayload(
+				NUMBER.phoneNumberId,
+				results.map((r) => ({ wamid: r.msId!, status, recipient: r.phoneNumber })),
+			),
+		);
+		app.harness.scheduler.startRunning();
+		try {
+			const answers = await Promise.all(bodies.map((body) => app.sim.deliverRaw(body, NUMBER.appSecret)));
+			expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+			const started = Date.now();
+			while (sink.deliveries.length < 50 * 4 || !app.harness.scheduler.idle) {
+				if (Date.now() - started > 60000) throw new Error(`gave up waiting: ${sink.deliveries.length} of 200 statuses`);
+				await new Promise((resolve) => setTimeout(resolve, 5));
+			}
+		} finally {
+			await app.harness.scheduler.stopRunning();
+		}
+		for (const { msId } of results)
+			expect(sink.deliveries.filter((d) => d.body.msId === msId).map((d) => d.body.MessageStatus)).toEqual([
+				'queued',
+				'sent',
+				'delivered',
+				'read',
+			]);
+		expect(sink.deliveries).toHaveLength(200);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('webhook-inbox'))).toEqual([]);
+	});
+
 	it('forwards read without delivered once it waited 5 s for it, and drops a delivered that comes after', async () => {
 		const [result] = await send(['5511987654321']);
 		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);
