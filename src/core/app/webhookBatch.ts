@@ -268,7 +268,10 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 		holds.release(entry.id);
-		const statuses = await handleStatuses(handlers, entry, foreign, holds.of(entry.id));
+		const entryHolds = holds.of(entry.id);
+		const statuses = await handleStatuses(handlers, entry, foreign, entryHolds);
+		// Revokes of messages with an earlier step held wait behind it, as statuses do (statuses.ts StatusHolds).
+		const heldRevokes: InboundMessageEvent[] = [];
 		failed.push(...statuses.failed);
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		const events = entry.events ?? [];
@@ -301,6 +304,12 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 				break;
 			}
 			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
+			const revoked = event.kind === 'message' && event.type === 'revoke' ? event.originalMessageId : undefined;
+			if (revoked && (entryHolds.earliest(revoked) ?? STATUS_RANK.deleted) < STATUS_RANK.deleted) {
+				heldRevokes.push(event as InboundMessageEvent);
+				entryHolds.hold(revoked, STATUS_RANK.deleted);
+				continue;
+			}
 			const contact = contactOf(event);
 			if (contact && waitingContacts.has(contact)) {
 				waiting.push(event);
@@ -315,8 +324,8 @@ async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: Web
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
 		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
-		if (statuses.early.length) {
-			const at = await keepEarly(ports, entry, statuses.early);
+		if (statuses.early.length || heldRevokes.length) {
+			const at = await keepEarly(ports, entry, [...statuses.early, ...heldRevokes]);
 			recheckAt = Math.min(recheckAt ?? at, at);
 		}
 		const { claimedUntil: _claimed, ...rest } = entry;
@@ -437,16 +446,16 @@ async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 }
 
 /**
- * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS) are kept in
- * entries of their own, one per step (`handlingOrder`), received when the webhook was, held since
+ * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS), and revokes held
+ * behind an earlier step of their message, are kept in entries of their own, one per step (`handlingOrder`), received when the webhook was, held since
  * the first time, naming their messages (`Holds`); looked at again every ORDER_RECHECK_MS, and when
  * the wait ends (past it, while an earlier step of their message is held: every ORDER_RECHECK_MS).
  * Answers when they are due.
  */
-async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<number> {
-	const byStep = new Map<number, StatusEvent[]>();
+async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: Array<StatusEvent | InboundMessageEvent>): Promise<number> {
+	const byStep = new Map<number, Array<StatusEvent | InboundMessageEvent>>();
 	for (const event of events) {
-		const step = STATUS_RANK[fromMetaStatus(event.status) ?? 'queued'];
+		const step = event.kind === 'status' ? STATUS_RANK[fromMetaStatus(event.status) ?? 'queued'] : STATUS_RANK.deleted;
 		byStep.set(step, [...(byStep.get(step) ?? []), event]);
 	}
 	let due = 0;
@@ -454,7 +463,8 @@ async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: St
 		await keepApart(ports, entry, held, (now) => {
 			const heldSince = entry.heldSince ?? now;
 			due = heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
-			return { heldSince, heldStep, heldMessages: [...new Set(held.map((event) => event.wamid))], nextAttemptAt: due };
+			const messages = held.map((event) => (event.kind === 'status' ? event.wamid : (event.originalMessageId ?? '')));
+			return { heldSince, heldStep, heldMessages: [...new Set(messages)], nextAttemptAt: due };
 		});
 	return due;
 }

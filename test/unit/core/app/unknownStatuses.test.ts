@@ -20,7 +20,7 @@ import {
 } from '../../../../src/core/app/webhookBatch';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
-import { StatusEvent } from '../../../../src/core/status/webhook';
+import { InboundMessageEvent, StatusEvent } from '../../../../src/core/status/webhook';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 import { MemoryNumbers } from '../../../../src/core/app/memory';
 
@@ -96,12 +96,12 @@ function world(settings: Record<string, unknown> = {}) {
 					throw new Error('the batched handler is used');
 				},
 				statuses: (events, batch) => service.handleStatuses(events, batch),
-				revoke: async () => undefined,
+				revoke: (event, scope) => service.handleRevoke(event, scope),
 				templateStatus: async () => undefined,
 				inbound: () => ({ handle: async () => undefined }),
 			},
 		});
-	const webhook = async (events: StatusEvent[], scope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] }) =>
+	const webhook = async (events: Array<StatusEvent | InboundMessageEvent>, scope = { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] }) =>
 		inbox.add({ id: `w${now}-${events.length}-${Math.random()}`, events, scope, receivedAt: now });
 	/** What the outbox holds, in (message, seq) order: `wamid:status`. */
 	const forwarded = async () =>
@@ -615,6 +615,42 @@ describe('statuses out of order', () => {
 		expect(rechecks.ask(T0 + 800, T0 + 300)).toBe(true);
 		expect(rechecks.ask(T0 + 1800, T0 + 800)).toBe(true);
 		expect(rechecks.ask(T0 + 1900, T0 + 900)).toBe(false);
+	});
+
+	it("holds a contact's revoke behind its message's held step, and then forwards the step and the deletion", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		w.advance(100);
+		const revoke: InboundMessageEvent = {
+			kind: 'message',
+			phoneNumberId: 'pn-1',
+			displayPhoneNumber: '15550783881',
+			wamid: 'wamid.REVOKE',
+			from: '5511987654321',
+			waId: '5511987654321',
+			type: 'revoke',
+			timestamp: '1750000200',
+			originalMessageId: 'wamid.1',
+			raw: {},
+		};
+		await w.webhook([revoke]);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
+		expect((await w.inbox.all()).map((e) => [e.heldStep, e.heldMessages])).toEqual(
+			expect.arrayContaining([
+				[2, ['wamid.1']],
+				[5, ['wamid.1']],
+			]),
+		);
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:deleted']);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 
 	it("forwards a message's statuses of one webhook in the order of their steps, whatever their order in it", async () => {
