@@ -41,7 +41,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 	const inboxMessages = () =>
 		app.harness.world.persistence
 			.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox-events'))
-			.flatMap((r) => (r.data as any).events.map((e: any) => e.raw.text?.body));
+			.flatMap((r) => (JSON.parse((r.data as any).json) as any[]).map((e: any) => e.raw.text?.body));
 
 	async function connectSecond() {
 		app.sim.addNumber(SECOND);

@@ -37,19 +37,30 @@ const openKeys = (item: { id: string; page?: string }): Associations =>
 /** The associations of a chunk record: written once by `putMany`, rewritten only by a delivery run's settlement. */
 const chunkKeys = (chunk: string, page: string): Associations => [OPEN, PAGE(page), CHUNK(chunk)];
 
-/** Several open items of one page in one record. Its items are stored without `page` and `chunk`. */
+/**
+ * Several open items of one page in one record. Its items are stored without `page` and `chunk`, as
+ * one JSON string (`json`): hundreds of status payloads cross the engine's bridge (written, read by
+ * the delivery run, and answered back by its removal) as one value, not as hundreds of objects that
+ * the engine encodes, decodes and inspects for its debug log field by field (WebhookInboxStore.ts
+ * says more). Chunks of earlier versions hold them as `items`, and are read as they are.
+ */
 interface ChunkRecord {
 	chunk: string;
 	page: string;
-	items: StatusItem[];
+	json?: string;
+	items?: StatusItem[];
 }
 
-const isChunk = (record: unknown): record is ChunkRecord => Array.isArray((record as ChunkRecord | undefined)?.items);
+const isChunk = (record: unknown): record is ChunkRecord =>
+	typeof (record as ChunkRecord | undefined)?.json === 'string' || Array.isArray((record as ChunkRecord | undefined)?.items);
+
+const chunkItems = (record: ChunkRecord): StatusItem[] =>
+	typeof record.json === 'string' ? (JSON.parse(record.json) as StatusItem[]) : (record.items ?? []);
 
 /** Open records as items: a chunk's items each name their chunk and page. */
 function itemsOf(records: unknown[]): StatusItem[] {
 	return records.flatMap((record) =>
-		isChunk(record) ? record.items.map((item) => ({ ...item, page: record.page, chunk: record.chunk })) : [record as StatusItem],
+		isChunk(record) ? chunkItems(record).map((item) => ({ ...item, page: record.page, chunk: record.chunk })) : [record as StatusItem],
 	);
 }
 
@@ -120,7 +131,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			const { record, free } = await this.room(items[next].createdAt);
 			const part = items.slice(next, next + free);
 			next += part.length;
-			const chunk: ChunkRecord = { chunk: crypto.randomBytes(12).toString('hex'), page: record.id, items: part.map(bare) };
+			const chunk: ChunkRecord = {
+				chunk: crypto.randomBytes(12).toString('hex'),
+				page: record.id,
+				json: JSON.stringify(part.map(bare)),
+			};
 			await this.persistence.createWithAssociations(chunk, chunkKeys(chunk.chunk, record.id));
 		}
 	}
@@ -188,7 +203,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			...bare(item),
 			...(retried.has(item.id) ? { state: 'pending' as const, ...retried.get(item.id) } : {}),
 		}));
-		await this.records.replace(chunkKeys(chunk, page), { chunk, page, items: kept });
+		await this.records.replace(chunkKeys(chunk, page), { chunk, page, json: JSON.stringify(kept) });
 	}
 
 	/** Moves failed items back to pending, due `now`, in a new page; their retry window restarts. Returns how many. */

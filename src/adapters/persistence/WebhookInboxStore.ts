@@ -6,19 +6,31 @@
  *   a claim reads and rewrites;
  * - its events under `webhook-inbox-events`: written when the webhook is stored (with when,
  *   `storedAt`), read by the run that claims it, rewritten only when a run keeps some of them (left
- *   for later, or failed and retried).
+ *   for later, or failed and retried). They are kept as one JSON string (`json`): a 1,000-status
+ *   webhook then crosses the engine's bridge, and is stored, as one value rather than 1,000 objects
+ *   of a dozen fields, which the engine encodes, decodes and writes to its debug log field by field
+ *   (`util.inspect` of every message, whether that log is on or not: AppsEngineDenoRuntime), and
+ *   MongoDB stores as as many embedded documents. Records of earlier versions (`events`) are read
+ *   as they are.
  *
  * A run lists every stored webhook; with the events in the same record, a backlog of 1,000-status
  * webhooks crossed the engine's bridge whole at every run, and each claim wrote a whole webhook back.
  * Records stored by earlier versions hold head and events in one record under the same key: they
  * are read as they are, and become two records at their first `save` (an events record written by a
  * save whose head was not rewritten wins over the events the head still holds). Removal takes the
- * events first: a run that dies half way leaves a head, which the next claim finds without events
- * and removes, never events that no head lists. (A version before the split cannot read the new
+ * events first: a run that dies half way leaves a head, which a claim finds without events and
+ * removes, never events that no head lists. (A version before the split cannot read the new
  * records: the app is not downgraded while webhooks wait in its inbox.)
- * `add` writes the events first: when its process dies before the head, the events stay without
- * one (Meta, never answered, sends the webhook again). `sweepOrphans` removes them once old enough,
- * and only while the inbox holds no head.
+ *
+ * `add` writes both records at once: the acknowledgement Meta waits for then waits for one write to
+ * the host, not two in turn. A head can so be listed before its events are stored: a claim leaves
+ * a head without events while its `storedAt` is younger than `ADD_UNDER_WAY_MS` (the add that
+ * wrote it ends well within that, or failed and removes it), and an older one is a leftover (a
+ * process that died between the writes, or a removal half done): claimed with no events, and so
+ * removed. When either write fails, the add removes both and fails (the caller answers Meta with
+ * an error, and Meta sends the webhook again). When its process dies before the head is written,
+ * the events stay without one: `sweepOrphans` removes them once old enough, and only while the
+ * inbox holds no head.
  * It passes the same contract suite as the in-memory inbox (test/unit/status/webhookInboxStore.test.ts).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
@@ -35,16 +47,30 @@ const KEY = (id: string) => misc(`webhook-inbox:${id}`);
 const headKeys = (id: string) => [INBOX, KEY(id)];
 const eventKeys = (id: string) => [EVENTS, KEY(id)];
 
-/** A head record; one stored by an earlier version also holds the events. */
-type StoredHead = InboxHead & { events?: WebhookEvent[] };
+/**
+ * A head record: `storedAt` is when `add` wrote it (heads rewritten by a claim or a save keep it;
+ * earlier versions wrote none, and only after the events). One stored by an earlier version also
+ * holds the events.
+ */
+type StoredHead = InboxHead & { events?: WebhookEvent[]; storedAt?: number };
+
+/**
+ * How long a head without events may be an `add` still writing them: an add is one call of a
+ * handler, which the engine answers within 30 s, and the add's writes go out together at its end.
+ */
+export const ADD_UNDER_WAY_MS = 60000;
 
 /**
  * An events record. `storedAt`: when `add` wrote it (a save rewrites the record without it, as
  * records written before it was kept have none).
  */
-type StoredEvents = { id: string; events: WebhookEvent[]; storedAt?: number };
+type StoredEvents = { id: string; json?: string; events?: WebhookEvent[]; storedAt?: number };
 
-const headOf = ({ events: _events, ...head }: StoredHead): InboxHead => head;
+/** The events of an events record, as this version (`json`) or an earlier one (`events`) wrote them. */
+const eventsOf = (stored: StoredEvents | undefined): WebhookEvent[] | undefined =>
+	typeof stored?.json === 'string' ? (JSON.parse(stored.json) as WebhookEvent[]) : stored?.events;
+
+const headOf = ({ events: _events, storedAt: _storedAt, ...head }: StoredHead): InboxHead => head;
 
 export class PersistenceWebhookInbox implements WebhookInbox {
 	private readonly records: Records;
@@ -57,19 +83,21 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	}
 
 	/**
-	 * The events first: a listed head always has them. When the head cannot be written the webhook is
-	 * not stored (the caller answers Meta with an error, and Meta sends it again): its events go too.
+	 * Both records at once. When either cannot be written the webhook is not stored (the caller
+	 * answers Meta with an error, and Meta sends it again): the other goes too.
 	 */
 	async add(entry: InboxEntry, options: { now: number }): Promise<void> {
 		const { events, ...head } = entry;
-		const stored: StoredEvents = { id: entry.id, events, storedAt: options.now };
-		await this.persistence.createWithAssociations(stored, eventKeys(entry.id));
-		try {
-			await this.persistence.createWithAssociations(head, headKeys(entry.id));
-		} catch (error) {
-			await this.records.removeAll(eventKeys(entry.id)).catch(() => undefined);
-			throw error;
-		}
+		const stored: StoredEvents = { id: entry.id, json: JSON.stringify(events), storedAt: options.now };
+		const written = await Promise.allSettled([
+			this.persistence.createWithAssociations(stored, eventKeys(entry.id)),
+			this.persistence.createWithAssociations({ ...head, storedAt: options.now }, headKeys(entry.id)),
+		]);
+		const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+		if (!failed) return;
+		await this.records.removeAll(headKeys(entry.id)).catch(() => undefined);
+		await this.records.removeAll(eventKeys(entry.id)).catch(() => undefined);
+		throw failed.reason;
 	}
 
 	async list(): Promise<InboxHead[]> {
@@ -78,16 +106,21 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 
 	/**
 	 * Every webhook starts a run and the recurring job runs too. Persistence has no atomic update: the
-	 * claim is a read and a write of the head, and a run that finds the entry held, or gone, leaves it.
-	 * Then the events are read.
+	 * claim is a read and a write of the head, and a run that finds the entry held, or gone, or its
+	 * add still under way (a young head without events), leaves it. The events are read with the
+	 * head: only a run holding the head rewrites them.
 	 */
 	async claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined> {
-		const [current] = (await this.read.readByAssociations(headKeys(id))) as StoredHead[];
+		const [[current], [stored]] = (await Promise.all([
+			this.read.readByAssociations(headKeys(id)),
+			this.read.readByAssociations(eventKeys(id)),
+		])) as [StoredHead[], StoredEvents[]];
 		if (!current || (current.claimedUntil ?? 0) > options.now) return undefined;
+		const events = eventsOf(stored) ?? current.events;
+		if (!events && current.storedAt !== undefined && options.now - current.storedAt < ADD_UNDER_WAY_MS) return undefined;
 		const claimed = { ...current, claimedUntil: options.now + options.leaseMs };
 		if (!(await this.records.replace(headKeys(id), claimed))) return undefined;
-		const [stored] = (await this.read.readByAssociations(eventKeys(id))) as Array<{ events?: WebhookEvent[] }>;
-		return { ...headOf(claimed), events: stored?.events ?? current.events ?? [] };
+		return { ...headOf(claimed), events: events ?? [] };
 	}
 
 	/** The events, then the head (in place of the stored one, never bringing back one that is gone). */
@@ -95,7 +128,7 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 		const [current] = (await this.read.readByAssociations(headKeys(entry.id))) as StoredHead[];
 		if (!current) return;
 		const { events, ...head } = entry;
-		await this.records.put(eventKeys(entry.id), { id: entry.id, events });
+		await this.records.put(eventKeys(entry.id), { id: entry.id, json: JSON.stringify(events) });
 		if (!(await this.records.replace(headKeys(entry.id), head))) await this.records.removeAll([KEY(entry.id)]);
 	}
 

@@ -73,4 +73,23 @@ describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {
 		expect(after.createWithAssociations).toBe(4);
 		expect(await store.list()).toEqual([]);
 	});
+
+	it("keeps a chunk's items as one JSON string, and delivers the items of a chunk an earlier version stored as objects", async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const store = new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		await store.putMany([item(1), item(2)]);
+		const chunks = () => world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('outbox-chunk:')));
+		expect(chunks()).toHaveLength(1);
+		const chunk = chunks()[0].data as { page: string; json: unknown };
+		expect(Object.keys(chunk).sort()).toEqual(['chunk', 'json', 'page']);
+		expect(JSON.parse(chunk.json as string)).toEqual([item(1), item(2)]);
+		// The same chunk as an earlier version wrote it.
+		chunks()[0].data = { chunk: (chunk as any).chunk, page: chunk.page, items: [item(1), item(2)] };
+		expect((await store.list()).map((i: { id: string }) => i.id)).toEqual(['wamid.1:read', 'wamid.2:read']);
+		const accepted: string[] = [];
+		await deliverDue({ store, now: 0, send: async (body) => (accepted.push(JSON.parse(body).msId), { status: 200 }) });
+		expect(accepted).toEqual(['wamid.1', 'wamid.2']);
+		expect(await store.list()).toEqual([]);
+	});
 });

@@ -6,7 +6,7 @@
 import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
-import { PersistenceWebhookInbox } from '../../../src/adapters/persistence/WebhookInboxStore';
+import { ADD_UNDER_WAY_MS, PersistenceWebhookInbox } from '../../../src/adapters/persistence/WebhookInboxStore';
 import { InboxEntry } from '../../../src/core/app/webhookBatch';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
@@ -90,40 +90,71 @@ describe('PersistenceWebhookInbox: records', () => {
 			],
 		}) as any;
 
-	it('keeps the events apart from the head that runs list, claim and rewrite', async () => {
+	it('keeps the events apart from the head that runs list, claim and rewrite, as one JSON string', async () => {
 		const { inbox, records } = make();
 		await inbox.add(stored, { now: 1500 });
-		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual([
-			[['webhook-inbox-events', 'webhook-inbox:a'], true],
-			[['webhook-inbox', 'webhook-inbox:a'], false],
+		// Both written when the add was (the caller's `now`): for the sweep of events no head lists,
+		// and for a claim that finds the head before its events.
+		expect(records()).toEqual([
+			{ keys: ['webhook-inbox-events', 'webhook-inbox:a'], data: { id: 'a', json: JSON.stringify(events), storedAt: 1500 } },
+			{ keys: ['webhook-inbox', 'webhook-inbox:a'], data: { id: 'a', appId: 'app-1', receivedAt: 1000, storedAt: 1500 } },
 		]);
-		// When it was written (the caller's `now`), for the sweep of events no head lists.
-		expect(records()[0].data).toEqual({ id: 'a', events, storedAt: 1500 });
-		await inbox.claim('a', { now: 2000, leaseMs: 300 });
+		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
+		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, claimedUntil: 2300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).toMatchObject({ id: 'a', claimedUntil: 2300 });
 		expect(records().find((r) => r.keys[0] === 'webhook-inbox')?.data).not.toHaveProperty('events');
 		await inbox.remove('a');
 		expect(records()).toEqual([]);
 	});
 
-	it('stores nothing when the head cannot be written: the events written first go too, and the error reaches the caller', async () => {
-		const { world, read, persistence } = accessors();
-		const inbox = new PersistenceWebhookInbox(
-			read,
-			refusing(persistence, { createWithAssociations: 'webhook-inbox' }, 'write refused'),
-		);
-		await expect(inbox.add(stored, { now: 1000 })).rejects.toThrow('write refused');
-		expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
+	for (const refused of ['webhook-inbox', 'webhook-inbox-events'])
+		it(`stores nothing when the ${refused === 'webhook-inbox' ? 'head' : 'events'} cannot be written: the other record goes too, and the error reaches the caller`, async () => {
+			const { world, read, persistence } = accessors();
+			const inbox = new PersistenceWebhookInbox(read, refusing(persistence, { createWithAssociations: refused }, 'write refused'));
+			await expect(inbox.add(stored, { now: 1000 })).rejects.toThrow('write refused');
+			expect(world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
+		});
+
+	it('writes head and events at once: a claim that finds the head before its events leaves it, and takes it once they are stored', async () => {
+		const { read, persistence } = accessors();
+		let release = () => {};
+		const gate = new Promise<void>((resolve) => (release = resolve));
+		let headWritten = () => {};
+		const head = new Promise<void>((resolve) => (headWritten = resolve));
+		// The events' write reaches the store only when released; the head's goes at once.
+		const slowEvents = Object.assign(Object.create(persistence), {
+			createWithAssociations: async (data: object, associations: Array<{ getID(): string }>) => {
+				if (associations[0].getID() === 'webhook-inbox-events') await gate;
+				const id = await persistence.createWithAssociations(data, associations);
+				if (associations[0].getID() === 'webhook-inbox') headWritten();
+				return id;
+			},
+		});
+		const adding = new PersistenceWebhookInbox(read, slowEvents).add(stored, { now: 1000 });
+		const inbox = new PersistenceWebhookInbox(read, persistence);
+		await head;
+		expect(await inbox.claim('a', { now: 1000 + ADD_UNDER_WAY_MS - 1, leaseMs: 300 })).toBeUndefined();
+		// Left as it was: not claimed, so the next run takes it.
+		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
+		release();
+		await adding;
+		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, claimedUntil: 2300 });
 	});
 
-	it('removes the events first: a removal that fails half way leaves a head, which its next claim finds without events', async () => {
+	it('removes the events first: a removal that fails half way leaves a head, which a claim once the add is long over finds without events', async () => {
 		const { read, persistence } = accessors();
 		const failing = refusing(persistence, { removeByAssociations: 'webhook-inbox' }, 'remove refused');
 		await new PersistenceWebhookInbox(read, persistence).add(stored, { now: 1000 });
 		await expect(new PersistenceWebhookInbox(read, failing).remove('a')).rejects.toThrow('remove refused');
 		const inbox = new PersistenceWebhookInbox(read, persistence);
 		expect(await inbox.list()).toEqual([{ id: 'a', appId: 'app-1', receivedAt: 1000 }]);
-		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, events: [], claimedUntil: 2300 });
+		// Until then it may be an add under way.
+		expect(await inbox.claim('a', { now: 1000 + ADD_UNDER_WAY_MS - 1, leaseMs: 300 })).toBeUndefined();
+		expect(await inbox.claim('a', { now: 1000 + ADD_UNDER_WAY_MS, leaseMs: 300 })).toEqual({
+			...stored,
+			events: [],
+			claimedUntil: 1000 + ADD_UNDER_WAY_MS + 300,
+		});
 	});
 
 	it('an events record wins over the events the head of an earlier version still holds (a save that did not rewrite the head)', async () => {
@@ -177,10 +208,10 @@ describe('PersistenceWebhookInbox: records', () => {
 		const claimed = await inbox.claim('a', { now: 2000, leaseMs: 300 });
 		expect(claimed).toEqual({ ...stored, claimedUntil: 2300 });
 		await inbox.save({ ...stored, attempts: 1 });
-		expect(records().map((r) => [r.keys, 'events' in r.data])).toEqual(
+		expect(records().map((r) => [r.keys, 'events' in r.data, 'json' in r.data])).toEqual(
 			expect.arrayContaining([
-				[['webhook-inbox', 'webhook-inbox:a'], false],
-				[['webhook-inbox-events', 'webhook-inbox:a'], true],
+				[['webhook-inbox', 'webhook-inbox:a'], false, false],
+				[['webhook-inbox-events', 'webhook-inbox:a'], false, true],
 			]),
 		);
 		expect(records()).toHaveLength(2);
