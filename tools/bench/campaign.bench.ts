@@ -44,7 +44,7 @@ function campaignRuns(runs: Array<{ processorId: string; startedAt: number; ms: 
 }
 
 async function measure(transport: Transport): Promise<void> {
-	const app = await startApp({ persistence: { latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0) } });
+	const app = await startApp({ persistence: { latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0) }, realClock: true });
 	const rates: number[] = [];
 	const times: number[] = [];
 	const throttled: number[] = [];

@@ -119,7 +119,7 @@ interface EndToEnd {
 
 /** One end-to-end run at a persistence latency, status callbacks through the bridge or direct. */
 async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToEnd> {
-	const app = await startApp({ persistenceLatencyMs: latencyMs });
+	const app = await startApp({ persistenceLatencyMs: latencyMs, realClock: true });
 	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink();
 	try {
 		await connectNumber(app);

@@ -70,7 +70,7 @@ async function oneRun(app: AppUnderTest, meta: MetaSide, requests: number, recip
 }
 
 async function measure(cap: number, requests: number, recipients: number, transport: Transport): Promise<void> {
-	const app = await startApp({ persistence: { latencyMs: PERSISTENCE_MS } });
+	const app = await startApp({ persistence: { latencyMs: PERSISTENCE_MS }, realClock: true });
 	let meta: MetaSide | undefined;
 	try {
 		await connectNumber(app);

@@ -166,6 +166,12 @@ export interface HarnessOptions {
 	echoLogs?: boolean;
 	/** Which Rocket.Chat persistence answers to model, and its latency (see rc/persistence.ts). */
 	persistence?: PersistenceOptions;
+	/**
+	 * The app's clock is real time, as on a Rocket.Chat server: the harness writes no clock record
+	 * (src/adapters/build/clock.ts), so the app reads it once, and the scheduler's time cannot move
+	 * (benches that run jobs in real time, `scheduler.startRunning()`). Default: false.
+	 */
+	realClock?: boolean;
 }
 
 export class AppHarness {
@@ -184,7 +190,10 @@ export class AppHarness {
 	private constructor(private readonly options: HarnessOptions) {
 		this.admin = this.world.addUser({ username: 'admin', roles: ['admin', 'user'], authToken: 'admin-token' });
 		this.bridges = new HarnessBridges(this.world, this.scheduler, undefined, { persistence: options.persistence });
-		this.scheduler.onTimeMoved = (offsetMs) => this.moveAppClock(offsetMs);
+		this.scheduler.onTimeMoved = (offsetMs) => {
+			if (options.realClock) throw new Error('this harness runs the app on the real clock (realClock): its time cannot move');
+			this.moveAppClock(offsetMs);
+		};
 		this.manager = new AppManager({
 			metadataStorage: new MemoryMetadataStorage(),
 			logStorage: new MemoryLogStorage((entry) => this.collectLogs(entry)),
@@ -210,14 +219,14 @@ export class AppHarness {
 	 * moved from here, so the app's clock (src/adapters/build/clock.ts) adds the offset the harness
 	 * writes in this test-only record; on a Rocket.Chat server there is no such record.
 	 */
-	private moveAppClock(offsetMs: number): void {
-		if (!this.appId) return;
-		const record = this.world.persistence.find((r) => r.appId === this.appId && r.associations.some((a) => a.id === TEST_CLOCK_OFFSET));
+	private moveAppClock(offsetMs: number, appId = this.appId): void {
+		if (!appId) return;
+		const record = this.world.persistence.find((r) => r.appId === appId && r.associations.some((a) => a.id === TEST_CLOCK_OFFSET));
 		if (record) record.data = { offsetMs };
 		else
 			this.world.persistence.push({
-				id: `${TEST_CLOCK_OFFSET}-${this.appId}`,
-				appId: this.appId,
+				id: `${TEST_CLOCK_OFFSET}-${appId}`,
+				appId,
 				data: { offsetMs },
 				associations: [{ model: 'misc', id: TEST_CLOCK_OFFSET }],
 			});
@@ -251,7 +260,11 @@ export class AppHarness {
 		const zip = fs.readFileSync(zipPath);
 		// The admin grants exactly the permissions app.json declares, as in Rocket.Chat's install dialog.
 		// (Without `permissionsGranted` the engine would fall back to its broad default list.)
-		const declared = (await this.manager.getParser().unpackageApp(zip)).info.permissions;
+		const { info } = await this.manager.getParser().unpackageApp(zip);
+		const declared = info.permissions;
+		// The clock record exists before the app's first call: an app that finds none uses real time
+		// for good (src/adapters/build/clock.ts).
+		if (!this.options.realClock) this.moveAppClock(0, info.id);
 		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any, permissionsGranted: declared });
 		const app = result.getApp();
 		if (!app) {
