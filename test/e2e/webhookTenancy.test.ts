@@ -276,6 +276,52 @@ describe("a number's app secret vouches only for its own events", () => {
 		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 		expect(cachedTemplates(SIBLING.wabaId)).toEqual([]);
 	});
+
+	it('vouches at once for numbers another instance of the server connected after this runtime last read the numbers', async () => {
+		// A webhook: this runtime has just read the numbers, and uses them for the next ones (RecentNumbers).
+		await deliverAll(
+			[app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: 'wamid.UNKNOWN', status: 'sent', recipient: CARLA }])],
+			NUMBER.appSecret,
+		);
+		// Another instance of the server connects numbers: their records appear.
+		const stored = app.harness.world.persistence.find((r) =>
+			r.associations.some((a) => a.id === `whatsapp-number:${NUMBER.phoneNumberId}`),
+		)!;
+		const connectedElsewhere = (number: SimNumber) => {
+			app.sim.addNumber(number);
+			const { phoneNumberId, wabaId, accessToken, appSecret, displayPhoneNumber } = number;
+			app.harness.world.persistence.push({
+				id: `other-instance-${phoneNumberId}`,
+				appId: stored.appId,
+				data: { ...(stored.data as object), phoneNumberId, wabaId, accessToken, appSecret, displayPhoneNumber },
+				associations: [
+					{ model: 'misc', id: 'whatsapp-number' },
+					{ model: 'misc', id: `whatsapp-number:${phoneNumberId}` },
+				],
+			});
+		};
+		const text = (number: SimNumber) =>
+			app.sim.inboundTextPayload(number.phoneNumberId, {
+				from: CARLA,
+				name: 'Carla',
+				text: `to ${number.verifiedName}`,
+				wamid: `wamid.TO-${number.phoneNumberId}`,
+			});
+		// THIRD has a secret of its own: its signature verifies with none of the numbers this runtime
+		// read, so it reads them again.
+		const THIRD: SimNumber = { ...OTHER, phoneNumberId: '106540352242977', wabaId: '102290129340444', appSecret: 'a1'.repeat(16) };
+		connectedElsewhere(THIRD);
+		await deliverAll([text(THIRD)], THIRD.appSecret);
+		// SIBLING shares NUMBER's secret: the numbers this runtime has just read verify its signature,
+		// but do not cover SIBLING; the numbers as stored do.
+		connectedElsewhere(SIBLING);
+		await deliverAll([text(SIBLING)], NUMBER.appSecret);
+		expect(livechatRooms().map((r) => [(r.visitor as any)?.token, app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
+			[`whatsapp:${THIRD.phoneNumberId}:${CARLA}`, [`to ${THIRD.verifiedName}`]],
+			[`whatsapp:${SIBLING.phoneNumberId}:${CARLA}`, [`to ${SIBLING.verifiedName}`]],
+		]);
+		expect(warnings()).toEqual([]);
+	});
 });
 
 describe("the webhook's cheap refusals", () => {

@@ -57,7 +57,7 @@ const posterOf = (http: IHttp): StatusPoster => ({
 /** Stores a verified webhook's events (core `acceptWebhook`) and starts the processing job. */
 export async function acceptWebhookOf(
 	acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>,
-	webhook: { payload: unknown; scope: WebhookScope; appId?: string },
+	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
 	clock: Clock,
 ): Promise<number> {
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);

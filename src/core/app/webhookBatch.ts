@@ -140,7 +140,10 @@ const newId = () => crypto.randomBytes(12).toString('hex');
 
 /**
  * Stores a verified webhook for the processing job: its events about the numbers and accounts its
- * signature vouches for (`scope`; the others are dropped and logged), with the scope; then the job is
+ * signature vouches for (`scope`; the others are dropped and logged), with the scope; when `scope`
+ * came from numbers read earlier and some events fall outside it, `rescope` gives the scope from
+ * the numbers as stored now, which decides instead (when those verify it no more, `rescope` answers
+ * undefined and `scope` stands: RecentNumbers in adapters/persistence/NumberStore.ts). Then the job is
  * asked to run soon, unless a run of it is under way in this runtime: the webhook joins that run
  * (`processing`, its RunGate), which runs again after for what arrived meanwhile. That saves the
  * acknowledgement Meta waits for a call into the host per webhook while a backlog is processed.
@@ -148,16 +151,20 @@ const newId = () => crypto.randomBytes(12).toString('hex');
  */
 export async function acceptWebhook(
 	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
-	webhook: { payload: unknown; scope: WebhookScope; appId?: string },
+	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
 ): Promise<number> {
-	const { allowed: events, foreign } = partitionByScope(
-		webhook.scope,
-		walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error'),
-	);
+	const walked = walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error');
+	let scope = webhook.scope;
+	let { allowed: events, foreign } = partitionByScope(scope, walked);
+	// A scope from numbers read earlier may miss a number connected since: the fresher one decides.
+	if (foreign.length && webhook.rescope) {
+		scope = (await webhook.rescope()) ?? scope;
+		({ allowed: events, foreign } = partitionByScope(scope, walked));
+	}
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 	if (!events.length) return 0;
 	const now = ports.clock.now();
-	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope: webhook.scope, receivedAt: now }, { now });
+	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope, receivedAt: now }, { now });
 	if (!ports.processing?.join()) await ports.jobs.processSoon();
 	return events.length;
 }

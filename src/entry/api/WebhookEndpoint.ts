@@ -54,15 +54,25 @@ export class WebhookEndpoint extends ApiEndpoint {
 		// A request without a well-formed signature costs nothing: refused before anything is read.
 		const problem = headerProblem(header);
 		if (problem) return this.refuse(problem);
-		// Meta waits for the acknowledgement: the two reads go together.
-		const [numbers, clock] = await Promise.all([new NumberStore(read.getPersistenceReader()).list(), clockOf(read)]);
-		const check = verifyForNumbers(serializeLikeMeta(request.content ?? {}), header, numbers);
+		// Meta waits for the acknowledgement: the numbers this runtime read recently serve (RecentNumbers),
+		// and what reads there are go together.
+		const store = new NumberStore(read.getPersistenceReader());
+		const [recent, clock] = await Promise.all([store.listRecent(), clockOf(read)]);
+		const body = serializeLikeMeta(request.content ?? {});
+		const verifyNow = async () => verifyForNumbers(body, header, await store.list());
+		let check = verifyForNumbers(body, header, recent.numbers);
+		// A number connected, or a secret changed, on another instance since: the numbers as stored decide.
+		if (!check.ok && recent.cached) check = await verifyNow();
 		if (!check.ok) return this.refuse(check.reason);
+		const rescope = async () => {
+			const fresher = await verifyNow();
+			return fresher.ok ? fresher.scope : undefined;
+		};
 		// Verified: stored with what its signature vouches for, for the processing job, and
 		// acknowledged at once, as Meta requires.
 		await acceptWebhookOf(
 			{ read, persistence, modify, logger: this.app.getLogger() },
-			{ payload: request.content, scope: check.scope, appId: this.app.getID() },
+			{ payload: request.content, scope: check.scope, appId: this.app.getID(), ...(recent.cached ? { rescope } : {}) },
 			clock,
 		);
 		return { status: 200, content: { success: true } };

@@ -10,7 +10,8 @@ import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/Persi
 import { DraftStore } from '../../../../src/adapters/persistence/DraftStore';
 import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
-import { NumberStore } from '../../../../src/adapters/persistence/NumberStore';
+import { NumberStore, RECENT_NUMBERS_MS, RecentNumbers } from '../../../../src/adapters/persistence/NumberStore';
+import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
 import { WindowStore } from '../../../../src/adapters/persistence/WindowStore';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
@@ -111,5 +112,61 @@ describe("MessageStore: what a webhook's statuses cost", () => {
 		expect(found).toHaveLength(250);
 		expect(found.every((m) => m.statuses?.join() === 'queued,sent')).toBe(true);
 		expect((await store.findByWamid('wamid.7'))?.statuses).toEqual(['queued', 'sent']);
+	});
+});
+
+describe('RecentNumbers: the numbers read for one webhook serve the next ones for a while', () => {
+	const number = (phoneNumberId: string): ConnectedNumber => ({
+		phoneNumberId,
+		wabaId: 'waba-1',
+		displayPhoneNumber: '+1 555-000-0000',
+		verifiedName: 'Shop',
+		accessToken: 'token',
+		appSecret: 'secret',
+		connectedAt: '2026-01-01T00:00:00.000Z',
+		connectedBy: 'admin',
+	});
+
+	it(`keeps a list for ${RECENT_NUMBERS_MS} ms from when its read began`, async () => {
+		let now = 1000;
+		const recent = new RecentNumbers(() => now);
+		expect(recent.get()).toBeUndefined();
+		const list = [number('111')];
+		await recent.read(async () => ((now += 5), list));
+		expect(recent.get()).toBe(list);
+		now = 1000 + RECENT_NUMBERS_MS - 1;
+		expect(recent.get()).toBe(list);
+		now = 1000 + RECENT_NUMBERS_MS;
+		expect(recent.get()).toBeUndefined();
+		// A clock that went back is not trusted either.
+		await recent.read(async () => list);
+		now -= 1;
+		expect(recent.get()).toBeUndefined();
+	});
+
+	it('forgets its list at a save or removal, and does not keep a read that was under way then', async () => {
+		const recent = new RecentNumbers(() => 1000);
+		await recent.read(async () => [number('111')]);
+		recent.forget();
+		expect(recent.get()).toBeUndefined();
+		let finish: (list: ConnectedNumber[]) => void = () => undefined;
+		const reading = recent.read(() => new Promise((resolve) => (finish = resolve)));
+		recent.forget();
+		finish([number('111')]);
+		expect(await reading).toEqual([number('111')]);
+		expect(recent.get()).toBeUndefined();
+	});
+
+	it("a NumberStore's save and removal in this runtime are seen by the next webhook at once", async () => {
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler()).getPersistenceBridge() as any;
+		const store = new NumberStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		await store.save(number('111'));
+		expect(await store.listRecent()).toEqual({ numbers: [number('111')], cached: false });
+		expect(await store.listRecent()).toEqual({ numbers: [number('111')], cached: true });
+		await store.save(number('222'));
+		expect(await store.listRecent()).toEqual({ numbers: [number('111'), number('222')], cached: false });
+		await store.remove('111');
+		expect(await store.listRecent()).toEqual({ numbers: [number('222')], cached: false });
+		expect(await store.listRecent()).toEqual({ numbers: [number('222')], cached: true });
 	});
 });

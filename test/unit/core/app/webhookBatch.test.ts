@@ -138,6 +138,55 @@ describe('acceptWebhook', () => {
 		]);
 	});
 
+	describe('a scope from numbers read earlier (rescope)', () => {
+		const twoNumbers = {
+			object: 'whatsapp_business_account',
+			entry: [
+				...webhook({
+					messaging_product: 'whatsapp',
+					metadata: metadata('pn-1'),
+					statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }],
+				}).entry,
+				...webhook({
+					messaging_product: 'whatsapp',
+					metadata: metadata('pn-2'),
+					statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }],
+				}).entry,
+			],
+		};
+		const jobs = { processSoon: async () => undefined };
+
+		it('asks for the scope as stored now when events fall outside, and stores them with it', async () => {
+			const f = fakes();
+			const wider: WebhookScope = { phoneNumberIds: ['pn-1', 'pn-2'], wabaIds: ['waba-1'] };
+			let asked = 0;
+			const rescope = async () => (asked++, wider);
+			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: twoNumbers, scope: SCOPE, rescope })).toBe(2);
+			expect(asked).toBe(1);
+			const [stored] = await f.inbox.all();
+			expect(stored.scope).toEqual(wider);
+			expect(stored.events.map((e) => (e as StatusEvent).wamid)).toEqual(['wamid.A', 'wamid.B']);
+			expect(f.refused).toEqual([]);
+		});
+
+		it('keeps its scope when the numbers as stored verify the webhook no more, and never asks when every event is in scope', async () => {
+			const f = fakes();
+			let asked = 0;
+			const rescope = async () => (asked++, undefined);
+			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: twoNumbers, scope: SCOPE, rescope })).toBe(1);
+			expect(asked).toBe(1);
+			expect((await f.inbox.all())[0]).toMatchObject({ scope: SCOPE, events: [{ wamid: 'wamid.A' }] });
+			expect(f.refused.map(([cause]) => cause)).toEqual(['foreign-events']);
+			const inScopeOnly = webhook({
+				messaging_product: 'whatsapp',
+				metadata: metadata('pn-1'),
+				statuses: [{ id: 'wamid.C', status: 'sent', timestamp: '1', recipient_id: '5511' }],
+			});
+			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: inScopeOnly, scope: SCOPE, rescope })).toBe(1);
+			expect(asked).toBe(1);
+		});
+	});
+
 	it('joins the processing run under way rather than asking for one; asks when none is under way', async () => {
 		const f = fakes();
 		let runs = 0;
