@@ -321,6 +321,26 @@ describe("a number's app secret vouches only for its own events", () => {
 			[`whatsapp:${SIBLING.phoneNumberId}:${CARLA}`, [`to ${SIBLING.verifiedName}`]],
 		]);
 		expect(warnings()).toEqual([]);
+
+		// Another instance gives NUMBER and SIBLING a new secret. A webhook signed with the old one
+		// verifies with the numbers this runtime read, but names OTHER, which they do not cover: the
+		// numbers as stored decide, and they refuse it (Meta sends it again). The new secret verifies.
+		const rotated = 'b2'.repeat(16);
+		for (const record of app.harness.world.persistence)
+			if (
+				record.associations.some(
+					(a) => a.id === `whatsapp-number:${NUMBER.phoneNumberId}` || a.id === `whatsapp-number:${SIBLING.phoneNumberId}`,
+				)
+			)
+				record.data = { ...(record.data as object), appSecret: rotated };
+		const toOther = app.sim.statusPayload(OTHER.phoneNumberId, [{ wamid: 'wamid.UNKNOWN-2', status: 'sent', recipient: CARLA }]);
+		const inbox = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox')).length;
+		const waiting = inbox();
+		expect((await app.sim.deliverRaw(toOther, NUMBER.appSecret)).status).toBe(403);
+		expect(warnings()).toEqual([expect.stringContaining("matches no connected number's app secret")]);
+		// Nothing stored (the unknown status of the first webhook still waits for its message).
+		expect(inbox()).toBe(waiting);
+		expect((await app.sim.deliverRaw(text(SIBLING), rotated)).status).toBe(200);
 	});
 });
 

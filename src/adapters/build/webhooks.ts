@@ -59,7 +59,7 @@ export async function acceptWebhookOf(
 	acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>,
 	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
 	clock: Clock,
-): Promise<number> {
+): Promise<number | 'unverified'> {
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);
 	return acceptWebhook(
 		{ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing: processingGate },

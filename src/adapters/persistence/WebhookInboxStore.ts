@@ -48,17 +48,19 @@ const headKeys = (id: string) => [INBOX, KEY(id)];
 const eventKeys = (id: string) => [EVENTS, KEY(id)];
 
 /**
- * A head record: `storedAt` is when `add` wrote it (heads rewritten by a claim or a save keep it;
- * earlier versions wrote none, and only after the events). One stored by an earlier version also
- * holds the events.
+ * A head record: `storedAt` is when `add` wrote it. A claim keeps it; a `save` writes the head
+ * without it (its events were rewritten), as earlier versions wrote every head (and only after the
+ * events). One stored by an earlier version also holds the events.
  */
 type StoredHead = InboxHead & { events?: WebhookEvent[]; storedAt?: number };
 
 /**
  * How long a head without events may be an `add` still writing them: an add is one call of a
- * handler, which the engine answers within 30 s, and the add's writes go out together at its end.
+ * handler, which the engine answers within 30 s, and the add's writes go out together. As long as a
+ * claim's lease (webhookBatch.ts INBOX_LEASE_MS), so that instances whose clocks differ by a minute
+ * still agree; a leftover head only waits that much longer to be removed.
  */
-export const ADD_UNDER_WAY_MS = 60000;
+export const ADD_UNDER_WAY_MS = 5 * 60000;
 
 /**
  * An events record. `storedAt`: when `add` wrote it (a save rewrites the record without it, as
@@ -108,7 +110,10 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	 * Every webhook starts a run and the recurring job runs too. Persistence has no atomic update: the
 	 * claim is a read and a write of the head, and a run that finds the entry held, or gone, or its
 	 * add still under way (a young head without events), leaves it. The events are read with the
-	 * head: only a run holding the head rewrites them.
+	 * head when the head is as `add` wrote it (`storedAt`): such events change only by a `save`, that
+	 * is after a claim, the race that the head's write already narrows. A head a `save` rewrote (or
+	 * an earlier version wrote) may be a run's release of events it has just rewritten: its events
+	 * are read again after the claim's write, as they always were.
 	 */
 	async claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined> {
 		const [[current], [stored]] = (await Promise.all([
@@ -116,10 +121,14 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 			this.read.readByAssociations(eventKeys(id)),
 		])) as [StoredHead[], StoredEvents[]];
 		if (!current || (current.claimedUntil ?? 0) > options.now) return undefined;
-		const events = eventsOf(stored) ?? current.events;
+		let events = eventsOf(stored) ?? current.events;
 		if (!events && current.storedAt !== undefined && options.now - current.storedAt < ADD_UNDER_WAY_MS) return undefined;
 		const claimed = { ...current, claimedUntil: options.now + options.leaseMs };
 		if (!(await this.records.replace(headKeys(id), claimed))) return undefined;
+		if (current.storedAt === undefined) {
+			const [after] = (await this.read.readByAssociations(eventKeys(id))) as StoredEvents[];
+			events = eventsOf(after) ?? current.events;
+		}
 		return { ...headOf(claimed), events: events ?? [] };
 	}
 

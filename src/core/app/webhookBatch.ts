@@ -92,7 +92,9 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
  *   for later (its webhook's) is not.
  * - `list` returns every entry's head (copies, without events), in no particular order.
  * - `claim` takes the entry for a run until `now + leaseMs` and returns it (a copy, with
- *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`): then undefined.
+ *   `claimedUntil` set), unless it is gone or another run holds it (`claimedUntil > now`), or (in a
+ *   store that writes an entry in two records at once) its `add` may still be writing it: then
+ *   undefined.
  * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
  * - `remove` removes it; an unknown id is ignored.
  * - `sweepOrphans` removes what an `add` that never stored its entry left (in a store that writes an
@@ -142,8 +144,9 @@ const newId = () => crypto.randomBytes(12).toString('hex');
  * Stores a verified webhook for the processing job: its events about the numbers and accounts its
  * signature vouches for (`scope`; the others are dropped and logged), with the scope; when `scope`
  * came from numbers read earlier and some events fall outside it, `rescope` gives the scope from
- * the numbers as stored now, which decides instead (when those verify it no more, `rescope` answers
- * undefined and `scope` stands: RecentNumbers in adapters/persistence/NumberStore.ts). Then the job is
+ * the numbers as stored now, which decides instead (RecentNumbers in
+ * adapters/persistence/NumberStore.ts). When those verify the signature no more (`rescope` answers
+ * undefined), nothing is stored and the answer is 'unverified': the webhook is refused. Then the job is
  * asked to run soon, unless a run of it is under way in this runtime: the webhook joins that run
  * (`processing`, its RunGate), which runs again after for what arrived meanwhile. That saves the
  * acknowledgement Meta waits for a call into the host per webhook while a backlog is processed.
@@ -152,13 +155,15 @@ const newId = () => crypto.randomBytes(12).toString('hex');
 export async function acceptWebhook(
 	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
 	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
-): Promise<number> {
+): Promise<number | 'unverified'> {
 	const walked = walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error');
 	let scope = webhook.scope;
 	let { allowed: events, foreign } = partitionByScope(scope, walked);
 	// A scope from numbers read earlier may miss a number connected since: the fresher one decides.
 	if (foreign.length && webhook.rescope) {
-		scope = (await webhook.rescope()) ?? scope;
+		const fresher = await webhook.rescope();
+		if (!fresher) return 'unverified';
+		scope = fresher;
 		({ allowed: events, foreign } = partitionByScope(scope, walked));
 	}
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);

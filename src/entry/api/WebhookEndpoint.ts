@@ -61,8 +61,9 @@ export class WebhookEndpoint extends ApiEndpoint {
 		const body = serializeLikeMeta(request.content ?? {});
 		const verifyNow = async () => verifyForNumbers(body, header, await store.list());
 		let check = verifyForNumbers(body, header, recent.numbers);
+		let fromCache = recent.cached;
 		// A number connected, or a secret changed, on another instance since: the numbers as stored decide.
-		if (!check.ok && recent.cached) check = await verifyNow();
+		if (!check.ok && fromCache) [check, fromCache] = [await verifyNow(), false];
 		if (!check.ok) return this.refuse(check.reason);
 		const rescope = async () => {
 			const fresher = await verifyNow();
@@ -70,11 +71,13 @@ export class WebhookEndpoint extends ApiEndpoint {
 		};
 		// Verified: stored with what its signature vouches for, for the processing job, and
 		// acknowledged at once, as Meta requires.
-		await acceptWebhookOf(
+		const stored = await acceptWebhookOf(
 			{ read, persistence, modify, logger: this.app.getLogger() },
-			{ payload: request.content, scope: check.scope, appId: this.app.getID(), ...(recent.cached ? { rescope } : {}) },
+			{ payload: request.content, scope: check.scope, appId: this.app.getID(), ...(fromCache ? { rescope } : {}) },
 			clock,
 		);
+		// The numbers as stored verify it no more (a secret changed on another instance): Meta sends it again.
+		if (stored === 'unverified') return this.refuse('mismatch');
 		return { status: 200, content: { success: true } };
 	}
 

@@ -141,6 +141,29 @@ describe('PersistenceWebhookInbox: records', () => {
 		expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...stored, claimedUntil: 2300 });
 	});
 
+	it("reads a rewritten head's events again after its claim's write: they may be a run's, saved just before it released the head", async () => {
+		const { read, persistence } = accessors();
+		const inbox = new PersistenceWebhookInbox(read, persistence);
+		await inbox.add(stored, { now: 1000 });
+		await inbox.claim('a', { now: 1000, leaseMs: 300 });
+		await inbox.save({ ...stored, attempts: 1 });
+		const later = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'later' }] as InboxEntry['events'];
+		// Another run's save lands between this claim's reads and its write of the head.
+		const racing = Object.assign(Object.create(persistence), {
+			updateByAssociations: async (associations: Array<{ getID(): string }>, data: object, upsert: boolean) => {
+				if (associations[0].getID() === 'webhook-inbox')
+					await new PersistenceWebhookInbox(read, persistence).save({ ...stored, attempts: 1, events: later });
+				return persistence.updateByAssociations(associations, data, upsert);
+			},
+		});
+		expect(await new PersistenceWebhookInbox(read, racing).claim('a', { now: 2000, leaseMs: 300 })).toEqual({
+			...stored,
+			attempts: 1,
+			events: later,
+			claimedUntil: 2300,
+		});
+	});
+
 	it('removes the events first: a removal that fails half way leaves a head, which a claim once the add is long over finds without events', async () => {
 		const { read, persistence } = accessors();
 		const failing = refusing(persistence, { removeByAssociations: 'webhook-inbox' }, 'remove refused');

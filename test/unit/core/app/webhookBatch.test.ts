@@ -169,14 +169,14 @@ describe('acceptWebhook', () => {
 			expect(f.refused).toEqual([]);
 		});
 
-		it('keeps its scope when the numbers as stored verify the webhook no more, and never asks when every event is in scope', async () => {
+		it('stores nothing when the numbers as stored verify the webhook no more (it is refused), and never asks when every event is in scope', async () => {
 			const f = fakes();
 			let asked = 0;
 			const rescope = async () => (asked++, undefined);
-			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: twoNumbers, scope: SCOPE, rescope })).toBe(1);
+			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: twoNumbers, scope: SCOPE, rescope })).toBe('unverified');
 			expect(asked).toBe(1);
-			expect((await f.inbox.all())[0]).toMatchObject({ scope: SCOPE, events: [{ wamid: 'wamid.A' }] });
-			expect(f.refused.map(([cause]) => cause)).toEqual(['foreign-events']);
+			expect(await f.inbox.all()).toEqual([]);
+			expect(f.refused).toEqual([]);
 			const inScopeOnly = webhook({
 				messaging_product: 'whatsapp',
 				metadata: metadata('pn-1'),
@@ -184,6 +184,7 @@ describe('acceptWebhook', () => {
 			});
 			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: inScopeOnly, scope: SCOPE, rescope })).toBe(1);
 			expect(asked).toBe(1);
+			expect((await f.inbox.all())[0]).toMatchObject({ scope: SCOPE, events: [{ wamid: 'wamid.C' }] });
 		});
 	});
 
