@@ -20,7 +20,7 @@ import { HarnessBridges } from '../../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../../tools/harness/world';
 import { messageLogContract } from './contracts/messageLog';
-import { numbersContract } from './contracts/numbers';
+import { number as connected, numbersContract } from './contracts/numbers';
 import { draftsContract, idempotencyContract, windowsContract } from './contracts/smallStores';
 import { templateCacheContract } from './contracts/templateCache';
 import { MemoryWindows } from './fakes-inbound';
@@ -116,16 +116,7 @@ describe("MessageStore: what a webhook's statuses cost", () => {
 });
 
 describe('RecentNumbers: the numbers read for one webhook serve the next ones for a while', () => {
-	const number = (phoneNumberId: string): ConnectedNumber => ({
-		phoneNumberId,
-		wabaId: 'waba-1',
-		displayPhoneNumber: '+1 555-000-0000',
-		verifiedName: 'Shop',
-		accessToken: 'token',
-		appSecret: 'secret',
-		connectedAt: '2026-01-01T00:00:00.000Z',
-		connectedBy: 'admin',
-	});
+	const number = (phoneNumberId: string) => connected(phoneNumberId, '2026-01-01T00:00:00.000Z');
 
 	it(`keeps a list for ${RECENT_NUMBERS_MS} ms from when its read began`, async () => {
 		let now = 1000;

@@ -94,28 +94,26 @@ describe('acceptWebhook', () => {
 		entry: [{ id: wabaId, changes: [{ field: 'messages', value }] }],
 	});
 	const metadata = (phoneNumberId: string) => ({ display_phone_number: '1555', phone_number_id: phoneNumberId });
+	/** A webhook of one `sent` status per [phone number id, wamid, WABA id]. */
+	const sentStatuses = (...statuses: Array<[string, string, string?]>) => ({
+		object: 'whatsapp_business_account',
+		entry: statuses.flatMap(
+			([phoneNumberId, wamid, wabaId]) =>
+				webhook(
+					{
+						messaging_product: 'whatsapp',
+						metadata: metadata(phoneNumberId),
+						statuses: [{ id: wamid, status: 'sent', timestamp: '1', recipient_id: '5511' }],
+					},
+					wabaId,
+				).entry,
+		),
+	});
 
 	it('stores the events the signature vouches for, drops and logs the others, and asks for a run', async () => {
 		const f = fakes();
 		let runs = 0;
-		const payload = {
-			object: 'whatsapp_business_account',
-			entry: [
-				...webhook({
-					messaging_product: 'whatsapp',
-					metadata: metadata('pn-1'),
-					statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }],
-				}).entry,
-				...webhook(
-					{
-						messaging_product: 'whatsapp',
-						metadata: metadata('pn-9'),
-						statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }],
-					},
-					'waba-9',
-				).entry,
-			],
-		};
+		const payload = sentStatuses(['pn-1', 'wamid.A'], ['pn-9', 'wamid.B', 'waba-9']);
 		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
 		expect(
 			await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE, appId: 'app-1' }),
@@ -139,21 +137,7 @@ describe('acceptWebhook', () => {
 	});
 
 	describe('a scope from numbers read earlier (rescope)', () => {
-		const twoNumbers = {
-			object: 'whatsapp_business_account',
-			entry: [
-				...webhook({
-					messaging_product: 'whatsapp',
-					metadata: metadata('pn-1'),
-					statuses: [{ id: 'wamid.A', status: 'sent', timestamp: '1', recipient_id: '5511' }],
-				}).entry,
-				...webhook({
-					messaging_product: 'whatsapp',
-					metadata: metadata('pn-2'),
-					statuses: [{ id: 'wamid.B', status: 'sent', timestamp: '1', recipient_id: '5511' }],
-				}).entry,
-			],
-		};
+		const twoNumbers = sentStatuses(['pn-1', 'wamid.A'], ['pn-2', 'wamid.B']);
 		const jobs = { processSoon: async () => undefined };
 
 		it('asks for the scope as stored now when events fall outside, and stores them with it', async () => {
@@ -177,11 +161,7 @@ describe('acceptWebhook', () => {
 			expect(asked).toBe(1);
 			expect(await f.inbox.all()).toEqual([]);
 			expect(f.refused).toEqual([]);
-			const inScopeOnly = webhook({
-				messaging_product: 'whatsapp',
-				metadata: metadata('pn-1'),
-				statuses: [{ id: 'wamid.C', status: 'sent', timestamp: '1', recipient_id: '5511' }],
-			});
+			const inScopeOnly = sentStatuses(['pn-1', 'wamid.C']);
 			expect(await acceptWebhook({ ...f.ports, jobs }, { payload: inScopeOnly, scope: SCOPE, rescope })).toBe(1);
 			expect(asked).toBe(1);
 			expect((await f.inbox.all())[0]).toMatchObject({ scope: SCOPE, events: [{ wamid: 'wamid.C' }] });

@@ -2,7 +2,8 @@
 import { Numbers } from '../../../../../src/core/app/ports';
 import { ConnectedNumber } from '../../../../../src/core/numbers/ConnectedNumber';
 
-const number = (phoneNumberId: string, connectedAt: string, fields: Partial<ConnectedNumber> = {}): ConnectedNumber => ({
+/** A connected number, as the contract tests and the stores' own tests build it. */
+export const number = (phoneNumberId: string, connectedAt: string, fields: Partial<ConnectedNumber> = {}): ConnectedNumber => ({
 	phoneNumberId,
 	wabaId: 'waba-1',
 	displayPhoneNumber: '+1 555-000-0000',
