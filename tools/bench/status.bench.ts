@@ -11,7 +11,7 @@
  *  - the core alone on a 1,000-status batch, and the same batch through the npm library whatsapp-api-js.
  */
 import { readdirSync, readFileSync } from 'fs';
-import { monitorEventLoopDelay, performance } from 'perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'perf_hooks';
 
 import { buildStatusPayload } from '../../src/core/status/payload';
 import { decide, fromMetaStatus, Status } from '../../src/core/status/ordering';
@@ -168,6 +168,10 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 		// How late the host's thread (the engine, its bridges, and this bench's client) ran its callbacks while webhooks came in.
 		const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 		loopDelay.enable();
+		// The host's garbage collections meanwhile (the harness keeps the app's records in this heap).
+		const gcPauses: number[] = [];
+		const gcObserver = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries().map((e) => e.duration)));
+		gcObserver.observe({ entryTypes: ['gc'] });
 		/** When each body's acknowledgement came (it comes once the app stored the webhook). */
 		const ackedAt: number[] = [];
 		const posts = bodies.map(
@@ -188,6 +192,7 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 		);
 		await Promise.all(posts);
 		loopDelay.disable();
+		gcObserver.disconnect();
 		let last = sink.deliveries.length;
 		let lastChange = performance.now();
 		const complete = await until(
@@ -222,6 +227,9 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 			const delayMs = (ns: number) => (ns / 1e6).toFixed(0);
 			console.log(
 				`  host thread's event-loop delay while the webhooks came in: median ${delayMs(loopDelay.percentile(50))} ms, p99 ${delayMs(loopDelay.percentile(99))} ms, max ${delayMs(loopDelay.max)} ms`,
+			);
+			console.log(
+				`  host garbage collection meanwhile: ${gcPauses.length} pauses, ${gcPauses.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(0)} ms, ${gcPauses.filter((ms) => ms >= 50).length} of 50 ms or more; heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB after`,
 			);
 			// The host (this process: the engine and its bridges, with the simulated Meta and the receiver)
 			// is one thread; the app runs in its own Deno process.
