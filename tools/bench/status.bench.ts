@@ -53,6 +53,10 @@ const KINDS = ['sent', 'delivered', 'read'] as const;
 const ORDER = process.env.BENCH_ORDER === 'reversed' ? 'reversed' : 'steps';
 
 const median = (xs: number[]) => quantile(xs, 0.5);
+/** How long the receiver takes to answer each POST (the integrator's server across a network). */
+const SINK_LATENCY_MS = Number(process.env.BENCH_SINK_LATENCY_MS ?? 0);
+/** The status_delivery_concurrency setting (POSTs to the status URL at once); unset: the app's default. */
+const DELIVERY_CONCURRENCY = process.env.BENCH_DELIVERY_CONCURRENCY ? Number(process.env.BENCH_DELIVERY_CONCURRENCY) : undefined;
 
 /** CPU seconds (user + system) used so far by this process's Deno children (the app's runtime). */
 function runtimeCpuSeconds(): number {
@@ -120,12 +124,13 @@ interface EndToEnd {
 /** One end-to-end run at a persistence latency, status callbacks through the bridge or direct. */
 async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToEnd> {
 	const app = await startApp({ persistenceLatencyMs: latencyMs, realClock: true });
-	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink();
+	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink(SINK_LATENCY_MS);
 	try {
 		await connectNumber(app);
 		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 		await app.harness.setSetting('send_rate_per_second', 5000);
+		if (DELIVERY_CONCURRENCY) await app.harness.setSetting('status_delivery_concurrency', DELIVERY_CONCURRENCY);
 		await useTransport(app, transport);
 		app.harness.scheduler.startRunning();
 		const messages = Math.ceil(STATUSES / KINDS.length);

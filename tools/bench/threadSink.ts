@@ -8,7 +8,8 @@ import { Worker } from 'worker_threads';
 
 const RECEIVER = `
 const http = require('http');
-const { parentPort } = require('worker_threads');
+const { parentPort, workerData } = require('worker_threads');
+const latencyMs = workerData.latencyMs;
 let batch = [];
 setInterval(() => {
 	if (batch.length) parentPort.postMessage(batch.splice(0));
@@ -21,9 +22,13 @@ const server = http.createServer((req, res) => {
 		try {
 			body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
 		} catch {}
-		batch.push([body.msId, body.MessageStatus]);
-		res.writeHead(200, { 'Content-Type': 'application/json' });
-		res.end('{"ok":true}');
+		const answer = () => {
+			batch.push([body.msId, body.MessageStatus]);
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.end('{"ok":true}');
+		};
+		if (latencyMs > 0) setTimeout(answer, latencyMs);
+		else answer();
 	});
 });
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
@@ -33,8 +38,10 @@ export class ThreadStatusSink {
 	readonly deliveries: Array<{ body: { msId?: string; MessageStatus?: string } }> = [];
 	private worker?: Worker;
 
+	constructor(private readonly latencyMs = 0) {}
+
 	async start(): Promise<string> {
-		const worker = new Worker(RECEIVER, { eval: true });
+		const worker = new Worker(RECEIVER, { eval: true, workerData: { latencyMs: this.latencyMs } });
 		this.worker = worker;
 		const port = await new Promise<number>((resolve, reject) => {
 			worker.once('error', reject);
