@@ -7,8 +7,6 @@
 import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** Counts the persistence reads that name the clock record, from now on. */
 function clockReads(app: AppUnderTest): () => number {
 	const bridge = app.harness.bridges.getPersistenceBridge();

@@ -19,6 +19,9 @@ export class StatusSink {
 	/** Answer each POST this many ms after it arrived (a receiver that takes its time). */
 	delayMs = 0;
 	attempts = 0;
+	/** The most POSTs it held unanswered at once. */
+	mostAtOnce = 0;
+	private open = 0;
 	private server?: http.Server;
 	private readonly hanging: http.ServerResponse[] = [];
 	private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -30,18 +33,21 @@ export class StatusSink {
 			req.on('data', (c: Buffer) => chunks.push(c));
 			req.on('end', () => {
 				this.attempts++;
+				this.mostAtOnce = Math.max(this.mostAtOnce, ++this.open);
 				this.received.push({ raw: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
 				if (this.failWith === 'hang') {
 					this.hanging.push(res);
 					return;
 				}
 				if (this.failWith) {
+					this.open--;
 					res.writeHead(this.failWith);
 					res.end('nope');
 					return;
 				}
 				const raw = Buffer.concat(chunks).toString('utf8');
 				const answer = () => {
+					this.open--;
 					this.deliveries.push({ raw, body: JSON.parse(raw), headers: req.headers });
 					res.writeHead(200, { 'Content-Type': 'application/json' });
 					res.end('{"ok":true}');

@@ -10,6 +10,7 @@ import { RunGate } from '../../core/app/runBudget';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
 import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks } from '../../core/app/webhookBatch';
+import { DeliveryLimit } from '../../core/status/deliveryLimit';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
@@ -123,11 +124,13 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Prom
 }
 
 /**
- * One delivery round at a time in this runtime, and the ids it delivered lately: module state, kept
+ * One delivery round at a time in this runtime, the ids it delivered lately and how many POSTs at
+ * once its receiver keeps up with: module state, kept
  * for as long as the app's runtime (one Deno process per server) lives.
  */
 const deliveryGate = new DeliveryGate();
 const recentlyDelivered = new RecentIds();
+const deliveryLimit = new DeliveryLimit();
 
 /** A delivery round to the Message Status Endpoint URL, within the run's budget. */
 export async function deliverStatusesOf(
@@ -143,6 +146,7 @@ export async function deliverStatusesOf(
 		poster: (await settings.get('sendFromRuntime')) ? statusPosterOver(RUNTIME_HTTP) : posterOf(acc.http),
 		gate: deliveryGate,
 		recent: recentlyDelivered,
+		limit: deliveryLimit,
 	});
 }
 

@@ -1,8 +1,10 @@
 /**
  * The delivery round to the Message Status Endpoint URL: due events, in order per message, several
- * messages at once (the `statusDeliveryConcurrency` setting), signed when a signing secret is set,
+ * messages at once (as many as the receiver keeps up with, deliveryLimit.ts, up to the
+ * `statusDeliveryConcurrency` setting), signed when a signing secret is set,
  * within a run's time budget (runBudget.ts). One round at a time per runtime (`DeliveryGate`).
  */
+import { DeliveryLimit } from '../status/deliveryLimit';
 import { deliverDue, DeliverySummary, RecentIds } from '../status/outbox';
 import { Clock, StatusOutbox } from './ports';
 import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
@@ -27,6 +29,8 @@ export interface DeliveryPorts {
 	gate: DeliveryGate;
 	/** The ids this runtime delivered lately (a repeat is dropped). */
 	recent?: RecentIds;
+	/** POSTs at once, as this runtime adapted it to the receiver (kept between rounds); a fresh one otherwise. */
+	limit?: DeliveryLimit;
 	/** Wall time for the budget. */
 	timer?: () => number;
 	budgetMs?: number;
@@ -42,9 +46,11 @@ export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySum
 	if (!url) return undefined;
 	const secret = await ports.settings.get('statusSigningSecret');
 	const hours = await ports.settings.get('statusRetryHours');
-	const concurrency = await ports.settings.get('statusDeliveryConcurrency');
+	const most = await ports.settings.get('statusDeliveryConcurrency');
 	return ports.gate.run(() => {
 		const now = ports.clock.now();
+		const limit = ports.limit ?? new DeliveryLimit();
+		limit.configure(url, most);
 		return deliverDue({
 			store: ports.outbox,
 			now,
@@ -52,7 +58,7 @@ export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySum
 			signingSecret: secret || undefined,
 			signatureTimestamp: Math.floor(now / 1000),
 			timeoutMs: DELIVERY_TIMEOUT_MS,
-			concurrency,
+			limit,
 			timer: ports.timer ?? wallClock,
 			budgetMs: ports.budgetMs ?? RUN_BUDGET_MS,
 			recent: ports.recent,

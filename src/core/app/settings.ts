@@ -3,6 +3,7 @@
  * one table. The Apps-Engine setting definitions (src/adapters/settings.ts) are built from it, and
  * the adapters' settings reader (src/adapters/factory.ts) is the only code that reads raw values.
  */
+import { DELIVERY_MAX_CEILING, DELIVERY_MAX_DEFAULT } from '../status/deliveryLimit';
 import { parseStatusFilter, StatusFilter } from '../status/filter';
 import { retentionMsFromDays } from '../status/retention';
 
@@ -33,7 +34,7 @@ export interface AppSettings {
 	sendRatePerSecond: number;
 	/** How long a status of a message the app does not know yet is kept for its record to appear. */
 	unknownStatusWindowMinutes: number;
-	/** Status POSTs in flight at once (to different messages; each message's stay in order). */
+	/** The most status POSTs in flight at once (to different messages; each message's stay in order): core/status/deliveryLimit.ts. */
 	statusDeliveryConcurrency: number;
 	/** Message sends and status callbacks from the app's runtime rather than through Rocket.Chat (adapters/directHttp.ts). */
 	sendFromRuntime: boolean;
@@ -109,10 +110,10 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	unknownStatusWindowMinutes: { id: 'unknown_status_window_minutes', packageValue: 15, parse: positive(15) },
 	statusDeliveryConcurrency: {
 		id: 'status_delivery_concurrency',
-		packageValue: 8,
+		packageValue: DELIVERY_MAX_DEFAULT,
 		parse: (raw) => {
 			const n = Math.floor(Number(raw));
-			return Number.isFinite(n) && n >= 1 ? Math.min(n, 64) : 8;
+			return Number.isFinite(n) && n >= 1 ? Math.min(n, DELIVERY_MAX_CEILING) : DELIVERY_MAX_DEFAULT;
 		},
 	},
 	sendFromRuntime: { id: 'send_from_runtime', packageValue: false, parse: (raw) => raw === true },

@@ -180,6 +180,11 @@ export interface DeliverOptions<P> {
 	backoff?: (attempts: number) => number;
 	/** POSTs in flight at once (to different messages). Default 8. */
 	concurrency?: number;
+	/**
+	 * Instead of `concurrency`: how many at once, read before each message is taken on and told of
+	 * every answer's time (a `DeliveryLimit`, deliveryLimit.ts, that adapts it to the receiver).
+	 */
+	limit?: { readonly value: number; observe(ms: number, ok: boolean): void };
 	/** Real elapsed time (ms) for the budget. Default Date.now. */
 	timer?: () => number;
 	/** No POST starts after this many ms of the run. Default: no budget. */
@@ -313,17 +318,44 @@ function queuesOf<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Array<Arr
 	return [...queues.values()];
 }
 
+/**
+ * The window's messages, each taken on by one worker (its items in order), as many workers at once
+ * as the limit allows: it is read again as each POST ends, so workers are added when it grows and
+ * leave, between messages, when it shrinks.
+ */
 async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Promise<void> {
 	const queues = queuesOf(run, window);
+	const allowed = () => Math.max(1, run.options.limit?.value ?? run.options.concurrency ?? 8);
 	let next = 0;
+	let active = 0;
+	const workers: Array<Promise<void>> = [];
+	let failure: { error: unknown } | undefined;
 	const worker = async () => {
-		while (next < queues.length) {
-			const queue = queues[next++];
-			for (const { item, outcome } of queue) if (!(await deliverOne(run, item, outcome))) break;
+		try {
+			while (next < queues.length && active <= allowed()) {
+				const queue = queues[next++];
+				for (const { item, outcome } of queue) {
+					const more = await deliverOne(run, item, outcome);
+					spawn();
+					if (!more) break;
+				}
+			}
+		} catch (error) {
+			failure ??= { error };
+		} finally {
+			active--;
 		}
 	};
-	const concurrency = Math.max(1, run.options.concurrency ?? 8);
-	await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+	const spawn = () => {
+		while (active < allowed() && next < queues.length) {
+			active++;
+			workers.push(worker());
+		}
+	};
+	spawn();
+	// Workers started later are pushed before the worker that started them ends: all are awaited.
+	for (let i = 0; i < workers.length; i++) await workers[i];
+	if (failure) throw failure.error;
 }
 
 /** Delivers one item, or leaves it; answers whether the message's next item may go. */
@@ -341,7 +373,9 @@ async function deliverOne<P>(run: RunState<P>, item: OutboxItem<P>, outcome: Pag
 		run.blocked.add(item.messageKey);
 		return false;
 	}
+	const startedAt = run.timer();
 	const lastError = await post(options, item);
+	options.limit?.observe(run.timer() - startedAt, lastError === undefined);
 	if (lastError === undefined) {
 		outcome.delivered.push(item.id);
 		options.recent?.add(item.id);

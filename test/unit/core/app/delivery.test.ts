@@ -1,7 +1,8 @@
-/** The delivery round (src/core/app/delivery.ts): one at a time per runtime, its concurrency from the settings. */
+/** The delivery round (src/core/app/delivery.ts): one at a time per runtime, its most POSTs at once from the settings. */
 import { DeliveryGate, deliverStatuses } from '../../../../src/core/app/delivery';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import { settingsOf } from '../../../../src/core/app/settings';
+import { DeliveryLimit } from '../../../../src/core/status/deliveryLimit';
 import { MemoryOutboxStore, newOutboxItem } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 
@@ -22,13 +23,22 @@ describe('deliverStatuses', () => {
 	});
 
 	it.each([
-		[undefined, 8],
+		[undefined, 256],
 		[3, 3],
-		[500, 64],
-		['x', 8],
+		[1000, 512],
+		['x', 256],
 	])('status_delivery_concurrency %p: at most %p POSTs at once', async (setting, expected) => {
+		const settings = settingsOf({
+			statusEndpointUrl: 'https://example.com/s',
+			...(setting === undefined ? {} : { statusDeliveryConcurrency: setting }),
+		});
+		expect(await settings.get('statusDeliveryConcurrency')).toBe(expected);
+	});
+
+	/** 200 events of different messages, and a poster that answers each on the next turn of the loop. */
+	async function deliverAll(raw: unknown, limit?: DeliveryLimit) {
 		const outbox = new MemoryOutboxStore<StatusPayload>();
-		for (let n = 0; n < 100; n++)
+		for (let n = 0; n < 200; n++)
 			await outbox.put(newOutboxItem({ id: `e${n}`, messageKey: `m${n}`, seq: 1, payload: payload(n), now: 0 }));
 		let inFlight = 0;
 		let most = 0;
@@ -40,13 +50,23 @@ describe('deliverStatuses', () => {
 				return { status: 200 };
 			},
 		};
-		const settings = settingsOf({
-			statusEndpointUrl: 'https://example.com/s',
-			...(setting === undefined ? {} : { statusDeliveryConcurrency: setting }),
-		});
-		const summary = await deliverStatuses({ outbox, settings, clock: { now: () => 0 }, poster, gate: new DeliveryGate() });
-		expect(summary).toMatchObject({ delivered: 100, more: false });
-		expect(most).toBe(Math.min(expected, 100));
+		const settings = settingsOf({ statusEndpointUrl: 'https://example.com/s', statusDeliveryConcurrency: raw });
+		const summary = await deliverStatuses({ outbox, settings, clock: { now: () => 0 }, poster, gate: new DeliveryGate(), limit });
+		expect(summary).toMatchObject({ delivered: 200, more: false });
+		return most;
+	}
+
+	it('never has more POSTs at once than the setting, and starts with 8 under a higher one', async () => {
+		expect(await deliverAll(3)).toBe(3);
+		const limit = new DeliveryLimit();
+		const most = await deliverAll(128, limit);
+		expect(most).toBeGreaterThan(8); // answers as fast as the first ones: it grew
+		expect(most).toBeLessThanOrEqual(128);
+		// The runtime's limit is kept between rounds: the next round starts where this one ended.
+		const reached = limit.value;
+		expect(reached).toBeGreaterThan(8);
+		limit.configure('https://example.com/s', 128);
+		expect(limit.value).toBe(reached);
 	});
 });
 
