@@ -21,7 +21,7 @@
  * Order per message: within a run, the items of a message go out one after the other by `seq`, and a
  * message whose earlier item is not delivered (not due yet, or just failed) sends nothing later in
  * that run; the older page holding that item comes first in the next run too. Failed items no longer
- * hold later ones back. Messages go out side by side (`concurrency` POSTs at once).
+ * hold later ones back. Messages go out side by side (`concurrency` POSTs at once, or as many as a `limit` allows).
  *
  * Back-off (deterministic, no jitter): after the n-th failed attempt the next one is due
  * 30 s x 2^(n-1) later, at most 1 h: 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 1 h, 1 h, ...
@@ -33,6 +33,7 @@
  * to drop a repeat; a run also drops an id it finds twice, or that its runtime delivered lately.
  * `lastError` is `HTTP <status>`, `timeout` or an error code, never a response body, URL or secret.
  */
+import { DeliveryLimit } from './deliveryLimit';
 import { StatusPipelineError } from './errors';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -181,10 +182,11 @@ export interface DeliverOptions<P> {
 	/** POSTs in flight at once (to different messages). Default 8. */
 	concurrency?: number;
 	/**
-	 * Instead of `concurrency`: how many at once, read before each message is taken on and told of
-	 * every answer's time (a `DeliveryLimit`, deliveryLimit.ts, that adapts it to the receiver).
+	 * Instead of `concurrency`: how many at once, read as each POST ends and before each message is
+	 * taken on, and told of every POST's start and answer (a `DeliveryLimit`, deliveryLimit.ts, that
+	 * adapts it to the receiver).
 	 */
-	limit?: { readonly value: number; observe(ms: number, ok: boolean): void };
+	limit?: Pick<DeliveryLimit, 'value' | 'started' | 'observe'>;
 	/** Real elapsed time (ms) for the budget. Default Date.now. */
 	timer?: () => number;
 	/** No POST starts after this many ms of the run. Default: no budget. */
@@ -259,12 +261,12 @@ interface WindowEntry<P> {
 	outcome: PageOutcome<P>;
 }
 
-/** One delivery run: due items, in order per message, `concurrency` messages at once, until done or out of budget. */
+/** One delivery run: due items, in order per message, `concurrency` (or `limit`) messages at once, until done or out of budget. */
 export async function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
 	const timer = options.timer ?? Date.now;
 	const deadline = timer() + (options.budgetMs ?? Infinity);
 	const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0, dropped: 0, more: false };
-	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set() };
+	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set(), posting: 0 };
 	const pages = await options.store.pages();
 	const windowSize = options.window ?? 2000;
 	for (let next = 0; next < pages.length;) {
@@ -297,6 +299,8 @@ interface RunState<P> {
 	blocked: Set<string>;
 	/** Ids met in this run. */
 	seen: Set<string>;
+	/** POSTs in flight now. */
+	posting: number;
 }
 
 /** The window's items as queues per message (by `seq`, then the order they were put), repeats dropped. */
@@ -325,14 +329,17 @@ function queuesOf<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Array<Arr
  */
 async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Promise<void> {
 	const queues = queuesOf(run, window);
-	const allowed = () => Math.max(1, run.options.limit?.value ?? run.options.concurrency ?? 8);
+	const allowed = () => {
+		const n = run.options.limit?.value ?? run.options.concurrency ?? 8;
+		return Number.isFinite(n) ? Math.max(1, n) : 8;
+	};
 	let next = 0;
 	let active = 0;
 	const workers: Array<Promise<void>> = [];
 	let failure: { error: unknown } | undefined;
 	const worker = async () => {
 		try {
-			while (next < queues.length && active <= allowed()) {
+			while (!failure && next < queues.length && active <= allowed()) {
 				const queue = queues[next++];
 				for (const { item, outcome } of queue) {
 					const more = await deliverOne(run, item, outcome);
@@ -347,7 +354,7 @@ async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>)
 		}
 	};
 	const spawn = () => {
-		while (active < allowed() && next < queues.length) {
+		while (!failure && active < allowed() && next < queues.length) {
 			active++;
 			workers.push(worker());
 		}
@@ -373,9 +380,11 @@ async function deliverOne<P>(run: RunState<P>, item: OutboxItem<P>, outcome: Pag
 		run.blocked.add(item.messageKey);
 		return false;
 	}
+	const mark = options.limit?.started(++run.posting);
 	const startedAt = run.timer();
 	const lastError = await post(options, item);
-	options.limit?.observe(run.timer() - startedAt, lastError === undefined);
+	run.posting--;
+	if (mark) options.limit?.observe(run.timer() - startedAt, lastError === undefined, mark);
 	if (lastError === undefined) {
 		outcome.delivered.push(item.id);
 		options.recent?.add(item.id);
