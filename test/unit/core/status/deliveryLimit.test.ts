@@ -119,10 +119,30 @@ describe('DeliveryLimit', () => {
 describe('deliverDue with a limit', () => {
 	const item = (id: string, messageKey: string, seq: number) => newOutboxItem({ id, messageKey, seq, payload: { id }, now: 0 });
 
-	/** A receiver whose answers take `latency(POSTs in flight)` ms on a clock the test moves; the run reads that clock. */
+	/** Timers on a clock the test moves: `drive` fires the earliest, moving the clock to its time, until `done`. */
+	class VirtualTime {
+		now = 0;
+		private readonly timers: Array<{ at: number; fire: () => void }> = [];
+
+		after(ms: number, fire: () => void): void {
+			this.timers.push({ at: this.now + ms, fire });
+		}
+
+		async drive(done: () => boolean): Promise<void> {
+			while (!done()) {
+				await new Promise((r) => setImmediate(r));
+				this.timers.sort((a, b) => a.at - b.at);
+				const next = this.timers.shift();
+				if (!next) continue;
+				this.now = Math.max(this.now, next.at);
+				next.fire();
+			}
+		}
+	}
+
+	/** A receiver whose answers take `latency(POSTs in flight)` ms of virtual time; the run reads that clock. */
 	function slowReceiver(latency: (inFlight: number) => number) {
-		let now = 0;
-		const waiting: Array<{ at: number; answer: () => void }> = [];
+		const time = new VirtualTime();
 		let inFlight = 0;
 		const peaks: number[] = [];
 		const order: string[] = [];
@@ -130,27 +150,13 @@ describe('deliverDue with a limit', () => {
 			order.push((JSON.parse(body) as { id: string }).id);
 			peaks.push(++inFlight);
 			return new Promise((resolve) =>
-				waiting.push({
-					at: now + latency(inFlight),
-					answer: () => {
-						inFlight--;
-						resolve({ status: 200 });
-					},
+				time.after(latency(inFlight), () => {
+					inFlight--;
+					resolve({ status: 200 });
 				}),
 			);
 		};
-		/** Answers the earliest POST (moving the clock to its time) until none is left. */
-		const drive = async (done: () => boolean) => {
-			while (!done()) {
-				await new Promise((r) => setImmediate(r));
-				waiting.sort((a, b) => a.at - b.at);
-				const next = waiting.shift();
-				if (!next) continue;
-				now = Math.max(now, next.at);
-				next.answer();
-			}
-		};
-		return { send, drive, peaks, order, timer: () => now };
+		return { send, drive: (done: () => boolean) => time.drive(done), peaks, order, timer: () => time.now };
 	}
 
 	it('adds POSTs at once while the receiver keeps its answer time, up to the maximum, keeping each message in order', async () => {
@@ -188,23 +194,19 @@ describe('deliverDue with a limit', () => {
 	it('settles near what a receiver of fixed capacity works on at once, not at the maximum', async () => {
 		// A receiver that works on 32 POSTs at a time, 50 ms each; the others wait in line.
 		const capacity = 32;
-		let now = 0;
+		const time = new VirtualTime();
 		let working = 0;
 		let inFlight = 0;
 		const line: Array<() => void> = [];
-		const timers: Array<{ at: number; fire: () => void }> = [];
 		const peaks: number[] = [];
 		const work = (answer: () => void) => {
 			working++;
-			timers.push({
-				at: now + 50,
-				fire: () => {
-					working--;
-					inFlight--;
-					answer();
-					const nextInLine = line.shift();
-					if (nextInLine) work(nextInLine);
-				},
+			time.after(50, () => {
+				working--;
+				inFlight--;
+				answer();
+				const nextInLine = line.shift();
+				if (nextInLine) work(nextInLine);
 			});
 		};
 		const send: Sender = () =>
@@ -219,15 +221,8 @@ describe('deliverDue with a limit', () => {
 		const limit = new DeliveryLimit();
 		limit.configure('u', 256);
 		let finished = false;
-		const run = deliverDue({ store, now: 0, send, limit, timer: () => now, window: 5000 }).finally(() => (finished = true));
-		while (!finished) {
-			await new Promise((r) => setImmediate(r));
-			timers.sort((a, b) => a.at - b.at);
-			const next = timers.shift();
-			if (!next) continue;
-			now = Math.max(now, next.at);
-			next.fire();
-		}
+		const run = deliverDue({ store, now: 0, send, limit, timer: () => time.now, window: 5000 }).finally(() => (finished = true));
+		await time.drive(() => finished);
 		expect(await run).toMatchObject({ delivered: 3000 });
 		expect(Math.max(...peaks)).toBeGreaterThanOrEqual(capacity); // it kept the receiver busy
 		// After the first doublings (8 to 64), it moves around the receiver's level, far under the 256 allowed.
@@ -235,7 +230,7 @@ describe('deliverDue with a limit', () => {
 		expect(limit.value).toBeGreaterThanOrEqual(0.75 * capacity);
 		expect(limit.value).toBeLessThanOrEqual(2.5 * capacity);
 		// All the time the receiver took: 3,000 POSTs, 32 at a time, 50 ms each, give or take a few rounds.
-		expect(now).toBeLessThan((3000 / capacity) * 50 * 1.1);
+		expect(time.now).toBeLessThan((3000 / capacity) * 50 * 1.1);
 	});
 
 	it('tells the limit of a failed POST as a failure: a receiver that answers 503 to all takes it back to 8', async () => {
