@@ -42,9 +42,12 @@ describe('deliverStatuses', () => {
 			await outbox.put(newOutboxItem({ id: `e${n}`, messageKey: `m${n}`, seq: 1, payload: payload(n), now: 0 }));
 		let inFlight = 0;
 		let most = 0;
+		/** POSTs in flight as each one started, in order. */
+		const atStart: number[] = [];
 		const poster = {
 			post: async () => {
-				most = Math.max(most, ++inFlight);
+				atStart.push(++inFlight);
+				most = Math.max(most, inFlight);
 				await new Promise((r) => setImmediate(r));
 				inFlight--;
 				return { status: 200 };
@@ -62,13 +65,16 @@ describe('deliverStatuses', () => {
 			timer: () => 0,
 		});
 		expect(summary).toMatchObject({ delivered: 200, more: false });
-		return most;
+		return { most, atStart };
 	}
 
 	it('never has more POSTs at once than the setting, and starts with 8 under a higher one', async () => {
-		expect(await deliverAll(3)).toBe(3);
+		expect((await deliverAll(3)).most).toBe(3);
 		const limit = new DeliveryLimit();
-		const most = await deliverAll(128, limit);
+		const { most, atStart } = await deliverAll(128, limit);
+		// 8 at first: the ninth POST waits for an answer.
+		expect(atStart.slice(0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+		expect(atStart[8]).toBeLessThanOrEqual(8);
 		expect(most).toBeGreaterThan(8); // answers as fast as the first ones: it grew
 		expect(most).toBeLessThanOrEqual(128);
 		// The runtime's limit is kept between rounds: the next round starts where this one ended.
