@@ -57,6 +57,33 @@ describe('pacing and idempotency of templateMessage', () => {
 		expect(sent().sort()).toEqual([...numbers(15), ...numbers(15, 100)].sort());
 	});
 
+	it("keeps under Meta's cap after a busy moment of the server bunches the sends on their way: no 130429, every recipient sent once", async () => {
+		// The app's sends go through Rocket.Chat's HTTP bridge, on the server's one thread (here: the
+		// test's process, the simulator's too). Holding that thread for 400 ms lets the app start the
+		// next sends meanwhile; they reach Meta together when the thread is free, and a pacer that
+		// counted them at their start would go on at its pace: over the cap in the second after.
+		await app.harness.setSetting('send_rate_per_second', 20);
+		app.sim.setThroughputCap(NUMBER.phoneNumberId, 20);
+		app.sim.setLatency(100);
+		let accepted = 0;
+		app.sim.onAccepted = () => {
+			if (++accepted !== 15) return;
+			const until = Date.now() + 400;
+			while (Date.now() < until); // the server's thread is busy
+		};
+		const res = await callApi(app, 'templateMessage', { body: request(numbers(60)), headers: ADMIN_AUTH });
+		expect(res.status).toBe(200);
+		expect(res.body.results.filter((r: { msId?: string }) => r.msId)).toHaveLength(60);
+		expect(app.sim.throttled).toBe(0);
+		// The busy moment did bunch them: Meta saw more than one slot's worth arrive at its end.
+		const at = app.sim
+			.requestsTo('/messages')
+			.filter((r) => r.status === 200)
+			.map((r) => r.at!);
+		expect(Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 50).length))).toBeGreaterThan(3);
+		expect(sent().sort()).toEqual(numbers(60).sort());
+	});
+
 	it('sends once for two parallel requests with one key (the second: 409 in progress, then the replay); another user with the key sends', async () => {
 		app.sim.setLatency(300);
 		const body = request(numbers(3), { idempotencyKey: 'campaign-7' });

@@ -12,6 +12,13 @@
  * - Sends start in order of request, at most `ratePerSecond` × 0.98 per second (RATE_MARGIN:
  *   requests reach Meta with network jitter, and one message over the limit in any one-second
  *   window costs a 130429 and a pause), and at most `concurrency` in flight.
+ * - A send may reach Meta later than it started: through Rocket.Chat's HTTP bridge it waits for the
+ *   server's one thread, and a busy moment there holds the sends started meanwhile and lets them go
+ *   together. Meta then counts them in the same second as the sends that follow, even though they
+ *   started one slot apart. So once a send is answered, the one-second window counts it at the
+ *   latest time it can have reached Meta (its answer, less the quickest answer of the last seconds,
+ *   ARRIVAL_SLACK_MS allowed), not at its start: after such a moment the next sends wait until the
+ *   bunch has left the window, instead of provoking 130429.
  * - Meta error 130429 (throughput exceeded) pauses EVERY send of the number: those waiting for
  *   their turn wait for the pause too, and a send already in flight that comes back with 130429
  *   is queued again (first in line) and sent after the pause. The pause doubles while 130429
@@ -43,6 +50,14 @@ export const MAX_BACKOFF_MS = 30000;
 const CATCH_UP_MS = 100;
 /** The window check counts over one second and this much more: a little room for network jitter. */
 const WINDOW_GUARD_MS = 10;
+/**
+ * A send answered this much later than the quickest answer is still counted at its start: the
+ * window's guard and the rate margin cover that jitter. Beyond it, it is counted at its answer
+ * less the quickest answer time less this slack (`answered`).
+ */
+export const ARRIVAL_SLACK_MS = 10;
+/** The quickest answer is taken over the answers of this many last milliseconds. */
+const QUICKEST_OVER_MS = 3000;
 
 /** No send started in time: the caller's deadline passed while the number was paused or busy. */
 export class PacerDeadlineError extends Error {
@@ -73,8 +88,40 @@ export interface NumberPacerOptions {
 interface Ticket {
 	deadline?: number;
 	shouldStart?: () => boolean;
-	go: () => void;
+	/** Told when the send starts (its stamp in the window). */
+	go: (startedAt: number) => void;
 	fail: (error: unknown) => void;
+}
+
+/** Inserts `value` into the ascending `list` (from the end: new values are mostly the largest). */
+function insertSorted(list: number[], value: number): void {
+	let i = list.length;
+	while (i > 0 && list[i - 1] > value) i--;
+	list.splice(i, 0, value);
+}
+
+/** Removes one `value` from the ascending `list`, if it holds one. */
+function removeSorted(list: number[], value: number): void {
+	let low = 0;
+	let high = list.length;
+	while (low < high) {
+		const mid = (low + high) >> 1;
+		if (list[mid] < value) low = mid + 1;
+		else high = mid;
+	}
+	if (list[low] === value) list.splice(low, 1);
+}
+
+/** The least value of the last `spanMs` (a monotonic queue: each add costs O(1) on average). */
+class RecentMinimum {
+	private readonly items: Array<{ at: number; value: number }> = [];
+
+	add(at: number, value: number, spanMs: number): number {
+		while (this.items.length && this.items[this.items.length - 1].value >= value) this.items.pop();
+		this.items.push({ at, value });
+		while (this.items[0].at < at - spanMs) this.items.shift();
+		return this.items[0].value;
+	}
 }
 
 /** In-flight sends that keep the rate with Graph latencies up to 250 ms. */
@@ -94,8 +141,15 @@ export class NumberPacer {
 	private backoff: number;
 	private pauseCause: unknown;
 	private inFlight = 0;
-	/** The last starts, at most `perWindow` of them: no more than that in any second. */
+	/**
+	 * When the last sends reached Meta at the latest (their start until answered, see `answered`),
+	 * ascending, the latest `perWindow` of them: no more than that in any second.
+	 */
 	private readonly recent: number[] = [];
+	private readonly quickest = new RecentMinimum();
+	private lastQuickest = Infinity;
+	/** The sends answered in the last second (and WINDOW_GUARD_MS), with their stamps in `recent`. */
+	private readonly answers: Array<{ answeredAt: number; stamp: number }> = [];
 	private pumping = false;
 	private wakePump?: () => void;
 	/** Until when admitted requests have booked the number's slots (see `admit`). */
@@ -155,8 +209,7 @@ export class NumberPacer {
 	/** Runs `send` at the number's pace; a 130429 pauses the number and sends it again after the pause. */
 	async run<R>(send: () => Promise<R>, options: { deadline?: number; shouldStart?: () => boolean } = {}): Promise<R> {
 		for (let retry = false; ; retry = true) {
-			await this.turn(options, retry);
-			const startedAt = this.clock.now();
+			const startedAt = await this.turn(options, retry);
 			try {
 				const value = await send();
 				if (startedAt >= this.pausedUntil) this.backoff = this.firstBackoff;
@@ -167,10 +220,43 @@ export class NumberPacer {
 				this.pause(startedAt, error);
 				if (options.deadline !== undefined && this.pausedUntil > options.deadline) throw error;
 			} finally {
+				this.answered(startedAt);
 				this.inFlight--;
 				this.wakePump?.();
 			}
 		}
+	}
+
+	/**
+	 * A send started at `startedAt` was answered now (or failed). It reached Meta at the latest the
+	 * quickest recent answer time before now: if that is later than its start (with
+	 * ARRIVAL_SLACK_MS), it was held on its way, and the window counts it then. The quickest answer
+	 * is known only from answers: when a quicker one comes (the first answers of a cold start were
+	 * all held, say), the sends answered in the last second are counted again with it.
+	 */
+	private answered(startedAt: number): void {
+		const now = this.clock.now();
+		const quickest = this.quickest.add(now, now - startedAt, QUICKEST_OVER_MS);
+		while (this.answers.length && this.answers[0].answeredAt < now - 1000 - WINDOW_GUARD_MS) this.answers.shift();
+		if (quickest < this.lastQuickest) for (const answer of this.answers) this.restamp(answer, answer.answeredAt - quickest);
+		this.lastQuickest = quickest;
+		const answer = { answeredAt: now, stamp: startedAt };
+		this.restamp(answer, now - quickest);
+		this.answers.push(answer);
+	}
+
+	/** Counts an answered send in the window at `reached` less the slack, if that is later than its stamp. */
+	private restamp(answer: { stamp: number }, reached: number): void {
+		const stamp = reached - ARRIVAL_SLACK_MS;
+		if (stamp <= answer.stamp) return;
+		removeSorted(this.recent, answer.stamp);
+		insertSorted(this.recent, stamp);
+		answer.stamp = stamp;
+		this.trimRecent();
+	}
+
+	private trimRecent(): void {
+		if (this.recent.length > this.perWindow) this.recent.splice(0, this.recent.length - this.perWindow);
 	}
 
 	/** Meta said 130429: every send of the number waits (a repeat doubles the pause). */
@@ -183,8 +269,9 @@ export class NumberPacer {
 		this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
 	}
 
-	private turn(options: { deadline?: number; shouldStart?: () => boolean }, retry: boolean): Promise<void> {
-		return new Promise<void>((go, fail) => {
+	/** Resolves with the send's start, when its turn comes. */
+	private turn(options: { deadline?: number; shouldStart?: () => boolean }, retry: boolean): Promise<number> {
+		return new Promise<number>((go, fail) => {
 			(retry ? this.retries : this.queue).push({ deadline: options.deadline, shouldStart: options.shouldStart, go, fail });
 			if (!this.pumping) void this.pump();
 			else this.wakePump?.();
@@ -239,10 +326,10 @@ export class NumberPacer {
 					continue;
 				}
 				this.nextStart = Math.max(slot, now - CATCH_UP_MS) + this.interval;
-				this.recent.push(now);
-				if (this.recent.length > this.perWindow) this.recent.splice(0, this.recent.length - this.perWindow);
+				insertSorted(this.recent, now);
+				this.trimRecent();
 				this.inFlight++;
-				ticket.go();
+				ticket.go(now);
 			}
 		} finally {
 			this.pumping = false;

@@ -89,6 +89,72 @@ describe('NumberPacer', () => {
 		expect((399 / starts[399]) * 1000).toBeGreaterThan(0.95 * 80);
 	});
 
+	/**
+	 * Sends that go through a host whose thread is busy now and then (Rocket.Chat's HTTP bridge):
+	 * a request or an answer that would pass during a busy moment waits for its end. Meta counts each
+	 * send when it arrives, over any one second (as tools/sim/messages.ts), and answers in `latency`.
+	 */
+	function busyHost(c: ReturnType<typeof clock>, busy: Array<[number, number]>, cap: number, latency = 200) {
+		const heldUntil = (t: number) => busy.find(([from, to]) => t >= from && t < to)?.[1] ?? t;
+		const arrivals: number[] = [];
+		const refusedAt: number[] = [];
+		const send = async () => {
+			await c.sleep(heldUntil(c.now()) - c.now());
+			const now = c.now();
+			const inWindow = arrivals.filter((t) => now - t < 1000).length;
+			const refused = inWindow >= cap;
+			if (refused) refusedAt.push(now);
+			else arrivals.push(now);
+			await c.sleep(latency);
+			await c.sleep(heldUntil(c.now()) - c.now());
+			if (refused) throw new MetaError(THROUGHPUT_EXCEEDED);
+		};
+		return { send, arrivals, refusedAt };
+	}
+
+	it('counts a send held on its way to Meta (a busy host) when it can have arrived: no 130429 after the bunch', async () => {
+		for (const rate of [80, 1000]) {
+			const { c, pacer } = pacerAt(rate);
+			// Busy moments of 60 and 150 ms: the sends started meanwhile reach Meta together at their end.
+			const host = busyHost(
+				c,
+				[
+					[2000, 2060],
+					[4000, 4150],
+					[4300, 4320],
+				],
+				rate,
+			);
+			const total = rate * 7;
+			await c.drive(Promise.all(Array.from({ length: total }, () => pacer.run(host.send))));
+			expect(host.refusedAt).toEqual([]);
+			expect(host.arrivals).toHaveLength(total);
+			expect(pacer.throttled).toBe(0);
+			// What the busy moments cost: the rate Meta saw stays near the cap.
+			const seconds = (host.arrivals[total - 1] - host.arrivals[0]) / 1000;
+			expect(total / seconds).toBeGreaterThan(0.93 * rate);
+		}
+	});
+
+	it('counts the sends again when a quicker answer comes: a cold start whose first answers were all held', async () => {
+		for (const rate of [80, 1000]) {
+			const { c, pacer } = pacerAt(rate);
+			const host = busyHost(c, [[50, 400]], rate);
+			await c.drive(Promise.all(Array.from({ length: rate * 3 }, () => pacer.run(host.send))));
+			expect(host.refusedAt).toEqual([]);
+			expect(pacer.throttled).toBe(0);
+		}
+	});
+
+	it('keeps counting a send at its start when it was answered as quickly as the others', async () => {
+		const { c, pacer } = pacerAt(80);
+		const host = busyHost(c, [], 80);
+		await c.drive(Promise.all(Array.from({ length: 400 }, () => pacer.run(host.send))));
+		expect(host.refusedAt).toEqual([]);
+		const seconds = (host.arrivals[399] - host.arrivals[0]) / 1000;
+		expect(399 / seconds).toBeCloseTo(80 * RATE_MARGIN, 0);
+	});
+
 	it('paces two concurrent requests from one number together: their sum stays under the rate', async () => {
 		const { c, pacer } = pacerAt(10);
 		const started: Array<[string, number]> = [];
