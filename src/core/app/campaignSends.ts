@@ -22,7 +22,9 @@
  *
  * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
  * campaign), so that a run after it, started while this one waits for its last answers, leaves them
- * alone. `RunLimits.onStartsOver` says when no send of the run will start any more.
+ * alone. `RunLimits.onAllQueued` says when every send of the run has entered the window: each is
+ * marked in its chunk and waits for its turn (or will not start), so the next run can take the
+ * chunks after while this one's last sends are still ahead of it at the pacer.
  */
 import { Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
 import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
@@ -58,8 +60,11 @@ export interface RunLimits {
 	halted: () => boolean;
 	/** The "Send rate" setting: how many sends are begun ahead of the pacer. */
 	rate: number;
-	/** Called once when every send of the run has started its Graph call or never will (halted, refused). */
-	onStartsOver?: () => void;
+	/**
+	 * Called once when every send of the run has entered the window (its chunk's mark begun), about a
+	 * window's time before the last of them starts (SEND_WINDOW).
+	 */
+	onAllQueued?: () => void;
 }
 
 /** A send not made: the run stopped (budget, app disabled, campaign cancelled, Meta's throughput limit) before its Graph call. */
@@ -102,17 +107,17 @@ export class CampaignRun {
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
 		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
 		this.groupSize = Math.ceil(concurrencyFor(run.rate) * GROUP_SHARE);
-		// Each item counts once, when its first Graph call starts or it is known not to start.
-		const over = new Set<Item>();
-		const startsOver = (item: Item) => () => {
-			if (over.has(item)) return;
-			over.add(item);
-			if (over.size === items.length) run.onStartsOver?.();
-		};
+		let entered = 0;
 		const sleep = this.ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 		const report = await sendPaced({
 			items,
-			send: (item: Item) => window.run(() => this.send(number, item, items, run, startsOver(item))),
+			send: (item: Item) =>
+				window.run(() => {
+					// Its chunk's mark is begun as the send is (`mark`, before its first await): the hand-over waits for it.
+					const sending = this.send(number, item, items, run);
+					if (++entered === items.length) run.onAllQueued?.();
+					return sending;
+				}),
 			metaCode: graphCodeOf,
 			budgetMs: run.budgetMs,
 			// Once halted, the sends left are skipped without waiting for their slots.
@@ -179,9 +184,9 @@ export class CampaignRun {
 
 	/**
 	 * One send: its chunk marked, its record written (or reused), the Graph call with the chunk's batch
-	 * key, the record linked. `startsOver` once its Graph call starts, or once it is known not to.
+	 * key, the record linked.
 	 */
-	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits, startsOver: () => void): Promise<SendResult> {
+	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits): Promise<SendResult> {
 		let answer: SendResult;
 		let record: SentMessage;
 		let to: string;
@@ -196,18 +201,12 @@ export class CampaignRun {
 				whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }),
 				record.batch,
 			);
-			const shouldStart = () => {
-				if (run.halted()) return false;
-				startsOver();
-				return true;
-			};
+			const shouldStart = () => !run.halted();
 			answer = await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart });
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
 			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;
 			throw error;
-		} finally {
-			startsOver();
 		}
 		// Meta accepted it: whatever fails from here on, the recipient is queued (a link that failed now is made again after the sends).
 		const wamid = answer.messages?.[0]?.id;

@@ -15,13 +15,14 @@
  * Hand-over: a run stops starting sends at its budget and then waits for its last answers (Meta's
  * latency: a fraction of a second, at worst the Graph client's timeout) and writes the outcomes. So
  * that the number does not idle meanwhile, a run given `handOff` that has recipients left in chunks
- * beyond its own releases the campaign's lease once every send it took on has started (or, at its
- * budget's end, will not), and calls `handOff` (the job asks for the next run under its other name).
+ * beyond its own releases the campaign's lease once every send it took on is marked and waits for
+ * its turn at the number's pacer (or, at its budget's end, will not start), and calls `handOff` (the job asks for the next run under its other name).
  * Its chunks stay held (core/bulk/campaign.ts) until it writes their outcomes. The next run sends
  * the chunks after, paced by the same pacer (within one runtime), while this one ends; this one no
  * longer writes the campaign's head, and answers `more`, so that what it left (sends that missed
- * the budget) is taken by a run after. The two overlap only in Graph calls already started (and
- * their 130429 / 131056 retries) and in the first one's writes of its own chunks.
+ * the budget) is taken by a run after. The two overlap in the first one's last sends (its own
+ * chunks, ahead of the next run's at the pacer, so the number does not wait for the next run to
+ * begin), their 130429 / 131056 retries and the first one's writes of its own chunks.
  */
 import {
 	Campaign,
@@ -243,7 +244,7 @@ export class Campaigns {
 		const own = new Set(items.map((item) => item.chunk));
 		const beyond = othersHeld || pending.some((item) => !own.has(item.chunk));
 		let handover: Promise<boolean> | undefined;
-		// Once no send of this run will start, the recipients after its own go to the next run (see the top).
+		// Once every send of this run waits for its turn, the recipients after its own go to the next run (see the top).
 		const handOver = () => {
 			if (handover || !handOff || !beyond || stopped() || cancelledHere.has(campaign.id)) return;
 			handover = this.handOver(campaign.id, run, handOff);
@@ -262,7 +263,7 @@ export class Campaigns {
 			budgetMs: Math.max(0, deadline - this.ports.clock.now()),
 			halted,
 			rate,
-			onStartsOver: handOver,
+			onAllQueued: handOver,
 		};
 		const sent = await run.apply(items, await run.sendAll(number, items, limits));
 		return { sent, handedOff: handover ? await handover : false };

@@ -335,14 +335,19 @@ describe('campaigns', () => {
 			recipients: chunk0.recipients.map((r, i) => ({ ...r, state: i < 60 ? ('sending' as const) : ('pending' as const) })),
 		};
 		await w.store.saveChunk(held);
-		const handOffs: number[] = [];
+		const handOffs: Array<{ calls: number; ownHeld: boolean }> = [];
 		const result = await w.run(
 			3000,
 			() => false,
-			async () => void handOffs.push(w.graph.sends.length),
+			async () => {
+				const own = (await w.store.chunks(id))[1];
+				const ownHeld = (own.heldUntil ?? 0) > w.clock.t && own.recipients.every((r) => r.state === 'sending');
+				handOffs.push({ calls: w.graph.sends.length, ownHeld });
+			},
 		);
-		// It handed over as the last of its own 50 (chunk 1) started, 49 calls made before it.
-		expect(handOffs).toEqual([49]);
+		// It handed over once its own 50 (chunk 1, marked held in storage) all waited for their turn,
+		// before its first call: the next run lines up behind them at the pacer.
+		expect(handOffs).toEqual([{ calls: 0, ownHeld: true }]);
 		expect(result).toEqual({ more: true, sent: 50 });
 		expect([...w.sentTo()].sort()).toEqual(to.slice(100));
 		// The run under way ends: the next run takes the 40 it left.
