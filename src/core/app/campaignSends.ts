@@ -9,11 +9,12 @@
  * recipients' final states go into their chunks once the run's sends are over (`apply`); after a
  * run that died, `recover` takes them from the send log (core/bulk/campaign.ts `foldSends`).
  *
- * Sends enter a window of SEND_WINDOW × the number's concurrency ahead of the pacer, and a chunk is
- * marked when its first send enters it: records are written shortly before their calls, at most
+ * Sends enter a window of SEND_WINDOW × the number's concurrency ahead of the pacer and leave it when
+ * Meta answers (their links are written after, outside it: a slow write does not hold the next sends
+ * back from the pacer), and a chunk is marked when its first send enters it: records are written shortly before their calls, at most
  * about one and a half windows ahead (a group written by the window's first send holds up to half
  * a window's sends after it), not for the whole run at once. A run that dies thus leaves up to about
- * that many pending records whose calls never started: `recover` cannot tell them from calls Meta
+ * that many pending records whose calls never started (and those answered whose links were not yet written): `recover` cannot tell them from calls Meta
  * may have accepted, and reports them "outcome unknown". A send whose record was written but whose
  * call never started while the run lived is `unsent`: its pending record goes with its group's last
  * send, and the next attempt writes its own. A send whose chunk's mark or record could not be
@@ -45,6 +46,9 @@ import { newBatchKey, withBatchKey } from './sendLog';
 const GROUP_SHARE = 1;
 /** Sends begun ahead of the pacer: this many times what the number keeps in flight. */
 const SEND_WINDOW = 2;
+
+/** How many sends a run begins ahead of the pacer at `rate`: at a hand-over, what the next run finds ahead of it. */
+export const sendWindow = (rate: number) => SEND_WINDOW * concurrencyFor(rate);
 
 export interface Item {
 	chunk: CampaignChunk;
@@ -105,19 +109,23 @@ export class CampaignRun {
 
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
-		const window = new Window(SEND_WINDOW * concurrencyFor(run.rate));
+		const window = new Window(sendWindow(run.rate));
 		this.groupSize = Math.ceil(concurrencyFor(run.rate) * GROUP_SHARE);
 		let entered = 0;
 		const sleep = this.ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 		const report = await sendPaced({
 			items,
-			send: (item: Item) =>
-				window.run(() => {
+			// The window holds a send until Meta answers; linking its record happens after, outside it.
+			send: async (item: Item) => {
+				const { answer, linked } = await window.run(() => {
 					// Its chunk's mark is begun as the send is (`mark`, before its first await): the hand-over waits for it.
 					const sending = this.send(number, item, items, run);
 					if (++entered === items.length) run.onAllQueued?.();
 					return sending;
-				}),
+				});
+				await linked;
+				return answer;
+			},
 			metaCode: graphCodeOf,
 			budgetMs: run.budgetMs,
 			// Once halted, the sends left are skipped without waiting for their slots.
@@ -184,9 +192,14 @@ export class CampaignRun {
 
 	/**
 	 * One send: its chunk marked, its record written (or reused), the Graph call with the chunk's batch
-	 * key, the record linked.
+	 * key; Meta's answer, and the link of the record under way (it never rejects).
 	 */
-	private async send(number: ConnectedNumber, item: Item, items: Item[], run: RunLimits): Promise<SendResult> {
+	private async send(
+		number: ConnectedNumber,
+		item: Item,
+		items: Item[],
+		run: RunLimits,
+	): Promise<{ answer: SendResult; linked: Promise<void> }> {
 		let answer: SendResult;
 		let record: SentMessage;
 		let to: string;
@@ -212,11 +225,11 @@ export class CampaignRun {
 		const wamid = answer.messages?.[0]?.id;
 		const waId = answer.contacts?.[0]?.wa_id;
 		const answered: SentMessage = { ...record, wamid, ...(waId && waId !== to ? { waId } : {}) };
-		await this.ports.sendLog.settle(answered).then(
+		const linked = this.ports.sendLog.settle(answered).then(
 			() => void this.reported++,
 			() => void this.unsettled.set(item, answered),
 		);
-		return answer;
+		return { answer, linked };
 	}
 
 	/** Marks the run's recipients of `chunk` `sending`, written once, before the first Graph call of the chunk in this run. */

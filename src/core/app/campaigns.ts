@@ -39,7 +39,7 @@ import {
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
-import { CampaignRun, Item } from './campaignSends';
+import { CampaignRun, Item, sendWindow } from './campaignSends';
 import { CampaignPorts } from './campaignsPorts';
 import { matchNumber, SendRefused } from './sendTemplates';
 import { newBatchKey } from './sendLog';
@@ -237,7 +237,10 @@ export class Campaigns {
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		const seconds = Math.max(0, deadline - RUN_TAIL_MS - this.ports.clock.now()) / 1000;
 		const pending = this.allPending(chunks, campaign.cursor);
-		const fit = Math.max(1, Math.floor(rate * RATE_MARGIN * seconds));
+		// A run that still held chunks at this one's start (it handed over) may have up to its window of
+		// sends waiting at the pacer ahead of this run's.
+		const ahead = othersHeld ? sendWindow(rate) : 0;
+		const fit = Math.max(1, Math.floor(rate * RATE_MARGIN * seconds) - ahead);
 		const items = pending.slice(0, wholeChunks(pending, fit));
 		// Whether recipients are left in chunks this run does not hold, the next run's: in later chunks,
 		// or in chunks the run before held at this one's start (what it could not start is pending once it ended).
