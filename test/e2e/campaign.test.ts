@@ -107,7 +107,7 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	});
 
-	it("on a server's scheduler a run hands over to the next once its last send started: the runs overlap, nobody twice, nobody missed", async () => {
+	it("on a server's scheduler a run hands over to the next once its last sends wait in its window: the runs overlap, nobody twice, nobody missed", async () => {
 		// 100/s: about 830 sends fit in a run's 10 s budget, cut to 800 (whole chunks); the next run sends the last 300.
 		await app.harness.setSetting('send_rate_per_second', 100);
 		const res = await start(phones(1100));

@@ -23,9 +23,10 @@
  *
  * The chunks a run marks are held by it until `apply` (`heldUntil`: the run's lease on the
  * campaign), so that a run after it, started while this one waits for its last answers, leaves them
- * alone. `RunLimits.onAllQueued` says when every send of the run has entered the window: each is
- * marked in its chunk and waits for its turn (or will not start), so the next run can take the
- * chunks after while this one's last sends are still ahead of it at the pacer.
+ * alone. `RunLimits.onAllQueued` says when every send of the run has entered the window: each
+ * one's chunk mark is begun, and each waits for its record, its mark or its turn at the pacer (or
+ * will not start), so the next run can take the chunks after while this one's last sends are still
+ * ahead of it.
  */
 import { Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
 import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
@@ -65,7 +66,7 @@ export interface RunLimits {
 	/** The "Send rate" setting: how many sends are begun ahead of the pacer. */
 	rate: number;
 	/**
-	 * Called once when every send of the run has entered the window (its chunk's mark begun), about a
+	 * Called once when every send of the run has entered the window (its chunk's mark begun), up to a
 	 * window's time before the last of them starts (SEND_WINDOW).
 	 */
 	onAllQueued?: () => void;
@@ -111,7 +112,8 @@ export class CampaignRun {
 	async sendAll(number: ConnectedNumber, items: Item[], run: RunLimits): Promise<ItemOutcome[]> {
 		const window = new Window(sendWindow(run.rate));
 		this.groupSize = Math.ceil(concurrencyFor(run.rate) * GROUP_SHARE);
-		let entered = 0;
+		// Items, not calls: a 131056 retry enters the window again.
+		const entered = new Set<Item>();
 		const sleep = this.ports.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 		const report = await sendPaced({
 			items,
@@ -120,7 +122,7 @@ export class CampaignRun {
 				const { answer, linked } = await window.run(() => {
 					// Its chunk's mark is begun as the send is (`mark`, before its first await): the hand-over waits for it.
 					const sending = this.send(number, item, items, run);
-					if (++entered === items.length) run.onAllQueued?.();
+					if (!entered.has(item) && entered.add(item).size === items.length) run.onAllQueued?.();
 					return sending;
 				});
 				await linked;

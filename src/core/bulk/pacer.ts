@@ -15,10 +15,12 @@
  * - A send may reach Meta later than it started: through Rocket.Chat's HTTP bridge it waits for the
  *   server's one thread, and a busy moment there holds the sends started meanwhile and lets them go
  *   together. Meta then counts them in the same second as the sends that follow, even though they
- *   started one slot apart. So once a send is answered, the one-second window counts it at the
- *   latest time it can have reached Meta (its answer, less the quickest answer of the last seconds,
- *   ARRIVAL_SLACK_MS allowed), not at its start: after such a moment the next sends wait until the
- *   bunch has left the window, instead of provoking 130429.
+ *   started one slot apart. So once a send is answered, the one-second window counts it when it
+ *   reached Meta by its answer (the answer's time less the number's typical round trip, ARRIVAL_SLACK_MS
+ *   allowed), not at its start: after such a moment the next sends wait until the bunch has left the
+ *   window, instead of provoking 130429. The typical round trip is the median of the last seconds'
+ *   medians (RoundTrips): a busy moment holds a few tenths of a second of sends, which do not move
+ *   it, and Meta's own spread of answer times moves few sends, by little.
  * - Meta error 130429 (throughput exceeded) pauses EVERY send of the number: those waiting for
  *   their turn wait for the pause too, and a send already in flight that comes back with 130429
  *   is queued again (first in line) and sent after the pause. The pause doubles while 130429
@@ -51,13 +53,15 @@ const CATCH_UP_MS = 100;
 /** The window check counts over one second and this much more: a little room for network jitter. */
 const WINDOW_GUARD_MS = 10;
 /**
- * A send answered this much later than the quickest answer is still counted at its start: the
- * window's guard and the rate margin cover that jitter. Beyond it, it is counted at its answer
- * less the quickest answer time less this slack (`answered`).
+ * A send answered this much later than the typical round trip is still counted at its start: the
+ * window's guard and the rate margin cover that jitter. Beyond it, it is counted at its answer less
+ * the typical round trip less this slack (`answered`).
  */
 export const ARRIVAL_SLACK_MS = 10;
-/** The quickest answer is taken over the answers of this many last milliseconds. */
-const QUICKEST_OVER_MS = 3000;
+/** The typical round trip is taken over the accepted sends answered in this many last milliseconds, */
+const ROUND_TRIPS_OVER_MS = 3000;
+/** as the median of the medians of slices of this many milliseconds. */
+const ROUND_TRIP_SLICE_MS = 100;
 
 /** No send started in time: the caller's deadline passed while the number was paused or busy. */
 export class PacerDeadlineError extends Error {
@@ -112,15 +116,57 @@ function removeSorted(list: number[], value: number): void {
 	if (list[low] === value) list.splice(low, 1);
 }
 
-/** The least value of the last `spanMs` (a monotonic queue: each add costs O(1) on average). */
-class RecentMinimum {
-	private readonly items: Array<{ at: number; value: number }> = [];
+/** The value at `q` (0 to 1) of `values`. */
+const quantile = (values: number[], q: number) => [...values].sort((x, y) => x - y)[Math.floor((values.length - 1) * q + 0.5)];
 
-	add(at: number, value: number, spanMs: number): number {
-		while (this.items.length && this.items[this.items.length - 1].value >= value) this.items.pop();
-		this.items.push({ at, value });
-		while (this.items[0].at < at - spanMs) this.items.shift();
-		return this.items[0].value;
+/** What the answers of a slice of time tell: their median round trip, and its spread (p75 - p25). */
+interface Slice {
+	at: number;
+	median: number;
+	spread: number;
+}
+const sliceOf = (at: number, roundTrips: number[]): Slice => ({
+	at,
+	median: quantile(roundTrips, 0.5),
+	spread: quantile(roundTrips, 0.75) - quantile(roundTrips, 0.25),
+});
+
+/**
+ * The number's typical round trip and its spread: the medians of the last ROUND_TRIPS_OVER_MS's
+ * slices' (of ROUND_TRIP_SLICE_MS). A slice's round trips are kept only until it ends, so the cost
+ * is a sort of one slice's round trips and of the slices' figures, ten times a second.
+ */
+class RoundTrips {
+	private slice = -Infinity;
+	private current: number[] = [];
+	private readonly slices: Slice[] = [];
+	private typical: { roundTrip: number; spread: number } = { roundTrip: Infinity, spread: 0 };
+
+	/** Adds the round trip of a send accepted at `at`; the typical round trip and spread. */
+	add(at: number, roundTrip: number): { roundTrip: number; spread: number } {
+		const slice = Math.floor(at / ROUND_TRIP_SLICE_MS);
+		if (slice !== this.slice) {
+			if (this.current.length) this.slices.push(sliceOf(this.slice, this.current));
+			while (this.slices.length && this.slices[0].at <= slice - ROUND_TRIPS_OVER_MS / ROUND_TRIP_SLICE_MS) this.slices.shift();
+			this.slice = slice;
+			this.current = [];
+			if (this.slices.length)
+				this.typical = {
+					roundTrip: quantile(
+						this.slices.map((s) => s.median),
+						0.5,
+					),
+					spread: quantile(
+						this.slices.map((s) => s.spread),
+						0.5,
+					),
+				};
+		}
+		this.current.push(roundTrip);
+		if (this.slices.length) return this.typical;
+		// The first slice: nothing else known yet.
+		const first = sliceOf(slice, this.current);
+		return { roundTrip: first.median, spread: first.spread };
 	}
 }
 
@@ -146,8 +192,13 @@ export class NumberPacer {
 	 * ascending, the latest `perWindow` of them: no more than that in any second.
 	 */
 	private readonly recent: number[] = [];
-	private readonly quickest = new RecentMinimum();
-	private lastQuickest = Infinity;
+	private readonly roundTrips = new RoundTrips();
+	/**
+	 * The typical round trip and its spread, and what the round trip was when the last second's
+	 * stamps were last set by it.
+	 */
+	private typical = { roundTrip: Infinity, spread: 0 };
+	private stampedWith = Infinity;
 	/** The sends answered in the last second (and WINDOW_GUARD_MS), with their stamps in `recent`. */
 	private readonly answers: Array<{ answeredAt: number; stamp: number }> = [];
 	private pumping = false;
@@ -210,8 +261,10 @@ export class NumberPacer {
 	async run<R>(send: () => Promise<R>, options: { deadline?: number; shouldStart?: () => boolean } = {}): Promise<R> {
 		for (let retry = false; ; retry = true) {
 			const startedAt = await this.turn(options, retry);
+			let ok = false;
 			try {
 				const value = await send();
+				ok = true;
 				if (startedAt >= this.pausedUntil) this.backoff = this.firstBackoff;
 				return value;
 			} catch (error) {
@@ -220,7 +273,7 @@ export class NumberPacer {
 				this.pause(startedAt, error);
 				if (options.deadline !== undefined && this.pausedUntil > options.deadline) throw error;
 			} finally {
-				this.answered(startedAt);
+				this.answered(startedAt, ok);
 				this.inFlight--;
 				this.wakePump?.();
 			}
@@ -228,26 +281,32 @@ export class NumberPacer {
 	}
 
 	/**
-	 * A send started at `startedAt` was answered now (or failed). It reached Meta at the latest the
-	 * quickest recent answer time before now: if that is later than its start (with
-	 * ARRIVAL_SLACK_MS), it was held on its way, and the window counts it then. The quickest answer
-	 * is known only from answers: when a quicker one comes (the first answers of a cold start were
-	 * all held, say), the sends answered in the last second are counted again with it.
+	 * A send started at `startedAt` was answered now (`ok`: accepted), or failed. It reached Meta
+	 * about the typical round trip before now: if that is later than its start (with
+	 * ARRIVAL_SLACK_MS), it was held on its way, and the window counts it then. Only accepted sends
+	 * tell the round trip (an error may come back at once). When the typical round trip falls (the
+	 * first answers of a cold start were all held, say), the sends answered in the last second are
+	 * counted again with it. A clock that stepped back tells nothing.
 	 */
-	private answered(startedAt: number): void {
+	private answered(startedAt: number, ok: boolean): void {
 		const now = this.clock.now();
-		const quickest = this.quickest.add(now, now - startedAt, QUICKEST_OVER_MS);
+		if (now < startedAt) return;
+		if (ok) this.typical = this.roundTrips.add(now, now - startedAt);
+		const { roundTrip, spread } = this.typical;
+		if (roundTrip === Infinity) return;
+		// Within the usual spread of Meta's answer times, an answer later than typical is Meta's own time.
+		const slack = Math.max(ARRIVAL_SLACK_MS, spread);
 		while (this.answers.length && this.answers[0].answeredAt < now - 1000 - WINDOW_GUARD_MS) this.answers.shift();
-		if (quickest < this.lastQuickest) for (const answer of this.answers) this.restamp(answer, answer.answeredAt - quickest);
-		this.lastQuickest = quickest;
+		const fell = roundTrip <= this.stampedWith - ARRIVAL_SLACK_MS;
+		if (fell) for (const answer of this.answers) this.restamp(answer, answer.answeredAt - roundTrip - slack);
+		if (fell || roundTrip > this.stampedWith) this.stampedWith = roundTrip;
 		const answer = { answeredAt: now, stamp: startedAt };
-		this.restamp(answer, now - quickest);
+		this.restamp(answer, now - roundTrip - slack);
 		this.answers.push(answer);
 	}
 
-	/** Counts an answered send in the window at `reached` less the slack, if that is later than its stamp. */
-	private restamp(answer: { stamp: number }, reached: number): void {
-		const stamp = reached - ARRIVAL_SLACK_MS;
+	/** Counts an answered send in the window at `stamp`, if that is later than its stamp so far. */
+	private restamp(answer: { stamp: number }, stamp: number): void {
 		if (stamp <= answer.stamp) return;
 		removeSorted(this.recent, answer.stamp);
 		insertSorted(this.recent, stamp);

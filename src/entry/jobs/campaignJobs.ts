@@ -10,11 +10,12 @@
  * - `run-campaigns-next`, one-time: the same runs, asked for by a run of `run-campaigns` that hands
  *   its campaign over (core/app/campaigns.ts) and the other way round. Agenda runs one run of a job
  *   name at a time (the bridge's `defaultConcurrency: 1`), so the next run starts under the other
- *   name while the one that handed over waits for its last answers.
+ *   name while the one that handed over starts its last sends (up to a window of them) and waits for
+ *   their answers.
  *
  * Within this runtime one run at a time takes on sends (RunGate: a second call returns at once, and
- * the one under way answers `more`); a run that hands over gives the gate up then, and only ends
- * what it started. Disabling the app stops
+ * the one under way answers `more`); a run that hands over gives the gate up then, and only sends
+ * what it took on (its sends already in its window) and ends it. Disabling the app stops
  * the sends of a run in progress after the Graph calls already made (`pauseCampaigns`, from
  * WhatsAppApp.onDisable); enabling resumes them.
  */

@@ -226,11 +226,15 @@ describe('campaigns', () => {
 				]);
 		};
 		let next: Promise<{ more: boolean; sent: number }> | undefined;
+		let atHandOff: { calls: number; held: boolean } | undefined;
 		const first = w.run(
 			3000,
 			() => false,
 			async () => {
 				steps.push('handed over');
+				// Before its last sends started, and with its chunk held in storage.
+				const [own] = await w.store.chunks(id);
+				atHandOff = { calls: w.graph.sends.length, held: (own.heldUntil ?? 0) > w.clock.t };
 				// Its budget counts the first run's window of sends still ahead at the pacer (68 at 100/s):
 				// 215 fit in 2.2 s, 147 after them, one whole chunk as in the first run.
 				next = w.run(
@@ -248,6 +252,8 @@ describe('campaigns', () => {
 			'first ended',
 		]);
 		expect(firstResult).toEqual({ more: true, sent: 100 });
+		expect(atHandOff!.held).toBe(true);
+		expect(atHandOff!.calls).toBeLessThan(100);
 		// The next run sends chunk 1 and hands chunk 2 over in its turn.
 		expect(await next).toEqual({ more: true, sent: 100 });
 		expect(steps).toContain('handed over again');
@@ -465,7 +471,9 @@ describe('campaigns', () => {
 			return link(message);
 		};
 		w.hooks.onCall = async () => {
-			if (w.atCall.length === 20) ((openedBy ||= 'calls'), open());
+			if (w.atCall.length !== 20) return;
+			openedBy ||= 'calls';
+			open();
 		};
 		const result = await w.run(10000);
 		clearTimeout(guard);

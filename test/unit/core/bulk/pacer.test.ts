@@ -94,7 +94,7 @@ describe('NumberPacer', () => {
 	 * a request or an answer that would pass during a busy moment waits for its end. Meta counts each
 	 * send when it arrives, over any one second (as tools/sim/messages.ts), and answers in `latency`.
 	 */
-	function busyHost(c: ReturnType<typeof clock>, busy: Array<[number, number]>, cap: number, latency = 200) {
+	function busyHost(c: ReturnType<typeof clock>, busy: Array<[number, number]>, cap: number, latency: () => number = () => 200) {
 		const heldUntil = (t: number) => busy.find(([from, to]) => t >= from && t < to)?.[1] ?? t;
 		const arrivals: number[] = [];
 		const refusedAt: number[] = [];
@@ -105,7 +105,7 @@ describe('NumberPacer', () => {
 			const refused = inWindow >= cap;
 			if (refused) refusedAt.push(now);
 			else arrivals.push(now);
-			await c.sleep(latency);
+			await c.sleep(latency());
 			await c.sleep(heldUntil(c.now()) - c.now());
 			if (refused) throw new MetaError(THROUGHPUT_EXCEEDED);
 		};
@@ -143,6 +143,22 @@ describe('NumberPacer', () => {
 			await c.drive(Promise.all(Array.from({ length: rate * 3 }, () => pacer.run(host.send))));
 			expect(host.refusedAt).toEqual([]);
 			expect(pacer.throttled).toBe(0);
+		}
+	});
+
+	it("loses little to Meta's own spread of answer times (100 to 400 ms), and a fast error moves nothing", async () => {
+		for (const rate of [80, 1000]) {
+			const { c, pacer } = pacerAt(rate);
+			let seed = 7;
+			const spread = () => 100 + ((seed = (seed * 48271) % 2147483647) % 301);
+			const host = busyHost(c, [], rate, spread);
+			let n = 0;
+			const send = () => (++n % 50 ? host.send() : Promise.reject(new Error('ECONNRESET')));
+			const total = rate * 6;
+			await c.drive(Promise.all(Array.from({ length: total }, () => pacer.run(send).catch(() => undefined))));
+			expect(host.refusedAt).toEqual([]);
+			const seconds = (host.arrivals[host.arrivals.length - 1] - host.arrivals[0]) / 1000;
+			expect(host.arrivals.length / seconds).toBeGreaterThan(0.94 * rate);
 		}
 	});
 
