@@ -16,11 +16,13 @@
  *   server's one thread, and a busy moment there holds the sends started meanwhile and lets them go
  *   together. Meta then counts them in the same second as the sends that follow, even though they
  *   started one slot apart. So once a send is answered, the one-second window counts it when it
- *   reached Meta by its answer (the answer's time less the number's typical round trip, ARRIVAL_SLACK_MS
- *   allowed), not at its start: after such a moment the next sends wait until the bunch has left the
- *   window, instead of provoking 130429. The typical round trip is the median of the last seconds'
- *   medians (RoundTrips): a busy moment holds a few tenths of a second of sends, which do not move
- *   it, and Meta's own spread of answer times moves few sends, by little.
+ *   reached Meta by its answer: the answer's time less the number's typical round trip and less
+ *   the usual spread of round trips (at least ARRIVAL_SLACK_MS), if that is later than its start.
+ *   After such a moment the next sends wait until the bunch has left the window, instead of
+ *   provoking 130429. The typical round trip and spread are medians over the last seconds
+ *   (RoundTrips): a busy moment holds a few tenths of a second of sends, which do not move them,
+ *   and Meta's own spread of answer times moves few sends, by little (about 1% of the rate with
+ *   answers spread evenly from 100 to 400 ms).
  * - Meta error 130429 (throughput exceeded) pauses EVERY send of the number: those waiting for
  *   their turn wait for the pause too, and a send already in flight that comes back with 130429
  *   is queued again (first in line) and sent after the pause. The pause doubles while 130429
@@ -53,9 +55,9 @@ const CATCH_UP_MS = 100;
 /** The window check counts over one second and this much more: a little room for network jitter. */
 const WINDOW_GUARD_MS = 10;
 /**
- * A send answered this much later than the typical round trip is still counted at its start: the
- * window's guard and the rate margin cover that jitter. Beyond it, it is counted at its answer less
- * the typical round trip less this slack (`answered`).
+ * A send answered this much later than the typical round trip (or the usual spread, if larger) is
+ * still counted at its start: the window's guard and the rate margin cover that jitter. Beyond it,
+ * it is counted at its answer less the typical round trip less that much (`answered`).
  */
 export const ARRIVAL_SLACK_MS = 10;
 /** The typical round trip is taken over the accepted sends answered in this many last milliseconds, */
