@@ -191,6 +191,36 @@ describe('campaigns (templateMessage async: true)', () => {
 		expect((await counts(id)).body.campaign.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
 	});
 
+	it('a cancel another instance of the server stored stops the run within a second or so, and no run undoes it', async () => {
+		await app.harness.setSetting('send_rate_per_second', 40);
+		const id = (await start(phones(200))).body.campaignId as string;
+		const running = app.harness.scheduler.runDue();
+		await until(() => app.sim.sentMessages.length >= 10, '10 sends');
+		// Another instance's DELETE, as far as its first write (adapters/persistence/CampaignStore.ts):
+		// the cancel record, the active marker still there. This runtime is not told.
+		const head = app.harness.world.persistence.find((r) => JSON.stringify(r.associations).includes('"campaign-head"'))!;
+		app.harness.world.persistence.push({
+			id: `other-instance-cancel-${id}`,
+			appId: head.appId,
+			data: { id, at: Date.now() },
+			associations: [
+				{ model: 'misc', id: `campaign:${id}` },
+				{ model: 'misc', id: 'campaign-cancel' },
+			],
+		});
+		const atCancel = app.sim.sentMessages.length;
+		await running;
+		const sent = app.sim.sentMessages.length;
+		// At 40/s the run would send all 200 within its budget; it reads the cancel within CANCEL_CHECK_MS (1 s, 40 sends) of its last read.
+		expect(sent).toBeLessThan(atCancel + 100);
+		await app.harness.scheduler.advance(120000);
+		expect(app.sim.sentMessages).toHaveLength(sent);
+		expect(once(sentTo())).toBe(true);
+		const view = (await counts(id)).body.campaign;
+		expect(view.state).toBe('cancelled');
+		expect(view.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
+	});
+
 	it('refuses 10,001 numbers (400) and sends nothing', async () => {
 		const res = await start(phones(10001));
 		expect(res).toEqual({

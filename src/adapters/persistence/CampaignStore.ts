@@ -2,7 +2,8 @@
  * The campaign queue (core/app/campaignsPorts.ts CampaignStore) in Rocket.Chat's app persistence.
  * Every record of a campaign holds `campaign:<id>`; its head `campaign-head`, each chunk
  * `campaign-chunk` and `campaign-chunk:<n>` (where each send stands between chunk writes is in the
- * message log, under the chunk's batch key: MessageStore.ts). An active campaign
+ * message log, under the chunk's batch key: MessageStore.ts); a cancel `campaign-cancel`, apart from
+ * the head that runs rewrite (core/app/campaignsPorts.ts says why). An active campaign
  * also has a small marker under `campaigns:active`, removed when it ends, so that a run reads the
  * active ones without reading every campaign ever made. Heads and chunks are rewritten with the
  * very association arrays they were created with (records.ts explains why).
@@ -11,7 +12,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Campaign, CampaignChunk } from '../../core/bulk/campaign';
-import { CampaignStore } from '../../core/app/campaignsPorts';
+import { CampaignStore, withCancel } from '../../core/app/campaignsPorts';
 import { Associations, Records } from './records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
@@ -19,11 +20,18 @@ const CAMPAIGN = (id: string) => misc(`campaign:${id}`);
 const HEAD = misc('campaign-head');
 const CHUNKS = misc('campaign-chunk');
 const CHUNK = (index: number) => misc(`campaign-chunk:${index}`);
+const CANCEL = misc('campaign-cancel');
 const ACTIVE = misc('campaigns:active');
 
 const headOf = (id: string): Associations => [CAMPAIGN(id), HEAD];
 const chunkOf = (chunk: CampaignChunk): Associations => [CAMPAIGN(chunk.campaignId), CHUNKS, CHUNK(chunk.index)];
 const markerOf = (id: string): Associations => [ACTIVE, CAMPAIGN(id)];
+const cancelOf = (id: string): Associations => [CAMPAIGN(id), CANCEL];
+
+interface CancelRecord {
+	id: string;
+	at: number;
+}
 
 export class PersistenceCampaignStore implements CampaignStore {
 	private readonly records: Records;
@@ -43,8 +51,11 @@ export class PersistenceCampaignStore implements CampaignStore {
 	}
 
 	async get(id: string): Promise<Campaign | undefined> {
-		const [head] = (await this.read.readByAssociations(headOf(id))) as Campaign[];
-		return head;
+		const [[head], [cancel]] = (await Promise.all([
+			this.read.readByAssociations(headOf(id)),
+			this.read.readByAssociations(cancelOf(id)),
+		])) as [Campaign[], CancelRecord[]];
+		return head && withCancel(head, cancel?.at);
 	}
 
 	async active(): Promise<Campaign[]> {
@@ -56,6 +67,17 @@ export class PersistenceCampaignStore implements CampaignStore {
 	async save(campaign: Campaign): Promise<void> {
 		await this.records.put(headOf(campaign.id), campaign);
 		if (campaign.state !== 'active') await this.records.removeAll(markerOf(campaign.id));
+	}
+
+	async cancel(id: string, at: number): Promise<void> {
+		if (await this.cancelled(id)) return;
+		const cancel: CancelRecord = { id, at };
+		await this.records.put(cancelOf(id), cancel);
+		await this.records.removeAll(markerOf(id));
+	}
+
+	async cancelled(id: string): Promise<boolean> {
+		return (await this.read.readByAssociations(cancelOf(id))).length > 0;
 	}
 
 	async chunks(id: string): Promise<CampaignChunk[]> {

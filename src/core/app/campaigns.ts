@@ -5,7 +5,8 @@
  * queue in bounded runs, paced by the number's pacer, each recipient marked in its chunk and
  * written to the send log before its Graph call, linked when Meta answers (campaignSends.ts), and
  * so reported through the send log (`queued` or `failed`, with the caller's `clientReference` and
- * the `campaignId`). `status` counts, `cancel` stops.
+ * the `campaignId`). `status` counts, `cancel` stops (the cancel is stored apart from the head that
+ * runs rewrite, so that no run undoes it: campaignsPorts.ts).
  *
  * Runs: one at a time starts sends for a campaign. A run holds a lease on the campaign
  * (RUN_LEASE_MS on the clock, longer than any run lives); within one runtime the job also serializes
@@ -94,6 +95,39 @@ function wholeChunks(pending: Item[], count: number): number {
 /** Campaigns cancelled in this runtime: a run of this runtime stops their sends at once. */
 const cancelledHere = new Set<string>();
 
+/** How often a run reads whether its campaign was cancelled elsewhere (another instance): one small read. */
+export const CANCEL_CHECK_MS = 1000;
+
+/**
+ * Whether a run's campaign was cancelled: at once when in this runtime, else within CANCEL_CHECK_MS
+ * of the cancel being stored (by another instance), asked as the run's sends ask whether to start.
+ */
+class CancelWatch {
+	private seen = false;
+	private askedAt: number;
+
+	constructor(
+		private readonly id: string,
+		private readonly ports: Pick<CampaignPorts, 'store' | 'clock'>,
+	) {
+		this.askedAt = ports.clock.now();
+	}
+
+	get cancelled(): boolean {
+		if (this.seen || cancelledHere.has(this.id)) return true;
+		const now = this.ports.clock.now();
+		if (Math.abs(now - this.askedAt) >= CANCEL_CHECK_MS) {
+			this.askedAt = now;
+			// A read that fails tells nothing; the next one asks again.
+			this.ports.store.cancelled(this.id).then(
+				(cancelled) => void (this.seen ||= cancelled),
+				() => undefined,
+			);
+		}
+		return false;
+	}
+}
+
 export class Campaigns {
 	constructor(private readonly ports: CampaignPorts) {}
 
@@ -141,12 +175,16 @@ export class Campaigns {
 		};
 	}
 
-	/** Cancels the campaign: recipients not yet sent never are. A finished campaign stays as it is. */
+	/**
+	 * Cancels the campaign: recipients not yet sent never are. A run in this runtime stops at once; a
+	 * run of another instance starts no send later than CANCEL_CHECK_MS (and one read) after the cancel
+	 * is stored. A finished campaign stays as it is.
+	 */
 	async cancel(id: string, caller: Caller): Promise<CampaignView> {
 		const campaign = await this.visible(id, caller);
 		if (campaign.state === 'active') {
 			cancelledHere.add(id);
-			await this.ports.store.save({ ...campaign, state: 'cancelled', finishedAt: this.ports.clock.now() });
+			await this.ports.store.cancel(id, this.ports.clock.now());
 		}
 		return this.status(id, caller);
 	}
@@ -201,9 +239,10 @@ export class Campaigns {
 		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
 		const number = matchNumber(await this.ports.numbers.list(), campaign.phoneNumberId);
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
+		const watch = new CancelWatch(campaign.id, this.ports);
 		await run.recover(chunks.slice(campaign.cursor));
 		const { sent, handedOff } = number
-			? await this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0)
+			? await this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0, watch)
 			: { sent: await this.failAll(run, chunks, campaign.cursor), handedOff: false };
 		// Handed over: the campaign's head is the next run's now.
 		if (handedOff) return { more: true, sent, reported: run.reported, handedOff };
@@ -215,14 +254,14 @@ export class Campaigns {
 		const cursor = nextCursor(chunks, campaign.cursor);
 		await this.finishRun(campaign, cursor, chunks.length);
 		// Chunks another run holds are its to finish: that run asks for the next one.
-		const more = workLeft(chunks, cursor, this.ports.clock.now()) && !cancelledHere.has(campaign.id);
+		const more = workLeft(chunks, cursor, this.ports.clock.now()) && !watch.cancelled;
 		return { more, sent, reported: run.reported };
 	}
 
 	/**
 	 * The pending recipients this run can send at the rate setting within its budget, sent in order;
 	 * how many Meta accepted, and whether it handed over. `othersHeld`: chunks were held by another
-	 * run at this one's start.
+	 * run at this one's start. `watch`: whether the campaign was cancelled meanwhile.
 	 */
 	private async send(
 		run: CampaignRun,
@@ -232,6 +271,7 @@ export class Campaigns {
 		deadline: number,
 		options: RunOptions,
 		othersHeld: boolean,
+		watch: CancelWatch,
 	): Promise<{ sent: number; handedOff: boolean }> {
 		const { stopped, handOff } = options;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
@@ -249,13 +289,13 @@ export class Campaigns {
 		let handover: Promise<boolean> | undefined;
 		// Once every send of this run waits for its turn, the recipients after its own go to the next run (see the top).
 		const handOver = () => {
-			if (handover || !handOff || !beyond || stopped() || cancelledHere.has(campaign.id)) return;
-			handover = this.handOver(campaign.id, run, handOff);
+			if (handover || !handOff || !beyond || stopped() || watch.cancelled) return;
+			handover = this.handOver(campaign.id, run, handOff, watch);
 		};
 		// Once halted, always halted: a clock that steps back must not start a send after the hand-over.
 		let over = false;
 		const halted = () => {
-			over ||= stopped() || cancelledHere.has(campaign.id) || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
+			over ||= stopped() || watch.cancelled || this.ports.clock.now() >= deadline - RUN_TAIL_MS;
 			if (over) handOver();
 			return over;
 		};
@@ -277,12 +317,12 @@ export class Campaigns {
 	 * campaign is released and the next run asked for. False when the lease could not be released
 	 * (the run then ends the campaign's run itself). A failure to ask is left to the recurring job.
 	 */
-	private async handOver(id: string, run: CampaignRun, handOff: () => Promise<void>): Promise<boolean> {
+	private async handOver(id: string, run: CampaignRun, handOff: () => Promise<void>, watch: CancelWatch): Promise<boolean> {
 		try {
 			// A chunk whose marks were not stored is not held: the run keeps the campaign.
 			await run.marksWritten();
 			const current = await this.ports.store.get(id);
-			if (current?.state !== 'active' || cancelledHere.has(id)) return false;
+			if (current?.state !== 'active' || watch.cancelled) return false;
 			await this.ports.store.save({ ...current, leaseUntil: 0 });
 		} catch {
 			return false;

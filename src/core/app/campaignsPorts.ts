@@ -9,15 +9,24 @@ import { Clock, Jobs, MessageLog, Numbers, SettingsReader } from './ports';
 import { SendLog } from './sendLog';
 import { TemplateGraph } from './sendTemplatesPorts';
 
-/** The persisted queue of campaigns. A chunk or the head is rewritten whole; where each send stands between is in the send log. */
+/**
+ * The persisted queue of campaigns. A chunk or the head is rewritten whole; where each send stands
+ * between is in the send log. A cancel is stored apart from the head, which runs (of any instance)
+ * read and rewrite: a run's rewrite, however it interleaves with the cancel, never undoes it.
+ */
 export interface CampaignStore {
 	/** Stores a new campaign and all its chunks; it is active. */
 	create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void>;
+	/** The head; `cancelled` since the cancel's time when one is stored and the head says `active` (withCancel). */
 	get(id: string): Promise<Campaign | undefined>;
 	/** The campaigns still active (not done, not cancelled), oldest first. */
 	active(): Promise<Campaign[]>;
 	/** Rewrites the head; a campaign no longer active leaves the active list. */
 	save(campaign: Campaign): Promise<void>;
+	/** Stores the cancel (at `at`, clock ms), apart from the head; the campaign leaves the active list. */
+	cancel(id: string, at: number): Promise<void>;
+	/** Whether a cancel is stored (one small read: runs ask while they send). */
+	cancelled(id: string): Promise<boolean>;
 	/** Every chunk of a campaign, in index order. */
 	chunks(id: string): Promise<CampaignChunk[]>;
 	saveChunk(chunk: CampaignChunk): Promise<void>;
@@ -51,10 +60,19 @@ export interface CampaignPorts {
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/**
+ * The head as a store answers it: a stored cancel (its time, clock ms) wins over `active`. A head
+ * that says `done` stays done: every recipient was sent before the cancel could stop one.
+ */
+export function withCancel(head: Campaign, cancelledAt: number | undefined): Campaign {
+	return cancelledAt === undefined || head.state !== 'active' ? head : { ...head, state: 'cancelled', finishedAt: cancelledAt };
+}
+
 /** The store in memory, as CampaignStore keeps it in Rocket.Chat's persistence. */
 export class MemoryCampaignStore implements CampaignStore {
 	readonly heads = new Map<string, Campaign>();
 	readonly chunkMap = new Map<string, CampaignChunk>();
+	readonly cancels = new Map<string, number>();
 
 	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
 		this.heads.set(campaign.id, copy(campaign));
@@ -63,18 +81,26 @@ export class MemoryCampaignStore implements CampaignStore {
 
 	async get(id: string): Promise<Campaign | undefined> {
 		const found = this.heads.get(id);
-		return found && copy(found);
+		return found && withCancel(copy(found), this.cancels.get(id));
 	}
 
 	async active(): Promise<Campaign[]> {
 		return [...this.heads.values()]
+			.map((c) => withCancel(copy(c), this.cancels.get(c.id)))
 			.filter((c) => c.state === 'active')
-			.sort((a, b) => a.createdAt - b.createdAt)
-			.map(copy);
+			.sort((a, b) => a.createdAt - b.createdAt);
 	}
 
 	async save(campaign: Campaign): Promise<void> {
 		this.heads.set(campaign.id, copy(campaign));
+	}
+
+	async cancel(id: string, at: number): Promise<void> {
+		if (!this.cancels.has(id)) this.cancels.set(id, at);
+	}
+
+	async cancelled(id: string): Promise<boolean> {
+		return this.cancels.has(id);
 	}
 
 	async chunks(id: string): Promise<CampaignChunk[]> {

@@ -1,5 +1,5 @@
 /** The campaign service (core/app/campaigns.ts, campaignSends.ts) over memory ports and the real send log, on a clock the fake sleep moves. */
-import { Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
+import { CANCEL_CHECK_MS, Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
 import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
 import { graphCodeOf } from '../../../../src/core/app/explain';
 import { MemoryMessageLog } from '../../../../src/core/app/memory';
@@ -35,6 +35,8 @@ class CountingLog extends MemoryMessageLog {
 	}
 }
 
+let campaignIds = 0;
+
 function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbers?: ConnectedNumber[] } = {}) {
 	const clock = { t: Date.parse('2026-03-01T10:00:00.000Z'), now: () => clock.t };
 	const store = new MemoryCampaignStore();
@@ -63,7 +65,6 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		listAllTemplates: <T>() => graph.listAllTemplates<T>(),
 	};
 	const jobs = { campaign: 0, status: 0 };
-	let ids = 0;
 	const service = new Campaigns({
 		store,
 		numbers: { list: async () => options.numbers ?? [NUMBER] },
@@ -74,7 +75,8 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		clock,
 		campaignJobs: { runSoon: async () => void jobs.campaign++ },
 		statusJobs: { processSoon: async () => void jobs.status++ },
-		newId: () => `c${++ids}`,
+		// Ids differ across worlds too: a cancel is known to the whole runtime (campaigns.ts), as in the app.
+		newId: () => `c${++campaignIds}`,
 		sleep: async (ms) => void (clock.t += ms),
 	});
 	const start = (recipients: string[], routing = {}) =>
@@ -600,6 +602,48 @@ describe('campaigns', () => {
 		const done = await w.start(phones(2, 100));
 		await w.run();
 		expect((await w.service.cancel(done, ADMIN)).state).toBe('done');
+	});
+
+	it('a cancel stored by another instance stops a run within CANCEL_CHECK_MS, and the run leaves it cancelled', async () => {
+		const w = world();
+		const id = await w.start(phones(300));
+		let cancelledAt = 0;
+		w.graph.answer = (to) => {
+			// Another instance's Campaigns.cancel: its store write, without this runtime knowing.
+			if (w.graph.sends.length === 20) void w.store.cancel(id, (cancelledAt = w.clock.t));
+			return { messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] };
+		};
+		expect((await w.run()).more).toBe(false);
+		const sent = w.graph.sends.length;
+		// At 100/s, the run's first read of the cancel is CANCEL_CHECK_MS after its start (sends 20 to 100 go on).
+		expect(sent).toBeGreaterThan(20);
+		expect(sent).toBeLessThanOrEqual(20 + (CANCEL_CHECK_MS / 1000) * 100 + 1);
+		expect(await w.service.status(id, OWNER)).toMatchObject({
+			state: 'cancelled',
+			counts: { queued: sent, cancelled: 300 - sent, pending: 0 },
+			finishedAt: new Date(cancelledAt).toISOString(),
+		});
+		expect(await w.store.active()).toEqual([]);
+		await w.run();
+		expect(w.graph.sends).toHaveLength(sent);
+	});
+
+	it("a cancel stored between a run's read and rewrite of the campaign is not undone", async () => {
+		const w = world();
+		const id = await w.start(phones(300));
+		const get = w.store.get.bind(w.store);
+		// The run reads the head to take its lease; the cancel lands before the run writes the head back.
+		w.store.get = async (campaignId) => {
+			const head = await get(campaignId);
+			if (w.graph.sends.length === 0) await w.store.cancel(id, w.clock.t);
+			return head;
+		};
+		await w.run();
+		const sent = w.graph.sends.length;
+		expect(sent).toBeLessThanOrEqual((CANCEL_CHECK_MS / 1000) * 100 + 1);
+		expect((await w.service.status(id, OWNER)).state).toBe('cancelled');
+		await w.run();
+		expect(w.graph.sends).toHaveLength(sent);
 	});
 
 	it('shows a campaign to its creator and admins only: 404 unknown, 403 someone else', async () => {
