@@ -5,7 +5,8 @@
  *    statuses for those messages (sent, delivered, read) in signed webhook batches of 1,000 posted to
  *    the webhook endpoint while the scheduler runs jobs in real time as Agenda does, each forwarded to a
  *    local receiver (ThreadStatusSink, in a thread of its own; BENCH_SINK=host: StatusSink, in this
- *    process): statuses/s sustained, the exactly-once check, the longest job run
+ *    process), the webhooks posted from a thread of their own as Meta's client (BENCH_CLIENT=host: from
+ *    this process): statuses/s sustained, the exactly-once check, the longest job run
  *    and any engine timeout, the webhook acknowledgement p99 under that load, and persistence calls per
  *    status;
  *  - the core alone on a 1,000-status batch, and the same batch through the npm library whatsapp-api-js.
@@ -20,6 +21,7 @@ import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 import { StatusSink } from '../harness/statusSink';
+import { postFromThread } from './threadPoster';
 import { ThreadStatusSink } from './threadSink';
 import { Transport, transportLabel, transports, useTransport } from './transport';
 import { CloudApiSimulator } from '../sim/CloudApiSimulator';
@@ -55,6 +57,8 @@ const ORDER = process.env.BENCH_ORDER === 'reversed' ? 'reversed' : 'steps';
 const median = (xs: number[]) => quantile(xs, 0.5);
 /** How long the receiver takes to answer each POST (the integrator's server across a network). */
 const SINK_LATENCY_MS = Number(process.env.BENCH_SINK_LATENCY_MS ?? 0);
+/** Where Meta's client runs: a thread of its own (as Meta is not in the server's process), or `host`, this process's thread. */
+const CLIENT = process.env.BENCH_CLIENT === 'host' ? 'host' : 'thread';
 /** The status_delivery_concurrency setting (POSTs to the status URL at once); unset: the app's default. */
 const DELIVERY_CONCURRENCY = process.env.BENCH_DELIVERY_CONCURRENCY ? Number(process.env.BENCH_DELIVERY_CONCURRENCY) : undefined;
 
@@ -170,7 +174,7 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 		const eluBefore = performance.eventLoopUtilization();
 		const runtimeCpuBefore = runtimeCpuSeconds();
 		const acks: number[] = [];
-		// How late the host's thread (the engine, its bridges, and this bench's client) ran its callbacks while webhooks came in.
+		// How late the host's thread (the engine, its bridges, and with BENCH_CLIENT=host this bench's client) ran its callbacks while webhooks came in.
 		const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 		loopDelay.enable();
 		// The host's garbage collections meanwhile (the harness keeps the app's records in this heap).
@@ -179,23 +183,30 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 		gcObserver.observe({ entryTypes: ['gc'] });
 		/** When each body's acknowledgement came (it comes once the app stored the webhook). */
 		const ackedAt: number[] = [];
-		const posts = bodies.map(
-			(body, i) =>
-				new Promise<void>((resolve, reject) =>
-					setTimeout(async () => {
-						const p0 = performance.now();
-						const res = await request(app.http.endpointUrl('webhook'), {
-							raw: body.raw,
-							headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': body.signature },
-						});
-						acks.push(performance.now() - p0);
-						ackedAt[i] = performance.now();
-						if (res.status === 200) resolve();
-						else reject(new Error(`webhook answered ${res.status}`));
-					}, i * POST_EVERY_MS),
-				),
-		);
-		await Promise.all(posts);
+		if (CLIENT === 'host') {
+			const posts = bodies.map(
+				(body, i) =>
+					new Promise<void>((resolve, reject) =>
+						setTimeout(async () => {
+							const p0 = performance.now();
+							const res = await request(app.http.endpointUrl('webhook'), {
+								raw: body.raw,
+								headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': body.signature },
+							});
+							acks.push(performance.now() - p0);
+							ackedAt[i] = performance.now();
+							if (res.status === 200) resolve();
+							else reject(new Error(`webhook answered ${res.status}`));
+						}, i * POST_EVERY_MS),
+					),
+			);
+			await Promise.all(posts);
+		} else {
+			for (const ack of await postFromThread(app.http.endpointUrl('webhook'), bodies, POST_EVERY_MS)) {
+				acks.push(ack.ms);
+				ackedAt[ack.i] = ack.at;
+			}
+		}
 		loopDelay.disable();
 		gcObserver.disconnect();
 		let last = sink.deliveries.length;

@@ -1,0 +1,65 @@
+/**
+ * Meta's side of the webhooks in a benchmark, in a thread of its own: Meta's client is not in the
+ * server's process, so its requests and the reading of the acknowledgements are not the host's cost,
+ * and the acknowledgement times are taken as Meta sees them, without the host's thread in between
+ * on the client's side. Body `i` is posted `i * everyMs` after the start; each acknowledgement
+ * (its time from the request's start, its status, when it came) is reported back.
+ */
+import { Worker } from 'worker_threads';
+
+const POSTER = `
+const http = require('http');
+const { parentPort, workerData } = require('worker_threads');
+const { url, bodies, everyMs } = workerData;
+const start = performance.now();
+const post = (body) =>
+	new Promise((resolve, reject) => {
+		const req = http.request(url, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body.raw), 'X-Hub-Signature-256': body.signature },
+		}, (res) => {
+			res.on('data', () => undefined);
+			res.on('end', () => resolve(res.statusCode));
+			res.on('error', reject);
+		});
+		req.on('error', reject);
+		req.end(body.raw);
+	});
+bodies.forEach((body, i) => {
+	setTimeout(async () => {
+		const p0 = performance.now();
+		try {
+			const status = await post(body);
+			const at = performance.now();
+			parentPort.postMessage({ i, ms: at - p0, status, at });
+		} catch (error) {
+			parentPort.postMessage({ i, error: String(error) });
+		}
+	}, Math.max(0, start + i * everyMs - performance.now()));
+});
+`;
+
+export interface Ack {
+	/** The body's index. */
+	i: number;
+	/** Milliseconds from the request's start to the end of the answer. */
+	ms: number;
+	status: number;
+	/** When it came, on the poster's clock (for order only). */
+	at: number;
+}
+
+/** Posts the signed bodies to `url` from a thread, one every `everyMs`; resolves with each acknowledgement, by index. */
+export function postFromThread(url: string, bodies: Array<{ raw: string; signature: string }>, everyMs: number): Promise<Ack[]> {
+	const worker = new Worker(POSTER, { eval: true, workerData: { url, bodies, everyMs } });
+	const acks: Ack[] = [];
+	return new Promise<Ack[]>((resolve, reject) => {
+		worker.on('error', reject);
+		worker.on('message', (message: Ack & { error?: string }) => {
+			if (message.error) reject(new Error(`webhook ${message.i}: ${message.error}`));
+			else if (message.status !== 200) reject(new Error(`webhook answered ${message.status}`));
+			acks[message.i] = message;
+			if (acks.filter(Boolean).length === bodies.length) resolve(acks);
+		});
+	}).finally(() => worker.terminate());
+}
