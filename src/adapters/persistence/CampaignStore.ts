@@ -69,10 +69,12 @@ export class PersistenceCampaignStore implements CampaignStore {
 		if (campaign.state !== 'active') await this.records.removeAll(markerOf(campaign.id));
 	}
 
+	/** The first cancel's time stays; the marker goes every time (a cancel that failed after its record was stored is finished so). */
 	async cancel(id: string, at: number): Promise<void> {
-		if (await this.cancelled(id)) return;
-		const cancel: CancelRecord = { id, at };
-		await this.records.put(cancelOf(id), cancel);
+		if (!(await this.cancelled(id))) {
+			const cancel: CancelRecord = { id, at };
+			await this.records.put(cancelOf(id), cancel);
+		}
 		await this.records.removeAll(markerOf(id));
 	}
 

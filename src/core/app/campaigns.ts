@@ -40,6 +40,7 @@ import {
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
+import { CancelWatch, cancelHere } from './cancelWatch';
 import { CampaignRun, Item, sendWindow } from './campaignSends';
 import { CampaignPorts } from './campaignsPorts';
 import { matchNumber, SendRefused } from './sendTemplates';
@@ -92,42 +93,6 @@ function wholeChunks(pending: Item[], count: number): number {
 	return count;
 }
 
-/** Campaigns cancelled in this runtime: a run of this runtime stops their sends at once. */
-const cancelledHere = new Set<string>();
-
-/** How often a run reads whether its campaign was cancelled elsewhere (another instance): one small read. */
-export const CANCEL_CHECK_MS = 1000;
-
-/**
- * Whether a run's campaign was cancelled: at once when in this runtime, else within CANCEL_CHECK_MS
- * of the cancel being stored (by another instance), asked as the run's sends ask whether to start.
- */
-class CancelWatch {
-	private seen = false;
-	private askedAt: number;
-
-	constructor(
-		private readonly id: string,
-		private readonly ports: Pick<CampaignPorts, 'store' | 'clock'>,
-	) {
-		this.askedAt = ports.clock.now();
-	}
-
-	get cancelled(): boolean {
-		if (this.seen || cancelledHere.has(this.id)) return true;
-		const now = this.ports.clock.now();
-		if (Math.abs(now - this.askedAt) >= CANCEL_CHECK_MS) {
-			this.askedAt = now;
-			// A read that fails tells nothing; the next one asks again.
-			this.ports.store.cancelled(this.id).then(
-				(cancelled) => void (this.seen ||= cancelled),
-				() => undefined,
-			);
-		}
-		return false;
-	}
-}
-
 export class Campaigns {
 	constructor(private readonly ports: CampaignPorts) {}
 
@@ -176,14 +141,17 @@ export class Campaigns {
 	}
 
 	/**
-	 * Cancels the campaign: recipients not yet sent never are. A run in this runtime stops at once; a
-	 * run of another instance starts no send later than CANCEL_CHECK_MS (and one read) after the cancel
-	 * is stored. A finished campaign stays as it is.
+	 * Cancels the campaign: the recipients left are not sent. A run in this runtime stops at once; a
+	 * run of another instance starts no send later than CANCEL_CHECK_MS (and one read) after the
+	 * cancel is stored (cancelWatch.ts), so its counts may still move for that long. A finished
+	 * campaign stays as it is.
 	 */
 	async cancel(id: string, caller: Caller): Promise<CampaignView> {
 		const campaign = await this.visible(id, caller);
-		if (campaign.state === 'active') {
-			cancelledHere.add(id);
+		// Cancelled already: stored again, so that a cancel that failed half-way (its record stored, the
+		// campaign still on the active list) is finished.
+		if (campaign.state !== 'done') {
+			cancelHere(id);
 			await this.ports.store.cancel(id, this.ports.clock.now());
 		}
 		return this.status(id, caller);
@@ -241,9 +209,12 @@ export class Campaigns {
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		const watch = new CancelWatch(campaign.id, this.ports);
 		await run.recover(chunks.slice(campaign.cursor));
-		const { sent, handedOff } = number
-			? await this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0, watch)
-			: { sent: await this.failAll(run, chunks, campaign.cursor), handedOff: false };
+		watch.start();
+		const { sent, handedOff } = await (
+			number
+				? this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0, watch)
+				: this.failAll(run, chunks, campaign.cursor).then((failed) => ({ sent: failed, handedOff: false }))
+		).finally(() => watch.stop());
 		// Handed over: the campaign's head is the next run's now.
 		if (handedOff) return { more: true, sent, reported: run.reported, handedOff };
 		// Chunks another run held at the start may be over by now (one read): they decide the cursor, `done` and `more` too.
@@ -351,10 +322,11 @@ export class Campaigns {
 		return items;
 	}
 
-	/** The run's end: the cursor moves on, the lease is released; the campaign is done when no recipient is left. Never undoes a cancel. */
+	/** The run's end: the cursor moves on, the lease is released; the campaign is done when no recipient is left. Never undoes a cancel of recipients left. */
 	private async finishRun(campaign: Campaign, cursor: number, chunkCount: number): Promise<void> {
 		const current = (await this.ports.store.get(campaign.id)) ?? campaign;
-		const done = cursor >= chunkCount && current.state === 'active';
+		// Every recipient was sent (or failed): done, even if a cancel came as the last were (withCancel keeps it).
+		const done = cursor >= chunkCount && current.state !== 'done';
 		await this.ports.store.save({
 			...current,
 			cursor,

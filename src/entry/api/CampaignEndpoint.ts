@@ -1,6 +1,7 @@
 /**
  * `GET /api/apps/public/{appId}/campaign?id=` answers a campaign's counts by status;
- * `DELETE /api/apps/public/{appId}/campaign?id=` cancels it (recipients not yet sent never are).
+ * `DELETE /api/apps/public/{appId}/campaign?id=` cancels it (the recipients left are not sent; a run
+ * on another instance reads the cancel within a second: core/app/cancelWatch.ts).
  * Campaigns are templateMessage's `async: true` (core/app/campaigns.ts), beyond Rocket.Chat's
  * published contract (docs/templateMessage.openapi.yaml). Only the user who started the campaign,
  * or an admin, may do either: 404 for an unknown id, 403 for someone else's.

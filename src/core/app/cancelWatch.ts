@@ -1,0 +1,70 @@
+/**
+ * Whether a campaign run's campaign was cancelled (campaigns.ts). A cancel made in this runtime is
+ * known at once (`cancelHere`); one stored by another instance of the server (CampaignStore.cancel)
+ * is read: as the run's sends ask, at most once per CANCEL_CHECK_MS of the clock, and, while the run
+ * is started (`start`), every CANCEL_CHECK_MS of real time too, so that a run that waits (Meta's
+ * 130429 pause, a 131056 retry's back-off, slow answers) knows it when it resumes.
+ */
+import { CampaignPorts } from './campaignsPorts';
+
+/** How often a run reads whether its campaign was cancelled elsewhere: one small read. */
+export const CANCEL_CHECK_MS = 1000;
+
+/** Campaigns cancelled in this runtime: a run of this runtime stops their sends at once. */
+const cancelledHere = new Set<string>();
+
+/** A cancel made in this runtime: its runs stop at once. */
+export function cancelHere(id: string): void {
+	cancelledHere.add(id);
+}
+
+export class CancelWatch {
+	private seen = false;
+	private reading = false;
+	private askedAt: number;
+	private timer?: ReturnType<typeof setTimeout>;
+
+	constructor(
+		private readonly id: string,
+		private readonly ports: Pick<CampaignPorts, 'store' | 'clock'>,
+	) {
+		this.askedAt = ports.clock.now();
+	}
+
+	/** Whether the campaign was cancelled, as far as this runtime knows now (it may start a read). */
+	get cancelled(): boolean {
+		if (this.seen || cancelledHere.has(this.id)) return true;
+		const now = this.ports.clock.now();
+		// A clock that stepped back asks now, rather than after the step.
+		if (now < this.askedAt || now - this.askedAt >= CANCEL_CHECK_MS) this.ask();
+		return false;
+	}
+
+	/** Reads on real time too, until `stop`. */
+	start(): void {
+		const tick = () => {
+			this.ask();
+			this.timer = setTimeout(tick, CANCEL_CHECK_MS);
+		};
+		this.timer ??= setTimeout(tick, CANCEL_CHECK_MS);
+	}
+
+	stop(): void {
+		clearTimeout(this.timer);
+		this.timer = undefined;
+	}
+
+	/** One read at a time; a read that fails tells nothing (the next one asks again). */
+	private ask(): void {
+		if (this.reading || this.seen) return;
+		this.reading = true;
+		this.askedAt = this.ports.clock.now();
+		Promise.resolve()
+			.then(() => this.ports.store.cancelled(this.id))
+			.then(
+				(cancelled) => void (this.seen ||= cancelled),
+				() => undefined,
+			)
+			.finally(() => (this.reading = false));
+	}
+}

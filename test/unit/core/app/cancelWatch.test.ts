@@ -1,0 +1,106 @@
+/** How a campaign run learns of a cancel stored by another instance (core/app/cancelWatch.ts), on jest's fake timers. */
+import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
+import { CANCEL_CHECK_MS, cancelHere, CancelWatch } from '../../../../src/core/app/cancelWatch';
+
+/** A store whose reads of the cancel are counted, and answered when the test says. */
+class SlowStore extends MemoryCampaignStore {
+	reads = 0;
+	fail = false;
+	readonly answers: Array<() => void> = [];
+	async cancelled(id: string): Promise<boolean> {
+		this.reads++;
+		await new Promise<void>((resolve) => this.answers.push(resolve));
+		if (this.fail) throw new Error('MongoNetworkError');
+		return super.cancelled(id);
+	}
+	/** Answers the reads waiting, and lets their results land. */
+	async answerAll(): Promise<void> {
+		for (const answer of this.answers.splice(0)) answer();
+		await jest.advanceTimersByTimeAsync(0);
+	}
+}
+
+let ids = 0;
+
+describe('CancelWatch', () => {
+	beforeEach(() => jest.useFakeTimers());
+	afterEach(() => jest.useRealTimers());
+
+	function watchOf(clock = { t: 0 }) {
+		const store = new SlowStore();
+		const id = `cw${++ids}`;
+		const watch = new CancelWatch(id, { store, clock: { now: () => clock.t } });
+		return { store, id, watch, clock };
+	}
+
+	it('a cancel made in this runtime is known at once, without a read', () => {
+		const { store, id, watch } = watchOf();
+		cancelHere(id);
+		expect(watch.cancelled).toBe(true);
+		expect(store.reads).toBe(0);
+	});
+
+	it('as the sends ask: one read per CANCEL_CHECK_MS of the clock, one at a time; a failed read tells nothing', async () => {
+		const { store, id, watch, clock } = watchOf();
+		expect(watch.cancelled).toBe(false);
+		expect(store.reads).toBe(0);
+		clock.t = CANCEL_CHECK_MS;
+		await store.cancel(id, clock.t);
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		expect(store.reads).toBe(1);
+		// The read is slow: asking again does not start another one.
+		clock.t = 3 * CANCEL_CHECK_MS;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		expect(store.reads).toBe(1);
+		store.fail = true;
+		await store.answerAll();
+		expect(watch.cancelled).toBe(false);
+		// The next one, a second of the clock later, tells.
+		store.fail = false;
+		clock.t = 4 * CANCEL_CHECK_MS;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		await store.answerAll();
+		expect(watch.cancelled).toBe(true);
+		expect(store.reads).toBe(2);
+	});
+
+	it('a clock that stepped back asks at once', async () => {
+		const { store, id, watch, clock } = watchOf({ t: 5000 });
+		await store.cancel(id, 5000);
+		clock.t = 4500;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		await store.answerAll();
+		expect(watch.cancelled).toBe(true);
+	});
+
+	it('while started, reads every CANCEL_CHECK_MS of real time, so that a run that waited (a pause, a back-off) knows when it resumes', async () => {
+		// The clock stands still, as it does for a run that waits: only the timer asks.
+		const { store, id, watch } = watchOf();
+		await store.cancel(id, 0);
+		await jest.advanceTimersByTimeAsync(3 * CANCEL_CHECK_MS);
+		expect(store.reads).toBe(0);
+		watch.start();
+		await jest.advanceTimersByTimeAsync(CANCEL_CHECK_MS);
+		expect(store.reads).toBe(1);
+		await store.answerAll();
+		expect(watch.cancelled).toBe(true);
+		watch.stop();
+		expect(jest.getTimerCount()).toBe(0);
+	});
+
+	it('stops reading once stopped', async () => {
+		const { store, watch } = watchOf();
+		watch.start();
+		await jest.advanceTimersByTimeAsync(CANCEL_CHECK_MS);
+		await store.answerAll();
+		expect(store.reads).toBe(1);
+		watch.stop();
+		await jest.advanceTimersByTimeAsync(5 * CANCEL_CHECK_MS);
+		expect(store.reads).toBe(1);
+		expect(watch.cancelled).toBe(false);
+	});
+});

@@ -1,0 +1,99 @@
+/**
+ * The campaign queue in Rocket.Chat's persistence (src/adapters/persistence/CampaignStore.ts), over
+ * the engine's persistence accessors and the harness's model of Rocket.Chat's persistence in both of
+ * its variants: a cancel is stored apart from the head, so that no rewrite of the head undoes it.
+ */
+import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
+import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
+
+import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
+import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
+import { HarnessBridges } from '../../../tools/harness/bridges';
+import { HarnessScheduler } from '../../../tools/harness/scheduler';
+import { HarnessWorld } from '../../../tools/harness/world';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The engine checks an app's permissions through its AppManager; these accessors run without an
+// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
+const previousEnv = process.env.NODE_ENV;
+beforeAll(() => {
+	process.env.NODE_ENV = 'test';
+});
+afterAll(() => {
+	process.env.NODE_ENV = previousEnv;
+});
+
+const head = (id: string): Campaign => ({
+	id,
+	createdBy: 'u-owner',
+	createdAt: 1000,
+	state: 'active',
+	phoneNumberId: '1234567890',
+	template: { name: 'order_ready', language: { code: 'en_US' } },
+	text: 'Hello',
+	routing: {},
+	total: 2,
+	chunks: 1,
+	cursor: 0,
+	leaseUntil: 0,
+});
+
+describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s persistence', (variant) => {
+	function world() {
+		const harness = new HarnessWorld();
+		const bridge = new HarnessBridges(harness, new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
+		const persistence = new Persistence(bridge, 'app-1') as any;
+		const store = new PersistenceCampaignStore(new PersistenceRead(bridge, 'app-1') as any, persistence);
+		const markers = () => harness.persistence.filter((r) => r.associations.some((a) => a.id === 'campaigns:active')).length;
+		return { store, persistence, markers };
+	}
+	const create = async (store: PersistenceCampaignStore, id: string) =>
+		store.create(
+			head(id),
+			chunkRecipients(id, ['15550000001', '15550000002'], () => `rcwa.${id}`),
+		);
+
+	it('a cancel wins over a head rewritten active after it, and takes the campaign off the active list', async () => {
+		const { store, markers } = world();
+		await create(store, 'c1');
+		const read = await store.get('c1');
+		await store.cancel('c1', 5000);
+		// A run that read the head before the cancel writes it back after.
+		await store.save({ ...read!, leaseUntil: 60000 });
+		expect(await store.get('c1')).toMatchObject({ state: 'cancelled', finishedAt: 5000, leaseUntil: 60000 });
+		expect(await store.cancelled('c1')).toBe(true);
+		expect(await store.active()).toEqual([]);
+		expect(markers()).toBe(0);
+		// A second cancel keeps the first one's time.
+		await store.cancel('c1', 9000);
+		expect((await store.get('c1'))!.finishedAt).toBe(5000);
+	});
+
+	it('a campaign whose every recipient was sent stays done, a cancel stored or not', async () => {
+		const { store } = world();
+		await create(store, 'c2');
+		await store.cancel('c2', 5000);
+		await store.save({ ...head('c2'), cursor: 1, state: 'done', finishedAt: 6000 });
+		expect(await store.get('c2')).toMatchObject({ state: 'done', finishedAt: 6000 });
+		expect(await store.cancelled('c2')).toBe(true);
+	});
+
+	it('a cancel that failed after storing itself, done again, takes the campaign off the active list', async () => {
+		const { store, persistence, markers } = world();
+		await create(store, 'c3');
+		const remove = persistence.removeByAssociations.bind(persistence);
+		persistence.removeByAssociations = async () => {
+			throw new Error('MongoNetworkError');
+		};
+		await expect(store.cancel('c3', 5000)).rejects.toThrow('MongoNetworkError');
+		expect(markers()).toBe(1);
+		persistence.removeByAssociations = remove;
+		await store.cancel('c3', 7000);
+		expect(markers()).toBe(0);
+		expect(await store.get('c3')).toMatchObject({ state: 'cancelled', finishedAt: 5000 });
+		expect(await store.get('none')).toBeUndefined();
+	});
+});
