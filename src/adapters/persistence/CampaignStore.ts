@@ -3,9 +3,9 @@
  * Every record of a campaign holds `campaign:<id>`; its head `campaign-head`, each chunk
  * `campaign-chunk` and `campaign-chunk:<n>` (where each send stands between chunk writes is in the
  * message log, under the chunk's batch key: MessageStore.ts); a cancel `campaign-cancel`, apart from
- * the head that runs rewrite (core/app/campaignsPorts.ts says why). An active campaign
- * also has a small marker under `campaigns:active`, removed when it ends, so that a run reads the
- * active ones without reading every campaign ever made. Heads and chunks are rewritten with the
+ * the head that runs rewrite (core/app/campaignsPorts.ts says why). An open campaign (active, or
+ * cancelled and not yet closed by a run) also has a small marker under `campaigns:active`, removed
+ * when a run closes it, so that a run reads the open ones without reading every campaign ever made. Heads and chunks are rewritten with the
  * very association arrays they were created with (records.ts explains why).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
@@ -58,10 +58,12 @@ export class PersistenceCampaignStore implements CampaignStore {
 		return head && withCancel(head, cancel?.at);
 	}
 
-	async active(): Promise<Campaign[]> {
+	async open(): Promise<Campaign[]> {
 		const markers = (await this.read.readByAssociation(ACTIVE)) as Array<{ id: string }>;
 		const heads = await Promise.all(markers.map((marker) => this.get(marker.id)));
-		return heads.filter((head): head is Campaign => Boolean(head && head.state === 'active')).sort((a, b) => a.createdAt - b.createdAt);
+		return heads
+			.filter((head): head is Campaign => Boolean(head && (head.state === 'active' || head.state === 'cancelled')))
+			.sort((a, b) => a.createdAt - b.createdAt);
 	}
 
 	async save(campaign: Campaign): Promise<void> {
@@ -69,13 +71,11 @@ export class PersistenceCampaignStore implements CampaignStore {
 		if (campaign.state !== 'active') await this.records.removeAll(markerOf(campaign.id));
 	}
 
-	/** The first cancel's time stays; the marker goes every time (a cancel that failed after its record was stored is finished so). */
+	/** The first cancel's time stays. The marker stays too: a run closes the campaign (`save`). */
 	async cancel(id: string, at: number): Promise<void> {
-		if (!(await this.cancelled(id))) {
-			const cancel: CancelRecord = { id, at };
-			await this.records.put(cancelOf(id), cancel);
-		}
-		await this.records.removeAll(markerOf(id));
+		if (await this.cancelled(id)) return;
+		const cancel: CancelRecord = { id, at };
+		await this.records.put(cancelOf(id), cancel);
 	}
 
 	async cancelled(id: string): Promise<boolean> {

@@ -166,7 +166,7 @@ export class Campaigns {
 	}
 
 	/**
-	 * One bounded run over the active campaigns, oldest first, until `budgetMs` is spent or `stopped()`
+	 * One bounded run over the open campaigns (core/app/campaignsPorts.ts), oldest first, until `budgetMs` is spent or `stopped()`
 	 * (the app is being disabled). Answers whether work is left for another run now; campaigns that
 	 * another run holds are left to it (or, if it died, to the recurring job once its lease ended).
 	 * A run that handed a campaign over ends with it, answering `more`.
@@ -176,7 +176,7 @@ export class Campaigns {
 		let more = false;
 		let sent = 0;
 		let reported = 0;
-		for (const campaign of await this.ports.store.active()) {
+		for (const campaign of await this.ports.store.open()) {
 			if (options.stopped() || this.ports.clock.now() >= deadline - RUN_TAIL_MS) {
 				more = true;
 				break;
@@ -200,8 +200,14 @@ export class Campaigns {
 	): Promise<{ more: boolean; sent: number; reported: number; handedOff?: boolean }> {
 		const { store } = this.ports;
 		const current = await store.get(campaign.id);
-		if (current?.state !== 'active') return { more: false, sent: 0, reported: 0 };
-		campaign = { ...current, leaseUntil: this.ports.clock.now() + RUN_LEASE_MS };
+		if (current?.state !== 'active' && current?.state !== 'cancelled') return { more: false, sent: 0, reported: 0 };
+		// The lease, on the head as stored: a cancelled campaign's head says active (its cancel is stored apart).
+		const { finishedAt: _cancelledAt, ...stored } = {
+			...current,
+			state: 'active' as const,
+			leaseUntil: this.ports.clock.now() + RUN_LEASE_MS,
+		};
+		campaign = stored;
 		await store.save(campaign);
 		const chunks = await store.chunks(campaign.id);
 		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
@@ -209,6 +215,7 @@ export class Campaigns {
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		const watch = new CancelWatch(campaign.id, this.ports);
 		await run.recover(chunks.slice(campaign.cursor));
+		if (current.state === 'cancelled') return this.close(campaign, chunks, run);
 		watch.start();
 		const { sent, handedOff } = await (
 			number
@@ -227,6 +234,23 @@ export class Campaigns {
 		// Chunks another run holds are its to finish: that run asks for the next one.
 		const more = workLeft(chunks, cursor, this.ports.clock.now()) && !watch.cancelled;
 		return { more, sent, reported: run.reported };
+	}
+
+	/**
+	 * A cancelled campaign's last run, once what a run that died left `sending` took its outcome from
+	 * the send log (`recover`): it is closed (off the open list), unless a run under way still holds
+	 * recipients `sending` (it writes their outcomes; if it dies, a later run takes them, and closes).
+	 */
+	private async close(
+		campaign: Campaign,
+		chunks: CampaignChunk[],
+		run: CampaignRun,
+	): Promise<{ more: boolean; sent: number; reported: number }> {
+		const now = this.ports.clock.now();
+		const held = chunks.some((chunk) => isHeld(chunk, now) && chunk.recipients.some((r) => r.state === 'sending'));
+		if (held) await this.ports.store.save({ ...campaign, leaseUntil: 0 });
+		else await this.finishRun(campaign, nextCursor(chunks, campaign.cursor), chunks.length);
+		return { more: false, sent: 0, reported: run.reported };
 	}
 
 	/**

@@ -19,11 +19,14 @@ export interface CampaignStore {
 	create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void>;
 	/** The head; `cancelled` since the cancel's time when one is stored and the head says `active` (withCancel). */
 	get(id: string): Promise<Campaign | undefined>;
-	/** The campaigns still active (not done, not cancelled), oldest first. */
-	active(): Promise<Campaign[]>;
-	/** Rewrites the head; a campaign no longer active leaves the active list. */
+	/**
+	 * The campaigns runs still have work in, oldest first: the active ones, and the cancelled ones no
+	 * run has closed yet (a run that died may have left recipients `sending` in them).
+	 */
+	open(): Promise<Campaign[]>;
+	/** Rewrites the head; a head saved other than active (done, cancelled) closes the campaign: it leaves the open list. */
 	save(campaign: Campaign): Promise<void>;
-	/** Stores the cancel (at `at`, clock ms), apart from the head; the campaign leaves the active list. */
+	/** Stores the cancel (at `at`, clock ms), apart from the head; the campaign stays open until a run closes it. */
 	cancel(id: string, at: number): Promise<void>;
 	/** Whether a cancel is stored (one small read: runs ask while they send). */
 	cancelled(id: string): Promise<boolean>;
@@ -73,9 +76,12 @@ export class MemoryCampaignStore implements CampaignStore {
 	readonly heads = new Map<string, Campaign>();
 	readonly chunkMap = new Map<string, CampaignChunk>();
 	readonly cancels = new Map<string, number>();
+	/** The campaigns not closed (the persisted store's `campaigns:active` markers). */
+	readonly unclosed = new Set<string>();
 
 	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
 		this.heads.set(campaign.id, copy(campaign));
+		this.unclosed.add(campaign.id);
 		for (const chunk of chunks) this.chunkMap.set(`${chunk.campaignId}:${chunk.index}`, copy(chunk));
 	}
 
@@ -84,15 +90,17 @@ export class MemoryCampaignStore implements CampaignStore {
 		return found && withCancel(copy(found), this.cancels.get(id));
 	}
 
-	async active(): Promise<Campaign[]> {
+	async open(): Promise<Campaign[]> {
 		return [...this.heads.values()]
+			.filter((c) => this.unclosed.has(c.id))
 			.map((c) => withCancel(copy(c), this.cancels.get(c.id)))
-			.filter((c) => c.state === 'active')
+			.filter((c) => c.state === 'active' || c.state === 'cancelled')
 			.sort((a, b) => a.createdAt - b.createdAt);
 	}
 
 	async save(campaign: Campaign): Promise<void> {
 		this.heads.set(campaign.id, copy(campaign));
+		if (campaign.state !== 'active') this.unclosed.delete(campaign.id);
 	}
 
 	async cancel(id: string, at: number): Promise<void> {

@@ -625,7 +625,7 @@ describe('campaigns', () => {
 			counts: { queued: sent, cancelled: 300 - sent, pending: 0 },
 			finishedAt: new Date(cancelledAt).toISOString(),
 		});
-		expect(await w.store.active()).toEqual([]);
+		expect(await w.store.open()).toEqual([]);
 		await w.run();
 		expect(w.graph.sends).toHaveLength(sent);
 	});
@@ -659,6 +659,43 @@ describe('campaigns', () => {
 		expect(w.graph.sends).toHaveLength(5);
 		expect(await w.service.status(id, OWNER)).toMatchObject({ state: 'done', counts: { queued: 5, cancelled: 0 } });
 		expect((await w.service.cancel(id, ADMIN)).state).toBe('done');
+	});
+
+	it('a cancelled campaign whose run died: the recipients it left sending take their outcomes, nobody is sent, then the campaign is closed', async () => {
+		const w = world();
+		const id = await w.start(phones(4));
+		// What a run that handed over and then died leaves: recipients 0-2 marked sending, their chunk held (the campaign's lease released); and their records.
+		const [chunk] = await w.store.chunks(id);
+		for (const recipient of chunk.recipients.slice(0, 3)) recipient.state = 'sending';
+		chunk.heldUntil = w.clock.t + RUN_LEASE_MS;
+		await w.store.saveChunk(chunk);
+		const to = phones(4);
+		await leftBy(w, id, chunk.batch!, to[0], { wamid: 'wamid.dead-run' });
+		await leftBy(w, id, chunk.batch!, to[1]);
+		// to[2]: marked, never begun.
+		// Another instance cancels.
+		await w.store.cancel(id, w.clock.t);
+		const before = (await w.events()).length;
+
+		// While the chunk is held, nothing is taken from a run that may be alive.
+		await w.run();
+		w.clock.t += RUN_LEASE_MS / 2;
+		await w.run();
+		expect(w.graph.sends).toEqual([]);
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 1, sending: 2, cancelled: 1 });
+		expect((await w.store.open()).map((c) => c.id)).toEqual([id]);
+
+		w.clock.t += RUN_LEASE_MS;
+		await w.run();
+		expect(w.graph.sends).toEqual([]);
+		const events = (await w.events()).slice(before);
+		expect(events.map((e) => [e.mobileNo, e.MessageStatus, e.ErrorDetails])).toEqual([[to[1], 'failed', UNKNOWN]]);
+		expect((await w.records(id)).filter((r) => r.pending)).toEqual([]);
+		expect(await w.service.status(id, OWNER)).toMatchObject({
+			state: 'cancelled',
+			counts: { queued: 1, failed: 1, sending: 0, pending: 0, cancelled: 2 },
+		});
+		expect(await w.store.open()).toEqual([]);
 	});
 
 	it('shows a campaign to its creator and admins only: 404 unknown, 403 someone else', async () => {
