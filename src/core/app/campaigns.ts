@@ -51,6 +51,12 @@ export const RUN_LEASE_MS = 60000;
 /** The part of a run's budget kept for the last answers and the writes after the sends. */
 const RUN_TAIL_MS = 1500;
 
+/** The head as stored while the campaign is open: a cancel is stored apart (campaignsPorts.ts), so it says active. */
+function openHead(head: Campaign): Campaign {
+	const { finishedAt: _cancelledAt, ...open } = head;
+	return { ...open, state: 'active' };
+}
+
 /** Who asks: a campaign is shown to, and cancelled by, the user who started it or an admin. */
 export interface Caller {
 	id: string;
@@ -148,9 +154,7 @@ export class Campaigns {
 	 */
 	async cancel(id: string, caller: Caller): Promise<CampaignView> {
 		const campaign = await this.visible(id, caller);
-		// Cancelled already: stored again, so that a cancel that failed half-way (its record stored, the
-		// campaign still on the active list) is finished.
-		if (campaign.state !== 'done') {
+		if (campaign.state === 'active') {
 			cancelHere(id);
 			await this.ports.store.cancel(id, this.ports.clock.now());
 		}
@@ -201,13 +205,10 @@ export class Campaigns {
 		const { store } = this.ports;
 		const current = await store.get(campaign.id);
 		if (current?.state !== 'active' && current?.state !== 'cancelled') return { more: false, sent: 0, reported: 0 };
-		// The lease, on the head as stored: a cancelled campaign's head says active (its cancel is stored apart).
-		const { finishedAt: _cancelledAt, ...stored } = {
-			...current,
-			state: 'active' as const,
-			leaseUntil: this.ports.clock.now() + RUN_LEASE_MS,
-		};
-		campaign = stored;
+		// A head an earlier version saved cancelled has no cancel record: stored first, so that the lease below does not undo it.
+		if (current.state === 'cancelled') await store.cancel(current.id, current.finishedAt ?? this.ports.clock.now());
+		// The lease, on the head as stored (a cancelled campaign's says active: its cancel is apart).
+		campaign = { ...openHead(current), leaseUntil: this.ports.clock.now() + RUN_LEASE_MS };
 		await store.save(campaign);
 		const chunks = await store.chunks(campaign.id);
 		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
@@ -215,7 +216,11 @@ export class Campaigns {
 		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
 		const watch = new CancelWatch(campaign.id, this.ports);
 		await run.recover(chunks.slice(campaign.cursor));
-		if (current.state === 'cancelled') return this.close(campaign, chunks, run);
+		// Cancelled: what a run that died left `sending` took its outcome (`recover`); nothing is sent, the campaign is closed.
+		if (current.state === 'cancelled') {
+			await this.finishRun(campaign, nextCursor(chunks, campaign.cursor), chunks);
+			return { more: false, sent: 0, reported: run.reported };
+		}
 		watch.start();
 		const { sent, handedOff } = await (
 			number
@@ -230,27 +235,10 @@ export class Campaigns {
 			for (const index of heldAtStart) if (now[index]) chunks[index] = now[index];
 		}
 		const cursor = nextCursor(chunks, campaign.cursor);
-		await this.finishRun(campaign, cursor, chunks.length);
+		await this.finishRun(campaign, cursor, chunks);
 		// Chunks another run holds are its to finish: that run asks for the next one.
 		const more = workLeft(chunks, cursor, this.ports.clock.now()) && !watch.cancelled;
 		return { more, sent, reported: run.reported };
-	}
-
-	/**
-	 * A cancelled campaign's last run, once what a run that died left `sending` took its outcome from
-	 * the send log (`recover`): it is closed (off the open list), unless a run under way still holds
-	 * recipients `sending` (it writes their outcomes; if it dies, a later run takes them, and closes).
-	 */
-	private async close(
-		campaign: Campaign,
-		chunks: CampaignChunk[],
-		run: CampaignRun,
-	): Promise<{ more: boolean; sent: number; reported: number }> {
-		const now = this.ports.clock.now();
-		const held = chunks.some((chunk) => isHeld(chunk, now) && chunk.recipients.some((r) => r.state === 'sending'));
-		if (held) await this.ports.store.save({ ...campaign, leaseUntil: 0 });
-		else await this.finishRun(campaign, nextCursor(chunks, campaign.cursor), chunks.length);
-		return { more: false, sent: 0, reported: run.reported };
 	}
 
 	/**
@@ -346,13 +334,19 @@ export class Campaigns {
 		return items;
 	}
 
-	/** The run's end: the cursor moves on, the lease is released; the campaign is done when no recipient is left. Never undoes a cancel of recipients left. */
-	private async finishRun(campaign: Campaign, cursor: number, chunkCount: number): Promise<void> {
+	/**
+	 * The run's end: the cursor moves on, the lease is released. The campaign is done when no
+	 * recipient is left, even if a cancel came as the last were sent (withCancel keeps it done). A
+	 * cancelled one is closed (off the open list), unless recipients are still `sending`: a run under
+	 * way holds them, or one that died, and a later run takes their outcomes (`recover`) and closes it.
+	 */
+	private async finishRun(campaign: Campaign, cursor: number, chunks: CampaignChunk[]): Promise<void> {
 		const current = (await this.ports.store.get(campaign.id)) ?? campaign;
-		// Every recipient was sent (or failed): done, even if a cancel came as the last were (withCancel keeps it).
-		const done = cursor >= chunkCount && current.state !== 'done';
+		const done = cursor >= chunks.length && current.state !== 'done';
+		const sending = chunks.some((chunk) => chunk.recipients.some((r) => r.state === 'sending'));
+		const head = current.state === 'cancelled' && sending ? openHead(current) : current;
 		await this.ports.store.save({
-			...current,
+			...head,
 			cursor,
 			leaseUntil: 0,
 			...(done ? { state: 'done' as const, finishedAt: this.ports.clock.now() } : {}),

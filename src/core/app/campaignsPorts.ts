@@ -59,6 +59,8 @@ export interface CampaignPorts {
 	newId(): string;
 	/** Waits between paced sends (real time by default). */
 	sleep?: (ms: number) => Promise<void>;
+	/** Calls `tick` every `ms` of real time until the function it answers is called (real timers by default). */
+	every?: (ms: number, tick: () => void) => () => void;
 }
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;

@@ -18,15 +18,31 @@ export function cancelHere(id: string): void {
 	cancelledHere.add(id);
 }
 
+/** Real timers: `tick` every `ms` until stopped. */
+function realEvery(ms: number, tick: () => void): () => void {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const next = () => {
+		timer = setTimeout(() => {
+			tick();
+			next();
+		}, ms);
+	};
+	next();
+	return () => clearTimeout(timer);
+}
+
+/** A read not answered after this long no longer stops the next one (a call that never ends). */
+const READ_GIVEN_UP_MS = 5 * CANCEL_CHECK_MS;
+
 export class CancelWatch {
 	private seen = false;
 	private reading = false;
 	private askedAt: number;
-	private timer?: ReturnType<typeof setTimeout>;
+	private stopTimer?: () => void;
 
 	constructor(
 		private readonly id: string,
-		private readonly ports: Pick<CampaignPorts, 'store' | 'clock'>,
+		private readonly ports: Pick<CampaignPorts, 'store' | 'clock' | 'every'>,
 	) {
 		this.askedAt = ports.clock.now();
 	}
@@ -42,23 +58,20 @@ export class CancelWatch {
 
 	/** Reads on real time too, until `stop`. */
 	start(): void {
-		const tick = () => {
-			this.ask();
-			this.timer = setTimeout(tick, CANCEL_CHECK_MS);
-		};
-		this.timer ??= setTimeout(tick, CANCEL_CHECK_MS);
+		this.stopTimer ??= (this.ports.every ?? realEvery)(CANCEL_CHECK_MS, () => this.ask());
 	}
 
 	stop(): void {
-		clearTimeout(this.timer);
-		this.timer = undefined;
+		this.stopTimer?.();
+		this.stopTimer = undefined;
 	}
 
-	/** One read at a time; a read that fails tells nothing (the next one asks again). */
+	/** One read at a time (but for one never answered); a read that fails tells nothing (the next one asks again). */
 	private ask(): void {
-		if (this.reading || this.seen) return;
+		const now = this.ports.clock.now();
+		if (this.seen || (this.reading && now >= this.askedAt && now - this.askedAt < READ_GIVEN_UP_MS)) return;
 		this.reading = true;
-		this.askedAt = this.ports.clock.now();
+		this.askedAt = now;
 		Promise.resolve()
 			.then(() => this.ports.store.cancelled(this.id))
 			.then(

@@ -79,6 +79,8 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		// Ids differ across worlds too: a cancel is known to the whole runtime (campaigns.ts), as in the app.
 		newId: () => `c${++campaignIds}`,
 		sleep: async (ms) => void (clock.t += ms),
+		// The clock above is the test's: a run reads a cancel as its sends ask (cancelWatch.test.ts has the real-time reads).
+		every: () => () => undefined,
 	});
 	const start = (recipients: string[], routing = {}) =>
 		service.start({ createdBy: OWNER.id, number: NUMBER, template: TEMPLATE, recipients, text: 'Hello', routing });
@@ -696,6 +698,48 @@ describe('campaigns', () => {
 			counts: { queued: 1, failed: 1, sending: 0, pending: 0, cancelled: 2 },
 		});
 		expect(await w.store.open()).toEqual([]);
+	});
+
+	it('a cancel during a run, while a chunk a run that died holds is still sending: the campaign stays open until a later run took their outcomes', async () => {
+		const w = world();
+		const id = await w.start(phones(300));
+		// A run that handed over (the lease released) and then died holding chunk 0, its recipients marked sending, one record pending.
+		const [first] = await w.store.chunks(id);
+		for (const recipient of first.recipients) recipient.state = 'sending';
+		first.heldUntil = w.clock.t + RUN_LEASE_MS;
+		await w.store.saveChunk(first);
+		await leftBy(w, id, first.batch!, phones(1)[0]);
+		w.graph.answer = (to) => {
+			if (w.graph.sends.length === 10) void w.service.cancel(id, OWNER);
+			return { messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] };
+		};
+		await w.run();
+		const sent = w.graph.sends.length;
+		expect(w.sentTo()).toEqual(phones(sent, CHUNK_SIZE));
+		expect((await w.store.open()).map((c) => c.id)).toEqual([id]);
+		expect((await w.service.status(id, OWNER)).state).toBe('cancelled');
+
+		w.clock.t += RUN_LEASE_MS;
+		await w.run();
+		expect(w.graph.sends).toHaveLength(sent);
+		expect(await w.store.open()).toEqual([]);
+		expect(await w.service.status(id, OWNER)).toMatchObject({
+			state: 'cancelled',
+			counts: { queued: sent, failed: 1, sending: 0, pending: 0, cancelled: 300 - sent - 1 },
+		});
+	});
+
+	it('a campaign an earlier version cancelled in its head, left on the open list, is closed and not sent', async () => {
+		const w = world();
+		const id = await w.start(phones(3));
+		await w.store.save({ ...(await w.store.get(id))!, state: 'cancelled', finishedAt: w.clock.t });
+		// Its marker's removal failed.
+		w.store.unclosed.add(id);
+		await w.run();
+		await w.run();
+		expect(w.graph.sends).toEqual([]);
+		expect(await w.store.open()).toEqual([]);
+		expect(await w.service.status(id, OWNER)).toMatchObject({ state: 'cancelled', counts: { cancelled: 3 } });
 	});
 
 	it('shows a campaign to its creator and admins only: 404 unknown, 403 someone else', async () => {

@@ -67,6 +67,25 @@ describe('CancelWatch', () => {
 		expect(store.reads).toBe(2);
 	});
 
+	it('a read never answered stops the next ones for 5 × CANCEL_CHECK_MS only', async () => {
+		const { store, id, watch, clock } = watchOf();
+		await store.cancel(id, 0);
+		clock.t = CANCEL_CHECK_MS;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		store.answers.length = 0; // never answered
+		clock.t = 5 * CANCEL_CHECK_MS;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		expect(store.reads).toBe(1);
+		clock.t = 6 * CANCEL_CHECK_MS;
+		expect(watch.cancelled).toBe(false);
+		await jest.advanceTimersByTimeAsync(0);
+		expect(store.reads).toBe(2);
+		await store.answerAll();
+		expect(watch.cancelled).toBe(true);
+	});
+
 	it('a clock that stepped back asks at once', async () => {
 		const { store, id, watch, clock } = watchOf({ t: 5000 });
 		await store.cancel(id, 5000);
