@@ -30,7 +30,13 @@ describe('CancelWatch', () => {
 		const store = new SlowStore();
 		const id = `cw${++ids}`;
 		const watch = new CancelWatch(id, { store, clock: { now: () => clock.t } });
-		return { store, id, watch, clock };
+		/** A send asks at clock time `t` (nothing known yet), and the read it may start begins. */
+		const askAt = async (t: number) => {
+			clock.t = t;
+			expect(watch.cancelled).toBe(false);
+			await jest.advanceTimersByTimeAsync(0);
+		};
+		return { store, id, watch, clock, askAt };
 	}
 
 	it('a cancel made in this runtime is known at once, without a read', () => {
@@ -41,57 +47,43 @@ describe('CancelWatch', () => {
 	});
 
 	it('as the sends ask: one read per CANCEL_CHECK_MS of the clock, one at a time; a failed read tells nothing', async () => {
-		const { store, id, watch, clock } = watchOf();
+		const { store, id, watch, askAt } = watchOf();
 		expect(watch.cancelled).toBe(false);
 		expect(store.reads).toBe(0);
-		clock.t = CANCEL_CHECK_MS;
-		await store.cancel(id, clock.t);
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await store.cancel(id, CANCEL_CHECK_MS);
+		await askAt(CANCEL_CHECK_MS);
 		expect(store.reads).toBe(1);
 		// The read is slow: asking again does not start another one.
-		clock.t = 3 * CANCEL_CHECK_MS;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(3 * CANCEL_CHECK_MS);
 		expect(store.reads).toBe(1);
 		store.fail = true;
 		await store.answerAll();
 		expect(watch.cancelled).toBe(false);
 		// The next one, a second of the clock later, tells.
 		store.fail = false;
-		clock.t = 4 * CANCEL_CHECK_MS;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(4 * CANCEL_CHECK_MS);
 		await store.answerAll();
 		expect(watch.cancelled).toBe(true);
 		expect(store.reads).toBe(2);
 	});
 
 	it('a read never answered stops the next ones for 5 × CANCEL_CHECK_MS only', async () => {
-		const { store, id, watch, clock } = watchOf();
+		const { store, id, watch, askAt } = watchOf();
 		await store.cancel(id, 0);
-		clock.t = CANCEL_CHECK_MS;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(CANCEL_CHECK_MS);
 		store.answers.length = 0; // never answered
-		clock.t = 5 * CANCEL_CHECK_MS;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(5 * CANCEL_CHECK_MS);
 		expect(store.reads).toBe(1);
-		clock.t = 6 * CANCEL_CHECK_MS;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(6 * CANCEL_CHECK_MS);
 		expect(store.reads).toBe(2);
 		await store.answerAll();
 		expect(watch.cancelled).toBe(true);
 	});
 
 	it('a clock that stepped back asks at once', async () => {
-		const { store, id, watch, clock } = watchOf({ t: 5000 });
+		const { store, id, watch, askAt } = watchOf({ t: 5000 });
 		await store.cancel(id, 5000);
-		clock.t = 4500;
-		expect(watch.cancelled).toBe(false);
-		await jest.advanceTimersByTimeAsync(0);
+		await askAt(4500);
 		await store.answerAll();
 		expect(watch.cancelled).toBe(true);
 	});
