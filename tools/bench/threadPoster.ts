@@ -55,6 +55,10 @@ export function postFromThread(url: string, bodies: Array<{ raw: string; signatu
 	const acks: Ack[] = [];
 	return new Promise<Ack[]>((resolve, reject) => {
 		worker.on('error', reject);
+		// A thread that ended with acknowledgements missing (a crash) fails the run rather than hang it.
+		worker.on('exit', (code) =>
+			reject(new Error(`webhook poster exited (${code}) with ${acks.filter(Boolean).length} of ${bodies.length} acknowledgements`)),
+		);
 		worker.on('message', (message: Ack & { error?: string }) => {
 			if (message.error) reject(new Error(`webhook ${message.i}: ${message.error}`));
 			else if (message.status !== 200) reject(new Error(`webhook answered ${message.status}`));

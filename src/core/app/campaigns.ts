@@ -221,7 +221,7 @@ export class Campaigns {
 			await this.finishRun(campaign, nextCursor(chunks, campaign.cursor), chunks);
 			return { more: false, sent: 0, reported: run.reported };
 		}
-		watch.start();
+		watch.start(RUN_LEASE_MS);
 		const { sent, handedOff } = await (
 			number
 				? this.send(run, campaign, number, chunks, deadline, options, heldAtStart.length > 0, watch)

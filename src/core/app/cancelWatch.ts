@@ -21,14 +21,19 @@ export function cancelHere(id: string): void {
 /** Real timers: `tick` every `ms` until stopped. */
 function realEvery(ms: number, tick: () => void): () => void {
 	let timer: ReturnType<typeof setTimeout> | undefined;
+	let stopped = false;
 	const next = () => {
+		if (stopped) return;
 		timer = setTimeout(() => {
 			tick();
 			next();
 		}, ms);
 	};
 	next();
-	return () => clearTimeout(timer);
+	return () => {
+		stopped = true;
+		clearTimeout(timer);
+	};
 }
 
 /** A read not answered after this long no longer stops the next one (a call that never ends). */
@@ -56,9 +61,13 @@ export class CancelWatch {
 		return false;
 	}
 
-	/** Reads on real time too, until `stop`. */
-	start(): void {
-		this.stopTimer ??= (this.ports.every ?? realEvery)(CANCEL_CHECK_MS, () => this.ask());
+	/**
+	 * Reads on real time too, until `stop`, and for `forMs` at most: a run whose end never comes (a
+	 * call that hangs) does not keep reading for the life of the runtime.
+	 */
+	start(forMs: number): void {
+		let ticks = Math.ceil(forMs / CANCEL_CHECK_MS);
+		this.stopTimer ??= (this.ports.every ?? realEvery)(CANCEL_CHECK_MS, () => (--ticks < 0 ? this.stop() : this.ask()));
 	}
 
 	stop(): void {

@@ -286,10 +286,9 @@ export class NumberPacer {
 	 * A send started at `startedAt` was answered now (`ok`: accepted), or failed. It reached Meta
 	 * about the typical round trip before now: if that, less the usual spread of round trips (at
 	 * least ARRIVAL_SLACK_MS), is later than its start, it was held on its way, and the window counts
-	 * it then. Only accepted sends
-	 * tell the round trip (an error may come back at once). When the typical round trip falls (the
-	 * first answers of a cold start were all held, say), the sends answered in the last second are
-	 * counted again with it. A clock that stepped back tells nothing.
+	 * it then. Only accepted sends tell the round trip (an error may come back at once). When the
+	 * typical round trip falls (the first answers of a cold start were all held, say), the sends
+	 * answered in the last second are counted again with it. A clock that stepped back tells nothing.
 	 */
 	private answered(startedAt: number, ok: boolean): void {
 		const now = this.clock.now();

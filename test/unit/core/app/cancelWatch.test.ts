@@ -94,7 +94,7 @@ describe('CancelWatch', () => {
 		await store.cancel(id, 0);
 		await jest.advanceTimersByTimeAsync(3 * CANCEL_CHECK_MS);
 		expect(store.reads).toBe(0);
-		watch.start();
+		watch.start(60000);
 		await jest.advanceTimersByTimeAsync(CANCEL_CHECK_MS);
 		expect(store.reads).toBe(1);
 		await store.answerAll();
@@ -105,7 +105,7 @@ describe('CancelWatch', () => {
 
 	it('stops reading once stopped', async () => {
 		const { store, watch } = watchOf();
-		watch.start();
+		watch.start(60000);
 		await jest.advanceTimersByTimeAsync(CANCEL_CHECK_MS);
 		await store.answerAll();
 		expect(store.reads).toBe(1);
@@ -113,5 +113,16 @@ describe('CancelWatch', () => {
 		await jest.advanceTimersByTimeAsync(5 * CANCEL_CHECK_MS);
 		expect(store.reads).toBe(1);
 		expect(watch.cancelled).toBe(false);
+	});
+
+	it('reads for the time it was started for at most, then stops its timer: a run that never ends does not read forever', async () => {
+		const { store, watch } = watchOf();
+		watch.start(3 * CANCEL_CHECK_MS);
+		for (let tick = 0; tick < 10; tick++) {
+			await jest.advanceTimersByTimeAsync(CANCEL_CHECK_MS);
+			await store.answerAll();
+		}
+		expect(store.reads).toBe(3);
+		expect(jest.getTimerCount()).toBe(0);
 	});
 });
