@@ -155,8 +155,9 @@ export class Campaigns {
 	async cancel(id: string, caller: Caller): Promise<CampaignView> {
 		const campaign = await this.visible(id, caller);
 		if (campaign.state === 'active') {
-			cancelHere(id);
-			await this.ports.store.cancel(id, this.ports.clock.now());
+			const now = this.ports.clock.now();
+			cancelHere(id, now);
+			await this.ports.store.cancel(id, now);
 		}
 		return this.status(id, caller);
 	}

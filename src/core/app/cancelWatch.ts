@@ -10,12 +10,20 @@ import { CampaignPorts } from './campaignsPorts';
 /** How often a run reads whether its campaign was cancelled elsewhere: one small read. */
 export const CANCEL_CHECK_MS = 1000;
 
-/** Campaigns cancelled in this runtime: a run of this runtime stops their sends at once. */
-const cancelledHere = new Set<string>();
+/**
+ * How long this runtime remembers a cancel made in it. The stored cancel is what every run goes by;
+ * this memory only spares a run of this runtime its next read (CANCEL_CHECK_MS at most), so a few
+ * minutes are plenty, and the memory holds no more than the cancels of the last minutes.
+ */
+export const CANCEL_MEMORY_MS = 10 * 60 * 1000;
 
-/** A cancel made in this runtime: its runs stop at once. */
-export function cancelHere(id: string): void {
-	cancelledHere.add(id);
+/** Campaigns cancelled in this runtime, with when: a run of this runtime stops their sends at once. */
+const cancelledHere = new Map<string, number>();
+
+/** A cancel made in this runtime at `now`: its runs stop at once. Cancels older than CANCEL_MEMORY_MS are forgotten. */
+export function cancelHere(id: string, now: number): void {
+	for (const [known, at] of cancelledHere) if (now - at > CANCEL_MEMORY_MS) cancelledHere.delete(known);
+	cancelledHere.set(id, now);
 }
 
 /** Real timers: `tick` every `ms` until stopped. */

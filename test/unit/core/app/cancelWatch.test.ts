@@ -1,6 +1,6 @@
 /** How a campaign run learns of a cancel stored by another instance (core/app/cancelWatch.ts), on jest's fake timers. */
 import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
-import { CANCEL_CHECK_MS, cancelHere, CancelWatch } from '../../../../src/core/app/cancelWatch';
+import { CANCEL_CHECK_MS, CANCEL_MEMORY_MS, cancelHere, CancelWatch } from '../../../../src/core/app/cancelWatch';
 
 /** A store whose reads of the cancel are counted, and answered when the test says. */
 class SlowStore extends MemoryCampaignStore {
@@ -41,9 +41,24 @@ describe('CancelWatch', () => {
 
 	it('a cancel made in this runtime is known at once, without a read', () => {
 		const { store, id, watch } = watchOf();
-		cancelHere(id);
+		cancelHere(id, 0);
 		expect(watch.cancelled).toBe(true);
 		expect(store.reads).toBe(0);
+	});
+
+	it('the runtime forgets its cancels after CANCEL_MEMORY_MS (a later cancel prunes them); the stored cancel still stops the run', async () => {
+		const older = watchOf();
+		const newer = watchOf();
+		cancelHere(older.id, 0);
+		await older.store.cancel(older.id, 0);
+		cancelHere(newer.id, CANCEL_MEMORY_MS + 1);
+		expect(newer.watch.cancelled).toBe(true);
+		// Forgotten here: the watch reads the store, and the stored cancel decides.
+		expect(older.watch.cancelled).toBe(false);
+		await older.askAt(CANCEL_CHECK_MS);
+		expect(older.store.reads).toBe(1);
+		await older.store.answerAll();
+		expect(older.watch.cancelled).toBe(true);
 	});
 
 	it('as the sends ask: one read per CANCEL_CHECK_MS of the clock, one at a time; a failed read tells nothing', async () => {
