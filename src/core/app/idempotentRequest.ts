@@ -10,8 +10,9 @@
  *   outlast the engine's 30 s call timeout); once the first has answered, the same request replays
  *   that answer (`replayed: true`). A different body with the key is a 409 conflict, as before.
  * - Meta's msIds are added to the reservation as they come (`Reservation.accepted`, written in
- *   small batches, one write at a time). If the request fails after sending (a 500), the entry is
- *   marked `interrupted` with what was sent; if the process dies (the engine restarts it) the
+ *   small batches, one write at a time). If the request fails after sending, or its answer cannot
+ *   be stored (the caller still gets it), the entry is marked `interrupted` with what was sent; if
+ *   the process dies (the engine restarts it) the
  *   reservation's lease (LEASE_MS, past the engine's timeout) runs out. A retry then REPLAYS: the
  *   recipients known to be sent with their msIds, every other one with an "interrupted, not sent
  *   again" error, since Meta may have accepted it. Resending would risk a duplicate; the caller

@@ -238,15 +238,34 @@ export class SendTemplates {
 			await reservation?.release();
 			throw error;
 		}
+		let results: RecipientResult[];
 		try {
 			const onAccepted = reservation && ((to: string, msId: string) => reservation.accepted(to, msId));
-			const results = await this.sendBatch({ ...batch, onAccepted });
-			const answer = { status: 200, content: { success: true, ...invalid, results } };
-			await reservation?.finish(answer);
-			return answer;
+			results = await this.sendBatch({ ...batch, onAccepted });
 		} catch (error) {
 			await reservation?.interrupt();
 			throw error;
+		}
+		const answer = { status: 200, content: { success: true, ...invalid, results } };
+		// Kept for replays; if it cannot be, what was sent is (a retry replays it, interrupted), and
+		// the caller still gets its msIds now.
+		if (reservation && !(await this.afterSends("the idempotency key's answer not kept", () => reservation.finish(answer))))
+			await reservation.interrupt();
+		return answer;
+	}
+
+	/**
+	 * A step after Meta accepted sends (their records, the catalog, the delivery job, the key's
+	 * answer): a failure is logged, never the request's. A 500 then would hide the msIds of messages
+	 * that were sent. Resolves whether it succeeded.
+	 */
+	private async afterSends(what: string, step: () => Promise<unknown>): Promise<boolean> {
+		try {
+			await step();
+			return true;
+		} catch (error) {
+			this.ports.logger?.error(`templates sent, but ${what}: ${errorName(error)}`);
+			return false;
 		}
 	}
 
@@ -363,19 +382,21 @@ export class SendTemplates {
 				continue;
 			}
 			// A refusal before the Graph call (the record could not be written) is settled by nobody else.
-			await send.settleRefused(to, outcome.error);
+			await this.afterSends(`the refusal of a send not recorded`, () => send.settleRefused(to, outcome.error));
 			const code = graphCodeOf(outcome.error);
 			if (known && code !== undefined)
-				await known.catalog.onSendError({
-					wabaId: number.wabaId,
-					name: known.template.name,
-					language: known.template.language,
-					code,
-				});
+				await this.afterSends(`the template catalog not updated after error ${code}`, () =>
+					known.catalog.onSendError({
+						wabaId: number.wabaId,
+						name: known.template.name,
+						language: known.template.language,
+						code,
+					}),
+				);
 			results.push({ phoneNumber: to, error: recipientError(outcome.error, t) });
 		}
-		// The first statuses (queued / failed) go out with the next delivery round, now.
-		await this.ports.jobs.processSoon();
+		// The first statuses (queued / failed) go out with the next delivery round, now (else with the recurring one).
+		await this.afterSends('the delivery job not started', () => this.ports.jobs.processSoon());
 		return results;
 	}
 

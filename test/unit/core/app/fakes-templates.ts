@@ -180,7 +180,10 @@ export function templatesWorld(
 	const numbers = options.numbers ?? [NUMBER];
 	const settings = settingsOf(options.settings ?? {});
 	const clock = { at: Date.parse('2026-03-01T10:00:00.000Z'), now: () => clock.at };
+	/** The service's error log lines. */
+	const logged: string[] = [];
 	const service = new SendTemplates({
+		logger: { info: () => undefined, warn: (m) => void logged.push(m), error: (m) => void logged.push(m) },
 		numbers: { list: async () => numbers },
 		templateCache,
 		graphOf: () => graph,
@@ -240,6 +243,7 @@ export function templatesWorld(
 		drafts,
 		warnings,
 		errors,
+		logged,
 	};
 }
 

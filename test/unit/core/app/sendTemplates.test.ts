@@ -185,6 +185,51 @@ describe('templateMessage', () => {
 	});
 });
 
+describe('templateMessage, after Meta accepted sends', () => {
+	it("answers every msId though a refusal's record, the catalog's update and the delivery job fail: each is logged", async () => {
+		const settle = jest.fn(async (_message: unknown, error?: unknown) => {
+			if (error) throw new Error('MongoNetworkError');
+		});
+		const w = templatesWorld({
+			sendLog: {
+				record: async () => undefined,
+				begin: async (message) => ({ ...message, sendId: 's', pending: true }),
+				beginMany: async (messages) => messages.map((message, i) => ({ ...message, sendId: `s${i}`, pending: true })),
+				settle,
+			},
+		});
+		w.graph.answer = (to) =>
+			to === '12025550100' ? graphError(132001) : { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ok' }] };
+		// The catalog's store fails once the sends went out.
+		const setIndex = w.templateCache.setIndex.bind(w.templateCache);
+		w.templateCache.setIndex = async (...args) => {
+			if (w.graph.sends.length) throw new Error('MongoNetworkError');
+			return setIndex(...args);
+		};
+		w.jobs.processSoon = async () => {
+			throw new Error('scheduler down');
+		};
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(answer).toEqual({
+			status: 200,
+			content: {
+				success: true,
+				invalidContacts: ['not a number'],
+				results: [
+					{ phoneNumber: '5511987654321', msId: 'wamid.ok' },
+					{ phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } },
+				],
+			},
+		});
+		expect(settle).toHaveBeenCalledTimes(2);
+		expect(w.logged).toEqual([
+			'templates sent, but the refusal of a send not recorded: MongoNetworkError',
+			'templates sent, but the template catalog not updated after error 132001: MongoNetworkError',
+			'templates sent, but the delivery job not started: scheduler down',
+		]);
+	});
+});
+
 describe('templateMessage, a send without an answer', () => {
 	it('is reported as not sent (safe to send again); a timed-out one as maybe sent; neither as Meta out of reach', async () => {
 		const w = templatesWorld();

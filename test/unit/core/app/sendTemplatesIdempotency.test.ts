@@ -66,27 +66,30 @@ describe('templateMessage idempotency', () => {
 		expect([conflict.status, conflict.i18nKey]).toEqual([409, 'api_error_idempotency_conflict']);
 	});
 
-	it('keeps what was sent when the request fails after sending (500): a retry replays it and sends nothing again', async () => {
+	it("answers every msId when the steps after the sends fail (the delivery job, the key's answer): logged, and a retry replays what was sent without sending again", async () => {
 		const w = templatesWorld();
-		// Every send went out; then the scheduler fails: the endpoint answers 500.
 		w.jobs.processSoon = async () => {
 			throw new Error('scheduler down');
 		};
-		await expect(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).rejects.toThrow('scheduler down');
-		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'interrupted', sent: expect.any(Array) });
+		const save = w.idempotency.save.bind(w.idempotency);
+		w.idempotency.save = async (entry) => {
+			if (entry.state === 'done') throw new Error('MongoNetworkError');
+			return save(entry);
+		};
+		const sent = ['5511987654321', '12025550100', '12025550101'].map((phoneNumber) => ({
+			phoneNumber,
+			msId: `wamid.${phoneNumber}`,
+		}));
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(answer).toEqual({ status: 200, content: { success: true, results: sent } });
+		expect(w.logged).toEqual([
+			'templates sent, but the delivery job not started: scheduler down',
+			"templates sent, but the idempotency key's answer not kept: MongoNetworkError",
+		]);
+		// What was sent is kept instead of the answer.
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'interrupted', sent });
 		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
-		expect(retry).toEqual({
-			status: 200,
-			content: {
-				success: true,
-				replayed: true,
-				interrupted: true,
-				results: ['5511987654321', '12025550100', '12025550101'].map((phoneNumber) => ({
-					phoneNumber,
-					msId: `wamid.${phoneNumber}`,
-				})),
-			},
-		});
+		expect(retry).toEqual({ status: 200, content: { success: true, replayed: true, interrupted: true, results: sent } });
 		expect(w.graph.sends).toHaveLength(3);
 	});
 
