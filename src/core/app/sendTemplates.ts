@@ -405,7 +405,7 @@ export class SendTemplates {
 	 * of a throttled send reuses it), linked to its wamid as soon as Meta accepts it. A final refusal
 	 * is settled by `settleRefused` once the pacer gave up on the recipient.
 	 */
-	private recordedSender(options: BatchOptions): ((to: string) => Promise<SendResult>) & {
+	private recordedSender(options: BatchOptions): ((to: string, deadline?: number) => Promise<SendResult>) & {
 		settleRefused(to: string, error: unknown): Promise<void>;
 	} {
 		const { number, template, known } = options;
@@ -433,11 +433,13 @@ export class SendTemplates {
 			if (!record) throw new Error('send not recorded');
 			return record;
 		};
-		const send = async (to: string): Promise<SendResult> => {
+		// `deadline`: the request's (sendPaced), which a 131056 retry keeps; else the pacer's default from now.
+		const send = async (to: string, deadline?: number): Promise<SendResult> => {
 			const record = await begin(to);
 			const answer = await graph.sendMessage(
 				number.phoneNumberId,
 				withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
+				deadline === undefined ? {} : { deadline },
 			);
 			const wamid = answer.messages?.[0]?.id;
 			const waId = answer.contacts?.[0]?.wa_id;

@@ -420,8 +420,12 @@ export type Outcome<R> = { ok: true; value: R; attempts: number } | { ok: false;
 
 export interface SendEachOptions<T, R> {
 	items: T[];
-	/** One send; paced by the number's pacer behind it (a paced Graph client). */
-	send: (item: T) => Promise<R>;
+	/**
+	 * One send; paced by the number's pacer behind it (a paced Graph client). `deadline` (start +
+	 * budgetMs, on `now`'s clock) is the request's: a 131056 retry must not start later than its
+	 * first attempt could.
+	 */
+	send: (item: T, deadline: number) => Promise<R>;
 	metaCode: (error: unknown) => number | undefined;
 	/** Retries of 131056 that would end later than this many ms after start are not made. */
 	budgetMs: number;
@@ -444,10 +448,11 @@ export async function sendPaced<T, R>(options: SendEachOptions<T, R>): Promise<P
 	const now = options.now ?? realClock.now;
 	const sleep = options.sleep ?? realClock.sleep;
 	const start = now();
+	const deadline = start + options.budgetMs;
 	const one = async (item: T): Promise<Outcome<R>> => {
 		for (let attempts = 1; ; attempts++) {
 			try {
-				return { ok: true, value: await options.send(item), attempts };
+				return { ok: true, value: await options.send(item, deadline), attempts };
 			} catch (error) {
 				const delay = 4 ** attempts * 1000;
 				if (options.metaCode(error) !== PAIR_RATE_LIMIT || now() - start + delay >= options.budgetMs)

@@ -29,5 +29,20 @@ describe('the OpenAPI description of templateMessage and campaigns', () => {
 		};
 		expect(validate({ ...published, async: true })).toBe(true);
 		expect(validate({ connectedWhatsAppNo: '104920685899299', template: published.template })).toBe(false);
+		// 250 numbers at most, 10,000 in campaign mode (core/bulk/request.ts).
+		const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(5511900000000 + i));
+		expect(validate({ ...published, phoneNumbers: numbers(250) })).toBe(true);
+		expect(validate({ ...published, phoneNumbers: numbers(251) })).toBe(false);
+		expect(validate({ ...published, phoneNumbers: numbers(251), async: false })).toBe(false);
+		expect(validate({ ...published, phoneNumbers: numbers(10000), async: true })).toBe(true);
+		expect(validate({ ...published, phoneNumbers: numbers(10001), async: true })).toBe(false);
+	});
+
+	it("describes the 202 of campaign mode with a schema its example meets, and DELETE's 400", () => {
+		const path = doc.paths['/api/apps/public/{appId}/templateMessage'].post.responses['202'].content['application/json'];
+		const validate = new Ajv2020({ strict: false }).compile(path.schema);
+		expect(validate(path.example)).toBe(true);
+		expect(validate({ success: true })).toBe(false);
+		expect(Object.keys(doc.paths['/api/apps/public/{appId}/campaign'].delete.responses)).toEqual(['200', '400', '403', '404']);
 	});
 });

@@ -60,6 +60,8 @@ export const graphError = (code: number) => new GraphApiError(400, { message: `e
 /** The Graph API of the tests: every send is kept; `answer` decides each send's fate. */
 export class FakeGraph implements TemplateGraph {
 	readonly sends: Array<{ phoneNumberId: string; payload: Record<string, unknown> }> = [];
+	/** Each send's pacing options (its deadline), in order. */
+	readonly options: Array<{ deadline?: number } | undefined> = [];
 	listed = 0;
 	templates: MetaTemplate[] = [READY, READY_PT];
 	listError?: unknown;
@@ -69,8 +71,9 @@ export class FakeGraph implements TemplateGraph {
 		messages: [{ id: `wamid.${to}` }],
 	});
 
-	async sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
+	async sendMessage(phoneNumberId: string, payload: object, options?: { deadline?: number }): Promise<SendResult> {
 		this.sends.push({ phoneNumberId, payload: payload as Record<string, unknown> });
+		this.options.push(options);
 		const answer = this.answer(String((payload as { to: string }).to));
 		if (answer instanceof Error) throw answer;
 		return answer;

@@ -1,4 +1,5 @@
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
+import { SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { AppError, NetworkError } from '../../../../src/core/errors';
 import { readCache } from '../../../../src/core/templates/catalog';
@@ -182,6 +183,20 @@ describe('templateMessage', () => {
 		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual([
 			'order_ready:pt_BR',
 		]);
+	});
+});
+
+describe("templateMessage, the request's deadline", () => {
+	it('gives every send the deadline of the request: SEND_WINDOW_MS after its sends began, on the real clock the pacer keeps', async () => {
+		const w = templatesWorld();
+		const before = Date.now();
+		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		const after = Date.now();
+		expect(w.graph.options).toHaveLength(2);
+		const [first, second] = w.graph.options.map((o) => o?.deadline ?? 0);
+		expect(first).toBe(second);
+		expect(first).toBeGreaterThanOrEqual(before + SEND_WINDOW_MS);
+		expect(first).toBeLessThanOrEqual(after + SEND_WINDOW_MS);
 	});
 });
 

@@ -352,6 +352,25 @@ describe('sendPaced (one request)', () => {
 		expect(report.outcomes[0]).toMatchObject({ ok: false, attempts: 3 });
 	});
 
+	it("gives every attempt the request's deadline: a 131056 retry starts no later than the first attempt could", async () => {
+		const c = clock();
+		const deadlines: number[] = [];
+		await c.drive(
+			sendPaced({
+				items: ['5511'],
+				send: async (_item, deadline) => {
+					deadlines.push(deadline);
+					throw new MetaError(PAIR_RATE_LIMIT);
+				},
+				metaCode,
+				budgetMs: 18000,
+				now: c.now,
+				sleep: c.sleep,
+			}),
+		);
+		expect(deadlines).toEqual([18000, 18000]);
+	});
+
 	it.each([130429, 131047, 131026, 100])('reports Meta error %i as it came', async (code) => {
 		let calls = 0;
 		const report = await sendPaced({
