@@ -57,7 +57,8 @@ export interface Idempotency {
 	find(key: string, now: number): Promise<StoredAnswer | undefined>;
 	/**
 	 * Reserves `entry.key` unless an entry within the window holds it: `undefined` when reserved,
-	 * else the holder. Two calls in one runtime never both reserve one key.
+	 * else the holder. Two calls never both reserve one key, in one runtime or on several server
+	 * instances (where both may lose, and get a pending holder).
 	 */
 	reserve(entry: StoredAnswer, now: number): Promise<StoredAnswer | undefined>;
 	/** Replaces the key's entry (progress, the answer). */

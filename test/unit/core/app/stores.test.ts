@@ -8,13 +8,14 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { DraftStore } from '../../../../src/adapters/persistence/DraftStore';
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../../../src/adapters/persistence/IdempotencyStore';
+import { CLAIM_LIVES_MS, IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
 import { NumberStore, RECENT_NUMBERS_MS, RecentNumbers } from '../../../../src/adapters/persistence/NumberStore';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
 import { WindowStore } from '../../../../src/adapters/persistence/WindowStore';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
+import { StoredAnswer } from '../../../../src/core/app/sendTemplatesPorts';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 import { HarnessBridges } from '../../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../../tools/harness/scheduler';
@@ -81,6 +82,79 @@ for (const variant of ['current', 'raw-model'] as const) {
 		IDEMPOTENCY_WINDOW_MS,
 	);
 }
+
+describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket.Chat instances (%s persistence)', (variant) => {
+	/** Two instances: each its own copy of the module (its own lock), over one persistence. */
+	function instances() {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
+		const read = new PersistenceRead(bridge, 'app-1') as any;
+		const write = new Persistence(bridge, 'app-1') as any;
+		const load = (): IdempotencyStore => {
+			let Store: typeof IdempotencyStore | undefined;
+			jest.isolateModules(() => {
+				Store = (
+					require('../../../../src/adapters/persistence/IdempotencyStore') as typeof import('../../../../src/adapters/persistence/IdempotencyStore')
+				).IdempotencyStore;
+			});
+			return new Store!(read, write);
+		};
+		const claims = () => world.persistence.filter((r) => typeof (r.data as { claim?: unknown }).claim === 'string').length;
+		return { a: load(), b: load(), write, claims };
+	}
+	const pending = (at: number, fingerprint = 'f1'): StoredAnswer => ({
+		key: 'u1:k',
+		fingerprint,
+		at,
+		state: 'pending',
+		leaseUntil: at + 60000,
+		sent: [],
+	});
+	const ticks = async (n: number) => {
+		for (let i = 0; i < n; i++) await Promise.resolve();
+	};
+
+	it('never lets both reserve one key, however their calls interleave; a loser gets a pending holder (409), and a retry wins', async () => {
+		const at = 5000;
+		let single = 0;
+		for (let offset = 0; offset < 40; offset++) {
+			const { a, b, claims } = instances();
+			const outcomes = await Promise.all([a.reserve(pending(at), at), ticks(offset).then(() => b.reserve(pending(at), at))]);
+			const winners = outcomes.filter((o) => o === undefined).length;
+			expect(winners).toBeLessThanOrEqual(1);
+			for (const holder of outcomes.filter(Boolean))
+				expect(holder).toMatchObject({ key: 'u1:k', fingerprint: 'f1', state: 'pending', leaseUntil: expect.any(Number) });
+			for (const holder of outcomes.filter(Boolean)) expect(holder!.leaseUntil).toBeGreaterThan(at);
+			expect(claims()).toBe(0);
+			if (winners) single++;
+			else expect(await b.reserve(pending(at + 1), at + 1)).toBeUndefined();
+			expect(await a.find('u1:k', at + 1)).toMatchObject({ state: 'pending' });
+		}
+		// Some interleavings let one win at once (the other starts after its claim was read).
+		expect(single).toBeGreaterThan(0);
+	});
+
+	it('a claim a crashed instance left holds the key for CLAIM_LIVES_MS only, and the sweep removes it', async () => {
+		const { a, b, write, claims } = instances();
+		const at = 5000;
+		// Its claim's withdrawal fails (the server failed); then its request is refused before any send.
+		const remove = write.removeByAssociations.bind(write);
+		write.removeByAssociations = async (associations: Array<{ id: string }>) => {
+			if (associations.some((x) => x.id.startsWith('idempotency-claim:'))) throw new Error('MongoNetworkError');
+			return remove(associations);
+		};
+		expect(await a.reserve(pending(at), at)).toBeUndefined();
+		write.removeByAssociations = remove;
+		await a.release('u1:k');
+		expect(claims()).toBe(1);
+		expect(await b.reserve(pending(at + 1), at + 1)).toMatchObject({ state: 'pending' });
+		expect(await b.reserve(pending(at + CLAIM_LIVES_MS), at + CLAIM_LIVES_MS)).toBeUndefined();
+		await b.sweep(at + CLAIM_LIVES_MS);
+		expect(claims()).toBe(0);
+	});
+});
 
 describe("MessageStore: what a webhook's statuses cost", () => {
 	it("saves the progress of a batch's 250 sends in one write, and finds them with it in one read", async () => {
