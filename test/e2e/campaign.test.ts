@@ -7,6 +7,7 @@
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
+import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 
 const SHIP = {
 	id: '1',
@@ -244,5 +245,21 @@ describe('campaigns (templateMessage async: true)', () => {
 		expect(await counts('unknown')).toEqual({ status: 404, body: { success: false, error: 'No campaign found with id unknown' } });
 		expect((await callApi(app, 'campaign', { method: 'GET', headers: ADMIN_AUTH })).status).toBe(400);
 		expect((await counts(id)).body.campaign.state).toBe('active');
+	});
+
+	it('is kept for the retention days after it finished: then the daily retention job removes all its records (GET answers 404)', async () => {
+		const [old, recent] = [(await start(phones(3))).body.campaignId as string, (await start(phones(2))).body.campaignId as string];
+		await app.harness.scheduler.runDue();
+		for (const id of [old, recent]) expect((await counts(id)).body.campaign.state).toBe('done');
+		const ofCampaign = (id: string) =>
+			app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === `campaign:${id}`));
+		expect(ofCampaign(old).length).toBeGreaterThan(1);
+		// The old one finished 31 days ago (retention: 30 days by default).
+		const [head] = ofCampaign(old).filter((r) => (r.data as { state?: string }).state === 'done');
+		(head.data as { finishedAt: number }).finishedAt = Date.now() - 31 * 86400000;
+		await app.harness.scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
+		expect(ofCampaign(old)).toEqual([]);
+		expect(await counts(old)).toMatchObject({ status: 404 });
+		expect((await counts(recent)).body.campaign).toMatchObject({ state: 'done', total: 2 });
 	});
 });

@@ -90,4 +90,37 @@ export class PersistenceCampaignStore implements CampaignStore {
 	async saveChunk(chunk: CampaignChunk): Promise<void> {
 		await this.records.put(chunkOf(chunk), chunk);
 	}
+
+	/** The campaigns that finished (done, or cancelled and closed by a run) before `before`: the retention job's. */
+	async finishedBefore(before: number): Promise<string[]> {
+		const [heads, markers] = (await Promise.all([this.read.readByAssociation(HEAD), this.read.readByAssociation(ACTIVE)])) as [
+			Campaign[],
+			Array<{ id: string }>,
+		];
+		const open = new Set(markers.map((marker) => marker.id));
+		return heads
+			.filter((head) => head.state !== 'active' && !open.has(head.id) && (head.finishedAt ?? head.createdAt) < before)
+			.map((head) => head.id);
+	}
+
+	/**
+	 * Removes a campaign's records, its head last: one that `stop` (the run's time is spent) leaves
+	 * halfway is still found, and finished, by the next run. `done` says whether all of it went.
+	 */
+	async remove(id: string, stop?: () => boolean): Promise<{ removed: number; done: boolean }> {
+		const parts: Array<[Associations, ((data: object) => Associations)?]> = [
+			[[CAMPAIGN(id), CHUNKS], (chunk) => [CHUNK((chunk as CampaignChunk).index)]],
+			[cancelOf(id)],
+			[markerOf(id)],
+			[headOf(id)],
+		];
+		let removed = 0;
+		for (const [associations, keyOf] of parts) {
+			if (stop?.()) return { removed, done: false };
+			const part = await this.records.drain(associations, keyOf, stop);
+			removed += part.removed;
+			if (!part.done) return { removed, done: false };
+		}
+		return { removed, done: true };
+	}
 }

@@ -3,7 +3,7 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 
 import { MessageLink, MessageLog, SentMessage } from '../../core/app/ports';
 import { mergeStatuses } from '../../core/app/sendLog';
-import { Records } from './records';
+import { Associations, Records } from './records';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -206,16 +206,27 @@ export class MessageStore implements MessageLog {
 
 	/** Removes the records of one day; returns how many. */
 	async removeDay(isoDay: string): Promise<number> {
+		let removed = 0;
+		for (const step of this.dayRemovals(isoDay)) removed += (await step()).removed;
+		return removed;
+	}
+
+	/** A day's records as one removal per kind, each of which a caller's `stop` may end early (the retention job's steps). */
+	dayRemovals(isoDay: string): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
 		const day = dayBucket(isoDay);
-		const counts = [
-			await this.records.removeAll([ALL, day], (m) => [ownKey(m as SentMessage)]),
-			await this.records.removeAll([LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]),
-			await this.records.removeAll([SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]),
-			await this.records.removeAll([MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]),
-			await this.records.removeAll([PROGRESS, day], (r) => [progressKey((r as ProgressRecord).progress)]),
-			await this.records.removeAll([PENDING_GROUP, day], (r) => [pendingGroupKey((r as PendingGroupRecord).pendingGroup)]),
+		const kinds: Array<[Associations, (data: object) => Associations]> = [
+			[[ALL, day], (m) => [ownKey(m as SentMessage)]],
+			[[LINKS, day], (l) => [linkByWamid((l as MessageLink).wamid)]],
+			[[SEEN, day], (r) => [seenWamid((r as { wamid: string }).wamid)]],
+			[[MARKS, day], (r) => [markOf((r as { kind: string }).kind, (r as { key: string }).key)]],
+			[[PROGRESS, day], (r) => [progressKey((r as ProgressRecord).progress)]],
+			[[PENDING_GROUP, day], (r) => [pendingGroupKey((r as PendingGroupRecord).pendingGroup)]],
 		];
-		return counts.reduce((n, count) => n + count, 0);
+		return kinds.map(
+			([associations, keyOf]) =>
+				(stop) =>
+					this.records.drain(associations, keyOf, stop),
+		);
 	}
 
 	async hasMark(kind: string, key: string): Promise<boolean> {

@@ -118,6 +118,23 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		return (await this.read.readByAssociation(FAILED)) as StatusItem[];
 	}
 
+	/**
+	 * Removes the failed items (never delivered, kept for an admin's requeue) queued, or requeued,
+	 * last before `before`: the retention job's; `stop` (the run's time is spent) leaves the rest
+	 * (`done` false).
+	 */
+	async removeFailedBefore(before: number, stop?: () => boolean): Promise<{ removed: number; done: boolean }> {
+		let removed = 0;
+		for (const item of await this.failed()) {
+			if (Math.max(item.createdAt, item.requeuedAt ?? 0) >= before) continue;
+			if (stop?.()) return { removed, done: false };
+			const one = await this.records.drain([FAILED, ITEM(item.id)], undefined, stop);
+			removed += one.removed;
+			if (!one.done) return { removed, done: false };
+		}
+		return { removed, done: true };
+	}
+
 	/** Stores the item in this writer's page: one write (and one for a new page's directory record). */
 	async put(item: StatusItem): Promise<boolean> {
 		const page = await this.pageFor(item.createdAt);

@@ -51,21 +51,37 @@ export class Records {
 	 * what is left goes one call per record rather than one search per record.
 	 */
 	async removeAll(associations: Associations, keyOf?: (data: object) => Associations): Promise<number> {
+		return (await this.drain(associations, keyOf)).removed;
+	}
+
+	/**
+	 * `removeAll` that a caller's `stop` (its run's time is spent) may end early: `done` says whether
+	 * every record went; those left are for its next run.
+	 */
+	async drain(
+		associations: Associations,
+		keyOf?: (data: object) => Associations,
+		stop?: () => boolean,
+	): Promise<{ removed: number; done: boolean }> {
 		const removed = (await this.writer().removeByAssociations(associations)) ?? [];
 		let left = (await this.read.readByAssociations(associations)) as object[];
 		// A server that removes one record per call leaves the others: one call per record, by its own
 		// key when it has one that still finds it, else by `associations` again. Every round removes at
 		// least one record, so there are never more rounds than records.
-		for (let rounds = left.length; left.length && rounds > 0; rounds--) {
+		for (let rounds = left.length; left.length && rounds > 0 && !stop?.(); rounds--) {
 			const before = left.length;
-			if (keyOf) for (const data of left) await this.writer().removeByAssociations([...associations, ...keyOf(data)]);
+			if (keyOf)
+				for (const data of left) {
+					if (stop?.()) break;
+					await this.writer().removeByAssociations([...associations, ...keyOf(data)]);
+				}
 			left = (await this.read.readByAssociations(associations)) as object[];
 			if (left.length === before) {
 				await this.writer().removeByAssociations(associations);
 				left = (await this.read.readByAssociations(associations)) as object[];
 			}
 		}
-		return removed.length - left.length;
+		return { removed: removed.length - left.length, done: !left.length };
 	}
 
 	private async write(associations: Associations, data: object, upsert: boolean): Promise<boolean> {

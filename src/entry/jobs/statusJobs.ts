@@ -8,18 +8,73 @@ import { clockOf } from '../../adapters/build/clock';
 import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
+import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
+import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
+import { RUN_BUDGET_MS, wallClock } from '../../core/app/runBudget';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
 
-/** Removes message records older than the retention setting (whole days). Returns how many. */
-export async function expireMessages(read: IRead, persistence: IPersistence, now = Date.now()): Promise<number> {
+/** Where a retention run left off: the time its list of work was made for, and the step to resume at. */
+export interface RetentionCursor {
+	at: number;
+	step: number;
+}
+
+type Step = (stop: () => boolean) => Promise<{ removed: number; done: boolean }>;
+
+/**
+ * Removes what is older than the retention setting (whole days): the message records of the days
+ * past it, the campaigns that finished before it, and the status events that failed before it (kept
+ * until then for an admin's requeue). Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is
+ * spent it stops and answers where (`next`), and the next run resumes there: every run gets past a
+ * step or removes records, so a server that removes one record per call, or answers slowly, is
+ * never left going over the same start again. Answers how many records went.
+ */
+export async function expireRecords(
+	read: IRead,
+	persistence: IPersistence,
+	options: { now?: number; from?: RetentionCursor; timer?: () => number; budgetMs?: number } = {},
+): Promise<{ removed: number; next?: RetentionCursor }> {
+	const at = options.from?.at ?? options.now ?? Date.now();
+	const timer = options.timer ?? wallClock;
+	const deadline = timer() + (options.budgetMs ?? RUN_BUDGET_MS);
+	const spent = () => timer() >= deadline;
 	const retentionMs = await appSettings(read).get('messageRetentionMs');
-	const store = new MessageStore(read.getPersistenceReader(), persistence);
+	const reader = read.getPersistenceReader();
+	const messages = new MessageStore(reader, persistence);
+	const campaigns = new PersistenceCampaignStore(reader, persistence);
+	const outbox = new PersistenceOutboxStore(reader, persistence);
+	const before = at - retentionMs;
+	const steps: Step[] = [
+		...expiredDays(retentionMs, at).flatMap((day) => messages.dayRemovals(day)),
+		async (stop) => {
+			let removed = 0;
+			for (const id of await campaigns.finishedBefore(before)) {
+				if (stop()) return { removed, done: false };
+				const campaign = await campaigns.remove(id, stop);
+				removed += campaign.removed;
+				if (!campaign.done) return { removed, done: false };
+			}
+			return { removed, done: true };
+		},
+		(stop) => outbox.removeFailedBefore(before, stop),
+	];
 	let removed = 0;
-	for (const day of expiredDays(retentionMs, now)) removed += await store.removeDay(day);
-	return removed;
+	for (let step = options.from?.step ?? 0; step < steps.length; step++) {
+		if (spent()) return { removed, next: { at, step } };
+		const outcome = await steps[step](spent);
+		removed += outcome.removed;
+		if (!outcome.done) return { removed, next: { at, step } };
+	}
+	return { removed };
+}
+
+/** The cursor a retention run left to the run it asked for (the job's data), if it is one. */
+function retentionCursorOf(job: unknown): RetentionCursor | undefined {
+	const { at, step } = (job ?? {}) as Partial<RetentionCursor>;
+	return Number.isFinite(at) && Number.isInteger(step) && (step as number) >= 0 ? { at: at as number, step: step as number } : undefined;
 }
 
 /** What has the app's log: the app itself, or what the runtime binds a job's `this` to. */
@@ -100,8 +155,12 @@ export function statusProcessors(app?: LoggerSource): IProcessor[] {
 		{
 			id: EXPIRE_MESSAGES_JOB,
 			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: true },
-			processor: async (_job, read: IRead, _modify: IModify, _http: IHttp, persistence: IPersistence) =>
-				void (await expireMessages(read, persistence)),
+			processor: async (job, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence) => {
+				const from = retentionCursorOf(job);
+				const { next } = await expireRecords(read, persistence, from ? { from } : {});
+				// The rest in a run of its own, at once, where this one stopped.
+				if (next) await modify.getScheduler().scheduleOnce({ id: EXPIRE_MESSAGES_JOB, when: new Date(), data: { ...next } });
+			},
 		},
 	];
 }

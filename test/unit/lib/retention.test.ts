@@ -1,0 +1,202 @@
+/**
+ * The retention job (src/entry/jobs/statusJobs.ts `expireRecords`) over the engine's persistence
+ * accessors and the harness's model of Rocket.Chat's persistence, in both of its variants ('raw-model'
+ * removes one record per call): what is past the retention setting goes (a day's message records,
+ * finished campaigns, failed status events), what is not stays, and a run stops once its time is spent
+ * and says so, so that the next run carries on.
+ */
+import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
+import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
+
+import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
+import { MessageStore } from '../../../src/adapters/persistence/MessageStore';
+import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
+import { SentMessage } from '../../../src/core/app/ports';
+import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
+import { newOutboxItem } from '../../../src/core/status/outbox';
+import { StatusPayload } from '../../../src/core/status/payload';
+import { DAY_MS } from '../../../src/core/status/retention';
+import { expireRecords } from '../../../src/entry/jobs/statusJobs';
+import { HarnessBridges } from '../../../tools/harness/bridges';
+import { HarnessScheduler } from '../../../tools/harness/scheduler';
+import { HarnessWorld } from '../../../tools/harness/world';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+// The engine checks an app's permissions through its AppManager; these accessors run without an
+// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
+const previousEnv = process.env.NODE_ENV;
+beforeAll(() => {
+	process.env.NODE_ENV = 'test';
+});
+afterAll(() => {
+	process.env.NODE_ENV = previousEnv;
+});
+
+const NOW = Date.parse('2026-06-30T12:00:00.000Z');
+const RETENTION_DAYS = 30;
+const OLD = NOW - (RETENTION_DAYS + 2) * DAY_MS;
+const RECENT = NOW - 2 * DAY_MS;
+
+const campaign = (id: string, fields: Partial<Campaign>): Campaign => ({
+	id,
+	createdBy: 'u-owner',
+	createdAt: OLD,
+	state: 'done',
+	phoneNumberId: '1234567890',
+	template: { name: 'order_ready', language: { code: 'en_US' } },
+	text: 'Hello',
+	routing: {},
+	total: 2,
+	chunks: 1,
+	cursor: 1,
+	leaseUntil: 0,
+	...fields,
+});
+
+const sent = (n: number, at: number): SentMessage => ({
+	wamid: `wamid.${at}.${n}`,
+	phoneNumberId: '1234567890',
+	connectedWhatsAppNo: '15550001111',
+	mobileNo: `5511900000${String(n).padStart(3, '0')}`,
+	message: 'Hello',
+	type: 'Template-Message',
+	sentAt: new Date(at).toISOString(),
+	statuses: ['queued'],
+});
+
+describe.each(['current', 'raw-model'] as const)('the retention job on %s persistence', (variant) => {
+	async function world() {
+		const harness = new HarnessWorld();
+		const bridge = new HarnessBridges(harness, new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge() as any;
+		const reader = new PersistenceRead(bridge, 'app-1') as any;
+		const persistence = new Persistence(bridge, 'app-1') as any;
+		const read = {
+			getPersistenceReader: () => reader,
+			getEnvironmentReader: () => ({
+				getSettings: () => ({ getValueById: async (id: string) => (id === 'message_retention_days' ? RETENTION_DAYS : undefined) }),
+			}),
+		} as any;
+		const messages = new MessageStore(reader, persistence);
+		const campaigns = new PersistenceCampaignStore(reader, persistence);
+		const outbox = new PersistenceOutboxStore(reader, persistence);
+		for (let n = 0; n < 20; n++) await messages.record(sent(n, OLD));
+		await messages.record(sent(0, RECENT));
+		// Each created active; a run closes the finished ones (its save removes the open marker).
+		const create = async (head: Campaign) => {
+			await campaigns.create(
+				{ ...head, state: 'active' },
+				chunkRecipients(head.id, ['15550000001', '15550000002'], () => `rcwa.${head.id}`),
+			);
+			if (head.state === 'cancelled') await campaigns.cancel(head.id, head.finishedAt ?? OLD);
+			if (head.state !== 'active') await campaigns.save(head);
+		};
+		await create(campaign('old-done', { finishedAt: OLD }));
+		await create(campaign('old-cancelled', { state: 'cancelled', finishedAt: OLD }));
+		await create(campaign('recent-done', { finishedAt: RECENT }));
+		await create(campaign('old-active', { state: 'active' }));
+		// Failed status events: one queued long ago, one requeued lately (and failed again), one recent.
+		const failed = [
+			{ id: 'ev-old', at: OLD },
+			{ id: 'ev-requeued', at: OLD, requeuedAt: RECENT },
+			{ id: 'ev-recent', at: RECENT },
+		];
+		for (const { id, at, requeuedAt } of failed) {
+			const payload = {
+				message: 'Hello',
+				mobileNo: '5511',
+				connectedWhatsAppNo: '1555',
+				MessageStatus: 'sent',
+				type: 'Template-Message',
+				timestamp: '1',
+			};
+			await outbox.put({
+				...newOutboxItem<StatusPayload>({ id, messageKey: `wamid.${id}`, seq: 1, payload: payload as StatusPayload, now: at }),
+				...(requeuedAt ? { requeuedAt } : {}),
+			});
+		}
+		for (const page of await outbox.pages()) {
+			const items = await outbox.pageItems(page);
+			await outbox.settle(page, items, {
+				delivered: [],
+				retried: [],
+				failed: items.map((item) => ({ item, lastError: 'HTTP 500' })),
+			});
+		}
+		const left = async () => ({
+			oldMessages: (await Promise.all(Array.from({ length: 20 }, (_, n) => messages.findByWamid(`wamid.${OLD}.${n}`)))).filter(
+				Boolean,
+			).length,
+			recentMessages: (await messages.findByWamid(`wamid.${RECENT}.0`)) ? 1 : 0,
+			campaigns: (await Promise.all(['old-done', 'old-cancelled', 'recent-done', 'old-active'].map((id) => campaigns.get(id))))
+				.filter(Boolean)
+				.map((c) => c!.id),
+			chunks: (await Promise.all(['old-done', 'old-cancelled'].map((id) => campaigns.chunks(id)))).flat().length,
+			failed: (await outbox.failed()).map((item) => item.id).sort(),
+		});
+		return { read, persistence, left, records: () => harness.persistence.length };
+	}
+
+	it('removes what is past retention and keeps the rest: recent records, open campaigns, events failed or requeued lately', async () => {
+		const w = await world();
+		expect(await w.left()).toEqual({
+			oldMessages: 20,
+			recentMessages: 1,
+			campaigns: ['old-done', 'old-cancelled', 'recent-done', 'old-active'],
+			chunks: 2,
+			failed: ['ev-old', 'ev-recent', 'ev-requeued'],
+		});
+		const run = await expireRecords(w.read, w.persistence, { now: NOW });
+		expect(run).toEqual({ removed: expect.any(Number) });
+		expect(await w.left()).toEqual({
+			oldMessages: 0,
+			recentMessages: 1,
+			campaigns: ['recent-done', 'old-active'],
+			chunks: 0,
+			failed: ['ev-recent', 'ev-requeued'],
+		});
+		expect(await expireRecords(w.read, w.persistence, { now: NOW })).toEqual({ removed: 0 });
+	});
+
+	it('stops once its time is spent and asks for another run; runs one after another remove it all', async () => {
+		const w = await world();
+		const before = w.records();
+		// Each removal call takes a millisecond: a run's budget of 5 lets a few through.
+		let t = 0;
+		const timer = () => t;
+		const remove = w.persistence.removeByAssociations.bind(w.persistence);
+		w.persistence.removeByAssociations = async (...args: unknown[]) => {
+			t++;
+			return remove(...args);
+		};
+		const runs: Array<{ removed: number; next?: { at: number; step: number } }> = [];
+		for (let i = 0; i < 200; i++) {
+			const previous = runs[runs.length - 1];
+			const run = await expireRecords(w.read, w.persistence, {
+				now: NOW + i,
+				timer,
+				budgetMs: 5,
+				...(previous?.next ? { from: previous.next } : {}),
+			});
+			runs.push(run);
+			if (!run.next) break;
+		}
+		expect(runs.length).toBeGreaterThan(2);
+		// Each run resumes where the one before stopped, on the list of work of the first.
+		expect(runs[0].next).toEqual({ at: NOW, step: expect.any(Number) });
+		for (let i = 1; i < runs.length - 1; i++) {
+			expect(runs[i].next!.at).toBe(NOW);
+			expect(runs[i].next!.step).toBeGreaterThanOrEqual(runs[i - 1].next!.step);
+		}
+		expect(runs[runs.length - 1].next).toBeUndefined();
+		expect(await w.left()).toMatchObject({
+			oldMessages: 0,
+			campaigns: ['recent-done', 'old-active'],
+			chunks: 0,
+			failed: ['ev-recent', 'ev-requeued'],
+		});
+		expect(runs.reduce((n, run) => n + run.removed, 0)).toBe(before - w.records());
+	});
+});
