@@ -103,12 +103,26 @@ export class IdempotencyStore implements Idempotency {
 
 	/** Removes expired entries (answers how many keys), and claims left by a crash. */
 	async sweep(now: number): Promise<number> {
+		return (await this.sweepUntil(now)).keys;
+	}
+
+	/**
+	 * `sweep` that a caller's `stop` (its run's time is spent: the daily retention job) may end early;
+	 * `done` says whether all went.
+	 */
+	async sweepUntil(now: number, stop?: () => boolean): Promise<{ keys: number; removed: number; done: boolean }> {
 		const entries = (await this.read.readByAssociation(ALL)) as StoredAnswer[];
 		const expired = [...new Set(entries.filter((e) => !live(e, now)).map((e) => e.key))];
-		for (const key of expired) await this.records.removeAll(associations(key));
 		const claims = (await this.read.readByAssociation(CLAIMS)) as Claim[];
-		for (const claim of claims.filter((c) => !liveClaim(c, now))) await this.records.removeAll([claimOf(claim.claim)]);
-		return expired.length;
+		const doomed = [...expired.map(associations), ...claims.filter((c) => !liveClaim(c, now)).map((c) => [claimOf(c.claim)])];
+		let removed = 0;
+		for (const keys of doomed) {
+			if (stop?.()) return { keys: expired.length, removed, done: false };
+			const one = await this.records.drain(keys, undefined, stop);
+			removed += one.removed;
+			if (!one.done) return { keys: expired.length, removed, done: false };
+		}
+		return { keys: expired.length, removed, done: true };
 	}
 
 	/** The election (see above): undefined when `entry` won the key, else the holder it lost to. */

@@ -5,8 +5,9 @@
  * otherwise). A run past it is reported as timed out while the runtime goes on working, and Agenda
  * starts the next run of the job beside it: two runs on the same work. So a run stops taking new
  * work after RUN_BUDGET_MS, well under the timeout, and asks for another run while work remains.
- * 8 s leaves the work already started (a status POST answers in well under a second; at worst it
- * times out at 10 s) room to end, so that a run lasts about 10 s at most and never nears 30 s.
+ * 8 s leaves the work already started room to end: a status POST or a Graph call answers in well
+ * under a second, so a run lasts about 10 s at most; at worst one started just before the budget
+ * ran out times out after 10 s (a run of 18 s), still well under 30 s.
  */
 export const RUN_BUDGET_MS = 8000;
 

@@ -9,6 +9,7 @@ import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
+import { IdempotencyStore } from '../../adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
 import { RUN_BUDGET_MS, wallClock } from '../../core/app/runBudget';
@@ -27,7 +28,7 @@ type Step = (stop: () => boolean) => Promise<{ removed: number; done: boolean }>
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
  * past it, the campaigns that finished before it, and the status events that failed before it (kept
- * until then for an admin's requeue). Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is
+ * until then for an admin's requeue); and templateMessage's idempotency keys past their 24 hours. Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is
  * spent it stops and answers where (`next`), and the next run resumes there: every run gets past a
  * step or removes records, so a server that removes one record per call, or answers slowly, is
  * never left going over the same start again. Answers how many records went.
@@ -60,6 +61,8 @@ export async function expireRecords(
 			return { removed, done: true };
 		},
 		(stop) => outbox.removeFailedBefore(before, stop),
+		// templateMessage's expired idempotency keys (24 hours), which reservations otherwise sweep only as they come.
+		(stop) => new IdempotencyStore(reader, persistence).sweepUntil(at, stop),
 	];
 	let removed = 0;
 	for (let step = options.from?.step ?? 0; step < steps.length; step++) {

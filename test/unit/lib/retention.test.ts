@@ -9,6 +9,7 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
+import { IdempotencyStore } from '../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../src/adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
 import { SentMessage } from '../../../src/core/app/ports';
@@ -125,7 +126,12 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 				failed: items.map((item) => ({ item, lastError: 'HTTP 500' })),
 			});
 		}
+		// templateMessage's idempotency keys: one past its 24 hours, one not.
+		const keys = new IdempotencyStore(reader, persistence);
+		await keys.save({ key: 'u1:expired', fingerprint: 'f', at: NOW - 2 * DAY_MS, state: 'done', status: 200, content: {} });
+		await keys.save({ key: 'u1:live', fingerprint: 'f', at: NOW - 3600000, state: 'done', status: 200, content: {} });
 		const left = async () => ({
+			keys: ['u1:expired', 'u1:live'].filter((key) => harness.persistence.some((r) => (r.data as { key?: string }).key === key)),
 			oldMessages: (await Promise.all(Array.from({ length: 20 }, (_, n) => messages.findByWamid(`wamid.${OLD}.${n}`)))).filter(
 				Boolean,
 			).length,
@@ -142,6 +148,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 	it('removes what is past retention and keeps the rest: recent records, open campaigns, events failed or requeued lately', async () => {
 		const w = await world();
 		expect(await w.left()).toEqual({
+			keys: ['u1:expired', 'u1:live'],
 			oldMessages: 20,
 			recentMessages: 1,
 			campaigns: ['old-done', 'old-cancelled', 'recent-done', 'old-active'],
@@ -151,6 +158,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		const run = await expireRecords(w.read, w.persistence, { now: NOW });
 		expect(run).toEqual({ removed: expect.any(Number) });
 		expect(await w.left()).toEqual({
+			keys: ['u1:live'],
 			oldMessages: 0,
 			recentMessages: 1,
 			campaigns: ['recent-done', 'old-active'],
@@ -192,6 +200,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		}
 		expect(runs[runs.length - 1].next).toBeUndefined();
 		expect(await w.left()).toMatchObject({
+			keys: ['u1:live'],
 			oldMessages: 0,
 			campaigns: ['recent-done', 'old-active'],
 			chunks: 0,
