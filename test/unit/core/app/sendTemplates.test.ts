@@ -302,6 +302,8 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 			t: keys,
 		});
 		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template }) }]);
+		// Recorded before its Graph call (a status Meta sends at once finds it).
+		expect(w.begun.map((b) => [b.message.mobileNo, b.callsBefore])).toEqual([['5511987654321', 0]]);
 		expect(w.recorded[0].message).toMatchObject({
 			targetAgent: 'ana',
 			targetDepartment: 'dep',
