@@ -1,5 +1,5 @@
 /**
- * One pacer per connected number, the admission of a templateMessage request within the engine's
+ * One pacer per connected number (shared by requests and agents' replies), the admission of a templateMessage request within the engine's
  * call timeout, and idempotency keys that hold under parallel requests: through the real engine
  * over HTTP, against the simulated Cloud API.
  */
@@ -86,6 +86,30 @@ describe('pacing and idempotency of templateMessage', () => {
 			.map((r) => r.at!);
 		expect(Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 50).length))).toBeGreaterThan(10);
 		expect(sent().sort()).toEqual(numbers(240).sort());
+	});
+
+	it("paces an agent's reply with a request's sends from the same number: the reply waits behind the sends already booked", async () => {
+		// 1/s: the request's three sends take two seconds; the reply, written as the first is accepted,
+		// reaches Meta after the other two (a pacer of its own would send it at once, second).
+		await app.harness.setSetting('send_rate_per_second', 1);
+		const ana = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		ana.livechatStatus = 'available';
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Hi!' });
+		await app.harness.scheduler.runDue();
+		const room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l')!;
+		let reply: Promise<unknown> | undefined;
+		app.sim.onAccepted = () => void (reply ??= app.harness.userMessage({ user: ana, room, text: 'Hello Carla' }));
+		const res = await callApi(app, 'templateMessage', { body: request(numbers(3)), headers: ADMIN_AUTH });
+		expect(res.status).toBe(200);
+		await reply;
+		expect(sent()).toEqual([...numbers(3), '5511987654321']);
+		// Messages (not the read receipt of Carla's message), a second apart at Meta.
+		const at = app.sim
+			.requestsTo('/messages')
+			.filter((r) => r.status === 200 && (r.body as { to?: string }).to)
+			.map((r) => r.at!);
+		expect(at).toHaveLength(4);
+		expect(at[3] - at[0]).toBeGreaterThanOrEqual(2500);
 	});
 
 	it('sends once for two parallel requests with one key (the second: 409 in progress, then the replay); another user with the key sends', async () => {
