@@ -15,10 +15,17 @@
  * Of two contenders, the one that reads second sees the other's claim (written before its own read)
  * or, once that claim was withdrawn, the other's entry (written before the withdrawal): never do both
  * win, on one Rocket.Chat instance or on several. Both can lose when their steps interleave; each is
- * then answered 409 and a retry wins. A claim a crashed process left behind counts for CLAIM_LIVES_MS
- * only, and the sweep removes it. Calls in one runtime also take a lock per key in module state (the
- * Apps-Engine's Deno runtime runs the app in one process: src/adapters/factory.ts), so that two
+ * then answered 409 and a retry wins. Calls in one runtime also take a lock per key in module state
+ * (the Apps-Engine's Deno runtime runs the app in one process: src/adapters/factory.ts), so that two
  * requests of one instance never both lose.
+ *
+ * Nothing removes a record by its key alone but `release` (the holder's own entry: while it is there
+ * no one else holds the key), so that no removal can take an entry or a claim written after the
+ * remover looked. An expired entry is ignored; entries and claims are swept by whole UTC days (a day
+ * association each), two days after their day ended, when every entry of that day has expired: by the
+ * daily retention job (src/entry/jobs/statusJobs.ts). A claim a crashed process left behind counts for
+ * CLAIM_LIVES_MS (the instances' clocks are taken to agree within minutes, as NTP keeps them). Entries
+ * stored by versions before day associations are ignored once expired and never swept.
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
@@ -29,18 +36,21 @@ import { Records } from './records';
 const crypto = require('crypto') as typeof import('crypto');
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
-/** Expired entries are also swept at most this often (per runtime), by the next reservation. */
-const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** A claim is withdrawn within a reservation's few calls; one older than this was left by a crash. */
-export const CLAIM_LIVES_MS = 30000;
+export const CLAIM_LIVES_MS = 10 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The days a sweep looks at, past those whose entries all expired (catching up on missed sweeps). */
+const SWEEP_DAYS = 7;
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 const ALL = misc('idempotency');
 const record = (key: string) => misc(`idempotency:${key}`);
-/** Every entry carries both: its key's (found and replaced by it) and the one the sweep reads. */
-const associations = (key: string) => [record(key), ALL];
-/** Claims carry their key's (read with the entries), their own token's, and the one the sweep reads; not ALL. */
-const CLAIMS = misc('idempotency-claims');
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+const ENTRY_DAY = (isoDay: string) => misc(`idempotency-day:${isoDay}`);
+const CLAIM_DAY = (isoDay: string) => misc(`idempotency-claim-day:${isoDay}`);
+/** An entry's: its key's (found, replaced and released by it), the one every entry has, and its day's (the sweep's). */
+const associations = (entry: StoredAnswer) => [record(entry.key), ALL, ENTRY_DAY(dayOf(entry.at))];
+/** A claim's: its key's (read with the entries), its own token's (its withdrawal), its day's (the sweep's); not ALL. */
 const claimOf = (token: string) => misc(`idempotency-claim:${token}`);
 
 /** A contender's claim on a key, while it reserves (a pending holder to the others). */
@@ -49,11 +59,11 @@ interface Claim extends StoredAnswer {
 }
 
 const isClaim = (record: StoredAnswer): record is Claim => typeof (record as Partial<Claim>).claim === 'string';
-const liveClaim = (claim: Claim, now: number) => Math.abs(now - claim.at) < CLAIM_LIVES_MS;
+/** A claim written on a clock ahead of this one counts as live. */
+const liveClaim = (claim: Claim, now: number) => now - claim.at < CLAIM_LIVES_MS;
 
-/** Keys being reserved in this runtime: their read-then-write runs one at a time. */
+/** Keys being reserved in this runtime: their elections run one at a time. */
 const reserving = new Map<string, Promise<unknown>>();
-let lastSweep = 0;
 
 const live = (entry: StoredAnswer, now: number) => now - entry.at < IDEMPOTENCY_WINDOW_MS;
 /** The key's live entry among its records (claims aside): the latest. */
@@ -70,11 +80,9 @@ export class IdempotencyStore implements Idempotency {
 		this.records = new Records(read, persistence);
 	}
 
+	/** The key's live entry (an expired one is ignored: the sweep removes it). */
 	async find(key: string, now: number): Promise<StoredAnswer | undefined> {
-		const records = await this.keyRecords(key);
-		const entry = liveEntry(records, now);
-		if (!entry && records.some((r) => !isClaim(r))) await this.records.removeAll(associations(key));
-		return entry;
+		return liveEntry(await this.keyRecords(key), now);
 	}
 
 	async reserve(entry: StoredAnswer, now: number): Promise<StoredAnswer | undefined> {
@@ -85,44 +93,36 @@ export class IdempotencyStore implements Idempotency {
 			return await mine;
 		} finally {
 			if (reserving.get(entry.key) === mine) reserving.delete(entry.key);
-			if (now - lastSweep >= SWEEP_EVERY_MS) {
-				lastSweep = now;
-				await this.sweep(now).catch(() => undefined);
-			}
 		}
 	}
 
+	/** Writes the entry (progress, the answer) over the one of its reservation: the same key and time. */
 	async save(entry: StoredAnswer): Promise<void> {
-		await this.records.put(associations(entry.key), entry);
+		await this.records.put(associations(entry), entry);
 	}
 
-	/** Removes the key's entry, never a claim: a contender reserving meanwhile keeps its own. */
+	/** Removes the holder's entry (no one else holds the key meanwhile), never a claim. */
 	async release(key: string): Promise<void> {
-		await this.records.removeAll(associations(key));
+		await this.records.removeAll([record(key), ALL]);
 	}
 
-	/** Removes expired entries (answers how many keys), and claims left by a crash. */
+	/** Removes the entries and claims of the days whose entries all expired; how many records went. */
 	async sweep(now: number): Promise<number> {
-		return (await this.sweepUntil(now)).keys;
+		let removed = 0;
+		for (const step of this.sweepSteps(now)) removed += (await step()).removed;
+		return removed;
 	}
 
 	/**
-	 * `sweep` that a caller's `stop` (its run's time is spent: the daily retention job) may end early;
-	 * `done` says whether all went.
+	 * The sweep as removals (a day's entries, a day's claims) each of which a caller's `stop` (its
+	 * run's time is spent: the daily retention job) may end early. Entries of a day two days ago or
+	 * before have all expired (24 hours after their time at the latest).
 	 */
-	async sweepUntil(now: number, stop?: () => boolean): Promise<{ keys: number; removed: number; done: boolean }> {
-		const entries = (await this.read.readByAssociation(ALL)) as StoredAnswer[];
-		const expired = [...new Set(entries.filter((e) => !live(e, now)).map((e) => e.key))];
-		const claims = (await this.read.readByAssociation(CLAIMS)) as Claim[];
-		const doomed = [...expired.map(associations), ...claims.filter((c) => !liveClaim(c, now)).map((c) => [claimOf(c.claim)])];
-		let removed = 0;
-		for (const keys of doomed) {
-			if (stop?.()) return { keys: expired.length, removed, done: false };
-			const one = await this.records.drain(keys, undefined, stop);
-			removed += one.removed;
-			if (!one.done) return { keys: expired.length, removed, done: false };
-		}
-		return { keys: expired.length, removed, done: true };
+	sweepSteps(now: number): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
+		const days = Array.from({ length: SWEEP_DAYS }, (_, i) => dayOf(now - (2 + i) * DAY_MS));
+		return days.flatMap((day) =>
+			[ENTRY_DAY(day), CLAIM_DAY(day)].map((bucket) => (stop?: () => boolean) => this.records.drain([bucket], undefined, stop)),
+		);
 	}
 
 	/** The election (see above): undefined when `entry` won the key, else the holder it lost to. */
@@ -131,7 +131,7 @@ export class IdempotencyStore implements Idempotency {
 		if (holder) return holder;
 		const token = crypto.randomBytes(12).toString('hex');
 		const claim: Claim = { ...entry, claim: token, leaseUntil: now + CLAIM_LIVES_MS };
-		await this.persistence.createWithAssociations(claim, [record(entry.key), CLAIMS, claimOf(token)]);
+		await this.persistence.createWithAssociations(claim, [record(entry.key), claimOf(token), CLAIM_DAY(dayOf(entry.at))]);
 		try {
 			const records = await this.keyRecords(entry.key);
 			const other = liveEntry(records, now) ?? records.find((r): r is Claim => isClaim(r) && r.claim !== token && liveClaim(r, now));

@@ -11,6 +11,8 @@ const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociati
 /** Open items (pending). */
 const OPEN = misc('outbox:pending');
 const FAILED = misc('outbox:failed');
+/** The day (UTC) an item failed on: the retention job removes failed items by it. */
+const FAILED_DAY = (isoDay: string) => misc(`outbox-failed-day:${isoDay}`);
 /** The directory of pages: one record per page holding open items. */
 const PAGES = misc('outbox:pages');
 const ITEM = (id: string) => misc(`outbox-item:${id}`);
@@ -119,20 +121,12 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	}
 
 	/**
-	 * Removes the failed items (never delivered, kept for an admin's requeue) queued, or requeued,
-	 * last before `before`: the retention job's; `stop` (the run's time is spent) leaves the rest
-	 * (`done` false).
+	 * The removal of the failed items (never delivered, kept for an admin's requeue) that failed on
+	 * `isoDay` (UTC): the retention job's, which a caller's `stop` (its run's time is spent) may end
+	 * early. Items that earlier versions kept as failed have no day and stay until requeued.
 	 */
-	async removeFailedBefore(before: number, stop?: () => boolean): Promise<{ removed: number; done: boolean }> {
-		let removed = 0;
-		for (const item of await this.failed()) {
-			if (Math.max(item.createdAt, item.requeuedAt ?? 0) >= before) continue;
-			if (stop?.()) return { removed, done: false };
-			const one = await this.records.drain([FAILED, ITEM(item.id)], undefined, stop);
-			removed += one.removed;
-			if (!one.done) return { removed, done: false };
-		}
-		return { removed, done: true };
+	failedDayRemoval(isoDay: string): (stop?: () => boolean) => Promise<{ removed: number; done: boolean }> {
+		return (stop) => this.records.drain([FAILED_DAY(isoDay)], undefined, stop);
 	}
 
 	/** Stores the item in this writer's page: one write (and one for a new page's directory record). */
@@ -174,8 +168,13 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 				.filter(({ item }) => !item.chunk)
 				.map(({ item, next }) => this.records.replace(openKeys(item), { ...item, state: 'pending', ...next })),
 		);
+		const failedAt = Date.now();
 		for (const { item, lastError } of outcome.failed)
-			await this.persistence.createWithAssociations({ ...bare(item), state: 'failed', lastError }, [FAILED, ITEM(item.id)]);
+			await this.persistence.createWithAssociations({ ...bare(item), state: 'failed', lastError, failedAt }, [
+				FAILED,
+				ITEM(item.id),
+				FAILED_DAY(new Date(failedAt).toISOString().slice(0, 10)),
+			]);
 		const gone = new Set([...outcome.delivered, ...outcome.failed.map((f) => f.item.id)]);
 		if (page.id && this.sealed(page as PageRecord) && read.every((item) => gone.has(item.id))) {
 			// Nothing left that this run read, and no writer adds: the page goes in one removal. Items
@@ -230,7 +229,8 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
 			if (!item) continue;
 			await this.records.removeAll([FAILED, ITEM(id)]);
-			await this.put({ ...item, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
+			const { failedAt: _failedAt, ...kept } = item as StatusItem & { failedAt?: number };
+			await this.put({ ...kept, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
 			moved++;
 		}
 		return moved;

@@ -40,7 +40,7 @@ import {
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
-import { CancelWatch, cancelHere } from './cancelWatch';
+import { CancelWatch, cancelHere, forgetCancel } from './cancelWatch';
 import { CampaignRun, Item, sendWindow } from './campaignSends';
 import { CampaignPorts } from './campaignsPorts';
 import { matchNumber, SendRefused } from './sendTemplates';
@@ -157,7 +157,13 @@ export class Campaigns {
 		if (campaign.state === 'active') {
 			const now = this.ports.clock.now();
 			cancelHere(id, now);
-			await this.ports.store.cancel(id, now);
+			try {
+				await this.ports.store.cancel(id, now);
+			} catch (error) {
+				// Not stored: the caller is told (and may cancel again); until then the campaign runs on everywhere.
+				forgetCancel(id);
+				throw error;
+			}
 		}
 		return this.status(id, caller);
 	}

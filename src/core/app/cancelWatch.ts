@@ -26,6 +26,11 @@ export function cancelHere(id: string, now: number): void {
 	cancelledHere.set(id, now);
 }
 
+/** A cancel that could not be stored: this runtime's runs go on as the others do. */
+export function forgetCancel(id: string): void {
+	cancelledHere.delete(id);
+}
+
 /** Real timers: `tick` every `ms` until stopped. */
 function realEvery(ms: number, tick: () => void): () => void {
 	let timer: ReturnType<typeof setTimeout> | undefined;

@@ -18,8 +18,8 @@
  *   again" error, since Meta may have accepted it. Resending would risk a duplicate; the caller
  *   can send the unknown ones again with a new key if it decides to.
  * - A request refused before any send (a 400, the pacer's admission) frees its reservation.
- * - Entries expire a window (24 hours) after the reservation; expired entries are deleted when
- *   read and by the store's sweep.
+ * - Entries expire a window (24 hours) after the reservation: an expired entry is not answered,
+ *   and the store's sweep deletes it (the daily retention job).
  */
 import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
 import { Translator } from '../i18n/translate';

@@ -247,24 +247,32 @@ export class SendTemplates {
 			throw error;
 		}
 		const answer = { status: 200, content: { success: true, ...invalid, results } };
-		// Kept for replays; if it cannot be, what was sent is (a retry replays it, interrupted), and
-		// the caller still gets its msIds now.
-		if (reservation && !(await this.afterSends("the idempotency key's answer not kept", () => reservation.finish(answer))))
-			await reservation.interrupt();
+		await this.keepAnswer(reservation, answer);
 		return answer;
 	}
 
 	/**
-	 * A step after Meta accepted sends (their records, the catalog, the delivery job, the key's
-	 * answer): a failure is logged, never the request's. A 500 then would hide the msIds of messages
-	 * that were sent. Resolves whether it succeeded.
+	 * The answer kept for replays of the key. If it cannot be, what was sent is (a retry replays it,
+	 * interrupted), and the caller still gets the answer now: its msIds, or its campaign's id.
 	 */
-	private async afterSends(what: string, step: () => Promise<unknown>): Promise<boolean> {
+	private async keepAnswer(reservation: Reservation | undefined, answer: TemplateMessageAnswer): Promise<void> {
+		const done = answer.status === 202 ? 'campaign stored' : 'templates sent';
+		if (reservation && !(await this.afterSends("the idempotency key's answer not kept", () => reservation.finish(answer), done)))
+			await reservation.interrupt();
+	}
+
+	/**
+	 * A step after Meta accepted sends (their records, the catalog, the delivery job, the key's
+	 * answer), or after a campaign was stored: a failure is logged, never the request's. A 500 then
+	 * would hide the msIds of messages that were sent, or the id of a campaign that will run.
+	 * Resolves whether it succeeded.
+	 */
+	private async afterSends(what: string, step: () => Promise<unknown>, done = 'templates sent'): Promise<boolean> {
 		try {
 			await step();
 			return true;
 		} catch (error) {
-			this.ports.logger?.error(`templates sent, but ${what}: ${errorName(error)}`);
+			this.ports.logger?.error(`${done}, but ${what}: ${errorName(error)}`);
 			return false;
 		}
 	}
@@ -322,7 +330,7 @@ export class SendTemplates {
 			throw error;
 		}
 		const answer = { status: 202, content: { success: true, campaignId, ...input.invalid } };
-		await reservation?.finish(answer);
+		await this.keepAnswer(reservation, answer);
 		return answer;
 	}
 

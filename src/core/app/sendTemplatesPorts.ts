@@ -53,7 +53,7 @@ export interface StoredAnswer {
 
 /** Reservations and answers kept for idempotent replays, for a window the store applies (24 hours). */
 export interface Idempotency {
-	/** The key's entry within the window; an expired one is deleted and not answered. */
+	/** The key's entry within the window; an expired one is not answered. */
 	find(key: string, now: number): Promise<StoredAnswer | undefined>;
 	/**
 	 * Reserves `entry.key` unless an entry within the window holds it: `undefined` when reserved,
@@ -65,7 +65,7 @@ export interface Idempotency {
 	save(entry: StoredAnswer): Promise<void>;
 	/** Frees a reservation whose request was refused before anything was sent. */
 	release(key: string): Promise<void>;
-	/** Deletes every expired entry; how many. */
+	/** Deletes expired entries (a store may keep them up to a day or two past their window); how many records. */
 	sweep(now: number): Promise<number>;
 }
 

@@ -27,11 +27,13 @@ type Step = (stop: () => boolean) => Promise<{ removed: number; done: boolean }>
 
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
- * past it, the campaigns that finished before it, and the status events that failed before it (kept
- * until then for an admin's requeue); and templateMessage's idempotency keys past their 24 hours. Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is
- * spent it stops and answers where (`next`), and the next run resumes there: every run gets past a
- * step or removes records, so a server that removes one record per call, or answers slowly, is
- * never left going over the same start again. Answers how many records went.
+ * past it, the status events that failed on those days (kept until then for an admin's requeue), the
+ * campaigns that finished before it; and templateMessage's idempotency keys a day past their 24
+ * hours. Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is spent it stops and answers
+ * where (`next`), and the next run resumes there, on the same list of work. A step the run could not
+ * finish resumes where it was if it removed records, else the next run moves past it (the next day's
+ * run looks at it again): every run in a chain makes progress, so a server that removes one record
+ * per call, or answers slowly, never keeps it going over the same step. Answers how many records went.
  */
 export async function expireRecords(
 	read: IRead,
@@ -47,12 +49,11 @@ export async function expireRecords(
 	const messages = new MessageStore(reader, persistence);
 	const campaigns = new PersistenceCampaignStore(reader, persistence);
 	const outbox = new PersistenceOutboxStore(reader, persistence);
-	const before = at - retentionMs;
 	const steps: Step[] = [
-		...expiredDays(retentionMs, at).flatMap((day) => messages.dayRemovals(day)),
+		...expiredDays(retentionMs, at).flatMap((day) => [...messages.dayRemovals(day), outbox.failedDayRemoval(day)]),
 		async (stop) => {
 			let removed = 0;
-			for (const id of await campaigns.finishedBefore(before)) {
+			for (const id of await campaigns.finishedBefore(at - retentionMs)) {
 				if (stop()) return { removed, done: false };
 				const campaign = await campaigns.remove(id, stop);
 				removed += campaign.removed;
@@ -60,16 +61,14 @@ export async function expireRecords(
 			}
 			return { removed, done: true };
 		},
-		(stop) => outbox.removeFailedBefore(before, stop),
-		// templateMessage's expired idempotency keys (24 hours), which reservations otherwise sweep only as they come.
-		(stop) => new IdempotencyStore(reader, persistence).sweepUntil(at, stop),
+		...new IdempotencyStore(reader, persistence).sweepSteps(at),
 	];
 	let removed = 0;
 	for (let step = options.from?.step ?? 0; step < steps.length; step++) {
 		if (spent()) return { removed, next: { at, step } };
 		const outcome = await steps[step](spent);
 		removed += outcome.removed;
-		if (!outcome.done) return { removed, next: { at, step } };
+		if (!outcome.done) return { removed, next: { at, step: outcome.removed ? step : step + 1 } };
 	}
 	return { removed };
 }

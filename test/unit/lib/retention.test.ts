@@ -98,34 +98,32 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		await create(campaign('old-cancelled', { state: 'cancelled', finishedAt: OLD }));
 		await create(campaign('recent-done', { finishedAt: RECENT }));
 		await create(campaign('old-active', { state: 'active' }));
-		// Failed status events: one queued long ago, one requeued lately (and failed again), one recent.
+		// Failed status events, by the day they failed: one long ago; one queued long ago that failed
+		// lately (requeued by an admin); one recent.
 		const failed = [
-			{ id: 'ev-old', at: OLD },
-			{ id: 'ev-requeued', at: OLD, requeuedAt: RECENT },
-			{ id: 'ev-recent', at: RECENT },
+			{ id: 'ev-old', at: OLD, failedAt: OLD },
+			{ id: 'ev-requeued', at: OLD, failedAt: RECENT },
+			{ id: 'ev-recent', at: RECENT, failedAt: RECENT },
 		];
-		for (const { id, at, requeuedAt } of failed) {
-			const payload = {
-				message: 'Hello',
-				mobileNo: '5511',
-				connectedWhatsAppNo: '1555',
-				MessageStatus: 'sent',
-				type: 'Template-Message',
-				timestamp: '1',
-			};
-			await outbox.put({
-				...newOutboxItem<StatusPayload>({ id, messageKey: `wamid.${id}`, seq: 1, payload: payload as StatusPayload, now: at }),
-				...(requeuedAt ? { requeuedAt } : {}),
-			});
-		}
-		for (const page of await outbox.pages()) {
-			const items = await outbox.pageItems(page);
-			await outbox.settle(page, items, {
-				delivered: [],
-				retried: [],
-				failed: items.map((item) => ({ item, lastError: 'HTTP 500' })),
-			});
-		}
+		const payload = {
+			message: 'Hello',
+			mobileNo: '5511',
+			connectedWhatsAppNo: '1555',
+			MessageStatus: 'sent',
+			type: 'Template-Message',
+			timestamp: '1',
+		} as StatusPayload;
+		for (const { id, at } of failed)
+			await outbox.put(newOutboxItem<StatusPayload>({ id, messageKey: `wamid.${id}`, seq: 1, payload, now: at }));
+		for (const page of await outbox.pages())
+			for (const item of await outbox.pageItems(page)) {
+				const now = jest.spyOn(Date, 'now').mockReturnValue(failed.find((f) => f.id === item.id)!.failedAt);
+				try {
+					await outbox.settle(page, [item], { delivered: [], retried: [], failed: [{ item, lastError: 'HTTP 500' }] });
+				} finally {
+					now.mockRestore();
+				}
+			}
 		// templateMessage's idempotency keys: one past its 24 hours, one not.
 		const keys = new IdempotencyStore(reader, persistence);
 		await keys.save({ key: 'u1:expired', fingerprint: 'f', at: NOW - 2 * DAY_MS, state: 'done', status: 200, content: {} });
@@ -142,10 +140,10 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			chunks: (await Promise.all(['old-done', 'old-cancelled'].map((id) => campaigns.chunks(id)))).flat().length,
 			failed: (await outbox.failed()).map((item) => item.id).sort(),
 		});
-		return { read, persistence, left, records: () => harness.persistence.length };
+		return { read, reader, persistence, left, records: () => harness.persistence.length };
 	}
 
-	it('removes what is past retention and keeps the rest: recent records, open campaigns, events failed or requeued lately', async () => {
+	it('removes what is past retention and keeps the rest: recent records, open campaigns, events failed lately', async () => {
 		const w = await world();
 		expect(await w.left()).toEqual({
 			keys: ['u1:expired', 'u1:live'],
@@ -207,5 +205,28 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			failed: ['ev-recent', 'ev-requeued'],
 		});
 		expect(runs.reduce((n, run) => n + run.removed, 0)).toBe(before - w.records());
+	});
+
+	it('moves past a step that made no progress in a run (its first read took the whole budget): the chain ends, and a later run takes it', async () => {
+		const w = await world();
+		let t = 0;
+		const timer = () => t;
+		// Reading every campaign head takes longer than a run's budget.
+		const readBy = w.reader.readByAssociation.bind(w.reader);
+		w.reader.readByAssociation = async (association: { id: string }) => {
+			if (association.id === 'campaign-head') t += 100;
+			return readBy(association);
+		};
+		let run = await expireRecords(w.read, w.persistence, { now: NOW, timer, budgetMs: 50 });
+		for (let i = 0; run.next && i < 100; i++) run = await expireRecords(w.read, w.persistence, { from: run.next, timer, budgetMs: 50 });
+		expect(run.next).toBeUndefined();
+		expect(await w.left()).toMatchObject({
+			oldMessages: 0,
+			keys: ['u1:live'],
+			campaigns: ['old-done', 'old-cancelled', 'recent-done', 'old-active'],
+		});
+		w.reader.readByAssociation = readBy;
+		await expireRecords(w.read, w.persistence, { now: NOW + 1 });
+		expect((await w.left()).campaigns).toEqual(['recent-done', 'old-active']);
 	});
 });

@@ -607,6 +607,20 @@ describe('campaigns', () => {
 		expect((await w.service.cancel(done, ADMIN)).state).toBe('done');
 	});
 
+	it('a cancel that could not be stored fails, and does not stop the runs of this runtime: the campaign goes on as everywhere', async () => {
+		const w = world();
+		const id = await w.start(phones(20));
+		const cancel = w.store.cancel.bind(w.store);
+		w.store.cancel = async () => {
+			throw new Error('MongoNetworkError');
+		};
+		await expect(w.service.cancel(id, OWNER)).rejects.toThrow('MongoNetworkError');
+		w.store.cancel = cancel;
+		await w.run();
+		expect(w.graph.sends).toHaveLength(20);
+		expect(await w.service.status(id, OWNER)).toMatchObject({ state: 'done', counts: { queued: 20 } });
+	});
+
 	it('a cancel stored by another instance stops a run within CANCEL_CHECK_MS, and the run leaves it cancelled', async () => {
 		const w = world();
 		const id = await w.start(phones(300));
@@ -815,6 +829,24 @@ describe('templateMessage with async: true', () => {
 			userId: 'u1',
 		});
 		expect(again).toEqual({ status: 202, content: { ...answer.content, replayed: true } });
+		expect(started).toHaveLength(1);
+	});
+
+	it("answers 202 with the campaign's id though its idempotency key's answer cannot be stored (logged): a retry starts nothing again", async () => {
+		const started: CampaignStart[] = [];
+		const w = templatesWorld({ campaigns: { start: async (input) => (started.push(input), 'c-1') } });
+		const save = w.idempotency.save.bind(w.idempotency);
+		w.idempotency.save = async (entry) => {
+			if (entry.state === 'done') throw new Error('MongoNetworkError');
+			return save(entry);
+		};
+		const request = { body: body({ idempotencyKey: 'k' }), roles: ['admin'], t: keys, userId: 'u1' };
+		expect(await w.service.templateMessage(request)).toEqual({
+			status: 202,
+			content: { success: true, campaignId: 'c-1', invalidContacts: ['not a number'] },
+		});
+		expect(w.logged).toEqual(["campaign stored, but the idempotency key's answer not kept: MongoNetworkError"]);
+		expect((await w.service.templateMessage(request)).content).toMatchObject({ replayed: true, interrupted: true });
 		expect(started).toHaveLength(1);
 	});
 

@@ -92,17 +92,22 @@ describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket
 		}).getPersistenceBridge() as any;
 		const read = new PersistenceRead(bridge, 'app-1') as any;
 		const write = new Persistence(bridge, 'app-1') as any;
-		const load = (): IdempotencyStore => {
+		const load = (writer = write): IdempotencyStore => {
 			let Store: typeof IdempotencyStore | undefined;
 			jest.isolateModules(() => {
 				Store = (
 					require('../../../../src/adapters/persistence/IdempotencyStore') as typeof import('../../../../src/adapters/persistence/IdempotencyStore')
 				).IdempotencyStore;
 			});
-			return new Store!(read, write);
+			return new Store!(read, writer);
 		};
+		// A's removals wait until `a.removals.open()`: a call that reaches the server late.
+		let open = () => undefined as void;
+		const gate = new Promise<void>((resolve) => (open = resolve));
+		const slowRemovals = Object.create(write);
+		slowRemovals.removeByAssociations = async (...args: unknown[]) => (await gate, write.removeByAssociations(...args));
 		const claims = () => world.persistence.filter((r) => typeof (r.data as { claim?: unknown }).claim === 'string').length;
-		return { a: load(), b: load(), write, claims };
+		return { a: load(), b: load(), slow: load(slowRemovals), openRemovals: () => open(), write, claims };
 	}
 	const pending = (at: number, fingerprint = 'f1'): StoredAnswer => ({
 		key: 'u1:k',
@@ -116,27 +121,52 @@ describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket
 		for (let i = 0; i < n; i++) await Promise.resolve();
 	};
 
-	it('never lets both reserve one key, however their calls interleave; a loser gets a pending holder (409), and a retry wins', async () => {
-		const at = 5000;
-		let single = 0;
-		for (let offset = 0; offset < 40; offset++) {
-			const { a, b, claims } = instances();
-			const outcomes = await Promise.all([a.reserve(pending(at), at), ticks(offset).then(() => b.reserve(pending(at), at))]);
-			const winners = outcomes.filter((o) => o === undefined).length;
-			expect(winners).toBeLessThanOrEqual(1);
-			for (const holder of outcomes.filter(Boolean))
-				expect(holder).toMatchObject({ key: 'u1:k', fingerprint: 'f1', state: 'pending', leaseUntil: expect.any(Number) });
-			for (const holder of outcomes.filter(Boolean)) expect(holder!.leaseUntil).toBeGreaterThan(at);
-			expect(claims()).toBe(0);
-			if (winners) single++;
-			else expect(await b.reserve(pending(at + 1), at + 1)).toBeUndefined();
-			expect(await a.find('u1:k', at + 1)).toMatchObject({ state: 'pending' });
-		}
-		// Some interleavings let one win at once (the other starts after its claim was read).
-		expect(single).toBeGreaterThan(0);
+	it.each([
+		['a fresh key', false],
+		['a key whose entry expired (reused after 24 hours)', true],
+	])(
+		'never lets both reserve %s, however their calls interleave; a loser gets a pending holder (409), and a retry wins',
+		async (_what, expired) => {
+			const at = 3 * 86400000;
+			let single = 0;
+			for (let offset = 0; offset < 40; offset++) {
+				const { a, b, claims } = instances();
+				if (expired) await a.save({ ...pending(at - 2 * 86400000), state: 'done', status: 200, content: {} });
+				// One also looks the key up first, as templateMessage does before its checks.
+				const outcomes = await Promise.all([
+					a.find('u1:k', at).then(() => a.reserve(pending(at), at)),
+					ticks(offset).then(() => b.reserve(pending(at), at)),
+				]);
+				const winners = outcomes.filter((o) => o === undefined).length;
+				expect(winners).toBeLessThanOrEqual(1);
+				for (const holder of outcomes.filter(Boolean))
+					expect(holder).toMatchObject({ key: 'u1:k', fingerprint: 'f1', state: 'pending', leaseUntil: expect.any(Number) });
+				for (const holder of outcomes.filter(Boolean)) expect(holder!.leaseUntil).toBeGreaterThan(at);
+				expect(claims()).toBe(0);
+				if (winners) single++;
+				else expect(await b.reserve(pending(at + 1), at + 1)).toBeUndefined();
+				expect(await a.find('u1:k', at + 1)).toMatchObject({ state: 'pending' });
+			}
+			// Some interleavings let one win at once (the other starts after its claim was read).
+			expect(single).toBeGreaterThan(0);
+		},
+	);
+
+	it("no removal decided on an earlier read takes a newer entry: a look-up of an expired key, late to the server, leaves another's reservation", async () => {
+		const { slow, b, openRemovals } = instances();
+		const at = 3 * 86400000;
+		await b.save({ ...pending(at - 2 * 86400000), state: 'done', status: 200, content: {} });
+		// The slow instance looks the key up (expired) as templateMessage does, its calls reaching the server late...
+		const lookup = slow.find('u1:k', at);
+		// ...while another reserves it and sends.
+		expect(await b.reserve(pending(at, 'f2'), at)).toBeUndefined();
+		openRemovals();
+		expect(await lookup).toBeUndefined();
+		expect(await b.find('u1:k', at)).toMatchObject({ fingerprint: 'f2', state: 'pending' });
+		expect(await slow.reserve(pending(at), at)).toMatchObject({ fingerprint: 'f2', state: 'pending' });
 	});
 
-	it('a claim a crashed instance left holds the key for CLAIM_LIVES_MS only, and the sweep removes it', async () => {
+	it('a claim a crashed instance left holds the key for CLAIM_LIVES_MS only, and the sweep removes it with its day', async () => {
 		const { a, b, write, claims } = instances();
 		const at = 5000;
 		// Its claim's withdrawal fails (the server failed); then its request is refused before any send.
@@ -151,7 +181,10 @@ describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket
 		expect(claims()).toBe(1);
 		expect(await b.reserve(pending(at + 1), at + 1)).toMatchObject({ state: 'pending' });
 		expect(await b.reserve(pending(at + CLAIM_LIVES_MS), at + CLAIM_LIVES_MS)).toBeUndefined();
+		// The sweep takes it with its day, once every entry of that day has expired.
 		await b.sweep(at + CLAIM_LIVES_MS);
+		expect(claims()).toBe(1);
+		await b.sweep(at + 3 * 86400000);
 		expect(claims()).toBe(0);
 	});
 });

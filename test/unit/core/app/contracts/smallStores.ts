@@ -70,12 +70,12 @@ export function idempotencyContract(name: string, makeIdempotency: () => Promise
 			expect(await store.find('k1', at + windowMs)).toBeUndefined();
 		});
 
-		it('deletes an expired entry when it is read: a new reservation of its key wins', async () => {
+		it('answers no expired entry: a new reservation of its key wins, and is the one found', async () => {
 			const store = await makeIdempotency();
 			await store.save(pending('k1', 0));
 			expect(await store.find('k1', windowMs)).toBeUndefined();
-			expect(await store.sweep(windowMs)).toBe(0);
-			expect(await store.reserve(pending('k1', windowMs), windowMs)).toBeUndefined();
+			expect(await store.reserve({ ...pending('k1', windowMs), fingerprint: 'f2' }, windowMs)).toBeUndefined();
+			expect(await store.find('k1', windowMs + 1)).toMatchObject({ at: windowMs, fingerprint: 'f2' });
 		});
 
 		it('reserves a key once: among parallel reservations exactly one wins, the others get its entry', async () => {
@@ -103,14 +103,14 @@ export function idempotencyContract(name: string, makeIdempotency: () => Promise
 			expect(await store.reserve(pending('k1', at), at)).toBeUndefined();
 		});
 
-		it('sweeps the expired entries, only them', async () => {
+		it('sweeps the entries expired for a day, and no live one', async () => {
 			const store = await makeIdempotency();
 			await store.save(pending('old-1', 0));
 			await store.save(pending('old-2', 10));
-			await store.save(pending('new', windowMs));
-			expect(await store.sweep(windowMs + 10)).toBe(2);
-			expect(await store.find('new', windowMs + 10)).toBeDefined();
-			expect(await store.sweep(windowMs + 10)).toBe(0);
+			await store.save(pending('new', 2.5 * windowMs));
+			expect(await store.sweep(3 * windowMs)).toBe(2);
+			expect(await store.find('new', 3 * windowMs)).toBeDefined();
+			expect(await store.sweep(3 * windowMs)).toBe(0);
 		});
 	});
 }
