@@ -19,9 +19,9 @@
  * (the Apps-Engine's Deno runtime runs the app in one process: src/adapters/factory.ts), so that two
  * requests of one instance never both lose.
  *
- * Nothing removes a record by its key alone but `release` (the holder's own entry: while it is there
- * no one else holds the key), so that no removal can take an entry or a claim written after the
- * remover looked. An expired entry is ignored; entries and claims are swept by whole UTC days (a day
+ * Nothing removes records by their key: `release` removes the holder's own entry by its id, a claim
+ * is withdrawn by its token, and the sweep removes whole days whose entries have all expired, so
+ * that no removal can take an entry or a claim written after the remover looked. An expired entry is ignored; entries and claims are swept by whole UTC days (a day
  * association each), two days after their day ended, when every entry of that day has expired: by the
  * daily retention job (src/entry/jobs/statusJobs.ts). A claim a crashed process left behind counts for
  * CLAIM_LIVES_MS (the instances' clocks are taken to agree within minutes, as NTP keeps them). Entries
@@ -48,8 +48,9 @@ const record = (key: string) => misc(`idempotency:${key}`);
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 const ENTRY_DAY = (isoDay: string) => misc(`idempotency-day:${isoDay}`);
 const CLAIM_DAY = (isoDay: string) => misc(`idempotency-claim-day:${isoDay}`);
-/** An entry's: its key's (found, replaced and released by it), the one every entry has, and its day's (the sweep's). */
-const associations = (entry: StoredAnswer) => [record(entry.key), ALL, ENTRY_DAY(dayOf(entry.at))];
+const ENTRY = (id: string) => misc(`idempotency-entry:${id}`);
+/** An entry's: its key's (found by it), the one every entry has, its day's (the sweep's) and its own (its release's). */
+const associations = (entry: StoredAnswer) => [record(entry.key), ALL, ENTRY_DAY(dayOf(entry.at)), ...(entry.id ? [ENTRY(entry.id)] : [])];
 /** A claim's: its key's (read with the entries), its own token's (its withdrawal), its day's (the sweep's); not ALL. */
 const claimOf = (token: string) => misc(`idempotency-claim:${token}`);
 
@@ -101,9 +102,9 @@ export class IdempotencyStore implements Idempotency {
 		await this.records.put(associations(entry), entry);
 	}
 
-	/** Removes the holder's entry (no one else holds the key meanwhile), never a claim. */
-	async release(key: string): Promise<void> {
-		await this.records.removeAll([record(key), ALL]);
+	/** Removes the holder's own entry, by its id: never another entry of the key, nor a claim. */
+	async release(entry: StoredAnswer): Promise<void> {
+		await this.records.removeAll(entry.id ? [ENTRY(entry.id)] : associations(entry));
 	}
 
 	/** Removes the entries and claims of the days whose entries all expired; how many records went. */

@@ -26,6 +26,9 @@ import { Translator } from '../i18n/translate';
 import { Clock } from './ports';
 import { AcceptedSend, Idempotency, StoredAnswer } from './sendTemplatesPorts';
 
+/** Node's crypto, which the app's runtime provides (a node built-in the runtime allows). */
+const crypto = require('crypto') as typeof import('crypto');
+
 /** How long a reservation holds its key without an answer: past the engine's call timeout, with margin. */
 export const LEASE_MS = 2 * ENGINE_CALL_TIMEOUT_MS;
 /** Progress is written once this many msIds are new, or once a second at most. */
@@ -86,6 +89,7 @@ export class Reservation {
 			key: claim.key,
 			fingerprint: claim.fingerprint,
 			at: now,
+			id: crypto.randomBytes(12).toString('hex'),
 			state: 'pending',
 			leaseUntil: now + LEASE_MS,
 			sent: [],
@@ -108,7 +112,8 @@ export class Reservation {
 
 	/** The request's answer, replayed from now on. */
 	async finish(answer: ReplayAnswer): Promise<void> {
-		await this.writeNow({ key: this.entry.key, fingerprint: this.entry.fingerprint, at: this.entry.at, state: 'done', ...answer });
+		const { key, fingerprint, at, id } = this.entry;
+		await this.writeNow({ key, fingerprint, at, ...(id ? { id } : {}), state: 'done', ...answer });
 	}
 
 	/** The request failed after sending: what was sent is kept, for replays. */
@@ -120,7 +125,7 @@ export class Reservation {
 	async release(): Promise<void> {
 		this.closed = true;
 		await this.writing.catch(() => undefined);
-		await this.store.release(this.entry.key);
+		await this.store.release(this.entry);
 	}
 
 	private async writeNow(entry: StoredAnswer): Promise<void> {

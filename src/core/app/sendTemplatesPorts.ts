@@ -43,6 +43,8 @@ export interface StoredAnswer {
 	fingerprint: string;
 	/** When the key was reserved: it expires a window after. */
 	at: number;
+	/** The reservation's own id (entries of earlier versions have none): every write of it names it, and `release` removes only it. */
+	id?: string;
 	/** Absent in answers stored before reservations existed: they are `done`. */
 	state?: 'pending' | 'done' | 'interrupted';
 	leaseUntil?: number;
@@ -63,8 +65,8 @@ export interface Idempotency {
 	reserve(entry: StoredAnswer, now: number): Promise<StoredAnswer | undefined>;
 	/** Replaces the key's entry (progress, the answer). */
 	save(entry: StoredAnswer): Promise<void>;
-	/** Frees a reservation whose request was refused before anything was sent. */
-	release(key: string): Promise<void>;
+	/** Frees a reservation whose request was refused before anything was sent: that entry, never another of its key. */
+	release(entry: StoredAnswer): Promise<void>;
 	/** Deletes expired entries (a store may keep them up to a day or two past their window); how many records. */
 	sweep(now: number): Promise<number>;
 }

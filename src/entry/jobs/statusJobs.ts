@@ -64,8 +64,10 @@ export async function expireRecords(
 		...new IdempotencyStore(reader, persistence).sweepSteps(at),
 	];
 	let removed = 0;
-	for (let step = options.from?.step ?? 0; step < steps.length; step++) {
-		if (spent()) return { removed, next: { at, step } };
+	const first = options.from?.step ?? 0;
+	for (let step = first; step < steps.length; step++) {
+		// A run always tries its first step, however long its set-up took.
+		if (step > first && spent()) return { removed, next: { at, step } };
 		const outcome = await steps[step](spent);
 		removed += outcome.removed;
 		if (!outcome.done) return { removed, next: { at, step: outcome.removed ? step : step + 1 } };

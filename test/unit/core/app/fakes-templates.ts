@@ -113,8 +113,8 @@ export class MemoryIdempotency implements Idempotency {
 		this.saves.push(clone(entry));
 		this.answers.set(entry.key, clone(entry));
 	}
-	async release(key: string) {
-		this.answers.delete(key);
+	async release(entry: StoredAnswer) {
+		if (this.answers.get(entry.key)?.id === entry.id) this.answers.delete(entry.key);
 	}
 	async sweep(now: number) {
 		const expired = [...this.answers.values()].filter((e) => now - e.at >= IDEMPOTENCY_WINDOW_MS);

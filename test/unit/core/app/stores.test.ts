@@ -175,9 +175,10 @@ describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket
 			if (associations.some((x) => x.id.startsWith('idempotency-claim:'))) throw new Error('MongoNetworkError');
 			return remove(associations);
 		};
-		expect(await a.reserve(pending(at), at)).toBeUndefined();
+		const mine = { ...pending(at), id: 'r1' };
+		expect(await a.reserve(mine, at)).toBeUndefined();
 		write.removeByAssociations = remove;
-		await a.release('u1:k');
+		await a.release(mine);
 		expect(claims()).toBe(1);
 		expect(await b.reserve(pending(at + 1), at + 1)).toMatchObject({ state: 'pending' });
 		expect(await b.reserve(pending(at + CLAIM_LIVES_MS), at + CLAIM_LIVES_MS)).toBeUndefined();

@@ -90,17 +90,21 @@ export function idempotencyContract(name: string, makeIdempotency: () => Promise
 			expect(await store.reserve(pending('k2', at), at)).toBeUndefined();
 		});
 
-		it('replaces the entry on save (progress, then the answer), frees it on release', async () => {
+		it('replaces the entry on save (progress, then the answer), frees it on release, and a late release of it never frees another reservation', async () => {
 			const store = await makeIdempotency();
 			const at = 7000;
-			expect(await store.reserve(pending('k1', at), at)).toBeUndefined();
-			await store.save({ ...pending('k1', at), sent: [{ phoneNumber: '5511', msId: 'wamid.1' }] });
+			const mine = { ...pending('k1', at), id: 'r1' };
+			expect(await store.reserve(mine, at)).toBeUndefined();
+			await store.save({ ...mine, sent: [{ phoneNumber: '5511', msId: 'wamid.1' }] });
 			expect(await store.find('k1', at)).toMatchObject({ state: 'pending', sent: [{ phoneNumber: '5511', msId: 'wamid.1' }] });
-			await store.save({ key: 'k1', fingerprint: 'f1', at, state: 'done', status: 200, content: { success: true } });
+			await store.save({ key: 'k1', fingerprint: 'f1', at, id: 'r1', state: 'done', status: 200, content: { success: true } });
 			expect(await store.find('k1', at)).toMatchObject({ state: 'done', status: 200 });
-			await store.release('k1');
+			await store.release(mine);
 			expect(await store.find('k1', at)).toBeUndefined();
-			expect(await store.reserve(pending('k1', at), at)).toBeUndefined();
+			// Another reservation of the key: a release of the first, late, leaves it.
+			expect(await store.reserve({ ...pending('k1', at), id: 'r2' }, at)).toBeUndefined();
+			await store.release(mine);
+			expect(await store.find('k1', at)).toMatchObject({ id: 'r2', state: 'pending' });
 		});
 
 		it('sweeps the entries expired for a day, and no live one', async () => {
