@@ -160,8 +160,9 @@ export class Campaigns {
 			try {
 				await this.ports.store.cancel(id, now);
 			} catch (error) {
-				// Not stored: the caller is told (and may cancel again); until then the campaign runs on everywhere.
-				forgetCancel(id);
+				// Not stored: the caller is told (and may cancel again); until then the campaign runs on
+				// everywhere, unless another cancel was stored meanwhile.
+				if (!(await this.ports.store.cancelled(id).catch(() => false))) forgetCancel(id);
 				throw error;
 			}
 		}

@@ -1,6 +1,6 @@
 /** The campaign service (core/app/campaigns.ts, campaignSends.ts) over memory ports and the real send log, on a clock the fake sleep moves. */
 import { Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
-import { CANCEL_CHECK_MS } from '../../../../src/core/app/cancelWatch';
+import { CANCEL_CHECK_MS, CancelWatch } from '../../../../src/core/app/cancelWatch';
 import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
 import { graphCodeOf } from '../../../../src/core/app/explain';
 import { MemoryMessageLog } from '../../../../src/core/app/memory';
@@ -619,6 +619,24 @@ describe('campaigns', () => {
 		await w.run();
 		expect(w.graph.sends).toHaveLength(20);
 		expect(await w.service.status(id, OWNER)).toMatchObject({ state: 'done', counts: { queued: 20 } });
+	});
+
+	it("two cancels at once, the second not stored: the first's stands, and this runtime's runs still stop at once", async () => {
+		const w = world();
+		const id = await w.start(phones(20));
+		const cancel = w.store.cancel.bind(w.store);
+		let calls = 0;
+		w.store.cancel = async (...args) => {
+			if (++calls === 2) throw new Error('MongoNetworkError');
+			return cancel(...args);
+		};
+		const [first, second] = await Promise.allSettled([w.service.cancel(id, OWNER), w.service.cancel(id, OWNER)]);
+		expect([first.status, second.status]).toEqual(['fulfilled', 'rejected']);
+		// Known in this runtime without a read: a store that never answers is not asked.
+		const silent = { ...w.store, cancelled: () => new Promise<boolean>(() => undefined) } as unknown as MemoryCampaignStore;
+		expect(new CancelWatch(id, { store: silent, clock: { now: () => 0 } }).cancelled).toBe(true);
+		await w.run();
+		expect(w.graph.sends).toHaveLength(0);
 	});
 
 	it('a cancel stored by another instance stops a run within CANCEL_CHECK_MS, and the run leaves it cancelled', async () => {
