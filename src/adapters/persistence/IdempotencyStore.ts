@@ -21,11 +21,12 @@
  *
  * Nothing removes records by their key: `release` removes the holder's own entry by its id, a claim
  * is withdrawn by its token, and the sweep removes whole days whose entries have all expired, so
- * that no removal can take an entry or a claim written after the remover looked. An expired entry is ignored; entries and claims are swept by whole UTC days (a day
- * association each), two days after their day ended, when every entry of that day has expired: by the
- * daily retention job (src/entry/jobs/statusJobs.ts). A claim a crashed process left behind counts for
- * CLAIM_LIVES_MS (the instances' clocks are taken to agree within minutes, as NTP keeps them). Entries
- * stored by versions before day associations are ignored once expired and never swept.
+ * that no removal can take an entry or a claim written after the remover looked. An expired entry
+ * is ignored; entries and claims are swept by whole UTC days (a day association each), two days
+ * after their day ended, when every entry of that day has expired: by the daily retention job
+ * (src/entry/jobs/statusJobs.ts). A claim a crashed process left behind counts for CLAIM_LIVES_MS
+ * (the instances' clocks are taken to agree within minutes, as NTP keeps them). Entries stored by
+ * versions before day associations are ignored once expired and never swept.
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
