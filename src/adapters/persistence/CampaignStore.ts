@@ -103,6 +103,18 @@ export class PersistenceCampaignStore implements CampaignStore {
 			.map((head) => head.id);
 	}
 
+	/** Removes the campaigns that finished before `before`, one after another; `stop` (the run's time is spent) ends it early. */
+	async removeFinishedBefore(before: number, stop?: () => boolean): Promise<{ removed: number; done: boolean }> {
+		let removed = 0;
+		for (const id of await this.finishedBefore(before)) {
+			if (stop?.()) return { removed, done: false };
+			const campaign = await this.remove(id, stop);
+			removed += campaign.removed;
+			if (!campaign.done) return { removed, done: false };
+		}
+		return { removed, done: true };
+	}
+
 	/**
 	 * Removes a campaign's records, its head last: one that `stop` (the run's time is spent) leaves
 	 * halfway is still found, and finished, by the next run. `done` says whether all of it went.

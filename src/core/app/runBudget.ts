@@ -84,3 +84,25 @@ export class RunGate<T extends { more: boolean }> {
 		return owed;
 	}
 }
+
+/** One removal of a bounded clean-up (the retention job's): how many records went, and whether all did. */
+export type Removal = (stop: () => boolean) => Promise<{ removed: number; done: boolean }>;
+
+/**
+ * Removals one after another, from `first`, until `spent` (the run's budget; each removal is handed
+ * it, to end early): `next` is where the next run resumes, absent when all are done. A removal the
+ * run could not finish is resumed if it removed records; one that removed nothing is passed (a later
+ * clean-up looks at it again). The first is always tried, however long the run's set-up took. So every
+ * run of a chain makes progress: a server that removes one record per call, or answers slowly, never
+ * keeps a chain going over the same removal.
+ */
+export async function runRemovals(removals: Removal[], spent: () => boolean, first = 0): Promise<{ removed: number; next?: number }> {
+	let removed = 0;
+	for (let step = first; step < removals.length; step++) {
+		if (step > first && spent()) return { removed, next: step };
+		const outcome = await removals[step](spent);
+		removed += outcome.removed;
+		if (!outcome.done) return { removed, next: outcome.removed ? step : step + 1 };
+	}
+	return { removed };
+}

@@ -12,7 +12,7 @@ import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignSto
 import { IdempotencyStore } from '../../adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
-import { RUN_BUDGET_MS, wallClock } from '../../core/app/runBudget';
+import { Removal, RUN_BUDGET_MS, runRemovals, wallClock } from '../../core/app/runBudget';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
@@ -23,17 +23,13 @@ export interface RetentionCursor {
 	step: number;
 }
 
-type Step = (stop: () => boolean) => Promise<{ removed: number; done: boolean }>;
-
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
  * past it, the status events that failed on those days (kept until then for an admin's requeue), the
  * campaigns that finished before it; and templateMessage's idempotency keys a day past their 24
- * hours. Bounded like every run (runBudget.ts): once RUN_BUDGET_MS is spent it stops and answers
- * where (`next`), and the next run resumes there, on the same list of work. A step the run could not
- * finish resumes where it was if it removed records, else the next run moves past it (the next day's
- * run looks at it again): every run in a chain makes progress, so a server that removes one record
- * per call, or answers slowly, never keeps it going over the same step. Answers how many records went.
+ * hours. Bounded like every run (core/app/runBudget.ts `runRemovals`): once RUN_BUDGET_MS is spent
+ * it stops and answers where (`next`), and the next run resumes there, on the same list of work.
+ * Answers how many records went.
  */
 export async function expireRecords(
 	read: IRead,
@@ -49,30 +45,13 @@ export async function expireRecords(
 	const messages = new MessageStore(reader, persistence);
 	const campaigns = new PersistenceCampaignStore(reader, persistence);
 	const outbox = new PersistenceOutboxStore(reader, persistence);
-	const steps: Step[] = [
+	const removals: Removal[] = [
 		...expiredDays(retentionMs, at).flatMap((day) => [...messages.dayRemovals(day), outbox.failedDayRemoval(day)]),
-		async (stop) => {
-			let removed = 0;
-			for (const id of await campaigns.finishedBefore(at - retentionMs)) {
-				if (stop()) return { removed, done: false };
-				const campaign = await campaigns.remove(id, stop);
-				removed += campaign.removed;
-				if (!campaign.done) return { removed, done: false };
-			}
-			return { removed, done: true };
-		},
+		(stop) => campaigns.removeFinishedBefore(at - retentionMs, stop),
 		...new IdempotencyStore(reader, persistence).sweepSteps(at),
 	];
-	let removed = 0;
-	const first = options.from?.step ?? 0;
-	for (let step = first; step < steps.length; step++) {
-		// A run always tries its first step, however long its set-up took.
-		if (step > first && spent()) return { removed, next: { at, step } };
-		const outcome = await steps[step](spent);
-		removed += outcome.removed;
-		if (!outcome.done) return { removed, next: { at, step: outcome.removed ? step : step + 1 } };
-	}
-	return { removed };
+	const { removed, next } = await runRemovals(removals, spent, options.from?.step);
+	return next === undefined ? { removed } : { removed, next: { at, step: next } };
 }
 
 /** The cursor a retention run left to the run it asked for (the job's data), if it is one. */

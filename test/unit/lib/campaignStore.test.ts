@@ -3,50 +3,19 @@
  * the engine's persistence accessors and the harness's model of Rocket.Chat's persistence in both of
  * its variants: a cancel is stored apart from the head, so that no rewrite of the head undoes it.
  */
-import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
-import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
-
 import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
-import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
-import { HarnessBridges } from '../../../tools/harness/bridges';
-import { HarnessScheduler } from '../../../tools/harness/scheduler';
-import { HarnessWorld } from '../../../tools/harness/world';
+import { chunkRecipients } from '../../../src/core/bulk/campaign';
+import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
+import { campaignHead } from './campaignHead';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+withoutAppManager();
 
-// The engine checks an app's permissions through its AppManager; these accessors run without an
-// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
-const previousEnv = process.env.NODE_ENV;
-beforeAll(() => {
-	process.env.NODE_ENV = 'test';
-});
-afterAll(() => {
-	process.env.NODE_ENV = previousEnv;
-});
-
-const head = (id: string): Campaign => ({
-	id,
-	createdBy: 'u-owner',
-	createdAt: 1000,
-	state: 'active',
-	phoneNumberId: '1234567890',
-	template: { name: 'order_ready', language: { code: 'en_US' } },
-	text: 'Hello',
-	routing: {},
-	total: 2,
-	chunks: 1,
-	cursor: 0,
-	leaseUntil: 0,
-});
+const head = (id: string) => campaignHead(id);
 
 describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s persistence', (variant) => {
 	function world() {
-		const harness = new HarnessWorld();
-		const bridge = new HarnessBridges(harness, new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge() as any;
-		const persistence = new Persistence(bridge, 'app-1') as any;
-		const store = new PersistenceCampaignStore(new PersistenceRead(bridge, 'app-1') as any, persistence);
+		const { world: harness, read, write: persistence } = enginePersistence(variant);
+		const store = new PersistenceCampaignStore(read, persistence);
 		const markers = () => harness.persistence.filter((r) => r.associations.some((a) => a.id === 'campaigns:active')).length;
 		return { store, persistence, markers };
 	}

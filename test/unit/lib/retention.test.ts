@@ -5,9 +5,6 @@
  * finished campaigns, failed status events), what is not stays, and a run stops once its time is spent
  * and says so, so that the next run carries on.
  */
-import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
-import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
-
 import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
 import { IdempotencyStore } from '../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../src/adapters/persistence/MessageStore';
@@ -18,42 +15,21 @@ import { newOutboxItem } from '../../../src/core/status/outbox';
 import { StatusPayload } from '../../../src/core/status/payload';
 import { DAY_MS } from '../../../src/core/status/retention';
 import { expireRecords } from '../../../src/entry/jobs/statusJobs';
-import { HarnessBridges } from '../../../tools/harness/bridges';
-import { HarnessScheduler } from '../../../tools/harness/scheduler';
-import { HarnessWorld } from '../../../tools/harness/world';
+import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
+import { campaignHead } from './campaignHead';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-// The engine checks an app's permissions through its AppManager; these accessors run without an
-// app installed, as the engine's own tests do (NODE_ENV=test skips the check).
-const previousEnv = process.env.NODE_ENV;
-beforeAll(() => {
-	process.env.NODE_ENV = 'test';
-});
-afterAll(() => {
-	process.env.NODE_ENV = previousEnv;
-});
+withoutAppManager();
 
 const NOW = Date.parse('2026-06-30T12:00:00.000Z');
 const RETENTION_DAYS = 30;
 const OLD = NOW - (RETENTION_DAYS + 2) * DAY_MS;
 const RECENT = NOW - 2 * DAY_MS;
 
-const campaign = (id: string, fields: Partial<Campaign>): Campaign => ({
-	id,
-	createdBy: 'u-owner',
-	createdAt: OLD,
-	state: 'done',
-	phoneNumberId: '1234567890',
-	template: { name: 'order_ready', language: { code: 'en_US' } },
-	text: 'Hello',
-	routing: {},
-	total: 2,
-	chunks: 1,
-	cursor: 1,
-	leaseUntil: 0,
-	...fields,
-});
+/** A campaign created long ago, done unless `fields` say otherwise. */
+const campaign = (id: string, fields: Partial<Campaign>): Campaign =>
+	campaignHead(id, { createdAt: OLD, state: 'done', cursor: 1, ...fields });
 
 const sent = (n: number, at: number): SentMessage => ({
 	wamid: `wamid.${at}.${n}`,
@@ -68,12 +44,7 @@ const sent = (n: number, at: number): SentMessage => ({
 
 describe.each(['current', 'raw-model'] as const)('the retention job on %s persistence', (variant) => {
 	async function world() {
-		const harness = new HarnessWorld();
-		const bridge = new HarnessBridges(harness, new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge() as any;
-		const reader = new PersistenceRead(bridge, 'app-1') as any;
-		const persistence = new Persistence(bridge, 'app-1') as any;
+		const { world: harness, read: reader, write: persistence } = enginePersistence(variant);
 		const read = {
 			getPersistenceReader: () => reader,
 			getEnvironmentReader: () => ({

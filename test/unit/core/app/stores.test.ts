@@ -24,6 +24,7 @@ import { messageLogContract } from './contracts/messageLog';
 import { number as connected, numbersContract } from './contracts/numbers';
 import { draftsContract, idempotencyContract, windowsContract } from './contracts/smallStores';
 import { templateCacheContract } from './contracts/templateCache';
+import { enginePersistence } from '../../../support/enginePersistence';
 import { MemoryWindows } from './fakes-inbound';
 import { MemoryDrafts, MemoryIdempotency } from './fakes-templates';
 
@@ -86,12 +87,7 @@ for (const variant of ['current', 'raw-model'] as const) {
 describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket.Chat instances (%s persistence)', (variant) => {
 	/** Two instances: each its own copy of the module (its own lock), over one persistence. */
 	function instances() {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge() as any;
-		const read = new PersistenceRead(bridge, 'app-1') as any;
-		const write = new Persistence(bridge, 'app-1') as any;
+		const { world, read, write } = enginePersistence(variant);
 		const load = (writer = write): IdempotencyStore => {
 			let Store: typeof IdempotencyStore | undefined;
 			jest.isolateModules(() => {
