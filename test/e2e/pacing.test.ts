@@ -136,4 +136,42 @@ describe('pacing and idempotency of templateMessage', () => {
 		expect(other.body.replayed).toBeUndefined();
 		expect(sent()).toEqual([...numbers(3), ...numbers(3)]);
 	});
+
+	/** The server's database fails every write of an idempotency key's answer (`done`), as a MongoDB error would. */
+	const failAnswerWrites = () => {
+		app.harness.world.persistenceFault = (method, args) =>
+			method === 'updateByAssociations' &&
+			JSON.stringify(args[0]).includes('idempotency') &&
+			(args[1] as { state?: string }).state === 'done'
+				? new Error('MongoNetworkError')
+				: undefined;
+	};
+
+	it("answers the msIds though the key's answer cannot be stored after the sends (logged, no 500): a retry replays them, interrupted, sending nothing", async () => {
+		failAnswerWrites();
+		const body = request(numbers(3), { idempotencyKey: 'order-9' });
+		const first = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		const results = sent().map((phoneNumber, i) => ({ phoneNumber, msId: app.sim.sentMessages[i].wamid }));
+		expect(first).toEqual({ status: 200, body: { success: true, results } });
+		expect(app.harness.takeAppErrors()).toEqual([
+			"[error] api:templateMessage:post: templates sent, but the idempotency key's answer not kept: MongoNetworkError",
+		]);
+		const retry = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		expect(retry).toEqual({ status: 200, body: { success: true, results, replayed: true, interrupted: true } });
+		expect(sent()).toEqual(numbers(3));
+	});
+
+	it("answers a campaign's 202 though its key's answer cannot be stored (logged): a retry replays that 202, and the campaign is sent once", async () => {
+		failAnswerWrites();
+		const body = request(numbers(3), { idempotencyKey: 'campaign-9', async: true });
+		const first = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		expect(first).toEqual({ status: 202, body: { success: true, campaignId: expect.any(String) } });
+		expect(app.harness.takeAppErrors()).toEqual([
+			"[error] api:templateMessage:post: campaign stored, but the idempotency key's answer not kept: MongoNetworkError",
+		]);
+		const retry = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		expect(retry).toEqual({ status: 202, body: { ...first.body, replayed: true } });
+		await app.harness.scheduler.advance(60000);
+		expect(sent()).toEqual(numbers(3));
+	});
 });

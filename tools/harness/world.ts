@@ -89,6 +89,11 @@ export class HarnessWorld {
 	readonly persistence: PersistenceRecord[] = [];
 	/** How many calls the app made to the persistence bridge, by method (rc/persistence.ts). */
 	readonly persistenceCalls: Record<string, number> = {};
+	/**
+	 * A database error for a persistence call (tests: a server whose MongoDB fails a write), or
+	 * nothing: asked before each call (`method`, the bridge's arguments), and thrown before it does anything.
+	 */
+	persistenceFault?: (method: string, args: unknown[]) => Error | undefined;
 	/** Every call the app made to the HTTP bridge (Rocket.Chat performing the app's outbound HTTP, rc/http.ts), in order. */
 	readonly httpCalls: Array<{ method: string; url: string }> = [];
 	readonly ui: UiRecord[] = [];

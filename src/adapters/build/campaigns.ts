@@ -3,6 +3,7 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 
 import { Campaigns } from '../../core/app/campaigns';
 import { CampaignJobs } from '../../core/app/campaignsPorts';
+import { Logger } from '../../core/app/ports';
 import { appSettings, graphFactory } from '../factory';
 import { PersistenceCampaignStore } from '../persistence/CampaignStore';
 import { MessageStore } from '../persistence/MessageStore';
@@ -29,6 +30,7 @@ export interface CampaignAccessors {
 	http: IHttp;
 	persistence: IPersistence;
 	modify: IModify;
+	logger?: Logger;
 }
 
 /**
@@ -49,5 +51,6 @@ export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 		campaignJobs: campaignJobsOf(modify),
 		statusJobs: jobsOf(modify),
 		newId: () => crypto.randomBytes(12).toString('hex'),
+		logger: acc.logger,
 	});
 }

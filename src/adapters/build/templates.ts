@@ -26,6 +26,8 @@ export interface TemplateAccessors {
 	/** Absent in read-only contexts: nothing is sent or cached then. */
 	persistence?: IPersistence;
 	modify?: IModify;
+	/** The app's log: what failed after Meta accepted sends (never a token or a secret). */
+	logger?: Logger;
 }
 
 /** Rocket.Chat's agents and departments (templateMessage's routing, the modal's department). */
@@ -133,10 +135,11 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		settings: extra.settings ?? appSettings(read),
 		clock: systemClock,
 		directory: directoryOf(read),
+		logger: acc.logger,
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),
 		...(rooms ? { rooms } : {}),
 		// Campaign mode (templateMessage `async: true`): built at its first use.
-		...(persistence && modify ? { campaigns: { start: async (input) => (await campaignsOf({ read, http: acc.http, persistence, modify })).start(input) } } : {}),
+		...(persistence && modify ? { campaigns: { start: async (input) => (await campaignsOf({ read, http: acc.http, persistence, modify, logger: acc.logger })).start(input) } } : {}),
 	};
 }
 

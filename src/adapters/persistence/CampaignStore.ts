@@ -45,9 +45,15 @@ export class PersistenceCampaignStore implements CampaignStore {
 
 	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
 		// The chunks first: a head (and its marker) never names chunks that are not there.
-		await Promise.all(chunks.map((chunk) => this.persistence.createWithAssociations(chunk, chunkOf(chunk))));
-		await this.persistence.createWithAssociations(campaign, headOf(campaign.id));
-		await this.persistence.createWithAssociations({ id: campaign.id }, markerOf(campaign.id));
+		try {
+			await Promise.all(chunks.map((chunk) => this.persistence.createWithAssociations(chunk, chunkOf(chunk))));
+			await this.persistence.createWithAssociations(campaign, headOf(campaign.id));
+			await this.persistence.createWithAssociations({ id: campaign.id }, markerOf(campaign.id));
+		} catch (error) {
+			// Undone, head last, as far as the store lets: else a head without its marker would show a campaign no run sends.
+			await this.remove(campaign.id).catch(() => undefined);
+			throw error;
+		}
 	}
 
 	async get(id: string): Promise<Campaign | undefined> {

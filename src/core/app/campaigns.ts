@@ -102,7 +102,11 @@ function wholeChunks(pending: Item[], count: number): number {
 export class Campaigns {
 	constructor(private readonly ports: CampaignPorts) {}
 
-	/** Stores the campaign and its recipients, and asks for a run; its id. */
+	/**
+	 * Stores the campaign and its recipients, and asks for a run; its id. Once stored, it is started:
+	 * if the run cannot be asked for, the recurring job (every minute) runs it, and the caller still
+	 * gets its id (a failure then would have a retry of the request start a second campaign).
+	 */
 	async start(input: CampaignStart): Promise<string> {
 		const id = this.ports.newId();
 		const chunks = chunkRecipients(id, input.recipients, newBatchKey);
@@ -121,7 +125,13 @@ export class Campaigns {
 			leaseUntil: 0,
 		};
 		await this.ports.store.create(campaign, chunks);
-		await this.ports.campaignJobs.runSoon();
+		try {
+			await this.ports.campaignJobs.runSoon();
+		} catch (error) {
+			this.ports.logger?.warn(
+				`campaign ${id} stored, its run left to the recurring job: ${error instanceof Error ? error.message : 'error'}`,
+			);
+		}
 		return id;
 	}
 

@@ -5,7 +5,7 @@
  */
 import { Campaign, CampaignChunk } from '../bulk/campaign';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Clock, Jobs, MessageLog, Numbers, SettingsReader } from './ports';
+import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader } from './ports';
 import { SendLog } from './sendLog';
 import { TemplateGraph } from './sendTemplatesPorts';
 
@@ -15,7 +15,10 @@ import { TemplateGraph } from './sendTemplatesPorts';
  * read and rewrite: a run's rewrite, however it interleaves with the cancel, never undoes it.
  */
 export interface CampaignStore {
-	/** Stores a new campaign and all its chunks; it is active. */
+	/**
+	 * Stores a new campaign and all its chunks; it is active. When it fails, what it wrote is removed
+	 * as far as it can be: a create that failed leaves no campaign to run or to show.
+	 */
 	create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void>;
 	/** The head; `cancelled` since the cancel's time when one is stored and the head says `active` (withCancel). */
 	get(id: string): Promise<Campaign | undefined>;
@@ -57,6 +60,8 @@ export interface CampaignPorts {
 	/** The status job: the first statuses (queued / failed) go out with its next delivery round. */
 	statusJobs: Jobs;
 	newId(): string;
+	/** The app's log: a started campaign whose run could not be asked for (the recurring job runs it). */
+	logger?: Logger;
 	/** Waits between paced sends (real time by default). */
 	sleep?: (ms: number) => Promise<void>;
 	/** Calls `tick` every `ms` of real time until the function it answers is called (real timers by default). */

@@ -52,12 +52,14 @@ export function replayOf(
 	if (state === 'done')
 		return { status: entry.status ?? 200, content: { ...(entry.content as Record<string, unknown>), replayed: true } };
 	if (state === 'pending' && (entry.leaseUntil ?? 0) > request.now) return { refuse: 'api_error_idempotency_in_progress' };
+	const invalid = request.invalidContacts.length ? { invalidContacts: request.invalidContacts } : {};
+	// A campaign was stored: its 202 again (the campaign runs, whether its answer was kept or not).
+	if (entry.campaignId) return { status: 202, content: { success: true, campaignId: entry.campaignId, ...invalid, replayed: true } };
 	const sent = new Map((entry.sent ?? []).map((s) => [s.phoneNumber, s.msId]));
 	const unknown = { code: 0, message: request.t('api_error_idempotency_interrupted') };
 	const results = request.recipients.map((phoneNumber) =>
 		sent.has(phoneNumber) ? { phoneNumber, msId: sent.get(phoneNumber) } : { phoneNumber, error: unknown },
 	);
-	const invalid = request.invalidContacts.length ? { invalidContacts: request.invalidContacts } : {};
 	return { status: 200, content: { success: true, ...invalid, results, replayed: true, interrupted: true } };
 }
 
@@ -116,16 +118,30 @@ export class Reservation {
 		await this.writeNow({ key, fingerprint, at, ...(id ? { id } : {}), state: 'done', ...answer });
 	}
 
-	/** The request failed after sending: what was sent is kept, for replays. */
-	async interrupt(): Promise<void> {
-		await this.writeNow({ ...this.entry, state: 'interrupted', leaseUntil: undefined, sent: [...this.sent] }).catch(() => undefined);
+	/**
+	 * The request failed after sending, or its answer could not be kept: what was sent is kept for
+	 * replays, and the id of the campaign it stored (a replay answers its 202 again). Best effort.
+	 */
+	async interrupt(campaignId?: string): Promise<void> {
+		const entry: StoredAnswer = {
+			...this.entry,
+			state: 'interrupted',
+			leaseUntil: undefined,
+			sent: [...this.sent],
+			...(campaignId ? { campaignId } : {}),
+		};
+		await this.writeNow(entry).catch(() => undefined);
 	}
 
-	/** Refused before any send: the key is free again. */
+	/**
+	 * Refused before any send: the key is free again. Best effort: the refusal is the request's
+	 * answer; a key the store could not free is held until its lease ends, then answers as interrupted
+	 * (no msIds, nothing sent again).
+	 */
 	async release(): Promise<void> {
 		this.closed = true;
 		await this.writing.catch(() => undefined);
-		await this.store.release(this.entry);
+		await this.store.release(this.entry).catch(() => undefined);
 	}
 
 	private async writeNow(entry: StoredAnswer): Promise<void> {

@@ -258,7 +258,7 @@ export class SendTemplates {
 	private async keepAnswer(reservation: Reservation | undefined, answer: TemplateMessageAnswer): Promise<void> {
 		const done = answer.status === 202 ? 'campaign stored' : 'templates sent';
 		if (reservation && !(await this.afterSends("the idempotency key's answer not kept", () => reservation.finish(answer), done)))
-			await reservation.interrupt();
+			await reservation.interrupt(typeof answer.content.campaignId === 'string' ? answer.content.campaignId : undefined);
 	}
 
 	/**

@@ -35,7 +35,8 @@ export interface AcceptedSend {
  * - `pending`: reserved before the first send; the owner holds it until `leaseUntil` and adds the
  *   recipients Meta accepted to `sent` as they come.
  * - `done`: the first answer (`status`, `content`), replayed to the same request.
- * - `interrupted`: the owner failed after sending (a 500): `sent` is what is known to have gone.
+ * - `interrupted`: the owner failed after sending (a 500), or its answer could not be stored: `sent`
+ *   is what is known to have gone; `campaignId`, the campaign a request in campaign mode had stored.
  */
 export interface StoredAnswer {
 	/** The calling user's id and the key (keys are scoped per user). */
@@ -51,6 +52,7 @@ export interface StoredAnswer {
 	status?: number;
 	content?: unknown;
 	sent?: AcceptedSend[];
+	campaignId?: string;
 }
 
 /** Reservations and answers kept for idempotent replays, for a window the store applies (24 hours). */

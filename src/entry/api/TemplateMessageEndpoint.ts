@@ -28,7 +28,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		const t = translator(request.headers['accept-language']?.split(',')[0]);
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		try {
-			const service = await sendTemplatesOf({ read, http, persistence, modify });
+			const service = await sendTemplatesOf({ read, http, persistence, modify, logger: this.app.getLogger() });
 			// The user's id scopes the idempotency key: another user's equal key is another request.
 			return await service.templateMessage({ body: request.content, roles: request.user.roles, userId: request.user.id, t });
 		} catch (error) {

@@ -17,7 +17,7 @@ describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s
 		const { world: harness, read, write: persistence } = enginePersistence(variant);
 		const store = new PersistenceCampaignStore(read, persistence);
 		const markers = () => harness.persistence.filter((r) => r.associations.some((a) => a.id === 'campaigns:active')).length;
-		return { store, persistence, markers };
+		return { harness, store, persistence, markers };
 	}
 	const create = async (store: PersistenceCampaignStore, id: string) =>
 		store.create(
@@ -45,6 +45,19 @@ describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s
 		expect(await store.open()).toEqual([]);
 		expect(markers()).toBe(0);
 		expect(await store.get('c1')).toMatchObject({ state: 'cancelled', finishedAt: 5000 });
+	});
+
+	it('a create that failed (its open marker not written) leaves nothing: no campaign to show or to run', async () => {
+		const { harness, store } = world();
+		harness.persistenceFault = (method, args) =>
+			method === 'createWithAssociations' && JSON.stringify(args[1]).includes('campaigns:active')
+				? new Error('MongoNetworkError')
+				: undefined;
+		await expect(create(store, 'c1')).rejects.toThrow('MongoNetworkError');
+		harness.persistenceFault = undefined;
+		expect(await store.get('c1')).toBeUndefined();
+		expect(await store.open()).toEqual([]);
+		expect(harness.persistence).toEqual([]);
 	});
 
 	it('a campaign whose every recipient was sent stays done, a cancel stored or not', async () => {

@@ -227,12 +227,15 @@ export function persistenceBridge({ world: w }: BridgeContext, options: Persiste
 		},
 	};
 	// Every call is counted (`world.persistenceCalls`, by method), and waits `latencyMs` first when set:
-	// concurrent calls wait side by side, as concurrent queries to a database do.
+	// concurrent calls wait side by side, as concurrent queries to a database do. A fault the test set
+	// (`world.persistenceFault`) fails the call then, as a database error would.
 	const counted: BridgeMethods = {};
 	for (const [name, method] of Object.entries(methods)) {
 		counted[name] = async (...args: unknown[]) => {
 			w.persistenceCalls[name] = (w.persistenceCalls[name] ?? 0) + 1;
 			if (latency > 0) await wait();
+			const fault = w.persistenceFault?.(name, args);
+			if (fault) throw fault;
 			return method(...args);
 		};
 	}

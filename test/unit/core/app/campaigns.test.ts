@@ -54,7 +54,8 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	});
 	/** What the send log held for each Graph call as it was made: the recipient's records under the call's batch key. */
 	const atCall: Array<{ to: string; batch: string; records: SentMessage[] }> = [];
-	const hooks: { onCall?: (to: string) => Promise<void> } = {};
+	const hooks: { onCall?: (to: string) => Promise<void>; runSoon?: () => Promise<void> } = {};
+	const logged: string[] = [];
 	const paced: TemplateGraph = {
 		sendMessage: (id, payload, pacing = {}) =>
 			pacer.run(async () => {
@@ -74,7 +75,13 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		messages,
 		settings,
 		clock,
-		campaignJobs: { runSoon: async () => void jobs.campaign++ },
+		campaignJobs: {
+			runSoon: async () => {
+				jobs.campaign++;
+				await hooks.runSoon?.();
+			},
+		},
+		logger: { info: (line) => logged.push(line), warn: (line) => logged.push(line), error: (line) => logged.push(line) },
 		statusJobs: { processSoon: async () => void jobs.status++ },
 		// Ids differ across worlds too: a cancel is known to the whole runtime (campaigns.ts), as in the app.
 		newId: () => `c${++campaignIds}`,
@@ -90,7 +97,7 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const events = async () => (await outbox.list()).map((item) => item.payload);
 	/** Every record of the campaign's sends, by chunk batch. */
 	const records = async (id: string) => (await Promise.all((await store.chunks(id)).map((c) => messages.findByBatch(c.batch!)))).flat();
-	return { clock, store, graph, messages, sendLog, atCall, hooks, jobs, service, start, sentTo, run, events, records };
+	return { clock, store, graph, messages, sendLog, atCall, hooks, jobs, logged, service, start, sentTo, run, events, records };
 }
 
 /** Writes what a send of the campaign's `to` in `chunk` left in the send log, as a run would have: begun, and settled or not. */
@@ -163,6 +170,17 @@ describe('campaigns', () => {
 			total: 250,
 			counts: { pending: 0, sending: 0, queued: 250, failed: 0, cancelled: 0 },
 		});
+	});
+
+	it('answers the id of a campaign it stored though its run could not be asked for (logged): the recurring run sends it', async () => {
+		const w = world();
+		w.hooks.runSoon = async () => {
+			throw new Error('scheduler down');
+		};
+		const id = await w.start(phones(3));
+		expect(w.logged).toEqual([`campaign ${id} stored, its run left to the recurring job: scheduler down`]);
+		expect(await w.run()).toEqual({ more: false, sent: 3 });
+		expect(w.sentTo()).toEqual(phones(3));
 	});
 
 	it("reports Meta's refusal as failed with Meta's error, and goes on", async () => {
@@ -850,7 +868,7 @@ describe('templateMessage with async: true', () => {
 		expect(started).toHaveLength(1);
 	});
 
-	it("answers 202 with the campaign's id though its idempotency key's answer cannot be stored (logged): a retry starts nothing again", async () => {
+	it("answers 202 with the campaign's id though its idempotency key's answer cannot be stored (logged): a retry replays that 202 and starts nothing again", async () => {
 		const started: CampaignStart[] = [];
 		const w = templatesWorld({ campaigns: { start: async (input) => (started.push(input), 'c-1') } });
 		const save = w.idempotency.save.bind(w.idempotency);
@@ -864,7 +882,30 @@ describe('templateMessage with async: true', () => {
 			content: { success: true, campaignId: 'c-1', invalidContacts: ['not a number'] },
 		});
 		expect(w.logged).toEqual(["campaign stored, but the idempotency key's answer not kept: MongoNetworkError"]);
-		expect((await w.service.templateMessage(request)).content).toMatchObject({ replayed: true, interrupted: true });
+		expect(w.answers.get('u1:k')).toMatchObject({ state: 'interrupted', campaignId: 'c-1' });
+		expect(await w.service.templateMessage(request)).toEqual({
+			status: 202,
+			content: { success: true, campaignId: 'c-1', invalidContacts: ['not a number'], replayed: true },
+		});
+		expect(started).toHaveLength(1);
+	});
+
+	it('frees the key of a campaign that could not be stored (a 500), and a retry starts it', async () => {
+		const started: CampaignStart[] = [];
+		let fail = true;
+		const w = templatesWorld({
+			campaigns: {
+				start: async (input) => {
+					if (fail) throw new Error('MongoNetworkError');
+					return (started.push(input), 'c-1');
+				},
+			},
+		});
+		const request = { body: body({ idempotencyKey: 'k' }), roles: ['admin'], t: keys, userId: 'u1' };
+		await expect(w.service.templateMessage(request)).rejects.toThrow('MongoNetworkError');
+		expect(w.answers.has('u1:k')).toBe(false);
+		fail = false;
+		expect(await w.service.templateMessage(request)).toMatchObject({ status: 202, content: { campaignId: 'c-1' } });
 		expect(started).toHaveLength(1);
 	});
 

@@ -98,14 +98,15 @@ export class MemoryIdempotency implements Idempotency {
 	/** Every save, in order (the progress of a reservation, then its answer). */
 	readonly saves: StoredAnswer[] = [];
 	async find(key: string, now: number) {
+		// An expired entry is ignored, never removed on a read (the sweep removes it).
 		const entry = this.answers.get(key);
-		if (entry && now - entry.at >= IDEMPOTENCY_WINDOW_MS) this.answers.delete(key);
 		return entry && now - entry.at < IDEMPOTENCY_WINDOW_MS ? clone(entry) : undefined;
 	}
 	async reserve(entry: StoredAnswer, now: number) {
 		const holder = await this.find(entry.key, now);
 		if (holder) return holder;
-		if (this.answers.has(entry.key)) return clone(this.answers.get(entry.key) as StoredAnswer); // reserved meanwhile
+		const meanwhile = this.answers.get(entry.key); // reserved meanwhile (no await between this look and the save)
+		if (meanwhile && now - meanwhile.at < IDEMPOTENCY_WINDOW_MS) return clone(meanwhile);
 		await this.save(entry);
 		return undefined;
 	}

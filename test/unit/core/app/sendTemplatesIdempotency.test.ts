@@ -144,7 +144,31 @@ describe('templateMessage idempotency', () => {
 		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).status).toBe(200);
 	});
 
-	it('deletes an expired key when it is read, and sends again', async () => {
+	it('answers a refusal before any send with its 400, though the store cannot free the key: the key then answers as interrupted, nothing sent', async () => {
+		const w = templatesWorld();
+		w.graph.admission = () => false;
+		w.idempotency.release = async () => {
+			throw new Error('MongoNetworkError');
+		};
+		const refused = await refusal(w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys }));
+		expect(refused.status).toBe(400);
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'pending', sent: [] });
+		w.graph.admission = undefined;
+		w.clock.at += LEASE_MS;
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		expect(await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).toEqual({
+			status: 200,
+			content: {
+				success: true,
+				replayed: true,
+				interrupted: true,
+				results: body().phoneNumbers.map((phoneNumber) => ({ phoneNumber, error: unknown })),
+			},
+		});
+		expect(w.graph.sends).toHaveLength(0);
+	});
+
+	it('ignores a key past its 24 hours, and sends again', async () => {
 		const w = templatesWorld();
 		await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
 		w.clock.at += 24 * 60 * 60 * 1000;
