@@ -1,6 +1,7 @@
 /** Inbound WhatsApp messages through the engine: visitor, room, message, de-duplication, routing. */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
+import { backdate } from '../support/backdate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 describe('inbound messages', () => {
@@ -88,9 +89,7 @@ describe('inbound messages', () => {
 		const records = () =>
 			app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'inbound-seen' || a.id === 'message-link'));
 		expect(records()).toHaveLength(2);
-		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
-		for (const record of records())
-			record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		backdate(app.harness.world, records());
 		// The retention job runs once a day; its run is played now rather than a day of every recurring
 		// job's runs (the campaign tick alone runs 1,440 times a day: over a minute on a loaded machine).
 		expect(app.harness.scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))).toMatchObject({

@@ -8,6 +8,7 @@
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
+import { backdate } from '../support/backdate';
 
 const TEMPLATE = {
 	name: 'order_update',
@@ -106,13 +107,11 @@ describe.each(['current', 'raw-model'] as const)("the app on Rocket.Chat's %s pe
 
 	it('forgets every record of a day past retention, whether Rocket.Chat removes all matches or one per call', async () => {
 		const results = await send(['5511987654321', '5511912345678', '5511955554444']);
-		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
 		const records = app.harness.world.persistence.filter((r) =>
 			results.some((x) => r.associations.some((a) => a.id === `wamid:${x.msId}`)),
 		);
 		expect(records).toHaveLength(3);
-		for (const record of records)
-			record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		backdate(app.harness.world, records);
 		await app.harness.scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
 		expect(records.filter((r) => app.harness.world.persistence.includes(r))).toEqual([]);
 	});

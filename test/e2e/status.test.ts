@@ -12,6 +12,7 @@ import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { ORDER_RECHECK_MS, ORDER_WAIT_MS } from '../../src/core/app/statuses';
+import { backdate } from '../support/backdate';
 
 const CONTRACT_FIELDS = Object.keys(
 	JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields,
@@ -382,8 +383,7 @@ describe('message status pipeline', () => {
 	it('forgets message records after the retention period', async () => {
 		const [result] = await send(['5511987654321']);
 		const record = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `wamid:${result.msId}`))!;
-		const old = new Date(Date.now() - 33 * 86400000).toISOString().slice(0, 10);
-		record.associations = record.associations.map((a) => (a.id.startsWith('sent-day:') ? { ...a, id: `sent-day:${old}` } : a));
+		backdate(app.harness.world, [record]);
 		// The retention job runs once a day; its run is played now rather than a day of 30-second runs.
 		expect(app.harness.scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))).toMatchObject({
 			intervalMs: 86400000,
@@ -392,5 +392,18 @@ describe('message status pipeline', () => {
 		expect(app.harness.world.persistence.includes(record)).toBe(false);
 		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+	});
+
+	it('runs the retention job a day apart though the server starts again in between (each start registers the jobs again)', async () => {
+		const { scheduler } = app.harness;
+		const retention = () => scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))!;
+		// A job new to the scheduler runs at once, then a day after that run.
+		expect(await scheduler.runDueOf(EXPIRE_MESSAGES_JOB)).toBe(1);
+		const next = retention().runAt;
+		expect(next - scheduler.currentTime()).toBeGreaterThan(86400000 - 60000);
+		// Hours later the server starts again: Rocket.Chat registers the app's processors again.
+		await scheduler.advance(3 * 3600000, () => false);
+		await scheduler.registerAgain(app.harness.appId);
+		expect(retention().runAt).toBe(next);
 	});
 });

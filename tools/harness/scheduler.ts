@@ -128,16 +128,29 @@ export class HarnessScheduler {
 		appId: string,
 	): Promise<string> {
 		const intervalMs = parseInterval(job.interval ?? 0);
-		// Agenda's `every`: one job per name, replaced by a second call.
-		for (let i = this.jobs.length - 1; i >= 0; i--)
-			if (this.jobs[i].processorId === job.id && this.jobs[i].intervalMs) this.jobs.splice(i, 1);
-		return this.add({
+		// Agenda's `every` (RocketChat/Rocket.Chat packages/agenda: Job.ts `repeatEvery` and
+		// `_computeFromInterval`, Agenda.ts `_saveSingleJob`): one 'single' job per name, upserted. Its next run is now + interval with `skipImmediate`, else now. A next run
+		// in the future overwrites the stored one; one that is not ($setOnInsert) leaves a stored job's
+		// next run as it was. So every registration with `skipImmediate` (each start of a server, each
+		// load of the app) pushes the job's next run a whole interval on.
+		const runAt = job.skipImmediate ? this.now + intervalMs : this.now;
+		const stored = this.jobs.find((j) => j.processorId === job.id && j.intervalMs);
+		if (!stored) return this.add({ appId, processorId: job.id, runAt, intervalMs, data: job.data });
+		Object.assign(stored, { appId, intervalMs, data: job.data }, runAt > this.now ? { runAt } : {});
+		if (this.auto) setImmediate(() => this.pump());
+		return stored.jobId;
+	}
+
+	/**
+	 * What a server's start does for an app that is enabled: the engine registers its processors
+	 * again, without cancelling their jobs (only a disable cancels them); recurring jobs are saved again.
+	 */
+	async registerAgain(appId: string): Promise<void> {
+		const processors = [...this.processors.values()].filter((p) => p.appId === appId);
+		await this.registerProcessors(
+			processors.map(({ appId: _appId, ...processor }) => processor),
 			appId,
-			processorId: job.id,
-			runAt: job.skipImmediate ? this.now + intervalMs : this.now,
-			intervalMs,
-			data: job.data,
-		});
+		);
 	}
 
 	private add(job: Omit<ScheduledJob, 'jobId'>): string {

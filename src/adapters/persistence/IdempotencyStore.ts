@@ -32,6 +32,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Idempotency, StoredAnswer } from '../../core/app/sendTemplatesPorts';
+import { daysToSweep } from '../../core/status/retention';
 import { Records } from './records';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -72,6 +73,9 @@ const live = (entry: StoredAnswer, now: number) => now - entry.at < IDEMPOTENCY_
 const liveEntry = (records: StoredAnswer[], now: number): StoredAnswer | undefined =>
 	records.filter((r) => !isClaim(r) && live(r, now)).sort((a, b) => b.at - a.at)[0];
 
+/** The newest day (UTC) whose entries have all expired at `now`: two days back (an entry lives 24 hours after its time). */
+export const newestSweepableDay = (now: number): string => dayOf(now - 2 * DAY_MS);
+
 export class IdempotencyStore implements Idempotency {
 	private readonly records: Records;
 
@@ -108,23 +112,30 @@ export class IdempotencyStore implements Idempotency {
 		await this.records.removeAll(entry.id ? [ENTRY(entry.id)] : associations(entry));
 	}
 
-	/** Removes the entries and claims of the days whose entries all expired; how many records went. */
+	/** Removes the entries and claims of the week of days whose entries all expired; how many records went. */
 	async sweep(now: number): Promise<number> {
 		let removed = 0;
-		for (const step of this.sweepSteps(now)) removed += (await step()).removed;
+		const newest = newestSweepableDay(now);
+		for (const step of this.sweepSteps(newest, daysToSweep(newest, undefined, SWEEP_DAYS))) removed += (await step()).removed;
 		return removed;
 	}
 
 	/**
-	 * The sweep as removals (a day's entries, a day's claims) each of which a caller's `stop` (its
-	 * run's time is spent: the daily retention job) may end early. Entries of a day two days ago or
-	 * before have all expired (24 hours after their time at the latest).
+	 * The sweep of `days` as removals (a day's entries, a day's claims), each of which a caller's
+	 * `stop` (its run's time is spent: the daily retention job) may end early; days after
+	 * `newest` (newestSweepableDay) are left out. On a server that removes one record per call, each
+	 * record then goes by its own association.
 	 */
-	sweepSteps(now: number): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
-		const days = Array.from({ length: SWEEP_DAYS }, (_, i) => dayOf(now - (2 + i) * DAY_MS));
-		return days.flatMap((day) =>
-			[ENTRY_DAY(day), CLAIM_DAY(day)].map((bucket) => (stop?: () => boolean) => this.records.drain([bucket], undefined, stop)),
-		);
+	sweepSteps(newest: string, days: string[]): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
+		const own = (data: object) => {
+			const r = data as StoredAnswer & Partial<Claim>;
+			return r.claim ? [claimOf(r.claim)] : r.id ? [ENTRY(r.id)] : [record(r.key)];
+		};
+		return days
+			.filter((day) => day <= newest)
+			.flatMap((day) =>
+				[ENTRY_DAY(day), CLAIM_DAY(day)].map((bucket) => (stop?: () => boolean) => this.records.drain([bucket], own, stop)),
+			);
 	}
 
 	/** The election (see above): undefined when `entry` won the key, else the holder it lost to. */

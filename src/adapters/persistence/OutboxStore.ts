@@ -126,7 +126,7 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 	 * early. Items that earlier versions kept as failed have no day and stay until requeued.
 	 */
 	failedDayRemoval(isoDay: string): (stop?: () => boolean) => Promise<{ removed: number; done: boolean }> {
-		return (stop) => this.records.drain([FAILED_DAY(isoDay)], undefined, stop);
+		return (stop) => this.records.drain([FAILED_DAY(isoDay)], (item) => [ITEM((item as StatusItem).id)], stop);
 	}
 
 	/** Stores the item in this writer's page: one write (and one for a new page's directory record). */

@@ -91,18 +91,36 @@ export type Removal = (stop: () => boolean) => Promise<{ removed: number; done: 
 /**
  * Removals one after another, from `first`, until `spent` (the run's budget; each removal is handed
  * it, to end early): `next` is where the next run resumes, absent when all are done. A removal the
- * run could not finish is resumed if it removed records; one that removed nothing is passed (a later
- * clean-up looks at it again). The first is always tried, however long the run's set-up took. So every
- * run of a chain makes progress: a server that removes one record per call, or answers slowly, never
+ * run could not finish is resumed where it was: by the next run, as its first. A first removal that
+ * removed nothing and did not finish is passed, and so is one that failed (`onError` is told): a
+ * later clean-up looks at them again; `passed` counts them. The first is always tried, however long
+ * the run's set-up took. So every run of a chain makes progress (records removed, or its first
+ * removal passed): a server that removes one record per call, answers slowly or fails a call never
  * keeps a chain going over the same removal.
  */
-export async function runRemovals(removals: Removal[], spent: () => boolean, first = 0): Promise<{ removed: number; next?: number }> {
+export async function runRemovals(
+	removals: Removal[],
+	spent: () => boolean,
+	first = 0,
+	onError?: (error: unknown) => void,
+): Promise<{ removed: number; passed: number; next?: number }> {
 	let removed = 0;
+	let passed = 0;
 	for (let step = first; step < removals.length; step++) {
-		if (step > first && spent()) return { removed, next: step };
-		const outcome = await removals[step](spent);
+		if (step > first && spent()) return { removed, passed, next: step };
+		let outcome: { removed: number; done: boolean };
+		try {
+			outcome = await removals[step](spent);
+		} catch (error) {
+			onError?.(error);
+			passed++;
+			continue;
+		}
 		removed += outcome.removed;
-		if (!outcome.done) return { removed, next: outcome.removed ? step : step + 1 };
+		if (outcome.done) continue;
+		if (outcome.removed || step > first) return { removed, passed, next: step };
+		passed++;
+		return { removed, passed, next: step + 1 };
 	}
-	return { removed };
+	return { removed, passed };
 }

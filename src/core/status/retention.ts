@@ -13,13 +13,39 @@ export function retentionMsFromDays(days: unknown): number {
 /** Days before the retention limit that each run looks at, so that missed runs are caught up. */
 export const CATCH_UP_DAYS = 7;
 
+/** The day (UTC, `YYYY-MM-DD`) of a time. */
+export const dayOf = (at: number): string => new Date(at).toISOString().slice(0, 10);
+
+/** The newest day (UTC) whose records a retention run at `now` removes: the day before the oldest the setting keeps. */
+export function newestExpiredDay(retentionMs: number, now: number): string {
+	return dayOf(now - (Math.floor(retentionMs / DAY_MS) + 1) * DAY_MS);
+}
+
+/** How far back a clean-up looks at most, whatever its mark says: a year and a month of days. */
+export const MAX_SWEEP_DAYS = 400;
+
 /**
- * The days (UTC, `YYYY-MM-DD`) whose records a retention run at `now` removes: records are kept in
- * whole-day buckets, and the `catchUpDays` days just past the limit go.
+ * The days (UTC) a clean-up removes, newest first: from `newest` back to the day after `sweptThrough`
+ * (every day up to it was removed by an earlier clean-up), or `catchUpDays` days when none was
+ * recorded; at most MAX_SWEEP_DAYS. None when `sweptThrough` is `newest` or later (the retention
+ * setting was raised). So days are never left behind: not when runs were missed, nor when the
+ * setting was lowered by more than a week.
+ */
+export function daysToSweep(newest: string, sweptThrough?: string, catchUpDays: number = CATCH_UP_DAYS): string[] {
+	const start = Date.parse(`${newest}T00:00:00.000Z`);
+	const days: string[] = [];
+	for (let i = 0; i < (sweptThrough === undefined ? catchUpDays : MAX_SWEEP_DAYS); i++) {
+		const day = dayOf(start - i * DAY_MS);
+		if (sweptThrough !== undefined && day <= sweptThrough) break;
+		days.push(day);
+	}
+	return days;
+}
+
+/**
+ * The days whose records a retention run at `now` removes when no earlier run recorded how far it
+ * got: the `catchUpDays` days just past the limit.
  */
 export function expiredDays(retentionMs: number, now: number, catchUpDays: number = CATCH_UP_DAYS): string[] {
-	const days = Math.floor(retentionMs / DAY_MS);
-	const expired: string[] = [];
-	for (let d = days + 1; d <= days + catchUpDays; d++) expired.push(new Date(now - d * DAY_MS).toISOString().slice(0, 10));
-	return expired;
+	return daysToSweep(newestExpiredDay(retentionMs, now), undefined, catchUpDays);
 }

@@ -3,61 +3,106 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { Rechecks } from '../../core/app/webhookBatch';
-import { expiredDays } from '../../core/status/retention';
+import { DAY_MS, dayOf, daysToSweep, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
-import { IdempotencyStore } from '../../adapters/persistence/IdempotencyStore';
+import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
+import { SweepMarks, SweptThrough } from '../../adapters/persistence/SweepMarks';
 import { Removal, RUN_BUDGET_MS, runRemovals, wallClock } from '../../core/app/runBudget';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
 
-/** Where a retention run left off: the time its list of work was made for, and the step to resume at. */
+/**
+ * Where a retention run left off, for the run it asks for: the time and the retention its list of work
+ * was made for, how far earlier clean-ups had got then (the list starts after it), the step to resume
+ * at, and whether every removal so far was done (`clean`: only then are the marks moved on).
+ */
 export interface RetentionCursor {
 	at: number;
 	step: number;
+	retentionMs?: number;
+	swept?: SweptThrough;
+	clean?: boolean;
 }
 
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
  * past it, the status events that failed on those days (kept until then for an admin's requeue), the
  * campaigns that finished before it; and templateMessage's idempotency keys a day past their 24
- * hours. Bounded like every run (core/app/runBudget.ts `runRemovals`): once RUN_BUDGET_MS is spent
- * it stops and answers where (`next`), and the next run resumes there, on the same list of work.
- * Answers how many records went.
+ * hours. Days are removed from the newest past the limit back to where the last clean-up that removed
+ * everything got (SweepMarks; a week back when none did): so no day is left behind when runs were
+ * missed or the setting was lowered. Bounded like every run (core/app/runBudget.ts `runRemovals`):
+ * once RUN_BUDGET_MS is spent it stops and answers where (`next`), and the next run resumes there, on
+ * the same list of work. A removal that failed is logged and passed; the marks then do not move on
+ * past it, and the next day's run looks at those days again. Answers how many records went.
  */
 export async function expireRecords(
 	read: IRead,
 	persistence: IPersistence,
-	options: { now?: number; from?: RetentionCursor; timer?: () => number; budgetMs?: number } = {},
+	options: { now?: number; from?: RetentionCursor; timer?: () => number; budgetMs?: number; logger?: ILogger } = {},
 ): Promise<{ removed: number; next?: RetentionCursor }> {
-	const at = options.from?.at ?? options.now ?? Date.now();
+	const from = options.from;
+	const at = from?.at ?? options.now ?? Date.now();
 	const timer = options.timer ?? wallClock;
 	const deadline = timer() + (options.budgetMs ?? RUN_BUDGET_MS);
 	const spent = () => timer() >= deadline;
-	const retentionMs = await appSettings(read).get('messageRetentionMs');
 	const reader = read.getPersistenceReader();
+	const marks = new SweepMarks(reader, persistence);
+	const retentionMs = from?.retentionMs ?? (await appSettings(read).get('messageRetentionMs'));
+	const swept = from ? (from.swept ?? {}) : await marks.get();
 	const messages = new MessageStore(reader, persistence);
 	const campaigns = new PersistenceCampaignStore(reader, persistence);
 	const outbox = new PersistenceOutboxStore(reader, persistence);
+	const days = daysToSweep(newestExpiredDay(retentionMs, at), swept.days);
+	const keyDays = daysToSweep(newestSweepableDay(at), swept.keys);
 	const removals: Removal[] = [
-		...expiredDays(retentionMs, at).flatMap((day) => [...messages.dayRemovals(day), outbox.failedDayRemoval(day)]),
+		...days.flatMap((day) => [...messages.dayRemovals(day), outbox.failedDayRemoval(day)]),
 		(stop) => campaigns.removeFinishedBefore(at - retentionMs, stop),
-		...new IdempotencyStore(reader, persistence).sweepSteps(at),
+		...new IdempotencyStore(reader, persistence).sweepSteps(newestSweepableDay(at), keyDays),
 	];
-	const { removed, next } = await runRemovals(removals, spent, options.from?.step);
-	return next === undefined ? { removed } : { removed, next: { at, step: next } };
+	const onError = (error: unknown) =>
+		options.logger?.error(
+			`retention: a removal failed, its records are looked at again tomorrow: ${error instanceof Error ? error.message : 'error'}`,
+		);
+	const run = await runRemovals(removals, spent, from?.step, onError);
+	const clean = (from?.clean ?? true) && run.passed === 0;
+	if (run.next !== undefined) return { removed: run.removed, next: { at, step: run.next, retentionMs, swept, clean } };
+	// All removed: the marks move on to the newest days. Else a kind without a mark gets the day before
+	// its list (the days before were taken as removed, as a run with no mark takes them), so that the
+	// next runs look back as far, to what was left.
+	const mark = (list: string[], kind?: string) =>
+		!list.length
+			? undefined
+			: clean
+				? list[0]
+				: kind
+					? undefined
+					: dayOf(Date.parse(`${list[list.length - 1]}T00:00:00.000Z`) - DAY_MS);
+	const daysMark = mark(days, swept.days);
+	const keysMark = mark(keyDays, swept.keys);
+	if (daysMark || keysMark) await marks.advance({ ...(daysMark ? { days: daysMark } : {}), ...(keysMark ? { keys: keysMark } : {}) });
+	return { removed: run.removed };
 }
 
 /** The cursor a retention run left to the run it asked for (the job's data), if it is one. */
 function retentionCursorOf(job: unknown): RetentionCursor | undefined {
-	const { at, step } = (job ?? {}) as Partial<RetentionCursor>;
-	return Number.isFinite(at) && Number.isInteger(step) && (step as number) >= 0 ? { at: at as number, step: step as number } : undefined;
+	const { at, step, retentionMs, swept, clean } = (job ?? {}) as Partial<RetentionCursor>;
+	if (!Number.isFinite(at) || !Number.isInteger(step) || (step as number) < 0) return undefined;
+	const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
+	const marks = (swept ?? {}) as Record<string, unknown>;
+	return {
+		at: at as number,
+		step: step as number,
+		...(Number.isFinite(retentionMs) && (retentionMs as number) > 0 ? { retentionMs } : {}),
+		swept: { ...(day(marks.days) ? { days: day(marks.days) } : {}), ...(day(marks.keys) ? { keys: day(marks.keys) } : {}) },
+		clean: clean !== false,
+	};
 }
 
 /** What has the app's log: the app itself, or what the runtime binds a job's `this` to. */
@@ -137,10 +182,13 @@ export function statusProcessors(app?: LoggerSource): IProcessor[] {
 		},
 		{
 			id: EXPIRE_MESSAGES_JOB,
-			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: true },
-			processor: async (job, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence) => {
+			// Not `skipImmediate`: Agenda would then move the next run a day on at every registration
+			// (each start of a server, each load of the app), and a server started daily would never run it.
+			// Without it, a registration keeps a stored job's next run (a new one runs at once).
+			startupSetting: { type: StartupType.RECURRING, interval: '1 day', skipImmediate: false },
+			processor: async function (this: unknown, job, read: IRead, modify: IModify, _http: IHttp, persistence: IPersistence) {
 				const from = retentionCursorOf(job);
-				const { next } = await expireRecords(read, persistence, from ? { from } : {});
+				const { next } = await expireRecords(read, persistence, { ...(from ? { from } : {}), logger: jobLogger(this, app) });
 				// The rest in a run of its own, at once, where this one stopped.
 				if (next) await modify.getScheduler().scheduleOnce({ id: EXPIRE_MESSAGES_JOB, when: new Date(), data: { ...next } });
 			},

@@ -37,6 +37,28 @@ describe('scheduler as Rocket.Chat runs it', () => {
 		expect(runs.map((r) => r.v)).toEqual([2, 2]);
 	});
 
+	it('saves a recurring job again as Agenda does: with skipImmediate its next run moves to a whole interval on; without, it stays', async () => {
+		const { s, runs, processor } = scheduler();
+		await s.registerProcessors([{ id: 'daily_app-1', processor }], APP);
+		const every = (skipImmediate: boolean) => s.scheduleRecurring({ id: 'daily_app-1', interval: '1 day', skipImmediate }, APP);
+		const hour = 3600000;
+		// Without skipImmediate: due at once, then a day after its run; saving it again 12 hours on keeps that.
+		await every(false);
+		await s.advance(12 * hour);
+		expect(runs).toHaveLength(1);
+		await every(false);
+		await s.advance(12 * hour);
+		expect(runs).toHaveLength(2);
+		// With skipImmediate: each save 12 hours apart pushes the run a day on, so it never comes.
+		await every(true);
+		for (let i = 0; i < 4; i++) {
+			await s.advance(12 * hour);
+			await every(true);
+		}
+		expect(runs).toHaveLength(2);
+		expect(s.jobs).toHaveLength(1);
+	});
+
 	it("schedules a processor's one-time startup job only when none of that name is pending (scheduleOnceAfterRegister)", async () => {
 		const { s, processor } = scheduler();
 		const startup = { type: 'onetime' as const, when: '1 hour' };

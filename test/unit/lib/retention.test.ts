@@ -14,7 +14,7 @@ import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
 import { newOutboxItem } from '../../../src/core/status/outbox';
 import { StatusPayload } from '../../../src/core/status/payload';
 import { DAY_MS } from '../../../src/core/status/retention';
-import { expireRecords } from '../../../src/entry/jobs/statusJobs';
+import { expireRecords, RetentionCursor } from '../../../src/entry/jobs/statusJobs';
 import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
 import { campaignHead } from './campaignHead';
 
@@ -45,10 +45,11 @@ const sent = (n: number, at: number): SentMessage => ({
 describe.each(['current', 'raw-model'] as const)('the retention job on %s persistence', (variant) => {
 	async function world() {
 		const { world: harness, read: reader, write: persistence } = enginePersistence(variant);
+		const setting = { days: RETENTION_DAYS };
 		const read = {
 			getPersistenceReader: () => reader,
 			getEnvironmentReader: () => ({
-				getSettings: () => ({ getValueById: async (id: string) => (id === 'message_retention_days' ? RETENTION_DAYS : undefined) }),
+				getSettings: () => ({ getValueById: async (id: string) => (id === 'message_retention_days' ? setting.days : undefined) }),
 			}),
 		} as any;
 		const messages = new MessageStore(reader, persistence);
@@ -111,7 +112,17 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			chunks: (await Promise.all(['old-done', 'old-cancelled'].map((id) => campaigns.chunks(id)))).flat().length,
 			failed: (await outbox.failed()).map((item) => item.id).sort(),
 		});
-		return { read, reader, persistence, left, records: () => harness.persistence.length };
+		return {
+			harness,
+			setting,
+			messages,
+			keys,
+			read,
+			reader,
+			persistence,
+			left, // Records other than the job's own mark of how far it got.
+			records: () => harness.persistence.filter((r) => !r.associations.some((a) => a.id === 'retention-swept')).length,
+		};
 	}
 
 	it('removes what is past retention and keeps the rest: recent records, open campaigns, events failed lately', async () => {
@@ -148,7 +159,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			t++;
 			return remove(...args);
 		};
-		const runs: Array<{ removed: number; next?: { at: number; step: number } }> = [];
+		const runs: Array<{ removed: number; next?: RetentionCursor }> = [];
 		for (let i = 0; i < 200; i++) {
 			const previous = runs[runs.length - 1];
 			const run = await expireRecords(w.read, w.persistence, {
@@ -162,7 +173,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		}
 		expect(runs.length).toBeGreaterThan(2);
 		// Each run resumes where the one before stopped, on the list of work of the first.
-		expect(runs[0].next).toEqual({ at: NOW, step: expect.any(Number) });
+		expect(runs[0].next).toEqual({ at: NOW, step: expect.any(Number), retentionMs: RETENTION_DAYS * DAY_MS, swept: {}, clean: true });
 		for (let i = 1; i < runs.length - 1; i++) {
 			expect(runs[i].next!.at).toBe(NOW);
 			expect(runs[i].next!.step).toBeGreaterThanOrEqual(runs[i - 1].next!.step);
@@ -176,6 +187,44 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			failed: ['ev-recent', 'ev-requeued'],
 		});
 		expect(runs.reduce((n, run) => n + run.removed, 0)).toBe(before - w.records());
+	});
+
+	it('removes every day since the last clean-up when the setting is lowered by more than a week, and after runs were missed', async () => {
+		const w = await world();
+		await expireRecords(w.read, w.persistence, { now: NOW });
+		// Records 20 days old; the setting lowered from 30 days to 7.
+		const twentyDays = NOW - 20 * DAY_MS;
+		await w.messages.record(sent(0, twentyDays));
+		w.setting.days = 7;
+		await expireRecords(w.read, w.persistence, { now: NOW + 1 });
+		expect(await w.messages.findByWamid(`wamid.${twentyDays}.0`)).toBeUndefined();
+		expect((await w.left()).recentMessages).toBe(1);
+		// Keys of a day long before: the job ran no sweep for three weeks.
+		await w.keys.save({ key: 'u1:before', fingerprint: 'f', at: NOW, state: 'done', status: 200, content: {} });
+		await expireRecords(w.read, w.persistence, { now: NOW + 21 * DAY_MS });
+		expect(w.harness.persistence.filter((r) => (r.data as { key?: string }).key === 'u1:before')).toEqual([]);
+	});
+
+	it('logs a removal that failed and does the others; a later run, looking back as far, removes what was left', async () => {
+		const w = await world();
+		const remove = w.persistence.removeByAssociations.bind(w.persistence);
+		// The server fails the removal of the old day's message records.
+		const oldDay = new Date(OLD).toISOString().slice(0, 10);
+		w.persistence.removeByAssociations = async (associations: Array<{ id: string }>) => {
+			if (associations.some((a) => a.id === `sent-day:${oldDay}`) && associations.some((a) => a.id === 'sent-message'))
+				throw new Error('MongoNetworkError');
+			return remove(associations);
+		};
+		const logged: string[] = [];
+		const logger = { error: (line: string) => logged.push(line) } as any;
+		expect(await expireRecords(w.read, w.persistence, { now: NOW, logger })).toEqual({ removed: expect.any(Number) });
+		expect(logged).toEqual(['retention: a removal failed, its records are looked at again tomorrow: MongoNetworkError']);
+		expect(await w.left()).toMatchObject({ oldMessages: 20, keys: ['u1:live'], campaigns: ['recent-done', 'old-active'] });
+		w.persistence.removeByAssociations = remove;
+		// A day later the old day is past the week the job looks at without a mark: it looks as far back as before.
+		await expireRecords(w.read, w.persistence, { now: NOW + 7 * DAY_MS, logger });
+		expect((await w.left()).oldMessages).toBe(0);
+		expect(logged).toHaveLength(1);
 	});
 
 	it('moves past a step that made no progress in a run (its first read took the whole budget): the chain ends, and a later run takes it', async () => {

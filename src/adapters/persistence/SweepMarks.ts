@@ -1,0 +1,47 @@
+/**
+ * How far the retention job's clean-ups got: for each kind of day bucket (`days`, the message records
+ * and failed status events; `keys`, templateMessage's idempotency keys), the newest day up to which
+ * every day was removed. The next clean-up starts after it (core/status/retention.ts `daysToSweep`).
+ * One small record in Rocket.Chat's persistence.
+ */
+import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
+
+import { Records } from './records';
+
+export interface SweptThrough {
+	days?: string;
+	keys?: string;
+}
+
+const MARKS = [new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'retention-swept')];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class SweepMarks {
+	private readonly records: Records;
+
+	constructor(
+		private readonly read: IPersistenceRead,
+		persistence: IPersistence,
+	) {
+		this.records = new Records(read, persistence);
+	}
+
+	/** The marks stored (a value that is not a day is taken as none). */
+	async get(): Promise<SweptThrough> {
+		const [stored] = (await this.read.readByAssociations(MARKS)) as Array<Record<string, unknown>>;
+		const day = (value: unknown) => (typeof value === 'string' && DAY.test(value) ? value : undefined);
+		const days = day(stored?.days);
+		const keys = day(stored?.keys);
+		return { ...(days ? { days } : {}), ...(keys ? { keys } : {}) };
+	}
+
+	/** Moves the marks on to `swept`'s days; a mark never moves back. */
+	async advance(swept: SweptThrough): Promise<void> {
+		const current = await this.get();
+		const later = (a?: string, b?: string) => (a && b ? (a > b ? a : b) : (a ?? b));
+		const next = { days: later(current.days, swept.days), keys: later(current.keys, swept.keys) };
+		if (next.days === current.days && next.keys === current.keys) return;
+		await this.records.put(MARKS, { ...(next.days ? { days: next.days } : {}), ...(next.keys ? { keys: next.keys } : {}) });
+	}
+}
