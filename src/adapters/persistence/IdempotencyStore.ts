@@ -17,7 +17,7 @@
  * win, on one Rocket.Chat instance or on several. Both can lose when their steps interleave; each is
  * then answered 409 and a retry wins. Calls in one runtime also take a lock per key in module state
  * (the Apps-Engine's Deno runtime runs the app in one process: src/adapters/factory.ts), so that two
- * requests of one instance never both lose.
+ * requests of one instance never both lose (while the one before answers within LOCK_WAIT_MS).
  *
  * Nothing removes records by their key: `release` removes the holder's own entry by its id, a claim
  * is withdrawn by its token, and the sweep removes whole days whose entries have all expired, so
@@ -67,6 +67,25 @@ const liveClaim = (claim: Claim, now: number) => now - claim.at < CLAIM_LIVES_MS
 
 /** Keys being reserved in this runtime: their elections run one at a time. */
 const reserving = new Map<string, Promise<unknown>>();
+/**
+ * How long an election waits for the one before it in this runtime. The lock only keeps two requests
+ * of one instance from both losing (409); an election whose calls to the server never come back must
+ * not hold its key's later requests for ever, and one that goes ahead without it is still safe.
+ */
+export const LOCK_WAIT_MS = 10000;
+
+/** Waits for `previous` to settle, `ms` at most. */
+function settledWithin(previous: Promise<unknown>, ms: number): Promise<void> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+	return Promise.race([
+		previous.then(
+			() => undefined,
+			() => undefined,
+		),
+		late,
+	]).finally(() => clearTimeout(timer));
+}
 
 const live = (entry: StoredAnswer, now: number) => now - entry.at < IDEMPOTENCY_WINDOW_MS;
 /** The key's live entry among its records (claims aside): the latest. */
@@ -92,8 +111,8 @@ export class IdempotencyStore implements Idempotency {
 	}
 
 	async reserve(entry: StoredAnswer, now: number): Promise<StoredAnswer | undefined> {
-		const previous = reserving.get(entry.key) ?? Promise.resolve();
-		const mine = previous.catch(() => undefined).then(() => this.elect(entry, now));
+		const previous = reserving.get(entry.key);
+		const mine = (previous ? settledWithin(previous, LOCK_WAIT_MS) : Promise.resolve()).then(() => this.elect(entry, now));
 		reserving.set(entry.key, mine);
 		try {
 			return await mine;

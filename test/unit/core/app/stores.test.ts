@@ -8,7 +8,12 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { DraftStore } from '../../../../src/adapters/persistence/DraftStore';
-import { CLAIM_LIVES_MS, IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../../../src/adapters/persistence/IdempotencyStore';
+import {
+	CLAIM_LIVES_MS,
+	IDEMPOTENCY_WINDOW_MS,
+	IdempotencyStore,
+	LOCK_WAIT_MS,
+} from '../../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
 import { NumberStore, RECENT_NUMBERS_MS, RecentNumbers } from '../../../../src/adapters/persistence/NumberStore';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
@@ -160,6 +165,30 @@ describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket
 		expect(await lookup).toBeUndefined();
 		expect(await b.find('u1:k', at)).toMatchObject({ fingerprint: 'f2', state: 'pending' });
 		expect(await slow.reserve(pending(at), at)).toMatchObject({ fingerprint: 'f2', state: 'pending' });
+	});
+
+	it('an election whose calls never come back holds the later ones of its key in this runtime for LOCK_WAIT_MS only', async () => {
+		const { world, read, write } = enginePersistence(variant);
+		const hung = Object.create(write);
+		hung.createWithAssociations = () => new Promise(() => undefined);
+		jest.useFakeTimers();
+		try {
+			const stuck = new IdempotencyStore(read, hung);
+			const store = new IdempotencyStore(read, write);
+			void stuck.reserve(pending(5000), 5000);
+			let outcome: StoredAnswer | undefined | 'waiting' = 'waiting';
+			const next = store.reserve(pending(5001), 5001).then((o) => (outcome = o));
+			await jest.advanceTimersByTimeAsync(LOCK_WAIT_MS - 1);
+			expect(outcome).toBe('waiting');
+			await jest.advanceTimersByTimeAsync(1);
+			await next;
+			expect(outcome).toBeUndefined();
+			expect(
+				world.persistence.filter((r) => (r.data as StoredAnswer).key === 'u1:k' && !(r.data as { claim?: string }).claim),
+			).toHaveLength(1);
+		} finally {
+			jest.useRealTimers();
+		}
 	});
 
 	it('a claim a crashed instance left holds the key for CLAIM_LIVES_MS only, and the sweep removes it with its day', async () => {
