@@ -12,7 +12,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Campaign, CampaignChunk } from '../../core/bulk/campaign';
-import { CampaignStore, withCancel } from '../../core/app/campaignsPorts';
+import { CampaignMayRun, CampaignStore, withCancel } from '../../core/app/campaignsPorts';
 import { Associations, Records } from './records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
@@ -46,11 +46,20 @@ export class PersistenceCampaignStore implements CampaignStore {
 	async create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void> {
 		// The chunks first: a head (and its marker) never names chunks that are not there.
 		try {
-			await Promise.all(chunks.map((chunk) => this.persistence.createWithAssociations(chunk, chunkOf(chunk))));
+			const written = await Promise.allSettled(chunks.map((chunk) => this.persistence.createWithAssociations(chunk, chunkOf(chunk))));
+			const failed = written.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+			if (failed) throw failed.reason;
 			await this.persistence.createWithAssociations(campaign, headOf(campaign.id));
 			await this.persistence.createWithAssociations({ id: campaign.id }, markerOf(campaign.id));
 		} catch (error) {
-			// Undone, head last, as far as the store lets: else a head without its marker would show a campaign no run sends.
+			// Undone: the marker first (a write that failed may still have landed, and runs find
+			// campaigns by it), then the rest, head last. If the marker cannot be removed, the campaign
+			// may run: the caller must not start it again.
+			try {
+				await this.records.removeAll(markerOf(campaign.id));
+			} catch {
+				throw new CampaignMayRun(error);
+			}
 			await this.remove(campaign.id).catch(() => undefined);
 			throw error;
 		}

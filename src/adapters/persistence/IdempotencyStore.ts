@@ -32,7 +32,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Idempotency, StoredAnswer } from '../../core/app/sendTemplatesPorts';
-import { daysToSweep } from '../../core/status/retention';
+import { Removal, whenAny } from '../../core/app/runBudget';
 import { Records } from './records';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -131,30 +131,37 @@ export class IdempotencyStore implements Idempotency {
 		await this.records.removeAll(entry.id ? [ENTRY(entry.id)] : associations(entry));
 	}
 
-	/** Removes the entries and claims of the week of days whose entries all expired; how many records went. */
+	/** Removes the entries and claims of the days whose entries all expired (a week of them); how many records went. */
 	async sweep(now: number): Promise<number> {
 		let removed = 0;
 		const newest = newestSweepableDay(now);
-		for (const step of this.sweepSteps(newest, daysToSweep(newest, undefined, SWEEP_DAYS))) removed += (await step()).removed;
+		const days = Array.from({ length: SWEEP_DAYS }, (_, i) => dayOf(Date.parse(`${newest}T00:00:00.000Z`) - i * DAY_MS));
+		for (const step of this.sweepSteps(newest, days)) removed += (await step(() => false)).removed;
 		return removed;
 	}
 
 	/**
-	 * The sweep of `days` as removals (a day's entries, a day's claims), each of which a caller's
-	 * `stop` (its run's time is spent: the daily retention job) may end early; days after
-	 * `newest` (newestSweepableDay) are left out. On a server that removes one record per call, each
-	 * record then goes by its own association.
+	 * The sweep of `days` as removals (a day's entries and its claims), each of which a caller's
+	 * `stop` (its run's time is spent: the daily retention job) may end early; days after `newest`
+	 * (newestSweepableDay) are left out. Days from the `direct`-th on are looked at first (one read
+	 * each) and removed only when something is there. On a server that removes one record per call,
+	 * each record then goes by its own association.
 	 */
-	sweepSteps(newest: string, days: string[]): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
+	sweepSteps(newest: string, days: string[], direct = Infinity): Removal[] {
 		const own = (data: object) => {
 			const r = data as StoredAnswer & Partial<Claim>;
 			return r.claim ? [claimOf(r.claim)] : r.id ? [ENTRY(r.id)] : [record(r.key)];
 		};
 		return days
 			.filter((day) => day <= newest)
-			.flatMap((day) =>
-				[ENTRY_DAY(day), CLAIM_DAY(day)].map((bucket) => (stop?: () => boolean) => this.records.drain([bucket], own, stop)),
-			);
+			.flatMap((day, i) => {
+				const buckets = [ENTRY_DAY(day), CLAIM_DAY(day)];
+				const removals: Removal[] = buckets.map((bucket) => (stop) => this.records.drain([bucket], own, stop));
+				if (i < direct) return removals;
+				const any = async () =>
+					(await Promise.all(buckets.map((b) => this.read.readByAssociations([b])))).some((found) => found.length > 0);
+				return [whenAny(any, removals)];
+			});
 	}
 
 	/** The election (see above): undefined when `entry` won the key, else the holder it lost to. */

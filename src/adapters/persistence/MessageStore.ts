@@ -211,6 +211,11 @@ export class MessageStore implements MessageLog {
 		return removed;
 	}
 
+	/** Whether any record of the day is left (one read). */
+	async hasDay(isoDay: string): Promise<boolean> {
+		return ((await this.read.readByAssociations([dayBucket(isoDay)])) as object[]).length > 0;
+	}
+
 	/** A day's records as one removal per kind, each of which a caller's `stop` may end early (the retention job's steps). */
 	dayRemovals(isoDay: string): Array<(stop?: () => boolean) => Promise<{ removed: number; done: boolean }>> {
 		const day = dayBucket(isoDay);

@@ -120,6 +120,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		return (await this.read.readByAssociation(FAILED)) as StatusItem[];
 	}
 
+	/** Whether any status event that failed on the day is left (one read). */
+	async hasFailedDay(isoDay: string): Promise<boolean> {
+		return ((await this.read.readByAssociations([FAILED_DAY(isoDay)])) as object[]).length > 0;
+	}
+
 	/**
 	 * The removal of the failed items (never delivered, kept for an admin's requeue) that failed on
 	 * `isoDay` (UTC): the retention job's, which a caller's `stop` (its run's time is spent) may end

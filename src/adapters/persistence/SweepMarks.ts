@@ -36,12 +36,17 @@ export class SweepMarks {
 		return { ...(days ? { days } : {}), ...(keys ? { keys } : {}) };
 	}
 
-	/** Moves the marks on to `swept`'s days; a mark never moves back. */
-	async advance(swept: SweptThrough): Promise<void> {
-		const current = await this.get();
+	/**
+	 * Moves the marks on to `swept`'s days; a mark never moves back, unless it is past `saneUpTo` (the
+	 * newest day a clean-up can reach now: a mark past it was written on a clock that ran ahead).
+	 */
+	async advance(swept: SweptThrough, saneUpTo: string): Promise<void> {
+		const stored = await this.get();
+		const sane = (day?: string) => (day && day <= saneUpTo ? day : undefined);
+		const current = { days: sane(stored.days), keys: sane(stored.keys) };
 		const later = (a?: string, b?: string) => (a && b ? (a > b ? a : b) : (a ?? b));
 		const next = { days: later(current.days, swept.days), keys: later(current.keys, swept.keys) };
-		if (next.days === current.days && next.keys === current.keys) return;
+		if (next.days === stored.days && next.keys === stored.keys) return;
 		await this.records.put(MARKS, { ...(next.days ? { days: next.days } : {}), ...(next.keys ? { keys: next.keys } : {}) });
 	}
 }

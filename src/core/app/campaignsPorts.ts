@@ -17,7 +17,9 @@ import { TemplateGraph } from './sendTemplatesPorts';
 export interface CampaignStore {
 	/**
 	 * Stores a new campaign and all its chunks; it is active. When it fails, what it wrote is removed
-	 * as far as it can be: a create that failed leaves no campaign to run or to show.
+	 * as far as it can be: a create that failed leaves no campaign to run or to show. If that cannot
+	 * be made sure of (a write that failed may have landed, and its removal failed too), it throws
+	 * CampaignMayRun.
 	 */
 	create(campaign: Campaign, chunks: CampaignChunk[]): Promise<void>;
 	/** The head; `cancelled` since the cancel's time when one is stored and the head says `active` (withCancel). */
@@ -36,6 +38,14 @@ export interface CampaignStore {
 	/** Every chunk of a campaign, in index order. */
 	chunks(id: string): Promise<CampaignChunk[]>;
 	saveChunk(chunk: CampaignChunk): Promise<void>;
+}
+
+/** A campaign's create failed, and what it wrote could not be removed: the campaign may still run. */
+export class CampaignMayRun extends Error {
+	constructor(readonly cause: unknown) {
+		super(cause instanceof Error ? cause.message : 'campaign not stored');
+		this.name = 'CampaignMayRun';
+	}
 }
 
 /** Runs the campaign job soon (after a campaign was started, or a run ended with work left); `job`, one of its names (the first by default). */

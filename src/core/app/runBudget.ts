@@ -93,7 +93,7 @@ export type Removal = (stop: () => boolean) => Promise<{ removed: number; done: 
  * it, to end early): `next` is where the next run resumes, absent when all are done. A removal the
  * run could not finish is resumed where it was: by the next run, as its first. A first removal that
  * removed nothing and did not finish is passed, and so is one that failed (`onError` is told): a
- * later clean-up looks at them again; `passed` counts them. The first is always tried, however long
+ * later clean-up looks at them again; `passed` lists them. The first is always tried, however long
  * the run's set-up took. So every run of a chain makes progress (records removed, or its first
  * removal passed): a server that removes one record per call, answers slowly or fails a call never
  * keeps a chain going over the same removal.
@@ -103,9 +103,9 @@ export async function runRemovals(
 	spent: () => boolean,
 	first = 0,
 	onError?: (error: unknown) => void,
-): Promise<{ removed: number; passed: number; next?: number }> {
+): Promise<{ removed: number; passed: number[]; next?: number }> {
 	let removed = 0;
-	let passed = 0;
+	const passed: number[] = [];
 	for (let step = first; step < removals.length; step++) {
 		if (step > first && spent()) return { removed, passed, next: step };
 		let outcome: { removed: number; done: boolean };
@@ -113,14 +113,32 @@ export async function runRemovals(
 			outcome = await removals[step](spent);
 		} catch (error) {
 			onError?.(error);
-			passed++;
+			passed.push(step);
 			continue;
 		}
 		removed += outcome.removed;
 		if (outcome.done) continue;
 		if (outcome.removed || step > first) return { removed, passed, next: step };
-		passed++;
+		passed.push(step);
 		return { removed, passed, next: step + 1 };
 	}
 	return { removed, passed };
+}
+
+/**
+ * `removals` as one, run only when `any` finds records (one read: a day long past, likely empty,
+ * costs that read alone); `done` once all are.
+ */
+export function whenAny(any: () => Promise<boolean>, removals: Removal[]): Removal {
+	return async (stop) => {
+		if (!(await any())) return { removed: 0, done: true };
+		let removed = 0;
+		for (const removal of removals) {
+			if (stop()) return { removed, done: false };
+			const outcome = await removal(stop);
+			removed += outcome.removed;
+			if (!outcome.done) return { removed, done: false };
+		}
+		return { removed, done: true };
+	};
 }

@@ -19,6 +19,7 @@ import { valuesFromComponents } from '../templates/components';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
+import { CampaignMayRun } from './campaignsPorts';
 import { explainError, graphCodeOf, unansweredKey } from './explain';
 import { Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
@@ -326,7 +327,9 @@ export class SendTemplates {
 				routing: { clientReference, targetAgent, targetDepartment },
 			});
 		} catch (error) {
-			await reservation?.release();
+			// A campaign that may run keeps the key (a retry replays "interrupted", never a second campaign).
+			if (error instanceof CampaignMayRun) await reservation?.interrupt();
+			else await reservation?.release();
 			throw error;
 		}
 		const answer = { status: 202, content: { success: true, campaignId, ...input.invalid } };

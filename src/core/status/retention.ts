@@ -10,9 +10,6 @@ export function retentionMsFromDays(days: unknown): number {
 	return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) * DAY_MS : DEFAULT_RETENTION_MS;
 }
 
-/** Days before the retention limit that each run looks at, so that missed runs are caught up. */
-export const CATCH_UP_DAYS = 7;
-
 /** The day (UTC, `YYYY-MM-DD`) of a time. */
 export const dayOf = (at: number): string => new Date(at).toISOString().slice(0, 10);
 
@@ -21,31 +18,28 @@ export function newestExpiredDay(retentionMs: number, now: number): string {
 	return dayOf(now - (Math.floor(retentionMs / DAY_MS) + 1) * DAY_MS);
 }
 
-/** How far back a clean-up looks at most, whatever its mark says: a year and a month of days. */
+/** How far back a clean-up looks at most: a year and a month of days. */
 export const MAX_SWEEP_DAYS = 400;
+/** Days at and before the mark a clean-up looks at again: records written into a day while it was removed. */
+export const RESCAN_DAYS = 2;
+/** Days of a clean-up's list removed directly; older ones are looked at first (a read) and removed only when something is there. */
+export const DIRECT_DAYS = 7;
 
 /**
  * The days (UTC) a clean-up removes, newest first: from `newest` back to the day after `sweptThrough`
- * (every day up to it was removed by an earlier clean-up), or `catchUpDays` days when none was
- * recorded; at most MAX_SWEEP_DAYS. None when `sweptThrough` is `newest` or later (the retention
- * setting was raised). So days are never left behind: not when runs were missed, nor when the
- * setting was lowered by more than a week.
+ * (every day up to it was removed by an earlier clean-up), and RESCAN_DAYS more; MAX_SWEEP_DAYS when
+ * none was recorded (the first clean-up of an installation, or of a version before the marks, looks
+ * for all it may have left). None when `sweptThrough` is well past `newest` (the retention setting was
+ * raised). So no day is left behind, when runs were missed or the setting was lowered.
  */
-export function daysToSweep(newest: string, sweptThrough?: string, catchUpDays: number = CATCH_UP_DAYS): string[] {
+export function daysToSweep(newest: string, sweptThrough?: string): string[] {
 	const start = Date.parse(`${newest}T00:00:00.000Z`);
+	const stop = sweptThrough === undefined ? undefined : dayOf(Date.parse(`${sweptThrough}T00:00:00.000Z`) - RESCAN_DAYS * DAY_MS);
 	const days: string[] = [];
-	for (let i = 0; i < (sweptThrough === undefined ? catchUpDays : MAX_SWEEP_DAYS); i++) {
+	for (let i = 0; i < MAX_SWEEP_DAYS; i++) {
 		const day = dayOf(start - i * DAY_MS);
-		if (sweptThrough !== undefined && day <= sweptThrough) break;
+		if (stop !== undefined && day <= stop) break;
 		days.push(day);
 	}
 	return days;
-}
-
-/**
- * The days whose records a retention run at `now` removes when no earlier run recorded how far it
- * got: the `catchUpDays` days just past the limit.
- */
-export function expiredDays(retentionMs: number, now: number, catchUpDays: number = CATCH_UP_DAYS): string[] {
-	return daysToSweep(newestExpiredDay(retentionMs, now), undefined, catchUpDays);
 }

@@ -3,7 +3,7 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { Rechecks } from '../../core/app/webhookBatch';
-import { DAY_MS, dayOf, daysToSweep, newestExpiredDay } from '../../core/status/retention';
+import { DAY_MS, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
@@ -13,7 +13,7 @@ import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
 import { SweepMarks, SweptThrough } from '../../adapters/persistence/SweepMarks';
-import { Removal, RUN_BUDGET_MS, runRemovals, wallClock } from '../../core/app/runBudget';
+import { Removal, RUN_BUDGET_MS, runRemovals, wallClock, whenAny } from '../../core/app/runBudget';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
@@ -21,26 +21,28 @@ export { DELIVER_STATUSES_JOB };
 /**
  * Where a retention run left off, for the run it asks for: the time and the retention its list of work
  * was made for, how far earlier clean-ups had got then (the list starts after it), the step to resume
- * at, and whether every removal so far was done (`clean`: only then are the marks moved on).
+ * at, and which kinds of days had all their removals done so far (`clean`: only those marks move on).
  */
 export interface RetentionCursor {
 	at: number;
 	step: number;
 	retentionMs?: number;
 	swept?: SweptThrough;
-	clean?: boolean;
+	clean?: { days: boolean; keys: boolean };
 }
 
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
  * past it, the status events that failed on those days (kept until then for an admin's requeue), the
  * campaigns that finished before it; and templateMessage's idempotency keys a day past their 24
- * hours. Days are removed from the newest past the limit back to where the last clean-up that removed
- * everything got (SweepMarks; a week back when none did): so no day is left behind when runs were
- * missed or the setting was lowered. Bounded like every run (core/app/runBudget.ts `runRemovals`):
- * once RUN_BUDGET_MS is spent it stops and answers where (`next`), and the next run resumes there, on
- * the same list of work. A removal that failed is logged and passed; the marks then do not move on
- * past it, and the next day's run looks at those days again. Answers how many records went.
+ * hours. Days go from the newest past the limit back to where the last clean-up that removed all of
+ * them got (SweepMarks; core/status/retention.ts `daysToSweep`: the first time, a year and a month
+ * back), so no day is left behind when runs were missed or the setting was lowered. Bounded like every
+ * run (core/app/runBudget.ts `runRemovals`): once RUN_BUDGET_MS is spent it stops and answers where
+ * (`next`), and the next run resumes there, on the same list of work, unless the setting was raised
+ * meanwhile (the chain then ends: the next day's run starts from the marks). A removal that failed is
+ * logged and passed; its kind's mark then does not move on past it, and the next day's run looks at
+ * those days again. Answers how many records went.
  */
 export async function expireRecords(
 	read: IRead,
@@ -54,54 +56,66 @@ export async function expireRecords(
 	const spent = () => timer() >= deadline;
 	const reader = read.getPersistenceReader();
 	const marks = new SweepMarks(reader, persistence);
-	const retentionMs = from?.retentionMs ?? (await appSettings(read).get('messageRetentionMs'));
-	const swept = from ? (from.swept ?? {}) : await marks.get();
+	const setting = await appSettings(read).get('messageRetentionMs');
+	if (from?.retentionMs !== undefined && setting > from.retentionMs) return { removed: 0 };
+	const retentionMs = from?.retentionMs ?? setting;
+	// A mark past what any clean-up at this time could have reached (a clock that ran ahead) is none.
+	const sane = (day?: string) => (day && day <= newestSweepableDay(at) ? day : undefined);
+	const stored = from ? (from.swept ?? {}) : await marks.get();
+	const swept: SweptThrough = {
+		...(sane(stored.days) ? { days: stored.days } : {}),
+		...(sane(stored.keys) ? { keys: stored.keys } : {}),
+	};
 	const messages = new MessageStore(reader, persistence);
 	const campaigns = new PersistenceCampaignStore(reader, persistence);
 	const outbox = new PersistenceOutboxStore(reader, persistence);
 	const days = daysToSweep(newestExpiredDay(retentionMs, at), swept.days);
 	const keyDays = daysToSweep(newestSweepableDay(at), swept.keys);
-	const removals: Removal[] = [
-		...days.flatMap((day) => [...messages.dayRemovals(day), outbox.failedDayRemoval(day)]),
-		(stop) => campaigns.removeFinishedBefore(at - retentionMs, stop),
-		...new IdempotencyStore(reader, persistence).sweepSteps(newestSweepableDay(at), keyDays),
-	];
+	const dayRemovals: Removal[] = days.flatMap((day, i) => {
+		const removals = [...messages.dayRemovals(day), outbox.failedDayRemoval(day)];
+		if (i < DIRECT_DAYS) return removals;
+		return [whenAny(async () => (await messages.hasDay(day)) || (await outbox.hasFailedDay(day)), removals)];
+	});
+	const keyRemovals = new IdempotencyStore(reader, persistence).sweepSteps(newestSweepableDay(at), keyDays, DIRECT_DAYS);
+	const removals: Removal[] = [...dayRemovals, (stop) => campaigns.removeFinishedBefore(at - retentionMs, stop), ...keyRemovals];
 	const onError = (error: unknown) =>
 		options.logger?.error(
 			`retention: a removal failed, its records are looked at again tomorrow: ${error instanceof Error ? error.message : 'error'}`,
 		);
 	const run = await runRemovals(removals, spent, from?.step, onError);
-	const clean = (from?.clean ?? true) && run.passed === 0;
+	// The campaigns' removal belongs to neither kind of days.
+	const clean = {
+		days: (from?.clean?.days ?? true) && !run.passed.some((step) => step < dayRemovals.length),
+		keys: (from?.clean?.keys ?? true) && !run.passed.some((step) => step > dayRemovals.length),
+	};
 	if (run.next !== undefined) return { removed: run.removed, next: { at, step: run.next, retentionMs, swept, clean } };
-	// All removed: the marks move on to the newest days. Else a kind without a mark gets the day before
-	// its list (the days before were taken as removed, as a run with no mark takes them), so that the
-	// next runs look back as far, to what was left.
-	const mark = (list: string[], kind?: string) =>
-		!list.length
-			? undefined
-			: clean
-				? list[0]
-				: kind
-					? undefined
-					: dayOf(Date.parse(`${list[list.length - 1]}T00:00:00.000Z`) - DAY_MS);
-	const daysMark = mark(days, swept.days);
-	const keysMark = mark(keyDays, swept.keys);
-	if (daysMark || keysMark) await marks.advance({ ...(daysMark ? { days: daysMark } : {}), ...(keysMark ? { keys: keysMark } : {}) });
+	// A kind whose removals were all done: its mark moves on to its newest day. Else a kind without a
+	// mark gets the day before its list (the days before were taken as removed, as a run with no mark
+	// takes them), so that the next runs look back as far, to what was left.
+	const mark = (list: string[], done: boolean, kind?: string) =>
+		!list.length ? undefined : done ? list[0] : kind ? undefined : dayOf(Date.parse(`${list[list.length - 1]}T00:00:00.000Z`) - DAY_MS);
+	const daysMark = mark(days, clean.days, swept.days);
+	const keysMark = mark(keyDays, clean.keys, swept.keys);
+	if (daysMark || keysMark)
+		await marks.advance({ ...(daysMark ? { days: daysMark } : {}), ...(keysMark ? { keys: keysMark } : {}) }, newestSweepableDay(at));
 	return { removed: run.removed };
 }
 
 /** The cursor a retention run left to the run it asked for (the job's data), if it is one. */
 function retentionCursorOf(job: unknown): RetentionCursor | undefined {
-	const { at, step, retentionMs, swept, clean } = (job ?? {}) as Partial<RetentionCursor>;
+	const { at, step, retentionMs, swept, clean } = (job ?? {}) as Partial<Record<keyof RetentionCursor, unknown>>;
 	if (!Number.isFinite(at) || !Number.isInteger(step) || (step as number) < 0) return undefined;
 	const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
 	const marks = (swept ?? {}) as Record<string, unknown>;
+	const kinds = (clean ?? {}) as Record<string, unknown>;
+	// Whole days, one at least: what the setting gives (core/status/retention.ts retentionMsFromDays).
+	const wholeDays = typeof retentionMs === 'number' && Number.isInteger(retentionMs / DAY_MS) && retentionMs >= DAY_MS;
 	return {
 		at: at as number,
 		step: step as number,
-		...(Number.isFinite(retentionMs) && (retentionMs as number) > 0 ? { retentionMs } : {}),
+		...(wholeDays ? { retentionMs: retentionMs as number } : {}),
 		swept: { ...(day(marks.days) ? { days: day(marks.days) } : {}), ...(day(marks.keys) ? { keys: day(marks.keys) } : {}) },
-		clean: clean !== false,
+		clean: { days: clean !== false && kinds.days !== false, keys: clean !== false && kinds.keys !== false },
 	};
 }
 

@@ -46,14 +46,18 @@ describe('scheduler as Rocket.Chat runs it', () => {
 		await every(false);
 		await s.advance(12 * hour);
 		expect(runs).toHaveLength(1);
+		const next = s.jobs[0].runAt;
 		await every(false);
+		expect(s.jobs[0].runAt).toBe(next);
 		await s.advance(12 * hour);
 		expect(runs).toHaveLength(2);
 		// With skipImmediate: each save 12 hours apart pushes the run a day on, so it never comes.
 		await every(true);
 		for (let i = 0; i < 4; i++) {
 			await s.advance(12 * hour);
+			const before = s.jobs[0].runAt;
 			await every(true);
+			expect(s.jobs[0].runAt - before).toBeGreaterThanOrEqual(12 * hour);
 		}
 		expect(runs).toHaveLength(2);
 		expect(s.jobs).toHaveLength(1);

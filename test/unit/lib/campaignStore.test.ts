@@ -4,6 +4,7 @@
  * its variants: a cancel is stored apart from the head, so that no rewrite of the head undoes it.
  */
 import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
+import { CampaignMayRun } from '../../../src/core/app/campaignsPorts';
 import { chunkRecipients } from '../../../src/core/bulk/campaign';
 import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
 import { campaignHead } from './campaignHead';
@@ -57,6 +58,41 @@ describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s
 		harness.persistenceFault = undefined;
 		expect(await store.get('c1')).toBeUndefined();
 		expect(await store.open()).toEqual([]);
+		expect(harness.persistence).toEqual([]);
+	});
+
+	it('a create whose marker cannot be removed after a failure says the campaign may run (CampaignMayRun)', async () => {
+		const { harness, store } = world();
+		const marker = (args: unknown[]) =>
+			JSON.stringify(args[0]).includes('campaigns:active') || JSON.stringify(args[1]).includes('campaigns:active');
+		harness.persistenceFault = (method, args) =>
+			(method === 'createWithAssociations' || method === 'removeByAssociations') && marker(args)
+				? new Error('MongoNetworkError')
+				: undefined;
+		await expect(create(store, 'c1')).rejects.toBeInstanceOf(CampaignMayRun);
+	});
+
+	it('a create whose chunk write failed waits for the others before it undoes: no chunk is left', async () => {
+		const { harness, store, persistence } = world();
+		const slow = persistence.createWithAssociations.bind(persistence);
+		const writes: Array<Promise<unknown>> = [];
+		persistence.createWithAssociations = (data: object, associations: unknown) => {
+			if (!JSON.stringify(associations).includes('campaign-chunk')) return slow(data, associations);
+			// The first chunk's write fails at once; the others land a moment later.
+			const write = writes.length
+				? new Promise((resolve) => setTimeout(resolve, 50)).then(() => slow(data, associations))
+				: Promise.reject(new Error('MongoNetworkError'));
+			writes.push(write);
+			return write;
+		};
+		const three = chunkRecipients(
+			'c1',
+			Array.from({ length: 250 }, (_, i) => `1555000${String(i).padStart(4, '0')}`),
+			() => 'rcwa.c1',
+		);
+		expect(three.length).toBeGreaterThan(1);
+		await expect(store.create(head('c1'), three)).rejects.toThrow('MongoNetworkError');
+		await Promise.allSettled(writes);
 		expect(harness.persistence).toEqual([]);
 	});
 

@@ -9,6 +9,7 @@ import { PersistenceCampaignStore } from '../../../src/adapters/persistence/Camp
 import { IdempotencyStore } from '../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../src/adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
+import { SweepMarks } from '../../../src/adapters/persistence/SweepMarks';
 import { SentMessage } from '../../../src/core/app/ports';
 import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
 import { newOutboxItem } from '../../../src/core/status/outbox';
@@ -173,7 +174,13 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		}
 		expect(runs.length).toBeGreaterThan(2);
 		// Each run resumes where the one before stopped, on the list of work of the first.
-		expect(runs[0].next).toEqual({ at: NOW, step: expect.any(Number), retentionMs: RETENTION_DAYS * DAY_MS, swept: {}, clean: true });
+		expect(runs[0].next).toEqual({
+			at: NOW,
+			step: expect.any(Number),
+			retentionMs: RETENTION_DAYS * DAY_MS,
+			swept: {},
+			clean: { days: true, keys: true },
+		});
 		for (let i = 1; i < runs.length - 1; i++) {
 			expect(runs[i].next!.at).toBe(NOW);
 			expect(runs[i].next!.step).toBeGreaterThanOrEqual(runs[i - 1].next!.step);
@@ -225,6 +232,54 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		await expireRecords(w.read, w.persistence, { now: NOW + 7 * DAY_MS, logger });
 		expect((await w.left()).oldMessages).toBe(0);
 		expect(logged).toHaveLength(1);
+	});
+
+	it("removes, at its first run, what a server that never ran it kept for months (an installation's first clean-up looks a year and a month back)", async () => {
+		const w = await world();
+		const months = NOW - 90 * DAY_MS;
+		await w.messages.record(sent(1, months));
+		await w.keys.save({ key: 'u1:months', fingerprint: 'f', at: months, state: 'done', status: 200, content: {} });
+		await expireRecords(w.read, w.persistence, { now: NOW });
+		expect(await w.messages.findByWamid(`wamid.${months}.1`)).toBeUndefined();
+		expect(w.harness.persistence.filter((r) => (r.data as { key?: string }).key === 'u1:months')).toEqual([]);
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-30', keys: '2026-06-28' });
+	});
+
+	it("moves each kind's mark on its own: a failed removal of keys holds the keys' mark only", async () => {
+		const w = await world();
+		const remove = w.persistence.removeByAssociations.bind(w.persistence);
+		w.persistence.removeByAssociations = async (associations: Array<{ id: string }>) => {
+			if (associations.some((a) => a.id.startsWith('idempotency-day:'))) throw new Error('MongoNetworkError');
+			return remove(associations);
+		};
+		await expireRecords(w.read, w.persistence, { now: NOW, logger: { error: () => undefined } as any });
+		// Keys: no mark yet, so the day before the list (the next runs look back as far).
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-30', keys: '2025-05-24' });
+		expect((await w.left()).keys).toEqual(['u1:expired', 'u1:live']);
+		w.persistence.removeByAssociations = remove;
+		await expireRecords(w.read, w.persistence, { now: NOW + DAY_MS });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-31', keys: '2026-06-29' });
+		expect((await w.left()).keys).toEqual(['u1:live']);
+	});
+
+	it('ends a chain whose retention the admin raised meanwhile: its next runs remove nothing the new setting keeps', async () => {
+		const w = await world();
+		let t = 0;
+		const first = await expireRecords(w.read, w.persistence, { now: NOW, timer: () => t++, budgetMs: 1 });
+		expect(first.next).toMatchObject({ at: NOW, retentionMs: RETENTION_DAYS * DAY_MS });
+		w.setting.days = 60;
+		expect(await expireRecords(w.read, w.persistence, { from: first.next })).toEqual({ removed: 0 });
+		expect((await w.left()).oldMessages).toBeGreaterThan(0);
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({});
+	});
+
+	it('takes a mark from a clock that ran ahead as none, and replaces it', async () => {
+		const w = await world();
+		const marks = new SweepMarks(w.reader, w.persistence);
+		await marks.advance({ days: '2027-06-30', keys: '2027-06-30' }, '2027-06-30');
+		await expireRecords(w.read, w.persistence, { now: NOW });
+		expect((await w.left()).oldMessages).toBe(0);
+		expect(await marks.get()).toEqual({ days: '2026-05-30', keys: '2026-06-28' });
 	});
 
 	it('moves past a step that made no progress in a run (its first read took the whole budget): the chain ends, and a later run takes it', async () => {

@@ -1,7 +1,7 @@
 /** The campaign service (core/app/campaigns.ts, campaignSends.ts) over memory ports and the real send log, on a clock the fake sleep moves. */
 import { Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
 import { CANCEL_CHECK_MS, CancelWatch } from '../../../../src/core/app/cancelWatch';
-import { MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
+import { CampaignMayRun, MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
 import { graphCodeOf } from '../../../../src/core/app/explain';
 import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
@@ -887,6 +887,23 @@ describe('templateMessage with async: true', () => {
 			status: 202,
 			content: { success: true, campaignId: 'c-1', invalidContacts: ['not a number'], replayed: true },
 		});
+		expect(started).toHaveLength(1);
+	});
+
+	it('keeps the key of a campaign whose failed start may still run: a retry replays "interrupted" and starts nothing', async () => {
+		const started: CampaignStart[] = [];
+		const w = templatesWorld({
+			campaigns: {
+				start: async (input) => {
+					started.push(input);
+					throw new CampaignMayRun(new Error('MongoNetworkError'));
+				},
+			},
+		});
+		const request = { body: body({ idempotencyKey: 'k' }), roles: ['admin'], t: keys, userId: 'u1' };
+		await expect(w.service.templateMessage(request)).rejects.toBeInstanceOf(CampaignMayRun);
+		expect(w.answers.get('u1:k')).toMatchObject({ state: 'interrupted' });
+		expect(await w.service.templateMessage(request)).toMatchObject({ status: 200, content: { replayed: true, interrupted: true } });
 		expect(started).toHaveLength(1);
 	});
 

@@ -19,7 +19,7 @@ function cleanup(records: number[], clock = { t: 0 }) {
 describe('runRemovals', () => {
 	it('runs every removal when the budget allows, and answers how many records went', async () => {
 		const { removals, left } = cleanup([2, 0, 3]);
-		expect(await runRemovals(removals, () => false)).toEqual({ removed: 5, passed: 0 });
+		expect(await runRemovals(removals, () => false)).toEqual({ removed: 5, passed: [] });
 		expect(left).toEqual([0, 0, 0]);
 	});
 
@@ -29,19 +29,19 @@ describe('runRemovals', () => {
 			const end = clock.t + ticks;
 			return () => clock.t >= end;
 		};
-		expect(await runRemovals(removals, budget(3))).toEqual({ removed: 3, passed: 0, next: 1 });
+		expect(await runRemovals(removals, budget(3))).toEqual({ removed: 3, passed: [], next: 1 });
 		expect(left).toEqual([0, 3, 1]);
-		expect(await runRemovals(removals, budget(3), 1)).toEqual({ removed: 3, passed: 0, next: 2 });
-		expect(await runRemovals(removals, budget(3), 2)).toEqual({ removed: 1, passed: 0 });
+		expect(await runRemovals(removals, budget(3), 1)).toEqual({ removed: 3, passed: [], next: 2 });
+		expect(await runRemovals(removals, budget(3), 2)).toEqual({ removed: 1, passed: [] });
 		expect(left).toEqual([0, 0, 0]);
 	});
 
 	it('always tries its first removal, though the budget was spent before; one that removed nothing is passed', async () => {
 		const { removals, left } = cleanup([2, 1]);
 		// Spent from the start: the first removal is tried, removes nothing and is passed.
-		expect(await runRemovals(removals, () => true)).toEqual({ removed: 0, passed: 1, next: 1 });
-		expect(await runRemovals(removals, () => true, 1)).toEqual({ removed: 0, passed: 1, next: 2 });
-		expect(await runRemovals(removals, () => false, 2)).toEqual({ removed: 0, passed: 0 });
+		expect(await runRemovals(removals, () => true)).toEqual({ removed: 0, passed: [0], next: 1 });
+		expect(await runRemovals(removals, () => true, 1)).toEqual({ removed: 0, passed: [1], next: 2 });
+		expect(await runRemovals(removals, () => false, 2)).toEqual({ removed: 0, passed: [] });
 		expect(left).toEqual([2, 1]);
 	});
 
@@ -49,8 +49,8 @@ describe('runRemovals', () => {
 		const { removals, left, clock } = cleanup([1, 3]);
 		// The budget ends with the first removal's last record: the second is not passed.
 		const end = clock.t + 1;
-		expect(await runRemovals(removals, () => clock.t >= end)).toEqual({ removed: 1, passed: 0, next: 1 });
-		expect(await runRemovals(removals, () => false, 1)).toEqual({ removed: 3, passed: 0 });
+		expect(await runRemovals(removals, () => clock.t >= end)).toEqual({ removed: 1, passed: [], next: 1 });
+		expect(await runRemovals(removals, () => false, 1)).toEqual({ removed: 3, passed: [] });
 		expect(left).toEqual([0, 0]);
 	});
 
@@ -65,7 +65,7 @@ describe('runRemovals', () => {
 				0,
 				(error) => errors.push(error),
 			),
-		).toEqual({ removed: 2, passed: 1 });
+		).toEqual({ removed: 2, passed: [1] });
 		expect(errors).toEqual([new Error('MongoNetworkError')]);
 		expect(left).toEqual([0, 1, 0]);
 	});
