@@ -102,9 +102,12 @@ export async function expireRecords(
 }
 
 /** The cursor a retention run left to the run it asked for (the job's data), if it is one. */
-function retentionCursorOf(job: unknown): RetentionCursor | undefined {
+export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 	const { at, step, retentionMs, swept, clean } = (job ?? {}) as Partial<Record<keyof RetentionCursor, unknown>>;
 	if (!Number.isFinite(at) || !Number.isInteger(step) || (step as number) < 0) return undefined;
+	// A cursor of an earlier version ({ at, step }, a week's list of work): its step means nothing in
+	// this version's list, so the run starts over (removals are idempotent).
+	if (typeof swept !== 'object' || swept === null) return undefined;
 	const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
 	const marks = (swept ?? {}) as Record<string, unknown>;
 	const kinds = (clean ?? {}) as Record<string, unknown>;

@@ -15,7 +15,7 @@ import { Campaign, chunkRecipients } from '../../../src/core/bulk/campaign';
 import { newOutboxItem } from '../../../src/core/status/outbox';
 import { StatusPayload } from '../../../src/core/status/payload';
 import { DAY_MS } from '../../../src/core/status/retention';
-import { expireRecords, RetentionCursor } from '../../../src/entry/jobs/statusJobs';
+import { expireRecords, RetentionCursor, retentionCursorOf } from '../../../src/entry/jobs/statusJobs';
 import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
 import { campaignHead } from './campaignHead';
 
@@ -303,5 +303,30 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		w.reader.readByAssociation = readBy;
 		await expireRecords(w.read, w.persistence, { now: NOW + 1 });
 		expect((await w.left()).campaigns).toEqual(['recent-done', 'old-active']);
+	});
+});
+
+describe("the retention job's cursor, as the scheduler hands it back (the job's data, with Rocket.Chat's jobId)", () => {
+	it('reads what a run left, and starts over on anything else', () => {
+		const left: RetentionCursor = {
+			at: NOW,
+			step: 12,
+			retentionMs: 30 * DAY_MS,
+			swept: { days: '2026-05-01' },
+			clean: { days: true, keys: false },
+		};
+		expect(retentionCursorOf({ ...left, jobId: '6650f0c2a1b2c3d4e5f60718' })).toEqual(left);
+		// An earlier version's cursor (a week's list of work): its step means nothing now.
+		expect(retentionCursorOf({ at: NOW, step: 12, jobId: 'j' })).toBeUndefined();
+		// The recurring run's data: no cursor.
+		expect(retentionCursorOf({ jobId: 'j' })).toBeUndefined();
+		expect(retentionCursorOf(undefined)).toBeUndefined();
+		// A retention that is not whole days, and marks that are not days, are dropped.
+		expect(retentionCursorOf({ at: NOW, step: 1, retentionMs: 1, swept: { days: 'x', keys: '2026-05-01' } })).toEqual({
+			at: NOW,
+			step: 1,
+			swept: { keys: '2026-05-01' },
+			clean: { days: true, keys: true },
+		});
 	});
 });
