@@ -55,11 +55,8 @@ export class PersistenceCampaignStore implements CampaignStore {
 			// Undone: the marker first (a write that failed may still have landed, and runs find
 			// campaigns by it), then the rest, head last. If the marker cannot be removed, the campaign
 			// may run: the caller must not start it again.
-			try {
-				await this.records.removeAll(markerOf(campaign.id));
-			} catch {
-				throw new CampaignMayRun(error);
-			}
+			const marker = await this.records.drain(markerOf(campaign.id)).catch(() => ({ done: false }));
+			if (!marker.done) throw new CampaignMayRun(error, campaign.id);
 			await this.remove(campaign.id).catch(() => undefined);
 			throw error;
 		}

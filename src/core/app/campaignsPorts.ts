@@ -42,7 +42,10 @@ export interface CampaignStore {
 
 /** A campaign's create failed, and what it wrote could not be removed: the campaign may still run. */
 export class CampaignMayRun extends Error {
-	constructor(readonly cause: unknown) {
+	constructor(
+		readonly cause: unknown,
+		readonly campaignId: string,
+	) {
 		super(cause instanceof Error ? cause.message : 'campaign not stored');
 		this.name = 'CampaignMayRun';
 	}

@@ -133,8 +133,9 @@ export function whenAny(any: () => Promise<boolean>, removals: Removal[]): Remov
 	return async (stop) => {
 		if (!(await any())) return { removed: 0, done: true };
 		let removed = 0;
-		for (const removal of removals) {
-			if (stop()) return { removed, done: false };
+		for (const [i, removal] of removals.entries()) {
+			// The first is always tried once records were found (so is a chain's first removal).
+			if (i > 0 && stop()) return { removed, done: false };
 			const outcome = await removal(stop);
 			removed += outcome.removed;
 			if (!outcome.done) return { removed, done: false };

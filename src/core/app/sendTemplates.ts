@@ -327,8 +327,8 @@ export class SendTemplates {
 				routing: { clientReference, targetAgent, targetDepartment },
 			});
 		} catch (error) {
-			// A campaign that may run keeps the key (a retry replays "interrupted", never a second campaign).
-			if (error instanceof CampaignMayRun) await reservation?.interrupt();
+			// A campaign that may run keeps the key (a retry replays its 202, never starts a second one).
+			if (error instanceof CampaignMayRun) await reservation?.interrupt(error.campaignId);
 			else await reservation?.release();
 			throw error;
 		}

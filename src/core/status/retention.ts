@@ -27,19 +27,20 @@ export const DIRECT_DAYS = 7;
 
 /**
  * The days (UTC) a clean-up removes, newest first: from `newest` back to the day after `sweptThrough`
- * (every day up to it was removed by an earlier clean-up), and RESCAN_DAYS more; MAX_SWEEP_DAYS when
- * none was recorded (the first clean-up of an installation, or of a version before the marks, looks
- * for all it may have left). None when `sweptThrough` is well past `newest` (the retention setting was
- * raised). So no day is left behind, when runs were missed or the setting was lowered.
+ * (every day up to it was removed by an earlier clean-up), and RESCAN_DAYS more; at most
+ * MAX_SWEEP_DAYS, the oldest of them (later clean-ups go on from there). MAX_SWEEP_DAYS back from
+ * `newest` when none was recorded (the first clean-up of an installation, or of a version before the
+ * marks, looks for all it may have left). None when `sweptThrough` is well past `newest` (the
+ * retention setting was raised). So no day is left behind, when runs were missed or the setting was
+ * lowered.
  */
 export function daysToSweep(newest: string, sweptThrough?: string): string[] {
 	const start = Date.parse(`${newest}T00:00:00.000Z`);
-	const stop = sweptThrough === undefined ? undefined : dayOf(Date.parse(`${sweptThrough}T00:00:00.000Z`) - RESCAN_DAYS * DAY_MS);
-	const days: string[] = [];
-	for (let i = 0; i < MAX_SWEEP_DAYS; i++) {
-		const day = dayOf(start - i * DAY_MS);
-		if (stop !== undefined && day <= stop) break;
-		days.push(day);
-	}
-	return days;
+	if (sweptThrough === undefined) return Array.from({ length: MAX_SWEEP_DAYS }, (_, i) => dayOf(start - i * DAY_MS));
+	const stop = Date.parse(`${sweptThrough}T00:00:00.000Z`) - RESCAN_DAYS * DAY_MS;
+	const count = Math.max(0, Math.round((start - stop) / DAY_MS));
+	// More days than a clean-up takes on: the oldest of them, so that the mark moves on from where it
+	// is, and the next clean-ups go on from there (none is passed over).
+	const from = stop + Math.min(count, MAX_SWEEP_DAYS) * DAY_MS;
+	return Array.from({ length: Math.min(count, MAX_SWEEP_DAYS) }, (_, i) => dayOf(from - i * DAY_MS));
 }

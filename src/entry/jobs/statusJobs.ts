@@ -107,7 +107,7 @@ export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 	if (!Number.isFinite(at) || !Number.isInteger(step) || (step as number) < 0) return undefined;
 	// A cursor of an earlier version ({ at, step }, a week's list of work): its step means nothing in
 	// this version's list, so the run starts over (removals are idempotent).
-	if (typeof swept !== 'object' || swept === null) return undefined;
+	if (typeof swept !== 'object' || swept === null || typeof clean !== 'object' || clean === null) return undefined;
 	const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
 	const marks = (swept ?? {}) as Record<string, unknown>;
 	const kinds = (clean ?? {}) as Record<string, unknown>;
@@ -118,7 +118,7 @@ export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 		step: step as number,
 		...(wholeDays ? { retentionMs: retentionMs as number } : {}),
 		swept: { ...(day(marks.days) ? { days: day(marks.days) } : {}), ...(day(marks.keys) ? { keys: day(marks.keys) } : {}) },
-		clean: { days: clean !== false && kinds.days !== false, keys: clean !== false && kinds.keys !== false },
+		clean: { days: kinds.days !== false, keys: kinds.keys !== false },
 	};
 }
 

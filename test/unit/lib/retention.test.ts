@@ -228,8 +228,9 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		expect(logged).toEqual(['retention: a removal failed, its records are looked at again tomorrow: MongoNetworkError']);
 		expect(await w.left()).toMatchObject({ oldMessages: 20, keys: ['u1:live'], campaigns: ['recent-done', 'old-active'] });
 		w.persistence.removeByAssociations = remove;
-		// A day later the old day is past the week the job looks at without a mark: it looks as far back as before.
+		// The mark is the day before that run's list: the next runs look back as far (400 days a run), to what was left.
 		await expireRecords(w.read, w.persistence, { now: NOW + 7 * DAY_MS, logger });
+		await expireRecords(w.read, w.persistence, { now: NOW + 7 * DAY_MS + 1, logger });
 		expect((await w.left()).oldMessages).toBe(0);
 		expect(logged).toHaveLength(1);
 	});
@@ -257,7 +258,11 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-30', keys: '2025-05-24' });
 		expect((await w.left()).keys).toEqual(['u1:expired', 'u1:live']);
 		w.persistence.removeByAssociations = remove;
+		// The next day's run takes on the oldest 400 days after the keys' mark; the one after, the rest.
 		await expireRecords(w.read, w.persistence, { now: NOW + DAY_MS });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-31', keys: '2026-06-26' });
+		expect((await w.left()).keys).toEqual(['u1:expired', 'u1:live']);
+		await expireRecords(w.read, w.persistence, { now: NOW + DAY_MS + 1 });
 		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-31', keys: '2026-06-29' });
 		expect((await w.left()).keys).toEqual(['u1:live']);
 	});
@@ -318,11 +323,12 @@ describe("the retention job's cursor, as the scheduler hands it back (the job's 
 		expect(retentionCursorOf({ ...left, jobId: '6650f0c2a1b2c3d4e5f60718' })).toEqual(left);
 		// An earlier version's cursor (a week's list of work): its step means nothing now.
 		expect(retentionCursorOf({ at: NOW, step: 12, jobId: 'j' })).toBeUndefined();
+		expect(retentionCursorOf({ at: NOW, step: 12, retentionMs: 30 * DAY_MS, swept: {}, clean: true })).toBeUndefined();
 		// The recurring run's data: no cursor.
 		expect(retentionCursorOf({ jobId: 'j' })).toBeUndefined();
 		expect(retentionCursorOf(undefined)).toBeUndefined();
 		// A retention that is not whole days, and marks that are not days, are dropped.
-		expect(retentionCursorOf({ at: NOW, step: 1, retentionMs: 1, swept: { days: 'x', keys: '2026-05-01' } })).toEqual({
+		expect(retentionCursorOf({ at: NOW, step: 1, retentionMs: 1, swept: { days: 'x', keys: '2026-05-01' }, clean: {} })).toEqual({
 			at: NOW,
 			step: 1,
 			swept: { keys: '2026-05-01' },

@@ -890,20 +890,23 @@ describe('templateMessage with async: true', () => {
 		expect(started).toHaveLength(1);
 	});
 
-	it('keeps the key of a campaign whose failed start may still run: a retry replays "interrupted" and starts nothing', async () => {
+	it('keeps the key of a campaign whose failed start may still run: a retry replays its 202 and starts nothing', async () => {
 		const started: CampaignStart[] = [];
 		const w = templatesWorld({
 			campaigns: {
 				start: async (input) => {
 					started.push(input);
-					throw new CampaignMayRun(new Error('MongoNetworkError'));
+					throw new CampaignMayRun(new Error('MongoNetworkError'), 'c-9');
 				},
 			},
 		});
 		const request = { body: body({ idempotencyKey: 'k' }), roles: ['admin'], t: keys, userId: 'u1' };
 		await expect(w.service.templateMessage(request)).rejects.toBeInstanceOf(CampaignMayRun);
-		expect(w.answers.get('u1:k')).toMatchObject({ state: 'interrupted' });
-		expect(await w.service.templateMessage(request)).toMatchObject({ status: 200, content: { replayed: true, interrupted: true } });
+		expect(w.answers.get('u1:k')).toMatchObject({ state: 'interrupted', campaignId: 'c-9' });
+		expect(await w.service.templateMessage(request)).toEqual({
+			status: 202,
+			content: { success: true, campaignId: 'c-9', invalidContacts: ['not a number'], replayed: true },
+		});
 		expect(started).toHaveLength(1);
 	});
 

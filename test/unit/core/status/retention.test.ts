@@ -40,8 +40,11 @@ describe('retention', () => {
 		const first = daysToSweep('2025-05-31');
 		expect(first).toHaveLength(MAX_SWEEP_DAYS);
 		expect(first[0]).toBe('2025-05-31');
-		// A mark far back: as far at most.
-		expect(daysToSweep('2025-05-31', '2020-01-01')).toEqual(first);
+		// A mark far back: the oldest MAX_SWEEP_DAYS days after it; the next clean-up goes on from there.
+		const far = daysToSweep('2025-05-31', '2020-01-03');
+		expect(far).toHaveLength(MAX_SWEEP_DAYS);
+		expect([far[0], far[far.length - 1]]).toEqual(['2021-02-04', '2020-01-02']);
+		expect(daysToSweep('2025-05-31', far[0])[MAX_SWEEP_DAYS - 1]).toBe('2021-02-03');
 	});
 
 	it('reads the setting in whole days, falling back to 30', () => {
