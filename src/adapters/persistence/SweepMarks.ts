@@ -7,6 +7,7 @@
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
+import { dayIn as day } from '../../core/status/retention';
 import { Records } from './records';
 
 export interface SweptThrough {
@@ -15,7 +16,6 @@ export interface SweptThrough {
 }
 
 const MARKS = [new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'retention-swept')];
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export class SweepMarks {
 	private readonly records: Records;
@@ -30,7 +30,6 @@ export class SweepMarks {
 	/** The marks stored (a value that is not a day is taken as none). */
 	async get(): Promise<SweptThrough> {
 		const [stored] = (await this.read.readByAssociations(MARKS)) as Array<Record<string, unknown>>;
-		const day = (value: unknown) => (typeof value === 'string' && DAY.test(value) ? value : undefined);
 		const days = day(stored?.days);
 		const keys = day(stored?.keys);
 		return { ...(days ? { days } : {}), ...(keys ? { keys } : {}) };

@@ -13,6 +13,13 @@ export function retentionMsFromDays(days: unknown): number {
 /** The day (UTC, `YYYY-MM-DD`) of a time. */
 export const dayOf = (at: number): string => new Date(at).toISOString().slice(0, 10);
 
+/** `value` when it is a calendar day (`YYYY-MM-DD`, UTC) as `dayOf` writes it, else undefined (a mark or cursor read back). */
+export function dayIn(value: unknown): string | undefined {
+	if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+	const at = Date.parse(`${value}T00:00:00.000Z`);
+	return Number.isNaN(at) || dayOf(at) !== value ? undefined : value;
+}
+
 /** The newest day (UTC) whose records a retention run at `now` removes: the day before the oldest the setting keeps. */
 export function newestExpiredDay(retentionMs: number, now: number): string {
 	return dayOf(now - (Math.floor(retentionMs / DAY_MS) + 1) * DAY_MS);

@@ -3,7 +3,7 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { Rechecks } from '../../core/app/webhookBatch';
-import { DAY_MS, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
+import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
@@ -108,7 +108,6 @@ export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 	// A cursor of an earlier version ({ at, step }, a week's list of work): its step means nothing in
 	// this version's list, so the run starts over (removals are idempotent).
 	if (typeof swept !== 'object' || swept === null || typeof clean !== 'object' || clean === null) return undefined;
-	const day = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
 	const marks = (swept ?? {}) as Record<string, unknown>;
 	const kinds = (clean ?? {}) as Record<string, unknown>;
 	// Whole days, one at least: what the setting gives (core/status/retention.ts retentionMsFromDays).

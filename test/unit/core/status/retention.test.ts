@@ -1,5 +1,6 @@
 import {
 	DAY_MS,
+	dayIn,
 	daysToSweep,
 	DEFAULT_RETENTION_MS,
 	MAX_SWEEP_DAYS,
@@ -45,6 +46,17 @@ describe('retention', () => {
 		expect(far).toHaveLength(MAX_SWEEP_DAYS);
 		expect([far[0], far[far.length - 1]]).toEqual(['2021-02-04', '2020-01-02']);
 		expect(daysToSweep('2025-05-31', far[0])[MAX_SWEEP_DAYS - 1]).toBe('2021-02-03');
+	});
+
+	it('reads back a stored day only when it is a calendar day', () => {
+		expect(['2026-05-31', '2026-00-10', '2026-02-30', '2026-5-31', 20260531, undefined].map(dayIn)).toEqual([
+			'2026-05-31',
+			undefined,
+			undefined,
+			undefined,
+			undefined,
+			undefined,
+		]);
 	});
 
 	it('reads the setting in whole days, falling back to 30', () => {
