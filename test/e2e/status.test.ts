@@ -11,6 +11,8 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, sto
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
+import { RUN_BUDGET_MS } from '../../src/core/app/runBudget';
+import { newestExpiredDay } from '../../src/core/status/retention';
 import { ORDER_RECHECK_MS, ORDER_WAIT_MS } from '../../src/core/app/statuses';
 import { backdate } from '../support/backdate';
 
@@ -393,6 +395,48 @@ describe('message status pipeline', () => {
 		await meta([{ wamid: result.msId!, status: 'read', recipient: '5511987654321' }]);
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
 	});
+
+	it('resumes a retention run that ran out of time in a run of its own, where it stopped (its place goes through the scheduler)', async () => {
+		const { scheduler, world } = app.harness;
+		const results = await send(['5511987654321', '5511987654322', '5511987654323']);
+		const recordOf = (msId?: string) => world.persistence.find((r) => r.associations.some((a) => a.id === `wamid:${msId}`))!;
+		const [older, old, today] = results.map((r) => recordOf(r.msId));
+		backdate(world, [older], 41);
+		backdate(world, [old], 40);
+		const day = (record: typeof old) => record.associations.find((a) => a.id.startsWith('sent-day:'))!.id;
+		// The day 40 days back is removed first (the newest days first), by a query slower than a run's time.
+		let slowed = false;
+		world.persistenceDelay = (method, args) => {
+			if (slowed || method !== 'removeByAssociations' || !JSON.stringify(args).includes(day(old))) return undefined;
+			slowed = true;
+			return RUN_BUDGET_MS + 1000;
+		};
+		const retentionJobs = () => scheduler.jobs.filter((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`) && !j.intervalMs);
+		await scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
+		expect(slowed).toBe(true);
+		expect(world.persistence.includes(old)).toBe(false);
+		expect(world.persistence.includes(older)).toBe(true);
+		// The rest is asked for at once, with where this run stopped in the job's data.
+		expect(retentionJobs()).toHaveLength(1);
+		const [resume] = retentionJobs();
+		expect(resume.runAt).toBeLessThanOrEqual(scheduler.currentTime());
+		expect(resume.data).toMatchObject({ at: expect.any(Number), step: expect.any(Number), retentionMs: 30 * 86400000 });
+		const at = resume.data!.at as number;
+		// Runs until no part is left (one more run, unless this machine is slow enough to need two).
+		const asked: string[] = [];
+		world.persistenceDelay = (_method, args) => void asked.push(JSON.stringify(args));
+		for (let i = 0; i < 5 && retentionJobs().length; i++) await scheduler.runDueOf(EXPIRE_MESSAGES_JOB);
+		// Where the first run stopped: nothing before is looked at again (the newest day past the retention, say).
+		expect(asked.some((args) => args.includes(day(older)))).toBe(true);
+		expect(asked.some((args) => args.includes(`sent-day:${newestExpiredDay(30 * 86400000, at)}`))).toBe(false);
+		expect(retentionJobs()).toHaveLength(0);
+		expect(world.persistence.includes(older)).toBe(false);
+		expect(world.persistence.includes(today)).toBe(true);
+		// Every day was removed: the mark moves on to the newest day past the retention (as of the first run).
+		const mark = world.persistence.find((r) => r.associations.some((a) => a.id === 'retention-swept'))!;
+		expect(mark.data).toMatchObject({ days: newestExpiredDay(30 * 86400000, at) });
+		expect(scheduler.failures).toEqual([]);
+	}, 60000);
 
 	it('runs the retention job a day apart though the server starts again in between (each start registers the jobs again)', async () => {
 		const { scheduler } = app.harness;

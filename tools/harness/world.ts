@@ -94,6 +94,11 @@ export class HarnessWorld {
 	 * nothing: asked before each call (`method`, the bridge's arguments), and thrown before it does anything.
 	 */
 	persistenceFault?: (method: string, args: unknown[]) => Error | undefined;
+	/**
+	 * Milliseconds a persistence call waits before it does anything (tests: a slow query on a loaded
+	 * MongoDB), or nothing: asked before each call, as `persistenceFault` is, after `latencyMs`.
+	 */
+	persistenceDelay?: (method: string, args: unknown[]) => number | undefined;
 	/** Every call the app made to the HTTP bridge (Rocket.Chat performing the app's outbound HTTP, rc/http.ts), in order. */
 	readonly httpCalls: Array<{ method: string; url: string }> = [];
 	readonly ui: UiRecord[] = [];

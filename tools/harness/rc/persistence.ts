@@ -227,13 +227,16 @@ export function persistenceBridge({ world: w }: BridgeContext, options: Persiste
 		},
 	};
 	// Every call is counted (`world.persistenceCalls`, by method), and waits `latencyMs` first when set:
-	// concurrent calls wait side by side, as concurrent queries to a database do. A fault the test set
-	// (`world.persistenceFault`) fails the call then, as a database error would.
+	// concurrent calls wait side by side, as concurrent queries to a database do. A delay the test set
+	// (`world.persistenceDelay`) makes it wait longer, and a fault (`world.persistenceFault`) fails the
+	// call then, as a database error would.
 	const counted: BridgeMethods = {};
 	for (const [name, method] of Object.entries(methods)) {
 		counted[name] = async (...args: unknown[]) => {
 			w.persistenceCalls[name] = (w.persistenceCalls[name] ?? 0) + 1;
 			if (latency > 0) await wait();
+			const delay = w.persistenceDelay?.(name, args);
+			if (delay) await new Promise<void>((resolve) => setTimeout(resolve, delay));
 			const fault = w.persistenceFault?.(name, args);
 			if (fault) throw fault;
 			return method(...args);
