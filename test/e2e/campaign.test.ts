@@ -8,6 +8,7 @@
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
+import { sendWindow } from '../../src/core/app/campaignSends';
 
 const SHIP = {
 	id: '1',
@@ -174,6 +175,60 @@ describe('campaigns (templateMessage async: true)', () => {
 			await sink.stop();
 		}
 	});
+
+	it("a campaign whose runtime is killed mid-run (a crash) goes on once the engine restarts it: nobody twice, each recipient reported once, queued only if Meta accepted it", async () => {
+		const sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+		await app.harness.setSetting('send_rate_per_second', 60);
+		// Meta answers in 300 ms: sends are under way when the runtime dies (Rocket.Chat makes their calls; Meta accepts them).
+		app.sim.setLatency(300);
+		try {
+			const id = (await start(phones(240))).body.campaignId as string;
+			const running = app.harness.scheduler.runDue();
+			await until(() => app.sim.sentMessages.length >= 40, '40 sends');
+			const { pid } = app.harness.runtimeProcess();
+			process.kill(pid, 'SIGKILL');
+			// The engine starts the runtime again; the dead run's call ends at the engine's timeout.
+			await running;
+			expect(app.harness.runtimeProcess().pid).not.toBe(pid);
+			expect(app.harness.takeAppErrors()).toEqual([expect.stringMatching(/scheduler:run-campaigns" timed out after 30000ms/)]);
+			const atCrash = app.sim.sentMessages.length;
+			expect(atCrash).toBeLessThan(240);
+			// The dead run's lease lapses (a minute); the recurring job resumes the campaign.
+			await app.harness.scheduler.advance(3 * 60000);
+			await deliveredTo(sink, 240);
+
+			expect(once(sentTo())).toBe(true);
+			expect(sentTo().length).toBeGreaterThan(atCrash);
+			const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
+			expect(view.state).toBe('done');
+			expect(view.counts).toMatchObject({ pending: 0, sending: 0, cancelled: 0, queued: expect.any(Number), failed: expect.any(Number) });
+			expect(view.counts.queued + view.counts.failed).toBe(240);
+			// Each recipient reported once: queued if Meta accepted it; failed, "outcome unknown", for a
+			// send the dead run had begun (its record written, its call perhaps made): never sent again.
+			expect(sink.deliveries.map((d) => String(d.body.mobileNo)).sort()).toEqual(phones(240));
+			const accepted = new Set(sentTo());
+			const queued = sink.deliveries.filter((d) => d.body.MessageStatus === 'queued').map((d) => String(d.body.mobileNo));
+			const failed = sink.deliveries.filter((d) => d.body.MessageStatus !== 'queued');
+			expect(queued.every((to) => accepted.has(to))).toBe(true);
+			expect(queued).toHaveLength(view.counts.queued);
+			expect(failed).toHaveLength(view.counts.failed);
+			// Sends Meta accepted whose answers the dead run never saw are among them (reported, not sent again).
+			expect(failed.some((d) => accepted.has(String(d.body.mobileNo)))).toBe(true);
+			for (const delivery of failed) {
+				expect(delivery.body.MessageStatus).toBe('failed');
+				expect(JSON.stringify(delivery.body.ErrorDetails)).toContain('Outcome unknown');
+			}
+			// At most the sends the run had begun ahead of the pacer (src/core/app/campaignSends.ts), with their group.
+			expect(failed.length).toBeLessThanOrEqual(Math.ceil(1.5 * sendWindow(60)));
+			// The dead run's pending records stay until retention removes their day; reads take their sends' outcomes instead.
+			const reported = new Set(failed.map((d) => String(d.body.mobileNo)));
+			const left = pendingRecords().flatMap((r) => (r.data as { sends: Array<{ mobileNo: string }> }).sends.map((m) => m.mobileNo));
+			expect(left.every((to) => reported.has(to) || accepted.has(to))).toBe(true);
+		} finally {
+			await sink.stop();
+		}
+	}, 120000);
 
 	it('cancel stops the campaign: nothing more is sent, the rest counts as cancelled', async () => {
 		await app.harness.setSetting('send_rate_per_second', 40);
