@@ -176,7 +176,7 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	});
 
-	it("a campaign whose runtime is killed mid-run (a crash) goes on once the engine restarts it: nobody twice, each recipient reported once, queued only if Meta accepted it", async () => {
+	it('a campaign whose runtime is killed mid-run (a crash) goes on once the engine restarts it: nobody twice, each recipient reported once, queued only if Meta accepted it', async () => {
 		const sink = new StatusSink();
 		await app.harness.setSetting('status_endpoint_url', await sink.start());
 		await app.harness.setSetting('send_rate_per_second', 60);
@@ -202,7 +202,13 @@ describe('campaigns (templateMessage async: true)', () => {
 			expect(sentTo().length).toBeGreaterThan(atCrash);
 			const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
 			expect(view.state).toBe('done');
-			expect(view.counts).toMatchObject({ pending: 0, sending: 0, cancelled: 0, queued: expect.any(Number), failed: expect.any(Number) });
+			expect(view.counts).toMatchObject({
+				pending: 0,
+				sending: 0,
+				cancelled: 0,
+				queued: expect.any(Number),
+				failed: expect.any(Number),
+			});
 			expect(view.counts.queued + view.counts.failed).toBe(240);
 			// Each recipient reported once: queued if Meta accepted it; failed, "outcome unknown", for a
 			// send the dead run had begun (its record written, its call perhaps made): never sent again.
