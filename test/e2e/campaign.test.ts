@@ -191,7 +191,8 @@ describe('campaigns (templateMessage async: true)', () => {
 			// The engine starts the runtime again; the dead run's call ends at the engine's timeout.
 			await running;
 			expect(app.harness.runtimeProcess().pid).not.toBe(pid);
-			expect(app.harness.takeAppErrors()).toEqual([expect.stringMatching(/scheduler:run-campaigns" timed out after 30000ms/)]);
+			// (Engine 1.53.1 says "timed out" without the time.)
+			expect(app.harness.takeAppErrors()).toEqual([expect.stringMatching(/scheduler:run-campaigns" timed out/)]);
 			const atCrash = app.sim.sentMessages.length;
 			expect(atCrash).toBeLessThan(240);
 			// The dead run's lease lapses (a minute); the recurring job resumes the campaign.
