@@ -8,6 +8,7 @@ import { appSettings, graphFactory } from '../factory';
 import { PersistenceCampaignStore } from '../persistence/CampaignStore';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
+import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
 import { clockOf } from './clock';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
@@ -46,6 +47,7 @@ export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 		graphOf: (number) => graph(number.accessToken),
 		sendLog: await sendLogOf({ read, persistence }),
 		messages: new MessageStore(read.getPersistenceReader()),
+		inbox: new PersistenceWebhookInbox(read.getPersistenceReader(), persistence),
 		settings: appSettings(read),
 		clock: await clockOf(read),
 		campaignJobs: campaignJobsOf(modify),

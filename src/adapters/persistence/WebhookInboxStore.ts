@@ -147,6 +147,18 @@ export class PersistenceWebhookInbox implements WebhookInbox {
 	}
 
 	/**
+	 * Every events record, and the events of heads an earlier version wrote with them: two reads.
+	 * Events an `add` that died left without a head are among them (Meta sends that webhook again).
+	 */
+	async events(): Promise<WebhookEvent[]> {
+		const [records, heads] = (await Promise.all([this.read.readByAssociation(EVENTS), this.read.readByAssociation(INBOX)])) as [
+			StoredEvents[],
+			StoredHead[],
+		];
+		return [...records.map(eventsOf), ...heads.map((head) => head.events)].flatMap((events) => events ?? []);
+	}
+
+	/**
 	 * Events records no head lists: what an `add` whose process died between its two writes left.
 	 * Only while the inbox holds no head, so that a waiting backlog's events never cross the bridge
 	 * for it: every events record then is such a leftover or an `add` under way, which the age,

@@ -14,8 +14,9 @@
  * back from the pacer), and a chunk is marked when its first send enters it: records are written shortly before their calls, at most
  * about one and a half windows ahead (a group written by the window's first send holds up to half
  * a window's sends after it), not for the whole run at once. A run that dies thus leaves up to about
- * that many pending records whose calls never started (and those answered whose links were not yet written): `recover` cannot tell them from calls Meta
- * may have accepted, and reports them "outcome unknown". A send whose record was written but whose
+ * that many pending records whose calls never started (and those answered whose links were not yet written): `recover` tells those
+ * Meta accepted by Meta's statuses of them in the stored webhooks (core/bulk/campaign.ts
+ * `acceptedByMeta`), and reports the others "outcome unknown". A send whose record was written but whose
  * call never started while the run lived is `unsent`: its pending record goes with its group's last
  * send, and the next attempt writes its own. A send whose chunk's mark or record could not be
  * written is not sent, and is pending again. (Chunks written by earlier versions may name the pending
@@ -28,12 +29,13 @@
  * will not start), so the next run can take the chunks after while this one's last sends are still
  * ahead of it.
  */
-import { Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
+import { acceptedByMeta, Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
 import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { translate } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { whatsAppMessage } from '../outbound/envelope';
+import { StatusEvent } from '../status/webhook';
 import { CampaignPorts } from './campaignsPorts';
 import { graphCodeOf } from './explain';
 import { SentMessage } from './ports';
@@ -83,6 +85,8 @@ export class CampaignRun {
 	private readonly marked = new Map<CampaignChunk, Promise<void>>();
 	/** How many sends one record holds at most (`recordOf`): what the run lets begin ahead of the pacer. */
 	private groupSize = 1;
+	/** Meta's statuses in the stored webhooks, once read (`metaStatuses`). */
+	private statuses?: Promise<StatusEvent[]>;
 	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
 	reported = 0;
 
@@ -95,17 +99,40 @@ export class CampaignRun {
 
 	/**
 	 * After a run that died: the `sending` recipients of `chunks` take their records' outcomes (one
-	 * read per such chunk); a record still pending is settled failed, "outcome unknown".
+	 * read per such chunk). A record still pending is linked to the wamid a status of Meta's about
+	 * its send names (Meta accepted it: `acceptedByMeta`; the stored webhooks read once, at the first
+	 * such record), and its recipient is queued; without such a status it is settled failed,
+	 * "outcome unknown".
 	 */
 	async recover(chunks: CampaignChunk[]): Promise<void> {
 		for (const chunk of chunks) {
 			if (!chunk.recipients.some((r) => r.state === 'sending') || isHeld(chunk, this.ports.clock.now())) continue;
 			const records = chunk.batch ? await this.ports.messages.findByBatch(chunk.batch) : undefined;
 			const { changed, unknown } = foldSends(chunk, records, true);
-			for (const { index, record } of unknown)
-				await this.fail(chunk.recipients[index].to, record, translate(undefined, UNKNOWN_OUTCOME));
+			const accepted = unknown.some(({ record }) => record)
+				? acceptedByMeta(chunk, this.campaign.phoneNumberId, await this.metaStatuses(), records ?? [])
+				: new Map<string, string[]>();
+			for (const { index, record } of unknown) {
+				const { to } = chunk.recipients[index];
+				const wamid = record && accepted.get(record.mobileNo)?.shift();
+				if (record && wamid) {
+					// Its queued event may have been stored before the run died (SendLog.settle): the same event (its eventId) again.
+					await this.ports.sendLog.settle({ ...record, wamid });
+					this.reported++;
+					chunk.recipients[index] = { to, state: 'queued', wamid };
+				} else await this.fail(to, record, translate(undefined, UNKNOWN_OUTCOME));
+			}
 			if (changed) await this.ports.store.saveChunk(chunk);
 		}
+	}
+
+	/** Meta's statuses in the stored webhooks, read once per run; none when they cannot be read (the sends are then "outcome unknown"). */
+	private metaStatuses(): Promise<StatusEvent[]> {
+		this.statuses ??= this.ports.inbox.events().then(
+			(events) => events.filter((event): event is StatusEvent => event.kind === 'status'),
+			() => [],
+		);
+		return this.statuses;
 	}
 
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */

@@ -8,6 +8,7 @@ import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader } from './ports';
 import { SendLog } from './sendLog';
 import { TemplateGraph } from './sendTemplatesPorts';
+import { WebhookInbox } from './webhookBatch';
 
 /**
  * The persisted queue of campaigns. A chunk or the head is rewritten whole; where each send stands
@@ -67,6 +68,11 @@ export interface CampaignPorts {
 	sendLog: Pick<SendLog, 'beginMany' | 'settle' | 'unsent' | 'record'>;
 	/** The records of a chunk's batch: where its sends stand after a run that died, and for the counts. */
 	messages: Pick<MessageLog, 'findByBatch'>;
+	/**
+	 * The stored webhooks: after a run that died, Meta's statuses in them tell which of its sends
+	 * Meta accepted (read only then, and once per run: campaignSends.ts `recover`).
+	 */
+	inbox: Pick<WebhookInbox, 'events'>;
 	settings: SettingsReader;
 	clock: Clock;
 	campaignJobs: CampaignJobs;

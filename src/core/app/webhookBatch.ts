@@ -97,6 +97,8 @@ export type InboxHead = Omit<InboxEntry, 'events'>;
  *   undefined.
  * - `save` replaces a stored entry (by id) with the given one; an entry that is gone stays gone.
  * - `remove` removes it; an unknown id is ignored.
+ * - `events` returns the events of every stored webhook (copies), claiming none: for a look that
+ *   handles nothing (what Meta said of the sends of a campaign run that died, campaignSends.ts).
  * - `sweepOrphans` removes what an `add` that never stored its entry left (in a store that writes an
  *   entry in two steps, when its process died between them; Meta sends that webhook again), stored
  *   `olderThanMs` or more before `now` (a younger one may be an `add` under way), and answers how
@@ -109,6 +111,7 @@ export interface WebhookInbox {
 	claim(id: string, options: { now: number; leaseMs: number }): Promise<InboxEntry | undefined>;
 	save(entry: InboxEntry): Promise<void>;
 	remove(id: string): Promise<void>;
+	events(): Promise<WebhookEvent[]>;
 	sweepOrphans(now: number, olderThanMs: number): Promise<number>;
 }
 
@@ -579,6 +582,10 @@ export class MemoryWebhookInbox implements WebhookInbox {
 
 	async remove(id: string): Promise<void> {
 		this.entries.delete(id);
+	}
+
+	async events(): Promise<WebhookEvent[]> {
+		return [...this.entries.values()].flatMap((entry) => clone(entry).events);
 	}
 
 	/**

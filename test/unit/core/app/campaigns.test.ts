@@ -8,12 +8,14 @@ import { SentMessage } from '../../../../src/core/app/ports';
 import { SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { TemplateGraph } from '../../../../src/core/app/sendTemplatesPorts';
+import { MemoryWebhookInbox } from '../../../../src/core/app/webhookBatch';
 import { CHUNK_SIZE } from '../../../../src/core/bulk/campaign';
 import { NumberPacer } from '../../../../src/core/bulk/pacer';
 import { translate } from '../../../../src/core/i18n/translate';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
+import { StatusEvent } from '../../../../src/core/status/webhook';
 import { FakeGraph, graphError, keys, NUMBER, templatesWorld } from './fakes-templates';
 
 const TEMPLATE = { name: 'order_ready', language: { code: 'en_US' } };
@@ -43,6 +45,10 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const store = new MemoryCampaignStore();
 	const graph = new FakeGraph();
 	const messages = new CountingLog();
+	// The stored webhooks, counting the runs' looks at their events (after a run that died).
+	const inbox = Object.assign(new MemoryWebhookInbox(), { reads: 0 });
+	const readEvents = inbox.events.bind(inbox);
+	inbox.events = () => (inbox.reads++, readEvents());
 	const outbox = new MemoryOutboxStore<StatusPayload>();
 	const settings = settingsOf({ sendRatePerSecond: 100, statusEndpointUrl: 'https://crm.example/status', ...options.settings });
 	const sendLog = new SendLog({ messages, outbox, settings, clock });
@@ -73,6 +79,7 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 		graphOf: () => paced,
 		sendLog,
 		messages,
+		inbox,
 		settings,
 		clock,
 		campaignJobs: {
@@ -97,7 +104,7 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const events = async () => (await outbox.list()).map((item) => item.payload);
 	/** Every record of the campaign's sends, by chunk batch. */
 	const records = async (id: string) => (await Promise.all((await store.chunks(id)).map((c) => messages.findByBatch(c.batch!)))).flat();
-	return { clock, store, graph, messages, sendLog, atCall, hooks, jobs, logged, service, start, sentTo, run, events, records };
+	return { clock, store, graph, messages, inbox, sendLog, atCall, hooks, jobs, logged, service, start, sentTo, run, events, records };
 }
 
 /** Writes what a send of the campaign's `to` in `chunk` left in the send log, as a run would have: begun, and settled or not. */
@@ -113,6 +120,15 @@ async function leftBy(w: ReturnType<typeof world>, id: string, batch: string, to
 		batch,
 	});
 	if (answer) await w.sendLog.settle({ ...pending, wamid: answer.wamid }, answer.error);
+}
+
+/** A campaign of `n` recipients whose run died with all of them marked sending (their records are the test's to write: `leftBy`). */
+async function diedSending(w: ReturnType<typeof world>, n: number) {
+	const id = await w.start(phones(n));
+	const [chunk] = await w.store.chunks(id);
+	for (const recipient of chunk.recipients) recipient.state = 'sending';
+	await w.store.saveChunk(chunk);
+	return { id, chunk, to: phones(n) };
 }
 
 describe('campaigns', () => {
@@ -559,6 +575,83 @@ describe('campaigns', () => {
 		expect((await w.records(id)).filter((r) => r.pending)).toEqual([]);
 		expect((await w.records(id)).map((r) => r.mobileNo).sort()).toEqual(to);
 		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 3, failed: 3, sending: 0, pending: 0 });
+	});
+
+	it('after a run that died: a pending record of a send Meta\'s stored status names (its batch key, its recipient) is linked to that wamid and queued; the others stay "outcome unknown"', async () => {
+		const w = world();
+		const { id, chunk, to } = await diedSending(w, 5);
+		await leftBy(w, id, chunk.batch!, to[0], { wamid: 'wamid.linked' });
+		for (const recipient of to.slice(1)) await leftBy(w, id, chunk.batch!, recipient);
+		const status = (wamid: string, recipientId: string, fields: Partial<StatusEvent> = {}): StatusEvent => ({
+			kind: 'status',
+			phoneNumberId: NUMBER.phoneNumberId,
+			displayPhoneNumber: '15550100001',
+			wamid,
+			status: 'sent',
+			timestamp: '1772359200',
+			recipientId,
+			bizOpaqueCallbackData: chunk.batch,
+			...fields,
+		});
+		// Meta's statuses, as the webhook job keeps those of messages not known yet: sent and delivered of to[1]'s send, in two webhooks.
+		await w.inbox.add({ id: 'w1', events: [status('wamid.one', to[1]), status('wamid.linked', to[2])], receivedAt: w.clock.t });
+		await w.inbox.add({
+			id: 'w2',
+			events: [
+				status('wamid.one', to[1], { status: 'delivered' }),
+				// Not of this chunk's sends: another batch key, none, another number, a group.
+				status('wamid.other-batch', to[3], { bizOpaqueCallbackData: 'rcwa.000000000000000000' }),
+				status('wamid.no-key', to[3], { bizOpaqueCallbackData: undefined }),
+				status('wamid.other-number', to[3], { phoneNumberId: 'pn-other' }),
+				status('wamid.group', to[3], { recipientType: 'group' }),
+				// Accepted, then failed at Meta: queued, and the failed status follows from the webhook job.
+				status('wamid.four', to[4], { status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }] }),
+			],
+			receivedAt: w.clock.t,
+		});
+		const before = (await w.events()).length;
+
+		w.clock.t += RUN_LEASE_MS;
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect(w.graph.sends).toEqual([]);
+		expect(w.inbox.reads).toBe(1);
+		const events = (await w.events()).slice(before);
+		expect(events.map((e) => [e.MessageStatus, e.mobileNo, e.msId ?? null, e.ErrorDetails ?? null])).toEqual([
+			['queued', to[1], 'wamid.one', null],
+			// wamid.linked is to[0]'s: not another send's.
+			['failed', to[2], null, UNKNOWN],
+			['failed', to[3], null, UNKNOWN],
+			['queued', to[4], 'wamid.four', null],
+		]);
+		const records = await w.records(id);
+		expect(records.filter((r) => r.pending)).toEqual([]);
+		expect(records.filter((r) => r.wamid).map((r) => [r.mobileNo, r.wamid, r.statuses])).toEqual([
+			[to[0], 'wamid.linked', ['queued']],
+			[to[1], 'wamid.one', ['queued']],
+			[to[4], 'wamid.four', ['queued']],
+		]);
+		expect((await w.store.chunks(id))[0].recipients).toEqual([
+			{ to: to[0], state: 'queued', wamid: 'wamid.linked' },
+			{ to: to[1], state: 'queued', wamid: 'wamid.one' },
+			{ to: to[2], state: 'failed' },
+			{ to: to[3], state: 'failed' },
+			{ to: to[4], state: 'queued', wamid: 'wamid.four' },
+		]);
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 3, failed: 2, sending: 0, pending: 0 });
+	});
+
+	it('after a run that died: when the stored webhooks cannot be read, its pending sends are "outcome unknown", as without a status', async () => {
+		const w = world();
+		const { id, chunk, to } = await diedSending(w, 2);
+		for (const recipient of to) await leftBy(w, id, chunk.batch!, recipient);
+		w.inbox.events = () => Promise.reject(new Error('persistence down'));
+		w.clock.t += RUN_LEASE_MS;
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect((await w.events()).map((e) => [e.MessageStatus, e.ErrorDetails])).toEqual([
+			['failed', UNKNOWN],
+			['failed', UNKNOWN],
+		]);
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 0, failed: 2 });
 	});
 
 	it('stops when the app is disabled: a send written but not started leaves no pending record, and the next run resumes without a duplicate', async () => {

@@ -85,6 +85,23 @@ export function webhookInboxContract(name: string, makeInbox: () => Promise<Inbo
 			expect(await ids(inbox)).toEqual(['b']);
 		});
 
+		it("answers every stored entry's events (as last saved, not a removed one's), claiming none", async () => {
+			expect(await inbox.events()).toEqual([]);
+			const saved = [{ kind: 'template-status', wabaId: 'waba-1', event: 'APPROVED', templateName: 'saved' }] as InboxEntry['events'];
+			await inbox.add(entry('a'), STORED);
+			await inbox.add(entry('b'), STORED);
+			await inbox.add(entry('c'), STORED);
+			await inbox.save({ ...entry('b'), events: saved });
+			await inbox.remove('c');
+			const events = await inbox.events();
+			expect(events).toHaveLength(2);
+			expect(events).toEqual(expect.arrayContaining([...entry('a').events, ...saved]));
+			(events[0] as { templateName: string }).templateName = 'changed';
+			expect((await inbox.events()).map((e) => (e as { templateName: string }).templateName).sort()).toEqual(['a', 'saved']);
+			expect((await inbox.list()).map((e) => e.claimedUntil)).toEqual([undefined, undefined]);
+			expect(await inbox.claim('a', { now: 2000, leaseMs: 300 })).toEqual({ ...entry('a'), claimedUntil: 2300 });
+		});
+
 		it('sweeps the events an add left without its entry once they are old enough; younger ones may be an add under way', async () => {
 			await interruptedAdd(entry('x'), STORED);
 			expect(await inbox.list()).toEqual([]);
