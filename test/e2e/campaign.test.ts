@@ -210,6 +210,11 @@ describe('campaigns (templateMessage async: true)', () => {
 			);
 			expect(acks.map((a) => a.status)).toEqual([200]);
 			const saidSent = new Set(sentStatuses.map(({ to }) => to));
+			// Sends Meta accepted whose answers the dead run never linked to their records: only Meta's statuses tell of them.
+			const linked = (wamid: string) =>
+				app.harness.world.persistence.some((r) => r.associations.some((a) => a.id === `wamid:${wamid}`));
+			const unlinkedAtCrash = sentStatuses.filter(({ wamid }) => !linked(wamid)).map(({ to }) => to);
+			expect(unlinkedAtCrash.length).toBeGreaterThan(0);
 			// The dead run's lease lapses (a minute); the recurring job resumes the campaign.
 			await app.harness.scheduler.advance(3 * 60000);
 			// Delivery rounds until every recipient was reported, and those Meta said `sent` of sent too, and one more.
@@ -266,6 +271,7 @@ describe('campaigns (templateMessage async: true)', () => {
 					expect(list[0].error).toContain('Outcome unknown');
 				}
 			}
+			for (const to of unlinkedAtCrash) expect(reports.get(to)!.map((r) => r.status)).toEqual(['queued', 'sent']);
 			expect(failed).toHaveLength(view.counts.failed);
 			expect(240 - failed.length).toBe(view.counts.queued);
 			// About the sends the run had begun ahead of the pacer that never started (src/core/app/campaignSends.ts): its window, and the rest of its last group of records.

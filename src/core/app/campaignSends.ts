@@ -85,16 +85,18 @@ export class CampaignRun {
 	private readonly marked = new Map<CampaignChunk, Promise<void>>();
 	/** How many sends one record holds at most (`recordOf`): what the run lets begin ahead of the pacer. */
 	private groupSize = 1;
-	/** Meta's statuses in the stored webhooks, once read (`metaStatuses`). */
-	private statuses?: Promise<StatusEvent[]>;
 	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
 	reported = 0;
 
-	/** `display`: the sending number's digits, the records' `connectedWhatsAppNo`. */
+	/**
+	 * `display`: the sending number's digits, the records' `connectedWhatsAppNo`; `metaStatuses`:
+	 * Meta's statuses in the stored webhooks, read when first asked for (`storedStatuses`).
+	 */
 	constructor(
 		private readonly ports: CampaignPorts,
 		private readonly campaign: Campaign,
 		private readonly display: string,
+		private readonly metaStatuses: () => Promise<StatusEvent[]> = storedStatuses(ports),
 	) {}
 
 	/**
@@ -114,7 +116,9 @@ export class CampaignRun {
 				: new Map<string, string[]>();
 			for (const { index, record } of unknown) {
 				const { to } = chunk.recipients[index];
-				const wamid = record && accepted.get(record.mobileNo)?.shift();
+				// Two messages to one recipient of a chunk would be a send made twice, which no run does: neither is taken.
+				const wamids = record ? accepted.get(record.mobileNo) : undefined;
+				const wamid = wamids?.length === 1 ? wamids[0] : undefined;
 				if (record && wamid) {
 					// Its queued event may have been stored before the run died (SendLog.settle): the same event (its eventId) again.
 					await this.ports.sendLog.settle({ ...record, wamid });
@@ -124,15 +128,6 @@ export class CampaignRun {
 			}
 			if (changed) await this.ports.store.saveChunk(chunk);
 		}
-	}
-
-	/** Meta's statuses in the stored webhooks, read once per run; none when they cannot be read (the sends are then "outcome unknown"). */
-	private metaStatuses(): Promise<StatusEvent[]> {
-		this.statuses ??= this.ports.inbox.events().then(
-			(events) => events.filter((event): event is StatusEvent => event.kind === 'status'),
-			() => [],
-		);
-		return this.statuses;
 	}
 
 	/** The paced sends of `items` from `number`; their outcomes in order (`apply` writes them). */
@@ -344,6 +339,25 @@ export class CampaignRun {
 	private now(): string {
 		return new Date(this.ports.clock.now()).toISOString();
 	}
+}
+
+/**
+ * Meta's statuses in the stored webhooks (`CampaignPorts.inbox`), read when first asked for and
+ * then answered again; none when they cannot be read (logged: the sends they would have told of
+ * are "outcome unknown").
+ */
+export function storedStatuses(ports: Pick<CampaignPorts, 'inbox' | 'logger'>): () => Promise<StatusEvent[]> {
+	let read: Promise<StatusEvent[]> | undefined;
+	return () =>
+		(read ??= ports.inbox.events().then(
+			(events) => events.filter((event): event is StatusEvent => event.kind === 'status'),
+			(error: unknown) => {
+				ports.logger?.warn(
+					`campaign: the stored webhooks could not be read (${error instanceof Error ? error.message : 'error'}); sends a run that died left are "outcome unknown"`,
+				);
+				return [];
+			},
+		));
 }
 
 /** At most `size` calls of `run` under way; the others wait their turn, in order. */

@@ -40,8 +40,9 @@ import {
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
+import { StatusEvent } from '../status/webhook';
 import { CancelWatch, cancelHere, forgetCancel } from './cancelWatch';
-import { CampaignRun, Item, sendWindow } from './campaignSends';
+import { CampaignRun, Item, sendWindow, storedStatuses } from './campaignSends';
 import { CampaignPorts } from './campaignsPorts';
 import { matchNumber, SendRefused } from './sendTemplates';
 import { newBatchKey } from './sendLog';
@@ -198,13 +199,15 @@ export class Campaigns {
 		let more = false;
 		let sent = 0;
 		let reported = 0;
+		// Read at most once per job run, by the first campaign a run that died left sends of unknown outcome in.
+		const metaStatuses = storedStatuses(this.ports);
 		for (const campaign of await this.ports.store.open()) {
 			if (options.stopped() || this.ports.clock.now() >= deadline - RUN_TAIL_MS) {
 				more = true;
 				break;
 			}
 			if (campaign.leaseUntil > this.ports.clock.now()) continue;
-			const result = await this.runCampaign(campaign, deadline, options);
+			const result = await this.runCampaign(campaign, deadline, options, metaStatuses);
 			more = more || result.more;
 			sent += result.sent;
 			reported += result.reported;
@@ -219,6 +222,7 @@ export class Campaigns {
 		campaign: Campaign,
 		deadline: number,
 		options: RunOptions,
+		metaStatuses: () => Promise<StatusEvent[]>,
 	): Promise<{ more: boolean; sent: number; reported: number; handedOff?: boolean }> {
 		const { store } = this.ports;
 		const current = await store.get(campaign.id);
@@ -231,7 +235,12 @@ export class Campaigns {
 		const chunks = await store.chunks(campaign.id);
 		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
 		const number = matchNumber(await this.ports.numbers.list(), campaign.phoneNumberId);
-		const run = new CampaignRun(this.ports, campaign, number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId);
+		const run = new CampaignRun(
+			this.ports,
+			campaign,
+			number ? displayDigits(number.displayPhoneNumber) : campaign.phoneNumberId,
+			metaStatuses,
+		);
 		const watch = new CancelWatch(campaign.id, this.ports);
 		await run.recover(chunks.slice(campaign.cursor));
 		// Cancelled: what a run that died left `sending` took its outcome (`recover`); nothing is sent, the campaign is closed.

@@ -579,7 +579,7 @@ describe('campaigns', () => {
 
 	it('after a run that died: a pending record of a send Meta\'s stored status names (its batch key, its recipient) is linked to that wamid and queued; the others stay "outcome unknown"', async () => {
 		const w = world();
-		const { id, chunk, to } = await diedSending(w, 5);
+		const { id, chunk, to } = await diedSending(w, 6);
 		await leftBy(w, id, chunk.batch!, to[0], { wamid: 'wamid.linked' });
 		for (const recipient of to.slice(1)) await leftBy(w, id, chunk.batch!, recipient);
 		const status = (wamid: string, recipientId: string, fields: Partial<StatusEvent> = {}): StatusEvent => ({
@@ -606,6 +606,9 @@ describe('campaigns', () => {
 				status('wamid.group', to[3], { recipientType: 'group' }),
 				// Accepted, then failed at Meta: queued, and the failed status follows from the webhook job.
 				status('wamid.four', to[4], { status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }] }),
+				// Two messages to one recipient: no run sends twice, so neither is taken.
+				status('wamid.five-a', to[5]),
+				status('wamid.five-b', to[5]),
 			],
 			receivedAt: w.clock.t,
 		});
@@ -622,6 +625,7 @@ describe('campaigns', () => {
 			['failed', to[2], null, UNKNOWN],
 			['failed', to[3], null, UNKNOWN],
 			['queued', to[4], 'wamid.four', null],
+			['failed', to[5], null, UNKNOWN],
 		]);
 		const records = await w.records(id);
 		expect(records.filter((r) => r.pending)).toEqual([]);
@@ -636,8 +640,9 @@ describe('campaigns', () => {
 			{ to: to[2], state: 'failed' },
 			{ to: to[3], state: 'failed' },
 			{ to: to[4], state: 'queued', wamid: 'wamid.four' },
+			{ to: to[5], state: 'failed' },
 		]);
-		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 3, failed: 2, sending: 0, pending: 0 });
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 3, failed: 3, sending: 0, pending: 0 });
 	});
 
 	it('after a run that died: when the stored webhooks cannot be read, its pending sends are "outcome unknown", as without a status', async () => {
@@ -652,6 +657,27 @@ describe('campaigns', () => {
 			['failed', UNKNOWN],
 		]);
 		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 0, failed: 2 });
+		expect(w.logged).toEqual([expect.stringContaining('the stored webhooks could not be read (persistence down)')]);
+	});
+
+	it('reads the stored webhooks once per job run, for every campaign a run that died left pending sends in, and not when none did', async () => {
+		const w = world();
+		const first = await diedSending(w, 2);
+		const second = await diedSending(w, 2);
+		for (const died of [first, second]) for (const to of died.to) await leftBy(w, died.id, died.chunk.batch!, to);
+		// Only a linked record: its outcome is known.
+		const linkedOnly = async (v: ReturnType<typeof world>) => {
+			const died = await diedSending(v, 1);
+			await leftBy(v, died.id, died.chunk.batch!, died.to[0], { wamid: 'wamid.known' });
+			v.clock.t += RUN_LEASE_MS;
+			await v.run();
+			expect((await v.service.status(died.id, OWNER)).counts).toMatchObject({ queued: 1, sending: 0 });
+		};
+		await linkedOnly(w);
+		expect(w.inbox.reads).toBe(1);
+		const other = world();
+		await linkedOnly(other);
+		expect(other.inbox.reads).toBe(0);
 	});
 
 	it('stops when the app is disabled: a send written but not started leaves no pending record, and the next run resumes without a duplicate', async () => {
