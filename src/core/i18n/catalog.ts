@@ -270,7 +270,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "Error! Missing \"id\" of the campaign (query parameter id, or \"id\" in the body).",
 		"api_error_campaign_not_found": "No campaign found with id __id__",
 		"api_error_campaign_forbidden": "Only the user who started this campaign, or an admin, may see or cancel it.",
-		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way, so it was not sent again (it may or may not have reached WhatsApp).",
+		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way and WhatsApp sent no status of it by the time the campaign resumed, so it was not sent again (it may or may not have reached WhatsApp).",
 		"campaign_error_number_gone": "Not sent: the campaign's WhatsApp number is no longer connected."
 	},
 	"es": {
@@ -543,7 +543,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "¡Error! Falta el \"id\" de la campaña (parámetro de consulta id, o \"id\" en el cuerpo).",
 		"api_error_campaign_not_found": "No se encontró ninguna campaña con id __id__",
 		"api_error_campaign_forbidden": "Solo el usuario que inició esta campaña, o un administrador, puede verla o cancelarla.",
-		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
+		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío y WhatsApp no envió ningún estado de él antes de que se reanudara la campaña, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
 		"campaign_error_number_gone": "No enviado: el número de WhatsApp de la campaña ya no está conectado."
 	},
 	"pt-BR": {
@@ -816,7 +816,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "Erro! Falta o \"id\" da campanha (parâmetro de consulta id, ou \"id\" no corpo).",
 		"api_error_campaign_not_found": "Nenhuma campanha encontrada com id __id__",
 		"api_error_campaign_forbidden": "Somente o usuário que iniciou esta campanha, ou um administrador, pode vê-la ou cancelá-la.",
-		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
+		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento e o WhatsApp não enviou nenhum status dele até a campanha ser retomada, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
 		"campaign_error_number_gone": "Não enviado: o número de WhatsApp da campanha não está mais conectado."
 	}
 };
