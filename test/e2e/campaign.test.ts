@@ -2,8 +2,9 @@
  * Campaign mode of templateMessage (`async: true`) through the engine: 202 at once, the queue sent
  * by scheduler jobs, each recipient once (the simulator records every accepted send), each send
  * recorded before its Graph call under its chunk's batch key, counts and cancel at `campaign`, and a
- * campaign interrupted by the app's disable / enable. (Statuses Meta sends while a campaign is
- * sending: test/e2e/earlyStatuses.test.ts.)
+ * campaign interrupted by the app's disable / enable, or by a crash of the app's runtime (and a
+ * templateMessage request so interrupted). (Statuses Meta sends while a campaign is sending:
+ * test/e2e/earlyStatuses.test.ts.)
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
@@ -51,6 +52,44 @@ describe('campaigns (templateMessage async: true)', () => {
 	const once = (list: string[]) => new Set(list).size === list.length;
 	/** The send log's records still waiting for Meta's answer (MessageStore: `pending-send:<sendId>`, or several together under `pending-sends:<group>`). */
 	const pendingRecords = () => app.harness.world.persistence.filter((r) => /pending-sends?:/.test(JSON.stringify(r.associations)));
+	/** Whether the send log links a record to `wamid` (MessageStore: `wamid:<wamid>`). */
+	const linked = (wamid: string) => app.harness.world.persistence.some((r) => r.associations.some((a) => a.id === `wamid:${wamid}`));
+	/** Kills the app's runtime (SIGKILL) and waits until the engine has started it again. */
+	const crash = async (whileRunning: Promise<unknown>) => {
+		const { pid } = app.harness.runtimeProcess();
+		process.kill(pid, 'SIGKILL');
+		// The call under way ends at the engine's timeout.
+		await whileRunning;
+		const restarted = () => {
+			try {
+				return app.harness.runtimeProcess().pid !== pid;
+			} catch {
+				return false; // between two processes
+			}
+		};
+		await until(restarted, 'the engine to start the runtime again', 30000);
+	};
+	/** A status receiver, the send rate, and Meta answering in 300 ms: sends are under way when the runtime dies (Rocket.Chat makes their calls; Meta accepts them). */
+	const crashSetUp = async (rate: number) => {
+		const sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+		await app.harness.setSetting('send_rate_per_second', rate);
+		app.sim.setLatency(300);
+		return sink;
+	};
+	/**
+	 * The receiver's POSTs, one per event id, in order; an event id POSTed again must be the same
+	 * payload (an event stored before a crash may be delivered again), and only a `queued` may be.
+	 */
+	const onePerEvent = (sink: StatusSink) => {
+		const byEvent = new Map<string, Array<Record<string, unknown>>>();
+		for (const { body } of sink.deliveries) byEvent.set(String(body.eventId), [...(byEvent.get(String(body.eventId)) ?? []), body]);
+		for (const [, same] of byEvent) {
+			expect(same.every((body) => JSON.stringify(body) === JSON.stringify(same[0]))).toBe(true);
+			if (same.length > 1) expect(same[0].MessageStatus).toBe('queued');
+		}
+		return [...byEvent.values()].map(([body]) => body);
+	};
 	/** Delivery rounds (the recurring one every 30 s) until the receiver has `n` POSTs. */
 	const deliveredTo = async (sink: StatusSink, n: number) => {
 		for (let rounds = 0; rounds < 20 && sink.deliveries.length < n; rounds++) await app.harness.scheduler.advance(30000);
@@ -177,27 +216,12 @@ describe('campaigns (templateMessage async: true)', () => {
 	});
 
 	it('a campaign whose runtime is killed mid-run (a crash) goes on once the engine restarts it: nobody sent twice, every recipient reported once, queued if and only if Meta accepted it (a send whose answer the dead run never saw, by the status Meta sent of it)', async () => {
-		const sink = new StatusSink();
-		await app.harness.setSetting('status_endpoint_url', await sink.start());
-		await app.harness.setSetting('send_rate_per_second', 60);
-		// Meta answers in 300 ms: sends are under way when the runtime dies (Rocket.Chat makes their calls; Meta accepts them).
-		app.sim.setLatency(300);
+		const sink = await crashSetUp(60);
 		try {
 			const id = (await start(phones(240))).body.campaignId as string;
 			const running = app.harness.scheduler.runDue();
 			await until(() => app.sim.sentMessages.length >= 40, '40 sends');
-			const { pid } = app.harness.runtimeProcess();
-			process.kill(pid, 'SIGKILL');
-			// The engine starts the runtime again; the dead run's call ends at the engine's timeout.
-			await running;
-			const restarted = () => {
-				try {
-					return app.harness.runtimeProcess().pid !== pid;
-				} catch {
-					return false; // between two processes
-				}
-			};
-			await until(restarted, 'the engine to start the runtime again', 30000);
+			await crash(running);
 			// (Engine 1.53.1 says "timed out" without the time.)
 			expect(app.harness.takeAppErrors()).toEqual([expect.stringMatching(/scheduler:run-campaigns" timed out/)]);
 			const atCrash = app.sim.sentMessages.length;
@@ -211,8 +235,6 @@ describe('campaigns (templateMessage async: true)', () => {
 			expect(acks.map((a) => a.status)).toEqual([200]);
 			const saidSent = new Set(sentStatuses.map(({ to }) => to));
 			// Sends Meta accepted whose answers the dead run never linked to their records: only Meta's statuses tell of them.
-			const linked = (wamid: string) =>
-				app.harness.world.persistence.some((r) => r.associations.some((a) => a.id === `wamid:${wamid}`));
 			const unlinkedAtCrash = sentStatuses.filter(({ wamid }) => !linked(wamid)).map(({ to }) => to);
 			expect(unlinkedAtCrash.length).toBeGreaterThan(0);
 			// The dead run's lease lapses (a minute); the recurring job resumes the campaign.
@@ -242,14 +264,8 @@ describe('campaigns (templateMessage async: true)', () => {
 			// written) that Meta never accepted, never sent again. A send of the dead run's Meta accepted,
 			// whose answer it never saw, is queued with the wamid Meta's status names (README, "Campaign mode").
 			const accepted = new Set(sentTo());
-			const byEvent = new Map<string, Array<Record<string, unknown>>>();
-			for (const { body } of sink.deliveries) byEvent.set(String(body.eventId), [...(byEvent.get(String(body.eventId)) ?? []), body]);
-			for (const [, same] of byEvent) {
-				expect(same.every((body) => JSON.stringify(body) === JSON.stringify(same[0]))).toBe(true);
-				if (same.length > 1) expect(same[0].MessageStatus).toBe('queued');
-			}
 			const reports = new Map<string, Array<{ status: string; msId: string; error: string }>>();
-			for (const [, [body]] of byEvent)
+			for (const body of onePerEvent(sink))
 				reports.set(String(body.mobileNo), [
 					...(reports.get(String(body.mobileNo)) ?? []),
 					{ status: String(body.MessageStatus), msId: String(body.msId), error: JSON.stringify(body.ErrorDetails ?? null) },
@@ -280,6 +296,52 @@ describe('campaigns (templateMessage async: true)', () => {
 			const left = pendingRecords().flatMap((r) => (r.data as { sends: Array<{ mobileNo: string }> }).sends.map((m) => m.mobileNo));
 			expect(left.length).toBeGreaterThan(0);
 			expect(left.every((to) => failed.includes(to) || accepted.has(to))).toBe(true);
+		} finally {
+			await sink.stop();
+		}
+	}, 120000);
+
+	it("a templateMessage request whose runtime is killed mid-send: Meta's statuses of the sends it never saw answered link them (5 minutes on), each reported queued then sent, once; nothing sent again", async () => {
+		const sink = await crashSetUp(20);
+		try {
+			const request = callApi(app, 'templateMessage', {
+				body: { phoneNumbers: phones(100), connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE },
+				headers: ADMIN_AUTH,
+			}).catch((error: Error) => error);
+			await until(() => app.sim.sentMessages.length >= 20, '20 sends');
+			await crash(request);
+			// The integrator gets no answer (its client gives up at 30 s, as the engine does), or a 500.
+			const answer = await request;
+			expect(answer instanceof Error ? answer.message : answer.status).toEqual(
+				answer instanceof Error ? expect.stringMatching(/timeout/) : 500,
+			);
+			const accepted = app.sim.sentMessages.map((m) => ({ wamid: m.wamid, to: String(m.body.to) }));
+			expect(accepted.length).toBeLessThan(100);
+			const unlinkedAtCrash = accepted.filter(({ wamid }) => !linked(wamid));
+			expect(unlinkedAtCrash.length).toBeGreaterThan(0);
+			// Meta's `sent` of each, as it sends them.
+			const acks = await app.sim.deliverStatuses(
+				accepted.map(({ wamid }) => ({ wamid, status: 'sent' as const })),
+				{ batch: true },
+			);
+			expect(acks.map((a) => a.status)).toEqual([200]);
+			const reportedAll = () =>
+				accepted.every(({ to }) =>
+					['queued', 'sent'].every((status) =>
+						sink.deliveries.some((d) => d.body.mobileNo === to && d.body.MessageStatus === status),
+					),
+				);
+			for (let rounds = 0; rounds < 20 && !reportedAll(); rounds++) await app.harness.scheduler.advance(30000);
+			await app.harness.scheduler.advance(30000);
+
+			expect(app.sim.sentMessages).toHaveLength(accepted.length);
+			const reports = new Map<string, string[]>();
+			for (const body of onePerEvent(sink))
+				reports.set(String(body.mobileNo), [...(reports.get(String(body.mobileNo)) ?? []), `${body.msId}:${body.MessageStatus}`]);
+			expect([...reports.keys()].sort()).toEqual(accepted.map(({ to }) => to).sort());
+			for (const { wamid, to } of accepted) expect(reports.get(to)).toEqual([`${wamid}:queued`, `${wamid}:sent`]);
+			// The dead request's call, if the engine's timeout ended it before the client's did.
+			expect(app.harness.takeAppErrors().filter((error) => !/timed out/.test(error))).toEqual([]);
 		} finally {
 			await sink.stop();
 		}

@@ -15,7 +15,7 @@
  * about one and a half windows ahead (a group written by the window's first send holds up to half
  * a window's sends after it), not for the whole run at once. A run that dies thus leaves up to about
  * that many pending records whose calls never started (and those answered whose links were not yet written): `recover` tells those
- * Meta accepted by Meta's statuses of them in the stored webhooks (core/bulk/campaign.ts
+ * Meta accepted by Meta's statuses of them in the stored webhooks (core/status/accepted.ts
  * `acceptedByMeta`), and reports the others "outcome unknown". A send whose record was written but whose
  * call never started while the run lived is `unsent`: its pending record goes with its group's last
  * send, and the next attempt writes its own. A send whose chunk's mark or record could not be
@@ -29,12 +29,13 @@
  * will not start), so the next run can take the chunks after while this one's last sends are still
  * ahead of it.
  */
-import { acceptedByMeta, Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
+import { Campaign, CampaignChunk, CampaignRecipient, foldSends, isHeld, UNKNOWN_OUTCOME } from '../bulk/campaign';
 import { concurrencyFor, PacerDeadlineError, sendPaced, THROUGHPUT_EXCEEDED } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { translate } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { whatsAppMessage } from '../outbound/envelope';
+import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { StatusEvent } from '../status/webhook';
 import { CampaignPorts } from './campaignsPorts';
 import { graphCodeOf } from './explain';
@@ -111,14 +112,13 @@ export class CampaignRun {
 			if (!chunk.recipients.some((r) => r.state === 'sending') || isHeld(chunk, this.ports.clock.now())) continue;
 			const records = chunk.batch ? await this.ports.messages.findByBatch(chunk.batch) : undefined;
 			const { changed, unknown } = foldSends(chunk, records, true);
-			const accepted = unknown.some(({ record }) => record)
-				? acceptedByMeta(chunk, this.campaign.phoneNumberId, await this.metaStatuses(), records ?? [])
-				: new Map<string, string[]>();
+			const accepted =
+				chunk.batch && unknown.some(({ record }) => record)
+					? acceptedByMeta(chunk.batch, this.campaign.phoneNumberId, await this.metaStatuses(), records ?? [])
+					: new Map<string, string[]>();
 			for (const { index, record } of unknown) {
 				const { to } = chunk.recipients[index];
-				// Two messages to one recipient of a chunk would be a send made twice, which no run does: neither is taken.
-				const wamids = record ? accepted.get(record.mobileNo) : undefined;
-				const wamid = wamids?.length === 1 ? wamids[0] : undefined;
+				const wamid = record && onlyWamid(accepted, record.mobileNo);
 				if (record && wamid) {
 					// Its queued event may have been stored before the run died (SendLog.settle): the same event (its eventId) again.
 					await this.ports.sendLog.settle({ ...record, wamid });

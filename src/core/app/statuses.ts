@@ -13,6 +13,7 @@ import { Clock, MessageLog, Numbers, SentMessage, systemClock, TemplateCache } f
 import { inParallel, STATUSES_AT_ONCE } from './parallel';
 import { RoomDelivery } from './roomDelivery';
 import { isBatchKey, SendLog } from './sendLog';
+import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { SettingsReader, settingsOf } from './settings';
 
 /** Tells the members of a room something (an ephemeral notice from the app's user). A room that is gone is skipped. */
@@ -51,6 +52,15 @@ export interface StatusPorts {
 export const ORDER_WAIT_MS = 5000;
 /** Held statuses are looked at again this often while they wait (their own processing run is asked for then). */
 export const ORDER_RECHECK_MS = 1000;
+
+/**
+ * A status of a message not known yet, kept this long after its webhook came, may be of a send whose
+ * sender stopped (a restart, a crash) after Meta accepted it and before it linked its record: no
+ * sender lives that long (a request and a job run end within the engine's 30 s call timeout). Its
+ * pending record is then linked to the status's wamid (`adoptOrphans`). A campaign's are left to
+ * its recovery, which also writes their chunk (campaignSends.ts).
+ */
+export const ORPHAN_AFTER_MS = 5 * 60000;
 
 /** A stored webhook's statuses: who signed it, and when it arrived (the start of a kept status's window). */
 export interface StatusBatch {
@@ -117,9 +127,14 @@ export class StatusService {
 	async handleStatuses(events: StatusEvent[], batch: StatusBatch): Promise<KeptStatuses> {
 		const known = events.filter((event) => fromMetaStatus(event.status));
 		const records = await this.recordsOf(known);
+		const now = (this.ports.clock ?? systemClock).now();
+		if (now - batch.receivedAt >= ORPHAN_AFTER_MS)
+			await this.adoptOrphans(
+				known.filter((event) => !records.has(event.wamid)),
+				records,
+			);
 		const unknown: StatusEvent[] = [];
 		const early: StatusEvent[] = [];
-		const now = (this.ports.clock ?? systemClock).now();
 		const mayHold = batch.heldSince === undefined || now - batch.heldSince < ORDER_WAIT_MS;
 		// Each message's statuses in order; different messages side by side.
 		const byMessage = new Map<string, StatusEvent[]>();
@@ -158,6 +173,45 @@ export class StatusService {
 			`webhook: ${unknown.length} status event(s) about messages the app does not know, kept ${minutes} minutes, dropped (first: ${unknown[0].wamid})`,
 		);
 		return { unknown: [], early };
+	}
+
+	/**
+	 * Statuses of messages not known yet, ORPHAN_AFTER_MS after they came: each pending send of their
+	 * batch key (not a campaign's) that Meta's statuses name (its recipient, one wamid:
+	 * core/status/accepted.ts) is settled as Meta's answer would have settled it (`queued`, then the
+	 * link) and joins `records`, so that the statuses are forwarded now, after its `queued`. A send
+	 * with two pending records to one recipient in the batch, or linked meanwhile, is left. (The
+	 * statuses are of numbers their webhook's signature vouches for, webhookBatch.ts, and Meta's
+	 * status must be of the send's number.)
+	 */
+	private async adoptOrphans(events: StatusEvent[], records: Map<string, SentMessage>): Promise<void> {
+		const byKey = new Map<string, StatusEvent[]>();
+		for (const event of events)
+			if (isBatchKey(event.bizOpaqueCallbackData))
+				byKey.set(event.bizOpaqueCallbackData, [...(byKey.get(event.bizOpaqueCallbackData) ?? []), event]);
+		let adopted = 0;
+		for (const [key, statuses] of byKey) {
+			const sends = await this.ports.messages.findByBatch(key);
+			const resolved = new Set(sends.filter((send) => !send.pending).map((send) => send.sendId));
+			const orphans = new Map<string, SentMessage[]>();
+			for (const send of sends)
+				if (send.pending && !send.wamid && !send.campaignId && !resolved.has(send.sendId))
+					orphans.set(send.mobileNo, [...(orphans.get(send.mobileNo) ?? []), send]);
+			for (const [to, [orphan, ...more]] of orphans) {
+				if (more.length) continue;
+				const wamid = onlyWamid(acceptedByMeta(key, orphan.phoneNumberId, statuses, sends), to);
+				if (!wamid || (await this.ports.messages.findByWamid(wamid))) continue;
+				await this.ports.sendLog.settle({ ...orphan, wamid });
+				const linked = await this.ports.messages.findByWamid(wamid);
+				if (linked) records.set(wamid, linked);
+				adopted++;
+			}
+		}
+		if (adopted)
+			this.ports.refusals.refuse(
+				'orphan-send',
+				`webhook: ${adopted} send(s) whose sender stopped before Meta's answer was recorded (a restart), linked to the message Meta's status names`,
+			);
 	}
 
 	/**

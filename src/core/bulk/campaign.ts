@@ -17,7 +17,7 @@
  * calls, core/app/campaignSends.ts) and there is no way to ask, so it is NOT sent again. Meta's
  * statuses say it accepted a send (each echoes its batch key and names its recipient): when one
  * of the send's is in the webhook inbox, the recipient is queued with the wamid it names
- * (`acceptedByMeta`); without one, it is reported `failed` with the reason "outcome unknown"
+ * (core/status/accepted.ts); without one, it is reported `failed` with the reason "outcome unknown"
  * (`UNKNOWN_OUTCOME`). Nothing is ever sent twice; what cannot be known is said.
  *
  * A chunk a run is sending is held by it (`heldUntil`, written with its `sending` marks, removed when
@@ -156,41 +156,6 @@ export function foldSends<R extends SendRecordView>(
 		}
 	});
 	return { changed, unknown };
-}
-
-/** What `acceptedByMeta` reads of a status Meta sent (core/status/webhook.ts StatusEvent). */
-export interface MetaStatusView {
-	wamid: string;
-	phoneNumberId: string;
-	recipientId: string;
-	recipientType?: string;
-	bizOpaqueCallbackData?: string;
-}
-
-/**
- * The wamids Meta gave the sends of a chunk, by recipient, as Meta's statuses of them tell: each
- * status echoes its send's batch key (`biz_opaque_callback_data`) and names its recipient, so that
- * a send whose answer a run that died never saw, Meta accepted after all when a status of it came.
- * Only statuses from the campaign's number (`phoneNumberId`) with the chunk's batch key count, and
- * not a wamid a record of the batch is linked to already (another send's). A recipient is matched
- * by its digits as Meta writes them (`recipient_id`, the contact's wa_id): one whose wa_id differs
- * from the number sent to (some countries' formats) is not found, and stays "outcome unknown".
- */
-export function acceptedByMeta(
-	chunk: CampaignChunk,
-	phoneNumberId: string,
-	statuses: MetaStatusView[],
-	records: SendRecordView[],
-): Map<string, string[]> {
-	const linked = new Set(records.map((record) => record.wamid).filter(Boolean));
-	const byTo = new Map<string, string[]>();
-	for (const status of statuses) {
-		if (!chunk.batch || status.bizOpaqueCallbackData !== chunk.batch || status.phoneNumberId !== phoneNumberId) continue;
-		if (status.recipientType === 'group' || linked.has(status.wamid)) continue;
-		const wamids = byTo.get(status.recipientId) ?? [];
-		if (!wamids.includes(status.wamid)) byTo.set(status.recipientId, [...wamids, status.wamid]);
-	}
-	return byTo;
 }
 
 /** The counts of a campaign from its chunks (the send log's records folded in); pending ones of a cancelled campaign count as cancelled. */

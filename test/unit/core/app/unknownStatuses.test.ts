@@ -10,7 +10,7 @@ import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
-import { ORDER_RECHECK_MS, ORDER_WAIT_MS, StatusService } from '../../../../src/core/app/statuses';
+import { ORDER_RECHECK_MS, ORDER_WAIT_MS, ORPHAN_AFTER_MS, StatusService } from '../../../../src/core/app/statuses';
 import {
 	MemoryWebhookInbox,
 	processWebhooks,
@@ -431,6 +431,71 @@ describe('statuses of messages not known yet', () => {
 		await w.run();
 		expect(await w.inbox.all()).toEqual([]);
 		expect(w.refused).toEqual([expect.stringMatching(/^unknown-status: .*kept 15 minutes, dropped \(first: wamid\.GONE\)$/)]);
+	});
+
+	it("a send whose sender stopped after Meta's answer: ORPHAN_AFTER_MS after its status came, the status links it, queued then sent are forwarded, and nothing is kept", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const to = ['5511987650001', '5511987650002', '5511987650003', '5511987650004', '5511987650005'];
+		// A request's sends, written together; its process died before any answer was linked.
+		const [one, two, , , five] = await w.sendLog.beginMany(to.map((mobileNo) => send({ batch, mobileNo })));
+		// A campaign's pending send of the same key is left to the campaign's recovery.
+		await w.sendLog.begin(send({ batch, mobileNo: '5511987650009', campaignId: 'c1' }));
+		// Two pending sends to one recipient in the batch: no way to tell which Meta's status is of.
+		for (let i = 0; i < 2; i++) await w.sendLog.begin(send({ batch, mobileNo: '5511987650006' }));
+		// Another sender linked its send meanwhile: not an orphan.
+		await w.sendLog.settle({ ...five, wamid: 'wamid.5' });
+		await w.webhook(
+			[
+				status('wamid.1', 'sent', { recipientId: one.mobileNo, bizOpaqueCallbackData: batch }),
+				status('wamid.1', 'delivered', { recipientId: one.mobileNo, bizOpaqueCallbackData: batch }),
+				// Two wamids for one recipient: neither is taken.
+				status('wamid.2a', 'sent', { recipientId: two.mobileNo, bizOpaqueCallbackData: batch }),
+				status('wamid.2b', 'sent', { recipientId: two.mobileNo, bizOpaqueCallbackData: batch }),
+				// No batch key, another number, a group.
+				status('wamid.3', 'sent', { recipientId: to[2] }),
+				status('wamid.3b', 'sent', { recipientId: to[2], bizOpaqueCallbackData: batch, phoneNumberId: 'pn-2' }),
+				status('wamid.4', 'sent', { recipientId: to[3], bizOpaqueCallbackData: batch, recipientType: 'group' }),
+				status('wamid.9', 'sent', { recipientId: '5511987650009', bizOpaqueCallbackData: batch }),
+				status('wamid.6', 'sent', { recipientId: '5511987650006', bizOpaqueCallbackData: batch }),
+				// (The webhook's secret vouches for both numbers.)
+			],
+			{ phoneNumberIds: ['pn-1', 'pn-2'], wabaIds: ['waba-1'] },
+		);
+		await w.run();
+		w.advance(ORPHAN_AFTER_MS - 1);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.5:queued']);
+		expect(w.refused).toEqual([]);
+		// Its next look, past ORPHAN_AFTER_MS.
+		w.advance(UNKNOWN_RECHECK_MAX_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.5:queued']);
+		expect(w.refused).toEqual([expect.stringMatching(/^orphan-send: webhook: 1 send\(s\) whose sender stopped/)]);
+		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'delivered']);
+		// Still pending: the sends no record resolves (the group's record keeps its copies of the others).
+		const records = await w.messages.findByBatch(batch);
+		const resolved = new Set(records.filter((r) => !r.pending).map((r) => r.sendId));
+		const pendingLeft = records.filter((r) => r.pending && !resolved.has(r.sendId)).map((r) => r.mobileNo);
+		expect(pendingLeft.sort()).toEqual([to[1], to[2], to[3], '5511987650006', '5511987650006', '5511987650009'].sort());
+		// The others stay kept until the window ends.
+		expect((await w.inbox.all()).flatMap((e) => e.events.map((x) => (x as StatusEvent).wamid)).sort()).toEqual(
+			['wamid.2a', 'wamid.2b', 'wamid.3', 'wamid.3b', 'wamid.4', 'wamid.6', 'wamid.9'].sort(),
+		);
+	});
+
+	it('links no orphan for a status its signature does not vouch for', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const pending = await w.sendLog.begin(send({ batch }));
+		await w.webhook([status('wamid.1', 'sent', { bizOpaqueCallbackData: batch })], {
+			phoneNumberIds: ['pn-other'],
+			wabaIds: ['waba-2'],
+		});
+		w.advance(ORPHAN_AFTER_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual([]);
+		expect((await w.messages.findByBatch(batch)).map((r) => [r.sendId, r.pending])).toEqual([[pending.sendId, true]]);
 	});
 });
 
