@@ -81,6 +81,7 @@ export async function statusServiceOf(acc: Accessors, roomStates?: RoomDelivery)
 		refusals: refusalsOf(acc.logger),
 		settings: appSettings(acc.read),
 		clock: await clockOf(acc.read),
+		...(acc.logger ? { logger: acc.logger } : {}),
 		...(roomStates ? { roomStates } : {}),
 	});
 }

@@ -9,7 +9,7 @@ import { fromMetaStatus, isTerminal, Status, STATUS_RANK, stepAwaited } from '..
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
 import { mayReportOn, WebhookScope } from '../webhook/tenancy';
-import { Clock, MessageLog, Numbers, SentMessage, systemClock, TemplateCache } from './ports';
+import { Clock, Logger, MessageLog, Numbers, SentMessage, systemClock, TemplateCache } from './ports';
 import { inParallel, STATUSES_AT_ONCE } from './parallel';
 import { RoomDelivery } from './roomDelivery';
 import { isBatchKey, SendLog } from './sendLog';
@@ -41,6 +41,8 @@ export interface StatusPorts {
 	clock?: Clock;
 	/** Notes each forwarded status for the room message it was sent from; the run flushes (roomDelivery.ts). */
 	roomStates?: Pick<RoomDelivery, 'note'>;
+	/** The app's log: sends left pending that Meta's statuses link (`adoptOrphans`). */
+	logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
@@ -54,11 +56,13 @@ export const ORDER_WAIT_MS = 5000;
 export const ORDER_RECHECK_MS = 1000;
 
 /**
- * A status of a message not known yet, kept this long after its webhook came, may be of a send whose
- * sender stopped (a restart, a crash) after Meta accepted it and before it linked its record: no
- * sender lives that long (a request and a job run end within the engine's 30 s call timeout). Its
- * pending record is then linked to the status's wamid (`adoptOrphans`). A campaign's are left to
- * its recovery, which also writes their chunk (campaignSends.ts).
+ * A status of a message not known yet, kept this long after its webhook came (or, with a shorter
+ * "unknown status window", that window), may be of a send whose sender stopped (a restart, a crash)
+ * after Meta accepted it and before it linked its record: no sender is still waiting for Meta's
+ * answer then (a request starts no send after its 18 s send window, a Graph call gives up after
+ * 10 s, and the modal's answer waits only for its room and post). Its pending record is then linked
+ * to the status's wamid (`adoptOrphans`). A campaign's are left to its recovery, which also writes
+ * their chunk (campaignSends.ts).
  */
 export const ORPHAN_AFTER_MS = 5 * 60000;
 
@@ -128,11 +132,12 @@ export class StatusService {
 		const known = events.filter((event) => fromMetaStatus(event.status));
 		const records = await this.recordsOf(known);
 		const now = (this.ports.clock ?? systemClock).now();
-		if (now - batch.receivedAt >= ORPHAN_AFTER_MS)
-			await this.adoptOrphans(
-				known.filter((event) => !records.has(event.wamid)),
-				records,
-			);
+		const age = now - batch.receivedAt;
+		const orphaned = known.filter((event) => !records.has(event.wamid) && isBatchKey(event.bizOpaqueCallbackData));
+		if (orphaned.length) {
+			const windowMs = (await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes')) * 60000;
+			if (age >= Math.min(ORPHAN_AFTER_MS, windowMs)) await this.adoptOrphans(orphaned, records);
+		}
 		const unknown: StatusEvent[] = [];
 		const early: StatusEvent[] = [];
 		const mayHold = batch.heldSince === undefined || now - batch.heldSince < ORDER_WAIT_MS;
@@ -182,36 +187,42 @@ export class StatusService {
 	 * link) and joins `records`, so that the statuses are forwarded now, after its `queued`. A send
 	 * with two pending records to one recipient in the batch, or linked meanwhile, is left. (The
 	 * statuses are of numbers their webhook's signature vouches for, webhookBatch.ts, and Meta's
-	 * status must be of the send's number.)
+	 * status must be of the send's number.) Two runs that adopt one send at the same moment (two
+	 * instances of a cluster, each with a status of it) would link it twice, its `queued` stored twice
+	 * with one event id: persistence has no atomic update to prevent it. A batch key whose records
+	 * cannot be read or written is logged and left: its statuses stay kept, and are looked at again.
 	 */
 	private async adoptOrphans(events: StatusEvent[], records: Map<string, SentMessage>): Promise<void> {
 		const byKey = new Map<string, StatusEvent[]>();
-		for (const event of events)
-			if (isBatchKey(event.bizOpaqueCallbackData))
-				byKey.set(event.bizOpaqueCallbackData, [...(byKey.get(event.bizOpaqueCallbackData) ?? []), event]);
-		let adopted = 0;
+		for (const event of events) {
+			const key = event.bizOpaqueCallbackData as string;
+			byKey.set(key, [...(byKey.get(key) ?? []), event]);
+		}
 		for (const [key, statuses] of byKey) {
-			const sends = await this.ports.messages.findByBatch(key);
-			const resolved = new Set(sends.filter((send) => !send.pending).map((send) => send.sendId));
-			const orphans = new Map<string, SentMessage[]>();
-			for (const send of sends)
-				if (send.pending && !send.wamid && !send.campaignId && !resolved.has(send.sendId))
-					orphans.set(send.mobileNo, [...(orphans.get(send.mobileNo) ?? []), send]);
-			for (const [to, [orphan, ...more]] of orphans) {
-				if (more.length) continue;
-				const wamid = onlyWamid(acceptedByMeta(key, orphan.phoneNumberId, statuses, sends), to);
-				if (!wamid || (await this.ports.messages.findByWamid(wamid))) continue;
-				await this.ports.sendLog.settle({ ...orphan, wamid });
-				const linked = await this.ports.messages.findByWamid(wamid);
-				if (linked) records.set(wamid, linked);
-				adopted++;
+			try {
+				const sends = await this.ports.messages.findByBatch(key);
+				const resolved = new Set(sends.filter((send) => !send.pending).map((send) => send.sendId));
+				const orphans = new Map<string, SentMessage[]>();
+				for (const send of sends)
+					if (send.pending && !send.wamid && !send.campaignId && !resolved.has(send.sendId))
+						orphans.set(send.mobileNo, [...(orphans.get(send.mobileNo) ?? []), send]);
+				for (const [to, [orphan, ...more]] of orphans) {
+					if (more.length) continue;
+					const wamid = onlyWamid(acceptedByMeta(key, orphan.phoneNumberId, statuses, sends), to);
+					if (!wamid || (await this.ports.messages.findByWamid(wamid))) continue;
+					await this.ports.sendLog.settle({ ...orphan, wamid });
+					const linked = await this.ports.messages.findByWamid(wamid);
+					if (linked) records.set(wamid, linked);
+					this.ports.logger?.info(
+						`webhook: the send of ${wamid} was left pending by a sender that stopped before Meta's answer was recorded (a restart); Meta's status links it`,
+					);
+				}
+			} catch (error) {
+				this.ports.logger?.warn(
+					`webhook: sends of batch ${key} left pending could not be linked (${error instanceof Error ? error.message : 'error'}); their statuses stay kept`,
+				);
 			}
 		}
-		if (adopted)
-			this.ports.refusals.refuse(
-				'orphan-send',
-				`webhook: ${adopted} send(s) whose sender stopped before Meta's answer was recorded (a restart), linked to the message Meta's status names`,
-			);
 	}
 
 	/**

@@ -74,6 +74,7 @@ function world(settings: Record<string, unknown> = {}) {
 		clock,
 	});
 	const refused: string[] = [];
+	const logged: string[] = [];
 	const service = new StatusService({
 		messages,
 		sendLog,
@@ -84,6 +85,7 @@ function world(settings: Record<string, unknown> = {}) {
 		refusals: { refuse: (cause, text) => void refused.push(`${cause}: ${text}`) },
 		settings: settingsOf(settings),
 		clock,
+		logger: { info: (line) => void logged.push(line), warn: (line) => void logged.push(line) },
 	});
 	const inbox = new MemoryWebhookInbox();
 	const run = () =>
@@ -119,6 +121,7 @@ function world(settings: Record<string, unknown> = {}) {
 		webhook,
 		forwarded,
 		refused,
+		logged,
 		advance: (ms: number) => void (now += ms),
 	};
 }
@@ -466,12 +469,13 @@ describe('statuses of messages not known yet', () => {
 		w.advance(ORPHAN_AFTER_MS - 1);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.5:queued']);
-		expect(w.refused).toEqual([]);
+		expect(w.logged).toEqual([]);
 		// Its next look, past ORPHAN_AFTER_MS.
 		w.advance(UNKNOWN_RECHECK_MAX_MS);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.5:queued']);
-		expect(w.refused).toEqual([expect.stringMatching(/^orphan-send: webhook: 1 send\(s\) whose sender stopped/)]);
+		expect(w.logged).toEqual([expect.stringMatching(/^webhook: the send of wamid\.1 was left pending by a sender that stopped/)]);
+		expect(w.refused).toEqual([]);
 		expect((await w.messages.findByWamid('wamid.1'))?.statuses).toEqual(['queued', 'sent', 'delivered']);
 		// Still pending: the sends no record resolves (the group's record keeps its copies of the others).
 		const records = await w.messages.findByBatch(batch);
@@ -482,6 +486,35 @@ describe('statuses of messages not known yet', () => {
 		expect((await w.inbox.all()).flatMap((e) => e.events.map((x) => (x as StatusEvent).wamid)).sort()).toEqual(
 			['wamid.2a', 'wamid.2b', 'wamid.3', 'wamid.3b', 'wamid.4', 'wamid.6', 'wamid.9'].sort(),
 		);
+	});
+
+	it('links a lone pending send (a reply, the modal) too; with a window under 5 minutes, at its end; a batch whose records cannot be read stays kept, logged', async () => {
+		const w = world({ unknownStatusWindowMinutes: 2 });
+		const batch = newBatchKey();
+		const pending = await w.sendLog.begin(send({ batch }));
+		const broken = newBatchKey();
+		await w.sendLog.begin(send({ batch: broken, mobileNo: '5511987650002' }));
+		const readBatch = w.messages.findByBatch.bind(w.messages);
+		w.messages.findByBatch = (key: string) => (key === broken ? Promise.reject(new Error('persistence down')) : readBatch(key));
+		await w.webhook([
+			status('wamid.1', 'sent', { bizOpaqueCallbackData: batch }),
+			status('wamid.2', 'sent', { recipientId: '5511987650002', bizOpaqueCallbackData: broken }),
+		]);
+		await w.run();
+		// A look at 63 s: not yet; one at 2 minutes, the end of the window: linked.
+		w.advance(63000);
+		await w.run();
+		expect(await w.forwarded()).toEqual([]);
+		w.advance(2 * MINUTE - 63000);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		const records = await w.messages.findByBatch(batch);
+		expect(records.map((r) => [r.sendId, r.wamid, r.pending ?? false])).toEqual([[pending.sendId, 'wamid.1', false]]);
+		expect(w.logged).toEqual([
+			expect.stringMatching(/^webhook: the send of wamid\.1 was left pending/),
+			'webhook: sends of batch ' + broken + ' left pending could not be linked (persistence down); their statuses stay kept',
+		]);
+		expect((await w.inbox.all()).flatMap((e) => e.events.map((x) => (x as StatusEvent).wamid))).toEqual(['wamid.2']);
 	});
 
 	it('links no orphan for a status its signature does not vouch for', async () => {
