@@ -5,6 +5,7 @@
  * cache. The delivery round to the URL is in delivery.ts.
  */
 import { Translator } from '../i18n/translate';
+import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { fromMetaStatus, isTerminal, Status, STATUS_RANK, stepAwaited } from '../status/ordering';
 import { InboundMessageEvent, StatusEvent, TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateCatalog } from '../templates/catalog';
@@ -13,7 +14,6 @@ import { Clock, Logger, MessageLog, Numbers, SentMessage, systemClock, TemplateC
 import { inParallel, STATUSES_AT_ONCE } from './parallel';
 import { RoomDelivery } from './roomDelivery';
 import { isBatchKey, SendLog } from './sendLog';
-import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { SettingsReader, settingsOf } from './settings';
 
 /** Tells the members of a room something (an ephemeral notice from the app's user). A room that is gone is skipped. */
@@ -57,7 +57,7 @@ export const ORDER_RECHECK_MS = 1000;
 
 /**
  * A status of a message not known yet, kept this long after its webhook came (or, with a shorter
- * "unknown status window", that window), may be of a send whose sender stopped (a restart, a crash)
+ * "unknown status window", that window, but a minute at least), may be of a send whose sender stopped (a restart, a crash)
  * after Meta accepted it and before it linked its record: no sender is still waiting for Meta's
  * answer then (a request starts no send after its 18 s send window, a Graph call gives up after
  * 10 s, and the modal's answer waits only for its room and post). Its pending record is then linked
@@ -65,6 +65,8 @@ export const ORDER_RECHECK_MS = 1000;
  * their chunk (campaignSends.ts).
  */
 export const ORPHAN_AFTER_MS = 5 * 60000;
+/** The least that wait is, with the shortest window: a sender's life is well under it. */
+const ORPHAN_MIN_MS = 60000;
 
 /** A stored webhook's statuses: who signed it, and when it arrived (the start of a kept status's window). */
 export interface StatusBatch {
@@ -136,7 +138,8 @@ export class StatusService {
 		const orphaned = known.filter((event) => !records.has(event.wamid) && isBatchKey(event.bizOpaqueCallbackData));
 		if (orphaned.length) {
 			const windowMs = (await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes')) * 60000;
-			if (age >= Math.min(ORPHAN_AFTER_MS, windowMs)) await this.adoptOrphans(orphaned, records);
+			// Never before a minute, however short the window (a sender may still wait for Meta's answer).
+			if (age >= Math.max(ORPHAN_MIN_MS, Math.min(ORPHAN_AFTER_MS, windowMs))) await this.adoptOrphans(orphaned, records);
 		}
 		const unknown: StatusEvent[] = [];
 		const early: StatusEvent[] = [];

@@ -87,7 +87,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_rate_per_second": "Messages per second per number",
 		"send_rate_per_second_description": "How fast the app sends bulk templates from one number. Meta's default throughput is 80 messages per second; 1000 after Meta raises it.",
 		"unknown_status_window_minutes": "Keep statuses of unknown messages (minutes)",
-		"unknown_status_window_minutes_description": "A status Meta sends for a message the app has not linked yet (it arrives while the send is still being recorded) is kept this long and forwarded once the message is known; then it is dropped with a line in the app log. A send left unlinked by a restart of the app is linked by such a status after 5 minutes (or at the end of a shorter window).",
+		"unknown_status_window_minutes_description": "A status Meta sends for a message the app has not linked yet (it arrives while the send is still being recorded) is kept this long and forwarded once the message is known; then it is dropped with a line in the app log. A send left unlinked by a restart of the app is linked by such a status after 5 minutes (or at the end of a shorter window; a campaign's, when the campaign resumes).",
 		"api_error_body_not_object": "The request body must be a JSON object.",
 		"api_error_missing_connected_number": "Error! Missing \"connectedWhatsAppNo\" field within the request",
 		"api_error_field_type": "Invalid field \"__field__\": expected __type__.",
@@ -270,7 +270,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "Error! Missing \"id\" of the campaign (query parameter id, or \"id\" in the body).",
 		"api_error_campaign_not_found": "No campaign found with id __id__",
 		"api_error_campaign_forbidden": "Only the user who started this campaign, or an admin, may see or cancel it.",
-		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way and WhatsApp sent no status of it by the time the campaign resumed, so it was not sent again (it may or may not have reached WhatsApp).",
+		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way and no status of it from WhatsApp was at hand when the campaign resumed, so it was not sent again (it may or may not have reached WhatsApp).",
 		"campaign_error_number_gone": "Not sent: the campaign's WhatsApp number is no longer connected."
 	},
 	"es": {
@@ -360,7 +360,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_rate_per_second": "Mensajes por segundo por número",
 		"send_rate_per_second_description": "La velocidad a la que la app envía plantillas masivas desde un número. El rendimiento predeterminado de Meta es de 80 mensajes por segundo; 1000 cuando Meta lo aumenta.",
 		"unknown_status_window_minutes": "Conservar estados de mensajes desconocidos (minutos)",
-		"unknown_status_window_minutes_description": "Un estado que Meta envía para un mensaje que la app aún no ha vinculado (llega mientras el envío todavía se registra) se conserva este tiempo y se reenvía cuando el mensaje se conoce; después se descarta con una línea en el registro de la app. Un envío que un reinicio de la app dejó sin vincular se vincula con ese estado a los 5 minutos (o al final de un plazo más corto).",
+		"unknown_status_window_minutes_description": "Un estado que Meta envía para un mensaje que la app aún no ha vinculado (llega mientras el envío todavía se registra) se conserva este tiempo y se reenvía cuando el mensaje se conoce; después se descarta con una línea en el registro de la app. Un envío que un reinicio de la app dejó sin vincular se vincula con ese estado a los 5 minutos (o al final de un plazo más corto; el de una campaña, cuando la campaña se reanuda).",
 		"api_error_body_not_object": "El cuerpo de la solicitud debe ser un objeto JSON.",
 		"api_error_missing_connected_number": "¡Error! Falta el campo \"connectedWhatsAppNo\" en la solicitud",
 		"api_error_field_type": "Campo \"__field__\" no válido: se esperaba __type__.",
@@ -543,7 +543,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "¡Error! Falta el \"id\" de la campaña (parámetro de consulta id, o \"id\" en el cuerpo).",
 		"api_error_campaign_not_found": "No se encontró ninguna campaña con id __id__",
 		"api_error_campaign_forbidden": "Solo el usuario que inició esta campaña, o un administrador, puede verla o cancelarla.",
-		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío y WhatsApp no envió ningún estado de él antes de que se reanudara la campaña, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
+		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío y no había ningún estado de él de WhatsApp cuando se reanudó la campaña, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
 		"campaign_error_number_gone": "No enviado: el número de WhatsApp de la campaña ya no está conectado."
 	},
 	"pt-BR": {
@@ -633,7 +633,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"send_rate_per_second": "Mensagens por segundo por número",
 		"send_rate_per_second_description": "A velocidade com que o app envia templates em massa por um número. A taxa padrão da Meta é de 80 mensagens por segundo; 1000 depois que a Meta a aumenta.",
 		"unknown_status_window_minutes": "Guardar status de mensagens desconhecidas (minutos)",
-		"unknown_status_window_minutes_description": "Um status que a Meta envia para uma mensagem que o app ainda não vinculou (chega enquanto o envio ainda está sendo registrado) é guardado por este tempo e encaminhado quando a mensagem for conhecida; depois é descartado com uma linha no log do app. Um envio que um reinício do app deixou sem vínculo é vinculado por esse status após 5 minutos (ou ao fim de um prazo menor).",
+		"unknown_status_window_minutes_description": "Um status que a Meta envia para uma mensagem que o app ainda não vinculou (chega enquanto o envio ainda está sendo registrado) é guardado por este tempo e encaminhado quando a mensagem for conhecida; depois é descartado com uma linha no log do app. Um envio que um reinício do app deixou sem vínculo é vinculado por esse status após 5 minutos (ou ao fim de um prazo menor; o de uma campanha, quando a campanha é retomada).",
 		"api_error_body_not_object": "O corpo da requisição deve ser um objeto JSON.",
 		"api_error_missing_connected_number": "Erro! O campo \"connectedWhatsAppNo\" está faltando na requisição",
 		"api_error_field_type": "Campo \"__field__\" inválido: esperado __type__.",
@@ -816,7 +816,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_missing_id": "Erro! Falta o \"id\" da campanha (parâmetro de consulta id, ou \"id\" no corpo).",
 		"api_error_campaign_not_found": "Nenhuma campanha encontrada com id __id__",
 		"api_error_campaign_forbidden": "Somente o usuário que iniciou esta campanha, ou um administrador, pode vê-la ou cancelá-la.",
-		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento e o WhatsApp não enviou nenhum status dele até a campanha ser retomada, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
+		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento e não havia nenhum status dele do WhatsApp quando a campanha foi retomada, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
 		"campaign_error_number_gone": "Não enviado: o número de WhatsApp da campanha não está mais conectado."
 	}
 };

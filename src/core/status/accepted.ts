@@ -26,7 +26,8 @@ export interface SendView {
  * record of the batch (`records`) is linked to already (another send's). A recipient is matched by
  * its digits as Meta writes them (`recipient_id`, the contact's wa_id): one whose wa_id differs from
  * the number sent to (some countries' formats) is not found. A recipient with more than one wamid
- * is two sends to one recipient in one batch, which the app never makes: the caller takes neither.
+ * is two sends to one recipient in one batch, which no sender makes today (a reply's several files
+ * could share a batch, `FreeFormMessage.batch`): the caller takes neither.
  */
 export function acceptedByMeta(
 	batch: string,

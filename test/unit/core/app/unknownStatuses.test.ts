@@ -517,6 +517,19 @@ describe('statuses of messages not known yet', () => {
 		expect((await w.inbox.all()).flatMap((e) => e.events.map((x) => (x as StatusEvent).wamid))).toEqual(['wamid.2']);
 	});
 
+	it('never links before a minute, however short the window: with a 30 s window the status is dropped and the send stays pending', async () => {
+		const w = world({ unknownStatusWindowMinutes: 0.5 });
+		const batch = newBatchKey();
+		const pending = await w.sendLog.begin(send({ batch }));
+		await w.webhook([status('wamid.1', 'sent', { bizOpaqueCallbackData: batch })]);
+		await w.run();
+		w.advance(31000);
+		await w.run();
+		expect(await w.forwarded()).toEqual([]);
+		expect(await w.inbox.all()).toEqual([]);
+		expect((await w.messages.findByBatch(batch)).map((r) => [r.sendId, r.pending])).toEqual([[pending.sendId, true]]);
+	});
+
 	it('links no orphan for a status its signature does not vouch for', async () => {
 		const w = world();
 		const batch = newBatchKey();
