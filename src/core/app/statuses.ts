@@ -136,7 +136,8 @@ export class StatusService {
 		const now = (this.ports.clock ?? systemClock).now();
 		const age = now - batch.receivedAt;
 		const orphaned = known.filter((event) => !records.has(event.wamid) && isBatchKey(event.bizOpaqueCallbackData));
-		if (orphaned.length) {
+		// A webhook younger than a minute costs nothing here.
+		if (orphaned.length && age >= ORPHAN_MIN_MS) {
 			const windowMs = (await (this.ports.settings ?? settingsOf()).get('unknownStatusWindowMinutes')) * 60000;
 			// Never before a minute, however short the window (a sender may still wait for Meta's answer).
 			if (age >= Math.max(ORPHAN_MIN_MS, Math.min(ORPHAN_AFTER_MS, windowMs))) await this.adoptOrphans(orphaned, records);
