@@ -301,13 +301,16 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	}, 120000);
 
-	it("a templateMessage request whose runtime is killed mid-send: Meta's statuses of the sends it never saw answered link them (5 minutes on), each reported queued then sent, once; nothing sent again", async () => {
+	it("a templateMessage request whose runtime is killed mid-send: Meta's statuses of the sends it never saw answered link them (5 minutes on), each reported queued then sent, once; a retry with its key replays every msId; nothing sent again", async () => {
 		const sink = await crashSetUp(20);
 		try {
-			const request = callApi(app, 'templateMessage', {
-				body: { phoneNumbers: phones(100), connectedWhatsAppNo: NUMBER.phoneNumberId, template: TEMPLATE },
-				headers: ADMIN_AUTH,
-			}).catch((error: Error) => error);
+			const body = {
+				phoneNumbers: phones(100),
+				connectedWhatsAppNo: NUMBER.phoneNumberId,
+				template: TEMPLATE,
+				idempotencyKey: 'crm-run-7',
+			};
+			const request = callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH }).catch((error: Error) => error);
 			await until(() => app.sim.sentMessages.length >= 20, '20 sends');
 			await crash(request);
 			// The integrator gets no answer (its client gives up at 30 s, as the engine does), or a 500.
@@ -340,6 +343,21 @@ describe('campaigns (templateMessage async: true)', () => {
 				reports.set(String(body.mobileNo), [...(reports.get(String(body.mobileNo)) ?? []), `${body.msId}:${body.MessageStatus}`]);
 			expect([...reports.keys()].sort()).toEqual(accepted.map(({ to }) => to).sort());
 			for (const { wamid, to } of accepted) expect(reports.get(to)).toEqual([`${wamid}:queued`, `${wamid}:sent`]);
+			// The integrator's retry with its key: every msId Meta gave, the links made after the crash
+			// included (its reservation knew at most those written before it); the others unknown; nothing sent.
+			const retry = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+			expect([retry.status, retry.body]).toEqual([
+				200,
+				expect.objectContaining({ success: true, replayed: true, interrupted: true }),
+			]);
+			const msIds = new Map(accepted.map(({ wamid, to }) => [to, wamid]));
+			const interrupted = { code: 0, message: expect.stringMatching(/^The first request with this idempotencyKey was interrupted/) };
+			expect(retry.body.results).toEqual(
+				phones(100).map((phoneNumber) =>
+					msIds.has(phoneNumber) ? { phoneNumber, msId: msIds.get(phoneNumber) } : { phoneNumber, error: interrupted },
+				),
+			);
+			expect(app.sim.sentMessages).toHaveLength(accepted.length);
 			// The dead request's call, if the engine's timeout ended it before the client's did.
 			expect(app.harness.takeAppErrors().filter((error) => !/timed out/.test(error))).toEqual([]);
 		} finally {

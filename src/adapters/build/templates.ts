@@ -3,7 +3,7 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { Logger, SettingsReader, systemClock } from '../../core/app/ports';
+import { Logger, SettingsReader } from '../../core/app/ports';
 import { SendTemplateModal } from '../../core/app/sendTemplateModal';
 import { SendTemplates } from '../../core/app/sendTemplates';
 import { Directory, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplatesPorts';
@@ -17,6 +17,7 @@ import { postAsUser } from '../persistence/ownPosts';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { contactOf, contactRoom } from '../rocketchat/conversations';
 import { campaignsOf } from './campaigns';
+import { clockOf } from './clock';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
 
@@ -133,7 +134,8 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		sendLog: lazySendLog(acc),
 		jobs: modify ? jobsOf(modify) : { processSoon: async () => undefined },
 		settings: extra.settings ?? appSettings(read),
-		clock: systemClock,
+		// The send log's clock (an idempotency key's lease and window, a record's time): real time on a server.
+		clock: await clockOf(read),
 		directory: directoryOf(read),
 		logger: acc.logger,
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),

@@ -14,8 +14,9 @@
  *   be stored (the caller still gets it), the entry is marked `interrupted` with what was sent; if
  *   the process dies (the engine restarts it) the
  *   reservation's lease (LEASE_MS, past the engine's timeout) runs out. A retry then REPLAYS: the
- *   recipients known to be sent with their msIds, every other one with an "interrupted, not sent
- *   again" error, since Meta may have accepted it. Resending would risk a duplicate; the caller
+ *   recipients known to be sent with their msIds (the entry's, and those the send log has linked
+ *   since: the reservation keeps the request's batch key), every other one with an "interrupted,
+ *   not sent again" error, since Meta may have accepted it. Resending would risk a duplicate; the caller
  *   can send the unknown ones again with a new key if it decides to.
  * - A request refused before any send (a 400, the pacer's admission) frees its reservation.
  * - Entries expire a window (24 hours) after the reservation: an expired entry is not answered,
@@ -45,7 +46,15 @@ export interface ReplayAnswer {
 /** What an entry answers to a request with its key: the answer to replay, or why not (an i18n key for a 409). */
 export function replayOf(
 	entry: StoredAnswer,
-	request: { fingerprint: string; recipients: string[]; invalidContacts: string[]; now: number; t: Translator },
+	request: {
+		fingerprint: string;
+		recipients: string[];
+		invalidContacts: string[];
+		now: number;
+		t: Translator;
+		/** The send log's word on the entry's batch (`needsSendLog`): recipient → the wamid its record is linked to. */
+		linked?: ReadonlyMap<string, string>;
+	},
 ): ReplayAnswer | { refuse: 'api_error_idempotency_conflict' | 'api_error_idempotency_in_progress' } {
 	if (entry.fingerprint !== request.fingerprint) return { refuse: 'api_error_idempotency_conflict' };
 	const state = entry.state ?? 'done';
@@ -55,12 +64,24 @@ export function replayOf(
 	const invalid = request.invalidContacts.length ? { invalidContacts: request.invalidContacts } : {};
 	// A campaign was stored: its 202 again (the campaign runs, whether its answer was kept or not).
 	if (entry.campaignId) return { status: 202, content: { success: true, campaignId: entry.campaignId, ...invalid, replayed: true } };
-	const sent = new Map((entry.sent ?? []).map((s) => [s.phoneNumber, s.msId]));
+	const sent = new Map([...(request.linked ?? []), ...(entry.sent ?? []).map((s): [string, string] => [s.phoneNumber, s.msId])]);
 	const unknown = { code: 0, message: request.t('api_error_idempotency_interrupted') };
 	const results = request.recipients.map((phoneNumber) =>
 		sent.has(phoneNumber) ? { phoneNumber, msId: sent.get(phoneNumber) } : { phoneNumber, error: unknown },
 	);
 	return { status: 200, content: { success: true, ...invalid, results, replayed: true, interrupted: true } };
+}
+
+/**
+ * Whether a replay of `entry` should ask the send log which of its sends are linked: a request cut
+ * off after sending (interrupted, or its lease ran out) whose sends carried a known batch key. The
+ * log knows more than the entry: a send linked after the entry's last progress write, and one the
+ * status pipeline linked later from Meta's statuses (core/app/statuses.ts, `adoptOrphans`).
+ */
+export function needsSendLog(entry: StoredAnswer, now: number): entry is StoredAnswer & { batch: string } {
+	const state = entry.state ?? 'done';
+	const cutOff = state === 'interrupted' || (state === 'pending' && (entry.leaseUntil ?? 0) <= now);
+	return cutOff && !entry.campaignId && typeof entry.batch === 'string';
 }
 
 /** A reserved key: the request's progress, then its answer. Writes go one at a time, in order. */
@@ -84,7 +105,7 @@ export class Reservation {
 	/** Reserves `key` for this request; the holder's entry when another holds it. */
 	static async claim(
 		store: Idempotency,
-		claim: { key: string; fingerprint: string; clock: Clock },
+		claim: { key: string; fingerprint: string; clock: Clock; batch?: string },
 	): Promise<{ reservation: Reservation } | { holder: StoredAnswer }> {
 		const now = claim.clock.now();
 		const entry: StoredAnswer = {
@@ -95,6 +116,7 @@ export class Reservation {
 			state: 'pending',
 			leaseUntil: now + LEASE_MS,
 			sent: [],
+			...(claim.batch ? { batch: claim.batch } : {}),
 		};
 		const holder = await store.reserve(entry, now);
 		return holder ? { holder } : { reservation: new Reservation(store, entry, claim.clock) };
@@ -114,8 +136,8 @@ export class Reservation {
 
 	/** The request's answer, replayed from now on. */
 	async finish(answer: ReplayAnswer): Promise<void> {
-		const { key, fingerprint, at, id } = this.entry;
-		await this.writeNow({ key, fingerprint, at, ...(id ? { id } : {}), state: 'done', ...answer });
+		const { key, fingerprint, at, id, batch } = this.entry;
+		await this.writeNow({ key, fingerprint, at, ...(id ? { id } : {}), ...(batch ? { batch } : {}), state: 'done', ...answer });
 	}
 
 	/**

@@ -21,7 +21,7 @@ import { checkSendComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
 import { explainError, graphCodeOf, unansweredKey } from './explain';
-import { Reservation, replayOf, scopedKey } from './idempotentRequest';
+import { needsSendLog, Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
 import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
@@ -71,6 +71,8 @@ export interface BatchOptions {
 	onAccepted?: (phoneNumber: string, msId: string) => void;
 	/** The sends of a templateMessage request (not the outbound provider's): their records say so (`SentMessage.fromRequest`). */
 	fromRequest?: true;
+	/** The batch key the sends carry, when the caller chose it (an idempotent request keeps it); else a new one. */
+	batch?: string;
 }
 
 export interface ModalSend {
@@ -202,7 +204,7 @@ export class SendTemplates {
 		const replay = { fingerprint: requestFingerprint(body), recipients, invalidContacts, t: input.t };
 		if (idempotency && key) {
 			const found = await idempotency.find(key, this.ports.clock.now());
-			if (found) return this.replay(found, replay);
+			if (found) return await this.replay(found, replay);
 		}
 
 		const number = await this.findNumber(body.connectedWhatsAppNo);
@@ -218,13 +220,29 @@ export class SendTemplates {
 			};
 
 		let reservation: Reservation | undefined;
+		// The request's sends carry one batch key, kept with its reservation (a replay of an interrupted request reads the sends by it).
+		const batchKey = body.async ? undefined : newBatchKey();
 		if (idempotency && key) {
-			const claim = await Reservation.claim(idempotency, { key, fingerprint: replay.fingerprint, clock: this.ports.clock });
-			if ('holder' in claim) return this.replay(claim.holder, replay);
+			const claim = await Reservation.claim(idempotency, {
+				key,
+				fingerprint: replay.fingerprint,
+				clock: this.ports.clock,
+				batch: batchKey,
+			});
+			if ('holder' in claim) return await this.replay(claim.holder, replay);
 			reservation = claim.reservation;
 		}
 		if (body.async) return this.startCampaign({ body, number, recipients, invalid, known, userId: input.userId }, reservation);
-		const batch = { number, template: body.template, recipients, known, routing: body, t: input.t, fromRequest: true as const };
+		const batch = {
+			number,
+			template: body.template,
+			recipients,
+			known,
+			routing: body,
+			t: input.t,
+			fromRequest: true as const,
+			batch: batchKey,
+		};
 		return this.admitAndSend(batch, invalid, reservation);
 	}
 
@@ -278,11 +296,35 @@ export class SendTemplates {
 		}
 	}
 
-	/** An entry's answer to the same request (marked `replayed`), or the 409 it gets (another body, or still in progress). */
-	private replay(found: StoredAnswer, request: Omit<Parameters<typeof replayOf>[1], 'now'>): TemplateMessageAnswer {
-		const answer = replayOf(found, { ...request, now: this.ports.clock.now() });
+	/**
+	 * An entry's answer to the same request (marked `replayed`), or the 409 it gets (another body, or
+	 * still in progress). A request cut off after sending is replayed with what the send log knows of
+	 * its batch besides (`needsSendLog`); a log that cannot be read leaves the entry's word alone.
+	 */
+	private async replay(
+		found: StoredAnswer,
+		request: Omit<Parameters<typeof replayOf>[1], 'now' | 'linked'>,
+	): Promise<TemplateMessageAnswer> {
+		const now = this.ports.clock.now();
+		const linked = needsSendLog(found, now) ? await this.linkedSends(found.batch) : undefined;
+		const answer = replayOf(found, { ...request, now, ...(linked ? { linked } : {}) });
 		if ('refuse' in answer) throw new SendRefused(answer.refuse, { status: 409 });
 		return answer;
+	}
+
+	/** Recipient → wamid of the batch's sends linked to their wamid; undefined when the log cannot say. */
+	private async linkedSends(batch: string): Promise<Map<string, string> | undefined> {
+		const messages = this.ports.messages;
+		if (!messages) return undefined;
+		try {
+			const records = await messages.findByBatch(batch);
+			return new Map(records.filter((r) => r.wamid && !r.pending).map((r) => [r.mobileNo, r.wamid as string]));
+		} catch (error) {
+			this.ports.logger?.warn(
+				`idempotency replay: the sends of an interrupted request not read (${errorName(error)}); replayed without them`,
+			);
+			return undefined;
+		}
 	}
 
 	/**
@@ -421,7 +463,7 @@ export class SendTemplates {
 	} {
 		const { number, template, known } = options;
 		const graph = this.ports.graphOf(number);
-		const batch = newBatchKey();
+		const batch = options.batch ?? newBatchKey();
 		const text = known
 			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
 			: renderTemplateText(template);

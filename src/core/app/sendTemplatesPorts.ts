@@ -53,6 +53,8 @@ export interface StoredAnswer {
 	content?: unknown;
 	sent?: AcceptedSend[];
 	campaignId?: string;
+	/** The batch key the request's sends carry (`SentMessage.batch`): a replay of an interrupted request reads their records by it. */
+	batch?: string;
 }
 
 /** Reservations and answers kept for idempotent replays, for a window the store applies (24 hours). */
@@ -103,7 +105,8 @@ export interface SendTemplatesPorts {
 	idempotency?: Idempotency;
 	directory?: Directory;
 	rooms?: TemplateRooms;
-	messages?: Pick<MessageLog, 'link'>;
+	/** Links of the modal's posts; the records of an interrupted request's batch, for its replay. */
+	messages?: Pick<MessageLog, 'link' | 'findByBatch'>;
 	/** The app's log: a send Meta accepted whose record could not be linked is said there. */
 	logger?: Logger;
 	/** Campaign mode (`async: true`): stores a campaign and answers its id (core/app/campaigns.ts). */

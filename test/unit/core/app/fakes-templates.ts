@@ -174,6 +174,11 @@ export function templatesWorld(
 	const idempotency = new MemoryIdempotency();
 	const answers = idempotency.answers;
 	const links: MessageLink[] = [];
+	/** The send log's records as the service reads them: the sends begun, then those settled (a test may replace `findByBatch`). */
+	const messages: Required<SendTemplatesPorts>['messages'] = {
+		link: async (link) => void links.push(link),
+		findByBatch: async (batch) => [...begun.map((b) => b.message), ...recorded.map((r) => r.message)].filter((m) => m.batch === batch),
+	};
 	const rooms = new FakeRooms();
 	const jobs = { runs: 0, processSoon: async () => void jobs.runs++ };
 	const templateCache = new MemoryTemplateCache();
@@ -215,7 +220,7 @@ export function templatesWorld(
 		idempotency,
 		directory,
 		rooms,
-		messages: { link: async (link) => void links.push(link) },
+		messages,
 		...(options.campaigns ? { campaigns: options.campaigns } : {}),
 	});
 	const drafts = new MemoryDrafts();
@@ -241,6 +246,7 @@ export function templatesWorld(
 		clock,
 		answers,
 		links,
+		messages,
 		rooms,
 		jobs,
 		templateCache,

@@ -125,6 +125,130 @@ describe('templateMessage idempotency', () => {
 		expect(w.graph.sends).toEqual([]);
 	});
 
+	it('keeps the batch key its sends carry with the reservation, and replays a done answer without reading the send log', async () => {
+		const w = templatesWorld();
+		let reads = 0;
+		const findByBatch = w.messages.findByBatch;
+		w.messages.findByBatch = async (batch) => (reads++, findByBatch(batch));
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		const batches = new Set(w.graph.sends.map((s) => s.payload.biz_opaque_callback_data));
+		expect(batches.size).toBe(1);
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'done', batch: [...batches][0] });
+		expect(await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).toEqual({
+			status: 200,
+			content: { ...answer.content, replayed: true },
+		});
+		expect(reads).toBe(0);
+	});
+
+	it("after a crash, replays also the sends the send log linked since the reservation's last write (the entry knew none of them)", async () => {
+		const w = templatesWorld();
+		// A process that dies once its sends are linked: no progress and no answer reach the store.
+		const save = w.idempotency.save.bind(w.idempotency);
+		w.idempotency.save = async (entry) => {
+			if ((entry.sent ?? []).length || entry.state !== 'pending') throw new Error('process gone');
+			return save(entry);
+		};
+		// Meta accepted the first two; the third Graph call's outcome the dead process never saw (its record stays pending).
+		w.graph.answer = (to) =>
+			to === '12025550101' ? new Error('socket hang up') : { messaging_product: 'whatsapp', messages: [{ id: `wamid.${to}` }] };
+		await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		w.recorded.splice(
+			w.recorded.findIndex((r) => r.message.mobileNo === '12025550101'),
+			1,
+		);
+		w.idempotency.save = save;
+		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'pending', sent: [] });
+		w.clock.at += LEASE_MS + 1;
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
+			success: true,
+			replayed: true,
+			interrupted: true,
+			results: [
+				{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' },
+				{ phoneNumber: '12025550100', msId: 'wamid.12025550100' },
+				{ phoneNumber: '12025550101', error: unknown },
+			],
+		});
+		expect(w.graph.sends).toHaveLength(3);
+	});
+
+	it("replays an interrupted request with the msIds of its batch's linked records only: a refused send, another batch's, and a pending one stay unknown", async () => {
+		const w = templatesWorld();
+		const at = w.clock.at;
+		const parsed = parseTemplateMessageRequest(body());
+		if (!parsed.ok) throw new Error('bad body');
+		await w.idempotency.save({
+			key: 'u1:order-42',
+			fingerprint: requestFingerprint(parsed.request),
+			at,
+			state: 'interrupted',
+			batch: 'rcwa.aaaaaaaaaaaaaaaaaa',
+			sent: [{ phoneNumber: '5511987654321', msId: 'wamid.first' }],
+		});
+		const record = (mobileNo: string, extra: object) => ({
+			phoneNumberId: '1001',
+			mobileNo,
+			sentAt: new Date(at).toISOString(),
+			type: 'template',
+			batch: 'rcwa.aaaaaaaaaaaaaaaaaa',
+			...extra,
+		});
+		w.recorded.push(
+			{ message: record('5511987654321', { wamid: 'wamid.first' }) as never },
+			// Linked by the status pipeline after the crash (core/app/statuses.ts).
+			{ message: record('12025550100', { wamid: 'wamid.adopted' }) as never },
+			// Refused by Meta: no wamid.
+			{ message: record('12025550101', { sendId: 's3', statuses: ['failed'] }) as never },
+			{ message: record('12025550101', { wamid: 'wamid.other', batch: 'rcwa.bbbbbbbbbbbbbbbbbb' }) as never },
+		);
+		w.begun.push({ message: record('12025550101', { sendId: 's4', pending: true, wamid: 'wamid.never' }) as never, callsBefore: 0 });
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
+			success: true,
+			replayed: true,
+			interrupted: true,
+			results: [
+				{ phoneNumber: '5511987654321', msId: 'wamid.first' },
+				{ phoneNumber: '12025550100', msId: 'wamid.adopted' },
+				{ phoneNumber: '12025550101', error: unknown },
+			],
+		});
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('replays an interrupted request from its entry alone, with a warning, when the send log cannot be read', async () => {
+		const w = templatesWorld();
+		const parsed = parseTemplateMessageRequest(body());
+		if (!parsed.ok) throw new Error('bad body');
+		await w.idempotency.save({
+			key: 'u1:order-42',
+			fingerprint: requestFingerprint(parsed.request),
+			at: w.clock.at,
+			state: 'interrupted',
+			batch: 'rcwa.aaaaaaaaaaaaaaaaaa',
+			sent: [{ phoneNumber: '5511987654321', msId: 'wamid.first' }],
+		});
+		w.messages.findByBatch = async () => {
+			throw new Error('MongoNetworkError');
+		};
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
+			success: true,
+			replayed: true,
+			interrupted: true,
+			results: [
+				{ phoneNumber: '5511987654321', msId: 'wamid.first' },
+				{ phoneNumber: '12025550100', error: unknown },
+				{ phoneNumber: '12025550101', error: unknown },
+			],
+		});
+		expect(w.logged).toEqual([
+			'idempotency replay: the sends of an interrupted request not read (MongoNetworkError); replayed without them',
+		]);
+	});
+
 	it('writes the msIds as they come, in batches, before the answer', async () => {
 		const w = templatesWorld();
 		const phoneNumbers = Array.from({ length: 25 }, (_, i) => `1202555${String(1000 + i)}`);
