@@ -2,6 +2,7 @@
 import { IModify } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { Jobs } from '../../core/app/ports';
+import { UnansweredCheck } from '../../core/app/unanswered';
 
 /** The job that processes stored webhooks (and then asks for a delivery round). */
 export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
@@ -27,3 +28,15 @@ export function jobsOf(modify: IModify): Jobs {
 
 /** A delivery round soon, apart from the recurring one (`deliverOnly`: it does not start processing). */
 export const deliverSoon = (modify: IModify): Promise<void> => soon(modify, DELIVER_STATUSES_JOB, { deliverOnly: true });
+
+/**
+ * The check of a batch whose send got no answer from Meta (core/app/unanswered.ts), at `at`: a run
+ * of the processing job with the check in its data, so that no other processing run (which links
+ * pending sends by Meta's statuses) overlaps it. Agenda keeps each one-time job (`schedule` makes a
+ * new one each time), so a check is never merged into another run.
+ */
+export const checkUnansweredAt = (modify: IModify, check: UnansweredCheck, at: number): Promise<void> =>
+	modify
+		.getScheduler()
+		.scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date(at), data: { unanswered: { ...check } } })
+		.then(() => undefined);

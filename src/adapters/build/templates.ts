@@ -103,7 +103,7 @@ function lazySendLog(acc: TemplateAccessors): SendTemplatesPorts['sendLog'] {
 	let log: Promise<SendLog> | undefined;
 	const open = (): Promise<SendLog> => {
 		if (!acc.persistence) throw new Error('no persistence: a send cannot be recorded');
-		log ??= sendLogOf({ read: acc.read, persistence: acc.persistence });
+		log ??= sendLogOf({ read: acc.read, persistence: acc.persistence, ...(acc.modify ? { modify: acc.modify } : {}) });
 		return log;
 	};
 	return {

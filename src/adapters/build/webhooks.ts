@@ -9,9 +9,11 @@ import { RoomDelivery } from '../../core/app/roomDelivery';
 import { RunGate } from '../../core/app/runBudget';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
+import { checkUnanswered, UNANSWERED_ATTEMPTS, UNANSWERED_RETRY_MS, UnansweredCheck } from '../../core/app/unanswered';
 import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks } from '../../core/app/webhookBatch';
 import { DeliveryLimit } from '../../core/status/deliveryLimit';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
+import { StatusEvent } from '../../core/status/webhook';
 import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
@@ -23,7 +25,7 @@ import { statusPosterOver } from '../directHttp';
 import { refusalsOf } from '../refusals';
 import { clockOf } from './clock';
 import { inboundHandlerOf } from './inbound';
-import { jobsOf } from './jobs';
+import { checkUnansweredAt, jobsOf } from './jobs';
 import { roomDeliveryOf } from './roomDelivery';
 import { sendLogOf } from './sendLog';
 
@@ -90,12 +92,44 @@ export async function statusServiceOf(acc: Accessors, roomStates?: RoomDelivery)
  * Every stored webhook that is due, through the status and inbound services; then the room messages
  * the run's statuses came from show their state, once each (core/app/roomDelivery.ts).
  */
-export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<BatchResult> {
+export async function processWebhooksOf(acc: Accessors, clock: Clock, first?: () => Promise<void>): Promise<BatchResult> {
 	const roomStates = roomDeliveryOf(acc);
 	try {
-		return await processRun(acc, clock, await statusServiceOf(acc, roomStates));
+		return await processRun(acc, clock, await statusServiceOf(acc, roomStates), first);
 	} finally {
 		await roomStates.flush().catch((error) => acc.logger?.warn(`room delivery state not shown: ${error instanceof Error ? error.message : 'error'}`));
+	}
+}
+
+/**
+ * The check of a batch whose send got no answer from Meta (core/app/unanswered.ts), in a processing
+ * run. A check whose reads fail is asked for again a minute later, UNANSWERED_ATTEMPTS times in all;
+ * then its sends stay pending (said in the app's log) until retention removes them.
+ */
+export async function runUnansweredCheck(acc: Accessors, check: UnansweredCheck, clock: Clock): Promise<void> {
+	const reader = acc.read.getPersistenceReader();
+	const inbox = new PersistenceWebhookInbox(reader, acc.persistence);
+	try {
+		await checkUnanswered(
+			{
+				messages: new MessageStore(reader, acc.persistence),
+				sendLog: await sendLogOf(acc),
+				statuses: async () => (await inbox.events()).filter((event): event is StatusEvent => event.kind === 'status'),
+				...(acc.logger ? { logger: acc.logger } : {}),
+			},
+			check,
+		);
+	} catch (error) {
+		const attempt = (check.attempt ?? 0) + 1;
+		const why = error instanceof Error ? error.message : 'error';
+		if (attempt >= UNANSWERED_ATTEMPTS) {
+			acc.logger?.error(`sends without Meta's answer (batch ${check.batch}) not checked after ${attempt} attempts (${why}): they stay pending`);
+			return;
+		}
+		acc.logger?.warn(`sends without Meta's answer (batch ${check.batch}) not checked (${why}): tried again in a minute`);
+		await checkUnansweredAt(acc.modify, { ...check, attempt }, clock.now() + UNANSWERED_RETRY_MS).catch((again) =>
+			acc.logger?.error(`sends without Meta's answer (batch ${check.batch}): the next check not scheduled (${again instanceof Error ? again.message : 'error'})`),
+		);
 	}
 }
 
@@ -106,8 +140,9 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock): Promise<B
 const processingGate = new RunGate<BatchResult>();
 const orphanSweep = new OrphanSweep();
 
-function processRun(acc: Accessors, clock: Clock, statuses: StatusService): Promise<BatchResult> {
+function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first?: () => Promise<void>): Promise<BatchResult> {
 	return processWebhooks({
+		...(first ? { first } : {}),
 		gate: processingGate,
 		sweep: orphanSweep,
 		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),

@@ -5,10 +5,11 @@
  *
  * Record before send: `begin` writes the send (pending, named by its `sendId`, with its batch key)
  * before the Graph call; `settle` links it to its wamid when Meta answers (and queues `queued`), or
- * records the failure. A status Meta sends before the link exists is kept by the status service and
+ * records the failure; a Graph call that timed out leaves it pending for Meta's statuses to tell
+ * (core/app/unanswered.ts). A status Meta sends before the link exists is kept by the status service and
  * matched once it does (core/app/statuses.ts).
  */
-import { GraphApiError } from '../errors';
+import { GraphApiError, NetworkError } from '../errors';
 import { translate } from '../i18n/translate';
 import { passesFilter } from '../status/filter';
 import { decide, highestOf, Status } from '../status/ordering';
@@ -18,32 +19,11 @@ import { MetaError } from '../status/webhook';
 import { Clock, MessageLog, SentMessage, StatusOutbox } from './ports';
 import { unansweredKey } from './explain';
 import { SettingsReader } from './settings';
+import { UNANSWERED_CHECK_MS, UnansweredCheck } from './unanswered';
 
 const crypto = require('crypto') as typeof import('crypto');
 
-/** Every batch key starts so: a status whose `biz_opaque_callback_data` has another shape is not one of the app's batches. */
-const BATCH_PREFIX = 'rcwa.';
-
-/**
- * A new batch key: every send of one request (or one batch) carries it in `biz_opaque_callback_data`
- * (Meta echoes it on the message's status webhooks: shared/contracts/pywa/message_status.json
- * `with_tracker`; the send field is Meta's "An arbitrary 512B string, useful for tracking", as in
- * whatsapp-api-js's `ClientMessageRequest.biz_opaque_callback_data`), and its records are found by it
- * with one read (`MessageLog.findByBatch`).
- */
-export function newBatchKey(): string {
-	return `${BATCH_PREFIX}${crypto.randomBytes(9).toString('hex')}`;
-}
-
-/** Whether a status's `biz_opaque_callback_data` is one of the app's batch keys. */
-export function isBatchKey(value: string | undefined): value is string {
-	return typeof value === 'string' && /^rcwa\.[0-9a-f]{18}$/.test(value);
-}
-
-/** The Graph send body with its batch key (Meta's `biz_opaque_callback_data`). */
-export function withBatchKey<B extends object>(body: B, batch: string | undefined): B {
-	return batch ? { ...body, biz_opaque_callback_data: batch } : body;
-}
+export { isBatchKey, newBatchKey, withBatchKey } from './batchKey';
 
 /** Adds `status` to the record's statuses unless it regresses or repeats (core/status/ordering.ts); answers whether it did. */
 function advance(record: SentMessage, status: Status): boolean {
@@ -142,6 +122,12 @@ export interface SendLogPorts {
 	settings: SettingsReader;
 	/** The outbox's clock: when a queued event is due. */
 	clock: Clock;
+	/**
+	 * Asks for the check of a batch at `at` (core/app/unanswered.ts): with it, a send whose Graph
+	 * call timed out stays pending until then, for Meta's statuses to link it; without it (or when
+	 * asking fails), such a send is settled `failed` at once.
+	 */
+	later?: (check: UnansweredCheck, at: number) => Promise<void>;
 }
 
 export class SendLog {
@@ -208,6 +194,7 @@ export class SendLog {
 	 * found with the record always comes after its `queued`. Refused: recorded `failed` with the error.
 	 */
 	async settle(message: SentMessage, error?: unknown): Promise<void> {
+		if (!message.wamid && (await this.awaitStatuses(message, error))) return;
 		const { pending: _pending, pendingGroup, ...answered } = message;
 		const timestamp = String(Math.floor(Date.parse(answered.sentAt) / 1000));
 		if (answered.wamid) {
@@ -219,6 +206,30 @@ export class SendLog {
 		}
 		await this.ports.messages.resolve({ ...answered, ...(pendingGroup ? { pendingGroup } : {}) });
 		if (pendingGroup) await this.settled(pendingGroup);
+	}
+
+	/**
+	 * A send whose Graph call timed out (Meta may have accepted it) stays pending, in a record of its
+	 * own, and its batch is checked UNANSWERED_CHECK_MS later (core/app/unanswered.ts); answers
+	 * whether it does. Not a campaign's (its recovery settles it), nor a send without a batch key
+	 * (no status could be matched to it), nor when the check cannot be asked for.
+	 */
+	private async awaitStatuses(message: SentMessage, error: unknown): Promise<boolean> {
+		const later = this.ports.later;
+		if (!later || !(error instanceof NetworkError && error.timedOut)) return false;
+		if (!message.pending || !message.sendId || !message.batch || message.campaignId) return false;
+		try {
+			await later({ batch: message.batch, phoneNumberId: message.phoneNumberId }, this.ports.clock.now() + UNANSWERED_CHECK_MS);
+		} catch {
+			return false;
+		}
+		const { pendingGroup, ...own } = message;
+		if (pendingGroup) {
+			// The group's record goes with its last send: this one keeps a pending record of its own.
+			await this.ports.messages.record({ ...own, pending: true });
+			await this.settled(pendingGroup);
+		}
+		return true;
 	}
 
 	/**

@@ -15,6 +15,7 @@ import { inParallel, STATUSES_AT_ONCE } from './parallel';
 import { RoomDelivery } from './roomDelivery';
 import { isBatchKey, SendLog } from './sendLog';
 import { SettingsReader, settingsOf } from './settings';
+import { leftPending } from './unanswered';
 
 /** Tells the members of a room something (an ephemeral notice from the app's user). A room that is gone is skipped. */
 export interface RoomNotifier {
@@ -205,11 +206,8 @@ export class StatusService {
 		for (const [key, statuses] of byKey) {
 			try {
 				const sends = await this.ports.messages.findByBatch(key);
-				const resolved = new Set(sends.filter((send) => !send.pending).map((send) => send.sendId));
 				const orphans = new Map<string, SentMessage[]>();
-				for (const send of sends)
-					if (send.pending && !send.wamid && !send.campaignId && !resolved.has(send.sendId))
-						orphans.set(send.mobileNo, [...(orphans.get(send.mobileNo) ?? []), send]);
+				for (const send of leftPending(sends)) orphans.set(send.mobileNo, [...(orphans.get(send.mobileNo) ?? []), send]);
 				for (const [to, [orphan, ...more]] of orphans) {
 					if (more.length) continue;
 					const wamid = onlyWamid(acceptedByMeta(key, orphan.phoneNumberId, statuses, sends), to);

@@ -237,12 +237,22 @@ class Lanes {
  * while the older one is still being handled (runBudget.ts `RunGate`).
  */
 export async function processWebhooks(
-	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; gate?: RunGate<BatchResult>; sweep?: OrphanSweep },
+	ports: WebhookBatchPorts &
+		RunBudget & {
+			handlers: WebhookHandlers;
+			gate?: RunGate<BatchResult>;
+			sweep?: OrphanSweep;
+			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate. */
+			first?: () => Promise<void>;
+		},
 ): Promise<BatchResult> {
-	if (!ports.gate) return processDue(ports);
+	// Without `first`, the run starts at once (its first read in the same tick).
+	const first = ports.first;
+	const run = () => (first ? first().then(() => processDue(ports)) : processDue(ports));
+	if (!ports.gate) return run();
 	let result: BatchResult | 'busy';
 	try {
-		result = await ports.gate.run(() => processDue(ports));
+		result = await ports.gate.run(run);
 	} catch (error) {
 		// Webhooks joined this run while it worked: they get the run they did not ask for.
 		if (ports.gate.takeOwed())

@@ -5,8 +5,8 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 import { Rechecks } from '../../core/app/webhookBatch';
 import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
-import { DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
-import { Accessors, deliverStatusesOf, processWebhooksOf } from '../../adapters/build/webhooks';
+import { checkUnansweredAt, DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
+import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
@@ -14,6 +14,7 @@ import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
 import { SweepMarks, SweptThrough } from '../../adapters/persistence/SweepMarks';
 import { Removal, RUN_BUDGET_MS, runRemovals, wallClock, whenAny } from '../../core/app/runBudget';
+import { isUnansweredCheck, UNANSWERED_RETRY_MS, UnansweredCheck } from '../../core/app/unanswered';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
@@ -159,9 +160,18 @@ const rechecks = new Rechecks();
  * delivery round for what they queued (the delivery job, which runs beside this one). Events that failed (retried later, or dropped after their last attempt) make
  * the run fail visibly, once everything else was done: the engine writes the error to the app's log.
  */
-async function processWebhooks(acc: Accessors): Promise<void> {
+async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise<void> {
 	const clock = await clockOf(acc.read);
-	const { problems, more, recheckAt } = await processWebhooksOf(acc, clock);
+	let checked = false;
+	const first = check && (() => ((checked = true), runUnansweredCheck(acc, check, clock)));
+	let result: Awaited<ReturnType<typeof processWebhooksOf>>;
+	try {
+		result = await processWebhooksOf(acc, clock, first);
+	} finally {
+		// Another run of this runtime was under way, or the run failed before it: the check in a run of its own, a minute on.
+		if (check && !checked) await checkUnansweredAt(acc.modify, check, clock.now() + UNANSWERED_RETRY_MS);
+	}
+	const { problems, more, recheckAt } = result;
 	if (more) await jobsOf(acc.modify).processSoon();
 	if (recheckAt !== undefined && rechecks.ask(recheckAt, clock.now())) await processAt(acc.modify, recheckAt);
 	await deliverSoon(acc.modify);
@@ -184,8 +194,13 @@ export function statusProcessors(app?: LoggerSource): IProcessor[] {
 		{
 			id: PROCESS_WEBHOOKS_JOB,
 			// `function`, not an arrow: `this` is the app on engines 1.62+ (see jobLogger).
-			processor: async function (this: unknown, _job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
-				await processWebhooks({ read, modify, http, persistence, logger: jobLogger(this, app) });
+			processor: async function (this: unknown, job, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence) {
+				// A run asked for with a check of sends without Meta's answer (core/app/unanswered.ts) does it first.
+				const check = (job as { unanswered?: unknown } | undefined)?.unanswered;
+				await processWebhooks(
+					{ read, modify, http, persistence, logger: jobLogger(this, app) },
+					isUnansweredCheck(check) ? check : undefined,
+				);
 			},
 		},
 		{

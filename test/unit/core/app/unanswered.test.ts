@@ -1,0 +1,239 @@
+/**
+ * Sends whose Graph call timed out (src/core/app/unanswered.ts, sendLog.ts): left pending for Meta's
+ * statuses to link, and checked UNANSWERED_CHECK_MS later: linked by a stored status, else failed,
+ * "outcome unknown". Never a `failed` first and then the statuses of a message Meta accepted.
+ */
+import { NetworkError } from '../../../../src/core/errors';
+import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
+import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
+import { SentMessage } from '../../../../src/core/app/ports';
+import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
+import { settingsOf } from '../../../../src/core/app/settings';
+import { ORPHAN_AFTER_MS, StatusService } from '../../../../src/core/app/statuses';
+import { checkUnanswered, isUnansweredCheck, UNANSWERED_CHECK_MS, UnansweredCheck } from '../../../../src/core/app/unanswered';
+import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS } from '../../../../src/core/app/webhookBatch';
+import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
+import { StatusPayload } from '../../../../src/core/status/payload';
+import { StatusEvent } from '../../../../src/core/status/webhook';
+import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
+
+const T0 = 1_750_000_000_000;
+const OUTCOME_UNKNOWN =
+	'Outcome unknown: WhatsApp did not answer this send in time and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).';
+const timedOut = () => new NetworkError({ detail: 'no answer in 10 s', timedOut: true });
+
+function world(options: { later?: 'none' | 'failing' } = {}) {
+	let now = T0;
+	const clock = { now: () => now };
+	const messages = new MemoryMessageLog();
+	const outbox = new MemoryOutboxStore<StatusPayload>();
+	/** The checks asked for: [check, at]. */
+	const checks: Array<[UnansweredCheck, number]> = [];
+	const later =
+		options.later === 'none'
+			? {}
+			: {
+					later: async (check: UnansweredCheck, at: number) => {
+						if (options.later === 'failing') throw new Error('scheduler down');
+						checks.push([check, at]);
+					},
+				};
+	const sendLog = new SendLog({
+		messages,
+		outbox,
+		settings: settingsOf({ statusEndpointUrl: 'https://crm.example/s' }),
+		clock,
+		...later,
+	});
+	const logged: string[] = [];
+	const logger = { info: (line: string) => void logged.push(line), warn: (line: string) => void logged.push(line) };
+	const service = new StatusService({
+		messages,
+		sendLog,
+		notifier: { notifyRoom: async () => undefined },
+		translator: async () => (key: string) => key,
+		numbers: new MemoryNumbers(),
+		templates: new MemoryTemplateCache(),
+		refusals: { refuse: () => undefined },
+		settings: settingsOf({}),
+		clock,
+		logger,
+	});
+	const inbox = new MemoryWebhookInbox();
+	const statuses = async () => (await inbox.events()).filter((e): e is StatusEvent => e.kind === 'status');
+	const check = (c: UnansweredCheck) => checkUnanswered({ messages, sendLog, statuses, logger }, c);
+	/** A processing run, with the check first when given (as the processing job runs it). */
+	const run = (first?: UnansweredCheck) =>
+		processWebhooks({
+			inbox,
+			clock,
+			refusals: { refuse: () => undefined },
+			...(first ? { first: async () => void (await check(first)) } : {}),
+			handlers: {
+				status: async () => undefined,
+				statuses: (events, batch) => service.handleStatuses(events, batch),
+				revoke: async () => undefined,
+				templateStatus: async () => undefined,
+				inbound: () => ({ handle: async () => undefined }),
+			},
+		});
+	const webhook = (events: StatusEvent[]) =>
+		inbox.add({ id: `w${now}-${Math.random()}`, events, scope: { phoneNumberIds: ['pn-1'], wabaIds: ['waba-1'] }, receivedAt: now });
+	/** The outbox's events, per message in order: `msId|sendId:status`. */
+	const forwarded = async () =>
+		(await outbox.list())
+			.sort((a, b) => a.messageKey.localeCompare(b.messageKey) || a.seq - b.seq)
+			.map((i) => `${i.payload.msId ?? i.messageKey}:${i.payload.MessageStatus}`);
+	const failures = async () =>
+		(await outbox.list()).filter((i) => i.payload.MessageStatus === 'failed').map((i) => [i.payload.mobileNo, i.payload.ErrorDetails]);
+	return {
+		clock,
+		messages,
+		outbox,
+		sendLog,
+		checks,
+		check,
+		run,
+		webhook,
+		forwarded,
+		failures,
+		logged,
+		advance: (ms: number) => void (now += ms),
+	};
+}
+
+const send = (fields: Partial<SentMessage> = {}): SentMessage => ({
+	phoneNumberId: 'pn-1',
+	connectedWhatsAppNo: '15550783881',
+	mobileNo: '5511987654321',
+	message: 'Order 42',
+	type: 'Template-Message',
+	sentAt: new Date(T0).toISOString(),
+	...fields,
+});
+const sent = (wamid: string, recipientId: string, batch: string): StatusEvent => ({
+	kind: 'status',
+	phoneNumberId: 'pn-1',
+	displayPhoneNumber: '15550783881',
+	wamid,
+	status: 'sent',
+	timestamp: '1750000100',
+	recipientId,
+	bizOpaqueCallbackData: batch,
+});
+const pendingOf = async (w: ReturnType<typeof world>, batch: string) => {
+	const records = await w.messages.findByBatch(batch);
+	const resolved = new Set(records.filter((r) => !r.pending).map((r) => r.sendId));
+	return [...new Set(records.filter((r) => r.pending && !resolved.has(r.sendId)).map((r) => r.mobileNo))].sort();
+};
+
+describe('a send whose Graph call timed out', () => {
+	it('stays pending, with nothing reported, and its batch is checked UNANSWERED_CHECK_MS later; a send of a group keeps a record of its own', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const [a, b] = await w.sendLog.beginMany(['5511900000001', '5511900000002'].map((mobileNo) => send({ batch, mobileNo })));
+		await w.sendLog.settle(a, timedOut());
+		await w.sendLog.settle({ ...b, wamid: 'wamid.B' });
+		expect(await w.forwarded()).toEqual(['wamid.B:queued']);
+		expect(w.checks).toEqual([[{ batch, phoneNumberId: 'pn-1' }, T0 + UNANSWERED_CHECK_MS]]);
+		// The group's record went with its last send; the timed-out one is pending in a record of its own.
+		const records = await w.messages.findByBatch(batch);
+		expect(records.filter((r) => r.pending).map((r) => [r.sendId, r.pendingGroup])).toEqual([[a.sendId, undefined]]);
+		expect(isUnansweredCheck(w.checks[0][0])).toBe(true);
+		expect(isUnansweredCheck({ batch: 'rcwa.x', phoneNumberId: 'pn-1' })).toBe(false);
+	});
+
+	it('is failed at once, as before, without a way to ask for the check, when asking fails, for a campaign, or for another error', async () => {
+		for (const [options, fields, error] of [
+			[{ later: 'none' as const }, {}, timedOut()],
+			[{ later: 'failing' as const }, {}, timedOut()],
+			[{}, { campaignId: 'c1' }, timedOut()],
+			[{}, {}, new NetworkError({ detail: 'refused', timedOut: false })],
+			[{}, {}, new PacerDeadlineError()],
+		] as const) {
+			const w = world(options);
+			const record = await w.sendLog.begin(send({ batch: newBatchKey(), ...fields }));
+			await w.sendLog.settle(record, error);
+			expect(await w.forwarded()).toEqual([`${record.sendId}:failed`]);
+			expect(w.checks).toEqual([]);
+		}
+	});
+
+	it("is linked by a status of Meta meanwhile (5 minutes on), though its group's record still holds a copy of it; the check then fails only the send still pending", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		// Two sends of a group: one timed out, the other's process died before Meta answered.
+		const [record, dead] = await w.sendLog.beginMany(['5511900000001', '5511900000002'].map((mobileNo) => send({ batch, mobileNo })));
+		await w.sendLog.settle(record, timedOut());
+		expect((await w.messages.findByBatch(batch)).filter((r) => r.sendId === record.sendId)).toHaveLength(2);
+		await w.webhook([sent('wamid.A', record.mobileNo, batch)]);
+		await w.run();
+		expect(await w.forwarded()).toEqual([]);
+		w.advance(ORPHAN_AFTER_MS + UNKNOWN_RECHECK_MAX_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.A:queued', 'wamid.A:sent']);
+		w.advance(UNANSWERED_CHECK_MS);
+		expect(await w.check(w.checks[0][0])).toEqual({ linked: 0, failed: 1 });
+		expect((await w.forwarded()).sort()).toEqual(['wamid.A:queued', 'wamid.A:sent', `${dead.sendId}:failed`].sort());
+		expect(await pendingOf(w, batch)).toEqual([]);
+	});
+
+	it("the check links a pending send by a stored status of Meta's (one the pipeline has not linked yet), and fails the others, outcome unknown, each once", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const to = ['5511900000001', '5511900000002', '5511900000003', '5511900000004'];
+		const [one, two, three, four] = await w.sendLog.beginMany(to.map((mobileNo) => send({ batch, mobileNo })));
+		for (const record of [one, two, three]) await w.sendLog.settle(record, timedOut());
+		await w.sendLog.settle({ ...four, wamid: 'wamid.4' });
+		// Another number's pending send of the same key, and another batch's status: not this check's.
+		await w.sendLog.begin(send({ batch, mobileNo: '5511900000009', phoneNumberId: 'pn-2' }));
+		await w.webhook([
+			sent('wamid.1', one.mobileNo, batch),
+			sent('wamid.x', two.mobileNo, newBatchKey()),
+			sent('wamid.4', four.mobileNo, batch),
+		]);
+		w.advance(UNANSWERED_CHECK_MS);
+		await w.run(w.checks[0][0]);
+		expect((await w.forwarded()).sort()).toEqual(
+			['wamid.1:queued', 'wamid.1:sent', 'wamid.4:queued', 'wamid.4:sent', `${two.sendId}:failed`, `${three.sendId}:failed`].sort(),
+		);
+		expect(await w.failures()).toEqual([
+			[two.mobileNo, OUTCOME_UNKNOWN],
+			[three.mobileNo, OUTCOME_UNKNOWN],
+		]);
+		expect(await pendingOf(w, batch)).toEqual(['5511900000009']);
+		expect(w.logged).toContain(
+			`sends without Meta's answer (batch ${batch}): 1 linked by Meta's statuses (queued), 2 reported failed, outcome unknown`,
+		);
+		// Asked again (a retry of the job): nothing more.
+		const before = await w.forwarded();
+		expect(await w.check(w.checks[0][0])).toEqual({ linked: 0, failed: 0 });
+		expect(await w.forwarded()).toEqual(before);
+	});
+
+	it('the check takes no wamid for two pending sends to one recipient, nor one another record is linked to already', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const a = await w.sendLog.begin(send({ batch }));
+		const b = await w.sendLog.begin(send({ batch }));
+		const c = await w.sendLog.begin(send({ batch, mobileNo: '5511900000003' }));
+		for (const record of [a, b, c]) await w.sendLog.settle(record, timedOut());
+		const other = await w.sendLog.begin(send({ batch: newBatchKey(), mobileNo: '5511900000003' }));
+		await w.sendLog.settle({ ...other, wamid: 'wamid.C' });
+		await w.webhook([sent('wamid.A', a.mobileNo, batch), sent('wamid.C', c.mobileNo, batch)]);
+		expect(await w.check({ batch, phoneNumberId: 'pn-1' })).toEqual({ linked: 0, failed: 3 });
+		expect(await pendingOf(w, batch)).toEqual([]);
+	});
+
+	it('a read that fails throws, and settles nothing', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const record = await w.sendLog.begin(send({ batch }));
+		await w.sendLog.settle(record, timedOut());
+		w.messages.findByBatch = async () => {
+			throw new Error('persistence down');
+		};
+		await expect(w.check({ batch, phoneNumberId: 'pn-1' })).rejects.toThrow('persistence down');
+		expect(await w.forwarded()).toEqual([]);
+	});
+});
