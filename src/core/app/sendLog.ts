@@ -219,7 +219,8 @@ export class SendLog {
 		if (!later || !(error instanceof NetworkError && error.timedOut)) return false;
 		if (!message.pending || !message.sendId || !message.batch || message.campaignId) return false;
 		try {
-			await later({ batch: message.batch, phoneNumberId: message.phoneNumberId }, this.ports.clock.now() + UNANSWERED_CHECK_MS);
+			const check = { batch: message.batch, phoneNumberId: message.phoneNumberId, sendIds: [message.sendId] };
+			await later(check, this.ports.clock.now() + UNANSWERED_CHECK_MS);
 		} catch {
 			return false;
 		}

@@ -8,9 +8,10 @@
  * UNANSWERED_CHECK_MS later (`SendLogPorts.later`: a run of the processing job, which no other
  * processing run overlaps). Meanwhile a status of Meta's about it links it like any send a sender
  * left pending (core/app/statuses.ts, `adoptOrphans`, 5 minutes on), and its `queued` and statuses
- * are forwarded. The check (`checkUnanswered`) then takes every send of the batch still pending:
- * linked by a stored status of Meta's that names it (`acceptedByMeta`), else settled `failed`,
- * "outcome unknown". A campaign's sends are left to its own recovery (campaignSends.ts).
+ * are forwarded. The check (`checkUnanswered`) then takes that send if it is still pending: linked
+ * by a stored status of Meta's that names it (`acceptedByMeta`), else settled `failed`, "outcome
+ * unknown". The check runs in one runtime's processing gate: on a cluster, another instance's
+ * processing run may link the send at the same moment (as for any pending send). A campaign's sends are left to its own recovery (campaignSends.ts).
  */
 import { translate } from '../i18n/translate';
 import { acceptedByMeta, onlyWamid } from '../status/accepted';
@@ -33,13 +34,21 @@ export const UNANSWERED_ATTEMPTS = 5;
 export interface UnansweredCheck {
 	batch: string;
 	phoneNumberId: string;
+	/**
+	 * The timed-out sends it settles, by `sendId` (absent in none the app asks for): only those, never
+	 * another pending send of the batch (one whose link could not be written after Meta accepted it
+	 * was already reported `queued`).
+	 */
+	sendIds?: string[];
 	/** How many times it was tried before (a failed read). */
 	attempt?: number;
 }
 
 export function isUnansweredCheck(value: unknown): value is UnansweredCheck {
 	const check = value as UnansweredCheck | undefined;
-	return isBatchKey(check?.batch) && typeof check?.phoneNumberId === 'string' && check.phoneNumberId !== '';
+	const ids = check?.sendIds;
+	const idsOk = ids === undefined || (Array.isArray(ids) && ids.every((id) => typeof id === 'string'));
+	return isBatchKey(check?.batch) && typeof check?.phoneNumberId === 'string' && check.phoneNumberId !== '' && idsOk;
 }
 
 /**
@@ -73,7 +82,10 @@ export interface UnansweredPorts {
  */
 export async function checkUnanswered(ports: UnansweredPorts, check: UnansweredCheck): Promise<{ linked: number; failed: number }> {
 	const records = await ports.messages.findByBatch(check.batch);
-	const waiting = leftPending(records).filter((record) => record.phoneNumberId === check.phoneNumberId);
+	const only = check.sendIds && new Set(check.sendIds);
+	const waiting = leftPending(records).filter(
+		(record) => record.phoneNumberId === check.phoneNumberId && (!only || only.has(record.sendId as string)),
+	);
 	const outcome = { linked: 0, failed: 0 };
 	if (!waiting.length) return outcome;
 	const accepted = acceptedByMeta(check.batch, check.phoneNumberId, await ports.statuses(), records);

@@ -135,7 +135,7 @@ describe('a send whose Graph call timed out', () => {
 		await w.sendLog.settle(a, timedOut());
 		await w.sendLog.settle({ ...b, wamid: 'wamid.B' });
 		expect(await w.forwarded()).toEqual(['wamid.B:queued']);
-		expect(w.checks).toEqual([[{ batch, phoneNumberId: 'pn-1' }, T0 + UNANSWERED_CHECK_MS]]);
+		expect(w.checks).toEqual([[{ batch, phoneNumberId: 'pn-1', sendIds: [a.sendId] }, T0 + UNANSWERED_CHECK_MS]]);
 		// The group's record went with its last send; the timed-out one is pending in a record of its own.
 		const records = await w.messages.findByBatch(batch);
 		expect(records.filter((r) => r.pending).map((r) => [r.sendId, r.pendingGroup])).toEqual([[a.sendId, undefined]]);
@@ -159,7 +159,7 @@ describe('a send whose Graph call timed out', () => {
 		}
 	});
 
-	it("is linked by a status of Meta meanwhile (5 minutes on), though its group's record still holds a copy of it; the check then fails only the send still pending", async () => {
+	it("is linked by a status of Meta meanwhile (5 minutes on), though its group's record still holds a copy of it; the check touches no other pending send of the batch", async () => {
 		const w = world();
 		const batch = newBatchKey();
 		// Two sends of a group: one timed out, the other's process died before Meta answered.
@@ -173,9 +173,10 @@ describe('a send whose Graph call timed out', () => {
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.A:queued', 'wamid.A:sent']);
 		w.advance(UNANSWERED_CHECK_MS);
-		expect(await w.check(w.checks[0][0])).toEqual({ linked: 0, failed: 1 });
-		expect((await w.forwarded()).sort()).toEqual(['wamid.A:queued', 'wamid.A:sent', `${dead.sendId}:failed`].sort());
-		expect(await pendingOf(w, batch)).toEqual([]);
+		expect(await w.check(w.checks[0][0])).toEqual({ linked: 0, failed: 0 });
+		expect(await w.forwarded()).toEqual(['wamid.A:queued', 'wamid.A:sent']);
+		// The other send did not time out: left to the status pipeline (its link may have failed after Meta's answer, its queued reported).
+		expect(await pendingOf(w, batch)).toEqual([dead.mobileNo]);
 	});
 
 	it("the check links a pending send by a stored status of Meta's (one the pipeline has not linked yet), and fails the others, outcome unknown, each once", async () => {
@@ -185,15 +186,19 @@ describe('a send whose Graph call timed out', () => {
 		const [one, two, three, four] = await w.sendLog.beginMany(to.map((mobileNo) => send({ batch, mobileNo })));
 		for (const record of [one, two, three]) await w.sendLog.settle(record, timedOut());
 		await w.sendLog.settle({ ...four, wamid: 'wamid.4' });
-		// Another number's pending send of the same key, and another batch's status: not this check's.
+		// Another number's pending send of the same key, one that did not time out, and another batch's status: not the checks'.
 		await w.sendLog.begin(send({ batch, mobileNo: '5511900000009', phoneNumberId: 'pn-2' }));
+		await w.sendLog.begin(send({ batch, mobileNo: '5511900000008' }));
+		// One check per timed-out send, naming it.
+		expect(w.checks.map(([c]) => c.sendIds)).toEqual([[one.sendId], [two.sendId], [three.sendId]]);
+		const all = { batch, phoneNumberId: 'pn-1', sendIds: w.checks.flatMap(([c]) => c.sendIds ?? []) };
 		await w.webhook([
 			sent('wamid.1', one.mobileNo, batch),
 			sent('wamid.x', two.mobileNo, newBatchKey()),
 			sent('wamid.4', four.mobileNo, batch),
 		]);
 		w.advance(UNANSWERED_CHECK_MS);
-		await w.run(w.checks[0][0]);
+		await w.run(all);
 		expect((await w.forwarded()).sort()).toEqual(
 			['wamid.1:queued', 'wamid.1:sent', 'wamid.4:queued', 'wamid.4:sent', `${two.sendId}:failed`, `${three.sendId}:failed`].sort(),
 		);
@@ -201,13 +206,13 @@ describe('a send whose Graph call timed out', () => {
 			[two.mobileNo, OUTCOME_UNKNOWN],
 			[three.mobileNo, OUTCOME_UNKNOWN],
 		]);
-		expect(await pendingOf(w, batch)).toEqual(['5511900000009']);
+		expect(await pendingOf(w, batch)).toEqual(['5511900000008', '5511900000009']);
 		expect(w.logged).toContain(
 			`sends without Meta's answer (batch ${batch}): 1 linked by Meta's statuses (queued), 2 reported failed, outcome unknown`,
 		);
 		// Asked again (a retry of the job): nothing more.
 		const before = await w.forwarded();
-		expect(await w.check(w.checks[0][0])).toEqual({ linked: 0, failed: 0 });
+		expect(await w.check(all)).toEqual({ linked: 0, failed: 0 });
 		expect(await w.forwarded()).toEqual(before);
 	});
 
