@@ -242,13 +242,19 @@ export async function processWebhooks(
 			handlers: WebhookHandlers;
 			gate?: RunGate<BatchResult>;
 			sweep?: OrphanSweep;
-			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate. */
+			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget. */
 			first?: () => Promise<void>;
 		},
 ): Promise<BatchResult> {
-	// Without `first`, the run starts at once (its first read in the same tick).
+	// Without `first`, the run starts at once (its first read in the same tick). The run's budget
+	// starts before `first`: the webhooks get what its work left, and the run still ends in time.
 	const first = ports.first;
-	const run = () => (first ? first().then(() => processDue(ports)) : processDue(ports));
+	const timer = ports.timer ?? wallClock;
+	const budgetMs = ports.budgetMs ?? RUN_BUDGET_MS;
+	const run = () => {
+		const deadline = timer() + budgetMs;
+		return first ? first().then(() => processDue(ports, deadline)) : processDue(ports, deadline);
+	};
 	if (!ports.gate) return run();
 	let result: BatchResult | 'busy';
 	try {
@@ -263,11 +269,13 @@ export async function processWebhooks(
 	return result === 'busy' ? { problems: [], more: false } : result;
 }
 
-async function processDue(ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; sweep?: OrphanSweep }): Promise<BatchResult> {
+async function processDue(
+	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; sweep?: OrphanSweep },
+	deadline: number,
+): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
 	const now = clock.now();
 	const timer = ports.timer ?? wallClock;
-	const deadline = timer() + (ports.budgetMs ?? RUN_BUDGET_MS);
 	let more = false;
 	const heads = await inbox.list();
 	if (!heads.length && ports.sweep?.due(now)) await sweepOrphans(ports, now);

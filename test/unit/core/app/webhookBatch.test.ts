@@ -401,6 +401,26 @@ describe('processWebhooks: a run bounded by its budget', () => {
 		expect(await f.inbox.all()).toEqual([]);
 	});
 
+	it("counts the run's own work before the webhooks (`first`) in its budget: the webhooks get what it left", async () => {
+		const f = fakes();
+		let wall = 0;
+		const handlers = {
+			...f.ports.handlers,
+			status: async (event: StatusEvent) => void (f.calls.push(`status ${event.wamid}`), (wall += 1000)),
+		};
+		const run = (firstMs: number) =>
+			processWebhooks({ ...f.ports, handlers, timer: () => wall, budgetMs: 2500, first: async () => void (wall += firstMs) });
+		await f.store([status('wamid.1'), status('wamid.2'), status('wamid.3')]);
+		// 2 s of the 2.5 s went to `first`: one event, the rest for the next run.
+		expect(await run(2000)).toEqual({ problems: [], more: true });
+		expect(f.calls).toEqual(['status wamid.1']);
+		// `first` took the whole budget: no webhook is started, and the run asks for the next.
+		expect(await run(3000)).toEqual({ problems: [], more: true });
+		expect(f.calls).toEqual(['status wamid.1']);
+		expect(await run(0)).toEqual({ problems: [], more: false });
+		expect(f.calls).toEqual(['status wamid.1', 'status wamid.2', 'status wamid.3']);
+	});
+
 	it('a failed event of an entry cut by the budget retries apart, with its back-off', async () => {
 		const f = fakes();
 		let wall = 0;
