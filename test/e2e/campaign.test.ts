@@ -10,6 +10,7 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, sto
 import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { sendWindow } from '../../src/core/app/campaignSends';
+import { STALE_PENDING_MS } from '../../src/core/app/unanswered';
 
 const SHIP = {
 	id: '1',
@@ -301,7 +302,7 @@ describe('campaigns (templateMessage async: true)', () => {
 		}
 	}, 120000);
 
-	it("a templateMessage request whose runtime is killed mid-send: Meta's statuses of the sends it never saw answered link them (5 minutes on), each reported queued then sent, once; a retry with its key replays every msId; nothing sent again", async () => {
+	it("a templateMessage request whose runtime is killed mid-send: Meta's statuses of the sends it never saw answered link them (5 minutes on), each reported queued then sent, once; a retry with its key replays every msId; the sends it recorded and never saw answered are reported failed, outcome unknown, an hour on; nothing sent again", async () => {
 		const sink = await crashSetUp(20);
 		try {
 			const body = {
@@ -357,6 +358,30 @@ describe('campaigns (templateMessage async: true)', () => {
 					msIds.has(phoneNumber) ? { phoneNumber, msId: msIds.get(phoneNumber) } : { phoneNumber, error: interrupted },
 				),
 			);
+			expect(app.sim.sentMessages).toHaveLength(accepted.length);
+
+			// The sends the dead request had written but never saw answered, of which no status came
+			// (Meta never got them): an hour on, each is reported failed, outcome unknown, once.
+			const acceptedTo = new Set(accepted.map(({ to }) => to));
+			const pendingTo = app.harness.world.persistence.flatMap((record) => {
+				const ids = record.associations.map((a) => a.id);
+				const data = record.data as { mobileNo?: string; sends?: Array<{ mobileNo: string }> };
+				if (ids.includes('pending-sends')) return (data.sends ?? []).map((send) => send.mobileNo);
+				return ids.includes('pending-send') && data.mobileNo ? [data.mobileNo] : [];
+			});
+			const neverAnswered = [...new Set(pendingTo)].filter((to) => !acceptedTo.has(to)).sort();
+			expect(neverAnswered.length).toBeGreaterThan(0);
+			const before = onePerEvent(sink).length;
+			// The runtime looks for them hourly, the first time an hour after it started.
+			await app.harness.scheduler.advance(STALE_PENDING_MS, () => false);
+			await deliveredTo(sink, before + neverAnswered.length);
+			const failed = onePerEvent(sink).filter((body) => body.MessageStatus === 'failed');
+			expect(failed.map((body) => String(body.mobileNo)).sort()).toEqual(neverAnswered);
+			for (const body of failed)
+				expect(body.ErrorDetails).toBe(
+					"Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, or WhatsApp did not answer in time) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).",
+				);
+			expect(onePerEvent(sink)).toHaveLength(before + neverAnswered.length);
 			expect(app.sim.sentMessages).toHaveLength(accepted.length);
 			// The dead request's call, if the engine's timeout ended it before the client's did.
 			expect(app.harness.takeAppErrors().filter((error) => !/timed out/.test(error))).toEqual([]);

@@ -9,7 +9,15 @@ import { RoomDelivery } from '../../core/app/roomDelivery';
 import { RunGate } from '../../core/app/runBudget';
 import { DeliveryGate, deliverStatuses, redeliverFailed, StatusPoster } from '../../core/app/delivery';
 import { RoomNotifier, StatusService } from '../../core/app/statuses';
-import { checkUnanswered, UNANSWERED_ATTEMPTS, UNANSWERED_RETRY_MS, UnansweredCheck } from '../../core/app/unanswered';
+import {
+	checkUnanswered,
+	settleStalePending,
+	StalePorts,
+	StaleSweep,
+	UNANSWERED_ATTEMPTS,
+	UNANSWERED_RETRY_MS,
+	UnansweredCheck,
+} from '../../core/app/unanswered';
 import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks } from '../../core/app/webhookBatch';
 import { DeliveryLimit } from '../../core/status/deliveryLimit';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
@@ -107,18 +115,8 @@ export async function processWebhooksOf(acc: Accessors, clock: Clock, first?: ()
  * then its sends stay pending (said in the app's log) until retention removes them.
  */
 export async function runUnansweredCheck(acc: Accessors, check: UnansweredCheck, clock: Clock): Promise<void> {
-	const reader = acc.read.getPersistenceReader();
-	const inbox = new PersistenceWebhookInbox(reader, acc.persistence);
 	try {
-		await checkUnanswered(
-			{
-				messages: new MessageStore(reader, acc.persistence),
-				sendLog: await sendLogOf(acc),
-				statuses: async () => (await inbox.events()).filter((event): event is StatusEvent => event.kind === 'status'),
-				...(acc.logger ? { logger: acc.logger } : {}),
-			},
-			check,
-		);
+		await checkUnanswered(await uncheckedPortsOf(acc), check);
 	} catch (error) {
 		const attempt = (check.attempt ?? 0) + 1;
 		const why = error instanceof Error ? error.message : 'error';
@@ -130,6 +128,35 @@ export async function runUnansweredCheck(acc: Accessors, check: UnansweredCheck,
 		await checkUnansweredAt(acc.modify, { ...check, attempt }, clock.now() + UNANSWERED_RETRY_MS).catch((again) =>
 			acc.logger?.error(`sends without Meta's answer (batch ${check.batch}): the next check not scheduled (${again instanceof Error ? again.message : 'error'})`),
 		);
+	}
+}
+
+/** What a check of pending sends reads and writes: the send log, and Meta's statuses in the stored webhooks. */
+async function uncheckedPortsOf(acc: Accessors): Promise<StalePorts> {
+	const reader = acc.read.getPersistenceReader();
+	const inbox = new PersistenceWebhookInbox(reader, acc.persistence);
+	return {
+		messages: new MessageStore(reader, acc.persistence),
+		sendLog: await sendLogOf(acc),
+		statuses: async () => (await inbox.events()).filter((event): event is StatusEvent => event.kind === 'status'),
+		...(acc.logger ? { logger: acc.logger } : {}),
+	};
+}
+
+/** When this runtime last looked for sends left pending (module state, as long as the runtime lives). */
+const staleSweep = new StaleSweep();
+
+/**
+ * Sends left pending an hour or more (core/app/unanswered.ts `settleStalePending`), when a look is
+ * due in this runtime (hourly), in a processing run; a failure is logged and waits for the next look.
+ */
+export async function sweepStalePending(acc: Accessors, clock: Clock): Promise<void> {
+	const now = clock.now();
+	if (!staleSweep.due(now)) return;
+	try {
+		await settleStalePending(await uncheckedPortsOf(acc), now);
+	} catch (error) {
+		acc.logger?.warn(`sends left pending not looked at (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`);
 	}
 }
 

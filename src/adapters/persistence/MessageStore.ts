@@ -12,6 +12,8 @@ const byWamid = (wamid: string) => new RocketChatAssociationRecord(RocketChatAss
 const bySendId = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send:${sendId}`);
 /** A send written before the Graph call, not answered yet (its own key, so that resolving it removes only it). */
 const pendingSend = (sendId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `pending-send:${sendId}`);
+/** Every pending send written alone (`record`), to find those a stopped sender left (`pendingSends`). */
+const PENDING_ONE = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'pending-send');
 /** The sends of one batch (the key their requests carried in `biz_opaque_callback_data`): one read finds them all. */
 const byBatch = (batch: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `batch:${batch}`);
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'sent-message');
@@ -76,6 +78,7 @@ function associationsOf(message: SentMessage): RocketChatAssociationRecord[] {
 		...alias,
 		ownKey(message),
 		...batch,
+		...(message.pending ? [PENDING_ONE] : []),
 	];
 }
 
@@ -150,6 +153,15 @@ export class MessageStore implements MessageLog {
 		const found = (await this.read.readByAssociations([byBatch(batch)])) as Array<SentMessage | ProgressRecord | PendingGroupRecord>;
 		const messages = found.flatMap((r) => (isProgress(r) ? [] : isPendingGroup(r) ? r.sends : [r]));
 		return withProgress(messages, found.filter(isProgress));
+	}
+
+	/** Pending sends written alone, and those written together (their groups' records), in two reads. */
+	async pendingSends(): Promise<SentMessage[]> {
+		const [alone, groups] = await Promise.all([
+			this.read.readByAssociations([ALL, PENDING_ONE]) as Promise<SentMessage[]>,
+			this.read.readByAssociation(PENDING_GROUP) as Promise<PendingGroupRecord[]>,
+		]);
+		return [...alone, ...groups.flatMap((group) => group.sends)];
 	}
 
 	/**

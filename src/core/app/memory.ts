@@ -38,6 +38,10 @@ export class MemoryMessageLog implements MessageLog {
 		return this.messages.filter((m) => m.batch === batch).map(copy);
 	}
 
+	async pendingSends(): Promise<SentMessage[]> {
+		return this.messages.filter((m) => m.pending).map(copy);
+	}
+
 	async update(message: SentMessage): Promise<void> {
 		if (!message.wamid) throw new Error('MessageLog: only recorded messages with a wamid are updated');
 		this.replace(message);

@@ -99,6 +99,12 @@ export interface MessageLog {
 	findByWamid(wamid: string): Promise<SentMessage | undefined>;
 	/** Every record of one batch (`SentMessage.batch`), pending ones included, in no particular order: one read. */
 	findByBatch(batch: string): Promise<SentMessage[]>;
+	/**
+	 * Every pending send (`begin`'s and `beginMany`'s, a campaign's included), in no particular order,
+	 * in two reads. A send of a group whose record outlived it (its run died, or the removal failed) is
+	 * among them though resolved: `findByBatch` says which are.
+	 */
+	pendingSends(): Promise<SentMessage[]>;
 	/** The latest send to a contact that asked for a routing of the reply (targetAgent / targetDepartment). */
 	latestRouting(phoneNumberId: string, mobileNo: string): Promise<SentMessage | undefined>;
 	link(link: MessageLink): Promise<void>;

@@ -12,6 +12,9 @@
  * by a stored status of Meta's that names it (`acceptedByMeta`), else settled `failed`, "outcome
  * unknown". The check runs in one runtime's processing gate: on a cluster, another instance's
  * processing run may link the send at the same moment (as for any pending send). A campaign's sends are left to its own recovery (campaignSends.ts).
+ *
+ * A send still pending an hour on (its sender stopped before Meta's answer, or its check was lost)
+ * is settled the same way by each runtime's hourly look (`settleStalePending`).
  */
 import { translate } from '../i18n/translate';
 import { acceptedByMeta, onlyWamid } from '../status/accepted';
@@ -80,7 +83,11 @@ export interface UnansweredPorts {
  * names for its recipient (one send to that recipient pending, one wamid), and reported `queued`;
  * else `failed`, "outcome unknown". A read that fails throws (the caller tries again later).
  */
-export async function checkUnanswered(ports: UnansweredPorts, check: UnansweredCheck): Promise<{ linked: number; failed: number }> {
+export async function checkUnanswered(
+	ports: UnansweredPorts,
+	check: UnansweredCheck,
+	why: 'callback_error_outcome_unknown' | 'callback_error_outcome_unknown_stopped' = 'callback_error_outcome_unknown',
+): Promise<{ linked: number; failed: number }> {
 	const records = await ports.messages.findByBatch(check.batch);
 	const only = check.sendIds && new Set(check.sendIds);
 	const waiting = leftPending(records).filter(
@@ -97,12 +104,81 @@ export async function checkUnanswered(ports: UnansweredPorts, check: UnansweredC
 			await ports.sendLog.settle({ ...record, wamid });
 			outcome.linked++;
 		} else {
-			await ports.sendLog.settle(record, translate(undefined, 'callback_error_outcome_unknown'));
+			await ports.sendLog.settle(record, translate(undefined, why));
 			outcome.failed++;
 		}
 	}
 	ports.logger?.info(
 		`sends without Meta's answer (batch ${check.batch}): ${outcome.linked} linked by Meta's statuses (queued), ${outcome.failed} reported failed, outcome unknown`,
 	);
+	return outcome;
+}
+
+/**
+ * A pending send this old was left by a sender that stopped (a crash, a restart: no sender waits for
+ * Meta's answer past a minute) or by a timed-out send whose check was lost (the app disabled before
+ * it ran, or its five tries failed). Meta's statuses of an accepted one link it within
+ * ORPHAN_AFTER_MS of their coming (statuses.ts `adoptOrphans`); one still pending an hour on is
+ * settled by `settleStalePending`.
+ */
+export const STALE_PENDING_MS = 60 * 60000;
+/** How often a runtime looks for such sends. */
+export const STALE_SWEEP_EVERY_MS = 60 * 60000;
+
+/**
+ * When a look for stale pending sends is due in this runtime (module state of the adapter): every
+ * `everyMs`, the first one `everyMs` after the runtime's first run, never at its start: after an
+ * outage Meta sends the statuses it could not deliver again, and they link their sends first.
+ */
+export class StaleSweep {
+	private since?: number;
+
+	constructor(private readonly everyMs = STALE_SWEEP_EVERY_MS) {}
+
+	/** Whether one is due at `now`; a due one counts as done from `now` (a failed one waits as long). */
+	due(now: number): boolean {
+		if (this.since === undefined) this.since = now;
+		if (now - this.since < this.everyMs) return false;
+		this.since = now;
+		return true;
+	}
+}
+
+export interface StalePorts extends UnansweredPorts {
+	messages: Pick<MessageLog, 'findByBatch' | 'findByWamid' | 'pendingSends'>;
+	logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/**
+ * Every send pending for STALE_PENDING_MS or more (not a campaign's: its recovery settles them),
+ * checked as a timed-out send's batch is (`checkUnanswered`, one per batch and number, Meta's stored
+ * statuses read once): linked by a stored status of Meta's that names it, else reported `failed`,
+ * "outcome unknown" (`callback_error_outcome_unknown_stopped`). A batch whose check fails is logged
+ * and left to the next sweep.
+ */
+export async function settleStalePending(ports: StalePorts, now: number): Promise<{ linked: number; failed: number }> {
+	const checks = new Map<string, Required<Pick<UnansweredCheck, 'batch' | 'phoneNumberId'>> & { sendIds: string[] }>();
+	for (const record of await ports.messages.pendingSends()) {
+		if (!record.pending || record.wamid || record.campaignId || !record.sendId || !isBatchKey(record.batch)) continue;
+		if (!(now - Date.parse(record.sentAt) >= STALE_PENDING_MS)) continue;
+		const key = `${record.batch} ${record.phoneNumberId}`;
+		const check = checks.get(key) ?? { batch: record.batch, phoneNumberId: record.phoneNumberId, sendIds: [] };
+		if (!check.sendIds.includes(record.sendId)) check.sendIds.push(record.sendId);
+		checks.set(key, check);
+	}
+	const outcome = { linked: 0, failed: 0 };
+	let statuses: Promise<StatusEvent[]> | undefined;
+	const once: StalePorts = { ...ports, statuses: () => (statuses ??= ports.statuses()) };
+	for (const check of checks.values()) {
+		try {
+			const settled = await checkUnanswered(once, check, 'callback_error_outcome_unknown_stopped');
+			outcome.linked += settled.linked;
+			outcome.failed += settled.failed;
+		} catch (error) {
+			ports.logger?.warn(
+				`pending sends of batch ${check.batch} not settled (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`,
+			);
+		}
+	}
 	return outcome;
 }

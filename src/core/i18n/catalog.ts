@@ -272,6 +272,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_forbidden": "Only the user who started this campaign, or an admin, may see or cancel it.",
 		"campaign_error_outcome_unknown": "Outcome unknown: the app stopped while this send was under way and no status of it from WhatsApp was at hand when the campaign resumed, so it was not sent again (it may or may not have reached WhatsApp).",
 		"callback_error_outcome_unknown": "Outcome unknown: WhatsApp did not answer this send in time and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
+		"callback_error_outcome_unknown_stopped": "Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, or WhatsApp did not answer in time) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).",
 		"campaign_error_number_gone": "Not sent: the campaign's WhatsApp number is no longer connected."
 	},
 	"es": {
@@ -546,6 +547,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_forbidden": "Solo el usuario que inició esta campaña, o un administrador, puede verla o cancelarla.",
 		"campaign_error_outcome_unknown": "Resultado desconocido: la app se detuvo mientras se realizaba este envío y no había ningún estado de él de WhatsApp cuando se reanudó la campaña, por lo que no se volvió a enviar (puede o no haber llegado a WhatsApp).",
 		"callback_error_outcome_unknown": "Resultado desconocido: WhatsApp no respondió a tiempo a este envío y no llegó ningún estado de él de WhatsApp en 10 minutos. No se volvió a enviar (puede o no haber llegado a WhatsApp).",
+		"callback_error_outcome_unknown_stopped": "Resultado desconocido: la app no recibió la respuesta de WhatsApp a este envío (el envío se interrumpió, o WhatsApp no respondió a tiempo) y no llegó ningún estado de él de WhatsApp en una hora. No se volvió a enviar (puede o no haber llegado a WhatsApp).",
 		"campaign_error_number_gone": "No enviado: el número de WhatsApp de la campaña ya no está conectado."
 	},
 	"pt-BR": {
@@ -820,6 +822,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"api_error_campaign_forbidden": "Somente o usuário que iniciou esta campanha, ou um administrador, pode vê-la ou cancelá-la.",
 		"campaign_error_outcome_unknown": "Resultado desconhecido: o app parou enquanto este envio estava em andamento e não havia nenhum status dele do WhatsApp quando a campanha foi retomada, por isso ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
 		"callback_error_outcome_unknown": "Resultado desconhecido: o WhatsApp não respondeu a tempo a este envio e nenhum status dele chegou do WhatsApp em 10 minutos. Ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
+		"callback_error_outcome_unknown_stopped": "Resultado desconhecido: o app não recebeu a resposta do WhatsApp a este envio (o envio foi interrompido, ou o WhatsApp não respondeu a tempo) e nenhum status dele chegou do WhatsApp em uma hora. Ele não foi enviado de novo (pode ou não ter chegado ao WhatsApp).",
 		"campaign_error_number_gone": "Não enviado: o número de WhatsApp da campanha não está mais conectado."
 	}
 };

@@ -6,7 +6,7 @@ import { Rechecks } from '../../core/app/webhookBatch';
 import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import { checkUnansweredAt, DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
-import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck } from '../../adapters/build/webhooks';
+import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck, sweepStalePending } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
@@ -163,7 +163,14 @@ const rechecks = new Rechecks();
 async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise<void> {
 	const clock = await clockOf(acc.read);
 	let checked = false;
-	const first = check && (() => ((checked = true), runUnansweredCheck(acc, check, clock)));
+	// First in the run, in its gate: a check asked for, and (hourly) the sends left pending.
+	const first = async () => {
+		if (check) {
+			checked = true;
+			await runUnansweredCheck(acc, check, clock);
+		}
+		await sweepStalePending(acc, clock);
+	};
 	let result: Awaited<ReturnType<typeof processWebhooksOf>>;
 	try {
 		result = await processWebhooksOf(acc, clock, first);

@@ -10,7 +10,15 @@ import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { ORPHAN_AFTER_MS, StatusService } from '../../../../src/core/app/statuses';
-import { checkUnanswered, isUnansweredCheck, UNANSWERED_CHECK_MS, UnansweredCheck } from '../../../../src/core/app/unanswered';
+import {
+	checkUnanswered,
+	isUnansweredCheck,
+	settleStalePending,
+	STALE_PENDING_MS,
+	StaleSweep,
+	UNANSWERED_CHECK_MS,
+	UnansweredCheck,
+} from '../../../../src/core/app/unanswered';
 import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS } from '../../../../src/core/app/webhookBatch';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
@@ -18,6 +26,8 @@ import { StatusEvent } from '../../../../src/core/status/webhook';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 
 const T0 = 1_750_000_000_000;
+const OUTCOME_STOPPED =
+	"Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, or WhatsApp did not answer in time) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).";
 const OUTCOME_UNKNOWN =
 	'Outcome unknown: WhatsApp did not answer this send in time and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).';
 const timedOut = () => new NetworkError({ detail: 'no answer in 10 s', timedOut: true });
@@ -60,8 +70,11 @@ function world(options: { later?: 'none' | 'failing' } = {}) {
 		logger,
 	});
 	const inbox = new MemoryWebhookInbox();
-	const statuses = async () => (await inbox.events()).filter((e): e is StatusEvent => e.kind === 'status');
+	let statusReads = 0;
+	const statuses = async () => (statusReads++, (await inbox.events()).filter((e): e is StatusEvent => e.kind === 'status'));
 	const check = (c: UnansweredCheck) => checkUnanswered({ messages, sendLog, statuses, logger }, c);
+	/** The look for sends left pending, at the clock's time. */
+	const stale = () => settleStalePending({ messages, sendLog, statuses, logger }, now);
 	/** A processing run, with the check first when given (as the processing job runs it). */
 	const run = (first?: UnansweredCheck) =>
 		processWebhooks({
@@ -93,6 +106,8 @@ function world(options: { later?: 'none' | 'failing' } = {}) {
 		sendLog,
 		checks,
 		check,
+		stale,
+		statusReads: () => statusReads,
 		run,
 		webhook,
 		forwarded,
@@ -240,5 +255,84 @@ describe('a send whose Graph call timed out', () => {
 		};
 		await expect(w.check({ batch, phoneNumberId: 'pn-1' })).rejects.toThrow('persistence down');
 		expect(await w.forwarded()).toEqual([]);
+	});
+});
+
+describe('sends left pending by a sender that stopped (a crash, a restart) or by a lost check', () => {
+	it('are looked for hourly in a runtime, never at its start', () => {
+		const sweep = new StaleSweep(1000);
+		expect([sweep.due(T0), sweep.due(T0 + 999), sweep.due(T0 + 1000), sweep.due(T0 + 1500), sweep.due(T0 + 2000)]).toEqual([
+			false,
+			false,
+			true,
+			false,
+			true,
+		]);
+	});
+
+	it("an hour on, each is linked by a stored status of Meta's that names it, else reported failed, outcome unknown, once", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const to = ['5511900000001', '5511900000002', '5511900000003'];
+		// A request's group: one send answered, then its process died before the two others' answers.
+		const [answered, accepted, lost] = await w.sendLog.beginMany(to.map((mobileNo) => send({ batch, mobileNo })));
+		await w.sendLog.settle({ ...answered, wamid: 'wamid.1' });
+		// A modal's send (its own batch) whose process died; a campaign's; and one of another number in the first batch.
+		const modal = await w.sendLog.begin(send({ batch: newBatchKey(), mobileNo: '5511900000004' }));
+		await w.sendLog.begin(send({ batch: newBatchKey(), campaignId: 'c1', mobileNo: '5511900000005' }));
+		const other = await w.sendLog.begin(send({ batch, phoneNumberId: 'pn-2', mobileNo: '5511900000006' }));
+		// Meta's status of the accepted one is stored (not linked yet), and the status of the answered one.
+		await w.webhook([sent('wamid.2', accepted.mobileNo, batch), sent('wamid.1', answered.mobileNo, batch)]);
+		// Younger than STALE_PENDING_MS: nothing is touched.
+		w.advance(STALE_PENDING_MS - 1);
+		const young = await w.sendLog.begin(
+			send({ batch: newBatchKey(), mobileNo: '5511900000007', sentAt: new Date(T0 + STALE_PENDING_MS - 1).toISOString() }),
+		);
+		expect(await w.stale()).toEqual({ linked: 0, failed: 0 });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
+		w.advance(1);
+		expect(await w.stale()).toEqual({ linked: 1, failed: 3 });
+		expect((await w.forwarded()).sort()).toEqual(
+			['wamid.1:queued', 'wamid.2:queued', `${lost.sendId}:failed`, `${modal.sendId}:failed`, `${other.sendId}:failed`].sort(),
+		);
+		expect((await w.failures()).sort()).toEqual(
+			[
+				[lost.mobileNo, OUTCOME_STOPPED],
+				[modal.mobileNo, OUTCOME_STOPPED],
+				[other.mobileNo, OUTCOME_STOPPED],
+			].sort(),
+		);
+		expect(await w.messages.findByWamid('wamid.2')).toMatchObject({ sendId: accepted.sendId, statuses: ['queued'] });
+		// Meta's stored statuses were read once for the three batches.
+		expect(w.statusReads()).toBe(1);
+		// Left: the young send, and the campaign's (its recovery settles it).
+		expect(
+			(await w.messages.pendingSends())
+				.filter((r) => !r.pendingGroup)
+				.map((r) => r.mobileNo)
+				.sort(),
+		).toEqual(['5511900000005', young.mobileNo]);
+		// A look again settles nothing twice.
+		const before = await w.forwarded();
+		expect(await w.stale()).toEqual({ linked: 0, failed: 0 });
+		expect(await w.forwarded()).toEqual(before);
+	});
+
+	it('a batch whose check fails is logged and left to the next look; the others are settled', async () => {
+		const w = world();
+		const [a, b] = [newBatchKey(), newBatchKey()];
+		await w.sendLog.begin(send({ batch: a }));
+		const kept = await w.sendLog.begin(send({ batch: b, mobileNo: '5511900000002' }));
+		const findByBatch = w.messages.findByBatch.bind(w.messages);
+		w.messages.findByBatch = async (batch: string) => {
+			if (batch === a) throw new Error('persistence down');
+			return findByBatch(batch);
+		};
+		w.advance(STALE_PENDING_MS);
+		expect(await w.stale()).toEqual({ linked: 0, failed: 1 });
+		expect(await w.failures()).toEqual([[kept.mobileNo, OUTCOME_STOPPED]]);
+		expect(w.logged).toContain(`pending sends of batch ${a} not settled (persistence down): looked at again in an hour`);
+		w.messages.findByBatch = findByBatch;
+		expect(await w.stale()).toEqual({ linked: 0, failed: 1 });
 	});
 });

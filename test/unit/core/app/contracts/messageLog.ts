@@ -96,6 +96,25 @@ export function messageLogContract(name: string, makeLog: () => Promise<MessageL
 			expect(await log.findByBatch('b-8')).toEqual([]);
 		});
 
+		it('lists every pending send, alone or written together, until it is resolved or its group removed', async () => {
+			await log.record(sent({ wamid: undefined, sendId: 's-1', pending: true, batch: 'b-1', statuses: [] }));
+			await log.record(sent({ wamid: 'wamid.Z', sendId: 's-0', batch: 'b-1' }));
+			await log.recordPending(
+				['s-2', 's-3'].map((sendId) =>
+					sent({ wamid: undefined, sendId, pending: true, pendingGroup: 'g-1', batch: 'b-2', statuses: [] }),
+				),
+			);
+			expect((await log.pendingSends()).map((m) => [m.sendId, m.batch, m.pending]).sort()).toEqual([
+				['s-1', 'b-1', true],
+				['s-2', 'b-2', true],
+				['s-3', 'b-2', true],
+			]);
+			await log.resolve(sent({ sendId: 's-1', pending: true, batch: 'b-1', wamid: 'wamid.A', statuses: ['queued'] }));
+			expect((await log.pendingSends()).map((m) => m.sendId).sort()).toEqual(['s-2', 's-3']);
+			await log.removePending('g-1');
+			expect(await log.pendingSends()).toEqual([]);
+		});
+
 		it("saves several sends' progress at once, merged with what their records say, found by wamid and by batch", async () => {
 			await log.record(sent({ wamid: 'w1', batch: 'b-9', statuses: ['queued'] }));
 			await log.record(sent({ wamid: 'w2', batch: 'b-9', statuses: ['queued'] }));
