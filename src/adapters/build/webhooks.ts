@@ -100,7 +100,7 @@ export async function statusServiceOf(acc: Accessors, roomStates?: RoomDelivery)
  * Every stored webhook that is due, through the status and inbound services; then the room messages
  * the run's statuses came from show their state, once each (core/app/roomDelivery.ts).
  */
-export async function processWebhooksOf(acc: Accessors, clock: Clock, first?: () => Promise<void>): Promise<BatchResult> {
+export async function processWebhooksOf(acc: Accessors, clock: Clock, first?: (stop: () => boolean) => Promise<void>): Promise<BatchResult> {
 	const roomStates = roomDeliveryOf(acc);
 	try {
 		return await processRun(acc, clock, await statusServiceOf(acc, roomStates), first);
@@ -148,13 +148,14 @@ const staleSweep = new StaleSweep();
 
 /**
  * Sends left pending an hour or more (core/app/unanswered.ts `settleStalePending`), when a look is
- * due in this runtime (hourly), in a processing run; a failure is logged and waits for the next look.
+ * due in this runtime (hourly), in a processing run, within its budget; a failure is logged and waits for the next look.
  */
-export async function sweepStalePending(acc: Accessors, clock: Clock): Promise<void> {
+export async function sweepStalePending(acc: Accessors, clock: Clock, stop: () => boolean): Promise<void> {
 	const now = clock.now();
 	if (!staleSweep.due(now)) return;
 	try {
-		await settleStalePending(await uncheckedPortsOf(acc), now);
+		// Stopped for time: the next run goes on (the processing job runs every 30 s at least).
+		if ((await settleStalePending(await uncheckedPortsOf(acc), now, stop)).more) staleSweep.again();
 	} catch (error) {
 		acc.logger?.warn(`sends left pending not looked at (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`);
 	}
@@ -167,7 +168,7 @@ export async function sweepStalePending(acc: Accessors, clock: Clock): Promise<v
 const processingGate = new RunGate<BatchResult>();
 const orphanSweep = new OrphanSweep();
 
-function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first?: () => Promise<void>): Promise<BatchResult> {
+function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first?: (stop: () => boolean) => Promise<void>): Promise<BatchResult> {
 	return processWebhooks({
 		...(first ? { first } : {}),
 		gate: processingGate,

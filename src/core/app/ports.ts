@@ -100,8 +100,8 @@ export interface MessageLog {
 	/** Every record of one batch (`SentMessage.batch`), pending ones included, in no particular order: one read. */
 	findByBatch(batch: string): Promise<SentMessage[]>;
 	/**
-	 * Every pending send (`begin`'s and `beginMany`'s, a campaign's included), in no particular order,
-	 * in two reads. A send of a group whose record outlived it (its run died, or the removal failed) is
+	 * Every pending send (`begin`'s and `beginMany`'s, a campaign's included; not those written alone
+	 * by versions before this port), in no particular order, in two reads. A send of a group whose record outlived it (its run died, or the removal failed) is
 	 * among them though resolved: `findByBatch` says which are.
 	 */
 	pendingSends(): Promise<SentMessage[]>;

@@ -70,6 +70,13 @@ export function leftPending(records: SentMessage[]): SentMessage[] {
 	return [...bySend.values()];
 }
 
+/** What a check settled; `more` when it stopped for time with sends left. */
+export interface Outcome {
+	linked: number;
+	failed: number;
+	more?: boolean;
+}
+
 export interface UnansweredPorts {
 	messages: Pick<MessageLog, 'findByBatch' | 'findByWamid'>;
 	sendLog: Pick<SendLog, 'settle'>;
@@ -87,18 +94,24 @@ export async function checkUnanswered(
 	ports: UnansweredPorts,
 	check: UnansweredCheck,
 	why: 'callback_error_outcome_unknown' | 'callback_error_outcome_unknown_stopped' = 'callback_error_outcome_unknown',
-): Promise<{ linked: number; failed: number }> {
+	stop?: () => boolean,
+): Promise<Outcome> {
 	const records = await ports.messages.findByBatch(check.batch);
 	const only = check.sendIds && new Set(check.sendIds);
 	const waiting = leftPending(records).filter(
 		(record) => record.phoneNumberId === check.phoneNumberId && (!only || only.has(record.sendId as string)),
 	);
-	const outcome = { linked: 0, failed: 0 };
+	const outcome: Outcome = { linked: 0, failed: 0 };
 	if (!waiting.length) return outcome;
 	const accepted = acceptedByMeta(check.batch, check.phoneNumberId, await ports.statuses(), records);
 	const toOne = new Map<string, number>();
 	for (const record of waiting) toOne.set(record.mobileNo, (toOne.get(record.mobileNo) ?? 0) + 1);
-	for (const record of waiting) {
+	for (const [index, record] of waiting.entries()) {
+		// Out of time (after one send at least): the rest stays pending for the next look.
+		if (index > 0 && stop?.()) {
+			outcome.more = true;
+			break;
+		}
 		const wamid = toOne.get(record.mobileNo) === 1 ? onlyWamid(accepted, record.mobileNo) : undefined;
 		if (wamid && !(await ports.messages.findByWamid(wamid))) {
 			await ports.sendLog.settle({ ...record, wamid });
@@ -132,20 +145,31 @@ export const STALE_SWEEP_EVERY_MS = 60 * 60000;
  */
 export class StaleSweep {
 	private since?: number;
+	private owed = false;
 
 	constructor(private readonly everyMs = STALE_SWEEP_EVERY_MS) {}
 
 	/** Whether one is due at `now`; a due one counts as done from `now` (a failed one waits as long). */
 	due(now: number): boolean {
+		if (this.owed) {
+			this.owed = false;
+			this.since = now;
+			return true;
+		}
 		if (this.since === undefined) this.since = now;
 		if (now - this.since < this.everyMs) return false;
 		this.since = now;
 		return true;
 	}
+
+	/** A look stopped for time: the next run goes on with it. */
+	again(): void {
+		this.owed = true;
+	}
 }
 
 export interface StalePorts extends UnansweredPorts {
-	messages: Pick<MessageLog, 'findByBatch' | 'findByWamid' | 'pendingSends'>;
+	messages: Pick<MessageLog, 'findByBatch' | 'findByWamid' | 'pendingSends' | 'removePending'>;
 	logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -154,26 +178,45 @@ export interface StalePorts extends UnansweredPorts {
  * checked as a timed-out send's batch is (`checkUnanswered`, one per batch and number, Meta's stored
  * statuses read once): linked by a stored status of Meta's that names it, else reported `failed`,
  * "outcome unknown" (`callback_error_outcome_unknown_stopped`). A batch whose check fails is logged
- * and left to the next sweep.
+ * and left to the next sweep. The record of sends written together whose sends are all settled
+ * then goes (a sender that stopped left it). `stop` ends the look early (the run's budget, checked
+ * between sends): `more` says sends are left for the next run.
  */
-export async function settleStalePending(ports: StalePorts, now: number): Promise<{ linked: number; failed: number }> {
+export async function settleStalePending(ports: StalePorts, now: number, stop?: () => boolean): Promise<Outcome> {
 	const checks = new Map<string, Required<Pick<UnansweredCheck, 'batch' | 'phoneNumberId'>> & { sendIds: string[] }>();
+	/** The records of sends written together, per batch: each group's sends. */
+	const groups = new Map<string, Map<string, Set<string>>>();
 	for (const record of await ports.messages.pendingSends()) {
 		if (!record.pending || record.wamid || record.campaignId || !record.sendId || !isBatchKey(record.batch)) continue;
+		if (record.pendingGroup) {
+			const ofBatch = groups.get(record.batch) ?? new Map<string, Set<string>>();
+			ofBatch.set(record.pendingGroup, (ofBatch.get(record.pendingGroup) ?? new Set()).add(record.sendId));
+			groups.set(record.batch, ofBatch);
+		}
 		if (!(now - Date.parse(record.sentAt) >= STALE_PENDING_MS)) continue;
 		const key = `${record.batch} ${record.phoneNumberId}`;
 		const check = checks.get(key) ?? { batch: record.batch, phoneNumberId: record.phoneNumberId, sendIds: [] };
 		if (!check.sendIds.includes(record.sendId)) check.sendIds.push(record.sendId);
 		checks.set(key, check);
 	}
-	const outcome = { linked: 0, failed: 0 };
+	const outcome: Outcome = { linked: 0, failed: 0 };
 	let statuses: Promise<StatusEvent[]> | undefined;
 	const once: StalePorts = { ...ports, statuses: () => (statuses ??= ports.statuses()) };
-	for (const check of checks.values()) {
+	for (const [index, check] of [...checks.values()].entries()) {
+		// Out of time (after one batch at least): the rest for the next run.
+		if (index > 0 && stop?.()) {
+			outcome.more = true;
+			break;
+		}
 		try {
-			const settled = await checkUnanswered(once, check, 'callback_error_outcome_unknown_stopped');
+			const settled = await checkUnanswered(once, check, 'callback_error_outcome_unknown_stopped', stop);
 			outcome.linked += settled.linked;
 			outcome.failed += settled.failed;
+			if (settled.more) {
+				outcome.more = true;
+				break;
+			}
+			await removeSettledGroups(ports, check.batch, groups.get(check.batch));
 		} catch (error) {
 			ports.logger?.warn(
 				`pending sends of batch ${check.batch} not settled (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`,
@@ -181,4 +224,16 @@ export async function settleStalePending(ports: StalePorts, now: number): Promis
 		}
 	}
 	return outcome;
+}
+
+/** The batch's group records whose every send is settled now (one read): removed. */
+async function removeSettledGroups(ports: StalePorts, batch: string, groups: Map<string, Set<string>> | undefined): Promise<void> {
+	if (!groups?.size) return;
+	const records = await ports.messages.findByBatch(batch);
+	const settled = new Set(records.filter((record) => !record.pending).map((record) => record.sendId));
+	for (const [group, sendIds] of groups) {
+		if (![...sendIds].every((id) => settled.has(id))) continue;
+		await ports.messages.removePending(group);
+		groups.delete(group);
+	}
 }

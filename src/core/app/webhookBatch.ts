@@ -242,8 +242,8 @@ export async function processWebhooks(
 			handlers: WebhookHandlers;
 			gate?: RunGate<BatchResult>;
 			sweep?: OrphanSweep;
-			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget. */
-			first?: () => Promise<void>;
+			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget (`stop` says when it is spent). */
+			first?: (stop: () => boolean) => Promise<void>;
 		},
 ): Promise<BatchResult> {
 	// Without `first`, the run starts at once (its first read in the same tick). The run's budget
@@ -253,7 +253,7 @@ export async function processWebhooks(
 	const budgetMs = ports.budgetMs ?? RUN_BUDGET_MS;
 	const run = () => {
 		const deadline = timer() + budgetMs;
-		return first ? first().then(() => processDue(ports, deadline)) : processDue(ports, deadline);
+		return first ? first(() => timer() >= deadline).then(() => processDue(ports, deadline)) : processDue(ports, deadline);
 	};
 	if (!ports.gate) return run();
 	let result: BatchResult | 'busy';

@@ -164,12 +164,12 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 	const clock = await clockOf(acc.read);
 	let checked = false;
 	// First in the run, in its gate: a check asked for, and (hourly) the sends left pending.
-	const first = async () => {
+	const first = async (stop: () => boolean) => {
 		if (check) {
 			checked = true;
 			await runUnansweredCheck(acc, check, clock);
 		}
-		await sweepStalePending(acc, clock);
+		await sweepStalePending(acc, clock, stop);
 	};
 	let result: Awaited<ReturnType<typeof processWebhooksOf>>;
 	try {

@@ -73,8 +73,18 @@ function world(options: { later?: 'none' | 'failing' } = {}) {
 	let statusReads = 0;
 	const statuses = async () => (statusReads++, (await inbox.events()).filter((e): e is StatusEvent => e.kind === 'status'));
 	const check = (c: UnansweredCheck) => checkUnanswered({ messages, sendLog, statuses, logger }, c);
-	/** The look for sends left pending, at the clock's time. */
-	const stale = () => settleStalePending({ messages, sendLog, statuses, logger }, now);
+	/** The look for sends left pending, at the clock's time, with a send log of its own (as after a restart). */
+	const stale = (stop?: () => boolean) =>
+		settleStalePending(
+			{
+				messages,
+				sendLog: new SendLog({ messages, outbox, settings: settingsOf({ statusEndpointUrl: 'https://crm.example/s' }), clock }),
+				statuses,
+				logger,
+			},
+			now,
+			stop,
+		);
 	/** A processing run, with the check first when given (as the processing job runs it). */
 	const run = (first?: UnansweredCheck) =>
 		processWebhooks({
@@ -259,7 +269,7 @@ describe('a send whose Graph call timed out', () => {
 });
 
 describe('sends left pending by a sender that stopped (a crash, a restart) or by a lost check', () => {
-	it('are looked for hourly in a runtime, never at its start', () => {
+	it('are looked for hourly in a runtime, never at its start; a look stopped for time goes on in the next run', () => {
 		const sweep = new StaleSweep(1000);
 		expect([sweep.due(T0), sweep.due(T0 + 999), sweep.due(T0 + 1000), sweep.due(T0 + 1500), sweep.due(T0 + 2000)]).toEqual([
 			false,
@@ -268,6 +278,8 @@ describe('sends left pending by a sender that stopped (a crash, a restart) or by
 			false,
 			true,
 		]);
+		sweep.again();
+		expect([sweep.due(T0 + 2001), sweep.due(T0 + 2002), sweep.due(T0 + 3001)]).toEqual([true, false, true]);
 	});
 
 	it("an hour on, each is linked by a stored status of Meta's that names it, else reported failed, outcome unknown, once", async () => {
@@ -305,17 +317,29 @@ describe('sends left pending by a sender that stopped (a crash, a restart) or by
 		expect(await w.messages.findByWamid('wamid.2')).toMatchObject({ sendId: accepted.sendId, statuses: ['queued'] });
 		// Meta's stored statuses were read once for the three batches.
 		expect(w.statusReads()).toBe(1);
-		// Left: the young send, and the campaign's (its recovery settles it).
-		expect(
-			(await w.messages.pendingSends())
-				.filter((r) => !r.pendingGroup)
-				.map((r) => r.mobileNo)
-				.sort(),
-		).toEqual(['5511900000005', young.mobileNo]);
+		// Left: the young send, and the campaign's (its recovery settles it); the group's record, all its sends settled, went.
+		expect((await w.messages.pendingSends()).map((r) => r.mobileNo).sort()).toEqual(['5511900000005', young.mobileNo]);
 		// A look again settles nothing twice.
 		const before = await w.forwarded();
 		expect(await w.stale()).toEqual({ linked: 0, failed: 0 });
 		expect(await w.forwarded()).toEqual(before);
+	});
+
+	it('stops when told (the run is out of time), after one send at least, and the next look goes on', async () => {
+		const w = world();
+		const batch = newBatchKey();
+		await w.sendLog.beginMany(['5511900000001', '5511900000002', '5511900000003'].map((mobileNo) => send({ batch, mobileNo })));
+		await w.sendLog.begin(send({ batch: newBatchKey(), mobileNo: '5511900000004' }));
+		w.advance(STALE_PENDING_MS);
+		expect(await w.stale(() => true)).toEqual({ linked: 0, failed: 1, more: true });
+		expect(await w.failures()).toHaveLength(1);
+		// The group's record stays while some of its sends are pending.
+		expect(await w.messages.pendingSends()).toHaveLength(4);
+		let calls = 0;
+		expect(await w.stale(() => ++calls > 1)).toEqual({ linked: 0, failed: 2, more: true });
+		expect(await w.stale()).toEqual({ linked: 0, failed: 1 });
+		expect((await w.failures()).map(([to]) => to).sort()).toEqual(['5511900000001', '5511900000002', '5511900000003', '5511900000004']);
+		expect(await w.messages.pendingSends()).toEqual([]);
 	});
 
 	it('a batch whose check fails is logged and left to the next look; the others are settled', async () => {
