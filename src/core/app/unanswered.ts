@@ -202,38 +202,51 @@ export async function settleStalePending(ports: StalePorts, now: number, stop?: 
 	const outcome: Outcome = { linked: 0, failed: 0 };
 	let statuses: Promise<StatusEvent[]> | undefined;
 	const once: StalePorts = { ...ports, statuses: () => (statuses ??= ports.statuses()) };
+	// Whether the look got anywhere: one that only failed leaves the rest to the next hourly look.
+	let progressed = false;
 	for (const [index, check] of [...checks.values()].entries()) {
 		// Out of time (after one batch at least): the rest for the next run.
 		if (index > 0 && stop?.()) {
-			outcome.more = true;
+			if (progressed) outcome.more = true;
 			break;
 		}
 		try {
 			const settled = await checkUnanswered(once, check, 'callback_error_outcome_unknown_stopped', stop);
 			outcome.linked += settled.linked;
 			outcome.failed += settled.failed;
+			progressed ||= settled.linked + settled.failed > 0;
 			if (settled.more) {
 				outcome.more = true;
 				break;
 			}
-			await removeSettledGroups(ports, check.batch, groups.get(check.batch));
 		} catch (error) {
 			ports.logger?.warn(
 				`pending sends of batch ${check.batch} not settled (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`,
+			);
+			continue;
+		}
+		try {
+			progressed = (await removeSettledGroups(ports, check.batch, groups.get(check.batch))) > 0 || progressed;
+		} catch (error) {
+			ports.logger?.warn(
+				`pending sends of batch ${check.batch}: a settled group's record not removed (${error instanceof Error ? error.message : 'error'}): retention removes it`,
 			);
 		}
 	}
 	return outcome;
 }
 
-/** The batch's group records whose every send is settled now (one read): removed. */
-async function removeSettledGroups(ports: StalePorts, batch: string, groups: Map<string, Set<string>> | undefined): Promise<void> {
-	if (!groups?.size) return;
+/** The batch's group records whose every send is settled now (one read): removed; answers how many. */
+async function removeSettledGroups(ports: StalePorts, batch: string, groups: Map<string, Set<string>> | undefined): Promise<number> {
+	if (!groups?.size) return 0;
+	let removed = 0;
 	const records = await ports.messages.findByBatch(batch);
 	const settled = new Set(records.filter((record) => !record.pending).map((record) => record.sendId));
 	for (const [group, sendIds] of groups) {
 		if (![...sendIds].every((id) => settled.has(id))) continue;
 		await ports.messages.removePending(group);
 		groups.delete(group);
+		removed++;
 	}
+	return removed;
 }

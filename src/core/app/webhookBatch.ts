@@ -242,7 +242,7 @@ export async function processWebhooks(
 			handlers: WebhookHandlers;
 			gate?: RunGate<BatchResult>;
 			sweep?: OrphanSweep;
-			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget (`stop` says when it is spent). */
+			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget (`stop` says when half of it is spent). */
 			first?: (stop: () => boolean) => Promise<void>;
 		},
 ): Promise<BatchResult> {
@@ -253,7 +253,9 @@ export async function processWebhooks(
 	const budgetMs = ports.budgetMs ?? RUN_BUDGET_MS;
 	const run = () => {
 		const deadline = timer() + budgetMs;
-		return first ? first(() => timer() >= deadline).then(() => processDue(ports, deadline)) : processDue(ports, deadline);
+		// `first` stops at half the budget (when it can): the webhooks keep the other half.
+		const firstStop = () => timer() >= deadline - budgetMs / 2;
+		return first ? first(firstStop).then(() => processDue(ports, deadline)) : processDue(ports, deadline);
 	};
 	if (!ports.gate) return run();
 	let result: BatchResult | 'busy';

@@ -353,6 +353,8 @@ describe('sends left pending by a sender that stopped (a crash, a restart) or by
 			return findByBatch(batch);
 		};
 		w.advance(STALE_PENDING_MS);
+		// Out of time after the failed batch: nothing settled, so no run is asked to go on (the next hourly look does).
+		expect(await w.stale(() => true)).toEqual({ linked: 0, failed: 0 });
 		expect(await w.stale()).toEqual({ linked: 0, failed: 1 });
 		expect(await w.failures()).toEqual([[kept.mobileNo, OUTCOME_STOPPED]]);
 		expect(w.logged).toContain(`pending sends of batch ${a} not settled (persistence down): looked at again in an hour`);

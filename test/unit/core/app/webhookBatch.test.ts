@@ -408,8 +408,20 @@ describe('processWebhooks: a run bounded by its budget', () => {
 			...f.ports.handlers,
 			status: async (event: StatusEvent) => void (f.calls.push(`status ${event.wamid}`), (wall += 1000)),
 		};
+		/** What `first`'s stop said before and after its work: it says stop at half the budget. */
+		const stops: boolean[][] = [];
 		const run = (firstMs: number) =>
-			processWebhooks({ ...f.ports, handlers, timer: () => wall, budgetMs: 2500, first: async () => void (wall += firstMs) });
+			processWebhooks({
+				...f.ports,
+				handlers,
+				timer: () => wall,
+				budgetMs: 2500,
+				first: async (stop) => {
+					const before = stop();
+					wall += firstMs;
+					stops.push([before, stop()]);
+				},
+			});
 		await f.store([status('wamid.1'), status('wamid.2'), status('wamid.3')]);
 		// 2 s of the 2.5 s went to `first`: one event, the rest for the next run.
 		expect(await run(2000)).toEqual({ problems: [], more: true });
@@ -419,6 +431,14 @@ describe('processWebhooks: a run bounded by its budget', () => {
 		expect(f.calls).toEqual(['status wamid.1']);
 		expect(await run(0)).toEqual({ problems: [], more: false });
 		expect(f.calls).toEqual(['status wamid.1', 'status wamid.2', 'status wamid.3']);
+		expect(stops).toEqual([
+			[false, true],
+			[false, true],
+			[false, false],
+		]);
+		// 1.2 s of 2.5 s is under half: `first` may go on.
+		await run(1200);
+		expect(stops[3]).toEqual([false, false]);
 	});
 
 	it('a failed event of an entry cut by the budget retries apart, with its back-off', async () => {
