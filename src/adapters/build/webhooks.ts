@@ -148,7 +148,8 @@ const staleSweep = new StaleSweep();
 
 /**
  * Sends left pending an hour or more (core/app/unanswered.ts `settleStalePending`), when a look is
- * due in this runtime (hourly), in a processing run, within its budget; a failure is logged and waits for the next look.
+ * due in this runtime (hourly), in a processing run, within its budget; a failure is logged and
+ * waits for the next look.
  */
 export async function sweepStalePending(acc: Accessors, clock: Clock, stop: () => boolean): Promise<void> {
 	const now = clock.now();

@@ -101,8 +101,9 @@ export interface MessageLog {
 	findByBatch(batch: string): Promise<SentMessage[]>;
 	/**
 	 * Every pending send (`begin`'s and `beginMany`'s, a campaign's included; not those written alone
-	 * by versions before this port), in no particular order, in two reads. A send of a group whose record outlived it (its run died, or the removal failed) is
-	 * among them though resolved: `findByBatch` says which are.
+	 * by versions before this port), in no particular order, in two reads. A send of a group whose
+	 * record outlived it (its run died, or the removal failed) is among them though resolved:
+	 * `findByBatch` says which are.
 	 */
 	pendingSends(): Promise<SentMessage[]>;
 	/** The latest send to a contact that asked for a routing of the reply (targetAgent / targetDepartment). */
