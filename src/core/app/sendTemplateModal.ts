@@ -249,6 +249,8 @@ export class SendTemplateModal {
 		// changes nothing more in it (and cannot submit it).
 		if (!(await this.ports.sender.mayAgentSend(input.user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
 		const numbers = await this.ports.sender.listNumbers();
+		// Every number was disconnected while the modal was open: nothing to show or send from.
+		if (!numbers.length) return { kind: 'refused', errors: { template: t('send_no_numbers') } };
 		applyAction(draft, input.action, numbers);
 		// Building the screen settles the language (the contact's, else the first), so the draft is saved after it.
 		const screen = await this.screen(draft, { numbers, t, refresh: input.action.kind === 'refresh' });
@@ -302,8 +304,14 @@ export class SendTemplateModal {
 		if (!(await this.graphBaseUrlAccepted())) return { errors: { template: t('error_graph_base_url_refused') } };
 
 		const catalog = await this.ports.sender.catalogOf(number);
-		const template =
-			draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
+		let template: MetaTemplate | undefined;
+		try {
+			template =
+				draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
+		} catch (error) {
+			// The cached list was due and Meta could not list the templates (expired token, outage...): the agent is told why.
+			return { errors: { template: explainListError(error, t) } };
+		}
 		const errors: ModalErrors = {};
 		if (!template) errors.template = t('send_error_template');
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
@@ -351,8 +359,13 @@ export class SendTemplateModal {
 		const { shown, matching, hidden } = narrowTemplates(summaries, draft.search, { limit: TEMPLATE_OPTIONS, keep: draft.templateName });
 		const chosen = summaries.find((s) => s.name === draft.templateName);
 		if (chosen) settleLanguage(draft, chosen);
-		const template =
-			chosen && snapshot ? (await snapshot.templatesNamed(chosen.name)).find((l) => l.language === draft.language) : undefined;
+		let template: MetaTemplate | undefined;
+		try {
+			// The chosen name's shard; a refresh that wrote it meanwhile makes it list from Meta again.
+			if (chosen && snapshot) template = (await snapshot.templatesNamed(chosen.name)).find((l) => l.language === draft.language);
+		} catch (error) {
+			problem = explainListError(error, t);
+		}
 		return { draft, numbers, templates: shown, matching, hidden, total: summaries.length, template, problem };
 	}
 

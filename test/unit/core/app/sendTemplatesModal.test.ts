@@ -1,5 +1,5 @@
 import { applyAction, Draft, ModalScreen, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
-import { keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
+import { graphError, keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
 
 const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
 const intruder = { id: 'u-bob', username: 'bob', roles: ['livechat-agent'] };
@@ -78,6 +78,18 @@ describe('changes in the modal', () => {
 			errors: { template: 'command_not_allowed {"command":"/whatsapp send-template"}' },
 		});
 		expect(w.drafts.drafts.get(viewId)?.recipient).toBeUndefined();
+	});
+
+	it('refuses a change once every number was disconnected, and keeps the draft', async () => {
+		const numbers = [NUMBER];
+		const w = templatesWorld({ numbers });
+		const viewId = await openIn(w);
+		numbers.length = 0;
+		expect(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_no_numbers' },
+		});
+		expect(w.drafts.drafts.get(viewId)?.templateName).toBeUndefined();
 	});
 
 	it("changes the number only to a connected one, and never in a contact's room", () => {
@@ -221,6 +233,23 @@ describe('submitting the modal', () => {
 			errors: { template: 'send_error_template', recipient: 'send_error_recipient' },
 		});
 		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('says why Meta could not list the templates when the cached list is due at the submit, and sends nothing', async () => {
+		const w = templatesWorld();
+		w.graph.listError = graphError(190);
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'graph_error_190 {"code":190}' },
+		});
+		w.graph.listError = new Error('socket hang up');
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'error_graph_unreachable' },
+		});
+		expect(w.graph.sends).toEqual([]);
+		expect(w.drafts.drafts.has(viewId)).toBe(true);
 	});
 
 	it('a refused send keeps the modal open with the reason on the template', async () => {
