@@ -332,5 +332,26 @@ describe('templateMessage endpoint', () => {
 				},
 			},
 		]);
+
+		// A refused send says why in the workspace's language (the admin chose Spanish), and sends nothing.
+		app.harness.world.serverSettings.set('Language', 'es');
+		try {
+			await expect(
+				outbound.sendOutboundMessage(app.harness.appId, 'phone', {
+					to: '+55 11 98765-4321',
+					type: 'template',
+					templateProviderPhoneNumber: '+19995550000',
+					template: { name: 'ship', language: { code: 'en' }, components: [] },
+				} as never),
+			).rejects.toMatchObject({
+				// The engine wraps it in its AppOutboundProcessError, which names the method.
+				message: expect.stringContaining(
+					'¡Error! El número de WhatsApp conectado (connectedWhatsAppNo) +19995550000 aún no se ha registrado',
+				),
+			});
+		} finally {
+			app.harness.world.serverSettings.set('Language', 'en');
+		}
+		expect(sends()).toHaveLength(1);
 	});
 });

@@ -182,6 +182,26 @@ export class SendTemplates {
 	}
 
 	/**
+	 * Every connected number's approved templates (Rocket.Chat's outbound template list). A number
+	 * whose list Meta refuses (its token expired, say) is left out and logged: one number does not
+	 * hide the others' templates.
+	 */
+	async templatesOfNumbers(): Promise<Array<{ number: ConnectedNumber; templates: MetaTemplate[] }>> {
+		const listed: Array<{ number: ConnectedNumber; templates: MetaTemplate[] }> = [];
+		for (const number of await this.ports.numbers.list()) {
+			try {
+				listed.push({ number, templates: await (await this.catalogOf(number)).list(number.wabaId) });
+			} catch (error) {
+				const code = graphCodeOf(error);
+				this.ports.logger?.warn(
+					`templates of number ${number.phoneNumberId} not listed: ${code === undefined ? errorName(error) : `Graph API error ${code}`}`,
+				);
+			}
+		}
+		return listed;
+	}
+
+	/**
 	 * `POST templateMessage` from the user `userId` with `roles`: every check of the contract in its
 	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry
 	 * run cannot reach Meta's template list). With an `idempotencyKey` (scoped to the user) the key
@@ -530,9 +550,31 @@ export class SendTemplates {
 				message: t('api_error_number_not_connected', { number: input.providerNumber }),
 			});
 		const to = normalizePhoneNumber(input.to);
-		if (!to) throw new AppError({ code: 'invalid_recipient', status: 400, message: t('send_error_recipient') });
+		if (!to)
+			throw new AppError({
+				code: 'invalid_recipient',
+				status: 400,
+				i18nKey: 'send_error_recipient',
+				message: t('send_error_recipient'),
+			});
 		const catalog = await this.catalogOf(number);
-		const template = await catalog.find(number.wabaId, input.template.name, input.template.language.code);
+		const { name, language } = input.template;
+		let template: MetaTemplate | undefined;
+		let listed = true;
+		try {
+			template = await catalog.find(number.wabaId, name, language.code);
+		} catch {
+			// Meta's template list out of reach: as for templateMessage, the components' shape is checked and Meta checks the rest.
+			listed = false;
+		}
+		if (listed && !template)
+			throw new AppError({
+				code: 'template_not_approved',
+				status: 400,
+				i18nKey: 'api_error_template_not_approved',
+				params: { name, language: language.code },
+				message: t('api_error_template_not_approved', { name, language: language.code }),
+			});
 		// Rocket.Chat builds the components: checked like the REST API's before anything goes to Meta.
 		const problem = checkSendComponents(template, input.template.components);
 		if (problem)
@@ -551,7 +593,13 @@ export class SendTemplates {
 			routing: input.routing,
 			t,
 		});
-		if (result.error) throw new AppError({ code: 'send_failed', status: 502, message: result.error.message });
+		if (result.error)
+			throw new AppError({
+				code: 'send_failed',
+				status: 502,
+				params: { reason: result.error.message },
+				message: result.error.message,
+			});
 	}
 
 	/**

@@ -8,8 +8,8 @@ import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/de
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { MetaTemplate } from '../../core/templates/template';
 import { formatE164 } from '../../core/phone';
-import { translator } from '../../core/i18n/translate';
 import { sendTemplatesOf } from '../../adapters/build/templates';
+import { workspaceTranslator } from '../../adapters/factory';
 import {
 	OutboundMessage,
 	OutboundPhoneProvider,
@@ -73,10 +73,8 @@ export function outboundProvider(appId: string): OutboundPhoneProvider {
 		): Promise<OutboundProviderMetadata> {
 			const service = await sendTemplatesOf({ read, http, persistence });
 			const templates: Record<string, OutboundProviderTemplate[]> = {};
-			for (const number of await service.listNumbers()) {
-				const list = await (await service.catalogOf(number)).list(number.wabaId);
+			for (const { number, templates: list } of await service.templatesOfNumbers())
 				templates[formatE164(displayDigits(number.displayPhoneNumber))] = list.map((t) => toProviderTemplate(t, number));
-			}
 			return { providerId: appId, providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
 		},
 		async sendOutboundMessage(
@@ -93,7 +91,7 @@ export function outboundProvider(appId: string): OutboundPhoneProvider {
 				to: message.to,
 				template: message.template as never,
 				routing: { targetAgent, targetDepartment: message.departmentId },
-				t: translator(undefined),
+				t: await workspaceTranslator(read),
 			});
 		},
 	};

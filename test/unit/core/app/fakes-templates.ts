@@ -65,6 +65,8 @@ export class FakeGraph implements TemplateGraph {
 	listed = 0;
 	templates: MetaTemplate[] = [READY, READY_PT];
 	listError?: unknown;
+	/** Errors of the list of one WABA only (a number whose token expired, say). */
+	readonly listErrors = new Map<string, unknown>();
 	answer: (to: string) => SendResult | Error = (to) => ({
 		messaging_product: 'whatsapp',
 		contacts: [{ input: to, wa_id: to }],
@@ -85,9 +87,10 @@ export class FakeGraph implements TemplateGraph {
 		return this.admission ? this.admission(phoneNumberId, count, withinMs) : true;
 	}
 
-	async listAllTemplates<T>(): Promise<T[]> {
+	async listAllTemplates<T>(wabaId = ''): Promise<T[]> {
 		this.listed++;
 		if (this.listError) throw this.listError;
+		if (this.listErrors.has(wabaId)) throw this.listErrors.get(wabaId);
 		return this.templates as unknown as T[];
 	}
 }

@@ -311,6 +311,33 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		});
 	});
 
+	it("lists every number's templates, leaving out (and logging) a number whose list Meta refuses", async () => {
+		const w = templatesWorld({ numbers: [NUMBER, OTHER_NUMBER] });
+		w.graph.listErrors.set('waba-1', graphError(190));
+		const listed = await w.service.templatesOfNumbers();
+		expect(listed.map((l) => [l.number.phoneNumberId, l.templates.map((t) => `${t.name}:${t.language}`)])).toEqual([
+			['1002', ['order_ready:en_US', 'order_ready:pt_BR']],
+		]);
+		expect(w.logged).toEqual(['templates of number 1001 not listed: Graph API error 190']);
+	});
+
+	it("sends when Meta's template list is out of reach (Meta checks the template), and refuses a template the list does not hold", async () => {
+		const w = templatesWorld();
+		w.graph.listError = new Error('socket hang up');
+		await w.service.sendOutbound({ providerNumber: '1001', to: '5511987654321', template, routing: {}, t: keys });
+		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template }) }]);
+		w.graph.listError = undefined;
+		const unknown = { ...template, name: 'not_there' };
+		await expect(
+			w.service.sendOutbound({ providerNumber: '1001', to: '5511987654321', template: unknown, routing: {}, t: keys }),
+		).rejects.toMatchObject({
+			code: 'template_not_approved',
+			status: 400,
+			message: 'api_error_template_not_approved {"name":"not_there","language":"en_US"}',
+		});
+		expect(w.graph.sends).toHaveLength(1);
+	});
+
 	it('throws with words for an unknown number, a bad recipient and a refused send', async () => {
 		const w = templatesWorld();
 		const attempt = (input: { providerNumber?: string; to?: string }) =>
