@@ -44,7 +44,8 @@ export class NumberService {
 		if (editing && !existing) return { ok: false, errors: { phoneNumberId: 'error_number_not_connected' } };
 		const errors = validateForm(form, existing);
 		if (Object.keys(errors).length) return { ok: false, errors };
-		if (!existing && (await this.repository.get(form.phoneNumberId))) {
+		// A new number, or an edit that changes the ID, must not overwrite another connected number.
+		if (existing?.phoneNumberId !== form.phoneNumberId && (await this.repository.get(form.phoneNumberId))) {
 			return { ok: false, errors: { phoneNumberId: 'error_number_already_connected' } };
 		}
 		const accessToken = form.accessToken || (existing as ConnectedNumber).accessToken;

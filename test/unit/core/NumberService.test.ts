@@ -118,4 +118,22 @@ describe('NumberService.connect', () => {
 		});
 		expect(tokens).toEqual(['EAAgood', 'EAAgood']);
 	});
+
+	it("refuses an edit that changes the ID to another connected number's, and changes neither", async () => {
+		const repo = new MemoryRepo();
+		const service = new NumberService(repo, () =>
+			graph({ listPhoneNumbers: async () => [{ id: '106540352242922' }, { id: '106540352242999' }] }),
+		);
+		await service.connect(form(), 'admin');
+		await service.connect(form({ phoneNumberId: '106540352242999', welcomeMessage: 'Other' }), 'admin');
+		const before = [...repo.items.values()];
+		expect(await service.connect(form({ phoneNumberId: '106540352242999' }), 'admin', '106540352242922')).toEqual({
+			ok: false,
+			errors: { phoneNumberId: 'error_number_already_connected' },
+		});
+		expect([...repo.items.values()]).toEqual(before);
+		// An ID no other number holds goes on to Meta's checks (here: not in the WABA).
+		const moved = await service.connect(form({ phoneNumberId: '106540352242923' }), 'admin', '106540352242922');
+		expect(moved).toMatchObject({ ok: false, errors: { wabaId: 'error_number_not_in_waba' } });
+	});
 });
