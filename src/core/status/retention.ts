@@ -4,10 +4,17 @@ export const DAY_MS = 86400000;
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_RETENTION_MS = DEFAULT_RETENTION_DAYS * DAY_MS;
 
-/** The retention setting (whole days, at least 1) in ms; unset or invalid gives the default. */
+/**
+ * The longest retention: 100 years. A longer setting keeps records as long as this (the job's
+ * dates stay within what a Date can hold: 1e8 days from 1970, so about 270,000 years before it).
+ */
+export const MAX_RETENTION_DAYS = 36500;
+
+/** The retention setting (whole days, 1 to MAX_RETENTION_DAYS) in ms; unset or invalid gives the default. */
 export function retentionMsFromDays(days: unknown): number {
 	const n = typeof days === 'string' && days.trim() !== '' ? Number(days) : days;
-	return typeof n === 'number' && Number.isFinite(n) && n >= 1 ? Math.floor(n) * DAY_MS : DEFAULT_RETENTION_MS;
+	if (typeof n !== 'number' || Number.isNaN(n) || n < 1) return DEFAULT_RETENTION_MS;
+	return Math.min(Math.floor(n), MAX_RETENTION_DAYS) * DAY_MS;
 }
 
 /** The day (UTC, `YYYY-MM-DD`) of a time. */

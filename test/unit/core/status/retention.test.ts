@@ -3,6 +3,7 @@ import {
 	dayIn,
 	daysToSweep,
 	DEFAULT_RETENTION_MS,
+	MAX_RETENTION_DAYS,
 	MAX_SWEEP_DAYS,
 	newestExpiredDay,
 	RESCAN_DAYS,
@@ -57,6 +58,14 @@ describe('retention', () => {
 			undefined,
 			undefined,
 		]);
+	});
+
+	it('keeps records at most 100 years, however long the setting: the daily run still finds its day', () => {
+		const now = Date.parse('2026-12-01T12:00:00.000Z');
+		for (const days of [36500, 36501, 1e9, '1e12', Number.POSITIVE_INFINITY]) {
+			expect(retentionMsFromDays(days)).toBe(MAX_RETENTION_DAYS * DAY_MS);
+			expect(newestExpiredDay(retentionMsFromDays(days), now)).toBe('1926-12-25');
+		}
 	});
 
 	it('reads the setting in whole days, falling back to 30', () => {
