@@ -1,5 +1,7 @@
 /** Errors of the core: real Error subclasses with a code; never a token or secret in a message. */
 
+import type { Params } from './i18n/translate';
+
 export interface AppErrorOptions {
 	code: string;
 	message: string;
@@ -7,14 +9,14 @@ export interface AppErrorOptions {
 	status?: number;
 	/** i18n key of the explanation shown to people (default `error_<code>`). */
 	i18nKey?: string;
-	params?: Record<string, string | number>;
+	params?: Params;
 }
 
 export class AppError extends Error {
 	readonly code: string;
 	readonly status: number;
 	readonly i18nKey: string;
-	readonly params?: Record<string, string | number>;
+	readonly params?: Params;
 
 	constructor(options: AppErrorOptions) {
 		super(options.message);

@@ -100,7 +100,7 @@ describe('templateMessage endpoint', () => {
 		[
 			'a template without name',
 			{ template: { language: { code: 'en' } } },
-			'Invalid field "template.name": expected non-empty string.',
+			'Invalid field "template.name": expected a non-empty string.',
 		],
 	])('answers 400 for %s with the published message, sending nothing', async (_what, over, error) => {
 		const res = await callApi(app, 'templateMessage', { body: body(over), headers: ADMIN_AUTH });
@@ -183,18 +183,27 @@ describe('templateMessage endpoint', () => {
 			status: 400,
 			body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' },
 		});
+		// In the caller's language, every word of it (Accept-Language).
+		const spanish = await callApi(app, 'templateMessage', {
+			body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [null] }] } }),
+			headers: { ...ADMIN_AUTH, 'Accept-Language': 'es' },
+		});
+		expect(spanish).toEqual({
+			status: 400,
+			body: { success: false, error: 'template.components[0].parameters[0] no válido: se esperaba un objeto.' },
+		});
 		expect(sends()).toEqual([]);
 		app.harness.assertNoAppErrors();
 	});
 
 	it.each([
-		['not an array', 'body', 'Invalid field "template.components": expected array of objects.'],
-		['a null component', [null], 'Invalid field "template.components": expected array of objects.'],
+		['not an array', 'body', 'Invalid field "template.components": expected an array of objects.'],
+		['a null component', [null], 'Invalid field "template.components": expected an array of objects.'],
 		['a null parameter', [{ type: 'body', parameters: [null] }], 'Invalid template.components[0].parameters[0]: expected an object.'],
 		[
 			'a component without a type',
 			[{ parameters: [{ type: 'text', text: '2' }] }],
-			'Invalid template.components[0].type: expected "header", "body" or "button".',
+			'Invalid template.components[0].type: expected one of "header", "body", "button".',
 		],
 		[
 			'parameters not an array',
@@ -209,7 +218,7 @@ describe('templateMessage endpoint', () => {
 		[
 			'an image in the body',
 			[{ type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.jpg' } }] }],
-			'Invalid template.components[0].parameters[0].type: expected "text" or "currency" or "date_time".',
+			'Invalid template.components[0].parameters[0].type: expected one of "text", "currency", "date_time".',
 		],
 	])('answers 400 for malformed components (%s), at once and as a campaign, and sends nothing', async (_case, components, error) => {
 		const template = { name: 'ship', language: { code: 'en' }, components };

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { SETTINGS } from '../../src/adapters/settings';
-import { translate } from '../../src/core/i18n/translate';
+import { phrase, translate } from '../../src/core/i18n/translate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const dir = path.join(ROOT, 'i18n');
@@ -41,6 +41,7 @@ describe('i18n', () => {
 			/\bt\('([a-zA-Z_]+)'/g,
 			/'((?:template_|graph_)?error_[a-z0-9_]+)'/g,
 			/'(template_input_[a-z_]+)'/g,
+			/'(expected_[a-z0-9_]+)'/g,
 			/i18n[A-Za-z]+ = '([a-z_]+)'/g,
 			/i18nLabel: '([a-z_]+)'/g,
 		];
@@ -71,5 +72,15 @@ describe('i18n', () => {
 		expect(translate('pt-BR', 'command_unknown', { word: 'xyz' })).not.toBe(translate('en', 'command_unknown', { word: 'xyz' }));
 		expect(translate('de', 'close')).toBe('Close');
 		expect(translate('es-MX', 'close')).toBe(load('es').close);
+	});
+
+	it("translates a phrase in a placeholder in the same language (what a field of an integrator's request should hold)", () => {
+		const params = { field: 'async', type: phrase('expected_boolean') };
+		expect(translate('en', 'api_error_field_type', params)).toBe('Invalid field "async": expected true or false.');
+		expect(translate('es', 'api_error_field_type', params)).toBe('Campo "async" no válido: se esperaba true o false.');
+		const max = { field: 'clientReference', type: phrase('expected_text_max', { max: 256 }) };
+		expect(translate('pt-BR', 'api_error_field_type', max)).toBe(
+			'Campo "clientReference" inválido: esperado um texto não vazio de no máximo 256 caracteres.',
+		);
 	});
 });

@@ -5,6 +5,8 @@
  * core/bulk/campaign.ts). Parsing never throws: a bad body yields the i18n key of an error naming the field.
  */
 
+import { Params, phrase } from '../i18n/translate';
+
 export const MAX_RECIPIENTS = 250;
 /** Campaign mode (`async: true`): beyond Rocket.Chat's published contract, documented in docs/templateMessage.openapi.yaml. */
 export const MAX_CAMPAIGN_RECIPIENTS = 10000;
@@ -35,11 +37,10 @@ export interface TemplateMessageRequest {
 	async: boolean;
 }
 
-export type ParseResult =
-	{ ok: true; request: TemplateMessageRequest } | { ok: false; key: string; params?: Record<string, string | number> };
+export type ParseResult = { ok: true; request: TemplateMessageRequest } | { ok: false; key: string; params?: Params };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const fail = (key: string, params?: Record<string, string | number>): ParseResult => ({ ok: false, key, params });
+const fail = (key: string, params?: Params): ParseResult => ({ ok: false, key, params });
 
 function optionalText(body: Record<string, unknown>, field: string): string | undefined | false {
 	const value = body[field];
@@ -53,30 +54,30 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	if (body.connectedWhatsAppNo === undefined || body.connectedWhatsAppNo === null || body.connectedWhatsAppNo === '')
 		return fail('api_error_missing_connected_number');
 	if (typeof body.connectedWhatsAppNo !== 'string' || body.connectedWhatsAppNo.length > 64)
-		return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: 'string' });
+		return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: phrase('expected_string') });
 
 	const phones = body.phoneNumbers;
-	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
+	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: phrase('expected_strings') });
 	if (phones.length === 0) return fail('api_error_no_phone_numbers');
 	if (body.async !== undefined && typeof body.async !== 'boolean')
-		return fail('api_error_field_type', { field: 'async', type: 'boolean' });
+		return fail('api_error_field_type', { field: 'async', type: phrase('expected_boolean') });
 	if (body.async === true && phones.length > MAX_CAMPAIGN_RECIPIENTS) return fail('api_error_too_many_phone_numbers_campaign');
 	if (body.async !== true && phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
 	if (phones.some((p) => typeof p !== 'string' || p.length > 64))
-		return fail('api_error_field_type', { field: 'phoneNumbers', type: 'array of strings' });
+		return fail('api_error_field_type', { field: 'phoneNumbers', type: phrase('expected_strings') });
 
 	const template = body.template;
-	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: 'object' });
+	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: phrase('expected_object') });
 	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT)
-		return fail('api_error_field_type', { field: 'template.name', type: 'non-empty string' });
+		return fail('api_error_field_type', { field: 'template.name', type: phrase('expected_text') });
 	if (!TEMPLATE_NAME.test(template.name.trim()))
 		return fail('api_error_field_type', {
 			field: 'template.name',
-			type: 'a template name (lower-case letters, digits and underscores)',
+			type: phrase('expected_template_name'),
 		});
 	const language = template.language;
 	if (!isObject(language) || typeof language.code !== 'string' || !LANGUAGE_CODE.test(language.code.trim())) {
-		return fail('api_error_field_type', { field: 'template.language.code', type: 'language code such as en_US' });
+		return fail('api_error_field_type', { field: 'template.language.code', type: phrase('expected_language_code') });
 	}
 	if (language.policy !== undefined && language.policy !== 'deterministic')
 		return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });
@@ -84,19 +85,19 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 		template.components !== undefined &&
 		(!Array.isArray(template.components) || template.components.length > MAX_COMPONENTS || !template.components.every(isObject))
 	) {
-		return fail('api_error_field_type', { field: 'template.components', type: 'array of objects' });
+		return fail('api_error_field_type', { field: 'template.components', type: phrase('expected_objects') });
 	}
 	if (template.namespace !== undefined && typeof template.namespace !== 'string')
-		return fail('api_error_field_type', { field: 'template.namespace', type: 'string' });
+		return fail('api_error_field_type', { field: 'template.namespace', type: phrase('expected_string') });
 
 	const texts: Record<string, string | undefined> = {};
 	for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey']) {
 		const value = optionalText(body, field);
-		if (value === false) return fail('api_error_field_type', { field, type: `non-empty string of at most ${MAX_TEXT} characters` });
+		if (value === false) return fail('api_error_field_type', { field, type: phrase('expected_text_max', { max: MAX_TEXT }) });
 		texts[field] = value;
 	}
 	if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
-		return fail('api_error_field_type', { field: 'dryRun', type: 'boolean' });
+		return fail('api_error_field_type', { field: 'dryRun', type: phrase('expected_boolean') });
 
 	return {
 		ok: true,

@@ -11,12 +11,25 @@ export function resolveLanguage(language: string | undefined): string {
 	return match ?? DEFAULT_LANGUAGE;
 }
 
-export type Params = Record<string, string | number>;
+/** Another text of the catalog in a placeholder (what a field should hold, say): translated in the same language. */
+export interface Phrase {
+	phrase: string;
+	params?: Record<string, string | number>;
+}
+
+export const phrase = (key: string, params?: Record<string, string | number>): Phrase =>
+	params ? { phrase: key, params } : { phrase: key };
+
+export type Params = Record<string, string | number | Phrase>;
 
 /** Translates `key`, filling `__name__` placeholders (Rocket.Chat's i18n syntax). Falls back to English, then to the key. */
 export function translate(language: string | undefined, key: string, params: Params = {}): string {
 	const text = CATALOG[resolveLanguage(language)]?.[key] ?? CATALOG[DEFAULT_LANGUAGE]?.[key] ?? key;
-	return text.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (params[name] !== undefined ? String(params[name]) : whole));
+	return text.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => {
+		const value = params[name];
+		if (value === undefined) return whole;
+		return typeof value === 'object' ? translate(language, value.phrase, value.params) : String(value);
+	});
 }
 
 /** A translator bound to one language. */

@@ -18,6 +18,7 @@
  * examples send `"0"` and `0`) and the booleans in "Send Sample Issue Resolution Template".
  */
 import { buttonsOf, componentOf, FieldError, headerFormat, isPositional, MetaButton, MetaTemplate, placeholders } from './template';
+import { Phrase, phrase } from '../i18n/translate';
 
 type Json = Record<string, unknown>;
 
@@ -71,7 +72,8 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !=
 /** A caller's value quoted in a message: short, one line. */
 const quote = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))).replace(/\s+/g, ' ').slice(0, 40);
 
-const field = (path: string, expected: string): FieldError => ({ key: 'api_error_component_field', params: { path, expected } });
+/** A field in error and what it should hold: a phrase of the catalog, or a literal value (`"text"`). */
+const field = (path: string, expected: Phrase | string): FieldError => ({ key: 'api_error_component_field', params: { path, expected } });
 const count = (component: string, expected: number, given: number): FieldError => ({
 	key: 'api_error_template_params',
 	params: { component, expected, given },
@@ -128,7 +130,7 @@ function buttonParameters(button: MetaButton): number | undefined {
 
 /** A text: a non-empty string of at most `max` characters; body texts also without line breaks, tabs, 5+ spaces. */
 function checkText(value: unknown, path: string, max: number, body: boolean): FieldError | undefined {
-	if (!isText(value)) return field(path, 'a non-empty string');
+	if (!isText(value)) return field(path, phrase('expected_text'));
 	if (value.length > max) return { key: 'api_error_parameter_too_long', params: { path, max, given: value.length } };
 	if (body && BODY_TEXT_FORBIDDEN.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
 	return undefined;
@@ -136,13 +138,13 @@ function checkText(value: unknown, path: string, max: number, body: boolean): Fi
 
 /** MediaObject: `id` or an https `link` (only https: the recipient's phone fetches it through Meta). */
 function checkMedia(media: unknown, path: string): FieldError | undefined {
-	if (!isObject(media)) return field(path, 'an object with an https "link" or a media "id"');
+	if (!isObject(media)) return field(path, phrase('expected_media'));
 	if (media.id !== undefined) {
-		if (typeof media.id !== 'string' || !MEDIA_ID.test(media.id)) return field(`${path}.id`, 'a media id');
-		if (media.link !== undefined) return field(path, 'either "link" or "id", not both');
-	} else if (media.link === undefined) return field(path, 'an object with an https "link" or a media "id"');
-	else if (!isHttpsLink(media.link)) return field(`${path}.link`, 'an https link');
-	if (media.filename !== undefined && !isText(media.filename)) return field(`${path}.filename`, 'a non-empty string');
+		if (typeof media.id !== 'string' || !MEDIA_ID.test(media.id)) return field(`${path}.id`, phrase('expected_media_id'));
+		if (media.link !== undefined) return field(path, phrase('expected_link_or_id'));
+	} else if (media.link === undefined) return field(path, phrase('expected_media'));
+	else if (!isHttpsLink(media.link)) return field(`${path}.link`, phrase('expected_https_link'));
+	if (media.filename !== undefined && !isText(media.filename)) return field(`${path}.filename`, phrase('expected_text'));
 	return undefined;
 }
 
@@ -162,42 +164,45 @@ function checkParameter(
 	path: string,
 	options: { allowed: string[]; textMax: number; body: boolean; named?: string[] },
 ): FieldError | undefined {
-	if (!isObject(p)) return field(path, 'an object');
-	const expectedTypes = options.allowed.map((t) => `"${t}"`).join(' or ');
+	if (!isObject(p)) return field(path, phrase('expected_object'));
+	const quoted = options.allowed.map((t) => `"${t}"`);
+	const expectedTypes = quoted.length === 1 ? quoted[0] : phrase('expected_one_of', { values: quoted.join(', ') });
 	if (typeof p.type !== 'string' || !options.allowed.includes(p.type)) return field(`${path}.type`, expectedTypes);
 	if (options.named) {
 		if (typeof p.parameter_name !== 'string' || !options.named.includes(p.parameter_name))
-			return field(`${path}.parameter_name`, `one of ${options.named.join(', ')}`);
-	} else if (p.parameter_name !== undefined && typeof p.parameter_name !== 'string') return field(`${path}.parameter_name`, 'a string');
+			return field(`${path}.parameter_name`, phrase('expected_one_of', { values: options.named.join(', ') }));
+	} else if (p.parameter_name !== undefined && typeof p.parameter_name !== 'string')
+		return field(`${path}.parameter_name`, phrase('expected_string'));
 	switch (p.type) {
 		case 'text':
 			return checkText(p.text, `${path}.text`, options.textMax, options.body);
 		case 'currency': {
 			const c = p.currency;
-			if (!isObject(c)) return field(`${path}.currency`, 'an object with fallback_value, code and amount_1000');
+			if (!isObject(c)) return field(`${path}.currency`, phrase('expected_currency'));
 			const fallback = checkText(c.fallback_value, `${path}.currency.fallback_value`, options.textMax, options.body);
 			if (fallback) return fallback;
 			if (typeof c.code !== 'string' || !CURRENCY_CODE.test(c.code))
-				return field(`${path}.currency.code`, 'an ISO 4217 currency code such as USD');
+				return field(`${path}.currency.code`, phrase('expected_currency_code'));
 			if (typeof c.amount_1000 !== 'number' || !Number.isInteger(c.amount_1000) || Math.abs(c.amount_1000) > 2147483647)
-				return field(`${path}.currency.amount_1000`, 'an integer (the amount times 1000)');
+				return field(`${path}.currency.amount_1000`, phrase('expected_amount_1000'));
 			return undefined;
 		}
 		case 'date_time': {
 			const d = p.date_time;
-			if (!isObject(d)) return field(`${path}.date_time`, 'an object with fallback_value');
+			if (!isObject(d)) return field(`${path}.date_time`, phrase('expected_date_time'));
 			return checkText(d.fallback_value, `${path}.date_time.fallback_value`, options.textMax, options.body);
 		}
 		case 'location': {
 			const l = p.location;
-			if (!isObject(l)) return field(`${path}.location`, 'an object with latitude and longitude');
+			if (!isObject(l)) return field(`${path}.location`, phrase('expected_location'));
 			for (const k of ['latitude', 'longitude'] as const) {
 				const v = l[k];
 				const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-				if (!Number.isFinite(n) || Math.abs(n) > (k === 'latitude' ? 90 : 180)) return field(`${path}.location.${k}`, `a ${k}`);
+				if (!Number.isFinite(n) || Math.abs(n) > (k === 'latitude' ? 90 : 180))
+					return field(`${path}.location.${k}`, phrase(k === 'latitude' ? 'expected_latitude' : 'expected_longitude'));
 			}
 			for (const k of ['name', 'address'] as const)
-				if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, 'a string');
+				if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, phrase('expected_string'));
 			return undefined;
 		}
 		default:
@@ -208,7 +213,7 @@ function checkParameter(
 
 /** The `parameters` of a component: an array (required, spec's Header/ButtonComponent minItems 1). */
 function parametersOf(c: Json, path: string): unknown[] | FieldError {
-	if (!Array.isArray(c.parameters)) return field(`${path}.parameters`, 'an array of parameters');
+	if (!Array.isArray(c.parameters)) return field(`${path}.parameters`, phrase('expected_parameters'));
 	return c.parameters;
 }
 
@@ -225,7 +230,7 @@ function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (params.length !== expected) return count('header', expected, params.length);
 		allowed = [e.headerFormat === 'TEXT' ? 'text' : e.headerFormat.toLowerCase()];
 		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
-	} else if (params.length === 0) return field(`${path}.parameters`, 'an array of at least one parameter');
+	} else if (params.length === 0) return field(`${path}.parameters`, phrase('expected_parameters_some'));
 	for (let i = 0; i < params.length; i++) {
 		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, body: false, named });
 		if (problem) return problem;
@@ -253,7 +258,8 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 		if (problem) return problem;
 		const name = (p as Json).parameter_name;
 		if (named && typeof name === 'string') {
-			if (seen.has(name)) return field(`${path}.parameters[${i}].parameter_name`, `each of ${named.join(', ')} once`);
+			if (seen.has(name))
+				return field(`${path}.parameters[${i}].parameter_name`, phrase('expected_each_once', { values: named.join(', ') }));
 			seen.add(name);
 		}
 	}
@@ -262,14 +268,16 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 
 function checkButton(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	const index = buttonIndex(c.index);
-	if (index === undefined) return field(`${path}.index`, 'a button index from "0" to "9"');
+	if (index === undefined) return field(`${path}.index`, phrase('expected_button_index'));
 	const subType = typeof c.sub_type === 'string' ? c.sub_type.toLowerCase() : undefined;
 	if (!subType || !BUTTON_PARAMETER[subType])
 		return field(
 			`${path}.sub_type`,
-			Object.keys(BUTTON_PARAMETER)
-				.map((s) => `"${s}"`)
-				.join(', '),
+			phrase('expected_one_of', {
+				values: Object.keys(BUTTON_PARAMETER)
+					.map((s) => `"${s}"`)
+					.join(', '),
+			}),
 		);
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
@@ -281,22 +289,22 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		expected = buttonParameters(button);
 		if (expected === 0) return count(`button ${index}`, 0, params.length);
 		if (wanted && subType !== wanted)
-			return field(`${path}.sub_type`, `"${wanted}" (the template's button ${index} is ${quote(button.type)})`);
+			return field(`${path}.sub_type`, phrase('expected_sub_type', { wanted: `"${wanted}"`, index, type: quote(button.type) }));
 	}
 	if (expected !== undefined && params.length !== expected) return count(`button ${index}`, expected, params.length);
 	const kind = BUTTON_PARAMETER[subType];
 	for (let i = 0; i < params.length; i++) {
 		const p = params[i];
 		const at = `${path}.parameters[${i}]`;
-		if (!isObject(p)) return field(at, 'an object');
+		if (!isObject(p)) return field(at, phrase('expected_object'));
 		if (p.type !== kind) return field(`${at}.type`, `"${kind}"`);
 		if (kind === 'text') {
 			const problem = checkText(p.text, `${at}.text`, URL_SUFFIX_MAX, false);
 			if (problem) return problem;
-			if (/\s/.test(p.text as string)) return field(`${at}.text`, 'a URL suffix without spaces');
+			if (/\s/.test(p.text as string)) return field(`${at}.text`, phrase('expected_url_suffix'));
 		} else if (kind === 'action') {
-			if (!isObject(p.action)) return field(`${at}.action`, 'an object');
-		} else if (!isText(p[kind])) return field(`${at}.${kind}`, 'a non-empty string');
+			if (!isObject(p.action)) return field(`${at}.action`, phrase('expected_object'));
+		} else if (!isText(p[kind])) return field(`${at}.${kind}`, phrase('expected_text'));
 	}
 	return undefined;
 }
@@ -310,12 +318,12 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 	if (type === 'carousel')
 		return Array.isArray(c.cards) && c.cards.length > 0 && c.cards.every(isObject)
 			? undefined
-			: field(`${path}.cards`, 'an array of cards');
+			: field(`${path}.cards`, phrase('expected_cards'));
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
 	return params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' && isObject(params[0].limited_time_offer)
 		? undefined
-		: field(`${path}.parameters`, 'one "limited_time_offer" parameter');
+		: field(`${path}.parameters`, phrase('expected_lto'));
 }
 
 /**
@@ -324,14 +332,14 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
  */
 export function checkSendComponents(template: MetaTemplate | undefined, components: unknown): FieldError | undefined {
 	const given = components ?? [];
-	if (!Array.isArray(given)) return field('template.components', 'an array of objects');
+	if (!Array.isArray(given)) return field('template.components', phrase('expected_objects'));
 	const e = template ? expectationsOf(template) : undefined;
 	const seen = new Set<string>();
 	for (let i = 0; i < given.length; i++) {
 		const c = given[i];
 		const path = `template.components[${i}]`;
-		if (!isObject(c)) return field(path, 'an object');
-		if (typeof c.type !== 'string') return field(`${path}.type`, '"header", "body" or "button"');
+		if (!isObject(c)) return field(path, phrase('expected_object'));
+		if (typeof c.type !== 'string') return field(`${path}.type`, phrase('expected_one_of', { values: '"header", "body", "button"' }));
 		const type = c.type.toLowerCase();
 		if (!COMPONENT_TYPES.includes(type))
 			return { key: 'api_error_component_unknown', params: { path: `${path}.type`, type: quote(c.type) } };

@@ -4,6 +4,8 @@
  * upper case in Meta's listings (HEADER, BODY, FOOTER, BUTTONS; URL, QUICK_REPLY, COPY_CODE...).
  */
 
+import type { Params } from '../i18n/translate';
+
 export interface NamedExample {
 	param_name: string;
 	example: string;
@@ -59,7 +61,7 @@ export interface TemplateGroup {
 /** An error of one input, as an i18n key and its parameters. */
 export interface FieldError {
 	key: string;
-	params?: Record<string, string | number>;
+	params?: Params;
 }
 
 /** Values typed for inputs, by input id (`body.1`, `header.link`...). */

@@ -17,6 +17,7 @@ import {
 import { GraphApiError } from '../../../../src/core/errors';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
+import { Params } from '../../../../src/core/i18n/translate';
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
@@ -261,7 +262,7 @@ export function templatesWorld(
 }
 
 /** A translator that shows the key and its parameters, so that tests see which text was chosen. */
-export const keys = (key: string, params?: Record<string, string | number>) => (params ? `${key} ${JSON.stringify(params)}` : key);
+export const keys = (key: string, params?: Params) => (params ? `${key} ${JSON.stringify(params)}` : key);
 
 /** The status callback's words (English) for a send that never started: a templateMessage request's, and any other send's. */
 export const REQUEST_NOT_STARTED =

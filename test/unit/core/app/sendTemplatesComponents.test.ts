@@ -47,7 +47,7 @@ describe('templateMessage: components checked before the first send', () => {
 		expect([error.status, error.i18nKey, error.params]).toEqual([
 			400,
 			'api_error_component_field',
-			{ path: 'template.components[0].parameters[0]', expected: 'an object' },
+			{ path: 'template.components[0].parameters[0]', expected: { phrase: 'expected_object' } },
 		]);
 		expect(w.graph.sends).toEqual([]);
 		expect(w.recorded).toEqual([]);
@@ -109,7 +109,10 @@ describe('templateMessage: components checked before the first send', () => {
 				t: keys,
 			}),
 		);
-		expect(link.params).toEqual({ path: 'template.components[0].parameters[0].image.link', expected: 'an https link' });
+		expect(link.params).toEqual({
+			path: 'template.components[0].parameters[0].image.link',
+			expected: { phrase: 'expected_https_link' },
+		});
 		expect(w.graph.sends).toEqual([]);
 		// Counting parameters needs the template: Meta checks that one.
 		const sent = await w.service.templateMessage({
@@ -145,7 +148,7 @@ describe('sendOutbound: components from Rocket.Chat checked before the send', ()
 		expect([(error as AppError).status, (error as AppError).code, (error as AppError).message]).toEqual([
 			400,
 			'invalid_components',
-			'api_error_component_field {"path":"template.components[0].parameters[1].text","expected":"a non-empty string"}',
+			'api_error_component_field {"path":"template.components[0].parameters[1].text","expected":{"phrase":"expected_text"}}',
 		]);
 		expect(w.graph.sends).toEqual([]);
 	});

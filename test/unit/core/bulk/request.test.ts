@@ -36,7 +36,7 @@ describe('parseTemplateMessageRequest', () => {
 		expect(parseTemplateMessageRequest({ ...valid(), async: 'yes' })).toEqual({
 			ok: false,
 			key: 'api_error_field_type',
-			params: { field: 'async', type: 'boolean' },
+			params: { field: 'async', type: { phrase: 'expected_boolean' } },
 		});
 		expect(parseTemplateMessageRequest(valid())).toMatchObject({ ok: true, request: { async: false } });
 	});
