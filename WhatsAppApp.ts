@@ -52,7 +52,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors(), ...campaignProcessors()]);
 		// Rocket.Chat's native outbound messages exist from engine 1.55 on; older servers skip this.
 		const outbound = outboundCommunicationOf(configuration);
-		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this.getID()));
+		if (outbound) await outbound.registerPhoneProvider(outboundProvider(this));
 		await configuration.api.provideApi({
 			visibility: ApiVisibility.PUBLIC,
 			security: ApiSecurity.UNSECURE,

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { engineAtLeast } from '../../tools/harness/engineVersion';
+import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 
@@ -302,8 +303,25 @@ describe('templateMessage endpoint', () => {
 		expect(app.harness.bridges.outboundProviders).toEqual([
 			expect.objectContaining({ name: 'WhatsApp Business', type: 'phone', appId: app.harness.appId }),
 		]);
+		// A second number whose token Meta no longer takes (renewed in Meta's console since it was connected):
+		// its templates are left out, and the app's log says which number; the first number's are listed.
+		const expired: SimNumber = {
+			...NUMBER,
+			phoneNumberId: '106540352242944',
+			wabaId: '102290129340444',
+			displayPhoneNumber: '+1 555-078-4444',
+			verifiedName: 'Acme Expired',
+			accessToken: 'EAATESTTOKENEXPIRED01',
+		};
+		await connectNumber(app, expired);
+		app.sim.addNumber({ ...expired, accessToken: 'EAATESTTOKENRENEWED01' });
 		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
 		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
+		expect(Object.keys(metadata.templates)).toEqual(['+15550783881']);
+		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toContain(
+			'templates of number 106540352242944 not listed: Graph API error 190',
+		);
+		expect(JSON.stringify(app.harness.logs)).not.toContain('EAATESTTOKEN');
 		expect(metadata).toMatchObject({
 			providerId: app.harness.appId,
 			providerName: 'WhatsApp Business',

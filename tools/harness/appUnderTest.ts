@@ -159,22 +159,23 @@ export function connectState(values: Record<string, string>): Record<string, Rec
 	return state;
 }
 
-/** Connects NUMBER through the real `/whatsapp connect` modal, as an admin does. */
-export async function connectNumber(app: AppUnderTest): Promise<void> {
+/** Connects `number` (NUMBER unless told; another is added to the simulated Cloud API first) through the real `/whatsapp connect` modal, as an admin does. */
+export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBER): Promise<void> {
 	const { harness } = app;
+	if (number !== NUMBER) app.sim.addNumber(number);
 	const room = harness.addRoom({ name: `setup-${Date.now()}`, creator: harness.admin });
 	await harness.command('whatsapp', ['connect'], { user: harness.admin, room });
 	const response = await harness.viewSubmit({
 		user: harness.admin,
 		view: harness.lastView(harness.admin)!,
 		state: connectState({
-			phoneNumberId: NUMBER.phoneNumberId,
-			wabaId: NUMBER.wabaId,
-			accessToken: NUMBER.accessToken,
-			appSecret: NUMBER.appSecret,
+			phoneNumberId: number.phoneNumberId,
+			wabaId: number.wabaId,
+			accessToken: number.accessToken,
+			appSecret: number.appSecret,
 		}),
 	});
-	if (!response?.success) throw new Error(`connecting the test number failed: ${JSON.stringify(response?.errors)}`);
+	if (!response?.success) throw new Error(`connecting ${number.phoneNumberId} failed: ${JSON.stringify(response?.errors)}`);
 	app.sim.requests.length = 0;
 }
 

@@ -547,6 +547,8 @@ export class SendTemplates {
 			throw new AppError({
 				code: 'number_not_connected',
 				status: 400,
+				i18nKey: 'api_error_number_not_connected',
+				params: { number: input.providerNumber },
 				message: t('api_error_number_not_connected', { number: input.providerNumber }),
 			});
 		const to = normalizePhoneNumber(input.to);

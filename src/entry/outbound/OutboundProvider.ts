@@ -4,12 +4,14 @@
  * approved templates, and whose sends take the same path as the templateMessage endpoint.
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { App } from '@rocket.chat/apps-engine/definition/App';
 
 import { ConnectedNumber, displayDigits } from '../../core/numbers/ConnectedNumber';
 import { MetaTemplate } from '../../core/templates/template';
 import { formatE164 } from '../../core/phone';
 import { sendTemplatesOf } from '../../adapters/build/templates';
 import { workspaceTranslator } from '../../adapters/factory';
+import { jobLogger } from '../jobs/statusJobs';
 import {
 	OutboundMessage,
 	OutboundPhoneProvider,
@@ -59,32 +61,43 @@ function toProviderTemplate(t: MetaTemplate, number: ConnectedNumber): OutboundP
 	};
 }
 
-export function outboundProvider(appId: string): OutboundPhoneProvider {
+/** The provider's methods as the engine calls them: `this` is the provider, whose `app` logs to the request's log on engines 1.62+. */
+type Bound = { app?: unknown } | undefined;
+
+/**
+ * The provider of `app`. It holds the app, as an endpoint does, so that the runtime gives each call
+ * an app that logs to that call's log (deno-runtime wrapComposedApp); older runtimes call it with the
+ * provider as it is, whose app logs to the app's log of the moment (see jobLogger).
+ */
+export function outboundProvider(app: App): OutboundPhoneProvider & { app: App } {
 	return {
-		appId,
+		app,
+		appId: app.getID(),
 		name: PROVIDER_NAME,
 		type: 'phone',
 		supportsTemplates: true,
 		async getProviderMetadata(
+			this: Bound,
 			read: IRead,
 			_modify: IModify,
 			http: IHttp,
 			persistence: IPersistence,
 		): Promise<OutboundProviderMetadata> {
-			const service = await sendTemplatesOf({ read, http, persistence });
+			const service = await sendTemplatesOf({ read, http, persistence, logger: jobLogger(this?.app, app) });
 			const templates: Record<string, OutboundProviderTemplate[]> = {};
 			for (const { number, templates: list } of await service.templatesOfNumbers())
 				templates[formatE164(displayDigits(number.displayPhoneNumber))] = list.map((t) => toProviderTemplate(t, number));
-			return { providerId: appId, providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
+			return { providerId: app.getID(), providerName: PROVIDER_NAME, providerType: 'phone', supportsTemplates: true, templates };
 		},
 		async sendOutboundMessage(
+			this: Bound,
 			message: OutboundMessage,
 			read: IRead,
 			modify: IModify,
 			http: IHttp,
 			persistence: IPersistence,
 		): Promise<void> {
-			const service = await sendTemplatesOf({ read, http, persistence, modify });
+			const service = await sendTemplatesOf({ read, http, persistence, modify, logger: jobLogger(this?.app, app) });
 			const targetAgent = message.agentId ? (await read.getUserReader().getById(message.agentId))?.username : undefined;
 			await service.sendOutbound({
 				providerNumber: message.templateProviderPhoneNumber,
