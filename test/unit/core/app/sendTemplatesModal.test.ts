@@ -92,6 +92,22 @@ describe('changes in the modal', () => {
 		expect(w.drafts.drafts.get(viewId)?.templateName).toBeUndefined();
 	});
 
+	it("says why when the chosen template's part of the cache is stale and Meta cannot list the templates again", async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		// Another refresh wrote the shards since the index was read, and then failed: the list is fetched from Meta again.
+		const index = await w.templateCache.getIndex(NUMBER.wabaId);
+		for (let shard = 0; shard < (index?.shards ?? 0); shard++) {
+			const stored = await w.templateCache.getShard(NUMBER.wabaId, shard);
+			if (stored) await w.templateCache.setShard(NUMBER.wabaId, shard, { ...stored, fetchedAt: stored.fetchedAt - 1 });
+		}
+		w.graph.listError = graphError(190);
+		expect(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys })).toEqual({
+			kind: 'screen',
+			screen: expect.objectContaining({ template: undefined, problem: 'graph_error_190 {"code":190}' }),
+		});
+	});
+
 	it("changes the number only to a connected one, and never in a contact's room", () => {
 		const draft: Draft = { viewId: 'v', userId: 'u', askRecipient: true, phoneNumberId: '1001', values: {} };
 		applyAction(draft, { kind: 'number', value: '999' }, [NUMBER, OTHER_NUMBER]);
