@@ -4,7 +4,7 @@
  * routing silently replaces an unavailable requested agent, and visitors are merged by phone number.
  */
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const SECOND: SimNumber = {
@@ -43,23 +43,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			.filter((r) => r.associations.some((a) => a.id === 'webhook-inbox-events'))
 			.flatMap((r) => (JSON.parse((r.data as any).json) as any[]).map((e: any) => e.raw.text?.body));
 
-	async function connectSecond() {
-		app.sim.addNumber(SECOND);
-		const room = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
-		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const res = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: app.harness.lastView(app.harness.admin)!,
-			state: connectState({
-				phoneNumberId: SECOND.phoneNumberId,
-				wabaId: SECOND.wabaId,
-				accessToken: SECOND.accessToken,
-				appSecret: SECOND.appSecret,
-			}),
-		});
-		expect(res?.success).toBe(true);
-		app.sim.requests.length = 0;
-	}
+	const connectSecond = () => connectNumber(app, SECOND);
 
 	describe('with nobody online (a fresh workspace: "Accept chats with no agents online" off)', () => {
 		it('keeps the messages waiting, never dropped, tells the contact once, and posts them in order when an agent comes online', async () => {

@@ -17,7 +17,7 @@ import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definitio
 
 import { HarnessRoom, HarnessUser, Json } from '../../tools/harness/world';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const T = (name: string, body: string) => ({
@@ -58,22 +58,8 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 	const sends = () => app.sim.requestsTo('/messages').map((r) => ({ path: r.path, body: r.body as any }));
 
 	async function connectSecond(): Promise<void> {
-		app.sim.addNumber(SECOND);
+		await connectNumber(app, SECOND);
 		app.sim.setTemplates(SECOND.wabaId, TEMPLATES);
-		const setup = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
-		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room: setup });
-		const res = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: app.harness.lastView(app.harness.admin)!,
-			state: connectState({
-				phoneNumberId: SECOND.phoneNumberId,
-				wabaId: SECOND.wabaId,
-				accessToken: SECOND.accessToken,
-				appSecret: SECOND.appSecret,
-			}),
-		});
-		expect(res).toMatchObject({ success: true });
-		app.sim.requests.length = 0;
 	}
 
 	async function open(user: HarnessUser = ana, in_: HarnessRoom = room): Promise<Json> {

@@ -11,7 +11,7 @@
 import { assertClientRenders, ClientModal } from '../../tools/harness/rc/uikit';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { addContactRoom, AppUnderTest, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const T = (name: string, language: string, body: string) => ({
@@ -175,22 +175,8 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 	});
 
 	it('switching to a number whose account has the same template in other languages shows and sends one of those', async () => {
-		app.sim.addNumber(SECOND);
-		const setup = app.harness.addRoom({ name: 'setup-2', creator: app.harness.admin });
-		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room: setup });
-		const connected = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: app.harness.lastView(app.harness.admin)!,
-			state: connectState({
-				phoneNumberId: SECOND.phoneNumberId,
-				wabaId: SECOND.wabaId,
-				accessToken: SECOND.accessToken,
-				appSecret: SECOND.appSecret,
-			}),
-		});
-		expect(connected?.success).toBe(true);
+		await connectNumber(app, SECOND);
 		app.sim.setTemplates(SECOND.wabaId, [T('invoice', 'es_ES', 'Su factura {{1}} está lista.')]);
-		app.sim.requests.length = 0;
 
 		// Outside a contact room: a contact's room sends from its own number only (sendTemplateChecks.test.ts).
 		const client = await open(app.harness.addRoom({ name: 'general', creator: agent }));

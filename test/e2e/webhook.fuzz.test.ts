@@ -10,7 +10,7 @@
  */
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { readContract } from '../../tools/sim/contracts';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { chance, depthOf, fuzzReport, HUGE_STRING, int, junk, pick, prng, Rand } from '../support/fuzz';
 import { StatusSink } from '../support/statusSink';
 import { PROCESS_WEBHOOKS_JOB } from '../../src/adapters/build/jobs';
@@ -391,20 +391,7 @@ describe('webhook fuzz', () => {
 	beforeAll(async () => {
 		app = await startApp();
 		await connectNumber(app);
-		app.sim.addNumber(OTHER);
-		const room = app.harness.addRoom({ name: 'setup-other', creator: app.harness.admin });
-		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const connected = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: app.harness.lastView(app.harness.admin)!,
-			state: connectState({
-				phoneNumberId: OTHER.phoneNumberId,
-				wabaId: OTHER.wabaId,
-				accessToken: OTHER.accessToken,
-				appSecret: OTHER.appSecret,
-			}),
-		});
-		if (!connected?.success) throw new Error(`connecting OTHER failed: ${JSON.stringify(connected?.errors)}`);
+		await connectNumber(app, OTHER);
 		for (const number of [NUMBER, OTHER]) app.sim.setTemplates(number.wabaId, [ORDER_UPDATE]);
 		// Inbound messages open a room whoever is online (not about routing).
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);

@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import { decodeSummaries } from '../../src/core/templates/templateIndex';
 import { postRaw, SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -70,22 +70,8 @@ describe("a number's app secret vouches only for its own events", () => {
 	});
 
 	async function connect(number: SimNumber): Promise<void> {
-		app.sim.addNumber(number);
+		await connectNumber(app, number);
 		app.sim.setTemplates(number.wabaId, [ORDER_UPDATE]);
-		const room = app.harness.addRoom({ name: `setup-${number.phoneNumberId}`, creator: app.harness.admin });
-		await app.harness.command('whatsapp', ['connect'], { user: app.harness.admin, room });
-		const res = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: app.harness.lastView(app.harness.admin)!,
-			state: connectState({
-				phoneNumberId: number.phoneNumberId,
-				wabaId: number.wabaId,
-				accessToken: number.accessToken,
-				appSecret: number.appSecret,
-			}),
-		});
-		expect(res?.success).toBe(true);
-		app.sim.requests.length = 0;
 	}
 
 	/** A template sent from `number` through templateMessage (which also caches its WABA's templates): its wamid. */
