@@ -184,10 +184,10 @@ describe('templateMessage endpoint', () => {
 			status: 400,
 			body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' },
 		});
-		// In the caller's language, every word of it (Accept-Language).
+		// In the caller's language, every word of it: the one its Accept-Language prefers most that the app has.
 		const spanish = await callApi(app, 'templateMessage', {
 			body: body({ template: { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [null] }] } }),
-			headers: { ...ADMIN_AUTH, 'Accept-Language': 'es' },
+			headers: { ...ADMIN_AUTH, 'Accept-Language': 'fr, es;q=0.9, en;q=0.5' },
 		});
 		expect(spanish).toEqual({
 			status: 400,
@@ -322,6 +322,8 @@ describe('templateMessage endpoint', () => {
 			'templates of number 106540352242944 not listed: Graph API error 190',
 		);
 		expect(JSON.stringify(app.harness.logs)).not.toContain('EAATESTTOKEN');
+		// The simulator knows the token the app holds again, so that stopChecked's scan for secrets looks for it too.
+		app.sim.addNumber(expired);
 		expect(metadata).toMatchObject({
 			providerId: app.harness.appId,
 			providerName: 'WhatsApp Business',

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { SETTINGS } from '../../src/adapters/settings';
-import { phrase, translate } from '../../src/core/i18n/translate';
+import { acceptedLanguage, phrase, translate } from '../../src/core/i18n/translate';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const dir = path.join(ROOT, 'i18n');
@@ -72,6 +72,20 @@ describe('i18n', () => {
 		expect(translate('pt-BR', 'command_unknown', { word: 'xyz' })).not.toBe(translate('en', 'command_unknown', { word: 'xyz' }));
 		expect(translate('de', 'close')).toBe('Close');
 		expect(translate('es-MX', 'close')).toBe(load('es').close);
+	});
+
+	it('answers an HTTP caller in the Accept-Language it prefers most that the catalog has', () => {
+		expect(acceptedLanguage('es')).toBe('es');
+		expect(acceptedLanguage('es;q=0.9')).toBe('es');
+		expect(acceptedLanguage('fr, es;q=0.8, en;q=0.5')).toBe('es');
+		expect(acceptedLanguage('de-DE,pt;q=0.9,en;q=0.8')).toBe('pt-BR');
+		expect(acceptedLanguage('en;q=0.5, pt-BR')).toBe('pt-BR');
+		expect(acceptedLanguage('es-MX, es;q=0.9')).toBe('es');
+		expect(acceptedLanguage('es;q=0, pt-BR;q=0.1')).toBe('pt-BR');
+		expect(acceptedLanguage('*')).toBe('en');
+		expect(acceptedLanguage('fr')).toBe('en');
+		expect(acceptedLanguage('')).toBe('en');
+		expect(acceptedLanguage(undefined)).toBe('en');
 	});
 
 	it("translates a phrase in a placeholder in the same language (what a field of an integrator's request should hold)", () => {

@@ -2,13 +2,38 @@ import { CATALOG } from './catalog';
 
 export const DEFAULT_LANGUAGE = 'en';
 
-/** The catalog language for a Rocket.Chat language code ("pt-BR", "pt", "es-MX", "en-US"...). */
-export function resolveLanguage(language: string | undefined): string {
-	if (!language) return DEFAULT_LANGUAGE;
+/** The catalog language of `language`, exactly or by its base language ("es-MX" gives "es"); undefined when the catalog has none. */
+function catalogMatch(language: string): string | undefined {
 	if (CATALOG[language]) return language;
 	const base = language.split(/[-_]/)[0].toLowerCase();
-	const match = Object.keys(CATALOG).find((l) => l.toLowerCase() === language.toLowerCase() || l.split('-')[0] === base);
-	return match ?? DEFAULT_LANGUAGE;
+	return Object.keys(CATALOG).find((l) => l.toLowerCase() === language.toLowerCase() || l.split('-')[0] === base);
+}
+
+/** The catalog language for a Rocket.Chat language code ("pt-BR", "pt", "es-MX", "en-US"...). */
+export function resolveLanguage(language: string | undefined): string {
+	return (language && catalogMatch(language)) || DEFAULT_LANGUAGE;
+}
+
+/**
+ * The catalog language an HTTP `Accept-Language` header asks for (RFC 9110 section 12.5.4): its
+ * tags by weight (`q`, 1 when absent; order breaks ties), the first the catalog has; English when
+ * none is ("*", unknown languages, no header).
+ */
+export function acceptedLanguage(header: string | undefined): string {
+	const tags = (header ?? '')
+		.split(',')
+		.map((part, order) => {
+			const [tag, ...options] = part.trim().split(';');
+			const q = options.map((o) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(o)?.[1]).find((v) => v !== undefined);
+			return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), order };
+		})
+		.filter((t) => t.tag && t.tag !== '*' && t.q > 0)
+		.sort((a, b) => b.q - a.q || a.order - b.order);
+	for (const { tag } of tags) {
+		const match = catalogMatch(tag);
+		if (match) return match;
+	}
+	return DEFAULT_LANGUAGE;
 }
 
 /** Another text of the catalog in a placeholder (what a field should hold, say): translated in the same language. */

@@ -12,7 +12,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 import { CampaignView } from '../../core/app/campaigns';
 import { explainError } from '../../core/app/explain';
 import { SendRefused } from '../../core/app/sendTemplates';
-import { translator } from '../../core/i18n/translate';
+import { acceptedLanguage, translator } from '../../core/i18n/translate';
 import { campaignsOf } from '../../adapters/build/campaigns';
 
 type Action = 'status' | 'cancel';
@@ -48,7 +48,7 @@ export class CampaignEndpoint extends ApiEndpoint {
 		request: IApiRequest,
 		acc: { read: IRead; modify: IModify; http: IHttp; persistence: IPersistence },
 	): Promise<IApiResponse> {
-		const t = translator(request.headers['accept-language']?.split(',')[0]);
+		const t = translator(acceptedLanguage(request.headers['accept-language']));
 		const user = request.user;
 		if (!user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		const id = campaignIdOf(request);

@@ -10,7 +10,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 
 import { explainError } from '../../core/app/explain';
 import { SendRefused } from '../../core/app/sendTemplates';
-import { translator } from '../../core/i18n/translate';
+import { acceptedLanguage, translator } from '../../core/i18n/translate';
 import { sendTemplatesOf } from '../../adapters/build/templates';
 
 export class TemplateMessageEndpoint extends ApiEndpoint {
@@ -25,7 +25,7 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 		http: IHttp,
 		persistence: IPersistence,
 	): Promise<IApiResponse> {
-		const t = translator(request.headers['accept-language']?.split(',')[0]);
+		const t = translator(acceptedLanguage(request.headers['accept-language']));
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		try {
 			const service = await sendTemplatesOf({ read, http, persistence, modify, logger: this.app.getLogger() });

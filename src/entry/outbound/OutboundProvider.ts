@@ -67,7 +67,7 @@ type Bound = { app?: unknown } | undefined;
 /**
  * The provider of `app`. It holds the app, as an endpoint does, so that the runtime gives each call
  * an app that logs to that call's log (deno-runtime wrapComposedApp); older runtimes call it with the
- * provider as it is, whose app logs to the app's log of the moment (see jobLogger).
+ * provider as it is, and the app's logger, read as the call starts, is the one the engine set for it.
  */
 export function outboundProvider(app: App): OutboundPhoneProvider & { app: App } {
 	return {
