@@ -90,6 +90,7 @@ describe('templateMessage endpoint', () => {
 			published['400'][0].error,
 		],
 		['an unknown agent', { targetAgent: 'abc98' }, published['400'][1].error],
+		['a user who is no livechat agent', { targetAgent: 'admin' }, 'No Agent found with username admin'],
 		['an unknown department', { targetDepartment: 'SalesDepartment' }, published['400'][2].error],
 		[
 			'a number not connected',

@@ -34,7 +34,9 @@ export interface TemplateAccessors {
 /** Rocket.Chat's agents and departments (templateMessage's routing, the modal's department). */
 export function directoryOf(read: IRead): Directory {
 	return {
-		hasAgent: async (username) => Boolean(await read.getUserReader().getByUsername(username).catch(() => undefined)),
+		// A livechat agent: another user could never take the chat (Rocket.Chat's "No Agent found").
+		hasAgent: async (username) =>
+			Boolean((await read.getUserReader().getByUsername(username).catch(() => undefined))?.roles?.includes('livechat-agent')),
 		departmentId: async (idOrName) => (await read.getLivechatReader().getLivechatDepartmentByIdOrName(idOrName).catch(() => undefined))?.id,
 	};
 }

@@ -42,9 +42,11 @@ export type ParseResult = { ok: true; request: TemplateMessageRequest } | { ok: 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fail = (key: string, params?: Params): ParseResult => ({ ok: false, key, params });
 
-function optionalText(body: Record<string, unknown>, field: string): string | undefined | false {
+/** An optional text field; `blankIsAbsent`: "" (what many clients send for a field they do not use) means absent. */
+function optionalText(body: Record<string, unknown>, field: string, blankIsAbsent: boolean): string | undefined | false {
 	const value = body[field];
 	if (value === undefined || value === null) return undefined;
+	if (blankIsAbsent && typeof value === 'string' && !value.trim()) return undefined;
 	if (typeof value !== 'string' || !value.trim() || value.length > MAX_TEXT) return false;
 	return value.trim();
 }
@@ -91,8 +93,9 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 		return fail('api_error_field_type', { field: 'template.namespace', type: phrase('expected_string') });
 
 	const texts: Record<string, string | undefined> = {};
+	// A blank idempotencyKey stays an error: a caller who names a key expects its protection.
 	for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey']) {
-		const value = optionalText(body, field);
+		const value = optionalText(body, field, field !== 'idempotencyKey');
 		if (value === false) return fail('api_error_field_type', { field, type: phrase('expected_text_max', { max: MAX_TEXT }) });
 		texts[field] = value;
 	}

@@ -136,23 +136,23 @@ function checkText(value: unknown, path: string, max: number, body: boolean): Fi
 	return undefined;
 }
 
-/** MediaObject: `id` or an https `link` (only https: the recipient's phone fetches it through Meta). */
+/** MediaObject: `id` or a `link` (Meta's spec: "HTTP/HTTPS only"; Meta fetches it). */
 function checkMedia(media: unknown, path: string): FieldError | undefined {
 	if (!isObject(media)) return field(path, phrase('expected_media'));
 	if (media.id !== undefined) {
 		if (typeof media.id !== 'string' || !MEDIA_ID.test(media.id)) return field(`${path}.id`, phrase('expected_media_id'));
 		if (media.link !== undefined) return field(path, phrase('expected_link_or_id'));
 	} else if (media.link === undefined) return field(path, phrase('expected_media'));
-	else if (!isHttpsLink(media.link)) return field(`${path}.link`, phrase('expected_https_link'));
+	else if (!isWebLink(media.link)) return field(`${path}.link`, phrase('expected_web_link'));
 	if (media.filename !== undefined && !isText(media.filename)) return field(`${path}.filename`, phrase('expected_text'));
 	return undefined;
 }
 
-function isHttpsLink(value: unknown): boolean {
+function isWebLink(value: unknown): boolean {
 	if (typeof value !== 'string' || value.length > 2048 || /\s/.test(value)) return false;
 	try {
 		const url = new URL(value);
-		return url.protocol === 'https:' && url.hostname !== '';
+		return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
 	} catch {
 		return false;
 	}
@@ -211,8 +211,12 @@ function checkParameter(
 	}
 }
 
-/** The `parameters` of a component: an array (required, spec's Header/ButtonComponent minItems 1). */
-function parametersOf(c: Json, path: string): unknown[] | FieldError {
+/**
+ * The `parameters` of a component: an array. Meta's Header and BodyComponent do not require it (a
+ * template without variables), so absent means none; ButtonComponent requires it (`required`).
+ */
+function parametersOf(c: Json, path: string, required = false): unknown[] | FieldError {
+	if (c.parameters === undefined && !required) return [];
 	if (!Array.isArray(c.parameters)) return field(`${path}.parameters`, phrase('expected_parameters'));
 	return c.parameters;
 }
@@ -230,7 +234,7 @@ function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (params.length !== expected) return count('header', expected, params.length);
 		allowed = [e.headerFormat === 'TEXT' ? 'text' : e.headerFormat.toLowerCase()];
 		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
-	} else if (params.length === 0) return field(`${path}.parameters`, phrase('expected_parameters_some'));
+	} else if (params.length === 0 && c.parameters !== undefined) return field(`${path}.parameters`, phrase('expected_parameters_some'));
 	for (let i = 0; i < params.length; i++) {
 		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, body: false, named });
 		if (problem) return problem;
@@ -279,7 +283,7 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 					.join(', '),
 			}),
 		);
-	const params = parametersOf(c, path);
+	const params = parametersOf(c, path, true);
 	if (isProblem(params)) return params;
 	let expected: number | undefined = 1;
 	if (e) {

@@ -111,7 +111,7 @@ describe('templateMessage: components checked before the first send', () => {
 		);
 		expect(link.params).toEqual({
 			path: 'template.components[0].parameters[0].image.link',
-			expected: { phrase: 'expected_https_link' },
+			expected: { phrase: 'expected_web_link' },
 		});
 		expect(w.graph.sends).toEqual([]);
 		// Counting parameters needs the template: Meta checks that one.

@@ -99,6 +99,11 @@ describe('parseTemplateMessageRequest', () => {
 			'clientReference',
 		],
 		[
+			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, idempotencyKey: ' ' },
+			'api_error_field_type',
+			'idempotencyKey',
+		],
+		[
 			{ connectedWhatsAppNo: '1', phoneNumbers: ['1'], template: { name: 'a', language: { code: 'en' } }, dryRun: 'yes' },
 			'api_error_field_type',
 			'dryRun',
@@ -122,6 +127,17 @@ describe('parseTemplateMessageRequest', () => {
 			ok: true,
 			request: { clientReference: 'order-42', idempotencyKey: 'k1', dryRun: true, targetAgent: 'ana', targetDepartment: 'Sales' },
 		});
+	});
+
+	it('reads a blank targetAgent, targetDepartment or clientReference as absent (clients send "" for fields they do not use)', () => {
+		const result = parseTemplateMessageRequest({ ...valid(), targetAgent: '', targetDepartment: ' ', clientReference: '' });
+		expect(result.ok).toBe(true);
+		if (!result.ok) return;
+		expect([result.request.targetAgent, result.request.targetDepartment, result.request.clientReference]).toEqual([
+			undefined,
+			undefined,
+			undefined,
+		]);
 	});
 
 	it('fingerprints the same body the same way whatever the key order, and differently otherwise', () => {

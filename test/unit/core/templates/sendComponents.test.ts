@@ -18,6 +18,14 @@ const orderUpdate: MetaTemplate = {
 	category: 'UTILITY',
 	components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
 };
+/** No variables (Meta's `hello_world`). */
+const hello: MetaTemplate = {
+	name: 'hello_world',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Hello World' }],
+};
 /** Text header, body with a footer, URL button with a suffix, quick reply, copy code (the fuzz's `fuzz_rich`). */
 const rich: MetaTemplate = {
 	name: 'fuzz_rich',
@@ -89,6 +97,12 @@ const field = (path: string, expected?: string) => ({
 describe('checkSendComponents: what it accepts', () => {
 	it.each<[string, MetaTemplate, unknown]>([
 		['a body-only template', orderUpdate, [body(text('42'))]],
+		['a body without `parameters` for a template without variables', hello, [{ type: 'body' }]],
+		[
+			'an image header by an http link (Meta: "HTTP/HTTPS only")',
+			imageTemplate,
+			[image({ image: { link: 'http://cdn.example.com/a.jpg' } }), body(text('x'))],
+		],
 		['text header, text/currency/date_time body, url and copy_code buttons (quick reply left out)', rich, richValid()],
 		[
 			'the same with the quick reply payload, an index as a number and upper-case sub_type',
@@ -231,7 +245,18 @@ describe('checkSendComponents: components', () => {
 			[...richValid(), richValid()[2]],
 			{ key: 'api_error_component_repeated', params: { path: 'template.components[4]', component: 'button 0' } },
 		],
-		['parameters missing', orderUpdate, [{ type: 'body' }], field('template.components[0].parameters')],
+		[
+			'body parameters missing where the template has a variable',
+			orderUpdate,
+			[{ type: 'body' }],
+			{ key: 'api_error_template_params', params: { component: 'body', expected: 1, given: 0 } },
+		],
+		[
+			'button parameters missing (ButtonComponent requires them)',
+			rich,
+			[...richValid().slice(0, 2), { type: 'button', sub_type: 'url', index: '0' }],
+			field('template.components[2].parameters'),
+		],
 		[
 			'parameters not an array',
 			orderUpdate,
@@ -411,25 +436,25 @@ describe('checkSendComponents: header and body parameters', () => {
 			'an image link that is a number',
 			imageTemplate,
 			[image({ image: { link: 42 } }), body(text('x'))],
-			field(`${p()}.image.link`, 'an https link'),
+			field(`${p()}.image.link`, 'an http or https link'),
 		],
 		[
 			'a javascript: link',
 			imageTemplate,
 			[image({ image: { link: 'javascript:alert(1)' } }), body(text('x'))],
-			field(`${p()}.image.link`, 'an https link'),
+			field(`${p()}.image.link`, 'an http or https link'),
 		],
 		[
-			'an http link',
+			'an ftp link',
 			imageTemplate,
-			[image({ image: { link: 'http://a.example/x.jpg' } }), body(text('x'))],
-			field(`${p()}.image.link`, 'an https link'),
+			[image({ image: { link: 'ftp://a.example/x.jpg' } }), body(text('x'))],
+			field(`${p()}.image.link`, 'an http or https link'),
 		],
 		[
 			'a link that is not a URL',
 			imageTemplate,
 			[image({ image: { link: 'https://' } }), body(text('x'))],
-			field(`${p()}.image.link`, 'an https link'),
+			field(`${p()}.image.link`, 'an http or https link'),
 		],
 		['a media id that names a path', imageTemplate, [image({ image: { id: '../me' } }), body(text('x'))], field(`${p()}.image.id`)],
 		[
@@ -442,7 +467,7 @@ describe('checkSendComponents: header and body parameters', () => {
 			'a media link, template unknown',
 			undefined,
 			[image({ image: { link: 'javascript:alert(1)' } })],
-			field(`${p()}.image.link`, 'an https link'),
+			field(`${p()}.image.link`, 'an http or https link'),
 		],
 		[
 			'a document filename that is not a string',
