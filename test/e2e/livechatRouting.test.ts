@@ -144,10 +144,11 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 				},
 				headers: ADMIN_AUTH,
 			});
-			expect(res.status).toBe(200);
+			if (res.status !== 400) expect(res.status).toBe(200);
+			return res;
 		}
 
-		it('go to targetDepartment when the target agent has turned omnichannel availability off, or is not an agent', async () => {
+		it('go to targetDepartment when the target agent has turned omnichannel availability off', async () => {
 			app.harness.addAgent({ username: 'ana' });
 			app.harness.addAgent({ username: 'bob', available: false });
 			const support = app.harness.world.addDepartment({ name: 'Support' });
@@ -155,11 +156,13 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await sendTemplate({ targetAgent: 'bob', targetDepartment: 'Support' });
 			await inbound('hello');
 			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+		});
 
+		it('are refused when the target is a user but no livechat agent (Rocket.Chat\'s "No Agent found")', async () => {
 			app.harness.addUser({ username: 'dora', roles: ['user'] });
-			await sendTemplate({ targetAgent: 'dora', targetDepartment: 'Support' }, '5511911112222');
-			await inbound('hello', NUMBER.phoneNumberId, '5511911112222');
-			expect(livechatRooms()[1]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+			const res = await sendTemplate({ targetAgent: 'dora' });
+			expect(res).toEqual({ status: 400, body: { success: false, error: 'No Agent found with username dora' } });
+			expect(app.sim.sentMessages).toEqual([]);
 		});
 
 		it("fall back to the number's department without a targetDepartment, and the next conversation is the number's again", async () => {
@@ -187,6 +190,22 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await inbound('one more thing');
 			expect(livechatRooms()[2]).toMatchObject({ servedBy: { username: 'dave' }, department: { id: sales.id } });
 		});
+	});
+
+	it("opens a new contact's conversation without the number's department once that department is deleted, and logs it", async () => {
+		const sales = app.harness.world.addDepartment({ name: 'Sales' });
+		app.harness.addAgent({ username: 'dave', departments: [sales] });
+		numberRecord().departmentId = sales.id;
+		app.harness.world.departments.delete(sales.id as string);
+		await inbound('hello');
+		const [room] = livechatRooms();
+		expect(room).toMatchObject({ isOpen: true, servedBy: { username: 'dave' } });
+		expect(room.department).toBeUndefined();
+		expect(texts(room.id)).toEqual(['hello']);
+		expect(inboxMessages()).toEqual([]);
+		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toContain(
+			`number ${NUMBER.phoneNumberId}: department ${sales.id} no longer exists; the contact's conversation goes without it (edit the number's department)`,
+		);
 	});
 
 	describe('one contact writing to two connected numbers', () => {

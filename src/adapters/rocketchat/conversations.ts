@@ -16,6 +16,7 @@ import {
 	contactToken,
 	contactUsername,
 	Conversations,
+	InvalidDepartment,
 	NoAgentOnline,
 	Room,
 	Visitor,
@@ -59,10 +60,23 @@ export const engineVisitor = (visitor: Visitor): IVisitor => (visitor as EngineV
 /** The engine's room behind one the conversations gave. */
 export const engineRoom = (room: Room): ILivechatRoom => (room as EngineRoom).engine;
 
-/** QueueManager.requestRoom's refusal: `Meteor.Error('no-agent-online', 'Sorry, no online agents')`. */
-function isNoAgentOnline(error: unknown): boolean {
+/** A Meteor.Error of Rocket.Chat's with this code, as it reaches the app through the bridge. */
+function isMeteorError(error: unknown, code: string): boolean {
 	const text = error instanceof Error ? error.message : typeof error === 'object' && error ? JSON.stringify(error) : String(error);
-	return text.includes('no-agent-online');
+	return text.includes(code);
+}
+
+/** QueueManager.requestRoom's refusal: `Meteor.Error('no-agent-online', 'Sorry, no online agents')`. */
+const isNoAgentOnline = (error: unknown) => isMeteorError(error, 'no-agent-online');
+
+/** registerGuest's refusal of a department that does not exist (`error-invalid-department`). */
+async function orInvalidDepartment<T>(call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch (error) {
+		if (isMeteorError(error, 'error-invalid-department')) throw new InvalidDepartment();
+		throw error;
+	}
 }
 
 export class RocketChatConversations implements Conversations {
@@ -82,12 +96,14 @@ export class RocketChatConversations implements Conversations {
 		const existing = await this.acc.read.getLivechatReader().getLivechatVisitorByToken(token);
 		if (existing) return visitorOf(existing);
 		const creator = this.acc.modify.getCreator().getLivechatCreator();
-		const created = await creator.createAndReturnVisitor({
-			token,
-			username: contactUsername(spec.phoneNumberId, spec.waId),
-			name: spec.name || formatE164(spec.waId),
-			...(spec.departmentId ? { department: spec.departmentId } : {}),
-		} as IVisitor);
+		const created = await orInvalidDepartment(() =>
+			creator.createAndReturnVisitor({
+				token,
+				username: contactUsername(spec.phoneNumberId, spec.waId),
+				name: spec.name || formatE164(spec.waId),
+				...(spec.departmentId ? { department: spec.departmentId } : {}),
+			} as IVisitor),
+		);
 		if (!created) throw new Error('the visitor could not be created');
 		return visitorOf(
 			(await creator.createAndReturnVisitor({ ...created, phone: [{ phoneNumber: formatE164(spec.waId) }] })) ?? created,
@@ -95,10 +111,12 @@ export class RocketChatConversations implements Conversations {
 	}
 
 	async moveVisitor(visitor: Visitor, department: string): Promise<Visitor> {
-		const moved = await this.acc.modify
-			.getCreator()
-			.getLivechatCreator()
-			.createAndReturnVisitor({ ...engineVisitor(visitor), department });
+		const moved = await orInvalidDepartment(() =>
+			this.acc.modify
+				.getCreator()
+				.getLivechatCreator()
+				.createAndReturnVisitor({ ...engineVisitor(visitor), department }),
+		);
 		return moved ? visitorOf(moved) : visitor;
 	}
 

@@ -62,10 +62,24 @@ export class NoAgentOnline extends Error {
 	}
 }
 
+/**
+ * Rocket.Chat refuses a visitor whose department does not exist (registerGuest's
+ * `error-invalid-department`): a department deleted after the number, or a template's target, named it.
+ */
+export class InvalidDepartment extends Error {
+	constructor() {
+		super('error-invalid-department');
+		this.name = 'InvalidDepartment';
+	}
+}
+
 export interface Conversations {
-	/** The contact's visitor for this number, created if needed (with `name` and `departmentId` then). */
+	/**
+	 * The contact's visitor for this number, created if needed (with `name` and `departmentId` then);
+	 * throws InvalidDepartment when that department no longer exists.
+	 */
 	visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor>;
-	/** The visitor, its new rooms going to `department`. */
+	/** The visitor, its new rooms going to `department`; throws InvalidDepartment. */
 	moveVisitor(visitor: Visitor, department: string): Promise<Visitor>;
 	/** The visitor's open room, if any (a closed room is never reopened). */
 	openRoom(visitor: Visitor): Promise<Room | undefined>;

@@ -9,7 +9,17 @@ import { describedText, describeInbound } from '../inbound/describe';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { InboundMessageEvent } from '../status/webhook';
 import { AutoMessages } from './autoMessages';
-import { Agent, canTakeChats, Contact, contactToken, Conversations, NoAgentOnline, Room } from './conversations';
+import {
+	Agent,
+	canTakeChats,
+	Contact,
+	contactToken,
+	Conversations,
+	InvalidDepartment,
+	NoAgentOnline,
+	Room,
+	Visitor,
+} from './conversations';
 import { WaitingForAgent } from './errors';
 import { InboundMediaInput, MediaOutcome } from './inboundMedia';
 import { Clock, InboundHandler, Logger, MessageLog, Numbers } from './ports';
@@ -110,6 +120,39 @@ export class InboundService implements InboundHandler {
 		return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
 	}
 
+	/**
+	 * The contact's visitor. A number's department deleted since it was connected makes Rocket.Chat
+	 * refuse it: the contact's messages would be retried, then dropped. The visitor goes without a
+	 * department then (any agent may take the chat), and the log tells the admin to edit the number.
+	 */
+	private async visitorOf(number: ConnectedNumber, waId: string, name: string | undefined): Promise<Visitor> {
+		const spec = { phoneNumberId: number.phoneNumberId, waId, name };
+		try {
+			return await this.ports.conversations.visitor({ ...spec, departmentId: number.departmentId });
+		} catch (error) {
+			if (!(error instanceof InvalidDepartment) || !number.departmentId) throw error;
+			this.logDepartmentGone(number, number.departmentId);
+			return this.ports.conversations.visitor(spec);
+		}
+	}
+
+	/** The visitor moved to a template's target department; kept where it is if that department is gone. */
+	private async moved(visitor: Visitor, department: string, number: ConnectedNumber): Promise<Visitor> {
+		try {
+			return await this.ports.conversations.moveVisitor(visitor, department);
+		} catch (error) {
+			if (!(error instanceof InvalidDepartment)) throw error;
+			this.logDepartmentGone(number, department);
+			return visitor;
+		}
+	}
+
+	private logDepartmentGone(number: ConnectedNumber, department: string): void {
+		this.ports.logger?.warn(
+			`number ${number.phoneNumberId}: department ${department} no longer exists; the contact's conversation goes without it (edit the number's department)`,
+		);
+	}
+
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
 		if (await messages.isSeen(event.wamid)) return;
@@ -118,18 +161,13 @@ export class InboundService implements InboundHandler {
 
 		const waId = event.waId || event.from;
 		const token = contactToken(number.phoneNumberId, waId);
-		let visitor = await conversations.visitor({
-			phoneNumberId: number.phoneNumberId,
-			waId,
-			name: event.contactName,
-			departmentId: number.departmentId,
-		});
+		let visitor = await this.visitorOf(number, waId, event.contactName);
 		let room: Room | undefined = await conversations.openRoom(visitor);
 		const isNew = !room;
 		if (!room) {
 			const routing = await this.routingFor(number, waId);
 			if (routing.department && routing.department !== visitor.department)
-				visitor = await conversations.moveVisitor(visitor, routing.department);
+				visitor = await this.moved(visitor, routing.department, number);
 			try {
 				room = await conversations.createRoom({ visitor, agent: routing.agent });
 			} catch (error) {

@@ -1,5 +1,5 @@
 import { AutoMessages } from '../../../../src/core/app/autoMessages';
-import { contactToken } from '../../../../src/core/app/conversations';
+import { contactToken, InvalidDepartment } from '../../../../src/core/app/conversations';
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { InboundService, ReadReceipts } from '../../../../src/core/app/inbound';
 import { InboundMediaInput, MediaOutcome } from '../../../../src/core/app/inboundMedia';
@@ -80,6 +80,7 @@ async function world(
 	const autoMessages = new AutoMessages({ sender: send.sender, marks: messages, conversations, numbers, windows, clock });
 	const receipts = new ReadReceipts({ numbers, windows, graph: send.graph, settings });
 	const mediaInputs: InboundMediaInput[] = [];
+	const logs: string[] = [];
 	const media = {
 		post: async (input: InboundMediaInput) => {
 			mediaInputs.push(input);
@@ -99,9 +100,10 @@ async function world(
 		clock,
 		translator: async () => t,
 		siteUrl: async () => 'https://chat.example',
+		logger: { info: (m) => void logs.push(m), warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
 	});
 	const texts = () => send.sent().map((b) => b.text?.body ?? b.status);
-	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts };
+	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts, logs };
 }
 
 describe('InboundService', () => {
@@ -233,6 +235,28 @@ describe('InboundService', () => {
 				servedBy: 'dave',
 				departmentId: 'sales-id',
 			});
+		});
+
+		it('stays with the number’s department, logged, when the target department was deleted since the send', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			w.conversations.departments.set('Sales', 'sales-id');
+			w.conversations.moveVisitor = async () => {
+				throw new InvalidDepartment();
+			};
+			await w.messages.record({
+				phoneNumberId: NUMBER.phoneNumberId,
+				connectedWhatsAppNo: '15550133700',
+				mobileNo: CARLA,
+				message: 'hello',
+				type: 'Template-Message',
+				sentAt: new Date(T0 - 3600000).toISOString(),
+				wamid: 'wamid.T',
+				targetDepartment: 'Sales',
+			});
+			await w.service.handle(textEvent('reply'), { finalAttempt: false });
+			expect(w.conversations.rooms).toMatchObject([{ departmentId: 'support', open: true }]);
+			expect(w.conversations.textsOf('r1')).toEqual(['reply']);
+			expect(w.logs).toEqual([expect.stringContaining('department sales-id no longer exists')]);
 		});
 
 		it('goes to the department when the agent is offline, and to the number’s once the routing expired', async () => {
