@@ -91,6 +91,14 @@ const roomClosed = () =>
 		i18nKey: 'inbound_media_room_closed',
 	});
 
+/** Rocket.Chat could not store the file, without naming a refusal: the message is retried. */
+const storeFailed = (reason: string) =>
+	new AppError({
+		code: 'media_store_failed',
+		message: `Rocket.Chat could not store the file: ${reason}`,
+		i18nKey: 'inbound_media_refused_workspace',
+	});
+
 /** A failure that may not happen again in a minute: no answer, Meta's 5xx, or an error Meta marks transient. */
 export function isPassing(error: unknown): boolean {
 	if (error instanceof NetworkError) return true;
@@ -184,8 +192,12 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		if (id === 'file-too-small') return { posted: false, notice: t('inbound_media_refused_empty') };
 		// 'invalid-file': the store no longer lets the contact post in this room (it closed meanwhile).
 		if (id === 'invalid-file' && !(await ports.conversations.isOpen(room))) return closedMeanwhile();
+		// Another failure (the file store out of reach, say): retried while attempts remain, as Meta's
+		// passing failures are. Its text is the server's (hosts, buckets, English): the log has it, the room
+		// a sentence of its own.
+		if (!id && retryLater) throw storeFailed(upload.message);
 		ports.logger?.error(`inbound media ${media.id} of ${number.phoneNumberId} refused by Rocket.Chat: ${upload.message}`);
-		return { posted: false, notice: t('inbound_media_refused_workspace', { reason: upload.message }) };
+		return { posted: false, notice: t('inbound_media_refused_workspace') };
 	}
 	// Rocket.Chat posts a visitor's file only in the token's open room (sendFileLivechatMessage), and
 	// some versions store the file of a closed room without a word: the message then goes to the

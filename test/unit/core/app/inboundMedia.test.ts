@@ -118,10 +118,21 @@ describe('a contact’s file', () => {
 			posted: false,
 			notice: t('inbound_media_refused_empty'),
 		});
-		expect(await world({ upload: { refused: undefined, message: 'quota' } }).post()).toEqual({
+		expect(
+			await world({ upload: { refused: 'error-quota-exceeded', message: 'Quota exceeded [error-quota-exceeded]' } }).post(),
+		).toEqual({
 			posted: false,
-			notice: t('inbound_media_refused_workspace', { reason: 'quota' }),
+			notice: t('inbound_media_refused_workspace'),
 		});
+	});
+
+	it('is retried when the file store fails without naming a refusal, and on the last attempt says so without the server’s text', async () => {
+		const failing = { refused: undefined, message: 'connect ETIMEDOUT 52.1.2.3:443 (bucket acme-uploads)' };
+		await expect(world({ upload: failing }).post(undefined, true)).rejects.toMatchObject({ code: 'media_store_failed' });
+		const w = world({ upload: failing });
+		const last = await w.post(undefined, false);
+		expect(last).toEqual({ posted: false, notice: "(File not shown: Rocket.Chat could not store it; the app's log says why.)" });
+		expect(JSON.stringify(last)).not.toContain('ETIMEDOUT');
 	});
 
 	it('goes to the contact’s next room when the room closed on the way (retried), else says so', async () => {
