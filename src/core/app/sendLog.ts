@@ -305,7 +305,12 @@ export class SendLog {
 	private errorDetails(record: SentMessage, error: unknown): MetaError | string {
 		if (typeof error === 'string' && error) return error;
 		if (error instanceof GraphApiError) {
-			const details: MetaError = { code: error.graphCode, message: error.message.replace(/^Graph API error \d+: /, '') };
+			// No code when the answer was not Meta's envelope (an HTML 503): 0 would read as Meta's AuthException.
+			const details: MetaError = {
+				...(error.graphCode ? { code: error.graphCode } : {}),
+				...(error.title ? { title: error.title } : {}),
+				message: error.message.replace(/^Graph API error \d+: /, ''),
+			};
 			if (error.errorData !== undefined) details.error_data = error.errorData;
 			return details;
 		}

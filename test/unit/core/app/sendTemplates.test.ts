@@ -1,7 +1,7 @@
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
 import { SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
-import { AppError, NetworkError } from '../../../../src/core/errors';
+import { AppError, GraphApiError, NetworkError } from '../../../../src/core/errors';
 import { readCache } from '../../../../src/core/templates/catalog';
 import {
 	BUSY_NOT_STARTED,
@@ -285,6 +285,35 @@ describe('the status callback of a send that never started', () => {
 		expect(await log.failures()).toEqual([
 			['5511987654321', BUSY_NOT_STARTED],
 			['12025550100', BUSY_NOT_STARTED],
+		]);
+	});
+});
+
+describe('the status callback of a send Meta refused', () => {
+	it("carries Meta's code, title and message, and no code when the answer was not Meta's (0 is Meta's AuthException)", async () => {
+		const log = statusCallbackLog();
+		const w = templatesWorld({ sendLog: log.sendLog });
+		w.graph.answer = (to) =>
+			to === '12025550100'
+				? GraphApiError.fromResponse(503, '<html>Service Unavailable</html>')
+				: new GraphApiError(400, {
+						code: 131026,
+						message: 'Message undeliverable',
+						error_user_title: 'Message Undeliverable',
+						error_data: { details: 'Unable to deliver message.' },
+					});
+		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(await log.failures()).toEqual([
+			[
+				'5511987654321',
+				{
+					code: 131026,
+					title: 'Message Undeliverable',
+					message: 'Message undeliverable',
+					error_data: { details: 'Unable to deliver message.' },
+				},
+			],
+			['12025550100', { message: 'HTTP 503 without a Graph error body' }],
 		]);
 	});
 });
