@@ -73,6 +73,12 @@ export interface BatchOptions {
 	fromRequest?: true;
 	/** The batch key the sends carry, when the caller chose it (an idempotent request keeps it); else a new one. */
 	batch?: string;
+	/**
+	 * When the call began (the ports' clock), if before the batch: the send window counts from it, so
+	 * that the time a call spent before its sends (the template list, the idempotency key) is not
+	 * granted again and the answer still comes inside the engine's call timeout.
+	 */
+	startedAt?: number;
 }
 
 export interface ModalSend {
@@ -213,6 +219,7 @@ export class SendTemplates {
 		userId?: string;
 		t: Translator;
 	}): Promise<TemplateMessageAnswer> {
+		const startedAt = this.ports.clock.now();
 		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
 			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
@@ -233,11 +240,14 @@ export class SendTemplates {
 		const known = await this.checkTemplate(number, body);
 
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
-		if (body.dryRun)
+		if (body.dryRun) {
+			// The same admission as the send, booking nothing: a dry run that passes is a send that would.
+			if (!body.async) await this.admit(number, recipients.length, startedAt, false);
 			return {
 				status: 200,
 				content: { success: true, dryRun: true, ...invalid, results: recipients.map((phoneNumber) => ({ phoneNumber })) },
 			};
+		}
 
 		let reservation: Reservation | undefined;
 		// The request's sends carry one batch key, kept with its reservation (a replay of an interrupted request reads the sends by it).
@@ -262,6 +272,7 @@ export class SendTemplates {
 			t: input.t,
 			fromRequest: true as const,
 			batch: batchKey,
+			startedAt,
 		};
 		return this.admitAndSend(batch, invalid, reservation);
 	}
@@ -272,7 +283,7 @@ export class SendTemplates {
 	 */
 	private async admitAndSend(batch: BatchOptions, invalid: object, reservation?: Reservation): Promise<TemplateMessageAnswer> {
 		try {
-			await this.admit(batch.number, batch.recipients.length);
+			await this.admit(batch.number, batch.recipients.length, batch.startedAt);
 		} catch (error) {
 			await reservation?.release();
 			throw error;
@@ -349,12 +360,15 @@ export class SendTemplates {
 
 	/**
 	 * The number's pacer books the request's sends, or the request is refused (400) when its last
-	 * send could not start within ADMISSION_WINDOW_MS, given the rate and the sends already waiting
-	 * from that number: the answer would outlast the engine's call timeout.
+	 * send could not start within ADMISSION_WINDOW_MS of the call's start, given the rate and the
+	 * sends already waiting from that number: the answer would outlast the engine's call timeout.
+	 * `book` false (a dry run): the same answer, nothing booked.
 	 */
-	private async admit(number: ConnectedNumber, count: number): Promise<void> {
+	private async admit(number: ConnectedNumber, count: number, startedAt?: number, book = true): Promise<void> {
 		const graph = this.ports.graphOf(number);
-		if (!graph.admit || graph.admit(number.phoneNumberId, count, ADMISSION_WINDOW_MS)) return;
+		if (!graph.admit) return;
+		const withinMs = ADMISSION_WINDOW_MS - this.elapsedSince(startedAt);
+		if (withinMs > 0 && graph.admit(number.phoneNumberId, count, withinMs, ...(book ? [] : [{ book: false }]))) return;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
 	}
@@ -437,6 +451,10 @@ export class SendTemplates {
 	 * send is written before its Graph call and linked to its wamid when Meta answers (the send log),
 	 * all of them under one batch key. Per-recipient results in request order.
 	 */
+	private elapsedSince(startedAt: number | undefined): number {
+		return startedAt === undefined ? 0 : Math.max(0, this.ports.clock.now() - startedAt);
+	}
+
 	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
 		const { number, recipients, known, t } = options;
 		const send = this.recordedSender(options);
@@ -444,7 +462,7 @@ export class SendTemplates {
 			items: recipients,
 			send,
 			metaCode: graphCodeOf,
-			budgetMs: SEND_WINDOW_MS,
+			budgetMs: Math.max(0, SEND_WINDOW_MS - this.elapsedSince(options.startedAt)),
 		});
 		const results: RecipientResult[] = [];
 		for (let i = 0; i < recipients.length; i++) {

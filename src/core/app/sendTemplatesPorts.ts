@@ -19,9 +19,10 @@ export interface TemplateGraph {
 	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
 	/**
 	 * Books `count` sends on the number's pacer if the last would start within `withinMs`, else
-	 * false (NumberPacer.admit). Absent when the client is not paced: every request is admitted.
+	 * false (NumberPacer.admit); `book: false` answers the same and books nothing. Absent when the
+	 * client is not paced: every request is admitted.
 	 */
-	admit?(phoneNumberId: string, count: number, withinMs: number): boolean;
+	admit?(phoneNumberId: string, count: number, withinMs: number, options?: { book?: boolean }): boolean;
 }
 
 /** A recipient Meta accepted, as the answer reports it. */

@@ -44,8 +44,8 @@ export class PacedGraphClient extends GraphClient {
 	}
 
 	/** Books `count` sends of the number if the last would start within `withinMs` (NumberPacer.admit). */
-	admit(phoneNumberId: string, count: number, withinMs: number): boolean {
-		return this.pacerOf(phoneNumberId).admit(count, withinMs);
+	admit(phoneNumberId: string, count: number, withinMs: number, options: { book?: boolean } = {}): boolean {
+		return this.pacerOf(phoneNumberId).admit(count, withinMs, options);
 	}
 
 	private pacerOf(phoneNumberId: string): NumberPacer {

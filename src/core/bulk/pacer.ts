@@ -250,11 +250,13 @@ export class NumberPacer {
 	/**
 	 * Books `count` sends if the last of them would start within `withinMs`; false otherwise, and
 	 * nothing is booked. Check and booking happen in one step (no await between), so two requests
-	 * admitted at once cannot both count on the same free slots.
+	 * admitted at once cannot both count on the same free slots. `book: false` (a dry run): the
+	 * answer only.
 	 */
-	admit(count: number, withinMs: number): boolean {
+	admit(count: number, withinMs: number, options: { book?: boolean } = {}): boolean {
 		const estimate = this.estimateMs(count);
 		if (estimate > withinMs) return false;
+		if (options.book === false) return true;
 		this.bookedUntil = this.clock.now() + estimate + this.interval;
 		return true;
 	}

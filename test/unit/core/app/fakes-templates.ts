@@ -83,9 +83,9 @@ export class FakeGraph implements TemplateGraph {
 	}
 
 	/** The number's pacer admission (NumberPacer.admit); every request is admitted unless a test sets it. */
-	admission?: (phoneNumberId: string, count: number, withinMs: number) => boolean;
-	admit(phoneNumberId: string, count: number, withinMs: number): boolean {
-		return this.admission ? this.admission(phoneNumberId, count, withinMs) : true;
+	admission?: (phoneNumberId: string, count: number, withinMs: number, ...options: Array<{ book?: boolean }>) => boolean;
+	admit(phoneNumberId: string, count: number, withinMs: number, ...options: Array<{ book?: boolean }>): boolean {
+		return this.admission ? this.admission(phoneNumberId, count, withinMs, ...options) : true;
 	}
 
 	async listAllTemplates<T>(wabaId = ''): Promise<T[]> {

@@ -1,7 +1,7 @@
 /** templateMessage's idempotency (reserve before the first send, scoped per user, replay after a failure) and its admission by the number's pacer. */
 import { LEASE_MS } from '../../../../src/core/app/idempotentRequest';
 import { SendRefused } from '../../../../src/core/app/sendTemplates';
-import { ADMISSION_WINDOW_MS } from '../../../../src/core/bulk/budget';
+import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
 import { keys, templatesWorld } from './fakes-templates';
 
@@ -314,11 +314,53 @@ describe('templateMessage admission', () => {
 		expect(w.recorded).toEqual([]);
 	});
 
-	it('asks nothing of the pacer for a dry run', async () => {
+	it('gives a dry run the same answer, booking nothing', async () => {
+		const w = templatesWorld({ settings: { sendRatePerSecond: 5 } });
+		const asked: unknown[] = [];
+		w.graph.admission = (...args) => (asked.push(args), asked.length > 1);
+		const dry = body({ dryRun: true, idempotencyKey: undefined });
+		const error = await refusal(w.service.templateMessage({ body: dry, roles: manager, t: keys }));
+		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_request_too_slow']);
+		expect((await w.service.templateMessage({ body: dry, roles: manager, t: keys })).status).toBe(200);
+		expect(asked).toEqual([
+			['1001', 3, ADMISSION_WINDOW_MS, { book: false }],
+			['1001', 3, ADMISSION_WINDOW_MS, { book: false }],
+		]);
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it("counts the windows from the call's start: the time spent before the sends (a slow template list) is not granted again", async () => {
 		const w = templatesWorld();
-		w.graph.admission = () => {
-			throw new Error('asked');
+		const asked: unknown[] = [];
+		w.graph.admission = (...args) => (asked.push(args), true);
+		const list = w.graph.listAllTemplates.bind(w.graph);
+		w.graph.listAllTemplates = async <T>(wabaId?: string) => {
+			w.clock.at += 9000;
+			return list<T>(wabaId);
 		};
-		expect((await w.service.templateMessage({ body: body({ dryRun: true }), roles: manager, t: keys })).status).toBe(200);
+		const before = Date.now();
+		const answer = await w.service.templateMessage({ body: body({ idempotencyKey: undefined }), roles: manager, t: keys });
+		expect(answer.status).toBe(200);
+		expect(asked).toEqual([['1001', 3, ADMISSION_WINDOW_MS - 9000]]);
+		// The pacer's deadline (real time): the send window less the 9 s already spent.
+		const deadlines = w.graph.options.map((o) => o?.deadline ?? NaN);
+		for (const deadline of deadlines) {
+			expect(deadline).toBeGreaterThanOrEqual(before + SEND_WINDOW_MS - 9000);
+			expect(deadline).toBeLessThanOrEqual(Date.now() + SEND_WINDOW_MS - 9000);
+		}
+		expect(deadlines).toHaveLength(3);
+	});
+
+	it('refuses a request whose call already spent the admission window, sending nothing', async () => {
+		const w = templatesWorld();
+		w.graph.admission = () => true;
+		const list = w.graph.listAllTemplates.bind(w.graph);
+		w.graph.listAllTemplates = async <T>(wabaId?: string) => {
+			w.clock.at += ADMISSION_WINDOW_MS;
+			return list<T>(wabaId);
+		};
+		const error = await refusal(w.service.templateMessage({ body: body({ idempotencyKey: undefined }), roles: manager, t: keys }));
+		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_request_too_slow']);
+		expect(w.graph.sends).toEqual([]);
 	});
 });

@@ -293,6 +293,10 @@ describe('NumberPacer', () => {
 		const interval = 1000 / (5 * RATE_MARGIN);
 		expect(pacer.admit(250, 15000)).toBe(false); // 250 at 5/s: 50 s
 		expect(pacer.estimateMs(70)).toBeCloseTo(69 * interval);
+		// A dry run's question: the same answer, nothing booked.
+		expect(pacer.admit(70, 15000, { book: false })).toBe(true);
+		expect(pacer.admit(250, 15000, { book: false })).toBe(false);
+		expect(pacer.estimateMs(70)).toBeCloseTo(69 * interval);
 		expect(pacer.admit(70, 15000)).toBe(true);
 		expect(pacer.admit(10, 15000)).toBe(false); // booked by the first
 		expect(pacer.admit(3, 15000)).toBe(true);
