@@ -80,6 +80,9 @@ export class ReadReceipts {
 	}
 }
 
+/** Messages that say something of the conversation rather than start one. */
+const PASSIVE_TYPES = new Set(['reaction', 'system']);
+
 export class InboundService implements InboundHandler {
 	constructor(private readonly ports: InboundPorts) {}
 
@@ -161,6 +164,13 @@ export class InboundService implements InboundHandler {
 
 		const waId = event.waId || event.from;
 		const token = contactToken(number.phoneNumberId, waId);
+		// A reaction (a 👍 to the conversation-finished message, say) or a system message (a number
+		// change) is shown in the contact's open conversation; it never opens one, welcomed and all.
+		if (PASSIVE_TYPES.has(event.type) && !(await conversations.openRoomOfToken(token))) {
+			await messages.markSeen(event.wamid);
+			this.ports.logger?.info(`number ${number.phoneNumberId}: a contact's ${event.type} without an open conversation is not shown`);
+			return;
+		}
 		let visitor = await this.visitorOf(number, waId, event.contactName);
 		let room: Room | undefined = await conversations.openRoom(visitor);
 		const isNew = !room;

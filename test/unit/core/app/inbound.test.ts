@@ -271,6 +271,39 @@ describe('InboundService', () => {
 		});
 	});
 
+	it('shows a reaction or a system message in the open conversation, and never opens one for it (no welcome)', async () => {
+		const w = await world({ numbers: [WELCOMING] });
+		const passive = (type: 'reaction' | 'system', body: Record<string, unknown>): InboundMessageEvent => {
+			const event = textEvent('');
+			const raw = { from: CARLA, id: event.wamid, timestamp: event.timestamp, type, [type]: body };
+			return { ...event, type, raw };
+		};
+		await w.service.handle(passive('reaction', { message_id: 'wamid.BYE', emoji: '👍' }), { finalAttempt: false });
+		await w.service.handle(
+			passive('system', {
+				body: 'User Carla changed from 5511987654321 to 5511911112222',
+				wa_id: '5511911112222',
+				type: 'user_changed_number',
+			}),
+			{ finalAttempt: false },
+		);
+		expect(w.conversations.rooms).toEqual([]);
+		expect(w.conversations.visitors).toEqual([]);
+		expect(w.texts()).toEqual([]);
+		expect(w.logs).toEqual([
+			`number ${WELCOMING.phoneNumberId}: a contact's reaction without an open conversation is not shown`,
+			`number ${WELCOMING.phoneNumberId}: a contact's system without an open conversation is not shown`,
+		]);
+
+		await w.service.handle(textEvent('hello'), { finalAttempt: false });
+		const reaction = passive('reaction', { message_id: 'wamid.UNKNOWN', emoji: '❤️' });
+		await w.service.handle(reaction, { finalAttempt: false });
+		expect(w.conversations.rooms).toHaveLength(1);
+		expect(w.conversations.textsOf('r1')).toEqual(['hello', t('inbound_reaction', { emoji: '❤️' })]);
+		// The conversation's own automatic messages, once: the reaction sent nothing.
+		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+	});
+
 	it('marks the message read when an agent has the room, per the setting', async () => {
 		const w = await world({ numbers: [NUMBER] });
 		w.conversations.routedTo = 'ana';
