@@ -142,7 +142,7 @@ describe('conversations', () => {
 			await app.harness.userMessage({
 				user: ana,
 				room,
-				text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id}) Yes, **until 5pm**`,
+				text: `[ ](http://127.0.0.1:3000/live/${room.id}?msg=${quoted.id}) Yes, **until 5pm** :thumbsup:`,
 			});
 			expect(sends()).toEqual([
 				{
@@ -152,7 +152,7 @@ describe('conversations', () => {
 					to: '5511987654321',
 					context: { message_id: wamid },
 					type: 'text',
-					text: { body: 'Yes, *until 5pm*', preview_url: false },
+					text: { body: 'Yes, *until 5pm* 👍', preview_url: false },
 				},
 			]);
 			// A bare quote has nothing to send (Meta refuses an empty text).

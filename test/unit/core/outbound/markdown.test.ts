@@ -1,3 +1,6 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+
 import { toWhatsAppText } from '../../../../src/core/outbound/markdown';
 
 describe('toWhatsAppText', () => {
@@ -9,7 +12,21 @@ describe('toWhatsAppText', () => {
 		['<https://x.y/z|here>', 'here (https://x.y/z)'],
 		['`a **b**` and ```js\nconst x = **1**;\n```', '`a **b**` and ```const x = **1**;```'],
 		['plain 😀 text', 'plain 😀 text'],
+		// Emoji Rocket.Chat's picker and completion write as shortnames (emojione's, as Rocket.Chat shows them).
+		['thanks :grinning: :thumbsup::flag_br:', 'thanks 😀 👍🇧🇷'],
+		[
+			'a custom :acme_logo: emoji, a time 10:30:45, `code :grinning:`',
+			'a custom :acme_logo: emoji, a time 10:30:45, `code :grinning:`',
+		],
+		[':constructor: :hasOwnProperty: :toString:', ':constructor: :hasOwnProperty: :toString:'],
 	])('%j', (input, output) => {
 		expect(toWhatsAppText(input)).toBe(output);
+	});
+});
+
+describe('the emoji table', () => {
+	it('is what tools/emoji-table.js makes of the emojione version installed (the one Rocket.Chat uses)', () => {
+		const script = path.join(__dirname, '..', '..', '..', '..', 'tools', 'emoji-table.js');
+		expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
 	});
 });
