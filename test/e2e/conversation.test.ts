@@ -162,6 +162,28 @@ describe('conversations', () => {
 		});
 	});
 
+	it('says in the room, once, quoting it, that the contact deleted their message on WhatsApp (pywa’s revoke)', async () => {
+		await inbound('oops, wrong chat');
+		const [room] = livechatRooms();
+		const [deleted] = app.harness.world.messagesIn(room.id);
+		const [wamid] = inboundWamids();
+		const fixture = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'pywa', 'deleted_message.json'), 'utf8')).revoke;
+		const value = fixture.entry[0].changes[0].value;
+		fixture.entry[0].id = NUMBER.wabaId;
+		value.metadata = { display_phone_number: '15550783881', phone_number_id: NUMBER.phoneNumberId };
+		value.contacts[0].wa_id = '5511987654321';
+		Object.assign(value.messages[0], { from: '5511987654321', id: 'wamid.revoke-1', revoke: { original_message_id: wamid } });
+		for (let delivery = 0; delivery < 2; delivery++) {
+			expect((await app.sim.deliverRaw(fixture, NUMBER.appSecret)).status).toBe(200);
+			await app.harness.scheduler.runDue();
+		}
+		expect(texts(room.id)).toEqual([
+			'oops, wrong chat',
+			`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${deleted.id}) 🗑️ The contact deleted this message on WhatsApp.`,
+		]);
+		expect(sends()).toEqual([]);
+	});
+
 	it('starts the agent’s messages with the agent’s name when the setting asks for it', async () => {
 		const ana = agent('ana', 'Ana *Lima*');
 		await inbound('Hi');

@@ -32,7 +32,7 @@ import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
 import { statusPosterOver } from '../directHttp';
 import { refusalsOf } from '../refusals';
 import { clockOf } from './clock';
-import { inboundHandlerOf } from './inbound';
+import { inboundHandlerOf, inboundServiceOf } from './inbound';
 import { checkUnansweredAt, jobsOf } from './jobs';
 import { roomDeliveryOf } from './roomDelivery';
 import { sendLogOf } from './sendLog';
@@ -181,7 +181,11 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first
 		handlers: {
 			status: (event, scope) => statuses.handleStatus(event, scope),
 			statuses: (events, batch) => statuses.handleStatuses(events, batch),
-			revoke: (event, scope) => statuses.handleRevoke(event, scope),
+			revoke: async (event, scope) => {
+				// A revoke of the app's message is a status; of the contact's own, a line in their room.
+				await statuses.handleRevoke(event, scope);
+				await (await inboundServiceOf({ ...acc, appId: '' })).showRevoke(event);
+			},
 			templateStatus: (event) => statuses.templateStatusChanged(event),
 			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),
 		},

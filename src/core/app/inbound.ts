@@ -156,6 +156,24 @@ export class InboundService implements InboundHandler {
 		);
 	}
 
+	/**
+	 * A contact deleted one of their own messages on WhatsApp (Meta's `revoke`): their open
+	 * conversation says so, quoting it, once (Meta may send the revoke again). Only a message the app
+	 * posted in that contact's open room; anything else (a message of the app's: statuses.ts) is left.
+	 */
+	async showRevoke(event: InboundMessageEvent): Promise<void> {
+		const { messages, conversations } = this.ports;
+		if (!event.originalMessageId || (await messages.isSeen(event.wamid))) return;
+		const link = await messages.linkOfWamid(event.originalMessageId);
+		if (!link) return;
+		const room = await conversations.openRoomOfToken(contactToken(event.phoneNumberId, event.waId || event.from));
+		if (!room || room.id !== link.roomId) return;
+		const t = await this.ports.translator();
+		const quote = link.rcMessageId ? `[ ](${await this.ports.siteUrl()}/live/${room.id}?msg=${link.rcMessageId}) ` : '';
+		await conversations.postAsApp({ room, text: `${quote}${t('inbound_revoked')}` });
+		await messages.markSeen(event.wamid);
+	}
+
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
 		if (await messages.isSeen(event.wamid)) return;
