@@ -304,6 +304,31 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
 
+	it("shows a contact's revoke only of a message of theirs in their open room", async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const carla = textEvent('mine');
+		await w.service.handle(carla, { finalAttempt: false });
+		const other = { ...textEvent('theirs'), from: '5511900000000', waId: '5511900000000' };
+		await w.service.handle(other, { finalAttempt: false });
+		const revoke = (of: string, by = CARLA): InboundMessageEvent => ({
+			...textEvent(''),
+			from: by,
+			waId: by,
+			type: 'revoke',
+			originalMessageId: of,
+		});
+		// Carla names the other contact's message, then a message nobody knows: nothing is shown.
+		await w.service.showRevoke(revoke(other.wamid));
+		await w.service.showRevoke(revoke('wamid.UNKNOWN'));
+		expect(w.conversations.posts.filter((p) => p.by === 'app')).toEqual([]);
+		const own = revoke(carla.wamid);
+		await w.service.showRevoke(own);
+		await w.service.showRevoke(own);
+		expect(w.conversations.posts.filter((p) => p.by === 'app').map((p) => [p.roomId, p.text])).toEqual([
+			['r1', `[ ](https://chat.example/live/r1?msg=m1) ${t('inbound_revoked')}`],
+		]);
+	});
+
 	it('marks the message read when an agent has the room, per the setting', async () => {
 		const w = await world({ numbers: [NUMBER] });
 		w.conversations.routedTo = 'ana';
