@@ -227,6 +227,9 @@ export class Campaigns {
 		const { store } = this.ports;
 		const current = await store.get(campaign.id);
 		if (current?.state !== 'active' && current?.state !== 'cancelled') return { more: false, sent: 0, reported: 0 };
+		// The list this run read may be seconds old: another run (on another instance of a cluster) may
+		// have taken the campaign since. Its lease, as stored now, decides; never two runs sending it.
+		if (current.leaseUntil > this.ports.clock.now()) return { more: false, sent: 0, reported: 0 };
 		// A head an earlier version saved cancelled has no cancel record: stored first, so that the lease below does not undo it.
 		if (current.state === 'cancelled') await store.cancel(current.id, current.finishedAt ?? this.ports.clock.now());
 		// The lease, on the head as stored (a cancelled campaign's says active: its cancel is apart).

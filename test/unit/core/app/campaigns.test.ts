@@ -937,6 +937,26 @@ describe('campaigns', () => {
 	});
 });
 
+describe('campaign runs on a cluster', () => {
+	it('leaves a campaign that another run took after this run listed it (the lease as stored decides)', async () => {
+		const w = world();
+		const id = await w.start(phones(3));
+		const open = w.store.open.bind(w.store);
+		// This run lists the campaigns; another instance's run takes the campaign before this one reaches it.
+		w.store.open = async () => {
+			const listed = await open();
+			await w.store.save({ ...(await w.store.get(id))!, leaseUntil: w.clock.t + RUN_LEASE_MS });
+			return listed;
+		};
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect(w.graph.sends).toEqual([]);
+		w.store.open = open;
+		w.clock.t += RUN_LEASE_MS;
+		await w.run();
+		expect(w.sentTo()).toEqual(phones(3));
+	});
+});
+
 describe('templateMessage with async: true', () => {
 	const body = (extra: Record<string, unknown> = {}) => ({
 		phoneNumbers: ['+55 11 98765-4321', 'not a number', '5511987654321', '+1 202 555 0100'],
