@@ -174,14 +174,28 @@ export class InboundService implements InboundHandler {
 		await messages.markSeen(event.wamid);
 	}
 
+	/** The contact's 24-hour window from this message, and its notices; nothing when it already counts it. */
+	private async openWindow(token: string, event: InboundMessageEvent): Promise<void> {
+		const sentAt = Number(event.timestamp) * 1000;
+		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
+		const known = await this.ports.windows.get(token);
+		if (known && known.at >= at && known.noticeFor !== undefined) return;
+		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid });
+		await this.ports.notices.ensure(token, window);
+	}
+
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
-		if (await messages.isSeen(event.wamid)) return;
+		const seen = await messages.isSeen(event.wamid);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
 
 		const waId = event.waId || event.from;
 		const token = contactToken(number.phoneNumberId, waId);
+		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
+		// its window may be missing (the failure came before it was recorded): recorded now, never left
+		// closed while the contact just wrote.
+		if (seen) return this.openWindow(token, event);
 		// A reaction (a 👍 to the conversation-finished message, say) or a system message (a number
 		// change) is shown in the contact's open conversation; it never opens one, welcomed and all.
 		if (PASSIVE_TYPES.has(event.type) && !(await conversations.openRoomOfToken(token))) {
@@ -232,13 +246,7 @@ export class InboundService implements InboundHandler {
 		const now = this.ports.clock.now();
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
-		const sentAt = Number(event.timestamp) * 1000;
-		const window = await recordInbound(this.ports.windows, {
-			token,
-			at: Number.isFinite(sentAt) && sentAt > 0 ? sentAt : now,
-			wamid: event.wamid,
-		});
-		await this.ports.notices.ensure(token, window);
+		await this.openWindow(token, event);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);

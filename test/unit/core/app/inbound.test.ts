@@ -194,6 +194,20 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Nobody here', 'Welcome!']);
 	});
 
+	it("opens the contact's window on a retry when recording it failed: never a message seen with its window left closed", async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const event = textEvent('Hello');
+		const put = w.windows.put.bind(w.windows);
+		w.windows.put = async () => {
+			throw new Error('database briefly unavailable');
+		};
+		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+		w.windows.put = put;
+		await w.service.handle(event, { finalAttempt: false });
+		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
+		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
+	});
+
 	it('sends the welcome on a retry when the room was opened but the message failed after it', async () => {
 		const w = await world();
 		const event = textEvent('Hello');
