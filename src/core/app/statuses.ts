@@ -81,8 +81,9 @@ export interface StatusBatch {
 
 /**
  * The steps of messages held in the other stored webhooks, and so far in this batch (webhookBatch.ts
- * `Holds`). A status of such a message at a later step waits too, even past its own wait (the earlier
- * held step goes first); the same step or an earlier one does not.
+ * `Holds`), and those of statuses kept there until their message was linked (the run handles these
+ * next once it finds the message linked). A status of such a message at a later step waits too, even
+ * past its own wait (the earlier step goes first); the same step or an earlier one does not.
  */
 export interface StatusHolds {
 	/** The earliest step (STATUS_RANK) held of the message, if any. */

@@ -70,6 +70,13 @@ export interface InboxEntry {
 	unknownStatuses?: boolean;
 	/** How many times kept statuses were looked at again without finding their messages. */
 	rechecks?: number;
+	/**
+	 * The messages (wamids) of kept statuses and the earliest step kept of each (STATUS_RANK), as one
+	 * string, `<step>:<wamid>` separated by spaces (the head is listed at every run: one value rather
+	 * than an array): a run holds these messages' later steps behind them, and handles the entry at
+	 * once when it finds one of these messages linked (`Holds`).
+	 */
+	keptMessages?: string;
 	/** Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS): since when. */
 	heldSince?: number;
 	/** Their step (core/status/ordering.ts STATUS_RANK; one step per entry): held entries are handled in step order. */
@@ -288,11 +295,15 @@ async function processDue(
 	// Statuses held in stored webhooks: a run that ends with some asks for a run when the first is due.
 	const holds = Holds.of(heads);
 	let recheckAt = holds.nextDue(now);
-	for (const listed of entries) {
+	const byId = new Map(heads.map((head) => [head.id, head]));
+	const taken = new Set<string>();
+	for (let index = 0; index < entries.length; index++) {
+		const listed = entries[index];
 		if (timer() >= deadline) {
 			more = true;
 			break;
 		}
+		taken.add(listed.id);
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -305,6 +316,16 @@ async function processDue(
 		holds.release(entry.id);
 		const entryHolds = holds.of(entry.id);
 		const statuses = await handleStatuses(handlers, entry, foreign, entryHolds);
+		// Messages linked now: their statuses kept in other entries are handled next, earliest step first.
+		const linked = statuses.handled
+			.filter((e): e is StatusEvent => e.kind === 'status' && !!fromMetaStatus(e.status) && !statuses.failed.includes(e))
+			.filter((e) => !statuses.unknown.includes(e))
+			.map((e) => e.wamid);
+		const pulled = holds.keptWith(linked, entry.id, (id) => !taken.has(id) && (byId.get(id)?.claimedUntil ?? 0) <= now);
+		if (pulled.length) {
+			const rest = entries.slice(index + 1).filter((head) => !pulled.includes(head.id));
+			entries.splice(index + 1, entries.length, ...pulled.map((id) => byId.get(id) as InboxHead), ...rest);
+		}
 		// Revokes of messages with an earlier step held wait behind it, as statuses do (statuses.ts StatusHolds).
 		const heldRevokes: InboundMessageEvent[] = [];
 		failed.push(...statuses.failed);
@@ -340,7 +361,8 @@ async function processDue(
 			}
 			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
 			const revoked = event.kind === 'message' && event.type === 'revoke' ? event.originalMessageId : undefined;
-			if (revoked && (entryHolds.earliest(revoked) ?? STATUS_RANK.deleted) < STATUS_RANK.deleted) {
+			// Only behind a held step: a kept status's message is not known yet, nor then is the revoked one.
+			if (revoked && (holds.earliestHeld(revoked) ?? STATUS_RANK.deleted) < STATUS_RANK.deleted) {
 				heldRevokes.push(event as InboundMessageEvent);
 				entryHolds.hold(revoked, STATUS_RANK.deleted);
 				continue;
@@ -358,7 +380,7 @@ async function processDue(
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
-		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown);
+		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown, now);
 		if (statuses.early.length || heldRevokes.length) {
 			const at = await keepEarly(ports, entry, [...statuses.early, ...heldRevokes]);
 			recheckAt = Math.min(recheckAt ?? at, at);
@@ -366,12 +388,14 @@ async function processDue(
 		const { claimedUntil: _claimed, ...rest } = entry;
 		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
 		// Events retried after a back-off are no longer held: they hold no later step meanwhile.
-		const { heldSince: _since, heldStep: _step, heldMessages: _messages, ...unheld } = rest;
+		const { heldSince: _since, heldStep: _step, heldMessages: _messages, keptMessages: _kept, ...unheld } = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
 			if (retry) await inbox.add({ ...unheld, id: newId(), events: failed, ...backoff }, { now: clock.now() });
-			await inbox.save({ ...rest, events: left });
+			// Its statuses were all handled (kept ones moved to an entry of their own): it keeps none.
+			const { keptMessages: _keptLeft, ...notKept } = rest;
+			await inbox.save({ ...notKept, events: left });
 			more = true;
 			break;
 		}
@@ -469,15 +493,41 @@ async function handleStatuses(
  * Statuses of messages not known yet (sent, not yet linked to their wamid) are kept in an entry of
  * their own, received when the webhook was (their window and their place in line), looked at again
  * by the runs after UNKNOWN_RECHECK_MS, then twice as long each time (up to UNKNOWN_RECHECK_MAX_MS). Only the processing job forwards statuses, so a status and
- * the link of its message, in either order, end in one forward.
+ * the link of its message, in either order, end in one forward. The entry names their messages and
+ * steps (`keptMessages`): once a run finds one of these messages linked, it handles the entry at
+ * once, before that message's later steps (`Holds`), whatever its back-off. Such an entry handled
+ * before it was due (`now`) keeps its back-off for the statuses it still keeps.
  */
-async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[]): Promise<void> {
-	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + 1 : 0;
-	await keepApart(ports, entry, events, (now) => ({
-		nextAttemptAt: now + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
+async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: StatusEvent[], now: number): Promise<void> {
+	const early = entry.unknownStatuses && entry.nextAttemptAt !== undefined && entry.nextAttemptAt > now;
+	const rechecks = entry.unknownStatuses ? (entry.rechecks ?? 0) + (early ? 0 : 1) : 0;
+	await keepApart(ports, entry, events, (at) => ({
+		nextAttemptAt: early ? entry.nextAttemptAt : at + Math.min(UNKNOWN_RECHECK_MS * 2 ** rechecks, UNKNOWN_RECHECK_MAX_MS),
 		unknownStatuses: true,
 		rechecks,
+		keptMessages: keptMessagesOf(events),
 	}));
+}
+
+/** `InboxEntry.keptMessages` of kept statuses: each message once, at its earliest step. */
+function keptMessagesOf(events: StatusEvent[]): string {
+	const steps = new Map<string, number>();
+	for (const { wamid, status } of events) {
+		const step = STATUS_RANK[fromMetaStatus(status) ?? 'queued'];
+		steps.set(wamid, Math.min(steps.get(wamid) ?? step, step));
+	}
+	return [...steps].map(([wamid, step]) => `${step}:${wamid}`).join(' ');
+}
+
+/** The messages and steps an entry's `keptMessages` names. */
+function parseKeptMessages(kept: string | undefined): Array<[wamid: string, step: number]> {
+	const parsed: Array<[string, number]> = [];
+	for (const item of (kept ?? '').split(' ')) {
+		const at = item.indexOf(':');
+		const step = Number(item.slice(0, at));
+		if (at > 0 && Number.isInteger(step) && at < item.length - 1) parsed.push([item.slice(at + 1), step]);
+	}
+	return parsed;
 }
 
 /**
@@ -506,10 +556,14 @@ async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: Ar
 
 /**
  * The steps of messages held in the inbox's entries (from their heads, listed at the start of a run),
- * by entry: an entry being handled releases its own, and holds again what it keeps.
+ * by entry: an entry being handled releases its own, and holds again what it keeps. Statuses kept
+ * for their message's link (`keptMessages`) hold its later steps too: once a run finds the message
+ * linked it handles those entries next (`keptWith`), and a later step held meanwhile goes after them.
  */
 class Holds {
 	private readonly byMessage = new Map<string, Map<string, number>>();
+	/** The same of statuses kept for their message's link. */
+	private readonly kept = new Map<string, Map<string, number>>();
 	private readonly dues: number[] = [];
 
 	static of(heads: InboxHead[]): Holds {
@@ -518,18 +572,42 @@ class Holds {
 			if (head.heldSince !== undefined) {
 				for (const wamid of head.heldMessages ?? []) holds.add(head.id, wamid, head.heldStep ?? 0);
 				if (head.nextAttemptAt !== undefined) holds.dues.push(head.nextAttemptAt);
-			}
+			} else if (head.unknownStatuses)
+				for (const [wamid, step] of parseKeptMessages(head.keptMessages)) Holds.put(holds.kept, head.id, wamid, step);
 		return holds;
 	}
 
-	add(entryId: string, wamid: string, step: number): void {
-		const byEntry = this.byMessage.get(wamid) ?? new Map<string, number>();
+	private static put(map: Map<string, Map<string, number>>, entryId: string, wamid: string, step: number): void {
+		const byEntry = map.get(wamid) ?? new Map<string, number>();
 		byEntry.set(entryId, Math.min(byEntry.get(entryId) ?? step, step));
-		this.byMessage.set(wamid, byEntry);
+		map.set(wamid, byEntry);
+	}
+
+	add(entryId: string, wamid: string, step: number): void {
+		Holds.put(this.byMessage, entryId, wamid, step);
 	}
 
 	release(entryId: string): void {
-		for (const [wamid, byEntry] of this.byMessage) if (byEntry.delete(entryId) && !byEntry.size) this.byMessage.delete(wamid);
+		for (const map of [this.byMessage, this.kept])
+			for (const [wamid, byEntry] of map) if (byEntry.delete(entryId) && !byEntry.size) map.delete(wamid);
+	}
+
+	/** The earliest step of the message held for an earlier one (not kept for its link), if any. */
+	earliestHeld(wamid: string): number | undefined {
+		const steps = [...(this.byMessage.get(wamid)?.values() ?? [])];
+		return steps.length ? Math.min(...steps) : undefined;
+	}
+
+	/**
+	 * The entries other than `entryId` that keep statuses of these messages (linked now) and that
+	 * `free` allows, the one keeping the earliest step first.
+	 */
+	keptWith(wamids: Iterable<string>, entryId: string, free: (id: string) => boolean): string[] {
+		const earliest = new Map<string, number>();
+		for (const wamid of wamids)
+			for (const [id, step] of this.kept.get(wamid) ?? [])
+				if (id !== entryId && free(id)) earliest.set(id, Math.min(earliest.get(id) ?? step, step));
+		return [...earliest].sort((a, b) => a[1] - b[1]).map(([id]) => id);
 	}
 
 	/** The earliest due time of the held entries listed that is after `now`. */
@@ -542,7 +620,7 @@ class Holds {
 	of(entryId: string): StatusHolds {
 		return {
 			earliest: (wamid) => {
-				const steps = [...(this.byMessage.get(wamid)?.values() ?? [])];
+				const steps = [...(this.byMessage.get(wamid)?.values() ?? []), ...(this.kept.get(wamid)?.values() ?? [])];
 				return steps.length ? Math.min(...steps) : undefined;
 			},
 			hold: (wamid, step) => this.add(entryId, wamid, step),

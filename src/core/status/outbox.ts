@@ -23,6 +23,15 @@
  * that run; the older page holding that item comes first in the next run too. Failed items no longer
  * hold later ones back. Messages go out side by side (`concurrency` POSTs at once, or as many as a `limit` allows).
  *
+ * Pages are read in windows, oldest first, and each writer (a handler run) has a page of its own: a
+ * page is as old as its first item, and its writer may add to it while other writers open newer
+ * pages. So a page can hold a later item of a message (Meta's `sent`) than a newer page does (the
+ * sender's `queued`), and that newer page may fall in a later window. An item's earlier one is stored
+ * before the item is made, so it can lie in a later window only when the item is no older than that
+ * window's first page: such an item, unless the item before it in its message (`seq` - 1) is in
+ * the window or went out earlier in the run, waits with its message's later ones for the next
+ * window (its page is settled once nothing of it waits). The last window holds back nothing.
+ *
  * Back-off (deterministic, no jitter): after the n-th failed attempt the next one is due
  * 30 s x 2^(n-1) later, at most 1 h: 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 1 h, 1 h, ...
  * An item is failed, without another attempt, at the first run at or after `createdAt + maxAgeMs`
@@ -261,14 +270,23 @@ interface WindowEntry<P> {
 	outcome: PageOutcome<P>;
 }
 
+/** An item of a window, with the outcome of the page it was read from. */
+interface Queued<P> {
+	item: OutboxItem<P>;
+	entry: WindowEntry<P>;
+}
+
 /** One delivery run: due items, in order per message, `concurrency` (or `limit`) messages at once, until done or out of budget. */
 export async function deliverDue<P>(options: DeliverOptions<P>): Promise<DeliverySummary> {
 	const timer = options.timer ?? Date.now;
 	const deadline = timer() + (options.budgetMs ?? Infinity);
 	const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0, dropped: 0, more: false };
-	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set(), posting: 0 };
+	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set(), posting: 0, lastSeq: new Map() };
 	const pages = await options.store.pages();
 	const windowSize = options.window ?? 2000;
+	// Items held back for a later window (their pages are settled once none of theirs waits).
+	let waiting: Array<Queued<P>> = [];
+	const settle = (entries: Array<WindowEntry<P>>) => Promise.all(entries.map((w) => options.store.settle(w.page, w.read, w.outcome)));
 	for (let next = 0; next < pages.length;) {
 		if (timer() >= deadline) {
 			summary.more = true;
@@ -284,9 +302,15 @@ export async function deliverDue<P>(options: DeliverOptions<P>): Promise<Deliver
 				count += read.length;
 			}
 		}
-		await deliverWindow(run, window);
-		await Promise.all(window.map((w) => options.store.settle(w.page, w.read, w.outcome)));
+		const earlier = [...new Set(waiting.map((w) => w.entry))];
+		const { queues, held } = queuesOf(run, window, waiting, pages[next]?.createdAt);
+		await deliverWindow(run, queues);
+		waiting = held;
+		const waits = new Set(held.map((w) => w.entry));
+		await settle([...earlier, ...window].filter((w) => !waits.has(w)));
 	}
+	// Out of budget: the pages of items held back are settled with what the run did.
+	await settle([...new Set(waiting.map((w) => w.entry))]);
 	return summary;
 }
 
@@ -301,25 +325,50 @@ interface RunState<P> {
 	seen: Set<string>;
 	/** POSTs in flight now. */
 	posting: number;
+	/** The last `seq` of each message that went out (or failed for good) in this run. */
+	lastSeq: Map<string, number>;
 }
 
-/** The window's items as queues per message (by `seq`, then the order they were put), repeats dropped. */
-function queuesOf<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Array<Array<{ item: OutboxItem<P>; outcome: PageOutcome<P> }>> {
-	const queues = new Map<string, Array<{ item: OutboxItem<P>; outcome: PageOutcome<P> }>>();
-	for (const { read, outcome } of window)
-		for (const item of read) {
+/**
+ * The window's items, and those held back from the window before (`waiting`), as queues per message
+ * (by `seq`, then the order they were put), repeats dropped. With `nextPage` (when the next window's
+ * first page was opened), a message's items from the first one that may follow an item of a later
+ * window (no older than that page, and the item before it in the message neither in the window nor
+ * out in this run) are `held` for the next window.
+ */
+function queuesOf<P>(
+	run: RunState<P>,
+	window: Array<WindowEntry<P>>,
+	waiting: Array<Queued<P>>,
+	nextPage: number | undefined,
+): { queues: Array<Array<Queued<P>>>; held: Array<Queued<P>> } {
+	const queues = new Map<string, Array<Queued<P>>>();
+	const add = (queued: Queued<P>) => {
+		const queue = queues.get(queued.item.messageKey);
+		if (queue) queue.push(queued);
+		else queues.set(queued.item.messageKey, [queued]);
+	};
+	for (const queued of waiting) add(queued);
+	for (const entry of window)
+		for (const item of entry.read) {
 			if (run.seen.has(item.id) || run.options.recent?.has(item.id)) {
-				outcome.delivered.push(item.id);
+				entry.outcome.delivered.push(item.id);
 				run.summary.dropped++;
 				continue;
 			}
 			run.seen.add(item.id);
-			const queue = queues.get(item.messageKey);
-			if (queue) queue.push({ item, outcome });
-			else queues.set(item.messageKey, [{ item, outcome }]);
+			add({ item, entry });
 		}
-	for (const queue of queues.values()) queue.sort((a, b) => a.item.seq - b.item.seq);
-	return [...queues.values()];
+	const held: Array<Queued<P>> = [];
+	for (const [key, queue] of queues) {
+		queue.sort((a, b) => a.item.seq - b.item.seq);
+		if (nextPage === undefined) continue;
+		const cut = queue.findIndex(
+			({ item }, i) => item.createdAt >= nextPage && item.seq > (i ? queue[i - 1].item.seq : (run.lastSeq.get(key) ?? 0)) + 1,
+		);
+		if (cut >= 0) held.push(...queue.splice(cut));
+	}
+	return { queues: [...queues.values()].filter((queue) => queue.length), held };
 }
 
 /**
@@ -327,8 +376,7 @@ function queuesOf<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Array<Arr
  * as the limit allows: it is read again as each POST ends, so workers are added when it grows and
  * leave, between messages, when it shrinks.
  */
-async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>): Promise<void> {
-	const queues = queuesOf(run, window);
+async function deliverWindow<P>(run: RunState<P>, queues: Array<Array<Queued<P>>>): Promise<void> {
 	const allowed = () => {
 		const n = run.options.limit?.value ?? run.options.concurrency ?? 8;
 		return Number.isFinite(n) ? Math.max(1, n) : 8;
@@ -341,8 +389,8 @@ async function deliverWindow<P>(run: RunState<P>, window: Array<WindowEntry<P>>)
 		try {
 			while (!failure && next < queues.length && active <= allowed()) {
 				const queue = queues[next++];
-				for (const { item, outcome } of queue) {
-					const more = await deliverOne(run, item, outcome);
+				for (const { item, entry } of queue) {
+					const more = await deliverOne(run, item, entry.outcome);
 					spawn();
 					if (!more) break;
 				}
@@ -373,6 +421,7 @@ async function deliverOne<P>(run: RunState<P>, item: OutboxItem<P>, outcome: Pag
 		// `failed` says the window ran out; the error kept is the last one the receiver gave.
 		outcome.failed.push({ item, lastError: item.lastError ?? 'expired' });
 		summary.failed++;
+		run.lastSeq.set(item.messageKey, item.seq);
 		return true;
 	}
 	if (item.nextAttemptAt > options.now || run.timer() >= run.deadline) {
@@ -389,6 +438,7 @@ async function deliverOne<P>(run: RunState<P>, item: OutboxItem<P>, outcome: Pag
 		outcome.delivered.push(item.id);
 		options.recent?.add(item.id);
 		summary.delivered++;
+		run.lastSeq.set(item.messageKey, item.seq);
 		return true;
 	}
 	const attempts = item.attempts + 1;

@@ -93,3 +93,41 @@ describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {
 		expect(await store.list()).toEqual([]);
 	});
 });
+
+describe('PersistenceOutboxStore: one message across writers and delivery windows', () => {
+	const item = (id: string, messageKey: string, seq: number, createdAt: number) => ({
+		id,
+		messageKey,
+		seq,
+		payload: { msId: id } as any,
+		attempts: 0,
+		nextAttemptAt: createdAt,
+		createdAt,
+		state: 'pending' as const,
+	});
+
+	it("POSTs a message's queued before its sent when the sent is in an older writer's page than the queued and the window ends between them", async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		// Each handler run writes through a store of its own (its current page): pages of 3 here, a window of 10 (2,000 in production).
+		const writer = () =>
+			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any, 3);
+		const processing = writer();
+		const others = writer();
+		const sender = writer();
+		// A processing run's page opens at 0 with one event (a revoke's `deleted`, say: SendLog.forward puts one at a time).
+		await processing.put(item('wamid.Z:deleted', 'wamid.Z', 2, 0));
+		// Other runs fill 8 pages meanwhile (a backlog), then a sender queues wamid.M's queued at 5, in a page of its own.
+		await others.putMany(Array.from({ length: 24 }, (_, n) => item(`wamid.F${n}:queued`, `wamid.F${n}`, 1, 1)));
+		await sender.put(item('wamid.M:queued', 'wamid.M', 1, 5));
+		// Meta's sent of wamid.M comes, and the processing run (still under way) adds it to its page opened at 0.
+		await processing.putMany([item('wamid.M:sent', 'wamid.M', 2, 6)]);
+		const posted: string[] = [];
+		const store = writer();
+		await deliverDue({ store, now: 10, window: 10, send: async (body) => (posted.push(JSON.parse(body).msId), { status: 200 }) });
+		expect(posted.filter((id) => id.startsWith('wamid.M'))).toEqual(['wamid.M:queued', 'wamid.M:sent']);
+		expect(posted).toHaveLength(27);
+		expect(new Set(posted).size).toBe(27);
+		expect(await store.list()).toEqual([]);
+	});
+});

@@ -801,3 +801,84 @@ describe('statuses out of order', () => {
 		expect(await w.inbox.all()).toEqual([]);
 	});
 });
+
+describe('kept statuses of a send linked late', () => {
+	/** The messages and steps a kept entry names (InboxEntry.keptMessages). */
+	const keptOf = (entry: object) => (entry as { keptMessages?: string }).keptMessages;
+	/** Runs every half second until `until`, as webhooks, rechecks and the recurring job would. */
+	const runUntil = async (w: ReturnType<typeof world>, until: number) => {
+		while (w.clock.now() < until) {
+			w.advance(500);
+			await w.run();
+		}
+	};
+
+	it("forwards a message's kept sent, delivered and read in step order, once each, as soon as one is due after the link", async () => {
+		const w = world();
+		const pending = await w.sendLog.begin(send({ batch: newBatchKey() }));
+		const of = (name: string) => status('wamid.1', name, { bizOpaqueCallbackData: pending.batch });
+		// Each arrives while the send is not linked yet, and is looked at again on its own back-off.
+		await w.webhook([of('sent')]);
+		await w.run();
+		await runUntil(w, T0 + 20_000);
+		await w.webhook([of('delivered')]);
+		await w.run();
+		await runUntil(w, T0 + 32_000);
+		await w.webhook([of('read')]);
+		await w.run();
+		await runUntil(w, T0 + 40_000);
+		const kept = await w.inbox.all();
+		expect(kept.map((e) => (e.events[0] as StatusEvent).status).sort()).toEqual(['delivered', 'read', 'sent']);
+		// sent at T0 + 63 s, delivered at T0 + 51 s, read at T0 + 47 s: the read comes due first.
+		expect(kept.map((e) => (e.nextAttemptAt as number) - T0).sort()).toEqual([47_000, 51_000, 63_000]);
+		expect(await w.forwarded()).toEqual([]);
+
+		// Meta's answer reaches the app late: the send is linked.
+		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
+		await runUntil(w, T0 + 48_000);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+		await runUntil(w, T0 + 2 * MINUTE);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+	});
+
+	it("holds no revoke behind a status kept for its message's link, and keeps another message's kept status on its back-off", async () => {
+		const w = world();
+		await w.webhook([status('wamid.1', 'sent'), status('wamid.2', 'sent')]);
+		await w.run();
+		const revoke: InboundMessageEvent = {
+			kind: 'message',
+			phoneNumberId: 'pn-1',
+			displayPhoneNumber: '15550783881',
+			wamid: 'wamid.REVOKE',
+			from: '5511987654321',
+			waId: '5511987654321',
+			type: 'revoke',
+			timestamp: '1750000200',
+			originalMessageId: 'wamid.1',
+			raw: {},
+		};
+		w.advance(100);
+		await w.webhook([revoke]);
+		await w.run();
+		// The revoke of a message not known is handled (and dropped) as before; only the kept entry stays.
+		expect((await w.inbox.all()).map((e) => [keptOf(e), e.nextAttemptAt])).toEqual([['1:wamid.1 1:wamid.2', T0 + UNKNOWN_RECHECK_MS]]);
+		// wamid.1 is linked and its delivered comes: the kept entry is handled at once; wamid.2's sent stays on its back-off.
+		const pending = await w.sendLog.begin(send({ batch: newBatchKey() }));
+		await w.sendLog.settle({ ...pending, wamid: 'wamid.1' });
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		expect((await w.inbox.all()).map((e) => [keptOf(e), e.rechecks, e.nextAttemptAt, e.heldStep])).toEqual(
+			expect.arrayContaining([
+				['1:wamid.2', 0, T0 + UNKNOWN_RECHECK_MS, undefined],
+				[undefined, undefined, T0 + 200 + ORDER_RECHECK_MS, 2],
+			]),
+		);
+		// The delivered, held behind the kept sent in that run, follows it at its recheck.
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered']);
+	});
+});
