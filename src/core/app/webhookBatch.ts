@@ -13,7 +13,7 @@
  *   of webhooks whose storing was interrupted (`OrphanSweep`).
  */
 import { fromMetaStatus, STATUS_RANK } from '../status/ordering';
-import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, walkWebhook, WebhookEvent } from '../status/webhook';
+import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, ValueErrorEvent, walkWebhook, WebhookEvent } from '../status/webhook';
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
 import { Clock, InboundHandler, Jobs, Logger } from './ports';
@@ -166,7 +166,12 @@ export async function acceptWebhook(
 	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
 	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
 ): Promise<number | 'unverified'> {
-	const walked = walkWebhook(webhook.payload).events.filter((e) => e.kind !== 'value-error');
+	const all = walkWebhook(webhook.payload).events;
+	const walked = all.filter((e) => e.kind !== 'value-error');
+	// Meta's errors about a number rather than a message (`value.errors`: the number's rate limit,
+	// say): nothing to store, but the admin's log shows them (at most one line a minute).
+	for (const event of all)
+		if (event.kind === 'value-error' && inScope(webhook.scope, event)) ports.refusals.refuse('value-error', describeValueError(event));
 	let scope = webhook.scope;
 	let { allowed: events, foreign } = partitionByScope(scope, walked);
 	// A scope from numbers read earlier may miss a number connected since: the fresher one decides.
@@ -182,6 +187,12 @@ export async function acceptWebhook(
 	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope, receivedAt: now }, { now });
 	if (!ports.processing?.join()) await ports.jobs.processSoon();
 	return events.length;
+}
+
+function describeValueError(event: ValueErrorEvent): string {
+	const { code, title, message } = event.error;
+	const what = [code === undefined ? undefined : `error ${code}`, title, message && message !== title ? message : undefined];
+	return `webhook: WhatsApp reports for number ${event.phoneNumberId}: ${what.filter(Boolean).join(', ') || 'an error'}`;
 }
 
 export interface BatchResult {

@@ -203,6 +203,14 @@ describe('acceptWebhook', () => {
 		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE })).toBe(0);
 		expect(await f.inbox.all()).toEqual([]);
 		expect(runs).toBe(0);
+		// The admin's log tells of it (rate-limited by cause); another tenant's is not told.
+		const other = webhook({
+			messaging_product: 'whatsapp',
+			metadata: metadata('pn-9'),
+			errors: [{ code: 130429, title: 'Rate limit hit' }],
+		});
+		await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload: other, scope: SCOPE });
+		expect(f.refused).toEqual([['value-error', 'webhook: WhatsApp reports for number pn-1: error 131000, Something went wrong']]);
 	});
 });
 
