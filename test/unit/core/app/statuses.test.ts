@@ -99,12 +99,22 @@ describe('StatusService', () => {
 		expect((await f.messages.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'read']);
 	});
 
-	it("ignores statuses of messages it did not send and Meta's words it does not know", async () => {
+	it("ignores statuses of messages it did not send, and Meta's words it does not know (those said in the log)", async () => {
 		const f = await fakes();
 		await f.service.handleStatus(status({ wamid: 'wamid.UNKNOWN' }), undefined);
 		await f.service.handleStatus(status({ status: 'warning' }), undefined);
-		expect(await f.queued()).toEqual([]);
-		expect(f.refused).toEqual([]);
+		await f.service.handleStatuses([status({ status: 'warning' }), status({ status: 'sent' })], { scope: undefined, receivedAt: T0 });
+		expect(await f.queued()).toEqual(['wamid.A:sent']);
+		expect(f.refused).toEqual([
+			[
+				'unlisted-status',
+				'webhook: a status event of a kind the status callbacks have no name for, not forwarded ("warning" of wamid.A)',
+			],
+			[
+				'unlisted-status',
+				'webhook: 1 status event(s) of a kind the status callbacks have no name for, not forwarded (first: "warning" of wamid.A)',
+			],
+		]);
 	});
 
 	it('drops and logs a status about a message sent from another number, or from a number the signature does not cover', async () => {
