@@ -183,8 +183,7 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first
 			statuses: (events, batch) => statuses.handleStatuses(events, batch),
 			revoke: async (event, scope) => {
 				// A revoke of the app's message is a status; of the contact's own, a line in their room.
-				await statuses.handleRevoke(event, scope);
-				await (await inboundServiceOf({ ...acc, appId: '' })).showRevoke(event);
+				if (!(await statuses.handleRevoke(event, scope))) await (await inboundServiceOf({ ...acc, appId: '' })).showRevoke(event);
 			},
 			templateStatus: (event) => statuses.templateStatusChanged(event),
 			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),

@@ -174,12 +174,17 @@ export class InboundService implements InboundHandler {
 		await messages.markSeen(event.wamid);
 	}
 
-	/** The contact's 24-hour window from this message, and its notices; nothing when it already counts it. */
-	private async openWindow(token: string, event: InboundMessageEvent): Promise<void> {
+	/**
+	 * The contact's 24-hour window from this message, and its notices. `missingOnly` (a message seen
+	 * before): nothing when the window already counts a message as late, or this one.
+	 */
+	private async openWindow(token: string, event: InboundMessageEvent, missingOnly = false): Promise<void> {
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
-		const known = await this.ports.windows.get(token);
-		if (known && known.at >= at && known.noticeFor !== undefined) return;
+		if (missingOnly) {
+			const known = await this.ports.windows.get(token);
+			if (known && (known.at > at || known.wamid === event.wamid) && known.noticeFor !== undefined) return;
+		}
 		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid });
 		await this.ports.notices.ensure(token, window);
 	}
@@ -195,7 +200,8 @@ export class InboundService implements InboundHandler {
 		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
 		// its window may be missing (the failure came before it was recorded): recorded now, never left
 		// closed while the contact just wrote.
-		if (seen) return this.openWindow(token, event);
+		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
+		if (seen) return PASSIVE_TYPES.has(event.type) ? undefined : this.openWindow(token, event, true);
 		// A reaction (a 👍 to the conversation-finished message, say) or a system message (a number
 		// change) is shown in the contact's open conversation; it never opens one, welcomed and all.
 		if (PASSIVE_TYPES.has(event.type) && !(await conversations.openRoomOfToken(token))) {

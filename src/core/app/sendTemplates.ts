@@ -368,7 +368,9 @@ export class SendTemplates {
 		const graph = this.ports.graphOf(number);
 		if (!graph.admit) return;
 		const withinMs = ADMISSION_WINDOW_MS - this.elapsedSince(startedAt);
-		if (withinMs > 0 && graph.admit(number.phoneNumberId, count, withinMs, ...(book ? [] : [{ book: false }]))) return;
+		// The call spent its time before the sends (Meta's template list slow to answer): not the request's size.
+		if (withinMs <= 0) throw new SendRefused('api_error_request_out_of_time');
+		if (graph.admit(number.phoneNumberId, count, withinMs, ...(book ? [] : [{ book: false }]))) return;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
 	}
@@ -445,16 +447,16 @@ export class SendTemplates {
 		return { template, catalog };
 	}
 
+	private elapsedSince(startedAt: number | undefined): number {
+		return startedAt === undefined ? 0 : Math.max(0, this.ports.clock.now() - startedAt);
+	}
+
 	/**
 	 * Sends one template to many recipients from one number, paced by the number's pacer (the "Send
 	 * rate" setting, behind the Graph client: core/bulk/pacedGraph.ts; 131056 retried here); each
 	 * send is written before its Graph call and linked to its wamid when Meta answers (the send log),
 	 * all of them under one batch key. Per-recipient results in request order.
 	 */
-	private elapsedSince(startedAt: number | undefined): number {
-		return startedAt === undefined ? 0 : Math.max(0, this.ports.clock.now() - startedAt);
-	}
-
 	async sendBatch(options: BatchOptions): Promise<RecipientResult[]> {
 		const { number, recipients, known, t } = options;
 		const send = this.recordedSender(options);

@@ -294,11 +294,16 @@ export class StatusService {
 		if (status === 'failed' && record.roomId) await this.noticeFailure(record, error?.code);
 	}
 
-	/** A contact deleted a message of the app's (Meta's revoke): forwarded as `deleted`. */
-	async handleRevoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void> {
+	/**
+	 * Meta's revoke of a message of the app's: forwarded as `deleted`. Answers whether the revoke named
+	 * a message the app sent (a contact's revoke of their own message is the room's: inbound.ts).
+	 */
+	async handleRevoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<boolean> {
 		const record = event.originalMessageId ? await this.ports.messages.findByWamid(event.originalMessageId) : undefined;
-		if (record && this.reportsOnOwnMessage(event, record, scope))
+		if (!record) return false;
+		if (this.reportsOnOwnMessage(event, record, scope))
 			await this.ports.sendLog.forward(record, { status: 'deleted', timestamp: event.timestamp });
+		return true;
 	}
 
 	/** Meta paused, disabled or deleted a template (or approved one): the template cache follows at once. */

@@ -134,7 +134,7 @@ export interface WebhookHandlers {
 		events: StatusEvent[],
 		batch: { scope: WebhookScope | undefined; receivedAt: number; heldSince?: number; holds?: StatusHolds },
 	): Promise<KeptStatuses>;
-	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<void>;
+	revoke(event: InboundMessageEvent, scope: WebhookScope | undefined): Promise<unknown>;
 	templateStatus(event: TemplateStatusEvent): Promise<void>;
 	/** The inbound service for the messages an app stored. */
 	inbound(appId: string): InboundHandler;

@@ -208,6 +208,14 @@ describe('InboundService', () => {
 		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
 	});
 
+	it('counts the latest of two messages sent in the same second in the window (the one an agent marks read)', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const [first, second] = [textEvent('photo 1'), textEvent('photo 2')];
+		await w.service.handle(first, { finalAttempt: false });
+		await w.service.handle(second, { finalAttempt: false });
+		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: second.wamid });
+	});
+
 	it('sends the welcome on a retry when the room was opened but the message failed after it', async () => {
 		const w = await world();
 		const event = textEvent('Hello');

@@ -360,7 +360,7 @@ describe('templateMessage admission', () => {
 			return list<T>(wabaId);
 		};
 		const error = await refusal(w.service.templateMessage({ body: body({ idempotencyKey: undefined }), roles: manager, t: keys }));
-		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_request_too_slow']);
+		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_request_out_of_time']);
 		expect(w.graph.sends).toEqual([]);
 	});
 });
