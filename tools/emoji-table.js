@@ -9,8 +9,8 @@
  * `--check` exits 1 when the file is out of date.
  */
 'use strict';
-const fs = require('fs');
 const path = require('path');
+const { writeOrCheck } = require('./generated-file');
 const emojione = require('emojione');
 
 const root = path.resolve(__dirname, '..');
@@ -37,13 +37,4 @@ function render() {
 	].join('\n');
 }
 
-const wanted = render();
-if (process.argv.includes('--check')) {
-	const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-	if (current !== wanted) {
-		console.error('src/core/outbound/emoji.ts is out of date: run `node tools/emoji-table.js`');
-		process.exit(1);
-	}
-} else {
-	fs.writeFileSync(target, wanted);
-}
+writeOrCheck(target, render(), path.join(__dirname, 'emoji-table.js'));

@@ -8,6 +8,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { writeOrCheck } = require('./generated-file');
 
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, 'src', 'core', 'i18n', 'catalog.ts');
@@ -27,13 +28,4 @@ function render() {
 	].join('\n');
 }
 
-const wanted = render();
-if (process.argv.includes('--check')) {
-	const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-	if (current !== wanted) {
-		console.error('src/core/i18n/catalog.ts is out of date: run `node tools/i18n-catalog.js`');
-		process.exit(1);
-	}
-} else {
-	fs.writeFileSync(target, wanted);
-}
+writeOrCheck(target, render(), path.join(__dirname, 'i18n-catalog.js'));

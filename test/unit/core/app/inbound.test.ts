@@ -54,6 +54,29 @@ function textEvent(text: string, options: { number?: ConnectedNumber; context?: 
 	};
 }
 
+/**
+ * The service handles `event` while `target[method]` fails (a database briefly unavailable): the
+ * handling fails; `meanwhile` runs; then, the method restored, the retry handles it.
+ */
+async function failingOnce<T extends object>(
+	w: { service: InboundService },
+	target: T,
+	method: keyof T & string,
+	event: InboundMessageEvent,
+	meanwhile?: () => Promise<void>,
+): Promise<void> {
+	const original = target[method];
+	Object.assign(target, {
+		[method]: async () => {
+			throw new Error('database briefly unavailable');
+		},
+	});
+	await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+	await meanwhile?.();
+	Object.assign(target, { [method]: original });
+	await w.service.handle(event, { finalAttempt: false });
+}
+
 async function world(
 	options: {
 		numbers?: ConnectedNumber[];
@@ -197,13 +220,7 @@ describe('InboundService', () => {
 	it("opens the contact's window on a retry when recording it failed: never a message seen with its window left closed", async () => {
 		const w = await world({ numbers: [NUMBER] });
 		const event = textEvent('Hello');
-		const put = w.windows.put.bind(w.windows);
-		w.windows.put = async () => {
-			throw new Error('database briefly unavailable');
-		};
-		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
-		w.windows.put = put;
-		await w.service.handle(event, { finalAttempt: false });
+		await failingOnce(w, w.windows, 'put', event);
 		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
 		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
 	});
@@ -219,14 +236,9 @@ describe('InboundService', () => {
 	it('sends the welcome on a retry when the room was opened but the message failed after it', async () => {
 		const w = await world();
 		const event = textEvent('Hello');
-		const post = w.conversations.postAsVisitor.bind(w.conversations);
-		w.conversations.postAsVisitor = async () => {
-			throw new Error('database briefly unavailable');
-		};
-		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
-		expect(w.texts()).toEqual([]);
-		w.conversations.postAsVisitor = post;
-		await w.service.handle(event, { finalAttempt: false });
+		await failingOnce(w, w.conversations, 'postAsVisitor', event, async () => {
+			expect(w.texts()).toEqual([]);
+		});
 		expect(w.conversations.rooms).toHaveLength(1);
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
@@ -234,9 +246,16 @@ describe('InboundService', () => {
 	describe('routing of a reply to a template', () => {
 		async function routed(send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number }, agent?: { status: string }) {
 			const w = await world({ numbers: [NUMBER] });
-			w.conversations.departments.set('Sales', 'sales-id');
 			if (agent)
 				w.conversations.agents.set('dave', { username: 'dave', roles: ['livechat-agent'], enabled: true, status: agent.status });
+			return routedIn(w, send);
+		}
+		/** Carla answers a template sent `hoursAgo` with that routing: her new room. */
+		async function routedIn(
+			w: Awaited<ReturnType<typeof world>>,
+			send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number },
+		) {
+			w.conversations.departments.set('Sales', 'sales-id');
 			const { hoursAgo, ...target } = send;
 			await w.messages.record({
 				phoneNumberId: NUMBER.phoneNumberId,
@@ -261,26 +280,13 @@ describe('InboundService', () => {
 
 		it('stays with the number’s department, logged, when the target department was deleted since the send', async () => {
 			const w = await world({ numbers: [NUMBER] });
-			w.conversations.departments.set('Sales', 'sales-id');
 			w.conversations.moveVisitor = async () => {
 				throw new InvalidDepartment();
 			};
-			await w.messages.record({
-				phoneNumberId: NUMBER.phoneNumberId,
-				connectedWhatsAppNo: '15550133700',
-				mobileNo: CARLA,
-				message: 'hello',
-				type: 'Template-Message',
-				sentAt: new Date(T0 - 3600000).toISOString(),
-				wamid: 'wamid.T',
-				targetDepartment: 'Sales',
-			});
-			await w.service.handle(textEvent('reply'), { finalAttempt: false });
-			expect(w.conversations.rooms).toMatchObject([{ departmentId: 'support', open: true }]);
+			expect(await routedIn(w, { targetDepartment: 'Sales', hoursAgo: 1 })).toMatchObject({ departmentId: 'support', open: true });
 			expect(w.conversations.textsOf('r1')).toEqual(['reply']);
 			expect(w.logs).toEqual([expect.stringContaining('department sales-id no longer exists')]);
 		});
-
 		it('goes to the department when the agent is offline, and to the number’s once the routing expired', async () => {
 			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'offline' })).toMatchObject({
 				servedBy: undefined,
@@ -410,13 +416,7 @@ describe('InboundService', () => {
 		it('is posted, then the caption as the contact’s text, the file linked for quotes; a retry does not post it again', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			const event = image('the receipt');
-			const post = w.conversations.postAsVisitor.bind(w.conversations);
-			w.conversations.postAsVisitor = async () => {
-				throw new Error('database briefly unavailable');
-			};
-			await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
-			w.conversations.postAsVisitor = post;
-			await w.service.handle(event, { finalAttempt: false });
+			await failingOnce(w, w.conversations, 'postAsVisitor', event);
 			expect(w.mediaInputs.map((i) => [i.media, i.retryLater, i.room.id])).toEqual([
 				[{ kind: 'image', id: 'media-1', mimeType: 'image/jpeg', caption: 'the receipt' }, true, 'r1'],
 			]);

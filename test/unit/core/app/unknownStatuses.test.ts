@@ -146,6 +146,20 @@ const status = (wamid: string, name: string, fields: Partial<StatusEvent> = {}):
 	...fields,
 });
 
+/** A contact's revoke (Meta's `revoke` message) of `original`. */
+const revokeOf = (original: string): InboundMessageEvent => ({
+	kind: 'message',
+	phoneNumberId: 'pn-1',
+	displayPhoneNumber: '15550783881',
+	wamid: 'wamid.REVOKE',
+	from: '5511987654321',
+	waId: '5511987654321',
+	type: 'revoke',
+	timestamp: '1750000200',
+	originalMessageId: original,
+	raw: {},
+});
+
 describe('record before send', () => {
 	it('writes a pending send, then links it to its wamid after queueing queued; a refused one becomes failed', async () => {
 		const w = world();
@@ -734,18 +748,7 @@ describe('statuses out of order', () => {
 		await w.webhook([status('wamid.1', 'delivered')]);
 		await w.run();
 		w.advance(100);
-		const revoke: InboundMessageEvent = {
-			kind: 'message',
-			phoneNumberId: 'pn-1',
-			displayPhoneNumber: '15550783881',
-			wamid: 'wamid.REVOKE',
-			from: '5511987654321',
-			waId: '5511987654321',
-			type: 'revoke',
-			timestamp: '1750000200',
-			originalMessageId: 'wamid.1',
-			raw: {},
-		};
+		const revoke = revokeOf('wamid.1');
 		await w.webhook([revoke]);
 		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued']);
@@ -846,18 +849,7 @@ describe('kept statuses of a send linked late', () => {
 		const w = world();
 		await w.webhook([status('wamid.1', 'sent'), status('wamid.2', 'sent')]);
 		await w.run();
-		const revoke: InboundMessageEvent = {
-			kind: 'message',
-			phoneNumberId: 'pn-1',
-			displayPhoneNumber: '15550783881',
-			wamid: 'wamid.REVOKE',
-			from: '5511987654321',
-			waId: '5511987654321',
-			type: 'revoke',
-			timestamp: '1750000200',
-			originalMessageId: 'wamid.1',
-			raw: {},
-		};
+		const revoke = revokeOf('wamid.1');
 		w.advance(100);
 		await w.webhook([revoke]);
 		await w.run();
