@@ -98,6 +98,8 @@ export interface KeptStatuses {
 	unknown: StatusEvent[];
 	/** Waiting for the status Meta sends before them (ORDER_WAIT_MS), with the later statuses of their message. */
 	early: StatusEvent[];
+	/** Of messages still unknown once the "unknown status window" passed: dropped (never linked). */
+	dropped?: StatusEvent[];
 }
 
 /** Whether the status Meta sends before `event`'s is missing from its message's forwarded ones (core/status/ordering.ts `stepAwaited`). */
@@ -195,7 +197,7 @@ export class StatusService {
 			'unknown-status',
 			`webhook: ${unknown.length} status event(s) about messages the app does not know, kept ${minutes} minutes, dropped (first: ${unknown[0].wamid})`,
 		);
-		return { unknown: [], early };
+		return { unknown: [], early, dropped: unknown };
 	}
 
 	/**

@@ -330,7 +330,7 @@ async function processDue(
 		// Messages linked now: their statuses kept in other entries are handled next, earliest step first.
 		const linked = statuses.handled
 			.filter((e): e is StatusEvent => e.kind === 'status' && !!fromMetaStatus(e.status) && !statuses.failed.includes(e))
-			.filter((e) => !statuses.unknown.includes(e))
+			.filter((e) => !statuses.unknown.includes(e) && !statuses.dropped?.includes(e))
 			.map((e) => e.wamid);
 		const pulled = holds.keptWith(linked, entry.id, (id) => !taken.has(id) && (byId.get(id)?.claimedUntil ?? 0) <= now);
 		if (pulled.length) {
