@@ -349,7 +349,11 @@ describe('statuses of messages not known yet', () => {
 		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [events[0]], early: [] });
 		expect(w.refused.filter((line) => line.startsWith('unknown-status'))).toEqual([]);
 		w.advance(1);
-		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({ unknown: [], early: [], dropped: [events[0]] });
+		expect(await w.service.handleStatuses(events, { scope: undefined, receivedAt: T0 })).toEqual({
+			unknown: [],
+			early: [],
+			dropped: [events[0]],
+		});
 		expect(w.refused.filter((line) => line.startsWith('unknown-status'))).toEqual([
 			'unknown-status: webhook: 1 status event(s) about messages the app does not know, kept 10 minutes, dropped (first: wamid.X)',
 		]);
