@@ -176,14 +176,14 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * The contact's 24-hour window from this message, and its notices. `missingOnly` (a message seen
-	 * before): nothing when the window already counts a message as late, or this one.
+	 * before): a window that already counts a message as late is left as it is (its notices ensured).
 	 */
 	private async openWindow(token: string, event: InboundMessageEvent, missingOnly = false): Promise<void> {
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
 		if (missingOnly) {
 			const known = await this.ports.windows.get(token);
-			if (known && (known.at > at || known.wamid === event.wamid) && known.noticeFor !== undefined) return;
+			if (known && known.at >= at) return this.ports.notices.ensure(token, known);
 		}
 		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid });
 		await this.ports.notices.ensure(token, window);

@@ -225,13 +225,19 @@ describe('InboundService', () => {
 		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
 	});
 
-	it('counts the latest of two messages sent in the same second in the window (the one an agent marks read)', async () => {
-		const w = await world({ numbers: [NUMBER] });
-		const [first, second] = [textEvent('photo 1'), textEvent('photo 2')];
-		await w.service.handle(first, { finalAttempt: false });
-		await w.service.handle(second, { finalAttempt: false });
-		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: second.wamid });
-	});
+	it.each([60, 0])(
+		'counts the latest of two messages sent in the same second in the window (the one an agent marks read), also after a redelivery (notices %i min)',
+		async (minutes) => {
+			const w = await world({ numbers: [NUMBER], settings: { windowNoticeMinutes: minutes } });
+			const [first, second] = [textEvent('photo 1'), textEvent('photo 2')];
+			await w.service.handle(first, { finalAttempt: false });
+			await w.service.handle(second, { finalAttempt: false });
+			// Meta delivers the first again: seen, and the window keeps the later message.
+			await w.service.handle(first, { finalAttempt: false });
+			expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: second.wamid });
+			expect(w.conversations.textsOf('r1')).toEqual(['photo 1', 'photo 2']);
+		},
+	);
 
 	it('sends the welcome on a retry when the room was opened but the message failed after it', async () => {
 		const w = await world();
