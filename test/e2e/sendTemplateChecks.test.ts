@@ -144,6 +144,25 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		expect(sends().map((s) => [s.path, s.body.to])).toEqual([[expect.stringContaining(NUMBER.phoneNumberId), CARLA]]);
 	});
 
+	it('sends once when Send is clicked twice while Meta answers the first (the client sends both submits): the second is told', async () => {
+		const view = await prepared();
+		app.sim.setLatency(300);
+		const answers = await Promise.all([app.harness.viewSubmit({ user: ana, view }), app.harness.viewSubmit({ user: ana, view })]);
+		const [first, second] = answers.sort((x, y) => Number(y.success) - Number(x.success));
+		expect(first).toMatchObject({ success: true });
+		expect(second).toMatchObject({
+			success: false,
+			type: 'errors',
+			errors: {
+				'send-template': 'This template is already being sent, or was sent, from this form: it is not sent twice. Close the form.',
+			},
+		});
+		expect(sends().map((s) => [s.path, s.body.to])).toEqual([[expect.stringContaining(NUMBER.phoneNumberId), CARLA]]);
+		expect(
+			app.harness.world.messages.filter((m) => (m.room as Json).id === room.id && m.text === 'Your invoice INV-7 is ready.'),
+		).toHaveLength(1);
+	});
+
 	it("in a contact room ignores a block action naming another number: the draft keeps the room's number", async () => {
 		await connectSecond();
 		const view = await prepared();

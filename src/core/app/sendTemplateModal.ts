@@ -39,6 +39,30 @@ export interface Draft {
 	recipient?: string;
 	department?: string;
 	preferredLanguage?: string;
+	/**
+	 * Set (saved) before the Graph call of a submit, and cleared when Meta refused it: a later submit
+	 * of the same modal (a second click, or one another server of a cluster got) sends nothing.
+	 */
+	sending?: boolean;
+}
+
+/**
+ * The modals being submitted in this process. Rocket.Chat's client sends a submit on each click of
+ * Send (its modal's button is not disabled while the first is answered), and both would read the
+ * draft before either marked it: only the first claim goes on.
+ */
+export class ModalSends {
+	private readonly viewIds = new Set<string>();
+
+	claim(viewId: string): boolean {
+		if (this.viewIds.has(viewId)) return false;
+		this.viewIds.add(viewId);
+		return true;
+	}
+
+	release(viewId: string): void {
+		this.viewIds.delete(viewId);
+	}
 }
 
 /** The modals' drafts, by view id. */
@@ -102,6 +126,8 @@ export interface SendTemplateModalPorts {
 	logger?: Logger;
 	/** A new modal's view id. */
 	newViewId(): string;
+	/** The submits under way in this process (one for the app's lifetime, not for one handler run). */
+	sends: ModalSends;
 }
 
 /** A search longer than this is cut: no template name is near it (Meta allows 512 characters, names are short). */
@@ -267,20 +293,40 @@ export class SendTemplateModal {
 			return { kind: 'foreign' };
 		}
 		if (!draft) return { kind: 'refused', errors: { template: t('send_expired') } };
+		if (draft.sending || !this.ports.sends.claim(draft.viewId)) return { kind: 'refused', errors: { template: t('send_in_progress') } };
+		try {
+			return await this.submitClaimed(draft, input);
+		} finally {
+			this.ports.sends.release(draft.viewId);
+		}
+	}
+
+	private async submitClaimed(draft: Draft, input: { user: ModalUser; submitted: Submitted; t: Translator }): Promise<SubmitResult> {
+		const { user, t } = input;
 		if (!(await this.ports.sender.mayAgentSend(user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
 		mergeSubmitted(draft, input.submitted);
 
 		const checked = await this.check(draft, t);
 		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };
-		const sent = await this.ports.sender.sendFromModal(
-			{ ...checked, values: draft.values, agent: user.username ?? '', roomId: draft.roomId, t },
-			(error, wamid) =>
+		await this.ports.drafts.save({ ...draft, sending: true });
+		const sent = await this.ports.sender
+			.sendFromModal({ ...checked, values: draft.values, agent: user.username ?? '', roomId: draft.roomId, t }, (error, wamid) =>
 				this.ports.logger?.error(
 					`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`,
 				),
-		);
-		if (!sent.ok) return { kind: 'refused', errors: { template: sent.error } };
-		// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway.
+			)
+			.catch(async (error: unknown) => {
+				// Failed before Meta was asked (its record could not be written, say): nothing went out.
+				await this.ports.drafts.save(draft).catch(() => undefined);
+				throw error;
+			});
+		if (!sent.ok) {
+			// Meta refused it: the agent may correct the form and send again.
+			await this.ports.drafts.save(draft);
+			return { kind: 'refused', errors: { template: sent.error } };
+		}
+		// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway
+		// (a draft not removed keeps its mark: a late submit of it sends nothing).
 		if (sent.complete)
 			await this.ports.drafts
 				.remove(draft.viewId)

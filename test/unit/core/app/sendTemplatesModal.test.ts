@@ -268,14 +268,46 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.has(viewId)).toBe(true);
 	});
 
-	it('a refused send keeps the modal open with the reason on the template', async () => {
+	it('a refused send keeps the modal open with the reason on the template; corrected, it is sent', async () => {
 		const w = templatesWorld();
+		const accept = w.graph.answer;
 		w.graph.answer = () => new Error('socket hang up');
 		const viewId = await openIn(w);
 		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
 			kind: 'refused',
 			errors: { template: 'error_graph_unreachable' },
 		});
-		expect(w.drafts.drafts.has(viewId)).toBe(true);
+		expect(w.drafts.drafts.get(viewId)?.sending).toBeUndefined();
+		w.graph.answer = accept;
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.graph.sends).toHaveLength(2);
+	});
+
+	it('sends once for two submits of one modal at the same time (a double click on Send): the second is told', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		const both = await Promise.all([
+			w.modal.submit({ viewId, user: agent, submitted: filled, t: keys }),
+			w.modal.submit({ viewId, user: agent, submitted: filled, t: keys }),
+		]);
+		expect(both).toEqual([{ kind: 'sent' }, { kind: 'refused', errors: { template: 'send_in_progress' } }]);
+		expect(w.graph.sends).toHaveLength(1);
+		expect(w.rooms.posts).toHaveLength(1);
+	});
+
+	it('sends nothing for a later submit of a modal whose template went out but was not shown in the room (the draft kept)', async () => {
+		const w = templatesWorld();
+		w.rooms.post = async () => {
+			throw new Error('the room is gone');
+		};
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.drafts.drafts.get(viewId)?.sending).toBe(true);
+		// Another server of a cluster gets the second click: it reads the mark.
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_in_progress' },
+		});
+		expect(w.graph.sends).toHaveLength(1);
 	});
 });
