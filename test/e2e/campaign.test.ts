@@ -11,6 +11,7 @@ import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { sendWindow } from '../../src/core/app/campaignSends';
 import { STALE_PENDING_MS } from '../../src/core/app/unanswered';
+import { until } from '../support/until';
 
 const SHIP = {
 	id: '1',
@@ -23,15 +24,6 @@ const SHIP = {
 const TEMPLATE = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
 const phones = (n: number) => Array.from({ length: n }, (_, i) => `1555${String(i).padStart(7, '0')}`);
 const OTHER_AUTH = { 'X-User-Id': 'user-manager', 'X-Auth-Token': 'manager-token' };
-
-/** Waits until `done()` holds, checking as the event loop turns (no fixed sleep). */
-async function until(done: () => boolean, what: string, limitMs = 60000): Promise<void> {
-	const started = Date.now();
-	while (!done()) {
-		if (Date.now() - started > limitMs) throw new Error(`gave up waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 5));
-	}
-}
 
 describe('campaigns (templateMessage async: true)', () => {
 	let app: AppUnderTest;

@@ -5,6 +5,7 @@ import * as path from 'path';
 
 import { request } from '../../tools/http/client';
 import { SANDBOX_NUMBER, startSandbox } from '../../tools/sandbox/start';
+import { until } from '../support/until';
 
 describe('the sandbox', () => {
 	it('starts with a connected number, answers the handshake and runs /whatsapp help', async () => {
@@ -39,10 +40,10 @@ describe('the sandbox', () => {
 			expect(withFile.webhook.status).toBe(200);
 			let rooms: Array<{ messages: string[] }> = [];
 			// The file's message comes first, then its caption's: wait for the caption.
-			for (let i = 0; i < 50 && !rooms[0]?.messages.includes('signed'); i++) {
-				await new Promise((r) => setTimeout(r, 100));
+			await until(async () => {
 				rooms = (await request(`${sandbox.appUrl}/sandbox/rooms`)).body;
-			}
+				return Boolean(rooms[0]?.messages.includes('signed'));
+			}, "the file's caption in the room");
 			expect(rooms[0].messages).toEqual(['Olá 😀', '[file terms.pdf, application/pdf]', 'signed']);
 			const reply = (
 				await request(`${sandbox.appUrl}/sandbox/reply`, { json: { file: pdf, type: 'application/pdf', caption: 'countersigned' } })

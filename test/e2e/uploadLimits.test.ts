@@ -7,6 +7,7 @@
  */
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { SAMPLES } from '../unit/core/media/samples';
+import { until } from '../support/until';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const MB = 1024 * 1024;
@@ -94,9 +95,7 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 			{ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x', caption: 'second' } },
 			'wamid.SECOND',
 		);
-		const deadline = Date.now() + 10000;
-		while (!app.sim.requests.some((r) => r.path === `/v23.0/${id}`) && Date.now() < deadline)
-			await new Promise((resolve) => setImmediate(resolve));
+		await until(() => app.sim.requests.some((r) => r.path === `/v23.0/${id}`), "the second file's download");
 		await app.harness.closeLivechatRoom(room, app.harness.admin);
 		await delivered;
 		app.sim.setLatency(0);
