@@ -269,6 +269,18 @@ describe('/whatsapp send-template', () => {
 		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
 	});
 
+	it('refuses a submit whose recipient the agent cleared after typing one (not sent to the old one)', async () => {
+		const general = app.harness.addRoom({ name: 'general', creator: agent });
+		let view = await open(general);
+		view = await act(view, 'send-recipient', '+55 21 99999-0000');
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		// Cleared, then Send at once: Rocket.Chat's client submits the field empty, its action not yet sent.
+		const res = await submit(view, { 'send-recipient': { 'send-recipient': '' } });
+		expect(res.errors).toEqual({ 'send-recipient': expect.stringContaining('phone number') });
+		expect(sends()).toEqual([]);
+	});
+
 	it('lists more than 250 templates across pages', async () => {
 		app.sim.setTemplates(
 			NUMBER.wabaId,

@@ -108,6 +108,7 @@ export type ModalAction =
 /** What the client submits: the last values of the inputs, which win over the draft. */
 export interface Submitted {
 	values: Record<string, string>;
+	/** The selects' values, and the text fields' as submitted ('' for one the agent cleared; absent when not sent). */
 	fields: { templateName?: string; phoneNumberId?: string; recipient?: string; department?: string };
 	/** The value of the language select of that number and template, if the client sent one. */
 	languageOf(phoneNumberId: string, templateName: string): string | undefined;
@@ -195,9 +196,14 @@ export function applyAction(draft: Draft, action: ModalAction, numbers: Connecte
 /** What the client submitted, over the draft. The language is that of the select of the number and template now settled. */
 export function mergeSubmitted(draft: Draft, submitted: Submitted): void {
 	Object.assign(draft.values, submitted.values);
-	for (const key of ['templateName', 'phoneNumberId', 'recipient', 'department'] as const) {
+	for (const key of ['templateName', 'phoneNumberId'] as const) {
 		const value = submitted.fields[key];
 		if (value) draft[key] = value;
+	}
+	// Text fields: an empty one was cleared (the recipient is then missing, the department none).
+	for (const key of ['recipient', 'department'] as const) {
+		const value = submitted.fields[key];
+		if (value !== undefined) draft[key] = value.trim() || undefined;
 	}
 	// The state keeps the selects of templates picked before too (Rocket.Chat's client never drops a
 	// value). Absent when the agent left it as shown, which is the draft's language.

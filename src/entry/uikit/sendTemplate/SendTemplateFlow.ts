@@ -117,13 +117,20 @@ function submittedOf(state: unknown): Submitted {
 		if (blockId.startsWith(PARAM_PREFIX)) values[blockId.slice(PARAM_PREFIX.length)] = stateValue(state, blockId, blockId);
 	}
 	const field = (action: SendAction) => stateValue(state, action, action) || undefined;
+	// A text field the agent cleared is submitted empty: that is its value, even when the action that
+	// would have told the draft never came (Rocket.Chat's client debounces one action for the whole
+	// modal, and a keystroke elsewhere cancels it). Absent: the client sent no state for it.
+	const typed = (action: SendAction) =>
+		typeof (state as Record<string, Record<string, unknown>> | undefined)?.[action]?.[action] === 'string'
+			? stateValue(state, action, action)
+			: undefined;
 	return {
 		values,
 		fields: {
 			templateName: field(SendAction.Template),
 			phoneNumberId: field(SendAction.Number),
-			recipient: field(SendAction.Recipient),
-			department: field(SendAction.Department),
+			recipient: typed(SendAction.Recipient),
+			department: typed(SendAction.Department),
 		},
 		languageOf: (phoneNumberId, templateName) => {
 			const id = languageAction(phoneNumberId, templateName);

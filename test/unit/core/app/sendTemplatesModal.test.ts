@@ -225,6 +225,24 @@ describe('submitting the modal', () => {
 		expect(w.graph.sends).toEqual([]);
 	});
 
+	it("takes a text field submitted empty as cleared: no recipient (refused), no department (the number's own)", async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
+		await act({ kind: 'recipient', value: '+55 11 98765-4321' });
+		await act({ kind: 'department', value: 'nowhere' });
+		// The agent cleared both; the actions that would have said so never came.
+		const cleared = { ...filled, fields: { templateName: 'order_ready', recipient: '', department: '' } };
+		expect(await w.modal.submit({ viewId, user: agent, submitted: cleared, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { recipient: 'send_error_recipient' },
+		});
+		// The recipient typed again, the department left empty: sent without the department the draft had.
+		const again = { ...filled, fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321', department: '' } };
+		expect(await w.modal.submit({ viewId, user: agent, submitted: again, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.rooms.opened).toEqual([{ phoneNumberId: '1001', waId: '5511987654321', departmentId: undefined }]);
+	});
+
 	it('names each field in error: recipient, department, template inputs', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
