@@ -19,7 +19,12 @@ import {
 } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
-import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
+import {
+	IUIKitResponse,
+	UIKitBlockInteractionContext,
+	UIKitViewCloseInteractionContext,
+	UIKitViewSubmitInteractionContext,
+} from '@rocket.chat/apps-engine/definition/uikit';
 
 import { CampaignEndpoint } from './src/entry/api/CampaignEndpoint';
 import { campaignProcessors, pauseCampaigns } from './src/entry/jobs/campaignJobs';
@@ -33,7 +38,7 @@ import { SETTINGS } from './src/adapters/settings';
 import { outboundCommunicationOf } from './src/adapters/engine/newerApis';
 import { RUN_CAMPAIGNS_JOB } from './src/adapters/build/campaigns';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
-import { isSendView, onSendAction, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
+import { isSendView, onSendAction, onSendClosed, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
@@ -111,6 +116,18 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		if (isNumberView(view.id)) return submitNumberView(context, { read, http, persistence, modify, appId: this.getID() });
 		if (isSendView(view.id))
 			return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
+		return context.getInteractionResponder().successResponse();
+	}
+
+	public async executeViewClosedHandler(
+		context: UIKitViewCloseInteractionContext,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+	): Promise<IUIKitResponse> {
+		const { view } = context.getInteractionData();
+		if (isSendView(view.id)) return onSendClosed(context, { read, http, persistence, modify, appId: this.getID() });
 		return context.getInteractionResponder().successResponse();
 	}
 

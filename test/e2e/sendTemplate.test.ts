@@ -281,6 +281,17 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
+	it('forgets what the agent typed when the modal is closed without sending (Cancel): its draft is removed', async () => {
+		const drafts = () => app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('send-draft:'));
+		let view = await open();
+		view = await act(view, 'send-template', 'invoice');
+		view = await fill(view, { 'body.1': 'INV-7' });
+		expect(drafts()).toHaveLength(1);
+		await app.harness.viewClosed({ user: agent, view });
+		expect(drafts()).toEqual([]);
+		expect(sends()).toEqual([]);
+	});
+
 	it('lists more than 250 templates across pages', async () => {
 		app.sim.setTemplates(
 			NUMBER.wabaId,

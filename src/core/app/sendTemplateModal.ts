@@ -342,6 +342,20 @@ export class SendTemplateModal {
 		return { kind: 'sent' };
 	}
 
+	/**
+	 * The agent closed the modal (Cancel, ×, Escape): its draft, with the recipient and the values
+	 * typed, is removed. Not while a submit of it is under way here (that submit removes it when sent).
+	 */
+	async close(input: { viewId: string; user: ModalUser }): Promise<void> {
+		const { draft } = await this.ownDraft(input.viewId, input.user);
+		if (!draft || !this.ports.sends.claim(draft.viewId)) return;
+		try {
+			await this.ports.drafts.remove(draft.viewId);
+		} finally {
+			this.ports.sends.release(draft.viewId);
+		}
+	}
+
 	/** The number, template, recipient, department and values of the draft, checked; else the errors by field. */
 	private async check(draft: Draft, t: Translator): Promise<Checked | { errors: ModalErrors }> {
 		const numbers = await this.ports.sender.listNumbers();

@@ -9,6 +9,7 @@ import {
 	IUIKitResponse,
 	UIKitBlockInteractionContext,
 	UIKitSurfaceType,
+	UIKitViewCloseInteractionContext,
 	UIKitViewSubmitInteractionContext,
 } from '@rocket.chat/apps-engine/definition/uikit';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
@@ -147,4 +148,11 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	if (result.kind === 'foreign') return responder.errorResponse();
 	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: view.id, errors: blockErrors(result.errors) });
 	return responder.successResponse();
+}
+
+/** The agent closed the modal: its draft goes (Rocket.Chat sends this for Cancel, the × and Escape). */
+export async function onSendClosed(context: UIKitViewCloseInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
+	const { view, user } = context.getInteractionData();
+	await (await modalOf(acc, user)).close({ viewId: view.id, user });
+	return context.getInteractionResponder().successResponse();
 }

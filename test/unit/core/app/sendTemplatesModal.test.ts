@@ -243,6 +243,28 @@ describe('submitting the modal', () => {
 		expect(w.rooms.opened).toEqual([{ phoneNumberId: '1001', waId: '5511987654321', departmentId: undefined }]);
 	});
 
+	it("removes the draft when its agent closes the modal; not another user's, not one being submitted", async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		await w.modal.close({ viewId, user: intruder });
+		expect(w.drafts.drafts.has(viewId)).toBe(true);
+		// Closed while its submit waits for Meta: the submit goes on, and removes it once sent.
+		let answer!: () => void;
+		const held = new Promise<void>((resolve) => (answer = resolve));
+		const sendMessage = w.graph.sendMessage.bind(w.graph);
+		w.graph.sendMessage = async (...args) => (await held, sendMessage(...args));
+		const submitting = w.modal.submit({ viewId, user: agent, submitted: filled, t: keys });
+		await new Promise((resolve) => setImmediate(resolve));
+		await w.modal.close({ viewId, user: agent });
+		expect(w.drafts.drafts.has(viewId)).toBe(true);
+		answer();
+		expect(await submitting).toEqual({ kind: 'sent' });
+		expect(w.drafts.drafts.has(viewId)).toBe(false);
+		const other = await openIn(w);
+		await w.modal.close({ viewId: other, user: agent });
+		expect(w.drafts.drafts.size).toBe(0);
+	});
+
 	it('names each field in error: recipient, department, template inputs', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
