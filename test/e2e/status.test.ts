@@ -391,6 +391,24 @@ describe('message status pipeline', () => {
 		expect(sink.statuses()).toEqual([expect.stringMatching(/:queued$/)]);
 	});
 
+	it('POSTs nothing to a URL setting without a scheme, says why in /whatsapp deliveries, and delivers once it is corrected', async () => {
+		const url = await app.harness.getSetting('status_endpoint_url');
+		const withoutScheme = String(url).replace(/^http:\/\//, '');
+		await app.harness.setSetting('status_endpoint_url', withoutScheme);
+		await send(['5511987654321']);
+		await app.harness.scheduler.advance(60000);
+		expect(sink.attempts).toBe(0);
+		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
+		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
+		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
+		expect(notices[notices.length - 1]).toBe(
+			'Status deliveries: 1 pending, 0 failed.\n⚠️ The "Message Status Endpoint URL" setting is refused (status_url_not_absolute): it must be an absolute http(s) URL, without a user name or password in it. Nothing is POSTed; the events wait (for the retry hours) until an admin corrects it.',
+		);
+		await app.harness.setSetting('status_endpoint_url', url);
+		await app.harness.scheduler.advance(3600000);
+		expect(sink.statuses()).toEqual([expect.stringMatching(/:queued$/)]);
+	});
+
 	it('loses and duplicates nothing across a disable and enable of the app', async () => {
 		sink.failWith = 500;
 		const [result] = await send(['5511987654321']);

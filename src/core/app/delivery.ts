@@ -6,6 +6,7 @@
  */
 import { DeliveryLimit } from '../status/deliveryLimit';
 import { deliverDue, DeliverySummary, RecentIds } from '../status/outbox';
+import { checkStatusUrl } from '../status/statusUrl';
 import { Clock, StatusOutbox } from './ports';
 import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
 import { SettingsReader } from './settings';
@@ -36,14 +37,24 @@ export interface DeliveryPorts {
 	budgetMs?: number;
 }
 
+/** Why every POST of a round fails at once: the URL setting is refused (statusUrl.ts); nothing leaves the server. */
+class RefusedUrl extends Error {
+	constructor(readonly code: string) {
+		super(code);
+	}
+}
+
 /**
  * A delivery round. An event is retried with back-off for `statusRetryHours` of real time since it
  * was queued (or requeued), then kept as failed. Nothing happens without a URL (undefined); 'busy'
- * when another round is under way.
+ * when another round is under way. A refused URL fails each attempt with the reason as its error
+ * (`status_url_…`), so the events wait for the admin's correction within their window, as for a
+ * receiver that is down.
  */
 export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySummary | 'busy' | undefined> {
-	const url = await ports.settings.get('statusEndpointUrl');
-	if (!url) return undefined;
+	const checked = checkStatusUrl(await ports.settings.get('statusEndpointUrl'));
+	if (checked.kind === 'none') return undefined;
+	const url = checked.kind === 'ok' ? checked.url : '';
 	const secret = await ports.settings.get('statusSigningSecret');
 	const hours = await ports.settings.get('statusRetryHours');
 	const most = await ports.settings.get('statusDeliveryConcurrency');
@@ -62,7 +73,10 @@ export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySum
 			timer: ports.timer ?? wallClock,
 			budgetMs: ports.budgetMs ?? RUN_BUDGET_MS,
 			recent: ports.recent,
-			send: (body, headers) => ports.poster.post({ url, body, headers, timeoutMs: DELIVERY_TIMEOUT_MS }),
+			send: (body, headers) =>
+				checked.kind === 'ok'
+					? ports.poster.post({ url, body, headers, timeoutMs: DELIVERY_TIMEOUT_MS })
+					: Promise.reject(new RefusedUrl(checked.reason)),
 		});
 	});
 }

@@ -275,14 +275,14 @@ export class SendLog {
 	 * batch key (MessageLog.saveStatuses), events first.
 	 */
 	async writer(): Promise<StatusWriter> {
-		const url = await this.ports.settings.get('statusEndpointUrl');
+		const url = (await this.ports.settings.get('statusEndpointUrl')).trim();
 		const filter = await this.ports.settings.get('statusFilter');
 		return new StatusWriter((record, change, seq) => (url ? this.itemFor(record, change, seq, filter) : undefined), this.ports);
 	}
 
 	/** Queues a status event; resolves once it is stored. Events of sends settled meanwhile are stored together (`GroupPut`). */
 	private async enqueue(record: SentMessage, change: StatusChange, seq: number): Promise<void> {
-		if (!(await this.ports.settings.get('statusEndpointUrl'))) return;
+		if (!(await this.ports.settings.get('statusEndpointUrl')).trim()) return;
 		const item = this.itemFor(record, change, seq, await this.ports.settings.get('statusFilter'));
 		if (item) await this.puts.put(item);
 	}

@@ -2,7 +2,7 @@
 export const CATALOG: Record<string, Record<string, string>> = {
 	"en": {
 		"status_endpoint_url": "Message Status Endpoint URL",
-		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, failed, sent, delivered, read). Leave empty to forward nothing. Give the URL that answers the POST itself: Rocket.Chat follows redirects, and a 301 or 302 turns the POST into a GET without the payload.",
+		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, sent, delivered, read, played, failed, deleted). Leave empty to forward nothing. An absolute http(s) URL (https recommended: the payload holds phone numbers), without a user name or password in it. Give the URL that answers the POST itself: Rocket.Chat follows redirects, and a 301 or 302 turns the POST into a GET without the payload.",
 		"status_filter": "Filter Message Status",
 		"status_filter_description": "Which messages' status events are forwarded to the Message Status Endpoint URL.",
 		"status_filter_all": "All",
@@ -120,6 +120,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"message_retention_days_description": "How long the app keeps what it needs to report the status of a sent message, a finished campaign's counts and a status event it could not deliver. Meta keeps messages for 30 days. At most 36500 (100 years).",
 		"command_help_deliveries": "status events waiting or failed for the Message Status Endpoint URL; `/whatsapp deliveries retry` redelivers the failed ones (admins)",
 		"deliveries_summary": "Status deliveries: __pending__ pending, __failed__ failed.",
+		"deliveries_url_refused": "⚠️ The \"Message Status Endpoint URL\" setting is refused (__reason__): it must be an absolute http(s) URL, without a user name or password in it. Nothing is POSTed; the events wait (for the retry hours) until an admin corrects it.",
 		"deliveries_failed_entry": "• `__id__` __status__ to __mobileNo__: __attempts__ attempts, last error __error__",
 		"deliveries_retry_hint": "Run `/whatsapp deliveries retry` to deliver the failed events again.",
 		"deliveries_requeued": "__count__ failed status events will be delivered again.",
@@ -310,7 +311,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
-		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, failed, sent, delivered, read). Déjela vacía para no reenviar nada. Indique la URL que responde al POST directamente: Rocket.Chat sigue las redirecciones, y un 301 o 302 convierte el POST en un GET sin el contenido.",
+		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, sent, delivered, read, played, failed, deleted). Déjela vacía para no reenviar nada. Una URL http(s) absoluta (se recomienda https: el contenido incluye números de teléfono), sin usuario ni contraseña. Indique la URL que responde al POST directamente: Rocket.Chat sigue las redirecciones, y un 301 o 302 convierte el POST en un GET sin el contenido.",
 		"status_filter": "Filtrar estado de mensajes",
 		"status_filter_description": "De qué mensajes se reenvían los eventos de estado a la URL del endpoint de estado.",
 		"status_filter_all": "Todos",
@@ -428,6 +429,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"message_retention_days_description": "Durante cuánto tiempo la app guarda lo necesario para informar el estado de un mensaje enviado, los recuentos de una campaña terminada y un evento de estado que no pudo entregar. Meta guarda los mensajes 30 días. Como máximo 36500 (100 años).",
 		"command_help_deliveries": "eventos de estado pendientes o fallidos para la URL del endpoint de estado; `/whatsapp deliveries retry` vuelve a entregar los fallidos (administradores)",
 		"deliveries_summary": "Entregas de estado: __pending__ pendientes, __failed__ fallidas.",
+		"deliveries_url_refused": "⚠️ El ajuste «URL del endpoint de estado de mensajes» se rechaza (__reason__): debe ser una URL http(s) absoluta, sin usuario ni contraseña. No se envía nada; los eventos esperan (durante las horas de reintento) hasta que un administrador lo corrija.",
 		"deliveries_failed_entry": "• `__id__` __status__ a __mobileNo__: __attempts__ intentos, último error __error__",
 		"deliveries_retry_hint": "Ejecute `/whatsapp deliveries retry` para volver a entregar los eventos fallidos.",
 		"deliveries_requeued": "Se volverán a entregar __count__ eventos de estado fallidos.",
@@ -618,7 +620,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
-		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, failed, sent, delivered, read). Deixe vazio para não encaminhar nada. Informe a URL que responde ao POST diretamente: o Rocket.Chat segue redirecionamentos, e um 301 ou 302 transforma o POST em um GET sem o conteúdo.",
+		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, sent, delivered, read, played, failed, deleted). Deixe vazio para não encaminhar nada. Uma URL http(s) absoluta (https recomendado: o conteúdo traz números de telefone), sem usuário nem senha. Informe a URL que responde ao POST diretamente: o Rocket.Chat segue redirecionamentos, e um 301 ou 302 transforma o POST em um GET sem o conteúdo.",
 		"status_filter": "Filtrar status das mensagens",
 		"status_filter_description": "De quais mensagens os eventos de status são encaminhados para a URL do endpoint de status.",
 		"status_filter_all": "Todas",
@@ -736,6 +738,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"message_retention_days_description": "Por quanto tempo o app guarda o necessário para informar o status de uma mensagem enviada, as contagens de uma campanha encerrada e um evento de status que não conseguiu entregar. A Meta guarda mensagens por 30 dias. No máximo 36500 (100 anos).",
 		"command_help_deliveries": "eventos de status pendentes ou falhos para a URL do endpoint de status; `/whatsapp deliveries retry` entrega de novo os falhos (administradores)",
 		"deliveries_summary": "Entregas de status: __pending__ pendentes, __failed__ falhas.",
+		"deliveries_url_refused": "⚠️ A configuração «URL do endpoint de status das mensagens» foi recusada (__reason__): ela deve ser uma URL http(s) absoluta, sem usuário nem senha. Nada é enviado; os eventos aguardam (pelas horas de nova tentativa) até que um administrador a corrija.",
 		"deliveries_failed_entry": "• `__id__` __status__ para __mobileNo__: __attempts__ tentativas, último erro __error__",
 		"deliveries_retry_hint": "Execute `/whatsapp deliveries retry` para entregar de novo os eventos falhos.",
 		"deliveries_requeued": "__count__ eventos de status falhos serão entregues de novo.",

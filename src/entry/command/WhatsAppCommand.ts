@@ -3,8 +3,9 @@ import { ISlashCommand, SlashCommandContext } from '@rocket.chat/apps-engine/def
 import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { connectView, numbersView } from '../uikit/numbers/views';
-import { canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
+import { appSettings, canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
 import { Translator } from '../../core/i18n/translate';
+import { checkStatusUrl } from '../../core/status/statusUrl';
 import { outboxSummary, redeliverFailedOf as redeliverFailed } from '../../adapters/build/webhooks';
 import { canSendTemplates, openSendTemplate } from '../uikit/sendTemplate/SendTemplateFlow';
 import { describeTemplates } from '../uikit/sendTemplate/viewTemplates';
@@ -109,6 +110,8 @@ export class WhatsAppCommand implements ISlashCommand {
 		}
 		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
 		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
+		const url = checkStatusUrl(await appSettings(inv.read).get('statusEndpointUrl'));
+		if (url.kind === 'refused') lines.push(inv.t('deliveries_url_refused', { reason: url.reason }));
 		for (const item of failed.slice(-10)) {
 			lines.push(
 				inv.t('deliveries_failed_entry', {

@@ -3,6 +3,7 @@ import { DeliveryGate, deliverStatuses } from '../../../../src/core/app/delivery
 import { RunGate } from '../../../../src/core/app/runBudget';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { DeliveryLimit } from '../../../../src/core/status/deliveryLimit';
+import { checkStatusUrl } from '../../../../src/core/status/statusUrl';
 import { MemoryOutboxStore, newOutboxItem } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 
@@ -165,5 +166,43 @@ describe('RunGate', () => {
 		expect(await gate.run(async () => ({ more: false }))).toBe('busy');
 		release();
 		await second;
+	});
+});
+
+describe('the Message Status Endpoint URL setting', () => {
+	it.each([
+		['', { kind: 'none' }],
+		['   ', { kind: 'none' }],
+		[' https://crm.example.com/wa/status?token=abc ', { kind: 'ok', url: 'https://crm.example.com/wa/status?token=abc' }],
+		['http://10.0.0.5:8080/status', { kind: 'ok', url: 'http://10.0.0.5:8080/status' }],
+		['hooks.example.com/status', { kind: 'refused', reason: 'status_url_not_absolute' }],
+		['/status', { kind: 'refused', reason: 'status_url_not_absolute' }],
+		['ftp://example.com/status', { kind: 'refused', reason: 'status_url_scheme' }],
+		['https://user:secret@example.com/status', { kind: 'refused', reason: 'status_url_credentials' }],
+	])('%p: %p', (value, expected) => {
+		expect(checkStatusUrl(value)).toEqual(expected);
+	});
+
+	it('a refused URL POSTs nothing: each due event waits with the reason as its error, and goes out once the URL is corrected', async () => {
+		const outbox = new MemoryOutboxStore<StatusPayload>();
+		await outbox.put(newOutboxItem({ id: 'e1', messageKey: 'm1', seq: 1, payload: payload(1), now: 0 }));
+		const posted: string[] = [];
+		const poster = { post: async (request: { url: string }) => (posted.push(request.url), { status: 200 }) };
+		const round = (url: string, now: number) =>
+			deliverStatuses({
+				outbox,
+				settings: settingsOf({ statusEndpointUrl: url }),
+				clock: { now: () => now },
+				poster,
+				gate: new DeliveryGate(),
+				timer: () => 0,
+			});
+		expect(await round('hooks.example.com/status', 0)).toMatchObject({ delivered: 0, retried: 1, failed: 0 });
+		expect(posted).toEqual([]);
+		expect(await outbox.list({ state: 'pending' })).toEqual([
+			expect.objectContaining({ id: 'e1', lastError: 'status_url_not_absolute' }),
+		]);
+		expect(await round('https://hooks.example.com/status', 3600000)).toMatchObject({ delivered: 1 });
+		expect(posted).toEqual(['https://hooks.example.com/status']);
 	});
 });
