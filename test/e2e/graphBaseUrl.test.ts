@@ -76,7 +76,8 @@ describe('the Graph API base URL setting', () => {
 				appSecret: { appSecret: NUMBER.appSecret },
 			},
 		});
-		expect(connect).toMatchObject({ success: false, type: 'errors' });
+		// Said as it is, under the first field Meta would check (not "Meta's API could not be reached").
+		expect(connect).toMatchObject({ success: false, type: 'errors', errors: { phoneNumberId: REFUSED } });
 
 		expect(app.sim.requests).toEqual([]);
 	});

@@ -70,6 +70,12 @@ const text =
 	(raw: unknown) =>
 		typeof raw === 'string' && raw ? raw : fallback;
 
+/** "v23.0" (or "23.0", " v23.0 "): the version in Graph's form; anything else, which Graph would read as an object id, the default. */
+const graphVersion = (raw: unknown) => {
+	const version = typeof raw === 'string' ? /^v?(\d{1,3})\.(\d{1,3})$/i.exec(raw.trim()) : null;
+	return version ? `v${version[1]}.${version[2]}` : DEFAULT_GRAPH_VERSION;
+};
+
 interface Definition<K extends SettingKey> {
 	/** The Apps-Engine setting id, also the i18n key of its label (with a `_description` twin). */
 	id: string;
@@ -85,7 +91,7 @@ export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	statusRetryHours: { id: 'status_retry_hours', packageValue: 72, parse: positive(72) },
 	messageRetentionMs: { id: 'message_retention_days', packageValue: 30, parse: retentionMsFromDays },
 	statusFilter: { id: 'status_filter', packageValue: 'all', parse: parseStatusFilter },
-	graphApiVersion: { id: 'graph_api_version', packageValue: DEFAULT_GRAPH_VERSION, parse: text(DEFAULT_GRAPH_VERSION) },
+	graphApiVersion: { id: 'graph_api_version', packageValue: DEFAULT_GRAPH_VERSION, parse: graphVersion },
 	graphApiBaseUrl: { id: 'graph_api_base_url', packageValue: DEFAULT_GRAPH_BASE_URL, parse: (raw) => raw },
 	managerRoles: { id: 'manager_roles', packageValue: 'admin', parse: parseRoles },
 	agentRoles: { id: 'agent_roles', packageValue: 'admin, livechat-manager, livechat-agent', parse: parseRoles },

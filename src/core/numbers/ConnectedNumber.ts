@@ -70,7 +70,9 @@ export function validateForm(form: ConnectForm, existing?: ConnectedNumber): Fie
 	if (!GRAPH_ID.test(form.phoneNumberId)) errors.phoneNumberId = 'error_phone_number_id_format';
 	if (!GRAPH_ID.test(form.wabaId)) errors.wabaId = 'error_waba_id_format';
 	if (!form.accessToken && !existing) errors.accessToken = 'error_access_token_required';
-	else if (form.accessToken && /\s/.test(form.accessToken)) errors.accessToken = 'error_access_token_whitespace';
+	// Visible ASCII only: a space, a line break or an invisible character (a zero-width space pasted
+	// with it) would make the Authorization header invalid, and every call fail as if Meta were unreachable.
+	else if (form.accessToken && !/^[\x21-\x7e]+$/.test(form.accessToken)) errors.accessToken = 'error_access_token_whitespace';
 	if (!form.appSecret && !existing) errors.appSecret = 'error_app_secret_required';
 	else if (form.appSecret && !/^[0-9a-f]{32}$/i.test(form.appSecret)) errors.appSecret = 'error_app_secret_format';
 	for (const key of ['welcomeMessage', 'conversationFinishedMessage', 'offlineMessage'] as const) {

@@ -44,6 +44,9 @@ describe('connect form rules', () => {
 			appSecret: 'error_app_secret_required',
 		});
 		expect(validateForm(form())).toEqual({});
+		// An invisible character pasted with the token (a zero-width space, a no-break space): refused too.
+		for (const accessToken of ['EAAB\u200bCD', 'EAAB\u00a0CD', 'EAABçCD'])
+			expect(validateForm(form({ accessToken }))).toEqual({ accessToken: 'error_access_token_whitespace' });
 	});
 
 	it('masks secrets to their last four characters', () => {

@@ -21,7 +21,7 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 
 import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
 import { stateValue } from '../blocks';
-import { canManageNumbers, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
+import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
 import {
 	CONNECT_FIELDS,
 	LEGACY_CONNECT_VIEW,
@@ -148,6 +148,10 @@ async function submitConnectForm(
 		form.departmentId = department.id;
 	}
 
+	// A refused "Graph API base URL" setting: the credentials cannot be checked (nothing is sent), and
+	// the admin is told so rather than that Meta could not be reached.
+	if (!(await graphBaseUrl(acc.read)).ok)
+		return responder.viewErrorResponse({ viewId: view.id, errors: { phoneNumberId: t('error_graph_base_url_refused') } });
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const result = await service.connect(form, user.username, editing);
 	if (!result.ok) {
