@@ -292,6 +292,35 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
+	it('says a carousel template cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
+		app.sim.setTemplates(NUMBER.wabaId, [
+			...TEMPLATES,
+			T('spring_cards', 'en_US', [
+				{ type: 'BODY', text: 'Our picks for you.' },
+				{
+					type: 'CAROUSEL',
+					cards: [
+						{
+							components: [
+								{ type: 'HEADER', format: 'IMAGE' },
+								{ type: 'BODY', text: 'Card' },
+							],
+						},
+					],
+				},
+			]),
+		]);
+		let view = await open();
+		view = await act(view, 'send-template', 'spring_cards');
+		const unsupported =
+			"This form cannot fill this template: it has a carousel or a list of products, whose cards or products each message names. Send it through the app's templateMessage API, which takes them.";
+		expect(JSON.stringify(view.blocks)).toContain(unsupported);
+		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([]);
+		const res = await submit(view);
+		expect(res.errors).toEqual({ 'send-template': unsupported });
+		expect(sends()).toEqual([]);
+	});
+
 	it('lists more than 250 templates across pages', async () => {
 		app.sim.setTemplates(
 			NUMBER.wabaId,

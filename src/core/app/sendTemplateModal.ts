@@ -9,6 +9,7 @@ import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
+import { formCannotFill } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { MetaTemplate } from '../templates/template';
@@ -380,6 +381,7 @@ export class SendTemplateModal {
 		}
 		const errors: ModalErrors = {};
 		if (!template) errors.template = t('send_error_template');
+		else if (formCannotFill(template)) errors.template = t('send_template_unsupported');
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
 		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');

@@ -218,6 +218,17 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 }
 
 /**
+ * What a template needs that the agent's form cannot ask for, if anything: a carousel's cards (each
+ * with its own header media and parameters) or a multi-product message's sections of products. Meta
+ * refuses a send without them; the integrators' API (templateMessage) takes them as components.
+ */
+export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | undefined {
+	if (componentOf(template, 'CAROUSEL')) return 'carousel';
+	if (buttonsOf(template).some((b) => b.type.toUpperCase() === 'MPM')) return 'product_list';
+	return undefined;
+}
+
+/**
  * The inputs of a template, header first, then body, offer expiration and buttons (the order of the
  * message). Given a group of language variants, the inputs of one language; a language the group
  * does not have is a `TemplateError`.

@@ -97,7 +97,7 @@ export function placeholders(text: string | undefined): string[] {
 
 export function componentOf(
 	template: MetaTemplate,
-	type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | 'LIMITED_TIME_OFFER',
+	type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | 'LIMITED_TIME_OFFER' | 'CAROUSEL',
 ): MetaComponent | undefined {
 	return template.components.find((c) => c.type.toUpperCase() === type);
 }

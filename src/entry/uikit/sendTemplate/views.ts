@@ -1,6 +1,6 @@
 /** The send-template modal as a pure function of its draft. */
 import { ModalScreen } from '../../../core/app/sendTemplateModal';
-import { inputsFor } from '../../../core/templates/inputs';
+import { formCannotFill, inputsFor } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
 import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
@@ -133,6 +133,7 @@ function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
 function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 	const { draft, template } = screen;
 	if (!template) return [];
+	if (formCannotFill(template)) return [context(t('send_template_unsupported'))];
 	const blocks = inputsFor(template).map((input) => {
 		const label = t(input.labelKey, input.labelParams);
 		return textInput({

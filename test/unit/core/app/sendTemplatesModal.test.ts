@@ -1,4 +1,6 @@
 import { applyAction, Draft, ModalScreen, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
+import { formCannotFill } from '../../../../src/core/templates/inputs';
+import { MetaTemplate } from '../../../../src/core/templates/template';
 import { graphError, keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
 
 const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
@@ -263,6 +265,42 @@ describe('submitting the modal', () => {
 		const other = await openIn(w);
 		await w.modal.close({ viewId: other, user: agent });
 		expect(w.drafts.drafts.size).toBe(0);
+	});
+
+	it('refuses a carousel or multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
+		const w = templatesWorld();
+		const carousel = {
+			...READY,
+			name: 'spring_cards',
+			components: [
+				{ type: 'BODY', text: 'Our picks for you.' },
+				{ type: 'CAROUSEL', cards: [{ components: [{ type: 'HEADER', format: 'IMAGE' }] }] },
+			],
+		} as MetaTemplate;
+		const products = {
+			...READY,
+			name: 'spring_products',
+			components: [
+				{ type: 'BODY', text: 'New arrivals.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
+			],
+		} as MetaTemplate;
+		w.graph.templates = [READY, carousel, products];
+		for (const template of [carousel, products]) {
+			expect(formCannotFill(template)).toBeDefined();
+			const viewId = await openIn(w);
+			const submitted = {
+				values: {},
+				fields: { templateName: template.name, recipient: '+55 11 98765-4321' },
+				languageOf: () => 'en_US',
+			};
+			expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({
+				kind: 'refused',
+				errors: { template: 'send_template_unsupported' },
+			});
+		}
+		expect(formCannotFill(READY)).toBeUndefined();
+		expect(w.graph.sends).toEqual([]);
 	});
 
 	it('names each field in error: recipient, department, template inputs', async () => {
