@@ -103,10 +103,12 @@ function SettingsForm(props: { settings: Json[] }) {
 						/>
 					);
 				} else if (s.type === 'password') {
+					// The server sends a set secret as a mask: it is the placeholder, never part of what is typed.
 					input = (
 						<PasswordInput
 							id={id}
-							value={String(value(s) ?? '')}
+							value={String(s.id in edits ? edits[s.id] : '')}
+							placeholder={s.value ? String(s.value) : undefined}
 							onChange={(e: React.ChangeEvent<HTMLInputElement>) => set(e.currentTarget.value)}
 						/>
 					);
