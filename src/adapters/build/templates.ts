@@ -4,7 +4,7 @@ import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
 import { Logger, SettingsReader } from '../../core/app/ports';
-import { ModalSends, SendTemplateModal } from '../../core/app/sendTemplateModal';
+import { ModalViews, SendTemplateModal } from '../../core/app/sendTemplateModal';
 import { SendTemplates } from '../../core/app/sendTemplates';
 import { Directory, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplatesPorts';
 import { SendLog } from '../../core/app/sendLog';
@@ -84,8 +84,8 @@ export interface ModalAccessors {
 	logger?: Logger;
 }
 
-/** The modals' submits under way in this app process (each interaction builds its service anew). */
-const MODAL_SENDS = new ModalSends();
+/** The modals' submits and block actions under way in this app process (each interaction builds its service anew). */
+const MODAL_VIEWS = new ModalViews();
 
 /** The send-template modal's service for `sender`'s interaction; `newViewId` names a new modal. */
 export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender: TemplateSender; newViewId: () => string }): Promise<SendTemplateModal> {
@@ -100,7 +100,7 @@ export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender
 		rooms,
 		logger: acc.logger,
 		newViewId: options.newViewId,
-		sends: MODAL_SENDS,
+		views: MODAL_VIEWS,
 	});
 }
 

@@ -48,12 +48,30 @@ export interface Draft {
 }
 
 /**
- * The modals being submitted in this process. Rocket.Chat's client sends a submit on each click of
+ * The modals' steps under way in this process. Rocket.Chat's client sends a submit on each click of
  * Send (its modal's button is not disabled while the first is answered), and both would read the
- * draft before either marked it: only the first claim goes on.
+ * draft before either marked it: only the first claim goes on. Block actions of one view run one
+ * after the other (`serial`).
  */
-export class ModalSends {
+export class ModalViews {
 	private readonly viewIds = new Set<string>();
+	private readonly queues = new Map<string, Promise<unknown>>();
+
+	/**
+	 * Runs `step` after the steps of the same view under way in this process. A block action loads the
+	 * draft, rebuilds the screen (a catalog read, maybe Meta's list) and saves it: two at once (a select
+	 * picked while a typed value's action is on its way) would each save over the other's change.
+	 */
+	async serial<T>(viewId: string, step: () => Promise<T>): Promise<T> {
+		const run = (this.queues.get(viewId) ?? Promise.resolve()).then(step);
+		const tail = run.catch(() => undefined);
+		this.queues.set(viewId, tail);
+		try {
+			return await run;
+		} finally {
+			if (this.queues.get(viewId) === tail) this.queues.delete(viewId);
+		}
+	}
 
 	claim(viewId: string): boolean {
 		if (this.viewIds.has(viewId)) return false;
@@ -128,8 +146,8 @@ export interface SendTemplateModalPorts {
 	logger?: Logger;
 	/** A new modal's view id. */
 	newViewId(): string;
-	/** The submits under way in this process (one for the app's lifetime, not for one handler run). */
-	sends: ModalSends;
+	/** The modals' submits and block actions under way in this process (one for the app's lifetime, not for one handler run). */
+	views: ModalViews;
 }
 
 /** A search longer than this is cut: no template name is near it (Meta allows 512 characters, names are short). */
@@ -274,6 +292,10 @@ export class SendTemplateModal {
 
 	/** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
 	async act(input: { viewId: string; user: ModalUser; action: ModalAction; t: Translator }): Promise<ActResult> {
+		return this.ports.views.serial(input.viewId, () => this.actNow(input));
+	}
+
+	private async actNow(input: { viewId: string; user: ModalUser; action: ModalAction; t: Translator }): Promise<ActResult> {
 		const { t } = input;
 		// Another user's view: nothing happens (no view goes back: it would show that user's draft).
 		const { draft } = await this.ownDraft(input.viewId, input.user);
@@ -300,11 +322,11 @@ export class SendTemplateModal {
 			return { kind: 'foreign' };
 		}
 		if (!draft) return { kind: 'refused', errors: { template: t('send_expired') } };
-		if (draft.sending || !this.ports.sends.claim(draft.viewId)) return { kind: 'refused', errors: { template: t('send_in_progress') } };
+		if (draft.sending || !this.ports.views.claim(draft.viewId)) return { kind: 'refused', errors: { template: t('send_in_progress') } };
 		try {
 			return await this.submitClaimed(draft, input);
 		} finally {
-			this.ports.sends.release(draft.viewId);
+			this.ports.views.release(draft.viewId);
 		}
 	}
 
@@ -349,11 +371,11 @@ export class SendTemplateModal {
 	 */
 	async close(input: { viewId: string; user: ModalUser }): Promise<void> {
 		const { draft } = await this.ownDraft(input.viewId, input.user);
-		if (!draft || !this.ports.sends.claim(draft.viewId)) return;
+		if (!draft || !this.ports.views.claim(draft.viewId)) return;
 		try {
 			await this.ports.drafts.remove(draft.viewId);
 		} finally {
-			this.ports.sends.release(draft.viewId);
+			this.ports.views.release(draft.viewId);
 		}
 	}
 

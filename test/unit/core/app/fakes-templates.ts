@@ -1,5 +1,5 @@
 /** In-memory ports of the send-templates services (core/app/sendTemplates.ts, sendTemplateModal.ts). */
-import { Draft, Drafts, ModalSends, SendTemplateModal } from '../../../../src/core/app/sendTemplateModal';
+import { Draft, Drafts, ModalViews, SendTemplateModal } from '../../../../src/core/app/sendTemplateModal';
 import { MemoryMessageLog } from '../../../../src/core/app/memory';
 import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SendLog } from '../../../../src/core/app/sendLog';
@@ -239,7 +239,7 @@ export function templatesWorld(
 		rooms,
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
-		sends: new ModalSends(),
+		views: new ModalViews(),
 	});
 	return {
 		service,

@@ -69,6 +69,23 @@ describe('changes in the modal', () => {
 		expect(w.drafts.drafts.get(viewId)?.language).toBe('en_US');
 	});
 
+	it('applies two actions that arrive together one after the other: neither change is lost (a parameter typed as the template is picked)', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		// The template's pick reads the list from Meta (slow); the parameter's action comes meanwhile.
+		let answer!: () => void;
+		const held = new Promise<void>((resolve) => (answer = resolve));
+		const list = w.graph.listAllTemplates.bind(w.graph);
+		w.graph.listAllTemplates = async <T>(wabaId?: string) => (await held, list<T>(wabaId));
+		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
+		const picked = act({ kind: 'refresh' }).then(() => act({ kind: 'template', value: 'order_ready' }));
+		await new Promise((resolve) => setImmediate(resolve));
+		const typed = act({ kind: 'param', inputId: 'body.1', value: 'Ana' });
+		answer();
+		await Promise.all([picked, typed]);
+		expect(w.drafts.drafts.get(viewId)).toMatchObject({ templateName: 'order_ready', values: { 'body.1': 'Ana' } });
+	});
+
 	it("ignores another user's actions and refuses an agent whose role was taken away", async () => {
 		const w = templatesWorld({ settings: { agentRoles: 'livechat-agent' } });
 		const viewId = await openIn(w);
