@@ -8,20 +8,24 @@ import { EMOJI } from './emoji';
  */
 export function toWhatsAppText(markdown: string): string {
 	const blocks: string[] = [];
-	// Code blocks and inline code are kept aside (behind private-use markers) so nothing inside them is rewritten.
-	let text = markdown.replace(
-		/```[a-z]*\n?([\s\S]*?)```/g,
-		(_m, code: string) => `\uE000${blocks.push('```' + code.replace(/\n$/, '') + '```') - 1}\uE000`,
+	// Code, inline code and links are kept aside (behind private-use markers) so nothing inside them is rewritten.
+	const keep = (kept: string) => `\uE000${blocks.push(kept) - 1}\uE000`;
+	// A fence's first word is its language only when a line break follows it (```js\n...```); in
+	// ```ls -la``` it is the code.
+	let text = markdown.replace(/```(?:[A-Za-z0-9_+#-]*\n)?([\s\S]*?)```/g, (_m, code: string) =>
+		keep('```' + code.replace(/\n$/, '') + '```'),
 	);
-	text = text.replace(/`([^`\n]+)`/g, (_m, code: string) => `\uE000${blocks.push('`' + code + '`') - 1}\uE000`);
+	text = text
+		.replace(/`([^`\n]+)`/g, (_m, code: string) => keep('`' + code + '`'))
+		.replace(/!?\[([^\]\n]*)\]\((https?:\/\/[^)\s]+)\)/g, (_m, label: string, url: string) =>
+			label && label !== url ? `${label} (${keep(url)})` : keep(url),
+		)
+		.replace(/<(https?:\/\/[^|>\s]+)\|([^>\n]+)>/g, (_m, url: string, label: string) => `${label} (${keep(url)})`)
+		.replace(/https?:\/\/[^\s\uE000]+/g, (url) => keep(url));
 	text = text
 		.replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
 		.replace(/__([^_\n]+)__/g, '_$1_')
 		.replace(/~~([^~\n]+)~~/g, '~$1~')
-		.replace(/!?\[([^\]\n]*)\]\((https?:\/\/[^)\s]+)\)/g, (_m, label: string, url: string) =>
-			label && label !== url ? `${label} (${url})` : url,
-		)
-		.replace(/<(https?:\/\/[^|>\s]+)\|([^>\n]+)>/g, '$2 ($1)')
 		.replace(/:([a-z0-9_+-]+):/g, (shortname, name: string) =>
 			Object.prototype.hasOwnProperty.call(EMOJI, name) ? EMOJI[name] : shortname,
 		);

@@ -19,6 +19,16 @@ describe('toWhatsAppText', () => {
 			'a custom :acme_logo: emoji, a time 10:30:45, `code :grinning:`',
 		],
 		[':constructor: :hasOwnProperty: :toString:', ':constructor: :hasOwnProperty: :toString:'],
+		// A one-line fence: its first word is code, not a language (only a line break after it makes one).
+		['Use ```ls -la``` now', 'Use ```ls -la``` now'],
+		['```password123```', '```password123```'],
+		['```ts\nlet a = 1;```', '```let a = 1;```'],
+		// Links are left as written: underscores, tildes and colons in a URL are not formatting.
+		[
+			'see https://ex.com/a__b__c and https://ex.com/~~x~~/:grinning:',
+			'see https://ex.com/a__b__c and https://ex.com/~~x~~/:grinning:',
+		],
+		['[**the** docs](https://ex.com/a__b__c)', '*the* docs (https://ex.com/a__b__c)'],
 	])('%j', (input, output) => {
 		expect(toWhatsAppText(input)).toBe(output);
 	});
