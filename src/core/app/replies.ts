@@ -6,14 +6,15 @@
  * nothing is sent to Meta and the agent is told at once that a template is needed. Each send is
  * recorded through the send log (Regular-Message).
  */
-import { AppError } from '../errors';
+import { PacerDeadlineError } from '../bulk/pacer';
+import { AppError, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { humanSize, outboundKind } from '../media/media';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { toWhatsAppText } from '../outbound/markdown';
 import { Contact, contactToken } from './conversations';
-import { explainError } from './explain';
+import { explainError, unansweredKey } from './explain';
 import { FreeFormSender } from './freeForm';
 import { Clock, Logger, MessageLog, Numbers } from './ports';
 import { SettingsReader } from './settings';
@@ -203,6 +204,11 @@ export class ReplyRelay {
 					at: new Date(ports.clock.now()).toISOString(),
 				});
 		} catch (error) {
+			// No answer from Meta: a send that never started (the number busy past its deadline) was not
+			// delivered; one that timed out may have been, and the agent must not simply send it again.
+			if (error instanceof NetworkError && error.timedOut)
+				return notify(t('reply_outcome_unknown', { reason: t('error_send_timed_out') }));
+			if (error instanceof PacerDeadlineError) return notify(t('reply_failed', { reason: t(unansweredKey(error, 'agent')) }));
 			if (!(error instanceof AppError))
 				ports.logger?.error(
 					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,

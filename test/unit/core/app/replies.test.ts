@@ -190,6 +190,19 @@ describe('ReplyRelay', () => {
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t(explainSendError(131047).key, { code: 131047 }) })]);
 	});
 
+	it('tells the agent a send Meta did not answer in time may have gone out (not "not delivered"), and logs no app error', async () => {
+		const w = await world({
+			answer: () => {
+				throw new Error('socket timed out');
+			},
+		});
+		await w.relay.relay(reply('Hello'));
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_outcome_unknown', { reason: t('error_send_timed_out') })]);
+		expect(w.notices[0].text).toBe(
+			'⚠️ WhatsApp did not answer in time: the message may have been sent. Check with the contact before sending it again.',
+		);
+	});
+
 	it('sends nothing through a refused Graph base URL, and says so', async () => {
 		const w = await world({ graphReady: false });
 		await w.relay.relay(reply('Hello'));
