@@ -312,6 +312,17 @@ describe('media', () => {
 			});
 		});
 
+		it("keeps the order of an agent's file and the text written right after it (Rocket.Chat does not wait for the app between them)", async () => {
+			const { agent, room } = await conversation();
+			app.sim.setLatency(300);
+			// The file's upload takes a round trip more than the text's send.
+			await Promise.all([
+				app.harness.uploadFile({ user: agent, room, name: 'invoice-42.pdf', type: 'application/pdf', bytes: bytesOf(5000) }),
+				app.harness.userMessage({ user: agent, room, text: 'There you go' }),
+			]);
+			expect(sends().map((s: any) => s.type)).toEqual(['document', 'text']);
+		});
+
 		it('sends a PDF as a document with its name, and an audio file with its caption as a text after it', async () => {
 			const { agent, room } = await conversation();
 			await app.harness.uploadFile({ user: agent, room, name: 'invoice-42.pdf', type: 'application/pdf', bytes: bytesOf(5000) });

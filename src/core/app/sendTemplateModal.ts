@@ -14,6 +14,7 @@ import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { MetaTemplate } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
+import { KeyedQueue } from './keyedQueue';
 import { Logger, SettingsReader } from './ports';
 import { explainListError, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
@@ -55,22 +56,15 @@ export interface Draft {
  */
 export class ModalViews {
 	private readonly viewIds = new Set<string>();
-	private readonly queues = new Map<string, Promise<unknown>>();
+	private readonly queue = new KeyedQueue();
 
 	/**
 	 * Runs `step` after the steps of the same view under way in this process. A block action loads the
 	 * draft, rebuilds the screen (a catalog read, maybe Meta's list) and saves it: two at once (a select
 	 * picked while a typed value's action is on its way) would each save over the other's change.
 	 */
-	async serial<T>(viewId: string, step: () => Promise<T>): Promise<T> {
-		const run = (this.queues.get(viewId) ?? Promise.resolve()).then(step);
-		const tail = run.catch(() => undefined);
-		this.queues.set(viewId, tail);
-		try {
-			return await run;
-		} finally {
-			if (this.queues.get(viewId) === tail) this.queues.delete(viewId);
-		}
+	serial<T>(viewId: string, step: () => Promise<T>): Promise<T> {
+		return this.queue.serial(viewId, step);
 	}
 
 	claim(viewId: string): boolean {

@@ -8,6 +8,7 @@ import { ILivechatRoom } from '@rocket.chat/apps-engine/definition/livechat';
 import { IMessage, IMessageFile } from '@rocket.chat/apps-engine/definition/messages';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
+import { KeyedQueue } from '../../core/app/keyedQueue';
 import { AgentReply } from '../../core/app/replies';
 import { autoMessagesOf } from '../../adapters/build/autoMessages';
 import { readReceiptsOf } from '../../adapters/build/inbound';
@@ -97,10 +98,20 @@ function agentReplyOf(message: IMessage): AgentReply | undefined {
 	};
 }
 
+/**
+ * The agents' messages to each contact, in this process, in the order Rocket.Chat announced them.
+ * Rocket.Chat does not wait for an app's IPostMessageSent before the next message's
+ * (apps/meteor/app/lib/server/functions/sendMessage.ts: `void ...messageEvent('IPostMessageSent', ...)`):
+ * a file's upload would let the text sent after it reach WhatsApp first. Entered before any await.
+ */
+const TO_CONTACT = new KeyedQueue();
+
 /** IPostMessageSent: an agent's message in a WhatsApp contact room goes to the contact. */
 export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
 	const reply = agentReplyOf(message);
-	if (reply) await (await replyRelayOf(acc)).relay(reply);
+	if (!reply) return;
+	const { phoneNumberId, waId } = reply.room.contact;
+	await TO_CONTACT.serial(`${phoneNumberId}:${waId}`, async () => (await replyRelayOf(acc)).relay(reply));
 }
 
 /** IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows. */
