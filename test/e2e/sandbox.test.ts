@@ -78,6 +78,20 @@ describe('the sandbox', () => {
 				appSecret: `••••${SANDBOX_NUMBER.appSecret.slice(-4)}`,
 			});
 			for (const hidden of [secret, SANDBOX_NUMBER.accessToken, SANDBOX_NUMBER.appSecret]) expect(admin.text).not.toContain(hidden);
+
+			// The README's templateMessage example, as written there, with the sandbox's credentials it names.
+			const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+			const example = /templateMessage" \\\n[\s\S]*?-d '([\s\S]*?)'\n/.exec(readme);
+			expect(example).not.toBeNull();
+			const sent = await request(sandbox.server.endpointUrl('templateMessage'), {
+				json: JSON.parse(example![1]),
+				headers: { 'X-User-Id': 'user-admin', 'X-Auth-Token': 'admin-token' },
+			});
+			expect({ status: sent.status, success: sent.body.success }).toEqual({ status: 200, success: true });
+			expect(sent.body.results.map((r: { phoneNumber: string; msId?: string }) => [r.phoneNumber, Boolean(r.msId)])).toEqual([
+				['5511987654321', true],
+				['5511912345678', true],
+			]);
 		} finally {
 			await sandbox.stop();
 		}

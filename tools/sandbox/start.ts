@@ -28,11 +28,22 @@ export const SANDBOX_NUMBER: SimNumber = {
 };
 
 /**
- * A template of the sandbox's own, beside Meta's documented ones: a document header and named body
- * parameters (Meta's template object, as `GET /{WABA-ID}/message_templates` returns it; the shape of
- * the NAMED example in meta-docs/templates-list-default-fields.response.json, with a DOCUMENT header).
+ * Templates of the sandbox's own, beside Meta's documented ones (Meta's template object, as
+ * `GET /{WABA-ID}/message_templates` returns it): `order_invoice`, a document header and named body
+ * parameters (the shape of the NAMED example in meta-docs/templates-list-default-fields.response.json,
+ * with a DOCUMENT header); `order_update`, one positional body parameter, the README's templateMessage
+ * example.
  */
 export const SANDBOX_TEMPLATES = [
+	{
+		name: 'order_update',
+		parameter_format: 'POSITIONAL',
+		components: [{ type: 'BODY', text: 'Your order {{1}} is on its way.', example: { body_text: [['42']] } }],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'UTILITY',
+		id: '1942008342211854',
+	},
 	{
 		name: 'order_invoice',
 		parameter_format: 'NAMED',
