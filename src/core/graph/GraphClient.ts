@@ -77,6 +77,13 @@ export interface GraphClientOptions {
 	timeoutMs?: number;
 }
 
+/**
+ * The time a file's transfer may take: the call's timeout and a second more per whole megabyte, so
+ * that a link of 1 MB/s still carries a 100 MB document (a 10 s limit would cut any file above a few
+ * megabytes on a slow link, and the agent would read that Meta cannot be reached).
+ */
+export const transferTimeoutMs = (timeoutMs: number, bytes: number): number => timeoutMs + Math.floor(bytes / 1000000) * 1000;
+
 /** Far above any real WABA (250 templates or 100 numbers a page); reaching it means the paging is broken. */
 export const MAX_PAGES = 100;
 
@@ -180,7 +187,7 @@ export class GraphClient {
 				method: 'GET',
 				url,
 				headers: { Authorization: `Bearer ${this.accessToken}` },
-				timeoutMs: this.timeoutMs,
+				timeoutMs: transferTimeoutMs(this.timeoutMs, maxBytes ?? 0),
 				binary: true,
 			});
 		} catch (error) {
@@ -209,6 +216,7 @@ export class GraphClient {
 		const result = await this.request<{ id?: string }>('POST', `/${enc(phoneNumberId)}/media`, {
 			body,
 			contentType: `multipart/form-data; boundary=${boundary}`,
+			timeoutMs: transferTimeoutMs(this.timeoutMs, body.length),
 		});
 		if (!result.id) throw GraphApiError.fromResponse(200, '');
 		return String(result.id);
@@ -241,7 +249,8 @@ export class GraphClient {
 			params,
 			body,
 			contentType = 'application/json',
-		}: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string } = {},
+			timeoutMs = this.timeoutMs,
+		}: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string; timeoutMs?: number } = {},
 	): Promise<T> {
 		const query =
 			params && Object.keys(params).length
@@ -258,7 +267,7 @@ export class GraphClient {
 				url: `${this.baseUrl}/${this.version}${path}${query}`,
 				headers,
 				body,
-				timeoutMs: this.timeoutMs,
+				timeoutMs,
 			});
 		} catch (error) {
 			throw this.networkError(error);
