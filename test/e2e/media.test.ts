@@ -312,6 +312,14 @@ describe('media', () => {
 			});
 		});
 
+		it("sends an agent's 5,000-character message (Rocket.Chat's default limit) as two texts within Meta's 4,096", async () => {
+			const { agent, room } = await conversation();
+			const text = `${'a'.repeat(3000)}\n${'b'.repeat(1999)}`;
+			await app.harness.userMessage({ user: agent, room, text });
+			expect(sends().map((s: any) => s.text.body)).toEqual(['a'.repeat(3000), 'b'.repeat(1999)]);
+			expect(app.sim.violations).toEqual([]);
+		});
+
 		it("keeps the order of an agent's file and the text written right after it (Rocket.Chat does not wait for the app between them)", async () => {
 			const { agent, room } = await conversation();
 			app.sim.setLatency(300);

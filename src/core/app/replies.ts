@@ -97,6 +97,29 @@ interface Sending {
 	rcMessageId?: string;
 }
 
+/** Meta's longest text message body, and media caption (the Cloud API spec: TextMessage.body, MediaObject.caption). */
+export const TEXT_MAX = 4096;
+export const CAPTION_MAX = 1024;
+
+/**
+ * `text` in pieces of at most `max` UTF-16 units (never more characters than Meta counts), each
+ * ending at a line break where the piece has one in its second half, else at a space there, else cut
+ * (never inside a surrogate pair). Rocket.Chat takes messages of 5,000 characters by default.
+ */
+export function splitText(text: string, max = TEXT_MAX): string[] {
+	const pieces: string[] = [];
+	let rest = text;
+	while (rest.length > max) {
+		let cut = rest.lastIndexOf('\n', max);
+		if (cut < max / 2) cut = rest.lastIndexOf(' ', max);
+		if (cut < max / 2) cut = /[\uD800-\uDBFF]/.test(rest[max - 1]) ? max - 1 : max;
+		pieces.push(rest.slice(0, cut).trimEnd());
+		rest = rest.slice(cut).replace(/^[ \n]/, '');
+	}
+	if (rest) pieces.push(rest);
+	return pieces;
+}
+
 export class ReplyRelay {
 	constructor(private readonly ports: ReplyPorts) {}
 
@@ -138,7 +161,8 @@ export class ReplyRelay {
 			.graph(sending.number.accessToken)
 			.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
 		// Audio and stickers carry no caption: it follows as a text.
-		const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker';
+		// A caption longer than Meta takes follows as text too.
+		const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker' && caption.length <= CAPTION_MAX;
 		const media: Record<string, string> = { id };
 		if (withCaption && caption) media.caption = caption;
 		if (kind.kind === 'document') media.filename = file.name;
@@ -147,7 +171,9 @@ export class ReplyRelay {
 			content: { type: kind.kind, [kind.kind]: media },
 			summary: caption || `[${kind.kind}] ${file.name}`,
 		});
-		if (!withCaption && caption) await sender.text({ ...sending, text: caption, replyTo: undefined, rcMessageId: undefined });
+		if (!withCaption && caption)
+			for (const piece of splitText(caption))
+				await sender.text({ ...sending, text: piece, replyTo: undefined, rcMessageId: undefined });
 		return wamid;
 	}
 
@@ -194,7 +220,10 @@ export class ReplyRelay {
 				}
 				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
-				wamid = await ports.sender.text({ ...first, text: `${prefix}${body}` });
+				// Longer than Meta takes: in several messages, the first linked to the agent's (and quoting).
+				const [head, ...tail] = splitText(`${prefix}${body}`);
+				wamid = await ports.sender.text({ ...first, text: head });
+				for (const piece of tail) await ports.sender.text({ ...sending, text: piece, replyTo: undefined });
 			}
 			if (wamid && reply.messageId)
 				await ports.messages.link({

@@ -1,5 +1,5 @@
 import { contactToken } from '../../../../src/core/app/conversations';
-import { AgentReply, ReplyPorts, ReplyRelay } from '../../../../src/core/app/replies';
+import { AgentReply, ReplyPorts, ReplyRelay, splitText } from '../../../../src/core/app/replies';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { WINDOW_MS } from '../../../../src/core/app/window';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
@@ -149,6 +149,26 @@ describe('ReplyRelay', () => {
 		expect(w.sendLog.records[0].message.message).toBe('the receipt');
 	});
 
+	it('sends a text longer than Meta takes (4,096) in several messages, the first linked and quoting; a long caption after its file', async () => {
+		const w = await world();
+		const paragraph = `${'word '.repeat(700).trim()}\n`;
+		const long = paragraph.repeat(2); // 7,000 characters, a line break after the first 3,500
+		await w.relay.relay(reply(long));
+		const bodies = w.sent().map((m) => (m.text as { body: string }).body);
+		expect(bodies).toEqual([paragraph.trim(), paragraph.trim()]);
+		expect(w.sendLog.records[0].message.rcMessageId).toBe('rc1');
+		expect(w.sendLog.records[1].message.rcMessageId).toBeUndefined();
+
+		const v = await world();
+		v.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
+		const caption = 'c'.repeat(1500);
+		await v.relay.relay(reply(caption, { files: [{ id: 'f1', name: 'receipt.jpg', type: 'image/jpeg' }] }));
+		expect(v.sent().map((m) => [m.type, m.type === 'image' ? m.image : (m.text as { body: string }).body])).toEqual([
+			['image', { id: 'media-9' }],
+			['text', caption],
+		]);
+	});
+
 	it('sends the file an old engine handed over and tells the agent how many were left out', async () => {
 		const w = await world();
 		w.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
@@ -208,5 +228,16 @@ describe('ReplyRelay', () => {
 		await w.relay.relay(reply('Hello'));
 		expect(w.requests).toEqual([]);
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_graph_base_url_refused') })]);
+	});
+});
+
+describe('splitText', () => {
+	it('cuts at a line break or a space in the second half of a piece, else at the limit, never inside a surrogate pair', () => {
+		expect(splitText('short', 10)).toEqual(['short']);
+		expect(splitText('aaaa bbbb cccc', 10)).toEqual(['aaaa bbbb', 'cccc']);
+		expect(splitText('aaaaaa\nbbbbbbbb', 10)).toEqual(['aaaaaa', 'bbbbbbbb']);
+		expect(splitText('a bbbbbbbbbbbbbbbbbb', 10)).toEqual(['a bbbbbbbb', 'bbbbbbbbbb']);
+		expect(splitText(`${'x'.repeat(9)}😀yy`, 10)).toEqual(['x'.repeat(9), '😀yy']);
+		for (const piece of splitText('word '.repeat(3000))) expect(piece.length).toBeLessThanOrEqual(4096);
 	});
 });
