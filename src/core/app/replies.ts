@@ -120,6 +120,12 @@ export function splitText(text: string, max = TEXT_MAX): string[] {
 	return pieces;
 }
 
+/** A file of the agent's message that Meta takes, and how it goes. */
+interface CheckedFile {
+	file: ReplyFile;
+	kind: Exclude<ReturnType<typeof outboundKind>, { refused: unknown }>;
+}
+
 export class ReplyRelay {
 	constructor(private readonly ports: ReplyPorts) {}
 
@@ -141,21 +147,29 @@ export class ReplyRelay {
 		return byFile?.roomId === roomId ? byFile.wamid : undefined;
 	}
 
-	private async sendFile(sending: Sending, file: ReplyFile, caption: string): Promise<string | undefined> {
-		const { files, sender } = this.ports;
-		const upload = await files.info(file.id);
+	/** The way `file` goes to WhatsApp (its kind and type), or why Meta would refuse it; nothing is sent. */
+	private async checkFile(file: ReplyFile): Promise<CheckedFile | { file: ReplyFile; refused: AppError }> {
+		const upload = await this.ports.files.info(file.id);
 		const mimeType = upload?.type || file.type || '';
 		const size = Number(upload?.size ?? 0);
 		const kind = outboundKind(mimeType, size);
-		if ('refused' in kind) {
-			throw new AppError({
+		if (!('refused' in kind)) return { file, kind };
+		return {
+			file,
+			refused: new AppError({
 				code: 'file_refused',
 				message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
 				status: 400,
 				i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
 				params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(kind.maxBytes ?? 0) },
-			});
-		}
+			}),
+		};
+	}
+
+	/** `nameOnly`: the caption is only the agent's name (the prefix setting, no text): not worth a text of its own. */
+	private async sendFile(sending: Sending, checked: CheckedFile, caption: string, nameOnly = false): Promise<string | undefined> {
+		const { files, sender } = this.ports;
+		const { file, kind } = checked;
 		const bytes = await files.bytes(file.id);
 		const id = await this.ports
 			.graph(sending.number.accessToken)
@@ -171,7 +185,7 @@ export class ReplyRelay {
 			content: { type: kind.kind, [kind.kind]: media },
 			summary: caption || `[${kind.kind}] ${file.name}`,
 		});
-		if (!withCaption && caption)
+		if (!withCaption && caption && !nameOnly)
 			for (const piece of splitText(caption))
 				await sender.text({ ...sending, text: piece, replyTo: undefined, rcMessageId: undefined });
 		return wamid;
@@ -207,14 +221,21 @@ export class ReplyRelay {
 		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
 		// The message's state is its first send's (the one linked to it), so only that send names it.
 		const first: Sending = { ...sending, ...(reply.messageId ? { rcMessageId: reply.messageId } : {}) };
+		// Every file is checked before any is sent: the ones Meta would refuse are named, the others go
+		// (the text as the first one's caption), rather than some sent and the whole told as failed.
+		const checked = await Promise.all(files.map((file) => this.checkFile(file)));
+		for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
+		const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
+		if (files.length && !sendable.length) return;
+		let wamid: string | undefined;
 		try {
-			let wamid: string | undefined;
 			if (files.length) {
-				for (const [i, file] of files.entries()) {
+				for (const [i, file] of sendable.entries()) {
 					const sent = await this.sendFile(
 						i === 0 ? first : sending,
 						file,
 						i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '',
+						i === 0 && !body,
 					);
 					wamid ??= sent;
 				}
@@ -225,13 +246,6 @@ export class ReplyRelay {
 				wamid = await ports.sender.text({ ...first, text: head });
 				for (const piece of tail) await ports.sender.text({ ...sending, text: piece, replyTo: undefined });
 			}
-			if (wamid && reply.messageId)
-				await ports.messages.link({
-					wamid,
-					rcMessageId: reply.messageId,
-					roomId: room.id,
-					at: new Date(ports.clock.now()).toISOString(),
-				});
 		} catch (error) {
 			// No answer from Meta: a send that never started (the number busy past its deadline) was not
 			// delivered; one that timed out may have been, and the agent must not simply send it again.
@@ -243,6 +257,15 @@ export class ReplyRelay {
 					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
 				);
 			await notify(t('reply_failed', { reason: explainError(error, t).text }));
+		} finally {
+			// What went out is linked even when a later piece failed: the contact's quote of it finds it.
+			if (wamid && reply.messageId)
+				await ports.messages.link({
+					wamid,
+					rcMessageId: reply.messageId,
+					roomId: room.id,
+					at: new Date(ports.clock.now()).toISOString(),
+				});
 		}
 	}
 }

@@ -201,6 +201,35 @@ describe('ReplyRelay', () => {
 		]);
 	});
 
+	it('checks every file first: sends the ones Meta takes (the text on the first), names the refused one, and links what went out', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'image/jpeg', size: SAMPLES.jpeg.length, bytes: new Uint8Array(SAMPLES.jpeg) });
+		w.uploads.set('f2', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
+		await w.relay.relay(
+			reply('both', {
+				files: [
+					{ id: 'f2', name: 'setup.exe' },
+					{ id: 'f1', name: 'receipt.jpg', type: 'image/jpeg' },
+				],
+			}),
+		);
+		expect(w.sent().map((m) => [m.type, m.image])).toEqual([['image', { id: 'media-9', caption: 'both' }]]);
+		expect(w.notices.map((n) => n.text)).toEqual([
+			t('reply_failed', {
+				reason: t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }),
+			}),
+		]);
+		const wamid = w.sendLog.records[0].message.wamid as string;
+		expect(await w.messages.linkOfWamid(wamid)).toMatchObject({ rcMessageId: 'rc1' });
+	});
+
+	it('sends an audio without a lone name after it (the name prefix setting, no text)', async () => {
+		const w = await world({ settings: { agentNamePrefix: true } });
+		w.uploads.set('f1', { type: 'audio/ogg', size: 100, bytes: new Uint8Array(SAMPLES.oggOpus) });
+		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'note.ogg' }] }));
+		expect(w.sent().map((b) => b.type)).toEqual(['audio']);
+	});
+
 	it('tells the agent Meta’s refusal in words', async () => {
 		const w = await world({
 			answer: () => ({ status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }),
