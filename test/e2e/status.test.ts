@@ -402,7 +402,7 @@ describe('message status pipeline', () => {
 		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
 		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
 		expect(notices[notices.length - 1]).toBe(
-			'Status deliveries: 1 pending, 0 failed.\n⚠️ The "Message Status Endpoint URL" setting is refused (status_url_not_absolute): it must be an absolute http(s) URL, without a user name or password in it. Nothing is POSTed; the events wait (for the retry hours) until an admin corrects it.',
+			'Status deliveries: 1 pending, 0 failed.\n⚠️ The "Message Status Endpoint URL" setting is refused: it is not an absolute URL (it must start with https:// or http://). Nothing is POSTed; the events wait (for the retry hours) until an admin corrects it.',
 		);
 		await app.harness.setSetting('status_endpoint_url', url);
 		await app.harness.scheduler.advance(3600000);

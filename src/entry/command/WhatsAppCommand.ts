@@ -111,7 +111,7 @@ export class WhatsAppCommand implements ISlashCommand {
 		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
 		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
 		const url = checkStatusUrl(await appSettings(inv.read).get('statusEndpointUrl'));
-		if (url.kind === 'refused') lines.push(inv.t('deliveries_url_refused', { reason: url.reason }));
+		if (url.kind === 'refused') lines.push(inv.t('deliveries_url_refused', { reason: inv.t(url.reason) }));
 		for (const item of failed.slice(-10)) {
 			lines.push(
 				inv.t('deliveries_failed_entry', {

@@ -174,11 +174,13 @@ describe('the Message Status Endpoint URL setting', () => {
 		['', { kind: 'none' }],
 		['   ', { kind: 'none' }],
 		[' https://crm.example.com/wa/status?token=abc ', { kind: 'ok', url: 'https://crm.example.com/wa/status?token=abc' }],
+		['hooks.example.com/status', { kind: 'refused', reason: 'status_url_not_absolute' }],
 		['http://10.0.0.5:8080/status', { kind: 'ok', url: 'http://10.0.0.5:8080/status' }],
 		['hooks.example.com/status', { kind: 'refused', reason: 'status_url_not_absolute' }],
 		['/status', { kind: 'refused', reason: 'status_url_not_absolute' }],
 		['ftp://example.com/status', { kind: 'refused', reason: 'status_url_scheme' }],
-		['https://user:secret@example.com/status', { kind: 'refused', reason: 'status_url_credentials' }],
+		// Rocket.Chat's bridge sends a URL's user name and password as Basic authentication: kept as written.
+		['https://user:secret@example.com/status', { kind: 'ok', url: 'https://user:secret@example.com/status' }],
 	])('%p: %p', (value, expected) => {
 		expect(checkStatusUrl(value)).toEqual(expected);
 	});
