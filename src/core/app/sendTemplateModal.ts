@@ -76,6 +76,18 @@ export class ModalViews {
 	release(viewId: string): void {
 		this.viewIds.delete(viewId);
 	}
+
+	private readonly closed = new Set<string>();
+
+	/** The agent closed a modal whose submit is under way: that submit removes the draft when it ends. */
+	closeWhenDone(viewId: string): void {
+		this.closed.add(viewId);
+	}
+
+	/** Whether the modal was closed while its submit was under way (asked once, by that submit). */
+	takeClosed(viewId: string): boolean {
+		return this.closed.delete(viewId);
+	}
 }
 
 /** The modals' drafts, by view id. */
@@ -316,11 +328,26 @@ export class SendTemplateModal {
 			return { kind: 'foreign' };
 		}
 		if (!draft) return { kind: 'refused', errors: { template: t('send_expired') } };
-		if (draft.sending || !this.ports.views.claim(draft.viewId)) return { kind: 'refused', errors: { template: t('send_in_progress') } };
+		const { viewId } = draft;
+		if (draft.sending || !this.ports.views.claim(viewId)) return { kind: 'refused', errors: { template: t('send_in_progress') } };
 		try {
-			return await this.submitClaimed(draft, input);
+			// After the block actions of this view under way (one saving the draft meanwhile would undo
+			// its mark), on the draft as they left it.
+			return await this.ports.views.serial(viewId, async () => {
+				const current = (await this.ownDraft(viewId, user)).draft;
+				if (!current) return { kind: 'refused', errors: { template: t('send_expired') } };
+				if (current.sending) return { kind: 'refused', errors: { template: t('send_in_progress') } };
+				return this.submitClaimed(current, input);
+			});
 		} finally {
-			this.ports.views.release(draft.viewId);
+			this.ports.views.release(viewId);
+			// Closed meanwhile: what the agent typed goes now, whatever the submit's outcome.
+			if (this.ports.views.takeClosed(viewId))
+				await this.ports.drafts
+					.remove(viewId)
+					.catch((error) =>
+						this.ports.logger?.error(`send-template: draft not removed: ${error instanceof Error ? error.message : 'error'}`),
+					);
 		}
 	}
 
@@ -361,15 +388,18 @@ export class SendTemplateModal {
 
 	/**
 	 * The agent closed the modal (Cancel, ×, Escape): its draft, with the recipient and the values
-	 * typed, is removed. Not while a submit of it is under way here (that submit removes it when sent).
+	 * typed, is removed: now, or when a submit of it under way here ends.
 	 */
 	async close(input: { viewId: string; user: ModalUser }): Promise<void> {
 		const { draft } = await this.ownDraft(input.viewId, input.user);
-		if (!draft || !this.ports.views.claim(draft.viewId)) return;
+		if (!draft) return;
+		const { viewId } = draft;
+		if (!this.ports.views.claim(viewId)) return this.ports.views.closeWhenDone(viewId);
 		try {
-			await this.ports.drafts.remove(draft.viewId);
+			// After the block actions under way: one saving the draft after the removal would bring it back.
+			await this.ports.views.serial(viewId, () => this.ports.drafts.remove(viewId));
 		} finally {
-			this.ports.views.release(draft.viewId);
+			this.ports.views.release(viewId);
 		}
 	}
 

@@ -320,6 +320,25 @@ describe('submitting the modal', () => {
 		expect(w.graph.sends).toEqual([]);
 	});
 
+	it('removes the draft of a modal closed while its submit waited for Meta, even when Meta refused the send', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		let answer!: () => void;
+		const held = new Promise<void>((resolve) => (answer = resolve));
+		w.graph.answer = () => new Error('socket hang up');
+		const sendMessage = w.graph.sendMessage.bind(w.graph);
+		w.graph.sendMessage = async (...args) => (await held, sendMessage(...args));
+		const submitting = w.modal.submit({ viewId, user: agent, submitted: filled, t: keys });
+		// A block action of the last keystrokes comes with the click: it runs after the submit.
+		const typed = w.modal.act({ viewId, user: agent, action: { kind: 'param', inputId: 'body.1', value: 'Ana' }, t: keys });
+		await new Promise((resolve) => setImmediate(resolve));
+		await w.modal.close({ viewId, user: agent });
+		answer();
+		expect(await submitting).toEqual({ kind: 'refused', errors: { template: 'error_graph_unreachable' } });
+		await typed;
+		expect(w.drafts.drafts.has(viewId)).toBe(false);
+	});
+
 	it('names each field in error: recipient, department, template inputs', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
