@@ -166,16 +166,37 @@ export class ReplyRelay {
 		};
 	}
 
-	/** `nameOnly`: the caption is only the agent's name (the prefix setting, no text): not worth a text of its own. */
-	private async sendFile(sending: Sending, checked: CheckedFile, caption: string, nameOnly = false): Promise<string | undefined> {
+	/**
+	 * Uploads and sends a checked file with `caption`; resolves with its wamid and the texts that
+	 * must follow it (an audio's or sticker's caption, which they cannot carry, or one longer than
+	 * Meta takes; `nameOnly`, the caption being only the agent's name, is not worth a text).
+	 */
+	private async sendFile(
+		sending: Sending,
+		checked: CheckedFile,
+		caption: string,
+		nameOnly: boolean,
+	): Promise<{ wamid?: string; after: string[] }> {
 		const { files, sender } = this.ports;
 		const { file, kind } = checked;
 		const bytes = await files.bytes(file.id);
-		const id = await this.ports
-			.graph(sending.number.accessToken)
-			.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
-		// Audio and stickers carry no caption: it follows as a text.
-		// A caption longer than Meta takes follows as text too.
+		let id: string;
+		try {
+			id = await this.ports
+				.graph(sending.number.accessToken)
+				.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
+		} catch (error) {
+			// The upload ran out of time: no message was sent (unlike a send that timed out).
+			if (error instanceof NetworkError && error.timedOut)
+				throw new AppError({
+					code: 'upload_timed_out',
+					message: `upload of ${file.name} timed out`,
+					status: 504,
+					i18nKey: 'error_upload_timed_out',
+					params: { name: file.name },
+				});
+			throw error;
+		}
 		const withCaption = kind.kind !== 'audio' && kind.kind !== 'sticker' && caption.length <= CAPTION_MAX;
 		const media: Record<string, string> = { id };
 		if (withCaption && caption) media.caption = caption;
@@ -185,10 +206,7 @@ export class ReplyRelay {
 			content: { type: kind.kind, [kind.kind]: media },
 			summary: caption || `[${kind.kind}] ${file.name}`,
 		});
-		if (!withCaption && caption && !nameOnly)
-			for (const piece of splitText(caption))
-				await sender.text({ ...sending, text: piece, replyTo: undefined, rcMessageId: undefined });
-		return wamid;
+		return { wamid, after: !withCaption && caption && !nameOnly ? splitText(caption) : [] };
 	}
 
 	async relay(reply: AgentReply): Promise<void> {
@@ -221,15 +239,23 @@ export class ReplyRelay {
 		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
 		// The message's state is its first send's (the one linked to it), so only that send names it.
 		const first: Sending = { ...sending, ...(reply.messageId ? { rcMessageId: reply.messageId } : {}) };
-		// Every file is checked before any is sent: the ones Meta would refuse are named, the others go
-		// (the text as the first one's caption), rather than some sent and the whole told as failed.
-		const checked = await Promise.all(files.map((file) => this.checkFile(file)));
-		for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
-		const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
-		if (files.length && !sendable.length) return;
 		let wamid: string | undefined;
+		// The messages this reply goes out as (files, texts), and how many Meta accepted.
+		let parts = 0;
+		let accepted = 0;
+		const text = async (send: Parameters<FreeFormSender['text']>[0]) => {
+			const sent = await ports.sender.text(send);
+			accepted++;
+			return sent;
+		};
 		try {
 			if (files.length) {
+				// Every file is checked before any is sent: the ones Meta would refuse are named, the others
+				// go (the text as the first one's caption), rather than some sent and the whole told as failed.
+				const checked = await Promise.all(files.map((file) => this.checkFile(file)));
+				for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
+				const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
+				parts = sendable.length;
 				for (const [i, file] of sendable.entries()) {
 					const sent = await this.sendFile(
 						i === 0 ? first : sending,
@@ -237,26 +263,35 @@ export class ReplyRelay {
 						i === 0 && body ? `${prefix}${body}` : i === 0 ? prefix.trim() : '',
 						i === 0 && !body,
 					);
-					wamid ??= sent;
+					accepted++;
+					wamid ??= sent.wamid;
+					parts += sent.after.length;
+					for (const piece of sent.after) await text({ ...sending, text: piece, replyTo: undefined });
 				}
 				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
 				// Longer than Meta takes: in several messages, the first linked to the agent's (and quoting).
 				const [head, ...tail] = splitText(`${prefix}${body}`);
-				wamid = await ports.sender.text({ ...first, text: head });
-				for (const piece of tail) await ports.sender.text({ ...sending, text: piece, replyTo: undefined });
+				parts = 1 + tail.length;
+				wamid = await text({ ...first, text: head });
+				for (const piece of tail) await text({ ...sending, text: piece, replyTo: undefined });
 			}
 		} catch (error) {
 			// No answer from Meta: a send that never started (the number busy past its deadline) was not
 			// delivered; one that timed out may have been, and the agent must not simply send it again.
-			if (error instanceof NetworkError && error.timedOut)
-				return notify(t('reply_outcome_unknown', { reason: t('error_send_timed_out') }));
-			if (error instanceof PacerDeadlineError) return notify(t('reply_failed', { reason: t(unansweredKey(error, 'agent')) }));
-			if (!(error instanceof AppError))
+			const timedOut = error instanceof NetworkError && error.timedOut;
+			const reason = timedOut
+				? t('error_send_timed_out')
+				: error instanceof PacerDeadlineError
+					? t(unansweredKey(error, 'agent'))
+					: explainError(error, t).text;
+			if (!(error instanceof AppError) && !(error instanceof PacerDeadlineError))
 				ports.logger?.error(
 					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
 				);
-			await notify(t('reply_failed', { reason: explainError(error, t).text }));
+			// Some went out: sending the whole again would repeat them.
+			if (accepted) await notify(t('reply_partly_sent', { sent: accepted, total: parts, reason }));
+			else await notify(t(timedOut ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
 		} finally {
 			// What went out is linked even when a later piece failed: the contact's quote of it finds it.
 			if (wamid && reply.messageId)

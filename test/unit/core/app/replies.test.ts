@@ -252,6 +252,35 @@ describe('ReplyRelay', () => {
 		);
 	});
 
+	it('says how much of a long message went out when a later piece fails (not "not delivered"), and links the first', async () => {
+		let n = 0;
+		const w = await world({
+			answer: (req) =>
+				++n === 2
+					? { status: 400, body: JSON.stringify({ error: { code: 131047, message: 'Re-engagement message' } }) }
+					: meta(req),
+		});
+		await w.relay.relay(reply(`${'a'.repeat(3000)}\n${'b'.repeat(3000)}`));
+		expect(w.notices.map((n) => n.text)).toEqual([
+			t('reply_partly_sent', { sent: 1, total: 2, reason: t(explainSendError(131047).key, { code: 131047 }) }),
+		]);
+		const wamid = w.sendLog.records[0].message.wamid as string;
+		expect(await w.messages.linkOfWamid(wamid)).toMatchObject({ rcMessageId: 'rc1' });
+	});
+
+	it('tells an upload that ran out of time as not sent (no message went out), naming the file', async () => {
+		const w = await world({
+			answer: (req) => {
+				if (req.url.endsWith('/media')) throw new Error('socket timed out');
+				return meta(req);
+			},
+		});
+		w.uploads.set('f1', { type: 'video/mp4', size: 100, bytes: new Uint8Array(100) });
+		await w.relay.relay(reply('watch', { files: [{ id: 'f1', name: 'demo.mp4', type: 'video/mp4' }] }));
+		expect(w.sent()).toEqual([]);
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_upload_timed_out', { name: 'demo.mp4' }) })]);
+	});
+
 	it('sends nothing through a refused Graph base URL, and says so', async () => {
 		const w = await world({ graphReady: false });
 		await w.relay.relay(reply('Hello'));
