@@ -21,7 +21,11 @@ export function toWhatsAppText(markdown: string): string {
 			label && label !== url ? `${label} (${keep(url)})` : keep(url),
 		)
 		.replace(/<(https?:\/\/[^|>\s]+)\|([^>\n]+)>/g, (_m, url: string, label: string) => `${label} (${keep(url)})`)
-		.replace(/https?:\/\/[^\s\uE000]+/g, (url) => keep(url));
+		.replace(/https?:\/\/[^\s\uE000]+/g, (url) => {
+			// Marks and punctuation that end it belong to the text (`**https://x.y**`, `(see https://x.y).`).
+			const end = /[*_~).,!?:;'"]+$/.exec(url)?.[0] ?? '';
+			return keep(url.slice(0, url.length - end.length)) + end;
+		});
 	text = text
 		.replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
 		.replace(/__([^_\n]+)__/g, '_$1_')

@@ -29,6 +29,7 @@ describe('toWhatsAppText', () => {
 			'see https://ex.com/a__b__c and https://ex.com/~~x~~/:grinning:',
 		],
 		['[**the** docs](https://ex.com/a__b__c)', '*the* docs (https://ex.com/a__b__c)'],
+		['**https://x.com/a** and (see https://x.com/b).', '*https://x.com/a* and (see https://x.com/b).'],
 	])('%j', (input, output) => {
 		expect(toWhatsAppText(input)).toBe(output);
 	});
