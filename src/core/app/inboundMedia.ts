@@ -159,7 +159,7 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		const size = info.file_size === undefined ? undefined : Number(info.file_size);
 		const refused = refusal(judgeInbound({ mimeType, size }, limit)) ?? workspaceRefusal(mimeType);
 		if (refused) return refused;
-		bytes = await graph.downloadMedia(info.url, limit.maxBytes);
+		bytes = await graph.downloadMedia(info.url, limit.maxBytes, size);
 	} catch (error) {
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;

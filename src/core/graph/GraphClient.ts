@@ -172,7 +172,7 @@ export class GraphClient {
 	 * expire in 5 minutes, and a probe that Meta answered otherwise than expected would break every
 	 * download. The timeout bounds the transfer.
 	 */
-	async downloadMedia(url: string, maxBytes?: number): Promise<Uint8Array> {
+	async downloadMedia(url: string, maxBytes?: number, expectedBytes?: number): Promise<Uint8Array> {
 		if (!isMetaMediaUrl(url, this.baseUrl)) {
 			throw new AppError({
 				code: 'media_url',
@@ -187,7 +187,8 @@ export class GraphClient {
 				method: 'GET',
 				url,
 				headers: { Authorization: `Bearer ${this.accessToken}` },
-				timeoutMs: transferTimeoutMs(this.timeoutMs, maxBytes ?? 0),
+				// Its time from the size Meta announced (`file_size`), else from the most it may be.
+				timeoutMs: transferTimeoutMs(this.timeoutMs, expectedBytes ?? maxBytes ?? 0),
 				binary: true,
 			});
 		} catch (error) {

@@ -521,13 +521,17 @@ describe('GraphClient media', () => {
 		expect(text.endsWith(`\r\n--${boundary}--\r\n`)).toBe(true);
 	});
 
-	it('gives a file transfer a second more per megabyte: a 3.5 MB upload 13 s, a download of up to 16 MB 26 s', async () => {
+	it('gives a file transfer a second more per megabyte: a 3.5 MB upload 13 s, a download of up to 16 MB 26 s, of 50 KB 10 s', async () => {
 		const up = fakePort([ok({ id: '1' })]);
 		await client(up).uploadMedia(PHONE_NUMBER_ID, { bytes: new Uint8Array(3500000), mimeType: 'video/mp4', filename: 'a.mp4' });
 		expect(up.sent[0].timeoutMs).toBe(13000);
 		const down = fakePort([{ status: 200, body: '', bytes: new Uint8Array(4) }]);
 		await client(down).downloadMedia(info.url, 16 * 1000 * 1000);
 		expect(down.sent[0].timeoutMs).toBe(26000);
+		// The size Meta announced, when known: a 50 KB image keeps the call's 10 s.
+		const small = fakePort([{ status: 200, body: '', bytes: new Uint8Array(4) }]);
+		await client(small).downloadMedia(info.url, 16 * 1000 * 1000, 50000);
+		expect(small.sent[0].timeoutMs).toBe(10000);
 	});
 
 	it('marks a message read with the body Meta documents', async () => {
