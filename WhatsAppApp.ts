@@ -1,5 +1,7 @@
 import {
 	IAppAccessors,
+	IAppInstallationContext,
+	IAppUpdateContext,
 	IConfigurationExtend,
 	IConfigurationModify,
 	IEnvironmentRead,
@@ -40,6 +42,7 @@ import { RUN_CAMPAIGNS_JOB } from './src/adapters/build/campaigns';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
 import { isSendView, onSendAction, onSendClosed, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
+import { makeVisitorTokenKey } from './src/adapters/persistence/VisitorTokenKeys';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
 export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed, IPostLivechatAgentAssigned {
@@ -51,7 +54,7 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		await Promise.all(SETTINGS.map((setting) => configuration.settings.provideSetting(setting)));
 		// Disabling keeps the command registered (AppManager.disable, keepSlashcommands in engine 1.62): on
 		// enabling again the engine refuses it as "already exists", and the kept one serves.
-		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID())).catch((error: unknown) => {
+		await configuration.slashCommands.provideSlashCommand(new WhatsAppCommand(this.getID(), this)).catch((error: unknown) => {
 			if (!/already exists/.test(String((error as { message?: unknown })?.message ?? error))) throw error;
 		});
 		await configuration.scheduler.registerProcessors([...statusProcessors(this), ...windowProcessors(), ...campaignProcessors()]);
@@ -63,6 +66,21 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 			security: ApiSecurity.UNSECURE,
 			endpoints: [new WebhookEndpoint(this), new TemplateMessageEndpoint(this), new CampaignEndpoint(this)],
 		});
+	}
+
+	// The visitors' token key (src/core/app/visitorTokens.ts), before any contact: a new installation
+	// has no conversation of a version before; an update lets those open at that moment go on. A failure
+	// is logged, never thrown (the engine would leave an updated app disabled): the key is made at first use.
+	public async onInstall(_context: IAppInstallationContext, read: IRead, _http: IHttp, persistence: IPersistence): Promise<void> {
+		await makeVisitorTokenKey({ read: read.getPersistenceReader(), persistence }, 'install').catch((error: unknown) =>
+			this.getLogger().warn(`visitor token key not made at installation: ${error instanceof Error ? error.name : 'error'}`),
+		);
+	}
+
+	public async onUpdate(_context: IAppUpdateContext, read: IRead, _http: IHttp, persistence: IPersistence): Promise<void> {
+		await makeVisitorTokenKey({ read: read.getPersistenceReader(), persistence }, 'update').catch((error: unknown) =>
+			this.getLogger().warn(`visitor token key not made at the update: ${error instanceof Error ? error.name : 'error'}`),
+		);
 	}
 
 	// Campaigns stop sending while the app is disabled and resume once it is enabled (src/entry/jobs/campaignJobs.ts).

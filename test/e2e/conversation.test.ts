@@ -7,7 +7,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { CONTRACTS_DIR } from '../support/metaSpec';
-import { AppUnderTest, cancelRecurringJobs, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	AppUnderTest,
+	cancelRecurringJobs,
+	connectNumber,
+	contactVisitorToken,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const HOUR = 3600 * 1000;
@@ -79,10 +87,11 @@ describe('conversations', () => {
 		expect(livechatRooms()).toHaveLength(1);
 		const [room] = livechatRooms();
 		expect(room.visitor).toMatchObject({
-			token: `whatsapp:${NUMBER.phoneNumberId}:16505551234`,
+			token: contactVisitorToken(app, '16505551234', NUMBER.phoneNumberId),
 			name: 'Sheena Nelson',
-			phone: [{ phoneNumber: '+16505551234' }],
+			username: `whatsapp-${NUMBER.phoneNumberId}-16505551234`,
 		});
+		expect(room.visitor).not.toHaveProperty('phone');
 		expect(texts(room.id)).toEqual([
 			'Does it come in another color?',
 			'🛍️ About product di9ozbzfi4\nIs this still available?',

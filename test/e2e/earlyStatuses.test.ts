@@ -7,7 +7,17 @@
  * hook): no sleeps.
  */
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	addContactRoom,
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	contactVisitorToken,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -201,7 +211,7 @@ describe('statuses that arrive while the send is under way', () => {
 			expect(statusesOf(inRoom.wamid)).toEqual(['queued', 'sent']);
 			expect(statusesOf(outside.wamid)).toEqual(['queued', 'failed']);
 			const newRoom = [...app.harness.world.rooms.values()].find(
-				(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`,
+				(r) => r.type === 'l' && (r.visitor as any)?.token === contactVisitorToken(app, '5521999990000', NUMBER.phoneNumberId),
 			)!;
 			const rowsOf = (wamid: string) =>
 				sink.deliveries.filter((d) => d.body.msId === wamid).map((d) => [d.body.MessageStatus, d.body.roomId, d.body.mobileNo]);

@@ -4,7 +4,16 @@
  * routing silently replaces an unavailable requested agent, and visitors are merged by phone number.
  */
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	contactVisitorToken,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const SECOND: SimNumber = {
@@ -87,7 +96,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			expect(sent()).toEqual([[NUMBER.phoneNumberId, 'We are offline; we answer at 9am.']]);
 			// An agent opens the contact's conversation from Rocket.Chat (not through the app's inbound path).
 			const ana = app.harness.addAgent({ username: 'ana' });
-			const visitor = [...app.harness.world.visitors.values()].find((v) => String(v.token).endsWith(`:${CARLA}`))!;
+			const visitor = [...app.harness.world.visitors.values()].find((v) => v.token === contactVisitorToken(app, CARLA))!;
 			const room = await (app.harness.bridges.getLivechatBridge() as any).createRoom(
 				visitor,
 				app.harness.appUser(ana),
@@ -217,15 +226,17 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			const rooms = livechatRooms();
 			expect(rooms).toHaveLength(2);
 			expect(rooms.map((r) => (r.visitor as any).token)).toEqual([
-				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
-				`whatsapp:${SECOND.phoneNumberId}:${CARLA}`,
+				contactVisitorToken(app, CARLA, NUMBER.phoneNumberId),
+				contactVisitorToken(app, CARLA, SECOND.phoneNumberId),
 			]);
 			expect(rooms.map((r) => texts(r.id))).toEqual([['to support'], ['to sales']]);
-			// Agents still see the contact's phone on each visitor.
-			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.phone)).toEqual([
-				[{ phoneNumber: `+${CARLA}` }],
-				[{ phoneNumber: `+${CARLA}` }],
+			// Agents see the contact's number in each visitor's username; no visitor has a phone
+			// (Rocket.Chat's livechat API would hand a visitor found by phone its token).
+			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.username)).toEqual([
+				`whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
+				`whatsapp-${SECOND.phoneNumberId}-${CARLA}`,
 			]);
+			expect(rooms.map((r) => app.harness.world.visitors.get((r.visitor as any).id)?.phone)).toEqual([undefined, undefined]);
 
 			await app.harness.userMessage({ user: ana, room: rooms[1], text: 'Sales here' });
 			await app.harness.userMessage({ user: ana, room: rooms[0], text: 'Support here' });
@@ -273,7 +284,7 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			expect(app.harness.world.visitors.size).toBe(1);
 			const [visitor] = app.harness.world.visitors.values();
 			expect(visitor).toMatchObject({
-				token: `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				token: contactVisitorToken(app, CARLA, NUMBER.phoneNumberId),
 				username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
 			});
 			expect(livechatRooms()).toHaveLength(1);
@@ -281,12 +292,12 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 
 			await sendFromModal(SECOND.phoneNumberId);
 			expect([...app.harness.world.visitors.values()].map((v) => [v.token, v.username])).toEqual([
-				[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`],
-				[`whatsapp:${SECOND.phoneNumberId}:${CARLA}`, `whatsapp-${SECOND.phoneNumberId}-${CARLA}`],
+				[contactVisitorToken(app, CARLA, NUMBER.phoneNumberId), `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`],
+				[contactVisitorToken(app, CARLA, SECOND.phoneNumberId), `whatsapp-${SECOND.phoneNumberId}-${CARLA}`],
 			]);
 			expect(livechatRooms().map((r) => (r.visitor as any).token)).toEqual([
-				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
-				`whatsapp:${SECOND.phoneNumberId}:${CARLA}`,
+				contactVisitorToken(app, CARLA, NUMBER.phoneNumberId),
+				contactVisitorToken(app, CARLA, SECOND.phoneNumberId),
 			]);
 			expect(sent()).toEqual([
 				[NUMBER.phoneNumberId, 'hello'],

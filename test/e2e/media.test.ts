@@ -9,7 +9,7 @@ import * as path from 'path';
 import { engineKeepsJobLogs } from '../../tools/harness/engineVersion';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { SAMPLES } from '../unit/core/media/samples';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const MB = 1024 * 1024;
@@ -88,7 +88,7 @@ describe('media', () => {
 			expect(upload).toMatchObject({
 				name: `image-${id}.jpg`,
 				rid: room.id,
-				visitorToken: `whatsapp:${NUMBER.phoneNumberId}:16505551234`,
+				visitorToken: contactVisitorToken(app, '16505551234', NUMBER.phoneNumberId),
 			});
 			expect(Buffer.compare(Buffer.from(upload.buffer), bytes)).toBe(0);
 			expect(messages[1].text).toBe('Taj Mahal');

@@ -4,7 +4,7 @@
  * number) must not put that conversation's wamid in this contact's reply. The reply goes without
  * the quote (src/core/app/replies.ts).
  */
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const CARLA = '5511987654321';
@@ -22,7 +22,7 @@ describe('quoted replies stay in their room', () => {
 
 	const roomOf = (waId: string) =>
 		[...app.harness.world.rooms.values()].find(
-			(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:${waId}`,
+			(r) => r.type === 'l' && (r.visitor as any)?.token === contactVisitorToken(app, waId, NUMBER.phoneNumberId),
 		)!;
 	const sends = () =>
 		app.sim

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { addContactRoom, AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -263,7 +263,7 @@ describe('/whatsapp send-template', () => {
 		expect(ok).toMatchObject({ success: true });
 		expect((sends()[0].body as any).to).toBe('5521999990000');
 		const room = [...app.harness.world.rooms.values()].find(
-			(r) => r.type === 'l' && (r.visitor as any)?.token === `whatsapp:${NUMBER.phoneNumberId}:5521999990000`,
+			(r) => r.type === 'l' && (r.visitor as any)?.token === contactVisitorToken(app, '5521999990000', NUMBER.phoneNumberId),
 		)!;
 		expect(room).toMatchObject({ isOpen: true, servedBy: { username: 'ana' }, source: { type: 'app', id: app.harness.appId } });
 		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);

@@ -9,7 +9,16 @@ import * as path from 'path';
 
 import { decodeSummaries } from '../../src/core/templates/templateIndex';
 import { postRaw, SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	contactVisitorToken,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { StatusSink } from '../support/statusSink';
 
@@ -154,7 +163,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		// The same events signed with OTHER's own secret are OTHER's.
 		await deliverAll(eventsAbout(msId), OTHER.appSecret);
 		const [room] = livechatRooms();
-		expect(room?.visitor).toMatchObject({ token: `whatsapp:${OTHER.phoneNumberId}:${CARLA}` });
+		expect(room?.visitor).toMatchObject({ token: contactVisitorToken(app, CARLA, OTHER.phoneNumberId) });
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Is my order coming?']);
 		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 		expect(cachedTemplates(OTHER.wabaId)).toEqual([]);
@@ -195,7 +204,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		// One POST, two entries (as Meta batches), signed with NUMBER's secret.
 		await deliverAll([{ object: 'whatsapp_business_account', entry: [...mine.entry, ...theirs.entry] }], NUMBER.appSecret);
 		expect(livechatRooms().map((r) => [(r.visitor as any).token, app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
-			[`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`, ['to support']],
+			[contactVisitorToken(app, CARLA, NUMBER.phoneNumberId), ['to support']],
 		]);
 		expect(visitorsOf(OTHER)).toEqual([]);
 	});
@@ -258,7 +267,7 @@ describe("a number's app secret vouches only for its own events", () => {
 			NUMBER.appSecret,
 		);
 		const [room] = livechatRooms();
-		expect(room?.visitor).toMatchObject({ token: `whatsapp:${SIBLING.phoneNumberId}:${CARLA}` });
+		expect(room?.visitor).toMatchObject({ token: contactVisitorToken(app, CARLA, SIBLING.phoneNumberId) });
 		expect(sink.statuses()).toEqual([`${msId}:queued`, `${msId}:sent`]);
 		expect(cachedTemplates(SIBLING.wabaId)).toEqual([]);
 	});
@@ -303,8 +312,8 @@ describe("a number's app secret vouches only for its own events", () => {
 		connectedElsewhere(SIBLING);
 		await deliverAll([text(SIBLING)], NUMBER.appSecret);
 		expect(livechatRooms().map((r) => [(r.visitor as any)?.token, app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
-			[`whatsapp:${THIRD.phoneNumberId}:${CARLA}`, [`to ${THIRD.verifiedName}`]],
-			[`whatsapp:${SIBLING.phoneNumberId}:${CARLA}`, [`to ${SIBLING.verifiedName}`]],
+			[contactVisitorToken(app, CARLA, THIRD.phoneNumberId), [`to ${THIRD.verifiedName}`]],
+			[contactVisitorToken(app, CARLA, SIBLING.phoneNumberId), [`to ${SIBLING.verifiedName}`]],
 		]);
 		expect(warnings()).toEqual([]);
 

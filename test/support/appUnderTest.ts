@@ -7,6 +7,7 @@ export {
 	cancelRecurringJobs,
 	connectNumber,
 	connectState,
+	contactVisitorToken,
 	NUMBER,
 	startApp,
 	stopChecked,

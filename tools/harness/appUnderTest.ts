@@ -3,12 +3,13 @@
  * engine (AppHarness), the simulated Cloud API validating every request against Meta's spec, the
  * app's endpoints over real HTTP, and the app's Graph base URL pointed at the simulator.
  */
+import { chooseTokenKey, newTokenKey, visitorToken } from '../../src/core/app/visitorTokens';
 import { request, HttpRequest } from '../http/client';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessRoom, HarnessUser } from './world';
-import { HarnessHttpServer } from './HarnessHttpServer';
+import { HarnessHttpOptions, HarnessHttpServer } from './HarnessHttpServer';
 import { startedSinks, StatusSink } from './statusSink';
 
 export const NUMBER: SimNumber = {
@@ -32,8 +33,12 @@ export interface AppUnderTest {
 /**
  * `persistenceLatencyMs`: milliseconds every call to Rocket.Chat's persistence waits (MongoDB behind
  * the engine; 0 by default, 1 for what a real server sees); calls made at once wait side by side.
+ * `bodyLimit`: the largest request body Rocket.Chat parses for the app (HarnessHttpServer.ts; by
+ * default 100 kB, as 7.6 and later).
  */
-export async function startApp(options: HarnessOptions & { persistenceLatencyMs?: number } = {}): Promise<AppUnderTest> {
+export async function startApp(
+	options: HarnessOptions & { persistenceLatencyMs?: number } & HarnessHttpOptions = {},
+): Promise<AppUnderTest> {
 	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
 	loadSpec();
 	const firstSink = startedSinks.length;
@@ -42,7 +47,7 @@ export async function startApp(options: HarnessOptions & { persistenceLatencyMs?
 	sim.addNumber(NUMBER);
 	let harness: AppHarness;
 	try {
-		const { persistenceLatencyMs, ...rest } = options;
+		const { persistenceLatencyMs, bodyLimit: _bodyLimit, ...rest } = options;
 		harness = await AppHarness.start(
 			persistenceLatencyMs === undefined ? rest : { ...rest, persistence: { ...rest.persistence, latencyMs: persistenceLatencyMs } },
 		);
@@ -51,7 +56,7 @@ export async function startApp(options: HarnessOptions & { persistenceLatencyMs?
 		throw error;
 	}
 	await harness.setSetting('graph_api_base_url', baseUrl);
-	const http = new HarnessHttpServer(harness);
+	const http = new HarnessHttpServer(harness, { bodyLimit: options.bodyLimit });
 	await http.start();
 	sim.webhookTarget = { url: http.endpointUrl('webhook') };
 	return {
@@ -112,21 +117,45 @@ export function assertNoSecretShown(app: AppUnderTest): void {
 }
 
 /**
- * A WhatsApp contact of NUMBER with an open omnichannel room served by `agent`, the visitor as the
- * app creates it (token `whatsapp:<phone number id>:<WhatsApp id>`), for tests that start in a
- * contact's room.
+ * The token the app gives the visitor of `waId` on `phoneNumberId` (src/core/app/visitorTokens.ts),
+ * under the app's key in its persistence; the key is made there first if the app has none yet, as
+ * the app makes it at first use.
+ */
+export function contactVisitorToken(app: AppUnderTest, waId: string, phoneNumberId = NUMBER.phoneNumberId): string {
+	const appId = app.harness.appId;
+	const isKey = (r: { appId: string; associations: Array<{ id: string }> }) =>
+		r.appId === appId && r.associations.some((a) => a.id === 'visitor-token-key');
+	if (!app.harness.world.persistence.some(isKey)) {
+		app.harness.world.persistence.push({
+			id: `visitor-token-key-${appId}`,
+			appId,
+			data: newTokenKey(Date.now()),
+			associations: [{ model: 'misc', id: 'visitor-token-key' }],
+		});
+	}
+	const key = chooseTokenKey(app.harness.world.persistence.filter(isKey).map((r) => r.data));
+	return visitorToken(key!.key, { phoneNumberId, waId });
+}
+
+/**
+ * A WhatsApp contact of NUMBER (or `phoneNumberId`) with an open omnichannel room served by `agent`,
+ * the visitor as the app creates it (its keyed token: `contactVisitorToken`), for tests that start in
+ * a contact's room. `token` and `createdAt` make another visitor's room (a version before's, or one
+ * someone registered through the livechat API).
  */
 export function addContactRoom(
 	app: AppUnderTest,
 	agent: HarnessUser,
-	contact: { waId?: string; name?: string; language?: string } = {},
+	contact: { waId?: string; name?: string; language?: string; phoneNumberId?: string; token?: string; createdAt?: Date } = {},
 ): HarnessRoom {
 	const waId = contact.waId ?? '5511987654321';
 	const name = contact.name ?? 'Carla';
+	const phoneNumberId = contact.phoneNumberId ?? NUMBER.phoneNumberId;
+	const token = contact.token ?? contactVisitorToken(app, waId, phoneNumberId);
 	const visitor = {
-		id: `visitor-${waId}`,
-		token: `whatsapp:${NUMBER.phoneNumberId}:${waId}`,
-		username: `whatsapp-${NUMBER.phoneNumberId}-${waId}`,
+		id: `visitor-${waId}-${token.length}-${contact.createdAt?.getTime() ?? ''}`,
+		token,
+		username: `whatsapp-${phoneNumberId}-${waId}`,
 		name,
 		...(contact.language ? { livechatData: { language: contact.language } } : {}),
 	};
@@ -136,7 +165,12 @@ export function addContactRoom(
 		type: 'l',
 		creator: agent,
 		members: [agent],
-		extra: { visitor, isOpen: true, servedBy: app.harness.appUser(agent) },
+		extra: {
+			visitor,
+			isOpen: true,
+			servedBy: app.harness.appUser(agent),
+			...(contact.createdAt ? { createdAt: contact.createdAt } : {}),
+		},
 	});
 }
 

@@ -15,7 +15,7 @@ export async function autoMessagesOf(acc: SendAccessors & { logger?: ILogger; ap
 	return new AutoMessages({
 		sender: acc.sender ?? (await freeFormSenderOf(acc)),
 		marks: new MessageStore(reader, acc.persistence),
-		conversations: new RocketChatConversations({ read: acc.read, modify: acc.modify, appId: acc.appId ?? '' }),
+		conversations: new RocketChatConversations({ read: acc.read, modify: acc.modify, persistence: acc.persistence, appId: acc.appId ?? '' }),
 		numbers: new NumberStore(reader),
 		windows: new WindowStore(reader, acc.persistence),
 		clock: systemClock,

@@ -56,11 +56,11 @@ function roomsOf(acc: { read: IRead; modify: IModify; persistence: IPersistence 
 		contactOf: async (roomId) => {
 			const room = await roomOf(roomId);
 			if (room) rooms.set(room.id, room);
-			const contact = contactOf(room);
+			const contact = await contactOf({ read, persistence }, room);
 			return contact && { phoneNumberId: contact.phoneNumberId, waId: contact.waId };
 		},
 		contactRoom: async (spec) => {
-			const room = await contactRoom(read, modify, { ...spec, agent, appId: sender.appId });
+			const room = await contactRoom({ read, modify, persistence }, { ...spec, agent, appId: sender.appId });
 			rooms.set(room.id, room);
 			return room.id;
 		},

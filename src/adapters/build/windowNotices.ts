@@ -16,7 +16,7 @@ export function windowNoticesOf(acc: { read: IRead; modify: IModify; persistence
 		scheduler: { schedule: (job, when) => acc.modify.getScheduler().scheduleOnce({ id: WINDOW_NOTICE_JOB, when: new Date(when), data: { ...job } }).then(() => undefined) },
 		settings: appSettings(acc.read),
 		clock: systemClock,
-		conversations: new RocketChatConversations({ read: acc.read, modify: acc.modify, appId: acc.appId ?? '' }),
+		conversations: new RocketChatConversations({ read: acc.read, modify: acc.modify, persistence: acc.persistence, appId: acc.appId ?? '' }),
 		translator: () => workspaceTranslator(acc.read),
 	});
 }

@@ -1,10 +1,10 @@
 /**
  * WhatsApp contacts in omnichannel (core/app/conversations.ts) over Rocket.Chat's livechat: a
- * visitor per (connected number, WhatsApp id), whose token is `whatsapp:<phoneNumberId>:<waId>` and
+ * visitor per (connected number, WhatsApp id), whose token is keyed (core/app/visitorTokens.ts) and
  * username `whatsapp-<phoneNumberId>-<waId>`, and their livechat room. The one code path that
  * creates the contacts' visitors and rooms, for a contact's message and an agent's template alike.
  */
-import { IModify, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
 import { IRoom, RoomType } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
@@ -12,8 +12,7 @@ import { IUser } from '@rocket.chat/apps-engine/definition/users';
 import {
 	Agent,
 	Contact,
-	contactOfToken,
-	contactToken,
+	contactKey,
 	contactUsername,
 	Conversations,
 	InvalidDepartment,
@@ -21,9 +20,19 @@ import {
 	Room,
 	Visitor,
 } from '../../core/app/conversations';
+import { contactOfLegacyToken, contactOfVisitorToken, TokenKey, visitorToken } from '../../core/app/visitorTokens';
 import { formatE164 } from '../../core/phone';
+import { visitorTokenKey } from '../persistence/VisitorTokenKeys';
 
-export { contactToken, contactUsername };
+export { contactUsername };
+
+/** What the conversations read and write with; `persistence` lets them make the token key at first use. */
+export interface ConversationAccessors {
+	read: IRead;
+	modify: IModify;
+	appId: string;
+	persistence?: IPersistence;
+}
 
 /** The engine's visitor, room and user behind the core's views of them. */
 interface EngineVisitor extends Visitor {
@@ -79,23 +88,44 @@ async function orInvalidDepartment<T>(call: () => Promise<T>): Promise<T> {
 	}
 }
 
+/**
+ * A room of a visitor with a token of the versions before (core/app/visitorTokens.ts) is its
+ * contact's only when opened before the installation's key was made (no key yet: none was opened
+ * after). Rocket.Chat dates both (the room's `ts`; the key's `Date.now()` of the same server).
+ */
+const openedBeforeKey = (room: IRoom, key: TokenKey | undefined) =>
+	!key || (room.createdAt !== undefined && new Date(room.createdAt).getTime() < key.createdAt);
+
 export class RocketChatConversations implements Conversations {
-	constructor(private readonly acc: { read: IRead; modify: IModify; appId: string }) {}
+	constructor(private readonly acc: ConversationAccessors) {}
+
+	private tokenKey(): Promise<TokenKey | undefined> {
+		return visitorTokenKey({ read: this.acc.read.getPersistenceReader(), persistence: this.acc.persistence });
+	}
 
 	/**
 	 * The contact's visitor for this number, created if needed (the one way the app creates visitors).
 	 *
-	 * Rocket.Chat's registerGuest, behind createAndReturnVisitor, looks a visitor up by token, then by
-	 * phone number, and a phone match keeps the *existing* visitor's token: registered with its phone,
-	 * the contact of a second number would become the first number's visitor (its room, its number).
-	 * So the visitor is created without a phone, then the phone is set on it by a second call, which
-	 * finds it by its token first. Each number keeps its own visitor; agents still see the phone.
+	 * Without a phone number. Rocket.Chat's registerGuest, behind createAndReturnVisitor and behind
+	 * the public `POST /api/v1/livechat/visitor`, looks a visitor up by token, then by phone, and a
+	 * phone match answers the *existing* visitor, its token included (livechat/imports/server/rest/
+	 * visitor.ts: `findOneEnabledById(visitorId)`): a visitor with the contact's phone would hand its
+	 * token to anyone who knows the number. The username names the contact's number instead.
 	 */
 	async visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor> {
-		const token = contactToken(spec.phoneNumberId, spec.waId);
-		const existing = await this.acc.read.getLivechatReader().getLivechatVisitorByToken(token);
-		if (existing) return visitorOf(existing);
+		const key = await this.tokenKey();
+		if (!key) throw new Error('the visitor token key could not be made');
+		const token = visitorToken(key.key, spec);
+		const livechat = this.acc.read.getLivechatReader();
 		const creator = this.acc.modify.getCreator().getLivechatCreator();
+		const existing = (await livechat.getLivechatVisitorByToken(token)) ?? (await this.legacyInConversation(spec, key));
+		if (existing) {
+			// Named by their phone number (reached first by a template), the contact's WhatsApp name
+			// replaces it; a name an agent gave is kept. Only the token and the name go: registerGuest
+			// checks a department it is given, and the visitor's may have been deleted since.
+			if (!spec.name || existing.name === spec.name || existing.name !== formatE164(spec.waId)) return visitorOf(existing);
+			return visitorOf((await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor)) ?? existing);
+		}
 		const created = await orInvalidDepartment(() =>
 			creator.createAndReturnVisitor({
 				token,
@@ -105,9 +135,7 @@ export class RocketChatConversations implements Conversations {
 			} as IVisitor),
 		);
 		if (!created) throw new Error('the visitor could not be created');
-		return visitorOf(
-			(await creator.createAndReturnVisitor({ ...created, phone: [{ phoneNumber: formatE164(spec.waId) }] })) ?? created,
-		);
+		return visitorOf(created);
 	}
 
 	async moveVisitor(visitor: Visitor, department: string): Promise<Visitor> {
@@ -125,9 +153,27 @@ export class RocketChatConversations implements Conversations {
 		return open ? roomOf(open) : undefined;
 	}
 
-	async openRoomOfToken(token: string): Promise<Room | undefined> {
-		const visitor = await this.acc.read.getLivechatReader().getLivechatVisitorByToken(token);
-		return visitor ? this.openRoom(visitorOf(visitor)) : undefined;
+	async openRoomOf(contact: Contact): Promise<Room | undefined> {
+		const key = await this.tokenKey();
+		const livechat = this.acc.read.getLivechatReader();
+		const keyed = key && (await livechat.getLivechatVisitorByToken(visitorToken(key.key, contact)));
+		if (keyed) return this.openRoom(visitorOf(keyed));
+		const legacy = await livechat.getLivechatVisitorByToken(contactKey(contact.phoneNumberId, contact.waId));
+		const room = legacy && (await this.openRoom(visitorOf(legacy)));
+		return room && openedBeforeKey(engineRoom(room), key) ? room : undefined;
+	}
+
+	/**
+	 * The contact's visitor of the versions before, while the conversation it had open when this
+	 * version came is open: that conversation goes on with it. Otherwise the contact gets a visitor of
+	 * their own, keyed and without a phone: the old one's token can be guessed, and its phone hands its
+	 * token out (see `visitor`), so it is never given the keyed token; its past conversations stay its.
+	 */
+	private async legacyInConversation(contact: Contact, key: TokenKey): Promise<IVisitor | undefined> {
+		const legacy = await this.acc.read.getLivechatReader().getLivechatVisitorByToken(contactKey(contact.phoneNumberId, contact.waId));
+		if (!legacy) return undefined;
+		const open = await this.openRoom(visitorOf(legacy));
+		return open && openedBeforeKey(engineRoom(open), key) ? legacy : undefined;
 	}
 
 	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {
@@ -201,23 +247,43 @@ export interface ContactRoom {
 	visitorLanguage?: string;
 }
 
-/** The WhatsApp contact behind a livechat room, if the room is one. */
-export function contactOf(room: IRoom | undefined): ContactRoom | undefined {
+/**
+ * The WhatsApp contact a livechat room's visitor token names, not yet verified: what may be read
+ * before any await (AgentReplies.ts orders a contact's replies by it). `contactOf` verifies.
+ */
+export function claimedContactOf(room: IRoom | undefined): Contact | undefined {
 	if (!room || room.type !== RoomType.LIVE_CHAT) return undefined;
+	const token = (room as ILivechatRoom).visitor?.token;
+	const keyed = /^(whatsapp:\d+:\d+):[0-9a-f]{32}$/.exec(token ?? '');
+	return contactOfLegacyToken(keyed ? keyed[1] : token);
+}
+
+/**
+ * The WhatsApp contact behind a livechat room, if the room is one: its visitor's keyed token verifies
+ * under the installation's key, or (a token of the versions before) the room opened before the key.
+ * A visitor registered by someone else through Rocket.Chat's livechat API with a token of that
+ * shape is no contact: the app's agents' answers there never go to WhatsApp.
+ */
+export async function contactOf(
+	acc: { read: IRead; persistence?: IPersistence },
+	room: IRoom | undefined,
+): Promise<ContactRoom | undefined> {
+	if (!claimedContactOf(room)) return undefined;
 	const visitor = (room as ILivechatRoom).visitor;
-	const contact = contactOfToken(visitor?.token);
+	const key = await visitorTokenKey({ read: acc.read.getPersistenceReader(), persistence: acc.persistence });
+	const legacy = contactOfLegacyToken(visitor?.token);
+	const contact = legacy ? (openedBeforeKey(room!, key) ? legacy : undefined) : key && contactOfVisitorToken(key.key, visitor?.token);
 	if (!contact) return undefined;
 	const language = (visitor?.livechatData as Record<string, unknown> | undefined)?.language;
-	return { room, ...contact, visitorLanguage: typeof language === 'string' ? language : undefined };
+	return { room: room!, ...contact, visitorLanguage: typeof language === 'string' ? language : undefined };
 }
 
 /** The contact's open room, or a new one served by `agent` (a closed room is never reopened). */
 export async function contactRoom(
-	read: IRead,
-	modify: IModify,
+	acc: { read: IRead; modify: IModify; persistence: IPersistence },
 	spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string },
 ): Promise<IRoom> {
-	const conversations = new RocketChatConversations({ read, modify, appId: spec.appId });
+	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
 	const visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
 	const room = (await conversations.openRoom(visitor)) ?? (await conversations.createRoom({ visitor, agent: agentOf(spec.agent) }));
 	return engineRoom(room);

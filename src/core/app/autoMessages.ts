@@ -4,7 +4,7 @@
  * A failure is logged for the admin and never blocks the conversation.
  */
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Contact, contactToken, Conversations, Room } from './conversations';
+import { Contact, contactKey, Conversations, Room } from './conversations';
 import { FreeFormSender } from './freeForm';
 import { Clock, Logger, MessageLog, Numbers } from './ports';
 import { isWindowOpen, Windows } from './window';
@@ -50,7 +50,7 @@ export class AutoMessages {
 	 */
 	async onWaitingForAgent(to: ContactOfNumber): Promise<void> {
 		if (!to.number.offlineMessage?.trim()) return;
-		const token = contactToken(to.number.phoneNumberId, to.waId);
+		const token = contactKey(to.number.phoneNumberId, to.waId);
 		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) return;
 		// Marked once it went: a send that failed is tried again with the next run of the waiting message.
 		if (await this.trySend(to, to.number.offlineMessage)) await this.ports.marks.mark(OFFLINE_SENT, token);
@@ -58,7 +58,7 @@ export class AutoMessages {
 
 	/** The contact's messages reached a room: the next time they wait for an agent, they are told again. */
 	async forgetOfflineNotice(to: ContactOfNumber): Promise<void> {
-		const token = contactToken(to.number.phoneNumberId, to.waId);
+		const token = contactKey(to.number.phoneNumberId, to.waId);
 		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) await this.ports.marks.unmark(OFFLINE_SENT, token);
 	}
 
@@ -71,7 +71,7 @@ export class AutoMessages {
 	async onNewConversation(to: ContactOfNumber & { room: Room }): Promise<void> {
 		const { number, room } = to;
 		await this.trySend(to, number.welcomeMessage, room.id);
-		const token = contactToken(number.phoneNumberId, to.waId);
+		const token = contactKey(number.phoneNumberId, to.waId);
 		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);
 		if (told) await this.ports.marks.unmark(OFFLINE_SENT, token);
 		const department = room.departmentId ?? number.departmentId;
@@ -84,7 +84,7 @@ export class AutoMessages {
 	async onRoomClosed(closed: Contact & { roomId: string }): Promise<void> {
 		const number = await this.ports.numbers.get(closed.phoneNumberId);
 		if (!number?.conversationFinishedMessage) return;
-		const last = (await this.ports.windows.get(contactToken(closed.phoneNumberId, closed.waId)))?.at;
+		const last = (await this.ports.windows.get(contactKey(closed.phoneNumberId, closed.waId)))?.at;
 		if (!isWindowOpen(last, this.ports.clock.now())) return;
 		await this.trySend({ number, waId: closed.waId }, number.conversationFinishedMessage, closed.roomId);
 	}

@@ -1,7 +1,7 @@
 /**
  * WhatsApp contacts in omnichannel, as the services see them: one visitor per (connected number,
- * WhatsApp id), whose token is `whatsapp:<phoneNumberId>:<waId>` and username
- * `whatsapp-<phoneNumberId>-<waId>`, and their livechat room. The port is implemented over
+ * WhatsApp id), whose username is `whatsapp-<phoneNumberId>-<waId>` and token a keyed one
+ * (visitorTokens.ts), and their livechat room. The port is implemented over
  * Rocket.Chat in src/adapters/rocketchat/conversations.ts: the one code path that creates the
  * contacts' visitors and rooms (a contact's message and an agent's template alike).
  */
@@ -12,12 +12,16 @@ export interface Contact {
 	waId: string;
 }
 
-export const contactToken = (phoneNumberId: string, waId: string) => `whatsapp:${phoneNumberId}:${waId}`;
+/**
+ * The app's own key for a contact, `whatsapp:<phoneNumberId>:<waId>`: its window's record and notice
+ * jobs. Not a visitor's token (visitorTokens.ts), though versions before gave visitors this one.
+ */
+export const contactKey = (phoneNumberId: string, waId: string) => `whatsapp:${phoneNumberId}:${waId}`;
 export const contactUsername = (phoneNumberId: string, waId: string) => `whatsapp-${phoneNumberId}-${waId}`;
 
-/** The contact behind a visitor's token, if the visitor is one of the app's. */
-export function contactOfToken(token: string | undefined): Contact | undefined {
-	const match = /^whatsapp:(\d+):(\d+)$/.exec(token ?? '');
+/** The contact of a contact's key. */
+export function contactOfKey(key: string | undefined): Contact | undefined {
+	const match = /^whatsapp:(\d+):(\d+)$/.exec(key ?? '');
 	return match ? { phoneNumberId: match[1], waId: match[2] } : undefined;
 }
 
@@ -83,8 +87,8 @@ export interface Conversations {
 	moveVisitor(visitor: Visitor, department: string): Promise<Visitor>;
 	/** The visitor's open room, if any (a closed room is never reopened). */
 	openRoom(visitor: Visitor): Promise<Room | undefined>;
-	/** The open room of the visitor with this token, if any. */
-	openRoomOfToken(token: string): Promise<Room | undefined>;
+	/** The contact's open room, if any. */
+	openRoomOf(contact: Contact): Promise<Room | undefined>;
 	/** A new room for the visitor, served by `agent` if given; throws NoAgentOnline. */
 	createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room>;
 	/** Posts `text` in the room as the contact; answers the message's id. */

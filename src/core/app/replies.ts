@@ -13,7 +13,7 @@ import { Translator } from '../i18n/translate';
 import { humanSize, outboundKind } from '../media/media';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { toWhatsAppText } from '../outbound/markdown';
-import { Contact, contactToken } from './conversations';
+import { Contact, contactKey } from './conversations';
 import { explainError, unansweredKey } from './explain';
 import { FreeFormSender } from './freeForm';
 import { Clock, Logger, MessageLog, Numbers } from './ports';
@@ -224,7 +224,7 @@ export class ReplyRelay {
 		const number = await ports.numbers.get(room.contact.phoneNumberId);
 		if (!number) return notify(t('reply_number_gone'));
 
-		const last = (await ports.windows.get(contactToken(room.contact.phoneNumberId, room.contact.waId)))?.at;
+		const last = (await ports.windows.get(contactKey(room.contact.phoneNumberId, room.contact.waId)))?.at;
 		if (!isWindowOpen(last, ports.clock.now())) return notify(t('reply_window_closed'));
 
 		const replyTo = reply.quotedId ? await this.quotedWamid(reply.quotedId, room.id) : undefined;

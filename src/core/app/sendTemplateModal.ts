@@ -4,6 +4,7 @@
  * it acts on it, whose role is checked again on every step. A contact's room answers through its
  * own number only. The send itself is the send-templates service's (sendTemplates.ts).
  */
+import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
 import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
@@ -56,7 +57,8 @@ export interface Draft {
  */
 export class ModalViews {
 	private readonly viewIds = new Set<string>();
-	private readonly queue = new KeyedQueue();
+	/** Rocket.Chat gives up on a view's call after the engine's timeout: the next need not wait longer. */
+	private readonly queue = new KeyedQueue(ENGINE_CALL_TIMEOUT_MS);
 
 	/**
 	 * Runs `step` after the steps of the same view under way in this process. A block action loads the

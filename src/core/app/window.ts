@@ -6,7 +6,7 @@
  * time. The job trusts the scheduler's clock: it compares the window it was scheduled for, not times.
  */
 import { Translator } from '../i18n/translate';
-import { Conversations } from './conversations';
+import { contactOfKey, Conversations } from './conversations';
 import { Clock } from './ports';
 import { SettingsReader } from './settings';
 
@@ -21,7 +21,7 @@ export interface WindowRecord {
 	noticeFor?: number;
 }
 
-/** The windows, by contact token (core/app/conversations.ts contactToken). */
+/** The windows, by contact token (core/app/conversations.ts contactKey). */
 export interface Windows {
 	get(token: string): Promise<WindowRecord | undefined>;
 	put(token: string, record: WindowRecord): Promise<void>;
@@ -74,7 +74,7 @@ export interface WindowNoticePorts {
 	scheduler: NoticeScheduler;
 	settings: SettingsReader;
 	clock: Clock;
-	conversations: Pick<Conversations, 'openRoomOfToken' | 'postAsApp'>;
+	conversations: Pick<Conversations, 'openRoomOf' | 'postAsApp'>;
 	/** Texts in the workspace's language (read only when a notice is posted). */
 	translator: () => Promise<Translator>;
 }
@@ -103,7 +103,8 @@ export class WindowNotices {
 		const window = await windows.get(job.token);
 		if (!window) return;
 		const minutes = await this.ports.settings.get('windowNoticeMinutes');
-		const room = await conversations.openRoomOfToken(job.token);
+		const contact = contactOfKey(job.token);
+		const room = contact ? await conversations.openRoomOf(contact) : undefined;
 		if (!room || !minutes) {
 			await windows.put(job.token, { ...window, noticeFor: undefined });
 			return;

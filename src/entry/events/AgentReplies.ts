@@ -13,7 +13,7 @@ import { AgentReply } from '../../core/app/replies';
 import { autoMessagesOf } from '../../adapters/build/autoMessages';
 import { readReceiptsOf } from '../../adapters/build/inbound';
 import { EngineReplyAgent, EngineReplyRoom, replyRelayOf } from '../../adapters/build/replies';
-import { contactOf } from '../../adapters/rocketchat/conversations';
+import { claimedContactOf, contactOf } from '../../adapters/rocketchat/conversations';
 import { messageFiles } from '../../adapters/engine/newerApis';
 
 export interface ReplyAccessors {
@@ -76,7 +76,7 @@ function quoted(message: IMessage): { text: string; quotedId?: string } {
 
 /** The agent's message as the relay's input, or undefined when it is not one to relay. */
 function agentReplyOf(message: IMessage): AgentReply | undefined {
-	const contact = contactOf(message.room);
+	const contact = claimedContactOf(message.room);
 	if (!contact) return undefined;
 	const room = message.room as ILivechatRoom;
 	if (!isAgentReply(message, room)) return undefined;
@@ -103,20 +103,26 @@ function agentReplyOf(message: IMessage): AgentReply | undefined {
  * Rocket.Chat does not wait for an app's IPostMessageSent before the next message's
  * (apps/meteor/app/lib/server/functions/sendMessage.ts: `void ...messageEvent('IPostMessageSent', ...)`):
  * a file's upload would let the text sent after it reach WhatsApp first. Entered before any await.
+ * A reply waits for the one before it at most ten minutes: several large files take minutes to
+ * reach Meta (`transferTimeoutMs`), and a reply that never ends must not hold the contact's next.
  */
-const TO_CONTACT = new KeyedQueue();
+const TO_CONTACT = new KeyedQueue(10 * 60 * 1000);
 
 /** IPostMessageSent: an agent's message in a WhatsApp contact room goes to the contact. */
 export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
 	const reply = agentReplyOf(message);
 	if (!reply) return;
 	const { phoneNumberId, waId } = reply.room.contact;
-	await TO_CONTACT.serial(`${phoneNumberId}:${waId}`, async () => (await replyRelayOf(acc)).relay(reply));
+	await TO_CONTACT.serial(`${phoneNumberId}:${waId}`, async () => {
+		// Its room's visitor is verified in turn: the token named the contact, its key or age proves it.
+		if (!(await contactOf(acc, message.room))) return;
+		await (await replyRelayOf(acc)).relay(reply);
+	});
 }
 
 /** IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows. */
 export async function onRoomClosed(acc: ReplyAccessors, room: ILivechatRoom, logger?: ILogger): Promise<void> {
-	const contact = contactOf(room);
+	const contact = await contactOf(acc, room);
 	if (contact)
 		await (
 			await autoMessagesOf({ ...acc, logger })
@@ -125,7 +131,7 @@ export async function onRoomClosed(acc: ReplyAccessors, room: ILivechatRoom, log
 
 /** IPostLivechatAgentAssigned: the contact's messages so far show as read, per the setting. */
 export async function onAgentAssigned(acc: { read: IRead; http: IHttp }, room: ILivechatRoom, logger?: ILogger): Promise<void> {
-	const contact = contactOf(room);
+	const contact = await contactOf(acc, room);
 	if (contact)
 		await (await readReceiptsOf({ ...acc, logger })).onAgentAssigned({ phoneNumberId: contact.phoneNumberId, waId: contact.waId });
 }

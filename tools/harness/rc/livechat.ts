@@ -121,7 +121,9 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 	 *   1. a visitor with that token is updated;
 	 *   2. else a visitor with that phone number is reused and KEEPS ITS TOKEN (the given one is dropped);
 	 *   3. else a visitor with that email is reused and gets the given token;
-	 *   4. else a visitor is created (`username` or the next `guest-N`).
+	 *   4. else a visitor is created (`username` or the next `guest-N`) with the `id` given, if any:
+	 *      `updateOneByIdOrToken` upserts on that `_id` with `$set`, so a visitor that has this id
+	 *      keeps its other fields and gets the token, username, status and `ts` (models/LivechatVisitors.ts).
 	 * Name, phone and email given are set on the visitor. A department given that differs from the
 	 * visitor's must exist (by id or name), else `error-invalid-department`.
 	 */
@@ -150,9 +152,11 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		if (phone) update.phone = [{ phoneNumber: phone }];
 		if (email) update.visitorEmails = [{ address: email }];
 		const now = new Date();
+		const sameId = visitor.id ? w.visitors.get(visitor.id as string) : undefined;
 		const stored: Json = existing
 			? { ...existing, ...update, updatedAt: now }
 			: {
+					...(sameId ?? {}),
 					id: (visitor.id as string | undefined) ?? `visitor-${randomUUID()}`,
 					username: (visitor.username as string | undefined) || `guest-${++guestCount}`,
 					createdAt: now,

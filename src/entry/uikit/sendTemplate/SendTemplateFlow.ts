@@ -67,7 +67,7 @@ export async function openSendTemplate(
 	invocation: { user: IUser; room: IRoom; triggerId: string; t: Translator },
 ): Promise<string | undefined> {
 	const { user, room, t } = invocation;
-	const contact = contactOf(room);
+	const contact = await contactOf(acc, room);
 	const modal = await modalOf(acc, user, contact ? room : undefined);
 	const opened = await modal.open({
 		user,

@@ -1,5 +1,5 @@
 import { AutoMessages, OFFLINE_SENT } from '../../../../src/core/app/autoMessages';
-import { contactToken } from '../../../../src/core/app/conversations';
+import { contactKey } from '../../../../src/core/app/conversations';
 import { FreeFormSender, SendGraph } from '../../../../src/core/app/freeForm';
 import { Logger } from '../../../../src/core/app/ports';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
@@ -19,7 +19,7 @@ import {
 } from './fakes-inbound';
 import { BUSY_NOT_STARTED, statusCallbackLog } from './fakes-templates';
 
-const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
 
 const AUTO: ConnectedNumber = {
 	...NUMBER,

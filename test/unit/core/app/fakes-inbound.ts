@@ -5,7 +5,7 @@
 import {
 	Agent,
 	Contact,
-	contactToken,
+	contactKey,
 	contactUsername,
 	Conversations,
 	NoAgentOnline,
@@ -99,7 +99,7 @@ export class FakeConversations implements Conversations {
 	routedTo?: string;
 
 	async visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor> {
-		const token = contactToken(spec.phoneNumberId, spec.waId);
+		const token = contactKey(spec.phoneNumberId, spec.waId);
 		const existing = this.visitors.find((v) => v.token === token);
 		if (existing) return { ...existing };
 		const created: FakeVisitor = {
@@ -120,7 +120,8 @@ export class FakeConversations implements Conversations {
 	async openRoom(visitor: Visitor): Promise<Room | undefined> {
 		return this.rooms.find((r) => r.visitorToken === visitor.token && r.open);
 	}
-	async openRoomOfToken(token: string): Promise<Room | undefined> {
+	async openRoomOf(contact: Contact): Promise<Room | undefined> {
+		const token = contactKey(contact.phoneNumberId, contact.waId);
 		return this.rooms.find((r) => r.visitorToken === token && r.open);
 	}
 	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {

@@ -1,9 +1,9 @@
-import { contactToken } from '../../../../src/core/app/conversations';
+import { contactKey } from '../../../../src/core/app/conversations';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { isWindowOpen, noticeJobOf, NoticeJob, recordInbound, WINDOW_MS, WindowNotices } from '../../../../src/core/app/window';
 import { CARLA, FakeClock, FakeConversations, MemoryWindows, NUMBER, t, T0 } from './fakes-inbound';
 
-const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
 const HOUR = 3600000;
 
 async function world(settings: Partial<Record<SettingKey, unknown>> = {}) {

@@ -1,4 +1,4 @@
-import { contactToken } from '../../../../src/core/app/conversations';
+import { contactKey } from '../../../../src/core/app/conversations';
 import { AgentReply, ReplyPorts, ReplyRelay, splitText } from '../../../../src/core/app/replies';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { WINDOW_MS } from '../../../../src/core/app/window';
@@ -7,7 +7,7 @@ import { explainSendError } from '../../../../src/core/templates/errors';
 import { SAMPLES } from '../media/samples';
 import { CARLA, FakeClock, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, t, T0 } from './fakes-inbound';
 
-const TOKEN = contactToken(NUMBER.phoneNumberId, CARLA);
+const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
 const ROOM = { id: 'r1', contact: { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA } };
 const ANA = { id: 'u1', username: 'ana', name: 'Ana *Lima*' };
 

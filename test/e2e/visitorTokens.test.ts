@@ -1,0 +1,128 @@
+/**
+ * Contacts' visitor tokens (src/core/app/visitorTokens.ts). Rocket.Chat's livechat API takes a
+ * visitor's token as its only credential: a token made of the number's id and the contact's phone
+ * would let anyone who knows both read the contact's room and write in it as the contact, and the
+ * agents' answers there would go to the contact on WhatsApp. So the app's visitors get a keyed token,
+ * a visitor of the versions before keeps its conversation and is given one after, and a visitor that
+ * someone else registered with a token of the app's shape is no contact.
+ */
+import { HarnessUser } from '../../tools/harness/world';
+import { addContactRoom, AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const CARLA = '5511987654321';
+const LEGACY = `whatsapp:${NUMBER.phoneNumberId}:${CARLA}`;
+
+describe("contacts' visitor tokens", () => {
+	let app: AppUnderTest;
+	let ana: HarnessUser;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		ana = app.harness.addAgent({ username: 'ana' });
+	});
+	afterEach(() => stopChecked(app));
+
+	async function inbound(text: string) {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: text });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+	}
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
+	const sentTexts = () => app.sim.sentMessages.map((m) => (m.body as any).text?.body).filter(Boolean);
+	const keyRecords = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'visitor-token-key'));
+
+	/** A visitor and its open room, as a version before made them or as anyone may register them. */
+	function visitorRoom(token: string, createdAt: Date) {
+		const room = addContactRoom(app, ana, { waId: CARLA, token, createdAt });
+		return { room, visitor: room.visitor as any };
+	}
+
+	it("gives a new contact's visitor a token no one can make from the number and the phone, under a key made at installation, and no phone", async () => {
+		// Made when the app was installed, dated 0: no room of a version before can exist.
+		expect(keyRecords()).toHaveLength(1);
+		expect(keyRecords()[0].data).toEqual({ key: expect.stringMatching(/^[0-9a-f]{64}$/), createdAt: 0 });
+		await inbound('Hi!');
+		const [room] = livechatRooms();
+		const token = (room.visitor as any).token as string;
+		expect(token).toMatch(new RegExp(`^whatsapp:${NUMBER.phoneNumberId}:${CARLA}:[0-9a-f]{32}$`));
+		expect(token).toBe(contactVisitorToken(app, CARLA));
+		expect(keyRecords()).toHaveLength(1);
+		// No phone: Rocket.Chat's livechat API, given a visitor's phone, answers that visitor, its token
+		// included (registerGuest's phone match). Someone who knows the number gets a visitor of their own.
+		expect(app.harness.world.visitors.get((room.visitor as any).id)).not.toHaveProperty('phone');
+		const livechat = app.harness.bridges.getLivechatBridge() as any;
+		const outsider = await livechat.createAndReturnVisitor({ token: 'outsider', phone: [{ phoneNumber: `+${CARLA}` }] }, 'rc');
+		expect(outsider.token).toBe('outsider');
+		// Its room is the contact's: the agent's answer goes to WhatsApp.
+		await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });
+		expect(sentTexts()).toEqual(['Hello Carla']);
+	});
+
+	it("takes no room for a contact's whose visitor someone else registered with a token of the app's shape, and does not adopt that visitor", async () => {
+		const legacyShape = visitorRoom(LEGACY, new Date());
+		const wrongMac = visitorRoom(`${LEGACY}:${'0'.repeat(32)}`, new Date());
+		await app.harness.userMessage({ user: ana, room: legacyShape.room, text: 'to the impostor' });
+		await app.harness.userMessage({ user: ana, room: wrongMac.room, text: 'to the other impostor' });
+		expect(app.sim.sentMessages).toEqual([]);
+
+		// The contact's own message opens their own room with a visitor of their own; the impostors'
+		// visitors keep their tokens and rooms, which stay no contact's.
+		await inbound('It is me');
+		const mine = livechatRooms().filter((r) => texts(r.id).includes('It is me'));
+		expect(mine).toHaveLength(1);
+		expect([legacyShape.room.id, wrongMac.room.id]).not.toContain(mine[0].id);
+		expect((mine[0].visitor as any).token).toBe(contactVisitorToken(app, CARLA));
+		expect(app.harness.world.visitors.get(legacyShape.visitor.id)).toMatchObject({ token: LEGACY });
+		await app.harness.userMessage({ user: ana, room: legacyShape.room, text: 'to the impostor again' });
+		await app.harness.userMessage({ user: ana, room: mine[0], text: 'Hello Carla' });
+		expect(sentTexts()).toEqual(['Hello Carla']);
+	});
+
+	it("names a visitor a template reached first (its phone as name) by the contact's WhatsApp name; a name an agent gave stays", async () => {
+		const visitor = {
+			id: 'visitor-carla',
+			token: contactVisitorToken(app, CARLA),
+			username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}`,
+			name: `+${CARLA}`,
+		};
+		app.harness.world.visitors.set(visitor.id, visitor);
+		await inbound('Hi, it is Carla');
+		expect(app.harness.world.visitors.get(visitor.id)).toMatchObject({ name: 'Carla', token: visitor.token });
+		expect(app.harness.world.visitors.size).toBe(1);
+
+		Object.assign(app.harness.world.visitors.get(visitor.id)!, { name: 'Carla Souza (ACME)' });
+		await inbound('Me again');
+		expect(app.harness.world.visitors.get(visitor.id)).toMatchObject({ name: 'Carla Souza (ACME)' });
+	});
+
+	it('after an update from a version before: keeps the conversation open then, and gives the contact a visitor of their own (keyed, no phone) for the next', async () => {
+		// An app installed by a version before has no key; the update makes it, dated then.
+		app.harness.world.persistence.splice(
+			0,
+			app.harness.world.persistence.length,
+			...app.harness.world.persistence.filter((r) => !r.associations.some((a) => a.id === 'visitor-token-key')),
+		);
+		const { visitor, room } = visitorRoom(LEGACY, new Date(Date.now() - 60000));
+		Object.assign(app.harness.world.visitors.get(visitor.id)!, { phone: [{ phoneNumber: `+${CARLA}` }] });
+		await inbound('Still there?');
+		expect(texts(room.id)).toEqual(['Still there?']);
+		await app.harness.userMessage({ user: ana, room, text: 'Yes!' });
+		expect(sentTexts()).toEqual(['Yes!']);
+
+		await app.harness.closeLivechatRoom(room, ana);
+		await inbound('New question');
+		const next = livechatRooms().find((r) => r.id !== room.id)!;
+		expect(texts(next.id)).toEqual(['New question']);
+		const keyed = app.harness.world.visitors.get((next.visitor as any).id)!;
+		expect(keyed.id).not.toBe(visitor.id);
+		expect(keyed).toMatchObject({ token: contactVisitorToken(app, CARLA), username: `whatsapp-${NUMBER.phoneNumberId}-${CARLA}` });
+		expect(keyed).not.toHaveProperty('phone');
+		// The old visitor keeps its past conversation.
+		expect(app.harness.world.visitors.get(visitor.id)).toMatchObject({ token: LEGACY });
+		await app.harness.userMessage({ user: ana, room: next, text: 'Answer' });
+		expect(sentTexts()).toEqual(['Yes!', 'Answer']);
+	});
+});
