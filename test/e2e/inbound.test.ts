@@ -1,5 +1,14 @@
 /** Inbound WhatsApp messages through the engine: visitor, room, message, de-duplication, routing. */
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	contactVisitorToken,
+	NUMBER,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { backdate } from '../support/backdate';
 
@@ -47,11 +56,12 @@ describe('inbound messages', () => {
 			department: { id: sales.id },
 		});
 		expect(room.visitor).toMatchObject({
-			token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`,
+			token: contactVisitorToken(app, '5511987654321', NUMBER.phoneNumberId),
 			name: 'Carla',
-			phone: [{ phoneNumber: '+5511987654321' }],
+			username: `whatsapp-${NUMBER.phoneNumberId}-5511987654321`,
 			department: sales.id,
 		});
+		expect(room.visitor).not.toHaveProperty('phone');
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Olá! Does it come in blue? 😀']);
 		// Ana has the room: the contact sees the message read.
 		expect(readReceipts()).toEqual([
@@ -266,7 +276,7 @@ describe('inbound messages', () => {
 			await sendTemplate({ targetAgent: 'bob' });
 			await inbound('sim', '551187654321');
 			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });
-			expect(livechatRooms()[0].visitor).toMatchObject({ token: `whatsapp:${NUMBER.phoneNumberId}:551187654321` });
+			expect(livechatRooms()[0].visitor).toMatchObject({ token: contactVisitorToken(app, '551187654321', NUMBER.phoneNumberId) });
 		});
 
 		it('go to the target department when the agent is offline', async () => {

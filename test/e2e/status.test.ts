@@ -383,7 +383,7 @@ describe('message status pipeline', () => {
 		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
 		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
 		expect(notices[notices.length - 1]).toMatch(
-			/^Status deliveries: 0 pending, 1 failed\.\n• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error HTTP 503/,
+			/^Status deliveries: 0 pending, 1 failed\.\n• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error: the URL answered HTTP 503\.\n/,
 		);
 		sink.failWith = undefined;
 		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });
@@ -407,6 +407,51 @@ describe('message status pipeline', () => {
 		await app.harness.setSetting('status_endpoint_url', url);
 		await app.harness.scheduler.advance(3600000);
 		expect(sink.statuses()).toEqual([expect.stringMatching(/:queued$/)]);
+	});
+
+	it('says in words why failed events failed, and that an empty URL setting holds them', async () => {
+		await app.harness.setSetting('status_retry_hours', 1);
+		await app.harness.setSetting(
+			'status_endpoint_url',
+			String(await app.harness.getSetting('status_endpoint_url')).replace(/^http:/, 'ftp:'),
+		);
+		await send(['5511987654321']);
+		await app.harness.scheduler.advance(2 * 3600000);
+		expect(sink.attempts).toBe(0);
+		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
+		const lastNotice = () => String(app.harness.world.notificationsFor(app.harness.admin.id).pop()?.text);
+		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
+		const failed = lastNotice().split('\n');
+		expect(failed[2]).toMatch(
+			/^• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error: only http and https URLs are accepted\.$/,
+		);
+
+		await app.harness.setSetting('status_endpoint_url', '');
+		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
+		expect(lastNotice().split('\n')).toEqual([
+			'Status deliveries: 0 pending, 1 failed.',
+			'⚠️ The "Message Status Endpoint URL" setting is empty: nothing is POSTed and no new event is queued. Set it to deliver these events.',
+			failed[2],
+			failed[3],
+		]);
+	});
+
+	it('tells the admin something went wrong when a store fails, with nothing of the error in the log or the answer', async () => {
+		const SECRET = 'mongodb://ops:hunter2@db.internal';
+		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
+		app.harness.world.persistenceFault = (method) =>
+			method === 'readByAssociations' ? new Error(`MongoServerError: connection to ${SECRET} lost`) : undefined;
+		try {
+			await expect(app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room })).resolves.toBeDefined();
+		} finally {
+			app.harness.world.persistenceFault = undefined;
+		}
+		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
+		expect(notices).toEqual(["Something went wrong inside the app; the details are in the app's log."]);
+		expect(app.harness.takeAppErrors().join('\n')).not.toContain(SECRET);
+		expect(app.harness.formatLogs()).not.toContain(SECRET);
+		// The log says which command failed, and how (the error's name), as the answer promises.
+		expect(app.harness.formatLogs()).toContain('/whatsapp deliveries failed: Error');
 	});
 
 	it('loses and duplicates nothing across a disable and enable of the app', async () => {

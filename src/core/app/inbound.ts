@@ -5,21 +5,11 @@
  */
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
-import { describedText, describeInbound } from '../inbound/describe';
+import { describedText, describeInbound, unsupportedKind } from '../inbound/describe';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { InboundMessageEvent } from '../status/webhook';
 import { AutoMessages } from './autoMessages';
-import {
-	Agent,
-	canTakeChats,
-	Contact,
-	contactToken,
-	Conversations,
-	InvalidDepartment,
-	NoAgentOnline,
-	Room,
-	Visitor,
-} from './conversations';
+import { Agent, canTakeChats, Contact, contactKey, Conversations, InvalidDepartment, NoAgentOnline, Room, Visitor } from './conversations';
 import { WaitingForAgent } from './errors';
 import { InboundMediaInput, MediaOutcome } from './inboundMedia';
 import { Clock, InboundHandler, Logger, MessageLog, Numbers } from './ports';
@@ -75,13 +65,27 @@ export class ReadReceipts {
 	/** An agent took the conversation: the contact's messages so far show as read, per the setting. */
 	async onAgentAssigned(contact: Contact): Promise<void> {
 		const number = await this.ports.numbers.get(contact.phoneNumberId);
-		const window = await this.ports.windows.get(contactToken(contact.phoneNumberId, contact.waId));
+		const window = await this.ports.windows.get(contactKey(contact.phoneNumberId, contact.waId));
 		if (number && window?.wamid) await this.markRead(number, window.wamid);
 	}
 }
 
 /** Messages that say something of the conversation rather than start one. */
 const PASSIVE_TYPES = new Set(['reaction', 'system']);
+/**
+ * `unsupported` messages of these kinds (Meta's `unsupported.type`) act on an earlier message (an
+ * edit, a pin, keeping a disappearing message, a reaction, a vote in a poll): passive too.
+ */
+const PASSIVE_UNSUPPORTED = new Set(['edit', 'pin', 'keep_in_chat', 'reaction', 'poll_update']);
+
+const isPassive = (event: InboundMessageEvent): boolean =>
+	PASSIVE_TYPES.has(event.type) || PASSIVE_UNSUPPORTED.has(unsupportedKind(event.raw) ?? '');
+
+/** A passive message's type for the log: an unsupported one's kind with it. */
+const passiveType = (event: InboundMessageEvent): string => {
+	const kind = unsupportedKind(event.raw);
+	return kind ? `${kind} (unsupported)` : event.type;
+};
 
 export class InboundService implements InboundHandler {
 	constructor(private readonly ports: InboundPorts) {}
@@ -166,7 +170,7 @@ export class InboundService implements InboundHandler {
 		if (!event.originalMessageId || (await messages.isSeen(event.wamid))) return;
 		const link = await messages.linkOfWamid(event.originalMessageId);
 		if (!link) return;
-		const room = await conversations.openRoomOfToken(contactToken(event.phoneNumberId, event.waId || event.from));
+		const room = await conversations.openRoomOf({ phoneNumberId: event.phoneNumberId, waId: event.waId || event.from });
 		if (!room || room.id !== link.roomId) return;
 		const t = await this.ports.translator();
 		const quote = link.rcMessageId ? `[ ](${await this.ports.siteUrl()}/live/${room.id}?msg=${link.rcMessageId}) ` : '';
@@ -196,17 +200,20 @@ export class InboundService implements InboundHandler {
 		if (!number) return;
 
 		const waId = event.waId || event.from;
-		const token = contactToken(number.phoneNumberId, waId);
+		const token = contactKey(number.phoneNumberId, waId);
 		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
 		// its window may be missing (the failure came before it was recorded): recorded now, never left
 		// closed while the contact just wrote.
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
-		if (seen) return PASSIVE_TYPES.has(event.type) ? undefined : this.openWindow(token, event, true);
-		// A reaction (a 👍 to the conversation-finished message, say) or a system message (a number
-		// change) is shown in the contact's open conversation; it never opens one, welcomed and all.
-		if (PASSIVE_TYPES.has(event.type) && !(await conversations.openRoomOfToken(token))) {
+		if (seen) return isPassive(event) ? undefined : this.openWindow(token, event, true);
+		// A reaction (a 👍 to the conversation-finished message, say), a system message (a number
+		// change) or an action on an earlier message that WhatsApp does not pass on (an edit, a pin) is
+		// shown in the contact's open conversation; it never opens one, welcomed and all.
+		if (isPassive(event) && !(await conversations.openRoomOf({ phoneNumberId: number.phoneNumberId, waId }))) {
 			await messages.markSeen(event.wamid);
-			this.ports.logger?.info(`number ${number.phoneNumberId}: a contact's ${event.type} without an open conversation is not shown`);
+			this.ports.logger?.info(
+				`number ${number.phoneNumberId}: a contact's ${passiveType(event)} without an open conversation is not shown`,
+			);
 			return;
 		}
 		let visitor = await this.visitorOf(number, waId, event.contactName);

@@ -13,7 +13,15 @@
  *   of webhooks whose storing was interrupted (`OrphanSweep`).
  */
 import { fromMetaStatus, STATUS_RANK } from '../status/ordering';
-import { InboundMessageEvent, StatusEvent, TemplateStatusEvent, ValueErrorEvent, walkWebhook, WebhookEvent } from '../status/webhook';
+import {
+	InboundMessageEvent,
+	SkippedPart,
+	StatusEvent,
+	TemplateStatusEvent,
+	ValueErrorEvent,
+	walkWebhook,
+	WebhookEvent,
+} from '../status/webhook';
 import { describeForeign, inScope, partitionByScope, WebhookScope } from '../webhook/tenancy';
 import { WaitingForAgent } from './errors';
 import { Clock, InboundHandler, Jobs, Logger } from './ports';
@@ -156,7 +164,9 @@ const newId = () => crypto.randomBytes(12).toString('hex');
  * came from numbers read earlier and some events fall outside it, `rescope` gives the scope from
  * the numbers as stored now, which decides instead (RecentNumbers in
  * adapters/persistence/NumberStore.ts). When those verify the signature no more (`rescope` answers
- * undefined), nothing is stored and the answer is 'unverified': the webhook is refused. Then the job is
+ * undefined), nothing is stored and the answer is 'unverified': the webhook is refused. The parts the
+ * walker left out (a message without `from`, say: Meta acknowledged, never handled) are logged once
+ * here, those of the numbers and accounts of the scope, by their ids and why. Then the job is
  * asked to run soon, unless a run of it is under way in this runtime: the webhook joins that run
  * (`processing`, its RunGate), which runs again after for what arrived meanwhile. That saves the
  * acknowledgement Meta waits for a call into the host per webhook while a backlog is processed.
@@ -166,7 +176,8 @@ export async function acceptWebhook(
 	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
 	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
 ): Promise<number | 'unverified'> {
-	const all = walkWebhook(webhook.payload).events;
+	const walk = walkWebhook(webhook.payload);
+	const all = walk.events;
 	const walked = all.filter((e) => e.kind !== 'value-error');
 	// Meta's errors about a number rather than a message (`value.errors`: the number's rate limit,
 	// say): nothing to store, but the admin's log shows them (at most one line a minute).
@@ -182,6 +193,10 @@ export async function acceptWebhook(
 		({ allowed: events, foreign } = partitionByScope(scope, walked));
 	}
 	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+	// What the walker could not turn into an event is acknowledged to Meta with the rest and never
+	// handled: the admin's log names it (ids, never a message's text or a contact's name).
+	const skipped = walk.skipped.filter((part) => skippedInScope(scope, part));
+	if (skipped.length) ports.refusals.refuse('skipped-parts', describeSkipped(skipped));
 	if (!events.length) return 0;
 	const now = ports.clock.now();
 	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope, receivedAt: now }, { now });
@@ -193,6 +208,39 @@ function describeValueError(event: ValueErrorEvent): string {
 	const { code, title, message } = event.error;
 	const what = [code === undefined ? undefined : `error ${code}`, title, message && message !== title ? message : undefined];
 	return `webhook: WhatsApp reports for number ${event.phoneNumberId}: ${what.filter(Boolean).join(', ') || 'an error'}`;
+}
+
+/**
+ * Whether a skipped part is of the scope's numbers and accounts: its number when it names one, else
+ * its account; a part naming neither (a payload that is no object, say) is of the webhook's signer.
+ */
+function skippedInScope(scope: WebhookScope, part: SkippedPart): boolean {
+	if (part.phoneNumberId) return scope.phoneNumberIds.includes(part.phoneNumberId);
+	if (part.wabaId) return scope.wabaIds.includes(part.wabaId);
+	return true;
+}
+
+/** At most this many skipped parts are named in one log line; the others are counted. */
+const MAX_SKIPPED_NAMED = 10;
+
+/** An id of Meta's payload as a log shows it: its own characters only, and not too long. */
+const logId = (id: string, max = 100): string => {
+	const safe = id.replace(/[^\w.:=+/-]/g, '?');
+	return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+};
+
+/** The log line for skipped parts: each one's number (or account), wamid, type, place and why; never its text. */
+function describeSkipped(parts: SkippedPart[]): string {
+	const named = parts.slice(0, MAX_SKIPPED_NAMED).map((part) => {
+		const ids = [
+			part.phoneNumberId ? `number ${logId(part.phoneNumberId)}` : part.wabaId ? `WABA ${logId(part.wabaId)}` : undefined,
+			part.wamid ? `wamid ${logId(part.wamid)}` : undefined,
+			part.type ? `type ${logId(part.type, 32)}` : undefined,
+		].filter(Boolean);
+		return `${ids.length ? `${ids.join(', ')} ` : ''}(${part.at}): ${part.reason}`;
+	});
+	const more = parts.length > MAX_SKIPPED_NAMED ? `; and ${parts.length - MAX_SKIPPED_NAMED} more` : '';
+	return `webhook: ${parts.length} part(s) left out, never handled: ${named.join('; ')}${more}`;
 }
 
 export interface BatchResult {

@@ -28,6 +28,36 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'n
 
 const MEDIA = ['image', 'video', 'audio', 'document', 'sticker'];
 
+/**
+ * What a contact did that WhatsApp does not pass on (`unsupported.type` of an `unsupported`
+ * message, as Meta's unsupported messages webhook reference lists them, and `edit`), and the i18n
+ * key of its text in the room. A kind not listed here gets the generic text, naming the kind.
+ */
+const UNSUPPORTED_KINDS: Record<string, string> = {
+	edit: 'inbound_unsupported_edit',
+	pin: 'inbound_unsupported_pin',
+	keep_in_chat: 'inbound_unsupported_keep_in_chat',
+	reaction: 'inbound_unsupported_reaction',
+	poll_creation: 'inbound_unsupported_poll_creation',
+	poll_update: 'inbound_unsupported_poll_update',
+	gif: 'inbound_unsupported_gif',
+	group_invite: 'inbound_unsupported_group_invite',
+	link_preview: 'inbound_unsupported_link_preview',
+	image: 'inbound_unsupported_image',
+	location: 'inbound_unsupported_location',
+	media_placeholder: 'inbound_unsupported_media_placeholder',
+	product: 'inbound_unsupported_order',
+	order: 'inbound_unsupported_order',
+	interactive: 'inbound_unsupported_interactive',
+	list: 'inbound_unsupported_interactive',
+};
+
+/** The kind of an `unsupported` message (Meta's `unsupported.type`), when Meta names one. */
+export function unsupportedKind(message: Obj): string | undefined {
+	if (str(message.type) !== 'unsupported') return undefined;
+	return str(obj(message.unsupported).type) || undefined;
+}
+
 export function describeInbound(message: Obj): Described {
 	const type = str(message.type);
 	const context = obj(message.context);
@@ -101,11 +131,19 @@ export function describeInbound(message: Obj): Described {
 		pieces.push({ key: 'inbound_system', params: { text: str(body.body) } });
 	} else {
 		// unsupported, unknown, or a type added after this app: a notice, never silence.
-		const error = obj(Array.isArray(message.errors) ? message.errors[0] : undefined);
-		pieces.push({
-			key: 'inbound_unsupported',
-			params: { type: type || 'unknown', details: str(obj(error.error_data).details) || str(error.title) },
-		});
+		const kind = unsupportedKind(message);
+		const known =
+			kind !== undefined && Object.prototype.hasOwnProperty.call(UNSUPPORTED_KINDS, kind) ? UNSUPPORTED_KINDS[kind] : undefined;
+		if (known) pieces.push({ key: known });
+		else {
+			const error = obj(Array.isArray(message.errors) ? message.errors[0] : undefined);
+			// A kind this app has no words for is named as Meta wrote it, when it looks like one.
+			const named = kind && kind.length <= 40 && /^[a-z]+(?:_[a-z]+)*$/.test(kind) ? `${type}: ${kind}` : type;
+			pieces.push({
+				key: 'inbound_unsupported',
+				params: { type: named || 'unknown', details: str(obj(error.error_data).details) || str(error.title) },
+			});
+		}
 	}
 	return { pieces, replyTo };
 }

@@ -8,8 +8,9 @@
  *   or `pricing`, group statuses add `recipient_type`/`recipient_participant_id`);
  * - changes of other `field` kinds (account_update, group_lifecycle_update, ...) are counted in
  *   `ignored`;
- * - malformed parts (a status without an id, a change without a value, ...) are left out and listed
- *   in `skipped` with where they were and why.
+ * - malformed parts (a status without an id, a change without a value, a message without `from`,
+ *   ...) are left out and listed in `skipped` with where they were, why, and the ids they name
+ *   (never their text): acceptWebhook (core/app/webhookBatch.ts) logs them.
  * Values are kept as Meta wrote them: timestamps stay strings of unix seconds.
  */
 
@@ -89,6 +90,14 @@ export interface SkippedPart {
 	/** Where, e.g. `entry[0].changes[1].value.statuses[3]`. */
 	at: string;
 	reason: string;
+	/** The number it was about (`metadata.phone_number_id`), when its change names one. */
+	phoneNumberId?: string;
+	/** The account it was about (`entry[].id`), when its entry names one. */
+	wabaId?: string;
+	/** The message (or the message of a status) it was, when it has a string id. */
+	wamid?: string;
+	/** A message's `type`, as Meta wrote it. */
+	type?: string;
 }
 
 export interface WalkResult {
@@ -106,7 +115,8 @@ const str = (v: unknown): string | undefined =>
 
 export function walkWebhook(payload: unknown): WalkResult {
 	const result: WalkResult = { events: [], ignored: 0, skipped: [] };
-	const skip = (at: string, reason: string) => void result.skipped.push({ at, reason });
+	const skip = (at: string, reason: string, ids: Omit<SkippedPart, 'at' | 'reason'> = {}) =>
+		void result.skipped.push({ at, reason, ...definedOnly(ids) });
 	if (!isObj(payload)) {
 		skip('$', 'payload is not a JSON object');
 		return result;
@@ -117,32 +127,33 @@ export function walkWebhook(payload: unknown): WalkResult {
 	}
 	payload.entry.forEach((entry, e) => {
 		if (!isObj(entry) || !Array.isArray(entry.changes)) {
-			skip(`entry[${e}]`, 'entry is not an object with a changes[] array');
+			skip(`entry[${e}]`, 'entry is not an object with a changes[] array', { wabaId: isObj(entry) ? str(entry.id) : undefined });
 			return;
 		}
 		const wabaId = str(entry.id) ?? '';
 		entry.changes.forEach((change, c) => {
 			const at = `entry[${e}].changes[${c}]`;
 			if (!isObj(change) || !isObj(change.value)) {
-				skip(at, 'change is not an object with a value object');
+				skip(at, 'change is not an object with a value object', { wabaId });
 				return;
 			}
-			if (change.field === 'messages') walkMessagesValue(change.value, { at: `${at}.value`, result, skip });
+			if (change.field === 'messages') walkMessagesValue(change.value, { at: `${at}.value`, result, skip, wabaId });
 			else if (change.field === 'message_template_status_update') {
 				const event = templateStatus(wabaId, change.value);
 				if (event) result.events.push(event);
-				else skip(`${at}.value`, 'template status update without an event');
+				else skip(`${at}.value`, 'template status update without an event', { wabaId });
 			} else result.ignored++;
 		});
 	});
 	return result;
 }
 
-/** Where a walk is: the path for skip reasons, the events so far, and how to report a skipped item. */
+/** Where a walk is: the path for skip reasons, the events so far, how to report a skipped item, and the entry's account. */
 interface WalkPosition {
 	at: string;
 	result: WalkResult;
-	skip: (at: string, reason: string) => void;
+	skip: (at: string, reason: string, ids?: Omit<SkippedPart, 'at' | 'reason'>) => void;
+	wabaId: string;
 }
 
 /** The number a `messages` change is about, as its metadata says. */
@@ -151,7 +162,7 @@ interface ValueNumber {
 	displayPhoneNumber: string;
 }
 
-function walkMessagesValue(value: Obj, { at, result, skip }: WalkPosition): void {
+function walkMessagesValue(value: Obj, { at, result, skip, wabaId }: WalkPosition): void {
 	const metadata = isObj(value.metadata) ? value.metadata : {};
 	const phoneNumberId = str(metadata.phone_number_id) ?? '';
 	const displayPhoneNumber = str(metadata.display_phone_number) ?? '';
@@ -160,7 +171,12 @@ function walkMessagesValue(value: Obj, { at, result, skip }: WalkPosition): void
 		value.statuses.forEach((s, i) => {
 			const event = isObj(s) ? toStatus(s, number) : undefined;
 			if (event) result.events.push(event);
-			else skip(`${at}.statuses[${i}]`, 'status without a string id and status');
+			else
+				skip(`${at}.statuses[${i}]`, 'status without a string id and status', {
+					phoneNumberId,
+					wabaId,
+					wamid: isObj(s) ? str(s.id) : undefined,
+				});
 		});
 	}
 	if (Array.isArray(value.messages)) {
@@ -168,15 +184,38 @@ function walkMessagesValue(value: Obj, { at, result, skip }: WalkPosition): void
 		value.messages.forEach((m, i) => {
 			const event = isObj(m) ? toInbound(m, contacts, number) : undefined;
 			if (event) result.events.push(event);
-			else skip(`${at}.messages[${i}]`, 'message without a string id and from');
+			else
+				skip(`${at}.messages[${i}]`, isObj(m) ? whyNotInbound(m) : 'message is not an object', {
+					phoneNumberId,
+					wabaId,
+					...(isObj(m) ? { wamid: str(m.id), type: str(m.type) } : {}),
+				});
 		});
 	}
 	if (Array.isArray(value.errors)) {
 		value.errors.forEach((err, i) => {
 			if (isObj(err)) result.events.push({ kind: 'value-error', phoneNumberId, displayPhoneNumber, error: toMetaError(err) });
-			else skip(`${at}.errors[${i}]`, 'error is not an object');
+			else skip(`${at}.errors[${i}]`, 'error is not an object', { phoneNumberId, wabaId });
 		});
 	}
+}
+
+/**
+ * Why a message object is no inbound event (toInbound answered undefined). A message of Meta's
+ * business-scoped user ids may name its contact by `from_user_id` alone, without `from`: the app
+ * has no WhatsApp id to answer it with.
+ */
+function whyNotInbound(m: Obj): string {
+	if (!str(m.id)) return 'message without a string id';
+	if (str(m.from_user_id)) return 'message without from: its contact is named only by a business-scoped user id (from_user_id)';
+	return 'message without from';
+}
+
+/** The fields given a value (a skipped part names only the ids it has). */
+function definedOnly<T extends object>(fields: T): Partial<T> {
+	const defined: Partial<T> = {};
+	for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') (defined as Obj)[key] = value;
+	return defined;
 }
 
 function toStatus(s: Obj, { phoneNumberId, displayPhoneNumber }: ValueNumber): StatusEvent | undefined {

@@ -1,5 +1,5 @@
 import { AutoMessages } from '../../../../src/core/app/autoMessages';
-import { contactToken, InvalidDepartment } from '../../../../src/core/app/conversations';
+import { contactKey, InvalidDepartment } from '../../../../src/core/app/conversations';
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { InboundService, ReadReceipts } from '../../../../src/core/app/inbound';
 import { InboundMediaInput, MediaOutcome } from '../../../../src/core/app/inboundMedia';
@@ -155,7 +155,7 @@ describe('InboundService', () => {
 			at: new Date(T0).toISOString(),
 		});
 		// The window opened at the message's time, and its notice is scheduled an hour before it closes.
-		const token = contactToken(NUMBER.phoneNumberId, CARLA);
+		const token = contactKey(NUMBER.phoneNumberId, CARLA);
 		expect(await w.windows.get(token)).toEqual({ at: T0, wamid: event.wamid, noticeFor: T0 });
 		expect(w.scheduled).toEqual([{ job: { token, at: T0, phase: 'closing' }, when: T0 + 23 * 3600000 }]);
 		// Welcome (nobody online: the offline message too), sent once.
@@ -222,7 +222,7 @@ describe('InboundService', () => {
 		const event = textEvent('Hello');
 		await failingOnce(w, w.windows, 'put', event);
 		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
-		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
+		expect(await w.windows.get(contactKey(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: event.wamid });
 	});
 
 	it.each([60, 0])(
@@ -234,7 +234,7 @@ describe('InboundService', () => {
 			await w.service.handle(second, { finalAttempt: false });
 			// Meta delivers the first again: seen, and the window keeps the later message.
 			await w.service.handle(first, { finalAttempt: false });
-			expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: second.wamid });
+			expect(await w.windows.get(contactKey(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: second.wamid });
 			expect(w.conversations.textsOf('r1')).toEqual(['photo 1', 'photo 2']);
 		},
 	);
@@ -338,6 +338,43 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
 
+	it('shows an unsupported action on an earlier message (an edit, a pin...) in the open conversation, never opening one (no welcome)', async () => {
+		const w = await world({ numbers: [WELCOMING] });
+		const unsupported = (kind: string): InboundMessageEvent => {
+			const event = textEvent('');
+			const raw = {
+				from: CARLA,
+				id: event.wamid,
+				timestamp: event.timestamp,
+				type: 'unsupported',
+				unsupported: { type: kind },
+				errors: [
+					{ code: 131051, title: 'Message type unknown', error_data: { details: 'Message type is currently not supported.' } },
+				],
+			};
+			return { ...event, type: 'unsupported', raw };
+		};
+		const edit = unsupported('edit');
+		await w.service.handle(edit, { finalAttempt: false });
+		await w.service.handle(edit, { finalAttempt: false });
+		await w.service.handle(unsupported('pin'), { finalAttempt: false });
+		expect(w.conversations.rooms).toEqual([]);
+		expect(w.conversations.visitors).toEqual([]);
+		expect(w.texts()).toEqual([]);
+		expect(await w.windows.get(contactKey(WELCOMING.phoneNumberId, CARLA))).toBeUndefined();
+		expect(w.logs).toEqual([
+			`number ${WELCOMING.phoneNumberId}: a contact's edit (unsupported) without an open conversation is not shown`,
+			`number ${WELCOMING.phoneNumberId}: a contact's pin (unsupported) without an open conversation is not shown`,
+		]);
+
+		// Something new the app cannot show (a poll) is a message of the contact's: it opens the conversation.
+		await w.service.handle(unsupported('poll_creation'), { finalAttempt: false });
+		expect(w.conversations.rooms).toHaveLength(1);
+		await w.service.handle(unsupported('edit'), { finalAttempt: false });
+		expect(w.conversations.textsOf('r1')).toEqual([t('inbound_unsupported_poll_creation'), t('inbound_unsupported_edit')]);
+		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+	});
+
 	it("shows a contact's revoke only of a message of theirs in their open room", async () => {
 		const w = await world({ numbers: [NUMBER] });
 		const carla = textEvent('mine');
@@ -397,7 +434,7 @@ describe('InboundService', () => {
 		const latest = textEvent('latest', { at: T0 });
 		await w.service.handle(latest, { finalAttempt: false });
 		await w.service.handle(late, { finalAttempt: false });
-		expect(await w.windows.get(contactToken(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: latest.wamid });
+		expect(await w.windows.get(contactKey(NUMBER.phoneNumberId, CARLA))).toMatchObject({ at: T0, wamid: latest.wamid });
 	});
 
 	it('links the contact’s quote to the quoted message, and says so when it is unknown', async () => {

@@ -212,6 +212,59 @@ describe('acceptWebhook', () => {
 		await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload: other, scope: SCOPE });
 		expect(f.refused).toEqual([['value-error', 'webhook: WhatsApp reports for number pn-1: error 131000, Something went wrong']]);
 	});
+
+	it("logs once what the walker left out (a message without `from`): its number, wamid, type and why, never its text or the contact's name", async () => {
+		const f = fakes();
+		let runs = 0;
+		const jobs = { processSoon: async () => void runs++ };
+		// Meta's business-scoped user ids: a contact named only by `from_user_id` (a real capture has both).
+		const bsuidOnly = {
+			from_user_id: 'PE.967744529547245',
+			id: 'wamid.NOFROM',
+			timestamp: '1778766865',
+			type: 'text',
+			text: { body: 'Hola quiero un café' },
+		};
+		const payload = webhook({
+			messaging_product: 'whatsapp',
+			metadata: metadata('pn-1'),
+			contacts: [{ profile: { name: 'Carlos Polanco' }, user_id: 'PE.967744529547245' }],
+			messages: [bsuidOnly, { from: '5511900000001', id: 'wamid.OK', timestamp: '1778766866', type: 'text', text: { body: 'hi' } }],
+		});
+		expect(await acceptWebhook({ ...f.ports, jobs }, { payload, scope: SCOPE, appId: 'app-1' })).toBe(1);
+		expect((await f.inbox.all())[0].events).toMatchObject([{ kind: 'message', wamid: 'wamid.OK' }]);
+		expect(runs).toBe(1);
+		expect(f.refused).toEqual([
+			[
+				'skipped-parts',
+				'webhook: 1 part(s) left out, never handled: number pn-1, wamid wamid.NOFROM, type text (entry[0].changes[0].value.messages[0]): ' +
+					'message without from: its contact is named only by a business-scoped user id (from_user_id)',
+			],
+		]);
+		expect(JSON.stringify(f.refused)).not.toMatch(/Hola|Carlos|Polanco/);
+
+		// Alone in its webhook: nothing stored, no run, still logged. Another tenant's number is not told.
+		f.refused.length = 0;
+		const alone = webhook({
+			messaging_product: 'whatsapp',
+			metadata: metadata('pn-1'),
+			messages: [{ id: 'wamid.NOFROM2', type: 'image' }],
+		});
+		expect(await acceptWebhook({ ...f.ports, jobs }, { payload: alone, scope: SCOPE })).toBe(0);
+		const foreign = webhook({
+			messaging_product: 'whatsapp',
+			metadata: metadata('pn-9'),
+			messages: [{ id: 'wamid.THEIRS', type: 'text' }],
+		});
+		expect(await acceptWebhook({ ...f.ports, jobs }, { payload: foreign, scope: SCOPE })).toBe(0);
+		expect(runs).toBe(1);
+		expect(f.refused).toEqual([
+			[
+				'skipped-parts',
+				'webhook: 1 part(s) left out, never handled: number pn-1, wamid wamid.NOFROM2, type image (entry[0].changes[0].value.messages[0]): message without from',
+			],
+		]);
+	});
 });
 
 describe('processWebhooks', () => {

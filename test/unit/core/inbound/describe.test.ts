@@ -47,6 +47,61 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 			'⚠️ The contact sent a message WhatsApp does not pass on (hologram): ',
 		);
 	});
+
+	describe('an unsupported message says what the contact did, when Meta names it (`unsupported.type`)', () => {
+		const unsupported = (kind?: unknown) => ({
+			...message('Unsupported Message'),
+			...(kind === undefined ? {} : { unsupported: { type: kind } }),
+		});
+		const text = (kind: unknown, lang = 'en') =>
+			describedText(describeInbound(unsupported(kind)), (key, params) => translate(lang, key, params));
+
+		it.each([
+			['edit', '✏️ The contact edited an earlier message; WhatsApp does not pass on the new text.'],
+			['pin', '📌 The contact pinned or unpinned a message; WhatsApp does not say which one.'],
+			['poll_creation', '📊 The contact sent a poll; WhatsApp does not pass on polls.'],
+			['poll_update', '📊 The contact voted in a poll; WhatsApp does not pass on votes.'],
+			['reaction', '💬 The contact reacted to a message; WhatsApp does not pass on this reaction.'],
+			[
+				'keep_in_chat',
+				'🔖 The contact kept a disappearing message in the chat, or stopped keeping it; WhatsApp does not say which one.',
+			],
+		])('%s', (kind, expected) => {
+			expect(text(kind)).toBe(expected);
+		});
+
+		it('in the workspace language', () => {
+			expect(text('edit', 'es')).toBe('✏️ El contacto editó un mensaje anterior; WhatsApp no transmite el texto nuevo.');
+			expect(text('edit', 'pt-BR')).toBe('✏️ O contato editou uma mensagem anterior; o WhatsApp não repassa o novo texto.');
+		});
+
+		it("has words for every kind of Meta's list it names, in every language", () => {
+			const kinds = ['edit', 'pin', 'keep_in_chat', 'reaction', 'poll_creation', 'poll_update', 'gif', 'group_invite'];
+			const more = ['link_preview', 'image', 'location', 'media_placeholder', 'product', 'order', 'interactive', 'list'];
+			for (const kind of [...kinds, ...more])
+				for (const lang of ['en', 'es', 'pt-BR']) {
+					const said = text(kind, lang);
+					expect([kind, lang, said.startsWith('⚠️') || said.includes('inbound_')]).toEqual([kind, lang, false]);
+				}
+		});
+
+		it('falls back to the generic text for a kind it has no words for, naming it when it looks like one', () => {
+			expect(text('hologram')).toBe(
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: hologram): Message type is currently not supported.',
+			);
+			// Not a word (or a name of Object's prototype, never a key of the table): unnamed.
+			for (const odd of ['<b>x</b>', '', 42, { a: 1 }, 'toString', '__proto__', 'constructor_'])
+				expect(text(odd)).toBe(
+					'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+				);
+			expect(text('constructor')).toBe(
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: constructor): Message type is currently not supported.',
+			);
+			expect(text(undefined)).toBe(
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+			);
+		});
+	});
 });
 
 describe('describeInbound and a document name with control or bidirectional characters', () => {

@@ -251,6 +251,56 @@ describe('malformed and unknown parts', () => {
 		expect(result.skipped.every((s) => s.reason.length > 0)).toBe(true);
 	});
 
+	it("names a skipped message's number, account, wamid and type (never its text), and why: no `from`, only a business-scoped user id", () => {
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: '952399544271620',
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								metadata: { display_phone_number: '15556393799', phone_number_id: '1025723653965602' },
+								contacts: [{ profile: { name: 'Carlos Polanco' }, user_id: 'PE.967744529547245' }],
+								messages: [
+									{
+										from_user_id: 'PE.967744529547245',
+										id: 'wamid.A',
+										timestamp: '1',
+										type: 'text',
+										text: { body: 'Hola' },
+									},
+									{ from: '51920155032', timestamp: '1', type: 'text', text: { body: 'sin id' } },
+									{ id: 'wamid.C', type: 'reaction' },
+									'x',
+								],
+								statuses: [{ id: 'wamid.S' }],
+							},
+						},
+					],
+				},
+			],
+		};
+		const { events, skipped } = walkWebhook(payload);
+		expect(events).toEqual([]);
+		const ids = { phoneNumberId: '1025723653965602', wabaId: '952399544271620' };
+		expect(skipped).toEqual([
+			{ at: 'entry[0].changes[0].value.statuses[0]', reason: 'status without a string id and status', ...ids, wamid: 'wamid.S' },
+			{
+				at: 'entry[0].changes[0].value.messages[0]',
+				reason: 'message without from: its contact is named only by a business-scoped user id (from_user_id)',
+				...ids,
+				wamid: 'wamid.A',
+				type: 'text',
+			},
+			{ at: 'entry[0].changes[0].value.messages[1]', reason: 'message without a string id', ...ids, type: 'text' },
+			{ at: 'entry[0].changes[0].value.messages[2]', reason: 'message without from', ...ids, wamid: 'wamid.C', type: 'reaction' },
+			{ at: 'entry[0].changes[0].value.messages[3]', reason: 'message is not an object', ...ids },
+		]);
+		expect(JSON.stringify(skipped)).not.toMatch(/Hola|sin id|Carlos/);
+	});
+
 	it.each([
 		[undefined],
 		[null],
