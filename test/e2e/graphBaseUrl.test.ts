@@ -82,6 +82,15 @@ describe('the Graph API base URL setting', () => {
 		expect(app.sim.requests).toEqual([]);
 	});
 
+	it('/whatsapp view-templates says the setting is refused (not that Meta could not be reached) and calls nothing', async () => {
+		for (const value of ['http://example.com', 'https://user:secret@graph.facebook.com']) {
+			await app.harness.setSetting('graph_api_base_url', value);
+			await app.harness.command('whatsapp', ['view-templates'], { user: ana, room });
+			expect(String(app.harness.world.notificationsFor(ana.id).pop()?.text)).toBe(REFUSED);
+		}
+		expect(app.sim.requests).toEqual([]);
+	});
+
 	it.each(['ftp://127.0.0.1', 'https://user:secret@graph.facebook.com', 'not a url'])('sends nothing with %p', async (value) => {
 		await app.harness.setSetting('graph_api_base_url', value);
 		await app.harness.userMessage({ user: ana, room, text: 'Hello Carla' });

@@ -173,20 +173,7 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 
 	it('opens no modal in a contact room whose number is no longer connected (no other number stands in)', async () => {
 		await connectSecond();
-		const visitor = {
-			id: 'visitor-2',
-			token: `whatsapp:106540352249999:${CARLA}`,
-			username: `whatsapp-106540352249999-${CARLA}`,
-			name: 'Carla',
-		};
-		app.harness.world.visitors.set(visitor.id, visitor);
-		const orphan = app.harness.addRoom({
-			name: 'Carla (old number)',
-			type: 'l',
-			creator: ana,
-			members: [ana],
-			extra: { visitor, isOpen: true, servedBy: app.harness.appUser(ana) },
-		});
+		const orphan = addContactRoom(app, ana, { waId: CARLA, name: 'Carla (old number)', phoneNumberId: '106540352249999' });
 		await app.harness.command('whatsapp', ['send-template'], { user: ana, room: orphan });
 		expect(app.harness.openModal(ana)).toBeUndefined();
 		expect(String(app.harness.world.notificationsFor(ana.id).pop()?.text)).toBe(

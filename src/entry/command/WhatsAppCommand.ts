@@ -1,10 +1,10 @@
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ISlashCommand, SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands';
 import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { connectView, numbersView } from '../uikit/numbers/views';
 import { appSettings, canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
-import { Translator } from '../../core/i18n/translate';
+import { Translator, translator } from '../../core/i18n/translate';
 import { checkStatusUrl } from '../../core/status/statusUrl';
 import { outboxSummary, redeliverFailedOf as redeliverFailed } from '../../adapters/build/webhooks';
 import { canSendTemplates, openSendTemplate } from '../uikit/sendTemplate/SendTemplateFlow';
@@ -35,6 +35,35 @@ type Handler = (inv: Invocation) => Promise<void>;
 const ADMIN_ONLY = new Set<Subcommand>([Subcommand.Connect, Subcommand.Numbers, Subcommand.Deliveries]);
 const AGENT_ONLY = new Set<Subcommand>([Subcommand.SendTemplate, Subcommand.ViewTemplates]);
 
+/** The app, for its log: the Deno runtime hands a command that holds it the log of each run (as for the endpoints' `this.app`). */
+export interface CommandApp {
+	getLogger(): ILogger;
+}
+
+/** The i18n key of each error a failed status delivery can store (core/status/outbox.ts `lastError`), but `HTTP <status>`. */
+const DELIVERY_ERRORS = new Map<string, string>([
+	// The URL setting refused (core/app/delivery.ts): the reason, as core/status/statusUrl.ts names it.
+	['status_url_not_absolute', 'status_url_not_absolute'],
+	['status_url_scheme', 'status_url_scheme'],
+	['timeout', 'deliveries_error_timeout'],
+	['network_error', 'deliveries_error_network'],
+	// The runtime's own HTTP (adapters/directHttp.ts).
+	['connection_closed', 'deliveries_error_connection_closed'],
+	// Failed at the end of its retry window without an attempt.
+	['expired', 'deliveries_error_expired'],
+]);
+
+/** A failed status event's stored error in words; an unknown code (a network error code such as ECONNREFUSED) as it is. */
+export function deliveryErrorText(code: string, t: Translator): string {
+	const http = /^HTTP (\d{3})$/.exec(code);
+	if (http) return t('deliveries_error_http', { status: http[1] });
+	const key = DELIVERY_ERRORS.get(code);
+	return key ? t(key) : code;
+}
+
+const subcommandOf = (word: string): Subcommand | undefined =>
+	(Object.values(Subcommand) as string[]).includes(word) ? (word as Subcommand) : undefined;
+
 export class WhatsAppCommand implements ISlashCommand {
 	command = 'whatsapp';
 	i18nParamsExample = 'whatsapp_command_params';
@@ -51,13 +80,33 @@ export class WhatsAppCommand implements ISlashCommand {
 		[Subcommand.Deliveries]: (inv) => this.deliveries(inv),
 	};
 
-	constructor(private readonly appId: string) {}
+	/** `app` is where an error is logged; without it, none is (the user is still told). */
+	constructor(
+		private readonly appId: string,
+		private readonly app?: CommandApp,
+	) {}
 
+	/**
+	 * Runs a subcommand. An error of a store or of the engine does not reach Rocket.Chat: the user is
+	 * told something went wrong, and the app's log gets the error's name only, as the endpoints log a
+	 * 500 (a message may hold a URL, a token or a database address).
+	 */
 	async executor(context: SlashCommandContext, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
-		const t = await userTranslator(read, context.getSender());
-		const inv: Invocation = { context, read, modify, http, persistence, t, appId: this.appId };
+		const inv: Invocation = { context, read, modify, http, persistence, t: translator(undefined), appId: this.appId };
 		const word = (context.getArguments()[0] ?? '').toLowerCase();
-		const subcommand = (Object.values(Subcommand) as string[]).includes(word) ? (word as Subcommand) : undefined;
+		try {
+			inv.t = await userTranslator(read, context.getSender());
+			await this.run(inv, word);
+		} catch (error) {
+			const name = error instanceof Error ? error.name : 'error';
+			this.app?.getLogger().error(`/whatsapp ${subcommandOf(word) ?? 'command'} failed: ${name}`);
+			await this.say(inv, inv.t('error_internal')).catch(() => undefined);
+		}
+	}
+
+	private async run(inv: Invocation, word: string): Promise<void> {
+		const { context, read, t } = inv;
+		const subcommand = subcommandOf(word);
 		if (!subcommand) {
 			if (word) await this.say(inv, t('command_unknown', { word }));
 			return this.help(inv);
@@ -112,6 +161,8 @@ export class WhatsAppCommand implements ISlashCommand {
 		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
 		const url = checkStatusUrl(await appSettings(inv.read).get('statusEndpointUrl'));
 		if (url.kind === 'refused') lines.push(inv.t('deliveries_url_refused', { reason: inv.t(url.reason) }));
+		// No URL: no delivery runs, so what waits stays as it is (and no new event is queued).
+		else if (url.kind === 'none' && (pending.length || failed.length)) lines.push(inv.t('deliveries_url_none'));
 		for (const item of failed.slice(-10)) {
 			lines.push(
 				inv.t('deliveries_failed_entry', {
@@ -119,7 +170,7 @@ export class WhatsAppCommand implements ISlashCommand {
 					status: item.payload.MessageStatus,
 					mobileNo: item.payload.mobileNo,
 					attempts: item.attempts,
-					error: item.lastError ?? '',
+					error: item.lastError ? deliveryErrorText(item.lastError, inv.t) : '-',
 				}),
 			);
 		}
