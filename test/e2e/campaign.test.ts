@@ -429,7 +429,20 @@ describe('campaigns (templateMessage async: true)', () => {
 		expect(view.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
 	});
 
-	it('refuses 10,001 numbers (400) and sends nothing', async () => {
+	it('on Rocket.Chat 7.6 and later (bodies up to 100 kB): 7,000 numbers fit; 10,000 are refused by Rocket.Chat (413) before the app, and nothing is sent', async () => {
+		expect((await start(phones(7000))).status).toBe(202);
+		const res = await start(phones(10000));
+		expect(res.status).toBe(413);
+		expect(String(res.body)).toContain('<pre>Payload Too Large</pre>');
+		expect(app.sim.sentMessages).toEqual([]);
+	});
+
+	it('on Rocket.Chat 7.0–7.5 (bodies up to 50 MB): refuses 10,001 numbers (400) and sends nothing', async () => {
+		// One engine per process: this test's app replaces the one of beforeEach (afterEach stops it).
+		await stopChecked(app);
+		app = await startApp({ bodyLimit: '50mb' });
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP]);
 		const res = await start(phones(10001));
 		expect(res).toEqual({
 			status: 400,

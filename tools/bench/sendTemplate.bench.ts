@@ -6,7 +6,7 @@
  */
 import { performance } from 'perf_hooks';
 
-import { connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
+import { connectNumber, contactVisitorToken, NUMBER, startApp } from '../harness/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -73,8 +73,8 @@ async function main(): Promise<void> {
 		const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
 		const visitor = {
 			id: 'v1',
-			token: `whatsapp:${NUMBER.phoneNumberId}:5511987654321`,
-			username: 'whatsapp-5511987654321',
+			token: contactVisitorToken(app, '5511987654321'),
+			username: `whatsapp-${NUMBER.phoneNumberId}-5511987654321`,
 			name: 'Carla',
 		};
 		app.harness.world.visitors.set(visitor.id, visitor);

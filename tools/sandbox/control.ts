@@ -179,7 +179,7 @@ export class SandboxControl {
 				const from = String(body.from ?? '5511987654321');
 				const room = [...this.harness.world.rooms.values()]
 					.reverse()
-					.find((r) => r.type === 'l' && r.isOpen && String((r.visitor as Json | undefined)?.token ?? '').endsWith(`:${from}`));
+					.find((r) => r.type === 'l' && r.isOpen && String((r.visitor as Json | undefined)?.token ?? '').split(':')[2] === from);
 				if (!room)
 					return this.reply(res, 404, {
 						error: `no open WhatsApp room with ${from}: send an inbound message first (POST /sandbox/inbound)`,

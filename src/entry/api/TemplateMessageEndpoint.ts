@@ -13,6 +13,13 @@ import { SendRefused } from '../../core/app/sendTemplates';
 import { acceptedLanguage, translator } from '../../core/i18n/translate';
 import { sendTemplatesOf } from '../../adapters/build/templates';
 
+/**
+ * Rocket.Chat parses a body as JSON only when it is `application/json` (body-parser's `json()` in
+ * apps/meteor/app/apps/server/bridges/router.ts): any other reaches the app as a form's fields or as
+ * `{}`, which would be answered as a body missing its fields (`curl -d` without a Content-Type).
+ */
+const isJson = (contentType: string | undefined) => (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+
 export class TemplateMessageEndpoint extends ApiEndpoint {
 	public path = 'templateMessage';
 	public authRequired = true;
@@ -27,6 +34,8 @@ export class TemplateMessageEndpoint extends ApiEndpoint {
 	): Promise<IApiResponse> {
 		const t = translator(acceptedLanguage(request.headers['accept-language']));
 		if (!request.user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
+		if (!isJson(request.headers['content-type']))
+			return { status: 415, content: { success: false, error: t('api_error_content_type') } };
 		try {
 			const service = await sendTemplatesOf({ read, http, persistence, modify, logger: this.app.getLogger() });
 			// The user's id scopes the idempotency key: another user's equal key is another request.
