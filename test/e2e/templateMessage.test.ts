@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { engineAtLeast } from '../../tools/harness/engineVersion';
+import { request } from '../../tools/http/client';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
@@ -382,6 +383,99 @@ describe('templateMessage endpoint', () => {
 		} finally {
 			app.harness.world.serverSettings.set('Language', 'en');
 		}
+		expect(sends()).toHaveLength(1);
+	});
+
+	it("sends components the check read in any case in Meta's spelling: type and sub_type in lower case, a button's index a string, the rest as given", async () => {
+		// Meta's spec lists component types and button sub_types in lower case only, and types a button's index a string.
+		const reply = {
+			id: '3',
+			name: 'ship_reply',
+			language: 'en',
+			status: 'APPROVED',
+			category: 'UTILITY',
+			components: [
+				{ type: 'BODY', text: 'Your order ships in {{1}} days.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Stop' }] },
+			],
+		};
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, reply]);
+		const given = () => [
+			{ type: 'BODY', parameters: [{ type: 'text', text: '3' }] },
+			{ parameters: [{ payload: 'STOP', type: 'payload' }], index: 0, sub_type: 'QUICK_REPLY', type: 'Button' },
+		];
+		const sent = {
+			name: 'ship_reply',
+			language: { code: 'en' },
+			components: [
+				{ type: 'body', parameters: [{ type: 'text', text: '3' }] },
+				{ parameters: [{ payload: 'STOP', type: 'payload' }], index: '0', sub_type: 'quick_reply', type: 'button' },
+			],
+		};
+		const res = await callApi(app, 'templateMessage', {
+			body: body({ template: { name: 'ship_reply', language: { code: 'en' }, components: given() } }),
+			headers: ADMIN_AUTH,
+		});
+		expect(res).toEqual({
+			status: 200,
+			body: { success: true, results: [{ phoneNumber: '2368106035555', msId: expect.stringMatching(/^wamid\./) }] },
+		});
+		// The same as a campaign, sent by the jobs.
+		const campaign = await callApi(app, 'templateMessage', {
+			body: body({
+				phoneNumbers: ['15550000001'],
+				async: true,
+				template: { name: 'ship_reply', language: { code: 'en' }, components: given() },
+			}),
+			headers: ADMIN_AUTH,
+		});
+		expect(campaign.status).toBe(202);
+		await app.harness.scheduler.runDue();
+		expect(sends().map((r) => [(r.body as { to: string }).to, JSON.stringify((r.body as { template: unknown }).template)])).toEqual([
+			['2368106035555', JSON.stringify(sent)],
+			['15550000001', JSON.stringify(sent)],
+		]);
+		expect(app.sim.sentMessages).toHaveLength(2);
+		expect(app.sim.violations).toEqual([]);
+	});
+
+	it('runs a dry run with the key of an earlier send as a dry run, sending and storing nothing; the send with the key still replays', async () => {
+		const first = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-43' }), headers: ADMIN_AUTH });
+		expect(first.body.results[0].msId).toEqual(expect.stringMatching(/^wamid\./));
+		for (const over of [{}, { phoneNumbers: ['15550000009'] }]) {
+			const dry = await callApi(app, 'templateMessage', {
+				body: body({ idempotencyKey: 'order-43', dryRun: true, ...over }),
+				headers: ADMIN_AUTH,
+			});
+			const phoneNumber = 'phoneNumbers' in over ? '15550000009' : '2368106035555';
+			expect(dry).toEqual({ status: 200, body: { success: true, dryRun: true, results: [{ phoneNumber }] } });
+		}
+		expect(sends()).toHaveLength(1);
+		const again = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-43' }), headers: ADMIN_AUTH });
+		expect(again).toEqual({ status: 200, body: { ...first.body, replayed: true } });
+		// A dry run stores nothing under its key: the first send with a key only a dry run used sends.
+		await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-44', dryRun: true }), headers: ADMIN_AUTH });
+		const fresh = await callApi(app, 'templateMessage', { body: body({ idempotencyKey: 'order-44' }), headers: ADMIN_AUTH });
+		expect(fresh.body).toEqual({ success: true, results: [{ phoneNumber: '2368106035555', msId: expect.any(String) }] });
+		expect(sends()).toHaveLength(2);
+	});
+
+	it('answers a body not sent as application/json with 415 and what to send, sending nothing (curl -d without a Content-Type)', async () => {
+		const raw = JSON.stringify(body());
+		const post = (headers: Record<string, string>) =>
+			request(app.http.endpointUrl('templateMessage'), { method: 'POST', headers: { ...ADMIN_AUTH, ...headers }, raw });
+		const expected = {
+			success: false,
+			error: 'Send the request body as JSON, with the header Content-Type: application/json. Rocket.Chat passes any other body to the app as form fields or as nothing.',
+		};
+		// Rocket.Chat parses a form body into fields (the whole JSON as one key) and anything else into {}.
+		for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/vnd.api+json']) {
+			const res = await post({ 'Content-Type': type });
+			expect({ status: res.status, body: res.body }).toEqual({ status: 415, body: expected });
+		}
+		expect(sends()).toEqual([]);
+		const json = await post({ 'Content-Type': 'application/json; charset=utf-8' });
+		expect(json.status).toBe(200);
 		expect(sends()).toHaveLength(1);
 	});
 });

@@ -16,8 +16,9 @@ import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
+import { explainSendError } from '../templates/errors';
 import { renderPreview, renderText } from '../templates/preview';
-import { checkSendComponents } from '../templates/sendComponents';
+import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
 import { explainError, graphCodeOf, unansweredKey } from './explain';
@@ -114,9 +115,14 @@ export function matchNumber(numbers: ConnectedNumber[], value: string): Connecte
 	return numbers.find((n) => n.phoneNumberId === value || (digits && displayDigits(n.displayPhoneNumber) === digits));
 }
 
-/** Why the template list could not be fetched, for people. */
+/** The words of a Graph error code that also fit a failed template list: an expired token, Meta busy. The rest are a send's. */
+const LIST_EXPLANATIONS = new Set(['graph_error_190', 'graph_error_temporary']);
+
+/** Why the template list could not be fetched, for people: never worded as a refused message. */
 export function explainListError(error: unknown, t: Translator): string {
-	return error instanceof GraphApiError ? explainError(error, t).text : t('error_graph_unreachable');
+	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
+	const { key } = explainSendError(error.graphCode);
+	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });
 }
 
 const errorName = (error: unknown) => (error instanceof Error ? error.message : 'error');
@@ -150,6 +156,11 @@ export function sentTextOf(template: TemplateRef, known: BatchOptions['known']):
 function refuseComponents(template: MetaTemplate | undefined, components: unknown): void {
 	const problem = checkSendComponents(template, components);
 	if (problem) throw new SendRefused(problem.key, { params: problem.params });
+}
+
+/** The template as it goes to Meta once its components were checked: in Meta's spelling (`sendableComponents`). */
+function sendableTemplate(template: TemplateRef): TemplateRef {
+	return template.components ? { ...template, components: sendableComponents(template.components) } : template;
 }
 
 const hasRole = (roles: string[] | undefined, allowed: string[]) => (roles ?? []).some((role) => allowed.includes(role));
@@ -211,7 +222,8 @@ export class SendTemplates {
 	 * `POST templateMessage` from the user `userId` with `roles`: every check of the contract in its
 	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry
 	 * run cannot reach Meta's template list). With an `idempotencyKey` (scoped to the user) the key
-	 * is reserved before the first send and the answer is kept: see idempotentRequest.ts.
+	 * is reserved before the first send and the answer is kept: see idempotentRequest.ts. A dry run
+	 * skips idempotency: it sends nothing and stores nothing, so its key is neither looked up nor reserved.
 	 */
 	async templateMessage(input: {
 		body: unknown;
@@ -226,12 +238,18 @@ export class SendTemplates {
 		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });
 		const body = parsed.request;
 		const { recipients, invalidContacts } = splitRecipients(body.phoneNumbers);
-		const idempotency = body.idempotencyKey && this.ports.idempotency;
-		const key = body.idempotencyKey && scopedKey(input.userId ?? '', body.idempotencyKey);
-		const replay = { fingerprint: requestFingerprint(body), recipients, invalidContacts, t: input.t };
-		if (idempotency && key) {
-			const found = await idempotency.find(key, this.ports.clock.now());
-			if (found) return await this.replay(found, replay);
+		// The key, its store and the body's fingerprint (of the body as given): only for a send with a key.
+		const idempotent =
+			body.idempotencyKey && !body.dryRun && this.ports.idempotency
+				? {
+						store: this.ports.idempotency,
+						key: scopedKey(input.userId ?? '', body.idempotencyKey),
+						replay: { fingerprint: requestFingerprint(body), recipients, invalidContacts, t: input.t },
+					}
+				: undefined;
+		if (idempotent) {
+			const found = await idempotent.store.find(idempotent.key, this.ports.clock.now());
+			if (found) return await this.replay(found, idempotent.replay);
 		}
 
 		const number = await this.findNumber(body.connectedWhatsAppNo);
@@ -249,23 +267,29 @@ export class SendTemplates {
 			};
 		}
 
+		// Sent, and stored for a campaign, in Meta's spelling.
+		const template = sendableTemplate(body.template);
 		let reservation: Reservation | undefined;
 		// The request's sends carry one batch key, kept with its reservation (a replay of an interrupted request reads the sends by it).
 		const batchKey = body.async ? undefined : newBatchKey();
-		if (idempotency && key) {
-			const claim = await Reservation.claim(idempotency, {
-				key,
-				fingerprint: replay.fingerprint,
+		if (idempotent) {
+			const claim = await Reservation.claim(idempotent.store, {
+				key: idempotent.key,
+				fingerprint: idempotent.replay.fingerprint,
 				clock: this.ports.clock,
 				batch: batchKey,
 			});
-			if ('holder' in claim) return await this.replay(claim.holder, replay);
+			if ('holder' in claim) return await this.replay(claim.holder, idempotent.replay);
 			reservation = claim.reservation;
 		}
-		if (body.async) return this.startCampaign({ body, number, recipients, invalid, known, userId: input.userId }, reservation);
+		if (body.async)
+			return this.startCampaign(
+				{ body: { ...body, template }, number, recipients, invalid, known, userId: input.userId },
+				reservation,
+			);
 		const batch = {
 			number,
-			template: body.template,
+			template,
 			recipients,
 			known,
 			routing: body,
@@ -609,7 +633,7 @@ export class SendTemplates {
 			});
 		const [result] = await this.sendBatch({
 			number,
-			template: input.template,
+			template: sendableTemplate(input.template),
 			recipients: [to],
 			known: template ? { template, catalog } : undefined,
 			routing: input.routing,

@@ -123,15 +123,23 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	};
 }
 
-/** A stable fingerprint of a request for idempotent replays (same key + same body = same request). */
-export function requestFingerprint(request: TemplateMessageRequest): string {
-	const canonical = (value: unknown): unknown => {
-		if (Array.isArray(value)) return value.map(canonical);
-		if (isObject(value))
-			return Object.keys(value)
+/** A value with every object's keys in sorted order, each object built once (`fromEntries` keeps a `__proto__` key an own one). */
+function canonical(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(canonical);
+	if (isObject(value))
+		return Object.fromEntries(
+			Object.keys(value)
 				.sort()
-				.reduce((out, k) => ({ ...out, [k]: canonical(value[k]) }), {} as Record<string, unknown>);
-		return value;
-	};
+				.map((k) => [k, canonical(value[k])]),
+		);
+	return value;
+}
+
+/**
+ * A stable fingerprint of a request for idempotent replays (same key + same body = same request):
+ * its JSON with sorted keys, without the key. Stored with the key's entry, so its value for a given
+ * body must never change (test/unit/core/bulk/request.test.ts pins one).
+ */
+export function requestFingerprint(request: TemplateMessageRequest): string {
 	return JSON.stringify(canonical({ ...request, idempotencyKey: undefined }));
 }

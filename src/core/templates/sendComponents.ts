@@ -370,3 +370,24 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
 		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(`button ${index}`, 1, 0);
 	return undefined;
 }
+
+/**
+ * The components as they go to Meta, once checkSendComponents accepted them: it reads a component's
+ * `type` and a button's `sub_type` in any case and a button's `index` as `"0"`..`"9"` or 0..9, while
+ * Meta's spec (TemplateComponent, ButtonComponent) lists the types and sub_types in lower case only
+ * and types the index a string. So those three are sent that way; everything else exactly as given
+ * (the parameters' own `type` is checked exactly, in lower case, so it is already so).
+ */
+export function sendableComponents<C extends Record<string, unknown>>(components: C[]): C[] {
+	return components.map((c) => {
+		if (!isObject(c) || typeof c.type !== 'string') return c;
+		const type = c.type.toLowerCase();
+		const out: Json = { ...c, type };
+		if (type === 'button') {
+			if (typeof c.sub_type === 'string') out.sub_type = c.sub_type.toLowerCase();
+			const index = buttonIndex(c.index);
+			if (index !== undefined) out.index = String(index);
+		}
+		return out as C;
+	});
+}

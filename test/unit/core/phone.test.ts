@@ -9,6 +9,7 @@ describe('normalizePhoneNumber', () => {
 		['  +44 20 7946 0958 ', '442079460958'],
 		['12345678', '12345678'],
 		['123456789012345', '123456789012345'],
+		['+33 1.23.45.67.00', '33123456700'],
 	])('%p -> %p', (input, expected) => {
 		expect(normalizePhoneNumber(input)).toBe(expected);
 	});
@@ -24,6 +25,8 @@ describe('normalizePhoneNumber', () => {
 		['++5511987654321', 'two plus signs'],
 		['55+11987654321', 'plus in the middle'],
 		['5511987654321#1', 'extension'],
+		['5511987654321.0', 'a number a spreadsheet wrote as a decimal: 55119876543210 is someone else'],
+		['+5511987654321.00', 'the same with two decimals'],
 	])('refuses %p (%s)', (input) => {
 		expect(normalizePhoneNumber(input)).toBeUndefined();
 	});

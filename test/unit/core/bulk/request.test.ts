@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import * as request from '../../../../src/core/bulk/request';
 import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
 import { CONTRACTS_DIR } from '../../../support/metaSpec';
+import { keys, templatesWorld } from '../app/fakes-templates';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
 const valid = () => JSON.parse(JSON.stringify(examples['WhatsApp Cloud']));
@@ -155,5 +157,65 @@ describe('parseTemplateMessageRequest', () => {
 		if (!a.ok || !b.ok || !c.ok) throw new Error('expected valid requests');
 		expect(requestFingerprint(a.request)).toBe(requestFingerprint(b.request));
 		expect(requestFingerprint(a.request)).not.toBe(requestFingerprint(c.request));
+	});
+
+	it('keeps the fingerprint of a body stored keys were made with (sorted keys, integer-like keys first, an own "__proto__", no key)', () => {
+		// The value the first implementation gave: an idempotency entry stored before an update must still match its body.
+		const raw = `{"phoneNumbers":["+55 11 98765-4321","15550000002"],"connectedWhatsAppNo":"106540352242922",
+			"template":{"name":"order_update","language":{"code":"en_US","policy":"deterministic"},"namespace":"ns",
+			"components":[{"type":"body","parameters":[{"type":"text","text":"42"},
+			{"type":"currency","currency":{"fallback_value":"$1","code":"USD","amount_1000":1000}}]},
+			{"sub_type":"url","type":"button","index":0,"parameters":[{"text":"A-1","type":"text"}]},
+			{"type":"carousel","cards":[{"card_index":1,"10":"ten","9":"nine","b":null,"a":[true,1.5,"é"],"__proto__":{"x":1}}]}]},
+			"targetAgent":"agent1","targetDepartment":"Sales","clientReference":"order-42","idempotencyKey":"order-42-notice","async":false}`;
+		const parsed = parseTemplateMessageRequest(JSON.parse(raw));
+		if (!parsed.ok) throw new Error('expected a valid request');
+		expect(requestFingerprint(parsed.request)).toBe(
+			'{"async":false,"clientReference":"order-42","connectedWhatsAppNo":"106540352242922","dryRun":false,' +
+				'"phoneNumbers":["+55 11 98765-4321","15550000002"],"targetAgent":"agent1","targetDepartment":"Sales",' +
+				'"template":{"components":[{"parameters":[{"text":"42","type":"text"},' +
+				'{"currency":{"amount_1000":1000,"code":"USD","fallback_value":"$1"},"type":"currency"}],"type":"body"},' +
+				'{"index":0,"parameters":[{"text":"A-1","type":"text"}],"sub_type":"url","type":"button"},' +
+				'{"cards":[{"9":"nine","10":"ten","__proto__":{"x":1},"a":[true,1.5,"é"],"b":null,"card_index":1}],"type":"carousel"}],' +
+				'"language":{"code":"en_US","policy":"deterministic"},"name":"order_update","namespace":"ns"}}',
+		);
+	});
+
+	it('fingerprints a component of 5,000 keys with every key, sorted', () => {
+		const wide = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
+		const parsed = parseTemplateMessageRequest({ ...valid(), template: { ...valid().template, components: [wide] } });
+		if (!parsed.ok) throw new Error('expected a valid request');
+		const component = JSON.parse(requestFingerprint(parsed.request)).template.components[0];
+		expect(component).toEqual(wide);
+		expect(Object.keys(component)).toEqual(Object.keys(wide).sort());
+	});
+});
+
+describe('templateMessage fingerprints a request only when idempotency applies', () => {
+	afterEach(() => jest.restoreAllMocks());
+
+	const order = (extra: Record<string, unknown> = {}) => ({
+		phoneNumbers: ['5511987654321'],
+		connectedWhatsAppNo: '1001',
+		template: {
+			name: 'order_ready',
+			language: { code: 'en_US' },
+			components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
+		},
+		...extra,
+	});
+
+	it('not without an idempotencyKey, nor for a dry run with one (it skips idempotency); once for a send with one', async () => {
+		const fingerprint = jest.spyOn(request, 'requestFingerprint');
+		const w = templatesWorld();
+		const send = (extra: Record<string, unknown>) =>
+			w.service.templateMessage({ body: order(extra), roles: ['livechat-manager'], userId: 'u1', t: keys });
+		expect((await send({})).status).toBe(200);
+		expect((await send({ idempotencyKey: 'k', dryRun: true })).content).toMatchObject({ dryRun: true });
+		expect(fingerprint).not.toHaveBeenCalled();
+		expect(w.answers.size).toBe(0);
+		expect((await send({ idempotencyKey: 'k' })).status).toBe(200);
+		expect(fingerprint).toHaveBeenCalledTimes(1);
+		expect(w.answers.get('u1:k')).toMatchObject({ state: 'done', fingerprint: fingerprint.mock.results[0].value });
 	});
 });

@@ -3,9 +3,21 @@
  * each rule with a send it refuses, and Meta's documented sends it accepts.
  */
 import { Phrase, translate } from '../../../../src/core/i18n/translate';
-import { checkSendComponents } from '../../../../src/core/templates/sendComponents';
+import { checkSendComponents, sendableComponents } from '../../../../src/core/templates/sendComponents';
 import { MetaTemplate, placeholders } from '../../../../src/core/templates/template';
-import { coupon, invoice, lto, orderDelivery, orderNamed, readContract, reservation, specErrors, survey, verification } from './fixtures';
+import {
+	allSpecErrors,
+	coupon,
+	invoice,
+	lto,
+	orderDelivery,
+	orderNamed,
+	readContract,
+	reservation,
+	specErrors,
+	survey,
+	verification,
+} from './fixtures';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -616,5 +628,48 @@ describe('checkSendComponents: buttons', () => {
 		],
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
+	});
+});
+
+describe('sendableComponents: what goes to Meta once checked', () => {
+	it("sends a type, a sub_type and a button index the check read loosely in Meta's spelling, the rest exactly as given", () => {
+		const given = [
+			{ type: 'HEADER', parameters: [{ type: 'text', text: 'Ana' }] },
+			{ type: 'Body', parameters: richValid()[1].parameters },
+			{ index: 0, type: 'BUTTON', sub_type: 'URL', parameters: [{ type: 'text', text: 'A-42' }] },
+			{ type: 'button', sub_type: 'Quick_Reply', index: 1, parameters: [{ type: 'payload', payload: 'STOP' }] },
+			{ type: 'button', sub_type: 'copy_code', index: '2', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }] },
+		];
+		expect(check(rich, given)).toBeUndefined();
+		const before = JSON.stringify(given);
+		const sendable = sendableComponents(given);
+		expect(JSON.stringify(given)).toBe(before); // the caller's components are left alone
+		// Every key in its place, only those three values changed.
+		expect(JSON.stringify(sendable)).toBe(
+			JSON.stringify([
+				{ type: 'header', parameters: [{ type: 'text', text: 'Ana' }] },
+				{ type: 'body', parameters: richValid()[1].parameters },
+				{ index: '0', type: 'button', sub_type: 'url', parameters: [{ type: 'text', text: 'A-42' }] },
+				{ type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'STOP' }] },
+				{ type: 'button', sub_type: 'copy_code', index: '2', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }] },
+			]),
+		);
+		// Meta's spec (with the simulator's corrections, which keep its lower-case enums) refuses what was given and takes what is sent.
+		expect(allSpecErrors(send(rich, given))).not.toEqual([]);
+		expect(allSpecErrors(send(rich, sendable))).toEqual([]);
+		expect(check(rich, sendable)).toBeUndefined();
+	});
+
+	it("leaves components already in Meta's spelling, and what it does not read (a carousel's cards, an LTO), as they are", () => {
+		const given: Any[] = [
+			...richValid(),
+			{ type: 'LIMITED_TIME_OFFER', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
+			{ type: 'CAROUSEL', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }] },
+		];
+		expect(sendableComponents(given)).toEqual([
+			...richValid(),
+			{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
+			{ type: 'carousel', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }] },
+		]);
 	});
 });
