@@ -3,7 +3,9 @@
  * with a refresh interval. Templates Meta pauses, disables or deletes leave the cache at once: a
  * `message_template_status_update` webhook, or a send failing with 132001 / 132015 / 132016.
  * The cache is an index and shards (templateIndex.ts): a list or a search reads the index, one
- * template's detail reads one shard.
+ * template's detail reads one shard. A template Meta approved after the list was fetched (its
+ * webhook not subscribed, or lost) is found on its first use: `find` fetches the list again when
+ * the cache lacks it, at most once per MISS_REFETCH_MS per WABA.
  */
 import { TemplateStatusEvent } from '../status/webhook';
 import { explainSendError } from './errors';
@@ -13,6 +15,20 @@ import { buildIndex, byName, inIndexOrder, shardOf, splitShards, TemplateIndex, 
 export { explainSendError } from './errors';
 export type { TemplateGroup } from './template';
 export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIndex';
+
+/**
+ * How often at most a `find` the cache cannot answer fetches the WABA's list from Meta again: a
+ * template approved since the list was fetched is found on its first use, and callers naming
+ * templates that do not exist (a typo, a script looping) cost Meta one list per WABA per minute.
+ */
+export const MISS_REFETCH_MS = 60000;
+
+/**
+ * The index as the catalog stores it: with when a miss last fetched the list again
+ * (`missRefetchAt`, the catalog's clock). It lives in the index record, so every instance of a
+ * cluster sees it, and a refresh keeps it (`writeCache`).
+ */
+export type CatalogIndex = TemplateIndex & { missRefetchAt?: number };
 
 /** A whole cached list (what a refresh writes; `readCache` assembles it). */
 export interface CachedTemplates {
@@ -58,11 +74,16 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 /**
  * Writes a whole list: the shards first, then the index that names them, then the shards of the
  * previous index it no longer names. A reader of the previous index meanwhile sees shards of
- * another `fetchedAt` and reads again (TemplateCatalog).
+ * another `fetchedAt` and reads again (TemplateCatalog). The previous index's `missRefetchAt` is kept.
  */
 export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex> {
-	const previous = await store.getIndex(wabaId);
-	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(value.stale ? { stale: true } : {}) };
+	const previous: CatalogIndex | undefined = await store.getIndex(wabaId);
+	const missRefetchAt = previous?.missRefetchAt;
+	const index: CatalogIndex = {
+		...buildIndex(value.templates, value.fetchedAt),
+		...(value.stale ? { stale: true } : {}),
+		...(missRefetchAt !== undefined ? { missRefetchAt } : {}),
+	};
 	const shards = splitShards(value.templates, index.shards);
 	await Promise.all(shards.map((templates, i) => store.setShard(wabaId, i, { fetchedAt: value.fetchedAt, templates })));
 	await store.setIndex(wabaId, index);
@@ -111,6 +132,13 @@ interface Loaded {
 	index: TemplateIndex;
 	fetched?: MetaTemplate[];
 }
+
+/**
+ * The miss-driven fetches under way in this runtime, by WABA: catalogs are built per request, so
+ * concurrent misses of one WABA from different requests share one fetch (and one look at
+ * `missRefetchAt`). Each entry lives as long as its fetch.
+ */
+const missRefetches = new Map<string, Promise<MetaTemplate[] | undefined>>();
 
 export class TemplateCatalog {
 	private readonly inFlight = new Map<string, Promise<MetaTemplate[]>>();
@@ -161,9 +189,24 @@ export class TemplateCatalog {
 		return this.groups(wabaId, { search: text });
 	}
 
+	/**
+	 * The approved template `name` in `language`, or undefined when Meta lists none. A cache that
+	 * lacks it (Meta may have approved it since the list was fetched, its webhook unsubscribed or
+	 * lost) is not trusted at once: the list is fetched from Meta again, at most once per
+	 * MISS_REFETCH_MS per WABA, and concurrent misses share that fetch. Its time (`missRefetchAt`)
+	 * is written in the index before the fetch, so every instance of a cluster sharing the store
+	 * keeps the interval, a failed fetch included; misses of one runtime that come while the fetch
+	 * runs wait for it (an in-memory map, per runtime), those of another instance answer from the
+	 * cache. A fetch that fails (Meta out of reach) answers the cache's miss rather than an error.
+	 * A list fetched just now (the cache was due, stale or of another fetch) is not fetched again.
+	 */
 	async find(wabaId: string, name: string, language: string): Promise<MetaTemplate | undefined> {
-		const templates = await (await this.snapshot(wabaId)).templatesNamed(name);
-		return templates.find((t) => t.language === language);
+		const loaded = await this.load(wabaId, {});
+		const named = await this.named(wabaId, name, loaded);
+		const found = named.templates.find((t) => t.language === language);
+		if (found || named.fetched) return found;
+		const refetched = await this.refetchOnMiss(wabaId);
+		return refetched?.find((t) => t.name === name && t.language === language);
 	}
 
 	/** Drops a template from the cache: one language, or every language when none is given. */
@@ -218,15 +261,48 @@ export class TemplateCatalog {
 	 * they still differ (a refresh failed halfway), the list is fetched from Meta.
 	 */
 	private async templatesNamed(wabaId: string, name: string, loaded: Loaded): Promise<MetaTemplate[]> {
+		return (await this.named(wabaId, name, loaded)).templates;
+	}
+
+	/** `templatesNamed`, and whether they come from a list fetched from Meta for this read. */
+	private async named(wabaId: string, name: string, loaded: Loaded): Promise<{ templates: MetaTemplate[]; fetched: boolean }> {
 		const named = (templates: MetaTemplate[]) => templates.filter((t) => t.name === name);
-		if (loaded.fetched) return named(loaded.fetched);
+		if (loaded.fetched) return { templates: named(loaded.fetched), fetched: true };
 		let index: TemplateIndex | undefined = loaded.index;
 		for (let attempt = 0; index && attempt < 2; attempt++) {
 			const shard = await this.store.getShard(wabaId, shardOf(name, index.shards));
-			if (shard?.fetchedAt === index.fetchedAt) return named(shard.templates);
+			if (shard?.fetchedAt === index.fetchedAt) return { templates: named(shard.templates), fetched: false };
 			index = await this.store.getIndex(wabaId);
 		}
-		return named(await this.refresh(wabaId));
+		return { templates: named(await this.refresh(wabaId)), fetched: true };
+	}
+
+	/** The list fetched again after a miss (`find`), or undefined when not due or when the fetch failed. */
+	private refetchOnMiss(wabaId: string): Promise<MetaTemplate[] | undefined> {
+		let pending = missRefetches.get(wabaId);
+		if (!pending) {
+			pending = this.refetchIfDue(wabaId).finally(() => missRefetches.delete(wabaId));
+			missRefetches.set(wabaId, pending);
+		}
+		return pending;
+	}
+
+	private async refetchIfDue(wabaId: string): Promise<MetaTemplate[] | undefined> {
+		try {
+			const index: CatalogIndex | undefined = await this.store.getIndex(wabaId);
+			const now = this.now();
+			// A time ahead of this clock (another instance's) counts as within the interval: no instance fetches more often.
+			if (!index || (index.missRefetchAt !== undefined && now - index.missRefetchAt < MISS_REFETCH_MS)) return undefined;
+			// Written first: a fetch that fails keeps the interval too, and other instances see it while the fetch runs.
+			// (An index another instance wrote since the read above is replaced until this fetch writes its own; its
+			// readers meanwhile find shards of another fetch and read again, as after any concurrent refresh.)
+			const marked: CatalogIndex = { ...index, missRefetchAt: now };
+			await this.store.setIndex(wabaId, marked);
+			return await this.refresh(wabaId);
+		} catch {
+			// Meta out of reach (or the store): the cache's answer stands.
+			return undefined;
+		}
 	}
 
 	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {

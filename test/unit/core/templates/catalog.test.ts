@@ -1,4 +1,4 @@
-import { MemoryTemplateCache, readCache, TemplateCatalog, writeCache } from '../../../../src/core/templates/catalog';
+import { MemoryTemplateCache, MISS_REFETCH_MS, readCache, TemplateCatalog, writeCache } from '../../../../src/core/templates/catalog';
 import { shardOf } from '../../../../src/core/templates/templateIndex';
 import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 
@@ -272,5 +272,142 @@ describe('template status webhooks', () => {
 		await s.catalog.list('w');
 		await s.catalog.applyStatusUpdate({ wabaId: 'w', event: 'paused', templateName: 'promo', language: 'en' });
 		expect(names(await s.catalog.list('w'))).toEqual(['promo/es']);
+	});
+});
+
+describe('a template the cache lacks (find)', () => {
+	/**
+	 * A catalog filled with `welcome/en`, after which Meta approves `approved_later/pt_BR`. `fail`
+	 * makes Meta unreachable; `hold` keeps Meta's answers until `release` (concurrent callers).
+	 */
+	async function approvedLater() {
+		const lists: Record<string, MetaTemplate[]> = { w: [t('welcome', 'en')] };
+		let now = 1000000;
+		let fail = false;
+		let held: Promise<void> | undefined;
+		let release = () => {};
+		const fetches: string[] = [];
+		const store = new MemoryTemplateCache();
+		const fetchAll = async (waba: string) => {
+			fetches.push(waba);
+			if (held) await held;
+			if (fail) throw new Error('graph down');
+			return lists[waba] ?? [];
+		};
+		const catalogOn = () => new TemplateCatalog(store, fetchAll, REFRESH, () => now);
+		const catalog = catalogOn();
+		await catalog.list('w');
+		lists.w = [t('welcome', 'en'), t('approved_later', 'pt_BR')];
+		return {
+			catalog,
+			catalogOn,
+			store,
+			fetches,
+			lists,
+			advance: (ms: number) => (now += ms),
+			failing: (value: boolean) => (fail = value),
+			hold: () => (held = new Promise<void>((resolve) => (release = resolve))),
+			release: () => ((held = undefined), release()),
+		};
+	}
+
+	it('finds a template approved after the cache was filled on its first use, with one more list from Meta', async () => {
+		const s = await approvedLater();
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later', language: 'pt_BR' });
+		expect(s.fetches).toEqual(['w', 'w']);
+		// The list fetched again is the cache now: the next uses read it.
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en', 'approved_later/pt_BR']);
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('a language the cache lacks of a name it has is a miss too', async () => {
+		const s = await approvedLater();
+		s.lists.w = [t('welcome', 'en'), t('welcome', 'es')];
+		expect(await s.catalog.find('w', 'welcome', 'es')).toMatchObject({ name: 'welcome', language: 'es' });
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('fetches again on a miss at most once per MISS_REFETCH_MS per WABA', async () => {
+		const s = await approvedLater();
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		// Within the interval: the cache answers, even for a template Meta approved meanwhile.
+		s.lists.w = [t('welcome', 'en'), t('approved_later', 'pt_BR'), t('newer', 'en')];
+		s.advance(MISS_REFETCH_MS - 1);
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(await s.catalog.find('w', 'newer', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		// The interval is per WABA.
+		s.lists.other = [t('x', 'en')];
+		await s.catalog.list('other');
+		expect(await s.catalog.find('other', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'other', 'other']);
+		s.advance(1);
+		expect(await s.catalog.find('w', 'newer', 'en')).toMatchObject({ name: 'newer' });
+		expect(s.fetches).toEqual(['w', 'w', 'other', 'other', 'w']);
+	});
+
+	it('keeps the interval in the stored index: another catalog on the store (another request or instance) fetches nothing', async () => {
+		const s = await approvedLater();
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(await s.store.getIndex('w')).toMatchObject({ missRefetchAt: 1000000 });
+		expect(await s.catalogOn().find('w', 'still_missing', 'en')).toBeUndefined();
+		// A refresh (the Refresh button) keeps it too.
+		await s.catalog.refresh('w');
+		expect(await s.catalogOn().find('w', 'still_missing', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('a miss fetching again that fails answers the cached miss, keeps the cache and the interval', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).resolves.toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		expect(await s.catalog.find('w', 'welcome', 'en')).toMatchObject({ name: 'welcome' });
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		s.failing(false);
+		s.advance(MISS_REFETCH_MS);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('concurrent misses share one fetch, from one catalog or several', async () => {
+		const s = await approvedLater();
+		s.hold();
+		const other = s.catalogOn();
+		const answers = Promise.all([
+			s.catalog.find('w', 'approved_later', 'pt_BR'),
+			s.catalog.find('w', 'no_such_template', 'en'),
+			other.find('w', 'approved_later', 'pt_BR'),
+			other.find('w', 'welcome', 'es'),
+		]);
+		// Every find has come to Meta's answer (the store answers in microtasks): Meta answers now.
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(s.fetches).toEqual(['w', 'w']);
+		s.release();
+		const [found, missing, foundToo, missingToo] = await answers;
+		expect(found).toMatchObject({ name: 'approved_later' });
+		expect(foundToo).toMatchObject({ name: 'approved_later' });
+		expect([missing, missingToo]).toEqual([undefined, undefined]);
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('a list fetched for the read (the cache due or stale) is not fetched again on a miss', async () => {
+		const s = await approvedLater();
+		s.advance(REFRESH);
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		await s.catalog.applyStatusUpdate({ wabaId: 'w', event: 'APPROVED', templateName: 'newer', language: 'en' });
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('a failing list when the cache is due is still an error (no cached answer to fall back to)', async () => {
+		const s = await approvedLater();
+		s.advance(REFRESH);
+		s.failing(true);
+		await expect(s.catalog.find('w', 'welcome', 'en')).rejects.toThrow('graph down');
 	});
 });

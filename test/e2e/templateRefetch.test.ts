@@ -1,0 +1,109 @@
+/**
+ * A template Meta approved after the app's template list was cached (its status webhook not
+ * subscribed, or lost), through the engine: the first send naming it fetches the list from Meta
+ * again and sends, rather than refusing it until the cache expires (core/templates/catalog.ts `find`).
+ */
+import { engineAtLeast } from '../../tools/harness/engineVersion';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+const SHIP = {
+	id: '1',
+	name: 'ship',
+	language: 'en',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }],
+};
+/** Approved by Meta after the app cached the list. */
+const DELAY = {
+	id: '2',
+	name: 'ship_delay',
+	language: 'pt_BR',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Seu pedido {{1}} vai atrasar.' }],
+};
+const DELAY_SEND = {
+	name: 'ship_delay',
+	language: { code: 'pt_BR' },
+	components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-7' }] }],
+};
+
+describe('a template approved after the template list was cached', () => {
+	let app: AppUnderTest;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP]);
+	});
+	afterEach(() => stopChecked(app));
+
+	const listCalls = () => app.sim.requestsTo('/message_templates').map((r) => [r.method, r.path, r.headers.authorization]);
+	const LIST_CALL = ['GET', `/v23.0/${NUMBER.wabaId}/message_templates`, `Bearer ${NUMBER.accessToken}`];
+	const sends = () => app.sim.requestsTo('/messages').map((r) => [r.method, r.path, r.headers.authorization, r.body]);
+	const sendOf = (to: string, template: unknown) => [
+		'POST',
+		`/v23.0/${NUMBER.phoneNumberId}/messages`,
+		`Bearer ${NUMBER.accessToken}`,
+		{
+			messaging_product: 'whatsapp',
+			biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+			recipient_type: 'individual',
+			to,
+			type: 'template',
+			template,
+		},
+	];
+
+	it('templateMessage sends it on its first use, after one more list from Meta', async () => {
+		const ship = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
+		const first = await callApi(app, 'templateMessage', {
+			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000001'], template: ship },
+			headers: ADMIN_AUTH,
+		});
+		expect(first.status).toBe(200);
+		expect(listCalls()).toEqual([LIST_CALL]);
+
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, DELAY]);
+		const res = await callApi(app, 'templateMessage', {
+			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000002'], template: DELAY_SEND },
+			headers: ADMIN_AUTH,
+		});
+		expect(res).toEqual({
+			status: 200,
+			body: { success: true, results: [{ phoneNumber: '15550000002', msId: expect.stringMatching(/^wamid\./) }] },
+		});
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(sends()).toEqual([sendOf('15550000001', ship), sendOf('15550000002', DELAY_SEND)]);
+		expect(app.sim.sentMessages[1].wamid).toBe(res.body.results[0].msId);
+
+		// The list fetched again is the cache now: the next send reads it.
+		const again = await callApi(app, 'templateMessage', {
+			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000003'], template: DELAY_SEND },
+			headers: ADMIN_AUTH,
+		});
+		expect(again.status).toBe(200);
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(sends()).toHaveLength(3);
+	});
+
+	it("Rocket.Chat's outbound provider (the agent's outbound message) sends it on its first use", async () => {
+		// Older engines have no outbound communication (templateMessage.test.ts).
+		if (!engineAtLeast('1.55.0')) return;
+		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
+		// Rocket.Chat lists the provider's templates: the app caches the list.
+		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
+		expect(metadata.templates['+15550783881'].map((t: { name: string }) => t.name)).toEqual(['ship']);
+		expect(listCalls()).toEqual([LIST_CALL]);
+
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, DELAY]);
+		await outbound.sendOutboundMessage(app.harness.appId, 'phone', {
+			to: '+55 11 98765-4321',
+			type: 'template',
+			templateProviderPhoneNumber: '+15550783881',
+			template: DELAY_SEND,
+		} as never);
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(sends()).toEqual([sendOf('5511987654321', DELAY_SEND)]);
+	});
+});
