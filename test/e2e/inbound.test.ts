@@ -133,12 +133,43 @@ describe('inbound messages', () => {
 		expect(livechatRooms()).toEqual([]);
 		expect(app.harness.takeAppErrors()).toEqual(
 			expect.arrayContaining([
-				expect.stringContaining('webhook event message not processed (attempt 1 of 5): database briefly unavailable'),
+				expect.stringContaining(
+					"webhook event message not processed (attempt 1, tried again in 30 s; the contact's later messages wait behind it): database briefly unavailable",
+				),
 			]),
 		);
 		await app.harness.scheduler.advance(60000);
 		expect(livechatRooms()).toHaveLength(1);
 		expect(app.harness.world.messagesIn(livechatRooms()[0].id).map((m) => m.text)).toEqual(['are you there?']);
+	});
+
+	it("keeps a contact's messages through an omnichannel failure longer than five attempts, and posts them in order after it", async () => {
+		const livechat = app.harness.bridges.getLivechatBridge() as any;
+		const createRoom = livechat.createRoom;
+		let failing = true;
+		livechat.createRoom = async (...args: unknown[]) => {
+			if (failing) throw new Error('omnichannel unavailable');
+			return createRoom.apply(livechat, args);
+		};
+		await inbound('first');
+		await app.harness.scheduler.advance(60000);
+		await inbound('second');
+		// Another contact's conversation is not held by Carla's.
+		failing = false;
+		await inbound('hello from Diego', '5511900000002', 'Diego');
+		expect(livechatRooms().map((r) => app.harness.world.messagesIn(r.id).map((m) => m.text))).toEqual([['hello from Diego']]);
+		failing = true;
+		// Past the fifth attempt (7.5 minutes), another message, then omnichannel is back.
+		await app.harness.scheduler.advance(10 * 60000);
+		await inbound('third');
+		expect(livechatRooms()).toHaveLength(1);
+		failing = false;
+		await app.harness.scheduler.advance(11 * 60000);
+		const carla = livechatRooms().filter((r) => (r as any).visitor?.name === 'Carla');
+		expect(carla).toHaveLength(1);
+		expect(app.harness.world.messagesIn(carla[0].id).map((m) => m.text)).toEqual(['first', 'second', 'third']);
+		expect(app.harness.takeAppErrors().filter((e) => e.includes('dropped'))).toEqual([]);
+		livechat.createRoom = createRoom;
 	});
 
 	describe('agent replies', () => {

@@ -170,7 +170,9 @@ describe('media', () => {
 			expect(livechatRooms().flatMap((r) => app.harness.world.messagesIn(r.id))).toEqual([]);
 			expect(app.harness.takeAppErrors()).toEqual(
 				expect.arrayContaining([
-					expect.stringContaining('webhook event message not processed (attempt 1 of 5): Graph API error 2'),
+					expect.stringContaining(
+						"webhook event message not processed (attempt 1, tried again in 30 s; the contact's later messages wait behind it): Graph API error 2",
+					),
 				]),
 			);
 			await app.harness.scheduler.advance(60000);

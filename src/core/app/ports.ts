@@ -135,7 +135,9 @@ export interface Jobs {
 
 /**
  * Puts a contact's message in omnichannel (the inbound service). Throws WaitingForAgent
- * (core/app/errors.ts) while Rocket.Chat cannot open a room; `finalAttempt` is the last try at it.
+ * (core/app/errors.ts) while Rocket.Chat cannot open a room. With `finalAttempt` (the fifth
+ * attempt and every one after it: a contact's message is retried for a day, webhookBatch.ts) it
+ * posts what it can rather than fail for a part (a file Meta cannot give: a notice in its place).
  */
 export interface InboundHandler {
 	handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void>;

@@ -7,6 +7,10 @@
  * - An entry is claimed before it is handled (a lease), so that two runs at once do not handle it twice.
  * - A failing event neither blocks the others nor is lost at once: it is retried with back-off
  *   (30 s, 1, 2, 4 min) and dropped after MAX_EVENT_ATTEMPTS, each failure reported in the run's problems.
+ * - A contact's message that cannot be posted (Rocket.Chat failing to open its room, say) is never
+ *   dropped that soon: it is retried with a back-off that doubles up to MESSAGE_BACKOFF_MAX_MS, for
+ *   MESSAGE_RETRY_HORIZON_MS after its first failure, and the contact's later messages wait behind
+ *   it, in order (`InboxEntry.contacts`), without a failed attempt of their own.
  * - A contact's message that cannot be put in a room yet (WaitingForAgent) waits, in order with the
  *   contact's later messages, without a failed attempt, until a room can be opened.
  * - A run that finds the inbox empty sweeps it, at most once an hour in a runtime, for the events
@@ -34,6 +38,13 @@ import { KeptStatuses, ORDER_RECHECK_MS, ORDER_WAIT_MS, Refusals, StatusHolds } 
 const crypto = require('crypto') as typeof import('crypto');
 
 export const MAX_EVENT_ATTEMPTS = 5;
+/**
+ * A contact's message is tried again this long after it first failed (a day: an outage of the
+ * host's database or of omnichannel outlasts the other events' five attempts), then dropped and logged.
+ */
+export const MESSAGE_RETRY_HORIZON_MS = 24 * 60 * 60000;
+/** Its back-off doubles from INBOX_BACKOFF_MS up to this. */
+export const MESSAGE_BACKOFF_MAX_MS = 10 * 60000;
 /** The first retry of a failed entry; each next one waits twice as long. */
 export const INBOX_BACKOFF_MS = 30000;
 /** A run that claimed an entry and died frees it after this long. */
@@ -74,6 +85,14 @@ export interface InboxEntry {
 	receivedAt: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
+	/** A contact's messages that failed (retried until MESSAGE_RETRY_HORIZON_MS after): since the first failure. */
+	failingSince?: number;
+	/**
+	 * The contacts (`<phone number id>:<wa id>`) whose messages this entry holds that failed, or that
+	 * wait behind one that failed: while the entry is not due, the contacts' messages received after
+	 * it wait too (in entries of their own, due when it is), so that they are posted in order.
+	 */
+	contacts?: string[];
 	/** Statuses of messages the app did not know yet, kept (with the webhook's `receivedAt`) for their records to appear. */
 	unknownStatuses?: boolean;
 	/** How many times kept statuses were looked at again without finding their messages. */
@@ -356,6 +375,8 @@ async function processDue(
 	let recheckAt = holds.nextDue(now);
 	const byId = new Map(heads.map((head) => [head.id, head]));
 	const taken = new Set<string>();
+	// Contacts whose earlier message failed: their later messages wait behind it, in order, until then.
+	const blockers = Blockers.of(heads, now);
 	for (let index = 0; index < entries.length; index++) {
 		const listed = entries[index];
 		if (timer() >= deadline) {
@@ -366,10 +387,19 @@ async function processDue(
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
-		if (!entry) continue;
+		if (!entry) {
+			// Another run holds it: the messages it holds go first, those after them wait.
+			blockers.holdFor(listed, clock.now() + INBOX_BACKOFF_MS);
+			continue;
+		}
 		const attempt = (entry.attempts ?? 0) + 1;
 		const failed: WebhookEvent[] = [];
 		const waiting: WebhookEvent[] = [];
+		// Contacts' messages that failed, and those behind a failed one (until when, by contact).
+		const failedMessages: InboundMessageEvent[] = [];
+		const behind: Array<{ event: WebhookEvent; until: number }> = [];
+		const failingSince = entry.failingSince ?? now;
+		const messageRetryAt = now + Math.min(INBOX_BACKOFF_MS * 2 ** (attempt - 1), MESSAGE_BACKOFF_MAX_MS);
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
 		holds.release(entry.id);
@@ -407,6 +437,21 @@ async function processDue(
 					waitingContacts.add(contact);
 					return;
 				}
+				const reason = error instanceof Error ? error.message : 'error';
+				if (contact && event.kind === 'message') {
+					if (now - failingSince >= MESSAGE_RETRY_HORIZON_MS) {
+						problems.push(
+							`WhatsApp message ${event.wamid} dropped: not posted in ${MESSAGE_RETRY_HORIZON_MS / 3600000} hours of attempts (attempt ${attempt}): ${reason}`,
+						);
+						return;
+					}
+					failedMessages.push(event);
+					blockers.fail(contact, messageRetryAt);
+					problems.push(
+						`webhook event message not processed (attempt ${attempt}, tried again in ${Math.round((messageRetryAt - now) / 1000)} s; the contact's later messages wait behind it): ${reason}`,
+					);
+					return;
+				}
 				failed.push(event);
 				problems.push(
 					`webhook event ${event.kind} not processed (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS}): ${error instanceof Error ? error.message : 'error'}`,
@@ -431,6 +476,11 @@ async function processDue(
 				waiting.push(event);
 				continue;
 			}
+			const until = contact ? blockers.until(contact, entry) : undefined;
+			if (until !== undefined) {
+				behind.push({ event, until });
+				continue;
+			}
 			const lane = laneOf(event);
 			if (lane) await lanes.start(lane, () => handle(event, contact));
 			else await handle(event, contact);
@@ -439,6 +489,14 @@ async function processDue(
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
+		if (failedMessages.length)
+			await keepApart(ports, entry, failedMessages, () => ({
+				attempts: attempt,
+				nextAttemptAt: messageRetryAt,
+				failingSince,
+				contacts: contactsOf(failedMessages),
+			}));
+		await keepBehind(ports, entry, behind);
 		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown, now);
 		if (statuses.early.length || heldRevokes.length) {
 			const at = await keepEarly(ports, entry, [...statuses.early, ...heldRevokes]);
@@ -447,7 +505,16 @@ async function processDue(
 		const { claimedUntil: _claimed, ...rest } = entry;
 		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
 		// Events retried after a back-off are no longer held: they hold no later step meanwhile.
-		const { heldSince: _since, heldStep: _step, heldMessages: _messages, keptMessages: _kept, ...unheld } = rest;
+		// Nor do they hold contacts' messages (failed ones moved to an entry of their own).
+		const {
+			heldSince: _since,
+			heldStep: _step,
+			heldMessages: _messages,
+			keptMessages: _kept,
+			contacts: _contacts,
+			failingSince: _failing,
+			...unheld
+		} = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
@@ -465,13 +532,15 @@ async function processDue(
 }
 
 /**
- * Oldest first; statuses held for an earlier step of their message after every other entry, the
+ * Oldest first (of one webhook, failed messages first); statuses held for an earlier step of their message after every other entry, the
  * earliest step first: a missing step stored meanwhile, or held itself, is then forwarded before the
  * statuses that wait for it, even when a busy runtime comes to them after their wait has ended.
  */
 function handlingOrder(a: InboxHead, b: InboxHead): number {
 	const held = Number(a.heldSince !== undefined) - Number(b.heldSince !== undefined);
-	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt;
+	// Of one webhook, a contact's messages that failed before those kept behind them.
+	const failing = Number(b.failingSince !== undefined) - Number(a.failingSince !== undefined);
+	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt || failing;
 }
 
 /**
@@ -685,6 +754,67 @@ class Holds {
 			hold: (wamid, step) => this.add(entryId, wamid, step),
 		};
 	}
+}
+
+/** The contacts of messages: each once. */
+const contactsOf = (events: WebhookEvent[]): string[] => [...new Set(events.map(contactOf).filter((c): c is string => !!c))];
+
+/**
+ * Contacts whose messages wait behind an earlier one that failed, and until when: from the heads
+ * listed at the start of a run (entries not due yet that hold contacts' messages: `InboxEntry.contacts`),
+ * and from the run's own failures.
+ */
+class Blockers {
+	/** By contact: the earliest such entry's `receivedAt` (none for the run's own), and when it is due. */
+	private readonly byContact = new Map<string, { receivedAt: number; until: number }>();
+
+	static of(heads: InboxHead[], now: number): Blockers {
+		const blockers = new Blockers();
+		for (const head of heads) {
+			const until = Math.max(head.nextAttemptAt ?? 0, head.claimedUntil ?? 0);
+			// A due entry is handled in this run, before the later ones (oldest first).
+			if (until > now) blockers.holdFor(head, until);
+		}
+		return blockers;
+	}
+
+	/** The contacts `head` holds messages of wait behind it until `until`. */
+	holdFor(head: InboxHead, until: number): void {
+		for (const contact of head.contacts ?? []) {
+			const known = this.byContact.get(contact);
+			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until });
+		}
+	}
+
+	/** The contact's message failed in this run: its later ones wait until it is tried again. */
+	fail(contact: string, until: number): void {
+		this.byContact.set(contact, { receivedAt: -Infinity, until });
+	}
+
+	/** Until when a message of `contact` in `entry` waits, if it must. */
+	until(contact: string, entry: InboxEntry): number | undefined {
+		const known = this.byContact.get(contact);
+		if (!known || known.receivedAt > entry.receivedAt) return undefined;
+		// Once one waits, the contact's others after it wait too, even in an entry received earlier than its blocker.
+		this.byContact.set(contact, { receivedAt: -Infinity, until: known.until });
+		return known.until;
+	}
+}
+
+/**
+ * Messages of contacts behind an earlier one that failed move to entries of their own, received
+ * when the webhook was, due when what they wait behind is, naming their contacts (they hold the
+ * contacts' later messages in turn), without a failed attempt.
+ */
+async function keepBehind(
+	ports: WebhookBatchPorts,
+	entry: InboxEntry,
+	behind: Array<{ event: WebhookEvent; until: number }>,
+): Promise<void> {
+	const byTime = new Map<number, WebhookEvent[]>();
+	for (const { event, until } of behind) byTime.set(until, [...(byTime.get(until) ?? []), event]);
+	for (const [until, events] of byTime)
+		await keepApart(ports, entry, events, () => ({ nextAttemptAt: until, contacts: contactsOf(events) }));
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

@@ -308,9 +308,9 @@ describe('processWebhooks', () => {
 	it('retries only the failed events, after 30 s, 1, 2 and 4 minutes, and drops them after the fifth attempt', async () => {
 		const f = fakes();
 		f.failWith.set('wamid.BAD', new Error('database briefly unavailable'));
-		await f.store([message('wamid.BAD'), status('wamid.OK')]);
+		await f.store([status('wamid.BAD'), message('wamid.OK')]);
 		const attempts: string[][] = [(await f.run()).problems];
-		expect(f.calls).toEqual(['inbound app-1 wamid.BAD', 'status wamid.OK pn-1']);
+		expect(f.calls).toEqual(['status wamid.BAD pn-1', 'inbound app-1 wamid.OK']);
 		for (const wait of [30000, 60000, 120000, 240000]) {
 			f.advance(wait - 1);
 			f.calls.length = 0;
@@ -320,9 +320,111 @@ describe('processWebhooks', () => {
 			attempts.push((await f.run()).problems);
 		}
 		expect(attempts).toEqual(
-			[1, 2, 3, 4, 5].map((n) => [`webhook event message not processed (attempt ${n} of 5): database briefly unavailable`]),
+			[1, 2, 3, 4, 5].map((n) => [`webhook event status not processed (attempt ${n} of 5): database briefly unavailable`]),
 		);
+		expect(f.calls).toEqual(['status wamid.BAD pn-1']);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("retries a contact's message past five attempts, every 10 minutes at most, for a day; then drops it and says so", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.BAD', new Error('omnichannel unavailable'));
+		await f.store([message('wamid.BAD'), status('wamid.OK')]);
+		const waits: number[] = [];
+		const problems: string[] = [];
+		let kept = (await f.run()).problems;
+		expect(f.calls).toEqual(['inbound app-1 wamid.BAD', 'status wamid.OK pn-1']);
+		while (kept.length && !kept[0].includes('dropped')) {
+			problems.push(...kept);
+			const [entry] = await f.inbox.all();
+			const wait = (entry.nextAttemptAt as number) - f.clock.now();
+			waits.push(wait);
+			f.advance(wait - 1);
+			f.calls.length = 0;
+			expect((await f.run()).problems).toEqual([]);
+			expect(f.calls).toEqual([]);
+			f.advance(1);
+			kept = (await f.run()).problems;
+		}
+		// 30 s, 1, 2, 4, 8 min, then every 10 min until a day after the first failure.
+		expect(waits.slice(0, 7)).toEqual([30000, 60000, 120000, 240000, 480000, 600000, 600000]);
+		expect(waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(24 * 3600000);
+		expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(24 * 3600000 + 600000);
+		expect(problems[0]).toBe(
+			"webhook event message not processed (attempt 1, tried again in 30 s; the contact's later messages wait behind it): omnichannel unavailable",
+		);
+		expect(problems).toHaveLength(waits.length);
+		expect(kept).toEqual([
+			`WhatsApp message wamid.BAD dropped: not posted in 24 hours of attempts (attempt ${waits.length + 1}): omnichannel unavailable`,
+		]);
+		// From the fifth attempt on, the handler is told to post what it can (the text without its media, say).
 		expect(f.calls).toEqual(['inbound app-1 wamid.BAD final']);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("holds a contact's later messages behind one that failed, in order, without attempts of their own; other contacts go on", async () => {
+		const f = fakes();
+		const CARLA = '5511900000001';
+		const DIEGO = '5511900000002';
+		f.failWith.set('wamid.1', new Error('room not opened'));
+		await f.store([message('wamid.1', CARLA), message('wamid.2', CARLA), message('wamid.D1', DIEGO)]);
+		expect((await f.run()).problems).toHaveLength(1);
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.D1']);
+		// Webhooks after: Carla's message waits (the failed one is not due), Diego's is posted.
+		f.advance(10000);
+		await f.store([message('wamid.3', CARLA), message('wamid.D2', DIEGO)]);
+		f.calls.length = 0;
+		expect((await f.run()).problems).toEqual([]);
+		expect(f.calls).toEqual(['inbound app-1 wamid.D2']);
+		const kept = (await f.inbox.all()).sort(
+			(a, b) => a.receivedAt - b.receivedAt || Number(!!b.failingSince) - Number(!!a.failingSince),
+		);
+		expect(
+			kept.map((e) => [
+				e.receivedAt,
+				e.events.map((ev) => (ev as InboundMessageEvent).wamid),
+				e.attempts,
+				e.nextAttemptAt,
+				e.contacts,
+			]),
+		).toEqual([
+			[T0, ['wamid.1'], 1, T0 + 30000, [`pn-1:${CARLA}`]],
+			[T0, ['wamid.2'], undefined, T0 + 30000, [`pn-1:${CARLA}`]],
+			[T0 + 10000, ['wamid.3'], undefined, T0 + 30000, [`pn-1:${CARLA}`]],
+		]);
+		// It fails again: the others wait again, for its next attempt.
+		f.advance(20000);
+		f.calls.length = 0;
+		expect((await f.run()).problems).toHaveLength(1);
+		expect(f.calls).toEqual(['inbound app-1 wamid.1']);
+		expect((await f.inbox.all()).map((e) => e.nextAttemptAt)).toEqual([T0 + 90000, T0 + 90000, T0 + 90000]);
+		// Omnichannel is back: all three in order, none of them degraded.
+		f.failWith.clear();
+		f.advance(60000);
+		f.calls.length = 0;
+		expect(await f.run()).toEqual({ problems: [], more: false });
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2', 'inbound app-1 wamid.3']);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it('a message behind one that failed fails on its own count, and what is behind it waits on', async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new Error('first'));
+		await f.store([message('wamid.1'), message('wamid.2'), message('wamid.3')]);
+		await f.run();
+		f.failWith.clear();
+		f.failWith.set('wamid.2', new Error('second'));
+		f.advance(30000);
+		f.calls.length = 0;
+		expect((await f.run()).problems).toEqual([
+			"webhook event message not processed (attempt 1, tried again in 30 s; the contact's later messages wait behind it): second",
+		]);
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
+		f.failWith.clear();
+		f.advance(30000);
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.2', 'inbound app-1 wamid.3']);
 		expect(await f.inbox.all()).toEqual([]);
 	});
 
