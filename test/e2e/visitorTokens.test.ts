@@ -126,3 +126,97 @@ describe("contacts' visitor tokens", () => {
 		expect(sentTexts()).toEqual(['Yes!', 'Answer']);
 	});
 });
+
+/**
+ * The key at an update (WhatsAppApp.onUpdate, adapters/persistence/VisitorTokenKeys.ts
+ * `makeVisitorTokenKey(..., 'update')`): an installation of a version from before the key existed
+ * has none; updating it to this version (the harness updates the running app the way Rocket.Chat
+ * does: AppHarness.update) makes it, dated then, so the rooms its legacy visitors had open then go on
+ * (core/app/visitorTokens.ts: legacy rooms opened before the key are trusted) and a legacy-shaped
+ * room opened after is no contact's. A key already there is kept.
+ */
+describe('the visitor token key at an update from a version before it existed', () => {
+	const DAVI = '5521999990000';
+	let app: AppUnderTest;
+	let ana: HarnessUser;
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		ana = app.harness.addAgent({ username: 'ana' });
+	});
+	afterEach(() => stopChecked(app));
+
+	const isKey = (r: { associations: Array<{ id: string }> }) => r.associations.some((a) => a.id === 'visitor-token-key');
+	const keyRecords = () => app.harness.world.persistence.filter(isKey);
+	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
+	const sentTexts = () => app.sim.sentMessages.map((m) => (m.body as any).text?.body).filter(Boolean);
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const installedVersion = () => (app.harness.manager.getOneById(app.harness.appId) as any).getInfo().version as string;
+
+	/** The installation a version before the key made: the same data, no key record. */
+	function forgetKey(): void {
+		const kept = app.harness.world.persistence.filter((r) => !isKey(r));
+		app.harness.world.persistence.splice(0, app.harness.world.persistence.length, ...kept);
+	}
+
+	async function inbound(from: string, text: string) {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from, name: from, message: text });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+	}
+
+	it("makes the key dated at the update; a legacy visitor's room open then goes on, one opened after is no contact's; a second update keeps the key", async () => {
+		forgetKey();
+		expect(keyRecords()).toEqual([]);
+		// A contact's conversation the version before opened, its visitor with the legacy token.
+		const legacy = addContactRoom(app, ana, { waId: CARLA, token: LEGACY, createdAt: new Date(Date.now() - 60000) });
+		const graphBaseUrl = await app.harness.getSetting('graph_api_base_url');
+		const denoBefore = app.harness.runtimeProcess().pid;
+		const [major, minor, patch] = installedVersion().split('.').map(Number);
+		const newer = `${major}.${minor}.${patch + 1}`;
+
+		const before = Date.now();
+		const { oldAppVersion } = await app.harness.update({ version: newer });
+		const after = Date.now();
+		// The new package runs in a new Deno process; the app's settings and persistence are kept.
+		expect([oldAppVersion, installedVersion()]).toEqual([`${major}.${minor}.${patch}`, newer]);
+		expect(app.harness.runtimeProcess().pid).not.toBe(denoBefore);
+		expect(await app.harness.getSetting('graph_api_base_url')).toBe(graphBaseUrl);
+
+		// onUpdate made the one key, dated at the update (not 0 as at an installation).
+		expect(keyRecords()).toHaveLength(1);
+		const key = keyRecords()[0].data as { key: string; createdAt: number };
+		expect(key.key).toMatch(/^[0-9a-f]{64}$/);
+		expect(key.createdAt).toBeGreaterThanOrEqual(before);
+		expect(key.createdAt).toBeLessThanOrEqual(after);
+
+		// The legacy room opened before the key is still the contact's, both ways.
+		await inbound(CARLA, 'Still there?');
+		expect(texts(legacy.id)).toEqual(['Still there?']);
+		expect(livechatRooms().map((r) => r.id)).toEqual([legacy.id]);
+		await app.harness.userMessage({ user: ana, room: legacy, text: 'Yes!' });
+		expect(sentTexts()).toEqual(['Yes!']);
+
+		// A room of a legacy-shaped visitor opened after the key is no contact's: the contact's message
+		// opens a room of their own, and nothing said in that one goes to WhatsApp.
+		const late = addContactRoom(app, ana, {
+			waId: DAVI,
+			token: `whatsapp:${NUMBER.phoneNumberId}:${DAVI}`,
+			createdAt: new Date(Math.max(Date.now(), key.createdAt + 1)),
+		});
+		await inbound(DAVI, 'Hello?');
+		expect(texts(late.id)).toEqual([]);
+		const davis = livechatRooms().filter((r) => texts(r.id).includes('Hello?'));
+		expect(davis.map((r) => r.id)).not.toContain(late.id);
+		expect(davis).toHaveLength(1);
+		await app.harness.userMessage({ user: ana, room: late, text: 'to whoever this is' });
+		expect(sentTexts()).toEqual(['Yes!']);
+
+		// An update when the key exists makes none: the same key, the legacy room still the contact's.
+		await app.harness.update({ version: `${major}.${minor}.${patch + 2}` });
+		expect(keyRecords().map((r) => r.data)).toEqual([key]);
+		await app.harness.userMessage({ user: ana, room: legacy, text: 'Still here' });
+		expect(sentTexts()).toEqual(['Yes!', 'Still here']);
+	});
+});

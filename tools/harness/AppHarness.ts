@@ -7,7 +7,8 @@
  *   - UIKit block actions, view submits and closes through its listener manager (`blockAction`, `viewSubmit`, `viewClosed`),
  *   - REST calls through its API manager (`api`; `HarnessHttpServer` serves them over real HTTP),
  *   - scheduler jobs on a clock the test advances (`scheduler.advance`),
- *   - app settings through its settings manager (`setSetting`).
+ *   - app settings through its settings manager (`setSetting`),
+ *   - an update to a new package of the app through AppManager.update (`update`: onUpdate runs).
  * What the app logs goes to `logs`; `appErrors()` lists its error entries, and `assertNoAppErrors()`
  * fails a test on an app error it did not expect.
  */
@@ -16,12 +17,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import AdmZip from 'adm-zip';
 import { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
 import { AppLogStorage } from '@rocket.chat/apps-engine/server/storage/AppLogStorage';
 import { AppMetadataStorage } from '@rocket.chat/apps-engine/server/storage/AppMetadataStorage';
 import { AppSourceStorage } from '@rocket.chat/apps-engine/server/storage/AppSourceStorage';
 import { AppPermissionManager } from '@rocket.chat/apps-engine/server/managers/AppPermissionManager';
-import { AppStatus } from '@rocket.chat/apps-engine/definition/AppStatus';
+import { AppStatus, AppStatusUtils } from '@rocket.chat/apps-engine/definition/AppStatus';
 import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppInterface';
 import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands/SlashCommandContext';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
@@ -33,9 +35,10 @@ import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
 import { PersistenceOptions } from './rc/persistence';
+import { toAppRoom } from './rc/rooms';
 import { ClientModal, ClientModals, InteractionOrigin } from './rc/uikit';
 import { HarnessScheduler } from './scheduler';
-import { HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
+import { cloneDeep, HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -79,8 +82,14 @@ class MemoryMetadataStorage extends AppMetadataStorage {
 		this.items.set(item.id, item);
 		return item;
 	}
+	/**
+	 * A copy, as MongoDB answers: a caller that changes what it read changes nothing stored
+	 * (AppManager.update reads the record, then `disable` stores the disabled status: what it read
+	 * first must still say the status before).
+	 */
 	async retrieveOne(id: string) {
-		return this.items.get(id) ?? null;
+		const item = this.items.get(id);
+		return item ? cloneDeep(item) : null;
 	}
 	async retrieveAll() {
 		return new Map(this.items);
@@ -381,6 +390,60 @@ export class AppHarness {
 		if (!(await this.manager.enable(this.appId))) throw new Error(`the app did not enable again; app log:\n${this.formatLogs()}`);
 	}
 
+	// ---- update -------------------------------------------------------------------------------------
+
+	/**
+	 * An admin updates the installed app to a new package of it (the same app id), as Rocket.Chat
+	 * does: its `POST /api/apps/:id` (apps/meteor/ee/server/apps/communication/rest.ts; what
+	 * `rc-apps deploy --update`, `npm run deploy -- --update`, sends: the zip and the permissions its
+	 * app.json declares) calls `manager.update(buff, permissionsGranted)` (the 7.x upload path; newer
+	 * versions pass `{ user, loadApp: true }` from the Marketplace path). The engine's
+	 * AppManager.update (server/AppManager.js) then, in order: disables the running app (its
+	 * onDisable), keeps the stored descriptor (settings and their values, status) with the new
+	 * package's info, stops the app's Deno process and starts a new one with the new code, registers
+	 * its configuration again keeping scheduled jobs (`purgeAppConfig(app, { keepScheduledJobs: true })`),
+	 * initializes and enables it again when it was enabled (initialize, extendConfiguration, onEnable),
+	 * and last calls the app's `onUpdate` with `{ oldAppVersion, user }` (`updateApp`): an onUpdate
+	 * that throws leaves the app ERROR_DISABLED. Rocket.Chat's data stays as it is: the app's
+	 * persistence (only an uninstall purges it), its rooms, visitors and messages.
+	 *
+	 * `zipPath`: the new package (default: the one the harness installed, `npm run package`'s zip);
+	 * `version`: the version the new package's app.json says (the package is rewritten with it), for
+	 * an update that looks like one to a newer version; `user`: the admin who updates (by default none,
+	 * as the 7.x upload path). Throws when the engine refuses the package, or the app is not enabled
+	 * after it (disabled before: in an error status after it). Answers the version the app was updated from (the context's `oldAppVersion`).
+	 */
+	async update(options: { zipPath?: string; version?: string; user?: HarnessUser } = {}): Promise<{ oldAppVersion: string }> {
+		const zipPath = options.zipPath ?? this.options.zipPath ?? packagedZipPath();
+		if (!fs.existsSync(zipPath)) throw new Error(`${zipPath} not found: run \`npm run package\` first`);
+		let zip = fs.readFileSync(zipPath);
+		if (options.version) zip = withAppVersion(zip, options.version);
+		const { info } = await this.manager.getParser().unpackageApp(zip);
+		if (info.id !== this.appId) throw new Error(`the package is app ${info.id}, not the installed ${this.appId}: that is no update`);
+		const running: Any = this.manager.getOneById(this.appId);
+		const oldAppVersion = running.getInfo().version as string;
+		const wasEnabled = AppStatusUtils.isEnabled(await running.getStatus());
+		const result: Any = await this.manager.update(
+			zip,
+			info.permissions as Any,
+			options.user ? { loadApp: true, user: this.appUser(options.user) as Any } : undefined,
+		);
+		const app = result.getApp();
+		if (!app || result.hasStorageError() || result.hasAppUserError()) {
+			throw new Error(
+				`the engine refused the update: ${JSON.stringify({ storage: result.getStorageError(), user: result.getAppUserError() })}`,
+			);
+		}
+		// The new Deno subprocess is listened to as the first was.
+		this.guardRuntimePipe();
+		// A disabled app is updated and initialized, not enabled (AppManager.update: `shouldEnableApp`).
+		const status = await app.getStatus();
+		if (wasEnabled ? !AppStatusUtils.isEnabled(status) : AppStatusUtils.isError(status)) {
+			throw new Error(`the app's status after the update is ${status}; app log:\n${this.formatLogs()}`);
+		}
+		return { oldAppVersion };
+	}
+
 	// ---- settings -----------------------------------------------------------------------------------
 
 	async getSetting(id: string): Promise<unknown> {
@@ -406,7 +469,8 @@ export class AppHarness {
 		const triggerId = randomUUID();
 		const context = new SlashCommandContext(
 			Object.freeze(this.appUser(ctx.user)) as Any,
-			Object.freeze({ ...ctx.room }) as Any,
+			// bridges/commands.ts: the room through the rooms converter (`convertById`; rc/rooms.ts).
+			Object.freeze(toAppRoom(this.world, ctx.room)) as Any,
 			Object.freeze([...args]) as string[],
 			ctx.threadId,
 			triggerId,
@@ -457,7 +521,7 @@ export class AppHarness {
 			sender: this.appUser(spec.user),
 			description: spec.description,
 		});
-		this.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message }));
+		this.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message, room: toAppRoom(this.world, spec.room) }));
 		await this.settled();
 		return message;
 	}
@@ -500,7 +564,8 @@ export class AppHarness {
 	/** An agent closes a livechat room: Rocket.Chat closes it, then the engine runs IPostLivechatRoomClosed. */
 	async closeLivechatRoom(room: HarnessRoom, closer: HarnessUser): Promise<void> {
 		await (this.bridges.getLivechatBridge() as Any).closeRoom(room, 'closed', this.appUser(closer), this.appId);
-		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatRoomClosed, room as Any);
+		// bridges/listeners.ts livechatEvent: the closed room through the rooms converter (rc/rooms.ts).
+		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatRoomClosed, toAppRoom(this.world, room) as Any);
 	}
 
 	/**
@@ -562,7 +627,7 @@ export class AppHarness {
 			actionId: spec.actionId,
 			triggerId: spec.triggerId ?? randomUUID(),
 			user: this.appUser(spec.user),
-			room: spec.room,
+			room: toAppRoom(this.world, spec.room),
 			message: spec.message,
 			container: view ? { type: 'view', id: view.id } : { type: 'message', id: spec.message?.id },
 			payload: { blockId: spec.blockId, value: spec.value, view },
@@ -599,7 +664,7 @@ export class AppHarness {
 			actionId: spec.actionId ?? 'submit',
 			triggerId: randomUUID(),
 			user: this.appUser(spec.user),
-			room: spec.room,
+			room: toAppRoom(this.world, spec.room),
 			payload: { view: { ...modal.view, state } },
 		} as Any);
 		this.syncPushedViews();
@@ -670,6 +735,16 @@ export class AppHarness {
 			fs.rmSync(this.tempDir, { recursive: true, force: true });
 		}
 	}
+}
+
+/** The app package `zip` with its app.json's `version` set to `version` (a newer package of the same app). */
+function withAppVersion(zip: Buffer, version: string): Buffer {
+	const archive = new AdmZip(zip);
+	const entry = archive.getEntry('app.json');
+	if (!entry) throw new Error('the package has no app.json');
+	const manifest = JSON.parse(entry.getData().toString('utf8'));
+	archive.updateFile(entry, Buffer.from(JSON.stringify({ ...manifest, version }, null, 2)));
+	return archive.toBuffer();
 }
 
 /** Whether `actionId` is a button of `view` (a click sends the action; it holds no value). */

@@ -166,7 +166,8 @@ export function addContactRoom(
 		creator: agent,
 		members: [agent],
 		extra: {
-			visitor,
+			// The room's own copy of its visitor (Rocket.Chat's `v`); the app reads the visitor again by id (rc/rooms.ts).
+			visitor: { ...visitor },
 			isOpen: true,
 			servedBy: app.harness.appUser(agent),
 			...(contact.createdAt ? { createdAt: contact.createdAt } : {}),

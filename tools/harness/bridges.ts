@@ -40,6 +40,7 @@ import { httpBridge } from './rc/http';
 import { livechatBridge } from './rc/livechat';
 import { messageBridge } from './rc/messages';
 import { persistenceBridge, PersistenceOptions } from './rc/persistence';
+import { toAppRoom } from './rc/rooms';
 import { uploadBridge } from './rc/uploads';
 import { HarnessScheduler } from './scheduler';
 import { HarnessUser, HarnessWorld, Json } from './world';
@@ -186,8 +187,13 @@ export class HarnessBridges extends AppBridges {
 		this.b.persistence = loudBridge('PersistenceBridge', PersistenceBridge as Any, persistenceBridge(ctx, this.options.persistence));
 
 		this.b.room = loudBridge('RoomBridge', RoomBridge as Any, {
-			getById: async (id: string) => w.rooms.get(id),
-			getByName: async (name: string) => [...w.rooms.values()].find((r) => r.slugifiedName === name),
+			// bridges/rooms.ts: convertById / convertByName, through the rooms converter (rc/rooms.ts: the visitor read again by id).
+			getById: async (id: string) => toAppRoom(w, w.rooms.get(id)),
+			getByName: async (name: string) =>
+				toAppRoom(
+					w,
+					[...w.rooms.values()].find((r) => r.slugifiedName === name),
+				),
 			getCreatorById: async (id: string) => toAppUser(w.rooms.get(id)?.creator),
 			getMembers: async (id: string) => (w.rooms.get(id)?.userIds ?? []).map((uid) => toAppUser(w.users.get(uid))).filter(Boolean),
 			create: async (room: Any, members: string[]) => {

@@ -7,6 +7,19 @@ import { randomUUID } from 'crypto';
 
 export type Json = Record<string, unknown>;
 
+/**
+ * A deep copy of a stored document, as a database read answers one (and lodash.clonedeep): plain
+ * objects and arrays copied, dates and buffers too (as dates and buffers of this realm).
+ */
+export function cloneDeep<T>(value: T): T {
+	if (value instanceof Date) return new Date(value.getTime()) as T;
+	if (Buffer.isBuffer(value)) return Buffer.from(value) as T;
+	if (Array.isArray(value)) return value.map((item) => cloneDeep(item)) as T;
+	if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+		return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cloneDeep(item)])) as T;
+	return value;
+}
+
 export interface HarnessUser {
 	id: string;
 	username: string;

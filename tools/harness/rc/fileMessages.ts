@@ -10,6 +10,7 @@ import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppIn
 import type { AppHarness } from '../AppHarness';
 import { asAppMessage } from '../engineVersion';
 import { HarnessRoom, HarnessUser, Json } from '../world';
+import { toAppRoom } from './rooms';
 
 export async function uploadFiles(
 	harness: AppHarness,
@@ -37,7 +38,8 @@ export async function uploadFiles(
 		attachments: stored.flatMap(({ message: m }) => m.attachments as Json[]),
 	};
 	world.messages.push(message);
-	harness.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message }));
+	// The messages converter gives the room through the rooms converter (rc/rooms.ts).
+	harness.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message, room: toAppRoom(world, spec.room) }));
 	await harness.settled();
 	return message;
 }

@@ -19,6 +19,7 @@ import { randomUUID } from 'crypto';
 import { HarnessUser, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
 import { messageBridge } from './messages';
+import { toAppRoom } from './rooms';
 
 /**
  * Rocket.Chat throws `Meteor.Error(error, reason)`, whose message is `reason [error]`: that is what
@@ -97,7 +98,8 @@ export function takeInquiry(ctx: BridgeContext, room: Json, agent: HarnessUser, 
 	if (!usernames.includes(agent.username)) usernames.push(agent.username);
 	room.inquiry = { ...((room.inquiry as Json | undefined) ?? {}), status: 'taken' };
 	(agent as HarnessUser & { lastRoutingTime?: number }).lastRoutingTime = Date.now();
-	if (fire) ctx.events.fire('IPostLivechatAgentAssigned', { room, agent: ctx.toAppUser(agent) });
+	// The listener bridge converts the room (rooms converter, rc/rooms.ts) when it hands the event over.
+	if (fire) ctx.events.fire('IPostLivechatAgentAssigned', { room: toAppRoom(ctx.world, room), agent: ctx.toAppUser(agent) });
 }
 
 /**
@@ -223,7 +225,8 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 				creator: creator as HarnessUser,
 				members: [],
 				extra: {
-					visitor: guest,
+					// The room's own copy of its visitor (Rocket.Chat's `v`): apps read the visitor again by id (rc/rooms.ts).
+					visitor: { ...guest },
 					department: departmentId ? w.departments.get(departmentId) : undefined,
 					servedBy: undefined,
 					isOpen: true,
@@ -244,19 +247,20 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 					customFields: extra?.customFields,
 				},
 			});
-			ctx.events.fire('IPostLivechatRoomStarted', room);
+			ctx.events.fire('IPostLivechatRoomStarted', toAppRoom(w, room));
 			if (w.serverSettings.get('Livechat_Routing_Method') === 'Manual_Selection') {
 				room.inquiry = {
 					status: 'queued',
 					department: departmentId,
 					...(requested ? { defaultAgent: { agentId: requested.id, username: requested.username } } : {}),
 				};
-				return room;
+				return toAppRoom(w, room);
 			}
 			room.inquiry = { status: 'ready', department: departmentId };
 			const serving = isOnlineAgent(requested) ? requested : nextAgent(w, departmentId);
 			if (serving) takeInquiry(ctx, room, serving);
-			return room;
+			// bridges/livechat.ts createRoom answers the room through the rooms converter (rc/rooms.ts).
+			return toAppRoom(w, room);
 		},
 		// closeRoom.ts: an open livechat room is closed (by the user given, else the visitor).
 		closeRoom: async (room: Json, comment: string, closer: Json | undefined) => {
@@ -271,19 +275,24 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			});
 			return true;
 		},
-		// findRooms: LivechatRooms.findOpenByVisitorToken(AndDepartmentId): open rooms only.
+		// findRooms: LivechatRooms.findOpenByVisitorToken(AndDepartmentId) (the room's own copy `v.token`):
+		// open rooms only, each through the rooms converter (rc/rooms.ts).
 		findRooms: async (visitor: Json, departmentId: string | null) =>
 			visitor
-				? livechatRooms().filter(
-						(r) =>
-							r.isOpen &&
-							(r.visitor as Json).token === visitor.token &&
-							(!departmentId || (r.department as Json | undefined)?.id === departmentId),
-					)
+				? livechatRooms()
+						.filter(
+							(r) =>
+								r.isOpen &&
+								(r.visitor as Json | undefined)?.token === visitor.token &&
+								(!departmentId || (r.department as Json | undefined)?.id === departmentId),
+						)
+						.map((r) => toAppRoom(w, r))
 				: [],
 		findOpenRoomsByAgentId: async (agentId: string) => {
 			if (!agentId) throw new Error('Invalid agentId');
-			return livechatRooms().filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId);
+			return livechatRooms()
+				.filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId)
+				.map((r) => toAppRoom(w, r));
 		},
 		countOpenRoomsByAgentId: async (agentId: string) => {
 			if (!agentId) throw new Error('Invalid agentId');

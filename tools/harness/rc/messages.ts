@@ -33,7 +33,7 @@
  *
  * What apps receive (IPostMessageSent, getById) is the stored message converted as Rocket.Chat's
  * messages converter does (apps/meteor/app/apps/server/converters/messages.ts @ 00998e59790158a07e495a34343d7eb25cc6f5ed):
- * the room as it is now, the sender read again by id (a user as apps receive users), or for a
+ * the room as it is now (as the rooms converter gives it: its visitor read again by id, rc/rooms.ts), the sender read again by id (a user as apps receive users), or for a
  * visitor's message (it has a `token`) the `u` of the message converted as a user of unknown type.
  * The app's `visitor` field, `type`, `file` and `files` are not kept (convertAppMessage drops them).
  *
@@ -46,6 +46,7 @@ import Ajv from 'ajv';
 
 import { HarnessRoom, HarnessUser, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
+import { toAppRoom } from './rooms';
 
 /** An error as Meteor.Error shows it: `reason [error]`, with the error code in `error`. */
 class MeteorError extends Error {
@@ -119,7 +120,8 @@ export function messageBridge(ctx: BridgeContext): BridgeMethods {
 
 	/** What apps receive of a stored message (a copy: a listener cannot change the stored one). */
 	const toApp = (stored: Json): Json => {
-		const room = w.rooms.get((stored.room as Json).id as string) ?? stored.room;
+		// The room read again by id and converted (its visitor read again by id too: rc/rooms.ts).
+		const room = toAppRoom(w, (w.rooms.get((stored.room as Json).id as string) ?? stored.room) as Json);
 		const senderId = (stored.sender as Json | undefined)?.id as string | undefined;
 		const sender = stored.token ? stored.sender : (toAppUser(senderId ? w.users.get(senderId) : undefined) ?? stored.sender);
 		return { ...stored, room, sender };

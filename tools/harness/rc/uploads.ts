@@ -11,6 +11,7 @@
  */
 import { HarnessRoom, HarnessUpload, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
+import { toAppRoom } from './rooms';
 
 /**
  * An error as Rocket.Chat's `Meteor.Error` builds it: `error` is the id, `reason` the text, and
@@ -198,7 +199,8 @@ function determineFileType(bytes: Buffer, name: string): string {
 }
 
 function toAppUpload({ world, toAppUser }: BridgeContext, upload: HarnessUpload): Json {
-	const room = world.rooms.get(upload.rid);
+	// The uploads converter gives the room through the rooms converter (its visitor read again by id: rc/rooms.ts).
+	const room = toAppRoom(world, world.rooms.get(upload.rid));
 	const extension = upload.name.includes('.') ? upload.name.split('.').pop() : '';
 	return {
 		id: upload.id,
@@ -270,7 +272,7 @@ export function uploadBridge(ctx: BridgeContext, options: { visitorAccess?: Visi
 			} else {
 				// sendFileMessage and sendFileLivechatMessage end in functions/sendMessage, which fires
 				// IPostMessageSent to every app, the uploader included, without awaiting it.
-				ctx.events.fire('IPostMessageSent', { ...message });
+				ctx.events.fire('IPostMessageSent', { ...message, room: toAppRoom(w, room) });
 			}
 			return toAppUpload(ctx, upload);
 		},
