@@ -87,6 +87,19 @@ const passiveType = (event: InboundMessageEvent): string => {
 	return kind ? `${kind} (unsupported)` : event.type;
 };
 
+/**
+ * Messages of this runtime posted in their room whose `markSeen` then failed: a retry (a contact's
+ * message is retried for a day, webhookBatch.ts) marks them seen rather than post them again.
+ * Module state, as long as the runtime lives; at most POSTED_UNSEEN_MAX, the oldest forgotten first.
+ */
+const postedUnseen = new Set<string>();
+const POSTED_UNSEEN_MAX = 10000;
+
+function rememberPosted(wamid: string): void {
+	postedUnseen.add(wamid);
+	if (postedUnseen.size > POSTED_UNSEEN_MAX) postedUnseen.delete(postedUnseen.values().next().value as string);
+}
+
 export class InboundService implements InboundHandler {
 	constructor(private readonly ports: InboundPorts) {}
 
@@ -195,6 +208,11 @@ export class InboundService implements InboundHandler {
 
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
+		// Posted by an attempt of this runtime that failed to mark it seen: marked now (or failing again), never posted twice.
+		if (postedUnseen.has(event.wamid)) {
+			await messages.markSeen(event.wamid);
+			postedUnseen.delete(event.wamid);
+		}
 		const seen = await messages.isSeen(event.wamid);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
@@ -254,7 +272,12 @@ export class InboundService implements InboundHandler {
 		let rcMessageId: string | undefined;
 		if (text || quote) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
-		await messages.markSeen(event.wamid);
+		try {
+			await messages.markSeen(event.wamid);
+		} catch (error) {
+			rememberPosted(event.wamid);
+			throw error;
+		}
 		// The message an agent may quote: the text, else the file.
 		const now = this.ports.clock.now();
 		if (rcMessageId || uploadId)

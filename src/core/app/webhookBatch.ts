@@ -88,6 +88,12 @@ export interface InboxEntry {
 	/** A contact's messages that failed (retried until MESSAGE_RETRY_HORIZON_MS after): since the first failure. */
 	failingSince?: number;
 	/**
+	 * Messages kept behind a contact's failed one: the `failingSince` of what they wait behind. A
+	 * message of theirs that fails counts from it too: a contact's messages wait at most
+	 * MESSAGE_RETRY_HORIZON_MS from the first failure among them, not a day more for each.
+	 */
+	blockedSince?: number;
+	/**
 	 * The contacts (`<phone number id>:<wa id>`) whose messages this entry holds that failed, or that
 	 * wait behind one that failed: while the entry is not due, the contacts' messages received after
 	 * it wait too (in entries of their own, due when it is), so that they are posted in order.
@@ -279,7 +285,14 @@ export interface RunBudget {
 
 /** The contact a message event comes from (revokes are statuses, not messages to post). */
 const contactOf = (event: WebhookEvent): string | undefined =>
-	event.kind === 'message' && event.type !== 'revoke' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
+	event.kind === 'message' && event.type !== 'revoke' ? senderOf(event) : undefined;
+
+/**
+ * The contact a message event comes from, revokes included: a revoke waits behind the contact's
+ * messages that wait (for an agent, or behind a failed one), as the message it revokes may be one.
+ */
+const senderOf = (event: WebhookEvent): string | undefined =>
+	event.kind === 'message' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
 
 /** The message a status or a revoke is about: its events are handled in order, others' beside them. */
 const laneOf = (event: WebhookEvent): string | undefined =>
@@ -384,6 +397,9 @@ async function processDue(
 			break;
 		}
 		taken.add(listed.id);
+		// Messages kept behind a contact's failed one that still fails stay where they are: not claimed, not rewritten.
+		if (listed.failingSince === undefined && listed.contacts?.length && listed.contacts.every((c) => blockers.blocks(c, listed)))
+			continue;
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -397,8 +413,8 @@ async function processDue(
 		const waiting: WebhookEvent[] = [];
 		// Contacts' messages that failed, and those behind a failed one (until when, by contact).
 		const failedMessages: InboundMessageEvent[] = [];
-		const behind: Array<{ event: WebhookEvent; until: number }> = [];
-		const failingSince = entry.failingSince ?? now;
+		const behind: Array<{ event: WebhookEvent } & Blocked> = [];
+		const failingSince = entry.failingSince ?? entry.blockedSince ?? now;
 		const messageRetryAt = now + Math.min(INBOX_BACKOFF_MS * 2 ** (attempt - 1), MESSAGE_BACKOFF_MAX_MS);
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
 		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
@@ -446,7 +462,7 @@ async function processDue(
 						return;
 					}
 					failedMessages.push(event);
-					blockers.fail(contact, messageRetryAt);
+					blockers.fail(contact, messageRetryAt, failingSince);
 					problems.push(
 						`webhook event message not processed (attempt ${attempt}, tried again in ${Math.round((messageRetryAt - now) / 1000)} s; the contact's later messages wait behind it): ${reason}`,
 					);
@@ -472,13 +488,14 @@ async function processDue(
 				continue;
 			}
 			const contact = contactOf(event);
-			if (contact && waitingContacts.has(contact)) {
+			const sender = senderOf(event);
+			if (sender && waitingContacts.has(sender)) {
 				waiting.push(event);
 				continue;
 			}
-			const until = contact ? blockers.until(contact, entry) : undefined;
-			if (until !== undefined) {
-				behind.push({ event, until });
+			const blocked = sender ? blockers.wait(sender, entry) : undefined;
+			if (blocked) {
+				behind.push({ event, ...blocked });
 				continue;
 			}
 			const lane = laneOf(event);
@@ -513,6 +530,7 @@ async function processDue(
 			keptMessages: _kept,
 			contacts: _contacts,
 			failingSince: _failing,
+			blockedSince: _blocked,
 			...unheld
 		} = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
@@ -532,15 +550,16 @@ async function processDue(
 }
 
 /**
- * Oldest first (of one webhook, failed messages first); statuses held for an earlier step of their message after every other entry, the
+ * Oldest first (of one webhook, failed and waiting messages first); statuses held for an earlier step of their message after every other entry, the
  * earliest step first: a missing step stored meanwhile, or held itself, is then forwarded before the
  * statuses that wait for it, even when a busy runtime comes to them after their wait has ended.
  */
 function handlingOrder(a: InboxHead, b: InboxHead): number {
 	const held = Number(a.heldSince !== undefined) - Number(b.heldSince !== undefined);
-	// Of one webhook, a contact's messages that failed before those kept behind them.
-	const failing = Number(b.failingSince !== undefined) - Number(a.failingSince !== undefined);
-	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt || failing;
+	// Of one webhook, a contact's first message that failed, or that waits for an agent, before the
+	// later ones (kept behind it, or left by a run's budget): those are never in such an entry.
+	const first = (head: InboxHead) => (head.failingSince !== undefined ? 0 : head.waitingSince !== undefined ? 1 : 2);
+	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt || first(a) - first(b);
 }
 
 /**
@@ -756,17 +775,23 @@ class Holds {
 	}
 }
 
-/** The contacts of messages: each once. */
-const contactsOf = (events: WebhookEvent[]): string[] => [...new Set(events.map(contactOf).filter((c): c is string => !!c))];
+/** The contacts of messages (revokes included): each once. */
+const contactsOf = (events: WebhookEvent[]): string[] => [...new Set(events.map(senderOf).filter((c): c is string => !!c))];
+
+/** What a contact's messages wait behind: until when, and since when it fails (`InboxEntry.blockedSince`). */
+interface Blocked {
+	until: number;
+	since: number;
+}
 
 /**
- * Contacts whose messages wait behind an earlier one that failed, and until when: from the heads
- * listed at the start of a run (entries not due yet that hold contacts' messages: `InboxEntry.contacts`),
- * and from the run's own failures.
+ * Contacts whose messages wait behind an earlier one that failed: from the heads listed at the
+ * start of a run (entries not due yet that hold contacts' messages: `InboxEntry.contacts`), and
+ * from the run's own failures.
  */
 class Blockers {
-	/** By contact: the earliest such entry's `receivedAt` (none for the run's own), and when it is due. */
-	private readonly byContact = new Map<string, { receivedAt: number; until: number }>();
+	/** By contact: the earliest such entry's `receivedAt` (-Infinity for the run's own), and what its messages wait behind. */
+	private readonly byContact = new Map<string, Blocked & { receivedAt: number }>();
 
 	static of(heads: InboxHead[], now: number): Blockers {
 		const blockers = new Blockers();
@@ -780,41 +805,54 @@ class Blockers {
 
 	/** The contacts `head` holds messages of wait behind it until `until`. */
 	holdFor(head: InboxHead, until: number): void {
+		const since = head.failingSince ?? head.blockedSince ?? head.receivedAt;
 		for (const contact of head.contacts ?? []) {
 			const known = this.byContact.get(contact);
-			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until });
+			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until, since });
 		}
 	}
 
-	/** The contact's message failed in this run: its later ones wait until it is tried again. */
-	fail(contact: string, until: number): void {
-		this.byContact.set(contact, { receivedAt: -Infinity, until });
+	/** The contact's message failed in this run (failing since `since`): its later ones wait until it is tried again. */
+	fail(contact: string, until: number, since: number): void {
+		this.byContact.set(contact, { receivedAt: -Infinity, until, since });
 	}
 
-	/** Until when a message of `contact` in `entry` waits, if it must. */
-	until(contact: string, entry: InboxEntry): number | undefined {
+	/** Whether the messages of `contact` in `head` wait. */
+	blocks(contact: string, head: InboxHead): boolean {
+		const known = this.byContact.get(contact);
+		return !!known && known.receivedAt <= head.receivedAt;
+	}
+
+	/** What a message of `contact` in `entry` waits behind, if it must. */
+	wait(contact: string, entry: InboxEntry): Blocked | undefined {
 		const known = this.byContact.get(contact);
 		if (!known || known.receivedAt > entry.receivedAt) return undefined;
 		// Once one waits, the contact's others after it wait too, even in an entry received earlier than its blocker.
-		this.byContact.set(contact, { receivedAt: -Infinity, until: known.until });
-		return known.until;
+		this.byContact.set(contact, { ...known, receivedAt: -Infinity });
+		return { until: known.until, since: known.since };
 	}
 }
 
 /**
  * Messages of contacts behind an earlier one that failed move to entries of their own, received
  * when the webhook was, due when what they wait behind is, naming their contacts (they hold the
- * contacts' later messages in turn), without a failed attempt.
+ * contacts' later messages in turn) and since when it fails, without a failed attempt. While it
+ * fails again, runs leave them in place.
  */
-async function keepBehind(
-	ports: WebhookBatchPorts,
-	entry: InboxEntry,
-	behind: Array<{ event: WebhookEvent; until: number }>,
-): Promise<void> {
-	const byTime = new Map<number, WebhookEvent[]>();
-	for (const { event, until } of behind) byTime.set(until, [...(byTime.get(until) ?? []), event]);
-	for (const [until, events] of byTime)
-		await keepApart(ports, entry, events, () => ({ nextAttemptAt: until, contacts: contactsOf(events) }));
+async function keepBehind(ports: WebhookBatchPorts, entry: InboxEntry, behind: Array<{ event: WebhookEvent } & Blocked>): Promise<void> {
+	const groups = new Map<string, { blocked: Blocked; events: WebhookEvent[] }>();
+	for (const { event, until, since } of behind) {
+		const key = `${until}:${since}`;
+		const group = groups.get(key) ?? { blocked: { until, since }, events: [] };
+		group.events.push(event);
+		groups.set(key, group);
+	}
+	for (const { blocked, events } of groups.values())
+		await keepApart(ports, entry, events, () => ({
+			nextAttemptAt: blocked.until,
+			blockedSince: blocked.since,
+			contacts: contactsOf(events),
+		}));
 }
 
 async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {

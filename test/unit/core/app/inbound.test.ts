@@ -249,6 +249,22 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
 
+	it('posts a message once when marking it seen failed after it was posted: the retries mark it, never post it again', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const event = textEvent('Hello');
+		const markSeen = w.messages.markSeen.bind(w.messages);
+		let failing = 2;
+		w.messages.markSeen = async (wamid: string) => {
+			if (failing-- > 0) throw new Error('database briefly unavailable');
+			return markSeen(wamid);
+		};
+		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+		await w.service.handle(event, { finalAttempt: false });
+		expect(w.conversations.posts.filter((p) => p.text === 'Hello')).toHaveLength(1);
+		expect(await w.messages.isSeen(event.wamid)).toBe(true);
+	});
+
 	describe('routing of a reply to a template', () => {
 		async function routed(send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number }, agent?: { status: string }) {
 			const w = await world({ numbers: [NUMBER] });

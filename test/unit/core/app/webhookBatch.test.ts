@@ -392,12 +392,21 @@ describe('processWebhooks', () => {
 			[T0, ['wamid.2'], undefined, T0 + 30000, [`pn-1:${CARLA}`]],
 			[T0 + 10000, ['wamid.3'], undefined, T0 + 30000, [`pn-1:${CARLA}`]],
 		]);
-		// It fails again: the others wait again, for its next attempt.
+		// It fails again: the others wait on, left where they are (neither claimed nor rewritten).
+		const behindIds = kept.slice(1).map((e) => e.id);
 		f.advance(20000);
 		f.calls.length = 0;
+		const claim = jest.spyOn(f.inbox as WebhookInbox, 'claim');
+		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
 		expect((await f.run()).problems).toHaveLength(1);
 		expect(f.calls).toEqual(['inbound app-1 wamid.1']);
-		expect((await f.inbox.all()).map((e) => e.nextAttemptAt)).toEqual([T0 + 90000, T0 + 90000, T0 + 90000]);
+		expect(claim.mock.calls.map(([id]) => id)).toEqual([kept[0].id]);
+		expect(add.mock.calls.map(([entry]) => [entry.events.length, entry.attempts, entry.nextAttemptAt])).toEqual([[1, 2, T0 + 90000]]);
+		expect((await f.inbox.all()).filter((e) => behindIds.includes(e.id))).toEqual(kept.slice(1));
+		// Another run before it is due: nothing is claimed.
+		claim.mockClear();
+		await f.run();
+		expect(claim).not.toHaveBeenCalled();
 		// Omnichannel is back: all three in order, none of them degraded.
 		f.failWith.clear();
 		f.advance(60000);
@@ -426,6 +435,69 @@ describe('processWebhooks', () => {
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.2', 'inbound app-1 wamid.3']);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("holds a revoke of a contact's message behind the contact's failed one: the revoked message is posted first", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new Error('room not opened'));
+		await f.store([message('wamid.1'), message('wamid.2')]);
+		await f.run();
+		f.advance(1000);
+		await f.store([message('wamid.R', '5511900000001', { type: 'revoke', originalMessageId: 'wamid.2' })]);
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual([]);
+		f.failWith.clear();
+		f.advance(29000);
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2', 'revoke wamid.2']);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it('gives the messages behind a failed one the day of the first failure, not one more each', async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new Error('down'));
+		await f.store([message('wamid.1')]);
+		await f.run();
+		f.advance(60000);
+		await f.store([message('wamid.2')]);
+		await f.run();
+		// A day of attempts: wamid.1 is dropped; wamid.2, behind it since, fails once and is dropped too.
+		f.failWith.set('wamid.2', new Error('down'));
+		const dropped: string[] = [];
+		for (let i = 0; i < 200 && (await f.inbox.all()).length; i++) {
+			f.advance(600000);
+			dropped.push(...(await f.run()).problems.filter((p) => p.includes('dropped')));
+		}
+		expect(dropped).toEqual([
+			expect.stringMatching(/^WhatsApp message wamid\.1 dropped: not posted in 24 hours of attempts/),
+			expect.stringMatching(/^WhatsApp message wamid\.2 dropped: not posted in 24 hours of attempts \(attempt 1\)/),
+		]);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("keeps a contact's order when a run's budget cuts an entry whose first message waits for an agent (same webhook)", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new WaitingForAgent());
+		await f.store([message('wamid.1'), message('wamid.2')]);
+		let ticks = 0;
+		// The budget runs out after the first event: wamid.2 is left in the entry, wamid.1 kept apart as waiting.
+		await processWebhooks({ ...f.ports, timer: () => (ticks++ < 2 ? 0 : 100), budgetMs: 50 });
+		const entries = await f.inbox.all();
+		expect(entries.map((e) => [e.receivedAt, e.waitingSince !== undefined])).toEqual(
+			expect.arrayContaining([
+				[T0, true],
+				[T0, false],
+			]),
+		);
+		// Listed in any order, the waiting one is handled first.
+		jest.spyOn(f.inbox as WebhookInbox, 'list').mockImplementation(async () =>
+			(await f.inbox.all()).map(({ events: _e, ...head }) => head as InboxHead).sort((a) => (a.waitingSince === undefined ? -1 : 1)),
+		);
+		f.failWith.clear();
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 	});
 
 	it('keeps the failed events with their attempts and when they are due', async () => {
