@@ -40,6 +40,8 @@ describe('a template approved after the template list was cached', () => {
 
 	const listCalls = () => app.sim.requestsTo('/message_templates').map((r) => [r.method, r.path, r.headers.authorization]);
 	const LIST_CALL = ['GET', `/v23.0/${NUMBER.wabaId}/message_templates`, `Bearer ${NUMBER.accessToken}`];
+	/** The app's records under one association (src/adapters/persistence/TemplateCacheStore.ts). */
+	const records = (id: string) => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === id)).map((r) => r.data);
 	const sends = () => app.sim.requestsTo('/messages').map((r) => [r.method, r.path, r.headers.authorization, r.body]);
 	const sendOf = (to: string, template: unknown) => [
 		'POST',
@@ -76,6 +78,11 @@ describe('a template approved after the template list was cached', () => {
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
 		expect(sends()).toEqual([sendOf('15550000001', ship), sendOf('15550000002', DELAY_SEND)]);
 		expect(app.sim.sentMessages[1].wamid).toBe(res.body.results[0].msId);
+		// When the miss fetched the list again is a record of its own: the index is the list's alone.
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number) }]);
+		expect(records(`templates:${NUMBER.wabaId}`)).toEqual([
+			{ fetchedAt: expect.any(Number), shards: 1, names: 'ship\tUTILITY\ten\nship_delay\tUTILITY\tpt_BR' },
+		]);
 
 		// The list fetched again is the cache now: the next send reads it.
 		const again = await callApi(app, 'templateMessage', {

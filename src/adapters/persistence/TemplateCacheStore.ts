@@ -14,12 +14,26 @@ import { Records } from './records';
 const indexRecord = (wabaId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `templates:${wabaId}`);
 const shardRecord = (wabaId: string, shard: number) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-shard:${wabaId}:${shard}`);
+/** When a miss last fetched the WABA's list again (`getMissRefetchAt`): a record of its own, so no index write carries it. */
+const missRefetchRecord = (wabaId: string) =>
+	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-miss-refetch:${wabaId}`);
+
+/**
+ * The storage every PersistedTemplateCache of this runtime reads and writes: the app's persistence
+ * (the runtime runs one app; the engine gives it its own records only). A store is built per
+ * request, over accessors whose identity the engine does not keep from one request to the next, so
+ * they answer this one object (`TemplateCacheStore.storage`): concurrent misses of one WABA from
+ * different requests share one fetch.
+ */
+const APP_PERSISTENCE: object = Object.freeze({ storage: 'app persistence' });
 
 /** The index record: the summaries as one string (`names`), or as objects (`templates`). */
 type StoredIndex = Omit<TemplateIndex, 'templates'> & { names?: string; templates?: TemplateIndex['templates'] };
 
 /** The template cache in the app's persistence (an index and its shards per WABA): shared by every instance of a cluster. */
 export class PersistedTemplateCache implements TemplateCache {
+	readonly storage = APP_PERSISTENCE;
+
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence?: IPersistence,
@@ -50,6 +64,15 @@ export class PersistedTemplateCache implements TemplateCache {
 
 	async removeShard(wabaId: string, shard: number): Promise<void> {
 		if (this.persistence) await new Records(this.read, this.persistence).removeAll([shardRecord(wabaId, shard)]);
+	}
+
+	async getMissRefetchAt(wabaId: string): Promise<number | undefined> {
+		const [stored] = (await this.read.readByAssociation(missRefetchRecord(wabaId))) as Array<{ at?: unknown }>;
+		return typeof stored?.at === 'number' ? stored.at : undefined;
+	}
+
+	async setMissRefetchAt(wabaId: string, at: number): Promise<void> {
+		await this.put([missRefetchRecord(wabaId)], { at });
 	}
 
 	private async put(associations: RocketChatAssociationRecord[], data: object): Promise<void> {

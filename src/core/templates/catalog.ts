@@ -23,13 +23,6 @@ export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIn
  */
 export const MISS_REFETCH_MS = 60000;
 
-/**
- * The index as the catalog stores it: with when a miss last fetched the list again
- * (`missRefetchAt`, the catalog's clock). It lives in the index record, so every instance of a
- * cluster sees it, and a refresh keeps it (`writeCache`).
- */
-export type CatalogIndex = TemplateIndex & { missRefetchAt?: number };
-
 /** A whole cached list (what a refresh writes; `readCache` assembles it). */
 export interface CachedTemplates {
 	fetchedAt: number;
@@ -37,18 +30,36 @@ export interface CachedTemplates {
 	stale?: boolean;
 }
 
-/** Where the cache lives (the app persists it, so every instance of a cluster shares it): one index and its shards per WABA. */
+/**
+ * Where the cache lives (the app persists it, so every instance of a cluster shares it): one index
+ * and its shards per WABA, and when a miss last fetched the WABA's list again.
+ */
 export interface TemplateCacheStore {
 	getIndex(wabaId: string): Promise<TemplateIndex | undefined>;
 	setIndex(wabaId: string, index: TemplateIndex): Promise<void>;
 	getShard(wabaId: string, shard: number): Promise<TemplateShard | undefined>;
 	setShard(wabaId: string, shard: number, value: TemplateShard): Promise<void>;
 	removeShard(wabaId: string, shard: number): Promise<void>;
+	/**
+	 * When a `find` the cache could not answer last fetched the WABA's list again (the catalog's
+	 * clock), or undefined. A record of its own, apart from the index: the index's writers (a
+	 * refresh, a removal, a status webhook) never carry it, and writing it never rewrites the index.
+	 */
+	getMissRefetchAt(wabaId: string): Promise<number | undefined>;
+	setMissRefetchAt(wabaId: string, at: number): Promise<void>;
+	/**
+	 * The storage the store reads and writes, as an object: catalogs whose stores answer the same
+	 * object share the work they keep in memory (a miss's fetch, `TemplateCatalog.find`). Absent, the
+	 * store object itself stands for it. A store built anew per request over storage the whole
+	 * runtime shares (the app's persistence) answers one object for all of them.
+	 */
+	readonly storage?: object;
 }
 
 export class MemoryTemplateCache implements TemplateCacheStore {
 	private readonly indexes = new Map<string, TemplateIndex>();
 	private readonly shards = new Map<string, TemplateShard>();
+	private readonly missRefetches = new Map<string, number>();
 
 	async getIndex(wabaId: string): Promise<TemplateIndex | undefined> {
 		return this.indexes.get(wabaId);
@@ -69,21 +80,24 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 	async removeShard(wabaId: string, shard: number): Promise<void> {
 		this.shards.delete(`${wabaId}:${shard}`);
 	}
+
+	async getMissRefetchAt(wabaId: string): Promise<number | undefined> {
+		return this.missRefetches.get(wabaId);
+	}
+
+	async setMissRefetchAt(wabaId: string, at: number): Promise<void> {
+		this.missRefetches.set(wabaId, at);
+	}
 }
 
 /**
  * Writes a whole list: the shards first, then the index that names them, then the shards of the
  * previous index it no longer names. A reader of the previous index meanwhile sees shards of
- * another `fetchedAt` and reads again (TemplateCatalog). The previous index's `missRefetchAt` is kept.
+ * another `fetchedAt` and reads again (TemplateCatalog).
  */
 export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex> {
-	const previous: CatalogIndex | undefined = await store.getIndex(wabaId);
-	const missRefetchAt = previous?.missRefetchAt;
-	const index: CatalogIndex = {
-		...buildIndex(value.templates, value.fetchedAt),
-		...(value.stale ? { stale: true } : {}),
-		...(missRefetchAt !== undefined ? { missRefetchAt } : {}),
-	};
+	const previous = await store.getIndex(wabaId);
+	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(value.stale ? { stale: true } : {}) };
 	const shards = splitShards(value.templates, index.shards);
 	await Promise.all(shards.map((templates, i) => store.setShard(wabaId, i, { fetchedAt: value.fetchedAt, templates })));
 	await store.setIndex(wabaId, index);
@@ -134,11 +148,28 @@ interface Loaded {
 }
 
 /**
- * The miss-driven fetches under way in this runtime, by WABA: catalogs are built per request, so
- * concurrent misses of one WABA from different requests share one fetch (and one look at
- * `missRefetchAt`). Each entry lives as long as its fetch.
+ * The miss-driven fetches under way in this runtime, by storage (`TemplateCacheStore.storage`, else
+ * the store object) and then by WABA. Catalogs are built per request (sendTemplates.ts), and so is
+ * the persisted store (adapters/build/templates.ts: `PersistedTemplateCache` over each request's
+ * accessors, whose identity the engine's Deno runtime does not keep), so the store object cannot
+ * be the key there: the persisted store answers one `storage` object for the app's persistence, the
+ * only storage it can reach (the runtime runs one app, the engine gives it its own records only).
+ * Concurrent misses of one WABA over one storage thus share one fetch and one look at the mark,
+ * whichever number's token the first miss's catalog holds (a number's token lists its WABA's
+ * templates, the list every number of that WABA reads); a catalog over another storage (another
+ * store in a test, another app) never joins them. Each entry lives as long as its fetch.
  */
-const missRefetches = new Map<string, Promise<MetaTemplate[] | undefined>>();
+const missRefetches = new WeakMap<object, Map<string, Promise<MetaTemplate[] | undefined>>>();
+
+/**
+ * Whether the list may be fetched again after a miss, `lastAt` being the mark (`getMissRefetchAt`)
+ * and `now` this instance's clock: not within MISS_REFETCH_MS of the mark. A mark more than
+ * MISS_REFETCH_MS ahead of `now` (another instance's clock far ahead, or a clock set back) is
+ * expired rather than trusted, or it would keep every fetch away until this clock caught up.
+ */
+export function missRefetchDue(lastAt: number | undefined, now: number): boolean {
+	return lastAt === undefined || now - lastAt >= MISS_REFETCH_MS || lastAt - now > MISS_REFETCH_MS;
+}
 
 export class TemplateCatalog {
 	private readonly inFlight = new Map<string, Promise<MetaTemplate[]>>();
@@ -193,12 +224,16 @@ export class TemplateCatalog {
 	 * The approved template `name` in `language`, or undefined when Meta lists none. A cache that
 	 * lacks it (Meta may have approved it since the list was fetched, its webhook unsubscribed or
 	 * lost) is not trusted at once: the list is fetched from Meta again, at most once per
-	 * MISS_REFETCH_MS per WABA, and concurrent misses share that fetch. Its time (`missRefetchAt`)
-	 * is written in the index before the fetch, so every instance of a cluster sharing the store
-	 * keeps the interval, a failed fetch included; misses of one runtime that come while the fetch
-	 * runs wait for it (an in-memory map, per runtime), those of another instance answer from the
-	 * cache. A fetch that fails (Meta out of reach) answers the cache's miss rather than an error.
-	 * A list fetched just now (the cache was due, stale or of another fetch) is not fetched again.
+	 * MISS_REFETCH_MS per WABA (`missRefetchDue`), and concurrent misses share that fetch. Its time
+	 * is written in a record of its own (`setMissRefetchAt`, never in the index, which a refresh,
+	 * a removal or a status webhook may be writing meanwhile) before the fetch, so every instance
+	 * of a cluster sharing the store keeps the interval, a failed fetch included; misses over the
+	 * same storage in one runtime that come while the fetch runs wait for it (an in-memory map,
+	 * `missRefetches`), those of another instance answer from the cache. A fetch that fails (Meta
+	 * out of reach) answers the cache's miss rather than an error, and leaves the cache as it is.
+	 * A list fetched just now (the cache was due, stale or of another fetch) is not fetched again;
+	 * a list the cache got a moment ago from another read is, once: a template Meta approved since
+	 * is to be found on its first use.
 	 */
 	async find(wabaId: string, name: string, language: string): Promise<MetaTemplate | undefined> {
 		const loaded = await this.load(wabaId, {});
@@ -279,25 +314,28 @@ export class TemplateCatalog {
 
 	/** The list fetched again after a miss (`find`), or undefined when not due or when the fetch failed. */
 	private refetchOnMiss(wabaId: string): Promise<MetaTemplate[] | undefined> {
-		let pending = missRefetches.get(wabaId);
+		const storage = this.store.storage ?? this.store;
+		let byWaba = missRefetches.get(storage);
+		if (!byWaba) {
+			byWaba = new Map();
+			missRefetches.set(storage, byWaba);
+		}
+		const shared = byWaba;
+		let pending = shared.get(wabaId);
 		if (!pending) {
-			pending = this.refetchIfDue(wabaId).finally(() => missRefetches.delete(wabaId));
-			missRefetches.set(wabaId, pending);
+			pending = this.refetchIfDue(wabaId).finally(() => shared.delete(wabaId));
+			shared.set(wabaId, pending);
 		}
 		return pending;
 	}
 
 	private async refetchIfDue(wabaId: string): Promise<MetaTemplate[] | undefined> {
 		try {
-			const index: CatalogIndex | undefined = await this.store.getIndex(wabaId);
 			const now = this.now();
-			// A time ahead of this clock (another instance's) counts as within the interval: no instance fetches more often.
-			if (!index || (index.missRefetchAt !== undefined && now - index.missRefetchAt < MISS_REFETCH_MS)) return undefined;
+			if (!missRefetchDue(await this.store.getMissRefetchAt(wabaId), now)) return undefined;
 			// Written first: a fetch that fails keeps the interval too, and other instances see it while the fetch runs.
-			// (An index another instance wrote since the read above is replaced until this fetch writes its own; its
-			// readers meanwhile find shards of another fetch and read again, as after any concurrent refresh.)
-			const marked: CatalogIndex = { ...index, missRefetchAt: now };
-			await this.store.setIndex(wabaId, marked);
+			// Its own record: an index another writer wrote meanwhile stays as it is.
+			await this.store.setMissRefetchAt(wabaId, now);
 			return await this.refresh(wabaId);
 		} catch {
 			// Meta out of reach (or the store): the cache's answer stands.

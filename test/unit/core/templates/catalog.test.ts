@@ -1,4 +1,12 @@
-import { MemoryTemplateCache, MISS_REFETCH_MS, readCache, TemplateCatalog, writeCache } from '../../../../src/core/templates/catalog';
+import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
+import {
+	MemoryTemplateCache,
+	MISS_REFETCH_MS,
+	readCache,
+	TemplateCacheStore,
+	TemplateCatalog,
+	writeCache,
+} from '../../../../src/core/templates/catalog';
 import { shardOf } from '../../../../src/core/templates/templateIndex';
 import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 
@@ -348,10 +356,12 @@ describe('a template the cache lacks (find)', () => {
 		expect(s.fetches).toEqual(['w', 'w', 'other', 'other', 'w']);
 	});
 
-	it('keeps the interval in the stored index: another catalog on the store (another request or instance) fetches nothing', async () => {
+	it('keeps the interval in the store, apart from the index: another catalog on the store (another request or instance) fetches nothing', async () => {
 		const s = await approvedLater();
 		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
-		expect(await s.store.getIndex('w')).toMatchObject({ missRefetchAt: 1000000 });
+		expect(await s.store.getMissRefetchAt('w')).toBe(1000000);
+		// The index is the one the list fetched again wrote, and carries no mark.
+		expect(Object.keys((await s.store.getIndex('w')) ?? {}).sort()).toEqual(['fetchedAt', 'shards', 'templates']);
 		expect(await s.catalogOn().find('w', 'still_missing', 'en')).toBeUndefined();
 		// A refresh (the Refresh button) keeps it too.
 		await s.catalog.refresh('w');
@@ -410,4 +420,185 @@ describe('a template the cache lacks (find)', () => {
 		s.failing(true);
 		await expect(s.catalog.find('w', 'welcome', 'en')).rejects.toThrow('graph down');
 	});
+
+	it("a mark more than MISS_REFETCH_MS ahead of this clock (another instance's clock far ahead) is expired", async () => {
+		const s = await approvedLater();
+		// Ahead by the interval at most: within it, as a mark of this clock would be.
+		await s.store.setMissRefetchAt('w', 1000000 + MISS_REFETCH_MS);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		expect(s.fetches).toEqual(['w']);
+		// Further ahead: not trusted, the list is fetched again and the mark is this clock's.
+		await s.store.setMissRefetchAt('w', 1000000 + MISS_REFETCH_MS + 1);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(s.fetches).toEqual(['w', 'w']);
+		expect(await s.store.getMissRefetchAt('w')).toBe(1000000);
+		// Far ahead (a clock set back by a day): the same.
+		await s.store.setMissRefetchAt('w', 1000000 + 24 * 3600000);
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it.each([
+		['another instance refreshes the list', 'refresh'],
+		['a status webhook marks the list stale', 'stale'],
+		['a send error removes a template', 'remove'],
+	] as const)('an index written while a miss looks at its interval (%s) survives the miss, whose fetch fails', async (_, writer) => {
+		const store = new InterleavedCache();
+		// Meta out of reach for this instance.
+		const catalogOn = () =>
+			new TemplateCatalog(
+				store,
+				async () => {
+					throw new Error('graph down');
+				},
+				REFRESH,
+				() => 1000000,
+			);
+		const catalog = catalogOn();
+		const other = catalogOn();
+		await writeCache(store, 'w', { fetchedAt: 1000000, templates: [t('welcome', 'en'), t('welcome', 'es')] });
+		store.meanwhile = async () => {
+			if (writer === 'refresh')
+				await writeCache(store, 'w', { fetchedAt: 1000001, templates: [t('welcome', 'en'), t('approved_later', 'pt_BR')] });
+			if (writer === 'stale')
+				await other.applyStatusUpdate({ wabaId: 'w', event: 'APPROVED', templateName: 'approved_later', language: 'pt_BR' });
+			if (writer === 'remove') await other.remove('w', 'welcome', 'es');
+		};
+		expect(await catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		expect(store.interleaved).toBe(true);
+		if (writer === 'refresh') {
+			// The other instance's list is the cache, read while Meta is out of reach.
+			expect(names((await readCache(store, 'w'))?.templates ?? [])).toEqual(['welcome/en', 'approved_later/pt_BR']);
+			expect(names(await catalog.list('w'))).toEqual(['welcome/en', 'approved_later/pt_BR']);
+			expect(await catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		}
+		if (writer === 'stale') expect(await store.getIndex('w')).toMatchObject({ fetchedAt: 1000000, stale: true });
+		if (writer === 'remove') {
+			expect((await store.getIndex('w'))?.templates).toEqual([{ name: 'welcome', category: 'UTILITY', languages: ['en'] }]);
+			expect(names(await catalog.list('w'))).toEqual(['welcome/en']);
+		}
+	});
+
+	it('catalogs over two stores (another storage) do not share a fetch, though the WABA is the same', async () => {
+		const made = () => {
+			const fetches: string[] = [];
+			let release = () => {};
+			const held = new Promise<void>((resolve) => (release = resolve));
+			let list = [t('welcome', 'en')];
+			const store = new MemoryTemplateCache();
+			const catalog = new TemplateCatalog(
+				store,
+				async (waba) => {
+					fetches.push(waba);
+					if (fetches.length > 1) await held;
+					return list;
+				},
+				REFRESH,
+				() => 1000000,
+			);
+			return { store, catalog, fetches, release, approve: (more: MetaTemplate[]) => (list = [...list, ...more]) };
+		};
+		const a = made();
+		const b = made();
+		await a.catalog.list('w');
+		await b.catalog.list('w');
+		a.approve([t('approved_later', 'pt_BR')]);
+		b.approve([t('only_in_b', 'en')]);
+		const answers = Promise.all([a.catalog.find('w', 'approved_later', 'pt_BR'), b.catalog.find('w', 'only_in_b', 'en')]);
+		// Both misses have come to Meta (the stores answer in microtasks), their fetches held: Meta answers now.
+		await new Promise((resolve) => setImmediate(resolve));
+		a.release();
+		b.release();
+		const [inA, inB] = await answers;
+		// Each store's miss fetched its own list, with its own catalog's fetch (its own number's token).
+		expect([a.fetches, b.fetches]).toEqual([
+			['w', 'w'],
+			['w', 'w'],
+		]);
+		expect(inA).toMatchObject({ name: 'approved_later' });
+		expect(inB).toMatchObject({ name: 'only_in_b' });
+		expect(names(await b.catalog.list('w'))).toEqual(['welcome/en', 'only_in_b/en']);
+		expect(await b.store.getMissRefetchAt('w')).toBe(1000000);
+	});
+
+	it('stores built per request over one storage (`storage`) share a fetch', async () => {
+		const s = await approvedLater();
+		s.hold();
+		const perRequest = () =>
+			new TemplateCatalog(
+				viewOf(s.store),
+				async (waba) => (s.fetches.push(waba), []),
+				REFRESH,
+				() => 1000000,
+			);
+		const answers = Promise.all([
+			s.catalogOn().find('w', 'approved_later', 'pt_BR'),
+			perRequest().find('w', 'approved_later', 'pt_BR'),
+		]);
+		await new Promise((resolve) => setImmediate(resolve));
+		s.release();
+		const [first, second] = await answers;
+		expect(first).toMatchObject({ name: 'approved_later' });
+		expect(second).toMatchObject({ name: 'approved_later' });
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it("the persisted store, built per request over each request's accessors, answers one storage", () => {
+		/* eslint-disable @typescript-eslint/no-explicit-any */
+		const one = new PersistedTemplateCache({} as any, {} as any);
+		const another = new PersistedTemplateCache({} as any);
+		/* eslint-enable @typescript-eslint/no-explicit-any */
+		expect(one.storage).toBeDefined();
+		expect(another.storage).toBe(one.storage);
+	});
 });
+
+/**
+ * The memory store where another writer (`meanwhile`) runs once, after the first read a miss makes
+ * once `find` has read its shard (the interval's mark, or the index for it): another instance or
+ * request writing the index between that read and the miss's next step.
+ */
+class InterleavedCache extends MemoryTemplateCache {
+	meanwhile?: () => Promise<void>;
+	interleaved = false;
+	private armed = false;
+
+	override async getShard(wabaId: string, shard: number) {
+		const value = await super.getShard(wabaId, shard);
+		if (this.meanwhile && !this.interleaved) this.armed = true;
+		return value;
+	}
+
+	override async getIndex(wabaId: string) {
+		const value = await super.getIndex(wabaId);
+		await this.interleave();
+		return value;
+	}
+
+	override async getMissRefetchAt(wabaId: string) {
+		const value = await super.getMissRefetchAt(wabaId);
+		await this.interleave();
+		return value;
+	}
+
+	private async interleave(): Promise<void> {
+		if (!this.armed || !this.meanwhile) return;
+		this.armed = false;
+		this.interleaved = true;
+		await this.meanwhile();
+	}
+}
+
+/** Another store object over `store`'s data, as the persisted store is built per request: it names `store` as its storage. */
+function viewOf(store: MemoryTemplateCache): TemplateCacheStore {
+	return {
+		storage: store,
+		getIndex: (wabaId) => store.getIndex(wabaId),
+		setIndex: (wabaId, index) => store.setIndex(wabaId, index),
+		getShard: (wabaId, shard) => store.getShard(wabaId, shard),
+		setShard: (wabaId, shard, value) => store.setShard(wabaId, shard, value),
+		removeShard: (wabaId, shard) => store.removeShard(wabaId, shard),
+		getMissRefetchAt: (wabaId) => store.getMissRefetchAt(wabaId),
+		setMissRefetchAt: (wabaId, at) => store.setMissRefetchAt(wabaId, at),
+	};
+}

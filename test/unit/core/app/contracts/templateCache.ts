@@ -36,6 +36,24 @@ export function templateCacheContract(name: string, makeCache: () => Promise<Tem
 			expect(await cache.getShard('waba-1', 0)).toEqual({ fetchedAt: 3, templates: [template('d')] });
 		});
 
+		it('keeps when a miss last fetched the list again, per account, replaced on set, apart from the index', async () => {
+			const cache = await makeCache();
+			expect(await cache.getMissRefetchAt('waba-1')).toBeUndefined();
+			await writeCache(cache, 'waba-1', { fetchedAt: 5, templates: [template('a')] });
+			await cache.setMissRefetchAt('waba-1', 1000);
+			await cache.setMissRefetchAt('waba-2', 2000);
+			await cache.setMissRefetchAt('waba-1', 3000);
+			expect(await cache.getMissRefetchAt('waba-1')).toBe(3000);
+			expect(await cache.getMissRefetchAt('waba-2')).toBe(2000);
+			// Neither carries the other: the index reads as written, and index writes leave the time.
+			expect(await cache.getIndex('waba-1')).toEqual(index(5, 1, ['a']));
+			await cache.setIndex('waba-1', { ...index(6, 1, ['b']), stale: true });
+			await writeCache(cache, 'waba-1', { fetchedAt: 7, templates: [template('c')] });
+			expect(await cache.getIndex('waba-1')).toEqual(index(7, 1, ['c']));
+			expect(await cache.getMissRefetchAt('waba-1')).toBe(3000);
+			expect(await cache.getMissRefetchAt('waba-3')).toBeUndefined();
+		});
+
 		it('a whole list written and read back; a shorter list removes the shards it no longer needs', async () => {
 			const cache = await makeCache();
 			const many = Array.from({ length: 250 }, (_, i) => template(`t_${i}`, i % 2 ? 'en_US' : 'pt_BR'));
