@@ -87,17 +87,25 @@ const passiveType = (event: InboundMessageEvent): string => {
 	return kind ? `${kind} (unsupported)` : event.type;
 };
 
+/** A contact's message as it was posted in its room: what the steps after the post need. */
+interface Posted {
+	roomId: string;
+	rcMessageId?: string;
+	uploadId?: string;
+}
+
 /**
- * Messages of this runtime posted in their room whose `markSeen` then failed: a retry (a contact's
- * message is retried for a day, webhookBatch.ts) marks them seen rather than post them again.
+ * Messages of this runtime posted in their room whose `markSeen` then failed, by wamid: a retry (a
+ * contact's message is retried for a day, webhookBatch.ts) takes up after the post in that room
+ * (marks it seen, links it, the window, the receipt, the welcome) rather than post it again.
  * Module state, as long as the runtime lives; at most POSTED_UNSEEN_MAX, the oldest forgotten first.
  */
-const postedUnseen = new Set<string>();
+const postedUnseen = new Map<string, Posted>();
 const POSTED_UNSEEN_MAX = 10000;
 
-function rememberPosted(wamid: string): void {
-	postedUnseen.add(wamid);
-	if (postedUnseen.size > POSTED_UNSEEN_MAX) postedUnseen.delete(postedUnseen.values().next().value as string);
+function rememberPosted(wamid: string, posted: Posted): void {
+	postedUnseen.set(wamid, posted);
+	if (postedUnseen.size > POSTED_UNSEEN_MAX) postedUnseen.delete(postedUnseen.keys().next().value as string);
 }
 
 export class InboundService implements InboundHandler {
@@ -208,12 +216,9 @@ export class InboundService implements InboundHandler {
 
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
-		// Posted by an attempt of this runtime that failed to mark it seen: marked now (or failing again), never posted twice.
-		if (postedUnseen.has(event.wamid)) {
-			await messages.markSeen(event.wamid);
-			postedUnseen.delete(event.wamid);
-		}
-		const seen = await messages.isSeen(event.wamid);
+		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
+		const posted = postedUnseen.get(event.wamid);
+		const seen = !posted && (await messages.isSeen(event.wamid));
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
 
@@ -254,9 +259,12 @@ export class InboundService implements InboundHandler {
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
 		const quote = await this.quotePrefix(described.replyTo, event.type, t);
-		let uploadId: string | undefined;
+		// Already in this room (posted by an attempt that failed after it): not posted again.
+		const again = posted?.roomId === room.id ? posted : undefined;
+		let uploadId = again?.uploadId;
+		let rcMessageId = again?.rcMessageId;
 		let text = describedText(described, t);
-		if (described.media) {
+		if (described.media && !again) {
 			// A retry after the file was posted does not post it again.
 			const posted = await messages.hasMark('media', event.wamid);
 			const outcome: MediaOutcome = posted
@@ -269,15 +277,15 @@ export class InboundService implements InboundHandler {
 				? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t)
 				: [text, outcome.notice].filter(Boolean).join('\n');
 		}
-		let rcMessageId: string | undefined;
-		if (text || quote) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+		if (!again && (text || quote)) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 		try {
 			await messages.markSeen(event.wamid);
 		} catch (error) {
-			rememberPosted(event.wamid);
+			rememberPosted(event.wamid, { roomId: room.id, rcMessageId, uploadId });
 			throw error;
 		}
+		postedUnseen.delete(event.wamid);
 		// The message an agent may quote: the text, else the file.
 		const now = this.ports.clock.now();
 		if (rcMessageId || uploadId)

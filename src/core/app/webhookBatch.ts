@@ -437,6 +437,7 @@ async function processDue(
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		const events = entry.events ?? [];
 		let left: WebhookEvent[] = [];
+		let cut = false;
 		// Statuses and revokes of different messages are handled side by side (each message's in order);
 		// contacts' messages one after the other, in order.
 		const lanes = new Lanes(STATUSES_AT_ONCE);
@@ -477,6 +478,7 @@ async function processDue(
 		for (const [index, event] of events.entries()) {
 			if (index > 0 && timer() >= deadline) {
 				left = events.slice(index).filter((e) => !statuses.handled.includes(e));
+				cut = true;
 				break;
 			}
 			if (foreign.includes(event) || statuses.handled.includes(event)) continue;
@@ -503,6 +505,16 @@ async function processDue(
 			else await handle(event, contact);
 		}
 		await lanes.drain();
+		// Cut by the budget: a contact's messages left whose earlier one waits (for an agent, or behind
+		// a failed one) go with it, in order; left in this entry, of the same `receivedAt`, a later run
+		// might take them first.
+		left = left.filter((event) => {
+			const sender = senderOf(event);
+			if (sender && waitingContacts.has(sender)) return void waiting.push(event);
+			const blocked = sender ? blockers.wait(sender, entry) : undefined;
+			if (blocked) return void behind.push({ event, ...blocked });
+			return true;
+		});
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);
@@ -545,6 +557,10 @@ async function processDue(
 		}
 		if (retry) await inbox.save({ ...unheld, events: failed, ...backoff });
 		else await inbox.remove(entry.id);
+		if (cut) {
+			more = true;
+			break;
+		}
 	}
 	return { problems, more, ...(recheckAt !== undefined ? { recheckAt } : {}) };
 }
@@ -557,7 +573,8 @@ async function processDue(
 function handlingOrder(a: InboxHead, b: InboxHead): number {
 	const held = Number(a.heldSince !== undefined) - Number(b.heldSince !== undefined);
 	// Of one webhook, a contact's first message that failed, or that waits for an agent, before the
-	// later ones (kept behind it, or left by a run's budget): those are never in such an entry.
+	// later ones (kept behind it): those are never in such an entry, nor in one a run's budget cut
+	// (its events of a contact that waits or is behind go with the contact's).
 	const first = (head: InboxHead) => (head.failingSince !== undefined ? 0 : head.waitingSince !== undefined ? 1 : 2);
 	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt || first(a) - first(b);
 }

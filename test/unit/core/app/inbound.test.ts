@@ -261,8 +261,11 @@ describe('InboundService', () => {
 		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
 		await expect(w.service.handle(event, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
 		await w.service.handle(event, { finalAttempt: false });
-		expect(w.conversations.posts.filter((p) => p.text === 'Hello')).toHaveLength(1);
+		const posts = w.conversations.posts.filter((p) => p.text === 'Hello');
+		expect(posts).toHaveLength(1);
 		expect(await w.messages.isSeen(event.wamid)).toBe(true);
+		// The steps after the post are taken: the link an agent's quote and a revoke need.
+		expect(await w.messages.linkOfWamid(event.wamid)).toMatchObject({ rcMessageId: posts[0].id, roomId: posts[0].roomId });
 	});
 
 	describe('routing of a reply to a template', () => {

@@ -476,26 +476,28 @@ describe('processWebhooks', () => {
 		expect(await f.inbox.all()).toEqual([]);
 	});
 
-	it("keeps a contact's order when a run's budget cuts an entry whose first message waits for an agent (same webhook)", async () => {
+	it("a run's budget that cuts an entry sends the contact's messages left with the one that waits, in order", async () => {
 		const f = fakes();
 		f.failWith.set('wamid.1', new WaitingForAgent());
-		await f.store([message('wamid.1'), message('wamid.2')]);
+		await f.store([message('wamid.1'), message('wamid.2'), message('wamid.D', '5511900000002')]);
 		let ticks = 0;
-		// The budget runs out after the first event: wamid.2 is left in the entry, wamid.1 kept apart as waiting.
-		await processWebhooks({ ...f.ports, timer: () => (ticks++ < 2 ? 0 : 100), budgetMs: 50 });
+		// The budget runs out after the first event: wamid.2 goes with wamid.1; Diego's message stays.
+		expect((await processWebhooks({ ...f.ports, timer: () => (ticks++ < 2 ? 0 : 100), budgetMs: 50 })).more).toBe(true);
 		const entries = await f.inbox.all();
-		expect(entries.map((e) => [e.receivedAt, e.waitingSince !== undefined])).toEqual(
-			expect.arrayContaining([
-				[T0, true],
-				[T0, false],
-			]),
-		);
-		// Listed in any order, the waiting one is handled first.
-		jest.spyOn(f.inbox as WebhookInbox, 'list').mockImplementation(async () =>
-			(await f.inbox.all()).map(({ events: _e, ...head }) => head as InboxHead).sort((a) => (a.waitingSince === undefined ? -1 : 1)),
-		);
+		expect(entries.map((e) => [e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.waitingSince !== undefined]).sort()).toEqual([
+			[['wamid.1', 'wamid.2'], true],
+			[['wamid.D'], false],
+		]);
 		f.failWith.clear();
 		f.calls.length = 0;
+		await f.run();
+		expect(f.calls.filter((c) => !c.includes('wamid.D'))).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
+	});
+
+	it('of one webhook, handles the entry of a message that waits before one of the later messages, whatever the listing order', async () => {
+		const f = fakes();
+		await f.store([message('wamid.2')], { id: 'later', receivedAt: T0 });
+		await f.store([message('wamid.1')], { id: 'waiting', receivedAt: T0, waitingSince: T0 });
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 	});
