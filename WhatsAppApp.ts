@@ -19,7 +19,13 @@ import {
 	IPostLivechatAgentAssigned,
 	IPostLivechatRoomClosed,
 } from '@rocket.chat/apps-engine/definition/livechat';
-import { IMessage, IPostMessageSent } from '@rocket.chat/apps-engine/definition/messages';
+import {
+	IMessage,
+	IMessageDeleteContext,
+	IPostMessageDeleted,
+	IPostMessageSent,
+	IPostMessageUpdated,
+} from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import {
 	IUIKitResponse,
@@ -34,6 +40,7 @@ import { outboundProvider } from './src/entry/outbound/OutboundProvider';
 import { TemplateMessageEndpoint } from './src/entry/api/TemplateMessageEndpoint';
 import { WhatsAppCommand } from './src/entry/command/WhatsAppCommand';
 import { onAgentAssigned, onRoomClosed, relayAgentReply } from './src/entry/events/AgentReplies';
+import { onMessageDeleted, onMessageEdited } from './src/entry/events/AgentEdits';
 import { windowProcessors } from './src/entry/jobs/windowNotice';
 import { handleNumberAction, isNumberAction, isNumberView, submitNumberView } from './src/entry/uikit/numbers/NumberInteractions';
 import { SETTINGS } from './src/adapters/settings';
@@ -45,7 +52,10 @@ import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
 import { makeVisitorTokenKey } from './src/adapters/persistence/VisitorTokenKeys';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
-export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatRoomClosed, IPostLivechatAgentAssigned {
+export class WhatsAppApp
+	extends App
+	implements IPostMessageSent, IPostMessageUpdated, IPostMessageDeleted, IPostLivechatRoomClosed, IPostLivechatAgentAssigned
+{
 	constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
 		super(info, logger, accessors);
 	}
@@ -102,6 +112,28 @@ export class WhatsAppApp extends App implements IPostMessageSent, IPostLivechatR
 		modify: IModify,
 	): Promise<void> {
 		await relayAgentReply({ read, http, persistence, modify, logger: this.getLogger() }, message);
+	}
+
+	// An edit or deletion of a message sent to WhatsApp reaches no one there: the agent is told (src/entry/events/AgentEdits.ts).
+	public async executePostMessageUpdated(
+		message: IMessage,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+	): Promise<void> {
+		await onMessageEdited({ read, http, persistence, modify, logger: this.getLogger() }, message);
+	}
+
+	public async executePostMessageDeleted(
+		message: IMessage,
+		read: IRead,
+		http: IHttp,
+		persistence: IPersistence,
+		modify: IModify,
+		context?: IMessageDeleteContext,
+	): Promise<void> {
+		await onMessageDeleted({ read, http, persistence, modify, logger: this.getLogger() }, message, context);
 	}
 
 	public async executePostLivechatRoomClosed(

@@ -34,6 +34,7 @@ import { HarnessBridges } from './bridges';
 import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
+import { userDelete, userEdit } from './rc/messages';
 import { PersistenceOptions } from './rc/persistence';
 import { toAppRoom } from './rc/rooms';
 import { ClientModal, ClientModals, InteractionOrigin } from './rc/uikit';
@@ -218,6 +219,8 @@ export class AppHarness {
 			[AppInterface.IPostMessageSent]: (data) => listeners.executePostMessageSent(data),
 			[AppInterface.IPostSystemMessageSent]: (data) => listeners.executePostSystemMessageSent(data),
 			[AppInterface.IPostMessageUpdated]: (data) => listeners.executePostMessageUpdated(data),
+			// `{ message, user }`, as Rocket.Chat's listener bridge passes it (rc/messages.ts `userDelete`).
+			[AppInterface.IPostMessageDeleted]: (data) => listeners.executePostMessageDelete(data),
 		};
 		this.bridges.events.dispatch = (event, data) =>
 			messageEvents[event] ? messageEvents[event](data) : listeners.executeListener(event, data);
@@ -524,6 +527,33 @@ export class AppHarness {
 		this.bridges.events.fire(AppInterface.IPostMessageSent, asAppMessage({ ...message, room: toAppRoom(this.world, spec.room) }));
 		await this.settled();
 		return message;
+	}
+
+	/**
+	 * `user` edits `message` to `text`, as the client's edit does (the `updateMessage` method, then
+	 * functions/updateMessage.ts; rc/messages.ts `userEdit`): checked as Rocket.Chat checks it (own
+	 * message, `Message_AllowEditing`, or an admin), marked edited (`editedAt`, `editedBy`: apps receive
+	 * it as `editor`), a file message's description changed rather than its text; IPostMessageUpdated
+	 * fires and this waits for the app's handler. An equal text changes nothing (answers false). A
+	 * refusal throws Rocket.Chat's error.
+	 */
+	async editMessage(spec: { user: HarnessUser; message: Json | string; text: string }): Promise<boolean> {
+		const messageId = typeof spec.message === 'string' ? spec.message : (spec.message.id as string);
+		const changed = userEdit(this.livechatContext(), { user: spec.user, messageId, text: spec.text });
+		await this.settled();
+		return changed;
+	}
+
+	/**
+	 * `user` deletes `message`, as the client's delete does (deleteMessageValidatingPermission, then
+	 * functions/deleteMessage.ts; rc/messages.ts `userDelete`): removed with its files on a fresh
+	 * workspace, else per `Message_KeepHistory` / `Message_ShowDeletedStatus`; IPostMessageDeleted fires
+	 * with `{ message, user }` and this waits for the app's handler. A refusal throws Rocket.Chat's error.
+	 */
+	async deleteMessage(spec: { user: HarnessUser; message: Json | string }): Promise<void> {
+		const messageId = typeof spec.message === 'string' ? spec.message : (spec.message.id as string);
+		userDelete(this.livechatContext(), { user: spec.user, messageId });
+		await this.settled();
 	}
 
 	/**

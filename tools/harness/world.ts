@@ -89,12 +89,19 @@ export interface HarnessUpload {
 	visitorToken?: string;
 	buffer: Buffer;
 	uploadedAt: Date;
+	/** Hidden by a deletion that keeps history (Message_KeepHistory). */
+	_hidden?: boolean;
 }
 
 export class HarnessWorld {
 	readonly users = new Map<string, HarnessUser>();
 	readonly rooms = new Map<string, HarnessRoom>();
 	readonly messages: Json[] = [];
+	/**
+	 * The copies Rocket.Chat keeps of edited and deleted messages with `Message_KeepHistory` on
+	 * (`cloneAndSaveAsHistoryById`: hidden, `parent` the message's id); no room shows them (rc/messages.ts).
+	 */
+	readonly messageHistory: Json[] = [];
 	/** Every message update Rocket.Chat's updateMessage stored, in order: the message and its editor (rc/messages.ts). */
 	readonly messageUpdates: Array<{ messageId: string; editorId?: string }> = [];
 	/** Messages only one user sees (`notifier.notifyUser`, Rocket.Chat's ephemeral messages). */
@@ -127,6 +134,12 @@ export class HarnessWorld {
 		['Site_Url', 'http://127.0.0.1:3000'],
 		['Language', 'en'],
 		['Message_MaxAllowedSize', 5000],
+		['Message_AllowEditing', true],
+		['Message_AllowEditing_BlockEditInMinutes', 0],
+		['Message_AllowDeleting', true],
+		['Message_AllowDeleting_BlockDeleteInMinutes', 0],
+		['Message_KeepHistory', false],
+		['Message_ShowDeletedStatus', false],
 		['Message_CustomFields_Enabled', false],
 		[
 			'Message_CustomFields',
@@ -296,8 +309,9 @@ export class HarnessWorld {
 		return { upload, message };
 	}
 
+	/** The room's messages, as its history shows them (a message hidden by a deletion that keeps history is not). */
 	messagesIn(roomId: string): Json[] {
-		return this.messages.filter((m) => (m.room as HarnessRoom | undefined)?.id === roomId);
+		return this.messages.filter((m) => (m.room as HarnessRoom | undefined)?.id === roomId && !m._hidden);
 	}
 
 	notificationsFor(userId: string): Json[] {

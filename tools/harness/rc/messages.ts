@@ -27,9 +27,38 @@
  *     message is marked edited (`editedAt`, `editedBy`: the client shows it unless
  *     `Message_ShowEditedStatus` is off), the merged message's custom fields are validated again,
  *     there is no size check, and IPostMessageUpdated fires without being awaited. Each update is
- *     counted in `world.messageUpdates`. Not modelled: `Message_KeepHistory` (off by default).
+ *     counted in `world.messageUpdates`. With `Message_KeepHistory` (off by default) the message as it
+ *     was is copied to `world.messageHistory` first (`cloneAndSaveAsHistoryById`, before the validation).
  *   - `notifyUser` / `notifyRoom` broadcast an ephemeral message: nothing is stored in the room's
  *     history, and `notifyRoom` reaches the room's subscribers only.
+ *
+ * What a user does to a message (not a bridge: `AppHarness.editMessage` / `deleteMessage`, `userEdit` /
+ * `userDelete` below):
+ *   - An edit goes through the `updateMessage` method (apps/meteor/app/lib/server/methods/updateMessage.ts
+ *     @ 0042af9e890c17762251d16dda12c9bcf8d03f98, what chat.update and the client call): an unknown message
+ *     does nothing; a text equal to the current one (a file message's: its first attachment's
+ *     description) does nothing, no event; allowed with the `edit-message` permission (the `admin` role
+ *     here; room owners and moderators are not modelled), else only on one's own message with
+ *     `Message_AllowEditing` (on), within `Message_AllowEditing_BlockEditInMinutes` (0: no limit;
+ *     admins bypass it); else 'error-action-not-allowed' / 'error-message-editing-blocked'. A file
+ *     message's edit changes its first attachment's description, not its text. Then
+ *     functions/updateMessage.ts (@ 02af0b6f): with `Message_KeepHistory` (off) the message as it was is
+ *     kept as a hidden copy (`cloneAndSaveAsHistoryById`: `world.messageHistory`), `editedAt` and
+ *     `editedBy` are set (apps receive `editedBy` as `editor`, the user read by id), the update is
+ *     counted in `world.messageUpdates`, and IPostMessageUpdated fires without being awaited.
+ *   - A deletion goes through `deleteMessageValidatingPermission` and `deleteMessage`
+ *     (apps/meteor/app/lib/server/functions/deleteMessage.ts @ 033106a2258c9d06e94761cc0ac1abf061870ca4;
+ *     later versions keep the same steps and event): allowed for the `admin` role
+ *     (`force-delete-message`), else with `Message_AllowDeleting` (on) on one's own message
+ *     (`delete-own-message`: the `user` and `admin` roles) within
+ *     `Message_AllowDeleting_BlockDeleteInMinutes` (0: no limit); else 'error-action-not-allowed'. The
+ *     message is read first, then, per `Message_KeepHistory` (off) and `Message_ShowDeletedStatus`
+ *     (off): removed with its files (the defaults); kept and shown as deleted (`setAsDeletedByIdAndUser`:
+ *     empty text, type `rm`, no attachments or reactions, `editedAt`/`editedBy` the deleting user); or,
+ *     keeping history, hidden (`_hidden`, files hidden) or copied to the history and shown as deleted.
+ *     Then IPostMessageDeleted fires, unawaited, with the message as read before and the user, which
+ *     the listener bridge (apps/meteor/app/apps/server/bridges/listeners.ts @ 065d8c24) passes to the
+ *     engine as `{ message, user }`. Threads (a thread's parent always keeps history) are not modelled.
  *
  * What apps receive (IPostMessageSent, getById) is the stored message converted as Rocket.Chat's
  * messages converter does (apps/meteor/app/apps/server/converters/messages.ts @ 00998e59790158a07e495a34343d7eb25cc6f5ed):
@@ -44,7 +73,7 @@ import { randomUUID } from 'crypto';
 
 import Ajv from 'ajv';
 
-import { HarnessRoom, HarnessUser, HarnessWorld, Json } from '../world';
+import { cloneDeep, HarnessRoom, HarnessUser, HarnessWorld, Json } from '../world';
 import { BridgeContext, BridgeMethods } from './context';
 import { toAppRoom } from './rooms';
 
@@ -115,17 +144,24 @@ function roomOf(world: HarnessWorld, message: Json): HarnessRoom {
 	return room;
 }
 
+/**
+ * What apps receive of a stored message (a copy: a listener cannot change the stored one): the room
+ * and sender read again by id, and the editor (`editedBy`) read by id as the converter does.
+ */
+export function appMessage(ctx: BridgeContext, stored: Json): Json {
+	const { world: w, toAppUser } = ctx;
+	// The room read again by id and converted (its visitor read again by id too: rc/rooms.ts).
+	const room = toAppRoom(w, (w.rooms.get((stored.room as Json).id as string) ?? stored.room) as Json);
+	const senderId = (stored.sender as Json | undefined)?.id as string | undefined;
+	const sender = stored.token ? stored.sender : (toAppUser(senderId ? w.users.get(senderId) : undefined) ?? stored.sender);
+	const editorId = (stored.editor as Json | undefined)?.id as string | undefined;
+	const editor = editorId ? (toAppUser(w.users.get(editorId)) ?? stored.editor) : undefined;
+	return { ...stored, room, sender, ...(editor ? { editor } : {}) };
+}
+
 export function messageBridge(ctx: BridgeContext): BridgeMethods {
 	const { world: w, events, toAppUser } = ctx;
-
-	/** What apps receive of a stored message (a copy: a listener cannot change the stored one). */
-	const toApp = (stored: Json): Json => {
-		// The room read again by id and converted (its visitor read again by id too: rc/rooms.ts).
-		const room = toAppRoom(w, (w.rooms.get((stored.room as Json).id as string) ?? stored.room) as Json);
-		const senderId = (stored.sender as Json | undefined)?.id as string | undefined;
-		const sender = stored.token ? stored.sender : (toAppUser(senderId ? w.users.get(senderId) : undefined) ?? stored.sender);
-		return { ...stored, room, sender };
-	};
+	const toApp = (stored: Json) => appMessage(ctx, stored);
 
 	/**
 	 * functions/sendMessage: validate, store, then fire IPostMessageSent without awaiting it.
@@ -194,6 +230,7 @@ export function messageBridge(ctx: BridgeContext): BridgeMethods {
 			const index = w.messages.findIndex((m) => m.id === message.id);
 			if (index < 0) throw new Error('Invalid message ID.');
 			const { visitor: _visitor, editor: _editor, ...changes } = message;
+			if (editor) keepHistory(ctx, w.messages[index], editor);
 			const merged: Json = { ...w.messages[index], ...changes };
 			if (merged.customFields) validateCustomMessageFields(w, merged.customFields);
 			const now = new Date();
@@ -219,4 +256,100 @@ export function messageBridge(ctx: BridgeContext): BridgeMethods {
 		},
 		typing: async () => undefined,
 	};
+}
+
+/**
+ * `Messages.cloneAndSaveAsHistoryById`, when `Message_KeepHistory` is on (or `always`): a hidden copy of
+ * the message as it is, `parent` its id, edited now by `user` (`world.messageHistory`).
+ */
+function keepHistory(ctx: BridgeContext, message: Json, user: HarnessUser, always = false): void {
+	const { world: w, toAppUser } = ctx;
+	if (!always && w.serverSettings.get('Message_KeepHistory') !== true) return;
+	w.messageHistory.push({ ...cloneDeep(message), _hidden: true, parent: message.id, editedAt: new Date(), editor: toAppUser(user) });
+}
+
+/** Whether `user` holds the role Rocket.Chat gives a permission by default (global roles only). */
+const hasRole = (user: HarnessUser, role: string) => user.roles.includes(role);
+
+/** Minutes since `at` (Rocket.Chat's elapsed time of a message). */
+const minutesSince = (at: unknown) => (at instanceof Date ? (Date.now() - at.getTime()) / 60000 : 0);
+
+/**
+ * The `updateMessage` method, then functions/updateMessage.ts: `user` changes the text of a message
+ * (see the header). Answers whether the message changed (an equal text changes nothing and fires
+ * nothing). IPostMessageUpdated fires unawaited (`events.settled()` waits for it).
+ */
+export function userEdit(ctx: BridgeContext, spec: { user: HarnessUser; messageId: string; text: string }): boolean {
+	const { world: w, events, toAppUser } = ctx;
+	const { user } = spec;
+	const index = w.messages.findIndex((m) => m.id === spec.messageId);
+	if (index < 0) return false;
+	const original = w.messages[index];
+	const attachments = original.attachments as Json[] | undefined;
+	const described = Boolean(attachments?.length && attachments[0].description !== undefined);
+	if ((described ? attachments![0].description : original.text) === spec.text) return false;
+	const admin = hasRole(user, 'admin');
+	const own = (original.sender as Json | undefined)?.id === user.id;
+	if (!admin && (w.serverSettings.get('Message_AllowEditing') !== true || !own))
+		throw new MeteorError('error-action-not-allowed', 'Message editing not allowed');
+	const blockMinutes = Number(w.serverSettings.get('Message_AllowEditing_BlockEditInMinutes') ?? 0);
+	if (!admin && blockMinutes && minutesSince(original.createdAt) >= blockMinutes)
+		throw new MeteorError('error-message-editing-blocked', 'Message editing is blocked');
+	const now = new Date();
+	keepHistory(ctx, original, user);
+	const changes: Json = described
+		? { attachments: [{ ...attachments![0], description: spec.text }, ...attachments!.slice(1)] }
+		: { text: spec.text };
+	const edited: Json = { ...original, ...changes, editedAt: now, updatedAt: now, editor: toAppUser(user) };
+	w.messages[index] = edited;
+	w.messageUpdates.push({ messageId: edited.id as string, editorId: user.id });
+	events.fire('IPostMessageUpdated', appMessage(ctx, edited));
+	return true;
+}
+
+/**
+ * `deleteMessageValidatingPermission`, then functions/deleteMessage.ts: `user` deletes a message (see
+ * the header). IPostMessageDeleted fires unawaited with `{ message, user }` (`events.settled()` waits).
+ */
+export function userDelete(ctx: BridgeContext, spec: { user: HarnessUser; messageId: string }): void {
+	const { world: w, events, toAppUser } = ctx;
+	const { user } = spec;
+	const index = w.messages.findIndex((m) => m.id === spec.messageId);
+	const original = index < 0 ? undefined : w.messages[index];
+	const own = (original?.sender as Json | undefined)?.id === user.id;
+	const blockMinutes = Number(w.serverSettings.get('Message_AllowDeleting_BlockDeleteInMinutes') ?? 0);
+	const allowed =
+		original &&
+		(hasRole(user, 'admin') ||
+			(w.serverSettings.get('Message_AllowDeleting') === true &&
+				own &&
+				hasRole(user, 'user') &&
+				!(blockMinutes && minutesSince(original.createdAt) > blockMinutes)));
+	if (!original || !allowed) throw new MeteorError('error-action-not-allowed', 'Not allowed');
+	// What the apps receive: the message as it was read before the deletion.
+	const deleted = appMessage(ctx, cloneDeep(original));
+	const keepsHistory = w.serverSettings.get('Message_KeepHistory') === true;
+	const showsDeleted = w.serverSettings.get('Message_ShowDeletedStatus') === true;
+	const fileIds = ((original.files as Json[] | undefined) ?? [original.file as Json | undefined])
+		.filter((f): f is Json => Boolean(f))
+		.map((f) => f._id as string);
+	const now = new Date();
+	if (keepsHistory) {
+		if (showsDeleted) keepHistory(ctx, original, user, true);
+		else original._hidden = true;
+		for (const upload of w.uploads) if (fileIds.includes(upload.id)) upload._hidden = true;
+	} else {
+		if (!showsDeleted) w.messages.splice(index, 1);
+		for (const id of fileIds) {
+			const at = w.uploads.findIndex((u) => u.id === id);
+			if (at >= 0) w.uploads.splice(at, 1);
+		}
+	}
+	if (showsDeleted) {
+		const { blocks: _blocks, ...rest } = original;
+		w.messages[index] = { ...rest, text: '', type: 'rm', attachments: [], reactions: {}, editedAt: now, editor: toAppUser(user) };
+	}
+	const room = w.rooms.get((original.room as Json).id as string);
+	if (room) room.messageCount -= 1;
+	events.fire('IPostMessageDeleted', { message: deleted, user: toAppUser(user) });
 }
