@@ -88,7 +88,17 @@ async function measure(transport: Transport): Promise<void> {
 			await app.harness.scheduler.stopRunning();
 			const jobs = app.harness.scheduler.runs.length - runsBefore;
 			const accepted = stats.acceptedAt;
-			if (accepted.length !== RECIPIENTS) throw new Error(`only ${accepted.length} of ${RECIPIENTS} sent`);
+			if (accepted.length !== RECIPIENTS) {
+				// What the app says of the campaign, and what it logged: the recipients not accepted are failed, pending or lost.
+				const counts = await callApi(app, `campaign?id=${(res.body as { campaignId?: string }).campaignId}`, {
+					method: 'GET',
+					headers: ADMIN_AUTH,
+				});
+				throw new Error(
+					`only ${accepted.length} of ${RECIPIENTS} sent; Meta: ${JSON.stringify({ ...stats, acceptedAt: undefined })}; campaign: ${JSON.stringify(counts.body)}; ` +
+						`app errors: ${app.harness.appErrors().slice(0, 5).join(' | ')}`,
+				);
+			}
 			const elapsed = accepted[accepted.length - 1] - started;
 			if (stats.violations) throw new Error(`${stats.violations} request(s) Meta's spec refused`);
 			const rate = ((accepted.length - 1) / (accepted[accepted.length - 1] - accepted[0])) * 1000;
