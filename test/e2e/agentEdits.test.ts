@@ -51,8 +51,8 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 		expect(await app.harness.editMessage({ user: ana, message: reply, text: 'Your order ships on Tuesday' })).toBe(true);
 		expect(notices(ana)).toEqual([EDIT_NOTICE]);
 		expect(EDIT_NOTICE).toBe(
-			'⚠️ Your edit was not sent to WhatsApp: WhatsApp does not let a business change a message it has sent, so the contact ' +
-				'still sees the message as first sent. To correct it, send a new message.',
+			"⚠️ Your edit was not sent to WhatsApp: Meta's WhatsApp API cannot change a message once it is sent, so WhatsApp " +
+				'keeps it as it was sent. To correct it, send a new message.',
 		);
 		// The notice is ephemeral, in the room, from the app's user: nothing is stored in the room.
 		const [notice] = app.harness.world.notificationsFor(ana.id);

@@ -94,23 +94,25 @@ describe('a template approved after the template list was cached', () => {
 		expect(sends()).toHaveLength(3);
 	});
 
-	it("Rocket.Chat's outbound provider (the agent's outbound message) sends it on its first use", async () => {
-		// Older engines have no outbound communication (templateMessage.test.ts).
-		if (!engineAtLeast('1.55.0')) return;
-		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
-		// Rocket.Chat lists the provider's templates: the app caches the list.
-		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
-		expect(metadata.templates['+15550783881'].map((t: { name: string }) => t.name)).toEqual(['ship']);
-		expect(listCalls()).toEqual([LIST_CALL]);
+	// Older engines have no outbound communication (templateMessage.test.ts): reported as skipped there.
+	(engineAtLeast('1.55.0') ? it : it.skip)(
+		"Rocket.Chat's outbound provider (the agent's outbound message) sends it on its first use",
+		async () => {
+			const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
+			// Rocket.Chat lists the provider's templates: the app caches the list.
+			const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
+			expect(metadata.templates['+15550783881'].map((t: { name: string }) => t.name)).toEqual(['ship']);
+			expect(listCalls()).toEqual([LIST_CALL]);
 
-		app.sim.setTemplates(NUMBER.wabaId, [SHIP, DELAY]);
-		await outbound.sendOutboundMessage(app.harness.appId, 'phone', {
-			to: '+55 11 98765-4321',
-			type: 'template',
-			templateProviderPhoneNumber: '+15550783881',
-			template: DELAY_SEND,
-		} as never);
-		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
-		expect(sends()).toEqual([sendOf('5511987654321', DELAY_SEND)]);
-	});
+			app.sim.setTemplates(NUMBER.wabaId, [SHIP, DELAY]);
+			await outbound.sendOutboundMessage(app.harness.appId, 'phone', {
+				to: '+55 11 98765-4321',
+				type: 'template',
+				templateProviderPhoneNumber: '+15550783881',
+				template: DELAY_SEND,
+			} as never);
+			expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+			expect(sends()).toEqual([sendOf('5511987654321', DELAY_SEND)]);
+		},
+	);
 });

@@ -37,11 +37,11 @@ async function world(options: { contactRoom?: boolean; notifyFails?: boolean; la
 }
 
 describe('EditNotices', () => {
-	it('tells the agent who edited a message sent to WhatsApp, in the room, that the contact still sees it as sent', async () => {
+	it('tells the agent who edited a message sent to WhatsApp, in the room, that WhatsApp keeps it as sent', async () => {
 		const w = await world();
 		expect(await w.service.onChange(change())).toBe(true);
 		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t(EDIT_NOT_SENT) }]);
-		expect(t(EDIT_NOT_SENT)).toMatch(/not sent to WhatsApp.*still sees the message as first sent.*send a new message/);
+		expect(t(EDIT_NOT_SENT)).toMatch(/not sent to WhatsApp.*keeps it as it was sent.*send a new message/);
 		expect(w.logs).toEqual([]);
 	});
 
