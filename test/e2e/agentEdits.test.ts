@@ -45,6 +45,29 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 		return { reply, wamid: app.sim.sentMessages[0].wamid };
 	}
 
+	it("tells the agent who edits a reply while Meta's answer to its send is still on its way", async () => {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: 'Hi' });
+		expect(res.status).toBe(200);
+		await app.harness.scheduler.runDue();
+		// Meta holds its answer to the reply's send until the edit was made.
+		let release: () => void = () => undefined;
+		const answered = new Promise<void>((resolve) => (release = resolve));
+		let accepted = false;
+		app.sim.onAccepted = async () => {
+			accepted = true;
+			await answered;
+		};
+		const sending = app.harness.userMessage({ user: ana, room, text: 'Your order ships on Monday' });
+		while (!accepted) await new Promise((resolve) => setImmediate(resolve));
+		const reply = app.harness.world.messagesIn(room.id).find((m) => m.text === 'Your order ships on Monday') as Json;
+		const editing = app.harness.editMessage({ user: ana, message: reply, text: 'Your order ships on Tuesday' });
+		release();
+		await Promise.all([sending, editing]);
+		app.sim.onAccepted = undefined;
+		expect(app.sim.sentMessages).toHaveLength(1);
+		expect(notices(ana)).toEqual([EDIT_NOTICE]);
+	});
+
 	it('tells the agent who edits a relayed reply that WhatsApp still shows it as sent, once, and sends nothing to Meta', async () => {
 		const { reply } = await relayedReply();
 		const requests = app.sim.requests.length;

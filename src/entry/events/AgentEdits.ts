@@ -28,6 +28,7 @@ import { ChangeActor, ChangeRoom, EditNotices, MessageChange } from '../../core/
 import { notifyUser, userTranslator } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { claimedContactOf, contactOf } from '../../adapters/rocketchat/conversations';
+import { afterRepliesTo } from './AgentReplies';
 
 export interface EditAccessors {
 	read: IRead;
@@ -74,11 +75,21 @@ function changeOf(kind: MessageChange['kind'], message: IMessage, by: IUser | un
 /** IPostMessageUpdated: the message's `editor` edited it (the app's user, for the app's own updates). */
 export async function onMessageEdited(acc: EditAccessors, message: IMessage): Promise<void> {
 	const change = changeOf('edited', message, message?.editor);
-	if (change) await notices(acc).onChange(change);
+	if (change) await afterReplies(message.room, () => notices(acc).onChange(change));
 }
 
 /** IPostMessageDeleted: `context.user` deleted it. */
 export async function onMessageDeleted(acc: EditAccessors, message: IMessage, context?: IMessageDeleteContext): Promise<void> {
-	const change = changeOf('deleted', message ?? context?.message, context?.user);
-	if (change) await notices(acc).onChange(change);
+	const deleted = message ?? context?.message;
+	const change = changeOf('deleted', deleted, context?.user);
+	if (change) await afterReplies(deleted.room, () => notices(acc).onChange(change));
+}
+
+/**
+ * After the replies to the room's contact announced before the change (AgentReplies.ts): a reply
+ * edited or deleted while it was on its way to Meta is linked by then, and its notice is not missed.
+ */
+async function afterReplies(room: IRoom, step: () => Promise<unknown>): Promise<void> {
+	const contact = claimedContactOf(room);
+	if (contact) await afterRepliesTo(contact, async () => void (await step()));
 }

@@ -108,6 +108,15 @@ function agentReplyOf(message: IMessage): AgentReply | undefined {
  */
 const TO_CONTACT = new KeyedQueue(10 * 60 * 1000);
 
+/**
+ * Runs `step` after the agents' messages to `contact` that Rocket.Chat announced before it, in
+ * this process: an edit or deletion of a reply still on its way to Meta is looked at once the
+ * reply was sent and linked (AgentEdits.ts).
+ */
+export function afterRepliesTo(contact: { phoneNumberId: string; waId: string }, step: () => Promise<void>): Promise<void> {
+	return TO_CONTACT.serial(`${contact.phoneNumberId}:${contact.waId}`, step);
+}
+
 /** IPostMessageSent: an agent's message in a WhatsApp contact room goes to the contact. */
 export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): Promise<void> {
 	const reply = agentReplyOf(message);
