@@ -61,6 +61,14 @@ export interface EditNoticePorts {
 export const EDIT_NOT_SENT = 'reply_edit_not_sent';
 export const DELETE_NOT_SENT = 'reply_delete_not_sent';
 
+/**
+ * Whether `change` may be one to tell, by what the event itself says (no read): a person changed a
+ * message that is not the contact's. Most updates are the app's own (delivery state): they stop here.
+ */
+export function mayConcern(change: MessageChange): boolean {
+	return !!change.by && change.by.type === 'user' && !change.fromContact;
+}
+
 export class EditNotices {
 	constructor(private readonly ports: EditNoticePorts) {}
 
@@ -70,7 +78,7 @@ export class EditNotices {
 	 */
 	private async concerns(change: MessageChange): Promise<ChangeActor | undefined> {
 		const { by } = change;
-		if (!by || by.type !== 'user' || change.fromContact) return undefined;
+		if (!by || !mayConcern(change)) return undefined;
 		const link = await this.ports.messages.linkOfMessage(change.messageId);
 		// A link of another room is not this message's send (a link names the room its message was shown in).
 		if (!link?.wamid || link.roomId !== change.room.id) return undefined;
@@ -90,7 +98,8 @@ export class EditNotices {
 		} catch (error) {
 			ports.logger?.warn(
 				`${change.kind === 'edited' ? 'edit' : 'deletion'} of message ${change.messageId} (room ${change.room.id}): ` +
-					`${to ? 'the notice could not be shown' : 'not checked'}: ${error instanceof Error ? error.message : String(error)}`,
+					// The error's name only: a message may hold a URL, a token or a database address.
+					`${to ? 'the notice could not be shown' : 'not checked'}: ${error instanceof Error ? error.name : 'error'}`,
 			);
 			return false;
 		}

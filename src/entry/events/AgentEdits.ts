@@ -24,7 +24,7 @@ import { IMessage, IMessageDeleteContext } from '@rocket.chat/apps-engine/defini
 import { IRoom } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
-import { ChangeActor, ChangeRoom, EditNotices, MessageChange } from '../../core/app/agentEdits';
+import { ChangeActor, ChangeRoom, EditNotices, mayConcern, MessageChange } from '../../core/app/agentEdits';
 import { notifyUser, userTranslator } from '../../adapters/factory';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { claimedContactOf, contactOf } from '../../adapters/rocketchat/conversations';
@@ -65,11 +65,16 @@ function notices(acc: EditAccessors): EditNotices {
 	});
 }
 
-/** The change as the service's input, or undefined when it is in no room that looks like a contact's (no read needed). */
+/**
+ * The change as the service's input, or undefined when it is in no room that looks like a contact's,
+ * or not a person's change of a message that is not the contact's (`mayConcern`; no read needed):
+ * the app's own updates never wait in the contact's reply queue.
+ */
 function changeOf(kind: MessageChange['kind'], message: IMessage, by: IUser | undefined): MessageChange | undefined {
 	if (!message?.id || !claimedContactOf(message.room)) return undefined;
 	const room: EngineChangeRoom = { id: message.room.id, engine: message.room };
-	return { kind, messageId: message.id, room, fromContact: isContactsMessage(message), by: actorOf(by) };
+	const change: MessageChange = { kind, messageId: message.id, room, fromContact: isContactsMessage(message), by: actorOf(by) };
+	return mayConcern(change) ? change : undefined;
 }
 
 /** IPostMessageUpdated: the message's `editor` edited it (the app's user, for the app's own updates). */

