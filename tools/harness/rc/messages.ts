@@ -40,7 +40,7 @@
  *     description) does nothing, no event; allowed with the `edit-message` permission (the `admin` role
  *     here; room owners and moderators are not modelled), else only on one's own message with
  *     `Message_AllowEditing` (on), within `Message_AllowEditing_BlockEditInMinutes` (0: no limit;
- *     admins bypass it); else 'error-action-not-allowed' / 'error-message-editing-blocked'. A file
+ *     admins too: only `bypass-time-limit-edit-and-delete`, the bot and app roles, lifts it); else 'error-action-not-allowed' / 'error-message-editing-blocked'. A file
  *     message's edit changes its first attachment's description, not its text. Then
  *     functions/updateMessage.ts (@ 02af0b6f): with `Message_KeepHistory` (off) the message as it was is
  *     kept as a hidden copy (`cloneAndSaveAsHistoryById`: `world.messageHistory`), `editedAt` and
@@ -293,7 +293,9 @@ export function userEdit(ctx: BridgeContext, spec: { user: HarnessUser; messageI
 	if (!admin && (w.serverSettings.get('Message_AllowEditing') !== true || !own))
 		throw new MeteorError('error-action-not-allowed', 'Message editing not allowed');
 	const blockMinutes = Number(w.serverSettings.get('Message_AllowEditing_BlockEditInMinutes') ?? 0);
-	if (!admin && blockMinutes && minutesSince(original.createdAt) >= blockMinutes)
+	// The time limit holds for admins too: only `bypass-time-limit-edit-and-delete` lifts it (its default roles: bot, app).
+	const bypassesLimit = hasRole(user, 'bot') || hasRole(user, 'app');
+	if (!bypassesLimit && blockMinutes && minutesSince(original.createdAt) >= blockMinutes)
 		throw new MeteorError('error-message-editing-blocked', 'Message editing is blocked');
 	const now = new Date();
 	keepHistory(ctx, original, user);
