@@ -52,6 +52,8 @@ async function measure(transport: Transport): Promise<void> {
 		bodyLimit: '50mb',
 	});
 	const rates: number[] = [];
+	/** Sends over the time from the request to Meta's last acceptance: the whole path an integrator sees. */
+	const wholeRates: number[] = [];
 	const times: number[] = [];
 	const throttled: number[] = [];
 	const callsPerSend: number[] = [];
@@ -109,6 +111,7 @@ async function measure(transport: Transport): Promise<void> {
 				.sort((a, b) => b.ms - a.ms)
 				.slice(0, 3);
 			rates.push(rate);
+			wholeRates.push((accepted.length / elapsed) * 1000);
 			times.push(elapsed);
 			throttled.push(stats.throttled);
 			const calls = callsSince(callsBefore, app.harness.world.persistenceCalls);
@@ -122,8 +125,11 @@ async function measure(transport: Transport): Promise<void> {
 			);
 		}
 		const rate = median(rates);
+		const whole = median(wholeRates);
 		console.log(
-			`campaign of ${RECIPIENTS.toLocaleString('en')} at a ${CAP}/s cap, sends ${transportLabel(transport)}: ${rate.toFixed(1)} msg/s = ${(rate / CAP).toFixed(3)} of the cap (goal >= 0.95); 130429 provoked: ${median(throttled)}; request to last send ${median(times)} ms; ${median(callsPerSend).toFixed(2)} persistence calls per recipient (median of ${RUNS})`,
+			`campaign of ${RECIPIENTS.toLocaleString('en')} at a ${CAP}/s cap (request bodies up to 50 MB, as Rocket.Chat 7.0-7.5: 7.6 and later refuse such a request, 413), sends ${transportLabel(transport)}: ` +
+				`end to end (request to Meta's last acceptance) ${whole.toFixed(1)} msg/s = ${(whole / CAP).toFixed(3)} of the cap (goal >= 0.95); ` +
+				`Meta's first to last acceptance ${rate.toFixed(1)} msg/s = ${(rate / CAP).toFixed(3)}; 130429 provoked: ${median(throttled)}; request to last send ${median(times)} ms; ${median(callsPerSend).toFixed(2)} persistence calls per recipient (median of ${RUNS})`,
 		);
 	} finally {
 		await meta?.stop();
