@@ -20,7 +20,13 @@ import {
 	Room,
 	Visitor,
 } from '../../core/app/conversations';
-import { contactOfLegacyToken, contactOfVisitorToken, TokenKey, visitorToken } from '../../core/app/visitorTokens';
+import {
+	claimedContactOfVisitorToken,
+	contactOfLegacyToken,
+	contactOfVisitorToken,
+	TokenKey,
+	visitorToken,
+} from '../../core/app/visitorTokens';
 import { formatE164 } from '../../core/phone';
 import { visitorTokenKey } from '../persistence/VisitorTokenKeys';
 
@@ -118,7 +124,7 @@ export class RocketChatConversations implements Conversations {
 		const token = visitorToken(key.key, spec);
 		const livechat = this.acc.read.getLivechatReader();
 		const creator = this.acc.modify.getCreator().getLivechatCreator();
-		const existing = (await livechat.getLivechatVisitorByToken(token)) ?? (await this.legacyInConversation(spec, key));
+		const existing = (await livechat.getLivechatVisitorByToken(token)) ?? (await this.legacyConversation(spec, key))?.visitor;
 		if (existing) {
 			// Named by their phone number (reached first by a template), the contact's WhatsApp name
 			// replaces it; a name an agent gave is kept. Only the token and the name go: registerGuest
@@ -158,9 +164,7 @@ export class RocketChatConversations implements Conversations {
 		const livechat = this.acc.read.getLivechatReader();
 		const keyed = key && (await livechat.getLivechatVisitorByToken(visitorToken(key.key, contact)));
 		if (keyed) return this.openRoom(visitorOf(keyed));
-		const legacy = await livechat.getLivechatVisitorByToken(contactKey(contact.phoneNumberId, contact.waId));
-		const room = legacy && (await this.openRoom(visitorOf(legacy)));
-		return room && openedBeforeKey(engineRoom(room), key) ? room : undefined;
+		return (await this.legacyConversation(contact, key))?.room;
 	}
 
 	/**
@@ -168,12 +172,13 @@ export class RocketChatConversations implements Conversations {
 	 * version came is open: that conversation goes on with it. Otherwise the contact gets a visitor of
 	 * their own, keyed and without a phone: the old one's token can be guessed, and its phone hands its
 	 * token out (see `visitor`), so it is never given the keyed token; its past conversations stay its.
+	 * With no key yet, its open room goes on whenever it was opened (`openedBeforeKey`).
 	 */
-	private async legacyInConversation(contact: Contact, key: TokenKey): Promise<IVisitor | undefined> {
+	private async legacyConversation(contact: Contact, key: TokenKey | undefined): Promise<{ visitor: IVisitor; room: Room } | undefined> {
 		const legacy = await this.acc.read.getLivechatReader().getLivechatVisitorByToken(contactKey(contact.phoneNumberId, contact.waId));
 		if (!legacy) return undefined;
 		const open = await this.openRoom(visitorOf(legacy));
-		return open && openedBeforeKey(engineRoom(open), key) ? legacy : undefined;
+		return open && openedBeforeKey(engineRoom(open), key) ? { visitor: legacy, room: open } : undefined;
 	}
 
 	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {
@@ -254,8 +259,7 @@ export interface ContactRoom {
 export function claimedContactOf(room: IRoom | undefined): Contact | undefined {
 	if (!room || room.type !== RoomType.LIVE_CHAT) return undefined;
 	const token = (room as ILivechatRoom).visitor?.token;
-	const keyed = /^(whatsapp:\d+:\d+):[0-9a-f]{32}$/.exec(token ?? '');
-	return contactOfLegacyToken(keyed ? keyed[1] : token);
+	return claimedContactOfVisitorToken(token) ?? contactOfLegacyToken(token);
 }
 
 /**

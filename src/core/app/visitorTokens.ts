@@ -31,6 +31,15 @@ export function visitorToken(key: string, contact: Contact): string {
 	return `${contactKey(contact.phoneNumberId, contact.waId)}:${macOf(key, contact)}`;
 }
 
+/**
+ * The contact a keyed visitor token names, not verified: what a room's token claims before the key is
+ * read. `contactOfVisitorToken` verifies.
+ */
+export function claimedContactOfVisitorToken(token: string | undefined): Contact | undefined {
+	const match = KEYED.exec(token ?? '');
+	return match ? { phoneNumberId: match[1], waId: match[2] } : undefined;
+}
+
 /** The contact behind a keyed visitor token, only if the token verifies under `key` (in constant time). */
 export function contactOfVisitorToken(key: string, token: string | undefined): Contact | undefined {
 	const match = KEYED.exec(token ?? '');

@@ -1,6 +1,7 @@
 /** Visitor tokens (src/core/app/visitorTokens.ts): keyed, verified, one key agreed on. */
 import {
 	chooseTokenKey,
+	claimedContactOfVisitorToken,
 	contactOfLegacyToken,
 	contactOfVisitorToken,
 	newTokenKey,
@@ -29,6 +30,18 @@ describe('visitor tokens', () => {
 		expect(contactOfVisitorToken(KEY, `whatsapp:${CARLA.phoneNumberId}:${CARLA.waId}`)).toBeUndefined();
 		expect(contactOfVisitorToken(KEY, `${token}0`)).toBeUndefined();
 		expect(contactOfVisitorToken(KEY, undefined)).toBeUndefined();
+	});
+
+	it('reads the contact a keyed token claims without verifying it, and nothing from other tokens', () => {
+		expect(claimedContactOfVisitorToken(visitorToken(KEY, CARLA))).toEqual(CARLA);
+		// Claimed, not verified: a MAC under another key, or none valid at all, still names the contact.
+		expect(claimedContactOfVisitorToken(visitorToken('b'.repeat(64), CARLA))).toEqual(CARLA);
+		expect(claimedContactOfVisitorToken(`whatsapp:${CARLA.phoneNumberId}:${CARLA.waId}:${'0'.repeat(32)}`)).toEqual(CARLA);
+		expect(claimedContactOfVisitorToken(`whatsapp:${CARLA.phoneNumberId}:${CARLA.waId}`)).toBeUndefined();
+		expect(claimedContactOfVisitorToken(`${visitorToken(KEY, CARLA)}0`)).toBeUndefined();
+		expect(claimedContactOfVisitorToken(visitorToken(KEY, CARLA).toUpperCase())).toBeUndefined();
+		expect(claimedContactOfVisitorToken('guest-1')).toBeUndefined();
+		expect(claimedContactOfVisitorToken(undefined)).toBeUndefined();
 	});
 
 	it('reads the contact of a token of the versions before, and nothing else', () => {
