@@ -171,6 +171,34 @@ describe('NumberPacer', () => {
 		expect(399 / seconds).toBeCloseTo(80 * RATE_MARGIN, 0);
 	});
 
+	it('keeps the pace at 1,000/s: the window guard does not hold evenly spaced sends', async () => {
+		const { c, pacer } = pacerAt(1000);
+		const host = busyHost(c, [], 1000);
+		await c.drive(Promise.all(Array.from({ length: 3000 }, () => pacer.run(host.send))));
+		expect(host.refusedAt).toEqual([]);
+		const seconds = (host.arrivals[2999] - host.arrivals[0]) / 1000;
+		// 980/s is the pace (the rate less 2%); a window that counted 980 over 1,010 ms would give 970/s.
+		expect(2999 / seconds).toBeGreaterThan(978);
+		expect(peakPerSecond(host.arrivals)).toBeLessThanOrEqual(Math.floor(1000 * RATE_MARGIN * 1.01));
+	});
+
+	it('starts the pace afresh after the number was idle: no burst to catch up the idle time', async () => {
+		const { c, pacer } = pacerAt(1000);
+		const starts: number[] = [];
+		const send = async () => void starts.push(c.now());
+		await c.drive(
+			(async () => {
+				await Promise.all(Array.from({ length: 10 }, () => pacer.run(send)));
+				await c.sleep(500);
+				await Promise.all(Array.from({ length: 300 }, () => pacer.run(send)));
+			})(),
+		);
+		const resumed = starts.slice(10);
+		// One slot apart from the first: within its first 100 ms, what the pace gives (98), not 100 ms more.
+		expect(resumed.filter((t) => t < resumed[0] + 100).length).toBeLessThanOrEqual(Math.ceil(100 * RATE_MARGIN) + 1);
+		expect(resumed[299] - resumed[0]).toBeCloseTo((299 * 1000) / (1000 * RATE_MARGIN), 0);
+	});
+
 	it('paces two concurrent requests from one number together: their sum stays under the rate', async () => {
 		const { c, pacer } = pacerAt(10);
 		const started: Array<[string, number]> = [];
