@@ -239,7 +239,10 @@ export class CampaignRun {
 				record.batch,
 			);
 			const shouldStart = () => !run.halted();
-			answer = await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart });
+			// One of a long stream: no catch-up burst when the number was idle (PaceOptions.steady).
+			answer = await this.ports
+				.graphOf(number)
+				.sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart, steady: true });
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
 			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;

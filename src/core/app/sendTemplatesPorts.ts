@@ -3,6 +3,7 @@
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
 import type { CampaignStart } from './campaigns';
+import { PaceOptions } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
@@ -10,12 +11,12 @@ import { SendLog } from './sendLog';
 
 /** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
 export interface TemplateGraph {
-	/** A message from the number; paced by the number's pacer (core/bulk/pacedGraph.ts) when the client is paced. */
 	/**
 	 * Sends a message at the number's pace (core/bulk/pacedGraph.ts): not started after `deadline`
-	 * (epoch ms), nor once `shouldStart` says no; either fails with PacerDeadlineError.
+	 * (epoch ms), nor once `shouldStart` says no; either fails with PacerDeadlineError. `steady`: one
+	 * of a long stream (core/bulk/pacer.ts PaceOptions).
 	 */
-	sendMessage(phoneNumberId: string, payload: object, options?: { deadline?: number; shouldStart?: () => boolean }): Promise<SendResult>;
+	sendMessage(phoneNumberId: string, payload: object, options?: PaceOptions): Promise<SendResult>;
 	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
 	/**
 	 * Books `count` sends on the number's pacer if the last would start within `withinMs`, else

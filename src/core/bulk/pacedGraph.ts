@@ -7,15 +7,11 @@
  */
 import { GraphApiError } from '../errors';
 import { GraphClient, GraphClientOptions, SendResult } from '../graph/GraphClient';
-import { realClock, NumberPacer, PacerRegistry } from './pacer';
+import { PaceOptions, realClock, NumberPacer, PacerRegistry } from './pacer';
 import { SEND_WINDOW_MS } from './budget';
 
-export interface PacedSendOptions {
-	/** Epoch ms after which the send is not started (default: SEND_WINDOW_MS after the call). */
-	deadline?: number;
-	/** Asked when the send's turn comes: false and it is not started (a campaign run that was halted). */
-	shouldStart?: () => boolean;
-}
+/** How a send waits for its turn (pacer.ts PaceOptions); `deadline` defaults to SEND_WINDOW_MS after the call. */
+export type PacedSendOptions = PaceOptions;
 
 /** A pacer per number that reads Meta's error codes from the Graph client's errors. */
 export function graphPacers(): PacerRegistry {
@@ -37,10 +33,7 @@ export class PacedGraphClient extends GraphClient {
 
 	sendMessage(phoneNumberId: string, payload: object, options: PacedSendOptions = {}): Promise<SendResult> {
 		const deadline = options.deadline ?? this.now() + SEND_WINDOW_MS;
-		return this.pacerOf(phoneNumberId).run(() => super.sendMessage(phoneNumberId, payload), {
-			deadline,
-			shouldStart: options.shouldStart,
-		});
+		return this.pacerOf(phoneNumberId).run(() => super.sendMessage(phoneNumberId, payload), { ...options, deadline });
 	}
 
 	/** Books `count` sends of the number if the last would start within `withinMs` (NumberPacer.admit). */

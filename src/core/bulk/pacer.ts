@@ -9,9 +9,12 @@
  * message from one number all count against it. So the pace lives in one `NumberPacer` per number
  * (`PacerRegistry`), and every send from that number waits for its turn there.
  *
- * - Sends start in order of request, at most `ratePerSecond` × 0.98 per second (RATE_MARGIN:
+ * - Sends start in order of request, one interval apart at `ratePerSecond` × 0.98 (RATE_MARGIN:
  *   requests reach Meta with network jitter, and one message over the limit in any one-second
- *   window costs a 130429 and a pause), and at most `concurrency` in flight.
+ *   window costs a 130429 and a pause), and at most `concurrency` in flight. No window of one
+ *   second and WINDOW_GUARD_MS holds more starts than that pace gives in it (`perWindow`: 989 at
+ *   1,000/s, 79 at 80/s), so a send may reach Meta up to about 20 ms later than its neighbours
+ *   (at any rate) before Meta's window sees one too many.
  * - A send may reach Meta later than it started: through Rocket.Chat's HTTP bridge it waits for the
  *   server's one thread, and a busy moment there holds the sends started meanwhile and lets them go
  *   together. Meta then counts them in the same second as the sends that follow, even though they
@@ -49,15 +52,17 @@ export const MAX_BACKOFF_MS = 30000;
  * How far late timers may be caught up: on a busy server a timer fires late, and without catching
  * up the number would lose that time for good. Starts are spaced one interval apart behind the
  * clock by at most this much, and no window of one second (and WINDOW_GUARD_MS) ever holds more
- * starts than the even spacing gives over that time (`perWindow`, the window check in `pump`).
+ * starts than `perWindow` (the window check in `pump`). Only while sends wait: a steady stream that
+ * finds nothing waiting starts afresh (PaceOptions.steady).
  */
 const CATCH_UP_MS = 100;
 /** The window check counts over one second and this much more: a little room for network jitter. */
 const WINDOW_GUARD_MS = 10;
 /**
  * A send answered this much later than the typical round trip (or the usual spread, if larger) is
- * still counted at its start: the window's guard and the rate margin cover that jitter. Beyond it,
- * it is counted at its answer less the typical round trip less that much (`answered`).
+ * still counted at its start: the window's guard and the room under the cap (see the top) cover
+ * that jitter. Beyond it, it is counted at its answer less the typical round trip less that much
+ * (`answered`).
  */
 export const ARRIVAL_SLACK_MS = 10;
 /** The typical round trip is taken over the accepted sends answered in this many last milliseconds, */
@@ -89,6 +94,21 @@ export interface NumberPacerOptions {
 	metaCode: (error: unknown) => number | undefined;
 	clock?: PacerClock;
 	throttleBackoffMs?: number;
+}
+
+/** How one send waits for its turn. */
+export interface PaceOptions {
+	/** Epoch ms after which the send is not started: it fails (with the 130429 that held it, or PacerDeadlineError). */
+	deadline?: number;
+	/** Asked when the send's turn comes: false and it is not started (PacerDeadlineError). */
+	shouldStart?: () => boolean;
+	/**
+	 * Part of a long stream of sends (a campaign run). If the number had nothing waiting, the pace
+	 * starts afresh at this send, with no catch-up burst: in a long stream a burst only borrows from
+	 * the second after it, which the window check then holds back (and sends held on their way hold it
+	 * longer). A request of a few hundred sends, on the other hand, is answered sooner with the burst.
+	 */
+	steady?: boolean;
 }
 
 interface Ticket {
@@ -262,7 +282,7 @@ export class NumberPacer {
 	}
 
 	/** Runs `send` at the number's pace; a 130429 pauses the number and sends it again after the pause. */
-	async run<R>(send: () => Promise<R>, options: { deadline?: number; shouldStart?: () => boolean } = {}): Promise<R> {
+	async run<R>(send: () => Promise<R>, options: PaceOptions = {}): Promise<R> {
 		for (let retry = false; ; retry = true) {
 			const startedAt = await this.turn(options, retry);
 			let ok = false;
@@ -333,12 +353,10 @@ export class NumberPacer {
 	}
 
 	/** Resolves with the send's start, when its turn comes. */
-	private turn(options: { deadline?: number; shouldStart?: () => boolean }, retry: boolean): Promise<number> {
+	private turn(options: PaceOptions, retry: boolean): Promise<number> {
 		return new Promise<number>((go, fail) => {
-			// A send that finds none waiting starts the pace afresh: the time the number had nothing to
-			// send is not caught up (CATCH_UP_MS is for timers that fired late while sends waited). A
-			// burst then would fill Meta's window and hold the sends a second later.
-			if (!this.backlog) this.nextStart = Math.max(this.nextStart, this.clock.now());
+			// A steady send that finds none waiting starts the pace afresh (PaceOptions.steady).
+			if (options.steady && !this.backlog) this.nextStart = Math.max(this.nextStart, this.clock.now());
 			(retry ? this.retries : this.queue).push({ deadline: options.deadline, shouldStart: options.shouldStart, go, fail });
 			if (!this.pumping) void this.pump();
 			else this.wakePump?.();
@@ -346,9 +364,10 @@ export class NumberPacer {
 	}
 
 	/**
-	 * Starts allowed in any window of one second and WINDOW_GUARD_MS: what the even spacing gives over
-	 * that time (its whole starts), and never fewer than ceil(rate × 0.98). At 80/s that is 79 (one
-	 * under Meta's cap); at 1,000/s 989, so that the guard does not slow the pace itself to 970/s.
+	 * Starts allowed in any window of one second and WINDOW_GUARD_MS: the whole intervals of the pace
+	 * that fit in it, and never fewer than ceil(rate × 0.98). At 80/s that is 79 (one under Meta's
+	 * cap); at 1,000/s 989 (11 under), where ceil(rate × 0.98) alone, 980, would hold the pace itself
+	 * to 970/s (the pace then keeps 979/s: one start in 990 waits under a millisecond).
 	 */
 	private get perWindow(): number {
 		const paced = this.rate * RATE_MARGIN;
