@@ -39,6 +39,7 @@ import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { StatusEvent } from '../status/webhook';
 import { CampaignPorts } from './campaignsPorts';
 import { graphCodeOf } from './explain';
+import { inParallel } from './parallel';
 import { SentMessage } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
 
@@ -50,6 +51,8 @@ import { newBatchKey, withBatchKey } from './sendLog';
 const GROUP_SHARE = 1;
 /** Sends begun ahead of the pacer: this many times what the number keeps in flight. */
 const SEND_WINDOW = 2;
+/** The chunks a run writes at its end (`apply`), written this many at a time. */
+const CHUNK_WRITES_AT_ONCE = 2;
 
 /** How many sends a run begins ahead of the pacer at `rate`: at a hand-over, what the next run finds ahead of it. */
 export const sendWindow = (rate: number) => SEND_WINDOW * concurrencyFor(rate);
@@ -205,7 +208,9 @@ export class CampaignRun {
 			item.chunk.recipients[item.index] = next;
 		});
 		await Promise.all(writes);
-		await Promise.all([...touched].map((chunk) => this.ports.store.saveChunk(chunk)));
+		// A few at a time: a run ends while the next one sends (it handed over), and tens of chunk
+		// writes at once would hold that run's sends behind them in the host (Rocket.Chat's HTTP bridge).
+		await inParallel([...touched], CHUNK_WRITES_AT_ONCE, (chunk) => this.ports.store.saveChunk(chunk));
 		return accepted;
 	}
 

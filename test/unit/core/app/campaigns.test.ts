@@ -188,6 +188,26 @@ describe('campaigns', () => {
 		});
 	});
 
+	it('writes the chunks at the end of a run two at a time, not all at once', async () => {
+		const w = world();
+		const id = await w.start(phones(600));
+		let writing = 0;
+		let most = 0;
+		const saveChunk = w.store.saveChunk.bind(w.store);
+		w.store.saveChunk = async (chunk) => {
+			most = Math.max(most, ++writing);
+			await new Promise((resolve) => setImmediate(resolve));
+			await saveChunk(chunk).finally(() => writing--);
+		};
+		const saves = jest.spyOn(w.store, 'saveChunk');
+		await w.run();
+		expect(w.sentTo()).toEqual(phones(600));
+		expect((await w.service.status(id, OWNER)).counts).toMatchObject({ queued: 600 });
+		// Six chunks: each marked before its first send, and each written with its outcomes at the end.
+		expect(saves.mock.calls.length).toBe(12);
+		expect(most).toBe(2);
+	});
+
 	it('answers the id of a campaign it stored though its run could not be asked for (logged): the recurring run sends it', async () => {
 		const w = world();
 		w.hooks.runSoon = async () => {
