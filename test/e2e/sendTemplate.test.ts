@@ -395,7 +395,7 @@ describe('/whatsapp send-template', () => {
 	});
 
 	it("tells the agent why the templates cannot be listed when Meta refuses the number's token", async () => {
-		app.sim.numbers.get(NUMBER.phoneNumberId)!.accessToken = 'EAAROTATED';
+		app.sim.numbers.set(NUMBER.phoneNumberId, { ...app.sim.numbers.get(NUMBER.phoneNumberId)!, accessToken: 'EAAROTATED' });
 		const view = await open();
 		expect(JSON.stringify(view.blocks)).toContain(
 			"The templates of this number could not be fetched from Meta: Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers).",

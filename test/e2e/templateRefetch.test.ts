@@ -94,6 +94,36 @@ describe('a template approved after the template list was cached', () => {
 		expect(sends()).toHaveLength(3);
 	});
 
+	it('templateMessage answers 503 and sends nothing when the list cannot be fetched again, and within the minute after', async () => {
+		const ship = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
+		const first = await callApi(app, 'templateMessage', {
+			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000001'], template: ship },
+			headers: ADMIN_AUTH,
+		});
+		expect(first.status).toBe(200);
+		// Meta refuses the list now (the number's token was rotated at Meta): whether ship_delay is approved is not known.
+		app.sim.numbers.set(NUMBER.phoneNumberId, { ...app.sim.numbers.get(NUMBER.phoneNumberId)!, accessToken: 'EAAROTATED' });
+		const unavailable = {
+			status: 503,
+			body: {
+				success: false,
+				error: 'The template list could not be fetched from Meta to check template "ship_delay" (pt_BR) again; try again in a minute.',
+			},
+		};
+		const send = () =>
+			callApi(app, 'templateMessage', {
+				body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000002'], template: DELAY_SEND },
+				headers: ADMIN_AUTH,
+			});
+		expect(await send()).toEqual(unavailable);
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number), failed: true }]);
+		// Within the minute: the same answer, without asking Meta again.
+		expect(await send()).toEqual(unavailable);
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(sends()).toEqual([sendOf('15550000001', ship)]);
+	});
+
 	// Older engines have no outbound communication (templateMessage.test.ts): reported as skipped there.
 	(engineAtLeast('1.55.0') ? it : it.skip)(
 		"Rocket.Chat's outbound provider (the agent's outbound message) sends it on its first use",

@@ -2,7 +2,7 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { TemplateCache } from '../../core/app/ports';
-import { TemplateIndex, TemplateShard } from '../../core/templates/catalog';
+import { MissRefetchMark, TemplateIndex, TemplateShard } from '../../core/templates/catalog';
 import { decodeSummaries, encodeSummaries } from '../../core/templates/templateIndex';
 import { Records } from './records';
 
@@ -14,7 +14,11 @@ import { Records } from './records';
 const indexRecord = (wabaId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `templates:${wabaId}`);
 const shardRecord = (wabaId: string, shard: number) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-shard:${wabaId}:${shard}`);
-/** When a miss last fetched the WABA's list again (`getMissRefetchAt`): a record of its own, so no index write carries it. */
+/**
+ * When a miss last fetched the WABA's list again, and whether that fetch failed (`getMissRefetch`):
+ * a record of its own, so no index write carries it. Stored as `{ at }`, or `{ at, failed: true }`
+ * once the fetch failed; earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
+ */
 const missRefetchRecord = (wabaId: string) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-miss-refetch:${wabaId}`);
 
@@ -66,13 +70,15 @@ export class PersistedTemplateCache implements TemplateCache {
 		if (this.persistence) await new Records(this.read, this.persistence).removeAll([shardRecord(wabaId, shard)]);
 	}
 
-	async getMissRefetchAt(wabaId: string): Promise<number | undefined> {
-		const [stored] = (await this.read.readByAssociation(missRefetchRecord(wabaId))) as Array<{ at?: unknown }>;
-		return typeof stored?.at === 'number' ? stored.at : undefined;
+	/** The mark; a record without a numeric `at` reads as none, and anything but `failed: true` as not failed. */
+	async getMissRefetch(wabaId: string): Promise<MissRefetchMark | undefined> {
+		const [stored] = (await this.read.readByAssociation(missRefetchRecord(wabaId))) as Array<{ at?: unknown; failed?: unknown }>;
+		if (typeof stored?.at !== 'number') return undefined;
+		return stored.failed === true ? { at: stored.at, failed: true } : { at: stored.at };
 	}
 
-	async setMissRefetchAt(wabaId: string, at: number): Promise<void> {
-		await this.put([missRefetchRecord(wabaId)], { at });
+	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
+		await this.put([missRefetchRecord(wabaId)], mark.failed ? { at: mark.at, failed: true } : { at: mark.at });
 	}
 
 	private async put(associations: RocketChatAssociationRecord[], data: object): Promise<void> {

@@ -424,7 +424,8 @@ export class SendTemplateModal {
 			template =
 				draft.templateName && draft.language ? await catalog.find(number.wabaId, draft.templateName, draft.language) : undefined;
 		} catch (error) {
-			// The cached list was due and Meta could not list the templates (expired token, outage...): the agent is told why.
+			// The cached list was due and Meta could not list the templates (expired token, outage...), or the
+			// list lacks the template and could not be fetched again to look for it: the agent is told why.
 			return { errors: { template: explainListError(error, t) } };
 		}
 		const errors: ModalErrors = {};

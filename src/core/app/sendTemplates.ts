@@ -16,7 +16,7 @@ import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
-import { explainSendError } from '../templates/errors';
+import { explainSendError, TemplateListUnavailable } from '../templates/errors';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { MetaTemplate, Values } from '../templates/template';
@@ -120,6 +120,8 @@ const LIST_EXPLANATIONS = new Set(['graph_error_190', 'graph_error_temporary']);
 
 /** Why the template list could not be fetched, for people: never worded as a refused message. */
 export function explainListError(error: unknown, t: Translator): string {
+	// Fetched again for a template the cached list lacks: the words name the template it could not check.
+	if (error instanceof TemplateListUnavailable) return t(error.i18nKey, error.params);
 	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
 	const { key } = explainSendError(error.graphCode);
 	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });
@@ -220,8 +222,9 @@ export class SendTemplates {
 
 	/**
 	 * `POST templateMessage` from the user `userId` with `roles`: every check of the contract in its
-	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, or 502 when a dry
-	 * run cannot reach Meta's template list). With an `idempotencyKey` (scoped to the user) the key
+	 * order, then the paced sends. Throws SendRefused for a refused request (4xx, 502 when a dry run
+	 * cannot reach Meta's template list, or 503 when a template the cached list lacks could not be
+	 * looked up at Meta again). With an `idempotencyKey` (scoped to the user) the key
 	 * is reserved before the first send and the answer is kept: see idempotentRequest.ts. A dry run
 	 * skips idempotency: it sends nothing and stores nothing, so its key is neither looked up nor reserved.
 	 */
@@ -453,7 +456,9 @@ export class SendTemplates {
 	 * The template approved in the number's catalog, and the request's components checked against it
 	 * (templates/sendComponents.ts): nothing goes to Meta unless every component and parameter is valid.
 	 * Meta's template list out of reach: a dry run cannot vouch for the template; a send checks what it
-	 * can without the template (the components' shape) and lets Meta check the rest.
+	 * can without the template (the components' shape) and lets Meta check the rest. A template the
+	 * cached list lacks, which could not be looked up at Meta again, is refused (503, dry run or not):
+	 * the cached list says it is not approved, and whether Meta approved it since is not known.
 	 */
 	private async checkTemplate(number: ConnectedNumber, body: TemplateMessageRequest): Promise<BatchOptions['known']> {
 		const catalog = await this.catalogOf(number);
@@ -461,7 +466,9 @@ export class SendTemplates {
 		let template: MetaTemplate | undefined;
 		try {
 			template = await catalog.find(number.wabaId, name, language.code);
-		} catch {
+		} catch (error) {
+			if (error instanceof TemplateListUnavailable)
+				throw new SendRefused('api_error_template_list_unavailable', { status: 503, params: { name, language: language.code } });
 			if (body.dryRun) throw new SendRefused('api_error_templates_unavailable', { status: 502 });
 			refuseComponents(undefined, body.template.components);
 			return undefined;
@@ -607,20 +614,20 @@ export class SendTemplates {
 		const { name, language } = input.template;
 		let template: MetaTemplate | undefined;
 		let listed = true;
+		const refused = (code: string, status: number, i18nKey: string) => {
+			const params = { name, language: language.code };
+			return new AppError({ code, status, i18nKey, params, message: t(i18nKey, params) });
+		};
 		try {
 			template = await catalog.find(number.wabaId, name, language.code);
-		} catch {
+		} catch (error) {
+			// As for templateMessage: a template the cached list lacks, which could not be looked up at Meta again, is not sent.
+			if (error instanceof TemplateListUnavailable)
+				throw refused('template_list_unavailable', 503, 'api_error_template_list_unavailable');
 			// Meta's template list out of reach: as for templateMessage, the components' shape is checked and Meta checks the rest.
 			listed = false;
 		}
-		if (listed && !template)
-			throw new AppError({
-				code: 'template_not_approved',
-				status: 400,
-				i18nKey: 'api_error_template_not_approved',
-				params: { name, language: language.code },
-				message: t('api_error_template_not_approved', { name, language: language.code }),
-			});
+		if (listed && !template) throw refused('template_not_approved', 400, 'api_error_template_not_approved');
 		// Rocket.Chat builds the components: checked like the REST API's before anything goes to Meta.
 		const problem = checkSendComponents(template, input.template.components);
 		if (problem)

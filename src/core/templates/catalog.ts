@@ -5,14 +5,16 @@
  * The cache is an index and shards (templateIndex.ts): a list or a search reads the index, one
  * template's detail reads one shard. A template Meta approved after the list was fetched (its
  * webhook not subscribed, or lost) is found on its first use: `find` fetches the list again when
- * the cache lacks it, at most once per MISS_REFETCH_MS per WABA.
+ * the cache lacks it, at most once per MISS_REFETCH_MS per WABA; when that fetch fails, `find` says
+ * so (TemplateListUnavailable) rather than calling the template unapproved, and keeps saying so
+ * until the list may be fetched again.
  */
 import { TemplateStatusEvent } from '../status/webhook';
-import { explainSendError } from './errors';
+import { explainSendError, TemplateListUnavailable } from './errors';
 import { MetaTemplate, TemplateGroup } from './template';
 import { buildIndex, byName, inIndexOrder, shardOf, splitShards, TemplateIndex, TemplateShard, TemplateSummary } from './templateIndex';
 
-export { explainSendError } from './errors';
+export { explainSendError, TemplateListUnavailable } from './errors';
 export type { TemplateGroup } from './template';
 export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIndex';
 
@@ -31,6 +33,16 @@ export interface CachedTemplates {
 }
 
 /**
+ * When a `find` the cache could not answer last fetched the WABA's list again (`at`, the catalog's
+ * clock), and whether that fetch failed. A mark written before its fetch, or by an earlier version
+ * of the app, has no `failed`: it reads as a fetch that did not fail.
+ */
+export interface MissRefetchMark {
+	at: number;
+	failed?: boolean;
+}
+
+/**
  * Where the cache lives (the app persists it, so every instance of a cluster shares it): one index
  * and its shards per WABA, and when a miss last fetched the WABA's list again.
  */
@@ -41,12 +53,13 @@ export interface TemplateCacheStore {
 	setShard(wabaId: string, shard: number, value: TemplateShard): Promise<void>;
 	removeShard(wabaId: string, shard: number): Promise<void>;
 	/**
-	 * When a `find` the cache could not answer last fetched the WABA's list again (the catalog's
-	 * clock), or undefined. A record of its own, apart from the index: the index's writers (a
-	 * refresh, a removal, a status webhook) never carry it, and writing it never rewrites the index.
+	 * When a `find` the cache could not answer last fetched the WABA's list again, and whether that
+	 * fetch failed (MissRefetchMark), or undefined. A record of its own, apart from the index: the
+	 * index's writers (a refresh, a removal, a status webhook) never carry it, and writing it never
+	 * rewrites the index. Setting it replaces the whole mark.
 	 */
-	getMissRefetchAt(wabaId: string): Promise<number | undefined>;
-	setMissRefetchAt(wabaId: string, at: number): Promise<void>;
+	getMissRefetch(wabaId: string): Promise<MissRefetchMark | undefined>;
+	setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void>;
 	/**
 	 * The storage the store reads and writes, as an object: catalogs whose stores answer the same
 	 * object share the work they keep in memory (a miss's fetch, `TemplateCatalog.find`). Absent, the
@@ -59,7 +72,7 @@ export interface TemplateCacheStore {
 export class MemoryTemplateCache implements TemplateCacheStore {
 	private readonly indexes = new Map<string, TemplateIndex>();
 	private readonly shards = new Map<string, TemplateShard>();
-	private readonly missRefetches = new Map<string, number>();
+	private readonly missRefetches = new Map<string, MissRefetchMark>();
 
 	async getIndex(wabaId: string): Promise<TemplateIndex | undefined> {
 		return this.indexes.get(wabaId);
@@ -81,12 +94,13 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 		this.shards.delete(`${wabaId}:${shard}`);
 	}
 
-	async getMissRefetchAt(wabaId: string): Promise<number | undefined> {
-		return this.missRefetches.get(wabaId);
+	async getMissRefetch(wabaId: string): Promise<MissRefetchMark | undefined> {
+		const mark = this.missRefetches.get(wabaId);
+		return mark && { ...mark };
 	}
 
-	async setMissRefetchAt(wabaId: string, at: number): Promise<void> {
-		this.missRefetches.set(wabaId, at);
+	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
+		this.missRefetches.set(wabaId, { ...mark });
 	}
 }
 
@@ -159,10 +173,17 @@ interface Loaded {
  * templates, the list every number of that WABA reads); a catalog over another storage (another
  * store in a test, another app) never joins them. Each entry lives as long as its fetch.
  */
-const missRefetches = new WeakMap<object, Map<string, Promise<MetaTemplate[] | undefined>>>();
+const missRefetches = new WeakMap<object, Map<string, Promise<MissRefetch>>>();
 
 /**
- * Whether the list may be fetched again after a miss, `lastAt` being the mark (`getMissRefetchAt`)
+ * What a miss's fetch gives: the list fetched again, or why there is none: `not due` (the list was
+ * fetched again within MISS_REFETCH_MS) or `failed` (Meta or the store failed, now or in the fetch
+ * of the last MISS_REFETCH_MS).
+ */
+type MissRefetch = MetaTemplate[] | 'not due' | 'failed';
+
+/**
+ * Whether the list may be fetched again after a miss, `lastAt` being the mark's time (`getMissRefetch`)
  * and `now` this instance's clock: not within MISS_REFETCH_MS of the mark. A mark more than
  * MISS_REFETCH_MS ahead of `now` (another instance's clock far ahead, or a clock set back) is
  * expired rather than trusted, or it would keep every fetch away until this clock caught up.
@@ -225,12 +246,20 @@ export class TemplateCatalog {
 	 * lacks it (Meta may have approved it since the list was fetched, its webhook unsubscribed or
 	 * lost) is not trusted at once: the list is fetched from Meta again, at most once per
 	 * MISS_REFETCH_MS per WABA (`missRefetchDue`), and concurrent misses share that fetch. Its time
-	 * is written in a record of its own (`setMissRefetchAt`, never in the index, which a refresh,
+	 * is written in a record of its own (`setMissRefetch`, never in the index, which a refresh,
 	 * a removal or a status webhook may be writing meanwhile) before the fetch, so every instance
 	 * of a cluster sharing the store keeps the interval, a failed fetch included; misses over the
 	 * same storage in one runtime that come while the fetch runs wait for it (an in-memory map,
 	 * `missRefetches`), those of another instance answer from the cache. A fetch that fails (Meta
-	 * out of reach) answers the cache's miss rather than an error, and leaves the cache as it is.
+	 * out of reach or refusing the list, the store failing) throws TemplateListUnavailable: whether
+	 * Meta approved the template is not known. Every miss that waited for that fetch throws it too
+	 * (each naming its own template), and the cache is left as it is. The mark then says the fetch
+	 * failed (the same time, `failed`), so within the interval every miss, on any instance, throws
+	 * it too rather than calling its template unapproved, unless the cache it read was fetched after
+	 * that mark (the Refresh button, or the cache's expiry: a list that lacks it is an answer again);
+	 * when that mark cannot be written, such a miss answers undefined from the cache. Within the
+	 * interval of a fetch that succeeded a miss
+	 * answers undefined from the cache, as does that fetch when it lacks the template.
 	 * A list fetched just now (the cache was due, stale or of another fetch) is not fetched again;
 	 * a list the cache got a moment ago from another read is, once: a template Meta approved since
 	 * is to be found on its first use.
@@ -240,8 +269,10 @@ export class TemplateCatalog {
 		const named = await this.named(wabaId, name, loaded);
 		const found = named.templates.find((t) => t.language === language);
 		if (found || named.fetched) return found;
-		const refetched = await this.refetchOnMiss(wabaId);
-		return refetched?.find((t) => t.name === name && t.language === language);
+		const refetched = await this.refetchOnMiss(wabaId, loaded.index.fetchedAt);
+		if (refetched === 'failed') throw new TemplateListUnavailable({ name, language });
+		if (refetched === 'not due') return undefined;
+		return refetched.find((t) => t.name === name && t.language === language);
 	}
 
 	/** Drops a template from the cache: one language, or every language when none is given. */
@@ -312,8 +343,11 @@ export class TemplateCatalog {
 		return { templates: named(await this.refresh(wabaId)), fetched: true };
 	}
 
-	/** The list fetched again after a miss (`find`), or undefined when not due or when the fetch failed. */
-	private refetchOnMiss(wabaId: string): Promise<MetaTemplate[] | undefined> {
+	/**
+	 * The list fetched again after a miss (`find`), or why not: not due, or the fetch failed (now, or
+	 * within the interval and before `listedAt`, when the cache the miss read was fetched).
+	 */
+	private refetchOnMiss(wabaId: string, listedAt: number): Promise<MissRefetch> {
 		const storage = this.store.storage ?? this.store;
 		let byWaba = missRefetches.get(storage);
 		if (!byWaba) {
@@ -323,23 +357,32 @@ export class TemplateCatalog {
 		const shared = byWaba;
 		let pending = shared.get(wabaId);
 		if (!pending) {
-			pending = this.refetchIfDue(wabaId).finally(() => shared.delete(wabaId));
+			pending = this.refetchIfDue(wabaId, listedAt).finally(() => shared.delete(wabaId));
 			shared.set(wabaId, pending);
 		}
 		return pending;
 	}
 
-	private async refetchIfDue(wabaId: string): Promise<MetaTemplate[] | undefined> {
+	private async refetchIfDue(wabaId: string, listedAt: number): Promise<MissRefetch> {
 		try {
 			const now = this.now();
-			if (!missRefetchDue(await this.store.getMissRefetchAt(wabaId), now)) return undefined;
+			const mark = await this.store.getMissRefetch(wabaId);
+			// Within the interval of a fetch that failed, the cache's miss is no more an answer than it was
+			// then, unless the cache was fetched since.
+			if (mark && !missRefetchDue(mark.at, now)) return mark.failed && listedAt <= mark.at ? 'failed' : 'not due';
 			// Written first: a fetch that fails keeps the interval too, and other instances see it while the fetch runs.
 			// Its own record: an index another writer wrote meanwhile stays as it is.
-			await this.store.setMissRefetchAt(wabaId, now);
-			return await this.refresh(wabaId);
+			await this.store.setMissRefetch(wabaId, { at: now });
+			try {
+				return await this.refresh(wabaId);
+			} catch {
+				// The same interval, now known to have no list: best effort, a mark left as it was answers not due.
+				await this.store.setMissRefetch(wabaId, { at: now, failed: true }).catch(() => undefined);
+				return 'failed';
+			}
 		} catch {
-			// Meta out of reach (or the store): the cache's answer stands.
-			return undefined;
+			// Meta out of reach or refusing the list (or the store failing): the cache's miss is not an answer.
+			return 'failed';
 		}
 	}
 

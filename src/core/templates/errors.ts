@@ -13,6 +13,25 @@ export class TemplateError extends AppError {
 	}
 }
 
+/**
+ * The cached list lacks the template, and fetching the list from Meta again to look for it failed
+ * (Meta out of reach, Meta refused the list, or the cache could not be read or written), now or in
+ * the last MISS_REFETCH_MS (catalog.ts), within which the list is not fetched again: whether Meta
+ * approved the template is not known, so it is not refused as unapproved. Carries the
+ * template's name and language only: nothing of the failure (a token, Meta's words) goes with it.
+ */
+export class TemplateListUnavailable extends AppError {
+	constructor(params: { name: string; language: string }) {
+		super({
+			code: 'template_list_unavailable',
+			message: `template list not fetched again for ${params.name} (${params.language})`,
+			status: 503,
+			i18nKey: 'api_error_template_list_unavailable',
+			params,
+		});
+	}
+}
+
 /** Values that Meta would refuse; `fields` has an error per input id. */
 export class TemplateValuesError extends AppError {
 	readonly fields: Record<string, FieldError>;

@@ -5,6 +5,7 @@
 import { explainListError } from '../../../../src/core/app/sendTemplates';
 import { GraphApiError, NetworkError } from '../../../../src/core/errors';
 import { translator } from '../../../../src/core/i18n/translate';
+import { TemplateListUnavailable } from '../../../../src/core/templates/errors';
 
 const en = translator('en');
 
@@ -28,5 +29,17 @@ describe('explainListError', () => {
 		expect(explainListError(new GraphApiError(429, { code: 4 }), en)).toBe(en('graph_error_temporary', { code: 4 }));
 		expect(explainListError(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false }), en)).toBe(en('error_graph_unreachable'));
 		expect(explainListError(new Error('boom'), en)).toBe(en('error_graph_unreachable'));
+	});
+
+	it('names the template a list fetched again for it could not check, in every language', () => {
+		const unavailable = new TemplateListUnavailable({ name: 'order_ready', language: 'pt_BR' });
+		expect(explainListError(unavailable, en)).toBe(
+			'The template list could not be fetched from Meta to check template "order_ready" (pt_BR) again; try again in a minute.',
+		);
+		for (const language of ['es', 'pt-BR']) {
+			const text = explainListError(unavailable, translator(language));
+			expect(text).toContain('"order_ready" (pt_BR)');
+			expect(text).not.toBe(en('api_error_template_list_unavailable', { name: 'order_ready', language: 'pt_BR' }));
+		}
 	});
 });

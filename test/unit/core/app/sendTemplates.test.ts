@@ -1,7 +1,10 @@
+import { explainError } from '../../../../src/core/app/explain';
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
+import { SendTemplatesPorts } from '../../../../src/core/app/sendTemplatesPorts';
 import { SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { AppError, GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { translator } from '../../../../src/core/i18n/translate';
 import { readCache } from '../../../../src/core/templates/catalog';
 import {
 	BUSY_NOT_STARTED,
@@ -183,6 +186,91 @@ describe('templateMessage', () => {
 		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => `${t.name}:${t.language}`)).toEqual([
 			'order_ready:pt_BR',
 		]);
+	});
+});
+
+describe('a template the cached list lacks, when the list cannot be fetched from Meta again', () => {
+	/** Approved by Meta after the list was cached: the cache lacks it. */
+	const later = { name: 'approved_later', language: { code: 'en_US' } };
+
+	/** A world whose number's list is cached (without `later`), and whose next list from Meta fails with `listError`. */
+	async function cachedThenFailing(listError: unknown, campaigns?: SendTemplatesPorts['campaigns']) {
+		const w = templatesWorld(campaigns ? { campaigns } : {});
+		await (await w.service.catalogOf(NUMBER)).list(NUMBER.wabaId);
+		w.graph.listError = listError;
+		return w;
+	}
+
+	it.each([
+		['Meta out of reach', new NetworkError({ detail: 'ECONNRESET', timedOut: false })],
+		['Meta refusing the list', graphError(131000)],
+	])('templateMessage answers 503 naming the template, not "not approved", and sends nothing (%s)', async (_, listError) => {
+		const w = await cachedThenFailing(listError);
+		const error = await refusal(
+			w.service.templateMessage({ body: body({ template: later, idempotencyKey: 'k-503' }), roles: manager, userId: 'u1', t: keys }),
+		);
+		expect([error.status, error.code, error.i18nKey, error.params]).toEqual([
+			503,
+			'template_list_unavailable',
+			'api_error_template_list_unavailable',
+			{ name: 'approved_later', language: 'en_US' },
+		]);
+		// What the endpoint answers (TemplateMessageEndpoint: a SendRefused's status and words).
+		expect(explainError(error, translator('en'))).toEqual({
+			status: 503,
+			code: 'template_list_unavailable',
+			text: 'The template list could not be fetched from Meta to check template "approved_later" (en_US) again; try again in a minute.',
+		});
+		// The list was asked for again; nothing was written, sent, or reserved (a retry is not a conflict).
+		expect(w.graph.listed).toBe(2);
+		expect(w.graph.sends).toEqual([]);
+		expect(w.begun).toEqual([]);
+		expect(w.recorded).toEqual([]);
+		expect(w.answers.size).toBe(0);
+	});
+
+	it('a dry run and a campaign (async) answer the same 503; no campaign is stored', async () => {
+		const dry = await cachedThenFailing(new NetworkError({ detail: 'ECONNRESET', timedOut: false }));
+		const dryError = await refusal(
+			dry.service.templateMessage({ body: body({ template: later, dryRun: true }), roles: manager, t: keys }),
+		);
+		expect([dryError.status, dryError.i18nKey]).toEqual([503, 'api_error_template_list_unavailable']);
+		expect(dry.graph.sends).toEqual([]);
+
+		const started: unknown[] = [];
+		const campaign = await cachedThenFailing(new NetworkError({ detail: 'ECONNRESET', timedOut: false }), {
+			start: async (input) => (started.push(input), 'c-1'),
+		});
+		const campaignError = await refusal(
+			campaign.service.templateMessage({ body: body({ template: later, async: true }), roles: manager, userId: 'u1', t: keys }),
+		);
+		expect([campaignError.status, campaignError.i18nKey]).toEqual([503, 'api_error_template_list_unavailable']);
+		expect(started).toEqual([]);
+		expect(campaign.graph.sends).toEqual([]);
+	});
+
+	it("Rocket.Chat's outbound provider is told so with its own code, and sends nothing", async () => {
+		const w = await cachedThenFailing(new NetworkError({ detail: 'ECONNRESET', timedOut: false }));
+		await expect(
+			w.service.sendOutbound({ providerNumber: '1001', to: '5511987654321', template: later, routing: {}, t: keys }),
+		).rejects.toMatchObject({
+			code: 'template_list_unavailable',
+			status: 503,
+			i18nKey: 'api_error_template_list_unavailable',
+			message: 'api_error_template_list_unavailable {"name":"approved_later","language":"en_US"}',
+		});
+		expect(w.graph.listed).toBe(2);
+		expect(w.graph.sends).toEqual([]);
+		expect(w.begun).toEqual([]);
+	});
+
+	it('a template the list fetched again does not hold is still refused as not approved (400)', async () => {
+		const w = templatesWorld();
+		await (await w.service.catalogOf(NUMBER)).list(NUMBER.wabaId);
+		const error = await refusal(w.service.templateMessage({ body: body({ template: later }), roles: manager, t: keys }));
+		expect([error.status, error.i18nKey]).toEqual([400, 'api_error_template_not_approved']);
+		expect(w.graph.listed).toBe(2);
+		expect(w.graph.sends).toEqual([]);
 	});
 });
 

@@ -382,6 +382,21 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.has(viewId)).toBe(true);
 	});
 
+	it('says the template could not be checked when the cache lacks it and Meta cannot list the templates again, and sends nothing', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		// Meta paused the template in that language after the modal showed it (its status webhook): the cache lacks it.
+		await (await w.service.catalogOf(NUMBER)).remove(NUMBER.wabaId, 'order_ready', 'en_US');
+		w.graph.listError = new Error('socket hang up');
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'api_error_template_list_unavailable {"name":"order_ready","language":"en_US"}' },
+		});
+		expect(w.graph.listed).toBe(2);
+		expect(w.graph.sends).toEqual([]);
+		expect(w.drafts.drafts.get(viewId)?.sending).toBeUndefined();
+	});
+
 	it('a refused send keeps the modal open with the reason on the template; corrected, it is sent', async () => {
 		const w = templatesWorld();
 		const accept = w.graph.answer;

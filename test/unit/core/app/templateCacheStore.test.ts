@@ -1,14 +1,15 @@
 /**
  * The persisted template cache over the harness's model of Rocket.Chat's persistence: the whole-list
  * record of earlier versions (`templates:<wabaId>`, no shards) reads as no cache, and the first
- * refresh replaces it with the index in place.
+ * refresh replaces it with the index in place; the mark of a miss that fetched the list again reads
+ * as earlier versions stored it (`{ at }`, a fetch that did not fail) and as this one does.
  */
 import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persistence';
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
-import { TemplateCatalog } from '../../../../src/core/templates/catalog';
+import { TemplateCatalog, TemplateListUnavailable } from '../../../../src/core/templates/catalog';
 import { HarnessBridges } from '../../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../../tools/harness/world';
@@ -63,4 +64,70 @@ it('stores the index as one string, and as objects when a field would hold a sep
 	expect(await cache.getIndex('waba-1')).toEqual({ fetchedAt: 2, shards: 1, stale: true, templates: odd });
 	await cache.setIndex('waba-1', { fetchedAt: 3, shards: 1, templates: [] });
 	expect(await cache.getIndex('waba-1')).toEqual({ fetchedAt: 3, shards: 1, templates: [] });
+});
+
+describe('the mark of a miss that fetched the list again (`template-miss-refetch:<wabaId>`)', () => {
+	const accessors = () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const read = new PersistenceRead(bridge, 'app-1') as any;
+		const write = new Persistence(bridge, 'app-1') as any;
+		return { world, write, cache: new PersistedTemplateCache(read, write) };
+	};
+	const markRecord = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'template-miss-refetch:waba-1');
+	const marks = (world: HarnessWorld) =>
+		world.persistence.filter((r) => r.associations.some((a) => a.id === 'template-miss-refetch:waba-1')).map((r) => r.data);
+
+	it('stores `{ at }`, and `{ at, failed: true }` once the fetch failed, in one record', async () => {
+		const { world, cache } = accessors();
+		await cache.setMissRefetch('waba-1', { at: 1000 });
+		expect(marks(world)).toEqual([{ at: 1000 }]);
+		await cache.setMissRefetch('waba-1', { at: 1000, failed: true });
+		expect(marks(world)).toEqual([{ at: 1000, failed: true }]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 1000, failed: true });
+		await cache.setMissRefetch('waba-1', { at: 2000, failed: false });
+		expect(marks(world)).toEqual([{ at: 2000 }]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 2000 });
+	});
+
+	it("reads an earlier version's mark (`{ at }`) as a fetch that did not fail: a miss within its interval is not approved", async () => {
+		const { write, cache } = accessors();
+		await write.createWithAssociations({ at: 1000000 }, [markRecord]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 1000000 });
+		let fetches = 0;
+		const catalog = new TemplateCatalog(
+			cache,
+			async () => (fetches++, [template('new')]),
+			300000,
+			() => 1000000,
+		);
+		await catalog.list('waba-1');
+		expect(await catalog.find('waba-1', 'missing', 'en_US')).toBeUndefined();
+		expect(fetches).toBe(1);
+	});
+
+	it('reads a failed mark as such: a miss within its interval says the list is unavailable', async () => {
+		const { write, cache } = accessors();
+		await write.createWithAssociations({ at: 1000000, failed: true }, [markRecord]);
+		let fetches = 0;
+		const catalog = new TemplateCatalog(
+			cache,
+			async () => (fetches++, [template('new')]),
+			300000,
+			() => 1000000,
+		);
+		await catalog.list('waba-1');
+		await expect(catalog.find('waba-1', 'missing', 'en_US')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		expect(fetches).toBe(1);
+	});
+
+	it.each([
+		['no time', { failed: true }, undefined],
+		['a time that is not a number', { at: '1000', failed: true }, undefined],
+		['a `failed` that is not true', { at: 1000, failed: 'yes' }, { at: 1000 }],
+	])('reads a garbled record (%s) as no mark, or as a mark that did not fail', async (_, data, expected) => {
+		const { write, cache } = accessors();
+		await write.createWithAssociations(data, [markRecord]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual(expected);
+	});
 });

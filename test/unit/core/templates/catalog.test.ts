@@ -5,6 +5,7 @@ import {
 	readCache,
 	TemplateCacheStore,
 	TemplateCatalog,
+	TemplateListUnavailable,
 	writeCache,
 } from '../../../../src/core/templates/catalog';
 import { shardOf } from '../../../../src/core/templates/templateIndex';
@@ -359,7 +360,7 @@ describe('a template the cache lacks (find)', () => {
 	it('keeps the interval in the store, apart from the index: another catalog on the store (another request or instance) fetches nothing', async () => {
 		const s = await approvedLater();
 		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
-		expect(await s.store.getMissRefetchAt('w')).toBe(1000000);
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 });
 		// The index is the one the list fetched again wrote, and carries no mark.
 		expect(Object.keys((await s.store.getIndex('w')) ?? {}).sort()).toEqual(['fetchedAt', 'shards', 'templates']);
 		expect(await s.catalogOn().find('w', 'still_missing', 'en')).toBeUndefined();
@@ -369,18 +370,183 @@ describe('a template the cache lacks (find)', () => {
 		expect(s.fetches).toEqual(['w', 'w', 'w']);
 	});
 
-	it('a miss fetching again that fails answers the cached miss, keeps the cache and the interval', async () => {
+	it('a miss fetching again that fails says the list is unavailable (not a miss), keeps the cache and marks the interval failed', async () => {
 		const s = await approvedLater();
 		s.failing(true);
-		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).resolves.toBeUndefined();
+		const error = await s.catalog.find('w', 'approved_later', 'pt_BR').then(
+			() => undefined,
+			(e: unknown) => e,
+		);
+		expect(error).toBeInstanceOf(TemplateListUnavailable);
+		expect(error).toMatchObject({
+			code: 'template_list_unavailable',
+			status: 503,
+			i18nKey: 'api_error_template_list_unavailable',
+			params: { name: 'approved_later', language: 'pt_BR' },
+		});
+		// Nothing of the failure goes with it (Meta's words, a token).
+		expect((error as Error).message).not.toContain('graph down');
 		expect(s.fetches).toEqual(['w', 'w']);
+		// The time the mark was written with before the fetch, and that the fetch failed.
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000, failed: true });
+		expect(names((await readCache(s.store, 'w'))?.templates ?? [])).toEqual(['welcome/en']);
 		expect(await s.catalog.find('w', 'welcome', 'en')).toMatchObject({ name: 'welcome' });
-		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+	});
+
+	it('within the interval of a fetch that failed, a miss says the list is unavailable again, on any catalog, without asking Meta', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
 		expect(s.fetches).toEqual(['w', 'w']);
+		// Meta answers again, but the interval is not over: nothing tells the cache's miss is an answer.
 		s.failing(false);
-		s.advance(MISS_REFETCH_MS);
+		s.advance(MISS_REFETCH_MS - 1);
+		const again = await s.catalog.find('w', 'approved_later', 'pt_BR').then(
+			() => undefined,
+			(e: unknown) => e,
+		);
+		expect(again).toBeInstanceOf(TemplateListUnavailable);
+		expect(again).toMatchObject({ status: 503, params: { name: 'approved_later', language: 'pt_BR' } });
+		// Another request or instance on the store reads the same mark; each error names its own template.
+		await expect(s.catalogOn().find('w', 'no_such_template', 'en')).rejects.toMatchObject({
+			code: 'template_list_unavailable',
+			params: { name: 'no_such_template', language: 'en' },
+		});
+		expect(s.fetches).toEqual(['w', 'w']);
+		// A template the cache has is found as ever.
+		expect(await s.catalogOn().find('w', 'welcome', 'en')).toMatchObject({ name: 'welcome' });
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000, failed: true });
+	});
+
+	it('within the interval of a fetch that failed, a list fetched since (the Refresh button) answers the miss again', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		await expect(s.catalog.find('w', 'no_such_template', 'en')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		s.failing(false);
+		s.advance(1000);
+		// The modal's Refresh fetches the list: a template it lacks is not approved, within the interval too.
+		await s.catalog.list('w', { refresh: true });
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+		s.advance(1000);
+		expect(await s.catalogOn().find('w', 'no_such_template', 'en')).toBeUndefined();
 		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
 		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('once the interval of a fetch that failed is over, a miss fetches again; its success ends the failed mark', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		s.failing(false);
+		s.advance(MISS_REFETCH_MS);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later', language: 'pt_BR' });
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 + MISS_REFETCH_MS });
+		// Within the interval of that fetch, a template it lacks is not approved.
+		s.advance(1);
+		expect(await s.catalogOn().find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('once the interval of a fetch that failed is over, a fetch that succeeds without the template answers undefined', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		await expect(s.catalog.find('w', 'no_such_template', 'en')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		s.failing(false);
+		s.advance(MISS_REFETCH_MS);
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
+	it('within the interval of a fetch that succeeded, a miss answers undefined (not approved)', async () => {
+		const s = await approvedLater();
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 });
+		s.failing(true);
+		s.advance(MISS_REFETCH_MS - 1);
+		expect(await s.catalogOn().find('w', 'still_missing', 'en')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('a failed mark that cannot be written: that miss says the list is unavailable, later ones within the interval answer undefined', async () => {
+		const s = await approvedLater();
+		const setMark = s.store.setMissRefetch.bind(s.store);
+		const writes = jest.spyOn(s.store, 'setMissRefetch').mockImplementation(async (wabaId, mark) => {
+			if (mark.failed) throw new Error('store down');
+			return setMark(wabaId, mark);
+		});
+		s.failing(true);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		expect(writes.mock.calls.map(([, mark]) => mark)).toEqual([{ at: 1000000 }, { at: 1000000, failed: true }]);
+		// The mark written before the fetch stands: the interval is kept, as a fetch that did not fail.
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 });
+		s.advance(MISS_REFETCH_MS - 1);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('a miss within the interval answers undefined, without asking Meta, even while Meta is out of reach', async () => {
+		const s = await approvedLater();
+		// A mark as an earlier version wrote it (no `failed`).
+		await s.store.setMissRefetch('w', { at: 1000000 - MISS_REFETCH_MS + 1 });
+		s.failing(true);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		expect(s.fetches).toEqual(['w']);
+	});
+
+	it('a miss whose fetch succeeds without the template answers undefined', async () => {
+		const s = await approvedLater();
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
+		expect(await s.catalog.find('w', 'welcome', 'pt_BR')).toBeUndefined();
+		expect(s.fetches).toEqual(['w', 'w']);
+		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en', 'approved_later/pt_BR']);
+	});
+
+	it.each([
+		['reading the mark', 'getMissRefetch'],
+		['writing the mark', 'setMissRefetch'],
+		['writing the list fetched again', 'setIndex'],
+	] as const)('a store failing on a miss (%s) says the list is unavailable', async (_, method) => {
+		const s = await approvedLater();
+		jest.spyOn(s.store, method).mockRejectedValue(new Error('store down'));
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		// The mark is read or written before the fetch: Meta is asked only once it is written.
+		expect(s.fetches).toEqual(method === 'setIndex' ? ['w', 'w'] : ['w']);
+	});
+
+	it('concurrent misses sharing one fetch that fails all say the list is unavailable, each naming its template', async () => {
+		const s = await approvedLater();
+		s.failing(true);
+		s.hold();
+		const other = s.catalogOn();
+		const outcomes = Promise.all(
+			[
+				s.catalog.find('w', 'approved_later', 'pt_BR'),
+				s.catalog.find('w', 'no_such_template', 'en'),
+				other.find('w', 'welcome', 'es'),
+			].map((find) =>
+				find.then(
+					(found) => ({ found }),
+					(error: unknown) => ({ error }),
+				),
+			),
+		);
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(s.fetches).toEqual(['w', 'w']);
+		s.release();
+		const answers = await outcomes;
+		expect(answers.map((a) => 'error' in a && a.error instanceof TemplateListUnavailable)).toEqual([true, true, true]);
+		expect(answers.map((a) => ('error' in a ? (a.error as TemplateListUnavailable).params : a))).toEqual([
+			{ name: 'approved_later', language: 'pt_BR' },
+			{ name: 'no_such_template', language: 'en' },
+			{ name: 'welcome', language: 'es' },
+		]);
+		expect(s.fetches).toEqual(['w', 'w']);
+		// The fetch is over: a miss now is within the interval of a fetch that failed.
+		await expect(other.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		expect(s.fetches).toEqual(['w', 'w']);
 	});
 
 	it('concurrent misses share one fetch, from one catalog or several', async () => {
@@ -424,16 +590,16 @@ describe('a template the cache lacks (find)', () => {
 	it("a mark more than MISS_REFETCH_MS ahead of this clock (another instance's clock far ahead) is expired", async () => {
 		const s = await approvedLater();
 		// Ahead by the interval at most: within it, as a mark of this clock would be.
-		await s.store.setMissRefetchAt('w', 1000000 + MISS_REFETCH_MS);
+		await s.store.setMissRefetch('w', { at: 1000000 + MISS_REFETCH_MS });
 		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
 		expect(s.fetches).toEqual(['w']);
 		// Further ahead: not trusted, the list is fetched again and the mark is this clock's.
-		await s.store.setMissRefetchAt('w', 1000000 + MISS_REFETCH_MS + 1);
+		await s.store.setMissRefetch('w', { at: 1000000 + MISS_REFETCH_MS + 1, failed: true });
 		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
 		expect(s.fetches).toEqual(['w', 'w']);
-		expect(await s.store.getMissRefetchAt('w')).toBe(1000000);
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 });
 		// Far ahead (a clock set back by a day): the same.
-		await s.store.setMissRefetchAt('w', 1000000 + 24 * 3600000);
+		await s.store.setMissRefetch('w', { at: 1000000 + 24 * 3600000 });
 		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
 		expect(s.fetches).toEqual(['w', 'w', 'w']);
 	});
@@ -464,7 +630,7 @@ describe('a template the cache lacks (find)', () => {
 				await other.applyStatusUpdate({ wabaId: 'w', event: 'APPROVED', templateName: 'approved_later', language: 'pt_BR' });
 			if (writer === 'remove') await other.remove('w', 'welcome', 'es');
 		};
-		expect(await catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		await expect(catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
 		expect(store.interleaved).toBe(true);
 		if (writer === 'refresh') {
 			// The other instance's list is the cache, read while Meta is out of reach.
@@ -518,7 +684,7 @@ describe('a template the cache lacks (find)', () => {
 		expect(inA).toMatchObject({ name: 'approved_later' });
 		expect(inB).toMatchObject({ name: 'only_in_b' });
 		expect(names(await b.catalog.list('w'))).toEqual(['welcome/en', 'only_in_b/en']);
-		expect(await b.store.getMissRefetchAt('w')).toBe(1000000);
+		expect(await b.store.getMissRefetch('w')).toEqual({ at: 1000000 });
 	});
 
 	it('stores built per request over one storage (`storage`) share a fetch', async () => {
@@ -575,8 +741,8 @@ class InterleavedCache extends MemoryTemplateCache {
 		return value;
 	}
 
-	override async getMissRefetchAt(wabaId: string) {
-		const value = await super.getMissRefetchAt(wabaId);
+	override async getMissRefetch(wabaId: string) {
+		const value = await super.getMissRefetch(wabaId);
 		await this.interleave();
 		return value;
 	}
@@ -598,7 +764,7 @@ function viewOf(store: MemoryTemplateCache): TemplateCacheStore {
 		getShard: (wabaId, shard) => store.getShard(wabaId, shard),
 		setShard: (wabaId, shard, value) => store.setShard(wabaId, shard, value),
 		removeShard: (wabaId, shard) => store.removeShard(wabaId, shard),
-		getMissRefetchAt: (wabaId) => store.getMissRefetchAt(wabaId),
-		setMissRefetchAt: (wabaId, at) => store.setMissRefetchAt(wabaId, at),
+		getMissRefetch: (wabaId) => store.getMissRefetch(wabaId),
+		setMissRefetch: (wabaId, mark) => store.setMissRefetch(wabaId, mark),
 	};
 }

@@ -38,20 +38,31 @@ export function templateCacheContract(name: string, makeCache: () => Promise<Tem
 
 		it('keeps when a miss last fetched the list again, per account, replaced on set, apart from the index', async () => {
 			const cache = await makeCache();
-			expect(await cache.getMissRefetchAt('waba-1')).toBeUndefined();
+			expect(await cache.getMissRefetch('waba-1')).toBeUndefined();
 			await writeCache(cache, 'waba-1', { fetchedAt: 5, templates: [template('a')] });
-			await cache.setMissRefetchAt('waba-1', 1000);
-			await cache.setMissRefetchAt('waba-2', 2000);
-			await cache.setMissRefetchAt('waba-1', 3000);
-			expect(await cache.getMissRefetchAt('waba-1')).toBe(3000);
-			expect(await cache.getMissRefetchAt('waba-2')).toBe(2000);
-			// Neither carries the other: the index reads as written, and index writes leave the time.
+			await cache.setMissRefetch('waba-1', { at: 1000 });
+			await cache.setMissRefetch('waba-2', { at: 2000 });
+			await cache.setMissRefetch('waba-1', { at: 3000 });
+			expect(await cache.getMissRefetch('waba-1')).toEqual({ at: 3000 });
+			expect(await cache.getMissRefetch('waba-2')).toEqual({ at: 2000 });
+			// Neither carries the other: the index reads as written, and index writes leave the mark.
 			expect(await cache.getIndex('waba-1')).toEqual(index(5, 1, ['a']));
 			await cache.setIndex('waba-1', { ...index(6, 1, ['b']), stale: true });
 			await writeCache(cache, 'waba-1', { fetchedAt: 7, templates: [template('c')] });
 			expect(await cache.getIndex('waba-1')).toEqual(index(7, 1, ['c']));
-			expect(await cache.getMissRefetchAt('waba-1')).toBe(3000);
-			expect(await cache.getMissRefetchAt('waba-3')).toBeUndefined();
+			expect(await cache.getMissRefetch('waba-1')).toEqual({ at: 3000 });
+			expect(await cache.getMissRefetch('waba-3')).toBeUndefined();
+		});
+
+		it('keeps whether the fetch failed with its time; a mark set without it replaces a failed one', async () => {
+			const cache = await makeCache();
+			await cache.setMissRefetch('waba-1', { at: 1000 });
+			await cache.setMissRefetch('waba-1', { at: 1000, failed: true });
+			await cache.setMissRefetch('waba-2', { at: 2000 });
+			expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 1000, failed: true });
+			expect(await cache.getMissRefetch('waba-2')).toStrictEqual({ at: 2000 });
+			await cache.setMissRefetch('waba-1', { at: 4000 });
+			expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 4000 });
 		});
 
 		it('a whole list written and read back; a shorter list removes the shards it no longer needs', async () => {
