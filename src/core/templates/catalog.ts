@@ -34,8 +34,9 @@ export interface CachedTemplates {
 
 /**
  * When a `find` the cache could not answer last fetched the WABA's list again (`at`, the catalog's
- * clock), and whether that fetch failed. A mark written before its fetch, or by an earlier version
- * of the app, has no `failed`: it reads as a fetch that did not fail.
+ * clock, as the fetch began), and whether that fetch failed. A mark written before its fetch, or by
+ * an earlier version of the app, has no `failed`: a list stored since `at` then tells whether the
+ * fetch succeeded (`find`).
  */
 export interface MissRefetchMark {
 	at: number;
@@ -176,11 +177,12 @@ interface Loaded {
 const missRefetches = new WeakMap<object, Map<string, Promise<MissRefetch>>>();
 
 /**
- * What a miss's fetch gives: the list fetched again, or why there is none: `not due` (the list was
- * fetched again within MISS_REFETCH_MS) or `failed` (Meta or the store failed, now or in the fetch
- * of the last MISS_REFETCH_MS).
+ * What a miss's fetch gives: the list fetched again, `failed` (Meta or the store failed), or, when
+ * the list was fetched again (or began to be) within MISS_REFETCH_MS, that fetch's mark: whether the
+ * cache a miss read answers is each miss's own to tell (`find`), as misses sharing one call may have
+ * read different lists.
  */
-type MissRefetch = MetaTemplate[] | 'not due' | 'failed';
+type MissRefetch = MetaTemplate[] | 'failed' | { within: MissRefetchMark };
 
 /**
  * Whether the list may be fetched again after a miss, `lastAt` being the mark's time (`getMissRefetch`)
@@ -253,14 +255,15 @@ export class TemplateCatalog {
 	 * `missRefetches`), those of another instance answer from the cache. A fetch that fails (Meta
 	 * out of reach or refusing the list, the store failing) throws TemplateListUnavailable: whether
 	 * Meta approved the template is not known. Every miss that waited for that fetch throws it too
-	 * (each naming its own template), and the cache is left as it is. The mark then says the fetch
-	 * failed (the same time, `failed`), so within the interval every miss, on any instance, throws
-	 * it too rather than calling its template unapproved, unless the cache it read was fetched after
-	 * that mark (the Refresh button, or the cache's expiry: a list that lacks it is an answer again);
-	 * when that mark cannot be written, such a miss answers undefined from the cache. Within the
-	 * interval of a fetch that succeeded a miss
-	 * answers undefined from the cache, as does that fetch when it lacks the template.
-	 * A list fetched just now (the cache was due, stale or of another fetch) is not fetched again;
+	 * (each naming its own template), and the cache is left as it is; the mark then says the fetch
+	 * failed (the same time, `failed`). Within the interval, a miss is answered by a list stored after
+	 * the mark's fetch began: the cache it read (that fetch's list, the Refresh button's, the cache's
+	 * expiry's), else the index read once more (that fetch's list may have been stored meanwhile; not
+	 * read when the mark says the fetch failed). With no such list, that fetch failed (its mark says
+	 * so, or could not be written), runs on another instance, or died: the miss, on any instance,
+	 * throws TemplateListUnavailable rather than calling its template unapproved. (Instances compare
+	 * their clocks here: a list stored by one whose clock is behind the mark's writer's counts as
+	 * older.) A list fetched just now (the cache was due, stale or of another fetch) is not fetched again;
 	 * a list the cache got a moment ago from another read is, once: a template Meta approved since
 	 * is to be found on its first use.
 	 */
@@ -269,10 +272,20 @@ export class TemplateCatalog {
 		const named = await this.named(wabaId, name, loaded);
 		const found = named.templates.find((t) => t.language === language);
 		if (found || named.fetched) return found;
-		const refetched = await this.refetchOnMiss(wabaId, loaded.index.fetchedAt);
-		if (refetched === 'failed') throw new TemplateListUnavailable({ name, language });
-		if (refetched === 'not due') return undefined;
-		return refetched.find((t) => t.name === name && t.language === language);
+		const refetched = await this.refetchOnMiss(wabaId);
+		if (Array.isArray(refetched)) return refetched.find((t) => t.name === name && t.language === language);
+		const unavailable = new TemplateListUnavailable({ name, language });
+		if (refetched === 'failed') throw unavailable;
+		// Within the interval of a fetch: a list stored since it began answers (the cache this miss read,
+		// or the one that fetch stored meanwhile: one more read). Without one, that fetch failed (its
+		// mark says so, or could not be written), or runs on another instance, or died: not known.
+		const { at, failed } = refetched.within;
+		if (named.listedAt > at) return undefined;
+		const index = failed ? undefined : await this.store.getIndex(wabaId);
+		if (!index || index.fetchedAt < at) throw unavailable;
+		const since = await this.named(wabaId, name, { index });
+		if (since.listedAt < at) throw unavailable;
+		return since.templates.find((t) => t.language === language);
 	}
 
 	/** Drops a template from the cache: one language, or every language when none is given. */
@@ -330,24 +343,29 @@ export class TemplateCatalog {
 		return (await this.named(wabaId, name, loaded)).templates;
 	}
 
-	/** `templatesNamed`, and whether they come from a list fetched from Meta for this read. */
-	private async named(wabaId: string, name: string, loaded: Loaded): Promise<{ templates: MetaTemplate[]; fetched: boolean }> {
+	/**
+	 * `templatesNamed`, whether they come from a list fetched from Meta for this read, and when the
+	 * list they come from was fetched (`listedAt`; now for one fetched for this read).
+	 */
+	private async named(
+		wabaId: string,
+		name: string,
+		loaded: Loaded,
+	): Promise<{ templates: MetaTemplate[]; fetched: boolean; listedAt: number }> {
 		const named = (templates: MetaTemplate[]) => templates.filter((t) => t.name === name);
-		if (loaded.fetched) return { templates: named(loaded.fetched), fetched: true };
+		if (loaded.fetched) return { templates: named(loaded.fetched), fetched: true, listedAt: loaded.index.fetchedAt };
 		let index: TemplateIndex | undefined = loaded.index;
 		for (let attempt = 0; index && attempt < 2; attempt++) {
 			const shard = await this.store.getShard(wabaId, shardOf(name, index.shards));
-			if (shard?.fetchedAt === index.fetchedAt) return { templates: named(shard.templates), fetched: false };
+			if (shard?.fetchedAt === index.fetchedAt)
+				return { templates: named(shard.templates), fetched: false, listedAt: index.fetchedAt };
 			index = await this.store.getIndex(wabaId);
 		}
-		return { templates: named(await this.refresh(wabaId)), fetched: true };
+		return { templates: named(await this.refresh(wabaId)), fetched: true, listedAt: this.now() };
 	}
 
-	/**
-	 * The list fetched again after a miss (`find`), or why not: not due, or the fetch failed (now, or
-	 * within the interval and before `listedAt`, when the cache the miss read was fetched).
-	 */
-	private refetchOnMiss(wabaId: string, listedAt: number): Promise<MissRefetch> {
+	/** The list fetched again after a miss (`find`), or why not: it failed, or the mark of the fetch within the interval. */
+	private refetchOnMiss(wabaId: string): Promise<MissRefetch> {
 		const storage = this.store.storage ?? this.store;
 		let byWaba = missRefetches.get(storage);
 		if (!byWaba) {
@@ -357,26 +375,24 @@ export class TemplateCatalog {
 		const shared = byWaba;
 		let pending = shared.get(wabaId);
 		if (!pending) {
-			pending = this.refetchIfDue(wabaId, listedAt).finally(() => shared.delete(wabaId));
+			pending = this.refetchIfDue(wabaId).finally(() => shared.delete(wabaId));
 			shared.set(wabaId, pending);
 		}
 		return pending;
 	}
 
-	private async refetchIfDue(wabaId: string, listedAt: number): Promise<MissRefetch> {
+	private async refetchIfDue(wabaId: string): Promise<MissRefetch> {
 		try {
 			const now = this.now();
 			const mark = await this.store.getMissRefetch(wabaId);
-			// Within the interval of a fetch that failed, the cache's miss is no more an answer than it was
-			// then, unless the cache was fetched since.
-			if (mark && !missRefetchDue(mark.at, now)) return mark.failed && listedAt <= mark.at ? 'failed' : 'not due';
+			if (mark && !missRefetchDue(mark.at, now)) return { within: mark };
 			// Written first: a fetch that fails keeps the interval too, and other instances see it while the fetch runs.
 			// Its own record: an index another writer wrote meanwhile stays as it is.
 			await this.store.setMissRefetch(wabaId, { at: now });
 			try {
 				return await this.refresh(wabaId);
 			} catch {
-				// The same interval, now known to have no list: best effort, a mark left as it was answers not due.
+				// The same interval, now known to have no list (best effort: without it, misses find no list stored since).
 				await this.store.setMissRefetch(wabaId, { at: now, failed: true }).catch(() => undefined);
 				return 'failed';
 			}

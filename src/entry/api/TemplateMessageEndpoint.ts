@@ -2,7 +2,8 @@
  * `POST /api/apps/public/{appId}/templateMessage`: Rocket.Chat's published contract for sending a
  * template to up to 250 numbers, with per-recipient results (`results`), `invalidContacts`,
  * `clientReference`, `idempotencyKey` and `dryRun`. Errors answer 4xx with a message naming the
- * field; anything unexpected answers a generic 500 and is logged without request data. The steps
+ * field (502 or 503 when Meta's template list could not be fetched, core/app/sendTemplates.ts);
+ * anything unexpected answers a generic 500 and is logged without request data. The steps
  * are the send-templates service's (core/app/sendTemplates.ts).
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';

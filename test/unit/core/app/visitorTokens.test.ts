@@ -39,7 +39,10 @@ describe('visitor tokens', () => {
 		expect(claimedContactOfVisitorToken(`whatsapp:${CARLA.phoneNumberId}:${CARLA.waId}:${'0'.repeat(32)}`)).toEqual(CARLA);
 		expect(claimedContactOfVisitorToken(`whatsapp:${CARLA.phoneNumberId}:${CARLA.waId}`)).toBeUndefined();
 		expect(claimedContactOfVisitorToken(`${visitorToken(KEY, CARLA)}0`)).toBeUndefined();
-		expect(claimedContactOfVisitorToken(visitorToken(KEY, CARLA).toUpperCase())).toBeUndefined();
+		// A MAC in capitals is not one the app writes.
+		expect(
+			claimedContactOfVisitorToken(visitorToken(KEY, CARLA).replace(/:([0-9a-f]{32})$/, (mac) => mac.toUpperCase())),
+		).toBeUndefined();
 		expect(claimedContactOfVisitorToken('guest-1')).toBeUndefined();
 		expect(claimedContactOfVisitorToken(undefined)).toBeUndefined();
 	});

@@ -470,8 +470,9 @@ describe('a template the cache lacks (find)', () => {
 		expect(s.fetches).toEqual(['w', 'w']);
 	});
 
-	it('a failed mark that cannot be written: that miss says the list is unavailable, later ones within the interval answer undefined', async () => {
+	it('a failed mark that cannot be written: that miss says the list is unavailable, and so do later ones within the interval', async () => {
 		const s = await approvedLater();
+		s.advance(1000);
 		const setMark = s.store.setMissRefetch.bind(s.store);
 		const writes = jest.spyOn(s.store, 'setMissRefetch').mockImplementation(async (wabaId, mark) => {
 			if (mark.failed) throw new Error('store down');
@@ -479,11 +480,54 @@ describe('a template the cache lacks (find)', () => {
 		});
 		s.failing(true);
 		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
-		expect(writes.mock.calls.map(([, mark]) => mark)).toEqual([{ at: 1000000 }, { at: 1000000, failed: true }]);
-		// The mark written before the fetch stands: the interval is kept, as a fetch that did not fail.
-		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000 });
+		expect(writes.mock.calls.map(([, mark]) => mark)).toEqual([{ at: 1001000 }, { at: 1001000, failed: true }]);
+		// The mark written before the fetch stands: the interval is kept, and no list was stored since it.
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1001000 });
 		s.advance(MISS_REFETCH_MS - 1);
-		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
+	it('a miss that read the cache just before the list fetched again was stored answers from that list (one more read)', async () => {
+		let now = 1000000;
+		const lists: Record<string, MetaTemplate[]> = { w: [t('welcome', 'en')] };
+		const fetches: string[] = [];
+		const fetchAll = async (waba: string) => (fetches.push(waba), lists[waba] ?? []);
+		let meanwhile: (() => Promise<void>) | undefined;
+		const store = new (class extends MemoryTemplateCache {
+			override async getMissRefetch(wabaId: string) {
+				const hook = meanwhile;
+				meanwhile = undefined;
+				await hook?.();
+				return super.getMissRefetch(wabaId);
+			}
+		})();
+		const catalogOn = () => new TemplateCatalog(store, fetchAll, REFRESH, () => now);
+		await catalogOn().list('w');
+		lists.w = [t('welcome', 'en'), t('approved_later', 'pt_BR')];
+		now += 1000;
+		// After this miss read the cache, another instance fetched the list again (its mark, then its list).
+		meanwhile = async () => {
+			await store.setMissRefetch('w', { at: now });
+			now += 10;
+			await catalogOn().list('w', { refresh: true });
+		};
+		expect(await catalogOn().find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(fetches).toEqual(['w', 'w']);
+	});
+
+	it("within the interval of another instance's fetch still under way, a miss is unavailable; once its list is stored, that list answers", async () => {
+		const s = await approvedLater();
+		s.advance(1000);
+		// Another instance began to fetch the list again (its mark), and has not stored it yet.
+		await s.store.setMissRefetch('w', { at: 1001000 });
+		s.advance(1000);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
+		expect(s.fetches).toEqual(['w']);
+		// Its list is stored (here by another catalog's refresh, as that fetch would): read once more, it answers.
+		await s.catalogOn().list('w', { refresh: true });
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(await s.catalog.find('w', 'no_such_template', 'en')).toBeUndefined();
 		expect(s.fetches).toEqual(['w', 'w']);
 	});
 
@@ -589,9 +633,10 @@ describe('a template the cache lacks (find)', () => {
 
 	it("a mark more than MISS_REFETCH_MS ahead of this clock (another instance's clock far ahead) is expired", async () => {
 		const s = await approvedLater();
-		// Ahead by the interval at most: within it, as a mark of this clock would be.
+		// Ahead by the interval at most: within it, as a mark of this clock would be (and no list stored
+		// since it: that fetch runs elsewhere, or died, so whether the template is approved is not known).
 		await s.store.setMissRefetch('w', { at: 1000000 + MISS_REFETCH_MS });
-		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toBeUndefined();
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toBeInstanceOf(TemplateListUnavailable);
 		expect(s.fetches).toEqual(['w']);
 		// Further ahead: not trusted, the list is fetched again and the mark is this clock's.
 		await s.store.setMissRefetch('w', { at: 1000000 + MISS_REFETCH_MS + 1, failed: true });
