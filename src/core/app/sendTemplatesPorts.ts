@@ -3,7 +3,7 @@
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
 import type { CampaignStart } from './campaigns';
-import { PaceOptions } from '../bulk/pacer';
+import type { PaceOptions } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';

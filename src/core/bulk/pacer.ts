@@ -52,11 +52,14 @@ export const MAX_BACKOFF_MS = 30000;
  * How far late timers may be caught up: on a busy server a timer fires late, and without catching
  * up the number would lose that time for good. Starts are spaced one interval apart behind the
  * clock by at most this much, and no window of one second (and WINDOW_GUARD_MS) ever holds more
- * starts than `perWindow` (the window check in `pump`). Only while sends wait: a steady stream that
- * finds nothing waiting starts afresh (PaceOptions.steady).
+ * starts than `perWindow` (the window check in `pump`). A send after the number was idle catches up
+ * the same way, unless it is of a steady stream (PaceOptions.steady), which starts afresh then.
  */
 const CATCH_UP_MS = 100;
-/** The window check counts over one second and this much more: a little room for network jitter. */
+/**
+ * The window check counts over one second and this much more. Above about 100/s `perWindow` is
+ * what the pace fills in that time, so the room for network jitter is the rate margin's (see the top).
+ */
 const WINDOW_GUARD_MS = 10;
 /**
  * A send answered this much later than the typical round trip (or the usual spread, if larger) is
@@ -103,10 +106,12 @@ export interface PaceOptions {
 	/** Asked when the send's turn comes: false and it is not started (PacerDeadlineError). */
 	shouldStart?: () => boolean;
 	/**
-	 * Part of a long stream of sends (a campaign run). If the number had nothing waiting, the pace
-	 * starts afresh at this send, with no catch-up burst: in a long stream a burst only borrows from
-	 * the second after it, which the window check then holds back (and sends held on their way hold it
-	 * longer). A request of a few hundred sends, on the other hand, is answered sooner with the burst.
+	 * Part of a long stream of sends (a campaign run). If the number was idle (nothing waiting,
+	 * nothing in flight), the pace starts afresh at this send, with no catch-up burst: in a long
+	 * stream a burst only borrows from the second after it, which the window check then holds back
+	 * (and sends held on their way hold it longer). A request of a few hundred sends, on the other
+	 * hand, is answered sooner with the burst. Within a stream (sends in flight) a late send still
+	 * catches up.
 	 */
 	steady?: boolean;
 }
@@ -355,8 +360,8 @@ export class NumberPacer {
 	/** Resolves with the send's start, when its turn comes. */
 	private turn(options: PaceOptions, retry: boolean): Promise<number> {
 		return new Promise<number>((go, fail) => {
-			// A steady send that finds none waiting starts the pace afresh (PaceOptions.steady).
-			if (options.steady && !this.backlog) this.nextStart = Math.max(this.nextStart, this.clock.now());
+			// A steady send that finds the number idle starts the pace afresh (PaceOptions.steady).
+			if (options.steady && !this.backlog && !this.inFlight) this.nextStart = Math.max(this.nextStart, this.clock.now());
 			(retry ? this.retries : this.queue).push({ deadline: options.deadline, shouldStart: options.shouldStart, go, fail });
 			if (!this.pumping) void this.pump();
 			else this.wakePump?.();
