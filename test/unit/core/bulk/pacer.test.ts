@@ -236,6 +236,27 @@ describe('NumberPacer', () => {
 		}
 	});
 
+	it('lets a steady stream catch up when nothing waits but sends are still in flight (the stream goes on)', async () => {
+		const { c, pacer } = pacerAt(1000);
+		const starts: number[] = [];
+		const slow = async () => {
+			starts.push(c.now());
+			await c.sleep(1000);
+		};
+		const quick = async () => void starts.push(c.now());
+		await c.drive(
+			(async () => {
+				const inFlight = Promise.all(Array.from({ length: 10 }, () => pacer.run(slow, { steady: true })));
+				await c.sleep(500);
+				await Promise.all(Array.from({ length: 300 }, () => pacer.run(quick, { steady: true })));
+				await inFlight;
+			})(),
+		);
+		const resumed = starts.slice(10);
+		// CATCH_UP_MS of the time nothing waited starts at once: the stream's sends were late, not the number idle.
+		expect(resumed.filter((t) => t < resumed[0] + 100).length).toBeGreaterThan(2 * 98 - 5);
+	});
+
 	it('paces two concurrent requests from one number together: their sum stays under the rate', async () => {
 		const { c, pacer } = pacerAt(10);
 		const started: Array<[string, number]> = [];
