@@ -107,7 +107,8 @@ describe('a template approved after the template list was cached', () => {
 			status: 503,
 			body: {
 				success: false,
-				error: 'The template list could not be fetched from Meta to check template "ship_delay" (pt_BR) again; try again in a minute.',
+				// Meta refuses the token: waiting a minute would not help, reconnecting the number does.
+				error: 'The template list could not be fetched from Meta to check template "ship_delay" (pt_BR) again: Meta no longer accepts this number\'s access token. An admin must reconnect the number (/whatsapp numbers).',
 			},
 		};
 		const send = () =>
@@ -117,7 +118,7 @@ describe('a template approved after the template list was cached', () => {
 			});
 		expect(await send()).toEqual(unavailable);
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
-		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number), failed: true }]);
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number), failed: true, graphCode: 190 }]);
 		// Within the minute: the same answer, without asking Meta again.
 		expect(await send()).toEqual(unavailable);
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);

@@ -17,7 +17,7 @@ const shardRecord = (wabaId: string, shard: number) =>
 /**
  * When a miss last fetched the WABA's list again, and whether that fetch failed (`getMissRefetch`):
  * a record of its own, so no index write carries it. Stored as `{ at }`, or `{ at, failed: true }`
- * once the fetch failed; earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
+ * once the fetch failed (with `graphCode` when Meta refused the list); earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
  */
 const missRefetchRecord = (wabaId: string) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-miss-refetch:${wabaId}`);
@@ -72,13 +72,19 @@ export class PersistedTemplateCache implements TemplateCache {
 
 	/** The mark; a record without a numeric `at` reads as none, and anything but `failed: true` as not failed. */
 	async getMissRefetch(wabaId: string): Promise<MissRefetchMark | undefined> {
-		const [stored] = (await this.read.readByAssociation(missRefetchRecord(wabaId))) as Array<{ at?: unknown; failed?: unknown }>;
+		const [stored] = (await this.read.readByAssociation(missRefetchRecord(wabaId))) as Array<{
+			at?: unknown;
+			failed?: unknown;
+			graphCode?: unknown;
+		}>;
 		if (typeof stored?.at !== 'number') return undefined;
-		return stored.failed === true ? { at: stored.at, failed: true } : { at: stored.at };
+		if (stored.failed !== true) return { at: stored.at };
+		return { at: stored.at, failed: true, ...(typeof stored.graphCode === 'number' ? { graphCode: stored.graphCode } : {}) };
 	}
 
 	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
-		await this.put([missRefetchRecord(wabaId)], mark.failed ? { at: mark.at, failed: true } : { at: mark.at });
+		const failed = mark.failed ? { failed: true, ...(mark.graphCode ? { graphCode: mark.graphCode } : {}) } : {};
+		await this.put([missRefetchRecord(wabaId)], { at: mark.at, ...failed });
 	}
 
 	private async put(associations: RocketChatAssociationRecord[], data: object): Promise<void> {

@@ -29,9 +29,9 @@ import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplates
 
 /** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
 export class SendRefused extends AppError {
-	constructor(i18nKey: string, options: { status?: number; params?: Params } = {}) {
+	constructor(i18nKey: string, options: { status?: number; params?: Params; code?: string } = {}) {
 		super({
-			code: i18nKey.replace(/^api_error_/, ''),
+			code: options.code ?? i18nKey.replace(/^api_error_/, ''),
 			message: `template send refused: ${i18nKey}`,
 			status: options.status ?? 400,
 			i18nKey,
@@ -468,7 +468,11 @@ export class SendTemplates {
 			template = await catalog.find(number.wabaId, name, language.code);
 		} catch (error) {
 			if (error instanceof TemplateListUnavailable)
-				throw new SendRefused('api_error_template_list_unavailable', { status: 503, params: { name, language: language.code } });
+				throw new SendRefused(error.i18nKey as string, {
+					status: 503,
+					code: error.code,
+					params: { name, language: language.code },
+				});
 			if (body.dryRun) throw new SendRefused('api_error_templates_unavailable', { status: 502 });
 			refuseComponents(undefined, body.template.components);
 			return undefined;
@@ -622,8 +626,7 @@ export class SendTemplates {
 			template = await catalog.find(number.wabaId, name, language.code);
 		} catch (error) {
 			// As for templateMessage: a template the cached list lacks, which could not be looked up at Meta again, is not sent.
-			if (error instanceof TemplateListUnavailable)
-				throw refused('template_list_unavailable', 503, 'api_error_template_list_unavailable');
+			if (error instanceof TemplateListUnavailable) throw refused('template_list_unavailable', 503, error.i18nKey as string);
 			// Meta's template list out of reach: as for templateMessage, the components' shape is checked and Meta checks the rest.
 			listed = false;
 		}

@@ -9,6 +9,7 @@
  * so (TemplateListUnavailable) rather than calling the template unapproved, and keeps saying so
  * until the list may be fetched again.
  */
+import { GraphApiError } from '../errors';
 import { TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateListUnavailable } from './errors';
 import { MetaTemplate, TemplateGroup } from './template';
@@ -41,6 +42,8 @@ export interface CachedTemplates {
 export interface MissRefetchMark {
 	at: number;
 	failed?: boolean;
+	/** Meta's error code, when Meta refused the list (190: the number's token is no longer valid). */
+	graphCode?: number;
 }
 
 /**
@@ -177,12 +180,13 @@ interface Loaded {
 const missRefetches = new WeakMap<object, Map<string, Promise<MissRefetch>>>();
 
 /**
- * What a miss's fetch gives: the list fetched again, `failed` (Meta or the store failed), or, when
+ * What a miss's fetch gives: the list fetched again, `failed` (Meta or the store failed; Meta's
+ * error code when Meta refused the list), or, when
  * the list was fetched again (or began to be) within MISS_REFETCH_MS, that fetch's mark: whether the
  * cache a miss read answers is each miss's own to tell (`find`), as misses sharing one call may have
  * read different lists.
  */
-type MissRefetch = MetaTemplate[] | 'failed' | { within: MissRefetchMark };
+type MissRefetch = MetaTemplate[] | { failed: true; graphCode?: number } | { within: MissRefetchMark };
 
 /**
  * Whether the list may be fetched again after a miss, `lastAt` being the mark's time (`getMissRefetch`)
@@ -274,8 +278,8 @@ export class TemplateCatalog {
 		if (found || named.fetched) return found;
 		const refetched = await this.refetchOnMiss(wabaId);
 		if (Array.isArray(refetched)) return refetched.find((t) => t.name === name && t.language === language);
-		const unavailable = new TemplateListUnavailable({ name, language });
-		if (refetched === 'failed') throw unavailable;
+		if ('failed' in refetched) throw new TemplateListUnavailable({ name, language }, refetched.graphCode);
+		const unavailable = new TemplateListUnavailable({ name, language }, refetched.within.graphCode);
 		// Within the interval of a fetch: a list stored since it began answers (the cache this miss read,
 		// or the one that fetch stored meanwhile: one more read). Without one, that fetch failed (its
 		// mark says so, or could not be written), or runs on another instance, or died: not known.
@@ -391,14 +395,17 @@ export class TemplateCatalog {
 			await this.store.setMissRefetch(wabaId, { at: now });
 			try {
 				return await this.refresh(wabaId);
-			} catch {
+			} catch (error) {
 				// The same interval, now known to have no list (best effort: without it, misses find no list stored since).
-				await this.store.setMissRefetch(wabaId, { at: now, failed: true }).catch(() => undefined);
-				return 'failed';
+				const graphCode = error instanceof GraphApiError ? error.graphCode : undefined;
+				await this.store
+					.setMissRefetch(wabaId, { at: now, failed: true, ...(graphCode ? { graphCode } : {}) })
+					.catch(() => undefined);
+				return { failed: true, graphCode };
 			}
 		} catch {
-			// Meta out of reach or refusing the list (or the store failing): the cache's miss is not an answer.
-			return 'failed';
+			// The store failing: the cache's miss is not an answer.
+			return { failed: true };
 		}
 	}
 

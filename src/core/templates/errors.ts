@@ -18,15 +18,20 @@ export class TemplateError extends AppError {
  * (Meta out of reach, Meta refused the list, or the cache could not be read or written), now or in
  * the last MISS_REFETCH_MS (catalog.ts), within which the list is not fetched again: whether Meta
  * approved the template is not known, so it is not refused as unapproved. Carries the
- * template's name and language only: nothing of the failure (a token, Meta's words) goes with it.
+ * template's name and language, and Meta's error code when Meta refused the list (`graphCode`):
+ * nothing else of the failure (a token, Meta's words) goes with it. When Meta no longer accepts the
+ * number's token (190), trying again in a minute does not help: the words say to reconnect the number.
  */
 export class TemplateListUnavailable extends AppError {
-	constructor(params: { name: string; language: string }) {
+	constructor(
+		params: { name: string; language: string },
+		readonly graphCode?: number,
+	) {
 		super({
 			code: 'template_list_unavailable',
-			message: `template list not fetched again for ${params.name} (${params.language})`,
+			message: `template list not fetched again for ${params.name} (${params.language})${graphCode ? ` (Meta error ${graphCode})` : ''}`,
 			status: 503,
-			i18nKey: 'api_error_template_list_unavailable',
+			i18nKey: graphCode === 190 ? 'api_error_template_list_token' : 'api_error_template_list_unavailable',
 			params,
 		});
 	}

@@ -88,6 +88,12 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		await cache.setMissRefetch('waba-1', { at: 2000, failed: false });
 		expect(marks(world)).toEqual([{ at: 2000 }]);
 		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 2000 });
+		// Meta refused the list: its code is kept with the failure (only there).
+		await cache.setMissRefetch('waba-1', { at: 3000, failed: true, graphCode: 190 });
+		expect(marks(world)).toEqual([{ at: 3000, failed: true, graphCode: 190 }]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 3000, failed: true, graphCode: 190 });
+		await cache.setMissRefetch('waba-1', { at: 4000, graphCode: 190 });
+		expect(marks(world)).toEqual([{ at: 4000 }]);
 	});
 
 	it("reads an earlier version's mark (`{ at }`) as a fetch that did not fail: a miss within its interval is not approved", async () => {
@@ -125,6 +131,7 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		['no time', { failed: true }, undefined],
 		['a time that is not a number', { at: '1000', failed: true }, undefined],
 		['a `failed` that is not true', { at: 1000, failed: 'yes' }, { at: 1000 }],
+		['a code that is not a number', { at: 1000, failed: true, graphCode: '190' }, { at: 1000, failed: true }],
 	])('reads a garbled record (%s) as no mark, or as a mark that did not fail', async (_, data, expected) => {
 		const { write, cache } = accessors();
 		await write.createWithAssociations(data, [markRecord]);

@@ -8,6 +8,7 @@ import {
 	TemplateListUnavailable,
 	writeCache,
 } from '../../../../src/core/templates/catalog';
+import { GraphApiError } from '../../../../src/core/errors';
 import { shardOf } from '../../../../src/core/templates/templateIndex';
 import { TemplateStatusEvent, walkWebhook } from '../../../../src/core/status/webhook';
 
@@ -292,7 +293,7 @@ describe('a template the cache lacks (find)', () => {
 	async function approvedLater() {
 		const lists: Record<string, MetaTemplate[]> = { w: [t('welcome', 'en')] };
 		let now = 1000000;
-		let fail = false;
+		let fail: boolean | Error = false;
 		let held: Promise<void> | undefined;
 		let release = () => {};
 		const fetches: string[] = [];
@@ -300,7 +301,7 @@ describe('a template the cache lacks (find)', () => {
 		const fetchAll = async (waba: string) => {
 			fetches.push(waba);
 			if (held) await held;
-			if (fail) throw new Error('graph down');
+			if (fail) throw fail === true ? new Error('graph down') : fail;
 			return lists[waba] ?? [];
 		};
 		const catalogOn = () => new TemplateCatalog(store, fetchAll, REFRESH, () => now);
@@ -314,7 +315,7 @@ describe('a template the cache lacks (find)', () => {
 			fetches,
 			lists,
 			advance: (ms: number) => (now += ms),
-			failing: (value: boolean) => (fail = value),
+			failing: (value: boolean | Error) => (fail = value),
 			hold: () => (held = new Promise<void>((resolve) => (release = resolve))),
 			release: () => ((held = undefined), release()),
 		};
@@ -416,6 +417,30 @@ describe('a template the cache lacks (find)', () => {
 		// A template the cache has is found as ever.
 		expect(await s.catalogOn().find('w', 'welcome', 'en')).toMatchObject({ name: 'welcome' });
 		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1000000, failed: true });
+	});
+
+	it("Meta refusing the number's token (190): the miss and those within the interval say to reconnect the number, not to wait", async () => {
+		const s = await approvedLater();
+		s.advance(1000);
+		s.failing(new GraphApiError(401, { message: 'Error validating access token', type: 'OAuthException', code: 190 }));
+		const first = await s.catalog.find('w', 'approved_later', 'pt_BR').catch((e: unknown) => e);
+		expect(first).toBeInstanceOf(TemplateListUnavailable);
+		expect(first).toMatchObject({ status: 503, graphCode: 190, i18nKey: 'api_error_template_list_token' });
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1001000, failed: true, graphCode: 190 });
+		s.advance(1000);
+		await expect(s.catalogOn().find('w', 'no_such_template', 'en')).rejects.toMatchObject({
+			graphCode: 190,
+			i18nKey: 'api_error_template_list_token',
+			params: { name: 'no_such_template', language: 'en' },
+		});
+		expect(s.fetches).toEqual(['w', 'w']);
+		// Meta out of reach (no code): the words ask to try again.
+		s.advance(MISS_REFETCH_MS);
+		s.failing(true);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toMatchObject({
+			i18nKey: 'api_error_template_list_unavailable',
+		});
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1002000 + MISS_REFETCH_MS, failed: true });
 	});
 
 	it('within the interval of a fetch that failed, a list fetched since (the Refresh button) answers the miss again', async () => {
