@@ -118,7 +118,9 @@ describe('a template approved after the template list was cached', () => {
 			});
 		expect(await send()).toEqual(unavailable);
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
-		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number), failed: true, graphCode: 190 }]);
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([
+			{ at: expect.any(Number), failed: true, graphCode: 190, phoneNumberId: NUMBER.phoneNumberId },
+		]);
 		// Within the minute: the same answer, without asking Meta again.
 		expect(await send()).toEqual(unavailable);
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);

@@ -17,7 +17,7 @@ const shardRecord = (wabaId: string, shard: number) =>
 /**
  * When a miss last fetched the WABA's list again, and whether that fetch failed (`getMissRefetch`):
  * a record of its own, so no index write carries it. Stored as `{ at }`, or `{ at, failed: true }`
- * once the fetch failed (with `graphCode` when Meta refused the list); earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
+ * once the fetch failed (with `graphCode` and the number whose token it used when Meta refused the list); earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
  */
 const missRefetchRecord = (wabaId: string) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-miss-refetch:${wabaId}`);
@@ -76,15 +76,23 @@ export class PersistedTemplateCache implements TemplateCache {
 			at?: unknown;
 			failed?: unknown;
 			graphCode?: unknown;
+			phoneNumberId?: unknown;
 		}>;
 		if (typeof stored?.at !== 'number') return undefined;
 		if (stored.failed !== true) return { at: stored.at };
-		return { at: stored.at, failed: true, ...(typeof stored.graphCode === 'number' ? { graphCode: stored.graphCode } : {}) };
+		return {
+			at: stored.at,
+			failed: true,
+			...(typeof stored.graphCode === 'number' ? { graphCode: stored.graphCode } : {}),
+			...(typeof stored.phoneNumberId === 'string' ? { phoneNumberId: stored.phoneNumberId } : {}),
+		};
 	}
 
 	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
-		const failed = mark.failed ? { failed: true, ...(mark.graphCode ? { graphCode: mark.graphCode } : {}) } : {};
-		await this.put([missRefetchRecord(wabaId)], { at: mark.at, ...failed });
+		const refused = mark.graphCode
+			? { graphCode: mark.graphCode, ...(mark.phoneNumberId ? { phoneNumberId: mark.phoneNumberId } : {}) }
+			: {};
+		await this.put([missRefetchRecord(wabaId)], { at: mark.at, ...(mark.failed ? { failed: true, ...refused } : {}) });
 	}
 
 	private async put(associations: RocketChatAssociationRecord[], data: object): Promise<void> {

@@ -197,6 +197,8 @@ export class SendTemplates {
 			this.ports.templateCache,
 			(waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }),
 			minutes * 60000,
+			undefined,
+			number.phoneNumberId,
 		);
 	}
 
@@ -468,7 +470,7 @@ export class SendTemplates {
 			template = await catalog.find(number.wabaId, name, language.code);
 		} catch (error) {
 			if (error instanceof TemplateListUnavailable)
-				throw new SendRefused(error.i18nKey as string, {
+				throw new SendRefused(error.i18nKey, {
 					status: 503,
 					code: error.code,
 					params: { name, language: language.code },
@@ -626,7 +628,7 @@ export class SendTemplates {
 			template = await catalog.find(number.wabaId, name, language.code);
 		} catch (error) {
 			// As for templateMessage: a template the cached list lacks, which could not be looked up at Meta again, is not sent.
-			if (error instanceof TemplateListUnavailable) throw refused('template_list_unavailable', 503, error.i18nKey as string);
+			if (error instanceof TemplateListUnavailable) throw refused('template_list_unavailable', 503, error.i18nKey);
 			// Meta's template list out of reach: as for templateMessage, the components' shape is checked and Meta checks the rest.
 			listed = false;
 		}

@@ -44,6 +44,8 @@ export interface MissRefetchMark {
 	failed?: boolean;
 	/** Meta's error code, when Meta refused the list (190: the number's token is no longer valid). */
 	graphCode?: number;
+	/** The number whose token fetched the list, when Meta refused it (its code is about that number). */
+	phoneNumberId?: string;
 }
 
 /**
@@ -186,7 +188,7 @@ const missRefetches = new WeakMap<object, Map<string, Promise<MissRefetch>>>();
  * cache a miss read answers is each miss's own to tell (`find`), as misses sharing one call may have
  * read different lists.
  */
-type MissRefetch = MetaTemplate[] | { failed: true; graphCode?: number } | { within: MissRefetchMark };
+type MissRefetch = MetaTemplate[] | { failed: true; graphCode?: number; phoneNumberId?: string } | { within: MissRefetchMark };
 
 /**
  * Whether the list may be fetched again after a miss, `lastAt` being the mark's time (`getMissRefetch`)
@@ -210,6 +212,8 @@ export class TemplateCatalog {
 		private readonly fetchAll: (wabaId: string) => Promise<MetaTemplate[]>,
 		private readonly refreshMs: number,
 		private readonly now: () => number = () => Date.now(),
+		/** The number whose token `fetchAll` uses: Meta's refusal of the list (190) is told to its sends only. */
+		private readonly fetchedBy?: string,
 	) {}
 
 	/** The approved templates of the WABA: cached unless older than the refresh interval or `refresh` is asked. */
@@ -278,8 +282,13 @@ export class TemplateCatalog {
 		if (found || named.fetched) return found;
 		const refetched = await this.refetchOnMiss(wabaId);
 		if (Array.isArray(refetched)) return refetched.find((t) => t.name === name && t.language === language);
-		if ('failed' in refetched) throw new TemplateListUnavailable({ name, language }, refetched.graphCode);
-		const unavailable = new TemplateListUnavailable({ name, language }, refetched.within.graphCode);
+		// Meta's code is told only to the sends of the number whose token Meta refused (another number of
+		// the WABA, sharing the fetch or its mark, is told to try again).
+		const failure: { graphCode?: number; phoneNumberId?: string } =
+			'failed' in refetched ? refetched : refetched.within.failed ? refetched.within : {};
+		const code = failure.phoneNumberId !== undefined && failure.phoneNumberId === this.fetchedBy ? failure.graphCode : undefined;
+		const unavailable = new TemplateListUnavailable({ name, language }, code);
+		if ('failed' in refetched) throw unavailable;
 		// Within the interval of a fetch: a list stored since it began answers (the cache this miss read,
 		// or the one that fetch stored meanwhile: one more read). Without one, that fetch failed (its
 		// mark says so, or could not be written), or runs on another instance, or died: not known.
@@ -397,11 +406,10 @@ export class TemplateCatalog {
 				return await this.refresh(wabaId);
 			} catch (error) {
 				// The same interval, now known to have no list (best effort: without it, misses find no list stored since).
-				const graphCode = error instanceof GraphApiError ? error.graphCode : undefined;
-				await this.store
-					.setMissRefetch(wabaId, { at: now, failed: true, ...(graphCode ? { graphCode } : {}) })
-					.catch(() => undefined);
-				return { failed: true, graphCode };
+				const refused =
+					error instanceof GraphApiError && error.graphCode ? { graphCode: error.graphCode, phoneNumberId: this.fetchedBy } : {};
+				await this.store.setMissRefetch(wabaId, { at: now, failed: true, ...refused }).catch(() => undefined);
+				return { failed: true, ...refused };
 			}
 		} catch {
 			// The store failing: the cache's miss is not an answer.

@@ -89,9 +89,14 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		expect(marks(world)).toEqual([{ at: 2000 }]);
 		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 2000 });
 		// Meta refused the list: its code is kept with the failure (only there).
-		await cache.setMissRefetch('waba-1', { at: 3000, failed: true, graphCode: 190 });
-		expect(marks(world)).toEqual([{ at: 3000, failed: true, graphCode: 190 }]);
-		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 3000, failed: true, graphCode: 190 });
+		await cache.setMissRefetch('waba-1', { at: 3000, failed: true, graphCode: 190, phoneNumberId: '106540352242922' });
+		expect(marks(world)).toEqual([{ at: 3000, failed: true, graphCode: 190, phoneNumberId: '106540352242922' }]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({
+			at: 3000,
+			failed: true,
+			graphCode: 190,
+			phoneNumberId: '106540352242922',
+		});
 		await cache.setMissRefetch('waba-1', { at: 4000, graphCode: 190 });
 		expect(marks(world)).toEqual([{ at: 4000 }]);
 	});
@@ -132,7 +137,7 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		['a time that is not a number', { at: '1000', failed: true }, undefined],
 		['a `failed` that is not true', { at: 1000, failed: 'yes' }, { at: 1000 }],
 		['a code that is not a number', { at: 1000, failed: true, graphCode: '190' }, { at: 1000, failed: true }],
-	])('reads a garbled record (%s) as no mark, or as a mark that did not fail', async (_, data, expected) => {
+	])('reads a garbled record (%s) as no mark, or without the part that is garbled', async (_, data, expected) => {
 		const { write, cache } = accessors();
 		await write.createWithAssociations(data, [markRecord]);
 		expect(await cache.getMissRefetch('waba-1')).toStrictEqual(expected);

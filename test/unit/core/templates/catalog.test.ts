@@ -304,7 +304,8 @@ describe('a template the cache lacks (find)', () => {
 			if (fail) throw fail === true ? new Error('graph down') : fail;
 			return lists[waba] ?? [];
 		};
-		const catalogOn = () => new TemplateCatalog(store, fetchAll, REFRESH, () => now);
+		/** A catalog on the store whose lists are fetched with the token of the number `by`. */
+		const catalogOn = (by = 'n1') => new TemplateCatalog(store, fetchAll, REFRESH, () => now, by);
 		const catalog = catalogOn();
 		await catalog.list('w');
 		lists.w = [t('welcome', 'en'), t('approved_later', 'pt_BR')];
@@ -426,13 +427,20 @@ describe('a template the cache lacks (find)', () => {
 		const first = await s.catalog.find('w', 'approved_later', 'pt_BR').catch((e: unknown) => e);
 		expect(first).toBeInstanceOf(TemplateListUnavailable);
 		expect(first).toMatchObject({ status: 503, graphCode: 190, i18nKey: 'api_error_template_list_token' });
-		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1001000, failed: true, graphCode: 190 });
+		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1001000, failed: true, graphCode: 190, phoneNumberId: 'n1' });
 		s.advance(1000);
 		await expect(s.catalogOn().find('w', 'no_such_template', 'en')).rejects.toMatchObject({
 			graphCode: 190,
 			i18nKey: 'api_error_template_list_token',
 			params: { name: 'no_such_template', language: 'en' },
 		});
+		// Another number of the account has a token of its own: Meta refused n1's, so n2's sends are told to try again.
+		const other = await s
+			.catalogOn('n2')
+			.find('w', 'no_such_template', 'en')
+			.catch((e: unknown) => e);
+		expect(other).toBeInstanceOf(TemplateListUnavailable);
+		expect(other).toMatchObject({ graphCode: undefined, i18nKey: 'api_error_template_list_unavailable' });
 		expect(s.fetches).toEqual(['w', 'w']);
 		// Meta out of reach (no code): the words ask to try again.
 		s.advance(MISS_REFETCH_MS);
