@@ -19,7 +19,6 @@ import * as path from 'path';
 
 import AdmZip from 'adm-zip';
 import { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
-import { AppLogStorage } from '@rocket.chat/apps-engine/server/storage/AppLogStorage';
 import { AppMetadataStorage } from '@rocket.chat/apps-engine/server/storage/AppMetadataStorage';
 import { AppSourceStorage } from '@rocket.chat/apps-engine/server/storage/AppSourceStorage';
 import { AppPermissionManager } from '@rocket.chat/apps-engine/server/managers/AppPermissionManager';
@@ -34,6 +33,7 @@ import { HarnessBridges } from './bridges';
 import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
 import { takeInquiry } from './rc/livechat';
+import { HarnessLogStorage } from './rc/logStorage';
 import { userDelete, userEdit } from './rc/messages';
 import { PersistenceOptions } from './rc/persistence';
 import { toAppRoom } from './rc/rooms';
@@ -150,25 +150,6 @@ class MemorySourceStorage extends AppSourceStorage {
 	}
 }
 
-class MemoryLogStorage extends AppLogStorage {
-	constructor(private readonly sink: (entry: Any) => void) {
-		super('harness');
-	}
-	async findPaginated() {
-		return { logs: [], total: 0 };
-	}
-	async storeEntries(entry: Any) {
-		this.sink(entry);
-		return entry;
-	}
-	async getEntriesFor() {
-		return [];
-	}
-	async removeEntriesFor() {
-		return undefined;
-	}
-}
-
 export interface HarnessOptions {
 	/** The zip built by `npm run package` (default: dist/<nameSlug>_<version>.zip). */
 	zipPath?: string;
@@ -206,7 +187,7 @@ export class AppHarness {
 		};
 		this.manager = new AppManager({
 			metadataStorage: new MemoryMetadataStorage(),
-			logStorage: new MemoryLogStorage((entry) => this.collectLogs(entry)),
+			logStorage: new HarnessLogStorage((entry) => this.collectLogs(entry), options.persistence?.latencyMs),
 			bridges: this.bridges,
 			sourceStorage: new MemorySourceStorage(),
 			tempFilePath: this.tempDir,
