@@ -7,6 +7,7 @@
 import { performance } from 'perf_hooks';
 
 import { connectNumber, contactVisitorToken, NUMBER, startApp } from '../harness/appUnderTest';
+import { quantile } from './stats';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const RUNS = Number(process.env.BENCH_RUNS ?? 40);
@@ -38,7 +39,6 @@ const LANGUAGES = [
 	'he',
 ];
 const LANGUAGE_COUNT = Math.min(LANGUAGES.length, Number(process.env.BENCH_LANGUAGES ?? 2));
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 const figure = (xs: number[]) =>
 	xs.length ? `median ${quantile(xs, 0.5).toFixed(1)} ms, p90 ${quantile(xs, 0.9).toFixed(1)} ms` : 'not measured';
 const nameOf = (i: number) => `template_${String(i).padStart(4, '0')}`;

@@ -2,8 +2,10 @@
  * Meta's side of the webhooks in a benchmark, in a thread of its own: Meta's client is not in the
  * server's process, so its requests and the reading of the acknowledgements are not the host's cost,
  * and the acknowledgement times are taken as Meta sees them, without the host's thread in between
- * on the client's side. Body `i` is posted `i * everyMs` after the start; each acknowledgement
- * (its time from the request's start, its status, when it came) is reported back.
+ * on the client's side. The thread is started, and the bodies copied to it, before the measure
+ * (`startPoster`): that copy (megabytes) takes the host's thread, as Meta's set-up would not. Once
+ * told to go, it posts body `i` `i * everyMs` after that; each acknowledgement (its time from the
+ * request's start, its status, when it came) is reported back.
  */
 import { Worker } from 'worker_threads';
 
@@ -11,7 +13,6 @@ const POSTER = `
 const http = require('http');
 const { parentPort, workerData } = require('worker_threads');
 const { url, bodies, everyMs } = workerData;
-const start = performance.now();
 const post = (body) =>
 	new Promise((resolve, reject) => {
 		const req = http.request(url, {
@@ -25,8 +26,9 @@ const post = (body) =>
 		req.on('error', reject);
 		req.end(body.raw);
 	});
-bodies.forEach((body, i) => {
-	setTimeout(async () => {
+parentPort.once('message', () => {
+	const start = performance.now();
+	bodies.forEach((body, i) => setTimeout(async () => {
 		const p0 = performance.now();
 		try {
 			const status = await post(body);
@@ -35,8 +37,9 @@ bodies.forEach((body, i) => {
 		} catch (error) {
 			parentPort.postMessage({ i, error: String(error) });
 		}
-	}, Math.max(0, start + i * everyMs - performance.now()));
+	}, Math.max(0, start + i * everyMs - performance.now())));
 });
+parentPort.postMessage({ ready: true });
 `;
 
 export interface Ack {
@@ -49,21 +52,41 @@ export interface Ack {
 	at: number;
 }
 
-/** Posts the signed bodies to `url` from a thread, one every `everyMs`; resolves with each acknowledgement, by index. */
-export function postFromThread(url: string, bodies: Array<{ raw: string; signature: string }>, everyMs: number): Promise<Ack[]> {
+/** A poster started and holding its bodies: `go` posts them and resolves with each acknowledgement, by index. */
+export interface Poster {
+	go(): Promise<Ack[]>;
+}
+
+/** Starts the poster thread with the signed bodies for `url`, one to be posted every `everyMs`; resolves once it holds them. */
+export async function startPoster(url: string, bodies: Array<{ raw: string; signature: string }>, everyMs: number): Promise<Poster> {
 	const worker = new Worker(POSTER, { eval: true, workerData: { url, bodies, everyMs } });
 	const acks: Ack[] = [];
-	return new Promise<Ack[]>((resolve, reject) => {
-		worker.on('error', reject);
-		// A thread that ended with acknowledgements missing (a crash) fails the run rather than hang it.
-		worker.on('exit', (code) =>
-			reject(new Error(`webhook poster exited (${code}) with ${acks.filter(Boolean).length} of ${bodies.length} acknowledgements`)),
-		);
-		worker.on('message', (message: Ack & { error?: string }) => {
-			if (message.error) reject(new Error(`webhook ${message.i}: ${message.error}`));
-			else if (message.status !== 200) reject(new Error(`webhook answered ${message.status}`));
-			acks[message.i] = message;
-			if (acks.filter(Boolean).length === bodies.length) resolve(acks);
-		});
-	}).finally(() => worker.terminate());
+	let settle: { resolve: (acks: Ack[]) => void; reject: (error: Error) => void } | undefined;
+	let early: Error | undefined;
+	const failed = (error: Error) => (settle ? settle.reject(error) : (early ??= error));
+	await new Promise<void>((resolve, reject) => {
+		worker.once('error', reject);
+		worker.once('exit', (code) => reject(new Error(`webhook poster exited (${code}) before it started`)));
+		worker.once('message', () => resolve());
+	});
+	worker.removeAllListeners();
+	worker.on('error', failed);
+	// A thread that ended with acknowledgements missing (a crash) fails the run rather than hang it.
+	worker.on('exit', (code) =>
+		failed(new Error(`webhook poster exited (${code}) with ${acks.filter(Boolean).length} of ${bodies.length} acknowledgements`)),
+	);
+	worker.on('message', (message: Ack & { error?: string }) => {
+		if (message.error) failed(new Error(`webhook ${message.i}: ${message.error}`));
+		else if (message.status !== 200) failed(new Error(`webhook answered ${message.status}`));
+		acks[message.i] = message;
+		if (acks.filter(Boolean).length === bodies.length) settle?.resolve(acks);
+	});
+	return {
+		go: () => {
+			if (early) return Promise.reject(early);
+			const done = new Promise<Ack[]>((resolve, reject) => (settle = { resolve, reject }));
+			worker.postMessage('go');
+			return done.finally(() => worker.terminate());
+		},
+	};
 }
