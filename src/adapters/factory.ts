@@ -13,6 +13,7 @@ import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../core/i18n/translate';
 import { NumberStore } from './persistence/NumberStore';
+import { PersistedTemplateCache } from './persistence/TemplateCacheStore';
 import { AppSettings, SETTING_DEFINITIONS, SettingKey, SettingsReader } from '../core/app/settings';
 import { callbackUrl, ensureVerifyToken } from './persistence/verifyToken';
 import { DirectHttpPort, messagesThrough } from './directHttp';
@@ -143,8 +144,18 @@ export async function graphFactory(read: IRead, http: IHttp): Promise<(accessTok
 	return (accessToken) => new PacedGraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken }, NUMBER_PACERS, rate);
 }
 
+/**
+ * Numbers, over the app's persistence. Connecting or editing a number forgets its WABA's mark of a
+ * failed template list fetch in the template cache (a no-op without `persistence`).
+ */
 export async function numberService(read: IRead, http: IHttp, persistence?: IPersistence): Promise<NumberService> {
-	return new NumberService(new NumberStore(read.getPersistenceReader(), persistence), await graphFactory(read, http));
+	const reader = read.getPersistenceReader();
+	return new NumberService(
+		new NumberStore(reader, persistence),
+		await graphFactory(read, http),
+		undefined,
+		new PersistedTemplateCache(reader, persistence),
+	);
 }
 
 /** The user's Rocket.Chat language, else the workspace's. */

@@ -41,6 +41,19 @@ export interface GraphErrorBody {
 	is_transient?: boolean;
 }
 
+/**
+ * Whether Meta's error code says it no longer accepts the access token itself, so that only a new
+ * token (an admin reconnecting the number) helps, per Meta's Graph API error codes:
+ * - 190, access token expired (OAuthException): expired, invalidated, or its session ended;
+ * - 102, API Session: with no subcode, the access token has expired, been revoked or is otherwise
+ *   invalid (a subcode names the reason: the session expired, the password changed, the app was
+ *   removed...; a new token is needed all the same).
+ * Not 0 (AuthException): callers pass 0 for "no code known".
+ */
+export function isRefusedToken(code?: number): boolean {
+	return code === 190 || code === 102;
+}
+
 /** Meta answered with a non-2xx status. `graphCode` is 0 when the body was not Meta's envelope (an HTML 502, say). */
 export class GraphApiError extends AppError {
 	readonly graphCode: number;

@@ -4,7 +4,7 @@
  * again and sends, rather than refusing it until the cache expires (core/templates/catalog.ts `find`).
  */
 import { engineAtLeast } from '../../tools/harness/engineVersion';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 const SHIP = {
 	id: '1',
@@ -23,6 +23,7 @@ const DELAY = {
 	category: 'UTILITY',
 	components: [{ type: 'BODY', text: 'Seu pedido {{1}} vai atrasar.' }],
 };
+const SHIP_SEND = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
 const DELAY_SEND = {
 	name: 'ship_delay',
 	language: { code: 'pt_BR' },
@@ -42,6 +43,12 @@ describe('a template approved after the template list was cached', () => {
 	const LIST_CALL = ['GET', `/v23.0/${NUMBER.wabaId}/message_templates`, `Bearer ${NUMBER.accessToken}`];
 	/** The app's records under one association (src/adapters/persistence/TemplateCacheStore.ts). */
 	const records = (id: string) => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === id)).map((r) => r.data);
+	/** templateMessage of one template to one number, as an admin. */
+	const templateMessage = (to: string, template: unknown) =>
+		callApi(app, 'templateMessage', {
+			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: [to], template },
+			headers: ADMIN_AUTH,
+		});
 	const sends = () => app.sim.requestsTo('/messages').map((r) => [r.method, r.path, r.headers.authorization, r.body]);
 	const sendOf = (to: string, template: unknown) => [
 		'POST',
@@ -58,11 +65,7 @@ describe('a template approved after the template list was cached', () => {
 	];
 
 	it('templateMessage sends it on its first use, after one more list from Meta', async () => {
-		const ship = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
-		const first = await callApi(app, 'templateMessage', {
-			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000001'], template: ship },
-			headers: ADMIN_AUTH,
-		});
+		const first = await templateMessage('15550000001', SHIP_SEND);
 		expect(first.status).toBe(200);
 		expect(listCalls()).toEqual([LIST_CALL]);
 
@@ -76,7 +79,7 @@ describe('a template approved after the template list was cached', () => {
 			body: { success: true, results: [{ phoneNumber: '15550000002', msId: expect.stringMatching(/^wamid\./) }] },
 		});
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
-		expect(sends()).toEqual([sendOf('15550000001', ship), sendOf('15550000002', DELAY_SEND)]);
+		expect(sends()).toEqual([sendOf('15550000001', SHIP_SEND), sendOf('15550000002', DELAY_SEND)]);
 		expect(app.sim.sentMessages[1].wamid).toBe(res.body.results[0].msId);
 		// When the miss fetched the list again is a record of its own: the index is the list's alone.
 		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([{ at: expect.any(Number) }]);
@@ -95,11 +98,7 @@ describe('a template approved after the template list was cached', () => {
 	});
 
 	it('templateMessage answers 503 and sends nothing when the list cannot be fetched again, and within the minute after', async () => {
-		const ship = { name: 'ship', language: { code: 'en' }, components: [{ type: 'body', parameters: [{ type: 'text', text: '3' }] }] };
-		const first = await callApi(app, 'templateMessage', {
-			body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000001'], template: ship },
-			headers: ADMIN_AUTH,
-		});
+		const first = await templateMessage('15550000001', SHIP_SEND);
 		expect(first.status).toBe(200);
 		// Meta refuses the list now (the number's token was rotated at Meta): whether ship_delay is approved is not known.
 		app.sim.numbers.set(NUMBER.phoneNumberId, { ...app.sim.numbers.get(NUMBER.phoneNumberId)!, accessToken: 'EAAROTATED' });
@@ -124,7 +123,51 @@ describe('a template approved after the template list was cached', () => {
 		// Within the minute: the same answer, without asking Meta again.
 		expect(await send()).toEqual(unavailable);
 		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
-		expect(sends()).toEqual([sendOf('15550000001', ship)]);
+		expect(sends()).toEqual([sendOf('15550000001', SHIP_SEND)]);
+	});
+
+	it('after Meta refused the token, reconnecting the number with a new one ends the minute: the next send fetches the list and sends', async () => {
+		// The app caches the list (ship only); Meta then approves ship_delay, and the number's token is rotated at Meta.
+		const first = await templateMessage('15550000001', SHIP_SEND);
+		expect(first.status).toBe(200);
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, DELAY]);
+		app.sim.numbers.set(NUMBER.phoneNumberId, { ...app.sim.numbers.get(NUMBER.phoneNumberId)!, accessToken: 'EAAROTATED' });
+		const send = () =>
+			callApi(app, 'templateMessage', {
+				body: { connectedWhatsAppNo: NUMBER.phoneNumberId, phoneNumbers: ['15550000002'], template: DELAY_SEND },
+				headers: ADMIN_AUTH,
+			});
+		expect((await send()).status).toBe(503);
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([
+			{ at: expect.any(Number), failed: true, graphCode: 190, phoneNumberId: NUMBER.phoneNumberId },
+		]);
+
+		// The admin edits the number with the new token (/whatsapp numbers, Edit).
+		const { harness } = app;
+		const room = harness.addRoom({ name: 'numbers', creator: harness.admin });
+		await harness.command('whatsapp', ['numbers'], { user: harness.admin, room });
+		const edit = await harness.blockAction({
+			user: harness.admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: harness.lastView(harness.admin)!,
+		});
+		const saved = await harness.viewSubmit({
+			user: harness.admin,
+			view: edit.view,
+			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: 'EAAROTATED', appSecret: '' }),
+		});
+		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
+		expect(records(`template-miss-refetch:${NUMBER.wabaId}`)).toEqual([]);
+
+		// Within the minute of the failed fetch: the list is fetched again, with the new token, and the template sent.
+		const listsBefore = listCalls().length;
+		const sent = await send();
+		expect(sent.status).toBe(200);
+		expect(listCalls().slice(listsBefore)).toEqual([['GET', `/v23.0/${NUMBER.wabaId}/message_templates`, 'Bearer EAAROTATED']]);
+		const [method, path, , body] = sendOf('15550000002', DELAY_SEND);
+		expect(sends()).toEqual([sendOf('15550000001', SHIP_SEND), [method, path, 'Bearer EAAROTATED', body]]);
 	});
 
 	// Older engines have no outbound communication (templateMessage.test.ts): reported as skipped there.

@@ -95,6 +95,14 @@ export class PersistedTemplateCache implements TemplateCache {
 		await this.put([missRefetchRecord(wabaId)], { at: mark.at, ...(mark.failed ? { failed: true, ...refused } : {}) });
 	}
 
+	/**
+	 * Removes the mark (NumberService's `MissRefetchMarks`: a number of the WABA was just connected or
+	 * edited), so the next miss fetches the list again at once. Read-only contexts remove nothing.
+	 */
+	async forgetMissRefetch(wabaId: string): Promise<void> {
+		if (this.persistence) await new Records(this.read, this.persistence).removeAll([missRefetchRecord(wabaId)]);
+	}
+
 	private async put(associations: RocketChatAssociationRecord[], data: object): Promise<void> {
 		// Read-only contexts (no persistence accessor) just skip caching.
 		if (this.persistence) await new Records(this.read, this.persistence).put(associations, data);

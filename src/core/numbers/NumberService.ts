@@ -2,7 +2,7 @@
  * Connecting, editing and disconnecting WhatsApp numbers. Credentials are checked against the
  * Graph API before anything is saved; what is wrong is reported per form field.
  */
-import { GraphApiError } from '../errors';
+import { GraphApiError, isRefusedToken } from '../errors';
 import { ConnectedNumber, ConnectForm, FieldErrors, validateForm } from './ConnectedNumber';
 
 export interface NumberRepository {
@@ -18,6 +18,16 @@ export interface NumberGraph {
 	listPhoneNumbers(wabaId: string): Promise<Array<{ id: string }>>;
 }
 
+/**
+ * The template cache's mark of a WABA's failed miss-refetch (templates/catalog.ts `find`): while it
+ * holds (a minute), a send of a template the cached list lacks is answered from it, with Meta's
+ * refusal of the number's token among it. A number connected or edited has been checked against
+ * Meta just now: its WABA's mark is forgotten, so the next such send fetches the list again at once.
+ */
+export interface MissRefetchMarks {
+	forgetMissRefetch(wabaId: string): Promise<void>;
+}
+
 export type ConnectResult = { ok: true; number: ConnectedNumber; created: boolean } | { ok: false; errors: FieldErrors };
 
 export class NumberService {
@@ -25,6 +35,7 @@ export class NumberService {
 		private readonly repository: NumberRepository,
 		private readonly graphFor: (accessToken: string) => NumberGraph,
 		private readonly now: () => Date = () => new Date(),
+		private readonly missRefetchMarks?: MissRefetchMarks,
 	) {}
 
 	list(): Promise<ConnectedNumber[]> {
@@ -37,7 +48,9 @@ export class NumberService {
 
 	/**
 	 * Saves a new number, or the edit of `editing` (whose empty secrets are kept). Meta is asked
-	 * whether the token sees the number and whether the number belongs to the WABA.
+	 * whether the token sees the number and whether the number belongs to the WABA. Once saved, the
+	 * WABA's mark of a failed template list fetch is forgotten (`MissRefetchMarks`; best effort: the
+	 * number is connected either way).
 	 */
 	async connect(form: ConnectForm, by: string, editing?: string): Promise<ConnectResult> {
 		const existing = editing ? await this.repository.get(editing) : undefined;
@@ -70,6 +83,11 @@ export class NumberService {
 		};
 		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
 		await this.repository.save(number);
+		try {
+			await this.missRefetchMarks?.forgetMissRefetch(number.wabaId);
+		} catch {
+			// The number is connected: a mark left behind only delays the next list fetch by its minute.
+		}
 		return { ok: true, number, created: !existing };
 	}
 
@@ -101,7 +119,7 @@ export class NumberService {
 /** Maps a failed credential check to the field the admin must fix. */
 export function credentialErrors(error: unknown, field: 'phoneNumberId' | 'wabaId'): FieldErrors {
 	if (error instanceof GraphApiError) {
-		if (error.graphCode === 190 || error.graphCode === 102) return { accessToken: 'error_access_token_rejected' };
+		if (isRefusedToken(error.graphCode)) return { accessToken: 'error_access_token_rejected' };
 		if (error.graphCode === 10 || error.graphCode === 200 || error.graphCode === 3)
 			return { accessToken: 'error_access_token_permissions' };
 		if (error.graphCode === 100 || error.graphCode === 803)

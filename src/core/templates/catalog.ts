@@ -7,7 +7,8 @@
  * webhook not subscribed, or lost) is found on its first use: `find` fetches the list again when
  * the cache lacks it, at most once per MISS_REFETCH_MS per WABA; when that fetch fails, `find` says
  * so (TemplateListUnavailable) rather than calling the template unapproved, and keeps saying so
- * until the list may be fetched again.
+ * until the list may be fetched again (the interval is over, or a number of the WABA was connected
+ * or edited since).
  */
 import { GraphApiError } from '../errors';
 import { TemplateStatusEvent } from '../status/webhook';
@@ -42,7 +43,7 @@ export interface CachedTemplates {
 export interface MissRefetchMark {
 	at: number;
 	failed?: boolean;
-	/** Meta's error code, when Meta refused the list (190: the number's token is no longer valid). */
+	/** Meta's error code, when Meta refused the list (190 or 102, `isRefusedToken`, say the number's token is no longer valid). */
 	graphCode?: number;
 	/** The number whose token fetched the list, when Meta refused it (its code is about that number). */
 	phoneNumberId?: string;
@@ -212,7 +213,7 @@ export class TemplateCatalog {
 		private readonly fetchAll: (wabaId: string) => Promise<MetaTemplate[]>,
 		private readonly refreshMs: number,
 		private readonly now: () => number = () => Date.now(),
-		/** The number whose token `fetchAll` uses: Meta's refusal of the list (190) is told to its sends only. */
+		/** The number whose token `fetchAll` uses: Meta's code refusing the list (190 or 102: a refused token) is told to its sends only. */
 		private readonly fetchedBy?: string,
 	) {}
 
@@ -273,7 +274,9 @@ export class TemplateCatalog {
 	 * their clocks here: a list stored by one whose clock is behind the mark's writer's counts as
 	 * older.) A list fetched just now (the cache was due, stale or of another fetch) is not fetched again;
 	 * a list the cache got a moment ago from another read is, once: a template Meta approved since
-	 * is to be found on its first use.
+	 * is to be found on its first use. Connecting or editing a number of the WABA removes the mark
+	 * (NumberService.connect): an admin who replaced a token Meta refused has the next miss fetch
+	 * the list again at once, with the new token, rather than wait out the interval.
 	 */
 	async find(wabaId: string, name: string, language: string): Promise<MetaTemplate | undefined> {
 		const loaded = await this.load(wabaId, {});

@@ -3,7 +3,7 @@
  * for people (i18n keys) with what the app should do next. Codes and retry classification follow
  * Meta's error table (shared/contracts/derived/error-codes.table.json).
  */
-import { AppError } from '../errors';
+import { AppError, isRefusedToken } from '../errors';
 import { FieldError } from './template';
 
 /** The template (or the language asked for) is not among the approved ones. */
@@ -20,7 +20,10 @@ export class TemplateError extends AppError {
  * approved the template is not known, so it is not refused as unapproved. Carries the
  * template's name and language, and Meta's error code when Meta refused the list (`graphCode`):
  * nothing else of the failure (a token, Meta's words) goes with it. When Meta no longer accepts the
- * number's token (190), trying again in a minute does not help: the words say to reconnect the number.
+ * number's token (190 or 102, `isRefusedToken`), trying again in a minute does not help: the words
+ * say to reconnect the number. Reconnecting or editing the number clears the WABA's mark of the
+ * failed fetch (NumberService.connect), so the next miss fetches the list again at once, with the
+ * new token, rather than waiting out the minute.
  */
 export class TemplateListUnavailable extends AppError {
 	constructor(
@@ -31,7 +34,7 @@ export class TemplateListUnavailable extends AppError {
 			code: 'template_list_unavailable',
 			message: `template list not fetched again for ${params.name} (${params.language})${graphCode ? ` (Meta error ${graphCode})` : ''}`,
 			status: 503,
-			i18nKey: graphCode === 190 ? 'api_error_template_list_token' : 'api_error_template_list_unavailable',
+			i18nKey: isRefusedToken(graphCode) ? 'api_error_template_list_token' : 'api_error_template_list_unavailable',
 			params,
 		});
 	}
@@ -74,9 +77,11 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	131026: explain('graph_error_131026'),
 	130429: explain('graph_error_130429', true),
 	131056: explain('graph_error_131056', true),
-	// Expired or invalidated token: an admin must reconnect the number. (Not code 0, AuthException:
+	// Meta no longer accepts the token (`isRefusedToken`: 190 expired or invalidated, 102 API Session
+	// expired, revoked or invalid): an admin must reconnect the number. (Not code 0, AuthException:
 	// callers pass 0 for "no code known".)
 	190: explain('graph_error_190'),
+	102: explain('graph_error_190'),
 	// Temporary on Meta's side: API Service, API Too Many Calls, WABA rate limit, unknown, unavailable.
 	2: explain('graph_error_temporary', true),
 	4: explain('graph_error_temporary', true),

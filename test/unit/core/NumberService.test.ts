@@ -1,6 +1,6 @@
 import { GraphApiError } from '../../../src/core/errors';
 import { ConnectedNumber, maskSecret, normalizeForm, validateForm } from '../../../src/core/numbers/ConnectedNumber';
-import { NumberGraph, NumberRepository, NumberService } from '../../../src/core/numbers/NumberService';
+import { MissRefetchMarks, NumberGraph, NumberRepository, NumberService } from '../../../src/core/numbers/NumberService';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -138,5 +138,55 @@ describe('NumberService.connect', () => {
 		// An ID no other number holds goes on to Meta's checks (here: not in the WABA).
 		const moved = await service.connect(form({ phoneNumberId: '106540352242923' }), 'admin', '106540352242922');
 		expect(moved).toMatchObject({ ok: false, errors: { wabaId: 'error_number_not_in_waba' } });
+	});
+
+	describe("forgets the WABA's mark of a failed template list fetch once the number is saved", () => {
+		/** The template cache's marks: which WABAs were forgotten, or a store that fails. */
+		const marks = (fails = false) => {
+			const forgotten: string[] = [];
+			const port: MissRefetchMarks = {
+				forgetMissRefetch: async (wabaId) => {
+					forgotten.push(wabaId);
+					if (fails) throw new Error('persistence down');
+				},
+			};
+			return { forgotten, port };
+		};
+		const at = () => new Date('2026-01-01T00:00:00Z');
+
+		it('on a new number and on an edit', async () => {
+			const repo = new MemoryRepo();
+			const { forgotten, port } = marks();
+			const service = new NumberService(repo, () => graph(), at, port);
+			expect((await service.connect(form(), 'admin')).ok).toBe(true);
+			expect(forgotten).toEqual(['102290129340398']);
+			// An edit (here a new token) saves the number again: its WABA's mark goes again.
+			const edited = await service.connect(form({ accessToken: 'EAAnew', appSecret: '' }), 'admin', '106540352242922');
+			expect(edited).toMatchObject({ ok: true, created: false, number: { accessToken: 'EAAnew' } });
+			expect(forgotten).toEqual(['102290129340398', '102290129340398']);
+		});
+
+		it('not when Meta refuses the credentials (nothing is saved)', async () => {
+			const { forgotten, port } = marks();
+			const refused = new NumberService(
+				new MemoryRepo(),
+				() => graph({ getPhoneNumber: async () => Promise.reject(new GraphApiError(401, { code: 190 })) }),
+				at,
+				port,
+			);
+			expect(await refused.connect(form(), 'admin')).toEqual({ ok: false, errors: { accessToken: 'error_access_token_rejected' } });
+			const notOwned = new NumberService(new MemoryRepo(), () => graph({ listPhoneNumbers: async () => [] }), at, port);
+			expect((await notOwned.connect(form(), 'admin')).ok).toBe(false);
+			expect(forgotten).toEqual([]);
+		});
+
+		it('best effort: a store that fails to forget still leaves the number connected', async () => {
+			const repo = new MemoryRepo();
+			const { forgotten, port } = marks(true);
+			const service = new NumberService(repo, () => graph(), at, port);
+			expect(await service.connect(form(), 'admin')).toMatchObject({ ok: true, created: true });
+			expect(forgotten).toEqual(['102290129340398']);
+			expect(repo.items.size).toBe(1);
+		});
 	});
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { AppError, GraphApiError, NetworkError } from '../../../src/core/errors';
+import { AppError, GraphApiError, isRefusedToken, NetworkError } from '../../../src/core/errors';
 import { CONTRACTS_DIR } from '../../support/metaSpec';
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
@@ -109,5 +109,20 @@ describe('NetworkError', () => {
 			timedOut: false,
 			message: 'Graph API unreachable: ECONNREFUSED',
 		});
+	});
+});
+
+describe('isRefusedToken', () => {
+	it('is true for the codes by which Meta refuses the access token itself: 190 and 102 (API Session)', () => {
+		expect([190, 102].map(isRefusedToken)).toEqual([true, true]);
+		// AuthException (0) is "no code known" to callers; a permission error is not a refused token.
+		expect([0, 10, 200, 100, 131000, undefined].map((code) => isRefusedToken(code))).toEqual([
+			false,
+			false,
+			false,
+			false,
+			false,
+			false,
+		]);
 	});
 });

@@ -25,6 +25,8 @@ describe('explainListError', () => {
 
 	it('keeps the words that fit a list: an expired token, Meta busy; out of reach', () => {
 		expect(explainListError(new GraphApiError(401, { code: 190 }), en)).toBe(en('graph_error_190', { code: 190 }));
+		// API Session (102): the token expired, was revoked or is invalid, as 190.
+		expect(explainListError(new GraphApiError(401, { code: 102 }), en)).toBe(en('graph_error_190', { code: 102 }));
 		expect(explainListError(new GraphApiError(503, { code: 131000 }), en)).toBe(en('graph_error_temporary', { code: 131000 }));
 		expect(explainListError(new GraphApiError(429, { code: 4 }), en)).toBe(en('graph_error_temporary', { code: 4 }));
 		expect(explainListError(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false }), en)).toBe(en('error_graph_unreachable'));

@@ -229,19 +229,24 @@ describe('a template the cached list lacks, when the list cannot be fetched from
 		expect(w.answers.size).toBe(0);
 	});
 
-	it('templateMessage and the outbound provider say to reconnect the number when Meta refuses its token (190)', async () => {
-		const w = await cachedThenFailing(graphError(190));
-		const error = await refusal(w.service.templateMessage({ body: body({ template: later }), roles: manager, userId: 'u1', t: keys }));
-		expect(explainError(error, translator('en'))).toEqual({
-			status: 503,
-			code: 'template_list_unavailable',
-			text: 'The template list could not be fetched from Meta to check template "approved_later" (en_US) again: Meta no longer accepts this number\'s access token. An admin must reconnect the number (/whatsapp numbers).',
-		});
-		await expect(
-			w.service.sendOutbound({ providerNumber: '1001', to: '5511987654321', template: later, routing: {}, t: keys }),
-		).rejects.toMatchObject({ code: 'template_list_unavailable', status: 503, i18nKey: 'api_error_template_list_token' });
-		expect(w.graph.sends).toEqual([]);
-	});
+	it.each([190, 102])(
+		'templateMessage and the outbound provider say to reconnect the number when Meta refuses its token (%i)',
+		async (code) => {
+			const w = await cachedThenFailing(graphError(code));
+			const error = await refusal(
+				w.service.templateMessage({ body: body({ template: later }), roles: manager, userId: 'u1', t: keys }),
+			);
+			expect(explainError(error, translator('en'))).toEqual({
+				status: 503,
+				code: 'template_list_unavailable',
+				text: 'The template list could not be fetched from Meta to check template "approved_later" (en_US) again: Meta no longer accepts this number\'s access token. An admin must reconnect the number (/whatsapp numbers).',
+			});
+			await expect(
+				w.service.sendOutbound({ providerNumber: '1001', to: '5511987654321', template: later, routing: {}, t: keys }),
+			).rejects.toMatchObject({ code: 'template_list_unavailable', status: 503, i18nKey: 'api_error_template_list_token' });
+			expect(w.graph.sends).toEqual([]);
+		},
+	);
 
 	it('a dry run and a campaign (async) answer the same 503; no campaign is stored', async () => {
 		const dry = await cachedThenFailing(new NetworkError({ detail: 'ECONNRESET', timedOut: false }));

@@ -132,6 +132,44 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		expect(fetches).toBe(1);
 	});
 
+	it('forgets the mark (a number of the WABA connected or edited): the next miss fetches the list again at once', async () => {
+		const { world, write, cache } = accessors();
+		await write.createWithAssociations({ at: 1000000, failed: true, graphCode: 190, phoneNumberId: 'n1' }, [markRecord]);
+		const other = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'template-miss-refetch:waba-2');
+		await write.createWithAssociations({ at: 1000000, failed: true }, [other]);
+		let listed = [template('new')];
+		let fetches = 0;
+		const catalog = new TemplateCatalog(
+			cache,
+			async () => (fetches++, listed),
+			300000,
+			() => 1001000,
+			'n1',
+		);
+		await catalog.list('waba-1');
+		// Meta approves a template the cached list lacks; the mark would answer its miss for a minute.
+		listed = [template('new'), template('approved_later')];
+		await cache.forgetMissRefetch('waba-1');
+		expect(marks(world)).toEqual([]);
+		expect(await cache.getMissRefetch('waba-1')).toBeUndefined();
+		// Another WABA's mark stays.
+		expect(await cache.getMissRefetch('waba-2')).toStrictEqual({ at: 1000000, failed: true });
+		// Within the minute of the failed fetch, the miss asks Meta again rather than saying to reconnect.
+		expect(await catalog.find('waba-1', 'approved_later', 'en_US')).toMatchObject({ name: 'approved_later' });
+		expect(fetches).toBe(2);
+		// Forgetting a mark that is not there does nothing.
+		await cache.forgetMissRefetch('waba-3');
+	});
+
+	it('forgets nothing without a persistence accessor (a read-only context)', async () => {
+		const { world, write } = accessors();
+		await write.createWithAssociations({ at: 1000000, failed: true }, [markRecord]);
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const readOnly = new PersistedTemplateCache(new PersistenceRead(bridge, 'app-1') as any);
+		await readOnly.forgetMissRefetch('waba-1');
+		expect(marks(world)).toEqual([{ at: 1000000, failed: true }]);
+	});
+
 	it.each([
 		['no time', { failed: true }, undefined],
 		['a time that is not a number', { at: '1000', failed: true }, undefined],

@@ -451,6 +451,22 @@ describe('a template the cache lacks (find)', () => {
 		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1002000 + MISS_REFETCH_MS, failed: true });
 	});
 
+	it("Meta's API Session error (102: the token expired, was revoked or is invalid) says to reconnect the number too", async () => {
+		const s = await approvedLater();
+		s.failing(new GraphApiError(401, { message: 'Error validating access token', type: 'OAuthException', code: 102 }));
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toMatchObject({
+			status: 503,
+			graphCode: 102,
+			i18nKey: 'api_error_template_list_token',
+		});
+		s.advance(1000);
+		await expect(s.catalogOn().find('w', 'no_such_template', 'en')).rejects.toMatchObject({
+			graphCode: 102,
+			i18nKey: 'api_error_template_list_token',
+		});
+		expect(s.fetches).toEqual(['w', 'w']);
+	});
+
 	it('within the interval of a fetch that failed, a list fetched since (the Refresh button) answers the miss again', async () => {
 		const s = await approvedLater();
 		s.failing(true);

@@ -15,6 +15,8 @@ describe('explainSendError', () => {
 		[130429, 'graph_error_130429', true, false],
 		[131056, 'graph_error_131056', true, false],
 		[190, 'graph_error_190', false, false],
+		// API Session: the token expired, was revoked or is invalid, as 190 (`isRefusedToken`).
+		[102, 'graph_error_190', false, false],
 		[131000, 'graph_error_temporary', true, false],
 		[987654, 'graph_error_other', false, false],
 		[0, 'graph_error_other', false, false],
