@@ -145,8 +145,8 @@ export async function graphFactory(read: IRead, http: IHttp): Promise<(accessTok
 }
 
 /**
- * Numbers, over the app's persistence. Connecting or editing a number forgets its WABA's mark of a
- * failed template list fetch in the template cache (a no-op without `persistence`).
+ * Numbers, over the app's persistence. Connecting or editing a number forgets its WABA's mark of the
+ * last template list fetch on a miss, in the template cache (a no-op without `persistence`).
  */
 export async function numberService(read: IRead, http: IHttp, persistence?: IPersistence): Promise<NumberService> {
 	const reader = read.getPersistenceReader();

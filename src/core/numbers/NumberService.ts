@@ -19,10 +19,12 @@ export interface NumberGraph {
 }
 
 /**
- * The template cache's mark of a WABA's failed miss-refetch (templates/catalog.ts `find`): while it
- * holds (a minute), a send of a template the cached list lacks is answered from it, with Meta's
- * refusal of the number's token among it. A number connected or edited has been checked against
- * Meta just now: its WABA's mark is forgotten, so the next such send fetches the list again at once.
+ * The template cache's mark of a WABA's last list fetch on a miss (templates/catalog.ts `find`): for
+ * a minute after it the list is not fetched again on a miss, and after a failed fetch such a miss is
+ * answered from the mark, Meta's refusal of the number's token among it. A number connected or
+ * edited has just been checked against Meta: the mark of its WABA (and of the WABA an edit moved it
+ * from) is forgotten, whatever it says, so the next such send fetches the list again at once (one
+ * list request more when the last fetch had succeeded).
  */
 export interface MissRefetchMarks {
 	forgetMissRefetch(wabaId: string): Promise<void>;
@@ -49,8 +51,8 @@ export class NumberService {
 	/**
 	 * Saves a new number, or the edit of `editing` (whose empty secrets are kept). Meta is asked
 	 * whether the token sees the number and whether the number belongs to the WABA. Once saved, the
-	 * WABA's mark of a failed template list fetch is forgotten (`MissRefetchMarks`; best effort: the
-	 * number is connected either way).
+	 * WABA's mark of its last template list fetch on a miss is forgotten (`MissRefetchMarks`; best
+	 * effort: the number is connected either way).
 	 */
 	async connect(form: ConnectForm, by: string, editing?: string): Promise<ConnectResult> {
 		const existing = editing ? await this.repository.get(editing) : undefined;
@@ -83,11 +85,13 @@ export class NumberService {
 		};
 		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
 		await this.repository.save(number);
-		try {
-			await this.missRefetchMarks?.forgetMissRefetch(number.wabaId);
-		} catch {
-			// The number is connected: a mark left behind only delays the next list fetch by its minute.
-		}
+		// The account it is in now, and the one it left (an edit that moved it): both may hold a mark of its old token.
+		for (const wabaId of new Set([number.wabaId, existing?.wabaId ?? number.wabaId]))
+			try {
+				await this.missRefetchMarks?.forgetMissRefetch(wabaId);
+			} catch {
+				// The number is connected: a mark left behind only delays the next list fetch by its minute.
+			}
 		return { ok: true, number, created: !existing };
 	}
 

@@ -109,6 +109,11 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
 		this.missRefetches.set(wabaId, { ...mark });
 	}
+
+	/** Removes the mark (a number of the WABA connected or edited: NumberService `MissRefetchMarks`). */
+	async forgetMissRefetch(wabaId: string): Promise<void> {
+		this.missRefetches.delete(wabaId);
+	}
 }
 
 /**
@@ -411,7 +416,11 @@ export class TemplateCatalog {
 				// The same interval, now known to have no list (best effort: without it, misses find no list stored since).
 				const refused =
 					error instanceof GraphApiError && error.graphCode ? { graphCode: error.graphCode, phoneNumberId: this.fetchedBy } : {};
-				await this.store.setMissRefetch(wabaId, { at: now, failed: true, ...refused }).catch(() => undefined);
+				// Only over this fetch's own mark: one a number's connect or edit removed meanwhile (a new token,
+				// NumberService) or a later fetch wrote stays as it is.
+				const still = await this.store.getMissRefetch(wabaId).catch(() => undefined);
+				if (still?.at === now && !still.failed)
+					await this.store.setMissRefetch(wabaId, { at: now, failed: true, ...refused }).catch(() => undefined);
 				return { failed: true, ...refused };
 			}
 		} catch {

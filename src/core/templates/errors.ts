@@ -1,7 +1,8 @@
 /**
  * Errors of the template model, and the Cloud API error codes of a failed template send explained
  * for people (i18n keys) with what the app should do next. Codes and retry classification follow
- * Meta's error table (shared/contracts/derived/error-codes.table.json).
+ * Meta's error table (shared/contracts/derived/error-codes.table.json); 102, which that table lacks,
+ * follows Meta's general Graph API error codes (core/errors.ts `isRefusedToken`).
  */
 import { AppError, isRefusedToken } from '../errors';
 import { FieldError } from './template';

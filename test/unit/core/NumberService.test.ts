@@ -166,6 +166,20 @@ describe('NumberService.connect', () => {
 			expect(forgotten).toEqual(['102290129340398', '102290129340398']);
 		});
 
+		it('on an edit that moves the number to another WABA: the marks of both', async () => {
+			const repo = new MemoryRepo();
+			const { forgotten, port } = marks();
+			const service = new NumberService(repo, () => graph(), at, port);
+			expect((await service.connect(form(), 'admin')).ok).toBe(true);
+			const moved = await service.connect(
+				form({ wabaId: '999000111222333', accessToken: '', appSecret: '' }),
+				'admin',
+				'106540352242922',
+			);
+			expect(moved).toMatchObject({ ok: true, number: { wabaId: '999000111222333' } });
+			expect(forgotten).toEqual(['102290129340398', '999000111222333', '102290129340398']);
+		});
+
 		it('not when Meta refuses the credentials (nothing is saved)', async () => {
 			const { forgotten, port } = marks();
 			const refused = new NumberService(

@@ -157,8 +157,9 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		// Within the minute of the failed fetch, the miss asks Meta again rather than saying to reconnect.
 		expect(await catalog.find('waba-1', 'approved_later', 'en_US')).toMatchObject({ name: 'approved_later' });
 		expect(fetches).toBe(2);
-		// Forgetting a mark that is not there does nothing.
+		// Forgetting a mark that is not there touches no other.
 		await cache.forgetMissRefetch('waba-3');
+		expect(await cache.getMissRefetch('waba-2')).toStrictEqual({ at: 1000000, failed: true });
 	});
 
 	it('forgets nothing without a persistence accessor (a read-only context)', async () => {

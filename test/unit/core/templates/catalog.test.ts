@@ -451,6 +451,24 @@ describe('a template the cache lacks (find)', () => {
 		expect(await s.store.getMissRefetch('w')).toEqual({ at: 1002000 + MISS_REFETCH_MS, failed: true });
 	});
 
+	it('a fetch that fails after its mark was forgotten (the number reconnected meanwhile) leaves no failed mark: the next miss fetches again', async () => {
+		const s = await approvedLater();
+		s.advance(1000);
+		s.failing(new GraphApiError(401, { message: 'Error validating access token', type: 'OAuthException', code: 190 }));
+		s.hold();
+		const first = s.catalog.find('w', 'approved_later', 'pt_BR').catch((e: unknown) => e);
+		for (let turn = 0; s.fetches.length < 2 && turn < 100; turn++) await Promise.resolve();
+		expect(s.fetches).toEqual(['w', 'w']);
+		// The admin reconnects the number with a new token while the fetch with the old one is under way.
+		await s.store.forgetMissRefetch('w');
+		s.release();
+		expect(await first).toMatchObject({ graphCode: 190, i18nKey: 'api_error_template_list_token' });
+		expect(await s.store.getMissRefetch('w')).toBeUndefined();
+		s.failing(false);
+		expect(await s.catalog.find('w', 'approved_later', 'pt_BR')).toMatchObject({ name: 'approved_later' });
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
 	it("Meta's API Session error (102: the token expired, was revoked or is invalid) says to reconnect the number too", async () => {
 		const s = await approvedLater();
 		s.failing(new GraphApiError(401, { message: 'Error validating access token', type: 'OAuthException', code: 102 }));
