@@ -1,9 +1,10 @@
 /**
  * An agent's edit or deletion of a message sent to WhatsApp, through the engine: WhatsApp keeps what
  * was sent (Meta's Cloud API cannot edit or delete a business's message), so nothing goes to Meta and
- * the agent who edited or deleted it is told, in the room, only they see it. Never for the app's own
- * updates (the delivery state), another room, the contact's messages, or a message that did not reach
- * WhatsApp. The harness edits and deletes as Rocket.Chat's updateMessage and deleteMessage do
+ * the agent who edited or deleted it is told, in the room, only they see it (for a message Meta
+ * reported failed: that it never reached the contact). Never for the app's own updates (the
+ * delivery state), another room, the contact's messages, or a message that did not reach WhatsApp.
+ * The harness edits and deletes as Rocket.Chat's updateMessage and deleteMessage do
  * (tools/harness/rc/messages.ts `userEdit`, `userDelete`).
  */
 import { HarnessRoom, HarnessUser, Json } from '../../tools/harness/world';
@@ -15,6 +16,8 @@ const CARLA = '5511987654321';
 const en = translator('en');
 const EDIT_NOTICE = en('reply_edit_not_sent');
 const DELETE_NOTICE = en('reply_delete_not_sent');
+const EDIT_FAILED_NOTICE = en('reply_edit_failed_message');
+const DELETE_FAILED_NOTICE = en('reply_delete_failed_message');
 
 describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 	let app: AppUnderTest;
@@ -122,6 +125,36 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 		expect(app.harness.world.notifications).toEqual([]);
 		await app.harness.editMessage({ user: ana, message: reply, text: 'Your order ships on Tuesday' });
 		expect(notices(ana)).toEqual([EDIT_NOTICE]);
+	});
+
+	it('tells the agent who edits, then deletes, a reply Meta reported failed that it never reached the contact', async () => {
+		const { reply, wamid } = await relayedReply();
+		// Meta accepted the send, then could not deliver it (131026: undeliverable).
+		const error = { code: 131026, title: 'Message undeliverable', message: 'Message undeliverable', error_data: { details: 'x' } };
+		const statuses = app.sim.statusPayload(NUMBER.phoneNumberId, [
+			{ wamid, status: 'sent', recipient: CARLA },
+			{ wamid, status: 'failed', recipient: CARLA, errors: [error] },
+		]);
+		expect((await app.sim.deliverRaw(statuses, NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+		expect(((stored(reply.id)!.attachments as any[]) ?? []).map((a) => a.type)).toEqual(['whatsapp-status:failed']);
+		// The room was told of the failure; what follows is the agent's own.
+		const before = notices(ana).length;
+		const requests = app.sim.requests.length;
+		expect(await app.harness.editMessage({ user: ana, message: reply, text: 'Your order ships on Tuesday' })).toBe(true);
+		await app.harness.deleteMessage({ user: ana, message: stored(reply.id)! });
+		expect(notices(ana).slice(before)).toEqual([EDIT_FAILED_NOTICE, DELETE_FAILED_NOTICE]);
+		expect(EDIT_FAILED_NOTICE).toBe(
+			'⚠️ Your edit was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
+				'so nothing was changed there. To reach the contact, send a new message.',
+		);
+		expect(DELETE_FAILED_NOTICE).toBe(
+			'⚠️ The deletion was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
+				'so nothing was deleted there. To reach the contact, send a new message.',
+		);
+		await app.harness.scheduler.runDue();
+		expect(app.sim.requests).toHaveLength(requests);
 	});
 
 	it('says nothing for an edit or a deletion in a room that is not a WhatsApp contact room', async () => {

@@ -10,8 +10,14 @@
  * first sent (for an edit: send the correction as a new message). Otherwise they would believe the
  * contact sees the correction.
  *
+ * Unless Meta reported the message `failed` and never delivered it (its send's record in the message
+ * log, `neverDelivered`): the contact has nothing, so they are told instead that the message never
+ * reached the contact, so nothing changed on WhatsApp, and that a new message is what reaches the
+ * contact. A send whose outcome is not known yet (queued, sent) is told as sent.
+ *
  * Only for a message that reached WhatsApp from its room: linked to its wamid in the message log
- * (replies.ts links an agent's relayed message, sendTemplates.ts the modal's template post). Never
+ * (replies.ts links an agent's relayed message, sendTemplates.ts the modal's template post). A send
+ * Meta refused at once has no wamid, so no link: its sender was told of the refusal then. Never
  * for the contact's own messages (linked too, for quotes), for the app's own updates of a message
  * (its delivery state, roomDelivery.ts, written with the app's user as editor, which fire the same
  * event), for another app or a bot, or outside a verified WhatsApp contact room. Nothing is recorded;
@@ -47,7 +53,8 @@ export interface MessageChange {
 }
 
 export interface EditNoticePorts {
-	messages: Pick<MessageLog, 'linkOfMessage'>;
+	/** The message's link (every change to tell), then its send's record (only for a change to tell). */
+	messages: Pick<MessageLog, 'linkOfMessage' | 'findByWamid'>;
 	/** Whether the room is a WhatsApp contact's (its visitor's token verifies), not merely one that looks like it. */
 	isContactRoom(room: ChangeRoom): Promise<boolean>;
 	/** A notice only `to` sees, in the room. */
@@ -57,9 +64,31 @@ export interface EditNoticePorts {
 	logger?: Logger;
 }
 
-/** i18n keys of the notices. */
+/** i18n keys of the notices: the message as WhatsApp keeps it. */
 export const EDIT_NOT_SENT = 'reply_edit_not_sent';
 export const DELETE_NOT_SENT = 'reply_delete_not_sent';
+/** i18n keys of the notices: a message Meta never delivered (`neverDelivered`). */
+export const EDIT_FAILED = 'reply_edit_failed_message';
+export const DELETE_FAILED = 'reply_delete_failed_message';
+
+/** The statuses that say the contact's WhatsApp received the message. */
+const RECEIVED = new Set(['delivered', 'read', 'played']);
+
+/**
+ * Whether the statuses recorded for a send say it never reached the contact: Meta reported it
+ * `failed`, and never delivered (nor read, nor played). A failure may follow a delivery (Meta promises
+ * no order between its webhooks: core/status/ordering.ts); the contact then has the message. A send
+ * with no failure (queued, sent: its outcome not known yet) is not one.
+ */
+export function neverDelivered(statuses: readonly string[] | undefined): boolean {
+	return !!statuses?.includes('failed') && !statuses.some((status) => RECEIVED.has(status));
+}
+
+/** The notice's i18n key for `kind`, by whether the message never reached the contact. */
+export function noticeKey(kind: MessageChange['kind'], failed: boolean): string {
+	if (kind === 'edited') return failed ? EDIT_FAILED : EDIT_NOT_SENT;
+	return failed ? DELETE_FAILED : DELETE_NOT_SENT;
+}
 
 /**
  * Whether `change` may be one to tell, by what the event itself says (no read): a person changed a
@@ -76,24 +105,30 @@ export class EditNotices {
 	 * Whether `change` is one to tell: a person changed a message of the room that went to WhatsApp.
 	 * The cheap checks first: most updates are the app's own (delivery state), most edits are in other rooms.
 	 */
-	private async concerns(change: MessageChange): Promise<ChangeActor | undefined> {
+	private async concerns(change: MessageChange): Promise<{ by: ChangeActor; wamid: string } | undefined> {
 		const { by } = change;
 		if (!by || !mayConcern(change)) return undefined;
 		const link = await this.ports.messages.linkOfMessage(change.messageId);
 		// A link of another room is not this message's send (a link names the room its message was shown in).
 		if (!link?.wamid || link.roomId !== change.room.id) return undefined;
-		return (await this.ports.isContactRoom(change.room)) ? by : undefined;
+		return (await this.ports.isContactRoom(change.room)) ? { by, wamid: link.wamid } : undefined;
 	}
 
-	/** Tells who edited or deleted a message sent to WhatsApp that the contact still sees it as sent. */
+	/**
+	 * Tells who edited or deleted a message sent to WhatsApp that the contact still sees it as sent,
+	 * or, when Meta never delivered it, that it never reached the contact.
+	 */
 	async onChange(change: MessageChange): Promise<boolean> {
 		const { ports } = this;
 		let to: ChangeActor | undefined;
 		try {
-			to = await this.concerns(change);
-			if (!to) return false;
+			const concerned = await this.concerns(change);
+			if (!concerned) return false;
+			// The send's statuses, read only for a change that is told (a record gone with retention: as sent).
+			const failed = neverDelivered((await ports.messages.findByWamid(concerned.wamid))?.statuses);
+			to = concerned.by;
 			const t = await ports.translatorFor(to);
-			await ports.notify(to, change.room, t(change.kind === 'edited' ? EDIT_NOT_SENT : DELETE_NOT_SENT));
+			await ports.notify(to, change.room, t(noticeKey(change.kind, failed)));
 			return true;
 		} catch (error) {
 			ports.logger?.warn(

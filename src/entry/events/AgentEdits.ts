@@ -1,6 +1,7 @@
 /**
  * An agent's edit or deletion of a message in a WhatsApp contact room (IPostMessageUpdated,
- * IPostMessageDeleted): WhatsApp keeps what was sent, and core/app/agentEdits.ts tells the agent so.
+ * IPostMessageDeleted): WhatsApp keeps what was sent, and core/app/agentEdits.ts tells the agent so
+ * (or, for a message Meta never delivered, that it never reached the contact).
  * Here only the engine's event becomes the service's input.
  *
  * What Rocket.Chat hands over:
