@@ -147,11 +147,11 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 		expect(notices(ana).slice(before)).toEqual([EDIT_FAILED_NOTICE, DELETE_FAILED_NOTICE]);
 		expect(EDIT_FAILED_NOTICE).toBe(
 			'⚠️ Your edit was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
-				'so nothing was changed there. To reach the contact, send a new message.',
+				'so there is nothing to change there. To reach the contact, send a new message (a template if the 24-hour window has closed).',
 		);
 		expect(DELETE_FAILED_NOTICE).toBe(
 			'⚠️ The deletion was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
-				'so nothing was deleted there. To reach the contact, send a new message.',
+				'so there is nothing to delete there. To reach the contact, send a new message (a template if the 24-hour window has closed).',
 		);
 		await app.harness.scheduler.runDue();
 		expect(app.sim.requests).toHaveLength(requests);

@@ -124,9 +124,16 @@ export class EditNotices {
 		try {
 			const concerned = await this.concerns(change);
 			if (!concerned) return false;
-			// The send's statuses, read only for a change that is told (a record gone with retention: as sent).
-			const failed = neverDelivered((await ports.messages.findByWamid(concerned.wamid))?.statuses);
 			to = concerned.by;
+			// The send's statuses, read only for a change that is told. A record gone with retention, or one
+			// that cannot be read, tells it as sent: the notice still goes.
+			const record = await ports.messages.findByWamid(concerned.wamid).catch((error: unknown) => {
+				ports.logger?.warn(
+					`${change.kind === 'edited' ? 'edit' : 'deletion'} of message ${change.messageId} (room ${change.room.id}): its send's record not read, told as sent: ${error instanceof Error ? error.name : 'error'}`,
+				);
+				return undefined;
+			});
+			const failed = neverDelivered(record?.statuses);
 			const t = await ports.translatorFor(to);
 			await ports.notify(to, change.room, t(noticeKey(change.kind, failed)));
 			return true;

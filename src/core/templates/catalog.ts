@@ -417,8 +417,9 @@ export class TemplateCatalog {
 				const refused =
 					error instanceof GraphApiError && error.graphCode ? { graphCode: error.graphCode, phoneNumberId: this.fetchedBy } : {};
 				// Only over this fetch's own mark: one a number's connect or edit removed meanwhile (a new token,
-				// NumberService) or a later fetch wrote stays as it is.
-				const still = await this.store.getMissRefetch(wabaId).catch(() => undefined);
+				// NumberService) or a later fetch wrote stays as it is. (Read, then written: a connect between
+				// the two is not seen. A mark that cannot be read is taken for this fetch's own.)
+				const still = await this.store.getMissRefetch(wabaId).catch((): MissRefetchMark => ({ at: now }));
 				if (still?.at === now && !still.failed)
 					await this.store.setMissRefetch(wabaId, { at: now, failed: true, ...refused }).catch(() => undefined);
 				return { failed: true, ...refused };

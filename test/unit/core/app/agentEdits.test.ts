@@ -149,7 +149,7 @@ describe('EditNotices', () => {
 		expect(edited.notices).toEqual([{ to: 'ana', room: 'r1', text: t(EDIT_FAILED) }]);
 		expect(t(EDIT_FAILED)).toBe(
 			'⚠️ Your edit was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
-				'so nothing was changed there. To reach the contact, send a new message.',
+				'so there is nothing to change there. To reach the contact, send a new message (a template if the 24-hour window has closed).',
 		);
 		const deleted = await world({ statuses: ['queued', 'failed'], language: 'es' });
 		expect(await deleted.service.onChange(change({ kind: 'deleted' }))).toBe(true);
@@ -157,12 +157,14 @@ describe('EditNotices', () => {
 		expect(deleted.notices[0].text).toMatch(/^⚠️ La eliminación no se envió a WhatsApp: este mensaje nunca llegó al contacto/);
 		expect(t(DELETE_FAILED)).toBe(
 			'⚠️ The deletion was not sent to WhatsApp: this message never reached the contact on WhatsApp (Meta did not deliver it), ' +
-				'so nothing was deleted there. To reach the contact, send a new message.',
+				'so there is nothing to delete there. To reach the contact, send a new message (a template if the 24-hour window has closed).',
 		);
 		expect(translator('pt-BR')(EDIT_FAILED)).toMatch(
 			/^⚠️ Sua edição não foi enviada ao WhatsApp: esta mensagem nunca chegou ao contato/,
 		);
-		expect(translator('pt-BR')(DELETE_FAILED)).toMatch(/nada foi apagado lá\. Para falar com o contato, envie uma nova mensagem\.$/);
+		expect(translator('pt-BR')(DELETE_FAILED)).toMatch(
+			/não há nada a apagar lá\. Para falar com o contato, envie uma nova mensagem \(um modelo se a janela de 24 horas tiver se encerrado\)\.$/,
+		);
 		expect([edited.logs, deleted.logs]).toEqual([[], []]);
 	});
 
@@ -189,11 +191,11 @@ describe('EditNotices', () => {
 		expect(notContact.reads).toEqual(['rc1']);
 	});
 
-	it("logs a failure to read the send's record, shows no notice, and throws nothing", async () => {
+	it("logs a failure to read the send's record and still tells the change, as sent; throws nothing", async () => {
 		const w = await world({ recordReadFails: true });
-		expect(await w.service.onChange(change())).toBe(false);
-		expect(w.notices).toEqual([]);
-		expect(w.logs).toEqual(['warn edit of message rc1 (room r1): not checked: Error']);
+		expect(await w.service.onChange(change())).toBe(true);
+		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t(EDIT_NOT_SENT) }]);
+		expect(w.logs).toEqual(["warn edit of message rc1 (room r1): its send's record not read, told as sent: Error"]);
 	});
 
 	it('logs a failure to read the message log, and throws nothing', async () => {
