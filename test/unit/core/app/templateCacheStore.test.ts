@@ -101,10 +101,8 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		expect(marks(world)).toEqual([{ at: 4000 }]);
 	});
 
-	it("reads an earlier version's mark (`{ at }`) as a fetch that did not fail: a miss within its interval is not approved", async () => {
-		const { write, cache } = accessors();
-		await write.createWithAssociations({ at: 1000000 }, [markRecord]);
-		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 1000000 });
+	/** A catalog over `cache` whose list (one template, `new`) is stored at the mark's time, 1000000 (the fetch after the mark stored it at once). */
+	async function listedAtMark(cache: PersistedTemplateCache) {
 		let fetches = 0;
 		const catalog = new TemplateCatalog(
 			cache,
@@ -113,23 +111,24 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 			() => 1000000,
 		);
 		await catalog.list('waba-1');
+		return { catalog, fetches: () => fetches };
+	}
+
+	it("reads an earlier version's mark (`{ at }`) as a fetch that did not fail: a miss within its interval is not approved", async () => {
+		const { write, cache } = accessors();
+		await write.createWithAssociations({ at: 1000000 }, [markRecord]);
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 1000000 });
+		const { catalog, fetches } = await listedAtMark(cache);
 		expect(await catalog.find('waba-1', 'missing', 'en_US')).toBeUndefined();
-		expect(fetches).toBe(1);
+		expect(fetches()).toBe(1);
 	});
 
 	it('reads a failed mark as such: a miss within its interval says the list is unavailable', async () => {
 		const { write, cache } = accessors();
 		await write.createWithAssociations({ at: 1000000, failed: true }, [markRecord]);
-		let fetches = 0;
-		const catalog = new TemplateCatalog(
-			cache,
-			async () => (fetches++, [template('new')]),
-			300000,
-			() => 1000000,
-		);
-		await catalog.list('waba-1');
+		const { catalog, fetches } = await listedAtMark(cache);
 		await expect(catalog.find('waba-1', 'missing', 'en_US')).rejects.toBeInstanceOf(TemplateListUnavailable);
-		expect(fetches).toBe(1);
+		expect(fetches()).toBe(1);
 	});
 
 	it('forgets the mark (a number of the WABA connected or edited): the next miss fetches the list again at once', async () => {
