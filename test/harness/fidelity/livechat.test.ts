@@ -124,6 +124,27 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 		void ana;
 	});
 
+	it("routes by the department of the visitor the app hands over; without one and without an agent, Rocket.Chat's required department (lib/rooms createRoom, getRequiredDepartment @ 014c0860)", async () => {
+		const { world, livechat, agent } = setup();
+		const ana = agent('ana');
+		const bob = agent('bob', false);
+		const cleo = agent('cleo');
+		// Skipped: no online agent of its own (bob is away), then not on the registration form.
+		world.addDepartment({ name: 'Away', agentIds: [bob.id] });
+		const hidden = world.addDepartment({ name: 'Hidden', agentIds: [ana.id] });
+		hidden.showOnRegistration = false;
+		const general = world.addDepartment({ name: 'General', agentIds: [cleo.id] });
+		const sales = world.addDepartment({ name: 'Sales', agentIds: [ana.id] });
+		// The stored visitor is in Sales; the app hands it over without its department.
+		const stored = await visitorIn(livechat, sales.id as string);
+		const { department, ...without } = stored;
+		expect(department).toBe(sales.id);
+		expect(await livechat.createRoom(stored, undefined, APP)).toMatchObject({ department: { id: sales.id } });
+		expect(await livechat.createRoom(without, undefined, APP)).toMatchObject({ department: { id: general.id } });
+		// With an agent given, no department is looked for.
+		expect((await livechat.createRoom(without, { id: ana.id }, APP)).department).toBeUndefined();
+	});
+
 	it('throws for an unknown agent id; an agent given is never refused for being offline', async () => {
 		const { world, livechat } = setup();
 		const visitor = await visitorIn(livechat);

@@ -66,6 +66,17 @@ export function checkOnlineAgents(w: HarnessWorld, departmentId?: string, seen =
 	return checkOnlineAgents(w, fallback, seen);
 }
 
+/**
+ * departmentsLib.ts `getRequiredDepartment` (onlineRequired, the default): the first department
+ * enabled with agents and `showOnRegistration` (`findEnabledWithAgentsAndRegistration`) with an
+ * online agent of its own (`checkOnlineForDepartment`: no fallback department followed).
+ */
+export function requiredDepartment(w: HarnessWorld): Json | undefined {
+	return [...w.departments.values()].find(
+		(d) => d.enabled && d.showOnRegistration && agentIdsOf(d).length > 0 && agentIdsOf(d).some((id) => isOnlineAgent(w.users.get(id))),
+	);
+}
+
 /** service-status.ts `online`: true whatever the agents when chats with no agents are accepted. */
 export function online(w: HarnessWorld, departmentId?: string): boolean {
 	if (w.serverSettings.get('Livechat_accept_chats_with_no_agents')) return true;
@@ -211,7 +222,16 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			}
 			const guest = visitors().find((v) => v.token === visitor.token);
 			if (!guest) throw new Error('error-invalid-visitor');
-			const departmentId = guest.department as string | undefined;
+			// The department of the visitor the app hands over, not the stored one's: the bridge passes
+			// `convertAppVisitor(visitor)` (which copies `department` only when set: converters/visitors.ts
+			// @ 749978e74f76e7bfcc28a23729dbb64a58000d9b) to lib/rooms createRoom, and requestRoom routes by
+			// `guest.department`. An app's visitor without one gets a room without one, unless lib/rooms
+			// createRoom (@ 014c086054cdbb455b32468cad52593b5265a230) finds a required department first:
+			// with no agent given and no department, `getRequiredDepartment` (departmentsLib.ts) gives the
+			// room the first enabled department with agents, shown on the registration form, that has an
+			// online agent of its own.
+			const departmentId =
+				(visitor.department as string | undefined) || (requested ? undefined : (requiredDepartment(w)?.id as string | undefined));
 			if (!w.serverSettings.get('Livechat_accept_chats_with_no_agents')) {
 				const department = departmentId && checkOnlineAgents(w, departmentId);
 				if (!requested && departmentId && !department) throw meteorError('no-agent-online', 'Sorry, no online agents');
