@@ -344,7 +344,11 @@ describe('campaigns (templateMessage async: true)', () => {
 				expect.objectContaining({ success: true, replayed: true, interrupted: true }),
 			]);
 			const msIds = new Map(accepted.map(({ wamid, to }) => [to, wamid]));
-			const interrupted = { code: 0, message: expect.stringMatching(/^The first request with this idempotencyKey was interrupted/) };
+			const interrupted = {
+				code: 0,
+				reason: 'interrupted',
+				message: expect.stringMatching(/^The first request with this idempotencyKey was interrupted/),
+			};
 			expect(retry.body.results).toEqual(
 				phones(100).map((phoneNumber) =>
 					msIds.has(phoneNumber) ? { phoneNumber, msId: msIds.get(phoneNumber) } : { phoneNumber, error: interrupted },
@@ -451,6 +455,7 @@ describe('campaigns (templateMessage async: true)', () => {
 			body: {
 				success: false,
 				error: 'Too many phone numbers! Please make sure that phoneNumbers are <= 10000 in a campaign (async: true)',
+				code: 'too_many_phone_numbers_campaign',
 			},
 		});
 		await app.harness.scheduler.runDue();
@@ -461,10 +466,17 @@ describe('campaigns (templateMessage async: true)', () => {
 		const id = (await start(phones(2))).body.campaignId as string;
 		expect(await counts(id, OTHER_AUTH)).toEqual({
 			status: 403,
-			body: { success: false, error: 'Only the user who started this campaign, or an admin, may see or cancel it.' },
+			body: {
+				success: false,
+				error: 'Only the user who started this campaign, or an admin, may see or cancel it.',
+				code: 'campaign_forbidden',
+			},
 		});
 		expect((await callApi(app, `campaign?id=${id}`, { method: 'DELETE', headers: OTHER_AUTH })).status).toBe(403);
-		expect(await counts('unknown')).toEqual({ status: 404, body: { success: false, error: 'No campaign found with id unknown' } });
+		expect(await counts('unknown')).toEqual({
+			status: 404,
+			body: { success: false, error: 'No campaign found with id unknown', code: 'campaign_not_found' },
+		});
 		expect((await callApi(app, 'campaign', { method: 'GET', headers: ADMIN_AUTH })).status).toBe(400);
 		expect((await counts(id)).body.campaign.state).toBe('active');
 	});

@@ -98,13 +98,14 @@ describe('conversations', () => {
 			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
 				examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
 			'Reacted 👍',
-			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072',
-			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -',
+			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
+				'🔗 Website: https://philzcoffee.com/',
+			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -\n🏢 Works at: Google',
 			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
 			'🔘 Replied "Unsubscribe" (payload: Unsubscribe)',
-			'🔘 Replied "Priority Mail Express" (payload: priority_express)',
+			'🔘 Replied "Priority Mail Express" (payload: priority_express)\nRow description: Next Day to 2 Days',
 			'🔘 Replied "Cancel" (payload: cancel-button)',
-			'🛒 Order: 2 × di9ozbzfi4, 1 × nqryix03ez',
+			'🛒 Order:\n• 2 × di9ozbzfi4 · 30 USD each\n• 1 × nqryix03ez · 25 USD each\nTotal: 85 USD',
 			'ℹ️ User Sheena Nelson changed from 16505551234 to 12195555358',
 		]);
 	});

@@ -123,6 +123,7 @@ describe('statuses that arrive while the send is under way', () => {
 		for (const r of unanswered)
 			expect(r.error).toEqual({
 				code: 0,
+				reason: expect.stringMatching(/^(not_started|timeout)$/),
 				message: expect.stringMatching(/^(Not sent: the request ran out of time|WhatsApp did not answer in time)/),
 			});
 		const reachedMeta = [...sent, ...unanswered.filter((r) => r.error!.message.startsWith('WhatsApp did not answer'))];

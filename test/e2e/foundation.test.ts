@@ -203,6 +203,11 @@ describe('foundation through the real engine', () => {
 		const listed = JSON.stringify(app.harness.openModal(admin)!.view);
 		expect(listed).toContain('Connected +1 555-078-3881 (Acme Support).');
 		expect(listed).toContain(`/api/apps/public/${app.harness.appId}/webhook`);
+		// The harness's Site URL is http://127.0.0.1:3000: Meta would refuse that callback URL, and the list says so.
+		expect(listed).toContain('Meta will not accept this callback URL: Meta calls webhooks only over https');
+		// The department by its name, not its ID.
+		expect(listed).toContain('Department: Sales');
+		expect(listed).not.toContain(String(dept.id));
 		expect(listed).toContain('••••cdef');
 		expect(listed).not.toContain(NUMBER.accessToken);
 		expect(listed).not.toContain(NUMBER.appSecret);
@@ -234,6 +239,7 @@ describe('foundation through the real engine', () => {
 		expect(app.harness.openModal(admin)!.state).toMatchObject({
 			phoneNumberId: { phoneNumberId: NUMBER.phoneNumberId },
 			wabaId: { wabaId: NUMBER.wabaId },
+			departmentId: { departmentId: 'Sales' },
 		});
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.accessToken);
 		expect(JSON.stringify(edit.view)).not.toContain(NUMBER.appSecret);
@@ -245,6 +251,8 @@ describe('foundation through the real engine', () => {
 				wabaId: NUMBER.wabaId,
 				accessToken: '',
 				appSecret: '',
+				// The department's name as the form showed it: the department stays, by its ID.
+				departmentId: 'Sales',
 				welcomeMessage: 'Hi again',
 			}),
 		});
@@ -252,7 +260,12 @@ describe('foundation through the real engine', () => {
 		const after = app.harness.world.persistence
 			.map((r) => r.data as Record<string, unknown>)
 			.find((d) => d.phoneNumberId === NUMBER.phoneNumberId);
-		expect(after).toMatchObject({ accessToken: NUMBER.accessToken, appSecret: NUMBER.appSecret, welcomeMessage: 'Hi again' });
+		expect(after).toMatchObject({
+			accessToken: NUMBER.accessToken,
+			appSecret: NUMBER.appSecret,
+			welcomeMessage: 'Hi again',
+			departmentId: dept.id,
+		});
 
 		// The app log never carries a secret.
 		expect(JSON.stringify(app.harness.logs)).not.toContain(NUMBER.accessToken);

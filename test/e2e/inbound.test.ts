@@ -321,6 +321,30 @@ describe('inbound messages', () => {
 			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
 		});
 
+		it('leave no department behind: past the routing hours, a number without one opens the next room as Rocket.Chat routes a chat without one', async () => {
+			// The number has no department (connectNumber sets none); the template routes replies to Support for an hour.
+			await app.harness.setSetting('template_routing_hours', 1);
+			const dana = app.harness.addAgent({ username: 'dana' });
+			const carl = app.harness.addAgent({ username: 'carl' });
+			// Rocket.Chat gives a room requested without a department its first department shown on the
+			// registration form with an agent online (getRequiredDepartment): General, not Support.
+			const general = app.harness.world.addDepartment({ name: 'General', agentIds: [dana.id] });
+			const support = app.harness.world.addDepartment({ name: 'Support', agentIds: [carl.id] });
+			await sendTemplate({ targetDepartment: 'Support' });
+			await inbound('hello');
+			const [first] = livechatRooms();
+			expect(first).toMatchObject({ isOpen: true, department: { id: support.id } });
+			await app.harness.closeLivechatRoom(first, carl);
+			await app.harness.settled();
+			// Two hours later (the send's record aged, as the app reads the real clock), the contact writes again.
+			const record = app.harness.world.persistence.find((r) => (r.data as any).targetDepartment === 'Support')!;
+			(record.data as any).sentAt = new Date(Date.now() - 2 * 3600000).toISOString();
+			await inbound('hello again');
+			const second = livechatRooms().find((r) => r.id !== first.id)!;
+			expect(second).toMatchObject({ isOpen: true, department: { id: general.id } });
+			expect(app.harness.world.messagesIn(second.id).map((m) => m.text)).toContain('hello again');
+		});
+
 		it('do not apply after the routing window', async () => {
 			await app.harness.setSetting('template_routing_hours', 1);
 			app.harness.addUser({ username: 'bob', roles: ['user', 'livechat-agent'] });

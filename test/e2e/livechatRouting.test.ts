@@ -170,7 +170,10 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 		it('are refused when the target is a user but no livechat agent (Rocket.Chat\'s "No Agent found")', async () => {
 			app.harness.addUser({ username: 'dora', roles: ['user'] });
 			const res = await sendTemplate({ targetAgent: 'dora' });
-			expect(res).toEqual({ status: 400, body: { success: false, error: 'No Agent found with username dora' } });
+			expect(res).toEqual({
+				status: 400,
+				body: { success: false, error: 'No Agent found with username dora', code: 'agent_not_found' },
+			});
 			expect(app.sim.sentMessages).toEqual([]);
 		});
 

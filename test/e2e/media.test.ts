@@ -147,7 +147,7 @@ describe('media', () => {
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(2 * MB), mimeType: 'image/png' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/png', sha256: 'x', caption: 'big one' } });
 			expect(roomMessages().map((m) => m.text)).toEqual([
-				"📷 Image\nbig one\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)",
+				`📷 Image\nbig one\n(File not shown: it is 2.0 MB, over the app's setting "Largest file a contact may send (MB)" of 1.0 MB.)`,
 			]);
 			expect(app.harness.world.uploads).toEqual([]);
 			expect(mediaRequests().map((r) => r.path)).toEqual([`/v23.0/${id}`]);
@@ -158,7 +158,7 @@ describe('media', () => {
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(100), mimeType: 'application/pdf' });
 			await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: 'contract.pdf' } });
 			expect(roomMessages().map((m) => m.text)).toEqual([
-				'📄 Document contract.pdf\n(File not shown: this workspace does not accept files of type application/pdf.)',
+				`📄 Document contract.pdf\n(File not shown: its type, application/pdf, is not in the app's setting "File types accepted from contacts".)`,
 			]);
 			expect(mediaRequests()).toEqual([]);
 		});

@@ -101,7 +101,9 @@ describe('files from contacts, hardened', () => {
 			await app.harness.setSetting('inbound_media_types', 'image/*');
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: SAMPLES.svg, mimeType: 'image/svg+xml' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/svg+xml', sha256: 'x', caption: 'logo' } });
-			expect(texts()).toEqual(['📷 Image\nlogo\n(File not shown: this workspace does not accept files of type image/svg+xml.)']);
+			expect(texts()).toEqual([
+				`📷 Image\nlogo\n(File not shown: the app never accepts files of type image/svg+xml, which a browser could run as active content, whatever its settings list.)`,
+			]);
 			expect(app.sim.requests.filter((r) => r.path.endsWith(`/${id}`) || r.path.includes('/attachments'))).toEqual([]);
 			expect(stored()).toEqual([]);
 		});
@@ -124,8 +126,8 @@ describe('files from contacts, hardened', () => {
 				'wamid.XML',
 			);
 			expect(texts()).toEqual([
-				'📄 Document page.html\n(File not shown: this workspace does not accept files of type text/html.)',
-				'📄 Document data.xml\n(File not shown: this workspace does not accept files of type application/xml.)',
+				`📄 Document page.html\n(File not shown: the app never accepts files of type text/html, which a browser could run as active content, whatever its settings list.)`,
+				`📄 Document data.xml\n(File not shown: the app never accepts files of type application/xml, which a browser could run as active content, whatever its settings list.)`,
 			]);
 			expect(downloads()).toEqual([]);
 			expect(stored()).toEqual([]);
@@ -135,7 +137,9 @@ describe('files from contacts, hardened', () => {
 			// The webhook said image/png; Meta's media answer says image/svg+xml.
 			const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: SAMPLES.svg, mimeType: 'image/svg+xml' });
 			await inbound({ type: 'image', image: { id, mime_type: 'image/png', sha256: 'x' } });
-			expect(texts()).toEqual(['📷 Image\n(File not shown: this workspace does not accept files of type image/svg+xml.)']);
+			expect(texts()).toEqual([
+				`📷 Image\n(File not shown: the app never accepts files of type image/svg+xml, which a browser could run as active content, whatever its settings list.)`,
+			]);
 			expect(downloads()).toEqual([]);
 		});
 	});
@@ -239,7 +243,9 @@ describe('files from contacts, hardened', () => {
 			});
 			app.sim.media.get(id)!.announcedSize = 1000;
 			await inbound({ type: 'image', image: { id, mime_type: 'image/jpeg', sha256: 'x' } });
-			expect(texts()).toEqual(["📷 Image\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)"]);
+			expect(texts()).toEqual([
+				`📷 Image\n(File not shown: it is 2.0 MB, over the app's setting "Largest file a contact may send (MB)" of 1.0 MB.)`,
+			]);
 			expect(downloads()).toHaveLength(1);
 			expect(stored()).toEqual([]);
 		});

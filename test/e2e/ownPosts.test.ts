@@ -21,8 +21,11 @@ const CODE_TEMPLATE = {
 		{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
 	],
 };
-/** The template as the room shows it. */
-const SHOWN = '482913 is your verification code.\n[Copy code]';
+/**
+ * The template as the room shows it: an authentication template's one-time code masked (agents must
+ * not see customers' codes; core/app/sendTemplates.ts `shownValues`). Only the send to WhatsApp has it.
+ */
+const SHOWN = '•••••• is your verification code.\n[Copy code]';
 const TEMPLATE_SEND = {
 	messaging_product: 'whatsapp',
 	biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
@@ -92,8 +95,9 @@ describe("the app's own posts in the room", () => {
 				view,
 			})
 		).view;
-		view = (await app.harness.blockAction({ user: agent, actionId: 'param:body.1', blockId: 'param:body.1', value: '482913', view }))
-			.view;
+		// The one-time code's field is keyed by number and template (src/core/app/sendTemplateModal.ts fieldKey).
+		const code = `param:${NUMBER.phoneNumberId}/verification_code/body.1`;
+		view = (await app.harness.blockAction({ user: agent, actionId: code, blockId: code, value: '482913', view })).view;
 		const res = await app.harness.viewSubmit({ user: agent, view, state: {} });
 		expect([res.success, res.errors]).toEqual([true, undefined]);
 	}
@@ -104,8 +108,15 @@ describe("the app's own posts in the room", () => {
 		await app.harness.settled();
 		const [, posted] = app.harness.world.messagesIn(room.id);
 		expect(posted).toMatchObject({ text: SHOWN, sender: { id: agent.id, username: 'ana' } });
+		expect(posted.text).not.toContain('482913');
 		expect(posted.customFields).toBeUndefined();
 		expect(sends()).toEqual([TEMPLATE_SEND]);
+		// The send's record (the status callbacks' `message`) has it masked too.
+		const records = app.harness.world.persistence
+			.map((r) => r.data as { templateName?: string; mobileNo?: string; message?: string })
+			.filter((d) => d.templateName === 'verification_code' && d.mobileNo === '5511987654321');
+		expect(records.length).toBeGreaterThan(0);
+		expect(records.map((d) => d.message)).toEqual(records.map(() => SHOWN));
 		// The record that told the post apart was consumed by its IPostMessageSent.
 		expect(ownPostRecords()).toEqual([]);
 		// The agent writing the very same words afterwards is an ordinary reply, relayed.

@@ -33,6 +33,7 @@ describe('pacing and idempotency of templateMessage', () => {
 			body: {
 				success: false,
 				error: '250 recipients cannot all be sent within one request at 5 messages per second from this number (the server ends a request after 30 seconds). Nothing was sent. Send fewer recipients per request, or use campaign mode ("async": true).',
+				code: 'request_too_slow',
 			},
 		});
 		expect(app.sim.requestsTo('/messages')).toEqual([]);
@@ -131,6 +132,7 @@ describe('pacing and idempotency of templateMessage', () => {
 		expect(answers[1].body).toEqual({
 			success: false,
 			error: 'A request with this idempotencyKey is still being sent. Nothing was sent again: retry later to get its answer.',
+			code: 'idempotency_in_progress',
 		});
 		expect(sent()).toEqual(numbers(3));
 		const replay = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });

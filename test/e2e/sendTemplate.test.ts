@@ -114,8 +114,24 @@ describe('/whatsapp send-template', () => {
 		expect(res).toMatchObject({ success: true, type: 'modal.update' });
 		return res.view;
 	}
+	/**
+	 * The input id of a template input's block: `param:<id>` for a header or body text variable,
+	 * `param:<number>/<template>/<id>` for the others, a media link's with its header format
+	 * (src/core/app/sendTemplateModal.ts `fieldKey`).
+	 */
+	const inputIdOf = (blockId: string) =>
+		blockId
+			.replace(/^param:/, '')
+			.replace(/^[^/]+\/[^/]+\//, '')
+			.replace(/^header\.link\.(image|video|document)$/, 'header.link');
+	/** The block (and action) id of input `id` in the view. */
+	const paramOf = (view: any, id: string): string => {
+		const found = ids(view).find((b: string) => b.startsWith('param:') && inputIdOf(b) === id);
+		if (!found) throw new Error(`no input ${id} in the view: ${ids(view).join(', ')}`);
+		return found;
+	};
 	async function fill(view: any, values: Record<string, string>) {
-		for (const [id, value] of Object.entries(values)) view = await act(view, `param:${id}`, value);
+		for (const [id, value] of Object.entries(values)) view = await act(view, paramOf(view, id), value);
 		return view;
 	}
 	const submit = (view: any, state: Record<string, Record<string, unknown>> = {}) => app.harness.viewSubmit({ user: agent, view, state });
@@ -142,7 +158,8 @@ describe('/whatsapp send-template', () => {
 			'param:header.1',
 			'param:body.1',
 			'param:body.2',
-			'param:button.1.payload',
+			// A button's value belongs to its template (it is not carried to another one): its key says which.
+			`param:${NUMBER.phoneNumberId}/coupon_expiration_reminder_number_vars/button.1.payload`,
 		]);
 		const header = (view.blocks as any[]).find((b) => b.blockId === 'param:header.1');
 		expect(header.element.placeholder.text).toBe('Pablo');
@@ -217,8 +234,12 @@ describe('/whatsapp send-template', () => {
 	it.each(Object.keys(EXAMPLE_VALUES))("sends %s with every parameter it needs, valid against Meta's spec", async (name) => {
 		let view = await open();
 		view = await act(view, 'send-template', name);
-		const expected = Object.keys(EXAMPLE_VALUES[name]).map((id) => `param:${id}`);
-		expect(ids(view).filter((id: string) => id.startsWith('param:') && !id.endsWith('.payload'))).toEqual(expected);
+		const expected = Object.keys(EXAMPLE_VALUES[name]);
+		expect(
+			ids(view)
+				.filter((id: string) => id.startsWith('param:') && !id.endsWith('.payload'))
+				.map(inputIdOf),
+		).toEqual(expected);
 		view = await fill(view, EXAMPLE_VALUES[name]);
 		const res = await submit(view);
 		expect([res.success, res.errors]).toEqual([true, undefined]);
@@ -321,6 +342,90 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
+	it('an authentication template as Meta lists it (its button a URL to whatsapp.com/otp): one code field, sent in body and button', async () => {
+		app.sim.setTemplates(NUMBER.wabaId, [
+			T(
+				'login_code',
+				'en_US',
+				[
+					{ type: 'BODY', text: '*{{1}}* is your verification code.' },
+					{
+						type: 'BUTTONS',
+						buttons: [
+							{
+								type: 'URL',
+								text: 'Copy code',
+								url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}',
+								example: ['https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp123456'],
+							},
+						],
+					},
+				],
+				{ category: 'AUTHENTICATION' },
+			),
+		]);
+		let view = await open();
+		view = await act(view, 'send-template', 'login_code');
+		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([`param:${NUMBER.phoneNumberId}/login_code/body.1`]);
+		expect(JSON.stringify(view.blocks)).toContain('One-time code');
+		const tooLong = await submit(await fill(view, { 'body.1': '1234567890123456' }));
+		expect(tooLong.errors).toEqual({ [`param:${NUMBER.phoneNumberId}/login_code/body.1`]: 'At most 15 characters.' });
+		view = await fill(view, { 'body.1': 'J$FpnYnP' });
+		expect(await submit(view)).toMatchObject({ success: true });
+		expect((sends()[0].body as any).template.components).toEqual([
+			{ type: 'body', parameters: [{ type: 'text', text: 'J$FpnYnP' }] },
+			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'J$FpnYnP' }] },
+		]);
+	});
+
+	it('sends a catalog template with the optional thumbnail product, or without it', async () => {
+		app.sim.setTemplates(NUMBER.wabaId, [
+			T(
+				'intro_catalog_offer',
+				'en_US',
+				[
+					{ type: 'BODY', text: 'Get Rs {{1}} off!' },
+					{ type: 'BUTTONS', buttons: [{ type: 'CATALOG', text: 'View catalog' }] },
+				],
+				{ category: 'MARKETING' },
+			),
+		]);
+		let view = await open();
+		view = await act(view, 'send-template', 'intro_catalog_offer');
+		const thumbnail = `param:${NUMBER.phoneNumberId}/intro_catalog_offer/button.0.thumbnail`;
+		expect((view.blocks as any[]).find((b) => b.blockId === thumbnail)).toMatchObject({ optional: true });
+		view = await fill(view, { 'body.1': '100', 'button.0.thumbnail': '2lc20305pt' });
+		expect(await submit(view)).toMatchObject({ success: true });
+		expect((sends()[0].body as any).template.components).toEqual([
+			{ type: 'body', parameters: [{ type: 'text', text: '100' }] },
+			{
+				type: 'button',
+				sub_type: 'catalog',
+				index: '0',
+				parameters: [{ type: 'action', action: { thumbnail_product_retailer_id: '2lc20305pt' } }],
+			},
+		]);
+		let again = await open();
+		again = await act(again, 'send-template', 'intro_catalog_offer');
+		again = await fill(again, { 'body.1': '100' });
+		expect(await submit(again)).toMatchObject({ success: true });
+		expect((sends()[1].body as any).template.components).toEqual([{ type: 'body', parameters: [{ type: 'text', text: '100' }] }]);
+	});
+
+	it('switching template keeps body text but not a button suffix or coupon, which mean something else there', async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'offer');
+		view = await fill(view, { 'body.1': 'Ana', 'button.0.coupon': 'SAVE10', 'button.1.url': 'abc' });
+		view = await act(view, 'send-template', 'reservation_confirmation');
+		view = await act(view, 'send-template', 'invoice');
+		const initial = (id: string) => (view.blocks as any[]).find((b) => b.blockId === paramOf(view, id)).element.initialValue;
+		expect(initial('body.1')).toBe('Ana');
+		expect(initial('header.link')).toBeUndefined();
+		view = await act(view, 'send-template', 'offer');
+		expect(initial('button.0.coupon')).toBe('SAVE10');
+		expect(initial('button.1.url')).toBe('abc');
+	});
+
 	it('lists more than 250 templates across pages', async () => {
 		app.sim.setTemplates(
 			NUMBER.wabaId,
@@ -375,7 +480,7 @@ describe('/whatsapp send-template', () => {
 		await app.harness.scheduler.runDue();
 		const notice = String(app.harness.world.notificationsFor(agent.id).pop()?.text);
 		expect(notice).toBe(
-			'⚠️ WhatsApp did not deliver the message to 5511987654321 ("482913 is your verification code.\n[Copy code]"): WhatsApp could not deliver the message: the number may not be on WhatsApp, or may have to accept new terms.',
+			'⚠️ WhatsApp did not deliver the message to 5511987654321 ("•••••• is your verification code.\n[Copy code]"): WhatsApp could not deliver the message: the number may not be on WhatsApp, or may have to accept new terms.',
 		);
 	});
 

@@ -16,6 +16,8 @@ import * as path from 'path';
 import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppInterface';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
+import { fieldKey } from '../../src/core/app/sendTemplateModal';
+import { inputsFor } from '../../src/core/templates/inputs';
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { chance, fuzzReport, HUGE_STRING, int, junk, pick, prng, Rand } from '../support/fuzz';
@@ -101,6 +103,12 @@ const VALUES: Record<string, Record<string, string>> = {
 	offer: { 'body.1': 'Ana', 'button.0.coupon': 'SAVE10', 'button.1.url': 'abc' },
 	verification_code: { 'body.1': '482913' },
 };
+/** The block (and action) id of input `id` of `template`: src/core/app/sendTemplateModal.ts `fieldKey`. */
+function paramOf(template: string, id: string): string {
+	const definition = TEMPLATES.find((t: Any) => t.name === template);
+	const input = inputsFor(definition).find((i) => i.id === id);
+	return `param:${input ? fieldKey(NUMBER.phoneNumberId, definition, input) : id}`;
+}
 const LANGUAGES: Record<string, string[]> = {
 	reservation_confirmation: ['en_US'],
 	coupon_expiration_reminder_number_vars: ['en'],
@@ -152,12 +160,12 @@ function randomState(rand: Rand, askRecipient: boolean): { state: unknown; templ
 	if (askRecipient || chance(rand, 0.2)) put('send-department', fieldValue(rand, ['Sales', 'dept-sales', 'No Such Department', '']));
 	for (const [id, value] of Object.entries(template ? VALUES[template] : {})) {
 		const roll = rand();
-		if (roll < 0.75) put(`param:${id}`, value);
+		if (roll < 0.75) put(paramOf(template as string, id), value);
 		else if (roll < 0.85)
 			complete = false; // absent: the draft's value (empty) stands
 		else {
 			complete = false;
-			put(`param:${id}`, fieldValue(rand, [value]));
+			put(paramOf(template as string, id), fieldValue(rand, [value]));
 		}
 	}
 	// Parameters of other templates, unknown blocks, prototype-looking ids.
@@ -167,6 +175,8 @@ function randomState(rand: Rand, askRecipient: boolean): { state: unknown; templ
 				'param:body.9',
 				'param:',
 				'param:header.link',
+				`param:${NUMBER.phoneNumberId}/offer/button.1.url`,
+				`param:${NUMBER.phoneNumberId}/verification_code/body.1`,
 				'unknown-block',
 				'constructor',
 				'toString',

@@ -94,10 +94,15 @@ describe('/whatsapp send-template: finding a template among hundreds', () => {
 			blocks(client)
 				.map((b) => b.blockId)
 				.filter((id: string) => id?.startsWith('param:')),
-		).toEqual(['param:header.link', 'param:header.filename', 'param:body.1']);
+		).toEqual([
+			// Keyed by number and template (src/core/app/sendTemplateModal.ts fieldKey); a body text variable by its id.
+			`param:${NUMBER.phoneNumberId}/invoice_reminder/header.link.document`,
+			`param:${NUMBER.phoneNumberId}/invoice_reminder/header.filename`,
+			'param:body.1',
+		]);
 
-		await change(client, 'param:header.link', 'https://example.com/f-7.pdf');
-		await change(client, 'param:header.filename', 'fatura-7.pdf');
+		await change(client, `param:${NUMBER.phoneNumberId}/invoice_reminder/header.link.document`, 'https://example.com/f-7.pdf');
+		await change(client, `param:${NUMBER.phoneNumberId}/invoice_reminder/header.filename`, 'fatura-7.pdf');
 		await change(client, 'param:body.1', 'F-7');
 		const res = await app.harness.viewSubmit({ user: agent, view: client.view, state: client.state });
 		expect([res.success, res.errors]).toEqual([true, undefined]);

@@ -302,7 +302,10 @@ describe('message status pipeline', () => {
 			release();
 		}
 		expect(results).toEqual([
-			{ phoneNumber: '5511987654321', error: { code: 0, message: expect.stringMatching(/^WhatsApp did not answer in time/) } },
+			{
+				phoneNumber: '5511987654321',
+				error: { code: 0, reason: 'timeout', message: expect.stringMatching(/^WhatsApp did not answer in time/) },
+			},
 		]);
 		const [next] = await send(['5511987654322']);
 		expect(next.msId).toMatch(/^wamid\./);
@@ -322,7 +325,7 @@ describe('message status pipeline', () => {
 			app.sim.onAccepted = undefined;
 			for (const release of held) release();
 		}
-		const timedOut = { code: 0, message: expect.stringMatching(/^WhatsApp did not answer in time/) };
+		const timedOut = { code: 0, reason: 'timeout', message: expect.stringMatching(/^WhatsApp did not answer in time/) };
 		expect(results).toEqual(to.map((phoneNumber) => ({ phoneNumber, error: timedOut })));
 		const [accepted, silent] = to.map((phone) => app.sim.sentMessages.find((m) => m.body.to === phone)!);
 		// Nothing is reported yet: not a failed that Meta's statuses would contradict.

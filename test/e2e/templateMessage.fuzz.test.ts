@@ -123,10 +123,18 @@ function refusedByParser(text: string): boolean {
 /** Rocket.Chat's 400 page for such a body (Express's final handler), answered before the app runs. */
 const refusedBeforeApp = (res: { status: number; body: unknown }) =>
 	res.status === 400 && typeof res.body === 'string' && res.body.includes('<pre>Bad Request</pre>');
-/** The app's own refusal: a 4xx with an error message. */
+/** The app's own refusal: a 4xx with an error message and a stable code (docs/templateMessage.openapi.yaml, components/schemas/Error). */
 const refusedByApp = (res: { status: number; body: unknown }) => {
-	const error = (res.body as { error?: unknown } | undefined)?.error;
-	return res.status >= 400 && res.status < 500 && typeof error === 'string' && Boolean(error);
+	const { error, code, success } = (res.body as { error?: unknown; code?: unknown; success?: unknown } | undefined) ?? {};
+	return (
+		res.status >= 400 &&
+		res.status < 500 &&
+		success === false &&
+		typeof error === 'string' &&
+		Boolean(error) &&
+		typeof code === 'string' &&
+		/^[a-z_]+$/.test(code)
+	);
 };
 
 describe('templateMessage fuzz', () => {

@@ -78,36 +78,70 @@ describe('templateMessage endpoint', () => {
 			await callApi(app, 'templateMessage', { body: body(), headers: { 'X-User-Id': 'user-agent', 'X-Auth-Token': 'agent-token' } }),
 		).toEqual({
 			status: 403,
-			body: { success: false, error: 'User does not have the permissions required for this action [error-unauthorized]' },
+			body: {
+				success: false,
+				error: 'User does not have the permissions required for this action [error-unauthorized]',
+				code: 'forbidden',
+			},
 		});
 		expect(sends()).toEqual([]);
 	});
 
 	it.each([
-		['a missing connectedWhatsAppNo', { connectedWhatsAppNo: undefined }, published['400'][3].error],
+		['a missing connectedWhatsAppNo', { connectedWhatsAppNo: undefined }, published['400'][3].error, 'missing_connected_number'],
 		[
 			'251 numbers',
 			{ phoneNumbers: Array.from({ length: 251 }, (_, i) => `1555000${String(i).padStart(4, '0')}`) },
 			published['400'][0].error,
+			'too_many_phone_numbers',
 		],
-		['an unknown agent', { targetAgent: 'abc98' }, published['400'][1].error],
-		['a user who is no livechat agent', { targetAgent: 'admin' }, 'No Agent found with username admin'],
-		['an unknown department', { targetDepartment: 'SalesDepartment' }, published['400'][2].error],
+		['an unknown agent', { targetAgent: 'abc98' }, published['400'][1].error, 'agent_not_found'],
+		['a user who is no livechat agent', { targetAgent: 'admin' }, 'No Agent found with username admin', 'agent_not_found'],
+		['an unknown department', { targetDepartment: 'SalesDepartment' }, published['400'][2].error, 'department_not_found'],
 		[
 			'a number not connected',
 			{ connectedWhatsAppNo: '565412001234' },
 			expect.stringMatching(
 				/^Error! Connected WhatsApp Number \(connectedWhatsAppNo\) i\.e\. 565412001234 has not been registered yet on Rocket\.Chat\./,
 			),
+			'number_not_connected',
 		],
 		[
 			'a template without name',
 			{ template: { language: { code: 'en' } } },
 			'Invalid field "template.name": expected a non-empty string.',
+			'field_type',
 		],
-	])('answers 400 for %s with the published message, sending nothing', async (_what, over, error) => {
+		[
+			'a connectedWhatsAppNo over 64 characters (its limit named, not a wrong type)',
+			{ connectedWhatsAppNo: '1'.repeat(65) },
+			'Invalid field "connectedWhatsAppNo": at most 64 characters (the request gives 65).',
+			'field_too_long',
+		],
+		[
+			'a phone number over 64 characters',
+			{ phoneNumbers: ['15550000001', '2'.repeat(80)] },
+			'Invalid field "phoneNumbers[1]": at most 64 characters (the request gives 80).',
+			'field_too_long',
+		],
+	])('answers 400 for %s with the published message and a stable code, sending nothing', async (_what, over, error, code) => {
 		const res = await callApi(app, 'templateMessage', { body: body(over), headers: ADMIN_AUTH });
-		expect(res).toEqual({ status: 400, body: { success: false, error } });
+		expect(res).toEqual({ status: 400, body: { success: false, error, code } });
+		expect(sends()).toEqual([]);
+	});
+
+	it("answers a request too slow for the number's send rate with 400 and the code request_too_slow, sending nothing", async () => {
+		await app.harness.setSetting('send_rate_per_second', 5);
+		const phoneNumbers = Array.from({ length: 250 }, (_, i) => `1555000${String(i).padStart(4, '0')}`);
+		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers }), headers: ADMIN_AUTH });
+		expect(res).toEqual({
+			status: 400,
+			body: {
+				success: false,
+				error: '250 recipients cannot all be sent within one request at 5 messages per second from this number (the server ends a request after 30 seconds). Nothing was sent. Send fewer recipients per request, or use campaign mode ("async": true).',
+				code: 'request_too_slow',
+			},
+		});
 		expect(sends()).toEqual([]);
 	});
 
@@ -132,7 +166,16 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(res.body.results).toEqual([
 			{ phoneNumber: '15550000001', msId: expect.any(String) },
-			{ phoneNumber: '15550000002', error: { code: 131026, message: 'WhatsApp refused this message (error 131026).' } },
+			{
+				phoneNumber: '15550000002',
+				error: {
+					code: 131026,
+					message: 'WhatsApp refused this message (error 131026).',
+					reason: 'refused',
+					// Meta's error_data.details (the simulator's: Meta's error table's meaning).
+					details: 'Unable to deliver (not a WhatsApp number, ToS not accepted, old client, blocked, quality)',
+				},
+			},
 		]);
 	});
 
@@ -153,7 +196,7 @@ describe('templateMessage endpoint', () => {
 			body: body({ idempotencyKey: 'order-42', phoneNumbers: ['15550000009'] }),
 			headers: ADMIN_AUTH,
 		});
-		expect(other.status).toBe(409);
+		expect(other).toEqual({ status: 409, body: { success: false, error: expect.any(String), code: 'idempotency_conflict' } });
 		expect(sends()).toHaveLength(1);
 	});
 
@@ -164,7 +207,11 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(notApproved).toEqual({
 			status: 400,
-			body: { success: false, error: 'Template "ship" is not an approved template of this number in language "es".' },
+			body: {
+				success: false,
+				error: 'Template "ship" is not an approved template of this number in language "es".',
+				code: 'template_not_approved',
+			},
 		});
 		const noParams = await callApi(app, 'templateMessage', {
 			body: body({ template: { name: 'ship', language: { code: 'en' } } }),
@@ -172,7 +219,11 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(noParams).toEqual({
 			status: 400,
-			body: { success: false, error: 'template.components: the body of this template takes 1 parameter(s); the request gives 0.' },
+			body: {
+				success: false,
+				error: 'template.components: the body of this template takes 1 parameter(s); the request gives 0.',
+				code: 'template_params',
+			},
 		});
 		expect(sends()).toEqual([]);
 	});
@@ -184,7 +235,7 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(res).toEqual({
 			status: 400,
-			body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.' },
+			body: { success: false, error: 'Invalid template.components[0].parameters[0]: expected an object.', code: 'component_field' },
 		});
 		// In the caller's language, every word of it: the one its Accept-Language prefers most that the app has.
 		const spanish = await callApi(app, 'templateMessage', {
@@ -193,46 +244,78 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(spanish).toEqual({
 			status: 400,
-			body: { success: false, error: 'template.components[0].parameters[0] no válido: se esperaba un objeto.' },
+			// The code stays the same in every language.
+			body: {
+				success: false,
+				error: 'template.components[0].parameters[0] no válido: se esperaba un objeto.',
+				code: 'component_field',
+			},
 		});
 		expect(sends()).toEqual([]);
 		app.harness.assertNoAppErrors();
 	});
 
 	it.each([
-		['not an array', 'body', 'Invalid field "template.components": expected an array of objects.'],
-		['a null component', [null], 'Invalid field "template.components": expected an array of objects.'],
-		['a null parameter', [{ type: 'body', parameters: [null] }], 'Invalid template.components[0].parameters[0]: expected an object.'],
+		['not an array', 'body', 'Invalid field "template.components": expected an array of objects.', 'field_type'],
+		['a null component', [null], 'Invalid field "template.components": expected an array of objects.', 'field_type'],
+		[
+			'21 components (its limit named, not a wrong type)',
+			Array.from({ length: 21 }, () => ({ type: 'body', parameters: [{ type: 'text', text: '2' }] })),
+			'Invalid field "template.components": at most 20 items (the request gives 21).',
+			'field_too_many',
+		],
+		[
+			'a null parameter',
+			[{ type: 'body', parameters: [null] }],
+			'Invalid template.components[0].parameters[0]: expected an object.',
+			'component_field',
+		],
 		[
 			'a component without a type',
 			[{ parameters: [{ type: 'text', text: '2' }] }],
 			'Invalid template.components[0].type: expected one of "header", "body", "button".',
+			'component_field',
 		],
 		[
 			'parameters not an array',
 			[{ type: 'body', parameters: 'x' }],
 			'Invalid template.components[0].parameters: expected an array of parameters.',
+			'component_field',
 		],
 		[
 			'a text parameter without text',
 			[{ type: 'body', parameters: [{ type: 'text' }] }],
 			'Invalid template.components[0].parameters[0].text: expected a non-empty string.',
+			'component_field',
 		],
 		[
 			'an image in the body',
 			[{ type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.jpg' } }] }],
 			'Invalid template.components[0].parameters[0].type: expected one of "text", "currency", "date_time".',
+			'component_field',
 		],
-	])('answers 400 for malformed components (%s), at once and as a campaign, and sends nothing', async (_case, components, error) => {
-		const template = { name: 'ship', language: { code: 'en' }, components };
-		for (const extra of [{}, { async: true }]) {
-			const res = await callApi(app, 'templateMessage', { body: body({ template, ...extra }), headers: ADMIN_AUTH });
-			expect(res).toEqual({ status: 400, body: { success: false, error } });
-		}
-		await app.harness.scheduler.runDue();
-		expect(sends()).toEqual([]);
-		app.harness.assertNoAppErrors();
-	});
+		[
+			'an empty header on a template without one',
+			[
+				{ type: 'header', parameters: [] },
+				{ type: 'body', parameters: [{ type: 'text', text: '2' }] },
+			],
+			'template.components[0]: this template has no header that takes parameters.',
+			'component_unexpected',
+		],
+	])(
+		'answers 400 for malformed components (%s), at once and as a campaign, and sends nothing',
+		async (_case, components, error, code) => {
+			const template = { name: 'ship', language: { code: 'en' }, components };
+			for (const extra of [{}, { async: true }]) {
+				const res = await callApi(app, 'templateMessage', { body: body({ template, ...extra }), headers: ADMIN_AUTH });
+				expect(res).toEqual({ status: 400, body: { success: false, error, code } });
+			}
+			await app.harness.scheduler.runDue();
+			expect(sends()).toEqual([]);
+			app.harness.assertNoAppErrors();
+		},
+	);
 
 	it('answers 400 for a line break in a body parameter, and for a footer component, sending nothing', async () => {
 		const lineBreak = await callApi(app, 'templateMessage', {
@@ -250,6 +333,7 @@ describe('templateMessage endpoint', () => {
 			body: {
 				success: false,
 				error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a body parameter.',
+				code: 'parameter_whitespace',
 			},
 		});
 		const footer = await callApi(app, 'templateMessage', {
@@ -267,7 +351,11 @@ describe('templateMessage endpoint', () => {
 		});
 		expect(footer).toEqual({
 			status: 400,
-			body: { success: false, error: 'template.components[1]: this template has no footer that takes parameters.' },
+			body: {
+				success: false,
+				error: 'template.components[1]: this template has no footer that takes parameters.',
+				code: 'component_unexpected',
+			},
 		});
 		expect(sends()).toEqual([]);
 	});
@@ -467,6 +555,7 @@ describe('templateMessage endpoint', () => {
 		const expected = {
 			success: false,
 			error: 'Send the request body as JSON, with the header Content-Type: application/json. Rocket.Chat passes any other body to the app as form fields or as nothing.',
+			code: 'content_type',
 		};
 		// Rocket.Chat parses a form body into fields (the whole JSON as one key) and anything else into {}.
 		for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'application/vnd.api+json']) {

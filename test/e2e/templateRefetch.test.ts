@@ -108,6 +108,7 @@ describe('a template approved after the template list was cached', () => {
 				success: false,
 				// Meta refuses the token: waiting a minute would not help, reconnecting the number does.
 				error: 'The template list could not be fetched from Meta to check template "ship_delay" (pt_BR) again: Meta no longer accepts this number\'s access token. An admin must reconnect the number (/whatsapp numbers).',
+				code: 'template_list_unavailable',
 			},
 		};
 		const send = () =>

@@ -45,7 +45,9 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 		app.harness.world.serverSettings.set('FileUpload_MaxFileSize', 1 * MB);
 		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(2 * MB), mimeType: 'application/pdf' });
 		await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: 'report.pdf' } });
-		expect(texts()).toEqual(["📄 Document report.pdf\n(File not shown: it is 2.0 MB, over this workspace's limit of 1.0 MB.)"]);
+		expect(texts()).toEqual([
+			`📄 Document report.pdf\n(File not shown: it is 2.0 MB, over Rocket.Chat's setting "Maximum File Upload Size" (Administration > Settings > File Upload) of 1.0 MB.)`,
+		]);
 		expect(downloads()).toEqual([]);
 		expect(stored()).toEqual([]);
 	});
@@ -53,7 +55,9 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 	it('a type on the default black list (image/svg+xml) is not downloaded, and the room says the type', async () => {
 		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(300), mimeType: 'image/svg+xml' });
 		await inbound({ type: 'document', document: { id, mime_type: 'image/svg+xml', sha256: 'x', filename: 'logo.svg' } });
-		expect(texts()).toEqual(['📄 Document logo.svg\n(File not shown: this workspace does not accept files of type image/svg+xml.)']);
+		expect(texts()).toEqual([
+			`📄 Document logo.svg\n(File not shown: the app never accepts files of type image/svg+xml, which a browser could run as active content, whatever its settings list.)`,
+		]);
 		expect(downloads()).toEqual([]);
 		expect(stored()).toEqual([]);
 	});
@@ -68,7 +72,9 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 			mimeType: 'audio/opus',
 		});
 		await inbound({ type: 'audio', audio: { id, mime_type: 'audio/opus', sha256: 'x' } });
-		expect(texts()).toEqual([`🎵 Audio\n(File not shown: this workspace does not accept files like audio-${id}.opus.)`]);
+		expect(texts()).toEqual([
+			`🎵 Audio\n(File not shown: Rocket.Chat's settings "Accepted Media Types" / "Blocked Media Types" (Administration > Settings > File Upload) refuse files like audio-${id}.opus.)`,
+		]);
 		expect(downloads()).toHaveLength(1);
 		expect(stored()).toEqual([]);
 	});

@@ -181,13 +181,28 @@ export class RocketChatConversations implements Conversations {
 		return open && openedBeforeKey(engineRoom(open), key) ? { visitor: legacy, room: open } : undefined;
 	}
 
-	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {
+	/**
+	 * The room's department is the one of the visitor handed to the engine, not the stored visitor's:
+	 * the bridge's createRoom passes `convertAppVisitor(visitor)` to lib/rooms createRoom
+	 * (apps/meteor/app/apps/server/bridges/livechat.ts, 7.x), that converter copies `department` only
+	 * when set (converters/visitors.ts @ 749978e74f76e7bfcc28a23729dbb64a58000d9b), and
+	 * QueueManager.requestRoom routes and stores the room by `guest.department` (@ 559fb435). Nothing
+	 * lets an app clear the stored one: registerGuest behind createVisitor / createAndReturnVisitor
+	 * sets a department only when one is given and `$set`s the rest (packages/omni-core/src/visitor/
+	 * create.ts @ 00613e65a172088c8be13b760d0a12e0fdc93db6, LivechatVisitors.updateOneByIdOrToken). So
+	 * `withoutDepartment` hands the engine the visitor without it; the stored visitor keeps it (an agent
+	 * sees it in the visitor's info), and every later room is routed again. Without a department,
+	 * Rocket.Chat's own rule still applies: lib/rooms createRoom may give the room the first enabled
+	 * department shown on the registration form that has an agent online (getRequiredDepartment).
+	 */
+	async createRoom(spec: { visitor: Visitor; agent?: Agent; withoutDepartment?: boolean }): Promise<Room> {
 		const agent = spec.agent ? (spec.agent as EngineAgent).engine : undefined;
+		const visitor = engineVisitor(spec.visitor);
 		try {
 			const room = await this.acc.modify
 				.getCreator()
 				.getLivechatCreator()
-				.createRoom(engineVisitor(spec.visitor), agent as never, {
+				.createRoom(spec.withoutDepartment ? { ...visitor, department: undefined } : visitor, agent as never, {
 					source: { type: 'app', id: this.acc.appId, label: 'WhatsApp' } as never,
 				});
 			return roomOf(room as ILivechatRoom);

@@ -89,8 +89,12 @@ export interface Conversations {
 	openRoom(visitor: Visitor): Promise<Room | undefined>;
 	/** The contact's open room, if any. */
 	openRoomOf(contact: Contact): Promise<Room | undefined>;
-	/** A new room for the visitor, served by `agent` if given; throws NoAgentOnline. */
-	createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room>;
+	/**
+	 * A new room for the visitor, served by `agent` if given, in the visitor's department, or in none
+	 * when `withoutDepartment` (apps cannot clear a visitor's department: see the adapter); throws
+	 * NoAgentOnline.
+	 */
+	createRoom(spec: { visitor: Visitor; agent?: Agent; withoutDepartment?: boolean }): Promise<Room>;
 	/** Posts `text` in the room as the contact; answers the message's id. */
 	postAsVisitor(post: { visitor: Visitor; room: Room; text: string }): Promise<string | undefined>;
 	/** Posts `text` in the room for every agent, as the app. */

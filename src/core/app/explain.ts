@@ -26,6 +26,42 @@ export function explainError(error: unknown, t: Translator): Explained {
 /** Meta's error code of a failed send, else undefined (no answer from Meta, or not a send). */
 export const graphCodeOf = (error: unknown): number | undefined => (error instanceof GraphApiError ? error.graphCode : undefined);
 
+/**
+ * Why a send got no answer from Meta, for machines (a templateMessage result's `error.reason`, whose
+ * `code` is 0 then): `not_started` (it never started: nothing reached WhatsApp, safe to send again),
+ * `timeout` (no answer in time: WhatsApp may have accepted it) or `unreachable` (WhatsApp could not
+ * be reached). The same cases, in the same order, as `unansweredKey`'s words.
+ */
+export type UnansweredReason = 'not_started' | 'timeout' | 'unreachable';
+
+export function unansweredReason(error: unknown): UnansweredReason {
+	if (error instanceof PacerDeadlineError) return 'not_started';
+	if (error instanceof NetworkError && error.timedOut) return 'timeout';
+	return 'unreachable';
+}
+
+/** At most this many characters of Meta's explanation are passed on (Meta's are a sentence or two). */
+const META_DETAILS_MAX = 1000;
+
+/**
+ * Meta's own explanation of a refused request, for an integrator: `error_data.details` (Meta's
+ * "Error response syntax", shared/contracts/meta-docs/graph-error.syntax.json, e.g. "Parameter of
+ * type text is missing text value" for a 131008), else `error_user_msg`, else Meta's `message`
+ * (its title, "(#131008) Required parameter is missing"), else `error_user_title`. Never a token:
+ * the Graph client builds every GraphApiError from Meta's answer with the number's access token
+ * already cut out (GraphClient `redact`, "[redacted]" in its place). Undefined when Meta said
+ * nothing (an answer that was not Meta's envelope, an HTML 503, has only the app's own words).
+ */
+export function metaDetails(error: GraphApiError): string | undefined {
+	const data = error.errorData;
+	const details = data && typeof data === 'object' ? (data as { details?: unknown }).details : undefined;
+	const envelope = error.type !== 'HttpError';
+	const words = [details, error.userMessage, envelope ? error.graphMessage : undefined, error.title].find(
+		(v): v is string => typeof v === 'string' && v.trim() !== '',
+	);
+	return words === undefined ? undefined : words.trim().slice(0, META_DETAILS_MAX);
+}
+
 /** The words of a send that never started, by who reads them (`unansweredKey`). */
 const NOT_STARTED = {
 	integrator: 'api_error_send_not_started',

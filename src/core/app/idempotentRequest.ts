@@ -43,6 +43,21 @@ export interface ReplayAnswer {
 	content: Record<string, unknown>;
 }
 
+/**
+ * An answer stored by the versions before `reason` (kept for 24 hours): each failed recipient gets
+ * one, read from its code as the cautious reading: Meta's code means refused; code 0 may have been
+ * sent (`timeout`), since which of the unanswered cases it was is not known any more.
+ */
+function withReasons(content: Record<string, unknown>): Record<string, unknown> {
+	if (!Array.isArray(content.results)) return content;
+	const results = (content.results as Array<{ error?: { code?: number; reason?: string } }>).map((result) =>
+		result.error && !result.error.reason
+			? { ...result, error: { ...result.error, reason: result.error.code ? 'refused' : 'timeout' } }
+			: result,
+	);
+	return { ...content, results };
+}
+
 /** What an entry answers to a request with its key: the answer to replay, or why not (an i18n key for a 409). */
 export function replayOf(
 	entry: StoredAnswer,
@@ -59,13 +74,14 @@ export function replayOf(
 	if (entry.fingerprint !== request.fingerprint) return { refuse: 'api_error_idempotency_conflict' };
 	const state = entry.state ?? 'done';
 	if (state === 'done')
-		return { status: entry.status ?? 200, content: { ...(entry.content as Record<string, unknown>), replayed: true } };
+		return { status: entry.status ?? 200, content: { ...withReasons(entry.content as Record<string, unknown>), replayed: true } };
 	if (state === 'pending' && (entry.leaseUntil ?? 0) > request.now) return { refuse: 'api_error_idempotency_in_progress' };
 	const invalid = request.invalidContacts.length ? { invalidContacts: request.invalidContacts } : {};
 	// A campaign was stored: its 202 again (the campaign runs, whether its answer was kept or not).
 	if (entry.campaignId) return { status: 202, content: { success: true, campaignId: entry.campaignId, ...invalid, replayed: true } };
 	const sent = new Map([...(request.linked ?? []), ...(entry.sent ?? []).map((s): [string, string] => [s.phoneNumber, s.msId])]);
-	const unknown = { code: 0, message: request.t('api_error_idempotency_interrupted') };
+	// `reason` for machines (a result's error, core/app/sendTemplates.ts RecipientError): it may have been sent, and was not sent again.
+	const unknown = { code: 0, message: request.t('api_error_idempotency_interrupted'), reason: 'interrupted' as const };
 	const results = request.recipients.map((phoneNumber) =>
 		sent.has(phoneNumber) ? { phoneNumber, msId: sent.get(phoneNumber) } : { phoneNumber, error: unknown },
 	);

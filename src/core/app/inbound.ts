@@ -246,8 +246,16 @@ export class InboundService implements InboundHandler {
 			const routing = await this.routingFor(number, waId);
 			if (routing.department && routing.department !== visitor.department)
 				visitor = await this.moved(visitor, routing.department, number);
+			// No department for this room (the number has none, or no longer; a template's routing has
+			// expired) while the visitor still has one, which Rocket.Chat lets no app clear: the room is
+			// asked for without it, never in a department the admin removed or a template's of long ago.
+			const withoutDepartment = !routing.department && Boolean(visitor.department);
 			try {
-				room = await conversations.createRoom({ visitor, agent: routing.agent });
+				room = await conversations.createRoom({
+					visitor,
+					agent: routing.agent,
+					...(withoutDepartment ? { withoutDepartment } : {}),
+				});
 			} catch (error) {
 				if (!(error instanceof NoAgentOnline)) throw error;
 				await autoMessages.onWaitingForAgent({ number, waId });

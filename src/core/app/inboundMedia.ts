@@ -14,7 +14,7 @@ import { AppError, GraphApiError, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { Described } from '../inbound/describe';
-import { baseMime, humanSize, inboundFileName, isMediaId, judgeInbound, parseAcceptedTypes } from '../media/media';
+import { baseMime, humanSize, inboundFileName, isActiveContentType, isMediaId, judgeInbound, parseAcceptedTypes } from '../media/media';
 import { matchesDeclaredType } from '../media/signature';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Conversations, Room, Visitor } from './conversations';
@@ -108,35 +108,51 @@ export function isPassing(error: unknown): boolean {
 	);
 }
 
-async function limits(ports: InboundMediaPorts): Promise<{ maxBytes: number; accepted: string[]; workspace: WorkspaceUploads }> {
+/**
+ * The limits a contact's file meets. `sizeBy` names the setting whose limit `maxBytes` is: the app's
+ * "Largest file a contact may send (MB)", or Rocket.Chat's "Maximum File Upload Size" when smaller.
+ */
+async function limits(
+	ports: InboundMediaPorts,
+): Promise<{ maxBytes: number; accepted: string[]; workspace: WorkspaceUploads; sizeBy: 'app' | 'workspace' }> {
 	const mb = await ports.settings.get('inboundMediaMaxMb');
 	const workspace = await ports.uploads.workspace();
 	const own = mb * MB;
 	// The smaller of the app's limit and the workspace's: a file over either is not downloaded.
+	const workspaceSmaller = workspace.maxBytes !== undefined && workspace.maxBytes < own;
 	return {
-		maxBytes: workspace.maxBytes !== undefined ? Math.min(own, workspace.maxBytes) : own,
+		maxBytes: workspaceSmaller ? (workspace.maxBytes as number) : own,
 		accepted: parseAcceptedTypes(await ports.settings.get('inboundMediaTypes')),
 		workspace,
+		sizeBy: workspaceSmaller ? 'workspace' : 'app',
 	};
 }
 
 export async function postInboundMedia(ports: InboundMediaPorts, input: InboundMediaInput): Promise<MediaOutcome> {
 	const { number, visitor, room, media, t, retryLater } = input;
 	const limit = await limits(ports);
-	const tooLarge = (size: number): MediaOutcome => ({
-		posted: false,
-		notice: t('inbound_media_refused_size', { size: humanSize(size, true), max: humanSize(limit.maxBytes) }),
-	});
+	// Each refusal names the setting behind it, the app's or Rocket.Chat's, so the admin looks in the right place.
+	const tooLarge = (size: number, by: 'app' | 'workspace' = limit.sizeBy): MediaOutcome => {
+		const params = { size: humanSize(size, true), max: humanSize(limit.maxBytes) };
+		if (by === 'app') return { posted: false, notice: t('inbound_media_refused_size_app', params) };
+		// Rocket.Chat's limit: the one read, else (refused at the upload, the setting unread) unnamed.
+		const max = limit.workspace.maxBytes;
+		return max === undefined
+			? { posted: false, notice: t('inbound_media_refused_size_workspace_unknown', params) }
+			: { posted: false, notice: t('inbound_media_refused_size_workspace', { ...params, max: humanSize(max) }) };
+	};
 	const refusal = (verdict: ReturnType<typeof judgeInbound>): MediaOutcome | undefined => {
 		if (verdict.ok) return undefined;
 		if (verdict.reason === 'size') return tooLarge(verdict.size);
-		return { posted: false, notice: t('inbound_media_refused_type', { type: verdict.mimeType }) };
+		// Active content is never accepted, whatever the setting lists; any other type is the setting's.
+		const key = isActiveContentType(verdict.mimeType) ? 'inbound_media_refused_type_active' : 'inbound_media_refused_type_app';
+		return { posted: false, notice: t(key, { type: verdict.mimeType }) };
 	};
 	const workspaceRefusal = (mimeType: string | undefined): MediaOutcome | undefined => {
 		if (limit.workspace.enabled === false) return { posted: false, notice: t('inbound_media_refused_disabled') };
 		const type = baseMime(mimeType);
 		return type && !workspaceAcceptsType(type, limit.workspace)
-			? { posted: false, notice: t('inbound_media_refused_type', { type }) }
+			? { posted: false, notice: t('inbound_media_refused_type_workspace', { type }) }
 			: undefined;
 	};
 	const closedMeanwhile = (): MediaOutcome => {
@@ -186,7 +202,7 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	if ('refused' in upload) {
 		// Rocket.Chat's Uploads store refused the file (FileUpload.validateFileUpload): the room says why.
 		const id = upload.refused;
-		if (id === 'error-file-too-large') return tooLarge(bytes.byteLength);
+		if (id === 'error-file-too-large') return tooLarge(bytes.byteLength, 'workspace');
 		if (id === 'error-invalid-file-type') return { posted: false, notice: t('inbound_media_refused_file_type', { name: filename }) };
 		if (id === 'error-file-upload-disabled') return { posted: false, notice: t('inbound_media_refused_disabled') };
 		if (id === 'file-too-small') return { posted: false, notice: t('inbound_media_refused_empty') };

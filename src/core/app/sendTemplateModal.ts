@@ -10,10 +10,10 @@ import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
-import { formCannotFill } from '../templates/inputs';
+import { formCannotFill, inputsFor, TemplateInput, unsupportedKey } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
-import { MetaTemplate } from '../templates/template';
+import { headerFormat, MetaTemplate, Values } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
 import { KeyedQueue } from './keyedQueue';
 import { Logger, SettingsReader } from './ports';
@@ -38,7 +38,14 @@ export interface Draft {
 	 * agent comes back to the template.
 	 */
 	chosenLanguages?: Record<string, string>;
+	/** What the agent typed, by field key (`fieldKey`: which templates a value is carried to). */
 	values: Record<string, string>;
+	/**
+	 * The field keys of the template inputs the last screen drew (none when it drew no template's
+	 * inputs: the chosen template could not be read, say). A submit's errors go on these fields only:
+	 * Rocket.Chat's client shows an error on a block the view has, and drops the others.
+	 */
+	drawnFields?: string[];
 	recipient?: string;
 	department?: string;
 	preferredLanguage?: string;
@@ -128,6 +135,7 @@ export interface ModalUser {
 export type ModalAction =
 	| { kind: 'number' | 'template' | 'search' | 'recipient' | 'department'; value?: string }
 	| { kind: 'language'; phoneNumberId: string; templateName: string; value?: string }
+	/** A template input changed: `inputId` is its field key (`fieldKey`), as in its action id. */
 	| { kind: 'param'; inputId: string; value?: string }
 	| { kind: 'refresh' }
 	| { kind: 'other' };
@@ -162,6 +170,39 @@ export interface SendTemplateModalPorts {
 const SEARCH_MAX = 200;
 
 const chosenKey = (phoneNumberId: string, templateName: string) => `${phoneNumberId}:${templateName}`;
+
+/**
+ * The key a template input's value is kept under in the draft, and the input's block and action id
+ * (`param:<key>`). The rule of what is carried when the agent switches template, language or number:
+ * - a header or body TEXT variable (`header.1`, `body.1`, `body.first_name`) keeps its id as key: a
+ *   value typed for `body.1` fills `body.1` of any template (text in a text, whatever the template);
+ * - every other input (media link, document name, location, one-time code, offer expiration,
+ *   buttons' suffix, coupon, payload, flow token, catalog product) is keyed by number, template name
+ *   and id, and a media link also by the header's format: it is carried only between the language
+ *   variants of one template of one number, where it means the same. An image link never fills a
+ *   video header, a URL suffix or coupon never moves to another template's button, a location's name
+ *   never fills a text variable, and a one-time code never lands in another template's body.
+ * Rocket.Chat's client keeps each element's value by action id for the modal's life and shows it
+ * again when an element with that id comes back (fuselage-ui-kit useUiKitState.ts @
+ * 000eb1dac36a6dc92cbaad4233003e1b24095f7e): a different key is a fresh, empty element.
+ * Meta's template names are lower case letters, digits and underscores, phone number ids digits.
+ */
+export function fieldKey(phoneNumberId: string, template: MetaTemplate, input: TemplateInput): string {
+	if (input.kind === 'header_text' || input.kind === 'body') return input.id;
+	const meaning = input.kind === 'header_media_link' ? `${input.id}.${headerFormat(template).toLowerCase()}` : input.id;
+	return `${phoneNumberId}/${template.name}/${meaning}`;
+}
+
+/** The values of `template`'s inputs (by input id, as bind.ts and rules.ts read them) from the draft's. */
+export function templateValues(draft: Pick<Draft, 'phoneNumberId' | 'values'>, template: MetaTemplate): Values {
+	const values: Values = {};
+	for (const input of inputsFor(template)) {
+		// A draft of the versions before kept every value under its input's id: still read.
+		const value = draft.values[fieldKey(draft.phoneNumberId, template, input)] ?? draft.values[input.id];
+		if (value !== undefined) values[input.id] = value;
+	}
+	return values;
+}
 
 /** "pt-BR", "pt_BR", "pt" -> the best of the template's languages. */
 export function pickLanguage(languages: string[], preferred: Array<string | undefined>): string | undefined {
@@ -362,10 +403,12 @@ export class SendTemplateModal {
 		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };
 		await this.ports.drafts.save({ ...draft, sending: true });
 		const sent = await this.ports.sender
-			.sendFromModal({ ...checked, values: draft.values, agent: user.username ?? '', roomId: draft.roomId, t }, (error, wamid) =>
-				this.ports.logger?.error(
-					`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`,
-				),
+			.sendFromModal(
+				{ ...checked, values: templateValues(draft, checked.template), agent: user.username ?? '', roomId: draft.roomId, t },
+				(error, wamid) =>
+					this.ports.logger?.error(
+						`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`,
+					),
 			)
 			.catch(async (error: unknown) => {
 				// Failed before Meta was asked (its record could not be written, say): nothing went out.
@@ -429,15 +472,27 @@ export class SendTemplateModal {
 			return { errors: { template: explainListError(error, t) } };
 		}
 		const errors: ModalErrors = {};
+		const unfillable = template && formCannotFill(template);
 		if (!template) errors.template = t('send_error_template');
-		else if (formCannotFill(template)) errors.template = t('send_template_unsupported');
+		else if (unfillable) errors.template = t(unsupportedKey(unfillable));
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
 		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
 		const departmentId = await this.departmentOf({ draft, number, errors, t });
 		if (template) {
-			for (const [inputId, error] of Object.entries(validateValues(template, draft.values)))
-				errors[`param:${inputId}`] = t(error.key, error.params);
+			const chosen = template;
+			const drawn = new Set(draft.drawnFields ?? []);
+			const keyOf = new Map(inputsFor(chosen).map((input) => [input.id, fieldKey(draft.phoneNumberId, chosen, input)]));
+			for (const [inputId, error] of Object.entries(validateValues(chosen, templateValues(draft, chosen)))) {
+				const key = keyOf.get(inputId) ?? inputId;
+				// An input the view did not draw (the template's detail could not be read when the screen
+				// was built, or the client submitted a template the draft never showed) has no block for its
+				// error: the agent is told on the template select, which the view always has.
+				// A draft of the versions before (no `drawnFields`) drew its inputs as `param:<input id>`.
+				if (!draft.drawnFields) errors[`param:${inputId}`] = t(error.key, error.params);
+				else if (drawn.has(key)) errors[`param:${key}`] = t(error.key, error.params);
+				else if (!errors.template) errors.template = t('send_error_fields_not_shown');
+			}
 		}
 		if (Object.keys(errors).length || !template) return { errors };
 		return { number, template, to, departmentId };
@@ -483,6 +538,9 @@ export class SendTemplateModal {
 		} catch (error) {
 			problem = explainListError(error, t);
 		}
+		// What views.ts draws for the template: its inputs, unless the form cannot fill it.
+		const drawn = template && !formCannotFill(template) ? template : undefined;
+		draft.drawnFields = drawn ? inputsFor(drawn).map((input) => fieldKey(draft.phoneNumberId, drawn, input)) : [];
 		return { draft, numbers, templates: shown, matching, hidden, total: summaries.length, template, problem };
 	}
 

@@ -19,15 +19,20 @@ import { valuesFromComponents } from '../templates/components';
 import { explainSendError, TemplateListUnavailable } from '../templates/errors';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
-import { MetaTemplate, Values } from '../templates/template';
+import { isAuthentication, MetaTemplate, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
-import { explainError, graphCodeOf, unansweredKey } from './explain';
+import { explainError, graphCodeOf, metaDetails, UnansweredReason, unansweredKey, unansweredReason } from './explain';
 import { needsSendLog, Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
 import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
 
-/** A request refused for a reason its caller is told (an i18n key, an HTTP status). */
+/**
+ * A request refused for a reason its caller is told (an i18n key, an HTTP status) and a code for
+ * machines: its key without `api_error_`, unless given. The code is part of the API (the answer's
+ * `code`, listed in docs/templateMessage.openapi.yaml, test/unit/docs/openapiAnswers.test.ts): a
+ * key renamed keeps its code by passing it.
+ */
 export class SendRefused extends AppError {
 	constructor(i18nKey: string, options: { status?: number; params?: Params; code?: string } = {}) {
 		super({
@@ -40,10 +45,54 @@ export class SendRefused extends AppError {
 	}
 }
 
+/**
+ * Why a recipient was not sent, for machines (docs/templateMessage.openapi.yaml): `refused`, Meta
+ * answered with an error (`code` is Meta's; 0 when its answer was not Meta's error envelope, an
+ * HTML 503, say); or no answer from Meta, `code` 0 (`unansweredReason`): `not_started` (nothing
+ * reached WhatsApp, safe to send again), `timeout` (WhatsApp may have accepted it), `unreachable`;
+ * or `interrupted`, the replay of a request cut off after sending (idempotentRequest.ts: it may
+ * have been sent, and was not sent again).
+ */
+export type RecipientErrorReason = 'refused' | 'unknown' | UnansweredReason | 'interrupted';
+
+export interface RecipientError {
+	/** Meta's error code; 0 when Meta gave none (the contract's field). */
+	code: number;
+	/** What happened, in the caller's language (the contract's field). */
+	message: string;
+	reason: RecipientErrorReason;
+	/** Meta's own explanation of a refusal (`metaDetails`), in Meta's words (English), when Meta gave one. */
+	details?: string;
+}
+
 export interface RecipientResult {
 	phoneNumber: string;
 	msId?: string;
-	error?: { code: number; message: string };
+	error?: RecipientError;
+}
+
+/** The body of an error answer: the contract's `success` and `error`, and the error's stable `code` (docs/templateMessage.openapi.yaml). */
+export interface ErrorContent {
+	success: false;
+	error: string;
+	code: string;
+	[key: string]: unknown;
+}
+
+export const errorContent = (code: string, error: string): ErrorContent => ({ success: false, error, code });
+
+/**
+ * The HTTP answer of an error a templateMessage or campaign request ended with: a SendRefused's
+ * status, words and code (its i18n key without `api_error_`, or the code it was given:
+ * `request_too_slow`, `field_type`...); anything else a generic 500 with the code `internal`,
+ * telling nothing of the error (the caller logs its name).
+ */
+export function errorAnswer(error: unknown, t: Translator): { status: number; content: ErrorContent } {
+	if (error instanceof SendRefused) {
+		const explained = explainError(error, t);
+		return { status: explained.status, content: errorContent(String(explained.code), explained.text) };
+	}
+	return { status: 500, content: errorContent('internal', t('api_error_internal')) };
 }
 
 /** The contract's answer: an HTTP status and its JSON body. */
@@ -129,28 +178,92 @@ export function explainListError(error: unknown, t: Translator): string {
 
 const errorName = (error: unknown) => (error instanceof Error ? error.message : 'error');
 
-/** A recipient's error in the contract's shape. */
-function recipientError(error: unknown, t: Translator): { code: number; message: string } {
-	const code = graphCodeOf(error);
-	if (code !== undefined) return { code, message: t('api_error_graph', { code }) };
-	// No answer from Meta: not started, timed out, or out of reach (unansweredKey says which).
-	return { code: 0, message: t(unansweredKey(error, 'integrator')) };
+/** A recipient's error in the contract's shape (`code`, `message`), with why (`reason`) and Meta's explanation (`details`). */
+export function recipientError(error: unknown, t: Translator): RecipientError {
+	if (error instanceof GraphApiError) {
+		const code = error.graphCode;
+		const details = metaDetails(error);
+		// An answer that was not Meta's error envelope with a server error (a proxy's 502 or 504 page)
+		// does not say Meta refused the message: it may have been sent.
+		const reason = error.type === 'HttpError' && error.httpStatus >= 500 ? 'unknown' : 'refused';
+		return { code, message: t('api_error_graph', { code }), reason, ...(details ? { details } : {}) };
+	}
+	// No answer from Meta: not started, timed out, or out of reach (unansweredKey and unansweredReason say which).
+	return { code: 0, message: t(unansweredKey(error, 'integrator')), reason: unansweredReason(error) };
 }
 
-/** The template's text parameters as the recipient reads them (the full preview comes from the template model). */
+/**
+ * What the room, a send's record (`SentMessage.message`) and its status callbacks (`message`) show
+ * in place of a one-time code: agents and the status endpoint's receiver must not see customers'
+ * codes. Only the request to Meta carries the code.
+ */
+export const MASKED_CODE = '••••••';
+
+/**
+ * The values as people may see them: an AUTHENTICATION template's values are its one-time code (its
+ * body's only variable is the code, Meta's "Authentication templates"; the OTP button carries it
+ * again), so each one is masked; any other template's as they are. An empty value stays empty (its
+ * placeholder shows).
+ */
+export function shownValues(template: MetaTemplate, values: Values): Values {
+	if (!isAuthentication(template)) return values;
+	return Object.fromEntries(Object.entries(values).map(([id, value]) => [id, value && value.trim() ? MASKED_CODE : value]));
+}
+
+const textOf = (p: unknown): string | undefined =>
+	p && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : undefined;
+const parametersIn = (component: unknown): unknown[] => {
+	const parameters = component && typeof component === 'object' ? (component as { parameters?: unknown }).parameters : undefined;
+	return Array.isArray(parameters) ? parameters : [];
+};
+
+/** A component's type or sub_type, lower case. */
+const kindOf = (component: unknown, field: 'type' | 'sub_type'): string =>
+	String((component as Record<string, unknown> | undefined)?.[field] ?? '').toLowerCase();
+
+/**
+ * Whether components whose template is not known have the shape of an authentication send (Meta's
+ * "Authentication templates": the code as the body's only parameter and again as the only parameter
+ * of a URL button, shared/contracts/meta-docs/send-template-authentication-otp.request.json). Only
+ * then is a value masked: other templates (an order id that is also a link's suffix) show as sent.
+ */
+function looksLikeCode(components: TemplateRef['components']): string | undefined {
+	const body = (components ?? []).filter((c) => kindOf(c, 'type') === 'body');
+	const bodyParams = body.flatMap(parametersIn);
+	const code = bodyParams.length === 1 ? textOf(bodyParams[0]) : undefined;
+	if (code === undefined) return undefined;
+	const echoed = (components ?? []).some((c) => {
+		const params = parametersIn(c);
+		return kindOf(c, 'type') === 'button' && kindOf(c, 'sub_type') === 'url' && params.length === 1 && textOf(params[0]) === code;
+	});
+	return echoed ? code : undefined;
+}
+
+/**
+ * The template's text parameters as the recipient reads them (the full preview comes from the
+ * template model), when the template is not known (Meta's list out of reach): its category is not
+ * known either, so components of an authentication send's shape (`looksLikeCode`) have their code masked.
+ */
 function renderTemplateText(template: TemplateRef): string {
+	const components = template.components ?? [];
+	const code = looksLikeCode(components);
 	const params: string[] = [];
-	for (const component of template.components ?? []) {
-		const parameters = component && Array.isArray(component.parameters) ? (component.parameters as unknown[]) : [];
-		for (const p of parameters) if (p && typeof (p as { text?: unknown }).text === 'string') params.push((p as { text: string }).text);
-	}
+	for (const component of components)
+		for (const p of parametersIn(component)) {
+			const text = textOf(p);
+			if (text !== undefined) params.push(code !== undefined && text === code ? MASKED_CODE : text);
+		}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
 }
 
-/** The text recorded with each send of `template`: the catalog template's preview when known, else the name and text parameters. */
+/**
+ * The text recorded with each send of `template` (and shown in the room, forwarded in its status
+ * callbacks): the catalog template's preview when known, else the name and text parameters; a
+ * one-time code masked either way (`shownValues`, `renderTemplateText`).
+ */
 export function sentTextOf(template: TemplateRef, known: BatchOptions['known']): string {
 	return known
-		? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
+		? renderText(renderPreview(known.template, shownValues(known.template, valuesFromComponents(known.template, template.components))))
 		: renderTemplateText(template);
 }
 
@@ -541,9 +654,7 @@ export class SendTemplates {
 		const { number, template, known } = options;
 		const graph = this.ports.graphOf(number);
 		const batch = options.batch ?? newBatchKey();
-		const text = known
-			? renderText(renderPreview(known.template, valuesFromComponents(known.template, template.components)))
-			: renderTemplateText(template);
+		const text = sentTextOf(template, known);
 		// Every recipient's send written at once, in one record, before the first Graph call.
 		let written: Promise<Map<string, SentMessage>> | undefined;
 		const begin = async (to: string): Promise<SentMessage> => {
@@ -670,7 +781,8 @@ export class SendTemplates {
 	 */
 	async sendFromModal(send: ModalSend, onLateFailure: (error: unknown, wamid?: string) => void): Promise<ModalSendResult> {
 		const { number, template, to } = send;
-		const text = renderText(renderPreview(template, send.values), send.t);
+		// Posted in the room, recorded and forwarded: an authentication template's code masked.
+		const text = renderText(renderPreview(template, shownValues(template, send.values)), send.t);
 		const batch = newBatchKey();
 		const pending = await this.ports.sendLog.begin({
 			...this.sentMessage(number, { to, text, name: template.name, language: template.language }),

@@ -12,6 +12,8 @@ export const MAX_RECIPIENTS = 250;
 export const MAX_CAMPAIGN_RECIPIENTS = 10000;
 const MAX_TEXT = 512;
 const MAX_COMPONENTS = 20;
+/** `connectedWhatsAppNo` and each of `phoneNumbers`: a phone number id or a number, far shorter. */
+const MAX_NUMBER = 64;
 /** Meta's template names: lower-case letters, digits and underscores. */
 const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
 /** Meta's template language codes: "en", "en_US", "pt_BR", "zh_HK"... */
@@ -41,6 +43,8 @@ export type ParseResult = { ok: true; request: TemplateMessageRequest } | { ok: 
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fail = (key: string, params?: Params): ParseResult => ({ ok: false, key, params });
+/** A value over a size limit is refused naming the limit, not as a value of the wrong type. */
+const tooLong = (field: string, max: number, given: number) => fail('api_error_field_too_long', { field, max, given });
 
 /** An optional text field; `blankIsAbsent`: "" (what many clients send for a field they do not use) means absent. */
 function optionalText(body: Record<string, unknown>, field: string, blankIsAbsent: boolean): string | undefined | false {
@@ -55,8 +59,9 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	if (!isObject(body)) return fail('api_error_body_not_object');
 	if (body.connectedWhatsAppNo === undefined || body.connectedWhatsAppNo === null || body.connectedWhatsAppNo === '')
 		return fail('api_error_missing_connected_number');
-	if (typeof body.connectedWhatsAppNo !== 'string' || body.connectedWhatsAppNo.length > 64)
+	if (typeof body.connectedWhatsAppNo !== 'string')
 		return fail('api_error_field_type', { field: 'connectedWhatsAppNo', type: phrase('expected_string') });
+	if (body.connectedWhatsAppNo.length > MAX_NUMBER) return tooLong('connectedWhatsAppNo', MAX_NUMBER, body.connectedWhatsAppNo.length);
 
 	const phones = body.phoneNumbers;
 	if (!Array.isArray(phones)) return fail('api_error_field_type', { field: 'phoneNumbers', type: phrase('expected_strings') });
@@ -65,13 +70,16 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 		return fail('api_error_field_type', { field: 'async', type: phrase('expected_boolean') });
 	if (body.async === true && phones.length > MAX_CAMPAIGN_RECIPIENTS) return fail('api_error_too_many_phone_numbers_campaign');
 	if (body.async !== true && phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
-	if (phones.some((p) => typeof p !== 'string' || p.length > 64))
+	if (phones.some((p) => typeof p !== 'string'))
 		return fail('api_error_field_type', { field: 'phoneNumbers', type: phrase('expected_strings') });
+	const long = (phones as string[]).findIndex((p) => p.length > MAX_NUMBER);
+	if (long >= 0) return tooLong(`phoneNumbers[${long}]`, MAX_NUMBER, (phones[long] as string).length);
 
 	const template = body.template;
 	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: phrase('expected_object') });
-	if (typeof template.name !== 'string' || !template.name.trim() || template.name.length > MAX_TEXT)
+	if (typeof template.name !== 'string' || !template.name.trim())
 		return fail('api_error_field_type', { field: 'template.name', type: phrase('expected_text') });
+	if (template.name.length > MAX_TEXT) return tooLong('template.name', MAX_TEXT, template.name.length);
 	if (!TEMPLATE_NAME.test(template.name.trim()))
 		return fail('api_error_field_type', {
 			field: 'template.name',
@@ -83,11 +91,15 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	}
 	if (language.policy !== undefined && language.policy !== 'deterministic')
 		return fail('api_error_field_type', { field: 'template.language.policy', type: '"deterministic"' });
-	if (
-		template.components !== undefined &&
-		(!Array.isArray(template.components) || template.components.length > MAX_COMPONENTS || !template.components.every(isObject))
-	) {
-		return fail('api_error_field_type', { field: 'template.components', type: phrase('expected_objects') });
+	if (template.components !== undefined) {
+		if (!Array.isArray(template.components) || !template.components.every(isObject))
+			return fail('api_error_field_type', { field: 'template.components', type: phrase('expected_objects') });
+		if (template.components.length > MAX_COMPONENTS)
+			return fail('api_error_field_too_many', {
+				field: 'template.components',
+				max: MAX_COMPONENTS,
+				given: template.components.length,
+			});
 	}
 	if (template.namespace !== undefined && typeof template.namespace !== 'string')
 		return fail('api_error_field_type', { field: 'template.namespace', type: phrase('expected_string') });

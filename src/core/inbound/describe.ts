@@ -99,6 +99,8 @@ export function describeInbound(message: Obj): Described {
 			key: 'inbound_location',
 			params: { name: str(body.name), address: str(body.address), map: `https://maps.google.com/?q=${lat},${lng}` },
 		});
+		// "Location URL. Usually only included for business locations." (Meta's LocationMessage schema)
+		if (str(body.url)) pieces.push({ key: 'inbound_location_url', params: { url: str(body.url) } });
 	} else if (type === 'contacts') {
 		for (const c of Array.isArray(message.contacts) ? message.contacts : []) {
 			const contact = obj(c);
@@ -108,6 +110,10 @@ export function describeInbound(message: Obj): Described {
 				key: 'inbound_contact',
 				params: { name: str(obj(contact.name).formatted_name), phones: phones.join(', ') || '-', emails: emails.join(', ') || '-' },
 			});
+			// Where the contact works: `org.company`, `org.department`, `org.title` (Meta's contacts schema).
+			const org = obj(contact.org);
+			const works = [str(org.company), str(org.department), str(org.title)].filter(Boolean);
+			if (works.length) pieces.push({ key: 'inbound_contact_org', params: { org: works.join(' · ') } });
 		}
 	} else if (type === 'button') {
 		pieces.push({ key: 'inbound_button', params: { text: str(body.text), payload: str(body.payload) } });
@@ -117,16 +123,15 @@ export function describeInbound(message: Obj): Described {
 			key: 'inbound_button',
 			params: { text: str(reply.title ?? reply.body), payload: str(reply.id ?? reply.response_json) },
 		});
+		// A list row's description (InteractiveListReplyContent), the words under its title the contact saw.
+		if (body.list_reply !== undefined && str(reply.description))
+			pieces.push({ key: 'inbound_list_reply_description', params: { description: str(reply.description) } });
 	} else if (type === 'reaction') {
 		const emoji = str(body.emoji);
 		pieces.push(emoji ? { key: 'inbound_reaction', params: { emoji } } : { key: 'inbound_reaction_removed' });
 		return { pieces, replyTo: str(body.message_id) || replyTo };
 	} else if (type === 'order') {
-		const items = (Array.isArray(body.product_items) ? body.product_items : []).map(
-			(i) => `${str(obj(i).quantity)} × ${str(obj(i).product_retailer_id)}`,
-		);
-		pieces.push({ key: 'inbound_order', params: { items: items.join(', ') } });
-		if (str(body.text)) pieces.push({ text: str(body.text) });
+		pieces.push(...orderPieces(body));
 	} else if (type === 'system') {
 		pieces.push({ key: 'inbound_system', params: { text: str(body.body) } });
 	} else {
@@ -146,6 +151,39 @@ export function describeInbound(message: Obj): Described {
 		}
 	}
 	return { pieces, replyTo };
+}
+
+/** A price as Meta gives it (`item_price`, a float): at most two decimals, none when whole. */
+const price = (value: number): string => String(Math.round(value * 100) / 100);
+
+/**
+ * An order (Meta's OrderMessage, "Order Message" in webhook-inbound.examples.json): a line per item
+ * with its quantity, product and price (`item_price`, "Individual product price", in `currency`),
+ * the total when every item has a price in one currency, then the contact's text if any.
+ */
+function orderPieces(order: Obj): Piece[] {
+	const items = (Array.isArray(order.product_items) ? order.product_items : []).map(obj);
+	const priced = (i: Obj) => str(i.item_price) !== '' && Number.isFinite(Number(i.item_price)) && str(i.currency) !== '';
+	const pieces: Piece[] = [{ key: 'inbound_order' }];
+	for (const i of items) {
+		const params = { quantity: str(i.quantity), product: str(i.product_retailer_id) };
+		pieces.push(
+			priced(i)
+				? { key: 'inbound_order_item', params: { ...params, price: price(Number(i.item_price)), currency: str(i.currency) } }
+				: { key: 'inbound_order_item_unpriced', params },
+		);
+	}
+	const currencies = new Set(items.map((i) => str(i.currency)));
+	if (
+		items.length &&
+		currencies.size === 1 &&
+		items.every((i) => priced(i) && str(i.quantity) !== '' && Number.isFinite(Number(i.quantity)))
+	) {
+		const total = items.reduce((sum, i) => sum + Number(i.quantity) * Number(i.item_price), 0);
+		pieces.push({ key: 'inbound_order_total', params: { total: price(total), currency: [...currencies][0] } });
+	}
+	if (str(order.text)) pieces.push({ text: str(order.text) });
+	return pieces;
 }
 
 /** The pieces as one text, with a translator for the labels. */

@@ -15,7 +15,7 @@ export type SendParameter = Record<string, unknown> & { type: string };
 
 export interface SendComponent {
 	type: 'header' | 'body' | 'button' | 'limited_time_offer';
-	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow';
+	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow' | 'catalog';
 	index?: string;
 	parameters: SendParameter[];
 }
@@ -36,6 +36,13 @@ const SUB_TYPES: Partial<
 	button_copy_code: { subType: 'copy_code', parameter: (coupon_code) => ({ type: 'coupon_code', coupon_code }) },
 	button_quick_reply: { subType: 'quick_reply', parameter: (payload) => ({ type: 'payload', payload }) },
 	button_flow_token: { subType: 'flow', parameter: (flow_token) => ({ type: 'action', action: { flow_token } }) },
+	// Meta's "Send Catalog Template Message" (meta-openapi/send-template-request.examples.json) writes
+	// `"sub_type": "CATALOG"`; the spec's ButtonComponent.sub_type enum has it as `catalog`, the case
+	// this app sends every sub_type in (as sendComponents.ts `sendableComponents` does).
+	button_catalog: {
+		subType: 'catalog',
+		parameter: (thumbnail_product_retailer_id) => ({ type: 'action', action: { thumbnail_product_retailer_id } }),
+	},
 };
 
 /**
@@ -85,7 +92,9 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 		});
 	}
 
-	// The one-time code of an authentication template goes in the body and in its OTP button.
+	// The one-time code of an authentication template goes in the body and in its code button (a URL
+	// button, however Meta lists it). Optional inputs left empty send no button component: a catalog
+	// button then shows the catalog's first item (Meta's catalog templates page).
 	const buttons = inputs.filter((i) => (i.component === 'button' || i.kind === 'button_otp') && value(i.id));
 	for (const input of buttons.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
 		const shape = SUB_TYPES[input.kind];

@@ -83,6 +83,9 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	// callers pass 0 for "no code known".)
 	190: explain('graph_error_190'),
 	102: explain('graph_error_190'),
+	// "Phone number Not Registered": the number was never registered with the Cloud API (README,
+	// Setting up the Meta side); only an admin's registration helps.
+	133010: explain('graph_error_133010'),
 	// Temporary on Meta's side: API Service, API Too Many Calls, WABA rate limit, unknown, unavailable.
 	2: explain('graph_error_temporary', true),
 	4: explain('graph_error_temporary', true),

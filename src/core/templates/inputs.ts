@@ -1,19 +1,20 @@
 /**
- * What an agent must fill to send a template: one input per parameter Meta expects. Input ids are
- * stable (`header.1`, `header.link`, `body.1`, `body.first_name`, `button.0.url`...), so a value
- * typed for `body.1` is kept when the agent switches to another template or language that also
- * has `body.1`.
+ * What an agent must fill to send a template: one input per parameter Meta expects. Input ids name
+ * the parameter in the template (`header.1`, `header.link`, `body.1`, `body.first_name`,
+ * `button.0.url`...): bind.ts, rules.ts and preview.ts read the values by them. Which values the
+ * modal carries from one template to another is the modal's rule (core/app/sendTemplateModal.ts
+ * `fieldKey`), not these ids': `button.0.url` of two templates are two different links.
  */
 import { TemplateError } from './errors';
 import {
 	buttonsOf,
 	componentOf,
 	headerFormat,
-	isAuthentication,
 	isPositional,
 	MetaButton,
 	MetaTemplate,
 	NamedExample,
+	otpButtonIndex,
 	placeholders,
 	TemplateGroup,
 } from './template';
@@ -32,6 +33,7 @@ export type InputKind =
 	| 'button_quick_reply'
 	| 'button_flow_token'
 	| 'button_otp'
+	| 'button_catalog'
 	| 'offer_expiration';
 
 export interface TemplateInput {
@@ -49,7 +51,7 @@ export interface TemplateInput {
 	labelParams: Record<string, string | number>;
 	/** Meta's example value from the template definition, when it has one. */
 	example?: string;
-	/** False for what Meta lets a send leave out (quick-reply payload, flow token). */
+	/** False for what Meta lets a send leave out (quick-reply payload, flow token, catalog thumbnail). */
 	required: boolean;
 }
 
@@ -137,15 +139,16 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 
 function bodyInputs(template: MetaTemplate): TemplateInput[] {
 	const body = componentOf(template, 'BODY');
-	const otpButton = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'OTP');
+	const otpButton = otpButtonIndex(template);
 	return placeholders(body?.text).map((p, i): TemplateInput => {
 		const base = parameterInput(
 			'body',
 			p,
 			isPositional(p) ? body?.example?.body_text?.[0]?.[Number(p) - 1] : namedExample(body?.example?.body_text_named_params, p),
 		);
-		// Authentication templates: the body's one parameter is the code, which the OTP button repeats.
-		if (isAuthentication(template) && otpButton >= 0 && i === 0)
+		// Authentication templates: the body's one parameter is the code, which the code button repeats
+		// (listed by Meta as OTP or, once created, as a URL button to whatsapp.com/otp: template.ts).
+		if (otpButton >= 0 && i === 0)
 			return { ...base, kind: 'button_otp', index: otpButton, labelKey: 'template_input_otp', labelParams: {}, required: true };
 		return { ...base, kind: 'body', labelKey: 'template_input_body', labelParams: { name: p }, required: true };
 	});
@@ -153,8 +156,11 @@ function bodyInputs(template: MetaTemplate): TemplateInput[] {
 
 function buttonInputs(template: MetaTemplate): TemplateInput[] {
 	const inputs: TemplateInput[] = [];
+	const otpButton = otpButtonIndex(template);
 	buttonsOf(template).forEach((button, index) => {
 		const type = button.type.toUpperCase();
+		// The one-time code is asked once, with the body (bodyInputs); its button takes the same value.
+		if (index === otpButton) return;
 		const label = { index: index + 1, text: button.text ?? '' };
 		const base = { component: 'button' as const, index };
 		if (type === 'URL' && placeholders(button.url).length) {
@@ -198,6 +204,19 @@ function buttonInputs(template: MetaTemplate): TemplateInput[] {
 				labelParams: label,
 				required: false,
 			});
+		} else if (type === 'CATALOG') {
+			// Optional. Meta's catalog templates page (sending): `thumbnail_product_retailer_id` is
+			// "Optional. Item SKU number. Labeled as Content ID in the Commerce Manager. The thumbnail of
+			// this item will be used as the message's header image. If the `parameters` object is
+			// omitted, the product image of the first item in your catalog will be used."
+			inputs.push({
+				...base,
+				id: `button.${index}.thumbnail`,
+				kind: 'button_catalog',
+				labelKey: 'template_input_button_catalog',
+				labelParams: label,
+				required: false,
+			});
 		}
 	});
 	return inputs;
@@ -219,12 +238,26 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 
 /**
  * What a template needs that the agent's form cannot ask for, if anything: a carousel's cards (each
- * with its own header media and parameters) or a multi-product message's sections of products. Meta
- * refuses a send without them; the integrators' API (templateMessage) takes them as components.
+ * with its own header media and parameters), a multi-product message's sections of products, or a
+ * single-product message's product (a PRODUCT header with its SPM button, whose send names the
+ * product and its catalog in a `product` header parameter, a parameter type Meta's OpenAPI spec
+ * does not list: ParameterObject.type is currency, date_time, document, image, text or video).
+ * Meta refuses a send without them; the integrators' API (templateMessage) takes them as components.
+ * A catalog template (CATALOG button) is filled here: its one parameter is optional (buttonInputs).
  */
-export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | undefined {
+/**
+ * What the modal says of a template it cannot fill: carousels and product lists go through the
+ * templateMessage API (which takes them); a single product (a PRODUCT header, an SPM button) the app
+ * cannot send at all yet (sendComponents.ts takes no `product` header parameter).
+ */
+export const unsupportedKey = (kind: 'carousel' | 'product_list' | 'product'): string =>
+	kind === 'product' ? 'send_template_unsupported_product' : 'send_template_unsupported';
+
+export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | 'product' | undefined {
 	if (componentOf(template, 'CAROUSEL')) return 'carousel';
-	if (buttonsOf(template).some((b) => b.type.toUpperCase() === 'MPM')) return 'product_list';
+	const types = buttonsOf(template).map((b) => (b.type ?? '').toUpperCase());
+	if (types.includes('MPM')) return 'product_list';
+	if (headerFormat(template) === 'PRODUCT' || types.includes('SPM')) return 'product';
 	return undefined;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The message as the recipient will see it: text header with its value, a marker for media and
- * location headers, the body with the values in place (a value not filled yet shows as its
- * `{{placeholder}}`), the footer and the button labels.
+ * location headers, a limited-time offer's heading and code, the body with the values in place (a
+ * value not filled yet shows as its `{{placeholder}}`), the footer and the button labels.
  */
+import { translate as translateIn } from '../i18n/translate';
 import { BindOptions, buttonsOf, componentOf, headerFormat, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
 
 /** A header that is not text: an i18n key and its parameters (`template_preview_document`, `{ name }`). */
@@ -14,16 +15,44 @@ export interface PreviewMarker {
 export interface Preview {
 	/** Text header with its values, or a marker for an image, video, document or location header. */
 	header?: string | PreviewMarker;
+	/**
+	 * A limited-time offer's details as WhatsApp shows them between the header and the body (Meta's
+	 * limited-time-offer page, "Offer expiration details": "a heading, an optional expiration timer,
+	 * and the offer code itself"): the template's offer text and, once typed, the code of its
+	 * copy-code button.
+	 */
+	offer?: { heading?: string; code?: PreviewMarker };
 	body: string;
 	footer?: string;
-	buttons: string[];
+	/** Button labels; a button Meta lists without a text (an offer's copy-code button) as a marker. */
+	buttons: Array<string | PreviewMarker>;
 }
 
 export type Translate = (key: string, params: Record<string, string>) => string;
 
-/** Without a translator, markers read `[image]`, `[document: name]`... */
+/** Without a translator, header markers read `[image]`, `[document: name]`... */
 const BRACKETED: Translate = (key, params) =>
 	`[${[key.replace(/^template_preview_/, ''), Object.values(params).filter(Boolean).join(', ')].filter(Boolean).join(': ')}]`;
+
+/** Without a translator, the offer's and the buttons' markers read in English ("Copy code"). */
+const ENGLISH: Translate = (key, params) => translateIn(undefined, key, params);
+
+/** What a button without a text shows: WhatsApp labels a copy-code button itself. */
+function buttonLabel(type: string): string | PreviewMarker {
+	return type.toUpperCase() === 'COPY_CODE' ? { key: 'template_preview_copy_code', params: {} } : type;
+}
+
+function offerOf(template: MetaTemplate, values: Values): Preview['offer'] {
+	const offer = componentOf(template, 'LIMITED_TIME_OFFER');
+	if (!offer) return undefined;
+	const copyCode = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'COPY_CODE');
+	const code = copyCode >= 0 ? valueOf(values, `button.${copyCode}.coupon`) : '';
+	const heading = offer.limited_time_offer?.text;
+	return {
+		...(heading ? { heading } : {}),
+		...(code ? { code: { key: 'template_preview_offer_code', params: { code } } } : {}),
+	};
+}
 
 function headerOf(template: MetaTemplate, fill: (text: string, prefix: string) => string, values: Values): Preview['header'] {
 	const format = headerFormat(template);
@@ -51,23 +80,30 @@ export function renderPreview(template: MetaTemplate, values: Values, options: B
 	const fill = (text: string, prefix: string) =>
 		text.replace(placeholderPattern(), (whole, p: string) => shown(`${prefix}.${p}`) || whole);
 	const header = headerOf(template, fill, values);
+	const offer = offerOf(template, values);
 	const footer = componentOf(template, 'FOOTER')?.text;
 	return {
 		...(header !== undefined ? { header } : {}),
+		...(offer ? { offer } : {}),
 		body: fill(componentOf(template, 'BODY')?.text ?? '', 'body'),
 		...(footer ? { footer } : {}),
-		buttons: buttonsOf(template).map((b) => b.text ?? b.type),
+		buttons: buttonsOf(template).map((b) => b.text ?? buttonLabel(b.type)),
 	};
 }
 
-/** The preview as one room message: *header*, body, _footer_, [button] [button]. */
-export function renderText(preview: Preview, translate: Translate = BRACKETED): string {
-	const header = typeof preview.header === 'object' ? translate(preview.header.key, preview.header.params) : preview.header;
+/** The preview as one room message: *header*, *offer heading*, offer code, body, _footer_, [button] [button]. */
+export function renderText(preview: Preview, translate?: Translate): string {
+	const header =
+		typeof preview.header === 'object' ? (translate ?? BRACKETED)(preview.header.key, preview.header.params) : preview.header;
+	const words = translate ?? ENGLISH;
+	const label = (b: string | PreviewMarker) => (typeof b === 'object' ? words(b.key, b.params) : b);
 	return [
 		header ? `*${header}*` : '',
+		preview.offer?.heading ? `*${preview.offer.heading}*` : '',
+		preview.offer?.code ? label(preview.offer.code) : '',
 		preview.body,
 		preview.footer ? `_${preview.footer}_` : '',
-		preview.buttons.map((b) => `[${b}]`).join(' '),
+		preview.buttons.map((b) => `[${label(b)}]`).join(' '),
 	]
 		.filter(Boolean)
 		.join('\n');

@@ -15,6 +15,16 @@ export const LIMITS = { headerText: 60, bodyText: 1024, bodyTextAlone: 32768, co
 /** Absolute http(s) link with a dotted host; no whitespace anywhere. */
 const HTTP_URL = /^https?:\/\/[^\s/?#:@.]+(\.[^\s/?#:@.]+)+(:\d{1,5})?([/?#]\S*)?$/i;
 const DECIMAL = /^[-+]?\d+(\.\d+)?$/;
+/**
+ * The offer's expiration: Meta's limited-time-offer page (sending) types `expiration_time_ms` as
+ * "Offer code expiration time as a UNIX timestamp in milliseconds", example `1698562800000` (13
+ * digits). A count below 10^12 is before September 2001 read as milliseconds: it is seconds (10
+ * digits now) or a duration, and the offer would show as expired. The same page's example request
+ * sends `1209600000`, which is 14 days written in milliseconds (1970-01-15 as a timestamp), against
+ * its own parameter table: the table is followed and that value is refused, with the reason.
+ */
+const EXPIRATION_MS = /^\d{13,15}$/;
+const EXPIRATION_TOO_SHORT = /^\d{1,12}$/;
 /** What Meta refuses inside a text parameter. */
 const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
 const TEXT_KINDS: InputKind[] = ['header_text', 'body', 'button_otp', 'button_url', 'button_copy_code'];
@@ -68,7 +78,10 @@ function checkValue(template: MetaTemplate, input: TemplateInput, value: string)
 		case 'header_location_longitude':
 			return inRange(value, 180) ? undefined : { key: 'template_error_longitude' };
 		case 'offer_expiration':
-			return /^\d{1,15}$/.test(value) ? undefined : { key: 'template_error_expiration' };
+			if (EXPIRATION_MS.test(value)) return undefined;
+			return EXPIRATION_TOO_SHORT.test(value)
+				? { key: 'template_error_expiration_ms', params: { value, example: value.length === 10 ? `${value}000` : '1698562800000' } }
+				: { key: 'template_error_expiration' };
 		case 'button_url': {
 			const url = buttonUrl(template, input.index ?? 0, value);
 			if (url.length > LIMITS.url) return { key: 'template_error_too_long', params: { max: LIMITS.url } };

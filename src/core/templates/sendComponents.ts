@@ -221,6 +221,14 @@ function parametersOf(c: Json, path: string, required = false): unknown[] | Fiel
 	return c.parameters;
 }
 
+/**
+ * An empty `parameters` array where Meta's spec wants at least one: HeaderComponent.parameters and
+ * ButtonComponent.parameters have `minItems: 1` (meta-openapi/business-messaging-api_v23.0.yaml,
+ * components.schemas); BodyComponent.parameters has no minimum, so a body without variables may
+ * send `[]`. Refused whether the template is known or not.
+ */
+const emptyParameters = (path: string): FieldError => field(`${path}.parameters`, phrase('expected_parameters_some'));
+
 const isProblem = (v: unknown): v is FieldError => isObject(v) && typeof (v as { key?: unknown }).key === 'string';
 
 function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
@@ -229,12 +237,14 @@ function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldE
 	let allowed = ['text', 'image', 'video', 'document', 'location'];
 	let named: string[] | undefined;
 	if (e) {
-		if (!componentOf(e.template, 'HEADER')) return { key: 'api_error_component_unexpected', params: { path, component: 'header' } };
 		const expected = headerParameters(e);
+		// No header, or one without variables (its `parameters` absent passes: nothing to send): this component has no place.
+		if (!componentOf(e.template, 'HEADER') || (expected === 0 && c.parameters !== undefined))
+			return { key: 'api_error_component_unexpected', params: { path, component: 'header' } };
 		if (params.length !== expected) return count('header', expected, params.length);
 		allowed = [e.headerFormat === 'TEXT' ? 'text' : e.headerFormat.toLowerCase()];
 		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
-	} else if (params.length === 0 && c.parameters !== undefined) return field(`${path}.parameters`, phrase('expected_parameters_some'));
+	} else if (params.length === 0 && c.parameters !== undefined) return emptyParameters(path);
 	for (let i = 0; i < params.length; i++) {
 		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, body: false, named });
 		if (problem) return problem;
@@ -291,11 +301,14 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (!button) return { key: 'api_error_button_unknown', params: { path: `${path}.index`, index } };
 		const wanted = SUB_TYPE_OF[(button.type ?? '').toUpperCase()];
 		expected = buttonParameters(button);
-		if (expected === 0) return count(`button ${index}`, 0, params.length);
+		// A phone number button, a static URL: nothing of it is sent, so no component names it (with parameters or without).
+		if (expected === 0) return { key: 'api_error_button_no_parameters', params: { path, index, type: quote(button.type) } };
 		if (wanted && subType !== wanted)
 			return field(`${path}.sub_type`, phrase('expected_sub_type', { wanted: `"${wanted}"`, index, type: quote(button.type) }));
 	}
 	if (expected !== undefined && params.length !== expected) return count(`button ${index}`, expected, params.length);
+	// A button type this app does not know takes any number of parameters, but not none.
+	if (params.length === 0) return emptyParameters(path);
 	const kind = BUTTON_PARAMETER[subType];
 	for (let i = 0; i < params.length; i++) {
 		const p = params[i];

@@ -108,5 +108,23 @@ export const buttonsOf = (template: MetaTemplate): MetaButton[] => componentOf(t
 
 export const isAuthentication = (template: MetaTemplate): boolean => (template.category ?? '').toUpperCase() === 'AUTHENTICATION';
 
+/** Where WhatsApp's one-time-password buttons link to (the copy-code button as Meta lists it). */
+export const OTP_LINK_PREFIX = 'https://www.whatsapp.com/otp/';
+
+/**
+ * The index of an authentication template's one-time-code button, or -1. Meta's copy-code
+ * authentication page: "in your template creation request the button `type` is designated as `OTP`,
+ * but upon creation the button `type` will be set to `URL`", and a GET of the template lists it as
+ * a URL button to `https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&...&code=otp{{1}}`. Both
+ * shapes are the code button; a send gives the code to the body and to this button (sub_type url).
+ */
+export function otpButtonIndex(template: MetaTemplate): number {
+	if (!isAuthentication(template)) return -1;
+	return buttonsOf(template).findIndex((b) => {
+		const type = (b.type ?? '').toUpperCase();
+		return type === 'OTP' || (type === 'URL' && (b.url ?? '').startsWith(OTP_LINK_PREFIX));
+	});
+}
+
 /** The trimmed value of an input ('' when absent). */
 export const valueOf = (values: Values, id: string): string => (values[id] ?? '').trim();

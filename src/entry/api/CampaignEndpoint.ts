@@ -4,14 +4,14 @@
  * on another instance reads the cancel within a second: core/app/cancelWatch.ts).
  * Campaigns are templateMessage's `async: true` (core/app/campaigns.ts), beyond Rocket.Chat's
  * published contract (docs/templateMessage.openapi.yaml). Only the user who started the campaign,
- * or an admin, may do either: 404 for an unknown id, 403 for someone else's.
+ * or an admin, may do either: 404 for an unknown id, 403 for someone else's. Every error answer
+ * carries a stable `code` besides its words (core/app/sendTemplates.ts `errorAnswer`).
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 
 import { CampaignView } from '../../core/app/campaigns';
-import { explainError } from '../../core/app/explain';
-import { SendRefused } from '../../core/app/sendTemplates';
+import { errorAnswer, errorContent, SendRefused } from '../../core/app/sendTemplates';
 import { acceptedLanguage, translator } from '../../core/i18n/translate';
 import { campaignsOf } from '../../adapters/build/campaigns';
 
@@ -52,27 +52,36 @@ export class CampaignEndpoint extends ApiEndpoint {
 		const user = request.user;
 		if (!user) return { status: 401, content: { status: 'error', message: t('api_error_unauthenticated') } };
 		const id = campaignIdOf(request);
-		if (!id) return { status: 400, content: { success: false, error: t('api_error_campaign_missing_id') } };
+		if (!id) return { status: 400, content: errorContent('campaign_missing_id', t('api_error_campaign_missing_id')) };
+		if (id.length > CAMPAIGN_ID_MAX)
+			return {
+				status: 400,
+				content: errorContent(
+					'field_too_long',
+					t('api_error_field_too_long', { field: 'id', max: CAMPAIGN_ID_MAX, given: id.length }),
+				),
+			};
 		try {
 			const service = await campaignsOf(acc);
 			const caller = { id: user.id, roles: user.roles };
 			const campaign: CampaignView = action === 'cancel' ? await service.cancel(id, caller) : await service.status(id, caller);
 			return { status: 200, content: { success: true, campaign } };
 		} catch (error) {
-			if (error instanceof SendRefused) {
-				const explained = explainError(error, t);
-				return { status: explained.status, content: { success: false, error: explained.text } };
-			}
-			this.app.getLogger().error(`campaign ${action} failed: ${error instanceof Error ? error.name : 'error'}`);
-			return { status: 500, content: { success: false, error: t('api_error_internal') } };
+			// A refusal's status, words and stable code; anything else a generic 500 (code `internal`), logged by name only.
+			if (!(error instanceof SendRefused))
+				this.app.getLogger().error(`campaign ${action} failed: ${error instanceof Error ? error.name : 'error'}`);
+			return errorAnswer(error, t);
 		}
 	}
 }
 
-/** The campaign's id: `?id=`, or `id` in a JSON body. At most 64 characters. */
-function campaignIdOf(request: IApiRequest): string | undefined {
+/** A campaign's id has at most this many characters (the app's ids have 24): a longer one is refused as too long. */
+export const CAMPAIGN_ID_MAX = 64;
+
+/** The campaign's id: `?id=`, or `id` in a JSON body; undefined when there is none (its length is checked by the caller). */
+export function campaignIdOf(request: Pick<IApiRequest, 'query' | 'content'>): string | undefined {
 	const fromQuery = request.query?.id;
 	const fromBody = (request.content as { id?: unknown } | undefined)?.id;
 	const id = typeof fromQuery === 'string' && fromQuery ? fromQuery : typeof fromBody === 'string' ? fromBody : undefined;
-	return id && id.length <= 64 ? id : undefined;
+	return id || undefined;
 }

@@ -4,6 +4,7 @@ import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { connectView, numbersView } from '../uikit/numbers/views';
 import { appSettings, canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
+import { departmentNames } from '../../adapters/rocketchat/departments';
 import { Translator, translator } from '../../core/i18n/translate';
 import { checkStatusUrl } from '../../core/status/statusUrl';
 import { outboxSummary, redeliverFailedOf as redeliverFailed } from '../../adapters/build/webhooks';
@@ -181,10 +182,14 @@ export class WhatsAppCommand implements ISlashCommand {
 	private async numbers(inv: Invocation): Promise<void> {
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
+		const departments = await departmentNames(
+			inv.read,
+			numbers.map((n) => n.departmentId),
+		);
 		await inv.modify
 			.getUiController()
 			.openSurfaceView(
-				{ ...numbersView({ t: inv.t, numbers, webhook }), type: UIKitSurfaceType.MODAL } as never,
+				{ ...numbersView({ t: inv.t, numbers, webhook, departments }), type: UIKitSurfaceType.MODAL } as never,
 				{ triggerId: inv.context.getTriggerId() as string },
 				inv.context.getSender(),
 			);

@@ -43,6 +43,6 @@ describe('the OpenAPI description of templateMessage and campaigns', () => {
 		const validate = new Ajv2020({ strict: false }).compile(path.schema);
 		expect(validate(path.example)).toBe(true);
 		expect(validate({ success: true })).toBe(false);
-		expect(Object.keys(doc.paths['/api/apps/public/{appId}/campaign'].delete.responses)).toEqual(['200', '400', '403', '404']);
+		expect(Object.keys(doc.paths['/api/apps/public/{appId}/campaign'].delete.responses)).toEqual(['200', '400', '403', '404', '500']);
 	});
 });

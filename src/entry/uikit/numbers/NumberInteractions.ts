@@ -22,6 +22,7 @@ import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractio
 import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
 import { stateValue } from '../blocks';
 import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
+import { departmentNames } from '../../../adapters/rocketchat/departments';
 import {
 	CONNECT_FIELDS,
 	LEGACY_CONNECT_VIEW,
@@ -100,7 +101,12 @@ export async function submitNumberView(context: UIKitViewSubmitInteractionContex
 async function listUpdate(acc: Accessors, view: { t: Translator; viewId: string; notice?: string }): Promise<Record<string, unknown>> {
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
-	return { ...numbersView({ t: view.t, numbers: await service.list(), webhook, notice: view.notice }), id: view.viewId };
+	const numbers = await service.list();
+	const departments = await departmentNames(
+		acc.read,
+		numbers.map((n) => n.departmentId),
+	);
+	return { ...numbersView({ t: view.t, numbers, webhook, notice: view.notice, departments }), id: view.viewId };
 }
 
 /** The admin confirmed: the number is disconnected and the list shown again. */
@@ -138,7 +144,12 @@ async function submitConnectForm(
 	for (const field of CONNECT_FIELDS) raw[field] = stateValue(view.state, field, field);
 	const form = normalizeForm(raw);
 
-	if (form.departmentId) {
+	// The Edit form shows the number's department by name (connectView): that name, left as it was,
+	// is the department stored, kept by its ID (another department may have the same name).
+	const stored = editing ? (await (await numberService(acc.read, acc.http, acc.persistence)).get(editing))?.departmentId : undefined;
+	const unchanged = stored && form.departmentId && (await departmentNames(acc.read, [stored]))[stored] === form.departmentId;
+	if (unchanged) form.departmentId = stored;
+	else if (form.departmentId) {
 		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(form.departmentId);
 		if (!department)
 			return responder.viewErrorResponse({
@@ -179,7 +190,8 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 		case NumberAction.Edit: {
 			const number = value ? await service.get(value) : undefined;
 			if (!number) break;
-			return responder.openModalViewResponse(connectView(t, number) as never);
+			const departments = await departmentNames(acc.read, [number.departmentId]);
+			return responder.openModalViewResponse(connectView(t, number, departments) as never);
 		}
 		case NumberAction.Disconnect: {
 			// Nothing is disconnected yet: the admin confirms in a modal (the client ignores a button's `confirm`).

@@ -4,6 +4,7 @@
  * sets its own submit and close button, since Rocket.Chat's client merges an update into the view
  * it shows (`{ ...view, ...update }`, useUiKitView) and would keep the previous state's buttons.
  */
+import { CALLBACK_URL_WARNINGS, callbackUrlProblem } from '../../../core/numbers/callbackUrl';
 import { ConnectedNumber, maskSecret } from '../../../core/numbers/ConnectedNumber';
 import { Translator } from '../../../core/i18n/translate';
 import { actions, Block, button, context, divider, input, section, text } from '../blocks';
@@ -20,7 +21,27 @@ export interface WebhookInfo {
 	verifyToken: string;
 }
 
-export function connectView(t: Translator, editing?: ConnectedNumber): Record<string, unknown> {
+/**
+ * The names of the numbers' departments, by the value stored (`departmentId`: an ID, or a name
+ * typed before the form resolved them), as Rocket.Chat's livechat reader finds them
+ * (getLivechatDepartmentByIdOrName; adapters/rocketchat/departments.ts). A department it does not
+ * find (deleted since, or the lookup failed) is missing: its stored value is shown instead.
+ */
+export type DepartmentNames = Readonly<Record<string, string>>;
+
+/** How a number's department reads: its name, else what is stored. */
+const departmentLabel = (departmentId: string, names: DepartmentNames = {}): string =>
+	Object.prototype.hasOwnProperty.call(names, departmentId) && names[departmentId] ? names[departmentId] : departmentId;
+
+/**
+ * The connect form, or the edit form of `editing` (its department by name when `departments` has
+ * it: the submit resolves a name again, NumberInteractions.ts keeps the stored ID when it is unchanged).
+ */
+export function connectView(t: Translator, editing?: ConnectedNumber, departments?: DepartmentNames): Record<string, unknown> {
+	const initial = (field: Field): string => {
+		const value = (editing?.[field] as string | undefined) ?? '';
+		return field === 'departmentId' && value ? departmentLabel(value, departments) : value;
+	};
 	const blocks: Block[] = CONNECT_FIELDS.map((field) =>
 		input({
 			blockId: field,
@@ -31,7 +52,7 @@ export function connectView(t: Translator, editing?: ConnectedNumber): Record<st
 					? t('connect_secret_keep', { masked: maskSecret(editing[field] as string) })
 					: t(`connect_field_${field}_placeholder`),
 			// Secrets are never sent back to the client, not even to the admin who typed them.
-			initialValue: editing && !SECRET.includes(field) ? ((editing[field] as string | undefined) ?? '') : undefined,
+			initialValue: editing && !SECRET.includes(field) ? initial(field) : undefined,
 			optional: OPTIONAL.includes(field) || Boolean(editing && SECRET.includes(field)),
 			multiline: MULTILINE.includes(field),
 		}),
@@ -56,11 +77,14 @@ export function numbersView({
 	numbers,
 	webhook,
 	notice,
+	departments,
 }: {
 	t: Translator;
 	numbers: ConnectedNumber[];
 	webhook: WebhookInfo;
 	notice?: string;
+	/** The departments' names (DepartmentNames); without them, the stored values are shown. */
+	departments?: DepartmentNames;
 }): Record<string, unknown> {
 	const blocks: Block[] = notice ? [section(notice), divider()] : [];
 	if (!numbers.length) blocks.push(section(t('numbers_empty')));
@@ -74,7 +98,7 @@ export function numbersView({
 					wabaId: n.wabaId,
 					token: maskSecret(n.accessToken),
 					secret: maskSecret(n.appSecret),
-					department: n.departmentId ?? t('numbers_no_department'),
+					department: n.departmentId ? departmentLabel(n.departmentId, departments) : t('numbers_no_department'),
 				}),
 			),
 			actions(`number:${n.phoneNumberId}`, [
@@ -89,6 +113,9 @@ export function numbersView({
 		actions('numbers-footer', [button({ actionId: NumberAction.Connect, label: t('numbers_connect_another'), style: 'primary' })]),
 	);
 	blocks.push(context(t('webhook_info', { url: webhook.callbackUrl, token: webhook.verifyToken })));
+	// A URL Meta refuses (no Site URL, or not https): said next to it, with where to fix it.
+	const problem = callbackUrlProblem(webhook.callbackUrl);
+	if (problem) blocks.push(context(t(CALLBACK_URL_WARNINGS[problem])));
 	return {
 		id: NUMBERS_VIEW,
 		type: 'modal',

@@ -10,7 +10,11 @@ export enum SendAction {
 	Department = 'send-department',
 }
 
-/** Template inputs use `param:<inputId>` as block and action id (`param:body.1`). */
+/**
+ * Template inputs use `param:<fieldKey>` as block and action id (`param:body.1`,
+ * `param:106540352242922/order_ready/button.0.url`): core/app/sendTemplateModal.ts `fieldKey` says
+ * which values are carried from one template to another.
+ */
 export const PARAM_PREFIX = 'param:';
 export const paramAction = (inputId: string) => `${PARAM_PREFIX}${inputId}`;
 

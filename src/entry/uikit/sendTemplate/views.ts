@@ -1,6 +1,6 @@
 /** The send-template modal as a pure function of its draft. */
-import { ModalScreen } from '../../../core/app/sendTemplateModal';
-import { formCannotFill, inputsFor } from '../../../core/templates/inputs';
+import { fieldKey, ModalScreen, templateValues } from '../../../core/app/sendTemplateModal';
+import { formCannotFill, inputsFor, unsupportedKey } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
 import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
@@ -107,13 +107,22 @@ function searchBlocks(screen: ModalScreen, t: Translator): Block[] {
 	return hidden ? [search, context(t('send_templates_shown', { shown: matching - hidden, matching }))] : [search];
 }
 
-/** The template select and the language select of the chosen template, or why there are none. */
+/**
+ * The template select and the language select of the chosen template, after why the list is not
+ * there or not complete, if so. The select is always drawn, with whatever the number's list gave
+ * (maybe nothing): Rocket.Chat's client shows a field error only on a block the view has, and a
+ * submit's error on the template (the list out of reach, a template whose fields could not be shown)
+ * must be seen.
+ */
 function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
 	const { draft, templates, total, problem } = screen;
-	if (problem) return [section(t('send_templates_unavailable', { reason: problem }))];
-	if (!total) return [section(t('send_no_templates'))];
+	const notice = problem
+		? [section(t('send_templates_unavailable', { reason: problem }))]
+		: !total
+			? [section(t('send_no_templates'))]
+			: [];
 	// The select stays when a search matches nothing: a field error on the template still has its place.
-	const blocks = searchBlocks(screen, t);
+	const blocks = [...notice, ...(total ? searchBlocks(screen, t) : [])];
 	const options = templates.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
 	const placeholder = t('send_field_template_placeholder');
 	blocks.push(
@@ -133,18 +142,21 @@ function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
 function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 	const { draft, template } = screen;
 	if (!template) return [];
-	if (formCannotFill(template)) return [context(t('send_template_unsupported'))];
+	const unfillable = formCannotFill(template);
+	if (unfillable) return [context(t(unsupportedKey(unfillable)))];
+	// Block and action ids by field key: a value is carried to another template only where it means the same.
 	const blocks = inputsFor(template).map((input) => {
+		const key = fieldKey(draft.phoneNumberId, template, input);
 		const label = t(input.labelKey, input.labelParams);
 		return textInput({
-			blockId: paramAction(input.id),
+			blockId: paramAction(key),
 			label,
-			initial: draft.values[input.id],
+			initial: draft.values[key],
 			placeholder: input.example,
 			optional: !input.required,
 		});
 	});
-	const preview = renderText(renderPreview(template, draft.values), t) || ' ';
+	const preview = renderText(renderPreview(template, templateValues(draft, template)), t) || ' ';
 	return [...blocks, divider(), context(t('send_preview_title')), section(preview)];
 }
 

@@ -124,13 +124,14 @@ export class FakeConversations implements Conversations {
 		const token = contactKey(contact.phoneNumberId, contact.waId);
 		return this.rooms.find((r) => r.visitorToken === token && r.open);
 	}
-	async createRoom(spec: { visitor: Visitor; agent?: Agent }): Promise<Room> {
+	/** As Rocket.Chat: the room in the department of the visitor handed over (none when `withoutDepartment`). */
+	async createRoom(spec: { visitor: Visitor; agent?: Agent; withoutDepartment?: boolean }): Promise<Room> {
 		if (this.noAgentOnline) throw new NoAgentOnline();
 		const room: FakeRoom = {
 			id: `r${this.rooms.length + 1}`,
 			visitorToken: spec.visitor.token,
 			open: true,
-			departmentId: spec.visitor.department,
+			departmentId: spec.withoutDepartment ? undefined : spec.visitor.department,
 			servedBy: spec.agent?.username ?? this.routedTo,
 		};
 		this.rooms.push(room);

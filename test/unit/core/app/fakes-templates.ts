@@ -274,7 +274,7 @@ export const BUSY_NOT_STARTED =
 
 /**
  * A real send log (core/app/sendLog.ts) over memory stores, with a Message Status Endpoint URL set:
- * `failures` are the `failed` status callbacks it queued, as [mobileNo, ErrorDetails].
+ * `failures` are the `failed` status callbacks it queued, as [mobileNo, ErrorDetails]; `outbox` every one.
  */
 export function statusCallbackLog() {
 	const outbox = new MemoryOutboxStore<StatusPayload>();
@@ -286,5 +286,5 @@ export function statusCallbackLog() {
 	});
 	const failures = async () =>
 		(await outbox.list()).filter((i) => i.payload.MessageStatus === 'failed').map((i) => [i.payload.mobileNo, i.payload.ErrorDetails]);
-	return { sendLog, failures };
+	return { sendLog, failures, outbox };
 }

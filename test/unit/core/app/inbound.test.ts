@@ -126,7 +126,7 @@ async function world(
 		logger: { info: (m) => void logs.push(m), warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
 	});
 	const texts = () => send.sent().map((b) => b.text?.body ?? b.status);
-	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts, logs };
+	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts, logs, numbers };
 }
 
 describe('InboundService', () => {
@@ -321,6 +321,35 @@ describe('InboundService', () => {
 				servedBy: undefined,
 				departmentId: 'support',
 			});
+		});
+
+		it('leaves no department behind: once the routing expired, a number without one opens the room without one', async () => {
+			const w = await world({ numbers: [{ ...NUMBER, departmentId: undefined }] });
+			expect(await routedIn(w, { targetDepartment: 'Sales', hoursAgo: 1 })).toMatchObject({ departmentId: 'sales-id' });
+			w.conversations.rooms[0].open = false;
+			// Days later, the template's routing long expired: the contact writes again.
+			w.clock.at = T0 + 73 * 3600000;
+			await w.service.handle(textEvent('again', { at: w.clock.at }), { finalAttempt: false });
+			expect(w.conversations.rooms[1]).toMatchObject({ open: true, departmentId: undefined });
+			expect(w.conversations.textsOf('r2')).toEqual(['again']);
+		});
+
+		it('opens the room without a department once the admin cleared the number’s, the visitor created with it', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('first'), { finalAttempt: false });
+			expect(w.conversations.rooms[0]).toMatchObject({ departmentId: 'support' });
+			w.conversations.rooms[0].open = false;
+			await w.service.handle(textEvent('with a department'), { finalAttempt: false });
+			expect(w.conversations.rooms[1]).toMatchObject({ departmentId: 'support' });
+			w.conversations.rooms[1].open = false;
+			await w.numbers.save({ ...NUMBER, departmentId: undefined });
+			await w.service.handle(textEvent('cleared'), { finalAttempt: false });
+			expect(w.conversations.rooms[2]).toMatchObject({ open: true, departmentId: undefined });
+			// A department set again applies again.
+			w.conversations.rooms[2].open = false;
+			await w.numbers.save({ ...NUMBER, departmentId: 'sales-id' });
+			await w.service.handle(textEvent('set again'), { finalAttempt: false });
+			expect(w.conversations.rooms[3]).toMatchObject({ departmentId: 'sales-id' });
 		});
 	});
 

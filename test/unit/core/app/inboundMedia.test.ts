@@ -7,6 +7,8 @@ import {
 } from '../../../../src/core/app/inboundMedia';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
+import { translator } from '../../../../src/core/i18n/translate';
+import { humanSize } from '../../../../src/core/media/media';
 import { SAMPLES } from '../media/samples';
 import { NUMBER, recordingGraph, t } from './fakes-inbound';
 
@@ -67,20 +69,67 @@ describe('a contact’s file', () => {
 		expect(w.uploads).toEqual([{ filename: expect.stringMatching(/\.jpg$/), size: jpeg.byteLength }]);
 	});
 
-	it('is refused before any download when its type is not accepted (by the app or the workspace)', async () => {
+	it('is refused before any download when its type is not accepted, naming the setting that refused it (the app’s or the workspace’s)', async () => {
 		const app = world({ settings: { inboundMediaTypes: 'application/pdf' } });
-		expect(await app.post()).toEqual({ posted: false, notice: t('inbound_media_refused_type', { type: 'image/jpeg' }) });
+		expect(await app.post()).toEqual({ posted: false, notice: t('inbound_media_refused_type_app', { type: 'image/jpeg' }) });
+		expect((await app.post()).notice).toBe(
+			'(File not shown: its type, image/jpeg, is not in the app\'s setting "File types accepted from contacts".)',
+		);
 		const workspace = world({ workspace: { blackList: 'image/*' } });
-		expect(await workspace.post()).toEqual({ posted: false, notice: t('inbound_media_refused_type', { type: 'image/jpeg' }) });
+		expect(await workspace.post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_type_workspace', { type: 'image/jpeg' }),
+		});
+		expect((await workspace.post()).notice).toContain('Rocket.Chat\'s settings "Accepted Media Types" / "Blocked Media Types"');
 		const disabled = world({ workspace: { enabled: false } });
 		expect(await disabled.post()).toEqual({ posted: false, notice: t('inbound_media_refused_disabled') });
-		expect([...app.requests, ...workspace.requests, ...disabled.requests]).toEqual([]);
+		// Active content: never accepted, even by a wildcard; said as the app's rule, not the setting's.
+		const active = world({ settings: { inboundMediaTypes: '*' } });
+		expect(await active.post({ mimeType: 'image/svg+xml' })).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_type_active', { type: 'image/svg+xml' }),
+		});
+		expect([...app.requests, ...workspace.requests, ...disabled.requests, ...active.requests]).toEqual([]);
 	});
 
-	it('is not downloaded when Meta announces it over the smaller of both limits', async () => {
-		const w = world({ answer: meta({ mime_type: 'image/jpeg', file_size: 2 * 1024 * 1024 }), workspace: { maxBytes: 1024 * 1024 } });
-		expect(await w.post()).toEqual({ posted: false, notice: t('inbound_media_refused_size', { size: '2.0 MB', max: '1.0 MB' }) });
-		expect(w.requests).toHaveLength(1);
+	it('is not downloaded when Meta announces it over the smaller of both limits, naming that limit’s setting', async () => {
+		const big = meta({ mime_type: 'image/jpeg', file_size: 2 * 1024 * 1024 });
+		const w = world({ answer: big, workspace: { maxBytes: 1024 * 1024 } });
+		expect(await w.post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_size_workspace', { size: '2.0 MB', max: '1.0 MB' }),
+		});
+		expect((await w.post()).notice).toContain('Rocket.Chat\'s setting "Maximum File Upload Size"');
+		expect(w.requests).toHaveLength(2);
+		// The app's setting is the smaller (1 MB, the workspace's 5 MB): the app's named.
+		const own = world({ answer: big, workspace: { maxBytes: 5 * 1024 * 1024 }, settings: { inboundMediaMaxMb: 1 } });
+		expect(await own.post()).toEqual({ posted: false, notice: t('inbound_media_refused_size_app', { size: '2.0 MB', max: '1.0 MB' }) });
+		expect((await own.post()).notice).toContain('the app\'s setting "Largest file a contact may send (MB)"');
+		const unknown = world({ answer: big, settings: { inboundMediaMaxMb: 1 } });
+		expect((await unknown.post()).notice).toBe(t('inbound_media_refused_size_app', { size: '2.0 MB', max: '1.0 MB' }));
+	});
+
+	it('names Rocket.Chat’s size setting when its Uploads store refused the file as too large', async () => {
+		// The workspace's limit read (10 MB, the app's 16 MB) lets it through; Rocket.Chat's store refuses it all the same.
+		const refused = world({ upload: { refused: 'error-file-too-large', message: 'x' }, workspace: { maxBytes: 10 * 1024 * 1024 } });
+		expect(await refused.post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_size_workspace', { size: humanSize(jpeg.byteLength, true), max: '10 MB' }),
+		});
+		expect(refused.uploads).toHaveLength(1);
+		// Its limit unread: the setting named, without a number.
+		expect(await world({ upload: { refused: 'error-file-too-large', message: 'x' } }).post()).toEqual({
+			posted: false,
+			notice: t('inbound_media_refused_size_workspace_unknown', { size: humanSize(jpeg.byteLength, true) }),
+		});
+	});
+
+	it('names settings as they are called, in every language', () => {
+		for (const lang of ['en', 'es', 'pt-BR']) {
+			const tr = translator(lang);
+			expect(tr('inbound_media_refused_type_app', { type: 'x/y' })).toContain(`"${tr('inbound_media_types')}"`);
+			expect(tr('inbound_media_refused_size_app', { size: '2 MB', max: '1 MB' })).toContain(`"${tr('inbound_media_max_mb')}"`);
+		}
 	});
 
 	it('is announced without any call to Meta when the message names no valid media id', async () => {

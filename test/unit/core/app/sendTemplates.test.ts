@@ -176,7 +176,10 @@ describe('templateMessage', () => {
 		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
 		expect(answer.content.results).toEqual([
 			{ phoneNumber: '5511987654321', msId: 'wamid.ok' },
-			{ phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } },
+			{
+				phoneNumber: '12025550100',
+				error: { code: 132001, message: 'api_error_graph {"code":132001}', reason: 'refused', details: 'error 132001' },
+			},
 		]);
 		expect(w.recorded[1]).toEqual({
 			message: expect.objectContaining({ mobileNo: '12025550100', sendId: 'send-2' }),
@@ -339,7 +342,10 @@ describe('templateMessage, after Meta accepted sends', () => {
 				invalidContacts: ['not a number'],
 				results: [
 					{ phoneNumber: '5511987654321', msId: 'wamid.ok' },
-					{ phoneNumber: '12025550100', error: { code: 132001, message: 'api_error_graph {"code":132001}' } },
+					{
+						phoneNumber: '12025550100',
+						error: { code: 132001, message: 'api_error_graph {"code":132001}', reason: 'refused', details: 'error 132001' },
+					},
 				],
 			},
 		});
@@ -358,8 +364,8 @@ describe('templateMessage, a send without an answer', () => {
 		w.graph.answer = (to) => (to === '12025550100' ? new PacerDeadlineError() : new NetworkError({ detail: 'slow', timedOut: true }));
 		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
 		expect(answer.content.results).toEqual([
-			{ phoneNumber: '5511987654321', error: { code: 0, message: 'api_error_send_timed_out' } },
-			{ phoneNumber: '12025550100', error: { code: 0, message: 'api_error_send_not_started' } },
+			{ phoneNumber: '5511987654321', error: { code: 0, message: 'api_error_send_timed_out', reason: 'timeout' } },
+			{ phoneNumber: '12025550100', error: { code: 0, message: 'api_error_send_not_started', reason: 'not_started' } },
 		]);
 	});
 });

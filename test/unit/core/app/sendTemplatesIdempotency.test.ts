@@ -1,5 +1,5 @@
 /** templateMessage's idempotency (reserve before the first send, scoped per user, replay after a failure) and its admission by the number's pacer. */
-import { LEASE_MS } from '../../../../src/core/app/idempotentRequest';
+import { LEASE_MS, replayOf } from '../../../../src/core/app/idempotentRequest';
 import { SendRefused } from '../../../../src/core/app/sendTemplates';
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
@@ -111,7 +111,7 @@ describe('templateMessage idempotency', () => {
 		expect(during.i18nKey).toBe('api_error_idempotency_in_progress');
 		w.clock.at = at + LEASE_MS + 1;
 		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
-		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted', reason: 'interrupted' };
 		expect(retry.content).toEqual({
 			success: true,
 			replayed: true,
@@ -160,7 +160,7 @@ describe('templateMessage idempotency', () => {
 		w.idempotency.save = save;
 		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'pending', sent: [] });
 		w.clock.at += LEASE_MS + 1;
-		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted', reason: 'interrupted' };
 		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
 			success: true,
 			replayed: true,
@@ -204,7 +204,7 @@ describe('templateMessage idempotency', () => {
 			{ message: record('12025550101', { wamid: 'wamid.other', batch: 'rcwa.bbbbbbbbbbbbbbbbbb' }) as never },
 		);
 		w.begun.push({ message: record('12025550101', { sendId: 's4', pending: true, wamid: 'wamid.never' }) as never, callsBefore: 0 });
-		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted', reason: 'interrupted' };
 		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
 			success: true,
 			replayed: true,
@@ -233,7 +233,7 @@ describe('templateMessage idempotency', () => {
 		w.messages.findByBatch = async () => {
 			throw new Error('MongoNetworkError');
 		};
-		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted', reason: 'interrupted' };
 		expect((await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).content).toEqual({
 			success: true,
 			replayed: true,
@@ -279,7 +279,7 @@ describe('templateMessage idempotency', () => {
 		expect(w.answers.get('u1:order-42')).toMatchObject({ state: 'pending', sent: [] });
 		w.graph.admission = undefined;
 		w.clock.at += LEASE_MS;
-		const unknown = { code: 0, message: 'api_error_idempotency_interrupted' };
+		const unknown = { code: 0, message: 'api_error_idempotency_interrupted', reason: 'interrupted' };
 		expect(await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys })).toEqual({
 			status: 200,
 			content: {
@@ -290,6 +290,30 @@ describe('templateMessage idempotency', () => {
 			},
 		});
 		expect(w.graph.sends).toHaveLength(0);
+	});
+
+	it("replays an answer stored before failed recipients had a reason with the cautious one: Meta's code refused, code 0 timeout", () => {
+		const content = {
+			success: true,
+			results: [
+				{ phoneNumber: '5511987654321', msId: 'wamid.A' },
+				{ phoneNumber: '12025550100', error: { code: 131026, message: 'refused' } },
+				{ phoneNumber: '12025550101', error: { code: 0, message: 'no answer in time' } },
+			],
+		};
+		const entry = { key: 'u-ana:order-42', fingerprint: 'f', at: 0, state: 'done' as const, status: 200, content };
+		expect(replayOf(entry, { fingerprint: 'f', recipients: [], invalidContacts: [], now: 1, t: keys })).toEqual({
+			status: 200,
+			content: {
+				success: true,
+				replayed: true,
+				results: [
+					{ phoneNumber: '5511987654321', msId: 'wamid.A' },
+					{ phoneNumber: '12025550100', error: { code: 131026, message: 'refused', reason: 'refused' } },
+					{ phoneNumber: '12025550101', error: { code: 0, message: 'no answer in time', reason: 'timeout' } },
+				],
+			},
+		});
 	});
 
 	it('ignores a key past its 24 hours, and sends again', async () => {

@@ -1,6 +1,7 @@
-import { applyAction, Draft, ModalScreen, pickLanguage } from '../../../../src/core/app/sendTemplateModal';
-import { formCannotFill } from '../../../../src/core/templates/inputs';
+import { applyAction, Draft, fieldKey, ModalScreen, pickLanguage, templateValues } from '../../../../src/core/app/sendTemplateModal';
+import { formCannotFill, inputsFor } from '../../../../src/core/templates/inputs';
 import { MetaTemplate } from '../../../../src/core/templates/template';
+import { promo, trailer } from '../templates/fixtures';
 import { graphError, keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
 
 const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
@@ -37,6 +38,7 @@ describe('opening the modal', () => {
 				phoneNumberId: '1001',
 				values: {},
 				preferredLanguage: 'pt-BR',
+				drawnFields: [],
 			},
 		]);
 	});
@@ -302,8 +304,22 @@ describe('submitting the modal', () => {
 				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
 			],
 		} as MetaTemplate;
-		w.graph.templates = [READY, carousel, products];
-		for (const template of [carousel, products]) {
+		const single = {
+			...READY,
+			name: 'spring_single',
+			components: [
+				{ type: 'HEADER', format: 'PRODUCT' },
+				{ type: 'BODY', text: 'Back in stock.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+			],
+		} as MetaTemplate;
+		w.graph.templates = [READY, carousel, products, single];
+		// Carousels and product lists go through templateMessage; a single product the app cannot send at all.
+		for (const [template, key] of [
+			[carousel, 'send_template_unsupported'],
+			[products, 'send_template_unsupported'],
+			[single, 'send_template_unsupported_product'],
+		] as const) {
 			expect(formCannotFill(template)).toBeDefined();
 			const viewId = await openIn(w);
 			const submitted = {
@@ -313,7 +329,7 @@ describe('submitting the modal', () => {
 			};
 			expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({
 				kind: 'refused',
-				errors: { template: 'send_template_unsupported' },
+				errors: { template: key },
 			});
 		}
 		expect(formCannotFill(READY)).toBeUndefined();
@@ -342,6 +358,7 @@ describe('submitting the modal', () => {
 	it('names each field in error: recipient, department, template inputs', async () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
 		const submitted = {
 			values: { 'body.1': 'Ana' },
 			fields: { templateName: 'order_ready', recipient: 'abc', department: 'nowhere' },
@@ -438,5 +455,184 @@ describe('submitting the modal', () => {
 			errors: { template: 'send_in_progress' },
 		});
 		expect(w.graph.sends).toHaveLength(1);
+	});
+});
+
+describe('which values follow the agent to another template (fieldKey)', () => {
+	const PROMO = promo;
+	const PROMO_PT: MetaTemplate = { ...PROMO, language: 'pt_BR' };
+	const TRAILER = trailer;
+	/** Location header and a text header variable. */
+	const VISIT: MetaTemplate = {
+		...PROMO,
+		name: 'visit',
+		components: [
+			{ type: 'HEADER', format: 'LOCATION' },
+			{ type: 'BODY', text: 'See you at {{1}}.' },
+		],
+	};
+	const HEADLINE: MetaTemplate = {
+		...PROMO,
+		name: 'headline',
+		components: [{ type: 'HEADER', format: 'TEXT', text: 'News from {{1}}' }],
+	};
+
+	const keyOf = (template: MetaTemplate, id: string, number = '1001') =>
+		fieldKey(
+			number,
+			template,
+			inputsFor(template).find((i) => i.id === id)!,
+		);
+
+	it('keeps text variables by id; keys every other input by number, template and (for media) header format', () => {
+		expect(keyOf(PROMO, 'body.1')).toBe('body.1');
+		expect(keyOf(HEADLINE, 'header.1')).toBe('header.1');
+		expect(keyOf(PROMO, 'header.link')).toBe('1001/promo/header.link.image');
+		expect(keyOf(TRAILER, 'header.link')).toBe('1001/trailer/header.link.video');
+		expect(keyOf(PROMO, 'button.0.url')).toBe('1001/promo/button.0.url');
+		expect(keyOf(PROMO, 'button.0.url', '1002')).toBe('1002/promo/button.0.url');
+		expect(keyOf(VISIT, 'header.name')).toBe('1001/visit/header.name');
+		// The same template in another language: the same keys.
+		expect(inputsFor(PROMO_PT).map((i) => fieldKey('1001', PROMO_PT, i))).toEqual(
+			inputsFor(PROMO).map((i) => fieldKey('1001', PROMO, i)),
+		);
+	});
+
+	it('switching template carries body text only: no image link into a video header, no button suffix into another button, no place name into a text variable', async () => {
+		const w = templatesWorld();
+		w.graph.templates = [PROMO, PROMO_PT, TRAILER, VISIT, HEADLINE];
+		const viewId = await openIn(w);
+		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
+		const screenOf = async (action: Parameters<typeof w.modal.act>[0]['action']) =>
+			((await act(action)) as { screen: ModalScreen }).screen;
+		await act({ kind: 'template', value: 'promo' });
+		await act({ kind: 'param', inputId: keyOf(PROMO, 'header.link'), value: 'https://cdn.example.com/p.jpg' });
+		await act({ kind: 'param', inputId: keyOf(PROMO, 'body.1'), value: 'Ana' });
+		await act({ kind: 'param', inputId: keyOf(PROMO, 'button.0.url'), value: 'spring' });
+
+		const trailer = await screenOf({ kind: 'template', value: 'trailer' });
+		expect(templateValues(trailer.draft, trailer.template!)).toEqual({ 'body.1': 'Ana' });
+		expect(trailer.draft.drawnFields).toEqual(['1001/trailer/header.link.video', 'body.1', '1001/trailer/button.0.url']);
+
+		await act({ kind: 'param', inputId: 'header.name', value: 'never typed here' });
+		await act({ kind: 'param', inputId: keyOf(VISIT, 'header.name'), value: 'Philz Coffee' });
+		const headline = await screenOf({ kind: 'template', value: 'headline' });
+		expect(templateValues(headline.draft, headline.template!)).toEqual({});
+
+		// Back on promo: its own values are still there, and its other language takes them too.
+		const back = await screenOf({ kind: 'template', value: 'promo' });
+		const promoValues = { 'header.link': 'https://cdn.example.com/p.jpg', 'body.1': 'Ana', 'button.0.url': 'spring' };
+		expect(templateValues(back.draft, back.template!)).toEqual(promoValues);
+		const pt = await screenOf({ kind: 'language', phoneNumberId: '1001', templateName: 'promo', value: 'pt_BR' });
+		expect(pt.template).toMatchObject({ language: 'pt_BR' });
+		expect(templateValues(pt.draft, pt.template!)).toEqual(promoValues);
+	});
+
+	it('sends the values of the submitted template only, under its input ids', async () => {
+		const w = templatesWorld();
+		w.graph.templates = [PROMO, TRAILER];
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'trailer' }, t: keys });
+		const submitted = {
+			// The client's state keeps promo's elements typed before: they do not fill trailer's.
+			values: {
+				[keyOf(PROMO, 'header.link')]: 'https://cdn.example.com/p.jpg',
+				[keyOf(PROMO, 'button.0.url')]: 'spring',
+				'body.1': 'Ana',
+				[keyOf(TRAILER, 'header.link')]: 'https://cdn.example.com/t.mp4',
+				[keyOf(TRAILER, 'button.0.url')]: 'ep1',
+			},
+			fields: { templateName: 'trailer', recipient: '+55 11 98765-4321' },
+			languageOf: () => 'en_US',
+		};
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
+		expect((w.graph.sends[0].payload as { template: { components: unknown[] } }).template.components).toEqual([
+			{ type: 'header', parameters: [{ type: 'video', video: { link: 'https://cdn.example.com/t.mp4' } }] },
+			{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'ep1' }] },
+		]);
+	});
+
+	it('a value typed for another template is not taken for this one: the field is missing', async () => {
+		const w = templatesWorld();
+		w.graph.templates = [PROMO, TRAILER];
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'trailer' }, t: keys });
+		const submitted = {
+			values: {
+				[keyOf(PROMO, 'header.link')]: 'https://cdn.example.com/p.jpg',
+				'body.1': 'Ana',
+				[keyOf(TRAILER, 'button.0.url')]: 'ep1',
+			},
+			fields: { templateName: 'trailer', recipient: '+55 11 98765-4321' },
+			languageOf: () => 'en_US',
+		};
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { 'param:1001/trailer/header.link.video': 'template_error_required' },
+		});
+		expect(w.graph.sends).toEqual([]);
+	});
+});
+
+describe('errors go on fields the view drew', () => {
+	const filledMissing = {
+		values: { 'body.1': 'Ana' },
+		fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' },
+		languageOf: () => 'en_US',
+	};
+
+	it("when the chosen template could not be read, a submit's errors go on the template select, not on its undrawn inputs", async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		// The chosen template's part of the cache is stale and Meta cannot list the templates: no inputs drawn.
+		const index = await w.templateCache.getIndex(NUMBER.wabaId);
+		for (let shard = 0; shard < (index?.shards ?? 0); shard++) {
+			const stored = await w.templateCache.getShard(NUMBER.wabaId, shard);
+			if (stored) await w.templateCache.setShard(NUMBER.wabaId, shard, { ...stored, fetchedAt: stored.fetchedAt - 1 });
+		}
+		w.graph.listError = graphError(190);
+		const shown = await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
+		expect(shown).toEqual({
+			kind: 'screen',
+			screen: expect.objectContaining({ template: undefined, problem: 'graph_error_190 {"code":190}' }),
+		});
+		expect(w.drafts.drafts.get(viewId)?.drawnFields).toEqual([]);
+		// Meta answers again by the submit: the template is read, but its inputs were never shown.
+		w.graph.listError = undefined;
+		const refused = await w.modal.submit({ viewId, user: agent, submitted: filledMissing, t: keys });
+		expect(refused).toEqual({ kind: 'refused', errors: { template: 'send_error_fields_not_shown' } });
+		expect(Object.keys((refused as { errors: object }).errors).filter((k) => k.startsWith('param:'))).toEqual([]);
+		// Drawn again, the missing input gets its own error.
+		await w.modal.act({ viewId, user: agent, action: { kind: 'refresh' }, t: keys });
+		expect(w.drafts.drafts.get(viewId)?.drawnFields).toEqual(['body.1', 'body.2']);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filledMissing, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { 'param:body.2': 'template_error_required' },
+		});
+		expect(w.graph.sends).toEqual([]);
+	});
+
+	it('a draft of the versions before (no drawnFields, values by input id): its errors go on its inputs as drawn then', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
+		const draft = w.drafts.drafts.get(viewId)!;
+		delete draft.drawnFields;
+		draft.values = { 'body.1': 'Ana' };
+		const submitted = { values: {}, fields: filledMissing.fields, languageOf: filledMissing.languageOf };
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { 'param:body.2': 'template_error_required' },
+		});
+	});
+
+	it('a submitted template the draft never showed: its errors go on the template select', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filledMissing, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_error_fields_not_shown' },
+		});
 	});
 });

@@ -3,6 +3,7 @@ import * as path from 'path';
 
 import * as request from '../../../../src/core/bulk/request';
 import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
+import { translate } from '../../../../src/core/i18n/translate';
 import { CONTRACTS_DIR } from '../../../support/metaSpec';
 import { keys, templatesWorld } from '../app/fakes-templates';
 
@@ -114,6 +115,56 @@ describe('parseTemplateMessageRequest', () => {
 		const result = parseTemplateMessageRequest(body);
 		expect(result.ok).toBe(false);
 		expect(result).toMatchObject({ key, ...(field ? { params: { field } } : {}) });
+	});
+
+	it('names the limit of a value over it, not a wrong type: connectedWhatsAppNo, a phone number, template.name (characters), components (20)', () => {
+		const over = (body: Record<string, unknown>) => parseTemplateMessageRequest({ ...valid(), ...body });
+		expect(over({ connectedWhatsAppNo: '1'.repeat(65) })).toEqual({
+			ok: false,
+			key: 'api_error_field_too_long',
+			params: { field: 'connectedWhatsAppNo', max: 64, given: 65 },
+		});
+		expect(over({ phoneNumbers: ['15550000001', '2'.repeat(70)] })).toEqual({
+			ok: false,
+			key: 'api_error_field_too_long',
+			params: { field: 'phoneNumbers[1]', max: 64, given: 70 },
+		});
+		// A value of the wrong type is still said so, before any length.
+		expect(over({ phoneNumbers: ['2'.repeat(70), 5] })).toMatchObject({
+			key: 'api_error_field_type',
+			params: { field: 'phoneNumbers' },
+		});
+		expect(over({ template: { ...valid().template, name: 'a'.repeat(513) } })).toEqual({
+			ok: false,
+			key: 'api_error_field_too_long',
+			params: { field: 'template.name', max: 512, given: 513 },
+		});
+		const components = Array.from({ length: 21 }, () => ({ type: 'body', parameters: [] }));
+		expect(over({ template: { ...valid().template, components } })).toEqual({
+			ok: false,
+			key: 'api_error_field_too_many',
+			params: { field: 'template.components', max: 20, given: 21 },
+		});
+		expect(over({ template: { ...valid().template, components: [...components.slice(1), 'x'] } })).toMatchObject({
+			key: 'api_error_field_type',
+			params: { field: 'template.components' },
+		});
+		// At the limits: accepted.
+		expect(over({ connectedWhatsAppNo: '1'.repeat(64), phoneNumbers: ['2'.repeat(64)] }).ok).toBe(true);
+		expect(over({ template: { ...valid().template, components: components.slice(1) } }).ok).toBe(true);
+	});
+
+	it('says each limit in every language', () => {
+		const params = { field: 'connectedWhatsAppNo', max: 64, given: 65 };
+		expect(translate('en', 'api_error_field_too_long', params)).toBe(
+			'Invalid field "connectedWhatsAppNo": at most 64 characters (the request gives 65).',
+		);
+		expect(translate('es', 'api_error_field_too_long', params)).toBe(
+			'Campo "connectedWhatsAppNo" no válido: como máximo 64 caracteres (la solicitud trae 65).',
+		);
+		expect(translate('pt-BR', 'api_error_field_too_many', { field: 'template.components', max: 20, given: 21 })).toBe(
+			'Campo "template.components" inválido: no máximo 20 itens (a requisição traz 21).',
+		);
 	});
 
 	it('reads the extensions', () => {

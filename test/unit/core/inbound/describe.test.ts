@@ -14,8 +14,16 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 		['Text Message', 'Does it come in another color?'],
 		[
 			'Location Message',
-			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072',
+			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
+				'🔗 Website: https://philzcoffee.com/',
 		],
+		['Contact Sharing Message', '👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -\n🏢 Works at: Google'],
+		[
+			'Interactive List Reply Message',
+			'🔘 Replied "Priority Mail Express" (payload: priority_express)\nRow description: Next Day to 2 Days',
+		],
+		['Interactive Button Reply Message', '🔘 Replied "Cancel" (payload: cancel-button)'],
+		['Order Message', '🛒 Order:\n• 2 × di9ozbzfi4 · 30 USD each\n• 1 × nqryix03ez · 25 USD each\nTotal: 85 USD'],
 		['Button Message', '🔘 Replied "Unsubscribe" (payload: Unsubscribe)'],
 		['Reaction Message', 'Reacted 👍'],
 		[
@@ -37,9 +45,54 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 			/^👤 Contact: Lucía Gómez · phones: .+ · emails: .+/,
 		);
 		const list = describeInbound(message('Interactive List Reply Message'));
-		expect(describedText(list, en)).toMatch(/^🔘 Replied ".+" \(payload: .+\)$/);
+		expect(describedText(list, en)).toMatch(/^🔘 Replied ".+" \(payload: .+\)\nRow description: .+$/);
 		expect(list.replyTo).toBe(message('Interactive List Reply Message').context.id);
 		expect(describeInbound(message('Reaction Message')).replyTo).toBe(message('Reaction Message').reaction.message_id);
+	});
+
+	it('shows a location without a URL, and an organization and an order in part, as Meta may send them', () => {
+		const location = message('Location Message');
+		const { url: _url, ...withoutUrl } = location.location;
+		expect(describedText(describeInbound({ ...location, location: withoutUrl }), en)).not.toContain('Website');
+		const contact = message('Contact Sharing Message').contacts[0];
+		const org = (value: Record<string, string>) =>
+			describedText(describeInbound({ ...message('Contact Sharing Message'), contacts: [{ ...contact, org: value }] }), en);
+		expect(org({ company: 'Meta Inc', department: 'Engineering', title: 'Software Engineer' })).toContain(
+			'🏢 Works at: Meta Inc · Engineering · Software Engineer',
+		);
+		expect(org({})).not.toContain('Works at');
+		const order = message('Order Message');
+		const items = order.order.product_items;
+		// An item without a price, or prices in two currencies: each line as it came, no total.
+		const partial = { ...order, order: { ...order.order, product_items: [items[0], { product_retailer_id: 'x1', quantity: 3 }] } };
+		expect(describedText(describeInbound(partial), en)).toBe('🛒 Order:\n• 2 × di9ozbzfi4 · 30 USD each\n• 3 × x1');
+		const mixed = {
+			...order,
+			order: {
+				...order.order,
+				text: 'Gift wrap, please',
+				product_items: [items[0], { ...items[1], currency: 'EUR', item_price: 2.5 }],
+			},
+		};
+		expect(describedText(describeInbound(mixed), en)).toBe(
+			'🛒 Order:\n• 2 × di9ozbzfi4 · 30 USD each\n• 1 × nqryix03ez · 2.5 EUR each\nGift wrap, please',
+		);
+		// Float prices: the total to the cent.
+		const cents = { ...order, order: { ...order.order, product_items: [{ ...items[0], item_price: 0.1, quantity: 3 }] } };
+		expect(describedText(describeInbound(cents), en)).toBe('🛒 Order:\n• 3 × di9ozbzfi4 · 0.1 USD each\nTotal: 0.3 USD');
+	});
+
+	it('says an order, an organization, a website and a row description in every language', () => {
+		for (const lang of ['es', 'pt-BR']) {
+			const tr = (key: string, params?: Record<string, string | number>) => translate(lang, key, params);
+			const order = describedText(describeInbound(message('Order Message')), tr);
+			expect(order).toContain('2 × di9ozbzfi4 · 30 USD');
+			expect(order).toContain('85 USD');
+			expect(order).not.toMatch(/Order|each|Total: __/);
+			expect(describedText(describeInbound(message('Location Message')), tr)).toContain('https://philzcoffee.com/');
+			expect(describedText(describeInbound(message('Contact Sharing Message')), tr)).toContain('Google');
+			expect(describedText(describeInbound(message('Interactive List Reply Message')), tr)).toContain('Next Day to 2 Days');
+		}
 	});
 
 	it('never stays silent on an unknown type', () => {

@@ -3,6 +3,7 @@ import { TemplateValuesError } from '../../../../src/core/templates/errors';
 import { BindOptions, MetaTemplate } from '../../../../src/core/templates/template';
 import {
 	allSpecErrors,
+	catalogOffer,
 	coupon,
 	isKnownSpecDefect,
 	fallSale,
@@ -16,6 +17,7 @@ import {
 	specErrors,
 	survey,
 	verification,
+	verificationListed,
 } from './fixtures';
 
 const send = (template: MetaTemplate, values: Record<string, string>, options?: BindOptions) =>
@@ -41,6 +43,33 @@ describe("bindComponents: Meta's documented sends", () => {
 		const doc = readContract('meta-docs/send-template-authentication-otp.request.json');
 		expect(templateMessage({ to: '12015553931', template: verification, values: { 'body.1': 'J$FpnYnP' } })).toEqual(doc);
 		expect(specErrors(doc)).toEqual([]);
+	});
+
+	it('authentication as Meta lists it (URL button to whatsapp.com/otp): the one code in the body and the button, as documented', () => {
+		const doc = readContract('meta-docs/send-template-authentication-otp.request.json');
+		expect(templateMessage({ to: '12015553931', template: verificationListed, values: { 'body.1': 'J$FpnYnP' } })).toEqual(doc);
+		// A value under the button's id is not asked for and not sent: the code goes once, to both.
+		expect(bindComponents(verificationListed, { 'body.1': 'J$FpnYnP', 'button.0.url': 'other' })).toEqual(doc.template.components);
+	});
+
+	it('catalog template: the thumbnail product in a catalog button, as the spec\'s "Send Catalog Template Message"', () => {
+		const doc = readContract('meta-openapi/send-template-request.examples.json')['Send Catalog Template Message'];
+		const values = { 'body.1': '100', 'body.2': '400', 'body.3': '3', 'button.0.thumbnail': '2lc20305pt' };
+		const body = templateMessage({ to: '+16505551234', template: catalogOffer, values });
+		// Documented differences: the example writes `"sub_type": "CATALOG"` and `"index": 0`; the app
+		// sends the spec's lower-case sub_type and the index as a string, as for every button.
+		const expected = doc.template.components.map((c: SendComponent) =>
+			c.type === 'button' ? { ...c, sub_type: 'catalog', index: String(c.index) } : c,
+		);
+		expect(body.template.components).toEqual(expected);
+		expect(body).toMatchObject({
+			to: doc.to,
+			type: 'template',
+			template: { name: doc.template.name, language: doc.template.language },
+		});
+		expect(specErrors(body)).toEqual([]);
+		// Without a product: no button component, and Meta shows the catalog's first item.
+		expect(bindComponents(catalogOffer, { 'body.1': '100', 'body.2': '400', 'body.3': '3' }).map((c) => c.type)).toEqual(['body']);
 	});
 
 	it('location header (components page "Send example")', () => {
@@ -70,7 +99,7 @@ describe("bindComponents: Meta's documented sends", () => {
 		const doc = readContract('meta-docs/send-template-lto-copy-code-url.request.json');
 		const values = {
 			'header.link': 'https://awesomedestinations.com/caribe.jpg',
-			'offer.expiration': '1209600000',
+			'offer.expiration': '1698562800000',
 			'body.1': 'Pablo',
 			'body.2': 'CARIBE25',
 			'button.0.coupon': 'CARIBE25',
@@ -79,8 +108,18 @@ describe("bindComponents: Meta's documented sends", () => {
 		const components = bindComponents(lto, values);
 		// Documented differences: (1) Meta's example sends the header image by uploaded media `id`,
 		// the app sends a `link`; (2) its buttons carry `index` as numbers 0 and 1, the app sends
-		// the strings "0" and "1" as the spec types it and as the authentication and flow examples do.
-		const expected = doc.template.components.map((c: SendComponent) => (c.type === 'button' ? { ...c, index: String(c.index) } : c));
+		// the strings "0" and "1" as the spec types it and as the authentication and flow examples do;
+		// (3) its `expiration_time_ms` 1209600000 is 14 days written in milliseconds, not the "UNIX
+		// timestamp in milliseconds" the same page's parameter table asks for (its example there,
+		// 1698562800000, is sent instead; rules.ts refuses the 10-digit value).
+		const expected = doc.template.components.map((c: SendComponent) =>
+			c.type === 'button'
+				? { ...c, index: String(c.index) }
+				: c.type === 'limited_time_offer'
+					? { ...c, parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1698562800000 } }] }
+					: c,
+		);
+		expect(doc.template.components[2].parameters[0].limited_time_offer.expiration_time_ms).toBe(1209600000);
 		expect(components.slice(1)).toEqual(expected.slice(1));
 		expect(components[0]).toEqual({
 			type: 'header',
@@ -215,6 +254,8 @@ describe('the send body', () => {
 		],
 		[invoice, { 'header.link': 'https://example.com/i.pdf', 'header.filename': 'fatura.pdf', 'body.1': '7' }],
 		[survey, { 'body.1': 'Ana', 'button.0.flow_token': 'tok-1' }],
+		[verificationListed, { 'body.1': '482913' }],
+		[catalogOffer, { 'body.1': '100', 'body.2': '400', 'body.3': '3', 'button.0.thumbnail': '2lc20305pt' }],
 	];
 
 	it.each(filled.map(([t, v]) => [t.name, t, v] as const))(

@@ -17,6 +17,8 @@ describe('explainSendError', () => {
 		[190, 'graph_error_190', false, false],
 		// API Session: the token expired, was revoked or is invalid, as 190 (`isRefusedToken`).
 		[102, 'graph_error_190', false, false],
+		// Phone number Not Registered: the admin must register the number with Meta.
+		[133010, 'graph_error_133010', false, false],
 		[131000, 'graph_error_temporary', true, false],
 		[987654, 'graph_error_other', false, false],
 		[0, 'graph_error_other', false, false],
@@ -30,7 +32,8 @@ describe('explainSendError', () => {
 		expect(row(132015)?.title).toBe('Template is Paused');
 		expect(row(132016)?.title).toBe('Template is Disabled');
 		expect(row(190)?.title).toBe('Access token has expired');
-		for (const code of [131047, 132000, 132001, 132015, 132016, 131026, 130429, 131056, 190, 2, 4, 80007, 131000, 131016]) {
+		expect(row(133010)?.title).toBe('Phone number Not Registered');
+		for (const code of [131047, 132000, 132001, 132015, 132016, 131026, 130429, 131056, 190, 133010, 2, 4, 80007, 131000, 131016]) {
 			const retryable = row(code)?.retryable;
 			expect([code, retryable === 'yes']).toEqual([code, explainSendError(code).retryable]);
 		}

@@ -63,6 +63,61 @@ export const verification: MetaTemplate = {
 	],
 };
 
+/**
+ * The same template as Meta's template list returns it (GET /{WABA-ID}/message_templates): Meta's
+ * copy-code authentication page says the button created as `OTP` "upon creation ... will be set to
+ * `URL`" (shared/contracts README, meta-docs/send-template-authentication-otp.request.json's page).
+ * The link, example and body example are those of a listed authentication template captured from
+ * the Graph API (code index file 20682792525, a Django project's sync fixture; repository not
+ * resolvable): `https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&...&code=otp{{1}}`.
+ */
+export const verificationListed: MetaTemplate = {
+	name: 'verification_code',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'AUTHENTICATION',
+	parameter_format: 'POSITIONAL',
+	components: [
+		{
+			type: 'BODY',
+			text: '*{{1}}* is your verification code. For your security, do not share this code.',
+			example: { body_text: [['123456']] },
+		},
+		{ type: 'FOOTER', text: 'This code expires in 10 minutes.' },
+		{
+			type: 'BUTTONS',
+			buttons: [
+				{
+					type: 'URL',
+					text: 'Copy code',
+					url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code_expiration_minutes=10&code=otp{{1}}',
+					example: ['https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code_expiration_minutes=10&code=otp123456'],
+				},
+			],
+		},
+	],
+};
+
+/**
+ * Catalog templates page: `intro_catalog_offer`, the template behind the spec's "Send Catalog
+ * Template Message" (meta-openapi/send-template-request.examples.json).
+ */
+export const catalogOffer: MetaTemplate = {
+	name: 'intro_catalog_offer',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'MARKETING',
+	components: [
+		{
+			type: 'BODY',
+			text: 'Now shop for your favorite products right here on WhatsApp! Get Rs {{1}} off on all orders above {{2}}Rs! Valid for your first {{3}} orders placed on WhatsApp!',
+			example: { body_text: [['100', '400', '3']] },
+		},
+		{ type: 'FOOTER', text: 'Best grocery deals on WhatsApp!' },
+		{ type: 'BUTTONS', buttons: [{ type: 'CATALOG', text: 'View catalog' }] },
+	],
+};
+
 /** Limited-time-offer page: image header, offer with expiration, copy-code and URL buttons. */
 export const lto: MetaTemplate = {
 	name: 'limited_time_offer_caribbean_pkg_2023',
@@ -89,6 +144,30 @@ export const lto: MetaTemplate = {
 				},
 			],
 		},
+	],
+};
+
+/** Image header, body {{1}}, URL button with a suffix (which values follow the agent to another template). */
+export const promo: MetaTemplate = {
+	name: 'promo',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'MARKETING',
+	components: [
+		{ type: 'HEADER', format: 'IMAGE' },
+		{ type: 'BODY', text: 'Hi {{1}}, see our deals.' },
+		{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Deals', url: 'https://shop.example.com/d/{{1}}' }] },
+	],
+};
+
+/** `promo` with a video header and another URL button. */
+export const trailer: MetaTemplate = {
+	...promo,
+	name: 'trailer',
+	components: [
+		{ type: 'HEADER', format: 'VIDEO' },
+		{ type: 'BODY', text: 'Watch this, {{1}}.' },
+		{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Watch', url: 'https://tv.example.com/{{1}}' }] },
 	],
 };
 

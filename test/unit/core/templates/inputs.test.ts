@@ -1,8 +1,21 @@
 import { groupTemplates } from '../../../../src/core/templates/catalog';
 import { TemplateError } from '../../../../src/core/templates/errors';
-import { inputsFor } from '../../../../src/core/templates/inputs';
+import { formCannotFill, inputsFor } from '../../../../src/core/templates/inputs';
 import { MetaTemplate } from '../../../../src/core/templates/template';
-import { coupon, fallSale, invoice, lto, orderDelivery, orderNamed, readContract, reservation, survey, verification } from './fixtures';
+import {
+	catalogOffer,
+	coupon,
+	fallSale,
+	invoice,
+	lto,
+	orderDelivery,
+	orderNamed,
+	readContract,
+	reservation,
+	survey,
+	verification,
+	verificationListed,
+} from './fixtures';
 
 const summary = (template: MetaTemplate) => inputsFor(template).map((i) => [i.id, i.kind, i.example, i.required]);
 
@@ -93,6 +106,77 @@ describe('inputsFor', () => {
 				required: true,
 			},
 		]);
+	});
+
+	it('authentication as Meta lists it (the code button as a URL to whatsapp.com/otp): one code input, no URL suffix', () => {
+		expect(inputsFor(verificationListed)).toEqual([
+			{
+				id: 'body.1',
+				kind: 'button_otp',
+				component: 'body',
+				position: 1,
+				index: 0,
+				labelKey: 'template_input_otp',
+				labelParams: {},
+				example: '123456',
+				required: true,
+			},
+		]);
+		// The same link outside an authentication template is an ordinary URL button.
+		const marketing = { ...verificationListed, category: 'MARKETING' };
+		expect(summary(marketing)).toEqual([
+			['body.1', 'body', '123456', true],
+			['button.0.url', 'button_url', '123456', true],
+		]);
+		// An authentication template's URL button elsewhere is not the code button.
+		const elsewhere: MetaTemplate = {
+			...verificationListed,
+			components: verificationListed.components.map((c) =>
+				c.type === 'BUTTONS' ? { ...c, buttons: [{ type: 'URL', text: 'Open', url: 'https://example.com/otp/{{1}}' }] } : c,
+			),
+		};
+		expect(summary(elsewhere).map(([id, kind]) => [id, kind])).toEqual([
+			['body.1', 'body'],
+			['button.0.url', 'button_url'],
+		]);
+	});
+
+	it('catalog button: an optional product ID for the thumbnail', () => {
+		expect(summary(catalogOffer)).toEqual([
+			['body.1', 'body', '100', true],
+			['body.2', 'body', '400', true],
+			['body.3', 'body', '3', true],
+			['button.0.thumbnail', 'button_catalog', undefined, false],
+		]);
+		expect(inputsFor(catalogOffer)[3]).toMatchObject({
+			component: 'button',
+			index: 0,
+			labelKey: 'template_input_button_catalog',
+			labelParams: { index: 1, text: 'View catalog' },
+		});
+		expect(formCannotFill(catalogOffer)).toBeUndefined();
+	});
+
+	it('the form cannot fill a carousel, a multi-product or a single-product (PRODUCT header, SPM button) template', () => {
+		const withButton = (type: string): MetaTemplate => ({
+			...catalogOffer,
+			components: [
+				{ type: 'BODY', text: 'Hi' },
+				{ type: 'BUTTONS', buttons: [{ type, text: 'View' }] },
+			],
+		});
+		expect(formCannotFill(withButton('MPM'))).toBe('product_list');
+		expect(formCannotFill(withButton('SPM'))).toBe('product');
+		expect(
+			formCannotFill({
+				...catalogOffer,
+				components: [
+					{ type: 'HEADER', format: 'PRODUCT' },
+					{ type: 'BODY', text: 'Hi' },
+				],
+			}),
+		).toBe('product');
+		expect(formCannotFill({ ...catalogOffer, components: [{ type: 'BODY', text: 'Hi' }, { type: 'CAROUSEL' }] })).toBe('carousel');
 	});
 
 	it('flow token (optional); nothing to fill for a template without variables', () => {

@@ -1,5 +1,6 @@
 import { renderPreview, renderText } from '../../../../src/core/templates/preview';
-import { coupon, fallSale, invoice, lto, orderDelivery, readContract, verification } from './fixtures';
+import { translator } from '../../../../src/core/i18n/translate';
+import { coupon, fallSale, invoice, lto, orderDelivery, readContract, verification, verificationListed } from './fixtures';
 
 describe('renderPreview', () => {
 	it('substitutes the values; a value not filled yet shows as its placeholder', () => {
@@ -37,6 +38,38 @@ describe('renderPreview', () => {
 			.components[0].parameters;
 		expect(renderPreview(fallSale, { 'body.1': 'Mark' }, { extraParameters: { 'body.2': currency } }).body).toBe(
 			'Hi Mark, our Fall Sale is on! Use promo code $100.99 Get an extra 25% off every order above $350!',
+		);
+	});
+});
+
+describe('limited-time offer', () => {
+	const values = { 'body.1': 'Pablo', 'body.2': 'CARIBE25', 'button.0.coupon': 'CARIBE25', 'button.1.url': 'n3mtql' };
+
+	it("shows the offer's heading and, once typed, its code; the copy-code button without a text as a marker", () => {
+		expect(renderPreview(lto, values)).toEqual({
+			header: { key: 'template_preview_image', params: {} },
+			offer: { heading: 'Expiring offer!', code: { key: 'template_preview_offer_code', params: { code: 'CARIBE25' } } },
+			body: 'Good news, Pablo! Use code CARIBE25 to get 25% off all Caribbean Destination packages!',
+			buttons: [{ key: 'template_preview_copy_code', params: {} }, 'Book now!'],
+		});
+		expect(renderPreview(lto, {}).offer).toEqual({ heading: 'Expiring offer!' });
+		expect(renderPreview(coupon, {})).not.toHaveProperty('offer');
+	});
+
+	it('reads in the agent\'s language, and in English without a translator (never "[COPY_CODE]")', () => {
+		expect(renderText(renderPreview(lto, values), translator('pt-BR'))).toBe(
+			'*[imagem]*\n*Expiring offer!*\nCódigo: CARIBE25\nGood news, Pablo! Use code CARIBE25 to get 25% off all Caribbean Destination packages!\n[Copiar código] [Book now!]',
+		);
+		const text = renderText(renderPreview(lto, values));
+		expect(text).toBe(
+			'*[image]*\n*Expiring offer!*\nCode: CARIBE25\nGood news, Pablo! Use code CARIBE25 to get 25% off all Caribbean Destination packages!\n[Copy code] [Book now!]',
+		);
+		expect(text).not.toContain('COPY_CODE');
+	});
+
+	it("authentication as Meta lists it: the code button's own text", () => {
+		expect(renderText(renderPreview(verificationListed, { 'body.1': '482913' }))).toBe(
+			'*482913* is your verification code. For your security, do not share this code.\n_This code expires in 10 minutes._\n[Copy code]',
 		);
 	});
 });

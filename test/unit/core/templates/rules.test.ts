@@ -1,6 +1,17 @@
 import { LIMITS, validateValues } from '../../../../src/core/templates/rules';
 import { MetaTemplate } from '../../../../src/core/templates/template';
-import { coupon, fallSale, invoice, lto, orderDelivery, readContract, survey, verification } from './fixtures';
+import {
+	catalogOffer,
+	coupon,
+	fallSale,
+	invoice,
+	lto,
+	orderDelivery,
+	readContract,
+	survey,
+	verification,
+	verificationListed,
+} from './fixtures';
 
 const couponOk = { 'header.1': 'Ana', 'body.1': 'SUMMER20', 'body.2': '10' };
 const ltoOk = {
@@ -85,6 +96,24 @@ describe('validateValues', () => {
 		});
 	});
 
+	it('authentication as Meta lists it: the one code is required, at most 15 characters, one line', () => {
+		expect(validateValues(verificationListed, { 'body.1': 'J$FpnYnP' })).toEqual({});
+		expect(validateValues(verificationListed, { 'body.1': '1'.repeat(15) })).toEqual({});
+		expect(validateValues(verificationListed, { 'body.1': '1'.repeat(16) })).toEqual({
+			'body.1': { key: 'template_error_too_long', params: { max: 15 } },
+		});
+		expect(validateValues(verificationListed, { 'body.1': '12 \t34' })).toEqual({ 'body.1': { key: 'template_error_whitespace' } });
+		// No URL-suffix field to fill: only the code is asked for.
+		expect(validateValues(verificationListed, {})).toEqual({ 'body.1': { key: 'template_error_required' } });
+	});
+
+	it("a catalog template's thumbnail product is optional", () => {
+		expect(validateValues(catalogOffer, { 'body.1': '100', 'body.2': '400', 'body.3': '3' })).toEqual({});
+		expect(
+			validateValues(catalogOffer, { 'body.1': '100', 'body.2': '400', 'body.3': '3', 'button.0.thumbnail': '2lc20305pt' }),
+		).toEqual({});
+	});
+
 	it("the URL button suffix must make a valid http(s) link with the template's base", () => {
 		expect(validateValues(lto, { ...ltoOk, 'button.1.url': 'a b' })).toEqual({
 			'button.1.url': { key: 'template_error_url', params: { url: 'https://awesomedestinations.com/offers?code=a b' } },
@@ -132,6 +161,26 @@ describe('validateValues', () => {
 	it('offer expiration is a Unix time in milliseconds', () => {
 		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': 'tomorrow' })).toEqual({
 			'offer.expiration': { key: 'template_error_expiration' },
+		});
+		// Meta's parameter table example (13 digits) and the app's limit of 15 digits.
+		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': '1698562800000' })).toEqual({});
+		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': '1'.repeat(16) })).toEqual({
+			'offer.expiration': { key: 'template_error_expiration' },
+		});
+	});
+
+	it('an offer expiration in seconds (or a duration) is refused, saying milliseconds are expected', () => {
+		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': '1767225600' })).toEqual({
+			'offer.expiration': { key: 'template_error_expiration_ms', params: { value: '1767225600', example: '1767225600000' } },
+		});
+		// The value of Meta's example request: 14 days in milliseconds, 1970-01-15 as a timestamp.
+		const doc = readContract('meta-docs/send-template-lto-copy-code-url.request.json');
+		const sent = String(doc.template.components[2].parameters[0].limited_time_offer.expiration_time_ms);
+		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': sent })).toEqual({
+			'offer.expiration': { key: 'template_error_expiration_ms', params: { value: '1209600000', example: '1209600000000' } },
+		});
+		expect(validateValues(lto, { ...ltoOk, 'offer.expiration': '86400000' })).toEqual({
+			'offer.expiration': { key: 'template_error_expiration_ms', params: { value: '86400000', example: '1698562800000' } },
 		});
 	});
 

@@ -8,6 +8,7 @@ import { MetaTemplate, placeholders } from '../../../../src/core/templates/templ
 import {
 	allSpecErrors,
 	coupon,
+	fallSale,
 	invoice,
 	lto,
 	orderDelivery,
@@ -301,6 +302,25 @@ describe('checkSendComponents: components', () => {
 			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } },
 		],
 		['an empty header, template unknown', undefined, [{ type: 'header', parameters: [] }], field('template.components[0].parameters')],
+		[
+			// HeaderComponent.parameters has minItems 1: refused as when the template is unknown (0 === 0 let it pass).
+			'an empty header for a header without variables',
+			fallSale,
+			[{ type: 'header', parameters: [] }, body(text('Mark'), text('FALL25'))],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'header' } },
+		],
+		[
+			'a header parameter for a header without variables',
+			fallSale,
+			[{ type: 'header', parameters: [text('x')] }, body(text('Mark'), text('FALL25'))],
+			{ key: 'api_error_component_unexpected', params: { path: 'template.components[0]', component: 'header' } },
+		],
+		[
+			'an empty header for a header with a variable',
+			coupon,
+			[{ type: 'header', parameters: [] }, body(text('a'), text('b'))],
+			{ key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 0 } },
+		],
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
 	});
@@ -511,6 +531,13 @@ describe('checkSendComponents: header and body parameters', () => {
 		expect(check(rich, components)).toBeUndefined();
 	});
 
+	it("accepts a header without variables left out, and an empty body of a template without variables (BodyComponent.parameters has no minItems in Meta's spec)", () => {
+		expect(check(fallSale, [body(text('Mark'), text('FALL25'))])).toBeUndefined();
+		expect(check(fallSale, [{ type: 'header' }, body(text('Mark'), text('FALL25'))])).toBeUndefined();
+		expect(check(hello, [{ type: 'body', parameters: [] }])).toBeUndefined();
+		expect(check(undefined, [{ type: 'body', parameters: [] }])).toBeUndefined();
+	});
+
 	it('without the template, does not count parameters (Meta does)', () => {
 		expect(check(undefined, [body(text('a'), text('b'), text('c'))])).toBeUndefined();
 		expect(check(undefined, [])).toBeUndefined();
@@ -606,7 +633,46 @@ describe('checkSendComponents: buttons', () => {
 				body(text('a'), text('b')),
 				{ type: 'button', sub_type: 'url', index: '0', parameters: [text('x')] },
 			],
-			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 0, given: 1 } },
+			{ key: 'api_error_button_no_parameters', params: { path: 'template.components[2]', index: 0, type: 'URL' } },
+		],
+		[
+			'an empty component aimed at a static URL button (not "takes 0 parameter(s); the request gives 0")',
+			coupon,
+			[
+				{ type: 'header', parameters: [text('Pablo')] },
+				body(text('a'), text('b')),
+				{ type: 'button', sub_type: 'url', index: '0', parameters: [] },
+			],
+			{ key: 'api_error_button_no_parameters', params: { path: 'template.components[2]', index: 0, type: 'URL' } },
+		],
+		[
+			'a component aimed at a phone number button',
+			reservation,
+			[
+				image(),
+				{
+					type: 'body',
+					parameters: ['number_of_guests', 'day', 'date', 'time'].map((name) => ({
+						type: 'text',
+						text: 'x',
+						parameter_name: name,
+					})),
+				},
+				{ type: 'button', sub_type: 'url', index: '1', parameters: [] },
+			],
+			{ key: 'api_error_button_no_parameters', params: { path: 'template.components[2]', index: 1, type: 'PHONE_NUMBER' } },
+		],
+		[
+			'an empty parameters array on a button of a type this app does not know',
+			{ ...hello, components: [...hello.components, { type: 'BUTTONS', buttons: [{ type: 'APP_LINK', text: 'Open' }] }] },
+			[{ type: 'button', sub_type: 'url', index: '0', parameters: [] }],
+			field('template.components[0].parameters', 'an array of at least one parameter'),
+		],
+		[
+			'an empty parameters array on a URL button with a suffix (ButtonComponent.parameters minItems 1)',
+			rich,
+			b({ parameters: [] }),
+			{ key: 'api_error_template_params', params: { component: 'button 0', expected: 1, given: 0 } },
 		],
 		[
 			'a flow button without action',

@@ -1,0 +1,125 @@
+/**
+ * The numbers modal's views (src/entry/uikit/numbers/views.ts) and what they read: the callback URL
+ * check (src/core/numbers/callbackUrl.ts) and the departments' names
+ * (src/adapters/rocketchat/departments.ts). The end-to-end suite drives them through the engine:
+ * test/e2e/foundation.test.ts ("connect, list, edit and disconnect a number").
+ */
+import { callbackUrlProblem } from '../../../src/core/numbers/callbackUrl';
+import { ConnectedNumber } from '../../../src/core/numbers/ConnectedNumber';
+import { translator } from '../../../src/core/i18n/translate';
+import { departmentNames } from '../../../src/adapters/rocketchat/departments';
+import { connectView, numbersView } from '../../../src/entry/uikit/numbers/views';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const t = translator('en');
+const NUMBER: ConnectedNumber = {
+	phoneNumberId: '106540352242922',
+	wabaId: '102290129340398',
+	displayPhoneNumber: '+1 555-013-3700',
+	verifiedName: 'Acme',
+	accessToken: 'EAAG-token',
+	appSecret: '0123456789abcdef0123456789abcdef',
+	departmentId: 'dep-sales-id',
+	connectedAt: '2026-01-01T00:00:00.000Z',
+	connectedBy: 'admin',
+};
+const APP = '11111111-2222-3333-4444-555555555555';
+const webhook = (callbackUrl: string) => ({ callbackUrl, verifyToken: 'abc123' });
+/** The texts of the view's blocks, in order. */
+const textsOf = (view: Record<string, unknown>): string[] =>
+	(view.blocks as any[]).flatMap((b) => (b.type === 'context' ? b.elements.map((e: any) => e.text) : b.text ? [b.text.text] : []));
+
+describe('callbackUrlProblem', () => {
+	it('accepts an absolute https URL only', () => {
+		expect(callbackUrlProblem(`https://chat.example.com/api/apps/public/${APP}/webhook`)).toBeUndefined();
+		expect(callbackUrlProblem(`https://chat.example.com:8443/rc/api/apps/public/${APP}/webhook`)).toBeUndefined();
+		expect(callbackUrlProblem(`http://chat.example.com/api/apps/public/${APP}/webhook`)).toBe('not_https');
+		expect(callbackUrlProblem(`ftp://chat.example.com/api/apps/public/${APP}/webhook`)).toBe('not_https');
+		// An empty Site URL: a path alone. A Site URL without a scheme: no URL either.
+		expect(callbackUrlProblem(`/api/apps/public/${APP}/webhook`)).toBe('not_absolute');
+		expect(callbackUrlProblem(`chat.example.com/api/apps/public/${APP}/webhook`)).toBe('not_absolute');
+		expect(callbackUrlProblem('')).toBe('not_absolute');
+	});
+});
+
+describe('numbersView', () => {
+	it('warns next to the callback URL when Meta would refuse it, and only then', () => {
+		const ok = textsOf(numbersView({ t, numbers: [], webhook: webhook(`https://chat.example.com/api/apps/public/${APP}/webhook`) }));
+		expect(ok[ok.length - 1]).toContain('callback URL `https://chat.example.com/');
+		expect(ok.join('\n')).not.toContain('⚠️');
+
+		const http = textsOf(numbersView({ t, numbers: [], webhook: webhook(`http://chat.example.com/api/apps/public/${APP}/webhook`) }));
+		expect(http[http.length - 2]).toContain('callback URL `http://chat.example.com/');
+		expect(http[http.length - 1]).toBe(t('webhook_url_not_https'));
+		expect(http[http.length - 1]).toContain('https');
+		expect(http[http.length - 1]).toContain('Site URL');
+
+		const empty = textsOf(numbersView({ t, numbers: [], webhook: webhook(`/api/apps/public/${APP}/webhook`) }));
+		expect(empty[empty.length - 1]).toBe(t('webhook_url_not_absolute'));
+		expect(empty[empty.length - 1]).toContain('Site URL');
+	});
+
+	it("shows a number's department by name, its stored value where the name is unknown, and default routing without one", () => {
+		const numbers = [
+			NUMBER,
+			{ ...NUMBER, phoneNumberId: '106540352249999', departmentId: 'dep-gone-id' },
+			{ ...NUMBER, phoneNumberId: '106540352248888', departmentId: undefined },
+		];
+		const entries = textsOf(
+			numbersView({ t, numbers, webhook: webhook('https://chat.example.com/x'), departments: { 'dep-sales-id': 'Sales' } }),
+		).filter((s) => s.includes('106540352'));
+		expect(entries).toHaveLength(3);
+		expect(entries[0]).toContain('Sales');
+		expect(entries[0]).not.toContain('dep-sales-id');
+		expect(entries[1]).toContain('dep-gone-id');
+		expect(entries[2]).toContain(t('numbers_no_department'));
+		// Without the names (a caller that did not look them up), the stored values.
+		expect(textsOf(numbersView({ t, numbers: [NUMBER], webhook: webhook('https://chat.example.com/x') })).join('\n')).toContain(
+			'dep-sales-id',
+		);
+	});
+});
+
+describe('connectView', () => {
+	const initialDepartment = (view: Record<string, unknown>) =>
+		(view.blocks as any[]).find((b) => b.blockId === 'departmentId')?.element.initialValue;
+
+	it("seeds the Edit form with the department's name, else its stored value", () => {
+		expect(initialDepartment(connectView(t, NUMBER, { 'dep-sales-id': 'Sales' }))).toBe('Sales');
+		expect(initialDepartment(connectView(t, NUMBER, {}))).toBe('dep-sales-id');
+		expect(initialDepartment(connectView(t, NUMBER))).toBe('dep-sales-id');
+		expect(initialDepartment(connectView(t, { ...NUMBER, departmentId: undefined }, { 'dep-sales-id': 'Sales' }))).toBe('');
+		expect(initialDepartment(connectView(t))).toBeUndefined();
+	});
+});
+
+describe('the connect form’s introduction', () => {
+	it.each(['en', 'es', 'pt-BR'])('%s: a permanent system-user token, not the temporary one of API Setup', (language) => {
+		const tr = translator(language);
+		const intro = (connectView(tr).blocks as any[])[0].text.text as string;
+		expect(intro).toBe(tr('connect_intro'));
+		expect(intro).toContain('API Setup');
+		expect(intro).toContain('24');
+		expect(intro).toContain('whatsapp_business_messaging');
+		expect(intro).toContain('whatsapp_business_management');
+	});
+});
+
+describe('departmentNames', () => {
+	it('looks each department up once by id or name; one not found or failing is left out', async () => {
+		const asked: string[] = [];
+		const read: any = {
+			getLivechatReader: () => ({
+				getLivechatDepartmentByIdOrName: async (value: string) => {
+					asked.push(value);
+					if (value === 'dep-broken') throw new Error('database briefly unavailable');
+					return value === 'dep-sales-id' ? { id: 'dep-sales-id', name: 'Sales' } : undefined;
+				},
+			}),
+		};
+		expect(await departmentNames(read, ['dep-sales-id', undefined, 'dep-gone-id', 'dep-sales-id', 'dep-broken'])).toEqual({
+			'dep-sales-id': 'Sales',
+		});
+		expect(asked).toEqual(['dep-sales-id', 'dep-gone-id', 'dep-broken']);
+	});
+});
