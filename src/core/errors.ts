@@ -119,3 +119,12 @@ export class NetworkError extends AppError {
 		this.timedOut = options.timedOut;
 	}
 }
+
+/**
+ * Whether a send that failed with `error` may still have reached WhatsApp: no answer in time (a
+ * timeout), or an answer that was not Meta's own with a server error (a proxy's 502 or 504 page:
+ * `GraphApiError.fromResponse`'s HttpError), which says nothing of what Meta did with the request.
+ */
+export const mayHaveBeenSent = (error: unknown): boolean =>
+	(error instanceof NetworkError && error.timedOut) ||
+	(error instanceof GraphApiError && error.type === 'HttpError' && error.httpStatus >= 500);

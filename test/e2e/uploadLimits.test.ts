@@ -46,7 +46,7 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 		const id = app.sim.addMedia({ phoneNumberId: NUMBER.phoneNumberId, bytes: bytesOf(2 * MB), mimeType: 'application/pdf' });
 		await inbound({ type: 'document', document: { id, mime_type: 'application/pdf', sha256: 'x', filename: 'report.pdf' } });
 		expect(texts()).toEqual([
-			`📄 Document report.pdf\n(File not shown: it is 2.0 MB, over Rocket.Chat's setting "Maximum File Upload Size" (Administration > Settings > File Upload) of 1.0 MB.)`,
+			`📄 Document report.pdf\n(File not shown: it is 2.0 MB, over Rocket.Chat's setting "Maximum File Upload Size" (Administration > Workspace > Settings > File Upload) of 1.0 MB.)`,
 		]);
 		expect(downloads()).toEqual([]);
 		expect(stored()).toEqual([]);
@@ -73,7 +73,7 @@ describe('a contact’s file and the workspace’s upload settings', () => {
 		});
 		await inbound({ type: 'audio', audio: { id, mime_type: 'audio/opus', sha256: 'x' } });
 		expect(texts()).toEqual([
-			`🎵 Audio\n(File not shown: Rocket.Chat's settings "Accepted Media Types" / "Blocked Media Types" (Administration > Settings > File Upload) refuse files like audio-${id}.opus.)`,
+			`🎵 Audio\n(File not shown: Rocket.Chat's settings "Accepted Media Types" / "Blocked Media Types" (Administration > Workspace > Settings > File Upload) refuse files like audio-${id}.opus.)`,
 		]);
 		expect(downloads()).toHaveLength(1);
 		expect(stored()).toEqual([]);

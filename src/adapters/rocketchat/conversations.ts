@@ -297,13 +297,21 @@ export async function contactOf(
 	return { room: room!, ...contact, visitorLanguage: typeof language === 'string' ? language : undefined };
 }
 
-/** The contact's open room, or a new one served by `agent` (a closed room is never reopened). */
+/**
+ * The contact's open room, or a new one served by `agent` in `departmentId`, or in none (a closed
+ * room is never reopened).
+ */
 export async function contactRoom(
 	acc: { read: IRead; modify: IModify; persistence: IPersistence },
 	spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string },
 ): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
 	const visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
-	const room = (await conversations.openRoom(visitor)) ?? (await conversations.createRoom({ visitor, agent: agentOf(spec.agent) }));
+	// No department for the room (the number has none and none was chosen) while the visitor keeps an
+	// old one: the room is asked for without it, as for a contact's message (InboundService.handle).
+	const withoutDepartment = !spec.departmentId && Boolean(visitor.department);
+	const room =
+		(await conversations.openRoom(visitor)) ??
+		(await conversations.createRoom({ visitor, agent: agentOf(spec.agent), ...(withoutDepartment ? { withoutDepartment } : {}) }));
 	return engineRoom(room);
 }

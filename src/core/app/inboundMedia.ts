@@ -135,9 +135,10 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	const tooLarge = (size: number, by: 'app' | 'workspace' = limit.sizeBy): MediaOutcome => {
 		const params = { size: humanSize(size, true), max: humanSize(limit.maxBytes) };
 		if (by === 'app') return { posted: false, notice: t('inbound_media_refused_size_app', params) };
-		// Rocket.Chat's limit: the one read, else (refused at the upload, the setting unread) unnamed.
+		// Rocket.Chat's limit: the one read, else unnamed: refused at the upload with the setting unread,
+		// or with a limit read that the file is within (the setting changed since it was read).
 		const max = limit.workspace.maxBytes;
-		return max === undefined
+		return max === undefined || size <= max
 			? { posted: false, notice: t('inbound_media_refused_size_workspace_unknown', params) }
 			: { posted: false, notice: t('inbound_media_refused_size_workspace', { ...params, max: humanSize(max) }) };
 	};

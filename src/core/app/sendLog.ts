@@ -9,7 +9,7 @@
  * (core/app/unanswered.ts). A status Meta sends before the link exists is kept by the status service and
  * matched once it does (core/app/statuses.ts).
  */
-import { GraphApiError, NetworkError } from '../errors';
+import { GraphApiError, mayHaveBeenSent } from '../errors';
 import { translate } from '../i18n/translate';
 import { passesFilter } from '../status/filter';
 import { decide, highestOf, Status } from '../status/ordering';
@@ -209,14 +209,15 @@ export class SendLog {
 	}
 
 	/**
-	 * A send whose Graph call timed out (Meta may have accepted it) stays pending, in a record of its
+	 * A send whose Graph call timed out, or got a server error page that was not Meta's (Meta may have
+	 * accepted it either way: `mayHaveBeenSent`), stays pending, in a record of its
 	 * own, and its batch is checked UNANSWERED_CHECK_MS later (core/app/unanswered.ts); answers
 	 * whether it does. Not a campaign's (its recovery settles it), nor a send without a batch key
 	 * (no status could be matched to it), nor when the check cannot be asked for.
 	 */
 	private async awaitStatuses(message: SentMessage, error: unknown): Promise<boolean> {
 		const later = this.ports.later;
-		if (!later || !(error instanceof NetworkError && error.timedOut)) return false;
+		if (!later || !mayHaveBeenSent(error)) return false;
 		if (!message.pending || !message.sendId || !message.batch || message.campaignId) return false;
 		try {
 			const check = { batch: message.batch, phoneNumberId: message.phoneNumberId, sendIds: [message.sendId] };

@@ -194,11 +194,13 @@ export function fieldKey(phoneNumberId: string, template: MetaTemplate, input: T
 }
 
 /** The values of `template`'s inputs (by input id, as bind.ts and rules.ts read them) from the draft's. */
-export function templateValues(draft: Pick<Draft, 'phoneNumberId' | 'values'>, template: MetaTemplate): Values {
+export function templateValues(draft: Pick<Draft, 'phoneNumberId' | 'values' | 'drawnFields'>, template: MetaTemplate): Values {
 	const values: Values = {};
+	// A draft of the versions before (no `drawnFields`) kept every value under its input's id: still
+	// read there, and only there (a text typed for another template never fills a code or a link).
+	const legacy = !draft.drawnFields;
 	for (const input of inputsFor(template)) {
-		// A draft of the versions before kept every value under its input's id: still read.
-		const value = draft.values[fieldKey(draft.phoneNumberId, template, input)] ?? draft.values[input.id];
+		const value = draft.values[fieldKey(draft.phoneNumberId, template, input)] ?? (legacy ? draft.values[input.id] : undefined);
 		if (value !== undefined) values[input.id] = value;
 	}
 	return values;

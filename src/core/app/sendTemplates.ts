@@ -7,7 +7,7 @@
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
-import { AppError, GraphApiError } from '../errors';
+import { AppError, GraphApiError, mayHaveBeenSent } from '../errors';
 import { SendResult } from '../graph/GraphClient';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
@@ -184,9 +184,10 @@ export function recipientError(error: unknown, t: Translator): RecipientError {
 		const code = error.graphCode;
 		const details = metaDetails(error);
 		// An answer that was not Meta's error envelope with a server error (a proxy's 502 or 504 page)
-		// does not say Meta refused the message: it may have been sent.
-		const reason = error.type === 'HttpError' && error.httpStatus >= 500 ? 'unknown' : 'refused';
-		return { code, message: t('api_error_graph', { code }), reason, ...(details ? { details } : {}) };
+		// does not say Meta refused the message: it may have been sent (its record waits for Meta's
+		// statuses, as a timed-out send's does: sendLog.ts `awaitStatuses`).
+		if (mayHaveBeenSent(error)) return { code, message: t('api_error_send_unknown', { status: error.httpStatus }), reason: 'unknown' };
+		return { code, message: t('api_error_graph', { code }), reason: 'refused', ...(details ? { details } : {}) };
 	}
 	// No answer from Meta: not started, timed out, or out of reach (unansweredKey and unansweredReason say which).
 	return { code: 0, message: t(unansweredKey(error, 'integrator')), reason: unansweredReason(error) };

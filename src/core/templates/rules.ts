@@ -79,8 +79,10 @@ function checkValue(template: MetaTemplate, input: TemplateInput, value: string)
 			return inRange(value, 180) ? undefined : { key: 'template_error_longitude' };
 		case 'offer_expiration':
 			if (EXPIRATION_MS.test(value)) return undefined;
-			return EXPIRATION_TOO_SHORT.test(value)
-				? { key: 'template_error_expiration_ms', params: { value, example: value.length === 10 ? `${value}000` : '1698562800000' } }
+			// A value of seconds since 1970 (10 digits, from 2017 on) gets its value in milliseconds as the
+			// example; anything else short (a duration, 14 days as Meta's example sends) is no date at all.
+			return EXPIRATION_TOO_SHORT.test(value) && value.length === 10 && Number(value) >= 1500000000
+				? { key: 'template_error_expiration_ms', params: { value, example: `${value}000` } }
 				: { key: 'template_error_expiration' };
 		case 'button_url': {
 			const url = buttonUrl(template, input.index ?? 0, value);

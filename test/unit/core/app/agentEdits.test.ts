@@ -163,7 +163,7 @@ describe('EditNotices', () => {
 			/^⚠️ Sua edição não foi enviada ao WhatsApp: esta mensagem nunca chegou ao contato/,
 		);
 		expect(translator('pt-BR')(DELETE_FAILED)).toMatch(
-			/não há nada a apagar lá\. Para falar com o contato, envie uma nova mensagem \(um modelo se a janela de 24 horas tiver se encerrado\)\.$/,
+			/não há nada a apagar lá\. Para falar com o contato, envie uma nova mensagem \(um template se a janela de 24 horas tiver se encerrado\)\.$/,
 		);
 		expect([edited.logs, deleted.logs]).toEqual([[], []]);
 	});

@@ -1,7 +1,7 @@
 import { applyAction, Draft, fieldKey, ModalScreen, pickLanguage, templateValues } from '../../../../src/core/app/sendTemplateModal';
 import { formCannotFill, inputsFor } from '../../../../src/core/templates/inputs';
 import { MetaTemplate } from '../../../../src/core/templates/template';
-import { promo, trailer } from '../templates/fixtures';
+import { promo, trailer, verification } from '../templates/fixtures';
 import { graphError, keys, NUMBER, OTHER_NUMBER, READY, READY_PT, templatesWorld } from './fakes-templates';
 
 const agent = { id: 'u-ana', username: 'ana', roles: ['livechat-agent'] };
@@ -526,6 +526,24 @@ describe('which values follow the agent to another template (fieldKey)', () => {
 		const pt = await screenOf({ kind: 'language', phoneNumberId: '1001', templateName: 'promo', value: 'pt_BR' });
 		expect(pt.template).toMatchObject({ language: 'pt_BR' });
 		expect(templateValues(pt.draft, pt.template!)).toEqual(promoValues);
+	});
+
+	it("never fills an authentication template's code with a text typed for another template", async () => {
+		const w = templatesWorld();
+		w.graph.templates = [PROMO, verification];
+		const viewId = await openIn(w);
+		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
+		await act({ kind: 'template', value: 'promo' });
+		await act({ kind: 'param', inputId: keyOf(PROMO, 'body.1'), value: 'Ana' });
+		const code = ((await act({ kind: 'template', value: 'verification_code' })) as { screen: ModalScreen }).screen;
+		expect(templateValues(code.draft, code.template!)).toEqual({});
+		const submitted = { values: {}, fields: { templateName: 'verification_code' }, languageOf: () => 'en_US' };
+		const refused = await w.modal.submit({ viewId, user: agent, submitted, t: keys });
+		expect(refused).toMatchObject({
+			kind: 'refused',
+			errors: { [`param:${keyOf(verification, 'body.1')}`]: 'template_error_required' },
+		});
+		expect(w.graph.sends).toEqual([]);
 	});
 
 	it('sends the values of the submitted template only, under its input ids', async () => {

@@ -3,7 +3,7 @@
  * statuses to link, and checked UNANSWERED_CHECK_MS later: linked by a stored status, else failed,
  * "outcome unknown". Never a `failed` first and then the statuses of a message Meta accepted.
  */
-import { NetworkError } from '../../../../src/core/errors';
+import { GraphApiError, NetworkError } from '../../../../src/core/errors';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
@@ -168,6 +168,15 @@ describe('a send whose Graph call timed out', () => {
 		expect(isUnansweredCheck({ batch: 'rcwa.x', phoneNumberId: 'pn-1' })).toBe(false);
 	});
 
+	it("waits the same when the answer was a server error page that was not Meta's (a proxy's 502: Meta may have it)", async () => {
+		const w = world();
+		const batch = newBatchKey();
+		const record = await w.sendLog.begin(send({ batch }));
+		await w.sendLog.settle(record, GraphApiError.fromResponse(502, '<html>Bad Gateway</html>'));
+		expect(await w.forwarded()).toEqual([]);
+		expect(w.checks).toEqual([[{ batch, phoneNumberId: 'pn-1', sendIds: [record.sendId] }, T0 + UNANSWERED_CHECK_MS]]);
+	});
+
 	it('is failed at once, as before, without a way to ask for the check, when asking fails, for a campaign, or for another error', async () => {
 		for (const [options, fields, error] of [
 			[{ later: 'none' as const }, {}, timedOut()],
@@ -175,6 +184,8 @@ describe('a send whose Graph call timed out', () => {
 			[{}, { campaignId: 'c1' }, timedOut()],
 			[{}, {}, new NetworkError({ detail: 'refused', timedOut: false })],
 			[{}, {}, new PacerDeadlineError()],
+			// A client error page (a wrong address): the request was not taken.
+			[{}, {}, GraphApiError.fromResponse(404, '<html>Not Found</html>')],
 		] as const) {
 			const w = world(options);
 			const record = await w.sendLog.begin(send({ batch: newBatchKey(), ...fields }));
