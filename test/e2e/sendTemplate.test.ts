@@ -290,22 +290,40 @@ describe('/whatsapp send-template', () => {
 		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
 	});
 
-	it("opens the new room without the department a contact's visitor kept, when the number has none and none is chosen", async () => {
-		// The contact's visitor was placed in Sales (a template's targetDepartment, long ago); its room is closed.
+	/**
+	 * Sends a template from a general room to a contact whose visitor was placed in Sales (a template's
+	 * targetDepartment, long ago) and whose room is closed, in `department` if typed: the old room and the new.
+	 */
+	async function sendToContactOfSales(waId: string, department?: string) {
 		const sales = app.harness.world.addDepartment({ name: 'Sales', agentIds: [agent.id] });
-		const old = addContactRoom(app, agent, { waId: '5521999990000' });
+		const old = addContactRoom(app, agent, { waId });
 		(app.harness.world.visitors.get((old.visitor as any).id) as any).department = sales.id;
 		old.isOpen = false;
 		const general = app.harness.addRoom({ name: 'general', creator: agent });
 		let view = await open(general);
 		view = await act(view, 'send-template', 'verification_code');
 		view = await fill(view, { 'body.1': '482913' });
-		expect(await submit(view, { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' } })).toMatchObject({ success: true });
-		const token = contactVisitorToken(app, '5521999990000', NUMBER.phoneNumberId);
+		const state = {
+			'send-recipient': { 'send-recipient': `+${waId}` },
+			...(department ? { 'send-department': { 'send-department': department } } : {}),
+		};
+		expect(await submit(view, state)).toMatchObject({ success: true });
+		const token = contactVisitorToken(app, waId, NUMBER.phoneNumberId);
 		const room = [...app.harness.world.rooms.values()].find((r) => r.isOpen && (r.visitor as any)?.token === token)!;
 		expect(room).toMatchObject({ type: 'l', servedBy: { username: 'ana' } });
 		expect(room.id).not.toBe(old.id);
+		return room;
+	}
+
+	it("opens the new room without the department a contact's visitor kept, when the number has none and none is chosen", async () => {
+		const room = await sendToContactOfSales('5521999990000');
 		expect(room.department).toBeUndefined();
+	});
+
+	it("opens the new room in the department the agent typed, not the one a contact's visitor kept", async () => {
+		const support = app.harness.world.addDepartment({ name: 'Support', agentIds: [agent.id] });
+		const room = await sendToContactOfSales('5521999990001', 'Support');
+		expect((room.department as any)?.id).toBe(support.id);
 	});
 
 	it('refuses a submit whose recipient the agent cleared after typing one (not sent to the old one)', async () => {

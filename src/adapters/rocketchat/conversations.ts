@@ -306,12 +306,19 @@ export async function contactRoom(
 	spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string },
 ): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
-	const visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
-	// No department for the room (the number has none and none was chosen) while the visitor keeps an
-	// old one: the room is asked for without it, as for a contact's message (InboundService.handle).
+	let visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
+	const open = await conversations.openRoom(visitor);
+	if (open) return engineRoom(open);
+	// The room's department is the visitor's (createRoom): a visitor of another department is moved
+	// first, as for a contact's message (InboundService.handle). No department for the room (the number
+	// has none and none was chosen) while the visitor keeps an old one: the room is asked for without it.
+	if (spec.departmentId && spec.departmentId !== visitor.department)
+		visitor = await conversations.moveVisitor(visitor, spec.departmentId);
 	const withoutDepartment = !spec.departmentId && Boolean(visitor.department);
-	const room =
-		(await conversations.openRoom(visitor)) ??
-		(await conversations.createRoom({ visitor, agent: agentOf(spec.agent), ...(withoutDepartment ? { withoutDepartment } : {}) }));
+	const room = await conversations.createRoom({
+		visitor,
+		agent: agentOf(spec.agent),
+		...(withoutDepartment ? { withoutDepartment } : {}),
+	});
 	return engineRoom(room);
 }
