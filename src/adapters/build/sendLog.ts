@@ -8,7 +8,11 @@ import { PersistenceOutboxStore } from '../persistence/OutboxStore';
 import { clockOf } from './clock';
 import { checkUnansweredAt } from './jobs';
 
-/** With `modify`, a send whose Graph call timed out waits for Meta's statuses (core/app/unanswered.ts); else it is failed at once. */
+/**
+ * With `modify`, a send that may have reached Meta without its answer (timed out, or a proxy's 5xx
+ * page: core/errors.ts `mayHaveBeenSent`) waits for Meta's statuses (core/app/unanswered.ts); else it
+ * is failed at once.
+ */
 export async function sendLogOf(acc: { read: IRead; persistence: IPersistence; modify?: IModify }): Promise<SendLog> {
 	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	const messages = new MessageStore(acc.read.getPersistenceReader(), acc.persistence);

@@ -3,7 +3,7 @@
  * modal field's error, a notice in a room. Texts come from i18n; no token, secret or stack trace.
  */
 import { PacerDeadlineError } from '../bulk/pacer';
-import { AppError, GraphApiError, NetworkError } from '../errors';
+import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../errors';
 import { Translator } from '../i18n/translate';
 import { explainSendError } from '../templates/errors';
 
@@ -29,14 +29,16 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
 /**
  * Why a send got no answer from Meta, for machines (a templateMessage result's `error.reason`, whose
  * `code` is 0 then): `not_started` (it never started: nothing reached WhatsApp, safe to send again),
- * `timeout` (no answer in time: WhatsApp may have accepted it) or `unreachable` (WhatsApp could not
- * be reached). The same cases, in the same order, as `unansweredKey`'s words.
+ * `timeout` (no answer in time: WhatsApp may have accepted it), `unknown` (an answer that was not
+ * Meta's, a proxy's 502 or 504 page: WhatsApp may have accepted it) or `unreachable` (WhatsApp could
+ * not be reached). The same cases, in the same order, as `unansweredKey`'s words.
  */
-export type UnansweredReason = 'not_started' | 'timeout' | 'unreachable';
+export type UnansweredReason = 'not_started' | 'timeout' | 'unknown' | 'unreachable';
 
 export function unansweredReason(error: unknown): UnansweredReason {
 	if (error instanceof PacerDeadlineError) return 'not_started';
 	if (error instanceof NetworkError && error.timedOut) return 'timeout';
+	if (mayHaveBeenSent(error)) return 'unknown';
 	return 'unreachable';
 }
 
@@ -71,7 +73,8 @@ const NOT_STARTED = {
 
 /**
  * The i18n key for a send that got no answer from Meta: never started (nothing reached Meta, safe to
- * send again), timed out (Meta may have accepted it), or Meta out of reach. Worded for an integrator
+ * send again), timed out or answered by a server on the way with an error page (Meta may have
+ * accepted it either way: `mayHaveBeenSent`), or Meta out of reach. Worded for an integrator
  * (an API result, the status callback of a templateMessage request's send), for an agent, or for the
  * status callback of any other send (`callback`: the modal, agents' replies, the outbound provider,
  * automatic messages), whose "never started" tells of a busy number, not of a request that ran out
@@ -80,5 +83,6 @@ const NOT_STARTED = {
 export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' | 'callback'): string {
 	if (error instanceof PacerDeadlineError) return NOT_STARTED[audience];
 	if (error instanceof NetworkError && error.timedOut) return audience === 'agent' ? 'error_send_timed_out' : 'api_error_send_timed_out';
+	if (mayHaveBeenSent(error)) return audience === 'agent' ? 'error_send_unknown' : 'api_error_send_unknown';
 	return 'error_graph_unreachable';
 }

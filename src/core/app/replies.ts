@@ -7,7 +7,7 @@
  * recorded through the send log (Regular-Message).
  */
 import { PacerDeadlineError } from '../bulk/pacer';
-import { AppError, NetworkError } from '../errors';
+import { AppError, mayHaveBeenSent, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { humanSize, outboundKind } from '../media/media';
@@ -278,20 +278,17 @@ export class ReplyRelay {
 			}
 		} catch (error) {
 			// No answer from Meta: a send that never started (the number busy past its deadline) was not
-			// delivered; one that timed out may have been, and the agent must not simply send it again.
-			const timedOut = error instanceof NetworkError && error.timedOut;
-			const reason = timedOut
-				? t('error_send_timed_out')
-				: error instanceof PacerDeadlineError
-					? t(unansweredKey(error, 'agent'))
-					: explainError(error, t).text;
+			// delivered; one that timed out, or got a server's error page that was not Meta's, may have
+			// been (`mayHaveBeenSent`), and the agent must not simply send it again.
+			const unknown = mayHaveBeenSent(error);
+			const reason = unknown || error instanceof PacerDeadlineError ? t(unansweredKey(error, 'agent')) : explainError(error, t).text;
 			if (!(error instanceof AppError) && !(error instanceof PacerDeadlineError))
 				ports.logger?.error(
 					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
 				);
 			// Some went out: sending the whole again would repeat them.
 			if (accepted) await notify(t('reply_partly_sent', { sent: accepted, total: parts, reason }));
-			else await notify(t(timedOut ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
+			else await notify(t(unknown ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
 		} finally {
 			// What went out is linked even when a later piece failed: the contact's quote of it finds it.
 			if (wamid && reply.messageId)

@@ -48,12 +48,13 @@ export class SendRefused extends AppError {
 /**
  * Why a recipient was not sent, for machines (docs/templateMessage.openapi.yaml): `refused`, Meta
  * answered with an error (`code` is Meta's; 0 when its answer was not Meta's error envelope, an
- * HTML 503, say); or no answer from Meta, `code` 0 (`unansweredReason`): `not_started` (nothing
- * reached WhatsApp, safe to send again), `timeout` (WhatsApp may have accepted it), `unreachable`;
- * or `interrupted`, the replay of a request cut off after sending (idempotentRequest.ts: it may
- * have been sent, and was not sent again).
+ * HTML 404 page, say); or no answer from Meta, `code` 0 (`unansweredReason`): `not_started`
+ * (nothing reached WhatsApp, safe to send again), `timeout` (WhatsApp may have accepted it),
+ * `unknown` (a server on the way answered with a 5xx page that was not Meta's: WhatsApp may have
+ * accepted it), `unreachable`; or `interrupted`, the replay of a request cut off after sending
+ * (idempotentRequest.ts: it may have been sent, and was not sent again).
  */
-export type RecipientErrorReason = 'refused' | 'unknown' | UnansweredReason | 'interrupted';
+export type RecipientErrorReason = 'refused' | UnansweredReason | 'interrupted';
 
 export interface RecipientError {
 	/** Meta's error code; 0 when Meta gave none (the contract's field). */
@@ -186,7 +187,7 @@ export function recipientError(error: unknown, t: Translator): RecipientError {
 		// An answer that was not Meta's error envelope with a server error (a proxy's 502 or 504 page)
 		// does not say Meta refused the message: it may have been sent (its record waits for Meta's
 		// statuses, as a timed-out send's does: sendLog.ts `awaitStatuses`).
-		if (mayHaveBeenSent(error)) return { code, message: t('api_error_send_unknown', { status: error.httpStatus }), reason: 'unknown' };
+		if (mayHaveBeenSent(error)) return { code, message: t(unansweredKey(error, 'integrator')), reason: unansweredReason(error) };
 		return { code, message: t('api_error_graph', { code }), reason: 'refused', ...(details ? { details } : {}) };
 	}
 	// No answer from Meta: not started, timed out, or out of reach (unansweredKey and unansweredReason say which).
@@ -840,7 +841,8 @@ export class SendTemplates {
 	/** Why Meta refused the modal's send, in the agent's words; the catalog learns of a refused template. */
 	private async refusedFromModal(send: ModalSend, error: unknown): Promise<ModalSendResult> {
 		const code = graphCodeOf(error);
-		if (code === undefined) return { ok: false, error: send.t(unansweredKey(error, 'agent')) };
+		// No answer from Meta, or one that was not Meta's (a proxy's 502 page): nothing Meta refused.
+		if (code === undefined || mayHaveBeenSent(error)) return { ok: false, error: send.t(unansweredKey(error, 'agent')) };
 		const { number, template } = send;
 		await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
 		return { ok: false, error: explainError(error, send.t).text };

@@ -252,6 +252,15 @@ describe('ReplyRelay', () => {
 		);
 	});
 
+	it("tells the agent a send answered by a server's 5xx page that was not Meta's may have gone out", async () => {
+		const w = await world({ answer: () => ({ status: 502, body: '<html>Bad Gateway</html>' }) });
+		await w.relay.relay(reply('Hello'));
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_outcome_unknown', { reason: t('error_send_unknown') })]);
+		expect(w.notices[0].text).toBe(
+			"⚠️ WhatsApp's answer did not come through (a server on the way answered with an error): the message may have been sent. Check with the contact before sending it again.",
+		);
+	});
+
 	it('says how much of a long message went out when a later piece fails (not "not delivered"), and links the first', async () => {
 		let n = 0;
 		const w = await world({

@@ -408,7 +408,7 @@ describe('the status callback of a send Meta refused', () => {
 		const w = templatesWorld({ sendLog: log.sendLog });
 		w.graph.answer = (to) =>
 			to === '12025550100'
-				? GraphApiError.fromResponse(503, '<html>Service Unavailable</html>')
+				? GraphApiError.fromResponse(404, '<html>Not Found</html>')
 				: new GraphApiError(400, {
 						code: 131026,
 						message: 'Message undeliverable',
@@ -426,7 +426,7 @@ describe('the status callback of a send Meta refused', () => {
 					error_data: { details: 'Unable to deliver message.' },
 				},
 			],
-			['12025550100', { message: 'HTTP 503 without a Graph error body' }],
+			['12025550100', { message: 'HTTP 404 without a Graph error body' }],
 		]);
 	});
 });
@@ -600,6 +600,11 @@ describe('sendFromModal', () => {
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_timed_out' });
 		w.graph.answer = () => new PacerDeadlineError();
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_not_started' });
+		// A proxy's 502 page is not Meta refusing: the message may have gone out.
+		w.graph.answer = () => GraphApiError.fromResponse(502, '<html>Bad Gateway</html>');
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_unknown' });
+		w.graph.answer = () => GraphApiError.fromResponse(404, '<html>Not Found</html>');
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: expect.stringMatching(/^graph_error/) });
 	});
 
 	it('once sent, a failure in the room is reported to the caller and the send stays done', async () => {
