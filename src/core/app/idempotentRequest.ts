@@ -23,6 +23,7 @@
  *   and the store's sweep deletes it (the daily retention job).
  */
 import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
+import { sameFingerprint } from '../bulk/request';
 import { Translator } from '../i18n/translate';
 import { Clock } from './ports';
 import { AcceptedSend, Idempotency, StoredAnswer } from './sendTemplatesPorts';
@@ -71,7 +72,7 @@ export function replayOf(
 		linked?: ReadonlyMap<string, string>;
 	},
 ): ReplayAnswer | { refuse: 'api_error_idempotency_conflict' | 'api_error_idempotency_in_progress' } {
-	if (entry.fingerprint !== request.fingerprint) return { refuse: 'api_error_idempotency_conflict' };
+	if (!sameFingerprint(entry.fingerprint, request.fingerprint)) return { refuse: 'api_error_idempotency_conflict' };
 	const state = entry.state ?? 'done';
 	if (state === 'done')
 		return { status: entry.status ?? 200, content: { ...withReasons(entry.content as Record<string, unknown>), replayed: true } };

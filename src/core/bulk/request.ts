@@ -7,6 +7,9 @@
 
 import { Params, phrase } from '../i18n/translate';
 
+/** Node's crypto, which the app's runtime provides (a node built-in the runtime allows). */
+const crypto = require('crypto') as typeof import('crypto');
+
 export const MAX_RECIPIENTS = 250;
 /** Campaign mode (`async: true`): beyond Rocket.Chat's published contract, documented in docs/templateMessage.openapi.yaml. */
 export const MAX_CAMPAIGN_RECIPIENTS = 10000;
@@ -148,10 +151,30 @@ function canonical(value: unknown): unknown {
 }
 
 /**
+ * A request's JSON with sorted keys, without the key: what its fingerprint is taken of. Its value for
+ * a given body must never change (test/unit/core/bulk/request.test.ts pins one): the versions before
+ * stored it as the fingerprint itself (`sameFingerprint`).
+ */
+export function canonicalRequest(request: TemplateMessageRequest): string {
+	return JSON.stringify(canonical({ ...request, idempotencyKey: undefined }));
+}
+
+const FINGERPRINT_PREFIX = 'sha256:';
+const sha256 = (text: string) => `${FINGERPRINT_PREFIX}${crypto.createHash('sha256').update(text, 'utf8').digest('hex')}`;
+
+/**
  * A stable fingerprint of a request for idempotent replays (same key + same body = same request):
- * its JSON with sorted keys, without the key. Stored with the key's entry, so its value for a given
- * body must never change (test/unit/core/bulk/request.test.ts pins one).
+ * the SHA-256 of its canonical JSON. Stored with the key's entry for 24 hours: a hash, so the entry
+ * keeps no copy of the body (its parameters, an authentication template's one-time code).
  */
 export function requestFingerprint(request: TemplateMessageRequest): string {
-	return JSON.stringify(canonical({ ...request, idempotencyKey: undefined }));
+	return sha256(canonicalRequest(request));
+}
+
+/**
+ * Whether a stored entry's fingerprint is the request's (`requestFingerprint`). An entry stored by
+ * the versions before holds the canonical JSON itself: its hash is compared.
+ */
+export function sameFingerprint(stored: string, fingerprint: string): boolean {
+	return (stored.startsWith(FINGERPRINT_PREFIX) ? stored : sha256(stored)) === fingerprint;
 }

@@ -2,7 +2,7 @@
 import { LEASE_MS, replayOf } from '../../../../src/core/app/idempotentRequest';
 import { SendRefused } from '../../../../src/core/app/sendTemplates';
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
-import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
+import { canonicalRequest, parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
 import { keys, templatesWorld } from './fakes-templates';
 
 const body = (extra: Record<string, unknown> = {}) => ({
@@ -123,6 +123,24 @@ describe('templateMessage idempotency', () => {
 			],
 		});
 		expect(w.graph.sends).toEqual([]);
+	});
+
+	it("keeps a hash of the body with the key, and replays an answer stored with the body's JSON by the versions before", async () => {
+		const w = templatesWorld();
+		const first = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		const stored = await w.idempotency.find('u1:order-42', w.clock.at);
+		expect(stored?.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+		expect(JSON.stringify(stored)).not.toMatch(/order_ready|Ana/);
+		const parsed = parseTemplateMessageRequest(body());
+		if (!parsed.ok) throw new Error('bad body');
+		await w.idempotency.save({ ...stored!, fingerprint: canonicalRequest(parsed.request) });
+		const retry = await w.service.templateMessage({ body: body(), roles: manager, userId: 'u1', t: keys });
+		expect(retry.content).toEqual({ ...first.content, replayed: true });
+		const other = await refusal(
+			w.service.templateMessage({ body: { ...body(), phoneNumbers: ['5511987654321'] }, roles: manager, userId: 'u1', t: keys }),
+		);
+		expect(other.i18nKey).toBe('api_error_idempotency_conflict');
+		expect(w.graph.sends).toHaveLength(3);
 	});
 
 	it('keeps the batch key its sends carry with the reservation, and replays a done answer without reading the send log', async () => {
@@ -301,8 +319,8 @@ describe('templateMessage idempotency', () => {
 				{ phoneNumber: '12025550101', error: { code: 0, message: 'no answer in time' } },
 			],
 		};
-		const entry = { key: 'u-ana:order-42', fingerprint: 'f', at: 0, state: 'done' as const, status: 200, content };
-		expect(replayOf(entry, { fingerprint: 'f', recipients: [], invalidContacts: [], now: 1, t: keys })).toEqual({
+		const entry = { key: 'u-ana:order-42', fingerprint: 'sha256:f', at: 0, state: 'done' as const, status: 200, content };
+		expect(replayOf(entry, { fingerprint: 'sha256:f', recipients: [], invalidContacts: [], now: 1, t: keys })).toEqual({
 			status: 200,
 			content: {
 				success: true,

@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import * as request from '../../../../src/core/bulk/request';
-import { parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
+import { createHash } from 'crypto';
+
+import { canonicalRequest, parseTemplateMessageRequest, requestFingerprint, sameFingerprint } from '../../../../src/core/bulk/request';
 import { translate } from '../../../../src/core/i18n/translate';
 import { CONTRACTS_DIR } from '../../../support/metaSpec';
 import { keys, templatesWorld } from '../app/fakes-templates';
@@ -221,7 +223,7 @@ describe('parseTemplateMessageRequest', () => {
 			"targetAgent":"agent1","targetDepartment":"Sales","clientReference":"order-42","idempotencyKey":"order-42-notice","async":false}`;
 		const parsed = parseTemplateMessageRequest(JSON.parse(raw));
 		if (!parsed.ok) throw new Error('expected a valid request');
-		expect(requestFingerprint(parsed.request)).toBe(
+		expect(canonicalRequest(parsed.request)).toBe(
 			'{"async":false,"clientReference":"order-42","connectedWhatsAppNo":"106540352242922","dryRun":false,' +
 				'"phoneNumbers":["+55 11 98765-4321","15550000002"],"targetAgent":"agent1","targetDepartment":"Sales",' +
 				'"template":{"components":[{"parameters":[{"text":"42","type":"text"},' +
@@ -232,11 +234,25 @@ describe('parseTemplateMessageRequest', () => {
 		);
 	});
 
+	it('keeps a hash of the body, not the body (its one-time code), and matches an entry stored by the versions before', () => {
+		const parsed = parseTemplateMessageRequest({ ...valid(), idempotencyKey: 'k' });
+		const other = parseTemplateMessageRequest({ ...valid(), phoneNumbers: ['15550001111'], idempotencyKey: 'k' });
+		if (!parsed.ok || !other.ok) throw new Error('expected valid requests');
+		const fingerprint = requestFingerprint(parsed.request);
+		const json = canonicalRequest(parsed.request);
+		expect(fingerprint).toBe(`sha256:${createHash('sha256').update(json, 'utf8').digest('hex')}`);
+		expect(fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+		expect(sameFingerprint(fingerprint, fingerprint)).toBe(true);
+		expect(sameFingerprint(json, fingerprint)).toBe(true);
+		expect(sameFingerprint(canonicalRequest(other.request), fingerprint)).toBe(false);
+		expect(sameFingerprint(requestFingerprint(other.request), fingerprint)).toBe(false);
+	});
+
 	it('fingerprints a component of 5,000 keys with every key, sorted', () => {
 		const wide = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
 		const parsed = parseTemplateMessageRequest({ ...valid(), template: { ...valid().template, components: [wide] } });
 		if (!parsed.ok) throw new Error('expected a valid request');
-		const component = JSON.parse(requestFingerprint(parsed.request)).template.components[0];
+		const component = JSON.parse(canonicalRequest(parsed.request)).template.components[0];
 		expect(component).toEqual(wide);
 		expect(Object.keys(component)).toEqual(Object.keys(wide).sort());
 	});
