@@ -326,6 +326,39 @@ describe('/whatsapp send-template', () => {
 		expect((room.department as any)?.id).toBe(support.id);
 	});
 
+	it("opens the new room without a department when the number's was deleted since (the template went out: its room must open)", async () => {
+		const support = app.harness.world.addDepartment({ name: 'Support', agentIds: [agent.id] });
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		(stored.data as any).departmentId = support.id;
+		app.harness.world.departments.delete(support.id as string);
+		const general = app.harness.addRoom({ name: 'general', creator: agent });
+		let view = await open(general);
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		expect(await submit(view, { 'send-recipient': { 'send-recipient': '+5521999990002' } })).toMatchObject({ success: true });
+		const token = contactVisitorToken(app, '5521999990002', NUMBER.phoneNumberId);
+		const room = [...app.harness.world.rooms.values()].find((r) => r.isOpen && (r.visitor as any)?.token === token)!;
+		expect(room).toMatchObject({ type: 'l', servedBy: { username: 'ana' } });
+		expect(room.department).toBeUndefined();
+		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
+	});
+
+	it('sends into the open room of a contact whose visitor is in another department, without moving it', async () => {
+		const sales = app.harness.world.addDepartment({ name: 'Sales', agentIds: [agent.id] });
+		app.harness.world.addDepartment({ name: 'Support', agentIds: [agent.id] });
+		const room = addContactRoom(app, agent, { waId: '5521999990003' });
+		const visitor = app.harness.world.visitors.get((room.visitor as any).id) as any;
+		visitor.department = sales.id;
+		const general = app.harness.addRoom({ name: 'general', creator: agent });
+		let view = await open(general);
+		view = await act(view, 'send-template', 'verification_code');
+		view = await fill(view, { 'body.1': '482913' });
+		const state = { 'send-recipient': { 'send-recipient': '+5521999990003' }, 'send-department': { 'send-department': 'Support' } };
+		expect(await submit(view, state)).toMatchObject({ success: true });
+		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
+		expect(visitor.department).toBe(sales.id);
+	});
+
 	it('refuses a submit whose recipient the agent cleared after typing one (not sent to the old one)', async () => {
 		const general = app.harness.addRoom({ name: 'general', creator: agent });
 		let view = await open(general);

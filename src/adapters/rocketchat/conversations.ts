@@ -299,22 +299,37 @@ export async function contactOf(
 
 /**
  * The contact's open room, or a new one served by `agent` in `departmentId`, or in none (a closed
- * room is never reopened).
+ * room is never reopened). A department that no longer exists (the number's, deleted since: Rocket.Chat
+ * refuses it, `error-invalid-department`) gives a room without one, as for a contact's message: the
+ * template has gone out by then, and its room must open.
  */
 export async function contactRoom(
 	acc: { read: IRead; modify: IModify; persistence: IPersistence },
 	spec: { phoneNumberId: string; waId: string; agent: IUser; departmentId?: string; appId: string },
 ): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
-	let visitor = await conversations.visitor({ phoneNumberId: spec.phoneNumberId, waId: spec.waId, departmentId: spec.departmentId });
+	const contact = { phoneNumberId: spec.phoneNumberId, waId: spec.waId };
+	let department = spec.departmentId;
+	const gone = (error: unknown) => {
+		if (!(error instanceof InvalidDepartment)) throw error;
+		department = undefined;
+	};
+	let visitor = await conversations.visitor({ ...contact, departmentId: department }).catch(async (error: unknown) => {
+		gone(error);
+		return conversations.visitor(contact);
+	});
 	const open = await conversations.openRoom(visitor);
 	if (open) return engineRoom(open);
 	// The room's department is the visitor's (createRoom): a visitor of another department is moved
-	// first, as for a contact's message (InboundService.handle). No department for the room (the number
-	// has none and none was chosen) while the visitor keeps an old one: the room is asked for without it.
-	if (spec.departmentId && spec.departmentId !== visitor.department)
-		visitor = await conversations.moveVisitor(visitor, spec.departmentId);
-	const withoutDepartment = !spec.departmentId && Boolean(visitor.department);
+	// first, as for a contact's message (InboundService.handle). No department for the room (none
+	// chosen, the number has none, or it is gone) while the visitor keeps an old one: the room is
+	// asked for without it.
+	if (department && department !== visitor.department)
+		visitor = await conversations.moveVisitor(visitor, department).catch((error: unknown) => {
+			gone(error);
+			return visitor;
+		});
+	const withoutDepartment = !department && Boolean(visitor.department);
 	const room = await conversations.createRoom({
 		visitor,
 		agent: agentOf(spec.agent),
