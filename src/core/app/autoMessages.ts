@@ -3,6 +3,7 @@
  * department is available, conversation-finished when the room closes (inside the 24-hour window).
  * A failure is logged for the admin and never blocks the conversation.
  */
+import { mayHaveBeenSent } from '../errors';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Contact, contactKey, Conversations, Room } from './conversations';
 import { FreeFormSender } from './freeForm';
@@ -37,8 +38,10 @@ export class AutoMessages {
 			await this.ports.sender.text({ number: to.number, to: to.waId, text, roomId });
 			return true;
 		} catch (error) {
+			// A timeout or a server's 5xx page says nothing of Meta: the message may have gone out.
+			const outcome = mayHaveBeenSent(error) ? 'may have been sent (no answer from WhatsApp)' : 'not sent';
 			this.ports.logger?.warn(
-				`automatic message to a contact of ${to.number.displayPhoneNumber} not sent: ${error instanceof Error ? error.name : 'error'}`,
+				`automatic message to a contact of ${to.number.displayPhoneNumber} ${outcome}: ${error instanceof Error ? error.name : 'error'}`,
 			);
 			return false;
 		}

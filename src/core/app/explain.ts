@@ -64,6 +64,16 @@ export function metaDetails(error: GraphApiError): string | undefined {
 	return words === undefined ? undefined : words.trim().slice(0, META_DETAILS_MAX);
 }
 
+/**
+ * The words of a send answered by a server's error page that was not Meta's, by who reads them
+ * (`unansweredKey`): a status callback's does not point to the status events it is one of.
+ */
+const UNKNOWN = {
+	integrator: 'api_error_send_unknown',
+	agent: 'error_send_unknown',
+	callback: 'callback_error_send_unknown',
+} as const;
+
 /** The words of a send that never started, by who reads them (`unansweredKey`). */
 const NOT_STARTED = {
 	integrator: 'api_error_send_not_started',
@@ -83,6 +93,6 @@ const NOT_STARTED = {
 export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' | 'callback'): string {
 	if (error instanceof PacerDeadlineError) return NOT_STARTED[audience];
 	if (error instanceof NetworkError && error.timedOut) return audience === 'agent' ? 'error_send_timed_out' : 'api_error_send_timed_out';
-	if (mayHaveBeenSent(error)) return audience === 'agent' ? 'error_send_unknown' : 'api_error_send_unknown';
+	if (mayHaveBeenSent(error)) return UNKNOWN[audience];
 	return 'error_graph_unreachable';
 }

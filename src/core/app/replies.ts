@@ -186,13 +186,22 @@ export class ReplyRelay {
 				.graph(sending.number.accessToken)
 				.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
 		} catch (error) {
-			// The upload ran out of time: no message was sent (unlike a send that timed out).
+			// The upload ran out of time, or a server on the way answered it with an error page: no
+			// message was sent (unlike a send that did so: `mayHaveBeenSent`).
 			if (error instanceof NetworkError && error.timedOut)
 				throw new AppError({
 					code: 'upload_timed_out',
 					message: `upload of ${file.name} timed out`,
 					status: 504,
 					i18nKey: 'error_upload_timed_out',
+					params: { name: file.name },
+				});
+			if (mayHaveBeenSent(error))
+				throw new AppError({
+					code: 'upload_failed',
+					message: `upload of ${file.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+					status: 502,
+					i18nKey: 'error_upload_failed',
 					params: { name: file.name },
 				});
 			throw error;

@@ -300,13 +300,15 @@ export class SendLog {
 
 	/**
 	 * Meta's error object as the status payload carries it, the sender's words, or words (English) for a
-	 * send that never reached Meta: a templateMessage request's send gets the integrator's
-	 * (a send that never started: the request ran out of time), any other the callback's (the number was busy).
+	 * send Meta did not answer: a templateMessage request's send that never started gets the
+	 * integrator's (the request ran out of time), any other the callback's (the number was busy); one
+	 * that may have gone out (a timeout, a server's 5xx page that was not Meta's) says so.
 	 */
 	private errorDetails(record: SentMessage, error: unknown): MetaError | string {
 		if (typeof error === 'string' && error) return error;
-		if (error instanceof GraphApiError) {
-			// No code when the answer was not Meta's envelope (an HTML 503): 0 would read as Meta's AuthException.
+		// A server's 5xx page that was not Meta's (the send may have gone out) gets words, as a timeout does.
+		if (error instanceof GraphApiError && !mayHaveBeenSent(error)) {
+			// No code when the answer was not Meta's envelope (an HTML 404): 0 would read as Meta's AuthException.
 			const details: MetaError = {
 				...(error.graphCode ? { code: error.graphCode } : {}),
 				...(error.title ? { title: error.title } : {}),
@@ -315,6 +317,6 @@ export class SendLog {
 			if (error.errorData !== undefined) details.error_data = error.errorData;
 			return details;
 		}
-		return translate(undefined, unansweredKey(error, record.fromRequest ? 'integrator' : 'callback'));
+		return translate(undefined, unansweredKey(error, record.fromRequest && !mayHaveBeenSent(error) ? 'integrator' : 'callback'));
 	}
 }

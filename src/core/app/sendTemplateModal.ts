@@ -418,7 +418,8 @@ export class SendTemplateModal {
 				throw error;
 			});
 		if (!sent.ok) {
-			// Meta refused it: the agent may correct the form and send again.
+			// Meta refused it (the agent may correct the form and send again), or did not answer: the
+			// error then says it may have gone out, and to check with the contact before sending again.
 			await this.ports.drafts.save(draft);
 			return { kind: 'refused', errors: { template: sent.error } };
 		}

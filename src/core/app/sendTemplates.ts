@@ -179,6 +179,13 @@ export function explainListError(error: unknown, t: Translator): string {
 
 const errorName = (error: unknown) => (error instanceof Error ? error.message : 'error');
 
+/** The agent's words for an outbound message Meta did not answer, by `RecipientError.reason` (sendOutbound). */
+const OUTBOUND_UNANSWERED: Partial<Record<RecipientErrorReason, string>> = {
+	not_started: 'error_send_not_started',
+	timeout: 'error_send_timed_out',
+	unknown: 'error_send_unknown',
+};
+
 /** A recipient's error in the contract's shape (`code`, `message`), with why (`reason`) and Meta's explanation (`details`). */
 export function recipientError(error: unknown, t: Translator): RecipientError {
 	if (error instanceof GraphApiError) {
@@ -764,13 +771,17 @@ export class SendTemplates {
 			routing: input.routing,
 			t,
 		});
-		if (result.error)
-			throw new AppError({
-				code: 'send_failed',
-				status: 502,
-				params: { reason: result.error.message },
-				message: result.error.message,
-			});
+		if (!result.error) return;
+		// Shown to the agent in Rocket.Chat: a send Meta may have taken (no answer in time, a server's
+		// 5xx page) or that never started (the number busy) in the agent's words, not the integrator's.
+		const agentKey = OUTBOUND_UNANSWERED[result.error.reason];
+		throw new AppError({
+			code: result.error.reason === 'timeout' || result.error.reason === 'unknown' ? 'send_outcome_unknown' : 'send_failed',
+			status: 502,
+			params: { reason: result.error.message },
+			message: agentKey ? t(agentKey) : result.error.message,
+			...(agentKey ? { i18nKey: agentKey, params: undefined } : {}),
+		});
 	}
 
 	/**

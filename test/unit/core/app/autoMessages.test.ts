@@ -157,6 +157,14 @@ describe('AutoMessages', () => {
 		expect(w.warnings).toEqual(['automatic message to a contact of +1 555-013-3700 not sent: NetworkError']);
 	});
 
+	it('logs an automatic message WhatsApp did not answer in time as one that may have been sent', async () => {
+		const w = await world(undefined, () => Promise.reject(new Error('socket timed out')));
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		expect(w.warnings).toEqual([
+			'automatic message to a contact of +1 555-013-3700 may have been sent (no answer from WhatsApp): NetworkError',
+		]);
+	});
+
 	it('forgets the offline notice once the contact’s messages are in a room', async () => {
 		const w = await world();
 		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });

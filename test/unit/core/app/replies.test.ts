@@ -290,6 +290,16 @@ describe('ReplyRelay', () => {
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_upload_timed_out', { name: 'demo.mp4' }) })]);
 	});
 
+	it("tells an upload answered by a server's 5xx page as not sent (no message went out), naming the file", async () => {
+		const w = await world({
+			answer: (req) => (req.url.endsWith('/media') ? { status: 502, body: '<html>Bad Gateway</html>' } : meta(req)),
+		});
+		w.uploads.set('f1', { type: 'video/mp4', size: 100, bytes: new Uint8Array(100) });
+		await w.relay.relay(reply('watch', { files: [{ id: 'f1', name: 'demo.mp4', type: 'video/mp4' }] }));
+		expect(w.sent()).toEqual([]);
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_upload_failed', { name: 'demo.mp4' }) })]);
+	});
+
 	it('sends nothing through a refused Graph base URL, and says so', async () => {
 		const w = await world({ graphReady: false });
 		await w.relay.relay(reply('Hello'));

@@ -394,7 +394,7 @@ describe('the status callback of a send that never started', () => {
 		const template = { name: 'order_ready', language: { code: 'en_US' }, components: body().template.components };
 		await expect(
 			w.service.sendOutbound({ providerNumber: '1001', to: '12025550100', template, routing: {}, t: keys }),
-		).rejects.toMatchObject({ code: 'send_failed' });
+		).rejects.toMatchObject({ code: 'send_failed', message: 'error_send_not_started' });
 		expect(await log.failures()).toEqual([
 			['5511987654321', BUSY_NOT_STARTED],
 			['12025550100', BUSY_NOT_STARTED],
@@ -427,6 +427,21 @@ describe('the status callback of a send Meta refused', () => {
 				},
 			],
 			['12025550100', { message: 'HTTP 404 without a Graph error body' }],
+		]);
+	});
+});
+
+describe('the status callback of a send answered by a server on the way', () => {
+	it("says a 5xx page that was not Meta's may have gone out (not a Meta error object), when it is failed at once", async () => {
+		const log = statusCallbackLog();
+		const w = templatesWorld({ sendLog: log.sendLog });
+		w.graph.answer = () => GraphApiError.fromResponse(502, '<html>Bad Gateway</html>');
+		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		const words =
+			"WhatsApp's answer to this send did not come through (a server on the way answered with an error): it may have been sent. It was not sent again.";
+		expect(await log.failures()).toEqual([
+			['5511987654321', words],
+			['12025550100', words],
 		]);
 	});
 });
@@ -499,6 +514,11 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		expect(await attempt({ to: 'abc' })).toEqual(['invalid_recipient', 'send_error_recipient']);
 		w.graph.answer = () => graphError(131026);
 		expect(await attempt({})).toEqual(['send_failed', 'api_error_graph {"code":131026}']);
+		// Meta may have taken it: the agent is told so, in the agent's words.
+		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
+		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_timed_out']);
+		w.graph.answer = () => GraphApiError.fromResponse(504, '<html>Gateway Timeout</html>');
+		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_unknown']);
 	});
 });
 
