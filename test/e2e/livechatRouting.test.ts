@@ -220,6 +220,22 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 		);
 	});
 
+	it("opens a returning contact's conversation without the number's department once it is deleted (the visitor kept it)", async () => {
+		const sales = app.harness.world.addDepartment({ name: 'Sales' });
+		const dave = app.harness.addAgent({ username: 'dave', departments: [sales] });
+		numberRecord().departmentId = sales.id;
+		await inbound('hello');
+		expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'dave' }, department: { id: sales.id } });
+		await app.harness.closeLivechatRoom(livechatRooms()[0], dave);
+		app.harness.world.departments.delete(sales.id as string);
+		await inbound('hello again');
+		const room = livechatRooms()[1];
+		expect(room).toMatchObject({ isOpen: true, servedBy: { username: 'dave' } });
+		expect((room as any).inquiry.department).toBeUndefined();
+		expect(texts(room.id)).toEqual(['hello again']);
+		expect(inboxMessages()).toEqual([]);
+	});
+
 	describe('one contact writing to two connected numbers', () => {
 		it('gets two conversations, each answered through its own number', async () => {
 			await connectSecond();

@@ -330,17 +330,23 @@ describe('/whatsapp send-template', () => {
 		const support = app.harness.world.addDepartment({ name: 'Support', agentIds: [agent.id] });
 		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
 		(stored.data as any).departmentId = support.id;
+		// A contact whose visitor was placed in it before (its room closed), and a new one.
+		const old = addContactRoom(app, agent, { waId: '5521999990004' });
+		(app.harness.world.visitors.get((old.visitor as any).id) as any).department = support.id;
+		old.isOpen = false;
 		app.harness.world.departments.delete(support.id as string);
-		const general = app.harness.addRoom({ name: 'general', creator: agent });
-		let view = await open(general);
-		view = await act(view, 'send-template', 'verification_code');
-		view = await fill(view, { 'body.1': '482913' });
-		expect(await submit(view, { 'send-recipient': { 'send-recipient': '+5521999990002' } })).toMatchObject({ success: true });
-		const token = contactVisitorToken(app, '5521999990002', NUMBER.phoneNumberId);
-		const room = [...app.harness.world.rooms.values()].find((r) => r.isOpen && (r.visitor as any)?.token === token)!;
-		expect(room).toMatchObject({ type: 'l', servedBy: { username: 'ana' } });
-		expect(room.department).toBeUndefined();
-		expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
+		for (const waId of ['5521999990004', '5521999990002']) {
+			const general = app.harness.addRoom({ name: `general-${waId}`, creator: agent });
+			let view = await open(general);
+			view = await act(view, 'send-template', 'verification_code');
+			view = await fill(view, { 'body.1': '482913' });
+			expect(await submit(view, { 'send-recipient': { 'send-recipient': `+${waId}` } })).toMatchObject({ success: true });
+			const token = contactVisitorToken(app, waId, NUMBER.phoneNumberId);
+			const room = [...app.harness.world.rooms.values()].find((r) => r.isOpen && (r.visitor as any)?.token === token)!;
+			expect(room).toMatchObject({ type: 'l', servedBy: { username: 'ana' } });
+			expect((room as any).inquiry.department).toBeUndefined();
+			expect(app.harness.world.messagesIn(room.id)).toHaveLength(1);
+		}
 	});
 
 	it('sends into the open room of a contact whose visitor is in another department, without moving it', async () => {

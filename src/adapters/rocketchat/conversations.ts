@@ -299,9 +299,9 @@ export async function contactOf(
 
 /**
  * The contact's open room, or a new one served by `agent` in `departmentId`, or in none (a closed
- * room is never reopened). A department that no longer exists (the number's, deleted since: Rocket.Chat
- * refuses it, `error-invalid-department`) gives a room without one, as for a contact's message: the
- * template has gone out by then, and its room must open.
+ * room is never reopened). A department that no longer exists (the number's, deleted since) gives a
+ * room without one, as for a contact's message (InboundService.handle): the template has gone out
+ * by then, and its room must open.
  */
 export async function contactRoom(
 	acc: { read: IRead; modify: IModify; persistence: IPersistence },
@@ -309,7 +309,8 @@ export async function contactRoom(
 ): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
 	const contact = { phoneNumberId: spec.phoneNumberId, waId: spec.waId };
-	let department = spec.departmentId;
+	let department = spec.departmentId && (await conversations.departmentId(spec.departmentId));
+	// Rocket.Chat refuses a department deleted meanwhile (`error-invalid-department`): none then.
 	const gone = (error: unknown) => {
 		if (!(error instanceof InvalidDepartment)) throw error;
 		department = undefined;
@@ -321,9 +322,8 @@ export async function contactRoom(
 	const open = await conversations.openRoom(visitor);
 	if (open) return engineRoom(open);
 	// The room's department is the visitor's (createRoom): a visitor of another department is moved
-	// first, as for a contact's message (InboundService.handle). No department for the room (none
-	// chosen, the number has none, or it is gone) while the visitor keeps an old one: the room is
-	// asked for without it.
+	// first. No department for the room (none chosen, the number has none, or it is gone) while the
+	// visitor keeps an old one: the room is asked for without it.
 	if (department && department !== visitor.department)
 		visitor = await conversations.moveVisitor(visitor, department).catch((error: unknown) => {
 			gone(error);

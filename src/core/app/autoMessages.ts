@@ -31,7 +31,10 @@ export interface ContactOfNumber {
 export class AutoMessages {
 	constructor(private readonly ports: AutoMessagePorts) {}
 
-	/** Sends an automatic message; answers whether it went (a failure is logged, never thrown). */
+	/**
+	 * Sends an automatic message; answers whether it went, or may have (a failure is logged, never
+	 * thrown): one WhatsApp may have taken is not sent again, the contact must not get it twice.
+	 */
 	private async trySend(to: ContactOfNumber, text: string | undefined, roomId?: string): Promise<boolean> {
 		if (!text?.trim()) return false;
 		try {
@@ -43,7 +46,7 @@ export class AutoMessages {
 			this.ports.logger?.warn(
 				`automatic message to a contact of ${to.number.displayPhoneNumber} ${outcome}: ${error instanceof Error ? error.name : 'error'}`,
 			);
-			return false;
+			return mayHaveBeenSent(error);
 		}
 	}
 

@@ -164,14 +164,21 @@ export class InboundService implements InboundHandler {
 		}
 	}
 
-	/** The visitor moved to a template's target department; kept where it is if that department is gone. */
-	private async moved(visitor: Visitor, department: string, number: ConnectedNumber): Promise<Visitor> {
+	/** The ID of a department (by ID or name) that still exists; else undefined, logged. */
+	private async existing(department: string, number: ConnectedNumber): Promise<string | undefined> {
+		const id = await this.ports.conversations.departmentId(department);
+		if (!id) this.logDepartmentGone(number, department);
+		return id;
+	}
+
+	/** The visitor moved to the room's department; undefined, logged, if that department is gone meanwhile. */
+	private async moved(visitor: Visitor, department: string, number: ConnectedNumber): Promise<Visitor | undefined> {
 		try {
 			return await this.ports.conversations.moveVisitor(visitor, department);
 		} catch (error) {
 			if (!(error instanceof InvalidDepartment)) throw error;
 			this.logDepartmentGone(number, department);
-			return visitor;
+			return undefined;
 		}
 	}
 
@@ -244,12 +251,17 @@ export class InboundService implements InboundHandler {
 		const isNew = !room;
 		if (!room) {
 			const routing = await this.routingFor(number, waId);
-			if (routing.department && routing.department !== visitor.department)
-				visitor = await this.moved(visitor, routing.department, number);
+			// The room's department is the visitor's (createRoom): the routing's, if it still exists.
+			let department = routing.department && (await this.existing(routing.department, number));
+			if (department && department !== visitor.department) {
+				const moved = await this.moved(visitor, department, number);
+				if (moved) visitor = moved;
+				else department = undefined;
+			}
 			// No department for this room (the number has none, or no longer; a template's routing has
 			// expired) while the visitor still has one, which Rocket.Chat lets no app clear: the room is
 			// asked for without it, never in a department the admin removed or a template's of long ago.
-			const withoutDepartment = !routing.department && Boolean(visitor.department);
+			const withoutDepartment = !department && Boolean(visitor.department);
 			try {
 				room = await conversations.createRoom({
 					visitor,

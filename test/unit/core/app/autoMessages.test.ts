@@ -157,9 +157,10 @@ describe('AutoMessages', () => {
 		expect(w.warnings).toEqual(['automatic message to a contact of +1 555-013-3700 not sent: NetworkError']);
 	});
 
-	it('logs an automatic message WhatsApp did not answer in time as one that may have been sent', async () => {
+	it('logs an offline message WhatsApp did not answer in time as one that may have been sent, and does not send it again', async () => {
 		const w = await world(undefined, () => Promise.reject(new Error('socket timed out')));
 		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		expect(await w.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(true);
 		expect(w.warnings).toEqual([
 			'automatic message to a contact of +1 555-013-3700 may have been sent (no answer from WhatsApp): NetworkError',
 		]);

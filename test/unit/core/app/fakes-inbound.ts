@@ -92,7 +92,11 @@ export class FakeConversations implements Conversations {
 	readonly rooms: FakeRoom[] = [];
 	readonly posts: Array<{ roomId: string; text: string; by: 'visitor' | 'app'; id: string }> = [];
 	readonly agents = new Map<string, Agent>();
-	readonly departments = new Map<string, string>();
+	/** Departments by name: their ID. The numbers' departments of these tests exist. */
+	readonly departments = new Map<string, string>([
+		['support', 'support'],
+		['sales', 'sales'],
+	]);
 	readonly online = new Set<string | undefined>();
 	noAgentOnline = false;
 	/** The agent a new room is given to (Rocket.Chat's routing), when none is asked for. */
@@ -148,8 +152,9 @@ export class FakeConversations implements Conversations {
 	async isOpen(room: Room): Promise<boolean> {
 		return this.rooms.find((r) => r.id === room.id)?.open !== false;
 	}
+	/** As Rocket.Chat's findOneByIdOrName: a department's name or its ID. */
 	async departmentId(idOrName: string): Promise<string | undefined> {
-		return this.departments.get(idOrName);
+		return this.departments.get(idOrName) ?? ([...this.departments.values()].includes(idOrName) ? idOrName : undefined);
 	}
 	async agent(username: string): Promise<Agent | undefined> {
 		return this.agents.get(username);

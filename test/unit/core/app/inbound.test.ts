@@ -303,14 +303,32 @@ describe('InboundService', () => {
 			});
 		});
 
-		it('stays with the number’s department, logged, when the target department was deleted since the send', async () => {
+		it('stays with the number’s department when the target department was deleted since the send', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			w.conversations.departmentId = async (idOrName) => (idOrName === 'support' ? 'support' : undefined);
+			expect(await routedIn(w, { targetDepartment: 'Sales', hoursAgo: 1 })).toMatchObject({ departmentId: 'support', open: true });
+			expect(w.conversations.textsOf('r1')).toEqual(['reply']);
+		});
+
+		it('opens the room without a department, logged, when the target department is deleted while the visitor is moved', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			w.conversations.moveVisitor = async () => {
 				throw new InvalidDepartment();
 			};
-			expect(await routedIn(w, { targetDepartment: 'Sales', hoursAgo: 1 })).toMatchObject({ departmentId: 'support', open: true });
+			expect(await routedIn(w, { targetDepartment: 'Sales', hoursAgo: 1 })).toMatchObject({ departmentId: undefined, open: true });
 			expect(w.conversations.textsOf('r1')).toEqual(['reply']);
 			expect(w.logs).toEqual([expect.stringContaining('department sales-id no longer exists')]);
+		});
+
+		it('opens a returning contact’s room without the number’s department once it is deleted (the visitor kept it), logged', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			expect(w.conversations.rooms[0]).toMatchObject({ departmentId: 'support' });
+			w.conversations.rooms[0].open = false;
+			w.conversations.departments.delete('support');
+			await w.service.handle(textEvent('again'), { finalAttempt: false });
+			expect(w.conversations.rooms[1]).toMatchObject({ departmentId: undefined, open: true });
+			expect(w.logs).toEqual([expect.stringContaining('department support no longer exists')]);
 		});
 		it('goes to the department when the agent is offline, and to the number’s once the routing expired', async () => {
 			expect(await routed({ targetAgent: 'dave', targetDepartment: 'Sales', hoursAgo: 1 }, { status: 'offline' })).toMatchObject({
@@ -347,6 +365,7 @@ describe('InboundService', () => {
 			expect(w.conversations.rooms[2]).toMatchObject({ open: true, departmentId: undefined });
 			// A department set again applies again.
 			w.conversations.rooms[2].open = false;
+			w.conversations.departments.set('Sales', 'sales-id');
 			await w.numbers.save({ ...NUMBER, departmentId: 'sales-id' });
 			await w.service.handle(textEvent('set again'), { finalAttempt: false });
 			expect(w.conversations.rooms[3]).toMatchObject({ departmentId: 'sales-id' });
