@@ -1,5 +1,5 @@
 /** The free-form sender (core/app/freeForm.ts) for one handler run. */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { FreeFormSender } from '../../core/app/freeForm';
 import { systemClock } from '../../core/app/ports';
@@ -12,6 +12,7 @@ export interface SendAccessors {
 	http: IHttp;
 	persistence: IPersistence;
 	modify: IModify;
+	logger?: ILogger;
 }
 
 export async function freeFormSenderOf(acc: SendAccessors): Promise<FreeFormSender> {
@@ -24,5 +25,6 @@ export async function freeFormSenderOf(acc: SendAccessors): Promise<FreeFormSend
 		},
 		jobs: jobsOf(acc.modify),
 		clock: systemClock,
+		logger: acc.logger,
 	});
 }

@@ -309,7 +309,8 @@ export async function contactRoom(
 ): Promise<IRoom> {
 	const conversations = new RocketChatConversations({ ...acc, appId: spec.appId });
 	const contact = { phoneNumberId: spec.phoneNumberId, waId: spec.waId };
-	let department = spec.departmentId && (await conversations.departmentId(spec.departmentId));
+	// A lookup that fails keeps the department as given: Rocket.Chat's refusal then tells (`gone`).
+	let department = spec.departmentId && (await conversations.departmentId(spec.departmentId).catch(() => spec.departmentId));
 	// Rocket.Chat refuses a department deleted meanwhile (`error-invalid-department`): none then.
 	const gone = (error: unknown) => {
 		if (!(error instanceof InvalidDepartment)) throw error;

@@ -80,8 +80,8 @@ export class AutoMessages {
 		const token = contactKey(number.phoneNumberId, to.waId);
 		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);
 		if (told) await this.ports.marks.unmark(OFFLINE_SENT, token);
-		const department = room.departmentId ?? number.departmentId;
-		if (number.offlineMessage && !told && !(await this.ports.conversations.hasAgentOnline(department))) {
+		// The room's own department: none when it opened without one (the number's may be gone).
+		if (number.offlineMessage && !told && !(await this.ports.conversations.hasAgentOnline(room.departmentId))) {
 			await this.trySend(to, number.offlineMessage, room.id);
 		}
 	}

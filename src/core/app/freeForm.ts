@@ -7,7 +7,7 @@
 import { GraphClient } from '../graph/GraphClient';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { MessageContent, whatsAppMessage } from '../outbound/envelope';
-import { Clock, Jobs } from './ports';
+import { Clock, Jobs, Logger } from './ports';
 import { newBatchKey, SendLog, withBatchKey } from './sendLog';
 
 /** The Graph calls of the sending services (GraphClient provides them), for a number's token. */
@@ -19,6 +19,7 @@ export interface FreeFormPorts {
 	sendLog: Pick<SendLog, 'begin' | 'settle'>;
 	jobs: Jobs;
 	clock: Clock;
+	logger?: Logger;
 }
 
 export interface FreeFormMessage {
@@ -50,7 +51,11 @@ export const textContent = (text: string): MessageContent => ({
 export class FreeFormSender {
 	constructor(private readonly ports: FreeFormPorts) {}
 
-	/** Resolves with the wamid; rejects with Meta's error after recording the failure. */
+	/**
+	 * Resolves with the wamid; rejects with Meta's error after recording the failure. Once Meta took
+	 * the message, a failure to link its record is logged, never thrown: the caller must not think it
+	 * unsent and send it again (its record stays pending, and Meta's statuses link it: sendLog.ts).
+	 */
 	async send(message: FreeFormMessage): Promise<string | undefined> {
 		const { number, to, content, summary, roomId, agent, replyTo, rcMessageId } = message;
 		const batch = message.batch ?? newBatchKey();
@@ -76,8 +81,11 @@ export class FreeFormSender {
 		}
 		try {
 			await this.ports.sendLog.settle({ ...pending, wamid });
-		} finally {
 			await this.ports.jobs.processSoon();
+		} catch (error) {
+			this.ports.logger?.error(
+				`message ${wamid ?? '(no wamid)'} sent, but its record could not be linked: ${error instanceof Error ? error.message : String(error)}`,
+			);
 		}
 		return wamid;
 	}

@@ -164,11 +164,17 @@ export class InboundService implements InboundHandler {
 		}
 	}
 
-	/** The ID of a department (by ID or name) that still exists; else undefined, logged. */
+	/**
+	 * The ID of a department (by ID or name) that still exists; else undefined, logged. A lookup that
+	 * fails keeps the department as given: moving the visitor to it tells (`moved`).
+	 */
 	private async existing(department: string, number: ConnectedNumber): Promise<string | undefined> {
-		const id = await this.ports.conversations.departmentId(department);
-		if (!id) this.logDepartmentGone(number, department);
-		return id;
+		const id = await this.ports.conversations.departmentId(department).then(
+			(found) => found ?? null,
+			() => department,
+		);
+		if (id === null) this.logDepartmentGone(number, department);
+		return id ?? undefined;
 	}
 
 	/** The visitor moved to the room's department; undefined, logged, if that department is gone meanwhile. */
@@ -182,7 +188,12 @@ export class InboundService implements InboundHandler {
 		}
 	}
 
+	/** Once per department and service (a new contact's visitor and its room both find it gone). */
+	private readonly goneLogged = new Set<string>();
+
 	private logDepartmentGone(number: ConnectedNumber, department: string): void {
+		if (this.goneLogged.has(department)) return;
+		this.goneLogged.add(department);
 		this.ports.logger?.warn(
 			`number ${number.phoneNumberId}: department ${department} no longer exists; the contact's conversation goes without it (edit the number's department)`,
 		);

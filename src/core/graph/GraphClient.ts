@@ -286,7 +286,8 @@ export class GraphClient {
 	private networkError(error: unknown): NetworkError {
 		const detail = error instanceof Error ? error.message : String(error);
 		const code = (error as { code?: unknown } | null)?.code;
-		return new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(`${detail} ${String(code ?? '')}`) });
+		const said = `${detail} ${String(code ?? '')}`;
+		return new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(said) && !CONNECT_TIMEOUT.test(said) });
 	}
 
 	private redact(text: string): string {
@@ -294,8 +295,13 @@ export class GraphClient {
 	}
 }
 
-/** "timeout", "timed out", ETIMEDOUT, ESOCKETTIMEDOUT, UND_ERR_CONNECT_TIMEOUT... */
+/**
+ * "timeout", "timed out", ETIMEDOUT, ESOCKETTIMEDOUT...: no answer in time, so the request may have
+ * reached Meta. Not a connection that timed out before it was made (node's "connect ETIMEDOUT
+ * <address>", undici's UND_ERR_CONNECT_TIMEOUT): no byte of the request left, Meta was not reached.
+ */
 const TIMEOUT = /timed?\s?out/i;
+const CONNECT_TIMEOUT = /connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error/i;
 
 /** The Content-Length of an answer (header names in any case), when it is a plain number. */
 function contentLength(headers: Record<string, string> | undefined): number | undefined {

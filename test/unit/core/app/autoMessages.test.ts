@@ -98,6 +98,27 @@ describe('FreeFormSender', () => {
 		expect(w.jobs.runs).toBe(1);
 	});
 
+	it('resolves with the wamid of a message Meta took though its record could not be linked, and logs it (never sent again)', async () => {
+		const clock = new FakeClock();
+		const send = freeFormWorld({ clock });
+		const errors: string[] = [];
+		const sender = new FreeFormSender({
+			graph: send.graph,
+			sendLog: {
+				begin: send.sendLog.begin,
+				settle: async () => {
+					throw new Error('persistence down');
+				},
+			},
+			jobs: send.jobs,
+			clock,
+			logger: { info: () => undefined, warn: () => undefined, error: (m) => void errors.push(m) },
+		});
+		expect(await sender.text({ number: NUMBER, to: CARLA, text: 'hello' })).toBe('wamid.OUT');
+		expect(send.sent()).toHaveLength(1);
+		expect(errors).toEqual(['message wamid.OUT sent, but its record could not be linked: persistence down']);
+	});
+
 	it('records a refused send with Meta’s error, runs the job, and rejects', async () => {
 		const w = await world(undefined, () => ({
 			status: 400,
@@ -132,6 +153,13 @@ describe('AutoMessages', () => {
 		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1', departmentId: 'sales' } });
 		expect(w.sent().map((b) => b.text.body)).toEqual(['Welcome!', 'We are closed']);
 		expect(w.sendLog.records.map((r) => r.message.roomId)).toEqual(['r1', 'r1']);
+	});
+
+	it('asks whether anyone is online for a room opened without a department, not the number’s department', async () => {
+		const w = await world({ ...AUTO, departmentId: 'support' });
+		w.conversations.online.add(undefined);
+		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1' } });
+		expect(w.sent().map((b) => b.text.body)).toEqual(['Welcome!']);
 	});
 
 	it('sends no offline message when the room’s department is online, nor when the contact was told while waiting', async () => {

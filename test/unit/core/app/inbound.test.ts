@@ -320,6 +320,29 @@ describe('InboundService', () => {
 			expect(w.logs).toEqual([expect.stringContaining('department sales-id no longer exists')]);
 		});
 
+		it('logs a deleted number department once for a new contact (its visitor and its room both find it gone)', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			w.conversations.departments.delete('support');
+			const visitor = w.conversations.visitor.bind(w.conversations);
+			w.conversations.visitor = async (spec) => {
+				if (spec.departmentId) throw new InvalidDepartment();
+				return visitor(spec);
+			};
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			expect(w.conversations.rooms[0]).toMatchObject({ departmentId: undefined, open: true });
+			expect(w.logs).toEqual([expect.stringContaining('department support no longer exists')]);
+		});
+
+		it('keeps the number’s department when looking it up fails (a move to a deleted one would tell)', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			w.conversations.departmentId = async () => {
+				throw new Error('bridge down');
+			};
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			expect(w.conversations.rooms[0]).toMatchObject({ departmentId: 'support', open: true });
+			expect(w.logs).toEqual([]);
+		});
+
 		it('opens a returning contact’s room without the number’s department once it is deleted (the visitor kept it), logged', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			await w.service.handle(textEvent('hello'), { finalAttempt: false });

@@ -327,6 +327,16 @@ describe('GraphClient errors', () => {
 		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_unreachable' });
 	});
 
+	it('maps a connection that timed out before it was made to an unreachable Meta (nothing was sent), not a timeout', async () => {
+		for (const error of [
+			Object.assign(new Error('connect ETIMEDOUT 157.240.0.35:443'), { code: 'ETIMEDOUT' }),
+			Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
+		]) {
+			const promise = client(fakePort([error])).getPhoneNumber(PHONE_NUMBER_ID);
+			await expect(promise).rejects.toMatchObject({ timedOut: false, code: 'network_error' });
+		}
+	});
+
 	it('maps a connection failure to a NetworkError', async () => {
 		const promise = client(fakePort([new Error('connect ECONNREFUSED 157.240.0.35:443')])).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(NetworkError);
