@@ -4,7 +4,8 @@
  * @ 014c086054cdbb455b32468cad52593b5265a230 (AppHttpBridge: serverFetch, `url: info.url`) and
  * packages/server-fetch (node-fetch 2.7.0, its package.json); node-fetch 2.7.0's lib/index.js
  * "HTTP-redirect fetch" steps (follow = 20; 303, or 301/302 on POST, become GET without body;
- * credentials dropped off-host).
+ * credentials dropped off-host); server-fetch's AbortController timer of the call's `timeout`
+ * (node-fetch's AbortError "The user aborted a request.").
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -41,6 +42,16 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 					const to = url.searchParams.get('to');
 					res.writeHead(Number(redirect[1]), to === null ? {} : { Location: to });
 					res.end();
+					return;
+				}
+				if (url.pathname === '/slow') {
+					setTimeout(() => res.end('late'), 400).unref();
+					return;
+				}
+				if (url.pathname === '/trickle') {
+					res.writeHead(200, { 'Content-Type': 'text/plain' });
+					res.write('part');
+					setTimeout(() => res.end('rest'), 400).unref();
 					return;
 				}
 				const chain = /^\/chain\/(\d+)$/.exec(url.pathname);
@@ -114,6 +125,20 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 		seen.length = 0;
 		await post(`${base()}/r307?to=/final`, { Authorization: 'Bearer T' });
 		expect(seen[1].headers.authorization).toBe('Bearer T');
+	});
+
+	it("fails a call past its timeout with node-fetch's AbortError (server-fetch aborts its controller), answer or body late alike", async () => {
+		for (const path of ['/slow', '/trickle'])
+			await expect(
+				performHttp({ method: 'post', url: `${base()}${path}`, request: { content: 'x', timeout: 100 } }),
+			).rejects.toMatchObject({
+				name: 'AbortError',
+				message: 'The user aborted a request.',
+			});
+		await expect(performHttp({ method: 'get', url: `${base()}/slow`, request: { timeout: 2000 } })).resolves.toMatchObject({
+			statusCode: 200,
+			content: 'late',
+		});
 	});
 
 	it('answers a redirect without Location as it is', async () => {
