@@ -312,44 +312,50 @@ describe('message status pipeline', () => {
 		expect(app.harness.world.httpCalls.filter((call) => call.url.endsWith('/messages'))).toEqual([]);
 	});
 
-	it("sends whose Graph call timed out: one Meta's sent tells of is linked (5 minutes on) and reported queued then sent, never failed; the other is failed, outcome unknown, at the batch's check 10 minutes on", async () => {
-		await app.harness.setSetting('send_from_runtime', true);
-		const held: Array<() => void> = [];
-		// Meta accepts both sends and holds its answers past the Graph client's 10 s.
-		app.sim.onAccepted = () => new Promise<void>((resolve) => held.push(resolve));
-		const to = ['5511987654321', '5511987654322'];
-		let results: Array<{ phoneNumber: string; msId?: string; error?: { code: number; message: string } }>;
-		try {
-			results = await send(to);
-		} finally {
-			app.sim.onAccepted = undefined;
-			for (const release of held) release();
-		}
-		const timedOut = { code: 0, reason: 'timeout', message: expect.stringMatching(/^WhatsApp did not answer in time/) };
-		expect(results).toEqual(to.map((phoneNumber) => ({ phoneNumber, error: timedOut })));
-		const [accepted, silent] = to.map((phone) => app.sim.sentMessages.find((m) => m.body.to === phone)!);
-		// Nothing is reported yet: not a failed that Meta's statuses would contradict.
-		expect(sink.deliveries).toEqual([]);
-		expect((await app.sim.deliverStatuses([{ wamid: accepted.wamid, status: 'sent' }])).map((r) => r.status)).toEqual([200]);
-		const reported = () => sink.deliveries.some((d) => d.body.msId === accepted.wamid && d.body.MessageStatus === 'sent');
-		for (let rounds = 0; rounds < 14 && !reported(); rounds++) await app.harness.scheduler.advance(30000);
-		expect(sink.statuses()).toEqual([`${accepted.wamid}:queued`, `${accepted.wamid}:sent`]);
-		// The batch's check, 10 minutes after the timeout.
-		await app.harness.scheduler.advance(10 * 60000);
-		const failed = sink.deliveries.filter((d) => d.body.MessageStatus === 'failed');
-		expect(failed.map((d) => [d.body.mobileNo, d.body.ErrorDetails])).toEqual([
-			[
-				silent.body.to,
-				"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
-			],
-		]);
-		expect(sink.deliveries.filter((d) => d.body.mobileNo === accepted.body.to).map((d) => d.body.MessageStatus)).toEqual([
-			'queued',
-			'sent',
-		]);
-		expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
-		expect(app.sim.sentMessages).toHaveLength(2);
-	});
+	it.each([
+		['from the app’s runtime', true],
+		['through Rocket.Chat’s HTTP bridge (its fetch aborts: "The user aborted a request.")', false],
+	])(
+		"sends whose Graph call timed out (%s): one Meta's sent tells of is linked (5 minutes on) and reported queued then sent, never failed; the other is failed, outcome unknown, at the batch's check 10 minutes on",
+		async (_transport, runtime) => {
+			await app.harness.setSetting('send_from_runtime', runtime);
+			const held: Array<() => void> = [];
+			// Meta accepts both sends and holds its answers past the Graph client's 10 s.
+			app.sim.onAccepted = () => new Promise<void>((resolve) => held.push(resolve));
+			const to = ['5511987654321', '5511987654322'];
+			let results: Array<{ phoneNumber: string; msId?: string; error?: { code: number; message: string } }>;
+			try {
+				results = await send(to);
+			} finally {
+				app.sim.onAccepted = undefined;
+				for (const release of held) release();
+			}
+			const timedOut = { code: 0, reason: 'timeout', message: expect.stringMatching(/^WhatsApp did not answer in time/) };
+			expect(results).toEqual(to.map((phoneNumber) => ({ phoneNumber, error: timedOut })));
+			const [accepted, silent] = to.map((phone) => app.sim.sentMessages.find((m) => m.body.to === phone)!);
+			// Nothing is reported yet: not a failed that Meta's statuses would contradict.
+			expect(sink.deliveries).toEqual([]);
+			expect((await app.sim.deliverStatuses([{ wamid: accepted.wamid, status: 'sent' }])).map((r) => r.status)).toEqual([200]);
+			const reported = () => sink.deliveries.some((d) => d.body.msId === accepted.wamid && d.body.MessageStatus === 'sent');
+			for (let rounds = 0; rounds < 14 && !reported(); rounds++) await app.harness.scheduler.advance(30000);
+			expect(sink.statuses()).toEqual([`${accepted.wamid}:queued`, `${accepted.wamid}:sent`]);
+			// The batch's check, 10 minutes after the timeout.
+			await app.harness.scheduler.advance(10 * 60000);
+			const failed = sink.deliveries.filter((d) => d.body.MessageStatus === 'failed');
+			expect(failed.map((d) => [d.body.mobileNo, d.body.ErrorDetails])).toEqual([
+				[
+					silent.body.to,
+					"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
+				],
+			]);
+			expect(sink.deliveries.filter((d) => d.body.mobileNo === accepted.body.to).map((d) => d.body.MessageStatus)).toEqual([
+				'queued',
+				'sent',
+			]);
+			expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
+			expect(app.sim.sentMessages).toHaveLength(2);
+		},
+	);
 
 	it('loses nothing while the URL fails for 30 minutes: afterwards each event arrives once, in order per message', async () => {
 		sink.failWith = 500;

@@ -76,7 +76,15 @@ export class FreeFormSender {
 		try {
 			wamid = (await this.ports.graph(number.accessToken).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
-			await this.ports.sendLog.settle(pending, error).finally(() => this.ports.jobs.processSoon());
+			// The caller learns Meta's error (or that Meta did not answer), even when it cannot be recorded.
+			await this.ports.sendLog
+				.settle(pending, error)
+				.then(() => this.ports.jobs.processSoon())
+				.catch((failure: unknown) =>
+					this.ports.logger?.error(
+						`a failed send's record could not be written: ${failure instanceof Error ? failure.message : String(failure)}`,
+					),
+				);
 			throw error;
 		}
 		try {

@@ -296,11 +296,14 @@ export class GraphClient {
 }
 
 /**
- * "timeout", "timed out", ETIMEDOUT, ESOCKETTIMEDOUT...: no answer in time, so the request may have
- * reached Meta. Not a connection that timed out before it was made (node's "connect ETIMEDOUT
- * <address>", undici's UND_ERR_CONNECT_TIMEOUT): no byte of the request left, Meta was not reached.
+ * No answer in time, so the request may have reached Meta: "timeout", "timed out", ETIMEDOUT,
+ * ESOCKETTIMEDOUT..., and Rocket.Chat's HTTP bridge's "The user aborted a request." (its fetch,
+ * packages/server-fetch, aborts the call when the call's `timeout` runs out: node-fetch 2.7.0's
+ * AbortError, the only abort there is). Not a connection that timed out before it was made (node's
+ * "connect ETIMEDOUT <address>", undici's UND_ERR_CONNECT_TIMEOUT): no byte of the request left,
+ * Meta was not reached.
  */
-const TIMEOUT = /timed?\s?out/i;
+const TIMEOUT = /timed?\s?out|aborted a request|AbortError/i;
 const CONNECT_TIMEOUT = /connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error/i;
 
 /** The Content-Length of an answer (header names in any case), when it is a plain number. */

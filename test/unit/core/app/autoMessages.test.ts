@@ -98,6 +98,26 @@ describe('FreeFormSender', () => {
 		expect(w.jobs.runs).toBe(1);
 	});
 
+	it('rejects with Meta’s error (not the record’s) when a failed send cannot be recorded, and logs it', async () => {
+		const clock = new FakeClock();
+		const send = freeFormWorld({ clock, answer: () => Promise.reject(new Error('socket timed out')) });
+		const errors: string[] = [];
+		const sender = new FreeFormSender({
+			graph: send.graph,
+			sendLog: {
+				begin: send.sendLog.begin,
+				settle: async () => {
+					throw new Error('persistence down');
+				},
+			},
+			jobs: send.jobs,
+			clock,
+			logger: { info: () => undefined, warn: () => undefined, error: (m) => void errors.push(m) },
+		});
+		await expect(sender.text({ number: NUMBER, to: CARLA, text: 'hello' })).rejects.toMatchObject({ timedOut: true });
+		expect(errors).toEqual(["a failed send's record could not be written: persistence down"]);
+	});
+
 	it('resolves with the wamid of a message Meta took though its record could not be linked, and logs it (never sent again)', async () => {
 		const clock = new FakeClock();
 		const send = freeFormWorld({ clock });

@@ -327,6 +327,11 @@ describe('GraphClient errors', () => {
 		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_unreachable' });
 	});
 
+	it("maps Rocket.Chat's HTTP bridge running out of time (its fetch aborts: node-fetch's AbortError) to a timeout", async () => {
+		const promise = client(fakePort([new Error('The user aborted a request.')])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout' });
+	});
+
 	it('maps a connection that timed out before it was made to an unreachable Meta (nothing was sent), not a timeout', async () => {
 		for (const error of [
 			Object.assign(new Error('connect ETIMEDOUT 157.240.0.35:443'), { code: 'ETIMEDOUT' }),
