@@ -98,42 +98,33 @@ describe('FreeFormSender', () => {
 		expect(w.jobs.runs).toBe(1);
 	});
 
-	it('rejects with Meta’s error (not the record’s) when a failed send cannot be recorded, and logs it', async () => {
+	/** A sender whose send log cannot settle (persistence down), with the errors it logs. */
+	function unsettled(answer?: NonNullable<Parameters<typeof freeFormWorld>[0]>['answer']) {
 		const clock = new FakeClock();
-		const send = freeFormWorld({ clock, answer: () => Promise.reject(new Error('socket timed out')) });
+		const send = freeFormWorld({ clock, answer });
 		const errors: string[] = [];
+		const settle = async () => {
+			throw new Error('persistence down');
+		};
+		const logger = { info: () => undefined, warn: () => undefined, error: (m: string) => void errors.push(m) };
 		const sender = new FreeFormSender({
 			graph: send.graph,
-			sendLog: {
-				begin: send.sendLog.begin,
-				settle: async () => {
-					throw new Error('persistence down');
-				},
-			},
+			sendLog: { begin: send.sendLog.begin, settle },
 			jobs: send.jobs,
 			clock,
-			logger: { info: () => undefined, warn: () => undefined, error: (m) => void errors.push(m) },
+			logger,
 		});
+		return { send, sender, errors };
+	}
+
+	it('rejects with Meta’s error (not the record’s) when a failed send cannot be recorded, and logs it', async () => {
+		const { sender, errors } = unsettled(() => Promise.reject(new Error('socket timed out')));
 		await expect(sender.text({ number: NUMBER, to: CARLA, text: 'hello' })).rejects.toMatchObject({ timedOut: true });
 		expect(errors).toEqual(["a failed send's record could not be written: persistence down"]);
 	});
 
 	it('resolves with the wamid of a message Meta took though its record could not be linked, and logs it (never sent again)', async () => {
-		const clock = new FakeClock();
-		const send = freeFormWorld({ clock });
-		const errors: string[] = [];
-		const sender = new FreeFormSender({
-			graph: send.graph,
-			sendLog: {
-				begin: send.sendLog.begin,
-				settle: async () => {
-					throw new Error('persistence down');
-				},
-			},
-			jobs: send.jobs,
-			clock,
-			logger: { info: () => undefined, warn: () => undefined, error: (m) => void errors.push(m) },
-		});
+		const { send, sender, errors } = unsettled();
 		expect(await sender.text({ number: NUMBER, to: CARLA, text: 'hello' })).toBe('wamid.OUT');
 		expect(send.sent()).toHaveLength(1);
 		expect(errors).toEqual(['message wamid.OUT sent, but its record could not be linked: persistence down']);
