@@ -66,7 +66,7 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	const timeout = request.timeout || 180000;
 	// One timer for the whole exchange, redirects included (server-fetch aborts its controller).
 	const deadline = Date.now() + timeout;
-	return follow({ method, url, headers, body }, 0, deadline).then(({ res, raw }) => {
+	return follow({ method, url, headers, body }, 0, deadline, timeout).then(({ res, raw }) => {
 		const responseHeaders: Record<string, string> = {};
 		for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
 		// `url` is the URL the app asked for, not the one that answered (AppHttpBridge: `url: info.url`).
@@ -116,8 +116,8 @@ function sameDomainOrSubdomain(current: URL, location: URL): boolean {
  * (Authorization, Cookie...) are dropped when the target is another host or protocol. A redirect
  * without Location is the answer.
  */
-function follow(hop: Hop, counter: number, deadline: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
-	return once(hop, deadline).then(({ res, raw }) => {
+function follow(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+	return once(hop, deadline, timeout).then(({ res, raw }) => {
 		const location = res.headers.location;
 		if (!REDIRECT_STATUSES.includes(res.statusCode ?? 0) || !location) return { res, raw };
 		let next: URL;
@@ -137,35 +137,48 @@ function follow(hop: Hop, counter: number, deadline: number): Promise<{ res: htt
 			body = undefined;
 			for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-length') delete headers[name];
 		}
-		return follow({ method, url: next, headers, body }, counter + 1, deadline);
+		return follow({ method, url: next, headers, body }, counter + 1, deadline, timeout);
 	});
 }
 
 /**
- * What the app gets when the call's time runs out: server-fetch (packages/server-fetch/src/index.ts)
- * starts an AbortController's timer of `timeout` ms before the request and passes its signal to
- * node-fetch, whose own "network timeout" timer starts only once it has a socket, so the abort comes
- * first, whether the connection or the answer was slow: node-fetch 2.7.0 rejects with its
- * AbortError "The user aborted a request." (lib/index.js), and the bridge passes its message on.
+ * What the app gets when the call's time runs out before the answer's headers: server-fetch
+ * (packages/server-fetch/src/index.ts) starts an AbortController's timer of `timeout` ms before the
+ * request and passes its signal to node-fetch, whose own "network timeout" timer starts only once
+ * it has a socket, so the abort comes first, whether the connection or the answer was slow:
+ * node-fetch 2.7.0 rejects with its AbortError "The user aborted a request." (lib/index.js), and the
+ * bridge passes its message on. server-fetch clears that timer once the headers came; reading the
+ * body (AppHttpBridge's `response.arrayBuffer()`) then has node-fetch's own `timeout`, afresh:
+ * "Response timeout while trying to fetch <url> (over <timeout>ms)" (lib/index.js, consumeBody).
  */
 const abortError = (): Error => Object.assign(new Error('The user aborted a request.'), { name: 'AbortError', type: 'aborted' });
+const bodyTimeout = (url: URL, timeout: number): Error =>
+	Object.assign(new Error(`Response timeout while trying to fetch ${url.href} (over ${timeout}ms)`), {
+		name: 'FetchError',
+		type: 'body-timeout',
+	});
 
-function once(hop: Hop, deadline: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
 	const transport = hop.url.protocol === 'https:' ? https : http;
 	const left = Math.max(1, deadline - Date.now());
 	return new Promise((resolve, reject) => {
-		// One wall-clock timer, as the AbortController's, the body's reading included: once it fired,
-		// whatever error the destroyed request or answer gives is the AbortError.
-		let expired = false;
-		const timer = setTimeout(() => {
-			expired = true;
+		// The abort's wall clock up to the headers (across redirects: `deadline`), then the body's own.
+		let expired: (() => Error) | undefined;
+		let timer = setTimeout(() => {
+			expired = abortError;
 			req.destroy(abortError());
 		}, left);
 		const fail = (error: Error) => {
 			clearTimeout(timer);
-			reject(expired ? abortError() : error);
+			reject(expired ? expired() : error);
 		};
 		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers }, (res) => {
+			clearTimeout(timer);
+			timer = setTimeout(() => {
+				expired = () => bodyTimeout(hop.url, timeout);
+				res.destroy();
+				fail(expired());
+			}, timeout);
 			const chunks: Buffer[] = [];
 			res.on('data', (c: Buffer) => chunks.push(c));
 			res.on('end', () => {
