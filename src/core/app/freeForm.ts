@@ -77,25 +77,25 @@ export class FreeFormSender {
 			wamid = (await this.ports.graph(number.accessToken).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
 			// The caller learns Meta's error (or that Meta did not answer), even when it cannot be recorded.
-			await this.ports.sendLog
-				.settle(pending, error)
-				.then(() => this.ports.jobs.processSoon())
-				.catch((failure: unknown) =>
-					this.ports.logger?.error(
-						`a failed send's record could not be written: ${failure instanceof Error ? failure.message : String(failure)}`,
-					),
-				);
+			await this.settled(this.ports.sendLog.settle(pending, error), "a failed send's record could not be written");
 			throw error;
 		}
-		try {
-			await this.ports.sendLog.settle({ ...pending, wamid });
-			await this.ports.jobs.processSoon();
-		} catch (error) {
-			this.ports.logger?.error(
-				`message ${wamid ?? '(no wamid)'} sent, but its record could not be linked: ${error instanceof Error ? error.message : String(error)}`,
-			);
-		}
+		await this.settled(
+			this.ports.sendLog.settle({ ...pending, wamid }),
+			`message ${wamid ?? '(no wamid)'} sent, but its record could not be linked`,
+		);
 		return wamid;
+	}
+
+	/**
+	 * The record's settling, then the processing job started (its statuses and callbacks): a failure
+	 * of either is logged, never thrown (the send's outcome is the caller's answer).
+	 */
+	private async settled(settling: Promise<unknown>, whenRecordFails: string): Promise<void> {
+		const log = (what: string) => (failure: unknown) =>
+			this.ports.logger?.error(`${what}: ${failure instanceof Error ? failure.message : String(failure)}`);
+		await settling.catch(log(whenRecordFails));
+		await this.ports.jobs.processSoon().catch(log('the processing job could not be started'));
 	}
 
 	/** A free-form text (links previewed when it has one). */
