@@ -17,7 +17,7 @@ import { PacerDeadlineError } from '../../../src/core/bulk/pacer';
 import { requestFingerprint, parseTemplateMessageRequest } from '../../../src/core/bulk/request';
 import { GraphApiError } from '../../../src/core/errors';
 import { translator } from '../../../src/core/i18n/translate';
-import { templatesWorld } from '../core/app/fakes-templates';
+import { orderReadyBody, templatesWorld } from '../core/app/fakes-templates';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -52,16 +52,8 @@ function expectDocumented(status: number, content: unknown, responses = post.res
 
 const en = translator('en');
 const manager = ['livechat-manager'];
-const body = (extra: Record<string, unknown> = {}) => ({
-	phoneNumbers: ['5511987654321', '12025550100', '12025550101', 'not a number'],
-	connectedWhatsAppNo: '1001',
-	template: {
-		name: 'order_ready',
-		language: { code: 'en_US' },
-		components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
-	},
-	...extra,
-});
+const body = (extra: Record<string, unknown> = {}) =>
+	orderReadyBody(['5511987654321', '12025550100', '12025550101', 'not a number'], extra);
 
 describe("templateMessage's answers, as the OpenAPI document describes them", () => {
 	it('a send with failed recipients (Meta refused, not started), and its replay (`replayed`)', async () => {

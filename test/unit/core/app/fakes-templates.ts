@@ -56,6 +56,18 @@ export const READY_PT: MetaTemplate = {
 	components: [{ type: 'BODY', text: 'Olá {{1}}, seu pedido {{2}} está pronto.', example: { body_text: [['Ana', '42']] } }],
 };
 
+/** A templateMessage body: READY (order_ready, en_US; body 'Ana' and '42') to `phoneNumbers`, from number 1001. */
+export const orderReadyBody = (phoneNumbers: string[], extra: Record<string, unknown> = {}) => ({
+	phoneNumbers,
+	connectedWhatsAppNo: '1001',
+	template: {
+		name: 'order_ready',
+		language: { code: 'en_US' },
+		components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
+	},
+	...extra,
+});
+
 export const graphError = (code: number) => new GraphApiError(400, { message: `error ${code}`, type: 'OAuthException', code });
 
 /** The Graph API of the tests: every send is kept; `answer` decides each send's fate. */

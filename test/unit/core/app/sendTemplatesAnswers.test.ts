@@ -10,18 +10,9 @@ import { GraphApiError, NetworkError } from '../../../../src/core/errors';
 import { GraphClient, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { translator } from '../../../../src/core/i18n/translate';
 import { MetaTemplate } from '../../../../src/core/templates/template';
-import { keys, NUMBER, READY, statusCallbackLog, templatesWorld } from './fakes-templates';
+import { keys, NUMBER, orderReadyBody, READY, statusCallbackLog, templatesWorld } from './fakes-templates';
 
-const body = (extra: Record<string, unknown> = {}) => ({
-	phoneNumbers: ['5511987654321', '12025550100'],
-	connectedWhatsAppNo: '1001',
-	template: {
-		name: 'order_ready',
-		language: { code: 'en_US' },
-		components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
-	},
-	...extra,
-});
+const body = (extra: Record<string, unknown> = {}) => orderReadyBody(['5511987654321', '12025550100'], extra);
 const manager = ['livechat-manager'];
 const en = translator('en');
 

@@ -3,19 +3,10 @@ import { LEASE_MS, replayOf } from '../../../../src/core/app/idempotentRequest';
 import { SendRefused } from '../../../../src/core/app/sendTemplates';
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { canonicalRequest, parseTemplateMessageRequest, requestFingerprint } from '../../../../src/core/bulk/request';
-import { keys, templatesWorld } from './fakes-templates';
+import { keys, orderReadyBody, templatesWorld } from './fakes-templates';
 
-const body = (extra: Record<string, unknown> = {}) => ({
-	phoneNumbers: ['5511987654321', '12025550100', '12025550101'],
-	connectedWhatsAppNo: '1001',
-	template: {
-		name: 'order_ready',
-		language: { code: 'en_US' },
-		components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
-	},
-	idempotencyKey: 'order-42',
-	...extra,
-});
+const body = (extra: Record<string, unknown> = {}) =>
+	orderReadyBody(['5511987654321', '12025550100', '12025550101'], { idempotencyKey: 'order-42', ...extra });
 const manager = ['livechat-manager'];
 
 async function refusal(promise: Promise<unknown>): Promise<SendRefused> {

@@ -15,6 +15,16 @@ async function openIn(w: ReturnType<typeof templatesWorld>, where: { contact?: t
 	return opened.screen.draft.viewId;
 }
 
+/** The cache's shards rewritten since its index was read (a refresh that then failed), and Meta unable to list the templates again. */
+async function staleAndUnlistable(w: ReturnType<typeof templatesWorld>): Promise<void> {
+	const index = await w.templateCache.getIndex(NUMBER.wabaId);
+	for (let shard = 0; shard < (index?.shards ?? 0); shard++) {
+		const stored = await w.templateCache.getShard(NUMBER.wabaId, shard);
+		if (stored) await w.templateCache.setShard(NUMBER.wabaId, shard, { ...stored, fetchedAt: stored.fetchedAt - 1 });
+	}
+	w.graph.listError = graphError(190);
+}
+
 describe('opening the modal', () => {
 	it('says why it cannot open: no number, or the room number is gone', async () => {
 		expect(await templatesWorld({ numbers: [] }).modal.open({ user: agent, t: keys })).toEqual({ notice: 'send_no_numbers' });
@@ -117,12 +127,7 @@ describe('changes in the modal', () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
 		// Another refresh wrote the shards since the index was read, and then failed: the list is fetched from Meta again.
-		const index = await w.templateCache.getIndex(NUMBER.wabaId);
-		for (let shard = 0; shard < (index?.shards ?? 0); shard++) {
-			const stored = await w.templateCache.getShard(NUMBER.wabaId, shard);
-			if (stored) await w.templateCache.setShard(NUMBER.wabaId, shard, { ...stored, fetchedAt: stored.fetchedAt - 1 });
-		}
-		w.graph.listError = graphError(190);
+		await staleAndUnlistable(w);
 		expect(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys })).toEqual({
 			kind: 'screen',
 			screen: expect.objectContaining({ template: undefined, problem: 'graph_error_190 {"code":190}' }),
@@ -604,12 +609,7 @@ describe('errors go on fields the view drew', () => {
 		const w = templatesWorld();
 		const viewId = await openIn(w);
 		// The chosen template's part of the cache is stale and Meta cannot list the templates: no inputs drawn.
-		const index = await w.templateCache.getIndex(NUMBER.wabaId);
-		for (let shard = 0; shard < (index?.shards ?? 0); shard++) {
-			const stored = await w.templateCache.getShard(NUMBER.wabaId, shard);
-			if (stored) await w.templateCache.setShard(NUMBER.wabaId, shard, { ...stored, fetchedAt: stored.fetchedAt - 1 });
-		}
-		w.graph.listError = graphError(190);
+		await staleAndUnlistable(w);
 		const shown = await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
 		expect(shown).toEqual({
 			kind: 'screen',
