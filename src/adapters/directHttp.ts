@@ -12,9 +12,9 @@
  * call itself. What it gives up, and the setting's description says:
  * - Rocket.Chat's proxy: server-fetch sends through the proxy of HTTP_PROXY / HTTPS_PROXY /
  *   NO_PROXY (proxy-from-env); the app's runtime sees none of the server's environment.
- * - Redirects: server-fetch follows them (and turns a POST answered 301/302/303 into a GET without
- *   the payload); here a 3xx is the answer (a status callback answered 3xx is retried like any
- *   non-2xx).
+ * - Redirects: server-fetch follows them (up to Rocket.Chat 8.1 a POST answered 301/302/303 becomes
+ *   a GET without the payload; from 8.2 it is sent again as it was, at most 5 times); here a 3xx is
+ *   the answer (a status callback answered 3xx is retried like any non-2xx).
  * - TLS: certificates are verified against the runtime's own list of authorities; the server's
  *   NODE_EXTRA_CA_CERTS does not reach the runtime.
  * Connections are kept alive (one agent per protocol): reused on Deno 2 (engines 1.62+); Deno 1's

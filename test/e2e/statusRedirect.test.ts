@@ -1,13 +1,16 @@
 /**
- * The Message Status Endpoint behind a redirect. Rocket.Chat's HTTP bridge follows redirects
- * (server-fetch, node-fetch 2.7.0; tools/harness/rc/http.ts): a 301/302 turns the app's POST into a
- * GET without the payload, a 307/308 keeps it. A status counts as delivered only when the final
- * answer is 2xx; otherwise it stays in the outbox and is retried, nothing lost. (When the final GET
- * answers 2xx, neither the app nor Rocket.Chat can tell: the setting's description warns the admin.)
+ * The Message Status Endpoint behind a redirect. Rocket.Chat's HTTP bridge follows redirects, as
+ * the running engine's Rocket.Chat does (tools/harness/rc/http.ts `RedirectModel`): up to 8.1,
+ * node-fetch turns the app's POST answered 301/302/303 into a GET without the payload and keeps it
+ * on 307/308; from 8.2, server-fetch sends the POST again as it was, at most 5 times. A status counts
+ * as delivered only when the final answer is 2xx; otherwise it stays in the outbox and is retried,
+ * nothing lost. (When a final GET answers 2xx, neither the app nor Rocket.Chat can tell: the
+ * setting's description warns the admin.)
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
 
+import { redirectModelOf } from '../../tools/harness/rc/http';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 const TEMPLATE = {
@@ -33,6 +36,7 @@ describe('status endpoint behind a redirect', () => {
 				const path = req.url ?? '/';
 				seen.push({ method: req.method ?? '', path, body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
 				if (path === '/moved') res.writeHead(301, { Location: '/receiver' });
+				else if (path === '/loop') res.writeHead(302, { Location: '/loop' });
 				else if (path === '/temporary') res.writeHead(307, { Location: '/receiver' });
 				else if (path === '/receiver' && req.method === 'POST') res.writeHead(200);
 				else res.writeHead(405);
@@ -72,15 +76,52 @@ describe('status endpoint behind a redirect', () => {
 		return res.body.results[0].msId as string;
 	}
 
-	it('a 301 that makes the POST a GET answered 405 is not delivered; the status is kept and delivered once the URL is fixed', async () => {
-		await app.harness.setSetting('status_endpoint_url', `${base}/moved`);
+	const manual = redirectModelOf() === 'manual';
+
+	it(
+		manual
+			? 'a 301 (Rocket.Chat 8.2 and later): the POST is sent again to the new URL, payload and all, and delivered once'
+			: 'a 301 (Rocket.Chat up to 8.1) makes the POST a GET: answered 405, not delivered; the status is kept and delivered once the URL is fixed',
+		async () => {
+			await app.harness.setSetting('status_endpoint_url', `${base}/moved`);
+			const msId = await send();
+			expect(JSON.parse(seen[0].body)).toMatchObject({ msId, MessageStatus: 'queued' });
+			if (manual) {
+				expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /moved', 'POST /receiver']);
+				expect(seen[1].body).toBe(seen[0].body);
+				expect(received().map((b) => `${String(b.msId)}:${String(b.MessageStatus)}`)).toEqual([`${msId}:queued`]);
+			} else {
+				expect(seen.slice(0, 2).map((s) => `${s.method} ${s.path}`)).toEqual(['POST /moved', 'GET /receiver']);
+				expect(seen[1].body).toBe('');
+				expect(received()).toEqual([]);
+				await app.harness.setSetting('status_endpoint_url', `${base}/receiver`);
+			}
+			await app.harness.scheduler.advance(3600000);
+			expect(received().map((b) => `${String(b.msId)}:${String(b.MessageStatus)}`)).toEqual([`${msId}:queued`]);
+		},
+	);
+
+	it('a URL that redirects to itself: Rocket.Chat gives up, /whatsapp deliveries says why, and the status is delivered once the URL is fixed', async () => {
+		await app.harness.setSetting('status_retry_hours', 1);
+		await app.harness.setSetting('status_endpoint_url', `${base}/loop`);
 		const msId = await send();
-		expect(seen.slice(0, 2).map((s) => `${s.method} ${s.path}`)).toEqual(['POST /moved', 'GET /receiver']);
-		expect(JSON.parse(seen[0].body)).toMatchObject({ msId, MessageStatus: 'queued' });
-		expect(seen[1].body).toBe('');
+		// Rocket.Chat's fetch gives up after 5 redirects from 8.2, after 20 before.
+		expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(
+			Array(manual ? 6 : 21)
+				.fill('POST /loop')
+				.map((r, i) => (manual || i === 0 ? r : 'GET /loop')),
+		);
+		await app.harness.scheduler.advance(2 * 3600000);
 		expect(received()).toEqual([]);
+		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
+		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
+		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
+		expect(notices[notices.length - 1].split('\n')[1]).toMatch(
+			/^• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error: the URL redirected and Rocket\.Chat could not follow \(too many redirects, or one without a Location\)\. Give the URL that answers itself\.$/,
+		);
 		await app.harness.setSetting('status_endpoint_url', `${base}/receiver`);
-		await app.harness.scheduler.advance(3600000);
+		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });
+		await app.harness.scheduler.advance(30000);
 		expect(received().map((b) => `${String(b.msId)}:${String(b.MessageStatus)}`)).toEqual([`${msId}:queued`]);
 	});
 

@@ -239,12 +239,22 @@ class DeliveryTimeout extends Error {
 	readonly code = 'timeout';
 }
 
+/**
+ * A redirect Rocket.Chat's HTTP could not follow. From Rocket.Chat 8.2, server-fetch's own loop
+ * (packages/server-fetch/src/index.ts `followRedirect`): a redirect without Location, or a sixth
+ * redirect. Before, node-fetch 2.7.0's: a 21st redirect ("maximum redirect reached at: <url>") or a
+ * Location that is no URL ("uri requested responds with an invalid redirect URL: <location>").
+ */
+const REDIRECT_FAILURE =
+	/redirect-response-location-header-missing|error-too-many-redirects|maximum redirect reached at|responds with an invalid redirect URL/;
+
 /** What `lastError` may say about a thrown error: a bare error code (ECONNREFUSED), never a message with a URL in it. */
 function errorCode(error: unknown): string {
 	if (error instanceof DeliveryTimeout) return 'timeout';
+	const message = error instanceof Error ? error.message : undefined;
+	if (message && REDIRECT_FAILURE.test(message)) return 'redirect_error';
 	const code = (error as { code?: unknown } | null)?.code;
 	if (typeof code === 'string' && /^[A-Za-z][A-Za-z0-9_]{1,40}$/.test(code)) return code;
-	const message = error instanceof Error ? error.message : undefined;
 	if (message && /^[A-Z][A-Z0-9_]{2,40}$/.test(message)) return message;
 	return 'network_error';
 }

@@ -48,6 +48,7 @@ const DELIVERY_ERRORS = new Map<string, string>([
 	['status_url_scheme', 'status_url_scheme'],
 	['timeout', 'deliveries_error_timeout'],
 	['network_error', 'deliveries_error_network'],
+	['redirect_error', 'deliveries_error_redirect'],
 	// The runtime's own HTTP (adapters/directHttp.ts).
 	['connection_closed', 'deliveries_error_connection_closed'],
 	// Failed at the end of its retry window without an attempt.

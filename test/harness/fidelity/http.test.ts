@@ -1,26 +1,35 @@
 /**
  * Fidelity: the harness's HttpBridge against a loopback server, for what Rocket.Chat's fetch does
- * with redirects. Sources, in RocketChat/Rocket.Chat: apps/meteor/app/apps/server/bridges/http.ts
- * @ 014c086054cdbb455b32468cad52593b5265a230 (AppHttpBridge: serverFetch, `url: info.url`) and
- * packages/server-fetch (node-fetch 2.7.0, its package.json); node-fetch 2.7.0's lib/index.js
- * "HTTP-redirect fetch" steps (follow = 20; 303, or 301/302 on POST, become GET without body;
- * credentials dropped off-host); server-fetch's AbortController timer of the call's `timeout` up to
- * the answer's headers (node-fetch's AbortError "The user aborted a request."), then node-fetch's own
+ * with redirects and timeouts. Sources, in RocketChat/Rocket.Chat: apps/meteor/app/apps/server/bridges/http.ts
+ * @ 014c086054cdbb455b32468cad52593b5265a230 (AppHttpBridge: serverFetch, `url: info.url`,
+ * `ignoreSsrfValidation` unless the app asks) and packages/server-fetch (node-fetch 2.7.0, its
+ * package.json). Redirects, by version (tools/harness/rc/http.ts `RedirectModel`):
+ * - up to Rocket.Chat 8.1 (server-fetch 0.0.x, src/index.ts @ 9d827bc4): node-fetch 2.7.0's
+ *   lib/index.js "HTTP-redirect fetch" steps (follow = 20; 303, or 301/302 on POST, become GET
+ *   without body; credentials dropped off-host; a redirect without Location is the answer);
+ * - from 8.2 (server-fetch 0.1.0, PR #38044): server-fetch's own loop with `redirect: 'manual'`
+ *   (src/index.ts `serverFetch`, `followRedirect`; src/constants.ts MAX_REDIRECTS = 5): same method,
+ *   body and headers each hop; "redirect-response-location-header-missing",
+ *   "error-too-many-redirects"; `getFetchAgent` gives an http URL a new `http.Agent()` each time.
+ * Timeouts, in both: server-fetch's AbortController timer of the call's `timeout` up to the
+ * answer's headers (node-fetch's AbortError "The user aborted a request."), then node-fetch's own
  * timeout for the body ("Response timeout while trying to fetch ...").
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
 
-import { MAX_REDIRECTS, performHttp } from '../../../tools/harness/rc/http';
+import { engineAtLeast } from '../../../tools/harness/engineVersion';
+import { MAX_REDIRECTS, performHttp, redirectModelOf, RedirectModel, SERVER_FETCH_MAX_REDIRECTS } from '../../../tools/harness/rc/http';
 
 interface Seen {
 	method: string;
 	path: string;
 	headers: http.IncomingHttpHeaders;
 	body: string;
+	socket: unknown;
 }
 
-describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
+describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () => {
 	let server: http.Server;
 	let port = 0;
 	const seen: Seen[] = [];
@@ -37,6 +46,7 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 					path: url.pathname + url.search,
 					headers: req.headers,
 					body: Buffer.concat(chunks).toString('utf8'),
+					socket: req.socket,
 				});
 				const redirect = /^\/r(\d{3})$/.exec(url.pathname);
 				if (redirect) {
@@ -74,83 +84,183 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects', () => {
 		seen.length = 0;
 	});
 
-	const post = (url: string, headers: Record<string, string> = {}) =>
-		performHttp({ method: 'post', url, request: { content: '{"a":1}', headers: { 'Content-Type': 'application/json', ...headers } } });
-
-	it('follows a redirect and answers with the final response; `url` stays the one asked for (AppHttpBridge: url: info.url)', async () => {
-		const asked = `${base()}/r302?to=/final`;
-		const result = await performHttp({ method: 'get', url: asked, request: {} });
-		expect(result).toMatchObject({ url: asked, statusCode: 200, data: { at: '/final', method: 'GET' } });
-		expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /r302?to=/final', 'GET /final']);
-	});
-
-	it.each([301, 302, 303])('turns a POST answered %i into a GET without body or Content-Length (other headers stay)', async (status) => {
-		const result = await post(`${base()}/r${status}?to=/final`);
-		expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'GET' } });
-		const [first, second] = seen;
-		expect(first).toMatchObject({ method: 'POST', body: '{"a":1}' });
-		expect(second).toMatchObject({ method: 'GET', body: '' });
-		expect(second.headers['content-length']).toBeUndefined();
-		expect(second.headers['content-type']).toBe('application/json');
-	});
-
-	it('turns any method answered 303 into a GET (a PUT too)', async () => {
-		await performHttp({ method: 'put', url: `${base()}/r303?to=/final`, request: { content: 'x' } });
-		expect(seen.map((s) => s.method)).toEqual(['PUT', 'GET']);
-	});
-
-	it.each([307, 308])('keeps the method and body of a POST answered %i', async (status) => {
-		const result = await post(`${base()}/r${status}?to=/final`);
-		expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'POST' } });
-		expect(seen[1]).toMatchObject({ method: 'POST', body: '{"a":1}' });
-	});
-
-	it(`follows up to ${MAX_REDIRECTS} redirects, and fails with "maximum redirect reached" past them`, async () => {
-		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS - 1}`, request: {} })).resolves.toMatchObject({
-			statusCode: 200,
-			data: { at: '/final' },
-		});
-		expect(seen).toHaveLength(MAX_REDIRECTS + 1);
-		await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS}`, request: {} })).rejects.toThrow(
-			`maximum redirect reached at: ${base()}/chain/0`,
+	const post = (url: string, model: RedirectModel, headers: Record<string, string> = {}) =>
+		performHttp(
+			{ method: 'post', url, request: { content: '{"a":1}', headers: { 'Content-Type': 'application/json', ...headers } } },
+			model,
 		);
+
+	it('follows the redirects of the Rocket.Chat that ships the running engine: its own loop from 8.2 (engine 1.60), node-fetch’s before', () => {
+		expect(redirectModelOf('1.53.1')).toBe('follow');
+		expect(redirectModelOf('1.59.0')).toBe('follow');
+		expect(redirectModelOf('1.60.1')).toBe('manual');
+		expect(redirectModelOf('1.62.0')).toBe('manual');
+		expect(redirectModelOf()).toBe(engineAtLeast('1.60.0') ? 'manual' : 'follow');
 	});
 
-	it('drops Authorization and Cookie when the redirect leaves the host, keeps them on the same host', async () => {
-		await post(`${base()}/r307?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, {
-			Authorization: 'Bearer T',
-			Cookie: 'c=1',
+	describe('up to Rocket.Chat 8.1: node-fetch follows them', () => {
+		const follow = 'follow';
+
+		it('follows a redirect and answers with the final response; `url` stays the one asked for (AppHttpBridge: url: info.url)', async () => {
+			const asked = `${base()}/r302?to=/final`;
+			const result = await performHttp({ method: 'get', url: asked, request: {} }, follow);
+			expect(result).toMatchObject({ url: asked, statusCode: 200, data: { at: '/final', method: 'GET' } });
+			expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /r302?to=/final', 'GET /final']);
 		});
-		expect(seen[1].headers.authorization).toBeUndefined();
-		expect(seen[1].headers.cookie).toBeUndefined();
-		seen.length = 0;
-		await post(`${base()}/r307?to=/final`, { Authorization: 'Bearer T' });
-		expect(seen[1].headers.authorization).toBe('Bearer T');
-	});
 
-	it("fails a call whose answer is late past its timeout with node-fetch's AbortError (server-fetch aborts its controller)", async () => {
-		await expect(performHttp({ method: 'post', url: `${base()}/slow`, request: { content: 'x', timeout: 100 } })).rejects.toMatchObject(
-			{
-				message: 'The user aborted a request.',
+		it.each([301, 302, 303])(
+			'turns a POST answered %i into a GET without body or Content-Length (other headers stay)',
+			async (status) => {
+				const result = await post(`${base()}/r${status}?to=/final`, follow);
+				expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'GET' } });
+				const [first, second] = seen;
+				expect(first).toMatchObject({ method: 'POST', body: '{"a":1}' });
+				expect(second).toMatchObject({ method: 'GET', body: '' });
+				expect(second.headers['content-length']).toBeUndefined();
+				expect(second.headers['content-type']).toBe('application/json');
 			},
 		);
-		await expect(performHttp({ method: 'get', url: `${base()}/slow`, request: { timeout: 10000 } })).resolves.toMatchObject({
-			statusCode: 200,
-			content: 'late',
+
+		it('turns any method answered 303 into a GET (a PUT too)', async () => {
+			await performHttp({ method: 'put', url: `${base()}/r303?to=/final`, request: { content: 'x' } }, follow);
+			expect(seen.map((s) => s.method)).toEqual(['PUT', 'GET']);
+		});
+
+		it.each([307, 308])('keeps the method and body of a POST answered %i', async (status) => {
+			const result = await post(`${base()}/r${status}?to=/final`, follow);
+			expect(result).toMatchObject({ statusCode: 200, data: { at: '/final', method: 'POST' } });
+			expect(seen[1]).toMatchObject({ method: 'POST', body: '{"a":1}' });
+		});
+
+		it(`follows up to ${MAX_REDIRECTS} redirects, and fails with "maximum redirect reached" past them`, async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS - 1}`, request: {} }, follow),
+			).resolves.toMatchObject({
+				statusCode: 200,
+				data: { at: '/final' },
+			});
+			expect(seen).toHaveLength(MAX_REDIRECTS + 1);
+			await expect(performHttp({ method: 'get', url: `${base()}/chain/${MAX_REDIRECTS}`, request: {} }, follow)).rejects.toThrow(
+				`maximum redirect reached at: ${base()}/chain/0`,
+			);
+		});
+
+		it('drops Authorization and Cookie when the redirect leaves the host, keeps them on the same host', async () => {
+			await post(`${base()}/r307?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, follow, {
+				Authorization: 'Bearer T',
+				Cookie: 'c=1',
+			});
+			expect(seen[1].headers.authorization).toBeUndefined();
+			expect(seen[1].headers.cookie).toBeUndefined();
+			seen.length = 0;
+			await post(`${base()}/r307?to=/final`, follow, { Authorization: 'Bearer T' });
+			expect(seen[1].headers.authorization).toBe('Bearer T');
+		});
+
+		it('answers a redirect without Location as it is', async () => {
+			await expect(performHttp({ method: 'get', url: `${base()}/r302`, request: {} }, follow)).resolves.toMatchObject({
+				statusCode: 302,
+			});
+			expect(seen).toHaveLength(1);
+		});
+
+		it('keeps the connection for the next call (Node’s global agent)', async () => {
+			await performHttp({ method: 'get', url: `${base()}/final`, request: {} }, follow);
+			await performHttp({ method: 'get', url: `${base()}/final`, request: {} }, follow);
+			expect(seen.map((s) => s.headers.connection)).toEqual(['keep-alive', 'keep-alive']);
+			expect(seen[1].socket).toBe(seen[0].socket);
 		});
 	});
 
-	it("gives the body, once the headers came, node-fetch's own timeout afresh (server-fetch cleared its timer)", async () => {
-		await expect(performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 100 } })).rejects.toMatchObject({
-			message: `Response timeout while trying to fetch ${base()}/trickle (over 100ms)`,
+	describe('from Rocket.Chat 8.2: server-fetch follows them in its own loop', () => {
+		const manual = 'manual';
+
+		it.each([301, 302, 303, 307, 308])('sends a POST answered %i again as it was: method, body and headers', async (status) => {
+			const result = await post(`${base()}/r${status}?to=/final`, manual, { 'X-Signature-256': 'sha256=ab' });
+			expect(result).toMatchObject({
+				url: `${base()}/r${status}?to=/final`,
+				statusCode: 200,
+				data: { at: '/final', method: 'POST' },
+			});
+			const [first, second] = seen;
+			expect(first).toMatchObject({ method: 'POST', path: `/r${status}?to=/final`, body: '{"a":1}' });
+			expect(second).toMatchObject({ method: 'POST', path: '/final', body: '{"a":1}' });
+			expect(second.headers).toMatchObject({
+				'content-length': '7',
+				'content-type': 'application/json',
+				'x-signature-256': 'sha256=ab',
+			});
 		});
-		await expect(performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 10000 } })).resolves.toMatchObject({
-			content: 'partrest',
+
+		it('keeps a PUT answered 303 a PUT', async () => {
+			await performHttp({ method: 'put', url: `${base()}/r303?to=/final`, request: { content: 'x' } }, manual);
+			expect(seen.map((s) => `${s.method} ${s.body}`)).toEqual(['PUT x', 'PUT x']);
+		});
+
+		it(`follows up to ${SERVER_FETCH_MAX_REDIRECTS} redirects, and fails with "error-too-many-redirects" at the next`, async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/chain/${SERVER_FETCH_MAX_REDIRECTS - 1}`, request: {} }, manual),
+			).resolves.toMatchObject({ statusCode: 200, data: { at: '/final' } });
+			expect(seen).toHaveLength(SERVER_FETCH_MAX_REDIRECTS + 1);
+			seen.length = 0;
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/chain/${SERVER_FETCH_MAX_REDIRECTS}`, request: {} }, manual),
+			).rejects.toThrow(/^error-too-many-redirects$/);
+			expect(seen).toHaveLength(SERVER_FETCH_MAX_REDIRECTS + 1);
+		});
+
+		it('keeps Authorization and Cookie when the redirect leaves the host', async () => {
+			await post(`${base()}/r302?to=${encodeURIComponent(`http://localhost:${port}/final`)}`, manual, {
+				Authorization: 'Bearer T',
+				Cookie: 'c=1',
+			});
+			expect(seen[1].headers).toMatchObject({ host: `localhost:${port}`, authorization: 'Bearer T', cookie: 'c=1' });
+		});
+
+		it('fails a redirect without Location with "redirect-response-location-header-missing"', async () => {
+			await expect(performHttp({ method: 'get', url: `${base()}/r302`, request: {} }, manual)).rejects.toThrow(
+				/^redirect-response-location-header-missing$/,
+			);
+			expect(seen).toHaveLength(1);
+		});
+
+		it('opens a connection of its own for each call to an http URL (a new http.Agent, no keep-alive)', async () => {
+			await performHttp({ method: 'get', url: `${base()}/final`, request: {} }, manual);
+			await performHttp({ method: 'get', url: `${base()}/final`, request: {} }, manual);
+			expect(seen.map((s) => s.headers.connection)).toEqual(['close', 'close']);
+			expect(seen[1].socket).not.toBe(seen[0].socket);
 		});
 	});
 
-	it('answers a redirect without Location as it is', async () => {
-		await expect(performHttp({ method: 'get', url: `${base()}/r302`, request: {} })).resolves.toMatchObject({ statusCode: 302 });
-		expect(seen).toHaveLength(1);
+	describe.each<RedirectModel>(['follow', 'manual'])('timeouts (%s)', (model) => {
+		it("fails a call whose answer is late past its timeout with node-fetch's AbortError (server-fetch aborts its controller)", async () => {
+			await expect(
+				performHttp({ method: 'post', url: `${base()}/slow`, request: { content: 'x', timeout: 100 } }, model),
+			).rejects.toMatchObject({
+				message: 'The user aborted a request.',
+			});
+			await expect(performHttp({ method: 'get', url: `${base()}/slow`, request: { timeout: 10000 } }, model)).resolves.toMatchObject({
+				statusCode: 200,
+				content: 'late',
+			});
+		});
+
+		it('aborts a call whose redirect’s target is late the same way', async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/r307?to=/slow`, request: { timeout: 100 } }, model),
+			).rejects.toMatchObject({ message: 'The user aborted a request.' });
+			expect(seen.map((s) => s.path)).toEqual(['/r307?to=/slow', '/slow']);
+		});
+
+		it("gives the body, once the headers came, node-fetch's own timeout afresh (server-fetch cleared its timer)", async () => {
+			await expect(performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 100 } }, model)).rejects.toMatchObject({
+				message: `Response timeout while trying to fetch ${base()}/trickle (over 100ms)`,
+			});
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 10000 } }, model),
+			).resolves.toMatchObject({
+				content: 'partrest',
+			});
+		});
 	});
 });

@@ -99,7 +99,16 @@ describe('/whatsapp when a store or the engine fails', () => {
 describe('the stored error of a failed status delivery, in words', () => {
 	// Every value a delivery can store as `lastError` (core/status/outbox.ts `post` and `errorCode`,
 	// `deliverDue`'s 'expired'; core/app/delivery.ts's refused URL; adapters/directHttp.ts's codes).
-	const KNOWN = ['status_url_not_absolute', 'status_url_scheme', 'timeout', 'network_error', 'expired', 'connection_closed', 'HTTP 503'];
+	const KNOWN = [
+		'status_url_not_absolute',
+		'status_url_scheme',
+		'timeout',
+		'network_error',
+		'redirect_error',
+		'expired',
+		'connection_closed',
+		'HTTP 503',
+	];
 
 	it.each(LANGUAGES)('says each known one in %s, never as the raw code', (language) => {
 		const t = translator(language);

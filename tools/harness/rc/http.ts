@@ -1,14 +1,37 @@
 /**
  * Outbound HTTP of apps, as Rocket.Chat's AppHttpBridge performs it
  * (apps/meteor/app/apps/server/bridges/http.ts @ 014c086054cdbb455b32468cad52593b5265a230), through
- * @rocket.chat/server-fetch (packages/server-fetch, node-fetch 2.7.0): redirects are followed.
+ * @rocket.chat/server-fetch (packages/server-fetch, node-fetch 2.7.0). How redirects are followed
+ * depends on the Rocket.Chat version (`RedirectModel`): the harness follows the running engine's.
  */
 import * as http from 'http';
 import * as https from 'https';
 import { URL } from 'url';
 
+import { engineAtLeast, engineVersion } from '../engineVersion';
 import { Json } from '../world';
 import { BridgeMethods } from './context';
+
+/**
+ * How server-fetch follows redirects, by Rocket.Chat version:
+ * - `follow`, Rocket.Chat 7.x to 8.1 (server-fetch 0.0.x, packages/server-fetch/src/index.ts @
+ *   9d827bc4): node-fetch 2.7.0 follows them itself (its default `redirect: 'follow'`), and the
+ *   call uses Node's global agent.
+ * - `manual`, Rocket.Chat 8.2 and later (server-fetch 0.1.0, PR #38044, "Adds configurable SSRF
+ *   validation for HTTP calls made from server"; 0.2.x in 8.4, index.ts as stored with `allowList`):
+ *   server-fetch asks node-fetch for `redirect: 'manual'` and follows them in its own loop, each hop
+ *   with the same options (method, body, headers), and an `http:` URL gets a new `http.Agent()` for
+ *   each hop (`getFetchAgent`), so no connection is kept for the next call. Apps' calls skip the
+ *   SSRF check unless they ask for it (AppHttpBridge: `request.ssrfValidation !== true` ->
+ *   `ignoreSsrfValidation: true`); this app does not ask.
+ * Rocket.Chat 8.2 ships engine 1.60 (8.0 and 8.1 ship 1.59.x), so the engine's version tells.
+ */
+export type RedirectModel = 'follow' | 'manual';
+
+/** The model of the Rocket.Chat that ships the given engine (the running one by default). */
+export function redirectModelOf(engine = engineVersion()): RedirectModel {
+	return engineAtLeast('1.60.0', engine) ? 'manual' : 'follow';
+}
 
 const isGetOrHead = (method: string): boolean => ['GET', 'HEAD'].includes(method.toUpperCase());
 
@@ -23,7 +46,7 @@ const JSON_TYPES = ['application/json', 'text/javascript', 'application/javascri
  * `content` and no `data`; otherwise `content` is the decoded text and `data` the parsed JSON for
  * JSON content types (null for others). `request.query` is not used by Rocket.Chat.
  */
-export function performHttp(info: { method: string; url: string; request: Json }): Promise<Json> {
+export function performHttp(info: { method: string; url: string; request: Json }, model: RedirectModel = redirectModelOf()): Promise<Json> {
 	const request = (info.request ?? {}) as {
 		content?: string | Uint8Array | null;
 		encoding?: string | null;
@@ -66,7 +89,8 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	const timeout = request.timeout || 180000;
 	// One timer for the whole exchange, redirects included (server-fetch aborts its controller).
 	const deadline = Date.now() + timeout;
-	return follow({ method, url, headers, body }, 0, deadline, timeout).then(({ res, raw }) => {
+	const exchange = model === 'manual' ? followManually : follow;
+	return exchange({ method, url, headers, body }, 0, deadline, timeout).then(({ res, raw }) => {
 		const responseHeaders: Record<string, string> = {};
 		for (const [k, v] of Object.entries(res.headers)) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v ?? '');
 		// `url` is the URL the app asked for, not the one that answered (AppHttpBridge: `url: info.url`).
@@ -95,8 +119,10 @@ interface Hop {
 	body?: string | Buffer;
 }
 
-/** node-fetch's default `follow`: at most 20 redirects. */
+/** node-fetch's default `follow`: at most 20 redirects (`follow` model). */
 export const MAX_REDIRECTS = 20;
+/** server-fetch's own loop: at most 5 redirects (packages/server-fetch/src/constants.ts `MAX_REDIRECTS`, `manual` model). */
+export const SERVER_FETCH_MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 /** Headers node-fetch drops when a redirect leaves the host (or its subdomains) or changes protocol. */
 const CREDENTIAL_HEADERS = ['authorization', 'www-authenticate', 'cookie', 'cookie2'];
@@ -109,8 +135,8 @@ function sameDomainOrSubdomain(current: URL, location: URL): boolean {
 }
 
 /**
- * One request, then the redirects, as node-fetch 2.7.0 follows them (lib/index.js, "HTTP-redirect
- * fetch"): a 301/302/303/307/308 with a Location is followed, up to 20 times (then "maximum redirect
+ * One request, then the redirects, as node-fetch 2.7.0 follows them for Rocket.Chat up to 8.1
+ * (lib/index.js, "HTTP-redirect fetch"): a 301/302/303/307/308 with a Location is followed, up to 20 times (then "maximum redirect
  * reached at: <url>"); a 303, or a 301/302 answering a POST, becomes a GET without body (and
  * without Content-Length; other headers stay); a 307/308 keeps method and body; credentials
  * (Authorization, Cookie...) are dropped when the target is another host or protocol. A redirect
@@ -142,6 +168,26 @@ function follow(hop: Hop, counter: number, deadline: number, timeout: number): P
 }
 
 /**
+ * One request, then the redirects, as server-fetch 0.1+ follows them (`serverFetch`'s loop): a
+ * 301/302/303/307/308 is followed with the same method, body and headers (a POST stays a POST with
+ * its payload, Authorization and Cookie go along to any host), at most 5 times: the next redirect
+ * fails with "error-too-many-redirects"; one without Location fails with
+ * "redirect-response-location-header-missing" (`followRedirect`). The Location is resolved against
+ * the URL asked (node-fetch's manual mode, then `new URL(location, currentUrl)`, which throws on
+ * one that cannot be). An `http:` hop goes out on a new agent of its own (no keep-alive).
+ */
+function followManually(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+	const agent = hop.url.protocol === 'http:' ? new http.Agent() : undefined;
+	return once(hop, deadline, timeout, agent).then(({ res, raw }) => {
+		if (!REDIRECT_STATUSES.includes(res.statusCode ?? 0)) return { res, raw };
+		const location = res.headers.location;
+		if (!location) throw new Error('redirect-response-location-header-missing');
+		if (counter === SERVER_FETCH_MAX_REDIRECTS) throw new Error('error-too-many-redirects');
+		return followManually({ ...hop, url: new URL(location, hop.url) }, counter + 1, deadline, timeout);
+	});
+}
+
+/**
  * What the app gets when the call's time runs out before the answer's headers: server-fetch
  * (packages/server-fetch/src/index.ts) starts an AbortController's timer of `timeout` ms before the
  * request and passes its signal to node-fetch, whose own "network timeout" timer starts only once
@@ -158,7 +204,7 @@ const bodyTimeout = (url: URL, timeout: number): Error =>
 		type: 'body-timeout',
 	});
 
-function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+function once(hop: Hop, deadline: number, timeout: number, agent?: http.Agent): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
 	const transport = hop.url.protocol === 'https:' ? https : http;
 	const left = Math.max(1, deadline - Date.now());
 	return new Promise((resolve, reject) => {
@@ -172,7 +218,7 @@ function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.
 			clearTimeout(timer);
 			reject(expired ? expired() : error);
 		};
-		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers }, (res) => {
+		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers, ...(agent ? { agent } : {}) }, (res) => {
 			clearTimeout(timer);
 			timer = setTimeout(() => {
 				expired = () => bodyTimeout(hop.url, timeout);
@@ -194,7 +240,7 @@ function once(hop: Hop, deadline: number, timeout: number): Promise<{ res: http.
 	});
 }
 
-/** The bridge; `calls` gets the method and URL of each call. */
+/** The bridge, following redirects as the running engine's Rocket.Chat does; `calls` gets the method and URL of each call. */
 export function httpBridge(calls: Array<{ method: string; url: string }>): BridgeMethods {
 	return {
 		call: (info: Json) => {

@@ -132,6 +132,22 @@ describe('deliverDue', () => {
 		expect(errors).toEqual({ t: 'timeout', c: 'ECONNREFUSED', u: 'network_error' });
 	});
 
+	it('records a redirect Rocket.Chat could not follow as such, in each version’s words, without the URL', async () => {
+		const words: Record<string, string> = {
+			// server-fetch, Rocket.Chat 8.2 and later
+			l: 'redirect-response-location-header-missing',
+			m: 'error-too-many-redirects',
+			// node-fetch 2.7.0, Rocket.Chat up to 8.1
+			x: 'maximum redirect reached at: https://example.com/hook?token=s3cret',
+			i: 'uri requested responds with an invalid redirect URL: http://[bad',
+		};
+		const store = new MemoryOutboxStore<P>();
+		for (const id of Object.keys(words)) await store.put(item(id, id.toUpperCase(), 1));
+		const send: Sender = (body) => Promise.reject(new Error(words[idOf(body)]));
+		expect(await deliverDue({ store, now: 0, send })).toMatchObject({ delivered: 0, retried: 4, failed: 0 });
+		expect((await store.list()).map((i) => i.lastError)).toEqual(Array(4).fill('redirect_error'));
+	});
+
 	it('signs the exact body it sends when a signing secret is set', async () => {
 		const store = new MemoryOutboxStore<{ message: string }>();
 		await store.put(newOutboxItem({ id: 'e', messageKey: 'M', seq: 1, payload: { message: 'Olá 👋' }, now: 1700000000 * SEC }));
