@@ -232,6 +232,55 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 		});
 	});
 
+	describe('bodies (AppHttpBridge, then server-fetch’s parsers.ts `parseRequestOptions`)', () => {
+		const sent = () => seen.map((s) => ({ method: s.method, type: s.headers['content-type'], body: s.body }));
+
+		it('sends a Buffer as its bytes, with the type the app gave', async () => {
+			await performHttp({
+				method: 'post',
+				url: `${base()}/final`,
+				request: { content: Buffer.from('hi'), headers: { 'Content-Type': 'text/plain' } },
+			});
+			expect(sent()).toEqual([{ method: 'POST', type: 'text/plain', body: 'hi' }]);
+		});
+
+		it('sends bytes that are not a Buffer (a plain Uint8Array) as JSON, its type forced to application/json', async () => {
+			await performHttp({
+				method: 'post',
+				url: `${base()}/final`,
+				request: { content: new Uint8Array([104, 105]), headers: { 'Content-Type': 'multipart/form-data; boundary=x' } },
+			});
+			expect(sent()).toEqual([{ method: 'POST', type: 'application/json', body: '{"0":104,"1":105}' }]);
+		});
+
+		it('sends an object `data` as JSON, its type forced; a form type keeps it as node-fetch sends an object', async () => {
+			await performHttp({
+				method: 'put',
+				url: `${base()}/final`,
+				request: { data: { a: 1 }, headers: { 'Content-Type': 'text/plain' } },
+			});
+			await performHttp({
+				method: 'post',
+				url: `${base()}/final`,
+				request: { data: { a: 1 }, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+			});
+			expect(sent()).toEqual([
+				{ method: 'PUT', type: 'application/json', body: '{"a":1}' },
+				{ method: 'POST', type: 'application/x-www-form-urlencoded', body: '[object Object]' },
+			]);
+		});
+
+		it('sends a call without a body as an empty form (the engine’s runtime always passes `params`), a GET with none', async () => {
+			await performHttp({ method: 'delete', url: `${base()}/final`, request: { params: {}, headers: {} } });
+			await performHttp({ method: 'get', url: `${base()}/final`, request: { params: { q: 'a b', empty: '' }, content: 'ignored' } });
+			expect(sent()).toEqual([
+				{ method: 'DELETE', type: 'application/x-www-form-urlencoded', body: '' },
+				{ method: 'GET', type: undefined, body: '' },
+			]);
+			expect(seen[1].path).toBe('/final?q=a+b');
+		});
+	});
+
 	describe.each<RedirectModel>(['follow', 'manual'])('timeouts (%s)', (model) => {
 		it("fails a call whose answer is late past its timeout with node-fetch's AbortError (server-fetch aborts its controller)", async () => {
 			await expect(

@@ -40,8 +40,9 @@ const JSON_TYPES = ['application/json', 'text/javascript', 'application/javascri
 
 /**
  * Outbound HTTP from the app, performed for real (tests point it at loopback servers), with the
- * semantics of Rocket.Chat's AppHttpBridge: `content` (or else an object `data`, as JSON) is the
- * body; `params` go in the URL when there is a body or for GET/HEAD, else as a form body; GET/HEAD
+ * semantics of Rocket.Chat's AppHttpBridge: `content` (or else an object `data`) is the body, an
+ * object that is not a Buffer sent as JSON (`fetchBody`); `params` go in the URL when there is a
+ * body or for GET/HEAD, else as a form body; GET/HEAD
  * send no body; `auth` is Basic; `encoding: null` answers with the body's bytes (a Buffer) in
  * `content` and no `data`; otherwise `content` is the decoded text and `data` the parsed JSON for
  * JSON content types (null for others). `request.query` is not used by Rocket.Chat.
@@ -59,32 +60,26 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	const method = info.method.toUpperCase();
 	const url = new URL(info.url);
 	const headers: Record<string, string> = { ...(request.headers ?? {}) };
-	// Values cross the Deno boundary as msgpack, where an undefined field arrives as null. Bytes (a
-	// multipart upload) arrive as a Buffer (msgpack extension 1) or a plain Uint8Array: sent as they are.
-	let body: string | Buffer | undefined =
-		request.content instanceof Uint8Array
-			? Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength)
-			: (request.content ?? undefined) || undefined;
-	if (body === undefined && typeof request.data === 'object' && request.data !== null) {
-		// Rocket.Chat hands the object to its fetch, which sends it as JSON.
-		body = JSON.stringify(request.data);
-		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-	}
+	// AppHttpBridge: `content`, or else an object `data`. Values cross the Deno boundary as msgpack:
+	// an undefined field arrives as null, a Buffer as a Buffer (the engine's extension 1), other
+	// bytes as a plain Uint8Array.
+	let content: unknown = request.content;
+	if (!content && typeof request.data === 'object') content = request.data;
 	if (request.auth) {
 		if (!request.auth.includes(':')) return Promise.reject(new Error('auth option should be of the form "username:password"'));
 		headers.Authorization = `Basic ${Buffer.from(request.auth, 'ascii').toString('base64')}`;
 	}
-	if (request.params) {
-		if (body !== undefined || isGetOrHead(method)) {
-			for (const [key, value] of Object.entries(request.params)) if (value) url.searchParams.append(key, String(value));
-		} else {
-			const form = new URLSearchParams();
-			for (const [key, value] of Object.entries(request.params)) form.append(key, String(value));
-			body = form.toString();
-			headers['Content-Type'] = 'application/x-www-form-urlencoded';
-		}
+	if (content || isGetOrHead(method)) {
+		for (const [key, value] of Object.entries(request.params ?? {})) if (value) url.searchParams.append(key, String(value));
+	} else if (request.params) {
+		// The engine's runtime always sends `params` (an empty object at least): a call without a body gets an empty form.
+		const form = new URLSearchParams();
+		for (const [key, value] of Object.entries(request.params)) form.append(key, String(value));
+		content = form.toString();
+		headers['Content-Type'] = 'application/x-www-form-urlencoded';
 	}
-	if (isGetOrHead(method)) body = undefined;
+	if (isGetOrHead(method)) content = undefined;
+	const body = fetchBody(content, headers);
 	if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
 	const timeout = request.timeout || 180000;
 	// One timer for the whole exchange, redirects included (server-fetch aborts its controller).
@@ -110,6 +105,26 @@ export function performHttp(info: { method: string; url: string; request: Json }
 		}
 		return result;
 	});
+}
+
+/**
+ * The body server-fetch hands node-fetch (packages/server-fetch/src/parsers.ts `parseRequestOptions`):
+ * unless the Content-Type is `application/x-www-form-urlencoded`, any object that is not a Buffer
+ * (bytes that are a plain Uint8Array included) is sent as JSON, its Content-Type forced to
+ * `application/json` (`{ ...headers, 'Content-Type': ... }`: another casing stays beside it, and
+ * node-fetch's Headers join the two). node-fetch 2.7.0 then sends a string or a Buffer as it is,
+ * anything else as `String(body)`.
+ */
+function fetchBody(content: unknown, headers: Record<string, string>): string | Buffer | undefined {
+	const type = headers['Content-Type'] || headers['content-type'];
+	if (type?.toLowerCase() !== 'application/x-www-form-urlencoded' && typeof content === 'object' && !Buffer.isBuffer(content)) {
+		content = JSON.stringify(content);
+		const others = Object.keys(headers).filter((h) => h !== 'Content-Type' && h.toLowerCase() === 'content-type');
+		headers['Content-Type'] = [...others.map((h) => headers[h]), 'application/json'].join(', ');
+		for (const h of others) delete headers[h];
+	}
+	if (content === undefined || content === null) return undefined;
+	return typeof content === 'string' || Buffer.isBuffer(content) ? content : String(content);
 }
 
 interface Hop {
