@@ -117,7 +117,7 @@ describe('status endpoint behind a redirect', () => {
 		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
 		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));
 		expect(notices[notices.length - 1].split('\n')[1]).toMatch(
-			/^• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error: the URL redirected and Rocket\.Chat could not follow \(too many redirects, or one without a Location\)\. Give the URL that answers itself\.$/,
+			/^• `wamid\.[^`]+:queued` queued to 5511987654321: \d+ attempts, last error: the URL redirected and Rocket\.Chat could not follow \(too many redirects, or a missing or invalid Location\)\. Give the URL that answers itself\.$/,
 		);
 		await app.harness.setSetting('status_endpoint_url', `${base}/receiver`);
 		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });

@@ -2,7 +2,7 @@
 export const CATALOG: Record<string, Record<string, string>> = {
 	"en": {
 		"status_endpoint_url": "Message Status Endpoint URL",
-		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, sent, delivered, read, played, failed, deleted). Leave empty to forward nothing. An absolute http(s) URL (https recommended: the payload holds phone numbers). Give the URL that answers the POST itself: Rocket.Chat follows redirects, and before Rocket.Chat 8.2 a 301, 302 or 303 turns the POST into a GET without the payload.",
+		"status_endpoint_url_description": "The app POSTs a JSON payload to this URL each time the status of a message it sent changes (queued, sent, delivered, read, played, failed, deleted). Leave empty to forward nothing. An absolute http(s) URL (https recommended: the payload holds phone numbers). Give the URL that answers the POST itself: Rocket.Chat follows redirects, and before Rocket.Chat 8.2 a 301, 302 or 303 turns the POST into a GET without the payload (from 8.2, the POST and its payload go to whatever host the redirect names).",
 		"status_filter": "Filter Message Status",
 		"status_filter_description": "Which messages' status events are forwarded to the Message Status Endpoint URL.",
 		"status_filter_all": "All",
@@ -134,7 +134,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"deliveries_error_http": "the URL answered HTTP __status__.",
 		"deliveries_error_timeout": "no answer within 10 seconds.",
 		"deliveries_error_network": "the URL could not be reached.",
-		"deliveries_error_redirect": "the URL redirected and Rocket.Chat could not follow (too many redirects, or one without a Location). Give the URL that answers itself.",
+		"deliveries_error_redirect": "the URL redirected and Rocket.Chat could not follow (too many redirects, or a missing or invalid Location). Give the URL that answers itself.",
 		"deliveries_error_connection_closed": "the connection closed before the answer ended.",
 		"deliveries_error_expired": "the retry window ended before any attempt.",
 		"deliveries_failed_entry": "• `__id__` __status__ to __mobileNo__: __attempts__ attempts, last error: __error__",
@@ -372,7 +372,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"es": {
 		"status_endpoint_url": "URL del endpoint de estado de mensajes",
-		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, sent, delivered, read, played, failed, deleted). Déjela vacía para no reenviar nada. Una URL http(s) absoluta (se recomienda https: el contenido incluye números de teléfono). Indique la URL que responde al POST directamente: Rocket.Chat sigue las redirecciones, y antes de Rocket.Chat 8.2 un 301, 302 o 303 convierte el POST en un GET sin el contenido.",
+		"status_endpoint_url_description": "La app envía (POST) un JSON a esta URL cada vez que cambia el estado de un mensaje que envió (queued, sent, delivered, read, played, failed, deleted). Déjela vacía para no reenviar nada. Una URL http(s) absoluta (se recomienda https: el contenido incluye números de teléfono). Indique la URL que responde al POST directamente: Rocket.Chat sigue las redirecciones, y antes de Rocket.Chat 8.2 un 301, 302 o 303 convierte el POST en un GET sin el contenido (desde la 8.2, el POST y su contenido van al host que indique la redirección).",
 		"status_filter": "Filtrar estado de mensajes",
 		"status_filter_description": "De qué mensajes se reenvían los eventos de estado a la URL del endpoint de estado.",
 		"status_filter_all": "Todos",
@@ -504,7 +504,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"deliveries_error_http": "la URL respondió HTTP __status__.",
 		"deliveries_error_timeout": "sin respuesta en 10 segundos.",
 		"deliveries_error_network": "no se pudo acceder a la URL.",
-		"deliveries_error_redirect": "la URL redirigió y Rocket.Chat no pudo seguirla (demasiadas redirecciones, o una sin Location). Indique la URL que responde directamente.",
+		"deliveries_error_redirect": "la URL redirigió y Rocket.Chat no pudo seguirla (demasiadas redirecciones, o un Location ausente o inválido). Indique la URL que responde directamente.",
 		"deliveries_error_connection_closed": "la conexión se cerró antes de que terminara la respuesta.",
 		"deliveries_error_expired": "la ventana de reintentos terminó sin ningún intento.",
 		"deliveries_failed_entry": "• `__id__` __status__ a __mobileNo__: __attempts__ intentos, último error: __error__",
@@ -742,7 +742,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 	},
 	"pt-BR": {
 		"status_endpoint_url": "URL do endpoint de status das mensagens",
-		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, sent, delivered, read, played, failed, deleted). Deixe vazio para não encaminhar nada. Uma URL http(s) absoluta (https recomendado: o conteúdo traz números de telefone). Informe a URL que responde ao POST diretamente: o Rocket.Chat segue redirecionamentos, e antes do Rocket.Chat 8.2 um 301, 302 ou 303 transforma o POST em um GET sem o conteúdo.",
+		"status_endpoint_url_description": "O app envia (POST) um JSON para esta URL sempre que o status de uma mensagem enviada por ele muda (queued, sent, delivered, read, played, failed, deleted). Deixe vazio para não encaminhar nada. Uma URL http(s) absoluta (https recomendado: o conteúdo traz números de telefone). Informe a URL que responde ao POST diretamente: o Rocket.Chat segue redirecionamentos, e antes do Rocket.Chat 8.2 um 301, 302 ou 303 transforma o POST em um GET sem o conteúdo (a partir da 8.2, o POST e seu conteúdo vão para o host que o redirecionamento indicar).",
 		"status_filter": "Filtrar status das mensagens",
 		"status_filter_description": "De quais mensagens os eventos de status são encaminhados para a URL do endpoint de status.",
 		"status_filter_all": "Todas",
@@ -874,7 +874,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"deliveries_error_http": "a URL respondeu HTTP __status__.",
 		"deliveries_error_timeout": "sem resposta em 10 segundos.",
 		"deliveries_error_network": "não foi possível acessar a URL.",
-		"deliveries_error_redirect": "a URL redirecionou e o Rocket.Chat não conseguiu seguir (redirecionamentos demais, ou um sem Location). Informe a URL que responde diretamente.",
+		"deliveries_error_redirect": "a URL redirecionou e o Rocket.Chat não conseguiu seguir (redirecionamentos demais, ou um Location ausente ou inválido). Informe a URL que responde diretamente.",
 		"deliveries_error_connection_closed": "a conexão foi fechada antes do fim da resposta.",
 		"deliveries_error_expired": "a janela de novas tentativas terminou sem nenhuma tentativa.",
 		"deliveries_failed_entry": "• `__id__` __status__ para __mobileNo__: __attempts__ tentativas, último erro: __error__",

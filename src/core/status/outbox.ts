@@ -240,13 +240,14 @@ class DeliveryTimeout extends Error {
 }
 
 /**
- * A redirect Rocket.Chat's HTTP could not follow. From Rocket.Chat 8.2, server-fetch's own loop
- * (packages/server-fetch/src/index.ts `followRedirect`): a redirect without Location, or a sixth
- * redirect. Before, node-fetch 2.7.0's: a 21st redirect ("maximum redirect reached at: <url>") or a
- * Location that is no URL ("uri requested responds with an invalid redirect URL: <location>").
+ * A redirect Rocket.Chat's HTTP could not follow, in the words each version throws. From Rocket.Chat
+ * 8.2, server-fetch's own loop (packages/server-fetch/src/index.ts `followRedirect`): a redirect
+ * without Location, a sixth redirect, or a Location that is no URL (`new URL(location, currentUrl)`:
+ * "Invalid URL"; the status URL itself was checked before the call). Up to 8.1, node-fetch 2.7.0's:
+ * a 21st redirect or a Location that is no URL.
  */
 const REDIRECT_FAILURE =
-	/redirect-response-location-header-missing|error-too-many-redirects|maximum redirect reached at|responds with an invalid redirect URL/;
+	/^(redirect-response-location-header-missing|error-too-many-redirects|Invalid URL)$|^maximum redirect reached at: |^uri requested responds with an invalid redirect URL: /;
 
 /** What `lastError` may say about a thrown error: a bare error code (ECONNREFUSED), never a message with a URL in it. */
 function errorCode(error: unknown): string {

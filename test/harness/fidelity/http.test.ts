@@ -18,7 +18,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 
-import { engineAtLeast } from '../../../tools/harness/engineVersion';
+import { engineVersion } from '../../../tools/harness/engineVersion';
 import { MAX_REDIRECTS, performHttp, redirectModelOf, RedirectModel, SERVER_FETCH_MAX_REDIRECTS } from '../../../tools/harness/rc/http';
 
 interface Seen {
@@ -33,6 +33,7 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 	let server: http.Server;
 	let port = 0;
 	const seen: Seen[] = [];
+	const endless: http.ServerResponse[] = [];
 	const base = () => `http://127.0.0.1:${port}`;
 
 	beforeAll(async () => {
@@ -56,13 +57,20 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 					return;
 				}
 				if (url.pathname === '/slow') {
-					setTimeout(() => res.end('late'), 400).unref();
+					setTimeout(() => res.end('late'), 1000).unref();
 					return;
 				}
 				if (url.pathname === '/trickle') {
 					res.writeHead(200, { 'Content-Type': 'text/plain' });
 					res.write('part');
-					setTimeout(() => res.end('rest'), 200).unref();
+					setTimeout(() => res.end('rest'), 1000).unref();
+					return;
+				}
+				if (url.pathname === '/endless-redirect') {
+					// A redirect whose body never ends: followed on its headers.
+					res.writeHead(307, { Location: '/final' });
+					res.write('moving');
+					endless.push(res);
 					return;
 				}
 				const chain = /^\/chain\/(\d+)$/.exec(url.pathname);
@@ -79,7 +87,13 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		port = (server.address() as AddressInfo).port;
 	});
-	afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+	afterAll(
+		() =>
+			new Promise<void>((resolve) => {
+				server.close(() => resolve());
+				for (const res of endless) res.destroy();
+			}),
+	);
 	beforeEach(() => {
 		seen.length = 0;
 	});
@@ -95,7 +109,7 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 		expect(redirectModelOf('1.59.0')).toBe('follow');
 		expect(redirectModelOf('1.60.1')).toBe('manual');
 		expect(redirectModelOf('1.62.0')).toBe('manual');
-		expect(redirectModelOf()).toBe(engineAtLeast('1.60.0') ? 'manual' : 'follow');
+		expect(redirectModelOf(engineVersion())).toBe(redirectModelOf());
 	});
 
 	describe('up to Rocket.Chat 8.1: node-fetch follows them', () => {
@@ -155,6 +169,12 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 			seen.length = 0;
 			await post(`${base()}/r307?to=/final`, follow, { Authorization: 'Bearer T' });
 			expect(seen[1].headers.authorization).toBe('Bearer T');
+		});
+
+		it('fails a Location that is no URL with "uri requested responds with an invalid redirect URL"', async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/r302?to=${encodeURIComponent('http://[bad')}`, request: {} }, follow),
+			).rejects.toThrow('uri requested responds with an invalid redirect URL: http://[bad');
 		});
 
 		it('answers a redirect without Location as it is', async () => {
@@ -221,6 +241,13 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 			await expect(performHttp({ method: 'get', url: `${base()}/r302`, request: {} }, manual)).rejects.toThrow(
 				/^redirect-response-location-header-missing$/,
 			);
+			expect(seen).toHaveLength(1);
+		});
+
+		it('fails a Location that is no URL with "Invalid URL" (`new URL(location, currentUrl)`)', async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/r302?to=${encodeURIComponent('http://[bad')}`, request: {} }, manual),
+			).rejects.toThrow(/^Invalid URL$/);
 			expect(seen).toHaveLength(1);
 		});
 
@@ -291,6 +318,15 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 			await expect(performHttp({ method: 'get', url: `${base()}/slow`, request: { timeout: 10000 } }, model)).resolves.toMatchObject({
 				statusCode: 200,
 				content: 'late',
+			});
+		});
+
+		it('follows a redirect on its headers, its body unread', async () => {
+			await expect(
+				performHttp({ method: 'get', url: `${base()}/endless-redirect`, request: { timeout: 10000 } }, model),
+			).resolves.toMatchObject({
+				statusCode: 200,
+				data: { at: '/final' },
 			});
 		});
 

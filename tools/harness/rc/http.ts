@@ -59,7 +59,7 @@ export function performHttp(info: { method: string; url: string; request: Json }
 	};
 	const method = info.method.toUpperCase();
 	const url = new URL(info.url);
-	const headers: Record<string, string> = { ...(request.headers ?? {}) };
+	const headers: Record<string, string | string[]> = { ...(request.headers ?? {}) };
 	// AppHttpBridge: `content`, or else an object `data`. Values cross the Deno boundary as msgpack:
 	// an undefined field arrives as null, a Buffer as a Buffer (the engine's extension 1), other
 	// bytes as a plain Uint8Array.
@@ -110,18 +110,22 @@ export function performHttp(info: { method: string; url: string; request: Json }
 /**
  * The body server-fetch hands node-fetch (packages/server-fetch/src/parsers.ts `parseRequestOptions`):
  * unless the Content-Type is `application/x-www-form-urlencoded`, any object that is not a Buffer
- * (bytes that are a plain Uint8Array included) is sent as JSON, its Content-Type forced to
- * `application/json` (`{ ...headers, 'Content-Type': ... }`: another casing stays beside it, and
- * node-fetch's Headers join the two). node-fetch 2.7.0 then sends a string or a Buffer as it is,
- * anything else as `String(body)`.
+ * (bytes that are a plain Uint8Array included) is sent as JSON (if it can be: else as it is), its
+ * Content-Type forced to `application/json` (`{ ...headers, 'Content-Type': ... }`: another casing
+ * stays beside it, and node-fetch sends both lines, the app's first). node-fetch 2.7.0 then sends a
+ * string or a Buffer as it is, anything else as `String(body)`.
  */
-function fetchBody(content: unknown, headers: Record<string, string>): string | Buffer | undefined {
-	const type = headers['Content-Type'] || headers['content-type'];
-	if (type?.toLowerCase() !== 'application/x-www-form-urlencoded' && typeof content === 'object' && !Buffer.isBuffer(content)) {
-		content = JSON.stringify(content);
-		const others = Object.keys(headers).filter((h) => h !== 'Content-Type' && h.toLowerCase() === 'content-type');
-		headers['Content-Type'] = [...others.map((h) => headers[h]), 'application/json'].join(', ');
-		for (const h of others) delete headers[h];
+function fetchBody(content: unknown, headers: Record<string, string | string[]>): string | Buffer | undefined {
+	const type = String(headers['Content-Type'] || headers['content-type'] || '');
+	if (type.toLowerCase() !== 'application/x-www-form-urlencoded' && typeof content === 'object' && !Buffer.isBuffer(content)) {
+		try {
+			content = JSON.stringify(content);
+			const others = Object.keys(headers).filter((h) => h !== 'Content-Type' && h.toLowerCase() === 'content-type');
+			headers['Content-Type'] = others.length ? [...others.flatMap((h) => headers[h]), 'application/json'] : 'application/json';
+			for (const h of others) delete headers[h];
+		} catch {
+			// parsers.ts: "Body is not JSON, do nothing".
+		}
 	}
 	if (content === undefined || content === null) return undefined;
 	return typeof content === 'string' || Buffer.isBuffer(content) ? content : String(content);
@@ -130,7 +134,7 @@ function fetchBody(content: unknown, headers: Record<string, string>): string | 
 interface Hop {
 	method: string;
 	url: URL;
-	headers: Record<string, string>;
+	headers: Record<string, string | string[]>;
 	body?: string | Buffer;
 }
 
@@ -158,7 +162,8 @@ function sameDomainOrSubdomain(current: URL, location: URL): boolean {
  * without Location is the answer.
  */
 function follow(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
-	return once(hop, deadline, timeout).then(({ res, raw }) => {
+	const followed = (res: http.IncomingMessage) => REDIRECT_STATUSES.includes(res.statusCode ?? 0) && !!res.headers.location;
+	return once(hop, deadline, timeout, followed).then(({ res, raw }) => {
 		const location = res.headers.location;
 		if (!REDIRECT_STATUSES.includes(res.statusCode ?? 0) || !location) return { res, raw };
 		let next: URL;
@@ -193,7 +198,8 @@ function follow(hop: Hop, counter: number, deadline: number, timeout: number): P
  */
 function followManually(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
 	const agent = hop.url.protocol === 'http:' ? new http.Agent() : undefined;
-	return once(hop, deadline, timeout, agent).then(({ res, raw }) => {
+	const followed = (res: http.IncomingMessage) => REDIRECT_STATUSES.includes(res.statusCode ?? 0);
+	return once(hop, deadline, timeout, followed, agent).then(({ res, raw }) => {
 		if (!REDIRECT_STATUSES.includes(res.statusCode ?? 0)) return { res, raw };
 		const location = res.headers.location;
 		if (!location) throw new Error('redirect-response-location-header-missing');
@@ -219,7 +225,13 @@ const bodyTimeout = (url: URL, timeout: number): Error =>
 		type: 'body-timeout',
 	});
 
-function once(hop: Hop, deadline: number, timeout: number, agent?: http.Agent): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
+function once(
+	hop: Hop,
+	deadline: number,
+	timeout: number,
+	followsOn: (res: http.IncomingMessage) => boolean,
+	agent?: http.Agent,
+): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
 	const transport = hop.url.protocol === 'https:' ? https : http;
 	const left = Math.max(1, deadline - Date.now());
 	return new Promise((resolve, reject) => {
@@ -235,6 +247,13 @@ function once(hop: Hop, deadline: number, timeout: number, agent?: http.Agent): 
 		};
 		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers, ...(agent ? { agent } : {}) }, (res) => {
 			clearTimeout(timer);
+			if (followsOn(res)) {
+				// A redirect is followed once its headers came, its body left unread (node-fetch's
+				// follow mode finalizes the answer; server-fetch's loop calls `response.body.resume()`).
+				res.resume();
+				resolve({ res, raw: Buffer.alloc(0) });
+				return;
+			}
 			timer = setTimeout(() => {
 				expired = () => bodyTimeout(hop.url, timeout);
 				res.destroy();

@@ -137,6 +137,7 @@ describe('deliverDue', () => {
 			// server-fetch, Rocket.Chat 8.2 and later
 			l: 'redirect-response-location-header-missing',
 			m: 'error-too-many-redirects',
+			v: 'Invalid URL',
 			// node-fetch 2.7.0, Rocket.Chat up to 8.1
 			x: 'maximum redirect reached at: https://example.com/hook?token=s3cret',
 			i: 'uri requested responds with an invalid redirect URL: http://[bad',
@@ -144,8 +145,16 @@ describe('deliverDue', () => {
 		const store = new MemoryOutboxStore<P>();
 		for (const id of Object.keys(words)) await store.put(item(id, id.toUpperCase(), 1));
 		const send: Sender = (body) => Promise.reject(new Error(words[idOf(body)]));
-		expect(await deliverDue({ store, now: 0, send })).toMatchObject({ delivered: 0, retried: 4, failed: 0 });
-		expect((await store.list()).map((i) => i.lastError)).toEqual(Array(4).fill('redirect_error'));
+		expect(await deliverDue({ store, now: 0, send })).toMatchObject({ delivered: 0, retried: 5, failed: 0 });
+		expect((await store.list()).map((i) => i.lastError)).toEqual(Array(5).fill('redirect_error'));
+	});
+
+	it('does not take a network error whose words merely mention a redirect for one', async () => {
+		const store = new MemoryOutboxStore<P>();
+		await store.put(item('n', 'N', 1));
+		const send: Sender = () => Promise.reject(new Error('connect ECONNREFUSED https://example.com/error-too-many-redirects'));
+		await deliverDue({ store, now: 0, send });
+		expect((await store.list()).map((i) => i.lastError)).toEqual(['network_error']);
 	});
 
 	it('signs the exact body it sends when a signing secret is set', async () => {
