@@ -128,15 +128,12 @@ describe('bridges', () => {
 			return Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]);
 		}
 
-		it('send bytes (a Buffer or a Uint8Array, as msgpack delivers them) as the body, and answer `encoding: null` with the bytes', async () => {
+		it('send a Buffer (how msgpack delivers one) as the body, a plain Uint8Array as JSON (server-fetch parsers.ts), and answer `encoding: null` with the bytes', async () => {
 			const http = setup().bridges.getHttpBridge() as any;
 			const bytes = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x0d, 0x0a, 0xc3, 0x28, 0xfe]); // not valid UTF-8
 			const url = `${base}/v23.0/${NUMBER.phoneNumberId}/media`;
-			for (const [boundary, content] of [
-				['b1', multipart('b1', bytes)],
-				['b2', new Uint8Array(multipart('b2', bytes))],
-			] as const) {
-				const res = await http.call({
+			const upload = (boundary: string, content: Uint8Array) =>
+				http.call({
 					appId: APP,
 					method: 'POST',
 					url,
@@ -146,10 +143,20 @@ describe('bridges', () => {
 						encoding: undefined,
 					},
 				});
-				expect(res).toMatchObject({ statusCode: 200, data: { id: expect.stringMatching(/^\d+$/) } });
-			}
+			for (const boundary of ['b1', 'b2'])
+				expect(await upload(boundary, multipart(boundary, bytes))).toMatchObject({
+					statusCode: 200,
+					data: { id: expect.stringMatching(/^\d+$/) },
+				});
+			// Bytes that are not a Buffer reach Meta as a JSON object of their numbers: refused, nothing stored.
+			expect(await upload('b3', new Uint8Array(multipart('b3', bytes)))).toMatchObject({
+				statusCode: 400,
+				data: { error: { code: 100 } },
+			});
 			expect(sim.uploadedMedia.map((m) => m.bytes)).toEqual([bytes, bytes]);
-			expect(sim.violations).toEqual([]);
+			expect(sim.violations.map((v) => v.errors)).toEqual([
+				['the operation takes no application/json body (it takes multipart/form-data)'],
+			]);
 
 			const info = await http.call({
 				appId: APP,
