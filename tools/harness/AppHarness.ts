@@ -37,7 +37,7 @@ import { HarnessLogStorage } from './rc/logStorage';
 import { userDelete, userEdit } from './rc/messages';
 import { PersistenceOptions } from './rc/persistence';
 import { toAppRoom } from './rc/rooms';
-import { ClientModal, ClientModals, InteractionOrigin } from './rc/uikit';
+import { ClientModal, ClientModals, ClientTriggers, DroppedInteraction, InteractionOrigin, TRIGGER_TIMEOUT_MS } from './rc/uikit';
 import { HarnessScheduler } from './scheduler';
 import { cloneDeep, HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
 
@@ -450,7 +450,8 @@ export class AppHarness {
 		args: string[],
 		ctx: { user: HarnessUser; room: HarnessRoom; threadId?: string },
 	): Promise<{ triggerId: string }> {
-		const triggerId = randomUUID();
+		// processSlashCommand: the client issues the trigger id before it sends the command.
+		const triggerId = this.triggers.issue(ctx.user.id);
 		const context = new SlashCommandContext(
 			Object.freeze(this.appUser(ctx.user)) as Any,
 			// bridges/commands.ts: the room through the rooms converter (`convertById`; rc/rooms.ts).
@@ -588,6 +589,12 @@ export class AppHarness {
 	private readonly clientModals = new ClientModals();
 	/** How many of `world.ui` (what the app pushed through the UI bridge) the client modals have seen. */
 	private uiSeen = 0;
+	/** The trigger ids users' clients issued (rc/uikit.ts `ClientTriggers`). */
+	private readonly triggers = new ClientTriggers();
+	/** Server interactions users' clients dropped (a trigger id unknown, used or past its 5 s), in order. */
+	readonly droppedInteractions: DroppedInteraction[] = [];
+	/** Error toasts users' clients showed: `UIKit_Interaction_Timeout` when an answer took 5 s or more. */
+	readonly toasts: Array<{ userId: string; message: string }> = [];
 	/** The last view the app showed each user, kept after the modal is closed. */
 	private readonly shownViews = new Map<string, Json>();
 
@@ -595,14 +602,50 @@ export class AppHarness {
 	private syncPushedViews(): void {
 		while (this.uiSeen < this.world.ui.length) {
 			const record = this.world.ui[this.uiSeen++];
-			this.clientHandles(record.userId, record as Json, { kind: 'pushed' });
+			this.clientHandles(record.userId, record as Json, { kind: 'pushed' }, record.at ?? Date.now());
 		}
 	}
 
-	private clientHandles(userId: string, interaction: Json | undefined, origin: InteractionOrigin): void {
-		this.clientModals.handle(userId, interaction, origin);
+	/**
+	 * What the client does with a server interaction that reaches it at `at`: `handleServerInteraction`
+	 * takes its trigger id (or drops it), then `ClientModals` (rc/uikit.ts).
+	 */
+	private clientHandles(userId: string, interaction: Json | undefined, origin: InteractionOrigin, at: number): void {
+		const dropped = this.triggers.take(userId, interaction?.triggerId, at);
+		if (dropped && typeof interaction?.type === 'string')
+			this.droppedInteractions.push({ userId, type: interaction.type, origin: origin.kind, reason: dropped });
+		this.clientModals.handle(userId, interaction, origin, !dropped);
 		const modal = this.clientModals.of(userId);
 		if (modal && (interaction?.type === 'modal.open' || interaction?.type === 'modal.update')) this.shownViews.set(userId, modal.view);
+	}
+
+	/**
+	 * The app's answer to the user's action reaches the client (emitInteraction, ActionManager.ts @
+	 * 4f8d336a6731f375e017c8422d678bc896d9649d), after what the app pushed meanwhile. The client waits
+	 * 5 s (`runWithTimeout`): an answer that comes later finds an error toast shown
+	 * (`UIKit_Interaction_Timeout`) and, after a submit, the modal closed; its trigger id is gone by then.
+	 */
+	private answered(userId: string, issuedAt: number, response: unknown, origin: InteractionOrigin): void {
+		this.syncPushedViews();
+		const at = Date.now();
+		if (at - issuedAt >= TRIGGER_TIMEOUT_MS) {
+			this.toasts.push({ userId, message: 'UIKit_Interaction_Timeout' });
+			if (origin.kind === 'viewSubmit') this.clientModals.dispose(userId, origin.viewId);
+		}
+		this.clientHandles(userId, response as Json, origin, at);
+	}
+
+	/** `ClientModals.acting`, its failure naming what the user's client dropped (a view pushed past its trigger's 5 s, say). */
+	private acting(userId: string, viewId: string): ClientModal {
+		try {
+			return this.clientModals.acting(userId, viewId);
+		} catch (error) {
+			const dropped = this.droppedInteractions.filter((d) => d.userId === userId);
+			if (!dropped.length) throw error;
+			throw new Error(
+				`${(error as Error).message} The client dropped: ${dropped.map((d) => `${d.type} (${d.origin}): ${d.reason}`).join('; ')}.`,
+			);
+		}
 	}
 
 	/** The modal `user`'s client has open (values, what each element shows), or undefined. */
@@ -627,24 +670,25 @@ export class AppHarness {
 		triggerId?: string;
 	}): Promise<Any> {
 		this.syncPushedViews();
-		const modal = spec.view ? this.clientModals.acting(spec.user.id, spec.view.id as string) : undefined;
+		const modal = spec.view ? this.acting(spec.user.id, spec.view.id as string) : undefined;
 		// useUiKitState: a changed input element updates the modal's values before the action is sent; a button only sends.
 		if (modal && spec.value !== undefined && modal.has(spec.actionId) && !isButton(modal.view, spec.actionId))
 			modal.input(spec.actionId, spec.value);
 		const view = modal?.view;
+		const issuedAt = Date.now();
+		const triggerId = this.triggers.issue(spec.user.id, issuedAt, spec.triggerId);
 		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.BLOCK,
 			appId: this.appId,
 			actionId: spec.actionId,
-			triggerId: spec.triggerId ?? randomUUID(),
+			triggerId,
 			user: this.appUser(spec.user),
 			room: toAppRoom(this.world, spec.room),
 			message: spec.message,
 			container: view ? { type: 'view', id: view.id } : { type: 'message', id: spec.message?.id },
 			payload: { blockId: spec.blockId, value: spec.value, view },
 		} as Any);
-		this.syncPushedViews();
-		this.clientHandles(spec.user.id, response as Any, { kind: 'blockAction', viewId: view?.id as string | undefined });
+		this.answered(spec.user.id, issuedAt, response, { kind: 'blockAction', viewId: view?.id as string | undefined });
 		return response;
 	}
 
@@ -662,24 +706,25 @@ export class AppHarness {
 	}): Promise<Any> {
 		this.syncPushedViews();
 		const open = this.clientModals.of(spec.user.id);
-		const modal = this.clientModals.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
+		const modal = this.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
 		let state = modal.state;
 		if (spec.state) {
 			// Fields the test names are what the user entered; the rest of the state is the modal's own.
 			state = { ...state };
 			for (const [blockId, fields] of Object.entries(spec.state)) state[blockId] = { ...(state[blockId] ?? {}), ...fields };
 		}
+		const issuedAt = Date.now();
+		const triggerId = this.triggers.issue(spec.user.id, issuedAt);
 		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.VIEW_SUBMIT,
 			appId: this.appId,
 			actionId: spec.actionId ?? 'submit',
-			triggerId: randomUUID(),
+			triggerId,
 			user: this.appUser(spec.user),
 			room: toAppRoom(this.world, spec.room),
 			payload: { view: { ...modal.view, state } },
 		} as Any);
-		this.syncPushedViews();
-		this.clientHandles(spec.user.id, response as Any, { kind: 'viewSubmit', viewId: modal.view.id as string });
+		this.answered(spec.user.id, issuedAt, response, { kind: 'viewSubmit', viewId: modal.view.id as string });
 		return response;
 	}
 
@@ -687,15 +732,18 @@ export class AppHarness {
 	async viewClosed(spec: { user: HarnessUser; view?: Json }): Promise<Any> {
 		this.syncPushedViews();
 		const open = this.clientModals.of(spec.user.id);
-		const modal = this.clientModals.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
+		const modal = this.acting(spec.user.id, (spec.view?.id ?? open?.view.id) as string);
+		const issuedAt = Date.now();
+		const triggerId = this.triggers.issue(spec.user.id, issuedAt);
 		const response = await this.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.VIEW_CLOSED,
 			appId: this.appId,
 			actionId: 'close',
+			triggerId,
 			user: this.appUser(spec.user),
 			payload: { view: { ...modal.view, state: modal.state }, isCleared: false },
 		} as Any);
-		this.clientHandles(spec.user.id, response as Any, { kind: 'viewClosed', viewId: modal.view.id as string });
+		this.answered(spec.user.id, issuedAt, response, { kind: 'viewClosed', viewId: modal.view.id as string });
 		return response;
 	}
 

@@ -267,7 +267,7 @@ export class HarnessBridges extends AppBridges {
 
 		this.b.ui = loudBridge('UiInteractionBridge', UiInteractionBridge as Any, {
 			notifyUser: async (user: HarnessUser, interaction: Json) => {
-				w.ui.push({ ...(interaction as Json), userId: user.id } as Any);
+				w.ui.push({ ...(interaction as Json), userId: user.id, at: Date.now() } as Any);
 			},
 		});
 

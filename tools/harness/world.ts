@@ -75,6 +75,8 @@ export interface UiRecord {
 	errors?: Json;
 	triggerId?: string;
 	viewId?: string;
+	/** When the app pushed it (ms since the epoch): the client takes it only within its trigger's 5 s. */
+	at?: number;
 	[key: string]: unknown;
 }
 

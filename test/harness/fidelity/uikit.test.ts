@@ -5,11 +5,19 @@
  * - packages/fuselage-ui-kit/src/hooks/useUiKitState.ts @ 000eb1dac36a6dc92cbaad4233003e1b24095f7e
  * - apps/meteor/client/uikit/hooks/useUiKitView.ts (7.x, commit unknown)
  * - packages/fuselage-ui-kit/src/utils/extractInitialStateFromLayout.ts
- * - apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction, emitInteraction)
+ * - apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction,
+ *   emitInteraction; generateTriggerId and invalidateTriggerId: a trigger id lives 5 s and is taken once)
  * - apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (the modal listens on its own view id)
  * - packages/ui-client/src/providers/ModalProvider/ModalStore.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (open erases the stack; close removes the current modal)
  */
-import { assertClientRenders, ClientModal, ClientModals, clientIgnores } from '../../../tools/harness/rc/uikit';
+import {
+	assertClientRenders,
+	ClientModal,
+	ClientModals,
+	clientIgnores,
+	ClientTriggers,
+	TRIGGER_TIMEOUT_MS,
+} from '../../../tools/harness/rc/uikit';
 
 const text = (value: string) => ({ type: 'plain_text', text: value });
 const input = (id: string, element: Record<string, unknown>, block: Record<string, unknown> = {}) => ({
@@ -172,6 +180,41 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 			const again = opened();
 			again.handle('u', { success: true }, { kind: 'viewClosed', viewId: 'numbers' });
 			expect(again.of('u')).toBeUndefined();
+		});
+
+		it('takes a trigger id once, for the user whose client issued it, within 5 s of the action (generateTriggerId, invalidateTriggerId)', () => {
+			const triggers = new ClientTriggers();
+			const id = triggers.issue('u', 1000);
+			expect(triggers.take('v', id, 1001)).toBe('its trigger id is unknown to the client, or already used');
+			expect(triggers.take('u', id, 1000 + TRIGGER_TIMEOUT_MS - 1)).toBeUndefined();
+			expect(triggers.take('u', id, 1002)).toBe('its trigger id is unknown to the client, or already used');
+			const late = triggers.issue('u', 1000);
+			expect(triggers.take('u', late, 1000 + TRIGGER_TIMEOUT_MS)).toBe(
+				`it came ${TRIGGER_TIMEOUT_MS} ms after the user's action; the client forgets a trigger id after ${TRIGGER_TIMEOUT_MS} ms`,
+			);
+			expect(triggers.take('u', undefined, 1000)).toBe('it has no trigger id');
+			expect(triggers.take('u', 'never-issued', 1000)).toBe('its trigger id is unknown to the client, or already used');
+		});
+
+		it('applies nothing of an answer whose trigger id it dropped, but still disposes the submitted view unless the answer is errors or an update (emitInteraction’s finally)', () => {
+			const modals = opened();
+			modals.handle(
+				'u',
+				{ type: 'errors', viewId: 'numbers', errors: { name: 'x' } },
+				{ kind: 'viewSubmit', viewId: 'numbers' },
+				false,
+			);
+			expect(modals.of('u')!.errors).toBeUndefined();
+			modals.handle('u', { type: 'modal.update', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' }, false);
+			expect(modals.of('u')!.view.id).toBe('numbers');
+			expect(modals.of('u')!.has('name')).toBe(false);
+			modals.handle('u', { type: 'modal.update', view: form('numbers') }, { kind: 'viewSubmit', viewId: 'numbers' }, false);
+			expect(modals.of('u')).toBeDefined();
+			modals.handle('u', { success: true }, { kind: 'viewSubmit', viewId: 'numbers' }, false);
+			expect(modals.of('u')).toBeUndefined();
+			const pushed = new ClientModals();
+			pushed.handle('u', { type: 'modal.open', view: list }, { kind: 'pushed' }, false);
+			expect(pushed.of('u')).toBeUndefined();
 		});
 
 		it('lets a user act only in the modal open (one UIKit modal at a time)', () => {

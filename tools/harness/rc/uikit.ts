@@ -15,6 +15,8 @@
  * - packages/fuselage-ui-kit/src/utils/extractInitialStateFromLayout.ts: the initial value of each
  *   actionable element of a block's `element` or `elements` (initialValue, initialOption, initialOptions).
  */
+import { randomUUID } from 'crypto';
+
 import { Json } from '../world';
 
 type Block = Json;
@@ -168,6 +170,50 @@ export class ClientModal {
 	}
 }
 
+/**
+ * How long Rocket.Chat's web client keeps a trigger id (apps/meteor/client/lib/ActionManager.ts @
+ * 4f8d336a6731f375e017c8422d678bc896d9649d `TRIGGER_TIMEOUT`): 5 s from the user's action.
+ */
+export const TRIGGER_TIMEOUT_MS = 5000;
+
+/** A server interaction the client dropped, and why (a test or a failure message says it). */
+export interface DroppedInteraction {
+	userId: string;
+	type: string;
+	origin: InteractionOrigin['kind'];
+	reason: string;
+}
+
+/**
+ * The trigger ids a user's client issued (ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d):
+ * the client makes one for each action before it is sent (`generateTriggerId`: a slash command,
+ * processSlashCommand.ts; a block action, submit or close, `emitInteraction`) and forgets it 5 s
+ * later. Every server interaction, the answer to the action or one an app pushed
+ * (`modify.getUiController()`, the `uiInteraction` stream), goes through `handleServerInteraction`,
+ * which takes its trigger id out first: one unknown (another client's, or none), already used, or
+ * older than 5 s makes the client drop the interaction, silently.
+ */
+export class ClientTriggers {
+	private readonly issued = new Map<string, { userId: string; at: number }>();
+
+	/** The client issues a trigger id for `userId`'s action at `at` (now); `id` when the test names it. */
+	issue(userId: string, at = Date.now(), id: string = randomUUID()): string {
+		this.issued.set(id, { userId, at });
+		return id;
+	}
+
+	/** `invalidateTriggerId` for an interaction that reaches `userId`'s client at `at`: why it is dropped, or undefined when it is taken. */
+	take(userId: string, id: unknown, at: number): string | undefined {
+		const trigger = typeof id === 'string' ? this.issued.get(id) : undefined;
+		if (!trigger || trigger.userId !== userId)
+			return typeof id === 'string' ? 'its trigger id is unknown to the client, or already used' : 'it has no trigger id';
+		this.issued.delete(id as string);
+		if (at - trigger.at >= TRIGGER_TIMEOUT_MS)
+			return `it came ${at - trigger.at} ms after the user's action; the client forgets a trigger id after ${TRIGGER_TIMEOUT_MS} ms`;
+		return undefined;
+	}
+}
+
 /** Where a server interaction came from: the HTTP answer to the user's block action, submit or close, or pushed (`modify.getUiController()`). */
 export type InteractionOrigin =
 	| { kind: 'blockAction'; viewId?: string }
@@ -219,11 +265,21 @@ export class ClientModals {
 		return modal;
 	}
 
-	/** What the client does with the server interaction `interaction` for `userId`. */
-	handle(userId: string, interaction: Json | undefined, origin: InteractionOrigin): void {
+	/**
+	 * What the client does with the server interaction `interaction` for `userId`: `taken` when its
+	 * trigger id was (`ClientTriggers.take`), else only what `emitInteraction` does after an answer to
+	 * a submit or a close whatever `handleServerInteraction` did with it (disposing the view).
+	 */
+	handle(userId: string, interaction: Json | undefined, origin: InteractionOrigin, taken = true): void {
 		const type = interaction?.type as string | undefined;
 		const view = interaction?.view as Json | undefined;
 		const current = this.open.get(userId);
+		if (!taken) {
+			if (origin.kind === 'viewSubmit' && interaction && !['errors', 'modal.update', 'contextual_bar.update'].includes(String(type)))
+				this.dispose(userId, origin.viewId);
+			if (origin.kind === 'viewClosed' && interaction && type !== 'errors') this.dispose(userId, origin.viewId);
+			return;
+		}
 		switch (type) {
 			case 'modal.open':
 				this.open.set(userId, new ClientModal(view as Json));
@@ -255,8 +311,11 @@ export class ClientModals {
 			}
 		}
 		// modal.close, a success or an error without a view: the client only disposes after a submit or a close.
-		if (origin.kind === 'viewSubmit' || origin.kind === 'viewClosed') {
-			if (current?.view.id === origin.viewId) this.open.delete(userId);
-		}
+		if (origin.kind === 'viewSubmit' || origin.kind === 'viewClosed') this.dispose(userId, origin.viewId);
+	}
+
+	/** `disposeView`: the modal `viewId` closes, if it is the one open. */
+	dispose(userId: string, viewId: string): void {
+		if (this.open.get(userId)?.view.id === viewId) this.open.delete(userId);
 	}
 }
