@@ -217,6 +217,16 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 			expect(pushed.of('u')).toBeUndefined();
 		});
 
+		it('closes the modal on top when it disposes a view it still holds, whichever view that modal shows (ModalStore: an instance’s close removes the current modal)', () => {
+			const modals = opened();
+			modals.handle('u', { type: 'modal.open', view: form('next') }, { kind: 'pushed' });
+			modals.handle('u', { success: true }, { kind: 'viewSubmit', viewId: 'numbers' });
+			expect(modals.of('u')).toBeUndefined();
+			modals.handle('u', { type: 'modal.open', view: form('third') }, { kind: 'pushed' });
+			modals.dispose('u', 'numbers');
+			expect(modals.of('u')!.view.id).toBe('third');
+		});
+
 		it('lets a user act only in the modal open (one UIKit modal at a time)', () => {
 			const modals = opened();
 			expect(modals.acting('u', 'numbers').view.id).toBe('numbers');

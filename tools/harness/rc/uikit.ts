@@ -198,6 +198,8 @@ export class ClientTriggers {
 
 	/** The client issues a trigger id for `userId`'s action at `at` (now); `id` when the test names it. */
 	issue(userId: string, at = Date.now(), id: string = randomUUID()): string {
+		// The client's own timer forgets each one after 5 s; kept a minute here, to say why one came too late.
+		for (const [old, trigger] of this.issued) if (at - trigger.at >= 60000) this.issued.delete(old);
 		this.issued.set(id, { userId, at });
 		return id;
 	}
@@ -245,6 +247,8 @@ const CLIENT_SOURCE =
  */
 export class ClientModals {
 	private readonly open = new Map<string, ClientModal>();
+	/** The view ids whose modal instance the client still holds, per user (ActionManager's `viewInstances`). */
+	private readonly instances = new Map<string, Set<string>>();
 
 	/** The modal open for `userId`, if any. */
 	of(userId: string): ClientModal | undefined {
@@ -283,6 +287,7 @@ export class ClientModals {
 		switch (type) {
 			case 'modal.open':
 				this.open.set(userId, new ClientModal(view as Json));
+				this.instancesOf(userId).add(String(view?.id));
 				if (origin.kind === 'viewSubmit') {
 					this.open.delete(userId);
 					throw new Error(
@@ -314,8 +319,18 @@ export class ClientModals {
 		if (origin.kind === 'viewSubmit' || origin.kind === 'viewClosed') this.dispose(userId, origin.viewId);
 	}
 
-	/** `disposeView`: the modal `viewId` closes, if it is the one open. */
+	/**
+	 * `disposeView(viewId)`: when the client still holds that view's instance, its `close` removes the
+	 * CURRENT top modal (ModalStore.ts), whichever view it shows (one the app opened since, say).
+	 */
 	dispose(userId: string, viewId: string): void {
-		if (this.open.get(userId)?.view.id === viewId) this.open.delete(userId);
+		if (!this.instancesOf(userId).delete(viewId)) return;
+		this.open.delete(userId);
+	}
+
+	private instancesOf(userId: string): Set<string> {
+		let set = this.instances.get(userId);
+		if (!set) this.instances.set(userId, (set = new Set()));
+		return set;
 	}
 }
