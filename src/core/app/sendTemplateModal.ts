@@ -25,6 +25,8 @@ export interface Draft {
 	/** The user who opened the modal: the only one whose block actions and submit act on this draft. */
 	userId: string;
 	roomId?: string;
+	/** The room the agent opened the modal from: where a notice about it goes. */
+	openedIn?: string;
 	/** True outside a WhatsApp contact room: the modal asks for the recipient. */
 	askRecipient: boolean;
 	phoneNumberId: string;
@@ -150,7 +152,10 @@ export interface Submitted {
 }
 
 export type ActResult = { kind: 'ignored' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'screen'; screen: ModalScreen };
-export type SubmitResult = { kind: 'foreign' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'sent' };
+export type SubmitResult = ({ kind: 'foreign' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'sent' }) & {
+	/** The room the agent opened the modal from (its draft's), where a notice about the submit can go. */
+	openedIn?: string;
+};
 
 export interface SendTemplateModalPorts {
 	drafts: Drafts;
@@ -318,6 +323,8 @@ export class SendTemplateModal {
 	async open(input: {
 		user: ModalUser;
 		contact?: { roomId: string; phoneNumberId: string; visitorLanguage?: string };
+		/** The room the agent runs the command in. */
+		openedIn?: string;
 		workspaceLanguage?: string;
 		t: Translator;
 	}): Promise<{ notice: string } | { screen: ModalScreen }> {
@@ -331,6 +338,7 @@ export class SendTemplateModal {
 			viewId: this.ports.newViewId(),
 			userId: input.user.id,
 			roomId: contact?.roomId,
+			openedIn: input.openedIn,
 			askRecipient: !contact,
 			phoneNumberId: number.phoneNumberId,
 			values: {},
@@ -366,8 +374,16 @@ export class SendTemplateModal {
 
 	/** The modal's submit: checked, sent, recorded and shown in the contact's room. */
 	async submit(input: { viewId: string; user: ModalUser; submitted: Submitted; t: Translator }): Promise<SubmitResult> {
+		const owned = await this.ownDraft(input.viewId, input.user);
+		const result = await this.submitOwn(input, owned);
+		return { ...result, openedIn: owned.draft?.openedIn ?? owned.draft?.roomId };
+	}
+
+	private async submitOwn(
+		input: { viewId: string; user: ModalUser; submitted: Submitted; t: Translator },
+		{ draft, foreign }: { draft?: Draft; foreign: boolean },
+	): Promise<SubmitResult> {
 		const { user, t } = input;
-		const { draft, foreign } = await this.ownDraft(input.viewId, user);
 		if (foreign) {
 			this.ports.logger?.warn(`send-template: ${user.username} submitted a modal another user opened; refused`);
 			return { kind: 'foreign' };

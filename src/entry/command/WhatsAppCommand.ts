@@ -29,6 +29,8 @@ interface Invocation {
 	persistence: IPersistence;
 	t: Translator;
 	appId: string;
+	/** When the command reached the app (Date.now()). */
+	startedAt: number;
 }
 
 type Handler = (inv: Invocation) => Promise<void>;
@@ -94,7 +96,16 @@ export class WhatsAppCommand implements ISlashCommand {
 	 * 500 (a message may hold a URL, a token or a database address).
 	 */
 	async executor(context: SlashCommandContext, read: IRead, modify: IModify, http: IHttp, persistence: IPersistence): Promise<void> {
-		const inv: Invocation = { context, read, modify, http, persistence, t: translator(undefined), appId: this.appId };
+		const inv: Invocation = {
+			context,
+			read,
+			modify,
+			http,
+			persistence,
+			t: translator(undefined),
+			appId: this.appId,
+			startedAt: Date.now(),
+		};
 		const word = (context.getArguments()[0] ?? '').toLowerCase();
 		try {
 			inv.t = await userTranslator(read, context.getSender());
@@ -129,7 +140,13 @@ export class WhatsAppCommand implements ISlashCommand {
 	private async sendTemplate(inv: Invocation): Promise<void> {
 		const notice = await openSendTemplate(
 			{ ...this.accessors(inv), appId: inv.appId },
-			{ user: inv.context.getSender(), room: inv.context.getRoom(), triggerId: inv.context.getTriggerId() as string, t: inv.t },
+			{
+				user: inv.context.getSender(),
+				room: inv.context.getRoom(),
+				triggerId: inv.context.getTriggerId() as string,
+				t: inv.t,
+				startedAt: inv.startedAt,
+			},
 		);
 		if (notice) await this.say(inv, notice);
 	}

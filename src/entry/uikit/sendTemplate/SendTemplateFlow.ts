@@ -18,7 +18,7 @@ import { mayAgentSend } from '../../../core/app/sendTemplates';
 import { ModalAction, ModalErrors, SendTemplateModal, Submitted } from '../../../core/app/sendTemplateModal';
 import { Translator } from '../../../core/i18n/translate';
 import { stateValue } from '../blocks';
-import { appSettings, userTranslator, workspaceLanguage } from '../../../adapters/factory';
+import { appSettings, notifyUser, userTranslator, workspaceLanguage } from '../../../adapters/factory';
 import { sendTemplateModalOf } from '../../../adapters/build/templates';
 import { contactOf } from '../../../adapters/rocketchat/conversations';
 import { languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
@@ -61,10 +61,32 @@ function blockErrors(errors: ModalErrors): Record<string, string> {
 	return blocks;
 }
 
-/** Opens the modal; a notice for the user instead when it cannot open. */
+/**
+ * Rocket.Chat's web client takes an app's answer to the agent's action, or a view the app pushes,
+ * only within 5 s of the action (apps/meteor/client/lib/ActionManager.ts `TRIGGER_TIMEOUT`, the
+ * trigger id): later, it drops a pushed modal silently, and answers a submit itself with a timeout
+ * error, closing the modal. When the app took this long (the trips to and from the client come on
+ * top), the agent is also told in a notice what happened.
+ */
+export const CLIENT_MAY_DROP_MS = 4000;
+
+/** A notice to `user` in the room `roomId`; a failure to show it is logged, never thrown (the answer to the client goes on). */
+async function noticeIn(acc: FlowAccessors, user: IUser, roomId: string, text: string): Promise<void> {
+	try {
+		const room = await acc.read.getRoomReader().getById(roomId);
+		if (room) await notifyUser(acc, { user, room, text });
+	} catch (error) {
+		acc.logger?.error(`send-template: notice not shown: ${error instanceof Error ? error.name : 'error'}`);
+	}
+}
+
+/**
+ * Opens the modal; a notice for the user instead when it cannot open, or besides it when opening
+ * took so long (`startedAt`: when the command reached the app) that the client may have dropped it.
+ */
 export async function openSendTemplate(
 	acc: FlowAccessors,
-	invocation: { user: IUser; room: IRoom; triggerId: string; t: Translator },
+	invocation: { user: IUser; room: IRoom; triggerId: string; t: Translator; startedAt: number },
 ): Promise<string | undefined> {
 	const { user, room, t } = invocation;
 	const contact = await contactOf(acc, room);
@@ -72,6 +94,7 @@ export async function openSendTemplate(
 	const opened = await modal.open({
 		user,
 		contact: contact && { roomId: room.id, phoneNumberId: contact.phoneNumberId, visitorLanguage: contact.visitorLanguage },
+		openedIn: room.id,
 		workspaceLanguage: await workspaceLanguage(acc.read),
 		t,
 	});
@@ -80,6 +103,9 @@ export async function openSendTemplate(
 	await acc.modify
 		.getUiController()
 		.openSurfaceView({ ...view, type: UIKitSurfaceType.MODAL } as never, { triggerId: invocation.triggerId }, user);
+	// With why the list did not come (Meta timed out, say): opening again would be as slow.
+	if (Date.now() - invocation.startedAt >= CLIENT_MAY_DROP_MS)
+		return [t('send_open_slow'), opened.screen.problem].filter(Boolean).join(' ');
 	return undefined;
 }
 
@@ -141,11 +167,20 @@ function submittedOf(state: unknown): Submitted {
 }
 
 export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
+	const startedAt = Date.now();
 	const { view, user } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
 	const result = await (await modalOf(acc, user)).submit({ viewId: view.id, user, submitted: submittedOf(view.state), t });
 	if (result.kind === 'foreign') return responder.errorResponse();
+	// The client may have given up on this answer: the agent reads the outcome in the room too.
+	if (Date.now() - startedAt >= CLIENT_MAY_DROP_MS && result.openedIn) {
+		const text =
+			result.kind === 'sent'
+				? t('send_slow_sent')
+				: t('send_slow_refused', { reasons: Object.values(result.errors).filter(Boolean).join(' ') });
+		await noticeIn(acc, user, result.openedIn, text);
+	}
 	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: view.id, errors: blockErrors(result.errors) });
 	return responder.successResponse();
 }

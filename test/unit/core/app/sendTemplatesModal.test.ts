@@ -9,7 +9,7 @@ const intruder = { id: 'u-bob', username: 'bob', roles: ['livechat-agent'] };
 const nothingSubmitted = { values: {}, fields: {}, languageOf: () => undefined };
 const contact = { roomId: 'room-1', phoneNumberId: '1001', visitorLanguage: 'pt-BR' };
 
-async function openIn(w: ReturnType<typeof templatesWorld>, where: { contact?: typeof contact } = {}) {
+async function openIn(w: ReturnType<typeof templatesWorld>, where: { contact?: typeof contact; openedIn?: string } = {}) {
 	const opened = await w.modal.open({ user: agent, ...where, workspaceLanguage: 'en', t: keys });
 	if (!('screen' in opened)) throw new Error(`not opened: ${opened.notice}`);
 	return opened.screen.draft.viewId;
@@ -218,12 +218,39 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.size).toBe(0);
 	});
 
+	it('says, with each outcome, the room the agent opened the modal from (a notice about a slow submit goes there)', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w, { openedIn: 'general' });
+		expect(
+			await w.modal.submit({ viewId, user: agent, submitted: { ...filled, fields: { templateName: 'order_ready' } }, t: keys }),
+		).toEqual({
+			kind: 'refused',
+			errors: { recipient: 'send_error_recipient' },
+			openedIn: 'general',
+		});
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent', openedIn: 'general' });
+		// A draft saved before it kept that room: its contact's room, or none.
+		const old = templatesWorld();
+		old.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
+		const inRoom = await openIn(old, { contact });
+		const draft = (await old.drafts.load(inRoom))!;
+		await old.drafts.save({ ...draft, openedIn: undefined });
+		expect(await old.modal.submit({ viewId: inRoom, user: agent, submitted: filled, t: keys })).toMatchObject({
+			kind: 'sent',
+			openedIn: 'room-1',
+		});
+		expect(await old.modal.submit({ viewId: 'gone', user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_expired' },
+		});
+	});
+
 	it("in a contact's room: to the contact, in the submitted language of that number and template", async () => {
 		const w = templatesWorld();
 		w.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
 		const viewId = await openIn(w, { contact });
 		const submitted = { ...filled, languageOf: (n: string, t: string) => (n === '1001' && t === 'order_ready' ? 'pt_BR' : undefined) };
-		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent', openedIn: 'room-1' });
 		expect(w.graph.sends[0].payload).toMatchObject({ to: '5511912345678', template: { language: { code: 'pt_BR' } } });
 		expect(w.rooms.posts).toEqual([expect.objectContaining({ roomId: 'room-1', text: 'Olá Ana, seu pedido 42 está pronto.' })]);
 		// Posted before the send is settled: the record names the room message its statuses show on.
@@ -247,6 +274,7 @@ describe('submitting the modal', () => {
 		expect(await w.modal.submit({ viewId, user: agent, submitted: otherNumber, t: keys })).toEqual({
 			kind: 'refused',
 			errors: { template: 'send_error_room_number {"number":"Shop +1 555-010-0001"}' },
+			openedIn: 'room-1',
 		});
 		expect(w.graph.sends).toEqual([]);
 	});

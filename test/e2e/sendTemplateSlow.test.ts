@@ -1,0 +1,112 @@
+/**
+ * `/whatsapp send-template` when WhatsApp is slow to answer. Rocket.Chat's web client takes the
+ * app's answer to an action, or a view the app pushes, only within 5 s of the action (its trigger
+ * id: apps/meteor/client/lib/ActionManager.ts `TRIGGER_TIMEOUT`; tools/harness/rc/uikit.ts
+ * `ClientTriggers`): later, a pushed modal is dropped silently, and a submit is answered by the
+ * client itself with a timeout error that closes the modal. The agent then reads in a notice what
+ * happened (SendTemplateFlow.ts `CLIENT_MAY_DROP_MS`).
+ */
+import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
+import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const WELCOME = {
+	id: 'welcome-en_US',
+	name: 'welcome',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'UTILITY',
+	components: [{ type: 'BODY', text: 'Welcome, {{1}}!' }],
+};
+/** Past the client's 5 s, with room for the app's own work. */
+const SLOW_MS = 6000;
+
+describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chat’s client waits', () => {
+	let app: AppUnderTest;
+	let agent: HarnessUser;
+	let room: HarnessRoom;
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [WELCOME]);
+		agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		agent.livechatStatus = 'available';
+		room = addContactRoom(app, agent, { language: 'en' });
+	});
+	afterEach(() => stopChecked(app));
+
+	const notices = () => app.harness.world.notificationsFor(agent.id).map((n) => String(n.text));
+	const command = () => app.harness.command('whatsapp', ['send-template'], { user: agent, room });
+
+	/** The modal open with the welcome template chosen and its parameter typed. */
+	async function filled(): Promise<void> {
+		await command();
+		const modal = app.harness.openModal(agent)!;
+		const select = (modal.view.blocks as any[]).find((b) => b.element?.actionId === 'send-template');
+		await app.harness.blockAction({
+			user: agent,
+			actionId: 'send-template',
+			blockId: select.blockId,
+			value: 'welcome',
+			view: modal.view,
+		});
+		const chosen = app.harness.openModal(agent)!;
+		const param = (chosen.view.blocks as any[]).find((b) => b.blockId === 'param:body.1');
+		chosen.input(param.element.actionId, 'Ana');
+	}
+
+	it('tells the agent the window may not have opened when listing the templates took too long; run again, it opens', async () => {
+		app.sim.setLatency(SLOW_MS);
+		await command();
+		expect(app.harness.openModal(agent)).toBeUndefined();
+		expect(app.harness.droppedInteractions).toEqual([
+			expect.objectContaining({
+				userId: agent.id,
+				type: 'modal.open',
+				origin: 'pushed',
+				reason: expect.stringMatching(/^it came \d+ ms after the user's action/),
+			}),
+		]);
+		expect(notices()).toEqual([
+			"Opening the send-template form took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so it may not have opened. If it did not, run /whatsapp send-template again.",
+		]);
+		app.sim.setLatency(0);
+		await command();
+		expect(app.harness.openModal(agent)).toBeDefined();
+		expect(notices()).toHaveLength(1);
+	}, 60000);
+
+	it('opens without a notice when WhatsApp answers in time', async () => {
+		await command();
+		expect(app.harness.openModal(agent)).toBeDefined();
+		expect(app.harness.droppedInteractions).toEqual([]);
+		expect(notices()).toEqual([]);
+	});
+
+	it('a send slower than the client waits: the client shows its timeout error and closes the modal; the template went once, and a notice says so', async () => {
+		await filled();
+		app.sim.setLatency(SLOW_MS);
+		expect(await app.harness.viewSubmit({ user: agent })).toMatchObject({ success: true });
+		expect(app.harness.toasts).toEqual([{ userId: agent.id, message: 'UIKit_Interaction_Timeout' }]);
+		expect(app.harness.openModal(agent)).toBeUndefined();
+		expect(app.sim.requestsTo('/messages').map((r) => (r.body as any).template?.name)).toEqual(['welcome']);
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Welcome, Ana!']);
+		expect(notices()).toEqual([
+			"Sending took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error: the template was sent.",
+		]);
+	}, 60000);
+
+	it('a refusal slower than the client waits: the reason the modal could not show is in the notice', async () => {
+		await filled();
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 132001 });
+		app.sim.setLatency(SLOW_MS);
+		await app.harness.viewSubmit({ user: agent });
+		expect(app.harness.toasts).toHaveLength(1);
+		expect(app.harness.droppedInteractions).toEqual([expect.objectContaining({ type: 'errors', origin: 'viewSubmit' })]);
+		expect(app.harness.world.messagesIn(room.id)).toEqual([]);
+		expect(notices()).toEqual([
+			"Sending took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error. The outcome: This template does not exist in this language (any more). Refresh the template list.",
+		]);
+	}, 60000);
+});
