@@ -6,6 +6,11 @@
  * client itself with a timeout error that closes the modal. The agent then reads in a notice what
  * happened (SendTemplateFlow.ts `CLIENT_MAY_DROP_MS`).
  */
+import { randomUUID } from 'crypto';
+
+import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata';
+import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
+
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
@@ -82,6 +87,30 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(app.harness.openModal(agent)).toBeDefined();
 		expect(app.harness.droppedInteractions).toEqual([]);
 		expect(notices()).toEqual([]);
+	});
+
+	it('a template pick whose update the client dropped (it came too late): the submit says on the template select that its fields were not shown, and sends nothing', async () => {
+		await command();
+		const modal = app.harness.openModal(agent)!;
+		const select = (modal.view.blocks as any[]).find((b) => b.element?.actionId === 'send-template');
+		// The agent picks; the app draws the template's fields, but its answer reaches the client too late.
+		modal.input('send-template', 'welcome');
+		await app.harness.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
+			type: UIKitIncomingInteractionType.BLOCK,
+			appId: app.harness.appId,
+			actionId: 'send-template',
+			triggerId: randomUUID(),
+			user: app.harness.appUser(agent),
+			container: { type: 'view', id: modal.view.id },
+			payload: { blockId: select.blockId, value: 'welcome', view: modal.view },
+		} as any);
+		expect((app.harness.openModal(agent)!.view.blocks as any[]).some((b) => String(b.blockId).startsWith('param:'))).toBe(false);
+		await app.harness.viewSubmit({ user: agent });
+		expect(app.harness.openModal(agent)!.errors).toEqual({
+			'send-template':
+				"This template's fields were not shown in the form: pick the template again (or refresh the list) and fill them in.",
+		});
+		expect(app.sim.requestsTo('/messages')).toEqual([]);
 	});
 
 	it('a send slower than the client waits: the client shows its timeout error and closes the modal; the template went once, and a notice says so', async () => {

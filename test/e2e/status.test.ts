@@ -557,8 +557,12 @@ describe('message status pipeline', () => {
 	it('runs the retention job a day apart though the server starts again in between (each start registers the jobs again)', async () => {
 		const { scheduler } = app.harness;
 		const retention = () => scheduler.jobs.find((j) => j.processorId.startsWith(`${EXPIRE_MESSAGES_JOB}_`))!;
-		// A job new to the scheduler runs at once, then a day after that run.
-		expect(await scheduler.runDueOf(EXPIRE_MESSAGES_JOB)).toBe(1);
+		// A job new to the scheduler runs at once (on a busy machine the first clean-up may go on in a
+		// run of its own, at once, past its time budget), then a day after that run.
+		let runs = 0;
+		for (let due = await scheduler.runDueOf(EXPIRE_MESSAGES_JOB); due > 0; due = await scheduler.runDueOf(EXPIRE_MESSAGES_JOB))
+			runs += due;
+		expect(runs).toBeGreaterThanOrEqual(1);
 		const next = retention().runAt;
 		expect(next - scheduler.currentTime()).toBeGreaterThan(86400000 - 60000);
 		// Hours later the server starts again: Rocket.Chat registers the app's processors again.

@@ -149,6 +149,12 @@ export interface Submitted {
 	fields: { templateName?: string; phoneNumberId?: string; recipient?: string; department?: string };
 	/** The value of the language select of that number and template, if the client sent one. */
 	languageOf(phoneNumberId: string, templateName: string): string | undefined;
+	/**
+	 * The template inputs the submitted form shows (their field keys), when the client says: one the
+	 * app drew in an update the client dropped (it came 5 s or more after the agent's pick) is not
+	 * among them, and its error cannot show on it.
+	 */
+	shownFields?: string[];
 }
 
 export type ActResult = { kind: 'ignored' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'screen'; screen: ModalScreen };
@@ -416,6 +422,8 @@ export class SendTemplateModal {
 		const { user, t } = input;
 		if (!(await this.ports.sender.mayAgentSend(user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
 		mergeSubmitted(draft, input.submitted);
+		const shown = input.submitted.shownFields && new Set(input.submitted.shownFields);
+		if (shown && draft.drawnFields) draft.drawnFields = draft.drawnFields.filter((key) => shown.has(key));
 
 		const checked = await this.check(draft, t);
 		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };

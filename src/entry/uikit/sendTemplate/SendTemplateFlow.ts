@@ -138,7 +138,8 @@ export async function onSendAction(context: UIKitBlockInteractionContext, acc: F
 }
 
 /** What the client submitted: the values of the view's inputs (the last keystrokes may not have been dispatched). */
-function submittedOf(state: unknown): Submitted {
+function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
+	const { state } = view;
 	const values: Record<string, string> = {};
 	for (const blockId of Object.keys((state as Record<string, unknown> | undefined) ?? {})) {
 		if (blockId.startsWith(PARAM_PREFIX)) values[blockId.slice(PARAM_PREFIX.length)] = stateValue(state, blockId, blockId);
@@ -163,6 +164,13 @@ function submittedOf(state: unknown): Submitted {
 			const id = languageAction(phoneNumberId, templateName);
 			return stateValue(state, id, id) || undefined;
 		},
+		// The form the client shows: the submit carries its view, blocks and all.
+		shownFields: Array.isArray(view.blocks)
+			? (view.blocks as Array<{ blockId?: unknown }>)
+					.map((block) => String(block.blockId ?? ''))
+					.filter((id) => id.startsWith(PARAM_PREFIX))
+					.map((id) => id.slice(PARAM_PREFIX.length))
+			: undefined,
 	};
 }
 
@@ -171,7 +179,7 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	const { view, user } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
-	const result = await (await modalOf(acc, user)).submit({ viewId: view.id, user, submitted: submittedOf(view.state), t });
+	const result = await (await modalOf(acc, user)).submit({ viewId: view.id, user, submitted: submittedOf(view), t });
 	if (result.kind === 'foreign') return responder.errorResponse();
 	// The client may have given up on this answer: the agent reads the outcome in the room too.
 	if (Date.now() - startedAt >= CLIENT_MAY_DROP_MS && result.openedIn) {
