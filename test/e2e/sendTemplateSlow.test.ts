@@ -74,7 +74,7 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 			}),
 		]);
 		expect(notices()).toEqual([
-			"Opening the send-template form took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so it may not have opened. If it did not, run /whatsapp send-template again.",
+			"Opening the send-template form took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so it may not have opened. If it did not, run /whatsapp send-template again.",
 		]);
 		app.sim.setLatency(0);
 		await command();
@@ -93,7 +93,8 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		await command();
 		const modal = app.harness.openModal(agent)!;
 		const select = (modal.view.blocks as any[]).find((b) => b.element?.actionId === 'send-template');
-		// The agent picks; the app draws the template's fields, but its answer reaches the client too late.
+		// The agent picks; the app draws the template's fields, but the client drops its answer (as one that came
+		// after its 5 s: here, answered under a trigger id the client never issued).
 		modal.input('send-template', 'welcome');
 		await app.harness.manager.getListenerManager().executeListener(AppInterface.IUIKitInteractionHandler, {
 			type: UIKitIncomingInteractionType.BLOCK,
@@ -122,7 +123,7 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(app.sim.requestsTo('/messages').map((r) => (r.body as any).template?.name)).toEqual(['welcome']);
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['Welcome, Ana!']);
 		expect(notices()).toEqual([
-			"Sending took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error: the template was sent.",
+			"Sending took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error: the template was sent.",
 		]);
 	}, 60000);
 
@@ -135,7 +136,7 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(app.harness.droppedInteractions).toEqual([expect.objectContaining({ type: 'errors', origin: 'viewSubmit' })]);
 		expect(app.harness.world.messagesIn(room.id)).toEqual([]);
 		expect(notices()).toEqual([
-			"Sending took as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error. The outcome: This template does not exist in this language (any more). Refresh the template list.",
+			"Sending took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error. The outcome: This template does not exist in this language (any more). Refresh the template list.",
 		]);
 	}, 60000);
 });

@@ -513,8 +513,9 @@ export class SendTemplateModal {
 			for (const [inputId, error] of Object.entries(validateValues(chosen, templateValues(draft, chosen)))) {
 				const key = keyOf.get(inputId) ?? inputId;
 				// An input the view did not draw (the template's detail could not be read when the screen
-				// was built, or the client submitted a template the draft never showed) has no block for its
-				// error: the agent is told on the template select, which the view always has.
+				// was built, the client submitted a template the draft never showed, or the client never
+				// showed the update that drew it: `shownFields`) has no block for its error: the agent is
+				// told on the template select, which the view always has.
 				// A draft of the versions before (no `drawnFields`) drew its inputs as `param:<input id>`.
 				if (!draft.drawnFields) errors[`param:${inputId}`] = t(error.key, error.params);
 				else if (drawn.has(key)) errors[`param:${key}`] = t(error.key, error.params);

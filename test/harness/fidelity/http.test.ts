@@ -56,6 +56,11 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 					res.end();
 					return;
 				}
+				if (url.pathname === '/slower') {
+					setTimeout(() => res.end('late'), 4000).unref();
+					endless.push(res);
+					return;
+				}
 				if (url.pathname === '/slow') {
 					setTimeout(() => res.end('late'), 1000).unref();
 					return;
@@ -63,7 +68,8 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 				if (url.pathname === '/trickle') {
 					res.writeHead(200, { 'Content-Type': 'text/plain' });
 					res.write('part');
-					setTimeout(() => res.end('rest'), 1000).unref();
+					setTimeout(() => res.end('rest'), 4000).unref();
+					endless.push(res);
 					return;
 				}
 				if (url.pathname === '/endless-redirect') {
@@ -332,15 +338,17 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 
 		it('aborts a call whose redirect’s target is late the same way', async () => {
 			await expect(
-				performHttp({ method: 'get', url: `${base()}/r307?to=/slow`, request: { timeout: 100 } }, model),
+				performHttp({ method: 'get', url: `${base()}/r307?to=/slower`, request: { timeout: 1500 } }, model),
 			).rejects.toMatchObject({ message: 'The user aborted a request.' });
-			expect(seen.map((s) => s.path)).toEqual(['/r307?to=/slow', '/slow']);
+			expect(seen.map((s) => s.path)).toEqual(['/r307?to=/slower', '/slower']);
 		});
 
 		it("gives the body, once the headers came, node-fetch's own timeout afresh (server-fetch cleared its timer)", async () => {
-			await expect(performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 100 } }, model)).rejects.toMatchObject({
-				message: `Response timeout while trying to fetch ${base()}/trickle (over 100ms)`,
-			});
+			await expect(performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 1500 } }, model)).rejects.toMatchObject(
+				{
+					message: `Response timeout while trying to fetch ${base()}/trickle (over 1500ms)`,
+				},
+			);
 			await expect(
 				performHttp({ method: 'get', url: `${base()}/trickle`, request: { timeout: 10000 } }, model),
 			).resolves.toMatchObject({

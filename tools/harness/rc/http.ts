@@ -113,7 +113,8 @@ export function performHttp(info: { method: string; url: string; request: Json }
  * (bytes that are a plain Uint8Array included) is sent as JSON (if it can be: else as it is), its
  * Content-Type forced to `application/json` (`{ ...headers, 'Content-Type': ... }`: another casing
  * stays beside it, and node-fetch sends both lines, the app's first). node-fetch 2.7.0 then sends a
- * string or a Buffer as it is, anything else as `String(body)`.
+ * string, a Buffer or other bytes (an ArrayBuffer or a view of one) as they are, anything else as
+ * `String(body)`.
  */
 function fetchBody(content: unknown, headers: Record<string, string | string[]>): string | Buffer | undefined {
 	const type = String(headers['Content-Type'] || headers['content-type'] || '');
@@ -128,7 +129,11 @@ function fetchBody(content: unknown, headers: Record<string, string | string[]>)
 		}
 	}
 	if (content === undefined || content === null) return undefined;
-	return typeof content === 'string' || Buffer.isBuffer(content) ? content : String(content);
+	if (typeof content === 'string' || Buffer.isBuffer(content)) return content;
+	// node-fetch's Body: bytes (an ArrayBuffer or a view of one) as they are, anything else as its text.
+	if (ArrayBuffer.isView(content)) return Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+	if (content instanceof ArrayBuffer) return Buffer.from(content);
+	return String(content);
 }
 
 interface Hop {

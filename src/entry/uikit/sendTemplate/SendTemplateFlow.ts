@@ -166,8 +166,8 @@ function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
 		},
 		// The form the client shows: the submit carries its view, blocks and all.
 		shownFields: Array.isArray(view.blocks)
-			? (view.blocks as Array<{ blockId?: unknown }>)
-					.map((block) => String(block.blockId ?? ''))
+			? (view.blocks as Array<{ blockId?: unknown } | null | undefined>)
+					.map((block) => String(block?.blockId ?? ''))
 					.filter((id) => id.startsWith(PARAM_PREFIX))
 					.map((id) => id.slice(PARAM_PREFIX.length))
 			: undefined,
