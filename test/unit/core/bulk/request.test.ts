@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { canonicalRequest, parseTemplateMessageRequest, requestFingerprint, sameFingerprint } from '../../../../src/core/bulk/request';
 import { translate } from '../../../../src/core/i18n/translate';
 import { CONTRACTS_DIR } from '../../../support/metaSpec';
-import { keys, templatesWorld } from '../app/fakes-templates';
+import { keys, orderReadyBody, templatesWorld } from '../app/fakes-templates';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
 const valid = () => JSON.parse(JSON.stringify(examples['WhatsApp Cloud']));
@@ -261,16 +261,7 @@ describe('parseTemplateMessageRequest', () => {
 describe('templateMessage fingerprints a request only when idempotency applies', () => {
 	afterEach(() => jest.restoreAllMocks());
 
-	const order = (extra: Record<string, unknown> = {}) => ({
-		phoneNumbers: ['5511987654321'],
-		connectedWhatsAppNo: '1001',
-		template: {
-			name: 'order_ready',
-			language: { code: 'en_US' },
-			components: [{ type: 'body', parameters: ['Ana', '42'].map((text) => ({ type: 'text', text })) }],
-		},
-		...extra,
-	});
+	const order = (extra: Record<string, unknown> = {}) => orderReadyBody(['5511987654321'], extra);
 
 	it('not without an idempotencyKey, nor for a dry run with one (it skips idempotency); once for a send with one', async () => {
 		const fingerprint = jest.spyOn(request, 'requestFingerprint');
