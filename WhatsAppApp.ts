@@ -163,7 +163,8 @@ export class WhatsAppApp
 		modify: IModify,
 	): Promise<IUIKitResponse> {
 		const { view } = context.getInteractionData();
-		if (isNumberView(view.id)) return submitNumberView(context, { read, http, persistence, modify, appId: this.getID() });
+		if (isNumberView(view.id))
+			return submitNumberView(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
 		if (isSendView(view.id))
 			return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
 		return context.getInteractionResponder().successResponse();

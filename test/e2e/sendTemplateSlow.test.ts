@@ -114,6 +114,32 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(app.sim.requestsTo('/messages')).toEqual([]);
 	});
 
+	it('a refresh whose list Meta was slow to give: the client drops the update, keeps the form as it was, and a notice says why', async () => {
+		await command();
+		const before = app.harness.openModal(agent)!.view;
+		app.sim.setTemplates(NUMBER.wabaId, [WELCOME, { ...WELCOME, id: 'bye-en_US', name: 'goodbye' }]);
+		app.sim.setLatency(SLOW_MS);
+		await app.harness.blockAction({ user: agent, actionId: 'send-refresh', blockId: 'send-tools', view: before });
+		expect(app.harness.toasts).toEqual([{ userId: agent.id, message: 'UIKit_Interaction_Timeout' }]);
+		expect(app.harness.droppedInteractions).toEqual([expect.objectContaining({ type: 'modal.update', origin: 'blockAction' })]);
+		// The form still shows the list as it was: the new template is not in it.
+		expect(JSON.stringify(app.harness.openModal(agent)!.view)).not.toContain('goodbye');
+		expect(app.sim.requests.some((r) => r.path.endsWith('/message_templates'))).toBe(true);
+		expect(notices()).toEqual([
+			"Updating the send-template form took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may still show what it showed before. If it does, choose again or refresh the template list.",
+		]);
+		// Meta answers in time again: the refresh shows the new template, with no notice.
+		app.sim.setLatency(0);
+		await app.harness.blockAction({
+			user: agent,
+			actionId: 'send-refresh',
+			blockId: 'send-tools',
+			view: app.harness.openModal(agent)!.view,
+		});
+		expect(JSON.stringify(app.harness.openModal(agent)!.view)).toContain('goodbye');
+		expect(notices()).toHaveLength(1);
+	}, 60000);
+
 	it('a send slower than the client waits: the client shows its timeout error and closes the modal; the template went once, and a notice says so', async () => {
 		await filled();
 		app.sim.setLatency(SLOW_MS);

@@ -657,7 +657,9 @@ export class AppHarness {
 	/**
 	 * A block action (button, select) in a modal or message, as the Rocket.Chat client sends it. With
 	 * `view`, it happens in the modal the user has open (its id must be that modal's); the app's
-	 * answer then goes through the client's modal handling (`ClientModals`).
+	 * answer then goes through the client's modal handling (`ClientModals`). A modal's block action
+	 * carries no room (packages/core-typings/src/uikit/UserInteraction.ts `ViewBlockActionUserInteraction`:
+	 * no `rid`), so `room` goes only with a message's.
 	 */
 	async blockAction(spec: {
 		user: HarnessUser;
@@ -669,6 +671,10 @@ export class AppHarness {
 		message?: Json;
 		triggerId?: string;
 	}): Promise<Any> {
+		if (spec.view && spec.room)
+			throw new Error(
+				"Rocket.Chat's client sends no room with a block action in a modal (ViewBlockActionUserInteraction has no rid)",
+			);
 		this.syncPushedViews();
 		const modal = spec.view ? this.acting(spec.user.id, spec.view.id as string) : undefined;
 		// useUiKitState: a changed input element updates the modal's values before the action is sent; a button only sends.
@@ -696,12 +702,12 @@ export class AppHarness {
 	 * Submits the modal the user has open (`view` names it, by id), as the client does: `state` is
 	 * what the user typed or chose (`{ [blockId]: { [actionId]: value } }`), entered into the open
 	 * modal; without it, the modal's state is sent as it is. The view sent is the modal's current view.
+	 * A submit carries no room (`ViewSubmitUserInteraction` has no `rid`).
 	 */
 	async viewSubmit(spec: {
 		user: HarnessUser;
 		view?: Json;
 		state?: Record<string, Record<string, unknown>>;
-		room?: HarnessRoom;
 		actionId?: string;
 	}): Promise<Any> {
 		this.syncPushedViews();
@@ -721,7 +727,6 @@ export class AppHarness {
 			actionId: spec.actionId ?? 'submit',
 			triggerId,
 			user: this.appUser(spec.user),
-			room: toAppRoom(this.world, spec.room),
 			payload: { view: { ...modal.view, state } },
 		} as Any);
 		this.answered(spec.user.id, issuedAt, response, { kind: 'viewSubmit', viewId: modal.view.id as string });

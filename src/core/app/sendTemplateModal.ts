@@ -157,7 +157,12 @@ export interface Submitted {
 	shownFields?: string[];
 }
 
-export type ActResult = { kind: 'ignored' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'screen'; screen: ModalScreen };
+export type ActResult =
+	| { kind: 'ignored' }
+	| (({ kind: 'refused'; errors: ModalErrors } | { kind: 'screen'; screen: ModalScreen }) & {
+			/** The room the agent opened the modal from (its draft's), where a notice about the change can go. */
+			openedIn?: string;
+	  });
 export type SubmitResult = ({ kind: 'foreign' } | { kind: 'refused'; errors: ModalErrors } | { kind: 'sent' }) & {
 	/** The room the agent opened the modal from (its draft's), where a notice about the submit can go. */
 	openedIn?: string;
@@ -365,17 +370,19 @@ export class SendTemplateModal {
 		// Another user's view: nothing happens (no view goes back: it would show that user's draft).
 		const { draft } = await this.ownDraft(input.viewId, input.user);
 		if (!draft) return { kind: 'ignored' };
+		const openedIn = draft.openedIn ?? draft.roomId;
 		// The role is checked on every step: an agent whose role was taken away while the modal was open
 		// changes nothing more in it (and cannot submit it).
-		if (!(await this.ports.sender.mayAgentSend(input.user.roles))) return { kind: 'refused', errors: { template: this.notAllowed(t) } };
+		if (!(await this.ports.sender.mayAgentSend(input.user.roles)))
+			return { kind: 'refused', errors: { template: this.notAllowed(t) }, openedIn };
 		const numbers = await this.ports.sender.listNumbers();
 		// Every number was disconnected while the modal was open: nothing to show or send from.
-		if (!numbers.length) return { kind: 'refused', errors: { template: t('send_no_numbers') } };
+		if (!numbers.length) return { kind: 'refused', errors: { template: t('send_no_numbers') }, openedIn };
 		applyAction(draft, input.action, numbers);
 		// Building the screen settles the language (the contact's, else the first), so the draft is saved after it.
 		const screen = await this.screen(draft, { numbers, t, refresh: input.action.kind === 'refresh' });
 		await this.ports.drafts.save(draft);
-		return { kind: 'screen', screen };
+		return { kind: 'screen', screen, openedIn };
 	}
 
 	/** The modal's submit: checked, sent, recorded and shown in the contact's room. */

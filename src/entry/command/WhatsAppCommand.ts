@@ -4,6 +4,7 @@ import { UIKitSurfaceType } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { connectView, numbersView } from '../uikit/numbers/views';
 import { appSettings, canManageNumbers, notifyUser, numberService, userTranslator, webhookInfo } from '../../adapters/factory';
+import { NumbersRoomStore } from '../../adapters/persistence/NumbersRoomStore';
 import { departmentNames } from '../../adapters/rocketchat/departments';
 import { Translator, translator } from '../../core/i18n/translate';
 import { checkStatusUrl } from '../../core/status/statusUrl';
@@ -160,7 +161,16 @@ export class WhatsAppCommand implements ISlashCommand {
 		return this.say(inv, [inv.t('command_help_title'), ...lines].join('\n'));
 	}
 
+	/** Where a notice about the numbers modal goes (its submit carries no room): the room the admin is in. */
+	private keepNumbersRoom(inv: Invocation): Promise<void> {
+		return new NumbersRoomStore(inv.read.getPersistenceReader(), inv.persistence).set(
+			inv.context.getSender().id,
+			inv.context.getRoom().id,
+		);
+	}
+
 	private async connect(inv: Invocation): Promise<void> {
+		await this.keepNumbersRoom(inv);
 		await inv.modify
 			.getUiController()
 			.openSurfaceView(
@@ -198,6 +208,7 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private async numbers(inv: Invocation): Promise<void> {
+		await this.keepNumbersRoom(inv);
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
 		const departments = await departmentNames(

@@ -99,6 +99,36 @@ describe('NumberService.connect', () => {
 		expect(await unknown.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_waba_id_unknown' } });
 	});
 
+	it("asks Meta both questions at once, and reports the number's own answer first when both fail", async () => {
+		const asked: string[] = [];
+		let answer!: () => void;
+		const answered = new Promise<void>((resolve) => (answer = resolve));
+		const service = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: async (id) => (asked.push('phone'), await answered, { id, display_phone_number: '+1 555-078-3881' }),
+				listPhoneNumbers: async () => (asked.push('waba'), await answered, [{ id: '106540352242922' }]),
+			}),
+		);
+		const connecting = service.connect(form(), 'admin');
+		// Neither question has its answer yet, and both were asked.
+		await new Promise((resolve) => setImmediate(resolve));
+		expect(asked).toEqual(['phone', 'waba']);
+		answer();
+		expect(await connecting).toMatchObject({ ok: true, number: { displayPhoneNumber: '+1 555-078-3881' } });
+
+		const bothFail = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: async () => Promise.reject(new GraphApiError(401, { code: 190 })),
+				listPhoneNumbers: async () => Promise.reject(new GraphApiError(400, { code: 100 })),
+			}),
+		);
+		expect(await bothFail.connect(form(), 'admin')).toEqual({ ok: false, errors: { accessToken: 'error_access_token_rejected' } });
+		const wabaFails = new NumberService(new MemoryRepo(), () =>
+			graph({ listPhoneNumbers: async () => Promise.reject(new Error('ECONNRESET')) }),
+		);
+		expect(await wabaFails.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_graph_unreachable' } });
+	});
+
 	it('does not call Meta when the form is invalid, and refuses a duplicate', async () => {
 		const calls: string[] = [];
 		const service = new NumberService(new MemoryRepo(), () => graph({ getPhoneNumber: async (id) => (calls.push(id), { id }) }));

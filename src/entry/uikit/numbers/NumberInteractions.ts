@@ -16,13 +16,15 @@
  *   seeded from the form. A submit never answers with modal.open: after a submit the client disposes
  *   the submitted view, which closes the modal just opened.
  */
-import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
 import { stateValue } from '../blocks';
 import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
+import { NumbersRoomStore } from '../../../adapters/persistence/NumbersRoomStore';
 import { departmentNames } from '../../../adapters/rocketchat/departments';
+import { mayComeTooLate, noticeIn } from '../clientWait';
 import {
 	CONNECT_FIELDS,
 	LEGACY_CONNECT_VIEW,
@@ -42,6 +44,7 @@ export interface Accessors {
 	persistence: IPersistence;
 	modify: IModify;
 	appId: string;
+	logger?: ILogger;
 }
 
 export function isNumberView(viewId: string): boolean {
@@ -131,6 +134,7 @@ async function submitConnectForm(
 	acc: Accessors,
 	editing: string | undefined,
 ): Promise<IUIKitResponse> {
+	const startedAt = Date.now();
 	const { view, user } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
@@ -165,15 +169,25 @@ async function submitConnectForm(
 		return responder.viewErrorResponse({ viewId: view.id, errors: { phoneNumberId: t('error_graph_base_url_refused') } });
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const result = await service.connect(form, user.username, editing);
-	if (!result.ok) {
-		const errors: Record<string, string> = {};
-		for (const [field, key] of Object.entries(result.errors)) errors[field] = t(key as string);
-		return responder.viewErrorResponse({ viewId: view.id, errors });
+	const errors: Record<string, string> = {};
+	if (!result.ok) for (const [field, key] of Object.entries(result.errors)) errors[field] = t(key as string);
+	const notice = result.ok
+		? t(result.created ? 'connect_done' : 'connect_updated', {
+				display: result.number.displayPhoneNumber,
+				name: result.number.verifiedName,
+			})
+		: undefined;
+	// Meta was slow to answer: the client may have closed the form with its timeout error, and the
+	// admin reads the outcome in the room the modal was opened from.
+	if (mayComeTooLate(startedAt)) {
+		const roomId = await new NumbersRoomStore(acc.read.getPersistenceReader(), acc.persistence).get(user.id);
+		const reasons = Object.entries(errors).map(([field, text]) => `${t(`connect_field_${field}`)}: ${text}`);
+		const text = notice
+			? t('numbers_slow_saved', { outcome: notice })
+			: t('numbers_slow_refused', { reasons: reasons.join(' '), command: editing ? '/whatsapp numbers' : '/whatsapp connect' });
+		if (roomId) await noticeIn(acc, { user, roomId, text, what: 'numbers' });
 	}
-	const notice = t(result.created ? 'connect_done' : 'connect_updated', {
-		display: result.number.displayPhoneNumber,
-		name: result.number.verifiedName,
-	});
+	if (!result.ok) return responder.viewErrorResponse({ viewId: view.id, errors });
 	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
 }
 

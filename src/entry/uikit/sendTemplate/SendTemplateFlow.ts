@@ -18,9 +18,10 @@ import { mayAgentSend } from '../../../core/app/sendTemplates';
 import { ModalAction, ModalErrors, SendTemplateModal, Submitted } from '../../../core/app/sendTemplateModal';
 import { Translator } from '../../../core/i18n/translate';
 import { stateValue } from '../blocks';
-import { appSettings, notifyUser, userTranslator, workspaceLanguage } from '../../../adapters/factory';
+import { appSettings, userTranslator, workspaceLanguage } from '../../../adapters/factory';
 import { sendTemplateModalOf } from '../../../adapters/build/templates';
 import { contactOf } from '../../../adapters/rocketchat/conversations';
+import { mayComeTooLate, noticeIn } from '../clientWait';
 import { languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
 import { sendTemplateView } from './views';
 
@@ -62,25 +63,6 @@ function blockErrors(errors: ModalErrors): Record<string, string> {
 }
 
 /**
- * Rocket.Chat's web client takes an app's answer to the agent's action, or a view the app pushes,
- * only within 5 s of the action (apps/meteor/client/lib/ActionManager.ts `TRIGGER_TIMEOUT`, the
- * trigger id): later, it drops a pushed modal silently, and answers a submit itself with a timeout
- * error, closing the modal. When the app took this long (the trips to and from the client come on
- * top), the agent is also told in a notice what happened.
- */
-export const CLIENT_MAY_DROP_MS = 4000;
-
-/** A notice to `user` in the room `roomId`; a failure to show it is logged, never thrown (the answer to the client goes on). */
-async function noticeIn(acc: FlowAccessors, user: IUser, roomId: string, text: string): Promise<void> {
-	try {
-		const room = await acc.read.getRoomReader().getById(roomId);
-		if (room) await notifyUser(acc, { user, room, text });
-	} catch (error) {
-		acc.logger?.error(`send-template: notice not shown: ${error instanceof Error ? error.name : 'error'}`);
-	}
-}
-
-/**
  * Opens the modal; a notice for the user instead when it cannot open, or besides it when opening
  * took so long (`startedAt`: when the command reached the app) that the client may have dropped it.
  */
@@ -104,8 +86,7 @@ export async function openSendTemplate(
 		.getUiController()
 		.openSurfaceView({ ...view, type: UIKitSurfaceType.MODAL } as never, { triggerId: invocation.triggerId }, user);
 	// With why the list did not come (Meta timed out, say): opening again would be as slow.
-	if (Date.now() - invocation.startedAt >= CLIENT_MAY_DROP_MS)
-		return [t('send_open_slow'), opened.screen.problem].filter(Boolean).join(' ');
+	if (mayComeTooLate(invocation.startedAt)) return [t('send_open_slow'), opened.screen.problem].filter(Boolean).join(' ');
 	return undefined;
 }
 
@@ -127,12 +108,20 @@ function actionOf(actionId: string, value: string | undefined): ModalAction {
 
 /** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
 export async function onSendAction(context: UIKitBlockInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
+	const startedAt = Date.now();
 	const { actionId, value, user, container } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
 	const result = await (await modalOf(acc, user)).act({ viewId: container.id, user, action: actionOf(actionId, value), t });
 	// Another user's view: nothing happens (no view goes back: it would show that user's draft).
 	if (result.kind === 'ignored') return responder.errorResponse();
+	// The client may drop this update (a number's template list Meta was slow to give, say): the form
+	// then shows what it showed before, and the agent reads why in the room.
+	if (mayComeTooLate(startedAt) && result.openedIn) {
+		const problem = result.kind === 'screen' ? result.screen.problem : Object.values(result.errors).filter(Boolean).join(' ');
+		const text = [t('send_update_slow'), problem].filter(Boolean).join(' ');
+		await noticeIn(acc, { user, roomId: result.openedIn, text, what: 'send-template' });
+	}
 	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: container.id, errors: blockErrors(result.errors) });
 	return responder.updateModalViewResponse(sendTemplateView(result.screen, t) as never);
 }
@@ -182,12 +171,12 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 	const result = await (await modalOf(acc, user)).submit({ viewId: view.id, user, submitted: submittedOf(view), t });
 	if (result.kind === 'foreign') return responder.errorResponse();
 	// The client may have given up on this answer: the agent reads the outcome in the room too.
-	if (Date.now() - startedAt >= CLIENT_MAY_DROP_MS && result.openedIn) {
+	if (mayComeTooLate(startedAt) && result.openedIn) {
 		const text =
 			result.kind === 'sent'
 				? t('send_slow_sent')
 				: t('send_slow_refused', { reasons: Object.values(result.errors).filter(Boolean).join(' ') });
-		await noticeIn(acc, user, result.openedIn, text);
+		await noticeIn(acc, { user, roomId: result.openedIn, text, what: 'send-template' });
 	}
 	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: view.id, errors: blockErrors(result.errors) });
 	return responder.successResponse();

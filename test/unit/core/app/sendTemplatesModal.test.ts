@@ -67,9 +67,11 @@ describe('changes in the modal', () => {
 		const viewId = await openIn(w, { contact });
 		const act = (action: Parameters<typeof w.modal.act>[0]['action']) => w.modal.act({ viewId, user: agent, action, t: keys });
 		const picked = await act({ kind: 'template', value: 'order_ready' });
+		// With the room a notice about the change goes to (the contact's room, where the modal was opened).
 		expect(picked).toEqual({
 			kind: 'screen',
 			screen: expect.objectContaining({ template: expect.objectContaining({ language: 'pt_BR' }) }),
+			openedIn: 'room-1',
 		});
 		await act({ kind: 'language', phoneNumberId: '1001', templateName: 'order_ready', value: 'en_US' });
 		await act({ kind: 'template', value: undefined });
@@ -77,6 +79,7 @@ describe('changes in the modal', () => {
 		expect(back).toEqual({
 			kind: 'screen',
 			screen: expect.objectContaining({ template: expect.objectContaining({ language: 'en_US' }) }),
+			openedIn: 'room-1',
 		});
 		expect(w.drafts.drafts.get(viewId)?.language).toBe('en_US');
 	});
@@ -114,11 +117,12 @@ describe('changes in the modal', () => {
 	it('refuses a change once every number was disconnected, and keeps the draft', async () => {
 		const numbers = [NUMBER];
 		const w = templatesWorld({ numbers });
-		const viewId = await openIn(w);
+		const viewId = await openIn(w, { openedIn: 'room-9' });
 		numbers.length = 0;
 		expect(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys })).toEqual({
 			kind: 'refused',
 			errors: { template: 'send_no_numbers' },
+			openedIn: 'room-9',
 		});
 		expect(w.drafts.drafts.get(viewId)?.templateName).toBeUndefined();
 	});
