@@ -191,7 +191,8 @@ export class WhatsAppApp
 	): Promise<IUIKitResponse> {
 		const { actionId, container } = context.getInteractionData();
 		if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
-		if (container && isSendView(container.id)) return onSendAction(context, { read, http, persistence, modify, appId: this.getID() });
+		if (container && isSendView(container.id))
+			return onSendAction(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
 		return context.getInteractionResponder().successResponse();
 	}
 }

@@ -3,7 +3,7 @@
  * Rocket.Chat's web client waits 5 s for the answer to a submit (apps/meteor/client/lib/ActionManager.ts
  * `TRIGGER_TIMEOUT`; tools/harness/rc/uikit.ts `ClientTriggers`): later, it shows its own timeout
  * error and closes the form. The admin then reads the outcome in a notice in the room the modal was
- * opened from (a modal's submit carries no room: NumbersRoomStore keeps it).
+ * last opened from (a modal's submit carries no room: NumbersRoomStore keeps it).
  */
 import { HarnessRoom } from '../../tools/harness/world';
 import { AppUnderTest, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
@@ -57,7 +57,7 @@ describe('the connect form when Meta answers slower than Rocket.Chat’s client 
 		expect(notices()).toEqual([
 			[
 				room.id,
-				"Checking the number with Meta took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error. Nothing was saved. Access token: Meta rejected this access token: it is invalid or expired. Create a new system-user token. Correct it in /whatsapp connect.",
+				"Checking the number with Meta took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may have closed with a timeout error. Nothing was saved. Access token: Meta rejected this access token: it is invalid or expired. Create a new system-user token. Run /whatsapp connect again to correct it.",
 			],
 		]);
 		expect(JSON.stringify(app.harness.world.notificationsFor(admin().id))).not.toContain('EAAWRONG');

@@ -4,7 +4,7 @@
  * id: apps/meteor/client/lib/ActionManager.ts `TRIGGER_TIMEOUT`; tools/harness/rc/uikit.ts
  * `ClientTriggers`): later, a pushed modal is dropped silently, and a submit is answered by the
  * client itself with a timeout error that closes the modal. The agent then reads in a notice what
- * happened (SendTemplateFlow.ts `CLIENT_MAY_DROP_MS`).
+ * happened (src/entry/uikit/clientWait.ts `CLIENT_MAY_DROP_MS`).
  */
 import { randomUUID } from 'crypto';
 
@@ -125,6 +125,7 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		// The form still shows the list as it was: the new template is not in it.
 		expect(JSON.stringify(app.harness.openModal(agent)!.view)).not.toContain('goodbye');
 		expect(app.sim.requests.some((r) => r.path.endsWith('/message_templates'))).toBe(true);
+		expect(app.harness.world.notificationsFor(agent.id).map((n) => (n.room as { id?: string }).id)).toEqual([room.id]);
 		expect(notices()).toEqual([
 			"Updating the send-template form took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may still show what it showed before. If it does, choose again or refresh the template list.",
 		]);

@@ -105,17 +105,25 @@ export class NumberService {
 	): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
 		const graph = this.graphFor(accessToken);
 		// Both questions at once: the admin waits for the slower one only (Rocket.Chat's client waits 5 s).
-		// The number's own answer is reported first, as when they were asked one after the other.
-		const [phoneAnswer, ownedAnswer] = await Promise.allSettled([
-			graph.getPhoneNumber(form.phoneNumberId),
-			graph.listPhoneNumbers(form.wabaId),
+		// When both fail, Meta's own answer (a refused token, say) says more than a call that got none,
+		// and of two answers the number's comes first, as when they were asked one after the other.
+		const [phone, owned] = await Promise.allSettled([
+			(async () => graph.getPhoneNumber(form.phoneNumberId))(),
+			(async () => graph.listPhoneNumbers(form.wabaId))(),
 		]);
-		if (phoneAnswer.status === 'rejected') return { ok: false, errors: credentialErrors(phoneAnswer.reason, 'phoneNumberId') };
-		if (ownedAnswer.status === 'rejected') return { ok: false, errors: credentialErrors(ownedAnswer.reason, 'wabaId') };
-		if (!ownedAnswer.value.some((p) => p.id === form.phoneNumberId))
-			return { ok: false, errors: { wabaId: 'error_number_not_in_waba' } };
-		const phone = phoneAnswer.value;
-		return { ok: true, display: phone.display_phone_number ?? form.phoneNumberId, verifiedName: phone.verified_name ?? '' };
+		if (phone.status === 'fulfilled' && owned.status === 'fulfilled') {
+			if (!owned.value.some((p) => p.id === form.phoneNumberId)) return { ok: false, errors: { wabaId: 'error_number_not_in_waba' } };
+			return {
+				ok: true,
+				display: phone.value.display_phone_number ?? form.phoneNumberId,
+				verifiedName: phone.value.verified_name ?? '',
+			};
+		}
+		const failures: Array<{ error: unknown; field: 'phoneNumberId' | 'wabaId' }> = [];
+		if (phone.status === 'rejected') failures.push({ error: phone.reason, field: 'phoneNumberId' });
+		if (owned.status === 'rejected') failures.push({ error: owned.reason, field: 'wabaId' });
+		const failure = failures.find((f) => f.error instanceof GraphApiError) ?? failures[0];
+		return { ok: false, errors: credentialErrors(failure.error, failure.field) };
 	}
 }
 

@@ -161,16 +161,23 @@ export class WhatsAppCommand implements ISlashCommand {
 		return this.say(inv, [inv.t('command_help_title'), ...lines].join('\n'));
 	}
 
-	/** Where a notice about the numbers modal goes (its submit carries no room): the room the admin is in. */
-	private keepNumbersRoom(inv: Invocation): Promise<void> {
-		return new NumbersRoomStore(inv.read.getPersistenceReader(), inv.persistence).set(
-			inv.context.getSender().id,
-			inv.context.getRoom().id,
-		);
+	/**
+	 * Where a notice about the numbers modal goes (its submit carries no room): the room the admin is
+	 * in. Kept after the modal opened (the client waits 5 s for it), and never at the modal's cost: a
+	 * failure only leaves a slow submit without its notice, and is logged.
+	 */
+	private async keepNumbersRoom(inv: Invocation): Promise<void> {
+		try {
+			await new NumbersRoomStore(inv.read.getPersistenceReader(), inv.persistence).set(
+				inv.context.getSender().id,
+				inv.context.getRoom().id,
+			);
+		} catch (error) {
+			this.app?.getLogger().error(`/whatsapp numbers: room not kept: ${error instanceof Error ? error.name : 'error'}`);
+		}
 	}
 
 	private async connect(inv: Invocation): Promise<void> {
-		await this.keepNumbersRoom(inv);
 		await inv.modify
 			.getUiController()
 			.openSurfaceView(
@@ -178,6 +185,7 @@ export class WhatsAppCommand implements ISlashCommand {
 				{ triggerId: inv.context.getTriggerId() as string },
 				inv.context.getSender(),
 			);
+		await this.keepNumbersRoom(inv);
 	}
 
 	/** `/whatsapp deliveries [retry]`: the status events waiting or failed, and their redelivery. */
@@ -208,7 +216,6 @@ export class WhatsAppCommand implements ISlashCommand {
 	}
 
 	private async numbers(inv: Invocation): Promise<void> {
-		await this.keepNumbersRoom(inv);
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
 		const departments = await departmentNames(
@@ -222,5 +229,6 @@ export class WhatsAppCommand implements ISlashCommand {
 				{ triggerId: inv.context.getTriggerId() as string },
 				inv.context.getSender(),
 			);
+		await this.keepNumbersRoom(inv);
 	}
 }

@@ -116,17 +116,36 @@ describe('NumberService.connect', () => {
 		answer();
 		expect(await connecting).toMatchObject({ ok: true, number: { displayPhoneNumber: '+1 555-078-3881' } });
 
+		// Both refused: the number's answer wins, though it comes last.
+		const later = <T>(error: Error) => new Promise<T>((_resolve, reject) => setTimeout(() => reject(error), 5));
 		const bothFail = new NumberService(new MemoryRepo(), () =>
 			graph({
-				getPhoneNumber: async () => Promise.reject(new GraphApiError(401, { code: 190 })),
+				getPhoneNumber: () => later(new GraphApiError(401, { code: 190 })),
 				listPhoneNumbers: async () => Promise.reject(new GraphApiError(400, { code: 100 })),
 			}),
 		);
 		expect(await bothFail.connect(form(), 'admin')).toEqual({ ok: false, errors: { accessToken: 'error_access_token_rejected' } });
+		// The number's call got no answer, the account's got Meta's refusal of the token: Meta's answer is the one reported.
+		const meta = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: async () => Promise.reject(new Error('ECONNRESET')),
+				listPhoneNumbers: () => later(new GraphApiError(401, { code: 190 })),
+			}),
+		);
+		expect(await meta.connect(form(), 'admin')).toEqual({ ok: false, errors: { accessToken: 'error_access_token_rejected' } });
 		const wabaFails = new NumberService(new MemoryRepo(), () =>
 			graph({ listPhoneNumbers: async () => Promise.reject(new Error('ECONNRESET')) }),
 		);
 		expect(await wabaFails.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_graph_unreachable' } });
+		// A call that throws before it is under way is a failed check too, not an error of the service.
+		const throws = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: () => {
+					throw new Error('ECONNREFUSED');
+				},
+			}),
+		);
+		expect(await throws.connect(form(), 'admin')).toEqual({ ok: false, errors: { phoneNumberId: 'error_graph_unreachable' } });
 	});
 
 	it('does not call Meta when the form is invalid, and refuses a duplicate', async () => {

@@ -177,18 +177,21 @@ async function submitConnectForm(
 				name: result.number.verifiedName,
 			})
 		: undefined;
-	// Meta was slow to answer: the client may have closed the form with its timeout error, and the
-	// admin reads the outcome in the room the modal was opened from.
+	const response = notice
+		? responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never)
+		: responder.viewErrorResponse({ viewId: view.id, errors });
+	// Meta was slow to answer: the client may close the form with its timeout error, and the admin
+	// reads the outcome in the room the numbers modal was last opened from.
 	if (mayComeTooLate(startedAt)) {
-		const roomId = await new NumbersRoomStore(acc.read.getPersistenceReader(), acc.persistence).get(user.id);
 		const reasons = Object.entries(errors).map(([field, text]) => `${t(`connect_field_${field}`)}: ${text}`);
 		const text = notice
 			? t('numbers_slow_saved', { outcome: notice })
 			: t('numbers_slow_refused', { reasons: reasons.join(' '), command: editing ? '/whatsapp numbers' : '/whatsapp connect' });
+		const roomId = await new NumbersRoomStore(acc.read.getPersistenceReader(), acc.persistence).get(user.id).catch(() => undefined);
 		if (roomId) await noticeIn(acc, { user, roomId, text, what: 'numbers' });
+		else acc.logger?.warn('numbers: a slow connect form got no notice: no room is known for the admin');
 	}
-	if (!result.ok) return responder.viewErrorResponse({ viewId: view.id, errors });
-	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
+	return response;
 }
 
 export async function handleNumberAction(context: UIKitBlockInteractionContext, acc: Accessors): Promise<IUIKitResponse> {

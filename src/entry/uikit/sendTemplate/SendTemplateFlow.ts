@@ -115,15 +115,16 @@ export async function onSendAction(context: UIKitBlockInteractionContext, acc: F
 	const result = await (await modalOf(acc, user)).act({ viewId: container.id, user, action: actionOf(actionId, value), t });
 	// Another user's view: nothing happens (no view goes back: it would show that user's draft).
 	if (result.kind === 'ignored') return responder.errorResponse();
+	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: container.id, errors: blockErrors(result.errors) });
+	const response = responder.updateModalViewResponse(sendTemplateView(result.screen, t) as never);
 	// The client may drop this update (a number's template list Meta was slow to give, say): the form
-	// then shows what it showed before, and the agent reads why in the room.
+	// then shows what it showed before, and the agent reads why in the room. (A refusal comes from the
+	// app's own records, never from Meta, and is not slow.)
 	if (mayComeTooLate(startedAt) && result.openedIn) {
-		const problem = result.kind === 'screen' ? result.screen.problem : Object.values(result.errors).filter(Boolean).join(' ');
-		const text = [t('send_update_slow'), problem].filter(Boolean).join(' ');
+		const text = [t('send_update_slow'), result.screen.problem].filter(Boolean).join(' ');
 		await noticeIn(acc, { user, roomId: result.openedIn, text, what: 'send-template' });
 	}
-	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: container.id, errors: blockErrors(result.errors) });
-	return responder.updateModalViewResponse(sendTemplateView(result.screen, t) as never);
+	return response;
 }
 
 /** What the client submitted: the values of the view's inputs (the last keystrokes may not have been dispatched). */

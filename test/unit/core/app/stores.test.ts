@@ -16,6 +16,7 @@ import {
 } from '../../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../../src/adapters/persistence/MessageStore';
 import { NumberStore, RECENT_NUMBERS_MS, RecentNumbers } from '../../../../src/adapters/persistence/NumberStore';
+import { NumbersRoomStore } from '../../../../src/adapters/persistence/NumbersRoomStore';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { PersistedTemplateCache } from '../../../../src/adapters/persistence/TemplateCacheStore';
 import { WindowStore } from '../../../../src/adapters/persistence/WindowStore';
@@ -88,6 +89,25 @@ for (const variant of ['current', 'raw-model'] as const) {
 		IDEMPOTENCY_WINDOW_MS,
 	);
 }
+
+describe.each(['current', 'raw-model'] as const)(
+	'NumbersRoomStore on %s persistence: the room of each admin’s last numbers command',
+	(variant) => {
+		it('keeps one room per user, the last one set, in one record each', async () => {
+			const { world, read, write } = enginePersistence(variant);
+			const rooms = new NumbersRoomStore(read, write);
+			expect(await rooms.get('admin-1')).toBeUndefined();
+			await rooms.set('admin-1', 'room-a');
+			await rooms.set('admin-2', 'room-b');
+			await rooms.set('admin-1', 'room-c');
+			await rooms.set('admin-1', 'room-c');
+			expect(await rooms.get('admin-1')).toBe('room-c');
+			expect(await rooms.get('admin-2')).toBe('room-b');
+			const kept = world.persistence.map((r) => String((r.data as { roomId?: string }).roomId)).sort();
+			expect(kept).toEqual(['room-b', 'room-c']);
+		});
+	},
+);
 
 describe.each(['current', 'raw-model'] as const)('IdempotencyStore on two Rocket.Chat instances (%s persistence)', (variant) => {
 	/** Two instances: each its own copy of the module (its own lock), over one persistence. */
