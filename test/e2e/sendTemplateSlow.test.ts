@@ -12,6 +12,7 @@ import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
+import { until } from '../support/until';
 import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -61,8 +62,67 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		chosen.input(param.element.actionId, 'Ana');
 	}
 
-	it('tells the agent the window may not have opened when listing the templates took too long; run again, it opens', async () => {
+	const templateOptions = () => {
+		const select = (app.harness.openModal(agent)!.view.blocks as any[]).find((b) => b.element?.actionId === 'send-template');
+		return ((select?.element?.options ?? []) as any[]).map((o) => o.value);
+	};
+	const shown = () => JSON.stringify(app.harness.openModal(agent)!.view);
+
+	it("opens in time while Meta is still listing the templates: the form says so, and once Meta's list came, Refresh shows it", async () => {
 		app.sim.setLatency(SLOW_MS);
+		await command();
+		// The modal waited 2.5 s for the list (LIST_WAIT_MS), then opened without it, within the client's 5 s.
+		expect(app.harness.droppedInteractions).toEqual([]);
+		expect(templateOptions()).toEqual([]);
+		expect(shown()).toContain(
+			'Meta is taking a while to list this number\'s templates. Press \\"Refresh templates\\" in a few seconds.',
+		);
+		// The fetch went on in the app's runtime, and its list fills the cache.
+		await until(
+			() => app.harness.world.persistence.some((r) => JSON.stringify(r.data).includes('"welcome"')),
+			'the template list stored once Meta answered',
+		);
+		expect(app.sim.requests.filter((r) => r.path.endsWith('/message_templates'))).toHaveLength(1);
+		app.sim.setLatency(0);
+		await app.harness.blockAction({
+			user: agent,
+			actionId: 'send-refresh',
+			blockId: 'send-tools',
+			view: app.harness.openModal(agent)!.view,
+		});
+		expect(templateOptions()).toEqual(['welcome']);
+		expect(shown()).not.toContain('taking a while');
+	}, 60000);
+
+	it('a Refresh Meta is slow to answer right after the list was fetched shows that list, current enough, and Metaâ€™s new list comes with the next look', async () => {
+		await command();
+		expect(templateOptions()).toEqual(['welcome']);
+		app.sim.setTemplates(NUMBER.wabaId, [WELCOME, { ...WELCOME, id: 'bye-en_US', name: 'goodbye' }]);
+		app.sim.setLatency(SLOW_MS);
+		await app.harness.blockAction({
+			user: agent,
+			actionId: 'send-refresh',
+			blockId: 'send-tools',
+			view: app.harness.openModal(agent)!.view,
+		});
+		expect(app.harness.droppedInteractions).toEqual([]);
+		expect(templateOptions()).toEqual(['welcome']);
+		// Fetched seconds ago (RECENT_LIST_MS): no "still listing" note (a list cached longer ago gets one: catalog.test.ts).
+		expect(shown()).not.toContain('taking a while');
+		await until(
+			() => app.harness.world.persistence.some((r) => JSON.stringify(r.data).includes('"goodbye"')),
+			"Meta's new list stored",
+		);
+		// The next open reads the list Meta gave meanwhile.
+		app.sim.setLatency(0);
+		await app.harness.viewClosed({ user: agent });
+		await command();
+		expect(templateOptions()).toEqual(['goodbye', 'welcome']);
+	}, 60000);
+
+	it('tells the agent the window may not have opened when opening took too long (a slow database); run again, it opens', async () => {
+		// Every read and write of the app's records waits 1.5 s: opening takes longer than the client waits.
+		app.harness.world.persistenceDelay = () => 1500;
 		await command();
 		expect(app.harness.openModal(agent)).toBeUndefined();
 		expect(app.harness.droppedInteractions).toEqual([
@@ -76,7 +136,7 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(notices()).toEqual([
 			"Opening the send-template form took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so it may not have opened. If it did not, run /whatsapp send-template again.",
 		]);
-		app.sim.setLatency(0);
+		app.harness.world.persistenceDelay = undefined;
 		await command();
 		expect(app.harness.openModal(agent)).toBeDefined();
 		expect(notices()).toHaveLength(1);
@@ -114,30 +174,30 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(app.sim.requestsTo('/messages')).toEqual([]);
 	});
 
-	it('a refresh whose list Meta was slow to give: the client drops the update, keeps the form as it was, and a notice says why', async () => {
+	it('a template pick slower than the client waits (a slow database): the client drops the update, keeps the form as it was, and a notice says why', async () => {
 		await command();
 		const before = app.harness.openModal(agent)!.view;
-		app.sim.setTemplates(NUMBER.wabaId, [WELCOME, { ...WELCOME, id: 'bye-en_US', name: 'goodbye' }]);
-		app.sim.setLatency(SLOW_MS);
-		await app.harness.blockAction({ user: agent, actionId: 'send-refresh', blockId: 'send-tools', view: before });
+		const select = (before.blocks as any[]).find((b) => b.element?.actionId === 'send-template');
+		app.harness.world.persistenceDelay = () => 1500;
+		await app.harness.blockAction({ user: agent, actionId: 'send-template', blockId: select.blockId, value: 'welcome', view: before });
+		app.harness.world.persistenceDelay = undefined;
 		expect(app.harness.toasts).toEqual([{ userId: agent.id, message: 'UIKit_Interaction_Timeout' }]);
 		expect(app.harness.droppedInteractions).toEqual([expect.objectContaining({ type: 'modal.update', origin: 'blockAction' })]);
-		// The form still shows the list as it was: the new template is not in it.
-		expect(JSON.stringify(app.harness.openModal(agent)!.view)).not.toContain('goodbye');
-		expect(app.sim.requests.some((r) => r.path.endsWith('/message_templates'))).toBe(true);
+		// The form still shows what it showed: no field of the template.
+		expect((app.harness.openModal(agent)!.view.blocks as any[]).some((b) => String(b.blockId).startsWith('param:'))).toBe(false);
 		expect(app.harness.world.notificationsFor(agent.id).map((n) => (n.room as { id?: string }).id)).toEqual([room.id]);
 		expect(notices()).toEqual([
 			"Updating the send-template form took about as long as Rocket.Chat waits for the app's answer (5 seconds) or longer, so the form may still show what it showed before. If it does, choose again or refresh the template list.",
 		]);
-		// Meta answers in time again: the refresh shows the new template, with no notice.
-		app.sim.setLatency(0);
+		// Picked again in time, the fields come.
 		await app.harness.blockAction({
 			user: agent,
-			actionId: 'send-refresh',
-			blockId: 'send-tools',
+			actionId: 'send-template',
+			blockId: select.blockId,
+			value: 'welcome',
 			view: app.harness.openModal(agent)!.view,
 		});
-		expect(JSON.stringify(app.harness.openModal(agent)!.view)).toContain('goodbye');
+		expect((app.harness.openModal(agent)!.view.blocks as any[]).some((b) => b.blockId === 'param:body.1')).toBe(true);
 		expect(notices()).toHaveLength(1);
 	}, 60000);
 

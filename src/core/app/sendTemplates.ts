@@ -16,7 +16,7 @@ import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
-import { explainSendError, TemplateListUnavailable } from '../templates/errors';
+import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { isAuthentication, MetaTemplate, Values } from '../templates/template';
@@ -172,6 +172,7 @@ const LIST_EXPLANATIONS = new Set(['graph_error_190', 'graph_error_temporary']);
 export function explainListError(error: unknown, t: Translator): string {
 	// Fetched again for a template the cached list lacks: the words name the template it could not check.
 	if (error instanceof TemplateListUnavailable) return t(error.i18nKey, error.params);
+	if (error instanceof TemplateListSlow) return t(error.i18nKey);
 	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
 	const { key } = explainSendError(error.graphCode);
 	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });

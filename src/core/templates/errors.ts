@@ -41,6 +41,17 @@ export class TemplateListUnavailable extends AppError {
 	}
 }
 
+/**
+ * Meta was still listing the WABA's templates when the caller stopped waiting (the modal waits a
+ * few seconds only: Rocket.Chat's client takes its answer within 5 s), and no list was cached
+ * before. The fetch goes on and fills the cache.
+ */
+export class TemplateListSlow extends AppError {
+	constructor() {
+		super({ code: 'template_list_slow', message: 'Meta is still listing the templates', status: 503, i18nKey: 'send_list_slow' });
+	}
+}
+
 /** Values that Meta would refuse; `fields` has an error per input id. */
 export class TemplateValuesError extends AppError {
 	readonly fields: Record<string, FieldError>;
