@@ -186,10 +186,11 @@ export interface SendTemplateModalPorts {
 const SEARCH_MAX = 200;
 
 /**
- * How long the modal waits for Meta's template list (a large account's list comes in pages of 250):
- * Rocket.Chat's client takes the app's answer within 5 s of the agent's action, and the app's own
- * reads and the trips to and from the client come on top. Longer, the modal shows the list cached
- * before (or none) and says Meta is still listing; the fetch goes on and fills the cache.
+ * How long the modal waits for the template list to load (Meta's answer, a large account's in pages
+ * of 250, and its storing): Rocket.Chat's client takes the app's answer within 5 s of the agent's
+ * action, and the app's own reads and the trips to and from the client come on top. Longer, the
+ * modal shows the list loaded before (or none) and says the list is still loading; the load goes
+ * on and stores its list for the next look.
  */
 export const LIST_WAIT_MS = 2500;
 
@@ -566,7 +567,7 @@ export class SendTemplateModal {
 			// A refused Graph base URL setting sends nothing: said in words rather than as an outage.
 			if (!(await this.graphBaseUrlAccepted())) problem = t('error_graph_base_url_refused');
 			else snapshot = await catalog.snapshot(number.wabaId, { refresh: options.refresh, waitMs: LIST_WAIT_MS });
-			// Meta is still listing (its answer fills the cache): the list cached before, and why.
+			// Still loading (the load goes on and stores its list): the list loaded before, and why.
 			if (snapshot?.listing) problem = t('send_list_slow_cached');
 		} catch (error) {
 			// Meta could not list the templates (expired token, outage...): the agent is told why.

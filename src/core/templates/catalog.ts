@@ -177,34 +177,6 @@ interface Loaded {
 	listing?: boolean;
 }
 
-/**
- * The list fetches of looks that wait a while only (`snapshot`'s `waitMs`: the modal), under way in
- * this runtime, by storage (as `missRefetches` below), then by the number whose token fetches and
- * the WABA. A fetch such a look stopped waiting for goes on and fills the cache; the next such look
- * of that number joins it, or takes its list while it is being stored, rather than asking Meta
- * again. Other callers (`list`, `find`, the API) fetch as before, each catalog on its own.
- */
-const listings = new WeakMap<object, Map<string, Listing>>();
-
-/** One list fetch: Meta's approved templates as they come (`listed`, kept in `list`), then once stored in the cache (`stored`). */
-interface Listing {
-	startedAt: number;
-	listed: Promise<MetaTemplate[]>;
-	stored: Promise<MetaTemplate[]>;
-	/** Meta's list once it came, and when (the cache may not have it yet). */
-	list?: MetaTemplate[];
-	listedAt?: number;
-}
-
-/** A fetch for waiting looks older than this is not joined (a call that never settles would hold every later look). */
-const LISTING_LIVES_MS = 120000;
-
-/**
- * A list a look stopped waiting for that came this recently is Meta's current list for a Refresh
- * that Meta is again slow to answer: no "still listing" note then.
- */
-const RECENT_LIST_MS = 60000;
-
 /** `promise`'s outcome if it settles within `ms`, else undefined (it goes on). */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown } | undefined> {
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -300,57 +272,10 @@ export class TemplateCatalog {
 	refresh(wabaId: string): Promise<MetaTemplate[]> {
 		let pending = this.inFlight.get(wabaId);
 		if (!pending) {
-			pending = this.fetchList(wabaId).stored.finally(() => this.inFlight.delete(wabaId));
+			pending = this.fetchApproved(wabaId).finally(() => this.inFlight.delete(wabaId));
 			this.inFlight.set(wabaId, pending);
 		}
 		return pending;
-	}
-
-	/** A new fetch of the WABA's approved templates from Meta, stored in the cache once they came. */
-	private fetchList(wabaId: string): Listing {
-		const listing: Listing = {
-			startedAt: this.now(),
-			listed: this.fetchAll(wabaId).then((all) => {
-				const approved = all.filter((t) => String(t.status).toUpperCase() === 'APPROVED');
-				[listing.list, listing.listedAt] = [approved, this.now()];
-				return approved;
-			}),
-			stored: Promise.resolve([]),
-		};
-		listing.stored = listing.listed.then(async (templates) => {
-			await writeCache(this.store, wabaId, { fetchedAt: listing.listedAt as number, templates });
-			return templates;
-		});
-		return listing;
-	}
-
-	/** The fetch for waiting looks of this number and WABA under way over this storage (`listings`), or a new one. */
-	private waitingListing(wabaId: string): Listing {
-		const storage = this.store.storage ?? this.store;
-		let byKey = listings.get(storage);
-		if (!byKey) listings.set(storage, (byKey = new Map()));
-		const fetches = byKey;
-		const key = `${this.fetchedBy ?? ''}:${wabaId}`;
-		const running = fetches.get(key);
-		if (running && this.now() - running.startedAt < LISTING_LIVES_MS) return running;
-		const started = this.fetchList(wabaId);
-		fetches.set(key, started);
-		// Its end, whatever it is, is for the next look to meet (a failure included): never unhandled here.
-		started.stored
-			.then(
-				() => undefined,
-				() => undefined,
-			)
-			.then(() => {
-				if (fetches.get(key) === started) fetches.delete(key);
-			});
-		return started;
-	}
-
-	/** A list a waiting look of this number and WABA got from Meta and the cache may not have yet. */
-	private listedMeanwhile(wabaId: string): Listing | undefined {
-		const running = listings.get(this.store.storage ?? this.store)?.get(`${this.fetchedBy ?? ''}:${wabaId}`);
-		return running?.list && this.now() - running.startedAt < LISTING_LIVES_MS ? running : undefined;
 	}
 
 	async groups(wabaId: string, options: { refresh?: boolean; search?: string } = {}): Promise<TemplateGroup[]> {
@@ -451,20 +376,15 @@ export class TemplateCatalog {
 	/** The index when fresh, else the list fetched from Meta (and its index). */
 	private async load(wabaId: string, options: { refresh?: boolean; waitMs?: number }): Promise<Loaded> {
 		const index = await this.store.getIndex(wabaId);
-		if (options.waitMs !== undefined) {
-			// Meta's list came for an earlier look and is being stored: it is newer than the index.
-			const meanwhile = this.listedMeanwhile(wabaId);
-			if (meanwhile?.list) return { index: buildIndex(meanwhile.list, meanwhile.listedAt as number), fetched: meanwhile.list };
-		}
 		if (index && !index.stale && !options.refresh && this.now() - index.fetchedAt < this.refreshMs) return { index };
 		if (options.waitMs === undefined) return this.fetched(wabaId);
-		// The wait is for Meta's answer; storing it goes on meanwhile.
-		const outcome = await settledWithin(this.waitingListing(wabaId).listed, options.waitMs);
+		// Not in time, the fetch goes on (the app's runtime outlives the call) and stores its list;
+		// its failure, then, is for a later look to meet.
+		const outcome = await settledWithin(this.refresh(wabaId), options.waitMs);
 		if (outcome && 'error' in outcome) throw outcome.error;
 		if (outcome) return { index: buildIndex(outcome.value, this.now()), fetched: outcome.value };
 		if (!index) throw new TemplateListSlow();
-		// Meta is still listing: the list cached before, said to be so unless it came a moment ago.
-		return this.now() - index.fetchedAt < RECENT_LIST_MS && !index.stale ? { index } : { index, listing: true };
+		return { index, listing: true };
 	}
 
 	private async fetched(wabaId: string): Promise<Loaded> {
@@ -547,5 +467,11 @@ export class TemplateCatalog {
 			// The store failing: the cache's miss is not an answer.
 			return { failed: true };
 		}
+	}
+
+	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {
+		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
+		await writeCache(this.store, wabaId, { fetchedAt: this.now(), templates });
+		return templates;
 	}
 }
