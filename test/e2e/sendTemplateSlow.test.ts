@@ -119,6 +119,26 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 		expect(templateOptions()).toEqual(['goodbye', 'welcome']);
 	}, 60000);
 
+	it('Meta out of reach (no answer before the app gives up, 10 s): once a load failed so, the form says why rather than that the list is loading', async () => {
+		app.sim.setLatency(11000);
+		await command();
+		expect(shown()).toContain('taking a while to load');
+		// Each Refresh waits 2.5 s and starts a load of its own; the first load times out at 10 s, and the next look says so.
+		await until(async () => {
+			await app.harness.blockAction({
+				user: agent,
+				actionId: 'send-refresh',
+				blockId: 'send-tools',
+				view: app.harness.openModal(agent)!.view,
+			});
+			return shown().includes('could not be reached');
+		}, 'the form telling why the list did not load');
+		expect(shown()).toContain("Meta's API could not be reached from this server. Check the server's outbound network access.");
+		expect(shown()).not.toContain('taking a while');
+		expect(app.harness.droppedInteractions).toEqual([]);
+		app.sim.setLatency(0);
+	}, 90000);
+
 	it('tells the agent the window may not have opened when opening took too long (a slow database); run again, it opens', async () => {
 		// Every read and write of the app's records waits 1.5 s: opening takes longer than the client waits
 		// (storing the template list Meta gave is part of it, and the notice says that is slow too).

@@ -167,6 +167,8 @@ export interface CatalogSnapshot {
 	templatesNamed(name: string): Promise<MetaTemplate[]>;
 	/** Meta was still listing the templates (`snapshot`'s `waitMs`): `summaries` are the list cached before. */
 	listing?: boolean;
+	/** While Meta is still listing: why the last fetch a waiting look stopped waiting for failed, if it did lately. */
+	lastFailure?: unknown;
 }
 
 /** The cache as read: its index, and the whole list when it was fetched just now. */
@@ -175,7 +177,18 @@ interface Loaded {
 	fetched?: MetaTemplate[];
 	/** Meta was still listing the templates when the caller stopped waiting: `index` is the list cached before. */
 	listing?: boolean;
+	lastFailure?: unknown;
 }
+
+/**
+ * The last failure of a list fetch that a waiting look (`snapshot`'s `waitMs`) stopped waiting for,
+ * by storage (as `missRefetches` below), then by the number whose token fetched and the WABA: Meta
+ * out of reach times out long after the wait, and the next waiting look that Meta keeps waiting
+ * says why the last fetch failed rather than that the list is still loading. Kept LATE_FAILURE_MS;
+ * a fetch of that number and WABA that succeeds since clears it.
+ */
+const lateFailures = new WeakMap<object, Map<string, { error: unknown; at: number }>>();
+const LATE_FAILURE_MS = 120000;
 
 /** `promise`'s outcome if it settles within `ms`, else undefined (it goes on). */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown } | undefined> {
@@ -265,6 +278,7 @@ export class TemplateCatalog {
 			summaries,
 			templatesNamed: (name) => this.templatesNamed(wabaId, name, loaded),
 			...(loaded.listing ? { listing: true } : {}),
+			...(loaded.lastFailure ? { lastFailure: loaded.lastFailure } : {}),
 		};
 	}
 
@@ -379,12 +393,29 @@ export class TemplateCatalog {
 		if (index && !index.stale && !options.refresh && this.now() - index.fetchedAt < this.refreshMs) return { index };
 		if (options.waitMs === undefined) return this.fetched(wabaId);
 		// Not in time, the fetch goes on (the app's runtime outlives the call) and stores its list;
-		// its failure, then, is for a later look to meet.
-		const outcome = await settledWithin(this.refresh(wabaId), options.waitMs);
+		// its failure, then, is kept for the next waiting look to tell (`lateFailures`).
+		const storage = this.store.storage ?? this.store;
+		let failures = lateFailures.get(storage);
+		if (!failures) lateFailures.set(storage, (failures = new Map()));
+		const late = failures;
+		const key = `${this.fetchedBy ?? ''}:${wabaId}`;
+		const fetching = this.refresh(wabaId);
+		const outcome = await settledWithin(fetching, options.waitMs);
 		if (outcome && 'error' in outcome) throw outcome.error;
-		if (outcome) return { index: buildIndex(outcome.value, this.now()), fetched: outcome.value };
-		if (!index) throw new TemplateListSlow();
-		return { index, listing: true };
+		if (outcome) {
+			late.delete(key);
+			return { index: buildIndex(outcome.value, this.now()), fetched: outcome.value };
+		}
+		fetching.then(
+			() => late.delete(key),
+			(error: unknown) => late.set(key, { error, at: this.now() }),
+		);
+		const failed = late.get(key);
+		// A list stored since (by any fetch) supersedes it.
+		const lastFailure =
+			failed && this.now() - failed.at < LATE_FAILURE_MS && !(index && index.fetchedAt >= failed.at) ? failed.error : undefined;
+		if (!index) throw lastFailure ?? new TemplateListSlow();
+		return { index, listing: true, ...(lastFailure ? { lastFailure } : {}) };
 	}
 
 	private async fetched(wabaId: string): Promise<Loaded> {

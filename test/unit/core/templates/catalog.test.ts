@@ -213,6 +213,82 @@ describe('TemplateCatalog', () => {
 		});
 	});
 
+	describe('a fetch that failed after the wait: the next waiting look that Meta keeps waiting says why', () => {
+		function failing() {
+			let now = 1_000_000;
+			let gate = Promise.resolve();
+			let open = () => undefined as void;
+			let fail: Error | undefined;
+			const store = new MemoryTemplateCache();
+			const catalog = (by = '1001') =>
+				new TemplateCatalog(
+					store,
+					async () => {
+						const error = fail;
+						await gate;
+						if (error) throw error;
+						return [t('one', 'en')];
+					},
+					REFRESH,
+					() => now,
+					by,
+				);
+			return {
+				store,
+				catalog,
+				hold: () => (gate = new Promise<void>((resolve) => (open = resolve))),
+				answer: () => open(),
+				failWith: (error?: Error) => (fail = error),
+				advance: (ms: number) => (now += ms),
+			};
+		}
+		const settle = () => new Promise((resolve) => setImmediate(resolve));
+		const unreachable = new Error('request to Graph timed out');
+
+		it('nothing cached: the failure itself, for that number only, until a fetch succeeds or 2 minutes passed', async () => {
+			const f = failing();
+			f.failWith(unreachable);
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toBe(unreachable);
+			// Another number's look (its own token) knows nothing of it.
+			await expect(f.catalog('1002').snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.advance(120000);
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			// A fetch that succeeds clears it.
+			f.failWith(undefined);
+			f.answer();
+			await settle();
+			expect((await f.catalog().snapshot('w', { waitMs: 5 })).summaries.map((x) => x.name)).toEqual(['one']);
+		});
+
+		it('a list cached before: that list, with the failure instead of "still loading"; a list stored since the failure supersedes it', async () => {
+			const f = failing();
+			await f.catalog().snapshot('w');
+			f.advance(REFRESH);
+			f.failWith(unreachable);
+			f.hold();
+			expect((await f.catalog().snapshot('w', { waitMs: 5 })).lastFailure).toBeUndefined();
+			f.answer();
+			await settle();
+			f.hold();
+			const next = await f.catalog().snapshot('w', { waitMs: 5, refresh: true });
+			expect([next.listing, next.lastFailure, next.summaries.map((x) => x.name)]).toEqual([true, unreachable, ['one']]);
+			f.failWith(undefined);
+			f.answer();
+			await settle();
+			f.advance(1);
+			await f.catalog('1002').list('w', { refresh: true });
+			f.hold();
+			const after = await f.catalog().snapshot('w', { waitMs: 5, refresh: true });
+			expect([after.listing, after.lastFailure]).toEqual([true, undefined]);
+			f.answer();
+		});
+	});
+
 	it('remove drops one language, or all of them', async () => {
 		const s = setup({ w: [t('welcome', 'en_US'), t('welcome', 'pt_BR'), t('alert', 'es')] });
 		await s.catalog.list('w');
