@@ -120,7 +120,8 @@ describe('/whatsapp send-template when WhatsApp answers slower than Rocket.Chatâ
 	}, 60000);
 
 	it('Meta out of reach (no answer before the app gives up, 10 s): once a load failed so, the form says why rather than that the list is loading', async () => {
-		app.sim.setLatency(11000);
+		// Meta answers after 20 s: each of the app's list requests times out first (at 10 s).
+		app.sim.setLatency(20000);
 		await command();
 		expect(shown()).toContain('taking a while to load');
 		// Each Refresh waits 2.5 s and starts a load of its own; the first load times out at 10 s, and the next look says so.

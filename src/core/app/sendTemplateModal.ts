@@ -569,7 +569,8 @@ export class SendTemplateModal {
 			else snapshot = await catalog.snapshot(number.wabaId, { refresh: options.refresh, waitMs: LIST_WAIT_MS });
 			// Still loading (the load goes on and stores its list): the list loaded before, and why
 			// (the last load's failure, when it failed after the modal stopped waiting for it).
-			if (snapshot?.listing) problem = snapshot.lastFailure ? explainListError(snapshot.lastFailure, t) : t('send_list_slow_cached');
+			if (snapshot?.listing)
+				problem = 'lastFailure' in snapshot ? explainListError(snapshot.lastFailure, t) : t('send_list_slow_cached');
 		} catch (error) {
 			// Meta could not list the templates (expired token, outage...): the agent is told why.
 			problem = explainListError(error, t);

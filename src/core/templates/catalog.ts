@@ -165,9 +165,9 @@ export interface CatalogSnapshot {
 	summaries: TemplateSummary[];
 	/** Every approved language of `name` (one shard read, or none when the list was just fetched). */
 	templatesNamed(name: string): Promise<MetaTemplate[]>;
-	/** Meta was still listing the templates (`snapshot`'s `waitMs`): `summaries` are the list cached before. */
+	/** The list was still loading (`snapshot`'s `waitMs`): `summaries` are the list stored before. */
 	listing?: boolean;
-	/** While Meta is still listing: why the last fetch a waiting look stopped waiting for failed, if it did lately. */
+	/** While the list is still loading: why the last load a waiting look stopped waiting for failed, if it did lately. */
 	lastFailure?: unknown;
 }
 
@@ -175,20 +175,27 @@ export interface CatalogSnapshot {
 interface Loaded {
 	index: TemplateIndex;
 	fetched?: MetaTemplate[];
-	/** Meta was still listing the templates when the caller stopped waiting: `index` is the list cached before. */
+	/** The list was still loading when the caller stopped waiting: `index` is the list stored before. */
 	listing?: boolean;
 	lastFailure?: unknown;
 }
 
 /**
  * The last failure of a list fetch that a waiting look (`snapshot`'s `waitMs`) stopped waiting for,
- * by storage (as `missRefetches` below), then by the number whose token fetched and the WABA: Meta
- * out of reach times out long after the wait, and the next waiting look that Meta keeps waiting
- * says why the last fetch failed rather than that the list is still loading. Kept LATE_FAILURE_MS;
- * a fetch of that number and WABA that succeeds since clears it.
+ * by storage (as `missRefetches` below), then by the number whose token fetched and the WABA, with
+ * when that fetch began (this runtime's memory: looks served by another Rocket.Chat instance do not
+ * see it). Meta out of reach times out long after the wait, and the next waiting look that Meta
+ * keeps waiting says why the last fetch failed rather than that the list is still loading. A list
+ * stored by a fetch that began since, a fetch of that number and WABA that succeeds since, or
+ * LATE_FAILURE_MS end it. A failure to store the list is not kept: it is not Meta's.
  */
-const lateFailures = new WeakMap<object, Map<string, { error: unknown; at: number }>>();
+const lateFailures = new WeakMap<object, Map<string, { error: unknown; startedAt: number }>>();
 const LATE_FAILURE_MS = 120000;
+
+/** Errors of storing a fetched list (`fetchApproved`), told apart from Meta's and the network's. */
+const storeFailures = new WeakSet<object>();
+
+const isObject = (value: unknown): value is object => (typeof value === 'object' && value !== null) || typeof value === 'function';
 
 /** `promise`'s outcome if it settles within `ms`, else undefined (it goes on). */
 async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | { error: unknown } | undefined> {
@@ -267,9 +274,10 @@ export class TemplateCatalog {
 
 	/**
 	 * The names and their languages (the index only), and any name's templates on demand: what the
-	 * modal reads. With `waitMs`, a list to fetch from Meta is waited for that long at most: Meta
-	 * still listing then (a large account's pages, or Meta slow), the list cached before is answered
-	 * (`listing`), or TemplateListSlow when none is; the fetch goes on and fills the cache.
+	 * modal reads. With `waitMs`, a list to load (fetch from Meta and store) is waited for that long
+	 * at most: still loading then (a large account's pages, Meta or the store slow), the list stored
+	 * before is answered (`listing`, with `lastFailure`), or TemplateListSlow (or that failure) when
+	 * none is; the load goes on and stores its list.
 	 */
 	async snapshot(wabaId: string, options: { refresh?: boolean; waitMs?: number } = {}): Promise<CatalogSnapshot> {
 		const loaded = await this.load(wabaId, options);
@@ -278,11 +286,11 @@ export class TemplateCatalog {
 			summaries,
 			templatesNamed: (name) => this.templatesNamed(wabaId, name, loaded),
 			...(loaded.listing ? { listing: true } : {}),
-			...(loaded.lastFailure ? { lastFailure: loaded.lastFailure } : {}),
+			...('lastFailure' in loaded ? { lastFailure: loaded.lastFailure } : {}),
 		};
 	}
 
-	/** Fetches the list from Meta now; concurrent calls for the same WABA share one fetch. */
+	/** Fetches the list from Meta now; concurrent calls of this catalog (one request's) for the same WABA share one fetch. */
 	refresh(wabaId: string): Promise<MetaTemplate[]> {
 		let pending = this.inFlight.get(wabaId);
 		if (!pending) {
@@ -399,6 +407,7 @@ export class TemplateCatalog {
 		if (!failures) lateFailures.set(storage, (failures = new Map()));
 		const late = failures;
 		const key = `${this.fetchedBy ?? ''}:${wabaId}`;
+		const startedAt = this.now();
 		const fetching = this.refresh(wabaId);
 		const outcome = await settledWithin(fetching, options.waitMs);
 		if (outcome && 'error' in outcome) throw outcome.error;
@@ -408,14 +417,18 @@ export class TemplateCatalog {
 		}
 		fetching.then(
 			() => late.delete(key),
-			(error: unknown) => late.set(key, { error, at: this.now() }),
+			(error: unknown) => {
+				const kept = late.get(key);
+				if (isObject(error) && storeFailures.has(error)) return;
+				// A fetch that began before the one kept says less about now.
+				if (!kept || kept.startedAt <= startedAt) late.set(key, { error, startedAt });
+			},
 		);
 		const failed = late.get(key);
-		// A list stored since (by any fetch) supersedes it.
-		const lastFailure =
-			failed && this.now() - failed.at < LATE_FAILURE_MS && !(index && index.fetchedAt >= failed.at) ? failed.error : undefined;
-		if (!index) throw lastFailure ?? new TemplateListSlow();
-		return { index, listing: true, ...(lastFailure ? { lastFailure } : {}) };
+		const current = failed && this.now() - failed.startedAt < LATE_FAILURE_MS && !(index && index.fetchedAt >= failed.startedAt);
+		if (failed && !current) late.delete(key);
+		if (!index) throw current ? failed.error : new TemplateListSlow();
+		return { index, listing: true, ...(current ? { lastFailure: failed.error } : {}) };
 	}
 
 	private async fetched(wabaId: string): Promise<Loaded> {
@@ -502,7 +515,12 @@ export class TemplateCatalog {
 
 	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {
 		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
-		await writeCache(this.store, wabaId, { fetchedAt: this.now(), templates });
+		try {
+			await writeCache(this.store, wabaId, { fetchedAt: this.now(), templates });
+		} catch (error) {
+			if (isObject(error)) storeFailures.add(error);
+			throw error;
+		}
 		return templates;
 	}
 }

@@ -42,13 +42,13 @@ export class TemplateListUnavailable extends AppError {
 }
 
 /**
- * Meta was still listing the WABA's templates when the caller stopped waiting (the modal waits a
- * few seconds only: Rocket.Chat's client takes its answer within 5 s), and no list was cached
- * before. The fetch goes on and fills the cache.
+ * The WABA's template list was still loading (fetched from Meta, then stored) when the caller
+ * stopped waiting (the modal waits a few seconds only: Rocket.Chat's client takes its answer within
+ * 5 s), and no list was stored before. The load goes on and stores its list.
  */
 export class TemplateListSlow extends AppError {
 	constructor() {
-		super({ code: 'template_list_slow', message: 'Meta is still listing the templates', status: 503, i18nKey: 'send_list_slow' });
+		super({ code: 'template_list_slow', message: 'the template list is still loading', status: 503, i18nKey: 'send_list_slow' });
 	}
 }
 

@@ -224,9 +224,8 @@ describe('TemplateCatalog', () => {
 				new TemplateCatalog(
 					store,
 					async () => {
-						const error = fail;
 						await gate;
-						if (error) throw error;
+						if (fail) throw fail;
 						return [t('one', 'en')];
 					},
 					REFRESH,
@@ -258,11 +257,44 @@ describe('TemplateCatalog', () => {
 			await expect(f.catalog('1002').snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
 			f.advance(120000);
 			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
-			// A fetch that succeeds clears it.
+		});
+
+		it('a fetch that succeeds after the wait ends it', async () => {
+			const f = failing();
+			f.failWith(unreachable);
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
+			// Kept: the next look Meta keeps waiting says why.
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toBe(unreachable);
+			// That look's fetch succeeds after its wait: the failure is gone, and the list is stored.
 			f.failWith(undefined);
 			f.answer();
 			await settle();
-			expect((await f.catalog().snapshot('w', { waitMs: 5 })).summaries.map((x) => x.name)).toEqual(['one']);
+			expect((await f.store.getIndex('w'))?.templates.map((x) => x.name)).toEqual(['one']);
+			f.advance(REFRESH);
+			f.hold();
+			const next = await f.catalog().snapshot('w', { waitMs: 5 });
+			expect([next.listing, 'lastFailure' in next]).toEqual([true, false]);
+			f.answer();
+			await settle();
+		});
+
+		it('a failure to store the list is not kept as Meta’s', async () => {
+			const f = failing();
+			f.store.setIndex = async () => {
+				throw new Error('database down');
+			};
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
 		});
 
 		it('a list cached before: that list, with the failure instead of "still loading"; a list stored since the failure supersedes it', async () => {
