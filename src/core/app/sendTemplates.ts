@@ -322,6 +322,7 @@ export class SendTemplates {
 			minutes * 60000,
 			undefined,
 			number.phoneNumberId,
+			number.accessToken,
 		);
 	}
 

@@ -29,6 +29,7 @@ export const MISS_REFETCH_MS = 60000;
 
 /** A whole cached list (what a refresh writes; `readCache` assembles it). */
 export interface CachedTemplates {
+	/** When its fetch began (TemplateIndex). */
 	fetchedAt: number;
 	templates: MetaTemplate[];
 	stale?: boolean;
@@ -119,11 +120,18 @@ export class MemoryTemplateCache implements TemplateCacheStore {
 /**
  * Writes a whole list: the shards first, then the index that names them, then the shards of the
  * previous index it no longer names. A reader of the previous index meanwhile sees shards of
- * another `fetchedAt` and reads again (TemplateCatalog).
+ * another `fetchedAt` and reads again (TemplateCatalog). Fetches of one account may overlap (two
+ * agents' forms, a Refresh, another instance) and end in any order: a list whose fetch began before
+ * the stored one's is not written (undefined; it would put an older list in place of a newer one),
+ * and one whose fetch began before the cache last learnt of a change (`changedAt`: a template
+ * paused or approved meanwhile) is written stale, for the next look to fetch again. (Read, then
+ * written: a write between the two is not seen.)
  */
-export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex> {
+export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex | undefined> {
 	const previous = await store.getIndex(wabaId);
-	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(value.stale ? { stale: true } : {}) };
+	if (previous && previous.fetchedAt > value.fetchedAt) return undefined;
+	const stale = value.stale || (previous?.changedAt !== undefined && previous.changedAt >= value.fetchedAt);
+	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(stale ? { stale: true } : {}) };
 	const shards = splitShards(value.templates, index.shards);
 	await Promise.all(shards.map((templates, i) => store.setShard(wabaId, i, { fetchedAt: value.fetchedAt, templates })));
 	await store.setIndex(wabaId, index);
@@ -183,13 +191,15 @@ interface Loaded {
 /**
  * The last failure of a list fetch that a waiting look (`snapshot`'s `waitMs`) stopped waiting for,
  * by storage (as `missRefetches` below), then by the number whose token fetched and the WABA, with
- * when that fetch began (this runtime's memory: looks served by another Rocket.Chat instance do not
- * see it). Meta out of reach times out long after the wait, and the next waiting look that Meta
- * keeps waiting says why the last fetch failed rather than that the list is still loading. A list
- * stored by a fetch that began since, a fetch of that number and WABA that succeeds since, or
- * LATE_FAILURE_MS end it. A failure to store the list is not kept: it is not Meta's.
+ * when that fetch began and the credential it fetched with (this runtime's memory: looks served by
+ * another Rocket.Chat instance do not see it). Meta out of reach times out long after the wait, and
+ * the next waiting look that Meta keeps waiting says why the last fetch failed rather than that the
+ * list is still loading. A list stored by a fetch that began since, a fetch of that number and WABA
+ * that succeeds since, a look with another credential (the number's token replaced: a token Meta
+ * refused says nothing of the new one), or LATE_FAILURE_MS end it. A failure to store the list is
+ * not kept: it is not Meta's.
  */
-const lateFailures = new WeakMap<object, Map<string, { error: unknown; startedAt: number }>>();
+const lateFailures = new WeakMap<object, Map<string, { error: unknown; startedAt: number; credential?: string }>>();
 const LATE_FAILURE_MS = 120000;
 
 /** Errors of storing a fetched list (`fetchApproved`), told apart from Meta's and the network's. */
@@ -261,6 +271,8 @@ export class TemplateCatalog {
 		private readonly now: () => number = () => Date.now(),
 		/** The number whose token `fetchAll` uses: Meta's code refusing the list (190 or 102: a refused token) is told to its sends only. */
 		private readonly fetchedBy?: string,
+		/** What `fetchAll` fetches with (the number's token), kept in memory only: a late failure is told to looks with the same (`lateFailures`). */
+		private readonly credential?: string,
 	) {}
 
 	/** The approved templates of the WABA: cached unless older than the refresh interval or `refresh` is asked. */
@@ -372,7 +384,8 @@ export class TemplateCatalog {
 		if (shard) await this.store.setShard(wabaId, shardId, { ...shard, templates: shard.templates.filter((t) => !gone(t)) });
 		const languages = language ? summary.languages.filter((l) => l !== language) : [];
 		const templates = index.templates.flatMap((s) => (s !== summary ? [s] : languages.length ? [{ ...s, languages }] : []));
-		await this.store.setIndex(wabaId, { ...index, templates });
+		// A list loading meanwhile may still hold it: stored stale, it is fetched again (writeCache).
+		await this.store.setIndex(wabaId, { ...index, templates, changedAt: this.now() });
 	}
 
 	/**
@@ -386,7 +399,7 @@ export class TemplateCatalog {
 			return;
 		}
 		const index = await this.store.getIndex(update.wabaId);
-		if (index) await this.store.setIndex(update.wabaId, { ...index, stale: true });
+		if (index) await this.store.setIndex(update.wabaId, { ...index, stale: true, changedAt: this.now() });
 	}
 
 	/** A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled) remove it. */
@@ -421,11 +434,15 @@ export class TemplateCatalog {
 				const kept = late.get(key);
 				if (isObject(error) && storeFailures.has(error)) return;
 				// A fetch that began before the one kept says less about now.
-				if (!kept || kept.startedAt <= startedAt) late.set(key, { error, startedAt });
+				if (!kept || kept.startedAt <= startedAt) late.set(key, { error, startedAt, credential: this.credential });
 			},
 		);
 		const failed = late.get(key);
-		const current = failed && this.now() - failed.startedAt < LATE_FAILURE_MS && !(index && index.fetchedAt >= failed.startedAt);
+		const current =
+			failed &&
+			failed.credential === this.credential &&
+			this.now() - failed.startedAt < LATE_FAILURE_MS &&
+			!(index && index.fetchedAt >= failed.startedAt);
 		if (failed && !current) late.delete(key);
 		if (!index) throw current ? failed.error : new TemplateListSlow();
 		return { index, listing: true, ...(current ? { lastFailure: failed.error } : {}) };
@@ -513,10 +530,12 @@ export class TemplateCatalog {
 		}
 	}
 
+	/** The approved templates, fetched and stored, dated when the fetch began: Meta's list as of then. */
 	private async fetchApproved(wabaId: string): Promise<MetaTemplate[]> {
+		const startedAt = this.now();
 		const templates = (await this.fetchAll(wabaId)).filter((t) => String(t.status).toUpperCase() === 'APPROVED');
 		try {
-			await writeCache(this.store, wabaId, { fetchedAt: this.now(), templates });
+			await writeCache(this.store, wabaId, { fetchedAt: startedAt, templates });
 		} catch (error) {
 			if (isObject(error)) storeFailures.add(error);
 			throw error;

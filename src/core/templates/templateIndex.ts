@@ -20,9 +20,16 @@ export interface TemplateSummary {
 }
 
 export interface TemplateIndex {
+	/** When the fetch of this list began (the catalog's clock): the list is Meta's as of then, or later. */
 	fetchedAt: number;
 	/** Set by a status update that may add a template: the next read fetches from Meta. */
 	stale?: boolean;
+	/**
+	 * When the cache last learnt of a change to the list without fetching it (a template status
+	 * webhook, a send Meta refused for its template): a list whose fetch began before then may
+	 * predate the change, and is stored stale (`writeCache`).
+	 */
+	changedAt?: number;
 	/** How many shards hold the templates (shard ids 0 .. shards - 1). */
 	shards: number;
 	/** In the order of Meta's list (of each name's first template). */

@@ -220,7 +220,7 @@ describe('TemplateCatalog', () => {
 			let open = () => undefined as void;
 			let fail: Error | undefined;
 			const store = new MemoryTemplateCache();
-			const catalog = (by = '1001') =>
+			const catalog = (by = '1001', token = 'token-1') =>
 				new TemplateCatalog(
 					store,
 					async () => {
@@ -231,6 +231,7 @@ describe('TemplateCatalog', () => {
 					REFRESH,
 					() => now,
 					by,
+					token,
 				);
 			return {
 				store,
@@ -262,6 +263,21 @@ describe('TemplateCatalog', () => {
 			await expect(f.catalog('1002').snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
 			f.advance(120000);
 			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+		});
+
+		it('the number’s token replaced since (an admin reconnected it): the failure is not told, and is forgotten', async () => {
+			const f = failing();
+			f.failWith(new GraphApiError(401, { code: 190 }));
+			f.hold();
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
+			f.hold();
+			await expect(f.catalog('1001', 'token-2').snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			// Gone for the old token's looks too (none come once the number is saved with the new one).
+			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
+			f.answer();
+			await settle();
 		});
 
 		it('a fetch that succeeds after the wait ends it', async () => {
@@ -317,6 +333,94 @@ describe('TemplateCatalog', () => {
 			const after = await f.catalog().snapshot('w', { waitMs: 5, refresh: true });
 			expect([after.listing, after.lastFailure]).toEqual([true, undefined]);
 			f.answer();
+		});
+	});
+
+	describe('fetches of one account that overlap (two agents’ forms, a Refresh, another instance) and end in any order', () => {
+		/** Catalogs over one store whose fetches each wait for their own `answer(i, list)`. */
+		function overlapping() {
+			let now = 1_000_000;
+			const pending: Array<(list: MetaTemplate[]) => void> = [];
+			const store = new MemoryTemplateCache();
+			const catalog = () =>
+				new TemplateCatalog(
+					store,
+					() => new Promise<MetaTemplate[]>((resolve) => pending.push(resolve)),
+					REFRESH,
+					() => now,
+				);
+			/** Waits until Meta was asked for the `i`th list (a look reads the cache first). */
+			const asked = async (i: number) => {
+				for (let round = 0; !pending[i]; round++) {
+					if (round === 100) throw new Error(`fetch ${i} was never asked`);
+					await new Promise((resolve) => setImmediate(resolve));
+				}
+			};
+			return {
+				store,
+				catalog,
+				asked,
+				/** Answers fetch `i` once it was asked. */
+				answer: async (i: number, list: MetaTemplate[]) => (await asked(i), pending[i](list)),
+				advance: (ms: number) => (now += ms),
+			};
+		}
+		const cachedNames = async (store: MemoryTemplateCache) => (await store.getIndex('w'))?.templates.map((x) => x.name);
+
+		it('a list is dated when its fetch began; one that began earlier and ends later does not replace the newer one', async () => {
+			const o = overlapping();
+			const older = o.catalog().refresh('w');
+			o.advance(1000);
+			const newer = o.catalog().refresh('w');
+			o.advance(1000);
+			await o.answer(1, [t('one', 'en'), t('approved_since', 'en')]);
+			await newer;
+			expect(await o.store.getIndex('w')).toMatchObject({ fetchedAt: 1_001_000 });
+			await o.answer(0, [t('one', 'en')]);
+			// Its caller has the list it asked for; the cache keeps the newer one.
+			expect(names(await older)).toEqual(['one/en']);
+			expect(await cachedNames(o.store)).toEqual(['one', 'approved_since']);
+			expect(await readCache(o.store, 'w')).toMatchObject({ fetchedAt: 1_001_000 });
+		});
+
+		it.each([
+			['paused', { event: 'PAUSED', templateName: 'promo', language: 'en' }],
+			['approved', { event: 'APPROVED', templateName: 'new_one', language: 'en' }],
+		])('a template %s while a list loads: that list is stored stale, and the next look fetches again', async (_, event) => {
+			const o = overlapping();
+			const first = o.catalog().list('w');
+			await o.answer(0, [t('welcome', 'en'), t('promo', 'en')]);
+			await first;
+			o.advance(REFRESH);
+			const loading = o.catalog().list('w');
+			await o.asked(1);
+			o.advance(10);
+			await o.catalog().applyStatusUpdate({ wabaId: 'w', ...event });
+			// Meta's answer to a question asked before the change.
+			await o.answer(1, [t('welcome', 'en'), t('promo', 'en')]);
+			await loading;
+			expect(await o.store.getIndex('w')).toMatchObject({ fetchedAt: 1_000_000 + REFRESH, stale: true });
+			const next = o.catalog().list('w');
+			await o.answer(2, [t('welcome', 'en'), t('new_one', 'en')]);
+			expect(names(await next)).toEqual(['welcome/en', 'new_one/en']);
+			expect(await o.store.getIndex('w')).not.toHaveProperty('stale');
+		});
+
+		it('a list whose fetch began after the change is not stale', async () => {
+			const o = overlapping();
+			const first = o.catalog().list('w');
+			await o.answer(0, [t('welcome', 'en'), t('promo', 'en')]);
+			await first;
+			await o.catalog().onSendError({ wabaId: 'w', name: 'promo', language: 'en', code: 132015 });
+			o.advance(1);
+			const refreshed = o.catalog().refresh('w');
+			await o.answer(1, [t('welcome', 'en')]);
+			await refreshed;
+			expect(await o.store.getIndex('w')).toStrictEqual({
+				fetchedAt: 1_000_001,
+				shards: 1,
+				templates: [{ name: 'welcome', category: 'UTILITY', languages: ['en'] }],
+			});
 		});
 	});
 

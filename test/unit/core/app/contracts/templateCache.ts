@@ -65,11 +65,27 @@ export function templateCacheContract(name: string, makeCache: () => Promise<Tem
 			expect(await cache.getMissRefetch('waba-1')).toStrictEqual({ at: 4000 });
 		});
 
+		it('an index keeps when the cache last learnt of a change; a list fetched before it is written stale, one fetched before the stored list not at all', async () => {
+			const cache = await makeCache();
+			await writeCache(cache, 'waba-1', { fetchedAt: 5, templates: [template('a'), template('b')] });
+			await cache.setIndex('waba-1', { ...index(5, 1, ['a']), changedAt: 8 });
+			expect(await cache.getIndex('waba-1')).toEqual({ ...index(5, 1, ['a']), changedAt: 8 });
+			expect(await writeCache(cache, 'waba-1', { fetchedAt: 8, templates: [template('a'), template('b')] })).toEqual({
+				...index(8, 1, ['a', 'b']),
+				stale: true,
+			});
+			expect(await cache.getIndex('waba-1')).toEqual({ ...index(8, 1, ['a', 'b']), stale: true });
+			expect(await writeCache(cache, 'waba-1', { fetchedAt: 7, templates: [template('c')] })).toBeUndefined();
+			expect(await readCache(cache, 'waba-1')).toEqual({ fetchedAt: 8, templates: [template('a'), template('b')], stale: true });
+			await writeCache(cache, 'waba-1', { fetchedAt: 9, templates: [template('c')] });
+			expect(await cache.getIndex('waba-1')).toEqual(index(9, 1, ['c']));
+		});
+
 		it('a whole list written and read back; a shorter list removes the shards it no longer needs', async () => {
 			const cache = await makeCache();
 			const many = Array.from({ length: 250 }, (_, i) => template(`t_${i}`, i % 2 ? 'en_US' : 'pt_BR'));
 			const written = await writeCache(cache, 'waba-1', { fetchedAt: 5, templates: many });
-			expect(written.shards).toBe(3);
+			expect(written?.shards).toBe(3);
 			expect((await readCache(cache, 'waba-1'))?.templates).toEqual(many);
 			await writeCache(cache, 'waba-1', { fetchedAt: 6, templates: [template('only')] });
 			expect(await readCache(cache, 'waba-1')).toEqual({ fetchedAt: 6, templates: [template('only')] });
