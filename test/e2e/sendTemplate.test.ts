@@ -298,7 +298,7 @@ describe('/whatsapp send-template', () => {
 		const sales = app.harness.world.addDepartment({ name: 'Sales', agentIds: [agent.id] });
 		const old = addContactRoom(app, agent, { waId });
 		(app.harness.world.visitors.get((old.visitor as any).id) as any).department = sales.id;
-		old.isOpen = false;
+		delete old.isOpen;
 		const general = app.harness.addRoom({ name: 'general', creator: agent });
 		let view = await open(general);
 		view = await act(view, 'send-template', 'verification_code');
@@ -333,7 +333,7 @@ describe('/whatsapp send-template', () => {
 		// A contact whose visitor was placed in it before (its room closed), and a new one.
 		const old = addContactRoom(app, agent, { waId: '5521999990004' });
 		(app.harness.world.visitors.get((old.visitor as any).id) as any).department = support.id;
-		old.isOpen = false;
+		delete old.isOpen;
 		app.harness.world.departments.delete(support.id as string);
 		for (const waId of ['5521999990004', '5521999990002']) {
 			const general = app.harness.addRoom({ name: `general-${waId}`, creator: agent });

@@ -238,12 +238,19 @@ export class RocketChatConversations implements Conversations {
 		}
 	}
 
+	/**
+	 * Open only with `isOpen: true`: Rocket.Chat closes a livechat room by removing its `open`
+	 * (LivechatRooms.closeRoomById, `$unset: { open: 1 }`), so a closed room comes with no `isOpen`,
+	 * and a room gone (deleted) with none at all. A read that fails says nothing: taken as open.
+	 */
 	async isOpen(room: Room): Promise<boolean> {
-		const current = (await this.acc.read
-			.getRoomReader()
-			.getById(room.id)
-			.catch(() => undefined)) as ILivechatRoom | undefined;
-		return current?.isOpen !== false;
+		let current: ILivechatRoom | undefined;
+		try {
+			current = (await this.acc.read.getRoomReader().getById(room.id)) as ILivechatRoom | undefined;
+		} catch {
+			return true;
+		}
+		return current?.isOpen === true;
 	}
 
 	async departmentId(idOrName: string): Promise<string | undefined> {

@@ -282,12 +282,15 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			// bridges/livechat.ts createRoom answers the room through the rooms converter (rc/rooms.ts).
 			return toAppRoom(w, room);
 		},
-		// closeRoom.ts: an open livechat room is closed (by the user given, else the visitor).
+		// closeRoom.ts: an open livechat room is closed (by the user given, else the visitor). Rocket.Chat
+		// removes the room's `open` rather than set it false (packages/models LivechatRooms.closeRoomById:
+		// `$unset: { open: 1 }`), so a closed room reaches apps with no `isOpen` at all (converters/rooms.ts
+		// maps `isOpen` from `open`), never with `isOpen: false`.
 		closeRoom: async (room: Json, comment: string, closer: Json | undefined) => {
 			const stored = w.rooms.get(room.id as string);
 			if (!stored || stored.type !== 'l' || !stored.isOpen) return false;
+			delete stored.isOpen;
 			Object.assign(stored, {
-				isOpen: false,
 				closedAt: new Date(),
 				closer: closer ? 'user' : 'visitor',
 				closedBy: closer,
