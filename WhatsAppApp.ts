@@ -27,6 +27,8 @@ import {
 	IPostMessageUpdated,
 } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
+import { ISetting } from '@rocket.chat/apps-engine/definition/settings';
+import { ISettingUpdateContext } from '@rocket.chat/apps-engine/definition/settings/ISettingUpdateContext';
 import {
 	IUIKitResponse,
 	UIKitBlockInteractionContext,
@@ -91,6 +93,14 @@ export class WhatsAppApp
 		await makeVisitorTokenKey({ read: read.getPersistenceReader(), persistence }, 'update').catch((error: unknown) =>
 			this.getLogger().warn(`visitor token key not made at the update: ${error instanceof Error ? error.name : 'error'}`),
 		);
+	}
+
+	// The setting as the admin saved it, left to the engine: it takes the new setting when the app answers
+	// none (AppSettingsManager.updateAppSetting, `|| setting`). Answering it (the App class's default) would
+	// have the engine's runtime write it, the signing secret's or a status URL's credentials included, to
+	// the app's log (deno-runtime handlers/app/handler.ts logs every app method's result).
+	public async onPreSettingUpdate(_context: ISettingUpdateContext): Promise<ISetting> {
+		return undefined as unknown as ISetting;
 	}
 
 	// Campaigns stop sending while the app is disabled and resume once it is enabled (src/entry/jobs/campaignJobs.ts).

@@ -243,6 +243,22 @@ describe('message status pipeline', () => {
 		expect(sink.attempts).toBe(0);
 	});
 
+	it('a signing secret or a status URL with credentials the admin saves reaches no log', async () => {
+		const secret = 'signing-secret-4f9a2c';
+		const url = new URL(sink.url);
+		url.username = 'integrator';
+		url.password = 'url-password-77c1';
+		await app.harness.setSetting('status_signing_secret', secret);
+		await app.harness.setSetting('status_endpoint_url', url.toString());
+		await app.harness.setSetting('status_endpoint_url', sink.url);
+		// The engine's runtime logs what each app method answers: the setting the app let through was one.
+		const logged = JSON.stringify(app.harness.logs);
+		expect(logged).toContain('onPreSettingUpdate');
+		expect(logged).not.toContain(secret);
+		expect(logged).not.toContain('url-password-77c1');
+		expect(await app.harness.getSetting('status_signing_secret')).toBe(secret);
+	});
+
 	it('signs deliveries when a signing secret is set', async () => {
 		await app.harness.setSetting('status_signing_secret', 's3cret');
 		await send(['5511987654321']);
