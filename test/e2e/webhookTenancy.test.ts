@@ -395,6 +395,43 @@ describe("the webhook's cheap refusals", () => {
 		]);
 	});
 
+	it('a webhook the app cannot take now (its store failing) is a 500 that says nothing of the failure, and Meta’s retry lands it', async () => {
+		const INTERNAL = 'MongoServerError: connection to mongodb://ops:hunter2@db.internal lost';
+		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+			from: CARLA,
+			name: 'Carla',
+			text: 'hi',
+			wamid: 'wamid.RETRIED',
+		});
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
+		app.harness.world.persistenceFault = () => new Error(INTERNAL);
+		let refused: { status: number; body: unknown };
+		let handshake: { status: number; body: unknown };
+		try {
+			const posted = await app.sim.deliverRaw(payload);
+			refused = { status: posted.status, body: JSON.parse(posted.body) };
+			handshake = await callApi(app, 'webhook?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1', { method: 'GET' });
+		} finally {
+			app.harness.world.persistenceFault = undefined;
+		}
+		for (const answer of [refused, handshake]) {
+			expect(answer.status).toBe(500);
+			expect(JSON.stringify(answer.body)).not.toContain('hunter2');
+			expect(answer.body).toEqual({ success: false, error: 'Internal error: the app could not take the request now' });
+		}
+		expect(app.harness.formatLogs()).not.toContain('hunter2');
+		expect(app.harness.takeAppErrors()).toEqual([
+			expect.stringContaining('webhook not handled, answered 500: Error'),
+			expect.stringContaining('handshake not handled, answered 500: Error'),
+		]);
+		// Meta sends it again: it lands once.
+		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+		const rooms = [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+		expect(rooms.map((room) => app.harness.world.messagesIn(room.id).map((m) => m.text))).toEqual([['hi']]);
+	});
+
 	it('logs refused verification handshakes once a minute per cause', async () => {
 		for (let i = 0; i < 4; i++)
 			expect(

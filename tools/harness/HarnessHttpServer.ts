@@ -116,9 +116,14 @@ export class HarnessHttpServer {
 				user,
 			);
 			send(result.status, result.content, result.headers ?? {});
-		} catch {
-			// As Rocket.Chat does for an engine failure: a generic 500, no internals.
-			send(500, { success: false, error: 'Internal server error' });
+		} catch (error) {
+			// As Rocket.Chat does when the engine's call fails (an endpoint that throws, a runtime timeout):
+			// the error's message itself, as the body of a 500 (bridges/api.ts `_appApiExecutor`:
+			// `res.status(500).send(reason.message)`, express's text/html).
+			const message = String((error as { message?: unknown })?.message ?? '');
+			res.writeHead(500, { 'Content-Type': 'text/html; charset=utf-8' });
+			this.answers.push({ status: 500, body: message });
+			res.end(message);
 		}
 	}
 }

@@ -29,7 +29,37 @@ const LIKELY_CAUSE: Record<string, string> = {
 export class WebhookEndpoint extends ApiEndpoint {
 	public path = WEBHOOK_PATH;
 
-	public async get(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
+	public async get(request: IApiRequest, endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
+		return this.answering('handshake', () => this.handshake(request, endpoint, read));
+	}
+
+	/**
+	 * A webhook stored (or refused) is answered at once. Anything that fails meanwhile (the store or the
+	 * scheduler out of reach) is a 500 with no word of it: Rocket.Chat would send a thrown error's own
+	 * message to whoever called (bridges/api.ts: `res.status(500).send(reason.message)`), and the
+	 * message may name a database host. Meta retries a webhook that got no 200, so nothing is lost.
+	 */
+	public async post(
+		request: IApiRequest,
+		endpoint: IApiEndpointInfo,
+		read: IRead,
+		modify: IModify,
+		http: IHttp,
+		persistence: IPersistence,
+	): Promise<IApiResponse> {
+		return this.answering('webhook', () => this.receive(request, endpoint, read, modify, http, persistence));
+	}
+
+	private async answering(what: string, handle: () => Promise<IApiResponse>): Promise<IApiResponse> {
+		try {
+			return await handle();
+		} catch (error) {
+			this.app.getLogger().error(`${what} not handled, answered 500: ${error instanceof Error ? error.name : 'error'}`);
+			return { status: 500, content: { success: false, error: 'Internal error: the app could not take the request now' } };
+		}
+	}
+
+	private async handshake(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
 		const mode = request.query['hub.mode'];
 		const token = request.query['hub.verify_token'];
 		const challenge = request.query['hub.challenge'];
@@ -42,7 +72,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 		return { status: 200, headers: TEXT, content: challenge };
 	}
 
-	public async post(
+	private async receive(
 		request: IApiRequest,
 		_endpoint: IApiEndpointInfo,
 		read: IRead,
