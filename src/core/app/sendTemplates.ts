@@ -283,9 +283,15 @@ function refuseComponents(template: MetaTemplate | undefined, components: unknow
 	if (problem) throw new SendRefused(problem.key, { params: problem.params });
 }
 
-/** The template as it goes to Meta once its components were checked: in Meta's spelling (`sendableComponents`). */
+/**
+ * The template as it goes to Meta once its components were checked: in Meta's spelling
+ * (`sendableComponents`), and without the `namespace` Rocket.Chat's contract accepts: the Cloud API's
+ * TemplateObject has `name`, `language` and `components` only (business-messaging-api_v23.0.yaml);
+ * the namespace was the on-premises API's.
+ */
 function sendableTemplate(template: TemplateRef): TemplateRef {
-	return template.components ? { ...template, components: sendableComponents(template.components) } : template;
+	const { namespace: _namespace, ...sent } = template;
+	return sent.components ? { ...sent, components: sendableComponents(sent.components) } : sent;
 }
 
 const hasRole = (roles: string[] | undefined, allowed: string[]) => (roles ?? []).some((role) => allowed.includes(role));

@@ -478,6 +478,18 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		expect(w.logged).toEqual(['templates of number 1001 not listed: Graph API error 190']);
 	});
 
+	it("accepts the contract's template namespace and sends Meta the Cloud API's template, without it", async () => {
+		const w = templatesWorld();
+		const request = body();
+		const answer = await w.service.templateMessage({
+			body: { ...request, phoneNumbers: ['5511987654321'], template: { ...request.template, namespace: 'b0ce3d9c_6d8b_4a3e' } },
+			roles: manager,
+			t: keys,
+		});
+		expect(answer.status).toBe(200);
+		expect(w.graph.sends.map((send) => send.payload.template)).toEqual([request.template]);
+	});
+
 	it("sends when Meta's template list is out of reach (Meta checks the template), and refuses a template the list does not hold", async () => {
 		const w = templatesWorld();
 		w.graph.listError = new Error('socket hang up');
