@@ -158,11 +158,12 @@ export async function numberService(read: IRead, http: IHttp, persistence?: IPer
 	);
 }
 
-/** The user's Rocket.Chat language, else the workspace's. */
+/**
+ * The user's Rocket.Chat language, else the workspace's. Rocket.Chat's user converter gives apps the
+ * preference as `settings.preferences.language` (converters/users.ts), and no top-level `language`.
+ */
 export async function userTranslator(read: IRead, user: IUser): Promise<Translator> {
-	const preferred =
-		(user as IUser & { settings?: { preferences?: { language?: string } }; language?: string }).settings?.preferences?.language ??
-		(user as { language?: string }).language;
+	const preferred = (user as IUser & { settings?: { preferences?: { language?: string } } }).settings?.preferences?.language;
 	if (preferred) return translator(preferred);
 	return translator(await workspaceLanguage(read));
 }

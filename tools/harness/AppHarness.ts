@@ -39,7 +39,7 @@ import { PersistenceOptions } from './rc/persistence';
 import { toAppRoom } from './rc/rooms';
 import { ClientModal, ClientModals, ClientTriggers, DroppedInteraction, InteractionOrigin, TRIGGER_TIMEOUT_MS } from './rc/uikit';
 import { HarnessScheduler } from './scheduler';
-import { cloneDeep, HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
+import { appUserOf, cloneDeep, HarnessRoom, HarnessUser, HarnessWorld, Json } from './world';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -785,9 +785,7 @@ export class AppHarness {
 	}
 
 	appUser(user: HarnessUser): Json {
-		// As Rocket.Chat's user converter: no credentials, no omnichannel availability.
-		const { authTokens: _tokens, livechatStatus: _availability, ...rest } = user;
-		return rest as Json;
+		return appUserOf(user);
 	}
 
 	async stop(): Promise<void> {

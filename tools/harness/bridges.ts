@@ -43,7 +43,7 @@ import { persistenceBridge, PersistenceOptions } from './rc/persistence';
 import { toAppRoom } from './rc/rooms';
 import { uploadBridge } from './rc/uploads';
 import { HarnessScheduler } from './scheduler';
-import { HarnessUser, HarnessWorld, Json } from './world';
+import { appUserOf, HarnessUser, HarnessWorld, Json } from './world';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -102,10 +102,7 @@ export class HarnessBridges extends AppBridges {
 
 	private toAppUser(user: HarnessUser | undefined): Json | undefined {
 		if (!user) return undefined;
-		// Rocket.Chat's user converter (converters/users.ts) gives apps neither credentials nor the
-		// omnichannel availability.
-		const { authTokens: _tokens, livechatStatus: _availability, ...rest } = user;
-		return rest as Json;
+		return appUserOf(user);
 	}
 
 	private build(): void {

@@ -40,7 +40,18 @@ export interface HarnessUser {
 	authTokens: string[];
 	/** Livechat agent availability (omnichannel). */
 	livechatStatus?: 'available' | 'not-available';
+	/** The user's language preference (Rocket.Chat's `settings.preferences.language`). */
 	language?: string;
+}
+
+/**
+ * A user as Rocket.Chat's user converter gives it to apps (apps/meteor/app/apps/server/converters/users.ts,
+ * `convertToApp`): no credentials, no omnichannel availability, and the language preference only
+ * as `settings.preferences.language` (the converter has no top-level `language`).
+ */
+export function appUserOf(user: HarnessUser): Json {
+	const { authTokens: _tokens, livechatStatus: _availability, language, ...rest } = user;
+	return { ...rest, settings: { preferences: { ...(language ? { language } : {}) } } } as Json;
 }
 
 export interface HarnessRoom extends Json {
