@@ -95,7 +95,10 @@ describe('conversations', () => {
 		expect(texts(room.id)).toEqual([
 			'Does it come in another color?',
 			'🛍️ About product di9ozbzfi4\nIs this still available?',
+			// The ad's headline, its text and the greeting WhatsApp showed the contact (Meta's ReferralObject).
 			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
+				'Ad text: Summer Succulents are here!\n' +
+				'Greeting the contact saw: Hi there! Let us know how we can help!\n' +
 				examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
 			'Reacted 👍',
 			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +

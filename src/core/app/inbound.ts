@@ -1,7 +1,8 @@
 /**
  * Inbound WhatsApp messages into omnichannel: one visitor per (connected number, WhatsApp id), the
  * contact's open room or a new one routed to the number's department, the message as the visitor,
- * de-duplicated by wamid (Meta retries), and the contact's 24-hour window opened.
+ * de-duplicated by wamid (Meta retries), and the contact's 24-hour window opened. One-to-one
+ * conversations only: a message in a WhatsApp group is logged and left.
  */
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
@@ -85,6 +86,12 @@ const isPassive = (event: InboundMessageEvent): boolean =>
 const passiveType = (event: InboundMessageEvent): string => {
 	const kind = unsupportedKind(event.raw);
 	return kind ? `${kind} (unsupported)` : event.type;
+};
+
+/** An id of Meta's payload as the log shows it: its own characters only, and not too long. */
+const logId = (id: string, max = 100): string => {
+	const safe = id.replace(/[^\w.:=+/-]/g, '?');
+	return safe.length > max ? `${safe.slice(0, max)}…` : safe;
 };
 
 /** A contact's message as it was posted in its room: what the steps after the post need. */
@@ -232,8 +239,24 @@ export class InboundService implements InboundHandler {
 		await this.ports.notices.ensure(token, window);
 	}
 
+	/**
+	 * A message in a WhatsApp group (Meta's Groups API, `group_id`): the app handles one-to-one
+	 * conversations only, so it opens no room, is posted nowhere, opens no window and gets no reply
+	 * (the sender is one of the group's participants, not a contact writing to the number). The app's
+	 * log notes it once (Meta's redeliveries are seen), by its ids alone: never its text or sender.
+	 */
+	private async leaveGroupMessage(event: InboundMessageEvent): Promise<void> {
+		const { messages } = this.ports;
+		if (await messages.isSeen(event.wamid)) return;
+		await messages.markSeen(event.wamid);
+		this.ports.logger?.warn(
+			`number ${logId(event.phoneNumberId)}: message ${logId(event.wamid)} (type ${logId(event.type, 32)}) in WhatsApp group ${logId(event.groupId ?? '')} not shown: the app handles one-to-one conversations only (no room, no reply)`,
+		);
+	}
+
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
+		if (event.groupId) return this.leaveGroupMessage(event);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		const seen = !posted && (await messages.isSeen(event.wamid));

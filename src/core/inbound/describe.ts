@@ -66,13 +66,11 @@ export function describeInbound(message: Obj): Described {
 	const replyTo = (!str(product.product_retailer_id) && str(context.id)) || undefined;
 	const body = obj(message[type]);
 	const pieces: Piece[] = [];
-	const referral = obj(message.referral);
-	if (str(referral.source_url) || str(referral.headline)) {
-		pieces.push({
-			key: 'inbound_referral',
-			params: { headline: str(referral.headline) || str(referral.body) || '-', url: str(referral.source_url) || '-' },
-		});
-	}
+	// "forwarded" / "frequently_forwarded" (Meta's messages webhook reference, context object: the
+	// message was forwarded, or forwarded more than 5 times), as WhatsApp marks it on the phone.
+	if (context.frequently_forwarded === true) pieces.push({ key: 'inbound_frequently_forwarded' });
+	else if (context.forwarded === true) pieces.push({ key: 'inbound_forwarded' });
+	pieces.push(...referralPieces(obj(message.referral)));
 	if (str(product.product_retailer_id))
 		pieces.push({ key: 'inbound_product_inquiry', params: { product: str(product.product_retailer_id) } });
 	if (type === 'text') {
@@ -95,37 +93,24 @@ export function describeInbound(message: Obj): Described {
 	} else if (type === 'location') {
 		const lat = str(body.latitude);
 		const lng = str(body.longitude);
+		// A location may be coordinates alone (LocationMessage: `name` and `address` are optional).
+		const map = lat && lng ? `https://maps.google.com/?q=${lat},${lng}` : '';
 		pieces.push({
 			key: 'inbound_location',
-			params: { name: str(body.name), address: str(body.address), map: `https://maps.google.com/?q=${lat},${lng}` },
+			params: { place: [str(body.name), str(body.address), map].filter(Boolean).join(' ') || '-' },
 		});
 		// "Location URL. Usually only included for business locations." (Meta's LocationMessage schema)
 		if (str(body.url)) pieces.push({ key: 'inbound_location_url', params: { url: str(body.url) } });
 	} else if (type === 'contacts') {
-		for (const c of Array.isArray(message.contacts) ? message.contacts : []) {
-			const contact = obj(c);
-			const phones = (Array.isArray(contact.phones) ? contact.phones : []).map((p) => str(obj(p).phone)).filter(Boolean);
-			const emails = (Array.isArray(contact.emails) ? contact.emails : []).map((e) => str(obj(e).email)).filter(Boolean);
-			pieces.push({
-				key: 'inbound_contact',
-				params: { name: str(obj(contact.name).formatted_name), phones: phones.join(', ') || '-', emails: emails.join(', ') || '-' },
-			});
-			// Where the contact works: `org.company`, `org.department`, `org.title` (Meta's contacts schema).
-			const org = obj(contact.org);
-			const works = [str(org.company), str(org.department), str(org.title)].filter(Boolean);
-			if (works.length) pieces.push({ key: 'inbound_contact_org', params: { org: works.join(' · ') } });
-		}
+		for (const c of Array.isArray(message.contacts) ? message.contacts : []) pieces.push(...contactPieces(obj(c)));
 	} else if (type === 'button') {
 		pieces.push({ key: 'inbound_button', params: { text: str(body.text), payload: str(body.payload) } });
 	} else if (type === 'interactive') {
-		const reply = obj(body.button_reply ?? body.list_reply ?? body.nfm_reply);
-		pieces.push({
-			key: 'inbound_button',
-			params: { text: str(reply.title ?? reply.body), payload: str(reply.id ?? reply.response_json) },
-		});
-		// A list row's description (InteractiveListReplyContent), the words under its title the contact saw.
-		if (body.list_reply !== undefined && str(reply.description))
-			pieces.push({ key: 'inbound_list_reply_description', params: { description: str(reply.description) } });
+		pieces.push(...interactivePieces(body));
+	} else if (type === 'request_welcome') {
+		// The contact opened the chat for the first time (Meta sends it, with no body, to a number whose
+		// conversational automation has `enable_welcome_message`): nothing they wrote, but a chat begun.
+		pieces.push({ key: 'inbound_request_welcome' });
 	} else if (type === 'reaction') {
 		const emoji = str(body.emoji);
 		pieces.push(emoji ? { key: 'inbound_reaction', params: { emoji } } : { key: 'inbound_reaction_removed' });
@@ -143,7 +128,7 @@ export function describeInbound(message: Obj): Described {
 		else {
 			const error = obj(Array.isArray(message.errors) ? message.errors[0] : undefined);
 			// A kind this app has no words for is named as Meta wrote it, when it looks like one.
-			const named = kind && kind.length <= 40 && /^[a-z]+(?:_[a-z]+)*$/.test(kind) ? `${type}: ${kind}` : type;
+			const named = kind && wordOf(kind) ? `${type}: ${kind}` : type;
 			pieces.push({
 				key: 'inbound_unsupported',
 				params: { type: named || 'unknown', details: str(obj(error.error_data).details) || str(error.title) },
@@ -151,6 +136,175 @@ export function describeInbound(message: Obj): Described {
 		}
 	}
 	return { pieces, replyTo };
+}
+
+/** The words of a kind Meta names (a subtype, an unsupported kind), when it looks like one: else undefined. */
+const wordOf = (kind: string): string | undefined => (kind.length <= 40 && /^[a-z]+(?:_[a-z]+)*$/.test(kind) ? kind : undefined);
+
+/**
+ * Where a contact came from (Meta's ReferralObject, "Text Message from Click to WhatsApp Ad"): the ad,
+ * or the post (`source_type`), with its `headline` and its `body` (the ad's primary text), and the
+ * greeting WhatsApp showed the contact (`welcome_message.text`).
+ */
+function referralPieces(referral: Obj): Piece[] {
+	const headline = str(referral.headline);
+	const text = str(referral.body);
+	if (!str(referral.source_url) && !headline && !text) return [];
+	const post = str(referral.source_type) === 'post';
+	const pieces: Piece[] = [
+		{
+			key: post ? 'inbound_referral_post' : 'inbound_referral',
+			params: { headline: headline || text || '-', url: str(referral.source_url) || '-' },
+		},
+	];
+	if (headline && text) pieces.push({ key: post ? 'inbound_referral_post_body' : 'inbound_referral_body', params: { body: text } });
+	const welcome = str(obj(referral.welcome_message).text);
+	if (welcome) pieces.push({ key: 'inbound_referral_welcome', params: { text: welcome } });
+	return pieces;
+}
+
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
+
+/**
+ * A shared contact card (Meta's ContactObject): its name (`formatted_name`, else the name's parts),
+ * phones and emails; then where it works (`org`), its `addresses` (Meta sends no formatted address:
+ * the parts joined, with the address's `type`), `urls` and `birthday`, when the card has them.
+ */
+function contactPieces(contact: Obj): Piece[] {
+	const name = obj(contact.name);
+	const shown =
+		str(name.formatted_name) ||
+		[str(name.prefix), str(name.first_name), str(name.middle_name), str(name.last_name), str(name.suffix)].filter(Boolean).join(' ');
+	const phones = list(contact.phones)
+		.map((p) => str(p.phone))
+		.filter(Boolean);
+	const emails = list(contact.emails)
+		.map((e) => str(e.email))
+		.filter(Boolean);
+	const pieces: Piece[] = [
+		{ key: 'inbound_contact', params: { name: shown || '-', phones: phones.join(', ') || '-', emails: emails.join(', ') || '-' } },
+	];
+	// Where the contact works: `org.company`, `org.department`, `org.title` (Meta's contacts schema).
+	const org = obj(contact.org);
+	const works = [str(org.company), str(org.department), str(org.title)].filter(Boolean);
+	if (works.length) pieces.push({ key: 'inbound_contact_org', params: { org: works.join(' · ') } });
+	for (const a of list(contact.addresses)) {
+		const parts = [str(a.street), str(a.city), str(a.state), str(a.zip), str(a.country) || str(a.country_code)].filter(Boolean);
+		if (parts.length)
+			pieces.push({
+				key: 'inbound_contact_address',
+				params: { address: parts.join(', ') + (str(a.type) ? ` (${str(a.type)})` : '') },
+			});
+	}
+	const urls = list(contact.urls)
+		.map((u) => str(u.url))
+		.filter(Boolean);
+	if (urls.length) pieces.push({ key: 'inbound_contact_urls', params: { urls: urls.join(', ') } });
+	if (str(contact.birthday)) pieces.push({ key: 'inbound_contact_birthday', params: { birthday: str(contact.birthday) } });
+	return pieces;
+}
+
+/**
+ * A contact's answer to an interactive message (Meta's InteractiveMessageReply): a button or a list
+ * row (`button_reply`, `list_reply`), a WhatsApp Flow's form (`nfm_reply`), a call permission
+ * request's answer (`call_permission_reply`); any other kind is named, never shown empty.
+ */
+function interactivePieces(body: Obj): Piece[] {
+	const reply = body.button_reply ?? body.list_reply;
+	if (typeof reply === 'object' && reply !== null) {
+		const r = obj(reply);
+		const pieces: Piece[] = [{ key: 'inbound_button', params: { text: str(r.title), payload: str(r.id) } }];
+		// A list row's description (InteractiveListReplyContent), the words under its title the contact saw.
+		if (body.list_reply !== undefined && str(r.description))
+			pieces.push({ key: 'inbound_list_reply_description', params: { description: str(r.description) } });
+		return pieces;
+	}
+	if (typeof body.nfm_reply === 'object' && body.nfm_reply !== null) return flowPieces(obj(body.nfm_reply));
+	if (typeof body.call_permission_reply === 'object' && body.call_permission_reply !== null) {
+		const pieces = callPermissionPieces(obj(body.call_permission_reply));
+		if (pieces.length) return pieces;
+	}
+	return [{ key: 'inbound_interactive_other', params: { type: wordOf(str(body.type)) ?? 'unknown' } }];
+}
+
+/** At most this many characters of a form's answer: its `response_json` when it does not parse, or one field's value. */
+const FLOW_TEXT_MAX = 1000;
+/** At most this many fields of a form's answer are listed; the others are counted. */
+const FLOW_FIELDS_MAX = 50;
+
+const bounded = (text: string, max = FLOW_TEXT_MAX): string => {
+	if (text.length <= max) return text;
+	// Not half of a surrogate pair.
+	const cut = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+	return `${text.slice(0, cut)}…`;
+};
+
+/** A value of a form's answer as a line shows it: a list of words joined, a nested object by its dotted keys. */
+function flowFields(value: unknown, key: string, out: Array<[string, string]>, depth = 0): void {
+	if (typeof value === 'object' && value !== null && !Array.isArray(value) && depth < 4) {
+		for (const [k, v] of Object.entries(value)) flowFields(v, key ? `${key}.${k}` : k, out, depth + 1);
+		return;
+	}
+	const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+	const text =
+		typeof value === 'string'
+			? value
+			: Array.isArray(value) && value.every(scalar)
+				? value.map(String).join(', ')
+				: scalar(value)
+					? String(value)
+					: (JSON.stringify(value) ?? '');
+	out.push([key, bounded(text) || '-']);
+}
+
+/**
+ * A WhatsApp Flow's answer (`nfm_reply`; Meta's "Receiving Flow Response",
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/flows/guides/receiveflowresponse):
+ * that a form was answered (its `name`, "flow" or "address_message", and `body`, "Sent"), then the
+ * fields of `response_json`, a JSON string, as `key: value` lines, without the `flow_token` (the
+ * business's own id for the flow it sent). One that does not parse into an object is shown as it
+ * came, up to FLOW_TEXT_MAX characters.
+ */
+function flowPieces(reply: Obj): Piece[] {
+	const form = [str(reply.name), str(reply.body)].filter(Boolean).join(' · ');
+	const pieces: Piece[] = [{ key: 'inbound_flow_reply', params: { form: form || '-' } }];
+	const raw = str(reply.response_json);
+	if (!raw) return pieces;
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch {
+		parsed = undefined;
+	}
+	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return [...pieces, { text: bounded(raw) }];
+	const fields: Array<[string, string]> = [];
+	for (const [key, value] of Object.entries(parsed)) if (key !== 'flow_token') flowFields(value, key, fields);
+	for (const [key, value] of fields.slice(0, FLOW_FIELDS_MAX)) pieces.push({ text: `${key}: ${value}` });
+	if (fields.length > FLOW_FIELDS_MAX) pieces.push({ text: `… (+${fields.length - FLOW_FIELDS_MAX})` });
+	return pieces;
+}
+
+/**
+ * The contact's answer to a call permission request (`call_permission_reply`; Meta's "Obtain user
+ * call permissions", business-initiated calling): `response` accept or reject; an accepted one is
+ * permanent (`is_permanent`) or lasts until `expiration_timestamp` (unix seconds), shown in UTC.
+ * An answer of neither word gives no pieces (the caller names the kind instead).
+ */
+function callPermissionPieces(reply: Obj): Piece[] {
+	const response = str(reply.response);
+	if (response === 'reject') return [{ key: 'inbound_call_permission_rejected' }];
+	if (response !== 'accept') return [];
+	if (reply.is_permanent === true) return [{ key: 'inbound_call_permission_accepted_permanent' }];
+	const seconds = str(reply.expiration_timestamp) === '' ? NaN : Number(str(reply.expiration_timestamp));
+	const until = Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
+	if (until && !Number.isNaN(until.getTime()))
+		return [
+			{
+				key: 'inbound_call_permission_accepted_until',
+				params: { date: `${until.toISOString().slice(0, 16).replace('T', ' ')} UTC` },
+			},
+		];
+	return [{ key: 'inbound_call_permission_accepted' }];
 }
 
 /** A price as Meta gives it (`item_price`, a float): at most two decimals, none when whole. */

@@ -59,6 +59,11 @@ export interface InboundMessageEvent {
 	contactName?: string;
 	/** For `revoke`: the wamid of the deleted message. */
 	originalMessageId?: string;
+	/**
+	 * The WhatsApp group the message was sent in (`group_id`, Meta's Groups API), when it was: not a
+	 * one-to-one message from `from`, which the app does not take (InboundService, core/app/inbound.ts).
+	 */
+	groupId?: string;
 	/** The message object as Meta sent it. */
 	raw: Record<string, unknown>;
 }
@@ -273,6 +278,11 @@ function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber 
 	if (name) event.contactName = name;
 	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;
 	if (original) event.originalMessageId = original;
+	// A message in a group names it ("Group messages webhook reference": `group_id`, "The string
+	// identifier of a group made using the Groups API. This field shows when messages are sent,
+	// received, or read from a group."), as group statuses do (`recipient_type: group`).
+	const group = str(m.group_id);
+	if (group) event.groupId = group;
 	return event;
 }
 

@@ -22,7 +22,10 @@ import { Phrase, phrase } from '../i18n/translate';
 
 type Json = Record<string, unknown>;
 
-/** Component types a send may carry (spec's TemplateComponent.type, plus Meta's LTO and carousel sends). */
+/**
+ * Component types a send may carry (spec's TemplateComponent.type, plus Meta's LTO and carousel
+ * sends). The text of `api_error_component_unknown` (i18n/*.json) lists every one: keep it in step.
+ */
 const COMPONENT_TYPES = ['header', 'body', 'button', 'footer', 'limited_time_offer', 'carousel'];
 /** Reference, Parameter object: `text` of a header parameter. */
 const HEADER_TEXT_MAX = 60;

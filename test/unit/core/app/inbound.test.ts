@@ -465,6 +465,58 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
 
+	describe('a message in a WhatsApp group (`group_id`): the app handles one-to-one conversations only', () => {
+		const GROUP = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
+		const inGroup = (text: string): InboundMessageEvent => {
+			const event = textEvent(text);
+			return { ...event, groupId: GROUP, raw: { ...event.raw, group_id: GROUP } };
+		};
+
+		it('opens no room, posts nothing, sends nothing, opens no window; the log says so once, by its ids alone', async () => {
+			const w = await world({ numbers: [WELCOMING] });
+			const event = inGroup('What do you all think about this?');
+			await w.service.handle(event, { finalAttempt: false });
+			// Meta's redelivery, or a retry: not logged again.
+			await w.service.handle(event, { finalAttempt: false });
+			expect(w.conversations.visitors).toEqual([]);
+			expect(w.conversations.rooms).toEqual([]);
+			expect(w.conversations.posts).toEqual([]);
+			expect(w.requests).toEqual([]);
+			expect(await w.windows.get(contactKey(WELCOMING.phoneNumberId, CARLA))).toBeUndefined();
+			expect(await w.messages.isSeen(event.wamid)).toBe(true);
+			expect(w.logs).toEqual([
+				`number ${WELCOMING.phoneNumberId}: message ${event.wamid} (type text) in WhatsApp group ${GROUP} not shown: the app handles one-to-one conversations only (no room, no reply)`,
+			]);
+			expect(w.logs.join('\n')).not.toMatch(/What do you all|Carla|5511987654321/);
+		});
+
+		it("leaves the participant's own one-to-one conversation as it is", async () => {
+			const w = await world({ numbers: [WELCOMING] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(inGroup('in the group'), { finalAttempt: false });
+			expect(w.conversations.rooms).toHaveLength(1);
+			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
+			expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+		});
+	});
+
+	it('a contact who opens the chat for the first time (`request_welcome`) is shown so, and welcomed as before', async () => {
+		const w = await world({ numbers: [WELCOMING] });
+		const event = textEvent('');
+		await w.service.handle(
+			{
+				...event,
+				type: 'request_welcome',
+				raw: { from: CARLA, id: event.wamid, timestamp: event.timestamp, type: 'request_welcome' },
+			},
+			{ finalAttempt: false },
+		);
+		expect(w.conversations.textsOf('r1')).toEqual([
+			'👋 The contact opened the chat for the first time; they have not written anything yet.',
+		]);
+		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+	});
+
 	it("shows a contact's revoke only of a message of theirs in their open room", async () => {
 		const w = await world({ numbers: [NUMBER] });
 		const carla = textEvent('mine');

@@ -169,3 +169,210 @@ describe('describeInbound and a document name with control or bidirectional char
 		expect(described.pieces[0].params).toEqual({ name: 'invoicefdp.exe' });
 	});
 });
+
+describe('describeInbound: what an agent reads of the rest of what Meta delivers', () => {
+	const text = (m: Record<string, unknown>, lang = 'en') =>
+		describedText(describeInbound(m), (key, params) => translate(lang, key, params));
+	const interactive = (body: Record<string, unknown>) => ({ ...message('Interactive Button Reply Message'), interactive: body });
+
+	describe("a WhatsApp Flow's answer (`nfm_reply`)", () => {
+		// Meta's "Receiving Flow Response" example, with the fields a form gives.
+		const flow = (response_json: unknown, extra: Record<string, unknown> = {}) =>
+			interactive({ type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json, ...extra } });
+
+		it('says a form was answered, then its fields as `key: value` lines, without the flow_token', () => {
+			const json = JSON.stringify({
+				flow_token: 'secret-token-1',
+				name: 'Lucía Gómez',
+				guests: 2,
+				newsletter: true,
+				days: ['mon', 'tue'],
+				address: { city: 'Menlo Park', zip: '94025' },
+				note: '',
+			});
+			expect(text(flow(json))).toBe(
+				'📝 The contact answered a form (flow · Sent)\n' +
+					'name: Lucía Gómez\nguests: 2\nnewsletter: true\ndays: mon, tue\naddress.city: Menlo Park\naddress.zip: 94025\nnote: -',
+			);
+			expect(text(flow(json))).not.toContain('secret-token-1');
+			expect(text(flow(json), 'es')).toMatch(/^📝 El contacto respondió un formulario \(flow · Sent\)\nname: Lucía Gómez\n/);
+			expect(text(flow(json), 'pt-BR')).toMatch(/^📝 O contato respondeu a um formulário \(flow · Sent\)\n/);
+		});
+
+		it('never shows the empty button text of before', () => {
+			expect(text(flow(JSON.stringify({ flow_token: 't' })))).toBe('📝 The contact answered a form (flow · Sent)');
+			expect(text(interactive({ type: 'nfm_reply', nfm_reply: {} }))).toBe('📝 The contact answered a form (-)');
+			expect(text(flow(JSON.stringify({ a: 1 })))).not.toContain('Replied');
+		});
+
+		it('shows a response_json that does not parse into an object as it came, up to 1,000 characters', () => {
+			expect(text(flow('{not json'))).toBe('📝 The contact answered a form (flow · Sent)\n{not json');
+			expect(text(flow('[1,2]'))).toBe('📝 The contact answered a form (flow · Sent)\n[1,2]');
+			const long = `{${'x'.repeat(5000)}`;
+			const lines = text(flow(long)).split('\n');
+			expect(lines[1]).toBe(`${long.slice(0, 1000)}…`);
+			// A field's long value is bounded too.
+			expect(text(flow(JSON.stringify({ comment: 'y'.repeat(3000) }))).split('\n')[1]).toBe(`comment: ${'y'.repeat(1000)}…`);
+		});
+	});
+
+	describe('an answer to a call permission request (`call_permission_reply`)', () => {
+		const call = (reply: Record<string, unknown>) => interactive({ type: 'call_permission_reply', call_permission_reply: reply });
+
+		it.each([
+			[
+				{ response: 'accept', is_permanent: true, response_source: 'user_action' },
+				'📞 The contact accepted calls from the business, permanently.',
+			],
+			[
+				{ response: 'accept', is_permanent: false, expiration_timestamp: 1763373600, response_source: 'user_action' },
+				'📞 The contact accepted calls from the business until 2025-11-17 10:00 UTC.',
+			],
+			[
+				{ response: 'accept', is_permanent: false, expiration_timestamp: '1763373600' },
+				'📞 The contact accepted calls from the business until 2025-11-17 10:00 UTC.',
+			],
+			[{ response: 'accept' }, '📞 The contact accepted calls from the business.'],
+			[{ response: 'accept', expiration_timestamp: 'soon' }, '📞 The contact accepted calls from the business.'],
+			[
+				{ response: 'reject', is_permanent: false, response_source: 'user_action' },
+				'📵 The contact declined calls from the business.',
+			],
+		])('%j', (reply, expected) => {
+			expect(text(call(reply))).toBe(expected);
+		});
+
+		it('in the workspace language, and named when its answer is neither word', () => {
+			expect(text(call({ response: 'accept', is_permanent: true }), 'es')).toBe(
+				'📞 El contacto aceptó recibir llamadas de la empresa, de forma permanente.',
+			);
+			expect(text(call({ response: 'reject' }), 'pt-BR')).toBe('📵 O contato recusou receber chamadas da empresa.');
+			expect(text(call({ response: 'maybe' }))).toBe(
+				'🔘 The contact answered an interactive message (call_permission_reply); the app cannot show this kind of answer.',
+			);
+		});
+	});
+
+	it('names any other interactive answer, never an empty reply', () => {
+		expect(text(interactive({ type: 'payment_reply', payment_reply: { id: 'x' } }))).toBe(
+			'🔘 The contact answered an interactive message (payment_reply); the app cannot show this kind of answer.',
+		);
+		expect(text(interactive({ type: '<b>x</b>' }))).toBe(
+			'🔘 The contact answered an interactive message (unknown); the app cannot show this kind of answer.',
+		);
+		expect(text(interactive({}))).toBe(
+			'🔘 The contact answered an interactive message (unknown); the app cannot show this kind of answer.',
+		);
+		expect(text(interactive({ type: 'payment_reply' }), 'es')).toBe(
+			'🔘 El contacto respondió a un mensaje interactivo (payment_reply); la aplicación no puede mostrar este tipo de respuesta.',
+		);
+	});
+
+	it('a contact who opened the chat for the first time (`request_welcome`, no body): no unsupported warning', () => {
+		const welcome = { from: '16505551234', id: 'wamid.W', timestamp: '1750275992', type: 'request_welcome' };
+		expect(text(welcome)).toBe('👋 The contact opened the chat for the first time; they have not written anything yet.');
+		expect(text(welcome, 'pt-BR')).toBe('👋 O contato abriu a conversa pela primeira vez; ainda não escreveu nada.');
+	});
+
+	describe('a contact card', () => {
+		const card = (contact: Record<string, unknown>) => ({ ...message('Contact Sharing Message'), contacts: [contact] });
+		// Meta's ContactObject example values.
+		const full = {
+			addresses: [
+				{
+					city: 'Menlo Park',
+					country: 'United States',
+					country_code: 'US',
+					state: 'CA',
+					street: '1 Hacker Way',
+					type: 'Home',
+					zip: '94025',
+				},
+				{ city: 'Lisboa', country_code: 'PT' },
+			],
+			birthday: '1999-01-23',
+			emails: [{ email: 'foo@gmail.com', type: 'Personal' }],
+			name: { formatted_name: 'Barbara J. Johnson', first_name: 'Barbara', last_name: 'Johnson' },
+			phones: [{ phone: '+14125550829', wa_id: '14125550829', type: 'CELL' }],
+			urls: [{ url: 'meta.com', type: 'Company' }, { url: 'https://example.com/b' }],
+		};
+
+		it('shows its addresses, websites and birthday', () => {
+			expect(text(card(full))).toBe(
+				'👤 Contact: Barbara J. Johnson · phones: +14125550829 · emails: foo@gmail.com\n' +
+					'🏠 Address: 1 Hacker Way, Menlo Park, CA, 94025, United States (Home)\n' +
+					'🏠 Address: Lisboa, PT\n' +
+					'🔗 Websites: meta.com, https://example.com/b\n' +
+					'🎂 Birthday: 1999-01-23',
+			);
+			expect(text(card(full), 'es')).toContain('🏠 Dirección: 1 Hacker Way, Menlo Park, CA, 94025, United States (Home)\n');
+			expect(text(card(full), 'es')).toContain('🎂 Cumpleaños: 1999-01-23');
+		});
+
+		it('without a formatted_name, is named by the parts of its name, never empty', () => {
+			expect(text(card({ name: { first_name: 'Lucía', last_name: 'Gómez' } }))).toBe(
+				'👤 Contact: Lucía Gómez · phones: - · emails: -',
+			);
+			expect(
+				text(card({ name: { prefix: 'Dr.', first_name: 'Ana', middle_name: 'M.', last_name: 'Souza', suffix: 'Jr.' } })),
+			).toMatch(/^👤 Contact: Dr\. Ana M\. Souza Jr\. ·/);
+			expect(text(card({ phones: [{ phone: '+1 555' }] }))).toBe('👤 Contact: - · phones: +1 555 · emails: -');
+		});
+	});
+
+	describe('where the contact came from (`referral`)', () => {
+		const ad = message('Text Message from Click to WhatsApp Ad');
+
+		it("shows an ad's headline and its text, and the greeting the contact saw", () => {
+			expect(text(ad)).toBe(
+				'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
+					'Ad text: Summer Succulents are here!\n' +
+					'Greeting the contact saw: Hi there! Let us know how we can help!\n' +
+					'Hello! Can I get more info on this?',
+			);
+			expect(text(ad, 'es')).toBe(
+				'📣 Desde el anuncio "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
+					'Texto del anuncio: Summer Succulents are here!\n' +
+					'Saludo que vio el contacto: Hi there! Let us know how we can help!\n' +
+					'Hello! Can I get more info on this?',
+			);
+		});
+
+		it('labels a post as a post, and shows the text alone when there is no headline', () => {
+			const post = { ...ad, referral: { ...ad.referral, source_type: 'post', welcome_message: undefined } };
+			expect(text(post)).toBe(
+				'📣 From the post "Chat with us" (https://fb.me/3cr4Wqqkv)\nPost text: Summer Succulents are here!\nHello! Can I get more info on this?',
+			);
+			expect(text(post, 'pt-BR')).toMatch(/^📣 Da publicação "Chat with us" .+\nTexto da publicação: Summer Succulents are here!\n/);
+			const bodyOnly = { ...ad, referral: { source_url: 'https://fb.me/x', source_type: 'ad', body: 'Summer Succulents are here!' } };
+			expect(text(bodyOnly)).toBe(
+				'📣 From the ad "Summer Succulents are here!" (https://fb.me/x)\nHello! Can I get more info on this?',
+			);
+		});
+	});
+
+	it('says a message was forwarded, or forwarded many times (`context.forwarded`, `context.frequently_forwarded`)', () => {
+		const plain = message('Text Message');
+		expect(text({ ...plain, context: { forwarded: true } })).toBe('↪️ Forwarded\nDoes it come in another color?');
+		expect(text({ ...plain, context: { frequently_forwarded: true, forwarded: true } })).toBe(
+			'⏩ Forwarded many times\nDoes it come in another color?',
+		);
+		expect(text({ ...plain, context: { forwarded: false } })).toBe('Does it come in another color?');
+		expect(text({ ...plain, context: { frequently_forwarded: true } }, 'es')).toBe(
+			'⏩ Reenviado muchas veces\nDoes it come in another color?',
+		);
+		// A forwarded message quotes nothing.
+		expect(describeInbound({ ...plain, context: { forwarded: true } }).replyTo).toBeUndefined();
+		// A forwarded file: the mark stays when the file itself is in the room.
+		const image = describeInbound({ ...message('Image Message'), context: { forwarded: true } });
+		expect(describedText({ pieces: image.pieces.filter((p) => !p.media) }, en)).toBe('↪️ Forwarded\nTaj Mahal');
+	});
+
+	it('shows a location of coordinates alone without stray spaces', () => {
+		const location = { ...message('Location Message'), location: { latitude: 37.44221496582, longitude: -122.16165924072 } };
+		expect(text(location)).toBe('📍 Location: https://maps.google.com/?q=37.44221496582,-122.16165924072');
+		expect(text(location, 'es')).toBe('📍 Ubicación: https://maps.google.com/?q=37.44221496582,-122.16165924072');
+		const named = { ...location, location: { ...location.location, name: 'Philz Coffee' } };
+		expect(text(named)).toBe('📍 Location: Philz Coffee https://maps.google.com/?q=37.44221496582,-122.16165924072');
+	});
+});

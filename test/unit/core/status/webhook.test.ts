@@ -193,6 +193,23 @@ describe('inbound messages', () => {
 		value.messages[0].from = '+55 11 98765-4321';
 		expect((walkWebhook(payload).events[0] as InboundMessageEvent).waId).toBe('5511987654321');
 	});
+
+	it('a message sent in a WhatsApp group names its group (`group_id`, Meta\'s "Group messages webhook reference")', () => {
+		// eslint-disable-next-line @typescript-eslint/no-explicit-any
+		const payload = readContract<Record<string, any>>('meta-docs/webhook-incoming-text.json');
+		expect((walkWebhook(payload).events[0] as InboundMessageEvent).groupId).toBeUndefined();
+		const message = payload.entry[0].changes[0].value.messages[0];
+		message.from = '+16505551234';
+		message.group_id = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
+		const walked = walkWebhook(payload);
+		expect(walked.skipped).toEqual([]);
+		expect(walked.events[0]).toMatchObject({
+			kind: 'message',
+			type: 'text',
+			waId: '16505551234',
+			groupId: 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD',
+		});
+	});
 });
 
 describe('malformed and unknown parts', () => {

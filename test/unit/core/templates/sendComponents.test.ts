@@ -324,6 +324,30 @@ describe('checkSendComponents: components', () => {
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
 	});
+
+	it('an unknown component type is told every type the check accepts, in every language', () => {
+		const problem = check(undefined, [{ type: 'bodyx' }]) as { key: string; params: Record<string, string> };
+		expect(translate('en', problem.key, problem.params)).toBe(
+			'Invalid template.components[0].type: "bodyx" is not a component type of a template send; expected "header", "body", "button", "footer", "limited_time_offer" or "carousel".',
+		);
+		expect(translate('es', problem.key, problem.params)).toBe(
+			'template.components[0].type no válido: "bodyx" no es un tipo de componente de un envío de plantilla; se esperaba "header", "body", "button", "footer", "limited_time_offer" o "carousel".',
+		);
+		// Each type the text names is one the check takes (never refused as unknown), and no other is.
+		for (const lang of ['en', 'es', 'pt-BR']) {
+			const named = [...translate(lang, problem.key, problem.params).matchAll(/"([a-z_]+)"/g)]
+				.map((m) => m[1])
+				.filter((w) => w !== 'bodyx');
+			expect([lang, named]).toEqual([lang, ['header', 'body', 'button', 'footer', 'limited_time_offer', 'carousel']]);
+			for (const type of named)
+				expect([type, (check(undefined, [{ type }]) as { key?: string } | undefined)?.key]).not.toEqual([
+					type,
+					'api_error_component_unknown',
+				]);
+		}
+		for (const type of ['headers', 'buttons', 'carousels', 'lto'])
+			expect((check(undefined, [{ type }]) as { key?: string } | undefined)?.key).toBe('api_error_component_unknown');
+	});
 });
 
 describe('checkSendComponents: header and body parameters', () => {
