@@ -410,6 +410,8 @@ describe("the webhook's cheap refusals", () => {
 		try {
 			const posted = await app.sim.deliverRaw(payload);
 			refused = { status: posted.status, body: JSON.parse(posted.body) };
+			// Meta's retry during the outage: answered alike, and not logged again within the minute.
+			expect((await app.sim.deliverRaw(payload)).status).toBe(500);
 			handshake = await callApi(app, 'webhook?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1', { method: 'GET' });
 		} finally {
 			app.harness.world.persistenceFault = undefined;

@@ -27,6 +27,14 @@ export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIn
  */
 export const MISS_REFETCH_MS = 60000;
 
+/**
+ * How far apart in time fetches of one list (and a change the cache learnt of meanwhile) are
+ * compared (`writeCache`): the longest a list's fetch may run (a large account's pages, each page
+ * timing out after 10 s) with room to spare. A stored time further ahead than this is a clock's
+ * skew, not a fetch's.
+ */
+export const OVERLAP_MAX_MS = 10 * 60000;
+
 /** A whole cached list (what a refresh writes; `readCache` assembles it). */
 export interface CachedTemplates {
 	/** When its fetch began (TemplateIndex). */
@@ -129,9 +137,19 @@ export class MemoryTemplateCache implements TemplateCacheStore {
  */
 export async function writeCache(store: TemplateCacheStore, wabaId: string, value: CachedTemplates): Promise<TemplateIndex | undefined> {
 	const previous = await store.getIndex(wabaId);
-	if (previous && previous.fetchedAt > value.fetchedAt) return undefined;
-	const stale = value.stale || (previous?.changedAt !== undefined && previous.changedAt >= value.fetchedAt);
-	const index = { ...buildIndex(value.templates, value.fetchedAt), ...(stale ? { stale: true } : {}) };
+	// A time more than OVERLAP_MAX_MS after this fetch began is not an overlapping fetch's or change's:
+	// another instance's clock ahead, or this one set back. It is not trusted (as `missRefetchDue`
+	// does), or no list could be stored until this clock caught up.
+	const trusted = (at: number | undefined): at is number => at !== undefined && at - value.fetchedAt <= OVERLAP_MAX_MS;
+	if (previous && trusted(previous.fetchedAt) && previous.fetchedAt > value.fetchedAt) return undefined;
+	const changedAt = trusted(previous?.changedAt) ? previous?.changedAt : undefined;
+	const stale = value.stale || (changedAt !== undefined && changedAt >= value.fetchedAt);
+	// The change is kept: a fetch that began before it and ends after this one is stored stale too.
+	const index = {
+		...buildIndex(value.templates, value.fetchedAt),
+		...(stale ? { stale: true } : {}),
+		...(changedAt !== undefined ? { changedAt } : {}),
+	};
 	const shards = splitShards(value.templates, index.shards);
 	await Promise.all(shards.map((templates, i) => store.setShard(wabaId, i, { fetchedAt: value.fetchedAt, templates })));
 	await store.setIndex(wabaId, index);
@@ -377,7 +395,9 @@ export class TemplateCatalog {
 	async remove(wabaId: string, name: string, language?: string): Promise<void> {
 		const index = await this.store.getIndex(wabaId);
 		const summary = index?.templates.find((s) => s.name === name);
-		if (!index || !summary) return;
+		if (!index) return;
+		// Not in the list stored: a list loading meanwhile may still hold it, and is stored stale (writeCache).
+		if (!summary) return this.store.setIndex(wabaId, { ...index, changedAt: this.now() });
 		const shardId = shardOf(name, index.shards);
 		const shard = await this.store.getShard(wabaId, shardId);
 		const gone = (t: MetaTemplate) => t.name === name && (!language || t.language === language);

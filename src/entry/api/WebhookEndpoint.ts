@@ -54,7 +54,11 @@ export class WebhookEndpoint extends ApiEndpoint {
 		try {
 			return await handle();
 		} catch (error) {
-			this.app.getLogger().error(`${what} not handled, answered 500: ${error instanceof Error ? error.name : 'error'}`);
+			// Anyone may call (the handshake needs nothing, a POST is read before its signature is checked):
+			// during an outage, one line a minute per cause, as refusals are.
+			const name = error instanceof Error ? error.name : 'error';
+			const logger = this.app.getLogger();
+			logRefusal({ warn: (line) => logger.error(line) }, `failed:${what}:${name}`, `${what} not handled, answered 500: ${name}`);
 			return { status: 500, content: { success: false, error: 'Internal error: the app could not take the request now' } };
 		}
 	}

@@ -246,7 +246,7 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 			expect(text(call({ response: 'accept', is_permanent: true }), 'es')).toBe(
 				'📞 El contacto aceptó recibir llamadas de la empresa, de forma permanente.',
 			);
-			expect(text(call({ response: 'reject' }), 'pt-BR')).toBe('📵 O contato recusou receber chamadas da empresa.');
+			expect(text(call({ response: 'reject' }), 'pt-BR')).toBe('📵 O contato não aceitou receber chamadas da empresa.');
 			expect(text(call({ response: 'maybe' }))).toBe(
 				'🔘 The contact answered an interactive message (call_permission_reply); the app cannot show this kind of answer.',
 			);

@@ -356,12 +356,27 @@ describe('TemplateCatalog', () => {
 					await new Promise((resolve) => setImmediate(resolve));
 				}
 			};
+			/** Answers fetch `i` once it was asked. */
+			const answer = async (i: number, list: MetaTemplate[]) => (await asked(i), pending[i](list));
+			/** Starts a look that fetches (a Refresh by default), once Meta was asked for the `i`th list: its outcome. */
+			const begin = async <T>(i: number, look: () => Promise<T> = () => catalog().refresh('w') as Promise<T>) => {
+				const done = look();
+				await asked(i);
+				return { done };
+			};
+			/** A first list stored, as the first look stored it. */
+			const stored = async (list: MetaTemplate[]) => {
+				const first = catalog().list('w');
+				await answer(0, list);
+				await first;
+			};
 			return {
 				store,
 				catalog,
+				stored,
+				begin,
 				asked,
-				/** Answers fetch `i` once it was asked. */
-				answer: async (i: number, list: MetaTemplate[]) => (await asked(i), pending[i](list)),
+				answer,
 				advance: (ms: number) => (now += ms),
 			};
 		}
@@ -388,18 +403,17 @@ describe('TemplateCatalog', () => {
 			['approved', { event: 'APPROVED', templateName: 'new_one', language: 'en' }],
 		])('a template %s while a list loads: that list is stored stale, and the next look fetches again', async (_, event) => {
 			const o = overlapping();
-			const first = o.catalog().list('w');
-			await o.answer(0, [t('welcome', 'en'), t('promo', 'en')]);
-			await first;
+			await o.stored([t('welcome', 'en'), t('promo', 'en')]);
 			o.advance(REFRESH);
-			const loading = o.catalog().list('w');
-			await o.asked(1);
+			const loading = await o.begin(1, () => o.catalog().list('w'));
 			o.advance(10);
 			await o.catalog().applyStatusUpdate({ wabaId: 'w', ...event });
 			// Meta's answer to a question asked before the change.
 			await o.answer(1, [t('welcome', 'en'), t('promo', 'en')]);
-			await loading;
+			await loading.done;
 			expect(await o.store.getIndex('w')).toMatchObject({ fetchedAt: 1_000_000 + REFRESH, stale: true });
+			// A fetch that began after the change (a fetch in the same millisecond counts as before it).
+			o.advance(1);
 			const next = o.catalog().list('w');
 			await o.answer(2, [t('welcome', 'en'), t('new_one', 'en')]);
 			expect(names(await next)).toEqual(['welcome/en', 'new_one/en']);
@@ -408,9 +422,7 @@ describe('TemplateCatalog', () => {
 
 		it('a list whose fetch began after the change is not stale', async () => {
 			const o = overlapping();
-			const first = o.catalog().list('w');
-			await o.answer(0, [t('welcome', 'en'), t('promo', 'en')]);
-			await first;
+			await o.stored([t('welcome', 'en'), t('promo', 'en')]);
 			await o.catalog().onSendError({ wabaId: 'w', name: 'promo', language: 'en', code: 132015 });
 			o.advance(1);
 			const refreshed = o.catalog().refresh('w');
@@ -420,7 +432,36 @@ describe('TemplateCatalog', () => {
 				fetchedAt: 1_000_001,
 				shards: 1,
 				templates: [{ name: 'welcome', category: 'UTILITY', languages: ['en'] }],
+				changedAt: 1_000_000,
 			});
+		});
+
+		it('two fetches that began before the change, ending one after the other: both lists are stored stale', async () => {
+			const o = overlapping();
+			await o.stored([t('welcome', 'en'), t('promo', 'en')]);
+			o.advance(REFRESH);
+			const older = await o.begin(1);
+			o.advance(5);
+			const newer = await o.begin(2);
+			o.advance(5);
+			await o.catalog().applyStatusUpdate({ wabaId: 'w', event: 'PAUSED', templateName: 'promo', language: 'en' });
+			await o.answer(1, [t('welcome', 'en'), t('promo', 'en')]);
+			await older.done;
+			await o.answer(2, [t('welcome', 'en'), t('promo', 'en')]);
+			await newer.done;
+			expect(await o.store.getIndex('w')).toMatchObject({ fetchedAt: 1_000_005 + REFRESH, stale: true });
+		});
+
+		it('a template paused that the stored list lacks still marks the change for a list loading meanwhile', async () => {
+			const o = overlapping();
+			await o.stored([t('welcome', 'en')]);
+			o.advance(REFRESH);
+			const loading = await o.begin(1);
+			o.advance(10);
+			await o.catalog().applyStatusUpdate({ wabaId: 'w', event: 'PAUSED', templateName: 'approved_since', language: 'en' });
+			await o.answer(1, [t('welcome', 'en'), t('approved_since', 'en')]);
+			await loading.done;
+			expect(await o.store.getIndex('w')).toMatchObject({ stale: true });
 		});
 	});
 

@@ -1,6 +1,6 @@
 /** The template cache contract (`TemplateCache`, core/app/ports.ts): the in-memory twin and the persistence store pass the same suite. */
 import { TemplateCache } from '../../../../../src/core/app/ports';
-import { readCache, writeCache } from '../../../../../src/core/templates/catalog';
+import { OVERLAP_MAX_MS, readCache, writeCache } from '../../../../../src/core/templates/catalog';
 import { TemplateIndex } from '../../../../../src/core/templates/templateIndex';
 
 const template = (name: string, language = 'en_US') => ({ name, language, status: 'APPROVED', category: 'UTILITY', components: [] });
@@ -73,12 +73,24 @@ export function templateCacheContract(name: string, makeCache: () => Promise<Tem
 			expect(await writeCache(cache, 'waba-1', { fetchedAt: 8, templates: [template('a'), template('b')] })).toEqual({
 				...index(8, 1, ['a', 'b']),
 				stale: true,
+				changedAt: 8,
 			});
-			expect(await cache.getIndex('waba-1')).toEqual({ ...index(8, 1, ['a', 'b']), stale: true });
+			expect(await cache.getIndex('waba-1')).toEqual({ ...index(8, 1, ['a', 'b']), stale: true, changedAt: 8 });
 			expect(await writeCache(cache, 'waba-1', { fetchedAt: 7, templates: [template('c')] })).toBeUndefined();
 			expect(await readCache(cache, 'waba-1')).toEqual({ fetchedAt: 8, templates: [template('a'), template('b')], stale: true });
 			await writeCache(cache, 'waba-1', { fetchedAt: 9, templates: [template('c')] });
-			expect(await cache.getIndex('waba-1')).toEqual(index(9, 1, ['c']));
+			expect(await cache.getIndex('waba-1')).toEqual({ ...index(9, 1, ['c']), changedAt: 8 });
+		});
+
+		it('a stored list or change dated further ahead than fetches overlap (a clock ahead) does not keep lists out', async () => {
+			const cache = await makeCache();
+			const ahead = 1_000_000 + OVERLAP_MAX_MS + 1;
+			await writeCache(cache, 'waba-1', { fetchedAt: ahead, templates: [template('a')] });
+			await cache.setIndex('waba-1', { ...index(ahead, 1, ['a']), changedAt: ahead });
+			expect(await writeCache(cache, 'waba-1', { fetchedAt: 1_000_000, templates: [template('b')] })).toEqual(
+				index(1_000_000, 1, ['b']),
+			);
+			expect(await cache.getIndex('waba-1')).toEqual(index(1_000_000, 1, ['b']));
 		});
 
 		it('a whole list written and read back; a shorter list removes the shards it no longer needs', async () => {
