@@ -39,6 +39,41 @@ describe('inbound messages', () => {
 			.filter((r) => (r.body as any)?.status === 'read')
 			.map((r) => r.body);
 
+	it('a room closed as the message is posted: Rocket.Chat gives the contact a new room, and the app follows it there (link, welcome)', async () => {
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		(stored.data as any).welcomeMessage = 'Welcome!';
+		await inbound('first', '5511987654321');
+		const [first] = livechatRooms();
+		// An agent closes the room between the app's look at it and its post (livechat getRoom then
+		// opens a new room for the visitor and posts there).
+		const bridge = app.harness.bridges.getLivechatBridge() as any;
+		const createMessage = bridge.createMessage;
+		bridge.createMessage = async (...args: unknown[]) => {
+			bridge.createMessage = createMessage;
+			await app.harness.closeLivechatRoom(first, app.harness.admin);
+			return createMessage.apply(bridge, args);
+		};
+		await app.sim.deliverRaw(
+			app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+				from: '5511987654321',
+				name: 'Carla',
+				text: 'second',
+				wamid: 'wamid.SECOND',
+			}),
+		);
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+		const rooms = livechatRooms();
+		expect(rooms.map((r) => [r.id === first.id, Boolean(r.isOpen), app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
+			[true, false, ['first']],
+			[false, true, ['second']],
+		]);
+		const link = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.wamid === 'wamid.SECOND' && d.rcMessageId);
+		expect(link.roomId).toBe(rooms[1].id);
+		// The new conversation is welcomed, as one the app opened would be.
+		expect(sends().map((r) => (r.body as any).text?.body)).toEqual(['Welcome!', 'Welcome!']);
+	});
+
 	it('creates the visitor and a room from the number, with the message from the contact', async () => {
 		const sales = app.harness.world.addDepartment({ name: 'Sales' });
 		const agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });

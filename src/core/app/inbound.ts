@@ -282,7 +282,7 @@ export class InboundService implements InboundHandler {
 		}
 		let visitor = await this.visitorOf(number, waId, event.contactName);
 		let room: Room | undefined = await conversations.openRoom(visitor);
-		const isNew = !room;
+		let isNew = !room;
 		if (!room) {
 			const routing = await this.routingFor(number, waId);
 			// The room's department is the visitor's (createRoom): the routing's, if it still exists.
@@ -331,7 +331,17 @@ export class InboundService implements InboundHandler {
 				? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t)
 				: [text, outcome.notice].filter(Boolean).join('\n');
 		}
-		if (!again && (text || quote)) rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+		if (!again && (text || quote)) {
+			rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+			// Rocket.Chat posts a visitor's message in the room only while it is open: one an agent closed
+			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),
+			// and the answer does not say so. The app follows it: the link, the window and the welcome are
+			// that room's, as they are of a room the app opened.
+			if (!(await conversations.isOpen(room))) {
+				const opened = await conversations.openRoom(visitor);
+				if (opened && opened.id !== room.id) [room, isNew] = [opened, true];
+			}
+		}
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 		try {
 			await messages.markSeen(event.wamid);

@@ -181,7 +181,7 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		return stored;
 	};
 
-	return {
+	const bridge: BridgeMethods = {
 		// service-status.ts `online` (see above).
 		isOnline: (departmentId?: string) => online(w, departmentId),
 		isOnlineAsync: async (departmentId?: string) => online(w, departmentId),
@@ -363,7 +363,29 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			];
 			return true;
 		},
-		createMessage: async (message: Json) => messages.create(message),
+		// createMessage hands the message to the livechat sendMessage (lib/messages.ts), whose getRoom
+		// (lib/rooms.ts @ 014c086054cdbb455b32468cad52593b5265a230; 6.x's Livechat.getRoom the same)
+		// reads the message's room first: a room that is not open (closed meanwhile) gets the visitor a
+		// new room, created as lib/rooms createRoom creates one (no agent given; the bridge's roomInfo
+		// names the app as its source), and the message goes there; an open room of another visitor is
+		// refused ('cannot-access-room'). The app learns of neither from the answer, the message's id.
+		createMessage: async (message: Json, appId: string) => {
+			const room = w.rooms.get(((message.room as Json | undefined)?.id as string | undefined) ?? '');
+			const visitor = message.visitor as Json | undefined;
+			if (room?.type === 'l' && visitor) {
+				if (!room.isOpen) {
+					const fresh = await (bridge.createRoom as (v: Json, a: undefined, id: string) => Promise<Json>)(
+						visitor,
+						undefined,
+						appId,
+					);
+					return messages.create({ ...message, room: fresh });
+				}
+				if ((room.visitor as Json | undefined)?.token !== visitor.token)
+					throw meteorError('cannot-access-room', 'Cannot access this room');
+			}
+			return messages.create(message);
+		},
 		getMessageById: async (id: string) => w.messages.find((m) => m.id === id),
 		updateMessage: async (message: Json) => messages.update(message),
 		_fetchLivechatRoomMessages: async (_appId: string, roomId: string) => w.messagesIn(roomId),
@@ -374,4 +396,5 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			return 1;
 		},
 	};
+	return bridge;
 }
