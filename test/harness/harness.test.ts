@@ -222,6 +222,24 @@ describe('bridges', () => {
 		);
 	});
 
+	it("post a visitor's message as the livechat getRoom does: a closed room's goes to a new room, another visitor's room refuses it", async () => {
+		const { world, livechat } = setup();
+		world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
+		const carla = await livechat.createAndReturnVisitor({ token: 'wa:5511', username: 'guest-1', name: 'Carla' }, APP);
+		const dan = await livechat.createAndReturnVisitor({ token: 'wa:5522', username: 'guest-2', name: 'Dan' }, APP);
+		const room = await livechat.createRoom(carla, undefined, APP);
+		const theirs = await livechat.createRoom(dan, undefined, APP);
+		const post = (visitor: any, into: any, text: string) =>
+			livechat.createMessage({ room: into, visitor, token: visitor.token, text, sender: visitor }, APP);
+		await expect(post(carla, theirs, 'not mine')).rejects.toThrow('[cannot-access-room]');
+		expect(await livechat.closeRoom(room, 'done', undefined, APP)).toBe(true);
+		const id = await post(carla, room, 'after the close');
+		const posted = world.messages.find((m) => m.id === id)!;
+		expect((posted.room as any).id).not.toBe(room.id);
+		expect(world.rooms.get((posted.room as any).id)).toMatchObject({ type: 'l', isOpen: true, visitor: { token: 'wa:5511' } });
+		expect(world.messagesIn(room.id).map((m) => m.text)).toEqual([]);
+	});
+
 	it('run omnichannel: visitor per token, routed room with source, close, transfer', async () => {
 		const { world, livechat } = setup();
 		const ana = world.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });

@@ -337,9 +337,18 @@ export class InboundService implements InboundHandler {
 			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),
 			// and the answer does not say so. The app follows it: the link, the window and the welcome are
 			// that room's, as they are of a room the app opened.
-			if (!(await conversations.isOpen(room))) {
-				const opened = await conversations.openRoom(visitor);
-				if (opened && opened.id !== room.id) [room, isNew] = [opened, true];
+			// Best effort: the message is posted, and a failure here must not have a retry post it again.
+			try {
+				if (!(await conversations.isOpen(room))) {
+					const opened = await conversations.openRoom(visitor);
+					if (opened && opened.id !== room.id) {
+						[room, isNew] = [opened, true];
+						// Welcomed even when that takes a retry, as a room the app opened is.
+						await messages.mark('welcome', room.id);
+					}
+				}
+			} catch {
+				// The link stays with the room the message was posted to.
 			}
 		}
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.

@@ -395,9 +395,7 @@ export class TemplateCatalog {
 	async remove(wabaId: string, name: string, language?: string): Promise<void> {
 		const index = await this.store.getIndex(wabaId);
 		const summary = index?.templates.find((s) => s.name === name);
-		if (!index) return;
-		// Not in the list stored: a list loading meanwhile may still hold it, and is stored stale (writeCache).
-		if (!summary) return this.store.setIndex(wabaId, { ...index, changedAt: this.now() });
+		if (!index || !summary) return;
 		const shardId = shardOf(name, index.shards);
 		const shard = await this.store.getShard(wabaId, shardId);
 		const gone = (t: MetaTemplate) => t.name === name && (!language || t.language === language);

@@ -451,18 +451,6 @@ describe('TemplateCatalog', () => {
 			await newer.done;
 			expect(await o.store.getIndex('w')).toMatchObject({ fetchedAt: 1_000_005 + REFRESH, stale: true });
 		});
-
-		it('a template paused that the stored list lacks still marks the change for a list loading meanwhile', async () => {
-			const o = overlapping();
-			await o.stored([t('welcome', 'en')]);
-			o.advance(REFRESH);
-			const loading = await o.begin(1);
-			o.advance(10);
-			await o.catalog().applyStatusUpdate({ wabaId: 'w', event: 'PAUSED', templateName: 'approved_since', language: 'en' });
-			await o.answer(1, [t('welcome', 'en'), t('approved_since', 'en')]);
-			await loading.done;
-			expect(await o.store.getIndex('w')).toMatchObject({ stale: true });
-		});
 	});
 
 	it('remove drops one language, or all of them', async () => {
