@@ -245,14 +245,19 @@ describe('TemplateCatalog', () => {
 		const settle = () => new Promise((resolve) => setImmediate(resolve));
 		const unreachable = new Error('request to Graph timed out');
 
-		/** A first look Meta keeps waiting, whose fetch then fails (Meta out of reach), and the next one that says so. */
-		async function failedLate(f: ReturnType<typeof failing>): Promise<void> {
-			f.failWith(unreachable);
+		/** A first look Meta keeps waiting, whose fetch then fails with `error`; the next fetch is held. */
+		async function failsAfterTheWait(f: ReturnType<typeof failing>, error: Error): Promise<void> {
+			f.failWith(error);
 			f.hold();
 			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
 			f.answer();
 			await settle();
 			f.hold();
+		}
+
+		/** A first look Meta keeps waiting, whose fetch then fails (Meta out of reach), and the next one that says so. */
+		async function failedLate(f: ReturnType<typeof failing>): Promise<void> {
+			await failsAfterTheWait(f, unreachable);
 			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toBe(unreachable);
 		}
 
@@ -267,12 +272,7 @@ describe('TemplateCatalog', () => {
 
 		it('the number’s token replaced since (an admin reconnected it): the failure is not told, and is forgotten', async () => {
 			const f = failing();
-			f.failWith(new GraphApiError(401, { code: 190 }));
-			f.hold();
-			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
-			f.answer();
-			await settle();
-			f.hold();
+			await failsAfterTheWait(f, new GraphApiError(401, { code: 190 }));
 			await expect(f.catalog('1001', 'token-2').snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
 			// Gone for the old token's looks too (none come once the number is saved with the new one).
 			await expect(f.catalog().snapshot('w', { waitMs: 5 })).rejects.toThrow(TemplateListSlow);
