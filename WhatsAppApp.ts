@@ -28,10 +28,12 @@ import {
 } from '@rocket.chat/apps-engine/definition/messages';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { ISetting } from '@rocket.chat/apps-engine/definition/settings';
+import { IUser } from '@rocket.chat/apps-engine/definition/users';
 import { ISettingUpdateContext } from '@rocket.chat/apps-engine/definition/settings/ISettingUpdateContext';
 import {
 	IUIKitResponse,
 	UIKitBlockInteractionContext,
+	UIKitInteractionContext,
 	UIKitViewCloseInteractionContext,
 	UIKitViewSubmitInteractionContext,
 } from '@rocket.chat/apps-engine/definition/uikit';
@@ -51,6 +53,8 @@ import { RUN_CAMPAIGNS_JOB } from './src/adapters/build/campaigns';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
 import { isSendView, onSendAction, onSendClosed, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
+import { answering, Failure } from './src/entry/uikit/failed';
+import { userTranslator } from './src/adapters/factory';
 import { makeVisitorTokenKey } from './src/adapters/persistence/VisitorTokenKeys';
 
 /** Wires the app's parts into the engine; every decision lives in src/. */
@@ -172,12 +176,13 @@ export class WhatsAppApp
 		persistence: IPersistence,
 		modify: IModify,
 	): Promise<IUIKitResponse> {
-		const { view } = context.getInteractionData();
-		if (isNumberView(view.id))
-			return submitNumberView(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
-		if (isSendView(view.id))
-			return onSendSubmit(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
-		return context.getInteractionResponder().successResponse();
+		const { view, user } = context.getInteractionData();
+		const acc = { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() };
+		return this.answering(context, { kind: 'submit', view: view as never }, `submit of view ${view.id}`, read, user, async () => {
+			if (isNumberView(view.id)) return submitNumberView(context, acc);
+			if (isSendView(view.id)) return onSendSubmit(context, acc);
+			return context.getInteractionResponder().successResponse();
+		});
 	}
 
 	public async executeViewClosedHandler(
@@ -187,9 +192,11 @@ export class WhatsAppApp
 		persistence: IPersistence,
 		modify: IModify,
 	): Promise<IUIKitResponse> {
-		const { view } = context.getInteractionData();
-		if (isSendView(view.id)) return onSendClosed(context, { read, http, persistence, modify, appId: this.getID() });
-		return context.getInteractionResponder().successResponse();
+		const { view, user } = context.getInteractionData();
+		return this.answering(context, { kind: 'close' }, `close of view ${view.id}`, read, user, async () => {
+			if (isSendView(view.id)) return onSendClosed(context, { read, http, persistence, modify, appId: this.getID() });
+			return context.getInteractionResponder().successResponse();
+		});
 	}
 
 	public async executeBlockActionHandler(
@@ -199,10 +206,28 @@ export class WhatsAppApp
 		persistence: IPersistence,
 		modify: IModify,
 	): Promise<IUIKitResponse> {
-		const { actionId, container } = context.getInteractionData();
-		if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
-		if (container && isSendView(container.id))
-			return onSendAction(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
-		return context.getInteractionResponder().successResponse();
+		const { actionId, container, user } = context.getInteractionData();
+		const viewId = String(container?.type) === 'view' ? container.id : undefined;
+		return this.answering(context, { kind: 'action', viewId, actionId }, `action ${actionId}`, read, user, async () => {
+			if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
+			if (container && isSendView(container.id))
+				return onSendAction(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });
+			return context.getInteractionResponder().successResponse();
+		});
+	}
+
+	/** A UIKit handler's unexpected failure is logged and shown to the user (src/entry/uikit/failed.ts), never thrown. */
+	private answering(
+		context: UIKitInteractionContext,
+		failure: Failure,
+		what: string,
+		read: IRead,
+		user: IUser,
+		run: () => Promise<IUIKitResponse>,
+	): Promise<IUIKitResponse> {
+		return answering(
+			{ context, failure, what: `uikit: ${what}`, logger: this.getLogger(), translate: () => userTranslator(read, user) },
+			run,
+		);
 	}
 }
