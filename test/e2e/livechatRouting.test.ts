@@ -113,6 +113,42 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			expect(sent().filter(([, text]) => text === 'We are offline; we answer at 9am.')).toHaveLength(2);
 		});
 
+		it('a room closed as the message is posted, the last agent gone: the message waits for the next agent, never lost', async () => {
+			Object.assign(numberRecord(), { welcomeMessage: 'Welcome to Acme!', offlineMessage: 'We are offline; we answer at 9am.' });
+			const ana = app.harness.addAgent({ username: 'ana' });
+			await inbound('first');
+			const [first] = livechatRooms();
+			expect(texts(first.id)).toEqual(['first']);
+			// Ana closes the room and leaves between the app's look at it and its post: Rocket.Chat's
+			// livechat getRoom (lib/rooms.ts) asks a new room for the contact, refused: 'no-agent-online'.
+			const bridge = app.harness.bridges.getLivechatBridge() as any;
+			const createMessage = bridge.createMessage;
+			bridge.createMessage = async (...args: unknown[]) => {
+				bridge.createMessage = createMessage;
+				await app.harness.closeLivechatRoom(first, ana);
+				app.harness.setAgentAvailable(ana, false);
+				return createMessage.apply(bridge, args);
+			};
+			await inbound('second');
+			// Waiting, as a message whose room the app asked for: the contact is told once, nothing failed.
+			expect(livechatRooms()).toHaveLength(1);
+			expect(inboxMessages()).toEqual(['second']);
+			expect(sent().map(([, text]) => text)).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.']);
+			await app.harness.scheduler.advance(15 * 60000);
+			expect(inboxMessages()).toEqual(['second']);
+
+			app.harness.setAgentAvailable(ana, true);
+			await app.harness.scheduler.advance(30000);
+			await app.harness.settled();
+			const rooms = livechatRooms();
+			expect(rooms.map((r) => [r.id === first.id, Boolean(r.isOpen), texts(r.id)])).toEqual([
+				[true, false, ['first']],
+				[false, true, ['second']],
+			]);
+			expect(inboxMessages()).toEqual([]);
+			expect(sent().map(([, text]) => text)).toEqual(['Welcome to Acme!', 'We are offline; we answer at 9am.', 'Welcome to Acme!']);
+		});
+
 		it('opens a queued room with the message when the admin accepts chats with no agents online', async () => {
 			// The admin's choice (Omnichannel > Routing): Livechat_accept_chats_with_no_agents on.
 			app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);

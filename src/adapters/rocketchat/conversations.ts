@@ -212,6 +212,10 @@ export class RocketChatConversations implements Conversations {
 		}
 	}
 
+	/**
+	 * A room closed meanwhile gets the visitor a new room (the livechat getRoom, lib/rooms.ts), which
+	 * Rocket.Chat refuses as createRoom does while nobody is online: NoAgentOnline.
+	 */
 	async postAsVisitor(post: { visitor: Visitor; room: Room; text: string }): Promise<string | undefined> {
 		const creator = this.acc.modify.getCreator();
 		const builder = creator
@@ -219,7 +223,12 @@ export class RocketChatConversations implements Conversations {
 			.setVisitor(engineVisitor(post.visitor))
 			.setRoom(engineRoom(post.room))
 			.setText(post.text);
-		return creator.finish(builder);
+		try {
+			return await creator.finish(builder);
+		} catch (error) {
+			if (isNoAgentOnline(error)) throw new NoAgentOnline();
+			throw error;
+		}
 	}
 
 	/**

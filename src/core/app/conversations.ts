@@ -95,7 +95,10 @@ export interface Conversations {
 	 * NoAgentOnline.
 	 */
 	createRoom(spec: { visitor: Visitor; agent?: Agent; withoutDepartment?: boolean }): Promise<Room>;
-	/** Posts `text` in the room as the contact; answers the message's id. */
+	/**
+	 * Posts `text` in the room as the contact; answers the message's id. A room closed meanwhile gets
+	 * the contact a new room (Rocket.Chat's doing), so this throws NoAgentOnline as createRoom does.
+	 */
 	postAsVisitor(post: { visitor: Visitor; room: Room; text: string }): Promise<string | undefined>;
 	/** Posts `text` in the room for every agent, as the app. */
 	postAsApp(post: { room: Room; text: string }): Promise<void>;

@@ -254,6 +254,20 @@ export class InboundService implements InboundHandler {
 		);
 	}
 
+	/**
+	 * What to throw for `error`: when Rocket.Chat refused the contact a room while nobody is online,
+	 * WaitingForAgent (the message waits) once the contact is told; else `error` itself.
+	 */
+	private async waitingIfNoAgent(
+		error: unknown,
+		autoMessages: InboundPorts['autoMessages'],
+		contact: { number: ConnectedNumber; waId: string },
+	): Promise<unknown> {
+		if (!(error instanceof NoAgentOnline)) return error;
+		await autoMessages.onWaitingForAgent(contact);
+		return new WaitingForAgent();
+	}
+
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
 		if (event.groupId) return this.leaveGroupMessage(event);
@@ -303,9 +317,7 @@ export class InboundService implements InboundHandler {
 					...(withoutDepartment ? { withoutDepartment } : {}),
 				});
 			} catch (error) {
-				if (!(error instanceof NoAgentOnline)) throw error;
-				await autoMessages.onWaitingForAgent({ number, waId });
-				throw new WaitingForAgent();
+				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId });
 			}
 			// Sent once the contact's message is in the room, even when that takes a retry.
 			await messages.mark('welcome', room.id);
@@ -332,7 +344,13 @@ export class InboundService implements InboundHandler {
 				: [text, outcome.notice].filter(Boolean).join('\n');
 		}
 		if (!again && (text || quote)) {
-			rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+			// Closed meanwhile while nobody is online: Rocket.Chat refuses the new room, and the message
+			// waits, as one whose room the app asked for does.
+			try {
+				rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
+			} catch (error) {
+				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId });
+			}
 			// Rocket.Chat posts a visitor's message in the room only while it is open: one an agent closed
 			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),
 			// and the answer does not say so. The app follows it: the link, the window and the welcome are
