@@ -78,4 +78,35 @@ describe('console: an agent sends a template from a contact room', () => {
 		expectNoBrowserErrors(c);
 		await page.close();
 	});
+
+	it("keeps a one-time code typed in its field through the modal's updates, which never carry it, and sends it", async () => {
+		const page = await c.open();
+		const phone = await phoneOf(page, 'Carla Souza');
+		await writeOnPhone(phone, 'I need a login code');
+		const room = await openRoom(page, 'Carla Souza');
+		await room.getByText('I need a login code').waitFor();
+
+		await compose(room, '/whatsapp send-template');
+		const modal = page.locator('[data-qa="uikit-modal"]');
+		await modalField(modal, 'Template').locator('.rcx-select').click();
+		await page.locator('.rcx-option', { hasText: 'login_code' }).click();
+		const code = modalField(modal, 'One-time code').locator('input');
+		await code.fill('J7Q2K9');
+		// The app's update (the preview, its code masked; the console shows mrkdwn as written) has replaced
+		// the blocks: the field still shows the code.
+		await modal.getByText('*••••••* is your verification code.', { exact: false }).waitFor();
+		expect(await code.inputValue()).toBe('J7Q2K9');
+		expect(await modal.innerText()).not.toContain('J7Q2K9');
+		await modal.getByRole('button', { name: 'Send', exact: true }).click();
+		await modal.waitFor({ state: 'detached' });
+
+		const sent = c.sandbox.sim.sentMessages.find((m) => m.body.template?.name === 'login_code');
+		expect(sent?.body.template.components).toEqual([
+			{ type: 'body', parameters: [{ type: 'text', text: 'J7Q2K9' }] },
+			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'J7Q2K9' }] },
+		]);
+		expect(c.sandbox.harness.formatLogs()).not.toContain('J7Q2K9');
+		expectNoBrowserErrors(c);
+		await page.close();
+	});
 });

@@ -446,11 +446,20 @@ describe('/whatsapp send-template', () => {
 		const tooLong = await submit(await fill(view, { 'body.1': '1234567890123456' }));
 		expect(tooLong.errors).toEqual({ [`param:${NUMBER.phoneNumberId}/login_code/body.1`]: 'At most 15 characters.' });
 		view = await fill(view, { 'body.1': 'J$FpnYnP' });
+		// The code is in no view the app answered with (Rocket.Chat's runtime logs each one, and the logs
+		// are stored): the field holds what was typed, the preview masks it.
+		expect(JSON.stringify(view)).not.toContain('J$FpnYnP');
+		expect(JSON.stringify(view.blocks)).toContain('*••••••* is your verification code.');
+		expect(app.harness.openModal(agent)!.state[`param:${NUMBER.phoneNumberId}/login_code/body.1`]).toEqual({
+			[`param:${NUMBER.phoneNumberId}/login_code/body.1`]: 'J$FpnYnP',
+		});
+		expect(app.harness.formatLogs()).not.toContain('J$FpnYnP');
 		expect(await submit(view)).toMatchObject({ success: true });
 		expect((sends()[0].body as any).template.components).toEqual([
 			{ type: 'body', parameters: [{ type: 'text', text: 'J$FpnYnP' }] },
 			{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'J$FpnYnP' }] },
 		]);
+		expect(app.harness.formatLogs()).not.toContain('J$FpnYnP');
 	});
 
 	it('sends a catalog template with the optional thumbnail product, or without it', async () => {

@@ -32,7 +32,8 @@ export const SANDBOX_NUMBER: SimNumber = {
  * `GET /{WABA-ID}/message_templates` returns it): `order_invoice`, a document header and named body
  * parameters (the shape of the NAMED example in meta-docs/templates-list-default-fields.response.json,
  * with a DOCUMENT header); `order_update`, one positional body parameter, the README's templateMessage
- * example.
+ * example; `login_code`, an authentication template as Meta lists one once created (its one-time code
+ * in the body, and in a URL button to whatsapp.com/otp: see src/core/templates/template.ts).
  */
 export const SANDBOX_TEMPLATES = [
 	{
@@ -67,6 +68,33 @@ export const SANDBOX_TEMPLATES = [
 		status: 'APPROVED',
 		category: 'UTILITY',
 		id: '1942008342211853',
+	},
+	{
+		name: 'login_code',
+		parameter_format: 'POSITIONAL',
+		components: [
+			{
+				type: 'BODY',
+				text: '*{{1}}* is your verification code. For your security, do not share this code.',
+				add_security_recommendation: true,
+			},
+			{ type: 'FOOTER', text: 'This code expires in 10 minutes.', code_expiration_minutes: 10 },
+			{
+				type: 'BUTTONS',
+				buttons: [
+					{
+						type: 'URL',
+						text: 'Copy code',
+						url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}',
+						example: ['https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp123456'],
+					},
+				],
+			},
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'AUTHENTICATION',
+		id: '1942008342211855',
 	},
 ];
 

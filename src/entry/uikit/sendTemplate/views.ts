@@ -1,5 +1,7 @@
 /** The send-template modal as a pure function of its draft. */
 import { fieldKey, ModalScreen, templateValues } from '../../../core/app/sendTemplateModal';
+import { shownValues } from '../../../core/app/sendTemplates';
+import { isAuthentication } from '../../../core/templates/template';
 import { formCannotFill, inputsFor, unsupportedKey } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
@@ -144,6 +146,11 @@ function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 	if (!template) return [];
 	const unfillable = formCannotFill(template);
 	if (unfillable) return [context(t(unsupportedKey(unfillable)))];
+	// An authentication template's values are a customer's one-time code, which the view never carries:
+	// Rocket.Chat's app runtime logs every view an app answers with (deno-runtime handlers/app/handler.ts,
+	// "was successfully called! The result is:"), and the app's logs are stored. The field keeps what was
+	// typed without it (the client holds the values typed, useUiKitView), and the preview masks it.
+	const secret = isAuthentication(template);
 	// Block and action ids by field key: a value is carried to another template only where it means the same.
 	const blocks = inputsFor(template).map((input) => {
 		const key = fieldKey(draft.phoneNumberId, template, input);
@@ -151,12 +158,12 @@ function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 		return textInput({
 			blockId: paramAction(key),
 			label,
-			initial: draft.values[key],
+			initial: secret ? undefined : draft.values[key],
 			placeholder: input.example,
 			optional: !input.required,
 		});
 	});
-	const preview = renderText(renderPreview(template, templateValues(draft, template)), t) || ' ';
+	const preview = renderText(renderPreview(template, shownValues(template, templateValues(draft, template))), t) || ' ';
 	return [...blocks, divider(), context(t('send_preview_title')), section(preview)];
 }
 
