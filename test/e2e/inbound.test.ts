@@ -39,19 +39,22 @@ describe('inbound messages', () => {
 			.filter((r) => (r.body as any)?.status === 'read')
 			.map((r) => r.body);
 
-	it('a room closed as the message is posted: Rocket.Chat gives the contact a new room, and the app follows it there (link, welcome)', async () => {
-		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
-		(stored.data as any).welcomeMessage = 'Welcome!';
+	/**
+	 * Carla's second message, posted as an agent closes her room (between the app's look at it and its
+	 * post: Rocket.Chat's livechat getRoom then opens a new room for her and posts there); `afterPost`
+	 * runs right after the post. Answers her rooms (texts, open or not) and the room the message is linked to.
+	 */
+	async function secondAsRoomCloses(afterPost: () => Promise<void> = async () => undefined) {
 		await inbound('first', '5511987654321');
 		const [first] = livechatRooms();
-		// An agent closes the room between the app's look at it and its post (livechat getRoom then
-		// opens a new room for the visitor and posts there).
 		const bridge = app.harness.bridges.getLivechatBridge() as any;
 		const createMessage = bridge.createMessage;
 		bridge.createMessage = async (...args: unknown[]) => {
 			bridge.createMessage = createMessage;
 			await app.harness.closeLivechatRoom(first, app.harness.admin);
-			return createMessage.apply(bridge, args);
+			const id = await createMessage.apply(bridge, args);
+			await afterPost();
+			return id;
 		};
 		await app.sim.deliverRaw(
 			app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
@@ -64,14 +67,36 @@ describe('inbound messages', () => {
 		await app.harness.scheduler.runDue();
 		await app.harness.settled();
 		const rooms = livechatRooms();
-		expect(rooms.map((r) => [r.id === first.id, Boolean(r.isOpen), app.harness.world.messagesIn(r.id).map((m) => m.text)])).toEqual([
-			[true, false, ['first']],
-			[false, true, ['second']],
-		]);
 		const link = app.harness.world.persistence.map((r) => r.data as any).find((d) => d.wamid === 'wamid.SECOND' && d.rcMessageId);
-		expect(link.roomId).toBe(rooms[1].id);
+		return {
+			rooms: rooms.map((r) => [r.id === first.id, Boolean(r.isOpen), app.harness.world.messagesIn(r.id).map((m) => m.text)]),
+			linkedTo: rooms.findIndex((r) => r.id === link?.roomId),
+		};
+	}
+
+	it('a room closed as the message is posted: Rocket.Chat gives the contact a new room, and the app follows it there (link, welcome)', async () => {
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		(stored.data as any).welcomeMessage = 'Welcome!';
+		expect(await secondAsRoomCloses()).toEqual({
+			rooms: [
+				[true, false, ['first']],
+				[false, true, ['second']],
+			],
+			linkedTo: 1,
+		});
 		// The new conversation is welcomed, as one the app opened would be.
 		expect(sends().map((r) => (r.body as any).text?.body)).toEqual(['Welcome!', 'Welcome!']);
+	});
+
+	it('a room closed as the message is posted: the app links the message to the room it went to, even when that one has closed too', async () => {
+		// The second room closes right after the post: the contact has no open room when the app looks.
+		expect(await secondAsRoomCloses(() => app.harness.closeLivechatRoom(livechatRooms()[1], app.harness.admin))).toEqual({
+			rooms: [
+				[true, false, ['first']],
+				[false, false, ['second']],
+			],
+			linkedTo: 1,
+		});
 	});
 
 	it('creates the visitor and a room from the number, with the message from the contact', async () => {

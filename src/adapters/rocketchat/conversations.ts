@@ -252,6 +252,12 @@ export class RocketChatConversations implements Conversations {
 	 * (LivechatRooms.closeRoomById, `$unset: { open: 1 }`), so a closed room comes with no `isOpen`,
 	 * and a room gone (deleted) with none at all. A read that fails says nothing: taken as open.
 	 */
+	/** The message's room as Rocket.Chat's message converter gives it (the whole room, read by its id). */
+	async roomOfMessage(messageId: string): Promise<Room | undefined> {
+		const room = (await this.acc.read.getMessageReader().getById(messageId))?.room as ILivechatRoom | undefined;
+		return room?.id ? roomOf(room) : undefined;
+	}
+
 	async isOpen(room: Room): Promise<boolean> {
 		let current: ILivechatRoom | undefined;
 		try {

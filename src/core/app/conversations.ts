@@ -104,6 +104,8 @@ export interface Conversations {
 	postAsApp(post: { room: Room; text: string }): Promise<void>;
 	/** Whether the room is still open. */
 	isOpen(room: Room): Promise<boolean>;
+	/** The room a posted message is in, if the message is found. */
+	roomOfMessage(messageId: string): Promise<Room | undefined>;
 	/** A department by id or name: its id. */
 	departmentId(idOrName: string): Promise<string | undefined>;
 	/** A user by username, as an agent. */

@@ -354,11 +354,14 @@ export class InboundService implements InboundHandler {
 			// Rocket.Chat posts a visitor's message in the room only while it is open: one an agent closed
 			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),
 			// and the answer does not say so. The app follows it: the link, the window and the welcome are
-			// that room's, as they are of a room the app opened.
+			// that room's, as they are of a room the app opened. Where it went, the message says (one read,
+			// only then); else the contact's open room.
 			// Best effort: the message is posted, and a failure here must not have a retry post it again.
 			try {
 				if (!(await conversations.isOpen(room))) {
-					const opened = await conversations.openRoom(visitor);
+					const opened =
+						(rcMessageId ? await conversations.roomOfMessage(rcMessageId) : undefined) ??
+						(await conversations.openRoom(visitor));
 					if (opened && opened.id !== room.id) {
 						[room, isNew] = [opened, true];
 						// Welcomed even when that takes a retry, as a room the app opened is.

@@ -152,6 +152,10 @@ export class FakeConversations implements Conversations {
 	async isOpen(room: Room): Promise<boolean> {
 		return this.rooms.find((r) => r.id === room.id)?.open !== false;
 	}
+	async roomOfMessage(messageId: string): Promise<Room | undefined> {
+		const roomId = this.posts.find((p) => p.id === messageId)?.roomId;
+		return this.rooms.find((r) => r.id === roomId);
+	}
 	/** As Rocket.Chat's findOneByIdOrName: a department's name or its ID. */
 	async departmentId(idOrName: string): Promise<string | undefined> {
 		return this.departments.get(idOrName) ?? ([...this.departments.values()].includes(idOrName) ? idOrName : undefined);
