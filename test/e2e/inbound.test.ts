@@ -88,7 +88,9 @@ describe('inbound messages', () => {
 		expect(sends().map((r) => (r.body as any).text?.body)).toEqual(['Welcome!', 'Welcome!']);
 	});
 
-	it('a room closed as the message is posted: the app links the message to the room it went to, even when that one has closed too', async () => {
+	it('a room closed as the message is posted: the app links the message to the room it went to, even when that one has closed too (not welcomed)', async () => {
+		const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+		(stored.data as any).welcomeMessage = 'Welcome!';
 		// The second room closes right after the post: the contact has no open room when the app looks.
 		expect(await secondAsRoomCloses(() => app.harness.closeLivechatRoom(livechatRooms()[1], app.harness.admin))).toEqual({
 			rooms: [
@@ -97,6 +99,8 @@ describe('inbound messages', () => {
 			],
 			linkedTo: 1,
 		});
+		// That conversation is over: only the first one was welcomed.
+		expect(sends().map((r) => (r.body as any).text?.body)).toEqual(['Welcome!']);
 	});
 
 	it('creates the visitor and a room from the number, with the message from the contact', async () => {

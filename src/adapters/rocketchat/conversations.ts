@@ -61,6 +61,8 @@ const roomOf = (room: ILivechatRoom): EngineRoom => ({
 	id: room.id,
 	servedBy: room.servedBy?.username,
 	departmentId: room.department?.id,
+	// Closed: no `isOpen` (see isOpen below).
+	open: room.isOpen === true,
 	engine: room,
 });
 const agentOf = (user: IUser): EngineAgent => ({
@@ -247,17 +249,17 @@ export class RocketChatConversations implements Conversations {
 		}
 	}
 
-	/**
-	 * Open only with `isOpen: true`: Rocket.Chat closes a livechat room by removing its `open`
-	 * (LivechatRooms.closeRoomById, `$unset: { open: 1 }`), so a closed room comes with no `isOpen`,
-	 * and a room gone (deleted) with none at all. A read that fails says nothing: taken as open.
-	 */
 	/** The message's room as Rocket.Chat's message converter gives it (the whole room, read by its id). */
 	async roomOfMessage(messageId: string): Promise<Room | undefined> {
 		const room = (await this.acc.read.getMessageReader().getById(messageId))?.room as ILivechatRoom | undefined;
 		return room?.id ? roomOf(room) : undefined;
 	}
 
+	/**
+	 * Open only with `isOpen: true`: Rocket.Chat closes a livechat room by removing its `open`
+	 * (LivechatRooms.closeRoomById, `$unset: { open: 1 }`), so a closed room comes with no `isOpen`,
+	 * and a room gone (deleted) with none at all. A read that fails says nothing: taken as open.
+	 */
 	async isOpen(room: Room): Promise<boolean> {
 		let current: ILivechatRoom | undefined;
 		try {

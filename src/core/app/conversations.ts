@@ -39,6 +39,8 @@ export interface Room {
 	/** The username of the agent serving it, when one is. */
 	servedBy?: string;
 	departmentId?: string;
+	/** Whether it was open when read (false: closed; absent: not known). */
+	open?: boolean;
 }
 
 /** An agent as apps can see their availability. */

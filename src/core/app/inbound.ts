@@ -355,17 +355,17 @@ export class InboundService implements InboundHandler {
 			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),
 			// and the answer does not say so. The app follows it: the link, the window and the welcome are
 			// that room's, as they are of a room the app opened. Where it went, the message says (one read,
-			// only then); else the contact's open room.
+			// only then); else the contact's open room. A room closed already by then (the conversation is
+			// over) gets the link but no welcome.
 			// Best effort: the message is posted, and a failure here must not have a retry post it again.
 			try {
 				if (!(await conversations.isOpen(room))) {
-					const opened =
-						(rcMessageId ? await conversations.roomOfMessage(rcMessageId) : undefined) ??
-						(await conversations.openRoom(visitor));
+					const read = rcMessageId ? await conversations.roomOfMessage(rcMessageId).catch(() => undefined) : undefined;
+					const opened = read ?? (await conversations.openRoom(visitor));
 					if (opened && opened.id !== room.id) {
-						[room, isNew] = [opened, true];
+						[room, isNew] = [opened, opened.open !== false];
 						// Welcomed even when that takes a retry, as a room the app opened is.
-						await messages.mark('welcome', room.id);
+						if (isNew) await messages.mark('welcome', room.id);
 					}
 				}
 			} catch {
