@@ -28,13 +28,30 @@ export function runtimeControllerOf(app: Any): Any {
 
 /**
  * A message as Rocket.Chat hands it to apps on the running engine's servers. Before Rocket.Chat 8.2
- * (engine 1.60, which added `IMessage.files`), its message converter gave apps only `file`, the first
- * file of a message, and no `files` (issue 15; src/adapters/engine/newerApis.ts `messageFiles`).
+ * (engine 1.60, which added `IMessage.files`), its messages converter mapped neither the message's
+ * `files` nor an attachment's `fileId` (apps/meteor/app/apps/server/converters/messages.ts @
+ * 00998e59); transformMappedData leaves every field it does not map under `_unmappedProperties_`
+ * (converters/transformMappedData.ts), so they come there. From 8.2 both are mapped (`files` by
+ * convertMessageFiles, `fileId` in the attachments' map).
  */
 export function asAppMessage<T extends Record<string, unknown>>(message: T, running = engineVersion()): T {
 	if (engineAtLeast('1.60.0', running)) return message;
-	const { files: _files, ...rest } = message;
-	return rest as T;
+	const { files, attachments, ...rest } = message as Record<string, unknown>;
+	const unmapped = (value: Record<string, unknown> | undefined, fields: Record<string, unknown>) => {
+		const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+		return Object.keys(present).length ? { ...(value ?? {}), ...present } : value;
+	};
+	const old: Record<string, unknown> = { ...rest };
+	if (Array.isArray(attachments))
+		old.attachments = attachments.map((a: Record<string, unknown>) => {
+			const { fileId, ...attachment } = a;
+			const moved = unmapped(attachment._unmappedProperties_ as Record<string, unknown> | undefined, { fileId });
+			return moved ? { ...attachment, _unmappedProperties_: moved } : attachment;
+		});
+	else if (attachments !== undefined) old.attachments = attachments;
+	const moved = unmapped(rest._unmappedProperties_ as Record<string, unknown> | undefined, { files });
+	if (moved) old._unmappedProperties_ = moved;
+	return old as T;
 }
 
 /**

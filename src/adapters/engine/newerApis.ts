@@ -9,8 +9,10 @@
  *   `IConfigurationExtend.outboundCommunication` exists from engine 1.55 (Rocket.Chat 7.10); its
  *   module was spelled `definition/outboundComunication` until 1.57; `agentId` and `departmentId`
  *   of a message came in 1.62.
- * - `IMessage.files`, every file of a message with several: engine 1.60 (Rocket.Chat 8.2). Older
- *   engines give only `file`, the first one.
+ * - `IMessage.files`, every file of a message with several: engine 1.60 (Rocket.Chat 8.2). Before,
+ *   Rocket.Chat's messages converter maps only `file`, the first one, and leaves the stored `files`
+ *   (and an attachment's `fileId`) where it leaves every field it does not map: under
+ *   `_unmappedProperties_` (apps/meteor/app/apps/server/converters/transformMappedData.ts).
  */
 import { IConfigurationExtend, IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IMessage, IMessageFile } from '@rocket.chat/apps-engine/definition/messages';
@@ -90,8 +92,9 @@ export function outboundCommunicationOf(configuration: IConfigurationExtend): Ou
 	return extend && typeof extend.registerPhoneProvider === 'function' ? extend : undefined;
 }
 
-/** Every file of a message (1.60+); undefined where the engine gives only the first (`file`). */
+/** Every file of a message: `files` (1.60+), else the stored ones the converter left unmapped; undefined when neither is there. */
 export function messageFiles(message: IMessage): IMessageFile[] | undefined {
-	const files = (message as IMessage & { files?: IMessageFile[] }).files;
+	const withFiles = message as IMessage & { files?: IMessageFile[]; _unmappedProperties_?: { files?: IMessageFile[] } };
+	const files = withFiles.files ?? withFiles._unmappedProperties_?.files;
 	return Array.isArray(files) ? files : undefined;
 }

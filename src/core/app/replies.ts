@@ -52,7 +52,7 @@ export interface AgentReply {
 	/** The Rocket.Chat message the agent quoted. */
 	quotedId?: string;
 	files: ReplyFile[];
-	/** Files of the message the engine did not hand over (engines before 1.60 give only the first): the agent is told. */
+	/** Files of the message the engine did not hand over (only the first, where the message came without its list of files): the agent is told. */
 	filesLeftOut?: number;
 	/** The description the agent gave a file. */
 	attachmentCaption: string;

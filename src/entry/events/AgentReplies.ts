@@ -24,19 +24,33 @@ export interface ReplyAccessors {
 	logger?: ILogger;
 }
 
-type Attachment = { description?: string; message_link?: string; fileId?: string; title_link?: string };
+/**
+ * An attachment as Rocket.Chat's messages converter hands it to apps: `message_link` as
+ * `timestampLink`, `title`/`title_link` as `title: { value, link }`, and `fileId` mapped from engine
+ * 1.60 (Rocket.Chat 8.2), under `_unmappedProperties_` before (newerApis.ts).
+ */
+type Attachment = {
+	description?: string;
+	timestampLink?: string;
+	fileId?: string;
+	title?: { link?: string };
+	_unmappedProperties_?: { fileId?: string };
+};
+
+const fileIdOf = (a: Attachment): string | undefined => a.fileId ?? a._unmappedProperties_?.fileId;
 
 /** An attachment that shows an uploaded file (Rocket.Chat's sendFileMessage writes both). */
-const isFileAttachment = (a: Attachment) => Boolean(a.fileId) || /\/file-upload\//.test(a.title_link ?? '');
+const isFileAttachment = (a: Attachment) => Boolean(fileIdOf(a)) || /\/file-upload\//.test(a.title?.link ?? '');
 
 /**
- * The files an agent sent: one per attachment (`fileId`), from `files`, which also lists the
- * thumbnails Rocket.Chat makes of images (not sent). Engines before 1.60 have no `files`, only the
- * first file (`file`): the others are left out, and counted so that the agent is told.
+ * The files an agent sent: one per attachment (its file id), from the message's files, which also
+ * list the thumbnails Rocket.Chat makes of images (not sent). Where the engine hands over neither
+ * (newerApis.ts `messageFiles`), only the first file (`file`) goes: the others are counted so that
+ * the agent is told.
  */
 export function filesOf(message: IMessage): { files: IMessageFile[]; leftOut: number } {
 	const attachments = (message.attachments ?? []) as Attachment[];
-	const ids = new Set(attachments.map((a) => a.fileId).filter(Boolean));
+	const ids = new Set(attachments.map(fileIdOf).filter(Boolean));
 	const all = messageFiles(message);
 	if (ids.size && all?.length) return { files: all.filter((f) => ids.has(f._id)), leftOut: 0 };
 	const files = message.file ? [message.file] : [];
@@ -68,7 +82,7 @@ function quoted(message: IMessage): { text: string; quotedId?: string } {
 		text = text.slice(match[0].length);
 	}
 	if (!quotedId) {
-		const link = ((message.attachments ?? []) as Attachment[]).map((a) => a.message_link).find(Boolean);
+		const link = ((message.attachments ?? []) as Attachment[]).map((a) => a.timestampLink).find(Boolean);
 		quotedId = link ? /[?&]msg=([^&#]+)/.exec(link)?.[1] : undefined;
 	}
 	return { text, quotedId };
