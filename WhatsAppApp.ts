@@ -51,7 +51,7 @@ import { SETTINGS } from './src/adapters/settings';
 import { outboundCommunicationOf } from './src/adapters/engine/newerApis';
 import { RUN_CAMPAIGNS_JOB } from './src/adapters/build/campaigns';
 import { statusProcessors } from './src/entry/jobs/statusJobs';
-import { isSendView, onSendAction, onSendClosed, onSendSubmit } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
+import { isSendView, onSendAction, onSendClosed, onSendSubmit, sendActionErrorOn } from './src/entry/uikit/sendTemplate/SendTemplateFlow';
 import { WebhookEndpoint } from './src/entry/api/WebhookEndpoint';
 import { answering, Failure } from './src/entry/uikit/failed';
 import { userTranslator } from './src/adapters/factory';
@@ -208,7 +208,9 @@ export class WhatsAppApp
 	): Promise<IUIKitResponse> {
 		const { actionId, container, user } = context.getInteractionData();
 		const viewId = String(container?.type) === 'view' ? container.id : undefined;
-		return this.answering(context, { kind: 'action', viewId, actionId }, `action ${actionId}`, read, user, async () => {
+		// The numbers list has no input for a notice: a modal takes its place.
+		const errorOn = isNumberAction(actionId) ? undefined : sendActionErrorOn(actionId);
+		return this.answering(context, { kind: 'action', viewId, errorOn }, `action ${actionId}`, read, user, async () => {
 			if (isNumberAction(actionId)) return handleNumberAction(context, { read, http, persistence, modify, appId: this.getID() });
 			if (container && isSendView(container.id))
 				return onSendAction(context, { read, http, persistence, modify, appId: this.getID(), logger: this.getLogger() });

@@ -12,6 +12,8 @@ import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChec
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const NOTICE =
 	"Something went wrong inside the app. Try again in a moment; if it keeps failing, ask an administrator to check the app's log.";
+const CHANGE =
+	"The app could not take this change (an internal error). Make it again in a moment; if it keeps failing, ask an administrator to check the app's log.";
 const SECRET = 'db error near document {phone: "5511987654321", token: "hunter2"}';
 
 describe('a UIKit handler that fails answers the user in the modal', () => {
@@ -98,17 +100,32 @@ describe('a UIKit handler that fails answers the user in the modal', () => {
 		const answer = await whileStorageFails(() =>
 			app.harness.blockAction({ user: ana, actionId: 'param:body.1', blockId: 'param:body.1', value: 'INV-8', view }),
 		);
-		expect(answer).toMatchObject({ success: false, type: 'errors', viewId: view.id, errors: { 'param:body.1': NOTICE } });
+		expect(answer).toMatchObject({ success: false, type: 'errors', viewId: view.id, errors: { 'param:body.1': CHANGE } });
 		const shown = app.harness.openModal(ana)!;
 		expect(shown.view).toEqual(view);
-		expect(shown.errors).toEqual({ 'param:body.1': NOTICE });
+		expect(shown.errors).toEqual({ 'param:body.1': CHANGE });
 		failureLogged('uikit: action param:body.1 failed: Error');
 	});
 
-	it("a failed click in the numbers list answers with an error on the list's view, not a thrown error", async () => {
+	it('a failed Refresh (a button) shows the notice under the template select, where the client can show it', async () => {
+		const view = await prepared();
+		const answer = await whileStorageFails(() =>
+			app.harness.blockAction({ user: ana, actionId: 'send-refresh', blockId: 'send-tools', view }),
+		);
+		expect(answer).toMatchObject({ success: false, type: 'errors', viewId: view.id, errors: { 'send-template': CHANGE } });
+		expect(app.harness.openModal(ana)!.errors).toEqual({ 'send-template': CHANGE });
+		failureLogged('uikit: action send-refresh failed: Error');
+	});
+
+	async function numbersList(): Promise<Json> {
 		const admin = app.harness.admin;
 		await app.harness.command('whatsapp', ['numbers'], { user: admin, room: app.harness.addRoom({ name: 'ops', creator: admin }) });
-		const list = app.harness.openModal(admin)!.view;
+		return app.harness.openModal(admin)!.view;
+	}
+
+	it('a failed click in the numbers list (buttons only) opens a modal with the notice in its place', async () => {
+		const admin = app.harness.admin;
+		const list = await numbersList();
 		const answer = await whileStorageFails(() =>
 			app.harness.blockAction({
 				user: admin,
@@ -118,14 +135,54 @@ describe('a UIKit handler that fails answers the user in the modal', () => {
 				view: list,
 			}),
 		);
-		expect(answer).toMatchObject({
-			success: false,
-			type: 'errors',
-			viewId: 'whatsapp-numbers',
-			errors: { 'whatsapp-number-edit': NOTICE },
+		expect(answer).toMatchObject({ success: true, type: 'modal.open' });
+		const shown = app.harness.openModal(admin)!.view;
+		expect(shown).toMatchObject({
+			id: 'whatsapp-numbers',
+			title: { text: 'Something went wrong' },
+			close: { text: { text: 'Close' } },
 		});
-		expect(app.harness.openModal(admin)!.view).toEqual(list);
+		expect(shown.blocks).toEqual([{ type: 'section', blockId: FAILED_BLOCK, text: { type: 'mrkdwn', text: NOTICE } }]);
+		expect(shown.submit).toBeUndefined();
 		failureLogged('uikit: action whatsapp-number-edit failed: Error');
+		expect(await app.harness.viewClosed({ user: admin })).toEqual({ success: true });
+		expect(app.harness.openModal(admin)).toBeUndefined();
+	});
+
+	it('a disconnect whose list fails to draw after it: the admin reads that the number was disconnected, not to try again', async () => {
+		const admin = app.harness.admin;
+		const list = await numbersList();
+		await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-disconnect',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: list,
+		});
+		const connected = () =>
+			app.harness.world.persistence.some(
+				(r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId && (r.data as any).accessToken,
+			);
+		// The list's read of the webhook's verify token fails (the disconnect reads and writes only the number's records).
+		app.harness.world.persistenceFault = (_method, args) =>
+			JSON.stringify(args).includes('webhook-verify-token') ? new Error(SECRET) : undefined;
+		let answer: any;
+		try {
+			answer = await app.harness.viewSubmit({ user: admin });
+		} finally {
+			app.harness.world.persistenceFault = undefined;
+		}
+		expect(connected()).toBe(false);
+		expect(answer).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		const shown = app.harness.openModal(admin)!.view;
+		expect((shown.blocks as Json[]).map((b) => (b.text as Json | undefined)?.text ?? (b.elements as Json[])?.[0]?.text)).toEqual([
+			'Disconnected +1 555-078-3881.',
+			'The list of numbers could not be shown just now: run /whatsapp numbers again to see it.',
+		]);
+		failureLogged('numbers: the list after a saved change not drawn: Error');
+		// Done closes it.
+		expect(await app.harness.viewSubmit({ user: admin })).toEqual({ success: true });
+		expect(app.harness.openModal(admin)).toBeUndefined();
 	});
 
 	it('a failed close is answered as a close: the modal goes, the failure is logged', async () => {

@@ -7,22 +7,25 @@
  * (its message may carry a contact's data) and the user is told where the client shows it:
  * - a submit: the submitted view again, with the notice on top. A modal.update keeps the modal open
  *   (a submit answered otherwise disposes it) and what was typed (the client seeds its values once).
- * - a block action in a modal: a field error on the element acted on (the client shows it under an
- *   input; a button has no place for it, and the log is all there is).
+ * - a block action in a modal: a field error under an input of the modal (the element changed, or
+ *   the one its flow names for a button: the client shows errors under inputs only), worded for a
+ *   change, as it stays shown until the next errors come (useUiKitView keeps them through updates);
+ *   or, where the modal has no input for it (the numbers list), a small modal in its place.
  * - a close, or an action outside a modal: nothing left to show it in; logged only.
  */
 import { ILogger } from '@rocket.chat/apps-engine/definition/accessors';
 import { IUIKitResponse, UIKitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
 import { translator, Translator } from '../../core/i18n/translate';
-import { Block, section } from './blocks';
+import { Block, section, text } from './blocks';
 
 /** The block of the notice; a notice already shown is replaced, not stacked. */
 export const FAILED_BLOCK = 'app-failed';
 
 export type Failure =
 	| { kind: 'submit'; view: { id: string; blocks?: unknown; state?: unknown } & Record<string, unknown> }
-	| { kind: 'action'; viewId?: string; actionId: string }
+	/** `errorOn`: the action id of the input the notice goes under; undefined: a modal in place of the one acted in. */
+	| { kind: 'action'; viewId?: string; errorOn?: string }
 	| { kind: 'close' };
 
 /** The answer to `failure`, with the notice in the user's language. */
@@ -39,8 +42,16 @@ export function failedAnswer(context: UIKitInteractionContext, failure: Failure,
 			} as never);
 		}
 		case 'action':
-			if (failure.viewId) return responder.viewErrorResponse({ viewId: failure.viewId, errors: { [failure.actionId]: notice } });
-			return responder.errorResponse();
+			if (!failure.viewId) return responder.errorResponse();
+			if (failure.errorOn)
+				return responder.viewErrorResponse({ viewId: failure.viewId, errors: { [failure.errorOn]: t('error_internal_change') } });
+			return responder.openModalViewResponse({
+				id: failure.viewId,
+				type: 'modal',
+				title: text(t('error_title')),
+				blocks: [{ ...section(notice), blockId: FAILED_BLOCK }],
+				close: { type: 'button', actionId: 'close', text: text(t('close')) },
+			} as never);
 		case 'close':
 			return responder.successResponse();
 	}

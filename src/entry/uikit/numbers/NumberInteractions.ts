@@ -36,7 +36,7 @@ import {
 	SUBMIT_PREFIX,
 } from './ids';
 import { Translator } from '../../../core/i18n/translate';
-import { connectView, disconnectView, numbersView } from './views';
+import { connectView, disconnectView, numbersView, savedView } from './views';
 
 export interface Accessors {
 	read: IRead;
@@ -112,6 +112,19 @@ async function listUpdate(acc: Accessors, view: { t: Translator; viewId: string;
 	return { ...numbersView({ t: view.t, numbers, webhook, notice: view.notice, departments }), id: view.viewId };
 }
 
+/**
+ * The list after a change was saved. When it cannot be drawn (a storage read failed), the change's
+ * outcome alone, and where to see the list: the admin must not be told to try again what was done.
+ */
+async function listAfterSave(acc: Accessors, view: { t: Translator; viewId: string; notice?: string }): Promise<Record<string, unknown>> {
+	try {
+		return await listUpdate(acc, view);
+	} catch (error) {
+		acc.logger?.error(`numbers: the list after a saved change not drawn: ${error instanceof Error ? error.name : 'error'}`);
+		return { ...savedView(view.t, view.notice), id: view.viewId };
+	}
+}
+
 /** The admin confirmed: the number is disconnected and the list shown again. */
 async function submitDisconnect(
 	context: UIKitViewSubmitInteractionContext,
@@ -126,7 +139,7 @@ async function submitDisconnect(
 	const number = await service.get(phoneNumberId);
 	const notice =
 		number && (await service.disconnect(phoneNumberId)) ? t('numbers_disconnected', { display: number.displayPhoneNumber }) : undefined;
-	return responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never);
+	return responder.updateModalViewResponse((await listAfterSave(acc, { t, viewId: view.id, notice })) as never);
 }
 
 async function submitConnectForm(
@@ -178,7 +191,7 @@ async function submitConnectForm(
 			})
 		: undefined;
 	const response = notice
-		? responder.updateModalViewResponse((await listUpdate(acc, { t, viewId: view.id, notice })) as never)
+		? responder.updateModalViewResponse((await listAfterSave(acc, { t, viewId: view.id, notice })) as never)
 		: responder.viewErrorResponse({ viewId: view.id, errors });
 	// Meta was slow to answer: the client may close the form with its timeout error, and the admin
 	// reads the outcome in the room the numbers modal was last opened from.

@@ -127,6 +127,18 @@ export function numbersView({
 	};
 }
 
+/** What was saved, where the list that would follow could not be drawn; Done closes it, as under the list. */
+export function savedView(t: Translator, notice: string | undefined): Record<string, unknown> {
+	return {
+		id: NUMBERS_VIEW,
+		type: 'modal',
+		title: text(t('numbers_title')),
+		blocks: [...(notice ? [section(notice)] : []), context(t('numbers_list_failed'))],
+		submit: { type: 'button', actionId: submitActionId(NumberMode.List), text: text(t('numbers_done')), style: 'primary' },
+		close: { type: 'button', actionId: 'close', text: text(t('close')) },
+	};
+}
+
 /**
  * The question before a number is disconnected. Only this modal's submit disconnects; its close
  * (Cancel) leaves the number connected.

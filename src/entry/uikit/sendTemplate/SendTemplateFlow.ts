@@ -106,6 +106,9 @@ function actionOf(actionId: string, value: string | undefined): ModalAction {
 	return actionId === SendAction.Refresh ? { kind: 'refresh' } : { kind: 'other' };
 }
 
+/** Where a failed block action's notice shows (src/entry/uikit/failed.ts): under the input changed; under the template select for Refresh (a button). */
+export const sendActionErrorOn = (actionId: string): string => (actionId === SendAction.Refresh ? SendAction.Template : actionId);
+
 /** A select changed, a parameter was typed, or the list is refreshed: the modal is rebuilt from the draft. */
 export async function onSendAction(context: UIKitBlockInteractionContext, acc: FlowAccessors): Promise<IUIKitResponse> {
 	const startedAt = Date.now();
