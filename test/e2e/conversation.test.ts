@@ -6,6 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppInterface';
+
+import { toAppRoom } from '../../tools/harness/rc/rooms';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import {
 	AppUnderTest,
@@ -202,6 +205,30 @@ describe('conversations', () => {
 			`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${deleted.id}) 🗑️ The contact deleted this message on WhatsApp.`,
 			'Sure',
 		]);
+	});
+
+	it("relays a bot agent's messages when it serves the room (Rocket.Chat's bot agents), not another bot's, nor a system message", async () => {
+		const bot = app.harness.addUser({ username: 'helpbot', name: 'Help Bot', roles: ['bot', 'livechat-agent'], type: 'bot' });
+		bot.livechatStatus = 'available';
+		await inbound('Hi');
+		const [room] = livechatRooms();
+		expect(room.servedBy).toMatchObject({ username: 'helpbot' });
+		await app.harness.userMessage({ user: bot, room, text: 'Hello! I am the help bot.' });
+		const other = app.harness.addUser({ username: 'otherbot', roles: ['bot'], type: 'bot' });
+		await app.harness.userMessage({ user: other, room, text: 'an integration notice' });
+		// A typed (system) message of a human agent joining, as Rocket.Chat before 7.4 announced them
+		// (IPostMessageSent), its type left unmapped by engines before 1.49.
+		const ana = agent();
+		app.harness.bridges.events.fire(AppInterface.IPostMessageSent, {
+			id: 'system-1',
+			room: toAppRoom(app.harness.world, room),
+			sender: app.harness.appUser(ana),
+			text: 'ana joined the conversation',
+			createdAt: new Date(),
+			_unmappedProperties_: { t: 'uj' },
+		});
+		await app.harness.settled();
+		expect(sends().map((b) => b.text?.body)).toEqual(['Hello! I am the help bot.']);
 	});
 
 	it('starts the agent’s messages with the agent’s name when the setting asks for it', async () => {

@@ -59,15 +59,26 @@ export function filesOf(message: IMessage): { files: IMessageFile[]; leftOut: nu
 }
 
 /**
+ * A message's type (`t`: a user joined, a transfer, an encrypted message...): mapped as `type` by the
+ * converter from engine 1.49, under `_unmappedProperties_` before. Rocket.Chat 7.4 and later announce
+ * typed messages to apps with IPostSystemMessageSent, earlier ones with IPostMessageSent.
+ */
+const typeOf = (message: IMessage): unknown =>
+	(message as IMessage & { type?: unknown }).type ?? (message as { _unmappedProperties_?: { t?: unknown } })._unmappedProperties_?.t;
+
+/**
  * Whether a message may be an agent's reply to relay: not the contact's (a visitor's message has
- * its token), not by the app's user or a bot (the window notices, a template sent by the bot).
- * The app's posts as an agent (a template) are told apart after this, by ownPosts.ts.
+ * its token), not a system message (a type), not by the app's user or another app or bot (the window
+ * notices, a template sent by the app's bot) unless it is the agent serving the room (Rocket.Chat's
+ * bot agents: Livechat_assign_new_conversation_to_bot). The app's posts as an agent (a template) are
+ * told apart after this, by ownPosts.ts.
  */
 function isAgentReply(message: IMessage, room: ILivechatRoom): boolean {
 	const sender = message.sender as IUser | undefined;
 	if (!sender || (!message.text?.trim() && !filesOf(message).files.length)) return false;
 	if ((message as IMessage & { visitor?: unknown; token?: string }).visitor || (message as { token?: string }).token) return false;
-	if (String(sender.type) === 'app' || String(sender.type) === 'bot') return false;
+	if (typeOf(message)) return false;
+	if ((String(sender.type) === 'app' || String(sender.type) === 'bot') && sender.id !== room.servedBy?.id) return false;
 	return sender.username !== room.visitor?.username;
 }
 
