@@ -5,6 +5,7 @@
  * (apps/meteor/client/lib/ActionManager.ts `runWithTimeout`): the click would do nothing. The log
  * names the failure, never the error's text (it may carry a contact's data).
  */
+import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { FAILED_BLOCK } from '../../src/entry/uikit/failed';
 import { HarnessRoom, HarnessUser, Json } from '../../tools/harness/world';
 import { addContactRoom, AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
@@ -191,5 +192,26 @@ describe('a UIKit handler that fails answers the user in the modal', () => {
 		expect(answer).toEqual({ success: true });
 		expect(app.harness.openModal(ana)).toBeUndefined();
 		failureLogged(`uikit: close of view ${String(view.id)} failed: Error`);
+	});
+
+	it("a draft a failed close left behind is removed by the daily retention run once its days are past; today's stays", async () => {
+		const view = await prepared();
+		await whileStorageFails(() => app.harness.viewClosed({ user: ana, view }));
+		app.harness.takeAppErrors();
+		const drafts = () => app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('send-draft:')));
+		expect(drafts()).toHaveLength(1);
+		const today = new Date().toISOString().slice(0, 10);
+		expect(drafts()[0].associations.map((a) => a.id)).toEqual([`send-draft:${view.id}`, `send-drafts-of:${today}`]);
+		// Another agent's modal, opened today and still open.
+		const bob = app.harness.addAgent({ username: 'bob' });
+		await app.harness.command('whatsapp', ['send-template'], { user: bob, room });
+		expect(drafts()).toHaveLength(2);
+		// The first draft's modal opened three days ago.
+		const old = new Date(Date.now() - 3 * 86400000).toISOString().slice(0, 10);
+		drafts()[0].associations = drafts()[0].associations.map((a) =>
+			a.id.startsWith('send-drafts-of:') ? { ...a, id: `send-drafts-of:${old}` } : a,
+		);
+		await app.harness.scheduler.runRecurring(EXPIRE_MESSAGES_JOB);
+		expect(drafts().map((r) => (r.data as any).userId)).toEqual([bob.id]);
 	});
 });

@@ -3,9 +3,14 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Draft, Drafts } from '../../core/app/sendTemplateModal';
+import { Removal } from '../../core/app/runBudget';
 import { Records } from './records';
 
 const record = (viewId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send-draft:${viewId}`);
+/** The drafts of the modals opened on `day`: the one association they share, which the retention run removes. */
+const dayRecord = (day: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `send-drafts-of:${day}`);
+/** A draft's associations: its view's, and its day's when it has one (always the same for one draft, so each save finds it). */
+const associations = (draft: Draft) => [record(draft.viewId), ...(draft.openedOn ? [dayRecord(draft.openedOn)] : [])];
 
 export class DraftStore implements Drafts {
 	constructor(
@@ -19,10 +24,15 @@ export class DraftStore implements Drafts {
 	}
 
 	async save(draft: Draft): Promise<void> {
-		await new Records(this.read, this.persistence).put([record(draft.viewId)], draft);
+		await new Records(this.read, this.persistence).put(associations(draft), draft);
 	}
 
 	async remove(viewId: string): Promise<void> {
 		await new Records(this.read, this.persistence).removeAll([record(viewId)]);
+	}
+
+	/** Removes the drafts of the modals opened on `day` (the retention run). */
+	dayRemoval(day: string): Removal {
+		return (stop) => new Records(this.read, this.persistence).drain([dayRecord(day)], (data) => [record((data as Draft).viewId)], stop);
 	}
 }

@@ -16,7 +16,8 @@ import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { headerFormat, MetaTemplate, Values } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
 import { KeyedQueue } from './keyedQueue';
-import { Logger, SettingsReader } from './ports';
+import { Clock, Logger, SettingsReader, systemClock } from './ports';
+import { dayOf } from '../status/retention';
 import { explainListError, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
 
@@ -56,7 +57,15 @@ export interface Draft {
 	 * of the same modal (a second click, or one another server of a cluster got) sends nothing.
 	 */
 	sending?: boolean;
+	/**
+	 * The day (UTC, `YYYY-MM-DD`) the modal opened, never changed: a draft left behind (the browser
+	 * closed, a close that failed) goes with its day (DRAFT_DAYS_KEPT). Absent in drafts of versions before.
+	 */
+	openedOn?: string;
 }
+
+/** A draft is kept this many whole days after the day its modal opened; the daily retention run removes it then. */
+export const DRAFT_DAYS_KEPT = 2;
 
 /**
  * The modals' steps under way in this process. Rocket.Chat's client sends a submit on each click of
@@ -180,6 +189,7 @@ export interface SendTemplateModalPorts {
 	newViewId(): string;
 	/** The modals' submits and block actions under way in this process (one for the app's lifetime, not for one handler run). */
 	views: ModalViews;
+	clock?: Clock;
 }
 
 /** A search longer than this is cut: no template name is near it (Meta allows 512 characters, names are short). */
@@ -363,6 +373,7 @@ export class SendTemplateModal {
 			phoneNumberId: number.phoneNumberId,
 			values: {},
 			preferredLanguage: contact?.visitorLanguage ?? input.workspaceLanguage,
+			openedOn: dayOf((this.ports.clock ?? systemClock).now()),
 		};
 		const screen = await this.screen(draft, { numbers, t, refresh: false });
 		await this.ports.drafts.save(draft);

@@ -10,11 +10,13 @@ import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck, sw
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
+import { DraftStore } from '../../adapters/persistence/DraftStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
 import { SweepMarks, SweptThrough } from '../../adapters/persistence/SweepMarks';
 import { Removal, RUN_BUDGET_MS, runRemovals, wallClock, whenAny } from '../../core/app/runBudget';
 import { isUnansweredCheck, UNANSWERED_RETRY_MS, UnansweredCheck } from '../../core/app/unanswered';
+import { DRAFT_DAYS_KEPT } from '../../core/app/sendTemplateModal';
 
 export const EXPIRE_MESSAGES_JOB = 'expire-messages';
 export { DELIVER_STATUSES_JOB };
@@ -35,8 +37,8 @@ export interface RetentionCursor {
 /**
  * Removes what is older than the retention setting (whole days): the message records of the days
  * past it, the status events that failed on those days (kept until then for an admin's requeue), the
- * campaigns that finished before it; and templateMessage's idempotency keys a day past their 24
- * hours. Days go from the newest past the limit back to where the last clean-up that removed all of
+ * campaigns that finished before it; the send-template modals' drafts left behind (DRAFT_DAYS_KEPT);
+ * and templateMessage's idempotency keys a day past their 24 hours. Days go from the newest past the limit back to where the last clean-up that removed all of
  * them got (SweepMarks; core/status/retention.ts `daysToSweep`: the first time, a year and a month
  * back), so no day is left behind when runs were missed or the setting was lowered. Bounded like every
  * run (core/app/runBudget.ts `runRemovals`): once RUN_BUDGET_MS is spent it stops and answers where
@@ -78,16 +80,24 @@ export async function expireRecords(
 		return [whenAny(async () => (await messages.hasDay(day)) || (await outbox.hasFailedDay(day)), removals)];
 	});
 	const keyRemovals = new IdempotencyStore(reader, persistence).sweepSteps(newestSweepableDay(at), keyDays, DIRECT_DAYS);
-	const removals: Removal[] = [...dayRemovals, (stop) => campaigns.removeFinishedBefore(at - retentionMs, stop), ...keyRemovals];
+	// The send-template modals' drafts left behind, a week of days past those kept (runs missed for a week at most).
+	const drafts = new DraftStore(reader, persistence);
+	const draftRemovals = Array.from({ length: 7 }, (_, i) => drafts.dayRemoval(dayOf(at - (DRAFT_DAYS_KEPT + i) * DAY_MS)));
+	const removals: Removal[] = [
+		...dayRemovals,
+		(stop) => campaigns.removeFinishedBefore(at - retentionMs, stop),
+		...draftRemovals,
+		...keyRemovals,
+	];
 	const onError = (error: unknown) =>
 		options.logger?.error(
 			`retention: a removal failed, its records are looked at again tomorrow: ${error instanceof Error ? error.message : 'error'}`,
 		);
 	const run = await runRemovals(removals, spent, from?.step, onError);
-	// The campaigns' removal belongs to neither kind of days.
+	// The campaigns' and the drafts' removals belong to neither kind of days.
 	const clean = {
 		days: (from?.clean?.days ?? true) && !run.passed.some((step) => step < dayRemovals.length),
-		keys: (from?.clean?.keys ?? true) && !run.passed.some((step) => step > dayRemovals.length),
+		keys: (from?.clean?.keys ?? true) && !run.passed.some((step) => step > dayRemovals.length + draftRemovals.length),
 	};
 	if (run.next !== undefined) return { removed: run.removed, next: { at, step: run.next, retentionMs, swept, clean } };
 	// A kind whose removals were all done: its mark moves on to its newest day. Else a kind without a

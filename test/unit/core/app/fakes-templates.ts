@@ -252,6 +252,7 @@ export function templatesWorld(
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
 		views: new ModalViews(),
+		clock,
 	});
 	return {
 		service,

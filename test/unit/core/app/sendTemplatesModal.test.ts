@@ -49,6 +49,8 @@ describe('opening the modal', () => {
 				values: {},
 				preferredLanguage: 'pt-BR',
 				drawnFields: [],
+				// The day it opened, by the service's clock (UTC): its draft goes with that day (DRAFT_DAYS_KEPT).
+				openedOn: '2026-03-01',
 			},
 		]);
 	});
