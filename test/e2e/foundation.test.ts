@@ -247,7 +247,8 @@ describe('foundation through the real engine', () => {
 			view: ok.view,
 		});
 		// A new modal, seeded from the edit form: its initial values are what the client will submit.
-		expect(edit).toMatchObject({ type: 'modal.open', view: { id: 'whatsapp-numbers' } });
+		expect(edit).toMatchObject({ type: 'modal.open', view: { id: expect.stringMatching(/^whatsapp-numbers:/) } });
+		expect(edit.view.id).not.toBe(ok.view.id);
 		expect(app.harness.openModal(admin)!.state).toMatchObject({
 			phoneNumberId: { phoneNumberId: NUMBER.phoneNumberId },
 			wabaId: { wabaId: NUMBER.wabaId },
@@ -293,7 +294,7 @@ describe('foundation through the real engine', () => {
 		});
 		const gone = await app.harness.viewSubmit({ user: admin, view: ask.view, state: {} });
 		expect(JSON.stringify(app.harness.openModal(admin)!.view.blocks)).toContain('No WhatsApp number is connected yet.');
-		expect(gone.view.id).toBe('whatsapp-numbers');
+		expect(gone.view.id).toBe(ask.view.id);
 
 		// Done under the list closes the modal.
 		expect(await app.harness.viewSubmit({ user: admin })).toEqual({ success: true });

@@ -35,8 +35,13 @@ describe('disconnecting a number', () => {
 			value: NUMBER.phoneNumberId,
 			view,
 		});
-		// A new modal replaces the list (ModalStore.open), under the same view id.
-		expect(response).toMatchObject({ success: true, type: 'modal.open', view: { id: 'whatsapp-numbers' } });
+		// A new modal replaces the list (ModalStore.open), under an id of its own (the list's would keep the list on screen).
+		expect(response).toMatchObject({
+			success: true,
+			type: 'modal.open',
+			view: { id: expect.stringMatching(/^whatsapp-numbers:[0-9a-f]{12}$/) },
+		});
+		expect(response.view.id).not.toBe(view.id);
 		const shown = app.harness.openModal(app.harness.admin)!.view;
 		assertClientRenders(shown);
 		return shown;
@@ -46,7 +51,7 @@ describe('disconnecting a number', () => {
 		const confirm = await clickDisconnect(await numbersList());
 		expect(connected()).toBe(true);
 		expect(confirm).toMatchObject({
-			id: 'whatsapp-numbers',
+			id: expect.stringMatching(/^whatsapp-numbers:/),
 			type: 'modal',
 			title: { text: 'Disconnect this number?' },
 			submit: { text: { text: 'Disconnect' }, style: 'danger' },
@@ -61,7 +66,8 @@ describe('disconnecting a number', () => {
 	it('confirming disconnects the number and shows the list again', async () => {
 		const confirm = await clickDisconnect(await numbersList());
 		const done = await app.harness.viewSubmit({ user: app.harness.admin, view: confirm });
-		expect(done).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		// The list comes back in the modal on screen, the confirmation's (an update of its id).
+		expect(done).toMatchObject({ success: true, type: 'modal.update', view: { id: confirm.id } });
 		// What the admin sees: the list, in the modal the client has open.
 		const shown = app.harness.openModal(app.harness.admin)!.view;
 		assertClientRenders(shown);

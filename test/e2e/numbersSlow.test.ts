@@ -67,6 +67,8 @@ describe('the connect form when Meta answers slower than Rocket.Chat’s client 
 		const elsewhere = app.harness.addRoom({ name: 'elsewhere', creator: admin() });
 		await app.harness.command('whatsapp', ['connect'], { user: admin(), room: elsewhere });
 		await submit();
+		// Done under the list: the modal closes before the admin types the next command.
+		await app.harness.viewSubmit({ user: admin() });
 		await app.harness.command('whatsapp', ['numbers'], { user: admin(), room });
 		await app.harness.blockAction({
 			user: admin(),

@@ -211,6 +211,8 @@ export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBE
 		}),
 	});
 	if (!response?.success) throw new Error(`connecting ${number.phoneNumberId} failed: ${JSON.stringify(response?.errors)}`);
+	// Done under the list it shows: the modal closes, as the admin's would before they go on.
+	if (harness.openModal(harness.admin)) await harness.viewSubmit({ user: harness.admin });
 	app.sim.requests.length = 0;
 }
 

@@ -45,8 +45,9 @@ export function failedAnswer(context: UIKitInteractionContext, failure: Failure,
 			if (!failure.viewId) return responder.errorResponse();
 			if (failure.errorOn)
 				return responder.viewErrorResponse({ viewId: failure.viewId, errors: { [failure.errorOn]: t('error_internal_change') } });
+			// Under an id of its own: a modal.open with the id on screen keeps that modal (numbers/ids.ts).
 			return responder.openModalViewResponse({
-				id: failure.viewId,
+				id: `${failure.viewId}:failed:${Date.now().toString(36)}`,
 				type: 'modal',
 				title: text(t('error_title')),
 				blocks: [{ ...section(notice), blockId: FAILED_BLOCK }],

@@ -159,8 +159,18 @@ describe('UIKit, as Rocket.Chat’s 7/8 client renders it', () => {
 
 		it('replaces the open modal on a block action answered with modal.open, seeding the values from the new view (ModalStore.open erases the stack)', () => {
 			const modals = opened();
-			modals.handle('u', { type: 'modal.open', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' });
+			modals.handle('u', { type: 'modal.open', view: form('numbers:form') }, { kind: 'blockAction', viewId: 'numbers' });
+			expect(modals.of('u')!.view.id).toBe('numbers:form');
 			expect(modals.of('u')!.state).toEqual({ name: { name: 'Ana' } });
+		});
+
+		it('shows nothing new when modal.open carries the id of the modal on screen: React keeps the UiKitModal keyed by that id', () => {
+			const modals = opened();
+			const before = modals.of('u')!.view;
+			expect(() =>
+				modals.handle('u', { type: 'modal.open', view: form('numbers') }, { kind: 'blockAction', viewId: 'numbers' }),
+			).toThrow(/keeps the modal it shows/);
+			expect(modals.of('u')!.view).toBe(before);
 		});
 
 		it('shows nothing when a submit is answered with modal.open: the submitted view is disposed after, closing the current modal', () => {

@@ -226,6 +226,9 @@ export type InteractionOrigin =
 const CLIENT_SOURCE =
 	'apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d (handleServerInteraction emits modal.update and errors on the view id they carry) and apps/meteor/client/uikit/hooks/useUiKitView.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f (the open modal listens on its own view id)';
 
+const SAME_KEY_SOURCE =
+	'apps/meteor/client/lib/ActionManager.ts @ 4f8d336a6731f375e017c8422d678bc896d9649d openModal: `imperativeModal.open({ component: UiKitModal, props: { key: view.id, initialView: view } })`; packages/ui-client imperativeModal mapCurrentModal: `createElement(component, { key: Math.random(), ...props })`, so the React key is the view id; apps/meteor/client/uikit/hooks/useUiKitView.ts: `useState(initialView)`, read on mount only';
+
 /**
  * The modals Rocket.Chat's 7/8 web client holds, one per user (a browser shows one UIKit modal at a
  * time), and what it does with each server interaction. Sources, in RocketChat/Rocket.Chat:
@@ -240,7 +243,8 @@ const CLIENT_SOURCE =
  *   the client drops them and the user sees nothing change.
  * - packages/ui-client/src/providers/ModalProvider/ModalStore.ts @ aa405742253efb45174d6b0de3c30c0fbcbf4c1f:
  *   `open` erases the stack (the new modal replaces the open one, a new UiKitModal with values
- *   seeded from the new view); an instance's `close` removes the CURRENT top modal. So a submit
+ *   seeded from the new view, when its view id differs: the same id keeps the modal on screen, see
+ *   SAME_KEY_SOURCE); an instance's `close` removes the CURRENT top modal. So a submit
  *   answered with `modal.open` opens the new modal and then, disposing the submitted view, closes it:
  *   nothing is shown.
  * Where the harness would show the user nothing although the app meant to show something, it throws.
@@ -286,6 +290,12 @@ export class ClientModals {
 		}
 		switch (type) {
 			case 'modal.open':
+				// openModal draws a UiKitModal keyed by the view id, which reads its view once, when it mounts:
+				// opened with the id of the modal on screen, React keeps that modal and the new view is not shown.
+				if (current && current.view.id === view?.id)
+					throw new Error(
+						`modal.open of view ${String(view?.id)} while the modal on screen has that id: Rocket.Chat's client keeps the modal it shows (${SAME_KEY_SOURCE}); the user sees nothing change. Give the new modal an id of its own.`,
+					);
 				this.open.set(userId, new ClientModal(view as Json));
 				this.instancesOf(userId).add(String(view?.id));
 				if (origin.kind === 'viewSubmit') {

@@ -13,8 +13,9 @@
  *   so a form reached by an update would not send its initial values and would show what was typed
  *   in an earlier form. A button of the list therefore answers with modal.open: ModalStore.open
  *   (packages/ui-client/src/providers/ModalProvider/ModalStore.ts) replaces the list with a new modal,
- *   seeded from the form. A submit never answers with modal.open: after a submit the client disposes
- *   the submitted view, which closes the modal just opened.
+ *   seeded from the form, under an id of its own (ids.ts `newNumbersViewId`: a modal.open with the id
+ *   on screen would keep the list). A submit never answers with modal.open: after a submit the client
+ *   disposes the submitted view, which closes the modal just opened.
  */
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
@@ -30,6 +31,7 @@ import {
 	LEGACY_CONNECT_VIEW,
 	LEGACY_DISCONNECT_VIEW_PREFIX,
 	LEGACY_EDIT_VIEW_PREFIX,
+	newNumbersViewId,
 	NUMBERS_VIEW,
 	NumberAction,
 	NumberMode,
@@ -50,6 +52,7 @@ export interface Accessors {
 export function isNumberView(viewId: string): boolean {
 	return (
 		viewId === NUMBERS_VIEW ||
+		viewId.startsWith(`${NUMBERS_VIEW}:`) ||
 		viewId === LEGACY_CONNECT_VIEW ||
 		viewId.startsWith(LEGACY_EDIT_VIEW_PREFIX) ||
 		viewId.startsWith(LEGACY_DISCONNECT_VIEW_PREFIX)
@@ -216,18 +219,18 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 	// A form opens as a new modal (same id), seeded from its own initial values; see the header.
 	switch (actionId) {
 		case NumberAction.Connect:
-			return responder.openModalViewResponse(connectView(t) as never);
+			return responder.openModalViewResponse({ ...connectView(t), id: newNumbersViewId() } as never);
 		case NumberAction.Edit: {
 			const number = value ? await service.get(value) : undefined;
 			if (!number) break;
 			const departments = await departmentNames(acc.read, [number.departmentId]);
-			return responder.openModalViewResponse(connectView(t, number, departments) as never);
+			return responder.openModalViewResponse({ ...connectView(t, number, departments), id: newNumbersViewId() } as never);
 		}
 		case NumberAction.Disconnect: {
 			// Nothing is disconnected yet: the admin confirms in a modal (the client ignores a button's `confirm`).
 			const number = value ? await service.get(value) : undefined;
 			if (!number) break;
-			return responder.openModalViewResponse(disconnectView(t, number) as never);
+			return responder.openModalViewResponse({ ...disconnectView(t, number), id: newNumbersViewId() } as never);
 		}
 	}
 	// The number is gone meanwhile: the list the user clicked in is refreshed.

@@ -8,8 +8,19 @@
  * apps/meteor/client/uikit/hooks/useUiKitView.ts listens on the modal's own id), so an answer
  * with another id would change nothing on screen. What the modal shows now travels in its submit
  * button's action id (`NumberMode`, and the number), which the client sends back with the view.
+ *
+ * A form that replaces the list (a button's modal.open) gets an id of its own (`newNumbersViewId`):
+ * the client draws each modal as a UiKitModal keyed by its view id (ActionManager `openModal`,
+ * `props: { key: view.id }`; ui-client imperativeModal `createElement(component, { key: Math.random(),
+ * ...props })`), which reads its view once, when it mounts (useUiKitView `useState(initialView)`). A
+ * modal.open with the id of the modal on screen keeps that instance, and the list would stay shown.
  */
 export const NUMBERS_VIEW = 'whatsapp-numbers';
+
+const crypto = require('crypto') as typeof import('crypto');
+
+/** An id for a numbers modal opened in place of the one on screen: `whatsapp-numbers:<random>`. */
+export const newNumbersViewId = (): string => `${NUMBERS_VIEW}:${crypto.randomBytes(6).toString('hex')}`;
 
 /** Ids of the forms before they shared the one modal: a modal still open from then is still handled. */
 export const LEGACY_CONNECT_VIEW = 'whatsapp-connect';
