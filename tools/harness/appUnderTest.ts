@@ -210,9 +210,14 @@ export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBE
 			appSecret: number.appSecret,
 		}),
 	});
-	if (!response?.success) throw new Error(`connecting ${number.phoneNumberId} failed: ${JSON.stringify(response?.errors)}`);
-	// Done under the list it shows: the modal closes, as the admin's would before they go on.
-	if (harness.openModal(harness.admin)) await harness.viewSubmit({ user: harness.admin });
+	// Connected: the list replaces the form (a form answered with a notice or errors is not).
+	const list = harness.openModal(harness.admin)?.view as { submit?: { actionId?: string } } | undefined;
+	if (!response?.success || response.type !== 'modal.update' || list?.submit?.actionId !== 'whatsapp-numbers-submit:list')
+		throw new Error(`connecting ${number.phoneNumberId} failed: ${JSON.stringify(response?.errors ?? response?.view?.blocks?.[0])}`);
+	// Done under the list: the modal closes, as the admin's would before they go on.
+	const done = await harness.viewSubmit({ user: harness.admin });
+	if (!done?.success || harness.openModal(harness.admin))
+		throw new Error(`the numbers list did not close on Done: ${JSON.stringify(done)}`);
 	app.sim.requests.length = 0;
 }
 

@@ -216,7 +216,7 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 	const t = await userTranslator(acc.read, user);
 	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
 	const service = await numberService(acc.read, acc.http, acc.persistence);
-	// A form opens as a new modal (same id), seeded from its own initial values; see the header.
+	// A form opens as a new modal (an id of its own, newNumbersViewId), seeded from its own initial values; see the header.
 	switch (actionId) {
 		case NumberAction.Connect:
 			return responder.openModalViewResponse({ ...connectView(t), id: newNumbersViewId() } as never);

@@ -1,8 +1,9 @@
 /**
  * View, block and action ids shared by the number views and their handlers.
  *
- * Everything `/whatsapp numbers` and `/whatsapp connect` show is ONE modal, `whatsapp-numbers`: the
- * list, the connect form, the edit form and the question before a disconnect. Rocket.Chat's 7/8 client
+ * Everything `/whatsapp numbers` and `/whatsapp connect` show is one modal at a time, `whatsapp-numbers`
+ * (or `whatsapp-numbers:<random>` for one a button opened, below): the list, the connect form, the
+ * edit form and the question before a disconnect. Rocket.Chat's 7/8 client
  * delivers a modal.update only to the open modal whose view id is the update's
  * (apps/meteor/client/lib/ActionManager.ts `handleServerInteraction` emits on `view.id`;
  * apps/meteor/client/uikit/hooks/useUiKitView.ts listens on the modal's own id), so an answer

@@ -1,6 +1,7 @@
 /**
  * The connect / edit form, the list of connected numbers and the question before a disconnect, as
- * pure functions returning views. All are states of one modal (`NUMBERS_VIEW`, see ./ids.ts); each
+ * pure functions returning views. All are states of one modal (`NUMBERS_VIEW`, or an id of its own
+ * when a button opens it in the list's place: see ./ids.ts); each
  * sets its own submit and close button, since Rocket.Chat's client merges an update into the view
  * it shows (`{ ...view, ...update }`, useUiKitView) and would keep the previous state's buttons.
  */
