@@ -54,7 +54,8 @@ export function filesOf(message: IMessage): { files: IMessageFile[]; leftOut: nu
 	const all = messageFiles(message);
 	if (ids.size && all?.length) return { files: all.filter((f) => ids.has(f._id)), leftOut: 0 };
 	const files = message.file ? [message.file] : [];
-	const leftOut = all ? 0 : Math.max(0, attachments.filter(isFileAttachment).length - files.length);
+	// Counted whether or not the message's list of files came: without file ids it cannot be matched either.
+	const leftOut = Math.max(0, attachments.filter(isFileAttachment).length - files.length);
 	return { files, leftOut };
 }
 

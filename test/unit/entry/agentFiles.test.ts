@@ -46,6 +46,8 @@ describe('filesOf (an agent’s message)', () => {
 		expect(filesOf(old as unknown as IMessage)).toEqual({ files: [A], leftOut: 2 });
 		const linksOnly = { file: A, attachments: attachments.map(({ fileId: _id, ...a }) => a) };
 		expect(filesOf(linksOnly as unknown as IMessage)).toEqual({ files: [A], leftOut: 2 });
+		// The list came but no attachment names its file: the first goes alone, and the agent is told.
+		expect(filesOf({ ...linksOnly, files: stored.files } as unknown as IMessage)).toEqual({ files: [A], leftOut: 2 });
 	});
 
 	it('counts nothing left out for one file, or for a message without files', () => {
