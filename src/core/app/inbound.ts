@@ -96,7 +96,9 @@ const logId = (id: string, max = 100): string => {
 
 /** A contact's message as it was posted in its room: what the steps after the post need. */
 interface Posted {
-	roomId: string;
+	room: Room;
+	/** The room is new to the contact: it gets the welcome. */
+	isNew: boolean;
 	rcMessageId?: string;
 	uploadId?: string;
 }
@@ -104,7 +106,8 @@ interface Posted {
 /**
  * Messages of this runtime posted in their room whose `markSeen` then failed, by wamid: a retry (a
  * contact's message is retried for a day, webhookBatch.ts) takes up after the post in that room
- * (marks it seen, links it, the window, the receipt, the welcome) rather than post it again.
+ * (marks it seen, links it, the window, the receipt, the welcome) rather than post it again, even
+ * when that room has closed meanwhile (the message was shown there, as one posted as its room closed).
  * Module state, as long as the runtime lives; at most POSTED_UNSEEN_MAX, the oldest forgotten first.
  */
 const postedUnseen = new Map<string, Posted>();
@@ -271,14 +274,14 @@ export class InboundService implements InboundHandler {
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
 		const { messages, conversations, autoMessages } = this.ports;
 		if (event.groupId) return this.leaveGroupMessage(event);
-		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
-		const posted = postedUnseen.get(event.wamid);
-		const seen = !posted && (await messages.isSeen(event.wamid));
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
-
 		const waId = event.waId || event.from;
+		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
+		const posted = postedUnseen.get(event.wamid);
+		if (posted) return this.afterPost(event, { number, waId }, posted, true);
 		const token = contactKey(number.phoneNumberId, waId);
+		const seen = await messages.isSeen(event.wamid);
 		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
 		// its window may be missing (the failure came before it was recorded): recorded now, never left
 		// closed while the contact just wrote.
@@ -325,12 +328,10 @@ export class InboundService implements InboundHandler {
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
 		const quote = await this.quotePrefix(described.replyTo, event.type, t);
-		// Already in this room (posted by an attempt that failed after it): not posted again.
-		const again = posted?.roomId === room.id ? posted : undefined;
-		let uploadId = again?.uploadId;
-		let rcMessageId = again?.rcMessageId;
+		let uploadId: string | undefined;
+		let rcMessageId: string | undefined;
 		let text = describedText(described, t);
-		if (described.media && !again) {
+		if (described.media) {
 			// A retry after the file was posted does not post it again.
 			const posted = await messages.hasMark('media', event.wamid);
 			const outcome: MediaOutcome = posted
@@ -343,7 +344,7 @@ export class InboundService implements InboundHandler {
 				? describedText({ pieces: described.pieces.filter((p) => !p.media) }, t)
 				: [text, outcome.notice].filter(Boolean).join('\n');
 		}
-		if (!again && (text || quote)) {
+		if (text || quote) {
 			// Closed meanwhile while nobody is online: Rocket.Chat refuses the new room, and the message
 			// waits, as one whose room the app asked for does.
 			try {
@@ -372,11 +373,27 @@ export class InboundService implements InboundHandler {
 				// The link stays with the room the message was posted to.
 			}
 		}
+		return this.afterPost(event, { number, waId }, { room, isNew, rcMessageId, uploadId });
+	}
+
+	/**
+	 * The steps after a contact's message is in its room: seen, linked, its window, the receipt, the
+	 * welcome. `again`: taken up by a retry; a room closed since gets no welcome (the conversation is over).
+	 */
+	private async afterPost(
+		event: InboundMessageEvent,
+		contact: { number: ConnectedNumber; waId: string },
+		posted: Posted,
+		again = false,
+	): Promise<void> {
+		const { messages, autoMessages, conversations } = this.ports;
+		const { number, waId } = contact;
+		const { room, isNew, rcMessageId, uploadId } = posted;
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 		try {
 			await messages.markSeen(event.wamid);
 		} catch (error) {
-			rememberPosted(event.wamid, { roomId: room.id, rcMessageId, uploadId });
+			rememberPosted(event.wamid, posted);
 			throw error;
 		}
 		postedUnseen.delete(event.wamid);
@@ -384,11 +401,11 @@ export class InboundService implements InboundHandler {
 		const now = this.ports.clock.now();
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
-		await this.openWindow(token, event);
+		await this.openWindow(contactKey(number.phoneNumberId, waId), event);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);
-			await autoMessages.onNewConversation({ number, waId, room });
+			if (!again || (await conversations.isOpen(room))) await autoMessages.onNewConversation({ number, waId, room });
 		} else {
 			// The contact's messages are in a room (one an agent opened, say): a later wait tells them again.
 			await autoMessages.forgetOfflineNotice({ number, waId });

@@ -268,6 +268,28 @@ describe('InboundService', () => {
 		expect(await w.messages.linkOfWamid(event.wamid)).toMatchObject({ rcMessageId: posts[0].id, roomId: posts[0].roomId });
 	});
 
+	it('never posts a message again when its room closed between a failed markSeen and the retry: linked there, no new room, no welcome', async () => {
+		const w = await world({ numbers: [WELCOMING] });
+		const event = textEvent('Hello');
+		await failingOnce(w, w.messages, 'markSeen', event, async () => {
+			// The agent closes the conversation before the retry.
+			w.conversations.rooms[0].open = false;
+		});
+		expect(w.conversations.rooms).toHaveLength(1);
+		expect(w.conversations.posts.filter((p) => p.text === 'Hello')).toEqual([expect.objectContaining({ roomId: 'r1' })]);
+		expect(await w.messages.isSeen(event.wamid)).toBe(true);
+		expect(await w.messages.linkOfWamid(event.wamid)).toMatchObject({ roomId: 'r1', rcMessageId: 'm1' });
+		expect(w.texts()).toEqual([]);
+	});
+
+	it('welcomes a new room on the retry that takes up after a failed markSeen, while the room is open', async () => {
+		const w = await world({ numbers: [WELCOMING] });
+		const event = textEvent('Hello');
+		await failingOnce(w, w.messages, 'markSeen', event);
+		expect(w.conversations.textsOf('r1')).toEqual(['Hello']);
+		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+	});
+
 	describe('routing of a reply to a template', () => {
 		async function routed(send: { targetAgent?: string; targetDepartment?: string; hoursAgo: number }, agent?: { status: string }) {
 			const w = await world({ numbers: [NUMBER] });
