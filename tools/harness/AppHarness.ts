@@ -573,11 +573,14 @@ export class AppHarness {
 		return { world: this.world, events: this.bridges.events, toAppUser: (user) => (user ? this.appUser(user) : undefined) };
 	}
 
-	/** An agent closes a livechat room: Rocket.Chat closes it, then the engine runs IPostLivechatRoomClosed. */
+	/**
+	 * An agent closes a livechat room: Rocket.Chat closes it, and its closeRoom fires
+	 * IPostLivechatRoomClosed (rc/livechat.ts `closeRoom`); this waits until the app's listener ran.
+	 */
 	async closeLivechatRoom(room: HarnessRoom, closer: HarnessUser): Promise<void> {
 		await (this.bridges.getLivechatBridge() as Any).closeRoom(room, 'closed', this.appUser(closer), this.appId);
-		// bridges/listeners.ts livechatEvent: the closed room through the rooms converter (rc/rooms.ts).
-		await this.manager.getListenerManager().executeListener(AppInterface.IPostLivechatRoomClosed, toAppRoom(this.world, room) as Any);
+		await new Promise<void>((resolve) => process.nextTick(resolve));
+		await this.settled();
 	}
 
 	/**

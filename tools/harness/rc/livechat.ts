@@ -286,6 +286,9 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 		// removes the room's `open` rather than set it false (packages/models LivechatRooms.closeRoomById:
 		// `$unset: { open: 1 }`), so a closed room reaches apps with no `isOpen` at all (converters/rooms.ts
 		// maps `isOpen` from `open`), never with `isOpen: false`.
+		// Once closed, afterRoomClosed fires ILivechatRoomClosedHandler and IPostLivechatRoomClosed with
+		// the closed room, on the next tick and not awaited (lib/closeRoom.ts), whoever closed it: an
+		// agent, the visitor, an app through this bridge.
 		closeRoom: async (room: Json, comment: string, closer: Json | undefined) => {
 			const stored = w.rooms.get(room.id as string);
 			if (!stored || stored.type !== 'l' || !stored.isOpen) return false;
@@ -295,6 +298,11 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 				closer: closer ? 'user' : 'visitor',
 				closedBy: closer,
 				closingComment: comment,
+			});
+			const closed = toAppRoom(w, stored);
+			process.nextTick(() => {
+				ctx.events.fire('ILivechatRoomClosedHandler', closed);
+				ctx.events.fire('IPostLivechatRoomClosed', closed);
 			});
 			return true;
 		},
