@@ -291,6 +291,36 @@ describe('inbound messages', () => {
 			expect(sends()).toHaveLength(1);
 		});
 
+		it('once the contact changed their number, sends nothing more to the old one: replies, templates and the goodbye; the new number is a new contact', async () => {
+			const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+			(stored.data as any).conversationFinishedMessage = 'Thanks, bye!';
+			const { agent, room } = await conversation();
+			const body = 'User Carla changed from 5511987654321 to 5511911112222';
+			await inbound({ type: 'system', system: { body, wa_id: '5511911112222', type: 'user_changed_number' } });
+			expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
+				'Hi, is my order ready?',
+				expect.stringContaining(body),
+			]);
+
+			await app.harness.userMessage({ user: agent, room, text: 'Your order is ready' });
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
+				"⚠️ Not sent: this contact changed their WhatsApp number to +5511911112222, and nothing more goes to the old one (it may be someone else's by now). Their messages from the new number come in a new conversation.",
+			);
+			await app.harness.command('whatsapp', ['send-template'], { user: agent, room });
+			expect(app.harness.openModal(agent)).toBeUndefined();
+			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
+				'This contact changed their WhatsApp number to +5511911112222: nothing more is sent to the old one. Their messages from the new number come in a new conversation; to write first, run /whatsapp send-template outside this room with the new number.',
+			);
+			await app.harness.closeLivechatRoom(room, agent);
+			expect(sends()).toEqual([]);
+
+			await inbound('Hi, new number here', '5511911112222');
+			expect(livechatRooms().map((r) => [r.isOpen ?? false, (r.visitor as any).token])).toEqual([
+				[false, contactVisitorToken(app, '5511987654321')],
+				[true, contactVisitorToken(app, '5511911112222')],
+			]);
+		});
+
 		it("explains Meta's refusal to the agent", async () => {
 			const { agent, room } = await conversation();
 			app.sim.injectError(NUMBER.phoneNumberId, { code: 131047 });

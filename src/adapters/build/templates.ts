@@ -15,6 +15,7 @@ import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
 import { postAsUser } from '../persistence/ownPosts';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
+import { WindowStore } from '../persistence/WindowStore';
 import { contactOf, contactRoom } from '../rocketchat/conversations';
 import { campaignsOf } from './campaigns';
 import { clockOf } from './clock';
@@ -98,6 +99,7 @@ export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender
 		settings,
 		directory: directoryOf(read),
 		rooms,
+		windows: new WindowStore(read.getPersistenceReader()),
 		logger: acc.logger,
 		newViewId: options.newViewId,
 		views: MODAL_VIEWS,

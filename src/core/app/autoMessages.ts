@@ -90,8 +90,9 @@ export class AutoMessages {
 	async onRoomClosed(closed: Contact & { roomId: string }): Promise<void> {
 		const number = await this.ports.numbers.get(closed.phoneNumberId);
 		if (!number?.conversationFinishedMessage) return;
-		const last = (await this.ports.windows.get(contactKey(closed.phoneNumberId, closed.waId)))?.at;
-		if (!isWindowOpen(last, this.ports.clock.now())) return;
+		const window = await this.ports.windows.get(contactKey(closed.phoneNumberId, closed.waId));
+		// Nothing goes to a number the contact changed from (it may be someone else's by now).
+		if (window?.movedTo || !isWindowOpen(window?.at, this.ports.clock.now())) return;
 		await this.trySend({ number, waId: closed.waId }, number.conversationFinishedMessage, closed.roomId);
 	}
 }

@@ -82,6 +82,17 @@ const PASSIVE_UNSUPPORTED = new Set(['edit', 'pin', 'keep_in_chat', 'reaction', 
 const isPassive = (event: InboundMessageEvent): boolean =>
 	PASSIVE_TYPES.has(event.type) || PASSIVE_UNSUPPORTED.has(unsupportedKind(event.raw) ?? '');
 
+/**
+ * The new WhatsApp ID of a contact who changed their number (Meta's system message
+ * `user_changed_number`: `from` the old number, `system.wa_id` the new one); else undefined.
+ */
+function changedNumberOf(event: InboundMessageEvent, waId: string): string | undefined {
+	const system = event.type === 'system' ? (event.raw.system as { type?: unknown; wa_id?: unknown } | undefined) : undefined;
+	if (system?.type !== 'user_changed_number' || typeof system.wa_id !== 'string') return undefined;
+	const digits = system.wa_id.replace(/\D/g, '');
+	return digits && digits !== waId ? digits : undefined;
+}
+
 /** A passive message's type for the log: an unsupported one's kind with it. */
 const passiveType = (event: InboundMessageEvent): string => {
 	const kind = unsupportedKind(event.raw);
@@ -243,6 +254,22 @@ export class InboundService implements InboundHandler {
 	}
 
 	/**
+	 * The contact changed their number to `waId`: their window says so (core/app/window.ts
+	 * `movedTo`), so that agents' replies, the modal and the conversation-finished message send nothing
+	 * more to this one. Their messages from the new number come as another contact's.
+	 */
+	private async recordMove(token: string, event: InboundMessageEvent, waId: string): Promise<void> {
+		const sentAt = Number(event.timestamp) * 1000;
+		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
+		const window = await this.ports.windows.get(token);
+		if (window?.movedTo?.waId === waId && window.movedTo.at >= at) return;
+		await this.ports.windows.put(token, { ...(window ?? { at: 0 }), movedTo: { waId, at } });
+		this.ports.logger?.info(
+			`number ${event.phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`,
+		);
+	}
+
+	/**
 	 * A message in a WhatsApp group (Meta's Groups API, `group_id`): the app handles one-to-one
 	 * conversations only, so it opens no room, is posted nowhere, opens no window and gets no reply
 	 * (the sender is one of the group's participants, not a contact writing to the number). The app's
@@ -287,6 +314,8 @@ export class InboundService implements InboundHandler {
 		// closed while the contact just wrote.
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
 		if (seen) return isPassive(event) ? undefined : this.openWindow(token, event, true);
+		const movedTo = changedNumberOf(event, waId);
+		if (movedTo) await this.recordMove(token, event, movedTo);
 		// A reaction (a 👍 to the conversation-finished message, say), a system message (a number
 		// change) or an action on an earlier message that WhatsApp does not pass on (an edit, a pin) is
 		// shown in the contact's open conversation; it never opens one, welcomed and all.

@@ -233,8 +233,10 @@ export class ReplyRelay {
 		const number = await ports.numbers.get(room.contact.phoneNumberId);
 		if (!number) return notify(t('reply_number_gone'));
 
-		const last = (await ports.windows.get(contactKey(room.contact.phoneNumberId, room.contact.waId)))?.at;
-		if (!isWindowOpen(last, ports.clock.now())) return notify(t('reply_window_closed'));
+		const window = await ports.windows.get(contactKey(room.contact.phoneNumberId, room.contact.waId));
+		// The contact changed their number: the old one may be someone else's by now.
+		if (window?.movedTo) return notify(t('reply_number_changed', { number: window.movedTo.waId }));
+		if (!isWindowOpen(window?.at, ports.clock.now())) return notify(t('reply_window_closed'));
 
 		const replyTo = reply.quotedId ? await this.quotedWamid(reply.quotedId, room.id) : undefined;
 		const prefix = (await ports.settings.get('agentNamePrefix')) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';

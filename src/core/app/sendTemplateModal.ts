@@ -15,11 +15,13 @@ import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { headerFormat, MetaTemplate, Values } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
+import { Contact, contactKey } from './conversations';
 import { KeyedQueue } from './keyedQueue';
 import { Clock, Logger, SettingsReader, systemClock } from './ports';
 import { dayOf } from '../status/retention';
 import { explainListError, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
+import { Windows } from './window';
 
 export interface Draft {
 	viewId: string;
@@ -184,6 +186,8 @@ export interface SendTemplateModalPorts {
 	settings: SettingsReader;
 	directory: Directory;
 	rooms: Pick<TemplateRooms, 'contactOf'>;
+	/** The contacts' windows: a contact who changed their number gets nothing more at the old one. */
+	windows: Pick<Windows, 'get'>;
 	logger?: Logger;
 	/** A new modal's view id. */
 	newViewId(): string;
@@ -364,6 +368,8 @@ export class SendTemplateModal {
 		// A contact's room answers through its own number only; outside one, the first is preselected.
 		const number = contact ? numbers.find((n) => n.phoneNumberId === contact.phoneNumberId) : numbers[0];
 		if (!number) return { notice: t('send_room_number_gone') };
+		const movedTo = contact && (await this.movedTo(await this.ports.rooms.contactOf(contact.roomId)));
+		if (movedTo) return { notice: t('send_number_changed', { number: movedTo }) };
 		const draft: Draft = {
 			viewId: this.ports.newViewId(),
 			userId: input.user.id,
@@ -502,6 +508,11 @@ export class SendTemplateModal {
 		}
 	}
 
+	/** The new WhatsApp ID of a room's contact who changed their number (core/app/window.ts `movedTo`). */
+	private async movedTo(contact: Contact | undefined): Promise<string | undefined> {
+		return contact && (await this.ports.windows.get(contactKey(contact.phoneNumberId, contact.waId)))?.movedTo?.waId;
+	}
+
 	/** The number, template, recipient, department and values of the draft, checked; else the errors by field. */
 	private async check(draft: Draft, t: Translator): Promise<Checked | { errors: ModalErrors }> {
 		const numbers = await this.ports.sender.listNumbers();
@@ -512,6 +523,8 @@ export class SendTemplateModal {
 		const number = refusal ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
 		if (!number)
 			return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
+		const movedTo = draft.askRecipient ? undefined : await this.movedTo(contact);
+		if (movedTo) return { errors: { template: t('send_number_changed', { number: movedTo }) } };
 		// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
 		if (!(await this.graphBaseUrlAccepted())) return { errors: { template: t('error_graph_base_url_refused') } };
 

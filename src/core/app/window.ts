@@ -19,6 +19,12 @@ export interface WindowRecord {
 	wamid?: string;
 	/** The `at` the pending notice job was scheduled for; absent when none is pending. */
 	noticeFor?: number;
+	/**
+	 * The contact changed their WhatsApp number (Meta's `user_changed_number` system message, sent
+	 * `at`, ms) to `waId`: nothing more goes to this one, which may be someone else's by now. A message
+	 * written from this number later is someone's who has it now, and clears it.
+	 */
+	movedTo?: { waId: string; at: number };
 }
 
 /** The windows, by contact token (core/app/conversations.ts contactKey). */
@@ -38,6 +44,7 @@ export async function recordInbound(windows: Windows, message: { token: string; 
 	// Meta may deliver an older message late: the window runs from the latest one.
 	const record: WindowRecord =
 		previous && previous.at > message.at ? { ...previous } : { ...previous, at: message.at, wamid: message.wamid };
+	if (record.movedTo && message.at > record.movedTo.at) delete record.movedTo;
 	await windows.put(message.token, record);
 	return record;
 }
@@ -105,7 +112,8 @@ export class WindowNotices {
 		const minutes = await this.ports.settings.get('windowNoticeMinutes');
 		const contact = contactOfKey(job.token);
 		const room = contact ? await conversations.openRoomOf(contact) : undefined;
-		if (!room || !minutes) {
+		// No notice for a number the contact changed from: nothing can be sent to it.
+		if (!room || !minutes || window.movedTo) {
 			await windows.put(job.token, { ...window, noticeFor: undefined });
 			return;
 		}

@@ -234,6 +234,13 @@ describe('AutoMessages', () => {
 		expect(w.sent()).toHaveLength(1);
 	});
 
+	it('says no goodbye to a number the contact changed from, the window still open', async () => {
+		const w = await world();
+		await w.windows.put(TOKEN, { at: T0 - 1000, movedTo: { waId: '5511911112222', at: T0 - 500 } });
+		await w.auto.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA, roomId: 'r1' });
+		expect(w.requests).toEqual([]);
+	});
+
 	it('sends nothing a number does not have', async () => {
 		const w = await world({ ...NUMBER });
 		await w.windows.put(TOKEN, { at: T0 });

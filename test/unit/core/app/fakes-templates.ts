@@ -5,6 +5,7 @@ import { MessageLink, SentMessage } from '../../../../src/core/app/ports';
 import { SendLog } from '../../../../src/core/app/sendLog';
 import { SettingKey, settingsOf } from '../../../../src/core/app/settings';
 import { SendTemplates } from '../../../../src/core/app/sendTemplates';
+import { WindowRecord } from '../../../../src/core/app/window';
 import { IDEMPOTENCY_WINDOW_MS } from '../../../../src/adapters/persistence/IdempotencyStore';
 import {
 	Directory,
@@ -240,6 +241,8 @@ export function templatesWorld(
 		...(options.campaigns ? { campaigns: options.campaigns } : {}),
 	});
 	const drafts = new MemoryDrafts();
+	/** The contacts' windows by token (only `movedTo` matters to the modal). */
+	const windows = new Map<string, WindowRecord>();
 	const warnings: string[] = [];
 	const errors: string[] = [];
 	let views = 0;
@@ -249,6 +252,7 @@ export function templatesWorld(
 		settings,
 		directory,
 		rooms,
+		windows: { get: async (token) => windows.get(token) },
 		logger: { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void errors.push(m) },
 		newViewId: () => `view-${++views}`,
 		views: new ModalViews(),
@@ -257,6 +261,7 @@ export function templatesWorld(
 	return {
 		service,
 		modal,
+		windows,
 		graph,
 		recorded,
 		begun,

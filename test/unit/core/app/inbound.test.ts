@@ -417,6 +417,34 @@ describe('InboundService', () => {
 		});
 	});
 
+	it("records a contact's number change on their window (shown in their open room), once; a later message from the old number is someone's who has it now, and clears it", async () => {
+		const w = await world({ numbers: [NUMBER] });
+		await w.service.handle(textEvent('hello'), { finalAttempt: false });
+		const token = contactKey(NUMBER.phoneNumberId, CARLA);
+		const base = textEvent('', { at: T0 + 60000 });
+		const body = 'User Carla changed from 5511987654321 to 5511911112222';
+		const change: InboundMessageEvent = {
+			...base,
+			type: 'system',
+			raw: {
+				from: CARLA,
+				id: base.wamid,
+				timestamp: base.timestamp,
+				type: 'system',
+				system: { body, wa_id: '5511911112222', type: 'user_changed_number' },
+			},
+		};
+		await w.service.handle(change, { finalAttempt: false });
+		await w.service.handle(change, { finalAttempt: false });
+		expect(await w.windows.get(token)).toMatchObject({ movedTo: { waId: '5511911112222', at: T0 + 60000 } });
+		expect(w.conversations.textsOf('r1')).toEqual(['hello', expect.stringContaining(body)]);
+		expect(w.logs.filter((l) => l.includes('changed their WhatsApp number'))).toHaveLength(1);
+
+		await w.service.handle(textEvent('I have this number now', { at: T0 + 120000 }), { finalAttempt: false });
+		expect((await w.windows.get(token))?.movedTo).toBeUndefined();
+		expect((await w.windows.get(token))?.at).toBe(T0 + 120000);
+	});
+
 	it('shows a reaction or a system message in the open conversation, and never opens one for it (no welcome)', async () => {
 		const w = await world({ numbers: [WELCOMING] });
 		const passive = (type: 'reaction' | 'system', body: Record<string, unknown>): InboundMessageEvent => {
@@ -438,6 +466,7 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual([]);
 		expect(w.logs).toEqual([
 			`number ${WELCOMING.phoneNumberId}: a contact's reaction without an open conversation is not shown`,
+			`number ${WELCOMING.phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`,
 			`number ${WELCOMING.phoneNumberId}: a contact's system without an open conversation is not shown`,
 		]);
 

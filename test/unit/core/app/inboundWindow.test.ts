@@ -44,6 +44,12 @@ describe('the 24-hour window', () => {
 		await recordInbound(windows, { token: TOKEN, at: T0, wamid: 'new' });
 		expect(await recordInbound(windows, { token: TOKEN, at: T0 - 1, wamid: 'old' })).toEqual({ at: T0, wamid: 'new' });
 	});
+	it("keeps a contact's number change until a later message from that number (someone who has it now)", async () => {
+		const windows = new MemoryWindows();
+		await windows.put(TOKEN, { at: T0, movedTo: { waId: '5511911112222', at: T0 } });
+		expect(await recordInbound(windows, { token: TOKEN, at: T0, wamid: 'same' })).toMatchObject({ movedTo: { at: T0 } });
+		expect(await recordInbound(windows, { token: TOKEN, at: T0 + 1, wamid: 'later' })).toEqual({ at: T0 + 1, wamid: 'later' });
+	});
 });
 
 describe('window notices', () => {
@@ -90,6 +96,16 @@ describe('window notices', () => {
 		const off = await world({ windowNoticeMinutes: 0 });
 		await off.write(T0);
 		expect(off.scheduled).toEqual([]);
+	});
+
+	it('say nothing once the contact changed their number (nothing can be sent to the old one)', async () => {
+		const w = await world();
+		await w.write(T0);
+		const window = (await w.windows.get(TOKEN))!;
+		await w.windows.put(TOKEN, { ...window, movedTo: { waId: '5511911112222', at: T0 + 1 } });
+		await w.runLast();
+		expect(w.conversations.posts).toEqual([]);
+		expect(await w.windows.get(TOKEN)).toEqual({ at: T0, wamid: `wamid.${T0}`, movedTo: { waId: '5511911112222', at: T0 + 1 } });
 	});
 
 	it('are scheduled again when the pending job was lost (the app was disabled)', async () => {

@@ -87,6 +87,14 @@ describe('ReplyRelay', () => {
 		expect(w.notices).toEqual([]);
 	});
 
+	it('tells the agent, and sends nothing, once the contact changed their number (the old one may be someone else’s), the window still open', async () => {
+		const w = await world();
+		await w.windows.put(TOKEN, { at: T0 - 1000, movedTo: { waId: '5511911112222', at: T0 - 500 } });
+		await w.relay.relay(reply('Hello'));
+		expect(w.requests).toEqual([]);
+		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t('reply_number_changed', { number: '5511911112222' }) }]);
+	});
+
 	it('tells the agent, and sends nothing, once the window is closed', async () => {
 		const w = await world({ lastInbound: T0 - WINDOW_MS - 1 });
 		await w.relay.relay(reply('Hello'));

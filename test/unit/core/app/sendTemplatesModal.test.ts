@@ -266,6 +266,24 @@ describe('submitting the modal', () => {
 		expect(w.links).toEqual([expect.objectContaining({ wamid: w.recorded[0].message.wamid, rcMessageId: 'msg-1', roomId: 'room-1' })]);
 	});
 
+	it('sends nothing to a contact who changed their number: the modal does not open in their room, and a submit after the change is refused', async () => {
+		const w = templatesWorld();
+		w.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
+		const viewId = await openIn(w, { contact });
+		w.windows.set('whatsapp:1001:5511912345678', { at: 0, movedTo: { waId: '5511911112222', at: 1 } });
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_number_changed {"number":"5511911112222"}' },
+			openedIn: 'room-1',
+		});
+		expect(await w.modal.open({ user: agent, contact, t: keys })).toEqual({ notice: 'send_number_changed {"number":"5511911112222"}' });
+		expect(w.graph.sends).toEqual([]);
+		// Outside a contact's room the typed number is the agent's to choose.
+		const outside = await openIn(w, {});
+		const typed = { ...filled, fields: { ...filled.fields, recipient: '+55 11 91234-5678' } };
+		expect(await w.modal.submit({ viewId: outside, user: agent, submitted: typed, t: keys })).toMatchObject({ kind: 'sent' });
+	});
+
 	it("refuses another user's submit (logged), an expired modal, and another number in a contact's room", async () => {
 		const w = templatesWorld({ numbers: [NUMBER, OTHER_NUMBER] });
 		w.rooms.contacts.set('room-1', { phoneNumberId: '1001', waId: '5511912345678' });
