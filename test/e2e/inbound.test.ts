@@ -319,6 +319,16 @@ describe('inbound messages', () => {
 				[false, contactVisitorToken(app, '5511987654321')],
 				[true, contactVisitorToken(app, '5511911112222')],
 			]);
+			// The new number's first conversation links the earlier one.
+			expect(app.harness.world.messagesIn(livechatRooms()[1].id).map((m) => m.text)).toEqual([
+				'Hi, new number here',
+				expect.stringMatching(
+					new RegExp(
+						`^ℹ️ This contact wrote before from \\+5511987654321, and changed their WhatsApp number on \\d{4}-\\d{2}-\\d{2}\\.\nTheir earlier conversation: http\\S+/live/${room.id}$`,
+					),
+				),
+			]);
+			expect(sends()).toEqual([]);
 		});
 
 		it("explains Meta's refusal to the agent", async () => {

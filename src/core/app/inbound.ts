@@ -93,6 +93,9 @@ function changedNumberOf(event: InboundMessageEvent, waId: string): string | und
 	return digits && digits !== waId ? digits : undefined;
 }
 
+/** How long after a number change the new number's first conversation links the earlier one. */
+const MOVED_NOTE_DAYS = 30;
+
 /** A passive message's type for the log: an unsupported one's kind with it. */
 const passiveType = (event: InboundMessageEvent): string => {
 	const kind = unsupportedKind(event.raw);
@@ -258,15 +261,52 @@ export class InboundService implements InboundHandler {
 	 * `movedTo`), so that agents' replies, the modal and the conversation-finished message send nothing
 	 * more to this one. Their messages from the new number come as another contact's.
 	 */
-	private async recordMove(token: string, event: InboundMessageEvent, waId: string): Promise<void> {
+	private async recordMove(contact: Contact, event: InboundMessageEvent, waId: string): Promise<void> {
+		const { windows, conversations } = this.ports;
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
-		const window = await this.ports.windows.get(token);
+		const token = contactKey(contact.phoneNumberId, contact.waId);
+		const window = await windows.get(token);
 		if (window?.movedTo?.waId === waId && window.movedTo.at >= at) return;
-		await this.ports.windows.put(token, { ...(window ?? { at: 0 }), movedTo: { waId, at } });
+		// The new number's first conversation links this one (`notePreviousNumber`).
+		const room = await conversations.openRoomOf(contact);
+		const next = contactKey(contact.phoneNumberId, waId);
+		const nextWindow = await windows.get(next);
+		await windows.put(next, {
+			...(nextWindow ?? { at: 0 }),
+			movedFrom: { waId: contact.waId, at, ...(room ? { roomId: room.id } : {}) },
+		});
+		await windows.put(token, { ...(window ?? { at: 0 }), movedTo: { waId, at } });
 		this.ports.logger?.info(
 			`number ${event.phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`,
 		);
+	}
+
+	/**
+	 * The first conversation of a contact who changed their number to this one (within
+	 * MOVED_NOTE_DAYS) says so, linking the earlier conversation. Best effort: the message is posted.
+	 */
+	private async notePreviousNumber(token: string, room: Room): Promise<void> {
+		const { windows, clock } = this.ports;
+		try {
+			const window = await windows.get(token);
+			const from = window?.movedFrom;
+			if (!window || !from) return;
+			if (clock.now() - from.at <= MOVED_NOTE_DAYS * 86400000) {
+				const t = await this.ports.translator();
+				const said = t('inbound_moved_from', { number: from.waId, date: new Date(from.at).toISOString().slice(0, 10) });
+				const link = from.roomId
+					? `\n${t('inbound_moved_from_room', { link: `${await this.ports.siteUrl()}/live/${from.roomId}` })}`
+					: '';
+				await this.ports.conversations.postAsApp({ room, text: `${said}${link}` });
+			}
+			const { movedFrom: _noted, ...rest } = window;
+			await windows.put(token, rest);
+		} catch (error) {
+			this.ports.logger?.warn(
+				`the earlier number of a contact not noted in room ${room.id}: ${error instanceof Error ? error.message : 'error'}`,
+			);
+		}
 	}
 
 	/**
@@ -315,7 +355,7 @@ export class InboundService implements InboundHandler {
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
 		if (seen) return isPassive(event) ? undefined : this.openWindow(token, event, true);
 		const movedTo = changedNumberOf(event, waId);
-		if (movedTo) await this.recordMove(token, event, movedTo);
+		if (movedTo) await this.recordMove({ phoneNumberId: number.phoneNumberId, waId }, event, movedTo);
 		// A reaction (a 👍 to the conversation-finished message, say), a system message (a number
 		// change) or an action on an earlier message that WhatsApp does not pass on (an edit, a pin) is
 		// shown in the contact's open conversation; it never opens one, welcomed and all.
@@ -430,7 +470,9 @@ export class InboundService implements InboundHandler {
 		const now = this.ports.clock.now();
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
-		await this.openWindow(contactKey(number.phoneNumberId, waId), event);
+		const token = contactKey(number.phoneNumberId, waId);
+		if (isNew) await this.notePreviousNumber(token, room);
+		await this.openWindow(token, event);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);

@@ -25,6 +25,11 @@ export interface WindowRecord {
 	 * written from this number later is someone's who has it now, and clears it.
 	 */
 	movedTo?: { waId: string; at: number };
+	/**
+	 * This contact changed their number to this one from `waId` (at `at`, ms; `roomId` the
+	 * conversation that was open then): their first conversation from it links the earlier one.
+	 */
+	movedFrom?: { waId: string; at: number; roomId?: string };
 }
 
 /** The windows, by contact token (core/app/conversations.ts contactKey). */

@@ -445,6 +445,38 @@ describe('InboundService', () => {
 		expect((await w.windows.get(token))?.at).toBe(T0 + 120000);
 	});
 
+	it('links the earlier conversation in the first conversation from the new number, once', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		await w.service.handle(textEvent('hello'), { finalAttempt: false });
+		const base = textEvent('', { at: T0 + 60000 });
+		const system = {
+			body: 'User Carla changed from 5511987654321 to 5511911112222',
+			wa_id: '5511911112222',
+			type: 'user_changed_number',
+		};
+		await w.service.handle(
+			{ ...base, type: 'system', raw: { from: CARLA, id: base.wamid, timestamp: base.timestamp, type: 'system', system } },
+			{ finalAttempt: false },
+		);
+		const NEW = '5511911112222';
+		const fromNew = (text: string): InboundMessageEvent => {
+			const event = textEvent(text, { at: T0 + 120000 });
+			return { ...event, from: NEW, waId: NEW, raw: { ...event.raw, from: NEW } };
+		};
+		await w.service.handle(fromNew('Hi, new number'), { finalAttempt: false });
+		expect(w.conversations.rooms.map((r) => [r.id, r.visitorToken])).toEqual([
+			['r1', contactKey(NUMBER.phoneNumberId, CARLA)],
+			['r2', contactKey(NUMBER.phoneNumberId, NEW)],
+		]);
+		const note = `${t('inbound_moved_from', { number: CARLA, date: new Date(T0 + 60000).toISOString().slice(0, 10) })}\n${t('inbound_moved_from_room', { link: 'https://chat.example/live/r1' })}`;
+		expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note]);
+		expect((await w.windows.get(contactKey(NUMBER.phoneNumberId, NEW)))?.movedFrom).toBeUndefined();
+		// Their next conversation from it says nothing more.
+		w.conversations.rooms[1].open = false;
+		await w.service.handle(fromNew('Hi again'), { finalAttempt: false });
+		expect(w.conversations.textsOf('r3')).toEqual(['Hi again']);
+	});
+
 	it('shows a reaction or a system message in the open conversation, and never opens one for it (no welcome)', async () => {
 		const w = await world({ numbers: [WELCOMING] });
 		const passive = (type: 'reaction' | 'system', body: Record<string, unknown>): InboundMessageEvent => {
