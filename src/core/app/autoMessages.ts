@@ -55,11 +55,19 @@ export class AutoMessages {
 	 * number's offline message, once until a conversation starts.
 	 */
 	async onWaitingForAgent(to: ContactOfNumber): Promise<void> {
-		if (!to.number.offlineMessage?.trim()) return;
+		if (!to.number.offlineMessage?.trim() || (await this.movedAway(to))) return;
 		const token = contactKey(to.number.phoneNumberId, to.waId);
 		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) return;
 		// Marked once it went: a send that failed is tried again with the next run of the waiting message.
 		if (await this.trySend(to, to.number.offlineMessage)) await this.ports.marks.mark(OFFLINE_SENT, token);
+	}
+
+	/**
+	 * The contact changed their number from this one (core/app/window.ts `movedTo`): nothing more goes
+	 * to it, not even to a message of theirs Meta delivers late.
+	 */
+	private async movedAway(to: ContactOfNumber): Promise<boolean> {
+		return Boolean((await this.ports.windows.get(contactKey(to.number.phoneNumberId, to.waId)))?.movedTo);
 	}
 
 	/** The contact's messages reached a room: the next time they wait for an agent, they are told again. */
@@ -76,6 +84,7 @@ export class AutoMessages {
 	 */
 	async onNewConversation(to: ContactOfNumber & { room: Room }): Promise<void> {
 		const { number, room } = to;
+		if ((number.welcomeMessage?.trim() || number.offlineMessage?.trim()) && (await this.movedAway(to))) return;
 		await this.trySend(to, number.welcomeMessage, room.id);
 		const token = contactKey(number.phoneNumberId, to.waId);
 		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);

@@ -15,7 +15,7 @@ import { WaitingForAgent } from './errors';
 import { InboundMediaInput, MediaOutcome } from './inboundMedia';
 import { Clock, InboundHandler, Logger, MessageLog, Numbers } from './ports';
 import { SettingsReader } from './settings';
-import { recordInbound, WindowNotices, Windows } from './window';
+import { recordInbound, WindowNotices, WindowRecord, Windows } from './window';
 
 export interface InboundPorts {
 	messages: MessageLog;
@@ -86,11 +86,12 @@ const isPassive = (event: InboundMessageEvent): boolean =>
  * The new WhatsApp ID of a contact who changed their number (Meta's system message
  * `user_changed_number`: `from` the old number, `system.wa_id` the new one); else undefined.
  */
-function changedNumberOf(event: InboundMessageEvent, waId: string): string | undefined {
+function changedNumberOf(event: InboundMessageEvent): { from: string; to: string } | undefined {
 	const system = event.type === 'system' ? (event.raw.system as { type?: unknown; wa_id?: unknown } | undefined) : undefined;
 	if (system?.type !== 'user_changed_number' || typeof system.wa_id !== 'string') return undefined;
-	const digits = system.wa_id.replace(/\D/g, '');
-	return digits && digits !== waId ? digits : undefined;
+	// The old number is the sender's, whatever contact the payload names (it may name the new one).
+	const [from, to] = [event.from.replace(/\D/g, ''), system.wa_id.replace(/\D/g, '')];
+	return from && to && from !== to ? { from, to } : undefined;
 }
 
 /** How long after a number change the new number's first conversation links the earlier one. */
@@ -245,7 +246,7 @@ export class InboundService implements InboundHandler {
 	 * The contact's 24-hour window from this message, and its notices. `missingOnly` (a message seen
 	 * before): a window that already counts a message as late is left as it is (its notices ensured).
 	 */
-	private async openWindow(token: string, event: InboundMessageEvent, missingOnly = false): Promise<void> {
+	private async openWindow(token: string, event: InboundMessageEvent, missingOnly = false): Promise<WindowRecord | void> {
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
 		if (missingOnly) {
@@ -254,54 +255,75 @@ export class InboundService implements InboundHandler {
 		}
 		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid });
 		await this.ports.notices.ensure(token, window);
+		return window;
 	}
 
 	/**
-	 * The contact changed their number to `waId`: their window says so (core/app/window.ts
-	 * `movedTo`), so that agents' replies, the modal and the conversation-finished message send nothing
-	 * more to this one. Their messages from the new number come as another contact's.
+	 * The contact changed their number from `change.from` to `change.to`: the old number's window says
+	 * so (core/app/window.ts `movedTo`), so that agents' replies, the modal and the automatic messages
+	 * send nothing more to it. Their messages from the new number come as another contact's: its
+	 * conversation links the earlier one (`notePreviousNumber`), at once when it is open, else its next.
+	 * A change older than what the windows know (Meta's order is not the sent order) changes nothing.
 	 */
-	private async recordMove(contact: Contact, event: InboundMessageEvent, waId: string): Promise<void> {
-		const { windows, conversations } = this.ports;
+	private async recordMove(phoneNumberId: string, event: InboundMessageEvent, change: { from: string; to: string }): Promise<void> {
+		const { windows, conversations, messages } = this.ports;
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
-		const token = contactKey(contact.phoneNumberId, contact.waId);
-		const window = await windows.get(token);
-		if (window?.movedTo?.waId === waId && window.movedTo.at >= at) return;
-		// The new number's first conversation links this one (`notePreviousNumber`).
-		const room = await conversations.openRoomOf(contact);
-		const next = contactKey(contact.phoneNumberId, waId);
-		const nextWindow = await windows.get(next);
-		await windows.put(next, {
-			...(nextWindow ?? { at: 0 }),
-			movedFrom: { waId: contact.waId, at, ...(room ? { roomId: room.id } : {}) },
-		});
-		await windows.put(token, { ...(window ?? { at: 0 }), movedTo: { waId, at } });
-		this.ports.logger?.info(
-			`number ${event.phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`,
-		);
+		const [oldContact, newContact] = [
+			{ phoneNumberId, waId: change.from },
+			{ phoneNumberId, waId: change.to },
+		];
+		const oldToken = contactKey(phoneNumberId, change.from);
+		const old = await windows.get(oldToken);
+		// Written from the old number after the change (its new owner), or a later change known already.
+		if (old && (old.at > at || (old.movedTo && old.movedTo.at >= at))) return;
+		const open = await conversations.openRoomOf(oldContact);
+		const roomId = open?.id ?? (old?.wamid ? (await messages.linkOfWamid(old.wamid))?.roomId : undefined);
+		const movedFrom = { waId: change.from, at, ...(roomId ? { roomId } : {}) };
+		const newToken = contactKey(phoneNumberId, change.to);
+		const next = await windows.get(newToken);
+		// The new number's own change away, older than this one, is over too.
+		const { movedTo: _back, ...nextRest } = next ?? { at: 0 };
+		const keep = next?.movedTo && next.movedTo.at > at ? { movedTo: next.movedTo } : {};
+		const room = await conversations.openRoomOf(newContact);
+		if (room) await this.notePreviousNumber(room, movedFrom);
+		await windows.put(newToken, { ...nextRest, ...keep, ...(room ? {} : { movedFrom }) });
+		// The old number's last (a retry after a failure before it does the above again, not this skipped).
+		// Its own earlier change to it is over (a change back: A to B, then B to A).
+		const { movedFrom: _over, ...oldRest } = old ?? { at: 0 };
+		await windows.put(oldToken, { ...oldRest, movedTo: { waId: change.to, at } });
+		this.ports.logger?.info(`number ${phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`);
 	}
 
 	/**
-	 * The first conversation of a contact who changed their number to this one (within
-	 * MOVED_NOTE_DAYS) says so, linking the earlier conversation. Best effort: the message is posted.
+	 * In the new number's conversation of a contact who changed their number (within
+	 * MOVED_NOTE_DAYS): they wrote before from `from.waId`, and the earlier conversation's link. Best
+	 * effort: a failure is logged, never retried (the contact's message is posted).
 	 */
-	private async notePreviousNumber(token: string, room: Room): Promise<void> {
-		const { windows, clock } = this.ports;
+	private async notePreviousNumber(room: Room, from: NonNullable<WindowRecord['movedFrom']>): Promise<void> {
+		if (this.ports.clock.now() - from.at > MOVED_NOTE_DAYS * 86400000) return;
 		try {
-			const window = await windows.get(token);
-			const from = window?.movedFrom;
-			if (!window || !from) return;
-			if (clock.now() - from.at <= MOVED_NOTE_DAYS * 86400000) {
-				const t = await this.ports.translator();
-				const said = t('inbound_moved_from', { number: from.waId, date: new Date(from.at).toISOString().slice(0, 10) });
-				const link = from.roomId
-					? `\n${t('inbound_moved_from_room', { link: `${await this.ports.siteUrl()}/live/${from.roomId}` })}`
-					: '';
-				await this.ports.conversations.postAsApp({ room, text: `${said}${link}` });
-			}
+			const t = await this.ports.translator();
+			const said = t('inbound_moved_from', { number: from.waId, date: new Date(from.at).toISOString().slice(0, 10) });
+			const link = from.roomId
+				? `\n${t('inbound_moved_from_room', { link: `${await this.ports.siteUrl()}/live/${from.roomId}` })}`
+				: '';
+			await this.ports.conversations.postAsApp({ room, text: `${said}${link}` });
+		} catch (error) {
+			this.ports.logger?.warn(
+				`the earlier number of a contact not noted in room ${room.id}: ${error instanceof Error ? error.message : 'error'}`,
+			);
+		}
+	}
+
+	/** The new number's first message after the change is in `room`: noted there, and no more after it. */
+	private async noteMovedFrom(token: string, room: Room): Promise<void> {
+		try {
+			const window = await this.ports.windows.get(token);
+			if (!window?.movedFrom) return;
+			await this.notePreviousNumber(room, window.movedFrom);
 			const { movedFrom: _noted, ...rest } = window;
-			await windows.put(token, rest);
+			await this.ports.windows.put(token, rest);
 		} catch (error) {
 			this.ports.logger?.warn(
 				`the earlier number of a contact not noted in room ${room.id}: ${error instanceof Error ? error.message : 'error'}`,
@@ -343,7 +365,9 @@ export class InboundService implements InboundHandler {
 		if (event.groupId) return this.leaveGroupMessage(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
-		const waId = event.waId || event.from;
+		const change = changedNumberOf(event);
+		// A number change is the old number's, whatever contact the payload names.
+		const waId = change?.from ?? (event.waId || event.from);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		if (posted) return this.afterPost(event, { number, waId }, posted, true);
@@ -353,9 +377,11 @@ export class InboundService implements InboundHandler {
 		// its window may be missing (the failure came before it was recorded): recorded now, never left
 		// closed while the contact just wrote.
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
-		if (seen) return isPassive(event) ? undefined : this.openWindow(token, event, true);
-		const movedTo = changedNumberOf(event, waId);
-		if (movedTo) await this.recordMove({ phoneNumberId: number.phoneNumberId, waId }, event, movedTo);
+		if (seen) {
+			if (!isPassive(event)) await this.openWindow(token, event, true);
+			return;
+		}
+		if (change) await this.recordMove(number.phoneNumberId, event, change);
 		// A reaction (a 👍 to the conversation-finished message, say), a system message (a number
 		// change) or an action on an earlier message that WhatsApp does not pass on (an edit, a pin) is
 		// shown in the contact's open conversation; it never opens one, welcomed and all.
@@ -471,12 +497,16 @@ export class InboundService implements InboundHandler {
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const token = contactKey(number.phoneNumberId, waId);
-		if (isNew) await this.notePreviousNumber(token, room);
-		await this.openWindow(token, event);
+		const window = await this.openWindow(token, event);
+		// Taken up by a retry: a room closed since is over (no note, no welcome).
+		let open: Promise<boolean> | undefined;
+		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));
+		// The first message from a number a contact changed to: the room says so.
+		if (window?.movedFrom && (await isOpen())) await this.noteMovedFrom(token, room);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);
-			if (!again || (await conversations.isOpen(room))) await autoMessages.onNewConversation({ number, waId, room });
+			if (await isOpen()) await autoMessages.onNewConversation({ number, waId, room });
 		} else {
 			// The contact's messages are in a room (one an agent opened, say): a later wait tells them again.
 			await autoMessages.forgetOfflineNotice({ number, waId });

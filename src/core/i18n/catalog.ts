@@ -1109,7 +1109,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_reaction": "Reagiu __emoji__",
 		"inbound_reaction_removed": "Removeu uma reação",
 		"inbound_revoked": "🗑️ O contato apagou esta mensagem no WhatsApp.",
-		"inbound_moved_from": "ℹ️ Este contato escrevia antes de +__number__ e mudou o número de WhatsApp em __date__.",
+		"inbound_moved_from": "ℹ️ Este contato escrevia antes pelo número +__number__ e mudou o número de WhatsApp em __date__.",
 		"inbound_moved_from_room": "A conversa anterior: __link__",
 		"inbound_order": "🛒 Pedido:",
 		"inbound_order_item": "• __quantity__ × __product__ · __price__ __currency__ cada",

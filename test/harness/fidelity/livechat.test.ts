@@ -230,6 +230,30 @@ describe('livechat bridge: rooms (createRoom -> lib/rooms createRoom -> QueueMan
 	});
 });
 
+describe('livechat bridge: closeRoom (lib/closeRoom.ts closeRoom -> afterRoomClosed)', () => {
+	it('fires ILivechatRoomClosedHandler and IPostLivechatRoomClosed with the closed room (no isOpen) on the next tick, not awaited, whoever closes it; a closed room again is refused, firing nothing', async () => {
+		const { livechat, fired, bridges, agent } = setup();
+		agent('ana');
+		const visitor = await livechat.createAndReturnVisitor({ token: 't-1', name: 'Carla' }, APP);
+		const room = await livechat.createRoom(visitor, undefined, APP);
+		await new Promise<void>((resolve) => process.nextTick(resolve));
+		await bridges.events.settled();
+		fired.length = 0;
+		// An app closing the room through the bridge, as an agent's close does.
+		expect(await livechat.closeRoom(room, 'done', undefined, APP)).toBe(true);
+		expect(fired).toEqual([]);
+		await new Promise<void>((resolve) => process.nextTick(resolve));
+		await bridges.events.settled();
+		expect(fired.map((f) => f.event)).toEqual(['ILivechatRoomClosedHandler', 'IPostLivechatRoomClosed']);
+		expect(fired[1].data).toMatchObject({ id: room.id, closedAt: expect.any(Date) });
+		expect('isOpen' in fired[1].data).toBe(false);
+		expect(await livechat.closeRoom(room, 'again', undefined, APP)).toBe(false);
+		await new Promise<void>((resolve) => process.nextTick(resolve));
+		await bridges.events.settled();
+		expect(fired).toHaveLength(2);
+	});
+});
+
 describe('livechat bridge: transfers (transferVisitor -> RoutingManager.transferRoom)', () => {
 	it('needs the app user and an agent as target; an offline agent is refused; a department transfer routes to its next agent', async () => {
 		const { world, livechat, agent } = setup();

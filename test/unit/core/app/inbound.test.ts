@@ -417,64 +417,113 @@ describe('InboundService', () => {
 		});
 	});
 
-	it("records a contact's number change on their window (shown in their open room), once; a later message from the old number is someone's who has it now, and clears it", async () => {
-		const w = await world({ numbers: [NUMBER] });
-		await w.service.handle(textEvent('hello'), { finalAttempt: false });
-		const token = contactKey(NUMBER.phoneNumberId, CARLA);
-		const base = textEvent('', { at: T0 + 60000 });
-		const body = 'User Carla changed from 5511987654321 to 5511911112222';
-		const change: InboundMessageEvent = {
-			...base,
-			type: 'system',
-			raw: {
-				from: CARLA,
-				id: base.wamid,
-				timestamp: base.timestamp,
-				type: 'system',
-				system: { body, wa_id: '5511911112222', type: 'user_changed_number' },
-			},
-		};
-		await w.service.handle(change, { finalAttempt: false });
-		await w.service.handle(change, { finalAttempt: false });
-		expect(await w.windows.get(token)).toMatchObject({ movedTo: { waId: '5511911112222', at: T0 + 60000 } });
-		expect(w.conversations.textsOf('r1')).toEqual(['hello', expect.stringContaining(body)]);
-		expect(w.logs.filter((l) => l.includes('changed their WhatsApp number'))).toHaveLength(1);
-
-		await w.service.handle(textEvent('I have this number now', { at: T0 + 120000 }), { finalAttempt: false });
-		expect((await w.windows.get(token))?.movedTo).toBeUndefined();
-		expect((await w.windows.get(token))?.at).toBe(T0 + 120000);
-	});
-
-	it('links the earlier conversation in the first conversation from the new number, once', async () => {
-		const w = await world({ numbers: [NUMBER] });
-		await w.service.handle(textEvent('hello'), { finalAttempt: false });
-		const base = textEvent('', { at: T0 + 60000 });
-		const system = {
-			body: 'User Carla changed from 5511987654321 to 5511911112222',
-			wa_id: '5511911112222',
-			type: 'user_changed_number',
-		};
-		await w.service.handle(
-			{ ...base, type: 'system', raw: { from: CARLA, id: base.wamid, timestamp: base.timestamp, type: 'system', system } },
-			{ finalAttempt: false },
-		);
+	describe('a contact who changes their number (user_changed_number)', () => {
 		const NEW = '5511911112222';
-		const fromNew = (text: string): InboundMessageEvent => {
-			const event = textEvent(text, { at: T0 + 120000 });
-			return { ...event, from: NEW, waId: NEW, raw: { ...event.raw, from: NEW } };
-		};
-		await w.service.handle(fromNew('Hi, new number'), { finalAttempt: false });
-		expect(w.conversations.rooms.map((r) => [r.id, r.visitorToken])).toEqual([
-			['r1', contactKey(NUMBER.phoneNumberId, CARLA)],
-			['r2', contactKey(NUMBER.phoneNumberId, NEW)],
-		]);
-		const note = `${t('inbound_moved_from', { number: CARLA, date: new Date(T0 + 60000).toISOString().slice(0, 10) })}\n${t('inbound_moved_from_room', { link: 'https://chat.example/live/r1' })}`;
-		expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note]);
-		expect((await w.windows.get(contactKey(NUMBER.phoneNumberId, NEW)))?.movedFrom).toBeUndefined();
-		// Their next conversation from it says nothing more.
-		w.conversations.rooms[1].open = false;
-		await w.service.handle(fromNew('Hi again'), { finalAttempt: false });
-		expect(w.conversations.textsOf('r3')).toEqual(['Hi again']);
+		const OLD = contactKey(NUMBER.phoneNumberId, CARLA);
+		const NEXT = contactKey(NUMBER.phoneNumberId, NEW);
+		/** Meta's system message: `from` changed to `to`, sent at `at`; the payload's contact `contactWaId` (the sender's by default). */
+		function numberChange(options: { at: number; from?: string; to?: string; contactWaId?: string }): InboundMessageEvent {
+			const [from, to] = [options.from ?? CARLA, options.to ?? NEW];
+			const base = textEvent('', { at: options.at });
+			const system = { body: `User Carla changed from ${from} to ${to}`, wa_id: to, type: 'user_changed_number' };
+			const raw = { from, id: base.wamid, timestamp: base.timestamp, type: 'system', system };
+			return { ...base, from, waId: options.contactWaId ?? from, type: 'system', raw };
+		}
+		function fromNumber(waId: string, text: string, at: number): InboundMessageEvent {
+			const event = textEvent(text, { at });
+			return { ...event, from: waId, waId, raw: { ...event.raw, from: waId } };
+		}
+		const note = (roomId: string, at = T0 + 60000, from = CARLA) =>
+			`${t('inbound_moved_from', { number: from, date: new Date(at).toISOString().slice(0, 10) })}\n${t('inbound_moved_from_room', { link: `https://chat.example/live/${roomId}` })}`;
+
+		it('is recorded on the old number’s window and shown in its open room, once (a retry after a failure records nothing again); a later message from the old number is someone’s who has it now, and lifts it', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			const change = numberChange({ at: T0 + 60000 });
+			await failingOnce(w, w.conversations, 'postAsVisitor', change);
+			await w.service.handle(change, { finalAttempt: false });
+			expect(await w.windows.get(OLD)).toMatchObject({ movedTo: { waId: NEW, at: T0 + 60000 } });
+			expect(await w.windows.get(NEXT)).toEqual({ at: 0, movedFrom: { waId: CARLA, at: T0 + 60000, roomId: 'r1' } });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello', expect.stringContaining('changed from')]);
+			expect(w.logs.filter((l) => l.includes('changed their WhatsApp number'))).toHaveLength(1);
+
+			await w.service.handle(textEvent('I have this number now', { at: T0 + 120000 }), { finalAttempt: false });
+			expect((await w.windows.get(OLD))?.movedTo).toBeUndefined();
+			expect((await w.windows.get(OLD))?.at).toBe(T0 + 120000);
+		});
+
+		it('is the sender’s (the old number’s) even when the payload names the new number as its contact', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000, contactWaId: NEW }), { finalAttempt: false });
+			expect(await w.windows.get(OLD)).toMatchObject({ movedTo: { waId: NEW } });
+			expect(w.conversations.rooms).toHaveLength(1);
+		});
+
+		it('sends nothing to the old number for a message of theirs Meta delivers late: no welcome, no offline message', async () => {
+			const w = await world({ numbers: [WELCOMING] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+			w.conversations.rooms[0].open = false;
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			await w.service.handle(textEvent('sent before the change', { at: T0 + 30000 }), { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toEqual(['sent before the change']);
+			expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
+			expect(await w.windows.get(OLD)).toMatchObject({ movedTo: { waId: NEW } });
+		});
+
+		it('changes nothing when Meta delivers it after a later message from the old number (its new owner wrote)', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello', { at: T0 + 120000 }), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			expect((await w.windows.get(OLD))?.movedTo).toBeUndefined();
+			expect(await w.windows.get(NEXT)).toBeUndefined();
+		});
+
+		it('and back (A to B, then B to A): the old number is the contact’s again, and the other one is left', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 120000, from: NEW, to: CARLA }), { finalAttempt: false });
+			// Noted at once in the old number's room, open still.
+			expect(await w.windows.get(OLD)).toEqual({ at: T0 + 60000, wamid: expect.any(String), noticeFor: T0 });
+			expect(w.conversations.textsOf('r1')).toEqual([
+				'hello',
+				expect.stringContaining('changed from'),
+				t('inbound_moved_from', { number: NEW, date: new Date(T0 + 120000).toISOString().slice(0, 10) }),
+			]);
+			expect(await w.windows.get(NEXT)).toEqual({ at: 0, movedTo: { waId: CARLA, at: T0 + 120000 } });
+		});
+
+		it('links the earlier conversation in the first message from the new number, once', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			await w.service.handle(fromNumber(NEW, 'Hi, new number', T0 + 120000), { finalAttempt: false });
+			expect(w.conversations.rooms.map((r) => [r.id, r.visitorToken])).toEqual([
+				['r1', OLD],
+				['r2', NEXT],
+			]);
+			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1')]);
+			expect((await w.windows.get(NEXT))?.movedFrom).toBeUndefined();
+			// Their next conversation from it says nothing more.
+			w.conversations.rooms[1].open = false;
+			await w.service.handle(fromNumber(NEW, 'Hi again', T0 + 180000), { finalAttempt: false });
+			expect(w.conversations.textsOf('r3')).toEqual(['Hi again']);
+		});
+
+		it('links the old number’s last conversation when none was open, and notes at once in the new number’s open one', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			w.conversations.rooms[0].open = false;
+			// The new number writes first (Meta's order), then the change comes.
+			await w.service.handle(fromNumber(NEW, 'Hi, new number', T0 + 30000), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1')]);
+			expect((await w.windows.get(NEXT))?.movedFrom).toBeUndefined();
+			await w.service.handle(fromNumber(NEW, 'still me', T0 + 90000), { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1'), 'still me']);
+		});
 	});
 
 	it('shows a reaction or a system message in the open conversation, and never opens one for it (no welcome)', async () => {
@@ -502,7 +551,8 @@ describe('InboundService', () => {
 			`number ${WELCOMING.phoneNumberId}: a contact's system without an open conversation is not shown`,
 		]);
 
-		await w.service.handle(textEvent('hello'), { finalAttempt: false });
+		// Written after the change: whoever has the number now (test below), welcomed.
+		await w.service.handle(textEvent('hello', { at: T0 + 1000 }), { finalAttempt: false });
 		const reaction = passive('reaction', { message_id: 'wamid.UNKNOWN', emoji: '❤️' });
 		await w.service.handle(reaction, { finalAttempt: false });
 		expect(w.conversations.rooms).toHaveLength(1);
