@@ -304,12 +304,12 @@ describe('inbound messages', () => {
 
 			await app.harness.userMessage({ user: agent, room, text: 'Your order is ready' });
 			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
-				"⚠️ Not sent: this contact changed their WhatsApp number to +5511911112222, and nothing more goes to the old one (it may be someone else's by now). Their messages from the new number come in a new conversation.",
+				"⚠️ Not sent: this contact changed their WhatsApp number to +5511911112222, and nothing more goes to the old one (it may be someone else's by now). Their messages from the new number come in that number's conversation.",
 			);
 			await app.harness.command('whatsapp', ['send-template'], { user: agent, room });
 			expect(app.harness.openModal(agent)).toBeUndefined();
 			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
-				'This contact changed their WhatsApp number to +5511911112222: nothing more is sent to the old one. Their messages from the new number come in a new conversation; to write first, run /whatsapp send-template outside this room with the new number.',
+				"This contact changed their WhatsApp number to +5511911112222: nothing more is sent to the old one. Their messages from the new number come in that number's conversation; to write first, run /whatsapp send-template outside this room with the new number.",
 			);
 			await app.harness.closeLivechatRoom(room, agent);
 			expect(sends()).toEqual([]);
@@ -324,7 +324,7 @@ describe('inbound messages', () => {
 				'Hi, new number here',
 				expect.stringMatching(
 					new RegExp(
-						`^ℹ️ This contact wrote before from \\+5511987654321, and changed their WhatsApp number on \\d{4}-\\d{2}-\\d{2}\\.\nTheir earlier conversation: http\\S+/live/${room.id}$`,
+						`^ℹ️ This contact changed their WhatsApp number from \\+5511987654321 to this one on \\d{4}-\\d{2}-\\d{2}\\.\nTheir earlier conversation: http\\S+/live/${room.id}$`,
 					),
 				),
 			]);

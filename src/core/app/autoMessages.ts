@@ -55,9 +55,9 @@ export class AutoMessages {
 	 * number's offline message, once until a conversation starts.
 	 */
 	async onWaitingForAgent(to: ContactOfNumber): Promise<void> {
-		if (!to.number.offlineMessage?.trim() || (await this.movedAway(to))) return;
+		if (!to.number.offlineMessage?.trim()) return;
 		const token = contactKey(to.number.phoneNumberId, to.waId);
-		if (await this.ports.marks.hasMark(OFFLINE_SENT, token)) return;
+		if ((await this.ports.marks.hasMark(OFFLINE_SENT, token)) || (await this.movedAway(to))) return;
 		// Marked once it went: a send that failed is tried again with the next run of the waiting message.
 		if (await this.trySend(to, to.number.offlineMessage)) await this.ports.marks.mark(OFFLINE_SENT, token);
 	}
@@ -82,9 +82,10 @@ export class AutoMessages {
 	 * no agents online" on, Rocket.Chat answers that agents are online whatever they are
 	 * (service-status `online`), so no offline message is sent then.
 	 */
-	async onNewConversation(to: ContactOfNumber & { room: Room }): Promise<void> {
+	async onNewConversation(to: ContactOfNumber & { room: Room; movedAway?: boolean }): Promise<void> {
 		const { number, room } = to;
-		if ((number.welcomeMessage?.trim() || number.offlineMessage?.trim()) && (await this.movedAway(to))) return;
+		// A contact who changed their number from this one (read with the window by the caller).
+		if (to.movedAway) return;
 		await this.trySend(to, number.welcomeMessage, room.id);
 		const token = contactKey(number.phoneNumberId, to.waId);
 		const told = await this.ports.marks.hasMark(OFFLINE_SENT, token);

@@ -94,6 +94,8 @@ function changedNumberOf(event: InboundMessageEvent): { from: string; to: string
 	return from && to && from !== to ? { from, to } : undefined;
 }
 
+type MovedFrom = NonNullable<WindowRecord['movedFrom']>;
+
 /** How long after a number change the new number's first conversation links the earlier one. */
 const MOVED_NOTE_DAYS = 30;
 
@@ -261,46 +263,48 @@ export class InboundService implements InboundHandler {
 	/**
 	 * The contact changed their number from `change.from` to `change.to`: the old number's window says
 	 * so (core/app/window.ts `movedTo`), so that agents' replies, the modal and the automatic messages
-	 * send nothing more to it. Their messages from the new number come as another contact's: its
-	 * conversation links the earlier one (`notePreviousNumber`), at once when it is open, else its next.
-	 * A change older than what the windows know (Meta's order is not the sent order) changes nothing.
+	 * send nothing more to it. Their messages from the new number come as that number's contact: its
+	 * conversation notes the change and links the earlier one, at once when it is open, else with its
+	 * next message (`noteMovedFrom`). A change older than what the windows know (Meta's order is not
+	 * the sent order) changes nothing: a later message from the old number, a later change of it, or
+	 * a later change of the new number back to it. The note is marked before it is posted: a retry
+	 * never posts it twice (best effort: a failure to post it is logged, not retried).
 	 */
 	private async recordMove(phoneNumberId: string, event: InboundMessageEvent, change: { from: string; to: string }): Promise<void> {
 		const { windows, conversations, messages } = this.ports;
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
-		const [oldContact, newContact] = [
-			{ phoneNumberId, waId: change.from },
-			{ phoneNumberId, waId: change.to },
-		];
-		const oldToken = contactKey(phoneNumberId, change.from);
-		const old = await windows.get(oldToken);
-		// Written from the old number after the change (its new owner), or a later change known already.
+		const [oldToken, newToken] = [contactKey(phoneNumberId, change.from), contactKey(phoneNumberId, change.to)];
+		const [old, next] = await Promise.all([windows.get(oldToken), windows.get(newToken)]);
 		if (old && (old.at > at || (old.movedTo && old.movedTo.at >= at))) return;
-		const open = await conversations.openRoomOf(oldContact);
-		const roomId = open?.id ?? (old?.wamid ? (await messages.linkOfWamid(old.wamid))?.roomId : undefined);
-		const movedFrom = { waId: change.from, at, ...(roomId ? { roomId } : {}) };
-		const newToken = contactKey(phoneNumberId, change.to);
-		const next = await windows.get(newToken);
-		// The new number's own change away, older than this one, is over too.
-		const { movedTo: _back, ...nextRest } = next ?? { at: 0 };
-		const keep = next?.movedTo && next.movedTo.at > at ? { movedTo: next.movedTo } : {};
-		const room = await conversations.openRoomOf(newContact);
-		if (room) await this.notePreviousNumber(room, movedFrom);
-		await windows.put(newToken, { ...nextRest, ...keep, ...(room ? {} : { movedFrom }) });
-		// The old number's last (a retry after a failure before it does the above again, not this skipped).
-		// Its own earlier change to it is over (a change back: A to B, then B to A).
-		const { movedFrom: _over, ...oldRest } = old ?? { at: 0 };
+		if (next?.movedTo && next.movedTo.at > at && next.movedTo.waId === change.from) return;
+
+		// The new number: noted (its open room) or to be noted, unless it changed number itself since, or
+		// this change is written there already (a retry).
+		if (!(next?.movedTo && next.movedTo.at > at) && !(next?.movedFrom?.at === at && next.movedFrom.waId === change.from)) {
+			const earlier = await conversations.openRoomOf({ phoneNumberId, waId: change.from });
+			const roomId = earlier?.id ?? (old?.wamid ? (await messages.linkOfWamid(old.wamid))?.roomId : undefined);
+			const room = await conversations.openRoomOf({ phoneNumberId, waId: change.to });
+			const from: MovedFrom = { waId: change.from, at, ...(roomId ? { roomId } : {}), ...(room ? { noted: true } : {}) };
+			// Read again just before the write (a notice job may have written it meanwhile); its own change
+			// away, older than this one, is over (a change back: A to B, then B to A).
+			const { movedTo: _back, ...rest } = (await windows.get(newToken)) ?? { at: 0 };
+			await windows.put(newToken, { ...rest, movedFrom: from });
+			// Marked noted first: a retry after a failure from here on finds this change written, and skips it.
+			if (room) await this.notePreviousNumber(room, from);
+		}
+		// The old number last: a retry after a failure before this does the above again.
+		const { movedFrom: _over, ...oldRest } = (await windows.get(oldToken)) ?? { at: 0 };
 		await windows.put(oldToken, { ...oldRest, movedTo: { waId: change.to, at } });
 		this.ports.logger?.info(`number ${phoneNumberId}: a contact changed their WhatsApp number; nothing more is sent to the old one`);
 	}
 
 	/**
 	 * In the new number's conversation of a contact who changed their number (within
-	 * MOVED_NOTE_DAYS): they wrote before from `from.waId`, and the earlier conversation's link. Best
+	 * MOVED_NOTE_DAYS): the number they changed from, when, and the earlier conversation's link. Best
 	 * effort: a failure is logged, never retried (the contact's message is posted).
 	 */
-	private async notePreviousNumber(room: Room, from: NonNullable<WindowRecord['movedFrom']>): Promise<void> {
+	private async notePreviousNumber(room: Room, from: MovedFrom): Promise<void> {
 		if (this.ports.clock.now() - from.at > MOVED_NOTE_DAYS * 86400000) return;
 		try {
 			const t = await this.ports.translator();
@@ -316,14 +320,14 @@ export class InboundService implements InboundHandler {
 		}
 	}
 
-	/** The new number's first message after the change is in `room`: noted there, and no more after it. */
+	/** The new number's first message after the change is in `room`: marked noted, then noted there. */
 	private async noteMovedFrom(token: string, room: Room): Promise<void> {
 		try {
 			const window = await this.ports.windows.get(token);
-			if (!window?.movedFrom) return;
-			await this.notePreviousNumber(room, window.movedFrom);
-			const { movedFrom: _noted, ...rest } = window;
-			await this.ports.windows.put(token, rest);
+			if (!window?.movedFrom || window.movedFrom.noted) return;
+			const from = { ...window.movedFrom, noted: true };
+			await this.ports.windows.put(token, { ...window, movedFrom: from });
+			await this.notePreviousNumber(room, from);
 		} catch (error) {
 			this.ports.logger?.warn(
 				`the earlier number of a contact not noted in room ${room.id}: ${error instanceof Error ? error.message : 'error'}`,
@@ -502,11 +506,11 @@ export class InboundService implements InboundHandler {
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));
 		// The first message from a number a contact changed to: the room says so.
-		if (window?.movedFrom && (await isOpen())) await this.noteMovedFrom(token, room);
+		if (window?.movedFrom && !window.movedFrom.noted && (await isOpen())) await this.noteMovedFrom(token, room);
 		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);
-			if (await isOpen()) await autoMessages.onNewConversation({ number, waId, room });
+			if (await isOpen()) await autoMessages.onNewConversation({ number, waId, room, movedAway: Boolean(window?.movedTo) });
 		} else {
 			// The contact's messages are in a room (one an agent opened, say): a later wait tells them again.
 			await autoMessages.forgetOfflineNotice({ number, waId });

@@ -26,10 +26,11 @@ export interface WindowRecord {
 	 */
 	movedTo?: { waId: string; at: number };
 	/**
-	 * This contact changed their number to this one from `waId` (at `at`, ms; `roomId` the
-	 * conversation that was open then): their first conversation from it links the earlier one.
+	 * This contact changed their number to this one from `waId` (at `at`, ms; `roomId` their earlier
+	 * conversation: the one open then, else the one of their last message): the conversation of this
+	 * number notes it once (`noted`), linking the earlier one.
 	 */
-	movedFrom?: { waId: string; at: number; roomId?: string };
+	movedFrom?: { waId: string; at: number; roomId?: string; noted?: boolean };
 }
 
 /** The windows, by contact token (core/app/conversations.ts contactKey). */

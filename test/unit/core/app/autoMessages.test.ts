@@ -189,6 +189,15 @@ describe('AutoMessages', () => {
 		expect(await waited.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(false);
 	});
 
+	it('sends no offline message or welcome to a number the contact changed from (a message of theirs Meta delivers late)', async () => {
+		const w = await world();
+		await w.windows.put(TOKEN, { at: T0 - 1000, movedTo: { waId: '5511911112222', at: T0 - 500 } });
+		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
+		await w.auto.onNewConversation({ number: w.number, waId: CARLA, room: { id: 'r1' }, movedAway: true });
+		expect(w.requests).toEqual([]);
+		expect(await w.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(false);
+	});
+
 	it('tries the offline message again when it could not be sent, and logs no secret', async () => {
 		const w = await world(undefined, () => Promise.reject(new Error('ECONNRESET')));
 		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });

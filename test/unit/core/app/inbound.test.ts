@@ -486,7 +486,12 @@ describe('InboundService', () => {
 			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
 			await w.service.handle(numberChange({ at: T0 + 120000, from: NEW, to: CARLA }), { finalAttempt: false });
 			// Noted at once in the old number's room, open still.
-			expect(await w.windows.get(OLD)).toEqual({ at: T0 + 60000, wamid: expect.any(String), noticeFor: T0 });
+			expect(await w.windows.get(OLD)).toEqual({
+				at: T0 + 60000,
+				wamid: expect.any(String),
+				noticeFor: T0,
+				movedFrom: { waId: NEW, at: T0 + 120000, noted: true },
+			});
 			expect(w.conversations.textsOf('r1')).toEqual([
 				'hello',
 				expect.stringContaining('changed from'),
@@ -505,7 +510,7 @@ describe('InboundService', () => {
 				['r2', NEXT],
 			]);
 			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1')]);
-			expect((await w.windows.get(NEXT))?.movedFrom).toBeUndefined();
+			expect((await w.windows.get(NEXT))?.movedFrom).toMatchObject({ noted: true });
 			// Their next conversation from it says nothing more.
 			w.conversations.rooms[1].open = false;
 			await w.service.handle(fromNumber(NEW, 'Hi again', T0 + 180000), { finalAttempt: false });
@@ -520,9 +525,61 @@ describe('InboundService', () => {
 			await w.service.handle(fromNumber(NEW, 'Hi, new number', T0 + 30000), { finalAttempt: false });
 			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
 			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1')]);
-			expect((await w.windows.get(NEXT))?.movedFrom).toBeUndefined();
+			expect((await w.windows.get(NEXT))?.movedFrom).toMatchObject({ noted: true });
 			await w.service.handle(fromNumber(NEW, 'still me', T0 + 90000), { finalAttempt: false });
 			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1'), 'still me']);
+		});
+
+		it('notes once when writing the old number’s window failed after the note: the retry finds the change written on the new number', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(fromNumber(NEW, 'Hi, new number', T0 + 30000), { finalAttempt: false });
+			const put = w.windows.put.bind(w.windows);
+			let failing = true;
+			w.windows.put = async (token, record) => {
+				if (failing && token === OLD && record.movedTo) {
+					failing = false;
+					throw new Error('database briefly unavailable');
+				}
+				return put(token, record);
+			};
+			const change = numberChange({ at: T0 + 60000 });
+			await expect(w.service.handle(change, { finalAttempt: false })).rejects.toThrow('database briefly unavailable');
+			await w.service.handle(change, { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number', note('r1')]);
+			expect(await w.windows.get(OLD)).toMatchObject({ movedTo: { waId: NEW } });
+		});
+
+		it('changes nothing when the new number changed back to the old one later (Meta delivers the older change last)', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 120000, from: NEW, to: CARLA }), { finalAttempt: false });
+			const marks = async () =>
+				[await w.windows.get(OLD), await w.windows.get(NEXT)].map((window) => ({ to: window?.movedTo, from: window?.movedFrom }));
+			const before = await marks();
+			expect(before).toEqual([
+				{ to: undefined, from: { waId: NEW, at: T0 + 120000, noted: true } },
+				{ to: { waId: CARLA, at: T0 + 120000 }, from: undefined },
+			]);
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			expect(await marks()).toEqual(before);
+		});
+
+		it('notes nothing on a retry into a room closed meanwhile, nor past 30 days after the change', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			await w.service.handle(numberChange({ at: T0 + 60000 }), { finalAttempt: false });
+			// The new number's first message: posted, marking it seen fails; the room closes before the retry.
+			await failingOnce(w, w.messages, 'markSeen', fromNumber(NEW, 'Hi, new number', T0 + 120000), async () => {
+				w.conversations.rooms[1].open = false;
+			});
+			expect(w.conversations.textsOf('r2')).toEqual(['Hi, new number']);
+			expect((await w.windows.get(NEXT))?.movedFrom?.noted).toBeUndefined();
+			// Its next conversation, 31 days after the change: too late to say; marked all the same.
+			w.clock.at = T0 + 60000 + 31 * 86400000;
+			await w.service.handle(fromNumber(NEW, 'Hi again', w.clock.at), { finalAttempt: false });
+			expect(w.conversations.textsOf('r3')).toEqual(['Hi again']);
+			expect((await w.windows.get(NEXT))?.movedFrom).toMatchObject({ noted: true });
 		});
 	});
 
