@@ -119,15 +119,11 @@ export class WindowNotices {
 		const contact = contactOfKey(job.token);
 		const room = contact ? await conversations.openRoomOf(contact) : undefined;
 		// No notice for a number the contact changed from: nothing can be sent to it.
-		if (!room || !minutes || window.movedTo) {
-			await windows.put(job.token, { ...window, noticeFor: undefined });
-			return;
-		}
+		if (!room || !minutes || window.movedTo) return this.setNoticeFor(job.token, window, undefined);
 		if (window.at !== job.at) {
 			// The contact wrote again: the window closes later; warn then.
 			await this.schedule({ token: job.token, at: window.at, phase: 'closing' }, minutes);
-			await windows.put(job.token, { ...window, noticeFor: window.at });
-			return;
+			return this.setNoticeFor(job.token, window, window.at);
 		}
 		const t = await this.ports.translator();
 		const closesAt = new Date(window.at + WINDOW_MS);
@@ -140,7 +136,16 @@ export class WindowNotices {
 		if (job.phase === 'closing') {
 			await this.schedule({ token: job.token, at: window.at, phase: 'closed' }, minutes);
 		} else {
-			await windows.put(job.token, { ...window, noticeFor: undefined });
+			await this.setNoticeFor(job.token, window, undefined);
 		}
+	}
+
+	/**
+	 * The window's pending notice, written on the record as it is now: the contact's messages (handled
+	 * by another job meanwhile) may have changed it since `read`, a number change included.
+	 */
+	private async setNoticeFor(token: string, read: WindowRecord, noticeFor: number | undefined): Promise<void> {
+		const now = (await this.ports.windows.get(token)) ?? read;
+		await this.ports.windows.put(token, { ...now, noticeFor });
 	}
 }

@@ -108,6 +108,21 @@ describe('window notices', () => {
 		expect(await w.windows.get(TOKEN)).toEqual({ at: T0, wamid: `wamid.${T0}`, movedTo: { waId: '5511911112222', at: T0 + 1 } });
 	});
 
+	it('keep what the contact’s messages wrote on the window while the job ran (a number change)', async () => {
+		const w = await world();
+		await w.write(T0);
+		const openRoomOf = w.conversations.openRoomOf.bind(w.conversations);
+		w.conversations.openRoomOf = async (contact) => {
+			// The change is handled while the job looks for the room (another job of the app).
+			const now = (await w.windows.get(TOKEN))!;
+			await w.windows.put(TOKEN, { ...now, movedTo: { waId: '5511911112222', at: T0 + 1 } });
+			w.conversations.rooms[0].open = false;
+			return openRoomOf(contact);
+		};
+		await w.runLast();
+		expect(await w.windows.get(TOKEN)).toEqual({ at: T0, wamid: `wamid.${T0}`, movedTo: { waId: '5511911112222', at: T0 + 1 } });
+	});
+
 	it('are scheduled again when the pending job was lost (the app was disabled)', async () => {
 		const w = await world();
 		await w.write(T0);
