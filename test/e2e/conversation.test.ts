@@ -262,6 +262,16 @@ describe('conversations', () => {
 			expect(readReceipts()).toEqual([inboundWamids()[1]]);
 		});
 
+		it('mark the latest message read when a queued conversation is forwarded to an agent (the forward assigns through takeInquiry)', async () => {
+			await inbound('anyone?');
+			await inbound('hello?');
+			const [room] = livechatRooms();
+			expect(readReceipts()).toEqual([]);
+			expect(await app.harness.forwardRoom(room, { agent: agent() })).toBe(true);
+			expect(room.servedBy).toMatchObject({ username: 'ana' });
+			expect(readReceipts()).toEqual([inboundWamids()[1]]);
+		});
+
 		it('are not sent on assignment when the setting is off', async () => {
 			await app.harness.setSetting('mark_read', false);
 			await inbound('anyone?');

@@ -32,7 +32,7 @@ import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
 import { HarnessBridges } from './bridges';
 import { asAppMessage, runtimeControllerOf } from './engineVersion';
 import { BridgeContext } from './rc/context';
-import { takeInquiry } from './rc/livechat';
+import { takeInquiry, transferRoom } from './rc/livechat';
 import { HarnessLogStorage } from './rc/logStorage';
 import { userDelete, userEdit } from './rc/messages';
 import { PersistenceOptions } from './rc/persistence';
@@ -546,6 +546,21 @@ export class AppHarness {
 	async assignAgent(room: HarnessRoom, agent: HarnessUser): Promise<void> {
 		takeInquiry(this.livechatContext(), room, agent);
 		await this.settled();
+	}
+
+	/**
+	 * An agent or a manager forwards a livechat room to an agent or a department, as the
+	 * client's forward does (livechat:transfer -> RoutingManager.transferRoom; rc/livechat.ts
+	 * `transferRoom`): whoever takes it does so through takeInquiry, which fires
+	 * IPostLivechatAgentAssigned; this waits until the app's listener ran. False when not transferred.
+	 */
+	async forwardRoom(room: HarnessRoom, to: { agent?: HarnessUser; department?: Json }): Promise<boolean> {
+		const done = transferRoom(this.livechatContext(), room, {
+			agentId: to.agent?.id,
+			departmentId: to.department?.id as string | undefined,
+		});
+		await this.settled();
+		return done;
 	}
 
 	/**

@@ -255,8 +255,8 @@ describe('livechat bridge: closeRoom (lib/closeRoom.ts closeRoom -> afterRoomClo
 });
 
 describe('livechat bridge: transfers (transferVisitor -> RoutingManager.transferRoom)', () => {
-	it('needs the app user and an agent as target; an offline agent is refused; a department transfer routes to its next agent', async () => {
-		const { world, livechat, agent } = setup();
+	it('needs the app user and an agent as target; an offline agent is refused; a department transfer routes to its next agent, who is assigned', async () => {
+		const { world, livechat, agent, fired, bridges } = setup();
 		const ana = agent('ana');
 		const visitor = await livechat.createAndReturnVisitor({ token: 't-1', name: 'Carla' }, APP);
 		const room = await livechat.createRoom(visitor, undefined, APP);
@@ -274,8 +274,15 @@ describe('livechat bridge: transfers (transferVisitor -> RoutingManager.transfer
 		);
 		const carl = agent('carl');
 		const support = world.addDepartment({ name: 'Support', agentIds: [carl.id] });
+		fired.length = 0;
 		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetDepartment: support.id }, APP)).toBe(true);
 		expect(world.rooms.get(room.id)).toMatchObject({ servedBy: { username: 'carl' }, department: { id: support.id } });
+		// The agent who takes it does so through takeInquiry (RoutingManager.ts), which fires the assignment.
+		await bridges.events.settled();
+		expect(fired).toEqual([
+			{ event: 'IPostLivechatAgentAssigned', data: expect.objectContaining({ room: expect.objectContaining({ id: room.id }) }) },
+		]);
+		expect(fired[0].data.agent).toMatchObject({ username: 'carl' });
 		await livechat.closeRoom(room, 'done', undefined, APP);
 		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: carl.id } }, APP)).toBe(false);
 	});

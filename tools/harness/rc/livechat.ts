@@ -114,6 +114,44 @@ export function takeInquiry(ctx: BridgeContext, room: Json, agent: HarnessUser, 
 }
 
 /**
+ * RoutingManager.transferRoom, as an agent's forward or an app's transferVisitor asks it: a target
+ * agent must be an agent (`Users.findOneAgentById`), a target department must exist; a department
+ * first (forwardRoomToDepartment: the agent asked for when online in it, else its next agent, else
+ * queued unserved), else the agent (forwardRoomToAgent: who must be online, 'error-user-is-offline'),
+ * else false. A closed room is not transferred (false). The agent who takes the room does so through
+ * takeInquiry, which fires IPostLivechatAgentAssigned (RoutingManager.ts). (IPostLivechatRoomTransferred
+ * is not modelled.)
+ */
+export function transferRoom(ctx: BridgeContext, room: Json | undefined, to: { agentId?: string; departmentId?: string }): boolean {
+	const { world: w } = ctx;
+	let target: HarnessUser | undefined;
+	if (to.agentId) {
+		target = w.users.get(to.agentId);
+		if (!target?.roles.includes('livechat-agent')) throw new Error('Invalid target agent, cannot transfer');
+	}
+	const department = to.departmentId ? w.departments.get(to.departmentId) : undefined;
+	if (to.departmentId && !department) throw new Error('error-invalid-department');
+	if (!room || !room.isOpen) return false;
+	if (department) {
+		room.department = department;
+		const next =
+			target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id) ? target : nextAgent(w, department.id as string);
+		room.servedBy = undefined;
+		if (next) takeInquiry(ctx, room, next);
+	} else if (target) {
+		if (!isOnlineAgent(target)) throw new Error('error-user-is-offline');
+		takeInquiry(ctx, room, target);
+	} else {
+		return false;
+	}
+	room.transfers = [
+		...((room.transfers as Json[] | undefined) ?? []),
+		{ at: new Date(), to: (room.servedBy as Json | undefined)?.username, department: to.departmentId },
+	];
+	return true;
+}
+
+/**
  * Omnichannel as Rocket.Chat runs it for apps: visitors registered as registerGuest does, livechat
  * rooms (type 'l') requested as QueueManager.requestRoom does, routed by the routing method.
  */
@@ -329,47 +367,16 @@ export function livechatBridge(ctx: BridgeContext): BridgeMethods {
 			if (!agentId) throw new Error('Invalid agentId');
 			return livechatRooms().filter((r) => r.isOpen && (r.servedBy as Json | undefined)?.id === agentId).length;
 		},
-		/**
-		 * bridges/livechat.ts transferVisitor (7.x): the app's user must exist, a target agent must be
-		 * an agent (`Users.findOneAgentById`), a target department must exist; then
-		 * RoutingManager.transferRoom: a department first (the department's next agent, or queued
-		 * unserved), else the agent (who must be online: 'error-user-is-offline'), else false. A
-		 * closed room is not transferred (false). (IPostLivechatRoomTransferred is not modelled.)
-		 */
+		/** bridges/livechat.ts transferVisitor (7.x): the app's user must exist; then `transferRoom` above. */
 		transferVisitor: async (visitor: Json, transfer: Json, appId: string) => {
 			if (!visitor) throw new Error('Invalid visitor, cannot transfer');
 			if (![...w.users.values()].some((u) => u.type === 'app' && (!u.appId || u.appId === appId)))
 				throw new Error('Invalid app user, cannot transfer');
-			const targetAgentId = (transfer.targetAgent as Json | undefined)?.id as string | undefined;
-			let target: HarnessUser | undefined;
-			if (targetAgentId) {
-				target = w.users.get(targetAgentId);
-				if (!target?.roles.includes('livechat-agent')) throw new Error('Invalid target agent, cannot transfer');
-			}
-			const departmentId = transfer.targetDepartment as string | undefined;
-			const department = departmentId ? w.departments.get(departmentId) : undefined;
-			if (departmentId && !department) throw new Error('error-invalid-department');
 			const room = w.rooms.get((transfer.currentRoom as Json).id as string);
-			if (!room || !room.isOpen) return false;
-			if (department) {
-				room.department = department;
-				const next =
-					target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id)
-						? target
-						: nextAgent(w, department.id as string);
-				room.servedBy = undefined;
-				if (next) takeInquiry(ctx, room, next, false);
-			} else if (target) {
-				if (!isOnlineAgent(target)) throw new Error('error-user-is-offline');
-				takeInquiry(ctx, room, target, false);
-			} else {
-				return false;
-			}
-			room.transfers = [
-				...((room.transfers as Json[] | undefined) ?? []),
-				{ at: new Date(), to: (room.servedBy as Json | undefined)?.username, department: departmentId },
-			];
-			return true;
+			return transferRoom(ctx, room, {
+				agentId: (transfer.targetAgent as Json | undefined)?.id as string | undefined,
+				departmentId: transfer.targetDepartment as string | undefined,
+			});
 		},
 		// createMessage hands the message to the livechat sendMessage (lib/messages.ts), whose getRoom
 		// (lib/rooms.ts @ 014c086054cdbb455b32468cad52593b5265a230; 6.x's Livechat.getRoom the same)
