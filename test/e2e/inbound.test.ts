@@ -319,7 +319,7 @@ describe('inbound messages', () => {
 				[false, contactVisitorToken(app, '5511987654321')],
 				[true, contactVisitorToken(app, '5511911112222')],
 			]);
-			// The new number's first conversation links the earlier one.
+			// The new number's conversation notes the change and links the earlier one.
 			expect(app.harness.world.messagesIn(livechatRooms()[1].id).map((m) => m.text)).toEqual([
 				'Hi, new number here',
 				expect.stringMatching(

@@ -67,7 +67,8 @@ export class ReadReceipts {
 	async onAgentAssigned(contact: Contact): Promise<void> {
 		const number = await this.ports.numbers.get(contact.phoneNumberId);
 		const window = await this.ports.windows.get(contactKey(contact.phoneNumberId, contact.waId));
-		if (number && window?.wamid) await this.markRead(number, window.wamid);
+		// Nothing about a number the contact changed from (core/app/window.ts `movedTo`).
+		if (number && window?.wamid && !window.movedTo) await this.markRead(number, window.wamid);
 	}
 }
 
@@ -96,7 +97,7 @@ function changedNumberOf(event: InboundMessageEvent): { from: string; to: string
 
 type MovedFrom = NonNullable<WindowRecord['movedFrom']>;
 
-/** How long after a number change the new number's first conversation links the earlier one. */
+/** How long after a number change the new number's conversation is told of it. */
 const MOVED_NOTE_DAYS = 30;
 
 /** A passive message's type for the log: an unsupported one's kind with it. */
@@ -507,7 +508,7 @@ export class InboundService implements InboundHandler {
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));
 		// The first message from a number a contact changed to: the room says so.
 		if (window?.movedFrom && !window.movedFrom.noted && (await isOpen())) await this.noteMovedFrom(token, room);
-		if (room.servedBy) await this.ports.receipts.markRead(number, event.wamid);
+		if (room.servedBy && !window?.movedTo) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);
 			if (await isOpen()) await autoMessages.onNewConversation({ number, waId, room, movedAway: Boolean(window?.movedTo) });

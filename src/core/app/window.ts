@@ -28,7 +28,7 @@ export interface WindowRecord {
 	/**
 	 * This contact changed their number to this one from `waId` (at `at`, ms; `roomId` their earlier
 	 * conversation: the one open then, else the one of their last message): the conversation of this
-	 * number notes it once (`noted`), linking the earlier one.
+	 * number notes it once (`noted`), linking the earlier one when `roomId` is known.
 	 */
 	movedFrom?: { waId: string; at: number; roomId?: string; noted?: boolean };
 }
@@ -119,11 +119,11 @@ export class WindowNotices {
 		const contact = contactOfKey(job.token);
 		const room = contact ? await conversations.openRoomOf(contact) : undefined;
 		// No notice for a number the contact changed from: nothing can be sent to it.
-		if (!room || !minutes || window.movedTo) return this.setNoticeFor(job.token, window, undefined);
+		if (!room || !minutes || window.movedTo) return this.setNoticeFor(job.token, window, undefined, minutes);
 		if (window.at !== job.at) {
 			// The contact wrote again: the window closes later; warn then.
 			await this.schedule({ token: job.token, at: window.at, phase: 'closing' }, minutes);
-			return this.setNoticeFor(job.token, window, window.at);
+			return this.setNoticeFor(job.token, window, window.at, minutes);
 		}
 		const t = await this.ports.translator();
 		const closesAt = new Date(window.at + WINDOW_MS);
@@ -136,16 +136,22 @@ export class WindowNotices {
 		if (job.phase === 'closing') {
 			await this.schedule({ token: job.token, at: window.at, phase: 'closed' }, minutes);
 		} else {
-			await this.setNoticeFor(job.token, window, undefined);
+			await this.setNoticeFor(job.token, window, undefined, minutes);
 		}
 	}
 
 	/**
 	 * The window's pending notice, written on the record as it is now: the contact's messages (handled
-	 * by another job meanwhile) may have changed it since `read`, a number change included.
+	 * by another job meanwhile) may have changed it since `read`, a number change included. A message
+	 * written meanwhile found this job pending and scheduled none (`ensure`): its window's is scheduled here.
 	 */
-	private async setNoticeFor(token: string, read: WindowRecord, noticeFor: number | undefined): Promise<void> {
-		const now = (await this.ports.windows.get(token)) ?? read;
-		await this.ports.windows.put(token, { ...now, noticeFor });
+	private async setNoticeFor(token: string, read: WindowRecord, noticeFor: number | undefined, minutes: number): Promise<void> {
+		const { windows } = this.ports;
+		const now = (await windows.get(token)) ?? read;
+		if (now.at !== read.at && minutes && !now.movedTo) {
+			await this.schedule({ token, at: now.at, phase: 'closing' }, minutes);
+			return windows.put(token, { ...now, noticeFor: now.at });
+		}
+		await windows.put(token, { ...now, noticeFor });
 	}
 }

@@ -286,4 +286,41 @@ describe('livechat bridge: transfers (transferVisitor -> RoutingManager.transfer
 		await livechat.closeRoom(room, 'done', undefined, APP);
 		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: carl.id } }, APP)).toBe(false);
 	});
+
+	/** The app's user, agent ana, and Carla's room, which ana serves (auto selection). */
+	async function servedByAna() {
+		const world = setup();
+		world.world.addUser({ username: 'app.bot', type: 'app', roles: ['app'] }).appId = APP;
+		const ana = world.agent('ana');
+		const visitor = await world.livechat.createAndReturnVisitor({ token: 't-1', name: 'Carla' }, APP);
+		const room = await world.livechat.createRoom(visitor, undefined, APP);
+		await world.bridges.events.settled();
+		return { ...world, ana, visitor, room };
+	}
+
+	it("refuses a forward to the room's own agent, and fires nothing when its agent takes it again (takeInquiry: 'already taken by the same agent')", async () => {
+		const { world, livechat, fired, bridges, ana, visitor, room } = await servedByAna();
+		expect(world.rooms.get(room.id)).toMatchObject({ servedBy: { username: 'ana' } });
+		fired.length = 0;
+		await expect(livechat.transferVisitor(visitor, { currentRoom: room, targetAgent: { id: ana.id } }, APP)).rejects.toThrow(
+			'error-selected-agent-room-agent-are-same',
+		);
+		const support = world.addDepartment({ name: 'Support', agentIds: [ana.id] });
+		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetDepartment: support.id }, APP)).toBe(true);
+		await bridges.events.settled();
+		expect(fired).toEqual([]);
+	});
+
+	it('queues the room for the department under Manual_Selection, unserved, firing nothing (unassignAgent(inquiry, department, true))', async () => {
+		const { world, livechat, agent, fired, bridges, ana, visitor, room } = await servedByAna();
+		world.serverSettings.set('Livechat_Routing_Method', 'Manual_Selection');
+		const carl = agent('carl');
+		const sales = world.addDepartment({ name: 'Sales', agentIds: [carl.id, ana.id] });
+		fired.length = 0;
+		expect(await livechat.transferVisitor(visitor, { currentRoom: room, targetDepartment: sales.id }, APP)).toBe(true);
+		await bridges.events.settled();
+		expect(world.rooms.get(room.id)?.servedBy).toBeUndefined();
+		expect(world.rooms.get(room.id)).toMatchObject({ department: { id: sales.id } });
+		expect(fired).toEqual([]);
+	});
 });

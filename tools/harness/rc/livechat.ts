@@ -100,8 +100,10 @@ export function nextAgent(w: HarnessWorld, departmentId?: string): HarnessUser |
  * RoutingManager.takeInquiry + assignAgent: the agent serves the room (joins it), the inquiry is
  * taken, then IPostLivechatAgentAssigned `{ room, agent }` fires without being awaited
  * (`void Apps.self?.getBridges()?.getListenerBridge().livechatEvent(...)`, RoutingManager.ts @ 6334ff12).
+ * A room the agent serves already is left as it is, firing nothing ("already taken by the same agent").
  */
-export function takeInquiry(ctx: BridgeContext, room: Json, agent: HarnessUser, fire = true): void {
+export function takeInquiry(ctx: BridgeContext, room: Json, agent: HarnessUser): void {
+	if ((room.servedBy as Json | undefined)?.id === agent.id) return;
 	room.servedBy = ctx.toAppUser(agent);
 	const userIds = room.userIds as string[];
 	const usernames = room.usernames as string[];
@@ -110,17 +112,21 @@ export function takeInquiry(ctx: BridgeContext, room: Json, agent: HarnessUser, 
 	room.inquiry = { ...((room.inquiry as Json | undefined) ?? {}), status: 'taken' };
 	(agent as HarnessUser & { lastRoutingTime?: number }).lastRoutingTime = Date.now();
 	// The listener bridge converts the room (rooms converter, rc/rooms.ts) when it hands the event over.
-	if (fire) ctx.events.fire('IPostLivechatAgentAssigned', { room: toAppRoom(ctx.world, room), agent: ctx.toAppUser(agent) });
+	ctx.events.fire('IPostLivechatAgentAssigned', { room: toAppRoom(ctx.world, room), agent: ctx.toAppUser(agent) });
 }
 
 /**
  * RoutingManager.transferRoom, as an agent's forward or an app's transferVisitor asks it: a target
  * agent must be an agent (`Users.findOneAgentById`), a target department must exist; a department
- * first (forwardRoomToDepartment: the agent asked for when online in it, else its next agent, else
- * queued unserved), else the agent (forwardRoomToAgent: who must be online, 'error-user-is-offline'),
- * else false. A closed room is not transferred (false). The agent who takes the room does so through
- * takeInquiry, which fires IPostLivechatAgentAssigned (RoutingManager.ts). (IPostLivechatRoomTransferred
- * is not modelled.)
+ * first (forwardRoomToDepartment), else the agent (forwardRoomToAgent: who must be online,
+ * 'error-user-is-offline', and not the room's agent already, 'error-selected-agent-room-agent-are-same'),
+ * else false. A closed room is not transferred (false). Whoever takes the room does so through
+ * takeInquiry, which fires IPostLivechatAgentAssigned (RoutingManager.ts); under 'Manual_Selection'
+ * a department's room is queued for its agents to take, unserved, and nothing fires.
+ * Simplified, not as Rocket.Chat: a department forward takes the agent asked for when online in it,
+ * else the department's next agent (Rocket.Chat refuses an agent offline or of another department),
+ * else leaves the room queued unserved (Rocket.Chat refuses a department with nobody online); the
+ * refusals of a forward to the room's own department, and IPostLivechatRoomTransferred, are not modelled.
  */
 export function transferRoom(ctx: BridgeContext, room: Json | undefined, to: { agentId?: string; departmentId?: string }): boolean {
 	const { world: w } = ctx;
@@ -134,12 +140,17 @@ export function transferRoom(ctx: BridgeContext, room: Json | undefined, to: { a
 	if (!room || !room.isOpen) return false;
 	if (department) {
 		room.department = department;
-		const next =
-			target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id) ? target : nextAgent(w, department.id as string);
-		room.servedBy = undefined;
+		const manual = w.serverSettings.get('Livechat_Routing_Method') === 'Manual_Selection';
+		const next = manual
+			? undefined
+			: target && isOnlineAgent(target) && agentIdsOf(department).includes(target.id)
+				? target
+				: nextAgent(w, department.id as string);
 		if (next) takeInquiry(ctx, room, next);
+		else room.servedBy = undefined;
 	} else if (target) {
 		if (!isOnlineAgent(target)) throw new Error('error-user-is-offline');
+		if ((room.servedBy as Json | undefined)?.id === target.id) throw new Error('error-selected-agent-room-agent-are-same');
 		takeInquiry(ctx, room, target);
 	} else {
 		return false;

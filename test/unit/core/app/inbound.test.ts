@@ -758,6 +758,11 @@ describe('InboundService', () => {
 		await w.service.handle(latest, { finalAttempt: false });
 		await w.receipts.onAgentAssigned({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA });
 		expect(w.sent()).toEqual([{ messaging_product: 'whatsapp', status: 'read', message_id: latest.wamid }]);
+		// Nothing more about a number the contact changed from.
+		const token = contactKey(NUMBER.phoneNumberId, CARLA);
+		await w.windows.put(token, { ...(await w.windows.get(token))!, movedTo: { waId: '5511911112222', at: T0 + 2000 } });
+		await w.receipts.onAgentAssigned({ phoneNumberId: NUMBER.phoneNumberId, waId: CARLA });
+		expect(w.sent()).toHaveLength(1);
 	});
 
 	it('keeps the window at the latest message when Meta delivers an older one late', async () => {

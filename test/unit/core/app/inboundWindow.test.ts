@@ -123,6 +123,24 @@ describe('window notices', () => {
 		expect(await w.windows.get(TOKEN)).toEqual({ at: T0, wamid: `wamid.${T0}`, movedTo: { waId: '5511911112222', at: T0 + 1 } });
 	});
 
+	it('follow a message the contact wrote while the job ran (its own scheduling found this job pending)', async () => {
+		const w = await world();
+		await w.write(T0);
+		const openRoomOf = w.conversations.openRoomOf.bind(w.conversations);
+		w.conversations.openRoomOf = async (contact) => {
+			w.conversations.openRoomOf = openRoomOf;
+			await w.write(T0 + 1000);
+			w.conversations.rooms[0].open = false;
+			return openRoomOf(contact);
+		};
+		await w.runLast();
+		expect(w.scheduled.map((s) => s.job)).toEqual([
+			{ token: TOKEN, at: T0, phase: 'closing' },
+			{ token: TOKEN, at: T0 + 1000, phase: 'closing' },
+		]);
+		expect(await w.windows.get(TOKEN)).toMatchObject({ at: T0 + 1000, noticeFor: T0 + 1000 });
+	});
+
 	it('are scheduled again when the pending job was lost (the app was disabled)', async () => {
 		const w = await world();
 		await w.write(T0);
