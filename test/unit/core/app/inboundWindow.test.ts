@@ -29,7 +29,17 @@ async function world(settings: Partial<Record<SettingKey, unknown>> = {}) {
 		clock.at = next.when;
 		await notices.run(next.job);
 	};
-	return { clock, windows, conversations, scheduled, notices, room, write, runLast };
+	/** The next run of the job: while it looks for the room, `meanwhile` runs (another job of the app), and the room closes. */
+	const whileLookingForRoom = (meanwhile: () => Promise<void>) => {
+		const openRoomOf = conversations.openRoomOf.bind(conversations);
+		conversations.openRoomOf = async (contact) => {
+			conversations.openRoomOf = openRoomOf;
+			await meanwhile();
+			conversations.rooms[0].open = false;
+			return openRoomOf(contact);
+		};
+	};
+	return { clock, windows, conversations, scheduled, notices, room, write, runLast, whileLookingForRoom };
 }
 
 describe('the 24-hour window', () => {
@@ -111,14 +121,11 @@ describe('window notices', () => {
 	it('keep what the contact’s messages wrote on the window while the job ran (a number change)', async () => {
 		const w = await world();
 		await w.write(T0);
-		const openRoomOf = w.conversations.openRoomOf.bind(w.conversations);
-		w.conversations.openRoomOf = async (contact) => {
-			// The change is handled while the job looks for the room (another job of the app).
+		// The change is handled while the job looks for the room.
+		w.whileLookingForRoom(async () => {
 			const now = (await w.windows.get(TOKEN))!;
 			await w.windows.put(TOKEN, { ...now, movedTo: { waId: '5511911112222', at: T0 + 1 } });
-			w.conversations.rooms[0].open = false;
-			return openRoomOf(contact);
-		};
+		});
 		await w.runLast();
 		expect(await w.windows.get(TOKEN)).toEqual({ at: T0, wamid: `wamid.${T0}`, movedTo: { waId: '5511911112222', at: T0 + 1 } });
 	});
@@ -126,13 +133,7 @@ describe('window notices', () => {
 	it('follow a message the contact wrote while the job ran (its own scheduling found this job pending)', async () => {
 		const w = await world();
 		await w.write(T0);
-		const openRoomOf = w.conversations.openRoomOf.bind(w.conversations);
-		w.conversations.openRoomOf = async (contact) => {
-			w.conversations.openRoomOf = openRoomOf;
-			await w.write(T0 + 1000);
-			w.conversations.rooms[0].open = false;
-			return openRoomOf(contact);
-		};
+		w.whileLookingForRoom(() => w.write(T0 + 1000));
 		await w.runLast();
 		expect(w.scheduled.map((s) => s.job)).toEqual([
 			{ token: TOKEN, at: T0, phase: 'closing' },
