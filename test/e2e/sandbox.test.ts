@@ -10,6 +10,7 @@ import { until } from '../support/until';
 describe('the sandbox', () => {
 	it('starts with a connected number, answers the handshake and runs /whatsapp help', async () => {
 		const sandbox = await startSandbox({ app: 0, sim: 0, sink: 0 });
+		const fileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-'));
 		try {
 			const token = await sandbox.control.verifyToken();
 			expect(token).toMatch(/^[0-9a-f]{48}$/);
@@ -32,7 +33,7 @@ describe('the sandbox', () => {
 			expect(inbound.webhook.status).toBe(200);
 
 			// Both sides with files: the contact sends a PDF, the agent answers with one.
-			const pdf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')), 'terms.pdf');
+			const pdf = path.join(fileDir, 'terms.pdf');
 			fs.writeFileSync(pdf, Buffer.from('%PDF-1.4 terms'));
 			const withFile = (
 				await request(`${sandbox.appUrl}/sandbox/inbound`, { json: { file: pdf, type: 'application/pdf', caption: 'signed' } })
@@ -93,6 +94,7 @@ describe('the sandbox', () => {
 				['5511912345678', true],
 			]);
 		} finally {
+			fs.rmSync(fileDir, { recursive: true, force: true });
 			await sandbox.stop();
 		}
 	});

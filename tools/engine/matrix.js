@@ -105,7 +105,7 @@ function main() {
 	for (const engine of enginesToRun()) {
 		console.log(`engine ${labelOf(engine)}: jest ${paths.join(' ')} ...`);
 		const result = runJest(engine, paths, logDir);
-		console.log(`  ${result.ok ? 'passed' : 'FAILED'} in ${Math.round(result.seconds)} s (log: ${result.logFile})`);
+		console.log(`  ${result.ok ? 'passed' : `FAILED (log: ${result.logFile})`} in ${Math.round(result.seconds)} s`);
 		rows.push(result);
 	}
 	if (process.env.MATRIX_CEILING !== '0') {
@@ -118,7 +118,10 @@ function main() {
 	for (const r of rows.filter((x) => x.failures && x.failures.length)) {
 		console.log(`\n${r.label} failures:\n${r.failures.map((f) => `  - ${f}`).join('\n')}`);
 	}
-	process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
+	const ok = rows.every((r) => r.ok);
+	// A failed run keeps its logs (their paths are printed above); a green run leaves nothing behind.
+	if (ok) fs.rmSync(logDir, { recursive: true, force: true });
+	process.exitCode = ok ? 0 : 1;
 }
 
 main();
