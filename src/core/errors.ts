@@ -105,11 +105,42 @@ export class GraphApiError extends AppError {
 	}
 }
 
+/**
+ * A network failure that comes before any byte of a request can reach the server, in the words of
+ * Node (its error codes), node-fetch and undici (Rocket.Chat's HTTP), Deno's fetch and rustls (the
+ * app's runtime), and the Apps-Engine's permission check: the name not resolved, the connection
+ * refused or given up on before it was made, no route, the TLS handshake refused (a certificate), a
+ * URL or a permission refused. Any other network failure (a connection reset or closed while the
+ * request or its answer was on the way: ECONNRESET, EPIPE, "socket hang up", "other side closed",
+ * "Premature close", a connection that closed before the answer ended) may come after the request
+ * reached the server.
+ */
+const BEFORE_CONNECTION = new RegExp(
+	[
+		'ECONNREFUSED|Connection refused|tcp connect error',
+		'ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|getaddrinfo|dns error|failed to lookup address|Name or service not known|name resolution',
+		'EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL|No route to host|Network is unreachable',
+		'connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error',
+		'certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|ERR_TLS|before secure TLS connection|altnames|UnknownIssuer|SSL routines|wrong version number|EPROTO',
+		'unsupported_protocol|Unsupported protocol|Invalid URL|ERR_INVALID_URL|Only absolute URLs',
+		'Requires net access|PermissionDenied|NotCapable|lacks the following permission',
+	].join('|'),
+	'i',
+);
+
+/** Whether a network failure, by its message and code, may have come after the request reached the server. */
+export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(said);
+
 /** No HTTP answer at all: connection failure or timeout. */
 export class NetworkError extends AppError {
 	readonly timedOut: boolean;
+	/**
+	 * The request may have reached Meta: it timed out, or its connection was lost once made
+	 * (`mayHaveReached`); else it failed before (Meta out of reach: nothing was sent).
+	 */
+	readonly reached: boolean;
 
-	constructor(options: { detail: string; timedOut: boolean }) {
+	constructor(options: { detail: string; timedOut: boolean; reached?: boolean }) {
 		super({
 			code: options.timedOut ? 'network_timeout' : 'network_error',
 			message: `Graph API ${options.timedOut ? 'timed out' : 'unreachable'}: ${options.detail}`,
@@ -117,14 +148,16 @@ export class NetworkError extends AppError {
 			i18nKey: 'error_graph_unreachable',
 		});
 		this.timedOut = options.timedOut;
+		this.reached = options.timedOut || (options.reached ?? mayHaveReached(options.detail));
 	}
 }
 
 /**
  * Whether a send that failed with `error` may still have reached WhatsApp: no answer in time (a
- * timeout), or an answer that was not Meta's own with a server error (a proxy's 502 or 504 page:
- * `GraphApiError.fromResponse`'s HttpError), which says nothing of what Meta did with the request.
+ * timeout), a connection lost after it was made (`NetworkError.reached`), or an answer that was not
+ * Meta's own with a server error (a proxy's 502 or 504 page: `GraphApiError.fromResponse`'s
+ * HttpError), which says nothing of what Meta did with the request.
  */
 export const mayHaveBeenSent = (error: unknown): boolean =>
-	(error instanceof NetworkError && error.timedOut) ||
+	(error instanceof NetworkError && error.reached) ||
 	(error instanceof GraphApiError && error.type === 'HttpError' && error.httpStatus >= 500);

@@ -305,6 +305,13 @@ describe('message status pipeline', () => {
 		expect([bridged(toMeta), bridged(toSink)]).toEqual([1, 1]);
 	});
 
+	/** Meta's `sent` of `wamid`, delivered; then the scheduler runs until the app forwards it (a kept status is linked 5 minutes on). */
+	async function deliverSentUntilForwarded(wamid: string): Promise<void> {
+		expect((await app.sim.deliverStatuses([{ wamid, status: 'sent' }])).map((r) => r.status)).toEqual([200]);
+		const reported = () => sink.deliveries.some((d) => d.body.msId === wamid && d.body.MessageStatus === 'sent');
+		for (let rounds = 0; rounds < 14 && !reported(); rounds++) await app.harness.scheduler.advance(30000);
+	}
+
 	it("a send from the app's runtime that Meta never answers ends at the Graph client's 10 s, reported as not known; the next send goes out", async () => {
 		await app.harness.setSetting('send_from_runtime', true);
 		let release: () => void = () => undefined;
@@ -351,9 +358,7 @@ describe('message status pipeline', () => {
 			const [accepted, silent] = to.map((phone) => app.sim.sentMessages.find((m) => m.body.to === phone)!);
 			// Nothing is reported yet: not a failed that Meta's statuses would contradict.
 			expect(sink.deliveries).toEqual([]);
-			expect((await app.sim.deliverStatuses([{ wamid: accepted.wamid, status: 'sent' }])).map((r) => r.status)).toEqual([200]);
-			const reported = () => sink.deliveries.some((d) => d.body.msId === accepted.wamid && d.body.MessageStatus === 'sent');
-			for (let rounds = 0; rounds < 14 && !reported(); rounds++) await app.harness.scheduler.advance(30000);
+			await deliverSentUntilForwarded(accepted.wamid);
 			expect(sink.statuses()).toEqual([`${accepted.wamid}:queued`, `${accepted.wamid}:sent`]);
 			// The batch's check, 10 minutes after the timeout.
 			await app.harness.scheduler.advance(10 * 60000);
@@ -361,7 +366,7 @@ describe('message status pipeline', () => {
 			expect(failed.map((d) => [d.body.mobileNo, d.body.ErrorDetails])).toEqual([
 				[
 					silent.body.to,
-					"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
+					"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, the connection lost, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
 				],
 			]);
 			expect(sink.deliveries.filter((d) => d.body.mobileNo === accepted.body.to).map((d) => d.body.MessageStatus)).toEqual([
@@ -370,6 +375,35 @@ describe('message status pipeline', () => {
 			]);
 			expect(new Set(sink.deliveries.map((d) => d.body.eventId)).size).toBe(sink.deliveries.length);
 			expect(app.sim.sentMessages).toHaveLength(2);
+		},
+	);
+
+	it.each([
+		['from the app’s runtime', true],
+		['through Rocket.Chat’s HTTP bridge', false],
+	])(
+		"a send whose connection closed before Meta's answer (%s) may have been sent: not reported failed, and the statuses Meta sends of it are forwarded",
+		async (_transport, runtime) => {
+			await app.harness.setSetting('send_from_runtime', runtime);
+			// Meta accepts the send; the connection closes before its answer.
+			app.sim.dropAnswers(1);
+			const [result] = await send(['5511987654321']);
+			expect(result).toEqual({
+				phoneNumber: '5511987654321',
+				error: {
+					code: 0,
+					reason: 'unknown',
+					message: expect.stringMatching(/^WhatsApp's answer to this send did not come through \(the connection was lost/),
+				},
+			});
+			const [accepted] = app.sim.sentMessages;
+			expect(sink.deliveries).toEqual([]);
+			await deliverSentUntilForwarded(accepted.wamid);
+			expect(sink.statuses()).toEqual([`${accepted.wamid}:queued`, `${accepted.wamid}:sent`]);
+			// Past the check: still never failed, and sent once.
+			await app.harness.scheduler.advance(10 * 60000);
+			expect(sink.statuses()).toEqual([`${accepted.wamid}:queued`, `${accepted.wamid}:sent`]);
+			expect(app.sim.sentMessages).toHaveLength(1);
 		},
 	);
 

@@ -94,6 +94,14 @@ export class CloudApiSimulator {
 		this.messages.onAccepted = hook;
 	}
 
+	/**
+	 * The next `count` sends Meta accepts lose their connection before the answer: the message is
+	 * sent (its statuses can be delivered), and the app gets no answer, a connection closed instead.
+	 */
+	dropAnswers(count = 1): void {
+		this.messages.answersToDrop += count;
+	}
+
 	/** How many sends the throughput cap answered with 130429. */
 	get throttled(): number {
 		return this.messages.throttled;

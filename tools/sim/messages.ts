@@ -42,6 +42,8 @@ export class Messages {
 	throttled = 0;
 	/** Told of each accepted message before it is answered; the answer waits for what it returns (tests drive Meta's timing). */
 	onAccepted?: (message: SentMessage) => void | Promise<void>;
+	/** How many of the next accepted sends lose their connection before the answer (`dropAnswers`). */
+	answersToDrop = 0;
 	private readonly injected = new Map<string, Array<InjectedError & { count: number }>>();
 	private readonly caps = new Map<string, { perSecond: number; accepted: number[] }>();
 
@@ -95,7 +97,9 @@ export class Messages {
 		// it for template sends only (pacing: 'accepted' | 'held_for_quality_assessment' | 'paused').
 		if (body?.type === 'template') message.message_status = 'accepted';
 		const payload = { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: waId }], messages: [message] };
-		return { status: 200, payload, ...(hold ? { hold: Promise.resolve(hold) } : {}) };
+		const drop = this.answersToDrop > 0;
+		if (drop) this.answersToDrop--;
+		return { status: 200, payload, ...(hold ? { hold: Promise.resolve(hold) } : {}), ...(drop ? { drop } : {}) };
 	}
 
 	/** Whether the number's cap refuses a send now; an accepted one is counted in its window. */

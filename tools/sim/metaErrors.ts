@@ -22,6 +22,8 @@ export interface SimResponse {
 	contentType?: string;
 	/** The answer waits for it (a test's `onAccepted` hook), after the latency. */
 	hold?: Promise<void>;
+	/** No answer: the connection is closed instead, after the latency and the hold (the message was accepted). */
+	drop?: boolean;
 }
 
 interface TableRow {

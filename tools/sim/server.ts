@@ -86,6 +86,12 @@ export class SimServer {
 		}
 		if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
 		if (answer.hold) await answer.hold.catch((error) => console.error('CloudApiSimulator: onAccepted hook failed:', error));
+		if (answer.drop) {
+			// Accepted, and the connection lost before the answer: the status stays unset.
+			record.response = '<connection closed before the answer>';
+			req.socket.destroy();
+			return;
+		}
 		record.status = answer.status;
 		record.response = answer.bytes ? `<${answer.bytes.length} bytes>` : answer.payload;
 		if (answer.bytes) {

@@ -41,7 +41,8 @@ export class AutoMessages {
 			await this.ports.sender.text({ number: to.number, to: to.waId, text, roomId });
 			return true;
 		} catch (error) {
-			// A timeout or a server's 5xx page says nothing of Meta: the message may have gone out.
+			// A timeout, a connection lost once made or a server's 5xx page says nothing of Meta: the
+			// message may have gone out.
 			const outcome = mayHaveBeenSent(error) ? 'may have been sent (no answer from WhatsApp)' : 'not sent';
 			this.ports.logger?.warn(
 				`automatic message to a contact of ${to.number.displayPhoneNumber} ${outcome}: ${error instanceof Error ? error.name : 'error'}`,

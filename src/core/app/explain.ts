@@ -29,9 +29,10 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
 /**
  * Why a send got no answer from Meta, for machines (a templateMessage result's `error.reason`, whose
  * `code` is 0 then): `not_started` (it never started: nothing reached WhatsApp, safe to send again),
- * `timeout` (no answer in time: WhatsApp may have accepted it), `unknown` (an answer that was not
- * Meta's, a proxy's 502 or 504 page: WhatsApp may have accepted it) or `unreachable` (WhatsApp could
- * not be reached). The same cases, in the same order, as `unansweredKey`'s words.
+ * `timeout` (no answer in time: WhatsApp may have accepted it), `unknown` (the connection lost once
+ * made, or an answer that was not Meta's, a proxy's 502 or 504 page: WhatsApp may have accepted it)
+ * or `unreachable` (WhatsApp could not be reached: the connection failed before it was made, nothing
+ * was sent). The same cases, in the same order, as `unansweredKey`'s words.
  */
 export type UnansweredReason = 'not_started' | 'timeout' | 'unknown' | 'unreachable';
 
@@ -65,8 +66,9 @@ export function metaDetails(error: GraphApiError): string | undefined {
 }
 
 /**
- * The words of a send answered by a server's error page that was not Meta's, by who reads them
- * (`unansweredKey`): a status callback's does not point to the status events it is one of.
+ * The words of a send whose connection was lost once made, or answered by a server's error page
+ * that was not Meta's, by who reads them (`unansweredKey`): a status callback's does not point to
+ * the status events it is one of.
  */
 const UNKNOWN = {
 	integrator: 'api_error_send_unknown',
@@ -83,8 +85,8 @@ const NOT_STARTED = {
 
 /**
  * The i18n key for a send that got no answer from Meta: never started (nothing reached Meta, safe to
- * send again), timed out or answered by a server on the way with an error page (Meta may have
- * accepted it either way: `mayHaveBeenSent`), or Meta out of reach. Worded for an integrator
+ * send again), timed out, its connection lost once made, or answered by a server on the way with an
+ * error page (Meta may have accepted it in each case: `mayHaveBeenSent`), or Meta out of reach. Worded for an integrator
  * (an API result, the status callback of a templateMessage request's send), for an agent, or for the
  * status callback of any other send (`callback`: the modal, agents' replies, the outbound provider,
  * automatic messages), whose "never started" tells of a busy number, not of a request that ran out

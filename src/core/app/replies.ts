@@ -186,8 +186,8 @@ export class ReplyRelay {
 				.graph(sending.number.accessToken)
 				.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
 		} catch (error) {
-			// The upload ran out of time, or a server on the way answered it with an error page: no
-			// message was sent (unlike a send that did so: `mayHaveBeenSent`).
+			// The upload ran out of time, lost its connection, or a server on the way answered it with an
+			// error page: no message was sent (unlike a send that did so: `mayHaveBeenSent`).
 			if (error instanceof NetworkError && error.timedOut)
 				throw new AppError({
 					code: 'upload_timed_out',
@@ -289,8 +289,8 @@ export class ReplyRelay {
 			}
 		} catch (error) {
 			// No answer from Meta: a send that never started (the number busy past its deadline) was not
-			// delivered; one that timed out, or got a server's error page that was not Meta's, may have
-			// been (`mayHaveBeenSent`), and the agent must not simply send it again.
+			// delivered; one that timed out, lost its connection once made, or got a server's error page
+			// that was not Meta's, may have been (`mayHaveBeenSent`), and the agent must not simply send it again.
 			const unknown = mayHaveBeenSent(error);
 			const reason = unknown || error instanceof PacerDeadlineError ? t(unansweredKey(error, 'agent')) : explainError(error, t).text;
 			if (!(error instanceof AppError) && !(error instanceof PacerDeadlineError))

@@ -209,9 +209,9 @@ export class SendLog {
 	}
 
 	/**
-	 * A send whose Graph call timed out, or got a server error page that was not Meta's (Meta may have
-	 * accepted it either way: `mayHaveBeenSent`), stays pending, in a record of its
-	 * own, and its batch is checked UNANSWERED_CHECK_MS later (core/app/unanswered.ts); answers
+	 * A send whose Graph call timed out, lost its connection once made, or got a server error page
+	 * that was not Meta's (Meta may have accepted it in each case: `mayHaveBeenSent`), stays pending,
+	 * in a record of its own, and its batch is checked UNANSWERED_CHECK_MS later (core/app/unanswered.ts); answers
 	 * whether it does. Not a campaign's (its recovery settles it), nor a send without a batch key
 	 * (no status could be matched to it), nor when the check cannot be asked for.
 	 */

@@ -2,7 +2,7 @@
  * WhatsApp Cloud API (Graph API) client over an injected HTTP port. Plain TypeScript: the app
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
-import { AppError, GraphApiError, NetworkError } from '../errors';
+import { AppError, GraphApiError, mayHaveReached, NetworkError } from '../errors';
 import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
@@ -287,7 +287,11 @@ export class GraphClient {
 		const detail = error instanceof Error ? error.message : String(error);
 		const code = (error as { code?: unknown } | null)?.code;
 		const said = `${detail} ${String(code ?? '')}`;
-		return new NetworkError({ detail: this.redact(detail), timedOut: TIMEOUT.test(said) && !CONNECT_TIMEOUT.test(said) });
+		return new NetworkError({
+			detail: this.redact(detail),
+			timedOut: TIMEOUT.test(said) && !CONNECT_TIMEOUT.test(said),
+			reached: mayHaveReached(said),
+		});
 	}
 
 	private redact(text: string): string {

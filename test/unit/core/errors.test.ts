@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { AppError, GraphApiError, isRefusedToken, NetworkError } from '../../../src/core/errors';
+import { AppError, GraphApiError, isRefusedToken, mayHaveBeenSent, NetworkError } from '../../../src/core/errors';
 import { CONTRACTS_DIR } from '../../support/metaSpec';
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
@@ -107,8 +107,22 @@ describe('NetworkError', () => {
 		expect(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false })).toMatchObject({
 			code: 'network_error',
 			timedOut: false,
+			reached: false,
 			message: 'Graph API unreachable: ECONNREFUSED',
 		});
+	});
+
+	it('says whether the request may have reached the server: after a timeout or a connection lost once made, not before', () => {
+		expect(new NetworkError({ detail: 'no answer in 10 s', timedOut: true }).reached).toBe(true);
+		expect(new NetworkError({ detail: 'read ECONNRESET', timedOut: false }).reached).toBe(true);
+		expect(new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false }).reached).toBe(false);
+		// The caller's reading (the error's code as well as its message) wins.
+		expect(new NetworkError({ detail: 'failed', timedOut: false, reached: false }).reached).toBe(false);
+		expect(new NetworkError({ detail: 'slow', timedOut: true, reached: false }).reached).toBe(true);
+		expect([
+			mayHaveBeenSent(new NetworkError({ detail: 'socket hang up', timedOut: false })),
+			mayHaveBeenSent(new NetworkError({ detail: 'connect ECONNREFUSED 157.240.0.35:443', timedOut: false })),
+		]).toEqual([true, false]);
 	});
 });
 

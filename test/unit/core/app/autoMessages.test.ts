@@ -199,14 +199,18 @@ describe('AutoMessages', () => {
 	});
 
 	it('tries the offline message again when it could not be sent, and logs no secret', async () => {
-		const w = await world(undefined, () => Promise.reject(new Error('ECONNRESET')));
+		const w = await world(undefined, () => Promise.reject(new Error('connect ECONNREFUSED 157.240.0.35:443')));
 		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
 		expect(await w.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(false);
 		expect(w.warnings).toEqual(['automatic message to a contact of +1 555-013-3700 not sent: NetworkError']);
 	});
 
-	it('logs an offline message WhatsApp did not answer in time as one that may have been sent, and does not send it again', async () => {
-		const w = await world(undefined, () => Promise.reject(new Error('socket timed out')));
+	it.each([
+		['WhatsApp did not answer in time', 'socket timed out'],
+		['the connection was lost once made', 'read ECONNRESET'],
+		['the connection closed before the answer ended', 'socket hang up'],
+	])('logs an offline message as one that may have been sent when %s, and does not send it again', async (_, reason) => {
+		const w = await world(undefined, () => Promise.reject(new Error(reason)));
 		await w.auto.onWaitingForAgent({ number: w.number, waId: CARLA });
 		expect(await w.marks.hasMark(OFFLINE_SENT, TOKEN)).toBe(true);
 		expect(w.warnings).toEqual([

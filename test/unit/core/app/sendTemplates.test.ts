@@ -438,7 +438,7 @@ describe('the status callback of a send answered by a server on the way', () => 
 		w.graph.answer = () => GraphApiError.fromResponse(502, '<html>Bad Gateway</html>');
 		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
 		const words =
-			"WhatsApp's answer to this send did not come through (a server on the way answered with an error): it may have been sent. It was not sent again.";
+			"WhatsApp's answer to this send did not come through (the connection was lost, or a server on the way answered with an error): it may have been sent. It was not sent again.";
 		expect(await log.failures()).toEqual([
 			['5511987654321', words],
 			['12025550100', words],
@@ -626,7 +626,7 @@ describe('sendFromModal', () => {
 		expect(w.rooms.posts).toEqual([]);
 		expect((await readCache(w.templateCache, 'waba-1'))?.templates.map((t) => t.language)).toEqual(['pt_BR']);
 
-		w.graph.answer = () => new NetworkError({ detail: 'down', timedOut: false });
+		w.graph.answer = () => new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false });
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_graph_unreachable' });
 		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_timed_out' });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { AppError, GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../../../../src/core/errors';
 import { GraphClient, HttpPort, HttpRequest, HttpResponse, MAX_PAGES } from '../../../../src/core/graph/GraphClient';
 import { CONTRACTS_DIR, validateRequest } from '../../../support/metaSpec';
 
@@ -338,8 +338,65 @@ describe('GraphClient errors', () => {
 			Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' }),
 		]) {
 			const promise = client(fakePort([error])).getPhoneNumber(PHONE_NUMBER_ID);
-			await expect(promise).rejects.toMatchObject({ timedOut: false, code: 'network_error' });
+			await expect(promise).rejects.toMatchObject({ timedOut: false, reached: false, code: 'network_error' });
 		}
+	});
+
+	/** A failure as Rocket.Chat's HTTP bridge words it (node-fetch's FetchError: "request to <url> failed, reason: ..."). */
+	const viaBridge = (reason: string, code?: string) =>
+		Object.assign(new Error(`request to https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}/messages failed, reason: ${reason}`), {
+			code,
+		});
+
+	it.each([
+		['the connection refused (the bridge)', viaBridge('connect ECONNREFUSED 157.240.0.35:443', 'ECONNREFUSED')],
+		['the name not resolved (the bridge)', viaBridge('getaddrinfo ENOTFOUND graph.facebook.com', 'ENOTFOUND')],
+		['the name not resolved for now', viaBridge('getaddrinfo EAI_AGAIN graph.facebook.com', 'EAI_AGAIN')],
+		['no route to the host', viaBridge('connect EHOSTUNREACH 157.240.0.35:443', 'EHOSTUNREACH')],
+		['a certificate refused', viaBridge('unable to verify the first certificate', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')],
+		['a self-signed certificate on the way', viaBridge('self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN')],
+		[
+			'the TLS handshake cut',
+			viaBridge('Client network socket disconnected before secure TLS connection was established', 'ECONNRESET'),
+		],
+		[
+			"the connection refused (Deno's fetch)",
+			new Error(
+				'error sending request for url (https://graph.facebook.com/v23.0/1/messages): client error (Connect): tcp connect error: Connection refused (os error 111)',
+			),
+		],
+		[
+			"the name not resolved (Deno's fetch)",
+			new Error(
+				'error sending request for url (https://graph.facebook.com/): client error (Connect): dns error: failed to lookup address information: Name or service not known',
+			),
+		],
+	])('says a send failed before its connection was made did not reach Meta: %s', async (_, error) => {
+		const promise = client(fakePort([error])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toMatchObject({ timedOut: false, reached: false, code: 'network_error' });
+		expect(mayHaveBeenSent(await promise.catch((e: unknown) => e))).toBe(false);
+	});
+
+	it.each([
+		['the connection reset (the bridge)', viaBridge('read ECONNRESET', 'ECONNRESET')],
+		['the socket hung up (the bridge)', viaBridge('socket hang up', 'ECONNRESET')],
+		['a write on a closed connection', viaBridge('write EPIPE', 'EPIPE')],
+		['the answer cut short (node-fetch)', new Error('Premature close')],
+		['the other side closed (undici)', Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })],
+		[
+			"the connection reset (Deno's fetch)",
+			new Error(
+				'error sending request for url (https://graph.facebook.com/v23.0/1/messages): connection error: Connection reset by peer (os error 104)',
+			),
+		],
+		[
+			"the answer cut short (the app's runtime)",
+			Object.assign(new Error('the connection closed before the answer ended'), { code: 'connection_closed' }),
+		],
+	])('says a send whose connection was lost once made may have reached Meta: %s', async (_, error) => {
+		const promise = client(fakePort([error])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toMatchObject({ timedOut: false, reached: true, code: 'network_error' });
+		expect(mayHaveBeenSent(await promise.catch((e: unknown) => e))).toBe(true);
 	});
 
 	it('maps a connection failure to a NetworkError', async () => {
