@@ -11,7 +11,9 @@ import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppIn
 import { toAppRoom } from '../../tools/harness/rc/rooms';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import {
+	ADMIN_AUTH,
 	AppUnderTest,
+	callApi,
 	cancelRecurringJobs,
 	connectNumber,
 	contactVisitorToken,
@@ -147,6 +149,45 @@ describe('conversations', () => {
 				`[ ](http://127.0.0.1:3000/live/${room.id}?msg=${reply.id}) This one?`,
 				'↩️ In reply to an earlier message\nAnd that?',
 			]);
+		});
+
+		it('says which template a contact’s button or reply answers when an integrator sent it (no room has it)', async () => {
+			app.sim.setTemplates(NUMBER.wabaId, [
+				{
+					id: '7',
+					name: 'delivery_slot',
+					language: 'en_US',
+					status: 'APPROVED',
+					category: 'UTILITY',
+					components: [
+						{ type: 'BODY', text: 'Your order {{1}} arrives tomorrow. Keep the slot?' },
+						{ type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Keep' }] },
+					],
+				},
+			]);
+			const res = await callApi(app, 'templateMessage', {
+				body: {
+					phoneNumbers: ['5511987654321'],
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: {
+						name: 'delivery_slot',
+						language: { code: 'en_US' },
+						components: [
+							{ type: 'body', parameters: [{ type: 'text', text: 'A-42' }] },
+							{ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'KEEP-A42' }] },
+						],
+					},
+				},
+				headers: ADMIN_AUTH,
+			});
+			expect(res.status).toBe(200);
+			const [{ msId }] = res.body.results;
+			expect(livechatRooms()).toEqual([]);
+			await inbound({ type: 'button', button: { text: 'Keep', payload: 'KEEP-A42' }, context: { from: '15550783881', id: msId } });
+			await inbound({ type: 'text', text: { body: 'Morning please' }, context: { from: '15550783881', id: msId } });
+			const [room] = livechatRooms();
+			const line = '↩️ In reply to the template delivery_slot: "Your order A-42 arrives tomorrow. Keep the slot? [Keep]"';
+			expect(texts(room.id)).toEqual([`${line}\n🔘 Replied "Keep" (payload: KEEP-A42)`, `${line}\nMorning please`]);
 		});
 
 		it('sends an agent’s quote of the contact’s message as a WhatsApp reply', async () => {

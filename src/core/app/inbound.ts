@@ -13,7 +13,7 @@ import { AutoMessages } from './autoMessages';
 import { Agent, canTakeChats, Contact, contactKey, Conversations, InvalidDepartment, NoAgentOnline, Room, Visitor } from './conversations';
 import { WaitingForAgent } from './errors';
 import { InboundMediaInput, MediaOutcome } from './inboundMedia';
-import { Clock, InboundHandler, Logger, MessageLog, Numbers } from './ports';
+import { Clock, InboundHandler, Logger, MessageLog, Numbers, SentMessage } from './ports';
 import { SettingsReader } from './settings';
 import { recordInbound, WindowNotices, WindowRecord, Windows } from './window';
 
@@ -101,6 +101,20 @@ type MovedFrom = NonNullable<WindowRecord['movedFrom']>;
 const MOVED_NOTE_DAYS = 30;
 
 /** A passive message's type for the log: an unsupported one's kind with it. */
+/** At most this many characters of a send's text are shown with a reply to it. */
+const EXCERPT_MAX = 100;
+
+/** `text` on one line, cut at `EXCERPT_MAX` characters (never inside a character), with "…" when cut. */
+function excerpt(text: string): string {
+	const chars = Array.from(text.replace(/\s+/g, ' ').trim());
+	return chars.length > EXCERPT_MAX
+		? `${chars
+				.slice(0, EXCERPT_MAX - 1)
+				.join('')
+				.trimEnd()}…`
+		: chars.join('');
+}
+
 const passiveType = (event: InboundMessageEvent): string => {
 	const kind = unsupportedKind(event.raw);
 	return kind ? `${kind} (unsupported)` : event.type;
@@ -167,13 +181,33 @@ export class InboundService implements InboundHandler {
 		return { department };
 	}
 
-	/** `[ ](link) ` before a text: Rocket.Chat shows the linked message as a quote (its own quote format). */
-	private async quotePrefix(replyTo: string | undefined, type: string, t: Translator): Promise<string> {
+	/**
+	 * What a message answers, before its text: `[ ](link) ` to the message in a room (Rocket.Chat
+	 * shows it as a quote, its own quote format); else, for a send of the app's that is in no room (a
+	 * templateMessage request's, a campaign's), a line with its template and the start of its text;
+	 * else a line saying it answers an earlier message (nothing for a button or a reaction, which say
+	 * what they answer).
+	 */
+	private async quotePrefix(replyTo: string | undefined, type: string, t: Translator, contact: Contact): Promise<string> {
 		if (!replyTo) return '';
 		const link = await this.ports.messages.linkOfWamid(replyTo);
-		// Buttons and reactions say what they answer; a quoted message the app never saw is only mentioned.
-		if (!link?.rcMessageId) return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
-		return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
+		if (link?.rcMessageId) return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
+		const sent = await this.sentTo(replyTo, contact);
+		if (sent) {
+			const text = excerpt(sent.message);
+			return `${sent.templateName ? t('inbound_reply_template', { template: sent.templateName, text }) : t('inbound_reply_sent', { text })}\n`;
+		}
+		return ['button', 'interactive', 'reaction'].includes(type) ? '' : `${t('inbound_reply_unknown')}\n`;
+	}
+
+	/**
+	 * The app's record of its send `wamid` to `contact` (from its number, to its number as sent or as
+	 * Meta answered it); else undefined, also when it cannot be read (the message is posted without it).
+	 */
+	private async sentTo(wamid: string, contact: Contact): Promise<SentMessage | undefined> {
+		const sent = await this.ports.messages.findByWamid(wamid).catch(() => undefined);
+		const to = [sent?.waId, sent?.mobileNo].map((n) => n?.replace(/\D/g, ''));
+		return sent && sent.phoneNumberId === contact.phoneNumberId && to.includes(contact.waId) ? sent : undefined;
 	}
 
 	/**
@@ -427,7 +461,7 @@ export class InboundService implements InboundHandler {
 		}
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
-		const quote = await this.quotePrefix(described.replyTo, event.type, t);
+		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId });
 		let uploadId: string | undefined;
 		let rcMessageId: string | undefined;
 		let text = describedText(described, t);

@@ -4,6 +4,7 @@ import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { InboundService, ReadReceipts } from '../../../../src/core/app/inbound';
 import { InboundMediaInput, MediaOutcome } from '../../../../src/core/app/inboundMedia';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { SentMessage } from '../../../../src/core/app/ports';
 import { NoticeJob, WindowNotices } from '../../../../src/core/app/window';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { InboundMessageEvent } from '../../../../src/core/status/webhook';
@@ -783,6 +784,40 @@ describe('InboundService', () => {
 			'[ ](https://chat.example/live/r1?msg=rc9) yes',
 			`${t('inbound_reply_unknown')}\nthis?`,
 		]);
+	});
+
+	it('says which template of the app’s a reply answers when that send is in no room (a templateMessage request’s, a campaign’s)', async () => {
+		const w = await world({ numbers: [NUMBER] });
+		const sent = (wamid: string, fields: Partial<SentMessage>): SentMessage => ({
+			wamid,
+			phoneNumberId: NUMBER.phoneNumberId,
+			connectedWhatsAppNo: '15550133700',
+			mobileNo: `+${CARLA}`,
+			message: 'Your order *42* has shipped.\nTrack it at https://example.com/t/42',
+			type: 'Template-Message',
+			templateName: 'order_update',
+			templateLanguage: 'en_US',
+			sentAt: new Date(T0 - 60000).toISOString(),
+			...fields,
+		});
+		await w.messages.record(sent('wamid.TEMPLATE', {}));
+		// Sent to the number as Meta answered it (its wa_id), and with a long text.
+		await w.messages.record(sent('wamid.LONG', { mobileNo: '000', waId: CARLA, templateName: undefined, message: 'ab '.repeat(60) }));
+		// Another contact's and another number's sends are not shown.
+		await w.messages.record(sent('wamid.OTHER', { mobileNo: '5511900000000' }));
+		await w.messages.record(sent('wamid.NUMBER', { phoneNumberId: 'another-number' }));
+		await w.service.handle(textEvent('when?', { context: 'wamid.TEMPLATE' }), { finalAttempt: false });
+		await w.service.handle(textEvent('ok', { context: 'wamid.LONG' }), { finalAttempt: false });
+		await w.service.handle(textEvent('who?', { context: 'wamid.OTHER' }), { finalAttempt: false });
+		await w.service.handle(textEvent('what?', { context: 'wamid.NUMBER' }), { finalAttempt: false });
+		const [room] = w.conversations.rooms;
+		expect(w.conversations.textsOf(room.id)).toEqual([
+			`${t('inbound_reply_template', { template: 'order_update', text: 'Your order *42* has shipped. Track it at https://example.com/t/42' })}\nwhen?`,
+			`${t('inbound_reply_sent', { text: `${'ab '.repeat(33).trimEnd()}…` })}\nok`,
+			`${t('inbound_reply_unknown')}\nwho?`,
+			`${t('inbound_reply_unknown')}\nwhat?`,
+		]);
+		expect(Array.from(`${'ab '.repeat(33).trimEnd()}…`)).toHaveLength(99);
 	});
 
 	describe('a contact’s file', () => {
