@@ -103,13 +103,14 @@ describe('conversations', () => {
 			// The ad's headline, its text and the greeting WhatsApp showed the contact (Meta's ReferralObject).
 			'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
 				'Ad text: Summer Succulents are here!\n' +
+				'Image the contact saw: https://scontent.xx.fbcdn.net/v/t45.1...\n' +
 				'Greeting the contact saw: Hi there! Let us know how we can help!\n' +
 				examples['Text Message from Click to WhatsApp Ad'].entry[0].changes[0].value.messages[0].text.body,
 			'Reacted 👍',
-			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
+			'📍 Location: Philz Coffee — 101 Forest Ave, Palo Alto, CA 94301 · https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
 				'🔗 Website: https://philzcoffee.com/',
-			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -\n🏢 Works at: Google',
-			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+			'👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 (MOBILE) · emails: -\n🏢 Works at: Google',
+			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported. (131051)',
 			'🔘 Replied "Unsubscribe" (payload: Unsubscribe)',
 			'🔘 Replied "Priority Mail Express" (payload: priority_express)\nRow description: Next Day to 2 Days',
 			'🔘 Replied "Cancel" (payload: cancel-button)',

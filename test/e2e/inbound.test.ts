@@ -182,7 +182,7 @@ describe('inbound messages', () => {
 		await inbound({ type: 'button', button: { text: 'Unsubscribe', payload: 'STOP' } });
 		const [room] = livechatRooms();
 		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
-			'📍 Location: Philz Coffee 101 Forest Ave https://maps.google.com/?q=37.44,-122.16',
+			'📍 Location: Philz Coffee — 101 Forest Ave · https://maps.google.com/?q=37.44,-122.16',
 			'🔘 Replied "Unsubscribe" (payload: STOP)',
 		]);
 	});

@@ -95,10 +95,9 @@ export function describeInbound(message: Obj): Described {
 		const lng = str(body.longitude);
 		// A location may be coordinates alone (LocationMessage: `name` and `address` are optional).
 		const map = lat && lng ? `https://maps.google.com/?q=${lat},${lng}` : '';
-		pieces.push({
-			key: 'inbound_location',
-			params: { place: [str(body.name), str(body.address), map].filter(Boolean).join(' ') || '-' },
-		});
+		// The place's name, then its address, then the map: each told apart.
+		const place = [str(body.name), str(body.address)].filter(Boolean).join(' — ');
+		pieces.push({ key: 'inbound_location', params: { place: [place, map].filter(Boolean).join(' · ') || '-' } });
 		// "Location URL. Usually only included for business locations." (Meta's LocationMessage schema)
 		if (str(body.url)) pieces.push({ key: 'inbound_location_url', params: { url: str(body.url) } });
 	} else if (type === 'contacts') {
@@ -129,10 +128,10 @@ export function describeInbound(message: Obj): Described {
 			const error = obj(Array.isArray(message.errors) ? message.errors[0] : undefined);
 			// A kind this app has no words for is named as Meta wrote it, when it looks like one.
 			const named = kind && wordOf(kind) ? `${type}: ${kind}` : type;
-			pieces.push({
-				key: 'inbound_unsupported',
-				params: { type: named || 'unknown', details: str(obj(error.error_data).details) || str(error.title) },
-			});
+			// Meta's words, and its error code (131051, say) for whoever looks it up.
+			const details = str(obj(error.error_data).details) || str(error.title);
+			const code = typeof error.code === 'number' && Number.isInteger(error.code) ? ` (${error.code})` : '';
+			pieces.push({ key: 'inbound_unsupported', params: { type: named || 'unknown', details: `${details}${details && code}` } });
 		}
 	}
 	return { pieces, replyTo };
@@ -158,6 +157,11 @@ function referralPieces(referral: Obj): Piece[] {
 		},
 	];
 	if (headline && text) pieces.push({ key: post ? 'inbound_referral_post_body' : 'inbound_referral_body', params: { body: text } });
+	// The image or video the contact saw (`media_type`, with `image_url` or `video_url`): a link Meta gives.
+	const media = str(referral.media_type);
+	const url = media === 'image' ? str(referral.image_url) : media === 'video' ? str(referral.video_url) : '';
+	if (/^https:\/\/\S+$/.test(url))
+		pieces.push({ key: media === 'image' ? 'inbound_referral_image' : 'inbound_referral_video', params: { url } });
 	const welcome = str(obj(referral.welcome_message).text);
 	if (welcome) pieces.push({ key: 'inbound_referral_welcome', params: { text: welcome } });
 	return pieces;
@@ -175,9 +179,11 @@ function contactPieces(contact: Obj): Piece[] {
 	const shown =
 		str(name.formatted_name) ||
 		[str(name.prefix), str(name.first_name), str(name.middle_name), str(name.last_name), str(name.suffix)].filter(Boolean).join(' ');
+	// A phone as the card has it, else its WhatsApp id; with its kind (MOBILE, WORK...) when given.
 	const phones = list(contact.phones)
-		.map((p) => str(p.phone))
-		.filter(Boolean);
+		.map((p) => [str(p.phone) || (/^\d+$/.test(str(p.wa_id)) ? `+${str(p.wa_id)}` : ''), str(p.type)] as const)
+		.filter(([phone]) => phone)
+		.map(([phone, kind]) => (kind ? `${phone} (${kind})` : phone));
 	const emails = list(contact.emails)
 		.map((e) => str(e.email))
 		.filter(Boolean);

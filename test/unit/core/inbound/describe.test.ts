@@ -14,10 +14,10 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 		['Text Message', 'Does it come in another color?'],
 		[
 			'Location Message',
-			'📍 Location: Philz Coffee 101 Forest Ave, Palo Alto, CA 94301 https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
+			'📍 Location: Philz Coffee — 101 Forest Ave, Palo Alto, CA 94301 · https://maps.google.com/?q=37.44221496582,-122.16165924072\n' +
 				'🔗 Website: https://philzcoffee.com/',
 		],
-		['Contact Sharing Message', '👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 · emails: -\n🏢 Works at: Google'],
+		['Contact Sharing Message', '👤 Contact: Lucía Gómez · phones: +1 (983) 555-2319 (MOBILE) · emails: -\n🏢 Works at: Google'],
 		[
 			'Interactive List Reply Message',
 			'🔘 Replied "Priority Mail Express" (payload: priority_express)\nRow description: Next Day to 2 Days',
@@ -28,7 +28,7 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 		['Reaction Message', 'Reacted 👍'],
 		[
 			'Unsupported Message',
-			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported. (131051)',
 		],
 	])('%s', (name, text) => {
 		expect(describedText(describeInbound(message(name)), en)).toBe(text);
@@ -140,18 +140,18 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 
 		it('falls back to the generic text for a kind it has no words for, naming it when it looks like one', () => {
 			expect(text('hologram')).toBe(
-				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: hologram): Message type is currently not supported.',
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: hologram): Message type is currently not supported. (131051)',
 			);
 			// Not a word (or a name of Object's prototype, never a key of the table): unnamed.
 			for (const odd of ['<b>x</b>', '', 42, { a: 1 }, 'toString', '__proto__', 'constructor_'])
 				expect(text(odd)).toBe(
-					'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+					'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported. (131051)',
 				);
 			expect(text('constructor')).toBe(
-				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: constructor): Message type is currently not supported.',
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported: constructor): Message type is currently not supported. (131051)',
 			);
 			expect(text(undefined)).toBe(
-				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported.',
+				'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type is currently not supported. (131051)',
 			);
 		});
 	});
@@ -299,7 +299,7 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 
 		it('shows its addresses, websites and birthday', () => {
 			expect(text(card(full))).toBe(
-				'👤 Contact: Barbara J. Johnson · phones: +14125550829 · emails: foo@gmail.com\n' +
+				'👤 Contact: Barbara J. Johnson · phones: +14125550829 (CELL) · emails: foo@gmail.com\n' +
 					'🏠 Address: 1 Hacker Way, Menlo Park, CA, 94025, United States (Home)\n' +
 					'🏠 Address: Lisboa, PT\n' +
 					'🔗 Websites: meta.com, https://example.com/b\n' +
@@ -317,6 +317,10 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 				text(card({ name: { prefix: 'Dr.', first_name: 'Ana', middle_name: 'M.', last_name: 'Souza', suffix: 'Jr.' } })),
 			).toMatch(/^👤 Contact: Dr\. Ana M\. Souza Jr\. ·/);
 			expect(text(card({ phones: [{ phone: '+1 555' }] }))).toBe('👤 Contact: - · phones: +1 555 · emails: -');
+			// A phone known only by its WhatsApp id; an id that is not digits is not shown.
+			expect(text(card({ phones: [{ wa_id: '5511987654321', type: 'MOBILE' }, { wa_id: 'x1' }] }))).toBe(
+				'👤 Contact: - · phones: +5511987654321 (MOBILE) · emails: -',
+			);
 		});
 	});
 
@@ -327,12 +331,14 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 			expect(text(ad)).toBe(
 				'📣 From the ad "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
 					'Ad text: Summer Succulents are here!\n' +
+					'Image the contact saw: https://scontent.xx.fbcdn.net/v/t45.1...\n' +
 					'Greeting the contact saw: Hi there! Let us know how we can help!\n' +
 					'Hello! Can I get more info on this?',
 			);
 			expect(text(ad, 'es')).toBe(
 				'📣 Desde el anuncio "Chat with us" (https://fb.me/3cr4Wqqkv)\n' +
 					'Texto del anuncio: Summer Succulents are here!\n' +
+					'Imagen que vio el contacto: https://scontent.xx.fbcdn.net/v/t45.1...\n' +
 					'Saludo que vio el contacto: Hi there! Let us know how we can help!\n' +
 					'Hello! Can I get more info on this?',
 			);
@@ -341,13 +347,31 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 		it('labels a post as a post, and shows the text alone when there is no headline', () => {
 			const post = { ...ad, referral: { ...ad.referral, source_type: 'post', welcome_message: undefined } };
 			expect(text(post)).toBe(
-				'📣 From the post "Chat with us" (https://fb.me/3cr4Wqqkv)\nPost text: Summer Succulents are here!\nHello! Can I get more info on this?',
+				'📣 From the post "Chat with us" (https://fb.me/3cr4Wqqkv)\nPost text: Summer Succulents are here!\n' +
+					'Image the contact saw: https://scontent.xx.fbcdn.net/v/t45.1...\nHello! Can I get more info on this?',
 			);
 			expect(text(post, 'pt-BR')).toMatch(/^📣 Da publicação "Chat with us" .+\nTexto da publicação: Summer Succulents are here!\n/);
 			const bodyOnly = { ...ad, referral: { source_url: 'https://fb.me/x', source_type: 'ad', body: 'Summer Succulents are here!' } };
 			expect(text(bodyOnly)).toBe(
 				'📣 From the ad "Summer Succulents are here!" (https://fb.me/x)\nHello! Can I get more info on this?',
 			);
+		});
+
+		it("shows a video ad's video; a link that is not https, or of another kind than the media, is not shown", () => {
+			const video = {
+				...ad,
+				referral: { ...ad.referral, media_type: 'video', video_url: 'https://example.com/v.mp4', welcome_message: undefined },
+			};
+			expect(text(video)).toContain('\nVideo the contact saw: https://example.com/v.mp4\n');
+			for (const referral of [
+				{ media_type: 'image', image_url: 'javascript:alert(1)' },
+				{ media_type: 'image', image_url: 'http://example.com/i.jpg' },
+				{ media_type: 'image', video_url: 'https://example.com/v.mp4' },
+				{ media_type: 'gif', image_url: 'https://example.com/i.gif' },
+			])
+				expect(text({ ...ad, referral: { ...ad.referral, image_url: undefined, ...referral } })).not.toMatch(
+					/the contact saw: (?!Hi)/,
+				);
 		});
 	});
 
@@ -373,6 +397,6 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 		expect(text(location)).toBe('📍 Location: https://maps.google.com/?q=37.44221496582,-122.16165924072');
 		expect(text(location, 'es')).toBe('📍 Ubicación: https://maps.google.com/?q=37.44221496582,-122.16165924072');
 		const named = { ...location, location: { ...location.location, name: 'Philz Coffee' } };
-		expect(text(named)).toBe('📍 Location: Philz Coffee https://maps.google.com/?q=37.44221496582,-122.16165924072');
+		expect(text(named)).toBe('📍 Location: Philz Coffee · https://maps.google.com/?q=37.44221496582,-122.16165924072');
 	});
 });
