@@ -109,27 +109,37 @@ export class GraphApiError extends AppError {
  * A network failure that comes before any byte of a request can reach the server, in the words of
  * Node (its error codes), node-fetch and undici (Rocket.Chat's HTTP), Deno's fetch and rustls (the
  * app's runtime), and the Apps-Engine's permission check: the name not resolved, the connection
- * refused or given up on before it was made, no route, the TLS handshake refused (a certificate), a
- * URL or a permission refused. Any other network failure (a connection reset or closed while the
- * request or its answer was on the way: ECONNRESET, EPIPE, "socket hang up", "other side closed",
- * "Premature close", a connection that closed before the answer ended) may come after the request
- * reached the server.
+ * refused, unroutable or given up on while it was made (Node's "connect E...", Deno's "error trying
+ * to connect" and "client error (Connect)"; node-fetch's "reason: " with nothing after it, Node 20's
+ * AggregateError of every address refused, whose code the engine's bridge does not pass on), the
+ * TLS handshake refused (a certificate, a server that speaks no TLS), a URL or a permission
+ * refused. Any other network failure (a connection reset or closed while the request or its answer
+ * was on the way: ECONNRESET, EPIPE, "socket hang up", "other side closed", "Premature close", a
+ * connection that closed before the answer ended, an unreachable host on a connection made) may
+ * come after the request reached the server.
  */
 const BEFORE_CONNECTION = new RegExp(
 	[
-		'ECONNREFUSED|Connection refused|tcp connect error',
+		'ECONNREFUSED|Connection refused|tcp connect error|error trying to connect|client error \\(Connect\\)',
+		'connect (?:EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL|ETIMEDOUT)',
 		'ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|getaddrinfo|dns error|failed to lookup address|Name or service not known|name resolution',
-		'EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|ENETDOWN|EADDRNOTAVAIL|No route to host|Network is unreachable',
-		'connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error',
-		'certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|ERR_TLS|before secure TLS connection|altnames|UnknownIssuer|SSL routines|wrong version number|EPROTO',
+		'UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error|ERR_SOCKET_CONNECTION_TIMEOUT|Socket connection timeout',
+		'certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|before secure TLS connection|altnames|UnknownIssuer|wrong version number',
 		'unsupported_protocol|Unsupported protocol|Invalid URL|ERR_INVALID_URL|Only absolute URLs',
 		'Requires net access|PermissionDenied|NotCapable|lacks the following permission',
+		'reason:\\s*$',
 	].join('|'),
 	'i',
 );
 
+/**
+ * A network failure's words without the URLs they quote (node-fetch's "request to <url> failed",
+ * Deno's "for url (<url>)"): an address's own words ("…/concert/…") say nothing of the failure.
+ */
+export const withoutUrls = (said: string): string => said.replace(/for url \([^)]*\)/gi, '').replace(/https?:\/\/\S+/gi, '');
+
 /** Whether a network failure, by its message and code, may have come after the request reached the server. */
-export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(said);
+export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(withoutUrls(said));
 
 /** No HTTP answer at all: connection failure or timeout. */
 export class NetworkError extends AppError {
@@ -141,14 +151,16 @@ export class NetworkError extends AppError {
 	readonly reached: boolean;
 
 	constructor(options: { detail: string; timedOut: boolean; reached?: boolean }) {
+		const reached = options.timedOut || (options.reached ?? mayHaveReached(options.detail));
+		const lost = reached && !options.timedOut;
 		super({
 			code: options.timedOut ? 'network_timeout' : 'network_error',
-			message: `Graph API ${options.timedOut ? 'timed out' : 'unreachable'}: ${options.detail}`,
+			message: `Graph API ${options.timedOut ? 'timed out' : lost ? 'connection lost' : 'unreachable'}: ${options.detail}`,
 			status: 502,
-			i18nKey: 'error_graph_unreachable',
+			i18nKey: lost ? 'error_graph_connection_lost' : 'error_graph_unreachable',
 		});
 		this.timedOut = options.timedOut;
-		this.reached = options.timedOut || (options.reached ?? mayHaveReached(options.detail));
+		this.reached = reached;
 	}
 }
 

@@ -52,5 +52,8 @@ export async function inboundServiceOf(acc: InboundAccessors): Promise<InboundSe
 }
 
 export function inboundHandlerOf(acc: InboundAccessors): InboundHandler {
-	return { handle: async (event, options) => (await inboundServiceOf(acc)).handle(event, options) };
+	return {
+		handle: async (event, options) => (await inboundServiceOf(acc)).handle(event, options),
+		heldBack: async (event) => (await inboundServiceOf(acc)).heldBack(event),
+	};
 }

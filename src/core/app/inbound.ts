@@ -100,7 +100,6 @@ type MovedFrom = NonNullable<WindowRecord['movedFrom']>;
 /** How long after a number change the new number's conversation is told of it. */
 const MOVED_NOTE_DAYS = 30;
 
-/** A passive message's type for the log: an unsupported one's kind with it. */
 /** At most this many characters of a send's text are shown with a reply to it. */
 const EXCERPT_MAX = 100;
 
@@ -115,6 +114,7 @@ function excerpt(text: string): string {
 		: chars.join('');
 }
 
+/** A passive message's type for the log: an unsupported one's kind with it. */
 const passiveType = (event: InboundMessageEvent): string => {
 	const kind = unsupportedKind(event.raw);
 	return kind ? `${kind} (unsupported)` : event.type;
@@ -397,6 +397,19 @@ export class InboundService implements InboundHandler {
 		if (!(error instanceof NoAgentOnline)) return error;
 		await autoMessages.onWaitingForAgent(contact);
 		return new WaitingForAgent();
+	}
+
+	/**
+	 * A number change held behind the contact's earlier messages (they wait for an agent, or one
+	 * failed): recorded now, so no reply, template or automatic message goes to the old number
+	 * meanwhile. Its message is posted in its turn (`handle` finds the change recorded, and does not
+	 * record it again); the earlier messages, older than the change, leave it recorded.
+	 */
+	async heldBack(event: InboundMessageEvent): Promise<void> {
+		const change = changedNumberOf(event);
+		if (!change || event.groupId) return;
+		const number = await this.ports.numbers.get(event.phoneNumberId);
+		if (number) await this.recordMove(number.phoneNumberId, event, change);
 	}
 
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {

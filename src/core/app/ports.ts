@@ -141,6 +141,12 @@ export interface Jobs {
  */
 export interface InboundHandler {
 	handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void>;
+	/**
+	 * A contact's message held behind an earlier one of theirs (that waits for an agent, or failed) is
+	 * handled in its turn; what must not wait is done now: a number change is recorded, so nothing
+	 * more goes to the old number meanwhile.
+	 */
+	heldBack?(event: InboundMessageEvent): Promise<void>;
 }
 
 export type { ConnectedNumber };

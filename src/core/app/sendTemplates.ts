@@ -7,7 +7,7 @@
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
-import { AppError, GraphApiError, mayHaveBeenSent } from '../errors';
+import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../errors';
 import { SendResult } from '../graph/GraphClient';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
@@ -173,6 +173,7 @@ export function explainListError(error: unknown, t: Translator): string {
 	// Fetched again for a template the cached list lacks: the words name the template it could not check.
 	if (error instanceof TemplateListUnavailable) return t(error.i18nKey, error.params);
 	if (error instanceof TemplateListSlow) return t(error.i18nKey);
+	if (error instanceof NetworkError) return t(error.i18nKey);
 	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
 	const { key } = explainSendError(error.graphCode);
 	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });

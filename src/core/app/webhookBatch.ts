@@ -441,6 +441,18 @@ async function processDue(
 		// Statuses and revokes of different messages are handled side by side (each message's in order);
 		// contacts' messages one after the other, in order.
 		const lanes = new Lanes(STATUSES_AT_ONCE);
+		// A contact's system message held behind their earlier messages: what it records goes ahead
+		// (InboundHandler.heldBack); best effort, as it is done again in its turn.
+		const heldBack = async (event: WebhookEvent) => {
+			if (event.kind !== 'message' || event.type !== 'system') return;
+			try {
+				await handlers.inbound(entry.appId ?? '').heldBack?.(event);
+			} catch (error) {
+				problems.push(
+					`webhook event message ${event.wamid}: not recorded ahead of the contact's earlier messages (it is in its turn): ${error instanceof Error ? error.message : 'error'}`,
+				);
+			}
+		};
 		const handle = async (event: WebhookEvent, contact: string | undefined) => {
 			try {
 				if (event.kind === 'status') await handlers.status(event, entry.scope);
@@ -493,11 +505,13 @@ async function processDue(
 			const sender = senderOf(event);
 			if (sender && waitingContacts.has(sender)) {
 				waiting.push(event);
+				await heldBack(event);
 				continue;
 			}
 			const blocked = sender ? blockers.wait(sender, entry) : undefined;
 			if (blocked) {
 				behind.push({ event, ...blocked });
+				await heldBack(event);
 				continue;
 			}
 			const lane = laneOf(event);
@@ -508,13 +522,15 @@ async function processDue(
 		// Cut by the budget: a contact's messages left whose earlier one waits (for an agent, or behind
 		// a failed one) go with it, in order; left in this entry, of the same `receivedAt`, a later run
 		// might take them first.
+		const held: WebhookEvent[] = [];
 		left = left.filter((event) => {
 			const sender = senderOf(event);
-			if (sender && waitingContacts.has(sender)) return void waiting.push(event);
+			if (sender && waitingContacts.has(sender)) return void (waiting.push(event), held.push(event));
 			const blocked = sender ? blockers.wait(sender, entry) : undefined;
-			if (blocked) return void behind.push({ event, ...blocked });
+			if (blocked) return void (behind.push({ event, ...blocked }), held.push(event));
 			return true;
 		});
+		for (const event of held) await heldBack(event);
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
 		if (waiting.length) await keepWaiting(ports, entry, waiting);

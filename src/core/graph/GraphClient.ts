@@ -2,7 +2,7 @@
  * WhatsApp Cloud API (Graph API) client over an injected HTTP port. Plain TypeScript: the app
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
-import { AppError, GraphApiError, mayHaveReached, NetworkError } from '../errors';
+import { AppError, GraphApiError, mayHaveReached, NetworkError, withoutUrls } from '../errors';
 import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
@@ -286,7 +286,7 @@ export class GraphClient {
 	private networkError(error: unknown): NetworkError {
 		const detail = error instanceof Error ? error.message : String(error);
 		const code = (error as { code?: unknown } | null)?.code;
-		const said = `${detail} ${String(code ?? '')}`;
+		const said = withoutUrls(`${detail} ${String(code ?? '')}`);
 		return new NetworkError({
 			detail: this.redact(detail),
 			timedOut: TIMEOUT.test(said) && !CONNECT_TIMEOUT.test(said),
@@ -304,11 +304,13 @@ export class GraphClient {
  * ESOCKETTIMEDOUT..., and Rocket.Chat's HTTP bridge's "The user aborted a request." (its fetch,
  * packages/server-fetch, aborts the call when the call's `timeout` runs out: node-fetch 2.7.0's
  * AbortError, the only abort there is). Not a connection that timed out before it was made (node's
- * "connect ETIMEDOUT <address>", undici's UND_ERR_CONNECT_TIMEOUT): no byte of the request left,
- * Meta was not reached.
+ * "connect ETIMEDOUT <address>" and, trying each address in turn, "Socket connection timeout";
+ * undici's UND_ERR_CONNECT_TIMEOUT): no byte of the request left, Meta was not reached. Tested on
+ * the failure's words without the URLs they quote (`withoutUrls`).
  */
 const TIMEOUT = /timed?\s?out|aborted a request|AbortError/i;
-const CONNECT_TIMEOUT = /connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error/i;
+const CONNECT_TIMEOUT =
+	/connect ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error|ERR_SOCKET_CONNECTION_TIMEOUT|Socket connection timeout/i;
 
 /** The Content-Length of an answer (header names in any case), when it is a plain number. */
 function contentLength(headers: Record<string, string> | undefined): number | undefined {

@@ -129,9 +129,12 @@ export function describeInbound(message: Obj): Described {
 			// A kind this app has no words for is named as Meta wrote it, when it looks like one.
 			const named = kind && wordOf(kind) ? `${type}: ${kind}` : type;
 			// Meta's words, and its error code (131051, say) for whoever looks it up.
-			const details = str(obj(error.error_data).details) || str(error.title);
-			const code = typeof error.code === 'number' && Number.isInteger(error.code) ? ` (${error.code})` : '';
-			pieces.push({ key: 'inbound_unsupported', params: { type: named || 'unknown', details: `${details}${details && code}` } });
+			const details = str(obj(error.error_data).details) || str(error.title) || str(error.message);
+			const code = /^\d+$/.test(String(error.code ?? '')) ? `(${String(error.code)})` : '';
+			pieces.push({
+				key: 'inbound_unsupported',
+				params: { type: named || 'unknown', details: [details, code].filter(Boolean).join(' ') },
+			});
 		}
 	}
 	return { pieces, replyTo };

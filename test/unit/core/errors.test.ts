@@ -114,7 +114,11 @@ describe('NetworkError', () => {
 
 	it('says whether the request may have reached the server: after a timeout or a connection lost once made, not before', () => {
 		expect(new NetworkError({ detail: 'no answer in 10 s', timedOut: true }).reached).toBe(true);
-		expect(new NetworkError({ detail: 'read ECONNRESET', timedOut: false }).reached).toBe(true);
+		expect(new NetworkError({ detail: 'read ECONNRESET', timedOut: false })).toMatchObject({
+			reached: true,
+			message: 'Graph API connection lost: read ECONNRESET',
+			i18nKey: 'error_graph_connection_lost',
+		});
 		expect(new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false }).reached).toBe(false);
 		// The caller's reading (the error's code as well as its message) wins.
 		expect(new NetworkError({ detail: 'failed', timedOut: false, reached: false }).reached).toBe(false);

@@ -453,6 +453,22 @@ describe('InboundService', () => {
 			expect((await w.windows.get(OLD))?.at).toBe(T0 + 120000);
 		});
 
+		it('held behind the contact’s earlier messages, is recorded at once; in its turn it is posted and not recorded again, and the earlier messages leave it', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			const change = numberChange({ at: T0 + 60000 });
+			await w.service.heldBack(change);
+			await w.service.heldBack(textEvent('not a change', { at: T0 + 90000 }));
+			expect(await w.windows.get(OLD)).toMatchObject({ at: T0, movedTo: { waId: NEW, at: T0 + 60000 } });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
+			// The earlier message that waited, then the change, in their turn.
+			await w.service.handle(textEvent('sent before the change', { at: T0 + 30000 }), { finalAttempt: false });
+			await w.service.handle(change, { finalAttempt: false });
+			expect(await w.windows.get(OLD)).toMatchObject({ movedTo: { waId: NEW, at: T0 + 60000 } });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello', 'sent before the change', expect.stringContaining('changed from')]);
+			expect(w.logs.filter((l) => l.includes('changed their WhatsApp number'))).toHaveLength(1);
+		});
+
 		it('is the sender’s (the old number’s) even when the payload names the new number as its contact', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			await w.service.handle(textEvent('hello'), { finalAttempt: false });

@@ -68,6 +68,7 @@ function fakes() {
 	};
 	const inboundOf = (appId: string): InboundHandler => ({
 		handle: async (event, options) => act(`inbound ${appId} ${event.wamid}${options.finalAttempt ? ' final' : ''}`, event.wamid),
+		heldBack: async (event) => act(`held ${appId} ${event.wamid}`, `held ${event.wamid}`),
 	});
 	const handlers: WebhookHandlers = {
 		status: async (event, scope) => act(`status ${event.wamid} ${scope?.phoneNumberIds.join(',') ?? 'unscoped'}`, event.wamid),
@@ -494,6 +495,18 @@ describe('processWebhooks', () => {
 		expect(f.calls.filter((c) => !c.includes('wamid.D'))).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 	});
 
+	it("a run's budget that cuts an entry records at once a number change it sends with the contact's message that waits", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new WaitingForAgent());
+		await f.store([message('wamid.1'), message('wamid.SYS', '5511900000001', { type: 'system' })]);
+		let ticks = 0;
+		expect((await processWebhooks({ ...f.ports, timer: () => (ticks++ < 2 ? 0 : 100), budgetMs: 50 })).more).toBe(true);
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'held app-1 wamid.SYS']);
+		expect((await f.inbox.all()).map((e) => e.events.map((ev) => (ev as InboundMessageEvent).wamid))).toEqual([
+			['wamid.1', 'wamid.SYS'],
+		]);
+	});
+
 	it('of one webhook, handles the entry of a message that waits before one of the later messages, whatever the listing order', async () => {
 		const f = fakes();
 		await f.store([message('wamid.2')], { id: 'later', receivedAt: T0 });
@@ -521,6 +534,44 @@ describe('processWebhooks', () => {
 		f.advance(1000);
 		await f.run();
 		expect(f.calls).toEqual(['status wamid.S pn-1']);
+	});
+
+	it("records a contact's system message (a number change) held behind their messages that wait or failed at once, and handles it in its turn", async () => {
+		const f = fakes();
+		const system = (wamid: string) => message(wamid, '5511900000001', { type: 'system' });
+		f.failWith.set('wamid.1', new WaitingForAgent());
+		f.failWith.set('wamid.D1', new Error('boom'));
+		// Diego's change is held behind his failed message; its recording ahead fails: it is kept all the same.
+		f.failWith.set('held wamid.DSYS', new Error('store down'));
+		await f.store([
+			message('wamid.1'),
+			message('wamid.2'),
+			system('wamid.SYS'),
+			message('wamid.D1', '5511900000002'),
+			message('wamid.DSYS', '5511900000002', { type: 'system' }),
+		]);
+		const { problems } = await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'held app-1 wamid.SYS', 'inbound app-1 wamid.D1', 'held app-1 wamid.DSYS']);
+		expect(problems).toContain(
+			"webhook event message wamid.DSYS: not recorded ahead of the contact's earlier messages (it is in its turn): store down",
+		);
+		const kept = (await f.inbox.all()).map((e) => e.events.map((ev) => (ev as InboundMessageEvent).wamid)).sort();
+		expect(kept).toEqual([['wamid.1', 'wamid.2', 'wamid.SYS'], ['wamid.D1'], ['wamid.DSYS']]);
+		// In their turn, each contact's in order; the change goes through `handle` as any message.
+		f.failWith.clear();
+		f.calls.length = 0;
+		f.advance(30000);
+		await f.run();
+		expect(f.calls.filter((c) => c.startsWith('inbound') && !c.includes('wamid.D'))).toEqual([
+			'inbound app-1 wamid.1',
+			'inbound app-1 wamid.2',
+			'inbound app-1 wamid.SYS',
+		]);
+		expect(f.calls.filter((c) => c.startsWith('inbound') && c.includes('wamid.D'))).toEqual([
+			'inbound app-1 wamid.D1',
+			'inbound app-1 wamid.DSYS',
+		]);
+		expect(f.calls.filter((c) => c.startsWith('held'))).toEqual([]);
 	});
 
 	it("keeps a contact's messages waiting for an agent, in order, without counting attempts, and posts them when a room can open", async () => {

@@ -101,6 +101,17 @@ describe("describeInbound over Meta's documented inbound messages", () => {
 		);
 	});
 
+	it("shows an unsupported message's error code with Meta's words, or alone", () => {
+		const base = message('Unsupported Message');
+		const withError = (error: unknown) =>
+			describedText(describeInbound({ ...base, errors: [error] }), (key, params) => translate('en', key, params));
+		expect(withError({ code: '131051', message: 'Message type unknown' })).toBe(
+			'⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Message type unknown (131051)',
+		);
+		expect(withError({ code: 131051 })).toBe('⚠️ The contact sent a message WhatsApp does not pass on (unsupported): (131051)');
+		expect(withError({ code: 'x1', title: 'Odd' })).toBe('⚠️ The contact sent a message WhatsApp does not pass on (unsupported): Odd');
+	});
+
 	describe('an unsupported message says what the contact did, when Meta names it (`unsupported.type`)', () => {
 		const unsupported = (kind?: unknown) => ({
 			...message('Unsupported Message'),
