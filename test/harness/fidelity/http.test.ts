@@ -14,6 +14,8 @@
  * Timeouts, in both: server-fetch's AbortController timer of the call's `timeout` up to the
  * answer's headers (node-fetch's AbortError "The user aborted a request."), then node-fetch's own
  * timeout for the body ("Response timeout while trying to fetch ...").
+ * Failures, in both: node-fetch's FetchError, "request to <url> failed, reason: <Node's message>",
+ * or for a body cut short "Invalid response body while trying to fetch <url>: <message>" (lib/index.js).
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -54,6 +56,15 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 					const to = url.searchParams.get('to');
 					res.writeHead(Number(redirect[1]), to === null ? {} : { Location: to });
 					res.end();
+					return;
+				}
+				if (url.pathname === '/hangup') {
+					req.socket.destroy();
+					return;
+				}
+				if (url.pathname === '/cut') {
+					res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '10' });
+					res.write('part', () => req.socket.destroy());
 					return;
 				}
 				if (url.pathname === '/slower') {
@@ -311,6 +322,28 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 				{ method: 'GET', type: undefined, body: '' },
 			]);
 			expect(seen[1].path).toBe('/final?q=a+b');
+		});
+	});
+
+	describe.each<RedirectModel>(['follow', 'manual'])('failures (%s): in node-fetch’s words, which the bridge passes on', (model) => {
+		it('a connection refused, a connection closed before the answer, a body cut short', async () => {
+			const closed = http.createServer();
+			await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+			const closedPort = (closed.address() as AddressInfo).port;
+			await new Promise<void>((resolve) => closed.close(() => resolve()));
+			const get = (url: string) => performHttp({ method: 'get', url, request: { timeout: 10000 } }, model);
+			await expect(get(`http://127.0.0.1:${closedPort}/x`)).rejects.toMatchObject({
+				name: 'FetchError',
+				message: `request to http://127.0.0.1:${closedPort}/x failed, reason: connect ECONNREFUSED 127.0.0.1:${closedPort}`,
+				code: 'ECONNREFUSED',
+			});
+			await expect(get(`${base()}/hangup`)).rejects.toMatchObject({
+				message: `request to ${base()}/hangup failed, reason: socket hang up`,
+				code: 'ECONNRESET',
+			});
+			await expect(get(`${base()}/cut`)).rejects.toMatchObject({
+				message: `Invalid response body while trying to fetch ${base()}/cut: aborted`,
+			});
 		});
 	});
 

@@ -230,6 +230,21 @@ const bodyTimeout = (url: URL, timeout: number): Error =>
 		type: 'body-timeout',
 	});
 
+/**
+ * node-fetch 2.7.0's words for a failure (lib/index.js), which the bridge passes on: a request that
+ * failed, `request to <url> failed, reason: <Node's message>` (its FetchError, 'system', with the
+ * error's code); an answer whose body failed, `Invalid response body while trying to fetch <url>:
+ * <message>` (consumeBody). Node 20's IncomingMessage fails a body cut short with "aborted".
+ */
+const fetchError = (message: string, cause?: Error): Error =>
+	Object.assign(new Error(message), {
+		name: 'FetchError',
+		type: 'system',
+		...(cause && (cause as { code?: unknown }).code !== undefined
+			? { code: (cause as { code?: unknown }).code, errno: (cause as { code?: unknown }).code }
+			: {}),
+	});
+
 function once(
 	hop: Hop,
 	deadline: number,
@@ -270,10 +285,12 @@ function once(
 				clearTimeout(timer);
 				resolve({ res, raw: Buffer.concat(chunks) });
 			});
-			res.on('error', fail);
-			res.on('aborted', () => fail(new Error('aborted')));
+			const bodyFailed = (error: Error) =>
+				fail(fetchError(`Invalid response body while trying to fetch ${hop.url.href}: ${error.message}`, error));
+			res.on('error', bodyFailed);
+			res.on('aborted', () => bodyFailed(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
 		});
-		req.on('error', fail);
+		req.on('error', (error) => fail(fetchError(`request to ${hop.url.href} failed, reason: ${error.message}`, error)));
 		if (hop.body !== undefined) req.write(hop.body);
 		req.end();
 	});
