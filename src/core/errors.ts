@@ -125,6 +125,7 @@ const BEFORE_CONNECTION = new RegExp(
 		'ENOTFOUND|EAI_AGAIN|EAI_FAIL|EAI_NONAME|getaddrinfo|dns error|failed to lookup address|Name or service not known|name resolution',
 		'UND_ERR_CONNECT_TIMEOUT|Connect Timeout Error|ERR_SOCKET_CONNECTION_TIMEOUT|Socket connection timeout',
 		'certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|before secure TLS connection|altnames|UnknownIssuer|wrong version number',
+		'alert handshake failure|alert protocol version|tlsv1 alert|unknown protocol',
 		'unsupported_protocol|Unsupported protocol|Invalid URL|ERR_INVALID_URL|Only absolute URLs',
 		'Requires net access|PermissionDenied|NotCapable|lacks the following permission',
 		'reason:\\s*$',
@@ -137,6 +138,16 @@ const BEFORE_CONNECTION = new RegExp(
  * Deno's "for url (<url>)"): an address's own words ("…/concert/…") say nothing of the failure.
  */
 export const withoutUrls = (said: string): string => said.replace(/for url \([^)]*\)/gi, '').replace(/https?:\/\/\S+/gi, '');
+
+/**
+ * A failure's words with each URL cut to its scheme and host (`https://host/…`): a URL's path and
+ * query (a media link's signature) and its user and password stay out of logs.
+ */
+export const withShortUrls = (said: string): string =>
+	said.replace(
+		/(https?:\/\/)([^\s/?#)]*)[^\s)]*/gi,
+		(_url, scheme: string, authority: string) => `${scheme}${authority.slice(authority.lastIndexOf('@') + 1)}/…`,
+	);
 
 /** Whether a network failure, by its message and code, may have come after the request reached the server. */
 export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(withoutUrls(said));

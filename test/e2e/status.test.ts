@@ -15,6 +15,7 @@ import { RUN_BUDGET_MS } from '../../src/core/app/runBudget';
 import { newestExpiredDay } from '../../src/core/status/retention';
 import { ORDER_RECHECK_MS, ORDER_WAIT_MS } from '../../src/core/app/statuses';
 import { backdate } from '../support/backdate';
+import { engineAtLeast } from '../../tools/harness/engineVersion';
 
 const CONTRACT_FIELDS = Object.keys(
 	JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'message-status-endpoint.payload-contract.json'), 'utf8')).fields,
@@ -388,13 +389,20 @@ describe('message status pipeline', () => {
 			// Meta accepts the send; the connection closes before its answer.
 			app.sim.dropAnswers(1);
 			const [result] = await send(['5511987654321']);
+			// The Deno 1 runtime of engines before 1.60 does not report the closed connection to the app's
+			// node:http: the call ends at the Graph client's 10 s, a timeout, which may have been sent too.
+			const deno1 = runtime && !engineAtLeast('1.60.0');
 			expect(result).toEqual({
 				phoneNumber: '5511987654321',
-				error: {
-					code: 0,
-					reason: 'unknown',
-					message: expect.stringMatching(/^WhatsApp's answer to this send did not come through \(the connection was lost/),
-				},
+				error: deno1
+					? { code: 0, reason: 'timeout', message: expect.stringMatching(/^WhatsApp did not answer in time/) }
+					: {
+							code: 0,
+							reason: 'unknown',
+							message: expect.stringMatching(
+								/^WhatsApp's answer to this send did not come through \(the connection was lost/,
+							),
+						},
 			});
 			const [accepted] = app.sim.sentMessages;
 			expect(sink.deliveries).toEqual([]);

@@ -303,30 +303,43 @@ export class InboundService implements InboundHandler {
 	 * next message (`noteMovedFrom`). A change older than what the windows know (Meta's order is not
 	 * the sent order) changes nothing: a later message from the old number, a later change of it, or
 	 * a later change of the new number back to it. The note is marked before it is posted: a retry
-	 * never posts it twice (best effort: a failure to post it is logged, not retried).
+	 * never posts it twice (best effort: a failure to post it is logged, not retried). Recorded
+	 * `ahead` of the contact's earlier messages (`heldBack`), the note waits: for the change's turn,
+	 * or the new number's next message, when the earlier conversation those messages go to is known.
 	 */
-	private async recordMove(phoneNumberId: string, event: InboundMessageEvent, change: { from: string; to: string }): Promise<void> {
-		const { windows, conversations, messages } = this.ports;
+	private async recordMove(
+		phoneNumberId: string,
+		event: InboundMessageEvent,
+		change: { from: string; to: string },
+		ahead = false,
+	): Promise<void> {
+		const { windows, conversations } = this.ports;
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
 		const [oldToken, newToken] = [contactKey(phoneNumberId, change.from), contactKey(phoneNumberId, change.to)];
 		const [old, next] = await Promise.all([windows.get(oldToken), windows.get(newToken)]);
+		// This change, recorded already (ahead of the earlier messages, or by an attempt that failed
+		// after): its note, if the new number's conversation is open and it was not posted yet.
+		if (!ahead && old?.movedTo?.at === at && old.movedTo.waId === change.to) {
+			const room = await conversations.openRoomOf({ phoneNumberId, waId: change.to });
+			if (room) await this.noteMovedFrom(phoneNumberId, newToken, room);
+			return;
+		}
 		if (old && (old.at > at || (old.movedTo && old.movedTo.at >= at))) return;
 		if (next?.movedTo && next.movedTo.at > at && next.movedTo.waId === change.from) return;
 
 		// The new number: noted (its open room) or to be noted, unless it changed number itself since, or
 		// this change is written there already (a retry).
 		if (!(next?.movedTo && next.movedTo.at > at) && !(next?.movedFrom?.at === at && next.movedFrom.waId === change.from)) {
-			const earlier = await conversations.openRoomOf({ phoneNumberId, waId: change.from });
-			const roomId = earlier?.id ?? (old?.wamid ? (await messages.linkOfWamid(old.wamid))?.roomId : undefined);
-			const room = await conversations.openRoomOf({ phoneNumberId, waId: change.to });
+			const roomId = await this.earlierRoomOf(phoneNumberId, change.from);
+			const room = ahead ? undefined : await conversations.openRoomOf({ phoneNumberId, waId: change.to });
 			const from: MovedFrom = { waId: change.from, at, ...(roomId ? { roomId } : {}), ...(room ? { noted: true } : {}) };
 			// Read again just before the write (a notice job may have written it meanwhile); its own change
 			// away, older than this one, is over (a change back: A to B, then B to A).
 			const { movedTo: _back, ...rest } = (await windows.get(newToken)) ?? { at: 0 };
 			await windows.put(newToken, { ...rest, movedFrom: from });
 			// Marked noted first: a retry after a failure from here on finds this change written, and skips it.
-			if (room) await this.notePreviousNumber(room, from);
+			if (room) await this.notePreviousNumber(phoneNumberId, room, from);
 		}
 		// The old number last: a retry after a failure before this does the above again.
 		const { movedFrom: _over, ...oldRest } = (await windows.get(oldToken)) ?? { at: 0 };
@@ -339,14 +352,14 @@ export class InboundService implements InboundHandler {
 	 * MOVED_NOTE_DAYS): the number they changed from, when, and the earlier conversation's link. Best
 	 * effort: a failure is logged, never retried (the contact's message is posted).
 	 */
-	private async notePreviousNumber(room: Room, from: MovedFrom): Promise<void> {
+	private async notePreviousNumber(phoneNumberId: string, room: Room, from: MovedFrom): Promise<void> {
 		if (this.ports.clock.now() - from.at > MOVED_NOTE_DAYS * 86400000) return;
 		try {
 			const t = await this.ports.translator();
 			const said = t('inbound_moved_from', { number: from.waId, date: new Date(from.at).toISOString().slice(0, 10) });
-			const link = from.roomId
-				? `\n${t('inbound_moved_from_room', { link: `${await this.ports.siteUrl()}/live/${from.roomId}` })}`
-				: '';
+			// The earlier conversation as it is now (messages that waited may have opened one since the change was recorded).
+			const roomId = (await this.earlierRoomOf(phoneNumberId, from.waId)) ?? from.roomId;
+			const link = roomId ? `\n${t('inbound_moved_from_room', { link: `${await this.ports.siteUrl()}/live/${roomId}` })}` : '';
 			await this.ports.conversations.postAsApp({ room, text: `${said}${link}` });
 		} catch (error) {
 			this.ports.logger?.warn(
@@ -355,14 +368,23 @@ export class InboundService implements InboundHandler {
 		}
 	}
 
+	/** The old number's conversation: the open one, else the one of its latest message the app linked; else undefined. */
+	private async earlierRoomOf(phoneNumberId: string, waId: string): Promise<string | undefined> {
+		const { conversations, windows, messages } = this.ports;
+		const open = await conversations.openRoomOf({ phoneNumberId, waId });
+		if (open) return open.id;
+		const wamid = (await windows.get(contactKey(phoneNumberId, waId)))?.wamid;
+		return wamid ? (await messages.linkOfWamid(wamid))?.roomId : undefined;
+	}
+
 	/** The new number's first message after the change is in `room`: marked noted, then noted there. */
-	private async noteMovedFrom(token: string, room: Room): Promise<void> {
+	private async noteMovedFrom(phoneNumberId: string, token: string, room: Room): Promise<void> {
 		try {
 			const window = await this.ports.windows.get(token);
 			if (!window?.movedFrom || window.movedFrom.noted) return;
 			const from = { ...window.movedFrom, noted: true };
 			await this.ports.windows.put(token, { ...window, movedFrom: from });
-			await this.notePreviousNumber(room, from);
+			await this.notePreviousNumber(phoneNumberId, room, from);
 		} catch (error) {
 			this.ports.logger?.warn(
 				`the earlier number of a contact not noted in room ${room.id}: ${error instanceof Error ? error.message : 'error'}`,
@@ -409,7 +431,7 @@ export class InboundService implements InboundHandler {
 		const change = changedNumberOf(event);
 		if (!change || event.groupId) return;
 		const number = await this.ports.numbers.get(event.phoneNumberId);
-		if (number) await this.recordMove(number.phoneNumberId, event, change);
+		if (number) await this.recordMove(number.phoneNumberId, event, change, true);
 	}
 
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
@@ -554,7 +576,7 @@ export class InboundService implements InboundHandler {
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));
 		// The first message from a number a contact changed to: the room says so.
-		if (window?.movedFrom && !window.movedFrom.noted && (await isOpen())) await this.noteMovedFrom(token, room);
+		if (window?.movedFrom && !window.movedFrom.noted && (await isOpen())) await this.noteMovedFrom(number.phoneNumberId, token, room);
 		if (room.servedBy && !window?.movedTo) await this.ports.receipts.markRead(number, event.wamid);
 		if (isNew || (await messages.hasMark('welcome', room.id))) {
 			await messages.unmark('welcome', room.id);

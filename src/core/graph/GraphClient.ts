@@ -2,7 +2,7 @@
  * WhatsApp Cloud API (Graph API) client over an injected HTTP port. Plain TypeScript: the app
  * plugs in the engine's IHttp, tests a fake or a real loopback server.
  */
-import { AppError, GraphApiError, mayHaveReached, NetworkError, withoutUrls } from '../errors';
+import { AppError, GraphApiError, mayHaveReached, NetworkError, withoutUrls, withShortUrls } from '../errors';
 import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
@@ -288,7 +288,7 @@ export class GraphClient {
 		const code = (error as { code?: unknown } | null)?.code;
 		const said = withoutUrls(`${detail} ${String(code ?? '')}`);
 		return new NetworkError({
-			detail: this.redact(detail),
+			detail: this.redact(withShortUrls(detail)),
 			timedOut: TIMEOUT.test(said) && !CONNECT_TIMEOUT.test(said),
 			reached: mayHaveReached(said),
 		});

@@ -67,6 +67,11 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 					res.write('part', () => req.socket.destroy());
 					return;
 				}
+				if (url.pathname === '/cut-chunked') {
+					res.writeHead(200, { 'Content-Type': 'text/plain' });
+					res.write('part', () => req.socket.destroy());
+					return;
+				}
 				if (url.pathname === '/slower') {
 					setTimeout(() => res.end('late'), 4000).unref();
 					endless.push(res);
@@ -326,7 +331,7 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 	});
 
 	describe.each<RedirectModel>(['follow', 'manual'])('failures (%s): in node-fetch’s words, which the bridge passes on', (model) => {
-		it('a connection refused, a connection closed before the answer, a body cut short', async () => {
+		it('a connection refused, a connection closed before the answer, a body cut short (chunked: "Premature close"; of a Content-Length: its timeout)', async () => {
 			const closed = http.createServer();
 			await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
 			const closedPort = (closed.address() as AddressInfo).port;
@@ -341,8 +346,12 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 				message: `request to ${base()}/hangup failed, reason: socket hang up`,
 				code: 'ECONNRESET',
 			});
-			await expect(get(`${base()}/cut`)).rejects.toMatchObject({
-				message: `Invalid response body while trying to fetch ${base()}/cut: aborted`,
+			await expect(get(`${base()}/cut-chunked`)).rejects.toMatchObject({
+				message: `Invalid response body while trying to fetch ${base()}/cut-chunked: Premature close`,
+				code: 'ERR_STREAM_PREMATURE_CLOSE',
+			});
+			await expect(performHttp({ method: 'get', url: `${base()}/cut`, request: { timeout: 1000 } }, model)).rejects.toMatchObject({
+				message: `Response timeout while trying to fetch ${base()}/cut (over 1000ms)`,
 			});
 		});
 	});

@@ -234,7 +234,7 @@ const bodyTimeout = (url: URL, timeout: number): Error =>
  * node-fetch 2.7.0's words for a failure (lib/index.js), which the bridge passes on: a request that
  * failed, `request to <url> failed, reason: <Node's message>` (its FetchError, 'system', with the
  * error's code); an answer whose body failed, `Invalid response body while trying to fetch <url>:
- * <message>` (consumeBody). Node 20's IncomingMessage fails a body cut short with "aborted".
+ * <message>` (consumeBody).
  */
 const fetchError = (message: string, cause?: Error): Error =>
 	Object.assign(new Error(message), {
@@ -285,10 +285,17 @@ function once(
 				clearTimeout(timer);
 				resolve({ res, raw: Buffer.concat(chunks) });
 			});
-			const bodyFailed = (error: Error) =>
-				fail(fetchError(`Invalid response body while trying to fetch ${hop.url.href}: ${error.message}`, error));
-			res.on('error', bodyFailed);
-			res.on('aborted', () => bodyFailed(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+			// A body cut short: node-fetch pipes the answer and hears no error of it. A chunked one fails
+			// with "Premature close" (fixResponseChunkedTransferBadEnding); one of a Content-Length
+			// waits for the body's timeout ("Response timeout ...", the timer above).
+			const chunked = /chunked/i.test(String(res.headers['transfer-encoding'] ?? ''));
+			const cut = () => {
+				if (!chunked) return;
+				const closed = Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+				fail(fetchError(`Invalid response body while trying to fetch ${hop.url.href}: ${closed.message}`, closed));
+			};
+			res.on('error', cut);
+			res.on('aborted', cut);
 		});
 		req.on('error', (error) => fail(fetchError(`request to ${hop.url.href} failed, reason: ${error.message}`, error)));
 		if (hop.body !== undefined) req.write(hop.body);

@@ -469,6 +469,24 @@ describe('InboundService', () => {
 			expect(w.logs.filter((l) => l.includes('changed their WhatsApp number'))).toHaveLength(1);
 		});
 
+		it('held behind messages that open a new conversation, notes the new number’s open conversation in its turn, linking that conversation', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(textEvent('hello'), { finalAttempt: false });
+			w.conversations.rooms[0].open = false;
+			await w.service.handle(fromNumber(NEW, 'hi from my new number', T0 + 10000), { finalAttempt: false });
+			const change = numberChange({ at: T0 + 60000 });
+			await w.service.heldBack(change);
+			// Not noted yet: the conversation the waiting message goes to is not known.
+			expect(w.conversations.textsOf('r2')).toEqual(['hi from my new number']);
+			await w.service.handle(textEvent('sent before the change', { at: T0 + 30000 }), { finalAttempt: false });
+			await w.service.handle(change, { finalAttempt: false });
+			expect(w.conversations.textsOf('r3')).toEqual(['sent before the change', expect.stringContaining('changed from')]);
+			expect(w.conversations.textsOf('r2')).toEqual(['hi from my new number', note('r3')]);
+			// Once: Meta's redelivery of the change notes nothing again.
+			await w.service.handle(change, { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toHaveLength(2);
+		});
+
 		it('is the sender’s (the old number’s) even when the payload names the new number as its contact', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			await w.service.handle(textEvent('hello'), { finalAttempt: false });

@@ -366,6 +366,10 @@ describe('GraphClient errors', () => {
 		['the name not resolved for now', viaBridge('getaddrinfo EAI_AGAIN graph.facebook.com')],
 		['no route to the host', viaBridge('connect EHOSTUNREACH 157.240.0.35:443')],
 		['a certificate refused', viaBridge('unable to verify the first certificate')],
+		[
+			'the TLS handshake refused (OpenSSL)',
+			viaBridge('write EPROTO 0080B1F2:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure'),
+		],
 		['a self-signed certificate on the way', viaBridge('self-signed certificate in certificate chain')],
 		['the TLS handshake cut', viaBridge('Client network socket disconnected before secure TLS connection was established')],
 		[
@@ -384,6 +388,14 @@ describe('GraphClient errors', () => {
 		const promise = client(fakePort([error])).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toMatchObject({ timedOut: false, reached: false, code: 'network_error' });
 		expect(mayHaveBeenSent(await promise.catch((e: unknown) => e))).toBe(false);
+	});
+
+	it("keeps a URL's path, query and credentials out of the error's words (a media link's signature)", async () => {
+		const url = 'https://user:pw@lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&ext=2&hash=SIGNED';
+		const promise = client(fakePort([viaBridge('socket hang up', url)])).getPhoneNumber(PHONE_NUMBER_ID);
+		await expect(promise).rejects.toMatchObject({
+			message: 'Graph API connection lost: request to https://lookaside.fbsbx.com/… failed, reason: socket hang up',
+		});
 	});
 
 	it.each([
