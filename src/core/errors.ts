@@ -168,7 +168,7 @@ export class NetworkError extends AppError {
 			code: options.timedOut ? 'network_timeout' : 'network_error',
 			message: `Graph API ${options.timedOut ? 'timed out' : lost ? 'connection lost' : 'unreachable'}: ${options.detail}`,
 			status: 502,
-			i18nKey: lost ? 'error_graph_connection_lost' : 'error_graph_unreachable',
+			i18nKey: options.timedOut ? 'error_graph_timed_out' : lost ? 'error_graph_connection_lost' : 'error_graph_unreachable',
 		});
 		this.timedOut = options.timedOut;
 		this.reached = reached;

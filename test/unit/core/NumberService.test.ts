@@ -1,4 +1,4 @@
-import { GraphApiError } from '../../../src/core/errors';
+import { GraphApiError, NetworkError } from '../../../src/core/errors';
 import { ConnectedNumber, maskSecret, normalizeForm, validateForm } from '../../../src/core/numbers/ConnectedNumber';
 import { MissRefetchMarks, NumberGraph, NumberRepository, NumberService } from '../../../src/core/numbers/NumberService';
 
@@ -83,6 +83,12 @@ describe('NumberService.connect', () => {
 		[new GraphApiError(403, { code: 200 }), { accessToken: 'error_access_token_permissions' }],
 		[new GraphApiError(400, { code: 100 }), { phoneNumberId: 'error_phone_number_id_unknown' }],
 		[new Error('ECONNREFUSED'), { phoneNumberId: 'error_graph_unreachable' }],
+		[new NetworkError({ detail: 'no answer in 10 s', timedOut: true }), { phoneNumberId: 'error_graph_timed_out' }],
+		[new NetworkError({ detail: 'socket hang up', timedOut: false }), { phoneNumberId: 'error_graph_connection_lost' }],
+		[
+			new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false }),
+			{ phoneNumberId: 'error_graph_unreachable' },
+		],
 	])('explains a failed check (%p) on the right field and saves nothing', async (error, errors) => {
 		const repo = new MemoryRepo();
 		const service = new NumberService(repo, () => graph({ getPhoneNumber: async () => Promise.reject(error) }));

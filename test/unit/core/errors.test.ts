@@ -101,7 +101,7 @@ describe('NetworkError', () => {
 			code: 'network_timeout',
 			timedOut: true,
 			message: 'Graph API timed out: ETIMEDOUT',
-			i18nKey: 'error_graph_unreachable',
+			i18nKey: 'error_graph_timed_out',
 			status: 502,
 		});
 		expect(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false })).toMatchObject({

@@ -30,6 +30,13 @@ describe('explainListError', () => {
 		expect(explainListError(new GraphApiError(503, { code: 131000 }), en)).toBe(en('graph_error_temporary', { code: 131000 }));
 		expect(explainListError(new GraphApiError(429, { code: 4 }), en)).toBe(en('graph_error_temporary', { code: 4 }));
 		expect(explainListError(new NetworkError({ detail: 'ECONNREFUSED', timedOut: false }), en)).toBe(en('error_graph_unreachable'));
+		// No answer in time is not a network that refused the call, nor a connection lost.
+		expect(explainListError(new NetworkError({ detail: 'no answer in 10 s', timedOut: true }), en)).toBe(
+			"Meta's API did not answer in time. Try again in a moment.",
+		);
+		expect(explainListError(new NetworkError({ detail: 'read ECONNRESET', timedOut: false }), en)).toBe(
+			en('error_graph_connection_lost'),
+		);
 		expect(explainListError(new Error('boom'), en)).toBe(en('error_graph_unreachable'));
 	});
 

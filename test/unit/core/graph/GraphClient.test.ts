@@ -324,7 +324,7 @@ describe('GraphClient errors', () => {
 			fakePort([Object.assign(new Error('Request timed out after 10000ms'), { code: 'ETIMEDOUT' })]),
 		).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(NetworkError);
-		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_unreachable' });
+		await expect(promise).rejects.toMatchObject({ timedOut: true, code: 'network_timeout', i18nKey: 'error_graph_timed_out' });
 	});
 
 	it("maps Rocket.Chat's HTTP bridge running out of time (its fetch aborts: node-fetch's AbortError) to a timeout", async () => {
