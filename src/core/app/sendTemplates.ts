@@ -394,6 +394,10 @@ export class SendTemplates {
 		const known = await this.checkTemplate(number, body);
 
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
+		// Campaign mode answers at once: a request whose checks took the call's time (Meta's template list
+		// slow to answer) is refused before its campaign is stored, or its caller, timed out, would send
+		// it again as a second campaign.
+		if (body.async && this.elapsedSince(startedAt) >= ADMISSION_WINDOW_MS) throw new SendRefused('api_error_request_out_of_time');
 		if (body.dryRun) {
 			// The same admission as the send, booking nothing: a dry run that passes is a send that would.
 			if (!body.async) await this.admit(number, recipients.length, startedAt, false);

@@ -83,8 +83,10 @@ export class NumberService {
 			connectedAt: existing?.connectedAt ?? this.now().toISOString(),
 			connectedBy: existing?.connectedBy ?? by,
 		};
-		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
+		// Saved before the old ID goes: a failed save leaves the number as it was (connected, its secrets
+		// kept), never neither; a failed removal leaves both, each shown in the list.
 		await this.repository.save(number);
+		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
 		// The account it is in now, and the one it left (an edit that moved it): both may hold a mark of its old token.
 		for (const wabaId of new Set([number.wabaId, existing?.wabaId ?? number.wabaId]))
 			try {

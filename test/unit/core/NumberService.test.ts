@@ -177,6 +177,20 @@ describe('NumberService.connect', () => {
 		expect(tokens).toEqual(['EAAgood', 'EAAgood']);
 	});
 
+	it('an edit that changes the ID and fails to save keeps the number as it was, secrets included', async () => {
+		const repo = new MemoryRepo();
+		const service = new NumberService(repo, () =>
+			graph({ listPhoneNumbers: async () => [{ id: '106540352242922' }, { id: '106540352242923' }] }),
+		);
+		await service.connect(form(), 'admin');
+		const before = [...repo.items.values()];
+		repo.save = async () => Promise.reject(new Error('database down'));
+		await expect(service.connect(form({ phoneNumberId: '106540352242923' }), 'admin', '106540352242922')).rejects.toThrow(
+			'database down',
+		);
+		expect([...repo.items.values()]).toEqual(before);
+	});
+
 	it("refuses an edit that changes the ID to another connected number's, and changes neither", async () => {
 		const repo = new MemoryRepo();
 		const service = new NumberService(repo, () =>

@@ -9,6 +9,7 @@ import { SendLog } from '../../../../src/core/app/sendLog';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { TemplateGraph } from '../../../../src/core/app/sendTemplatesPorts';
 import { MemoryWebhookInbox } from '../../../../src/core/app/webhookBatch';
+import { ADMISSION_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { CHUNK_SIZE } from '../../../../src/core/bulk/campaign';
 import { NumberPacer } from '../../../../src/core/bulk/pacer';
 import { translate } from '../../../../src/core/i18n/translate';
@@ -1026,6 +1027,31 @@ describe('templateMessage with async: true', () => {
 		expect(again).toEqual({ status: 202, content: { ...answer.content, replayed: true } });
 		expect(started).toHaveLength(1);
 	});
+
+	it.each([false, true])(
+		'refuses (400, out of time) a request whose checks spent the admission window, storing no campaign (dry run: %p)',
+		async (dryRun) => {
+			const started: CampaignStart[] = [];
+			const w = templatesWorld({ campaigns: { start: async (input) => (started.push(input), 'c-1') } });
+			const list = w.graph.listAllTemplates.bind(w.graph);
+			// Meta's template list answers after the window (pages of a large account, a slow Meta).
+			w.graph.listAllTemplates = async <T>(wabaId?: string) => {
+				w.clock.at += ADMISSION_WINDOW_MS;
+				return list<T>(wabaId);
+			};
+			const request = { body: body({ idempotencyKey: 'k', dryRun }), roles: ['admin'], t: keys, userId: 'u1' };
+			await expect(w.service.templateMessage(request)).rejects.toMatchObject({
+				status: 400,
+				i18nKey: 'api_error_request_out_of_time',
+			});
+			expect(started).toEqual([]);
+			expect(w.graph.sends).toEqual([]);
+			// The key was not taken: the caller's next try goes through.
+			expect(w.answers.size).toBe(0);
+			w.graph.listAllTemplates = list;
+			expect(await w.service.templateMessage(request)).toMatchObject({ status: dryRun ? 200 : 202 });
+		},
+	);
 
 	it("answers 202 with the campaign's id though its idempotency key's answer cannot be stored (logged): a retry replays that 202 and starts nothing again", async () => {
 		const started: CampaignStart[] = [];
