@@ -176,6 +176,21 @@ export class NetworkError extends AppError {
 }
 
 /**
+ * A send whose record could not be written before its Graph call (the app's storage failed): nothing
+ * went to Meta, so it is safe to send again, and no status of it will follow.
+ */
+export class SendNotRecorded extends AppError {
+	constructor(cause: unknown) {
+		super({
+			code: 'send_not_recorded',
+			message: `send not recorded, so not sent: ${cause instanceof Error ? cause.message : String(cause)}`,
+			status: 503,
+			i18nKey: 'error_send_not_recorded',
+		});
+	}
+}
+
+/**
  * Whether a send that failed with `error` may still have reached WhatsApp: no answer in time (a
  * timeout), a connection lost after it was made (`NetworkError.reached`), or an answer that was not
  * Meta's own with a server error (a proxy's 502 or 504 page: `GraphApiError.fromResponse`'s

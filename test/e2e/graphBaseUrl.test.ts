@@ -8,7 +8,7 @@
  * simulator received the calls (and the token) and the test saw them.
  */
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const CARLA = '5511987654321';
@@ -80,6 +80,25 @@ describe('the Graph API base URL setting', () => {
 		expect(connect).toMatchObject({ success: false, type: 'errors', errors: { phoneNumberId: REFUSED } });
 
 		expect(app.sim.requests).toEqual([]);
+	});
+
+	it('answers templateMessage 503 graph_base_url_refused (a dry run and a campaign too): nothing is called, nothing stored, no recipient told "may have been sent"', async () => {
+		await app.harness.setSetting('graph_api_base_url', simUrl.replace('127.0.0.1', '0.0.0.0'));
+		const records = app.harness.world.persistence.length;
+		for (const extra of [{}, { dryRun: true }, { async: true }, { idempotencyKey: 'k-1' }]) {
+			const res = await callApi(app, 'templateMessage', {
+				body: {
+					phoneNumbers: [CARLA],
+					connectedWhatsAppNo: NUMBER.phoneNumberId,
+					template: { name: 'hello', language: { code: 'en_US' } },
+					...extra,
+				},
+				headers: ADMIN_AUTH,
+			});
+			expect(res).toEqual({ status: 503, body: { success: false, error: REFUSED, code: 'graph_base_url_refused' } });
+		}
+		expect(app.sim.requests).toEqual([]);
+		expect(app.harness.world.persistence.length).toBe(records);
 	});
 
 	it('/whatsapp view-templates says the setting is refused (not that Meta could not be reached) and calls nothing', async () => {

@@ -39,6 +39,7 @@ import {
 } from '../bulk/campaign';
 import { RATE_MARGIN } from '../bulk/pacer';
 import { TemplateRef } from '../bulk/request';
+import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { StatusEvent } from '../status/webhook';
 import { CancelWatch, cancelHere, forgetCancel } from './cancelWatch';
@@ -201,7 +202,16 @@ export class Campaigns {
 		let reported = 0;
 		// Read at most once per job run, by the first campaign a run that died left sends of unknown outcome in.
 		const metaStatuses = storedStatuses(this.ports);
-		for (const campaign of await this.ports.store.open()) {
+		const open = await this.ports.store.open();
+		// A refused "Graph API base URL" setting sends nothing: the campaigns wait, their recipients
+		// pending, and the every-minute tick takes them up once an admin corrects it.
+		if (open.length && !checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok) {
+			this.ports.logger?.warn(
+				`${open.length} campaign(s) waiting: the Graph API base URL setting is neither https nor a loopback address, so nothing is sent`,
+			);
+			return { more: false, sent: 0 };
+		}
+		for (const campaign of open) {
 			if (options.stopped() || this.ports.clock.now() >= deadline - RUN_TAIL_MS) {
 				more = true;
 				break;

@@ -3,7 +3,7 @@
  * modal field's error, a notice in a room. Texts come from i18n; no token, secret or stack trace.
  */
 import { PacerDeadlineError } from '../bulk/pacer';
-import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../errors';
+import { AppError, GraphApiError, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../errors';
 import { Translator } from '../i18n/translate';
 import { explainSendError } from '../templates/errors';
 
@@ -28,7 +28,8 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
 
 /**
  * Why a send got no answer from Meta, for machines (a templateMessage result's `error.reason`, whose
- * `code` is 0 then): `not_started` (it never started: nothing reached WhatsApp, safe to send again),
+ * `code` is 0 then): `not_started` (it never started, its send window closed or its record not
+ * written: nothing reached WhatsApp, safe to send again),
  * `timeout` (no answer in time: WhatsApp may have accepted it), `unknown` (the connection lost once
  * made, or an answer that was not Meta's, a proxy's 502 or 504 page: WhatsApp may have accepted it)
  * or `unreachable` (WhatsApp could not be reached: the connection failed before it was made, nothing
@@ -37,7 +38,7 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
 export type UnansweredReason = 'not_started' | 'timeout' | 'unknown' | 'unreachable';
 
 export function unansweredReason(error: unknown): UnansweredReason {
-	if (error instanceof PacerDeadlineError) return 'not_started';
+	if (error instanceof PacerDeadlineError || error instanceof SendNotRecorded) return 'not_started';
 	if (error instanceof NetworkError && error.timedOut) return 'timeout';
 	if (mayHaveBeenSent(error)) return 'unknown';
 	return 'unreachable';
@@ -96,5 +97,7 @@ export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' |
 	if (error instanceof PacerDeadlineError) return NOT_STARTED[audience];
 	if (error instanceof NetworkError && error.timedOut) return audience === 'agent' ? 'error_send_timed_out' : 'api_error_send_timed_out';
 	if (mayHaveBeenSent(error)) return UNKNOWN[audience];
+	// The app's own reason nothing was sent (a refused Graph API base URL, a send it could not record first).
+	if (error instanceof AppError && !(error instanceof NetworkError) && !(error instanceof GraphApiError)) return error.i18nKey;
 	return 'error_graph_unreachable';
 }

@@ -9,7 +9,7 @@
  * (core/app/unanswered.ts). A status Meta sends before the link exists is kept by the status service and
  * matched once it does (core/app/statuses.ts).
  */
-import { GraphApiError, mayHaveBeenSent } from '../errors';
+import { GraphApiError, mayHaveBeenSent, SendNotRecorded } from '../errors';
 import { translate } from '../i18n/translate';
 import { passesFilter } from '../status/filter';
 import { decide, highestOf, Status } from '../status/ordering';
@@ -163,7 +163,9 @@ export class SendLog {
 	 */
 	async begin(message: SentMessage): Promise<SentMessage> {
 		const pending: SentMessage = { ...message, sendId: crypto.randomBytes(12).toString('hex'), pending: true, statuses: [] };
-		await this.ports.messages.record(pending);
+		await this.ports.messages.record(pending).catch((error: unknown) => {
+			throw new SendNotRecorded(error);
+		});
 		return pending;
 	}
 
@@ -183,7 +185,9 @@ export class SendLog {
 			pendingGroup: group,
 			statuses: [],
 		}));
-		await this.ports.messages.recordPending(pending);
+		await this.ports.messages.recordPending(pending).catch((error: unknown) => {
+			throw new SendNotRecorded(error);
+		});
 		this.unsettled.set(group, pending.length);
 		return pending;
 	}

@@ -7,8 +7,9 @@
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
-import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../errors';
+import { AppError, GraphApiError, mayHaveBeenSent } from '../errors';
 import { SendResult } from '../graph/GraphClient';
+import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
 import { normalizePhoneNumber } from '../phone';
@@ -173,7 +174,7 @@ export function explainListError(error: unknown, t: Translator): string {
 	// Fetched again for a template the cached list lacks: the words name the template it could not check.
 	if (error instanceof TemplateListUnavailable) return t(error.i18nKey, error.params);
 	if (error instanceof TemplateListSlow) return t(error.i18nKey);
-	if (error instanceof NetworkError) return t(error.i18nKey);
+	if (error instanceof AppError && !(error instanceof GraphApiError)) return t(error.i18nKey, error.params);
 	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
 	const { key } = explainSendError(error.graphCode);
 	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });
@@ -390,6 +391,10 @@ export class SendTemplates {
 
 		const number = await this.findNumber(body.connectedWhatsAppNo);
 		if (!number) throw new SendRefused('api_error_number_not_connected', { params: { number: body.connectedWhatsAppNo } });
+		// A refused "Graph API base URL" setting sends nothing to anyone: the request is refused as a whole
+		// (a dry run too), not each recipient told that WhatsApp could not be reached.
+		if (!checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok)
+			throw new SendRefused('error_graph_base_url_refused', { status: 503, code: 'graph_base_url_refused' });
 		await this.checkRouting(body);
 		const known = await this.checkTemplate(number, body);
 

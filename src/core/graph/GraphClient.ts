@@ -192,6 +192,8 @@ export class GraphClient {
 				binary: true,
 			});
 		} catch (error) {
+			// The app's own refusal (a port that sent nothing: a refused Graph API base URL) keeps its words.
+			if (error instanceof AppError) throw error;
 			throw this.networkError(error);
 		}
 		if (response.status < 200 || response.status >= 300)
@@ -271,6 +273,8 @@ export class GraphClient {
 				timeoutMs,
 			});
 		} catch (error) {
+			// The app's own refusal (a port that sent nothing: a refused Graph API base URL) keeps its words.
+			if (error instanceof AppError) throw error;
 			throw this.networkError(error);
 		}
 		// Meta may echo a malformed token back in an error message: it must not reach our errors.

@@ -2,7 +2,7 @@
  * Connecting, editing and disconnecting WhatsApp numbers. Credentials are checked against the
  * Graph API before anything is saved; what is wrong is reported per form field.
  */
-import { GraphApiError, isRefusedToken, NetworkError } from '../errors';
+import { AppError, GraphApiError, isRefusedToken } from '../errors';
 import { ConnectedNumber, ConnectForm, FieldErrors, validateForm } from './ConnectedNumber';
 
 export interface NumberRepository {
@@ -139,5 +139,5 @@ export function credentialErrors(error: unknown, field: 'phoneNumberId' | 'wabaI
 			return { [field]: field === 'wabaId' ? 'error_waba_id_unknown' : 'error_phone_number_id_unknown' };
 		return { [field]: 'error_graph_unavailable' };
 	}
-	return { [field]: error instanceof NetworkError ? error.i18nKey : 'error_graph_unreachable' };
+	return { [field]: error instanceof AppError ? error.i18nKey : 'error_graph_unreachable' };
 }

@@ -51,7 +51,13 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const readEvents = inbox.events.bind(inbox);
 	inbox.events = () => (inbox.reads++, readEvents());
 	const outbox = new MemoryOutboxStore<StatusPayload>();
-	const settings = settingsOf({ sendRatePerSecond: 100, statusEndpointUrl: 'https://crm.example/status', ...options.settings });
+	/** The settings' values, which a test may change between runs. */
+	const settingValues: Partial<Record<SettingKey, unknown>> = {
+		sendRatePerSecond: 100,
+		statusEndpointUrl: 'https://crm.example/status',
+		...options.settings,
+	};
+	const settings = settingsOf(settingValues);
 	const sendLog = new SendLog({ messages, outbox, settings, clock });
 	// The number's pacer, as the app's Graph port has it (core/bulk/pacedGraph.ts), on the test's clock.
 	const pacer = new NumberPacer({
@@ -105,7 +111,25 @@ function world(options: { settings?: Partial<Record<SettingKey, unknown>>; numbe
 	const events = async () => (await outbox.list()).map((item) => item.payload);
 	/** Every record of the campaign's sends, by chunk batch. */
 	const records = async (id: string) => (await Promise.all((await store.chunks(id)).map((c) => messages.findByBatch(c.batch!)))).flat();
-	return { clock, store, graph, messages, inbox, sendLog, atCall, hooks, jobs, logged, service, start, sentTo, run, events, records };
+	return {
+		clock,
+		store,
+		graph,
+		messages,
+		inbox,
+		sendLog,
+		atCall,
+		hooks,
+		jobs,
+		logged,
+		service,
+		start,
+		sentTo,
+		run,
+		events,
+		records,
+		settingValues,
+	};
 }
 
 /** Writes what a send of the campaign's `to` in `chunk` left in the send log, as a run would have: begun, and settled or not. */
@@ -741,6 +765,21 @@ describe('campaigns', () => {
 		expect(records.map((r) => r.mobileNo).sort()).toEqual(to);
 		expect(records.filter((r) => r.pending)).toEqual([]);
 		expect(records.find((r) => r.mobileNo === to[1])!.sendId).toBe(pending.sendId);
+	});
+
+	it('waits, sending nothing and failing no one, while the Graph API base URL setting is refused; runs once it is corrected', async () => {
+		const w = world({ settings: { graphApiBaseUrl: 'http://graph.example.com' } });
+		const id = await w.start(phones(3));
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect(w.graph.sends).toEqual([]);
+		expect(w.logged).toEqual([
+			'1 campaign(s) waiting: the Graph API base URL setting is neither https nor a loopback address, so nothing is sent',
+		]);
+		expect((await w.store.chunks(id)).flatMap((c) => c.recipients.map((r) => r.state))).toEqual(['pending', 'pending', 'pending']);
+		expect(await w.events()).toEqual([]);
+		w.settingValues.graphApiBaseUrl = 'https://graph.facebook.com';
+		expect(await w.run()).toEqual({ more: false, sent: 3 });
+		expect(w.sentTo()).toEqual(phones(3));
 	});
 
 	it('cancel: nothing more is sent, the rest counts as cancelled; a finished campaign stays finished', async () => {

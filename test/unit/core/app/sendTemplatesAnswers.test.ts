@@ -6,7 +6,7 @@
  */
 import { errorAnswer, MASKED_CODE, recipientError, SendRefused, shownValues } from '../../../../src/core/app/sendTemplates';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
-import { GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { AppError, GraphApiError, NetworkError, SendNotRecorded } from '../../../../src/core/errors';
 import { GraphClient, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { translator } from '../../../../src/core/i18n/translate';
 import { MetaTemplate } from '../../../../src/core/templates/template';
@@ -133,6 +133,9 @@ describe("a failed recipient's reason and Meta's explanation", () => {
 			'12025550101': new NetworkError({ detail: 'ECONNREFUSED', timedOut: false }),
 			'12025550102': GraphApiError.fromResponse(503, '<html>Service Unavailable</html>'),
 			'12025550103': GraphApiError.fromResponse(404, '<html>Not Found</html>'),
+			// The app's own reasons nothing went out: its record not written first; the base URL setting refused.
+			'12025550104': new SendNotRecorded(new Error('MongoNetworkError')),
+			'12025550105': new AppError({ code: 'graph_base_url_refused', message: 'refused', i18nKey: 'error_graph_base_url_refused' }),
 		};
 		w.graph.answer = (to) => errors[to];
 		const answer = await w.service.templateMessage({ body: body({ phoneNumbers: Object.keys(errors) }), roles: manager, t: keys });
@@ -144,6 +147,8 @@ describe("a failed recipient's reason and Meta's explanation", () => {
 			// not say the message was refused (unknown: it may have been sent); a client error page does.
 			{ phoneNumber: '12025550102', error: { code: 0, message: 'api_error_send_unknown', reason: 'unknown' } },
 			{ phoneNumber: '12025550103', error: { code: 0, message: 'api_error_graph {"code":0}', reason: 'refused' } },
+			{ phoneNumber: '12025550104', error: { code: 0, message: 'error_send_not_recorded', reason: 'not_started' } },
+			{ phoneNumber: '12025550105', error: { code: 0, message: 'error_graph_base_url_refused', reason: 'unreachable' } },
 		]);
 	});
 

@@ -3,8 +3,9 @@
  * statuses to link, and checked UNANSWERED_CHECK_MS later: linked by a stored status, else failed,
  * "outcome unknown". Never a `failed` first and then the statuses of a message Meta accepted.
  */
-import { GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { GraphApiError, NetworkError, SendNotRecorded } from '../../../../src/core/errors';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
+import { unansweredKey, unansweredReason } from '../../../../src/core/app/explain';
 import { MemoryMessageLog, MemoryNumbers } from '../../../../src/core/app/memory';
 import { SentMessage } from '../../../../src/core/app/ports';
 import { newBatchKey, SendLog } from '../../../../src/core/app/sendLog';
@@ -23,6 +24,7 @@ import { MemoryWebhookInbox, processWebhooks, UNKNOWN_RECHECK_MAX_MS } from '../
 import { MemoryOutboxStore } from '../../../../src/core/status/outbox';
 import { StatusPayload } from '../../../../src/core/status/payload';
 import { StatusEvent } from '../../../../src/core/status/webhook';
+import { translate } from '../../../../src/core/i18n/translate';
 import { MemoryTemplateCache } from '../../../../src/core/templates/catalog';
 
 const T0 = 1_750_000_000_000;
@@ -371,5 +373,27 @@ describe('sends left pending by a sender that stopped (a crash, a restart) or by
 		expect(w.logged).toContain(`pending sends of batch ${a} not settled (persistence down): looked at again in an hour`);
 		w.messages.findByBatch = findByBatch;
 		expect(await w.stale()).toEqual({ linked: 0, failed: 1 });
+	});
+});
+
+describe('a send whose record cannot be written before its Graph call', () => {
+	it('is refused as never started (nothing reached Meta, safe to send again), in words that name the storage, not the network', async () => {
+		const w = world();
+		const down = async (): Promise<never> => Promise.reject(new Error('MongoNetworkError: connection 3 closed'));
+		w.messages.record = down;
+		w.messages.recordPending = down;
+		for (const attempt of [w.sendLog.begin(send()), w.sendLog.beginMany([send(), send({ mobileNo: '12025550100' })])]) {
+			const error = await attempt.catch((e: unknown) => e);
+			expect(error).toBeInstanceOf(SendNotRecorded);
+			expect(error).toMatchObject({
+				code: 'send_not_recorded',
+				message: 'send not recorded, so not sent: MongoNetworkError: connection 3 closed',
+			});
+			expect(unansweredReason(error)).toBe('not_started');
+			expect(translate('en', unansweredKey(error, 'agent'))).toBe(
+				"The app could not store this message's record before sending it (its storage did not answer), so it was not sent. Send it again.",
+			);
+		}
+		expect(await w.outbox.list()).toEqual([]);
 	});
 });

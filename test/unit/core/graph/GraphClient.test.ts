@@ -426,6 +426,18 @@ describe('GraphClient errors', () => {
 		expect(mayHaveBeenSent(await promise.catch((e: unknown) => e))).toBe(true);
 	});
 
+	it("keeps the app's own refusal by its port (nothing sent: a refused base URL) as it is, never a send that may have reached Meta", async () => {
+		const refusal = new AppError({ code: 'graph_base_url_refused', message: 'refused', i18nKey: 'error_graph_base_url_refused' });
+		for (const call of [
+			(c: GraphClient) => c.getPhoneNumber(PHONE_NUMBER_ID),
+			(c: GraphClient) => c.downloadMedia('https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1'),
+		]) {
+			const error = await call(client(fakePort([refusal]))).catch((e: unknown) => e);
+			expect(error).toBe(refusal);
+			expect(mayHaveBeenSent(error)).toBe(false);
+		}
+	});
+
 	it('maps a connection failure to a NetworkError', async () => {
 		const promise = client(fakePort([new Error('connect ECONNREFUSED 157.240.0.35:443')])).getPhoneNumber(PHONE_NUMBER_ID);
 		await expect(promise).rejects.toBeInstanceOf(NetworkError);
