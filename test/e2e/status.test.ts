@@ -501,6 +501,12 @@ describe('message status pipeline', () => {
 			failed[2],
 			failed[3],
 		]);
+		// A retry with no URL says the events it requeued will wait.
+		await app.harness.command('whatsapp', ['deliveries', 'retry'], { user: app.harness.admin, room });
+		expect(lastNotice().split('\n')).toEqual([
+			expect.stringMatching(/^1 failed status event/),
+			'⚠️ The "Message Status Endpoint URL" setting is empty: nothing is POSTed and no new event is queued. Set it to deliver these events.',
+		]);
 	});
 
 	it('tells the admin something went wrong when a store fails, with nothing of the error in the log or the answer', async () => {

@@ -233,9 +233,11 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 		for (const id of ids) {
 			const [item] = (await this.read.readByAssociations([FAILED, ITEM(id)])) as StatusItem[];
 			if (!item) continue;
-			await this.records.removeAll([FAILED, ITEM(id)]);
 			const { failedAt: _failedAt, ...kept } = item as StatusItem & { failedAt?: number };
+			// Pending first, then the failed record goes: a write that fails leaves it failed (listed, to
+			// retry again), never in neither state; both at once are one event, POSTed once (its id).
 			await this.put({ ...kept, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
+			await this.records.removeAll([FAILED, ITEM(id)]);
 			moved++;
 		}
 		return moved;

@@ -30,7 +30,9 @@
  * before the item is made, so it can lie in a later window only when the item is no older than that
  * window's first page: such an item, unless the item before it in its message (`seq` - 1) is in
  * the window or went out earlier in the run, waits with its message's later ones for the next
- * window (its page is settled once nothing of it waits). The last window holds back nothing.
+ * window (its page is settled once nothing of it waits). The last window holds back nothing: an item
+ * put since the run began (in a page it never listed, or after it read the page) is not due in it
+ * (`nextAttemptAt` is its `createdAt`, after the run's `now`), and holds its message's later ones back.
  *
  * Back-off (deterministic, no jitter): after the n-th failed attempt the next one is due
  * 30 s x 2^(n-1) later, at most 1 h: 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 1 h, 1 h, ...

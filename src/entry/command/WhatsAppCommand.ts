@@ -190,16 +190,22 @@ export class WhatsAppCommand implements ISlashCommand {
 
 	/** `/whatsapp deliveries [retry]`: the status events waiting or failed, and their redelivery. */
 	private async deliveries(inv: Invocation): Promise<void> {
+		const url = checkStatusUrl(await appSettings(inv.read).get('statusEndpointUrl'));
+		// What keeps events from going out, said with the summary and with a retry alike.
+		const blocked = (waiting: boolean): string[] =>
+			url.kind === 'refused'
+				? [inv.t('deliveries_url_refused', { reason: inv.t(url.reason) })]
+				: // No URL: no delivery runs, so what waits stays as it is (and no new event is queued).
+					url.kind === 'none' && waiting
+					? [inv.t('deliveries_url_none')]
+					: [];
 		if ((inv.context.getArguments()[1] ?? '').toLowerCase() === 'retry') {
 			const count = await redeliverFailed(inv.read, inv.persistence);
-			return this.say(inv, inv.t('deliveries_requeued', { count }));
+			return this.say(inv, [inv.t('deliveries_requeued', { count }), ...blocked(count > 0)].join('\n'));
 		}
 		const { pending, failed } = await outboxSummary(inv.read, inv.persistence);
 		const lines = [inv.t('deliveries_summary', { pending: pending.length, failed: failed.length })];
-		const url = checkStatusUrl(await appSettings(inv.read).get('statusEndpointUrl'));
-		if (url.kind === 'refused') lines.push(inv.t('deliveries_url_refused', { reason: inv.t(url.reason) }));
-		// No URL: no delivery runs, so what waits stays as it is (and no new event is queued).
-		else if (url.kind === 'none' && (pending.length || failed.length)) lines.push(inv.t('deliveries_url_none'));
+		lines.push(...blocked(pending.length > 0 || failed.length > 0));
 		for (const item of failed.slice(-10)) {
 			lines.push(
 				inv.t('deliveries_failed_entry', {

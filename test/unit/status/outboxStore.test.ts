@@ -94,6 +94,36 @@ describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {
 	});
 });
 
+describe('PersistenceOutboxStore: requeue', () => {
+	it('keeps a failed item failed (listed, to retry again) when its pending write fails; retried, it is delivered once', async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const store = new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any);
+		await store.put({
+			id: 'wamid.F:sent',
+			messageKey: 'wamid.F',
+			seq: 2,
+			payload: { msId: 'wamid.F' } as any,
+			attempts: 3,
+			nextAttemptAt: 0,
+			createdAt: 0,
+			state: 'pending',
+		});
+		await deliverDue({ store, now: 73 * 3600000, send: async () => ({ status: 200 }) });
+		expect((await store.list({ state: 'failed' })).map((i) => i.id)).toEqual(['wamid.F:sent']);
+		const create = bridge.createWithAssociations.bind(bridge);
+		bridge.createWithAssociations = async () => Promise.reject(new Error('MongoNetworkError'));
+		await expect(store.requeue(['wamid.F:sent'], 1000)).rejects.toThrow('MongoNetworkError');
+		expect((await store.list({ state: 'failed' })).map((i) => i.id)).toEqual(['wamid.F:sent']);
+		bridge.createWithAssociations = create;
+		expect(await store.requeue(['wamid.F:sent'], 2000)).toBe(1);
+		const posted: string[] = [];
+		await deliverDue({ store, now: 2000, send: async (body) => (posted.push(JSON.parse(body).msId), { status: 200 }) });
+		expect(posted).toEqual(['wamid.F']);
+		expect(await store.list()).toEqual([]);
+	});
+});
+
 describe('PersistenceOutboxStore: one message across writers and delivery windows', () => {
 	const item = (id: string, messageKey: string, seq: number, createdAt: number) => ({
 		id,
@@ -125,6 +155,41 @@ describe('PersistenceOutboxStore: one message across writers and delivery window
 		const posted: string[] = [];
 		const store = writer();
 		await deliverDue({ store, now: 10, window: 10, send: async (body) => (posted.push(JSON.parse(body).msId), { status: 200 }) });
+		expect(posted.filter((id) => id.startsWith('wamid.M'))).toEqual(['wamid.M:queued', 'wamid.M:sent']);
+		expect(posted).toHaveLength(27);
+		expect(new Set(posted).size).toBe(27);
+		expect(await store.list()).toEqual([]);
+	});
+
+	it("POSTs a message's queued before its sent when both are put while a run delivers, the sent in a page of its last window and the queued in a page opened after the run listed them (neither is due in that run)", async () => {
+		const world = new HarnessWorld();
+		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
+		const writer = () =>
+			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any, 3);
+		const processing = writer();
+		const others = writer();
+		const sender = writer();
+		// A backlog of 8 pages, then a processing run's page (opened at 2): the run's last window.
+		await others.putMany(Array.from({ length: 24 }, (_, n) => item(`wamid.F${n}:queued`, `wamid.F${n}`, 1, 1)));
+		await processing.put(item('wamid.Z:deleted', 'wamid.Z', 2, 2));
+		const posted: string[] = [];
+		let during = false;
+		const send = async (body: string) => {
+			if (!during) {
+				during = true;
+				// While the run POSTs its first window: a send settles (its queued in a new page, at 11),
+				// then Meta's sent of it comes and the processing run adds it to its page (at 12).
+				await sender.put(item('wamid.M:queued', 'wamid.M', 1, 11));
+				await processing.putMany([item('wamid.M:sent', 'wamid.M', 2, 12)]);
+			}
+			posted.push(JSON.parse(body).msId);
+			return { status: 200 };
+		};
+		const store = writer();
+		await deliverDue({ store, now: 10, window: 10, send });
+		// The sent waits: put after the run began (its clock), it is not due in that run.
+		expect(posted).not.toContain('wamid.M:sent');
+		await deliverDue({ store, now: 20, window: 10, send });
 		expect(posted.filter((id) => id.startsWith('wamid.M'))).toEqual(['wamid.M:queued', 'wamid.M:sent']);
 		expect(posted).toHaveLength(27);
 		expect(new Set(posted).size).toBe(27);
