@@ -136,15 +136,16 @@ describe('PersistenceOutboxStore: one message across writers and delivery window
 		state: 'pending' as const,
 	});
 
-	it("POSTs a message's queued before its sent when the sent is in an older writer's page than the queued and the window ends between them", async () => {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
-		// Each handler run writes through a store of its own (its current page): pages of 3 here, a window of 10 (2,000 in production).
+	/** Each handler run writes through a store of its own (its current page): pages of 3 here, a window of 10 (2,000 in production). */
+	const writers = () => {
+		const bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler()).getPersistenceBridge() as any;
 		const writer = () =>
 			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any, 3);
-		const processing = writer();
-		const others = writer();
-		const sender = writer();
+		return { writer, processing: writer(), others: writer(), sender: writer() };
+	};
+
+	it("POSTs a message's queued before its sent when the sent is in an older writer's page than the queued and the window ends between them", async () => {
+		const { writer, processing, others, sender } = writers();
 		// A processing run's page opens at 0 with one event (a revoke's `deleted`, say: SendLog.forward puts one at a time).
 		await processing.put(item('wamid.Z:deleted', 'wamid.Z', 2, 0));
 		// Other runs fill 8 pages meanwhile (a backlog), then a sender queues wamid.M's queued at 5, in a page of its own.
@@ -162,13 +163,7 @@ describe('PersistenceOutboxStore: one message across writers and delivery window
 	});
 
 	it("POSTs a message's queued before its sent when both are put while a run delivers, the sent in a page of its last window and the queued in a page opened after the run listed them (neither is due in that run)", async () => {
-		const world = new HarnessWorld();
-		const bridge = new HarnessBridges(world, new HarnessScheduler()).getPersistenceBridge() as any;
-		const writer = () =>
-			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any, 3);
-		const processing = writer();
-		const others = writer();
-		const sender = writer();
+		const { writer, processing, others, sender } = writers();
 		// A backlog of 8 pages, then a processing run's page (opened at 2): the run's last window.
 		await others.putMany(Array.from({ length: 24 }, (_, n) => item(`wamid.F${n}:queued`, `wamid.F${n}`, 1, 1)));
 		await processing.put(item('wamid.Z:deleted', 'wamid.Z', 2, 2));
