@@ -18,6 +18,7 @@ import { AppSettings, SETTING_DEFINITIONS, SettingKey, SettingsReader } from '..
 import { callbackUrl, ensureVerifyToken } from './persistence/verifyToken';
 import { DirectHttpPort, messagesThrough } from './directHttp';
 import { AppsEngineHttpPort } from './http';
+import { holdsRole, RoleIdOf } from '../core/app/roles';
 
 /** The app's settings through the engine, each read once per reader and parsed by the core's table. */
 class EngineSettings implements SettingsReader {
@@ -168,10 +169,21 @@ export async function userTranslator(read: IRead, user: IUser): Promise<Translat
 	return translator(await workspaceLanguage(read));
 }
 
-/** Whether `user` holds one of the roles of the "Roles allowed to manage numbers" setting. */
+/**
+ * A role's id by its id or name, through Rocket.Chat's roles (the `role.read` permission; AppRoleBridge
+ * `Roles.findOneByIdOrName`). Rocket.Chat 7+ converts the role (`id`); earlier bridges passed the
+ * document (`_id`). The accessor reads as its own app (apps-engine RoleRead: the `appId` argument is not used).
+ */
+export const roleIdOf =
+	(read: IRead): RoleIdOf =>
+	async (idOrName) => {
+		const role = (await read.getRoleReader().getOneByIdOrName(idOrName, '')) as { id?: string; _id?: string } | null | undefined;
+		return role?.id ?? role?._id ?? undefined;
+	};
+
+/** Whether `user` holds one of the roles of the "Roles allowed to manage numbers" setting (a custom role by its name too). */
 export async function canManageNumbers(read: IRead, user: IUser): Promise<boolean> {
-	const allowed = await appSettings(read).get('managerRoles');
-	return (user.roles ?? []).some((role) => allowed.includes(role));
+	return holdsRole(user.roles, await appSettings(read).get('managerRoles'), roleIdOf(read));
 }
 
 /** A message only `user` sees, in `room`, from the app's bot user. */

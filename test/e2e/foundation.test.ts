@@ -45,6 +45,7 @@ describe('the packaged app', () => {
 				'networking',
 				'outbound-communication.provide',
 				'persistence',
+				'role.read',
 				'room.read',
 				'scheduler',
 				'server-setting.read',

@@ -254,12 +254,22 @@ export class HarnessBridges extends AppBridges {
 			getUserRoomIds: async (userId: string) => [...w.rooms.values()].filter((r) => r.userIds.includes(userId)).map((r) => r.id),
 		});
 
+		// AppRoleBridge (apps/meteor/app/apps/server/bridges/roles.ts): `Roles.findOneByIdOrName` (by `_id`
+		// or `name`) and `Roles.findCustomRoles`, each converted (`convertRole`: `_id` as `id`).
+		const roleOf = (role: { id: string; name: string }, builtIn: boolean) => ({
+			id: role.id,
+			name: role.name,
+			protected: builtIn,
+			mandatory2fa: false,
+			scope: 'Users',
+		});
 		this.b.role = loudBridge('RoleBridge', RoleBridge as Any, {
-			getOneByIdOrName: async (idOrName: string) =>
-				ROLE_NAMES.includes(idOrName)
-					? { id: idOrName, name: idOrName, protected: true, mandatory2fa: false, scope: 'Users' }
-					: null,
-			getCustomRoles: async () => [],
+			getOneByIdOrName: async (idOrName: string) => {
+				if (ROLE_NAMES.includes(idOrName)) return roleOf({ id: idOrName, name: idOrName }, true);
+				const custom = w.customRoles.get(idOrName) ?? [...w.customRoles.values()].find((r) => r.name === idOrName);
+				return custom ? roleOf(custom, false) : null;
+			},
+			getCustomRoles: async () => [...w.customRoles.values()].map((r) => roleOf(r, false)),
 		});
 
 		this.b.ui = loudBridge('UiInteractionBridge', UiInteractionBridge as Any, {

@@ -170,6 +170,19 @@ export class HarnessWorld {
 		['FileUpload_MediaTypeBlackList', 'image/svg+xml'],
 	]);
 	readonly env = new Map<string, string>();
+	/**
+	 * Custom roles by id. Rocket.Chat's roles.create gives one a random id
+	 * (`Roles.createWithRandomId`), and a user holds it by that id in `users.roles`; the built-in
+	 * roles' ids are their names (bridges.ts, the RoleBridge).
+	 */
+	readonly customRoles = new Map<string, { id: string; name: string }>();
+
+	/** A custom role as an admin creates one (Administration > Permissions > Roles): its random id. */
+	addCustomRole(name: string): string {
+		const id = `r${Math.random().toString(36).slice(2, 12)}${this.customRoles.size}`;
+		this.customRoles.set(id, { id, name });
+		return id;
+	}
 
 	addUser(spec: {
 		username: string;

@@ -8,7 +8,7 @@ import { ModalViews, SendTemplateModal } from '../../core/app/sendTemplateModal'
 import { SendTemplates } from '../../core/app/sendTemplates';
 import { Directory, SendTemplatesPorts, TemplateRooms } from '../../core/app/sendTemplatesPorts';
 import { SendLog } from '../../core/app/sendLog';
-import { appSettings, graphFactory } from '../factory';
+import { appSettings, graphFactory, roleIdOf } from '../factory';
 import { DraftStore } from '../persistence/DraftStore';
 import { IdempotencyStore } from '../persistence/IdempotencyStore';
 import { MessageStore } from '../persistence/MessageStore';
@@ -137,6 +137,7 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 	const reader = read.getPersistenceReader();
 	return {
 		numbers: new NumberStore(reader),
+		roleIdOf: roleIdOf(read),
 		templateCache: new PersistedTemplateCache(reader, persistence),
 		graphOf: (number) => graph(number.accessToken),
 		sendLog: lazySendLog(acc),

@@ -25,6 +25,7 @@ import { CampaignMayRun } from './campaignsPorts';
 import { explainError, graphCodeOf, metaDetails, UnansweredReason, unansweredKey, unansweredReason } from './explain';
 import { needsSendLog, Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
+import { holdsRole, RoleIdOf } from './roles';
 import { newBatchKey, withBatchKey } from './sendLog';
 import { SendTemplatesPorts, StoredAnswer, TemplateRooms } from './sendTemplatesPorts';
 
@@ -296,11 +297,9 @@ function sendableTemplate(template: TemplateRef): TemplateRef {
 	return sent.components ? { ...sent, components: sendableComponents(sent.components) } : sent;
 }
 
-const hasRole = (roles: string[] | undefined, allowed: string[]) => (roles ?? []).some((role) => allowed.includes(role));
-
 /** Whether a user with `roles` may send templates as an agent (the "agent roles" setting): the modal, the commands. */
-export async function mayAgentSend(settings: SettingsReader, roles: string[] | undefined): Promise<boolean> {
-	return hasRole(roles, await settings.get('agentRoles'));
+export async function mayAgentSend(settings: SettingsReader, roles: string[] | undefined, idOf?: RoleIdOf): Promise<boolean> {
+	return holdsRole(roles, await settings.get('agentRoles'), idOf);
 }
 
 export class SendTemplates {
@@ -308,7 +307,7 @@ export class SendTemplates {
 
 	/** Whether a user with `roles` may send templates as an agent (modal, commands). */
 	mayAgentSend(roles: string[] | undefined): Promise<boolean> {
-		return mayAgentSend(this.ports.settings, roles);
+		return mayAgentSend(this.ports.settings, roles, this.ports.roleIdOf);
 	}
 
 	/** A connected number by id or digits. */
@@ -369,7 +368,7 @@ export class SendTemplates {
 		t: Translator;
 	}): Promise<TemplateMessageAnswer> {
 		const startedAt = this.ports.clock.now();
-		if (!hasRole(input.roles, await this.ports.settings.get('templateMessageRoles')))
+		if (!(await holdsRole(input.roles, await this.ports.settings.get('templateMessageRoles'), this.ports.roleIdOf)))
 			throw new SendRefused('api_error_forbidden', { status: 403 });
 		const parsed = parseTemplateMessageRequest(input.body);
 		if (!parsed.ok) throw new SendRefused(parsed.key, { params: parsed.params });

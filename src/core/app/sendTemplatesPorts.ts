@@ -8,6 +8,7 @@ import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
 import { SendLog } from './sendLog';
+import { RoleIdOf } from './roles';
 
 /** What the service needs of the Graph API, for one number's token (GraphClient provides it). */
 export interface TemplateGraph {
@@ -96,6 +97,8 @@ export interface TemplateRooms {
 
 export interface SendTemplatesPorts {
 	numbers: Pick<Numbers, 'list'>;
+	/** A role's id by its name, for the roles settings' custom roles (roles.ts); without it, entries match role ids alone. */
+	roleIdOf?: RoleIdOf;
 	templateCache: TemplateCache;
 	/** The Graph API with a number's token. */
 	graphOf(number: ConnectedNumber): TemplateGraph;

@@ -18,7 +18,7 @@ import { mayAgentSend } from '../../../core/app/sendTemplates';
 import { ModalAction, ModalErrors, SendTemplateModal, Submitted } from '../../../core/app/sendTemplateModal';
 import { Translator } from '../../../core/i18n/translate';
 import { stateValue } from '../blocks';
-import { appSettings, userTranslator, workspaceLanguage } from '../../../adapters/factory';
+import { appSettings, roleIdOf, userTranslator, workspaceLanguage } from '../../../adapters/factory';
 import { sendTemplateModalOf } from '../../../adapters/build/templates';
 import { contactOf } from '../../../adapters/rocketchat/conversations';
 import { mayComeTooLate, noticeIn } from '../clientWait';
@@ -40,7 +40,7 @@ export const isSendView = (viewId: string) => viewId.startsWith(SEND_VIEW_PREFIX
 
 /** Whether `user` holds one of the "Roles allowed to send templates" (agentRoles setting). */
 export async function canSendTemplates(read: IRead, user: IUser): Promise<boolean> {
-	return mayAgentSend(appSettings(read), user.roles);
+	return mayAgentSend(appSettings(read), user.roles, roleIdOf(read));
 }
 
 const newViewId = () => `${SEND_VIEW_PREFIX}${crypto.randomBytes(8).toString('hex')}`;
