@@ -5,14 +5,16 @@
  * message log, under the chunk's batch key: MessageStore.ts); a cancel `campaign-cancel`, apart from
  * the head that runs rewrite (core/app/campaignsPorts.ts says why). An open campaign (active, or
  * cancelled and not yet closed by a run) also has a small marker under `campaigns:active`, removed
- * when a run closes it, so that a run reads the open ones without reading every campaign ever made. Heads and chunks are rewritten with the
+ * when a run closes it, so that a run reads the open ones without reading every campaign ever made. A
+ * run's claim on a campaign (its lease's election) is a record of its own, `campaign-claim` and its
+ * token's, withdrawn once the run stored its lease. Heads and chunks are rewritten with the
  * very association arrays they were created with (records.ts explains why).
  */
 import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { Campaign, CampaignChunk } from '../../core/bulk/campaign';
-import { CampaignMayRun, CampaignStore, withCancel } from '../../core/app/campaignsPorts';
+import { CampaignMayRun, CampaignStore, RunClaim, withCancel } from '../../core/app/campaignsPorts';
 import { Associations, Records } from './records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
@@ -22,11 +24,15 @@ const CHUNKS = misc('campaign-chunk');
 const CHUNK = (index: number) => misc(`campaign-chunk:${index}`);
 const CANCEL = misc('campaign-cancel');
 const ACTIVE = misc('campaigns:active');
+const CLAIM = misc('campaign-claim');
+const CLAIM_TOKEN = (token: string) => misc(`campaign-claim:${token}`);
 
 const headOf = (id: string): Associations => [CAMPAIGN(id), HEAD];
 const chunkOf = (chunk: CampaignChunk): Associations => [CAMPAIGN(chunk.campaignId), CHUNKS, CHUNK(chunk.index)];
 const markerOf = (id: string): Associations => [ACTIVE, CAMPAIGN(id)];
 const cancelOf = (id: string): Associations => [CAMPAIGN(id), CANCEL];
+/** A run's claim (core/app/campaigns.ts `takeLease`): its campaign's, every claim's, its token's. */
+const claimOf = (id: string, token: string): Associations => [CAMPAIGN(id), CLAIM, CLAIM_TOKEN(token)];
 
 interface CancelRecord {
 	id: string;
@@ -103,6 +109,18 @@ export class PersistenceCampaignStore implements CampaignStore {
 		await this.records.put(chunkOf(chunk), chunk);
 	}
 
+	async claimRun(id: string, claim: RunClaim): Promise<void> {
+		await this.persistence.createWithAssociations(claim, claimOf(id, claim.token));
+	}
+
+	async runClaims(id: string): Promise<RunClaim[]> {
+		return (await this.read.readByAssociations([CAMPAIGN(id), CLAIM])) as RunClaim[];
+	}
+
+	async withdrawRun(id: string, token: string): Promise<void> {
+		await this.records.removeAll(claimOf(id, token));
+	}
+
 	/** The campaigns that finished (done, or cancelled and closed by a run) before `before`: the retention job's. */
 	async finishedBefore(before: number): Promise<string[]> {
 		const [heads, markers] = (await Promise.all([this.read.readByAssociation(HEAD), this.read.readByAssociation(ACTIVE)])) as [
@@ -135,6 +153,7 @@ export class PersistenceCampaignStore implements CampaignStore {
 		const parts: Array<[Associations, ((data: object) => Associations)?]> = [
 			[[CAMPAIGN(id), CHUNKS], (chunk) => [CHUNK((chunk as CampaignChunk).index)]],
 			[cancelOf(id)],
+			[[CAMPAIGN(id), CLAIM]],
 			[markerOf(id)],
 			[headOf(id)],
 		];

@@ -52,6 +52,8 @@ import { newBatchKey } from './sendLog';
 export const RUN_LEASE_MS = 60000;
 /** The part of a run's budget kept for the last answers and the writes after the sends. */
 const RUN_TAIL_MS = 1500;
+/** A run's claim is withdrawn within a few calls; one older than this was left by a run that died. */
+export const RUN_CLAIM_LIVES_MS = 30000;
 
 /** The head as stored while the campaign is open: a cancel is stored apart (campaignsPorts.ts), so it says active. */
 function openHead(head: Campaign): Campaign {
@@ -227,6 +229,40 @@ export class Campaigns {
 		return { more, sent };
 	}
 
+	/**
+	 * This run's lease on a campaign, or undefined when the campaign is closed or another run has it.
+	 * The list this run read may be seconds old, and two runs (on two instances of a cluster) may read
+	 * a free head at once, so the lease is taken by election, as an idempotency key is
+	 * (adapters/persistence/IdempotencyStore.ts): the run writes a claim of its own, then reads the
+	 * claims and the head again. Another live claim, or a lease stored meanwhile, and it leaves the
+	 * campaign (two runs may both leave it: the next run, or the tick's, takes it up); else it stores
+	 * its lease on the head before it withdraws its claim, so a run that claims later sees the one or
+	 * the other. Never two runs sending a campaign. The lease is on the head as stored (a cancelled
+	 * campaign's says active: its cancel is apart); `current` is the head as read.
+	 */
+	private async takeLease(id: string): Promise<{ campaign: Campaign; current: Campaign } | undefined> {
+		const { store, clock } = this.ports;
+		const open = (head: Campaign | undefined): head is Campaign =>
+			(head?.state === 'active' || head?.state === 'cancelled') && head.leaseUntil <= clock.now();
+		if (!open(await store.get(id))) return undefined;
+		const token = this.ports.newId();
+		await store.claimRun(id, { token, at: clock.now() });
+		try {
+			const [claims, current] = await Promise.all([store.runClaims(id), store.get(id)]);
+			const now = clock.now();
+			if (claims.some((claim) => claim.token !== token && now - claim.at < RUN_CLAIM_LIVES_MS)) return undefined;
+			if (!open(current)) return undefined;
+			// A head an earlier version saved cancelled has no cancel record: stored first, so that the lease below does not undo it.
+			if (current.state === 'cancelled') await store.cancel(current.id, current.finishedAt ?? now);
+			const campaign = { ...openHead(current), leaseUntil: now + RUN_LEASE_MS };
+			await store.save(campaign);
+			return { campaign, current };
+		} finally {
+			// Left behind (a write that failed), the claim keeps other runs off for RUN_CLAIM_LIVES_MS at most.
+			await store.withdrawRun(id, token).catch(() => undefined);
+		}
+	}
+
 	/** Sends what fits in this run of one campaign; whether recipients are left. */
 	private async runCampaign(
 		campaign: Campaign,
@@ -235,16 +271,10 @@ export class Campaigns {
 		metaStatuses: () => Promise<StatusEvent[]>,
 	): Promise<{ more: boolean; sent: number; reported: number; handedOff?: boolean }> {
 		const { store } = this.ports;
-		const current = await store.get(campaign.id);
-		if (current?.state !== 'active' && current?.state !== 'cancelled') return { more: false, sent: 0, reported: 0 };
-		// The list this run read may be seconds old: another run (on another instance of a cluster) may
-		// have taken the campaign since. Its lease, as stored now, decides; never two runs sending it.
-		if (current.leaseUntil > this.ports.clock.now()) return { more: false, sent: 0, reported: 0 };
-		// A head an earlier version saved cancelled has no cancel record: stored first, so that the lease below does not undo it.
-		if (current.state === 'cancelled') await store.cancel(current.id, current.finishedAt ?? this.ports.clock.now());
-		// The lease, on the head as stored (a cancelled campaign's says active: its cancel is apart).
-		campaign = { ...openHead(current), leaseUntil: this.ports.clock.now() + RUN_LEASE_MS };
-		await store.save(campaign);
+		const leased = await this.takeLease(campaign.id);
+		if (!leased) return { more: false, sent: 0, reported: 0 };
+		const { current } = leased;
+		campaign = leased.campaign;
 		const chunks = await store.chunks(campaign.id);
 		const heldAtStart = chunks.filter((chunk) => isHeld(chunk, this.ports.clock.now())).map((chunk) => chunk.index);
 		const number = matchNumber(await this.ports.numbers.list(), campaign.phoneNumberId);

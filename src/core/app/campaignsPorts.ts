@@ -39,6 +39,18 @@ export interface CampaignStore {
 	/** Every chunk of a campaign, in index order. */
 	chunks(id: string): Promise<CampaignChunk[]>;
 	saveChunk(chunk: CampaignChunk): Promise<void>;
+	/** Writes a run's claim on a campaign (its lease's election, campaigns.ts `takeLease`), a record of its own. */
+	claimRun(id: string, claim: RunClaim): Promise<void>;
+	/** The claims on a campaign not withdrawn. */
+	runClaims(id: string): Promise<RunClaim[]>;
+	/** Withdraws a run's claim, by its token. */
+	withdrawRun(id: string, token: string): Promise<void>;
+}
+
+/** A run's claim on a campaign: a token no other run has, and when (clock ms). */
+export interface RunClaim {
+	token: string;
+	at: number;
 }
 
 /** A campaign's create failed, and what it wrote could not be removed: the campaign may still run. */
@@ -146,5 +158,22 @@ export class MemoryCampaignStore implements CampaignStore {
 
 	async saveChunk(chunk: CampaignChunk): Promise<void> {
 		this.chunkMap.set(`${chunk.campaignId}:${chunk.index}`, copy(chunk));
+	}
+
+	readonly claims = new Map<string, RunClaim[]>();
+
+	async claimRun(id: string, claim: RunClaim): Promise<void> {
+		this.claims.set(id, [...(this.claims.get(id) ?? []), copy(claim)]);
+	}
+
+	async runClaims(id: string): Promise<RunClaim[]> {
+		return copy(this.claims.get(id) ?? []);
+	}
+
+	async withdrawRun(id: string, token: string): Promise<void> {
+		this.claims.set(
+			id,
+			(this.claims.get(id) ?? []).filter((claim) => claim.token !== token),
+		);
 	}
 }

@@ -107,4 +107,24 @@ describe.each(['current', 'raw-model'] as const)('PersistenceCampaignStore on %s
 		expect(markers()).toBe(0);
 		expect(await store.get('none')).toBeUndefined();
 	});
+
+	it("keeps runs' claims on a campaign apart, each withdrawn by its token alone, and removes those left with the campaign", async () => {
+		const { harness, store } = world();
+		await create(store, 'c3');
+		await create(store, 'c4');
+		await store.claimRun('c3', { token: 't1', at: 1000 });
+		await store.claimRun('c3', { token: 't2', at: 1001 });
+		await store.claimRun('c4', { token: 't3', at: 1002 });
+		expect((await store.runClaims('c3')).sort((a, b) => a.at - b.at)).toEqual([
+			{ token: 't1', at: 1000 },
+			{ token: 't2', at: 1001 },
+		]);
+		await store.withdrawRun('c3', 't1');
+		expect(await store.runClaims('c3')).toEqual([{ token: 't2', at: 1001 }]);
+		expect(await store.runClaims('c4')).toEqual([{ token: 't3', at: 1002 }]);
+		// A claim a run that died left is removed with its campaign; the other campaign keeps its own.
+		expect(await store.remove('c3')).toMatchObject({ done: true });
+		expect(harness.persistence.filter((r) => r.associations.some((a) => a.id === 'campaign:c3'))).toEqual([]);
+		expect(await store.runClaims('c4')).toEqual([{ token: 't3', at: 1002 }]);
+	});
 });

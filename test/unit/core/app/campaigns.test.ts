@@ -1,5 +1,5 @@
 /** The campaign service (core/app/campaigns.ts, campaignSends.ts) over memory ports and the real send log, on a clock the fake sleep moves. */
-import { Campaigns, CampaignStart, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
+import { Campaigns, CampaignStart, RUN_CLAIM_LIVES_MS, RUN_LEASE_MS } from '../../../../src/core/app/campaigns';
 import { CANCEL_CHECK_MS, CancelWatch } from '../../../../src/core/app/cancelWatch';
 import { CampaignMayRun, MemoryCampaignStore } from '../../../../src/core/app/campaignsPorts';
 import { graphCodeOf } from '../../../../src/core/app/explain';
@@ -998,6 +998,51 @@ describe('campaigns', () => {
 });
 
 describe('campaign runs on a cluster', () => {
+	/** Holds the first `n` calls of `fn` until all `n` came: runs that read at the same moment. */
+	const together = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, n: number) => {
+		let waiting: Array<() => void> = [];
+		let calls = 0;
+		return async (...args: A): Promise<R> => {
+			const result = await fn(...args);
+			if (++calls <= n) {
+				await new Promise<void>((resolve) => {
+					waiting.push(resolve);
+					if (waiting.length === n) for (const go of waiting.splice(0)) go();
+				});
+				if (calls >= n) waiting = [];
+			}
+			return result;
+		};
+	};
+
+	it('two runs that read the free campaign at once (two instances): never both send it; a later run sends each recipient once', async () => {
+		const w = world();
+		const id = await w.start(phones(5));
+		const get = w.store.get.bind(w.store);
+		w.store.get = together(get, 2);
+		const runs = await Promise.all([w.run(), w.run()]);
+		expect(runs.map((r) => r.sent).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(5);
+		w.store.get = get;
+		// Whatever the two left (both may have stepped back), the next run finishes; nobody twice.
+		while ((await w.store.get(id))!.state === 'active') {
+			w.clock.t += RUN_LEASE_MS;
+			await w.run();
+		}
+		expect(w.sentTo().sort()).toEqual(phones(5).sort());
+		expect(w.store.claims.get(id)).toEqual([]);
+	});
+
+	it('a run leaves a campaign whose claim another run holds, and takes it once that claim is withdrawn or has lived RUN_CLAIM_LIVES_MS', async () => {
+		const w = world();
+		const id = await w.start(phones(2));
+		await w.store.claimRun(id, { token: 'other-instance', at: w.clock.t });
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect(w.graph.sends).toEqual([]);
+		w.clock.t += RUN_CLAIM_LIVES_MS;
+		expect(await w.run()).toMatchObject({ sent: 2 });
+		expect(w.sentTo()).toEqual(phones(2));
+	});
+
 	it('leaves a campaign that another run took after this run listed it (the lease as stored decides)', async () => {
 		const w = world();
 		const id = await w.start(phones(3));
