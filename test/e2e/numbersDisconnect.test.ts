@@ -85,7 +85,9 @@ describe('disconnecting a number', () => {
 		expect(JSON.stringify((await numbersList()).blocks)).toContain(NUMBER.phoneNumberId);
 	});
 
-	it('only an admin who may manage numbers can confirm', async () => {
+	const NOT_ALLOWED = 'You are not allowed to run `/whatsapp numbers`. Ask a workspace administrator.';
+
+	it('only an admin who may manage numbers can confirm: one who lost the role is told so on the question, which stays open', async () => {
 		const confirm = await clickDisconnect(await numbersList());
 		// The admin loses the role while the question is open.
 		const admin = app.harness.admin;
@@ -93,7 +95,35 @@ describe('disconnecting a number', () => {
 		admin.roles = ['user'];
 		try {
 			const refused = await app.harness.viewSubmit({ user: admin, view: confirm });
-			expect(refused?.success).toBe(false);
+			expect(refused).toMatchObject({ success: true, type: 'modal.update', view: { id: confirm.id } });
+			const shown = app.harness.openModal(admin)!.view;
+			assertClientRenders(shown);
+			expect(JSON.stringify(shown.blocks)).toContain(NOT_ALLOWED);
+			expect(shown.submit).toMatchObject({ text: { text: 'Disconnect' } });
+		} finally {
+			admin.roles = roles;
+		}
+		expect(connected()).toBe(true);
+	});
+
+	it('a click in the list by an admin who lost the role opens a modal that says so, and changes nothing', async () => {
+		const list = await numbersList();
+		const admin = app.harness.admin;
+		const roles = admin.roles;
+		admin.roles = ['user'];
+		try {
+			const refused = await app.harness.blockAction({
+				user: admin,
+				actionId: 'whatsapp-number-disconnect',
+				blockId: `number:${NUMBER.phoneNumberId}`,
+				value: NUMBER.phoneNumberId,
+				view: list,
+			});
+			expect(refused).toMatchObject({ success: true, type: 'modal.open' });
+			const shown = app.harness.openModal(admin)!.view;
+			assertClientRenders(shown);
+			expect(shown).toMatchObject({ title: { text: 'WhatsApp numbers' } });
+			expect(JSON.stringify(shown.blocks)).toContain(NOT_ALLOWED);
 		} finally {
 			admin.roles = roles;
 		}

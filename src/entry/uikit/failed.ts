@@ -28,10 +28,18 @@ export type Failure =
 	| { kind: 'action'; viewId?: string; errorOn?: string }
 	| { kind: 'close' };
 
-/** The answer to `failure`, with the notice in the user's language. */
-export function failedAnswer(context: UIKitInteractionContext, failure: Failure, t: Translator): IUIKitResponse {
+/**
+ * The answer to `failure`, with the notice in the user's language: by default that something went
+ * wrong; `words` for a refusal told the same way (a modal's title when one opens, and the notice).
+ */
+export function failedAnswer(
+	context: UIKitInteractionContext,
+	failure: Failure,
+	t: Translator,
+	words: { title: string; notice: string } = { title: t('error_title'), notice: t('error_internal_retry') },
+): IUIKitResponse {
 	const responder = context.getInteractionResponder();
-	const notice = t('error_internal_retry');
+	const { notice } = words;
 	switch (failure.kind) {
 		case 'submit': {
 			const { state: _state, ...view } = failure.view;
@@ -49,7 +57,7 @@ export function failedAnswer(context: UIKitInteractionContext, failure: Failure,
 			return responder.openModalViewResponse({
 				id: `${failure.viewId}:failed:${Date.now().toString(36)}`,
 				type: 'modal',
-				title: text(t('error_title')),
+				title: text(words.title),
 				blocks: [{ ...section(notice), blockId: FAILED_BLOCK }],
 				close: { type: 'button', actionId: 'close', text: text(t('close')) },
 			} as never);

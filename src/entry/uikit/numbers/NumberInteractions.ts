@@ -26,6 +26,7 @@ import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookI
 import { NumbersRoomStore } from '../../../adapters/persistence/NumbersRoomStore';
 import { departmentNames } from '../../../adapters/rocketchat/departments';
 import { mayComeTooLate, noticeIn } from '../clientWait';
+import { failedAnswer } from '../failed';
 import {
 	CONNECT_FIELDS,
 	LEGACY_CONNECT_VIEW,
@@ -128,6 +129,9 @@ async function listAfterSave(acc: Accessors, view: { t: Translator; viewId: stri
 	}
 }
 
+/** The words for a user who may not manage numbers (any more). */
+const notAllowed = (t: Translator) => ({ title: t('numbers_title'), notice: t('command_not_allowed', { command: '/whatsapp numbers' }) });
+
 /** The admin confirmed: the number is disconnected and the list shown again. */
 async function submitDisconnect(
 	context: UIKitViewSubmitInteractionContext,
@@ -137,7 +141,8 @@ async function submitDisconnect(
 	const { user, view } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
-	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
+	// The role taken while the question was open: said on it (the number stays connected), not a modal that just closes.
+	if (!(await canManageNumbers(acc.read, user))) return failedAnswer(context, { kind: 'submit', view: view as never }, t, notAllowed(t));
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const number = await service.get(phoneNumberId);
 	const notice =
@@ -214,7 +219,9 @@ export async function handleNumberAction(context: UIKitBlockInteractionContext, 
 	const { actionId, value, user, container } = context.getInteractionData();
 	const responder = context.getInteractionResponder();
 	const t = await userTranslator(acc.read, user);
-	if (!(await canManageNumbers(acc.read, user))) return responder.errorResponse();
+	// The role taken while the list was open: said in a small modal, not a click that does nothing.
+	if (!(await canManageNumbers(acc.read, user)))
+		return failedAnswer(context, { kind: 'action', viewId: container?.id ?? NUMBERS_VIEW }, t, notAllowed(t));
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	// A form opens as a new modal (an id of its own, newNumbersViewId), seeded from its own initial values; see the header.
 	switch (actionId) {
