@@ -320,6 +320,20 @@ describe('foundation through the real engine', () => {
 			}),
 		});
 		expect(response.errors).toEqual({ departmentId: 'No omnichannel department is named or has the ID "Nope".' });
+		// With the form's other mistakes, each under its field, at once.
+		const both = await app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({
+				phoneNumberId: 'not-an-id',
+				wabaId: NUMBER.wabaId,
+				accessToken: NUMBER.accessToken,
+				appSecret: NUMBER.appSecret,
+				departmentId: 'Nope',
+			}),
+		});
+		expect(Object.keys(both.errors).sort()).toEqual(['departmentId', 'phoneNumberId']);
+		expect(app.sim.requests).toEqual([]);
 	});
 
 	it("answers Meta's verification handshake over HTTP with the token shown to the admin, and 403 otherwise", async () => {

@@ -20,7 +20,7 @@
 import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { IUIKitResponse, UIKitBlockInteractionContext, UIKitViewSubmitInteractionContext } from '@rocket.chat/apps-engine/definition/uikit';
 
-import { ConnectField, normalizeForm } from '../../../core/numbers/ConnectedNumber';
+import { ConnectField, normalizeForm, validateForm } from '../../../core/numbers/ConnectedNumber';
 import { stateValue } from '../blocks';
 import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
 import { NumbersRoomStore } from '../../../adapters/persistence/NumbersRoomStore';
@@ -176,11 +176,14 @@ async function submitConnectForm(
 	if (unchanged) form.departmentId = stored;
 	else if (form.departmentId) {
 		const department = await acc.read.getLivechatReader().getLivechatDepartmentByIdOrName(form.departmentId);
-		if (!department)
-			return responder.viewErrorResponse({
-				viewId: view.id,
-				errors: { departmentId: t('error_department_unknown', { department: form.departmentId }) },
-			});
+		if (!department) {
+			// With the form's other mistakes, each under its field: not one per submit.
+			const existing = editing ? await (await numberService(acc.read, acc.http, acc.persistence)).get(editing) : undefined;
+			const errors: Record<string, string> = {};
+			for (const [field, key] of Object.entries(validateForm(form, existing))) errors[field] = t(key as string);
+			errors.departmentId = t('error_department_unknown', { department: form.departmentId });
+			return responder.viewErrorResponse({ viewId: view.id, errors });
+		}
 		form.departmentId = department.id;
 	}
 
