@@ -353,6 +353,10 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 export function checkSendComponents(template: MetaTemplate | undefined, components: unknown): FieldError | undefined {
 	const given = components ?? [];
 	if (!Array.isArray(given)) return field('template.components', phrase('expected_objects'));
+	// A single product (a PRODUCT header, an SPM button) needs a catalog's product, which neither the
+	// modal nor the API can give yet (README): refused before any other word about its components.
+	if (template && (headerFormat(template) === 'PRODUCT' || buttonsOf(template).some((b) => (b.type ?? '').toUpperCase() === 'SPM')))
+		return { key: 'api_error_template_unsupported_product', params: { name: template.name } };
 	const e = template ? expectationsOf(template) : undefined;
 	const seen = new Set<string>();
 	for (let i = 0; i < given.length; i++) {

@@ -191,6 +191,41 @@ describe('checkSendComponents: what it accepts', () => {
 	});
 });
 
+describe('checkSendComponents: a single-product template', () => {
+	const productHeader: MetaTemplate = {
+		...orderUpdate,
+		name: 'new_arrival',
+		components: [
+			{ type: 'HEADER', format: 'PRODUCT' },
+			{ type: 'BODY', text: 'Just in.' },
+		],
+	};
+	const productButton: MetaTemplate = {
+		...orderUpdate,
+		name: 'view_item',
+		components: [
+			{ type: 'BODY', text: 'Have a look.' },
+			{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+		],
+	};
+
+	it.each([
+		['its product header left out', productHeader, []],
+		[
+			'a header given with a product',
+			productHeader,
+			[{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: 'sku-1' } }] }],
+		],
+		['its SPM button', productButton, []],
+	])('is refused as a template the app cannot send yet (%s), in its own words', (_, template, components) => {
+		const problem = check(template, components);
+		expect(problem).toEqual({ key: 'api_error_template_unsupported_product', params: { name: template.name } });
+		expect(translate('en', problem!.key, problem!.params)).toBe(
+			`Template "${template.name}" shows a single product from the catalog (a product header or a product button), which the app cannot send yet. Choose another template.`,
+		);
+	});
+});
+
 describe('checkSendComponents: components', () => {
 	it.each<[string, MetaTemplate | undefined, unknown, unknown]>([
 		['components that are not an array', orderUpdate, { type: 'body' }, field('template.components')],
