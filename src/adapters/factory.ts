@@ -91,9 +91,9 @@ export async function graphBaseUrl(read: IRead): Promise<GraphBaseUrlCheck> {
 
 /**
  * The HTTP port of a refused base URL: every call fails before anything is sent (no token leaves
- * the server). The Graph client reports it as an unreachable Graph API, with this message as the
- * detail in the app's log; the modal and the agent's notice say it in words (SendTemplateFlow.ts,
- * AgentReplies.ts check `graphBaseUrl` first).
+ * the server). The Graph client passes this error on as it is (nothing was sent: never "may have
+ * been sent"), in its words; templateMessage, campaigns, the modal and agents' replies check the
+ * setting first and say so themselves.
  */
 const REFUSED_PORT: HttpPort = {
 	send: (): Promise<HttpResponse> =>

@@ -235,7 +235,8 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			if (!item) continue;
 			const { failedAt: _failedAt, ...kept } = item as StatusItem & { failedAt?: number };
 			// Pending first, then the failed record goes: a write that fails leaves it failed (listed, to
-			// retry again), never in neither state; both at once are one event, POSTed once (its id).
+			// retry again), never in neither state. Both at once (the removal failed) is one event: a run
+			// POSTs it once, a later retry may POST it again with its `eventId` (at least once).
 			await this.put({ ...kept, state: 'pending', attempts: 0, nextAttemptAt: now, requeuedAt: now });
 			await this.records.removeAll([FAILED, ITEM(id)]);
 			moved++;

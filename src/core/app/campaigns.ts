@@ -205,15 +205,17 @@ export class Campaigns {
 		// Read at most once per job run, by the first campaign a run that died left sends of unknown outcome in.
 		const metaStatuses = storedStatuses(this.ports);
 		const open = await this.ports.store.open();
-		// A refused "Graph API base URL" setting sends nothing: the campaigns wait, their recipients
-		// pending, and the every-minute tick takes them up once an admin corrects it.
-		if (open.length && !checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok) {
+		// A refused "Graph API base URL" setting sends nothing: the active campaigns wait, their
+		// recipients pending, and the every-minute tick takes them up once an admin corrects it. A
+		// cancelled one is still closed (that sends nothing).
+		const active = open.filter((campaign) => campaign.state === 'active');
+		const waiting = active.length > 0 && !checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok;
+		if (waiting)
 			this.ports.logger?.warn(
-				`${open.length} campaign(s) waiting: the Graph API base URL setting is neither https nor a loopback address, so nothing is sent`,
+				`${active.length} campaign(s) waiting: the Graph API base URL setting is neither https nor a loopback address, so nothing is sent`,
 			);
-			return { more: false, sent: 0 };
-		}
 		for (const campaign of open) {
+			if (waiting && campaign.state === 'active') continue;
 			if (options.stopped() || this.ports.clock.now() >= deadline - RUN_TAIL_MS) {
 				more = true;
 				break;
@@ -246,9 +248,12 @@ export class Campaigns {
 			(head?.state === 'active' || head?.state === 'cancelled') && head.leaseUntil <= clock.now();
 		if (!open(await store.get(id))) return undefined;
 		const token = this.ports.newId();
-		await store.claimRun(id, { token, at: clock.now() });
 		try {
-			const [claims, current] = await Promise.all([store.runClaims(id), store.get(id)]);
+			await store.claimRun(id, { token, at: clock.now() });
+			// In this order: a head read before the claims could be one read before another run's lease
+			// was stored, and those claims read after that run withdrew its own.
+			const claims = await store.runClaims(id);
+			const current = await store.get(id);
 			const now = clock.now();
 			if (claims.some((claim) => claim.token !== token && now - claim.at < RUN_CLAIM_LIVES_MS)) return undefined;
 			if (!open(current)) return undefined;
@@ -258,7 +263,8 @@ export class Campaigns {
 			await store.save(campaign);
 			return { campaign, current };
 		} finally {
-			// Left behind (a write that failed), the claim keeps other runs off for RUN_CLAIM_LIVES_MS at most.
+			// Left behind (a write that failed, or one that failed to answer but landed), the claim keeps
+			// other runs off for RUN_CLAIM_LIVES_MS at most.
 			await store.withdrawRun(id, token).catch(() => undefined);
 		}
 	}

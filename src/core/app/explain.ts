@@ -33,7 +33,8 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
  * `timeout` (no answer in time: WhatsApp may have accepted it), `unknown` (the connection lost once
  * made, or an answer that was not Meta's, a proxy's 502 or 504 page: WhatsApp may have accepted it)
  * or `unreachable` (WhatsApp could not be reached: the connection failed before it was made, nothing
- * was sent). The same cases, in the same order, as `unansweredKey`'s words.
+ * was sent). The cases of `unansweredKey`'s words, in the same order, but for the app's own reasons
+ * nothing was sent (its record not written: `not_started`; a refused base URL: `unreachable`), each in words of its own.
  */
 export type UnansweredReason = 'not_started' | 'timeout' | 'unknown' | 'unreachable';
 

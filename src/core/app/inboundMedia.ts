@@ -99,9 +99,10 @@ const storeFailed = (reason: string) =>
 		i18nKey: 'inbound_media_refused_workspace',
 	});
 
-/** A failure that may not happen again in a minute: no answer, Meta's 5xx, or an error Meta marks transient. */
+/** A failure that may not happen again in a minute: no answer, Meta's 5xx, an error Meta marks transient, a setting to correct. */
 export function isPassing(error: unknown): boolean {
-	if (error instanceof NetworkError) return true;
+	// A refused Graph API base URL too: an admin may correct it before the last attempt.
+	if (error instanceof NetworkError || (error instanceof AppError && error.code === 'graph_base_url_refused')) return true;
 	return (
 		error instanceof GraphApiError &&
 		(error.httpStatus >= 500 || error.isTransient === true || error.graphCode === 1 || error.graphCode === 2)
@@ -180,12 +181,15 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	} catch (error) {
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;
+		// Words for the agent, who cannot fetch it again (no "try again"), inside a sentence of their own (no final period).
 		const reason =
 			error instanceof GraphApiError
 				? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
-				: error instanceof AppError
-					? t(error.i18nKey, error.params)
-					: t('error_graph_unreachable');
+				: error instanceof NetworkError
+					? t(error.timedOut ? 'inbound_media_no_answer' : 'inbound_media_no_connection')
+					: error instanceof AppError
+						? t(error.i18nKey, error.params).replace(/\.$/, '')
+						: t('inbound_media_no_connection');
 		ports.logger?.error(
 			`inbound media ${media.id} of ${number.phoneNumberId} not posted: ${error instanceof Error ? error.message : String(error)}`,
 		);

@@ -7,7 +7,7 @@
  * recorded through the send log (Regular-Message).
  */
 import { PacerDeadlineError } from '../bulk/pacer';
-import { AppError, mayHaveBeenSent, NetworkError } from '../errors';
+import { AppError, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { humanSize, outboundKind } from '../media/media';
@@ -293,7 +293,9 @@ export class ReplyRelay {
 			// that was not Meta's, may have been (`mayHaveBeenSent`), and the agent must not simply send it again.
 			const unknown = mayHaveBeenSent(error);
 			const reason = unknown || error instanceof PacerDeadlineError ? t(unansweredKey(error, 'agent')) : explainError(error, t).text;
-			if (!(error instanceof AppError) && !(error instanceof PacerDeadlineError))
+			// The app's own failures are logged (the storage's: its record not written); Meta's and the
+			// app's refusals are in the agent's notice.
+			if ((!(error instanceof AppError) && !(error instanceof PacerDeadlineError)) || error instanceof SendNotRecorded)
 				ports.logger?.error(
 					`agent message ${reply.messageId ?? ''} not relayed: ${error instanceof Error ? error.message : String(error)}`,
 				);

@@ -791,7 +791,9 @@ export class SendTemplates {
 		if (!result.error) return;
 		// Shown to the agent in Rocket.Chat: a send Meta may have taken (no answer in time, a server's
 		// 5xx page) or that never started (the number busy) in the agent's words, not the integrator's.
-		const agentKey = OUTBOUND_UNANSWERED[result.error.reason];
+		// A send whose record could not be written (not_started too) keeps its words: the storage, not a busy number.
+		const notRecorded = result.error.message === t('error_send_not_recorded');
+		const agentKey = notRecorded ? 'error_send_not_recorded' : OUTBOUND_UNANSWERED[result.error.reason];
 		throw new AppError({
 			code: result.error.reason === 'timeout' || result.error.reason === 'unknown' ? 'send_outcome_unknown' : 'send_failed',
 			status: 502,

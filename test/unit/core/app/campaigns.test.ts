@@ -777,6 +777,12 @@ describe('campaigns', () => {
 		]);
 		expect((await w.store.chunks(id)).flatMap((c) => c.recipients.map((r) => r.state))).toEqual(['pending', 'pending', 'pending']);
 		expect(await w.events()).toEqual([]);
+		// A cancelled one is closed meanwhile (that sends nothing).
+		const cancelled = await w.start(phones(2));
+		await w.service.cancel(cancelled, OWNER);
+		expect(await w.run()).toEqual({ more: false, sent: 0 });
+		expect((await w.store.get(cancelled))!.state).toBe('cancelled');
+		expect((await w.store.open()).map((c) => c.id)).toEqual([id]);
 		w.settingValues.graphApiBaseUrl = 'https://graph.facebook.com';
 		expect(await w.run()).toEqual({ more: false, sent: 3 });
 		expect(w.sentTo()).toEqual(phones(3));

@@ -6,6 +6,7 @@ import {
 	WorkspaceUploads,
 } from '../../../../src/core/app/inboundMedia';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
+import { AppError } from '../../../../src/core/errors';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { translator } from '../../../../src/core/i18n/translate';
 import { humanSize } from '../../../../src/core/media/media';
@@ -157,6 +158,37 @@ describe('a contact’s file', () => {
 			posted: false,
 			notice: t('inbound_media_failed', { reason: t('inbound_media_meta_error', { code: 2 }) }),
 		});
+	});
+
+	it('tells the agent, on the last attempt, that Meta did not answer or could not be reached, in words that ask nothing of them', async () => {
+		const answered = meta({ mime_type: 'image/jpeg', file_size: jpeg.byteLength });
+		const failing = (message: string) => async (req: HttpRequest) => {
+			if (req.binary) throw new Error(message);
+			return answered(req);
+		};
+		await expect(world({ answer: failing('The user aborted a request.') }).post(undefined, true)).rejects.toMatchObject({
+			timedOut: true,
+		});
+		expect((await world({ answer: failing('The user aborted a request.') }).post(undefined, false)).notice).toBe(
+			"(File not shown: it could not be fetched from WhatsApp: Meta's API did not answer in time.)",
+		);
+		expect(
+			(
+				await world({ answer: failing('request to https://lookaside.fbsbx.com/x failed, reason: socket hang up') }).post(
+					undefined,
+					false,
+				)
+			).notice,
+		).toBe("(File not shown: it could not be fetched from WhatsApp: the connection to Meta's API failed.)");
+	});
+
+	it('is retried while the Graph API base URL setting is refused (an admin may correct it), and on the last attempt says so', async () => {
+		const refused = () =>
+			Promise.reject(new AppError({ code: 'graph_base_url_refused', message: 'refused', i18nKey: 'error_graph_base_url_refused' }));
+		await expect(world({ answer: refused }).post(undefined, true)).rejects.toMatchObject({ code: 'graph_base_url_refused' });
+		expect((await world({ answer: refused }).post(undefined, false)).notice).toBe(
+			`(File not shown: it could not be fetched from WhatsApp: ${t('error_graph_base_url_refused').replace(/\.$/, '')}.)`,
+		);
 	});
 
 	it('says why Rocket.Chat’s Uploads store refused it', async () => {

@@ -1,4 +1,5 @@
 import { holdsRole } from '../../../../src/core/app/roles';
+import { roleIdOf } from '../../../../src/adapters/factory';
 
 describe('holdsRole', () => {
 	const ids: Record<string, string> = { 'whatsapp-managers': 'kP3fZq8RdXw2LmNa7', admin: 'admin' };
@@ -23,5 +24,20 @@ describe('holdsRole', () => {
 		expect(await holdsRole(['user', 'kP3fZq8RdXw2LmNa7'], ['whatsapp-managers'])).toBe(false);
 		expect(await holdsRole(undefined, ['admin'], idOf)).toBe(false);
 		expect(lookups).toEqual([]);
+	});
+});
+
+describe('roleIdOf (the role bridge through the engine)', () => {
+	const reading = (role: unknown) => ({ getRoleReader: () => ({ getOneByIdOrName: async () => role }) }) as never;
+
+	it("takes the converted role's id (Rocket.Chat 7+), the document's _id (earlier bridges), and none", async () => {
+		expect(await roleIdOf(reading({ id: 'kP3fZq8RdXw2LmNa7', name: 'whatsapp-managers' }))('whatsapp-managers')).toBe(
+			'kP3fZq8RdXw2LmNa7',
+		);
+		expect(await roleIdOf(reading({ _id: 'kP3fZq8RdXw2LmNa7', name: 'whatsapp-managers' }))('whatsapp-managers')).toBe(
+			'kP3fZq8RdXw2LmNa7',
+		);
+		expect(await roleIdOf(reading(null))('nobody')).toBeUndefined();
+		expect(await roleIdOf(reading(undefined))('nobody')).toBeUndefined();
 	});
 });

@@ -3,7 +3,7 @@ import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/
 import { SendTemplatesPorts } from '../../../../src/core/app/sendTemplatesPorts';
 import { SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
 import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
-import { AppError, GraphApiError, NetworkError } from '../../../../src/core/errors';
+import { AppError, GraphApiError, NetworkError, SendNotRecorded } from '../../../../src/core/errors';
 import { translator } from '../../../../src/core/i18n/translate';
 import { readCache } from '../../../../src/core/templates/catalog';
 import {
@@ -531,6 +531,9 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_timed_out']);
 		w.graph.answer = () => GraphApiError.fromResponse(504, '<html>Gateway Timeout</html>');
 		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_unknown']);
+		// Never started because its record could not be written: the storage's words, not a busy number's.
+		w.graph.answer = () => new SendNotRecorded(new Error('MongoNetworkError'));
+		expect(await attempt({})).toEqual(['send_failed', 'error_send_not_recorded']);
 	});
 });
 
