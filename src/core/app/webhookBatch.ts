@@ -7,6 +7,7 @@
  * - An entry is claimed before it is handled (a lease), so that two runs at once do not handle it twice.
  * - A failing event neither blocks the others nor is lost at once: it is retried with back-off
  *   (30 s, 1, 2, 4 min) and dropped after MAX_EVENT_ATTEMPTS, each failure reported in the run's problems.
+ *   A failed status holds its message's later steps until then, so that it is not made a step back.
  * - A contact's message that cannot be posted (Rocket.Chat failing to open its room, say) is never
  *   dropped that soon: it is retried with a back-off that doubles up to MESSAGE_BACKOFF_MAX_MS, for
  *   MESSAGE_RETRY_HORIZON_MS after its first failure, and the contact's later messages wait behind
@@ -116,6 +117,13 @@ export interface InboxEntry {
 	heldStep?: number;
 	/** The messages (wamids) they are of: a run holds these messages' later steps behind them (`Holds`). */
 	heldMessages?: string[];
+	/**
+	 * Statuses whose handling failed, tried again after a back-off: their messages and the earliest
+	 * step of each, as `keptMessages` is written. Until they are tried again, a run holds these
+	 * messages' later steps behind them (`Holds`): a `read` forwarded meanwhile would make the retried
+	 * `delivered` a step back, dropped.
+	 */
+	retriedMessages?: string;
 }
 
 /**
@@ -544,34 +552,43 @@ async function processDue(
 		await keepBehind(ports, entry, behind);
 		if (statuses.unknown.length) await keepUnknown(ports, entry, statuses.unknown, now);
 		if (statuses.early.length || heldRevokes.length) {
-			const at = await keepEarly(ports, entry, [...statuses.early, ...heldRevokes]);
+			const at = await keepEarly(ports, entry, [...statuses.early, ...heldRevokes], holds);
 			recheckAt = Math.min(recheckAt ?? at, at);
 		}
 		const { claimedUntil: _claimed, ...rest } = entry;
 		const retry = failed.length && attempt < MAX_EVENT_ATTEMPTS;
-		// Events retried after a back-off are no longer held: they hold no later step meanwhile.
-		// Nor do they hold contacts' messages (failed ones moved to an entry of their own).
+		// Events retried after a back-off are no longer held for an earlier step: they wait for their
+		// retry, not for it. Nor do they hold contacts' messages (failed ones moved to an entry of their
+		// own). Failed statuses hold their messages' later steps until their retry (`retriedMessages`).
 		const {
 			heldSince: _since,
 			heldStep: _step,
 			heldMessages: _messages,
 			keptMessages: _kept,
+			retriedMessages: _retried,
 			contacts: _contacts,
 			failingSince: _failing,
 			blockedSince: _blocked,
 			...unheld
 		} = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
+		const failedStatuses = failed.filter((e): e is StatusEvent => e.kind === 'status' && !!fromMetaStatus(e.status));
+		const retried = failedStatuses.length ? { retriedMessages: keptMessagesOf(failedStatuses) } : {};
+		const retryId = left.length ? newId() : entry.id;
+		// Later entries of this run hold them too.
+		if (retry)
+			for (const [wamid, step] of parseKeptMessages(retried.retriedMessages))
+				holds.retry(retryId, wamid, step, backoff.nextAttemptAt);
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
-			if (retry) await inbox.add({ ...unheld, id: newId(), events: failed, ...backoff }, { now: clock.now() });
+			if (retry) await inbox.add({ ...unheld, id: retryId, events: failed, ...backoff, ...retried }, { now: clock.now() });
 			// Its statuses were all handled (kept ones moved to an entry of their own): it keeps none.
-			const { keptMessages: _keptLeft, ...notKept } = rest;
+			const { keptMessages: _keptLeft, retriedMessages: _retriedLeft, ...notKept } = rest;
 			await inbox.save({ ...notKept, events: left });
 			more = true;
 			break;
 		}
-		if (retry) await inbox.save({ ...unheld, events: failed, ...backoff });
+		if (retry) await inbox.save({ ...unheld, events: failed, ...backoff, ...retried });
 		else await inbox.remove(entry.id);
 		if (cut) {
 			more = true;
@@ -714,22 +731,31 @@ function parseKeptMessages(kept: string | undefined): Array<[wamid: string, step
  * Statuses held for the status Meta sends before them (statuses.ts ORDER_WAIT_MS), and revokes held
  * behind an earlier step of their message, are kept in entries of their own, one per step (`handlingOrder`), received when the webhook was, held since
  * the first time, naming their messages (`Holds`); looked at again every ORDER_RECHECK_MS, and when
- * the wait ends (past it, while an earlier step of their message is held: every ORDER_RECHECK_MS).
- * Answers when they are due.
+ * the wait ends (past it, while an earlier step of their message is held: every ORDER_RECHECK_MS,
+ * or when that step's failed status is tried again). Answers when the first is due.
  */
-async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: Array<StatusEvent | InboundMessageEvent>): Promise<number> {
+async function keepEarly(
+	ports: WebhookBatchPorts,
+	entry: InboxEntry,
+	events: Array<StatusEvent | InboundMessageEvent>,
+	holds: Pick<Holds, 'dueOf'>,
+): Promise<number> {
 	const byStep = new Map<number, Array<StatusEvent | InboundMessageEvent>>();
 	for (const event of events) {
 		const step = event.kind === 'status' ? STATUS_RANK[fromMetaStatus(event.status) ?? 'queued'] : STATUS_RANK.deleted;
 		byStep.set(step, [...(byStep.get(step) ?? []), event]);
 	}
-	let due = 0;
+	let due = Infinity;
 	for (const [heldStep, held] of byStep)
 		await keepApart(ports, entry, held, (now) => {
 			const heldSince = entry.heldSince ?? now;
-			due = heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
-			const messages = held.map((event) => (event.kind === 'status' ? event.wamid : (event.originalMessageId ?? '')));
-			return { heldSince, heldStep, heldMessages: [...new Set(messages)], nextAttemptAt: due };
+			const recheck =
+				heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
+			const messages = [...new Set(held.map((event) => (event.kind === 'status' ? event.wamid : (event.originalMessageId ?? ''))))];
+			// Messages held behind a retry of failed statuses wait for it; the entry is due when its first message may go.
+			const nextAttemptAt = Math.min(...messages.map((wamid) => holds.dueOf(wamid, recheck)));
+			due = Math.min(due, nextAttemptAt);
+			return { heldSince, heldStep, heldMessages: messages, nextAttemptAt };
 		});
 	return due;
 }
@@ -739,22 +765,45 @@ async function keepEarly(ports: WebhookBatchPorts, entry: InboxEntry, events: Ar
  * by entry: an entry being handled releases its own, and holds again what it keeps. Statuses kept
  * for their message's link (`keptMessages`) hold its later steps too: once a run finds the message
  * linked it handles those entries next (`keptWith`), and a later step held meanwhile goes after them.
+ * So do failed statuses until they are tried again (`retriedMessages`), and a later step held behind
+ * them is due with their retry (`dueOf`).
  */
 class Holds {
 	private readonly byMessage = new Map<string, Map<string, number>>();
 	/** The same of statuses kept for their message's link. */
 	private readonly kept = new Map<string, Map<string, number>>();
 	private readonly dues: number[] = [];
+	/** When the entries of failed statuses (`retriedMessages`) are tried again, by entry. */
+	private readonly retries = new Map<string, number>();
 
 	static of(heads: InboxHead[]): Holds {
 		const holds = new Holds();
-		for (const head of heads)
+		for (const head of heads) {
 			if (head.heldSince !== undefined) {
 				for (const wamid of head.heldMessages ?? []) holds.add(head.id, wamid, head.heldStep ?? 0);
 				if (head.nextAttemptAt !== undefined) holds.dues.push(head.nextAttemptAt);
 			} else if (head.unknownStatuses)
 				for (const [wamid, step] of parseKeptMessages(head.keptMessages)) Holds.put(holds.kept, head.id, wamid, step);
+			for (const [wamid, step] of parseKeptMessages(head.retriedMessages)) holds.retry(head.id, wamid, step, head.nextAttemptAt ?? 0);
+		}
 		return holds;
+	}
+
+	/** `entryId` holds failed statuses of `wamid` from `step` on, tried again at `due`. */
+	retry(entryId: string, wamid: string, step: number, due: number): void {
+		this.add(entryId, wamid, step);
+		this.retries.set(entryId, due);
+	}
+
+	/**
+	 * When a later step of `wamid` held now may go (at `due` at the earliest): not before the latest
+	 * retry of its message's failed statuses (a held step looked at every second meanwhile would be
+	 * rewritten for minutes).
+	 */
+	dueOf(wamid: string, due: number): number {
+		let latest = due;
+		for (const id of this.byMessage.get(wamid)?.keys() ?? []) latest = Math.max(latest, this.retries.get(id) ?? due);
+		return latest;
 	}
 
 	private static put(map: Map<string, Map<string, number>>, entryId: string, wamid: string, step: number): void {
@@ -768,6 +817,7 @@ class Holds {
 	}
 
 	release(entryId: string): void {
+		this.retries.delete(entryId);
 		for (const map of [this.byMessage, this.kept])
 			for (const [wamid, byEntry] of map) if (byEntry.delete(entryId) && !byEntry.size) map.delete(wamid);
 	}

@@ -30,6 +30,8 @@ const MINUTE = 60000;
 /** A message log that counts its reads, and its writes of progress. */
 class CountingLog extends MemoryMessageLog {
 	reads = { byWamid: 0, byBatch: 0 };
+	/** This many next reads by wamid fail (the host's database down). */
+	failing = 0;
 	writes = { update: 0, saveStatuses: [] as string[][] };
 	async update(message: SentMessage) {
 		this.writes.update++;
@@ -41,6 +43,7 @@ class CountingLog extends MemoryMessageLog {
 	}
 	async findByWamid(wamid: string) {
 		this.reads.byWamid++;
+		if (this.failing > 0 && this.failing--) throw new Error('the store is down');
 		return super.findByWamid(wamid);
 	}
 	async findByBatch(batch: string) {
@@ -731,8 +734,68 @@ describe('statuses out of order', () => {
 		});
 		expect(result.problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 1 of 5)']);
 		const [retried] = await inbox.all();
-		expect(retried).toMatchObject({ id: 'held', attempts: 1, nextAttemptAt: T0 + 30000 });
+		expect(retried).toMatchObject({ id: 'held', attempts: 1, nextAttemptAt: T0 + 30000, retriedMessages: '2:wamid.1' });
 		expect(Object.keys(retried).filter((key) => key.startsWith('held'))).toEqual([]);
+	});
+
+	it("a failed status holds its message's later steps until it is tried again: a read that comes meanwhile goes after it, not before", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		w.messages.failing = 1;
+		await w.webhook([status('wamid.1', 'delivered')]);
+		expect((await w.run()).problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 1 of 5)']);
+		const retryAt = T0 + 30000;
+		expect((await w.inbox.all()).map((e) => [e.retriedMessages, e.nextAttemptAt])).toEqual([['2:wamid.1', retryAt]]);
+		// The read comes a second later: held until the retry (not looked at every second), a run asked for then.
+		w.advance(1000);
+		await w.webhook([status('wamid.1', 'read')]);
+		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: retryAt });
+		const read = (await w.inbox.all()).find((e) => e.heldStep === 3);
+		expect(read).toMatchObject({ heldSince: T0 + 1000, heldMessages: ['wamid.1'], nextAttemptAt: retryAt });
+		// Its own wait ends; it still waits.
+		w.advance(ORDER_WAIT_MS + 1000);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		w.advance(retryAt - w.clock.now());
+		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it('a failed status that fails again holds its later steps until its next retry; once dropped, they go', async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		w.messages.failing = 1;
+		await w.webhook([status('wamid.1', 'delivered')]);
+		await w.run();
+		w.advance(1000);
+		await w.webhook([status('wamid.1', 'read')]);
+		await w.run();
+		// Each retry of the delivered fails (its read, the first of the run); the read waits for the next.
+		let retryAt = T0 + 30000;
+		for (const [index, backoff] of [60000, 120000, 240000].entries()) {
+			w.advance(retryAt - w.clock.now());
+			w.messages.failing = 1;
+			const result = await w.run();
+			expect(result.problems).toEqual([`webhook status events (1) not processed: the store is down (attempt ${index + 2} of 5)`]);
+			retryAt += backoff;
+			expect(result.recheckAt).toBe(retryAt);
+			expect((await w.inbox.all()).map((e) => [e.heldStep ?? e.retriedMessages, e.nextAttemptAt]).sort()).toEqual([
+				['2:wamid.1', retryAt],
+				[3, retryAt],
+			]);
+			expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		}
+		// Its fifth attempt fails too: the delivered is dropped, and the read goes without it.
+		w.advance(retryAt - w.clock.now());
+		w.messages.failing = 1;
+		expect((await w.run()).problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 5 of 5)']);
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
 	});
 
 	it('asks for one recheck run at a time: not while one asked for is ahead and no later', () => {
