@@ -76,6 +76,36 @@ describe('message status pipeline', () => {
 		await app.harness.scheduler.runDue();
 	}
 
+	it("leaves delivery to another instance's round under way (its claim in the shared storage), and delivers a second after it ends: nothing POSTed twice", async () => {
+		// Another instance of the cluster is in a delivery round: its claim, as that instance's app wrote it.
+		const claim = {
+			id: 'round-of-another-instance',
+			appId: app.harness.appId,
+			data: { token: 'other-instance', until: app.harness.scheduler.currentTime() + 60000 },
+			associations: [
+				{ model: 'misc', id: 'delivery-round' },
+				{ model: 'misc', id: 'delivery-round:other-instance' },
+			],
+		};
+		app.harness.world.persistence.push(claim);
+		const [result] = await send(['5511987654321']);
+		expect(sink.statuses()).toEqual([]);
+		// This instance asked for one round a second later (not one per round it left).
+		const later = app.harness.scheduler.jobs.filter((job) => job.processorId.startsWith('deliver-statuses') && !job.intervalMs);
+		expect(later).toHaveLength(1);
+		expect(later[0].runAt - app.harness.scheduler.currentTime()).toBeGreaterThan(0);
+		expect(later[0].runAt - app.harness.scheduler.currentTime()).toBeLessThanOrEqual(1000);
+		// Still under way then: it asks again.
+		await app.harness.scheduler.advance(1000);
+		expect(sink.statuses()).toEqual([]);
+		// That round ends (it withdraws its claim, having delivered what it had listed): this instance's next round delivers.
+		app.harness.world.persistence.splice(app.harness.world.persistence.indexOf(claim), 1);
+		await app.harness.scheduler.advance(1000);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		// Its own claim withdrawn.
+		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'delivery-round'))).toEqual([]);
+	});
+
 	it('reports queued on send, then sent, delivered, read in order, in exactly the seed payload', async () => {
 		const [result] = await send(['5511987654321'], { clientReference: 'order-42' });
 		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321', timestamp: '1750030073' }]);

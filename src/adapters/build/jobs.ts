@@ -29,6 +29,13 @@ export function jobsOf(modify: IModify): Jobs {
 /** A delivery round soon, apart from the recurring one (`deliverOnly`: it does not start processing). */
 export const deliverSoon = (modify: IModify): Promise<void> => soon(modify, DELIVER_STATUSES_JOB, { deliverOnly: true });
 
+/** A delivery round at `at` (ms since the epoch): for a round that left because another instance's was under way. */
+export const deliverAt = (modify: IModify, at: number): Promise<void> =>
+	modify
+		.getScheduler()
+		.scheduleOnce({ id: DELIVER_STATUSES_JOB, when: new Date(at), data: { deliverOnly: true } })
+		.then(() => undefined);
+
 /**
  * The check of a batch whose send got no answer from Meta (core/app/unanswered.ts), at `at`: a run
  * of the processing job with the check in its data, so that no other processing run (which links

@@ -26,6 +26,7 @@ import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
+import { PersistenceRoundClaims } from '../persistence/DeliveryRoundStore';
 import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
@@ -204,7 +205,7 @@ const deliveryLimit = new DeliveryLimit();
 export async function deliverStatusesOf(
 	acc: Pick<Accessors, 'read' | 'persistence' | 'http'>,
 	clock: Clock,
-): Promise<DeliverySummary | 'busy' | undefined> {
+): Promise<DeliverySummary | 'busy' | 'elsewhere' | undefined> {
 	const outbox = new PersistenceOutboxStore(acc.read.getPersistenceReader(), acc.persistence);
 	const settings = appSettings(acc.read);
 	return deliverStatuses({
@@ -213,6 +214,7 @@ export async function deliverStatusesOf(
 		clock,
 		poster: (await settings.get('sendFromRuntime')) ? statusPosterOver(RUNTIME_HTTP) : posterOf(acc.http),
 		gate: deliveryGate,
+		claims: new PersistenceRoundClaims(acc.read.getPersistenceReader(), acc.persistence),
 		recent: recentlyDelivered,
 		limit: deliveryLimit,
 	});

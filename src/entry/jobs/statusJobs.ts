@@ -3,9 +3,18 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { Rechecks } from '../../core/app/webhookBatch';
+import { ELSEWHERE_RETRY_MS } from '../../core/app/delivery';
 import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
-import { checkUnansweredAt, DELIVER_STATUSES_JOB, deliverSoon, jobsOf, processAt, PROCESS_WEBHOOKS_JOB } from '../../adapters/build/jobs';
+import {
+	checkUnansweredAt,
+	DELIVER_STATUSES_JOB,
+	deliverAt,
+	deliverSoon,
+	jobsOf,
+	processAt,
+	PROCESS_WEBHOOKS_JOB,
+} from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck, sweepStalePending } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
@@ -195,13 +204,22 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 	if (problems.length) throw new Error(problems.join('; '));
 }
 
+/** The rounds this runtime asked for after another instance's round kept it off: one ahead at a time. */
+const elsewhereRetries = new Rechecks();
+
 /**
- * A delivery round within the run's budget, again at once while due events are left. The recurring
- * run (every 30 s) also asks for a processing run, which retries stored webhooks whose processing failed.
+ * A delivery round within the run's budget, again at once while due events are left, and a second
+ * later when another instance's round was under way (it may have listed the due events before this
+ * runtime stored some). The recurring run (every 30 s) also asks for a processing run, which
+ * retries stored webhooks whose processing failed.
  */
 async function deliverStatuses(acc: Accessors, deliverOnly: boolean): Promise<void> {
-	const summary = await deliverStatusesOf(acc, await clockOf(acc.read));
-	if (summary && summary !== 'busy' && summary.more) await deliverSoon(acc.modify);
+	const clock = await clockOf(acc.read);
+	const summary = await deliverStatusesOf(acc, clock);
+	if (summary === 'elsewhere') {
+		const at = clock.now() + ELSEWHERE_RETRY_MS;
+		if (elsewhereRetries.ask(at, clock.now())) await deliverAt(acc.modify, at);
+	} else if (summary && summary !== 'busy' && summary.more) await deliverSoon(acc.modify);
 	if (!deliverOnly) await jobsOf(acc.modify).processSoon();
 }
 

@@ -1,5 +1,12 @@
 /** The delivery round (src/core/app/delivery.ts): one at a time per runtime, its most POSTs at once from the settings. */
-import { DeliveryGate, deliverStatuses } from '../../../../src/core/app/delivery';
+import {
+	DeliveryGate,
+	deliverStatuses,
+	MemoryRoundClaims,
+	ROUND_CLAIM_LIVES_MS,
+	RoundClaim,
+	RoundClaims,
+} from '../../../../src/core/app/delivery';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { DeliveryLimit } from '../../../../src/core/status/deliveryLimit';
@@ -83,6 +90,129 @@ describe('deliverStatuses', () => {
 		expect(reached).toBeGreaterThan(8);
 		limit.configure('https://example.com/s', 128);
 		expect(limit.value).toBe(reached);
+	});
+});
+
+describe('deliverStatuses on the instances of a cluster (RoundClaims)', () => {
+	const T0 = 1_750_000_000_000;
+
+	/** An outbox with `count` due events of different messages, shared by the instances. */
+	async function outboxOf(count: number) {
+		const outbox = new MemoryOutboxStore<StatusPayload>();
+		for (let n = 0; n < count; n++)
+			await outbox.put(newOutboxItem({ id: `e${n}`, messageKey: `m${n}`, seq: 1, payload: payload(n), now: T0 }));
+		return outbox;
+	}
+
+	/** One instance's round: its own gate, the shared outbox and claims; POSTs it made, by event. */
+	function instance(
+		outbox: MemoryOutboxStore<StatusPayload>,
+		claims: RoundClaims,
+		posted: string[],
+		name: string,
+		answer?: Promise<void>,
+	) {
+		const gate = new DeliveryGate();
+		return () =>
+			deliverStatuses({
+				outbox,
+				settings: settingsOf({ statusEndpointUrl: 'https://crm.example/s' }),
+				clock: { now: () => T0 },
+				poster: {
+					post: async ({ body }) => {
+						posted.push(`${name}:${(JSON.parse(body) as { eventId: string }).eventId}`);
+						await answer;
+						return { status: 200 };
+					},
+				},
+				gate,
+				claims,
+				newToken: () => name,
+				timer: () => 0,
+			});
+	}
+
+	it("a round that finds another instance's under way POSTs nothing and answers 'elsewhere'; each event is POSTed once", async () => {
+		const outbox = await outboxOf(20);
+		const claims = new MemoryRoundClaims();
+		const posted: string[] = [];
+		let answer: () => void = () => undefined;
+		const held = new Promise<void>((resolve) => (answer = resolve));
+		const first = instance(outbox, claims, posted, 'a', held)();
+		// A's round has claimed and POSTs (its answers held back): B's round comes meanwhile.
+		for (let i = 0; i < 100 && !posted.length; i++) await new Promise((resolve) => setImmediate(resolve));
+		expect(await claims.claims()).toEqual([{ token: 'a', until: T0 + ROUND_CLAIM_LIVES_MS }]);
+		expect(await instance(outbox, claims, posted, 'b')()).toBe('elsewhere');
+		answer();
+		expect(await first).toMatchObject({ delivered: 20, more: false });
+		expect(posted.filter((p) => p.startsWith('b:'))).toEqual([]);
+		expect(new Set(posted).size).toBe(20);
+		// Both claims withdrawn: the next round of either goes.
+		expect(await claims.claims()).toEqual([]);
+		await outbox.put(newOutboxItem({ id: 'e99', messageKey: 'm99', seq: 1, payload: payload(99), now: T0 }));
+		expect(await instance(outbox, claims, posted, 'b')()).toMatchObject({ delivered: 1 });
+	});
+
+	it('two rounds that claim at the same moment both leave (neither POSTs), and withdraw their claims', async () => {
+		const outbox = await outboxOf(3);
+		const inner = new MemoryRoundClaims();
+		// Each round's read of the claims waits until both have written theirs.
+		let written = 0;
+		let bothWritten: () => void = () => undefined;
+		const both = new Promise<void>((resolve) => (bothWritten = resolve));
+		const claims: RoundClaims = {
+			claim: async (claim: RoundClaim) => {
+				await inner.claim(claim);
+				if (++written === 2) bothWritten();
+			},
+			claims: async () => (await both, inner.claims()),
+			withdraw: (tokens) => inner.withdraw(tokens),
+		};
+		const posted: string[] = [];
+		const rounds = await Promise.all([instance(outbox, claims, posted, 'a')(), instance(outbox, claims, posted, 'b')()]);
+		expect(rounds).toEqual(['elsewhere', 'elsewhere']);
+		expect(posted).toEqual([]);
+		expect(await inner.claims()).toEqual([]);
+		expect((await outbox.list({ state: 'pending' })).length).toBe(3);
+	});
+
+	it("a dead round's claim keeps rounds off until it expires; then the next round goes and removes it", async () => {
+		const outbox = await outboxOf(2);
+		const claims = new MemoryRoundClaims();
+		const posted: string[] = [];
+		await claims.claim({ token: 'dead', until: T0 + 1 });
+		expect(await instance(outbox, claims, posted, 'b')()).toBe('elsewhere');
+		expect(posted).toEqual([]);
+		await claims.withdraw(['dead']);
+		await claims.claim({ token: 'dead', until: T0 });
+		expect(await instance(outbox, claims, posted, 'b')()).toMatchObject({ delivered: 2 });
+		expect(await claims.claims()).toEqual([]);
+	});
+
+	it('a round whose work fails withdraws its claim; one whose claim cannot be written POSTs nothing', async () => {
+		const outbox = await outboxOf(1);
+		const claims = new MemoryRoundClaims();
+		const failing = Object.assign(Object.create(outbox) as MemoryOutboxStore<StatusPayload>, {
+			list: async () => {
+				throw new Error('the store is down');
+			},
+			pages: async () => {
+				throw new Error('the store is down');
+			},
+		});
+		await expect(instance(failing, claims, [], 'a')()).rejects.toThrow('the store is down');
+		expect(await claims.claims()).toEqual([]);
+		const posted: string[] = [];
+		const refusing: RoundClaims = {
+			...claims,
+			claim: async () => {
+				throw new Error('the store is down');
+			},
+			claims: () => claims.claims(),
+			withdraw: (tokens) => claims.withdraw(tokens),
+		};
+		await expect(instance(outbox, refusing, posted, 'a')()).rejects.toThrow('the store is down');
+		expect(posted).toEqual([]);
 	});
 });
 
