@@ -10,9 +10,10 @@ export const PROCESS_WEBHOOKS_JOB = 'process-webhooks';
 export const DELIVER_STATUSES_JOB = 'deliver-statuses';
 
 /**
- * A one-time run of a job, now. Agenda runs one run of a job name at a time (Rocket.Chat creates it
- * with `defaultConcurrency: 1`, apps/meteor/app/apps/server/bridges/scheduler.ts): a run asked for
- * while one is under way starts after it; runs of the two jobs go side by side.
+ * A one-time run of a job, now. Agenda runs one run of a job name at a time in an instance
+ * (Rocket.Chat creates it with `defaultConcurrency: 1`, apps/meteor/app/apps/server/bridges/scheduler.ts):
+ * a run asked for while one is under way there starts after it; runs of the two jobs go side by
+ * side, and so may runs of one job on two instances of a cluster.
  */
 async function soon(modify: IModify, id: string, data?: Record<string, unknown>): Promise<void> {
 	await modify.getScheduler().scheduleOnce({ id, when: new Date(), ...(data ? { data } : {}) });

@@ -8,19 +8,25 @@ import { IPersistence, IPersistenceRead } from '@rocket.chat/apps-engine/definit
 import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 
 import { RoundClaim, RoundClaims } from '../../core/app/delivery';
+import { Records } from './records';
 
 const misc = (id: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, id);
 const ROUNDS = misc('delivery-round');
 const ROUND = (token: string) => misc(`delivery-round:${token}`);
 
 export class PersistenceRoundClaims implements RoundClaims {
+	private readonly records: Records;
+
 	constructor(
 		private readonly read: IPersistenceRead,
 		private readonly persistence: IPersistence,
-	) {}
+	) {
+		this.records = new Records(read, persistence);
+	}
 
+	/** Written, or rewritten (a renewal), under exactly its associations (records.ts). */
 	async claim(claim: RoundClaim): Promise<void> {
-		await this.persistence.createWithAssociations({ token: claim.token, until: claim.until }, [ROUNDS, ROUND(claim.token)]);
+		await this.records.put([ROUNDS, ROUND(claim.token)], { token: claim.token, until: claim.until });
 	}
 
 	async claims(): Promise<RoundClaim[]> {

@@ -32,7 +32,7 @@ export function forgetCancel(id: string): void {
 }
 
 /** Real timers: `tick` every `ms` until stopped. */
-function realEvery(ms: number, tick: () => void): () => void {
+export function realEvery(ms: number, tick: () => void): () => void {
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	let stopped = false;
 	const next = () => {

@@ -6,6 +6,7 @@
  * one at a time across the instances of a cluster (`RoundClaims`).
  */
 import { DeliveryLimit } from '../status/deliveryLimit';
+import { realEvery } from './cancelWatch';
 import { deliverDue, DeliverySummary, RecentIds } from '../status/outbox';
 import { checkStatusUrl } from '../status/statusUrl';
 import { Clock, StatusOutbox } from './ports';
@@ -39,6 +40,7 @@ export interface RoundClaim {
  * other's claim, written before its read. The claim is withdrawn when the round ends.
  */
 export interface RoundClaims {
+	/** Writes the round's claim, or renews it (the same token: one claim per round). */
 	claim(claim: RoundClaim): Promise<void>;
 	claims(): Promise<RoundClaim[]>;
 	/** Removes these tokens' claims (the round's own, or those of rounds that died). */
@@ -46,10 +48,13 @@ export interface RoundClaims {
 }
 
 /**
- * How long a claim counts when its round never withdraws it (its runtime died): well past a round's
- * life (its budget, then the last POSTs' timeout), so that a slow round is not joined by another.
+ * How long a claim counts from when it was written or last renewed, should its round never withdraw
+ * it (its runtime died): four renewals, so that a round whose renewal is late, or an instance whose
+ * clock is some seconds off, is not taken for dead.
  */
 export const ROUND_CLAIM_LIVES_MS = 60000;
+/** A round renews its claim this often while it runs (its POSTs or writes may be slow): it lives ROUND_CLAIM_LIVES_MS from the last. */
+export const ROUND_CLAIM_RENEW_MS = 15000;
 /** A round that left because another instance's was under way is asked for again this long after. */
 export const ELSEWHERE_RETRY_MS = 1000;
 
@@ -80,6 +85,8 @@ export interface DeliveryPorts {
 	claims?: RoundClaims;
 	/** A round's token (random by default). */
 	newToken?: () => string;
+	/** Calls `tick` every `ms` of real time until the function it answers is called (real timers by default): the claim's renewal. */
+	every?: (ms: number, tick: () => void) => () => void;
 	/** The ids this runtime delivered lately (a repeat is dropped). */
 	recent?: RecentIds;
 	/** POSTs at once, as this runtime adapted it to the receiver (kept between rounds); a fresh one otherwise. */
@@ -118,9 +125,12 @@ export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySum
 			elsewhere = true;
 			return { delivered: 0, retried: 0, failed: 0, dropped: 0, more: false };
 		}
+		const renewal = ports.claims ? keepClaim(ports.claims, token, ports) : undefined;
 		try {
 			return await deliverRound(ports, { url, secret, hours, most });
 		} finally {
+			// A renewal under way ends first: written after the withdrawal, it would keep the others off.
+			await renewal?.();
 			// Left behind (a withdrawal that failed), the claim keeps other instances' rounds off for ROUND_CLAIM_LIVES_MS at most.
 			await ports.claims?.withdraw([token]).catch(() => undefined);
 		}
@@ -131,6 +141,19 @@ export async function deliverStatuses(ports: DeliveryPorts): Promise<DeliverySum
 const newToken = () => crypto.randomBytes(12).toString('hex');
 
 /** Whether this round (`token`) may go: its claim written, no other live claim read after it. Dead rounds' claims are removed. */
+/** Renews the round's claim every ROUND_CLAIM_RENEW_MS until the function it answers is called, which resolves once no renewal is under way. */
+function keepClaim(claims: RoundClaims, token: string, ports: Pick<DeliveryPorts, 'clock' | 'every'>): () => Promise<void> {
+	let renewing: Promise<void> = Promise.resolve();
+	const stop = (ports.every ?? realEvery)(ROUND_CLAIM_RENEW_MS, () => {
+		// A renewal that fails is tried at the next tick; the claim lives on meanwhile.
+		renewing = renewing.then(() => claims.claim({ token, until: ports.clock.now() + ROUND_CLAIM_LIVES_MS }).catch(() => undefined));
+	});
+	return () => {
+		stop();
+		return renewing;
+	};
+}
+
 async function claimRound(claims: RoundClaims, token: string, clock: Clock): Promise<boolean> {
 	try {
 		await claims.claim({ token, until: clock.now() + ROUND_CLAIM_LIVES_MS });

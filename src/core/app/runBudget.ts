@@ -18,9 +18,10 @@ export const RUN_STALE_AFTER_MS = 5 * 60000;
 export const wallClock = (): number => Date.now();
 
 /**
- * One run of a job at a time in a runtime. Agenda runs one run of a job name at a time across a
- * cluster, but the engine stops waiting for a run at 30 s while the runtime goes on working, and
- * Agenda then starts the next run beside it. Two runs over the same work would POST an event twice
+ * One run of a job at a time in a runtime. Agenda runs one run of a job name at a time in an
+ * instance (its `defaultConcurrency: 1`; instances of a cluster each take due jobs, so runs on two
+ * instances may go side by side: delivery.ts `RoundClaims`), but the engine stops waiting for a run
+ * at 30 s while the runtime goes on working, and Agenda then starts the next run beside it. Two runs over the same work would POST an event twice
  * (persistence has no atomic update) or take a newer stored webhook before an older one the first
  * run still holds (a late `delivered` after `read` is then dropped as a regression). So a run that
  * finds another under way leaves at once ('busy'), and the one under way answers `more`, so that its

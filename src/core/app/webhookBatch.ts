@@ -753,7 +753,7 @@ async function keepEarly(
 				heldSince + ORDER_WAIT_MS > now ? Math.min(now + ORDER_RECHECK_MS, heldSince + ORDER_WAIT_MS) : now + ORDER_RECHECK_MS;
 			const messages = [...new Set(held.map((event) => (event.kind === 'status' ? event.wamid : (event.originalMessageId ?? ''))))];
 			// Messages held behind a retry of failed statuses wait for it; the entry is due when its first message may go.
-			const nextAttemptAt = Math.min(...messages.map((wamid) => holds.dueOf(wamid, recheck)));
+			const nextAttemptAt = Math.min(...messages.map((wamid) => holds.dueOf(wamid, heldStep, recheck)));
 			due = Math.min(due, nextAttemptAt);
 			return { heldSince, heldStep, heldMessages: messages, nextAttemptAt };
 		});
@@ -784,7 +784,9 @@ class Holds {
 				if (head.nextAttemptAt !== undefined) holds.dues.push(head.nextAttemptAt);
 			} else if (head.unknownStatuses)
 				for (const [wamid, step] of parseKeptMessages(head.keptMessages)) Holds.put(holds.kept, head.id, wamid, step);
-			for (const [wamid, step] of parseKeptMessages(head.retriedMessages)) holds.retry(head.id, wamid, step, head.nextAttemptAt ?? 0);
+			// Claimed by a run (of another instance, say): tried again when that run ends, at the latest.
+			const retryAt = Math.max(head.nextAttemptAt ?? 0, head.claimedUntil ?? 0);
+			for (const [wamid, step] of parseKeptMessages(head.retriedMessages)) holds.retry(head.id, wamid, step, retryAt);
 		}
 		return holds;
 	}
@@ -796,13 +798,13 @@ class Holds {
 	}
 
 	/**
-	 * When a later step of `wamid` held now may go (at `due` at the earliest): not before the latest
-	 * retry of its message's failed statuses (a held step looked at every second meanwhile would be
-	 * rewritten for minutes).
+	 * When `step` of `wamid`, held now, may go (at `due` at the earliest): not before the latest retry
+	 * of its message's failed statuses of an earlier step (a held step looked at every second
+	 * meanwhile would be rewritten for minutes). A retry of a later step does not hold it.
 	 */
-	dueOf(wamid: string, due: number): number {
+	dueOf(wamid: string, step: number, due: number): number {
 		let latest = due;
-		for (const id of this.byMessage.get(wamid)?.keys() ?? []) latest = Math.max(latest, this.retries.get(id) ?? due);
+		for (const [id, held] of this.byMessage.get(wamid) ?? []) if (held < step) latest = Math.max(latest, this.retries.get(id) ?? due);
 		return latest;
 	}
 

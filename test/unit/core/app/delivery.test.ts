@@ -4,6 +4,7 @@ import {
 	deliverStatuses,
 	MemoryRoundClaims,
 	ROUND_CLAIM_LIVES_MS,
+	ROUND_CLAIM_RENEW_MS,
 	RoundClaim,
 	RoundClaims,
 } from '../../../../src/core/app/delivery';
@@ -151,6 +152,52 @@ describe('deliverStatuses on the instances of a cluster (RoundClaims)', () => {
 		expect(await claims.claims()).toEqual([]);
 		await outbox.put(newOutboxItem({ id: 'e99', messageKey: 'm99', seq: 1, payload: payload(99), now: T0 }));
 		expect(await instance(outbox, claims, posted, 'b')()).toMatchObject({ delivered: 1 });
+	});
+
+	it('renews its claim while it runs, and withdraws it only after a renewal under way has been written', async () => {
+		const outbox = await outboxOf(1);
+		const inner = new MemoryRoundClaims();
+		let now = T0;
+		const written: RoundClaim[] = [];
+		let renewed: () => void = () => undefined;
+		const renewalHeld = new Promise<void>((resolve) => (renewed = resolve));
+		const claims: RoundClaims = {
+			claim: async (claim) => {
+				// The renewal's write is slow.
+				if (written.push(claim) > 1) await renewalHeld;
+				await inner.claim(claim);
+			},
+			claims: () => inner.claims(),
+			withdraw: (tokens) => inner.withdraw(tokens),
+		};
+		let tick: () => void = () => undefined;
+		const every: number[] = [];
+		let stopped = false;
+		const round = deliverStatuses({
+			outbox,
+			settings: settingsOf({ statusEndpointUrl: 'https://crm.example/s' }),
+			clock: { now: () => now },
+			// The POST takes 20 s: the renewal's tick comes during it.
+			poster: { post: async () => ((now += 20000), tick(), { status: 200 }) },
+			gate: new DeliveryGate(),
+			claims,
+			newToken: () => 'a',
+			every: (ms, onTick) => (every.push(ms), (tick = onTick), () => void (stopped = true)),
+			timer: () => 0,
+		});
+		for (let i = 0; i < 100 && written.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+		expect(every).toEqual([ROUND_CLAIM_RENEW_MS]);
+		expect(written).toEqual([
+			{ token: 'a', until: T0 + ROUND_CLAIM_LIVES_MS },
+			{ token: 'a', until: T0 + 20000 + ROUND_CLAIM_LIVES_MS },
+		]);
+		// The round has POSTed; it waits for the renewal before it withdraws.
+		for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+		expect(stopped).toBe(true);
+		expect(await inner.claims()).toEqual([{ token: 'a', until: T0 + ROUND_CLAIM_LIVES_MS }]);
+		renewed();
+		expect(await round).toMatchObject({ delivered: 1 });
+		expect(await inner.claims()).toEqual([]);
 	});
 
 	it('two rounds that claim at the same moment both leave (neither POSTs), and withdraw their claims', async () => {

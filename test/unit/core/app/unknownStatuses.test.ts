@@ -714,7 +714,7 @@ describe('statuses out of order', () => {
 		expect(await w.inbox.all()).toEqual([]);
 	});
 
-	it('retries a held entry whose handling failed as an entry no longer held, so that it holds nothing during its back-off', async () => {
+	it("retries a held entry whose handling failed as an entry no longer held for its own wait, holding its message's later steps until its retry", async () => {
 		const inbox = new MemoryWebhookInbox();
 		const held = { heldSince: T0, heldStep: 2, heldMessages: ['wamid.1'] };
 		await inbox.add({ id: 'held', events: [status('wamid.1', 'delivered')], receivedAt: T0, nextAttemptAt: T0, ...held });
@@ -760,6 +760,30 @@ describe('statuses out of order', () => {
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
 		w.advance(retryAt - w.clock.now());
 		expect(await w.run()).toEqual({ problems: [], more: false });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
+	it("a failed read holds no earlier step: a delivered waiting for its sent is looked at every second, not at the read's retry", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		w.messages.failing = 1;
+		await w.webhook([status('wamid.1', 'read')]);
+		await w.run();
+		const retryAt = T0 + 30000;
+		expect((await w.inbox.all()).map((e) => e.retriedMessages)).toEqual(['3:wamid.1']);
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'delivered')]);
+		expect(await w.run()).toEqual({ problems: [], more: false, recheckAt: T0 + 100 + ORDER_RECHECK_MS });
+		expect((await w.inbox.all()).find((e) => e.heldStep === 2)).toMatchObject({ nextAttemptAt: T0 + 100 + ORDER_RECHECK_MS });
+		w.advance(100);
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		w.advance(ORDER_RECHECK_MS);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered']);
+		w.advance(retryAt - w.clock.now());
+		await w.run();
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:read']);
 		expect(await w.inbox.all()).toEqual([]);
 	});
