@@ -442,6 +442,9 @@ async function processDue(
 		// Revokes of messages with an earlier step held wait behind it, as statuses do (statuses.ts StatusHolds).
 		const heldRevokes: InboundMessageEvent[] = [];
 		failed.push(...statuses.failed);
+		// A revoke in this entry waits behind its message's failed status too.
+		const retryAt = now + INBOX_BACKOFF_MS * 2 ** (attempt - 1);
+		if (attempt < MAX_EVENT_ATTEMPTS) holdUntilRetry(holds, entry.id, statuses.failed, retryAt);
 		problems.push(...statuses.problems.map((p) => `${p} (attempt ${attempt} of ${MAX_EVENT_ATTEMPTS})`));
 		const events = entry.events ?? [];
 		let left: WebhookEvent[] = [];
@@ -571,14 +574,11 @@ async function processDue(
 			blockedSince: _blocked,
 			...unheld
 		} = rest;
-		const backoff = { attempts: attempt, nextAttemptAt: now + INBOX_BACKOFF_MS * 2 ** (attempt - 1) };
-		const failedStatuses = failed.filter((e): e is StatusEvent => e.kind === 'status' && !!fromMetaStatus(e.status));
-		const retried = failedStatuses.length ? { retriedMessages: keptMessagesOf(failedStatuses) } : {};
+		const backoff = { attempts: attempt, nextAttemptAt: retryAt };
 		const retryId = left.length ? newId() : entry.id;
 		// Later entries of this run hold them too.
-		if (retry)
-			for (const [wamid, step] of parseKeptMessages(retried.retriedMessages))
-				holds.retry(retryId, wamid, step, backoff.nextAttemptAt);
+		const retriedMessages = retry ? holdUntilRetry(holds, retryId, failed, retryAt) : undefined;
+		const retried = retriedMessages ? { retriedMessages } : {};
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
 			if (retry) await inbox.add({ ...unheld, id: retryId, events: failed, ...backoff, ...retried }, { now: clock.now() });
@@ -704,6 +704,18 @@ async function keepUnknown(ports: WebhookBatchPorts, entry: InboxEntry, events: 
 		rechecks,
 		keptMessages: keptMessagesOf(events),
 	}));
+}
+
+/**
+ * Failed statuses of `entryId`, tried again at `at`, hold their messages' later steps in the run's
+ * `holds` until then; answers them as `InboxEntry.retriedMessages` (undefined when there are none).
+ */
+function holdUntilRetry(holds: Holds, entryId: string, events: WebhookEvent[], at: number): string | undefined {
+	const failed = events.filter((e): e is StatusEvent => e.kind === 'status' && !!fromMetaStatus(e.status));
+	if (!failed.length) return undefined;
+	const retriedMessages = keptMessagesOf(failed);
+	for (const [wamid, step] of parseKeptMessages(retriedMessages)) holds.retry(entryId, wamid, step, at);
+	return retriedMessages;
 }
 
 /** `InboxEntry.keptMessages` of kept statuses: each message once, at its earliest step. */

@@ -788,6 +788,22 @@ describe('statuses out of order', () => {
 		expect(await w.inbox.all()).toEqual([]);
 	});
 
+	it("holds a contact's revoke in the same webhook as its message's failed status until that status's retry", async () => {
+		const w = world();
+		await linked(w, 'wamid.1');
+		await w.webhook([status('wamid.1', 'sent')]);
+		await w.run();
+		// The statuses' read fails; the revoke's own read does not.
+		w.messages.failing = 1;
+		await w.webhook([status('wamid.1', 'delivered'), revokeOf('wamid.1')]);
+		expect(await w.run()).toMatchObject({ recheckAt: T0 + 30000 });
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
+		w.advance(30000);
+		await w.run();
+		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent', 'wamid.1:delivered', 'wamid.1:deleted']);
+		expect(await w.inbox.all()).toEqual([]);
+	});
+
 	it('a failed status that fails again holds its later steps until its next retry; once dropped, they go', async () => {
 		const w = world();
 		await linked(w, 'wamid.1');
