@@ -9,10 +9,20 @@ import { RefusalLog, refusalLine } from '../core/webhook/refusals';
 
 const refusals = new RefusalLog();
 
-/** Logs `text` (a warning) unless a line for `cause` was logged within the last minute. */
+/**
+ * Logs `text` (a warning) unless a line for `cause` was logged within the last minute; and the
+ * lines of other causes whose refusals since their last line are not reported yet (`flushRefusals`).
+ */
 export function logRefusal(logger: Pick<ILogger, 'warn'> | undefined, cause: string, text: string): void {
-	const count = refusals.note(cause, Date.now());
+	const now = Date.now();
+	const count = refusals.note(cause, now, text);
 	if (count !== undefined) logger?.warn(refusalLine(text, count));
+	flushRefusals(logger, now);
+}
+
+/** Logs the refusals counted and not yet reported whose minute has passed (the recurring delivery job asks every 30 s). */
+export function flushRefusals(logger: Pick<ILogger, 'warn'> | undefined, now = Date.now()): void {
+	for (const { text, count } of refusals.overdue(now)) logger?.warn(refusalLine(text, count));
 }
 
 /** The refusal log as the services see it (core/app/statuses.ts Refusals), writing to `logger`. */

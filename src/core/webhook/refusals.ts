@@ -7,23 +7,39 @@
 export const REFUSAL_LOG_INTERVAL_MS = 60000;
 
 export class RefusalLog {
-	private readonly causes = new Map<string, { loggedAt: number; since: number }>();
+	private readonly causes = new Map<string, { loggedAt: number; since: number; text?: string }>();
 
 	constructor(private readonly intervalMs = REFUSAL_LOG_INTERVAL_MS) {}
 
 	/**
 	 * Counts one refusal. Returns how many refusals of this cause the line reports (this one
-	 * included) when a line is due now, else undefined (counted for the next line).
+	 * included) when a line is due now, else undefined (counted for the next line, which `overdue`
+	 * gives with `text` when no other refusal of the cause comes).
 	 */
-	note(cause: string, now: number): number | undefined {
+	note(cause: string, now: number, text?: string): number | undefined {
 		const state = this.causes.get(cause);
 		if (state && now - state.loggedAt < this.intervalMs && now >= state.loggedAt) {
 			state.since++;
+			state.text = text;
 			return undefined;
 		}
 		const count = (state?.since ?? 0) + 1;
 		this.causes.set(cause, { loggedAt: now, since: 0 });
 		return count;
+	}
+
+	/**
+	 * The lines due at `now` for refusals counted and not reported (a burst's last minute): the last
+	 * one's text and how many there were, for each cause whose interval has passed. Counted as logged now.
+	 */
+	overdue(now: number): Array<{ text: string; count: number }> {
+		const lines: Array<{ text: string; count: number }> = [];
+		for (const state of this.causes.values())
+			if (state.since > 0 && state.text !== undefined && (now - state.loggedAt >= this.intervalMs || now < state.loggedAt)) {
+				lines.push({ text: state.text, count: state.since });
+				Object.assign(state, { loggedAt: now, since: 0, text: undefined });
+			}
+		return lines;
 	}
 }
 

@@ -17,6 +17,7 @@ import {
 } from '../../adapters/build/jobs';
 import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck, sweepStalePending } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
+import { flushRefusals } from '../../adapters/refusals';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
 import { DraftStore } from '../../adapters/persistence/DraftStore';
@@ -220,7 +221,10 @@ async function deliverStatuses(acc: Accessors, deliverOnly: boolean): Promise<vo
 		const at = clock.now() + ELSEWHERE_RETRY_MS;
 		if (elsewhereRetries.ask(at, clock.now())) await deliverAt(acc.modify, at);
 	} else if (summary && summary !== 'busy' && summary.more) await deliverSoon(acc.modify);
-	if (!deliverOnly) await jobsOf(acc.modify).processSoon();
+	if (deliverOnly) return;
+	await jobsOf(acc.modify).processSoon();
+	// A burst of refusals whose last minute no later refusal reported.
+	flushRefusals(acc.logger);
 }
 
 /** `app`: the app, whose log a job run writes to on engines that give processors no `this` (see jobLogger). */

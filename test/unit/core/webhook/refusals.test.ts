@@ -30,6 +30,20 @@ describe('RefusalLog', () => {
 		expect(log.note('x', 50_000)).toBe(1);
 	});
 
+	it("gives a burst's refusals not reported by a later one once their minute has passed: the last text, how many, once", () => {
+		const log = new RefusalLog();
+		expect(log.note('x', 0, 'first')).toBe(1);
+		expect(log.note('x', 10, 'second')).toBeUndefined();
+		expect(log.note('x', 20, 'third')).toBeUndefined();
+		expect(log.note('y', 30, 'other')).toBe(1);
+		expect(log.overdue(59_999)).toEqual([]);
+		expect(log.overdue(60_000)).toEqual([{ text: 'third', count: 2 }]);
+		expect(log.overdue(200_000)).toEqual([]);
+		// Reported: the next refusal of the cause counts from that line.
+		expect(log.note('x', 100_000, 'fourth')).toBeUndefined();
+		expect(log.note('x', 120_000, 'fifth')).toBe(2);
+	});
+
 	it('takes another interval', () => {
 		const log = new RefusalLog(10);
 		expect(log.note('x', 0)).toBe(1);
