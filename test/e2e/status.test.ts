@@ -76,18 +76,36 @@ describe('message status pipeline', () => {
 		await app.harness.scheduler.runDue();
 	}
 
-	it("leaves delivery to another instance's round under way (its claim in the shared storage), and delivers a second after it ends: nothing POSTed twice", async () => {
-		// Another instance of the cluster is in a delivery round: its claim, as that instance's app wrote it.
+	/** Another instance of the cluster in a round of `job`: its claim, as that instance's app wrote it. */
+	function otherInstanceRound(job: 'delivery' | 'processing') {
 		const claim = {
-			id: 'round-of-another-instance',
+			id: `${job}-round-of-another-instance`,
 			appId: app.harness.appId,
 			data: { token: 'other-instance', until: app.harness.scheduler.currentTime() + 60000 },
 			associations: [
-				{ model: 'misc', id: 'delivery-round' },
-				{ model: 'misc', id: 'delivery-round:other-instance' },
+				{ model: 'misc', id: `${job}-round` },
+				{ model: 'misc', id: `${job}-round:other-instance` },
 			],
 		};
 		app.harness.world.persistence.push(claim);
+		return () => void app.harness.world.persistence.splice(app.harness.world.persistence.indexOf(claim), 1);
+	}
+
+	it("leaves processing to another instance's run under way, and processes a second after it ends (a contact's messages never handled side by side)", async () => {
+		const [result] = await send(['5511987654321']);
+		const ended = otherInstanceRound('processing');
+		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321' }]);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		await app.harness.scheduler.advance(1000);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
+		ended();
+		await app.harness.scheduler.advance(1000);
+		expect(sink.statuses()).toEqual([`${result.msId}:queued`, `${result.msId}:sent`]);
+		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'processing-round'))).toEqual([]);
+	});
+
+	it("leaves delivery to another instance's round under way (its claim in the shared storage), and delivers a second after it ends: nothing POSTed twice", async () => {
+		const ended = otherInstanceRound('delivery');
 		const [result] = await send(['5511987654321']);
 		expect(sink.statuses()).toEqual([]);
 		// This instance asked for one round a second later (not one per round it left).
@@ -99,7 +117,7 @@ describe('message status pipeline', () => {
 		await app.harness.scheduler.advance(1000);
 		expect(sink.statuses()).toEqual([]);
 		// That round ends (it withdraws its claim, having delivered what it had listed): this instance's next round delivers.
-		app.harness.world.persistence.splice(app.harness.world.persistence.indexOf(claim), 1);
+		ended();
 		await app.harness.scheduler.advance(1000);
 		expect(sink.statuses()).toEqual([`${result.msId}:queued`]);
 		// Its own claim withdrawn.

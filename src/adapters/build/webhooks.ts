@@ -26,7 +26,7 @@ import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
-import { PersistenceRoundClaims } from '../persistence/DeliveryRoundStore';
+import { PersistenceRoundClaims } from '../persistence/RoundClaimStore';
 import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
@@ -174,6 +174,7 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first
 	return processWebhooks({
 		...(first ? { first } : {}),
 		gate: processingGate,
+		claims: new PersistenceRoundClaims(acc.read.getPersistenceReader(), acc.persistence, 'processing'),
 		sweep: orphanSweep,
 		inbox: new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence),
 		clock,
@@ -214,7 +215,7 @@ export async function deliverStatusesOf(
 		clock,
 		poster: (await settings.get('sendFromRuntime')) ? statusPosterOver(RUNTIME_HTTP) : posterOf(acc.http),
 		gate: deliveryGate,
-		claims: new PersistenceRoundClaims(acc.read.getPersistenceReader(), acc.persistence),
+		claims: new PersistenceRoundClaims(acc.read.getPersistenceReader(), acc.persistence, 'delivery'),
 		recent: recentlyDelivered,
 		limit: deliveryLimit,
 	});

@@ -33,6 +33,7 @@ import { Clock, InboundHandler, Jobs, Logger } from './ports';
 import { STATUSES_AT_ONCE } from './parallel';
 
 export { STATUSES_AT_ONCE };
+import { ClaimPorts, claimedRound } from './roundClaims';
 import { RUN_BUDGET_MS, RunGate, wallClock } from './runBudget';
 import { KeptStatuses, ORDER_RECHECK_MS, ORDER_WAIT_MS, Refusals, StatusHolds } from './statuses';
 
@@ -283,6 +284,8 @@ export interface BatchResult {
 	more: boolean;
 	/** Statuses held for an earlier status of their message are due again then: a run should follow at that time. */
 	recheckAt?: number;
+	/** Another instance's run was under way: nothing was done, and a run should follow soon (roundClaims.ts ELSEWHERE_RETRY_MS). */
+	elsewhere?: boolean;
 }
 
 /** A run's time budget (runBudget.ts): wall time, and how much. */
@@ -340,11 +343,14 @@ class Lanes {
  * is started after it; the entry's events not handled yet stay stored (without a failed attempt) for
  * the next run, and `more` says there is one to run. With a `gate`, one run at a time: a run that
  * finds another of its runtime under way leaves at once, so that it never takes a newer webhook
- * while the older one is still being handled (runBudget.ts `RunGate`).
+ * while the older one is still being handled (runBudget.ts `RunGate`). With `claims`, the same
+ * across a cluster's instances: a run that finds another instance's under way does nothing and
+ * answers `elsewhere` (roundClaims.ts).
  */
 export async function processWebhooks(
 	ports: WebhookBatchPorts &
-		RunBudget & {
+		RunBudget &
+		Omit<ClaimPorts, 'clock'> & {
 			handlers: WebhookHandlers;
 			gate?: RunGate<BatchResult>;
 			sweep?: OrphanSweep;
@@ -357,11 +363,15 @@ export async function processWebhooks(
 	const first = ports.first;
 	const timer = ports.timer ?? wallClock;
 	const budgetMs = ports.budgetMs ?? RUN_BUDGET_MS;
-	const run = () => {
-		const deadline = timer() + budgetMs;
-		// `first` stops at half the budget (when it can): the webhooks keep the other half.
-		const firstStop = () => timer() >= deadline - budgetMs / 2;
-		return first ? first(firstStop).then(() => processDue(ports, deadline)) : processDue(ports, deadline);
+	const run = async (): Promise<BatchResult> => {
+		// One run at a time across a cluster's instances too: two would handle a contact's messages side by side.
+		const result = await claimedRound(ports, () => {
+			const deadline = timer() + budgetMs;
+			// `first` stops at half the budget (when it can): the webhooks keep the other half.
+			const firstStop = () => timer() >= deadline - budgetMs / 2;
+			return first ? first(firstStop).then(() => processDue(ports, deadline)) : processDue(ports, deadline);
+		});
+		return result === 'elsewhere' ? { problems: [], more: false, elsewhere: true } : result;
 	};
 	if (!ports.gate) return run();
 	let result: BatchResult | 'busy';

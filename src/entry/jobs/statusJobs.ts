@@ -3,7 +3,7 @@ import { IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-
 import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/scheduler';
 
 import { Rechecks } from '../../core/app/webhookBatch';
-import { ELSEWHERE_RETRY_MS } from '../../core/app/delivery';
+import { ELSEWHERE_RETRY_MS } from '../../core/app/roundClaims';
 import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import {
@@ -173,6 +173,8 @@ function currentLog(app: Required<LoggerSource>): ILogger {
 
 /** The runs this runtime asked for held statuses: one ahead at a time (core/app/webhookBatch.ts Rechecks). */
 const rechecks = new Rechecks();
+/** The runs it asked for after another instance's run kept it off: one ahead at a time. */
+const processElsewhere = new Rechecks();
 
 /**
  * The stored webhooks that are due, within the run's budget (core/app/runBudget.ts); another run is
@@ -198,7 +200,13 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 		// Another run of this runtime was under way, or the run failed before it: the check in a run of its own, a minute on.
 		if (check && !checked) await checkUnansweredAt(acc.modify, check, clock.now() + UNANSWERED_RETRY_MS);
 	}
-	const { problems, more, recheckAt } = result;
+	const { problems, more, recheckAt, elsewhere } = result;
+	if (elsewhere) {
+		// Another instance's run: this one again a second later (its run listed the webhooks before this instance stored some).
+		const at = clock.now() + ELSEWHERE_RETRY_MS;
+		if (processElsewhere.ask(at, clock.now())) await processAt(acc.modify, at);
+		return;
+	}
 	if (more) await jobsOf(acc.modify).processSoon();
 	if (recheckAt !== undefined && rechecks.ask(recheckAt, clock.now())) await processAt(acc.modify, recheckAt);
 	await deliverSoon(acc.modify);

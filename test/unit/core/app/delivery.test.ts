@@ -1,13 +1,12 @@
 /** The delivery round (src/core/app/delivery.ts): one at a time per runtime, its most POSTs at once from the settings. */
+import { DeliveryGate, deliverStatuses } from '../../../../src/core/app/delivery';
 import {
-	DeliveryGate,
-	deliverStatuses,
 	MemoryRoundClaims,
 	ROUND_CLAIM_LIVES_MS,
 	ROUND_CLAIM_RENEW_MS,
 	RoundClaim,
 	RoundClaims,
-} from '../../../../src/core/app/delivery';
+} from '../../../../src/core/app/roundClaims';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import { settingsOf } from '../../../../src/core/app/settings';
 import { DeliveryLimit } from '../../../../src/core/status/deliveryLimit';

@@ -4,6 +4,7 @@
  */
 import { WaitingForAgent } from '../../../../src/core/app/errors';
 import { Clock, InboundHandler } from '../../../../src/core/app/ports';
+import { MemoryRoundClaims } from '../../../../src/core/app/roundClaims';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import {
 	acceptWebhook,
@@ -845,6 +846,29 @@ describe('processWebhooks: one run at a time (a run the engine stopped waiting f
 		fail();
 		expect(await failing).toEqual({ problems: ['the processing run failed: persistence unavailable'], more: true });
 		expect(gate.takeOwed()).toBe(false);
+	});
+
+	it("on a cluster, a run that finds another instance's under way does nothing (`elsewhere`); the older webhook is handled first", async () => {
+		const { f, handlers, order, release, storeDelivered, storeReadMeanwhile } = heldDelivered();
+		const claims = new MemoryRoundClaims();
+		// Two instances: a gate each, the storage shared.
+		const instance = (name: string) => {
+			const gate = new RunGate<BatchResult>();
+			return () => processWebhooks({ ...f.ports, handlers, gate, claims, newToken: () => name });
+		};
+		const [a, b] = [instance('a'), instance('b')];
+		await storeDelivered();
+		const first = a();
+		await storeReadMeanwhile();
+		expect(await b()).toEqual({ problems: [], more: false, elsewhere: true });
+		expect(order).toEqual([]);
+		release();
+		expect(await first).toEqual({ problems: [], more: false });
+		expect(await claims.claims()).toEqual([]);
+		// B's run asked for a second later takes the newer webhook, after.
+		expect(await b()).toEqual({ problems: [], more: false });
+		expect(order).toEqual(['wamid.A:delivered', 'wamid.A:read']);
+		expect(await f.inbox.all()).toEqual([]);
 	});
 
 	it('without the gate (the mistake it prevents), the second run takes the newer webhook first', async () => {

@@ -1,10 +1,10 @@
 /**
- * The claims of delivery rounds in Rocket.Chat's persistence (src/adapters/persistence/DeliveryRoundStore.ts),
+ * The claims of rounds in Rocket.Chat's persistence (src/adapters/persistence/RoundClaimStore.ts),
  * over the engine's persistence accessors and the harness's model of Rocket.Chat's persistence in
- * both of its variants, answering as the in-memory reference (src/core/app/delivery.ts MemoryRoundClaims) does.
+ * both of its variants, answering as the in-memory reference (src/core/app/roundClaims.ts MemoryRoundClaims) does.
  */
-import { PersistenceRoundClaims } from '../../../src/adapters/persistence/DeliveryRoundStore';
-import { MemoryRoundClaims, RoundClaims } from '../../../src/core/app/delivery';
+import { PersistenceRoundClaims } from '../../../src/adapters/persistence/RoundClaimStore';
+import { MemoryRoundClaims, RoundClaims } from '../../../src/core/app/roundClaims';
 import { enginePersistence, withoutAppManager } from '../../support/enginePersistence';
 
 withoutAppManager();
@@ -42,17 +42,22 @@ describe.each(['current', 'raw-model'] as const)('PersistenceRoundClaims on %s p
 			[{ token: 'b', until: 2000 }],
 			[],
 		]);
-		expect(await story(new PersistenceRoundClaims(read, write))).toEqual(expected);
+		expect(await story(new PersistenceRoundClaims(read, write, 'delivery'))).toEqual(expected);
 		expect(world.persistence).toEqual([]);
 	});
 
-	it("keeps to its own records: another store's under the app are neither read nor removed", async () => {
+	it("keeps to its own job's records: another job's claims and another store's records are neither read nor removed", async () => {
 		const { world, read, write } = enginePersistence(variant);
 		await write.createWithAssociations({ id: 'x' }, [{ model: 'misc', id: 'delivery-round-other' }]);
-		const claims = new PersistenceRoundClaims(read, write);
+		const claims = new PersistenceRoundClaims(read, write, 'delivery');
+		const processing = new PersistenceRoundClaims(read, write, 'processing');
 		await claims.claim({ token: 'a', until: 1000 });
+		await processing.claim({ token: 'a', until: 2000 });
 		expect(await claims.claims()).toEqual([{ token: 'a', until: 1000 }]);
+		expect(await processing.claims()).toEqual([{ token: 'a', until: 2000 }]);
 		await claims.withdraw(['a']);
+		expect(await processing.claims()).toEqual([{ token: 'a', until: 2000 }]);
+		await processing.withdraw(['a']);
 		expect(world.persistence.map((r) => r.data)).toEqual([{ id: 'x' }]);
 	});
 });
