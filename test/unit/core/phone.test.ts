@@ -8,6 +8,8 @@ describe('normalizePhoneNumber', () => {
 		['+1 650.555.1234', '16505551234'],
 		['  +44 20 7946 0958 ', '442079460958'],
 		['12345678', '12345678'],
+		// Niue: 683 and a 4-digit number.
+		['+683 4001', '6834001'],
 		['123456789012345', '123456789012345'],
 		['+33 1.23.45.67.00', '33123456700'],
 	])('%p -> %p', (input, expected) => {
@@ -17,7 +19,7 @@ describe('normalizePhoneNumber', () => {
 	it.each([
 		['', 'empty'],
 		['+1 555 CALL NOW', 'letters'],
-		['1234567', '7 digits'],
+		['123456', '6 digits'],
 		['1234567890123456', '16 digits'],
 		['0612345678', 'national number with a trunk 0'],
 		['+0612345678', 'leading 0 after +'],
