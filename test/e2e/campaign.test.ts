@@ -403,6 +403,20 @@ describe('campaigns (templateMessage async: true)', () => {
 		expect((await counts(id)).body.campaign.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
 	});
 
+	it("a refusal every recipient would get (a paused template, 132015) fails the campaign's recipients with it, without asking Meta for each", async () => {
+		await app.harness.setSetting('send_rate_per_second', 40);
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 132015, count: 100000 });
+		const id = (await start(phones(200))).body.campaignId as string;
+		await app.harness.scheduler.runDue();
+		await app.harness.scheduler.advance(120000);
+		const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
+		expect(view).toMatchObject({ state: 'done', counts: { pending: 0, sending: 0, queued: 0, failed: 200, cancelled: 0 } });
+		// The sends begun before Meta's first answer (the run's window), and no more.
+		const calls = app.sim.requestsTo('/messages').length;
+		expect(calls).toBeGreaterThan(0);
+		expect(calls).toBeLessThanOrEqual(20);
+	});
+
 	it('a cancel another instance of the server stored stops the run within a second or so, and no run undoes it', async () => {
 		await app.harness.setSetting('send_rate_per_second', 40);
 		const id = (await start(phones(200))).body.campaignId as string;

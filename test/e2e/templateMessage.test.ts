@@ -179,6 +179,19 @@ describe('templateMessage endpoint', () => {
 		]);
 	});
 
+	it('stops at a refusal every recipient would get (an expired token, 190): the sends not started fail with it, and Meta is not asked again for each', async () => {
+		await app.harness.setSetting('send_rate_per_second', 5);
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 190, count: 1000 });
+		const numbers = Array.from({ length: 20 }, (_, i) => `155500000${String(i).padStart(2, '0')}`);
+		const res = await callApi(app, 'templateMessage', { body: body({ phoneNumbers: numbers }), headers: ADMIN_AUTH });
+		expect(res.status).toBe(200);
+		expect(res.body.results).toHaveLength(20);
+		for (const result of res.body.results) expect(result).toMatchObject({ error: { code: 190, reason: 'refused' } });
+		// The pace lets a few start at once (its catch-up burst): those before Meta's first answer, and no more.
+		expect(sends().length).toBeGreaterThan(0);
+		expect(sends().length).toBeLessThanOrEqual(5);
+	});
+
 	it('rides out a 130429 storm: every recipient is sent exactly once', async () => {
 		app.sim.injectError(NUMBER.phoneNumberId, { code: 130429, count: 2 });
 		const numbers = ['15550000001', '15550000002', '15550000003'];

@@ -38,7 +38,7 @@ import { whatsAppMessage } from '../outbound/envelope';
 import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { StatusEvent } from '../status/webhook';
 import { CampaignPorts } from './campaignsPorts';
-import { graphCodeOf } from './explain';
+import { EveryRecipientRefusal, graphCodeOf } from './explain';
 import { inParallel } from './parallel';
 import { SentMessage } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
@@ -84,6 +84,8 @@ const NOT_SENT = new Error('campaign: not sent, the run stopped');
 export class CampaignRun {
 	/** Each item's pending record, once written (with others) or taken from its chunk. */
 	private readonly records = new Map<Item, Promise<SentMessage>>();
+	/** The first of Meta's refusals that every recipient would get: the sends after it fail with it. */
+	private readonly refusal = new EveryRecipientRefusal();
 	/** Sends Meta accepted whose record could not be linked at the time: linked again after the sends. */
 	private readonly unsettled = new Map<Item, SentMessage>();
 	private readonly marked = new Map<CampaignChunk, Promise<void>>();
@@ -243,11 +245,16 @@ export class CampaignRun {
 				whatsAppMessage({ to, content: { type: 'template', template: this.campaign.template } }),
 				record.batch,
 			);
-			const shouldStart = () => !run.halted();
-			// One of a long stream: no catch-up burst when the number was idle (PaceOptions.steady).
-			answer = await this.ports
-				.graphOf(number)
-				.sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart, steady: true });
+			// One of a long stream: no catch-up burst when the number was idle (PaceOptions.steady). After
+			// a refusal every recipient would get, the sends not started fail with it (the campaign's
+			// later runs each make one call, and fail the rest of theirs so).
+			answer = await this.refusal.guard((mayStart) =>
+				this.ports.graphOf(number).sendMessage(number.phoneNumberId, body, {
+					deadline: run.deadline,
+					shouldStart: () => !run.halted() && mayStart(),
+					steady: true,
+				}),
+			);
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
 			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;

@@ -27,6 +27,50 @@ export function explainError(error: unknown, t: Translator): Explained {
 export const graphCodeOf = (error: unknown): number | undefined => (error instanceof GraphApiError ? error.graphCode : undefined);
 
 /**
+ * Meta's refusals of a send that every other send of the same template from the same number would
+ * get too (Meta's error codes page, ../shared/contracts/derived/error-codes.table.json): the access
+ * token or its permissions (0, 3, 10, 190, 200-299), the account or number (33, 368, 131005, 131031,
+ * 131042, 131045, 133010), the template (132000, 132001, 132012, 132015, 132016) or its flow (132068).
+ * Not those that depend on the recipient (131026, 131047, 131049, 131050...), nor a parameter that may
+ * (100, 131009), nor the retryable ones.
+ */
+const REFUSE_EVERY_RECIPIENT = new Set([
+	0, 3, 10, 190, 33, 368, 131005, 131031, 131042, 131045, 133010, 132000, 132001, 132012, 132015, 132016, 132068,
+]);
+
+/** Whether the error is one of Meta's refusals that every recipient of the send would get (`REFUSE_EVERY_RECIPIENT`). */
+export function refusesEveryRecipient(error: unknown): boolean {
+	const code = graphCodeOf(error);
+	return code !== undefined && (REFUSE_EVERY_RECIPIENT.has(code) || (code >= 200 && code <= 299));
+}
+
+/**
+ * The sends of one template to many recipients from one number (a request, a campaign run) stop at
+ * the first refusal that every recipient would get (`refusesEveryRecipient`): the sends not yet
+ * started fail with the same error, without a call to Meta, rather than each asking for the same
+ * refusal (and spending the number's rate). `guard` wraps each send's Graph call.
+ */
+export class EveryRecipientRefusal {
+	private refusal?: unknown;
+
+	/** Until the first such refusal: ask before a send starts (the pacer's `shouldStart`). */
+	readonly mayStart = (): boolean => this.refusal === undefined;
+
+	/** Runs `call` (a send's Graph call, given `mayStart` for its turn), unless a refusal came first: then throws it. */
+	async guard<R>(call: (mayStart: () => boolean) => Promise<R>): Promise<R> {
+		if (this.refusal !== undefined) throw this.refusal;
+		try {
+			return await call(this.mayStart);
+		} catch (error) {
+			// Its turn came after the refusal: it fails with it, never started.
+			if (error instanceof PacerDeadlineError && this.refusal !== undefined) throw this.refusal;
+			if (refusesEveryRecipient(error)) this.refusal ??= error;
+			throw error;
+		}
+	}
+}
+
+/**
  * Why a send got no answer from Meta, for machines (a templateMessage result's `error.reason`, whose
  * `code` is 0 then): `not_started` (it never started, its send window closed or its record not
  * written: nothing reached WhatsApp, safe to send again),

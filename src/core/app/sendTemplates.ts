@@ -22,7 +22,15 @@ import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { isAuthentication, MetaTemplate, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
-import { explainError, graphCodeOf, metaDetails, UnansweredReason, unansweredKey, unansweredReason } from './explain';
+import {
+	EveryRecipientRefusal,
+	explainError,
+	graphCodeOf,
+	metaDetails,
+	UnansweredReason,
+	unansweredKey,
+	unansweredReason,
+} from './explain';
 import { needsSendLog, Reservation, replayOf, scopedKey } from './idempotentRequest';
 import { SentMessage, SettingsReader } from './ports';
 import { holdsRole, RoleIdOf } from './roles';
@@ -700,13 +708,17 @@ export class SendTemplates {
 			if (!record) throw new Error('send not recorded');
 			return record;
 		};
+		// After a refusal every recipient would get, the sends not started fail with it.
+		const refusal = new EveryRecipientRefusal();
 		// `deadline`: the request's (sendPaced), which a 131056 retry keeps; else the pacer's default from now.
 		const send = async (to: string, deadline?: number): Promise<SendResult> => {
 			const record = await begin(to);
-			const answer = await graph.sendMessage(
-				number.phoneNumberId,
-				withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
-				deadline === undefined ? {} : { deadline },
+			const answer = await refusal.guard((shouldStart) =>
+				graph.sendMessage(
+					number.phoneNumberId,
+					withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
+					deadline === undefined ? { shouldStart } : { deadline, shouldStart },
+				),
 			);
 			const wamid = answer.messages?.[0]?.id;
 			const waId = answer.contacts?.[0]?.wa_id;
