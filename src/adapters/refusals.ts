@@ -5,7 +5,7 @@
 import { ILogger } from '@rocket.chat/apps-engine/definition/accessors';
 
 import { Refusals } from '../core/app/statuses';
-import { RefusalLog, refusalLine } from '../core/webhook/refusals';
+import { RefusalLevel, RefusalLog, refusalLine } from '../core/webhook/refusals';
 
 const refusals = new RefusalLog();
 
@@ -13,19 +13,25 @@ const refusals = new RefusalLog();
  * Logs `text` (a warning) unless a line for `cause` was logged within the last minute; and the
  * lines of other causes whose refusals since their last line are not reported yet (`flushRefusals`).
  */
-export function logRefusal(logger: Pick<ILogger, 'warn'> | undefined, cause: string, text: string): void {
+export function logRefusal(logger: Logger | undefined, cause: string, text: string, level: RefusalLevel = 'warn'): void {
 	const now = Date.now();
-	const count = refusals.note(cause, now, text);
-	if (count !== undefined) logger?.warn(refusalLine(text, count));
+	const count = refusals.note(cause, now, text, level);
+	if (count !== undefined) logger?.[level](refusalLine(text, count));
 	flushRefusals(logger, now);
 }
 
-/** Logs the refusals counted and not yet reported whose minute has passed (the recurring delivery job asks every 30 s). */
-export function flushRefusals(logger: Pick<ILogger, 'warn'> | undefined, now = Date.now()): void {
-	for (const { text, count } of refusals.overdue(now)) logger?.warn(refusalLine(text, count));
+/**
+ * Logs the refusals counted and not yet reported whose minute has passed, each at its own level
+ * (the recurring delivery job asks every 30 s). Counted in this runtime: on a cluster, each
+ * instance's are told by its own refusals, or by the recurring job when it runs there.
+ */
+export function flushRefusals(logger: Logger | undefined, now = Date.now()): void {
+	for (const { text, count, level } of refusals.overdue(now)) logger?.[level](refusalLine(text, count));
 }
 
+type Logger = Pick<ILogger, 'warn' | 'error'>;
+
 /** The refusal log as the services see it (core/app/statuses.ts Refusals), writing to `logger`. */
-export function refusalsOf(logger: Pick<ILogger, 'warn'> | undefined): Refusals {
+export function refusalsOf(logger: Logger | undefined): Refusals {
 	return { refuse: (cause, text) => logRefusal(logger, cause, text) };
 }

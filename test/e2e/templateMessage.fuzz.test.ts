@@ -60,7 +60,7 @@ function malformed(rand: () => number): { raw?: string; body?: unknown } {
 			);
 			if (
 				Array.isArray(body.phoneNumbers) &&
-				body.phoneNumbers.every((p: unknown) => typeof p === 'string' && /^\d{8,15}$/.test(p)) &&
+				body.phoneNumbers.every((p: unknown) => typeof p === 'string' && /^\d{7,15}$/.test(p)) &&
 				body.phoneNumbers.length <= 250
 			)
 				body.phoneNumbers = 7;

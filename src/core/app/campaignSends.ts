@@ -248,12 +248,13 @@ export class CampaignRun {
 			// One of a long stream: no catch-up burst when the number was idle (PaceOptions.steady). After
 			// a refusal every recipient would get, the sends not started fail with it (the campaign's
 			// later runs each make one call, and fail the rest of theirs so).
-			answer = await this.refusal.guard((mayStart) =>
-				this.ports.graphOf(number).sendMessage(number.phoneNumberId, body, {
-					deadline: run.deadline,
-					shouldStart: () => !run.halted() && mayStart(),
-					steady: true,
-				}),
+			answer = await this.refusal.guard(
+				(shouldStart) =>
+					this.ports
+						.graphOf(number)
+						.sendMessage(number.phoneNumberId, body, { deadline: run.deadline, shouldStart, steady: true }),
+				// A run halted (cancelled, its time spent) leaves its sends not started pending, whatever Meta refused.
+				() => !run.halted(),
 			);
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.

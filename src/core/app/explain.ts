@@ -38,10 +38,15 @@ const REFUSE_EVERY_RECIPIENT = new Set([
 	0, 3, 10, 190, 33, 368, 131005, 131031, 131042, 131045, 133010, 132000, 132001, 132012, 132015, 132016, 132068,
 ]);
 
-/** Whether the error is one of Meta's refusals that every recipient of the send would get (`REFUSE_EVERY_RECIPIENT`). */
+/**
+ * Whether the error is one of Meta's refusals that every recipient of the send would get
+ * (`REFUSE_EVERY_RECIPIENT`), in Meta's own error body: an answer that was not Meta's (a proxy's
+ * page, code 0 with type `HttpError`) is not one.
+ */
 export function refusesEveryRecipient(error: unknown): boolean {
-	const code = graphCodeOf(error);
-	return code !== undefined && (REFUSE_EVERY_RECIPIENT.has(code) || (code >= 200 && code <= 299));
+	if (!(error instanceof GraphApiError) || error.type === 'HttpError') return false;
+	const code = error.graphCode;
+	return REFUSE_EVERY_RECIPIENT.has(code) || (code >= 200 && code <= 299);
 }
 
 /**
@@ -56,14 +61,18 @@ export class EveryRecipientRefusal {
 	/** Until the first such refusal: ask before a send starts (the pacer's `shouldStart`). */
 	readonly mayStart = (): boolean => this.refusal === undefined;
 
-	/** Runs `call` (a send's Graph call, given `mayStart` for its turn), unless a refusal came first: then throws it. */
-	async guard<R>(call: (mayStart: () => boolean) => Promise<R>): Promise<R> {
+	/**
+	 * Runs `call` (a send's Graph call, given whether it may start when its turn comes), unless a
+	 * refusal came first: then throws it. `alsoStart`: the caller's own reason to start (a campaign
+	 * run not halted); a send it stops keeps its PacerDeadlineError (not sent, not refused).
+	 */
+	async guard<R>(call: (shouldStart: () => boolean) => Promise<R>, alsoStart: () => boolean = () => true): Promise<R> {
 		if (this.refusal !== undefined) throw this.refusal;
 		try {
-			return await call(this.mayStart);
+			return await call(() => alsoStart() && this.mayStart());
 		} catch (error) {
 			// Its turn came after the refusal: it fails with it, never started.
-			if (error instanceof PacerDeadlineError && this.refusal !== undefined) throw this.refusal;
+			if (error instanceof PacerDeadlineError && this.refusal !== undefined && alsoStart()) throw this.refusal;
 			if (refusesEveryRecipient(error)) this.refusal ??= error;
 			throw error;
 		}

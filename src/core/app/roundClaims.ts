@@ -8,6 +8,7 @@
  */
 import { realEvery } from './cancelWatch';
 import { Clock } from './ports';
+import { RUN_STALE_AFTER_MS } from './runBudget';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -111,10 +112,17 @@ async function claimRound(claims: RoundClaims, token: string, clock: Clock): Pro
 	}
 }
 
-/** Renews the round's claim every ROUND_CLAIM_RENEW_MS until the function it answers is called, which resolves once no renewal is under way. */
+/**
+ * Renews the round's claim every ROUND_CLAIM_RENEW_MS until the function it answers is called, which
+ * resolves once no renewal is under way; for RUN_STALE_AFTER_MS at most: a round still under way then
+ * is stuck (a call that never ends), and the runtime's gate lets the next run in (runBudget.ts), so
+ * its claim must let that run, or another instance's, in too.
+ */
 function keepClaim(claims: RoundClaims, token: string, ports: Pick<ClaimPorts, 'clock' | 'every'>): () => Promise<void> {
 	let renewing: Promise<void> = Promise.resolve();
+	let renewals = Math.floor((RUN_STALE_AFTER_MS - ROUND_CLAIM_LIVES_MS) / ROUND_CLAIM_RENEW_MS);
 	const stop = (ports.every ?? realEvery)(ROUND_CLAIM_RENEW_MS, () => {
+		if (renewals-- <= 0) return;
 		// A renewal that fails is tried at the next tick; the claim lives on meanwhile.
 		renewing = renewing.then(() => claims.claim({ token, until: ports.clock.now() + ROUND_CLAIM_LIVES_MS }).catch(() => undefined));
 	});

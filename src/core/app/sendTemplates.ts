@@ -651,6 +651,8 @@ export class SendTemplates {
 			budgetMs: Math.max(0, SEND_WINDOW_MS - this.elapsedSince(options.startedAt)),
 		});
 		const results: RecipientResult[] = [];
+		// The catalog learns of each of Meta's codes once (a refusal every recipient got is one).
+		const told = new Set<number>();
 		for (let i = 0; i < recipients.length; i++) {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
@@ -661,7 +663,7 @@ export class SendTemplates {
 			// A refusal before the Graph call (the record could not be written) is settled by nobody else.
 			await this.afterSends(`the refusal of a send not recorded`, () => send.settleRefused(to, outcome.error));
 			const code = graphCodeOf(outcome.error);
-			if (known && code !== undefined)
+			if (known && code !== undefined && !told.has(code) && told.add(code))
 				await this.afterSends(`the template catalog not updated after error ${code}`, () =>
 					known.catalog.onSendError({
 						wabaId: number.wabaId,

@@ -6,8 +6,11 @@
  */
 export const REFUSAL_LOG_INTERVAL_MS = 60000;
 
+/** The level of a refusal's log line. */
+export type RefusalLevel = 'warn' | 'error';
+
 export class RefusalLog {
-	private readonly causes = new Map<string, { loggedAt: number; since: number; text?: string }>();
+	private readonly causes = new Map<string, { loggedAt: number; since: number; text?: string; level?: RefusalLevel }>();
 
 	constructor(private readonly intervalMs = REFUSAL_LOG_INTERVAL_MS) {}
 
@@ -16,11 +19,12 @@ export class RefusalLog {
 	 * included) when a line is due now, else undefined (counted for the next line, which `overdue`
 	 * gives with `text` when no other refusal of the cause comes).
 	 */
-	note(cause: string, now: number, text?: string): number | undefined {
+	note(cause: string, now: number, text?: string, level: RefusalLevel = 'warn'): number | undefined {
 		const state = this.causes.get(cause);
 		if (state && now - state.loggedAt < this.intervalMs && now >= state.loggedAt) {
 			state.since++;
 			state.text = text;
+			state.level = level;
 			return undefined;
 		}
 		const count = (state?.since ?? 0) + 1;
@@ -32,11 +36,11 @@ export class RefusalLog {
 	 * The lines due at `now` for refusals counted and not reported (a burst's last minute): the last
 	 * one's text and how many there were, for each cause whose interval has passed. Counted as logged now.
 	 */
-	overdue(now: number): Array<{ text: string; count: number }> {
-		const lines: Array<{ text: string; count: number }> = [];
+	overdue(now: number): Array<{ text: string; count: number; level: RefusalLevel }> {
+		const lines: Array<{ text: string; count: number; level: RefusalLevel }> = [];
 		for (const state of this.causes.values())
 			if (state.since > 0 && state.text !== undefined && (now - state.loggedAt >= this.intervalMs || now < state.loggedAt)) {
-				lines.push({ text: state.text, count: state.since });
+				lines.push({ text: state.text, count: state.since, level: state.level ?? 'warn' });
 				Object.assign(state, { loggedAt: now, since: 0, text: undefined });
 			}
 		return lines;

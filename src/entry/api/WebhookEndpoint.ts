@@ -58,7 +58,7 @@ export class WebhookEndpoint extends ApiEndpoint {
 			// during an outage, one line a minute per cause, as refusals are.
 			const name = error instanceof Error ? error.name : 'error';
 			const logger = this.app.getLogger();
-			logRefusal({ warn: (line) => logger.error(line) }, `failed:${what}:${name}`, `${what} not handled, answered 500: ${name}`);
+			logRefusal(logger, `failed:${what}:${name}`, `${what} not handled, answered 500: ${name}`, 'error');
 			return { status: 500, content: { success: false, error: 'Internal error: the app could not take the request now' } };
 		}
 	}

@@ -16,7 +16,9 @@ describe('refusesEveryRecipient', () => {
 		(code) => expect(refusesEveryRecipient(metaError(code))).toBe(false),
 	);
 
-	it('is false for what is not an error of Meta', () => {
+	it("is false for what is not an error of Meta: a network error, a proxy's page (code 0, not Meta's AuthException)", () => {
+		expect(refusesEveryRecipient(GraphApiError.fromResponse(502, '<html>Bad Gateway</html>'))).toBe(false);
+		expect(refusesEveryRecipient(GraphApiError.fromResponse(429, 'Too Many Requests'))).toBe(false);
 		expect(refusesEveryRecipient(new NetworkError({ detail: 'timeout', timedOut: true }))).toBe(false);
 		expect(refusesEveryRecipient(new Error('190'))).toBe(false);
 	});
@@ -46,10 +48,29 @@ describe('EveryRecipientRefusal', () => {
 		expect(calls).toEqual(['a', 'b']);
 	});
 
-	it('a send stopped for another reason (the run halted) keeps its own error', async () => {
+	it('a send its caller stops (a campaign run halted) keeps its own error, before or after a refusal: not sent, not refused', async () => {
 		const refusal = new EveryRecipientRefusal();
 		const halted = new PacerDeadlineError();
-		await expect(refusal.guard(async () => Promise.reject(halted))).rejects.toBe(halted);
+		let running = true;
+		const stopped = () => (mayStart: () => boolean) => (mayStart() ? Promise.resolve('sent') : Promise.reject(halted));
+		running = false;
+		await expect(refusal.guard(stopped(), () => running)).rejects.toBe(halted);
 		expect(refusal.mayStart()).toBe(true);
+		running = true;
+		// One waits in the pacer; a refusal comes; then the run halts: its turn finds both reasons not to start.
+		let turn: () => void = () => undefined;
+		const waiting = refusal.guard(
+			(mayStart) => new Promise((resolve, reject) => (turn = () => (mayStart() ? resolve('sent') : reject(halted)))),
+			() => running,
+		);
+		await expect(
+			refusal.guard(
+				async () => Promise.reject(metaError(132015)),
+				() => running,
+			),
+		).rejects.toMatchObject({ graphCode: 132015 });
+		running = false;
+		turn();
+		await expect(waiting).rejects.toBe(halted);
 	});
 });

@@ -37,11 +37,23 @@ describe('RefusalLog', () => {
 		expect(log.note('x', 20, 'third')).toBeUndefined();
 		expect(log.note('y', 30, 'other')).toBe(1);
 		expect(log.overdue(59_999)).toEqual([]);
-		expect(log.overdue(60_000)).toEqual([{ text: 'third', count: 2 }]);
+		expect(log.overdue(60_000)).toEqual([{ text: 'third', count: 2, level: 'warn' }]);
 		expect(log.overdue(200_000)).toEqual([]);
 		// Reported: the next refusal of the cause counts from that line.
 		expect(log.note('x', 100_000, 'fourth')).toBeUndefined();
 		expect(log.note('x', 120_000, 'fifth')).toBe(2);
+	});
+
+	it('gives each line at the level of its cause', () => {
+		const log = new RefusalLog();
+		expect(log.note('failed', 0, 'answered 500', 'error')).toBe(1);
+		expect(log.note('failed', 10, 'answered 500', 'error')).toBeUndefined();
+		expect(log.note('signature', 20, 'refused')).toBe(1);
+		expect(log.note('signature', 30, 'refused')).toBeUndefined();
+		expect(log.overdue(60_030)).toEqual([
+			{ text: 'answered 500', count: 1, level: 'error' },
+			{ text: 'refused', count: 1, level: 'warn' },
+		]);
 	});
 
 	it('takes another interval', () => {
