@@ -79,6 +79,8 @@ export interface RecipientError {
 export interface RecipientResult {
 	phoneNumber: string;
 	msId?: string;
+	/** Meta's `message_status` when it is not `accepted`: `held_for_quality_assessment` or `paused` (marketing messages). */
+	messageStatus?: string;
 	error?: RecipientError;
 }
 
@@ -657,7 +659,10 @@ export class SendTemplates {
 			const outcome = report.outcomes[i];
 			const to = recipients[i];
 			if (outcome.ok) {
-				results.push({ phoneNumber: to, msId: outcome.value.messages?.[0]?.id });
+				const [message] = outcome.value.messages ?? [];
+				const held =
+					message?.message_status && message.message_status !== 'accepted' ? { messageStatus: message.message_status } : {};
+				results.push({ phoneNumber: to, msId: message?.id, ...held });
 				continue;
 			}
 			// A refusal before the Graph call (the record could not be written) is settled by nobody else.

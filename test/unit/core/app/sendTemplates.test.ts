@@ -192,6 +192,22 @@ describe('templateMessage', () => {
 	});
 });
 
+describe("templateMessage, Meta's message_status", () => {
+	it('passes on a message Meta holds or paused (marketing messages); an accepted one has none', async () => {
+		const w = templatesWorld();
+		w.graph.answer = (to) => ({
+			messaging_product: 'whatsapp',
+			contacts: [{ input: to, wa_id: to }],
+			messages: [{ id: `wamid.${to}`, message_status: to === '12025550100' ? 'held_for_quality_assessment' : 'accepted' }],
+		});
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(answer.content.results).toEqual([
+			{ phoneNumber: '5511987654321', msId: 'wamid.5511987654321' },
+			{ phoneNumber: '12025550100', msId: 'wamid.12025550100', messageStatus: 'held_for_quality_assessment' },
+		]);
+	});
+});
+
 describe('a template the cached list lacks, when the list cannot be fetched from Meta again', () => {
 	/** Approved by Meta after the list was cached: the cache lacks it. */
 	const later = { name: 'approved_later', language: { code: 'en_US' } };
