@@ -738,14 +738,20 @@ describe('statuses out of order', () => {
 		expect(Object.keys(retried).filter((key) => key.startsWith('held'))).toEqual([]);
 	});
 
-	it("a failed status holds its message's later steps until it is tried again: a read that comes meanwhile goes after it, not before", async () => {
+	/** wamid.1 linked and its sent forwarded; then a webhook of `events` whose statuses' read fails once (the store down). */
+	const sentThenFailing = async (events: Array<StatusEvent | InboundMessageEvent>) => {
 		const w = world();
 		await linked(w, 'wamid.1');
 		await w.webhook([status('wamid.1', 'sent')]);
 		await w.run();
 		w.messages.failing = 1;
-		await w.webhook([status('wamid.1', 'delivered')]);
-		expect((await w.run()).problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 1 of 5)']);
+		await w.webhook(events);
+		return { w, failed: await w.run() };
+	};
+
+	it("a failed status holds its message's later steps until it is tried again: a read that comes meanwhile goes after it, not before", async () => {
+		const { w, failed } = await sentThenFailing([status('wamid.1', 'delivered')]);
+		expect(failed.problems).toEqual(['webhook status events (1) not processed: the store is down (attempt 1 of 5)']);
 		const retryAt = T0 + 30000;
 		expect((await w.inbox.all()).map((e) => [e.retriedMessages, e.nextAttemptAt])).toEqual([['2:wamid.1', retryAt]]);
 		// The read comes a second later: held until the retry (not looked at every second), a run asked for then.
@@ -789,14 +795,9 @@ describe('statuses out of order', () => {
 	});
 
 	it("holds a contact's revoke in the same webhook as its message's failed status until that status's retry", async () => {
-		const w = world();
-		await linked(w, 'wamid.1');
-		await w.webhook([status('wamid.1', 'sent')]);
-		await w.run();
 		// The statuses' read fails; the revoke's own read does not.
-		w.messages.failing = 1;
-		await w.webhook([status('wamid.1', 'delivered'), revokeOf('wamid.1')]);
-		expect(await w.run()).toMatchObject({ recheckAt: T0 + 30000 });
+		const { w, failed } = await sentThenFailing([status('wamid.1', 'delivered'), revokeOf('wamid.1')]);
+		expect(failed).toMatchObject({ recheckAt: T0 + 30000 });
 		expect(await w.forwarded()).toEqual(['wamid.1:queued', 'wamid.1:sent']);
 		w.advance(30000);
 		await w.run();
@@ -805,13 +806,7 @@ describe('statuses out of order', () => {
 	});
 
 	it('a failed status that fails again holds its later steps until its next retry; once dropped, they go', async () => {
-		const w = world();
-		await linked(w, 'wamid.1');
-		await w.webhook([status('wamid.1', 'sent')]);
-		await w.run();
-		w.messages.failing = 1;
-		await w.webhook([status('wamid.1', 'delivered')]);
-		await w.run();
+		const { w } = await sentThenFailing([status('wamid.1', 'delivered')]);
 		w.advance(1000);
 		await w.webhook([status('wamid.1', 'read')]);
 		await w.run();
