@@ -282,7 +282,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 function brokenParameters(rand: Rand): { kind: string; name: string; components: unknown; reason: RegExp } {
 	const named = (name: string) => validOf(name);
 	const at = (path: string) => new RegExp(escape(path));
-	switch (int(rand, 17)) {
+	switch (int(rand, 18)) {
 		case 0: {
 			const { template, components } = named(pickOf(rand, ['order_update', 'fuzz_rich', 'fuzz_image']));
 			const c = pickOf(rand, components);
@@ -534,6 +534,25 @@ function brokenParameters(rand: Rand): { kind: string; name: string; components:
 				name: template.name,
 				components,
 				reason: new RegExp(`the button ${button.index} of this template takes 1 parameter`),
+			};
+		}
+		case 16: {
+			// The modal's limits, in the API too: a copy code of 16+ characters, a header text with a line
+			// break, a URL suffix whose link is over 2000 characters.
+			const { template, components } = named('fuzz_rich');
+			const which = int(rand, 3);
+			const [c, j, field] = which === 0 ? [3, 0, 'coupon_code'] : which === 1 ? [0, 0, 'text'] : [2, 0, 'text'];
+			components[c].parameters[j][field] =
+				which === 0
+					? 'C'.repeat(16 + int(rand, 100))
+					: which === 1
+						? pickOf(rand, ['Ana\nMaria', 'Ana\tMaria', 'Ana     Maria'])
+						: 'x'.repeat(2000 - 'https://shop.example.com/track/'.length + 1 + int(rand, 100));
+			return {
+				kind: 'copy code over 15 characters, header text with a line break, URL button link over 2000 characters',
+				name: template.name,
+				components,
+				reason: at(`template.components[${c}].parameters[${j}].${field}`),
 			};
 		}
 		default: {

@@ -345,7 +345,7 @@ describe('templateMessage endpoint', () => {
 			status: 400,
 			body: {
 				success: false,
-				error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a body parameter.',
+				error: 'template.components[0].parameters[0].text: WhatsApp refuses line breaks, tabs and more than 4 consecutive spaces in a parameter.',
 				code: 'parameter_whitespace',
 			},
 		});

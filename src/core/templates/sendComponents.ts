@@ -17,8 +17,19 @@
  * Known defects of the spec are not followed: `TemplateComponent.index`'s pattern (Meta's own
  * examples send `"0"` and `0`) and the booleans in "Send Sample Issue Resolution Template".
  */
-import { buttonsOf, componentOf, FieldError, headerFormat, isPositional, MetaButton, MetaTemplate, placeholders } from './template';
+import {
+	buttonsOf,
+	componentOf,
+	FieldError,
+	headerFormat,
+	isPositional,
+	MetaButton,
+	MetaTemplate,
+	otpButtonIndex,
+	placeholders,
+} from './template';
 import { Phrase, phrase } from '../i18n/translate';
+import { buttonUrl, LIMITS } from './rules';
 
 type Json = Record<string, unknown>;
 
@@ -34,13 +45,24 @@ const BODY_TEXT_MAX = 1024;
 /** Reference, Parameter object (and the spec's TextParameter.text maxLength): body is the only component. */
 const BODY_ONLY_TEXT_MAX = 32768;
 /**
- * Meta refuses a body parameter with a line break, a tab or more than 4 consecutive spaces: its
+ * Meta refuses a text parameter with a line break, a tab or more than 4 consecutive spaces: its
  * answer's error_data.details is "Param text cannot have new-line/tab characters or more than 4
- * consecutive spaces" (reported as Meta's own refusal, e.g. netflie/whatsapp-cloud-api#201).
+ * consecutive spaces" (reported as Meta's own refusal, e.g. netflie/whatsapp-cloud-api#201). The
+ * modal checks the same for every text it sends (rules.ts): header, body, codes.
  */
-const BODY_TEXT_FORBIDDEN = /[\n\r\t]| {5,}/;
-/** Meta's template URL buttons take a URL of at most 2000 characters: the suffix cannot be longer. */
-const URL_SUFFIX_MAX = 2000;
+const TEXT_FORBIDDEN = /[\n\r\t]| {5,}/;
+/**
+ * Meta's template URL buttons take a URL of at most 2000 characters (rules.ts LIMITS.url): the
+ * suffix cannot be longer, and with the template known, the whole link it makes cannot either.
+ */
+const URL_SUFFIX_MAX = LIMITS.url;
+/**
+ * The limited-time-offer page's send parameters: `expiration_time_ms` is "Offer code expiration time
+ * as a UNIX timestamp in milliseconds" (13 digits now; below 10^12 is before September 2001 read as
+ * milliseconds, so seconds or a duration, an offer shown as expired). As in the modal (rules.ts).
+ */
+const EXPIRATION_MS_MIN = 1e12;
+const EXPIRATION_MS_MAX = 1e15;
 /** Reference, Components object: "up to 10 buttons using index values of 0 to 9". */
 const MAX_BUTTON_INDEX = 9;
 /** ISO 4217 (CurrencyObject.code). */
@@ -131,11 +153,11 @@ function buttonParameters(button: MetaButton): number | undefined {
 	return SUB_TYPE_OF[type] ? 1 : undefined;
 }
 
-/** A text: a non-empty string of at most `max` characters; body texts also without line breaks, tabs, 5+ spaces. */
-function checkText(value: unknown, path: string, max: number, body: boolean): FieldError | undefined {
+/** A text: a non-empty string of at most `max` characters, without line breaks, tabs or 5+ spaces (Meta's rule for parameters). */
+function checkText(value: unknown, path: string, max: number): FieldError | undefined {
 	if (!isText(value)) return field(path, phrase('expected_text'));
 	if (value.length > max) return { key: 'api_error_parameter_too_long', params: { path, max, given: value.length } };
-	if (body && BODY_TEXT_FORBIDDEN.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
+	if (TEXT_FORBIDDEN.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
 	return undefined;
 }
 
@@ -165,7 +187,7 @@ function isWebLink(value: unknown): boolean {
 function checkParameter(
 	p: unknown,
 	path: string,
-	options: { allowed: string[]; textMax: number; body: boolean; named?: string[] },
+	options: { allowed: string[]; textMax: number; named?: string[] },
 ): FieldError | undefined {
 	if (!isObject(p)) return field(path, phrase('expected_object'));
 	const quoted = options.allowed.map((t) => `"${t}"`);
@@ -178,11 +200,11 @@ function checkParameter(
 		return field(`${path}.parameter_name`, phrase('expected_string'));
 	switch (p.type) {
 		case 'text':
-			return checkText(p.text, `${path}.text`, options.textMax, options.body);
+			return checkText(p.text, `${path}.text`, options.textMax);
 		case 'currency': {
 			const c = p.currency;
 			if (!isObject(c)) return field(`${path}.currency`, phrase('expected_currency'));
-			const fallback = checkText(c.fallback_value, `${path}.currency.fallback_value`, options.textMax, options.body);
+			const fallback = checkText(c.fallback_value, `${path}.currency.fallback_value`, options.textMax);
 			if (fallback) return fallback;
 			if (typeof c.code !== 'string' || !CURRENCY_CODE.test(c.code))
 				return field(`${path}.currency.code`, phrase('expected_currency_code'));
@@ -193,7 +215,7 @@ function checkParameter(
 		case 'date_time': {
 			const d = p.date_time;
 			if (!isObject(d)) return field(`${path}.date_time`, phrase('expected_date_time'));
-			return checkText(d.fallback_value, `${path}.date_time.fallback_value`, options.textMax, options.body);
+			return checkText(d.fallback_value, `${path}.date_time.fallback_value`, options.textMax);
 		}
 		case 'location': {
 			const l = p.location;
@@ -249,7 +271,7 @@ function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
 	} else if (params.length === 0 && c.parameters !== undefined) return emptyParameters(path);
 	for (let i = 0; i < params.length; i++) {
-		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, body: false, named });
+		const problem = checkParameter(params[i], `${path}.parameters[${i}]`, { allowed, textMax: HEADER_TEXT_MAX, named });
 		if (problem) return problem;
 	}
 	return undefined;
@@ -269,7 +291,6 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 		const problem = checkParameter(p, `${path}.parameters[${i}]`, {
 			allowed: ['text', 'currency', 'date_time'],
 			textMax: e?.bodyTextMax ?? BODY_ONLY_TEXT_MAX,
-			body: true,
 			named,
 		});
 		if (problem) return problem;
@@ -299,10 +320,12 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 	const params = parametersOf(c, path, true);
 	if (isProblem(params)) return params;
 	let expected: number | undefined = 1;
+	let buttonType = '';
 	if (e) {
 		const button = e.buttons[index];
 		if (!button) return { key: 'api_error_button_unknown', params: { path: `${path}.index`, index } };
-		const wanted = SUB_TYPE_OF[(button.type ?? '').toUpperCase()];
+		buttonType = (button.type ?? '').toUpperCase();
+		const wanted = SUB_TYPE_OF[buttonType];
 		expected = buttonParameters(button);
 		// A phone number button, a static URL: nothing of it is sent, so no component names it (with parameters or without).
 		if (expected === 0) return { key: 'api_error_button_no_parameters', params: { path, index, type: quote(button.type) } };
@@ -319,15 +342,29 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (!isObject(p)) return field(at, phrase('expected_object'));
 		if (p.type !== kind) return field(`${at}.type`, `"${kind}"`);
 		if (kind === 'text') {
-			const problem = checkText(p.text, `${at}.text`, URL_SUFFIX_MAX, false);
+			// An authentication template's one-time code goes as a `url` button's text (Meta's OTP sends),
+			// whether the template lists its code button as OTP or as Meta's OTP link (template.ts).
+			const otp = e !== undefined && otpButtonIndex(e.template) === index;
+			const problem = checkText(p.text, `${at}.text`, otp ? LIMITS.otpCode : URL_SUFFIX_MAX);
 			if (problem) return problem;
-			if (/\s/.test(p.text as string)) return field(`${at}.text`, phrase('expected_url_suffix'));
+			if (/\s/.test(p.text as string)) return field(`${at}.text`, phrase(otp ? 'expected_code' : 'expected_url_suffix'));
+			const link = buttonType === 'URL' && e && !otp ? buttonUrl(e.template, index, p.text as string) : '';
+			if (link.length > LIMITS.url)
+				return { key: 'api_error_button_link_too_long', params: { path: `${at}.text`, max: LIMITS.url, given: link.length } };
 		} else if (kind === 'action') {
 			if (!isObject(p.action)) return field(`${at}.action`, phrase('expected_object'));
+		} else if (kind === 'coupon_code') {
+			// Meta's copy-code buttons: "Maximum 15 characters" (as the modal's LIMITS.couponCode).
+			const problem = checkText(p.coupon_code, `${at}.coupon_code`, LIMITS.couponCode);
+			if (problem) return problem;
 		} else if (!isText(p[kind])) return field(`${at}.${kind}`, phrase('expected_text'));
 	}
 	return undefined;
 }
+
+/** Whether the template's limited-time offer shows an expiration, which each send then gives (the modal's `offer.expiration`). */
+const offerExpires = (template: MetaTemplate): boolean =>
+	componentOf(template, 'LIMITED_TIME_OFFER')?.limited_time_offer?.has_expiration === true;
 
 /** LTO and carousel components: only on templates that have them; their inner shape is left to Meta. */
 function checkOther(type: string, c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
@@ -341,9 +378,23 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 			: field(`${path}.cards`, phrase('expected_cards'));
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
-	return params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' && isObject(params[0].limited_time_offer)
-		? undefined
-		: field(`${path}.parameters`, phrase('expected_lto'));
+	const expires = e !== undefined && offerExpires(e.template);
+	const offer =
+		params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' ? params[0].limited_time_offer : undefined;
+	if (!isObject(offer)) return field(`${path}.parameters`, phrase('expected_lto'));
+	const given = offer.expiration_time_ms;
+	const expiration = typeof given === 'string' && /^\d{1,16}$/.test(given) ? Number(given) : given;
+	if (
+		(given !== undefined || expires) &&
+		!(
+			typeof expiration === 'number' &&
+			Number.isInteger(expiration) &&
+			expiration >= EXPIRATION_MS_MIN &&
+			expiration < EXPIRATION_MS_MAX
+		)
+	)
+		return field(`${path}.parameters[0].limited_time_offer.expiration_time_ms`, phrase('expected_expiration_ms'));
+	return undefined;
 }
 
 /**
@@ -386,6 +437,11 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
 	const header = headerParameters(e);
 	if (header > 0 && !seen.has('header')) return count('header', header, 0);
 	if (e.bodyNames.length > 0 && !seen.has('body')) return count('body', e.bodyNames.length, 0);
+	// An offer with an expiration takes its date at send time (as the modal asks for it); a carousel its cards.
+	if (offerExpires(e.template) && !seen.has('limited_time_offer'))
+		return { key: 'api_error_component_missing', params: { component: 'limited_time_offer' } };
+	if (componentOf(e.template, 'CAROUSEL') && !seen.has('carousel'))
+		return { key: 'api_error_component_missing', params: { component: 'carousel' } };
 	for (let index = 0; index < e.buttons.length; index++)
 		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(`button ${index}`, 1, 0);
 	return undefined;

@@ -18,6 +18,7 @@ import {
 	specErrors,
 	survey,
 	verification,
+	verificationListed,
 } from './fixtures';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -86,6 +87,28 @@ const richValid = (): Any[] => [
 	{ type: 'button', sub_type: 'copy_code', index: '2', parameters: [{ type: 'coupon_code', coupon_code: 'SAVE10' }] },
 ];
 const body = (...parameters: unknown[]): Any => ({ type: 'body', parameters });
+/** The one-time code's button of an authentication template (Meta's OTP sends: a `url` button with the code). */
+const otp = (code: string): Any => ({ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: code }] });
+const offer = (expiration?: unknown): Any => ({
+	type: 'limited_time_offer',
+	parameters: [{ type: 'limited_time_offer', limited_time_offer: expiration === undefined ? {} : { expiration_time_ms: expiration } }],
+});
+/** The LTO template's copy-code and URL buttons. */
+const ltoButtons = (): Any[] => [
+	{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'CARIBE25' }] },
+	{ type: 'button', sub_type: 'url', index: 1, parameters: [{ type: 'text', text: 'n3mtql' }] },
+];
+/** A media carousel (Meta's media card carousel page): its cards take their header media at send time. */
+const carousel: MetaTemplate = {
+	name: 'summer_carousel',
+	language: 'en_US',
+	status: 'APPROVED',
+	category: 'MARKETING',
+	components: [
+		{ type: 'BODY', text: 'Our summer picks.' },
+		{ type: 'CAROUSEL', cards: [{ components: [{ type: 'HEADER', format: 'IMAGE' }] }] } as Any,
+	],
+};
 const text = (t: unknown): Any => ({ type: 'text', text: t });
 const send = (template: MetaTemplate, components: unknown) => ({
 	messaging_product: 'whatsapp',
@@ -127,6 +150,22 @@ describe('checkSendComponents: what it accepts', () => {
 		['a body text of 32768 characters when the body is the only component', orderUpdate, [body(text('x'.repeat(32768)))]],
 		['a header text of 60 characters', rich, [{ type: 'header', parameters: [text('x'.repeat(60))] }, ...richValid().slice(1)]],
 		[
+			'a copy code of 15 characters, and a URL suffix making a link of 2000',
+			rich,
+			[
+				...richValid().slice(0, 2),
+				{ ...richValid()[2], parameters: [text('x'.repeat(2000 - 'https://shop.example.com/track/'.length))] },
+				{ ...richValid()[3], parameters: [{ type: 'coupon_code', coupon_code: 'C'.repeat(15) }] },
+			],
+		],
+		['a one-time code of 15 characters', verification, [body(text('1'.repeat(15))), otp('1'.repeat(15))]],
+		['a one-time code of the template as Meta lists it', verificationListed, [body(text('123456')), otp('123456')]],
+		[
+			'an offer expiration in milliseconds, as a number or as digits',
+			lto,
+			[image(), body(text('a'), text('b')), offer('1767225600000'), ...ltoButtons()],
+		],
+		[
 			'a document header with a filename',
 			invoice,
 			[
@@ -162,7 +201,13 @@ describe('checkSendComponents: what it accepts', () => {
 
 	it("accepts Meta's documented sends against their templates", () => {
 		const docs = (file: string) => readContract(`meta-docs/${file}`).template.components;
-		expect(check(lto, docs('send-template-lto-copy-code-url.request.json'))).toBeUndefined();
+		// The LTO page's request sends `expiration_time_ms: 1209600000`, 14 days in milliseconds (1970-01-15 as
+		// the timestamp its own table asks for): refused as the modal refuses it (rules.test.ts), and taken as a date.
+		const offer = docs('send-template-lto-copy-code-url.request.json');
+		expect(offer[2].parameters[0].limited_time_offer.expiration_time_ms).toBe(1209600000);
+		expect(check(lto, offer)).toEqual(field('template.components[2].parameters[0].limited_time_offer.expiration_time_ms'));
+		offer[2].parameters[0].limited_time_offer.expiration_time_ms = 1767225600000;
+		expect(check(lto, offer)).toBeUndefined();
 		expect(check(verification, docs('send-template-authentication-otp.request.json'))).toBeUndefined();
 		expect(check(orderNamed, docs('send-template-named-params.request.json'))).toBeUndefined();
 		const location = readContract('meta-docs/send-template-location-header.component.json');
@@ -275,6 +320,34 @@ describe('checkSendComponents: components', () => {
 			[image(), body(text('a'), text('b')), { type: 'limited_time_offer', parameters: [null] }],
 			field('template.components[2].parameters'),
 		],
+		[
+			'an offer expiration in seconds',
+			lto,
+			[image(), body(text('a'), text('b')), offer(1767225600), ...ltoButtons()],
+			field(
+				'template.components[2].parameters[0].limited_time_offer.expiration_time_ms',
+				"the offer's expiration as a UNIX timestamp in milliseconds (13 digits, such as 1767225600000)",
+			),
+		],
+		[
+			'an offer expiration that is not a number',
+			lto,
+			[image(), body(text('a'), text('b')), offer('soon'), ...ltoButtons()],
+			field('template.components[2].parameters[0].limited_time_offer.expiration_time_ms'),
+		],
+		[
+			'an offer without the expiration the template shows',
+			lto,
+			[image(), body(text('a'), text('b')), offer(), ...ltoButtons()],
+			field('template.components[2].parameters[0].limited_time_offer.expiration_time_ms'),
+		],
+		[
+			'the limited-time offer left out of a template whose offer expires',
+			lto,
+			[image(), body(text('a'), text('b')), ...ltoButtons()],
+			{ key: 'api_error_component_missing', params: { component: 'limited_time_offer' } },
+		],
+		["a carousel template's cards left out", carousel, [], { key: 'api_error_component_missing', params: { component: 'carousel' } }],
 		[
 			'a header on a template without one',
 			orderUpdate,
@@ -434,6 +507,12 @@ describe('checkSendComponents: header and body parameters', () => {
 			orderUpdate,
 			[body(text('a     b'))],
 			{ key: 'api_error_parameter_whitespace', params: { path: `${p()}.text` } },
+		],
+		[
+			'a line break in a header text (the modal refuses it too)',
+			rich,
+			[{ type: 'header', parameters: [text('Hi\nAna')] }, ...richValid().slice(1)],
+			{ key: 'api_error_parameter_whitespace', params: { path: 'template.components[0].parameters[0].text' } },
 		],
 		[
 			'a line break in a body text, template unknown',
@@ -656,6 +735,45 @@ describe('checkSendComponents: buttons', () => {
 			{ key: 'api_error_parameter_too_long', params: { path: `${at}.parameters[0].text`, max: 2000, given: 100000 } },
 		],
 		['a URL suffix with spaces', rich, b({ parameters: [text('a b')] }), field(`${at}.parameters[0].text`)],
+		[
+			'a URL suffix making a link of 2001 characters',
+			rich,
+			b({ parameters: [text('x'.repeat(2001 - 'https://shop.example.com/track/'.length))] }),
+			{ key: 'api_error_button_link_too_long', params: { path: `${at}.parameters[0].text`, max: 2000, given: 2001 } },
+		],
+		[
+			'a copy code of 16 characters',
+			rich,
+			[...richValid().slice(0, 3), { ...richValid()[3], parameters: [{ type: 'coupon_code', coupon_code: 'C'.repeat(16) }] }],
+			{
+				key: 'api_error_parameter_too_long',
+				params: { path: 'template.components[3].parameters[0].coupon_code', max: 15, given: 16 },
+			},
+		],
+		[
+			'a copy code with a line break',
+			rich,
+			[...richValid().slice(0, 3), { ...richValid()[3], parameters: [{ type: 'coupon_code', coupon_code: 'SAVE\n10' }] }],
+			{ key: 'api_error_parameter_whitespace', params: { path: 'template.components[3].parameters[0].coupon_code' } },
+		],
+		[
+			'a one-time code of 16 characters',
+			verification,
+			[body(text('1'.repeat(16))), otp('1'.repeat(16))],
+			{ key: 'api_error_parameter_too_long', params: { path: 'template.components[1].parameters[0].text', max: 15, given: 16 } },
+		],
+		[
+			'a one-time code of 16 characters, the template as Meta lists it',
+			verificationListed,
+			[body(text('1'.repeat(16))), otp('1'.repeat(16))],
+			{ key: 'api_error_parameter_too_long', params: { path: 'template.components[1].parameters[0].text', max: 15, given: 16 } },
+		],
+		[
+			'a one-time code with a space',
+			verification,
+			[body(text('12 34')), otp('12 34')],
+			field('template.components[1].parameters[0].text', 'a code without spaces'),
+		],
 		['a null button parameter', rich, b({ parameters: [null] }), field(`${at}.parameters[0]`, 'an object')],
 		[
 			'an extra parameter on a copy-code button',
