@@ -193,9 +193,12 @@ export class SendNotRecorded extends AppError {
 /**
  * Whether a send that failed with `error` may still have reached WhatsApp: no answer in time (a
  * timeout), a connection lost after it was made (`NetworkError.reached`), or an answer that was not
- * Meta's own with a server error (a proxy's 502 or 504 page: `GraphApiError.fromResponse`'s
- * HttpError), which says nothing of what Meta did with the request.
+ * Meta's own (`GraphApiError.fromResponse`'s HttpError) with a server error (a proxy's 502 or 504
+ * page) or a success (a 2xx whose body is not Meta's, a send's without the message's id), which
+ * says nothing of what Meta did with the request.
  */
 export const mayHaveBeenSent = (error: unknown): boolean =>
 	(error instanceof NetworkError && error.reached) ||
-	(error instanceof GraphApiError && error.type === 'HttpError' && error.httpStatus >= 500);
+	(error instanceof GraphApiError &&
+		error.type === 'HttpError' &&
+		(error.httpStatus >= 500 || (error.httpStatus >= 200 && error.httpStatus < 300)));

@@ -375,7 +375,7 @@ describe('campaigns (templateMessage async: true)', () => {
 			expect(failed.map((body) => String(body.mobileNo)).sort()).toEqual(neverAnswered);
 			for (const body of failed)
 				expect(body.ErrorDetails).toBe(
-					"Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, WhatsApp did not answer in time, the connection was lost, or a server on the way answered with an error) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).",
+					"Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, WhatsApp did not answer in time, the connection was lost, or a server on the way answered in place of WhatsApp) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).",
 				);
 			expect(onePerEvent(sink)).toHaveLength(before + neverAnswered.length);
 			expect(app.sim.sentMessages).toHaveLength(accepted.length);

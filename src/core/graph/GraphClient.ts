@@ -133,8 +133,16 @@ export class GraphClient {
 		return this.collectPages((after) => this.listTemplatesPage<T>(wabaId, { ...query, after }));
 	}
 
-	sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
-		return this.request<SendResult>('POST', `/${enc(phoneNumberId)}/messages`, { body: JSON.stringify(payload) });
+	/**
+	 * Meta's success answer names the message it accepted (`messages[0].id`, in every example of its
+	 * spec's MessageResponsePayload). One without it is not Meta's (a proxy's): an error that says the
+	 * message may have been sent.
+	 */
+	async sendMessage(phoneNumberId: string, payload: object): Promise<SendResult> {
+		const result = await this.request<SendResult | null>('POST', `/${enc(phoneNumberId)}/messages`, { body: JSON.stringify(payload) });
+		const id = result?.messages?.[0]?.id;
+		if (typeof id !== 'string' || !id) throw new GraphApiError(200, { message: 'HTTP 200 without a message id', type: 'HttpError' });
+		return result as SendResult;
 	}
 
 	/** Marks a contact's message (and the earlier ones) as read: blue ticks on the contact's phone. */

@@ -127,6 +127,17 @@ describe('NetworkError', () => {
 			mayHaveBeenSent(new NetworkError({ detail: 'socket hang up', timedOut: false })),
 			mayHaveBeenSent(new NetworkError({ detail: 'connect ECONNREFUSED 157.240.0.35:443', timedOut: false })),
 		]).toEqual([true, false]);
+		// An answer that was not Meta's: a server error or a success says nothing of what Meta did; a 4xx page is a refusal.
+		expect([502, 200, 204, 404, 400, 301].map((status) => mayHaveBeenSent(GraphApiError.fromResponse(status, '<html>')))).toEqual([
+			true,
+			true,
+			true,
+			false,
+			false,
+			false,
+		]);
+		// Meta's own error envelope is Meta's refusal, whatever its status.
+		expect(mayHaveBeenSent(GraphApiError.fromResponse(500, '{"error":{"code":131000,"message":"Something went wrong"}}'))).toBe(false);
 	});
 });
 

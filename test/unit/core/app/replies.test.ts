@@ -265,7 +265,7 @@ describe('ReplyRelay', () => {
 		await w.relay.relay(reply('Hello'));
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_outcome_unknown', { reason: t('error_send_unknown') })]);
 		expect(w.notices[0].text).toBe(
-			"⚠️ WhatsApp's answer did not come through (the connection was lost, or a server on the way answered with an error): the message may have been sent. Check with the contact before sending it again.",
+			"⚠️ WhatsApp's answer did not come through (the connection was lost, or a server on the way answered in place of WhatsApp): the message may have been sent. Check with the contact before sending it again.",
 		);
 	});
 

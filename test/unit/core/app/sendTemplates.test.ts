@@ -192,6 +192,29 @@ describe('templateMessage', () => {
 	});
 });
 
+describe("templateMessage, an answer that was not Meta's", () => {
+	it("reports a 2xx without the message id (GraphClient) as a send that may have gone out, as a proxy's 502 page", async () => {
+		const log = statusCallbackLog();
+		const w = templatesWorld({ sendLog: log.sendLog });
+		w.graph.answer = (to) =>
+			to === '12025550100'
+				? new GraphApiError(200, { message: 'HTTP 200 without a message id', type: 'HttpError' })
+				: { messaging_product: 'whatsapp', messages: [{ id: 'wamid.ok' }] };
+		const answer = await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(answer.content.results).toEqual([
+			{ phoneNumber: '5511987654321', msId: 'wamid.ok' },
+			{ phoneNumber: '12025550100', error: { code: 0, message: 'api_error_send_unknown', reason: 'unknown' } },
+		]);
+		// Its status callback says so too (not Meta's refusal), in the words of an answer that did not come through.
+		expect(await log.failures()).toEqual([
+			[
+				'12025550100',
+				"WhatsApp's answer to this send did not come through (the connection was lost, or a server on the way answered in place of WhatsApp): it may have been sent. It was not sent again.",
+			],
+		]);
+	});
+});
+
 describe("templateMessage, Meta's message_status", () => {
 	it('passes on a message Meta holds or paused (marketing messages); an accepted one has none', async () => {
 		const w = templatesWorld();
@@ -454,7 +477,7 @@ describe('the status callback of a send answered by a server on the way', () => 
 		w.graph.answer = () => GraphApiError.fromResponse(502, '<html>Bad Gateway</html>');
 		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
 		const words =
-			"WhatsApp's answer to this send did not come through (the connection was lost, or a server on the way answered with an error): it may have been sent. It was not sent again.";
+			"WhatsApp's answer to this send did not come through (the connection was lost, or a server on the way answered in place of WhatsApp): it may have been sent. It was not sent again.";
 		expect(await log.failures()).toEqual([
 			['5511987654321', words],
 			['12025550100', words],

@@ -312,6 +312,25 @@ describe('GraphClient errors', () => {
 		});
 	});
 
+	it.each([
+		['an empty object', '{}'],
+		['no message', '{"messaging_product":"whatsapp","messages":[]}'],
+		['a message without its id', '{"messaging_product":"whatsapp","messages":[{"message_status":"accepted"}]}'],
+		['null', 'null'],
+	])("refuses a send's 2xx answer without the message's id (%s): not Meta's, so the message may have been sent", async (_what, body) => {
+		const error = await client(fakePort([{ status: 200, body }]))
+			.sendMessage(PHONE_NUMBER_ID, { to: '1' })
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(GraphApiError);
+		expect(error).toMatchObject({
+			graphCode: 0,
+			httpStatus: 200,
+			type: 'HttpError',
+			message: 'Graph API error 200: HTTP 200 without a message id',
+		});
+		expect(mayHaveBeenSent(error)).toBe(true);
+	});
+
 	it('refuses a 2xx answer that is not JSON', async () => {
 		await expect(client(fakePort([{ status: 200, body: '<html>' }])).getPhoneNumber(PHONE_NUMBER_ID)).rejects.toMatchObject({
 			graphCode: 0,
