@@ -170,6 +170,36 @@ describe('pacing and idempotency of templateMessage', () => {
 		expect(sent()).toEqual(numbers(3));
 	});
 
+	it('answers a campaign that may run though its store failed with its id (500 campaign_may_run): it can be looked up and cancelled, and a retry replays a 202', async () => {
+		// The database fails the campaign's "active" marker, then its removal: what was written may still run.
+		app.harness.world.persistenceFault = (_method, args) =>
+			JSON.stringify(args).includes('campaigns:active') ? new Error('MongoNetworkError') : undefined;
+		const body = request(numbers(3), { idempotencyKey: 'campaign-8', async: true });
+		const first = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		const campaignId = first.body.campaignId;
+		expect(first).toEqual({
+			status: 500,
+			body: {
+				success: false,
+				error: `The campaign ${campaignId} may not have been stored whole (the server's storage failed), and it may still run. Look it up (GET campaign?id=${campaignId}) and cancel it there if it should not run; a retry with the same idempotencyKey starts no second campaign.`,
+				code: 'campaign_may_run',
+				campaignId: expect.stringMatching(/^[0-9a-f]{16,}$/),
+			},
+		});
+		expect(app.harness.takeAppErrors()).toEqual([
+			`[error] api:templateMessage:post: campaign ${campaignId} not stored for sure, it may run: MongoNetworkError`,
+		]);
+		app.harness.world.persistenceFault = undefined;
+		const looked = await callApi(app, `campaign?id=${campaignId}`, { method: 'GET', headers: ADMIN_AUTH });
+		expect(looked).toMatchObject({ status: 200, body: { campaign: { id: campaignId, state: 'active', total: 3 } } });
+		const cancelled = await callApi(app, `campaign?id=${campaignId}`, { method: 'DELETE', headers: ADMIN_AUTH });
+		expect(cancelled).toMatchObject({ status: 200, body: { campaign: { id: campaignId, state: 'cancelled' } } });
+		const retry = await callApi(app, 'templateMessage', { body, headers: ADMIN_AUTH });
+		expect(retry).toEqual({ status: 202, body: { success: true, campaignId, replayed: true } });
+		await app.harness.scheduler.advance(60000);
+		expect(sent()).toEqual([]);
+	});
+
 	it("answers a campaign's 202 though its key's answer cannot be stored (logged): a retry replays that 202, and the campaign is sent once", async () => {
 		failAnswerWrites();
 		const body = request(numbers(3), { idempotencyKey: 'campaign-9', async: true });

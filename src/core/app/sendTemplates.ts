@@ -438,7 +438,7 @@ export class SendTemplates {
 		}
 		if (body.async)
 			return this.startCampaign(
-				{ body: { ...body, template }, number, recipients, invalid, known, userId: input.userId },
+				{ body: { ...body, template }, number, recipients, invalid, known, userId: input.userId, t: input.t },
 				reservation,
 			);
 		const batch = {
@@ -566,6 +566,7 @@ export class SendTemplates {
 			invalid: { invalidContacts?: string[] };
 			known: BatchOptions['known'];
 			userId?: string;
+			t: Translator;
 		},
 		reservation?: Reservation,
 	): Promise<TemplateMessageAnswer> {
@@ -583,10 +584,19 @@ export class SendTemplates {
 				routing: { clientReference, targetAgent, targetDepartment },
 			});
 		} catch (error) {
-			// A campaign that may run keeps the key (a retry replays its 202, never starts a second one).
-			if (error instanceof CampaignMayRun) await reservation?.interrupt(error.campaignId);
-			else await reservation?.release();
-			throw error;
+			if (!(error instanceof CampaignMayRun)) {
+				await reservation?.release();
+				throw error;
+			}
+			// A campaign that may run keeps the key (a retry replays its 202, never starts a second one),
+			// and the caller learns its id: to look it up, and cancel it if it should not run.
+			await reservation?.interrupt(error.campaignId);
+			this.ports.logger?.error(`campaign ${error.campaignId} not stored for sure, it may run: ${errorName(error.cause)}`);
+			const { campaignId } = error;
+			return {
+				status: 500,
+				content: { ...errorContent('campaign_may_run', input.t('api_error_campaign_may_run', { campaignId })), campaignId },
+			};
 		}
 		const answer = { status: 202, content: { success: true, campaignId, ...input.invalid } };
 		await this.keepAnswer(reservation, answer);

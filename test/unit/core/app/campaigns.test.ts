@@ -1165,7 +1165,7 @@ describe('templateMessage with async: true', () => {
 		expect(started).toHaveLength(1);
 	});
 
-	it('keeps the key of a campaign whose failed start may still run: a retry replays its 202 and starts nothing', async () => {
+	it('answers a campaign whose failed start may still run with its id (500), and keeps its key: a retry replays its 202 and starts nothing', async () => {
 		const started: CampaignStart[] = [];
 		const w = templatesWorld({
 			campaigns: {
@@ -1176,7 +1176,16 @@ describe('templateMessage with async: true', () => {
 			},
 		});
 		const request = { body: body({ idempotencyKey: 'k' }), roles: ['admin'], t: keys, userId: 'u1' };
-		await expect(w.service.templateMessage(request)).rejects.toBeInstanceOf(CampaignMayRun);
+		expect(await w.service.templateMessage(request)).toEqual({
+			status: 500,
+			content: {
+				success: false,
+				error: 'api_error_campaign_may_run {"campaignId":"c-9"}',
+				code: 'campaign_may_run',
+				campaignId: 'c-9',
+			},
+		});
+		expect(w.logged).toEqual(['campaign c-9 not stored for sure, it may run: MongoNetworkError']);
 		expect(w.answers.get('u1:k')).toMatchObject({ state: 'interrupted', campaignId: 'c-9' });
 		expect(await w.service.templateMessage(request)).toEqual({
 			status: 202,
