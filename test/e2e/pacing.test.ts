@@ -40,6 +40,33 @@ describe('pacing and idempotency of templateMessage', () => {
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r).includes('Template-Message'))).toEqual([]);
 	});
 
+	it("frees the number's slots a request stopped early did not use (a refusal every recipient gets, its records not written): the next request is admitted at once", async () => {
+		// 40 at 5/s take 8 s of the number's 15 s admission window. The first request's token is refused
+		// (190), which every recipient would get: it stops after one call, and its 39 other slots are free.
+		await app.harness.setSetting('send_rate_per_second', 5);
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 190 });
+		const stopped = await callApi(app, 'templateMessage', { body: request(numbers(40)), headers: ADMIN_AUTH });
+		expect(stopped.status).toBe(200);
+		expect(stopped.body.results.every((r: { error?: { code: number } }) => r.error?.code === 190)).toBe(true);
+		expect(app.sim.requestsTo('/messages')).toHaveLength(1);
+		// The second one's records cannot be written (the database fails them): none of its sends starts,
+		// none reaches the number's queue, and the request frees its 40 booked slots as it ends.
+		app.harness.world.persistenceFault = (method, args) =>
+			method === 'createWithAssociations' && JSON.stringify(args).includes('pending-sends:')
+				? new Error('MongoNetworkError')
+				: undefined;
+		const unrecorded = await callApi(app, 'templateMessage', { body: request(numbers(40, 100)), headers: ADMIN_AUTH });
+		expect(unrecorded.status).toBe(200);
+		expect(unrecorded.body.results.every((r: { error?: { reason: string } }) => r.error?.reason === 'not_started')).toBe(true);
+		expect(app.sim.requestsTo('/messages')).toHaveLength(1);
+		app.harness.world.persistenceFault = undefined;
+		app.harness.takeAppErrors();
+		// Booked until either request's slots would have ended, this one would wait 16 s: refused as too slow.
+		const next = await callApi(app, 'templateMessage', { body: request(numbers(40, 200)), headers: ADMIN_AUTH });
+		expect(next.status).toBe(200);
+		expect(sent()).toEqual(numbers(40, 200));
+	});
+
 	it('paces two concurrent requests from one number together: their sum stays at the rate, under the cap, every recipient sent once', async () => {
 		// 7/s against a cap of 10: one request alone fits; two paced each on its own would send 14/s.
 		// (30% under the cap: the simulator runs in the test's process, and on a loaded machine its event

@@ -5,7 +5,7 @@
  * in the send log (its statuses go to the Message Status Endpoint URL) and runs the processing job.
  */
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
-import { sendPaced } from '../bulk/pacer';
+import { Booking, sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
 import { AppError, GraphApiError, mayHaveBeenSent } from '../errors';
 import { SendResult } from '../graph/GraphClient';
@@ -136,6 +136,8 @@ export interface BatchOptions {
 	fromRequest?: true;
 	/** The batch key the sends carry, when the caller chose it (an idempotent request keeps it); else a new one. */
 	batch?: string;
+	/** The number's pacer admitted the batch (`admit`): each send takes its booked slot when queued. */
+	booking?: Booking;
 	/**
 	 * When the call began (the ports' clock), if before the batch: the send window counts from it, so
 	 * that the time a call spent before its sends (the template list, the idempotency key) is not
@@ -460,8 +462,9 @@ export class SendTemplates {
 	 * the sends, each accepted one told to the reservation; its answer kept, or what was sent if it fails.
 	 */
 	private async admitAndSend(batch: BatchOptions, invalid: object, reservation?: Reservation): Promise<TemplateMessageAnswer> {
+		let booking: Booking | undefined;
 		try {
-			await this.admit(batch.number, batch.recipients.length, batch.startedAt);
+			booking = await this.admit(batch.number, batch.recipients.length, batch.startedAt);
 		} catch (error) {
 			await reservation?.release();
 			throw error;
@@ -469,10 +472,13 @@ export class SendTemplates {
 		let results: RecipientResult[];
 		try {
 			const onAccepted = reservation && ((to: string, msId: string) => reservation.accepted(to, msId));
-			results = await this.sendBatch({ ...batch, onAccepted });
+			results = await this.sendBatch({ ...batch, onAccepted, booking });
 		} catch (error) {
 			await reservation?.interrupt();
 			throw error;
+		} finally {
+			// Sends that never reached the number's queue (the request stopped early) free their slots.
+			booking?.release();
 		}
 		const answer = { status: 200, content: { success: true, ...invalid, results } };
 		await this.keepAnswer(reservation, answer);
@@ -540,15 +546,17 @@ export class SendTemplates {
 	 * The number's pacer books the request's sends, or the request is refused (400) when its last
 	 * send could not start within ADMISSION_WINDOW_MS of the call's start, given the rate and the
 	 * sends already waiting from that number: the answer would outlast the engine's call timeout.
-	 * `book` false (a dry run): the same answer, nothing booked.
+	 * `book` false (a dry run): the same answer, nothing booked. Resolves with the booking (undefined
+	 * when the client is not paced), which the request's sends take their slots from.
 	 */
-	private async admit(number: ConnectedNumber, count: number, startedAt?: number, book = true): Promise<void> {
+	private async admit(number: ConnectedNumber, count: number, startedAt?: number, book = true): Promise<Booking | undefined> {
 		const graph = this.ports.graphOf(number);
-		if (!graph.admit) return;
+		if (!graph.admit) return undefined;
 		const withinMs = ADMISSION_WINDOW_MS - this.elapsedSince(startedAt);
 		// The call spent its time before the sends (Meta's template list slow to answer): not the request's size.
 		if (withinMs <= 0) throw new SendRefused('api_error_request_out_of_time');
-		if (graph.admit(number.phoneNumberId, count, withinMs, ...(book ? [] : [{ book: false }]))) return;
+		const booking = graph.admit(number.phoneNumberId, count, withinMs, ...(book ? [] : [{ book: false }]));
+		if (booking) return booking;
 		const rate = await this.ports.settings.get('sendRatePerSecond');
 		throw new SendRefused('api_error_request_too_slow', { params: { count, rate } });
 	}
@@ -734,7 +742,11 @@ export class SendTemplates {
 				graph.sendMessage(
 					number.phoneNumberId,
 					withBatchKey(whatsAppMessage({ to, content: { type: 'template', template } }), batch),
-					deadline === undefined ? { shouldStart } : { deadline, shouldStart },
+					{
+						...(deadline === undefined ? {} : { deadline }),
+						shouldStart,
+						...(options.booking ? { booking: options.booking } : {}),
+					},
 				),
 			);
 			const wamid = answer.messages?.[0]?.id;

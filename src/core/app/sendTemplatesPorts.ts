@@ -3,7 +3,7 @@
  * of the Graph API, of Rocket.Chat's rooms, agents and departments, and of persistence.
  */
 import type { CampaignStart } from './campaigns';
-import type { PaceOptions } from '../bulk/pacer';
+import type { Booking, PaceOptions } from '../bulk/pacer';
 import { SendResult } from '../graph/GraphClient';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
@@ -21,10 +21,11 @@ export interface TemplateGraph {
 	listAllTemplates<T>(wabaId: string, query: { limit?: number }): Promise<T[]>;
 	/**
 	 * Books `count` sends on the number's pacer if the last would start within `withinMs`, else
-	 * false (NumberPacer.admit); `book: false` answers the same and books nothing. Absent when the
-	 * client is not paced: every request is admitted.
+	 * undefined (NumberPacer.admit): each send given the booking (PaceOptions.booking) takes its slot
+	 * when queued, and the request releases the rest when it ends. `book: false` answers the same and
+	 * books nothing. Absent when the client is not paced: every request is admitted.
 	 */
-	admit?(phoneNumberId: string, count: number, withinMs: number, options?: { book?: boolean }): boolean;
+	admit?(phoneNumberId: string, count: number, withinMs: number, options?: { book?: boolean }): Booking | undefined;
 }
 
 /** A recipient Meta accepted, as the answer reports it. */

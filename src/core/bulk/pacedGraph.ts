@@ -7,7 +7,7 @@
  */
 import { GraphApiError } from '../errors';
 import { GraphClient, GraphClientOptions, SendResult } from '../graph/GraphClient';
-import { PaceOptions, realClock, NumberPacer, PacerRegistry } from './pacer';
+import { Booking, PaceOptions, realClock, NumberPacer, PacerRegistry } from './pacer';
 import { SEND_WINDOW_MS } from './budget';
 
 /** How a send waits for its turn (pacer.ts PaceOptions); `deadline` defaults to SEND_WINDOW_MS after the call. */
@@ -37,7 +37,7 @@ export class PacedGraphClient extends GraphClient {
 	}
 
 	/** Books `count` sends of the number if the last would start within `withinMs` (NumberPacer.admit). */
-	admit(phoneNumberId: string, count: number, withinMs: number, options: { book?: boolean } = {}): boolean {
+	admit(phoneNumberId: string, count: number, withinMs: number, options: { book?: boolean } = {}): Booking | undefined {
 		return this.pacerOf(phoneNumberId).admit(count, withinMs, options);
 	}
 

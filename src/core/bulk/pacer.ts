@@ -105,6 +105,8 @@ export interface PaceOptions {
 	deadline?: number;
 	/** Asked when the send's turn comes: false and it is not started (PacerDeadlineError). */
 	shouldStart?: () => boolean;
+	/** The request's admission (`NumberPacer.admit`): this send, queued, is no longer counted as booked. */
+	booking?: Booking;
 	/**
 	 * Part of a long stream of sends (a campaign run). If the number was idle (nothing waiting,
 	 * nothing in flight), the pace starts afresh at this send, with no catch-up burst: in a long
@@ -114,6 +116,33 @@ export interface PaceOptions {
 	 * catches up.
 	 */
 	steady?: boolean;
+}
+
+/**
+ * The sends an admitted request has not queued yet (`NumberPacer.admit`): the slots they will take
+ * count in later admissions until they are queued (then the queue counts them) or the request ends
+ * (`release`: a request stopped early, its sends not started, frees what it booked at once).
+ */
+export class Booking {
+	constructor(
+		private remaining: number,
+		private readonly held?: Set<Booking>,
+	) {}
+
+	/** Sends booked and not queued. */
+	get count(): number {
+		return this.remaining;
+	}
+
+	/** One of its sends reached the number's queue. */
+	queued(): void {
+		if (this.remaining > 0) this.remaining--;
+		if (this.remaining === 0) this.release();
+	}
+
+	release(): void {
+		this.held?.delete(this);
+	}
 }
 
 interface Ticket {
@@ -230,8 +259,8 @@ export class NumberPacer {
 	private readonly answers: Array<{ answeredAt: number; stamp: number }> = [];
 	private pumping = false;
 	private wakePump?: () => void;
-	/** Until when admitted requests have booked the number's slots (see `admit`). */
-	private bookedUntil = 0;
+	/** The admitted requests' sends not queued yet (see `admit`). */
+	private readonly bookings = new Set<Booking>();
 	/** 130429 answers seen, for figures and tests. */
 	throttled = 0;
 
@@ -261,33 +290,41 @@ export class NumberPacer {
 		return this.queue.length + this.retries.length;
 	}
 
+	/** Sends of admitted requests not queued yet. */
+	private get booked(): number {
+		let count = 0;
+		for (const booking of this.bookings) count += booking.count;
+		return count;
+	}
+
 	/**
 	 * When the last of `count` more sends would start, in ms from now, given the sends already
-	 * waiting, the slots booked by admitted requests and a pause in force.
+	 * waiting, those booked by admitted requests and not queued yet, and a pause in force.
 	 */
 	estimateMs(count: number): number {
 		const now = this.clock.now();
-		const waiting = Math.max(this.nextStart, this.pausedUntil, now) + this.backlog * this.interval;
-		const start = Math.max(waiting, this.bookedUntil);
+		const start = Math.max(this.nextStart, this.pausedUntil, now) + (this.backlog + this.booked) * this.interval;
 		return start + Math.max(0, count - 1) * this.interval - now;
 	}
 
 	/**
-	 * Books `count` sends if the last of them would start within `withinMs`; false otherwise, and
+	 * Books `count` sends if the last of them would start within `withinMs`; undefined otherwise, and
 	 * nothing is booked. Check and booking happen in one step (no await between), so two requests
-	 * admitted at once cannot both count on the same free slots. `book: false` (a dry run): the
-	 * answer only.
+	 * admitted at once cannot both count on the same free slots. Each send given the booking
+	 * (PaceOptions.booking) takes its slot from it when queued; the caller releases the rest when the
+	 * request ends. `book: false` (a dry run): the answer only (a booking that holds nothing).
 	 */
-	admit(count: number, withinMs: number, options: { book?: boolean } = {}): boolean {
-		const estimate = this.estimateMs(count);
-		if (estimate > withinMs) return false;
-		if (options.book === false) return true;
-		this.bookedUntil = this.clock.now() + estimate + this.interval;
-		return true;
+	admit(count: number, withinMs: number, options: { book?: boolean } = {}): Booking | undefined {
+		if (this.estimateMs(count) > withinMs) return undefined;
+		if (options.book === false) return new Booking(0);
+		const booking = new Booking(count, this.bookings);
+		this.bookings.add(booking);
+		return booking;
 	}
 
 	/** Runs `send` at the number's pace; a 130429 pauses the number and sends it again after the pause. */
 	async run<R>(send: () => Promise<R>, options: PaceOptions = {}): Promise<R> {
+		options.booking?.queued();
 		for (let retry = false; ; retry = true) {
 			const startedAt = await this.turn(options, retry);
 			let ok = false;

@@ -16,6 +16,7 @@ import {
 	TemplateRooms,
 } from '../../../../src/core/app/sendTemplatesPorts';
 import { GraphApiError } from '../../../../src/core/errors';
+import { Booking } from '../../../../src/core/bulk/pacer';
 import { SendResult } from '../../../../src/core/graph/GraphClient';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { Params } from '../../../../src/core/i18n/translate';
@@ -97,8 +98,9 @@ export class FakeGraph implements TemplateGraph {
 
 	/** The number's pacer admission (NumberPacer.admit); every request is admitted unless a test sets it. */
 	admission?: (phoneNumberId: string, count: number, withinMs: number, ...options: Array<{ book?: boolean }>) => boolean;
-	admit(phoneNumberId: string, count: number, withinMs: number, ...options: Array<{ book?: boolean }>): boolean {
-		return this.admission ? this.admission(phoneNumberId, count, withinMs, ...options) : true;
+	admit(phoneNumberId: string, count: number, withinMs: number, ...options: Array<{ book?: boolean }>): Booking | undefined {
+		if (this.admission && !this.admission(phoneNumberId, count, withinMs, ...options)) return undefined;
+		return new Booking(options[0]?.book === false ? 0 : count);
 	}
 
 	async listAllTemplates<T>(wabaId = ''): Promise<T[]> {

@@ -1,4 +1,5 @@
 import {
+	Booking,
 	concurrencyFor,
 	FIRST_BACKOFF_MS,
 	MAX_BACKOFF_MS,
@@ -376,20 +377,42 @@ describe('NumberPacer', () => {
 	it('admits a request only if its last send would start within the window, counting the backlog and earlier admissions', async () => {
 		const { c, pacer } = pacerAt(5);
 		const interval = 1000 / (5 * RATE_MARGIN);
-		expect(pacer.admit(250, 15000)).toBe(false); // 250 at 5/s: 50 s
+		expect(pacer.admit(250, 15000)).toBeUndefined(); // 250 at 5/s: 50 s
 		expect(pacer.estimateMs(70)).toBeCloseTo(69 * interval);
 		// A dry run's question: the same answer, nothing booked.
-		expect(pacer.admit(70, 15000, { book: false })).toBe(true);
-		expect(pacer.admit(250, 15000, { book: false })).toBe(false);
+		expect(pacer.admit(70, 15000, { book: false })).toBeInstanceOf(Booking);
+		expect(pacer.admit(250, 15000, { book: false })).toBeUndefined();
 		expect(pacer.estimateMs(70)).toBeCloseTo(69 * interval);
-		expect(pacer.admit(70, 15000)).toBe(true);
-		expect(pacer.admit(10, 15000)).toBe(false); // booked by the first
-		expect(pacer.admit(3, 15000)).toBe(true);
+		expect(pacer.admit(70, 15000)?.count).toBe(70);
+		expect(pacer.admit(10, 15000)).toBeUndefined(); // booked by the first
+		expect(pacer.admit(3, 15000)).toBeInstanceOf(Booking);
 		const other = pacerAt(5, c).pacer;
 		const waiting = Array.from({ length: 20 }, () => other.run(async () => undefined));
 		expect(other.estimateMs(1)).toBeCloseTo(20 * interval);
-		expect(other.admit(60, 15000)).toBe(false);
+		expect(other.admit(60, 15000)).toBeUndefined();
 		await c.drive(Promise.all(waiting));
+	});
+
+	it("moves a booked send into the queue's count when it is queued, and frees what a request stopped early did not queue", async () => {
+		const { c, pacer } = pacerAt(5);
+		const interval = 1000 / (5 * RATE_MARGIN);
+		const first = pacer.admit(40, 15000) as Booking;
+		expect(pacer.estimateMs(1)).toBeCloseTo(40 * interval);
+		// Ten of its sends queued: counted once (in the queue, no longer as booked).
+		const sends = Array.from({ length: 10 }, () => pacer.run(async () => undefined, { booking: first }));
+		expect(first.count).toBe(30);
+		expect(pacer.estimateMs(1)).toBeCloseTo(40 * interval);
+		// The request stops (a refusal every recipient would get): its 30 sends never queued free their slots.
+		first.release();
+		expect(pacer.estimateMs(1)).toBeCloseTo(10 * interval);
+		expect(pacer.admit(60, 15000)?.count).toBe(60);
+		await c.drive(Promise.all(sends));
+		// A booking whose every send was queued holds nothing more; a second release changes nothing.
+		const whole = pacer.admit(2, 15000) as Booking;
+		const two = [pacer.run(async () => undefined, { booking: whole }), pacer.run(async () => undefined, { booking: whole })];
+		expect(whole.count).toBe(0);
+		whole.release();
+		await c.drive(Promise.all(two));
 	});
 });
 
