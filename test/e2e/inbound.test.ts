@@ -281,11 +281,21 @@ describe('inbound messages', () => {
 			const { agent, room } = await conversation();
 			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
-			await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
+			const refused = await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
 			expect(sends()).toEqual([]);
 			expect(String(app.harness.world.notificationsFor(agent.id).pop()?.text)).toBe(
 				'⚠️ Not sent: more than 24 hours have passed since the contact last wrote, so WhatsApp only accepts a template now. Use /whatsapp send-template.',
 			);
+			// The message itself says so, for every agent who reads the room later (the delivery state's place).
+			const shown = app.harness.world.messagesIn(room.id).find((m) => m.id === refused.id)!;
+			expect(shown.text).toBe('Are you there?');
+			expect(shown.attachments).toEqual([
+				{
+					type: 'whatsapp-status:failed',
+					color: '#EC0D2A',
+					text: '⚠️ Not sent to WhatsApp: the contact last wrote more than 24 hours ago, so WhatsApp only accepts a template now (/whatsapp send-template).',
+				},
+			]);
 			await inbound('I am back');
 			await app.harness.userMessage({ user: agent, room, text: 'Welcome back' });
 			expect(sends()).toHaveLength(1);

@@ -415,7 +415,7 @@ describe('message status pipeline', () => {
 			expect(failed.map((d) => [d.body.mobileNo, d.body.ErrorDetails])).toEqual([
 				[
 					silent.body.to,
-					"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, the connection lost, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
+					"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, the connection lost, or a server on the way answering in place of WhatsApp) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).",
 				],
 			]);
 			expect(sink.deliveries.filter((d) => d.body.mobileNo === accepted.body.to).map((d) => d.body.MessageStatus)).toEqual([

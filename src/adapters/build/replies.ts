@@ -12,6 +12,7 @@ import { consumeOwnPost } from '../persistence/ownPosts';
 import { WindowStore } from '../persistence/WindowStore';
 import { messageFiles } from '../engine/newerApis';
 import { freeFormSenderOf } from './freeForm';
+import { roomDeliveryOf } from './roomDelivery';
 
 /** The reply's agent and room, with the engine's user and room (the entry builds them). */
 export interface EngineReplyAgent extends ReplyAgent {
@@ -46,6 +47,7 @@ export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence:
 		sender: await freeFormSenderOf(acc),
 		graph: await graphFactory(acc.read, acc.http),
 		graphReady: async () => (await graphBaseUrl(acc.read)).ok,
+		notSent: (message, reason) => roomDeliveryOf(acc).notSent(message, reason),
 		notify: ({ agent, room }, text) => notifyUser(acc, { user: (agent as EngineReplyAgent).engine, room: (room as EngineReplyRoom).engine, text }),
 		translatorFor: (agent) => userTranslator(acc.read, (agent as EngineReplyAgent).engine),
 		settings: appSettings(acc.read),

@@ -80,6 +80,8 @@ export interface ReplyPorts {
 	graphReady: () => Promise<boolean>;
 	/** A notice only the agent sees, in the room. */
 	notify(to: { agent: ReplyAgent; room: ReplyRoom }, text: string): Promise<void>;
+	/** The agent's message shown as not sent, for everyone in the room (RoomDelivery.notSent). */
+	notSent?(message: { roomId: string; rcMessageId: string }, reason: (t: Translator) => string): Promise<void>;
 	/** Texts in the agent's language. */
 	translatorFor(agent: ReplyAgent): Promise<Translator>;
 	settings: SettingsReader;
@@ -222,6 +224,11 @@ export class ReplyRelay {
 		const { ports } = this;
 		const { room, agent } = reply;
 		const notify = (text: string) => ports.notify({ agent, room }, text);
+		// Refused before anything went out: the agent's notice, and the message itself marked not sent.
+		const refuse = async (notice: string, reason: (t: Translator) => string) => {
+			await notify(notice);
+			if (reply.messageId) await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, reason);
+		};
 		// The template the app just posted as this agent was sent already: not again (before the window
 		// check, as the template is what the agent sends when the window is closed).
 		if (
@@ -231,12 +238,14 @@ export class ReplyRelay {
 			return;
 		const t = await ports.translatorFor(agent);
 		const number = await ports.numbers.get(room.contact.phoneNumberId);
-		if (!number) return notify(t('reply_number_gone'));
+		if (!number) return refuse(t('reply_number_gone'), (w) => w('room_reason_number_gone'));
 
 		const window = await ports.windows.get(contactKey(room.contact.phoneNumberId, room.contact.waId));
 		// The contact changed their number: the old one may be someone else's by now.
-		if (window?.movedTo) return notify(t('reply_number_changed', { number: window.movedTo.waId }));
-		if (!isWindowOpen(window?.at, ports.clock.now())) return notify(t('reply_window_closed'));
+		const movedTo = window?.movedTo?.waId;
+		if (movedTo)
+			return refuse(t('reply_number_changed', { number: movedTo }), (w) => w('room_reason_number_changed', { number: movedTo }));
+		if (!isWindowOpen(window?.at, ports.clock.now())) return refuse(t('reply_window_closed'), (w) => w('room_reason_window_closed'));
 
 		const replyTo = reply.quotedId ? await this.quotedWamid(reply.quotedId, room.id) : undefined;
 		const prefix = (await ports.settings.get('agentNamePrefix')) ? `*${(agent.name || agent.username).replace(/[*_~`]/g, '')}*:\n` : '';
@@ -245,7 +254,8 @@ export class ReplyRelay {
 		// A bare quote, with nothing of its own, has nothing WhatsApp could show.
 		if (!files.length && !body.trim()) return;
 		// A refused Graph base URL setting sends nothing: the agent is told why in words.
-		if (!(await ports.graphReady())) return notify(t('reply_failed', { reason: t('error_graph_base_url_refused') }));
+		if (!(await ports.graphReady()))
+			return refuse(t('reply_failed', { reason: t('error_graph_base_url_refused') }), (w) => w('error_graph_base_url_refused'));
 
 		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
 		// The message's state is its first send's (the one linked to it), so only that send names it.
@@ -260,12 +270,17 @@ export class ReplyRelay {
 			return sent;
 		};
 		try {
-			if (files.length) {
-				// Every file is checked before any is sent: the ones Meta would refuse are named, the others
-				// go (the text as the first one's caption), rather than some sent and the whole told as failed.
-				const checked = await Promise.all(files.map((file) => this.checkFile(file)));
-				for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
-				const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
+			// Every file is checked before any is sent: the ones Meta would refuse are named, the others
+			// go (the text as the first one's caption), rather than some sent and the whole told as failed.
+			const checked = await Promise.all(files.map((file) => this.checkFile(file)));
+			for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
+			const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
+			const refused = checked.find((c): c is { file: ReplyFile; refused: AppError } => 'refused' in c);
+			if (refused && !sendable.length && !body) {
+				// Nothing of the message can go (each file's reason told above): it is marked not sent.
+				if (reply.messageId)
+					await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, (w) => explainError(refused.refused, w).text);
+			} else if (sendable.length) {
 				parts = sendable.length;
 				for (const [i, file] of sendable.entries()) {
 					const sent = await this.sendFile(
@@ -281,7 +296,8 @@ export class ReplyRelay {
 				}
 				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
-				// Longer than Meta takes: in several messages, the first linked to the agent's (and quoting).
+				// No file (or none Meta takes: the text goes alone). Longer than Meta takes: in several
+				// messages, the first linked to the agent's (and quoting).
 				const [head, ...tail] = splitText(`${prefix}${body}`);
 				parts = 1 + tail.length;
 				wamid = await text({ ...first, text: head });

@@ -111,6 +111,27 @@ export class RoomDelivery {
 		return updated;
 	}
 
+	/**
+	 * A room message the app sent nothing of (an agent's reply it refused: the 24-hour window closed,
+	 * the number gone): shown at once as not sent, with `reason` in the workspace's language, so that
+	 * it does not look sent to anyone who reads the room later. Off with the setting, as every state.
+	 */
+	async notSent(message: { roomId: string; rcMessageId: string }, reason: (t: Translator) => string): Promise<void> {
+		if (!(await this.ports.settings.get('roomDeliveryState'))) return;
+		const t = await this.ports.translator();
+		try {
+			await this.ports.messages.show(
+				{ ...message, state: 'failed', text: t('room_state_not_sent', { reason: reason(t) }) },
+				() => false,
+			);
+		} catch (error) {
+			// The agent was told in a notice already; a room message that cannot change is only logged.
+			this.ports.logger?.warn(
+				`room delivery state: message ${message.rcMessageId} not marked not sent: ${error instanceof Error ? error.message : 'error'}`,
+			);
+		}
+	}
+
 	private words(entry: Due, t: Translator): string {
 		if (entry.state !== 'failed') return t(STATE_KEYS[entry.state]);
 		const code = entry.code ?? 0;

@@ -127,6 +127,8 @@ export class Booking {
 	constructor(
 		private remaining: number,
 		private readonly held?: Set<Booking>,
+		/** Clock ms after which it holds nothing: its sends could not start any more (a request stuck before them). */
+		readonly until = Infinity,
 	) {}
 
 	/** Sends booked and not queued. */
@@ -290,10 +292,14 @@ export class NumberPacer {
 		return this.queue.length + this.retries.length;
 	}
 
-	/** Sends of admitted requests not queued yet. */
+	/** Sends of admitted requests not queued yet (a booking past its time is dropped). */
 	private get booked(): number {
+		const now = this.clock.now();
 		let count = 0;
-		for (const booking of this.bookings) count += booking.count;
+		for (const booking of this.bookings) {
+			if (booking.until < now) booking.release();
+			else count += booking.count;
+		}
 		return count;
 	}
 
@@ -312,12 +318,13 @@ export class NumberPacer {
 	 * nothing is booked. Check and booking happen in one step (no await between), so two requests
 	 * admitted at once cannot both count on the same free slots. Each send given the booking
 	 * (PaceOptions.booking) takes its slot from it when queued; the caller releases the rest when the
-	 * request ends. `book: false` (a dry run): the answer only (a booking that holds nothing).
+	 * request ends; it holds nothing after `withinMs` (a request stuck before its sends frees them).
+	 * `book: false` (a dry run): the answer only (a booking that holds nothing).
 	 */
 	admit(count: number, withinMs: number, options: { book?: boolean } = {}): Booking | undefined {
 		if (this.estimateMs(count) > withinMs) return undefined;
 		if (options.book === false) return new Booking(0);
-		const booking = new Booking(count, this.bookings);
+		const booking = new Booking(count, this.bookings, this.clock.now() + withinMs);
 		this.bookings.add(booking);
 		return booking;
 	}

@@ -366,7 +366,11 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 const offerExpires = (template: MetaTemplate): boolean =>
 	componentOf(template, 'LIMITED_TIME_OFFER')?.limited_time_offer?.has_expiration === true;
 
-/** LTO and carousel components: only on templates that have them; their inner shape is left to Meta. */
+/**
+ * LTO and carousel components: only on templates that have them. A carousel's cards are left to
+ * Meta; an offer's one parameter is checked, its expiration in milliseconds (required when the
+ * template's offer shows one).
+ */
 function checkOther(type: string, c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	if (type === 'footer') return { key: 'api_error_component_unexpected', params: { path, component: 'footer' } };
 	const own = type === 'carousel' ? 'CAROUSEL' : 'LIMITED_TIME_OFFER';
@@ -383,7 +387,7 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 		params.length === 1 && isObject(params[0]) && params[0].type === 'limited_time_offer' ? params[0].limited_time_offer : undefined;
 	if (!isObject(offer)) return field(`${path}.parameters`, phrase('expected_lto'));
 	const given = offer.expiration_time_ms;
-	const expiration = typeof given === 'string' && /^\d{1,16}$/.test(given) ? Number(given) : given;
+	const expiration = typeof given === 'string' && /^[1-9]\d{12,14}$/.test(given) ? Number(given) : given;
 	if (
 		(given !== undefined || expires) &&
 		!(
@@ -451,7 +455,8 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
  * The components as they go to Meta, once checkSendComponents accepted them: it reads a component's
  * `type` and a button's `sub_type` in any case and a button's `index` as `"0"`..`"9"` or 0..9, while
  * Meta's spec (TemplateComponent, ButtonComponent) lists the types and sub_types in lower case only
- * and types the index a string. So those three are sent that way; everything else exactly as given
+ * and types the index a string. So those three are sent that way, and an offer's expiration given as
+ * digits as a number (Meta's limited-time-offer page: a UNIX timestamp in milliseconds); everything else exactly as given
  * (the parameters' own `type` is checked exactly, in lower case, so it is already so).
  */
 export function sendableComponents<C extends Record<string, unknown>>(components: C[]): C[] {
@@ -464,6 +469,14 @@ export function sendableComponents<C extends Record<string, unknown>>(components
 			const index = buttonIndex(c.index);
 			if (index !== undefined) out.index = String(index);
 		}
+		// An offer's expiration given as digits goes as the number Meta's table types it (the modal's too).
+		if (type === 'limited_time_offer' && Array.isArray(c.parameters))
+			out.parameters = c.parameters.map((p: unknown) => {
+				const offer = isObject(p) ? p.limited_time_offer : undefined;
+				return isObject(offer) && typeof offer.expiration_time_ms === 'string' && /^\d+$/.test(offer.expiration_time_ms)
+					? { ...(p as Json), limited_time_offer: { ...offer, expiration_time_ms: Number(offer.expiration_time_ms) } }
+					: p;
+			});
 		return out as C;
 	});
 }

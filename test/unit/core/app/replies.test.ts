@@ -36,6 +36,8 @@ async function world(
 	const windows = new MemoryWindows();
 	await windows.put(TOKEN, { at: options.lastInbound ?? T0 - 1000 });
 	const notices: Array<{ to: string; room: string; text: string }> = [];
+	/** Messages marked not sent (RoomDelivery.notSent), with their reason in English. */
+	const notSent: Array<{ roomId: string; rcMessageId: string; reason: string }> = [];
 	const own = [...(options.ownPosts ?? [])];
 	const uploads = new Map<string, { type: string; size: number; bytes: Uint8Array }>();
 	const ports: ReplyPorts = {
@@ -58,11 +60,12 @@ async function world(
 		graph: send.graph,
 		graphReady: async () => options.graphReady ?? true,
 		notify: async ({ agent, room }, text) => void notices.push({ to: agent.username, room: room.id, text }),
+		notSent: async (message, reason) => void notSent.push({ ...message, reason: reason(t) }),
 		translatorFor: async () => t,
 		settings: settingsOf(options.settings),
 		clock,
 	};
-	return { ...send, relay: new ReplyRelay(ports), messages, windows, notices, uploads };
+	return { ...send, relay: new ReplyRelay(ports), messages, windows, notices, notSent, uploads };
 }
 
 describe('ReplyRelay', () => {
@@ -93,13 +96,27 @@ describe('ReplyRelay', () => {
 		await w.relay.relay(reply('Hello'));
 		expect(w.requests).toEqual([]);
 		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t('reply_number_changed', { number: '5511911112222' }) }]);
+		expect(w.notSent).toEqual([
+			{ roomId: 'r1', rcMessageId: 'rc1', reason: t('room_reason_number_changed', { number: '5511911112222' }) },
+		]);
 	});
 
-	it('tells the agent, and sends nothing, once the window is closed', async () => {
+	it('tells the agent, sends nothing, and marks the message not sent for the room, once the window is closed', async () => {
 		const w = await world({ lastInbound: T0 - WINDOW_MS - 1 });
 		await w.relay.relay(reply('Hello'));
 		expect(w.requests).toEqual([]);
 		expect(w.notices).toEqual([{ to: 'ana', room: 'r1', text: t('reply_window_closed') }]);
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: t('room_reason_window_closed') }]);
+	});
+
+	it('marks the message not sent when its number is gone or the Graph API base URL is refused', async () => {
+		const gone = await world();
+		await gone.relay.relay(reply('Hello', { room: { ...ROOM, contact: { ...ROOM.contact, phoneNumberId: 'other' } } }));
+		expect(gone.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: t('room_reason_number_gone') }]);
+		const refused = await world({ graphReady: false });
+		await refused.relay.relay(reply('Hello'));
+		expect(refused.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: t('error_graph_base_url_refused') }]);
+		expect([...gone.requests, ...refused.requests]).toEqual([]);
 	});
 
 	it('does not send again the template the app posted as the agent', async () => {
@@ -197,16 +214,25 @@ describe('ReplyRelay', () => {
 		expect(w.sendLog.records.map((r) => r.message.rcMessageId)).toEqual(['rc1', undefined]);
 	});
 
-	it('tells the agent why a file was refused, and sends nothing of it', async () => {
+	it('tells the agent why a file was refused, sends nothing of it, and marks the message not sent', async () => {
 		const w = await world();
 		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
 		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'setup.exe' }] }));
 		expect(w.requests).toEqual([]);
-		expect(w.notices.map((n) => n.text)).toEqual([
-			t('reply_failed', {
-				reason: t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }),
-			}),
-		]);
+		const reason = t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' });
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason })]);
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason }]);
+	});
+
+	it("sends the agent's text alone when Meta takes none of the message's files (each refusal told), linked to the message", async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
+		await w.relay.relay(reply('See the attached installer', { files: [{ id: 'f1', name: 'setup.exe' }] }));
+		expect(w.sent().map((m) => [m.type, m.text])).toEqual([['text', { body: 'See the attached installer', preview_url: false }]]);
+		expect(w.notices).toHaveLength(1);
+		expect(w.notSent).toEqual([]);
+		const wamid = w.sendLog.records[0].message.wamid as string;
+		expect(await w.messages.linkOfWamid(wamid)).toMatchObject({ rcMessageId: 'rc1' });
 	});
 
 	it('checks every file first: sends the ones Meta takes (the text on the first), names the refused one, and links what went out', async () => {

@@ -186,4 +186,24 @@ describe('RoomDelivery', () => {
 		expect(f.room.updates.map((u) => u.rcMessageId)).toEqual(['rc-wamid.B']);
 		expect(f.warnings).toEqual(['room delivery state: message rc-wamid.A not updated: message bridge down']);
 	});
+
+	it('marks a message the app sent nothing of as not sent, over any state, in the workspace language; nothing with the setting off; a failure logged', async () => {
+		const f = await fakes();
+		f.room.shown.set('rc9', 'read');
+		await f.run().roomStates.notSent({ roomId: 'r1', rcMessageId: 'rc9' }, (t) => t('room_reason_window_closed'));
+		expect(f.room.updates).toEqual([
+			{
+				roomId: 'r1',
+				rcMessageId: 'rc9',
+				state: 'failed',
+				text: '⚠️ Not sent to WhatsApp: the contact last wrote more than 24 hours ago, so WhatsApp only accepts a template now (/whatsapp send-template).',
+			},
+		]);
+		f.room.failFor.add('rc10');
+		await f.run().roomStates.notSent({ roomId: 'r1', rcMessageId: 'rc10' }, (t) => t('room_reason_number_gone'));
+		expect(f.warnings).toEqual(['room delivery state: message rc10 not marked not sent: message bridge down']);
+		const off = await fakes({ setting: false });
+		await off.run().roomStates.notSent({ roomId: 'r1', rcMessageId: 'rc9' }, (t) => t('room_reason_window_closed'));
+		expect([off.room.updates, off.translations()]).toEqual([[], 0]);
+	});
 });

@@ -2,7 +2,7 @@ import { explainError } from '../../../../src/core/app/explain';
 import { matchNumber, SendRefused, splitRecipients } from '../../../../src/core/app/sendTemplates';
 import { SendTemplatesPorts } from '../../../../src/core/app/sendTemplatesPorts';
 import { SEND_WINDOW_MS } from '../../../../src/core/bulk/budget';
-import { PacerDeadlineError } from '../../../../src/core/bulk/pacer';
+import { Booking, PacerDeadlineError } from '../../../../src/core/bulk/pacer';
 import { AppError, GraphApiError, NetworkError, SendNotRecorded } from '../../../../src/core/errors';
 import { translator } from '../../../../src/core/i18n/translate';
 import { readCache } from '../../../../src/core/templates/catalog';
@@ -346,6 +346,28 @@ describe("templateMessage, the request's deadline", () => {
 		expect(first).toBe(second);
 		expect(first).toBeGreaterThanOrEqual(before + SEND_WINDOW_MS);
 		expect(first).toBeLessThanOrEqual(after + SEND_WINDOW_MS);
+	});
+
+	it("gives every send the request's booking on the number's pacer (each takes its slot from it when queued), and releases it at the end", async () => {
+		const w = templatesWorld();
+		const bookings: Array<{ booking: Booking; released: boolean }> = [];
+		const admit = w.graph.admit.bind(w.graph);
+		w.graph.admit = (...args) => {
+			const entry = { booking: admit(...args) as Booking, released: false };
+			const release = entry.booking.release.bind(entry.booking);
+			entry.booking.release = () => {
+				entry.released = true;
+				release();
+			};
+			bookings.push(entry);
+			return entry.booking;
+		};
+		await w.service.templateMessage({ body: body(), roles: manager, t: keys });
+		expect(bookings).toHaveLength(1);
+		const given = w.graph.options.map((o) => (o as { booking?: Booking } | undefined)?.booking);
+		expect(given).toHaveLength(2);
+		expect(given.every((b) => b === bookings[0].booking)).toBe(true);
+		expect(bookings[0].released).toBe(true);
 	});
 });
 

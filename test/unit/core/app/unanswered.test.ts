@@ -31,7 +31,7 @@ const T0 = 1_750_000_000_000;
 const OUTCOME_STOPPED =
 	"Outcome unknown: the app did not get WhatsApp's answer to this send (the send was interrupted, WhatsApp did not answer in time, the connection was lost, or a server on the way answered in place of WhatsApp) and no status of it came from WhatsApp within an hour. It was not sent again (it may or may not have reached WhatsApp).";
 const OUTCOME_UNKNOWN =
-	"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, the connection lost, or an error from a server on the way) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).";
+	"Outcome unknown: WhatsApp's answer to this send did not come through (no answer in time, the connection lost, or a server on the way answering in place of WhatsApp) and no status of it came from WhatsApp within 10 minutes. It was not sent again (it may or may not have reached WhatsApp).";
 const timedOut = () => new NetworkError({ detail: 'no answer in 10 s', timedOut: true });
 
 function world(options: { later?: 'none' | 'failing' } = {}) {

@@ -414,6 +414,17 @@ describe('NumberPacer', () => {
 		whole.release();
 		await c.drive(Promise.all(two));
 	});
+
+	it('drops a booking whose sends were never queued nor released once its admission window is over (a request stuck before its sends)', async () => {
+		const { c, pacer } = pacerAt(5);
+		const interval = 1000 / (5 * RATE_MARGIN);
+		const stuck = pacer.admit(60, 15000) as Booking;
+		expect(pacer.admit(60, 15000)).toBeUndefined();
+		await c.drive(c.sleep(15001));
+		expect(pacer.estimateMs(60)).toBeCloseTo(59 * interval);
+		expect(pacer.admit(60, 15000)?.count).toBe(60);
+		expect(stuck.count).toBe(60);
+	});
 });
 
 describe('PacerRegistry', () => {

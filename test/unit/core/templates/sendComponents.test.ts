@@ -326,13 +326,19 @@ describe('checkSendComponents: components', () => {
 			[image(), body(text('a'), text('b')), offer(1767225600), ...ltoButtons()],
 			field(
 				'template.components[2].parameters[0].limited_time_offer.expiration_time_ms',
-				"the offer's expiration as a UNIX timestamp in milliseconds (13 digits, such as 1767225600000)",
+				"the offer's expiration as a UNIX timestamp in milliseconds (such as 1767225600000)",
 			),
 		],
 		[
 			'an offer expiration that is not a number',
 			lto,
 			[image(), body(text('a'), text('b')), offer('soon'), ...ltoButtons()],
+			field('template.components[2].parameters[0].limited_time_offer.expiration_time_ms'),
+		],
+		[
+			'an offer expiration in digits with leading zeros (the modal refuses them too)',
+			lto,
+			[image(), body(text('a'), text('b')), offer('0001767225600000'), ...ltoButtons()],
 			field('template.components[2].parameters[0].limited_time_offer.expiration_time_ms'),
 		],
 		[
@@ -914,5 +920,12 @@ describe('sendableComponents: what goes to Meta once checked', () => {
 			{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
 			{ type: 'carousel', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }] },
 		]);
+	});
+
+	it('sends an offer expiration given as digits as the number Meta types it', () => {
+		const given = [image(), body(text('a'), text('b')), offer('1767225600000'), ...ltoButtons()];
+		expect(check(lto, given)).toBeUndefined();
+		expect(sendableComponents(given)[2]).toEqual(offer(1767225600000));
+		expect(allSpecErrors(send(lto, sendableComponents(given)))).toEqual([]);
 	});
 });
