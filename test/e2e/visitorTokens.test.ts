@@ -23,8 +23,8 @@ describe("contacts' visitor tokens", () => {
 	});
 	afterEach(() => stopChecked(app));
 
-	async function inbound(text: string) {
-		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name: 'Carla', message: text });
+	async function inbound(text: string, name = 'Carla') {
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name, message: text });
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		await app.harness.settled();
@@ -96,6 +96,21 @@ describe("contacts' visitor tokens", () => {
 		Object.assign(app.harness.world.visitors.get(visitor.id)!, { name: 'Carla Souza (ACME)' });
 		await inbound('Me again');
 		expect(app.harness.world.visitors.get(visitor.id)).toMatchObject({ name: 'Carla Souza (ACME)' });
+	});
+
+	it('follows the contact when they change their WhatsApp name, each time, until an agent names the visitor', async () => {
+		await inbound('Hi, it is Carla');
+		const [visitor] = [...app.harness.world.visitors.values()];
+		expect(visitor).toMatchObject({ name: 'Carla', token: contactVisitorToken(app, CARLA) });
+		await inbound('New profile name', 'Carla S.');
+		expect(app.harness.world.visitors.get(visitor.id as string)).toMatchObject({ name: 'Carla S.' });
+		await inbound('And again', 'Carla Souza');
+		expect(app.harness.world.visitors.get(visitor.id as string)).toMatchObject({ name: 'Carla Souza' });
+		expect(app.harness.world.visitors.size).toBe(1);
+
+		Object.assign(app.harness.world.visitors.get(visitor.id as string)!, { name: 'Carla Souza (ACME)' });
+		await inbound('Back to short', 'Carla');
+		expect(app.harness.world.visitors.get(visitor.id as string)).toMatchObject({ name: 'Carla Souza (ACME)' });
 	});
 
 	it('after an update from a version before: keeps the conversation open then, and gives the contact a visitor of their own (keyed, no phone) for the next', async () => {

@@ -6,6 +6,7 @@
  */
 import { IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ILivechatRoom, IVisitor } from '@rocket.chat/apps-engine/definition/livechat';
+import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
 import { IRoom, RoomType } from '@rocket.chat/apps-engine/definition/rooms';
 import { IUser } from '@rocket.chat/apps-engine/definition/users';
 
@@ -28,6 +29,7 @@ import {
 	visitorToken,
 } from '../../core/app/visitorTokens';
 import { formatE164 } from '../../core/phone';
+import { Records } from '../persistence/records';
 import { visitorTokenKey } from '../persistence/VisitorTokenKeys';
 
 export { contactUsername };
@@ -104,6 +106,9 @@ async function orInvalidDepartment<T>(call: () => Promise<T>): Promise<T> {
 const openedBeforeKey = (room: IRoom, key: TokenKey | undefined) =>
 	!key || (room.createdAt !== undefined && new Date(room.createdAt).getTime() < key.createdAt);
 
+/** The WhatsApp name the app gave a contact's visitor, by the visitor's token. */
+const whatsAppNameRecord = (token: string) => [new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `whatsapp-name:${token}`)];
+
 export class RocketChatConversations implements Conversations {
 	constructor(private readonly acc: ConversationAccessors) {}
 
@@ -128,11 +133,16 @@ export class RocketChatConversations implements Conversations {
 		const creator = this.acc.modify.getCreator().getLivechatCreator();
 		const existing = (await livechat.getLivechatVisitorByToken(token)) ?? (await this.legacyConversation(spec, key))?.visitor;
 		if (existing) {
-			// Named by their phone number (reached first by a template), the contact's WhatsApp name
-			// replaces it; a name an agent gave is kept. Only the token and the name go: registerGuest
-			// checks a department it is given, and the visitor's may have been deleted since.
-			if (!spec.name || existing.name === spec.name || existing.name !== formatE164(spec.waId)) return visitorOf(existing);
-			return visitorOf((await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor)) ?? existing);
+			// The contact's WhatsApp name replaces the name the app gave: their number (a template reached
+			// them first) or their WhatsApp name before (they changed it); a name an agent gave is kept.
+			// Only the token and the name go: registerGuest checks a department it is given, and the
+			// visitor's may have been deleted since.
+			if (!spec.name || existing.name === spec.name) return visitorOf(existing);
+			const given = existing.name === formatE164(spec.waId) || existing.name === (await this.whatsAppName(existing.token));
+			if (!given) return visitorOf(existing);
+			const renamed = await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor);
+			await this.keepWhatsAppName(existing.token, spec.name);
+			return visitorOf(renamed ?? existing);
 		}
 		const created = await orInvalidDepartment(() =>
 			creator.createAndReturnVisitor({
@@ -143,7 +153,26 @@ export class RocketChatConversations implements Conversations {
 			} as IVisitor),
 		);
 		if (!created) throw new Error('the visitor could not be created');
+		if (spec.name) await this.keepWhatsAppName(created.token, spec.name);
 		return visitorOf(created);
+	}
+
+	/** The WhatsApp name the app last gave the visitor (a record of the app's, by visitor token). */
+	private async whatsAppName(token: string): Promise<string | undefined> {
+		const [record] = (await this.acc.read.getPersistenceReader().readByAssociations(whatsAppNameRecord(token))) as Array<{
+			name?: string;
+		}>;
+		return record?.name;
+	}
+
+	/**
+	 * Remembers the name given, so that the contact's next WhatsApp name replaces it and not an
+	 * agent's. Best effort: a write that fails leaves the visitor named, and only a later change unapplied.
+	 */
+	private async keepWhatsAppName(token: string, name: string): Promise<void> {
+		await new Records(this.acc.read.getPersistenceReader(), this.acc.persistence)
+			.put(whatsAppNameRecord(token), { name })
+			.catch(() => undefined);
 	}
 
 	async moveVisitor(visitor: Visitor, department: string): Promise<Visitor> {
