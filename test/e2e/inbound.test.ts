@@ -137,6 +137,28 @@ describe('inbound messages', () => {
 		]);
 	});
 
+	it("posts a contact's messages in the order they were written (Meta's timestamps) when Meta's webhooks come out of order", async () => {
+		const at = (secondsAgo: number) => String(Math.floor(Date.now() / 1000) - secondsAgo);
+		// Meta's retry of the first message's webhook comes after the webhook of the second (both stored before the run).
+		for (const [body, secondsAgo] of [
+			['second', 5],
+			['first', 30],
+			['third', 2],
+		] as const) {
+			const res = await app.sim.deliverInboundMessage({
+				phoneNumberId: NUMBER.phoneNumberId,
+				from: '5511987654321',
+				name: 'Carla',
+				message: { type: 'text', text: { body }, timestamp: at(secondsAgo) },
+			});
+			expect(res.status).toBe(200);
+		}
+		await app.harness.scheduler.runDue();
+		await app.harness.settled();
+		const [room] = livechatRooms();
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual(['first', 'second', 'third']);
+	});
+
 	it('keeps one room per contact, drops duplicate deliveries, and starts a new room after a close', async () => {
 		const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
 			from: '5511987654321',

@@ -85,6 +85,12 @@ export interface InboxEntry {
 	 */
 	scope?: WebhookScope;
 	receivedAt: number;
+	/**
+	 * The earliest Meta `timestamp` (ms) of the contacts' messages it holds (`messagesAtOf`), if any:
+	 * entries are handled in that order (`orderAt`), so that a contact's messages are posted as they
+	 * were written when Meta's webhooks come out of order (a retry of an older one after a newer one).
+	 */
+	messagesAt?: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
 	/** A contact's messages that failed (retried until MESSAGE_RETRY_HORIZON_MS after): since the first failure. */
@@ -233,7 +239,11 @@ export async function acceptWebhook(
 	if (skipped.length) ports.refusals.refuse('skipped-parts', describeSkipped(skipped));
 	if (!events.length) return 0;
 	const now = ports.clock.now();
-	await ports.inbox.add({ id: newId(), appId: webhook.appId, events, scope, receivedAt: now }, { now });
+	const messagesAt = messagesAtOf(events);
+	await ports.inbox.add(
+		{ id: newId(), appId: webhook.appId, events, scope, receivedAt: now, ...(messagesAt === undefined ? {} : { messagesAt }) },
+		{ now },
+	);
 	if (!ports.processing?.join()) await ports.jobs.processSoon();
 	return events.length;
 }
@@ -619,8 +629,26 @@ function handlingOrder(a: InboxHead, b: InboxHead): number {
 	// later ones (kept behind it): those are never in such an entry, nor in one a run's budget cut
 	// (its events of a contact that waits or is behind go with the contact's).
 	const first = (head: InboxHead) => (head.failingSince !== undefined ? 0 : head.waitingSince !== undefined ? 1 : 2);
-	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || a.receivedAt - b.receivedAt || first(a) - first(b);
+	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || orderAt(a) - orderAt(b) || a.receivedAt - b.receivedAt || first(a) - first(b);
 }
+
+/** The earliest Meta `timestamp` (seconds, as ms) of the contacts' messages among `events`, if any. */
+export function messagesAtOf(events: WebhookEvent[]): number | undefined {
+	let at: number | undefined;
+	for (const event of events) {
+		if (event.kind !== 'message') continue;
+		const ms = Number(event.timestamp) * 1000;
+		if (Number.isFinite(ms) && ms > 0 && (at === undefined || ms < at)) at = ms;
+	}
+	return at;
+}
+
+/**
+ * Where an entry comes in the handling order: when its contacts' first message was written (Meta's
+ * time), else when it was received. Meta's timestamps count seconds: messages of one second keep
+ * the order their webhooks came in.
+ */
+const orderAt = (head: InboxHead): number => head.messagesAt ?? head.receivedAt;
 
 /**
  * The processing runs a runtime asked for held statuses (module state of the adapter, like RunGate):
@@ -897,8 +925,8 @@ interface Blocked {
  * from the run's own failures.
  */
 class Blockers {
-	/** By contact: the earliest such entry's `receivedAt` (-Infinity for the run's own), and what its messages wait behind. */
-	private readonly byContact = new Map<string, Blocked & { receivedAt: number }>();
+	/** By contact: the earliest such entry's place in the order (`orderAt`; -Infinity for the run's own), and what its messages wait behind. */
+	private readonly byContact = new Map<string, Blocked & { at: number }>();
 
 	static of(heads: InboxHead[], now: number): Blockers {
 		const blockers = new Blockers();
@@ -913,29 +941,30 @@ class Blockers {
 	/** The contacts `head` holds messages of wait behind it until `until`. */
 	holdFor(head: InboxHead, until: number): void {
 		const since = head.failingSince ?? head.blockedSince ?? head.receivedAt;
+		const at = orderAt(head);
 		for (const contact of head.contacts ?? []) {
 			const known = this.byContact.get(contact);
-			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until, since });
+			if (!known || at < known.at) this.byContact.set(contact, { at, until, since });
 		}
 	}
 
 	/** The contact's message failed in this run (failing since `since`): its later ones wait until it is tried again. */
 	fail(contact: string, until: number, since: number): void {
-		this.byContact.set(contact, { receivedAt: -Infinity, until, since });
+		this.byContact.set(contact, { at: -Infinity, until, since });
 	}
 
 	/** Whether the messages of `contact` in `head` wait. */
 	blocks(contact: string, head: InboxHead): boolean {
 		const known = this.byContact.get(contact);
-		return !!known && known.receivedAt <= head.receivedAt;
+		return !!known && known.at <= orderAt(head);
 	}
 
 	/** What a message of `contact` in `entry` waits behind, if it must. */
 	wait(contact: string, entry: InboxEntry): Blocked | undefined {
 		const known = this.byContact.get(contact);
-		if (!known || known.receivedAt > entry.receivedAt) return undefined;
-		// Once one waits, the contact's others after it wait too, even in an entry received earlier than its blocker.
-		this.byContact.set(contact, { ...known, receivedAt: -Infinity });
+		if (!known || known.at > orderAt(entry)) return undefined;
+		// Once one waits, the contact's others after it wait too, even in an entry ordered before its blocker.
+		this.byContact.set(contact, { ...known, at: -Infinity });
 		return { until: known.until, since: known.since };
 	}
 }
@@ -978,7 +1007,16 @@ async function keepApart(
 	fields: (now: number) => Partial<InboxEntry>,
 ): Promise<void> {
 	const now = ports.clock.now();
-	const kept = { id: newId(), appId: entry.appId, events, scope: entry.scope, receivedAt: entry.receivedAt, ...fields(now) };
+	const messagesAt = messagesAtOf(events);
+	const kept = {
+		id: newId(),
+		appId: entry.appId,
+		events,
+		scope: entry.scope,
+		receivedAt: entry.receivedAt,
+		...(messagesAt === undefined ? {} : { messagesAt }),
+		...fields(now),
+	};
 	await ports.inbox.add(kept, { now });
 }
 

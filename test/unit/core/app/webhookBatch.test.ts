@@ -8,6 +8,7 @@ import { MemoryRoundClaims } from '../../../../src/core/app/roundClaims';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import {
 	acceptWebhook,
+	messagesAtOf,
 	BatchResult,
 	InboxEntry,
 	InboxHead,
@@ -362,6 +363,81 @@ describe('processWebhooks', () => {
 		// From the fifth attempt on, the handler is told to post what it can (the text without its media, say).
 		expect(f.calls).toEqual(['inbound app-1 wamid.BAD final']);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("handles a contact's messages in the order Meta wrote them (its timestamps) when their webhooks came out of order", async () => {
+		const f = fakes();
+		const CARLA = '5511900000001';
+		/** A webhook of Carla's messages, each [wamid, Meta's timestamp in seconds]. */
+		const inbound = (...messages: Array<[string, number]>) => ({
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: 'waba-1',
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: { display_phone_number: '1555', phone_number_id: 'pn-1' },
+								contacts: [{ profile: { name: 'Carla' }, wa_id: CARLA }],
+								messages: messages.map(([id, at]) => ({
+									from: CARLA,
+									id,
+									timestamp: String(at),
+									type: 'text',
+									text: { body: id },
+								})),
+							},
+						},
+					],
+				},
+			],
+		});
+		const accept = (payload: object) =>
+			acceptWebhook({ ...f.ports, jobs: { processSoon: async () => undefined } }, { payload, scope: SCOPE, appId: 'app-1' });
+		const t = T0 / 1000;
+		// Meta's retry of the first webhook comes after the second one.
+		await accept(inbound(['wamid.3', t + 7], ['wamid.4', t + 9]));
+		f.advance(1000);
+		await accept(inbound(['wamid.1', t + 2], ['wamid.2', t + 5]));
+		f.advance(1000);
+		await accept(inbound(['wamid.5', t + 9]));
+		expect((await f.inbox.all()).map((e) => e.messagesAt)).toEqual([T0 + 7000, T0 + 2000, T0 + 9000]);
+		await f.run();
+		// By each webhook's first message (within a webhook, as Meta lists them); one second's, as they came.
+		expect(f.calls).toEqual([
+			'inbound app-1 wamid.1',
+			'inbound app-1 wamid.2',
+			'inbound app-1 wamid.3',
+			'inbound app-1 wamid.4',
+			'inbound app-1 wamid.5',
+		]);
+		expect(messagesAtOf([status('wamid.S')])).toBeUndefined();
+		expect(messagesAtOf([message('wamid.X', CARLA, { timestamp: 'soon' }), message('wamid.Y', CARLA, { timestamp: '12' })])).toBe(
+			12000,
+		);
+	});
+
+	it("holds a contact's later messages behind an earlier one that failed by Meta's time: an earlier-written message that came later goes first", async () => {
+		const f = fakes();
+		const CARLA = '5511900000001';
+		const t = T0 / 1000;
+		f.failWith.set('wamid.5', new Error('room not opened'));
+		await f.store([message('wamid.5', CARLA, { timestamp: String(t + 5) })], { messagesAt: T0 + 5000 });
+		await f.run();
+		f.failWith.clear();
+		f.calls.length = 0;
+		// Not due yet: a message written before it is posted; one written after waits behind it.
+		f.advance(1000);
+		await f.store([message('wamid.3', CARLA, { timestamp: String(t + 3) })], { messagesAt: T0 + 3000 });
+		await f.store([message('wamid.7', CARLA, { timestamp: String(t + 7) })], { messagesAt: T0 + 7000 });
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.3']);
+		f.advance(30000);
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.5', 'inbound app-1 wamid.7']);
 	});
 
 	it("holds a contact's later messages behind one that failed, in order, without attempts of their own; other contacts go on", async () => {
