@@ -104,6 +104,33 @@ describe('message status pipeline', () => {
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id === 'processing-round'))).toEqual([]);
 	});
 
+	it("while another instance's run keeps this one's off, webhooks stored here ask for no run of their own: the run a second later takes them", async () => {
+		const [result] = await send(['5511987654321']);
+		const ended = otherInstanceRound('processing');
+		await meta([{ wamid: result.msId!, status: 'sent', recipient: '5511987654321' }]);
+		const processing = () =>
+			app.harness.scheduler.jobs.filter((job) => job.processorId.startsWith('process-webhooks') && !job.intervalMs);
+		// The run that left asked for one a second later.
+		expect(processing()).toHaveLength(1);
+		for (const status of ['delivered', 'read']) {
+			const res = await app.sim.deliverRaw(
+				app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: result.msId!, status, recipient: '5511987654321' }]),
+				NUMBER.appSecret,
+			);
+			expect(res.status).toBe(200);
+		}
+		// Before: one more run asked for at once per webhook.
+		expect(processing()).toHaveLength(1);
+		ended();
+		await app.harness.scheduler.advance(1000);
+		expect(sink.statuses()).toEqual([
+			`${result.msId}:queued`,
+			`${result.msId}:sent`,
+			`${result.msId}:delivered`,
+			`${result.msId}:read`,
+		]);
+	});
+
 	it("leaves delivery to another instance's round under way (its claim in the shared storage), and delivers a second after it ends: nothing POSTed twice", async () => {
 		const ended = otherInstanceRound('delivery');
 		const [result] = await send(['5511987654321']);

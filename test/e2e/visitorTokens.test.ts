@@ -23,8 +23,12 @@ describe("contacts' visitor tokens", () => {
 	});
 	afterEach(() => stopChecked(app));
 
-	async function inbound(text: string, name = 'Carla') {
-		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name, message: text });
+	async function inbound(text: string, name = 'Carla', secondsAgo?: number) {
+		const message =
+			secondsAgo === undefined
+				? text
+				: { type: 'text', text: { body: text }, timestamp: String(Math.floor(Date.now() / 1000) - secondsAgo) };
+		const res = await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: CARLA, name, message });
 		expect(res.status).toBe(200);
 		await app.harness.scheduler.runDue();
 		await app.harness.settled();
@@ -107,6 +111,9 @@ describe("contacts' visitor tokens", () => {
 		await inbound('And again', 'Carla Souza');
 		expect(app.harness.world.visitors.get(visitor.id as string)).toMatchObject({ name: 'Carla Souza' });
 		expect(app.harness.world.visitors.size).toBe(1);
+		// Meta's late retry of a message written before the change does not rename her back.
+		await inbound('Written an hour ago', 'Carla S.', 3600);
+		expect(app.harness.world.visitors.get(visitor.id as string)).toMatchObject({ name: 'Carla Souza' });
 
 		Object.assign(app.harness.world.visitors.get(visitor.id as string)!, { name: 'Carla Souza (ACME)' });
 		await inbound('Back to short', 'Carla');

@@ -18,7 +18,7 @@ import {
 	UNANSWERED_RETRY_MS,
 	UnansweredCheck,
 } from '../../core/app/unanswered';
-import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks } from '../../core/app/webhookBatch';
+import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks, Rechecks } from '../../core/app/webhookBatch';
 import { DeliveryLimit } from '../../core/status/deliveryLimit';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { StatusEvent } from '../../core/status/webhook';
@@ -73,10 +73,9 @@ export async function acceptWebhookOf(
 	clock: Clock,
 ): Promise<number | 'unverified'> {
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);
-	return acceptWebhook(
-		{ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing: processingGate },
-		webhook,
-	);
+	// A run under way here, or one asked for a second after another instance's, takes the webhook.
+	const processing = { join: () => processingGate.join() || processElsewhere.pending(clock.now()) };
+	return acceptWebhook({ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing }, webhook);
 }
 
 /** The status service of one run; `roomStates` gets each forwarded status for the room message it came from. */
@@ -169,6 +168,12 @@ export async function sweepStalePending(acc: Accessors, clock: Clock, stop: () =
  */
 const processingGate = new RunGate<BatchResult>();
 const orphanSweep = new OrphanSweep();
+/**
+ * The processing runs this runtime asked for after another instance's run kept its own off (one
+ * ahead at a time: the processing job's). While one is ahead it takes the webhooks stored meanwhile,
+ * as a run under way does (`processingGate.join`): they ask for no run of their own.
+ */
+export const processElsewhere = new Rechecks();
 
 function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first?: (stop: () => boolean) => Promise<void>): Promise<BatchResult> {
 	return processWebhooks({

@@ -125,7 +125,7 @@ export class RocketChatConversations implements Conversations {
 	 * visitor.ts: `findOneEnabledById(visitorId)`): a visitor with the contact's phone would hand its
 	 * token to anyone who knows the number. The username names the contact's number instead.
 	 */
-	async visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor> {
+	async visitor(spec: Contact & { name?: string; nameAt?: number; departmentId?: string }): Promise<Visitor> {
 		const key = await this.tokenKey();
 		if (!key) throw new Error('the visitor token key could not be made');
 		const token = visitorToken(key.key, spec);
@@ -137,12 +137,16 @@ export class RocketChatConversations implements Conversations {
 			// them first) or their WhatsApp name before (they changed it); a name an agent gave is kept.
 			// Only the token and the name go: registerGuest checks a department it is given, and the
 			// visitor's may have been deleted since.
+			// A name from a message older than the one that gave the current name (Meta's retry of an old
+			// webhook) changes nothing.
 			if (!spec.name || existing.name === spec.name) return visitorOf(existing);
-			const given = existing.name === formatE164(spec.waId) || existing.name === (await this.whatsAppName(existing.token));
-			if (!given) return visitorOf(existing);
+			const number = existing.name === formatE164(spec.waId);
+			const kept = number ? undefined : await this.whatsAppName(existing.token);
+			if (!number && (kept?.name !== existing.name || (kept.at ?? 0) > (spec.nameAt ?? Infinity))) return visitorOf(existing);
 			const renamed = await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor);
-			await this.keepWhatsAppName(existing.token, spec.name);
-			return visitorOf(renamed ?? existing);
+			if (!renamed) return visitorOf(existing);
+			await this.keepWhatsAppName(existing.token, spec.name, spec.nameAt);
+			return visitorOf(renamed);
 		}
 		const created = await orInvalidDepartment(() =>
 			creator.createAndReturnVisitor({
@@ -153,25 +157,27 @@ export class RocketChatConversations implements Conversations {
 			} as IVisitor),
 		);
 		if (!created) throw new Error('the visitor could not be created');
-		if (spec.name) await this.keepWhatsAppName(created.token, spec.name);
+		if (spec.name) await this.keepWhatsAppName(created.token, spec.name, spec.nameAt);
 		return visitorOf(created);
 	}
 
-	/** The WhatsApp name the app last gave the visitor (a record of the app's, by visitor token). */
-	private async whatsAppName(token: string): Promise<string | undefined> {
+	/** The WhatsApp name the app last gave the visitor, and Meta's time of the message it came with (a record of the app's, by visitor token). */
+	private async whatsAppName(token: string): Promise<{ name?: string; at?: number } | undefined> {
 		const [record] = (await this.acc.read.getPersistenceReader().readByAssociations(whatsAppNameRecord(token))) as Array<{
 			name?: string;
+			at?: number;
 		}>;
-		return record?.name;
+		return record;
 	}
 
 	/**
-	 * Remembers the name given, so that the contact's next WhatsApp name replaces it and not an
-	 * agent's. Best effort: a write that fails leaves the visitor named, and only a later change unapplied.
+	 * Remembers the name given (and Meta's time of its message), so that the contact's next WhatsApp
+	 * name replaces it and not an agent's. Best effort: a write that fails leaves the visitor named,
+	 * and only a later change unapplied.
 	 */
-	private async keepWhatsAppName(token: string, name: string): Promise<void> {
+	private async keepWhatsAppName(token: string, name: string, at?: number): Promise<void> {
 		await new Records(this.acc.read.getPersistenceReader(), this.acc.persistence)
-			.put(whatsAppNameRecord(token), { name })
+			.put(whatsAppNameRecord(token), { name, ...(at === undefined ? {} : { at }) })
 			.catch(() => undefined);
 	}
 

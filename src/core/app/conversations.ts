@@ -82,9 +82,11 @@ export class InvalidDepartment extends Error {
 export interface Conversations {
 	/**
 	 * The contact's visitor for this number, created if needed (with `name` and `departmentId` then);
-	 * throws InvalidDepartment when that department no longer exists.
+	 * throws InvalidDepartment when that department no longer exists. `name` is the contact's WhatsApp
+	 * name as of `nameAt` (Meta's time of the message that carried it, ms): a visitor the app named is
+	 * renamed with it, unless it was named from a later message.
 	 */
-	visitor(spec: Contact & { name?: string; departmentId?: string }): Promise<Visitor>;
+	visitor(spec: Contact & { name?: string; nameAt?: number; departmentId?: string }): Promise<Visitor>;
 	/** The visitor, its new rooms going to `department`; throws InvalidDepartment. */
 	moveVisitor(visitor: Visitor, department: string): Promise<Visitor>;
 	/** The visitor's open room, if any (a closed room is never reopened). */

@@ -215,8 +215,8 @@ export class InboundService implements InboundHandler {
 	 * refuse it: the contact's messages would be retried, then dropped. The visitor goes without a
 	 * department then (any agent may take the chat), and the log tells the admin to edit the number.
 	 */
-	private async visitorOf(number: ConnectedNumber, waId: string, name: string | undefined): Promise<Visitor> {
-		const spec = { phoneNumberId: number.phoneNumberId, waId, name };
+	private async visitorOf(number: ConnectedNumber, waId: string, name: string | undefined, nameAt?: number): Promise<Visitor> {
+		const spec = { phoneNumberId: number.phoneNumberId, waId, name, ...(nameAt === undefined ? {} : { nameAt }) };
 		try {
 			return await this.ports.conversations.visitor({ ...spec, departmentId: number.departmentId });
 		} catch (error) {
@@ -466,7 +466,8 @@ export class InboundService implements InboundHandler {
 			);
 			return;
 		}
-		let visitor = await this.visitorOf(number, waId, event.contactName);
+		const sentAt = Number(event.timestamp) * 1000;
+		let visitor = await this.visitorOf(number, waId, event.contactName, Number.isFinite(sentAt) && sentAt > 0 ? sentAt : undefined);
 		let room: Room | undefined = await conversations.openRoom(visitor);
 		let isNew = !room;
 		if (!room) {

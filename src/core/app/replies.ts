@@ -275,11 +275,14 @@ export class ReplyRelay {
 			const checked = await Promise.all(files.map((file) => this.checkFile(file)));
 			for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
 			const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
-			const refused = checked.find((c): c is { file: ReplyFile; refused: AppError } => 'refused' in c);
-			if (refused && !sendable.length && !body) {
-				// Nothing of the message can go (each file's reason told above): it is marked not sent.
+			const refused = checked.filter((c): c is { file: ReplyFile; refused: AppError } => 'refused' in c);
+			if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
+			if (refused.length && !sendable.length && !body) {
+				// Nothing of the message can go (each file's reason told above): it is marked not sent, with them.
 				if (reply.messageId)
-					await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, (w) => explainError(refused.refused, w).text);
+					await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, (w) =>
+						refused.map((c) => explainError(c.refused, w).text).join(' '),
+					);
 			} else if (sendable.length) {
 				parts = sendable.length;
 				for (const [i, file] of sendable.entries()) {
@@ -294,13 +297,13 @@ export class ReplyRelay {
 					parts += sent.after.length;
 					for (const piece of sent.after) await text({ ...sending, text: piece, replyTo: undefined });
 				}
-				if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			} else {
-				// No file (or none Meta takes: the text goes alone). Longer than Meta takes: in several
-				// messages, the first linked to the agent's (and quoting).
+				// No file (or none Meta takes: the text goes alone, and the message shows no delivery state,
+				// which would be the text's alone). Longer than Meta takes: in several messages, the first
+				// linked to the agent's (and quoting).
 				const [head, ...tail] = splitText(`${prefix}${body}`);
 				parts = 1 + tail.length;
-				wamid = await text({ ...first, text: head });
+				wamid = await text({ ...(refused.length ? sending : first), text: head });
 				for (const piece of tail) await text({ ...sending, text: piece, replyTo: undefined });
 			}
 		} catch (error) {

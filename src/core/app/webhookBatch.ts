@@ -601,14 +601,14 @@ async function processDue(
 		const retried = retriedMessages ? { retriedMessages } : {};
 		if (left.length) {
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
-			if (retry) await inbox.add({ ...unheld, id: retryId, events: failed, ...backoff, ...retried }, { now: clock.now() });
+			if (retry) await inbox.add({ ...withEvents(unheld, failed), id: retryId, ...backoff, ...retried }, { now: clock.now() });
 			// Its statuses were all handled (kept ones moved to an entry of their own): it keeps none.
 			const { keptMessages: _keptLeft, retriedMessages: _retriedLeft, ...notKept } = rest;
-			await inbox.save({ ...notKept, events: left });
+			await inbox.save(withEvents(notKept, left));
 			more = true;
 			break;
 		}
-		if (retry) await inbox.save({ ...unheld, events: failed, ...backoff, ...retried });
+		if (retry) await inbox.save({ ...withEvents(unheld, failed), ...backoff, ...retried });
 		else await inbox.remove(entry.id);
 		if (cut) {
 			more = true;
@@ -630,6 +630,13 @@ function handlingOrder(a: InboxHead, b: InboxHead): number {
 	// (its events of a contact that waits or is behind go with the contact's).
 	const first = (head: InboxHead) => (head.failingSince !== undefined ? 0 : head.waitingSince !== undefined ? 1 : 2);
 	return held || (a.heldStep ?? 0) - (b.heldStep ?? 0) || orderAt(a) - orderAt(b) || a.receivedAt - b.receivedAt || first(a) - first(b);
+}
+
+/** `entry` holding `events` instead of its own, its place in the order (`messagesAt`) theirs. */
+function withEvents<E extends Omit<InboxEntry, 'events'>>(entry: E, events: WebhookEvent[]): E & { events: WebhookEvent[] } {
+	const { messagesAt: _was, ...rest } = entry;
+	const messagesAt = messagesAtOf(events);
+	return { ...(rest as E), events, ...(messagesAt === undefined ? {} : { messagesAt }) };
 }
 
 /** The earliest Meta `timestamp` (seconds, as ms) of the contacts' messages among `events`, if any. */
@@ -665,6 +672,16 @@ export class Rechecks {
 		if (this.asked !== undefined && this.asked > now && this.asked <= at) return false;
 		this.asked = at;
 		return true;
+	}
+
+	/** Whether a run asked for is still ahead at `now`. */
+	pending(now: number): boolean {
+		return this.asked !== undefined && this.asked > now;
+	}
+
+	/** The run asked for was not scheduled after all (the scheduler failed): the next one asks again. */
+	forget(): void {
+		this.asked = undefined;
 	}
 }
 
@@ -925,8 +942,12 @@ interface Blocked {
  * from the run's own failures.
  */
 class Blockers {
-	/** By contact: the earliest such entry's place in the order (`orderAt`; -Infinity for the run's own), and what its messages wait behind. */
-	private readonly byContact = new Map<string, Blocked & { at: number }>();
+	/**
+	 * By contact: the earliest such entry's `receivedAt` (-Infinity for the run's own), and what its
+	 * messages wait behind. By arrival, not by Meta's time (`orderAt`): an entry's `messagesAt` is its
+	 * earliest message of any contact, which says nothing of when a given contact's came.
+	 */
+	private readonly byContact = new Map<string, Blocked & { receivedAt: number }>();
 
 	static of(heads: InboxHead[], now: number): Blockers {
 		const blockers = new Blockers();
@@ -941,30 +962,29 @@ class Blockers {
 	/** The contacts `head` holds messages of wait behind it until `until`. */
 	holdFor(head: InboxHead, until: number): void {
 		const since = head.failingSince ?? head.blockedSince ?? head.receivedAt;
-		const at = orderAt(head);
 		for (const contact of head.contacts ?? []) {
 			const known = this.byContact.get(contact);
-			if (!known || at < known.at) this.byContact.set(contact, { at, until, since });
+			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until, since });
 		}
 	}
 
 	/** The contact's message failed in this run (failing since `since`): its later ones wait until it is tried again. */
 	fail(contact: string, until: number, since: number): void {
-		this.byContact.set(contact, { at: -Infinity, until, since });
+		this.byContact.set(contact, { receivedAt: -Infinity, until, since });
 	}
 
 	/** Whether the messages of `contact` in `head` wait. */
 	blocks(contact: string, head: InboxHead): boolean {
 		const known = this.byContact.get(contact);
-		return !!known && known.at <= orderAt(head);
+		return !!known && known.receivedAt <= head.receivedAt;
 	}
 
 	/** What a message of `contact` in `entry` waits behind, if it must. */
 	wait(contact: string, entry: InboxEntry): Blocked | undefined {
 		const known = this.byContact.get(contact);
-		if (!known || known.at > orderAt(entry)) return undefined;
-		// Once one waits, the contact's others after it wait too, even in an entry ordered before its blocker.
-		this.byContact.set(contact, { ...known, at: -Infinity });
+		if (!known || known.receivedAt > entry.receivedAt) return undefined;
+		// Once one waits, the contact's others after it wait too, even in an entry received earlier than its blocker.
+		this.byContact.set(contact, { ...known, receivedAt: -Infinity });
 		return { until: known.until, since: known.since };
 	}
 }

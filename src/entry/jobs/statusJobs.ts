@@ -15,7 +15,14 @@ import {
 	processAt,
 	PROCESS_WEBHOOKS_JOB,
 } from '../../adapters/build/jobs';
-import { Accessors, deliverStatusesOf, processWebhooksOf, runUnansweredCheck, sweepStalePending } from '../../adapters/build/webhooks';
+import {
+	Accessors,
+	deliverStatusesOf,
+	processElsewhere,
+	processWebhooksOf,
+	runUnansweredCheck,
+	sweepStalePending,
+} from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
 import { flushRefusals } from '../../adapters/refusals';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
@@ -173,8 +180,6 @@ function currentLog(app: Required<LoggerSource>): ILogger {
 
 /** The runs this runtime asked for held statuses: one ahead at a time (core/app/webhookBatch.ts Rechecks). */
 const rechecks = new Rechecks();
-/** The runs it asked for after another instance's run kept it off: one ahead at a time. */
-const processElsewhere = new Rechecks();
 
 /**
  * The stored webhooks that are due, within the run's budget (core/app/runBudget.ts); another run is
@@ -204,7 +209,12 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 	if (elsewhere) {
 		// Another instance's run: this one again a second later (its run listed the webhooks before this instance stored some).
 		const at = clock.now() + ELSEWHERE_RETRY_MS;
-		if (processElsewhere.ask(at, clock.now())) await processAt(acc.modify, at);
+		if (processElsewhere.ask(at, clock.now()))
+			await processAt(acc.modify, at).catch((error: unknown) => {
+				// Not scheduled: webhooks stored meanwhile ask for runs of their own again.
+				processElsewhere.forget();
+				throw error;
+			});
 		return;
 	}
 	if (more) await jobsOf(acc.modify).processSoon();

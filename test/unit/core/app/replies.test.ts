@@ -231,8 +231,30 @@ describe('ReplyRelay', () => {
 		expect(w.sent().map((m) => [m.type, m.text])).toEqual([['text', { body: 'See the attached installer', preview_url: false }]]);
 		expect(w.notices).toHaveLength(1);
 		expect(w.notSent).toEqual([]);
+		// Linked for the contact's quotes, but the message shows no delivery state: it would be the text's alone.
+		expect(w.sendLog.records[0].message.rcMessageId).toBeUndefined();
 		const wamid = w.sendLog.records[0].message.wamid as string;
 		expect(await w.messages.linkOfWamid(wamid)).toMatchObject({ rcMessageId: 'rc1' });
+	});
+
+	it('marks a message none of whose files Meta takes with every reason', async () => {
+		const w = await world();
+		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });
+		w.uploads.set('f2', { type: 'application/x-sh', size: 10, bytes: new Uint8Array([1]) });
+		await w.relay.relay(
+			reply('', {
+				files: [
+					{ id: 'f1', name: 'setup.exe' },
+					{ id: 'f2', name: 'run.sh' },
+				],
+			}),
+		);
+		expect(w.requests).toEqual([]);
+		const reasons = [
+			t('reply_file_refused_type', { name: 'setup.exe', type: 'application/x-msdownload', size: '100 B', max: '0 B' }),
+			t('reply_file_refused_type', { name: 'run.sh', type: 'application/x-sh', size: '10 B', max: '0 B' }),
+		];
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: reasons.join(' ') }]);
 	});
 
 	it('checks every file first: sends the ones Meta takes (the text on the first), names the refused one, and links what went out', async () => {

@@ -419,7 +419,7 @@ describe('processWebhooks', () => {
 		);
 	});
 
-	it("holds a contact's later messages behind an earlier one that failed by Meta's time: an earlier-written message that came later goes first", async () => {
+	it("holds what a contact's later webhooks bring behind their message that failed, then posts them all by Meta's time", async () => {
 		const f = fakes();
 		const CARLA = '5511900000001';
 		const t = T0 / 1000;
@@ -428,16 +428,20 @@ describe('processWebhooks', () => {
 		await f.run();
 		f.failWith.clear();
 		f.calls.length = 0;
-		// Not due yet: a message written before it is posted; one written after waits behind it.
+		// Not due yet: what Carla's later webhooks bring waits behind it, Diego's goes on. (By arrival: a
+		// webhook's time is its first message's, of any contact, and says nothing of Carla's in it.)
 		f.advance(1000);
+		const DIEGO = '5511900000002';
+		await f.store([message('wamid.D', DIEGO, { timestamp: String(t + 1) }), message('wamid.7', CARLA, { timestamp: String(t + 7) })], {
+			messagesAt: T0 + 1000,
+		});
 		await f.store([message('wamid.3', CARLA, { timestamp: String(t + 3) })], { messagesAt: T0 + 3000 });
-		await f.store([message('wamid.7', CARLA, { timestamp: String(t + 7) })], { messagesAt: T0 + 7000 });
 		await f.run();
-		expect(f.calls).toEqual(['inbound app-1 wamid.3']);
+		expect(f.calls).toEqual(['inbound app-1 wamid.D']);
 		f.advance(30000);
 		f.calls.length = 0;
 		await f.run();
-		expect(f.calls).toEqual(['inbound app-1 wamid.5', 'inbound app-1 wamid.7']);
+		expect(f.calls).toEqual(['inbound app-1 wamid.3', 'inbound app-1 wamid.5', 'inbound app-1 wamid.7']);
 	});
 
 	it("holds a contact's later messages behind one that failed, in order, without attempts of their own; other contacts go on", async () => {
