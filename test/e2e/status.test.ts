@@ -131,6 +131,26 @@ describe('message status pipeline', () => {
 		]);
 	});
 
+	it("runs the check of a send Meta never answered a second after another instance's processing run kept it off, not a minute", async () => {
+		const held: Array<() => void> = [];
+		app.sim.onAccepted = () => new Promise<void>((resolve) => held.push(resolve));
+		try {
+			expect((await send(['5511987654322']))[0]).toMatchObject({ error: { reason: 'timeout' } });
+		} finally {
+			app.sim.onAccepted = undefined;
+			for (const release of held) release();
+		}
+		// The check is due 10 minutes after the timeout: another instance's run is under way then.
+		await app.harness.scheduler.advance(10 * 60000 - 2000);
+		const ended = otherInstanceRound('processing');
+		await app.harness.scheduler.advance(3000);
+		const failed = () => sink.deliveries.filter((d) => d.body.MessageStatus === 'failed');
+		expect(failed()).toEqual([]);
+		ended();
+		await app.harness.scheduler.advance(1000);
+		expect(failed().map((d) => d.body.mobileNo)).toEqual(['5511987654322']);
+	});
+
 	it("leaves delivery to another instance's round under way (its claim in the shared storage), and delivers a second after it ends: nothing POSTed twice", async () => {
 		const ended = otherInstanceRound('delivery');
 		const [result] = await send(['5511987654321']);

@@ -198,12 +198,14 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 		}
 		await sweepStalePending(acc, clock, stop);
 	};
-	let result: Awaited<ReturnType<typeof processWebhooksOf>>;
+	let result: Awaited<ReturnType<typeof processWebhooksOf>> | undefined;
 	try {
 		result = await processWebhooksOf(acc, clock, first);
 	} finally {
-		// Another run of this runtime was under way, or the run failed before it: the check in a run of its own, a minute on.
-		if (check && !checked) await checkUnansweredAt(acc.modify, check, clock.now() + UNANSWERED_RETRY_MS);
+		// Another run of this runtime was under way, or the run failed before it: the check in a run of
+		// its own, a minute on; another instance's run was: a second on, as this instance's next run.
+		if (check && !checked)
+			await checkUnansweredAt(acc.modify, check, clock.now() + (result?.elsewhere ? ELSEWHERE_RETRY_MS : UNANSWERED_RETRY_MS));
 	}
 	const { problems, more, recheckAt, elsewhere } = result;
 	if (elsewhere) {
