@@ -142,7 +142,7 @@ export class RocketChatConversations implements Conversations {
 			if (!spec.name || existing.name === spec.name) return visitorOf(existing);
 			const number = existing.name === formatE164(spec.waId);
 			const kept = number ? undefined : await this.whatsAppName(existing.token);
-			if (!number && (kept?.name !== existing.name || (kept.at ?? 0) > (spec.nameAt ?? Infinity))) return visitorOf(existing);
+			if (!number && (!kept || kept.name !== existing.name || (kept.at ?? 0) > (spec.nameAt ?? Infinity))) return visitorOf(existing);
 			const renamed = await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor);
 			if (!renamed) return visitorOf(existing);
 			await this.keepWhatsAppName(existing.token, spec.name, spec.nameAt);

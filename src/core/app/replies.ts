@@ -276,7 +276,6 @@ export class ReplyRelay {
 			for (const c of checked) if ('refused' in c) await notify(t('reply_failed', { reason: explainError(c.refused, t).text }));
 			const sendable = checked.filter((c): c is CheckedFile => !('refused' in c));
 			const refused = checked.filter((c): c is { file: ReplyFile; refused: AppError } => 'refused' in c);
-			if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 			if (refused.length && !sendable.length && !body) {
 				// Nothing of the message can go (each file's reason told above): it is marked not sent, with them.
 				if (reply.messageId)
@@ -306,6 +305,7 @@ export class ReplyRelay {
 				wamid = await text({ ...(refused.length ? sending : first), text: head });
 				for (const piece of tail) await text({ ...sending, text: piece, replyTo: undefined });
 			}
+			if (reply.filesLeftOut) await notify(t('reply_files_left_out', { count: reply.filesLeftOut }));
 		} catch (error) {
 			// No answer from Meta: a send that never started (the number busy past its deadline) was not
 			// delivered; one that timed out, lost its connection once made, or got a server's error page
