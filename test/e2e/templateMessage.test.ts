@@ -7,6 +7,7 @@ import { request } from '../../tools/http/client';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
+import { formFields, formMessage } from '../support/outboundForm';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
 const published = JSON.parse(
@@ -485,6 +486,90 @@ describe('templateMessage endpoint', () => {
 			app.harness.world.serverSettings.set('Language', 'en');
 		}
 		expect(sends()).toHaveLength(1);
+	});
+
+	it("sends what Rocket.Chat's outbound form posts for a listed template, in Meta's shape, and lists only templates the form can fill", async () => {
+		if (!engineAtLeast('1.55.0')) return; // no outbound provider before Rocket.Chat 7.10 (test above)
+		// Meta's documented template list: an image header, a named body, a footer and buttons without parameters.
+		const listedByMeta = JSON.parse(
+			fs.readFileSync(path.join(CONTRACTS_DIR, 'meta-docs', 'templates-list-default-fields.response.json'), 'utf8'),
+		).data;
+		const reservation = listedByMeta.find((t: { name: string }) => t.name === 'reservation_confirmation');
+		const promo = {
+			id: '7',
+			name: 'promo',
+			language: 'en_US',
+			status: 'APPROVED',
+			category: 'MARKETING',
+			components: [
+				{ type: 'BODY', text: 'Hi {{1}}, see our deals.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Deals', url: 'https://shop.example.com/d/{{1}}' }] },
+			],
+		};
+		app.sim.setTemplates(NUMBER.wabaId, [SHIP, reservation, promo]);
+		const outbound = app.harness.manager.getOutboundCommunicationProviderManager();
+		const metadata: any = await outbound.getProviderMetadata(app.harness.appId, 'phone'); // eslint-disable-line @typescript-eslint/no-explicit-any
+		// The promo's URL button needs its suffix, which the form has no field for: not listed (the modal and the API send it).
+		const list = metadata.templates['+15550783881'];
+		expect(list.map((t: { name: string }) => t.name)).toEqual(['ship', 'reservation_confirmation']);
+		const listed = list[1];
+		// What an agent fills in the form, and the message the form posts (test/support/outboundForm.ts).
+		expect(formFields(listed.components).map((f) => f.id)).toEqual([
+			'header.mediaUrl',
+			'body.{{number_of_guests}}',
+			'body.{{day}}',
+			'body.{{date}}',
+			'body.{{time}}',
+		]);
+		const message = formMessage({
+			name: listed.name,
+			language: listed.language,
+			components: listed.components,
+			to: '+55 11 98765-4321',
+			sender: '+15550783881',
+			values: {
+				'header.mediaUrl': 'https://cdn.example.com/table.jpg',
+				'body.{{number_of_guests}}': '4',
+				'body.{{day}}': 'Saturday',
+				'body.{{date}}': 'August 30th, 2025',
+				'body.{{time}}': '7:30 pm',
+			},
+		});
+		expect((message.template as { components: unknown }).components).toEqual([
+			{ type: 'header', parameters: [{ type: 'media', link: 'https://cdn.example.com/table.jpg', format: 'image' }] },
+			{ type: 'body', parameters: ['4', 'Saturday', 'August 30th, 2025', '7:30 pm'].map((text) => ({ type: 'text', text })) },
+			{ type: 'footer', parameters: [] },
+		]);
+		await outbound.sendOutboundMessage(app.harness.appId, 'phone', message as never);
+		expect(sends().map((r) => r.body)).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'template',
+				template: {
+					name: 'reservation_confirmation',
+					language: { code: 'en_US' },
+					components: [
+						{ type: 'header', parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/table.jpg' } }] },
+						{
+							type: 'body',
+							parameters: [
+								{ type: 'text', text: '4', parameter_name: 'number_of_guests' },
+								{ type: 'text', text: 'Saturday', parameter_name: 'day' },
+								{ type: 'text', text: 'August 30th, 2025', parameter_name: 'date' },
+								{ type: 'text', text: '7:30 pm', parameter_name: 'time' },
+							],
+						},
+					],
+				},
+			},
+		]);
+		const record = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.find((d) => d.templateName === 'reservation_confirmation');
+		expect(record?.message).toContain('Your reservation for 4 at Lucky Shrub Eatery on Saturday, August 30th, 2025, at 7:30 pm');
 	});
 
 	it("sends components the check read in any case in Meta's spelling: type and sub_type in lower case, a button's index a string, the rest as given", async () => {

@@ -18,6 +18,7 @@ import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
 import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
+import { metaComponentsOf, outboundFormFills } from '../templates/outboundForm';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { isAuthentication, MetaTemplate, Values } from '../templates/template';
@@ -346,15 +347,19 @@ export class SendTemplates {
 	}
 
 	/**
-	 * Every connected number's approved templates (Rocket.Chat's outbound template list). A number
-	 * whose list Meta refuses (its token expired, say) is left out and logged: one number does not
-	 * hide the others' templates.
+	 * Every connected number's approved templates that Rocket.Chat's outbound form can fill
+	 * (Rocket.Chat's outbound template list; outboundForm.ts): a template that needs a button's
+	 * parameter, an offer's expiration, a carousel, a product or a location is left out, as the form
+	 * has no field for it (the modal and the templateMessage API send those). A number whose list
+	 * Meta refuses (its token expired, say) is left out and logged: one number does not hide the
+	 * others' templates.
 	 */
 	async templatesOfNumbers(): Promise<Array<{ number: ConnectedNumber; templates: MetaTemplate[] }>> {
 		const listed: Array<{ number: ConnectedNumber; templates: MetaTemplate[] }> = [];
 		for (const number of await this.ports.numbers.list()) {
 			try {
-				listed.push({ number, templates: await (await this.catalogOf(number)).list(number.wabaId) });
+				const templates = await (await this.catalogOf(number)).list(number.wabaId);
+				listed.push({ number, templates: templates.filter(outboundFormFills) });
 			} catch (error) {
 				const code = graphCodeOf(error);
 				this.ports.logger?.warn(
@@ -811,8 +816,10 @@ export class SendTemplates {
 			listed = false;
 		}
 		if (listed && !template) throw refused('template_not_approved', 400, 'api_error_template_not_approved');
-		// Rocket.Chat builds the components: checked like the REST API's before anything goes to Meta.
-		const problem = checkSendComponents(template, input.template.components);
+		// Rocket.Chat's form builds the components in its own shape (outboundForm.ts): in Meta's, they
+		// are checked like the REST API's before anything goes to Meta.
+		const components = metaComponentsOf(input.template.components, template);
+		const problem = checkSendComponents(template, components);
 		if (problem)
 			throw new AppError({
 				code: 'invalid_components',
@@ -823,7 +830,9 @@ export class SendTemplates {
 			});
 		const [result] = await this.sendBatch({
 			number,
-			template: sendableTemplate(input.template),
+			template: sendableTemplate(
+				components === undefined ? input.template : { ...input.template, components: components as TemplateRef['components'] },
+			),
 			recipients: [to],
 			known: template ? { template, catalog } : undefined,
 			routing: input.routing,

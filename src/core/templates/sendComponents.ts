@@ -402,6 +402,18 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 }
 
 /**
+ * Whether a send of the template needs nothing but its header's and body's parameters, a header's
+ * being text or a media link: no button parameter, no offer expiration, no carousel cards, no
+ * product, no location. What Rocket.Chat's outbound form can fill (outboundForm.ts).
+ */
+export function needsOnlyHeaderAndBody(template: MetaTemplate): boolean {
+	const header = headerFormat(template);
+	if (componentOf(template, 'HEADER') && !['', 'TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT'].includes(header)) return false;
+	if (offerExpires(template) || componentOf(template, 'CAROUSEL')) return false;
+	return !buttonsOf(template).some((b) => buttonNeedsParameter(b) || (b.type ?? '').toUpperCase() === 'SPM');
+}
+
+/**
  * The first problem of a send's components, or undefined when Meta's spec and the template accept
  * them. `template` undefined (the template list out of reach): the template-independent checks only.
  */

@@ -1,7 +1,8 @@
 /**
  * Rocket.Chat's native outbound messages (engine 1.55+, Rocket.Chat 7.10 and later; the types are
  * declared in adapters/engine/newerApis.ts, as older engines have none): the app is a phone provider whose templates are the connected numbers'
- * approved templates, and whose sends take the same path as the templateMessage endpoint.
+ * approved templates that Rocket.Chat's outbound form can fill, and whose sends (the form's message,
+ * turned into Meta's shape: core/templates/outboundForm.ts) take the same path as the templateMessage endpoint.
  */
 import { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { App } from '@rocket.chat/apps-engine/definition/App';

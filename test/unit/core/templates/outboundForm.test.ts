@@ -1,0 +1,187 @@
+import { metaComponentsOf, outboundFormFills } from '../../../../src/core/templates/outboundForm';
+import { checkSendComponents } from '../../../../src/core/templates/sendComponents';
+import { MetaTemplate } from '../../../../src/core/templates/template';
+import { formFields, formMessage, ListedComponent } from '../../../support/outboundForm';
+import {
+	catalogOffer,
+	coupon,
+	fallSale,
+	invoice,
+	lto,
+	orderDelivery,
+	orderNamed,
+	orderPositional,
+	promo,
+	reservation,
+	specErrors,
+	survey,
+	trailer,
+	verification,
+	verificationListed,
+} from './fixtures';
+
+/** The components the provider lists for a template (OutboundProvider.ts): header, body and footer, in lower case. */
+const listed = (t: MetaTemplate): ListedComponent[] =>
+	t.components
+		.filter((c) => ['HEADER', 'BODY', 'FOOTER'].includes(c.type.toUpperCase()))
+		.map((c) => ({
+			type: c.type.toLowerCase(),
+			format: c.type.toUpperCase() === 'HEADER' ? (c.format ?? 'TEXT').toLowerCase() : undefined,
+			text: c.text,
+		}));
+
+/** The form's message for `t`, every field filled: a text's field with its placeholder's name, a media field with a link. */
+function filled(t: MetaTemplate): { components: unknown } {
+	const components = listed(t);
+	const values = Object.fromEntries(
+		formFields(components).map((f) => [
+			f.id,
+			f.type === 'media' ? 'https://files.example.com/header.pdf' : `v-${f.id.replace(/\W/g, '')}`,
+		]),
+	);
+	const message = formMessage({ name: t.name, language: t.language, components, to: '5511987654321', sender: '+15550783881', values });
+	return message.template as { components: unknown };
+}
+
+describe("Rocket.Chat's outbound form", () => {
+	const templates: Array<[MetaTemplate, boolean]> = [
+		[reservation, true], // image header, named body, footer, static URL, phone and quick-reply buttons
+		[coupon, true], // text header with {{1}}, positional body, footer, static URL, quick reply
+		[fallSale, true], // text header without variables, footer, quick reply
+		[orderNamed, true],
+		[orderPositional, true],
+		[invoice, true], // document header, footer
+		[catalogOffer, true], // a catalog button takes no parameter
+		[survey, true], // a flow button takes no parameter
+		[orderDelivery, false], // a location header: the form asks for a link
+		[verification, false], // the OTP button's code
+		[verificationListed, false],
+		[lto, false], // the offer's expiration and the copy code
+		[promo, false], // a URL button's suffix
+		[trailer, false],
+	];
+
+	const cases = templates.map(([template, fills]) => ({
+		label: `${template.name} (${template.parameter_format ?? template.category})`,
+		template,
+		fills,
+	}));
+
+	it.each(cases)('lists $label exactly when the components the form builds for it pass the send check', ({ template, fills }) => {
+		expect(outboundFormFills(template)).toBe(fills);
+		const components = metaComponentsOf(filled(template).components, template);
+		expect(checkSendComponents(template, components)).toEqual(fills ? undefined : expect.objectContaining({ key: expect.any(String) }));
+	});
+
+	it.each(cases.filter((c) => c.fills))("sends what Meta's spec takes for $label", ({ template }) => {
+		const components = metaComponentsOf(filled(template).components, template);
+		const body = {
+			messaging_product: 'whatsapp',
+			recipient_type: 'individual',
+			to: '5511987654321',
+			type: 'template',
+			template: { name: template.name, language: { code: template.language }, components },
+		};
+		expect(specErrors(body)).toEqual([]);
+	});
+
+	it("turns the form's components into Meta's: none without parameters, a media link as the header's format, named values with their names", () => {
+		expect(metaComponentsOf(filled(reservation).components, reservation)).toEqual([
+			{ type: 'header', parameters: [{ type: 'image', image: { link: 'https://files.example.com/header.pdf' } }] },
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'v-bodynumber_of_guests', parameter_name: 'number_of_guests' },
+					{ type: 'text', text: 'v-bodyday', parameter_name: 'day' },
+					{ type: 'text', text: 'v-bodydate', parameter_name: 'date' },
+					{ type: 'text', text: 'v-bodytime', parameter_name: 'time' },
+				],
+			},
+		]);
+		// A text header without variables and the footer: the form sends them with no parameters, Meta takes neither.
+		expect(filled(fallSale).components).toEqual([
+			{ type: 'header', parameters: [] },
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'v-body1' },
+					{ type: 'text', text: 'v-body2' },
+				],
+			},
+			{ type: 'footer', parameters: [] },
+		]);
+		expect(metaComponentsOf(filled(fallSale).components, fallSale)).toEqual([
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'v-body1' },
+					{ type: 'text', text: 'v-body2' },
+				],
+			},
+		]);
+		// Without the template (Meta's list out of reach) a link goes by the format the form gave.
+		expect(
+			metaComponentsOf(
+				[{ type: 'header', parameters: [{ type: 'media', link: 'https://x.example/a.mp4', format: 'video' }] }],
+				undefined,
+			),
+		).toEqual([{ type: 'header', parameters: [{ type: 'video', video: { link: 'https://x.example/a.mp4' } }] }]);
+	});
+
+	it('binds positional values by number when the text names them out of order (the form lists them as they appear)', () => {
+		const swapped: MetaTemplate = { ...orderPositional, components: [{ type: 'BODY', text: 'Order {{2}} is ready, {{1}}.' }] };
+		const fields = formFields(listed(swapped));
+		expect(fields.map((f) => f.id)).toEqual(['body.{{2}}', 'body.{{1}}']);
+		const message = formMessage({
+			name: swapped.name,
+			language: swapped.language,
+			components: listed(swapped),
+			to: '1',
+			sender: '2',
+			values: { 'body.{{2}}': '42', 'body.{{1}}': 'Ana' },
+		});
+		expect(metaComponentsOf((message.template as { components: unknown }).components, swapped)).toEqual([
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'Ana' },
+					{ type: 'text', text: '42' },
+				],
+			},
+		]);
+	});
+
+	it("turns Apps-Engine's camel-case currency and date_time into Meta's, and leaves Meta's shapes and anything else as given", () => {
+		const given = [
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'currency', currency: { fallbackValue: '$100.99', code: 'USD', amount1000: 100990 } },
+					{ type: 'date_time', dateTime: { fallbackValue: 'February 25, 1977', year: 1977 } },
+				],
+			},
+		];
+		expect(metaComponentsOf(given, undefined)).toEqual([
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+					{ type: 'date_time', date_time: { fallback_value: 'February 25, 1977' } },
+				],
+			},
+		]);
+		const meta = [
+			{ type: 'body', parameters: [{ type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1000 } }] },
+			{ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'STOP' }] },
+		];
+		expect(metaComponentsOf(meta, undefined)).toEqual(meta);
+		expect(metaComponentsOf('x', undefined)).toBe('x');
+		expect(metaComponentsOf(undefined, undefined)).toBeUndefined();
+		// A body with parameters the template needs, sent empty: left out, and the check names what is missing.
+		const none = metaComponentsOf([{ type: 'body', parameters: [] }], orderPositional);
+		expect(checkSendComponents(orderPositional, none)).toEqual({
+			key: 'api_error_template_params',
+			params: { component: 'body', expected: 2, given: 0 },
+		});
+	});
+});
