@@ -570,6 +570,15 @@ describe('templateMessage endpoint', () => {
 			.map((r) => r.data as Record<string, unknown>)
 			.find((d) => d.templateName === 'reservation_confirmation');
 		expect(record?.message).toContain('Your reservation for 4 at Lucky Shrub Eatery on Saturday, August 30th, 2025, at 7:30 pm');
+		// A message without a template (Rocket.Chat's endpoint requires little of its body) is refused with words, not a TypeError.
+		await expect(
+			outbound.sendOutboundMessage(app.harness.appId, 'phone', {
+				to: '+55 11 98765-4321',
+				type: 'template',
+				templateProviderPhoneNumber: '+15550783881',
+			} as never),
+		).rejects.toMatchObject({ message: expect.stringContaining('Invalid field "template": expected an object.') });
+		expect(sends()).toHaveLength(1);
 	});
 
 	it("sends components the check read in any case in Meta's spelling: type and sub_type in lower case, a button's index a string, the rest as given", async () => {

@@ -18,10 +18,10 @@ import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
 import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
-import { metaComponentsOf, outboundFormFills } from '../templates/outboundForm';
+import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../templates/outboundForm';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
-import { isAuthentication, MetaTemplate, Values } from '../templates/template';
+import { FieldError, isAuthentication, MetaTemplate, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
 import {
 	EveryRecipientRefusal,
@@ -350,7 +350,7 @@ export class SendTemplates {
 	 * Every connected number's approved templates that Rocket.Chat's outbound form can fill
 	 * (Rocket.Chat's outbound template list; outboundForm.ts): a template that needs a button's
 	 * parameter, an offer's expiration, a carousel, a product or a location is left out, as the form
-	 * has no field for it (the modal and the templateMessage API send those). A number whose list
+	 * has no field for it (README: which other way sends each). A number whose list
 	 * Meta refuses (its token expired, say) is left out and logged: one number does not hide the
 	 * others' templates.
 	 */
@@ -782,6 +782,10 @@ export class SendTemplates {
 		t: Translator;
 	}): Promise<void> {
 		const { t } = input;
+		const invalid = (code: string, problem: FieldError) =>
+			new AppError({ code, status: 400, i18nKey: problem.key, params: problem.params, message: t(problem.key, problem.params) });
+		const malformed = outboundMessageProblem(input);
+		if (malformed) throw invalid('invalid_request', malformed);
 		const number = await this.findNumber(input.providerNumber);
 		if (!number)
 			throw new AppError({
@@ -818,16 +822,9 @@ export class SendTemplates {
 		if (listed && !template) throw refused('template_not_approved', 400, 'api_error_template_not_approved');
 		// Rocket.Chat's form builds the components in its own shape (outboundForm.ts): in Meta's, they
 		// are checked like the REST API's before anything goes to Meta.
-		const components = metaComponentsOf(input.template.components, template);
-		const problem = checkSendComponents(template, components);
-		if (problem)
-			throw new AppError({
-				code: 'invalid_components',
-				status: 400,
-				i18nKey: problem.key,
-				params: problem.params,
-				message: t(problem.key, problem.params),
-			});
+		const { components, given } = metaComponentsOf(input.template.components, template);
+		const found = checkSendComponents(template, components);
+		if (found) throw invalid('invalid_components', asGiven(found, given));
 		const [result] = await this.sendBatch({
 			number,
 			template: sendableTemplate(

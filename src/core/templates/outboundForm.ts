@@ -10,6 +10,8 @@
  *   or carousel field);
  * - it sends one component per listed component, parameters or none (`{type: 'footer', parameters: []}`),
  *   each value as `{type: 'text', text}`, a header's link as `{type: 'media', link, format}`;
+ * - its preview (`processTemplatePreviewText`) shows the value at k-1 for `{{k}}`, Meta's binding of
+ *   positional parameters, whatever order the fields came in;
  * - the server passes the message to the provider as it came (ee/server/api/outbound
  *   `omnichannel/outbound/providers/:id/message`).
  * Apps-Engine's IOutboundMessage (definition/outboundCommunication/IOutboundMessage.d.ts) also types
@@ -17,15 +19,22 @@
  * where Meta's spec (meta-openapi CurrencyObject, DateTimeObject) has `fallback_value`, `amount_1000`
  * and `date_time`.
  */
+import { phrase } from '../i18n/translate';
+import { formCannotFill } from './inputs';
 import { needsOnlyHeaderAndBody } from './sendComponents';
-import { componentOf, headerFormat, isPositional, MetaTemplate, placeholderPattern } from './template';
+import { componentOf, FieldError, headerFormat, isPositional, MetaTemplate, placeholderPattern } from './template';
 
 type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Whether Rocket.Chat's outbound form can fill every parameter a send of the template needs. */
-export const outboundFormFills = (template: MetaTemplate): boolean => needsOnlyHeaderAndBody(template);
+/**
+ * Whether Rocket.Chat's outbound form can fill every parameter a send of the template needs: a
+ * header's and the body's, nothing else (no button value, offer expiration, carousel, product list
+ * or single product, location header).
+ */
+export const outboundFormFills = (template: MetaTemplate): boolean =>
+	needsOnlyHeaderAndBody(template) && formCannotFill(template) === undefined;
 
 /** The distinct placeholders of a text in the order they first appear (the order of the form's fields). */
 function inOrderOfAppearance(text: string | undefined): string[] {
@@ -52,40 +61,72 @@ function metaParameter(p: unknown, mediaFormat: string): unknown {
 }
 
 /**
- * The form's values of a header or body in the order Meta binds them: a positional template's value
- * for `{{k}}` at k-1 (the form lists them as they appear in the text), a named template's with its
- * `parameter_name`. Values that already name themselves, or do not match the template's variables
- * one for one, are left as they are.
+ * A named template's values with their `parameter_name`, by the order of the form's fields (its
+ * variables as they first appear). Positional values stay where they are: Meta binds the k-th to
+ * `{{k}}`, as Rocket.Chat's preview shows them. Values that already name themselves, or do not
+ * match the variables one for one, are left as they are.
  */
-function bound(parameters: unknown[], text: string | undefined): unknown[] {
+function named(parameters: unknown[], text: string | undefined): unknown[] {
 	const names = inOrderOfAppearance(text);
-	if (names.length !== parameters.length || parameters.some((p) => !isObject(p) || p.parameter_name !== undefined)) return parameters;
-	if (names.every(isPositional)) {
-		const ordered = names.map((name) => Number(name));
-		if (ordered.some((n, i) => n !== i + 1) && [...ordered].sort((a, b) => a - b).every((n, i) => n === i + 1))
-			return ordered.map((_n, i) => parameters[names.indexOf(String(i + 1))]);
-		return parameters;
-	}
+	if (names.length !== parameters.length || names.every(isPositional)) return parameters;
+	if (parameters.some((p) => !isObject(p) || p.parameter_name !== undefined)) return parameters;
 	return parameters.map((p, i) => ({ ...(p as Json), parameter_name: names[i] }));
 }
 
 /**
- * The components of an outbound message in Meta's send shape: a header, body or footer without
- * parameters left out (Meta's HeaderComponent takes at least one, a footer none), a media link as
- * Meta's image, video or document, camel-case currency and date_time as Meta's, and, with the
- * template known, the form's values bound to its variables (`bound`). Anything else goes on as it
- * came, for the components' check to accept or refuse (sendComponents.ts).
+ * The components of an outbound message in Meta's send shape (`components`), and, for each, its
+ * index in the message as it came (`given`, for refusals that name it): a header, body or footer
+ * without parameters left out (Meta's HeaderComponent takes at least one, a footer none), a media
+ * link as Meta's image, video or document (by its `format`, else the template header's), camel-case
+ * currency and date_time as Meta's, and, with the template known, a named template's values given
+ * their names (`named`). Anything else goes on as it came, for the components' check to accept or
+ * refuse (sendComponents.ts).
  */
-export function metaComponentsOf(components: unknown, template: MetaTemplate | undefined): unknown {
-	if (!Array.isArray(components)) return components;
+export function metaComponentsOf(components: unknown, template: MetaTemplate | undefined): { components: unknown; given: number[] } {
+	if (!Array.isArray(components)) return { components, given: [] };
 	const mediaFormat = template ? headerFormat(template).toLowerCase() : '';
-	return components.flatMap((c: unknown) => {
-		if (!isObject(c) || typeof c.type !== 'string' || !Array.isArray(c.parameters)) return [c];
-		const type = c.type.toLowerCase();
-		if (['header', 'body', 'footer'].includes(type) && c.parameters.length === 0) return [];
-		if (type !== 'header' && type !== 'body') return [c];
-		const parameters = c.parameters.map((p: unknown) => metaParameter(p, mediaFormat));
-		const own = template ? componentOf(template, type === 'header' ? 'HEADER' : 'BODY') : undefined;
-		return [{ ...c, parameters: own?.text !== undefined ? bound(parameters, own.text) : parameters }];
+	const out: unknown[] = [];
+	const given: number[] = [];
+	components.forEach((c: unknown, index) => {
+		let sent = c;
+		if (isObject(c) && typeof c.type === 'string' && Array.isArray(c.parameters)) {
+			const type = c.type.toLowerCase();
+			if (['header', 'body', 'footer'].includes(type) && c.parameters.length === 0) return;
+			if (type === 'header' || type === 'body') {
+				const parameters = c.parameters.map((p: unknown) => metaParameter(p, mediaFormat));
+				const own = template ? componentOf(template, type === 'header' ? 'HEADER' : 'BODY') : undefined;
+				sent = { ...c, parameters: own?.text !== undefined ? named(parameters, own.text) : parameters };
+			}
+		}
+		out.push(sent);
+		given.push(index);
 	});
+	return { components: out, given };
+}
+
+/** A refusal of `metaComponentsOf`'s components naming the component by its index in the message as it came. */
+export function asGiven(problem: FieldError, given: number[]): FieldError {
+	const path = problem.params?.path;
+	if (typeof path !== 'string') return problem;
+	const renamed = path.replace(/^template\.components\[(\d+)\]/, (whole, i: string) =>
+		given[Number(i)] === undefined ? whole : `template.components[${given[Number(i)]}]`,
+	);
+	return renamed === path ? problem : { ...problem, params: { ...problem.params, path: renamed } };
+}
+
+/**
+ * The first field of an outbound message the provider cannot read, or undefined. Rocket.Chat's
+ * endpoint (`omnichannel/outbound/providers/:id/message`) checks little of the message's body (its
+ * schema has required only `to` and `type` in some versions), and integrators call it too.
+ */
+export function outboundMessageProblem(message: { providerNumber?: unknown; to?: unknown; template?: unknown }): FieldError | undefined {
+	const problem = (field: string, type: string): FieldError => ({ key: 'api_error_field_type', params: { field, type: phrase(type) } });
+	if (typeof message.providerNumber !== 'string') return problem('templateProviderPhoneNumber', 'expected_string');
+	if (typeof message.to !== 'string') return problem('to', 'expected_string');
+	const template = message.template;
+	if (!isObject(template)) return problem('template', 'expected_object');
+	if (typeof template.name !== 'string' || !template.name.trim()) return problem('template.name', 'expected_text');
+	if (!isObject(template.language) || typeof template.language.code !== 'string' || !template.language.code.trim())
+		return problem('template.language.code', 'expected_language_code');
+	return undefined;
 }

@@ -402,15 +402,16 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 }
 
 /**
- * Whether a send of the template needs nothing but its header's and body's parameters, a header's
- * being text or a media link: no button parameter, no offer expiration, no carousel cards, no
- * product, no location. What Rocket.Chat's outbound form can fill (outboundForm.ts).
+ * Whether the check below asks nothing of a send of the template but its header's and body's
+ * parameters, a header's being text or a media link: no button parameter, no offer expiration, no
+ * carousel cards, no location. (What the check leaves to Meta, a multi-product list's sections, is
+ * inputs.ts `formCannotFill`'s.)
  */
 export function needsOnlyHeaderAndBody(template: MetaTemplate): boolean {
 	const header = headerFormat(template);
 	if (componentOf(template, 'HEADER') && !['', 'TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT'].includes(header)) return false;
 	if (offerExpires(template) || componentOf(template, 'CAROUSEL')) return false;
-	return !buttonsOf(template).some((b) => buttonNeedsParameter(b) || (b.type ?? '').toUpperCase() === 'SPM');
+	return !buttonsOf(template).some(buttonNeedsParameter);
 }
 
 /**

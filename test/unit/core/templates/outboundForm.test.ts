@@ -1,4 +1,4 @@
-import { metaComponentsOf, outboundFormFills } from '../../../../src/core/templates/outboundForm';
+import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../../../../src/core/templates/outboundForm';
 import { checkSendComponents } from '../../../../src/core/templates/sendComponents';
 import { MetaTemplate } from '../../../../src/core/templates/template';
 import { formFields, formMessage, ListedComponent } from '../../../support/outboundForm';
@@ -43,6 +43,9 @@ function filled(t: MetaTemplate): { components: unknown } {
 	return message.template as { components: unknown };
 }
 
+/** The components in Meta's shape (metaComponentsOf's `components`). */
+const metaOf = (components: unknown, template: MetaTemplate | undefined): unknown => metaComponentsOf(components, template).components;
+
 describe("Rocket.Chat's outbound form", () => {
 	const templates: Array<[MetaTemplate, boolean]> = [
 		[reservation, true], // image header, named body, footer, static URL, phone and quick-reply buttons
@@ -69,12 +72,12 @@ describe("Rocket.Chat's outbound form", () => {
 
 	it.each(cases)('lists $label exactly when the components the form builds for it pass the send check', ({ template, fills }) => {
 		expect(outboundFormFills(template)).toBe(fills);
-		const components = metaComponentsOf(filled(template).components, template);
+		const components = metaOf(filled(template).components, template);
 		expect(checkSendComponents(template, components)).toEqual(fills ? undefined : expect.objectContaining({ key: expect.any(String) }));
 	});
 
 	it.each(cases.filter((c) => c.fills))("sends what Meta's spec takes for $label", ({ template }) => {
-		const components = metaComponentsOf(filled(template).components, template);
+		const components = metaOf(filled(template).components, template);
 		const body = {
 			messaging_product: 'whatsapp',
 			recipient_type: 'individual',
@@ -86,7 +89,7 @@ describe("Rocket.Chat's outbound form", () => {
 	});
 
 	it("turns the form's components into Meta's: none without parameters, a media link as the header's format, named values with their names", () => {
-		expect(metaComponentsOf(filled(reservation).components, reservation)).toEqual([
+		expect(metaOf(filled(reservation).components, reservation)).toEqual([
 			{ type: 'header', parameters: [{ type: 'image', image: { link: 'https://files.example.com/header.pdf' } }] },
 			{
 				type: 'body',
@@ -110,7 +113,7 @@ describe("Rocket.Chat's outbound form", () => {
 			},
 			{ type: 'footer', parameters: [] },
 		]);
-		expect(metaComponentsOf(filled(fallSale).components, fallSale)).toEqual([
+		expect(metaOf(filled(fallSale).components, fallSale)).toEqual([
 			{
 				type: 'body',
 				parameters: [
@@ -121,15 +124,13 @@ describe("Rocket.Chat's outbound form", () => {
 		]);
 		// Without the template (Meta's list out of reach) a link goes by the format the form gave.
 		expect(
-			metaComponentsOf(
-				[{ type: 'header', parameters: [{ type: 'media', link: 'https://x.example/a.mp4', format: 'video' }] }],
-				undefined,
-			),
+			metaOf([{ type: 'header', parameters: [{ type: 'media', link: 'https://x.example/a.mp4', format: 'video' }] }], undefined),
 		).toEqual([{ type: 'header', parameters: [{ type: 'video', video: { link: 'https://x.example/a.mp4' } }] }]);
 	});
 
-	it('binds positional values by number when the text names them out of order (the form lists them as they appear)', () => {
+	it("keeps positional values where the form put them, Meta's binding and Rocket.Chat's preview, when the text names them out of order", () => {
 		const swapped: MetaTemplate = { ...orderPositional, components: [{ type: 'BODY', text: 'Order {{2}} is ready, {{1}}.' }] };
+		// The form lists its fields as they appear; its preview shows the value at k-1 for {{k}}, as Meta binds them.
 		const fields = formFields(listed(swapped));
 		expect(fields.map((f) => f.id)).toEqual(['body.{{2}}', 'body.{{1}}']);
 		const message = formMessage({
@@ -138,9 +139,9 @@ describe("Rocket.Chat's outbound form", () => {
 			components: listed(swapped),
 			to: '1',
 			sender: '2',
-			values: { 'body.{{2}}': '42', 'body.{{1}}': 'Ana' },
+			values: { 'body.{{2}}': 'Ana', 'body.{{1}}': '42' },
 		});
-		expect(metaComponentsOf((message.template as { components: unknown }).components, swapped)).toEqual([
+		expect(metaOf((message.template as { components: unknown }).components, swapped)).toEqual([
 			{
 				type: 'body',
 				parameters: [
@@ -149,6 +150,62 @@ describe("Rocket.Chat's outbound form", () => {
 				],
 			},
 		]);
+	});
+
+	it('does not list a multi-product template: its sections are no field of the form, and Meta refuses a send without them', () => {
+		const picks: MetaTemplate = {
+			name: 'our_picks',
+			language: 'en_US',
+			status: 'APPROVED',
+			category: 'MARKETING',
+			components: [
+				{ type: 'HEADER', format: 'TEXT', text: 'Our picks' },
+				{ type: 'BODY', text: 'Hi {{1}}, see what we chose for you.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
+			],
+		};
+		expect(outboundFormFills(picks)).toBe(false);
+	});
+
+	it('names a refused component by its place in the message the form posted, not among those sent on', () => {
+		const form = [
+			{ type: 'header', parameters: [] },
+			{
+				type: 'body',
+				parameters: [
+					{ type: 'text', text: 'a\nb' },
+					{ type: 'text', text: 'c' },
+				],
+			},
+			{ type: 'footer', parameters: [] },
+		];
+		const { components, given } = metaComponentsOf(form, fallSale);
+		expect(given).toEqual([1]);
+		const problem = checkSendComponents(fallSale, components);
+		if (!problem) throw new Error('expected a refusal');
+		expect(problem.params?.path).toBe('template.components[0].parameters[0].text');
+		expect(asGiven(problem, given)).toEqual({
+			key: 'api_error_parameter_whitespace',
+			params: { path: 'template.components[1].parameters[0].text' },
+		});
+		// A refusal naming no component is left as it is.
+		const count = { key: 'api_error_template_params', params: { component: 'body', expected: 2, given: 0 } };
+		expect(asGiven(count, given)).toBe(count);
+	});
+
+	it('names the first field of an outbound message it cannot read', () => {
+		const ok = { providerNumber: '+15550783881', to: '5511987654321', template: { name: 'ship', language: { code: 'en' } } };
+		expect(outboundMessageProblem(ok)).toBeUndefined();
+		const field = (message: object) => outboundMessageProblem(message)?.params?.field;
+		expect(field({ ...ok, providerNumber: undefined })).toBe('templateProviderPhoneNumber');
+		expect(field({ ...ok, to: 5511 })).toBe('to');
+		expect(field({ ...ok, template: null })).toBe('template');
+		expect(field({ ...ok, template: { name: ' ', language: { code: 'en' } } })).toBe('template.name');
+		expect(field({ ...ok, template: { name: 'ship' } })).toBe('template.language.code');
+		expect(outboundMessageProblem({})).toEqual({
+			key: 'api_error_field_type',
+			params: { field: 'templateProviderPhoneNumber', type: { phrase: 'expected_string' } },
+		});
 	});
 
 	it("turns Apps-Engine's camel-case currency and date_time into Meta's, and leaves Meta's shapes and anything else as given", () => {
@@ -161,7 +218,7 @@ describe("Rocket.Chat's outbound form", () => {
 				],
 			},
 		];
-		expect(metaComponentsOf(given, undefined)).toEqual([
+		expect(metaOf(given, undefined)).toEqual([
 			{
 				type: 'body',
 				parameters: [
@@ -174,11 +231,11 @@ describe("Rocket.Chat's outbound form", () => {
 			{ type: 'body', parameters: [{ type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1000 } }] },
 			{ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'STOP' }] },
 		];
-		expect(metaComponentsOf(meta, undefined)).toEqual(meta);
-		expect(metaComponentsOf('x', undefined)).toBe('x');
-		expect(metaComponentsOf(undefined, undefined)).toBeUndefined();
+		expect(metaOf(meta, undefined)).toEqual(meta);
+		expect(metaComponentsOf('x', undefined)).toEqual({ components: 'x', given: [] });
+		expect(metaComponentsOf(undefined, undefined)).toEqual({ components: undefined, given: [] });
 		// A body with parameters the template needs, sent empty: left out, and the check names what is missing.
-		const none = metaComponentsOf([{ type: 'body', parameters: [] }], orderPositional);
+		const none = metaOf([{ type: 'body', parameters: [] }], orderPositional);
 		expect(checkSendComponents(orderPositional, none)).toEqual({
 			key: 'api_error_template_params',
 			params: { component: 'body', expected: 2, given: 0 },
