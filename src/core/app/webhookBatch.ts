@@ -238,6 +238,7 @@ export async function acceptWebhook(
 	const skipped = walk.skipped.filter((part) => skippedInScope(scope, part));
 	if (skipped.length) ports.refusals.refuse('skipped-parts', describeSkipped(skipped));
 	if (!events.length) return 0;
+	events = inMetaOrder(events);
 	const now = ports.clock.now();
 	const messagesAt = messagesAtOf(events);
 	await ports.inbox.add(
@@ -648,6 +649,21 @@ export function messagesAtOf(events: WebhookEvent[]): number | undefined {
 		if (Number.isFinite(ms) && ms > 0 && (at === undefined || ms < at)) at = ms;
 	}
 	return at;
+}
+
+/**
+ * The events of one webhook with its contacts' messages in the order Meta timed them (each in the
+ * place of a message, the other events where they were; messages of one second as Meta listed them).
+ * Meta does not promise the order of a webhook's messages. A message without a valid time leaves
+ * them as listed.
+ */
+export function inMetaOrder<E extends WebhookEvent>(events: E[]): E[] {
+	const messages = events.filter((event): event is E & InboundMessageEvent => event.kind === 'message');
+	const at = (event: InboundMessageEvent) => Number(event.timestamp);
+	if (messages.length < 2 || !messages.every((m) => Number.isFinite(at(m)) && at(m) > 0)) return events;
+	const sorted = messages.map((m, i) => ({ m, i })).sort((a, b) => at(a.m) - at(b.m) || a.i - b.i);
+	let next = 0;
+	return events.map((event) => (event.kind === 'message' ? sorted[next++].m : event));
 }
 
 /**

@@ -8,6 +8,7 @@ import { MemoryRoundClaims } from '../../../../src/core/app/roundClaims';
 import { RunGate } from '../../../../src/core/app/runBudget';
 import {
 	acceptWebhook,
+	inMetaOrder,
 	messagesAtOf,
 	BatchResult,
 	InboxEntry,
@@ -397,15 +398,15 @@ describe('processWebhooks', () => {
 		const accept = (payload: object) =>
 			acceptWebhook({ ...f.ports, jobs: { processSoon: async () => undefined } }, { payload, scope: SCOPE, appId: 'app-1' });
 		const t = T0 / 1000;
-		// Meta's retry of the first webhook comes after the second one.
-		await accept(inbound(['wamid.3', t + 7], ['wamid.4', t + 9]));
+		// Meta's retry of the first webhook comes after the second one; it lists its messages out of Meta's order.
+		await accept(inbound(['wamid.4', t + 9], ['wamid.3', t + 7]));
 		f.advance(1000);
 		await accept(inbound(['wamid.1', t + 2], ['wamid.2', t + 5]));
 		f.advance(1000);
 		await accept(inbound(['wamid.5', t + 9]));
 		expect((await f.inbox.all()).map((e) => e.messagesAt)).toEqual([T0 + 7000, T0 + 2000, T0 + 9000]);
 		await f.run();
-		// By each webhook's first message (within a webhook, as Meta lists them); one second's, as they came.
+		// By each webhook's first message, and within a webhook by Meta's time; one second's, as they came.
 		expect(f.calls).toEqual([
 			'inbound app-1 wamid.1',
 			'inbound app-1 wamid.2',
@@ -413,6 +414,18 @@ describe('processWebhooks', () => {
 			'inbound app-1 wamid.4',
 			'inbound app-1 wamid.5',
 		]);
+		// A webhook's other events keep their places; messages of one second, or one without a valid time, keep Meta's order.
+		const [s1, s2] = [status('wamid.S1'), status('wamid.S2')];
+		const at = (id: string, timestamp: string) => message(id, CARLA, { timestamp });
+		const ids = (events: WebhookEvent[]) => events.map((e) => (e as { wamid: string }).wamid);
+		expect(ids(inMetaOrder([s1, at('wamid.B', '12'), s2, at('wamid.A', '11'), at('wamid.C', '11')]))).toEqual([
+			'wamid.S1',
+			'wamid.A',
+			'wamid.S2',
+			'wamid.C',
+			'wamid.B',
+		]);
+		expect(ids(inMetaOrder([at('wamid.B', '12'), at('wamid.A', 'soon')]))).toEqual(['wamid.B', 'wamid.A']);
 		expect(messagesAtOf([status('wamid.S')])).toBeUndefined();
 		expect(messagesAtOf([message('wamid.X', CARLA, { timestamp: 'soon' }), message('wamid.Y', CARLA, { timestamp: '12' })])).toBe(
 			12000,
