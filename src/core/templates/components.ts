@@ -7,8 +7,10 @@ const asRecord = (v: unknown): Record<string, unknown> =>
 	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
 /**
- * The values of components a caller built, as input values (for the preview of what was sent).
- * Safe on any shape: what is not a component or a parameter with a text is skipped.
+ * The values of components a caller built, as input values (for the preview of what was sent): the
+ * header's and body's texts, a header's media file name and link or its place, a URL button's
+ * suffix and a copy-code button's code, under the ids of the modal's inputs (inputs.ts). Safe on
+ * any shape: what is not a component or a parameter it knows is skipped.
  */
 export function valuesFromComponents(template: MetaTemplate, components: unknown): Record<string, string> {
 	const values: Record<string, string> = {};
@@ -24,6 +26,16 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 					: [];
 		params.forEach((param, i) => {
 			const p = asRecord(param);
+			if (type === 'header' && (p.type === 'image' || p.type === 'video' || p.type === 'document' || p.type === 'location')) {
+				const media = asRecord(p[p.type]);
+				const fields = p.type === 'location' ? ['name', 'address'] : ['link', 'filename'];
+				for (const field of fields) if (typeof media[field] === 'string') values[`header.${field}`] = media[field] as string;
+				return;
+			}
+			if (type === 'button' && typeof p.coupon_code === 'string') {
+				values[`button.${String(c.index)}.coupon`] = p.coupon_code;
+				return;
+			}
 			const text = firstString(p.text, asRecord(p.currency).fallback_value, asRecord(p.date_time).fallback_value);
 			if (text === undefined) return;
 			const name = typeof p.parameter_name === 'string' ? p.parameter_name : names[i];

@@ -6,6 +6,8 @@
 import { SendRefused } from '../../../../src/core/app/sendTemplates';
 import { AppError, NetworkError } from '../../../../src/core/errors';
 import { valuesFromComponents } from '../../../../src/core/templates/components';
+import { renderPreview, renderText } from '../../../../src/core/templates/preview';
+import { MetaTemplate } from '../../../../src/core/templates/template';
 import { keys, READY, templatesWorld } from './fakes-templates';
 
 const manager = ['livechat-manager'];
@@ -167,5 +169,39 @@ describe('valuesFromComponents', () => {
 		];
 		expect(valuesFromComponents(READY, junk)).toEqual({ 'body.2': 'Ana' });
 		for (const components of [null, 'x', 7, {}, undefined]) expect(valuesFromComponents(READY, components)).toEqual({});
+	});
+
+	it("reads a header's file (its name shown, as the modal's preview shows it) and place, and a copy-code button's code", () => {
+		const invoice: MetaTemplate = {
+			name: 'invoice',
+			language: 'en',
+			status: 'APPROVED',
+			components: [
+				{ type: 'HEADER', format: 'DOCUMENT' },
+				{ type: 'BODY', text: 'Your invoice {{1}}' },
+			],
+		};
+		const sent = [
+			{ type: 'header', parameters: [{ type: 'document', document: { link: 'https://files.example.com/inv/77.pdf?sig=1' } }] },
+			{ type: 'body', parameters: [{ type: 'text', text: 'INV-77' }] },
+		];
+		expect(valuesFromComponents(invoice, sent)).toEqual({
+			'header.link': 'https://files.example.com/inv/77.pdf?sig=1',
+			'body.1': 'INV-77',
+		});
+		expect(renderText(renderPreview(invoice, valuesFromComponents(invoice, sent)))).toBe('*[document: 77.pdf]*\nYour invoice INV-77');
+		const named = [{ type: 'header', parameters: [{ type: 'document', document: { id: '1013', filename: 'March.pdf' } }] }];
+		expect(valuesFromComponents(invoice, named)).toEqual({ 'header.filename': 'March.pdf' });
+		const place = [
+			{
+				type: 'header',
+				parameters: [{ type: 'location', location: { latitude: 1, longitude: 2, name: 'Shop', address: 'Main St 1' } }],
+			},
+		];
+		expect(valuesFromComponents(invoice, place)).toEqual({ 'header.name': 'Shop', 'header.address': 'Main St 1' });
+		const coupon = [
+			{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'CARIBE25' }] },
+		];
+		expect(valuesFromComponents(invoice, coupon)).toEqual({ 'button.0.coupon': 'CARIBE25' });
 	});
 });
