@@ -786,7 +786,7 @@ export class SendTemplates {
 			new AppError({ code, status: 400, i18nKey: problem.key, params: problem.params, message: t(problem.key, problem.params) });
 		const malformed = outboundMessageProblem(input);
 		if (malformed) throw invalid('invalid_request', malformed);
-		const number = await this.findNumber(input.providerNumber);
+		const number = await this.findNumber(input.providerNumber.trim());
 		if (!number)
 			throw new AppError({
 				code: 'number_not_connected',
@@ -804,7 +804,9 @@ export class SendTemplates {
 				message: t('send_error_recipient'),
 			});
 		const catalog = await this.catalogOf(number);
-		const { name, language } = input.template;
+		// As templateMessage reads them (bulk/request.ts): the name and language code trimmed.
+		const name = input.template.name.trim();
+		const language = { ...input.template.language, code: input.template.language.code.trim() };
 		let template: MetaTemplate | undefined;
 		let listed = true;
 		const refused = (code: string, status: number, i18nKey: string) => {
@@ -824,11 +826,13 @@ export class SendTemplates {
 		// are checked like the REST API's before anything goes to Meta.
 		const { components, given } = metaComponentsOf(input.template.components, template);
 		const found = checkSendComponents(template, components);
-		if (found) throw invalid('invalid_components', asGiven(found, given));
+		if (found) throw invalid('invalid_components', asGiven(found, given, input.template.components));
 		const [result] = await this.sendBatch({
 			number,
 			template: sendableTemplate(
-				components === undefined ? input.template : { ...input.template, components: components as TemplateRef['components'] },
+				components === undefined
+					? { ...input.template, name, language }
+					: { ...input.template, name, language, components: components as TemplateRef['components'] },
 			),
 			recipients: [to],
 			known: template ? { template, catalog } : undefined,

@@ -104,13 +104,42 @@ export function metaComponentsOf(components: unknown, template: MetaTemplate | u
 	return { components: out, given };
 }
 
-/** A refusal of `metaComponentsOf`'s components naming the component by its index in the message as it came. */
-export function asGiven(problem: FieldError, given: number[]): FieldError {
+/**
+ * The rest of a parameter's path in a refusal (`.document.link`, `.currency.amount_1000`) as the
+ * parameter was posted, when it came in Rocket.Chat's shape and was turned into Meta's (`metaParameter`).
+ */
+function postedField(rest: string, posted: unknown): string {
+	if (!isObject(posted)) return rest;
+	if (posted.type === 'media')
+		return rest
+			.replace(/^\.(image|video|document)(\.link)?\b/, '.link')
+			.replace(/^\.type$/, typeof posted.format === 'string' ? '.format' : '.type');
+	if (posted.type === 'currency' && isObject(posted.currency) && posted.currency.fallback_value === undefined)
+		return rest
+			.replace(/^\.currency\.fallback_value\b/, '.currency.fallbackValue')
+			.replace(/^\.currency\.amount_1000\b/, '.currency.amount1000');
+	if (posted.type === 'date_time' && posted.date_time === undefined && isObject(posted.dateTime))
+		return rest.replace(/^\.date_time(\.fallback_value)?\b/, (_whole, value?: string) =>
+			value ? '.dateTime.fallbackValue' : '.dateTime',
+		);
+	return rest;
+}
+
+/**
+ * A refusal of `metaComponentsOf`'s components naming the field as it was posted: the component by
+ * its index in the message as it came (`given`), and a parameter Rocket.Chat's shape turned into
+ * Meta's by its own fields (`posted`: the components as they came).
+ */
+export function asGiven(problem: FieldError, given: number[], posted?: unknown): FieldError {
 	const path = problem.params?.path;
 	if (typeof path !== 'string') return problem;
-	const renamed = path.replace(/^template\.components\[(\d+)\]/, (whole, i: string) =>
-		given[Number(i)] === undefined ? whole : `template.components[${given[Number(i)]}]`,
-	);
+	const match = /^template\.components\[(\d+)\](\.parameters\[(\d+)\])?(.*)$/.exec(path);
+	const index = match ? given[Number(match[1])] : undefined;
+	if (!match || index === undefined) return problem;
+	const component = Array.isArray(posted) && isObject(posted[index]) ? posted[index] : undefined;
+	const parameter = match[3] !== undefined && Array.isArray(component?.parameters) ? component.parameters[Number(match[3])] : undefined;
+	const rest = match[3] !== undefined ? `${match[2]}${postedField(match[4], parameter)}` : match[4];
+	const renamed = `template.components[${index}]${rest}`;
 	return renamed === path ? problem : { ...problem, params: { ...problem.params, path: renamed } };
 }
 

@@ -529,6 +529,13 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		});
 	});
 
+	it('reads the number, the template name and its language code trimmed, as templateMessage does', async () => {
+		const w = templatesWorld();
+		const padded = { ...template, name: ' order_ready ', language: { code: 'en_US ' } };
+		await w.service.sendOutbound({ providerNumber: ' 1001 ', to: '5511987654321', template: padded, routing: {}, t: keys });
+		expect(w.graph.sends).toEqual([{ phoneNumberId: '1001', payload: expect.objectContaining({ to: '5511987654321', template }) }]);
+	});
+
 	it("lists every number's templates, leaving out (and logging) a number whose list Meta refuses", async () => {
 		const w = templatesWorld({ numbers: [NUMBER, OTHER_NUMBER] });
 		w.graph.listErrors.set('waba-1', graphError(190));

@@ -188,6 +188,40 @@ describe("Rocket.Chat's outbound form", () => {
 			key: 'api_error_parameter_whitespace',
 			params: { path: 'template.components[1].parameters[0].text' },
 		});
+		// A parameter posted in Rocket.Chat's shape is named by its own fields.
+		const refusedAt = (template: MetaTemplate, posted: unknown[]) => {
+			const meta = metaComponentsOf(posted, template);
+			const found = checkSendComponents(template, meta.components);
+			return found && asGiven(found, meta.given, posted).params?.path;
+		};
+		const header = (parameter: object) => [
+			{ type: 'header', parameters: [parameter] },
+			{ type: 'footer', parameters: [] },
+		];
+		expect(refusedAt(invoice, header({ type: 'media', link: 'ftp://x/y.pdf', format: 'document' }))).toBe(
+			'template.components[0].parameters[0].link',
+		);
+		expect(refusedAt(invoice, header({ type: 'media', link: 'https://x.example/y.jpg', format: 'image' }))).toBe(
+			'template.components[0].parameters[0].format',
+		);
+		const total: MetaTemplate = { ...orderPositional, components: [{ type: 'BODY', text: 'Total {{1}}' }] };
+		const body = (parameter: object) => [
+			{ type: 'header', parameters: [] },
+			{ type: 'body', parameters: [parameter] },
+		];
+		expect(refusedAt(total, body({ type: 'currency', currency: { fallbackValue: '$1.50', code: 'USD', amount1000: 1.5 } }))).toBe(
+			'template.components[1].parameters[0].currency.amount1000',
+		);
+		expect(refusedAt(total, body({ type: 'date_time', dateTime: { fallbackValue: '' } }))).toBe(
+			'template.components[1].parameters[0].dateTime.fallbackValue',
+		);
+		expect(refusedAt(total, body({ type: 'date_time', dateTime: {} }))).toBe(
+			'template.components[1].parameters[0].dateTime.fallbackValue',
+		);
+		// Meta's own shapes keep Meta's names.
+		expect(refusedAt(total, body({ type: 'currency', currency: { fallback_value: '$1.50', code: 'USD', amount_1000: 1.5 } }))).toBe(
+			'template.components[1].parameters[0].currency.amount_1000',
+		);
 		// A refusal naming no component is left as it is.
 		const count = { key: 'api_error_template_params', params: { component: 'body', expected: 2, given: 0 } };
 		expect(asGiven(count, given)).toBe(count);
