@@ -786,14 +786,15 @@ export class SendTemplates {
 			new AppError({ code, status: 400, i18nKey: problem.key, params: problem.params, message: t(problem.key, problem.params) });
 		const malformed = outboundMessageProblem(input);
 		if (malformed) throw invalid('invalid_request', malformed);
-		const number = await this.findNumber(input.providerNumber.trim());
+		const providerNumber = input.providerNumber.trim();
+		const number = await this.findNumber(providerNumber);
 		if (!number)
 			throw new AppError({
 				code: 'number_not_connected',
 				status: 400,
 				i18nKey: 'api_error_number_not_connected',
-				params: { number: input.providerNumber },
-				message: t('api_error_number_not_connected', { number: input.providerNumber }),
+				params: { number: providerNumber },
+				message: t('api_error_number_not_connected', { number: providerNumber }),
 			});
 		const to = normalizePhoneNumber(input.to);
 		if (!to)

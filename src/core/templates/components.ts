@@ -29,7 +29,9 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 			if (type === 'header' && (p.type === 'image' || p.type === 'video' || p.type === 'document' || p.type === 'location')) {
 				const media = asRecord(p[p.type]);
 				const fields = p.type === 'location' ? ['name', 'address'] : ['link', 'filename'];
-				for (const field of fields) if (typeof media[field] === 'string') values[`header.${field}`] = media[field] as string;
+				// On one line: a room message shows them, and the components' check does not refuse line breaks in them.
+				for (const field of fields)
+					if (typeof media[field] === 'string') values[`header.${field}`] = (media[field] as string).replace(/\s+/g, ' ').trim();
 				return;
 			}
 			if (type === 'button' && typeof p.coupon_code === 'string') {

@@ -43,14 +43,21 @@ function inOrderOfAppearance(text: string | undefined): string[] {
 	return found;
 }
 
+/** A currency in Apps-Engine's camel case (`fallbackValue`, `amount1000`), none of Meta's fields given. */
+const camelCurrency = (c: unknown): c is Json =>
+	isObject(c) &&
+	(c.fallbackValue !== undefined || c.amount1000 !== undefined) &&
+	c.fallback_value === undefined &&
+	c.amount_1000 === undefined;
+
 /** One parameter of Rocket.Chat's shape in Meta's; anything else as it is (the components' check judges it). */
 function metaParameter(p: unknown, mediaFormat: string): unknown {
 	if (!isObject(p)) return p;
-	if (p.type === 'media' && typeof p.link === 'string') {
+	if (p.type === 'media') {
 		const format = typeof p.format === 'string' ? p.format.toLowerCase() : mediaFormat;
 		return ['image', 'video', 'document'].includes(format) ? { type: format, [format]: { link: p.link } } : p;
 	}
-	if (p.type === 'currency' && isObject(p.currency) && p.currency.fallback_value === undefined) {
+	if (p.type === 'currency' && camelCurrency(p.currency)) {
 		const { fallbackValue, code, amount1000 } = p.currency;
 		return { type: 'currency', currency: { fallback_value: fallbackValue, code, amount_1000: amount1000 } };
 	}
@@ -114,7 +121,7 @@ function postedField(rest: string, posted: unknown): string {
 		return rest
 			.replace(/^\.(image|video|document)(\.link)?\b/, '.link')
 			.replace(/^\.type$/, typeof posted.format === 'string' ? '.format' : '.type');
-	if (posted.type === 'currency' && isObject(posted.currency) && posted.currency.fallback_value === undefined)
+	if (posted.type === 'currency' && camelCurrency(posted.currency))
 		return rest
 			.replace(/^\.currency\.fallback_value\b/, '.currency.fallbackValue')
 			.replace(/^\.currency\.amount_1000\b/, '.currency.amount1000');

@@ -54,6 +54,21 @@ function offerOf(template: MetaTemplate, values: Values): Preview['offer'] {
 	};
 }
 
+/**
+ * The last part of a link's path when it reads as a file name (`invoice.pdf`), else '': never its
+ * query, fragment, `;` parameters, user or host, nor a last part without an extension (a download
+ * id or token), which may carry a signature, a password or a key.
+ */
+function fileNameOf(link: string): string {
+	let last: string;
+	try {
+		last = new URL(link).pathname.split('/').pop()?.split(';')[0] ?? '';
+	} catch {
+		return '';
+	}
+	return /^[^.]+(\.[^.]+)*\.[A-Za-z0-9]{1,8}$/.test(last) ? last : '';
+}
+
 function headerOf(template: MetaTemplate, fill: (text: string, prefix: string) => string, values: Values): Preview['header'] {
 	const format = headerFormat(template);
 	const value = (id: string) => valueOf(values, id);
@@ -62,7 +77,7 @@ function headerOf(template: MetaTemplate, fill: (text: string, prefix: string) =
 	if (format === 'DOCUMENT')
 		return {
 			key: 'template_preview_document',
-			params: { name: value('header.filename') || value('header.link').split(/[?#]/)[0].split('/').pop() || '' },
+			params: { name: value('header.filename') || fileNameOf(value('header.link')) },
 		};
 	if (format === 'LOCATION')
 		return {

@@ -190,15 +190,27 @@ describe('valuesFromComponents', () => {
 			'body.1': 'INV-77',
 		});
 		expect(renderText(renderPreview(invoice, valuesFromComponents(invoice, sent)))).toBe('*[document: 77.pdf]*\nYour invoice INV-77');
+		// Only a last part that reads as a file name: never a link's user, host, query or a download token.
+		const document = (link: string) => [{ type: 'header', parameters: [{ type: 'document', document: { link } }] }];
+		for (const link of [
+			'https://user:pass@files.example.com',
+			'https://api.example.com/dl/sk_abc123',
+			'https://x.example/a.pdf;jsessionid=S3CR3T',
+		])
+			expect(renderText(renderPreview(invoice, valuesFromComponents(invoice, document(link)))).split('\n')[0]).toBe(
+				link.endsWith('S3CR3T') ? '*[document: a.pdf]*' : '*[document]*',
+			);
 		const named = [{ type: 'header', parameters: [{ type: 'document', document: { id: '1013', filename: 'March.pdf' } }] }];
 		expect(valuesFromComponents(invoice, named)).toEqual({ 'header.filename': 'March.pdf' });
 		const place = [
 			{
 				type: 'header',
-				parameters: [{ type: 'location', location: { latitude: 1, longitude: 2, name: 'Shop', address: 'Main St 1' } }],
+				parameters: [
+					{ type: 'location', location: { latitude: 1, longitude: 2, name: 'Shop\n\n*Pay here*', address: 'Main St 1' } },
+				],
 			},
 		];
-		expect(valuesFromComponents(invoice, place)).toEqual({ 'header.name': 'Shop', 'header.address': 'Main St 1' });
+		expect(valuesFromComponents(invoice, place)).toEqual({ 'header.name': 'Shop *Pay here*', 'header.address': 'Main St 1' });
 		const coupon = [
 			{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'CARIBE25' }] },
 		];

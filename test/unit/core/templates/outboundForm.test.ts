@@ -218,7 +218,12 @@ describe("Rocket.Chat's outbound form", () => {
 		expect(refusedAt(total, body({ type: 'date_time', dateTime: {} }))).toBe(
 			'template.components[1].parameters[0].dateTime.fallbackValue',
 		);
-		// Meta's own shapes keep Meta's names.
+		// A media parameter without a link is named by its missing link, not by its format.
+		expect(refusedAt(invoice, header({ type: 'media', format: 'document' }))).toBe('template.components[0].parameters[0].link');
+		// Meta's own shapes keep Meta's names, even with a field missing.
+		expect(refusedAt(total, body({ type: 'currency', currency: { code: 'USD', amount_1000: 1000 } }))).toBe(
+			'template.components[1].parameters[0].currency.fallback_value',
+		);
 		expect(refusedAt(total, body({ type: 'currency', currency: { fallback_value: '$1.50', code: 'USD', amount_1000: 1.5 } }))).toBe(
 			'template.components[1].parameters[0].currency.amount_1000',
 		);
