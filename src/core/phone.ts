@@ -21,3 +21,28 @@ export function normalizePhoneNumber(input: string): string | undefined {
 export function formatE164(digits: string): string {
 	return `+${digits}`;
 }
+
+/**
+ * Meta's business-scoped user id (BSUID) of a WhatsApp user: "the user's ISO 3166 alpha-2 two-letter
+ * country code and a period, followed by up to 128 alphanumeric characters" (`US.13491208655302741918`),
+ * a parent BSUID with `ENT.` after the period (Meta's "Business-scoped user IDs" page). A user who
+ * adopted a WhatsApp username may be named by it alone: `from_user_id` without `from` on their
+ * messages, `recipient_user_id` without `recipient_id` on statuses.
+ */
+export const BSUID_PATTERN = '[A-Z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}';
+const BSUID = new RegExp(`^${BSUID_PATTERN}$`);
+
+export const isBusinessScopedUserId = (id: string): boolean => BSUID.test(id);
+
+/**
+ * The id the app knows a contact by (`Contact.waId`): their WhatsApp id's digits, or their BSUID
+ * when Meta names them by that alone. Sends to a BSUID go in `recipient`, not `to`
+ * (core/outbound/envelope.ts).
+ */
+export const CONTACT_ID_PATTERN = `\\d+|${BSUID_PATTERN}`;
+
+/** `value` as a contact id: a BSUID as it is, anything else by its digits. */
+export const contactIdOf = (value: string): string => (isBusinessScopedUserId(value) ? value : value.replace(/\D/g, ''));
+
+/** How a contact is named where no name is known: their number in E.164, or their BSUID. */
+export const contactLabel = (contactId: string): string => (isBusinessScopedUserId(contactId) ? contactId : formatE164(contactId));

@@ -13,8 +13,10 @@ type Any = any;
 export interface SentMessage {
 	phoneNumberId: string;
 	wamid: string;
-	/** `contacts[0].wa_id` of the answer. */
+	/** `contacts[0].wa_id` of the answer (a send to a BSUID: the BSUID). */
 	waId: string;
+	/** The business-scoped user id a send went to (`recipient`), when it went to one. */
+	userId?: string;
 	body: Any;
 	at: number;
 }
@@ -86,17 +88,22 @@ export class Messages {
 				? serverError(injected.code, injected.body ?? 'html')
 				: metaError(injected.code);
 		}
-		const to = String(body?.to ?? '');
-		const waId = this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');
+		// A send to a business-scoped user id names it in `recipient`, without `to` (the spec check
+		// refuses a BSUID in `to`); Meta answers its `user_id` and no `wa_id`, and its statuses name
+		// `recipient_user_id` (webhooks.ts), as for a user whose phone number Meta withholds.
+		const userId = body?.to === undefined && typeof body?.recipient === 'string' ? body.recipient : undefined;
+		const to = userId ?? String(body?.to ?? '');
+		const waId = userId ?? this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');
 		const wamid = wamidFor(waId);
-		const sent: SentMessage = { phoneNumberId: number.phoneNumberId, wamid, waId, body, at: Date.now() };
+		const sent: SentMessage = { phoneNumberId: number.phoneNumberId, wamid, waId, ...(userId ? { userId } : {}), body, at: Date.now() };
 		this.sent.push(sent);
 		const hold = this.onAccepted?.(sent);
 		const message: Any = { id: wamid };
 		// MessageResponsePayload.messages[].message_status (schema example: 'accepted'); Meta includes
 		// it for template sends only (pacing: 'accepted' | 'held_for_quality_assessment' | 'paused').
 		if (body?.type === 'template') message.message_status = 'accepted';
-		const payload = { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: waId }], messages: [message] };
+		const contact = userId ? { input: userId, user_id: userId } : { input: to, wa_id: waId };
+		const payload = { messaging_product: 'whatsapp', contacts: [contact], messages: [message] };
 		const drop = this.answersToDrop > 0;
 		if (drop) this.answersToDrop--;
 		return { status: 200, payload, ...(hold ? { hold: Promise.resolve(hold) } : {}), ...(drop ? { drop } : {}) };

@@ -61,6 +61,17 @@ function patchKnownDefects(doc: Any): void {
 	// the spec declares it only on call requests. Meta's Messages reference and whatsapp-api-js's
 	// `ClientMessageRequest` have it on every message.
 	schemas.BaseMessageProperties.properties.biz_opaque_callback_data = { type: 'string', maxLength: 512 };
+	// A message to a user named by their business-scoped user id goes to `recipient`, without `to`,
+	// which takes phone numbers only (Meta's "Business-scoped user IDs", after v23.0: "set `recipient`
+	// to the user's BSUID or parent BSUID; omit the `to` property"; "You can include both `to` (phone
+	// number) and `recipient` (BSUID or parent BSUID) in your request. If you do, `to` (phone number)
+	// will take precedence"; BSUIDs "must now be assigned to dedicated properties").
+	const bsuid = '^[A-Z]{2}\\.(?:ENT\\.)?[A-Za-z0-9]{1,128}$';
+	const base = schemas.BaseMessageProperties;
+	base.properties.recipient = { type: 'string', pattern: bsuid };
+	base.properties.to = { ...base.properties.to, not: { pattern: '^[A-Z]{2}\\.' } };
+	base.required = base.required.filter((r: string) => r !== 'to');
+	base.anyOf = [{ required: ['to'] }, { required: ['recipient'] }];
 
 	const component = schemas.TemplateComponent.properties;
 	// TemplateComponent.index has the nonsense pattern `^[2-6, 11-14]$` and type string, while the

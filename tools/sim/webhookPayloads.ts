@@ -17,7 +17,9 @@ export interface StatusObject {
 	id: string;
 	status: StatusName;
 	timestamp: string;
-	recipient_id: string;
+	/** The contact's WhatsApp id; left out for a send to a business-scoped user id (`recipient_user_id`). */
+	recipient_id?: string;
+	recipient_user_id?: string;
 	conversation?: unknown;
 	pricing?: unknown;
 	errors?: unknown[];
@@ -61,14 +63,33 @@ export function statusesPayload(items: Array<{ number: WebhookNumber; status: St
 	return envelope([...byNumber.values()].map(({ number, statuses }) => ({ number, value: { statuses } })));
 }
 
-/** An inbound user message (`message` without from/id/timestamp gets them filled in). */
-export function inboundMessagePayload(number: WebhookNumber, from: string, name: string, message: Record<string, unknown>): WebhookPayload {
+/**
+ * A business-scoped user id (Meta's "Business-scoped user IDs": a country code, a period, up to 128
+ * alphanumerics; a parent BSUID has `ENT.` after the period).
+ */
+export const isBsuid = (id: string): boolean => /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/.test(id);
+
+/**
+ * An inbound user message (`message` without from/id/timestamp gets them filled in). A user named
+ * by a business-scoped user id (`from`) comes as Meta sends a user whose phone number it withholds:
+ * `from_user_id` and the contact's `user_id`, with no `from` nor `wa_id` (Meta's example in
+ * "Business-scoped user IDs"), and their username in the profile when `username` is given.
+ */
+export function inboundMessagePayload(
+	number: WebhookNumber,
+	from: string,
+	name: string,
+	message: Record<string, unknown>,
+	username?: string,
+): WebhookPayload {
+	const profile = { name, ...(username ? { username } : {}) };
+	const [contact, sender] = isBsuid(from) ? [{ profile, user_id: from }, { from_user_id: from }] : [{ profile, wa_id: from }, { from }];
 	return envelope([
 		{
 			number,
 			value: {
-				contacts: [{ profile: { name }, wa_id: from }],
-				messages: [{ from, id: message.id ?? wamidFor(from), timestamp: message.timestamp ?? nowSeconds(), ...message }],
+				contacts: [contact],
+				messages: [{ ...sender, id: message.id ?? wamidFor(from), timestamp: message.timestamp ?? nowSeconds(), ...message }],
 			},
 		},
 	]);

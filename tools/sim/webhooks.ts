@@ -12,6 +12,7 @@ import { serializeMetaJson } from './metaJson';
 import type { SimNumber } from './numbers';
 import {
 	inboundMessagePayload,
+	isBsuid,
 	nowSeconds,
 	StatusName,
 	StatusObject,
@@ -94,12 +95,17 @@ export class Webhooks {
 	/** An inbound message from a WhatsApp user: `message` is a Meta message object or a text. */
 	async deliverInboundMessage(input: {
 		phoneNumberId: string;
+		/** The user's phone number, or their business-scoped user id (webhookPayloads.ts inboundMessagePayload). */
 		from: string;
 		name: string;
 		message: string | Record<string, unknown>;
+		/** The user's WhatsApp username (`profile.username`). */
+		username?: string;
 	}): Promise<WebhookResponse> {
 		const message = typeof input.message === 'string' ? { type: 'text', text: { body: input.message } } : input.message;
-		return this.deliverRaw(inboundMessagePayload(this.webhookNumber(input.phoneNumberId), input.from, input.name, message));
+		return this.deliverRaw(
+			inboundMessagePayload(this.webhookNumber(input.phoneNumberId), input.from, input.name, message, input.username),
+		);
 	}
 
 	/** The payload of an inbound text message (shape of meta-docs/webhook-incoming-text.json). */
@@ -138,11 +144,13 @@ export class Webhooks {
 		const recipientId = s.recipientId ?? sent?.waId;
 		if (!phoneNumberId || !recipientId)
 			throw new Error(`CloudApiSimulator: ${s.wamid} was not sent by the simulator; give phoneNumberId and recipientId`);
+		// A status of a send to a business-scoped user id names it in `recipient_user_id` and, as for a
+		// user whose phone number Meta withholds, has no `recipient_id` ("Business-scoped user IDs").
 		const status: StatusObject = {
 			id: s.wamid,
 			status: s.status,
 			timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp),
-			recipient_id: recipientId,
+			...(isBsuid(recipientId) ? { recipient_user_id: recipientId } : { recipient_id: recipientId }),
 		};
 		// Meta echoes the send's biz_opaque_callback_data on its statuses (pywa/message_status.json `with_tracker`).
 		const tracker = sent?.body?.biz_opaque_callback_data;

@@ -28,7 +28,7 @@ import {
 	TokenKey,
 	visitorToken,
 } from '../../core/app/visitorTokens';
-import { formatE164 } from '../../core/phone';
+import { contactLabel } from '../../core/phone';
 import { Records } from '../persistence/records';
 import { visitorTokenKey } from '../persistence/VisitorTokenKeys';
 
@@ -140,7 +140,7 @@ export class RocketChatConversations implements Conversations {
 			// A name from a message older than the one that gave the current name (Meta's retry of an old
 			// webhook) changes nothing.
 			if (!spec.name || existing.name === spec.name) return visitorOf(existing);
-			const number = existing.name === formatE164(spec.waId);
+			const number = existing.name === contactLabel(spec.waId);
 			const kept = number ? undefined : await this.whatsAppName(existing.token);
 			if (!number && (!kept || kept.name !== existing.name || (kept.at ?? 0) > (spec.nameAt ?? Infinity))) return visitorOf(existing);
 			const renamed = await creator.createAndReturnVisitor({ token: existing.token, name: spec.name } as IVisitor);
@@ -152,7 +152,7 @@ export class RocketChatConversations implements Conversations {
 			creator.createAndReturnVisitor({
 				token,
 				username: contactUsername(spec.phoneNumberId, spec.waId),
-				name: spec.name || formatE164(spec.waId),
+				name: spec.name || contactLabel(spec.waId),
 				...(spec.departmentId ? { department: spec.departmentId } : {}),
 			} as IVisitor),
 		);

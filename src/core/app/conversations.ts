@@ -6,9 +6,12 @@
  * contacts' visitors and rooms (a contact's message and an agent's template alike).
  */
 
+import { CONTACT_ID_PATTERN } from '../phone';
+
 /** A contact of a connected number. */
 export interface Contact {
 	phoneNumberId: string;
+	/** Their WhatsApp id's digits, or their business-scoped user id when Meta names them by that alone (core/phone.ts). */
 	waId: string;
 }
 
@@ -19,9 +22,11 @@ export interface Contact {
 export const contactKey = (phoneNumberId: string, waId: string) => `whatsapp:${phoneNumberId}:${waId}`;
 export const contactUsername = (phoneNumberId: string, waId: string) => `whatsapp-${phoneNumberId}-${waId}`;
 
+const CONTACT_KEY = new RegExp(`^whatsapp:(\\d+):(${CONTACT_ID_PATTERN})$`);
+
 /** The contact of a contact's key. */
 export function contactOfKey(key: string | undefined): Contact | undefined {
-	const match = /^whatsapp:(\d+):(\d+)$/.exec(key ?? '');
+	const match = CONTACT_KEY.exec(key ?? '');
 	return match ? { phoneNumberId: match[1], waId: match[2] } : undefined;
 }
 

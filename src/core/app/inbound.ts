@@ -8,6 +8,7 @@ import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { describedText, describeInbound, unsupportedKind } from '../inbound/describe';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { contactIdOf } from '../phone';
 import { InboundMessageEvent } from '../status/webhook';
 import { AutoMessages } from './autoMessages';
 import { Agent, canTakeChats, Contact, contactKey, Conversations, InvalidDepartment, NoAgentOnline, Room, Visitor } from './conversations';
@@ -206,7 +207,7 @@ export class InboundService implements InboundHandler {
 	 */
 	private async sentTo(wamid: string, contact: Contact): Promise<SentMessage | undefined> {
 		const sent = await this.ports.messages.findByWamid(wamid).catch(() => undefined);
-		const to = [sent?.waId, sent?.mobileNo].map((n) => n?.replace(/\D/g, ''));
+		const to = [sent?.waId, sent?.mobileNo].map((n) => n && contactIdOf(n));
 		return sent && sent.phoneNumberId === contact.phoneNumberId && to.includes(contact.waId) ? sent : undefined;
 	}
 

@@ -8,12 +8,12 @@ import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
 import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { normalizePhoneNumber } from '../phone';
+import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
 import { formCannotFill, inputsFor, TemplateInput, unsupportedKey } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
-import { headerFormat, MetaTemplate, Values } from '../templates/template';
+import { headerFormat, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
 import { Contact, contactKey } from './conversations';
 import { KeyedQueue } from './keyedQueue';
@@ -545,6 +545,10 @@ export class SendTemplateModal {
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
 		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
+		// A contact known by their business-scoped user id gets no one-time code: Meta sends
+		// authentication templates' code buttons to phone numbers only (error 131062).
+		if (template && !errors.template && isBusinessScopedUserId(to) && otpButtonIndex(template) >= 0)
+			errors.template = t('send_error_template_needs_phone');
 		const departmentId = await this.departmentOf({ draft, number, errors, t });
 		if (template) {
 			const chosen = template;

@@ -11,6 +11,7 @@
  * visitor stays its contact's for the rooms opened before this installation's key existed; the
  * contact's next conversation gets a visitor of their own (adapters/rocketchat/conversations.ts).
  */
+import { CONTACT_ID_PATTERN } from '../phone';
 import { Contact, contactKey, contactOfKey } from './conversations';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -21,7 +22,7 @@ export interface TokenKey {
 	createdAt: number;
 }
 
-const KEYED = /^whatsapp:(\d+):(\d+):([0-9a-f]{32})$/;
+const KEYED = new RegExp(`^whatsapp:(\\d+):(${CONTACT_ID_PATTERN}):([0-9a-f]{32})$`);
 
 const macOf = (key: string, contact: Contact) =>
 	crypto.createHmac('sha256', key).update(`${contact.phoneNumberId}:${contact.waId}`).digest('hex').slice(0, 32);

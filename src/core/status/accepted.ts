@@ -10,6 +10,7 @@ export interface AcceptedStatusView {
 	wamid: string;
 	phoneNumberId: string;
 	recipientId: string;
+	recipientUserId?: string;
 	recipientType?: string;
 	bizOpaqueCallbackData?: string;
 }
@@ -25,7 +26,8 @@ export interface SendView {
  * Only statuses from that number with that batch key count, none about a group, and not a wamid a
  * record of the batch (`records`) is linked to already (another send's). A recipient is matched by
  * its digits as Meta writes them (`recipient_id`, the contact's wa_id): one whose wa_id differs from
- * the number sent to (some countries' formats) is not found. A recipient with more than one wamid
+ * the number sent to (some countries' formats) is not found. A recipient sent to by their
+ * business-scoped user id is matched by it (`recipient_user_id`). A recipient with more than one wamid
  * is two sends to one recipient in one batch, which no sender makes today (a reply's several files
  * could share a batch, `FreeFormMessage.batch`): the caller takes neither.
  */
@@ -40,8 +42,12 @@ export function acceptedByMeta(
 	for (const status of statuses) {
 		if (status.bizOpaqueCallbackData !== batch || status.phoneNumberId !== phoneNumberId) continue;
 		if (status.recipientType === 'group' || linked.has(status.wamid)) continue;
-		const wamids = byTo.get(status.recipientId) ?? [];
-		if (!wamids.includes(status.wamid)) byTo.set(status.recipientId, [...wamids, status.wamid]);
+		// A send to a BSUID is found by it: Meta names it on every status of such a send
+		// (`recipient_user_id`), and its phone number in `recipient_id` only when it may.
+		for (const to of new Set([status.recipientId, status.recipientUserId ?? status.recipientId])) {
+			const wamids = byTo.get(to) ?? [];
+			if (!wamids.includes(status.wamid)) byTo.set(to, [...wamids, status.wamid]);
+		}
 	}
 	return byTo;
 }

@@ -14,6 +14,8 @@
  * Values are kept as Meta wrote them: timestamps stay strings of unix seconds.
  */
 
+import { isBusinessScopedUserId } from '../phone';
+
 /** Meta's error object, in `statuses[].errors[]` and `value.errors[]` (only the documented fields are kept). */
 export interface MetaError {
 	code?: number;
@@ -31,8 +33,14 @@ export interface StatusEvent {
 	/** Meta's word: sent, delivered, read, played, failed (or one Meta adds later). */
 	status: string;
 	timestamp: string;
-	/** The contact's WhatsApp id, or the group id when `recipientType` is `group`. */
+	/**
+	 * The contact's WhatsApp id, or the group id when `recipientType` is `group`; the contact's
+	 * business-scoped user id (`recipient_user_id`) when Meta leaves the WhatsApp id out (a send to a
+	 * BSUID of a user whose phone number Meta withholds).
+	 */
 	recipientId: string;
+	/** The contact's business-scoped user id (`recipient_user_id`), when Meta names it. */
+	recipientUserId?: string;
 	recipientType?: string;
 	/** In a group, the participant this status is about. */
 	recipientParticipantId?: string;
@@ -50,7 +58,8 @@ export interface InboundMessageEvent {
 	from: string;
 	/**
 	 * The contact's WhatsApp id (`contacts[].wa_id`): the identity of the contact, whatever format
-	 * `from` takes. Equal to `from` when Meta sends no contact for it.
+	 * `from` takes. Equal to `from` when Meta sends no contact for it. For a contact Meta names only
+	 * by their business-scoped user id (`from_user_id`, no `from`), that id, in `from` too.
 	 */
 	waId: string;
 	/** text, image, button, ..., `revoke` (the contact deleted a message), `unsupported`. */
@@ -205,14 +214,10 @@ function walkMessagesValue(value: Obj, { at, result, skip, wabaId }: WalkPositio
 	}
 }
 
-/**
- * Why a message object is no inbound event (toInbound answered undefined). A message of Meta's
- * business-scoped user ids may name its contact by `from_user_id` alone, without `from`: the app
- * has no WhatsApp id to answer it with.
- */
+/** Why a message object is no inbound event (toInbound answered undefined). */
 function whyNotInbound(m: Obj): string {
 	if (!str(m.id)) return 'message without a string id';
-	if (str(m.from_user_id)) return 'message without from: its contact is named only by a business-scoped user id (from_user_id)';
+	if (str(m.from_user_id)) return 'message without from, and its from_user_id is not a business-scoped user id';
 	return 'message without from';
 }
 
@@ -234,8 +239,10 @@ function toStatus(s: Obj, { phoneNumberId, displayPhoneNumber }: ValueNumber): S
 		wamid,
 		status,
 		timestamp: str(s.timestamp) ?? '',
-		recipientId: str(s.recipient_id) ?? '',
+		recipientId: str(s.recipient_id) ?? str(s.recipient_user_id) ?? '',
 	};
+	const userId = str(s.recipient_user_id);
+	if (userId) event.recipientUserId = userId;
 	const recipientType = str(s.recipient_type);
 	if (recipientType) event.recipientType = recipientType;
 	const participant = str(s.recipient_participant_id);
@@ -255,14 +262,37 @@ function toStatus(s: Obj, { phoneNumberId, displayPhoneNumber }: ValueNumber): S
 
 function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber }: ValueNumber): InboundMessageEvent | undefined {
 	const wamid = str(m.id);
+	if (!wamid) return undefined;
 	const from = str(m.from);
-	if (!wamid || !from) return undefined;
+	if (!from) return fromUserOnly(m, contacts, { phoneNumberId, displayPhoneNumber });
 	const digits = from.replace(/\D/g, '');
 	const contact =
 		contacts.find((c) => str(c.wa_id) === from) ??
 		contacts.find((c) => str(c.wa_id)?.replace(/\D/g, '') === digits) ??
 		(contacts.length === 1 ? contacts[0] : undefined);
 	const waId = (contact && str(contact.wa_id)?.replace(/\D/g, '')) || digits || from;
+	return inboundEvent(m, contact, { phoneNumberId, displayPhoneNumber, wamid, from, waId });
+}
+
+/**
+ * A message of a user Meta names only by their business-scoped user id ("Business-scoped user
+ * IDs": `from` and `wa_id` "will be omitted if the phone number cannot be included"; `from_user_id`
+ * and the contact's `user_id` are the user's BSUID): the BSUID is the contact's id. Undefined
+ * without a BSUID.
+ */
+function fromUserOnly(m: Obj, contacts: Obj[], number: ValueNumber): InboundMessageEvent | undefined {
+	const userId = str(m.from_user_id);
+	if (!userId || !isBusinessScopedUserId(userId)) return undefined;
+	const contact = contacts.find((c) => str(c.user_id) === userId) ?? (contacts.length === 1 ? contacts[0] : undefined);
+	return inboundEvent(m, contact, { ...number, wamid: str(m.id) as string, from: userId, waId: userId });
+}
+
+function inboundEvent(
+	m: Obj,
+	contact: Obj | undefined,
+	ids: ValueNumber & { wamid: string; from: string; waId: string },
+): InboundMessageEvent {
+	const { phoneNumberId, displayPhoneNumber, wamid, from, waId } = ids;
 	const event: InboundMessageEvent = {
 		kind: 'message',
 		phoneNumberId,
@@ -274,7 +304,10 @@ function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber 
 		timestamp: str(m.timestamp) ?? '',
 		raw: m,
 	};
-	const name = contact && isObj(contact.profile) ? str(contact.profile.name) : undefined;
+	// A user with a WhatsApp username has it in their profile (`profile.username`): their name when
+	// they gave none.
+	const profile = contact && isObj(contact.profile) ? contact.profile : undefined;
+	const name = profile && (str(profile.name) ?? str(profile.username));
 	if (name) event.contactName = name;
 	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;
 	if (original) event.originalMessageId = original;

@@ -5,7 +5,7 @@
  * location headers, the limited-time-offer expiration, and button components with `sub_type` and
  * `index` (a string, as the spec types it and as Meta's authentication and flow examples send it).
  */
-import { whatsAppMessage } from '../outbound/envelope';
+import { whatsAppMessage, WhatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
 import { inputsFor, TemplateInput } from './inputs';
 import { validateValues } from './rules';
@@ -20,13 +20,10 @@ export interface SendComponent {
 	parameters: SendParameter[];
 }
 
-export interface TemplateMessage {
-	messaging_product: 'whatsapp';
-	recipient_type: 'individual';
-	to: string;
+export type TemplateMessage = WhatsAppMessage<{
 	type: 'template';
 	template: { name: string; language: { code: string }; components?: SendComponent[] };
-}
+}>;
 
 const SUB_TYPES: Partial<
 	Record<TemplateInput['kind'], { subType: NonNullable<SendComponent['sub_type']>; parameter: (value: string) => SendParameter }>

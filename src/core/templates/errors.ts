@@ -87,6 +87,10 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	132015: explain('graph_error_132015', false, true),
 	132016: explain('graph_error_132016', false, true),
 	131026: explain('graph_error_131026'),
+	// "Business-scoped User ID (BSUID) recipients are not supported for this message" (Meta's
+	// "Business-scoped user IDs": one-tap, zero-tap and copy-code authentication templates "require
+	// user phone numbers").
+	131062: explain('graph_error_131062'),
 	130429: explain('graph_error_130429', true),
 	131056: explain('graph_error_131056', true),
 	// Meta no longer accepts the token (`isRefusedToken`: 190 expired or invalidated, 102 API Session

@@ -21,6 +21,19 @@ describe('visitor tokens', () => {
 		expect(visitorToken(KEY, { ...CARLA, phoneNumberId: '106540352242923' }).split(':')[3]).not.toBe(token.split(':')[3]);
 	});
 
+	it("names a contact known by a business-scoped user id by it, and reads it back from the token and the contact's key", () => {
+		const sheena = { phoneNumberId: CARLA.phoneNumberId, waId: 'US.13491208655302741918' };
+		const token = visitorToken(KEY, sheena);
+		expect(token).toMatch(/^whatsapp:106540352242922:US\.13491208655302741918:[0-9a-f]{32}$/);
+		expect(contactOfVisitorToken(KEY, token)).toEqual(sheena);
+		expect(claimedContactOfVisitorToken(token)).toEqual(sheena);
+		expect(contactOfVisitorToken(KEY, token.replace('US.', 'BR.'))).toBeUndefined();
+		expect(contactOfLegacyToken(`whatsapp:${sheena.phoneNumberId}:${sheena.waId}`)).toEqual(sheena);
+		// Nothing else than digits or a BSUID names a contact.
+		expect(claimedContactOfVisitorToken(token.replace('US.', 'us.'))).toBeUndefined();
+		expect(contactOfLegacyToken(`whatsapp:${sheena.phoneNumberId}:US.1349:x`)).toBeUndefined();
+	});
+
 	it('gives the contact of a token only when it verifies under the key', () => {
 		const token = visitorToken(KEY, CARLA);
 		expect(contactOfVisitorToken(KEY, token)).toEqual(CARLA);

@@ -221,9 +221,10 @@ describe('acceptWebhook', () => {
 		const f = fakes();
 		let runs = 0;
 		const jobs = { processSoon: async () => void runs++ };
-		// Meta's business-scoped user ids: a contact named only by `from_user_id` (a real capture has both).
+		// Named by a `from_user_id` that is no business-scoped user id (a BSUID has its country's code:
+		// PE.967744529547245): the message has no contact the app can answer.
 		const bsuidOnly = {
-			from_user_id: 'PE.967744529547245',
+			from_user_id: '967744529547245',
 			id: 'wamid.NOFROM',
 			timestamp: '1778766865',
 			type: 'text',
@@ -242,7 +243,7 @@ describe('acceptWebhook', () => {
 			[
 				'skipped-parts',
 				'webhook: 1 part(s) left out, never handled: number pn-1, wamid wamid.NOFROM, type text (entry[0].changes[0].value.messages[0]): ' +
-					'message without from: its contact is named only by a business-scoped user id (from_user_id)',
+					'message without from, and its from_user_id is not a business-scoped user id',
 			],
 		]);
 		expect(JSON.stringify(f.refused)).not.toMatch(/Hola|Carlos|Polanco/);

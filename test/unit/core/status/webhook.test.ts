@@ -129,6 +129,56 @@ describe('status events', () => {
 		});
 	});
 
+	it('a status of a send to a business-scoped user id names it (`recipient_user_id`), with or without the phone number', () => {
+		// Meta's example ("Business-scoped user IDs", status webhooks): a send to a BSUID whose phone number is withheld.
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: '102290129340398',
+					changes: [
+						{
+							field: 'messages',
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+								contacts: [
+									{
+										profile: { name: 'Pablo M.', username: 'pablomorales' },
+										user_id: 'US.13491208655302741918',
+										parent_user_id: 'US.ENT.11815799212886844830',
+									},
+								],
+								statuses: [
+									{
+										id: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=',
+										status: 'delivered',
+										timestamp: '1750030073',
+										recipient_user_id: 'US.13491208655302741918',
+										recipient_parent_user_id: 'US.ENT.11815799212886844830',
+										pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' },
+									},
+								],
+							},
+						},
+					],
+				},
+			],
+		};
+		const status = payload.entry[0].changes[0].value.statuses[0] as Record<string, unknown>;
+		expect(statuses(walkWebhook(payload).events)[0]).toMatchObject({
+			wamid: status.id,
+			status: 'delivered',
+			recipientId: 'US.13491208655302741918',
+			recipientUserId: 'US.13491208655302741918',
+		});
+		status.recipient_id = '16505551234';
+		expect(statuses(walkWebhook(payload).events)[0]).toMatchObject({
+			recipientId: '16505551234',
+			recipientUserId: 'US.13491208655302741918',
+		});
+	});
+
 	it('batched-mixed: counts per number, in payload order', () => {
 		const { events } = walkWebhook(readContract('derived/webhook-batched-mixed.json'));
 		const perNumber: Record<string, Record<string, number>> = {};
@@ -192,6 +242,37 @@ describe('inbound messages', () => {
 		delete value.contacts;
 		value.messages[0].from = '+55 11 98765-4321';
 		expect((walkWebhook(payload).events[0] as InboundMessageEvent).waId).toBe('5511987654321');
+	});
+
+	it('a contact Meta names only by their business-scoped user id is known by it (Meta\'s "Business-scoped user IDs" example)', () => {
+		// eslint-disable-next-line @typescript-eslint/no-explicit-any
+		const payload = readContract<Record<string, any>>('meta-docs/webhook-incoming-text.json');
+		const value = payload.entry[0].changes[0].value;
+		value.contacts = [
+			{
+				profile: { name: 'Sheena Nelson', username: 'realsheenanelson' },
+				user_id: 'US.13491208655302741918',
+				parent_user_id: 'US.ENT.11815799212886844830',
+			},
+		];
+		const message = value.messages[0];
+		delete message.from;
+		Object.assign(message, { from_user_id: 'US.13491208655302741918', from_parent_user_id: 'US.ENT.11815799212886844830' });
+		const walked = walkWebhook(payload);
+		expect(walked.skipped).toEqual([]);
+		expect(walked.events[0]).toMatchObject({
+			kind: 'message',
+			from: 'US.13491208655302741918',
+			waId: 'US.13491208655302741918',
+			contactName: 'Sheena Nelson',
+		});
+		// A username and no name: the username names them.
+		delete value.contacts[0].profile.name;
+		expect((walkWebhook(payload).events[0] as InboundMessageEvent).contactName).toBe('realsheenanelson');
+		// Their phone number given too (`from`, `wa_id`): they are known by it, as before usernames.
+		Object.assign(message, { from: '16505551234' });
+		Object.assign(value.contacts[0], { wa_id: '16505551234', profile: { name: 'Sheena Nelson' } });
+		expect(walkWebhook(payload).events[0]).toMatchObject({ from: '16505551234', waId: '16505551234', contactName: 'Sheena Nelson' });
 	});
 
 	it('a message sent in a WhatsApp group names its group (`group_id`, Meta\'s "Group messages webhook reference")', () => {
@@ -268,7 +349,7 @@ describe('malformed and unknown parts', () => {
 		expect(result.skipped.every((s) => s.reason.length > 0)).toBe(true);
 	});
 
-	it("names a skipped message's number, account, wamid and type (never its text), and why: no `from`, only a business-scoped user id", () => {
+	it("names a skipped message's number, account, wamid and type (never its text), and why: no `from`, and no business-scoped user id", () => {
 		const payload = {
 			object: 'whatsapp_business_account',
 			entry: [
@@ -282,7 +363,7 @@ describe('malformed and unknown parts', () => {
 								contacts: [{ profile: { name: 'Carlos Polanco' }, user_id: 'PE.967744529547245' }],
 								messages: [
 									{
-										from_user_id: 'PE.967744529547245',
+										from_user_id: 'PE-967744529547245',
 										id: 'wamid.A',
 										timestamp: '1',
 										type: 'text',
@@ -306,7 +387,7 @@ describe('malformed and unknown parts', () => {
 			{ at: 'entry[0].changes[0].value.statuses[0]', reason: 'status without a string id and status', ...ids, wamid: 'wamid.S' },
 			{
 				at: 'entry[0].changes[0].value.messages[0]',
-				reason: 'message without from: its contact is named only by a business-scoped user id (from_user_id)',
+				reason: 'message without from, and its from_user_id is not a business-scoped user id',
 				...ids,
 				wamid: 'wamid.A',
 				type: 'text',

@@ -12,6 +12,8 @@ describe('explainSendError', () => {
 		[132015, 'graph_error_132015', false, true],
 		[132016, 'graph_error_132016', false, true],
 		[131026, 'graph_error_131026', false, false],
+		// A message a business-scoped user id cannot get (Meta's "Business-scoped user IDs"; not in the error table of v23.0).
+		[131062, 'graph_error_131062', false, false],
 		[130429, 'graph_error_130429', true, false],
 		[131056, 'graph_error_131056', true, false],
 		[190, 'graph_error_190', false, false],

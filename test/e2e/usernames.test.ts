@@ -1,0 +1,246 @@
+/**
+ * Contacts Meta names only by their business-scoped user id (BSUID): WhatsApp users who adopted a
+ * username and whose phone number Meta withholds. Their messages carry `from_user_id` and no
+ * `from`, their contact `user_id` and no `wa_id`; a message to them names the BSUID in `recipient`,
+ * without `to`; statuses of it name `recipient_user_id` (Meta's "Business-scoped user IDs" page,
+ * whose webhook example is the first test's).
+ */
+import { HarnessUser } from '../../tools/harness/world';
+import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { StatusSink } from '../support/statusSink';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const BSUID = 'US.13491208655302741918';
+
+describe('contacts named by a business-scoped user id', () => {
+	let app: AppUnderTest;
+	let sink: StatusSink;
+	let ana: HarnessUser;
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		ana = app.harness.addUser({ username: 'ana', name: 'Ana Lima', roles: ['user', 'livechat-agent'] });
+		ana.livechatStatus = 'available';
+		sink = new StatusSink();
+		await app.harness.setSetting('status_endpoint_url', await sink.start());
+	});
+	afterEach(async () => {
+		try {
+			await sink.stop();
+		} finally {
+			await stopChecked(app);
+		}
+	});
+
+	const livechatRooms = () => [...app.harness.world.rooms.values()].filter((r) => r.type === 'l');
+	const texts = (roomId: string) => app.harness.world.messagesIn(roomId).map((m) => m.text);
+	const sends = () =>
+		app.sim
+			.requestsTo('/messages')
+			.filter((r) => (r.body as any)?.status !== 'read')
+			.map((r) => r.body as any);
+
+	/** Meta's example of a user with a username, its phone number withheld ("Business-scoped user IDs", incoming messages), sent now. */
+	function metaExample(text: string, wamid: string) {
+		return {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: NUMBER.wabaId,
+					changes: [
+						{
+							value: {
+								messaging_product: 'whatsapp',
+								metadata: {
+									display_phone_number: NUMBER.displayPhoneNumber.replace(/\D/g, ''),
+									phone_number_id: NUMBER.phoneNumberId,
+								},
+								contacts: [
+									{
+										profile: { name: 'Sheena Nelson', username: 'realsheenanelson' },
+										user_id: BSUID,
+										parent_user_id: 'US.ENT.11815799212886844830',
+									},
+								],
+								messages: [
+									{
+										from_user_id: BSUID,
+										from_parent_user_id: 'US.ENT.11815799212886844830',
+										id: wamid,
+										timestamp: String(Math.floor(Date.now() / 1000)),
+										type: 'text',
+										text: { body: text },
+									},
+								],
+							},
+							field: 'messages',
+						},
+					],
+				},
+			],
+		};
+	}
+
+	it("opens their conversation, relays the agent's replies to their BSUID in `recipient`, and forwards the replies' statuses", async () => {
+		expect((await app.sim.deliverRaw(metaExample('Does it come in another color?', 'wamid.BSUID-1'))).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toHaveLength(1);
+		const [room] = livechatRooms();
+		expect(texts(room.id)).toEqual(['Does it come in another color?']);
+		const [visitor] = app.harness.world.visitors.values();
+		expect(visitor).toMatchObject({ name: 'Sheena Nelson', username: `whatsapp-${NUMBER.phoneNumberId}-${BSUID}` });
+		expect(visitor.token).toMatch(new RegExp(`^whatsapp:${NUMBER.phoneNumberId}:US\\.13491208655302741918:[0-9a-f]{32}$`));
+
+		// Their next message, as the simulator sends such a user's, is the same conversation.
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Blue?' });
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(room.id)).toEqual(['Does it come in another color?', 'Blue?']);
+
+		await app.harness.userMessage({ user: ana, room, text: 'Yes, in **blue**.' });
+		expect(sends()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+				recipient_type: 'individual',
+				recipient: BSUID,
+				type: 'text',
+				text: { body: 'Yes, in *blue*.', preview_url: false },
+			},
+		]);
+		const [reply] = app.sim.sentMessages;
+		expect(app.harness.world.notificationsFor(ana.id)).toEqual([]);
+
+		// Meta's statuses of it name the BSUID (`recipient_user_id`) and no phone number.
+		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [
+			{ wamid: reply.wamid, status: 'sent', recipient: BSUID },
+			{ wamid: reply.wamid, status: 'delivered', recipient: BSUID },
+		]);
+		const statuses = (payload.entry[0].changes[0].value as any).statuses;
+		expect(statuses.map((s: any) => [s.recipient_user_id, 'recipient_id' in s])).toEqual([
+			[BSUID, false],
+			[BSUID, false],
+		]);
+		expect((await app.sim.deliverRaw(payload, NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(sink.deliveries.filter((d) => d.body.msId === reply.wamid).map((d) => d.body.MessageStatus)).toEqual([
+			'queued',
+			'sent',
+			'delivered',
+		]);
+		expect(sink.deliveries.find((d) => d.body.msId === reply.wamid)?.body).toMatchObject({
+			type: 'Regular-Message',
+			mobileNo: BSUID,
+			message: 'Yes, in *blue*.',
+		});
+	});
+
+	describe('the modal in their room', () => {
+		beforeEach(() =>
+			app.sim.setTemplates(NUMBER.wabaId, [
+				{
+					id: '1',
+					name: 'order_update',
+					language: 'en_US',
+					status: 'APPROVED',
+					category: 'UTILITY',
+					components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+				},
+				{
+					id: '2',
+					name: 'verification_code',
+					language: 'en_US',
+					status: 'APPROVED',
+					category: 'AUTHENTICATION',
+					components: [
+						{ type: 'BODY', text: '{{1}} is your verification code.' },
+						{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+					],
+				},
+			]),
+		);
+
+		/** Their room, with `/whatsapp send-template` open in it, `template` chosen and its body's `field` filled; the submit's answer. */
+		async function submitTemplate(template: string, field: string, value: string) {
+			await app.sim.deliverInboundMessage({
+				phoneNumberId: NUMBER.phoneNumberId,
+				from: BSUID,
+				name: 'Sheena Nelson',
+				message: 'Where is it?',
+			});
+			await app.harness.scheduler.runDue();
+			const [room] = livechatRooms();
+			await app.harness.command('whatsapp', ['send-template'], { user: ana, room });
+			let view: any = app.harness.lastView(ana)!;
+			for (const [actionId, chosen] of [
+				['send-template', template],
+				[field, value],
+			]) {
+				const res = await app.harness.blockAction({ user: ana, actionId, blockId: actionId, value: chosen, view });
+				expect(res).toMatchObject({ success: true, type: 'modal.update' });
+				view = res.view;
+			}
+			return { room, answer: await app.harness.viewSubmit({ user: ana, view, state: {} }) };
+		}
+
+		it('sends a template to their BSUID in `recipient`', async () => {
+			const { room, answer } = await submitTemplate('order_update', 'param:body.1', 'A-42');
+			expect([answer.success, answer.errors]).toEqual([true, undefined]);
+			expect(sends()).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+					recipient_type: 'individual',
+					recipient: BSUID,
+					type: 'template',
+					template: {
+						name: 'order_update',
+						language: { code: 'en_US' },
+						components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-42' }] }],
+					},
+				},
+			]);
+			expect(texts(room.id)).toEqual(['Where is it?', 'Order A-42 is on its way.']);
+			expect(livechatRooms()).toHaveLength(1);
+		});
+
+		it("refuses an authentication template's code, which Meta sends to phone numbers only, and sends nothing", async () => {
+			const { answer } = await submitTemplate(
+				'verification_code',
+				`param:${NUMBER.phoneNumberId}/verification_code/body.1`,
+				'482913',
+			);
+			expect(answer.success).toBe(false);
+			expect(answer.errors).toEqual({
+				'send-template':
+					"WhatsApp knows this contact by their username only, and sends an authentication template's code only to a phone number: choose another template.",
+			});
+			expect(sends()).toEqual([]);
+		});
+	});
+
+	it('names the visitor by the username when the profile has no name, else by the BSUID', async () => {
+		const other = 'BR.1502576394655843';
+		const payload = metaExample('Olá', 'wamid.BSUID-2');
+		delete (payload.entry[0].changes[0].value.contacts[0].profile as any).name;
+		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+		const bare = metaExample('Oi', 'wamid.BSUID-3');
+		const value = bare.entry[0].changes[0].value as any;
+		value.messages[0].from_user_id = other;
+		delete value.contacts;
+		expect((await app.sim.deliverRaw(bare)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect([...app.harness.world.visitors.values()].map((v) => v.name).sort()).toEqual([other, 'realsheenanelson']);
+		expect(livechatRooms()).toHaveLength(2);
+	});
+
+	it('leaves a message whose from_user_id is not a BSUID out, and logs why', async () => {
+		const payload = metaExample('hello', 'wamid.BSUID-4');
+		(payload.entry[0].changes[0].value.messages[0] as any).from_user_id = '13491208655302741918';
+		expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toEqual([]);
+		expect(JSON.stringify(app.harness.logs)).toContain('its from_user_id is not a business-scoped user id');
+	});
+});
