@@ -120,9 +120,9 @@ describe('templateMessage endpoint', () => {
 			'field_too_long',
 		],
 		[
-			'a phone number over 64 characters',
-			{ phoneNumbers: ['15550000001', '2'.repeat(80)] },
-			'Invalid field "phoneNumbers[1]": at most 64 characters (the request gives 80).',
+			'a phone number over 140 characters',
+			{ phoneNumbers: ['15550000001', '2'.repeat(141)] },
+			'Invalid field "phoneNumbers[1]": at most 140 characters (the request gives 141).',
 			'field_too_long',
 		],
 	])('answers 400 for %s with the published message and a stable code, sending nothing', async (_what, over, error, code) => {

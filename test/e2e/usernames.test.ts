@@ -3,14 +3,38 @@
  * username and whose phone number Meta withholds. Their messages carry `from_user_id` and no
  * `from`, their contact `user_id` and no `wa_id`; a message to them names the BSUID in `recipient`,
  * without `to`; statuses of it name `recipient_user_id` (Meta's "Business-scoped user IDs" page,
- * whose webhook example is the first test's).
+ * whose webhook example is the first test's). Agents reach them from their room (replies, the
+ * modal), integrators by templateMessage and campaigns; an authentication code goes to phone
+ * numbers only.
  */
 import { HarnessUser } from '../../tools/harness/world';
-import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const BSUID = 'US.13491208655302741918';
+/** A template to fill in, and an authentication template with a copy-code button (as Meta lists them). */
+const TEMPLATES = [
+	{
+		id: '1',
+		name: 'order_update',
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'UTILITY',
+		components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
+	},
+	{
+		id: '2',
+		name: 'verification_code',
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'AUTHENTICATION',
+		components: [
+			{ type: 'BODY', text: '{{1}} is your verification code.' },
+			{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+		],
+	},
+];
 
 describe('contacts named by a business-scoped user id', () => {
 	let app: AppUnderTest;
@@ -137,29 +161,7 @@ describe('contacts named by a business-scoped user id', () => {
 	});
 
 	describe('the modal in their room', () => {
-		beforeEach(() =>
-			app.sim.setTemplates(NUMBER.wabaId, [
-				{
-					id: '1',
-					name: 'order_update',
-					language: 'en_US',
-					status: 'APPROVED',
-					category: 'UTILITY',
-					components: [{ type: 'BODY', text: 'Order {{1}} is on its way.' }],
-				},
-				{
-					id: '2',
-					name: 'verification_code',
-					language: 'en_US',
-					status: 'APPROVED',
-					category: 'AUTHENTICATION',
-					components: [
-						{ type: 'BODY', text: '{{1}} is your verification code.' },
-						{ type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
-					],
-				},
-			]),
-		);
+		beforeEach(() => app.sim.setTemplates(NUMBER.wabaId, TEMPLATES));
 
 		/** Their room, with `/whatsapp send-template` open in it, `template` chosen and its body's `field` filled; the submit's answer. */
 		async function submitTemplate(template: string, field: string, value: string) {
@@ -218,6 +220,129 @@ describe('contacts named by a business-scoped user id', () => {
 			});
 			expect(sends()).toEqual([]);
 		});
+	});
+
+	describe('templateMessage', () => {
+		const ORDER = {
+			name: 'order_update',
+			language: { code: 'en_US' },
+			components: [{ type: 'body', parameters: [{ type: 'text', text: 'A-42' }] }],
+		};
+		beforeEach(() => app.sim.setTemplates(NUMBER.wabaId, TEMPLATES));
+		const send = (phoneNumbers: string[], template: unknown, extra: Record<string, unknown> = {}) =>
+			callApi(app, 'templateMessage', {
+				body: { phoneNumbers, connectedWhatsAppNo: NUMBER.phoneNumberId, template, ...extra },
+				headers: ADMIN_AUTH,
+			});
+
+		it('sends to a BSUID (as the status callbacks name such a contact) in `recipient`, and its statuses name it', async () => {
+			const res = await send([` ${BSUID} `, '+55 11 98765-4321', 'us.1349'], ORDER);
+			expect(res).toEqual({
+				status: 200,
+				body: {
+					success: true,
+					invalidContacts: ['us.1349'],
+					results: [
+						{ phoneNumber: BSUID, msId: expect.stringMatching(/^wamid\./) },
+						{ phoneNumber: '5511987654321', msId: expect.stringMatching(/^wamid\./) },
+					],
+				},
+			});
+			const [toUser, toPhone] = sends();
+			expect(toUser).toEqual({
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+				recipient_type: 'individual',
+				recipient: BSUID,
+				type: 'template',
+				template: ORDER,
+			});
+			expect(toPhone).toMatchObject({ to: '5511987654321' });
+			expect(toPhone).not.toHaveProperty('recipient');
+			const msId = res.body.results[0].msId as string;
+			await app.sim.deliverStatuses(
+				[
+					{ wamid: msId, status: 'sent' },
+					{ wamid: msId, status: 'delivered' },
+				],
+				{ batch: true },
+			);
+			await app.harness.scheduler.runDue();
+			expect(
+				sink.deliveries.filter((d) => d.body.msId === msId).map((d) => [d.body.MessageStatus, d.body.mobileNo, d.body.type]),
+			).toEqual([
+				['queued', BSUID, 'Template-Message'],
+				['sent', BSUID, 'Template-Message'],
+				['delivered', BSUID, 'Template-Message'],
+			]);
+		});
+
+		it("refuses an authentication template's code to a BSUID with a 400 that names it, sending nothing", async () => {
+			const code = {
+				name: 'verification_code',
+				language: { code: 'en_US' },
+				components: [
+					{ type: 'body', parameters: [{ type: 'text', text: '482913' }] },
+					{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '482913' }] },
+				],
+			};
+			expect(await send(['5511987654321', BSUID], code)).toEqual({
+				status: 400,
+				body: {
+					success: false,
+					code: 'code_needs_phone_number',
+					error: `Nothing was sent: "${BSUID}" is a business-scoped user id (a WhatsApp user known by their username), and WhatsApp sends an authentication template's code only to phone numbers.`,
+				},
+			});
+			expect(await send(['5511987654321', BSUID], code, { async: true })).toMatchObject({
+				status: 400,
+				body: { code: 'code_needs_phone_number' },
+			});
+			expect(sends()).toEqual([]);
+			// To phone numbers, it goes.
+			expect(await send(['5511987654321'], code)).toMatchObject({ status: 200, body: { results: [{ msId: expect.any(String) }] } });
+		});
+
+		it('runs a campaign to BSUIDs and numbers, each sent once to its own field', async () => {
+			const other = 'BR.1502576394655843';
+			const res = await send([BSUID, '5511987654321', other], ORDER, { async: true });
+			expect(res).toMatchObject({ status: 202, body: { success: true, campaignId: expect.any(String) } });
+			await app.harness.scheduler.runDue();
+			expect(
+				sends()
+					.map((b) => b.recipient ?? `to:${b.to}`)
+					.sort(),
+			).toEqual([other, BSUID, 'to:5511987654321'].sort());
+		});
+	});
+
+	it('goes on with the conversation of a contact known by their BSUID when Meta later gives their number too, and keeps a number-known contact by number', async () => {
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Hi' });
+		await app.harness.scheduler.runDue();
+		// The same user, their phone number now given too (`from`, `wa_id`, with `from_user_id`).
+		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '16505551234', name: 'Sheena Nelson', text: 'It is me' });
+		const value = both.entry[0].changes[0].value as any;
+		value.messages[0].from_user_id = BSUID;
+		value.contacts[0].user_id = BSUID;
+		expect((await app.sim.deliverRaw(both)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toHaveLength(1);
+		const [room] = livechatRooms();
+		expect(texts(room.id)).toEqual(['Hi', 'It is me']);
+		expect(app.harness.world.visitors.size).toBe(1);
+		await app.harness.userMessage({ user: ana, room, text: 'Welcome back' });
+		expect(sends().map((b) => [b.recipient, b.to])).toEqual([[BSUID, undefined]]);
+
+		// Another contact, known by their number (the simulator gives every number's messages its BSUID, as Meta does).
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Olá' });
+		await app.harness.scheduler.runDue();
+		const carla = livechatRooms().find((r) => r.id !== room.id)!;
+		expect(texts(carla.id)).toEqual(['Olá']);
+		await app.harness.userMessage({ user: ana, room: carla, text: 'Oi' });
+		expect(sends().map((b) => [b.recipient, b.to])).toEqual([
+			[BSUID, undefined],
+			[undefined, '5511987654321'],
+		]);
 	});
 
 	it('names the visitor by the username when the profile has no name, else by the BSUID', async () => {

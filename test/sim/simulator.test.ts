@@ -8,6 +8,7 @@ import { HttpRequest, request } from '../../tools/http/client';
 import { CloudApiSimulator, SimNumber } from '../../tools/sim/CloudApiSimulator';
 import { CONTRACTS_DIR } from '../../tools/sim/contracts';
 import { validateRequest, validateSchema } from '../../tools/sim/metaSpec';
+import { bsuidFor } from '../../tools/sim/webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -392,6 +393,55 @@ describe('CloudApiSimulator', () => {
 			});
 		});
 
+		it("takes a business-scoped user id in `recipient` only, answers its user_id, and refuses it an authentication template's code (131062)", async () => {
+			const bsuid = 'US.13491208655302741918';
+			const { to: _to, ...toUser } = { ...send(), recipient: bsuid };
+			void _to;
+			expect(await call(messagesUrl, { method: 'POST', body: toUser })).toMatchObject({
+				status: 200,
+				body: { contacts: [{ input: bsuid, user_id: bsuid }] },
+			});
+			expect((await call(messagesUrl, { method: 'POST', body: toUser })).body.contacts[0]).not.toHaveProperty('wa_id');
+			// A BSUID in `to`, or a number in `recipient`: Meta's spec (as patched from its BSUIDs page) refuses both.
+			expect((await call(messagesUrl, { method: 'POST', body: send(bsuid) })).status).toBe(400);
+			expect((await call(messagesUrl, { method: 'POST', body: { ...toUser, recipient: '5511987654321' } })).status).toBe(400);
+			sim.setTemplates(NUMBER.wabaId, [
+				{
+					name: 'verification_code',
+					language: 'en_US',
+					status: 'APPROVED',
+					category: 'AUTHENTICATION',
+					components: [
+						{ type: 'BODY', text: '{{1}} is your verification code.' },
+						{
+							type: 'BUTTONS',
+							buttons: [
+								{
+									type: 'URL',
+									text: 'Copy code',
+									url: 'https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}',
+								},
+							],
+						},
+					],
+				},
+			]);
+			const code = { ...toUser, template: { name: 'verification_code', language: { code: 'en_US' } } };
+			expect(await call(messagesUrl, { method: 'POST', body: code })).toMatchObject({
+				status: 400,
+				body: {
+					error: {
+						code: 131062,
+						message: '(#131062) Business-scoped User ID (BSUID) recipients are not supported for this message',
+						error_data: { details: 'Business-scoped User ID (BSUID) recipients are not supported for this message.' },
+					},
+				},
+			});
+			const { recipient: _r, ...toPhone } = { ...code, to: '5511987654321' };
+			void _r;
+			expect((await call(messagesUrl, { method: 'POST', body: toPhone })).status).toBe(200);
+		});
+
 		it("refuses to inject a code that is not in Meta's table", () => {
 			expect(() => sim.injectError(NUMBER.phoneNumberId, { code: 424242 })).toThrow(/424242/);
 		});
@@ -454,11 +504,13 @@ describe('CloudApiSimulator', () => {
 			expect(verifySignature(raw, signature, [SECRET])).toEqual({ ok: true, secretIndex: 0 });
 			const payload = JSON.parse(raw.toString('utf8'));
 			expect(validateSchema('WebhookPayload', payload)).toEqual({ ok: true, errors: [] });
+			// Each names the user's BSUID too, as Meta's statuses do since April 2026.
 			const status = (id: string, s: string, ts: string, recipient: string) => ({
 				id,
 				status: s,
 				timestamp: ts,
 				recipient_id: recipient,
+				recipient_user_id: bsuidFor(recipient),
 			});
 			expect(payload).toEqual({
 				object: 'whatsapp_business_account',
@@ -514,8 +566,17 @@ describe('CloudApiSimulator', () => {
 			expect(hook.received).toHaveLength(2);
 			const statuses = hook.received.map((r) => JSON.parse(r.raw.toString('utf8')).entry[0].changes[0].value.statuses);
 			expect(statuses[0]).toEqual([
-				{ id: a, status: 'sent', timestamp: expect.stringMatching(/^\d{10}$/), recipient_id: '5511900000001' },
+				{
+					id: a,
+					status: 'sent',
+					timestamp: expect.stringMatching(/^\d{10}$/),
+					recipient_id: '5511900000001',
+					recipient_user_id: bsuidFor('5511900000001'),
+				},
 			]);
+			// A failed status of a send to a number has no BSUID (Meta: "For `failed` status messages, will be omitted if the message was sent to the user's phone number").
+			expect(statuses[1][0]).toMatchObject({ recipient_id: '5511900000001' });
+			expect(statuses[1][0]).not.toHaveProperty('recipient_user_id');
 			const documented = read('meta-docs/webhook-status-failed-131049.json').entry[0].changes[0].value.statuses[0].errors[0];
 			expect(Object.keys(statuses[1][0].errors[0])).toEqual(Object.keys(documented));
 			expect(statuses[1][0].errors[0]).toMatchObject({
@@ -545,10 +606,13 @@ describe('CloudApiSimulator', () => {
 			// The same object re-serialized the JavaScript way is other bytes: the signature would not verify.
 			expect(verifySignature(JSON.stringify(JSON.parse(raw.toString('utf8'))), signature, [SECRET]).ok).toBe(false);
 			const value = JSON.parse(raw.toString('utf8')).entry[0].changes[0].value;
-			expect(value.contacts).toEqual([{ profile: { name: 'José' }, wa_id: '5511987654321' }]);
+			// The user's BSUID with their number, as Meta sends every message since April 2026.
+			expect(bsuidFor('5511987654321')).toMatch(/^US\.\d{20}$/);
+			expect(value.contacts).toEqual([{ profile: { name: 'José' }, wa_id: '5511987654321', user_id: bsuidFor('5511987654321') }]);
 			expect(value.messages).toEqual([
 				{
 					from: '5511987654321',
+					from_user_id: bsuidFor('5511987654321'),
 					id: expect.stringMatching(/^wamid\./),
 					timestamp: expect.stringMatching(/^\d+$/),
 					type: 'text',

@@ -5,6 +5,7 @@
 import { metaError, serverError, SimResponse } from './metaErrors';
 import type { MediaStore } from './media';
 import type { SimNumber } from './numbers';
+import type { Templates } from './templates';
 import { wamidFor } from './webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -33,6 +34,16 @@ export interface InjectedError {
 }
 
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'];
+
+/**
+ * An authentication template's code button (`OTP` as created, or the copy-code URL button Meta lists
+ * it as): one-tap, zero-tap and copy-code codes go to phone numbers only.
+ */
+function needsPhoneNumber(template: Any): boolean {
+	if (String(template?.category ?? '').toUpperCase() !== 'AUTHENTICATION') return false;
+	const buttons: Any[] = (template.components ?? []).find((c: Any) => String(c?.type).toUpperCase() === 'BUTTONS')?.buttons ?? [];
+	return buttons.some((b) => String(b?.type).toUpperCase() === 'OTP' || String(b?.url ?? '').startsWith('https://www.whatsapp.com/otp/'));
+}
 
 export class Messages {
 	readonly sent: SentMessage[] = [];
@@ -64,8 +75,11 @@ export class Messages {
 		this.injected.set(phoneNumberId, list);
 	}
 
-	/** A send (token and spec already checked): a read receipt, or a message refused for its media, the cap or an injected error, else accepted. */
-	send(number: SimNumber, body: Any): SimResponse {
+	/**
+	 * A send (token and spec already checked): a read receipt, or a message refused for its media, the
+	 * cap, an injected error or its recipient (an authentication code to a BSUID), else accepted.
+	 */
+	send(number: SimNumber, body: Any, templates?: Templates): SimResponse {
 		if (body?.status === 'read') {
 			this.readReceipts.push(String(body.message_id));
 			return { status: 200, payload: { success: true } };
@@ -81,6 +95,16 @@ export class Messages {
 			this.throttled++;
 			return metaError(130429);
 		}
+		// A send to a business-scoped user id (`recipient`, no `to`: the spec check refuses a BSUID in
+		// `to`). Meta's "Business-scoped user IDs": BSUIDs take "any type of message except for one-tap,
+		// zero-tap, and copy code authentication templates, which require user phone numbers" (131062).
+		const userId = body?.to === undefined && typeof body?.recipient === 'string' ? body.recipient : undefined;
+		if (
+			userId &&
+			body?.type === 'template' &&
+			needsPhoneNumber(templates?.find(number.wabaId, body.template?.name, body.template?.language?.code))
+		)
+			return metaError(131062);
 		const injected = (this.injected.get(number.phoneNumberId) ?? []).find((e) => e.count > 0 && (!e.match || e.match(body)));
 		if (injected) {
 			injected.count--;
@@ -88,10 +112,8 @@ export class Messages {
 				? serverError(injected.code, injected.body ?? 'html')
 				: metaError(injected.code);
 		}
-		// A send to a business-scoped user id names it in `recipient`, without `to` (the spec check
-		// refuses a BSUID in `to`); Meta answers its `user_id` and no `wa_id`, and its statuses name
+		// Meta answers a send to a BSUID with its `user_id` and no `wa_id`, and its statuses name
 		// `recipient_user_id` (webhooks.ts), as for a user whose phone number Meta withholds.
-		const userId = body?.to === undefined && typeof body?.recipient === 'string' ? body.recipient : undefined;
 		const to = userId ?? String(body?.to ?? '');
 		const waId = userId ?? this.waIds.get(to.replace(/\D/g, '')) ?? to.replace(/\D/g, '');
 		const wamid = wamidFor(waId);

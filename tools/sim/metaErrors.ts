@@ -33,11 +33,25 @@ interface TableRow {
 	http_status_per_meta_table: number | null;
 }
 
+/**
+ * Codes Meta documented after the table (shared/contracts is of v23.0), with where: 131062, on Meta's
+ * "Business-scoped user IDs" page ("Error code — 131062; Details — Business-scoped User ID (BSUID)
+ * recipients are not supported for this message."), which gives no title: its details stand for one.
+ */
+const LATER: TableRow[] = [
+	{
+		code: 131062,
+		title: 'Business-scoped User ID (BSUID) recipients are not supported for this message',
+		meaning: 'Business-scoped User ID (BSUID) recipients are not supported for this message.',
+		http_status_per_meta_table: 400,
+	},
+];
+
 let table: Map<number, TableRow> | undefined;
 function row(code: number): TableRow | undefined {
 	if (!table) {
 		const rows: TableRow[] = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'derived', 'error-codes.table.json'), 'utf8')).codes;
-		table = new Map(rows.filter((r) => typeof r.code === 'number').map((r) => [r.code as number, r]));
+		table = new Map([...rows, ...LATER].filter((r) => typeof r.code === 'number').map((r) => [r.code as number, r]));
 	}
 	return table.get(code);
 }

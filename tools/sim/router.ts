@@ -88,7 +88,7 @@ export class Router {
 
 		const edgePath = `/${version}/${id}/${edge}`;
 		if (r.method === 'GET' && number && !edge) return phoneNumberFields(number, r.query.fields);
-		if (r.method === 'POST' && number && edge === 'messages') return messages.send(number, r.body as Any);
+		if (r.method === 'POST' && number && edge === 'messages') return messages.send(number, r.body as Any, templates);
 		if (r.method === 'POST' && number && edge === 'media') return media.upload(number, form);
 		if (r.method === 'GET' && !number && edge === 'phone_numbers')
 			return listPhoneNumbers(edgePath, this.parts.baseUrl(), wabaNumbers, r.query);

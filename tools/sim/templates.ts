@@ -24,6 +24,11 @@ export class Templates {
 		this.byWaba.set(wabaId, templates);
 	}
 
+	/** The WABA's template of that name and language, if it has one. */
+	find(wabaId: string, name: unknown, language: unknown): Any | undefined {
+		return (this.byWaba.get(wabaId) ?? []).find((t) => t.name === name && t.language === language);
+	}
+
 	/** An empty list for a WABA that has none yet. */
 	ensure(wabaId: string): void {
 		if (!this.byWaba.has(wabaId)) this.byWaba.set(wabaId, []);

@@ -3,6 +3,7 @@
  * and pywa/message_status.json: one entry per WABA, one change per phone number, the statuses (or
  * messages) of that number together in its change's `value`.
  */
+import { createHash } from 'crypto';
 
 export interface WebhookNumber {
 	phoneNumberId: string;
@@ -70,10 +71,23 @@ export function statusesPayload(items: Array<{ number: WebhookNumber; status: St
 export const isBsuid = (id: string): boolean => /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/.test(id);
 
 /**
- * An inbound user message (`message` without from/id/timestamp gets them filled in). A user named
- * by a business-scoped user id (`from`) comes as Meta sends a user whose phone number it withholds:
- * `from_user_id` and the contact's `user_id`, with no `from` nor `wa_id` (Meta's example in
- * "Business-scoped user IDs"), and their username in the profile when `username` is given.
+ * The business-scoped user id Meta gives the user of `phone` (stable: a country code, a period and
+ * 20 digits from the number's hash). Meta's "Business-scoped user IDs": the BSUID is "assigned to the
+ * `user_id` parameter and appear[s] in all messages webhooks, regardless of whether or not the user
+ * has enabled the username feature" (since April 2026).
+ */
+export function bsuidFor(phone: string): string {
+	const hash = createHash('sha256').update(phone.replace(/\D/g, '')).digest();
+	return `US.${hash.readBigUInt64BE(0).toString().padStart(20, '0').slice(0, 20)}`;
+}
+
+/**
+ * An inbound user message (`message` without from/id/timestamp gets them filled in): `from` and the
+ * contact's `wa_id`, with the user's BSUID (`from_user_id`, the contact's `user_id`: bsuidFor), as
+ * Meta sends them since April 2026. A user named by a business-scoped user id (`from`) comes as Meta
+ * sends a user whose phone number it withholds: `from_user_id` and the contact's `user_id`, with no
+ * `from` nor `wa_id` (Meta's example in "Business-scoped user IDs"), and their username in the
+ * profile when `username` is given.
  */
 export function inboundMessagePayload(
 	number: WebhookNumber,
@@ -83,7 +97,12 @@ export function inboundMessagePayload(
 	username?: string,
 ): WebhookPayload {
 	const profile = { name, ...(username ? { username } : {}) };
-	const [contact, sender] = isBsuid(from) ? [{ profile, user_id: from }, { from_user_id: from }] : [{ profile, wa_id: from }, { from }];
+	const [contact, sender] = isBsuid(from)
+		? [{ profile, user_id: from }, { from_user_id: from }]
+		: [
+				{ profile, wa_id: from, user_id: bsuidFor(from) },
+				{ from, from_user_id: bsuidFor(from) },
+			];
 	return envelope([
 		{
 			number,

@@ -11,6 +11,7 @@ import { statusError } from './metaErrors';
 import { serializeMetaJson } from './metaJson';
 import type { SimNumber } from './numbers';
 import {
+	bsuidFor,
 	inboundMessagePayload,
 	isBsuid,
 	nowSeconds,
@@ -144,13 +145,18 @@ export class Webhooks {
 		const recipientId = s.recipientId ?? sent?.waId;
 		if (!phoneNumberId || !recipientId)
 			throw new Error(`CloudApiSimulator: ${s.wamid} was not sent by the simulator; give phoneNumberId and recipientId`);
-		// A status of a send to a business-scoped user id names it in `recipient_user_id` and, as for a
-		// user whose phone number Meta withholds, has no `recipient_id` ("Business-scoped user IDs").
+		// Meta's "Business-scoped user IDs": `recipient_user_id` is "always set to the user's BSUID,
+		// regardless of whether the message was sent to the user's phone number or BSUID. For `failed`
+		// status messages, will be omitted if the message was sent to the user's phone number";
+		// `recipient_id` is left out for a send to a BSUID (as for a user whose phone Meta withholds).
+		const toUser = isBsuid(recipientId);
+		const userId = toUser ? recipientId : s.status === 'failed' ? undefined : bsuidFor(recipientId);
 		const status: StatusObject = {
 			id: s.wamid,
 			status: s.status,
 			timestamp: s.timestamp === undefined ? nowSeconds() : String(s.timestamp),
-			...(isBsuid(recipientId) ? { recipient_user_id: recipientId } : { recipient_id: recipientId }),
+			...(toUser ? {} : { recipient_id: recipientId }),
+			...(userId ? { recipient_user_id: userId } : {}),
 		};
 		// Meta echoes the send's biz_opaque_callback_data on its statuses (pywa/message_status.json `with_tracker`).
 		const tracker = sent?.body?.biz_opaque_callback_data;

@@ -8,7 +8,7 @@ import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { describedText, describeInbound, unsupportedKind } from '../inbound/describe';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { contactIdOf } from '../phone';
+import { contactIdOf, isBusinessScopedUserId } from '../phone';
 import { InboundMessageEvent } from '../status/webhook';
 import { AutoMessages } from './autoMessages';
 import { Agent, canTakeChats, Contact, contactKey, Conversations, InvalidDepartment, NoAgentOnline, Room, Visitor } from './conversations';
@@ -91,7 +91,9 @@ const isPassive = (event: InboundMessageEvent): boolean =>
 function changedNumberOf(event: InboundMessageEvent): { from: string; to: string } | undefined {
 	const system = event.type === 'system' ? (event.raw.system as { type?: unknown; wa_id?: unknown } | undefined) : undefined;
 	if (system?.type !== 'user_changed_number' || typeof system.wa_id !== 'string') return undefined;
-	// The old number is the sender's, whatever contact the payload names (it may name the new one).
+	// The old number is the sender's, whatever contact the payload names (it may name the new one); a
+	// sender named by a business-scoped user id alone has no number to change from.
+	if (isBusinessScopedUserId(event.from)) return undefined;
 	const [from, to] = [event.from.replace(/\D/g, ''), system.wa_id.replace(/\D/g, '')];
 	return from && to && from !== to ? { from, to } : undefined;
 }
@@ -272,12 +274,26 @@ export class InboundService implements InboundHandler {
 		if (!event.originalMessageId || (await messages.isSeen(event.wamid))) return;
 		const link = await messages.linkOfWamid(event.originalMessageId);
 		if (!link) return;
-		const room = await conversations.openRoomOf({ phoneNumberId: event.phoneNumberId, waId: event.waId || event.from });
+		const room = await conversations.openRoomOf({ phoneNumberId: event.phoneNumberId, waId: await this.knownIdOf(event) });
 		if (!room || room.id !== link.roomId) return;
 		const t = await this.ports.translator();
 		const quote = link.rcMessageId ? `[ ](${await this.ports.siteUrl()}/live/${room.id}?msg=${link.rcMessageId}) ` : '';
 		await conversations.postAsApp({ room, text: `${quote}${t('inbound_revoked')}` });
 		await messages.markSeen(event.wamid);
+	}
+
+	/**
+	 * The id the sender of `event` is known by: their WhatsApp id, or their business-scoped user id
+	 * when the app knew them by it first (they wrote with their phone number withheld, then Meta gave
+	 * it too, `userId`): their conversation goes on rather than a second one opening. Known by the
+	 * contact's window record (every message that opens or goes on with a conversation writes it): one
+	 * read for a message that names both ids, two when the BSUID has one.
+	 */
+	private async knownIdOf(event: InboundMessageEvent): Promise<string> {
+		const waId = event.waId || event.from;
+		if (!event.userId || event.userId === waId) return waId;
+		if (!(await this.ports.windows.get(contactKey(event.phoneNumberId, event.userId)))) return waId;
+		return (await this.ports.windows.get(contactKey(event.phoneNumberId, waId))) ? waId : event.userId;
 	}
 
 	/**
@@ -442,7 +458,7 @@ export class InboundService implements InboundHandler {
 		if (!number) return;
 		const change = changedNumberOf(event);
 		// A number change is the old number's, whatever contact the payload names.
-		const waId = change?.from ?? (event.waId || event.from);
+		const waId = change?.from ?? (await this.knownIdOf(event));
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		if (posted) return this.afterPost(event, { number, waId }, posted, true);

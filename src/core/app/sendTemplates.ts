@@ -12,7 +12,7 @@ import { SendResult } from '../graph/GraphClient';
 import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Params, Translator } from '../i18n/translate';
 import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
-import { normalizePhoneNumber } from '../phone';
+import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
@@ -21,7 +21,7 @@ import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../
 import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../templates/outboundForm';
 import { renderPreview, renderText } from '../templates/preview';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
-import { FieldError, isAuthentication, MetaTemplate, Values } from '../templates/template';
+import { FieldError, isAuthentication, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
 import {
 	EveryRecipientRefusal,
@@ -162,12 +162,16 @@ export interface ModalSend {
 /** Sent or not; once sent, `complete` says whether it was also recorded and shown in the room. */
 export type ModalSendResult = { ok: true; complete: boolean } | { ok: false; error: string };
 
-/** Valid numbers normalized and de-duplicated in request order; the rest as the caller sent them. */
+/**
+ * Valid numbers normalized, and business-scoped user ids (trimmed: contacts Meta names by a BSUID
+ * alone, as the status callbacks' `mobileNo` gives them), de-duplicated in request order; the rest as
+ * the caller sent them.
+ */
 export function splitRecipients(phoneNumbers: string[]): { recipients: string[]; invalidContacts: string[] } {
 	const recipients = new Set<string>();
 	const invalidContacts: string[] = [];
 	for (const raw of phoneNumbers) {
-		const normalized = normalizePhoneNumber(raw);
+		const normalized = isBusinessScopedUserId(raw.trim()) ? raw.trim() : normalizePhoneNumber(raw);
 		if (!normalized) invalidContacts.push(raw);
 		else recipients.add(normalized);
 	}
@@ -413,6 +417,9 @@ export class SendTemplates {
 			throw new SendRefused('error_graph_base_url_refused', { status: 503, code: 'graph_base_url_refused' });
 		await this.checkRouting(body);
 		const known = await this.checkTemplate(number, body);
+		// Meta sends an authentication template's code only to phone numbers (error 131062 for a BSUID).
+		const userOnly = known && otpButtonIndex(known.template) >= 0 ? recipients.find(isBusinessScopedUserId) : undefined;
+		if (userOnly) throw new SendRefused('api_error_code_needs_phone_number', { params: { recipient: userOnly } });
 
 		const invalid = invalidContacts.length ? { invalidContacts } : {};
 		// Campaign mode answers at once: a request whose checks took the call's time (Meta's template list

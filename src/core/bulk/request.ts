@@ -15,8 +15,13 @@ export const MAX_RECIPIENTS = 250;
 export const MAX_CAMPAIGN_RECIPIENTS = 10000;
 const MAX_TEXT = 512;
 const MAX_COMPONENTS = 20;
-/** `connectedWhatsAppNo` and each of `phoneNumbers`: a phone number id or a number, far shorter. */
+/** `connectedWhatsAppNo`: a phone number id or a number, far shorter. */
 const MAX_NUMBER = 64;
+/**
+ * Each of `phoneNumbers`: a number, or a business-scoped user id (core/phone.ts: a country code, `.`,
+ * `ENT.` for a parent one, and up to 128 alphanumerics: 135 characters at most).
+ */
+const MAX_RECIPIENT = 140;
 /** Meta's template names: lower-case letters, digits and underscores. */
 const TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
 /** Meta's template language codes: "en", "en_US", "pt_BR", "zh_HK"... */
@@ -75,8 +80,8 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	if (body.async !== true && phones.length > MAX_RECIPIENTS) return fail('api_error_too_many_phone_numbers');
 	if (phones.some((p) => typeof p !== 'string'))
 		return fail('api_error_field_type', { field: 'phoneNumbers', type: phrase('expected_strings') });
-	const long = (phones as string[]).findIndex((p) => p.length > MAX_NUMBER);
-	if (long >= 0) return tooLong(`phoneNumbers[${long}]`, MAX_NUMBER, (phones[long] as string).length);
+	const long = (phones as string[]).findIndex((p) => p.length > MAX_RECIPIENT);
+	if (long >= 0) return tooLong(`phoneNumbers[${long}]`, MAX_RECIPIENT, (phones[long] as string).length);
 
 	const template = body.template;
 	if (!isObject(template)) return fail('api_error_field_type', { field: 'template', type: phrase('expected_object') });

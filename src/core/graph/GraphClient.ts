@@ -55,7 +55,8 @@ export interface TemplateQuery {
 
 export interface SendResult {
 	messaging_product: 'whatsapp';
-	contacts?: Array<{ input: string; wa_id: string }>;
+	/** `wa_id` for a send to a phone number; `user_id` (and no `wa_id`) for one to a business-scoped user id. */
+	contacts?: Array<{ input: string; wa_id?: string; user_id?: string }>;
 	messages: Array<{ id: string; message_status?: string }>;
 }
 

@@ -66,6 +66,12 @@ export interface InboundMessageEvent {
 	type: string;
 	timestamp: string;
 	contactName?: string;
+	/**
+	 * The contact's business-scoped user id (`from_user_id`) when Meta gives it with their phone
+	 * number (`from`): their identity stays the number, unless the app knew them by the BSUID first
+	 * (core/app/inbound.ts).
+	 */
+	userId?: string;
 	/** For `revoke`: the wamid of the deleted message. */
 	originalMessageId?: string;
 	/**
@@ -271,7 +277,10 @@ function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber 
 		contacts.find((c) => str(c.wa_id)?.replace(/\D/g, '') === digits) ??
 		(contacts.length === 1 ? contacts[0] : undefined);
 	const waId = (contact && str(contact.wa_id)?.replace(/\D/g, '')) || digits || from;
-	return inboundEvent(m, contact, { phoneNumberId, displayPhoneNumber, wamid, from, waId });
+	const event = inboundEvent(m, contact, { phoneNumberId, displayPhoneNumber, wamid, from, waId });
+	const userId = str(m.from_user_id);
+	if (userId && isBusinessScopedUserId(userId)) event.userId = userId;
+	return event;
 }
 
 /**
@@ -283,7 +292,9 @@ function toInbound(m: Obj, contacts: Obj[], { phoneNumberId, displayPhoneNumber 
 function fromUserOnly(m: Obj, contacts: Obj[], number: ValueNumber): InboundMessageEvent | undefined {
 	const userId = str(m.from_user_id);
 	if (!userId || !isBusinessScopedUserId(userId)) return undefined;
-	const contact = contacts.find((c) => str(c.user_id) === userId) ?? (contacts.length === 1 ? contacts[0] : undefined);
+	// The contact of that BSUID; a lone contact without one may be the sender's, one with another is not.
+	const contact =
+		contacts.find((c) => str(c.user_id) === userId) ?? (contacts.length === 1 && !str(contacts[0].user_id) ? contacts[0] : undefined);
 	return inboundEvent(m, contact, { ...number, wamid: str(m.id) as string, from: userId, waId: userId });
 }
 
@@ -307,7 +318,7 @@ function inboundEvent(
 	// A user with a WhatsApp username has it in their profile (`profile.username`): their name when
 	// they gave none.
 	const profile = contact && isObj(contact.profile) ? contact.profile : undefined;
-	const name = profile && (str(profile.name) ?? str(profile.username));
+	const name = profile && (str(profile.name) || str(profile.username));
 	if (name) event.contactName = name;
 	const original = isObj(m.revoke) ? str(m.revoke.original_message_id) : undefined;
 	if (original) event.originalMessageId = original;

@@ -730,6 +730,23 @@ describe('recipients and numbers', () => {
 		});
 	});
 
+	it('takes a business-scoped user id as it is (trimmed), and nothing that only looks like one', () => {
+		expect(
+			splitRecipients([
+				' US.13491208655302741918',
+				'US.13491208655302741918',
+				'US.ENT.118',
+				'us.1349',
+				'US.',
+				'USA.1349',
+				'US.13-49',
+			]),
+		).toEqual({
+			recipients: ['US.13491208655302741918', 'US.ENT.118'],
+			invalidContacts: ['us.1349', 'US.', 'USA.1349', 'US.13-49'],
+		});
+	});
+
 	it('finds a number by its id or its digits', () => {
 		expect(matchNumber([NUMBER, OTHER_NUMBER], '1002')).toBe(OTHER_NUMBER);
 		expect(matchNumber([NUMBER, OTHER_NUMBER], '+1 (555) 010-0001')).toBe(NUMBER);

@@ -126,10 +126,12 @@ describe('parseTemplateMessageRequest', () => {
 			key: 'api_error_field_too_long',
 			params: { field: 'connectedWhatsAppNo', max: 64, given: 65 },
 		});
-		expect(over({ phoneNumbers: ['15550000001', '2'.repeat(70)] })).toEqual({
+		// A recipient may be a business-scoped user id (up to 135 characters).
+		expect(over({ phoneNumbers: ['15550000001', `US.ENT.${'2'.repeat(128)}`] })).toMatchObject({ ok: true });
+		expect(over({ phoneNumbers: ['15550000001', '2'.repeat(141)] })).toEqual({
 			ok: false,
 			key: 'api_error_field_too_long',
-			params: { field: 'phoneNumbers[1]', max: 64, given: 70 },
+			params: { field: 'phoneNumbers[1]', max: 140, given: 141 },
 		});
 		// A value of the wrong type is still said so, before any length.
 		expect(over({ phoneNumbers: ['2'.repeat(70), 5] })).toMatchObject({
