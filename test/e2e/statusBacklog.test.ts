@@ -57,7 +57,7 @@ describe('a status backlog larger than one run', () => {
 	}
 
 	/**
-	 * Signed webhooks of 250 statuses (Rocket.Chat 7.6+ refuse a body over 100 kB: about 500 statuses
+	 * Signed webhooks of 250 statuses (Rocket.Chat 7.6+ refuse a body over 100 kB: about 400 statuses
 	 * with the BSUIDs Meta adds), per kind: a status of that kind for every message.
 	 */
 	async function postStatuses(wamids: string[], kinds: string[]): Promise<void> {

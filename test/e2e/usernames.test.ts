@@ -216,7 +216,7 @@ describe('contacts named by a business-scoped user id', () => {
 			expect(answer.success).toBe(false);
 			expect(answer.errors).toEqual({
 				'send-template':
-					"WhatsApp knows this contact by their username only, and sends an authentication template's code only to a phone number: choose another template.",
+					"This contact is known by their business-scoped user id (WhatsApp username), and WhatsApp sends an authentication template's code only to phone numbers: choose another template.",
 			});
 			expect(sends()).toEqual([]);
 		});
@@ -343,6 +343,50 @@ describe('contacts named by a business-scoped user id', () => {
 			[BSUID, undefined],
 			[undefined, '5511987654321'],
 		]);
+	});
+
+	it("keeps a BSUID contact's messages in order across Meta giving their number, while they wait for an agent: one conversation", async () => {
+		ana.livechatStatus = 'not-available';
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', false);
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'first' });
+		await app.harness.scheduler.runDue();
+		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '16505551234', name: 'Sheena Nelson', text: 'second' });
+		const value = both.entry[0].changes[0].value as any;
+		Object.assign(value.messages[0], { from_user_id: BSUID });
+		Object.assign(value.contacts[0], { user_id: BSUID });
+		expect((await app.sim.deliverRaw(both)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toEqual([]);
+
+		ana.livechatStatus = 'available';
+		await app.harness.scheduler.advance(30000);
+		await app.harness.settled();
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(livechatRooms()[0].id)).toEqual(['first', 'second']);
+		expect(app.harness.world.visitors.size).toBe(1);
+	});
+
+	it("shows a BSUID contact's number change in their conversation, and goes on answering their BSUID", async () => {
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Hi' });
+		await app.harness.scheduler.runDue();
+		const [room] = livechatRooms();
+		// Meta's `user_changed_number` system message, from the old number, with the user's BSUID.
+		await app.sim.deliverInboundMessage({
+			phoneNumberId: NUMBER.phoneNumberId,
+			from: '16505551234',
+			name: 'Sheena Nelson',
+			message: {
+				type: 'system',
+				from_user_id: BSUID,
+				system: { body: 'User A changed from 16505551234 to 16505559999', wa_id: '16505559999', type: 'user_changed_number' },
+			},
+		});
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(room.id)).toEqual(['Hi', 'ℹ️ User A changed from 16505551234 to 16505559999']);
+		await app.harness.userMessage({ user: ana, room, text: 'Noted' });
+		expect(sends().map((b) => [b.recipient, b.to, b.text?.body])).toEqual([[BSUID, undefined, 'Noted']]);
+		expect(app.harness.world.notificationsFor(ana.id)).toEqual([]);
 	});
 
 	it('names the visitor by the username when the profile has no name, else by the BSUID', async () => {

@@ -446,7 +446,7 @@ export class InboundService implements InboundHandler {
 	 */
 	async heldBack(event: InboundMessageEvent): Promise<void> {
 		const change = changedNumberOf(event);
-		if (!change || event.groupId) return;
+		if (!change || event.groupId || isBusinessScopedUserId(await this.knownIdOf(event))) return;
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (number) await this.recordMove(number.phoneNumberId, event, change, true);
 	}
@@ -456,9 +456,12 @@ export class InboundService implements InboundHandler {
 		if (event.groupId) return this.leaveGroupMessage(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
-		const change = changedNumberOf(event);
-		// A number change is the old number's, whatever contact the payload names.
-		const waId = change?.from ?? (await this.knownIdOf(event));
+		const known = await this.knownIdOf(event);
+		// A number change is the old number's, whatever contact the payload names. A contact the app
+		// knows by their business-scoped user id has no conversation by that number: the notice shows
+		// in theirs, and changes nothing (their new number comes with a new BSUID, README).
+		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
+		const waId = change?.from ?? known;
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		if (posted) return this.afterPost(event, { number, waId }, posted, true);

@@ -312,9 +312,12 @@ const contactOf = (event: WebhookEvent): string | undefined =>
 /**
  * The contact a message event comes from, revokes included: a revoke waits behind the contact's
  * messages that wait (for an agent, or behind a failed one), as the message it revokes may be one.
+ * By their business-scoped user id when Meta gives it (on every message since April 2026): a user's
+ * messages with and without their phone number wait behind each other (core/app/inbound.ts
+ * `knownIdOf` reads which id their conversation goes by once the earlier one was handled).
  */
 const senderOf = (event: WebhookEvent): string | undefined =>
-	event.kind === 'message' ? `${event.phoneNumberId}:${event.waId || event.from}` : undefined;
+	event.kind === 'message' ? `${event.phoneNumberId}:${event.userId || event.waId || event.from}` : undefined;
 
 /** The message a status or a revoke is about: its events are handled in order, others' beside them. */
 const laneOf = (event: WebhookEvent): string | undefined =>
