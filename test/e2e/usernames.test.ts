@@ -303,6 +303,23 @@ describe('contacts named by a business-scoped user id', () => {
 			expect(await send(['5511987654321'], code)).toMatchObject({ status: 200, body: { results: [{ msId: expect.any(String) }] } });
 		});
 
+		it("links a send to a BSUID whose answer was lost to Meta's status of it, which names only the BSUID, and forwards both", async () => {
+			// Meta accepts the send; the connection closes before its answer.
+			app.sim.dropAnswers(1);
+			const res = await send([BSUID], ORDER);
+			expect(res.body.results).toEqual([{ phoneNumber: BSUID, error: expect.objectContaining({ code: 0 }) }]);
+			const [accepted] = app.sim.sentMessages;
+			expect(accepted.body).toMatchObject({ recipient: BSUID });
+			expect(sink.deliveries).toEqual([]);
+			// Its status carries the send's batch key and `recipient_user_id`, no `recipient_id`: the app finds the send by them.
+			expect((await app.sim.deliverStatuses([{ wamid: accepted.wamid, status: 'sent' }])).map((r) => r.status)).toEqual([200]);
+			const forwarded = () => sink.deliveries.filter((d) => d.body.msId === accepted.wamid).map((d) => d.body.MessageStatus);
+			for (let rounds = 0; rounds < 14 && forwarded().length < 2; rounds++) await app.harness.scheduler.advance(30000);
+			expect(forwarded()).toEqual(['queued', 'sent']);
+			expect(sink.deliveries.every((d) => d.body.mobileNo === BSUID)).toBe(true);
+			expect(app.sim.sentMessages).toHaveLength(1);
+		});
+
 		it('runs a campaign to BSUIDs and numbers, each sent once to its own field', async () => {
 			const other = 'BR.1502576394655843';
 			const res = await send([BSUID, '5511987654321', other], ORDER, { async: true });
