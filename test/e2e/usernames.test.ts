@@ -10,6 +10,7 @@
 import { HarnessUser } from '../../tools/harness/world';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { StatusSink } from '../support/statusSink';
+import { bsuidFor } from '../../tools/sim/webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const BSUID = 'US.13491208655302741918';
@@ -277,6 +278,17 @@ describe('contacts named by a business-scoped user id', () => {
 			]);
 		});
 
+		it("routes the reply of a contact writing by number to a template sent to their BSUID by the template's targetAgent", async () => {
+			app.harness.addAgent({ username: 'bob' });
+			const carla = '5511987654321';
+			expect((await send([bsuidFor(carla)], ORDER, { targetAgent: 'bob' })).status).toBe(200);
+			await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: carla, name: 'Carla', message: 'Yes' });
+			await app.harness.scheduler.runDue();
+			expect(livechatRooms()).toHaveLength(1);
+			expect(livechatRooms()[0]).toMatchObject({ servedBy: { username: 'bob' } });
+			expect(livechatRooms()[0].visitor).toMatchObject({ username: `whatsapp-${NUMBER.phoneNumberId}-${carla}` });
+		});
+
 		it("refuses an authentication template's code to a BSUID with a 400 that names it, sending nothing", async () => {
 			const code = {
 				name: 'verification_code',
@@ -360,6 +372,26 @@ describe('contacts named by a business-scoped user id', () => {
 			[BSUID, undefined],
 			[undefined, '5511987654321'],
 		]);
+	});
+
+	it('goes on with the conversation of a contact known by their number when Meta later withholds it, answering them by number', async () => {
+		const carla = '5511987654321';
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: carla, name: 'Carla', message: 'Olá' });
+		await app.harness.scheduler.runDue();
+		const [room] = livechatRooms();
+		// Her number withheld now (a username, no recent conversation): her BSUID alone, as Meta's example.
+		await app.sim.deliverInboundMessage({
+			phoneNumberId: NUMBER.phoneNumberId,
+			from: bsuidFor(carla),
+			name: 'Carla',
+			message: 'Sou eu',
+		});
+		await app.harness.scheduler.runDue();
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(room.id)).toEqual(['Olá', 'Sou eu']);
+		expect(app.harness.world.visitors.size).toBe(1);
+		await app.harness.userMessage({ user: ana, room, text: 'Oi, Carla' });
+		expect(sends().map((b) => [b.recipient, b.to, b.text?.body])).toEqual([[undefined, carla, 'Oi, Carla']]);
 	});
 
 	it("keeps a BSUID contact's messages in order across Meta giving their number, while they wait for an agent: one conversation", async () => {

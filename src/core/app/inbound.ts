@@ -166,10 +166,17 @@ export class InboundService implements InboundHandler {
 	 * app asks for the agent only when it sees a livechat agent, enabled and not offline, and always
 	 * sets the visitor's department to the fallback first: an agent present but with omnichannel
 	 * availability turned off (which apps cannot see) is then replaced within the fallback department.
+	 * A contact Meta names by their number and their business-scoped user id (`otherId`: the one their
+	 * conversation does not go by) answers the latest such send to either: a template sent to their
+	 * BSUID (as the status callbacks name them) routes their reply by number, and the reverse.
 	 */
-	async routingFor(number: ConnectedNumber, waId: string): Promise<Routing> {
+	async routingFor(number: ConnectedNumber, waId: string, otherId?: string): Promise<Routing> {
 		const { messages, settings, clock, conversations } = this.ports;
-		const send = await messages.latestRouting(number.phoneNumberId, waId);
+		const ids = otherId && otherId !== waId ? [waId, otherId] : [waId];
+		const send = (await Promise.all(ids.map((id) => messages.latestRouting(number.phoneNumberId, id))))
+			.filter((found): found is SentMessage => Boolean(found))
+			.sort((a, b) => a.sentAt.localeCompare(b.sentAt))
+			.pop();
 		const hours = await settings.get('templateRoutingHours');
 		if (!send || clock.now() - Date.parse(send.sentAt) > hours * 3600000) return { department: number.departmentId };
 		let department = number.departmentId;
@@ -191,11 +198,17 @@ export class InboundService implements InboundHandler {
 	 * else a line saying it answers an earlier message (nothing for a button or a reaction, which say
 	 * what they answer).
 	 */
-	private async quotePrefix(replyTo: string | undefined, type: string, t: Translator, contact: Contact): Promise<string> {
+	private async quotePrefix(
+		replyTo: string | undefined,
+		type: string,
+		t: Translator,
+		contact: Contact,
+		otherId?: string,
+	): Promise<string> {
 		if (!replyTo) return '';
 		const link = await this.ports.messages.linkOfWamid(replyTo);
 		if (link?.rcMessageId) return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
-		const sent = await this.sentTo(replyTo, contact);
+		const sent = await this.sentTo(replyTo, contact, otherId);
 		if (sent) {
 			const text = excerpt(sent.message);
 			return `${sent.templateName ? t('inbound_reply_template', { template: sent.templateName, text }) : t('inbound_reply_sent', { text })}\n`;
@@ -205,12 +218,14 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * The app's record of its send `wamid` to `contact` (from its number, to its number as sent or as
-	 * Meta answered it); else undefined, also when it cannot be read (the message is posted without it).
+	 * Meta answered it, or to `otherId`: the contact's other id when Meta names both, their BSUID say);
+	 * else undefined, also when it cannot be read (the message is posted without it).
 	 */
-	private async sentTo(wamid: string, contact: Contact): Promise<SentMessage | undefined> {
+	private async sentTo(wamid: string, contact: Contact, otherId?: string): Promise<SentMessage | undefined> {
 		const sent = await this.ports.messages.findByWamid(wamid).catch(() => undefined);
 		const to = [sent?.waId, sent?.mobileNo].map((n) => n && contactIdOf(n));
-		return sent && sent.phoneNumberId === contact.phoneNumberId && to.includes(contact.waId) ? sent : undefined;
+		const ids = [contact.waId, ...(otherId ? [otherId] : [])];
+		return sent && sent.phoneNumberId === contact.phoneNumberId && ids.some((id) => to.includes(id)) ? sent : undefined;
 	}
 
 	/**
@@ -285,15 +300,43 @@ export class InboundService implements InboundHandler {
 	/**
 	 * The id the sender of `event` is known by: their WhatsApp id, or their business-scoped user id
 	 * when the app knew them by it first (they wrote with their phone number withheld, then Meta gave
-	 * it too, `userId`): their conversation goes on rather than a second one opening. Known by the
-	 * contact's window record (every message that opens or goes on with a conversation writes it): one
-	 * read for a message that names both ids, two when the BSUID has one.
+	 * it too, `userId`): their conversation goes on rather than a second one opening. A message by the
+	 * BSUID alone is the contact's by number when the app linked the BSUID to it (`userOf`: a message
+	 * of theirs named both). Known by the contact's window records (every message that opens or goes on
+	 * with a conversation writes one): one read for a message that names both ids or a BSUID alone,
+	 * two when the BSUID has a window of its own.
 	 */
 	private async knownIdOf(event: InboundMessageEvent): Promise<string> {
+		return (await this.identityOf(event)).id;
+	}
+
+	/**
+	 * `knownIdOf`, and the BSUID to link to the number it is (`link`): a message naming both whose
+	 * BSUID the app has not linked to that number yet (nor knows by a window of its own).
+	 */
+	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string }> {
+		const { windows } = this.ports;
 		const waId = event.waId || event.from;
-		if (!event.userId || event.userId === waId) return waId;
-		if (!(await this.ports.windows.get(contactKey(event.phoneNumberId, event.userId)))) return waId;
-		return (await this.ports.windows.get(contactKey(event.phoneNumberId, waId))) ? waId : event.userId;
+		if (isBusinessScopedUserId(waId)) return { id: (await windows.get(contactKey(event.phoneNumberId, waId)))?.userOf ?? waId };
+		if (!event.userId || event.userId === waId) return { id: waId };
+		const byUserId = await windows.get(contactKey(event.phoneNumberId, event.userId));
+		// Not known by the BSUID: by number, the BSUID linked to it unless it is already.
+		if (!byUserId || byUserId.userOf !== undefined) return { id: waId, ...(byUserId?.userOf === waId ? {} : { link: event.userId }) };
+		return { id: (await windows.get(contactKey(event.phoneNumberId, waId))) ? waId : event.userId };
+	}
+
+	/**
+	 * The contact's BSUID `userId` is linked to their number `waId`: their messages by the BSUID alone
+	 * go on in its conversation. Best effort: left unlinked, their next message naming both links it.
+	 */
+	private async linkUserId(phoneNumberId: string, userId: string, waId: string): Promise<void> {
+		try {
+			await this.ports.windows.put(contactKey(phoneNumberId, userId), { at: 0, userOf: waId });
+		} catch (error) {
+			this.ports.logger?.warn(
+				`number ${phoneNumberId}: the contact's business-scoped user id is not linked to their number yet: ${error instanceof Error ? error.message : String(error)}`,
+			);
+		}
 	}
 
 	/**
@@ -456,12 +499,16 @@ export class InboundService implements InboundHandler {
 		if (event.groupId) return this.leaveGroupMessage(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
-		const known = await this.knownIdOf(event);
+		const { id: known, link } = await this.identityOf(event);
 		// A number change is the old number's, whatever contact the payload names. A contact the app
 		// knows by their business-scoped user id has no conversation by that number: the notice shows
 		// in theirs, and changes nothing (their new number comes with a new BSUID, README).
 		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
 		const waId = change?.from ?? known;
+		// The BSUID of a contact by number, linked once their message is in its conversation.
+		const linkUserId = change ? undefined : link;
+		// The contact's other id, when Meta names both: a template's routing may name it.
+		const otherId = change ? undefined : [event.waId || event.from, event.userId].find((id) => id && id !== waId);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		if (posted) return this.afterPost(event, { number, waId }, posted, true);
@@ -491,7 +538,7 @@ export class InboundService implements InboundHandler {
 		let room: Room | undefined = await conversations.openRoom(visitor);
 		let isNew = !room;
 		if (!room) {
-			const routing = await this.routingFor(number, waId);
+			const routing = await this.routingFor(number, waId, otherId);
 			// The room's department is the visitor's (createRoom): the routing's, if it still exists.
 			let department = routing.department && (await this.existing(routing.department, number));
 			if (department && department !== visitor.department) {
@@ -517,7 +564,7 @@ export class InboundService implements InboundHandler {
 		}
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
-		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId });
+		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId }, otherId);
 		let uploadId: string | undefined;
 		let rcMessageId: string | undefined;
 		let text = describedText(described, t);
@@ -563,7 +610,7 @@ export class InboundService implements InboundHandler {
 				// The link stays with the room the message was posted to.
 			}
 		}
-		return this.afterPost(event, { number, waId }, { room, isNew, rcMessageId, uploadId });
+		return this.afterPost(event, { number, waId, linkUserId }, { room, isNew, rcMessageId, uploadId });
 	}
 
 	/**
@@ -572,12 +619,12 @@ export class InboundService implements InboundHandler {
 	 */
 	private async afterPost(
 		event: InboundMessageEvent,
-		contact: { number: ConnectedNumber; waId: string },
+		contact: { number: ConnectedNumber; waId: string; linkUserId?: string },
 		posted: Posted,
 		again = false,
 	): Promise<void> {
 		const { messages, autoMessages, conversations } = this.ports;
-		const { number, waId } = contact;
+		const { number, waId, linkUserId } = contact;
 		const { room, isNew, rcMessageId, uploadId } = posted;
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 		try {
@@ -593,6 +640,7 @@ export class InboundService implements InboundHandler {
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const token = contactKey(number.phoneNumberId, waId);
 		const window = await this.openWindow(token, event);
+		if (linkUserId) await this.linkUserId(number.phoneNumberId, linkUserId, waId);
 		// Taken up by a retry: a room closed since is over (no note, no welcome).
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));

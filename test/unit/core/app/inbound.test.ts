@@ -690,6 +690,161 @@ describe('InboundService', () => {
 		expect(w.texts()).toEqual(['Welcome!', 'Nobody here']);
 	});
 
+	describe('a contact by number whose business-scoped user id (BSUID) Meta names too', () => {
+		const BSUID = 'BR.1502576394655843';
+		const BY_NUMBER = contactKey(NUMBER.phoneNumberId, CARLA);
+		const BY_BSUID = contactKey(NUMBER.phoneNumberId, BSUID);
+		/** A message of Carla's naming her number and her BSUID, as Meta's do since April 2026. */
+		const withBoth = (text: string, options: { at?: number; context?: string } = {}): InboundMessageEvent => {
+			const event = textEvent(text, options);
+			return { ...event, userId: BSUID, raw: { ...event.raw, from_user_id: BSUID } };
+		};
+		/** A message of hers by the BSUID alone: Meta withholds her number (as the webhook parser gives it). */
+		const byBsuidAlone = (text: string, options: { at?: number; context?: string } = {}): InboundMessageEvent => {
+			const event = textEvent(text, options);
+			const { from: _from, ...raw } = event.raw;
+			return { ...event, from: BSUID, waId: BSUID, raw: { ...raw, from_user_id: BSUID } };
+		};
+
+		it('links the BSUID to her number once her message is in its conversation, once; her messages by the BSUID alone go on there', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const puts: string[] = [];
+			const put = w.windows.put.bind(w.windows);
+			w.windows.put = async (token, record) => {
+				puts.push(token);
+				return put(token, record);
+			};
+			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			await w.service.handle(withBoth('again', { at: T0 + 1000 }), { finalAttempt: false });
+			expect(puts.filter((token) => token === BY_BSUID)).toHaveLength(1);
+
+			const hidden = byBsuidAlone('number hidden now', { at: T0 + 2000 });
+			await w.service.handle(hidden, { finalAttempt: false });
+			expect(w.conversations.rooms).toHaveLength(1);
+			expect(w.conversations.visitors.map((v) => v.token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`]);
+			expect(w.conversations.textsOf('r1')).toEqual(['hello', 'again', 'number hidden now']);
+			// Her number's window counts the message; the BSUID's record stays a link.
+			expect(await w.windows.get(BY_NUMBER)).toMatchObject({ at: T0 + 2000, wamid: hidden.wamid });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+		});
+
+		it('relinks a BSUID linked to another number (as her message names both now), and never links one the app knows by its own window', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.windows.put(BY_BSUID, { at: 0, userOf: '5511911112222' });
+			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			await w.service.handle(byBsuidAlone('hidden'), { finalAttempt: false });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello', 'hidden']);
+
+			// Another user's BSUID, known by their own conversation first: it goes on by the BSUID, unlinked.
+			const OTHER = 'US.13491208655302741918';
+			const other = byBsuidAlone('first by BSUID');
+			await w.service.handle({ ...other, from: OTHER, waId: OTHER }, { finalAttempt: false });
+			const both = textEvent('now with the number');
+			await w.service.handle({ ...both, from: '16505551234', waId: '16505551234', userId: OTHER }, { finalAttempt: false });
+			expect(w.conversations.textsOf('r2')).toEqual(['first by BSUID', 'now with the number']);
+			expect((await w.windows.get(contactKey(NUMBER.phoneNumberId, OTHER)))?.userOf).toBeUndefined();
+		});
+
+		it('routes her new conversation by the latest template with a routing sent to either id', async () => {
+			/** Carla's new conversation after templates to `sends` (id, department, hours ago), her message `event`. */
+			async function routedAfter(
+				sends: Array<[string, string, number]>,
+				event: InboundMessageEvent,
+				before?: (w: Awaited<ReturnType<typeof world>>) => Promise<void>,
+			) {
+				const w = await world({ numbers: [NUMBER] });
+				w.conversations.departments.set('Sales', 'sales-id');
+				w.conversations.departments.set('Billing', 'billing-id');
+				await before?.(w);
+				for (const [i, [mobileNo, targetDepartment, hoursAgo]] of sends.entries())
+					await w.messages.record({
+						phoneNumberId: NUMBER.phoneNumberId,
+						connectedWhatsAppNo: '15550133700',
+						mobileNo,
+						message: 'hello',
+						type: 'Template-Message',
+						sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(),
+						wamid: `wamid.T${i}`,
+						targetDepartment,
+					});
+				await w.service.handle(event, { finalAttempt: false });
+				return w.conversations.rooms.at(-1)?.departmentId;
+			}
+			// Sends (to, department, hours ago), the department her reply naming both ids goes to: the latest's.
+			const cases: Array<[Array<[string, string, number]>, string]> = [
+				[[[BSUID, 'Sales', 1]], 'sales-id'],
+				[[[CARLA, 'Sales', 1]], 'sales-id'],
+				[
+					[
+						[CARLA, 'Sales', 2],
+						[BSUID, 'Billing', 1],
+					],
+					'billing-id',
+				],
+				[
+					[
+						[BSUID, 'Sales', 2],
+						[CARLA, 'Billing', 1],
+					],
+					'billing-id',
+				],
+			];
+			for (const [sends, department] of cases) expect(await routedAfter(sends, withBoth('reply'))).toBe(department);
+			// Her number withheld, the BSUID linked: her conversation by number, routed by the BSUID's template.
+			const linked = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: 0, userOf: CARLA });
+			expect(await routedAfter([[BSUID, 'Sales', 1]], byBsuidAlone('reply'), linked)).toBe('sales-id');
+			// Known by her BSUID (its own window), her number given too: routed by the number's template.
+			const known = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: T0 - 7 * 24 * 3600000 });
+			expect(await routedAfter([[CARLA, 'Sales', 1]], withBoth('reply'), known)).toBe('sales-id');
+			// Neither id's template: the number's department.
+			expect(await routedAfter([['5511911112222', 'Sales', 1]], withBoth('reply'))).toBe('support');
+		});
+
+		it('names the template her reply answers when it went to her other id', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const template = (wamid: string, mobileNo: string) =>
+				w.messages.record({
+					wamid,
+					phoneNumberId: NUMBER.phoneNumberId,
+					connectedWhatsAppNo: '15550133700',
+					mobileNo,
+					message: 'Order A-42 ships today.',
+					type: 'Template-Message',
+					templateName: 'order_update',
+					sentAt: new Date(T0 - 60000).toISOString(),
+				});
+			await template('wamid.TO_BSUID', BSUID);
+			await template('wamid.TO_OTHER', 'US.13491208655302741918');
+			await w.service.handle(withBoth('when?', { context: 'wamid.TO_BSUID' }), { finalAttempt: false });
+			await w.service.handle(byBsuidAlone('and?', { context: 'wamid.TO_BSUID' }), { finalAttempt: false });
+			await w.service.handle(withBoth('who?', { context: 'wamid.TO_OTHER' }), { finalAttempt: false });
+			const named = `${t('inbound_reply_template', { template: 'order_update', text: 'Order A-42 ships today.' })}\n`;
+			expect(w.conversations.textsOf('r1')).toEqual([`${named}when?`, `${named}and?`, `${t('inbound_reply_unknown')}\nwho?`]);
+		});
+
+		it('posts her message when the link cannot be written, logs it, and links with her next message', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const put = w.windows.put.bind(w.windows);
+			w.windows.put = async (token, record) => {
+				if (token === BY_BSUID) throw new Error('database briefly unavailable');
+				return put(token, record);
+			};
+			const first = withBoth('hello');
+			await w.service.handle(first, { finalAttempt: false });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
+			expect(await w.messages.isSeen(first.wamid)).toBe(true);
+			expect(w.logs).toContain(
+				`number ${NUMBER.phoneNumberId}: the contact's business-scoped user id is not linked to their number yet: database briefly unavailable`,
+			);
+			expect(await w.windows.get(BY_BSUID)).toBeUndefined();
+			w.windows.put = put;
+			await w.service.handle(withBoth('again', { at: T0 + 1000 }), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+		});
+	});
+
 	describe('a message in a WhatsApp group (`group_id`): the app handles one-to-one conversations only', () => {
 		const GROUP = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
 		const inGroup = (text: string): InboundMessageEvent => {
