@@ -301,7 +301,10 @@ describe('inbound messages', () => {
 
 		it('once the 24-hour window is closed, sends nothing and tells the agent at once to use a template', async () => {
 			const { agent, room } = await conversation();
-			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
+			// The contact's window (not the record linking their BSUID to their number).
+			const window = app.harness.world.persistence.find(
+				(r) => r.associations.some((a) => a.id.startsWith('window:')) && !(r.data as any).userOf,
+			)!;
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
 			const refused = await app.harness.userMessage({ user: agent, room, text: 'Are you there?' });
 			expect(sends()).toEqual([]);

@@ -411,7 +411,10 @@ describe('media', () => {
 
 		it('sends no file once the 24-hour window is closed', async () => {
 			const { agent, room } = await conversation();
-			const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
+			// The contact's window (not the record linking their BSUID to their number).
+			const window = app.harness.world.persistence.find(
+				(r) => r.associations.some((a) => a.id.startsWith('window:')) && !(r.data as any).userOf,
+			)!;
 			(window.data as any).at = Date.now() - 25 * 3600 * 1000;
 			await app.harness.uploadFile({ user: agent, room, name: 'photo.jpg', type: 'image/jpeg', bytes: bytesOf(100) });
 			expect(app.sim.uploadedMedia).toEqual([]);

@@ -179,7 +179,10 @@ describe("the app's own posts in the room", () => {
 
 	it('tells the agent nothing about a closed window when the template they sent shows in the room', async () => {
 		const room = await conversation();
-		const window = app.harness.world.persistence.find((r) => r.associations.some((a) => a.id.startsWith('window:')))!;
+		// The contact's window (not the record linking their BSUID to their number).
+		const window = app.harness.world.persistence.find(
+			(r) => r.associations.some((a) => a.id.startsWith('window:')) && !(r.data as any).userOf,
+		)!;
 		(window.data as any).at = Date.now() - 25 * HOUR;
 		await sendTemplate(room);
 		await app.harness.settled();

@@ -312,7 +312,7 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * `knownIdOf`, and the BSUID to link to the number it is (`link`): a message naming both whose
-	 * BSUID the app has not linked to that number yet (nor knows by a window of its own).
+	 * BSUID the app has neither linked nor knows by a window of its own.
 	 */
 	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string }> {
 		const { windows } = this.ports;
@@ -320,14 +320,17 @@ export class InboundService implements InboundHandler {
 		if (isBusinessScopedUserId(waId)) return { id: (await windows.get(contactKey(event.phoneNumberId, waId)))?.userOf ?? waId };
 		if (!event.userId || event.userId === waId) return { id: waId };
 		const byUserId = await windows.get(contactKey(event.phoneNumberId, event.userId));
-		// Not known by the BSUID: by number, the BSUID linked to it unless it is already.
-		if (!byUserId || byUserId.userOf !== undefined) return { id: waId, ...(byUserId?.userOf === waId ? {} : { link: event.userId }) };
+		// Not known by the BSUID: by number, the BSUID linked to it unless it is linked already. A link
+		// moves only with the number change Meta notifies (`recordMove`): a message of the old number that
+		// Meta delivers late never takes it back.
+		if (!byUserId || byUserId.userOf !== undefined) return { id: waId, ...(byUserId ? {} : { link: event.userId }) };
 		return { id: (await windows.get(contactKey(event.phoneNumberId, waId))) ? waId : event.userId };
 	}
 
 	/**
 	 * The contact's BSUID `userId` is linked to their number `waId`: their messages by the BSUID alone
-	 * go on in its conversation. Best effort: left unlinked, their next message naming both links it.
+	 * go on in its conversation. Best effort: left unlinked (logged), a retry of this message or their
+	 * next one naming both links it.
 	 */
 	private async linkUserId(phoneNumberId: string, userId: string, waId: string): Promise<void> {
 		try {
@@ -401,6 +404,11 @@ export class InboundService implements InboundHandler {
 			// Marked noted first: a retry after a failure from here on finds this change written, and skips it.
 			if (room) await this.notePreviousNumber(phoneNumberId, room, from);
 		}
+		// Their BSUID linked to the old number (named on the notice): linked to the new one, so that their
+		// messages by the BSUID alone never go on with a number that may be someone else's by now.
+		const linked = event.userId ? await windows.get(contactKey(phoneNumberId, event.userId)) : undefined;
+		if (event.userId && linked?.userOf === change.from)
+			await windows.put(contactKey(phoneNumberId, event.userId), { at: 0, userOf: change.to });
 		// The old number last: a retry after a failure before this does the above again.
 		const { movedFrom: _over, ...oldRest } = (await windows.get(oldToken)) ?? { at: 0 };
 		await windows.put(oldToken, { ...oldRest, movedTo: { waId: change.to, at } });
@@ -505,8 +513,9 @@ export class InboundService implements InboundHandler {
 		// in theirs, and changes nothing (their new number comes with a new BSUID, README).
 		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
 		const waId = change?.from ?? known;
-		// The BSUID of a contact by number, linked once their message is in its conversation.
-		const linkUserId = change ? undefined : link;
+		// The BSUID of a contact by number: linked first, as Meta pairs the two ids (a retry, a message
+		// that waits or one shown nowhere links it too).
+		if (link && !change) await this.linkUserId(number.phoneNumberId, link, waId);
 		// The contact's other id, when Meta names both: a template's routing may name it.
 		const otherId = change ? undefined : [event.waId || event.from, event.userId].find((id) => id && id !== waId);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
@@ -610,7 +619,7 @@ export class InboundService implements InboundHandler {
 				// The link stays with the room the message was posted to.
 			}
 		}
-		return this.afterPost(event, { number, waId, linkUserId }, { room, isNew, rcMessageId, uploadId });
+		return this.afterPost(event, { number, waId }, { room, isNew, rcMessageId, uploadId });
 	}
 
 	/**
@@ -619,12 +628,12 @@ export class InboundService implements InboundHandler {
 	 */
 	private async afterPost(
 		event: InboundMessageEvent,
-		contact: { number: ConnectedNumber; waId: string; linkUserId?: string },
+		contact: { number: ConnectedNumber; waId: string },
 		posted: Posted,
 		again = false,
 	): Promise<void> {
 		const { messages, autoMessages, conversations } = this.ports;
-		const { number, waId, linkUserId } = contact;
+		const { number, waId } = contact;
 		const { room, isNew, rcMessageId, uploadId } = posted;
 		// Marked as seen once it is in the room: a failure before this point is retried, not lost.
 		try {
@@ -640,7 +649,6 @@ export class InboundService implements InboundHandler {
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const token = contactKey(number.phoneNumberId, waId);
 		const window = await this.openWindow(token, event);
-		if (linkUserId) await this.linkUserId(number.phoneNumberId, linkUserId, waId);
 		// Taken up by a retry: a room closed since is over (no note, no welcome).
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));

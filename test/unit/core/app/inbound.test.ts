@@ -729,13 +729,19 @@ describe('InboundService', () => {
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 		});
 
-		it('relinks a BSUID linked to another number (as her message names both now), and never links one the app knows by its own window', async () => {
+		it("keeps a BSUID's link when a message names it with another number, and never links a BSUID the app knows by its own window", async () => {
 			const w = await world({ numbers: [NUMBER] });
-			await w.windows.put(BY_BSUID, { at: 0, userOf: '5511911112222' });
+			const OTHER_NUMBER = '5511911112222';
+			await w.windows.put(BY_BSUID, { at: 0, userOf: OTHER_NUMBER });
 			await w.service.handle(withBoth('hello'), { finalAttempt: false });
-			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: OTHER_NUMBER });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
+			// Only Meta's number change notice moves a link (below): the BSUID alone goes on with the linked number.
 			await w.service.handle(byBsuidAlone('hidden'), { finalAttempt: false });
-			expect(w.conversations.textsOf('r1')).toEqual(['hello', 'hidden']);
+			expect(w.conversations.visitors.map((v) => v.token)).toEqual([
+				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				`whatsapp:${NUMBER.phoneNumberId}:${OTHER_NUMBER}`,
+			]);
 
 			// Another user's BSUID, known by their own conversation first: it goes on by the BSUID, unlinked.
 			const OTHER = 'US.13491208655302741918';
@@ -743,63 +749,53 @@ describe('InboundService', () => {
 			await w.service.handle({ ...other, from: OTHER, waId: OTHER }, { finalAttempt: false });
 			const both = textEvent('now with the number');
 			await w.service.handle({ ...both, from: '16505551234', waId: '16505551234', userId: OTHER }, { finalAttempt: false });
-			expect(w.conversations.textsOf('r2')).toEqual(['first by BSUID', 'now with the number']);
+			expect(w.conversations.textsOf('r3')).toEqual(['first by BSUID', 'now with the number']);
 			expect((await w.windows.get(contactKey(NUMBER.phoneNumberId, OTHER)))?.userOf).toBeUndefined();
 		});
 
-		it('routes her new conversation by the latest template with a routing sent to either id', async () => {
-			/** Carla's new conversation after templates to `sends` (id, department, hours ago), her message `event`. */
-			async function routedAfter(
-				sends: Array<[string, string, number]>,
-				event: InboundMessageEvent,
-				before?: (w: Awaited<ReturnType<typeof world>>) => Promise<void>,
-			) {
-				const w = await world({ numbers: [NUMBER] });
-				w.conversations.departments.set('Sales', 'sales-id');
-				w.conversations.departments.set('Billing', 'billing-id');
-				await before?.(w);
-				for (const [i, [mobileNo, targetDepartment, hoursAgo]] of sends.entries())
-					await w.messages.record({
-						phoneNumberId: NUMBER.phoneNumberId,
-						connectedWhatsAppNo: '15550133700',
-						mobileNo,
-						message: 'hello',
-						type: 'Template-Message',
-						sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(),
-						wamid: `wamid.T${i}`,
-						targetDepartment,
-					});
-				await w.service.handle(event, { finalAttempt: false });
-				return w.conversations.rooms.at(-1)?.departmentId;
-			}
-			// Sends (to, department, hours ago), the department her reply naming both ids goes to: the latest's.
-			const cases: Array<[Array<[string, string, number]>, string]> = [
-				[[[BSUID, 'Sales', 1]], 'sales-id'],
-				[[[CARLA, 'Sales', 1]], 'sales-id'],
-				[
-					[
-						[CARLA, 'Sales', 2],
-						[BSUID, 'Billing', 1],
-					],
-					'billing-id',
-				],
-				[
-					[
-						[BSUID, 'Sales', 2],
-						[CARLA, 'Billing', 1],
-					],
-					'billing-id',
-				],
-			];
-			for (const [sends, department] of cases) expect(await routedAfter(sends, withBoth('reply'))).toBe(department);
-			// Her number withheld, the BSUID linked: her conversation by number, routed by the BSUID's template.
-			const linked = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: 0, userOf: CARLA });
-			expect(await routedAfter([[BSUID, 'Sales', 1]], byBsuidAlone('reply'), linked)).toBe('sales-id');
-			// Known by her BSUID (its own window), her number given too: routed by the number's template.
-			const known = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: T0 - 7 * 24 * 3600000 });
-			expect(await routedAfter([[CARLA, 'Sales', 1]], withBoth('reply'), known)).toBe('sales-id');
-			// Neither id's template: the number's department.
-			expect(await routedAfter([['5511911112222', 'Sales', 1]], withBoth('reply'))).toBe('support');
+		it("moves the link with her number change (Meta's notice names the BSUID), and a late message of the old number does not take it back", async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const NEW = '5511911112222';
+			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			const base = withBoth('', { at: T0 + 60000 });
+			const system = { body: `User Carla changed from ${CARLA} to ${NEW}`, wa_id: NEW, type: 'user_changed_number' };
+			await w.service.handle(
+				{ ...base, type: 'system', raw: { ...base.raw, type: 'system', system, text: undefined } },
+				{ finalAttempt: false },
+			);
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
+			expect(await w.windows.get(BY_NUMBER)).toMatchObject({ movedTo: { waId: NEW, at: T0 + 60000 } });
+			// Written before the change, delivered after it.
+			await w.service.handle(withBoth('late', { at: T0 + 30000 }), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
+			await w.service.handle(byBsuidAlone('from my new phone', { at: T0 + 120000 }), { finalAttempt: false });
+			expect(w.conversations.visitors.map((v) => v.token)).toEqual([
+				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
+				`whatsapp:${NUMBER.phoneNumberId}:${NEW}`,
+			]);
+			// Her new number's conversation, which notes the change and links the earlier one.
+			expect(w.conversations.textsOf('r2')).toEqual(['from my new phone', expect.stringContaining('https://chat.example/live/r1')]);
+			expect((await w.windows.get(BY_NUMBER))?.movedTo).toEqual({ waId: NEW, at: T0 + 60000 });
+		});
+
+		it('links the BSUID when her message then fails (its retry finds it linked) and for a reaction shown nowhere; a reaction by the BSUID alone shows in her conversation', async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const reaction = (event: InboundMessageEvent): InboundMessageEvent => ({
+				...event,
+				type: 'reaction',
+				raw: { ...event.raw, type: 'reaction', reaction: { message_id: 'wamid.X', emoji: '👍' }, text: undefined },
+			});
+			await w.service.handle(reaction(withBoth('')), { finalAttempt: false });
+			expect(w.conversations.rooms).toEqual([]);
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+
+			const fresh = await world({ numbers: [NUMBER] });
+			await failingOnce(fresh, fresh.messages, 'markSeen', withBoth('hello'), async () => {
+				expect(await fresh.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			});
+			await fresh.service.handle(reaction(byBsuidAlone('')), { finalAttempt: false });
+			expect(fresh.conversations.rooms).toHaveLength(1);
+			expect(fresh.conversations.textsOf('r1')).toEqual(['hello', expect.stringContaining('👍')]);
 		});
 
 		it('names the template her reply answers when it went to her other id', async () => {
