@@ -301,10 +301,10 @@ export class InboundService implements InboundHandler {
 	 * The id the sender of `event` is known by: their WhatsApp id, or their business-scoped user id
 	 * when the app knew them by it first (they wrote with their phone number withheld, then Meta gave
 	 * it too, `userId`): their conversation goes on rather than a second one opening. A message by the
-	 * BSUID alone is the contact's by number when the app linked the BSUID to it (`userOf`: a message
-	 * of theirs named both). Known by the contact's window records (every message that opens or goes on
-	 * with a conversation writes one): one read for a message that names both ids or a BSUID alone,
-	 * two when the BSUID has a window of its own.
+	 * BSUID alone is the contact's by number when the app linked the BSUID to one (`userOf`: a message
+	 * of theirs named both), or by the number they changed it to since. Known by the contact's window
+	 * records: one read for a message that names both ids, two when the BSUID has a window of its own
+	 * or is linked to another number; two for a message by a linked BSUID alone.
 	 */
 	private async knownIdOf(event: InboundMessageEvent): Promise<string> {
 		return (await this.identityOf(event)).id;
@@ -312,19 +312,31 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * `knownIdOf`, and the BSUID to link to the number it is (`link`): a message naming both whose
-	 * BSUID the app has neither linked nor knows by a window of its own.
+	 * BSUID the app has neither linked nor knows by a window of its own, or whose linked number the
+	 * contact changed (Meta's notice did not name the BSUID). A message of the old number that Meta
+	 * delivers late leaves the link as it is.
 	 */
 	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string }> {
 		const { windows } = this.ports;
+		const { phoneNumberId } = event;
 		const waId = event.waId || event.from;
-		if (isBusinessScopedUserId(waId)) return { id: (await windows.get(contactKey(event.phoneNumberId, waId)))?.userOf ?? waId };
+		if (isBusinessScopedUserId(waId)) {
+			const linked = (await windows.get(contactKey(phoneNumberId, waId)))?.userOf;
+			return { id: linked ? await this.numberNow(phoneNumberId, linked) : waId };
+		}
 		if (!event.userId || event.userId === waId) return { id: waId };
-		const byUserId = await windows.get(contactKey(event.phoneNumberId, event.userId));
-		// Not known by the BSUID: by number, the BSUID linked to it unless it is linked already. A link
-		// moves only with the number change Meta notifies (`recordMove`): a message of the old number that
-		// Meta delivers late never takes it back.
-		if (!byUserId || byUserId.userOf !== undefined) return { id: waId, ...(byUserId ? {} : { link: event.userId }) };
-		return { id: (await windows.get(contactKey(event.phoneNumberId, waId))) ? waId : event.userId };
+		const byUserId = await windows.get(contactKey(phoneNumberId, event.userId));
+		if (!byUserId) return { id: waId, link: event.userId };
+		if (byUserId.userOf !== undefined) {
+			const moved = byUserId.userOf !== waId && (await this.numberNow(phoneNumberId, byUserId.userOf)) !== byUserId.userOf;
+			return { id: waId, ...(moved ? { link: event.userId } : {}) };
+		}
+		return { id: (await windows.get(contactKey(phoneNumberId, waId))) ? waId : event.userId };
+	}
+
+	/** The contact's number `waId`, or the one they changed it to (its window's `movedTo`). */
+	private async numberNow(phoneNumberId: string, waId: string): Promise<string> {
+		return (await this.ports.windows.get(contactKey(phoneNumberId, waId)))?.movedTo?.waId ?? waId;
 	}
 
 	/**

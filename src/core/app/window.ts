@@ -33,10 +33,10 @@ export interface WindowRecord {
 	movedFrom?: { waId: string; at: number; roomId?: string; noted?: boolean };
 	/**
 	 * This token is a business-scoped user id's (BSUID) whose user the app knows by their number
-	 * `userOf`: a message of theirs named both, and went to that number's conversation. Their messages
-	 * that come by the BSUID alone (Meta withholds the number of a user with a username it no longer
-	 * shares) go on in that conversation (core/app/inbound.ts `identityOf`). No message counts under
-	 * the BSUID itself (`at` 0).
+	 * `userOf`: a message of theirs named both. Their messages that come by the BSUID alone (Meta
+	 * withholds the number of a user with a username it no longer shares) go on in that number's
+	 * conversation, or in the one of the number they changed it to (core/app/inbound.ts `identityOf`).
+	 * No message counts under the BSUID itself (`at` 0).
 	 */
 	userOf?: string;
 }

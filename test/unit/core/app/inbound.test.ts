@@ -694,6 +694,8 @@ describe('InboundService', () => {
 		const BSUID = 'BR.1502576394655843';
 		const BY_NUMBER = contactKey(NUMBER.phoneNumberId, CARLA);
 		const BY_BSUID = contactKey(NUMBER.phoneNumberId, BSUID);
+		/** The ids of the visitors the service made (their tokens' last part). */
+		const contactsOf = (w: { conversations: FakeConversations }) => w.conversations.visitors.map((v) => v.token.split(':').pop());
 		/** A message of Carla's naming her number and her BSUID, as Meta's do since April 2026. */
 		const withBoth = (text: string, options: { at?: number; context?: string } = {}): InboundMessageEvent => {
 			const event = textEvent(text, options);
@@ -706,7 +708,7 @@ describe('InboundService', () => {
 			return { ...event, from: BSUID, waId: BSUID, raw: { ...raw, from_user_id: BSUID } };
 		};
 
-		it('links the BSUID to her number once her message is in its conversation, once; her messages by the BSUID alone go on there', async () => {
+		it('links the BSUID to her number with her first message naming both, once; her messages by the BSUID alone go on in its conversation', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			const puts: string[] = [];
 			const put = w.windows.put.bind(w.windows);
@@ -722,7 +724,7 @@ describe('InboundService', () => {
 			const hidden = byBsuidAlone('number hidden now', { at: T0 + 2000 });
 			await w.service.handle(hidden, { finalAttempt: false });
 			expect(w.conversations.rooms).toHaveLength(1);
-			expect(w.conversations.visitors.map((v) => v.token)).toEqual([`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`]);
+			expect(contactsOf(w)).toEqual([CARLA]);
 			expect(w.conversations.textsOf('r1')).toEqual(['hello', 'again', 'number hidden now']);
 			// Her number's window counts the message; the BSUID's record stays a link.
 			expect(await w.windows.get(BY_NUMBER)).toMatchObject({ at: T0 + 2000, wamid: hidden.wamid });
@@ -738,10 +740,7 @@ describe('InboundService', () => {
 			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
 			// Only Meta's number change notice moves a link (below): the BSUID alone goes on with the linked number.
 			await w.service.handle(byBsuidAlone('hidden'), { finalAttempt: false });
-			expect(w.conversations.visitors.map((v) => v.token)).toEqual([
-				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
-				`whatsapp:${NUMBER.phoneNumberId}:${OTHER_NUMBER}`,
-			]);
+			expect(contactsOf(w)).toEqual([CARLA, OTHER_NUMBER]);
 
 			// Another user's BSUID, known by their own conversation first: it goes on by the BSUID, unlinked.
 			const OTHER = 'US.13491208655302741918';
@@ -753,32 +752,50 @@ describe('InboundService', () => {
 			expect((await w.windows.get(contactKey(NUMBER.phoneNumberId, OTHER)))?.userOf).toBeUndefined();
 		});
 
+		const NEW = '5511911112222';
+		/** Meta's notice of her number change to NEW, a minute after T0: naming her BSUID, or as its reference shows it. */
+		const changedToNew = (namingBsuid: boolean): InboundMessageEvent => {
+			const base = namingBsuid ? withBoth('', { at: T0 + 60000 }) : textEvent('', { at: T0 + 60000 });
+			const system = { body: `User Carla changed from ${CARLA} to ${NEW}`, wa_id: NEW, type: 'user_changed_number' };
+			return { ...base, type: 'system', raw: { ...base.raw, type: 'system', system, text: undefined } };
+		};
+
 		it("moves the link with her number change (Meta's notice names the BSUID), and a late message of the old number does not take it back", async () => {
 			const w = await world({ numbers: [NUMBER] });
-			const NEW = '5511911112222';
 			await w.service.handle(withBoth('hello'), { finalAttempt: false });
-			const base = withBoth('', { at: T0 + 60000 });
-			const system = { body: `User Carla changed from ${CARLA} to ${NEW}`, wa_id: NEW, type: 'user_changed_number' };
-			await w.service.handle(
-				{ ...base, type: 'system', raw: { ...base.raw, type: 'system', system, text: undefined } },
-				{ finalAttempt: false },
-			);
+			await w.service.handle(changedToNew(true), { finalAttempt: false });
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
 			expect(await w.windows.get(BY_NUMBER)).toMatchObject({ movedTo: { waId: NEW, at: T0 + 60000 } });
 			// Written before the change, delivered after it.
 			await w.service.handle(withBoth('late', { at: T0 + 30000 }), { finalAttempt: false });
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
 			await w.service.handle(byBsuidAlone('from my new phone', { at: T0 + 120000 }), { finalAttempt: false });
-			expect(w.conversations.visitors.map((v) => v.token)).toEqual([
-				`whatsapp:${NUMBER.phoneNumberId}:${CARLA}`,
-				`whatsapp:${NUMBER.phoneNumberId}:${NEW}`,
-			]);
+			expect(contactsOf(w)).toEqual([CARLA, NEW]);
 			// Her new number's conversation, which notes the change and links the earlier one.
 			expect(w.conversations.textsOf('r2')).toEqual(['from my new phone', expect.stringContaining('https://chat.example/live/r1')]);
 			expect((await w.windows.get(BY_NUMBER))?.movedTo).toEqual({ waId: NEW, at: T0 + 60000 });
 		});
 
-		it('links the BSUID when her message then fails (its retry finds it linked) and for a reaction shown nowhere; a reaction by the BSUID alone shows in her conversation', async () => {
+		it("follows her number change when Meta's notice does not name the BSUID (as its reference shows it): her messages by the BSUID alone go to the new number, and her next one naming both relinks it", async () => {
+			const w = await world({ numbers: [NUMBER] });
+			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			await w.service.handle(changedToNew(false), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			// A late message of the old number leaves the link where it is.
+			await w.service.handle(withBoth('late', { at: T0 + 30000 }), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			await w.service.handle(byBsuidAlone('number hidden', { at: T0 + 120000 }), { finalAttempt: false });
+			expect(contactsOf(w)).toEqual([CARLA, NEW]);
+			expect(w.conversations.textsOf('r2')[0]).toBe('number hidden');
+			// The old number's guard holds: nothing more goes there.
+			expect((await w.windows.get(BY_NUMBER))?.movedTo).toEqual({ waId: NEW, at: T0 + 60000 });
+			const fromNew = withBoth('from my new phone', { at: T0 + 180000 });
+			await w.service.handle({ ...fromNew, from: NEW, waId: NEW, raw: { ...fromNew.raw, from: NEW } }, { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
+			expect(w.conversations.textsOf('r2').slice(-1)).toEqual(['from my new phone']);
+		});
+
+		it('links the BSUID before her message is posted (its post failing, the retry finds it linked) and for a reaction shown nowhere; a reaction by the BSUID alone shows in her conversation', async () => {
 			const w = await world({ numbers: [NUMBER] });
 			const reaction = (event: InboundMessageEvent): InboundMessageEvent => ({
 				...event,
@@ -790,12 +807,75 @@ describe('InboundService', () => {
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 
 			const fresh = await world({ numbers: [NUMBER] });
-			await failingOnce(fresh, fresh.messages, 'markSeen', withBoth('hello'), async () => {
+			const puts: string[] = [];
+			const put = fresh.windows.put.bind(fresh.windows);
+			fresh.windows.put = async (token, record) => {
+				puts.push(token);
+				return put(token, record);
+			};
+			await failingOnce(fresh, fresh.conversations, 'postAsVisitor', withBoth('hello'), async () => {
+				expect(fresh.conversations.textsOf('r1')).toEqual([]);
 				expect(await fresh.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 			});
+			expect(puts.filter((token) => token === BY_BSUID)).toHaveLength(1);
 			await fresh.service.handle(reaction(byBsuidAlone('')), { finalAttempt: false });
 			expect(fresh.conversations.rooms).toHaveLength(1);
 			expect(fresh.conversations.textsOf('r1')).toEqual(['hello', expect.stringContaining('👍')]);
+		});
+
+		it('routes her new conversation by the latest template with a routing sent to either id', async () => {
+			/** Carla's new conversation after templates to `sends` (id, department, hours ago), her message `event`. */
+			async function routedAfter(
+				sends: Array<[string, string, number]>,
+				event: InboundMessageEvent,
+				before?: (w: Awaited<ReturnType<typeof world>>) => Promise<void>,
+			) {
+				const w = await world({ numbers: [NUMBER] });
+				w.conversations.departments.set('Sales', 'sales-id');
+				w.conversations.departments.set('Billing', 'billing-id');
+				await before?.(w);
+				for (const [i, [mobileNo, targetDepartment, hoursAgo]] of sends.entries())
+					await w.messages.record({
+						phoneNumberId: NUMBER.phoneNumberId,
+						connectedWhatsAppNo: '15550133700',
+						mobileNo,
+						message: 'hello',
+						type: 'Template-Message',
+						sentAt: new Date(T0 - hoursAgo * 3600000).toISOString(),
+						wamid: `wamid.T${i}`,
+						targetDepartment,
+					});
+				await w.service.handle(event, { finalAttempt: false });
+				return w.conversations.rooms.at(-1)?.departmentId;
+			}
+			// Sends (to, department, hours ago), the department her reply naming both ids goes to: the latest's.
+			const cases: Array<[Array<[string, string, number]>, string]> = [
+				[[[BSUID, 'Sales', 1]], 'sales-id'],
+				[[[CARLA, 'Sales', 1]], 'sales-id'],
+				[
+					[
+						[CARLA, 'Sales', 2],
+						[BSUID, 'Billing', 1],
+					],
+					'billing-id',
+				],
+				[
+					[
+						[BSUID, 'Sales', 2],
+						[CARLA, 'Billing', 1],
+					],
+					'billing-id',
+				],
+			];
+			for (const [sends, department] of cases) expect(await routedAfter(sends, withBoth('reply'))).toBe(department);
+			// Her number withheld, the BSUID linked: her conversation by number, routed by the BSUID's template.
+			const linked = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: 0, userOf: CARLA });
+			expect(await routedAfter([[BSUID, 'Sales', 1]], byBsuidAlone('reply'), linked)).toBe('sales-id');
+			// Known by her BSUID (its own window), her number given too: routed by the number's template.
+			const known = async (w: Awaited<ReturnType<typeof world>>) => w.windows.put(BY_BSUID, { at: T0 - 7 * 24 * 3600000 });
+			expect(await routedAfter([[CARLA, 'Sales', 1]], withBoth('reply'), known)).toBe('sales-id');
+			// Neither id's template: the number's department.
+			expect(await routedAfter([['5511911112222', 'Sales', 1]], withBoth('reply'))).toBe('support');
 		});
 
 		it('names the template her reply answers when it went to her other id', async () => {
