@@ -303,8 +303,8 @@ export class InboundService implements InboundHandler {
 	 * it too, `userId`): their conversation goes on rather than a second one opening. A message by the
 	 * BSUID alone is the contact's by number when the app linked the BSUID to one (`userOf`: a message
 	 * of theirs named both), or by the number they changed it to since. Known by the contact's window
-	 * records: one read for a message that names both ids, two when the BSUID has a window of its own
-	 * or is linked to another number; two for a message by a linked BSUID alone.
+	 * records: one read for a message that names both ids (two when the BSUID has a window of its own,
+	 * three when it is linked to another number), two for a message by a linked BSUID alone.
 	 */
 	private async knownIdOf(event: InboundMessageEvent): Promise<string> {
 		return (await this.identityOf(event)).id;
@@ -328,7 +328,11 @@ export class InboundService implements InboundHandler {
 		const byUserId = await windows.get(contactKey(phoneNumberId, event.userId));
 		if (!byUserId) return { id: waId, link: event.userId };
 		if (byUserId.userOf !== undefined) {
-			const moved = byUserId.userOf !== waId && (await this.numberNow(phoneNumberId, byUserId.userOf)) !== byUserId.userOf;
+			// Relinked from a number the contact changed to this one, unless this one changed too (a late message).
+			const moved =
+				byUserId.userOf !== waId &&
+				(await this.numberNow(phoneNumberId, byUserId.userOf)) !== byUserId.userOf &&
+				(await this.numberNow(phoneNumberId, waId)) === waId;
 			return { id: waId, ...(moved ? { link: event.userId } : {}) };
 		}
 		return { id: (await windows.get(contactKey(phoneNumberId, waId))) ? waId : event.userId };
@@ -340,32 +344,23 @@ export class InboundService implements InboundHandler {
 	}
 
 	/**
-	 * The contact's BSUID `userId` is linked to their number `waId`: their messages by the BSUID alone
-	 * go on in its conversation. Best effort: left unlinked (logged), a retry of this message or their
-	 * next one naming both links it.
-	 */
-	private async linkUserId(phoneNumberId: string, userId: string, waId: string): Promise<void> {
-		try {
-			await this.ports.windows.put(contactKey(phoneNumberId, userId), { at: 0, userOf: waId });
-		} catch (error) {
-			this.ports.logger?.warn(
-				`number ${phoneNumberId}: the contact's business-scoped user id is not linked to their number yet: ${error instanceof Error ? error.message : String(error)}`,
-			);
-		}
-	}
-
-	/**
 	 * The contact's 24-hour window from this message, and its notices. `missingOnly` (a message seen
 	 * before): a window that already counts a message as late is left as it is (its notices ensured).
+	 * `userId`: the BSUID Meta named with the message of a contact by number, kept on the window.
 	 */
-	private async openWindow(token: string, event: InboundMessageEvent, missingOnly = false): Promise<WindowRecord | void> {
+	private async openWindow(
+		token: string,
+		event: InboundMessageEvent,
+		options: { missingOnly?: boolean; userId?: string } = {},
+	): Promise<WindowRecord | void> {
+		const { missingOnly, userId } = options;
 		const sentAt = Number(event.timestamp) * 1000;
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
 		if (missingOnly) {
 			const known = await this.ports.windows.get(token);
 			if (known && known.at >= at) return this.ports.notices.ensure(token, known);
 		}
-		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid });
+		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid, ...(userId ? { userId } : {}) });
 		await this.ports.notices.ensure(token, window);
 		return window;
 	}
@@ -393,6 +388,7 @@ export class InboundService implements InboundHandler {
 		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
 		const [oldToken, newToken] = [contactKey(phoneNumberId, change.from), contactKey(phoneNumberId, change.to)];
 		const [old, next] = await Promise.all([windows.get(oldToken), windows.get(newToken)]);
+		const userId = event.userId ?? old?.userId;
 		// This change, recorded already (ahead of the earlier messages, or by an attempt that failed
 		// after): its note, if the new number's conversation is open and it was not posted yet.
 		if (!ahead && old?.movedTo?.at === at && old.movedTo.waId === change.to) {
@@ -412,15 +408,17 @@ export class InboundService implements InboundHandler {
 			// Read again just before the write (a notice job may have written it meanwhile); its own change
 			// away, older than this one, is over (a change back: A to B, then B to A).
 			const { movedTo: _back, ...rest } = (await windows.get(newToken)) ?? { at: 0 };
-			await windows.put(newToken, { ...rest, movedFrom: from });
+			await windows.put(newToken, { ...rest, movedFrom: from, ...(userId ? { userId } : {}) });
 			// Marked noted first: a retry after a failure from here on finds this change written, and skips it.
 			if (room) await this.notePreviousNumber(phoneNumberId, room, from);
 		}
-		// Their BSUID linked to the old number (named on the notice): linked to the new one, so that their
-		// messages by the BSUID alone never go on with a number that may be someone else's by now.
-		const linked = event.userId ? await windows.get(contactKey(phoneNumberId, event.userId)) : undefined;
-		if (event.userId && linked?.userOf === change.from)
-			await windows.put(contactKey(phoneNumberId, event.userId), { at: 0, userOf: change.to });
+		// Their BSUID linked to the old number (named on the notice, else kept by the old number's window):
+		// linked to the new one, so that their messages by the BSUID alone never go on with a number that
+		// may be someone else's by now.
+		if (userId) {
+			const linked = await windows.get(contactKey(phoneNumberId, userId));
+			if (linked?.userOf === change.from) await windows.put(contactKey(phoneNumberId, userId), { at: 0, userOf: change.to });
+		}
 		// The old number last: a retry after a failure before this does the above again.
 		const { movedFrom: _over, ...oldRest } = (await windows.get(oldToken)) ?? { at: 0 };
 		await windows.put(oldToken, { ...oldRest, movedTo: { waId: change.to, at } });
@@ -526,13 +524,16 @@ export class InboundService implements InboundHandler {
 		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
 		const waId = change?.from ?? known;
 		// The BSUID of a contact by number: linked first, as Meta pairs the two ids (a retry, a message
-		// that waits or one shown nowhere links it too).
-		if (link && !change) await this.linkUserId(number.phoneNumberId, link, waId);
+		// that waits or one shown nowhere links it too). A failure fails the attempt: the message is
+		// retried, and the contact's messages by the BSUID alone wait behind it (webhookBatch.ts senderOf).
+		if (link && !change) await this.ports.windows.put(contactKey(number.phoneNumberId, link), { at: 0, userOf: waId });
 		// The contact's other id, when Meta names both: a template's routing may name it.
 		const otherId = change ? undefined : [event.waId || event.from, event.userId].find((id) => id && id !== waId);
+		// A contact by number: the BSUID their number's window keeps (a number change notice without it moves its link).
+		const userId = otherId && isBusinessScopedUserId(otherId) && !isBusinessScopedUserId(waId) ? otherId : undefined;
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
-		if (posted) return this.afterPost(event, { number, waId }, posted, true);
+		if (posted) return this.afterPost(event, { number, waId, userId }, posted, true);
 		const token = contactKey(number.phoneNumberId, waId);
 		const seen = await messages.isSeen(event.wamid);
 		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
@@ -540,7 +541,7 @@ export class InboundService implements InboundHandler {
 		// closed while the contact just wrote.
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
 		if (seen) {
-			if (!isPassive(event)) await this.openWindow(token, event, true);
+			if (!isPassive(event)) await this.openWindow(token, event, { missingOnly: true, userId });
 			return;
 		}
 		if (change) await this.recordMove(number.phoneNumberId, event, change);
@@ -631,7 +632,7 @@ export class InboundService implements InboundHandler {
 				// The link stays with the room the message was posted to.
 			}
 		}
-		return this.afterPost(event, { number, waId }, { room, isNew, rcMessageId, uploadId });
+		return this.afterPost(event, { number, waId, userId }, { room, isNew, rcMessageId, uploadId });
 	}
 
 	/**
@@ -640,7 +641,7 @@ export class InboundService implements InboundHandler {
 	 */
 	private async afterPost(
 		event: InboundMessageEvent,
-		contact: { number: ConnectedNumber; waId: string },
+		contact: { number: ConnectedNumber; waId: string; userId?: string },
 		posted: Posted,
 		again = false,
 	): Promise<void> {
@@ -660,7 +661,7 @@ export class InboundService implements InboundHandler {
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const token = contactKey(number.phoneNumberId, waId);
-		const window = await this.openWindow(token, event);
+		const window = await this.openWindow(token, event, { userId: contact.userId });
 		// Taken up by a retry: a room closed since is over (no note, no welcome).
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));

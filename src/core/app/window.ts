@@ -39,6 +39,12 @@ export interface WindowRecord {
 	 * No message counts under the BSUID itself (`at` 0).
 	 */
 	userOf?: string;
+	/**
+	 * The business-scoped user id Meta named with this number's latest message (a contact known by
+	 * number, their BSUID linked to it: `userOf`): a number change notice that does not name the BSUID
+	 * moves that link (core/app/inbound.ts `recordMove`).
+	 */
+	userId?: string;
 }
 
 /** The windows, by contact token (core/app/conversations.ts contactKey). */
@@ -52,12 +58,20 @@ export function isWindowOpen(lastInbound: number | undefined, now: number): bool
 	return lastInbound !== undefined && now - lastInbound <= WINDOW_MS;
 }
 
-/** The contact wrote at `at`: the window (re)opens; a pending notice job is kept (it reschedules itself). */
-export async function recordInbound(windows: Windows, message: { token: string; at: number; wamid?: string }): Promise<WindowRecord> {
+/**
+ * The contact wrote at `at`: the window (re)opens; a pending notice job is kept (it reschedules
+ * itself). `userId`: the BSUID Meta named with the message (kept from the latest message).
+ */
+export async function recordInbound(
+	windows: Windows,
+	message: { token: string; at: number; wamid?: string; userId?: string },
+): Promise<WindowRecord> {
 	const previous = await windows.get(message.token);
 	// Meta may deliver an older message late: the window runs from the latest one.
 	const record: WindowRecord =
-		previous && previous.at > message.at ? { ...previous } : { ...previous, at: message.at, wamid: message.wamid };
+		previous && previous.at > message.at
+			? { ...previous }
+			: { ...previous, at: message.at, wamid: message.wamid, ...(message.userId ? { userId: message.userId } : {}) };
 	if (record.movedTo && message.at > record.movedTo.at) delete record.movedTo;
 	await windows.put(message.token, record);
 	return record;

@@ -776,9 +776,11 @@ describe('InboundService', () => {
 			expect((await w.windows.get(BY_NUMBER))?.movedTo).toEqual({ waId: NEW, at: T0 + 60000 });
 		});
 
-		it("follows her number change when Meta's notice does not name the BSUID (as its reference shows it): her messages by the BSUID alone go to the new number, and her next one naming both relinks it", async () => {
+		it("follows her number change when neither Meta's notice nor her number's window names the BSUID (a window an earlier version wrote): her messages by the BSUID alone go to the new number, and her next one naming both relinks it", async () => {
 			const w = await world({ numbers: [NUMBER] });
 			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			const { userId: _kept, ...earlier } = (await w.windows.get(BY_NUMBER))!;
+			await w.windows.put(BY_NUMBER, earlier);
 			await w.service.handle(changedToNew(false), { finalAttempt: false });
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 			// A late message of the old number leaves the link where it is.
@@ -900,24 +902,53 @@ describe('InboundService', () => {
 			expect(w.conversations.textsOf('r1')).toEqual([`${named}when?`, `${named}and?`, `${t('inbound_reply_unknown')}\nwho?`]);
 		});
 
-		it('posts her message when the link cannot be written, logs it, and links with her next message', async () => {
+		it('leaves a link on a number that changed when a late message of a number she had changed from names the BSUID', async () => {
 			const w = await world({ numbers: [NUMBER] });
-			const put = w.windows.put.bind(w.windows);
-			w.windows.put = async (token, record) => {
-				if (token === BY_BSUID) throw new Error('database briefly unavailable');
-				return put(token, record);
-			};
+			const THIRD = '5511933334444';
+			// CARLA changed to NEW, then NEW to THIRD, neither notice nor window knowing the BSUID: the link is on NEW.
+			await w.windows.put(BY_NUMBER, { at: T0, movedTo: { waId: NEW, at: T0 + 30000 } });
+			await w.windows.put(contactKey(NUMBER.phoneNumberId, NEW), { at: T0 + 40000, movedTo: { waId: THIRD, at: T0 + 60000 } });
+			await w.windows.put(BY_BSUID, { at: 0, userOf: NEW });
+			await w.service.handle(withBoth('late', { at: T0 + 10000 }), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
+			await w.service.handle(byBsuidAlone('number hidden', { at: T0 + 120000 }), { finalAttempt: false });
+			expect(contactsOf(w).slice(-1)).toEqual([THIRD]);
+		});
+
+		it('fails her message when the link cannot be written, before posting it; the retry links it and posts it once', async () => {
+			const w = await world({ numbers: [NUMBER] });
 			const first = withBoth('hello');
-			await w.service.handle(first, { finalAttempt: false });
-			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
-			expect(await w.messages.isSeen(first.wamid)).toBe(true);
-			expect(w.logs).toContain(
-				`number ${NUMBER.phoneNumberId}: the contact's business-scoped user id is not linked to their number yet: database briefly unavailable`,
-			);
-			expect(await w.windows.get(BY_BSUID)).toBeUndefined();
-			w.windows.put = put;
-			await w.service.handle(withBoth('again', { at: T0 + 1000 }), { finalAttempt: false });
+			await failingOnce(w, w.windows, 'put', first, async () => {
+				expect(w.conversations.rooms).toEqual([]);
+				expect(await w.messages.isSeen(first.wamid)).toBe(false);
+			});
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
+			expect(w.conversations.textsOf('r1')).toEqual(['hello']);
+		});
+
+		it("keeps the BSUID on her number's window, so that a number change notice without it moves the link, along a chain of changes, whoever has her old number now", async () => {
+			const w = await world({ numbers: [NUMBER] });
+			const THIRD = '5511933334444';
+			await w.service.handle(withBoth('hello'), { finalAttempt: false });
+			expect(await w.windows.get(BY_NUMBER)).toMatchObject({ userId: BSUID });
+			await w.service.handle(changedToNew(false), { finalAttempt: false });
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: NEW });
+			expect(await w.windows.get(contactKey(NUMBER.phoneNumberId, NEW))).toMatchObject({ userId: BSUID });
+			// Her old number's new owner writes (their own BSUID): her old number's guard lifts, her link stays.
+			const stranger = textEvent('I have this number now', { at: T0 + 90000 });
+			await w.service.handle({ ...stranger, userId: 'BR.99999999999999' }, { finalAttempt: false });
+			// NEW to THIRD, the notice without her BSUID (NEW's window keeps it, written by the first change).
+			const base = textEvent('', { at: T0 + 120000 });
+			const system = { body: `User Carla changed from ${NEW} to ${THIRD}`, wa_id: THIRD, type: 'user_changed_number' };
+			await w.service.handle(
+				{ ...base, from: NEW, waId: NEW, type: 'system', raw: { ...base.raw, from: NEW, type: 'system', system, text: undefined } },
+				{ finalAttempt: false },
+			);
+			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: THIRD });
+			await w.service.handle(byBsuidAlone('number hidden', { at: T0 + 180000 }), { finalAttempt: false });
+			expect(contactsOf(w).slice(-1)).toEqual([THIRD]);
+			expect(w.conversations.textsOf(w.conversations.rooms.at(-1)!.id)[0]).toBe('number hidden');
+			expect(w.conversations.textsOf('r1')).not.toContain('number hidden');
 		});
 	});
 
