@@ -696,6 +696,16 @@ describe('InboundService', () => {
 		const BY_BSUID = contactKey(NUMBER.phoneNumberId, BSUID);
 		/** The ids of the visitors the service made (their tokens' last part). */
 		const contactsOf = (w: { conversations: FakeConversations }) => w.conversations.visitors.map((v) => v.token.split(':').pop());
+		/** The tokens of the window records written from now on, in order. */
+		const tokensPut = (w: { windows: MemoryWindows }): string[] => {
+			const puts: string[] = [];
+			const put = w.windows.put.bind(w.windows);
+			w.windows.put = async (token, record) => {
+				puts.push(token);
+				return put(token, record);
+			};
+			return puts;
+		};
 		/** A message of Carla's naming her number and her BSUID, as Meta's do since April 2026. */
 		const withBoth = (text: string, options: { at?: number; context?: string } = {}): InboundMessageEvent => {
 			const event = textEvent(text, options);
@@ -710,12 +720,7 @@ describe('InboundService', () => {
 
 		it('links the BSUID to her number with her first message naming both, once; her messages by the BSUID alone go on in its conversation', async () => {
 			const w = await world({ numbers: [NUMBER] });
-			const puts: string[] = [];
-			const put = w.windows.put.bind(w.windows);
-			w.windows.put = async (token, record) => {
-				puts.push(token);
-				return put(token, record);
-			};
+			const puts = tokensPut(w);
 			await w.service.handle(withBoth('hello'), { finalAttempt: false });
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 			await w.service.handle(withBoth('again', { at: T0 + 1000 }), { finalAttempt: false });
@@ -809,12 +814,7 @@ describe('InboundService', () => {
 			expect(await w.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
 
 			const fresh = await world({ numbers: [NUMBER] });
-			const puts: string[] = [];
-			const put = fresh.windows.put.bind(fresh.windows);
-			fresh.windows.put = async (token, record) => {
-				puts.push(token);
-				return put(token, record);
-			};
+			const puts = tokensPut(fresh);
 			await failingOnce(fresh, fresh.conversations, 'postAsVisitor', withBoth('hello'), async () => {
 				expect(fresh.conversations.textsOf('r1')).toEqual([]);
 				expect(await fresh.windows.get(BY_BSUID)).toEqual({ at: 0, userOf: CARLA });
