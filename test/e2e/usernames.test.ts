@@ -118,8 +118,7 @@ describe('contacts named by a business-scoped user id', () => {
 		expect(visitor.token).toMatch(new RegExp(`^whatsapp:${NUMBER.phoneNumberId}:US\\.13491208655302741918:[0-9a-f]{32}$`));
 
 		// Their next message, as the simulator sends such a user's, is the same conversation.
-		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Blue?' });
-		await app.harness.scheduler.runDue();
+		await byBsuid('Blue?');
 		expect(livechatRooms()).toHaveLength(1);
 		expect(texts(room.id)).toEqual(['Does it come in another color?', 'Blue?']);
 
@@ -166,13 +165,7 @@ describe('contacts named by a business-scoped user id', () => {
 
 		/** Their room, with `/whatsapp send-template` open in it, `template` chosen and its body's `field` filled; the submit's answer. */
 		async function submitTemplate(template: string, field: string, value: string) {
-			await app.sim.deliverInboundMessage({
-				phoneNumberId: NUMBER.phoneNumberId,
-				from: BSUID,
-				name: 'Sheena Nelson',
-				message: 'Where is it?',
-			});
-			await app.harness.scheduler.runDue();
+			await byBsuid('Where is it?');
 			const [room] = livechatRooms();
 			await app.harness.command('whatsapp', ['send-template'], { user: ana, room });
 			let view: any = app.harness.lastView(ana)!;
@@ -205,6 +198,37 @@ describe('contacts named by a business-scoped user id', () => {
 				},
 			]);
 			expect(texts(room.id)).toEqual(['Where is it?', 'Order A-42 is on its way.']);
+			expect(livechatRooms()).toHaveLength(1);
+		});
+
+		it("sends an authentication template's code to the number Meta gave with their BSUID, in `to`", async () => {
+			// Known by their BSUID first, then Meta gave their number with it.
+			await byBsuid('Hi');
+			await withNumber('16505551234', 'It is me');
+			const { room, answer } = await submitTemplate(
+				'verification_code',
+				`param:${NUMBER.phoneNumberId}/verification_code/body.1`,
+				'482913',
+			);
+			expect([answer.success, answer.errors]).toEqual([true, undefined]);
+			expect(sends()).toEqual([
+				{
+					messaging_product: 'whatsapp',
+					biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+					recipient_type: 'individual',
+					to: '16505551234',
+					type: 'template',
+					template: {
+						name: 'verification_code',
+						language: { code: 'en_US' },
+						components: [
+							{ type: 'body', parameters: [{ type: 'text', text: '482913' }] },
+							{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '482913' }] },
+						],
+					},
+				},
+			]);
+			expect(texts(room.id)).toEqual(['Hi', 'It is me', 'Where is it?', '•••••• is your verification code.\n[Copy code]']);
 			expect(livechatRooms()).toHaveLength(1);
 		});
 
@@ -345,22 +369,52 @@ describe('contacts named by a business-scoped user id', () => {
 		});
 	});
 
-	it('goes on with the conversation of a contact known by their BSUID when Meta later gives their number too, and keeps a number-known contact by number', async () => {
-		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Hi' });
+	/** A message of the user `BSUID` by it alone (their number withheld), handled. */
+	async function byBsuid(text: string) {
+		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: text });
 		await app.harness.scheduler.runDue();
-		// The same user, their phone number now given too (`from`, `wa_id`, with `from_user_id`).
-		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '16505551234', name: 'Sheena Nelson', text: 'It is me' });
+	}
+
+	/** A message of the user `BSUID`, their phone number `phone` given too (`from`, `wa_id`, with `from_user_id`). */
+	async function withNumber(phone: string, text: string) {
+		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: phone, name: 'Sheena Nelson', text });
 		const value = both.entry[0].changes[0].value as any;
 		value.messages[0].from_user_id = BSUID;
 		value.contacts[0].user_id = BSUID;
 		expect((await app.sim.deliverRaw(both)).status).toBe(200);
 		await app.harness.scheduler.runDue();
-		expect(livechatRooms()).toHaveLength(1);
+	}
+
+	it('goes on with the conversation of a contact known by their BSUID when Meta later gives their number too, answering them by that number, and keeps a number-known contact by number', async () => {
+		await byBsuid('Hi');
 		const [room] = livechatRooms();
-		expect(texts(room.id)).toEqual(['Hi', 'It is me']);
+		await app.harness.userMessage({ user: ana, room, text: 'Hello' });
+		// The same user, their phone number now given too: Meta recommends sending to it.
+		await withNumber('16505551234', 'It is me');
+		expect(livechatRooms()).toHaveLength(1);
+		expect(texts(room.id)).toEqual(['Hi', 'Hello', 'It is me']);
 		expect(app.harness.world.visitors.size).toBe(1);
+		// Withheld again (their BSUID alone): still answered by the number Meta gave.
+		await byBsuid('Still me');
 		await app.harness.userMessage({ user: ana, room, text: 'Welcome back' });
-		expect(sends().map((b) => [b.recipient, b.to])).toEqual([[BSUID, undefined]]);
+		expect(sends()).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.any(String),
+				recipient_type: 'individual',
+				recipient: BSUID,
+				type: 'text',
+				text: { body: 'Hello', preview_url: false },
+			},
+			{
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.any(String),
+				recipient_type: 'individual',
+				to: '16505551234',
+				type: 'text',
+				text: { body: 'Welcome back', preview_url: false },
+			},
+		]);
 
 		// Another contact, known by their number (the simulator gives every number's messages its BSUID, as Meta does).
 		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Olá' });
@@ -370,6 +424,7 @@ describe('contacts named by a business-scoped user id', () => {
 		await app.harness.userMessage({ user: ana, room: carla, text: 'Oi' });
 		expect(sends().map((b) => [b.recipient, b.to])).toEqual([
 			[BSUID, undefined],
+			[undefined, '16505551234'],
 			[undefined, '5511987654321'],
 		]);
 	});
@@ -397,8 +452,7 @@ describe('contacts named by a business-scoped user id', () => {
 	it("keeps a BSUID contact's messages in order across Meta giving their number, while they wait for an agent: one conversation", async () => {
 		ana.livechatStatus = 'not-available';
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', false);
-		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'first' });
-		await app.harness.scheduler.runDue();
+		await byBsuid('first');
 		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '16505551234', name: 'Sheena Nelson', text: 'second' });
 		const value = both.entry[0].changes[0].value as any;
 		Object.assign(value.messages[0], { from_user_id: BSUID });
@@ -415,10 +469,11 @@ describe('contacts named by a business-scoped user id', () => {
 		expect(app.harness.world.visitors.size).toBe(1);
 	});
 
-	it("shows a BSUID contact's number change in their conversation, and goes on answering their BSUID", async () => {
-		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: BSUID, name: 'Sheena Nelson', message: 'Hi' });
-		await app.harness.scheduler.runDue();
+	it("shows a BSUID contact's number change in their conversation, and answers their BSUID again, not the number they left", async () => {
+		await byBsuid('Hi');
 		const [room] = livechatRooms();
+		await withNumber('16505551234', 'It is me');
+		await app.harness.userMessage({ user: ana, room, text: 'Hello' });
 		// Meta's `user_changed_number` system message, from the old number, with the user's BSUID.
 		await app.sim.deliverInboundMessage({
 			phoneNumberId: NUMBER.phoneNumberId,
@@ -432,9 +487,12 @@ describe('contacts named by a business-scoped user id', () => {
 		});
 		await app.harness.scheduler.runDue();
 		expect(livechatRooms()).toHaveLength(1);
-		expect(texts(room.id)).toEqual(['Hi', 'ℹ️ User A changed from 16505551234 to 16505559999']);
+		expect(texts(room.id)).toEqual(['Hi', 'It is me', 'Hello', 'ℹ️ User A changed from 16505551234 to 16505559999']);
 		await app.harness.userMessage({ user: ana, room, text: 'Noted' });
-		expect(sends().map((b) => [b.recipient, b.to, b.text?.body])).toEqual([[BSUID, undefined, 'Noted']]);
+		expect(sends().map((b) => [b.recipient, b.to, b.text?.body])).toEqual([
+			[undefined, '16505551234', 'Hello'],
+			[BSUID, undefined, 'Noted'],
+		]);
 		expect(app.harness.world.notificationsFor(ana.id)).toEqual([]);
 	});
 

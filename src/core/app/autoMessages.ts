@@ -5,10 +5,11 @@
  */
 import { mayHaveBeenSent } from '../errors';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { isBusinessScopedUserId } from '../phone';
 import { Contact, contactKey, Conversations, Room } from './conversations';
 import { FreeFormSender } from './freeForm';
 import { Clock, Logger, MessageLog, Numbers } from './ports';
-import { isWindowOpen, Windows } from './window';
+import { isWindowOpen, reachOf, Windows } from './window';
 
 /** Marks that the contact got the offline message while their messages wait for an agent. */
 export const OFFLINE_SENT = 'offline-sent';
@@ -38,7 +39,12 @@ export class AutoMessages {
 	private async trySend(to: ContactOfNumber, text: string | undefined, roomId?: string): Promise<boolean> {
 		if (!text?.trim()) return false;
 		try {
-			await this.ports.sender.text({ number: to.number, to: to.waId, text, roomId });
+			// A contact known by their BSUID whose number Meta named: to the number (core/app/window.ts reachOf).
+			const contact = { phoneNumberId: to.number.phoneNumberId, waId: to.waId };
+			const window = isBusinessScopedUserId(to.waId)
+				? await this.ports.windows.get(contactKey(contact.phoneNumberId, to.waId))
+				: undefined;
+			await this.ports.sender.text({ number: to.number, to: await reachOf(this.ports.windows, contact, window), text, roomId });
 			return true;
 		} catch (error) {
 			// A timeout, a connection lost once made or a server's 5xx page says nothing of Meta: the

@@ -346,21 +346,27 @@ export class InboundService implements InboundHandler {
 	/**
 	 * The contact's 24-hour window from this message, and its notices. `missingOnly` (a message seen
 	 * before): a window that already counts a message as late is left as it is (its notices ensured).
-	 * `userId`: the BSUID Meta named with the message of a contact by number, kept on the window.
+	 * `userId`: the BSUID Meta named with the message of a contact by number, kept on the window;
+	 * `phone`: the number Meta named with the message of a contact known by their BSUID, the same.
 	 */
 	private async openWindow(
 		token: string,
 		event: InboundMessageEvent,
-		options: { missingOnly?: boolean; userId?: string } = {},
+		options: { missingOnly?: boolean; userId?: string; phone?: string } = {},
 	): Promise<WindowRecord | void> {
-		const { missingOnly, userId } = options;
-		const sentAt = Number(event.timestamp) * 1000;
-		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
+		const { missingOnly, userId, phone } = options;
+		const at = this.sentAt(event);
 		if (missingOnly) {
 			const known = await this.ports.windows.get(token);
 			if (known && known.at >= at) return this.ports.notices.ensure(token, known);
 		}
-		const window = await recordInbound(this.ports.windows, { token, at, wamid: event.wamid, ...(userId ? { userId } : {}) });
+		const window = await recordInbound(this.ports.windows, {
+			token,
+			at,
+			wamid: event.wamid,
+			...(userId ? { userId } : {}),
+			...(phone ? { phone } : {}),
+		});
 		await this.ports.notices.ensure(token, window);
 		return window;
 	}
@@ -384,8 +390,7 @@ export class InboundService implements InboundHandler {
 		ahead = false,
 	): Promise<void> {
 		const { windows, conversations } = this.ports;
-		const sentAt = Number(event.timestamp) * 1000;
-		const at = Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
+		const at = this.sentAt(event);
 		const [oldToken, newToken] = [contactKey(phoneNumberId, change.from), contactKey(phoneNumberId, change.to)];
 		const [old, next] = await Promise.all([windows.get(oldToken), windows.get(newToken)]);
 		const userId = event.userId ?? old?.userId;
@@ -507,9 +512,30 @@ export class InboundService implements InboundHandler {
 	 */
 	async heldBack(event: InboundMessageEvent): Promise<void> {
 		const change = changedNumberOf(event);
-		if (!change || event.groupId || isBusinessScopedUserId(await this.knownIdOf(event))) return;
+		if (!change || event.groupId) return;
+		const known = await this.knownIdOf(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
-		if (number) await this.recordMove(number.phoneNumberId, event, change, true);
+		if (!number) return;
+		if (isBusinessScopedUserId(known)) await this.forgetPhone(contactKey(number.phoneNumberId, known), event);
+		else await this.recordMove(number.phoneNumberId, event, change, true);
+	}
+
+	/** When Meta says the contact sent `event` (ms); now, when it says nothing usable. */
+	private sentAt(event: InboundMessageEvent): number {
+		const sentAt = Number(event.timestamp) * 1000;
+		return Number.isFinite(sentAt) && sentAt > 0 ? sentAt : this.ports.clock.now();
+	}
+
+	/**
+	 * A contact known by their business-scoped user id changed their number (Meta's notice, from the
+	 * old one): their window keeps no number (`phone`), so nothing more goes to the old one, which may
+	 * be someone else's by now. Their next message naming the new one names it again.
+	 */
+	private async forgetPhone(token: string, event: InboundMessageEvent): Promise<void> {
+		const at = this.sentAt(event);
+		const window = await this.ports.windows.get(token);
+		if (!window || (window.phone && window.phone.at > at) || (window.phone?.at === at && !window.phone.waId)) return;
+		await this.ports.windows.put(token, { ...window, phone: { at } });
 	}
 
 	async handle(event: InboundMessageEvent, options: { finalAttempt: boolean }): Promise<void> {
@@ -520,8 +546,10 @@ export class InboundService implements InboundHandler {
 		const { id: known, link } = await this.identityOf(event);
 		// A number change is the old number's, whatever contact the payload names. A contact the app
 		// knows by their business-scoped user id has no conversation by that number: the notice shows
-		// in theirs, and changes nothing (their new number comes with a new BSUID, README).
-		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
+		// in theirs, and only drops the number sends went to (`forgetPhone`; their new number comes
+		// with a new BSUID, README).
+		const changed = changedNumberOf(event);
+		const change = isBusinessScopedUserId(known) ? undefined : changed;
 		const waId = change?.from ?? known;
 		// The BSUID of a contact by number: linked first, as Meta pairs the two ids (a retry, a message
 		// that waits or one shown nowhere links it too). A failure fails the attempt: the message is
@@ -531,17 +559,20 @@ export class InboundService implements InboundHandler {
 		const otherId = change ? undefined : [event.waId || event.from, event.userId].find((id) => id && id !== waId);
 		// A contact by number: the BSUID their number's window keeps (a number change notice without it moves its link).
 		const userId = otherId && isBusinessScopedUserId(otherId) && !isBusinessScopedUserId(waId) ? otherId : undefined;
+		// A contact known by their BSUID: the number Meta names with it, which replies go to (not the one of a number change notice).
+		const phone = !changed && otherId && !isBusinessScopedUserId(otherId) && isBusinessScopedUserId(waId) ? otherId : undefined;
+		const token = contactKey(number.phoneNumberId, waId);
+		if (changed && !change) await this.forgetPhone(token, event);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
-		if (posted) return this.afterPost(event, { number, waId, userId }, posted, true);
-		const token = contactKey(number.phoneNumberId, waId);
+		if (posted) return this.afterPost(event, { number, waId, userId, phone }, posted, true);
 		const seen = await messages.isSeen(event.wamid);
 		// Seen: posted before (Meta's redelivery, or a retry after a failure once it was posted). Only
 		// its window may be missing (the failure came before it was recorded): recorded now, never left
 		// closed while the contact just wrote.
 		// A reaction or system message seen without a conversation opened no window: nor does its redelivery.
 		if (seen) {
-			if (!isPassive(event)) await this.openWindow(token, event, { missingOnly: true, userId });
+			if (!isPassive(event)) await this.openWindow(token, event, { missingOnly: true, userId, phone });
 			return;
 		}
 		if (change) await this.recordMove(number.phoneNumberId, event, change);
@@ -632,7 +663,7 @@ export class InboundService implements InboundHandler {
 				// The link stays with the room the message was posted to.
 			}
 		}
-		return this.afterPost(event, { number, waId, userId }, { room, isNew, rcMessageId, uploadId });
+		return this.afterPost(event, { number, waId, userId, phone }, { room, isNew, rcMessageId, uploadId });
 	}
 
 	/**
@@ -641,7 +672,7 @@ export class InboundService implements InboundHandler {
 	 */
 	private async afterPost(
 		event: InboundMessageEvent,
-		contact: { number: ConnectedNumber; waId: string; userId?: string },
+		contact: { number: ConnectedNumber; waId: string; userId?: string; phone?: string },
 		posted: Posted,
 		again = false,
 	): Promise<void> {
@@ -661,7 +692,7 @@ export class InboundService implements InboundHandler {
 		if (rcMessageId || uploadId)
 			await messages.link({ wamid: event.wamid, rcMessageId, uploadId, roomId: room.id, at: new Date(now).toISOString() });
 		const token = contactKey(number.phoneNumberId, waId);
-		const window = await this.openWindow(token, event, { userId: contact.userId });
+		const window = await this.openWindow(token, event, { userId: contact.userId, phone: contact.phone });
 		// Taken up by a retry: a room closed since is over (no note, no welcome).
 		let open: Promise<boolean> | undefined;
 		const isOpen = () => (open ??= again ? conversations.isOpen(room) : Promise.resolve(true));

@@ -18,7 +18,7 @@ import { explainError, unansweredKey } from './explain';
 import { FreeFormSender } from './freeForm';
 import { Clock, Logger, MessageLog, Numbers } from './ports';
 import { SettingsReader } from './settings';
-import { isWindowOpen, Windows } from './window';
+import { isWindowOpen, reachOf, Windows } from './window';
 
 /** The agent who wrote (the adapter may carry more: the services hand it back unchanged). */
 export interface ReplyAgent {
@@ -257,7 +257,9 @@ export class ReplyRelay {
 		if (!(await ports.graphReady()))
 			return refuse(t('reply_failed', { reason: t('error_graph_base_url_refused') }), (w) => w('error_graph_base_url_refused'));
 
-		const sending: Sending = { number, to: room.contact.waId, roomId: room.id, agent: agent.username, replyTo };
+		// A contact known by their BSUID whose number Meta named: to the number (core/app/window.ts reachOf).
+		const to = await reachOf(ports.windows, room.contact, window);
+		const sending: Sending = { number, to, roomId: room.id, agent: agent.username, replyTo };
 		// The message's state is its first send's (the one linked to it), so only that send names it.
 		const first: Sending = { ...sending, ...(reply.messageId ? { rcMessageId: reply.messageId } : {}) };
 		let wamid: string | undefined;

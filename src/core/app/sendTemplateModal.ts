@@ -21,7 +21,7 @@ import { Clock, Logger, SettingsReader, systemClock } from './ports';
 import { dayOf } from '../status/retention';
 import { explainListError, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
-import { Windows } from './window';
+import { reachOf, Windows } from './window';
 
 export interface Draft {
 	viewId: string;
@@ -523,7 +523,9 @@ export class SendTemplateModal {
 		const number = refusal ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
 		if (!number)
 			return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
-		const movedTo = draft.askRecipient ? undefined : await this.movedTo(contact);
+		const window =
+			draft.askRecipient || !contact ? undefined : await this.ports.windows.get(contactKey(contact.phoneNumberId, contact.waId));
+		const movedTo = window?.movedTo?.waId;
 		if (movedTo) return { errors: { template: t('send_number_changed', { number: movedTo }) } };
 		// Nothing goes to a refused Graph base URL (the cached template list must not hide it).
 		if (!(await this.graphBaseUrlAccepted())) return { errors: { template: t('error_graph_base_url_refused') } };
@@ -543,7 +545,12 @@ export class SendTemplateModal {
 		if (!template) errors.template = t('send_error_template');
 		else if (unfillable) errors.template = t(unsupportedKey(unfillable));
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
-		const to = draft.askRecipient ? (normalizePhoneNumber(draft.recipient ?? '') ?? '') : (contact?.waId ?? '');
+		// A contact known by their BSUID whose number Meta named: to the number (core/app/window.ts reachOf).
+		const to = draft.askRecipient
+			? (normalizePhoneNumber(draft.recipient ?? '') ?? '')
+			: contact
+				? await reachOf(this.ports.windows, contact, window)
+				: '';
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
 		// A contact known by their business-scoped user id gets no one-time code: Meta sends
 		// authentication templates' code buttons to phone numbers only (error 131062).

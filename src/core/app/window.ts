@@ -6,7 +6,8 @@
  * time. The job trusts the scheduler's clock: it compares the window it was scheduled for, not times.
  */
 import { Translator } from '../i18n/translate';
-import { contactOfKey, Conversations } from './conversations';
+import { isBusinessScopedUserId } from '../phone';
+import { contactKey, contactOfKey, Conversations } from './conversations';
 import { Clock } from './ports';
 import { SettingsReader } from './settings';
 
@@ -45,6 +46,15 @@ export interface WindowRecord {
 	 * moves that link (core/app/inbound.ts `recordMove`).
 	 */
 	userId?: string;
+	/**
+	 * A contact known by their business-scoped user id (this token is their BSUID's): the phone number
+	 * Meta named with the latest of their messages that named one (`waId`, that message sent `at`,
+	 * ms). Replies, the modal's templates and the automatic messages go to it (`reachOf`): Meta
+	 * recommends phone numbers when known, and sends an authentication template's code to them only.
+	 * Without `waId`: the contact changed their number (Meta's notice, sent `at`): nothing goes to
+	 * the old one, and a message of theirs older than the notice names none again.
+	 */
+	phone?: { waId?: string; at: number };
 }
 
 /** The windows, by contact token (core/app/conversations.ts contactKey). */
@@ -59,12 +69,31 @@ export function isWindowOpen(lastInbound: number | undefined, now: number): bool
 }
 
 /**
+ * Where a message to `contact` goes: for a contact known by their business-scoped user id, the phone
+ * number their window knows (`phone`), unless that number's own window says it was changed from
+ * since (`movedTo`: a number change notice that did not name the BSUID); else the contact's id.
+ * `window`: the contact's window, when the caller read it. One more read, for such a contact only.
+ */
+export async function reachOf(
+	windows: Pick<Windows, 'get'>,
+	contact: { phoneNumberId: string; waId: string },
+	window: WindowRecord | undefined,
+): Promise<string> {
+	const phone = isBusinessScopedUserId(contact.waId) ? window?.phone : undefined;
+	if (!phone?.waId) return contact.waId;
+	const movedTo = (await windows.get(contactKey(contact.phoneNumberId, phone.waId)))?.movedTo;
+	return movedTo && movedTo.at >= phone.at ? contact.waId : phone.waId;
+}
+
+/**
  * The contact wrote at `at`: the window (re)opens; a pending notice job is kept (it reschedules
- * itself). `userId`: the BSUID Meta named with the message (kept from the latest message).
+ * itself). `userId`: the BSUID Meta named with the message (kept from the latest message). `phone`:
+ * the number Meta named with the message of a contact known by their BSUID (kept from the latest
+ * message that named one, or a number change notice after it).
  */
 export async function recordInbound(
 	windows: Windows,
-	message: { token: string; at: number; wamid?: string; userId?: string },
+	message: { token: string; at: number; wamid?: string; userId?: string; phone?: string },
 ): Promise<WindowRecord> {
 	const previous = await windows.get(message.token);
 	// Meta may deliver an older message late: the window runs from the latest one.
@@ -72,6 +101,10 @@ export async function recordInbound(
 		previous && previous.at > message.at
 			? { ...previous }
 			: { ...previous, at: message.at, wamid: message.wamid, ...(message.userId ? { userId: message.userId } : {}) };
+	// A number change notice sent in the same second wins: nothing goes to a number that may be gone.
+	const { phone } = record;
+	if (message.phone && !(phone && (phone.at > message.at || (phone.at === message.at && !phone.waId))))
+		record.phone = { waId: message.phone, at: message.at };
 	if (record.movedTo && message.at > record.movedTo.at) delete record.movedTo;
 	await windows.put(message.token, record);
 	return record;

@@ -127,7 +127,21 @@ async function world(
 		logger: { info: (m) => void logs.push(m), warn: (m) => void logs.push(m), error: (m) => void logs.push(m) },
 	});
 	const texts = () => send.sent().map((b) => b.text?.body ?? b.status);
-	return { ...send, service, messages, conversations, windows, scheduled, mediaInputs, receipts, clock, texts, logs, numbers };
+	return {
+		...send,
+		service,
+		messages,
+		conversations,
+		windows,
+		scheduled,
+		mediaInputs,
+		receipts,
+		clock,
+		texts,
+		logs,
+		numbers,
+		autoMessages,
+	};
 }
 
 describe('InboundService', () => {
@@ -949,6 +963,64 @@ describe('InboundService', () => {
 			expect(contactsOf(w).slice(-1)).toEqual([THIRD]);
 			expect(w.conversations.textsOf(w.conversations.rooms.at(-1)!.id)[0]).toBe('number hidden');
 			expect(w.conversations.textsOf('r1')).not.toContain('number hidden');
+		});
+
+		describe('known by her BSUID first, her number named later', () => {
+			const BYE: ConnectedNumber = { ...NUMBER, welcomeMessage: 'Welcome!', conversationFinishedMessage: 'Bye' };
+			/** Who each message the app sent went to: `to`, else `recipient`, with its text. */
+			const sentTo = (w: { sent: () => Array<{ to?: string; recipient?: string; text?: { body: string } }> }) =>
+				w.sent().map((b) => [b.to ? `to:${b.to}` : `recipient:${b.recipient}`, b.text?.body]);
+			/** A message of hers naming `number` with her BSUID. */
+			const naming = (number: string, text: string, at: number): InboundMessageEvent => {
+				const event = withBoth(text, { at });
+				return { ...event, from: number, waId: number, raw: { ...event.raw, from: number } };
+			};
+
+			it('keeps the number of her latest message naming one on her window (a late older message, or one by the BSUID alone, leaves it), and the automatic messages go to it', async () => {
+				const w = await world({ numbers: [BYE] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+				expect(await w.windows.get(BY_BSUID)).toMatchObject({ at: T0 + 1000, phone: { waId: CARLA, at: T0 + 1000 } });
+				await w.service.handle(naming(NEW, 'written before', T0 + 500), { finalAttempt: false });
+				await w.service.handle(byBsuidAlone('hidden again', { at: T0 + 2000 }), { finalAttempt: false });
+				expect(await w.windows.get(BY_BSUID)).toMatchObject({ at: T0 + 2000, phone: { waId: CARLA, at: T0 + 1000 } });
+				// One conversation, by her BSUID; nothing made her number a contact of its own.
+				expect(contactsOf(w)).toEqual([BSUID]);
+				expect(w.conversations.textsOf('r1')).toEqual(['hi', 'my number', 'written before', 'hidden again']);
+				expect(await w.windows.get(BY_NUMBER)).toBeUndefined();
+
+				await w.autoMessages.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: BSUID, roomId: 'r1' });
+				expect(sentTo(w)).toEqual([
+					[`recipient:${BSUID}`, 'Welcome!'],
+					[`to:${CARLA}`, 'Bye'],
+				]);
+			});
+
+			it("forgets the number she changed from (Meta's notice names her BSUID), also while it is held back; a late message naming it does not bring it back, her next naming the new one does", async () => {
+				for (const heldBack of [false, true]) {
+					const w = await world({ numbers: [NUMBER] });
+					await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+					await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+					if (heldBack) await w.service.heldBack(changedToNew(true));
+					else await w.service.handle(changedToNew(true), { finalAttempt: false });
+					expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ at: T0 + 60000 });
+					// Her conversation goes on by her BSUID; the old number is nobody's contact.
+					expect(await w.windows.get(BY_NUMBER)).toBeUndefined();
+					await w.service.handle(naming(CARLA, 'late', T0 + 30000), { finalAttempt: false });
+					expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ at: T0 + 60000 });
+					await w.service.handle(naming(NEW, 'new phone', T0 + 120000), { finalAttempt: false });
+					expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ waId: NEW, at: T0 + 120000 });
+					expect(contactsOf(w)).toEqual([BSUID]);
+				}
+			});
+
+			it('keeps the new number when Meta delivers the notice of the change late, after her message naming it', async () => {
+				const w = await world({ numbers: [NUMBER] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				await w.service.handle(naming(NEW, 'new phone', T0 + 120000), { finalAttempt: false });
+				await w.service.handle(changedToNew(true), { finalAttempt: false });
+				expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ waId: NEW, at: T0 + 120000 });
+			});
 		});
 	});
 

@@ -1,6 +1,6 @@
 import { contactKey } from '../../../../src/core/app/conversations';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
-import { isWindowOpen, noticeJobOf, NoticeJob, recordInbound, WINDOW_MS, WindowNotices } from '../../../../src/core/app/window';
+import { isWindowOpen, noticeJobOf, NoticeJob, reachOf, recordInbound, WINDOW_MS, WindowNotices } from '../../../../src/core/app/window';
 import { CARLA, FakeClock, FakeConversations, MemoryWindows, NUMBER, t, T0 } from './fakes-inbound';
 
 const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
@@ -155,5 +155,45 @@ describe('window notices', () => {
 		expect(noticeJobOf({ token: TOKEN, at: String(T0), phase: 'closed' })).toBeUndefined();
 		expect(noticeJobOf({ token: TOKEN, at: T0, phase: 'later' })).toBeUndefined();
 		expect(noticeJobOf(undefined)).toBeUndefined();
+	});
+});
+
+describe('where a message to a contact goes (reachOf)', () => {
+	const BSUID = 'BR.1502576394655843';
+	const contact = { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID };
+	const byBsuid = contactKey(NUMBER.phoneNumberId, BSUID);
+
+	it('sends to the number Meta named with the BSUID of a contact known by it, unless that number changed since; a contact by number is sent to by it', async () => {
+		const windows = new MemoryWindows();
+		await recordInbound(windows, { token: byBsuid, at: T0, wamid: 'wamid.1' });
+		expect(await reachOf(windows, contact, await windows.get(byBsuid))).toBe(BSUID);
+		await recordInbound(windows, { token: byBsuid, at: T0 + 1000, wamid: 'wamid.2', phone: CARLA });
+		const window = await windows.get(byBsuid);
+		expect(await reachOf(windows, contact, window)).toBe(CARLA);
+		// A change away from that number before she named it (its previous owner's): hers now.
+		await windows.put(TOKEN, { at: 0, movedTo: { waId: '5511911112222', at: T0 } });
+		expect(await reachOf(windows, contact, window)).toBe(CARLA);
+		// Changed away since (Meta's notice without her BSUID, recorded as a number's): her BSUID again.
+		await windows.put(TOKEN, { at: 0, movedTo: { waId: '5511911112222', at: T0 + 1000 } });
+		expect(await reachOf(windows, contact, window)).toBe(BSUID);
+		// A notice naming her BSUID left her window without a number.
+		expect(await reachOf(windows, contact, { ...window!, phone: { at: T0 + 2000 } })).toBe(BSUID);
+		expect(await reachOf(windows, { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA }, { at: T0, phone: { waId: '1', at: T0 } })).toBe(
+			CARLA,
+		);
+	});
+
+	it('lets a number change notice win over a message naming the number in the same second', async () => {
+		const windows = new MemoryWindows();
+		await windows.put(byBsuid, { at: T0, phone: { at: T0 + 1000 } });
+		expect((await recordInbound(windows, { token: byBsuid, at: T0 + 1000, phone: CARLA })).phone).toEqual({ at: T0 + 1000 });
+		expect((await recordInbound(windows, { token: byBsuid, at: T0 + 2000, phone: CARLA })).phone).toEqual({
+			waId: CARLA,
+			at: T0 + 2000,
+		});
+		expect((await recordInbound(windows, { token: byBsuid, at: T0 + 2000, phone: '5511911112222' })).phone).toEqual({
+			waId: '5511911112222',
+			at: T0 + 2000,
+		});
 	});
 });
