@@ -84,13 +84,19 @@ const PASSIVE_UNSUPPORTED = new Set(['edit', 'pin', 'keep_in_chat', 'reaction', 
 const isPassive = (event: InboundMessageEvent): boolean =>
 	PASSIVE_TYPES.has(event.type) || PASSIVE_UNSUPPORTED.has(unsupportedKind(event.raw) ?? '');
 
+/** Meta's system message `user_changed_number`'s `system`; else undefined. */
+function numberChangeNotice(event: InboundMessageEvent): { wa_id?: unknown } | undefined {
+	const system = event.type === 'system' ? (event.raw.system as { type?: unknown; wa_id?: unknown } | undefined) : undefined;
+	return system?.type === 'user_changed_number' ? system : undefined;
+}
+
 /**
  * The new WhatsApp ID of a contact who changed their number (Meta's system message
  * `user_changed_number`: `from` the old number, `system.wa_id` the new one); else undefined.
  */
 function changedNumberOf(event: InboundMessageEvent): { from: string; to: string } | undefined {
-	const system = event.type === 'system' ? (event.raw.system as { type?: unknown; wa_id?: unknown } | undefined) : undefined;
-	if (system?.type !== 'user_changed_number' || typeof system.wa_id !== 'string') return undefined;
+	const system = numberChangeNotice(event);
+	if (typeof system?.wa_id !== 'string') return undefined;
 	// The old number is the sender's, whatever contact the payload names (it may name the new one); a
 	// sender named by a business-scoped user id alone has no number to change from.
 	if (isBusinessScopedUserId(event.from)) return undefined;
@@ -203,12 +209,12 @@ export class InboundService implements InboundHandler {
 		type: string,
 		t: Translator,
 		contact: Contact,
-		otherId?: string,
+		otherIds: string[],
 	): Promise<string> {
 		if (!replyTo) return '';
 		const link = await this.ports.messages.linkOfWamid(replyTo);
 		if (link?.rcMessageId) return `[ ](${await this.ports.siteUrl()}/live/${link.roomId}?msg=${link.rcMessageId}) `;
-		const sent = await this.sentTo(replyTo, contact, otherId);
+		const sent = await this.sentTo(replyTo, contact, otherIds);
 		if (sent) {
 			const text = excerpt(sent.message);
 			return `${sent.templateName ? t('inbound_reply_template', { template: sent.templateName, text }) : t('inbound_reply_sent', { text })}\n`;
@@ -218,13 +224,14 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * The app's record of its send `wamid` to `contact` (from its number, to its number as sent or as
-	 * Meta answered it, or to `otherId`: the contact's other id when Meta names both, their BSUID say);
-	 * else undefined, also when it cannot be read (the message is posted without it).
+	 * Meta answered it, or to one of `otherIds`: the contact's other id when Meta names both, their
+	 * BSUID say, or the number a contact known by their BSUID was sent to); else undefined, also when
+	 * it cannot be read (the message is posted without it).
 	 */
-	private async sentTo(wamid: string, contact: Contact, otherId?: string): Promise<SentMessage | undefined> {
+	private async sentTo(wamid: string, contact: Contact, otherIds: string[]): Promise<SentMessage | undefined> {
 		const sent = await this.ports.messages.findByWamid(wamid).catch(() => undefined);
 		const to = [sent?.waId, sent?.mobileNo].map((n) => n && contactIdOf(n));
-		const ids = [contact.waId, ...(otherId ? [otherId] : [])];
+		const ids = [contact.waId, ...otherIds];
 		return sent && sent.phoneNumberId === contact.phoneNumberId && ids.some((id) => to.includes(id)) ? sent : undefined;
 	}
 
@@ -311,18 +318,20 @@ export class InboundService implements InboundHandler {
 	}
 
 	/**
-	 * `knownIdOf`, and the BSUID to link to the number it is (`link`): a message naming both whose
+	 * `knownIdOf`; for a message by the BSUID alone of a contact known by it, the number their window
+	 * keeps (`phone`: sends to it are found by it); and the BSUID to link to the number it is (`link`): a message naming both whose
 	 * BSUID the app has neither linked nor knows by a window of its own, or whose linked number the
 	 * contact changed (Meta's notice did not name the BSUID). A message of the old number that Meta
 	 * delivers late leaves the link as it is.
 	 */
-	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string }> {
+	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string; phone?: string }> {
 		const { windows } = this.ports;
 		const { phoneNumberId } = event;
 		const waId = event.waId || event.from;
 		if (isBusinessScopedUserId(waId)) {
-			const linked = (await windows.get(contactKey(phoneNumberId, waId)))?.userOf;
-			return { id: linked ? await this.numberNow(phoneNumberId, linked) : waId };
+			const record = await windows.get(contactKey(phoneNumberId, waId));
+			if (record?.userOf) return { id: await this.numberNow(phoneNumberId, record.userOf) };
+			return { id: waId, ...(record?.phone?.waId ? { phone: record.phone.waId } : {}) };
 		}
 		if (!event.userId || event.userId === waId) return { id: waId };
 		const byUserId = await windows.get(contactKey(phoneNumberId, event.userId));
@@ -358,7 +367,9 @@ export class InboundService implements InboundHandler {
 		const at = this.sentAt(event);
 		if (missingOnly) {
 			const known = await this.ports.windows.get(token);
-			if (known && known.at >= at) return this.ports.notices.ensure(token, known);
+			// Its number is recorded still when a later message came first (recordInbound keeps the rest).
+			const phoneMissing = phone && !(known?.phone && known.phone.at >= at);
+			if (known && known.at >= at && !phoneMissing) return this.ports.notices.ensure(token, known);
 		}
 		const window = await recordInbound(this.ports.windows, {
 			token,
@@ -511,13 +522,13 @@ export class InboundService implements InboundHandler {
 	 * record it again); the earlier messages, older than the change, leave it recorded.
 	 */
 	async heldBack(event: InboundMessageEvent): Promise<void> {
-		const change = changedNumberOf(event);
-		if (!change || event.groupId) return;
+		if (!numberChangeNotice(event) || event.groupId) return;
 		const known = await this.knownIdOf(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
+		const change = changedNumberOf(event);
 		if (!number) return;
 		if (isBusinessScopedUserId(known)) await this.forgetPhone(contactKey(number.phoneNumberId, known), event);
-		else await this.recordMove(number.phoneNumberId, event, change, true);
+		else if (change) await this.recordMove(number.phoneNumberId, event, change, true);
 	}
 
 	/** When Meta says the contact sent `event` (ms); now, when it says nothing usable. */
@@ -528,8 +539,8 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * A contact known by their business-scoped user id changed their number (Meta's notice, from the
-	 * old one): their window keeps no number (`phone`), so nothing more goes to the old one, which may
-	 * be someone else's by now. Their next message naming the new one names it again.
+	 * old one or by their BSUID alone): their window keeps no number (`phone`), so nothing more goes
+	 * to the old one, which may be someone else's by now. Their next message naming one names it again.
 	 */
 	private async forgetPhone(token: string, event: InboundMessageEvent): Promise<void> {
 		const at = this.sentAt(event);
@@ -543,13 +554,13 @@ export class InboundService implements InboundHandler {
 		if (event.groupId) return this.leaveGroupMessage(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
 		if (!number) return;
-		const { id: known, link } = await this.identityOf(event);
+		const { id: known, link, phone: knownPhone } = await this.identityOf(event);
 		// A number change is the old number's, whatever contact the payload names. A contact the app
 		// knows by their business-scoped user id has no conversation by that number: the notice shows
 		// in theirs, and only drops the number sends went to (`forgetPhone`; their new number comes
 		// with a new BSUID, README).
-		const changed = changedNumberOf(event);
-		const change = isBusinessScopedUserId(known) ? undefined : changed;
+		const notice = Boolean(numberChangeNotice(event));
+		const change = isBusinessScopedUserId(known) ? undefined : changedNumberOf(event);
 		const waId = change?.from ?? known;
 		// The BSUID of a contact by number: linked first, as Meta pairs the two ids (a retry, a message
 		// that waits or one shown nowhere links it too). A failure fails the attempt: the message is
@@ -557,12 +568,14 @@ export class InboundService implements InboundHandler {
 		if (link && !change) await this.ports.windows.put(contactKey(number.phoneNumberId, link), { at: 0, userOf: waId });
 		// The contact's other id, when Meta names both: a template's routing may name it.
 		const otherId = change ? undefined : [event.waId || event.from, event.userId].find((id) => id && id !== waId);
+		// What the app sent them was sent to either id, or to the number their BSUID's window keeps.
+		const sentIds = [otherId, knownPhone].filter((id): id is string => Boolean(id));
 		// A contact by number: the BSUID their number's window keeps (a number change notice without it moves its link).
 		const userId = otherId && isBusinessScopedUserId(otherId) && !isBusinessScopedUserId(waId) ? otherId : undefined;
 		// A contact known by their BSUID: the number Meta names with it, which replies go to (not the one of a number change notice).
-		const phone = !changed && otherId && !isBusinessScopedUserId(otherId) && isBusinessScopedUserId(waId) ? otherId : undefined;
+		const phone = !notice && otherId && !isBusinessScopedUserId(otherId) && isBusinessScopedUserId(waId) ? otherId : undefined;
 		const token = contactKey(number.phoneNumberId, waId);
-		if (changed && !change) await this.forgetPhone(token, event);
+		if (notice && isBusinessScopedUserId(waId)) await this.forgetPhone(token, event);
 		// Posted by an attempt of this runtime that then failed to mark it seen: taken up after its post.
 		const posted = postedUnseen.get(event.wamid);
 		if (posted) return this.afterPost(event, { number, waId, userId, phone }, posted, true);
@@ -617,7 +630,7 @@ export class InboundService implements InboundHandler {
 		}
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
-		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId }, otherId);
+		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId }, sentIds);
 		let uploadId: string | undefined;
 		let rcMessageId: string | undefined;
 		let text = describedText(described, t);

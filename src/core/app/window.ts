@@ -70,9 +70,11 @@ export function isWindowOpen(lastInbound: number | undefined, now: number): bool
 
 /**
  * Where a message to `contact` goes: for a contact known by their business-scoped user id, the phone
- * number their window knows (`phone`), unless that number's own window says it was changed from
- * since (`movedTo`: a number change notice that did not name the BSUID); else the contact's id.
- * `window`: the contact's window, when the caller read it. One more read, for such a contact only.
+ * number their window knows (`phone`), unless that number's own window tells of anything since it was
+ * named (its window is written only for a contact by that number: a number change notice that did not
+ * name the BSUID, `movedTo`; someone writing from it, or changing their number to it, after that);
+ * else the contact's id. `window`: the contact's window, when the caller read it. One more read, for
+ * such a contact only.
  */
 export async function reachOf(
 	windows: Pick<Windows, 'get'>,
@@ -81,8 +83,9 @@ export async function reachOf(
 ): Promise<string> {
 	const phone = isBusinessScopedUserId(contact.waId) ? window?.phone : undefined;
 	if (!phone?.waId) return contact.waId;
-	const movedTo = (await windows.get(contactKey(contact.phoneNumberId, phone.waId)))?.movedTo;
-	return movedTo && movedTo.at >= phone.at ? contact.waId : phone.waId;
+	const own = await windows.get(contactKey(contact.phoneNumberId, phone.waId));
+	const since = [own?.at, own?.movedTo?.at, own?.movedFrom?.at].some((at) => at !== undefined && at >= phone.at);
+	return since ? contact.waId : phone.waId;
 }
 
 /**

@@ -5,7 +5,7 @@ import { InboundService, ReadReceipts } from '../../../../src/core/app/inbound';
 import { InboundMediaInput, MediaOutcome } from '../../../../src/core/app/inboundMedia';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { SentMessage } from '../../../../src/core/app/ports';
-import { NoticeJob, WindowNotices } from '../../../../src/core/app/window';
+import { NoticeJob, reachOf, WindowNotices } from '../../../../src/core/app/window';
 import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
 import { InboundMessageEvent } from '../../../../src/core/status/webhook';
 import {
@@ -1012,6 +1012,74 @@ describe('InboundService', () => {
 					expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ waId: NEW, at: T0 + 120000 });
 					expect(contactsOf(w)).toEqual([BSUID]);
 				}
+			});
+
+			/** Meta's notice of her number change from CARLA to NEW, a minute after T0, by her BSUID alone. */
+			const changedByBsuidAlone = (): InboundMessageEvent => {
+				const base = byBsuidAlone('', { at: T0 + 60000 });
+				const system = { body: `User Carla changed from ${CARLA} to ${NEW}`, wa_id: NEW, type: 'user_changed_number' };
+				return { ...base, type: 'system', raw: { ...base.raw, type: 'system', system, text: undefined } };
+			};
+
+			it('forgets the number with a notice by her BSUID alone (no `from`), also while it is held back', async () => {
+				for (const heldBack of [false, true]) {
+					const w = await world({ numbers: [NUMBER] });
+					await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+					await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+					if (heldBack) await w.service.heldBack(changedByBsuidAlone());
+					else await w.service.handle(changedByBsuidAlone(), { finalAttempt: false });
+					expect((await w.windows.get(BY_BSUID))?.phone).toEqual({ at: T0 + 60000 });
+				}
+			});
+
+			it("sends to her BSUID again once her number's own window tells of a change away (a notice without her BSUID), also after its next owner wrote from it", async () => {
+				const w = await world({ numbers: [BYE] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+				const reach = async () =>
+					reachOf(w.windows, { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID }, await w.windows.get(BY_BSUID));
+				expect(await reach()).toBe(CARLA);
+				// The notice as Meta's reference shows it: from her old number, without her BSUID (a number's change).
+				await w.service.handle(changedToNew(false), { finalAttempt: false });
+				expect(await w.windows.get(BY_NUMBER)).toMatchObject({ movedTo: { waId: NEW, at: T0 + 60000 } });
+				expect(await reach()).toBe(BSUID);
+				// Her old number's next owner writes (their own BSUID): its window's guard lifts, and its own message counts.
+				const stranger = textEvent('I have this number now', { at: T0 + 90000 });
+				await w.service.handle({ ...stranger, userId: 'BR.99999999999999' }, { finalAttempt: false });
+				expect((await w.windows.get(BY_NUMBER))?.movedTo).toBeUndefined();
+				expect(await reach()).toBe(BSUID);
+				await w.autoMessages.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: BSUID, roomId: 'r1' });
+				expect(sentTo(w).slice(-1)).toEqual([[`recipient:${BSUID}`, 'Bye']]);
+			});
+
+			it('records the number of a message handled again after a later one of hers counted on the window first (a retry)', async () => {
+				const w = await world({ numbers: [NUMBER] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				const first = naming(CARLA, 'my number', T0 + 1000);
+				// Posted and seen by an attempt that failed before its window was written; a later message came meanwhile.
+				await w.messages.markSeen(first.wamid);
+				await w.service.handle(byBsuidAlone('later', { at: T0 + 2000 }), { finalAttempt: false });
+				await w.service.handle(first, { finalAttempt: false });
+				expect(await w.windows.get(BY_BSUID)).toMatchObject({ at: T0 + 2000, phone: { waId: CARLA, at: T0 + 1000 } });
+			});
+
+			it('names what the app sent to her number when she answers it by her BSUID alone', async () => {
+				const w = await world({ numbers: [NUMBER] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+				await w.messages.record({
+					wamid: 'wamid.TO_HER_NUMBER',
+					phoneNumberId: NUMBER.phoneNumberId,
+					connectedWhatsAppNo: '15550133700',
+					mobileNo: CARLA,
+					message: 'The rest of the answer',
+					type: 'Regular-Message',
+					sentAt: new Date(T0 + 1500).toISOString(),
+				});
+				await w.service.handle(byBsuidAlone('thanks', { at: T0 + 2000, context: 'wamid.TO_HER_NUMBER' }), { finalAttempt: false });
+				expect(w.conversations.textsOf('r1').slice(-1)).toEqual([
+					`${t('inbound_reply_sent', { text: 'The rest of the answer' })}\nthanks`,
+				]);
 			});
 
 			it('keeps the new number when Meta delivers the notice of the change late, after her message naming it', async () => {

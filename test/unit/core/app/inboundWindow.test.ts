@@ -176,6 +176,11 @@ describe('where a message to a contact goes (reachOf)', () => {
 		// Changed away since (Meta's notice without her BSUID, recorded as a number's): her BSUID again.
 		await windows.put(TOKEN, { at: 0, movedTo: { waId: '5511911112222', at: T0 + 1000 } });
 		expect(await reachOf(windows, contact, window)).toBe(BSUID);
+		// Someone changed their number to it since (its window, written by their notice).
+		await windows.put(TOKEN, { at: 0, movedFrom: { waId: '5511911112222', at: T0 + 1000 } });
+		expect(await reachOf(windows, contact, window)).toBe(BSUID);
+		await windows.put(TOKEN, { at: 0, movedFrom: { waId: '5511911112222', at: T0 } });
+		expect(await reachOf(windows, contact, window)).toBe(CARLA);
 		// A notice naming her BSUID left her window without a number.
 		expect(await reachOf(windows, contact, { ...window!, phone: { at: T0 + 2000 } })).toBe(BSUID);
 		expect(await reachOf(windows, { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA }, { at: T0, phone: { waId: '1', at: T0 } })).toBe(
