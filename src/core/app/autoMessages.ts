@@ -44,7 +44,12 @@ export class AutoMessages {
 			const window = isBusinessScopedUserId(to.waId)
 				? await this.ports.windows.get(contactKey(contact.phoneNumberId, to.waId))
 				: undefined;
-			await this.ports.sender.text({ number: to.number, to: await reachOf(this.ports.windows, contact, window), text, roomId });
+			await this.ports.sender.text({
+				number: to.number,
+				to: await reachOf(this.ports.windows, contact, window, this.ports.clock.now()),
+				text,
+				roomId,
+			});
 			return true;
 		} catch (error) {
 			// A timeout, a connection lost once made or a server's 5xx page says nothing of Meta: the

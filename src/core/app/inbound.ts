@@ -344,7 +344,9 @@ export class InboundService implements InboundHandler {
 				(await this.numberNow(phoneNumberId, waId)) === waId;
 			return { id: waId, ...(moved ? { link: event.userId } : {}) };
 		}
-		return { id: (await windows.get(contactKey(phoneNumberId, waId))) ? waId : event.userId };
+		// A conversation goes by the number when its window counts a message of its own; one that only
+		// records a number change (`at` 0: recordMove's, from a notice without the BSUID) does not split theirs.
+		return { id: ((await windows.get(contactKey(phoneNumberId, waId)))?.at ?? 0) > 0 ? waId : event.userId };
 	}
 
 	/** The contact's number `waId`, or the one they changed it to (its window's `movedTo`). */

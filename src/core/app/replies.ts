@@ -258,7 +258,7 @@ export class ReplyRelay {
 			return refuse(t('reply_failed', { reason: t('error_graph_base_url_refused') }), (w) => w('error_graph_base_url_refused'));
 
 		// A contact known by their BSUID whose number Meta named: to the number (core/app/window.ts reachOf).
-		const to = await reachOf(ports.windows, room.contact, window);
+		const to = await reachOf(ports.windows, room.contact, window, ports.clock.now());
 		const sending: Sending = { number, to, roomId: room.id, agent: agent.username, replyTo };
 		// The message's state is its first send's (the one linked to it), so only that send names it.
 		const first: Sending = { ...sending, ...(reply.messageId ? { rcMessageId: reply.messageId } : {}) };

@@ -549,7 +549,7 @@ export class SendTemplateModal {
 		const to = draft.askRecipient
 			? (normalizePhoneNumber(draft.recipient ?? '') ?? '')
 			: contact
-				? await reachOf(this.ports.windows, contact, window)
+				? await reachOf(this.ports.windows, contact, window, (this.ports.clock ?? systemClock).now())
 				: '';
 		if (draft.askRecipient && !to) errors.recipient = t('send_error_recipient');
 		// A contact known by their business-scoped user id gets no one-time code: Meta sends

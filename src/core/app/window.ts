@@ -13,6 +13,13 @@ import { SettingsReader } from './settings';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
 
+/**
+ * How long after a message named it the number of a contact known by their BSUID is sent to (`phone`):
+ * Meta names a user's number while they wrote or were written to in the last 30 days (or are in the
+ * business's contact book); a number older than that may have left them, and be someone else's now.
+ */
+export const PHONE_KEPT_MS = 30 * 24 * 3600 * 1000;
+
 export interface WindowRecord {
 	/** When the contact last wrote (ms). */
 	at: number;
@@ -69,20 +76,22 @@ export function isWindowOpen(lastInbound: number | undefined, now: number): bool
 }
 
 /**
- * Where a message to `contact` goes: for a contact known by their business-scoped user id, the phone
- * number their window knows (`phone`), unless that number's own window tells of anything since it was
- * named (its window is written only for a contact by that number: a number change notice that did not
- * name the BSUID, `movedTo`; someone writing from it, or changing their number to it, after that);
- * else the contact's id. `window`: the contact's window, when the caller read it. One more read, for
- * such a contact only.
+ * Where a message to `contact` goes at `now`: for a contact known by their business-scoped user id,
+ * the phone number their window knows (`phone`), named within PHONE_KEPT_MS, unless that number's own
+ * window tells of anything since it was named (written for a contact by that number only: a number
+ * change notice that did not name the BSUID, `movedTo`; a conversation by it, or someone changing
+ * their number to it, after that); else the contact's id. `window`: the contact's window, when the
+ * caller read it. One more read, for such a contact only. A number that left them without a notice
+ * and whose next owner the app knows by a BSUID of their own is not seen: hence the time limit.
  */
 export async function reachOf(
 	windows: Pick<Windows, 'get'>,
 	contact: { phoneNumberId: string; waId: string },
 	window: WindowRecord | undefined,
+	now: number,
 ): Promise<string> {
 	const phone = isBusinessScopedUserId(contact.waId) ? window?.phone : undefined;
-	if (!phone?.waId) return contact.waId;
+	if (!phone?.waId || now - phone.at > PHONE_KEPT_MS) return contact.waId;
 	const own = await windows.get(contactKey(contact.phoneNumberId, phone.waId));
 	const since = [own?.at, own?.movedTo?.at, own?.movedFrom?.at].some((at) => at !== undefined && at >= phone.at);
 	return since ? contact.waId : phone.waId;

@@ -1037,7 +1037,7 @@ describe('InboundService', () => {
 				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
 				await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
 				const reach = async () =>
-					reachOf(w.windows, { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID }, await w.windows.get(BY_BSUID));
+					reachOf(w.windows, { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID }, await w.windows.get(BY_BSUID), w.clock.now());
 				expect(await reach()).toBe(CARLA);
 				// The notice as Meta's reference shows it: from her old number, without her BSUID (a number's change).
 				await w.service.handle(changedToNew(false), { finalAttempt: false });
@@ -1050,6 +1050,20 @@ describe('InboundService', () => {
 				expect(await reach()).toBe(BSUID);
 				await w.autoMessages.onRoomClosed({ phoneNumberId: NUMBER.phoneNumberId, waId: BSUID, roomId: 'r1' });
 				expect(sentTo(w).slice(-1)).toEqual([[`recipient:${BSUID}`, 'Bye']]);
+			});
+
+			it("keeps her messages in her conversation after a notice without her BSUID recorded her old number's change: a late one naming it, and one naming her new number, which replies go to", async () => {
+				const w = await world({ numbers: [NUMBER] });
+				await w.service.handle(byBsuidAlone('hi'), { finalAttempt: false });
+				await w.service.handle(naming(CARLA, 'my number', T0 + 1000), { finalAttempt: false });
+				await w.service.handle(changedToNew(false), { finalAttempt: false });
+				await w.service.handle(naming(CARLA, 'written before the change', T0 + 30000), { finalAttempt: false });
+				await w.service.handle(naming(NEW, 'from my new phone', T0 + 120000), { finalAttempt: false });
+				expect(contactsOf(w)).toEqual([BSUID]);
+				expect(w.conversations.textsOf('r1')).toEqual(['hi', 'my number', 'written before the change', 'from my new phone']);
+				const window = await w.windows.get(BY_BSUID);
+				expect(window?.phone).toEqual({ waId: NEW, at: T0 + 120000 });
+				expect(await reachOf(w.windows, { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID }, window, w.clock.now())).toBe(NEW);
 			});
 
 			it('records the number of a message handled again after a later one of hers counted on the window first (a retry)', async () => {

@@ -1,6 +1,15 @@
 import { contactKey } from '../../../../src/core/app/conversations';
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
-import { isWindowOpen, noticeJobOf, NoticeJob, reachOf, recordInbound, WINDOW_MS, WindowNotices } from '../../../../src/core/app/window';
+import {
+	isWindowOpen,
+	noticeJobOf,
+	NoticeJob,
+	PHONE_KEPT_MS,
+	reachOf,
+	recordInbound,
+	WINDOW_MS,
+	WindowNotices,
+} from '../../../../src/core/app/window';
 import { CARLA, FakeClock, FakeConversations, MemoryWindows, NUMBER, t, T0 } from './fakes-inbound';
 
 const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
@@ -162,30 +171,39 @@ describe('where a message to a contact goes (reachOf)', () => {
 	const BSUID = 'BR.1502576394655843';
 	const contact = { phoneNumberId: NUMBER.phoneNumberId, waId: BSUID };
 	const byBsuid = contactKey(NUMBER.phoneNumberId, BSUID);
+	const NOW = T0 + 3000;
 
 	it('sends to the number Meta named with the BSUID of a contact known by it, unless that number changed since; a contact by number is sent to by it', async () => {
 		const windows = new MemoryWindows();
 		await recordInbound(windows, { token: byBsuid, at: T0, wamid: 'wamid.1' });
-		expect(await reachOf(windows, contact, await windows.get(byBsuid))).toBe(BSUID);
+		expect(await reachOf(windows, contact, await windows.get(byBsuid), NOW)).toBe(BSUID);
 		await recordInbound(windows, { token: byBsuid, at: T0 + 1000, wamid: 'wamid.2', phone: CARLA });
 		const window = await windows.get(byBsuid);
-		expect(await reachOf(windows, contact, window)).toBe(CARLA);
+		expect(await reachOf(windows, contact, window, NOW)).toBe(CARLA);
 		// A change away from that number before she named it (its previous owner's): hers now.
 		await windows.put(TOKEN, { at: 0, movedTo: { waId: '5511911112222', at: T0 } });
-		expect(await reachOf(windows, contact, window)).toBe(CARLA);
+		expect(await reachOf(windows, contact, window, NOW)).toBe(CARLA);
 		// Changed away since (Meta's notice without her BSUID, recorded as a number's): her BSUID again.
 		await windows.put(TOKEN, { at: 0, movedTo: { waId: '5511911112222', at: T0 + 1000 } });
-		expect(await reachOf(windows, contact, window)).toBe(BSUID);
+		expect(await reachOf(windows, contact, window, NOW)).toBe(BSUID);
 		// Someone changed their number to it since (its window, written by their notice).
 		await windows.put(TOKEN, { at: 0, movedFrom: { waId: '5511911112222', at: T0 + 1000 } });
-		expect(await reachOf(windows, contact, window)).toBe(BSUID);
+		expect(await reachOf(windows, contact, window, NOW)).toBe(BSUID);
 		await windows.put(TOKEN, { at: 0, movedFrom: { waId: '5511911112222', at: T0 } });
-		expect(await reachOf(windows, contact, window)).toBe(CARLA);
+		expect(await reachOf(windows, contact, window, NOW)).toBe(CARLA);
 		// A notice naming her BSUID left her window without a number.
-		expect(await reachOf(windows, contact, { ...window!, phone: { at: T0 + 2000 } })).toBe(BSUID);
-		expect(await reachOf(windows, { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA }, { at: T0, phone: { waId: '1', at: T0 } })).toBe(
-			CARLA,
-		);
+		expect(await reachOf(windows, contact, { ...window!, phone: { at: T0 + 2000 } }, NOW)).toBe(BSUID);
+		expect(
+			await reachOf(windows, { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA }, { at: T0, phone: { waId: '1', at: T0 } }, NOW),
+		).toBe(CARLA);
+	});
+
+	it('sends to the number for 30 days after a message named it (Meta names a number that long), then to the BSUID', async () => {
+		const windows = new MemoryWindows();
+		const window = await recordInbound(windows, { token: byBsuid, at: T0, wamid: 'wamid.1', phone: CARLA });
+		expect(await reachOf(windows, contact, window, T0 + PHONE_KEPT_MS)).toBe(CARLA);
+		expect(await reachOf(windows, contact, window, T0 + PHONE_KEPT_MS + 1)).toBe(BSUID);
+		expect(PHONE_KEPT_MS).toBe(30 * 24 * HOUR);
 	});
 
 	it('lets a number change notice win over a message naming the number in the same second', async () => {
