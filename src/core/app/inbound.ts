@@ -319,10 +319,10 @@ export class InboundService implements InboundHandler {
 
 	/**
 	 * `knownIdOf`; for a message by the BSUID alone of a contact known by it, the number their window
-	 * keeps (`phone`: sends to it are found by it); and the BSUID to link to the number it is (`link`): a message naming both whose
-	 * BSUID the app has neither linked nor knows by a window of its own, or whose linked number the
-	 * contact changed (Meta's notice did not name the BSUID). A message of the old number that Meta
-	 * delivers late leaves the link as it is.
+	 * keeps (`phone`: sends to it are found by it); and the BSUID to link to the number it is
+	 * (`link`): a message naming both whose BSUID the app has neither linked nor knows by a window of
+	 * its own, or whose linked number the contact changed (Meta's notice did not name the BSUID). A
+	 * message of the old number that Meta delivers late leaves the link as it is.
 	 */
 	private async identityOf(event: InboundMessageEvent): Promise<{ id: string; link?: string; phone?: string }> {
 		const { windows } = this.ports;
