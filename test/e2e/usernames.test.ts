@@ -415,6 +415,17 @@ describe('contacts named by a business-scoped user id', () => {
 				text: { body: 'Welcome back', preview_url: false },
 			},
 		]);
+		// Meta's status of the reply names the number (a send to `to`); the callback gives it as mobileNo.
+		const reply = app.sim.sentMessages.at(-1)!;
+		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [{ wamid: reply.wamid, status: 'sent', recipient: '16505551234' }]);
+		expect((await app.sim.deliverRaw(payload, NUMBER.appSecret)).status).toBe(200);
+		await app.harness.scheduler.runDue();
+		expect(
+			sink.deliveries.filter((d) => d.body.msId === reply.wamid).map((d) => [d.body.MessageStatus, d.body.mobileNo, d.body.roomId]),
+		).toEqual([
+			['queued', '16505551234', room.id],
+			['sent', '16505551234', room.id],
+		]);
 
 		// Another contact, known by their number (the simulator gives every number's messages its BSUID, as Meta does).
 		await app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Olá' });
@@ -453,12 +464,7 @@ describe('contacts named by a business-scoped user id', () => {
 		ana.livechatStatus = 'not-available';
 		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', false);
 		await byBsuid('first');
-		const both = app.sim.inboundTextPayload(NUMBER.phoneNumberId, { from: '16505551234', name: 'Sheena Nelson', text: 'second' });
-		const value = both.entry[0].changes[0].value as any;
-		Object.assign(value.messages[0], { from_user_id: BSUID });
-		Object.assign(value.contacts[0], { user_id: BSUID });
-		expect((await app.sim.deliverRaw(both)).status).toBe(200);
-		await app.harness.scheduler.runDue();
+		await withNumber('16505551234', 'second');
 		expect(livechatRooms()).toEqual([]);
 
 		ana.livechatStatus = 'available';
