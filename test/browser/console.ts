@@ -96,7 +96,7 @@ export async function choose(page: Page, button: Locator, file: { name: string; 
 }
 
 /** A field of the open modal, found by its label as the user reads it. */
-export function modalField(modal: Locator, label: string): Locator {
+export function modalField(modal: Locator, label: string | RegExp): Locator {
 	return modal.locator('.rcx-field', { has: modal.page().locator('.rcx-field__label', { hasText: label }) });
 }
 

@@ -109,4 +109,60 @@ describe('console: an agent sends a template from a contact room', () => {
 		expectNoBrowserErrors(c);
 		await page.close();
 	});
+
+	it('fills a carousel card by card, each field named by its card, and the phone shows every card with its values', async () => {
+		const page = await c.open();
+		const phone = await phoneOf(page, 'Carla Souza');
+		await writeOnPhone(phone, 'Any summer deals?');
+		const room = await openRoom(page, 'Carla Souza');
+		await room.getByText('Any summer deals?').waitFor();
+
+		await compose(room, '/whatsapp send-template');
+		const modal = page.locator('[data-qa="uikit-modal"]');
+		await modalField(modal, 'Template').locator('.rcx-select').click();
+		await page.locator('.rcx-option', { hasText: 'summer_picks' }).click();
+		// By the label's start: the message body's `Body {{1}}` is not a card's `Card 1: Body {{1}}`.
+		const field = (label: string) => modalField(modal, new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)).locator('input');
+		await field('Card 2: Header image (link)').waitFor();
+		await field('Body {{1}}').fill('Carla');
+		for (const [card, item, off] of [
+			[1, 'lemons', '15%'],
+			[2, 'mangoes', '20%'],
+		]) {
+			await field(`Card ${card}: Header image (link)`).fill(`https://example.com/${item}.jpg`);
+			await field(`Card ${card}: Body {{1}}`).fill(String(off));
+			await field(`Card ${card}: Button 2 "Buy now": end of the link https://example.com/shop?item={{1}}`).fill(String(item));
+		}
+		// The preview names each card, with its values in place.
+		await modal.getByText('Card 2 of 2', { exact: false }).waitFor();
+		await modal.getByText('Mangoes, 20% off this week.', { exact: false }).waitFor();
+		await modal.getByRole('button', { name: 'Send', exact: true }).click();
+		await modal.waitFor({ state: 'detached' });
+
+		const sent = c.sandbox.sim.sentMessages.find((m) => m.body.template?.name === 'summer_picks');
+		expect(sent?.body.template.components[1]).toEqual({
+			type: 'carousel',
+			cards: [
+				['lemons', '15%'],
+				['mangoes', '20%'],
+			].map(([item, off], card_index) => ({
+				card_index,
+				components: [
+					{ type: 'header', parameters: [{ type: 'image', image: { link: `https://example.com/${item}.jpg` } }] },
+					{ type: 'body', parameters: [{ type: 'text', text: off }] },
+					{ type: 'button', sub_type: 'url', index: '1', parameters: [{ type: 'text', text: item }] },
+				],
+			})),
+		});
+		const bubble = phone.locator('[data-qa="bubble"][data-type="template"]', { hasText: 'Our summer picks for you, Carla!' });
+		await bubble.waitFor();
+		const cards = bubble.locator('[data-qa="card"]');
+		expect(await cards.allInnerTexts()).toEqual([
+			expect.stringMatching(/lemons\.jpg[\s\S]*Lemons, 15% off this week\.[\s\S]*Send more like this[\s\S]*Buy now/),
+			expect.stringMatching(/mangoes\.jpg[\s\S]*Mangoes, 20% off this week\.[\s\S]*Send more like this[\s\S]*Buy now/),
+		]);
+		await room.getByText('Card 2 of 2', { exact: false }).first().waitFor();
+		expectNoBrowserErrors(c);
+		await page.close();
+	});
 });

@@ -388,28 +388,25 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
-	it('says a carousel template cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
+	it('says a carousel of product cards cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
+		// Meta's product card carousel templates: each card a PRODUCT header and an SPM button.
+		const productCard = {
+			components: [
+				{ type: 'HEADER', format: 'PRODUCT' },
+				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+			],
+		};
 		app.sim.setTemplates(NUMBER.wabaId, [
 			...TEMPLATES,
 			T('spring_cards', 'en_US', [
 				{ type: 'BODY', text: 'Our picks for you.' },
-				{
-					type: 'CAROUSEL',
-					cards: [
-						{
-							components: [
-								{ type: 'HEADER', format: 'IMAGE' },
-								{ type: 'BODY', text: 'Card' },
-							],
-						},
-					],
-				},
+				{ type: 'CAROUSEL', cards: [productCard, productCard] },
 			]),
 		]);
 		let view = await open();
 		view = await act(view, 'send-template', 'spring_cards');
 		const unsupported =
-			"This form cannot fill this template: it has a carousel or a list of products, whose cards or products each message names. Send it through the app's templateMessage API, which takes them.";
+			"This form cannot fill this template: it has a carousel of products or a list of products, whose products each message names. Send it through the app's templateMessage API, which takes them.";
 		expect(JSON.stringify(view.blocks)).toContain(unsupported);
 		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([]);
 		const res = await submit(view);

@@ -57,6 +57,8 @@ export interface RenderedTemplate {
 	body: string;
 	footer?: string;
 	buttons: string[];
+	/** A carousel's cards (Meta's media card carousel templates), each drawn as a template of its own. */
+	cards?: RenderedTemplate[];
 }
 
 const STEPS = ['sent', 'delivered', 'read'] as const;
@@ -180,35 +182,10 @@ export class Phones {
 		const language = (sent.language as { code?: string } | undefined)?.code;
 		const template = (this.sim.templates.get(this.number.wabaId) ?? []).find((t) => t.name === sent.name && t.language === language);
 		if (!template) return undefined;
-		const given = (sent.components as Array<Record<string, unknown>> | undefined) ?? [];
-		const paramsOf = (type: string) =>
-			(given.find((c) => String(c.type).toLowerCase() === type)?.parameters as Array<Record<string, unknown>>) ?? [];
-		const fill = (text: string, params: Array<Record<string, unknown>>) =>
-			text.replace(/{{\s*([\w]+)\s*}}/g, (whole, key: string) => {
-				const param = /^\d+$/.test(key) ? params[Number(key) - 1] : params.find((p) => p.parameter_name === key);
-				return param ? String(param.text ?? whole) : whole;
-			});
-		const components = (template.components as Array<Record<string, unknown>>) ?? [];
-		const find = (type: string) => components.find((c) => c.type === type);
-		const rendered: RenderedTemplate = { body: fill(String(find('BODY')?.text ?? ''), paramsOf('body')), buttons: [] };
-		const header = find('HEADER');
-		if (header) {
-			const format = String(header.format ?? 'TEXT');
-			const param = paramsOf('header')[0] ?? {};
-			const media = param[format.toLowerCase()] as Record<string, unknown> | undefined;
-			rendered.header = {
-				format,
-				text: format === 'TEXT' ? fill(String(header.text ?? ''), paramsOf('header')) : undefined,
-				link: typeof media?.link === 'string' ? media.link : undefined,
-				mediaId: typeof media?.id === 'string' ? media.id : undefined,
-				filename: typeof media?.filename === 'string' ? media.filename : undefined,
-			};
-		}
-		const footer = find('FOOTER');
-		if (footer) rendered.footer = String(footer.text ?? '');
-		for (const button of (find('BUTTONS')?.buttons as Array<Record<string, unknown>> | undefined) ?? [])
-			rendered.buttons.push(String(button.text ?? button.type));
-		return rendered;
+		return renderTemplate(
+			(template.components as Array<Record<string, unknown>>) ?? [],
+			(sent.components as Array<Record<string, unknown>> | undefined) ?? [],
+		);
 	}
 
 	private nameOf(waId: string): string {
@@ -220,4 +197,49 @@ export class Phones {
 		list.push(message);
 		this.written.set(waId, list);
 	}
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * A template's components (as Meta lists them) drawn with a send's (as Meta takes them): the header,
+ * the body with its parameters in place, the footer and the buttons' labels, and a carousel's cards,
+ * each the same way with the send's card of its index.
+ */
+function renderTemplate(components: Json[], given: Json[]): RenderedTemplate {
+	const paramsOf = (type: string) => (given.find((c) => String(c.type).toLowerCase() === type)?.parameters as Json[]) ?? [];
+	const fill = (text: string, params: Json[]) =>
+		text.replace(/{{\s*([\w]+)\s*}}/g, (whole, key: string) => {
+			const param = /^\d+$/.test(key) ? params[Number(key) - 1] : params.find((p) => p.parameter_name === key);
+			return param ? String(param.text ?? whole) : whole;
+		});
+	const find = (type: string) => components.find((c) => c.type === type);
+	const rendered: RenderedTemplate = { body: fill(String(find('BODY')?.text ?? ''), paramsOf('body')), buttons: [] };
+	const header = find('HEADER');
+	if (header) {
+		const format = String(header.format ?? 'TEXT');
+		const param = paramsOf('header')[0] ?? {};
+		const media = param[format.toLowerCase()] as Json | undefined;
+		rendered.header = {
+			format,
+			text: format === 'TEXT' ? fill(String(header.text ?? ''), paramsOf('header')) : undefined,
+			link: typeof media?.link === 'string' ? media.link : undefined,
+			mediaId: typeof media?.id === 'string' ? media.id : undefined,
+			filename: typeof media?.filename === 'string' ? media.filename : undefined,
+		};
+	}
+	const footer = find('FOOTER');
+	if (footer) rendered.footer = String(footer.text ?? '');
+	for (const button of (find('BUTTONS')?.buttons as Json[] | undefined) ?? []) rendered.buttons.push(String(button.text ?? button.type));
+	const cards = find('CAROUSEL')?.cards;
+	if (Array.isArray(cards)) {
+		const sentCards = (given.find((c) => String(c.type).toLowerCase() === 'carousel')?.cards as Json[] | undefined) ?? [];
+		rendered.cards = cards.map((card: Json, index) =>
+			renderTemplate(
+				(card.components as Json[] | undefined) ?? [],
+				(sentCards.find((c) => Number(c.card_index) === index)?.components as Json[] | undefined) ?? [],
+			),
+		);
+	}
+	return rendered;
 }

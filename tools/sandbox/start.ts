@@ -33,8 +33,29 @@ export const SANDBOX_NUMBER: SimNumber = {
  * parameters (the shape of the NAMED example in meta-docs/templates-list-default-fields.response.json,
  * with a DOCUMENT header); `order_update`, one positional body parameter, the README's templateMessage
  * example; `login_code`, an authentication template as Meta lists one once created (its one-time code
- * in the body, and in a URL button to whatsapp.com/otp: see src/core/templates/template.ts).
+ * in the body, and in a URL button to whatsapp.com/otp: see src/core/templates/template.ts);
+ * `summer_picks`, a media card carousel (the shape of Meta's "Media card carousel templates"
+ * example): a body, then two cards of an image, a body and a quick reply and a URL button each.
  */
+const pickCard = (text: string, example: string) => ({
+	components: [
+		{ type: 'HEADER', format: 'IMAGE', example: { header_handle: ['https://example.com/card.jpg'] } },
+		{ type: 'BODY', text, example: { body_text: [['15OFF']] } },
+		{
+			type: 'BUTTONS',
+			buttons: [
+				{ type: 'QUICK_REPLY', text: 'Send more like this' },
+				{
+					type: 'URL',
+					text: 'Buy now',
+					url: 'https://example.com/shop?item={{1}}',
+					example: [`https://example.com/shop?item=${example}`],
+				},
+			],
+		},
+	],
+});
+
 export const SANDBOX_TEMPLATES = [
 	{
 		name: 'order_update',
@@ -95,6 +116,21 @@ export const SANDBOX_TEMPLATES = [
 		status: 'APPROVED',
 		category: 'AUTHENTICATION',
 		id: '1942008342211855',
+	},
+	{
+		name: 'summer_picks',
+		parameter_format: 'POSITIONAL',
+		components: [
+			{ type: 'BODY', text: 'Our summer picks for you, {{1}}!', example: { body_text: [['Carla']] } },
+			{
+				type: 'CAROUSEL',
+				cards: [pickCard('Lemons, {{1}} off this week.', 'lemons'), pickCard('Mangoes, {{1}} off this week.', 'mangoes')],
+			},
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'MARKETING',
+		id: '1942008342211856',
 	},
 ];
 

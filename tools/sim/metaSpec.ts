@@ -89,6 +89,47 @@ function patchKnownDefects(doc: Any): void {
 	// own "Send Catalog Template Message" example.
 	component.type.enum = [...component.type.enum, 'limited_time_offer'];
 	component.sub_type.enum = [...component.sub_type.enum, 'copy_code', 'flow', 'CATALOG'];
+	// `carousel` components, missing from the spec: Meta's "Sending Media Card Carousel Templates"
+	// (/docs/whatsapp/cloud-api/guides/send-message-templates/media-card-carousel-templates) sends
+	// `{"type": "carousel", "cards": [{"card_index": <integer>, "components": [header, body, button...]}]}`,
+	// up to 10 cards ("Media card carousel templates": "up to 10 product media cards"), each card's
+	// components those of a template send (a header with its image or video, a body, buttons).
+	component.type.enum = [...component.type.enum, 'carousel'];
+	schemas.TemplateComponent.discriminator.mapping.carousel = '#/components/schemas/CarouselComponent';
+	schemas.CarouselComponent = {
+		allOf: [
+			{ $ref: '#/components/schemas/TemplateComponent' },
+			{
+				type: 'object',
+				required: ['cards'],
+				properties: {
+					type: { enum: ['carousel'] },
+					cards: {
+						type: 'array',
+						minItems: 1,
+						maxItems: 10,
+						items: {
+							type: 'object',
+							required: ['card_index', 'components'],
+							additionalProperties: false,
+							properties: {
+								card_index: { type: 'integer', minimum: 0, maximum: 9 },
+								components: {
+									type: 'array',
+									items: {
+										allOf: [
+											{ $ref: '#/components/schemas/TemplateComponent' },
+											{ properties: { type: { enum: ['header', 'body', 'button'] } } },
+										],
+									},
+								},
+							},
+						},
+					},
+				},
+			},
+		],
+	};
 
 	// The branch copies of the same fields in ButtonComponent carry the same defects.
 	const button = schemas.ButtonComponent.allOf[1].properties;

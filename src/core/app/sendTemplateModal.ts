@@ -13,7 +13,7 @@ import { CatalogSnapshot } from '../templates/catalog';
 import { formCannotFill, inputsFor, TemplateInput, unsupportedKey } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
-import { headerFormat, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
+import { cardsOf, headerFormat, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
 import { TemplateSummary } from '../templates/templateIndex';
 import { Contact, contactKey } from './conversations';
 import { KeyedQueue } from './keyedQueue';
@@ -220,15 +220,18 @@ const chosenKey = (phoneNumberId: string, templateName: string) => `${phoneNumbe
  *   and id, and a media link also by the header's format: it is carried only between the language
  *   variants of one template of one number, where it means the same. An image link never fills a
  *   video header, a URL suffix or coupon never moves to another template's button, a location's name
- *   never fills a text variable, and a one-time code never lands in another template's body.
+ *   never fills a text variable, and a one-time code never lands in another template's body;
+ * - a carousel card's inputs (`card.0.body.1`, `card.0.header.link`...) too: a card's text means
+ *   something in its own template only.
  * Rocket.Chat's client keeps each element's value by action id for the modal's life and shows it
  * again when an element with that id comes back (fuselage-ui-kit useUiKitState.ts @
  * 000eb1dac36a6dc92cbaad4233003e1b24095f7e): a different key is a fresh, empty element.
  * Meta's template names are lower case letters, digits and underscores, phone number ids digits.
  */
 export function fieldKey(phoneNumberId: string, template: MetaTemplate, input: TemplateInput): string {
-	if (input.kind === 'header_text' || input.kind === 'body') return input.id;
-	const meaning = input.kind === 'header_media_link' ? `${input.id}.${headerFormat(template).toLowerCase()}` : input.id;
+	if (input.card === undefined && (input.kind === 'header_text' || input.kind === 'body')) return input.id;
+	const own = input.card === undefined ? template : (cardsOf(template)[input.card] ?? template);
+	const meaning = input.kind === 'header_media_link' ? `${input.id}.${headerFormat(own).toLowerCase()}` : input.id;
 	return `${phoneNumberId}/${template.name}/${meaning}`;
 }
 

@@ -9,15 +9,17 @@ import { whatsAppMessage, WhatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
 import { inputsFor, TemplateInput } from './inputs';
 import { validateValues } from './rules';
-import { BindOptions, headerFormat, MetaTemplate, valueOf, Values } from './template';
+import { BindOptions, cardsOf, cardValues, headerFormat, MetaTemplate, valueOf, Values } from './template';
 
 export type SendParameter = Record<string, unknown> & { type: string };
 
 export interface SendComponent {
-	type: 'header' | 'body' | 'button' | 'limited_time_offer';
+	type: 'header' | 'body' | 'button' | 'limited_time_offer' | 'carousel';
 	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow' | 'catalog';
 	index?: string;
-	parameters: SendParameter[];
+	parameters?: SendParameter[];
+	/** A carousel's cards (Meta's media card carousel templates page, sending): each card's index and components. */
+	cards?: Array<{ card_index: number; components: SendComponent[] }>;
 }
 
 export type TemplateMessage = WhatsAppMessage<{
@@ -50,8 +52,26 @@ const SUB_TYPES: Partial<
 export function bindComponents(template: MetaTemplate, values: Values, options: BindOptions = {}): SendComponent[] {
 	const errors = validateValues(template, values, options);
 	if (Object.keys(errors).length) throw new TemplateValuesError(errors);
+	const components = ownComponents(template, values, options);
+	// A carousel's cards follow the message's body, every card the template has, by its index (the
+	// page's send syntax: "Must include a card for every card defined on the template").
+	const cards = cardsOf(template);
+	if (cards.length)
+		components.push({
+			type: 'carousel',
+			cards: cards.map((card, index) => ({
+				card_index: index,
+				components: ownComponents(card, cardValues(values, index), {
+					...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}),
+				}),
+			})),
+		});
+	return components;
+}
 
-	const inputs = inputsFor(template);
+/** The components of a template's own inputs (a carousel card's, or a template's but its cards'). */
+function ownComponents(template: MetaTemplate, values: Values, options: BindOptions): SendComponent[] {
+	const inputs = inputsFor(template).filter((input) => input.card === undefined);
 	const value = (id: string) => valueOf(values, id);
 	const textParameter = (input: TemplateInput): SendParameter => ({
 		...(options.extraParameters?.[input.id] ?? { type: 'text', text: value(input.id) }),

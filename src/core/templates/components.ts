@@ -1,5 +1,5 @@
 /** Components a caller built (the REST API), read back with a template (they are checked in sendComponents.ts). */
-import { componentOf, MetaTemplate, placeholders } from './template';
+import { cardPrefix, cardsOf, componentOf, MetaTemplate, placeholders } from './template';
 
 /** The first string of `candidates`, or undefined. */
 const firstString = (...candidates: unknown[]): string | undefined => candidates.find((v): v is string => typeof v === 'string');
@@ -9,14 +9,26 @@ const asRecord = (v: unknown): Record<string, unknown> =>
 /**
  * The values of components a caller built, as input values (for the preview of what was sent): the
  * header's and body's texts, a header's media file name and link or its place, a URL button's
- * suffix and a copy-code button's code, under the ids of the modal's inputs (inputs.ts). Safe on
- * any shape: what is not a component or a parameter it knows is skipped.
+ * suffix and a copy-code button's code, under the ids of the modal's inputs (inputs.ts), a carousel
+ * card's the same way under its card's (`card.0.body.1`). Safe on any shape: what is not a component
+ * or a parameter it knows is skipped.
  */
 export function valuesFromComponents(template: MetaTemplate, components: unknown): Record<string, string> {
 	const values: Record<string, string> = {};
 	for (const item of Array.isArray(components) ? components : []) {
 		const c = asRecord(item);
 		const type = typeof c.type === 'string' ? c.type.toLowerCase() : '';
+		if (type === 'carousel') {
+			const cards = cardsOf(template);
+			for (const entry of Array.isArray(c.cards) ? c.cards : []) {
+				const card = asRecord(entry);
+				const index = card.card_index;
+				if (typeof index !== 'number' || !Number.isInteger(index) || !cards[index]) continue;
+				for (const [id, value] of Object.entries(valuesFromComponents(cards[index], card.components)))
+					values[`${cardPrefix(index)}${id}`] = value;
+			}
+			continue;
+		}
 		const params = Array.isArray(c.parameters) ? (c.parameters as unknown[]) : [];
 		const names =
 			type === 'header'

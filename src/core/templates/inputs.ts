@@ -8,6 +8,8 @@
 import { TemplateError } from './errors';
 import {
 	buttonsOf,
+	cardPrefix,
+	cardsOf,
 	componentOf,
 	headerFormat,
 	isPositional,
@@ -53,6 +55,17 @@ export interface TemplateInput {
 	example?: string;
 	/** False for what Meta lets a send leave out (quick-reply payload, flow token, catalog thumbnail). */
 	required: boolean;
+	/**
+	 * A carousel card's input: the card's index (Meta's `card_index`, from 0). Its id is the card's own
+	 * input id after `card.<index>.` (template.ts `cardPrefix`), and its other fields are the card's.
+	 */
+	card?: number;
+}
+
+/** An input's label in the agent's words (a card's input names its card: "Card 2: Body {{1}}"). */
+export function inputLabel(input: TemplateInput, t: (key: string, params: Record<string, string | number>) => string): string {
+	const label = t(input.labelKey, input.labelParams);
+	return input.card === undefined ? label : t('template_input_card', { card: input.card + 1, label });
 }
 
 const MEDIA_FORMATS = ['IMAGE', 'VIDEO', 'DOCUMENT'];
@@ -237,40 +250,61 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 }
 
 /**
- * What a template needs that the agent's form cannot ask for, if anything: a carousel's cards (each
- * with its own header media and parameters), a multi-product message's sections of products, or a
- * single-product message's product (a PRODUCT header with its SPM button, whose send names the
- * product and its catalog in a `product` header parameter, a parameter type Meta's OpenAPI spec
- * does not list: ParameterObject.type is currency, date_time, document, image, text or video).
- * Meta refuses a send without them; the integrators' API (templateMessage) takes them as components.
- * A catalog template (CATALOG button) is filled here: its one parameter is optional (buttonInputs).
- */
-/**
- * What the modal says of a template it cannot fill: carousels and product lists go through the
- * templateMessage API (which takes them); a single product (a PRODUCT header, an SPM button) the app
- * cannot send at all yet (sendComponents.ts takes no `product` header parameter).
+ * What the modal says of a template it cannot fill: carousels of products and product lists go
+ * through the templateMessage API (which takes them); a single product (a PRODUCT header, an SPM
+ * button) the app cannot send at all yet (sendComponents.ts takes no `product` header parameter).
  */
 export const unsupportedKey = (kind: 'carousel' | 'product_list' | 'product'): string =>
 	kind === 'product' ? 'send_template_unsupported_product' : 'send_template_unsupported';
 
+/**
+ * What a template needs that the agent's form cannot ask for, if anything: a product card
+ * carousel's cards (each names a catalog product; a carousel of media cards is filled here, card by
+ * card), a multi-product message's sections of products, or a single-product message's product (a
+ * PRODUCT header with its SPM button, whose send names the product and its catalog in a `product`
+ * header parameter, a parameter type Meta's OpenAPI spec does not list: ParameterObject.type is
+ * currency, date_time, document, image, text or video). Meta refuses a send without them; the
+ * integrators' API (templateMessage) takes them as components. A catalog template (CATALOG button)
+ * is filled here: its one parameter is optional (buttonInputs).
+ */
 export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | 'product' | undefined {
-	if (componentOf(template, 'CAROUSEL')) return 'carousel';
+	if (componentOf(template, 'CAROUSEL')) {
+		// Media cards are filled here (each card's media link, parameters and buttons); product cards
+		// (a PRODUCT header and an SPM button each) name catalog products, as a single product does.
+		const cards = cardsOf(template);
+		const media = (card: MetaTemplate) => ['IMAGE', 'VIDEO'].includes(headerFormat(card)) && !formCannotFill(card);
+		if (!cards.length || !cards.every(media)) return 'carousel';
+	}
 	const types = buttonsOf(template).map((b) => (b.type ?? '').toUpperCase());
 	if (types.includes('MPM')) return 'product_list';
 	if (headerFormat(template) === 'PRODUCT' || types.includes('SPM')) return 'product';
 	return undefined;
 }
 
+/** The inputs of a template's own components (for a carousel template, its message body's). */
+const ownInputs = (template: MetaTemplate): TemplateInput[] => [
+	...headerInputs(template),
+	...bodyInputs(template),
+	...offerInputs(template),
+	...buttonInputs(template),
+];
+
+/** A carousel template's cards' inputs, card by card, each card's as a template's (`card`, and its id after `card.<index>.`). */
+const cardInputs = (template: MetaTemplate): TemplateInput[] =>
+	cardsOf(template).flatMap((card, index) =>
+		ownInputs(card).map((input) => ({ ...input, id: `${cardPrefix(index)}${input.id}`, card: index })),
+	);
+
 /**
  * The inputs of a template, header first, then body, offer expiration and buttons (the order of the
- * message). Given a group of language variants, the inputs of one language; a language the group
+ * message), then a carousel's cards, each in that order. Given a group of language variants, the inputs of one language; a language the group
  * does not have is a `TemplateError`.
  */
 export function inputsFor(template: MetaTemplate): TemplateInput[];
 export function inputsFor(group: TemplateGroup, language: string): TemplateInput[];
 export function inputsFor(source: MetaTemplate | TemplateGroup, language?: string): TemplateInput[] {
 	const template = 'languages' in source ? languageOf(source, language ?? '') : source;
-	return [...headerInputs(template), ...bodyInputs(template), ...offerInputs(template), ...buttonInputs(template)];
+	return [...ownInputs(template), ...cardInputs(template)];
 }
 
 /** The variant of a group in `language`, or a `TemplateError`. */

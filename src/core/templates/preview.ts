@@ -1,10 +1,22 @@
 /**
  * The message as the recipient will see it: text header with its value, a marker for media and
  * location headers, a limited-time offer's heading and code, the body with the values in place (a
- * value not filled yet shows as its `{{placeholder}}`), the footer and the button labels.
+ * value not filled yet shows as its `{{placeholder}}`), the footer and the button labels, then a
+ * carousel's cards, each the same way.
  */
 import { translate as translateIn } from '../i18n/translate';
-import { BindOptions, buttonsOf, componentOf, headerFormat, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
+import {
+	BindOptions,
+	buttonsOf,
+	cardsOf,
+	cardValues,
+	componentOf,
+	headerFormat,
+	MetaTemplate,
+	placeholderPattern,
+	valueOf,
+	Values,
+} from './template';
 
 /** A header that is not text: an i18n key and its parameters (`template_preview_document`, `{ name }`). */
 export interface PreviewMarker {
@@ -26,6 +38,8 @@ export interface Preview {
 	footer?: string;
 	/** Button labels; a button Meta lists without a text (an offer's copy-code button) as a marker. */
 	buttons: Array<string | PreviewMarker>;
+	/** A carousel's cards, in order, each as a message of its own (its media header, body and buttons). */
+	cards?: Preview[];
 }
 
 export type Translate = (key: string, params: Record<string, string>) => string;
@@ -97,16 +111,25 @@ export function renderPreview(template: MetaTemplate, values: Values, options: B
 	const header = headerOf(template, fill, values);
 	const offer = offerOf(template, values);
 	const footer = componentOf(template, 'FOOTER')?.text;
+	const cards = cardsOf(template).map((card, index) =>
+		renderPreview(card, cardValues(values, index), {
+			...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}),
+		}),
+	);
 	return {
 		...(header !== undefined ? { header } : {}),
 		...(offer ? { offer } : {}),
 		body: fill(componentOf(template, 'BODY')?.text ?? '', 'body'),
 		...(footer ? { footer } : {}),
 		buttons: buttonsOf(template).map((b) => b.text ?? buttonLabel(b.type)),
+		...(cards.length ? { cards } : {}),
 	};
 }
 
-/** The preview as one room message: *header*, *offer heading*, offer code, body, _footer_, [button] [button]. */
+/**
+ * The preview as one room message: *header*, *offer heading*, offer code, body, _footer_, [button]
+ * [button], then each carousel card after a line naming it (`Card 1 of 3`), the same way.
+ */
 export function renderText(preview: Preview, translate?: Translate): string {
 	const header =
 		typeof preview.header === 'object' ? (translate ?? BRACKETED)(preview.header.key, preview.header.params) : preview.header;
@@ -119,6 +142,12 @@ export function renderText(preview: Preview, translate?: Translate): string {
 		preview.body,
 		preview.footer ? `_${preview.footer}_` : '',
 		preview.buttons.map((b) => `[${label(b)}]`).join(' '),
+		...(preview.cards ?? []).map((card, index, cards) =>
+			[
+				`— ${words('template_preview_card', { number: String(index + 1), total: String(cards.length) })} —`,
+				renderText(card, translate),
+			].join('\n'),
+		),
 	]
 		.filter(Boolean)
 		.join('\n');

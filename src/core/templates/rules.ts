@@ -8,7 +8,7 @@
  * new-line/tab characters or more than 4 consecutive spaces").
  */
 import { inputsFor, InputKind, TemplateInput } from './inputs';
-import { BindOptions, buttonsOf, ExtraParameter, FieldError, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
+import { BindOptions, buttonsOf, cardsOf, ExtraParameter, FieldError, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
 
 export const LIMITS = { headerText: 60, bodyText: 1024, bodyTextAlone: 32768, couponCode: 15, otpCode: 15, url: 2000 };
 
@@ -100,13 +100,16 @@ function checkValue(template: MetaTemplate, input: TemplateInput, value: string)
  */
 export function validateValues(template: MetaTemplate, values: Values, options: BindOptions = {}): Record<string, FieldError> {
 	const errors: Record<string, FieldError> = {};
+	const cards = cardsOf(template);
 	for (const input of inputsFor(template)) {
 		const extra = options.extraParameters?.[input.id];
 		const value = valueOf(values, input.id);
+		// A carousel card's input is checked against its card (its body's length limit, its URL buttons).
+		const own = input.card === undefined ? template : cards[input.card];
 		const error = extra
 			? checkExtra(input, extra)
 			: value
-				? checkValue(template, input, value)
+				? checkValue(own, input, value)
 				: input.required
 					? { key: 'template_error_required' }
 					: undefined;

@@ -19,6 +19,7 @@
  */
 import {
 	buttonsOf,
+	cardsOf,
 	componentOf,
 	FieldError,
 	headerFormat,
@@ -367,19 +368,13 @@ const offerExpires = (template: MetaTemplate): boolean =>
 	componentOf(template, 'LIMITED_TIME_OFFER')?.limited_time_offer?.has_expiration === true;
 
 /**
- * LTO and carousel components: only on templates that have them. A carousel's cards are left to
- * Meta; an offer's one parameter is checked, its expiration in milliseconds (required when the
- * template's offer shows one).
+ * LTO components: only on templates that have them. An offer's one parameter is checked, its
+ * expiration in milliseconds (required when the template's offer shows one).
  */
 function checkOther(type: string, c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	if (type === 'footer') return { key: 'api_error_component_unexpected', params: { path, component: 'footer' } };
-	const own = type === 'carousel' ? 'CAROUSEL' : 'LIMITED_TIME_OFFER';
-	if (e && !e.template.components.some((x) => x.type.toUpperCase() === own))
+	if (e && !componentOf(e.template, 'LIMITED_TIME_OFFER'))
 		return { key: 'api_error_component_unexpected', params: { path, component: type } };
-	if (type === 'carousel')
-		return Array.isArray(c.cards) && c.cards.length > 0 && c.cards.every(isObject)
-			? undefined
-			: field(`${path}.cards`, phrase('expected_cards'));
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
 	const expires = e !== undefined && offerExpires(e.template);
@@ -419,17 +414,29 @@ export function needsOnlyHeaderAndBody(template: MetaTemplate): boolean {
  * them. `template` undefined (the template list out of reach): the template-independent checks only.
  */
 export function checkSendComponents(template: MetaTemplate | undefined, components: unknown): FieldError | undefined {
-	const given = components ?? [];
-	if (!Array.isArray(given)) return field('template.components', phrase('expected_objects'));
 	// A single product (a PRODUCT header, an SPM button) needs a catalog's product, which neither the
 	// modal nor the API can give yet (README): refused before any other word about its components.
 	if (template && (headerFormat(template) === 'PRODUCT' || buttonsOf(template).some((b) => (b.type ?? '').toUpperCase() === 'SPM')))
 		return { key: 'api_error_template_unsupported_product', params: { name: template.name } };
+	return checkComponents(template, components ?? [], 'template.components', (component) => component);
+}
+
+/**
+ * `checkSendComponents` of the components at `root` (a send's, or a carousel card's), `named` giving
+ * what the messages call a component of theirs (`body`, or `body of card 1`).
+ */
+function checkComponents(
+	template: MetaTemplate | undefined,
+	given: unknown,
+	root: string,
+	named: (component: string) => string,
+): FieldError | undefined {
+	if (!Array.isArray(given)) return field(root, phrase('expected_objects'));
 	const e = template ? expectationsOf(template) : undefined;
 	const seen = new Set<string>();
 	for (let i = 0; i < given.length; i++) {
 		const c = given[i];
-		const path = `template.components[${i}]`;
+		const path = `${root}[${i}]`;
 		if (!isObject(c)) return field(path, phrase('expected_object'));
 		if (typeof c.type !== 'string') return field(`${path}.type`, phrase('expected_one_of', { values: '"header", "body", "button"' }));
 		const type = c.type.toLowerCase();
@@ -445,22 +452,74 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
 					? checkBody(c, path, e)
 					: type === 'button'
 						? checkButton(c, path, e)
-						: checkOther(type, c, path, e);
+						: type === 'carousel'
+							? checkCarousel(c, path, e)
+							: checkOther(type, c, path, e);
 		if (problem) return problem;
 		if (which) seen.add(which);
 	}
 	if (!e) return undefined;
 	// What the template needs that the request left out (Meta's 132000).
 	const header = headerParameters(e);
-	if (header > 0 && !seen.has('header')) return count('header', header, 0);
-	if (e.bodyNames.length > 0 && !seen.has('body')) return count('body', e.bodyNames.length, 0);
+	if (header > 0 && !seen.has('header')) return count(named('header'), header, 0);
+	if (e.bodyNames.length > 0 && !seen.has('body')) return count(named('body'), e.bodyNames.length, 0);
 	// An offer with an expiration takes its date at send time (as the modal asks for it); a carousel its cards.
 	if (offerExpires(e.template) && !seen.has('limited_time_offer'))
 		return { key: 'api_error_component_missing', params: { component: 'limited_time_offer' } };
 	if (componentOf(e.template, 'CAROUSEL') && !seen.has('carousel'))
 		return { key: 'api_error_component_missing', params: { component: 'carousel' } };
 	for (let index = 0; index < e.buttons.length; index++)
-		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(`button ${index}`, 1, 0);
+		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(named(`button ${index}`), 1, 0);
+	return undefined;
+}
+
+/** Meta's media card carousel templates page: "up to 10 product media cards". */
+const MAX_CARDS = 10;
+
+/** A card's index as a caller gave it (0..9, or its digit as a string, as button indexes are taken), or undefined. */
+function cardIndex(value: unknown): number | undefined {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : NaN;
+	return Number.isInteger(n) && n >= 0 && n < MAX_CARDS ? n : undefined;
+}
+
+/** Whether every card of a carousel template is a media card (an IMAGE or VIDEO header); product cards are left to Meta. */
+const mediaCards = (cards: MetaTemplate[]): boolean =>
+	cards.length > 0 && cards.every((card) => ['IMAGE', 'VIDEO'].includes(headerFormat(card)));
+
+/**
+ * A carousel: its cards, each with a `card_index` (0 to 9, each once) and its components. With the
+ * template known and its cards media cards, each card's components are checked as a template's
+ * against that card (its header's image or video, its body's parameters, its buttons'), and the
+ * request must give every card the template has, no other (Meta's media card carousel templates
+ * page, sending: "Must include a card for every card defined on the template"; "An approved template
+ * can only be used to send the same number of cards as defined during its creation"). A carousel of
+ * product cards (a `product` header parameter, which Meta's spec does not list) is left to Meta.
+ */
+function checkCarousel(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+	if (e && !componentOf(e.template, 'CAROUSEL'))
+		return { key: 'api_error_component_unexpected', params: { path, component: 'carousel' } };
+	const given = c.cards;
+	if (!Array.isArray(given) || given.length === 0 || given.length > MAX_CARDS || !given.every(isObject))
+		return field(`${path}.cards`, phrase('expected_cards'));
+	const cards = e ? cardsOf(e.template) : [];
+	const checked = mediaCards(cards);
+	const seen = new Set<number>();
+	for (let i = 0; i < given.length; i++) {
+		const card = given[i] as Json;
+		const at = `${path}.cards[${i}]`;
+		const index = cardIndex(card.card_index);
+		if (index === undefined) return field(`${at}.card_index`, phrase('expected_card_index'));
+		if (seen.has(index)) return { key: 'api_error_component_repeated', params: { path: at, component: `card ${index}` } };
+		seen.add(index);
+		if (!Array.isArray(card.components)) return field(`${at}.components`, phrase('expected_objects'));
+		if (!checked) continue;
+		if (index >= cards.length)
+			return { key: 'api_error_card_unknown', params: { path: `${at}.card_index`, index, count: cards.length } };
+		const problem = checkComponents(cards[index], card.components, `${at}.components`, (component) => `${component} of card ${index}`);
+		if (problem) return problem;
+	}
+	if (checked && seen.size !== cards.length)
+		return { key: 'api_error_carousel_cards', params: { path: `${path}.cards`, expected: cards.length, given: seen.size } };
 	return undefined;
 }
 
@@ -468,9 +527,10 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
  * The components as they go to Meta, once checkSendComponents accepted them: it reads a component's
  * `type` and a button's `sub_type` in any case and a button's `index` as `"0"`..`"9"` or 0..9, while
  * Meta's spec (TemplateComponent, ButtonComponent) lists the types and sub_types in lower case only
- * and types the index a string. So those three are sent that way, and an offer's expiration given as
- * digits as a number (Meta's limited-time-offer page: a UNIX timestamp in milliseconds); everything else exactly as given
- * (the parameters' own `type` is checked exactly, in lower case, so it is already so).
+ * and types the index a string. So those three are sent that way, an offer's expiration given as
+ * digits as a number (Meta's limited-time-offer page: a UNIX timestamp in milliseconds), a carousel
+ * card's index as a number (its send syntax) and its components the same way; everything else
+ * exactly as given (the parameters' own `type` is checked exactly, in lower case, so it is already so).
  */
 export function sendableComponents<C extends Record<string, unknown>>(components: C[]): C[] {
 	return components.map((c) => {
@@ -482,6 +542,17 @@ export function sendableComponents<C extends Record<string, unknown>>(components
 			const index = buttonIndex(c.index);
 			if (index !== undefined) out.index = String(index);
 		}
+		// A carousel's cards: each index as the integer Meta's send syntax types it, each card's components as these.
+		if (type === 'carousel' && Array.isArray(c.cards))
+			out.cards = c.cards.map((card: unknown) => {
+				if (!isObject(card)) return card;
+				const index = cardIndex(card.card_index);
+				return {
+					...card,
+					...(index === undefined ? {} : { card_index: index }),
+					...(Array.isArray(card.components) ? { components: sendableComponents(card.components as Json[]) } : {}),
+				};
+			});
 		// An offer's expiration given as digits goes as the number Meta's table types it (the modal's too).
 		if (type === 'limited_time_offer' && Array.isArray(c.parameters))
 			out.parameters = c.parameters.map((p: unknown) => {

@@ -38,6 +38,8 @@ export interface MetaComponent {
 	};
 	/** LIMITED_TIME_OFFER components. */
 	limited_time_offer?: { text?: string; has_expiration?: boolean };
+	/** CAROUSEL components: the cards, each with its own components (a media HEADER, a BODY, BUTTONS). */
+	cards?: Array<{ components?: MetaComponent[] }>;
 }
 
 export interface MetaTemplate {
@@ -102,6 +104,21 @@ export function componentOf(
 	return template.components.find((c) => c.type.toUpperCase() === type);
 }
 
+/**
+ * A carousel template's cards, each read as a template of its own (the template's name, language and
+ * parameter format, the card's components), in card order; [] for any other template. Meta's media
+ * card carousel templates page: "Carousel templates consist of a message body text and up to 10
+ * product media cards. Each card in the template has an image or video header asset and can
+ * optionally include a body text and up to two buttons", and "An approved template can only be used
+ * to send the same number of cards as defined during its creation".
+ */
+export function cardsOf(template: MetaTemplate): MetaTemplate[] {
+	const cards = componentOf(template, 'CAROUSEL')?.cards;
+	return Array.isArray(cards)
+		? cards.map((card) => ({ ...template, components: Array.isArray(card?.components) ? card.components : [] }))
+		: [];
+}
+
 export const headerFormat = (template: MetaTemplate): string => (componentOf(template, 'HEADER')?.format ?? '').toUpperCase();
 
 export const buttonsOf = (template: MetaTemplate): MetaButton[] => componentOf(template, 'BUTTONS')?.buttons ?? [];
@@ -124,6 +141,17 @@ export function otpButtonIndex(template: MetaTemplate): number {
 		const type = (b.type ?? '').toUpperCase();
 		return type === 'OTP' || (type === 'URL' && (b.url ?? '').startsWith(OTP_LINK_PREFIX));
 	});
+}
+
+/** Where a carousel card's inputs' ids start (`card.0.header.link`, `card.1.body.1`...): the card's index, Meta's `card_index`. */
+export const cardPrefix = (index: number): string => `card.${index}.`;
+
+/** The values of a carousel card's inputs under the card's own ids (`body.1`), from the template's (`card.0.body.1`). */
+export function cardValues<T>(values: Record<string, T>, index: number): Record<string, T> {
+	const prefix = cardPrefix(index);
+	const own: Record<string, T> = {};
+	for (const [id, value] of Object.entries(values)) if (id.startsWith(prefix)) own[id.slice(prefix.length)] = value;
+	return own;
 }
 
 /** The trimmed value of an input ('' when absent). */

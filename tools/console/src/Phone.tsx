@@ -202,6 +202,29 @@ function Media(props: { m: Json }) {
 function TemplateBubble(props: { m: Json }) {
 	const t = props.m.rendered as Json | undefined;
 	if (!t) return <div className="bubble__text">Template {String(props.m.template?.name)}</div>;
+	return <RenderedTemplate t={t} />;
+}
+
+/** A carousel's cards, side by side and scrolled sideways as WhatsApp shows them: each its header, text and buttons. */
+function Cards(props: { cards: Json[] }) {
+	return (
+		<div className="bubble__cards" data-qa="cards">
+			{props.cards.map((card, index) => (
+				<div key={index} className="bubble__card" data-qa="card">
+					<RenderedTemplate t={card} />
+					{((card.buttons as string[] | undefined) ?? []).map((b, i) => (
+						<div key={i} className="bubble__card-button">
+							{b}
+						</div>
+					))}
+				</div>
+			))}
+		</div>
+	);
+}
+
+function RenderedTemplate(props: { t: Json }) {
+	const t = props.t;
 	const header = t.header as Json | undefined;
 	return (
 		<>
@@ -228,6 +251,7 @@ function TemplateBubble(props: { m: Json }) {
 			) : null}
 			<div className="bubble__text">{String(t.body)}</div>
 			{t.footer ? <div className="bubble__footer">{String(t.footer)}</div> : null}
+			{Array.isArray(t.cards) ? <Cards cards={t.cards as Json[]} /> : null}
 		</>
 	);
 }

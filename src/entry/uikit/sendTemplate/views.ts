@@ -2,7 +2,7 @@
 import { fieldKey, ModalScreen, templateValues } from '../../../core/app/sendTemplateModal';
 import { shownValues } from '../../../core/app/sendTemplates';
 import { isAuthentication } from '../../../core/templates/template';
-import { formCannotFill, inputsFor, unsupportedKey } from '../../../core/templates/inputs';
+import { formCannotFill, inputLabel, inputsFor, unsupportedKey } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
 import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
@@ -154,7 +154,7 @@ function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 	// Block and action ids by field key: a value is carried to another template only where it means the same.
 	const blocks = inputsFor(template).map((input) => {
 		const key = fieldKey(draft.phoneNumberId, template, input);
-		const label = t(input.labelKey, input.labelParams);
+		const label = inputLabel(input, t);
 		return textInput({
 			blockId: paramAction(key),
 			label,

@@ -343,14 +343,21 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.size).toBe(0);
 	});
 
-	it('refuses a carousel or multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
+	it('refuses a product carousel or multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
 		const w = templatesWorld();
+		// Meta's product card carousel: each card a PRODUCT header and an SPM button (media cards are filled).
+		const productCard = {
+			components: [
+				{ type: 'HEADER', format: 'PRODUCT' },
+				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+			],
+		};
 		const carousel = {
 			...READY,
 			name: 'spring_cards',
 			components: [
 				{ type: 'BODY', text: 'Our picks for you.' },
-				{ type: 'CAROUSEL', cards: [{ components: [{ type: 'HEADER', format: 'IMAGE' }] }] },
+				{ type: 'CAROUSEL', cards: [productCard, productCard] },
 			],
 		} as MetaTemplate;
 		const products = {

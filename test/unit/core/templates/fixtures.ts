@@ -194,6 +194,8 @@ export const survey: MetaTemplate = {
 	],
 };
 
+export { CAROUSEL as carousel } from '../../../support/carousel';
+
 const SEND = {
 	method: 'POST',
 	path: '/v23.0/106540352242922/messages',

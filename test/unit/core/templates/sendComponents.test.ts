@@ -909,16 +909,16 @@ describe('sendableComponents: what goes to Meta once checked', () => {
 		expect(check(rich, sendable)).toBeUndefined();
 	});
 
-	it("leaves components already in Meta's spelling, and what it does not read (a carousel's cards, an LTO), as they are", () => {
+	it("leaves components already in Meta's spelling, and what it does not read (an LTO's number), as they are; a carousel's cards as its components", () => {
 		const given: Any[] = [
 			...richValid(),
 			{ type: 'LIMITED_TIME_OFFER', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
-			{ type: 'CAROUSEL', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }] },
+			{ type: 'CAROUSEL', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }, 'not a card'] },
 		];
 		expect(sendableComponents(given)).toEqual([
 			...richValid(),
 			{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1 } }] },
-			{ type: 'carousel', cards: [{ card_index: 0, components: [{ type: 'BODY' }] }] },
+			{ type: 'carousel', cards: [{ card_index: 0, components: [{ type: 'body' }] }, 'not a card'] },
 		]);
 	});
 

@@ -1,0 +1,161 @@
+/**
+ * Media card carousel templates through the engine: the agent's modal asks for every card's values
+ * and sends every card, and `templateMessage` checks a carousel an integrator builds card by card
+ * (Meta's "Media card carousel templates" and "Sending Media Card Carousel Templates" pages).
+ */
+import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
+import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { CAROUSEL, CAROUSEL_COMPONENTS as COMPONENTS, CAROUSEL_VALUES } from '../support/carousel';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+describe('media card carousel templates', () => {
+	let app: AppUnderTest;
+	let agent: HarnessUser;
+	let contactRoom: HarnessRoom;
+
+	beforeEach(async () => {
+		app = await startApp();
+		await connectNumber(app);
+		app.sim.setTemplates(NUMBER.wabaId, [CAROUSEL]);
+		agent = app.harness.addUser({ username: 'ana', roles: ['user', 'livechat-agent'] });
+		agent.livechatStatus = 'available';
+		contactRoom = addContactRoom(app, agent);
+	});
+	afterEach(() => stopChecked(app));
+
+	const sends = () => app.sim.requestsTo('/messages');
+	const blockIds = (view: Any): string[] => (view.blocks as Any[]).map((b) => b.blockId).filter((id: string) => id?.startsWith('param:'));
+	const previewText = (view: Any) => String((view.blocks as Any[]).filter((b) => b.type === 'section').pop()?.text?.text ?? '');
+	const key = (id: string) => `param:${NUMBER.phoneNumberId}/summer_carousel_promo_2023/${id}`;
+	async function act(view: Any, actionId: string, value: string) {
+		const res = await app.harness.blockAction({ user: agent, actionId, blockId: actionId, value, view });
+		expect(res).toMatchObject({ success: true, type: 'modal.update' });
+		return res.view;
+	}
+
+	it("the modal asks for each card's values, names the card of each, previews every card and sends them all", async () => {
+		await app.harness.command('whatsapp', ['send-template'], { user: agent, room: contactRoom });
+		let view = await act(app.harness.lastView(agent), 'send-template', 'summer_carousel_promo_2023');
+		expect(blockIds(view)).toEqual([
+			'param:body.1',
+			'param:body.2',
+			key('card.0.header.link.image'),
+			key('card.0.body.1'),
+			key('card.0.body.2'),
+			key('card.0.button.0.payload'),
+			key('card.0.button.1.url'),
+			key('card.1.header.link.video'),
+			key('card.1.body.1'),
+			key('card.1.body.2'),
+			key('card.1.button.0.payload'),
+			key('card.1.button.1.url'),
+		]);
+		const label = (id: string) => (view.blocks as Any[]).find((b) => b.blockId === id).label.text;
+		expect([label(key('card.1.header.link.video')), label(key('card.1.body.2'))]).toEqual([
+			'Card 2: Header video (link)',
+			'Card 2: Body {{2}}',
+		]);
+
+		// Every value but the second card's last parameter, each in its field (a card's by the card's key).
+		const field = (id: string) =>
+			id.startsWith('card.')
+				? key(id.replace(/header\.link$/, `header.link.${id.startsWith('card.0') ? 'image' : 'video'}`))
+				: `param:${id}`;
+		const values = Object.entries(CAROUSEL_VALUES)
+			.filter(([id]) => id !== 'card.1.body.2')
+			.map(([id, value]) => [field(id), value]);
+		for (const [id, value] of values) view = await act(view, id, value);
+		expect(previewText(view)).toBe(
+			[
+				"Summer is here, and we've got the freshest produce around! Use code 15OFF to get 15% off your next order.",
+				'— Card 1 of 2 —',
+				'*[image]*',
+				'Rare lemons for unique cocktails. Use code LEMON15 to get 15% off all produce.',
+				'[Send more like this] [Buy now]',
+				'— Card 2 of 2 —',
+				'*[video]*',
+				'Exotic fruit for unique cocktails! Use code EXOTIC20 to get {{2}} off all exotic produce.',
+				'[Send more like this] [Buy now]',
+			].join('\n'),
+		);
+
+		// A card's empty parameter is refused on its own field; nothing goes to Meta.
+		const refused = await app.harness.viewSubmit({ user: agent, view });
+		expect(refused).toMatchObject({ success: false, type: 'errors' });
+		expect(refused.errors).toEqual({
+			[key('card.1.body.2')]: 'Fill in this parameter: WhatsApp refuses a template with an empty parameter.',
+		});
+		expect(sends()).toEqual([]);
+
+		view = await act(view, key('card.1.body.2'), '20%');
+		expect(await app.harness.viewSubmit({ user: agent, view })).toMatchObject({ success: true });
+		expect(sends().map((r) => r.body)).toEqual([
+			{
+				messaging_product: 'whatsapp',
+				biz_opaque_callback_data: expect.stringMatching(/^rcwa\.[0-9a-f]{18}$/),
+				recipient_type: 'individual',
+				to: '5511987654321',
+				type: 'template',
+				template: { name: 'summer_carousel_promo_2023', language: { code: 'en_US' }, components: COMPONENTS },
+			},
+		]);
+		await app.harness.settled();
+		const posted = app.harness.world.messagesIn(contactRoom.id);
+		expect(posted.map((m) => m.text)).toEqual([
+			expect.stringContaining(
+				'— Card 2 of 2 —\n*[video]*\nExotic fruit for unique cocktails! Use code EXOTIC20 to get 20% off all exotic produce.',
+			),
+		]);
+	});
+
+	describe('templateMessage', () => {
+		const body = (components: unknown, extra: Record<string, unknown> = {}) => ({
+			connectedWhatsAppNo: NUMBER.phoneNumberId,
+			phoneNumbers: ['5511987654321'],
+			template: { name: 'summer_carousel_promo_2023', language: { code: 'en_US' }, components },
+			...extra,
+		});
+
+		it("sends a carousel as Meta's page writes it, its card indexes as integers", async () => {
+			const given = JSON.parse(JSON.stringify(COMPONENTS));
+			given[1].cards[1].card_index = '1';
+			const res = await callApi(app, 'templateMessage', { body: body(given), headers: ADMIN_AUTH });
+			expect(res).toMatchObject({ status: 200, body: { success: true } });
+			expect(sends().map((r) => (r.body as Any).template.components)).toEqual([COMPONENTS]);
+		});
+
+		it.each([
+			[
+				'a card left out',
+				[COMPONENTS[0], { type: 'carousel', cards: [(COMPONENTS[1] as Any).cards[0]] }],
+				"template.components[1].cards: this template's carousel has 2 card(s); the request gives 1. WhatsApp sends a carousel with every card it was approved with, each once.",
+				'carousel_cards',
+			],
+			[
+				"a card's body left out",
+				[
+					COMPONENTS[0],
+					{
+						type: 'carousel',
+						cards: (COMPONENTS[1] as Any).cards.map((c: Any) => ({
+							...c,
+							components: c.components.filter((x: Any) => x.type !== 'body'),
+						})),
+					},
+				],
+				'template.components: the body of card 0 of this template takes 2 parameter(s); the request gives 0.',
+				'template_params',
+			],
+		])('answers 400 for %s, at once and as a campaign, and sends nothing', async (_case, components, error, code) => {
+			for (const extra of [{}, { async: true }]) {
+				const res = await callApi(app, 'templateMessage', { body: body(components, extra), headers: ADMIN_AUTH });
+				expect(res).toEqual({ status: 400, body: { success: false, error, code } });
+			}
+			await app.harness.scheduler.runDue();
+			expect(sends()).toEqual([]);
+			app.harness.assertNoAppErrors();
+		});
+	});
+});

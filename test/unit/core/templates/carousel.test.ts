@@ -1,0 +1,274 @@
+/**
+ * Media card carousel templates (Meta's "Media card carousel templates" and "Sending Media Card
+ * Carousel Templates" pages): the modal's inputs card by card, Meta's rules on them, the send they
+ * make, its preview, and the check of a carousel an integrator builds.
+ */
+import { fieldKey } from '../../../../src/core/app/sendTemplateModal';
+import { translator } from '../../../../src/core/i18n/translate';
+import { bindComponents, templateMessage } from '../../../../src/core/templates/bind';
+import { valuesFromComponents } from '../../../../src/core/templates/components';
+import { formCannotFill, inputLabel, inputsFor } from '../../../../src/core/templates/inputs';
+import { renderPreview, renderText } from '../../../../src/core/templates/preview';
+import { validateValues } from '../../../../src/core/templates/rules';
+import { checkSendComponents, sendableComponents } from '../../../../src/core/templates/sendComponents';
+import { MetaTemplate } from '../../../../src/core/templates/template';
+import { CAROUSEL_COMPONENTS as BOUND, CAROUSEL_VALUES as VALUES } from '../../../support/carousel';
+import { allSpecErrors, carousel, specErrors } from './fixtures';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+const productCarousel: MetaTemplate = {
+	...carousel,
+	name: 'product_carousel',
+	components: [
+		{ type: 'BODY', text: 'Our picks.' },
+		{
+			type: 'CAROUSEL',
+			cards: [0, 1].map(() => ({
+				components: [
+					{ type: 'HEADER', format: 'PRODUCT' },
+					{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+				],
+			})),
+		},
+	],
+};
+
+describe('a media card carousel in the modal', () => {
+	it("asks for the message body's parameters, then each card's media link, parameters and buttons, under the card's ids", () => {
+		expect(inputsFor(carousel).map((i) => [i.id, i.kind, i.card, i.example, i.required])).toEqual([
+			['body.1', 'body', undefined, '15OFF', true],
+			['body.2', 'body', undefined, '15%', true],
+			['card.0.header.link', 'header_media_link', 0, 'https://', true],
+			['card.0.body.1', 'body', 0, '15OFF', true],
+			['card.0.body.2', 'body', 0, '15%', true],
+			['card.0.button.0.payload', 'button_quick_reply', 0, 'Send more like this', false],
+			['card.0.button.1.url', 'button_url', 0, 'summer_lemons_2023', true],
+			['card.1.header.link', 'header_media_link', 1, 'https://', true],
+			['card.1.body.1', 'body', 1, '15OFF', true],
+			['card.1.body.2', 'body', 1, '15%', true],
+			['card.1.button.0.payload', 'button_quick_reply', 1, 'Send more like this', false],
+			['card.1.button.1.url', 'button_url', 1, 'exotic_produce_2023', true],
+		]);
+		const t = translator('en');
+		expect(inputsFor(carousel).map((i) => inputLabel(i, t))).toEqual([
+			'Body {{1}}',
+			'Body {{2}}',
+			'Card 1: Header image (link)',
+			'Card 1: Body {{1}}',
+			'Card 1: Body {{2}}',
+			expect.stringMatching(/^Card 1: .*Send more like this/),
+			'Card 1: Button 2 "Buy now": end of the link https://www.luckyshrub.com/shop?promo={{1}}',
+			'Card 2: Header video (link)',
+			'Card 2: Body {{1}}',
+			'Card 2: Body {{2}}',
+			expect.stringMatching(/^Card 2: .*Send more like this/),
+			'Card 2: Button 2 "Buy now": end of the link https://www.luckyshrub.com/shop?promo={{1}}',
+		]);
+		expect(formCannotFill(carousel)).toBeUndefined();
+	});
+
+	it('a carousel of product cards, or one Meta lists without cards, is left to the API', () => {
+		expect(formCannotFill(productCarousel)).toBe('carousel');
+		expect(formCannotFill({ ...carousel, components: [{ type: 'BODY', text: 'Hi' }, { type: 'CAROUSEL' }] })).toBe('carousel');
+		expect(
+			formCannotFill({
+				...carousel,
+				components: [
+					{ type: 'BODY', text: 'Hi' },
+					{ type: 'CAROUSEL', cards: [] },
+				],
+			}),
+		).toBe('carousel');
+	});
+
+	it("each card's values are kept for its own template only, a media link by its card's format", () => {
+		const keys = inputsFor(carousel).map((i) => fieldKey('1001', carousel, i));
+		expect(keys.slice(0, 4)).toEqual([
+			'body.1',
+			'body.2',
+			'1001/summer_carousel_promo_2023/card.0.header.link.image',
+			'1001/summer_carousel_promo_2023/card.0.body.1',
+		]);
+		expect(keys[7]).toBe('1001/summer_carousel_promo_2023/card.1.header.link.video');
+	});
+
+	it("checks each card's values against its card, and names the card's input in error", () => {
+		expect(validateValues(carousel, VALUES)).toEqual({});
+		expect(
+			validateValues(carousel, {
+				...VALUES,
+				'card.0.header.link': '',
+				'card.1.header.link': 'ftp://example.com/x.mp4',
+				'card.1.body.1': 'two\nlines',
+				'card.1.button.1.url': 'a b',
+			}),
+		).toEqual({
+			'card.0.header.link': { key: 'template_error_required' },
+			'card.1.header.link': { key: 'template_error_link' },
+			'card.1.body.1': { key: 'template_error_whitespace' },
+			'card.1.button.1.url': { key: 'template_error_url', params: { url: 'https://www.luckyshrub.com/shop?promo=a b' } },
+		});
+	});
+
+	it("sends every card, by its index, each with its own components; the send passes Meta's spec", () => {
+		expect(bindComponents(carousel, VALUES)).toEqual(BOUND);
+		const message = templateMessage({ to: '5511987654321', template: carousel, values: VALUES });
+		expect(message.template.components).toEqual(BOUND);
+		expect(specErrors(message)).toEqual([]);
+		// The simulator's check of a carousel (Meta's send syntax): an index as an integer, a card's components a send's.
+		const card = (over: Record<string, unknown>) => ({
+			...message,
+			template: {
+				...message.template,
+				components: [BOUND[0], { type: 'carousel', cards: [{ ...(BOUND[1] as Any).cards[0], ...over }] }],
+			},
+		});
+		expect(specErrors(card({ card_index: '0' }))).toEqual([expect.stringMatching(/card_index must be integer/)]);
+		expect(allSpecErrors(card({ components: [{ type: 'footer' }] }))).toContainEqual(
+			expect.stringMatching(/cards\/0\/components\/0\/type must be equal to one of the allowed values/),
+		);
+		expect(allSpecErrors(card({ components: [{ type: 'body', parameters: [{ type: 'text', text: true }] }] }))).toContainEqual(
+			expect.stringMatching(/cards\/0\/components\/0\/parameters\/0\/text must be string/),
+		);
+		expect(() => bindComponents(carousel, { ...VALUES, 'card.1.body.2': '' })).toThrow(
+			expect.objectContaining({ fields: { 'card.1.body.2': { key: 'template_error_required' } } }),
+		);
+	});
+
+	it('previews the message and then each card, named, with its media, text and buttons', () => {
+		const preview = renderPreview(carousel, { ...VALUES, 'card.1.body.2': '' });
+		expect(preview.cards).toEqual([
+			{
+				header: { key: 'template_preview_image', params: {} },
+				body: 'Rare lemons for unique cocktails. Use code LEMON15 to get 15% off all produce.',
+				buttons: ['Send more like this', 'Buy now'],
+			},
+			{
+				header: { key: 'template_preview_video', params: {} },
+				body: 'Exotic fruit for unique cocktails! Use code EXOTIC20 to get {{2}} off all exotic produce.',
+				buttons: ['Send more like this', 'Buy now'],
+			},
+		]);
+		const t = translator('es');
+		expect(renderText(preview, (key, params) => t(key, params))).toBe(
+			[
+				"Summer is here, and we've got the freshest produce around! Use code 15OFF to get 15% off your next order.",
+				'— Tarjeta 1 de 2 —',
+				'*[imagen]*',
+				'Rare lemons for unique cocktails. Use code LEMON15 to get 15% off all produce.',
+				'[Send more like this] [Buy now]',
+				'— Tarjeta 2 de 2 —',
+				'*[video]*',
+				'Exotic fruit for unique cocktails! Use code EXOTIC20 to get {{2}} off all exotic produce.',
+				'[Send more like this] [Buy now]',
+			].join('\n'),
+		);
+		// What was sent, read back for the room and the status callbacks (a quick reply's payload is not shown).
+		expect(valuesFromComponents(carousel, BOUND)).toEqual(
+			Object.fromEntries(Object.entries(VALUES).filter(([id]) => !id.endsWith('.payload'))),
+		);
+	});
+});
+
+describe('a carousel an integrator builds (checkSendComponents)', () => {
+	const withCards = (cards: unknown): Any[] => [BOUND[0], { type: 'carousel', cards }];
+	const cards = (): Any[] => JSON.parse(JSON.stringify(BOUND[1].cards));
+
+	it("accepts Meta's send, in any case and with indexes as digits", () => {
+		expect(checkSendComponents(carousel, BOUND)).toBeUndefined();
+		const loose = cards().map((card, i) => ({ ...card, card_index: String(i) }));
+		loose[1].components[2] = { ...loose[1].components[2], type: 'BUTTON', sub_type: 'QUICK_REPLY', index: 0 };
+		const given = [BOUND[0], { type: 'CAROUSEL', cards: loose }];
+		expect(checkSendComponents(carousel, given)).toBeUndefined();
+		expect(sendableComponents(given)).toEqual(BOUND);
+	});
+
+	it.each([
+		[
+			'a card left out',
+			withCards(cards().slice(0, 1)),
+			{ key: 'api_error_carousel_cards', params: { path: 'template.components[1].cards', expected: 2, given: 1 } },
+		],
+		[
+			'a card the template does not have',
+			withCards([...cards(), { card_index: 2, components: [] }]),
+			{ key: 'api_error_card_unknown', params: { path: 'template.components[1].cards[2].card_index', index: 2, count: 2 } },
+		],
+		[
+			'a card given twice',
+			withCards([cards()[0], cards()[0]]),
+			{ key: 'api_error_component_repeated', params: { path: 'template.components[1].cards[1]', component: 'card 0' } },
+		],
+		[
+			'a card without its index',
+			withCards([{ components: [] }]),
+			{
+				key: 'api_error_component_field',
+				params: { path: 'template.components[1].cards[0].card_index', expected: { phrase: 'expected_card_index' } },
+			},
+		],
+		[
+			"a card's body without its parameters",
+			withCards(cards().map((card) => ({ ...card, components: card.components.filter((c: Any) => c.type !== 'body') }))),
+			{ key: 'api_error_template_params', params: { component: 'body of card 0', expected: 2, given: 0 } },
+		],
+		[
+			"a card's URL button without its suffix",
+			withCards(cards().map((card) => ({ ...card, components: card.components.filter((c: Any) => c.sub_type !== 'url') }))),
+			{ key: 'api_error_template_params', params: { component: 'button 1 of card 0', expected: 1, given: 0 } },
+		],
+		[
+			"a card's header that is not its format",
+			withCards(
+				cards().map((card) => ({
+					...card,
+					components: [
+						{ type: 'header', parameters: [{ type: 'document', document: { link: 'https://example.com/x.pdf' } }] },
+						...card.components.slice(1),
+					],
+				})),
+			),
+			expect.objectContaining({
+				params: expect.objectContaining({ path: expect.stringMatching(/^template\.components\[1\]\.cards\[0\]\.components\[0\]/) }),
+			}),
+		],
+		[
+			'no cards',
+			withCards([]),
+			{ key: 'api_error_component_field', params: { path: 'template.components[1].cards', expected: { phrase: 'expected_cards' } } },
+		],
+		[
+			'more than ten cards',
+			withCards(Array.from({ length: 11 }, (_, i) => ({ card_index: i, components: [] }))),
+			{ key: 'api_error_component_field', params: { path: 'template.components[1].cards', expected: { phrase: 'expected_cards' } } },
+		],
+	])('refuses %s', (_, components, expected) => {
+		expect(checkSendComponents(carousel, components)).toEqual(expected);
+	});
+
+	it('without the template, or for product cards, checks only the cards and their indexes (the rest is left to Meta)', () => {
+		const products = [
+			{
+				type: 'carousel',
+				cards: [0, 1].map((i) => ({
+					card_index: i,
+					components: [
+						{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: 'p1', catalog_id: 'c1' } }] },
+					],
+				})),
+			},
+		];
+		expect(checkSendComponents(productCarousel, products)).toBeUndefined();
+		expect(checkSendComponents(productCarousel, [{ type: 'carousel', cards: [{ card_index: 0 }] }])).toEqual({
+			key: 'api_error_component_field',
+			params: { path: 'template.components[0].cards[0].components', expected: { phrase: 'expected_objects' } },
+		});
+		expect(checkSendComponents(undefined, withCards(cards().slice(0, 1)))).toBeUndefined();
+		expect(checkSendComponents(undefined, withCards([{ card_index: 'x', components: [] }]))).toEqual({
+			key: 'api_error_component_field',
+			params: { path: 'template.components[1].cards[0].card_index', expected: { phrase: 'expected_card_index' } },
+		});
+	});
+});
