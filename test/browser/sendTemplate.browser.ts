@@ -150,6 +150,13 @@ describe('console: an agent sends a template from a contact room', () => {
 				components: [
 					{ type: 'header', parameters: [{ type: 'image', image: { link: `https://example.com/${item}.jpg` } }] },
 					{ type: 'body', parameters: [{ type: 'text', text: off }] },
+					// No payload typed: the button's text, so that both cards give the same components.
+					{
+						type: 'button',
+						sub_type: 'quick_reply',
+						index: '0',
+						parameters: [{ type: 'payload', payload: 'Send more like this' }],
+					},
 					{ type: 'button', sub_type: 'url', index: '1', parameters: [{ type: 'text', text: item }] },
 				],
 			})),

@@ -145,7 +145,7 @@ describe('media card carousel templates', () => {
 						})),
 					},
 				],
-				'template.components: the body of card 0 of this template takes 2 parameter(s); the request gives 0.',
+				'template.components: the body (card_index 0) of this template takes 2 parameter(s); the request gives 0.',
 				'template_params',
 			],
 		])('answers 400 for %s, at once and as a campaign, and sends nothing', async (_case, components, error, code) => {

@@ -54,7 +54,7 @@ export const CAROUSEL: MetaTemplate = {
 	],
 };
 
-/** Values for every input of CAROUSEL (the modal's ids), a card's quick-reply payload left out but one. */
+/** Values for every input of CAROUSEL (the modal's ids), but the first card's quick-reply payload (its button's text goes). */
 export const CAROUSEL_VALUES = {
 	'body.1': '15OFF',
 	'body.2': '15%',
@@ -82,6 +82,12 @@ export const CAROUSEL_COMPONENTS = [
 				components: [
 					{ type: 'header', parameters: [{ type: 'image', image: { link: 'https://example.com/lemons.jpg' } }] },
 					{ type: 'body', parameters: [text('LEMON15'), text('15%')] },
+					{
+						type: 'button',
+						sub_type: 'quick_reply',
+						index: '0',
+						parameters: [{ type: 'payload', payload: 'Send more like this' }],
+					},
 					{ type: 'button', sub_type: 'url', index: '1', parameters: [text('summer_lemons_2023')] },
 				],
 			},

@@ -247,6 +247,18 @@ const parametersIn = (component: unknown): unknown[] => {
 	return Array.isArray(parameters) ? parameters : [];
 };
 
+/** A send's components with a carousel's in its place: each card's own, card after card. */
+function withCards(components: unknown[]): unknown[] {
+	return components.flatMap((component) => {
+		const cards = kindOf(component, 'type') === 'carousel' ? (component as { cards?: unknown }).cards : undefined;
+		if (!Array.isArray(cards)) return [component];
+		return cards.flatMap((card) => {
+			const own = card && typeof card === 'object' ? (card as { components?: unknown }).components : undefined;
+			return Array.isArray(own) ? own : [];
+		});
+	});
+}
+
 /** A component's type or sub_type, lower case. */
 const kindOf = (component: unknown, field: 'type' | 'sub_type'): string =>
 	String((component as Record<string, unknown> | undefined)?.[field] ?? '').toLowerCase();
@@ -278,7 +290,7 @@ function renderTemplateText(template: TemplateRef): string {
 	const components = template.components ?? [];
 	const code = looksLikeCode(components);
 	const params: string[] = [];
-	for (const component of components)
+	for (const component of withCards(components))
 		for (const p of parametersIn(component)) {
 			const text = textOf(p);
 			if (text !== undefined) params.push(code !== undefined && text === code ? MASKED_CODE : text);

@@ -9,7 +9,7 @@ import { whatsAppMessage, WhatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
 import { inputsFor, TemplateInput } from './inputs';
 import { validateValues } from './rules';
-import { BindOptions, cardsOf, cardValues, headerFormat, MetaTemplate, valueOf, Values } from './template';
+import { BindOptions, buttonsOf, cardsOf, cardValues, headerFormat, MetaTemplate, valueOf, Values } from './template';
 
 export type SendParameter = Record<string, unknown> & { type: string };
 
@@ -61,18 +61,30 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 			type: 'carousel',
 			cards: cards.map((card, index) => ({
 				card_index: index,
-				components: ownComponents(card, cardValues(values, index), {
-					...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}),
-				}),
+				components: ownComponents(
+					card,
+					cardValues(values, index),
+					{ ...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}) },
+					true,
+				),
 			})),
 		});
 	return components;
 }
 
-/** The components of a template's own inputs (a carousel card's, or a template's but its cards'). */
-function ownComponents(template: MetaTemplate, values: Values, options: BindOptions): SendComponent[] {
+/**
+ * The components of a template's own inputs (a carousel card's, or a template's but its cards').
+ * A card's quick reply left empty is sent with the button's text as its payload, what WhatsApp
+ * reports for a quick reply sent without one: every card then gives the same components, as Meta's
+ * carousel sends want ("All cards must have same components"), whichever payloads were typed.
+ */
+function ownComponents(template: MetaTemplate, values: Values, options: BindOptions, card = false): SendComponent[] {
 	const inputs = inputsFor(template).filter((input) => input.card === undefined);
-	const value = (id: string) => valueOf(values, id);
+	const quickReplyText = (id: string) => {
+		const input = card ? inputs.find((i) => i.id === id && i.kind === 'button_quick_reply') : undefined;
+		return input ? (buttonsOf(template)[input.index ?? 0]?.text ?? '') : '';
+	};
+	const value = (id: string) => valueOf(values, id) || quickReplyText(id);
 	const textParameter = (input: TemplateInput): SendParameter => ({
 		...(options.extraParameters?.[input.id] ?? { type: 'text', text: value(input.id) }),
 		...(input.paramName ? { parameter_name: input.paramName } : {}),

@@ -1,5 +1,5 @@
 /** Components a caller built (the REST API), read back with a template (they are checked in sendComponents.ts). */
-import { cardPrefix, cardsOf, componentOf, MetaTemplate, placeholders } from './template';
+import { cardIndexOf, cardPrefix, cardsOf, componentOf, MetaTemplate, placeholders } from './template';
 
 /** The first string of `candidates`, or undefined. */
 const firstString = (...candidates: unknown[]): string | undefined => candidates.find((v): v is string => typeof v === 'string');
@@ -22,8 +22,8 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 			const cards = cardsOf(template);
 			for (const entry of Array.isArray(c.cards) ? c.cards : []) {
 				const card = asRecord(entry);
-				const index = card.card_index;
-				if (typeof index !== 'number' || !Number.isInteger(index) || !cards[index]) continue;
+				const index = cardIndexOf(card.card_index);
+				if (index === undefined || !cards[index]) continue;
 				for (const [id, value] of Object.entries(valuesFromComponents(cards[index], card.components)))
 					values[`${cardPrefix(index)}${id}`] = value;
 			}

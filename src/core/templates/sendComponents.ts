@@ -19,11 +19,13 @@
  */
 import {
 	buttonsOf,
+	cardIndexOf,
 	cardsOf,
 	componentOf,
 	FieldError,
 	headerFormat,
 	isPositional,
+	MAX_CARDS,
 	MetaButton,
 	MetaTemplate,
 	otpButtonIndex,
@@ -119,12 +121,15 @@ interface Expectations {
 	bodyNames: string[];
 	bodyTextMax: number;
 	buttons: MetaButton[];
+	/** What the messages call a component of the template's (`body`; a carousel card's `body (card_index 1)`). */
+	named: (component: string) => string;
 }
 
-function expectationsOf(template: MetaTemplate): Expectations {
+function expectationsOf(template: MetaTemplate, named: (component: string) => string): Expectations {
 	const bodyOnly = template.components.every((c) => c.type.toUpperCase() === 'BODY');
 	return {
 		template,
+		named,
 		headerFormat: headerFormat(template),
 		headerNames: placeholders(componentOf(template, 'HEADER')?.text),
 		bodyNames: placeholders(componentOf(template, 'BODY')?.text),
@@ -267,7 +272,7 @@ function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldE
 		// No header, or one without variables (its `parameters` absent passes: nothing to send): this component has no place.
 		if (!componentOf(e.template, 'HEADER') || (expected === 0 && c.parameters !== undefined))
 			return { key: 'api_error_component_unexpected', params: { path, component: 'header' } };
-		if (params.length !== expected) return count('header', expected, params.length);
+		if (params.length !== expected) return count(e.named('header'), expected, params.length);
 		allowed = [e.headerFormat === 'TEXT' ? 'text' : e.headerFormat.toLowerCase()];
 		if (e.headerNames.length && !e.headerNames.every(isPositional)) named = e.headerNames;
 	} else if (params.length === 0 && c.parameters !== undefined) return emptyParameters(path);
@@ -283,7 +288,7 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 	if (isProblem(params)) return params;
 	let named: string[] | undefined;
 	if (e) {
-		if (params.length !== e.bodyNames.length) return count('body', e.bodyNames.length, params.length);
+		if (params.length !== e.bodyNames.length) return count(e.named('body'), e.bodyNames.length, params.length);
 		if (!e.bodyNames.every(isPositional)) named = e.bodyNames;
 	}
 	const seen = new Set<string>();
@@ -333,7 +338,8 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (wanted && subType !== wanted)
 			return field(`${path}.sub_type`, phrase('expected_sub_type', { wanted: `"${wanted}"`, index, type: quote(button.type) }));
 	}
-	if (expected !== undefined && params.length !== expected) return count(`button ${index}`, expected, params.length);
+	if (expected !== undefined && params.length !== expected)
+		return count(e ? e.named(`button ${index}`) : `button ${index}`, expected, params.length);
 	// A button type this app does not know takes any number of parameters, but not none.
 	if (params.length === 0) return emptyParameters(path);
 	const kind = BUTTON_PARAMETER[subType];
@@ -432,7 +438,7 @@ function checkComponents(
 	named: (component: string) => string,
 ): FieldError | undefined {
 	if (!Array.isArray(given)) return field(root, phrase('expected_objects'));
-	const e = template ? expectationsOf(template) : undefined;
+	const e = template ? expectationsOf(template, named) : undefined;
 	const seen = new Set<string>();
 	for (let i = 0; i < given.length; i++) {
 		const c = given[i];
@@ -461,39 +467,47 @@ function checkComponents(
 	if (!e) return undefined;
 	// What the template needs that the request left out (Meta's 132000).
 	const header = headerParameters(e);
-	if (header > 0 && !seen.has('header')) return count(named('header'), header, 0);
-	if (e.bodyNames.length > 0 && !seen.has('body')) return count(named('body'), e.bodyNames.length, 0);
+	if (header > 0 && !seen.has('header')) return count(e.named('header'), header, 0);
+	if (e.bodyNames.length > 0 && !seen.has('body')) return count(e.named('body'), e.bodyNames.length, 0);
 	// An offer with an expiration takes its date at send time (as the modal asks for it); a carousel its cards.
 	if (offerExpires(e.template) && !seen.has('limited_time_offer'))
 		return { key: 'api_error_component_missing', params: { component: 'limited_time_offer' } };
 	if (componentOf(e.template, 'CAROUSEL') && !seen.has('carousel'))
 		return { key: 'api_error_component_missing', params: { component: 'carousel' } };
 	for (let index = 0; index < e.buttons.length; index++)
-		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(named(`button ${index}`), 1, 0);
+		if (buttonNeedsParameter(e.buttons[index]) && !seen.has(`button ${index}`)) return count(e.named(`button ${index}`), 1, 0);
 	return undefined;
 }
 
-/** Meta's media card carousel templates page: "up to 10 product media cards". */
-const MAX_CARDS = 10;
-
-/** A card's index as a caller gave it (0..9, or its digit as a string, as button indexes are taken), or undefined. */
-function cardIndex(value: unknown): number | undefined {
-	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : NaN;
-	return Number.isInteger(n) && n >= 0 && n < MAX_CARDS ? n : undefined;
-}
-
-/** Whether every card of a carousel template is a media card (an IMAGE or VIDEO header); product cards are left to Meta. */
+/** Whether every card of a carousel template is a media card (an IMAGE or VIDEO header): product cards are left to Meta. */
 const mediaCards = (cards: MetaTemplate[]): boolean =>
 	cards.length > 0 && cards.every((card) => ['IMAGE', 'VIDEO'].includes(headerFormat(card)));
 
+/** The components a card gives, by kind (`body`, `button 1`...), in order: what Meta wants the same for every card. */
+function cardShape(components: unknown[]): string {
+	const kinds = components.map((c) => {
+		const type = isObject(c) && typeof c.type === 'string' ? c.type.toLowerCase() : '?';
+		return type === 'button' && isObject(c) ? `button ${String(cardIndexOf(c.index) ?? c.index)}` : type;
+	});
+	return kinds.sort().join(', ') || '-';
+}
+
+/** Whether a card of the send names a catalog product in its header (a product card, whose `product` parameter Meta's spec does not list). */
+const productCard = (components: unknown[]): boolean =>
+	components.some(
+		(c) => isObject(c) && Array.isArray(c.parameters) && c.parameters.some((p: unknown) => isObject(p) && p.type === 'product'),
+	);
+
 /**
- * A carousel: its cards, each with a `card_index` (0 to 9, each once) and its components. With the
- * template known and its cards media cards, each card's components are checked as a template's
- * against that card (its header's image or video, its body's parameters, its buttons'), and the
- * request must give every card the template has, no other (Meta's media card carousel templates
- * page, sending: "Must include a card for every card defined on the template"; "An approved template
- * can only be used to send the same number of cards as defined during its creation"). A carousel of
- * product cards (a `product` header parameter, which Meta's spec does not list) is left to Meta.
+ * A carousel: its cards, 1 to 10, each with a `card_index` (0 to 9, each once) and its components,
+ * the same components in every card (Meta's media card carousel templates page, sending: "All cards
+ * must have same components. Must include a card for every card defined on the template"; "An
+ * approved template can only be used to send the same number of cards as defined during its
+ * creation"). With the template known, the request gives every card it lists, no other; and when
+ * its cards are media cards, each card's components are checked as a template's against that card
+ * (its header's image or video, its body's parameters, its buttons'). A product card's components
+ * (a `product` header parameter, which Meta's spec does not list) are left to Meta; without the
+ * template, the other cards' are checked for their shape.
  */
 function checkCarousel(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	if (e && !componentOf(e.template, 'CAROUSEL'))
@@ -502,23 +516,30 @@ function checkCarousel(c: Json, path: string, e: Expectations | undefined): Fiel
 	if (!Array.isArray(given) || given.length === 0 || given.length > MAX_CARDS || !given.every(isObject))
 		return field(`${path}.cards`, phrase('expected_cards'));
 	const cards = e ? cardsOf(e.template) : [];
-	const checked = mediaCards(cards);
+	const media = mediaCards(cards);
 	const seen = new Set<number>();
+	let first: string | undefined;
 	for (let i = 0; i < given.length; i++) {
 		const card = given[i] as Json;
 		const at = `${path}.cards[${i}]`;
-		const index = cardIndex(card.card_index);
+		const index = cardIndexOf(card.card_index);
 		if (index === undefined) return field(`${at}.card_index`, phrase('expected_card_index'));
-		if (seen.has(index)) return { key: 'api_error_component_repeated', params: { path: at, component: `card ${index}` } };
+		if (seen.has(index)) return { key: 'api_error_component_repeated', params: { path: at, component: `card_index ${index}` } };
 		seen.add(index);
 		if (!Array.isArray(card.components)) return field(`${at}.components`, phrase('expected_objects'));
-		if (!checked) continue;
-		if (index >= cards.length)
+		if (cards.length && index >= cards.length)
 			return { key: 'api_error_card_unknown', params: { path: `${at}.card_index`, index, count: cards.length } };
-		const problem = checkComponents(cards[index], card.components, `${at}.components`, (component) => `${component} of card ${index}`);
-		if (problem) return problem;
+		const own = media ? cards[index] : undefined;
+		if (own || (!e && !productCard(card.components))) {
+			const problem = checkComponents(own, card.components, `${at}.components`, (part) => `${part} (card_index ${index})`);
+			if (problem) return problem;
+		}
+		const shape = cardShape(card.components);
+		if (first === undefined) first = shape;
+		else if (shape !== first)
+			return { key: 'api_error_carousel_components', params: { path: `${at}.components`, given: shape, expected: first } };
 	}
-	if (checked && seen.size !== cards.length)
+	if (cards.length && seen.size !== cards.length)
 		return { key: 'api_error_carousel_cards', params: { path: `${path}.cards`, expected: cards.length, given: seen.size } };
 	return undefined;
 }
@@ -546,7 +567,7 @@ export function sendableComponents<C extends Record<string, unknown>>(components
 		if (type === 'carousel' && Array.isArray(c.cards))
 			out.cards = c.cards.map((card: unknown) => {
 				if (!isObject(card)) return card;
-				const index = cardIndex(card.card_index);
+				const index = cardIndexOf(card.card_index);
 				return {
 					...card,
 					...(index === undefined ? {} : { card_index: index }),

@@ -143,6 +143,15 @@ export function otpButtonIndex(template: MetaTemplate): number {
 	});
 }
 
+/** Meta's media card carousel templates page: "up to 10 product media cards". */
+export const MAX_CARDS = 10;
+
+/** A card's `card_index` as a caller gave it (0 to 9, or its digit as a string, as button indexes are taken), or undefined. */
+export function cardIndexOf(value: unknown): number | undefined {
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : NaN;
+	return Number.isInteger(n) && n >= 0 && n < MAX_CARDS ? n : undefined;
+}
+
 /** Where a carousel card's inputs' ids start (`card.0.header.link`, `card.1.body.1`...): the card's index, Meta's `card_index`. */
 export const cardPrefix = (index: number): string => `card.${index}.`;
 

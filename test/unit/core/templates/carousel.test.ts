@@ -4,6 +4,7 @@
  * make, its preview, and the check of a carousel an integrator builds.
  */
 import { fieldKey } from '../../../../src/core/app/sendTemplateModal';
+import { sentTextOf } from '../../../../src/core/app/sendTemplates';
 import { translator } from '../../../../src/core/i18n/translate';
 import { bindComponents, templateMessage } from '../../../../src/core/templates/bind';
 import { valuesFromComponents } from '../../../../src/core/templates/components';
@@ -165,6 +166,10 @@ describe('a media card carousel in the modal', () => {
 				'[Send more like this] [Buy now]',
 			].join('\n'),
 		);
+		// What an integrator's send records when Meta's template list is out of reach: the name and every text, the cards' too.
+		expect(sentTextOf({ name: carousel.name, language: { code: 'en_US' }, components: BOUND }, undefined)).toBe(
+			'summer_carousel_promo_2023: 15OFF | 15% | LEMON15 | 15% | summer_lemons_2023 | EXOTIC20 | 20% | exotic_produce_2023',
+		);
 		// What was sent, read back for the room and the status callbacks (a quick reply's payload is not shown).
 		expect(valuesFromComponents(carousel, BOUND)).toEqual(
 			Object.fromEntries(Object.entries(VALUES).filter(([id]) => !id.endsWith('.payload'))),
@@ -178,6 +183,10 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 
 	it("accepts Meta's send, in any case and with indexes as digits", () => {
 		expect(checkSendComponents(carousel, BOUND)).toBeUndefined();
+		// A card's media by the id of a file uploaded to Meta, as the sending page shows it.
+		const byId = cards();
+		byId[0].components[0].parameters[0] = { type: 'image', image: { id: '24230790383178626' } };
+		expect(checkSendComponents(carousel, withCards(byId))).toBeUndefined();
 		const loose = cards().map((card, i) => ({ ...card, card_index: String(i) }));
 		loose[1].components[2] = { ...loose[1].components[2], type: 'BUTTON', sub_type: 'QUICK_REPLY', index: 0 };
 		const given = [BOUND[0], { type: 'CAROUSEL', cards: loose }];
@@ -199,7 +208,7 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		[
 			'a card given twice',
 			withCards([cards()[0], cards()[0]]),
-			{ key: 'api_error_component_repeated', params: { path: 'template.components[1].cards[1]', component: 'card 0' } },
+			{ key: 'api_error_component_repeated', params: { path: 'template.components[1].cards[1]', component: 'card_index 0' } },
 		],
 		[
 			'a card without its index',
@@ -212,12 +221,12 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		[
 			"a card's body without its parameters",
 			withCards(cards().map((card) => ({ ...card, components: card.components.filter((c: Any) => c.type !== 'body') }))),
-			{ key: 'api_error_template_params', params: { component: 'body of card 0', expected: 2, given: 0 } },
+			{ key: 'api_error_template_params', params: { component: 'body (card_index 0)', expected: 2, given: 0 } },
 		],
 		[
 			"a card's URL button without its suffix",
 			withCards(cards().map((card) => ({ ...card, components: card.components.filter((c: Any) => c.sub_type !== 'url') }))),
-			{ key: 'api_error_template_params', params: { component: 'button 1 of card 0', expected: 1, given: 0 } },
+			{ key: 'api_error_template_params', params: { component: 'button 1 (card_index 0)', expected: 1, given: 0 } },
 		],
 		[
 			"a card's header that is not its format",
@@ -230,9 +239,42 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 					],
 				})),
 			),
-			expect.objectContaining({
-				params: expect.objectContaining({ path: expect.stringMatching(/^template\.components\[1\]\.cards\[0\]\.components\[0\]/) }),
-			}),
+			{
+				key: 'api_error_component_field',
+				params: { path: 'template.components[1].cards[0].components[0].parameters[0].type', expected: '"image"' },
+			},
+		],
+		[
+			"a card's body with too few parameters",
+			withCards(
+				cards().map((card, i) =>
+					i === 0
+						? card
+						: {
+								...card,
+								components: card.components.map((c: Any) =>
+									c.type === 'body' ? { ...c, parameters: [c.parameters[0]] } : c,
+								),
+							},
+				),
+			),
+			{ key: 'api_error_template_params', params: { component: 'body (card_index 1)', expected: 2, given: 1 } },
+		],
+		[
+			'cards that do not give the same components',
+			withCards(
+				cards().map((card, i) =>
+					i === 0 ? card : { ...card, components: card.components.filter((c: Any) => c.sub_type !== 'quick_reply') },
+				),
+			),
+			{
+				key: 'api_error_carousel_components',
+				params: {
+					path: 'template.components[1].cards[1].components',
+					given: 'body, button 1, header',
+					expected: 'body, button 0, button 1, header',
+				},
+			},
 		],
 		[
 			'no cards',
@@ -248,24 +290,53 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		expect(checkSendComponents(carousel, components)).toEqual(expected);
 	});
 
-	it('without the template, or for product cards, checks only the cards and their indexes (the rest is left to Meta)', () => {
-		const products = [
+	it("counts a product carousel's cards against the template and compares their components; the rest of a product card is left to Meta", () => {
+		const productCards = (indexes: number[], extra: (i: number) => Any[] = () => []) => [
 			{
 				type: 'carousel',
-				cards: [0, 1].map((i) => ({
+				cards: indexes.map((i) => ({
 					card_index: i,
 					components: [
-						{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: 'p1', catalog_id: 'c1' } }] },
+						{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: `p${i}`, catalog_id: 'c1' } }] },
+						...extra(i),
 					],
 				})),
 			},
 		];
-		expect(checkSendComponents(productCarousel, products)).toBeUndefined();
+		expect(checkSendComponents(productCarousel, productCards([0, 1]))).toBeUndefined();
+		expect(checkSendComponents(undefined, productCards([0, 1]))).toBeUndefined();
+		expect(checkSendComponents(productCarousel, productCards([0]))).toEqual({
+			key: 'api_error_carousel_cards',
+			params: { path: 'template.components[0].cards', expected: 2, given: 1 },
+		});
+		expect(checkSendComponents(productCarousel, productCards([0, 2]))).toEqual({
+			key: 'api_error_card_unknown',
+			params: { path: 'template.components[0].cards[1].card_index', index: 2, count: 2 },
+		});
+		const spm = { type: 'button', sub_type: 'spm', index: 0, parameters: [{ type: 'action', action: {} }] };
+		expect(
+			checkSendComponents(
+				productCarousel,
+				productCards([0, 1], (i) => (i === 1 ? [spm] : [])),
+			),
+		).toEqual({
+			key: 'api_error_carousel_components',
+			params: { path: 'template.components[0].cards[1].components', given: 'button 0, header', expected: 'header' },
+		});
 		expect(checkSendComponents(productCarousel, [{ type: 'carousel', cards: [{ card_index: 0 }] }])).toEqual({
 			key: 'api_error_component_field',
 			params: { path: 'template.components[0].cards[0].components', expected: { phrase: 'expected_objects' } },
 		});
+	});
+
+	it("without the template (Meta's list out of reach), checks each media card's shape, not how many cards", () => {
 		expect(checkSendComponents(undefined, withCards(cards().slice(0, 1)))).toBeUndefined();
+		const broken = cards();
+		broken[0].components[1].parameters[0] = { type: 'text', text: 'two\nlines' };
+		expect(checkSendComponents(undefined, withCards(broken))).toEqual({
+			key: 'api_error_parameter_whitespace',
+			params: { path: 'template.components[1].cards[0].components[1].parameters[0].text' },
+		});
 		expect(checkSendComponents(undefined, withCards([{ card_index: 'x', components: [] }]))).toEqual({
 			key: 'api_error_component_field',
 			params: { path: 'template.components[1].cards[0].card_index', expected: { phrase: 'expected_card_index' } },
