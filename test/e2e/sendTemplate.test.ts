@@ -388,30 +388,58 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
-	it('says a carousel of product cards cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
-		// Meta's product card carousel templates: each card a PRODUCT header and an SPM button.
-		const productCard = {
-			components: [
-				{ type: 'HEADER', format: 'PRODUCT' },
-				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
-			],
-		};
+	it('says a multi-product template cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
 		app.sim.setTemplates(NUMBER.wabaId, [
 			...TEMPLATES,
-			T('spring_cards', 'en_US', [
-				{ type: 'BODY', text: 'Our picks for you.' },
-				{ type: 'CAROUSEL', cards: [productCard, productCard] },
+			T('spring_products', 'en_US', [
+				{ type: 'HEADER', format: 'TEXT', text: 'Spring' },
+				{ type: 'BODY', text: 'New arrivals.' },
+				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
 			]),
 		]);
 		let view = await open();
-		view = await act(view, 'send-template', 'spring_cards');
+		view = await act(view, 'send-template', 'spring_products');
 		const unsupported =
-			"This form cannot fill this template: it has a carousel of products or a list of products, whose products each message names. Send it through the app's templateMessage API, which takes them.";
+			"This form cannot fill this template: it shows a list of products from the catalog, whose sections and products each message names. Send it through the app's templateMessage API, which takes them.";
 		expect(JSON.stringify(view.blocks)).toContain(unsupported);
 		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([]);
 		const res = await submit(view);
 		expect(res.errors).toEqual({ 'send-template': unsupported });
 		expect(sends()).toEqual([]);
+	});
+
+	it("a single-product template asks for the product and its catalog, refuses a catalog ID that is not one, and sends them in the header as Meta's send writes them", async () => {
+		// Meta's SPM template: a PRODUCT header, a body, an SPM ("View") button.
+		app.sim.setTemplates(NUMBER.wabaId, [
+			T('back_in_stock', 'en_US', [
+				{ type: 'HEADER', format: 'PRODUCT' },
+				{ type: 'BODY', text: 'Back in stock, {{1}}!', example: { body_text: [['Ana']] } },
+				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+			]),
+		]);
+		let view = await open();
+		view = await act(view, 'send-template', 'back_in_stock');
+		const key = (id: string) => `param:${NUMBER.phoneNumberId}/back_in_stock/${id}`;
+		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([
+			key('header.product_retailer_id'),
+			key('header.catalog_id'),
+			'param:body.1',
+		]);
+		view = await fill(view, { 'header.product_retailer_id': 'sku-42', 'header.catalog_id': 'shop catalog', 'body.1': 'Ana' });
+		expect(previewText(view)).toBe('*[product: sku-42]*\nBack in stock, Ana!\n[View]');
+		const refused = await submit(view);
+		expect(refused.errors).toEqual({
+			[key('header.catalog_id')]: "A catalog ID is digits only (Commerce Manager shows it under the catalog's name).",
+		});
+		view = await fill(view, { 'header.catalog_id': '194836987003835' });
+		expect(await submit(view)).toMatchObject({ success: true });
+		expect((sends()[0].body as any).template.components).toEqual([
+			{
+				type: 'header',
+				parameters: [{ type: 'product', product: { product_retailer_id: 'sku-42', catalog_id: '194836987003835' } }],
+			},
+			{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+		]);
 	});
 
 	it('an authentication template as Meta lists it (its button a URL to whatsapp.com/otp): one code field, sent in body and button', async () => {

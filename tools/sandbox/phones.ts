@@ -53,7 +53,7 @@ export interface PhoneMessage {
 }
 
 export interface RenderedTemplate {
-	header?: { format: string; text?: string; link?: string; filename?: string; mediaId?: string };
+	header?: { format: string; text?: string; link?: string; filename?: string; mediaId?: string; productId?: string };
 	body: string;
 	footer?: string;
 	buttons: string[];
@@ -226,6 +226,7 @@ function renderTemplate(components: Json[], given: Json[]): RenderedTemplate {
 			link: typeof media?.link === 'string' ? media.link : undefined,
 			mediaId: typeof media?.id === 'string' ? media.id : undefined,
 			filename: typeof media?.filename === 'string' ? media.filename : undefined,
+			productId: typeof media?.product_retailer_id === 'string' ? media.product_retailer_id : undefined,
 		};
 	}
 	const footer = find('FOOTER');

@@ -139,6 +139,29 @@ function patchKnownDefects(doc: Any): void {
 	// (/templates/components "Send example"), `coupon_code` (copy-code buttons) and `action`
 	// (catalog and flow buttons), `limited_time_offer` (LTO component).
 	schemas.ParameterObject.properties.type.enum = [...schemas.ParameterObject.properties.type.enum, 'location', 'limited_time_offer'];
+	// `product` header parameters: Meta's "Sending single-product message templates" (and its product
+	// card carousel page) send `{"type": "product", "product": {"product_retailer_id": "<PRODUCT_ID>",
+	// "catalog_id": "<CATALOG_ID>"}}`, both "Required" strings.
+	schemas.ParameterObject.properties.type.enum.push('product');
+	schemas.ParameterObject.discriminator.mapping.product = '#/components/schemas/ProductParameter';
+	schemas.ProductParameter = {
+		allOf: [
+			{ $ref: '#/components/schemas/ParameterObject' },
+			{
+				type: 'object',
+				required: ['product'],
+				properties: {
+					type: { enum: ['product'] },
+					product: {
+						type: 'object',
+						required: ['product_retailer_id', 'catalog_id'],
+						additionalProperties: false,
+						properties: { product_retailer_id: { type: 'string', minLength: 1 }, catalog_id: { type: 'string', minLength: 1 } },
+					},
+				},
+			},
+		],
+	};
 	schemas.ButtonParameterObject.properties.type.enum = [...schemas.ButtonParameterObject.properties.type.enum, 'coupon_code', 'action'];
 	enforceDiscriminators(doc, ['TemplateComponent', 'ParameterObject', 'ButtonParameterObject']);
 

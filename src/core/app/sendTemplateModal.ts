@@ -10,7 +10,7 @@ import { Translator } from '../i18n/translate';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
-import { formCannotFill, inputsFor, TemplateInput, unsupportedKey } from '../templates/inputs';
+import { formCannotFill, inputsFor, TemplateInput, UNSUPPORTED_KEY } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
 import { cardsOf, headerFormat, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
@@ -546,7 +546,7 @@ export class SendTemplateModal {
 		const errors: ModalErrors = {};
 		const unfillable = template && formCannotFill(template);
 		if (!template) errors.template = t('send_error_template');
-		else if (unfillable) errors.template = t(unsupportedKey(unfillable));
+		else if (unfillable) errors.template = t(UNSUPPORTED_KEY);
 		// Outside a contact's room the recipient is typed; in one, numberRefusal found it a contact's room of this number.
 		// A contact known by their BSUID whose number Meta named: to the number (core/app/window.ts reachOf).
 		const to = draft.askRecipient

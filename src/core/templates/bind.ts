@@ -100,6 +100,10 @@ function ownComponents(template: MetaTemplate, values: Values, options: BindOpti
 		if (format === 'DOCUMENT') media.filename = value('header.filename');
 		const type = format.toLowerCase();
 		components.push({ type: 'header', parameters: [{ type, [type]: media }] });
+	} else if (format === 'PRODUCT') {
+		// Meta's "Sending single-product message templates": the product and its catalog, in the header.
+		const product = { product_retailer_id: value('header.product_retailer_id'), catalog_id: value('header.catalog_id') };
+		components.push({ type: 'header', parameters: [{ type: 'product', product }] });
 	} else if (format === 'LOCATION') {
 		const location = {
 			latitude: value('header.latitude'),

@@ -8,7 +8,7 @@ const asRecord = (v: unknown): Record<string, unknown> =>
 
 /**
  * The values of components a caller built, as input values (for the preview of what was sent): the
- * header's and body's texts, a header's media file name and link or its place, a URL button's
+ * header's and body's texts, a header's media file name and link, its place or its product, a URL button's
  * suffix and a copy-code button's code, under the ids of the modal's inputs (inputs.ts), a carousel
  * card's the same way under its card's (`card.0.body.1`). Safe on any shape: what is not a component
  * or a parameter it knows is skipped.
@@ -44,6 +44,13 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 				// On one line: a room message shows them, and the components' check does not refuse line breaks in them.
 				for (const field of fields)
 					if (typeof media[field] === 'string') values[`header.${field}`] = (media[field] as string).replace(/\s+/g, ' ').trim();
+				return;
+			}
+			if (type === 'header' && p.type === 'product') {
+				const product = asRecord(p.product);
+				for (const field of ['product_retailer_id', 'catalog_id'])
+					if (typeof product[field] === 'string')
+						values[`header.${field}`] = (product[field] as string).replace(/\s+/g, ' ').trim();
 				return;
 			}
 			if (type === 'button' && typeof p.coupon_code === 'string') {

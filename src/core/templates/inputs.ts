@@ -29,6 +29,8 @@ export type InputKind =
 	| 'header_location_longitude'
 	| 'header_location_name'
 	| 'header_location_address'
+	| 'header_product_id'
+	| 'header_product_catalog'
 	| 'body'
 	| 'button_url'
 	| 'button_copy_code'
@@ -136,6 +138,14 @@ function headerInputs(template: MetaTemplate): TemplateInput[] {
 				required: true,
 			});
 		return inputs;
+	}
+	if (format === 'PRODUCT') {
+		// Meta's single-product template send (and each card of a product card carousel): the product
+		// by its id in the catalog (Commerce Manager's "Content ID") and the catalog's id, both required.
+		return [
+			{ id: 'header.product_retailer_id', kind: 'header_product_id', labelKey: 'template_input_product_id' },
+			{ id: 'header.catalog_id', kind: 'header_product_catalog', labelKey: 'template_input_catalog_id' },
+		].map((input) => ({ ...input, kind: input.kind as InputKind, component: 'header' as const, labelParams: {}, required: true }));
 	}
 	if (format === 'LOCATION') {
 		return LOCATION_PARTS.map((part) => ({
@@ -249,36 +259,23 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 	];
 }
 
-/**
- * What the modal says of a template it cannot fill: carousels of products and product lists go
- * through the templateMessage API (which takes them); a single product (a PRODUCT header, an SPM
- * button) the app cannot send at all yet (sendComponents.ts takes no `product` header parameter).
- */
-export const unsupportedKey = (kind: 'carousel' | 'product_list' | 'product'): string =>
-	kind === 'product' ? 'send_template_unsupported_product' : 'send_template_unsupported';
+/** What the modal says of a template it cannot fill (formCannotFill): it goes through the templateMessage API, which takes it. */
+export const UNSUPPORTED_KEY = 'send_template_unsupported';
 
 /**
- * What a template needs that the agent's form cannot ask for, if anything: a product card
- * carousel's cards (each names a catalog product; a carousel of media cards is filled here, card by
- * card), a multi-product message's sections of products, or a single-product message's product (a
- * PRODUCT header with its SPM button, whose send names the product and its catalog in a `product`
- * header parameter, a parameter type Meta's OpenAPI spec does not list: ParameterObject.type is
- * currency, date_time, document, image, text or video). Meta refuses a send without them; the
- * integrators' API (templateMessage) takes them as components. A catalog template (CATALOG button)
- * is filled here: its one parameter is optional (buttonInputs).
+ * What a template needs that the agent's form cannot ask for, if anything: a multi-product message's
+ * sections of products (an MPM button), or a carousel Meta lists without cards or with a card the
+ * form cannot fill. Meta refuses a send without them; the integrators' API (templateMessage) takes
+ * them as components. Carousels of media or product cards are filled here card by card, a single
+ * product (a PRODUCT header, Meta's SPM templates) by its product and catalog ids, and a catalog
+ * template (CATALOG button) by its one optional parameter (buttonInputs).
  */
-export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | 'product' | undefined {
+export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | undefined {
 	if (componentOf(template, 'CAROUSEL')) {
-		// Media cards are filled here (each card's media link, parameters and buttons); product cards
-		// (a PRODUCT header and an SPM button each) name catalog products, as a single product does.
 		const cards = cardsOf(template);
-		const media = (card: MetaTemplate) => ['IMAGE', 'VIDEO'].includes(headerFormat(card)) && !formCannotFill(card);
-		if (!cards.length || !cards.every(media)) return 'carousel';
+		if (!cards.length || cards.some((card) => formCannotFill(card))) return 'carousel';
 	}
-	const types = buttonsOf(template).map((b) => (b.type ?? '').toUpperCase());
-	if (types.includes('MPM')) return 'product_list';
-	if (headerFormat(template) === 'PRODUCT' || types.includes('SPM')) return 'product';
-	return undefined;
+	return buttonsOf(template).some((b) => (b.type ?? '').toUpperCase() === 'MPM') ? 'product_list' : undefined;
 }
 
 /** The inputs of a template's own components (for a carousel template, its message body's). */

@@ -93,6 +93,7 @@ function headerOf(template: MetaTemplate, fill: (text: string, prefix: string) =
 			key: 'template_preview_document',
 			params: { name: value('header.filename') || fileNameOf(value('header.link')) },
 		};
+	if (format === 'PRODUCT') return { key: 'template_preview_product', params: { id: value('header.product_retailer_id') } };
 	if (format === 'LOCATION')
 		return {
 			key: 'template_preview_location',

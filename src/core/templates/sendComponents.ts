@@ -41,6 +41,8 @@ type Json = Record<string, unknown>;
  * sends). The text of `api_error_component_unknown` (i18n/*.json) lists every one: keep it in step.
  */
 const COMPONENT_TYPES = ['header', 'body', 'button', 'footer', 'limited_time_offer', 'carousel'];
+/** Those a carousel card's components may be. */
+const CARD_COMPONENT_TYPES = ['header', 'body', 'button'];
 /** Reference, Parameter object: `text` of a header parameter. */
 const HEADER_TEXT_MAX = 60;
 /** Reference, Parameter object: `text` of a body parameter when the template has other components. */
@@ -70,6 +72,8 @@ const EXPIRATION_MS_MAX = 1e15;
 const MAX_BUTTON_INDEX = 9;
 /** ISO 4217 (CurrencyObject.code). */
 const CURRENCY_CODE = /^[A-Z]{3}$/;
+/** A commerce catalog's id: Meta's number, as a string (the send's `catalog_id`). */
+const CATALOG_ID = /^\d{1,32}$/;
 /** MediaObject.id: a media id is Meta's number; only characters that cannot name another Graph path. */
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -83,8 +87,11 @@ const SUB_TYPE_OF: Record<string, string> = {
 	CATALOG: 'catalog',
 	MPM: 'mpm',
 };
-/** Button types whose button never takes a parameter. */
-const NO_PARAMETER_BUTTONS = ['PHONE_NUMBER', 'VOICE_CALL'];
+/**
+ * Button types whose button never takes a parameter (a single product's View button: Meta's SPM
+ * template send names the product in the header, and no button).
+ */
+const NO_PARAMETER_BUTTONS = ['PHONE_NUMBER', 'VOICE_CALL', 'SPM'];
 /** The parameter type each button sub_type takes. */
 const BUTTON_PARAMETER: Record<string, string> = {
 	url: 'text',
@@ -142,7 +149,7 @@ function expectationsOf(template: MetaTemplate, named: (component: string) => st
 function headerParameters(e: Expectations): number {
 	if (!componentOf(e.template, 'HEADER')) return 0;
 	if (e.headerFormat === 'TEXT') return e.headerNames.length;
-	return ['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION'].includes(e.headerFormat) ? 1 : 0;
+	return ['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'PRODUCT'].includes(e.headerFormat) ? 1 : 0;
 }
 
 /** Whether a button of the template needs a parameter at send time (a URL with `{{1}}`, a copy code, an OTP). */
@@ -236,6 +243,16 @@ function checkParameter(
 				if (l[k] !== undefined && typeof l[k] !== 'string') return field(`${path}.location.${k}`, phrase('expected_string'));
 			return undefined;
 		}
+		case 'product': {
+			// Meta's single-product template send: the product's id in the catalog and the catalog's id, both required.
+			const product = p.product;
+			if (!isObject(product)) return field(`${path}.product`, phrase('expected_product'));
+			if (!isText(product.product_retailer_id) || /[\r\n\t]/.test(product.product_retailer_id))
+				return field(`${path}.product.product_retailer_id`, phrase('expected_text'));
+			if (typeof product.catalog_id !== 'string' || !CATALOG_ID.test(product.catalog_id))
+				return field(`${path}.product.catalog_id`, phrase('expected_catalog_id'));
+			return undefined;
+		}
 		default:
 			// image, video, document (MediaObject).
 			return checkMedia(p[p.type], `${path}.${p.type}`);
@@ -265,7 +282,7 @@ const isProblem = (v: unknown): v is FieldError => isObject(v) && typeof (v as {
 function checkHeader(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	const params = parametersOf(c, path);
 	if (isProblem(params)) return params;
-	let allowed = ['text', 'image', 'video', 'document', 'location'];
+	let allowed = ['text', 'image', 'video', 'document', 'location', 'product'];
 	let named: string[] | undefined;
 	if (e) {
 		const expected = headerParameters(e);
@@ -310,7 +327,7 @@ function checkBody(c: Json, path: string, e: Expectations | undefined): FieldErr
 	return undefined;
 }
 
-function checkButton(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
+function checkButton(c: Json, path: string, e: Expectations | undefined, named: (component: string) => string): FieldError | undefined {
 	const index = buttonIndex(c.index);
 	if (index === undefined) return field(`${path}.index`, phrase('expected_button_index'));
 	const subType = typeof c.sub_type === 'string' ? c.sub_type.toLowerCase() : undefined;
@@ -338,8 +355,7 @@ function checkButton(c: Json, path: string, e: Expectations | undefined): FieldE
 		if (wanted && subType !== wanted)
 			return field(`${path}.sub_type`, phrase('expected_sub_type', { wanted: `"${wanted}"`, index, type: quote(button.type) }));
 	}
-	if (expected !== undefined && params.length !== expected)
-		return count(e ? e.named(`button ${index}`) : `button ${index}`, expected, params.length);
+	if (expected !== undefined && params.length !== expected) return count(named(`button ${index}`), expected, params.length);
 	// A button type this app does not know takes any number of parameters, but not none.
 	if (params.length === 0) return emptyParameters(path);
 	const kind = BUTTON_PARAMETER[subType];
@@ -420,10 +436,6 @@ export function needsOnlyHeaderAndBody(template: MetaTemplate): boolean {
  * them. `template` undefined (the template list out of reach): the template-independent checks only.
  */
 export function checkSendComponents(template: MetaTemplate | undefined, components: unknown): FieldError | undefined {
-	// A single product (a PRODUCT header, an SPM button) needs a catalog's product, which neither the
-	// modal nor the API can give yet (README): refused before any other word about its components.
-	if (template && (headerFormat(template) === 'PRODUCT' || buttonsOf(template).some((b) => (b.type ?? '').toUpperCase() === 'SPM')))
-		return { key: 'api_error_template_unsupported_product', params: { name: template.name } };
 	return checkComponents(template, components ?? [], 'template.components', (component) => component);
 }
 
@@ -436,6 +448,7 @@ function checkComponents(
 	given: unknown,
 	root: string,
 	named: (component: string) => string,
+	inCard = false,
 ): FieldError | undefined {
 	if (!Array.isArray(given)) return field(root, phrase('expected_objects'));
 	const e = template ? expectationsOf(template, named) : undefined;
@@ -448,6 +461,9 @@ function checkComponents(
 		const type = c.type.toLowerCase();
 		if (!COMPONENT_TYPES.includes(type))
 			return { key: 'api_error_component_unknown', params: { path: `${path}.type`, type: quote(c.type) } };
+		// A carousel card holds a header, a body and buttons, nothing else (its page's send syntax).
+		if (inCard && !CARD_COMPONENT_TYPES.includes(type))
+			return { key: 'api_error_component_unexpected', params: { path, component: type } };
 		const index = buttonIndex(c.index);
 		const which = type === 'button' ? (index === undefined ? undefined : `button ${index}`) : type;
 		if (which && seen.has(which)) return { key: 'api_error_component_repeated', params: { path, component: which } };
@@ -457,7 +473,7 @@ function checkComponents(
 				: type === 'body'
 					? checkBody(c, path, e)
 					: type === 'button'
-						? checkButton(c, path, e)
+						? checkButton(c, path, e, named)
 						: type === 'carousel'
 							? checkCarousel(c, path, e)
 							: checkOther(type, c, path, e);
@@ -479,35 +495,29 @@ function checkComponents(
 	return undefined;
 }
 
-/** Whether every card of a carousel template is a media card (an IMAGE or VIDEO header): product cards are left to Meta. */
-const mediaCards = (cards: MetaTemplate[]): boolean =>
-	cards.length > 0 && cards.every((card) => ['IMAGE', 'VIDEO'].includes(headerFormat(card)));
-
-/** The components a card gives, by kind (`body`, `button 1`...), in order: what Meta wants the same for every card. */
+/**
+ * The components a card gives, by kind (`body`, `button 1`, a product card's `header (product)`...),
+ * sorted: what Meta wants the same for every card, in whatever order they are given.
+ */
 function cardShape(components: unknown[]): string {
 	const kinds = components.map((c) => {
 		const type = isObject(c) && typeof c.type === 'string' ? c.type.toLowerCase() : '?';
-		return type === 'button' && isObject(c) ? `button ${String(cardIndexOf(c.index) ?? c.index)}` : type;
+		if (type === 'button' && isObject(c)) return `button ${String(buttonIndex(c.index) ?? c.index)}`;
+		const product =
+			isObject(c) && Array.isArray(c.parameters) && c.parameters.some((p: unknown) => isObject(p) && p.type === 'product');
+		return type === 'header' && product ? 'header (product)' : type;
 	});
 	return kinds.sort().join(', ') || '-';
 }
-
-/** Whether a card of the send names a catalog product in its header (a product card, whose `product` parameter Meta's spec does not list). */
-const productCard = (components: unknown[]): boolean =>
-	components.some(
-		(c) => isObject(c) && Array.isArray(c.parameters) && c.parameters.some((p: unknown) => isObject(p) && p.type === 'product'),
-	);
 
 /**
  * A carousel: its cards, 1 to 10, each with a `card_index` (0 to 9, each once) and its components,
  * the same components in every card (Meta's media card carousel templates page, sending: "All cards
  * must have same components. Must include a card for every card defined on the template"; "An
  * approved template can only be used to send the same number of cards as defined during its
- * creation"). With the template known, the request gives every card it lists, no other; and when
- * its cards are media cards, each card's components are checked as a template's against that card
- * (its header's image or video, its body's parameters, its buttons'). A product card's components
- * (a `product` header parameter, which Meta's spec does not list) are left to Meta; without the
- * template, the other cards' are checked for their shape.
+ * creation"). With the template known, the request gives every card it lists, no other, and each
+ * card's components are checked as a template's against that card (a media card's image or video,
+ * a product card's product, its body's parameters, its buttons'); without it, for their shape.
  */
 function checkCarousel(c: Json, path: string, e: Expectations | undefined): FieldError | undefined {
 	if (e && !componentOf(e.template, 'CAROUSEL'))
@@ -516,7 +526,6 @@ function checkCarousel(c: Json, path: string, e: Expectations | undefined): Fiel
 	if (!Array.isArray(given) || given.length === 0 || given.length > MAX_CARDS || !given.every(isObject))
 		return field(`${path}.cards`, phrase('expected_cards'));
 	const cards = e ? cardsOf(e.template) : [];
-	const media = mediaCards(cards);
 	const seen = new Set<number>();
 	let first: string | undefined;
 	for (let i = 0; i < given.length; i++) {
@@ -529,11 +538,8 @@ function checkCarousel(c: Json, path: string, e: Expectations | undefined): Fiel
 		if (!Array.isArray(card.components)) return field(`${at}.components`, phrase('expected_objects'));
 		if (cards.length && index >= cards.length)
 			return { key: 'api_error_card_unknown', params: { path: `${at}.card_index`, index, count: cards.length } };
-		const own = media ? cards[index] : undefined;
-		if (own || (!e && !productCard(card.components))) {
-			const problem = checkComponents(own, card.components, `${at}.components`, (part) => `${part} (card_index ${index})`);
-			if (problem) return problem;
-		}
+		const problem = checkComponents(cards[index], card.components, `${at}.components`, (part) => `${part} (card_index ${index})`, true);
+		if (problem) return problem;
 		const shape = cardShape(card.components);
 		if (first === undefined) first = shape;
 		else if (shape !== first)

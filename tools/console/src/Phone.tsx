@@ -239,6 +239,10 @@ function RenderedTemplate(props: { t: Json }) {
 					<div className="bubble__media-placeholder">
 						<Icon name="image" size="x16" /> {String(header.link ?? 'image')}
 					</div>
+				) : header.format === 'PRODUCT' ? (
+					<div className="bubble__media-placeholder">
+						<Icon name="bag" size="x16" /> {String(header.productId ?? 'product')}
+					</div>
 				) : header.format === 'VIDEO' ? (
 					<div className="bubble__media-placeholder">
 						<Icon name="video" size="x16" /> {String(header.link ?? 'video')}

@@ -2,7 +2,7 @@
 import { fieldKey, ModalScreen, templateValues } from '../../../core/app/sendTemplateModal';
 import { shownValues } from '../../../core/app/sendTemplates';
 import { isAuthentication } from '../../../core/templates/template';
-import { formCannotFill, inputLabel, inputsFor, unsupportedKey } from '../../../core/templates/inputs';
+import { formCannotFill, inputLabel, inputsFor, UNSUPPORTED_KEY } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
 import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
@@ -145,7 +145,7 @@ function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 	const { draft, template } = screen;
 	if (!template) return [];
 	const unfillable = formCannotFill(template);
-	if (unfillable) return [context(t(unsupportedKey(unfillable)))];
+	if (unfillable) return [context(t(UNSUPPORTED_KEY))];
 	// An authentication template's values are a customer's one-time code, which the view never carries:
 	// Rocket.Chat's app runtime logs every view an app answers with (deno-runtime handlers/app/handler.ts,
 	// "was successfully called! The result is:"), and the app's logs are stored. The field keeps what was

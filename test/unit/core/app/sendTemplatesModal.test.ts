@@ -343,23 +343,8 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.size).toBe(0);
 	});
 
-	it('refuses a product carousel or multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
+	it('refuses a multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
 		const w = templatesWorld();
-		// Meta's product card carousel: each card a PRODUCT header and an SPM button (media cards are filled).
-		const productCard = {
-			components: [
-				{ type: 'HEADER', format: 'PRODUCT' },
-				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
-			],
-		};
-		const carousel = {
-			...READY,
-			name: 'spring_cards',
-			components: [
-				{ type: 'BODY', text: 'Our picks for you.' },
-				{ type: 'CAROUSEL', cards: [productCard, productCard] },
-			],
-		} as MetaTemplate;
 		const products = {
 			...READY,
 			name: 'spring_products',
@@ -368,22 +353,9 @@ describe('submitting the modal', () => {
 				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
 			],
 		} as MetaTemplate;
-		const single = {
-			...READY,
-			name: 'spring_single',
-			components: [
-				{ type: 'HEADER', format: 'PRODUCT' },
-				{ type: 'BODY', text: 'Back in stock.' },
-				{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
-			],
-		} as MetaTemplate;
-		w.graph.templates = [READY, carousel, products, single];
-		// Carousels and product lists go through templateMessage; a single product the app cannot send at all.
-		for (const [template, key] of [
-			[carousel, 'send_template_unsupported'],
-			[products, 'send_template_unsupported'],
-			[single, 'send_template_unsupported_product'],
-		] as const) {
+		w.graph.templates = [READY, products];
+		// Product lists go through templateMessage.
+		for (const [template, key] of [[products, 'send_template_unsupported']] as const) {
 			expect(formCannotFill(template)).toBeDefined();
 			const viewId = await openIn(w);
 			const submitted = {

@@ -70,8 +70,49 @@ describe('a media card carousel in the modal', () => {
 		expect(formCannotFill(carousel)).toBeUndefined();
 	});
 
-	it('a carousel of product cards, or one Meta lists without cards, is left to the API', () => {
-		expect(formCannotFill(productCarousel)).toBe('carousel');
+	it("a carousel of product cards asks for each card's product and catalog; one Meta lists without cards is left to the API", () => {
+		expect(formCannotFill(productCarousel)).toBeUndefined();
+		expect(inputsFor(productCarousel).map((i) => i.id)).toEqual([
+			'card.0.header.product_retailer_id',
+			'card.0.header.catalog_id',
+			'card.1.header.product_retailer_id',
+			'card.1.header.catalog_id',
+		]);
+		const values = {
+			'card.0.header.product_retailer_id': 'sku-1',
+			'card.0.header.catalog_id': '194836987003835',
+			'card.1.header.product_retailer_id': 'sku-2',
+			'card.1.header.catalog_id': '194836987003835',
+		};
+		expect(validateValues(productCarousel, { ...values, 'card.1.header.catalog_id': 'my catalog' })).toEqual({
+			'card.1.header.catalog_id': { key: 'template_error_catalog_id' },
+		});
+		const message = templateMessage({ to: '5511987654321', template: productCarousel, values });
+		expect(message.template.components).toEqual([
+			{
+				type: 'carousel',
+				cards: [0, 1].map((card_index) => ({
+					card_index,
+					components: [
+						{
+							type: 'header',
+							parameters: [
+								{
+									type: 'product',
+									product: { product_retailer_id: `sku-${card_index + 1}`, catalog_id: '194836987003835' },
+								},
+							],
+						},
+					],
+				})),
+			},
+		]);
+		expect(specErrors(message)).toEqual([]);
+		expect(checkSendComponents(productCarousel, message.template.components)).toBeUndefined();
+		expect(valuesFromComponents(productCarousel, message.template.components)).toEqual(values);
+		expect(renderText(renderPreview(productCarousel, values))).toBe(
+			['Our picks.', '— Card 1 of 2 —', '*[product: sku-1]*', '[View]', '— Card 2 of 2 —', '*[product: sku-2]*', '[View]'].join('\n'),
+		);
 		expect(formCannotFill({ ...carousel, components: [{ type: 'BODY', text: 'Hi' }, { type: 'CAROUSEL' }] })).toBe('carousel');
 		expect(
 			formCannotFill({
@@ -290,15 +331,17 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		expect(checkSendComponents(carousel, components)).toEqual(expected);
 	});
 
-	it("counts a product carousel's cards against the template and compares their components; the rest of a product card is left to Meta", () => {
-		const productCards = (indexes: number[], extra: (i: number) => Any[] = () => []) => [
+	it("counts a product carousel's cards against the template, and checks each card's product", () => {
+		const productCards = (indexes: number[], catalog = '194836987003835') => [
 			{
 				type: 'carousel',
 				cards: indexes.map((i) => ({
 					card_index: i,
 					components: [
-						{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: `p${i}`, catalog_id: 'c1' } }] },
-						...extra(i),
+						{
+							type: 'header',
+							parameters: [{ type: 'product', product: { product_retailer_id: `p${i}`, catalog_id: catalog } }],
+						},
 					],
 				})),
 			},
@@ -313,15 +356,12 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 			key: 'api_error_card_unknown',
 			params: { path: 'template.components[0].cards[1].card_index', index: 2, count: 2 },
 		});
-		const spm = { type: 'button', sub_type: 'spm', index: 0, parameters: [{ type: 'action', action: {} }] };
-		expect(
-			checkSendComponents(
-				productCarousel,
-				productCards([0, 1], (i) => (i === 1 ? [spm] : [])),
-			),
-		).toEqual({
-			key: 'api_error_carousel_components',
-			params: { path: 'template.components[0].cards[1].components', given: 'button 0, header', expected: 'header' },
+		expect(checkSendComponents(productCarousel, productCards([0, 1], 'c1'))).toEqual({
+			key: 'api_error_component_field',
+			params: {
+				path: 'template.components[0].cards[0].components[0].parameters[0].product.catalog_id',
+				expected: { phrase: 'expected_catalog_id' },
+			},
 		});
 		expect(checkSendComponents(productCarousel, [{ type: 'carousel', cards: [{ card_index: 0 }] }])).toEqual({
 			key: 'api_error_component_field',
@@ -329,8 +369,47 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		});
 	});
 
-	it("without the template (Meta's list out of reach), checks each media card's shape, not how many cards", () => {
+	it("without the template (Meta's list out of reach), checks each card's shape and that the cards give the same components, not how many cards", () => {
 		expect(checkSendComponents(undefined, withCards(cards().slice(0, 1)))).toBeUndefined();
+		expect(
+			checkSendComponents(undefined, withCards([cards()[0], { ...cards()[1], components: cards()[1].components.slice(0, 2) }])),
+		).toEqual({
+			key: 'api_error_carousel_components',
+			params: {
+				path: 'template.components[1].cards[1].components',
+				given: 'body, header',
+				expected: 'body, button 0, button 1, header',
+			},
+		});
+		// A card's button with two payloads names its card; a card holds a header, a body and buttons only.
+		const twice = cards();
+		twice[1].components[2].parameters.push({ type: 'payload', payload: 'again' });
+		expect(checkSendComponents(undefined, withCards(twice))).toEqual({
+			key: 'api_error_template_params',
+			params: { component: 'button 0 (card_index 1)', expected: 1, given: 2 },
+		});
+		const offer = { type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: {} }] };
+		for (const template of [undefined, carousel])
+			expect(
+				checkSendComponents(template, withCards(cards().map((card) => ({ ...card, components: [...card.components, offer] })))),
+			).toEqual({
+				key: 'api_error_component_unexpected',
+				params: { path: 'template.components[1].cards[0].components[4]', component: 'limited_time_offer' },
+			});
+		// A product card beside media cards: not the same components.
+		const mixed = cards();
+		mixed[1].components[0] = {
+			type: 'header',
+			parameters: [{ type: 'product', product: { product_retailer_id: 'p', catalog_id: '1' } }],
+		};
+		expect(checkSendComponents(undefined, withCards(mixed))).toEqual({
+			key: 'api_error_carousel_components',
+			params: {
+				path: 'template.components[1].cards[1].components',
+				given: 'body, button 0, button 1, header (product)',
+				expected: 'body, button 0, button 1, header',
+			},
+		});
 		const broken = cards();
 		broken[0].components[1].parameters[0] = { type: 'text', text: 'two\nlines' };
 		expect(checkSendComponents(undefined, withCards(broken))).toEqual({

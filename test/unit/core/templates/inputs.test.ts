@@ -157,7 +157,7 @@ describe('inputsFor', () => {
 		expect(formCannotFill(catalogOffer)).toBeUndefined();
 	});
 
-	it('the form cannot fill a carousel, a multi-product or a single-product (PRODUCT header, SPM button) template', () => {
+	it('the form cannot fill a multi-product template or a carousel Meta lists without cards; a single product asks for its product and catalog', () => {
 		const withButton = (type: string): MetaTemplate => ({
 			...catalogOffer,
 			components: [
@@ -166,17 +166,17 @@ describe('inputsFor', () => {
 			],
 		});
 		expect(formCannotFill(withButton('MPM'))).toBe('product_list');
-		expect(formCannotFill(withButton('SPM'))).toBe('product');
-		expect(
-			formCannotFill({
-				...catalogOffer,
-				components: [
-					{ type: 'HEADER', format: 'PRODUCT' },
-					{ type: 'BODY', text: 'Hi' },
-				],
-			}),
-		).toBe('product');
 		expect(formCannotFill({ ...catalogOffer, components: [{ type: 'BODY', text: 'Hi' }, { type: 'CAROUSEL' }] })).toBe('carousel');
+		// Meta's SPM template: a PRODUCT header, a body, an SPM ("View") button, which takes nothing at send time.
+		const single: MetaTemplate = {
+			...catalogOffer,
+			components: [{ type: 'HEADER', format: 'PRODUCT' }, { type: 'BODY', text: 'Hi' }, ...withButton('SPM').components.slice(1)],
+		};
+		expect(formCannotFill(single)).toBeUndefined();
+		expect(summary(single)).toEqual([
+			['header.product_retailer_id', 'header_product_id', undefined, true],
+			['header.catalog_id', 'header_product_catalog', undefined, true],
+		]);
 	});
 
 	it('flow token (optional); nothing to fill for a template without variables', () => {

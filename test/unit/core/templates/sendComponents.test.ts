@@ -236,7 +236,7 @@ describe('checkSendComponents: what it accepts', () => {
 	});
 });
 
-describe('checkSendComponents: a single-product template', () => {
+describe("checkSendComponents: a single-product template (Meta's SPM templates)", () => {
 	const productHeader: MetaTemplate = {
 		...orderUpdate,
 		name: 'new_arrival',
@@ -254,20 +254,59 @@ describe('checkSendComponents: a single-product template', () => {
 		],
 	};
 
+	const product = (over: Record<string, unknown> = {}): Any => ({
+		type: 'header',
+		parameters: [{ type: 'product', product: { product_retailer_id: 'sku-1', catalog_id: '194836987003835', ...over } }],
+	});
+
+	it("takes the product and its catalog in the header, as Meta's single-product template send writes them", () => {
+		expect(check(productHeader, [product()])).toBeUndefined();
+		expect(check(undefined, [product()])).toBeUndefined();
+		expect(specErrors(send(productHeader, [product()]))).toEqual([]);
+	});
+
 	it.each([
-		['its product header left out', productHeader, []],
 		[
-			'a header given with a product',
+			'its product header left out',
 			productHeader,
-			[{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: 'sku-1' } }] }],
+			[],
+			{ key: 'api_error_template_params', params: { component: 'header', expected: 1, given: 0 } },
 		],
-		['its SPM button', productButton, []],
-	])('is refused as a template the app cannot send yet (%s), in its own words', (_, template, components) => {
-		const problem = check(template, components);
-		expect(problem).toEqual({ key: 'api_error_template_unsupported_product', params: { name: template.name } });
-		expect(translate('en', problem!.key, problem!.params)).toBe(
-			`Template "${template.name}" shows a single product from the catalog (a product header or a product button), which the app cannot send yet. Choose another template.`,
-		);
+		[
+			'a product without its catalog',
+			productHeader,
+			[product({ catalog_id: undefined })],
+			{
+				key: 'api_error_component_field',
+				params: { path: 'template.components[0].parameters[0].product.catalog_id', expected: { phrase: 'expected_catalog_id' } },
+			},
+		],
+		[
+			'a product id with a line break',
+			productHeader,
+			[product({ product_retailer_id: 'sku\n1' })],
+			{
+				key: 'api_error_component_field',
+				params: { path: 'template.components[0].parameters[0].product.product_retailer_id', expected: { phrase: 'expected_text' } },
+			},
+		],
+		[
+			'an image in a product header',
+			productHeader,
+			[{ type: 'header', parameters: [{ type: 'image', image: { link: 'https://example.com/a.jpg' } }] }],
+			{ key: 'api_error_component_field', params: { path: 'template.components[0].parameters[0].type', expected: '"product"' } },
+		],
+		[
+			'a component for its View button, which takes none',
+			productButton,
+			[{ type: 'button', sub_type: 'url', index: 0, parameters: [{ type: 'text', text: 'x' }] }],
+			{ key: 'api_error_button_no_parameters', params: { path: 'template.components[0]', index: 0, type: 'SPM' } },
+		],
+	])('refuses %s', (_, template, components, expected) => {
+		expect(check(template, components)).toEqual(expected);
+	});
+	it('an SPM button alone needs nothing', () => {
+		expect(check(productButton, [])).toBeUndefined();
 	});
 });
 
