@@ -1,11 +1,13 @@
 /**
  * Media card carousel templates through the engine: the agent's modal asks for every card's values
  * and sends every card, and `templateMessage` checks a carousel an integrator builds card by card
- * (Meta's "Media card carousel templates" and "Sending Media Card Carousel Templates" pages).
+ * (Meta's "Media card carousel templates" and "Sending Media Card Carousel Templates" pages), and a
+ * single product ("Sending single-product message templates").
  */
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CAROUSEL, CAROUSEL_COMPONENTS as COMPONENTS, CAROUSEL_VALUES } from '../support/carousel';
+import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
@@ -124,6 +126,53 @@ describe('media card carousel templates', () => {
 			const res = await callApi(app, 'templateMessage', { body: body(given), headers: ADMIN_AUTH });
 			expect(res).toMatchObject({ status: 200, body: { success: true } });
 			expect(sends().map((r) => (r.body as Any).template.components)).toEqual([COMPONENTS]);
+		});
+
+		it("sends a single-product template's product as Meta's send writes it; its status callbacks show the product, and a catalog ID that is not one is refused", async () => {
+			const sink = new StatusSink();
+			await app.harness.setSetting('status_endpoint_url', await sink.start());
+			try {
+				app.sim.setTemplates(NUMBER.wabaId, [
+					{
+						...CAROUSEL,
+						id: '78',
+						name: 'back_in_stock',
+						components: [
+							{ type: 'HEADER', format: 'PRODUCT' },
+							{ type: 'BODY', text: 'Back in stock!' },
+							{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+						],
+					},
+				]);
+				const product = (catalog_id: string) => [
+					{ type: 'header', parameters: [{ type: 'product', product: { product_retailer_id: 'sku-42', catalog_id } }] },
+				];
+				const send = (catalog: string) =>
+					callApi(app, 'templateMessage', {
+						body: {
+							...body(product(catalog)),
+							template: { name: 'back_in_stock', language: { code: 'en_US' }, components: product(catalog) },
+						},
+						headers: ADMIN_AUTH,
+					});
+				expect(await send('shop')).toEqual({
+					status: 400,
+					body: {
+						success: false,
+						error: 'Invalid template.components[0].parameters[0].product.catalog_id: expected a catalog id (digits, as a string).',
+						code: 'component_field',
+					},
+				});
+				expect(sends()).toEqual([]);
+				expect(await send('194836987003835')).toMatchObject({ status: 200, body: { success: true } });
+				expect(sends().map((r) => (r.body as Any).template.components)).toEqual([product('194836987003835')]);
+				await app.harness.scheduler.runDue();
+				expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.message])).toEqual([
+					['queued', '*[product: sku-42]*\nBack in stock!\n[View]'],
+				]);
+			} finally {
+				await sink.stop();
+			}
 		});
 
 		it.each([

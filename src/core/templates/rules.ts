@@ -15,8 +15,8 @@ export const LIMITS = { headerText: 60, bodyText: 1024, bodyTextAlone: 32768, co
 /** Absolute http(s) link with a dotted host; no whitespace anywhere. */
 const HTTP_URL = /^https?:\/\/[^\s/?#:@.]+(\.[^\s/?#:@.]+)+(:\d{1,5})?([/?#]\S*)?$/i;
 const DECIMAL = /^[-+]?\d+(\.\d+)?$/;
-/** A commerce catalog's id: Meta's number (Commerce Manager shows it under the catalog's name). */
-const CATALOG_ID = /^\d{1,32}$/;
+/** A commerce catalog's id: Meta's number, as a string (Commerce Manager shows it under the catalog's name). */
+export const CATALOG_ID = /^\d{1,32}$/;
 /**
  * The offer's expiration: Meta's limited-time-offer page (sending) types `expiration_time_ms` as
  * "Offer code expiration time as a UNIX timestamp in milliseconds", example `1698562800000` (13
@@ -29,7 +29,7 @@ const EXPIRATION_MS = /^\d{13,15}$/;
 const EXPIRATION_TOO_SHORT = /^\d{1,12}$/;
 /** What Meta refuses inside a text parameter. */
 const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
-const TEXT_KINDS: InputKind[] = ['header_text', 'body', 'button_otp', 'button_url', 'button_copy_code', 'header_product_id'];
+const TEXT_KINDS: InputKind[] = ['header_text', 'body', 'button_otp', 'button_url', 'button_copy_code'];
 
 export const isHttpUrl = (value: string): boolean => HTTP_URL.test(value);
 

@@ -32,7 +32,7 @@ import {
 	placeholders,
 } from './template';
 import { Phrase, phrase } from '../i18n/translate';
-import { buttonUrl, LIMITS } from './rules';
+import { buttonUrl, CATALOG_ID, LIMITS } from './rules';
 
 type Json = Record<string, unknown>;
 
@@ -72,8 +72,6 @@ const EXPIRATION_MS_MAX = 1e15;
 const MAX_BUTTON_INDEX = 9;
 /** ISO 4217 (CurrencyObject.code). */
 const CURRENCY_CODE = /^[A-Z]{3}$/;
-/** A commerce catalog's id: Meta's number, as a string (the send's `catalog_id`). */
-const CATALOG_ID = /^\d{1,32}$/;
 /** MediaObject.id: a media id is Meta's number; only characters that cannot name another Graph path. */
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,128}$/;
 

@@ -3,6 +3,7 @@ import { checkSendComponents } from '../../../../src/core/templates/sendComponen
 import { MetaTemplate } from '../../../../src/core/templates/template';
 import { formFields, formMessage, ListedComponent } from '../../../support/outboundForm';
 import {
+	carousel,
 	catalogOffer,
 	coupon,
 	fallSale,
@@ -62,6 +63,19 @@ describe("Rocket.Chat's outbound form", () => {
 		[lto, false], // the offer's expiration and the copy code
 		[promo, false], // a URL button's suffix
 		[trailer, false],
+		// Meta's SPM template: the form has no field for a product and its catalog.
+		[
+			{
+				...reservation,
+				name: 'back_in_stock',
+				components: [
+					{ type: 'HEADER', format: 'PRODUCT' },
+					{ type: 'BODY', text: 'Back in stock!' },
+				],
+			},
+			false,
+		],
+		[carousel, false], // each card's media, parameters and buttons
 	];
 
 	const cases = templates.map(([template, fills]) => ({
