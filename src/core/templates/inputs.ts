@@ -294,8 +294,8 @@ const cardInputs = (template: MetaTemplate): TemplateInput[] =>
 
 /**
  * The inputs of a template, header first, then body, offer expiration and buttons (the order of the
- * message), then a carousel's cards, each in that order. Given a group of language variants, the inputs of one language; a language the group
- * does not have is a `TemplateError`.
+ * message), then a carousel's cards, each in that order. Given a group of language variants, the
+ * inputs of one language; a language the group does not have is a `TemplateError`.
  */
 export function inputsFor(template: MetaTemplate): TemplateInput[];
 export function inputsFor(group: TemplateGroup, language: string): TemplateInput[];
