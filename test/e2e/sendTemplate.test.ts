@@ -400,7 +400,7 @@ describe('/whatsapp send-template', () => {
 		let view = await open();
 		view = await act(view, 'send-template', 'spring_products');
 		const unsupported =
-			"This form cannot fill this template: it shows a list of products from the catalog, whose sections and products each message names. Send it through the app's templateMessage API, which takes them.";
+			"This form cannot fill this template: it shows a list of products from the catalog, whose sections and products each message names (or Meta lists its carousel without cards). Send it through the app's templateMessage API, which takes them.";
 		expect(JSON.stringify(view.blocks)).toContain(unsupported);
 		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([]);
 		const res = await submit(view);

@@ -46,8 +46,8 @@ const SUB_TYPES: Partial<
 
 /**
  * The components Meta expects for `values` (by input id). Values are sent trimmed; optional inputs
- * left empty are left out. Values Meta would refuse throw a `TemplateValuesError` with an error
- * per input id (the same as `validateValues`).
+ * left empty are left out (but a carousel card's quick reply: ownComponents). Values Meta would
+ * refuse throw a `TemplateValuesError` with an error per input id (the same as `validateValues`).
  */
 export function bindComponents(template: MetaTemplate, values: Values, options: BindOptions = {}): SendComponent[] {
 	const errors = validateValues(template, values, options);
@@ -126,8 +126,9 @@ function ownComponents(template: MetaTemplate, values: Values, options: BindOpti
 	}
 
 	// The one-time code of an authentication template goes in the body and in its code button (a URL
-	// button, however Meta lists it). Optional inputs left empty send no button component: a catalog
-	// button then shows the catalog's first item (Meta's catalog templates page).
+	// button, however Meta lists it). Optional inputs left empty send no button component (but a
+	// carousel card's quick reply, above): a catalog button then shows the catalog's first item (Meta's
+	// catalog templates page).
 	const buttons = inputs.filter((i) => (i.component === 'button' || i.kind === 'button_otp') && value(i.id));
 	for (const input of buttons.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
 		const shape = SUB_TYPES[input.kind];

@@ -439,7 +439,7 @@ export function checkSendComponents(template: MetaTemplate | undefined, componen
 
 /**
  * `checkSendComponents` of the components at `root` (a send's, or a carousel card's), `named` giving
- * what the messages call a component of theirs (`body`, or `body of card 1`).
+ * what the messages call a component of theirs (`body`, or a card's `body (card_index 1)`).
  */
 function checkComponents(
 	template: MetaTemplate | undefined,
@@ -508,6 +508,17 @@ function cardShape(components: unknown[]): string {
 	return kinds.sort().join(', ') || '-';
 }
 
+/** What a card of the template takes parameters for (`body`, `button 1`...): the components a send of it must give. */
+function neededShape(card: MetaTemplate, named: (component: string) => string): string {
+	const e = expectationsOf(card, named);
+	const needed = [
+		...(headerParameters(e) > 0 ? ['header'] : []),
+		...(e.bodyNames.length > 0 ? ['body'] : []),
+		...e.buttons.flatMap((button, index) => (buttonNeedsParameter(button) ? [`button ${index}`] : [])),
+	];
+	return needed.join(', ');
+}
+
 /**
  * A carousel: its cards, 1 to 10, each with a `card_index` (0 to 9, each once) and its components,
  * the same components in every card (Meta's media card carousel templates page, sending: "All cards
@@ -524,6 +535,10 @@ function checkCarousel(c: Json, path: string, e: Expectations | undefined): Fiel
 	if (!Array.isArray(given) || given.length === 0 || given.length > MAX_CARDS || !given.every(isObject))
 		return field(`${path}.cards`, phrase('expected_cards'));
 	const cards = e ? cardsOf(e.template) : [];
+	// Whether the cards must give the same components: always without the template; with it, when its
+	// cards take the same parameters (a card whose body has no variable gives no body component, so
+	// cards Meta approved with different variables differ, and only Meta can judge them).
+	const alike = new Set(cards.map((card) => neededShape(card, e?.named ?? ((part) => part)))).size <= 1;
 	const seen = new Set<number>();
 	let first: string | undefined;
 	for (let i = 0; i < given.length; i++) {
@@ -540,7 +555,7 @@ function checkCarousel(c: Json, path: string, e: Expectations | undefined): Fiel
 		if (problem) return problem;
 		const shape = cardShape(card.components);
 		if (first === undefined) first = shape;
-		else if (shape !== first)
+		else if (alike && shape !== first)
 			return { key: 'api_error_carousel_components', params: { path: `${at}.components`, given: shape, expected: first } };
 	}
 	if (cards.length && seen.size !== cards.length)

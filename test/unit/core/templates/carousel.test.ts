@@ -331,6 +331,22 @@ describe('a carousel an integrator builds (checkSendComponents)', () => {
 		expect(checkSendComponents(carousel, components)).toEqual(expected);
 	});
 
+	it('cards the template defines with different parameters are each checked against their card, not compared', () => {
+		// The second card's body has no variable: its send gives no body component.
+		const uneven: MetaTemplate = JSON.parse(JSON.stringify(carousel));
+		(uneven.components[1] as Any).cards[1].components[1] = { type: 'BODY', text: 'Exotic fruit.' };
+		const given = cards();
+		given[1].components = given[1].components.filter((c: Any) => c.type !== 'body');
+		expect(checkSendComponents(uneven, withCards(given))).toBeUndefined();
+		const values = Object.fromEntries(Object.entries(VALUES).filter(([id]) => !id.startsWith('card.1.body')));
+		expect(checkSendComponents(uneven, bindComponents(uneven, values))).toBeUndefined();
+		// The template's cards alike, the same request's cards differ.
+		expect(checkSendComponents(carousel, withCards(given))).toEqual({
+			key: 'api_error_template_params',
+			params: { component: 'body (card_index 1)', expected: 2, given: 0 },
+		});
+	});
+
 	it("counts a product carousel's cards against the template, and checks each card's product", () => {
 		const productCards = (indexes: number[], catalog = '194836987003835') => [
 			{
