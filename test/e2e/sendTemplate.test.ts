@@ -259,8 +259,12 @@ describe('/whatsapp send-template', () => {
 	});
 
 	it('explains a Cloud API error in the modal and forgets a template Meta says is gone', async () => {
-		app.sim.injectError(NUMBER.phoneNumberId, { code: 132001 });
 		let view = await open();
+		// Deleted at Meta while the app's list is fresh: Meta answers the send with 132001.
+		app.sim.setTemplates(
+			NUMBER.wabaId,
+			TEMPLATES.filter((t) => t.name !== 'verification_code'),
+		);
 		view = await act(view, 'send-template', 'verification_code');
 		view = await fill(view, { 'body.1': '482913' });
 		const res = await submit(view);
@@ -270,6 +274,40 @@ describe('/whatsapp send-template', () => {
 		expect(app.harness.world.messagesIn(contactRoom.id)).toEqual([]);
 		const reopened = await open();
 		expect((reopened.blocks as any[])[0].element.options.map((o: any) => o.value)).not.toContain('verification_code');
+	});
+
+	it("explains Meta's 132000 for a template edited at Meta, and asks for its new values when opened again", async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'offer');
+		view = await fill(view, EXAMPLE_VALUES.offer);
+		// Edited at Meta (a second body variable) while the app's list is fresh.
+		const edited = TEMPLATES.map((t) =>
+			t.name === 'offer' ? { ...t, components: [{ type: 'BODY', text: 'Hi {{1}}, {{2}} off today!' }, t.components[1]] } : t,
+		);
+		app.sim.setTemplates(NUMBER.wabaId, edited);
+		const res = await submit(view);
+		expect(res.errors).toEqual({
+			'send-template': 'The number of parameters does not match the template. Refresh the template list and fill in every parameter.',
+		});
+		expect(sends().map((r) => [r.status, (r.response as any).error?.code])).toEqual([[400, 132000]]);
+		expect(app.harness.world.messagesIn(contactRoom.id)).toEqual([]);
+		// Opened again, the modal reads the list from Meta: the template asks for both values and sends.
+		view = await act(await open(), 'send-template', 'offer');
+		expect(
+			ids(view)
+				.filter((id: string) => id.startsWith('param:'))
+				.map(inputIdOf),
+		).toEqual(['body.1', 'body.2', 'button.0.coupon', 'button.1.url']);
+		view = await fill(view, { ...EXAMPLE_VALUES.offer, 'body.2': '10%' });
+		expect(await submit(view)).toMatchObject({ success: true });
+		expect(sends().map((r) => r.status)).toEqual([400, 200]);
+		expect((sends()[1].body as any).template.components[0]).toEqual({
+			type: 'body',
+			parameters: [
+				{ type: 'text', text: 'Ana' },
+				{ type: 'text', text: '10%' },
+			],
+		});
 	});
 
 	it('outside a contact room asks for the recipient, validates it, and sends into a new omnichannel room', async () => {

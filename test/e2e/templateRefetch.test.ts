@@ -171,6 +171,53 @@ describe('a template approved after the template list was cached', () => {
 		expect(sends()).toEqual([sendOf('15550000001', SHIP_SEND), [method, path, 'Bearer EAAROTATED', body]]);
 	});
 
+	it("templateMessage after the template was edited at Meta: Meta's 132000 for the first send, and the next request reads the list again", async () => {
+		expect((await templateMessage('15550000001', SHIP_SEND)).status).toBe(200);
+		// Edited at Meta (a second variable), while the app's list is fresh: its status webhook is not one the app gets.
+		const edited = { ...SHIP, components: [{ type: 'BODY', text: 'Your order {{1}} ships in {{2}} days.' }] };
+		app.sim.setTemplates(NUMBER.wabaId, [edited]);
+		const refused = await templateMessage('15550000002', SHIP_SEND);
+		expect(refused).toEqual({
+			status: 200,
+			body: {
+				success: true,
+				results: [
+					{
+						phoneNumber: '15550000002',
+						error: {
+							code: 132000,
+							message: 'WhatsApp refused this message (error 132000).',
+							reason: 'refused',
+							// Meta's own words reach the integrator.
+							details: 'body: number of localizable_params (1) does not match the expected number of params (2)',
+						},
+					},
+				],
+			},
+		});
+		expect(listCalls()).toEqual([LIST_CALL]);
+		// The next request reads the list from Meta, and the app's own check names what the template takes now.
+		const next = await templateMessage('15550000003', SHIP_SEND);
+		expect(next.status).toBe(400);
+		expect(next.body).toMatchObject({ success: false, code: 'template_params' });
+		expect(listCalls()).toEqual([LIST_CALL, LIST_CALL]);
+		expect(sends()).toEqual([sendOf('15550000001', SHIP_SEND), sendOf('15550000002', SHIP_SEND)]);
+		const fixed = {
+			...SHIP_SEND,
+			components: [
+				{
+					type: 'body',
+					parameters: [
+						{ type: 'text', text: 'A-7' },
+						{ type: 'text', text: '3' },
+					],
+				},
+			],
+		};
+		expect((await templateMessage('15550000003', fixed)).status).toBe(200);
+		expect(app.sim.requestsTo('/messages').map((r) => r.status)).toEqual([200, 400, 200]);
+	});
+
 	// Older engines have no outbound communication (templateMessage.test.ts): reported as skipped there.
 	(engineAtLeast('1.55.0') ? it : it.skip)(
 		"Rocket.Chat's outbound provider (the agent's outbound message) sends it on its first use",

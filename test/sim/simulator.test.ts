@@ -118,6 +118,7 @@ describe('CloudApiSimulator', () => {
 		base = (await sim.start()).baseUrl;
 		messagesUrl = `${base}/v23.0/${NUMBER.phoneNumberId}/messages`;
 		sim.addNumber(NUMBER);
+		sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world (en_US), which `send()` sends
 	});
 	afterEach(() => sim.stop());
 
@@ -313,15 +314,39 @@ describe('CloudApiSimulator', () => {
 			expect(sim.sentMessages).toEqual([]);
 		});
 
+		it("refuses a template the WABA does not hold in that language with Meta's 132001, sending nothing", async () => {
+			const res = await call(messagesUrl, {
+				method: 'POST',
+				body: { ...send(), template: { name: 'hello_world', language: { code: 'pt_BR' } } },
+			});
+			expect(res.status).toBe(404);
+			expect(res.body).toEqual({
+				error: {
+					message: '(#132001) Template name does not exist in the translation',
+					type: 'OAuthException',
+					code: 132001,
+					error_data: { messaging_product: 'whatsapp', details: 'template name (hello_world) does not exist in pt_BR' },
+					fbtrace_id: FBTRACE,
+				},
+			});
+			expect(sim.sentMessages).toEqual([]);
+			expect(sim.violations).toEqual([]);
+		});
+
 		it('only records an invalid request when not strict', async () => {
 			const lax = new CloudApiSimulator({ validate: validateRequest, strict: false });
 			const url = `${(await lax.start()).baseUrl}/v23.0/${NUMBER.phoneNumberId}/messages`;
 			lax.addNumber(NUMBER);
+			lax.loadTemplateFixtures(NUMBER.wabaId);
 			try {
-				expect((await call(url, { method: 'POST', body: { ...send(), template: { language: { code: 'en_US' } } } })).status).toBe(
-					200,
-				);
+				// No `to`: the spec requires it.
+				const { to: _to, ...noTo } = send();
+				void _to;
+				expect((await call(url, { method: 'POST', body: noTo })).status).toBe(200);
 				expect(lax.violations).toHaveLength(1);
+				expect(lax.violations[0].errors).toEqual(
+					expect.arrayContaining([expect.stringContaining("must have required property 'to'")]),
+				);
 			} finally {
 				await lax.stop();
 			}
@@ -426,7 +451,17 @@ describe('CloudApiSimulator', () => {
 					],
 				},
 			]);
-			const code = { ...toUser, template: { name: 'verification_code', language: { code: 'en_US' } } };
+			const code = {
+				...toUser,
+				template: {
+					name: 'verification_code',
+					language: { code: 'en_US' },
+					components: [
+						{ type: 'body', parameters: [{ type: 'text', text: '123456' }] },
+						{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '123456' }] },
+					],
+				},
+			};
 			expect(await call(messagesUrl, { method: 'POST', body: code })).toMatchObject({
 				status: 400,
 				body: {
@@ -484,6 +519,7 @@ describe('CloudApiSimulator', () => {
 		it('batches statuses as Meta does: one change per number, one entry per WABA, signed over the bytes sent', async () => {
 			sim.addNumber(SAME_WABA);
 			sim.addNumber(OTHER);
+			sim.loadTemplateFixtures(OTHER.wabaId);
 			const a = await sentTo(NUMBER, '5511900000001');
 			const b = await sentTo(NUMBER, '5511900000002');
 			const c = await sentTo(SAME_WABA, '5511900000003');

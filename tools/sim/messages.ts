@@ -6,6 +6,7 @@ import { metaError, serverError, SimResponse } from './metaErrors';
 import type { MediaStore } from './media';
 import type { SimNumber } from './numbers';
 import type { Templates } from './templates';
+import { templateRefusal } from './templateSends';
 import { wamidFor } from './webhookPayloads';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -77,7 +78,8 @@ export class Messages {
 
 	/**
 	 * A send (token and spec already checked): a read receipt, or a message refused for its media, the
-	 * cap, an injected error or its recipient (an authentication code to a BSUID), else accepted.
+	 * cap, its recipient (an authentication code to a BSUID), an injected error or its template
+	 * (templateSends.ts), else accepted.
 	 */
 	send(number: SimNumber, body: Any, templates?: Templates): SimResponse {
 		if (body?.status === 'read') {
@@ -111,6 +113,11 @@ export class Messages {
 			return injected.code >= 500 && injected.code <= 599
 				? serverError(injected.code, injected.body ?? 'html')
 				: metaError(injected.code);
+		}
+		// A template send is checked against the WABA's template of that name and language.
+		if (body?.type === 'template' && templates) {
+			const refused = templateRefusal(templates.find(number.wabaId, body.template?.name, body.template?.language?.code), body);
+			if (refused) return refused;
 		}
 		// Meta answers a send to a BSUID with its `user_id` and no `wa_id`, and its statuses name
 		// `recipient_user_id` (webhooks.ts), as for a user whose phone number Meta withholds.

@@ -416,14 +416,25 @@ export class TemplateCatalog {
 			await this.remove(update.wabaId, update.templateName, update.language);
 			return;
 		}
-		const index = await this.store.getIndex(update.wabaId);
-		if (index) await this.store.setIndex(update.wabaId, { ...index, stale: true, changedAt: this.now() });
+		await this.markStale(update.wabaId);
 	}
 
-	/** A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled) remove it. */
+	/**
+	 * A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled)
+	 * remove it; 132000 and 132012 (its parameters are not those Meta's template takes: it was edited
+	 * at Meta) make the next `list` fetch from Meta, as a status webhook does.
+	 */
 	async onSendError(failure: { wabaId: string; name: string; language: string; code: number }): Promise<void> {
 		const { wabaId, name, language, code } = failure;
-		if (explainSendError(code).removesTemplate) await this.remove(wabaId, name, language);
+		const explained = explainSendError(code);
+		if (explained.removesTemplate) await this.remove(wabaId, name, language);
+		else if (explained.staleTemplate) await this.markStale(wabaId);
+	}
+
+	/** The next `list` fetches from Meta. */
+	private async markStale(wabaId: string): Promise<void> {
+		const index = await this.store.getIndex(wabaId);
+		if (index) await this.store.setIndex(wabaId, { ...index, stale: true, changedAt: this.now() });
 	}
 
 	/** The index when fresh, else the list fetched from Meta (and its index). */

@@ -74,14 +74,27 @@ export interface SendErrorExplanation {
 	retryable: boolean;
 	/** The template (in that language) cannot be sent any more: drop it from the catalog. */
 	removesTemplate: boolean;
+	/**
+	 * Meta's template differs from the catalog's (edited at Meta since the list was read): the next
+	 * look at the list fetches it from Meta.
+	 */
+	staleTemplate: boolean;
 }
 
-const explain = (key: string, retryable = false, removesTemplate = false): SendErrorExplanation => ({ key, retryable, removesTemplate });
+const explain = (key: string, retryable = false, removesTemplate = false, staleTemplate = false): SendErrorExplanation => ({
+	key,
+	retryable,
+	removesTemplate,
+	staleTemplate,
+});
 
 const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	// Outside the 24-hour customer service window only a template can be sent.
 	131047: explain('graph_error_131047'),
-	132000: explain('graph_error_132000'),
+	// The parameters' count (132000) or format (132012, a header's media type) is not the
+	// template's: sent as the catalog's copy, the template was edited at Meta since.
+	132000: explain('graph_error_132000', false, false, true),
+	132012: explain('graph_error_132012', false, false, true),
 	// "Template name does not exist in the translation": gone, or not approved, in that language.
 	132001: explain('graph_error_132001', false, true),
 	132015: explain('graph_error_132015', false, true),

@@ -470,12 +470,28 @@ describe('TemplateCatalog', () => {
 		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
 	});
 
-	it.each([131047, 131026, 130429, 132000])('a send failing with %i keeps the template', async (code) => {
+	it.each([131047, 131026, 130429])('a send failing with %i keeps the template, and the list is not fetched again', async (code) => {
 		const s = setup({ w: [t('welcome', 'en_US')] });
 		await s.catalog.list('w');
 		await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
 		expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
+		expect(s.fetches).toHaveLength(1);
 	});
+
+	it.each([132000, 132012])(
+		"a send failing with %i (the parameters are not Meta's template's: edited at Meta) makes the next list fetch from Meta",
+		async (code) => {
+			const s = setup({ w: [t('welcome', 'en_US')] });
+			await s.catalog.list('w');
+			await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
+			// A fetch that begins in the same millisecond as the change counts as before it.
+			s.advance(1);
+			expect(names(await s.catalog.list('w'))).toEqual(['welcome/en_US']);
+			expect(s.fetches).toHaveLength(2);
+			await s.catalog.list('w');
+			expect(s.fetches).toHaveLength(2);
+		},
+	);
 });
 
 /** The memory store, counting what each call reads. */

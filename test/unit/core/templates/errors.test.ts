@@ -6,27 +6,31 @@ const row = (code: number) => table.find((r) => r.code === code);
 
 describe('explainSendError', () => {
 	it.each([
-		[131047, 'graph_error_131047', false, false],
-		[132000, 'graph_error_132000', false, false],
-		[132001, 'graph_error_132001', false, true],
-		[132015, 'graph_error_132015', false, true],
-		[132016, 'graph_error_132016', false, true],
-		[131026, 'graph_error_131026', false, false],
+		[131047, 'graph_error_131047', false, false, false],
+		[132000, 'graph_error_132000', false, false, true],
+		[132012, 'graph_error_132012', false, false, true],
+		[132001, 'graph_error_132001', false, true, false],
+		[132015, 'graph_error_132015', false, true, false],
+		[132016, 'graph_error_132016', false, true, false],
+		[131026, 'graph_error_131026', false, false, false],
 		// A message a business-scoped user id cannot get (Meta's "Business-scoped user IDs"; not in the error table of v23.0).
-		[131062, 'graph_error_131062', false, false],
-		[130429, 'graph_error_130429', true, false],
-		[131056, 'graph_error_131056', true, false],
-		[190, 'graph_error_190', false, false],
+		[131062, 'graph_error_131062', false, false, false],
+		[130429, 'graph_error_130429', true, false, false],
+		[131056, 'graph_error_131056', true, false, false],
+		[190, 'graph_error_190', false, false, false],
 		// API Session: the token expired, was revoked or is invalid, as 190 (`isRefusedToken`).
-		[102, 'graph_error_190', false, false],
+		[102, 'graph_error_190', false, false, false],
 		// Phone number Not Registered: the admin must register the number with Meta.
-		[133010, 'graph_error_133010', false, false],
-		[131000, 'graph_error_temporary', true, false],
-		[987654, 'graph_error_other', false, false],
-		[0, 'graph_error_other', false, false],
-	])('%i -> %s, retryable %s, removes the template %s', (code, key, retryable, removesTemplate) => {
-		expect(explainSendError(code)).toEqual({ key, retryable, removesTemplate });
-	});
+		[133010, 'graph_error_133010', false, false, false],
+		[131000, 'graph_error_temporary', true, false, false],
+		[987654, 'graph_error_other', false, false, false],
+		[0, 'graph_error_other', false, false, false],
+	])(
+		'%i -> %s, retryable %s, removes the template %s, marks the list stale %s',
+		(code, key, retryable, removesTemplate, staleTemplate) => {
+			expect(explainSendError(code)).toEqual({ key, retryable, removesTemplate, staleTemplate });
+		},
+	);
 
 	it("agrees with Meta's error table on what each code is and whether to retry", () => {
 		expect(row(131047)?.title).toBe('Re-engagement message');
