@@ -11,6 +11,7 @@ import { StatusSink } from '../support/statusSink';
 import { EXPIRE_MESSAGES_JOB } from '../../src/entry/jobs/statusJobs';
 import { sendWindow } from '../../src/core/app/campaignSends';
 import { STALE_PENDING_MS } from '../../src/core/app/unanswered';
+import { MISS_REFETCH_MS } from '../../src/core/templates/catalog';
 import { until } from '../support/until';
 
 const SHIP = {
@@ -403,19 +404,43 @@ describe('campaigns (templateMessage async: true)', () => {
 		expect((await counts(id)).body.campaign.counts).toEqual({ pending: 0, sending: 0, queued: sent, failed: 0, cancelled: 200 - sent });
 	});
 
-	it("a refusal every recipient would get (a paused template, 132015) fails the campaign's recipients with it, without asking Meta for each", async () => {
-		await app.harness.setSetting('send_rate_per_second', 40);
-		app.sim.injectError(NUMBER.phoneNumberId, { code: 132015, count: 100000 });
-		const id = (await start(phones(200))).body.campaignId as string;
-		await app.harness.scheduler.runDue();
-		await app.harness.scheduler.advance(120000);
-		const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
-		expect(view).toMatchObject({ state: 'done', counts: { pending: 0, sending: 0, queued: 0, failed: 200, cancelled: 0 } });
-		// The sends begun before Meta's first answer (the run's window), and no more.
-		const calls = app.sim.requestsTo('/messages').length;
-		expect(calls).toBeGreaterThan(0);
-		expect(calls).toBeLessThanOrEqual(20);
-	});
+	/** The app's cached template index of the number's account (src/adapters/persistence/TemplateCacheStore.ts). */
+	const cachedIndex = () =>
+		app.harness.world.persistence
+			.filter((r) => r.associations.some((a) => a.id === `templates:${NUMBER.wabaId}`))
+			.map((r) => r.data as { names: string; stale?: boolean });
+
+	it.each([
+		// Paused at Meta after the campaign was accepted: the template leaves the app's list.
+		['a paused template, 132015', { ...SHIP, status: 'PAUSED' }, 132015, [{ names: '' }]],
+		// Edited at Meta (a second variable): the app's list is read from Meta again at its next use.
+		[
+			'a template edited at Meta, 132000',
+			{ ...SHIP, components: [{ type: 'BODY', text: 'Your order {{1}} ships in {{2}} days.' }] },
+			132000,
+			[{ names: 'ship\tUTILITY\ten', stale: true }],
+		],
+	])(
+		"a refusal every recipient would get (%s) fails the campaign's recipients with it, without asking Meta for each, and the template list learns of it",
+		async (_label, atMeta, code, index) => {
+			await app.harness.setSetting('send_rate_per_second', 40);
+			const id = (await start(phones(200))).body.campaignId as string;
+			expect(cachedIndex()).toEqual([{ names: 'ship\tUTILITY\ten', fetchedAt: expect.any(Number), shards: 1 }]);
+			app.sim.setTemplates(NUMBER.wabaId, [atMeta]);
+			// The campaign runs over a minute after the list's fetch (a refusal within the minute fetches nothing again).
+			await app.harness.scheduler.advance(MISS_REFETCH_MS, () => false);
+			await app.harness.scheduler.runDue();
+			await app.harness.scheduler.advance(120000);
+			const view = (await counts(id)).body.campaign as { state: string; counts: Record<string, number> };
+			expect(view).toMatchObject({ state: 'done', counts: { pending: 0, sending: 0, queued: 0, failed: 200, cancelled: 0 } });
+			// The sends begun before Meta's first answer (the run's window), and no more.
+			const calls = app.sim.requestsTo('/messages');
+			expect(calls.length).toBeGreaterThan(0);
+			expect(calls.length).toBeLessThanOrEqual(20);
+			expect(new Set(calls.map((r) => (r.response as { error: { code: number } }).error.code))).toEqual(new Set([code]));
+			expect(cachedIndex()).toEqual([expect.objectContaining(index[0])]);
+		},
+	);
 
 	it('a cancel another instance of the server stored stops the run within a second or so, and no run undoes it', async () => {
 		await app.harness.setSetting('send_rate_per_second', 40);

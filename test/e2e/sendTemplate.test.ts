@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { MISS_REFETCH_MS } from '../../src/core/templates/catalog';
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
@@ -280,7 +281,8 @@ describe('/whatsapp send-template', () => {
 		let view = await open();
 		view = await act(view, 'send-template', 'offer');
 		view = await fill(view, EXAMPLE_VALUES.offer);
-		// Edited at Meta (a second body variable) while the app's list is fresh.
+		// Edited at Meta (a second body variable) while the app's list is fresh, fetched over a minute ago.
+		await app.harness.scheduler.advance(MISS_REFETCH_MS, () => false);
 		const edited = TEMPLATES.map((t) =>
 			t.name === 'offer' ? { ...t, components: [{ type: 'BODY', text: 'Hi {{1}}, {{2}} off today!' }, t.components[1]] } : t,
 		);

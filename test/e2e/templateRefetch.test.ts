@@ -4,6 +4,7 @@
  * again and sends, rather than refusing it until the cache expires (core/templates/catalog.ts `find`).
  */
 import { engineAtLeast } from '../../tools/harness/engineVersion';
+import { MISS_REFETCH_MS } from '../../src/core/templates/catalog';
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 const SHIP = {
@@ -173,6 +174,8 @@ describe('a template approved after the template list was cached', () => {
 
 	it("templateMessage after the template was edited at Meta: Meta's 132000 for the first send, and the next request reads the list again", async () => {
 		expect((await templateMessage('15550000001', SHIP_SEND)).status).toBe(200);
+		// A refusal within a minute of the list's fetch does not fetch it again (catalog.ts `onSendError`): later, it does.
+		await app.harness.scheduler.advance(MISS_REFETCH_MS, () => false);
 		// Edited at Meta (a second variable), while the app's list is fresh: its status webhook is not one the app gets.
 		const edited = { ...SHIP, components: [{ type: 'BODY', text: 'Your order {{1}} ships in {{2}} days.' }] };
 		app.sim.setTemplates(NUMBER.wabaId, [edited]);

@@ -125,6 +125,22 @@ describe('template sends checked against the WABA template', () => {
 		expect(templateRefusal(template, send([image, FULL[1]]))).toBeUndefined();
 	});
 
+	it.each([
+		['LOCATION', { type: 'location', location: { latitude: '-23.5', longitude: '-46.6', name: 'Store', address: 'Av. Paulista' } }],
+		['PRODUCT', { type: 'product', product: { product_retailer_id: 'sku-1', catalog_id: '194836987003835' } }],
+	])('takes a %s header given its parameter, and refuses it given none with 132012', (format, parameter) => {
+		const template = { ...ORDER, components: [{ type: 'HEADER', format }, ORDER.components[1]] };
+		expect(templateRefusal(template, send([{ type: 'header', parameters: [parameter] }, FULL[1]]))).toBeUndefined();
+		expect(refusal(template, send([FULL[1]]))).toMatchObject({
+			code: 132012,
+			details: `header: Format mismatch, expected ${format}, received UNKNOWN`,
+		});
+	});
+
+	it('reads component types in any case, as the spec check lets them through', () => {
+		expect(templateRefusal(ORDER, send(FULL.map((c) => ({ ...c, type: c.type.toUpperCase() }))))).toBeUndefined();
+	});
+
 	it("refuses a URL button's variable left without its parameter with 131008", () => {
 		expect(refusal(ORDER, send([FULL[0], FULL[1]]))).toMatchObject({
 			code: 131008,

@@ -16,8 +16,10 @@
  *   parameter is missing"; the details are the simulator's own words).
  *
  * A carousel's cards are checked the same way, each against the card of its `card_index`. Meta's
- * other checks of a template send (a parameter's text length, a copy-code or flow button's
- * parameter, the number of cards) are not modelled.
+ * other checks of a template send are not modelled: a parameter's text length; the parameters of
+ * copy-code, flow, OTP, catalog and multi-product buttons and of a limited-time offer; whether a
+ * named parameter's `parameter_name` is one of the template's; the type of a text header's
+ * parameter; the number of cards, and a card whose `card_index` the template lacks (not checked).
  */
 import { metaError, SimResponse } from './metaErrors';
 
@@ -35,7 +37,7 @@ function variables(text: unknown): number {
 
 const upper = (v: unknown) => String(v ?? '').toUpperCase();
 const ofType = (components: Any[], type: string) => components.find((c) => upper(c?.type) === type);
-const sentOf = (components: Any[], type: string) => components.filter((c) => String(c?.type) === type);
+const sentOf = (components: Any[], type: string) => components.filter((c) => upper(c?.type) === upper(type));
 
 function countMismatch(where: string, given: number, expected: number): SimResponse {
 	return metaError(

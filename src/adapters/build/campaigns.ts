@@ -8,6 +8,7 @@ import { appSettings, graphFactory } from '../factory';
 import { PersistenceCampaignStore } from '../persistence/CampaignStore';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
+import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
 import { clockOf } from './clock';
 import { jobsOf } from './jobs';
@@ -49,6 +50,7 @@ export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 		messages: new MessageStore(read.getPersistenceReader()),
 		inbox: new PersistenceWebhookInbox(read.getPersistenceReader(), persistence),
 		settings: appSettings(read),
+		templates: new PersistedTemplateCache(read.getPersistenceReader(), persistence),
 		clock: await clockOf(read),
 		campaignJobs: campaignJobsOf(modify),
 		statusJobs: jobsOf(modify),

@@ -37,8 +37,9 @@ import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { whatsAppMessage } from '../outbound/envelope';
 import { acceptedByMeta, onlyWamid } from '../status/accepted';
 import { StatusEvent } from '../status/webhook';
+import { TemplateCatalog } from '../templates/catalog';
 import { CampaignPorts } from './campaignsPorts';
-import { EveryRecipientRefusal, graphCodeOf } from './explain';
+import { EveryRecipientRefusal, graphCodeOf, refusesEveryRecipient } from './explain';
 import { inParallel } from './parallel';
 import { SentMessage } from './ports';
 import { newBatchKey, withBatchKey } from './sendLog';
@@ -93,6 +94,9 @@ export class CampaignRun {
 	private groupSize = 1;
 	/** First statuses (queued or failed) this run put in the outbox: the status job has work. */
 	reported = 0;
+	/** Meta's codes of the refusals of the template this run told the template cache of (`tellCatalog`), each once. */
+	private readonly told = new Set<number>();
+	private readonly telling: Array<Promise<void>> = [];
 
 	/**
 	 * `display`: the sending number's digits, the records' `connectedWhatsAppNo`; `metaStatuses`:
@@ -161,7 +165,36 @@ export class CampaignRun {
 			sleep: (ms) => (run.halted() ? Promise.resolve() : sleep(ms)),
 			now: () => this.ports.clock.now(),
 		});
+		await Promise.all(this.telling);
 		return report.outcomes;
+	}
+
+	/**
+	 * A refusal of the campaign's template that every recipient gets (Meta's 132001: gone; 132000: edited
+	 * at Meta since...) goes to the template cache once per run and code, as a modal's send does:
+	 * the modal and templateMessage stop offering a template gone, and read one edited from Meta again.
+	 * A failed write is logged; the campaign goes on.
+	 */
+	private tellCatalog(number: ConnectedNumber, error: unknown): void {
+		const code = graphCodeOf(error);
+		const cache = this.ports.templates;
+		if (!cache || code === undefined || !refusesEveryRecipient(error) || this.told.has(code)) return;
+		this.told.add(code);
+		const { name, language } = this.campaign.template;
+		const failure = { wabaId: number.wabaId, name, language: language.code, code };
+		this.telling.push(
+			new TemplateCatalog(
+				cache,
+				async () => [],
+				0,
+				() => this.ports.clock.now(),
+			)
+				.onSendError(failure)
+				.catch((cause: unknown) => {
+					const why = cause instanceof Error ? cause.name : 'error';
+					this.ports.logger?.warn(`campaign ${this.campaign.id}: the template cache not updated after error ${code}: ${why}`);
+				}),
+		);
 	}
 
 	/**
@@ -259,6 +292,7 @@ export class CampaignRun {
 		} catch (error) {
 			// Never started, or refused by Meta's throughput limit: not sent, so tried again by a later run.
 			if (error instanceof PacerDeadlineError || graphCodeOf(error) === THROUGHPUT_EXCEEDED) throw NOT_SENT;
+			this.tellCatalog(number, error);
 			throw error;
 		}
 		// Meta accepted it: whatever fails from here on, the recipient is queued (a link that failed now is made again after the sends).

@@ -5,7 +5,7 @@
  */
 import { Campaign, CampaignChunk } from '../bulk/campaign';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
-import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader } from './ports';
+import { Clock, Jobs, Logger, MessageLog, Numbers, SettingsReader, TemplateCache } from './ports';
 import { SendLog } from './sendLog';
 import { TemplateGraph } from './sendTemplatesPorts';
 import { WebhookInbox } from './webhookBatch';
@@ -86,6 +86,12 @@ export interface CampaignPorts {
 	 */
 	inbox: Pick<WebhookInbox, 'events'>;
 	settings: SettingsReader;
+	/**
+	 * The template cache: a refusal of the campaign's template (Meta's 132001, 132015, 132016 remove
+	 * it; 132000, 132012 make the next list fetch from Meta) is applied to it, as a send's of the
+	 * modal or templateMessage is (TemplateCatalog.onSendError).
+	 */
+	templates?: TemplateCache;
 	clock: Clock;
 	campaignJobs: CampaignJobs;
 	/** The status job: the first statuses (queued / failed) go out with its next delivery round. */

@@ -356,7 +356,7 @@ export class SendTemplates {
 			this.ports.templateCache,
 			(waba) => graph.listAllTemplates<MetaTemplate>(waba, { limit: 250 }),
 			minutes * 60000,
-			undefined,
+			() => this.ports.clock.now(),
 			number.phoneNumberId,
 			number.accessToken,
 		);

@@ -312,7 +312,13 @@ export class StatusService {
 	async templateStatusChanged(event: TemplateStatusEvent): Promise<void> {
 		const numbers = (await this.ports.numbers.list()).filter((n) => n.wabaId === event.wabaId);
 		if (!numbers.length) return;
-		await new TemplateCatalog(this.ports.templates, async () => [], 0).applyStatusUpdate(event);
+		const clock = this.ports.clock ?? systemClock;
+		await new TemplateCatalog(
+			this.ports.templates,
+			async () => [],
+			0,
+			() => clock.now(),
+		).applyStatusUpdate(event);
 	}
 
 	/**

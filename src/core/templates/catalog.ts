@@ -422,19 +422,22 @@ export class TemplateCatalog {
 	/**
 	 * A send failed: 132001 (no such template in that language), 132015 (paused), 132016 (disabled)
 	 * remove it; 132000 and 132012 (its parameters are not those Meta's template takes: it was edited
-	 * at Meta) make the next `list` fetch from Meta, as a status webhook does.
+	 * at Meta) make the next `list` fetch from Meta, as a status webhook does, unless the list was
+	 * fetched within MISS_REFETCH_MS: that one is Meta's template already, and sends that Meta keeps
+	 * refusing so do not fetch the list once each.
 	 */
 	async onSendError(failure: { wabaId: string; name: string; language: string; code: number }): Promise<void> {
 		const { wabaId, name, language, code } = failure;
 		const explained = explainSendError(code);
 		if (explained.removesTemplate) await this.remove(wabaId, name, language);
-		else if (explained.staleTemplate) await this.markStale(wabaId);
+		else if (explained.staleTemplate) await this.markStale(wabaId, MISS_REFETCH_MS);
 	}
 
-	/** The next `list` fetches from Meta. */
-	private async markStale(wabaId: string): Promise<void> {
+	/** The next `list` fetches from Meta; `unlessWithin`: not when the list was fetched that recently. */
+	private async markStale(wabaId: string, unlessWithin?: number): Promise<void> {
 		const index = await this.store.getIndex(wabaId);
-		if (index) await this.store.setIndex(wabaId, { ...index, stale: true, changedAt: this.now() });
+		if (!index || (unlessWithin !== undefined && Math.abs(this.now() - index.fetchedAt) < unlessWithin)) return;
+		await this.store.setIndex(wabaId, { ...index, stale: true, changedAt: this.now() });
 	}
 
 	/** The index when fresh, else the list fetched from Meta (and its index). */

@@ -483,6 +483,12 @@ describe('TemplateCatalog', () => {
 		async (code) => {
 			const s = setup({ w: [t('welcome', 'en_US')] });
 			await s.catalog.list('w');
+			// Within a minute of the list's fetch, the list is Meta's already: not fetched again.
+			s.advance(MISS_REFETCH_MS - 1);
+			await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
+			await s.catalog.list('w');
+			expect(s.fetches).toHaveLength(1);
+			s.advance(1);
 			await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code });
 			// A fetch that begins in the same millisecond as the change counts as before it.
 			s.advance(1);
