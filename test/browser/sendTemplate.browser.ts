@@ -172,4 +172,49 @@ describe('console: an agent sends a template from a contact room', () => {
 		expectNoBrowserErrors(c);
 		await page.close();
 	});
+
+	it("fills a multi-product list on several lines in Rocket.Chat's text area, and the room shows the sections sent", async () => {
+		const page = await c.open();
+		const phone = await phoneOf(page, 'Carla Souza');
+		await writeOnPhone(phone, 'Anything new?');
+		const room = await openRoom(page, 'Carla Souza');
+		await room.getByText('Anything new?').waitFor();
+
+		await compose(room, '/whatsapp send-template');
+		const modal = page.locator('[data-qa="uikit-modal"]');
+		await modalField(modal, 'Template').locator('.rcx-select').click();
+		await page.locator('.rcx-option', { hasText: 'spring_products' }).click();
+		const sections = modalField(modal, /the products, one section per line/).locator('textarea');
+		await sections.waitFor();
+		await modalField(modal, 'Body {{1}}').locator('input').fill('Carla');
+		await modalField(modal, /whose image heads the message/)
+			.locator('input')
+			.fill('sku-1');
+		await sections.fill('Bundles: sku-1, sku-2\nPremium: sku-3');
+		await modal.getByText('[products: Bundles: sku-1, sku-2; Premium: sku-3]', { exact: false }).waitFor();
+		await modal.getByRole('button', { name: 'Send', exact: true }).click();
+		await modal.waitFor({ state: 'detached' });
+
+		const sent = c.sandbox.sim.sentMessages.find((m) => m.body.template?.name === 'spring_products');
+		expect(sent?.body.template.components[1]).toEqual({
+			type: 'button',
+			sub_type: 'mpm',
+			index: '0',
+			parameters: [
+				{
+					type: 'action',
+					action: {
+						thumbnail_product_retailer_id: 'sku-1',
+						sections: [
+							{ title: 'Bundles', product_items: [{ product_retailer_id: 'sku-1' }, { product_retailer_id: 'sku-2' }] },
+							{ title: 'Premium', product_items: [{ product_retailer_id: 'sku-3' }] },
+						],
+					},
+				},
+			],
+		});
+		await room.getByText('[products: Bundles: sku-1, sku-2; Premium: sku-3]', { exact: false }).first().waitFor();
+		expectNoBrowserErrors(c);
+		await page.close();
+	});
 });

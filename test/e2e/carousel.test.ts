@@ -1,8 +1,9 @@
 /**
  * Media card carousel templates through the engine: the agent's modal asks for every card's values
  * and sends every card, and `templateMessage` checks a carousel an integrator builds card by card
- * (Meta's "Media card carousel templates" and "Sending Media Card Carousel Templates" pages), and a
- * single product ("Sending single-product message templates").
+ * (Meta's "Media card carousel templates" and "Sending Media Card Carousel Templates" pages), a
+ * single product ("Sending single-product message templates") and a multi-product list
+ * ("Multi-product message templates").
  */
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
@@ -169,6 +170,68 @@ describe('media card carousel templates', () => {
 				await app.harness.scheduler.runDue();
 				expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.message])).toEqual([
 					['queued', '*[product: sku-42]*\nBack in stock!\n[View]'],
+				]);
+			} finally {
+				await sink.stop();
+			}
+		});
+
+		it("sends a multi-product list as Meta's page writes it, its status callback shows the sections, and a list past Meta's limits is refused, at once and as a campaign", async () => {
+			const sink = new StatusSink();
+			await app.harness.setSetting('status_endpoint_url', await sink.start());
+			try {
+				app.sim.setTemplates(NUMBER.wabaId, [
+					{
+						...CAROUSEL,
+						id: '79',
+						name: 'spring_products',
+						components: [
+							{ type: 'HEADER', format: 'TEXT', text: 'Spring' },
+							{ type: 'BODY', text: 'New arrivals.' },
+							{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
+						],
+					},
+				]);
+				const list = (sections: unknown) => [
+					{
+						type: 'button',
+						sub_type: 'mpm',
+						index: '0',
+						parameters: [{ type: 'action', action: { thumbnail_product_retailer_id: 'sku-1', sections } }],
+					},
+				];
+				const send = (sections: unknown, extra: Record<string, unknown> = {}) =>
+					callApi(app, 'templateMessage', {
+						body: {
+							...body([], extra),
+							template: { name: 'spring_products', language: { code: 'en_US' }, components: list(sections) },
+						},
+						headers: ADMIN_AUTH,
+					});
+				const untitled = [
+					{ title: 'Bundles', product_items: [{ product_retailer_id: 'sku-1' }] },
+					{ product_items: [{ product_retailer_id: 'sku-2' }] },
+				];
+				for (const extra of [{}, { async: true }])
+					expect(await send(untitled, extra)).toEqual({
+						status: 400,
+						body: {
+							success: false,
+							error: 'Invalid template.components[0].parameters[0].action.sections: expected 1 to 10 sections, each with product_items of {"product_retailer_id"} and a title (at most 24 characters; required when there are several), 30 products at most in all.',
+							code: 'component_field',
+						},
+					});
+				await app.harness.scheduler.runDue();
+				expect(sends()).toEqual([]);
+				const sections = [
+					{ title: 'Bundles', product_items: [{ product_retailer_id: 'sku-1' }] },
+					{ title: 'Premium', product_items: [{ product_retailer_id: 'sku-2' }, { product_retailer_id: 'sku-3' }] },
+				];
+				expect(await send(sections)).toMatchObject({ status: 200, body: { success: true } });
+				expect(sends().map((r) => [r.status, (r.body as Any).template.components])).toEqual([[200, list(sections)]]);
+				await app.harness.scheduler.runDue();
+				expect(sink.deliveries.map((d) => [d.body.MessageStatus, d.body.message])).toEqual([
+					['queued', '*Spring*\nNew arrivals.\n[View items]\n[products: Bundles: sku-1; Premium: sku-2, sku-3]'],
 				]);
 			} finally {
 				await sink.stop();

@@ -428,24 +428,63 @@ describe('/whatsapp send-template', () => {
 		expect(sends()).toEqual([]);
 	});
 
-	it('says a multi-product template cannot be filled in the form, and refuses its submit (nothing sent)', async () => {
+	it("a multi-product template asks for the thumbnail product and the sections, one per line, refuses a list past Meta's limits on its field, and sends Meta's mpm button", async () => {
 		app.sim.setTemplates(NUMBER.wabaId, [
-			...TEMPLATES,
 			T('spring_products', 'en_US', [
 				{ type: 'HEADER', format: 'TEXT', text: 'Spring' },
-				{ type: 'BODY', text: 'New arrivals.' },
+				{ type: 'BODY', text: 'New arrivals, {{1}}.', example: { body_text: [['Ana']] } },
 				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
 			]),
 		]);
 		let view = await open();
 		view = await act(view, 'send-template', 'spring_products');
-		const unsupported =
-			"This form cannot fill this template: it shows a list of products from the catalog, whose sections and products each message names (or Meta lists its carousel without cards). Send it through the app's templateMessage API, which takes them.";
-		expect(JSON.stringify(view.blocks)).toContain(unsupported);
-		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([]);
-		const res = await submit(view);
-		expect(res.errors).toEqual({ 'send-template': unsupported });
+		const key = (id: string) => `param:${NUMBER.phoneNumberId}/spring_products/${id}`;
+		expect(ids(view).filter((id: string) => id.startsWith('param:'))).toEqual([
+			'param:body.1',
+			key('button.0.thumbnail'),
+			key('button.0.sections'),
+		]);
+		const sectionsBlock = (view.blocks as any[]).find((b) => b.blockId === key('button.0.sections'));
+		expect(sectionsBlock.element).toMatchObject({
+			type: 'plain_text_input',
+			multiline: true,
+			placeholder: { text: 'Summer: sku-1, sku-2' },
+		});
+		view = await fill(view, { 'body.1': 'Ana', 'button.0.thumbnail': 'sku-1', 'button.0.sections': 'Bundles: sku-1, sku-2\nsku-3' });
+		const refused = await submit(view);
+		expect(refused.errors).toEqual({
+			[key('button.0.sections')]: 'With several sections, each needs a title: write section 2 as "Title: ID, ID".',
+		});
 		expect(sends()).toEqual([]);
+		view = await fill(view, { 'button.0.sections': 'Bundles: sku-1, sku-2\nPremium: sku-3' });
+		expect(previewText(view)).toBe('*Spring*\nNew arrivals, Ana.\n[View items]\n[products: Bundles: sku-1, sku-2; Premium: sku-3]');
+		const res = await submit(view);
+		expect([res.success, res.errors]).toEqual([true, undefined]);
+		// Meta's spec (patched with the mpm button Meta's page sends) and the template check take it.
+		expect(sends().map((r) => r.status)).toEqual([200]);
+		expect((sends()[0].body as any).template.components).toEqual([
+			{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+			{
+				type: 'button',
+				sub_type: 'mpm',
+				index: '0',
+				parameters: [
+					{
+						type: 'action',
+						action: {
+							thumbnail_product_retailer_id: 'sku-1',
+							sections: [
+								{ title: 'Bundles', product_items: [{ product_retailer_id: 'sku-1' }, { product_retailer_id: 'sku-2' }] },
+								{ title: 'Premium', product_items: [{ product_retailer_id: 'sku-3' }] },
+							],
+						},
+					},
+				],
+			},
+		]);
+		expect(app.harness.world.messagesIn(contactRoom.id).map((m) => m.text)).toEqual([
+			'*Spring*\nNew arrivals, Ana.\n[View items]\n[products: Bundles: sku-1, sku-2; Premium: sku-3]',
+		]);
 	});
 
 	it("a single-product template asks for the product and its catalog, refuses a catalog ID that is not one, and sends them in the header as Meta's send writes them", async () => {

@@ -35,7 +35,9 @@ export const SANDBOX_NUMBER: SimNumber = {
  * example; `login_code`, an authentication template as Meta lists one once created (its one-time code
  * in the body, and in a URL button to whatsapp.com/otp: see src/core/templates/template.ts);
  * `summer_picks`, a media card carousel (the shape of Meta's "Media card carousel templates"
- * example): a body, then two cards of an image, a body and a quick reply and a URL button each.
+ * example): a body, then two cards of an image, a body and a quick reply and a URL button each;
+ * `spring_products`, a multi-product template (the shape of Meta's "Multi-product message
+ * templates" example): a text header, a body with one parameter, a View items (MPM) button.
  */
 const pickCard = (text: string, example: string) => ({
 	components: [
@@ -131,6 +133,19 @@ export const SANDBOX_TEMPLATES = [
 		status: 'APPROVED',
 		category: 'MARKETING',
 		id: '1942008342211856',
+	},
+	{
+		name: 'spring_products',
+		parameter_format: 'POSITIONAL',
+		components: [
+			{ type: 'HEADER', format: 'TEXT', text: 'Spring arrivals' },
+			{ type: 'BODY', text: 'Hi {{1}}, these just arrived. Tap to see them.', example: { body_text: [['Carla']] } },
+			{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'MARKETING',
+		id: '1942008342211857',
 	},
 ];
 

@@ -89,6 +89,10 @@ function patchKnownDefects(doc: Any): void {
 	// own "Send Catalog Template Message" example.
 	component.type.enum = [...component.type.enum, 'limited_time_offer'];
 	component.sub_type.enum = [...component.sub_type.enum, 'copy_code', 'flow', 'CATALOG'];
+	// `mpm` buttons: Meta's "Multi-product message templates" page (sending) sends `{"type": "button",
+	// "sub_type": "mpm", "index": 0, "parameters": [{"type": "action", "action":
+	// {"thumbnail_product_retailer_id": ..., "sections": [{"title": ..., "product_items": [...]}]}}]}`.
+	component.sub_type.enum.push('mpm');
 	// `carousel` components, missing from the spec: Meta's "Sending Media Card Carousel Templates"
 	// (/docs/whatsapp/cloud-api/guides/send-message-templates/media-card-carousel-templates) sends
 	// `{"type": "carousel", "cards": [{"card_index": <integer>, "components": [header, body, button...]}]}`,

@@ -8,6 +8,7 @@
 import { whatsAppMessage, WhatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
 import { inputsFor, TemplateInput } from './inputs';
+import { parseSections } from './productList';
 import { validateValues } from './rules';
 import { BindOptions, buttonsOf, cardsOf, cardValues, headerFormat, MetaTemplate, valueOf, Values } from './template';
 
@@ -15,7 +16,7 @@ export type SendParameter = Record<string, unknown> & { type: string };
 
 export interface SendComponent {
 	type: 'header' | 'body' | 'button' | 'limited_time_offer' | 'carousel';
-	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow' | 'catalog';
+	sub_type?: 'url' | 'copy_code' | 'quick_reply' | 'flow' | 'catalog' | 'mpm';
 	index?: string;
 	parameters?: SendParameter[];
 	/** A carousel's cards (Meta's media card carousel templates page, sending): each card's index and components. */
@@ -131,6 +132,15 @@ function ownComponents(template: MetaTemplate, values: Values, options: BindOpti
 	// catalog templates page).
 	const buttons = inputs.filter((i) => (i.component === 'button' || i.kind === 'button_otp') && value(i.id));
 	for (const input of buttons.sort((a, b) => (a.index ?? 0) - (b.index ?? 0))) {
+		// A multi-product list: its thumbnail product and its sections in one `action` (productList.ts).
+		if (input.kind === 'button_product_sections') {
+			const action = {
+				thumbnail_product_retailer_id: value(`button.${input.index ?? 0}.thumbnail`),
+				sections: parseSections(value(input.id)),
+			};
+			components.push({ type: 'button', sub_type: 'mpm', index: String(input.index ?? 0), parameters: [{ type: 'action', action }] });
+			continue;
+		}
 		const shape = SUB_TYPES[input.kind];
 		if (shape)
 			components.push({

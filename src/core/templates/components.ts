@@ -1,17 +1,20 @@
 /** Components a caller built (the REST API), read back with a template (they are checked in sendComponents.ts). */
+import { sectionsText } from './productList';
 import { cardIndexOf, cardPrefix, cardsOf, componentOf, MetaTemplate, placeholders } from './template';
 
 /** The first string of `candidates`, or undefined. */
 const firstString = (...candidates: unknown[]): string | undefined => candidates.find((v): v is string => typeof v === 'string');
 const asRecord = (v: unknown): Record<string, unknown> =>
 	typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+/** On one line: a room message shows it. */
+const oneLine = (v: string): string => v.replace(/\s+/g, ' ').trim();
 
 /**
  * The values of components a caller built, as input values (for the preview of what was sent): the
- * header's and body's texts, a header's media file name and link, its place or its product, a URL button's
- * suffix and a copy-code button's code, under the ids of the modal's inputs (inputs.ts), a carousel
- * card's the same way under its card's (`card.0.body.1`). Safe on any shape: what is not a component
- * or a parameter it knows is skipped.
+ * header's and body's texts, a header's media file name and link, its place or its product, a URL
+ * button's suffix, a copy-code button's code and a multi-product list's thumbnail and sections,
+ * under the ids of the modal's inputs (inputs.ts), a carousel card's the same way under its card's
+ * (`card.0.body.1`). Safe on any shape: what is not a component or a parameter it knows is skipped.
  */
 export function valuesFromComponents(template: MetaTemplate, components: unknown): Record<string, string> {
 	const values: Record<string, string> = {};
@@ -43,14 +46,28 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 				const fields = p.type === 'location' ? ['name', 'address'] : ['link', 'filename'];
 				// On one line: a room message shows them, and the components' check does not refuse line breaks in them.
 				for (const field of fields)
-					if (typeof media[field] === 'string') values[`header.${field}`] = (media[field] as string).replace(/\s+/g, ' ').trim();
+					if (typeof media[field] === 'string') values[`header.${field}`] = oneLine(media[field] as string);
 				return;
 			}
 			if (type === 'header' && p.type === 'product') {
 				const product = asRecord(p.product);
 				for (const field of ['product_retailer_id', 'catalog_id'])
-					if (typeof product[field] === 'string')
-						values[`header.${field}`] = (product[field] as string).replace(/\s+/g, ' ').trim();
+					if (typeof product[field] === 'string') values[`header.${field}`] = oneLine(product[field] as string);
+				return;
+			}
+			if (type === 'button' && p.type === 'action' && Array.isArray(asRecord(p.action).sections)) {
+				// A multi-product list: its sections on the lines the modal's input takes (productList.ts).
+				const action = asRecord(p.action);
+				const sections = (action.sections as unknown[]).map(asRecord).map((section) => ({
+					...(typeof section.title === 'string' ? { title: oneLine(section.title) } : {}),
+					product_items: (Array.isArray(section.product_items) ? section.product_items : [])
+						.map((item) => asRecord(item).product_retailer_id)
+						.filter((id): id is string => typeof id === 'string')
+						.map((id) => ({ product_retailer_id: oneLine(id) })),
+				}));
+				values[`button.${String(c.index)}.sections`] = sectionsText(sections);
+				if (typeof action.thumbnail_product_retailer_id === 'string')
+					values[`button.${String(c.index)}.thumbnail`] = oneLine(action.thumbnail_product_retailer_id);
 				return;
 			}
 			if (type === 'button' && typeof p.coupon_code === 'string') {

@@ -38,6 +38,8 @@ export type InputKind =
 	| 'button_flow_token'
 	| 'button_otp'
 	| 'button_catalog'
+	| 'button_product_thumbnail'
+	| 'button_product_sections'
 	| 'offer_expiration';
 
 export interface TemplateInput {
@@ -57,6 +59,8 @@ export interface TemplateInput {
 	example?: string;
 	/** False for what Meta lets a send leave out (quick-reply payload, flow token, catalog thumbnail). */
 	required: boolean;
+	/** Typed on several lines (a multi-product list's sections, one per line). */
+	multiline?: boolean;
 	/**
 	 * A carousel card's input: the card's index (Meta's `card_index`, from 0). Its id is the card's own
 	 * input id after `card.<index>.` (template.ts `cardPrefix`), and its other fields are the card's.
@@ -240,6 +244,29 @@ function buttonInputs(template: MetaTemplate): TemplateInput[] {
 				labelParams: label,
 				required: false,
 			});
+		} else if (type === 'MPM') {
+			// Meta's multi-product message templates (sending): the product whose image heads the
+			// message, and the sections of products the button opens (productList.ts), both required.
+			inputs.push(
+				{
+					...base,
+					id: `button.${index}.thumbnail`,
+					kind: 'button_product_thumbnail',
+					labelKey: 'template_input_button_product_thumbnail',
+					labelParams: label,
+					required: true,
+				},
+				{
+					...base,
+					id: `button.${index}.sections`,
+					kind: 'button_product_sections',
+					labelKey: 'template_input_button_product_sections',
+					labelParams: label,
+					example: 'Summer: sku-1, sku-2',
+					required: true,
+					multiline: true,
+				},
+			);
 		}
 	});
 	return inputs;
@@ -263,19 +290,17 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 export const UNSUPPORTED_KEY = 'send_template_unsupported';
 
 /**
- * What a template needs that the agent's form cannot ask for, if anything: a multi-product message's
- * sections of products (an MPM button), or a carousel Meta lists without cards or with a card the
- * form cannot fill. Meta refuses a send without them; the integrators' API (templateMessage) takes
- * them as components. Carousels of media or product cards are filled here card by card, a single
- * product (a PRODUCT header, Meta's SPM templates) by its product and catalog ids, and a catalog
- * template (CATALOG button) by its one optional parameter (buttonInputs).
+ * What a template needs that the agent's form cannot ask for, if anything: a carousel Meta lists
+ * without cards or with a card the form cannot fill. Meta refuses a send without them; the
+ * integrators' API (templateMessage) takes them as components. Carousels of media or product cards
+ * are filled here card by card, a single product (a PRODUCT header, Meta's SPM templates) by its
+ * product and catalog ids, a multi-product list (an MPM button) by its thumbnail product and its
+ * sections, and a catalog template (CATALOG button) by its one optional parameter (buttonInputs).
  */
-export function formCannotFill(template: MetaTemplate): 'carousel' | 'product_list' | undefined {
-	if (componentOf(template, 'CAROUSEL')) {
-		const cards = cardsOf(template);
-		if (!cards.length || cards.some((card) => formCannotFill(card))) return 'carousel';
-	}
-	return buttonsOf(template).some((b) => (b.type ?? '').toUpperCase() === 'MPM') ? 'product_list' : undefined;
+export function formCannotFill(template: MetaTemplate): 'carousel' | undefined {
+	if (!componentOf(template, 'CAROUSEL')) return undefined;
+	const cards = cardsOf(template);
+	return !cards.length || cards.some((card) => formCannotFill(card)) ? 'carousel' : undefined;
 }
 
 /** The inputs of a template's own components (for a carousel template, its message body's). */

@@ -17,6 +17,7 @@ import {
 	valueOf,
 	Values,
 } from './template';
+import { parseSections, sectionsText } from './productList';
 
 /** A header that is not text: an i18n key and its parameters (`template_preview_document`, `{ name }`). */
 export interface PreviewMarker {
@@ -38,6 +39,8 @@ export interface Preview {
 	footer?: string;
 	/** Button labels; a button Meta lists without a text (an offer's copy-code button) as a marker. */
 	buttons: Array<string | PreviewMarker>;
+	/** A multi-product list's sections as typed (its MPM button opens them), once filled. */
+	products?: PreviewMarker;
 	/** A carousel's cards, in order, each as a message of its own (its media header, body and buttons). */
 	cards?: Preview[];
 }
@@ -112,6 +115,11 @@ export function renderPreview(template: MetaTemplate, values: Values, options: B
 	const header = headerOf(template, fill, values);
 	const offer = offerOf(template, values);
 	const footer = componentOf(template, 'FOOTER')?.text;
+	const listed = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'MPM');
+	const sections = listed >= 0 ? parseSections(valueOf(values, `button.${listed}.sections`)) : [];
+	const products = sections.length
+		? { key: 'template_preview_products', params: { sections: sectionsText(sections).replace(/\n/g, '; ') } }
+		: undefined;
 	const cards = cardsOf(template).map((card, index) =>
 		renderPreview(card, cardValues(values, index), {
 			...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}),
@@ -123,13 +131,15 @@ export function renderPreview(template: MetaTemplate, values: Values, options: B
 		body: fill(componentOf(template, 'BODY')?.text ?? '', 'body'),
 		...(footer ? { footer } : {}),
 		buttons: buttonsOf(template).map((b) => b.text ?? buttonLabel(b.type)),
+		...(products ? { products } : {}),
 		...(cards.length ? { cards } : {}),
 	};
 }
 
 /**
  * The preview as one room message: *header*, *offer heading*, offer code, body, _footer_, [button]
- * [button], then each carousel card after a line naming it (`Card 1 of 3`), the same way.
+ * [button], a multi-product list's sections, then each carousel card after a line naming it
+ * (`Card 1 of 3`), the same way.
  */
 export function renderText(preview: Preview, translate?: Translate): string {
 	const header =
@@ -143,6 +153,7 @@ export function renderText(preview: Preview, translate?: Translate): string {
 		preview.body,
 		preview.footer ? `_${preview.footer}_` : '',
 		preview.buttons.map((b) => `[${label(b)}]`).join(' '),
+		preview.products ? (translate ?? BRACKETED)(preview.products.key, preview.products.params) : '',
 		...(preview.cards ?? []).map((card, index, cards) =>
 			[
 				`— ${words('template_preview_card', { number: String(index + 1), total: String(cards.length) })} —`,

@@ -8,6 +8,7 @@
  * new-line/tab characters or more than 4 consecutive spaces").
  */
 import { inputsFor, InputKind, TemplateInput } from './inputs';
+import { parseSections, sectionsProblem } from './productList';
 import { BindOptions, buttonsOf, cardsOf, ExtraParameter, FieldError, MetaTemplate, placeholderPattern, valueOf, Values } from './template';
 
 export const LIMITS = { headerText: 60, bodyText: 1024, bodyTextAlone: 32768, couponCode: 15, otpCode: 15, url: 2000 };
@@ -77,6 +78,8 @@ function checkValue(template: MetaTemplate, input: TemplateInput, value: string)
 			return isHttpUrl(value) ? undefined : { key: 'template_error_link' };
 		case 'header_product_catalog':
 			return CATALOG_ID.test(value) ? undefined : { key: 'template_error_catalog_id' };
+		case 'button_product_sections':
+			return sectionsProblem(parseSections(value));
 		case 'header_location_latitude':
 			return inRange(value, 90) ? undefined : { key: 'template_error_latitude' };
 		case 'header_location_longitude':

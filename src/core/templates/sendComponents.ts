@@ -33,6 +33,7 @@ import {
 } from './template';
 import { Phrase, phrase } from '../i18n/translate';
 import { buttonUrl, CATALOG_ID, LIMITS } from './rules';
+import { sectionsProblem } from './productList';
 
 type Json = Record<string, unknown>;
 
@@ -150,10 +151,13 @@ function headerParameters(e: Expectations): number {
 	return ['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'PRODUCT'].includes(e.headerFormat) ? 1 : 0;
 }
 
-/** Whether a button of the template needs a parameter at send time (a URL with `{{1}}`, a copy code, an OTP). */
+/**
+ * Whether a button of the template needs a parameter at send time (a URL with `{{1}}`, a copy code,
+ * an OTP, a multi-product list's products).
+ */
 function buttonNeedsParameter(button: MetaButton): boolean {
 	const type = (button.type ?? '').toUpperCase();
-	return (type === 'URL' && placeholders(button.url).length > 0) || type === 'COPY_CODE' || type === 'OTP';
+	return (type === 'URL' && placeholders(button.url).length > 0) || type === 'COPY_CODE' || type === 'OTP' || type === 'MPM';
 }
 
 /** The number of parameters a button of the template takes; undefined for a type this app does not know. */
@@ -374,6 +378,12 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 				return { key: 'api_error_button_link_too_long', params: { path: `${at}.text`, max: LIMITS.url, given: link.length } };
 		} else if (kind === 'action') {
 			if (!isObject(p.action)) return field(`${at}.action`, phrase('expected_object'));
+			// A multi-product list: the product heading it and its sections, by Meta's limits (productList.ts).
+			if (subType === 'mpm') {
+				if (!isText(p.action.thumbnail_product_retailer_id))
+					return field(`${at}.action.thumbnail_product_retailer_id`, phrase('expected_text'));
+				if (sectionsProblem(p.action.sections)) return field(`${at}.action.sections`, phrase('expected_product_sections'));
+			}
 		} else if (kind === 'coupon_code') {
 			// Meta's copy-code buttons: "Maximum 15 characters" (as the modal's LIMITS.couponCode).
 			const problem = checkText(p.coupon_code, `${at}.coupon_code`, LIMITS.couponCode);
@@ -418,9 +428,8 @@ function checkOther(type: string, c: Json, path: string, e: Expectations | undef
 
 /**
  * Whether the check below asks nothing of a send of the template but its header's and body's
- * parameters, a header's being text or a media link: no button parameter, no offer expiration, no
- * carousel cards, no location. (What the check leaves to Meta, a multi-product list's sections, is
- * inputs.ts `formCannotFill`'s.)
+ * parameters, a header's being text or a media link: no button parameter (a multi-product list's
+ * products among them), no offer expiration, no carousel cards, no location.
  */
 export function needsOnlyHeaderAndBody(template: MetaTemplate): boolean {
 	const header = headerFormat(template);

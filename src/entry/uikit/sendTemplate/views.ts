@@ -42,10 +42,12 @@ interface TextInputSpec {
 	initial?: string;
 	placeholder?: string;
 	optional: boolean;
+	/** Several lines (Rocket.Chat's UIKit renders a text area). */
+	multiline?: boolean;
 }
 
 function textInput(spec: TextInputSpec): Block {
-	const { blockId, label, initial, placeholder, optional } = spec;
+	const { blockId, label, initial, placeholder, optional, multiline } = spec;
 	return {
 		type: 'input',
 		blockId,
@@ -56,6 +58,7 @@ function textInput(spec: TextInputSpec): Block {
 			actionId: blockId,
 			...(placeholder ? { placeholder: text(placeholder) } : {}),
 			...(initial ? { initialValue: initial } : {}),
+			...(multiline ? { multiline: true } : {}),
 			dispatchActionConfig: ['on_character_entered'],
 		},
 	};
@@ -161,6 +164,7 @@ function inputBlocks(screen: ModalScreen, t: Translator): Block[] {
 			initial: secret ? undefined : draft.values[key],
 			placeholder: input.example,
 			optional: !input.required,
+			multiline: input.multiline,
 		});
 	});
 	const preview = renderText(renderPreview(template, shownValues(template, templateValues(draft, template))), t) || ' ';

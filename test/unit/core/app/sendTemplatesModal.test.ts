@@ -343,19 +343,16 @@ describe('submitting the modal', () => {
 		expect(w.drafts.drafts.size).toBe(0);
 	});
 
-	it('refuses a multi-product template it cannot fill, saying where it can be sent; nothing goes to Meta', async () => {
+	it('refuses a carousel Meta lists without cards, saying where it can be sent; nothing goes to Meta', async () => {
 		const w = templatesWorld();
-		const products = {
+		const cardless = {
 			...READY,
-			name: 'spring_products',
-			components: [
-				{ type: 'BODY', text: 'New arrivals.' },
-				{ type: 'BUTTONS', buttons: [{ type: 'MPM', text: 'View items' }] },
-			],
+			name: 'spring_cards',
+			components: [{ type: 'BODY', text: 'New arrivals.' }, { type: 'CAROUSEL' }],
 		} as MetaTemplate;
-		w.graph.templates = [READY, products];
-		// Product lists go through templateMessage.
-		for (const [template, key] of [[products, 'send_template_unsupported']] as const) {
+		w.graph.templates = [READY, cardless];
+		// Its cards go through templateMessage.
+		for (const [template, key] of [[cardless, 'send_template_unsupported']] as const) {
 			expect(formCannotFill(template)).toBeDefined();
 			const viewId = await openIn(w);
 			const submitted = {

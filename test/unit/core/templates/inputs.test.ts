@@ -157,7 +157,7 @@ describe('inputsFor', () => {
 		expect(formCannotFill(catalogOffer)).toBeUndefined();
 	});
 
-	it('the form cannot fill a multi-product template or a carousel Meta lists without cards; a single product asks for its product and catalog', () => {
+	it('the form cannot fill a carousel Meta lists without cards; a multi-product list asks for its thumbnail product and sections, a single product for its product and catalog', () => {
 		const withButton = (type: string): MetaTemplate => ({
 			...catalogOffer,
 			components: [
@@ -165,7 +165,16 @@ describe('inputsFor', () => {
 				{ type: 'BUTTONS', buttons: [{ type, text: 'View' }] },
 			],
 		});
-		expect(formCannotFill(withButton('MPM'))).toBe('product_list');
+		expect(formCannotFill(withButton('MPM'))).toBeUndefined();
+		expect(summary(withButton('MPM'))).toEqual([
+			['button.0.thumbnail', 'button_product_thumbnail', undefined, true],
+			['button.0.sections', 'button_product_sections', 'Summer: sku-1, sku-2', true],
+		]);
+		expect(inputsFor(withButton('MPM'))[1]).toMatchObject({
+			labelKey: 'template_input_button_product_sections',
+			labelParams: { index: 1, text: 'View' },
+			multiline: true,
+		});
 		expect(formCannotFill({ ...catalogOffer, components: [{ type: 'BODY', text: 'Hi' }, { type: 'CAROUSEL' }] })).toBe('carousel');
 		// Meta's SPM template: a PRODUCT header, a body, an SPM ("View") button, which takes nothing at send time.
 		const single: MetaTemplate = {
