@@ -190,7 +190,10 @@ describe('console: an agent sends a template from a contact room', () => {
 		await modalField(modal, /whose image heads the message/)
 			.locator('input')
 			.fill('sku-1');
-		await sections.fill('Bundles: sku-1, sku-2\nPremium: sku-3');
+		// Typed as an agent types it: Enter starts the second line, it does not send the modal.
+		await sections.pressSequentially('Bundles: sku-1, sku-2');
+		await sections.press('Enter');
+		await sections.pressSequentially('Premium: sku-3');
 		await modal.getByText('[products: Bundles: sku-1, sku-2; Premium: sku-3]', { exact: false }).waitFor();
 		await modal.getByRole('button', { name: 'Send', exact: true }).click();
 		await modal.waitFor({ state: 'detached' });

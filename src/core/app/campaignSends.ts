@@ -189,7 +189,7 @@ export class CampaignRun {
 				0,
 				() => this.ports.clock.now(),
 			)
-				.onSendError(failure)
+				.onSendError(failure, { always: true })
 				.catch((cause: unknown) => {
 					const why = cause instanceof Error ? cause.name : 'error';
 					this.ports.logger?.warn(`campaign ${this.campaign.id}: the template cache not updated after error ${code}: ${why}`);

@@ -20,6 +20,7 @@ import { valuesFromComponents } from '../templates/components';
 import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
 import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../templates/outboundForm';
 import { renderPreview, renderText } from '../templates/preview';
+import { sectionsFrom, sectionsText } from '../templates/productList';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { FieldError, isAuthentication, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
@@ -294,6 +295,9 @@ function renderTemplateText(template: TemplateRef): string {
 		for (const p of parametersIn(component)) {
 			const text = textOf(p);
 			if (text !== undefined) params.push(code !== undefined && text === code ? MASKED_CODE : text);
+			// A multi-product list's sections, as the template's preview shows them (preview.ts).
+			const sections = sectionsFrom((p as { action?: { sections?: unknown } }).action?.sections);
+			if (sections.length) params.push(`[products: ${sectionsText(sections).replace(/\n/g, '; ')}]`);
 		}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
 }

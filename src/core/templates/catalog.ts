@@ -424,13 +424,17 @@ export class TemplateCatalog {
 	 * remove it; 132000 and 132012 (its parameters are not those Meta's template takes: it was edited
 	 * at Meta) make the next `list` fetch from Meta, as a status webhook does, unless the list was
 	 * fetched within MISS_REFETCH_MS: that one is Meta's template already, and sends that Meta keeps
-	 * refusing so do not fetch the list once each.
+	 * refusing so do not fetch the list once each. `always`: whenever it was fetched (a campaign's
+	 * run, which tells each refusal once and fails its other sends with it: no later send tells it).
 	 */
-	async onSendError(failure: { wabaId: string; name: string; language: string; code: number }): Promise<void> {
+	async onSendError(
+		failure: { wabaId: string; name: string; language: string; code: number },
+		options: { always?: boolean } = {},
+	): Promise<void> {
 		const { wabaId, name, language, code } = failure;
 		const explained = explainSendError(code);
 		if (explained.removesTemplate) await this.remove(wabaId, name, language);
-		else if (explained.staleTemplate) await this.markStale(wabaId, MISS_REFETCH_MS);
+		else if (explained.staleTemplate) await this.markStale(wabaId, options.always ? undefined : MISS_REFETCH_MS);
 	}
 
 	/** The next `list` fetches from Meta; `unlessWithin`: not when the list was fetched that recently. */

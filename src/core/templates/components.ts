@@ -1,5 +1,5 @@
 /** Components a caller built (the REST API), read back with a template (they are checked in sendComponents.ts). */
-import { sectionsText } from './productList';
+import { sectionsFrom, sectionsText } from './productList';
 import { cardIndexOf, cardPrefix, cardsOf, componentOf, MetaTemplate, placeholders } from './template';
 
 /** The first string of `candidates`, or undefined. */
@@ -58,14 +58,7 @@ export function valuesFromComponents(template: MetaTemplate, components: unknown
 			if (type === 'button' && p.type === 'action' && Array.isArray(asRecord(p.action).sections)) {
 				// A multi-product list: its sections on the lines the modal's input takes (productList.ts).
 				const action = asRecord(p.action);
-				const sections = (action.sections as unknown[]).map(asRecord).map((section) => ({
-					...(typeof section.title === 'string' ? { title: oneLine(section.title) } : {}),
-					product_items: (Array.isArray(section.product_items) ? section.product_items : [])
-						.map((item) => asRecord(item).product_retailer_id)
-						.filter((id): id is string => typeof id === 'string')
-						.map((id) => ({ product_retailer_id: oneLine(id) })),
-				}));
-				values[`button.${String(c.index)}.sections`] = sectionsText(sections);
+				values[`button.${String(c.index)}.sections`] = sectionsText(sectionsFrom(action.sections));
 				if (typeof action.thumbnail_product_retailer_id === 'string')
 					values[`button.${String(c.index)}.thumbnail`] = oneLine(action.thumbnail_product_retailer_id);
 				return;

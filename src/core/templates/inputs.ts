@@ -290,17 +290,15 @@ function offerInputs(template: MetaTemplate): TemplateInput[] {
 export const UNSUPPORTED_KEY = 'send_template_unsupported';
 
 /**
- * What a template needs that the agent's form cannot ask for, if anything: a carousel Meta lists
- * without cards or with a card the form cannot fill. Meta refuses a send without them; the
- * integrators' API (templateMessage) takes them as components. Carousels of media or product cards
- * are filled here card by card, a single product (a PRODUCT header, Meta's SPM templates) by its
- * product and catalog ids, a multi-product list (an MPM button) by its thumbnail product and its
- * sections, and a catalog template (CATALOG button) by its one optional parameter (buttonInputs).
+ * What a template needs that the agent's form cannot ask for, if anything: the cards of a carousel
+ * Meta lists without them. Meta refuses a send without them; the integrators' API (templateMessage)
+ * takes them as components. Carousels of media or product cards are filled here card by card, a
+ * single product (a PRODUCT header, Meta's SPM templates) by its product and catalog ids, a
+ * multi-product list (an MPM button) by its thumbnail product and its sections, and a catalog
+ * template (CATALOG button) by its one optional parameter (buttonInputs).
  */
 export function formCannotFill(template: MetaTemplate): 'carousel' | undefined {
-	if (!componentOf(template, 'CAROUSEL')) return undefined;
-	const cards = cardsOf(template);
-	return !cards.length || cards.some((card) => formCannotFill(card)) ? 'carousel' : undefined;
+	return componentOf(template, 'CAROUSEL') && !cardsOf(template).length ? 'carousel' : undefined;
 }
 
 /** The inputs of a template's own components (for a carousel template, its message body's). */

@@ -7,10 +7,13 @@
  * {"thumbnail_product_retailer_id", "sections": [{"title", "product_items": [{"product_retailer_id"}]}]}}]}`),
  * and its section object's limits (as Meta's interactive multi-product messages state them: "Minimum
  * of 1, maximum of 10" sections, up to 30 products, a title "Required if the message has more than
- * one section. Maximum length: 24 characters").
+ * one section. Maximum length: 24 characters"; the whatsapp-api-js library's MPM template button,
+ * MPMComponent, holds a template send to the same: 1 to 10 sections, under 30 products, a title on
+ * each when there are several).
  *
  * The modal asks for the sections as text, one section per line: `Title: id, id, id` (a single
- * section may leave its title out: `id, id`).
+ * section may leave its title out: `id, id`). A title ends at its first colon followed by a space
+ * (an id may hold a colon, `SKU:1`); an id cannot hold a comma, nor a title a colon and a space.
  */
 export const PRODUCT_LIST_LIMITS = { sections: 10, products: 30, title: 24 };
 
@@ -25,6 +28,12 @@ export interface ProductListProblem {
 	params?: Record<string, string | number>;
 }
 
+/**
+ * A line's title: what comes before its first colon that a space or the line's end follows
+ * (`Summer: a, b`), so that an id holding a colon (`SKU:1, SKU:2`) is not read as a title.
+ */
+const TITLED = /^([^:]*?):(?:\s|$)/;
+
 /** The sections the agent wrote, one per non-empty line: `Title: id, id` or `id, id`; ids trimmed, empty ones left out. */
 export function parseSections(text: string): ProductSection[] {
 	return text
@@ -32,14 +41,29 @@ export function parseSections(text: string): ProductSection[] {
 		.map((line) => line.trim())
 		.filter(Boolean)
 		.map((line) => {
-			const colon = line.indexOf(':');
-			const title = colon >= 0 ? line.slice(0, colon).trim() : '';
-			const ids = (colon >= 0 ? line.slice(colon + 1) : line)
+			const titled = TITLED.exec(line);
+			const title = titled ? titled[1].trim() : '';
+			const ids = (titled ? line.slice(titled[0].length) : line)
 				.split(',')
 				.map((id) => id.trim())
 				.filter(Boolean);
 			return { ...(title ? { title } : {}), product_items: ids.map((product_retailer_id) => ({ product_retailer_id })) };
 		});
+}
+
+/**
+ * The sections of a caller's `action.sections` (any shape, for a record of what was sent): titles
+ * and ids that are strings, each on one line; anything else left out.
+ */
+export function sectionsFrom(value: unknown): ProductSection[] {
+	const oneLine = (v: string) => v.replace(/\s+/g, ' ').trim();
+	return (Array.isArray(value) ? value : []).filter(isObject).map((section) => ({
+		...(typeof section.title === 'string' ? { title: oneLine(section.title) } : {}),
+		product_items: (Array.isArray(section.product_items) ? section.product_items : [])
+			.map((item) => (isObject(item) ? item.product_retailer_id : undefined))
+			.filter((id): id is string => typeof id === 'string')
+			.map((id) => ({ product_retailer_id: oneLine(id) })),
+	}));
 }
 
 /** The text `parseSections` reads back as `sections` (a room message's record of an API send). */

@@ -30,7 +30,15 @@ const EXPIRATION_MS = /^\d{13,15}$/;
 const EXPIRATION_TOO_SHORT = /^\d{1,12}$/;
 /** What Meta refuses inside a text parameter. */
 const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
-const TEXT_KINDS: InputKind[] = ['header_text', 'body', 'button_otp', 'button_url', 'button_copy_code'];
+const TEXT_KINDS: InputKind[] = [
+	'header_text',
+	'body',
+	'button_otp',
+	'button_url',
+	'button_copy_code',
+	'header_product_id',
+	'button_product_thumbnail',
+];
 
 export const isHttpUrl = (value: string): boolean => HTTP_URL.test(value);
 

@@ -478,6 +478,16 @@ describe('TemplateCatalog', () => {
 		expect(s.fetches).toHaveLength(1);
 	});
 
+	it("a campaign's refusal (always) makes the next list fetch from Meta even within a minute of its fetch", async () => {
+		const s = setup({ w: [t('welcome', 'en_US')] });
+		await s.catalog.list('w');
+		s.advance(1);
+		await s.catalog.onSendError({ wabaId: 'w', name: 'welcome', language: 'en_US', code: 132000 }, { always: true });
+		s.advance(1);
+		await s.catalog.list('w');
+		expect(s.fetches).toHaveLength(2);
+	});
+
 	it.each([132000, 132012])(
 		"a send failing with %i (the parameters are not Meta's template's: edited at Meta) makes the next list fetch from Meta",
 		async (code) => {

@@ -127,6 +127,10 @@ describe('a multi-product list in the modal', () => {
 		expect(validateValues(CART, { ...VALUES, 'button.0.thumbnail': ' ' })).toEqual({
 			'button.0.thumbnail': { key: 'template_error_required' },
 		});
+		// A product id is one line, as Meta's other text parameters.
+		expect(validateValues(CART, { ...VALUES, 'button.0.thumbnail': 'sku\t1' })).toEqual({
+			'button.0.thumbnail': { key: 'template_error_whitespace' },
+		});
 	});
 
 	it('previews the sections after the button, and the record of an API send shows them as sent', () => {
@@ -155,6 +159,10 @@ describe('a multi-product list in the modal', () => {
 			'button.0.sections': 'Popular Bundles: sku-1, sku-2\nPremium Packages: sku-3',
 		});
 		expect(sentTextOf({ name: CART.name, language: { code: 'en_US' }, components }, { template: CART } as never)).toBe(expected);
+		// Without Meta's template list: the values and the sections as sent.
+		expect(sentTextOf({ name: CART.name, language: { code: 'en_US' }, components }, undefined)).toBe(
+			'abandoned_cart: Pablo | 10OFF | [products: Popular Bundles: sku-1, sku-2; Premium Packages: sku-3]',
+		);
 		expect(renderText(renderPreview(CART, VALUES), translator('pt-BR'))).toContain(
 			'[produtos: Popular Bundles: sku-1, sku-2; Premium Packages: sku-3]',
 		);
@@ -177,14 +185,40 @@ describe('the sections as the modal reads and writes them', () => {
 	});
 
 	it.each([
-		['not a list', {}],
-		['no section', []],
-		['a section that is no object', ['x']],
-		['a product without an id', [{ product_items: [{}] }]],
-		['an empty id', [{ product_items: [{ product_retailer_id: ' ' }] }]],
-		['a title that is no string', [{ title: 7, product_items: items(1) }]],
-	])('refuses %s', (_label, sections) => {
-		expect(sectionsProblem(sections)).toBeDefined();
+		['not a list', {}, { key: 'template_error_product_list_empty' }],
+		['no section', [], { key: 'template_error_product_list_empty' }],
+		['a section that is no object', ['x'], { key: 'template_error_product_section_empty', params: { section: 1 } }],
+		[
+			'a product without an id',
+			[
+				{ title: 'A', product_items: items(1) },
+				{ title: 'B', product_items: [{}] },
+			],
+			{ key: 'template_error_product_section_empty', params: { section: 2 } },
+		],
+		[
+			'an empty id',
+			[{ product_items: [{ product_retailer_id: ' ' }] }],
+			{ key: 'template_error_product_section_empty', params: { section: 1 } },
+		],
+		[
+			'a title that is no string',
+			[{ title: 7, product_items: items(1) }],
+			{ key: 'template_error_product_title', params: { section: 1 } },
+		],
+	])('refuses %s', (_label, sections, problem) => {
+		expect(sectionsProblem(sections)).toEqual(problem);
+	});
+
+	it('reads a colon inside an id as part of it: a title ends at a colon followed by a space', () => {
+		expect(parseSections('SKU:1, SKU:2')).toEqual([
+			{ product_items: [{ product_retailer_id: 'SKU:1' }, { product_retailer_id: 'SKU:2' }] },
+		]);
+		expect(parseSections('Sale: SKU:1\nNew:SKU:2')).toEqual([
+			{ title: 'Sale', product_items: [{ product_retailer_id: 'SKU:1' }] },
+			{ product_items: [{ product_retailer_id: 'New:SKU:2' }] },
+		]);
+		expect(parseSections('Sale:')).toEqual([{ title: 'Sale', product_items: [] }]);
 	});
 });
 
