@@ -7,7 +7,7 @@
  */
 import { HarnessRoom, HarnessUser } from '../../tools/harness/world';
 import { addContactRoom, ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
-import { CAROUSEL, CAROUSEL_COMPONENTS as COMPONENTS, CAROUSEL_VALUES } from '../support/carousel';
+import { CAROUSEL, CAROUSEL_COMPONENTS as COMPONENTS, CAROUSEL_VALUES, PRODUCT_CAROUSEL } from '../support/carousel';
 import { StatusSink } from '../support/statusSink';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -110,6 +110,41 @@ describe('media card carousel templates', () => {
 			expect.stringContaining(
 				'— Card 2 of 2 —\n*[video]*\nExotic fruit for unique cocktails! Use code EXOTIC20 to get 20% off all exotic produce.',
 			),
+		]);
+	});
+
+	it("a carousel of product cards asks for the catalog once and each card's product, and sends the catalog in every card", async () => {
+		app.sim.setTemplates(NUMBER.wabaId, [PRODUCT_CAROUSEL]);
+		await app.harness.command('whatsapp', ['send-template'], { user: agent, room: contactRoom });
+		let view = await act(app.harness.lastView(agent), 'send-template', 'product_carousel');
+		const own = (id: string) => `param:${NUMBER.phoneNumberId}/product_carousel/${id}`;
+		expect(blockIds(view)).toEqual([
+			own('cards.catalog_id'),
+			own('card.0.header.product_retailer_id'),
+			own('card.1.header.product_retailer_id'),
+		]);
+		view = await act(view, own('cards.catalog_id'), '194836987003835');
+		view = await act(view, own('card.0.header.product_retailer_id'), 'sku-1');
+		view = await act(view, own('card.1.header.product_retailer_id'), 'sku-2');
+		expect(await app.harness.viewSubmit({ user: agent, view })).toMatchObject({ success: true });
+		expect(sends().map((r) => [r.status, (r.body as Any).template.components])).toEqual([
+			[
+				200,
+				[
+					{
+						type: 'carousel',
+						cards: ['sku-1', 'sku-2'].map((product_retailer_id, card_index) => ({
+							card_index,
+							components: [
+								{
+									type: 'header',
+									parameters: [{ type: 'product', product: { product_retailer_id, catalog_id: '194836987003835' } }],
+								},
+							],
+						})),
+					},
+				],
+			],
 		]);
 	});
 

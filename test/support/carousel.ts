@@ -1,5 +1,5 @@
 /**
- * A media card carousel template and a send of it, shared by the template-model tests and the
+ * A media card carousel template and a send of it, and a product card carousel, shared by the template-model tests and the
  * end-to-end ones: Meta's "Media card carousel templates" page's example, and its "Sending Media
  * Card Carousel Templates" page's send syntax.
  */
@@ -103,3 +103,22 @@ export const CAROUSEL_COMPONENTS = [
 		],
 	},
 ];
+
+/** A carousel of product cards (Meta's product card carousels): the message body, then cards of a product header and a View (SPM) button. */
+export const PRODUCT_CAROUSEL: MetaTemplate = {
+	...CAROUSEL,
+	id: '80',
+	name: 'product_carousel',
+	components: [
+		{ type: 'BODY', text: 'Our picks.' },
+		{
+			type: 'CAROUSEL',
+			cards: [0, 1].map(() => ({
+				components: [
+					{ type: 'HEADER', format: 'PRODUCT' },
+					{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
+				],
+			})),
+		},
+	],
+};

@@ -7,7 +7,7 @@
  */
 import { whatsAppMessage, WhatsAppMessage } from '../outbound/envelope';
 import { TemplateValuesError } from './errors';
-import { inputsFor, TemplateInput } from './inputs';
+import { CARDS_CATALOG_ID, inputsFor, TemplateInput } from './inputs';
 import { parseSections } from './productList';
 import { validateValues } from './rules';
 import { BindOptions, buttonsOf, cardsOf, cardValues, headerFormat, MetaTemplate, valueOf, Values } from './template';
@@ -64,13 +64,18 @@ export function bindComponents(template: MetaTemplate, values: Values, options: 
 				card_index: index,
 				components: ownComponents(
 					card,
-					cardValues(values, index),
+					withCatalog(cardValues(values, index), values),
 					{ ...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}) },
 					true,
 				),
 			})),
 		});
 	return components;
+}
+
+/** A product card's values with the carousel's one catalog (inputs.ts CARDS_CATALOG_ID) as its own. */
+function withCatalog(card: Values, values: Values): Values {
+	return values[CARDS_CATALOG_ID] === undefined ? card : { ...card, 'header.catalog_id': values[CARDS_CATALOG_ID] };
 }
 
 /**

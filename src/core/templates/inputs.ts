@@ -309,11 +309,26 @@ const ownInputs = (template: MetaTemplate): TemplateInput[] => [
 	...buttonInputs(template),
 ];
 
-/** A carousel template's cards' inputs, card by card, each card's as a template's (`card`, and its id after `card.<index>.`). */
-const cardInputs = (template: MetaTemplate): TemplateInput[] =>
-	cardsOf(template).flatMap((card, index) =>
+/**
+ * The input of a product card carousel's catalog: asked once, for every card (Meta's product card
+ * carousels: "each card must reference the same catalog_id"), and sent in each card's header.
+ */
+export const CARDS_CATALOG_ID = 'cards.catalog_id';
+
+/**
+ * A carousel template's cards' inputs, card by card, each card's as a template's (`card`, and its
+ * id after `card.<index>.`), but product cards' catalog: one input before the cards (CARDS_CATALOG_ID).
+ */
+function cardInputs(template: MetaTemplate): TemplateInput[] {
+	const cards = cardsOf(template).flatMap((card, index) =>
 		ownInputs(card).map((input) => ({ ...input, id: `${cardPrefix(index)}${input.id}`, card: index })),
 	);
+	const catalog = cards.find((input) => input.kind === 'header_product_catalog');
+	if (!catalog) return cards;
+	const shared: TemplateInput = { ...catalog, id: CARDS_CATALOG_ID, card: undefined, labelKey: 'template_input_cards_catalog_id' };
+	delete shared.card;
+	return [shared, ...cards.filter((input) => input.kind !== 'header_product_catalog')];
+}
 
 /**
  * The inputs of a template, header first, then body, offer expiration and buttons (the order of the

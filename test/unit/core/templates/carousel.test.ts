@@ -13,28 +13,13 @@ import { renderPreview, renderText } from '../../../../src/core/templates/previe
 import { validateValues } from '../../../../src/core/templates/rules';
 import { checkSendComponents, sendableComponents } from '../../../../src/core/templates/sendComponents';
 import { MetaTemplate } from '../../../../src/core/templates/template';
-import { CAROUSEL_COMPONENTS as BOUND, CAROUSEL_VALUES as VALUES } from '../../../support/carousel';
+import { CAROUSEL_COMPONENTS as BOUND, CAROUSEL_VALUES as VALUES, PRODUCT_CAROUSEL } from '../../../support/carousel';
 import { allSpecErrors, carousel, specErrors } from './fixtures';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
-const productCarousel: MetaTemplate = {
-	...carousel,
-	name: 'product_carousel',
-	components: [
-		{ type: 'BODY', text: 'Our picks.' },
-		{
-			type: 'CAROUSEL',
-			cards: [0, 1].map(() => ({
-				components: [
-					{ type: 'HEADER', format: 'PRODUCT' },
-					{ type: 'BUTTONS', buttons: [{ type: 'SPM', text: 'View' }] },
-				],
-			})),
-		},
-	],
-};
+const productCarousel = PRODUCT_CAROUSEL;
 
 describe('a media card carousel in the modal', () => {
 	it("asks for the message body's parameters, then each card's media link, parameters and buttons, under the card's ids", () => {
@@ -70,22 +55,24 @@ describe('a media card carousel in the modal', () => {
 		expect(formCannotFill(carousel)).toBeUndefined();
 	});
 
-	it("a carousel of product cards asks for each card's product and catalog; one Meta lists without cards is left to the API", () => {
+	it("a carousel of product cards asks for the catalog once and each card's product; one Meta lists without cards is left to the API", () => {
 		expect(formCannotFill(productCarousel)).toBeUndefined();
-		expect(inputsFor(productCarousel).map((i) => i.id)).toEqual([
-			'card.0.header.product_retailer_id',
-			'card.0.header.catalog_id',
-			'card.1.header.product_retailer_id',
-			'card.1.header.catalog_id',
+		const t = translator('en');
+		expect(inputsFor(productCarousel).map((i) => [i.id, i.kind, i.card, i.required, inputLabel(i, t)])).toEqual([
+			['cards.catalog_id', 'header_product_catalog', undefined, true, "Catalog ID (every card's product is in it)"],
+			['card.0.header.product_retailer_id', 'header_product_id', 0, true, 'Card 1: Product (its content ID in the catalog)'],
+			['card.1.header.product_retailer_id', 'header_product_id', 1, true, 'Card 2: Product (its content ID in the catalog)'],
 		]);
 		const values = {
+			'cards.catalog_id': '194836987003835',
 			'card.0.header.product_retailer_id': 'sku-1',
-			'card.0.header.catalog_id': '194836987003835',
 			'card.1.header.product_retailer_id': 'sku-2',
-			'card.1.header.catalog_id': '194836987003835',
 		};
-		expect(validateValues(productCarousel, { ...values, 'card.1.header.catalog_id': 'my catalog' })).toEqual({
-			'card.1.header.catalog_id': { key: 'template_error_catalog_id' },
+		expect(validateValues(productCarousel, { ...values, 'cards.catalog_id': 'my catalog' })).toEqual({
+			'cards.catalog_id': { key: 'template_error_catalog_id' },
+		});
+		expect(validateValues(productCarousel, { ...values, 'cards.catalog_id': '' })).toEqual({
+			'cards.catalog_id': { key: 'template_error_required' },
 		});
 		const message = templateMessage({ to: '5511987654321', template: productCarousel, values });
 		expect(message.template.components).toEqual([
@@ -109,7 +96,13 @@ describe('a media card carousel in the modal', () => {
 		]);
 		expect(specErrors(message)).toEqual([]);
 		expect(checkSendComponents(productCarousel, message.template.components)).toBeUndefined();
-		expect(valuesFromComponents(productCarousel, message.template.components)).toEqual(values);
+		// Read back (the record of an API send), each card names its catalog.
+		expect(valuesFromComponents(productCarousel, message.template.components)).toEqual({
+			'card.0.header.product_retailer_id': 'sku-1',
+			'card.0.header.catalog_id': '194836987003835',
+			'card.1.header.product_retailer_id': 'sku-2',
+			'card.1.header.catalog_id': '194836987003835',
+		});
 		expect(renderText(renderPreview(productCarousel, values))).toBe(
 			['Our picks.', '— Card 1 of 2 —', '*[product: sku-1]*', '[View]', '— Card 2 of 2 —', '*[product: sku-2]*', '[View]'].join('\n'),
 		);
