@@ -296,7 +296,8 @@ function renderTemplateText(template: TemplateRef): string {
 			const text = textOf(p);
 			if (text !== undefined) params.push(code !== undefined && text === code ? MASKED_CODE : text);
 			// A multi-product list's sections, as the template's preview shows them (preview.ts).
-			const sections = sectionsFrom((p as { action?: { sections?: unknown } }).action?.sections);
+			const action = p && typeof p === 'object' ? (p as { action?: { sections?: unknown } }).action : undefined;
+			const sections = sectionsFrom(action?.sections);
 			if (sections.length) params.push(`[products: ${sectionsText(sections).replace(/\n/g, '; ')}]`);
 		}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;

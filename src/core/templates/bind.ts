@@ -85,7 +85,8 @@ function withCatalog(card: Values, values: Values): Values {
  * carousel sends want ("All cards must have same components"), whichever payloads were typed.
  */
 function ownComponents(template: MetaTemplate, values: Values, options: BindOptions, card = false): SendComponent[] {
-	const inputs = inputsFor(template).filter((input) => input.card === undefined);
+	// A product carousel's one catalog goes in its cards (withCatalog), not in the message's header.
+	const inputs = inputsFor(template).filter((input) => input.card === undefined && input.id !== CARDS_CATALOG_ID);
 	const quickReplyText = (id: string) => {
 		const input = card ? inputs.find((i) => i.id === id && i.kind === 'button_quick_reply') : undefined;
 		return input ? (buttonsOf(template)[input.index ?? 0]?.text ?? '') : '';

@@ -310,8 +310,11 @@ const ownInputs = (template: MetaTemplate): TemplateInput[] => [
 ];
 
 /**
- * The input of a product card carousel's catalog: asked once, for every card (Meta's product card
- * carousels: "each card must reference the same catalog_id"), and sent in each card's header.
+ * The input of a product card carousel's catalog: asked once, for every card, and sent in each
+ * card's header. A WhatsApp Business Account has one connected catalog (Meta's product card
+ * carousel templates need "an ecommerce product catalog ... connected to your WhatsApp Business
+ * Account"; its interactive product carousels say "each card must reference the same catalog_id").
+ * The API (templateMessage) still takes a catalog per card.
  */
 export const CARDS_CATALOG_ID = 'cards.catalog_id';
 

@@ -30,9 +30,10 @@ export interface ProductListProblem {
 
 /**
  * A line's title: what comes before its first colon that a space or the line's end follows
- * (`Summer: a, b`), so that an id holding a colon (`SKU:1, SKU:2`) is not read as a title.
+ * (`Summer: a, b`; `Deals 10:30: a`), so that an id holding a colon (`SKU:1, SKU:2`) is not read
+ * as a title.
  */
-const TITLED = /^([^:]*?):(?:\s|$)/;
+const TITLED = /^(.*?):(?:\s|$)/;
 
 /** The sections the agent wrote, one per non-empty line: `Title: id, id` or `id, id`; ids trimmed, empty ones left out. */
 export function parseSections(text: string): ProductSection[] {

@@ -380,9 +380,19 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 			if (!isObject(p.action)) return field(`${at}.action`, phrase('expected_object'));
 			// A multi-product list: the product heading it and its sections, by Meta's limits (productList.ts).
 			if (subType === 'mpm') {
-				if (!isText(p.action.thumbnail_product_retailer_id))
+				const thumbnail = p.action.thumbnail_product_retailer_id;
+				// A product id is one line, as a single product's (checkParameter).
+				if (!isText(thumbnail) || /[\r\n\t]/.test(thumbnail))
 					return field(`${at}.action.thumbnail_product_retailer_id`, phrase('expected_text'));
 				if (sectionsProblem(p.action.sections)) return field(`${at}.action.sections`, phrase('expected_product_sections'));
+				const ids = (p.action.sections as Array<{ product_items: Array<{ product_retailer_id: string }> }>).flatMap((section, i) =>
+					section.product_items.map((item, j) => ({
+						id: item.product_retailer_id,
+						path: `${at}.action.sections[${i}].product_items[${j}]`,
+					})),
+				);
+				const broken = ids.find(({ id }) => /[\r\n\t]/.test(id));
+				if (broken) return field(`${broken.path}.product_retailer_id`, phrase('expected_text'));
 			}
 		} else if (kind === 'coupon_code') {
 			// Meta's copy-code buttons: "Maximum 15 characters" (as the modal's LIMITS.couponCode).

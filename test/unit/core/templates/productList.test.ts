@@ -63,7 +63,7 @@ describe('a multi-product list in the modal', () => {
 				'button_product_sections',
 				true,
 				true,
-				'Button 1 "View items": the products, one section per line: its title, a colon, then the product IDs separated by commas',
+				'Button 1 "View items": the products, one section per line: its title, a colon and a space, then the product IDs separated by commas',
 			],
 		]);
 	});
@@ -219,6 +219,7 @@ describe('the sections as the modal reads and writes them', () => {
 			{ product_items: [{ product_retailer_id: 'New:SKU:2' }] },
 		]);
 		expect(parseSections('Sale:')).toEqual([{ title: 'Sale', product_items: [] }]);
+		expect(parseSections('Deals 10:30: a')).toEqual([{ title: 'Deals 10:30', product_items: [{ product_retailer_id: 'a' }] }]);
 	});
 });
 
@@ -265,6 +266,20 @@ describe("an integrator's multi-product list (templateMessage)", () => {
 		expect(checkSendComponents(CART, withAction(action))).toEqual({
 			key: 'api_error_component_field',
 			params: { path, expected: { phrase } },
+		});
+	});
+
+	it('refuses a product id on more than one line, naming it', () => {
+		const tabbed = { ...ACTION, sections: [ACTION.sections[0], { title: 'B', product_items: [{ product_retailer_id: 'sku\t3' }] }] };
+		expect(checkSendComponents(CART, withAction(tabbed))).toEqual({
+			key: 'api_error_component_field',
+			params: {
+				path: 'template.components[2].parameters[0].action.sections[1].product_items[0].product_retailer_id',
+				expected: { phrase: 'expected_text' },
+			},
+		});
+		expect(checkSendComponents(CART, withAction({ ...ACTION, thumbnail_product_retailer_id: 'sku\n1' }))).toMatchObject({
+			params: { path: 'template.components[2].parameters[0].action.thumbnail_product_retailer_id' },
 		});
 	});
 
