@@ -8,7 +8,8 @@
  * the cache lacks it, at most once per MISS_REFETCH_MS per WABA; when that fetch fails, `find` says
  * so (TemplateListUnavailable) rather than calling the template unapproved, and keeps saying so
  * until the list may be fetched again (the interval is over, or a number of the WABA was connected
- * or edited since).
+ * or edited since). A send failing with 132000 / 132012 (the template was edited at Meta) makes the
+ * next look fetch the list again (`onSendError`).
  */
 import { GraphApiError } from '../errors';
 import { TemplateStatusEvent } from '../status/webhook';
@@ -24,6 +25,7 @@ export type { TemplateIndex, TemplateShard, TemplateSummary } from './templateIn
  * How often at most a `find` the cache cannot answer fetches the WABA's list from Meta again: a
  * template approved since the list was fetched is found on its first use, and callers naming
  * templates that do not exist (a typo, a script looping) cost Meta one list per WABA per minute.
+ * A 132000 / 132012 refusal within it of the list's fetch does not mark the list stale either.
  */
 export const MISS_REFETCH_MS = 60000;
 

@@ -250,7 +250,7 @@ function checkParameter(
 			const product = p.product;
 			if (!isObject(product)) return field(`${path}.product`, phrase('expected_product'));
 			if (!isText(product.product_retailer_id) || /[\r\n\t]/.test(product.product_retailer_id))
-				return field(`${path}.product.product_retailer_id`, phrase('expected_text'));
+				return field(`${path}.product.product_retailer_id`, phrase('expected_one_line_text'));
 			if (typeof product.catalog_id !== 'string' || !CATALOG_ID.test(product.catalog_id))
 				return field(`${path}.product.catalog_id`, phrase('expected_catalog_id'));
 			return undefined;
@@ -383,7 +383,7 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 				const thumbnail = p.action.thumbnail_product_retailer_id;
 				// A product id is one line, as a single product's (checkParameter).
 				if (!isText(thumbnail) || /[\r\n\t]/.test(thumbnail))
-					return field(`${at}.action.thumbnail_product_retailer_id`, phrase('expected_text'));
+					return field(`${at}.action.thumbnail_product_retailer_id`, phrase('expected_one_line_text'));
 				if (sectionsProblem(p.action.sections)) return field(`${at}.action.sections`, phrase('expected_product_sections'));
 				const ids = (p.action.sections as Array<{ product_items: Array<{ product_retailer_id: string }> }>).flatMap((section, i) =>
 					section.product_items.map((item, j) => ({
@@ -392,7 +392,7 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 					})),
 				);
 				const broken = ids.find(({ id }) => /[\r\n\t]/.test(id));
-				if (broken) return field(`${broken.path}.product_retailer_id`, phrase('expected_text'));
+				if (broken) return field(`${broken.path}.product_retailer_id`, phrase('expected_one_line_text'));
 			}
 		} else if (kind === 'coupon_code') {
 			// Meta's copy-code buttons: "Maximum 15 characters" (as the modal's LIMITS.couponCode).

@@ -489,7 +489,7 @@ describe('TemplateCatalog', () => {
 	});
 
 	it.each([132000, 132012])(
-		"a send failing with %i (the parameters are not Meta's template's: edited at Meta) makes the next list fetch from Meta",
+		"a send failing with %i (the parameters are not Meta's template's: edited at Meta) makes the next list fetch from Meta, unless the list was fetched within the minute",
 		async (code) => {
 			const s = setup({ w: [t('welcome', 'en_US')] });
 			await s.catalog.list('w');

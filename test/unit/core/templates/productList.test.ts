@@ -174,7 +174,7 @@ describe('a multi-product list in the modal', () => {
 });
 
 describe('the sections as the modal reads and writes them', () => {
-	it('reads one section per non-empty line, its title before the first colon, ids trimmed, and writes them back', () => {
+	it('reads one section per non-empty line, its title before the first colon and space, ids trimmed, and writes them back', () => {
 		const sections = parseSections('  Summer Sale : a , b,,\r\n\n c \n');
 		expect(sections).toEqual([
 			{ title: 'Summer Sale', product_items: [{ product_retailer_id: 'a' }, { product_retailer_id: 'b' }] },
@@ -242,7 +242,7 @@ describe("an integrator's multi-product list (templateMessage)", () => {
 			'no thumbnail',
 			{ sections: ACTION.sections },
 			'template.components[2].parameters[0].action.thumbnail_product_retailer_id',
-			'expected_text',
+			'expected_one_line_text',
 		],
 		[
 			'31 products',
@@ -269,13 +269,13 @@ describe("an integrator's multi-product list (templateMessage)", () => {
 		});
 	});
 
-	it('refuses a product id on more than one line, naming it', () => {
+	it('refuses a product id holding a line break or a tab, naming it', () => {
 		const tabbed = { ...ACTION, sections: [ACTION.sections[0], { title: 'B', product_items: [{ product_retailer_id: 'sku\t3' }] }] };
 		expect(checkSendComponents(CART, withAction(tabbed))).toEqual({
 			key: 'api_error_component_field',
 			params: {
 				path: 'template.components[2].parameters[0].action.sections[1].product_items[0].product_retailer_id',
-				expected: { phrase: 'expected_text' },
+				expected: { phrase: 'expected_one_line_text' },
 			},
 		});
 		expect(checkSendComponents(CART, withAction({ ...ACTION, thumbnail_product_retailer_id: 'sku\n1' }))).toMatchObject({

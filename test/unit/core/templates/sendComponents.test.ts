@@ -287,7 +287,10 @@ describe("checkSendComponents: a single-product template (Meta's SPM templates)"
 			[product({ product_retailer_id: 'sku\n1' })],
 			{
 				key: 'api_error_component_field',
-				params: { path: 'template.components[0].parameters[0].product.product_retailer_id', expected: { phrase: 'expected_text' } },
+				params: {
+					path: 'template.components[0].parameters[0].product.product_retailer_id',
+					expected: { phrase: 'expected_one_line_text' },
+				},
 			},
 		],
 		[
