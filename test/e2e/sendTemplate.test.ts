@@ -448,7 +448,7 @@ describe('/whatsapp send-template', () => {
 		expect(sectionsBlock.element).toMatchObject({
 			type: 'plain_text_input',
 			multiline: true,
-			placeholder: { text: 'Summer: sku-1, sku-2' },
+			placeholder: { text: 'A: sku-1, sku-2' },
 		});
 		view = await fill(view, { 'body.1': 'Ana', 'button.0.thumbnail': 'sku-1', 'button.0.sections': 'Bundles: sku-1, sku-2\nsku-3' });
 		const refused = await submit(view);

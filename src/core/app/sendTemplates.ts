@@ -19,8 +19,8 @@ import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
 import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
 import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../templates/outboundForm';
-import { renderPreview, renderText } from '../templates/preview';
-import { sectionsFrom, sectionsText } from '../templates/productList';
+import { markerText, productsMarker, renderPreview, renderText } from '../templates/preview';
+import { sectionsFrom } from '../templates/productList';
 import { checkSendComponents, sendableComponents } from '../templates/sendComponents';
 import { FieldError, isAuthentication, MetaTemplate, otpButtonIndex, Values } from '../templates/template';
 import { CampaignMayRun } from './campaignsPorts';
@@ -297,8 +297,8 @@ function renderTemplateText(template: TemplateRef): string {
 			if (text !== undefined) params.push(code !== undefined && text === code ? MASKED_CODE : text);
 			// A multi-product list's sections, as the template's preview shows them (preview.ts).
 			const action = p && typeof p === 'object' ? (p as { action?: { sections?: unknown } }).action : undefined;
-			const sections = sectionsFrom(action?.sections);
-			if (sections.length) params.push(`[products: ${sectionsText(sections).replace(/\n/g, '; ')}]`);
+			const products = productsMarker(sectionsFrom(action?.sections));
+			if (products) params.push(markerText(products));
 		}
 	return params.length ? `${template.name}: ${params.join(' | ')}` : template.name;
 }

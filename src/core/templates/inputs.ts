@@ -262,7 +262,8 @@ function buttonInputs(template: MetaTemplate): TemplateInput[] {
 					kind: 'button_product_sections',
 					labelKey: 'template_input_button_product_sections',
 					labelParams: label,
-					example: 'Summer: sku-1, sku-2',
+					// Words in no language: a placeholder is shown as it is.
+					example: 'A: sku-1, sku-2',
 					required: true,
 					multiline: true,
 				},
@@ -328,7 +329,7 @@ function cardInputs(template: MetaTemplate): TemplateInput[] {
 	);
 	const catalog = cards.find((input) => input.kind === 'header_product_catalog');
 	if (!catalog) return cards;
-	const shared: TemplateInput = { ...catalog, id: CARDS_CATALOG_ID, card: undefined, labelKey: 'template_input_cards_catalog_id' };
+	const shared: TemplateInput = { ...catalog, id: CARDS_CATALOG_ID, labelKey: 'template_input_cards_catalog_id' };
 	delete shared.card;
 	return [shared, ...cards.filter((input) => input.kind !== 'header_product_catalog')];
 }

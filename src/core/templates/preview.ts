@@ -17,7 +17,7 @@ import {
 	valueOf,
 	Values,
 } from './template';
-import { parseSections, sectionsText } from './productList';
+import { parseSections, ProductSection, sectionsText } from './productList';
 
 /** A header that is not text: an i18n key and its parameters (`template_preview_document`, `{ name }`). */
 export interface PreviewMarker {
@@ -105,6 +105,16 @@ function headerOf(template: MetaTemplate, fill: (text: string, prefix: string) =
 	return undefined;
 }
 
+/** A multi-product list's sections on one line (`A: a, b; B: c`), once there are any. */
+export function productsMarker(sections: ProductSection[]): PreviewMarker | undefined {
+	return sections.length
+		? { key: 'template_preview_products', params: { sections: sectionsText(sections).replace(/\n/g, '; ') } }
+		: undefined;
+}
+
+/** A marker's words: translated, else bracketed (`[products: A: a, b]`). */
+export const markerText = (marker: PreviewMarker, translate?: Translate): string => (translate ?? BRACKETED)(marker.key, marker.params);
+
 export function renderPreview(template: MetaTemplate, values: Values, options: BindOptions = {}): Preview {
 	const shown = (id: string) => {
 		const extra = options.extraParameters?.[id];
@@ -116,10 +126,7 @@ export function renderPreview(template: MetaTemplate, values: Values, options: B
 	const offer = offerOf(template, values);
 	const footer = componentOf(template, 'FOOTER')?.text;
 	const listed = buttonsOf(template).findIndex((b) => b.type.toUpperCase() === 'MPM');
-	const sections = listed >= 0 ? parseSections(valueOf(values, `button.${listed}.sections`)) : [];
-	const products = sections.length
-		? { key: 'template_preview_products', params: { sections: sectionsText(sections).replace(/\n/g, '; ') } }
-		: undefined;
+	const products = productsMarker(listed >= 0 ? parseSections(valueOf(values, `button.${listed}.sections`)) : []);
 	const cards = cardsOf(template).map((card, index) =>
 		renderPreview(card, cardValues(values, index), {
 			...(options.extraParameters ? { extraParameters: cardValues(options.extraParameters, index) } : {}),
@@ -153,7 +160,7 @@ export function renderText(preview: Preview, translate?: Translate): string {
 		preview.body,
 		preview.footer ? `_${preview.footer}_` : '',
 		preview.buttons.map((b) => `[${label(b)}]`).join(' '),
-		preview.products ? (translate ?? BRACKETED)(preview.products.key, preview.products.params) : '',
+		preview.products ? markerText(preview.products, translate) : '',
 		...(preview.cards ?? []).map((card, index, cards) =>
 			[
 				`— ${words('template_preview_card', { number: String(index + 1), total: String(cards.length) })} —`,

@@ -168,7 +168,7 @@ describe('inputsFor', () => {
 		expect(formCannotFill(withButton('MPM'))).toBeUndefined();
 		expect(summary(withButton('MPM'))).toEqual([
 			['button.0.thumbnail', 'button_product_thumbnail', undefined, true],
-			['button.0.sections', 'button_product_sections', 'Summer: sku-1, sku-2', true],
+			['button.0.sections', 'button_product_sections', 'A: sku-1, sku-2', true],
 		]);
 		expect(inputsFor(withButton('MPM'))[1]).toMatchObject({
 			labelKey: 'template_input_button_product_sections',
