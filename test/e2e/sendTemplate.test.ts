@@ -312,6 +312,24 @@ describe('/whatsapp send-template', () => {
 		});
 	});
 
+	it("explains Meta's 132018 (a parameter's line break, tab or 5 spaces) on the template, and keeps the template list", async () => {
+		let view = await open();
+		view = await act(view, 'send-template', 'offer');
+		view = await fill(view, EXAMPLE_VALUES.offer);
+		// A parameter rule of Meta's the app does not check yet: Meta answers 132018.
+		app.sim.injectError(NUMBER.phoneNumberId, { code: 132018 });
+		const res = await submit(view);
+		expect(res.errors).toEqual({
+			'send-template':
+				"WhatsApp refused a parameter's text (error 132018): a parameter cannot hold a line break, a tab or more than 4 spaces in a row.",
+		});
+		expect(sends().map((r) => [r.status, (r.response as any).error?.code])).toEqual([[400, 132018]]);
+		expect(app.harness.world.messagesIn(contactRoom.id)).toEqual([]);
+		// The template stays listed, and the same values go through once Meta takes them.
+		expect(await submit(view)).toMatchObject({ success: true });
+		expect(sends().map((r) => r.status)).toEqual([400, 200]);
+	});
+
 	it('outside a contact room asks for the recipient, validates it, and sends into a new omnichannel room', async () => {
 		const general = app.harness.addRoom({ name: 'general', creator: agent });
 		let view = await open(general);

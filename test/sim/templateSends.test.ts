@@ -165,6 +165,29 @@ describe('template sends checked against the WABA template', () => {
 		});
 	});
 
+	it.each([
+		['a line break in the body', 1, 'Ann\nSmith'],
+		['a carriage return in the body', 1, 'Ann\r'],
+		['a tab in the body', 1, 'Ann\tSmith'],
+		['5 spaces in a row in the body', 1, 'Ann     Smith'],
+		['a line break in the header', 0, 'A-\n7'],
+	])('refuses a text parameter with %s with 132018, as Meta does', (_label, at, value) => {
+		const components = FULL.map((c, i) =>
+			i === at ? { ...c, parameters: c.parameters.map((p, j) => (j === 0 ? text(value) : p)) } : c,
+		);
+		expect(refusal(ORDER, send(components))).toEqual({
+			status: 400,
+			code: 132018,
+			message: "(#132018) There's an issue with the parameters in your template",
+			details: 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces',
+		});
+	});
+
+	it('takes 4 spaces in a row', () => {
+		const components = [FULL[0], { type: 'body', parameters: [text('Ann    Smith'), text('A-7')] }, FULL[2]];
+		expect(templateRefusal(ORDER, send(components))).toBeUndefined();
+	});
+
 	it("checks each carousel card against the template's card of its index", () => {
 		const card = (format: string) => ({
 			components: [

@@ -34,15 +34,28 @@ interface TableRow {
 }
 
 /**
- * Codes Meta documented after the table (shared/contracts is of v23.0), with where: 131062, on Meta's
- * "Business-scoped user IDs" page ("Error code — 131062; Details — Business-scoped User ID (BSUID)
- * recipients are not supported for this message."), which gives no title: its details stand for one.
+ * Codes Meta documented after the table (shared/contracts is of v23.0), or that the table lacks, with
+ * where:
+ * - 131062, on Meta's "Business-scoped user IDs" page ("Error code — 131062; Details — Business-scoped
+ *   User ID (BSUID) recipients are not supported for this message."), which gives no title: its
+ *   details stand for one;
+ * - 132018, Meta's answer to a template parameter with a line break, a tab or more than 4
+ *   consecutive spaces, as a production log quotes it (schemalabz/opencouncil#780: "(#132018)
+ *   There's an issue with the parameters in your template, details: Param text cannot have
+ *   new-line/tab characters or more than 4 consecutive spaces"; the same details in
+ *   netflie/whatsapp-cloud-api#201), a code that support pages date from v23.0.
  */
 const LATER: TableRow[] = [
 	{
 		code: 131062,
 		title: 'Business-scoped User ID (BSUID) recipients are not supported for this message',
 		meaning: 'Business-scoped User ID (BSUID) recipients are not supported for this message.',
+		http_status_per_meta_table: 400,
+	},
+	{
+		code: 132018,
+		title: "There's an issue with the parameters in your template",
+		meaning: 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces',
 		http_status_per_meta_table: 400,
 	},
 ];

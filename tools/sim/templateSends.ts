@@ -13,7 +13,10 @@
  * - a named template's parameter without `parameter_name`: 100 "Parameter name is missing or
  *   empty" (Meta's answer as developers report it);
  * - a URL button whose link has a variable, sent without its parameter: 131008 ("Required
- *   parameter is missing"; the details are the simulator's own words).
+ *   parameter is missing"; the details are the simulator's own words);
+ * - a header's or body's text parameter with a line break, a tab or more than 4 consecutive spaces:
+ *   132018 "There's an issue with the parameters in your template", details "Param text cannot
+ *   have new-line/tab characters or more than 4 consecutive spaces" (a production log's, metaErrors.ts).
  *
  * A carousel's cards are checked the same way, each against the card of its `card_index`. Meta's
  * other checks of a template send are not modelled: a parameter's text length; the parameters of
@@ -29,6 +32,8 @@ type Any = any;
 /** Meta's variables: positional `{{1}}` or named `{{first_name}}`. */
 const VARIABLE = /\{\{\s*([A-Za-z0-9_]+)\s*\}\}/g;
 const MEDIA_FORMATS = ['IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'PRODUCT'];
+/** What Meta refuses in a text parameter (132018): "new-line/tab characters or more than 4 consecutive spaces". */
+const FORBIDDEN_TEXT = /[\r\n\t]| {5,}/;
 
 /** How many distinct variables a template text holds. */
 function variables(text: unknown): number {
@@ -62,8 +67,9 @@ function componentsRefusal(defined: Any[], sent: Any[], named: boolean, where = 
 	const bodyParams: Any[] = sentOf(sent, 'body').flatMap((c) => (Array.isArray(c?.parameters) ? c.parameters : []));
 	const expected = variables(ofType(defined, 'BODY')?.text);
 	if (bodyParams.length !== expected) return countMismatch(`${where}body`, bodyParams.length, expected);
-	if (named && [...headerParams, ...bodyParams].some((p) => upper(p?.type) === 'TEXT' && !p?.parameter_name))
-		return metaError(100, 'Parameter name is missing or empty');
+	const texts = [...headerParams, ...bodyParams].filter((p) => upper(p?.type) === 'TEXT');
+	if (named && texts.some((p) => !p?.parameter_name)) return metaError(100, 'Parameter name is missing or empty');
+	if (texts.some((p) => FORBIDDEN_TEXT.test(String(p?.text ?? '')))) return metaError(132018);
 	const buttons: Any[] = ofType(defined, 'BUTTONS')?.buttons ?? [];
 	for (const [index, button] of buttons.entries()) {
 		if (upper(button?.type) !== 'URL' || !variables(button?.url)) continue;

@@ -95,6 +95,9 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	// template's: sent as the catalog's copy, the template was edited at Meta since.
 	132000: explain('graph_error_132000', false, false, true),
 	132012: explain('graph_error_132012', false, false, true),
+	// "Param text cannot have new-line/tab characters or more than 4 consecutive spaces" (rules.ts
+	// FORBIDDEN_WHITESPACE): the value's fault, not the template's.
+	132018: explain('graph_error_132018'),
 	// "Template name does not exist in the translation": gone, or not approved, in that language.
 	132001: explain('graph_error_132001', false, true),
 	132015: explain('graph_error_132015', false, true),

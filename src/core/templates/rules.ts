@@ -4,7 +4,7 @@
  * messages reference (text parameter: header 60 characters; body 1024 characters when the message
  * has other components, 32768 when the body is all there is, read here as "the template has
  * nothing but a body"; coupon and one-time codes at most 15 characters; URL buttons at most 2000
- * characters) and the details of Meta's template parameter error ("Param text cannot have
+ * characters) and the details of Meta's template parameter error 132018 ("Param text cannot have
  * new-line/tab characters or more than 4 consecutive spaces").
  */
 import { inputsFor, InputKind, TemplateInput } from './inputs';
@@ -28,8 +28,13 @@ export const CATALOG_ID = /^\d{1,32}$/;
  */
 const EXPIRATION_MS = /^\d{13,15}$/;
 const EXPIRATION_TOO_SHORT = /^\d{1,12}$/;
-/** What Meta refuses inside a text parameter. */
-const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
+/**
+ * What Meta refuses inside a text parameter: its 132018 "There's an issue with the parameters in your
+ * template", details "Param text cannot have new-line/tab characters or more than 4 consecutive
+ * spaces" (as production logs quote Meta's answer: schemalabz/opencouncil#780,
+ * netflie/whatsapp-cloud-api#201). The modal checks every text it sends; the API too (sendComponents.ts).
+ */
+export const FORBIDDEN_WHITESPACE = /[\r\n\t]| {5,}/;
 const TEXT_KINDS: InputKind[] = [
 	'header_text',
 	'body',

@@ -32,7 +32,7 @@ import {
 	placeholders,
 } from './template';
 import { Phrase, phrase } from '../i18n/translate';
-import { buttonUrl, CATALOG_ID, LIMITS } from './rules';
+import { buttonUrl, CATALOG_ID, FORBIDDEN_WHITESPACE, LIMITS } from './rules';
 import { sectionsProblem } from './productList';
 
 type Json = Record<string, unknown>;
@@ -44,19 +44,10 @@ type Json = Record<string, unknown>;
 const COMPONENT_TYPES = ['header', 'body', 'button', 'footer', 'limited_time_offer', 'carousel'];
 /** Those a carousel card's components may be. */
 const CARD_COMPONENT_TYPES = ['header', 'body', 'button'];
-/** Reference, Parameter object: `text` of a header parameter. */
-const HEADER_TEXT_MAX = 60;
-/** Reference, Parameter object: `text` of a body parameter when the template has other components. */
-const BODY_TEXT_MAX = 1024;
-/** Reference, Parameter object (and the spec's TextParameter.text maxLength): body is the only component. */
-const BODY_ONLY_TEXT_MAX = 32768;
-/**
- * Meta refuses a text parameter with a line break, a tab or more than 4 consecutive spaces: its
- * answer's error_data.details is "Param text cannot have new-line/tab characters or more than 4
- * consecutive spaces" (reported as Meta's own refusal, e.g. netflie/whatsapp-cloud-api#201). The
- * modal checks the same for every text it sends (rules.ts): header, body, codes.
- */
-const TEXT_FORBIDDEN = /[\n\r\t]| {5,}/;
+/** Reference, Parameter object: `text` of a header parameter; of a body parameter when the template has other components, or is alone (rules.ts). */
+const HEADER_TEXT_MAX = LIMITS.headerText;
+const BODY_TEXT_MAX = LIMITS.bodyText;
+const BODY_ONLY_TEXT_MAX = LIMITS.bodyTextAlone;
 /**
  * Meta's template URL buttons take a URL of at most 2000 characters (rules.ts LIMITS.url): the
  * suffix cannot be longer, and with the template known, the whole link it makes cannot either.
@@ -172,7 +163,7 @@ function buttonParameters(button: MetaButton): number | undefined {
 function checkText(value: unknown, path: string, max: number): FieldError | undefined {
 	if (!isText(value)) return field(path, phrase('expected_text'));
 	if (value.length > max) return { key: 'api_error_parameter_too_long', params: { path, max, given: value.length } };
-	if (TEXT_FORBIDDEN.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
+	if (FORBIDDEN_WHITESPACE.test(value)) return { key: 'api_error_parameter_whitespace', params: { path } };
 	return undefined;
 }
 

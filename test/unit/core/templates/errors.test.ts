@@ -9,6 +9,8 @@ describe('explainSendError', () => {
 		[131047, 'graph_error_131047', false, false, false],
 		[132000, 'graph_error_132000', false, false, true],
 		[132012, 'graph_error_132012', false, false, true],
+		// A parameter with a line break, a tab or 5+ spaces (not in the error table of v23.0).
+		[132018, 'graph_error_132018', false, false, false],
 		[132001, 'graph_error_132001', false, true, false],
 		[132015, 'graph_error_132015', false, true, false],
 		[132016, 'graph_error_132016', false, true, false],
