@@ -7,6 +7,7 @@
 import { ENGINE_CALL_TIMEOUT_MS } from '../bulk/budget';
 import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Translator } from '../i18n/translate';
+import { SendNotRecorded } from '../errors';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
@@ -19,7 +20,7 @@ import { Contact, contactKey } from './conversations';
 import { KeyedQueue } from './keyedQueue';
 import { Clock, Logger, SettingsReader, systemClock } from './ports';
 import { dayOf } from '../status/retention';
-import { explainListError, SendTemplates } from './sendTemplates';
+import { explainListError, ModalSendResult, SendTemplates } from './sendTemplates';
 import { Directory, TemplateRooms } from './sendTemplatesPorts';
 import { reachOf, Windows } from './window';
 
@@ -464,19 +465,22 @@ export class SendTemplateModal {
 		const checked = await this.check(draft, t);
 		if ('errors' in checked) return { kind: 'refused', errors: checked.errors };
 		await this.ports.drafts.save({ ...draft, sending: true });
-		const sent = await this.ports.sender
-			.sendFromModal(
+		let sent: ModalSendResult;
+		try {
+			sent = await this.ports.sender.sendFromModal(
 				{ ...checked, values: templateValues(draft, checked.template), agent: user.username ?? '', roomId: draft.roomId, t },
 				(error, wamid) =>
 					this.ports.logger?.error(
 						`template ${checked.template.name} sent (${wamid ?? 'no wamid'}) but not recorded or shown in the room: ${error instanceof Error ? error.message : 'error'}`,
 					),
-			)
-			.catch(async (error: unknown) => {
-				// Failed before Meta was asked (its record could not be written, say): nothing went out.
-				await this.ports.drafts.save(draft).catch(() => undefined);
-				throw error;
-			});
+			);
+		} catch (error) {
+			// Failed before Meta was asked (its record could not be written, say): nothing went out.
+			await this.ports.drafts.save(draft).catch(() => undefined);
+			// Its record not written: the agent is told so, and that sending again is safe.
+			if (error instanceof SendNotRecorded) return { kind: 'refused', errors: { template: t(error.i18nKey) } };
+			throw error;
+		}
 		if (!sent.ok) {
 			// Meta refused it (the agent may correct the form and send again), or did not answer: the
 			// error then says it may have gone out, and to check with the contact before sending again.

@@ -903,8 +903,12 @@ export class SendTemplates {
 			const body = withBatchKey(templateMessage({ to, template, values: send.values }), batch);
 			wamid = (await this.ports.graphOf(number).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
-			await this.ports.sendLog.settle(pending, error);
-			await this.ports.jobs.processSoon();
+			// The agent is told what Meta said (or that it may have gone out) even when its record
+			// cannot be settled now: that send is then reported by the look for sends left pending.
+			if (
+				await this.afterSends('its outcome not recorded', () => this.ports.sendLog.settle(pending, error), 'a template send failed')
+			)
+				await this.afterSends('the delivery job not started', () => this.ports.jobs.processSoon(), 'a template send failed');
 			return this.refusedFromModal(send, error);
 		}
 		let roomId = send.roomId;
@@ -950,7 +954,17 @@ export class SendTemplates {
 		// No answer from Meta, or one that was not Meta's (a proxy's 502 page): nothing Meta refused.
 		if (code === undefined || mayHaveBeenSent(error)) return { ok: false, error: send.t(unansweredKey(error, 'agent')) };
 		const { number, template } = send;
-		await (await this.catalogOf(number)).onSendError({ wabaId: number.wabaId, name: template.name, language: template.language, code });
+		await this.afterSends(
+			`the template catalog not updated after error ${code}`,
+			async () =>
+				(await this.catalogOf(number)).onSendError({
+					wabaId: number.wabaId,
+					name: template.name,
+					language: template.language,
+					code,
+				}),
+			'a template send failed',
+		);
 		return { ok: false, error: explainError(error, send.t).text };
 	}
 

@@ -710,6 +710,32 @@ describe('sendFromModal', () => {
 		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: expect.stringMatching(/^graph_error/) });
 	});
 
+	it("tells Meta's refusal, or that the send may have gone out, even when its record cannot be settled (logged)", async () => {
+		const settled: unknown[] = [];
+		const w = templatesWorld({
+			sendLog: {
+				record: async () => undefined,
+				begin: async (message) => ({ ...message, sendId: 'send-1', pending: true }),
+				beginMany: async () => [],
+				settle: async (_message, error) => {
+					settled.push(error);
+					throw new Error('MongoNetworkError');
+				},
+			},
+		});
+		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: 'error_send_timed_out' });
+		w.graph.answer = () => graphError(132015);
+		expect(await w.service.sendFromModal(send, () => undefined)).toEqual({ ok: false, error: expect.stringMatching(/132015/) });
+		expect(settled).toHaveLength(2);
+		expect(w.logged).toEqual([
+			'a template send failed, but its outcome not recorded: MongoNetworkError',
+			'a template send failed, but its outcome not recorded: MongoNetworkError',
+		]);
+		// Not settled, the send stays pending: no delivery round is asked for it.
+		expect(w.jobs.runs).toBe(0);
+	});
+
 	it('once sent, a failure in the room is reported to the caller and the send stays done', async () => {
 		const w = templatesWorld();
 		w.rooms.post = async () => {

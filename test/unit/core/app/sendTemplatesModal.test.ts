@@ -1,4 +1,5 @@
 import { applyAction, Draft, fieldKey, ModalScreen, pickLanguage, templateValues } from '../../../../src/core/app/sendTemplateModal';
+import { SendNotRecorded } from '../../../../src/core/errors';
 import { formCannotFill, inputsFor } from '../../../../src/core/templates/inputs';
 import { MetaTemplate } from '../../../../src/core/templates/template';
 import { promo, trailer, verification } from '../templates/fixtures';
@@ -460,6 +461,31 @@ describe('submitting the modal', () => {
 		w.graph.answer = accept;
 		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
 		expect(w.graph.sends).toHaveLength(2);
+	});
+
+	it('says a send whose record could not be written was not sent, on the template, and sends it once the storage answers', async () => {
+		let storageDown = true;
+		const w = templatesWorld({
+			sendLog: {
+				record: async () => undefined,
+				begin: async (message) => {
+					if (storageDown) throw new SendNotRecorded(new Error('MongoNetworkError'));
+					return { ...message, sendId: 'send-1', pending: true };
+				},
+				beginMany: async () => [],
+				settle: async () => undefined,
+			},
+		});
+		const viewId = await openIn(w);
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'error_send_not_recorded' },
+		});
+		expect(w.graph.sends).toEqual([]);
+		expect(w.drafts.drafts.get(viewId)?.sending).toBeUndefined();
+		storageDown = false;
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.graph.sends).toHaveLength(1);
 	});
 
 	it('sends once for two submits of one modal at the same time (a double click on Send): the second is told', async () => {
