@@ -58,6 +58,35 @@ describe(`engine differences (running on engine ${engineVersion()})`, () => {
 		expect(exe.includes(`${path.sep}deno-1.46.3${path.sep}`)).toBe(!engineAtLeast('1.60.0'));
 	});
 
+	it("a contact's form answer nested too deep for Deno 1.46 to write is posted all the same, and their next message is not held behind it", async () => {
+		// 80 kB, under Rocket.Chat's 100 kB: 40,000 nested arrays inside Meta's response_json string. The
+		// Deno 1.46 of Rocket.Chat 7.x to 8.1 cannot write them back as JSON (a RangeError, which would
+		// hold the contact's messages for a day of retries); Deno 2 can, and the field is cut at 1,000.
+		const response_json = `{"a":${'['.repeat(40000)}${']'.repeat(40000)},"guests":2}`;
+		const inbound = async (message: string | Record<string, unknown>) => {
+			const res = await app.sim.deliverInboundMessage({
+				phoneNumberId: NUMBER.phoneNumberId,
+				from: '5511987654321',
+				name: 'Carla',
+				message,
+			});
+			expect(res.status).toBe(200);
+			await app.harness.scheduler.runDue();
+			await app.harness.settled();
+		};
+		await inbound({
+			type: 'interactive',
+			interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json } },
+		});
+		await inbound('are you there?');
+		const room = [...app.harness.world.rooms.values()].find((r) => r.type === 'l')!;
+		const field = engineAtLeast('1.60.0') ? `${'['.repeat(1000)}…` : '…';
+		expect(app.harness.world.messagesIn(room.id).map((m) => m.text)).toEqual([
+			`📝 The contact answered a form (flow · Sent)\na: ${field}\nguests: 2`,
+			'are you there?',
+		]);
+	});
+
 	it('an agent’s message with two files: both reach WhatsApp on every engine (before 1.60 the converter leaves `files` unmapped, and the app reads them there)', async () => {
 		const { agent, room } = await conversation();
 		await uploadFiles(app.harness, {

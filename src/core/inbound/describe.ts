@@ -58,7 +58,20 @@ export function unsupportedKind(message: Obj): string | undefined {
 	return str(obj(message.unsupported).type) || undefined;
 }
 
+/**
+ * What the room shows of a contact's message. A message whose description fails (a shape no rule
+ * here foresaw) is shown as one the app could not read, never an error: an error would hold the
+ * contact's later messages behind it, retried for a day, failing each time.
+ */
 export function describeInbound(message: Obj): Described {
+	try {
+		return describeMessage(message);
+	} catch {
+		return { pieces: [{ key: 'inbound_unreadable', params: { type: str(obj(message).type) || '-' } }] };
+	}
+}
+
+function describeMessage(message: Obj): Described {
 	const type = str(message.type);
 	const context = obj(message.context);
 	const product = obj(context.referred_product);
@@ -262,8 +275,17 @@ function flowFields(value: unknown, key: string, out: Array<[string, string]>, d
 				? value.map(String).join(', ')
 				: scalar(value)
 					? String(value)
-					: (JSON.stringify(value) ?? '');
+					: jsonText(value);
 	out.push([key, bounded(text) || '-']);
+}
+
+/** A value as JSON; one nested too deep to write (thousands of levels) as an ellipsis. */
+function jsonText(value: unknown): string {
+	try {
+		return JSON.stringify(value) ?? '';
+	} catch {
+		return '…';
+	}
 }
 
 /**

@@ -225,6 +225,23 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 			// A field's long value is bounded too.
 			expect(text(flow(JSON.stringify({ comment: 'y'.repeat(3000) }))).split('\n')[1]).toBe(`comment: ${'y'.repeat(1000)}…`);
 		});
+
+		it('shows a field nested too deep to write as an ellipsis, and the others', () => {
+			// 12 kB of brackets: JSON.stringify of it runs out of stack.
+			const deep = `{"a":${'['.repeat(20000)}${']'.repeat(20000)},"b":"ok"}`;
+			expect(text(flow(deep))).toBe('📝 The contact answered a form (flow · Sent)\na: …\nb: ok');
+		});
+	});
+
+	it("shows a message it cannot describe as one the app could not read, in the contact's words' place", () => {
+		const unreadable = {
+			...message('Text Message'),
+			get text(): unknown {
+				throw new RangeError('Maximum call stack size exceeded');
+			},
+		};
+		expect(text(unreadable)).toBe('⚠️ The contact sent a message the app could not read (text).');
+		expect(text(unreadable, 'es')).toBe('⚠️ El contacto envió un mensaje que la aplicación no pudo leer (text).');
 	});
 
 	describe('an answer to a call permission request (`call_permission_reply`)', () => {
