@@ -298,8 +298,12 @@ export class SendLog {
 		const key = messageKey(record);
 		if (!key || !passesFilter(filter, record.type)) return undefined;
 		const eventId = statusEventId(key, status);
-		const payload = buildStatusPayload(record, status, { timestamp, eventId, error, pricingCategory });
-		return newOutboxItem({ id: eventId, messageKey: key, seq, payload, now: this.ports.clock.now() });
+		const now = this.ports.clock.now();
+		// A status Meta sent without its time (the webhook's `timestamp` missing or blank) gets the
+		// time it was taken, in Meta's form: never an empty `timestamp` in the callback.
+		const at = timestamp === '' ? String(Math.floor(now / 1000)) : timestamp;
+		const payload = buildStatusPayload(record, status, { timestamp: at, eventId, error, pricingCategory });
+		return newOutboxItem({ id: eventId, messageKey: key, seq, payload, now });
 	}
 
 	/**

@@ -237,6 +237,13 @@ export async function acceptWebhook(
 	// handled: the admin's log names it (ids, never a message's text or a contact's name).
 	const skipped = walk.skipped.filter((part) => skippedInScope(scope, part));
 	if (skipped.length) ports.refusals.refuse('skipped-parts', describeSkipped(skipped));
+	// Changes of a webhook field the app does not handle (the Meta app subscribed to more fields than
+	// it needs): acknowledged and left out, and the log names the fields.
+	if (walk.ignoredFields.length)
+		ports.refusals.refuse(
+			'ignored-fields',
+			`webhook: changes of field ${walk.ignoredFields.map((field) => `"${logId(field, 64)}"`).join(', ')} left out: the app handles "messages" and "message_template_status_update"`,
+		);
 	if (!events.length) return 0;
 	events = inMetaOrder(events);
 	const now = ports.clock.now();

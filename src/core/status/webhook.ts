@@ -7,7 +7,7 @@
  * - fields it does not know are not read (Meta adds fields; v24+ statuses have no `conversation`
  *   or `pricing`, group statuses add `recipient_type`/`recipient_participant_id`);
  * - changes of other `field` kinds (account_update, group_lifecycle_update, ...) are counted in
- *   `ignored`;
+ *   `ignored` and named in `ignoredFields`;
  * - malformed parts (a status without an id, a change without a value, a message without `from`,
  *   ...) are left out and listed in `skipped` with where they were, why, and the ids they name
  *   (never their text): acceptWebhook (core/app/webhookBatch.ts) logs them.
@@ -124,6 +124,8 @@ export interface WalkResult {
 	events: WebhookEvent[];
 	/** Changes of a `field` kind this app does not handle. */
 	ignored: number;
+	/** Those kinds' names, each once, as Meta wrote them (acceptWebhook logs them). */
+	ignoredFields: string[];
 	/** Malformed parts, left out. */
 	skipped: SkippedPart[];
 }
@@ -134,7 +136,7 @@ const str = (v: unknown): string | undefined =>
 	typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
 
 export function walkWebhook(payload: unknown): WalkResult {
-	const result: WalkResult = { events: [], ignored: 0, skipped: [] };
+	const result: WalkResult = { events: [], ignored: 0, ignoredFields: [], skipped: [] };
 	const skip = (at: string, reason: string, ids: Omit<SkippedPart, 'at' | 'reason'> = {}) =>
 		void result.skipped.push({ at, reason, ...definedOnly(ids) });
 	if (!isObj(payload)) {
@@ -162,7 +164,11 @@ export function walkWebhook(payload: unknown): WalkResult {
 				const event = templateStatus(wabaId, change.value);
 				if (event) result.events.push(event);
 				else skip(`${at}.value`, 'template status update without an event', { wabaId });
-			} else result.ignored++;
+			} else {
+				result.ignored++;
+				const field = str(change.field) ?? '(none)';
+				if (!result.ignoredFields.includes(field)) result.ignoredFields.push(field);
+			}
 		});
 	});
 	return result;
@@ -218,6 +224,13 @@ function walkMessagesValue(value: Obj, { at, result, skip, wabaId }: WalkPositio
 			else skip(`${at}.errors[${i}]`, 'error is not an object', { phoneNumberId, wabaId });
 		});
 	}
+	// A list in another shape, or none of the three: nothing of it can be read, and the log says so.
+	const lists = ['statuses', 'messages', 'errors'] as const;
+	for (const list of lists)
+		if (value[list] !== undefined && !Array.isArray(value[list]))
+			skip(`${at}.${list}`, `${list} is not an array`, { phoneNumberId, wabaId });
+	if (lists.every((list) => value[list] === undefined))
+		skip(at, 'messages value without statuses[], messages[] or errors[]', { phoneNumberId, wabaId });
 }
 
 /** Why a message object is no inbound event (toInbound answered undefined). */

@@ -324,7 +324,10 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 	const index = buttonIndex(c.index);
 	if (index === undefined) return field(`${path}.index`, phrase('expected_button_index'));
 	const subType = typeof c.sub_type === 'string' ? c.sub_type.toLowerCase() : undefined;
-	if (!subType || !BUTTON_PARAMETER[subType])
+	// Its own keys only: "constructor" or "__proto__" is no sub_type.
+	const kind =
+		subType !== undefined && Object.prototype.hasOwnProperty.call(BUTTON_PARAMETER, subType) ? BUTTON_PARAMETER[subType] : undefined;
+	if (!subType || !kind)
 		return field(
 			`${path}.sub_type`,
 			phrase('expected_one_of', {
@@ -351,7 +354,6 @@ function checkButton(c: Json, path: string, e: Expectations | undefined, named: 
 	if (expected !== undefined && params.length !== expected) return count(named(`button ${index}`), expected, params.length);
 	// A button type this app does not know takes any number of parameters, but not none.
 	if (params.length === 0) return emptyParameters(path);
-	const kind = BUTTON_PARAMETER[subType];
 	for (let i = 0; i < params.length; i++) {
 		const p = params[i];
 		const at = `${path}.parameters[${i}]`;

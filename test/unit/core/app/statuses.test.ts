@@ -99,6 +99,13 @@ describe('StatusService', () => {
 		expect((await f.messages.findByWamid('wamid.A'))?.statuses).toEqual(['queued', 'read']);
 	});
 
+	it('gives a status Meta sent without its time the time it was taken, in Unix seconds: never an empty timestamp', async () => {
+		const f = await fakes();
+		f.advance(5500);
+		await f.service.handleStatus(status({ status: 'sent', timestamp: '' }), undefined);
+		const [item] = await f.outbox.list();
+		expect(item.payload).toMatchObject({ MessageStatus: 'sent', timestamp: String(Math.floor((T0 + 5500) / 1000)) });
+	});
 	it("ignores statuses of messages it did not send, and Meta's words it does not know (those said in the log)", async () => {
 		const f = await fakes();
 		await f.service.handleStatus(status({ wamid: 'wamid.UNKNOWN' }), undefined);

@@ -272,6 +272,34 @@ describe('acceptWebhook', () => {
 	});
 });
 
+describe('acceptWebhook: fields the app does not handle', () => {
+	it('acknowledges a change of another webhook field and names the field in the log, once per field', async () => {
+		const f = fakes();
+		let runs = 0;
+		const payload = {
+			object: 'whatsapp_business_account',
+			entry: [
+				{
+					id: 'waba-1',
+					changes: [
+						{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } },
+						{ field: 'account_update', value: { event: 'VERIFIED_ACCOUNT' } },
+						{ field: 'smb_message_echoes\n', value: {} },
+					],
+				},
+			],
+		};
+		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload, scope: SCOPE })).toBe(0);
+		expect(runs).toBe(0);
+		expect(f.refused).toEqual([
+			[
+				'ignored-fields',
+				'webhook: changes of field "account_update", "smb_message_echoes?" left out: the app handles "messages" and "message_template_status_update"',
+			],
+		]);
+	});
+});
+
 describe('processWebhooks', () => {
 	it('hands each event to its handler, oldest webhook first, with the scope stored with it, and empties the inbox', async () => {
 		const f = fakes();

@@ -336,6 +336,7 @@ describe('malformed and unknown parts', () => {
 			},
 		]);
 		expect(result.ignored).toBe(1);
+		expect(result.ignoredFields).toEqual(['account_update']);
 		expect(result.skipped.map((s) => s.at)).toEqual([
 			'entry[0].changes[1].value.statuses[0]',
 			'entry[0].changes[1].value.statuses[1]',
@@ -397,6 +398,38 @@ describe('malformed and unknown parts', () => {
 			{ at: 'entry[0].changes[0].value.messages[3]', reason: 'message is not an object', ...ids },
 		]);
 		expect(JSON.stringify(skipped)).not.toMatch(/Hola|sin id|Carlos/);
+	});
+
+	it('names a list of another shape, and a messages value with none of the three lists; names each ignored field once', () => {
+		const value = (extra: Record<string, unknown>) => ({ field: 'messages', value: { metadata: { phone_number_id: '2' }, ...extra } });
+		const result = walkWebhook({
+			entry: [
+				{
+					id: '1',
+					changes: [
+						value({ statuses: { id: 'wamid.X', status: 'read' } }),
+						value({ messages: 'hi', errors: [] }),
+						value({ contacts: [] }),
+						{ field: 'smb_message_echoes', value: {} },
+						{ field: 'smb_message_echoes', value: {} },
+						{ field: 'Messages', value: {} },
+						{ value: {} },
+					],
+				},
+			],
+		});
+		expect(result.events).toEqual([]);
+		expect(result.skipped).toEqual([
+			{ at: 'entry[0].changes[0].value.statuses', reason: 'statuses is not an array', phoneNumberId: '2', wabaId: '1' },
+			{ at: 'entry[0].changes[1].value.messages', reason: 'messages is not an array', phoneNumberId: '2', wabaId: '1' },
+			{
+				at: 'entry[0].changes[2].value',
+				reason: 'messages value without statuses[], messages[] or errors[]',
+				phoneNumberId: '2',
+				wabaId: '1',
+			},
+		]);
+		expect(result).toMatchObject({ ignored: 4, ignoredFields: ['smb_message_echoes', 'Messages', '(none)'] });
 	});
 
 	it.each([

@@ -917,6 +917,18 @@ describe('checkSendComponents: buttons', () => {
 			[{ type: 'button', sub_type: 'x', index: '0', parameters: [text('a')] }],
 			field('template.components[0].sub_type'),
 		],
+		[
+			'a sub_type named as an object property (constructor), template unknown',
+			undefined,
+			[{ type: 'button', sub_type: 'Constructor', index: '0', parameters: [text('a')] }],
+			field('template.components[0].sub_type'),
+		],
+		[
+			'a sub_type named as an object property (__proto__), template unknown',
+			undefined,
+			[{ type: 'button', sub_type: '__proto__', index: '0', parameters: [text('a')] }],
+			field('template.components[0].sub_type'),
+		],
 	])('refuses %s', (_what, template, components, problem) => {
 		expect(check(template, components)).toEqual(problem);
 	});
