@@ -652,8 +652,8 @@ describe('/whatsapp send-template', () => {
 		await app.harness.command('whatsapp', ['view-templates'], { user: agent, room: contactRoom });
 		const text = String(app.harness.world.notificationsFor(agent.id).pop()?.text);
 		expect(text).toContain('*Acme Support* +1 555-078-3881');
-		expect(text).toContain('• `invoice` (UTILITY): en_US, pt_BR · 3 parameters');
-		expect(text).toContain('• `coupon_expiration_reminder_number_vars` (MARKETING): en · 3 parameters');
+		expect(text).toContain('• `invoice` (Utility): en_US, pt_BR · 3 parameters');
+		expect(text).toContain('• `coupon_expiration_reminder_number_vars` (Marketing): en · 3 parameters');
 		expect(text).not.toContain('paused_one');
 		const guest = app.harness.addUser({ username: 'guest', roles: ['user'] });
 		await app.harness.command('whatsapp', ['send-template'], { user: guest, room: contactRoom });

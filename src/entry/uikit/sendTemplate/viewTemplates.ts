@@ -1,4 +1,5 @@
 import { explainListError } from '../../../core/app/sendTemplates';
+import { categoryText } from '../../../core/templates/category';
 import { inputsFor } from '../../../core/templates/inputs';
 import { TemplateGroup } from '../../../core/templates/catalog';
 import { Translator } from '../../../core/i18n/translate';
@@ -27,7 +28,7 @@ export async function describeTemplates(acc: TemplateAccessors & { appId?: strin
 			lines.push(
 				t('view_templates_entry', {
 					name: g.name,
-					category: g.category ?? '-',
+					category: categoryText(g.category, t),
 					languages: g.languages.map((l) => l.language).join(', '),
 					params: inputsFor(g.languages[0]).filter((i) => i.required).length,
 				}),

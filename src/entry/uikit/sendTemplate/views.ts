@@ -1,6 +1,7 @@
 /** The send-template modal as a pure function of its draft. */
 import { fieldKey, ModalScreen, templateValues } from '../../../core/app/sendTemplateModal';
 import { shownValues } from '../../../core/app/sendTemplates';
+import { categoryText } from '../../../core/templates/category';
 import { isAuthentication } from '../../../core/templates/template';
 import { formCannotFill, inputLabel, inputsFor, UNSUPPORTED_KEY } from '../../../core/templates/inputs';
 import { renderPreview, renderText } from '../../../core/templates/preview';
@@ -128,7 +129,7 @@ function templateBlocks(screen: ModalScreen, t: Translator): Block[] {
 			: [];
 	// The select stays when a search matches nothing: a field error on the template still has its place.
 	const blocks = [...notice, ...(total ? searchBlocks(screen, t) : [])];
-	const options = templates.map((g) => ({ value: g.name, text: `${g.name} (${g.category ?? '-'})` }));
+	const options = templates.map((g) => ({ value: g.name, text: `${g.name} (${categoryText(g.category, t)})` }));
 	const placeholder = t('send_field_template_placeholder');
 	blocks.push(
 		select({ blockId: SendAction.Template, label: t('send_field_template'), options, initial: draft.templateName, placeholder }),
