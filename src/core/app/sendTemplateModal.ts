@@ -397,9 +397,10 @@ export class SendTemplateModal {
 
 	private async actNow(input: { viewId: string; user: ModalUser; action: ModalAction; t: Translator }): Promise<ActResult> {
 		const { t } = input;
-		// Another user's view: nothing happens (no view goes back: it would show that user's draft).
-		const { draft } = await this.ownDraft(input.viewId, input.user);
-		if (!draft) return { kind: 'ignored' };
+		// Another user's view: nothing happens (no view goes back: it would show that user's draft). A
+		// draft gone (past its retention, or the modal closed meanwhile) is said on the template.
+		const { draft, foreign } = await this.ownDraft(input.viewId, input.user);
+		if (!draft) return foreign ? { kind: 'ignored' } : { kind: 'refused', errors: { template: t('send_expired') } };
 		const openedIn = draft.openedIn ?? draft.roomId;
 		// The role is checked on every step: an agent whose role was taken away while the modal was open
 		// changes nothing more in it (and cannot submit it).

@@ -117,6 +117,17 @@ describe('changes in the modal', () => {
 		expect(w.drafts.drafts.get(viewId)?.recipient).toBeUndefined();
 	});
 
+	it('says a change to a form whose draft is gone (past its retention) that the form expired, on the template', async () => {
+		const w = templatesWorld();
+		const viewId = await openIn(w);
+		w.drafts.drafts.delete(viewId);
+		expect(await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_expired' },
+		});
+		expect(w.drafts.drafts.size).toBe(0);
+	});
+
 	it('refuses a change once every number was disconnected, and keeps the draft', async () => {
 		const numbers = [NUMBER];
 		const w = templatesWorld({ numbers });
