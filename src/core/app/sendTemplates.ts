@@ -580,7 +580,8 @@ export class SendTemplates {
 	 */
 	private async admit(number: ConnectedNumber, count: number, startedAt?: number, book = true): Promise<Booking | undefined> {
 		const graph = this.ports.graphOf(number);
-		if (!graph.admit) return undefined;
+		// No valid recipient (each one in invalidContacts): nothing to pace, whatever the number's queue holds.
+		if (!graph.admit || count === 0) return undefined;
 		const withinMs = ADMISSION_WINDOW_MS - this.elapsedSince(startedAt);
 		// The call spent its time before the sends (Meta's template list slow to answer): not the request's size.
 		if (withinMs <= 0) throw new SendRefused('api_error_request_out_of_time');

@@ -40,6 +40,16 @@ describe('error answers carry a stable code besides the contract’s success and
 		expect(w.graph.sends).toEqual([]);
 	});
 
+	it("a request whose every number is invalid: the contract's 200 with invalidContacts, even while the number's queue is full", async () => {
+		const w = templatesWorld({ settings: { sendRatePerSecond: 5 } });
+		w.graph.admission = () => false;
+		expect(await answerOf(w.service.templateMessage({ body: body({ phoneNumbers: ['12', 'abc'] }), roles: manager, t: en }))).toEqual({
+			status: 200,
+			content: { success: true, invalidContacts: ['12', 'abc'], results: [] },
+		});
+		expect(w.graph.sends).toEqual([]);
+	});
+
 	it.each<[string, (w: ReturnType<typeof templatesWorld>) => Promise<unknown>, number, string]>([
 		['a caller without the role', (w) => w.service.templateMessage({ body: body(), roles: ['user'], t: en }), 403, 'forbidden'],
 		[
