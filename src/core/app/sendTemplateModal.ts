@@ -52,6 +52,8 @@ export interface Draft {
 	 * Rocket.Chat's client shows an error on a block the view has, and drops the others.
 	 */
 	drawnFields?: string[];
+	/** Whether the last screen drew the number select (outside a contact's room, several numbers): a number's error goes there, else on the template. */
+	numberSelect?: boolean;
 	recipient?: string;
 	department?: string;
 	preferredLanguage?: string;
@@ -529,8 +531,11 @@ export class SendTemplateModal {
 		// is shown outside a contact's room when there are several numbers, else the error goes on the template.
 		const refusal = numberRefusal({ draft, numbers, contactNumberId: contact?.phoneNumberId }, t);
 		const number = refusal ? undefined : numbers.find((n) => n.phoneNumberId === draft.phoneNumberId);
-		if (!number)
-			return { errors: { [draft.askRecipient && numbers.length > 1 ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
+		if (!number) {
+			// On the select when the form shows one (a draft of before: when there are several numbers now).
+			const onSelect = draft.askRecipient && (draft.numberSelect ?? numbers.length > 1);
+			return { errors: { [onSelect ? 'number' : 'template']: refusal ?? t('send_no_numbers') } };
+		}
 		const window =
 			draft.askRecipient || !contact ? undefined : await this.ports.windows.get(contactKey(contact.phoneNumberId, contact.waId));
 		const movedTo = window?.movedTo?.waId;
@@ -603,6 +608,10 @@ export class SendTemplateModal {
 	private async screen(draft: Draft, options: { numbers: ConnectedNumber[]; t: Translator; refresh: boolean }): Promise<ModalScreen> {
 		const { numbers, t } = options;
 		const number = numbers.find((n) => n.phoneNumberId === draft.phoneNumberId) ?? numbers[0];
+		// The number chosen outside a contact's room was disconnected: the form shows, and sends from,
+		// the first one left (in a contact's room the room's number stays, and its refusal says why).
+		if (draft.askRecipient) draft.phoneNumberId = number.phoneNumberId;
+		draft.numberSelect = draft.askRecipient && numbers.length > 1;
 		const catalog = await this.ports.sender.catalogOf(number);
 		let snapshot: CatalogSnapshot | undefined;
 		let problem: string | undefined;

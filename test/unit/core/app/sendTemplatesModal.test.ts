@@ -50,6 +50,7 @@ describe('opening the modal', () => {
 				values: {},
 				preferredLanguage: 'pt-BR',
 				drawnFields: [],
+				numberSelect: false,
 				// The day it opened, by the service's clock (UTC): its draft goes with that day (DRAFT_DAYS_KEPT).
 				openedOn: '2026-03-01',
 			},
@@ -126,6 +127,44 @@ describe('changes in the modal', () => {
 			errors: { template: 'send_expired' },
 		});
 		expect(w.drafts.drafts.size).toBe(0);
+	});
+
+	it('outside a contact room, a form whose chosen number was disconnected shows and sends from the number left', async () => {
+		const numbers = [NUMBER, OTHER_NUMBER];
+		const w = templatesWorld({ numbers });
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'number', value: OTHER_NUMBER.phoneNumberId }, t: keys });
+		expect(w.drafts.drafts.get(viewId)).toMatchObject({ phoneNumberId: OTHER_NUMBER.phoneNumberId, numberSelect: true });
+		numbers.splice(1, 1);
+		const changed = await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
+		expect(changed).toMatchObject({ kind: 'screen', screen: { numbers: [NUMBER] } });
+		expect(w.drafts.drafts.get(viewId)).toMatchObject({ phoneNumberId: NUMBER.phoneNumberId, numberSelect: false });
+		const submitted = {
+			values: { 'body.1': 'Ana', 'body.2': '42' },
+			fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' },
+			languageOf: () => 'en_US',
+		};
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
+		expect(w.graph.sends.map((s) => s.phoneNumberId)).toEqual([NUMBER.phoneNumberId]);
+	});
+
+	it('says a disconnected number on the template when the form drew no number select (one number when it was drawn)', async () => {
+		const numbers = [NUMBER];
+		const w = templatesWorld({ numbers });
+		const viewId = await openIn(w);
+		await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
+		// Meanwhile another number is connected and the form's number disconnected.
+		numbers.splice(0, 1, OTHER_NUMBER, { ...OTHER_NUMBER, phoneNumberId: '1003' });
+		const submitted = {
+			values: { 'body.1': 'Ana', 'body.2': '42' },
+			fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' },
+			languageOf: () => 'en_US',
+		};
+		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_error_number_gone' },
+		});
+		expect(w.graph.sends).toEqual([]);
 	});
 
 	it('refuses a change once every number was disconnected, and keeps the draft', async () => {
