@@ -316,7 +316,7 @@ describe('/whatsapp send-template', () => {
 		let view = await open();
 		view = await act(view, 'send-template', 'offer');
 		view = await fill(view, EXAMPLE_VALUES.offer);
-		// A parameter rule of Meta's the app does not check yet: Meta answers 132018.
+		// Meta's 132018 for a value the app's own checks let through (a rule Meta adds later, say).
 		app.sim.injectError(NUMBER.phoneNumberId, { code: 132018 });
 		const res = await submit(view);
 		expect(res.errors).toEqual({

@@ -632,6 +632,8 @@ export class InboundService implements InboundHandler {
 		}
 		const t = await this.ports.translator();
 		const described = describeInbound(event.raw);
+		if (described.unreadable)
+			this.ports.logger?.warn(`inbound message ${event.wamid}: shown as one the app could not read (${described.unreadable})`);
 		const quote = await this.quotePrefix(described.replyTo, event.type, t, { phoneNumberId: number.phoneNumberId, waId }, sentIds);
 		let uploadId: string | undefined;
 		let rcMessageId: string | undefined;

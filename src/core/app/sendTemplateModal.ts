@@ -11,6 +11,7 @@ import { SendNotRecorded } from '../errors';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { CatalogSnapshot } from '../templates/catalog';
+import { categoryText } from '../templates/category';
 import { formCannotFill, inputsFor, TemplateInput, UNSUPPORTED_KEY } from '../templates/inputs';
 import { validateValues } from '../templates/rules';
 import { narrowTemplates, TEMPLATE_OPTIONS } from '../templates/search';
@@ -311,10 +312,12 @@ export function applyAction(draft: Draft, action: ModalAction, numbers: Connecte
 /** What the client submitted, over the draft. The language is that of the select of the number and template now settled. */
 export function mergeSubmitted(draft: Draft, submitted: Submitted): void {
 	Object.assign(draft.values, submitted.values);
-	for (const key of ['templateName', 'phoneNumberId'] as const) {
-		const value = submitted.fields[key];
-		if (value) draft[key] = value;
-	}
+	if (submitted.fields.templateName) draft.templateName = submitted.fields.templateName;
+	// The client submits the number select's value whether or not the form still draws it (it keeps a
+	// value by action id): outside a contact's room, only a select the last screen drew says the number
+	// (a draft of before: always). In a contact's room any number named is checked against the room's.
+	const number = submitted.fields.phoneNumberId;
+	if (number && !(draft.askRecipient && draft.numberSelect === false)) draft.phoneNumberId = number;
 	// Text fields: an empty one was cleared (the recipient is then missing, the department none).
 	for (const key of ['recipient', 'department'] as const) {
 		const value = submitted.fields[key];
@@ -478,10 +481,21 @@ export class SendTemplateModal {
 					),
 			);
 		} catch (error) {
-			// Failed before Meta was asked (its record could not be written, say): nothing went out.
-			await this.ports.drafts.save(draft).catch(() => undefined);
+			// Failed before Meta was asked (its record could not be written, say): nothing went out, and
+			// the draft loses its sending mark. If it cannot, a submit of this form would be refused as
+			// one in progress: the agent is told to open the form again instead.
+			const restored = await this.ports.drafts.save(draft).then(
+				() => true,
+				(saveError: unknown) => {
+					this.ports.logger?.error(
+						`send-template: draft not restored after a send that failed before Meta: ${saveError instanceof Error ? saveError.message : 'error'}`,
+					);
+					return false;
+				},
+			);
 			// Its record not written: the agent is told so, and that sending again is safe.
-			if (error instanceof SendNotRecorded) return { kind: 'refused', errors: { template: t(error.i18nKey) } };
+			if (error instanceof SendNotRecorded)
+				return { kind: 'refused', errors: { template: t(restored ? error.i18nKey : 'send_expired') } };
 			throw error;
 		}
 		if (!sent.ok) {
@@ -628,7 +642,11 @@ export class SendTemplateModal {
 			problem = explainListError(error, t);
 		}
 		const summaries = snapshot?.summaries ?? [];
-		const { shown, matching, hidden } = narrowTemplates(summaries, draft.search, { limit: TEMPLATE_OPTIONS, keep: draft.templateName });
+		const { shown, matching, hidden } = narrowTemplates(summaries, draft.search, {
+			limit: TEMPLATE_OPTIONS,
+			keep: draft.templateName,
+			categoryName: (category) => categoryText(category, t),
+		});
 		const chosen = summaries.find((s) => s.name === draft.templateName);
 		if (chosen) settleLanguage(draft, chosen);
 		let template: MetaTemplate | undefined;

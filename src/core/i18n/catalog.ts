@@ -801,7 +801,7 @@ export const CATALOG: Record<string, Record<string, string>> = {
 		"inbound_order_total": "Total: __total__ __currency__",
 		"inbound_system": "ℹ️ __text__",
 		"inbound_unsupported": "⚠️ El contacto envió un mensaje que WhatsApp no transmite (__type__): __details__",
-		"inbound_unreadable": "⚠️ El contacto envió un mensaje que la aplicación no pudo leer (__type__).",
+		"inbound_unreadable": "⚠️ El contacto envió un mensaje que la app no pudo leer (__type__).",
 		"inbound_unsupported_edit": "✏️ El contacto editó un mensaje anterior; WhatsApp no transmite el texto nuevo.",
 		"inbound_unsupported_pin": "📌 El contacto fijó o dejó de fijar un mensaje; WhatsApp no indica cuál.",
 		"inbound_unsupported_keep_in_chat": "🔖 El contacto conservó un mensaje temporal en el chat, o dejó de conservarlo; WhatsApp no indica cuál.",

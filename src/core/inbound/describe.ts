@@ -20,6 +20,8 @@ export interface Described {
 	media?: { kind: string; id: string; mimeType?: string; filename?: string; caption?: string };
 	/** The wamid this message replies to (a quote, a button of a template...). */
 	replyTo?: string;
+	/** Why the message could not be described (its error's name, never its text): it shows as unreadable. */
+	unreadable?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -66,8 +68,11 @@ export function unsupportedKind(message: Obj): string | undefined {
 export function describeInbound(message: Obj): Described {
 	try {
 		return describeMessage(message);
-	} catch {
-		return { pieces: [{ key: 'inbound_unreadable', params: { type: str(obj(message).type) || '-' } }] };
+	} catch (error) {
+		return {
+			pieces: [{ key: 'inbound_unreadable', params: { type: str(obj(message).type) || '-' } }],
+			unreadable: error instanceof Error ? error.name : 'error',
+		};
 	}
 }
 

@@ -1,7 +1,8 @@
 /**
  * The send-template modal's search: what a few typed words narrow a WABA's template names to.
- * Each word (case ignored) must be in the name, or begin its category or one of its languages
- * ("order pt" finds order_update in pt_BR; "marketing" every marketing template). Names equal to
+ * Each word (case ignored) must be in the name, or begin its category (as Meta names it, or in the
+ * reader's language) or one of its languages ("order pt" finds order_update in pt_BR; "marketing"
+ * every marketing template, and "utilidad" every utility one for a Spanish reader). Names equal to
  * the search, then names beginning with its first word, come first; each part in name order.
  */
 import { TemplateSummary } from './templateIndex';
@@ -22,13 +23,19 @@ export const searchWords = (search: string | undefined): string[] =>
 		.filter(Boolean)
 		.map((w) => w.replace(/-/g, '_'));
 
-function wordMatches(summary: TemplateSummary, word: string): boolean {
+/** A category's name in the reader's language (category.ts `categoryText`), which a search word may begin too. */
+export type CategoryName = (category: string) => string;
+
+function wordMatches(summary: TemplateSummary, word: string, categoryName?: CategoryName): boolean {
 	if (summary.name.toLowerCase().includes(word)) return true;
-	if ((summary.category ?? '').toLowerCase().startsWith(word)) return true;
+	const category = summary.category ?? '';
+	if (category.toLowerCase().startsWith(word)) return true;
+	if (category && categoryName && categoryName(category).toLowerCase().startsWith(word)) return true;
 	return summary.languages.some((l) => l.toLowerCase().startsWith(word));
 }
 
-export const matchesSearch = (summary: TemplateSummary, words: string[]): boolean => words.every((w) => wordMatches(summary, w));
+export const matchesSearch = (summary: TemplateSummary, words: string[], categoryName?: CategoryName): boolean =>
+	words.every((w) => wordMatches(summary, w, categoryName));
 
 function rank(summary: TemplateSummary, words: string[]): number {
 	const name = summary.name.toLowerCase();
@@ -52,10 +59,10 @@ export interface Narrowed {
 export function narrowTemplates(
 	summaries: TemplateSummary[],
 	search: string | undefined,
-	options: { limit: number; keep?: string },
+	options: { limit: number; keep?: string; categoryName?: CategoryName },
 ): Narrowed {
 	const words = searchWords(search);
-	const matches = words.length ? summaries.filter((s) => matchesSearch(s, words)) : summaries;
+	const matches = words.length ? summaries.filter((s) => matchesSearch(s, words, options.categoryName)) : summaries;
 	const ranked = words.length ? [...matches].sort((a, b) => rank(a, words) - rank(b, words)) : matches;
 	let shown = ranked.slice(0, options.limit);
 	const kept = options.keep ? summaries.find((s) => s.name === options.keep) : undefined;

@@ -139,9 +139,10 @@ describe('changes in the modal', () => {
 		const changed = await w.modal.act({ viewId, user: agent, action: { kind: 'template', value: 'order_ready' }, t: keys });
 		expect(changed).toMatchObject({ kind: 'screen', screen: { numbers: [NUMBER] } });
 		expect(w.drafts.drafts.get(viewId)).toMatchObject({ phoneNumberId: NUMBER.phoneNumberId, numberSelect: false });
+		// Rocket.Chat's client keeps the select's value by its action id, drawn or not: it submits the gone number.
 		const submitted = {
 			values: { 'body.1': 'Ana', 'body.2': '42' },
-			fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321' },
+			fields: { templateName: 'order_ready', recipient: '+55 11 98765-4321', phoneNumberId: OTHER_NUMBER.phoneNumberId },
 			languageOf: () => 'en_US',
 		};
 		expect(await w.modal.submit({ viewId, user: agent, submitted, t: keys })).toEqual({ kind: 'sent' });
@@ -536,6 +537,31 @@ describe('submitting the modal', () => {
 		storageDown = false;
 		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({ kind: 'sent' });
 		expect(w.graph.sends).toHaveLength(1);
+	});
+
+	it('says to open the form again when neither the record nor the draft can be written (its sending mark stays)', async () => {
+		const w = templatesWorld({
+			sendLog: {
+				record: async () => undefined,
+				begin: async () => {
+					throw new SendNotRecorded(new Error('MongoNetworkError'));
+				},
+				beginMany: async () => [],
+				settle: async () => undefined,
+			},
+		});
+		const viewId = await openIn(w);
+		const save = w.drafts.save.bind(w.drafts);
+		w.drafts.save = async (draft) => {
+			if (!draft.sending) throw new Error('MongoNetworkError');
+			return save(draft);
+		};
+		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
+			kind: 'refused',
+			errors: { template: 'send_expired' },
+		});
+		expect(w.errors).toEqual(['send-template: draft not restored after a send that failed before Meta: MongoNetworkError']);
+		expect(w.graph.sends).toEqual([]);
 	});
 
 	it('sends once for two submits of one modal at the same time (a double click on Send): the second is told', async () => {

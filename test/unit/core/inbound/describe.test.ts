@@ -240,8 +240,9 @@ describe('describeInbound: what an agent reads of the rest of what Meta delivers
 				throw new RangeError('Maximum call stack size exceeded');
 			},
 		};
+		expect(describeInbound(unreadable).unreadable).toBe('RangeError');
 		expect(text(unreadable)).toBe('⚠️ The contact sent a message the app could not read (text).');
-		expect(text(unreadable, 'es')).toBe('⚠️ El contacto envió un mensaje que la aplicación no pudo leer (text).');
+		expect(text(unreadable, 'es')).toBe('⚠️ El contacto envió un mensaje que la app no pudo leer (text).');
 	});
 
 	describe('an answer to a call permission request (`call_permission_reply`)', () => {

@@ -1,3 +1,5 @@
+import { translator } from '../../../../src/core/i18n/translate';
+import { categoryText } from '../../../../src/core/templates/category';
 import { matchesSearch, narrowTemplates, searchWords } from '../../../../src/core/templates/search';
 import { TemplateSummary } from '../../../../src/core/templates/templateIndex';
 
@@ -28,6 +30,21 @@ describe('the template search', () => {
 		expect(matchesSearch(shipped, ['tility'])).toBe(false);
 		expect(matchesSearch(delivered, ['pt_br'])).toBe(true);
 		expect(matchesSearch(delivered, ['br'])).toBe(false);
+	});
+
+	it("matches the start of the category in the reader's language too", () => {
+		const spanish = (category: string) => categoryText(category, translator('es'));
+		expect(names(narrowTemplates(SUMMARIES, 'utilidad', { limit: 10, categoryName: spanish }).shown)).toEqual([
+			'account_update',
+			'order_delivered',
+			'order_shipped',
+		]);
+		expect(names(narrowTemplates(SUMMARIES, 'autent', { limit: 10, categoryName: spanish }).shown)).toEqual(['verification_code']);
+		// Meta's own word still finds them; without the reader's names, only Meta's.
+		expect(names(narrowTemplates(SUMMARIES, 'authentication', { limit: 10, categoryName: spanish }).shown)).toEqual([
+			'verification_code',
+		]);
+		expect(names(narrowTemplates(SUMMARIES, 'utilidad', { limit: 10 }).shown)).toEqual([]);
 	});
 
 	it('narrows the list: exact name first, then names starting with the first word, then the rest, each in name order', () => {
