@@ -299,10 +299,10 @@ export class SendLog {
 		if (!key || !passesFilter(filter, record.type)) return undefined;
 		const eventId = statusEventId(key, status);
 		const now = this.ports.clock.now();
-		// A status Meta sent without a time of its own (the webhook's `timestamp` missing, blank or not
-		// Unix seconds) gets the time the app took it, in Meta's form: never an empty `timestamp` in the
-		// callback. (Undefined: a send's own event, `queued`, which carries its send time.)
-		const at = timestamp !== undefined && !/^\d+$/.test(timestamp) ? String(Math.floor(now / 1000)) : timestamp;
+		// A status without a time in Unix seconds (Meta's webhook without its `timestamp`, blank, or
+		// another form) gets the time the app took it, in Meta's form: never an empty or unreadable
+		// `timestamp` in the callback.
+		const at = /^\d+$/.test(timestamp) ? timestamp : String(Math.floor(now / 1000));
 		const payload = buildStatusPayload(record, status, { timestamp: at, eventId, error, pricingCategory });
 		return newOutboxItem({ id: eventId, messageKey: key, seq, payload, now });
 	}

@@ -482,27 +482,18 @@ export class SendTemplateModal {
 			);
 		} catch (error) {
 			// Failed before Meta was asked (its record could not be written, say): nothing went out, and
-			// the draft loses its sending mark. If it cannot, a submit of this form would be refused as
-			// one in progress: the agent is told to open the form again instead.
-			const restored = await this.ports.drafts.save(draft).then(
-				() => true,
-				(saveError: unknown) => {
-					this.ports.logger?.error(
-						`send-template: draft not restored after a send that failed before Meta: ${saveError instanceof Error ? saveError.message : 'error'}`,
-					);
-					return false;
-				},
-			);
-			// Its record not written: the agent is told so, and that sending again is safe.
+			// the draft loses its sending mark. Its record not written: the agent is told so, and that
+			// sending again is safe (in a form opened again, when the draft kept its mark).
+			const restored = await this.restoreDraft(draft);
 			if (error instanceof SendNotRecorded)
-				return { kind: 'refused', errors: { template: t(restored ? error.i18nKey : 'send_expired') } };
+				return { kind: 'refused', errors: { template: this.withReopen(t(error.i18nKey), restored, t) } };
 			throw error;
 		}
 		if (!sent.ok) {
 			// Meta refused it (the agent may correct the form and send again), or did not answer: the
 			// error then says it may have gone out, and to check with the contact before sending again.
-			await this.ports.drafts.save(draft);
-			return { kind: 'refused', errors: { template: sent.error } };
+			const restored = await this.restoreDraft(draft);
+			return { kind: 'refused', errors: { template: this.withReopen(sent.error, restored, t) } };
 		}
 		// Sent: from here on a failure must not make the agent send it again, so the modal closes anyway
 		// (a draft not removed keeps its mark: a late submit of it sends nothing).
@@ -676,6 +667,27 @@ export class SendTemplateModal {
 
 	private async graphBaseUrlAccepted(): Promise<boolean> {
 		return checkGraphBaseUrl(await this.ports.settings.get('graphApiBaseUrl')).ok;
+	}
+
+	/**
+	 * The draft saved without its sending mark, after a send that did not go out; false when it could
+	 * not be (logged): a submit of this form would then be refused as one in progress.
+	 */
+	private restoreDraft(draft: Draft): Promise<boolean> {
+		return this.ports.drafts.save(draft).then(
+			() => true,
+			(error: unknown) => {
+				this.ports.logger?.error(
+					`send-template: draft not restored after a send that did not go out: ${error instanceof Error ? error.message : 'error'}`,
+				);
+				return false;
+			},
+		);
+	}
+
+	/** `text`, and when the draft kept its sending mark, that the form must be opened again. */
+	private withReopen(text: string, restored: boolean, t: Translator): string {
+		return restored ? text : `${text} ${t('send_expired')}`;
 	}
 
 	private notAllowed(t: Translator): string {

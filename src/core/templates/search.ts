@@ -23,6 +23,9 @@ export const searchWords = (search: string | undefined): string[] =>
 		.filter(Boolean)
 		.map((w) => w.replace(/-/g, '_'));
 
+/** Without its accents ("autenticación" as "autenticacion"): a word typed without them still matches. */
+const unaccented = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+
 /** A category's name in the reader's language (category.ts `categoryText`), which a search word may begin too. */
 export type CategoryName = (category: string) => string;
 
@@ -30,7 +33,7 @@ function wordMatches(summary: TemplateSummary, word: string, categoryName?: Cate
 	if (summary.name.toLowerCase().includes(word)) return true;
 	const category = summary.category ?? '';
 	if (category.toLowerCase().startsWith(word)) return true;
-	if (category && categoryName && categoryName(category).toLowerCase().startsWith(word)) return true;
+	if (category && categoryName && unaccented(categoryName(category).toLowerCase()).startsWith(unaccented(word))) return true;
 	return summary.languages.some((l) => l.toLowerCase().startsWith(word));
 }
 

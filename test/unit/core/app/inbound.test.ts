@@ -145,6 +145,21 @@ async function world(
 }
 
 describe('InboundService', () => {
+	it('posts a message it cannot describe as unreadable, once, and logs its wamid and the error by name (never its text)', async () => {
+		const w = await world();
+		const event = textEvent('Hola');
+		event.raw = {
+			...event.raw,
+			get text(): unknown {
+				throw new RangeError('Maximum call stack size exceeded');
+			},
+		};
+		await w.service.handle(event, { finalAttempt: false });
+		expect(w.conversations.textsOf('r1')).toEqual(['⚠️ The contact sent a message the app could not read (text).']);
+		expect(w.logs).toEqual([`inbound message ${event.wamid}: shown as one the app could not read (RangeError)`]);
+		expect(await w.messages.isSeen(event.wamid)).toBe(true);
+	});
+
 	it('puts a new contact’s message in a new room of the number’s department, once', async () => {
 		const w = await world();
 		const event = textEvent('Hello');

@@ -558,10 +558,24 @@ describe('submitting the modal', () => {
 		};
 		expect(await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys })).toEqual({
 			kind: 'refused',
-			errors: { template: 'send_expired' },
+			errors: { template: 'error_send_not_recorded send_expired' },
 		});
-		expect(w.errors).toEqual(['send-template: draft not restored after a send that failed before Meta: MongoNetworkError']);
+		expect(w.errors).toEqual(['send-template: draft not restored after a send that did not go out: MongoNetworkError']);
 		expect(w.graph.sends).toEqual([]);
+	});
+
+	it("tells Meta's refusal, and to open the form again when its draft cannot lose its sending mark", async () => {
+		const w = templatesWorld();
+		w.graph.answer = () => graphError(132015);
+		const viewId = await openIn(w);
+		const save = w.drafts.save.bind(w.drafts);
+		w.drafts.save = async (draft) => {
+			if (!draft.sending) throw new Error('MongoNetworkError');
+			return save(draft);
+		};
+		const refused = await w.modal.submit({ viewId, user: agent, submitted: filled, t: keys });
+		expect(refused).toEqual({ kind: 'refused', errors: { template: expect.stringMatching(/132015.* send_expired$/) } });
+		expect(w.errors).toEqual(['send-template: draft not restored after a send that did not go out: MongoNetworkError']);
 	});
 
 	it('sends once for two submits of one modal at the same time (a double click on Send): the second is told', async () => {

@@ -104,10 +104,12 @@ describe('StatusService', () => {
 		f.advance(5500);
 		await f.service.handleStatus(status({ status: 'sent', timestamp: '' }), undefined);
 		await f.service.handleStatus(status({ status: 'delivered', timestamp: ' ' }), undefined);
+		await f.service.handleStatus(status({ status: 'read', timestamp: '2025-06-15T10:00:00Z' }), undefined);
 		const taken = String(Math.floor((T0 + 5500) / 1000));
 		expect((await f.outbox.list()).map((item) => [item.payload.MessageStatus, item.payload.timestamp])).toEqual([
 			['sent', taken],
 			['delivered', taken],
+			['read', taken],
 		]);
 	});
 	it("ignores statuses of messages it did not send, and Meta's words it does not know (those said in the log)", async () => {

@@ -40,6 +40,9 @@ describe('the template search', () => {
 			'order_shipped',
 		]);
 		expect(names(narrowTemplates(SUMMARIES, 'autent', { limit: 10, categoryName: spanish }).shown)).toEqual(['verification_code']);
+		// Typed without its accent, or with it.
+		for (const typed of ['Autenticacion', 'autenticación'])
+			expect(names(narrowTemplates(SUMMARIES, typed, { limit: 10, categoryName: spanish }).shown)).toEqual(['verification_code']);
 		// Meta's own word still finds them; without the reader's names, only Meta's.
 		expect(names(narrowTemplates(SUMMARIES, 'authentication', { limit: 10, categoryName: spanish }).shown)).toEqual([
 			'verification_code',
