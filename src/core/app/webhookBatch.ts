@@ -239,11 +239,15 @@ export async function acceptWebhook(
 	if (skipped.length) ports.refusals.refuse('skipped-parts', describeSkipped(skipped));
 	// Changes of a webhook field the app does not handle (the Meta app subscribed to more fields than
 	// it needs): acknowledged and left out, and the log names the fields.
-	if (walk.ignoredFields.length)
+	if (walk.ignoredFields.length) {
+		const fields = walk.ignoredFields;
+		const named = fields.slice(0, MAX_SKIPPED_NAMED).map((field) => `"${logId(field, 64)}"`);
+		if (fields.length > MAX_SKIPPED_NAMED) named.push(`${fields.length - MAX_SKIPPED_NAMED} more`);
 		ports.refusals.refuse(
 			'ignored-fields',
-			`webhook: changes of field ${walk.ignoredFields.map((field) => `"${logId(field, 64)}"`).join(', ')} left out: the app handles "messages" and "message_template_status_update"`,
+			`webhook: changes of field ${named.join(', ')} left out: the app handles "messages" and "message_template_status_update"`,
 		);
+	}
 	if (!events.length) return 0;
 	events = inMetaOrder(events);
 	const now = ports.clock.now();

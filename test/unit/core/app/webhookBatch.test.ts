@@ -297,6 +297,18 @@ describe('acceptWebhook: fields the app does not handle', () => {
 				'webhook: changes of field "account_update", "smb_message_echoes?" left out: the app handles "messages" and "message_template_status_update"',
 			],
 		]);
+		// Named up to ten, the others counted.
+		f.refused.length = 0;
+		const many = { entry: [{ id: 'waba-1', changes: Array.from({ length: 13 }, (_, i) => ({ field: `f${i}`, value: {} })) }] };
+		expect(await acceptWebhook({ ...f.ports, jobs: { processSoon: async () => void runs++ } }, { payload: many, scope: SCOPE })).toBe(
+			0,
+		);
+		expect(f.refused).toEqual([
+			[
+				'ignored-fields',
+				'webhook: changes of field "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9", 3 more left out: the app handles "messages" and "message_template_status_update"',
+			],
+		]);
 	});
 });
 
