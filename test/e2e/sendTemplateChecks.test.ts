@@ -181,7 +181,8 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		);
 	});
 
-	it('refuses a submit naming a number that is not connected, outside a contact room too', async () => {
+	it('refuses a submit naming a number that is not connected on the number select, outside a contact room too', async () => {
+		await connectSecond();
 		const general = app.harness.addRoom({ name: 'general', creator: ana });
 		const view = await open(ana, general);
 		await act(ana, view, 'send-template', 'welcome');
@@ -193,9 +194,23 @@ describe('/whatsapp send-template checks the caller on every step', () => {
 		expect(res).toMatchObject({
 			success: false,
 			type: 'errors',
-			errors: { 'send-template': 'This WhatsApp number is not connected (any more): choose another one.' },
+			errors: { 'send-number': 'This WhatsApp number is not connected (any more): choose another one.' },
 		});
 		expect(sends()).toEqual([]);
+	});
+
+	it('takes no number from a submit of a form that draws no number select (one number): it sends from the number shown', async () => {
+		const general = app.harness.addRoom({ name: 'general', creator: ana });
+		const view = await open(ana, general);
+		await act(ana, view, 'send-template', 'welcome');
+		// Rocket.Chat's client keeps a select's value once drawn; a value without a select is stale, or forged.
+		const res = await app.harness.viewSubmit({
+			user: ana,
+			view: app.harness.openModal(ana)!.view,
+			state: { 'send-recipient': { 'send-recipient': '+55 21 99999-0000' }, 'send-number': { 'send-number': '999999999' } },
+		});
+		expect(res).toMatchObject({ success: true });
+		expect(sends().map((s) => [s.path, s.body.to])).toEqual([[expect.stringContaining(NUMBER.phoneNumberId), '5521999990000']]);
 	});
 
 	it("refuses another user's block action and submit on an agent's modal: nothing changes, nothing is sent", async () => {
