@@ -320,8 +320,10 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			async function sendFromModal(phoneNumberId: string) {
 				await app.harness.command('whatsapp', ['send-template'], { user: ana, room: general });
 				let view = app.harness.lastView(ana)!;
+				// The number select's id changes with the numbers it offers (src/entry/uikit/sendTemplate/ids.ts).
+				const numberSelect = String((view.blocks as any[]).find((b) => String(b.blockId).startsWith('send-number:'))?.blockId);
 				for (const [actionId, value] of [
-					['send-number', phoneNumberId],
+					[numberSelect, phoneNumberId],
 					['send-template', 'hello'],
 				]) {
 					const res = await app.harness.blockAction({ user: ana, actionId, blockId: actionId, value, view });

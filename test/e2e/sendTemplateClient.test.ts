@@ -61,6 +61,9 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 	const blocks = (client: ClientModal) => client.view.blocks as any[];
 	const blockOf = (client: ClientModal, actionId: string) =>
 		blocks(client).find((b) => b.element?.actionId === actionId || (b.elements ?? []).some((e: any) => e.actionId === actionId));
+	/** The number select the client shows now (its action id changes with the numbers it offers). */
+	const numberSelect = (client: ClientModal) =>
+		blocks(client).find((b) => String(b.element?.actionId).startsWith('send-number'))?.element;
 	/** The language select the client shows now (its action id changes with the template). */
 	const languageSelect = (client: ClientModal) =>
 		blocks(client).find((b) => String(b.element?.actionId).startsWith('send-language'))?.element;
@@ -183,7 +186,7 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		await choose(client, 'send-recipient', '+55 11 98765-4321');
 		await choose(client, 'send-template', 'invoice');
 		expect(shown(client)).toEqual({ template: 'invoice', language: 'en_US' });
-		await choose(client, 'send-number', SECOND.phoneNumberId);
+		await choose(client, numberSelect(client).actionId, SECOND.phoneNumberId);
 		expect(shown(client)).toEqual({ template: 'invoice', language: 'es_ES' });
 		await choose(client, 'param:body.1', 'F-1');
 		expect(preview(client)).toBe('Su factura F-1 está lista.');
@@ -193,5 +196,54 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		expect(
 			app.sim.requestsTo('/messages').map((r) => [r.path, (r.body as any).template.name, (r.body as any).template.language.code]),
 		).toEqual([[expect.stringContaining(SECOND.phoneNumberId), 'invoice', 'es_ES']]);
+	});
+
+	/** An admin disconnects `number` in `/whatsapp numbers` (its Disconnect, then the confirmation's submit). */
+	async function disconnect(number: SimNumber): Promise<void> {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['numbers'], { user: admin, room: app.harness.addRoom({ name: 'ops', creator: admin }) });
+		const ask = await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-disconnect',
+			blockId: `number:${number.phoneNumberId}`,
+			value: number.phoneNumberId,
+			view: app.harness.lastView(admin)!,
+		});
+		expect(await app.harness.viewSubmit({ user: admin, view: ask.view, state: {} })).toMatchObject({ success: true });
+		expect(JSON.stringify(app.harness.openModal(admin)!.view.blocks)).toContain(`Disconnected ${number.displayPhoneNumber}.`);
+	}
+
+	it('a number disconnected while the form is open gives way to a fresh select showing the number it sends from: the submit goes, from that number', async () => {
+		const THIRD: SimNumber = {
+			...SECOND,
+			phoneNumberId: '106540352242955',
+			displayPhoneNumber: '+1 555-078-5555',
+			verifiedName: 'Acme Care',
+		};
+		await connectNumber(app, SECOND);
+		await connectNumber(app, THIRD);
+		app.sim.setTemplates(SECOND.wabaId, [T('welcome', 'en_US', 'Welcome, {{1}}!')]);
+
+		const client = await open(app.harness.addRoom({ name: 'general', creator: agent }));
+		await choose(client, 'send-recipient', '+55 11 98765-4321');
+		await choose(client, numberSelect(client).actionId, THIRD.phoneNumberId);
+		const before = numberSelect(client);
+		expect(client.shown(before.actionId)).toBe(THIRD.phoneNumberId);
+
+		await disconnect(THIRD);
+		// The agent's next change redraws the form: the select offers the numbers left and shows the one it sends from.
+		await choose(client, 'send-template', 'welcome');
+		const after = numberSelect(client);
+		expect(after.actionId).not.toBe(before.actionId);
+		expect(after.options.map((o: any) => o.value)).toEqual([NUMBER.phoneNumberId, SECOND.phoneNumberId]);
+		expect(client.shown(after.actionId)).toBe(NUMBER.phoneNumberId);
+		// The client still holds the old select's value: it is not the number sent from.
+		expect(JSON.stringify(client.state)).toContain(THIRD.phoneNumberId);
+		await choose(client, 'param:body.1', 'Carla');
+
+		const res = await submit(client);
+		expect([res.success, res.errors]).toEqual([true, undefined]);
+		expect(sent().map((b) => [b.to, b.template.name])).toEqual([['5511987654321', 'welcome']]);
+		expect(app.sim.requestsTo('/messages').map((r) => r.path)).toEqual([expect.stringContaining(NUMBER.phoneNumberId)]);
 	});
 });

@@ -22,7 +22,7 @@ import { appSettings, roleIdOf, userTranslator, workspaceLanguage } from '../../
 import { sendTemplateModalOf } from '../../../adapters/build/templates';
 import { contactOf } from '../../../adapters/rocketchat/conversations';
 import { mayComeTooLate, noticeIn } from '../clientWait';
-import { languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
+import { isNumberAction, languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
 import { sendTemplateView } from './views';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -49,11 +49,14 @@ function modalOf(acc: FlowAccessors, user: IUser, room?: IRoom): Promise<SendTem
 	return sendTemplateModalOf(acc, { sender: { agent: user, appId: acc.appId, room }, newViewId });
 }
 
-/** The modal's field errors on the view's blocks (a template input's block is `param:<inputId>` in both). */
-function blockErrors(errors: ModalErrors): Record<string, string> {
+/**
+ * The modal's field errors on the view's blocks (a template input's block is `param:<inputId>` in
+ * both); a number's on the number select the client shows (`numberBlock`).
+ */
+function blockErrors(errors: ModalErrors, numberBlock: string = SendAction.Number): Record<string, string> {
 	const blocks: Record<string, string> = {};
 	const ids: Record<string, string> = {
-		number: SendAction.Number,
+		number: numberBlock,
 		template: SendAction.Template,
 		recipient: SendAction.Recipient,
 		department: SendAction.Department,
@@ -95,8 +98,8 @@ function actionOf(actionId: string, value: string | undefined): ModalAction {
 	const language = parseLanguageAction(actionId);
 	if (language) return { kind: 'language', ...language, value };
 	if (actionId.startsWith(PARAM_PREFIX)) return { kind: 'param', inputId: actionId.slice(PARAM_PREFIX.length), value };
-	const kinds: Record<string, 'number' | 'template' | 'search' | 'recipient' | 'department'> = {
-		[SendAction.Number]: 'number',
+	if (isNumberAction(actionId)) return { kind: 'number', value };
+	const kinds: Record<string, 'template' | 'search' | 'recipient' | 'department'> = {
 		[SendAction.Template]: 'template',
 		[SendAction.Search]: 'search',
 		[SendAction.Recipient]: 'recipient',
@@ -130,6 +133,21 @@ export async function onSendAction(context: UIKitBlockInteractionContext, acc: F
 	return response;
 }
 
+/** The block ids of the view the client submitted (it carries its blocks), when it says them. */
+function blockIdsOf(view: { blocks?: unknown }): string[] | undefined {
+	if (!Array.isArray(view.blocks)) return undefined;
+	return (view.blocks as Array<{ blockId?: unknown } | null | undefined>).map((block) => String(block?.blockId ?? ''));
+}
+
+/**
+ * The number select the submitted view draws; else (no select drawn, or a view without its blocks)
+ * the first number select the state has a value of, for the modal's service to check.
+ */
+function numberBlockOf(view: { state?: unknown; blocks?: unknown }): string | undefined {
+	const drawn = blockIdsOf(view)?.find(isNumberAction);
+	return drawn ?? Object.keys((view.state as Record<string, unknown> | undefined) ?? {}).find(isNumberAction);
+}
+
 /** What the client submitted: the values of the view's inputs (the last keystrokes may not have been dispatched). */
 function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
 	const { state } = view;
@@ -138,6 +156,7 @@ function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
 		if (blockId.startsWith(PARAM_PREFIX)) values[blockId.slice(PARAM_PREFIX.length)] = stateValue(state, blockId, blockId);
 	}
 	const field = (action: SendAction) => stateValue(state, action, action) || undefined;
+	const number = numberBlockOf(view);
 	// A text field the agent cleared is submitted empty: that is its value, even when the action that
 	// would have told the draft never came (Rocket.Chat's client debounces one action for the whole
 	// modal, and a keystroke elsewhere cancels it). Absent: the client sent no state for it.
@@ -149,7 +168,9 @@ function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
 		values,
 		fields: {
 			templateName: field(SendAction.Template),
-			phoneNumberId: field(SendAction.Number),
+			// The value of the select drawn now: none when the agent left it as shown (a select drawn
+			// after the first view has no value in the state until changed).
+			phoneNumberId: number ? stateValue(state, number, number) || undefined : undefined,
 			recipient: typed(SendAction.Recipient),
 			department: typed(SendAction.Department),
 		},
@@ -158,12 +179,9 @@ function submittedOf(view: { state?: unknown; blocks?: unknown }): Submitted {
 			return stateValue(state, id, id) || undefined;
 		},
 		// The form the client shows: the submit carries its view, blocks and all.
-		shownFields: Array.isArray(view.blocks)
-			? (view.blocks as Array<{ blockId?: unknown } | null | undefined>)
-					.map((block) => String(block?.blockId ?? ''))
-					.filter((id) => id.startsWith(PARAM_PREFIX))
-					.map((id) => id.slice(PARAM_PREFIX.length))
-			: undefined,
+		shownFields: blockIdsOf(view)
+			?.filter((id) => id.startsWith(PARAM_PREFIX))
+			.map((id) => id.slice(PARAM_PREFIX.length)),
 	};
 }
 
@@ -182,7 +200,8 @@ export async function onSendSubmit(context: UIKitViewSubmitInteractionContext, a
 				: t('send_slow_refused', { reasons: Object.values(result.errors).filter(Boolean).join(' ') });
 		await noticeIn(acc, { user, roomId: result.openedIn, text, what: 'send-template' });
 	}
-	if (result.kind === 'refused') return responder.viewErrorResponse({ viewId: view.id, errors: blockErrors(result.errors) });
+	if (result.kind === 'refused')
+		return responder.viewErrorResponse({ viewId: view.id, errors: blockErrors(result.errors, numberBlockOf(view)) });
 	return responder.successResponse();
 }
 

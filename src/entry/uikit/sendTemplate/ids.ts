@@ -1,4 +1,6 @@
 /** View, block and action ids of the send-template modal, shared by the builder and the handlers. */
+const crypto = require('crypto') as typeof import('crypto');
+
 export const SEND_VIEW_PREFIX = 'whatsapp-send-template:';
 
 export enum SendAction {
@@ -37,3 +39,15 @@ export function parseLanguageAction(id: string): { phoneNumberId: string; templa
 	const [phoneNumberId, ...name] = id.slice(LANGUAGE_PREFIX.length).split(':');
 	return { phoneNumberId, templateName: name.join(':') };
 }
+
+/**
+ * The number select (outside a contact's room, with several numbers) is a different element for
+ * each set of numbers it offers (`send-number:<digest>`, block id alike): the client keeps the value
+ * of an element it drew once (see the language select), so a number disconnected while the form was
+ * open would otherwise stay shown, and submitted, under the old id. A new set brings a fresh select
+ * showing the number the form sends from. A bare `send-number` is the id of views drawn before.
+ */
+export const NUMBER_PREFIX = `${SendAction.Number}:`;
+export const numberAction = (phoneNumberIds: string[]) =>
+	`${NUMBER_PREFIX}${crypto.createHash('sha256').update(phoneNumberIds.join(',')).digest('hex').slice(0, 12)}`;
+export const isNumberAction = (id: string) => id === SendAction.Number || id.startsWith(NUMBER_PREFIX);

@@ -8,7 +8,7 @@ import { renderPreview, renderText } from '../../../core/templates/preview';
 import { Translator } from '../../../core/i18n/translate';
 import { TEMPLATE_OPTIONS } from '../../../core/templates/search';
 import { actions, Block, button, context, divider, section, text } from '../blocks';
-import { languageAction, paramAction, SendAction } from './ids';
+import { languageAction, numberAction, paramAction, SendAction } from './ids';
 
 interface SelectSpec {
 	blockId: string;
@@ -74,7 +74,8 @@ function recipientBlocks(screen: ModalScreen, t: Translator): Block[] {
 	if (numbers.length > 1) {
 		const options = numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` }));
 		const label = t('send_field_number');
-		blocks.push(select({ blockId: SendAction.Number, label, options, initial: draft.phoneNumberId, placeholder: label }));
+		const blockId = numberAction(options.map((o) => o.value));
+		blocks.push(select({ blockId, label, options, initial: draft.phoneNumberId, placeholder: label }));
 	}
 	const recipient = {
 		blockId: SendAction.Recipient,
