@@ -404,7 +404,9 @@ describe('media', () => {
 			expect(sends()).toEqual([]);
 			const notices = app.harness.world.notifications.filter((n) => n.user.username === 'ana').map((n) => n.message.text);
 			expect(notices).toEqual([
-				expect.stringMatching(/^⚠️ Not delivered to WhatsApp: WhatsApp does not accept files of type application\/zip/),
+				expect.stringMatching(
+					/^⚠️ Not delivered to WhatsApp: WhatsApp does not accept archive\.zip: files of type application\/zip are not taken/,
+				),
 				"⚠️ Not delivered to WhatsApp: huge.png is 5.1 MB, over WhatsApp's limit of 5.0 MB for this type",
 			]);
 		});

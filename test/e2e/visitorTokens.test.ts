@@ -68,9 +68,23 @@ describe("contacts' visitor tokens", () => {
 	it("takes no room for a contact's whose visitor someone else registered with a token of the app's shape, and does not adopt that visitor", async () => {
 		const legacyShape = visitorRoom(LEGACY, new Date());
 		const wrongMac = visitorRoom(`${LEGACY}:${'0'.repeat(32)}`, new Date());
-		await app.harness.userMessage({ user: ana, room: legacyShape.room, text: 'to the impostor' });
+		const first = await app.harness.userMessage({ user: ana, room: legacyShape.room, text: 'to the impostor' });
 		await app.harness.userMessage({ user: ana, room: wrongMac.room, text: 'to the other impostor' });
 		expect(app.sim.sentMessages).toEqual([]);
+		// The agent is told, and the message shows it for the room: no one writes on to no one.
+		const unlinked =
+			"⚠️ Not sent: the app cannot confirm that this room is a WhatsApp contact's (it was opened before the app was reinstalled, or not by the app), so nothing written here reaches WhatsApp. The contact's next message opens a new conversation.";
+		expect(app.harness.world.notificationsFor(ana.id).map((n) => [(n.room as any)?.id, n.text])).toEqual([
+			[legacyShape.room.id, unlinked],
+			[wrongMac.room.id, unlinked],
+		]);
+		expect(app.harness.world.messagesIn(legacyShape.room.id).find((m) => m.id === first.id)?.attachments).toEqual([
+			{
+				type: 'whatsapp-status:failed',
+				color: '#EC0D2A',
+				text: "⚠️ Not sent to WhatsApp: the app cannot confirm that this room is a WhatsApp contact's.",
+			},
+		]);
 
 		// The contact's own message opens their own room with a visitor of their own; the impostors'
 		// visitors keep their tokens and rooms, which stay no contact's.

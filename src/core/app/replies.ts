@@ -220,6 +220,20 @@ export class ReplyRelay {
 		return { wamid, after: !withCaption && caption && !nameOnly ? splitText(caption) : [] };
 	}
 
+	/**
+	 * An agent's message in a room that looks like a contact's but whose visitor the app cannot
+	 * verify (opened before a reinstall made a new key, by an instance not yet updated, or a visitor
+	 * registered by someone else with a token of that shape): nothing goes to WhatsApp, and the agent,
+	 * and whoever reads the room later, are told rather than left writing to no one.
+	 */
+	async refuseUnlinked(reply: AgentReply): Promise<void> {
+		const { room, agent } = reply;
+		const t = await this.ports.translatorFor(agent);
+		await this.ports.notify({ agent, room }, t('reply_room_unlinked'));
+		if (reply.messageId)
+			await this.ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, (w) => w('room_reason_unlinked'));
+	}
+
 	async relay(reply: AgentReply): Promise<void> {
 		const { ports } = this;
 		const { room, agent } = reply;
@@ -313,7 +327,9 @@ export class ReplyRelay {
 			// delivered; one that timed out, lost its connection once made, or got a server's error page
 			// that was not Meta's, may have been (`mayHaveBeenSent`), and the agent must not simply send it again.
 			const unknown = mayHaveBeenSent(error);
-			const reason = unknown || error instanceof PacerDeadlineError ? t(unansweredKey(error, 'agent')) : explainError(error, t).text;
+			const reasonIn = (w: Translator) =>
+				unknown || error instanceof PacerDeadlineError ? w(unansweredKey(error, 'agent')) : explainError(error, w).text;
+			const reason = reasonIn(t);
 			// The app's own failures are logged (the storage's: its record not written); Meta's and the
 			// app's refusals are in the agent's notice.
 			if ((!(error instanceof AppError) && !(error instanceof PacerDeadlineError)) || error instanceof SendNotRecorded)
@@ -322,7 +338,12 @@ export class ReplyRelay {
 				);
 			// Some went out: sending the whole again would repeat them.
 			if (accepted) await notify(t('reply_partly_sent', { sent: accepted, total: parts, reason }));
-			else await notify(t(unknown ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
+			else {
+				await notify(t(unknown ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
+				// Nothing went out (Meta refused it, the number stayed busy, a file's upload failed): the
+				// message shows it for the room too. One that may have gone out waits for Meta's statuses.
+				if (!unknown && reply.messageId) await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, reasonIn);
+			}
 		} finally {
 			// What went out is linked even when a later piece failed: the contact's quote of it finds it.
 			if (wamid && reply.messageId)

@@ -150,8 +150,9 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	const { phoneNumberId, waId } = reply.room.contact;
 	await TO_CONTACT.serial(`${phoneNumberId}:${waId}`, async () => {
 		// Its room's visitor is verified in turn: the token named the contact, its key or age proves it.
-		if (!(await contactOf(acc, message.room))) return;
-		await (await replyRelayOf(acc)).relay(reply);
+		const relay = await replyRelayOf(acc);
+		if (!(await contactOf(acc, message.room))) return relay.refuseUnlinked(reply);
+		await relay.relay(reply);
 	});
 }
 

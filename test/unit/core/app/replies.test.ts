@@ -292,7 +292,10 @@ describe('ReplyRelay', () => {
 		});
 		await w.relay.relay(reply('Hello'));
 		expect(w.sendLog.records.map((r) => r.message.wamid)).toEqual([undefined]);
-		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t(explainSendError(131047).key, { code: 131047 }) })]);
+		const reason = t(explainSendError(131047).key, { code: 131047 });
+		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason })]);
+		// Nothing went out: the message shows it for whoever reads the room later.
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason }]);
 	});
 
 	it('tells the agent a send Meta did not answer in time may have gone out (not "not delivered"), and logs no app error', async () => {
@@ -303,6 +306,8 @@ describe('ReplyRelay', () => {
 		});
 		await w.relay.relay(reply('Hello'));
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_outcome_unknown', { reason: t('error_send_timed_out') })]);
+		// It may have gone out: not marked not sent (Meta's statuses will show what became of it).
+		expect(w.notSent).toEqual([]);
 		expect(w.notices[0].text).toBe(
 			'⚠️ WhatsApp did not answer in time: the message may have been sent. Check with the contact before sending it again.',
 		);
@@ -329,6 +334,7 @@ describe('ReplyRelay', () => {
 		expect(w.notices.map((n) => n.text)).toEqual([
 			t('reply_partly_sent', { sent: 1, total: 2, reason: t(explainSendError(131047).key, { code: 131047 }) }),
 		]);
+		expect(w.notSent).toEqual([]);
 		const wamid = w.sendLog.records[0].message.wamid as string;
 		expect(await w.messages.linkOfWamid(wamid)).toMatchObject({ rcMessageId: 'rc1' });
 	});
@@ -344,6 +350,7 @@ describe('ReplyRelay', () => {
 		await w.relay.relay(reply('watch', { files: [{ id: 'f1', name: 'demo.mp4', type: 'video/mp4' }] }));
 		expect(w.sent()).toEqual([]);
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason: t('error_upload_timed_out', { name: 'demo.mp4' }) })]);
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: t('error_upload_timed_out', { name: 'demo.mp4' }) }]);
 	});
 
 	it("tells an upload answered by a server's 5xx page as not sent (no message went out), naming the file", async () => {
