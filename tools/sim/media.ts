@@ -5,7 +5,16 @@
  */
 import { createHash, randomInt } from 'crypto';
 
-import { accessTokenError, fbtraceId, invalidParameter, metaError, serverError, SimResponse, unsupportedRequest } from './metaErrors';
+import {
+	accessTokenError,
+	fbtraceId,
+	invalidParameter,
+	mediaNotUploadedOnNumber,
+	metaError,
+	serverError,
+	SimResponse,
+	unsupportedRequest,
+} from './metaErrors';
 import type { SimNumber } from './numbers';
 import { bearerToken, Form, RecordedRequest } from './server';
 
@@ -109,8 +118,12 @@ export class MediaStore {
 			this.failures.set(media.id, failures - 1);
 			return serverError(503, 'json');
 		}
-		// `phone_number_id` makes Meta check the media belongs to that number.
-		if (r.query.phone_number_id && r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
+		// `phone_number_id` is processed only for a media a business number uploaded, which must be
+		// that number's; a contact's media with it is refused (metaErrors.ts mediaNotUploadedOnNumber).
+		if (r.query.phone_number_id !== undefined) {
+			if (this.received.has(media.id)) return mediaNotUploadedOnNumber();
+			if (r.query.phone_number_id !== media.phoneNumberId) return unsupportedRequest(r.method, media.id);
+		}
 		const url = `${media.urlBase ?? baseUrl}${MEDIA_DOWNLOAD_PATH}?mid=${media.id}&ext=${Math.floor(Date.now() / 1000)}`;
 		return {
 			status: 200,

@@ -141,6 +141,28 @@ export function unsupportedRequest(method: string, id: string): SimResponse {
 	};
 }
 
+/**
+ * `GET /{media-id}?phone_number_id=…` for a media a contact sent: Meta processes the parameter only
+ * for a media "uploaded on" that business number (Meta's "Retrieve media URL": "If included, the
+ * request will only be processed if the business phone number ID included in the query matches the
+ * ID of the business phone number that the media was uploaded on"), and answers a contact's media
+ * with this error, as production logs quote it (chatwoot/chatwoot#13317, fixed by #13319 which
+ * removed the parameter: "Param phone_number_id is not a valid whatsapp business phone number id ID").
+ */
+export function mediaNotUploadedOnNumber(): SimResponse {
+	return {
+		status: 400,
+		payload: {
+			error: {
+				message: 'Param phone_number_id is not a valid whatsapp business phone number id ID',
+				type: 'OAuthException',
+				code: 100,
+				fbtrace_id: fbtraceId(),
+			},
+		},
+	};
+}
+
 /** A request the spec does not accept: Meta's generic 100 "Invalid parameter". */
 export function invalidParameter(details: string): SimResponse {
 	return {

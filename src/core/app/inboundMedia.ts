@@ -172,7 +172,7 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	let mimeType = media.mimeType;
 	try {
 		const graph = ports.graph(number.accessToken);
-		const info = await graph.getMedia(media.id, number.phoneNumberId);
+		const info = await graph.getMedia(media.id);
 		mimeType = info.mime_type || media.mimeType;
 		const size = info.file_size === undefined ? undefined : Number(info.file_size);
 		const refused = refusal(judgeInbound({ mimeType, size }, limit)) ?? workspaceRefusal(mimeType);

@@ -153,8 +153,12 @@ export class GraphClient {
 		});
 	}
 
-	/** Where to download a media a contact sent; `phoneNumberId` makes Meta check that it belongs to that number. */
-	getMedia(mediaId: string, phoneNumberId?: string): Promise<MediaInfo> {
+	/**
+	 * Where to download a media a contact sent. Without `phone_number_id`: Meta processes it only for
+	 * a media uploaded on that business number, and refuses a contact's media with it (error 100,
+	 * "Param phone_number_id is not a valid whatsapp business phone number id ID": chatwoot/chatwoot#13317).
+	 */
+	getMedia(mediaId: string): Promise<MediaInfo> {
 		// Another Graph path must not receive the number's token.
 		if (!isMediaId(mediaId)) {
 			return Promise.reject(
@@ -166,7 +170,7 @@ export class GraphClient {
 				}),
 			);
 		}
-		return this.get<MediaInfo>(`/${enc(mediaId)}`, phoneNumberId ? { phone_number_id: phoneNumberId } : undefined);
+		return this.get<MediaInfo>(`/${enc(mediaId)}`);
 	}
 
 	/**
