@@ -73,7 +73,8 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 			await app.harness.scheduler.advance(15 * 60000);
 			await inbound('third');
 			expect(livechatRooms()).toEqual([]);
-			expect(inboxMessages()).toEqual(['first', 'second', 'third']);
+			// Stored (in no particular order: a run tries one of the messages waiting for the same room, the others stay as stored).
+			expect(inboxMessages().sort()).toEqual(['first', 'second', 'third']);
 			expect(sent()).toHaveLength(1);
 
 			const ana = app.harness.addAgent({ username: 'ana' });

@@ -4,7 +4,11 @@
  * waits in the webhook inbox and is tried again with every run, not counted as a failed attempt.
  */
 export class WaitingForAgent extends Error {
-	constructor() {
+	/**
+	 * @param route What the room was asked for (`<phone number id>:<department>:<agent username>`):
+	 * a processing run that finds it refused leaves the other messages waiting for it alone.
+	 */
+	constructor(readonly route?: string) {
 		super('waiting for an agent to be online');
 		this.name = 'WaitingForAgent';
 	}

@@ -511,10 +511,11 @@ export class InboundService implements InboundHandler {
 		error: unknown,
 		autoMessages: InboundPorts['autoMessages'],
 		contact: { number: ConnectedNumber; waId: string },
+		route: { department?: string; agent?: Agent },
 	): Promise<unknown> {
 		if (!(error instanceof NoAgentOnline)) return error;
 		await autoMessages.onWaitingForAgent(contact);
-		return new WaitingForAgent();
+		return new WaitingForAgent(`${contact.number.phoneNumberId}:${route.department ?? ''}:${route.agent?.username ?? ''}`);
 	}
 
 	/**
@@ -625,7 +626,7 @@ export class InboundService implements InboundHandler {
 					...(withoutDepartment ? { withoutDepartment } : {}),
 				});
 			} catch (error) {
-				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId });
+				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId }, { department, agent: routing.agent });
 			}
 			// Sent once the contact's message is in the room, even when that takes a retry.
 			await messages.mark('welcome', room.id);
@@ -657,7 +658,8 @@ export class InboundService implements InboundHandler {
 			try {
 				rcMessageId = await conversations.postAsVisitor({ visitor, room, text: `${quote}${text}` });
 			} catch (error) {
-				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId });
+				// Rocket.Chat opens the new room in the visitor's department.
+				throw await this.waitingIfNoAgent(error, autoMessages, { number, waId }, { department: visitor.department });
 			}
 			// Rocket.Chat posts a visitor's message in the room only while it is open: one an agent closed
 			// meanwhile gets the contact a new room, the message goes there (the livechat getRoom, lib/rooms.ts),

@@ -93,6 +93,16 @@ export interface InboxEntry {
 	messagesAt?: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
+	/** Of messages waiting for an agent: their contacts (`<phone number id>:<wa id>`, as `contacts`). */
+	waitingContacts?: string[];
+	/**
+	 * Of messages waiting for an agent: the rooms Rocket.Chat refused them for want of one
+	 * (`WaitingForAgent.route`: the number, department and agent asked for). A run in which each of
+	 * them was refused again leaves the entry where it is (not claimed, not tried: a try costs
+	 * Rocket.Chat a room it refuses), its contacts' later messages waiting behind it: while nobody is
+	 * online for a department, one of its contacts is tried per run, not all of them.
+	 */
+	waitingRoutes?: string[];
 	/** A contact's messages that failed (retried until MESSAGE_RETRY_HORIZON_MS after): since the first failure. */
 	failingSince?: number;
 	/**
@@ -424,8 +434,11 @@ async function processDue(
 	if (!heads.length && ports.sweep?.due(now)) await sweepOrphans(ports, now);
 	const entries = heads.filter((entry) => (entry.claimedUntil ?? 0) <= now && (entry.nextAttemptAt ?? 0) <= now).sort(handlingOrder);
 	const problems: string[] = [];
-	// Contacts whose messages wait for an agent in this run: their later messages wait too, in order.
-	const waitingContacts = new Set<string>();
+	// Contacts whose messages wait for an agent in this run (with the room refused them, when known):
+	// their later messages wait too, in order.
+	const waitingContacts = new Map<string, string | undefined>();
+	// The rooms Rocket.Chat refused in this run for want of an agent (`InboxEntry.waitingRoutes`).
+	const refusedRoutes = new Set<string>();
 	// Statuses held in stored webhooks: a run that ends with some asks for a run when the first is due.
 	const holds = Holds.of(heads);
 	let recheckAt = holds.nextDue(now);
@@ -443,6 +456,12 @@ async function processDue(
 		// Messages kept behind a contact's failed one that still fails stay where they are: not claimed, not rewritten.
 		if (listed.failingSince === undefined && listed.contacts?.length && listed.contacts.every((c) => blockers.blocks(c, listed)))
 			continue;
+		// Messages waiting for rooms refused again in this run stay where they are, and hold their contacts' later ones.
+		const routes = listed.waitingSince === undefined ? undefined : listed.waitingRoutes;
+		if (routes?.length && listed.waitingContacts?.length && routes.every((route) => refusedRoutes.has(route))) {
+			for (const contact of listed.waitingContacts) if (!waitingContacts.has(contact)) waitingContacts.set(contact, routes[0]);
+			continue;
+		}
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
 		// wamid de-duplication covers the rest.
 		const entry = await inbox.claim(listed.id, { now: clock.now(), leaseMs: INBOX_LEASE_MS });
@@ -454,6 +473,14 @@ async function processDue(
 		const attempt = (entry.attempts ?? 0) + 1;
 		const failed: WebhookEvent[] = [];
 		const waiting: WebhookEvent[] = [];
+		// The rooms refused the messages that wait, if each is known.
+		const waitingRoutes = new Set<string>();
+		let routeUnknown = false;
+		const waits = (event: WebhookEvent, route: string | undefined) => {
+			waiting.push(event);
+			if (route) waitingRoutes.add(route);
+			else routeUnknown = true;
+		};
 		// Contacts' messages that failed, and those behind a failed one (until when, by contact).
 		const failedMessages: InboundMessageEvent[] = [];
 		const behind: Array<{ event: WebhookEvent } & Blocked> = [];
@@ -508,8 +535,9 @@ async function processDue(
 				else if (event.kind === 'template-status') await handlers.templateStatus(event);
 			} catch (error) {
 				if (error instanceof WaitingForAgent && contact) {
-					waiting.push(event);
-					waitingContacts.add(contact);
+					waits(event, error.route);
+					waitingContacts.set(contact, error.route);
+					if (error.route) refusedRoutes.add(error.route);
 					return;
 				}
 				const reason = error instanceof Error ? error.message : 'error';
@@ -550,7 +578,7 @@ async function processDue(
 			const contact = contactOf(event);
 			const sender = senderOf(event);
 			if (sender && waitingContacts.has(sender)) {
-				waiting.push(event);
+				waits(event, waitingContacts.get(sender));
 				await heldBack(event);
 				continue;
 			}
@@ -571,7 +599,7 @@ async function processDue(
 		const held: WebhookEvent[] = [];
 		left = left.filter((event) => {
 			const sender = senderOf(event);
-			if (sender && waitingContacts.has(sender)) return void (waiting.push(event), held.push(event));
+			if (sender && waitingContacts.has(sender)) return void (waits(event, waitingContacts.get(sender)), held.push(event));
 			const blocked = sender ? blockers.wait(sender, entry) : undefined;
 			if (blocked) return void (behind.push({ event, ...blocked }), held.push(event));
 			return true;
@@ -579,7 +607,7 @@ async function processDue(
 		for (const event of held) await heldBack(event);
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
-		if (waiting.length) await keepWaiting(ports, entry, waiting);
+		if (waiting.length) await keepWaiting(ports, entry, waiting, routeUnknown ? [] : [...waitingRoutes]);
 		if (failedMessages.length)
 			await keepApart(ports, entry, failedMessages, () => ({
 				attempts: attempt,
@@ -1041,8 +1069,13 @@ async function keepBehind(ports: WebhookBatchPorts, entry: InboxEntry, behind: A
 		}));
 }
 
-async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[]): Promise<void> {
-	await keepApart(ports, entry, events, (now) => ({ attempts: entry.attempts, waitingSince: entry.waitingSince ?? now }));
+async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[], routes: string[]): Promise<void> {
+	await keepApart(ports, entry, events, (now) => ({
+		attempts: entry.attempts,
+		waitingSince: entry.waitingSince ?? now,
+		waitingContacts: contactsOf(events),
+		...(routes.length ? { waitingRoutes: routes } : {}),
+	}));
 	if (!entry.waitingSince)
 		ports.logger?.info(
 			`${events.length} WhatsApp message(s) wait for an agent to be online; they are posted as soon as a room can be opened`,

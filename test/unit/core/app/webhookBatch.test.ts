@@ -747,6 +747,71 @@ describe('processWebhooks', () => {
 		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 		expect(await f.inbox.all()).toEqual([]);
 	});
+	it('while nobody is online for a room, tries one of the contacts waiting for it per run: the others stay (not claimed), their later messages behind them', async () => {
+		const f = fakes();
+		const claim = jest.spyOn(f.inbox as WebhookInbox, 'claim');
+		const sales = 'pn-1:dept-sales:';
+		// Three contacts of the number write while nobody of its department is online; a fourth's room is another department's.
+		for (const wamid of ['wamid.A', 'wamid.B', 'wamid.C']) f.failWith.set(wamid, new WaitingForAgent(sales));
+		f.failWith.set('wamid.D', new WaitingForAgent('pn-1:dept-care:'));
+		await f.store([message('wamid.A', '5511900000001')], { receivedAt: T0 });
+		await f.store([message('wamid.B', '5511900000002')], { receivedAt: T0 + 1 });
+		await f.store([message('wamid.C', '5511900000003')], { receivedAt: T0 + 2 });
+		await f.store([message('wamid.D', '5511900000004')], { receivedAt: T0 + 3 });
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.B', 'inbound app-1 wamid.C', 'inbound app-1 wamid.D']);
+		expect((await f.inbox.all()).map((e) => [e.waitingContacts, e.waitingRoutes]).sort()).toEqual([
+			[['pn-1:5511900000001'], [sales]],
+			[['pn-1:5511900000002'], [sales]],
+			[['pn-1:5511900000003'], [sales]],
+			[['pn-1:5511900000004'], ['pn-1:dept-care:']],
+		]);
+
+		// B writes again. The next run tries A (still refused); B and C wait without a try, and B's new message behind B's first.
+		f.advance(10);
+		await f.store([message('wamid.B2', '5511900000002'), status('wamid.S')], { receivedAt: T0 + 10 });
+		f.calls.length = 0;
+		claim.mockClear();
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.D', 'status wamid.S pn-1']);
+		expect(claim).toHaveBeenCalledTimes(3);
+		const kept = (await f.inbox.all()).sort((a, b) => a.receivedAt - b.receivedAt);
+		expect(kept.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.waitingRoutes])).toEqual([
+			[T0, ['wamid.A'], [sales]],
+			[T0 + 1, ['wamid.B'], [sales]],
+			[T0 + 2, ['wamid.C'], [sales]],
+			[T0 + 3, ['wamid.D'], ['pn-1:dept-care:']],
+			[T0 + 10, ['wamid.B2'], [sales]],
+		]);
+
+		// An agent of the department comes online: every contact's messages go, each in order.
+		f.failWith.clear();
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual([
+			'inbound app-1 wamid.A',
+			'inbound app-1 wamid.B',
+			'inbound app-1 wamid.C',
+			'inbound app-1 wamid.D',
+			'inbound app-1 wamid.B2',
+		]);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it('tries every message waiting without a known room (stored by a version before, or whose room the handler did not say)', async () => {
+		const f = fakes();
+		f.failWith.set('wamid.A', new WaitingForAgent('pn-1:dept-sales:'));
+		f.failWith.set('wamid.B', new WaitingForAgent());
+		await f.store([message('wamid.A', '5511900000001')], { receivedAt: T0 });
+		await f.store([message('wamid.B', '5511900000002')], { receivedAt: T0 + 1 });
+		await f.store([message('wamid.C', '5511900000003')], { receivedAt: T0 + 2, waitingSince: T0 });
+		f.failWith.set('wamid.C', new WaitingForAgent('pn-1:dept-sales:'));
+		await f.run();
+		f.calls.length = 0;
+		await f.run();
+		// C's entry now knows its room: refused again after A's, it is not tried.
+		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.B']);
+	});
 });
 
 describe('processWebhooks: the sweep of events interrupted stores left', () => {
