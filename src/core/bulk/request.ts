@@ -54,12 +54,20 @@ const fail = (key: string, params?: Params): ParseResult => ({ ok: false, key, p
 /** A value over a size limit is refused naming the limit, not as a value of the wrong type. */
 const tooLong = (field: string, max: number, given: number) => fail('api_error_field_too_long', { field, max, given });
 
-/** An optional text field; `blankIsAbsent`: "" (what many clients send for a field they do not use) means absent. */
-function optionalText(body: Record<string, unknown>, field: string, blankIsAbsent: boolean): string | undefined | false {
+/**
+ * An optional text field; `blankIsAbsent`: "" (what many clients send for a field they do not use)
+ * means absent. False when it is not a text; `tooLong` its length when it is over MAX_TEXT.
+ */
+function optionalText(
+	body: Record<string, unknown>,
+	field: string,
+	blankIsAbsent: boolean,
+): string | undefined | false | { tooLong: number } {
 	const value = body[field];
 	if (value === undefined || value === null) return undefined;
 	if (blankIsAbsent && typeof value === 'string' && !value.trim()) return undefined;
-	if (typeof value !== 'string' || !value.trim() || value.length > MAX_TEXT) return false;
+	if (typeof value !== 'string' || !value.trim()) return false;
+	if (value.length > MAX_TEXT) return { tooLong: value.length };
 	return value.trim();
 }
 
@@ -117,6 +125,7 @@ export function parseTemplateMessageRequest(body: unknown): ParseResult {
 	for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey']) {
 		const value = optionalText(body, field, field !== 'idempotencyKey');
 		if (value === false) return fail('api_error_field_type', { field, type: phrase('expected_text_max', { max: MAX_TEXT }) });
+		if (typeof value === 'object') return tooLong(field, MAX_TEXT, value.tooLong);
 		texts[field] = value;
 	}
 	if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')

@@ -100,7 +100,7 @@ describe('parseTemplateMessageRequest', () => {
 				template: { name: 'a', language: { code: 'en' } },
 				clientReference: 'x'.repeat(513),
 			},
-			'api_error_field_type',
+			'api_error_field_too_long',
 			'clientReference',
 		],
 		[
@@ -119,7 +119,7 @@ describe('parseTemplateMessageRequest', () => {
 		expect(result).toMatchObject({ key, ...(field ? { params: { field } } : {}) });
 	});
 
-	it('names the limit of a value over it, not a wrong type: connectedWhatsAppNo, a phone number, template.name (characters), components (20)', () => {
+	it('names the limit of a value over it, not a wrong type: connectedWhatsAppNo, a phone number, template.name and the other texts (characters), components (20)', () => {
 		const over = (body: Record<string, unknown>) => parseTemplateMessageRequest({ ...valid(), ...body });
 		expect(over({ connectedWhatsAppNo: '1'.repeat(65) })).toEqual({
 			ok: false,
@@ -143,6 +143,13 @@ describe('parseTemplateMessageRequest', () => {
 			key: 'api_error_field_too_long',
 			params: { field: 'template.name', max: 512, given: 513 },
 		});
+		// The texts of 512 characters at most: the same code, whichever the field.
+		for (const field of ['targetAgent', 'targetDepartment', 'clientReference', 'idempotencyKey'])
+			expect(over({ [field]: 'k'.repeat(513) })).toEqual({
+				ok: false,
+				key: 'api_error_field_too_long',
+				params: { field, max: 512, given: 513 },
+			});
 		const components = Array.from({ length: 21 }, () => ({ type: 'body', parameters: [] }));
 		expect(over({ template: { ...valid().template, components } })).toEqual({
 			ok: false,
