@@ -31,6 +31,11 @@ export class DraftStore implements Drafts {
 		await new Records(this.read, this.persistence).removeAll([record(viewId)]);
 	}
 
+	/** Whether a draft of a modal opened on `day` is left (the retention run looks before it removes, past its first days). */
+	async hasDay(day: string): Promise<boolean> {
+		return ((await this.read.readByAssociation(dayRecord(day))) as unknown[]).length > 0;
+	}
+
 	/** Removes the drafts of the modals opened on `day` (the retention run). */
 	dayRemoval(day: string): Removal {
 		return (stop) => new Records(this.read, this.persistence).drain([dayRecord(day)], (data) => [record((data as Draft).viewId)], stop);

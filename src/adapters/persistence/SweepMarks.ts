@@ -1,6 +1,7 @@
 /**
  * How far the retention job's clean-ups got: for each kind of day bucket (`days`, the message records
- * and failed status events; `keys`, templateMessage's idempotency keys), the newest day up to which
+ * and failed status events; `keys`, templateMessage's idempotency keys; `drafts`, the send-template
+ * modals' drafts never closed, by the day they opened), the newest day up to which
  * every day was removed. The next clean-up starts after it (core/status/retention.ts `daysToSweep`).
  * One small record in Rocket.Chat's persistence.
  */
@@ -13,6 +14,20 @@ import { Records } from './records';
 export interface SweptThrough {
 	days?: string;
 	keys?: string;
+	drafts?: string;
+}
+
+/** The kinds of day buckets, each with its own mark. */
+export const SWEPT_KINDS = ['days', 'keys', 'drafts'] as const;
+
+/** `stored`'s marks that are days (a value that is not a day is taken as none), those `keep` accepts. */
+export function sweptThrough(stored: Record<string, unknown> | undefined, keep: (day: string) => boolean = () => true): SweptThrough {
+	const marks: SweptThrough = {};
+	for (const kind of SWEPT_KINDS) {
+		const value = day(stored?.[kind]);
+		if (value && keep(value)) marks[kind] = value;
+	}
+	return marks;
 }
 
 const MARKS = [new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'retention-swept')];
@@ -30,9 +45,7 @@ export class SweepMarks {
 	/** The marks stored (a value that is not a day is taken as none). */
 	async get(): Promise<SweptThrough> {
 		const [stored] = (await this.read.readByAssociations(MARKS)) as Array<Record<string, unknown>>;
-		const days = day(stored?.days);
-		const keys = day(stored?.keys);
-		return { ...(days ? { days } : {}), ...(keys ? { keys } : {}) };
+		return sweptThrough(stored);
 	}
 
 	/**
@@ -41,11 +54,14 @@ export class SweepMarks {
 	 */
 	async advance(swept: SweptThrough, saneUpTo: string): Promise<void> {
 		const stored = await this.get();
-		const sane = (day?: string) => (day && day <= saneUpTo ? day : undefined);
-		const current = { days: sane(stored.days), keys: sane(stored.keys) };
+		const current = sweptThrough(stored as Record<string, unknown>, (day) => day <= saneUpTo);
 		const later = (a?: string, b?: string) => (a && b ? (a > b ? a : b) : (a ?? b));
-		const next = { days: later(current.days, swept.days), keys: later(current.keys, swept.keys) };
-		if (next.days === stored.days && next.keys === stored.keys) return;
-		await this.records.put(MARKS, { ...(next.days ? { days: next.days } : {}), ...(next.keys ? { keys: next.keys } : {}) });
+		const next: SweptThrough = {};
+		for (const kind of SWEPT_KINDS) {
+			const value = later(current[kind], swept[kind]);
+			if (value) next[kind] = value;
+		}
+		if (SWEPT_KINDS.every((kind) => next[kind] === stored[kind])) return;
+		await this.records.put(MARKS, next);
 	}
 }

@@ -4,7 +4,7 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 
 import { Rechecks } from '../../core/app/webhookBatch';
 import { ELSEWHERE_RETRY_MS } from '../../core/app/roundClaims';
-import { DAY_MS, dayIn as day, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
+import { DAY_MS, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import {
 	checkUnansweredAt,
@@ -30,7 +30,7 @@ import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence
 import { DraftStore } from '../../adapters/persistence/DraftStore';
 import { MessageStore } from '../../adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../adapters/persistence/OutboxStore';
-import { SweepMarks, SweptThrough } from '../../adapters/persistence/SweepMarks';
+import { SweepMarks, SweptThrough, sweptThrough } from '../../adapters/persistence/SweepMarks';
 import { Removal, RUN_BUDGET_MS, runRemovals, wallClock, whenAny } from '../../core/app/runBudget';
 import { isUnansweredCheck, UNANSWERED_RETRY_MS, UnansweredCheck } from '../../core/app/unanswered';
 import { DRAFT_DAYS_KEPT } from '../../core/app/sendTemplateModal';
@@ -48,7 +48,7 @@ export interface RetentionCursor {
 	step: number;
 	retentionMs?: number;
 	swept?: SweptThrough;
-	clean?: { days: boolean; keys: boolean };
+	clean?: { days: boolean; keys: boolean; drafts?: boolean };
 }
 
 /**
@@ -80,12 +80,8 @@ export async function expireRecords(
 	if (from?.retentionMs !== undefined && setting > from.retentionMs) return { removed: 0 };
 	const retentionMs = from?.retentionMs ?? setting;
 	// A mark past what any clean-up at this time could have reached (a clock that ran ahead) is none.
-	const sane = (day?: string) => (day && day <= newestSweepableDay(at) ? day : undefined);
 	const stored = from ? (from.swept ?? {}) : await marks.get();
-	const swept: SweptThrough = {
-		...(sane(stored.days) ? { days: stored.days } : {}),
-		...(sane(stored.keys) ? { keys: stored.keys } : {}),
-	};
+	const swept: SweptThrough = sweptThrough(stored as Record<string, unknown>, (day) => day <= newestSweepableDay(at));
 	const messages = new MessageStore(reader, persistence);
 	const campaigns = new PersistenceCampaignStore(reader, persistence);
 	const outbox = new PersistenceOutboxStore(reader, persistence);
@@ -97,9 +93,13 @@ export async function expireRecords(
 		return [whenAny(async () => (await messages.hasDay(day)) || (await outbox.hasFailedDay(day)), removals)];
 	});
 	const keyRemovals = new IdempotencyStore(reader, persistence).sweepSteps(newestSweepableDay(at), keyDays, DIRECT_DAYS);
-	// The send-template modals' drafts left behind, a week of days past those kept (runs missed for a week at most).
+	// The send-template modals' drafts left behind (their parameters, one-time codes included), by the
+	// day they opened, back to where the last clean-up of them got: none is left when runs were missed.
 	const drafts = new DraftStore(reader, persistence);
-	const draftRemovals = Array.from({ length: 7 }, (_, i) => drafts.dayRemoval(dayOf(at - (DRAFT_DAYS_KEPT + i) * DAY_MS)));
+	const draftDays = daysToSweep(dayOf(at - DRAFT_DAYS_KEPT * DAY_MS), swept.drafts);
+	const draftRemovals: Removal[] = draftDays.map((day, i) =>
+		i < DIRECT_DAYS ? drafts.dayRemoval(day) : whenAny(() => drafts.hasDay(day), [drafts.dayRemoval(day)]),
+	);
 	const removals: Removal[] = [
 		...dayRemovals,
 		(stop) => campaigns.removeFinishedBefore(at - retentionMs, stop),
@@ -111,10 +111,12 @@ export async function expireRecords(
 			`retention: a removal failed, its records are looked at again tomorrow: ${error instanceof Error ? error.message : 'error'}`,
 		);
 	const run = await runRemovals(removals, spent, from?.step, onError);
-	// The campaigns' and the drafts' removals belong to neither kind of days.
+	// The campaigns' removal (after the days') belongs to no kind of days.
+	const draftSteps = (step: number) => step > dayRemovals.length && step <= dayRemovals.length + draftRemovals.length;
 	const clean = {
 		days: (from?.clean?.days ?? true) && !run.passed.some((step) => step < dayRemovals.length),
 		keys: (from?.clean?.keys ?? true) && !run.passed.some((step) => step > dayRemovals.length + draftRemovals.length),
+		drafts: (from?.clean?.drafts ?? true) && !run.passed.some(draftSteps),
 	};
 	if (run.next !== undefined) return { removed: run.removed, next: { at, step: run.next, retentionMs, swept, clean } };
 	// A kind whose removals were all done: its mark moves on to its newest day. Else a kind without a
@@ -122,10 +124,14 @@ export async function expireRecords(
 	// takes them), so that the next runs look back as far, to what was left.
 	const mark = (list: string[], done: boolean, kind?: string) =>
 		!list.length ? undefined : done ? list[0] : kind ? undefined : dayOf(Date.parse(`${list[list.length - 1]}T00:00:00.000Z`) - DAY_MS);
+	const next: SweptThrough = {};
 	const daysMark = mark(days, clean.days, swept.days);
 	const keysMark = mark(keyDays, clean.keys, swept.keys);
-	if (daysMark || keysMark)
-		await marks.advance({ ...(daysMark ? { days: daysMark } : {}), ...(keysMark ? { keys: keysMark } : {}) }, newestSweepableDay(at));
+	const draftsMark = mark(draftDays, clean.drafts, swept.drafts);
+	if (daysMark) next.days = daysMark;
+	if (keysMark) next.keys = keysMark;
+	if (draftsMark) next.drafts = draftsMark;
+	if (Object.keys(next).length) await marks.advance(next, newestSweepableDay(at));
 	return { removed: run.removed };
 }
 
@@ -144,8 +150,8 @@ export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 		at: at as number,
 		step: step as number,
 		...(wholeDays ? { retentionMs: retentionMs as number } : {}),
-		swept: { ...(day(marks.days) ? { days: day(marks.days) } : {}), ...(day(marks.keys) ? { keys: day(marks.keys) } : {}) },
-		clean: { days: kinds.days !== false, keys: kinds.keys !== false },
+		swept: sweptThrough(marks),
+		clean: { days: kinds.days !== false, keys: kinds.keys !== false, drafts: kinds.drafts !== false },
 	};
 }
 

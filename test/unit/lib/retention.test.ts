@@ -6,6 +6,7 @@
  * and says so, so that the next run carries on.
  */
 import { PersistenceCampaignStore } from '../../../src/adapters/persistence/CampaignStore';
+import { DraftStore } from '../../../src/adapters/persistence/DraftStore';
 import { IdempotencyStore } from '../../../src/adapters/persistence/IdempotencyStore';
 import { MessageStore } from '../../../src/adapters/persistence/MessageStore';
 import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
@@ -179,7 +180,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 			step: expect.any(Number),
 			retentionMs: RETENTION_DAYS * DAY_MS,
 			swept: {},
-			clean: { days: true, keys: true },
+			clean: { days: true, keys: true, drafts: true },
 		});
 		for (let i = 1; i < runs.length - 1; i++) {
 			expect(runs[i].next!.at).toBe(NOW);
@@ -243,7 +244,29 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		await expireRecords(w.read, w.persistence, { now: NOW });
 		expect(await w.messages.findByWamid(`wamid.${months}.1`)).toBeUndefined();
 		expect(w.harness.persistence.filter((r) => (r.data as { key?: string }).key === 'u1:months')).toEqual([]);
-		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-30', keys: '2026-06-28' });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({
+			days: '2026-05-30',
+			keys: '2026-06-28',
+			drafts: '2026-06-28',
+		});
+	});
+
+	it("removes the drafts of modals never closed back to where its last clean-up of them got, after weeks without a run; today's stay", async () => {
+		const w = await world();
+		const drafts = new DraftStore(w.reader, w.persistence);
+		const draft = (viewId: string, at: number) =>
+			drafts.save({ viewId, userId: 'u1', values: { 'body.1': 'secret' }, openedOn: new Date(at).toISOString().slice(0, 10) } as any);
+		await expireRecords(w.read, w.persistence, { now: NOW });
+		// Drafts left behind while the job did not run for six weeks, and one of a modal opened that day.
+		const later = NOW + 42 * DAY_MS;
+		await draft('v-old', NOW + DAY_MS);
+		await draft('v-weeks', NOW + 30 * DAY_MS);
+		await draft('v-today', later);
+		await expireRecords(w.read, w.persistence, { now: later });
+		expect(await drafts.load('v-old')).toBeUndefined();
+		expect(await drafts.load('v-weeks')).toBeUndefined();
+		expect(await drafts.load('v-today')).toMatchObject({ viewId: 'v-today' });
+		expect((await new SweepMarks(w.reader, w.persistence).get()).drafts).toBe(new Date(later - 2 * DAY_MS).toISOString().slice(0, 10));
 	});
 
 	it("moves each kind's mark on its own: a failed removal of keys holds the keys' mark only", async () => {
@@ -255,15 +278,27 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		};
 		await expireRecords(w.read, w.persistence, { now: NOW, logger: { error: () => undefined } as any });
 		// Keys: no mark yet, so the day before the list (the next runs look back as far).
-		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-30', keys: '2025-05-24' });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({
+			days: '2026-05-30',
+			keys: '2025-05-24',
+			drafts: '2026-06-28',
+		});
 		expect((await w.left()).keys).toEqual(['u1:expired', 'u1:live']);
 		w.persistence.removeByAssociations = remove;
 		// The next day's run takes on the oldest 400 days after the keys' mark; the one after, the rest.
 		await expireRecords(w.read, w.persistence, { now: NOW + DAY_MS });
-		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-31', keys: '2026-06-26' });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({
+			days: '2026-05-31',
+			keys: '2026-06-26',
+			drafts: '2026-06-29',
+		});
 		expect((await w.left()).keys).toEqual(['u1:expired', 'u1:live']);
 		await expireRecords(w.read, w.persistence, { now: NOW + DAY_MS + 1 });
-		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({ days: '2026-05-31', keys: '2026-06-29' });
+		expect(await new SweepMarks(w.reader, w.persistence).get()).toEqual({
+			days: '2026-05-31',
+			keys: '2026-06-29',
+			drafts: '2026-06-29',
+		});
 		expect((await w.left()).keys).toEqual(['u1:live']);
 	});
 
@@ -284,7 +319,7 @@ describe.each(['current', 'raw-model'] as const)('the retention job on %s persis
 		await marks.advance({ days: '2027-06-30', keys: '2027-06-30' }, '2027-06-30');
 		await expireRecords(w.read, w.persistence, { now: NOW });
 		expect((await w.left()).oldMessages).toBe(0);
-		expect(await marks.get()).toEqual({ days: '2026-05-30', keys: '2026-06-28' });
+		expect(await marks.get()).toEqual({ days: '2026-05-30', keys: '2026-06-28', drafts: '2026-06-28' });
 	});
 
 	it('moves past a step that made no progress in a run (its first read took the whole budget): the chain ends, and a later run takes it', async () => {
@@ -317,8 +352,8 @@ describe("the retention job's cursor, as the scheduler hands it back (the job's 
 			at: NOW,
 			step: 12,
 			retentionMs: 30 * DAY_MS,
-			swept: { days: '2026-05-01' },
-			clean: { days: true, keys: false },
+			swept: { days: '2026-05-01', drafts: '2026-06-20' },
+			clean: { days: true, keys: false, drafts: false },
 		};
 		expect(retentionCursorOf({ ...left, jobId: '6650f0c2a1b2c3d4e5f60718' })).toEqual(left);
 		// An earlier version's cursor (a week's list of work): its step means nothing now.
@@ -332,7 +367,7 @@ describe("the retention job's cursor, as the scheduler hands it back (the job's 
 			at: NOW,
 			step: 1,
 			swept: { keys: '2026-05-01' },
-			clean: { days: true, keys: true },
+			clean: { days: true, keys: true, drafts: true },
 		});
 	});
 });
