@@ -334,6 +334,24 @@ describe('media', () => {
 			expect(sends().map((s: any) => s.type)).toEqual(['document', 'text']);
 		});
 
+		it("sends the number's goodbye after the agent's file sent just before closing the conversation (Rocket.Chat does not wait for the app)", async () => {
+			const { agent, room } = await conversation();
+			const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
+			Object.assign(stored.data as any, { conversationFinishedMessage: 'Thanks, bye!' });
+			app.sim.setLatency(300);
+			// The file's upload takes a round trip before its send; the room closes meanwhile.
+			const uploading = app.harness.uploadFile({
+				user: agent,
+				room,
+				name: 'invoice-42.pdf',
+				type: 'application/pdf',
+				bytes: bytesOf(5000),
+			});
+			await app.harness.closeLivechatRoom(room, agent);
+			await uploading;
+			expect(sends().map((s: any) => s.type + (s.text ? `: ${s.text.body}` : ''))).toEqual(['document', 'text: Thanks, bye!']);
+		});
+
 		it('sends a PDF as a document with its name, and an audio file with its caption as a text after it', async () => {
 			const { agent, room } = await conversation();
 			await app.harness.uploadFile({ user: agent, room, name: 'invoice-42.pdf', type: 'application/pdf', bytes: bytesOf(5000) });

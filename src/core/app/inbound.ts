@@ -556,7 +556,14 @@ export class InboundService implements InboundHandler {
 		const { messages, conversations, autoMessages } = this.ports;
 		if (event.groupId) return this.leaveGroupMessage(event);
 		const number = await this.ports.numbers.get(event.phoneNumberId);
-		if (!number) return;
+		if (!number) {
+			// Disconnected after its webhook was taken (a webhook is taken for the numbers connected when
+			// it comes): nothing of it is posted, and the log says why.
+			this.ports.logger?.warn(
+				`number ${logId(event.phoneNumberId)}: message ${logId(event.wamid)} not posted: the number is no longer connected`,
+			);
+			return;
+		}
 		const { id: known, link, phone: knownPhone } = await this.identityOf(event);
 		// A number change is the old number's, whatever contact the payload names. A contact the app
 		// knows by their business-scoped user id has no conversation by that number: the notice shows

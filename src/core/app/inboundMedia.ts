@@ -10,7 +10,7 @@
  * room gets the description and why the file is not there. The upload itself is the adapter's
  * (src/adapters/rocketchat/inboundMedia.ts).
  */
-import { AppError, GraphApiError, NetworkError } from '../errors';
+import { AppError, GraphApiError, isRefusedToken, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { Described } from '../inbound/describe';
@@ -182,9 +182,12 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;
 		// Words for the agent, who cannot fetch it again (no "try again"), inside a sentence of their own (no final period).
+		// A token Meta no longer accepts is said as the modal says it: an admin must reconnect the number.
 		const reason =
 			error instanceof GraphApiError
-				? t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
+				? isRefusedToken(error.graphCode)
+					? t('graph_error_190', { code: error.graphCode }).replace(/\.$/, '')
+					: t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
 				: error instanceof NetworkError
 					? t(error.timedOut ? 'inbound_media_no_answer' : 'inbound_media_no_connection')
 					: error instanceof AppError

@@ -869,14 +869,21 @@ export class SendTemplates {
 		// Shown to the agent in Rocket.Chat: a send Meta may have taken (no answer in time, a server's
 		// 5xx page) or that never started (the number busy) in the agent's words, not the integrator's.
 		// A send whose record could not be written (not_started too) keeps its words: the storage, not a busy number.
+		// Meta's refusal is explained in the agent's words too (as the modal does), not the integrator's.
 		const notRecorded = result.error.message === t('error_send_not_recorded');
-		const agentKey = notRecorded ? 'error_send_not_recorded' : OUTBOUND_UNANSWERED[result.error.reason];
+		const { code, reason } = result.error;
+		const agentKey = notRecorded
+			? 'error_send_not_recorded'
+			: reason === 'refused'
+				? explainSendError(code).key
+				: OUTBOUND_UNANSWERED[reason];
+		const params = reason === 'refused' && !notRecorded ? { code } : undefined;
 		throw new AppError({
-			code: result.error.reason === 'timeout' || result.error.reason === 'unknown' ? 'send_outcome_unknown' : 'send_failed',
+			code: reason === 'timeout' || reason === 'unknown' ? 'send_outcome_unknown' : 'send_failed',
 			status: 502,
 			params: { reason: result.error.message },
-			message: agentKey ? t(agentKey) : result.error.message,
-			...(agentKey ? { i18nKey: agentKey, params: undefined } : {}),
+			message: agentKey ? t(agentKey, params) : result.error.message,
+			...(agentKey ? { i18nKey: agentKey, params } : {}),
 		});
 	}
 

@@ -198,13 +198,17 @@ export class WindowNotices {
 			job.phase === 'closing'
 				? t('window_closing', { time: `${closesAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, minutes })
 				: t('window_closed_notice');
-		// A message of the app in the room's history, for every agent who opens it (now or later).
-		await conversations.postAsApp({ room, text });
-		if (job.phase === 'closing') {
-			await this.schedule({ token: job.token, at: window.at, phase: 'closed' }, minutes);
-		} else {
-			await this.setNoticeFor(job.token, window, undefined, minutes);
+		try {
+			// A message of the app in the room's history, for every agent who opens it (now or later).
+			await conversations.postAsApp({ room, text });
+			if (job.phase === 'closing') await this.schedule({ token: job.token, at: window.at, phase: 'closed' }, minutes);
+		} catch (error) {
+			// No job is pending any more: the window says so, so that the contact's next message schedules
+			// its notices (else it would take this one for pending for a day, and the next window go unwarned).
+			await this.setNoticeFor(job.token, window, undefined, minutes).catch(() => undefined);
+			throw error;
 		}
+		if (job.phase === 'closed') await this.setNoticeFor(job.token, window, undefined, minutes);
 	}
 
 	/**

@@ -103,6 +103,18 @@ export function baseMime(mimeType: string | undefined): string {
 }
 
 /**
+ * Names browsers and systems give an agent's file for a type Meta takes under another: Chrome types
+ * an .m4a `audio/x-m4a`, some an .mp3 `audio/mp3`, a .jpg `image/jpg`. Sent (and uploaded) as Meta's.
+ */
+const OUTBOUND_ALIASES: Record<string, string> = {
+	'image/jpg': 'image/jpeg',
+	'image/pjpeg': 'image/jpeg',
+	'audio/mp3': 'audio/mpeg',
+	'audio/x-m4a': 'audio/mp4',
+	'audio/m4a': 'audio/mp4',
+};
+
+/**
  * The WhatsApp message type that carries a file of `mimeType` and `size` bytes, or why none can:
  * a type Meta does not take, or over Meta's limit for that type. WebP is Meta's sticker type only
  * (at most 500 KB; WhatsApp shows it as a sticker).
@@ -111,7 +123,8 @@ export function outboundKind(
 	mimeType: string,
 	size: number,
 ): { kind: MediaKind; mimeType: string } | { refused: 'type' | 'size'; maxBytes?: number } {
-	const type = baseMime(mimeType);
+	const given = baseMime(mimeType);
+	const type = OUTBOUND_ALIASES[given] ?? given;
 	const entry = SUPPORTED.find((s) => s.types.includes(type));
 	if (!entry) return { refused: 'type' };
 	if (size > entry.maxBytes) return { refused: 'size', maxBytes: entry.maxBytes };

@@ -117,12 +117,27 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	// "Phone number Not Registered": the number was never registered with the Cloud API (README,
 	// Setting up the Meta side); only an admin's registration helps.
 	133010: explain('graph_error_133010'),
-	// Temporary on Meta's side: API Service, API Too Many Calls, WABA rate limit, unknown, unavailable.
+	// Temporary on Meta's side: API Service, API Too Many Calls, WABA rate limit, unknown, unavailable,
+	// account in maintenance mode (a throughput upgrade, about a minute), server temporarily unavailable.
 	2: explain('graph_error_temporary', true),
 	4: explain('graph_error_temporary', true),
 	80007: explain('graph_error_temporary', true),
 	131000: explain('graph_error_temporary', true),
 	131016: explain('graph_error_temporary', true),
+	131057: explain('graph_error_temporary', true),
+	133004: explain('graph_error_temporary', true),
+	// What an agent meets besides (shared/contracts/derived/error-codes.table.json): a media Meta could
+	// not take (an OGG that is not Opus, a video that is not H.264/AAC), the spam rate limit, the
+	// account locked, its payment, a policy block, the number itself as recipient, and a marketing
+	// message Meta did not deliver (the per-user limit; the contact's opt-out).
+	131053: explain('graph_error_131053'),
+	131048: explain('graph_error_131048'),
+	131031: explain('graph_error_131031'),
+	131042: explain('graph_error_131042'),
+	368: explain('graph_error_368'),
+	131021: explain('graph_error_131021'),
+	131049: explain('graph_error_131049'),
+	131050: explain('graph_error_131050'),
 };
 
 /** What a Cloud API error code means for the person sending, and for the app. */

@@ -156,13 +156,18 @@ export async function relayAgentReply(acc: ReplyAccessors, message: IMessage): P
 	});
 }
 
-/** IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows. */
+/**
+ * IPostLivechatRoomClosed: the number's conversation-finished message, if the window allows; after
+ * the agents' messages to the contact announced before (an answer and its file sent just before the
+ * close reach WhatsApp first).
+ */
 export async function onRoomClosed(acc: ReplyAccessors, room: ILivechatRoom, logger?: ILogger): Promise<void> {
 	const contact = await contactOf(acc, room);
-	if (contact)
-		await (
-			await autoMessagesOf({ ...acc, logger })
-		).onRoomClosed({ phoneNumberId: contact.phoneNumberId, waId: contact.waId, roomId: room.id });
+	if (!contact) return;
+	const { phoneNumberId, waId } = contact;
+	await afterRepliesTo({ phoneNumberId, waId }, async () =>
+		(await autoMessagesOf({ ...acc, logger })).onRoomClosed({ phoneNumberId, waId, roomId: room.id }),
+	);
 }
 
 /** IPostLivechatAgentAssigned: the contact's messages so far show as read, per the setting. */

@@ -211,11 +211,13 @@ describe('InboundService', () => {
 		expect(w.requests.filter((r) => String(r.body).includes('"status":"read"'))).toEqual([]);
 	});
 
-	it('ignores a message to a number that is not connected', async () => {
+	it('posts nothing of a message to a number that is not connected (any more), and logs it by its ids', async () => {
 		const w = await world();
-		await w.service.handle(textEvent('Hello', { number: SECOND }), { finalAttempt: false });
+		const event = textEvent('Hello', { number: SECOND });
+		await w.service.handle(event, { finalAttempt: false });
 		expect(w.conversations.visitors).toEqual([]);
 		expect(w.requests).toEqual([]);
+		expect(w.logs).toEqual([`number ${SECOND.phoneNumberId}: message ${event.wamid} not posted: the number is no longer connected`]);
 	});
 
 	it('keeps one visitor and one room per number for the same WhatsApp id', async () => {

@@ -160,6 +160,16 @@ describe('a contact’s file', () => {
 		});
 	});
 
+	it('says a token Meta no longer accepts as the modal does (an admin must reconnect the number), not as a bare code', async () => {
+		const refused = () => ({ status: 401, body: JSON.stringify({ error: { code: 190, message: 'Error validating access token' } }) });
+		const reason = t('graph_error_190', { code: 190 }).replace(/\.$/, '');
+		expect(reason).toBe("Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers)");
+		expect(await world({ answer: refused }).post(undefined, false)).toEqual({
+			posted: false,
+			notice: t('inbound_media_failed', { reason }),
+		});
+	});
+
 	it('tells the agent, on the last attempt, that Meta did not answer or could not be reached, in words that ask nothing of them', async () => {
 		const answered = meta({ mime_type: 'image/jpeg', file_size: jpeg.byteLength });
 		const failing = (message: string) => async (req: HttpRequest) => {

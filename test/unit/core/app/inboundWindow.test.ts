@@ -151,6 +151,24 @@ describe('window notices', () => {
 		expect(await w.windows.get(TOKEN)).toMatchObject({ at: T0 + 1000, noticeFor: T0 + 1000 });
 	});
 
+	it('are scheduled again for the next window when a notice could not be posted (no job is left pending)', async () => {
+		const w = await world();
+		await w.write(T0);
+		const postAsApp = w.conversations.postAsApp.bind(w.conversations);
+		w.conversations.postAsApp = async () => {
+			throw new Error('Rocket.Chat refused the message');
+		};
+		await expect(w.runLast()).rejects.toThrow('Rocket.Chat refused the message');
+		expect((await w.windows.get(TOKEN))?.noticeFor).toBeUndefined();
+		w.conversations.postAsApp = postAsApp;
+		// The contact writes again within the day: their window's notices are scheduled.
+		await w.write(T0 + 2 * HOUR);
+		expect(w.scheduled.map((s) => s.job)).toEqual([
+			{ token: TOKEN, at: T0, phase: 'closing' },
+			{ token: TOKEN, at: T0 + 2 * HOUR, phase: 'closing' },
+		]);
+	});
+
 	it('are scheduled again when the pending job was lost (the app was disabled)', async () => {
 		const w = await world();
 		await w.write(T0);

@@ -592,8 +592,11 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 				);
 		expect(await attempt({ providerNumber: '42' })).toEqual(['number_not_connected', 'api_error_number_not_connected {"number":"42"}']);
 		expect(await attempt({ to: 'abc' })).toEqual(['invalid_recipient', 'send_error_recipient']);
+		// Meta's refusal in the agent's words, as the modal says it.
 		w.graph.answer = () => graphError(131026);
-		expect(await attempt({})).toEqual(['send_failed', 'api_error_graph {"code":131026}']);
+		expect(await attempt({})).toEqual(['send_failed', 'graph_error_131026 {"code":131026}']);
+		w.graph.answer = () => graphError(131031);
+		expect(await attempt({})).toEqual(['send_failed', 'graph_error_131031 {"code":131031}']);
 		// Meta may have taken it: the agent is told so, in the agent's words.
 		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
 		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_timed_out']);

@@ -23,6 +23,13 @@ describe('media rules', () => {
 		expect(outboundKind('', 10)).toEqual({ refused: 'type' });
 	});
 
+	it("takes the names browsers give some of Meta's types (Chrome's .m4a, a .jpg as image/jpg), as Meta's", () => {
+		expect(outboundKind('audio/x-m4a', 100)).toEqual({ kind: 'audio', mimeType: 'audio/mp4' });
+		expect(outboundKind('audio/mp3', 100)).toEqual({ kind: 'audio', mimeType: 'audio/mpeg' });
+		expect(outboundKind('IMAGE/JPG', 100)).toEqual({ kind: 'image', mimeType: 'image/jpeg' });
+		expect(outboundKind('image/jpg', 6 * MB)).toEqual({ refused: 'size', maxBytes: 5 * MB });
+	});
+
 	it('accepts types by the setting: exact, wildcard, everything', () => {
 		expect(parseAcceptedTypes(' image/*, application/pdf ,,')).toEqual(['image/*', 'application/pdf']);
 		expect(isAcceptedType('image/jpeg', ['image/*'])).toBe(true);

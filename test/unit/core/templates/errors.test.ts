@@ -25,6 +25,19 @@ describe('explainSendError', () => {
 		// Phone number Not Registered: the admin must register the number with Meta.
 		[133010, 'graph_error_133010', false, false, false],
 		[131000, 'graph_error_temporary', true, false, false],
+		// Account in maintenance mode, server temporarily unavailable: temporary.
+		[131057, 'graph_error_temporary', true, false, false],
+		[133004, 'graph_error_temporary', true, false, false],
+		// What an agent meets besides: a media Meta could not take, the spam limit, the account locked,
+		// its payment, a policy block, the number itself as recipient, a marketing message not delivered.
+		[131053, 'graph_error_131053', false, false, false],
+		[131048, 'graph_error_131048', false, false, false],
+		[131031, 'graph_error_131031', false, false, false],
+		[131042, 'graph_error_131042', false, false, false],
+		[368, 'graph_error_368', false, false, false],
+		[131021, 'graph_error_131021', false, false, false],
+		[131049, 'graph_error_131049', false, false, false],
+		[131050, 'graph_error_131050', false, false, false],
 		[987654, 'graph_error_other', false, false, false],
 		[0, 'graph_error_other', false, false, false],
 	])(
@@ -41,7 +54,16 @@ describe('explainSendError', () => {
 		expect(row(132016)?.title).toBe('Template is Disabled');
 		expect(row(190)?.title).toBe('Access token has expired');
 		expect(row(133010)?.title).toBe('Phone number Not Registered');
-		for (const code of [131047, 132000, 132001, 132015, 132016, 131026, 130429, 131056, 190, 133010, 2, 4, 80007, 131000, 131016]) {
+		expect(row(131053)?.title).toBe('Media upload error');
+		expect(row(131048)?.title).toBe('Spam rate limit hit');
+		expect(row(131031)?.title).toBe('Account has been locked');
+		expect(row(131042)?.title).toBe('Business eligibility payment issue');
+		expect(row(368)?.title).toBe('Temporarily blocked for policies violations');
+		expect(row(131021)?.title).toBe('Recipient cannot be sender');
+		expect(row(131057)?.title).toBe('Account in maintenance mode');
+		expect(row(133004)?.title).toBe('Server Temporarily Unavailable');
+		const codes = [131047, 132000, 132001, 132015, 132016, 131026, 130429, 131056, 190, 133010, 2, 4, 80007, 131000, 131016];
+		for (const code of [...codes, 131057, 133004, 131053, 131031, 131042, 368, 131021, 131049, 131050]) {
 			const retryable = row(code)?.retryable;
 			expect([code, retryable === 'yes']).toEqual([code, explainSendError(code).retryable]);
 		}
