@@ -240,6 +240,14 @@ describe('/whatsapp send-template as Rocket.Chat’s client shows and submits it
 		// The client still holds the old select's value: it is not the number sent from.
 		expect(JSON.stringify(client.state)).toContain(THIRD.phoneNumberId);
 		await choose(client, 'param:body.1', 'Carla');
+		// The number comes back: the set offered before, in a select of its own again (not the first
+		// one, whose kept value the client would show and submit).
+		await connectNumber(app, THIRD);
+		await choose(client, 'param:body.1', 'Carla!');
+		const again = numberSelect(client);
+		expect(again.options.map((o: any) => o.value)).toEqual(before.options.map((o: any) => o.value));
+		expect([before.actionId, after.actionId]).not.toContain(again.actionId);
+		expect(client.shown(again.actionId)).toBe(NUMBER.phoneNumberId);
 
 		const res = await submit(client);
 		expect([res.success, res.errors]).toEqual([true, undefined]);

@@ -327,9 +327,7 @@ export class ReplyRelay {
 			// delivered; one that timed out, lost its connection once made, or got a server's error page
 			// that was not Meta's, may have been (`mayHaveBeenSent`), and the agent must not simply send it again.
 			const unknown = mayHaveBeenSent(error);
-			const reasonIn = (w: Translator) =>
-				unknown || error instanceof PacerDeadlineError ? w(unansweredKey(error, 'agent')) : explainError(error, w).text;
-			const reason = reasonIn(t);
+			const reason = unknown || error instanceof PacerDeadlineError ? t(unansweredKey(error, 'agent')) : explainError(error, t).text;
 			// The app's own failures are logged (the storage's: its record not written); Meta's and the
 			// app's refusals are in the agent's notice.
 			if ((!(error instanceof AppError) && !(error instanceof PacerDeadlineError)) || error instanceof SendNotRecorded)
@@ -341,8 +339,15 @@ export class ReplyRelay {
 			else {
 				await notify(t(unknown ? 'reply_outcome_unknown' : 'reply_failed', { reason }));
 				// Nothing went out (Meta refused it, the number stayed busy, a file's upload failed): the
-				// message shows it for the room too. One that may have gone out waits for Meta's statuses.
-				if (!unknown && reply.messageId) await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, reasonIn);
+				// message shows it for the room too, why in words for whoever reads it later. One that may
+				// have gone out waits for Meta's statuses.
+				const roomReason = (w: Translator) =>
+					error instanceof PacerDeadlineError
+						? w('room_reason_busy')
+						: error instanceof SendNotRecorded
+							? w('room_reason_not_recorded')
+							: explainError(error, w).text;
+				if (!unknown && reply.messageId) await ports.notSent?.({ roomId: room.id, rcMessageId: reply.messageId }, roomReason);
 			}
 		} finally {
 			// What went out is linked even when a later piece failed: the contact's quote of it finds it.

@@ -55,6 +55,9 @@ export interface Draft {
 	drawnFields?: string[];
 	/** Whether the last screen drew the number select (outside a contact's room, several numbers): a number's error goes there, else on the template. */
 	numberSelect?: boolean;
+	/** The numbers the last screen offered (their ids, in order), and how many different sets the form has drawn: the number select's version. */
+	numberSet?: string;
+	numberSelectVersion?: number;
 	recipient?: string;
 	department?: string;
 	preferredLanguage?: string;
@@ -617,6 +620,13 @@ export class SendTemplateModal {
 		// the first one left (in a contact's room the room's number stays, and its refusal says why).
 		if (draft.askRecipient) draft.phoneNumberId = number.phoneNumberId;
 		draft.numberSelect = draft.askRecipient && numbers.length > 1;
+		// Another set of numbers gets a new select (a new element for Rocket.Chat's client, which keeps
+		// a value by element: the number gone, or one of a set shown before, would stay shown).
+		const set = numbers.map((n) => n.phoneNumberId).join(',');
+		if (draft.askRecipient && draft.numberSet !== set) {
+			draft.numberSet = set;
+			draft.numberSelectVersion = (draft.numberSelectVersion ?? 0) + 1;
+		}
 		const catalog = await this.ports.sender.catalogOf(number);
 		let snapshot: CatalogSnapshot | undefined;
 		let problem: string | undefined;

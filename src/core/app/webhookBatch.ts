@@ -58,6 +58,8 @@ export const UNKNOWN_RECHECK_MS = 1000;
  * sent by another system from the same number, say) costs a few looks in its window, not one a second.
  */
 export const UNKNOWN_RECHECK_MAX_MS = 60000;
+/** Each entry of messages waiting for an agent is tried at least this often (`InboxEntry.waitingRoutes`). */
+export const WAITING_FULL_CHECK_MS = 2 * 60000;
 /**
  * Events an interrupted `add` left without their entry are removed once this old (`sweepOrphans`):
  * an `add` under way writes its entry within a second or so of its events.
@@ -93,16 +95,24 @@ export interface InboxEntry {
 	messagesAt?: number;
 	/** Messages waiting for an agent to be online (see WaitingForAgent): since when. */
 	waitingSince?: number;
-	/** Of messages waiting for an agent: their contacts (`<phone number id>:<wa id>`, as `contacts`). */
+	/**
+	 * Of messages waiting for an agent: their contacts (`<phone number id>:<wa id>`, as `contacts`):
+	 * while another run holds the entry, their later messages wait behind it.
+	 */
 	waitingContacts?: string[];
 	/**
-	 * Of messages waiting for an agent: the rooms Rocket.Chat refused them for want of one
-	 * (`WaitingForAgent.route`: the number, department and agent asked for). A run in which each of
-	 * them was refused again leaves the entry where it is (not claimed, not tried: a try costs
-	 * Rocket.Chat a room it refuses), its contacts' later messages waiting behind it: while nobody is
-	 * online for a department, one of its contacts is tried per run, not all of them.
+	 * Of messages waiting for an agent, when each contact's is known: the room Rocket.Chat refused
+	 * it for want of an agent (`WaitingForAgent.route`: the number, department and agent asked for),
+	 * by contact. A run in which each of these was refused again (for an older entry) leaves the entry
+	 * where it is, unless it was last tried WAITING_FULL_CHECK_MS ago (`waitingTriedAt`): not claimed,
+	 * not tried (a try costs Rocket.Chat a room it refuses), its contacts' later messages behind it.
+	 * So while nobody is online for a department, one of its contacts is tried per run, and each of
+	 * the others at least every WAITING_FULL_CHECK_MS (what Rocket.Chat would do for one of them may
+	 * have changed: a room an agent opened, a template's routing).
 	 */
-	waitingRoutes?: string[];
+	waitingRoutes?: Record<string, string>;
+	/** When the messages waiting for an agent were last tried (the entry was kept waiting). */
+	waitingTriedAt?: number;
 	/** A contact's messages that failed (retried until MESSAGE_RETRY_HORIZON_MS after): since the first failure. */
 	failingSince?: number;
 	/**
@@ -457,9 +467,9 @@ async function processDue(
 		if (listed.failingSince === undefined && listed.contacts?.length && listed.contacts.every((c) => blockers.blocks(c, listed)))
 			continue;
 		// Messages waiting for rooms refused again in this run stay where they are, and hold their contacts' later ones.
-		const routes = listed.waitingSince === undefined ? undefined : listed.waitingRoutes;
-		if (routes?.length && listed.waitingContacts?.length && routes.every((route) => refusedRoutes.has(route))) {
-			for (const contact of listed.waitingContacts) if (!waitingContacts.has(contact)) waitingContacts.set(contact, routes[0]);
+		if (stillWaiting(listed, refusedRoutes, now)) {
+			for (const [contact, route] of Object.entries(listed.waitingRoutes ?? {}))
+				if (!waitingContacts.has(contact)) waitingContacts.set(contact, route);
 			continue;
 		}
 		// Persistence has no atomic update: the claim narrows the race to a read and a write, and
@@ -473,13 +483,12 @@ async function processDue(
 		const attempt = (entry.attempts ?? 0) + 1;
 		const failed: WebhookEvent[] = [];
 		const waiting: WebhookEvent[] = [];
-		// The rooms refused the messages that wait, if each is known.
-		const waitingRoutes = new Set<string>();
-		let routeUnknown = false;
+		// The room refused each contact whose messages wait, when known (undefined: not known).
+		const waitingRoutes = new Map<string, string | undefined>();
 		const waits = (event: WebhookEvent, route: string | undefined) => {
 			waiting.push(event);
-			if (route) waitingRoutes.add(route);
-			else routeUnknown = true;
+			const sender = senderOf(event);
+			if (sender && !(waitingRoutes.has(sender) && waitingRoutes.get(sender) === undefined)) waitingRoutes.set(sender, route);
 		};
 		// Contacts' messages that failed, and those behind a failed one (until when, by contact).
 		const failedMessages: InboundMessageEvent[] = [];
@@ -607,7 +616,7 @@ async function processDue(
 		for (const event of held) await heldBack(event);
 		// Messages waiting for an agent are never dropped: they move to an entry of their own, received
 		// when the webhook was (so they keep their place), without a delay or a failed attempt.
-		if (waiting.length) await keepWaiting(ports, entry, waiting, routeUnknown ? [] : [...waitingRoutes]);
+		if (waiting.length) await keepWaiting(ports, entry, waiting, waitingRoutes);
 		if (failedMessages.length)
 			await keepApart(ports, entry, failedMessages, () => ({
 				attempts: attempt,
@@ -635,6 +644,10 @@ async function processDue(
 			contacts: _contacts,
 			failingSince: _failing,
 			blockedSince: _blocked,
+			// What is left of a waiting entry is tried in full next time (its contacts may have gone).
+			waitingContacts: _waitingContacts,
+			waitingRoutes: _waitingRoutes,
+			waitingTriedAt: _waitingTriedAt,
 			...unheld
 		} = rest;
 		const backoff = { attempts: attempt, nextAttemptAt: retryAt };
@@ -646,7 +659,14 @@ async function processDue(
 			// Out of budget: the events not reached stay in this entry, as they were; failed ones retry apart.
 			if (retry) await inbox.add({ ...withEvents(unheld, failed), id: retryId, ...backoff, ...retried }, { now: clock.now() });
 			// Its statuses were all handled (kept ones moved to an entry of their own): it keeps none.
-			const { keptMessages: _keptLeft, retriedMessages: _retriedLeft, ...notKept } = rest;
+			const {
+				keptMessages: _keptLeft,
+				retriedMessages: _retriedLeft,
+				waitingContacts: _waitingLeft,
+				waitingRoutes: _routesLeft,
+				waitingTriedAt: _triedLeft,
+				...notKept
+			} = rest;
 			await inbox.save(withEvents(notKept, left));
 			more = true;
 			break;
@@ -1020,7 +1040,7 @@ class Blockers {
 	/** The contacts `head` holds messages of wait behind it until `until`. */
 	holdFor(head: InboxHead, until: number): void {
 		const since = head.failingSince ?? head.blockedSince ?? head.receivedAt;
-		for (const contact of head.contacts ?? []) {
+		for (const contact of head.contacts ?? head.waitingContacts ?? []) {
 			const known = this.byContact.get(contact);
 			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until, since });
 		}
@@ -1069,12 +1089,36 @@ async function keepBehind(ports: WebhookBatchPorts, entry: InboxEntry, behind: A
 		}));
 }
 
-async function keepWaiting(ports: WebhookBatchPorts, entry: InboxEntry, events: WebhookEvent[], routes: string[]): Promise<void> {
+/**
+ * Whether the waiting entry `head` stays as it is in this run: each of its contacts' rooms was
+ * refused again (`refused`), and it was tried within WAITING_FULL_CHECK_MS (`InboxEntry.waitingRoutes`).
+ */
+function stillWaiting(head: InboxHead, refused: Set<string>, now: number): boolean {
+	const routes = head.waitingSince === undefined ? undefined : head.waitingRoutes;
+	const contacts = head.waitingContacts ?? [];
+	if (!routes || !contacts.length || head.waitingTriedAt === undefined || now - head.waitingTriedAt >= WAITING_FULL_CHECK_MS)
+		return false;
+	return contacts.every((contact) => typeof routes[contact] === 'string' && refused.has(routes[contact]));
+}
+
+async function keepWaiting(
+	ports: WebhookBatchPorts,
+	entry: InboxEntry,
+	events: WebhookEvent[],
+	routesOf: Map<string, string | undefined>,
+): Promise<void> {
+	const contacts = contactsOf(events);
+	const routes: Record<string, string> = {};
+	for (const contact of contacts) {
+		const route = routesOf.get(contact);
+		if (route) routes[contact] = route;
+	}
+	const known = contacts.length > 0 && contacts.every((contact) => routes[contact] !== undefined);
 	await keepApart(ports, entry, events, (now) => ({
 		attempts: entry.attempts,
 		waitingSince: entry.waitingSince ?? now,
-		waitingContacts: contactsOf(events),
-		...(routes.length ? { waitingRoutes: routes } : {}),
+		waitingContacts: contacts,
+		...(known ? { waitingRoutes: routes, waitingTriedAt: now } : {}),
 	}));
 	if (!entry.waitingSince)
 		ports.logger?.info(

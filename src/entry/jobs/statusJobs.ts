@@ -144,6 +144,9 @@ export function retentionCursorOf(job: unknown): RetentionCursor | undefined {
 	if (typeof swept !== 'object' || swept === null || typeof clean !== 'object' || clean === null) return undefined;
 	const marks = (swept ?? {}) as Record<string, unknown>;
 	const kinds = (clean ?? {}) as Record<string, unknown>;
+	// One of the version before the drafts' own days ({ days, keys }): its list had a week of draft
+	// days, so its step points elsewhere in this version's list.
+	if (typeof kinds.drafts !== 'boolean') return undefined;
 	// Whole days, one at least: what the setting gives (core/status/retention.ts retentionMsFromDays).
 	const wholeDays = typeof retentionMs === 'number' && Number.isInteger(retentionMs / DAY_MS) && retentionMs >= DAY_MS;
 	return {

@@ -1,6 +1,4 @@
 /** View, block and action ids of the send-template modal, shared by the builder and the handlers. */
-const crypto = require('crypto') as typeof import('crypto');
-
 export const SEND_VIEW_PREFIX = 'whatsapp-send-template:';
 
 export enum SendAction {
@@ -41,13 +39,14 @@ export function parseLanguageAction(id: string): { phoneNumberId: string; templa
 }
 
 /**
- * The number select (outside a contact's room, with several numbers) is a different element for
- * each set of numbers it offers (`send-number:<digest>`, block id alike): the client keeps the value
- * of an element it drew once (see the language select), so a number disconnected while the form was
- * open would otherwise stay shown, and submitted, under the old id. A new set brings a fresh select
- * showing the number the form sends from. A bare `send-number` is the id of views drawn before.
+ * The number select (outside a contact's room, with several numbers) is a different element each
+ * time the set of numbers it offers changes (`send-number:<version>`, block id alike; the draft's
+ * `numberSelectVersion`): the client keeps the value of an element it drew once (see the language
+ * select), so a number disconnected while the form was open would otherwise stay shown, and
+ * submitted, under the old id, as would the choice made in a set that comes back. A new set brings
+ * a fresh select showing the number the form sends from. A bare `send-number` is the id of views
+ * drawn before.
  */
 export const NUMBER_PREFIX = `${SendAction.Number}:`;
-export const numberAction = (phoneNumberIds: string[]) =>
-	`${NUMBER_PREFIX}${crypto.createHash('sha256').update(phoneNumberIds.join(',')).digest('hex').slice(0, 12)}`;
+export const numberAction = (version: number) => `${NUMBER_PREFIX}${version}`;
 export const isNumberAction = (id: string) => id === SendAction.Number || id.startsWith(NUMBER_PREFIX);

@@ -74,7 +74,7 @@ function recipientBlocks(screen: ModalScreen, t: Translator): Block[] {
 	if (numbers.length > 1) {
 		const options = numbers.map((n) => ({ value: n.phoneNumberId, text: `${n.verifiedName} ${n.displayPhoneNumber}` }));
 		const label = t('send_field_number');
-		const blockId = numberAction(options.map((o) => o.value));
+		const blockId = numberAction(draft.numberSelectVersion ?? 0);
 		blocks.push(select({ blockId, label, options, initial: draft.phoneNumberId, placeholder: label }));
 	}
 	const recipient = {

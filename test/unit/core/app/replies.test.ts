@@ -3,6 +3,7 @@ import { AgentReply, ReplyPorts, ReplyRelay, splitText } from '../../../../src/c
 import { settingsOf, SettingKey } from '../../../../src/core/app/settings';
 import { WINDOW_MS } from '../../../../src/core/app/window';
 import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
+import { SendNotRecorded } from '../../../../src/core/errors';
 import { explainSendError } from '../../../../src/core/templates/errors';
 import { SAMPLES } from '../media/samples';
 import { CARLA, FakeClock, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, t, T0 } from './fakes-inbound';
@@ -296,6 +297,17 @@ describe('ReplyRelay', () => {
 		expect(w.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason })]);
 		// Nothing went out: the message shows it for whoever reads the room later.
 		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason }]);
+	});
+
+	it('marks a message whose send record could not be written as not sent, in words for the room', async () => {
+		const w = await world();
+		w.sendLog.begin = async () => {
+			throw new SendNotRecorded(new Error('MongoNetworkError'));
+		};
+		await w.relay.relay(reply('Hello'));
+		expect(w.requests).toEqual([]);
+		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason: t('room_reason_not_recorded') }]);
+		expect(w.notSent[0].reason).toBe('the app could not store its record before sending it.');
 	});
 
 	it('tells the agent a send Meta did not answer in time may have gone out (not "not delivered"), and logs no app error', async () => {

@@ -17,6 +17,7 @@ import {
 	OrphanSweep,
 	processWebhooks,
 	STATUSES_AT_ONCE,
+	WAITING_FULL_CHECK_MS,
 	WebhookHandlers,
 	WebhookInbox,
 } from '../../../../src/core/app/webhookBatch';
@@ -760,11 +761,11 @@ describe('processWebhooks', () => {
 		await f.store([message('wamid.D', '5511900000004')], { receivedAt: T0 + 3 });
 		await f.run();
 		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.B', 'inbound app-1 wamid.C', 'inbound app-1 wamid.D']);
-		expect((await f.inbox.all()).map((e) => [e.waitingContacts, e.waitingRoutes]).sort()).toEqual([
-			[['pn-1:5511900000001'], [sales]],
-			[['pn-1:5511900000002'], [sales]],
-			[['pn-1:5511900000003'], [sales]],
-			[['pn-1:5511900000004'], ['pn-1:dept-care:']],
+		expect((await f.inbox.all()).map((e) => [e.waitingContacts, e.waitingRoutes, e.waitingTriedAt]).sort()).toEqual([
+			[['pn-1:5511900000001'], { 'pn-1:5511900000001': sales }, T0],
+			[['pn-1:5511900000002'], { 'pn-1:5511900000002': sales }, T0],
+			[['pn-1:5511900000003'], { 'pn-1:5511900000003': sales }, T0],
+			[['pn-1:5511900000004'], { 'pn-1:5511900000004': 'pn-1:dept-care:' }, T0],
 		]);
 
 		// B writes again. The next run tries A (still refused); B and C wait without a try, and B's new message behind B's first.
@@ -776,13 +777,19 @@ describe('processWebhooks', () => {
 		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.D', 'status wamid.S pn-1']);
 		expect(claim).toHaveBeenCalledTimes(3);
 		const kept = (await f.inbox.all()).sort((a, b) => a.receivedAt - b.receivedAt);
-		expect(kept.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.waitingRoutes])).toEqual([
-			[T0, ['wamid.A'], [sales]],
-			[T0 + 1, ['wamid.B'], [sales]],
-			[T0 + 2, ['wamid.C'], [sales]],
-			[T0 + 3, ['wamid.D'], ['pn-1:dept-care:']],
-			[T0 + 10, ['wamid.B2'], [sales]],
+		expect(kept.map((e) => [e.receivedAt, e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.waitingTriedAt])).toEqual([
+			[T0, ['wamid.A'], T0 + 10],
+			[T0 + 1, ['wamid.B'], T0],
+			[T0 + 2, ['wamid.C'], T0],
+			[T0 + 3, ['wamid.D'], T0 + 10],
+			[T0 + 10, ['wamid.B2'], T0 + 10],
 		]);
+
+		// Each waiting message is tried in full at least every WAITING_FULL_CHECK_MS: B's and C's now (tried at T0).
+		f.advance(WAITING_FULL_CHECK_MS - 10);
+		f.calls.length = 0;
+		await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.B', 'inbound app-1 wamid.C', 'inbound app-1 wamid.D']);
 
 		// An agent of the department comes online: every contact's messages go, each in order.
 		f.failWith.clear();
@@ -798,7 +805,34 @@ describe('processWebhooks', () => {
 		expect(await f.inbox.all()).toEqual([]);
 	});
 
-	it('tries every message waiting without a known room (stored by a version before, or whose room the handler did not say)', async () => {
+	it("tries a waiting entry unless every one of its contacts' rooms was refused again: two contacts of two departments, one of them staffed now", async () => {
+		const f = fakes();
+		const [sales, care] = ['pn-1:dept-sales:', 'pn-1:dept-care:'];
+		f.failWith.set('wamid.OLD', new WaitingForAgent(sales));
+		f.failWith.set('wamid.A', new WaitingForAgent(sales));
+		f.failWith.set('wamid.C', new WaitingForAgent(care));
+		await f.store([message('wamid.OLD', '5511900000009')], { receivedAt: T0 });
+		await f.store([message('wamid.A', '5511900000001'), message('wamid.C', '5511900000003')], { receivedAt: T0 + 1 });
+		await f.run();
+		expect((await f.inbox.all()).find((e) => e.events.length === 2)?.waitingRoutes).toEqual({
+			'pn-1:5511900000001': sales,
+			'pn-1:5511900000003': care,
+		});
+		// Someone of care is online now; sales still has nobody. C writes again.
+		f.failWith.delete('wamid.C');
+		f.advance(10);
+		await f.store([message('wamid.C2', '5511900000003')], { receivedAt: T0 + 10 });
+		f.calls.length = 0;
+		await f.run();
+		// The shared entry is tried (care was not refused in this run): C's messages go, in order; A's waits.
+		expect(f.calls).toEqual(['inbound app-1 wamid.OLD', 'inbound app-1 wamid.A', 'inbound app-1 wamid.C', 'inbound app-1 wamid.C2']);
+		expect((await f.inbox.all()).map((e) => e.events.map((ev) => (ev as InboundMessageEvent).wamid)).sort()).toEqual([
+			['wamid.A'],
+			['wamid.OLD'],
+		]);
+	});
+
+	it('tries every message waiting without a known room (stored by a version before, or whose room the handler did not say), and what a budget cut left of one', async () => {
 		const f = fakes();
 		f.failWith.set('wamid.A', new WaitingForAgent('pn-1:dept-sales:'));
 		f.failWith.set('wamid.B', new WaitingForAgent());
@@ -811,6 +845,23 @@ describe('processWebhooks', () => {
 		await f.run();
 		// C's entry now knows its room: refused again after A's, it is not tried.
 		expect(f.calls).toEqual(['inbound app-1 wamid.A', 'inbound app-1 wamid.B']);
+
+		// A waiting entry a run's budget cut keeps what is left without what said it waits: tried in full next time.
+		const cut = fakes();
+		const sales = 'pn-1:dept-sales:';
+		await cut.store([message('wamid.X1', '5511900000001'), message('wamid.Y1', '5511900000002')], {
+			receivedAt: T0,
+			waitingSince: T0,
+			waitingContacts: ['pn-1:5511900000001', 'pn-1:5511900000002'],
+			waitingRoutes: { 'pn-1:5511900000001': sales, 'pn-1:5511900000002': sales },
+			waitingTriedAt: T0,
+		});
+		let ticks = 0;
+		expect((await processWebhooks({ ...cut.ports, timer: () => (ticks++ < 2 ? 0 : 100), budgetMs: 50 })).more).toBe(true);
+		expect(cut.calls).toEqual(['inbound app-1 wamid.X1']);
+		const [left] = await cut.inbox.all();
+		expect(left.events.map((ev) => (ev as InboundMessageEvent).wamid)).toEqual(['wamid.Y1']);
+		expect([left.waitingContacts, left.waitingRoutes, left.waitingTriedAt]).toEqual([undefined, undefined, undefined]);
 	});
 });
 
