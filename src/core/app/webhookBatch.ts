@@ -1054,13 +1054,22 @@ class Blockers {
 	/** Whether the messages of `contact` in `head` wait. */
 	blocks(contact: string, head: InboxHead): boolean {
 		const known = this.byContact.get(contact);
-		return !!known && known.receivedAt <= head.receivedAt;
+		return !!known && (known.receivedAt <= head.receivedAt || Blockers.behind(known, head));
+	}
+
+	/**
+	 * Whether `head` holds messages kept behind the failure `known` is of (its `blockedSince` is that
+	 * failure's start): they wait for it whenever they arrived, as a message Meta delivered late (in
+	 * a webhook received after the contact's next one) was found failing before them.
+	 */
+	private static behind(known: Blocked, head: InboxHead): boolean {
+		return head.blockedSince !== undefined && head.blockedSince === known.since;
 	}
 
 	/** What a message of `contact` in `entry` waits behind, if it must. */
 	wait(contact: string, entry: InboxEntry): Blocked | undefined {
 		const known = this.byContact.get(contact);
-		if (!known || known.receivedAt > entry.receivedAt) return undefined;
+		if (!known || (known.receivedAt > entry.receivedAt && !Blockers.behind(known, entry))) return undefined;
 		// Once one waits, the contact's others after it wait too, even in an entry received earlier than its blocker.
 		this.byContact.set(contact, { ...known, receivedAt: -Infinity });
 		return { until: known.until, since: known.since };

@@ -17,6 +17,7 @@ import {
 	OrphanSweep,
 	processWebhooks,
 	STATUSES_AT_ONCE,
+	MESSAGE_BACKOFF_MAX_MS,
 	WAITING_FULL_CHECK_MS,
 	WebhookHandlers,
 	WebhookInbox,
@@ -610,6 +611,32 @@ describe('processWebhooks', () => {
 			expect.stringMatching(/^WhatsApp message wamid\.1 dropped: not posted in 24 hours of attempts/),
 			expect.stringMatching(/^WhatsApp message wamid\.2 dropped: not posted in 24 hours of attempts \(attempt 1\)/),
 		]);
+		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("keeps a contact's message behind an earlier one Meta delivered late (in a webhook received after it) while that one fails, run after run", async () => {
+		const f = fakes();
+		f.failWith.set('wamid.1', new Error('down'));
+		await f.store([message('wamid.2', '5511900000001', { timestamp: '1750000020' })], { receivedAt: T0, messagesAt: 1750000020000 });
+		f.advance(10);
+		// Meta's retry of an older webhook: the contact's first message, received after their second.
+		await f.store([message('wamid.1', '5511900000001', { timestamp: '1750000010' })], {
+			receivedAt: T0 + 10,
+			messagesAt: 1750000010000,
+		});
+		const handled = () => f.calls.filter((c) => c.startsWith('inbound'));
+		await f.run();
+		expect(handled()).toEqual(['inbound app-1 wamid.1']);
+		// Its retry fails again; runs in between (other webhooks) and after leave the second where it is.
+		for (let i = 0; i < 6; i++) {
+			f.advance(20000);
+			await f.run();
+		}
+		expect(handled().every((c) => c === 'inbound app-1 wamid.1')).toBe(true);
+		f.failWith.clear();
+		f.advance(MESSAGE_BACKOFF_MAX_MS);
+		await f.run();
+		expect(handled().slice(-2)).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
 		expect(await f.inbox.all()).toEqual([]);
 	});
 
