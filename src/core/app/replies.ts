@@ -10,7 +10,7 @@ import { PacerDeadlineError } from '../bulk/pacer';
 import { AppError, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
-import { humanSize, outboundKind } from '../media/media';
+import { humanSize, outboundKind, stickerFit } from '../media/media';
 import { ConnectedNumber } from '../numbers/ConnectedNumber';
 import { toWhatsAppText } from '../outbound/markdown';
 import { Contact, contactKey } from './conversations';
@@ -155,15 +155,20 @@ export class ReplyRelay {
 		const mimeType = upload?.type || file.type || '';
 		const size = Number(upload?.size ?? 0);
 		const kind = outboundKind(mimeType, size);
-		if (!('refused' in kind)) return { file, kind };
+		// A WebP goes only as a sticker, which Meta takes at 512×512 pixels and 100 KB (500 KB animated).
+		const fit = !('refused' in kind) && kind.kind === 'sticker' ? stickerFit(await this.ports.files.bytes(file.id)) : undefined;
+		if (!('refused' in kind) && (!fit || 'ok' in fit)) return { file, kind };
+		const refused = 'refused' in kind ? kind : (fit as Exclude<typeof fit, { ok: true } | undefined>);
+		const keys = { type: 'reply_file_refused_type', size: 'reply_file_refused_size', sticker: 'reply_file_refused_sticker' };
+		const maxBytes = 'maxBytes' in refused ? refused.maxBytes : undefined;
 		return {
 			file,
 			refused: new AppError({
 				code: 'file_refused',
 				message: `file ${file.name} (${mimeType}, ${size} bytes) refused`,
 				status: 400,
-				i18nKey: kind.refused === 'type' ? 'reply_file_refused_type' : 'reply_file_refused_size',
-				params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(kind.maxBytes ?? 0) },
+				i18nKey: keys[refused.refused],
+				params: { name: file.name, type: mimeType || '?', size: humanSize(size, true), max: humanSize(maxBytes ?? 0) },
 			}),
 		};
 	}

@@ -131,6 +131,39 @@ export function outboundKind(
 	return { kind: entry.kind, mimeType: type };
 }
 
+/** Meta's sticker rules ("Supported media types": static 100 KB, animated 500 KB; 512×512 pixels). */
+export const STICKER_SIDE = 512;
+export const STATIC_STICKER_MAX_BYTES = 100 * 1024;
+
+/** A WebP's canvas and whether it is animated, from its header (RIFF, then VP8X, VP8 or VP8L); undefined when it is not one. */
+export function webpInfo(bytes: Uint8Array): { width: number; height: number; animated: boolean } | undefined {
+	const text = (at: number, length: number) => String.fromCharCode(...bytes.subarray(at, at + length));
+	if (bytes.length < 30 || text(0, 4) !== 'RIFF' || text(8, 4) !== 'WEBP') return undefined;
+	const u24 = (at: number) => bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+	const chunk = text(12, 4);
+	if (chunk === 'VP8X') return { animated: (bytes[20] & 0x02) !== 0, width: u24(24) + 1, height: u24(27) + 1 };
+	// Lossy: a key frame's start code, then 14-bit width and height.
+	if (chunk === 'VP8 ' && bytes[23] === 0x9d && bytes[24] === 0x01 && bytes[25] === 0x2a)
+		return { animated: false, width: (bytes[26] | (bytes[27] << 8)) & 0x3fff, height: (bytes[28] | (bytes[29] << 8)) & 0x3fff };
+	// Lossless: a signature byte, then width - 1 and height - 1 in 14 bits each.
+	if (chunk === 'VP8L' && bytes[20] === 0x2f) {
+		const bits = bytes[21] | (bytes[22] << 8) | (bytes[23] << 16) | (bytes[24] << 24);
+		return { animated: false, width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+	}
+	return undefined;
+}
+
+/**
+ * Whether a WebP goes as a sticker (WebP is Meta's sticker type only): 512×512 pixels, at most
+ * 100 KB, or 500 KB when animated. Else why not: its size over the limit of its kind, or not a sticker.
+ */
+export function stickerFit(bytes: Uint8Array): { ok: true } | { refused: 'size'; maxBytes: number } | { refused: 'sticker' } {
+	const info = webpInfo(bytes);
+	if (!info || info.width !== STICKER_SIDE || info.height !== STICKER_SIDE) return { refused: 'sticker' };
+	const maxBytes = info.animated ? 500 * 1024 : STATIC_STICKER_MAX_BYTES;
+	return bytes.length > maxBytes ? { refused: 'size', maxBytes } : { ok: true };
+}
+
 /**
  * "image/*, application/pdf" -> ["image/*", "application/pdf"]; "*" or empty accepts everything; a
  * trailing `*` matches any rest ("application/vnd.openxmlformats-officedocument.*").

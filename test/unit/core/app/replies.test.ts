@@ -225,6 +225,41 @@ describe('ReplyRelay', () => {
 		expect(w.notSent).toEqual([{ roomId: 'r1', rcMessageId: 'rc1', reason }]);
 	});
 
+	it('sends a 512×512 WebP as a sticker, and refuses a WebP picture (Meta takes WebP only as a sticker), naming it', async () => {
+		const w = await world();
+		const bits = 511 | (511 << 14);
+		const sticker = new Uint8Array(3000);
+		sticker.set([
+			...Buffer.from('RIFF'),
+			0,
+			0,
+			0,
+			0,
+			...Buffer.from('WEBPVP8L'),
+			5,
+			0,
+			0,
+			0,
+			0x2f,
+			bits & 0xff,
+			(bits >> 8) & 0xff,
+			(bits >> 16) & 0xff,
+			0,
+		]);
+		w.uploads.set('f1', { type: 'image/webp', size: sticker.length, bytes: sticker });
+		await w.relay.relay(reply('', { files: [{ id: 'f1', name: 'thumbs-up.webp' }] }));
+		expect(w.sent().map((m) => m.type)).toEqual(['sticker']);
+
+		const photo = await world();
+		photo.uploads.set('f2', { type: 'image/webp', size: SAMPLES.webp.length, bytes: SAMPLES.webp });
+		await photo.relay.relay(reply('our shop', { files: [{ id: 'f2', name: 'shop.webp' }] }));
+		const reason = t('reply_file_refused_sticker', { name: 'shop.webp', type: 'image/webp', size: '430 B', max: '0 B' });
+		expect(reason).toMatch(/^WhatsApp takes a WebP image such as shop\.webp only as a sticker, which must be 512×512 pixels/);
+		expect(photo.notices.map((n) => n.text)).toEqual([t('reply_failed', { reason })]);
+		// The text goes alone.
+		expect(photo.sent().map((m) => m.type)).toEqual(['text']);
+	});
+
 	it("sends the agent's text alone when Meta takes none of the message's files (each refusal told), linked to the message", async () => {
 		const w = await world();
 		w.uploads.set('f1', { type: 'application/x-msdownload', size: 100, bytes: new Uint8Array([1]) });

@@ -5,9 +5,12 @@ import {
 	isActiveContentType,
 	judgeInbound,
 	outboundKind,
+	stickerFit,
+	webpInfo,
 	parseAcceptedTypes,
 } from '../../../../src/core/media/media';
 import { DEFAULT_INBOUND_MEDIA_TYPES } from '../../../../src/core/app/settings';
+import { SAMPLES } from './samples';
 
 const MB = 1024 * 1024;
 
@@ -21,6 +24,43 @@ describe('media rules', () => {
 		expect(outboundKind('image/webp', 100 * 1024)).toEqual({ kind: 'sticker', mimeType: 'image/webp' });
 		expect(outboundKind('application/zip', 10)).toEqual({ refused: 'type' });
 		expect(outboundKind('', 10)).toEqual({ refused: 'type' });
+	});
+
+	describe('a WebP as a sticker (Meta: 512×512 pixels; 100 KB static, 500 KB animated)', () => {
+		const ascii = (text: string) => [...text].map((c) => c.charCodeAt(0));
+		/** A WebP of `size` bytes whose first chunk is `chunk` with `data` (the rest zeros). */
+		const webp = (chunk: string, data: number[], size = 2000) => {
+			const bytes = new Uint8Array(size);
+			bytes.set([...ascii('RIFF'), 0, 0, 0, 0, ...ascii('WEBP'), ...ascii(chunk), data.length, 0, 0, 0, ...data]);
+			return bytes;
+		};
+		const side = (n: number) => [(n - 1) & 0xff, ((n - 1) >> 8) & 0xff, 0];
+		const extended = (flags: number, w: number, h: number, size?: number) =>
+			webp('VP8X', [flags, 0, 0, 0, ...side(w), ...side(h)], size);
+		const lossy = (w: number, h: number) => webp('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, w & 0xff, w >> 8, h & 0xff, h >> 8]);
+		const lossless = (w: number, h: number) => {
+			const bits = (w - 1) | ((h - 1) << 14);
+			return webp('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, (bits >>> 24) & 0xff]);
+		};
+
+		it('reads the canvas and the animation of the three kinds of WebP', () => {
+			expect(webpInfo(extended(0x12, 512, 512))).toEqual({ animated: true, width: 512, height: 512 });
+			expect(webpInfo(lossy(512, 384))).toEqual({ animated: false, width: 512, height: 384 });
+			expect(webpInfo(lossless(512, 512))).toEqual({ animated: false, width: 512, height: 512 });
+			// CPython's python.webp: 16×16, with alpha.
+			expect(webpInfo(SAMPLES.webp)).toEqual({ animated: false, width: 16, height: 16 });
+			expect(webpInfo(SAMPLES.png)).toBeUndefined();
+		});
+
+		it('takes a 512×512 sticker within its limit, and refuses a photo or an oversized one', () => {
+			expect(stickerFit(lossless(512, 512))).toEqual({ ok: true });
+			expect(stickerFit(extended(0x02, 512, 512, 400 * 1024))).toEqual({ ok: true });
+			expect(stickerFit(extended(0x00, 512, 512, 150 * 1024))).toEqual({ refused: 'size', maxBytes: 100 * 1024 });
+			expect(stickerFit(extended(0x02, 512, 512, 600 * 1024))).toEqual({ refused: 'size', maxBytes: 500 * 1024 });
+			expect(stickerFit(lossy(1280, 720))).toEqual({ refused: 'sticker' });
+			expect(stickerFit(SAMPLES.webp)).toEqual({ refused: 'sticker' });
+			expect(stickerFit(new Uint8Array(10))).toEqual({ refused: 'sticker' });
+		});
 	});
 
 	it("takes the names browsers give some of Meta's types (Chrome's .m4a, a .jpg as image/jpg), as Meta's", () => {
