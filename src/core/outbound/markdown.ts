@@ -26,12 +26,19 @@ export function toWhatsAppText(markdown: string): string {
 			const end = /[*_~).,!?:;'"]+$/.exec(url)?.[0] ?? '';
 			return keep(url.slice(0, url.length - end.length)) + end;
 		});
+	// A shortname is an emoji where Rocket.Chat shows one (its message-parser grammar.pegjs: an inline
+	// emoji only at the start, after a space, a mark or another emoji, never inside a word or a
+	// number): `1:100:2` and `fe80::a:b` stay as written.
+	let after = -1;
 	text = text
 		.replace(/\*\*([^*\n]+)\*\*/g, '*$1*')
 		.replace(/__([^_\n]+)__/g, '_$1_')
 		.replace(/~~([^~\n]+)~~/g, '~$1~')
-		.replace(/:([a-z0-9_+-]+):/g, (shortname, name: string) =>
-			Object.prototype.hasOwnProperty.call(EMOJI, name) ? EMOJI[name] : shortname,
-		);
+		.replace(/:([a-z0-9_+-]+):/g, (shortname: string, name: string, at: number, whole: string) => {
+			const starts = at === 0 || at === after || /[\s*_~\uE000]/.test(whole[at - 1]);
+			if (!starts || !Object.prototype.hasOwnProperty.call(EMOJI, name)) return shortname;
+			after = at + shortname.length;
+			return EMOJI[name];
+		});
 	return text.replace(/\uE000(\d+)\uE000/g, (_m, i: string) => blocks[Number(i)]);
 }

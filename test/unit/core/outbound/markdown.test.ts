@@ -19,6 +19,9 @@ describe('toWhatsAppText', () => {
 			'a custom :acme_logo: emoji, a time 10:30:45, `code :grinning:`',
 		],
 		[':constructor: :hasOwnProperty: :toString:', ':constructor: :hasOwnProperty: :toString:'],
+		// Only where Rocket.Chat shows an emoji (grammar.pegjs: not inside a word or a number).
+		['scored 1:100:2, host fe80::a:b, x:grinning:', 'scored 1:100:2, host fe80::a:b, x:grinning:'],
+		[':100: **:fire:** _:grinning:_ (:grinning:)\n:thumbsup:', '💯 *🔥* _😀_ (:grinning:)\n👍'],
 		// A one-line fence: its first word is code, not a language (only a line break after it makes one).
 		['Use ```ls -la``` now', 'Use ```ls -la``` now'],
 		['```password123```', '```password123```'],
