@@ -182,11 +182,11 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;
 		// Words for the agent, who cannot fetch it again (no "try again"), inside a sentence of their own (no final period).
-		// A token Meta no longer accepts is said as the modal says it: an admin must reconnect the number.
+		// A token Meta no longer accepts: an admin must reconnect the number, and the contact send the file again.
 		const reason =
 			error instanceof GraphApiError
 				? isRefusedToken(error.graphCode)
-					? t('graph_error_190', { code: error.graphCode }).replace(/\.$/, '')
+					? t('inbound_media_token_refused')
 					: t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
 				: error instanceof NetworkError
 					? t(error.timedOut ? 'inbound_media_no_answer' : 'inbound_media_no_connection')

@@ -456,6 +456,11 @@ async function processDue(
 	const taken = new Set<string>();
 	// Contacts whose earlier message failed: their later messages wait behind it, in order, until then.
 	const blockers = Blockers.of(heads, now);
+	// Messages waiting for an agent that another run holds: their contacts' later ones wait with them,
+	// as messages that wait (never dropped), not behind a failure.
+	for (const head of heads)
+		if (head.waitingSince !== undefined && (head.claimedUntil ?? 0) > now)
+			for (const contact of head.waitingContacts ?? []) if (!waitingContacts.has(contact)) waitingContacts.set(contact, undefined);
 	for (let index = 0; index < entries.length; index++) {
 		const listed = entries[index];
 		if (timer() >= deadline) {
@@ -466,8 +471,10 @@ async function processDue(
 		// Messages kept behind a contact's failed one that still fails stay where they are: not claimed, not rewritten.
 		if (listed.failingSince === undefined && listed.contacts?.length && listed.contacts.every((c) => blockers.blocks(c, listed)))
 			continue;
-		// Messages waiting for rooms refused again in this run stay where they are, and hold their contacts' later ones.
-		if (stillWaiting(listed, refusedRoutes, now)) {
+		// Messages waiting for rooms refused again in this run stay where they are, and hold their
+		// contacts' later ones; so do those of contacts whose earlier messages wait in this run (they
+		// would only wait behind them).
+		if (stillWaiting(listed, refusedRoutes, now) || behindWaiting(listed, waitingContacts)) {
 			for (const [contact, route] of Object.entries(listed.waitingRoutes ?? {}))
 				if (!waitingContacts.has(contact)) waitingContacts.set(contact, route);
 			continue;
@@ -1040,7 +1047,7 @@ class Blockers {
 	/** The contacts `head` holds messages of wait behind it until `until`. */
 	holdFor(head: InboxHead, until: number): void {
 		const since = head.failingSince ?? head.blockedSince ?? head.receivedAt;
-		for (const contact of head.contacts ?? head.waitingContacts ?? []) {
+		for (const contact of head.contacts ?? []) {
 			const known = this.byContact.get(contact);
 			if (!known || head.receivedAt < known.receivedAt) this.byContact.set(contact, { receivedAt: head.receivedAt, until, since });
 		}
@@ -1096,6 +1103,12 @@ async function keepBehind(ports: WebhookBatchPorts, entry: InboxEntry, behind: A
 			blockedSince: blocked.since,
 			contacts: contactsOf(events),
 		}));
+}
+
+/** Whether every contact of the waiting entry `head` has earlier messages waiting in this run (its own would be kept behind them). */
+function behindWaiting(head: InboxHead, waiting: Map<string, string | undefined>): boolean {
+	const contacts = head.waitingSince === undefined ? [] : (head.waitingContacts ?? []);
+	return contacts.length > 0 && contacts.every((contact) => waiting.has(contact));
 }
 
 /**

@@ -160,10 +160,12 @@ describe('a contact’s file', () => {
 		});
 	});
 
-	it('says a token Meta no longer accepts as the modal does (an admin must reconnect the number), not as a bare code', async () => {
+	it('says a token Meta no longer accepts in words (an admin must reconnect the number, the contact send the file again), not as a bare code', async () => {
 		const refused = () => ({ status: 401, body: JSON.stringify({ error: { code: 190, message: 'Error validating access token' } }) });
-		const reason = t('graph_error_190', { code: 190 }).replace(/\.$/, '');
-		expect(reason).toBe("Meta no longer accepts this number's access token. An admin must reconnect the number (/whatsapp numbers)");
+		const reason = t('inbound_media_token_refused');
+		expect(t('inbound_media_failed', { reason })).toBe(
+			"(File not shown: it could not be fetched from WhatsApp: Meta no longer accepts this number's access token. Once an admin reconnects the number (/whatsapp numbers), the contact can send the file again.)",
+		);
 		expect(await world({ answer: refused }).post(undefined, false)).toEqual({
 			posted: false,
 			notice: t('inbound_media_failed', { reason }),

@@ -17,6 +17,7 @@ import {
 	OrphanSweep,
 	processWebhooks,
 	STATUSES_AT_ONCE,
+	INBOX_LEASE_MS,
 	MESSAGE_BACKOFF_MAX_MS,
 	WAITING_FULL_CHECK_MS,
 	WebhookHandlers,
@@ -761,10 +762,8 @@ describe('processWebhooks', () => {
 		const add = jest.spyOn(f.inbox as WebhookInbox, 'add');
 		f.advance(60000);
 		await f.run();
-		expect(add.mock.calls.map(([entry, options]) => [entry.receivedAt, options])).toEqual([
-			[T0, { now: T0 + 60010 }],
-			[T0 + 10, { now: T0 + 60010 }],
-		]);
+		// (The contact's later message is not even rewritten: it would only wait behind the first.)
+		expect(add.mock.calls.map(([entry, options]) => [entry.receivedAt, options])).toEqual([[T0, { now: T0 + 60010 }]]);
 		// Many runs later: still waiting, never dropped, told once.
 		for (let i = 0; i < 8; i++) await f.run();
 		expect(await f.inbox.all()).toHaveLength(2);
@@ -830,6 +829,32 @@ describe('processWebhooks', () => {
 			'inbound app-1 wamid.B2',
 		]);
 		expect(await f.inbox.all()).toEqual([]);
+	});
+
+	it("keeps a contact's later message waiting while another run holds their waiting one: posted after it, and never dropped for the wait", async () => {
+		const f = fakes();
+		const DAY = 86400000;
+		// The contact's first message has waited for days; a run that died holds its entry for a while.
+		await f.store([message('wamid.1')], {
+			receivedAt: T0 - 3 * DAY,
+			waitingSince: T0 - 3 * DAY,
+			waitingContacts: ['pn-1:5511900000001'],
+			claimedUntil: T0 + INBOX_LEASE_MS,
+		});
+		await f.store([message('wamid.2')], { receivedAt: T0 });
+		await f.run();
+		expect(f.calls).toEqual([]);
+		const [kept] = (await f.inbox.all()).filter((e) => e.events.some((ev) => (ev as InboundMessageEvent).wamid === 'wamid.2'));
+		expect([kept.waitingSince, kept.blockedSince, kept.failingSince]).toEqual([T0, undefined, undefined]);
+		// The lease ends: the first is posted, then the second, whose first failure is retried (a day of attempts from now).
+		f.advance(INBOX_LEASE_MS);
+		f.failWith.set('wamid.2', new Error('Rocket.Chat busy'));
+		const { problems } = await f.run();
+		expect(f.calls).toEqual(['inbound app-1 wamid.1', 'inbound app-1 wamid.2']);
+		expect(problems.filter((p) => p.includes('dropped'))).toEqual([]);
+		expect((await f.inbox.all()).map((e) => [e.events.map((ev) => (ev as InboundMessageEvent).wamid), e.failingSince])).toEqual([
+			[['wamid.2'], T0 + INBOX_LEASE_MS],
+		]);
 	});
 
 	it("tries a waiting entry unless every one of its contacts' rooms was refused again: two contacts of two departments, one of them staffed now", async () => {
