@@ -13,7 +13,7 @@ import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, sto
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const CARLA = '5511987654321';
 const REFUSED =
-	'The app\'s "Graph API base URL" setting is neither https nor a loopback address, so nothing is sent to WhatsApp. An admin must correct it in Administration > Apps > WhatsApp Business.';
+	'The app\'s "Graph API base URL" setting is neither https nor a loopback address, so nothing is sent to WhatsApp. An admin must correct it in the app\'s settings (Marketplace > Installed > WhatsApp Business > Settings).';
 
 describe('the Graph API base URL setting', () => {
 	let app: AppUnderTest;

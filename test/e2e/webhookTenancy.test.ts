@@ -154,8 +154,9 @@ describe("a number's app secret vouches only for its own events", () => {
 		}).toEqual({ rooms: 0, visitors: 0, statuses: [`${msId}:queued`], templates: ['order_update'], sends: 0 });
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
 		// One line for the three webhooks (a line a minute at most), naming the number, not the secret.
+		// OTHER is connected (with its own secret): the line says which number's secret to look at.
 		expect(warnings()).toEqual([
-			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`,
+			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)`,
 		]);
 		const log = JSON.stringify(app.harness.logs);
 		for (const secret of [NUMBER.appSecret, OTHER.appSecret, NUMBER.accessToken, OTHER.accessToken]) expect(log).not.toContain(secret);
@@ -246,7 +247,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		expect(livechatRooms()).toEqual([]);
 		expect(app.harness.world.persistence.filter((r) => r.associations.some((a) => a.id.startsWith('webhook-inbox')))).toEqual([]);
 		expect(warnings()).toEqual([
-			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, which the app secret that signed the webhook does not cover, dropped`,
+			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, not connected in the app with the app secret that signed the webhook, dropped`,
 		]);
 	});
 

@@ -22,7 +22,6 @@ import { acceptWebhook, BatchResult, OrphanSweep, processWebhooks, Rechecks } fr
 import { DeliveryLimit } from '../../core/status/deliveryLimit';
 import { DeliverySummary, RecentIds } from '../../core/status/outbox';
 import { StatusEvent } from '../../core/status/webhook';
-import { WebhookScope } from '../../core/webhook/tenancy';
 import { appSettings, RUNTIME_HTTP, workspaceTranslator } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
@@ -43,7 +42,7 @@ export interface Accessors {
 	persistence: IPersistence;
 	http: IHttp;
 	modify: IModify;
-	/** The app log of this run (Administration > Apps > Logs), when the engine gives one. */
+	/** The app log of this run (Marketplace > Installed > the app > Logs), when the engine gives one. */
 	logger?: ILogger;
 }
 
@@ -69,7 +68,7 @@ const posterOf = (http: IHttp): StatusPoster => ({
 /** Stores a verified webhook's events (core `acceptWebhook`) and starts the processing job. */
 export async function acceptWebhookOf(
 	acc: Pick<Accessors, 'read' | 'persistence' | 'modify' | 'logger'>,
-	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
+	webhook: Parameters<typeof acceptWebhook>[1],
 	clock: Clock,
 ): Promise<number | 'unverified'> {
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);

@@ -19,7 +19,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** The app's log (Administration > Apps > Logs). Never a token or a secret in a line. */
+/** The app's log (Marketplace > Installed > the app > Logs). Never a token or a secret in a line. */
 export interface Logger {
 	info(message: string): void;
 	warn(message: string): void;

@@ -234,7 +234,14 @@ const newId = () => crypto.randomBytes(12).toString('hex');
  */
 export async function acceptWebhook(
 	ports: WebhookBatchPorts & { jobs: Jobs; processing?: Pick<RunGate<BatchResult>, 'join'> },
-	webhook: { payload: unknown; scope: WebhookScope; appId?: string; rescope?: () => Promise<WebhookScope | undefined> },
+	webhook: {
+		payload: unknown;
+		scope: WebhookScope;
+		appId?: string;
+		rescope?: () => Promise<WebhookScope | undefined>;
+		/** The numbers connected in the app, asked for only when events are dropped (their log line names a number to edit). */
+		connected?: () => Promise<WebhookScope | undefined>;
+	},
 ): Promise<number | 'unverified'> {
 	const walk = walkWebhook(webhook.payload);
 	const all = walk.events;
@@ -252,7 +259,10 @@ export async function acceptWebhook(
 		scope = fresher;
 		({ allowed: events, foreign } = partitionByScope(scope, walked));
 	}
-	if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+	if (foreign.length) {
+		const connected = await webhook.connected?.().catch(() => undefined);
+		for (const { cause, text } of describeForeign(foreign, connected)) ports.refusals.refuse(cause, `webhook: ${text}`);
+	}
 	// What the walker could not turn into an event is acknowledged to Meta with the rest and never
 	// handled: the admin's log names it (ids, never a message's text or a contact's name).
 	const skipped = walk.skipped.filter((part) => skippedInScope(scope, part));
@@ -503,7 +513,7 @@ async function processDue(
 		const failingSince = entry.failingSince ?? entry.blockedSince ?? now;
 		const messageRetryAt = now + Math.min(INBOX_BACKOFF_MS * 2 ** (attempt - 1), MESSAGE_BACKOFF_MAX_MS);
 		const foreign = entry.scope ? (entry.events ?? []).filter((event) => !inScope(entry.scope as WebhookScope, event)) : [];
-		if (foreign.length) ports.refusals.refuse('foreign-events', `webhook: ${describeForeign(foreign)}`);
+		for (const { cause, text } of describeForeign(foreign)) ports.refusals.refuse(cause, `webhook: ${text}`);
 		holds.release(entry.id);
 		const entryHolds = holds.of(entry.id);
 		const statuses = await handleStatuses(handlers, entry, foreign, entryHolds);

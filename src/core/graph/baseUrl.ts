@@ -7,7 +7,8 @@
  *
  * The value is read with the WHATWG URL parser, the one Rocket.Chat's fetch uses, so the host
  * checked is the host called (`http://127.1` is 127.0.0.1, `http://127.0.0.1.example.com` is not
- * loopback). The URL used is the parsed one: origin and path, without trailing slashes.
+ * loopback). The URL used is the parsed one: origin and path, without trailing slashes, nor a Graph
+ * API version at its end (`/v23.0`).
  */
 
 export const META_GRAPH_BASE_URL = 'https://graph.facebook.com';
@@ -38,5 +39,7 @@ export function checkGraphBaseUrl(value: unknown): GraphBaseUrlCheck {
 	if (url.username || url.password) return { ok: false, reason: 'credentials' };
 	if (url.search || url.hash || text.includes('?') || text.includes('#')) return { ok: false, reason: 'query' };
 	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { ok: false, reason: 'not_loopback' };
-	return { ok: true, baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, '') };
+	// A Graph API version at the end (Meta's docs show `https://graph.facebook.com/v23.0`): the app
+	// adds its own, and a second one would be taken for an object id.
+	return { ok: true, baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v\d+\.\d+$/, '') };
 }

@@ -61,11 +61,38 @@ export function partitionByScope<E extends WebhookEvent>(scope: WebhookScope, ev
 const MAX_IDS = 5;
 const MAX_ID_LENGTH = 32;
 
+/** The numbers and accounts connected in the app (whatever their secrets): what `describeForeign` tells apart. */
+export function scopeOfNumbers(numbers: Array<{ phoneNumberId: string; wabaId: string }>): WebhookScope {
+	return { phoneNumberIds: unique(numbers.map((n) => n.phoneNumberId)), wabaIds: unique(numbers.map((n) => n.wabaId)) };
+}
+
 /**
- * A log line for events dropped because their signature does not vouch for their number: how many
- * of each kind, and the ids they named (ids only, shortened: the payload is the sender's text).
+ * Log lines for events dropped because their signature does not vouch for their number: how many of
+ * each kind, and the ids they named (ids only, shortened: the payload is the sender's text). With
+ * `connected` (the numbers connected in the app), events of a number connected with another secret
+ * than the one that signed (one Meta app signs all its numbers' webhooks with its secret: a wrong
+ * secret stored for one of them) get a line of their own, which names the number to edit.
  */
-export function describeForeign(foreign: WebhookEvent[]): string {
+export function describeForeign(foreign: WebhookEvent[], connected?: WebhookScope): Array<{ cause: string; text: string }> {
+	const isConnected = (event: WebhookEvent) => (connected ? inScope(connected, event) : false);
+	const miskeyed = foreign.filter(isConnected);
+	const unknown = foreign.filter((event) => !isConnected(event));
+	const lines: Array<{ cause: string; text: string }> = [];
+	if (miskeyed.length)
+		lines.push({
+			cause: 'miskeyed-events',
+			text: `${describeEvents(miskeyed)}, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)`,
+		});
+	if (unknown.length)
+		lines.push({
+			cause: 'foreign-events',
+			text: `${describeEvents(unknown)}, not connected in the app with the app secret that signed the webhook, dropped`,
+		});
+	return lines;
+}
+
+/** How many events of each kind, and the ids they name. */
+function describeEvents(foreign: WebhookEvent[]): string {
 	const kinds = new Map<string, number>();
 	const ids = new Set<string>();
 	for (const event of foreign) {
@@ -77,7 +104,7 @@ export function describeForeign(foreign: WebhookEvent[]): string {
 	}
 	const counts = [...kinds].map(([kind, n]) => `${n} ${kind}`).join(', ');
 	const named = [...ids].slice(0, MAX_IDS).join(', ') + (ids.size > MAX_IDS ? `, and ${ids.size - MAX_IDS} more` : '');
-	return `${counts} event(s) for ${named}, which the app secret that signed the webhook does not cover, dropped`;
+	return `${counts} event(s) for ${named}`;
 }
 
 function unique(values: string[]): string[] {

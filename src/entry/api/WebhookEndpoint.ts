@@ -8,7 +8,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 
 import { serializeLikeMeta } from '../../core/webhook/metaJson';
 import { headerProblem } from '../../core/webhook/signature';
-import { verifyForNumbers } from '../../core/webhook/tenancy';
+import { scopeOfNumbers, verifyForNumbers } from '../../core/webhook/tenancy';
 import { verifyTokenMatches } from '../../core/webhook/verifyToken';
 import { clockOf } from '../../adapters/build/clock';
 import { acceptWebhookOf } from '../../adapters/build/webhooks';
@@ -107,7 +107,13 @@ export class WebhookEndpoint extends ApiEndpoint {
 		// acknowledged at once, as Meta requires.
 		const stored = await acceptWebhookOf(
 			{ read, persistence, modify, logger: this.app.getLogger() },
-			{ payload: request.content, scope: check.scope, appId: this.app.getID(), ...(fromCache ? { rescope } : {}) },
+			{
+				payload: request.content,
+				scope: check.scope,
+				appId: this.app.getID(),
+				...(fromCache ? { rescope } : {}),
+				connected: async () => scopeOfNumbers(await store.list()),
+			},
 			clock,
 		);
 		// The numbers as stored verify it no more (a secret changed on another instance): Meta sends it again.

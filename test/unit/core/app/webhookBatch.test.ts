@@ -138,7 +138,7 @@ describe('acceptWebhook', () => {
 		expect(f.refused).toEqual([
 			[
 				'foreign-events',
-				'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped',
+				'webhook: 1 status event(s) for number pn-9, not connected in the app with the app secret that signed the webhook, dropped',
 			],
 		]);
 	});
@@ -348,7 +348,7 @@ describe('processWebhooks', () => {
 		expect(f.refused).toEqual([
 			[
 				'foreign-events',
-				'webhook: 1 status event(s) for number pn-9, which the app secret that signed the webhook does not cover, dropped',
+				'webhook: 1 status event(s) for number pn-9, not connected in the app with the app secret that signed the webhook, dropped',
 			],
 		]);
 	});

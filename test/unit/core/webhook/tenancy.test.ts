@@ -123,12 +123,33 @@ describe('mayReportOn', () => {
 
 describe('describeForeign', () => {
 	it('counts by kind and names the ids, never more than five, shortened', () => {
-		expect(describeForeign([message('222'), message('222'), status('222'), template('waba-2')])).toBe(
-			'2 message, 1 status, 1 template-status event(s) for number 222, WABA waba-2, which the app secret that signed the webhook does not cover, dropped',
-		);
+		const text = (events: Parameters<typeof describeForeign>[0]) =>
+			describeForeign(events)
+				.map((line) => line.text)
+				.join('\n');
+		expect(describeForeign([message('222'), message('222'), status('222'), template('waba-2')])).toEqual([
+			{
+				cause: 'foreign-events',
+				text: '2 message, 1 status, 1 template-status event(s) for number 222, WABA waba-2, not connected in the app with the app secret that signed the webhook, dropped',
+			},
+		]);
 		const many = ['1', '2', '3', '4', '5', '6', '7'].map((id) => message(id));
-		expect(describeForeign(many)).toContain('number 1, number 2, number 3, number 4, number 5, and 2 more,');
-		expect(describeForeign([message('9'.repeat(5000))])).toContain(`number ${'9'.repeat(32)}…,`);
-		expect(describeForeign([message('')])).toContain('for number (none),');
+		expect(text(many)).toContain('number 1, number 2, number 3, number 4, number 5, and 2 more,');
+		expect(text([message('9'.repeat(5000))])).toContain(`number ${'9'.repeat(32)}…,`);
+		expect(text([message('')])).toContain('for number (none),');
+	});
+
+	it('tells apart the events of a number connected with another secret (the one to edit) from those of a number not connected', () => {
+		const connected = { phoneNumberIds: ['222'], wabaIds: ['waba-2'] };
+		expect(describeForeign([message('222'), message('333'), template('waba-2')], connected)).toEqual([
+			{
+				cause: 'miskeyed-events',
+				text: "1 message, 1 template-status event(s) for number 222, WABA waba-2, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)",
+			},
+			{
+				cause: 'foreign-events',
+				text: '1 message event(s) for number 333, not connected in the app with the app secret that signed the webhook, dropped',
+			},
+		]);
 	});
 });
