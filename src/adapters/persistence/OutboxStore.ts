@@ -187,8 +187,12 @@ export class PersistenceOutboxStore implements OutboxStore<StatusPayload> {
 			await this.records.removeAll([PAGE(page.id)]);
 			return;
 		}
-		const single = read.filter((item) => !item.chunk && gone.has(item.id)).map((item) => item.id);
-		await inBatches(single, REMOVALS_AT_ONCE, (id) => this.persistence.removeByAssociations([OPEN, ITEM(id)]));
+		// Each removed by its own keys (its page's too): an event stored twice under one id (a `queued`
+		// queued again after a crash) may have a copy in another page that was not delivered, or one
+		// retried in this page, which must stay.
+		const retried = new Set(outcome.retried.map(({ item }) => item.id));
+		const single = read.filter((item) => !item.chunk && gone.has(item.id) && !retried.has(item.id));
+		await inBatches(single, REMOVALS_AT_ONCE, (item) => this.persistence.removeByAssociations(openKeys(item)));
 		await inBatches(chunksOf(read), REMOVALS_AT_ONCE, (items) => this.settleChunk(items, gone, outcome));
 		if (page.id && this.sealed(page as PageRecord) && read.length === gone.size && !(await this.pageItems(page)).length)
 			await this.records.removeAll([PAGE(page.id)]);

@@ -87,7 +87,8 @@ interface Definition<K extends SettingKey> {
 /** Every setting: its id, its default and how its value is read. */
 export const SETTING_DEFINITIONS: { [K in SettingKey]: Definition<K> } = {
 	statusEndpointUrl: { id: 'status_endpoint_url', packageValue: '', parse: text() },
-	statusSigningSecret: { id: 'status_signing_secret', packageValue: '', parse: text() },
+	// Without the spaces or line break a paste leaves around it: the receiver's copy has none.
+	statusSigningSecret: { id: 'status_signing_secret', packageValue: '', parse: (raw) => text()(raw).trim() },
 	statusRetryHours: { id: 'status_retry_hours', packageValue: 72, parse: positive(72) },
 	messageRetentionMs: { id: 'message_retention_days', packageValue: 30, parse: retentionMsFromDays },
 	statusFilter: { id: 'status_filter', packageValue: 'all', parse: parseStatusFilter },

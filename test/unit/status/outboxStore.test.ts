@@ -7,7 +7,7 @@ import { Persistence } from '@rocket.chat/apps-engine/server/accessors/Persisten
 import { PersistenceRead } from '@rocket.chat/apps-engine/server/accessors/PersistenceRead';
 
 import { PersistenceOutboxStore } from '../../../src/adapters/persistence/OutboxStore';
-import { deliverDue } from '../../../src/core/status/outbox';
+import { deliverDue, newOutboxItem } from '../../../src/core/status/outbox';
 import { HarnessBridges } from '../../../tools/harness/bridges';
 import { HarnessScheduler } from '../../../tools/harness/scheduler';
 import { HarnessWorld } from '../../../tools/harness/world';
@@ -40,6 +40,33 @@ for (const variant of ['current', 'raw-model'] as const) {
 		() => storeOver(3),
 	);
 }
+
+describe.each(['current', 'raw-model'] as const)('PersistenceOutboxStore on %s persistence: an event stored twice', (variant) => {
+	it('keeps the copy not delivered when the other is dropped as a repeat: a queued stored again after a crash is still POSTed, before its sent', async () => {
+		const bridge: any = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge();
+		const open = () =>
+			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
+		const event = (id: string, seq: number, status: string, now: number) =>
+			newOutboxItem({ id, messageKey: 'W', seq, payload: { MessageStatus: status } as any, now });
+		// The send's writer puts `queued` alone, and its process dies before the link; a processing
+		// run five minutes later queues it again (the same event id, in another page) with Meta's `sent`.
+		await open().put(event('W:queued', 1, 'queued', 1000));
+		const processing = open();
+		await processing.put(event('W:queued', 1, 'queued', 301000));
+		await processing.putMany([event('W:sent', 2, 'sent', 301000)]);
+		const posted: string[] = [];
+		const post = (status: number) => async (body: string) => (posted.push(JSON.parse(body).MessageStatus), { status });
+		// The receiver is down for the first run, then back.
+		await deliverDue({ store: open(), now: 400000, send: post(503) });
+		expect((await open().list()).map((item: any) => item.id).sort()).toContain('W:queued');
+		for (const now of [500000, 900000, 2000000]) await deliverDue({ store: open(), now, send: post(200) });
+		// The first attempt (503), then `queued` and `sent` in order, each once; nothing left.
+		expect(posted).toEqual(['queued', 'queued', 'sent']);
+		expect(await open().list()).toEqual([]);
+	});
+});
 
 describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {
 	const item = (n: number) => ({

@@ -17,4 +17,14 @@ describe('settings', () => {
 	])('Graph API version %p is called as %p', async (raw, expected) => {
 		expect(await settingsOf({ graphApiVersion: raw }).get('graphApiVersion')).toBe(expected);
 	});
+
+	it.each([
+		['s3cr3t', 's3cr3t'],
+		[' s3cr3t\n', 's3cr3t'],
+		['a b', 'a b'],
+		['   ', ''],
+		[undefined, ''],
+	])('the status signing secret %p signs as %p (a paste leaves spaces and line breaks around it)', async (raw, expected) => {
+		expect(await settingsOf({ statusSigningSecret: raw }).get('statusSigningSecret')).toBe(expected);
+	});
 });
