@@ -541,6 +541,14 @@ describe('message status pipeline', () => {
 		sink.failWith = 503;
 		await send(['5511987654321']);
 		await app.harness.scheduler.advance(3 * 3600000);
+		// The admin's log said so meanwhile (counts only, never the URL), a line a minute at most.
+		const lines = (severity: string) => app.harness.logs.filter((l) => l.severity === severity).map((l) => String(l.args[0]));
+		expect(lines('warning')).toContain(
+			'status callbacks: 1 POST(s) to the Message Status Endpoint URL failed and are retried; /whatsapp deliveries shows them and their last error',
+		);
+		expect(lines('warning')).toContain(
+			'status callbacks: 1 event(s) not delivered within the retry window were given up; /whatsapp deliveries lists them, and /whatsapp deliveries retry sends them again',
+		);
 		const room = app.harness.addRoom({ name: 'ops', creator: app.harness.admin });
 		await app.harness.command('whatsapp', ['deliveries'], { user: app.harness.admin, room });
 		const notices = app.harness.world.notificationsFor(app.harness.admin.id).map((n) => String(n.text));

@@ -4,6 +4,7 @@ import { IProcessor, StartupType } from '@rocket.chat/apps-engine/definition/sch
 
 import { Rechecks } from '../../core/app/webhookBatch';
 import { ELSEWHERE_RETRY_MS } from '../../core/app/roundClaims';
+import { DeliverySummary } from '../../core/status/outbox';
 import { DAY_MS, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
 import { clockOf } from '../../adapters/build/clock';
 import {
@@ -24,7 +25,7 @@ import {
 	sweepStalePending,
 } from '../../adapters/build/webhooks';
 import { appSettings } from '../../adapters/factory';
-import { flushRefusals } from '../../adapters/refusals';
+import { flushRefusals, logRefusal } from '../../adapters/refusals';
 import { PersistenceCampaignStore } from '../../adapters/persistence/CampaignStore';
 import { IdempotencyStore, newestSweepableDay } from '../../adapters/persistence/IdempotencyStore';
 import { DraftStore } from '../../adapters/persistence/DraftStore';
@@ -234,6 +235,26 @@ async function processWebhooks(acc: Accessors, check?: UnansweredCheck): Promise
 	if (problems.length) throw new Error(problems.join('; '));
 }
 
+/**
+ * What the admin's log says of a delivery round that went wrong (at most a line a minute each): POSTs
+ * that all failed (the receiver down, refusing, or the URL wrong), and events given up after the
+ * retry window. Counts only: never the URL (it may carry credentials) nor a payload.
+ */
+function logDeliveryTrouble(logger: ILogger | undefined, summary: DeliverySummary): void {
+	if (summary.retried && !summary.delivered)
+		logRefusal(
+			logger,
+			'delivery-failing',
+			`status callbacks: ${summary.retried} POST(s) to the Message Status Endpoint URL failed and are retried; /whatsapp deliveries shows them and their last error`,
+		);
+	if (summary.failed)
+		logRefusal(
+			logger,
+			'delivery-expired',
+			`status callbacks: ${summary.failed} event(s) not delivered within the retry window were given up; /whatsapp deliveries lists them, and /whatsapp deliveries retry sends them again`,
+		);
+}
+
 /** The rounds this runtime asked for after another instance's round kept it off: one ahead at a time. */
 const elsewhereRetries = new Rechecks();
 
@@ -246,6 +267,7 @@ const elsewhereRetries = new Rechecks();
 async function deliverStatuses(acc: Accessors, deliverOnly: boolean): Promise<void> {
 	const clock = await clockOf(acc.read);
 	const summary = await deliverStatusesOf(acc, clock);
+	if (summary && typeof summary === 'object') logDeliveryTrouble(acc.logger, summary);
 	if (summary === 'elsewhere') {
 		const at = clock.now() + ELSEWHERE_RETRY_MS;
 		if (elsewhereRetries.ask(at, clock.now())) await deliverAt(acc.modify, at);
