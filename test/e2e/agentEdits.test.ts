@@ -166,12 +166,16 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 			token: `whatsapp:${NUMBER.phoneNumberId}:5511900000001:${'0'.repeat(32)}`,
 		});
 		const inForged = await app.harness.userMessage({ user: ana, room: forged, text: 'hello?' });
+		// The message itself was not relayed, and the agent was told why (AgentReplies.ts refuseUnlinked).
+		expect(notices(ana)).toEqual([
+			expect.stringMatching(/^⚠️ Not sent: the app cannot confirm that this room is a WhatsApp contact's/),
+		]);
 		const requests = app.sim.requests.length;
 		await app.harness.editMessage({ user: ana, message, text: 'lunch at 1?' });
 		await app.harness.editMessage({ user: ana, message: inForged, text: 'hello!' });
 		await app.harness.deleteMessage({ user: ana, message });
 		await app.harness.deleteMessage({ user: ana, message: inForged });
-		expect(notices(ana)).toEqual([]);
+		expect(notices(ana)).toHaveLength(1);
 		expect(app.sim.requests).toHaveLength(requests);
 	});
 
