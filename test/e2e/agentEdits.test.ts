@@ -165,12 +165,13 @@ describe("an agent's edit or deletion of a message sent to WhatsApp", () => {
 			waId: '5511900000001',
 			token: `whatsapp:${NUMBER.phoneNumberId}:5511900000001:${'0'.repeat(32)}`,
 		});
+		const requests = app.sim.requests.length;
 		const inForged = await app.harness.userMessage({ user: ana, room: forged, text: 'hello?' });
 		// The message itself was not relayed, and the agent was told why (AgentReplies.ts refuseUnlinked).
 		expect(notices(ana)).toEqual([
 			expect.stringMatching(/^⚠️ Not sent: the app cannot confirm that this room is a WhatsApp contact's/),
 		]);
-		const requests = app.sim.requests.length;
+		expect(app.sim.requests).toHaveLength(requests);
 		await app.harness.editMessage({ user: ana, message, text: 'lunch at 1?' });
 		await app.harness.editMessage({ user: ana, message: inForged, text: 'hello!' });
 		await app.harness.deleteMessage({ user: ana, message });

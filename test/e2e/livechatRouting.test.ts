@@ -3,6 +3,7 @@
  * test/harness/fidelity/livechat.test.ts): a fresh workspace refuses a room while no agent is online,
  * routing silently replaces an unavailable requested agent, and visitors are merged by phone number.
  */
+import { engineKeepsJobLogs } from '../../tools/harness/engineVersion';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
 import {
 	ADMIN_AUTH,
@@ -253,9 +254,12 @@ describe('conversations routed as Rocket.Chat routes them', () => {
 		expect((room as any).inquiry.department).toBeUndefined();
 		expect(texts(room.id)).toEqual(['hello']);
 		expect(inboxMessages()).toEqual([]);
-		expect(app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]))).toContain(
-			`number ${NUMBER.phoneNumberId}: department ${sales.id} no longer exists; the contact's conversation goes without it (edit the number's department)`,
-		);
+		const line = `number ${NUMBER.phoneNumberId}: department ${sales.id} no longer exists; the contact's conversation goes without it (edit the number's department)`;
+		const warnings = app.harness.logs.filter((l) => l.severity === 'warning').map((l) => String(l.args[0]));
+		// Engines before 1.62 lose a job's log entries once an event it caused starts (engineKeepsJobLogs;
+		// README's version table): the processing run posted the message, so there it may be gone.
+		if (engineKeepsJobLogs()) expect(warnings).toContain(line);
+		else expect(warnings.filter((w) => w.includes('no longer exists') && w !== line)).toEqual([]);
 	});
 
 	it("opens a returning contact's conversation without the number's department once it is deleted (the visitor kept it)", async () => {

@@ -156,7 +156,7 @@ describe("a number's app secret vouches only for its own events", () => {
 		// One line for the three webhooks (a line a minute at most), naming the number, not the secret.
 		// OTHER is connected (with its own secret): the line says which number's secret to look at.
 		expect(warnings()).toEqual([
-			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)`,
+			`webhook: 1 message event(s) for number ${OTHER.phoneNumberId}, connected in the app with another app secret than the one that signed the webhook (the secret of number ${NUMBER.phoneNumberId}), dropped (a Meta app signs every webhook of its numbers with its secret: if the number is of the same Meta app as those, the app secret stored for it is wrong, edit it in /whatsapp numbers; if not, another Meta app sends its events, and its secret must stay as it is)`,
 		]);
 		const log = JSON.stringify(app.harness.logs);
 		for (const secret of [NUMBER.appSecret, OTHER.appSecret, NUMBER.accessToken, OTHER.accessToken]) expect(log).not.toContain(secret);

@@ -261,7 +261,7 @@ export async function acceptWebhook(
 	}
 	if (foreign.length) {
 		const connected = await webhook.connected?.().catch(() => undefined);
-		for (const { cause, text } of describeForeign(foreign, connected)) ports.refusals.refuse(cause, `webhook: ${text}`);
+		for (const { cause, text } of describeForeign(foreign, connected, scope)) ports.refusals.refuse(cause, `webhook: ${text}`);
 	}
 	// What the walker could not turn into an event is acknowledged to Meta with the rest and never
 	// handled: the admin's log names it (ids, never a message's text or a contact's name).

@@ -8,7 +8,7 @@
  * The value is read with the WHATWG URL parser, the one Rocket.Chat's fetch uses, so the host
  * checked is the host called (`http://127.1` is 127.0.0.1, `http://127.0.0.1.example.com` is not
  * loopback). The URL used is the parsed one: origin and path, without trailing slashes, nor a Graph
- * API version at its end (`/v23.0`).
+ * API version at the end of Meta's own (`https://graph.facebook.com/v23.0`).
  */
 
 export const META_GRAPH_BASE_URL = 'https://graph.facebook.com';
@@ -39,7 +39,9 @@ export function checkGraphBaseUrl(value: unknown): GraphBaseUrlCheck {
 	if (url.username || url.password) return { ok: false, reason: 'credentials' };
 	if (url.search || url.hash || text.includes('?') || text.includes('#')) return { ok: false, reason: 'query' };
 	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return { ok: false, reason: 'not_loopback' };
-	// A Graph API version at the end (Meta's docs show `https://graph.facebook.com/v23.0`): the app
-	// adds its own, and a second one would be taken for an object id.
-	return { ok: true, baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v\d+\.\d+$/, '') };
+	// Meta's own URL with a Graph API version (Meta's docs show `https://graph.facebook.com/v23.0`):
+	// the app adds the version setting's, and a second one would be taken for an object id. (A
+	// proxy's path is its own, and stays as written.)
+	const base = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+	return { ok: true, baseUrl: url.hostname === 'graph.facebook.com' ? base.replace(/\/v\d+\.\d+$/i, '') : base };
 }

@@ -294,7 +294,7 @@ export async function deliverDue<P>(options: DeliverOptions<P>): Promise<Deliver
 	const timer = options.timer ?? Date.now;
 	const deadline = timer() + (options.budgetMs ?? Infinity);
 	const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0, dropped: 0, more: false };
-	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Set(), posting: 0, lastSeq: new Map() };
+	const run: RunState<P> = { options, deadline, timer, summary, blocked: new Set(), seen: new Map(), posting: 0, lastSeq: new Map() };
 	const pages = await options.store.pages();
 	const windowSize = options.window ?? 2000;
 	// Items held back for a later window (their pages are settled once none of theirs waits).
@@ -334,8 +334,8 @@ interface RunState<P> {
 	summary: DeliverySummary;
 	/** Messages whose earlier item was not delivered in this run: nothing later of theirs goes. */
 	blocked: Set<string>;
-	/** Ids met in this run. */
-	seen: Set<string>;
+	/** Ids met in this run, with the page each was first read from. */
+	seen: Map<string, OutboxPage>;
 	/** POSTs in flight now. */
 	posting: number;
 	/** The last `seq` of each message that went out (or failed for good) in this run. */
@@ -364,12 +364,24 @@ function queuesOf<P>(
 	for (const queued of waiting) add(queued);
 	for (const entry of window)
 		for (const item of entry.read) {
-			if (run.seen.has(item.id) || run.options.recent?.has(item.id)) {
+			// Delivered lately by this runtime: a repeat, removed without a POST.
+			if (run.options.recent?.has(item.id)) {
 				entry.outcome.delivered.push(item.id);
 				run.summary.dropped++;
 				continue;
 			}
-			run.seen.add(item.id);
+			// A second copy of an event read in this run (stored twice: a `queued` queued again after a
+			// crash). In another page: a repeat, removed without a POST (a store removes it by its own
+			// page's keys). In the same page: left as it is, as a store cannot remove one of two records
+			// it tells apart by nothing; the first copy's outcome decides for both.
+			const first = run.seen.get(item.id);
+			if (first) {
+				if (first === entry.page) continue;
+				entry.outcome.delivered.push(item.id);
+				run.summary.dropped++;
+				continue;
+			}
+			run.seen.set(item.id, entry.page);
 			add({ item, entry });
 		}
 	const held: Array<Queued<P>> = [];

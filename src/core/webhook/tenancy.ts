@@ -73,7 +73,11 @@ export function scopeOfNumbers(numbers: Array<{ phoneNumberId: string; wabaId: s
  * than the one that signed (one Meta app signs all its numbers' webhooks with its secret: a wrong
  * secret stored for one of them) get a line of their own, which names the number to edit.
  */
-export function describeForeign(foreign: WebhookEvent[], connected?: WebhookScope): Array<{ cause: string; text: string }> {
+export function describeForeign(
+	foreign: WebhookEvent[],
+	connected?: WebhookScope,
+	signedBy?: WebhookScope,
+): Array<{ cause: string; text: string }> {
 	const isConnected = (event: WebhookEvent) => (connected ? inScope(connected, event) : false);
 	const miskeyed = foreign.filter(isConnected);
 	const unknown = foreign.filter((event) => !isConnected(event));
@@ -81,7 +85,7 @@ export function describeForeign(foreign: WebhookEvent[], connected?: WebhookScop
 	if (miskeyed.length)
 		lines.push({
 			cause: 'miskeyed-events',
-			text: `${describeEvents(miskeyed)}, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)`,
+			text: `${describeEvents(miskeyed)}, connected in the app with another app secret than the one that signed the webhook${signers(signedBy)}, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is of the same Meta app as those, the app secret stored for it is wrong, edit it in /whatsapp numbers; if not, another Meta app sends its events, and its secret must stay as it is)`,
 		});
 	if (unknown.length)
 		lines.push({
@@ -89,6 +93,14 @@ export function describeForeign(foreign: WebhookEvent[], connected?: WebhookScop
 			text: `${describeEvents(unknown)}, not connected in the app with the app secret that signed the webhook, dropped`,
 		});
 	return lines;
+}
+
+/** ` (the secret of number 1, number 2)`: the numbers whose stored secret signed, never the secret. */
+function signers(signedBy?: WebhookScope): string {
+	const ids = signedBy?.phoneNumberIds ?? [];
+	if (!ids.length) return '';
+	const named = ids.slice(0, MAX_IDS).map((id) => `number ${id.length > MAX_ID_LENGTH ? `${id.slice(0, MAX_ID_LENGTH)}…` : id}`);
+	return ` (the secret of ${named.join(', ')}${ids.length > MAX_IDS ? `, and ${ids.length - MAX_IDS} more` : ''})`;
 }
 
 /** How many events of each kind, and the ids they name. */

@@ -112,7 +112,8 @@ export class WebhookEndpoint extends ApiEndpoint {
 				scope: check.scope,
 				appId: this.app.getID(),
 				...(fromCache ? { rescope } : {}),
-				connected: async () => scopeOfNumbers(await store.list()),
+				// The numbers the signature was checked against (no read more before Meta's acknowledgement).
+				connected: async () => scopeOfNumbers(recent.numbers),
 			},
 			clock,
 		);

@@ -66,6 +66,27 @@ describe.each(['current', 'raw-model'] as const)('PersistenceOutboxStore on %s p
 		expect(posted).toEqual(['queued', 'queued', 'sent']);
 		expect(await open().list()).toEqual([]);
 	});
+
+	it('keeps both copies of an event stored twice in one page while the first is retried, and POSTs it once when the receiver is back', async () => {
+		const bridge: any = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+			persistence: { variant },
+		}).getPersistenceBridge();
+		const open = () =>
+			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
+		const writer = open();
+		const queued = newOutboxItem({ id: 'W:queued', messageKey: 'W', seq: 1, payload: { MessageStatus: 'queued' } as any, now: 1000 });
+		await writer.put(queued);
+		await writer.put({ ...queued });
+		const posted: number[] = [];
+		const post = (status: number) => async () => (posted.push(status), { status });
+		await deliverDue({ store: open(), now: 2000, send: post(503) });
+		// A run before the retry is due, then one after it.
+		await deliverDue({ store: open(), now: 3000, send: post(200) });
+		await deliverDue({ store: open(), now: 200000, send: post(200) });
+		await deliverDue({ store: open(), now: 400000, send: post(200) });
+		expect(posted).toEqual([503, 200]);
+		expect(await open().list()).toEqual([]);
+	});
 });
 
 describe('PersistenceOutboxStore: what a webhook of statuses costs', () => {

@@ -18,7 +18,9 @@ describe('the Graph API base URL rule', () => {
 		// A Graph API version at the end, as Meta's docs write the URL: the app adds its own.
 		['https://graph.facebook.com/v23.0', 'https://graph.facebook.com'],
 		['https://graph.facebook.com/v19.0/', 'https://graph.facebook.com'],
-		['https://proxy.example.com/meta/v23.0', 'https://proxy.example.com/meta'],
+		['https://graph.facebook.com/V23.0', 'https://graph.facebook.com'],
+		// A proxy's path is its own.
+		['https://proxy.example.com/meta/v23.0', 'https://proxy.example.com/meta/v23.0'],
 		['https://proxy.example.com/v2', 'https://proxy.example.com/v2'],
 	])('accepts %p as %p', (value, baseUrl) => {
 		expect(checkGraphBaseUrl(value)).toEqual({ ok: true, baseUrl });

@@ -141,10 +141,12 @@ describe('describeForeign', () => {
 
 	it('tells apart the events of a number connected with another secret (the one to edit) from those of a number not connected', () => {
 		const connected = { phoneNumberIds: ['222'], wabaIds: ['waba-2'] };
-		expect(describeForeign([message('222'), message('333'), template('waba-2')], connected)).toEqual([
+		expect(
+			describeForeign([message('222'), message('333'), template('waba-2')], connected, { phoneNumberIds: ['111'], wabaIds: [] }),
+		).toEqual([
 			{
 				cause: 'miskeyed-events',
-				text: "1 message, 1 template-status event(s) for number 222, WABA waba-2, connected in the app with another app secret than the one that signed the webhook, dropped (a Meta app signs every webhook of its numbers with its secret: if the number is that Meta app's, the app secret stored for it is wrong; edit it in /whatsapp numbers)",
+				text: '1 message, 1 template-status event(s) for number 222, WABA waba-2, connected in the app with another app secret than the one that signed the webhook (the secret of number 111), dropped (a Meta app signs every webhook of its numbers with its secret: if the number is of the same Meta app as those, the app secret stored for it is wrong, edit it in /whatsapp numbers; if not, another Meta app sends its events, and its secret must stay as it is)',
 			},
 			{
 				cause: 'foreign-events',
