@@ -361,7 +361,7 @@ export class AppHarness {
 	// ---- disable and enable ----------------------------------------------------------------------------
 
 	/**
-	 * An admin disables the app (Administration > Apps): the engine calls its onDisable and keeps its
+	 * An admin disables the app (Marketplace > Installed): the engine calls its onDisable and keeps its
 	 * scheduled jobs; a job that falls due while it is disabled runs as nothing (AppSchedulerManager).
 	 * The app's Deno process stays up: work in flight in it goes on unless the app stops it.
 	 */
@@ -435,7 +435,7 @@ export class AppHarness {
 		return setting.value ?? setting.packageValue;
 	}
 
-	/** Changes an app setting as an admin does in Administration > Apps (the app's onSettingUpdated runs). */
+	/** Changes an app setting as an admin does in Marketplace > Installed (the app's onSettingUpdated runs). */
 	async setSetting(id: string, value: unknown): Promise<void> {
 		const settings = this.manager.getSettingsManager();
 		const setting: Any = settings.getAppSetting(this.appId, id);

@@ -284,7 +284,7 @@ export class ConsoleApi {
 		return { response: response ?? null, appErrors: this.harness.takeAppErrors() };
 	}
 
-	/** Administration > Apps > WhatsApp Business (settings), the connected numbers, the status sink, the outbox. */
+	/** Marketplace > Installed > WhatsApp Business (settings), the connected numbers, the status sink, the outbox. */
 	private admin(): Json {
 		const settings = this.harness.manager.getSettingsManager().getAppSettings(this.harness.appId) as Record<string, Any>;
 		const records = this.harness.world.persistence;

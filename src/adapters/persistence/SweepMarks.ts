@@ -18,7 +18,7 @@ export interface SweptThrough {
 }
 
 /** The kinds of day buckets, each with its own mark. */
-export const SWEPT_KINDS = ['days', 'keys', 'drafts'] as const;
+const SWEPT_KINDS = ['days', 'keys', 'drafts'] as const;
 
 /** `stored`'s marks that are days (a value that is not a day is taken as none), those `keep` accepts. */
 export function sweptThrough(stored: Record<string, unknown> | undefined, keep: (day: string) => boolean = () => true): SweptThrough {

@@ -1,7 +1,9 @@
 /**
  * The contact's message cannot be put in a room yet: Rocket.Chat refuses a new room while no agent
  * is online ('no-agent-online', unless "Accept chats with no agents online" is on). The message
- * waits in the webhook inbox and is tried again with every run, not counted as a failed attempt.
+ * waits in the webhook inbox, not counted as a failed attempt, and is tried again by the runs
+ * (core/app/webhookBatch.ts `InboxEntry.waitingRoutes`: once per refused room in a run, each
+ * message at least every WAITING_FULL_CHECK_MS).
  */
 export class WaitingForAgent extends Error {
 	/**

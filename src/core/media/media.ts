@@ -132,8 +132,8 @@ export function outboundKind(
 }
 
 /** Meta's sticker rules ("Supported media types": static 100 KB, animated 500 KB; 512×512 pixels). */
-export const STICKER_SIDE = 512;
-export const STATIC_STICKER_MAX_BYTES = 100 * 1024;
+const STICKER_SIDE = 512;
+const STATIC_STICKER_MAX_BYTES = 100 * 1024;
 
 /** A WebP's canvas and whether it is animated, from its header (RIFF, then VP8X, VP8 or VP8L); undefined when it is not one. */
 export function webpInfo(bytes: Uint8Array): { width: number; height: number; animated: boolean } | undefined {

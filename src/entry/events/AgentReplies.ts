@@ -137,7 +137,7 @@ const TO_CONTACT = new KeyedQueue(10 * 60 * 1000);
 /**
  * Runs `step` after the agents' messages to `contact` that Rocket.Chat announced before it, in
  * this process: an edit or deletion of a reply still on its way to Meta is looked at once the
- * reply was sent and linked (AgentEdits.ts).
+ * reply was sent and linked (AgentEdits.ts); the conversation-finished message goes after them.
  */
 export function afterRepliesTo(contact: { phoneNumberId: string; waId: string }, step: () => Promise<void>): Promise<void> {
 	return TO_CONTACT.serial(`${contact.phoneNumberId}:${contact.waId}`, step);

@@ -1,5 +1,5 @@
 /**
- * Administration: the app's settings as a form (Administration > Apps > WhatsApp Business), the
+ * Administration: the app's settings as a form (Marketplace > Installed > WhatsApp Business), the
  * connected numbers, the live log of what reached the Message Status Endpoint URL (the sandbox's
  * status sink), and what waits in the deliveries outbox.
  */

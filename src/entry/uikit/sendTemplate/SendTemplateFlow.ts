@@ -22,7 +22,7 @@ import { appSettings, roleIdOf, userTranslator, workspaceLanguage } from '../../
 import { sendTemplateModalOf } from '../../../adapters/build/templates';
 import { contactOf } from '../../../adapters/rocketchat/conversations';
 import { mayComeTooLate, noticeIn } from '../clientWait';
-import { isNumberAction, languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
+import { isNumberSelectAction, languageAction, PARAM_PREFIX, parseLanguageAction, SEND_VIEW_PREFIX, SendAction } from './ids';
 import { sendTemplateView } from './views';
 
 const crypto = require('crypto') as typeof import('crypto');
@@ -98,7 +98,7 @@ function actionOf(actionId: string, value: string | undefined): ModalAction {
 	const language = parseLanguageAction(actionId);
 	if (language) return { kind: 'language', ...language, value };
 	if (actionId.startsWith(PARAM_PREFIX)) return { kind: 'param', inputId: actionId.slice(PARAM_PREFIX.length), value };
-	if (isNumberAction(actionId)) return { kind: 'number', value };
+	if (isNumberSelectAction(actionId)) return { kind: 'number', value };
 	const kinds: Record<string, 'template' | 'search' | 'recipient' | 'department'> = {
 		[SendAction.Template]: 'template',
 		[SendAction.Search]: 'search',
@@ -144,8 +144,8 @@ function blockIdsOf(view: { blocks?: unknown }): string[] | undefined {
  * the first number select the state has a value of, for the modal's service to check.
  */
 function numberBlockOf(view: { state?: unknown; blocks?: unknown }): string | undefined {
-	const drawn = blockIdsOf(view)?.find(isNumberAction);
-	return drawn ?? Object.keys((view.state as Record<string, unknown> | undefined) ?? {}).find(isNumberAction);
+	const drawn = blockIdsOf(view)?.find(isNumberSelectAction);
+	return drawn ?? Object.keys((view.state as Record<string, unknown> | undefined) ?? {}).find(isNumberSelectAction);
 }
 
 /** What the client submitted: the values of the view's inputs (the last keystrokes may not have been dispatched). */

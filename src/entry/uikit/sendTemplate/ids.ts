@@ -47,6 +47,6 @@ export function parseLanguageAction(id: string): { phoneNumberId: string; templa
  * a fresh select showing the number the form sends from. A bare `send-number` is the id of views
  * drawn before.
  */
-export const NUMBER_PREFIX = `${SendAction.Number}:`;
+const NUMBER_PREFIX = `${SendAction.Number}:`;
 export const numberAction = (version: number) => `${NUMBER_PREFIX}${version}`;
-export const isNumberAction = (id: string) => id === SendAction.Number || id.startsWith(NUMBER_PREFIX);
+export const isNumberSelectAction = (id: string) => id === SendAction.Number || id.startsWith(NUMBER_PREFIX);
