@@ -9,6 +9,7 @@ import * as path from 'path';
 import { engineKeepsJobLogs } from '../../tools/harness/engineVersion';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { SAMPLES } from '../unit/core/media/samples';
+import { until } from '../support/until';
 import { AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -339,7 +340,7 @@ describe('media', () => {
 			const stored = app.harness.world.persistence.find((r) => (r.data as any).phoneNumberId === NUMBER.phoneNumberId)!;
 			Object.assign(stored.data as any, { conversationFinishedMessage: 'Thanks, bye!' });
 			app.sim.setLatency(300);
-			// The file's upload takes a round trip before its send; the room closes meanwhile.
+			// The agent closes the room while the file's upload is under way (a round trip before its send).
 			const uploading = app.harness.uploadFile({
 				user: agent,
 				room,
@@ -347,6 +348,7 @@ describe('media', () => {
 				type: 'application/pdf',
 				bytes: bytesOf(5000),
 			});
+			await until(() => app.sim.requests.some((r) => r.path.endsWith('/media')), 'the upload to reach Meta');
 			await app.harness.closeLivechatRoom(room, agent);
 			await uploading;
 			expect(sends().map((s: any) => s.type + (s.text ? `: ${s.text.body}` : ''))).toEqual(['document', 'text: Thanks, bye!']);
