@@ -42,12 +42,17 @@ for (const variant of ['current', 'raw-model'] as const) {
 }
 
 describe.each(['current', 'raw-model'] as const)('PersistenceOutboxStore on %s persistence: an event stored twice', (variant) => {
-	it('keeps the copy not delivered when the other is dropped as a repeat: a queued stored again after a crash is still POSTed, before its sent', async () => {
-		const bridge: any = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
+	let bridge: any;
+	beforeEach(() => {
+		bridge = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
 			persistence: { variant },
 		}).getPersistenceBridge();
-		const open = () =>
-			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
+	});
+	/** A store over the same persistence, as each writer and delivery run opens its own. */
+	const open = () =>
+		new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
+
+	it('keeps the copy not delivered when the other is dropped as a repeat: a queued stored again after a crash is still POSTed, before its sent', async () => {
 		const event = (id: string, seq: number, status: string, now: number) =>
 			newOutboxItem({ id, messageKey: 'W', seq, payload: { MessageStatus: status } as any, now });
 		// The send's writer puts `queued` alone, and its process dies before the link; a processing
@@ -68,11 +73,6 @@ describe.each(['current', 'raw-model'] as const)('PersistenceOutboxStore on %s p
 	});
 
 	it('keeps both copies of an event stored twice in one page while the first is retried, and POSTs it once when the receiver is back', async () => {
-		const bridge: any = new HarnessBridges(new HarnessWorld(), new HarnessScheduler(), undefined, {
-			persistence: { variant },
-		}).getPersistenceBridge();
-		const open = () =>
-			new PersistenceOutboxStore(new PersistenceRead(bridge, 'app-1') as any, new Persistence(bridge, 'app-1') as any) as any;
 		const writer = open();
 		const queued = newOutboxItem({ id: 'W:queued', messageKey: 'W', seq: 1, payload: { MessageStatus: 'queued' } as any, now: 1000 });
 		await writer.put(queued);
