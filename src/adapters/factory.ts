@@ -10,6 +10,7 @@ import { AppError } from '../core/errors';
 import { checkGraphBaseUrl, GraphBaseUrlCheck } from '../core/graph/baseUrl';
 import { graphPacers, PacedGraphClient } from '../core/bulk/pacedGraph';
 import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
+import { graphCredentials, NumberCredentials } from '../core/numbers/ConnectedNumber';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../core/i18n/translate';
 import { NumberStore } from './persistence/NumberStore';
@@ -131,7 +132,7 @@ export const RUNTIME_HTTP = new DirectHttpPort();
  * "send rate" setting: everything that sends (templates, replies, automatic messages) builds its
  * Graph client here.
  */
-export async function graphFactory(read: IRead, http: IHttp): Promise<(accessToken: string) => GraphClient> {
+export async function graphFactory(read: IRead, http: IHttp): Promise<(number: NumberCredentials) => GraphClient> {
 	const checked = await graphBaseUrl(read);
 	const settings = appSettings(read);
 	const [version, rate, fromRuntime] = await Promise.all([
@@ -139,10 +140,11 @@ export async function graphFactory(read: IRead, http: IHttp): Promise<(accessTok
 		settings.get('sendRatePerSecond'),
 		settings.get('sendFromRuntime'),
 	]);
-	if (!checked.ok) return (accessToken) => new GraphClient({ http: REFUSED_PORT, version, accessToken });
+	if (!checked.ok) return (number) => new GraphClient({ http: REFUSED_PORT, version, ...graphCredentials(number) });
 	const bridged = new AppsEngineHttpPort(http);
 	const port = fromRuntime ? messagesThrough(RUNTIME_HTTP, bridged) : bridged;
-	return (accessToken) => new PacedGraphClient({ http: port, baseUrl: checked.baseUrl, version, accessToken }, NUMBER_PACERS, rate);
+	return (number) =>
+		new PacedGraphClient({ http: port, baseUrl: checked.baseUrl, version, ...graphCredentials(number) }, NUMBER_PACERS, rate);
 }
 
 /**

@@ -54,6 +54,19 @@ export function isRefusedToken(code?: number): boolean {
 	return code === 190 || code === 102;
 }
 
+/**
+ * Meta refused the call's `appsecret_proof` (GraphClient `appSecretProof`; error 100 naming it): the
+ * app secret is not that of the Meta app the access token was generated for. Every call with the
+ * same credentials gets the same refusal, until an admin corrects the number's app secret.
+ */
+export function isAppSecretRefusal(error: unknown): boolean {
+	return error instanceof GraphApiError && refusesAppSecret(error.graphCode, error.graphMessage);
+}
+
+/** `isAppSecretRefusal` by Meta's code and words (a send's result keeps only those). */
+export const refusesAppSecret = (code: number, metaWords: string | undefined): boolean =>
+	code === 100 && /appsecret_proof/i.test(metaWords ?? '');
+
 /** Meta answered with a non-2xx status. `graphCode` is 0 when the body was not Meta's envelope (an HTML 502, say). */
 export class GraphApiError extends AppError {
 	readonly graphCode: number;

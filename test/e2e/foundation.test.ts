@@ -59,6 +59,12 @@ describe('the packaged app', () => {
 	});
 });
 
+/** `printf %s EAAWRONG | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef` (NUMBER's app secret). */
+const WRONG_TOKEN_PROOF = '8684db5f3a6df4f28775e8f2698261aed3da0c08522fb460beb07f3b726c0107';
+/** A well-formed app secret of another Meta app, and its proof of NUMBER's token (`printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac fedcba…`). */
+const OTHER_SECRET = 'fedcba9876543210fedcba9876543210';
+const OTHER_SECRET_PROOF = 'd11f12fb9ef7b15ab69c9ac85f22831152484764f7316e30edb723451476706a';
+
 describe('foundation through the real engine', () => {
 	let app: AppUnderTest;
 	beforeEach(async () => {
@@ -67,6 +73,22 @@ describe('foundation through the real engine', () => {
 	afterEach(() => stopChecked(app));
 
 	const room = () => app.harness.addRoom({ name: 'general', creator: app.harness.admin });
+	/** `/whatsapp connect` by the admin, and the form submitted with NUMBER's values, `values` over them. */
+	const submitConnect = async (values: Record<string, string> = {}) => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
+		return app.harness.viewSubmit({
+			user: admin,
+			view: app.harness.lastView(admin)!,
+			state: connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: NUMBER.accessToken,
+				appSecret: NUMBER.appSecret,
+				...values,
+			}),
+		});
+	};
 	const lastNotice = (userId: string) => {
 		const notices = app.harness.world.notificationsFor(userId);
 		return String(notices[notices.length - 1]?.text ?? '');
@@ -155,18 +177,7 @@ describe('foundation through the real engine', () => {
 	});
 
 	it('connect: a token Meta rejects is reported on the token field; the exact request is the one Meta documents', async () => {
-		const admin = app.harness.admin;
-		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
-		const response = await app.harness.viewSubmit({
-			user: admin,
-			view: app.harness.lastView(admin)!,
-			state: connectState({
-				phoneNumberId: NUMBER.phoneNumberId,
-				wabaId: NUMBER.wabaId,
-				accessToken: 'EAAWRONG',
-				appSecret: NUMBER.appSecret,
-			}),
-		});
+		const response = await submitConnect({ accessToken: 'EAAWRONG' });
 		expect(response.errors).toEqual({
 			accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.',
 		});
@@ -178,20 +189,45 @@ describe('foundation through the real engine', () => {
 				[
 					'GET',
 					`/v23.0/${NUMBER.phoneNumberId}`,
-					{ fields: 'id,display_phone_number,verified_name,quality_rating' },
+					{ fields: 'id,display_phone_number,verified_name,quality_rating', appsecret_proof: WRONG_TOKEN_PROOF },
 					'Bearer EAAWRONG',
 					401,
 				],
 				[
 					'GET',
 					`/v23.0/${NUMBER.wabaId}/phone_numbers`,
-					{ fields: 'id,display_phone_number,verified_name', limit: '100' },
+					{ fields: 'id,display_phone_number,verified_name', limit: '100', appsecret_proof: WRONG_TOKEN_PROOF },
 					'Bearer EAAWRONG',
 					401,
 				],
 			]),
 		);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes('EAAWRONG'))).toEqual([]);
+	});
+
+	it("connect: an app secret that is not the token's Meta app's is reported on the secret field, and nothing is saved", async () => {
+		const response = await submitConnect({ appSecret: OTHER_SECRET });
+		expect(response.errors).toEqual({
+			appSecret:
+				'Meta refused the app secret with this access token: they are of two different Meta apps, or the secret is mistyped. Use the app secret (Meta App Dashboard > App settings > Basic) of the app the token was generated for, the app whose webhook you set.',
+		});
+		// Meta was asked with the proof made of that secret, and refused it.
+		expect(
+			app.sim.requests
+				.map((r) => [
+					r.path,
+					r.query.appsecret_proof,
+					r.status,
+					(r.response as { error?: { message?: string } } | undefined)?.error?.message,
+				])
+				.sort(),
+		).toEqual(
+			[
+				[`/v23.0/${NUMBER.phoneNumberId}`, OTHER_SECRET_PROOF, 400, 'Invalid appsecret_proof provided in the API argument'],
+				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, OTHER_SECRET_PROOF, 400, 'Invalid appsecret_proof provided in the API argument'],
+			].sort(),
+		);
+		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes(OTHER_SECRET))).toEqual([]);
 	});
 
 	it('connect, list, edit and disconnect a number; secrets are never shown back', async () => {
@@ -307,18 +343,7 @@ describe('foundation through the real engine', () => {
 
 	it('connect: an unknown department is a field error', async () => {
 		const admin = app.harness.admin;
-		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
-		const response = await app.harness.viewSubmit({
-			user: admin,
-			view: app.harness.lastView(admin)!,
-			state: connectState({
-				phoneNumberId: NUMBER.phoneNumberId,
-				wabaId: NUMBER.wabaId,
-				accessToken: NUMBER.accessToken,
-				appSecret: NUMBER.appSecret,
-				departmentId: 'Nope',
-			}),
-		});
+		const response = await submitConnect({ departmentId: 'Nope' });
 		expect(response.errors).toEqual({ departmentId: 'No omnichannel department is named or has the ID "Nope".' });
 		// With the form's other mistakes, each under its field, at once.
 		const both = await app.harness.viewSubmit({
@@ -354,18 +379,7 @@ describe('foundation through the real engine', () => {
 	});
 
 	it('accepts a webhook Meta signed (non-ASCII, emoji, URLs) and refuses forged or unsigned ones', async () => {
-		const admin = app.harness.admin;
-		await app.harness.command('whatsapp', ['connect'], { user: admin, room: room() });
-		await app.harness.viewSubmit({
-			user: admin,
-			view: app.harness.lastView(admin)!,
-			state: connectState({
-				phoneNumberId: NUMBER.phoneNumberId,
-				wabaId: NUMBER.wabaId,
-				accessToken: NUMBER.accessToken,
-				appSecret: NUMBER.appSecret,
-			}),
-		});
+		await submitConnect();
 		const payload = app.sim.statusPayload(NUMBER.phoneNumberId, [
 			{ wamid: 'wamid.ABC', status: 'delivered', recipient: '5511987654321' },
 		]);

@@ -101,7 +101,8 @@ describe('media', () => {
 				path: `/v23.0/${id}`,
 				headers: { authorization: `Bearer ${NUMBER.accessToken}` },
 			});
-			expect(info.query).toEqual({});
+			// The app secret's proof only (`printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`).
+			expect(info.query).toEqual({ appsecret_proof: '236cc0f9b27f81f9911dc2cde4af5b7d4643da25ca90302ab137d279c58ffa99' });
 			expect(download).toMatchObject({
 				method: 'GET',
 				path: '/whatsapp_business/attachments/',

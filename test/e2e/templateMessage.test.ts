@@ -5,7 +5,7 @@ import * as path from 'path';
 import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { request } from '../../tools/http/client';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { formFields, formMessage } from '../support/outboundForm';
 
@@ -23,6 +23,9 @@ const SHIP = {
 	category: 'UTILITY',
 	components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }],
 };
+
+/** NUMBER's `appsecret_proof`: `printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`. */
+const NUMBER_PROOF = '236cc0f9b27f81f9911dc2cde4af5b7d4643da25ca90302ab137d279c58ffa99';
 
 function body(over: Record<string, unknown> = {}) {
 	return { ...JSON.parse(JSON.stringify(examples['WhatsApp Cloud'])), connectedWhatsAppNo: NUMBER.phoneNumberId, ...over };
@@ -43,10 +46,11 @@ describe('templateMessage endpoint', () => {
 		const res = await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
 		expect(res.status).toBe(200);
 		expect(res.body).toEqual({ success: true, results: [{ phoneNumber: '2368106035555', msId: expect.stringMatching(/^wamid\./) }] });
-		expect(sends().map((r) => [r.method, r.path, r.headers.authorization, r.body])).toEqual([
+		expect(sends().map((r) => [r.method, r.path, r.query, r.headers.authorization, r.body])).toEqual([
 			[
 				'POST',
 				`/v23.0/${NUMBER.phoneNumberId}/messages`,
+				{ appsecret_proof: NUMBER_PROOF },
 				`Bearer ${NUMBER.accessToken}`,
 				{
 					messaging_product: 'whatsapp',
@@ -59,6 +63,57 @@ describe('templateMessage endpoint', () => {
 			],
 		]);
 		expect(app.sim.sentMessages[0].wamid).toBe(res.body.results[0].msId);
+	});
+
+	it('sends when the Meta app requires the app secret\'s proof ("Require App Secret"): the template list and the send carry it', async () => {
+		app.sim.requireAppSecretProof = true;
+		const res = await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
+		expect(res.body).toEqual({ success: true, results: [{ phoneNumber: '2368106035555', msId: expect.stringMatching(/^wamid\./) }] });
+		expect(app.sim.requests.map((r) => [r.method, r.path, r.query.appsecret_proof, r.status])).toEqual([
+			['GET', `/v23.0/${NUMBER.wabaId}/message_templates`, NUMBER_PROOF, 200],
+			['POST', `/v23.0/${NUMBER.phoneNumberId}/messages`, NUMBER_PROOF, 200],
+		]);
+	});
+
+	it('sends without the proof from a number saved by an earlier version, says so in the list, and with it once an edit checked the secret', async () => {
+		// The record as an earlier version saved it: no `appSecretProven`.
+		const stored = () =>
+			app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `whatsapp-number:${NUMBER.phoneNumberId}`))!;
+		expect(stored().data).toMatchObject({ appSecretProven: true });
+		const { appSecretProven: _proven, ...legacy } = stored().data as Record<string, unknown>;
+		stored().data = legacy;
+		expect((await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH })).status).toBe(200);
+		expect(app.sim.requests.map((r) => [r.path, r.query])).toEqual([
+			[`/v23.0/${NUMBER.wabaId}/message_templates`, { limit: '250' }],
+			[`/v23.0/${NUMBER.phoneNumberId}/messages`, {}],
+		]);
+		// Checked by stopChecked: every other call carries the proof.
+		app.sim.requests.length = 0;
+
+		const admin = app.harness.admin;
+		const room = app.harness.addRoom({ name: 'admins', creator: admin });
+		await app.harness.command('whatsapp', ['numbers'], { user: admin, room });
+		const list = app.harness.openModal(admin)!.view;
+		expect(JSON.stringify(list)).toContain('The app secret of this number has not been checked with Meta');
+		expect(JSON.stringify(list)).toContain('so calls to Meta go without its proof (appsecret_proof)');
+		// Edit and save, secrets left empty (kept): Meta is asked with the proof, and the number sends with it.
+		const edit = await app.harness.blockAction({
+			user: admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: list,
+		});
+		const saved = await app.harness.viewSubmit({
+			user: admin,
+			view: edit.view,
+			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '' }),
+		});
+		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
+		expect(JSON.stringify(saved.view)).not.toContain('has not been checked with Meta');
+		expect(stored().data).toMatchObject({ appSecretProven: true });
+		expect((await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH })).status).toBe(200);
+		expect(app.sim.requestsTo('/messages').map((r) => r.query)).toEqual([{ appsecret_proof: NUMBER_PROOF }]);
 	});
 
 	it('accepts the display number with or without + as connectedWhatsAppNo', async () => {

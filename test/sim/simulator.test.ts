@@ -248,6 +248,39 @@ describe('CloudApiSimulator', () => {
 			expect(sim.requests.map((r) => r.status)).toEqual([401, 401]);
 		});
 
+		it("checks an appsecret_proof as Meta does: the token's HMAC with its app's secret, required only when the app requires it", async () => {
+			// `printf %s EAAGOOD | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`
+			const proof = 'cd1f9bd099f8bf04fa0c7691dd1d8a67f18c14d417937ca9fa605c60f7e082a9';
+			const number = (query: string) => call(`${base}/v23.0/${NUMBER.phoneNumberId}${query}`);
+			expect((await number(`?appsecret_proof=${proof}`)).status).toBe(200);
+			expect((await number('')).status).toBe(200);
+			const wrong = await number(`?appsecret_proof=${proof.replace(/^c/, 'd')}`);
+			expect([wrong.status, wrong.body]).toEqual([
+				400,
+				{
+					error: {
+						message: 'Invalid appsecret_proof provided in the API argument',
+						type: 'GraphMethodException',
+						code: 100,
+						fbtrace_id: FBTRACE,
+					},
+				},
+			]);
+			// Another app's secret (another number's) is no proof of this token: `-hmac ffff…` (OTHER's secret).
+			sim.addNumber(OTHER);
+			expect(
+				(await number('?appsecret_proof=4c73313c35a910a5cac43a3d338d79eec134feef46b2c875635bf01564fcc491')).body.error.message,
+			).toBe('Invalid appsecret_proof provided in the API argument');
+			sim.requireAppSecretProof = true;
+			const none = await number('');
+			expect([none.status, none.body.error.message, none.body.error.code]).toEqual([
+				400,
+				'API calls from the server require an appsecret_proof argument',
+				100,
+			]);
+			expect((await number(`?appsecret_proof=${proof}`)).status).toBe(200);
+		});
+
 		it('answers an unknown id with GraphMethodException 100/33', async () => {
 			const res = await call(`${base}/v23.0/999999`);
 			expect(res.status).toBe(400);

@@ -3,9 +3,12 @@
  * engine (AppHarness), the simulated Cloud API validating every request against Meta's spec, the
  * app's endpoints over real HTTP, and the app's Graph base URL pointed at the simulator.
  */
+import { createHmac } from 'crypto';
+
 import { chooseTokenKey, newTokenKey, visitorToken } from '../../src/core/app/visitorTokens';
 import { request, HttpRequest } from '../http/client';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
+import { MEDIA_DOWNLOAD_PATH } from '../sim/media';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessRoom, HarnessUser } from './world';
@@ -73,8 +76,9 @@ export async function startApp(
 }
 
 /**
- * The end of every end-to-end test: the app logged no unexpected error and every request the
- * simulated Cloud API received was valid against Meta's spec; then everything stops.
+ * The end of every end-to-end test: the app logged no unexpected error, every request the
+ * simulated Cloud API received was valid against Meta's spec, and every Graph call carried the app
+ * secret's proof; then everything stops.
  */
 export async function stopChecked(app: AppUnderTest | undefined): Promise<void> {
 	if (!app) return;
@@ -84,6 +88,11 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
 		app.harness.assertNoAppErrors();
 		if (app.sim.violations.length)
 			throw new Error(`requests invalid against Meta's spec:\n${JSON.stringify(app.sim.violations, null, 2)}`);
+		// Every Graph call carries the app secret's proof (GraphClient `appSecretProof`), as a Meta app
+		// with "Require App Secret" on demands; the simulator checks each one it is given.
+		const unproven = app.sim.requests.filter((r) => r.path !== MEDIA_DOWNLOAD_PATH && !r.query.appsecret_proof);
+		if (unproven.length)
+			throw new Error(`Graph calls without appsecret_proof: ${unproven.map((r) => `${r.method} ${r.path}`).join(', ')}`);
 		assertNoSecretShown(app);
 	} finally {
 		await app.stop();
@@ -91,15 +100,24 @@ export async function stopChecked(app: AppUnderTest | undefined): Promise<void> 
 }
 
 /**
- * The secrets scan: no connected number's access token or app secret appears in anything the app
+ * The secrets scan: no connected number's access token, app secret or its proof appears in anything the app
  * showed or said: its log, room messages, ephemeral notices, UIKit views, HTTP answers, or the
  * payloads (bodies and headers) it POSTed to the Message Status Endpoint URL's sinks. Throws,
  * naming where (and only the secret's last four characters), when one does.
  */
 export function assertNoSecretShown(app: AppUnderTest): void {
-	const secrets = [...app.sim.numbers.values()]
-		.flatMap((n) => [n.accessToken, n.appSecret])
-		.filter((s): s is string => typeof s === 'string' && s.length >= 8);
+	const numbers = [...app.sim.numbers.values()];
+	// The app secret's proof of each token (GraphClient `appSecretProof`) is kept out too: it goes to Meta only.
+	const proofs = numbers.flatMap((n) =>
+		[n.appSecret, n.tokenAppSecret].filter(Boolean).map((secret) =>
+			createHmac('sha256', secret as string)
+				.update(n.accessToken)
+				.digest('hex'),
+		),
+	);
+	const secrets = [...numbers.flatMap((n) => [n.accessToken, n.appSecret, n.tokenAppSecret]), ...proofs].filter(
+		(s): s is string => typeof s === 'string' && s.length >= 8,
+	);
 	const places: Record<string, unknown> = {
 		'app log': app.harness.logs,
 		'room messages': app.harness.world.messages.map((m) => ({ ...m, room: undefined })),

@@ -102,6 +102,15 @@ export class CloudApiSimulator {
 		this.messages.answersToDrop += count;
 	}
 
+	/** The Meta app's "Require App Secret": Graph calls without `appsecret_proof` are refused (off by default, as Meta's). */
+	get requireAppSecretProof(): boolean {
+		return this.router.requireAppSecretProof;
+	}
+
+	set requireAppSecretProof(on: boolean) {
+		this.router.requireAppSecretProof = on;
+	}
+
 	/** How many sends the throughput cap answered with 130429. */
 	get throttled(): number {
 		return this.messages.throttled;

@@ -117,6 +117,19 @@ export function accessTokenError(kind: 'invalid' | 'expired' | 'missing'): SimRe
 }
 
 /**
+ * Graph's refusals of a call's `appsecret_proof`, in Meta's words (GraphMethodException, code 100,
+ * as Graph answers them; Meta's "Secure Graph API Calls"): one that is not the token's app secret's
+ * HMAC, and none at all when the Meta app's "Require App Secret" is on.
+ */
+export function appSecretProofError(kind: 'invalid' | 'missing'): SimResponse {
+	const message =
+		kind === 'invalid'
+			? 'Invalid appsecret_proof provided in the API argument'
+			: 'API calls from the server require an appsecret_proof argument';
+	return { status: 400, payload: { error: { message, type: 'GraphMethodException', code: 100, fbtrace_id: fbtraceId() } } };
+}
+
+/**
  * An error inside a `failed` status of a webhook, shaped as in
  * meta-docs/webhook-status-failed-131049.json (title and message alike, details, href).
  */

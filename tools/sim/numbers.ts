@@ -9,7 +9,13 @@ export interface SimNumber {
 	displayPhoneNumber: string;
 	verifiedName: string;
 	accessToken: string;
+	/** The secret of the Meta app that signs the number's webhooks (the app subscribed to its WABA). */
 	appSecret: string;
+	/**
+	 * The secret of the Meta app its access token was generated for, when that is another app than
+	 * the webhooks' (`appSecret`, by default): Graph calls' `appsecret_proof` is checked against it.
+	 */
+	tokenAppSecret?: string;
 	qualityRating?: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 }
 

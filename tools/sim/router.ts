@@ -3,7 +3,9 @@
  * access token, validates the request against Meta's spec (the injected validator), then hands it
  * to the concern that answers it. See the endpoint table in tools/sim/README.md.
  */
-import { accessTokenError, fbtraceId, invalidParameter, SimResponse, unsupportedRequest } from './metaErrors';
+import { createHmac, timingSafeEqual } from 'crypto';
+
+import { accessTokenError, appSecretProofError, fbtraceId, invalidParameter, SimResponse, unsupportedRequest } from './metaErrors';
 import { MEDIA_DOWNLOAD_PATH, MediaStore } from './media';
 import type { Messages } from './messages';
 import type { ValidationResult } from './metaSpec';
@@ -48,6 +50,11 @@ export interface RouterParts {
 export class Router {
 	/** Requests the validator rejected, with its errors (strict or not). */
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
+	/**
+	 * The Meta app's "Require App Secret" (App settings > Advanced > Security): off by default, as
+	 * Meta's is. On, a Graph call without `appsecret_proof` is refused (`appSecretProofError`).
+	 */
+	requireAppSecretProof = false;
 
 	constructor(
 		private readonly parts: RouterParts,
@@ -70,6 +77,8 @@ export class Router {
 		if (!token) return accessTokenError('missing');
 		const all = [...numbers.values()];
 		if (!all.some((n) => n.accessToken === token)) return accessTokenError('invalid');
+		const proofRefused = this.proofRefusal(r.query.appsecret_proof, token);
+		if (proofRefused) return proofRefused;
 
 		const medium = !edge ? media.find(id) : undefined;
 		if (medium) {
@@ -95,6 +104,25 @@ export class Router {
 		if (r.method === 'GET' && !number && edge === 'message_templates')
 			return templates.list(id, r.query, edgePath, this.parts.baseUrl());
 		return unsupportedRequest(r.method, id);
+	}
+
+	/**
+	 * Meta's check of `appsecret_proof` (Graph API, "Secure Graph API Calls"), after the token's: the
+	 * SHA-256 HMAC of the token keyed with the secret of the one Meta app the token was generated for,
+	 * in hex. That app is the first number's added with the token: its `tokenAppSecret`, else its
+	 * `appSecret`. Checked whenever a call carries it; required only when `requireAppSecretProof` is on.
+	 */
+	private proofRefusal(proof: string | undefined, token: string): SimResponse | undefined {
+		if (proof === undefined) return this.requireAppSecretProof ? appSecretProofError('missing') : undefined;
+		const owner = [...this.parts.numbers.values()].find((n) => n.accessToken === token) as SimNumber;
+		const expected = Buffer.from(
+			createHmac('sha256', owner.tokenAppSecret ?? owner.appSecret)
+				.update(token)
+				.digest('hex'),
+			'utf8',
+		);
+		const given = Buffer.from(proof, 'utf8');
+		return expected.length === given.length && timingSafeEqual(expected, given) ? undefined : appSecretProofError('invalid');
 	}
 
 	/**

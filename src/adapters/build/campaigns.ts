@@ -45,7 +45,7 @@ export async function campaignsOf(acc: CampaignAccessors): Promise<Campaigns> {
 	return new Campaigns({
 		store: new PersistenceCampaignStore(read.getPersistenceReader(), persistence),
 		numbers: new NumberStore(read.getPersistenceReader()),
-		graphOf: (number) => graph(number.accessToken),
+		graphOf: (number) => graph(number),
 		sendLog: await sendLogOf({ read, persistence }),
 		messages: new MessageStore(read.getPersistenceReader()),
 		inbox: new PersistenceWebhookInbox(read.getPersistenceReader(), persistence),

@@ -139,7 +139,7 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		numbers: new NumberStore(reader),
 		roleIdOf: roleIdOf(read),
 		templateCache: new PersistedTemplateCache(reader, persistence),
-		graphOf: (number) => graph(number.accessToken),
+		graphOf: (number) => graph(number),
 		sendLog: lazySendLog(acc),
 		jobs: modify ? jobsOf(modify) : { processSoon: async () => undefined },
 		settings: extra.settings ?? appSettings(read),

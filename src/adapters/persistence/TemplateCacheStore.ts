@@ -17,7 +17,7 @@ const shardRecord = (wabaId: string, shard: number) =>
 /**
  * When a miss last fetched the WABA's list again, and whether that fetch failed (`getMissRefetch`):
  * a record of its own, so no index write carries it. Stored as `{ at }`, or `{ at, failed: true }`
- * once the fetch failed (with `graphCode` and the number whose token it used when Meta refused the list); earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
+ * once the fetch failed (with `graphCode`, the number whose token it used and `appSecretRefused` when Meta refused the list); earlier versions stored `{ at }` only, which reads as a fetch that did not fail.
  */
 const missRefetchRecord = (wabaId: string) =>
 	new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `template-miss-refetch:${wabaId}`);
@@ -77,6 +77,7 @@ export class PersistedTemplateCache implements TemplateCache {
 			failed?: unknown;
 			graphCode?: unknown;
 			phoneNumberId?: unknown;
+			appSecretRefused?: unknown;
 		}>;
 		if (typeof stored?.at !== 'number') return undefined;
 		if (stored.failed !== true) return { at: stored.at };
@@ -85,12 +86,17 @@ export class PersistedTemplateCache implements TemplateCache {
 			failed: true,
 			...(typeof stored.graphCode === 'number' ? { graphCode: stored.graphCode } : {}),
 			...(typeof stored.phoneNumberId === 'string' ? { phoneNumberId: stored.phoneNumberId } : {}),
+			...(stored.appSecretRefused === true ? { appSecretRefused: true } : {}),
 		};
 	}
 
 	async setMissRefetch(wabaId: string, mark: MissRefetchMark): Promise<void> {
 		const refused = mark.graphCode
-			? { graphCode: mark.graphCode, ...(mark.phoneNumberId ? { phoneNumberId: mark.phoneNumberId } : {}) }
+			? {
+					graphCode: mark.graphCode,
+					...(mark.phoneNumberId ? { phoneNumberId: mark.phoneNumberId } : {}),
+					...(mark.appSecretRefused ? { appSecretRefused: true } : {}),
+				}
 			: {};
 		await this.put([missRefetchRecord(wabaId)], { at: mark.at, ...(mark.failed ? { failed: true, ...refused } : {}) });
 	}

@@ -3,9 +3,9 @@
  * modal field's error, a notice in a room. Texts come from i18n; no token, secret or stack trace.
  */
 import { PacerDeadlineError } from '../bulk/pacer';
-import { AppError, GraphApiError, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../errors';
+import { AppError, GraphApiError, isAppSecretRefusal, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../errors';
 import { Translator } from '../i18n/translate';
-import { explainSendError } from '../templates/errors';
+import { explainGraphError } from '../templates/errors';
 
 export interface Explained {
 	/** The HTTP status an endpoint answers with. */
@@ -18,7 +18,7 @@ export interface Explained {
 
 export function explainError(error: unknown, t: Translator): Explained {
 	if (error instanceof GraphApiError)
-		return { status: 502, code: error.graphCode, text: t(explainSendError(error.graphCode).key, { code: error.graphCode }) };
+		return { status: 502, code: error.graphCode, text: t(explainGraphError(error).key, { code: error.graphCode }) };
 	if (error instanceof AppError) return { status: error.status, code: error.code, text: t(error.i18nKey, error.params) };
 	return { status: 500, code: 'internal', text: t('error_internal') };
 }
@@ -30,8 +30,8 @@ export const graphCodeOf = (error: unknown): number | undefined => (error instan
  * Meta's refusals of a send that every other send of the same template from the same number would
  * get too (Meta's error codes page, ../shared/contracts/derived/error-codes.table.json): the access
  * token or its permissions (0, 3, 10, 190, 200-299), the account or number (33, 368, 131005, 131031,
- * 131042, 131045, 133010), the template (132000, 132001, 132012, 132015, 132016) or its flow (132068).
- * Not those that depend on the recipient (131026, 131047, 131049, 131050...), nor a parameter that may
+ * 131042, 131045, 133010), the template (132000, 132001, 132012, 132015, 132016) or its flow (132068),
+ * and the app secret (100 naming the `appsecret_proof`: `isAppSecretRefusal`). Not those that depend on the recipient (131026, 131047, 131049, 131050...), nor a parameter that may
  * (100, 131009), nor the retryable ones.
  */
 const REFUSE_EVERY_RECIPIENT = new Set([
@@ -46,7 +46,7 @@ const REFUSE_EVERY_RECIPIENT = new Set([
 export function refusesEveryRecipient(error: unknown): boolean {
 	if (!(error instanceof GraphApiError) || error.type === 'HttpError') return false;
 	const code = error.graphCode;
-	return REFUSE_EVERY_RECIPIENT.has(code) || (code >= 200 && code <= 299);
+	return REFUSE_EVERY_RECIPIENT.has(code) || (code >= 200 && code <= 299) || isAppSecretRefusal(error);
 }
 
 /**

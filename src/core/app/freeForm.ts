@@ -5,7 +5,7 @@
  * soon for its status. Agents' replies and the automatic messages send this way.
  */
 import { GraphClient } from '../graph/GraphClient';
-import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
+import { ConnectedNumber, displayDigits, NumberCredentials } from '../numbers/ConnectedNumber';
 import { MessageContent, whatsAppMessage } from '../outbound/envelope';
 import { Clock, Jobs, Logger } from './ports';
 import { newBatchKey, SendLog, withBatchKey } from './sendLog';
@@ -14,7 +14,7 @@ import { newBatchKey, SendLog, withBatchKey } from './sendLog';
 export type SendGraph = Pick<GraphClient, 'sendMessage' | 'uploadMedia'>;
 
 export interface FreeFormPorts {
-	graph: (accessToken: string) => SendGraph;
+	graph: (number: NumberCredentials) => SendGraph;
 	/** The send log (core/app/sendLog.ts SendLog): the send is written before the Graph call, settled after. */
 	sendLog: Pick<SendLog, 'begin' | 'settle'>;
 	jobs: Jobs;
@@ -74,7 +74,7 @@ export class FreeFormSender {
 		const body = withBatchKey(whatsAppMessage({ to, content, replyTo }), batch);
 		let wamid: string | undefined;
 		try {
-			wamid = (await this.ports.graph(number.accessToken).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
+			wamid = (await this.ports.graph(number).sendMessage(number.phoneNumberId, body)).messages?.[0]?.id;
 		} catch (error) {
 			// The caller learns Meta's error (or that Meta did not answer), even when it cannot be recorded.
 			await this.settled(this.ports.sendLog.settle(pending, error), "a failed send's record could not be written");

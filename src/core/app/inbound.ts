@@ -7,7 +7,7 @@
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { describedText, describeInbound, unsupportedKind } from '../inbound/describe';
-import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { ConnectedNumber, NumberCredentials } from '../numbers/ConnectedNumber';
 import { contactIdOf, isBusinessScopedUserId } from '../phone';
 import { InboundMessageEvent } from '../status/webhook';
 import { AutoMessages } from './autoMessages';
@@ -46,7 +46,7 @@ export interface Routing {
 export interface ReadReceiptPorts {
 	numbers: Pick<Numbers, 'get'>;
 	windows: Pick<Windows, 'get'>;
-	graph: (accessToken: string) => Pick<GraphClient, 'markRead'>;
+	graph: (number: NumberCredentials) => Pick<GraphClient, 'markRead'>;
 	settings: SettingsReader;
 	logger?: Logger;
 }
@@ -58,7 +58,7 @@ export class ReadReceipts {
 	async markRead(number: ConnectedNumber, wamid: string): Promise<void> {
 		if (!(await this.ports.settings.get('markRead'))) return;
 		try {
-			await this.ports.graph(number.accessToken).markRead(number.phoneNumberId, wamid);
+			await this.ports.graph(number).markRead(number.phoneNumberId, wamid);
 		} catch (error) {
 			this.ports.logger?.warn(`read receipt for ${wamid} not sent: ${error instanceof Error ? error.message : String(error)}`);
 		}

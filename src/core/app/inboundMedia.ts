@@ -10,13 +10,13 @@
  * room gets the description and why the file is not there. The upload itself is the adapter's
  * (src/adapters/rocketchat/inboundMedia.ts).
  */
-import { AppError, GraphApiError, isRefusedToken, NetworkError } from '../errors';
+import { AppError, GraphApiError, isAppSecretRefusal, isRefusedToken, NetworkError } from '../errors';
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { Described } from '../inbound/describe';
 import { baseMime, humanSize, inboundFileName, isActiveContentType, isMediaId, judgeInbound, parseAcceptedTypes } from '../media/media';
 import { matchesDeclaredType } from '../media/signature';
-import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { ConnectedNumber, NumberCredentials } from '../numbers/ConnectedNumber';
 import { Conversations, Room, Visitor } from './conversations';
 import { Logger } from './ports';
 import { SettingsReader } from './settings';
@@ -69,7 +69,7 @@ export interface InboundMediaPorts {
 	uploads: MediaUploads;
 	conversations: Pick<Conversations, 'isOpen'>;
 	settings: SettingsReader;
-	graph: (accessToken: string) => Pick<GraphClient, 'getMedia' | 'downloadMedia'>;
+	graph: (number: NumberCredentials) => Pick<GraphClient, 'getMedia' | 'downloadMedia'>;
 	logger?: Logger;
 }
 
@@ -171,7 +171,7 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 	let bytes: Uint8Array | undefined;
 	let mimeType = media.mimeType;
 	try {
-		const graph = ports.graph(number.accessToken);
+		const graph = ports.graph(number);
 		const info = await graph.getMedia(media.id);
 		mimeType = info.mime_type || media.mimeType;
 		const size = info.file_size === undefined ? undefined : Number(info.file_size);
@@ -182,12 +182,14 @@ export async function postInboundMedia(ports: InboundMediaPorts, input: InboundM
 		if (error instanceof AppError && error.code === 'media_too_large') return tooLarge(Number(error.params?.size));
 		if (retryLater && isPassing(error)) throw error;
 		// Words for the agent, who cannot fetch it again (no "try again"), inside a sentence of their own (no final period).
-		// A token Meta no longer accepts: an admin must reconnect the number, and the contact send the file again.
+		// A token (or an app secret) Meta no longer accepts: an admin must mend the number, and the contact send the file again.
 		const reason =
 			error instanceof GraphApiError
 				? isRefusedToken(error.graphCode)
 					? t('inbound_media_token_refused')
-					: t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
+					: isAppSecretRefusal(error)
+						? t('inbound_media_app_secret_refused')
+						: t('inbound_media_meta_error', { code: error.graphCode || error.httpStatus })
 				: error instanceof NetworkError
 					? t(error.timedOut ? 'inbound_media_no_answer' : 'inbound_media_no_connection')
 					: error instanceof AppError

@@ -11,7 +11,7 @@ import { AppError, mayHaveBeenSent, NetworkError, SendNotRecorded } from '../err
 import { GraphClient } from '../graph/GraphClient';
 import { Translator } from '../i18n/translate';
 import { humanSize, outboundKind, stickerFit } from '../media/media';
-import { ConnectedNumber } from '../numbers/ConnectedNumber';
+import { ConnectedNumber, NumberCredentials } from '../numbers/ConnectedNumber';
 import { toWhatsAppText } from '../outbound/markdown';
 import { Contact, contactKey } from './conversations';
 import { explainError, unansweredKey } from './explain';
@@ -75,7 +75,7 @@ export interface ReplyPorts {
 	messages: Pick<MessageLog, 'link' | 'linkOfMessage' | 'linkOfUpload'>;
 	files: ReplyFiles;
 	sender: Pick<FreeFormSender, 'send' | 'text'>;
-	graph: (accessToken: string) => Pick<GraphClient, 'uploadMedia'>;
+	graph: (number: NumberCredentials) => Pick<GraphClient, 'uploadMedia'>;
 	/** Whether the Graph API base URL setting may be used (else nothing is sent). */
 	graphReady: () => Promise<boolean>;
 	/** A notice only the agent sees, in the room. */
@@ -190,7 +190,7 @@ export class ReplyRelay {
 		let id: string;
 		try {
 			id = await this.ports
-				.graph(sending.number.accessToken)
+				.graph(sending.number)
 				.uploadMedia(sending.number.phoneNumberId, { bytes, mimeType: kind.mimeType, filename: file.name });
 		} catch (error) {
 			// The upload ran out of time, lost its connection, or a server on the way answered it with an

@@ -7,17 +7,17 @@
 import { ADMISSION_WINDOW_MS, SEND_WINDOW_MS } from '../bulk/budget';
 import { Booking, sendPaced } from '../bulk/pacer';
 import { parseTemplateMessageRequest, requestFingerprint, TemplateMessageRequest, TemplateRef } from '../bulk/request';
-import { AppError, GraphApiError, mayHaveBeenSent } from '../errors';
-import { SendResult } from '../graph/GraphClient';
+import { AppError, GraphApiError, isAppSecretRefusal, mayHaveBeenSent } from '../errors';
+import { appSecretProof, SendResult } from '../graph/GraphClient';
 import { checkGraphBaseUrl } from '../graph/baseUrl';
 import { Params, Translator } from '../i18n/translate';
-import { ConnectedNumber, displayDigits } from '../numbers/ConnectedNumber';
+import { ConnectedNumber, displayDigits, graphCredentials } from '../numbers/ConnectedNumber';
 import { isBusinessScopedUserId, normalizePhoneNumber } from '../phone';
 import { whatsAppMessage } from '../outbound/envelope';
 import { templateMessage } from '../templates/bind';
 import { TemplateCatalog } from '../templates/catalog';
 import { valuesFromComponents } from '../templates/components';
-import { explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
+import { explainGraphError, explainSendError, TemplateListSlow, TemplateListUnavailable } from '../templates/errors';
 import { asGiven, metaComponentsOf, outboundFormFills, outboundMessageProblem } from '../templates/outboundForm';
 import { markerText, productsMarker, renderPreview, renderText } from '../templates/preview';
 import { sectionsFrom } from '../templates/productList';
@@ -185,8 +185,17 @@ export function matchNumber(numbers: ConnectedNumber[], value: string): Connecte
 	return numbers.find((n) => n.phoneNumberId === value || (digits && displayDigits(n.displayPhoneNumber) === digits));
 }
 
-/** The words of a Graph error code that also fit a failed template list: an expired token, Meta busy. The rest are a send's. */
-const LIST_EXPLANATIONS = new Set(['graph_error_190', 'graph_error_temporary']);
+/**
+ * What a number's Graph calls are made with, as the template catalog compares it (a failure with
+ * one says nothing of a corrected one): its token and the proof sent with it, never the secret.
+ */
+function credentialKey(number: ConnectedNumber): string {
+	const { accessToken, appSecret } = graphCredentials(number);
+	return `${accessToken} ${appSecret ? appSecretProof(accessToken, appSecret) : ''}`;
+}
+
+/** The words of a Graph error that also fit a failed template list: an expired token, Meta busy, a refused app secret. The rest are a send's. */
+const LIST_EXPLANATIONS = new Set(['graph_error_190', 'graph_error_temporary', 'graph_error_app_secret']);
 
 /** Why the template list could not be fetched, for people: never worded as a refused message. */
 export function explainListError(error: unknown, t: Translator): string {
@@ -195,7 +204,7 @@ export function explainListError(error: unknown, t: Translator): string {
 	if (error instanceof TemplateListSlow) return t(error.i18nKey);
 	if (error instanceof AppError && !(error instanceof GraphApiError)) return t(error.i18nKey, error.params);
 	if (!(error instanceof GraphApiError)) return t('error_graph_unreachable');
-	const { key } = explainSendError(error.graphCode);
+	const { key } = explainGraphError(error);
 	return t(LIST_EXPLANATIONS.has(key) ? key : 'graph_error_template_list', { code: error.graphCode });
 }
 
@@ -217,7 +226,9 @@ export function recipientError(error: unknown, t: Translator): RecipientError {
 		// does not say Meta refused the message: it may have been sent (its record waits for Meta's
 		// statuses, as a timed-out send's does: sendLog.ts `awaitStatuses`).
 		if (mayHaveBeenSent(error)) return { code, message: t(unansweredKey(error, 'integrator')), reason: unansweredReason(error) };
-		return { code, message: t('api_error_graph', { code }), reason: 'refused', ...(details ? { details } : {}) };
+		// A refused app secret fails every send of the number until an admin corrects it: said so, not as this message's fault.
+		const key = isAppSecretRefusal(error) ? 'graph_error_app_secret' : 'api_error_graph';
+		return { code, message: t(key, { code }), reason: 'refused', ...(details ? { details } : {}) };
 	}
 	// No answer from Meta: not started, timed out, or out of reach (unansweredKey and unansweredReason say which).
 	return { code: 0, message: t(unansweredKey(error, 'integrator')), reason: unansweredReason(error) };
@@ -363,7 +374,7 @@ export class SendTemplates {
 			minutes * 60000,
 			() => this.ports.clock.now(),
 			number.phoneNumberId,
-			number.accessToken,
+			credentialKey(number),
 		);
 	}
 
@@ -872,10 +883,14 @@ export class SendTemplates {
 		// Meta's refusal is explained in the agent's words too (as the modal does), not the integrator's.
 		const notRecorded = result.error.message === t('error_send_not_recorded');
 		const { code, reason } = result.error;
+		// Meta refused the number's app secret: `recipientError` words it so for the integrator and the agent alike.
+		const secretRefused = result.error.message === t('graph_error_app_secret', { code });
 		const agentKey = notRecorded
 			? 'error_send_not_recorded'
 			: reason === 'refused'
-				? explainSendError(code).key
+				? secretRefused
+					? 'graph_error_app_secret'
+					: explainSendError(code).key
 				: OUTBOUND_UNANSWERED[reason];
 		const params = reason === 'refused' && !notRecorded ? { code } : undefined;
 		throw new AppError({

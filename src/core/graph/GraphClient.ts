@@ -6,6 +6,8 @@ import { AppError, GraphApiError, mayHaveReached, NetworkError, withoutUrls, wit
 import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
 
+const crypto = require('crypto') as typeof import('crypto');
+
 export interface HttpRequest {
 	method: 'GET' | 'POST' | 'DELETE';
 	url: string;
@@ -70,9 +72,17 @@ export interface MediaInfo {
 	messaging_product?: string;
 }
 
-export interface GraphClientOptions {
-	http: HttpPort;
+/**
+ * What a number's Graph calls are made with: its access token, and the secret of the Meta app
+ * (the one that signs its webhooks), from which every call's `appsecret_proof` is made.
+ */
+export interface GraphCredentials {
 	accessToken: string;
+	appSecret?: string;
+}
+
+export interface GraphClientOptions extends GraphCredentials {
+	http: HttpPort;
 	baseUrl?: string;
 	version?: string;
 	timeoutMs?: number;
@@ -91,6 +101,7 @@ export const MAX_PAGES = 100;
 export class GraphClient {
 	private readonly http: HttpPort;
 	private readonly accessToken: string;
+	private readonly proof?: string;
 	private readonly baseUrl: string;
 	private readonly version: string;
 	private readonly timeoutMs: number;
@@ -98,6 +109,7 @@ export class GraphClient {
 	constructor(options: GraphClientOptions) {
 		this.http = options.http;
 		this.accessToken = options.accessToken;
+		this.proof = options.appSecret ? appSecretProof(options.accessToken, options.appSecret) : undefined;
 		this.baseUrl = (options.baseUrl ?? 'https://graph.facebook.com').replace(/\/+$/, '');
 		this.version = options.version ?? 'v23.0';
 		this.timeoutMs = options.timeoutMs ?? 10000;
@@ -268,12 +280,14 @@ export class GraphClient {
 			timeoutMs = this.timeoutMs,
 		}: { params?: Record<string, string>; body?: string | Uint8Array; contentType?: string; timeoutMs?: number } = {},
 	): Promise<T> {
-		const query =
-			params && Object.keys(params).length
-				? `?${Object.entries(params)
-						.map(([k, v]) => `${enc(k)}=${enc(v)}`)
-						.join('&')}`
-				: '';
+		// Every Graph call carries the proof, as Meta asks of calls from a server: an app with "Require
+		// App Secret" on refuses those without it (`appSecretProof`).
+		const all = this.proof ? { ...params, appsecret_proof: this.proof } : (params ?? {});
+		const query = Object.keys(all).length
+			? `?${Object.entries(all)
+					.map(([k, v]) => `${enc(k)}=${enc(v)}`)
+					.join('&')}`
+			: '';
 		const headers: Record<string, string> = { Authorization: `Bearer ${this.accessToken}` };
 		if (body !== undefined) headers['Content-Type'] = contentType;
 		let response: HttpResponse;
@@ -311,9 +325,24 @@ export class GraphClient {
 		});
 	}
 
+	/** The token (and the proof made of it) cut out of Meta's words: Meta may echo a malformed token back. */
 	private redact(text: string): string {
-		return this.accessToken ? text.split(this.accessToken).join('[redacted]') : text;
+		let redacted = this.accessToken ? text.split(this.accessToken).join('[redacted]') : text;
+		if (this.proof) redacted = redacted.split(this.proof).join('[redacted]');
+		return redacted;
 	}
+}
+
+/**
+ * Meta's `appsecret_proof` (Graph API, "Secure Graph API Calls"): the SHA-256 HMAC of the access
+ * token, keyed with the app secret, in hex. Meta checks it whenever a call carries it (a secret not
+ * of the token's Meta app: error 100, "Invalid appsecret_proof provided in the API argument"), and
+ * an app whose "Require App Secret" setting is on refuses every call without it (error 100, "API
+ * calls from the server require an appsecret_proof argument"). Not sent to Meta's media hosts
+ * (`downloadMedia`): their URL is not a Graph call.
+ */
+export function appSecretProof(accessToken: string, appSecret: string): string {
+	return crypto.createHmac('sha256', appSecret).update(accessToken).digest('hex');
 }
 
 /**

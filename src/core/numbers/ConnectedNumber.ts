@@ -13,12 +13,31 @@ export interface ConnectedNumber {
 	verifiedName: string;
 	accessToken: string;
 	appSecret: string;
+	/**
+	 * Meta took the app secret's proof for the access token when the number was connected or last
+	 * edited (NumberService: the check is made with it), so every Graph call carries it
+	 * (`graphCredentials`). A number saved by an earlier version of the app has none: its calls go
+	 * without the proof, as they did then, until an admin edits it (its token may be of another Meta
+	 * app than the secret that signs its webhooks, which Meta would refuse with the proof).
+	 */
+	appSecretProven?: boolean;
 	departmentId?: string;
 	welcomeMessage?: string;
 	conversationFinishedMessage?: string;
 	offlineMessage?: string;
 	connectedAt: string;
 	connectedBy: string;
+}
+
+/** What a number's Graph calls are made with (`graphCredentials`). */
+export type NumberCredentials = Pick<ConnectedNumber, 'accessToken' | 'appSecret' | 'appSecretProven'>;
+
+/**
+ * The Graph client's credentials of a number: its token, and its app secret (whose proof each call
+ * then carries: GraphClient `appSecretProof`) once Meta took that proof for the token (`appSecretProven`).
+ */
+export function graphCredentials(number: NumberCredentials): { accessToken: string; appSecret?: string } {
+	return number.appSecretProven ? { accessToken: number.accessToken, appSecret: number.appSecret } : { accessToken: number.accessToken };
 }
 
 /** What an admin types in the connect / edit form. Empty secrets on edit keep the stored ones. */

@@ -2,8 +2,8 @@
  * Connecting, editing and disconnecting WhatsApp numbers. Credentials are checked against the
  * Graph API before anything is saved; what is wrong is reported per form field.
  */
-import { AppError, GraphApiError, isRefusedToken } from '../errors';
-import { ConnectedNumber, ConnectForm, FieldErrors, validateForm } from './ConnectedNumber';
+import { AppError, GraphApiError, isAppSecretRefusal, isRefusedToken } from '../errors';
+import { ConnectedNumber, ConnectForm, FieldErrors, NumberCredentials, validateForm } from './ConnectedNumber';
 
 export interface NumberRepository {
 	list(): Promise<ConnectedNumber[]>;
@@ -35,7 +35,7 @@ export type ConnectResult = { ok: true; number: ConnectedNumber; created: boolea
 export class NumberService {
 	constructor(
 		private readonly repository: NumberRepository,
-		private readonly graphFor: (accessToken: string) => NumberGraph,
+		private readonly graphFor: (credentials: NumberCredentials) => NumberGraph,
 		private readonly now: () => Date = () => new Date(),
 		private readonly missRefetchMarks?: MissRefetchMarks,
 	) {}
@@ -66,7 +66,22 @@ export class NumberService {
 		const accessToken = form.accessToken || (existing as ConnectedNumber).accessToken;
 		const appSecret = form.appSecret || (existing as ConnectedNumber).appSecret;
 
-		const checked = await this.checkCredentials(form, accessToken);
+		let proven = true;
+		let checked = await this.checkCredentials(form, { accessToken, appSecret, appSecretProven: true });
+		// A number saved by an earlier version called Meta without the proof: one whose token is of another
+		// Meta app than the secret that signs its webhooks worked so. An edit that leaves both as they are is
+		// checked again without it and saved as it was, unproven (the list keeps saying so).
+		if (
+			!checked.ok &&
+			checked.errors.appSecret === 'error_app_secret_refused' &&
+			existing &&
+			!existing.appSecretProven &&
+			!form.accessToken &&
+			!form.appSecret
+		) {
+			proven = false;
+			checked = await this.checkCredentials(form, { accessToken, appSecret, appSecretProven: false });
+		}
 		if (!checked.ok) return checked;
 
 		const number: ConnectedNumber = {
@@ -76,6 +91,7 @@ export class NumberService {
 			verifiedName: checked.verifiedName,
 			accessToken,
 			appSecret,
+			...(proven ? { appSecretProven: true } : {}),
 			departmentId: form.departmentId,
 			welcomeMessage: form.welcomeMessage,
 			conversationFinishedMessage: form.conversationFinishedMessage,
@@ -103,9 +119,11 @@ export class NumberService {
 
 	private async checkCredentials(
 		form: ConnectForm,
-		accessToken: string,
+		credentials: NumberCredentials,
 	): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
-		const graph = this.graphFor(accessToken);
+		// Asked with the app secret's proof (GraphClient `appSecretProof`), as every later call: a secret
+		// that is not the token's Meta app's is refused here, not at the first send.
+		const graph = this.graphFor(credentials);
 		// Both questions at once: the admin waits for the slower one only (Rocket.Chat's client waits 5 s).
 		// When both fail, Meta's own answer (a refused token, say) says more than a call that got none,
 		// and of two answers the number's comes first, as when they were asked one after the other.
@@ -125,7 +143,11 @@ export class NumberService {
 		if (phone.status === 'rejected') failures.push({ error: phone.reason, field: 'phoneNumberId' });
 		if (owned.status === 'rejected') failures.push({ error: owned.reason, field: 'wabaId' });
 		const failure = failures.find((f) => f.error instanceof GraphApiError) ?? failures[0];
-		return { ok: false, errors: credentialErrors(failure.error, failure.field) };
+		const errors = credentialErrors(failure.error, failure.field);
+		// The token and the secret are of different Meta apps: said under the one the admin typed (an
+		// edit that replaced the token only keeps the stored secret, whose field is empty).
+		if (errors.appSecret && !form.appSecret && form.accessToken) return { ok: false, errors: { accessToken: errors.appSecret } };
+		return { ok: false, errors };
 	}
 }
 
@@ -133,6 +155,7 @@ export class NumberService {
 export function credentialErrors(error: unknown, field: 'phoneNumberId' | 'wabaId'): FieldErrors {
 	if (error instanceof GraphApiError) {
 		if (isRefusedToken(error.graphCode)) return { accessToken: 'error_access_token_rejected' };
+		if (isAppSecretRefusal(error)) return { appSecret: 'error_app_secret_refused' };
 		if (error.graphCode === 10 || error.graphCode === 200 || error.graphCode === 3)
 			return { accessToken: 'error_access_token_permissions' };
 		if (error.graphCode === 100 || error.graphCode === 803)

@@ -11,7 +11,7 @@
  * or edited since). A send failing with 132000 / 132012 (the template was edited at Meta) makes the
  * next look fetch the list again (`onSendError`).
  */
-import { GraphApiError } from '../errors';
+import { GraphApiError, isAppSecretRefusal } from '../errors';
 import { TemplateStatusEvent } from '../status/webhook';
 import { explainSendError, TemplateListSlow, TemplateListUnavailable } from './errors';
 import { MetaTemplate, TemplateGroup } from './template';
@@ -58,6 +58,8 @@ export interface MissRefetchMark {
 	graphCode?: number;
 	/** The number whose token fetched the list, when Meta refused it (its code is about that number). */
 	phoneNumberId?: string;
+	/** Meta's refusal was of the number's app secret (a 100 naming the `appsecret_proof`: `isAppSecretRefusal`). */
+	appSecretRefused?: boolean;
 }
 
 /**
@@ -215,8 +217,8 @@ interface Loaded {
  * another Rocket.Chat instance do not see it). Meta out of reach times out long after the wait, and
  * the next waiting look that Meta keeps waiting says why the last fetch failed rather than that the
  * list is still loading. A list stored by a fetch that began since, a fetch of that number and WABA
- * that succeeds since, a look with another credential (the number's token replaced: a token Meta
- * refused says nothing of the new one), or LATE_FAILURE_MS end it. A failure to store the list is
+ * that succeeds since, a look with another credential (the number's token or app secret replaced: one
+ * Meta refused says nothing of the new one), or LATE_FAILURE_MS end it. A failure to store the list is
  * not kept: it is not Meta's.
  */
 const lateFailures = new WeakMap<object, Map<string, { error: unknown; startedAt: number; credential?: string }>>();
@@ -265,7 +267,8 @@ const missRefetches = new WeakMap<object, Map<string, Promise<MissRefetch>>>();
  * cache a miss read answers is each miss's own to tell (`find`), as misses sharing one call may have
  * read different lists.
  */
-type MissRefetch = MetaTemplate[] | { failed: true; graphCode?: number; phoneNumberId?: string } | { within: MissRefetchMark };
+type MissRefetch =
+	MetaTemplate[] | { failed: true; graphCode?: number; phoneNumberId?: string; appSecretRefused?: boolean } | { within: MissRefetchMark };
 
 /**
  * Whether the list may be fetched again after a miss, `lastAt` being the mark's time (`getMissRefetch`)
@@ -291,7 +294,7 @@ export class TemplateCatalog {
 		private readonly now: () => number = () => Date.now(),
 		/** The number whose token `fetchAll` uses: Meta's code refusing the list (190 or 102: a refused token) is told to its sends only. */
 		private readonly fetchedBy?: string,
-		/** What `fetchAll` fetches with (the number's token), kept in memory only: a late failure is told to looks with the same (`lateFailures`). */
+		/** What `fetchAll` fetches with (the number's token and proven app secret), kept in memory only: a late failure is told to looks with the same (`lateFailures`). */
 		private readonly credential?: string,
 	) {}
 
@@ -376,10 +379,14 @@ export class TemplateCatalog {
 		if (Array.isArray(refetched)) return refetched.find((t) => t.name === name && t.language === language);
 		// Meta's code is told only to the sends of the number whose token Meta refused (another number of
 		// the WABA, sharing the fetch or its mark, is told to try again).
-		const failure: { graphCode?: number; phoneNumberId?: string } =
+		const failure: { graphCode?: number; phoneNumberId?: string; appSecretRefused?: boolean } =
 			'failed' in refetched ? refetched : refetched.within.failed ? refetched.within : {};
-		const code = failure.phoneNumberId !== undefined && failure.phoneNumberId === this.fetchedBy ? failure.graphCode : undefined;
-		const unavailable = new TemplateListUnavailable({ name, language }, code);
+		const ours = failure.phoneNumberId !== undefined && failure.phoneNumberId === this.fetchedBy;
+		const unavailable = new TemplateListUnavailable(
+			{ name, language },
+			ours ? failure.graphCode : undefined,
+			ours && failure.appSecretRefused,
+		);
 		if ('failed' in refetched) throw unavailable;
 		// Within the interval of a fetch: a list stored since it began answers (the cache this miss read,
 		// or the one that fetch stored meanwhile: one more read). Without one, that fetch failed (its
@@ -553,7 +560,13 @@ export class TemplateCatalog {
 			} catch (error) {
 				// The same interval, now known to have no list (best effort: without it, misses find no list stored since).
 				const refused =
-					error instanceof GraphApiError && error.graphCode ? { graphCode: error.graphCode, phoneNumberId: this.fetchedBy } : {};
+					error instanceof GraphApiError && error.graphCode
+						? {
+								graphCode: error.graphCode,
+								phoneNumberId: this.fetchedBy,
+								...(isAppSecretRefusal(error) ? { appSecretRefused: true } : {}),
+							}
+						: {};
 				// Only over this fetch's own mark: one a number's connect or edit removed meanwhile (a new token,
 				// NumberService) or a later fetch wrote stays as it is. (Read, then written: a connect between
 				// the two is not seen. A mark that cannot be read is taken for this fetch's own.)

@@ -4,7 +4,7 @@
  * Meta's error table (shared/contracts/derived/error-codes.table.json); 102, which that table lacks,
  * follows Meta's general Graph API error codes (core/errors.ts `isRefusedToken`).
  */
-import { AppError, isRefusedToken } from '../errors';
+import { AppError, GraphApiError, isRefusedToken, refusesAppSecret } from '../errors';
 import { FieldError } from './template';
 
 /** The template (or the language asked for) is not among the approved ones. */
@@ -21,8 +21,8 @@ export class TemplateError extends AppError {
  * approved the template is not known, so it is not refused as unapproved. Carries the
  * template's name and language, and Meta's error code when Meta refused the list (`graphCode`):
  * nothing else of the failure (a token, Meta's words) goes with it. When Meta no longer accepts the
- * number's token (190 or 102, `isRefusedToken`), trying again in a minute does not help: the words
- * say to reconnect the number. Reconnecting or editing the number clears the WABA's mark of the
+ * number's token (190 or 102, `isRefusedToken`) or its app secret (`appSecretRefused`: its proof
+ * refused), trying again in a minute does not help: the words say an admin must mend the number. Reconnecting or editing the number clears the WABA's mark of the
  * failed fetch (NumberService.connect), so the next miss fetches the list again at once, with the
  * new token, rather than waiting out the minute.
  */
@@ -30,12 +30,17 @@ export class TemplateListUnavailable extends AppError {
 	constructor(
 		params: { name: string; language: string },
 		readonly graphCode?: number,
+		appSecretRefused = false,
 	) {
 		super({
 			code: 'template_list_unavailable',
 			message: `template list not fetched again for ${params.name} (${params.language})${graphCode ? ` (Meta error ${graphCode})` : ''}`,
 			status: 503,
-			i18nKey: isRefusedToken(graphCode) ? 'api_error_template_list_token' : 'api_error_template_list_unavailable',
+			i18nKey: isRefusedToken(graphCode)
+				? 'api_error_template_list_token'
+				: appSecretRefused
+					? 'api_error_template_list_app_secret'
+					: 'api_error_template_list_unavailable',
 			params,
 		});
 	}
@@ -140,7 +145,15 @@ const EXPLANATIONS: Record<number, SendErrorExplanation> = {
 	131050: explain('graph_error_131050'),
 };
 
-/** What a Cloud API error code means for the person sending, and for the app. */
-export function explainSendError(code: number): SendErrorExplanation {
+/**
+ * What a Cloud API error code means for the person sending, and for the app. `metaWords`: Meta's
+ * words with it, for error 100 when it names the `appsecret_proof` (`refusesAppSecret`): the number's
+ * app secret is not that of its token's Meta app, which only an admin's edit of the number mends.
+ */
+export function explainSendError(code: number, metaWords?: string): SendErrorExplanation {
+	if (refusesAppSecret(code, metaWords)) return explain('graph_error_app_secret');
 	return { ...(EXPLANATIONS[code] ?? explain('graph_error_other')) };
 }
+
+/** `explainSendError` of Meta's refusal. */
+export const explainGraphError = (error: GraphApiError): SendErrorExplanation => explainSendError(error.graphCode, error.graphMessage);

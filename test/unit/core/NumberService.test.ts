@@ -82,6 +82,14 @@ describe('NumberService.connect', () => {
 		[new GraphApiError(401, { code: 190 }), { accessToken: 'error_access_token_rejected' }],
 		[new GraphApiError(403, { code: 200 }), { accessToken: 'error_access_token_permissions' }],
 		[new GraphApiError(400, { code: 100 }), { phoneNumberId: 'error_phone_number_id_unknown' }],
+		[
+			new GraphApiError(400, {
+				code: 100,
+				type: 'GraphMethodException',
+				message: 'Invalid appsecret_proof provided in the API argument',
+			}),
+			{ appSecret: 'error_app_secret_refused' },
+		],
 		[new Error('ECONNREFUSED'), { phoneNumberId: 'error_graph_unreachable' }],
 		[new NetworkError({ detail: 'no answer in 10 s', timedOut: true }), { phoneNumberId: 'error_graph_timed_out' }],
 		[new NetworkError({ detail: 'socket hang up', timedOut: false }), { phoneNumberId: 'error_graph_connection_lost' }],
@@ -165,8 +173,8 @@ describe('NumberService.connect', () => {
 
 	it('keeps stored secrets when an edit leaves them empty', async () => {
 		const repo = new MemoryRepo();
-		const tokens: string[] = [];
-		const service = new NumberService(repo, (token) => (tokens.push(token), graph()));
+		const credentials: Array<{ accessToken: string; appSecret: string }> = [];
+		const service = new NumberService(repo, (asked) => (credentials.push(asked), graph()));
 		await service.connect(form(), 'admin');
 		const edited = await service.connect(form({ accessToken: '', appSecret: '', welcomeMessage: 'Hi!' }), 'other', '106540352242922');
 		expect(edited).toMatchObject({
@@ -174,7 +182,97 @@ describe('NumberService.connect', () => {
 			created: false,
 			number: { accessToken: 'EAAgood', appSecret: SECRET, welcomeMessage: 'Hi!', connectedBy: 'admin' },
 		});
-		expect(tokens).toEqual(['EAAgood', 'EAAgood']);
+		// The edit is checked with the stored token and secret, their proof sent (GraphClient `appSecretProof`).
+		expect(credentials).toEqual([
+			{ accessToken: 'EAAgood', appSecret: SECRET, appSecretProven: true },
+			{ accessToken: 'EAAgood', appSecret: SECRET, appSecretProven: true },
+		]);
+		expect(repo.items.get('106540352242922')).toMatchObject({ appSecretProven: true });
+	});
+
+	it('saves the edit of a number an earlier version saved (no proof sent then) without the proof when Meta refuses it and its credentials are left as they were', async () => {
+		const repo = new MemoryRepo();
+		const legacy: ConnectedNumber = {
+			phoneNumberId: '106540352242922',
+			wabaId: '102290129340398',
+			displayPhoneNumber: '+1 555-078-3881',
+			verifiedName: 'Acme',
+			accessToken: 'EAAgood',
+			appSecret: SECRET,
+			connectedAt: '2026-01-01T00:00:00.000Z',
+			connectedBy: 'admin',
+		};
+		await repo.save(legacy);
+		const proofRefused = new GraphApiError(400, {
+			code: 100,
+			type: 'GraphMethodException',
+			message: 'Invalid appsecret_proof provided in the API argument',
+		});
+		const asked: Array<boolean | undefined> = [];
+		// The token is of another Meta app than the secret: Meta refuses the proof, and takes the token alone.
+		const service = new NumberService(repo, (credentials) => {
+			asked.push(credentials.appSecretProven);
+			return credentials.appSecretProven ? graph({ getPhoneNumber: async () => Promise.reject(proofRefused) }) : graph();
+		});
+		const edited = await service.connect(
+			form({ accessToken: '', appSecret: '', welcomeMessage: 'Hi!' }),
+			'admin',
+			legacy.phoneNumberId,
+		);
+		expect(edited).toMatchObject({ ok: true, number: { welcomeMessage: 'Hi!', accessToken: 'EAAgood', appSecret: SECRET } });
+		expect(repo.items.get(legacy.phoneNumberId)?.appSecretProven).toBeUndefined();
+		expect(asked).toEqual([true, false]);
+		// A secret typed in the edit is checked with its proof only: Meta's refusal is the admin's to read.
+		expect(await service.connect(form({ accessToken: '', appSecret: SECRET }), 'admin', legacy.phoneNumberId)).toEqual({
+			ok: false,
+			errors: { appSecret: 'error_app_secret_refused' },
+		});
+		expect(asked).toEqual([true, false, true]);
+		// A number Meta took the proof for is never saved without it.
+		await repo.save({ ...legacy, appSecretProven: true });
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', legacy.phoneNumberId)).toEqual({
+			ok: false,
+			errors: { appSecret: 'error_app_secret_refused' },
+		});
+		expect(asked).toEqual([true, false, true, true]);
+	});
+
+	it('checks an edit of the token or the secret alone with the other one stored, and says which field Meta refused', async () => {
+		const repo = new MemoryRepo();
+		const credentials: Array<{ accessToken: string; appSecret: string }> = [];
+		const proofRefused = new GraphApiError(400, {
+			code: 100,
+			type: 'GraphMethodException',
+			message: 'Invalid appsecret_proof provided in the API argument',
+		});
+		let refuse = false;
+		const service = new NumberService(repo, (asked) => {
+			credentials.push({ accessToken: asked.accessToken, appSecret: asked.appSecret });
+			return refuse ? graph({ getPhoneNumber: async () => Promise.reject(proofRefused) }) : graph();
+		});
+		await service.connect(form(), 'admin');
+		const other = 'fedcba9876543210fedcba9876543210';
+		refuse = true;
+		// A new token of another Meta app, the secret kept: the token's field.
+		expect(await service.connect(form({ accessToken: 'EAAother', appSecret: '' }), 'admin', '106540352242922')).toEqual({
+			ok: false,
+			errors: { accessToken: 'error_app_secret_refused' },
+		});
+		// A new secret, the token kept (or both typed): the secret's field.
+		expect(await service.connect(form({ accessToken: '', appSecret: other }), 'admin', '106540352242922')).toEqual({
+			ok: false,
+			errors: { appSecret: 'error_app_secret_refused' },
+		});
+		expect(await service.connect(form({ accessToken: 'EAAother', appSecret: other }), 'admin', '106540352242922')).toEqual({
+			ok: false,
+			errors: { appSecret: 'error_app_secret_refused' },
+		});
+		expect(credentials.slice(1)).toEqual([
+			{ accessToken: 'EAAother', appSecret: SECRET },
+			{ accessToken: 'EAAgood', appSecret: other },
+			{ accessToken: 'EAAother', appSecret: other },
+		]);
+		expect(repo.items.get('106540352242922')).toMatchObject({ accessToken: 'EAAgood', appSecret: SECRET });
 	});
 
 	it('an edit that changes the ID and fails to save keeps the number as it was, secrets included', async () => {

@@ -180,8 +180,9 @@ describe("templateMessage's answers, as the OpenAPI document describes them", ()
 				.flatMap((text) => [...text.matchAll(/'api_error_([a-z0-9_]+)'/g)].map((m) => m[1]))
 				.filter((c) => !notAnswers.includes(c)),
 		);
-		// The two words of a template list not fetched again share one code (TemplateListUnavailable's); a 500 is `internal`.
+		// The three words of a template list not fetched again share one code (TemplateListUnavailable's); a 500 is `internal`.
 		written.delete('template_list_token');
+		written.delete('template_list_app_secret');
 		written.add('internal');
 		// The refused Graph API base URL's words are the modal's too (error_graph_base_url_refused), its code given.
 		expect(sources[3]).toContain("new SendRefused('error_graph_base_url_refused', { status: 503, code: 'graph_base_url_refused' })");

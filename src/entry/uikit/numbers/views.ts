@@ -102,6 +102,8 @@ export function numbersView({
 					department: n.departmentId ? departmentLabel(n.departmentId, departments) : t('numbers_no_department'),
 				}),
 			),
+			// Saved by an earlier version: its app secret was never checked with Meta, nor its proof sent (ConnectedNumber `appSecretProven`).
+			...(n.appSecretProven ? [] : [context(t('numbers_secret_unchecked'))]),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
 				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.

@@ -14,6 +14,7 @@ import {
 	MemoryMessageLog,
 	MemoryWindows,
 	NUMBER,
+	NUMBER_PROOF,
 	numbersWith,
 	T0,
 } from './fakes-inbound';
@@ -49,6 +50,13 @@ async function world(number: ConnectedNumber = AUTO, answer?: (req: HttpRequest)
 }
 
 describe('FreeFormSender', () => {
+	it('sends without the proof from a number saved by an earlier version (its app secret never checked with Meta), as then', async () => {
+		const w = await world();
+		const legacy = { ...NUMBER, appSecretProven: undefined };
+		await expect(w.sender.text({ number: legacy, to: CARLA, text: 'hi', roomId: 'r1', agent: 'ana' })).resolves.toBe('wamid.OUT');
+		expect(w.requests.map((r) => r.url)).toEqual([`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`]);
+	});
+
 	it('sends the envelope to Meta, records a Regular-Message and runs the processing job', async () => {
 		const w = await world();
 		const wamid = await w.sender.text({
@@ -61,7 +69,11 @@ describe('FreeFormSender', () => {
 		});
 		expect(wamid).toBe('wamid.OUT');
 		expect(w.requests.map((r) => [r.method, r.url, r.headers.Authorization])).toEqual([
-			['POST', `https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`, `Bearer ${NUMBER.accessToken}`],
+			[
+				'POST',
+				`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages?appsecret_proof=${NUMBER_PROOF}`,
+				`Bearer ${NUMBER.accessToken}`,
+			],
 		]);
 		expect(w.sent()).toEqual([
 			{

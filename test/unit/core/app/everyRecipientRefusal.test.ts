@@ -16,6 +16,12 @@ describe('refusesEveryRecipient', () => {
 		(code) => expect(refusesEveryRecipient(metaError(code))).toBe(false),
 	);
 
+	it("is true for Meta's refusal of the app secret's proof (a 100 that names it), which every send of the number gets", () => {
+		const proof = (message: string) => new GraphApiError(400, { message, type: 'GraphMethodException', code: 100 });
+		expect(refusesEveryRecipient(proof('Invalid appsecret_proof provided in the API argument'))).toBe(true);
+		expect(refusesEveryRecipient(proof('(#100) Invalid parameter'))).toBe(false);
+	});
+
 	it("is false for what is not an error of Meta: a network error, a proxy's page (code 0, not Meta's AuthException)", () => {
 		expect(refusesEveryRecipient(GraphApiError.fromResponse(502, '<html>Bad Gateway</html>'))).toBe(false);
 		expect(refusesEveryRecipient(GraphApiError.fromResponse(429, 'Too Many Requests'))).toBe(false);

@@ -18,7 +18,7 @@ import { Clock, SentMessage } from '../../../../src/core/app/ports';
 import { WindowRecord, Windows } from '../../../../src/core/app/window';
 import { GraphClient, HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClient';
 import { translator } from '../../../../src/core/i18n/translate';
-import { ConnectedNumber } from '../../../../src/core/numbers/ConnectedNumber';
+import { ConnectedNumber, graphCredentials, NumberCredentials } from '../../../../src/core/numbers/ConnectedNumber';
 
 export const NUMBER: ConnectedNumber = {
 	phoneNumberId: '106540352242922',
@@ -27,10 +27,16 @@ export const NUMBER: ConnectedNumber = {
 	verifiedName: 'Acme',
 	accessToken: 'EAAG-token',
 	appSecret: 'secret',
+	appSecretProven: true,
 	departmentId: 'support',
 	connectedAt: '2026-01-01T00:00:00.000Z',
 	connectedBy: 'admin',
 };
+/**
+ * `appsecret_proof` of NUMBER's calls: the SHA-256 HMAC of its token keyed with its app secret, in hex
+ * (`printf %s EAAG-token | openssl dgst -sha256 -hmac secret`).
+ */
+export const NUMBER_PROOF = '865beb13cd455a8038d8b7540926ad2c7be75a4cea4118cab6b563369f4a4428';
 export const CARLA = '5511987654321';
 export const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 export const t = translator('en');
@@ -42,6 +48,9 @@ export class FakeClock implements Clock {
 	}
 }
 
+/** Whether a Graph request is of the edge (`/{id}/messages`, `/{id}/media`), whatever its query. */
+export const isEdge = (req: HttpRequest, edge: string): boolean => new URL(req.url).pathname.endsWith(`/${edge}`);
+
 /** A Graph client whose HTTP answers come from `answer` and whose requests are kept. */
 export function recordingGraph(
 	answer: (req: HttpRequest) => HttpResponse | Promise<HttpResponse> = () => ({
@@ -50,9 +59,10 @@ export function recordingGraph(
 	}),
 ) {
 	const requests: HttpRequest[] = [];
-	const graph = (accessToken: string) =>
+	// As the app's graph factory builds it (src/adapters/factory.ts): the proof once the secret is proven.
+	const graph = (number: NumberCredentials) =>
 		new GraphClient({
-			accessToken,
+			...graphCredentials(number),
 			http: {
 				send: async (req) => {
 					requests.push(req);
@@ -61,7 +71,7 @@ export function recordingGraph(
 			},
 		});
 	/** The JSON bodies sent to /{phone-number-id}/messages. */
-	const sent = () => requests.filter((r) => r.method === 'POST' && r.url.endsWith('/messages')).map((r) => JSON.parse(String(r.body)));
+	const sent = () => requests.filter((r) => r.method === 'POST' && isEdge(r, 'messages')).map((r) => JSON.parse(String(r.body)));
 	return { graph, requests, sent };
 }
 

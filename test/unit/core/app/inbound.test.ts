@@ -16,6 +16,7 @@ import {
 	MemoryMessageLog,
 	MemoryWindows,
 	NUMBER,
+	NUMBER_PROOF,
 	numbersWith,
 	t,
 	T0,
@@ -1208,7 +1209,7 @@ describe('InboundService', () => {
 		const reads = () => w.requests.filter((r) => String(r.body).includes('"status":"read"'));
 		expect(reads().map((r) => [r.url, JSON.parse(String(r.body))])).toEqual([
 			[
-				`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages`,
+				`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/messages?appsecret_proof=${NUMBER_PROOF}`,
 				{ messaging_product: 'whatsapp', status: 'read', message_id: first.wamid },
 			],
 		]);

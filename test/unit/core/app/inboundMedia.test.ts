@@ -172,6 +172,19 @@ describe('a contact’s file', () => {
 		});
 	});
 
+	it("says Meta's refusal of the number's app secret in words (an admin must edit the number), not as a bare code", async () => {
+		const refused = () => ({
+			status: 400,
+			body: JSON.stringify({
+				error: { code: 100, type: 'GraphMethodException', message: 'Invalid appsecret_proof provided in the API argument' },
+			}),
+		});
+		expect(await world({ answer: refused }).post(undefined, false)).toEqual({
+			posted: false,
+			notice: '(File not shown: it could not be fetched from WhatsApp: Meta refused the app secret of this number. Once an admin edits the number and saves it (/whatsapp numbers), the contact can send the file again.)',
+		});
+	});
+
 	it('tells the agent, on the last attempt, that Meta did not answer or could not be reached, in words that ask nothing of them', async () => {
 		const answered = meta({ mime_type: 'image/jpeg', file_size: jpeg.byteLength });
 		const failing = (message: string) => async (req: HttpRequest) => {

@@ -6,7 +6,19 @@ import { HttpRequest, HttpResponse } from '../../../../src/core/graph/GraphClien
 import { SendNotRecorded } from '../../../../src/core/errors';
 import { explainSendError } from '../../../../src/core/templates/errors';
 import { SAMPLES } from '../media/samples';
-import { CARLA, FakeClock, freeFormWorld, MemoryMessageLog, MemoryWindows, NUMBER, numbersWith, t, T0 } from './fakes-inbound';
+import {
+	CARLA,
+	FakeClock,
+	freeFormWorld,
+	isEdge,
+	MemoryMessageLog,
+	MemoryWindows,
+	NUMBER,
+	NUMBER_PROOF,
+	numbersWith,
+	t,
+	T0,
+} from './fakes-inbound';
 
 const TOKEN = contactKey(NUMBER.phoneNumberId, CARLA);
 const ROOM = { id: 'r1', contact: { phoneNumberId: NUMBER.phoneNumberId, waId: CARLA } };
@@ -18,7 +30,7 @@ function reply(text: string, extra: Partial<AgentReply> = {}): AgentReply {
 
 /** Meta's answers: a media id for an upload, a wamid for a message. */
 const meta = (req: HttpRequest): HttpResponse =>
-	req.url.endsWith('/media')
+	isEdge(req, 'media')
 		? { status: 200, body: JSON.stringify({ id: 'media-9' }) }
 		: { status: 200, body: JSON.stringify({ messages: [{ id: `wamid.OUT${req.body?.length}` }] }) };
 
@@ -159,7 +171,7 @@ describe('ReplyRelay', () => {
 		const upload = w.requests[0];
 		expect([upload.method, upload.url, upload.headers['Content-Type']]).toEqual([
 			'POST',
-			`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/media`,
+			`https://graph.facebook.com/v23.0/${NUMBER.phoneNumberId}/media?appsecret_proof=${NUMBER_PROOF}`,
 			expect.stringMatching(/^multipart\/form-data; boundary=/),
 		]);
 		expect(w.sent()).toEqual([
@@ -389,7 +401,7 @@ describe('ReplyRelay', () => {
 	it('tells an upload that ran out of time as not sent (no message went out), naming the file', async () => {
 		const w = await world({
 			answer: (req) => {
-				if (req.url.endsWith('/media')) throw new Error('socket timed out');
+				if (isEdge(req, 'media')) throw new Error('socket timed out');
 				return meta(req);
 			},
 		});
@@ -402,7 +414,7 @@ describe('ReplyRelay', () => {
 
 	it("tells an upload answered by a server's 5xx page as not sent (no message went out), naming the file", async () => {
 		const w = await world({
-			answer: (req) => (req.url.endsWith('/media') ? { status: 502, body: '<html>Bad Gateway</html>' } : meta(req)),
+			answer: (req) => (isEdge(req, 'media') ? { status: 502, body: '<html>Bad Gateway</html>' } : meta(req)),
 		});
 		w.uploads.set('f1', { type: 'video/mp4', size: 100, bytes: new Uint8Array(100) });
 		await w.relay.relay(reply('watch', { files: [{ id: 'f1', name: 'demo.mp4', type: 'video/mp4' }] }));

@@ -597,6 +597,14 @@ describe('sendOutbound (Rocket.Chat outbound messages)', () => {
 		expect(await attempt({})).toEqual(['send_failed', 'graph_error_131026 {"code":131026}']);
 		w.graph.answer = () => graphError(131031);
 		expect(await attempt({})).toEqual(['send_failed', 'graph_error_131031 {"code":131031}']);
+		// The number's app secret refused: the agent reads that an admin must correct it.
+		w.graph.answer = () =>
+			new GraphApiError(400, {
+				message: 'Invalid appsecret_proof provided in the API argument',
+				type: 'GraphMethodException',
+				code: 100,
+			});
+		expect(await attempt({})).toEqual(['send_failed', 'graph_error_app_secret {"code":100}']);
 		// Meta may have taken it: the agent is told so, in the agent's words.
 		w.graph.answer = () => new NetworkError({ detail: 'slow', timedOut: true });
 		expect(await attempt({})).toEqual(['send_outcome_unknown', 'error_send_timed_out']);

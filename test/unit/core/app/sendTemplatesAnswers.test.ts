@@ -199,6 +199,14 @@ describe("a failed recipient's reason and Meta's explanation", () => {
 		expect(recipientError(refused({ message: 'Invalid parameter', error_user_title: 'Bad' }), keys).details).toBe('Invalid parameter');
 		expect(recipientError(refused({ error_user_title: 'Bad' }), keys).details).toBe('Bad');
 		expect(recipientError(refused({}), keys)).toEqual({ code: 100, message: 'api_error_graph {"code":100}', reason: 'refused' });
+		// Meta refused the number's app secret: the integrator reads that an admin must correct it, and Meta's words.
+		const proof = 'Invalid appsecret_proof provided in the API argument';
+		expect(recipientError(refused({ type: 'GraphMethodException', message: proof }), keys)).toEqual({
+			code: 100,
+			message: 'graph_error_app_secret {"code":100}',
+			reason: 'refused',
+			details: proof,
+		});
 
 		const echoed = await graphRefusal({
 			status: 400,

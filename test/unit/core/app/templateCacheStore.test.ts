@@ -99,6 +99,21 @@ describe('the mark of a miss that fetched the list again (`template-miss-refetch
 		});
 		await cache.setMissRefetch('waba-1', { at: 4000, graphCode: 190 });
 		expect(marks(world)).toEqual([{ at: 4000 }]);
+		// Meta refused the number's app secret: said with the code.
+		await cache.setMissRefetch('waba-1', {
+			at: 5000,
+			failed: true,
+			graphCode: 100,
+			phoneNumberId: '106540352242922',
+			appSecretRefused: true,
+		});
+		expect(await cache.getMissRefetch('waba-1')).toStrictEqual({
+			at: 5000,
+			failed: true,
+			graphCode: 100,
+			phoneNumberId: '106540352242922',
+			appSecretRefused: true,
+		});
 	});
 
 	/** A catalog over `cache` whose list (one template, `new`) is stored at the mark's time, 1000000 (the fetch after the mark stored it at once). */

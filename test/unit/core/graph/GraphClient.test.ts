@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { AppError, GraphApiError, mayHaveBeenSent, NetworkError } from '../../../../src/core/errors';
+import { AppError, GraphApiError, isAppSecretRefusal, mayHaveBeenSent, NetworkError } from '../../../../src/core/errors';
 import { GraphClient, HttpPort, HttpRequest, HttpResponse, MAX_PAGES } from '../../../../src/core/graph/GraphClient';
 import { CONTRACTS_DIR, validateRequest } from '../../../support/metaSpec';
 
@@ -669,5 +669,67 @@ describe('GraphClient media', () => {
 		await client(port).markRead(PHONE_NUMBER_ID, 'wamid.X');
 		expect(JSON.parse(port.sent[0].body as string)).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: 'wamid.X' });
 		expect(specErrors(port.sent[0])).toEqual([]);
+	});
+});
+
+describe('GraphClient appsecret_proof', () => {
+	const SECRET = '0123456789abcdef0123456789abcdef';
+	// `printf %s EAAGm0PX4ZCpsBAtoken-secret-123 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`
+	const PROOF = 'd974f85954e53cd750eb8e8b0441df73138eb1b291b53031002f06d86aa8ed30';
+	const signed = (port: HttpPort) => new GraphClient({ http: port, accessToken: TOKEN, appSecret: SECRET });
+	const sent = { messaging_product: 'whatsapp', contacts: [{ input: '1', wa_id: '1' }], messages: [{ id: 'wamid.X' }] };
+
+	it('adds the proof of the token, keyed with the app secret, to every Graph call, after its own parameters', async () => {
+		const port = fakePort([
+			ok(sent),
+			ok({ success: true }),
+			ok({ id: PHONE_NUMBER_ID }),
+			ok({ data: [] }),
+			ok({ data: [] }),
+			ok({ id: '9' }),
+			ok({ id: '1003383421387256', url: 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1' }),
+		]);
+		const graph = signed(port);
+		await graph.sendMessage(PHONE_NUMBER_ID, { messaging_product: 'whatsapp', to: '1', type: 'text', text: { body: 'hi' } });
+		await graph.markRead(PHONE_NUMBER_ID, 'wamid.X');
+		await graph.getPhoneNumber(PHONE_NUMBER_ID);
+		await graph.listPhoneNumbers(WABA_ID);
+		await graph.listTemplatesPage(WABA_ID);
+		await graph.uploadMedia(PHONE_NUMBER_ID, { bytes: new Uint8Array([1]), mimeType: 'image/jpeg', filename: 'a.jpg' });
+		await graph.getMedia('1003383421387256');
+		const base = 'https://graph.facebook.com/v23.0';
+		expect(port.sent.map((r) => r.url)).toEqual([
+			`${base}/${PHONE_NUMBER_ID}/messages?appsecret_proof=${PROOF}`,
+			`${base}/${PHONE_NUMBER_ID}/messages?appsecret_proof=${PROOF}`,
+			`${base}/${PHONE_NUMBER_ID}?fields=id,display_phone_number,verified_name,quality_rating&appsecret_proof=${PROOF}`,
+			`${base}/${WABA_ID}/phone_numbers?fields=id,display_phone_number,verified_name&limit=100&appsecret_proof=${PROOF}`,
+			`${base}/${WABA_ID}/message_templates?appsecret_proof=${PROOF}`,
+			`${base}/${PHONE_NUMBER_ID}/media?appsecret_proof=${PROOF}`,
+			`${base}/1003383421387256?appsecret_proof=${PROOF}`,
+		]);
+		// The token still goes in its header only, and the spec takes the parameter where it names none.
+		for (const req of port.sent) expect(req.headers.Authorization).toBe(`Bearer ${TOKEN}`);
+		expect(specErrors(port.sent[0])).toEqual([]);
+	});
+
+	it("does not add it to a media download (Meta's media host, not a Graph call), nor without an app secret", async () => {
+		const bytes = new Uint8Array([1, 2]);
+		const port = fakePort([{ status: 200, body: '', bytes }, ok(sent)]);
+		const url = 'https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1';
+		await signed(port).downloadMedia(url, 10);
+		await client(port).sendMessage(PHONE_NUMBER_ID, { messaging_product: 'whatsapp', to: '1', type: 'text', text: { body: 'hi' } });
+		expect(port.sent.map((r) => r.url)).toEqual([url, `https://graph.facebook.com/v23.0/${PHONE_NUMBER_ID}/messages`]);
+	});
+
+	it("keeps Meta's refusal of the proof as a GraphApiError that says so (isAppSecretRefusal), and no other code 100", async () => {
+		const refusal = { message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 };
+		const port = fakePort([{ status: 400, body: JSON.stringify({ error: refusal }) }]);
+		const error = await signed(port)
+			.getPhoneNumber(PHONE_NUMBER_ID)
+			.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(GraphApiError);
+		expect(isAppSecretRefusal(error)).toBe(true);
+		expect(isAppSecretRefusal(new GraphApiError(400, { code: 100, message: '(#100) Invalid parameter' }))).toBe(false);
+		expect(isAppSecretRefusal(new GraphApiError(400, { code: 190, message: 'appsecret_proof' }))).toBe(false);
 	});
 });

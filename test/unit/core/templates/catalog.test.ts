@@ -842,6 +842,43 @@ describe('a template the cache lacks (find)', () => {
 		expect(s.fetches).toEqual(['w', 'w', 'w']);
 	});
 
+	it("Meta refusing the number's app secret (a 100 naming the appsecret_proof) says an admin must correct it, to that number's sends only", async () => {
+		const s = await approvedLater();
+		s.failing(
+			new GraphApiError(400, {
+				message: 'Invalid appsecret_proof provided in the API argument',
+				type: 'GraphMethodException',
+				code: 100,
+			}),
+		);
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toMatchObject({
+			status: 503,
+			graphCode: 100,
+			i18nKey: 'api_error_template_list_app_secret',
+		});
+		expect(await s.store.getMissRefetch('w')).toEqual({
+			at: 1000000,
+			failed: true,
+			graphCode: 100,
+			phoneNumberId: 'n1',
+			appSecretRefused: true,
+		});
+		s.advance(1000);
+		await expect(s.catalogOn().find('w', 'no_such_template', 'en')).rejects.toMatchObject({
+			i18nKey: 'api_error_template_list_app_secret',
+		});
+		await expect(s.catalogOn('n2').find('w', 'no_such_template', 'en')).rejects.toMatchObject({
+			i18nKey: 'api_error_template_list_unavailable',
+		});
+		// Another 100 is not about the secret: try again.
+		s.advance(MISS_REFETCH_MS);
+		s.failing(new GraphApiError(400, { message: '(#100) Invalid parameter', type: 'OAuthException', code: 100 }));
+		await expect(s.catalog.find('w', 'approved_later', 'pt_BR')).rejects.toMatchObject({
+			i18nKey: 'api_error_template_list_unavailable',
+		});
+		expect(s.fetches).toEqual(['w', 'w', 'w']);
+	});
+
 	it("Meta's API Session error (102: the token expired, was revoked or is invalid) says to reconnect the number too", async () => {
 		const s = await approvedLater();
 		s.failing(new GraphApiError(401, { message: 'Error validating access token', type: 'OAuthException', code: 102 }));

@@ -69,6 +69,14 @@ describe('explainSendError', () => {
 		}
 	});
 
+	it("explains a 100 that names the appsecret_proof as the number's app secret refused (an admin's edit mends it), and no other 100", () => {
+		const refused = { key: 'graph_error_app_secret', retryable: false, removesTemplate: false, staleTemplate: false };
+		expect(explainSendError(100, 'Invalid appsecret_proof provided in the API argument')).toEqual(refused);
+		expect(explainSendError(100, 'API calls from the server require an appsecret_proof argument')).toEqual(refused);
+		expect(explainSendError(100, '(#100) Invalid parameter').key).toBe('graph_error_other');
+		expect(explainSendError(131053, 'appsecret_proof').key).toBe('graph_error_131053');
+	});
+
 	it('returns a copy (callers may not change the table)', () => {
 		const first = explainSendError(130429);
 		first.retryable = false;
