@@ -41,6 +41,23 @@ describe('templateMessage endpoint', () => {
 	afterEach(() => stopChecked(app));
 
 	const sends = () => app.sim.requestsTo('/messages');
+	/** The admin's `/whatsapp numbers` list (its view), and its Edit of NUMBER (the edit form's answer). */
+	const numbersList = async () => {
+		const admin = app.harness.admin;
+		await app.harness.command('whatsapp', ['numbers'], {
+			user: admin,
+			room: app.harness.addRoom({ name: `admins-${Date.now()}`, creator: admin }),
+		});
+		return app.harness.openModal(admin)!.view;
+	};
+	const editNumber = (list: Record<string, unknown>) =>
+		app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: list,
+		});
 
 	it("sends the published example and answers Rocket.Chat's shape plus per-recipient results", async () => {
 		const res = await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH });
@@ -91,29 +108,66 @@ describe('templateMessage endpoint', () => {
 		app.sim.requests.length = 0;
 
 		const admin = app.harness.admin;
-		const room = app.harness.addRoom({ name: 'admins', creator: admin });
-		await app.harness.command('whatsapp', ['numbers'], { user: admin, room });
-		const list = app.harness.openModal(admin)!.view;
-		expect(JSON.stringify(list)).toContain('The app secret of this number has not been checked with Meta');
-		expect(JSON.stringify(list)).toContain('so calls to Meta go without its proof (appsecret_proof)');
+		const list = await numbersList();
+		expect(JSON.stringify(list)).toContain("Calls to Meta for this number go without its app secret's proof (appsecret_proof)");
+		expect(JSON.stringify(list)).toContain('it was saved by an earlier version of the app');
 		// Edit and save, secrets left empty (kept): Meta is asked with the proof, and the number sends with it.
-		const edit = await app.harness.blockAction({
-			user: admin,
-			actionId: 'whatsapp-number-edit',
-			blockId: `number:${NUMBER.phoneNumberId}`,
-			value: NUMBER.phoneNumberId,
-			view: list,
-		});
+		const edit = await editNumber(list);
 		const saved = await app.harness.viewSubmit({
 			user: admin,
 			view: edit.view,
 			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '' }),
 		});
 		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
-		expect(JSON.stringify(saved.view)).not.toContain('has not been checked with Meta');
+		expect(JSON.stringify(saved.view)).not.toContain("go without its app secret's proof");
 		expect(stored().data).toMatchObject({ appSecretProven: true });
 		expect((await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH })).status).toBe(200);
 		expect(app.sim.requestsTo('/messages').map((r) => r.query)).toEqual([{ appsecret_proof: NUMBER_PROOF }]);
+	});
+
+	it('saves the edit of such a number whose token is of another Meta app than its secret as it was: still without the proof, still sending', async () => {
+		// The token is of another Meta app than the secret that signs the number's webhooks (an earlier version took it so).
+		app.sim.addNumber({ ...NUMBER, tokenAppSecret: 'ab'.repeat(16) });
+		const stored = () =>
+			app.harness.world.persistence.find((r) => r.associations.some((a) => a.id === `whatsapp-number:${NUMBER.phoneNumberId}`))!;
+		const { appSecretProven: _proven, ...legacy } = stored().data as Record<string, unknown>;
+		stored().data = legacy;
+		const admin = app.harness.admin;
+		const edit = await editNumber(await numbersList());
+		const state = (values: Record<string, string>) =>
+			connectState({
+				phoneNumberId: NUMBER.phoneNumberId,
+				wabaId: NUMBER.wabaId,
+				accessToken: '',
+				appSecret: '',
+				welcomeMessage: 'Hi',
+				...values,
+			});
+		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: state({}) });
+		// Asked with the proof, refused; asked again without it, and saved as it was, the list still saying so.
+		expect(app.sim.requests.map((r) => [r.path, r.query.appsecret_proof === undefined, r.status]).sort()).toEqual(
+			[
+				[`/v23.0/${NUMBER.phoneNumberId}`, false, 400],
+				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, false, 400],
+				[`/v23.0/${NUMBER.phoneNumberId}`, true, 200],
+				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, true, 200],
+			].sort(),
+		);
+		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');
+		expect(JSON.stringify(saved.view)).toContain('or Meta refused the proof with its access token');
+		expect(stored().data).toMatchObject({ welcomeMessage: 'Hi' });
+		expect((stored().data as Record<string, unknown>).appSecretProven).toBeUndefined();
+		app.sim.requests.length = 0;
+		expect((await callApi(app, 'templateMessage', { body: body(), headers: ADMIN_AUTH })).status).toBe(200);
+		expect(app.sim.requestsTo('/messages').map((r) => r.query)).toEqual([{}]);
+		// A secret typed in the edit is checked with its proof only: Meta's refusal is said under it.
+		const again = await editNumber(await numbersList());
+		const refused = await app.harness.viewSubmit({ user: admin, view: again.view, state: state({ appSecret: NUMBER.appSecret }) });
+		expect(refused.errors).toEqual({
+			appSecret:
+				'Meta refused the app secret with this access token: they are of two different Meta apps, or the secret is mistyped. Use the app secret (Meta App Dashboard > App settings > Basic) of the app the token was generated for, the app whose webhook you set.',
+		});
+		app.sim.requests.length = 0;
 	});
 
 	it('accepts the display number with or without + as connectedWhatsAppNo', async () => {

@@ -17,8 +17,9 @@ export interface ConnectedNumber {
 	 * Meta took the app secret's proof for the access token when the number was connected or last
 	 * edited (NumberService: the check is made with it), so every Graph call carries it
 	 * (`graphCredentials`). A number saved by an earlier version of the app has none: its calls go
-	 * without the proof, as they did then, until an admin edits it (its token may be of another Meta
-	 * app than the secret that signs its webhooks, which Meta would refuse with the proof).
+	 * without the proof, as they did then, until an edit is saved with it. Its token may be of another
+	 * Meta app than the secret that signs its webhooks, which Meta refuses with the proof: an edit
+	 * that leaves both as they were then saves it without the proof again (NumberService.connect).
 	 */
 	appSecretProven?: boolean;
 	departmentId?: string;

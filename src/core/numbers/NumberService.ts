@@ -142,11 +142,18 @@ export class NumberService {
 		const failures: Array<{ error: unknown; field: 'phoneNumberId' | 'wabaId' }> = [];
 		if (phone.status === 'rejected') failures.push({ error: phone.reason, field: 'phoneNumberId' });
 		if (owned.status === 'rejected') failures.push({ error: owned.reason, field: 'wabaId' });
-		const failure = failures.find((f) => f.error instanceof GraphApiError) ?? failures[0];
+		// Meta's refusal of the credentials themselves first (the other call may have met a proxy's page),
+		// then Meta's own answer, then a call that got none.
+		const failure =
+			failures.find((f) => isAppSecretRefusal(f.error) || (f.error instanceof GraphApiError && isRefusedToken(f.error.graphCode))) ??
+			failures.find((f) => f.error instanceof GraphApiError && f.error.type !== 'HttpError') ??
+			failures.find((f) => f.error instanceof GraphApiError) ??
+			failures[0];
 		const errors = credentialErrors(failure.error, failure.field);
-		// The token and the secret are of different Meta apps: said under the one the admin typed (an
-		// edit that replaced the token only keeps the stored secret, whose field is empty).
-		if (errors.appSecret && !form.appSecret && form.accessToken) return { ok: false, errors: { accessToken: errors.appSecret } };
+		// The token and the secret are of different Meta apps, and the admin typed a new token only (the
+		// stored secret, whose field is empty, verifies the webhooks): said of the token.
+		if (errors.appSecret && !form.appSecret && form.accessToken)
+			return { ok: false, errors: { accessToken: 'error_access_token_other_app' } };
 		return { ok: false, errors };
 	}
 }

@@ -294,7 +294,7 @@ export class TemplateCatalog {
 		private readonly now: () => number = () => Date.now(),
 		/** The number whose token `fetchAll` uses: Meta's code refusing the list (190 or 102: a refused token) is told to its sends only. */
 		private readonly fetchedBy?: string,
-		/** What `fetchAll` fetches with (the number's token and proven app secret), kept in memory only: a late failure is told to looks with the same (`lateFailures`). */
+		/** What `fetchAll` fetches with (the number's token and the proof sent with it), kept in memory only: a late failure is told to looks with the same (`lateFailures`). */
 		private readonly credential?: string,
 	) {}
 

@@ -147,6 +147,21 @@ describe('NumberService.connect', () => {
 			}),
 		);
 		expect(await meta.connect(form(), 'admin')).toEqual({ ok: false, errors: { accessToken: 'error_access_token_rejected' } });
+		// A proxy's page for the number, Meta's refusal of the app secret for the account: the refusal is reported.
+		const proxied = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: async () => Promise.reject(GraphApiError.fromResponse(502, '<html>Bad Gateway</html>')),
+				listPhoneNumbers: () =>
+					later(
+						new GraphApiError(400, {
+							code: 100,
+							type: 'GraphMethodException',
+							message: 'Invalid appsecret_proof provided in the API argument',
+						}),
+					),
+			}),
+		);
+		expect(await proxied.connect(form(), 'admin')).toEqual({ ok: false, errors: { appSecret: 'error_app_secret_refused' } });
 		const wabaFails = new NumberService(new MemoryRepo(), () =>
 			graph({ listPhoneNumbers: async () => Promise.reject(new Error('ECONNRESET')) }),
 		);
@@ -256,7 +271,7 @@ describe('NumberService.connect', () => {
 		// A new token of another Meta app, the secret kept: the token's field.
 		expect(await service.connect(form({ accessToken: 'EAAother', appSecret: '' }), 'admin', '106540352242922')).toEqual({
 			ok: false,
-			errors: { accessToken: 'error_app_secret_refused' },
+			errors: { accessToken: 'error_access_token_other_app' },
 		});
 		// A new secret, the token kept (or both typed): the secret's field.
 		expect(await service.connect(form({ accessToken: '', appSecret: other }), 'admin', '106540352242922')).toEqual({

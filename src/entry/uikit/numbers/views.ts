@@ -102,7 +102,7 @@ export function numbersView({
 					department: n.departmentId ? departmentLabel(n.departmentId, departments) : t('numbers_no_department'),
 				}),
 			),
-			// Saved by an earlier version: its app secret was never checked with Meta, nor its proof sent (ConnectedNumber `appSecretProven`).
+			// Calls to Meta without the secret's proof (ConnectedNumber `appSecretProven`): saved by an earlier version, or Meta refused the proof.
 			...(n.appSecretProven ? [] : [context(t('numbers_secret_unchecked'))]),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
