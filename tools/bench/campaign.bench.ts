@@ -17,7 +17,7 @@ import { performance } from 'perf_hooks';
 
 import { ADMIN_AUTH, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 import { MetaSide, metaSide } from './threadSim';
-import { Transport, transportLabel, transports, useTransport } from './transport';
+import { schemeOf, Transport, transportLabel, transports, useTransport } from './transport';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const CAP = Number(process.env.BENCH_CAP ?? 1000);
@@ -52,6 +52,7 @@ async function measure(transport: Transport): Promise<void> {
 		persistence: { latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 0) },
 		realClock: true,
 		bodyLimit: '50mb',
+		metaOverHttps: schemeOf(transport) === 'https',
 	});
 	const rates: number[] = [];
 	/** Sends over the time from the request to Meta's last acceptance: the whole path an integrator sees. */
@@ -62,7 +63,7 @@ async function measure(transport: Transport): Promise<void> {
 	let meta: MetaSide | undefined;
 	try {
 		await connectNumber(app);
-		meta = await metaSide(app, { latencyMs: 200, cap: CAP });
+		meta = await metaSide(app, { latencyMs: 200, cap: CAP, https: schemeOf(transport) === 'https' });
 		await app.harness.setSetting('send_rate_per_second', CAP);
 		await useTransport(app, transport);
 		for (let run = 0; run < RUNS; run++) {

@@ -24,9 +24,10 @@ import { StatusSink } from '../harness/statusSink';
 import { quantile } from './stats';
 import { startPoster } from './threadPoster';
 import { ThreadStatusSink } from './threadSink';
-import { Transport, transportLabel, transports, useTransport } from './transport';
+import { schemeOf, Transport, transportLabel, transports, useTransport } from './transport';
 import { CloudApiSimulator } from '../sim/CloudApiSimulator';
 import { request } from '../http/client';
+import { loopbackTls } from '../http/tls';
 
 function batch(
 	app: { sim: { statusPayload: (id: string, s: Array<{ wamid: string; status: string; recipient: string }>) => unknown } },
@@ -129,8 +130,13 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 	// A webhook of 1,000 statuses is about 140 kB: Rocket.Chat 7.6 and later refuse a body over 100 kB
 	// (413, before the app; README "Known limits"), 7.0–7.5 parse up to 50 MB. The bench's batches
 	// are as 7.0–7.5 take them.
-	const app = await startApp({ persistenceLatencyMs: latencyMs, realClock: true, bodyLimit: '50mb' });
-	const sink = process.env.BENCH_SINK === 'host' ? new StatusSink() : new ThreadStatusSink(SINK_LATENCY_MS);
+	const https = schemeOf(transport) === 'https';
+	const app = await startApp({ persistenceLatencyMs: latencyMs, realClock: true, bodyLimit: '50mb', metaOverHttps: https });
+	// The receiver in this process (BENCH_SINK=host) speaks http only.
+	const sink =
+		process.env.BENCH_SINK === 'host'
+			? new StatusSink()
+			: new ThreadStatusSink(SINK_LATENCY_MS, https ? await loopbackTls() : undefined);
 	try {
 		await connectNumber(app);
 		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates

@@ -19,7 +19,7 @@
  */
 import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
 import { MetaSide, metaSide } from './threadSim';
-import { Transport, transportLabel, transports, useTransport } from './transport';
+import { schemeOf, Transport, transportLabel, transports, useTransport } from './transport';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PERSISTENCE_MS = Number(process.env.BENCH_PERSISTENCE_MS ?? 0);
@@ -80,11 +80,15 @@ async function oneRun(app: AppUnderTest, meta: MetaSide, requests: number, recip
 }
 
 async function measure(cap: number, requests: number, recipients: number, transport: Transport, busyMs = 0): Promise<void> {
-	const app = await startApp({ persistence: { latencyMs: PERSISTENCE_MS }, realClock: true });
+	const app = await startApp({
+		persistence: { latencyMs: PERSISTENCE_MS },
+		realClock: true,
+		metaOverHttps: schemeOf(transport) === 'https',
+	});
 	let meta: MetaSide | undefined;
 	try {
 		await connectNumber(app);
-		meta = await metaSide(app, { latencyMs: 200, cap });
+		meta = await metaSide(app, { latencyMs: 200, cap, https: schemeOf(transport) === 'https' });
 		await app.harness.setSetting('send_rate_per_second', cap);
 		await useTransport(app, transport);
 		const runs: Run[] = [];

@@ -13,13 +13,15 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 
 import { AppUnderTest, NUMBER } from '../harness/appUnderTest';
+import { trustAuthority } from '../harness/rc/http';
+import { LoopbackTls, loopbackTls } from '../http/tls';
 
 const SCRIPT = `
 require('tsx/cjs');
 const { parentPort, workerData } = require('worker_threads');
 const { CloudApiSimulator } = require(workerData.simulator);
 const { validateRequest } = require(workerData.spec);
-const sim = new CloudApiSimulator({ validate: validateRequest });
+const sim = new CloudApiSimulator({ validate: validateRequest, tls: workerData.tls });
 sim.addNumber(workerData.number);
 sim.loadTemplateFixtures(workerData.number.wabaId);
 sim.setLatency(workerData.latencyMs);
@@ -62,9 +64,11 @@ export interface MetaSide {
 
 /**
  * The simulator the app sends to, with Meta's documented templates, `latencyMs` and a throughput cap
- * of `cap` on the test number: in a thread of its own, or (BENCH_META=host) the harness's own.
+ * of `cap` on the test number: in a thread of its own, or (BENCH_META=host) the harness's own (then
+ * over the scheme `startApp` gave it). `https`: the thread's answers over https, as Meta's, with a
+ * certificate the harness's Rocket.Chat trusts (tools/http/tls.ts).
  */
-export async function metaSide(app: AppUnderTest, options: { latencyMs: number; cap: number }): Promise<MetaSide> {
+export async function metaSide(app: AppUnderTest, options: { latencyMs: number; cap: number; https?: boolean }): Promise<MetaSide> {
 	if (process.env.BENCH_META === 'host') {
 		const sim = app.sim;
 		sim.loadTemplateFixtures(NUMBER.wabaId);
@@ -86,7 +90,9 @@ export async function metaSide(app: AppUnderTest, options: { latencyMs: number; 
 		};
 	}
 	const thread = new ThreadCloudApi();
-	await app.harness.setSetting('graph_api_base_url', await thread.start(options));
+	const tls = options.https ? await loopbackTls() : undefined;
+	if (tls) trustAuthority(tls.ca);
+	await app.harness.setSetting('graph_api_base_url', await thread.start({ latencyMs: options.latencyMs, cap: options.cap, tls }));
 	return thread;
 }
 
@@ -94,7 +100,7 @@ export class ThreadCloudApi implements MetaSide {
 	private worker?: Worker;
 
 	/** Starts the thread's simulator; resolves with its base URL. */
-	async start(options: { latencyMs: number; cap: number }): Promise<string> {
+	async start(options: { latencyMs: number; cap: number; tls?: LoopbackTls }): Promise<string> {
 		const sim = path.join(__dirname, '..', 'sim');
 		const worker = new Worker(SCRIPT, {
 			eval: true,

@@ -6,15 +6,19 @@
  */
 import { Worker } from 'worker_threads';
 
+import { LoopbackTls } from '../http/tls';
+
 const RECEIVER = `
 const http = require('http');
+const https = require('https');
 const { parentPort, workerData } = require('worker_threads');
 const latencyMs = workerData.latencyMs;
+const tls = workerData.tls;
 let batch = [];
 setInterval(() => {
 	if (batch.length) parentPort.postMessage(batch.splice(0));
 }, 20);
-const server = http.createServer((req, res) => {
+const listener = (req, res) => {
 	const chunks = [];
 	req.on('data', (c) => chunks.push(c));
 	req.on('end', () => {
@@ -30,7 +34,8 @@ const server = http.createServer((req, res) => {
 		if (latencyMs > 0) setTimeout(answer, latencyMs);
 		else answer();
 	});
-});
+};
+const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
 server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
 `;
 
@@ -38,10 +43,14 @@ export class ThreadStatusSink {
 	readonly deliveries: Array<{ body: { msId?: string; MessageStatus?: string } }> = [];
 	private worker?: Worker;
 
-	constructor(private readonly latencyMs = 0) {}
+	/** `tls`: answer over https (tools/http/tls.ts), as a production receiver does; http by default. */
+	constructor(
+		private readonly latencyMs = 0,
+		private readonly tls?: LoopbackTls,
+	) {}
 
 	async start(): Promise<string> {
-		const worker = new Worker(RECEIVER, { eval: true, workerData: { latencyMs: this.latencyMs } });
+		const worker = new Worker(RECEIVER, { eval: true, workerData: { latencyMs: this.latencyMs, tls: this.tls } });
 		this.worker = worker;
 		const port = await new Promise<number>((resolve, reject) => {
 			worker.once('error', reject);
@@ -51,7 +60,7 @@ export class ThreadStatusSink {
 			if (Array.isArray(received))
 				for (const [msId, MessageStatus] of received) this.deliveries.push({ body: { msId, MessageStatus } });
 		});
-		return `http://127.0.0.1:${port}/status`;
+		return `${this.tls ? 'https' : 'http'}://127.0.0.1:${port}/status`;
 	}
 
 	async stop(): Promise<void> {

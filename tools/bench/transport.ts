@@ -19,4 +19,23 @@ export const useTransport = (app: AppUnderTest, transport: Transport): Promise<v
 	app.harness.setSetting('send_from_runtime', transport === 'runtime');
 
 export const transportLabel = (transport: Transport): string =>
-	transport === 'runtime' ? "from the app's runtime" : "through Rocket.Chat's HTTP bridge";
+	`${transport === 'runtime' ? "from the app's runtime" : "through Rocket.Chat's HTTP bridge"} (to ${schemeOf(transport)} URLs)`;
+
+export type Scheme = 'http' | 'https';
+
+/**
+ * The scheme Meta's side and the status receiver speak in a bench run (`BENCH_SCHEME=http` or
+ * `https` sets it for both transports):
+ * - through the bridge, https, as Meta's Graph API and a production Message Status Endpoint do.
+ *   Rocket.Chat makes an https call on Node's global agent, which keeps the connection for the next
+ *   call; from Rocket.Chat 8.2 (engine 1.60, the pinned 1.62 included) an http URL gets a new
+ *   connection for every call (tools/harness/rc/http.ts), a cost no real Meta call pays.
+ * - from the app's runtime, http: the runtime keeps its connections either way
+ *   (src/adapters/directHttp.ts), and the Deno 2.9 that runs the harness's engine refuses node's
+ *   `https` to a process without `--allow-sys`, which the engine does not grant (tools/bench/README.md).
+ */
+export function schemeOf(transport: Transport): Scheme {
+	const forced = process.env.BENCH_SCHEME;
+	if (forced !== undefined && forced !== 'http' && forced !== 'https') throw new Error(`BENCH_SCHEME: ${forced} (http, https)`);
+	return (forced as Scheme | undefined) ?? (transport === 'bridge' ? 'https' : 'http');
+}

@@ -7,12 +7,14 @@ import { createHmac } from 'crypto';
 
 import { chooseTokenKey, newTokenKey, visitorToken } from '../../src/core/app/visitorTokens';
 import { request, HttpRequest } from '../http/client';
+import { loopbackTls } from '../http/tls';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
 import { MEDIA_DOWNLOAD_PATH } from '../sim/media';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
 import { AppHarness, HarnessOptions } from './AppHarness';
 import { HarnessRoom, HarnessUser } from './world';
 import { HarnessHttpOptions, HarnessHttpServer } from './HarnessHttpServer';
+import { trustAuthority } from './rc/http';
 import { startedSinks, StatusSink } from './statusSink';
 
 export const NUMBER: SimNumber = {
@@ -37,20 +39,24 @@ export interface AppUnderTest {
  * `persistenceLatencyMs`: milliseconds every call to Rocket.Chat's persistence waits (MongoDB behind
  * the engine; 0 by default, 1 for what a real server sees); calls made at once wait side by side.
  * `bodyLimit`: the largest request body Rocket.Chat parses for the app (HarnessHttpServer.ts; by
- * default 100 kB, as 7.6 and later).
+ * default 100 kB, as 7.6 and later). `metaOverHttps`: the simulated Cloud API answers over https,
+ * as Meta does, with a certificate of the harness's own authority that its Rocket.Chat trusts
+ * (tools/http/tls.ts); http by default.
  */
 export async function startApp(
-	options: HarnessOptions & { persistenceLatencyMs?: number } & HarnessHttpOptions = {},
+	options: HarnessOptions & { persistenceLatencyMs?: number; metaOverHttps?: boolean } & HarnessHttpOptions = {},
 ): Promise<AppUnderTest> {
 	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
 	loadSpec();
 	const firstSink = startedSinks.length;
-	const sim = new CloudApiSimulator({ validate: validateRequest });
+	const tls = options.metaOverHttps ? await loopbackTls() : undefined;
+	if (tls) trustAuthority(tls.ca);
+	const sim = new CloudApiSimulator({ validate: validateRequest, tls });
 	const { baseUrl } = await sim.start();
 	sim.addNumber(NUMBER);
 	let harness: AppHarness;
 	try {
-		const { persistenceLatencyMs, bodyLimit: _bodyLimit, ...rest } = options;
+		const { persistenceLatencyMs, bodyLimit: _bodyLimit, metaOverHttps: _metaOverHttps, ...rest } = options;
 		harness = await AppHarness.start(
 			persistenceLatencyMs === undefined ? rest : { ...rest, persistence: { ...rest.persistence, latencyMs: persistenceLatencyMs } },
 		);

@@ -31,6 +31,8 @@ export { postRaw } from './webhooks';
 export interface SimulatorOptions extends RouterOptions {
 	/** Port on 127.0.0.1; 0 (any free port) by default. */
 	port?: number;
+	/** Answer over https with this key and certificate (tools/http/tls.ts); http by default. */
+	tls?: { key: string; cert: string };
 }
 
 export class CloudApiSimulator {
@@ -120,8 +122,13 @@ export class CloudApiSimulator {
 		this.messages.throttled = count;
 	}
 
+	/** `http://127.0.0.1:<port>` (`https:` with the `tls` option) once started. */
+	get baseUrl(): string {
+		return this.server.baseUrl;
+	}
+
 	async start(): Promise<{ baseUrl: string }> {
-		return { baseUrl: await this.server.start(this.options.port ?? 0) };
+		return { baseUrl: await this.server.start(this.options.port ?? 0, this.options.tls) };
 	}
 
 	stop(): Promise<void> {

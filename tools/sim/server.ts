@@ -5,6 +5,7 @@
  */
 import busboy from 'busboy';
 import * as http from 'http';
+import * as https from 'https';
 import { URL } from 'url';
 
 import { fbtraceId, serverError, SimResponse } from './metaErrors';
@@ -23,6 +24,8 @@ export interface RecordedRequest {
 	validation?: ValidationResult;
 	/** When the request arrived (ms since epoch). */
 	at: number;
+	/** The client's port: requests of one port came on one connection (a client that keeps it open). */
+	remotePort?: number;
 	status?: number;
 	response?: unknown;
 }
@@ -46,24 +49,26 @@ export class SimServer {
 	readonly requests: RecordedRequest[] = [];
 	/** Delay before every answer. */
 	latencyMs = 0;
-	private server?: http.Server;
+	private server?: http.Server | https.Server;
 	private url = '';
 
 	constructor(private readonly handler: Handler) {}
 
-	/** `http://127.0.0.1:<port>` once started. */
+	/** `http://127.0.0.1:<port>` (`https:` with `tls`) once started. */
 	get baseUrl(): string {
 		return this.url;
 	}
 
-	async start(port = 0): Promise<string> {
-		const server = http.createServer((req, res) => void this.handle(req, res));
+	/** `tls`: the server's key and certificate, to answer over https as Meta does (tools/http/tls.ts). */
+	async start(port = 0, tls?: { key: string; cert: string }): Promise<string> {
+		const listener = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+		const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(port, '127.0.0.1', resolve);
 		});
 		this.server = server;
-		this.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+		this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as { port: number }).port}`;
 		return this.url;
 	}
 
@@ -134,6 +139,7 @@ export class SimServer {
 		}
 		const record: RecordedRequest = {
 			at: Date.now(),
+			remotePort: req.socket.remotePort,
 			method: req.method ?? 'GET',
 			path: url.pathname,
 			query: Object.fromEntries(url.searchParams.entries()),

@@ -6,6 +6,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
+import { createSecureContext, rootCertificates } from 'tls';
 import { URL } from 'url';
 
 import { engineAtLeast, engineVersion } from '../engineVersion';
@@ -27,6 +28,22 @@ import { BridgeMethods } from './context';
  * Rocket.Chat 8.2 ships engine 1.60 (8.0 and 8.1 ship 1.59.x), so the engine's version tells.
  */
 export type RedirectModel = 'follow' | 'manual';
+
+/**
+ * An `https:` URL goes out on Node's global https agent in both models: server-fetch's
+ * `getFetchAgent` returns no agent of its own for it (no proxy set, no SSRF check asked), so
+ * node-fetch uses Node's, which keeps connections open for the next call (Node 19 and later, as the
+ * Node 22 of Rocket.Chat 7 and 8). Rocket.Chat trusts the authorities of NODE_EXTRA_CA_CERTS beside
+ * the public ones: `trustAuthority` is the harness's, for a loopback server of its own authority.
+ */
+export function trustAuthority(pem: string): void {
+	if (trusted.includes(pem)) return;
+	trusted.push(pem);
+	// One context for every connection, as Node's default one: an agent's `ca` option would parse the
+	// authorities again for each new connection, a cost Rocket.Chat's server does not pay.
+	https.globalAgent.options.secureContext = createSecureContext({ ca: [...rootCertificates, ...trusted] });
+}
+const trusted: string[] = [];
 
 /** The model of the Rocket.Chat that ships the given engine (the running one by default). */
 export function redirectModelOf(engine = engineVersion()): RedirectModel {
@@ -199,7 +216,8 @@ function follow(hop: Hop, counter: number, deadline: number, timeout: number): P
  * fails with "error-too-many-redirects"; one without Location fails with
  * "redirect-response-location-header-missing" (`followRedirect`). The Location is resolved against
  * the URL asked (node-fetch's manual mode, then `new URL(location, currentUrl)`, which throws on
- * one that cannot be). An `http:` hop goes out on a new agent of its own (no keep-alive).
+ * one that cannot be). An `http:` hop goes out on a new agent of its own (no keep-alive: a new
+ * connection for every call); an `https:` hop on Node's global agent (`trustAuthority`).
  */
 function followManually(hop: Hop, counter: number, deadline: number, timeout: number): Promise<{ res: http.IncomingMessage; raw: Buffer }> {
 	const agent = hop.url.protocol === 'http:' ? new http.Agent() : undefined;
