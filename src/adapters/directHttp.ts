@@ -105,11 +105,9 @@ export class DirectHttpPort implements HttpPort {
 				outcome();
 			};
 			const fail = (error: Error): void => settle(() => reject(error));
-			const timer = setTimeout(() => {
-				fail(new TimedOut());
-				request.destroy();
-			}, req.timeoutMs);
-			const request = transport.module.request(target, { method: req.method, headers, agent: transport.agent }, (response) => {
+			// Set once there is a request (below): one that could not be made leaves no timer behind.
+			let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+			const onResponse = (response: NodeResponse): void => {
 				const chunks: Uint8Array[] = [];
 				response.on('data', (chunk) => chunks.push(chunk));
 				response.on('error', fail);
@@ -123,7 +121,19 @@ export class DirectHttpPort implements HttpPort {
 					const text = !req.binary || status >= 300 ? new TextDecoder().decode(bytes) : '';
 					settle(() => resolve({ status, body: text, headers: answer, ...(req.binary ? { bytes } : {}) }));
 				});
-			});
+			};
+			let request: NodeRequest;
+			try {
+				// Node's and Deno's `request` throw at once on some requests (a header value they refuse):
+				// nothing was sent, and no timer may later reach for a request that does not exist.
+				request = transport.module.request(target, { method: req.method, headers, agent: transport.agent }, onResponse);
+			} catch (error) {
+				return fail(error as Error);
+			}
+			timer = setTimeout(() => {
+				fail(new TimedOut());
+				request.destroy();
+			}, req.timeoutMs);
 			request.on('error', fail);
 			request.end(body);
 		});

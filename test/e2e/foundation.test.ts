@@ -10,7 +10,7 @@ import AdmZip from 'adm-zip';
 import { packagedZipPath } from '../../tools/harness/AppHarness';
 import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { request } from '../../tools/http/client';
-import { AppUnderTest, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, connectState, NUMBER, NUMBER_PROOF, startApp, stopChecked } from '../support/appUnderTest';
 
 /** A GET over real HTTP: the status and the body's text. */
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -181,9 +181,9 @@ describe('foundation through the real engine', () => {
 		expect(response.errors).toEqual({
 			accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.',
 		});
-		// Both questions went at once; the number's own answer is the one reported.
+		// The questions went at once; the number's own answer is the one reported.
 		const sent = app.sim.requests.map((r) => [r.method, r.path, r.query, r.headers.authorization, r.status]);
-		expect(sent).toHaveLength(2);
+		expect(sent).toHaveLength(3);
 		expect(sent).toEqual(
 			expect.arrayContaining([
 				[
@@ -200,6 +200,7 @@ describe('foundation through the real engine', () => {
 					'Bearer EAAWRONG',
 					401,
 				],
+				['GET', `/v23.0/${NUMBER.wabaId}/subscribed_apps`, { appsecret_proof: WRONG_TOKEN_PROOF }, 'Bearer EAAWRONG', 401],
 			]),
 		);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes('EAAWRONG'))).toEqual([]);
@@ -225,9 +226,44 @@ describe('foundation through the real engine', () => {
 			[
 				[`/v23.0/${NUMBER.phoneNumberId}`, OTHER_SECRET_PROOF, 400, 'Invalid appsecret_proof provided in the API argument'],
 				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, OTHER_SECRET_PROOF, 400, 'Invalid appsecret_proof provided in the API argument'],
+				[
+					`/v23.0/${NUMBER.wabaId}/subscribed_apps`,
+					OTHER_SECRET_PROOF,
+					400,
+					'Invalid appsecret_proof provided in the API argument',
+				],
 			].sort(),
 		);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes(OTHER_SECRET))).toEqual([]);
+	});
+
+	it('connect: an account no Meta app is subscribed to is saved, the list says so, and an edit after the subscription clears it', async () => {
+		app.sim.subscribedApps.set(NUMBER.wabaId, []);
+		const saved = await submitConnect();
+		expect(saved).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		const warning = `When a number of account ${NUMBER.wabaId} was last saved, Meta said no app is subscribed to the account's webhooks: no message of this number's contacts and no status reaches Rocket.Chat. Subscribe the Meta app of this number's token (POST /${NUMBER.wabaId}/subscribed_apps with the token: README, "Setting up the Meta side", step 7), then edit the number and save it to have the account checked again.`;
+		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).toContain(JSON.stringify(warning).slice(1, -1));
+		// The exact question, with the proof as every call.
+		expect(
+			app.sim.requestsTo('/subscribed_apps').map((r) => [r.method, r.query, r.headers.authorization, r.status, r.response]),
+		).toEqual([['GET', { appsecret_proof: NUMBER_PROOF }, `Bearer ${NUMBER.accessToken}`, 200, { data: [] }]]);
+
+		// The admin subscribed the app at Meta, then edited the number and saved it: the warning is gone.
+		app.sim.subscribedApps.delete(NUMBER.wabaId);
+		const edit = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: saved.view,
+		});
+		const again = await app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: edit.view,
+			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '' }),
+		});
+		expect(again).toMatchObject({ success: true, type: 'modal.update' });
+		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).not.toContain('no app is subscribed');
 	});
 
 	it('connect, list, edit and disconnect a number; secrets are never shown back', async () => {
@@ -260,10 +296,16 @@ describe('foundation through the real engine', () => {
 		expect(listed).toContain('••••cdef');
 		expect(listed).not.toContain(NUMBER.accessToken);
 		expect(listed).not.toContain(NUMBER.appSecret);
-		// Both questions are asked at once (the admin waits for the slower only), so in either order.
+		// The questions are asked at once (the admin waits for the slowest only), so in any order.
 		expect(app.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`).sort()).toEqual(
-			[`GET /v23.0/${NUMBER.phoneNumberId} 200`, `GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`].sort(),
+			[
+				`GET /v23.0/${NUMBER.phoneNumberId} 200`,
+				`GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`,
+				`GET /v23.0/${NUMBER.wabaId}/subscribed_apps 200`,
+			].sort(),
 		);
+		// The account has an app subscribed to its webhooks: no warning.
+		expect(listed).not.toContain('no app is subscribed');
 		expect(app.sim.requests.every((r) => r.headers.authorization === `Bearer ${NUMBER.accessToken}`)).toBe(true);
 		const stored = app.harness.world.persistence
 			.map((r) => r.data as Record<string, unknown>)

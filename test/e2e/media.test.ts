@@ -10,7 +10,7 @@ import { engineKeepsJobLogs } from '../../tools/harness/engineVersion';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { SAMPLES } from '../unit/core/media/samples';
 import { until } from '../support/until';
-import { AppUnderTest, connectNumber, contactVisitorToken, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import { AppUnderTest, connectNumber, contactVisitorToken, NUMBER, NUMBER_PROOF, startApp, stopChecked } from '../support/appUnderTest';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const MB = 1024 * 1024;
@@ -102,7 +102,7 @@ describe('media', () => {
 				headers: { authorization: `Bearer ${NUMBER.accessToken}` },
 			});
 			// The app secret's proof only (`printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`).
-			expect(info.query).toEqual({ appsecret_proof: '236cc0f9b27f81f9911dc2cde4af5b7d4643da25ca90302ab137d279c58ffa99' });
+			expect(info.query).toEqual({ appsecret_proof: NUMBER_PROOF });
 			expect(download).toMatchObject({
 				method: 'GET',
 				path: '/whatsapp_business/attachments/',

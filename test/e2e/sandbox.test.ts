@@ -22,9 +22,10 @@ describe('the sandbox', () => {
 			expect(help.notices[0]).toContain('/whatsapp connect');
 			expect(help.appErrors).toEqual([]);
 
-			// The number was connected through the real modal, with requests valid against Meta's spec (both asked at once).
+			// The number was connected through the real modal, with requests valid against Meta's spec (asked at once).
 			expect(sandbox.sim.requests.map((r) => `${r.method} ${r.path} ${r.status}`).sort()).toEqual([
 				'GET /v23.0/102290129340398/phone_numbers 200',
+				'GET /v23.0/102290129340398/subscribed_apps 200',
 				'GET /v23.0/106540352242922 200',
 			]);
 			expect(sandbox.sim.violations).toEqual([]);

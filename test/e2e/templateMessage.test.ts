@@ -5,7 +5,17 @@ import * as path from 'path';
 import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { request } from '../../tools/http/client';
 import { SimNumber } from '../../tools/sim/CloudApiSimulator';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, connectState, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
+import {
+	ADMIN_AUTH,
+	AppUnderTest,
+	callApi,
+	connectNumber,
+	connectState,
+	NUMBER,
+	NUMBER_PROOF,
+	startApp,
+	stopChecked,
+} from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { formFields, formMessage } from '../support/outboundForm';
 
@@ -23,9 +33,6 @@ const SHIP = {
 	category: 'UTILITY',
 	components: [{ type: 'BODY', text: 'Your order ships in {{1}} days.' }],
 };
-
-/** NUMBER's `appsecret_proof`: `printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`. */
-const NUMBER_PROOF = '236cc0f9b27f81f9911dc2cde4af5b7d4643da25ca90302ab137d279c58ffa99';
 
 function body(over: Record<string, unknown> = {}) {
 	return { ...JSON.parse(JSON.stringify(examples['WhatsApp Cloud'])), connectedWhatsAppNo: NUMBER.phoneNumberId, ...over };
@@ -149,8 +156,10 @@ describe('templateMessage endpoint', () => {
 			[
 				[`/v23.0/${NUMBER.phoneNumberId}`, false, 400],
 				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, false, 400],
+				[`/v23.0/${NUMBER.wabaId}/subscribed_apps`, false, 400],
 				[`/v23.0/${NUMBER.phoneNumberId}`, true, 200],
 				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, true, 200],
+				[`/v23.0/${NUMBER.wabaId}/subscribed_apps`, true, 200],
 			].sort(),
 		);
 		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');

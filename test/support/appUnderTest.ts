@@ -9,6 +9,7 @@ export {
 	connectState,
 	contactVisitorToken,
 	NUMBER,
+	NUMBER_PROOF,
 	startApp,
 	stopChecked,
 } from '../../tools/harness/appUnderTest';

@@ -19,7 +19,7 @@ import { decide, fromMetaStatus, Status } from '../../src/core/status/ordering';
 import { walkWebhook } from '../../src/core/status/webhook';
 import { serializeLikeMeta } from '../../src/core/webhook/metaJson';
 import { signPayload } from '../../src/core/webhook/signature';
-import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp } from '../harness/appUnderTest';
+import { ADMIN_AUTH, AppUnderTest, callApi, connectNumber, NUMBER, startApp, trustedTls } from '../harness/appUnderTest';
 import { StatusSink } from '../harness/statusSink';
 import { quantile } from './stats';
 import { startPoster } from './threadPoster';
@@ -27,7 +27,6 @@ import { ThreadStatusSink } from './threadSink';
 import { schemeOf, Transport, transportLabel, transports, useTransport } from './transport';
 import { CloudApiSimulator } from '../sim/CloudApiSimulator';
 import { request } from '../http/client';
-import { loopbackTls } from '../http/tls';
 
 function batch(
 	app: { sim: { statusPayload: (id: string, s: Array<{ wamid: string; status: string; recipient: string }>) => unknown } },
@@ -136,7 +135,7 @@ async function endToEnd(latencyMs: number, transport: Transport): Promise<EndToE
 	const sink =
 		process.env.BENCH_SINK === 'host'
 			? new StatusSink()
-			: new ThreadStatusSink(SINK_LATENCY_MS, https ? await loopbackTls() : undefined);
+			: new ThreadStatusSink(SINK_LATENCY_MS, https ? await trustedTls() : undefined);
 	try {
 		await connectNumber(app);
 		app.sim.loadTemplateFixtures(NUMBER.wabaId); // hello_world, Meta's documented templates

@@ -12,9 +12,8 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 
-import { AppUnderTest, NUMBER } from '../harness/appUnderTest';
-import { trustAuthority } from '../harness/rc/http';
-import { LoopbackTls, loopbackTls } from '../http/tls';
+import { AppUnderTest, NUMBER, trustedTls } from '../harness/appUnderTest';
+import { LoopbackTls } from '../http/tls';
 
 const SCRIPT = `
 require('tsx/cjs');
@@ -90,8 +89,7 @@ export async function metaSide(app: AppUnderTest, options: { latencyMs: number; 
 		};
 	}
 	const thread = new ThreadCloudApi();
-	const tls = options.https ? await loopbackTls() : undefined;
-	if (tls) trustAuthority(tls.ca);
+	const tls = options.https ? await trustedTls() : undefined;
 	await app.harness.setSetting('graph_api_base_url', await thread.start({ latencyMs: options.latencyMs, cap: options.cap, tls }));
 	return thread;
 }

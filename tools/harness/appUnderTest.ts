@@ -7,7 +7,7 @@ import { createHmac } from 'crypto';
 
 import { chooseTokenKey, newTokenKey, visitorToken } from '../../src/core/app/visitorTokens';
 import { request, HttpRequest } from '../http/client';
-import { loopbackTls } from '../http/tls';
+import { LoopbackTls, loopbackTls } from '../http/tls';
 import { CloudApiSimulator, SimNumber } from '../sim/CloudApiSimulator';
 import { MEDIA_DOWNLOAD_PATH } from '../sim/media';
 import { loadSpec, validateRequest } from '../sim/metaSpec';
@@ -26,6 +26,9 @@ export const NUMBER: SimNumber = {
 	appSecret: '0123456789abcdef0123456789abcdef',
 };
 
+/** NUMBER's `appsecret_proof`: `printf %s EAATESTTOKEN1234567890 | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`. */
+export const NUMBER_PROOF = '236cc0f9b27f81f9911dc2cde4af5b7d4643da25ca90302ab137d279c58ffa99';
+
 export interface AppUnderTest {
 	harness: AppHarness;
 	sim: CloudApiSimulator;
@@ -33,6 +36,18 @@ export interface AppUnderTest {
 	/** The status sinks started since the app was (what the app POSTed to its Message Status Endpoint URL). */
 	statusSinks?: () => StatusSink[];
 	stop(): Promise<void>;
+}
+
+/**
+ * The loopback authority's server certificate (tools/http/tls.ts), that authority trusted by the
+ * harness's Rocket.Chat (rc/http.ts `trustAuthority`): for a server that speaks https as Meta and a
+ * production status receiver do. The app's runtime does not trust it (Rocket.Chat passes its runtime
+ * no environment, so no DENO_CERT).
+ */
+export async function trustedTls(): Promise<LoopbackTls> {
+	const tls = await loopbackTls();
+	trustAuthority(tls.ca);
+	return tls;
 }
 
 /**
@@ -49,8 +64,7 @@ export async function startApp(
 	// Meta's spec is parsed before the app's first Graph call, not inside it (the app's timeout runs).
 	loadSpec();
 	const firstSink = startedSinks.length;
-	const tls = options.metaOverHttps ? await loopbackTls() : undefined;
-	if (tls) trustAuthority(tls.ca);
+	const tls = options.metaOverHttps ? await trustedTls() : undefined;
 	const sim = new CloudApiSimulator({ validate: validateRequest, tls });
 	const { baseUrl } = await sim.start();
 	sim.addNumber(NUMBER);

@@ -1,9 +1,9 @@
 /**
  * A certificate authority of its own and a server certificate it signed for 127.0.0.1 and localhost,
- * made once per process, for loopback servers that speak https as Meta and a production Message
+ * for loopback servers that speak https as Meta and a production Message
  * Status Endpoint do (tools/bench/README.md: what the scheme changes for Rocket.Chat's HTTP bridge).
  * The client side trusts `ca`: the harness's Rocket.Chat as its server would with
- * NODE_EXTRA_CA_CERTS (tools/harness/rc/http.ts `trustAuthority`).
+ * NODE_EXTRA_CA_CERTS (tools/harness/appUnderTest.ts `trustedTls`).
  */
 import selfsigned from 'selfsigned';
 
@@ -17,6 +17,7 @@ export interface LoopbackTls {
 
 let made: Promise<LoopbackTls> | undefined;
 
+/** Made at the first call of this module instance (a jest test file, a worker thread, a bench process); a failed making is tried again at the next call. */
 export function loopbackTls(): Promise<LoopbackTls> {
 	made ??= (async () => {
 		const authority = await selfsigned.generate([{ name: 'commonName', value: 'whatsapp-business loopback test authority' }], {
@@ -46,5 +47,6 @@ export function loopbackTls(): Promise<LoopbackTls> {
 		});
 		return { ca: authority.cert, key: server.private, cert: server.cert };
 	})();
+	made.catch(() => (made = undefined));
 	return made;
 }

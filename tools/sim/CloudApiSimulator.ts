@@ -104,6 +104,11 @@ export class CloudApiSimulator {
 		this.messages.answersToDrop += count;
 	}
 
+	/** The apps subscribed to each WABA's webhooks (Router `subscribedApps`): `set(wabaId, [])` for a WABA no app was subscribed to. */
+	get subscribedApps(): Map<string, Array<{ id: string; name: string }>> {
+		return this.router.subscribedApps;
+	}
+
 	/** The Meta app's "Require App Secret": Graph calls without `appsecret_proof` are refused (off by default, as Meta's). */
 	get requireAppSecretProof(): boolean {
 		return this.router.requireAppSecretProof;

@@ -47,6 +47,9 @@ export interface RouterParts {
 	baseUrl: () => string;
 }
 
+/** The Meta app the simulator's numbers are of, subscribed to their WABAs unless `subscribedApps` says otherwise. */
+export const SUBSCRIBED_APP = { id: '1234567890123456', name: 'Business Messaging App' };
+
 export class Router {
 	/** Requests the validator rejected, with its errors (strict or not). */
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
@@ -55,6 +58,12 @@ export class Router {
 	 * Meta's is. On, a Graph call without `appsecret_proof` is refused (`appSecretProofError`).
 	 */
 	requireAppSecretProof = false;
+	/**
+	 * The Meta apps subscribed to each WABA's webhooks (`GET /{WABA-ID}/subscribed_apps`). A WABA not
+	 * in it has one, the numbers' app (`SUBSCRIBED_APP`), as the test account of Meta's API Setup is
+	 * from the start; an empty list is a WABA no app was subscribed to (README, setting up, step 7).
+	 */
+	readonly subscribedApps = new Map<string, Array<{ id: string; name: string }>>();
 
 	constructor(
 		private readonly parts: RouterParts,
@@ -103,7 +112,21 @@ export class Router {
 			return listPhoneNumbers(edgePath, this.parts.baseUrl(), wabaNumbers, r.query);
 		if (r.method === 'GET' && !number && edge === 'message_templates')
 			return templates.list(id, r.query, edgePath, this.parts.baseUrl());
+		if (r.method === 'GET' && !number && edge === 'subscribed_apps') return this.subscriptions(id);
 		return unsupportedRequest(r.method, id);
+	}
+
+	/** Meta's answer to `GET /{WABA-ID}/subscribed_apps`: each app in `whatsapp_business_api_data`, as Meta's reference shows it. */
+	private subscriptions(wabaId: string): SimResponse {
+		const apps = this.subscribedApps.get(wabaId) ?? [SUBSCRIBED_APP];
+		return {
+			status: 200,
+			payload: {
+				data: apps.map((app) => ({
+					whatsapp_business_api_data: { id: app.id, name: app.name, link: `https://www.facebook.com/games/?app_id=${app.id}` },
+				})),
+			},
+		};
 	}
 
 	/**

@@ -24,8 +24,8 @@ export interface RecordedRequest {
 	validation?: ValidationResult;
 	/** When the request arrived (ms since epoch). */
 	at: number;
-	/** The client's port: requests of one port came on one connection (a client that keeps it open). */
-	remotePort?: number;
+	/** The connection it came on, numbered from 1 as the server accepted them: a client that keeps its connection sends its next request on the same one. */
+	connection: number;
 	status?: number;
 	response?: unknown;
 }
@@ -51,6 +51,8 @@ export class SimServer {
 	latencyMs = 0;
 	private server?: http.Server | https.Server;
 	private url = '';
+	private readonly connections = new WeakMap<object, number>();
+	private connectionCount = 0;
 
 	constructor(private readonly handler: Handler) {}
 
@@ -115,6 +117,13 @@ export class SimServer {
 		res.end(html ? (answer.payload as string) : JSON.stringify(answer.payload));
 	}
 
+	/** The number of the connection a request came on, given at its first request. */
+	private connectionOf(socket: object): number {
+		let id = this.connections.get(socket);
+		if (id === undefined) this.connections.set(socket, (id = ++this.connectionCount));
+		return id;
+	}
+
 	/** The request as recorded: lower-case headers, the query, the body parsed (JSON, else text; a form as its fields). */
 	private async read(req: http.IncomingMessage): Promise<{ record: RecordedRequest; form?: Form }> {
 		const chunks: Buffer[] = [];
@@ -139,7 +148,7 @@ export class SimServer {
 		}
 		const record: RecordedRequest = {
 			at: Date.now(),
-			remotePort: req.socket.remotePort,
+			connection: this.connectionOf(req.socket),
 			method: req.method ?? 'GET',
 			path: url.pathname,
 			query: Object.fromEntries(url.searchParams.entries()),

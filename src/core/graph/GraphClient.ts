@@ -130,6 +130,16 @@ export class GraphClient {
 		);
 	}
 
+	/**
+	 * The Meta apps subscribed to a WABA's webhooks (`GET /{WABA-ID}/subscribed_apps`), or undefined
+	 * when Meta's answer holds no list. An empty list: Meta sends the account's messages and statuses
+	 * to no app.
+	 */
+	async listSubscribedApps(wabaId: string): Promise<unknown[] | undefined> {
+		const answer = await this.get<{ data?: unknown }>(`/${enc(wabaId)}/subscribed_apps`);
+		return Array.isArray(answer?.data) ? answer.data : undefined;
+	}
+
 	listTemplatesPage<T = Record<string, unknown>>(wabaId: string, query: TemplateQuery = {}): Promise<TemplatePage<T>> {
 		const params: Record<string, string> = {};
 		if (query.fields?.length) params.fields = query.fields.join(',');

@@ -12,10 +12,12 @@ export interface NumberRepository {
 	remove(phoneNumberId: string): Promise<boolean>;
 }
 
-/** The two Graph calls the credential check needs (GraphClient provides them). */
+/** The Graph calls the credential check makes (GraphClient provides them). */
 export interface NumberGraph {
 	getPhoneNumber(phoneNumberId: string): Promise<{ id: string; display_phone_number?: string; verified_name?: string }>;
 	listPhoneNumbers(wabaId: string): Promise<Array<{ id: string }>>;
+	/** The apps subscribed to the WABA's webhooks; undefined when Meta's answer holds no list. */
+	listSubscribedApps(wabaId: string): Promise<unknown[] | undefined>;
 }
 
 /**
@@ -29,6 +31,20 @@ export interface NumberGraph {
 export interface MissRefetchMarks {
 	forgetMissRefetch(wabaId: string): Promise<void>;
 }
+
+/** How long a connect waits for the subscriptions' answer once the credential checks are done. */
+export const SUBSCRIPTIONS_GRACE_MS = 1000;
+
+/** The promise's value, or undefined when it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+	return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Whether a number is noted as of a WABA no app is subscribed to: Meta's answer, or else the note it had (same WABA). */
+const unsubscribed = (apps: unknown[] | undefined, before: ConnectedNumber | undefined): boolean =>
+	apps ? apps.length === 0 : !!before?.webhooksUnsubscribed;
 
 export type ConnectResult = { ok: true; number: ConnectedNumber; created: boolean } | { ok: false; errors: FieldErrors };
 
@@ -50,7 +66,11 @@ export class NumberService {
 
 	/**
 	 * Saves a new number, or the edit of `editing` (whose empty secrets are kept). Meta is asked
-	 * whether the token sees the number and whether the number belongs to the WABA. Once saved, the
+	 * whether the token sees the number and whether the number belongs to the WABA, and which apps
+	 * are subscribed to the WABA's webhooks: none is noted on the number and on the other numbers of
+	 * the WABA (`webhooksUnsubscribed`, the numbers list warns); an answer that fails, or comes more
+	 * than SUBSCRIPTIONS_GRACE_MS after the checks, neither stops nor delays the save and leaves the
+	 * notes as they were. Once saved, the
 	 * WABA's mark of its last template list fetch on a miss is forgotten (`MissRefetchMarks`; best
 	 * effort: the number is connected either way).
 	 */
@@ -92,6 +112,9 @@ export class NumberService {
 			accessToken,
 			appSecret,
 			...(proven ? { appSecretProven: true } : {}),
+			...(unsubscribed(checked.subscribedApps, existing?.wabaId === form.wabaId ? existing : undefined)
+				? { webhooksUnsubscribed: true }
+				: {}),
 			departmentId: form.departmentId,
 			welcomeMessage: form.welcomeMessage,
 			conversationFinishedMessage: form.conversationFinishedMessage,
@@ -103,6 +126,13 @@ export class NumberService {
 		// kept), never neither; a failed removal leaves both, each shown in the list.
 		await this.repository.save(number);
 		if (existing && existing.phoneNumberId !== number.phoneNumberId) await this.repository.remove(existing.phoneNumberId);
+		// The subscription is the account's: Meta's answer holds for its other numbers too.
+		if (checked.subscribedApps)
+			try {
+				await this.noteSubscriptions(number, checked.subscribedApps.length === 0);
+			} catch {
+				// The number is saved: another number of its account keeps its note until it is saved.
+			}
 		// The account it is in now, and the one it left (an edit that moved it): both may hold a mark of its old token.
 		for (const wabaId of new Set([number.wabaId, existing?.wabaId ?? number.wabaId]))
 			try {
@@ -113,6 +143,16 @@ export class NumberService {
 		return { ok: true, number, created: !existing };
 	}
 
+	/** Notes Meta's answer on the other numbers of `number`'s WABA whose note says otherwise. */
+	private async noteSubscriptions(number: ConnectedNumber, none: boolean): Promise<void> {
+		for (const other of await this.repository.list()) {
+			if (other.wabaId !== number.wabaId || other.phoneNumberId === number.phoneNumberId || !!other.webhooksUnsubscribed === none)
+				continue;
+			const { webhooksUnsubscribed: _note, ...rest } = other;
+			await this.repository.save(none ? { ...rest, webhooksUnsubscribed: true } : rest);
+		}
+	}
+
 	disconnect(phoneNumberId: string): Promise<boolean> {
 		return this.repository.remove(phoneNumberId);
 	}
@@ -120,23 +160,30 @@ export class NumberService {
 	private async checkCredentials(
 		form: ConnectForm,
 		credentials: NumberCredentials,
-	): Promise<{ ok: true; display: string; verifiedName: string } | { ok: false; errors: FieldErrors }> {
+	): Promise<
+		{ ok: true; display: string; verifiedName: string; subscribedApps: unknown[] | undefined } | { ok: false; errors: FieldErrors }
+	> {
 		// Asked with the app secret's proof (GraphClient `appSecretProof`), as every later call: a secret
 		// that is not the token's Meta app's is refused here, not at the first send.
 		const graph = this.graphFor(credentials);
-		// Both questions at once: the admin waits for the slower one only (Rocket.Chat's client waits 5 s).
-		// When both fail, Meta's own answer (a refused token, say) says more than a call that got none,
-		// and of two answers the number's comes first, as when they were asked one after the other.
-		const [phone, owned] = await Promise.allSettled([
+		// The questions at once: the admin waits for the slower check only (Rocket.Chat's client waits
+		// 5 s). When both checks fail, Meta's own answer (a refused token, say) says more than a call that
+		// got none, and of two answers the number's comes first, as when they were asked one after the
+		// other. The subscriptions' answer only informs: its failure is never the check's, and it is
+		// waited for a moment only once the checks are done (SUBSCRIPTIONS_GRACE_MS).
+		const checks = Promise.allSettled([
 			(async () => graph.getPhoneNumber(form.phoneNumberId))(),
 			(async () => graph.listPhoneNumbers(form.wabaId))(),
 		]);
+		const subscriptions = (async () => graph.listSubscribedApps(form.wabaId))().catch(() => undefined);
+		const [phone, owned] = await checks;
 		if (phone.status === 'fulfilled' && owned.status === 'fulfilled') {
 			if (!owned.value.some((p) => p.id === form.phoneNumberId)) return { ok: false, errors: { wabaId: 'error_number_not_in_waba' } };
 			return {
 				ok: true,
 				display: phone.value.display_phone_number ?? form.phoneNumberId,
 				verifiedName: phone.value.verified_name ?? '',
+				subscribedApps: await within(subscriptions, SUBSCRIPTIONS_GRACE_MS),
 			};
 		}
 		const failures: Array<{ error: unknown; field: 'phoneNumberId' | 'wabaId' }> = [];

@@ -18,10 +18,20 @@
  * or for a body cut short "Invalid response body while trying to fetch <url>: <message>" (lib/index.js).
  */
 import * as http from 'http';
+import * as https from 'https';
 import { AddressInfo } from 'net';
+import selfsigned from 'selfsigned';
 
 import { engineVersion } from '../../../tools/harness/engineVersion';
-import { MAX_REDIRECTS, performHttp, redirectModelOf, RedirectModel, SERVER_FETCH_MAX_REDIRECTS } from '../../../tools/harness/rc/http';
+import {
+	MAX_REDIRECTS,
+	performHttp,
+	redirectModelOf,
+	RedirectModel,
+	SERVER_FETCH_MAX_REDIRECTS,
+	trustAuthority,
+} from '../../../tools/harness/rc/http';
+import { loopbackTls } from '../../../tools/http/tls';
 
 interface Seen {
 	method: string;
@@ -398,4 +408,52 @@ describe('HTTP, as Rocket.Chat’s fetch follows redirects and times out', () =>
 			});
 		});
 	});
+});
+
+describe('HTTPS, as Rocket.Chat’s fetch makes it: Node’s global agent, which keeps the connection', () => {
+	/** A loopback https server; `sockets` gets each request's socket. */
+	async function httpsServer(tls: { key: string; cert: string }) {
+		const sockets: unknown[] = [];
+		const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+			sockets.push(req.socket);
+			res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		return { sockets, server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/x` };
+	}
+	const servers: https.Server[] = [];
+	afterAll(async () => {
+		for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+	});
+
+	it('fails a server whose authority is not trusted, in node-fetch’s words, in both models', async () => {
+		// A certificate of no authority the bridge trusts (the harness's own is another).
+		const own = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', algorithm: 'sha256' });
+		const { server, url, sockets } = await httpsServer({ key: own.private, cert: own.cert });
+		servers.push(server);
+		trustAuthority((await loopbackTls()).ca);
+		for (const model of ['follow', 'manual'] as RedirectModel[])
+			await expect(performHttp({ method: 'get', url, request: {} }, model)).rejects.toMatchObject({
+				name: 'FetchError',
+				message: `request to ${url} failed, reason: self-signed certificate`,
+			});
+		expect(sockets).toEqual([]);
+	});
+
+	it.each<RedirectModel>(['follow', 'manual'])(
+		'keeps the connection for the next call (%s), the harness’s authority trusted',
+		async (model) => {
+			const tls = await loopbackTls();
+			trustAuthority(tls.ca);
+			const { server, url, sockets } = await httpsServer(tls);
+			servers.push(server);
+			await expect(performHttp({ method: 'get', url, request: {} }, model)).resolves.toMatchObject({
+				statusCode: 200,
+				data: { ok: true },
+			});
+			await performHttp({ method: 'get', url, request: {} }, model);
+			expect(sockets).toHaveLength(2);
+			expect(sockets[1]).toBe(sockets[0]);
+		},
+	);
 });

@@ -1,6 +1,12 @@
 import { GraphApiError, NetworkError } from '../../../src/core/errors';
 import { ConnectedNumber, maskSecret, normalizeForm, validateForm } from '../../../src/core/numbers/ConnectedNumber';
-import { MissRefetchMarks, NumberGraph, NumberRepository, NumberService } from '../../../src/core/numbers/NumberService';
+import {
+	MissRefetchMarks,
+	NumberGraph,
+	NumberRepository,
+	NumberService,
+	SUBSCRIPTIONS_GRACE_MS,
+} from '../../../src/core/numbers/NumberService';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -27,6 +33,7 @@ function graph(overrides: Partial<NumberGraph> = {}): NumberGraph {
 	return {
 		getPhoneNumber: async (id) => ({ id, display_phone_number: '+1 555-078-3881', verified_name: 'Acme' }),
 		listPhoneNumbers: async () => [{ id: '106540352242922' }],
+		listSubscribedApps: async () => [{ whatsapp_business_api_data: { id: '1234567890123456' } }],
 		...overrides,
 	};
 }
@@ -78,6 +85,94 @@ describe('NumberService.connect', () => {
 		expect(repo.items.size).toBe(1);
 	});
 
+	it('notes a WABA no app is subscribed to, and saves the number whatever Meta answers of its subscriptions', async () => {
+		const saved = async (listSubscribedApps: NumberGraph['listSubscribedApps']) => {
+			const result = await new NumberService(new MemoryRepo(), () => graph({ listSubscribedApps })).connect(form(), 'admin');
+			if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.errors)}`);
+			return result.number;
+		};
+		expect((await saved(async () => [])).webhooksUnsubscribed).toBe(true);
+		for (const answer of [
+			async () => [{ whatsapp_business_api_data: { id: '1' } }],
+			// Meta's answer held no list, or the question failed (a permission, a timeout): nothing is said.
+			async () => undefined,
+			async () => Promise.reject(new GraphApiError(403, { code: 200 })),
+			async () => Promise.reject(new NetworkError({ detail: 'no answer in 10 s', timedOut: true })),
+		])
+			expect(await saved(answer)).not.toHaveProperty('webhooksUnsubscribed');
+		// An edit after the admin subscribed an app clears the note.
+		const repo = new MemoryRepo();
+		let apps: unknown[] = [];
+		const service = new NumberService(repo, () => graph({ listSubscribedApps: async () => apps }));
+		await service.connect(form(), 'admin');
+		expect((await repo.get('106540352242922'))?.webhooksUnsubscribed).toBe(true);
+		apps = [{ whatsapp_business_api_data: { id: '1' } }];
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({ ok: true });
+		expect(await repo.get('106540352242922')).not.toHaveProperty('webhooksUnsubscribed');
+	});
+
+	it('keeps the note when the answer fails, and gives every number of the WABA the answer that came', async () => {
+		const repo = new MemoryRepo();
+		let answer: () => Promise<unknown[] | undefined> = async () => [];
+		const service = new NumberService(repo, () => graph({ listSubscribedApps: () => answer() }));
+		await service.connect(form(), 'admin');
+		// A second number of the same WABA, and one of another WABA.
+		await repo.save({ ...(await repo.get('106540352242922'))!, phoneNumberId: '222' });
+		const otherWaba = { ...(await repo.get('106540352242922'))!, phoneNumberId: '333', wabaId: '999' };
+		await repo.save(otherWaba);
+		const notes = async () => [...repo.items.values()].map((n) => [n.phoneNumberId, !!n.webhooksUnsubscribed]);
+		expect(await notes()).toEqual([
+			['106540352242922', true],
+			['222', true],
+			['333', true],
+		]);
+		const edit = () => service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
+		// Meta could not say: the note stays.
+		answer = () => Promise.reject(new GraphApiError(403, { code: 200 }));
+		expect(await edit()).toMatchObject({ ok: true });
+		expect(await notes()).toEqual([
+			['106540352242922', true],
+			['222', true],
+			['333', true],
+		]);
+		// An app is subscribed now: both numbers of the WABA lose the note, the other WABA's keeps it.
+		answer = async () => [{ whatsapp_business_api_data: { id: '1' } }];
+		expect(await edit()).toMatchObject({ ok: true });
+		expect(await notes()).toEqual([
+			['106540352242922', false],
+			['222', false],
+			['333', true],
+		]);
+		expect(repo.items.get('222')).not.toHaveProperty('webhooksUnsubscribed');
+	});
+
+	it('waits for the subscriptions a moment only once the checks are done', async () => {
+		jest.useFakeTimers();
+		try {
+			const repo = new MemoryRepo();
+			const service = new NumberService(repo, () => graph({ listSubscribedApps: () => new Promise<unknown[]>(() => undefined) }));
+			let done = false;
+			const connecting = service.connect(form(), 'admin').then((result) => ((done = true), result));
+			await jest.advanceTimersByTimeAsync(SUBSCRIPTIONS_GRACE_MS - 1);
+			expect(done).toBe(false);
+			await jest.advanceTimersByTimeAsync(1);
+			expect(await connecting).toMatchObject({ ok: true });
+			expect(await repo.get('106540352242922')).not.toHaveProperty('webhooksUnsubscribed');
+		} finally {
+			jest.useRealTimers();
+		}
+	});
+
+	it("does not let the subscriptions' failure stand for a failed check", async () => {
+		const service = new NumberService(new MemoryRepo(), () =>
+			graph({
+				getPhoneNumber: async () => Promise.reject(new Error('ECONNRESET')),
+				listSubscribedApps: async () => Promise.reject(new GraphApiError(401, { code: 190 })),
+			}),
+		);
+		expect(await service.connect(form(), 'admin')).toEqual({ ok: false, errors: { phoneNumberId: 'error_graph_unreachable' } });
+	});
+
 	it.each([
 		[new GraphApiError(401, { code: 190 }), { accessToken: 'error_access_token_rejected' }],
 		[new GraphApiError(403, { code: 200 }), { accessToken: 'error_access_token_permissions' }],
@@ -113,7 +208,7 @@ describe('NumberService.connect', () => {
 		expect(await unknown.connect(form(), 'admin')).toEqual({ ok: false, errors: { wabaId: 'error_waba_id_unknown' } });
 	});
 
-	it("asks Meta both questions at once, and reports the number's own answer first when both fail", async () => {
+	it("asks Meta its questions at once, and reports the number's own answer first when both checks fail", async () => {
 		const asked: string[] = [];
 		let answer!: () => void;
 		const answered = new Promise<void>((resolve) => (answer = resolve));
@@ -121,12 +216,13 @@ describe('NumberService.connect', () => {
 			graph({
 				getPhoneNumber: async (id) => (asked.push('phone'), await answered, { id, display_phone_number: '+1 555-078-3881' }),
 				listPhoneNumbers: async () => (asked.push('waba'), await answered, [{ id: '106540352242922' }]),
+				listSubscribedApps: async () => (asked.push('subscriptions'), await answered, []),
 			}),
 		);
 		const connecting = service.connect(form(), 'admin');
-		// Neither question has its answer yet, and both were asked.
+		// No question has its answer yet, and all were asked.
 		await new Promise((resolve) => setImmediate(resolve));
-		expect(asked).toEqual(['phone', 'waba']);
+		expect(asked).toEqual(['phone', 'waba', 'subscriptions']);
 		answer();
 		expect(await connecting).toMatchObject({ ok: true, number: { displayPhoneNumber: '+1 555-078-3881' } });
 

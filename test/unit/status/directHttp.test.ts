@@ -241,3 +241,24 @@ describe('messagesThrough', () => {
 		]);
 	});
 });
+
+describe('DirectHttpPort when the runtime cannot make the request', () => {
+	it('rejects with the error `request` threw (a header value Node refuses: nothing was sent), and leaves no timer', async () => {
+		const port = new DirectHttpPort();
+		jest.useFakeTimers();
+		try {
+			const sent = port.send({
+				method: 'POST',
+				url: 'http://127.0.0.1:9/status',
+				headers: { 'X-Signature': 'a\nb' },
+				body: '{}',
+				timeoutMs: 50,
+			});
+			await expect(sent).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+			expect(jest.getTimerCount()).toBe(0);
+		} finally {
+			jest.useRealTimers();
+			port.close();
+		}
+	});
+});

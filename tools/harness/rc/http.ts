@@ -6,7 +6,7 @@
  */
 import * as http from 'http';
 import * as https from 'https';
-import { createSecureContext, rootCertificates } from 'tls';
+import { createSecureContext, rootCertificates, SecureContext } from 'tls';
 import { URL } from 'url';
 
 import { engineAtLeast, engineVersion } from '../engineVersion';
@@ -30,20 +30,23 @@ import { BridgeMethods } from './context';
 export type RedirectModel = 'follow' | 'manual';
 
 /**
- * An `https:` URL goes out on Node's global https agent in both models: server-fetch's
- * `getFetchAgent` returns no agent of its own for it (no proxy set, no SSRF check asked), so
- * node-fetch uses Node's, which keeps connections open for the next call (Node 19 and later, as the
- * Node 22 of Rocket.Chat 7 and 8). Rocket.Chat trusts the authorities of NODE_EXTRA_CA_CERTS beside
- * the public ones: `trustAuthority` is the harness's, for a loopback server of its own authority.
+ * An `https:` URL goes out on Node's global https agent in both models (with no HTTPS_PROXY set:
+ * a proxy gets a new proxy agent for each call): server-fetch's `getFetchAgent` returns no agent of
+ * its own for it (no SSRF check asked), so node-fetch uses Node's, which keeps connections open for
+ * the next call (Node 19 and later: Rocket.Chat 7 runs Node 20 or 22, 8 Node 22). Rocket.Chat trusts
+ * the authorities of NODE_EXTRA_CA_CERTS beside the public ones: `trustAuthority` is the harness's,
+ * for a loopback server of its own authority. It reaches the bridge's calls only (`once`), not the
+ * process's other https clients.
  */
 export function trustAuthority(pem: string): void {
 	if (trusted.includes(pem)) return;
 	trusted.push(pem);
-	// One context for every connection, as Node's default one: an agent's `ca` option would parse the
-	// authorities again for each new connection, a cost Rocket.Chat's server does not pay.
-	https.globalAgent.options.secureContext = createSecureContext({ ca: [...rootCertificates, ...trusted] });
+	// Made once: NODE_EXTRA_CA_CERTS is read into Node's root store at start, where an agent's `ca`
+	// option would parse the authorities' text again for every new connection.
+	trustedContext = createSecureContext({ ca: [...rootCertificates, ...trusted] });
 }
 const trusted: string[] = [];
+let trustedContext: SecureContext | undefined;
 
 /** The model of the Rocket.Chat that ships the given engine (the running one by default). */
 export function redirectModelOf(engine = engineVersion()): RedirectModel {
@@ -283,7 +286,14 @@ function once(
 			clearTimeout(timer);
 			reject(expired ? expired() : error);
 		};
-		const req = transport.request(hop.url, { method: hop.method, headers: hop.headers, ...(agent ? { agent } : {}) }, (res) => {
+		const options = {
+			method: hop.method,
+			headers: hop.headers,
+			...(agent ? { agent } : {}),
+			// Node's global agent pools connections by host and TLS options, this context not among them.
+			...(hop.url.protocol === 'https:' && trustedContext ? { secureContext: trustedContext } : {}),
+		};
+		const req = transport.request(hop.url, options, (res) => {
 			clearTimeout(timer);
 			if (followsOn(res)) {
 				// A redirect is followed once its headers came, its body left unread (node-fetch's

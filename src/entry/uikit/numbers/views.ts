@@ -104,6 +104,8 @@ export function numbersView({
 			),
 			// Calls to Meta without the secret's proof (ConnectedNumber `appSecretProven`): saved by an earlier version, or Meta refused the proof.
 			...(n.appSecretProven ? [] : [context(t('numbers_secret_unchecked'))]),
+			// No Meta app subscribed to the WABA's webhooks when it was saved (ConnectedNumber `webhooksUnsubscribed`).
+			...(n.webhooksUnsubscribed ? [context(t('numbers_webhooks_unsubscribed', { wabaId: n.wabaId }))] : []),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
 				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.

@@ -161,6 +161,31 @@ describe('GraphClient.listPhoneNumbers', () => {
 	});
 });
 
+describe('GraphClient.listSubscribedApps', () => {
+	it("GETs the apps subscribed to the WABA's webhooks, as Meta's reference shows them", async () => {
+		const app = {
+			whatsapp_business_api_data: { id: '67084...', name: 'Jaspers Market', link: 'https://www.facebook.com/games/?app_id=67084...' },
+		};
+		const port = fakePort([ok({ data: [app] })]);
+		await expect(client(port).listSubscribedApps(WABA_ID)).resolves.toEqual([app]);
+		expect(port.sent).toEqual([
+			{
+				method: 'GET',
+				url: `https://graph.facebook.com/v23.0/${WABA_ID}/subscribed_apps`,
+				headers: GET_HEADERS,
+				body: undefined,
+				timeoutMs: 10000,
+			},
+		]);
+		expect(specErrors(port.sent[0], '/{Version}/{WABA-ID}/subscribed_apps')).toEqual([]);
+	});
+
+	it('answers an empty list as it is, and no list as undefined (Meta could not say)', async () => {
+		await expect(client(fakePort([ok({ data: [] })])).listSubscribedApps(WABA_ID)).resolves.toEqual([]);
+		await expect(client(fakePort([ok({ success: true })])).listSubscribedApps(WABA_ID)).resolves.toBeUndefined();
+	});
+});
+
 describe('GraphClient templates', () => {
 	it('GETs one page with every filter', async () => {
 		const page = fixture('meta-docs/templates-list-fields-limit5.response.json');
