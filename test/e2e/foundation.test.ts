@@ -11,6 +11,7 @@ import { packagedZipPath } from '../../tools/harness/AppHarness';
 import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { request } from '../../tools/http/client';
 import { AppUnderTest, connectState, NUMBER, NUMBER_PROOF, startApp, stopChecked } from '../support/appUnderTest';
+import { until } from '../support/until';
 
 /** A GET over real HTTP: the status and the body's text. */
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -89,6 +90,11 @@ describe('foundation through the real engine', () => {
 			}),
 		});
 	};
+	const subscriptionsAnswered = () =>
+		until(
+			() => app.sim.requestsTo('/subscribed_apps').some((r) => r.status !== undefined),
+			"Meta's answer to the subscriptions' question",
+		);
 	const lastNotice = (userId: string) => {
 		const notices = app.harness.world.notificationsFor(userId);
 		return String(notices[notices.length - 1]?.text ?? '');
@@ -181,7 +187,9 @@ describe('foundation through the real engine', () => {
 		expect(response.errors).toEqual({
 			accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.',
 		});
-		// The questions went at once; the number's own answer is the one reported.
+		// The questions went at once; the number's own answer is the one reported. The connect does not
+		// wait for the subscriptions' answer once the checks failed: it may still be on its way.
+		await subscriptionsAnswered();
 		const sent = app.sim.requests.map((r) => [r.method, r.path, r.query, r.headers.authorization, r.status]);
 		expect(sent).toHaveLength(3);
 		expect(sent).toEqual(
@@ -208,6 +216,7 @@ describe('foundation through the real engine', () => {
 
 	it("connect: an app secret that is not the token's Meta app's is reported on the secret field, and nothing is saved", async () => {
 		const response = await submitConnect({ appSecret: OTHER_SECRET });
+		await subscriptionsAnswered();
 		expect(response.errors).toEqual({
 			appSecret:
 				'Meta refused the app secret with this access token: they are of two different Meta apps, or the secret is mistyped. Use the app secret (Meta App Dashboard > App settings > Basic) of the app the token was generated for, the app whose webhook you set.',

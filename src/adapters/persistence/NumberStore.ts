@@ -84,6 +84,15 @@ export class NumberStore implements NumberRepository {
 		}
 	}
 
+	async replace(number: ConnectedNumber): Promise<boolean> {
+		recentNumbers.forget();
+		try {
+			return await new Records(this.read, this.writer()).replace([ALL, one(number.phoneNumberId)], number);
+		} finally {
+			recentNumbers.forget();
+		}
+	}
+
 	async remove(phoneNumberId: string): Promise<boolean> {
 		recentNumbers.forget();
 		try {

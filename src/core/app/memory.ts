@@ -136,6 +136,12 @@ export class MemoryNumbers implements Numbers {
 		this.numbers.set(number.phoneNumberId, copy(number));
 	}
 
+	async replace(number: ConnectedNumber): Promise<boolean> {
+		if (!this.numbers.has(number.phoneNumberId)) return false;
+		this.numbers.set(number.phoneNumberId, copy(number));
+		return true;
+	}
+
 	async remove(phoneNumberId: string): Promise<boolean> {
 		return this.numbers.delete(phoneNumberId);
 	}

@@ -26,7 +26,7 @@ export interface ConnectedNumber {
 	 * Meta said, when the number or another number of its WABA was last saved, that no Meta app is
 	 * subscribed to the WABA's webhooks (`GET /{WABA-ID}/subscribed_apps`, an empty list): no message
 	 * or status of the number reaches any app, this one included. Unset when an app was; a save that
-	 * got no answer leaves it as it was (NumberService.connect).
+	 * got no answer takes the account's note as it was (NumberService.connect).
 	 */
 	webhooksUnsubscribed?: boolean;
 	departmentId?: string;

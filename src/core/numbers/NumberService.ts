@@ -9,6 +9,8 @@ export interface NumberRepository {
 	list(): Promise<ConnectedNumber[]>;
 	get(phoneNumberId: string): Promise<ConnectedNumber | undefined>;
 	save(number: ConnectedNumber): Promise<void>;
+	/** Saves over the stored number, never creating it: false when it is gone. */
+	replace(number: ConnectedNumber): Promise<boolean>;
 	remove(phoneNumberId: string): Promise<boolean>;
 }
 
@@ -42,10 +44,6 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 	return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Whether a number is noted as of a WABA no app is subscribed to: Meta's answer, or else the note it had (same WABA). */
-const unsubscribed = (apps: unknown[] | undefined, before: ConnectedNumber | undefined): boolean =>
-	apps ? apps.length === 0 : !!before?.webhooksUnsubscribed;
-
 export type ConnectResult = { ok: true; number: ConnectedNumber; created: boolean } | { ok: false; errors: FieldErrors };
 
 export class NumberService {
@@ -68,11 +66,11 @@ export class NumberService {
 	 * Saves a new number, or the edit of `editing` (whose empty secrets are kept). Meta is asked
 	 * whether the token sees the number and whether the number belongs to the WABA, and which apps
 	 * are subscribed to the WABA's webhooks: none is noted on the number and on the other numbers of
-	 * the WABA (`webhooksUnsubscribed`, the numbers list warns); an answer that fails, or comes more
-	 * than SUBSCRIPTIONS_GRACE_MS after the checks, neither stops nor delays the save and leaves the
-	 * notes as they were. Once saved, the
-	 * WABA's mark of its last template list fetch on a miss is forgotten (`MissRefetchMarks`; best
-	 * effort: the number is connected either way).
+	 * the WABA (`webhooksUnsubscribed`, the numbers list warns). An answer that fails, or comes more
+	 * than SUBSCRIPTIONS_GRACE_MS after the checks, never stops the save nor holds it up longer; the
+	 * number then takes the note of its account as it was (its own, or another number's of the
+	 * WABA). Once saved, the WABA's mark of its last template list fetch on a miss is forgotten
+	 * (`MissRefetchMarks`; best effort: the number is connected either way).
 	 */
 	async connect(form: ConnectForm, by: string, editing?: string): Promise<ConnectResult> {
 		const existing = editing ? await this.repository.get(editing) : undefined;
@@ -112,9 +110,7 @@ export class NumberService {
 			accessToken,
 			appSecret,
 			...(proven ? { appSecretProven: true } : {}),
-			...(unsubscribed(checked.subscribedApps, existing?.wabaId === form.wabaId ? existing : undefined)
-				? { webhooksUnsubscribed: true }
-				: {}),
+			...((await this.unsubscribed(checked.subscribedApps, form, existing)) ? { webhooksUnsubscribed: true } : {}),
 			departmentId: form.departmentId,
 			welcomeMessage: form.welcomeMessage,
 			conversationFinishedMessage: form.conversationFinishedMessage,
@@ -143,13 +139,33 @@ export class NumberService {
 		return { ok: true, number, created: !existing };
 	}
 
-	/** Notes Meta's answer on the other numbers of `number`'s WABA whose note says otherwise. */
+	/**
+	 * Whether the number is noted as of a WABA no app is subscribed to: Meta's answer, or without one
+	 * the account's note as it was (the number's own when it stays in its WABA, else another number's
+	 * of the WABA).
+	 */
+	private async unsubscribed(apps: unknown[] | undefined, form: ConnectForm, existing: ConnectedNumber | undefined): Promise<boolean> {
+		if (apps) return apps.length === 0;
+		if (existing?.wabaId === form.wabaId) return !!existing.webhooksUnsubscribed;
+		try {
+			return !!(await this.repository.list()).find((n) => n.wabaId === form.wabaId && n.phoneNumberId !== form.phoneNumberId)
+				?.webhooksUnsubscribed;
+		} catch {
+			return false;
+		}
+	}
+
+	/**
+	 * Notes Meta's answer on the other numbers of `number`'s WABA whose note says otherwise: each read
+	 * again just before and replaced, never created (one disconnected meanwhile stays so).
+	 */
 	private async noteSubscriptions(number: ConnectedNumber, none: boolean): Promise<void> {
-		for (const other of await this.repository.list()) {
-			if (other.wabaId !== number.wabaId || other.phoneNumberId === number.phoneNumberId || !!other.webhooksUnsubscribed === none)
-				continue;
+		for (const listed of await this.repository.list()) {
+			if (listed.wabaId !== number.wabaId || listed.phoneNumberId === number.phoneNumberId) continue;
+			const other = await this.repository.get(listed.phoneNumberId);
+			if (!other || other.wabaId !== number.wabaId || !!other.webhooksUnsubscribed === none) continue;
 			const { webhooksUnsubscribed: _note, ...rest } = other;
-			await this.repository.save(none ? { ...rest, webhooksUnsubscribed: true } : rest);
+			await this.repository.replace(none ? { ...rest, webhooksUnsubscribed: true } : rest);
 		}
 	}
 

@@ -21,6 +21,11 @@ class MemoryRepo implements NumberRepository {
 	async save(n: ConnectedNumber) {
 		this.items.set(n.phoneNumberId, n);
 	}
+	async replace(n: ConnectedNumber) {
+		if (!this.items.has(n.phoneNumberId)) return false;
+		this.items.set(n.phoneNumberId, n);
+		return true;
+	}
 	async remove(id: string) {
 		return this.items.delete(id);
 	}
@@ -144,6 +149,74 @@ describe('NumberService.connect', () => {
 			['333', true],
 		]);
 		expect(repo.items.get('222')).not.toHaveProperty('webhooksUnsubscribed');
+	});
+
+	it("sets the note on the account's other numbers too, and a number without an answer takes the account's note", async () => {
+		const repo = new MemoryRepo();
+		let answer: () => Promise<unknown[] | undefined> = async () => [{ whatsapp_business_api_data: { id: '1' } }];
+		const service = new NumberService(repo, () =>
+			graph({
+				listSubscribedApps: () => answer(),
+				listPhoneNumbers: async () => [{ id: '106540352242922' }, { id: '106540352242923' }, { id: '106540352242924' }],
+			}),
+		);
+		expect(await service.connect(form({ phoneNumberId: '106540352242923' }), 'admin')).toMatchObject({ ok: true });
+		expect(repo.items.get('106540352242923')).not.toHaveProperty('webhooksUnsubscribed');
+		answer = async () => [];
+		await service.connect(form(), 'admin');
+		expect(repo.items.get('106540352242923')?.webhooksUnsubscribed).toBe(true);
+		// A number connected to that account while Meta cannot say takes the account's note.
+		answer = () => Promise.reject(new GraphApiError(500, { code: 2 }));
+		await service.connect(form({ phoneNumberId: '106540352242924' }), 'admin');
+		expect(repo.items.get('106540352242924')?.webhooksUnsubscribed).toBe(true);
+		// An edit that moves a number to an account with no note, without an answer, drops it.
+		expect(
+			await service.connect(
+				form({ phoneNumberId: '106540352242924', wabaId: '102290129340555', accessToken: '', appSecret: '' }),
+				'admin',
+				'106540352242924',
+			),
+		).toMatchObject({ ok: true });
+		expect(repo.items.get('106540352242924')).not.toHaveProperty('webhooksUnsubscribed');
+		// A failure while the other numbers are noted does not undo the save.
+		answer = async () => [{ whatsapp_business_api_data: { id: '1' } }];
+		repo.list = async () => Promise.reject(new Error('persistence down'));
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({ ok: true });
+		expect(repo.items.get('106540352242922')).not.toHaveProperty('webhooksUnsubscribed');
+		expect(repo.items.get('106540352242923')?.webhooksUnsubscribed).toBe(true);
+	});
+
+	it('never brings back a number disconnected while the note is spread', async () => {
+		const repo = new MemoryRepo();
+		const service = new NumberService(repo, () => graph({ listSubscribedApps: async () => [] }));
+		await service.connect(form(), 'admin');
+		await repo.save({ ...repo.items.get('106540352242922')!, phoneNumberId: '222', webhooksUnsubscribed: undefined });
+		// The list still shows 222, which is disconnected before it is noted.
+		const listed = [...repo.items.values()];
+		repo.list = async () => listed;
+		await repo.remove('222');
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({ ok: true });
+		expect(repo.items.has('222')).toBe(false);
+	});
+
+	it('starts the grace for the subscriptions only once the checks are done', async () => {
+		jest.useFakeTimers();
+		try {
+			const repo = new MemoryRepo();
+			const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+			const service = new NumberService(repo, () =>
+				graph({
+					getPhoneNumber: (id) => after(3000, { id, display_phone_number: '+1 555-078-3881' }),
+					listSubscribedApps: () => after(2000, []),
+				}),
+			);
+			const connecting = service.connect(form(), 'admin');
+			await jest.advanceTimersByTimeAsync(3000);
+			expect(await connecting).toMatchObject({ ok: true });
+			expect(repo.items.get('106540352242922')?.webhooksUnsubscribed).toBe(true);
+		} finally {
+			jest.useRealTimers();
+		}
 	});
 
 	it('waits for the subscriptions a moment only once the checks are done', async () => {
