@@ -90,10 +90,26 @@ describe('foundation through the real engine', () => {
 			}),
 		});
 	};
+	/** Edit in the numbers list `view` and Save with the fields as they are (the secrets kept, or `accessToken` typed). */
+	const editAndSave = async (view: unknown, accessToken = '') => {
+		const edit = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-edit',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: view as never,
+		});
+		return app.harness.viewSubmit({
+			user: app.harness.admin,
+			view: edit.view,
+			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken, appSecret: '' }),
+		});
+	};
+	/** The subscriptions' and the token's questions answered (a connect whose checks failed does not wait for them). */
 	const subscriptionsAnswered = () =>
 		until(
-			() => app.sim.requestsTo('/subscribed_apps').some((r) => r.status !== undefined),
-			"Meta's answer to the subscriptions' question",
+			() => ['/subscribed_apps', '/debug_token'].every((path) => app.sim.requestsTo(path).some((r) => r.status !== undefined)),
+			"Meta's answers to the subscriptions' and the token's questions",
 		);
 	const lastNotice = (userId: string) => {
 		const notices = app.harness.world.notificationsFor(userId);
@@ -191,7 +207,7 @@ describe('foundation through the real engine', () => {
 		// wait for the subscriptions' answer once the checks failed: it may still be on its way.
 		await subscriptionsAnswered();
 		const sent = app.sim.requests.map((r) => [r.method, r.path, r.query, r.headers.authorization, r.status]);
-		expect(sent).toHaveLength(3);
+		expect(sent).toHaveLength(4);
 		expect(sent).toEqual(
 			expect.arrayContaining([
 				[
@@ -209,6 +225,7 @@ describe('foundation through the real engine', () => {
 					401,
 				],
 				['GET', `/v23.0/${NUMBER.wabaId}/subscribed_apps`, { appsecret_proof: WRONG_TOKEN_PROOF }, 'Bearer EAAWRONG', 401],
+				['GET', '/v23.0/debug_token', { input_token: 'EAAWRONG', appsecret_proof: WRONG_TOKEN_PROOF }, 'Bearer EAAWRONG', 401],
 			]),
 		);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes('EAAWRONG'))).toEqual([]);
@@ -241,6 +258,7 @@ describe('foundation through the real engine', () => {
 					400,
 					'Invalid appsecret_proof provided in the API argument',
 				],
+				['/v23.0/debug_token', OTHER_SECRET_PROOF, 400, 'Invalid appsecret_proof provided in the API argument'],
 			].sort(),
 		);
 		expect(app.harness.world.persistence.filter((r) => JSON.stringify(r.data).includes(OTHER_SECRET))).toEqual([]);
@@ -259,20 +277,93 @@ describe('foundation through the real engine', () => {
 
 		// The admin subscribed the app at Meta, then edited the number and saved it: the warning is gone.
 		app.sim.subscribedApps.delete(NUMBER.wabaId);
-		const edit = await app.harness.blockAction({
-			user: app.harness.admin,
-			actionId: 'whatsapp-number-edit',
-			blockId: `number:${NUMBER.phoneNumberId}`,
-			value: NUMBER.phoneNumberId,
-			view: saved.view,
-		});
-		const again = await app.harness.viewSubmit({
-			user: app.harness.admin,
-			view: edit.view,
-			state: connectState({ phoneNumberId: NUMBER.phoneNumberId, wabaId: NUMBER.wabaId, accessToken: '', appSecret: '' }),
-		});
-		expect(again).toMatchObject({ success: true, type: 'modal.update' });
+		expect(await editAndSave(saved.view)).toMatchObject({ success: true, type: 'modal.update' });
 		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).not.toContain('no app is subscribed');
+	});
+
+	it("connect: Meta's word on the token (a temporary one, a permission missing) and on the account's webhooks (another app's) is shown under the number until an edit finds them mended", async () => {
+		// A token of API Setup's kind: it expires in a day, and lacks the permission to send; the
+		// account's webhooks go to another Meta app than the token's (whose secret the admin gives).
+		const expiresAt = Math.floor(Date.now() / 1000) + 86400;
+		app.sim.addNumber({ ...NUMBER, token: { expiresAt, scopes: ['whatsapp_business_management'] } });
+		app.sim.subscribedApps.set(NUMBER.wabaId, [{ id: '1111111111111111', name: 'Legacy CRM' }]);
+		const saved = await submitConnect();
+		expect(saved).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		// The exact question, with the proof as every call, and Meta's answer.
+		expect(app.sim.requestsTo('/debug_token').map((r) => [r.method, r.query, r.headers.authorization, r.status, r.response])).toEqual([
+			[
+				'GET',
+				{ input_token: NUMBER.accessToken, appsecret_proof: NUMBER_PROOF },
+				`Bearer ${NUMBER.accessToken}`,
+				200,
+				{
+					data: {
+						app_id: '1234567890123456',
+						type: 'USER',
+						application: 'Business Messaging App',
+						expires_at: expiresAt,
+						is_valid: true,
+						scopes: ['whatsapp_business_management'],
+						granular_scopes: [{ scope: 'whatsapp_business_management', target_ids: [NUMBER.wabaId] }],
+						user_id: '122100000000000001',
+					},
+				},
+			],
+		]);
+		const date = `${new Date(expiresAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+		const notes = [
+			`When this number was last saved, the Meta apps subscribed to account ${NUMBER.wabaId}'s webhooks were Legacy CRM (1111111111111111), not the app of this number's token and app secret: Meta sends the account's messages and statuses to those apps, signed with their secrets, so this number's do not reach it here. Subscribe this token's app (POST /${NUMBER.wabaId}/subscribed_apps with this number's token: README, "Setting up the Meta side", step 7), then edit the number and save it to have it checked again.`,
+			`This number's access token expires on ${date} (as Meta said when the number was last saved): from then on Meta refuses every call made with it, and nothing is sent from this number. It is a temporary token (the one of WhatsApp > API Setup lasts a day): generate a system user's permanent token (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
+			`Meta said, when this number was last saved, that its access token lacks whatsapp_business_messaging: the app needs whatsapp_business_messaging to send and whatsapp_business_management to read the account's numbers and templates. Generate a token with both (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
+		];
+		const contexts = (view: unknown) =>
+			((view as { blocks: Array<{ type: string; elements?: Array<{ text?: string }> }> }).blocks ?? [])
+				.filter((b) => b.type === 'context')
+				.map((b) => b.elements?.[0]?.text);
+		expect(contexts(app.harness.openModal(app.harness.admin)!.view)).toEqual(expect.arrayContaining(notes));
+		// Closed, and listed again later: the same notes (stored with the number).
+		await app.harness.viewClosed({ user: app.harness.admin });
+		await app.harness.command('whatsapp', ['numbers'], { user: app.harness.admin, room: room() });
+		const listed = contexts(app.harness.openModal(app.harness.admin)!.view);
+		expect(listed).toEqual(expect.arrayContaining(notes));
+
+		// The admin mended all three at Meta (a permanent token with both permissions, the app
+		// subscribed), then edited the number with the new token and saved it: the notes are gone.
+		app.sim.addNumber({ ...NUMBER, accessToken: 'EAAPERMANENT1234567890' });
+		app.sim.subscribedApps.delete(NUMBER.wabaId);
+		expect(await editAndSave(app.harness.openModal(app.harness.admin)!.view, 'EAAPERMANENT1234567890')).toMatchObject({
+			success: true,
+			type: 'modal.update',
+		});
+		expect(app.sim.requestsTo('/debug_token').map((r) => [r.query.input_token, r.status])).toEqual([
+			[NUMBER.accessToken, 200],
+			['EAAPERMANENT1234567890', 200],
+		]);
+		const mended = contexts(app.harness.openModal(app.harness.admin)!.view);
+		for (const note of notes) expect(mended).not.toContain(note);
+		const stored = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.find((d) => d.phoneNumberId === NUMBER.phoneNumberId)!;
+		expect([stored.tokenExpiresAt, stored.tokenMissingPermissions, stored.webhooksToOtherApps]).toEqual([
+			undefined,
+			undefined,
+			undefined,
+		]);
+	});
+
+	it('a token past its expiry is refused by Meta at connect, as Meta refuses an expired token', async () => {
+		app.sim.addNumber({ ...NUMBER, token: { expiresAt: Math.floor(Date.now() / 1000) - 60 } });
+		const response = await submitConnect();
+		await subscriptionsAnswered();
+		expect(response.errors).toEqual({
+			accessToken: 'Meta rejected this access token: it is invalid or expired. Create a new system-user token.',
+		});
+		expect(
+			app.sim.requests.map((r) => [r.path, r.status, (r.response as { error?: { error_subcode?: number } }).error?.error_subcode]),
+		).toEqual(expect.arrayContaining([[`/v23.0/${NUMBER.phoneNumberId}`, 401, 463]]));
+		expect(
+			app.harness.world.persistence.filter((r) => (r.data as { phoneNumberId?: string }).phoneNumberId === NUMBER.phoneNumberId),
+		).toEqual([]);
 	});
 
 	it('connect, list, edit and disconnect a number; secrets are never shown back', async () => {
@@ -311,6 +402,7 @@ describe('foundation through the real engine', () => {
 				`GET /v23.0/${NUMBER.phoneNumberId} 200`,
 				`GET /v23.0/${NUMBER.wabaId}/phone_numbers 200`,
 				`GET /v23.0/${NUMBER.wabaId}/subscribed_apps 200`,
+				'GET /v23.0/debug_token 200',
 			].sort(),
 		);
 		// The account has an app subscribed to its webhooks: no warning.

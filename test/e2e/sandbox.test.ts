@@ -27,6 +27,7 @@ describe('the sandbox', () => {
 				'GET /v23.0/102290129340398/phone_numbers 200',
 				'GET /v23.0/102290129340398/subscribed_apps 200',
 				'GET /v23.0/106540352242922 200',
+				'GET /v23.0/debug_token 200',
 			]);
 			expect(sandbox.sim.violations).toEqual([]);
 

@@ -18,6 +18,7 @@ import {
 } from '../support/appUnderTest';
 import { CONTRACTS_DIR } from '../support/metaSpec';
 import { formFields, formMessage } from '../support/outboundForm';
+import { until } from '../support/until';
 
 const examples = JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, 'rocketchat', 'templateMessage.request.examples.json'), 'utf8'));
 const published = JSON.parse(
@@ -152,14 +153,21 @@ describe('templateMessage endpoint', () => {
 			});
 		const saved = await app.harness.viewSubmit({ user: admin, view: edit.view, state: state({}) });
 		// Asked with the proof, refused; asked again without it, and saved as it was, the list still saying so.
+		// (The first round's informing questions may still be under way: the refused checks do not wait for them.)
+		await until(
+			() => app.sim.requests.length === 8 && app.sim.requests.every((r) => r.status !== undefined),
+			'eight answers from Meta',
+		);
 		expect(app.sim.requests.map((r) => [r.path, r.query.appsecret_proof === undefined, r.status]).sort()).toEqual(
 			[
 				[`/v23.0/${NUMBER.phoneNumberId}`, false, 400],
 				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, false, 400],
 				[`/v23.0/${NUMBER.wabaId}/subscribed_apps`, false, 400],
+				['/v23.0/debug_token', false, 400],
 				[`/v23.0/${NUMBER.phoneNumberId}`, true, 200],
 				[`/v23.0/${NUMBER.wabaId}/phone_numbers`, true, 200],
 				[`/v23.0/${NUMBER.wabaId}/subscribed_apps`, true, 200],
+				['/v23.0/debug_token', true, 200],
 			].sort(),
 		);
 		expect(JSON.stringify(saved.view)).toContain('Saved +1 555-078-3881');

@@ -281,6 +281,68 @@ describe('CloudApiSimulator', () => {
 			expect((await number(`?appsecret_proof=${proof}`)).status).toBe(200);
 		});
 
+		it("answers debug_token of a token as Meta's reference shows it, and refuses a token past its expiry with 190/463", async () => {
+			const debug = (input?: string, token?: string) =>
+				call(`${base}/v23.0/debug_token${input === undefined ? '' : `?input_token=${input}`}`, token ? { token } : {});
+			const permanent = await debug(NUMBER.accessToken);
+			expect([permanent.status, permanent.body]).toEqual([
+				200,
+				{
+					data: {
+						app_id: '1234567890123456',
+						type: 'SYSTEM_USER',
+						application: 'Business Messaging App',
+						expires_at: 0,
+						is_valid: true,
+						scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'],
+						granular_scopes: [
+							{ scope: 'whatsapp_business_management', target_ids: [NUMBER.wabaId] },
+							{ scope: 'whatsapp_business_messaging', target_ids: [NUMBER.wabaId] },
+						],
+						user_id: '122100000000000001',
+					},
+				},
+			]);
+			// Not in Meta's WhatsApp spec: not given to the validator.
+			expect(sim.requests[0].validation).toBeUndefined();
+			// A token of another app than the webhooks' (tokenAppSecret) is that app's.
+			sim.addNumber({ ...OTHER, tokenAppSecret: 'abcdefabcdefabcdefabcdefabcdefab' });
+			expect((await debug(OTHER.accessToken, OTHER.accessToken)).body.data).toMatchObject({
+				app_id: '6543210987654321',
+				application: 'Other Meta App',
+			});
+			const unknown = await debug('EAAUNKNOWN');
+			expect([unknown.status, unknown.body]).toEqual([
+				200,
+				{ data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } },
+			]);
+			const missing = await debug();
+			expect([missing.status, missing.body.error]).toEqual([
+				400,
+				{ message: '(#100) The parameter input_token is required', type: 'OAuthException', code: 100, fbtrace_id: FBTRACE },
+			]);
+			// A temporary token: a user token with its expiry; past it, every call is refused.
+			const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+			sim.addNumber({ ...NUMBER, token: { expiresAt, scopes: ['whatsapp_business_messaging'] } });
+			expect((await debug(NUMBER.accessToken)).body.data).toMatchObject({
+				type: 'USER',
+				expires_at: expiresAt,
+				scopes: ['whatsapp_business_messaging'],
+			});
+			sim.addNumber({ ...NUMBER, token: { expiresAt: Math.floor(Date.now() / 1000) - 1 } });
+			const expired = await call(`${base}/v23.0/${NUMBER.phoneNumberId}`);
+			expect([expired.status, expired.body.error]).toEqual([
+				401,
+				{
+					message: 'Error validating access token: Session has expired.',
+					type: 'OAuthException',
+					code: 190,
+					error_subcode: 463,
+					fbtrace_id: FBTRACE,
+				},
+			]);
+		});
+
 		it('answers an unknown id with GraphMethodException 100/33', async () => {
 			const res = await call(`${base}/v23.0/999999`);
 			expect(res.status).toBe(400);

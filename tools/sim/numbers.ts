@@ -16,6 +16,14 @@ export interface SimNumber {
 	 * the webhooks' (`appSecret`, by default): Graph calls' `appsecret_proof` is checked against it.
 	 */
 	tokenAppSecret?: string;
+	/**
+	 * What Meta's `GET /debug_token` tells of the access token (router.ts `debugToken`). By default a
+	 * system user's permanent token (`expires_at: 0`) of the numbers' Meta app (`SUBSCRIBED_APP`, or
+	 * `TOKEN_OTHER_APP` with `tokenAppSecret`) with both WhatsApp permissions. `expiresAt` (Unix
+	 * seconds) makes it a temporary user token (API Setup's lasts a day): refused with 190, subcode
+	 * 463, once past, as Meta refuses an expired token.
+	 */
+	token?: { expiresAt?: number; scopes?: string[]; appId?: string };
 	qualityRating?: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 }
 

@@ -49,6 +49,10 @@ export interface RouterParts {
 
 /** The Meta app the simulator's numbers are of, subscribed to their WABAs unless `subscribedApps` says otherwise. */
 export const SUBSCRIBED_APP = { id: '1234567890123456', name: 'Business Messaging App' };
+/** The Meta app of a number's token when that is another app than its webhooks' (SimNumber `tokenAppSecret`). */
+export const TOKEN_OTHER_APP = { id: '6543210987654321', name: 'Other Meta App' };
+/** The WhatsApp permissions a system user's token is given (README, "Setting up the Meta side", step 2). */
+const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
 
 export class Router {
 	/** Requests the validator rejected, with its errors (strict or not). */
@@ -85,9 +89,15 @@ export class Router {
 		const token = bearerToken(r);
 		if (!token) return accessTokenError('missing');
 		const all = [...numbers.values()];
-		if (!all.some((n) => n.accessToken === token)) return accessTokenError('invalid');
+		const tokenOwner = all.find((n) => n.accessToken === token);
+		if (!tokenOwner) return accessTokenError('invalid');
+		const expiresAt = tokenOwner.token?.expiresAt;
+		if (expiresAt && expiresAt * 1000 <= Date.now()) return accessTokenError('expired');
 		const proofRefused = this.proofRefusal(r.query.appsecret_proof, token);
 		if (proofRefused) return proofRefused;
+		// Not in Meta's WhatsApp spec (a Graph API node of its own): not given to the validator.
+		if (id === 'debug_token' && !edge)
+			return r.method === 'GET' ? this.debugToken(r.query.input_token) : unsupportedRequest(r.method, id);
 
 		const medium = !edge ? media.find(id) : undefined;
 		if (medium) {
@@ -114,6 +124,59 @@ export class Router {
 			return templates.list(id, r.query, edgePath, this.parts.baseUrl());
 		if (r.method === 'GET' && !number && edge === 'subscribed_apps') return this.subscriptions(id);
 		return unsupportedRequest(r.method, id);
+	}
+
+	/**
+	 * Meta's answer to `GET /debug_token?input_token=` (Graph API reference, "Debug-Token": `app_id`,
+	 * `type`, `application`, `expires_at`, `is_valid`, `scopes`, `granular_scopes`, `user_id`), of
+	 * the token the call names (the caller's own, as the app asks it). A system user's permanent
+	 * token says `expires_at: 0`, as the Access Token Debugger's "Expires: Never"; a token of no
+	 * number is not valid. Without `input_token`: error 100, as Graph answers a missing parameter.
+	 */
+	private debugToken(inputToken: string | undefined): SimResponse {
+		if (!inputToken)
+			return {
+				status: 400,
+				payload: {
+					error: {
+						message: '(#100) The parameter input_token is required',
+						type: 'OAuthException',
+						code: 100,
+						fbtrace_id: fbtraceId(),
+					},
+				},
+			};
+		const numbers = [...this.parts.numbers.values()].filter((n) => n.accessToken === inputToken);
+		if (!numbers.length)
+			return {
+				status: 200,
+				payload: { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } },
+			};
+		const info = numbers[0].token ?? {};
+		const app = info.appId
+			? { id: info.appId, name: info.appId === SUBSCRIBED_APP.id ? SUBSCRIBED_APP.name : TOKEN_OTHER_APP.name }
+			: numbers[0].tokenAppSecret
+				? TOKEN_OTHER_APP
+				: SUBSCRIBED_APP;
+		const scopes = info.scopes ?? WHATSAPP_SCOPES;
+		const wabaIds = [...new Set(numbers.map((n) => n.wabaId))];
+		return {
+			status: 200,
+			payload: {
+				data: {
+					app_id: app.id,
+					type: info.expiresAt ? 'USER' : 'SYSTEM_USER',
+					application: app.name,
+					expires_at: info.expiresAt ?? 0,
+					is_valid: true,
+					scopes,
+					granular_scopes: scopes
+						.filter((scope) => scope.startsWith('whatsapp_'))
+						.map((scope) => ({ scope, target_ids: wabaIds })),
+					user_id: '122100000000000001',
+				},
+			},
+		};
 	}
 
 	/** Meta's answer to `GET /{WABA-ID}/subscribed_apps`: each app in `whatsapp_business_api_data`, as Meta's reference shows it. */

@@ -62,6 +62,13 @@ export interface SendResult {
 	messages: Array<{ id: string; message_status?: string }>;
 }
 
+/** What `debugToken` tells of a valid token: its Meta app, its expiry (Unix seconds; absent: never) and its permissions. */
+export interface TokenInfo {
+	appId?: string;
+	expiresAt?: number;
+	scopes?: string[];
+}
+
 /** `GET /{Media-ID}`: where to download a media, for 5 minutes. */
 export interface MediaInfo {
 	id: string;
@@ -138,6 +145,24 @@ export class GraphClient {
 	async listSubscribedApps(wabaId: string): Promise<unknown[] | undefined> {
 		const answer = await this.get<{ data?: unknown }>(`/${enc(wabaId)}/subscribed_apps`);
 		return Array.isArray(answer?.data) ? answer.data : undefined;
+	}
+
+	/**
+	 * What Meta says of the client's own access token (`GET /debug_token?input_token=`, Graph API
+	 * reference "Debug-Token"; not in the WhatsApp spec): the Meta app it was generated for, when it
+	 * expires (`expiresAt`, Unix seconds; 0 or absent: never, as a system user's permanent token) and
+	 * the permissions granted. Undefined when the answer holds no `data` or says the token is not valid.
+	 */
+	async debugToken(): Promise<TokenInfo | undefined> {
+		const answer = await this.get<{ data?: Record<string, unknown> }>('/debug_token', { input_token: this.accessToken });
+		const data = answer?.data;
+		if (!data || typeof data !== 'object' || data.is_valid !== true) return undefined;
+		const expiresAt = typeof data.expires_at === 'number' && data.expires_at > 0 ? data.expires_at : undefined;
+		return {
+			...(typeof data.app_id === 'string' || typeof data.app_id === 'number' ? { appId: String(data.app_id) } : {}),
+			...(expiresAt !== undefined ? { expiresAt } : {}),
+			...(Array.isArray(data.scopes) ? { scopes: data.scopes.filter((s): s is string => typeof s === 'string') } : {}),
+		};
 	}
 
 	listTemplatesPage<T = Record<string, unknown>>(wabaId: string, query: TemplateQuery = {}): Promise<TemplatePage<T>> {

@@ -29,6 +29,25 @@ export interface ConnectedNumber {
 	 * got no answer takes the account's note as it was (NumberService.connect).
 	 */
 	webhooksUnsubscribed?: boolean;
+	/**
+	 * The Meta apps subscribed to the WABA's webhooks (their names and IDs) when the number was last
+	 * saved, noted when the Meta app of the number's token is not among them. That app is the one
+	 * whose secret the number was saved with (Meta took the secret's proof for the token), the
+	 * secret that checks the webhooks: Meta sends them to the other apps' callback URLs instead, signed
+	 * with their secrets. Set only when Meta told both the list and the token's app (`GET
+	 * /debug_token`); a save without either answer keeps the note as it was for the same token and
+	 * account (NumberService.connect).
+	 */
+	webhooksToOtherApps?: string[];
+	/**
+	 * When the access token expires (ISO time), as Meta said when the number was last saved (`GET
+	 * /debug_token`): a temporary token (WhatsApp > API Setup's lasts a day) rather than a system
+	 * user's permanent one. Unset for a token that never expires, or when Meta did not say (then a
+	 * save keeps the note as it was for the same token).
+	 */
+	tokenExpiresAt?: string;
+	/** The WhatsApp permissions (TOKEN_PERMISSIONS) Meta said the token lacks when the number was last saved; same keeping as `tokenExpiresAt`. */
+	tokenMissingPermissions?: string[];
 	departmentId?: string;
 	welcomeMessage?: string;
 	conversationFinishedMessage?: string;
@@ -36,6 +55,13 @@ export interface ConnectedNumber {
 	connectedAt: string;
 	connectedBy: string;
 }
+
+/**
+ * The permissions a number's token needs (README, "Setting up the Meta side", step 2): sending
+ * (`whatsapp_business_messaging`) and reading the account's numbers and templates
+ * (`whatsapp_business_management`).
+ */
+export const TOKEN_PERMISSIONS = ['whatsapp_business_messaging', 'whatsapp_business_management'];
 
 /** What a number's Graph calls are made with (`graphCredentials`). */
 export type NumberCredentials = Pick<ConnectedNumber, 'accessToken' | 'appSecret' | 'appSecretProven'>;

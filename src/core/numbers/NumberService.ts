@@ -3,7 +3,7 @@
  * Graph API before anything is saved; what is wrong is reported per form field.
  */
 import { AppError, GraphApiError, isAppSecretRefusal, isRefusedToken } from '../errors';
-import { ConnectedNumber, ConnectForm, FieldErrors, NumberCredentials, validateForm } from './ConnectedNumber';
+import { ConnectedNumber, ConnectForm, FieldErrors, NumberCredentials, TOKEN_PERMISSIONS, validateForm } from './ConnectedNumber';
 
 export interface NumberRepository {
 	list(): Promise<ConnectedNumber[]>;
@@ -20,6 +20,49 @@ export interface NumberGraph {
 	listPhoneNumbers(wabaId: string): Promise<Array<{ id: string }>>;
 	/** The apps subscribed to the WABA's webhooks; undefined when Meta's answer holds no list. */
 	listSubscribedApps(wabaId: string): Promise<unknown[] | undefined>;
+	/** What Meta says of the token itself (GraphClient `debugToken`); undefined when it could not say. */
+	debugToken(): Promise<TokenInfo | undefined>;
+}
+
+/** A valid token's Meta app, expiry (Unix seconds; absent: never) and permissions (GraphClient `TokenInfo`). */
+export interface TokenInfo {
+	appId?: string;
+	expiresAt?: number;
+	scopes?: string[];
+}
+
+/** The notes a save takes from Meta's answers about the token and the account's webhooks. */
+type AnswerNotes = Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'tokenExpiresAt' | 'tokenMissingPermissions'>;
+
+/** The token's notes from Meta's answer about it. */
+export function tokenNotes(token: TokenInfo): Pick<ConnectedNumber, 'tokenExpiresAt' | 'tokenMissingPermissions'> {
+	const missing = token.scopes ? TOKEN_PERMISSIONS.filter((p) => !token.scopes?.includes(p)) : [];
+	return {
+		...(token.expiresAt !== undefined ? { tokenExpiresAt: new Date(token.expiresAt * 1000).toISOString() } : {}),
+		...(missing.length ? { tokenMissingPermissions: missing } : {}),
+	};
+}
+
+/**
+ * The subscriptions' notes of a number from Meta's list of the apps subscribed to its WABA: none
+ * (`webhooksUnsubscribed`), or none of them the token's app (`webhooksToOtherApps`: their names and
+ * IDs), when that app is known (`tokenAppId`: Meta told it, and took the secret's proof for the
+ * token). Without it, `kept` is what the number said so far. An entry without an app ID tells nothing.
+ */
+export function subscriptionNotes(
+	apps: unknown[],
+	tokenAppId: string | undefined,
+	kept: Pick<ConnectedNumber, 'webhooksToOtherApps'> = {},
+): Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps'> {
+	if (!apps.length) return { webhooksUnsubscribed: true };
+	if (tokenAppId === undefined) return kept.webhooksToOtherApps ? { webhooksToOtherApps: kept.webhooksToOtherApps } : {};
+	const subscribed = apps.map((entry) => {
+		const data = (entry as { whatsapp_business_api_data?: { id?: unknown; name?: unknown } } | null)?.whatsapp_business_api_data;
+		const id = typeof data?.id === 'string' || typeof data?.id === 'number' ? String(data.id) : undefined;
+		return { id, name: typeof data?.name === 'string' ? data.name : undefined };
+	});
+	if (subscribed.some((app) => app.id === undefined || app.id === tokenAppId)) return {};
+	return { webhooksToOtherApps: subscribed.map((app) => (app.name ? `${app.name} (${app.id})` : String(app.id))) };
 }
 
 /**
@@ -34,7 +77,7 @@ export interface MissRefetchMarks {
 	forgetMissRefetch(wabaId: string): Promise<void>;
 }
 
-/** How long a connect waits for the subscriptions' answer once the credential checks are done. */
+/** How long a connect waits for the subscriptions' and the token's answers once the credential checks are done. */
 export const SUBSCRIPTIONS_GRACE_MS = 1000;
 
 /** The promise's value, or undefined when it takes longer than `ms`. */
@@ -110,7 +153,7 @@ export class NumberService {
 			accessToken,
 			appSecret,
 			...(proven ? { appSecretProven: true } : {}),
-			...((await this.unsubscribed(checked.subscribedApps, form, existing)) ? { webhooksUnsubscribed: true } : {}),
+			...(await this.answerNotes(checked, form, existing, proven)),
 			departmentId: form.departmentId,
 			welcomeMessage: form.welcomeMessage,
 			conversationFinishedMessage: form.conversationFinishedMessage,
@@ -125,7 +168,7 @@ export class NumberService {
 		// The subscription is the account's: Meta's answer holds for its other numbers too.
 		if (checked.subscribedApps)
 			try {
-				await this.noteSubscriptions(number, checked.subscribedApps.length === 0);
+				await this.noteSubscriptions(number, checked.subscribedApps, proven ? checked.token?.appId : undefined);
 			} catch {
 				// The number is saved: another number of its account keeps its note until it is saved.
 			}
@@ -140,12 +183,40 @@ export class NumberService {
 	}
 
 	/**
-	 * Whether the number is noted as of a WABA no app is subscribed to: Meta's answer, or without one
-	 * the account's note as it was (the number's own when it stays in its WABA, else another number's
-	 * of the WABA).
+	 * The notes Meta's answers give the number. The token's (its expiry, its missing permissions):
+	 * Meta's answer, or without one what the number said of the same token. The subscriptions':
+	 * Meta's list, with the token's app for a number whose secret's proof Meta took
+	 * (`subscriptionNotes`); without the list, the account's note of no app as it was
+	 * (`unsubscribed`), else the number's own note of other apps for the same token and account.
 	 */
-	private async unsubscribed(apps: unknown[] | undefined, form: ConnectForm, existing: ConnectedNumber | undefined): Promise<boolean> {
-		if (apps) return apps.length === 0;
+	private async answerNotes(
+		checked: { subscribedApps: unknown[] | undefined; token: TokenInfo | undefined },
+		form: ConnectForm,
+		existing: ConnectedNumber | undefined,
+		proven: boolean,
+	): Promise<AnswerNotes> {
+		const sameToken = !!existing && (!form.accessToken || form.accessToken === existing.accessToken);
+		const kept = sameToken && existing?.wabaId === form.wabaId ? { webhooksToOtherApps: existing?.webhooksToOtherApps } : {};
+		const token = checked.token
+			? tokenNotes(checked.token)
+			: sameToken
+				? { tokenExpiresAt: existing?.tokenExpiresAt, tokenMissingPermissions: existing?.tokenMissingPermissions }
+				: {};
+		const subscriptions = checked.subscribedApps
+			? subscriptionNotes(checked.subscribedApps, proven ? checked.token?.appId : undefined, kept)
+			: (await this.unsubscribed(form, existing))
+				? { webhooksUnsubscribed: true }
+				: kept;
+		// Without the notes left undefined: a stored number holds only what it says.
+		return Object.fromEntries(Object.entries({ ...token, ...subscriptions }).filter(([, v]) => v !== undefined)) as AnswerNotes;
+	}
+
+	/**
+	 * Whether the number is noted as of a WABA no app is subscribed to, without Meta's answer: the
+	 * account's note as it was (the number's own when it stays in its WABA, else another number's of
+	 * the WABA).
+	 */
+	private async unsubscribed(form: ConnectForm, existing: ConnectedNumber | undefined): Promise<boolean> {
 		if (existing?.wabaId === form.wabaId) return !!existing.webhooksUnsubscribed;
 		try {
 			return !!(await this.repository.list()).find((n) => n.wabaId === form.wabaId && n.phoneNumberId !== form.phoneNumberId)
@@ -156,16 +227,25 @@ export class NumberService {
 	}
 
 	/**
-	 * Notes Meta's answer on the other numbers of `number`'s WABA whose note says otherwise: each read
-	 * again just before and replaced, never created (one disconnected meanwhile stays so).
+	 * Notes Meta's list of subscribed apps on the other numbers of `number`'s WABA whose notes say
+	 * otherwise (`subscriptionNotes`; the token's app, `tokenAppId`, for those saved with the same
+	 * token and proven, as `number` was): each read again just before and replaced, never created
+	 * (one disconnected meanwhile stays so).
 	 */
-	private async noteSubscriptions(number: ConnectedNumber, none: boolean): Promise<void> {
+	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[], tokenAppId: string | undefined): Promise<void> {
 		for (const listed of await this.repository.list()) {
 			if (listed.wabaId !== number.wabaId || listed.phoneNumberId === number.phoneNumberId) continue;
 			const other = await this.repository.get(listed.phoneNumberId);
-			if (!other || other.wabaId !== number.wabaId || !!other.webhooksUnsubscribed === none) continue;
-			const { webhooksUnsubscribed: _note, ...rest } = other;
-			await this.repository.replace(none ? { ...rest, webhooksUnsubscribed: true } : rest);
+			if (!other || other.wabaId !== number.wabaId) continue;
+			const sameApp = other.accessToken === number.accessToken && other.appSecretProven;
+			const notes = subscriptionNotes(apps, sameApp ? tokenAppId : undefined, other);
+			if (
+				!!notes.webhooksUnsubscribed === !!other.webhooksUnsubscribed &&
+				JSON.stringify(notes.webhooksToOtherApps ?? []) === JSON.stringify(other.webhooksToOtherApps ?? [])
+			)
+				continue;
+			const { webhooksUnsubscribed: _none, webhooksToOtherApps: _others, ...rest } = other;
+			await this.repository.replace({ ...rest, ...notes });
 		}
 	}
 
@@ -177,7 +257,8 @@ export class NumberService {
 		form: ConnectForm,
 		credentials: NumberCredentials,
 	): Promise<
-		{ ok: true; display: string; verifiedName: string; subscribedApps: unknown[] | undefined } | { ok: false; errors: FieldErrors }
+		| { ok: true; display: string; verifiedName: string; subscribedApps: unknown[] | undefined; token: TokenInfo | undefined }
+		| { ok: false; errors: FieldErrors }
 	> {
 		// Asked with the app secret's proof (GraphClient `appSecretProof`), as every later call: a secret
 		// that is not the token's Meta app's is refused here, not at the first send.
@@ -185,21 +266,28 @@ export class NumberService {
 		// The questions at once: the admin waits for the slower check only (Rocket.Chat's client waits
 		// 5 s). When both checks fail, Meta's own answer (a refused token, say) says more than a call that
 		// got none, and of two answers the number's comes first, as when they were asked one after the
-		// other. The subscriptions' answer only informs: its failure is never the check's, and it is
-		// waited for a moment only once the checks are done (SUBSCRIPTIONS_GRACE_MS).
+		// other. The subscriptions' and the token's answers only inform: their failure is never the
+		// check's, and they are waited for a moment only once the checks are done (SUBSCRIPTIONS_GRACE_MS).
 		const checks = Promise.allSettled([
 			(async () => graph.getPhoneNumber(form.phoneNumberId))(),
 			(async () => graph.listPhoneNumbers(form.wabaId))(),
 		]);
 		const subscriptions = (async () => graph.listSubscribedApps(form.wabaId))().catch(() => undefined);
+		const token = (async () => graph.debugToken())().catch(() => undefined);
 		const [phone, owned] = await checks;
 		if (phone.status === 'fulfilled' && owned.status === 'fulfilled') {
 			if (!owned.value.some((p) => p.id === form.phoneNumberId)) return { ok: false, errors: { wabaId: 'error_number_not_in_waba' } };
+			// Both waited for at once: at most SUBSCRIPTIONS_GRACE_MS in all.
+			const [subscribedApps, tokenInfo] = await Promise.all([
+				within(subscriptions, SUBSCRIPTIONS_GRACE_MS),
+				within(token, SUBSCRIPTIONS_GRACE_MS),
+			]);
 			return {
 				ok: true,
 				display: phone.value.display_phone_number ?? form.phoneNumberId,
 				verifiedName: phone.value.verified_name ?? '',
-				subscribedApps: await within(subscriptions, SUBSCRIPTIONS_GRACE_MS),
+				subscribedApps,
+				token: tokenInfo,
 			};
 		}
 		const failures: Array<{ error: unknown; field: 'phoneNumberId' | 'wabaId' }> = [];

@@ -1,5 +1,5 @@
 import { GraphApiError, NetworkError } from '../../../src/core/errors';
-import { ConnectedNumber, maskSecret, normalizeForm, validateForm } from '../../../src/core/numbers/ConnectedNumber';
+import { ConnectedNumber, maskSecret, normalizeForm, TOKEN_PERMISSIONS, validateForm } from '../../../src/core/numbers/ConnectedNumber';
 import {
 	MissRefetchMarks,
 	NumberGraph,
@@ -31,6 +31,24 @@ class MemoryRepo implements NumberRepository {
 	}
 }
 
+/** A number an earlier version saved: no proof sent with its calls then (`appSecretProven` unset). */
+const LEGACY: ConnectedNumber = {
+	phoneNumberId: '106540352242922',
+	wabaId: '102290129340398',
+	displayPhoneNumber: '+1 555-078-3881',
+	verifiedName: 'Acme',
+	accessToken: 'EAAgood',
+	appSecret: SECRET,
+	connectedAt: '2026-01-01T00:00:00.000Z',
+	connectedBy: 'admin',
+};
+/** Meta's refusal of a proof made with another app's secret than the token's. */
+const PROOF_REFUSED = new GraphApiError(400, {
+	code: 100,
+	type: 'GraphMethodException',
+	message: 'Invalid appsecret_proof provided in the API argument',
+});
+
 const form = (over: Partial<Record<string, string>> = {}) =>
 	normalizeForm({ phoneNumberId: '106540352242922', wabaId: '102290129340398', accessToken: 'EAAgood', appSecret: SECRET, ...over });
 
@@ -39,6 +57,7 @@ function graph(overrides: Partial<NumberGraph> = {}): NumberGraph {
 		getPhoneNumber: async (id) => ({ id, display_phone_number: '+1 555-078-3881', verified_name: 'Acme' }),
 		listPhoneNumbers: async () => [{ id: '106540352242922' }],
 		listSubscribedApps: async () => [{ whatsapp_business_api_data: { id: '1234567890123456' } }],
+		debugToken: async () => ({ appId: '1234567890123456', scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'] }),
 		...overrides,
 	};
 }
@@ -199,6 +218,136 @@ describe('NumberService.connect', () => {
 		expect(repo.items.has('222')).toBe(false);
 	});
 
+	it('notes a token that expires and the WhatsApp permissions it lacks, and nothing of a permanent token with both', async () => {
+		const saved = async (debugToken: NumberGraph['debugToken']) => {
+			const result = await new NumberService(new MemoryRepo(), () => graph({ debugToken })).connect(form(), 'admin');
+			if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.errors)}`);
+			return result.number;
+		};
+		expect(await saved(async () => ({ appId: '1', expiresAt: 1765224000, scopes: ['whatsapp_business_management'] }))).toMatchObject({
+			tokenExpiresAt: '2025-12-08T20:00:00.000Z',
+			tokenMissingPermissions: ['whatsapp_business_messaging'],
+		});
+		expect(await saved(async () => ({ scopes: [] }))).toMatchObject({ tokenMissingPermissions: TOKEN_PERMISSIONS });
+		for (const answer of [
+			async () => ({ appId: '1', scopes: [...TOKEN_PERMISSIONS, 'business_management'] }),
+			// No permissions listed, no answer, a failed question: nothing is said.
+			async () => ({ appId: '1' }),
+			async () => undefined,
+			async () => Promise.reject(new GraphApiError(400, { code: 100 })),
+		]) {
+			const number = await saved(answer);
+			expect([number.tokenExpiresAt, number.tokenMissingPermissions]).toEqual([undefined, undefined]);
+			expect(Object.keys(number).filter((k) => k.startsWith('token'))).toEqual([]);
+		}
+	});
+
+	it("keeps the token's notes without an answer for the same token only", async () => {
+		const repo = new MemoryRepo();
+		let answer: NumberGraph['debugToken'] = async () => ({ expiresAt: 1765224000, scopes: ['whatsapp_business_management'] });
+		const service = new NumberService(repo, () => graph({ debugToken: () => answer() }));
+		await service.connect(form(), 'admin');
+		const notes = () => {
+			const n = repo.items.get('106540352242922')!;
+			return [n.tokenExpiresAt, n.tokenMissingPermissions];
+		};
+		expect(notes()).toEqual(['2025-12-08T20:00:00.000Z', ['whatsapp_business_messaging']]);
+		answer = async () => Promise.reject(new GraphApiError(500, { code: 2 }));
+		// An edit that keeps the token (empty field, or the same typed again): the notes stay.
+		for (const accessToken of ['', 'EAAgood']) {
+			expect(await service.connect(form({ accessToken, appSecret: '' }), 'admin', '106540352242922')).toMatchObject({ ok: true });
+			expect(notes()).toEqual(['2025-12-08T20:00:00.000Z', ['whatsapp_business_messaging']]);
+		}
+		// A new token: what was said of the old one goes.
+		expect(await service.connect(form({ accessToken: 'EAAnew', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({
+			ok: true,
+		});
+		expect(notes()).toEqual([undefined, undefined]);
+	});
+
+	it("notes an account whose webhooks go to other apps than the token's, when Meta told both", async () => {
+		const saved = async (apps: unknown[] | undefined, token: Awaited<ReturnType<NumberGraph['debugToken']>>) => {
+			const result = await new NumberService(new MemoryRepo(), () =>
+				graph({ listSubscribedApps: async () => apps, debugToken: async () => token }),
+			).connect(form(), 'admin');
+			if (!result.ok) throw new Error(`refused: ${JSON.stringify(result.errors)}`);
+			return result.number.webhooksToOtherApps;
+		};
+		const legacy = {
+			whatsapp_business_api_data: { id: '999', name: 'Legacy CRM', link: 'https://www.facebook.com/games/?app_id=999' },
+		};
+		expect(await saved([legacy, { whatsapp_business_api_data: { id: 555 } }], { appId: '123' })).toEqual(['Legacy CRM (999)', '555']);
+		// The token's app among them, an entry Meta gave no app ID, the token's app not told, no list: nothing.
+		expect(await saved([legacy, { whatsapp_business_api_data: { id: '123' } }], { appId: '123' })).toBeUndefined();
+		expect(await saved([legacy, {}], { appId: '123' })).toBeUndefined();
+		expect(await saved([legacy], { scopes: TOKEN_PERMISSIONS })).toBeUndefined();
+		expect(await saved([legacy], undefined)).toBeUndefined();
+		expect(await saved(undefined, { appId: '123' })).toBeUndefined();
+		// No app at all: the account's note, not this one.
+		const none = await new NumberService(new MemoryRepo(), () =>
+			graph({ listSubscribedApps: async () => [], debugToken: async () => ({ appId: '123' }) }),
+		).connect(form(), 'admin');
+		expect(none).toMatchObject({ ok: true, number: { webhooksUnsubscribed: true } });
+		expect((none as { number: ConnectedNumber }).number).not.toHaveProperty('webhooksToOtherApps');
+	});
+
+	it("does not note other apps for a number saved without the secret's proof (its token may be of another app)", async () => {
+		const repo = new MemoryRepo();
+		const legacy = LEGACY;
+		await repo.save(legacy);
+		const refusal = PROOF_REFUSED;
+		const service = new NumberService(repo, (credentials) =>
+			graph({
+				...(credentials.appSecretProven ? { getPhoneNumber: async () => Promise.reject(refusal) } : {}),
+				listSubscribedApps: async () => [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }],
+				debugToken: async () => ({ appId: '123' }),
+			}),
+		);
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', legacy.phoneNumberId)).toMatchObject({ ok: true });
+		expect(repo.items.get(legacy.phoneNumberId)).not.toHaveProperty('appSecretProven');
+		expect(repo.items.get(legacy.phoneNumberId)).not.toHaveProperty('webhooksToOtherApps');
+	});
+
+	it("gives the account's numbers of the same token (and proven) the other-apps note, and keeps the others' own", async () => {
+		const repo = new MemoryRepo();
+		let apps: unknown[] = [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }];
+		const service = new NumberService(repo, () =>
+			graph({ listSubscribedApps: async () => apps, debugToken: async () => ({ appId: '123' }) }),
+		);
+		await service.connect(form(), 'admin');
+		const first = repo.items.get('106540352242922')!;
+		await repo.save({ ...first, phoneNumberId: '222', webhooksToOtherApps: undefined });
+		await repo.save({ ...first, phoneNumberId: '333', accessToken: 'EAAother', webhooksToOtherApps: ['Old note (1)'] });
+		await repo.save({ ...first, phoneNumberId: '444', appSecretProven: undefined, webhooksToOtherApps: undefined });
+		const notes = () => [...repo.items.values()].map((n) => [n.phoneNumberId, n.webhooksToOtherApps]);
+		const edit = () => service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
+		expect(await edit()).toMatchObject({ ok: true });
+		expect(notes()).toEqual([
+			['106540352242922', ['Legacy CRM (999)']],
+			['222', ['Legacy CRM (999)']],
+			['333', ['Old note (1)']],
+			['444', undefined],
+		]);
+		// The token's app subscribed: the same token's numbers lose the note; another token's keeps its own.
+		apps = [...apps, { whatsapp_business_api_data: { id: '123', name: 'Rocket.Chat' } }];
+		expect(await edit()).toMatchObject({ ok: true });
+		expect(notes()).toEqual([
+			['106540352242922', undefined],
+			['222', undefined],
+			['333', ['Old note (1)']],
+			['444', undefined],
+		]);
+		// No app at all: every number of the account says that instead.
+		apps = [];
+		expect(await edit()).toMatchObject({ ok: true });
+		expect([...repo.items.values()].map((n) => [n.phoneNumberId, n.webhooksUnsubscribed, n.webhooksToOtherApps])).toEqual([
+			['106540352242922', true, undefined],
+			['222', true, undefined],
+			['333', true, undefined],
+			['444', true, undefined],
+		]);
+	});
+
 	it('starts the grace for the subscriptions only once the checks are done', async () => {
 		jest.useFakeTimers();
 		try {
@@ -223,7 +372,12 @@ describe('NumberService.connect', () => {
 		jest.useFakeTimers();
 		try {
 			const repo = new MemoryRepo();
-			const service = new NumberService(repo, () => graph({ listSubscribedApps: () => new Promise<unknown[]>(() => undefined) }));
+			const service = new NumberService(repo, () =>
+				graph({
+					listSubscribedApps: () => new Promise<unknown[]>(() => undefined),
+					debugToken: () => new Promise<undefined>(() => undefined),
+				}),
+			);
 			let done = false;
 			const connecting = service.connect(form(), 'admin').then((result) => ((done = true), result));
 			await jest.advanceTimersByTimeAsync(SUBSCRIPTIONS_GRACE_MS - 1);
@@ -290,12 +444,13 @@ describe('NumberService.connect', () => {
 				getPhoneNumber: async (id) => (asked.push('phone'), await answered, { id, display_phone_number: '+1 555-078-3881' }),
 				listPhoneNumbers: async () => (asked.push('waba'), await answered, [{ id: '106540352242922' }]),
 				listSubscribedApps: async () => (asked.push('subscriptions'), await answered, []),
+				debugToken: async () => (asked.push('token'), await answered, undefined),
 			}),
 		);
 		const connecting = service.connect(form(), 'admin');
 		// No question has its answer yet, and all were asked.
 		await new Promise((resolve) => setImmediate(resolve));
-		expect(asked).toEqual(['phone', 'waba', 'subscriptions']);
+		expect(asked).toEqual(['phone', 'waba', 'subscriptions', 'token']);
 		answer();
 		expect(await connecting).toMatchObject({ ok: true, number: { displayPhoneNumber: '+1 555-078-3881' } });
 
@@ -376,22 +531,9 @@ describe('NumberService.connect', () => {
 
 	it('saves the edit of a number an earlier version saved (no proof sent then) without the proof when Meta refuses it and its credentials are left as they were', async () => {
 		const repo = new MemoryRepo();
-		const legacy: ConnectedNumber = {
-			phoneNumberId: '106540352242922',
-			wabaId: '102290129340398',
-			displayPhoneNumber: '+1 555-078-3881',
-			verifiedName: 'Acme',
-			accessToken: 'EAAgood',
-			appSecret: SECRET,
-			connectedAt: '2026-01-01T00:00:00.000Z',
-			connectedBy: 'admin',
-		};
+		const legacy = LEGACY;
 		await repo.save(legacy);
-		const proofRefused = new GraphApiError(400, {
-			code: 100,
-			type: 'GraphMethodException',
-			message: 'Invalid appsecret_proof provided in the API argument',
-		});
+		const proofRefused = PROOF_REFUSED;
 		const asked: Array<boolean | undefined> = [];
 		// The token is of another Meta app than the secret: Meta refuses the proof, and takes the token alone.
 		const service = new NumberService(repo, (credentials) => {

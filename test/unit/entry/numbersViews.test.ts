@@ -80,6 +80,36 @@ describe('numbersView', () => {
 	});
 });
 
+describe("numbersView: Meta's word on the token and the account's webhooks", () => {
+	const view = (over: Partial<ConnectedNumber>, now: Date) =>
+		textsOf(numbersView({ t, numbers: [{ ...NUMBER, ...over }], webhook: webhook('https://chat.example.com/x'), now }));
+
+	it('says a token expires before its time, and expired after it, in UTC to the minute', () => {
+		const number = { tokenExpiresAt: '2026-12-08T20:15:42.000Z' };
+		const before = view(number, new Date('2026-12-08T20:15:41Z')).join('\n');
+		expect(before).toContain("This number's access token expires on 2026-12-08 20:15 UTC (as Meta said");
+		expect(before).not.toContain('expired on');
+		const after = view(number, new Date('2026-12-08T20:15:42Z')).join('\n');
+		expect(after).toContain("This number's access token expired on 2026-12-08 20:15 UTC (as Meta said");
+		expect(after).not.toContain('expires on');
+		// A value that is no time says nothing.
+		expect(view({ tokenExpiresAt: 'soon' }, new Date()).join('\n')).not.toContain('access token expire');
+	});
+
+	it('names the missing permissions and the apps the webhooks go to; no app at all says only that', () => {
+		const texts = view(
+			{ tokenMissingPermissions: ['whatsapp_business_messaging'], webhooksToOtherApps: ['Legacy CRM (999)', '555'] },
+			new Date(),
+		).join('\n');
+		expect(texts).toContain('its access token lacks whatsapp_business_messaging: the app needs');
+		expect(texts).toContain("account 102290129340398's webhooks were Legacy CRM (999), 555, not the app of this number's token");
+		const none = view({ webhooksUnsubscribed: true, webhooksToOtherApps: ['Legacy CRM (999)'] }, new Date()).join('\n');
+		expect(none).toContain('Meta said no app is subscribed');
+		expect(none).not.toContain('Legacy CRM');
+		expect(view({}, new Date()).join('\n')).not.toMatch(/access token (expire|lacks)|webhooks were|no app is subscribed/);
+	});
+});
+
 describe('connectView', () => {
 	const initialDepartment = (view: Record<string, unknown>) =>
 		(view.blocks as any[]).find((b) => b.blockId === 'departmentId')?.element.initialValue;

@@ -73,12 +73,38 @@ export function connectView(t: Translator, editing?: ConnectedNumber, department
 	};
 }
 
+/** An ISO time as the numbers list shows it: "2026-12-08 20:15 UTC". */
+const utcMinute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * What Meta said of a number's token and of its account's webhooks when it was saved, as notes
+ * under it (ConnectedNumber `webhooksUnsubscribed`, `webhooksToOtherApps`, `tokenExpiresAt`,
+ * `tokenMissingPermissions`): a token past its expiry at `now` reads as expired.
+ */
+function metaNotes(t: Translator, n: ConnectedNumber, now: Date): Block[] {
+	const notes: string[] = [];
+	if (n.webhooksUnsubscribed) notes.push(t('numbers_webhooks_unsubscribed', { wabaId: n.wabaId }));
+	else if (n.webhooksToOtherApps?.length)
+		notes.push(t('numbers_webhooks_other_apps', { wabaId: n.wabaId, apps: n.webhooksToOtherApps.join(', ') }));
+	const expiresAt = n.tokenExpiresAt ? Date.parse(n.tokenExpiresAt) : NaN;
+	if (!Number.isNaN(expiresAt))
+		notes.push(
+			t(expiresAt <= now.getTime() ? 'numbers_token_expired' : 'numbers_token_expires', {
+				date: utcMinute(new Date(expiresAt).toISOString()),
+			}),
+		);
+	if (n.tokenMissingPermissions?.length)
+		notes.push(t('numbers_token_permissions', { permissions: n.tokenMissingPermissions.join(', ') }));
+	return notes.map((note) => context(note));
+}
+
 export function numbersView({
 	t,
 	numbers,
 	webhook,
 	notice,
 	departments,
+	now = new Date(),
 }: {
 	t: Translator;
 	numbers: ConnectedNumber[];
@@ -86,6 +112,8 @@ export function numbersView({
 	notice?: string;
 	/** The departments' names (DepartmentNames); without them, the stored values are shown. */
 	departments?: DepartmentNames;
+	/** The time a token's expiry is read against (expires, or expired). */
+	now?: Date;
 }): Record<string, unknown> {
 	const blocks: Block[] = notice ? [section(notice), divider()] : [];
 	if (!numbers.length) blocks.push(section(t('numbers_empty')));
@@ -104,8 +132,7 @@ export function numbersView({
 			),
 			// Calls to Meta without the secret's proof (ConnectedNumber `appSecretProven`): saved by an earlier version, or Meta refused the proof.
 			...(n.appSecretProven ? [] : [context(t('numbers_secret_unchecked'))]),
-			// No Meta app subscribed to the WABA's webhooks when it was saved (ConnectedNumber `webhooksUnsubscribed`).
-			...(n.webhooksUnsubscribed ? [context(t('numbers_webhooks_unsubscribed', { wabaId: n.wabaId }))] : []),
+			...metaNotes(t, n, now),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
 				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.

@@ -186,6 +186,61 @@ describe('GraphClient.listSubscribedApps', () => {
 	});
 });
 
+describe('GraphClient.debugToken', () => {
+	it("GETs Meta's word on its own token, and reads its app, expiry and permissions", async () => {
+		// Fields as the Graph API reference ("Debug-Token") lists them.
+		const port = fakePort([
+			ok({
+				data: {
+					app_id: '1234567890123456',
+					type: 'USER',
+					application: 'Business Messaging App',
+					expires_at: 1765224000,
+					is_valid: true,
+					issued_at: 1765137600,
+					scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'],
+					granular_scopes: [{ scope: 'whatsapp_business_messaging', target_ids: [WABA_ID] }],
+					user_id: '122100000000000001',
+				},
+			}),
+		]);
+		await expect(client(port).debugToken()).resolves.toEqual({
+			appId: '1234567890123456',
+			expiresAt: 1765224000,
+			scopes: ['whatsapp_business_management', 'whatsapp_business_messaging'],
+		});
+		expect(port.sent).toEqual([
+			{
+				method: 'GET',
+				url: `https://graph.facebook.com/v23.0/debug_token?input_token=${TOKEN}`,
+				headers: GET_HEADERS,
+				body: undefined,
+				timeoutMs: 10000,
+			},
+		]);
+	});
+
+	it("reads a system user's permanent token (expires_at 0) as never expiring, and a token Meta does not call valid as no answer", async () => {
+		await expect(client(fakePort([ok({ data: { app_id: 42, expires_at: 0, is_valid: true } })])).debugToken()).resolves.toEqual({
+			appId: '42',
+		});
+		for (const answer of [
+			{ data: { is_valid: false, error: { code: 190, message: 'Invalid OAuth access token.' }, scopes: [] } },
+			{ data: { app_id: '1', expires_at: 0 } },
+			{ success: true },
+		])
+			await expect(client(fakePort([ok(answer)])).debugToken()).resolves.toBeUndefined();
+	});
+
+	it('keeps the token out of the error of a call that got no answer', async () => {
+		const error = await client(fakePort([new Error(`connect ECONNREFUSED for /debug_token?input_token=${TOKEN}`)]))
+			.debugToken()
+			.catch((e: unknown) => e);
+		expect(JSON.stringify(error)).not.toContain(TOKEN);
+		expect(String((error as Error).message)).not.toContain(TOKEN);
+	});
+});
+
 describe('GraphClient templates', () => {
 	it('GETs one page with every filter', async () => {
 		const page = fixture('meta-docs/templates-list-fields-limit5.response.json');
