@@ -162,6 +162,15 @@ export const withShortUrls = (said: string): string =>
 		(_url, scheme: string, authority: string) => `${scheme}${authority.slice(authority.lastIndexOf('@') + 1)}/…`,
 	);
 
+/**
+ * A TLS handshake that refused the server's certificate, in the words of Node (its error codes and
+ * messages: "unable to verify the first certificate", "self-signed certificate in certificate chain",
+ * "certificate has expired", "Hostname/IP does not match certificate's altnames") and of Deno's
+ * rustls ("invalid peer certificate: UnknownIssuer", "NotValidForName"): a proxy that inspects TLS,
+ * or an authority the server (or the app's runtime) does not trust. Nothing was sent.
+ */
+const CERTIFICATE_REFUSED = /certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|altnames|UnknownIssuer|NotValidForName/i;
+
 /** Whether a network failure, by its message and code, may have come after the request reached the server. */
 export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(withoutUrls(said));
 
@@ -177,11 +186,19 @@ export class NetworkError extends AppError {
 	constructor(options: { detail: string; timedOut: boolean; reached?: boolean }) {
 		const reached = options.timedOut || (options.reached ?? mayHaveReached(options.detail));
 		const lost = reached && !options.timedOut;
+		// Out of reach for the certificate Meta's side showed (said so: "check the network" would mislead).
+		const certificate = !reached && CERTIFICATE_REFUSED.test(withoutUrls(options.detail));
 		super({
 			code: options.timedOut ? 'network_timeout' : 'network_error',
 			message: `Graph API ${options.timedOut ? 'timed out' : lost ? 'connection lost' : 'unreachable'}: ${options.detail}`,
 			status: 502,
-			i18nKey: options.timedOut ? 'error_graph_timed_out' : lost ? 'error_graph_connection_lost' : 'error_graph_unreachable',
+			i18nKey: options.timedOut
+				? 'error_graph_timed_out'
+				: lost
+					? 'error_graph_connection_lost'
+					: certificate
+						? 'error_graph_certificate'
+						: 'error_graph_unreachable',
 		});
 		this.timedOut = options.timedOut;
 		this.reached = reached;

@@ -25,14 +25,18 @@ describe("sending from the app's runtime to an https address of a private author
 	const send = async () => {
 		const res = await callApi(app, 'templateMessage', { body: BODY, headers: ADMIN_AUTH });
 		expect(res.status).toBe(200);
-		return (res.body as { results: Array<{ phoneNumber: string; msId?: string; error?: { reason?: string } }> }).results;
+		return (res.body as { results: Array<{ phoneNumber: string; msId?: string; error?: { reason?: string; message?: string } }> })
+			.results;
 	};
 
 	it('fails each send with nothing sent, where Rocket.Chat sends them', async () => {
 		await app.harness.setSetting('send_from_runtime', true);
-		expect((await send()).map((r) => [r.phoneNumber, r.msId, r.error?.reason])).toEqual([
-			['5511999990001', undefined, 'unreachable'],
-			['5511999990002', undefined, 'unreachable'],
+		// Said as a refused certificate, with where to turn: not as a network out of reach.
+		const refused =
+			'Meta\'s API could not be reached from this server: the TLS certificate shown for it was refused (not trusted, expired or for another name). A proxy that inspects TLS, or an authority the server does not trust, is on the way: make Rocket.Chat trust it (NODE_EXTRA_CA_CERTS), or turn "Send from the app\'s runtime" off, whose runtime trusts public authorities only (README, "Sending from the app\'s runtime").';
+		expect((await send()).map((r) => [r.phoneNumber, r.msId, r.error?.reason, r.error?.message])).toEqual([
+			['5511999990001', undefined, 'unreachable', refused],
+			['5511999990002', undefined, 'unreachable', refused],
 		]);
 		expect(app.sim.requestsTo('/messages')).toEqual([]);
 

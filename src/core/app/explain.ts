@@ -153,5 +153,6 @@ export function unansweredKey(error: unknown, audience: 'integrator' | 'agent' |
 	if (mayHaveBeenSent(error)) return UNKNOWN[audience];
 	// The app's own reason nothing was sent (a refused Graph API base URL, a send it could not record first).
 	if (error instanceof AppError && !(error instanceof NetworkError) && !(error instanceof GraphApiError)) return error.i18nKey;
-	return 'error_graph_unreachable';
+	// Out of reach: its own words (a certificate refused says so).
+	return error instanceof NetworkError ? error.i18nKey : 'error_graph_unreachable';
 }

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { unansweredKey } from '../../../src/core/app/explain';
 import { AppError, GraphApiError, isRefusedToken, mayHaveBeenSent, NetworkError } from '../../../src/core/errors';
+import { translate } from '../../../src/core/i18n/translate';
 import { CONTRACTS_DIR } from '../../support/metaSpec';
 
 const readJson = (file: string) => JSON.parse(fs.readFileSync(path.join(CONTRACTS_DIR, file), 'utf8'));
@@ -138,6 +140,35 @@ describe('NetworkError', () => {
 		]);
 		// Meta's own error envelope is Meta's refusal, whatever its status.
 		expect(mayHaveBeenSent(GraphApiError.fromResponse(500, '{"error":{"code":131000,"message":"Something went wrong"}}'))).toBe(false);
+	});
+});
+
+describe('NetworkError of a refused certificate', () => {
+	it("says so in Node's and Deno's words (nothing sent), and not for a certificate named in a URL, a timeout or a connection lost", () => {
+		for (const detail of [
+			'request to https://graph.facebook.com/v23.0/1/messages failed, reason: unable to verify the first certificate',
+			'request to https://graph.facebook.com/… failed, reason: self-signed certificate in certificate chain SELF_SIGNED_CERT_IN_CHAIN',
+			'certificate has expired CERT_HAS_EXPIRED',
+			"Hostname/IP does not match certificate's altnames: Host: graph.facebook.com. is not in the cert's altnames ERR_TLS_CERT_ALTNAME_INVALID",
+			'error sending request for url (https://graph.facebook.com/v23.0/1/messages): client error (Connect): invalid peer certificate: UnknownIssuer',
+			'invalid peer certificate: NotValidForName',
+		]) {
+			const error = new NetworkError({ detail, timedOut: false });
+			expect([detail, error.reached, error.i18nKey]).toEqual([detail, false, 'error_graph_certificate']);
+			expect(unansweredKey(error, 'integrator')).toBe('error_graph_certificate');
+			expect(unansweredKey(error, 'agent')).toBe('error_graph_certificate');
+		}
+		expect(
+			new NetworkError({ detail: 'connect ECONNREFUSED 127.0.0.1:443 https://certificate.example/', timedOut: false }).i18nKey,
+		).toBe('error_graph_unreachable');
+		expect(new NetworkError({ detail: 'certificate check timed out', timedOut: true }).i18nKey).toBe('error_graph_timed_out');
+		expect(new NetworkError({ detail: 'certificate', timedOut: false, reached: true }).i18nKey).toBe('error_graph_connection_lost');
+		expect(unansweredKey(new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false }), 'agent')).toBe(
+			'error_graph_unreachable',
+		);
+		expect(translate('en', 'error_graph_certificate')).toMatch(
+			/^Meta's API could not be reached from this server: the TLS certificate/,
+		);
 	});
 });
 
