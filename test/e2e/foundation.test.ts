@@ -312,7 +312,7 @@ describe('foundation through the real engine', () => {
 		]);
 		const date = `${new Date(expiresAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 		const notes = [
-			`When this number was last saved, the Meta apps subscribed to account ${NUMBER.wabaId}'s webhooks were Legacy CRM (1111111111111111), not the app of this number's token and app secret: Meta sends the account's messages and statuses to those apps, signed with their secrets, so this number's do not reach it here. Subscribe this token's app (POST /${NUMBER.wabaId}/subscribed_apps with this number's token: README, "Setting up the Meta side", step 7), then edit the number and save it to have it checked again.`,
+			`When this number was last saved, the Meta apps subscribed to account ${NUMBER.wabaId}'s webhooks were Legacy CRM (1111111111111111), not the app of this number's token and app secret: Meta sends the account's messages and statuses to those apps, signed with their secrets, so this number's messages and statuses do not reach Rocket.Chat. Subscribe this token's app (POST /${NUMBER.wabaId}/subscribed_apps with this number's token: README, "Setting up the Meta side", step 7), then edit the number and save it to have it checked again.`,
 			`This number's access token expires on ${date} (as Meta said when the number was last saved): from then on Meta refuses every call made with it, and nothing is sent from this number. It is a temporary token (the one of WhatsApp > API Setup lasts a day): generate a system user's permanent token (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
 			`Meta said, when this number was last saved, that its access token lacks whatsapp_business_messaging: the app needs whatsapp_business_messaging to send and whatsapp_business_management to read the account's numbers and templates. Generate a token with both (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
 		];
@@ -349,6 +349,21 @@ describe('foundation through the real engine', () => {
 			undefined,
 			undefined,
 		]);
+	});
+
+	it('connect: a token Meta will not say anything of (its user no developer of the app) is saved without a word on it', async () => {
+		app.sim.addNumber({ ...NUMBER, token: { debuggable: false, expiresAt: Math.floor(Date.now() / 1000) + 86400 } });
+		app.sim.subscribedApps.set(NUMBER.wabaId, [{ id: '1111111111111111', name: 'Legacy CRM' }]);
+		expect(await submitConnect()).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		expect(
+			app.sim.requestsTo('/debug_token').map((r) => [r.status, (r.response as { error?: { code?: number } }).error?.code]),
+		).toEqual([[400, 100]]);
+		const listed = JSON.stringify(app.harness.openModal(app.harness.admin)!.view);
+		expect(listed).not.toMatch(/access token (expires|lacks)|webhooks were/);
+		const stored = app.harness.world.persistence
+			.map((r) => r.data as Record<string, unknown>)
+			.find((d) => d.phoneNumberId === NUMBER.phoneNumberId)!;
+		expect(Object.keys(stored).filter((k) => /^token|OtherApps/.test(k))).toEqual([]);
 	});
 
 	it('a token past its expiry is refused by Meta at connect, as Meta refuses an expired token', async () => {

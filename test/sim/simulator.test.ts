@@ -321,6 +321,18 @@ describe('CloudApiSimulator', () => {
 				400,
 				{ message: '(#100) The parameter input_token is required', type: 'OAuthException', code: 100, fbtrace_id: FBTRACE },
 			]);
+			// A token whose user is not an owner or developer of the app: Meta refuses its question about itself.
+			sim.addNumber({ ...NUMBER, token: { debuggable: false } });
+			const refused = await debug(NUMBER.accessToken);
+			expect([refused.status, refused.body.error]).toEqual([
+				400,
+				{
+					message: '(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+					type: 'OAuthException',
+					code: 100,
+					fbtrace_id: FBTRACE,
+				},
+			]);
 			// A temporary token: a user token with its expiry; past it, every call is refused.
 			const expiresAt = Math.floor(Date.now() / 1000) + 3600;
 			sim.addNumber({ ...NUMBER, token: { expiresAt, scopes: ['whatsapp_business_messaging'] } });

@@ -256,7 +256,18 @@ export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBE
 	const done = await harness.viewSubmit({ user: harness.admin });
 	if (!done?.success || harness.openModal(harness.admin))
 		throw new Error(`the numbers list did not close on Done: ${JSON.stringify(done)}`);
+	// The connect waits for its informing questions (the subscribed apps, the token) a moment only: let
+	// them arrive and be answered before the requests are forgotten, so none falls into a test's count.
+	await settleInforming(app.sim);
 	app.sim.requests.length = 0;
+}
+
+/** The connect's informing questions asked and answered (each request recorded answered), 10 s at most. */
+async function settleInforming(sim: CloudApiSimulator): Promise<void> {
+	const settled = () =>
+		['/subscribed_apps', '/debug_token'].every((path) => sim.requestsTo(path).length > 0) &&
+		sim.requests.every((r) => r.status !== undefined || r.response !== undefined);
+	for (const started = Date.now(); !settled() && Date.now() - started < 10000;) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 /**

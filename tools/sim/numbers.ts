@@ -20,10 +20,20 @@ export interface SimNumber {
 	 * What Meta's `GET /debug_token` tells of the access token (router.ts `debugToken`). By default a
 	 * system user's permanent token (`expires_at: 0`) of the numbers' Meta app (`SUBSCRIBED_APP`, or
 	 * `TOKEN_OTHER_APP` with `tokenAppSecret`) with both WhatsApp permissions. `expiresAt` (Unix
-	 * seconds) makes it a temporary user token (API Setup's lasts a day): refused with 190, subcode
-	 * 463, once past, as Meta refuses an expired token.
+	 * seconds) makes it a temporary user token (API Setup's lasts a day): its Graph calls are refused
+	 * with 190, subcode 463, once past, as Meta refuses an expired token.
 	 */
-	token?: { expiresAt?: number; scopes?: string[]; appId?: string };
+	token?: {
+		expiresAt?: number;
+		scopes?: string[];
+		appId?: string;
+		/**
+		 * false: the token's user is not an owner or developer of the Meta app, and Meta refuses its
+		 * question about itself (`debug_token`) with error 100 (a system user given the app without
+		 * that role, say).
+		 */
+		debuggable?: boolean;
+	};
 	qualityRating?: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
 }
 

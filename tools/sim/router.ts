@@ -129,9 +129,11 @@ export class Router {
 	/**
 	 * Meta's answer to `GET /debug_token?input_token=` (Graph API reference, "Debug-Token": `app_id`,
 	 * `type`, `application`, `expires_at`, `is_valid`, `scopes`, `granular_scopes`, `user_id`), of
-	 * the token the call names (the caller's own, as the app asks it). A system user's permanent
-	 * token says `expires_at: 0`, as the Access Token Debugger's "Expires: Never"; a token of no
-	 * number is not valid. Without `input_token`: error 100, as Graph answers a missing parameter.
+	 * the token the call names (the caller's own, as the app asks it; its `issued_at` and
+	 * `data_access_expires_at` are left out). A system user's permanent token says `expires_at: 0`,
+	 * as the Access Token Debugger's "Expires: Never"; a token of no number is not valid. Without
+	 * `input_token`: error 100, as Graph answers a missing parameter; a token whose user is not an
+	 * owner or developer of the app (`debuggable: false`): error 100 too.
 	 */
 	private debugToken(inputToken: string | undefined): SimResponse {
 		if (!inputToken)
@@ -153,6 +155,21 @@ export class Router {
 				payload: { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } },
 			};
 		const info = numbers[0].token ?? {};
+		// Meta answers it for an app access token, or a user token of an owner or developer of the app
+		// (the caller here is the token itself): else error 100, in Meta's words (as nyaruka/rapidpro#3734 quotes them).
+		if (info.debuggable === false)
+			return {
+				status: 400,
+				payload: {
+					error: {
+						message:
+							'(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+						type: 'OAuthException',
+						code: 100,
+						fbtrace_id: fbtraceId(),
+					},
+				},
+			};
 		const app = info.appId
 			? { id: info.appId, name: info.appId === SUBSCRIBED_APP.id ? SUBSCRIBED_APP.name : TOKEN_OTHER_APP.name }
 			: numbers[0].tokenAppSecret

@@ -5,6 +5,7 @@
 import { AppError, GraphApiError, mayHaveReached, NetworkError, withoutUrls, withShortUrls } from '../errors';
 import { isMediaId, multipartBody } from '../media/media';
 import { isMetaMediaUrl, urlHost } from '../media/mediaHosts';
+import { isLoopbackHost } from './baseUrl';
 
 const crypto = require('crypto') as typeof import('crypto');
 
@@ -151,13 +152,21 @@ export class GraphClient {
 	 * What Meta says of the client's own access token (`GET /debug_token?input_token=`, Graph API
 	 * reference "Debug-Token"; not in the WhatsApp spec): the Meta app it was generated for, when it
 	 * expires (`expiresAt`, Unix seconds; 0 or absent: never, as a system user's permanent token) and
-	 * the permissions granted. Undefined when the answer holds no `data` or says the token is not valid.
+	 * the permissions granted. Undefined when the answer holds no `data` or says the token is not
+	 * valid, and without a call when the base URL is neither Meta's own nor a loopback simulator:
+	 * the question carries the token in its address, which a proxy there may log (every other call
+	 * carries it in a header only).
 	 */
 	async debugToken(): Promise<TokenInfo | undefined> {
+		if (!tokenMayGoInAddress(this.baseUrl)) return undefined;
 		const answer = await this.get<{ data?: Record<string, unknown> }>('/debug_token', { input_token: this.accessToken });
 		const data = answer?.data;
 		if (!data || typeof data !== 'object' || data.is_valid !== true) return undefined;
-		const expiresAt = typeof data.expires_at === 'number' && data.expires_at > 0 ? data.expires_at : undefined;
+		// Unix seconds a date can hold (a larger value is no expiry Meta would give).
+		const expiresAt =
+			typeof data.expires_at === 'number' && Number.isSafeInteger(data.expires_at) && data.expires_at > 0 && data.expires_at < 8.64e12
+				? data.expires_at
+				: undefined;
 		return {
 			...(typeof data.app_id === 'string' || typeof data.app_id === 'number' ? { appId: String(data.app_id) } : {}),
 			...(expiresAt !== undefined ? { expiresAt } : {}),
@@ -360,9 +369,15 @@ export class GraphClient {
 		});
 	}
 
-	/** The token (and the proof made of it) cut out of Meta's words: Meta may echo a malformed token back. */
+	/**
+	 * The token (and the proof made of it) cut out of Meta's words: Meta may echo a malformed token
+	 * back; and out of a failure's words, which may quote an address that carried it (`debugToken`), as
+	 * written or percent-encoded.
+	 */
 	private redact(text: string): string {
 		let redacted = this.accessToken ? text.split(this.accessToken).join('[redacted]') : text;
+		if (this.accessToken && enc(this.accessToken) !== this.accessToken)
+			redacted = redacted.split(enc(this.accessToken)).join('[redacted]');
 		if (this.proof) redacted = redacted.split(this.proof).join('[redacted]');
 		return redacted;
 	}
@@ -398,6 +413,21 @@ function contentLength(headers: Record<string, string> | undefined): number | un
 	const key = Object.keys(headers ?? {}).find((name) => name.toLowerCase() === 'content-length');
 	const value = key === undefined ? undefined : String(headers?.[key]).trim();
 	return value && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * Whether a call to `baseUrl` may carry the access token in its address: Meta's own host (whose
+ * address travels inside TLS to Meta alone; an HTTPS proxy of the server's sees only the host), or a
+ * loopback simulator (the sandbox, the tests). Not a proxy named as the base URL, whose logs may keep
+ * the addresses it is asked for.
+ */
+function tokenMayGoInAddress(baseUrl: string): boolean {
+	try {
+		const url = new URL(baseUrl);
+		return (url.protocol === 'https:' && url.hostname === 'graph.facebook.com') || isLoopbackHost(url.hostname);
+	} catch {
+		return false;
+	}
 }
 
 /** Query values keep commas readable (`fields=id,name`); everything else is percent-encoded. */

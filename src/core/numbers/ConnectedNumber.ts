@@ -30,15 +30,21 @@ export interface ConnectedNumber {
 	 */
 	webhooksUnsubscribed?: boolean;
 	/**
-	 * The Meta apps subscribed to the WABA's webhooks (their names and IDs) when the number was last
-	 * saved, noted when the Meta app of the number's token is not among them. That app is the one
-	 * whose secret the number was saved with (Meta took the secret's proof for the token), the
-	 * secret that checks the webhooks: Meta sends them to the other apps' callback URLs instead, signed
-	 * with their secrets. Set only when Meta told both the list and the token's app (`GET
-	 * /debug_token`); a save without either answer keeps the note as it was for the same token and
-	 * account (NumberService.connect).
+	 * The Meta apps subscribed to the WABA's webhooks (their names and IDs) when the number or another
+	 * number of its WABA was last saved, noted when the Meta app of the number's token (`tokenAppId`)
+	 * is not among them. That app is the one whose secret the number was saved with (Meta took the
+	 * secret's proof for the token), the secret that checks the webhooks: Meta sends them to the other
+	 * apps' callback URLs instead, signed with their secrets. Set only for a number saved with the
+	 * proof whose token's app is known; a save without the list keeps the note as it was for the same
+	 * token and account (NumberService.connect).
 	 */
 	webhooksToOtherApps?: string[];
+	/**
+	 * The Meta app of the access token, as Meta said when the number was last saved (`GET
+	 * /debug_token`), kept for the same token when Meta did not say: what the subscribed apps are
+	 * compared with, at this number's saves and at the other numbers' of its WABA.
+	 */
+	tokenAppId?: string;
 	/**
 	 * When the access token expires (ISO time), as Meta said when the number was last saved (`GET
 	 * /debug_token`): a temporary token (WhatsApp > API Setup's lasts a day) rather than a system

@@ -3,7 +3,10 @@
  * Graph API before anything is saved; what is wrong is reported per form field.
  */
 import { AppError, GraphApiError, isAppSecretRefusal, isRefusedToken } from '../errors';
+import type { TokenInfo } from '../graph/GraphClient';
 import { ConnectedNumber, ConnectForm, FieldErrors, NumberCredentials, TOKEN_PERMISSIONS, validateForm } from './ConnectedNumber';
+
+export type { TokenInfo };
 
 export interface NumberRepository {
 	list(): Promise<ConnectedNumber[]>;
@@ -24,20 +27,17 @@ export interface NumberGraph {
 	debugToken(): Promise<TokenInfo | undefined>;
 }
 
-/** A valid token's Meta app, expiry (Unix seconds; absent: never) and permissions (GraphClient `TokenInfo`). */
-export interface TokenInfo {
-	appId?: string;
-	expiresAt?: number;
-	scopes?: string[];
-}
-
 /** The notes a save takes from Meta's answers about the token and the account's webhooks. */
-type AnswerNotes = Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'tokenExpiresAt' | 'tokenMissingPermissions'>;
+type AnswerNotes = Pick<
+	ConnectedNumber,
+	'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'tokenExpiresAt' | 'tokenMissingPermissions' | 'tokenAppId'
+>;
 
-/** The token's notes from Meta's answer about it. */
-export function tokenNotes(token: TokenInfo): Pick<ConnectedNumber, 'tokenExpiresAt' | 'tokenMissingPermissions'> {
+/** The token's notes from Meta's answer about it: its app, its expiry and the WhatsApp permissions it lacks. */
+export function tokenNotes(token: TokenInfo): Pick<ConnectedNumber, 'tokenExpiresAt' | 'tokenMissingPermissions' | 'tokenAppId'> {
 	const missing = token.scopes ? TOKEN_PERMISSIONS.filter((p) => !token.scopes?.includes(p)) : [];
 	return {
+		...(token.appId !== undefined ? { tokenAppId: token.appId } : {}),
 		...(token.expiresAt !== undefined ? { tokenExpiresAt: new Date(token.expiresAt * 1000).toISOString() } : {}),
 		...(missing.length ? { tokenMissingPermissions: missing } : {}),
 	};
@@ -47,15 +47,14 @@ export function tokenNotes(token: TokenInfo): Pick<ConnectedNumber, 'tokenExpire
  * The subscriptions' notes of a number from Meta's list of the apps subscribed to its WABA: none
  * (`webhooksUnsubscribed`), or none of them the token's app (`webhooksToOtherApps`: their names and
  * IDs), when that app is known (`tokenAppId`: Meta told it, and took the secret's proof for the
- * token). Without it, `kept` is what the number said so far. An entry without an app ID tells nothing.
+ * token). An entry without an app ID tells nothing.
  */
 export function subscriptionNotes(
 	apps: unknown[],
 	tokenAppId: string | undefined,
-	kept: Pick<ConnectedNumber, 'webhooksToOtherApps'> = {},
 ): Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps'> {
 	if (!apps.length) return { webhooksUnsubscribed: true };
-	if (tokenAppId === undefined) return kept.webhooksToOtherApps ? { webhooksToOtherApps: kept.webhooksToOtherApps } : {};
+	if (tokenAppId === undefined) return {};
 	const subscribed = apps.map((entry) => {
 		const data = (entry as { whatsapp_business_api_data?: { id?: unknown; name?: unknown } } | null)?.whatsapp_business_api_data;
 		const id = typeof data?.id === 'string' || typeof data?.id === 'number' ? String(data.id) : undefined;
@@ -168,7 +167,7 @@ export class NumberService {
 		// The subscription is the account's: Meta's answer holds for its other numbers too.
 		if (checked.subscribedApps)
 			try {
-				await this.noteSubscriptions(number, checked.subscribedApps, proven ? checked.token?.appId : undefined);
+				await this.noteSubscriptions(number, checked.subscribedApps);
 			} catch {
 				// The number is saved: another number of its account keeps its note until it is saved.
 			}
@@ -183,9 +182,9 @@ export class NumberService {
 	}
 
 	/**
-	 * The notes Meta's answers give the number. The token's (its expiry, its missing permissions):
-	 * Meta's answer, or without one what the number said of the same token. The subscriptions':
-	 * Meta's list, with the token's app for a number whose secret's proof Meta took
+	 * The notes Meta's answers give the number. The token's (its app, its expiry, its missing
+	 * permissions): Meta's answer, or without one what the number said of the same token. The
+	 * subscriptions': Meta's list, with the token's app for a number whose secret's proof Meta took
 	 * (`subscriptionNotes`); without the list, the account's note of no app as it was
 	 * (`unsubscribed`), else the number's own note of other apps for the same token and account.
 	 */
@@ -200,10 +199,14 @@ export class NumberService {
 		const token = checked.token
 			? tokenNotes(checked.token)
 			: sameToken
-				? { tokenExpiresAt: existing?.tokenExpiresAt, tokenMissingPermissions: existing?.tokenMissingPermissions }
+				? {
+						tokenAppId: existing?.tokenAppId,
+						tokenExpiresAt: existing?.tokenExpiresAt,
+						tokenMissingPermissions: existing?.tokenMissingPermissions,
+					}
 				: {};
 		const subscriptions = checked.subscribedApps
-			? subscriptionNotes(checked.subscribedApps, proven ? checked.token?.appId : undefined, kept)
+			? subscriptionNotes(checked.subscribedApps, proven ? token.tokenAppId : undefined)
 			: (await this.unsubscribed(form, existing))
 				? { webhooksUnsubscribed: true }
 				: kept;
@@ -228,17 +231,16 @@ export class NumberService {
 
 	/**
 	 * Notes Meta's list of subscribed apps on the other numbers of `number`'s WABA whose notes say
-	 * otherwise (`subscriptionNotes`; the token's app, `tokenAppId`, for those saved with the same
-	 * token and proven, as `number` was): each read again just before and replaced, never created
-	 * (one disconnected meanwhile stays so).
+	 * otherwise (`subscriptionNotes`, with each one's token's app as Meta told it at its own last save,
+	 * for those saved with the secret's proof): each read again just before and replaced, never
+	 * created (one disconnected meanwhile stays so).
 	 */
-	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[], tokenAppId: string | undefined): Promise<void> {
+	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[]): Promise<void> {
 		for (const listed of await this.repository.list()) {
 			if (listed.wabaId !== number.wabaId || listed.phoneNumberId === number.phoneNumberId) continue;
 			const other = await this.repository.get(listed.phoneNumberId);
 			if (!other || other.wabaId !== number.wabaId) continue;
-			const sameApp = other.accessToken === number.accessToken && other.appSecretProven;
-			const notes = subscriptionNotes(apps, sameApp ? tokenAppId : undefined, other);
+			const notes = subscriptionNotes(apps, other.appSecretProven ? other.tokenAppId : undefined);
 			if (
 				!!notes.webhooksUnsubscribed === !!other.webhooksUnsubscribed &&
 				JSON.stringify(notes.webhooksToOtherApps ?? []) === JSON.stringify(other.webhooksToOtherApps ?? [])

@@ -238,7 +238,8 @@ describe('NumberService.connect', () => {
 		]) {
 			const number = await saved(answer);
 			expect([number.tokenExpiresAt, number.tokenMissingPermissions]).toEqual([undefined, undefined]);
-			expect(Object.keys(number).filter((k) => k.startsWith('token'))).toEqual([]);
+			// Only the token's app, when Meta named it.
+			expect(Object.keys(number).filter((k) => k.startsWith('token'))).toEqual(number.tokenAppId === '1' ? ['tokenAppId'] : []);
 		}
 	});
 
@@ -308,7 +309,7 @@ describe('NumberService.connect', () => {
 		expect(repo.items.get(legacy.phoneNumberId)).not.toHaveProperty('webhooksToOtherApps');
 	});
 
-	it("gives the account's numbers of the same token (and proven) the other-apps note, and keeps the others' own", async () => {
+	it("notes the list on the account's other numbers by each one's own token's app (proven ones only)", async () => {
 		const repo = new MemoryRepo();
 		let apps: unknown[] = [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }];
 		const service = new NumberService(repo, () =>
@@ -316,26 +317,37 @@ describe('NumberService.connect', () => {
 		);
 		await service.connect(form(), 'admin');
 		const first = repo.items.get('106540352242922')!;
-		await repo.save({ ...first, phoneNumberId: '222', webhooksToOtherApps: undefined });
-		await repo.save({ ...first, phoneNumberId: '333', accessToken: 'EAAother', webhooksToOtherApps: ['Old note (1)'] });
+		// 222: another token of the same app; 333: a token of another app (777), its old note; 444 saved
+		// without the proof; 555 before its token's app was known.
+		await repo.save({ ...first, phoneNumberId: '222', accessToken: 'EAAsecond', webhooksToOtherApps: undefined });
+		await repo.save({
+			...first,
+			phoneNumberId: '333',
+			accessToken: 'EAAother',
+			tokenAppId: '777',
+			webhooksToOtherApps: ['Old note (1)'],
+		});
 		await repo.save({ ...first, phoneNumberId: '444', appSecretProven: undefined, webhooksToOtherApps: undefined });
+		await repo.save({ ...first, phoneNumberId: '555', tokenAppId: undefined, webhooksToOtherApps: ['Old note (1)'] });
 		const notes = () => [...repo.items.values()].map((n) => [n.phoneNumberId, n.webhooksToOtherApps]);
 		const edit = () => service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
 		expect(await edit()).toMatchObject({ ok: true });
 		expect(notes()).toEqual([
 			['106540352242922', ['Legacy CRM (999)']],
 			['222', ['Legacy CRM (999)']],
-			['333', ['Old note (1)']],
+			['333', ['Legacy CRM (999)']],
 			['444', undefined],
+			['555', undefined],
 		]);
-		// The token's app subscribed: the same token's numbers lose the note; another token's keeps its own.
+		// The first token's app subscribed: its numbers lose the note; the other app's number keeps it.
 		apps = [...apps, { whatsapp_business_api_data: { id: '123', name: 'Rocket.Chat' } }];
 		expect(await edit()).toMatchObject({ ok: true });
 		expect(notes()).toEqual([
 			['106540352242922', undefined],
 			['222', undefined],
-			['333', ['Old note (1)']],
+			['333', ['Legacy CRM (999)', 'Rocket.Chat (123)']],
 			['444', undefined],
+			['555', undefined],
 		]);
 		// No app at all: every number of the account says that instead.
 		apps = [];
@@ -345,7 +357,29 @@ describe('NumberService.connect', () => {
 			['222', true, undefined],
 			['333', true, undefined],
 			['444', true, undefined],
+			['555', true, undefined],
 		]);
+	});
+
+	it("an edit Meta told nothing of the token keeps the token's app of the same token, and compares the list with it", async () => {
+		const repo = new MemoryRepo();
+		let apps: unknown[] = [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }];
+		let token: NumberGraph['debugToken'] = async () => ({ appId: '123' });
+		const service = new NumberService(repo, () => graph({ listSubscribedApps: async () => apps, debugToken: () => token() }));
+		await service.connect(form(), 'admin');
+		expect(repo.items.get('106540352242922')).toMatchObject({ tokenAppId: '123', webhooksToOtherApps: ['Legacy CRM (999)'] });
+		// Meta does not say now; the admin subscribed the token's app meanwhile: the note goes.
+		token = async () => Promise.reject(new GraphApiError(400, { code: 100 }));
+		apps = [...apps, { whatsapp_business_api_data: { id: '123', name: 'Rocket.Chat' } }];
+		expect(await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({ ok: true });
+		expect(repo.items.get('106540352242922')).toMatchObject({ tokenAppId: '123' });
+		expect(repo.items.get('106540352242922')).not.toHaveProperty('webhooksToOtherApps');
+		// A new token Meta says nothing of: its app is not known, and nothing is said of it.
+		apps = [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }];
+		expect(await service.connect(form({ accessToken: 'EAAnew', appSecret: '' }), 'admin', '106540352242922')).toMatchObject({
+			ok: true,
+		});
+		expect(Object.keys(repo.items.get('106540352242922')!).filter((k) => /^token|OtherApps/.test(k))).toEqual([]);
 	});
 
 	it('starts the grace for the subscriptions only once the checks are done', async () => {

@@ -232,6 +232,38 @@ describe('GraphClient.debugToken', () => {
 			await expect(client(fakePort([ok(answer)])).debugToken()).resolves.toBeUndefined();
 	});
 
+	it('does not ask through a proxy named as the base URL (the token would be in the address it may log); asks Meta and a loopback simulator', async () => {
+		for (const baseUrl of ['https://graph-proxy.example.com', 'https://graph.facebook.com.example.com', 'http://graph.facebook.com']) {
+			const port = fakePort([ok({ data: { app_id: '1', is_valid: true } })]);
+			await expect(new GraphClient({ http: port, accessToken: TOKEN, baseUrl }).debugToken()).resolves.toBeUndefined();
+			expect(port.sent).toEqual([]);
+		}
+		for (const baseUrl of ['https://graph.facebook.com', 'http://127.0.0.1:8080', 'http://localhost:9']) {
+			const port = fakePort([ok({ data: { app_id: '1', is_valid: true } })]);
+			await expect(new GraphClient({ http: port, accessToken: TOKEN, baseUrl }).debugToken()).resolves.toEqual({ appId: '1' });
+			expect(port.sent.map((r) => r.url)).toEqual([`${baseUrl}/v23.0/debug_token?input_token=${TOKEN}`]);
+		}
+	});
+
+	it('takes no expiry a date cannot hold', async () => {
+		for (const expires_at of [8.64e12, 1e300, 1.5, -5])
+			await expect(client(fakePort([ok({ data: { app_id: '1', expires_at, is_valid: true } })])).debugToken()).resolves.toEqual({
+				appId: '1',
+			});
+	});
+
+	it('keeps the token out of the error of a call that got no answer, as written and percent-encoded', async () => {
+		const odd = 'EAA|odd)token%';
+		const failed = await new GraphClient({
+			http: fakePort([new Error(`failed: /v23.0/debug_token?input_token=${encodeURIComponent(odd)} and ${odd}`)]),
+			accessToken: odd,
+		})
+			.debugToken()
+			.catch((e: unknown) => e);
+		expect(String((failed as Error).message)).not.toContain(encodeURIComponent(odd));
+		expect(String((failed as Error).message)).not.toContain(odd);
+	});
+
 	it('keeps the token out of the error of a call that got no answer', async () => {
 		const error = await client(fakePort([new Error(`connect ECONNREFUSED for /debug_token?input_token=${TOKEN}`)]))
 			.debugToken()
