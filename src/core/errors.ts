@@ -170,6 +170,12 @@ export const withShortUrls = (said: string): string =>
  * or an authority the server (or the app's runtime) does not trust. Nothing was sent.
  */
 const CERTIFICATE_REFUSED = /certificate|CERT_|self[- ]signed|UNABLE_TO_VERIFY|DEPTH_ZERO|altnames|UnknownIssuer|NotValidForName/i;
+/**
+ * Not the server's certificate refused: a TLS alert (the server refusing this side, as a server
+ * that asks for a client certificate does: "alert certificate required", rustls' "received fatal
+ * alert"), or a name not found or a connection refused (whose host name may hold such a word).
+ */
+const NOT_CERTIFICATE_REFUSED = /alert|ENOTFOUND|EAI_|getaddrinfo|dns error|failed to lookup|ECONNREFUSED|Connection refused/i;
 
 /** Whether a network failure, by its message and code, may have come after the request reached the server. */
 export const mayHaveReached = (said: string): boolean => !BEFORE_CONNECTION.test(withoutUrls(said));
@@ -187,7 +193,8 @@ export class NetworkError extends AppError {
 		const reached = options.timedOut || (options.reached ?? mayHaveReached(options.detail));
 		const lost = reached && !options.timedOut;
 		// Out of reach for the certificate Meta's side showed (said so: "check the network" would mislead).
-		const certificate = !reached && CERTIFICATE_REFUSED.test(withoutUrls(options.detail));
+		const said = withoutUrls(options.detail);
+		const certificate = !reached && CERTIFICATE_REFUSED.test(said) && !NOT_CERTIFICATE_REFUSED.test(said);
 		super({
 			code: options.timedOut ? 'network_timeout' : 'network_error',
 			message: `Graph API ${options.timedOut ? 'timed out' : lost ? 'connection lost' : 'unreachable'}: ${options.detail}`,

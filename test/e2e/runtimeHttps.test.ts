@@ -33,7 +33,7 @@ describe("sending from the app's runtime to an https address of a private author
 		await app.harness.setSetting('send_from_runtime', true);
 		// Said as a refused certificate, with where to turn: not as a network out of reach.
 		const refused =
-			'Meta\'s API could not be reached from this server: the TLS certificate shown for it was refused (not trusted, expired or for another name). A proxy that inspects TLS, or an authority the server does not trust, is on the way: make Rocket.Chat trust it (NODE_EXTRA_CA_CERTS), or turn "Send from the app\'s runtime" off, whose runtime trusts public authorities only (README, "Sending from the app\'s runtime").';
+			"Meta's API could not be reached from this server: the TLS certificate shown for it was refused (not trusted, expired, not yet valid or for another name; check the server's clock too). If a proxy that inspects TLS, or an authority of your own, stands in between, Rocket.Chat must trust it (NODE_EXTRA_CA_CERTS); messages sent from the app's runtime cannot trust it at all: turn \"Send from the app's runtime\" off for them (README, \"Sending from the app's runtime\").";
 		expect((await send()).map((r) => [r.phoneNumber, r.msId, r.error?.reason, r.error?.message])).toEqual([
 			['5511999990001', undefined, 'unreachable', refused],
 			['5511999990002', undefined, 'unreachable', refused],

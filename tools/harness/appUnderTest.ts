@@ -237,6 +237,7 @@ export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBE
 	const { harness } = app;
 	if (number !== NUMBER) app.sim.addNumber(number);
 	const room = harness.addRoom({ name: `setup-${Date.now()}`, creator: harness.admin });
+	const before = app.sim.requests.length;
 	await harness.command('whatsapp', ['connect'], { user: harness.admin, room });
 	const response = await harness.viewSubmit({
 		user: harness.admin,
@@ -258,16 +259,26 @@ export async function connectNumber(app: AppUnderTest, number: SimNumber = NUMBE
 		throw new Error(`the numbers list did not close on Done: ${JSON.stringify(done)}`);
 	// The connect waits for its informing questions (the subscribed apps, the token) a moment only: let
 	// them arrive and be answered before the requests are forgotten, so none falls into a test's count.
-	await settleInforming(app.sim);
+	await settleInforming(app.sim, before);
 	app.sim.requests.length = 0;
 }
 
-/** The connect's informing questions asked and answered (each request recorded answered), 10 s at most. */
-async function settleInforming(sim: CloudApiSimulator): Promise<void> {
+/**
+ * The connect's informing questions (asked after request `from`) asked and answered, every request
+ * since answered; an error after 30 s (the app stopped asking one of them, say).
+ */
+async function settleInforming(sim: CloudApiSimulator, from: number): Promise<void> {
+	const since = () => sim.requests.slice(from);
 	const settled = () =>
-		['/subscribed_apps', '/debug_token'].every((path) => sim.requestsTo(path).length > 0) &&
-		sim.requests.every((r) => r.status !== undefined || r.response !== undefined);
-	for (const started = Date.now(); !settled() && Date.now() - started < 10000;) await new Promise((resolve) => setTimeout(resolve, 5));
+		['/subscribed_apps', '/debug_token'].every((path) => since().some((r) => r.path.endsWith(path))) &&
+		since().every((r) => r.status !== undefined || r.response !== undefined);
+	for (const started = Date.now(); !settled(); await new Promise((resolve) => setTimeout(resolve, 5)))
+		if (Date.now() - started > 30000)
+			throw new Error(
+				`the connect's questions to Meta did not all come and get their answers: ${since()
+					.map((r) => `${r.method} ${r.path} ${r.status}`)
+					.join(', ')}`,
+			);
 }
 
 /**

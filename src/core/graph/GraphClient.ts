@@ -162,9 +162,12 @@ export class GraphClient {
 		const answer = await this.get<{ data?: Record<string, unknown> }>('/debug_token', { input_token: this.accessToken });
 		const data = answer?.data;
 		if (!data || typeof data !== 'object' || data.is_valid !== true) return undefined;
-		// Unix seconds a date can hold (a larger value is no expiry Meta would give).
+		// Unix seconds before the year 10000 (a larger value is no expiry Meta would give, nor one an ISO date writes plainly).
 		const expiresAt =
-			typeof data.expires_at === 'number' && Number.isSafeInteger(data.expires_at) && data.expires_at > 0 && data.expires_at < 8.64e12
+			typeof data.expires_at === 'number' &&
+			Number.isSafeInteger(data.expires_at) &&
+			data.expires_at > 0 &&
+			data.expires_at < 253402300800
 				? data.expires_at
 				: undefined;
 		return {
@@ -416,8 +419,9 @@ function contentLength(headers: Record<string, string> | undefined): number | un
 }
 
 /**
- * Whether a call to `baseUrl` may carry the access token in its address: Meta's own host (whose
- * address travels inside TLS to Meta alone; an HTTPS proxy of the server's sees only the host), or a
+ * Whether a call to `baseUrl` may carry the access token in its address: Meta's own host (the
+ * address travels inside TLS; an HTTPS proxy of the server's sees only the host, and one that
+ * inspects TLS sees every call's token in its header as well: README, setting up, step 2), or a
  * loopback simulator (the sandbox, the tests). Not a proxy named as the base URL, whose logs may keep
  * the addresses it is asked for.
  */

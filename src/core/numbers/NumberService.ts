@@ -231,23 +231,25 @@ export class NumberService {
 
 	/**
 	 * Notes Meta's list of subscribed apps on the other numbers of `number`'s WABA whose notes say
-	 * otherwise (`subscriptionNotes`, with each one's token's app as Meta told it at its own last save,
-	 * for those saved with the secret's proof): each read again just before and replaced, never
-	 * created (one disconnected meanwhile stays so).
+	 * otherwise (`subscriptionNotes`, for those saved with the secret's proof, with each one's token's
+	 * app: `number`'s for the same token, which it then keeps, else the one Meta told at its own last
+	 * save): each read again just before and replaced, never created (one disconnected meanwhile stays so).
 	 */
 	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[]): Promise<void> {
 		for (const listed of await this.repository.list()) {
 			if (listed.wabaId !== number.wabaId || listed.phoneNumberId === number.phoneNumberId) continue;
 			const other = await this.repository.get(listed.phoneNumberId);
 			if (!other || other.wabaId !== number.wabaId) continue;
-			const notes = subscriptionNotes(apps, other.appSecretProven ? other.tokenAppId : undefined);
+			const tokenAppId = (other.accessToken === number.accessToken ? number.tokenAppId : undefined) ?? other.tokenAppId;
+			const notes = subscriptionNotes(apps, other.appSecretProven ? tokenAppId : undefined);
 			if (
+				tokenAppId === other.tokenAppId &&
 				!!notes.webhooksUnsubscribed === !!other.webhooksUnsubscribed &&
 				JSON.stringify(notes.webhooksToOtherApps ?? []) === JSON.stringify(other.webhooksToOtherApps ?? [])
 			)
 				continue;
-			const { webhooksUnsubscribed: _none, webhooksToOtherApps: _others, ...rest } = other;
-			await this.repository.replace({ ...rest, ...notes });
+			const { webhooksUnsubscribed: _none, webhooksToOtherApps: _others, tokenAppId: _app, ...rest } = other;
+			await this.repository.replace({ ...rest, ...(tokenAppId !== undefined ? { tokenAppId } : {}), ...notes });
 		}
 	}
 

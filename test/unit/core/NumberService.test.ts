@@ -318,7 +318,7 @@ describe('NumberService.connect', () => {
 		await service.connect(form(), 'admin');
 		const first = repo.items.get('106540352242922')!;
 		// 222: another token of the same app; 333: a token of another app (777), its old note; 444 saved
-		// without the proof; 555 before its token's app was known.
+		// without the proof; 555 before its token's app was known (the first's token: it learns the app).
 		await repo.save({ ...first, phoneNumberId: '222', accessToken: 'EAAsecond', webhooksToOtherApps: undefined });
 		await repo.save({
 			...first,
@@ -337,8 +337,9 @@ describe('NumberService.connect', () => {
 			['222', ['Legacy CRM (999)']],
 			['333', ['Legacy CRM (999)']],
 			['444', undefined],
-			['555', undefined],
+			['555', ['Legacy CRM (999)']],
 		]);
+		expect([...repo.items.values()].map((n) => n.tokenAppId)).toEqual(['123', '123', '777', '123', '123']);
 		// The first token's app subscribed: its numbers lose the note; the other app's number keeps it.
 		apps = [...apps, { whatsapp_business_api_data: { id: '123', name: 'Rocket.Chat' } }];
 		expect(await edit()).toMatchObject({ ok: true });

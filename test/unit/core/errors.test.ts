@@ -158,9 +158,17 @@ describe('NetworkError of a refused certificate', () => {
 			expect(unansweredKey(error, 'integrator')).toBe('error_graph_certificate');
 			expect(unansweredKey(error, 'agent')).toBe('error_graph_certificate');
 		}
-		expect(
-			new NetworkError({ detail: 'connect ECONNREFUSED 127.0.0.1:443 https://certificate.example/', timedOut: false }).i18nKey,
-		).toBe('error_graph_unreachable');
+		// Not a refused server certificate: a URL or host name holding the word, a TLS alert (the server
+		// refusing this side's certificate), a name not found.
+		for (const detail of [
+			'connect ECONNREFUSED 127.0.0.1:443 https://certificate.example/',
+			'getaddrinfo ENOTFOUND certificate-proxy.corp',
+			'error sending request for url (https://graph.facebook.com/x): client error (Connect): dns error: failed to lookup address information: self-signed.internal',
+			'write EPROTO 0010:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required',
+			'SSL alert number 42: sslv3 alert bad certificate',
+			'client error (Connect): received fatal alert: CertificateRequired',
+		])
+			expect([detail, new NetworkError({ detail, timedOut: false }).i18nKey]).toEqual([detail, 'error_graph_unreachable']);
 		expect(new NetworkError({ detail: 'certificate check timed out', timedOut: true }).i18nKey).toBe('error_graph_timed_out');
 		expect(new NetworkError({ detail: 'certificate', timedOut: false, reached: true }).i18nKey).toBe('error_graph_connection_lost');
 		expect(unansweredKey(new NetworkError({ detail: 'getaddrinfo ENOTFOUND graph.facebook.com', timedOut: false }), 'agent')).toBe(
