@@ -102,7 +102,9 @@ describe("numbersView: Meta's word on the token and the account's webhooks", () 
 			new Date(),
 		).join('\n');
 		expect(texts).toContain('its access token lacks whatsapp_business_messaging: the app needs');
-		expect(texts).toContain("account 102290129340398's webhooks were Legacy CRM (999), 555, not the app of this number's token");
+		expect(texts).toContain(
+			"account 102290129340398 was last saved, the Meta apps subscribed to the account's webhooks were Legacy CRM (999), 555, not the app of this number's token",
+		);
 		const none = view({ webhooksUnsubscribed: true, webhooksToOtherApps: ['Legacy CRM (999)'] }, new Date()).join('\n');
 		expect(none).toContain('Meta said no app is subscribed');
 		expect(none).not.toContain('Legacy CRM');
