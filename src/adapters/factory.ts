@@ -13,6 +13,7 @@ import { GraphClient, HttpPort, HttpResponse } from '../core/graph/GraphClient';
 import { graphCredentials, NumberCredentials } from '../core/numbers/ConnectedNumber';
 import { NumberService } from '../core/numbers/NumberService';
 import { Translator, translator } from '../core/i18n/translate';
+import { clockOf } from './persistence/clock';
 import { NumberStore } from './persistence/NumberStore';
 import { PersistedTemplateCache } from './persistence/TemplateCacheStore';
 import { AppSettings, SETTING_DEFINITIONS, SettingKey, SettingsReader } from '../core/app/settings';
@@ -153,10 +154,12 @@ export async function graphFactory(read: IRead, http: IHttp): Promise<(number: N
  */
 export async function numberService(read: IRead, http: IHttp, persistence?: IPersistence): Promise<NumberService> {
 	const reader = read.getPersistenceReader();
+	// The clock of the webhooks' arrival too: a note's time and the sightings that make it go are on one clock (core/numbers/sightings.ts).
+	const clock = await clockOf(read);
 	return new NumberService(
 		new NumberStore(reader, persistence),
 		await graphFactory(read, http),
-		undefined,
+		() => new Date(clock.now()),
 		new PersistedTemplateCache(reader, persistence),
 	);
 }

@@ -1,10 +1,10 @@
 /**
- * The app's clock (src/adapters/build/clock.ts) through the engine: the harness's test-only clock
+ * The app's clock (src/adapters/persistence/clock.ts) through the engine: the harness's test-only clock
  * record exists before the app's first call, and the app follows it; on a server, where there is no
  * such record (a harness started with `realClock`), the app looks for it once per runtime, not once
  * per webhook or job run.
  */
-import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
+import { TEST_CLOCK_OFFSET } from '../../src/adapters/persistence/clock';
 import { AppUnderTest, connectNumber, NUMBER, startApp, stopChecked } from '../support/appUnderTest';
 
 /** Counts the persistence reads that name the clock record, from now on. */

@@ -12,6 +12,7 @@ import { engineAtLeast } from '../../tools/harness/engineVersion';
 import { request } from '../../tools/http/client';
 import { AppUnderTest, connectState, NUMBER, NUMBER_PROOF, startApp, stopChecked } from '../support/appUnderTest';
 import { until } from '../support/until';
+import { SETTLE_MS } from '../../src/core/numbers/sightings';
 
 /** A GET over real HTTP: the status and the body's text. */
 async function get(url: string): Promise<{ status: number; body: string }> {
@@ -268,7 +269,7 @@ describe('foundation through the real engine', () => {
 		app.sim.subscribedApps.set(NUMBER.wabaId, []);
 		const saved = await submitConnect();
 		expect(saved).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
-		const warning = `When a number of account ${NUMBER.wabaId} was last saved, Meta said no app is subscribed to the account's webhooks: no message of this number's contacts and no status reaches Rocket.Chat. Subscribe the Meta app of this number's token (POST /${NUMBER.wabaId}/subscribed_apps with the token: README, "Setting up the Meta side", step 7), then edit the number and save it to have the account checked again.`;
+		const warning = `When a number of account ${NUMBER.wabaId} was last saved, Meta said no app is subscribed to the account's webhooks: no message of this number's contacts and no status reaches Rocket.Chat. Subscribe the Meta app of this number's token (POST /${NUMBER.wabaId}/subscribed_apps with the token: README, "Setting up the Meta side", step 7). The note goes by itself once Meta's webhooks for the account's numbers, signed with this number's app secret, arrive half a minute after that save, or when a number of the account is edited and saved (the account is checked again).`;
 		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).toContain(JSON.stringify(warning).slice(1, -1));
 		// The exact question, with the proof as every call.
 		expect(
@@ -279,6 +280,76 @@ describe('foundation through the real engine', () => {
 		app.sim.subscribedApps.delete(NUMBER.wabaId);
 		expect(await editAndSave(saved.view)).toMatchObject({ success: true, type: 'modal.update' });
 		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).not.toContain('no app is subscribed');
+	});
+
+	it("connect: a note of the account's webhooks goes once Meta's webhooks after the save show it no longer holds, not for an older event's", async () => {
+		app.harness.world.serverSettings.set('Livechat_accept_chats_with_no_agents', true);
+		app.sim.subscribedApps.set(NUMBER.wabaId, []);
+		const saved = await submitConnect();
+		expect(saved).toMatchObject({ success: true, type: 'modal.update', view: { id: 'whatsapp-numbers' } });
+		const stored = () =>
+			app.harness.world.persistence
+				.map((r) => r.data as Record<string, unknown>)
+				.find((d) => d.phoneNumberId === NUMBER.phoneNumberId)!;
+		expect(stored()).toMatchObject({ appSecretProven: true, webhooksUnsubscribed: true });
+		const checkedAt = Date.parse(String(stored().webhooksCheckedAt));
+		expect(Math.abs(checkedAt - Date.now())).toBeLessThan(60000);
+		// Meta sends no webhook of an account no app is subscribed to.
+		await expect(
+			app.sim.deliverInboundMessage({ phoneNumberId: NUMBER.phoneNumberId, from: '5511987654321', name: 'Carla', message: 'Hi' }),
+		).rejects.toThrow('not subscribed');
+		const listed = async () => {
+			await app.harness.viewClosed({ user: app.harness.admin });
+			await app.harness.command('whatsapp', ['numbers'], { user: app.harness.admin, room: room() });
+			return JSON.stringify(app.harness.openModal(app.harness.admin)!.view);
+		};
+		/** A contact's message with Meta's `timestamp` (seconds), processed by the job. */
+		const written = async (text: string, seconds: number) => {
+			const payload = app.sim.inboundTextPayload(NUMBER.phoneNumberId, {
+				from: '5511987654321',
+				name: 'Carla',
+				text,
+				timestamp: String(seconds),
+			});
+			expect((await app.sim.deliverRaw(payload)).status).toBe(200);
+			await app.harness.scheduler.runDue();
+			await app.harness.settled();
+		};
+		const sightings = () =>
+			app.harness.world.persistence.filter((r) => JSON.stringify(r.associations).includes('whatsapp-webhook-sighting'));
+
+		// The admin subscribed the app at Meta. A retry of a webhook about a message written before the
+		// save shows nothing of now, nor does one within SETTLE_MS of it: the note stays, nothing is stored.
+		app.sim.subscribedApps.delete(NUMBER.wabaId);
+		await written('Old', Math.floor(checkedAt / 1000) - 120);
+		await written('Soon after', Math.floor(checkedAt / 1000) + 2);
+		expect(await listed()).toContain('no app is subscribed');
+		expect(sightings()).toEqual([]);
+
+		// Later (the app's clock and Meta's moved on), a contact writes: the webhook, signed with this
+		// number's secret, shows its app is subscribed, and the note goes without an edit.
+		await app.harness.scheduler.advance(SETTLE_MS + 5000);
+		await written('Later', Math.floor((checkedAt + SETTLE_MS + 5000) / 1000));
+		expect(await listed()).not.toContain('no app is subscribed');
+		// Stored apart from the number (the number stays as saved).
+		expect(stored().webhooksUnsubscribed).toBe(true);
+		expect(sightings().map((r) => (r.data as { key: string }).key)).toEqual([`number:${NUMBER.phoneNumberId}`]);
+
+		// A save that finds the list empty again notes it again: the sightings before it do not count.
+		app.sim.subscribedApps.set(NUMBER.wabaId, []);
+		expect(await editAndSave(app.harness.openModal(app.harness.admin)!.view)).toMatchObject({ success: true, type: 'modal.update' });
+		expect(JSON.stringify(app.harness.openModal(app.harness.admin)!.view)).toContain('no app is subscribed');
+		// Disconnected, the number's sighting goes with it (the ID may be connected again, afresh).
+		const confirm = await app.harness.blockAction({
+			user: app.harness.admin,
+			actionId: 'whatsapp-number-disconnect',
+			blockId: `number:${NUMBER.phoneNumberId}`,
+			value: NUMBER.phoneNumberId,
+			view: app.harness.openModal(app.harness.admin)!.view as never,
+		});
+		expect(await app.harness.viewSubmit({ user: app.harness.admin, view: confirm.view })).toMatchObject({ success: true });
+		expect(stored()).toBeUndefined();
+		expect(sightings()).toEqual([]);
 	});
 
 	it("connect: Meta's word on the token (a temporary one, a permission missing) and on the account's webhooks (another app's) is shown under the number until an edit finds them mended", async () => {
@@ -312,7 +383,7 @@ describe('foundation through the real engine', () => {
 		]);
 		const date = `${new Date(expiresAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 		const notes = [
-			`When a number of account ${NUMBER.wabaId} was last saved, the Meta apps subscribed to the account's webhooks were Legacy CRM (1111111111111111), not the app of this number's token and app secret: Meta sends the account's messages and statuses to those apps, signed with their secrets, so this number's messages and statuses do not reach Rocket.Chat. Subscribe this token's app (POST /${NUMBER.wabaId}/subscribed_apps with this number's token: README, "Setting up the Meta side", step 7), then edit the number and save it to have it checked again.`,
+			`When a number of account ${NUMBER.wabaId} was last saved, the Meta apps subscribed to the account's webhooks were Legacy CRM (1111111111111111), not the app of this number's token and app secret: Meta sends the account's messages and statuses to those apps, signed with their secrets, so this number's messages and statuses do not reach Rocket.Chat. Subscribe this token's app (POST /${NUMBER.wabaId}/subscribed_apps with this number's token: README, "Setting up the Meta side", step 7). The note goes by itself once Meta's webhooks for the account's numbers, signed with this number's app secret, arrive half a minute after that save, or when the number is edited and saved (it is checked again).`,
 			`This number's access token expires on ${date} (as Meta said when the number was last saved): from then on Meta refuses every call made with it, and nothing is sent from this number. It is a temporary token (the one of WhatsApp > API Setup lasts a day): generate a system user's permanent token (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
 			`Meta said, when this number was last saved, that its access token lacks whatsapp_business_messaging: the app needs whatsapp_business_messaging to send and whatsapp_business_management to read the account's numbers and templates. Generate a token with both (README, "Setting up the Meta side", step 2), then edit the number and paste it.`,
 		];

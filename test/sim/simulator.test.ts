@@ -311,6 +311,13 @@ describe('CloudApiSimulator', () => {
 				app_id: '6543210987654321',
 				application: 'Other Meta App',
 			});
+			// A token of one app cannot ask about a token of another: Meta refuses it as a non-developer's.
+			const crossed = await debug(OTHER.accessToken);
+			expect([crossed.status, crossed.body.error?.code, crossed.body.error?.message]).toEqual([
+				400,
+				100,
+				'(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+			]);
 			const unknown = await debug('EAAUNKNOWN');
 			expect([unknown.status, unknown.body]).toEqual([
 				200,

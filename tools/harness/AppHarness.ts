@@ -27,7 +27,7 @@ import { AppInterface } from '@rocket.chat/apps-engine/definition/metadata/AppIn
 import { SlashCommandContext } from '@rocket.chat/apps-engine/definition/slashcommands/SlashCommandContext';
 import { UIKitIncomingInteractionType } from '@rocket.chat/apps-engine/definition/uikit/IUIKitIncomingInteraction';
 
-import { TEST_CLOCK_OFFSET } from '../../src/adapters/build/clock';
+import { TEST_CLOCK_OFFSET } from '../../src/adapters/persistence/clock';
 
 import { HarnessBridges } from './bridges';
 import { asAppMessage, runtimeControllerOf } from './engineVersion';
@@ -159,7 +159,7 @@ export interface HarnessOptions {
 	persistence?: PersistenceOptions;
 	/**
 	 * The app's clock is real time, as on a Rocket.Chat server: the harness writes no clock record
-	 * (src/adapters/build/clock.ts), so the app reads it once, and the scheduler's time cannot move
+	 * (src/adapters/persistence/clock.ts), so the app reads it once, and the scheduler's time cannot move
 	 * (benches that run jobs in real time, `scheduler.startRunning()`). Default: false.
 	 */
 	realClock?: boolean;
@@ -209,7 +209,7 @@ export class AppHarness {
 
 	/**
 	 * The app's clock follows the scheduler's. `Date.now()` inside the engine's Deno process cannot be
-	 * moved from here, so the app's clock (src/adapters/build/clock.ts) adds the offset the harness
+	 * moved from here, so the app's clock (src/adapters/persistence/clock.ts) adds the offset the harness
 	 * writes in this test-only record; on a Rocket.Chat server there is no such record.
 	 */
 	private moveAppClock(offsetMs: number, appId = this.appId): void {
@@ -256,7 +256,7 @@ export class AppHarness {
 		const { info } = await this.manager.getParser().unpackageApp(zip);
 		const declared = info.permissions;
 		// The clock record exists before the app's first call: an app that finds none uses real time
-		// for good (src/adapters/build/clock.ts).
+		// for good (src/adapters/persistence/clock.ts).
 		if (!this.options.realClock) this.moveAppClock(0, info.id);
 		const result = await this.manager.add(zip, { enable: true, user: this.admin as Any, permissionsGranted: declared });
 		const app = result.getApp();

@@ -72,7 +72,7 @@ export class HarnessScheduler {
 	readonly jobs: ScheduledJob[] = [];
 	/**
 	 * Told how far the clock runs ahead of real time whenever it moves (before the jobs due then run):
-	 * the harness passes it on to the app's clock (src/adapters/build/clock.ts).
+	 * the harness passes it on to the app's clock (src/adapters/persistence/clock.ts).
 	 */
 	onTimeMoved?: (offsetMs: number) => void;
 	/** Errors thrown by job runs: the engine logs them for the app; tests assert on them. */

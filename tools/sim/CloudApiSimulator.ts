@@ -11,7 +11,7 @@
 import { MediaStore } from './media';
 import { InjectedError, Messages, SentMessage } from './messages';
 import type { SimNumber } from './numbers';
-import { Router, RouterOptions } from './router';
+import { Router, RouterOptions, SUBSCRIBED_APP } from './router';
 import { RecordedRequest, SimServer } from './server';
 import { Templates } from './templates';
 import { StatusUpdate, WebhookResponse, Webhooks, WebhookTarget } from './webhooks';
@@ -40,7 +40,9 @@ export class CloudApiSimulator {
 	private readonly templateStore = new Templates();
 	private readonly mediaStore = new MediaStore(this.numbers);
 	private readonly messages = new Messages(this.mediaStore);
-	private readonly webhooks = new Webhooks(this.numbers, this.messages.sent);
+	private readonly webhooks = new Webhooks(this.numbers, this.messages.sent, (wabaId) =>
+		(this.router.subscribedApps.get(wabaId) ?? [SUBSCRIBED_APP]).some((app) => app.id === SUBSCRIBED_APP.id),
+	);
 	private readonly router: Router;
 	private readonly server: SimServer;
 

@@ -54,6 +54,28 @@ export const TOKEN_OTHER_APP = { id: '6543210987654321', name: 'Other Meta App' 
 /** The WhatsApp permissions a system user's token is given (README, "Setting up the Meta side", step 2). */
 const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
 
+/** Meta's refusal of a debug_token question from a token that is not an owner's or developer's of the app. */
+function notDeveloper(): SimResponse {
+	return {
+		status: 400,
+		payload: {
+			error: {
+				message: '(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+				type: 'OAuthException',
+				code: 100,
+				fbtrace_id: fbtraceId(),
+			},
+		},
+	};
+}
+
+/** The Meta app a number's token is of (`token.appId`, else the app of its `tokenAppSecret`, else the numbers' app). */
+function tokenApp(number: SimNumber): { id: string; name: string } {
+	const appId = number.token?.appId;
+	if (appId) return { id: appId, name: appId === SUBSCRIBED_APP.id ? SUBSCRIBED_APP.name : TOKEN_OTHER_APP.name };
+	return number.tokenAppSecret ? TOKEN_OTHER_APP : SUBSCRIBED_APP;
+}
+
 export class Router {
 	/** Requests the validator rejected, with its errors (strict or not). */
 	readonly violations: Array<{ request: RecordedRequest; errors: string[] }> = [];
@@ -97,7 +119,7 @@ export class Router {
 		if (proofRefused) return proofRefused;
 		// Not in Meta's WhatsApp spec (a Graph API node of its own): not given to the validator.
 		if (id === 'debug_token' && !edge)
-			return r.method === 'GET' ? this.debugToken(r.query.input_token) : unsupportedRequest(r.method, id);
+			return r.method === 'GET' ? this.debugToken(r.query.input_token, tokenOwner) : unsupportedRequest(r.method, id);
 
 		const medium = !edge ? media.find(id) : undefined;
 		if (medium) {
@@ -132,10 +154,12 @@ export class Router {
 	 * the token the call names (the caller's own, as the app asks it; its `issued_at` and
 	 * `data_access_expires_at` are left out). A system user's permanent token says `expires_at: 0`,
 	 * as the Access Token Debugger's "Expires: Never"; a token of no number is not valid. Without
-	 * `input_token`: error 100, as Graph answers a missing parameter; a token whose user is not an
-	 * owner or developer of the app (`debuggable: false`): error 100 too.
+	 * `input_token`: error 100, as Graph answers a missing parameter. Meta answers only an app access
+	 * token or a user token of an owner or developer of the input token's app: a caller whose user is
+	 * not one (`debuggable: false`), or whose token is of another app than the input token, gets error
+	 * 100 too, in Meta's words (as nyaruka/rapidpro#3734 quotes them).
 	 */
-	private debugToken(inputToken: string | undefined): SimResponse {
+	private debugToken(inputToken: string | undefined, caller: SimNumber): SimResponse {
 		if (!inputToken)
 			return {
 				status: 400,
@@ -148,6 +172,7 @@ export class Router {
 					},
 				},
 			};
+		if (caller.token?.debuggable === false) return notDeveloper();
 		const numbers = [...this.parts.numbers.values()].filter((n) => n.accessToken === inputToken);
 		if (!numbers.length)
 			return {
@@ -155,26 +180,8 @@ export class Router {
 				payload: { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } },
 			};
 		const info = numbers[0].token ?? {};
-		// Meta answers it for an app access token, or a user token of an owner or developer of the app
-		// (the caller here is the token itself): else error 100, in Meta's words (as nyaruka/rapidpro#3734 quotes them).
-		if (info.debuggable === false)
-			return {
-				status: 400,
-				payload: {
-					error: {
-						message:
-							'(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
-						type: 'OAuthException',
-						code: 100,
-						fbtrace_id: fbtraceId(),
-					},
-				},
-			};
-		const app = info.appId
-			? { id: info.appId, name: info.appId === SUBSCRIBED_APP.id ? SUBSCRIBED_APP.name : TOKEN_OTHER_APP.name }
-			: numbers[0].tokenAppSecret
-				? TOKEN_OTHER_APP
-				: SUBSCRIBED_APP;
+		const app = tokenApp(numbers[0]);
+		if (tokenApp(caller).id !== app.id) return notDeveloper();
 		const scopes = info.scopes ?? WHATSAPP_SCOPES;
 		const wabaIds = [...new Set(numbers.map((n) => n.wabaId))];
 		return {

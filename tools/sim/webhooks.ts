@@ -69,7 +69,19 @@ export class Webhooks {
 	constructor(
 		private readonly numbers: Map<string, SimNumber>,
 		private readonly sent: SentMessage[],
+		/** Whether the numbers' Meta app (router.ts SUBSCRIBED_APP) is subscribed to the WABA's webhooks. */
+		private readonly subscribed: (wabaId: string) => boolean = () => true,
 	) {}
+
+	/**
+	 * Meta sends a WABA's webhooks to the apps subscribed to it ("Webhooks": POST
+	 * /{WABA-ID}/subscribed_apps), each to its own callback URL: none reaches the app's when the
+	 * numbers' app is not among them. `deliverRaw` stays free for forged and hand-made payloads.
+	 */
+	private checkSubscribed({ wabaId }: WebhookNumber): void {
+		if (!this.subscribed(wabaId))
+			throw new Error(`CloudApiSimulator: the numbers' Meta app is not subscribed to WABA ${wabaId}: Meta sends it no webhook`);
+	}
 
 	/**
 	 * POSTs `payload` as Meta does: Meta's serialization, `X-Hub-Signature-256` over those exact
@@ -87,6 +99,7 @@ export class Webhooks {
 	/** One POST (`batch`: statuses of a number in one change, one entry per WABA) or one POST per status, in order. */
 	async deliverStatuses(list: StatusUpdate[], options: { batch?: boolean } = {}): Promise<WebhookResponse[]> {
 		const items = list.map((s) => this.statusItem(s));
+		for (const item of items) this.checkSubscribed(item.number);
 		const payloads = options.batch ? [statusesPayload(items)] : items.map((item) => statusesPayload([item]));
 		const results: WebhookResponse[] = [];
 		for (const payload of payloads) results.push(await this.deliverRaw(payload));
@@ -104,6 +117,7 @@ export class Webhooks {
 		username?: string;
 	}): Promise<WebhookResponse> {
 		const message = typeof input.message === 'string' ? { type: 'text', text: { body: input.message } } : input.message;
+		this.checkSubscribed(this.webhookNumber(input.phoneNumberId));
 		return this.deliverRaw(
 			inboundMessagePayload(this.webhookNumber(input.phoneNumberId), input.from, input.name, message, input.username),
 		);

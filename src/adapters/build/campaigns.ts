@@ -10,7 +10,7 @@ import { MessageStore } from '../persistence/MessageStore';
 import { NumberStore } from '../persistence/NumberStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
-import { clockOf } from './clock';
+import { clockOf } from '../persistence/clock';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
 

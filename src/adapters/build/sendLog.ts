@@ -5,7 +5,7 @@ import { SendLog } from '../../core/app/sendLog';
 import { appSettings } from '../factory';
 import { MessageStore } from '../persistence/MessageStore';
 import { PersistenceOutboxStore } from '../persistence/OutboxStore';
-import { clockOf } from './clock';
+import { clockOf } from '../persistence/clock';
 import { checkUnansweredAt } from './jobs';
 
 /**

@@ -18,7 +18,7 @@ import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { WindowStore } from '../persistence/WindowStore';
 import { contactOf, contactRoom } from '../rocketchat/conversations';
 import { campaignsOf } from './campaigns';
-import { clockOf } from './clock';
+import { clockOf } from '../persistence/clock';
 import { jobsOf } from './jobs';
 import { sendLogOf } from './sendLog';
 

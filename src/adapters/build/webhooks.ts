@@ -29,9 +29,11 @@ import { PersistenceRoundClaims } from '../persistence/RoundClaimStore';
 import { PersistenceOutboxStore, StatusItem } from '../persistence/OutboxStore';
 import { PersistedTemplateCache } from '../persistence/TemplateCacheStore';
 import { PersistenceWebhookInbox } from '../persistence/WebhookInboxStore';
+import { PersistenceSightingStore } from '../persistence/SightingStore';
+import { Sightings, WebhookSightings } from '../../core/numbers/sightings';
 import { statusPosterOver } from '../directHttp';
 import { refusalsOf } from '../refusals';
-import { clockOf } from './clock';
+import { clockOf } from '../persistence/clock';
 import { inboundHandlerOf, inboundServiceOf } from './inbound';
 import { checkUnansweredAt, jobsOf } from './jobs';
 import { roomDeliveryOf } from './roomDelivery';
@@ -174,9 +176,24 @@ const orphanSweep = new OrphanSweep();
  */
 export const processElsewhere = new Rechecks();
 
-function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first?: (stop: () => boolean) => Promise<void>): Promise<BatchResult> {
-	return processWebhooks({
+/** What this runtime stored of the webhooks' sightings (core/numbers/sightings.ts), by key: each is written once. */
+const sightingsWritten: Sightings = new Map();
+
+async function processRun(
+	acc: Accessors,
+	clock: Clock,
+	statuses: StatusService,
+	first?: (stop: () => boolean) => Promise<void>,
+): Promise<BatchResult> {
+	const reader = acc.read.getPersistenceReader();
+	const sightings = new WebhookSightings({
+		numbers: async () => (await new NumberStore(reader).listRecent()).numbers,
+		store: new PersistenceSightingStore(reader, acc.persistence),
+		written: sightingsWritten,
+	});
+	const result = await processWebhooks({
 		...(first ? { first } : {}),
+		sightings,
 		gate: processingGate,
 		claims: new PersistenceRoundClaims(acc.read.getPersistenceReader(), acc.persistence, 'processing'),
 		sweep: orphanSweep,
@@ -195,6 +212,11 @@ function processRun(acc: Accessors, clock: Clock, statuses: StatusService, first
 			inbound: (appId) => inboundHandlerOf({ ...acc, appId }),
 		},
 	});
+	// Only the numbers list's notes wait for it: a failure is said in the log, and the next webhook tries again.
+	await sightings
+		.flush()
+		.catch((error) => acc.logger?.warn(`webhook sightings not stored: ${error instanceof Error ? error.message : 'error'}`));
+	return result;
 }
 
 /**

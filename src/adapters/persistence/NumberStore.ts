@@ -4,6 +4,7 @@ import { RocketChatAssociationModel, RocketChatAssociationRecord } from '@rocket
 import { ConnectedNumber } from '../../core/numbers/ConnectedNumber';
 import { NumberRepository } from '../../core/numbers/NumberService';
 import { Records } from './records';
+import { PersistenceSightingStore } from './SightingStore';
 
 const ALL = new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, 'whatsapp-number');
 const one = (phoneNumberId: string) => new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, `whatsapp-number:${phoneNumberId}`);
@@ -93,10 +94,13 @@ export class NumberStore implements NumberRepository {
 		}
 	}
 
+	/** Removes the number, and (best effort: a record left only counts for the same ID saved again) what webhooks showed of it. */
 	async remove(phoneNumberId: string): Promise<boolean> {
 		recentNumbers.forget();
 		try {
-			return (await new Records(this.read, this.writer()).removeAll([ALL, one(phoneNumberId)])) > 0;
+			const removed = (await new Records(this.read, this.writer()).removeAll([ALL, one(phoneNumberId)])) > 0;
+			await new PersistenceSightingStore(this.read, this.writer()).forgetNumber(phoneNumberId).catch(() => undefined);
+			return removed;
 		} finally {
 			recentNumbers.forget();
 		}

@@ -409,6 +409,8 @@ export async function processWebhooks(
 			handlers: WebhookHandlers;
 			gate?: RunGate<BatchResult>;
 			sweep?: OrphanSweep;
+			/** Told of each webhook the run takes up (core/numbers/sightings.ts: what it shows of the subscriptions). */
+			sightings?: { note(webhook: { scope?: WebhookScope; events?: WebhookEvent[]; receivedAt?: number }): void };
 			/** Work of the run's own before the webhooks (a check of sends without Meta's answer: unanswered.ts), in the gate and in the run's budget (`stop` says when half of it is spent). */
 			first?: (stop: () => boolean) => Promise<void>;
 		},
@@ -443,7 +445,12 @@ export async function processWebhooks(
 }
 
 async function processDue(
-	ports: WebhookBatchPorts & RunBudget & { handlers: WebhookHandlers; sweep?: OrphanSweep },
+	ports: WebhookBatchPorts &
+		RunBudget & {
+			handlers: WebhookHandlers;
+			sweep?: OrphanSweep;
+			sightings?: { note(webhook: { scope?: WebhookScope; events?: WebhookEvent[]; receivedAt?: number }): void };
+		},
 	deadline: number,
 ): Promise<BatchResult> {
 	const { inbox, clock, handlers } = ports;
@@ -497,6 +504,7 @@ async function processDue(
 			blockers.holdFor(listed, clock.now() + INBOX_BACKOFF_MS);
 			continue;
 		}
+		ports.sightings?.note(entry);
 		const attempt = (entry.attempts ?? 0) + 1;
 		const failed: WebhookEvent[] = [];
 		const waiting: WebhookEvent[] = [];

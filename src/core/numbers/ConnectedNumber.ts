@@ -36,9 +36,16 @@ export interface ConnectedNumber {
 	 * secret's proof for the token), the secret that checks the webhooks: Meta sends them to the other
 	 * apps' callback URLs instead, signed with their secrets. Set only for a number saved with the
 	 * proof whose token's app is known; a save without the list keeps the note as it was for the same
-	 * token and account (NumberService.connect).
+	 * token and account (NumberService.connect; dated anew for another ID).
 	 */
 	webhooksToOtherApps?: string[];
+	/**
+	 * When Meta's list behind `webhooksUnsubscribed` or `webhooksToOtherApps` was read (ISO time; set
+	 * with either note only): webhooks more than SETTLE_MS after it, signed with the number's secret
+	 * (for the note of no app on a number saved without the proof, any about the account), show the
+	 * note no longer holds, and the numbers list leaves it out (core/numbers/sightings.ts).
+	 */
+	webhooksCheckedAt?: string;
 	/**
 	 * The Meta app of the access token, as Meta said when the number was last saved (`GET
 	 * /debug_token`), kept for the same token when Meta did not say: what the subscribed apps are

@@ -30,8 +30,16 @@ export interface NumberGraph {
 /** The notes a save takes from Meta's answers about the token and the account's webhooks. */
 type AnswerNotes = Pick<
 	ConnectedNumber,
-	'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'tokenExpiresAt' | 'tokenMissingPermissions' | 'tokenAppId'
+	'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'webhooksCheckedAt' | 'tokenExpiresAt' | 'tokenMissingPermissions' | 'tokenAppId'
 >;
+
+/** A note of the account's webhooks with the time of Meta's list it came from (none without a note). */
+function withCheckedAt(
+	notes: Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps'>,
+	at: string | undefined,
+): Pick<ConnectedNumber, 'webhooksUnsubscribed' | 'webhooksToOtherApps' | 'webhooksCheckedAt'> {
+	return notes.webhooksUnsubscribed || notes.webhooksToOtherApps?.length ? { ...notes, ...(at ? { webhooksCheckedAt: at } : {}) } : notes;
+}
 
 /** The token's notes from Meta's answer about it: its app, its expiry and the WhatsApp permissions it lacks. */
 export function tokenNotes(token: TokenInfo): Pick<ConnectedNumber, 'tokenExpiresAt' | 'tokenMissingPermissions' | 'tokenAppId'> {
@@ -167,7 +175,7 @@ export class NumberService {
 		// The subscription is the account's: Meta's answer holds for its other numbers too.
 		if (checked.subscribedApps)
 			try {
-				await this.noteSubscriptions(number, checked.subscribedApps);
+				await this.noteSubscriptions(number, checked.subscribedApps, this.now().toISOString());
 			} catch {
 				// The number is saved: another number of its account keeps its note until it is saved.
 			}
@@ -187,6 +195,8 @@ export class NumberService {
 	 * subscriptions': Meta's list, with the token's app for a number whose secret's proof Meta took
 	 * (`subscriptionNotes`); without the list, the account's note of no app as it was
 	 * (`unsubscribed`), else the number's own note of other apps for the same token and account.
+	 * Each note with the time of the list it came from (`webhooksCheckedAt`: core/numbers/sightings.ts),
+	 * or now when it comes from the record of another ID.
 	 */
 	private async answerNotes(
 		checked: { subscribedApps: unknown[] | undefined; token: TokenInfo | undefined },
@@ -195,7 +205,13 @@ export class NumberService {
 		proven: boolean,
 	): Promise<AnswerNotes> {
 		const sameToken = !!existing && (!form.accessToken || form.accessToken === existing.accessToken);
-		const kept = sameToken && existing?.wabaId === form.wabaId ? { webhooksToOtherApps: existing?.webhooksToOtherApps } : {};
+		const now = this.now().toISOString();
+		// A note taken from the record of another ID is dated now: what webhooks showed of this ID before does not count.
+		const dated = (from: ConnectedNumber) => (from.phoneNumberId === form.phoneNumberId ? from.webhooksCheckedAt : now);
+		const kept =
+			sameToken && existing?.wabaId === form.wabaId
+				? withCheckedAt({ webhooksToOtherApps: existing.webhooksToOtherApps }, dated(existing))
+				: {};
 		const token = checked.token
 			? tokenNotes(checked.token)
 			: sameToken
@@ -205,27 +221,28 @@ export class NumberService {
 						tokenMissingPermissions: existing?.tokenMissingPermissions,
 					}
 				: {};
+		const noted = checked.subscribedApps ? undefined : await this.unsubscribed(form, existing);
 		const subscriptions = checked.subscribedApps
-			? subscriptionNotes(checked.subscribedApps, proven ? token.tokenAppId : undefined)
-			: (await this.unsubscribed(form, existing))
-				? { webhooksUnsubscribed: true }
+			? withCheckedAt(subscriptionNotes(checked.subscribedApps, proven ? token.tokenAppId : undefined), now)
+			: noted
+				? withCheckedAt({ webhooksUnsubscribed: true }, dated(noted))
 				: kept;
 		// Without the notes left undefined: a stored number holds only what it says.
 		return Object.fromEntries(Object.entries({ ...token, ...subscriptions }).filter(([, v]) => v !== undefined)) as AnswerNotes;
 	}
 
 	/**
-	 * Whether the number is noted as of a WABA no app is subscribed to, without Meta's answer: the
-	 * account's note as it was (the number's own when it stays in its WABA, else another number's of
-	 * the WABA).
+	 * The number whose note the number takes as of a WABA no app is subscribed to, without Meta's
+	 * answer: the account's note as it was (the number's own when it stays in its WABA, else another
+	 * number's of the WABA); undefined when the account has none.
 	 */
-	private async unsubscribed(form: ConnectForm, existing: ConnectedNumber | undefined): Promise<boolean> {
-		if (existing?.wabaId === form.wabaId) return !!existing.webhooksUnsubscribed;
+	private async unsubscribed(form: ConnectForm, existing: ConnectedNumber | undefined): Promise<ConnectedNumber | undefined> {
+		if (existing?.wabaId === form.wabaId) return existing.webhooksUnsubscribed ? existing : undefined;
 		try {
-			return !!(await this.repository.list()).find((n) => n.wabaId === form.wabaId && n.phoneNumberId !== form.phoneNumberId)
-				?.webhooksUnsubscribed;
+			const other = (await this.repository.list()).find((n) => n.wabaId === form.wabaId && n.phoneNumberId !== form.phoneNumberId);
+			return other?.webhooksUnsubscribed ? other : undefined;
 		} catch {
-			return false;
+			return undefined;
 		}
 	}
 
@@ -233,22 +250,24 @@ export class NumberService {
 	 * Notes Meta's list of subscribed apps on the other numbers of `number`'s WABA whose notes say
 	 * otherwise (`subscriptionNotes`, for those saved with the secret's proof, with each one's token's
 	 * app: `number`'s for the same token, which it then keeps, else the one Meta told at its own last
-	 * save): each read again just before and replaced, never created (one disconnected meanwhile stays so).
+	 * save), dated `listedAt` (a note that stays is dated anew, so that only webhooks after this list
+	 * make it go): each read again just before and replaced, never created (one disconnected meanwhile stays so).
 	 */
-	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[]): Promise<void> {
+	private async noteSubscriptions(number: ConnectedNumber, apps: unknown[], listedAt: string): Promise<void> {
 		for (const listed of await this.repository.list()) {
 			if (listed.wabaId !== number.wabaId || listed.phoneNumberId === number.phoneNumberId) continue;
 			const other = await this.repository.get(listed.phoneNumberId);
 			if (!other || other.wabaId !== number.wabaId) continue;
 			const tokenAppId = (other.accessToken === number.accessToken ? number.tokenAppId : undefined) ?? other.tokenAppId;
-			const notes = subscriptionNotes(apps, other.appSecretProven ? tokenAppId : undefined);
+			const notes = withCheckedAt(subscriptionNotes(apps, other.appSecretProven ? tokenAppId : undefined), listedAt);
 			if (
 				tokenAppId === other.tokenAppId &&
 				!!notes.webhooksUnsubscribed === !!other.webhooksUnsubscribed &&
-				JSON.stringify(notes.webhooksToOtherApps ?? []) === JSON.stringify(other.webhooksToOtherApps ?? [])
+				JSON.stringify(notes.webhooksToOtherApps ?? []) === JSON.stringify(other.webhooksToOtherApps ?? []) &&
+				notes.webhooksCheckedAt === other.webhooksCheckedAt
 			)
 				continue;
-			const { webhooksUnsubscribed: _none, webhooksToOtherApps: _others, tokenAppId: _app, ...rest } = other;
+			const { webhooksUnsubscribed: _none, webhooksToOtherApps: _others, webhooksCheckedAt: _at, tokenAppId: _app, ...rest } = other;
 			await this.repository.replace({ ...rest, ...(tokenAppId !== undefined ? { tokenAppId } : {}), ...notes });
 		}
 	}

@@ -10,7 +10,7 @@ import { serializeLikeMeta } from '../../core/webhook/metaJson';
 import { headerProblem } from '../../core/webhook/signature';
 import { scopeOfNumbers, verifyForNumbers } from '../../core/webhook/tenancy';
 import { verifyTokenMatches } from '../../core/webhook/verifyToken';
-import { clockOf } from '../../adapters/build/clock';
+import { clockOf } from '../../adapters/persistence/clock';
 import { acceptWebhookOf } from '../../adapters/build/webhooks';
 import { NumberStore } from '../../adapters/persistence/NumberStore';
 import { logRefusal } from '../../adapters/refusals';

@@ -9,6 +9,7 @@ import { departmentNames } from '../../adapters/rocketchat/departments';
 import { Translator, translator } from '../../core/i18n/translate';
 import { checkStatusUrl } from '../../core/status/statusUrl';
 import { outboxSummary, redeliverFailedOf as redeliverFailed } from '../../adapters/build/webhooks';
+import { sightingsFor } from '../../adapters/persistence/SightingStore';
 import { canSendTemplates, openSendTemplate } from '../uikit/sendTemplate/SendTemplateFlow';
 import { describeTemplates } from '../uikit/sendTemplate/viewTemplates';
 
@@ -224,14 +225,17 @@ export class WhatsAppCommand implements ISlashCommand {
 	private async numbers(inv: Invocation): Promise<void> {
 		const numbers = await (await numberService(inv.read, inv.http)).list();
 		const webhook = await webhookInfo(inv.read, inv.persistence, inv.appId);
-		const departments = await departmentNames(
-			inv.read,
-			numbers.map((n) => n.departmentId),
-		);
+		const [departments, sightings] = await Promise.all([
+			departmentNames(
+				inv.read,
+				numbers.map((n) => n.departmentId),
+			),
+			sightingsFor(inv.read.getPersistenceReader(), numbers),
+		]);
 		await inv.modify
 			.getUiController()
 			.openSurfaceView(
-				{ ...numbersView({ t: inv.t, numbers, webhook, departments }), type: UIKitSurfaceType.MODAL } as never,
+				{ ...numbersView({ t: inv.t, numbers, webhook, departments, sightings }), type: UIKitSurfaceType.MODAL } as never,
 				{ triggerId: inv.context.getTriggerId() as string },
 				inv.context.getSender(),
 			);

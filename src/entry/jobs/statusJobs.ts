@@ -6,7 +6,7 @@ import { Rechecks } from '../../core/app/webhookBatch';
 import { ELSEWHERE_RETRY_MS } from '../../core/app/roundClaims';
 import { DeliverySummary } from '../../core/status/outbox';
 import { DAY_MS, dayOf, daysToSweep, DIRECT_DAYS, newestExpiredDay } from '../../core/status/retention';
-import { clockOf } from '../../adapters/build/clock';
+import { clockOf } from '../../adapters/persistence/clock';
 import {
 	checkUnansweredAt,
 	DELIVER_STATUSES_JOB,

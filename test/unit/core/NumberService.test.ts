@@ -135,6 +135,80 @@ describe('NumberService.connect', () => {
 		expect(await repo.get('106540352242922')).not.toHaveProperty('webhooksUnsubscribed');
 	});
 
+	it("dates each note of the account's webhooks with Meta's list it came from (webhooksCheckedAt), kept with the note", async () => {
+		const repo = new MemoryRepo();
+		let answer: () => Promise<unknown[] | undefined> = async () => [];
+		let now = new Date('2026-12-07T10:00:00.400Z');
+		const service = new NumberService(
+			repo,
+			() =>
+				graph({
+					listSubscribedApps: () => answer(),
+					listPhoneNumbers: async () => [{ id: '106540352242922' }, { id: '106540352242923' }],
+				}),
+			() => now,
+		);
+		await service.connect(form(), 'admin');
+		expect(repo.items.get('106540352242922')).toMatchObject({
+			webhooksUnsubscribed: true,
+			webhooksCheckedAt: '2026-12-07T10:00:00.400Z',
+		});
+		// Without an answer, the number keeps its note and its time; a new number of the account takes the
+		// account's note dated now (what webhooks showed of its ID before does not count).
+		answer = () => Promise.reject(new GraphApiError(500, { code: 2 }));
+		now = new Date('2026-12-07T11:00:00.000Z');
+		await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
+		expect(repo.items.get('106540352242922')).toMatchObject({
+			webhooksUnsubscribed: true,
+			webhooksCheckedAt: '2026-12-07T10:00:00.400Z',
+		});
+		await service.connect(form({ phoneNumberId: '106540352242923' }), 'admin');
+		expect(repo.items.get('106540352242923')).toMatchObject({
+			webhooksUnsubscribed: true,
+			webhooksCheckedAt: '2026-12-07T11:00:00.000Z',
+		});
+		// A later list that says the same dates the note anew, on the account's other number too.
+		answer = async () => [];
+		now = new Date('2026-12-07T12:00:00.000Z');
+		await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
+		expect([...repo.items.values()].map((n) => [n.phoneNumberId, n.webhooksUnsubscribed, n.webhooksCheckedAt])).toEqual([
+			['106540352242922', true, '2026-12-07T12:00:00.000Z'],
+			['106540352242923', true, '2026-12-07T12:00:00.000Z'],
+		]);
+		// The token's app subscribed: neither note nor time is kept.
+		answer = async () => [{ whatsapp_business_api_data: { id: '1234567890123456' } }];
+		await service.connect(form({ accessToken: '', appSecret: '' }), 'admin', '106540352242922');
+		for (const n of repo.items.values()) expect(Object.keys(n).filter((k) => k.startsWith('webhooks'))).toEqual([]);
+	});
+
+	it('an edit that changes the ID, without an answer, keeps the note of other apps dated anew', async () => {
+		const repo = new MemoryRepo();
+		let answer: () => Promise<unknown[] | undefined> = async () => [{ whatsapp_business_api_data: { id: '999', name: 'Legacy CRM' } }];
+		let now = new Date('2026-12-07T10:00:00.000Z');
+		const service = new NumberService(
+			repo,
+			() =>
+				graph({
+					listSubscribedApps: () => answer(),
+					listPhoneNumbers: async () => [{ id: '106540352242922' }, { id: '106540352242925' }],
+				}),
+			() => now,
+		);
+		await service.connect(form(), 'admin');
+		expect(repo.items.get('106540352242922')).toMatchObject({
+			webhooksToOtherApps: ['Legacy CRM (999)'],
+			webhooksCheckedAt: '2026-12-07T10:00:00.000Z',
+		});
+		answer = () => Promise.reject(new GraphApiError(500, { code: 2 }));
+		now = new Date('2026-12-07T12:00:00.000Z');
+		expect(
+			await service.connect(form({ phoneNumberId: '106540352242925', accessToken: '', appSecret: '' }), 'admin', '106540352242922'),
+		).toMatchObject({ ok: true });
+		expect([...repo.items.values()].map((n) => [n.phoneNumberId, n.webhooksToOtherApps, n.webhooksCheckedAt])).toEqual([
+			['106540352242925', ['Legacy CRM (999)'], '2026-12-07T12:00:00.000Z'],
+		]);
+	});
+
 	it('keeps the note when the answer fails, and gives every number of the WABA the answer that came', async () => {
 		const repo = new MemoryRepo();
 		let answer: () => Promise<unknown[] | undefined> = async () => [];

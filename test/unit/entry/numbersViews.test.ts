@@ -9,6 +9,7 @@ import { ConnectedNumber } from '../../../src/core/numbers/ConnectedNumber';
 import { translator } from '../../../src/core/i18n/translate';
 import { departmentNames } from '../../../src/adapters/rocketchat/departments';
 import { connectView, numbersView } from '../../../src/entry/uikit/numbers/views';
+import { SETTLE_MS } from '../../../src/core/numbers/sightings';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const t = translator('en');
@@ -109,6 +110,24 @@ describe("numbersView: Meta's word on the token and the account's webhooks", () 
 		expect(none).toContain('Meta said no app is subscribed');
 		expect(none).not.toContain('Legacy CRM');
 		expect(view({}, new Date()).join('\n')).not.toMatch(/access token (expire|lacks)|webhooks were|no app is subscribed/);
+	});
+
+	it("leaves out a note of the account's webhooks that a webhook since the save contradicts, and that note only", () => {
+		const noted = {
+			appSecretProven: true,
+			webhooksUnsubscribed: true,
+			webhooksCheckedAt: '2026-12-07T10:00:00.400Z',
+			tokenMissingPermissions: ['whatsapp_business_messaging'],
+		};
+		const listed = (sightings: Map<string, number>) =>
+			textsOf(numbersView({ t, numbers: [{ ...NUMBER, ...noted }], webhook: webhook('https://chat.example.com/x'), sightings })).join(
+				'\n',
+			);
+		const after = Date.parse(noted.webhooksCheckedAt) + SETTLE_MS + 1;
+		expect(listed(new Map([[`number:${NUMBER.phoneNumberId}`, after - 1]]))).toContain('no app is subscribed');
+		const mended = listed(new Map([[`number:${NUMBER.phoneNumberId}`, after]]));
+		expect(mended).not.toContain('no app is subscribed');
+		expect(mended).toContain('its access token lacks whatsapp_business_messaging');
 	});
 });
 

@@ -25,6 +25,7 @@ import { stateValue } from '../blocks';
 import { canManageNumbers, graphBaseUrl, numberService, userTranslator, webhookInfo } from '../../../adapters/factory';
 import { NumbersRoomStore } from '../../../adapters/persistence/NumbersRoomStore';
 import { departmentNames } from '../../../adapters/rocketchat/departments';
+import { sightingsFor } from '../../../adapters/persistence/SightingStore';
 import { mayComeTooLate, noticeIn } from '../clientWait';
 import { failedAnswer } from '../failed';
 import {
@@ -109,11 +110,14 @@ async function listUpdate(acc: Accessors, view: { t: Translator; viewId: string;
 	const service = await numberService(acc.read, acc.http, acc.persistence);
 	const webhook = await webhookInfo(acc.read, acc.persistence, acc.appId);
 	const numbers = await service.list();
-	const departments = await departmentNames(
-		acc.read,
-		numbers.map((n) => n.departmentId),
-	);
-	return { ...numbersView({ t: view.t, numbers, webhook, notice: view.notice, departments }), id: view.viewId };
+	const [departments, sightings] = await Promise.all([
+		departmentNames(
+			acc.read,
+			numbers.map((n) => n.departmentId),
+		),
+		sightingsFor(acc.read.getPersistenceReader(), numbers),
+	]);
+	return { ...numbersView({ t: view.t, numbers, webhook, notice: view.notice, departments, sightings }), id: view.viewId };
 }
 
 /**

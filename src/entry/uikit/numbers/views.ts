@@ -7,6 +7,7 @@
  */
 import { CALLBACK_URL_WARNINGS, callbackUrlProblem } from '../../../core/numbers/callbackUrl';
 import { ConnectedNumber, maskSecret } from '../../../core/numbers/ConnectedNumber';
+import { Sightings, standingNotes } from '../../../core/numbers/sightings';
 import { Translator } from '../../../core/i18n/translate';
 import { actions, Block, button, context, divider, input, section, text } from '../blocks';
 import { CONNECT_FIELDS, NUMBERS_VIEW, NumberAction, NumberMode, submitActionId } from './ids';
@@ -79,13 +80,15 @@ const utcMinute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')
 /**
  * What Meta said of a number's token and of its account's webhooks when it was saved, as notes
  * under it (ConnectedNumber `webhooksUnsubscribed`, `webhooksToOtherApps`, `tokenExpiresAt`,
- * `tokenMissingPermissions`): a token past its expiry at `now` reads as expired.
+ * `tokenMissingPermissions`): a token past its expiry at `now` reads as expired, and a note of the
+ * webhooks that webhooks received since contradict is left out (core/numbers/sightings.ts).
  */
-function metaNotes(t: Translator, n: ConnectedNumber, now: Date): Block[] {
+function metaNotes(t: Translator, n: ConnectedNumber, now: Date, sightings: Sightings): Block[] {
 	const notes: string[] = [];
-	if (n.webhooksUnsubscribed) notes.push(t('numbers_webhooks_unsubscribed', { wabaId: n.wabaId }));
-	else if (n.webhooksToOtherApps?.length)
-		notes.push(t('numbers_webhooks_other_apps', { wabaId: n.wabaId, apps: n.webhooksToOtherApps.join(', ') }));
+	const standing = standingNotes(n, sightings);
+	if (standing.webhooksUnsubscribed) notes.push(t('numbers_webhooks_unsubscribed', { wabaId: n.wabaId }));
+	else if (standing.webhooksToOtherApps?.length)
+		notes.push(t('numbers_webhooks_other_apps', { wabaId: n.wabaId, apps: standing.webhooksToOtherApps.join(', ') }));
 	const expiresAt = n.tokenExpiresAt ? Date.parse(n.tokenExpiresAt) : NaN;
 	if (!Number.isNaN(expiresAt))
 		notes.push(
@@ -105,6 +108,7 @@ export function numbersView({
 	notice,
 	departments,
 	now = new Date(),
+	sightings = new Map(),
 }: {
 	t: Translator;
 	numbers: ConnectedNumber[];
@@ -114,6 +118,8 @@ export function numbersView({
 	departments?: DepartmentNames;
 	/** The time a token's expiry is read against (expires, or expired). */
 	now?: Date;
+	/** What webhooks showed of the accounts' subscriptions since the numbers were saved. */
+	sightings?: Sightings;
 }): Record<string, unknown> {
 	const blocks: Block[] = notice ? [section(notice), divider()] : [];
 	if (!numbers.length) blocks.push(section(t('numbers_empty')));
@@ -132,7 +138,7 @@ export function numbersView({
 			),
 			// Calls to Meta without the secret's proof (ConnectedNumber `appSecretProven`): saved by an earlier version, or Meta refused the proof.
 			...(n.appSecretProven ? [] : [context(t('numbers_secret_unchecked'))]),
-			...metaNotes(t, n, now),
+			...metaNotes(t, n, now, sightings),
 			actions(`number:${n.phoneNumberId}`, [
 				button({ actionId: NumberAction.Edit, label: t('numbers_edit'), value: n.phoneNumberId }),
 				// Asks first, in a modal (disconnectView): Rocket.Chat's client ignores a button's `confirm`.

@@ -26,7 +26,11 @@ let realTime = false;
 /** The clock of one handler run (the test offset, if any, is read once). */
 export async function clockOf(read: IRead): Promise<Clock> {
 	if (realTime) return systemClock;
-	const [record] = (await read.getPersistenceReader().readByAssociation(new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, TEST_CLOCK_OFFSET))) as Array<{ offsetMs?: unknown }>;
+	const [record] = (await read
+		.getPersistenceReader()
+		.readByAssociation(new RocketChatAssociationRecord(RocketChatAssociationModel.MISC, TEST_CLOCK_OFFSET))) as Array<{
+		offsetMs?: unknown;
+	}>;
 	if (!record) {
 		realTime = true;
 		return systemClock;
