@@ -25,7 +25,13 @@ export interface InboundAccessors {
 /** Read receipts (the "mark read" setting) for one handler run. */
 export async function readReceiptsOf(acc: { read: IRead; http: IHttp; logger?: ILogger }): Promise<ReadReceipts> {
 	const reader = acc.read.getPersistenceReader();
-	return new ReadReceipts({ numbers: new NumberStore(reader), windows: new WindowStore(reader), graph: await graphFactory(acc.read, acc.http), settings: appSettings(acc.read), logger: acc.logger });
+	return new ReadReceipts({
+		numbers: new NumberStore(reader),
+		windows: new WindowStore(reader),
+		graph: await graphFactory(acc.read, acc.http),
+		settings: appSettings(acc.read),
+		logger: acc.logger,
+	});
 }
 
 export async function inboundServiceOf(acc: InboundAccessors): Promise<InboundService> {

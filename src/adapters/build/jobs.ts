@@ -21,7 +21,10 @@ async function soon(modify: IModify, id: string, data?: Record<string, unknown>)
 
 /** A one-time processing run at `at` (ms since the epoch): for statuses held until then (core/app/webhookBatch.ts `recheckAt`). */
 export const processAt = (modify: IModify, at: number): Promise<void> =>
-	modify.getScheduler().scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date(at) }).then(() => undefined);
+	modify
+		.getScheduler()
+		.scheduleOnce({ id: PROCESS_WEBHOOKS_JOB, when: new Date(at) })
+		.then(() => undefined);
 
 export function jobsOf(modify: IModify): Jobs {
 	return { processSoon: () => soon(modify, PROCESS_WEBHOOKS_JOB) };

@@ -22,7 +22,13 @@ export interface EngineReplyRoom extends ReplyRoom {
 	engine: IRoom;
 }
 
-export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence: IPersistence; modify: IModify; logger?: ILogger }): Promise<ReplyRelay> {
+export async function replyRelayOf(acc: {
+	read: IRead;
+	http: IHttp;
+	persistence: IPersistence;
+	modify: IModify;
+	logger?: ILogger;
+}): Promise<ReplyRelay> {
 	const reader = acc.read.getPersistenceReader();
 	const uploads = acc.read.getUploadReader();
 	return new ReplyRelay({
@@ -33,7 +39,9 @@ export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence:
 		files: {
 			info: async (fileId) => {
 				const upload = await uploads.getById(fileId);
-				return upload ? { type: upload.type, size: upload.size === undefined || upload.size === null ? undefined : Number(upload.size) } : undefined;
+				return upload
+					? { type: upload.type, size: upload.size === undefined || upload.size === null ? undefined : Number(upload.size) }
+					: undefined;
 			},
 			bytes: async (fileId) => {
 				const bytes = await uploads.getBufferById(fileId);
@@ -48,7 +56,8 @@ export async function replyRelayOf(acc: { read: IRead; http: IHttp; persistence:
 		graph: await graphFactory(acc.read, acc.http),
 		graphReady: async () => (await graphBaseUrl(acc.read)).ok,
 		notSent: (message, reason) => roomDeliveryOf(acc).notSent(message, reason),
-		notify: ({ agent, room }, text) => notifyUser(acc, { user: (agent as EngineReplyAgent).engine, room: (room as EngineReplyRoom).engine, text }),
+		notify: ({ agent, room }, text) =>
+			notifyUser(acc, { user: (agent as EngineReplyAgent).engine, room: (room as EngineReplyRoom).engine, text }),
 		translatorFor: (agent) => userTranslator(acc.read, (agent as EngineReplyAgent).engine),
 		settings: appSettings(acc.read),
 		clock: systemClock,

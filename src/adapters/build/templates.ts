@@ -37,8 +37,21 @@ export function directoryOf(read: IRead): Directory {
 	return {
 		// A livechat agent: another user could never take the chat (Rocket.Chat's "No Agent found").
 		hasAgent: async (username) =>
-			Boolean((await read.getUserReader().getByUsername(username).catch(() => undefined))?.roles?.includes('livechat-agent')),
-		departmentId: async (idOrName) => (await read.getLivechatReader().getLivechatDepartmentByIdOrName(idOrName).catch(() => undefined))?.id,
+			Boolean(
+				(
+					await read
+						.getUserReader()
+						.getByUsername(username)
+						.catch(() => undefined)
+				)?.roles?.includes('livechat-agent'),
+			),
+		departmentId: async (idOrName) =>
+			(
+				await read
+					.getLivechatReader()
+					.getLivechatDepartmentByIdOrName(idOrName)
+					.catch(() => undefined)
+			)?.id,
 	};
 }
 
@@ -69,9 +82,16 @@ function roomsOf(acc: { read: IRead; modify: IModify; persistence: IPersistence 
 			const room = await roomOf(roomId);
 			if (!room) throw new Error('the room is gone');
 			const appUser = asBot ? await read.getUserReader().getAppUser() : undefined;
-			const builder = modify.getCreator().startMessage().setRoom(room).setText(text).setSender(appUser ?? agent);
+			const builder = modify
+				.getCreator()
+				.startMessage()
+				.setRoom(room)
+				.setText(text)
+				.setSender(appUser ?? agent);
 			const post = () => modify.getCreator().finish(builder);
-			return appUser ? post() : postAsUser({ read: read.getPersistenceReader(), persistence }, { roomId, senderId: agent.id, text }, post);
+			return appUser
+				? post()
+				: postAsUser({ read: read.getPersistenceReader(), persistence }, { roomId, senderId: agent.id, text }, post);
 		},
 	};
 }
@@ -89,7 +109,10 @@ export interface ModalAccessors {
 const MODAL_VIEWS = new ModalViews();
 
 /** The send-template modal's service for `sender`'s interaction; `newViewId` names a new modal. */
-export async function sendTemplateModalOf(acc: ModalAccessors, options: { sender: TemplateSender; newViewId: () => string }): Promise<SendTemplateModal> {
+export async function sendTemplateModalOf(
+	acc: ModalAccessors,
+	options: { sender: TemplateSender; newViewId: () => string },
+): Promise<SendTemplateModal> {
 	const { read, persistence, modify } = acc;
 	const rooms = roomsOf({ read, modify, persistence }, options.sender);
 	const settings = appSettings(read);
@@ -130,7 +153,10 @@ export interface TemplateSender {
 }
 
 /** The service's ports for one run; `rooms` for a send from the modal. */
-async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; settings?: SettingsReader } = {}): Promise<SendTemplatesPorts> {
+async function portsOf(
+	acc: TemplateAccessors,
+	extra: { rooms?: TemplateRooms; settings?: SettingsReader } = {},
+): Promise<SendTemplatesPorts> {
 	const { read, persistence, modify } = acc;
 	const { rooms } = extra;
 	const graph = await graphFactory(read, acc.http);
@@ -150,7 +176,14 @@ async function portsOf(acc: TemplateAccessors, extra: { rooms?: TemplateRooms; s
 		...(persistence ? { idempotency: new IdempotencyStore(reader, persistence), messages: new MessageStore(reader, persistence) } : {}),
 		...(rooms ? { rooms } : {}),
 		// Campaign mode (templateMessage `async: true`): built at its first use.
-		...(persistence && modify ? { campaigns: { start: async (input) => (await campaignsOf({ read, http: acc.http, persistence, modify, logger: acc.logger })).start(input) } } : {}),
+		...(persistence && modify
+			? {
+					campaigns: {
+						start: async (input) =>
+							(await campaignsOf({ read, http: acc.http, persistence, modify, logger: acc.logger })).start(input),
+					},
+				}
+			: {}),
 	};
 }
 

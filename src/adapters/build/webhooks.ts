@@ -64,7 +64,9 @@ function roomNotifierOf(acc: Pick<Accessors, 'read' | 'modify'>): RoomNotifier {
 
 /** POSTs through the engine's HTTP accessor; Rocket.Chat's own timeout is a little longer, so the app's answer comes first. */
 const posterOf = (http: IHttp): StatusPoster => ({
-	post: async ({ url, body, headers, timeoutMs }) => ({ status: (await http.post(url, { headers, content: body, timeout: timeoutMs + 1000 })).statusCode }),
+	post: async ({ url, body, headers, timeoutMs }) => ({
+		status: (await http.post(url, { headers, content: body, timeout: timeoutMs + 1000 })).statusCode,
+	}),
 });
 
 /** Stores a verified webhook's events (core `acceptWebhook`) and starts the processing job. */
@@ -76,7 +78,10 @@ export async function acceptWebhookOf(
 	const inbox = new PersistenceWebhookInbox(acc.read.getPersistenceReader(), acc.persistence);
 	// A run under way here, or one asked for a second after another instance's, takes the webhook.
 	const processing = { join: () => processingGate.join() || processElsewhere.pending(clock.now()) };
-	return acceptWebhook({ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing }, webhook);
+	return acceptWebhook(
+		{ inbox, clock, refusals: refusalsOf(acc.logger), logger: acc.logger, jobs: jobsOf(acc.modify), processing },
+		webhook,
+	);
 }
 
 /** The status service of one run; `roomStates` gets each forwarded status for the room message it came from. */
@@ -101,12 +106,18 @@ export async function statusServiceOf(acc: Accessors, roomStates?: RoomDelivery)
  * Every stored webhook that is due, through the status and inbound services; then the room messages
  * the run's statuses came from show their state, once each (core/app/roomDelivery.ts).
  */
-export async function processWebhooksOf(acc: Accessors, clock: Clock, first?: (stop: () => boolean) => Promise<void>): Promise<BatchResult> {
+export async function processWebhooksOf(
+	acc: Accessors,
+	clock: Clock,
+	first?: (stop: () => boolean) => Promise<void>,
+): Promise<BatchResult> {
 	const roomStates = roomDeliveryOf(acc);
 	try {
 		return await processRun(acc, clock, await statusServiceOf(acc, roomStates), first);
 	} finally {
-		await roomStates.flush().catch((error) => acc.logger?.warn(`room delivery state not shown: ${error instanceof Error ? error.message : 'error'}`));
+		await roomStates
+			.flush()
+			.catch((error) => acc.logger?.warn(`room delivery state not shown: ${error instanceof Error ? error.message : 'error'}`));
 	}
 }
 
@@ -122,12 +133,16 @@ export async function runUnansweredCheck(acc: Accessors, check: UnansweredCheck,
 		const attempt = (check.attempt ?? 0) + 1;
 		const why = error instanceof Error ? error.message : 'error';
 		if (attempt >= UNANSWERED_ATTEMPTS) {
-			acc.logger?.error(`sends without Meta's answer (batch ${check.batch}) not checked after ${attempt} attempts (${why}): they stay pending`);
+			acc.logger?.error(
+				`sends without Meta's answer (batch ${check.batch}) not checked after ${attempt} attempts (${why}): they stay pending`,
+			);
 			return;
 		}
 		acc.logger?.warn(`sends without Meta's answer (batch ${check.batch}) not checked (${why}): tried again in a minute`);
 		await checkUnansweredAt(acc.modify, { ...check, attempt }, clock.now() + UNANSWERED_RETRY_MS).catch((again) =>
-			acc.logger?.error(`sends without Meta's answer (batch ${check.batch}): the next check not scheduled (${again instanceof Error ? again.message : 'error'})`),
+			acc.logger?.error(
+				`sends without Meta's answer (batch ${check.batch}): the next check not scheduled (${again instanceof Error ? again.message : 'error'})`,
+			),
 		);
 	}
 }
@@ -159,7 +174,9 @@ export async function sweepStalePending(acc: Accessors, clock: Clock, stop: () =
 		// Stopped for time: the next run goes on (the processing job runs every 30 s at least).
 		if ((await settleStalePending(await uncheckedPortsOf(acc), now, stop)).more) staleSweep.again();
 	} catch (error) {
-		acc.logger?.warn(`sends left pending not looked at (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`);
+		acc.logger?.warn(
+			`sends left pending not looked at (${error instanceof Error ? error.message : 'error'}): looked at again in an hour`,
+		);
 	}
 }
 

@@ -13,10 +13,21 @@ export const WINDOW_NOTICE_JOB = 'window-notice';
 export function windowNoticesOf(acc: { read: IRead; modify: IModify; persistence: IPersistence; appId?: string }): WindowNotices {
 	return new WindowNotices({
 		windows: new WindowStore(acc.read.getPersistenceReader(), acc.persistence),
-		scheduler: { schedule: (job, when) => acc.modify.getScheduler().scheduleOnce({ id: WINDOW_NOTICE_JOB, when: new Date(when), data: { ...job } }).then(() => undefined) },
+		scheduler: {
+			schedule: (job, when) =>
+				acc.modify
+					.getScheduler()
+					.scheduleOnce({ id: WINDOW_NOTICE_JOB, when: new Date(when), data: { ...job } })
+					.then(() => undefined),
+		},
 		settings: appSettings(acc.read),
 		clock: systemClock,
-		conversations: new RocketChatConversations({ read: acc.read, modify: acc.modify, persistence: acc.persistence, appId: acc.appId ?? '' }),
+		conversations: new RocketChatConversations({
+			read: acc.read,
+			modify: acc.modify,
+			persistence: acc.persistence,
+			appId: acc.appId ?? '',
+		}),
 		translator: () => workspaceTranslator(acc.read),
 	});
 }
