@@ -17,7 +17,7 @@
  *   the answer (a status callback answered 3xx is retried like any non-2xx).
  * - TLS: certificates are verified against the runtime's own list of authorities; the server's
  *   NODE_EXTRA_CA_CERTS does not reach the runtime.
- * Connections are kept alive (one agent per protocol): reused on Deno 2 (engines 1.62+); Deno 1's
+ * Connections are kept alive (one agent per protocol): reused on Deno 2 (engines 1.60+); Deno 1's
  * node compatibility opens one per call. The agent sets no limit of its own on connections: what
  * bounds the calls in flight is the number's pacer (core/bulk/pacer.ts, enough to keep Meta's rate
  * at its latency) and the delivery's concurrency setting, as through the bridge.
