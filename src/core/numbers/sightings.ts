@@ -27,7 +27,7 @@ import { StatusEvent, InboundMessageEvent, WebhookEvent } from '../status/webhoo
 import { inScope, WebhookScope } from '../webhook/tenancy';
 import { ConnectedNumber } from './ConnectedNumber';
 
-/** Meta's time (ms) of the latest event seen, by key: `waba:<WABA ID>`, `number:<phone number ID>`. */
+/** The time (ms) of the latest event seen (the earlier of Meta's and the arrival), by key: `waba:<WABA ID>`, `number:<phone number ID>`. */
 export type Sightings = Map<string, number>;
 
 export const accountKey = (wabaId: string) => `waba:${wabaId}`;
@@ -111,7 +111,7 @@ export function standingNotes(number: Noted, sightings: Sightings): Pick<Connect
 /** The sightings as stored. */
 export interface SightingStore {
 	list(): Promise<Sightings>;
-	/** Stores Meta's time of the latest event seen for `key`. */
+	/** Stores the time of the latest event seen for `key` (the later of it and the one stored stays). */
 	save(key: string, at: number): Promise<void>;
 }
 
